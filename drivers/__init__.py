@@ -1,0 +1,1 @@
+"""Instrument drivers and simulated instruments that produce :class:`forensic.Spectrum`."""

@@ -1,0 +1,5 @@
+"""``python -m forensic`` runs the command-line interface."""
+
+from forensic.cli import main
+
+main()

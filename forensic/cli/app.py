@@ -1,0 +1,42 @@
+"""The ``forensic`` command group: the one place that knows about terminals and exit codes.
+
+Every command module registers its commands on :data:`main`. A :class:`ForensicError` raised
+anywhere below ends as one line on standard error, never a traceback, with exit code 2 (bad
+input) or the error's own ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from forensic import __version__
+from forensic.errors import ForensicError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    """Print one ``error:`` line on standard error and exit with ``code``."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+class ForensicGroup(click.Group):
+    """A click group that turns the toolkit's errors into one clear line and an exit code."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D102 - click's own method
+        try:
+            return super().invoke(ctx)
+        except ForensicError as exc:
+            fail(str(exc), getattr(exc, "exit_code", EXIT_BAD_INPUT))
+        except KeyboardInterrupt:
+            fail("interrupted", EXIT_INTERRUPTED)
+
+
+@click.group(cls=ForensicGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="forensic")
+def main() -> None:
+    """Identify seized substances from Raman and infrared spectra."""

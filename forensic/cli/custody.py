@@ -1,0 +1,3 @@
+"""Commands of the custody area (registered on forensic.cli.app.main)."""
+
+from forensic.cli.app import main  # noqa: F401

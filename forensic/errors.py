@@ -1,0 +1,83 @@
+"""The exceptions of the toolkit: one root, one subclass per kind of failure.
+
+Every message names what went wrong and where (the file and line, the serial frame, the
+record), the value found and what was expected, so that a technician can act on one line.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = [
+    "CustodyError",
+    "ForensicError",
+    "FormatError",
+    "IdentificationError",
+    "InstrumentError",
+    "LibraryError",
+    "NotVibrationalError",
+    "SpectrumError",
+]
+
+
+class ForensicError(Exception):
+    """Root of every error the toolkit raises on purpose."""
+
+
+class SpectrumError(ForensicError, ValueError):
+    """A spectrum's arrays or attributes are not valid (NaN, length mismatch, too few points...)."""
+
+
+class FormatError(ForensicError):
+    """A file cannot be read as a spectrum: corrupt, truncated, or not the format it claims.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, with the value found and what was expected.
+    path : str or path-like, optional
+        The file being read.
+    line : int, optional
+        1-based line number, for text formats.
+    """
+
+    def __init__(self, message: str, *, path: str | PathLike | None = None, line: int | None = None):
+        self.reason = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        where = []
+        if self.path is not None:
+            where.append(self.path)
+        if line is not None:
+            where.append(f"line {line}")
+        super().__init__(": ".join([*where, message]))
+
+
+class NotVibrationalError(FormatError):
+    """The file is readable but holds something other than a Raman or IR spectrum.
+
+    ``kind`` says what it is instead ("NMR spectrum", "mass spectrum", "interferogram", ...).
+    """
+
+    def __init__(self, kind: str, *, path: str | PathLike | None = None, detail: str = ""):
+        self.kind = kind
+        message = f"not a vibrational spectrum: this file holds {kind}"
+        if detail:
+            message += f" ({detail})"
+        super().__init__(message, path=path)
+
+
+class LibraryError(ForensicError):
+    """A reference library cannot be built, loaded or used as asked."""
+
+
+class IdentificationError(ForensicError):
+    """A query cannot be identified (wrong modality for the library, no overlap with its grid...)."""
+
+
+class InstrumentError(ForensicError):
+    """Root of the instrument and driver errors (timeouts, disconnects, protocol errors...)."""
+
+
+class CustodyError(ForensicError):
+    """The evidence store, the custody chain, a signature or a bundle is not as it must be."""

@@ -1,0 +1,244 @@
+"""Reading and writing spectrum files: one entry point, one module per format.
+
+:func:`read_spectrum` and :func:`read_spectra` choose the reader from the file's content (its
+first bytes), and only then from its extension, so a file with a misleading name is still read
+right or refused clearly. Each format module declares a :class:`Format`; the order of
+:data:`_FORMAT_MODULES` is the order in which their sniffers are asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from forensic.errors import ForensicError, FormatError
+from forensic.spectrum import Spectrum
+
+__all__ = [
+    "Format",
+    "OutputExistsError",
+    "available_formats",
+    "file_sha256",
+    "read_spectra",
+    "read_spectrum",
+    "write_spectrum",
+]
+
+SNIFF_BYTES = 8192
+"""How much of the start of a file the sniffers see."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format the toolkit reads (and perhaps writes).
+
+    Attributes
+    ----------
+    name : str
+        Short name used by ``format=`` and shown by ``forensic inspect`` ("jcamp", "spc", ...).
+    description : str
+        What the format is, for people ("JCAMP-DX 4.24/5.x").
+    extensions : tuple of str
+        Lower-case extensions with the dot, used only when no sniffer claims a file.
+    sniff : callable (head: bytes, path: Path) -> bool
+        True when the first :data:`SNIFF_BYTES` bytes look like this format.
+    read : callable (path: Path) -> list of Spectrum
+        Reads every spectrum in the file; raises :class:`FormatError` (or its subclass
+        :class:`~forensic.errors.NotVibrationalError`) naming the file and, for text, the line.
+    write : callable (spectrum: Spectrum) -> bytes, optional
+        Serialises one spectrum; :func:`write_spectrum` writes the bytes atomically.
+    """
+
+    name: str
+    description: str
+    extensions: tuple[str, ...]
+    sniff: Callable[[bytes, Path], bool]
+    read: Callable[[Path], list[Spectrum]]
+    write: Callable[[Spectrum], bytes] | None = None
+
+
+_FORMAT_MODULES = (
+    "forensic.io.jcamp",
+    "forensic.io.spc",
+    "forensic.io.opus",
+    "forensic.io.spa",
+    "forensic.io.wdf",
+    "forensic.io.text",  # last: plain text is what is left when no binary format claims a file
+)
+
+_formats: list[Format] | None = None
+
+
+def available_formats() -> list[Format]:
+    """All registered formats, in the order their sniffers are asked."""
+    global _formats
+    if _formats is None:
+        _formats = [importlib.import_module(name).FORMAT for name in _FORMAT_MODULES]
+    return list(_formats)
+
+
+def _format_named(name: str) -> Format:
+    for fmt in available_formats():
+        if fmt.name == name:
+            return fmt
+    known = ", ".join(f.name for f in available_formats())
+    raise FormatError(f"unknown format {name!r}; known formats: {known}")
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 (hex) of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _choose_format(path: Path, head: bytes) -> Format:
+    formats = available_formats()
+    for fmt in formats:
+        if fmt.sniff(head, path):
+            return fmt
+    suffix = path.suffix.lower()
+    for fmt in formats:
+        if suffix in fmt.extensions:
+            return fmt
+    raise FormatError("not a spectrum file this toolkit recognises", path=path)
+
+
+def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[Spectrum]:
+    """Read every spectrum in a file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    format : str, optional
+        Force a reader by name (see :func:`available_formats`); by default it is chosen from the
+        file's content, then its extension.
+
+    Returns
+    -------
+    list of Spectrum
+        Each with ``source_file``, ``source_sha256`` and ``source_format`` in its metadata.
+
+    Raises
+    ------
+    FormatError
+        The file is missing, empty, corrupt, or not a format we read. Its subclass
+        :class:`~forensic.errors.NotVibrationalError` says the file holds another kind of data
+        (NMR, mass spectrum, interferogram, ...).
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except FileNotFoundError:
+        raise FormatError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise FormatError("is a folder, not a file", path=path) from None
+    except OSError as exc:
+        raise FormatError(f"cannot be opened: {exc.strerror}", path=path) from None
+    if not head:
+        raise FormatError("the file is empty", path=path)
+    fmt = _format_named(format) if format else _choose_format(path, head)
+    try:
+        spectra = fmt.read(path)
+    except FormatError:
+        raise
+    except (ValueError, IndexError, KeyError, OverflowError, UnicodeDecodeError) as exc:
+        # A reader hit data it did not expect: corrupt or truncated content.
+        raise FormatError(f"corrupt or truncated {fmt.description} file ({exc})", path=path) from None
+    except ForensicError as exc:
+        raise FormatError(str(exc), path=path) from None
+    if not spectra:
+        raise FormatError(f"no spectrum found in this {fmt.description} file", path=path)
+    sha = file_sha256(path)
+    return [
+        s.with_metadata(source_file=str(path), source_sha256=sha, source_format=fmt.name)
+        for s in spectra
+    ]
+
+
+def read_spectrum(path: str | os.PathLike, *, format: str | None = None) -> Spectrum:
+    """Read the one spectrum in a file (see :func:`read_spectra` for parameters and errors).
+
+    Raises
+    ------
+    FormatError
+        Also when the file holds several spectra: use :func:`read_spectra` for those.
+    """
+    spectra = read_spectra(path, format=format)
+    if len(spectra) > 1:
+        raise FormatError(
+            f"holds {len(spectra)} spectra; read them with read_spectra", path=Path(path)
+        )
+    return spectra[0]
+
+
+class OutputExistsError(ForensicError, FileExistsError):
+    """An output file exists and overwriting it was not asked for."""
+
+
+_WRITERS_BY_EXTENSION = {".jdx": "jcamp", ".dx": "jcamp", ".jcamp": "jcamp", ".csv": "text"}
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` all at once: a reader never sees a half-written file.
+
+    Raises :class:`OutputExistsError` when ``path`` exists and ``overwrite`` is false.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path}: already exists; not overwritten (use --force to replace it)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            # link() fails if another writer created the file meanwhile: never clobber it.
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise OutputExistsError(f"{path}: already exists; not overwritten") from None
+            finally:
+                os.unlink(tmp)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_spectrum(
+    spectrum: Spectrum,
+    path: str | os.PathLike,
+    *,
+    format: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a spectrum as JCAMP-DX (``.jdx``, ``.dx``) or CSV (``.csv``), chosen by extension.
+
+    The file appears complete or not at all; an existing file is kept unless ``overwrite``.
+    """
+    path = Path(path)
+    name = format or _WRITERS_BY_EXTENSION.get(path.suffix.lower())
+    if name is None:
+        raise FormatError(
+            f"cannot choose a writer for extension {path.suffix!r}: use .jdx, .dx or .csv",
+            path=path,
+        )
+    fmt = _format_named(name)
+    if fmt.write is None:
+        raise FormatError(f"the {fmt.description} format is read-only here", path=path)
+    return atomic_write_bytes(path, fmt.write(spectrum), overwrite=overwrite)

@@ -1,0 +1,456 @@
+"""The one spectrum type that every part of the toolkit speaks, and its unit conversions.
+
+A :class:`Spectrum` is immutable: its arrays are read-only and every transformation returns a
+new spectrum whose :attr:`~Spectrum.history` records the step and its parameters, so a report can
+state exactly what was done to the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from forensic.errors import SpectrumError
+
+__all__ = [
+    "MIN_POINTS",
+    "MODALITIES",
+    "STANDARD_METADATA_KEYS",
+    "Y_UNITS",
+    "ProcessingStep",
+    "Spectrum",
+    "absorbance_to_transmittance",
+    "micrometre_to_wavenumber",
+    "nanometre_to_wavenumber",
+    "raman_shift_to_wavelength",
+    "transmittance_to_absorbance",
+    "wavelength_to_raman_shift",
+]
+
+MIN_POINTS = 16
+"""Fewer points than this cannot be a usable vibrational spectrum."""
+
+MODALITIES = ("raman", "ir")
+
+Y_UNITS = (
+    "counts",
+    "counts_per_second",
+    "arbitrary",
+    "absorbance",
+    "transmittance",  # fraction, 0..1
+    "percent_transmittance",  # 0..100
+    "reflectance",
+    "kubelka_munk",
+    "normalised",
+)
+
+STANDARD_METADATA_KEYS = (
+    "name",
+    "synonyms",
+    "cas",
+    "laser_wavelength_nm",
+    "laser_power_mw",
+    "instrument_model",
+    "instrument_serial",
+    "firmware_version",
+    "integration_time_ms",
+    "averages",
+    "detector_temperature_c",
+    "acquired_at",
+    "operator",
+    "source_file",
+    "source_sha256",
+    "source_format",
+    "resolution_cm1",
+)
+"""Keys with a meaning shared by the whole toolkit. Vendor keys are kept under their own names."""
+
+
+@dataclass(frozen=True)
+class ProcessingStep:
+    """One step applied to a spectrum: its name and the parameters it ran with.
+
+    Parameters are plain JSON-serialisable values so that a pipeline can be written into a
+    result or a report and replayed.
+    """
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"name": ..., "params": {...}}``."""
+        return {"name": self.name, "params": dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProcessingStep:
+        """Inverse of :meth:`to_dict`."""
+        return cls(str(data["name"]), dict(data.get("params", {})))
+
+
+def _frozen_array(values: Any, what: str) -> np.ndarray:
+    try:
+        array = np.array(values, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise SpectrumError(f"{what} must be numbers: {exc}") from None
+    if array.ndim != 1:
+        raise SpectrumError(f"{what} must be one-dimensional, got shape {array.shape}")
+    return array
+
+
+class Spectrum:
+    """A Raman or infrared spectrum on a wavenumber axis.
+
+    Parameters
+    ----------
+    wavenumber : array_like, shape (n,)
+        Axis in cm⁻¹ (Raman shift for Raman spectra). Must be strictly monotonic; a descending
+        axis is reversed together with the intensities. Repeated values are refused: readers
+        merge them with :meth:`from_readings` instead.
+    intensity : array_like, shape (n,)
+        Intensities in ``y_unit``.
+    modality : {"raman", "ir"}
+        The kind of vibrational spectrum.
+    y_unit : str, default "arbitrary"
+        One of :data:`Y_UNITS`.
+    metadata : mapping, optional
+        Standard keys (:data:`STANDARD_METADATA_KEYS`) and vendor keys.
+    history : iterable of ProcessingStep, optional
+        The processing steps already applied.
+
+    Raises
+    ------
+    SpectrumError
+        On NaN or infinite values, length mismatch, fewer than :data:`MIN_POINTS` points,
+        a non-monotonic or repeated axis, or an unknown modality or unit.
+
+    Notes
+    -----
+    ``wavenumber`` and ``intensity`` are read-only float64 arrays. Use :meth:`replace` or
+    :meth:`with_intensity` to derive a new spectrum.
+    """
+
+    __slots__ = ("_history", "_intensity", "_metadata", "_wavenumber", "modality", "y_unit")
+
+    def __init__(
+        self,
+        wavenumber: Any,
+        intensity: Any,
+        *,
+        modality: str,
+        y_unit: str = "arbitrary",
+        metadata: Mapping[str, Any] | None = None,
+        history: Iterable[ProcessingStep] = (),
+    ) -> None:
+        x = _frozen_array(wavenumber, "wavenumber")
+        y = _frozen_array(intensity, "intensity")
+        if x.size != y.size:
+            raise SpectrumError(
+                f"wavenumber and intensity differ in length: {x.size} and {y.size} points"
+            )
+        if x.size < MIN_POINTS:
+            raise SpectrumError(f"a spectrum needs at least {MIN_POINTS} points, got {x.size}")
+        for array, what in ((x, "wavenumber"), (y, "intensity")):
+            bad = ~np.isfinite(array)
+            if bad.any():
+                first = int(np.argmax(bad))
+                raise SpectrumError(
+                    f"{what} holds {int(bad.sum())} NaN or infinite value(s), the first at "
+                    f"index {first} ({array[first]})"
+                )
+        steps = np.diff(x)
+        if np.all(steps < 0):
+            x, y = x[::-1].copy(), y[::-1].copy()
+            steps = -steps[::-1]
+        if not np.all(steps > 0):
+            if np.all(steps >= 0) or np.all(steps <= 0):
+                repeated = int(np.count_nonzero(steps == 0))
+                first = int(np.argmax(steps == 0))
+                raise SpectrumError(
+                    f"wavenumber repeats {repeated} value(s), the first {x[first]} at index "
+                    f"{first}; use Spectrum.from_readings to merge repeated points"
+                )
+            direction = np.sign(steps[np.flatnonzero(steps)[0]])
+            first = int(np.argmax(np.sign(steps) == -direction))
+            raise SpectrumError(
+                f"wavenumber is not monotonic: it changes direction at index {first + 1} "
+                f"({x[first]} -> {x[first + 1]})"
+            )
+        if modality not in MODALITIES:
+            raise SpectrumError(f"modality must be one of {MODALITIES}, got {modality!r}")
+        if y_unit not in Y_UNITS:
+            raise SpectrumError(f"y_unit must be one of {Y_UNITS}, got {y_unit!r}")
+        x.flags.writeable = False
+        y.flags.writeable = False
+        self._wavenumber = x
+        self._intensity = y
+        self.modality = modality
+        self.y_unit = y_unit
+        self._metadata = MappingProxyType(dict(metadata or {}))
+        self._history = tuple(history)
+        for step in self._history:
+            if not isinstance(step, ProcessingStep):
+                raise SpectrumError(f"history entries must be ProcessingStep, got {step!r}")
+
+    # -- construction helpers -------------------------------------------------------------
+
+    @classmethod
+    def from_readings(
+        cls,
+        wavenumber: Any,
+        intensity: Any,
+        *,
+        modality: str,
+        y_unit: str = "arbitrary",
+        metadata: Mapping[str, Any] | None = None,
+        history: Iterable[ProcessingStep] = (),
+    ) -> Spectrum:
+        """Build a spectrum from an instrument's or a file's raw points.
+
+        Unlike the constructor, this sorts the axis and merges repeated wavenumbers (as stitched
+        step-scan exports contain where their windows join) by averaging their intensities; the
+        merge is recorded in the history as ``merge_repeated_wavenumbers``.
+        """
+        x = _frozen_array(wavenumber, "wavenumber")
+        y = _frozen_array(intensity, "intensity")
+        steps = list(history)
+        if x.size == y.size and x.size and np.isfinite(x).all():
+            order = np.argsort(x, kind="stable")
+            x, y = x[order], y[order]
+            unique, start, counts = np.unique(x, return_index=True, return_counts=True)
+            if unique.size < x.size:
+                sums = np.add.reduceat(y, start)
+                repeated = int(np.count_nonzero(counts > 1))
+                steps.append(
+                    ProcessingStep(
+                        "merge_repeated_wavenumbers",
+                        {
+                            "merged_values": repeated,
+                            "points_before": int(x.size),
+                            "points_after": int(unique.size),
+                            "rule": "mean intensity of points sharing one wavenumber",
+                        },
+                    )
+                )
+                x, y = unique, sums / counts
+        return cls(x, y, modality=modality, y_unit=y_unit, metadata=metadata, history=steps)
+
+    @classmethod
+    def from_wavelength(
+        cls,
+        wavelength_nm: Any,
+        intensity: Any,
+        *,
+        laser_wavelength_nm: float,
+        y_unit: str = "counts",
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Spectrum:
+        """Build a Raman spectrum from a scattered-light wavelength axis (nm).
+
+        The axis becomes Raman shift in cm⁻¹ with the excitation wavelength, which is also
+        stored as ``laser_wavelength_nm``. Points at or below the laser line (anti-Stokes or
+        Rayleigh) are kept with their negative or zero shift.
+        """
+        shift = wavelength_to_raman_shift(wavelength_nm, laser_wavelength_nm)
+        meta = {**(metadata or {}), "laser_wavelength_nm": float(laser_wavelength_nm)}
+        step = ProcessingStep(
+            "wavelength_to_raman_shift", {"laser_wavelength_nm": float(laser_wavelength_nm)}
+        )
+        return cls.from_readings(
+            shift, intensity, modality="raman", y_unit=y_unit, metadata=meta, history=[step]
+        )
+
+    # -- attributes --------------------------------------------------------------------------
+
+    @property
+    def wavenumber(self) -> np.ndarray:
+        """Axis in cm⁻¹, strictly increasing, read-only float64, shape (n,)."""
+        return self._wavenumber
+
+    @property
+    def intensity(self) -> np.ndarray:
+        """Intensities in :attr:`y_unit`, read-only float64, shape (n,)."""
+        return self._intensity
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        """Read-only mapping of standard and vendor metadata."""
+        return self._metadata
+
+    @property
+    def history(self) -> tuple[ProcessingStep, ...]:
+        """The processing steps applied so far, oldest first."""
+        return self._history
+
+    @property
+    def name(self) -> str | None:
+        """The substance or sample name from the metadata, if any."""
+        value = self._metadata.get("name")
+        return None if value is None else str(value)
+
+    def __len__(self) -> int:
+        return int(self._wavenumber.size)
+
+    def __repr__(self) -> str:
+        name = f" {self.name!r}" if self.name else ""
+        return (
+            f"<Spectrum{name} {self.modality} {len(self)} points "
+            f"{self._wavenumber[0]:.1f}-{self._wavenumber[-1]:.1f} cm-1 {self.y_unit}>"
+        )
+
+    # -- derivation ----------------------------------------------------------------------------
+
+    def replace(
+        self,
+        *,
+        wavenumber: Any = None,
+        intensity: Any = None,
+        modality: str | None = None,
+        y_unit: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        step: ProcessingStep | None = None,
+    ) -> Spectrum:
+        """Return a new spectrum with the given fields replaced and ``step`` appended to history."""
+        history = self._history + ((step,) if step is not None else ())
+        return Spectrum(
+            self._wavenumber if wavenumber is None else wavenumber,
+            self._intensity if intensity is None else intensity,
+            modality=self.modality if modality is None else modality,
+            y_unit=self.y_unit if y_unit is None else y_unit,
+            metadata=self._metadata if metadata is None else metadata,
+            history=history,
+        )
+
+    def with_intensity(self, intensity: Any, step: str, /, **params: Any) -> Spectrum:
+        """Return a copy with new intensities, recording the step ``step`` with ``params``."""
+        return self.replace(intensity=intensity, step=ProcessingStep(step, params))
+
+    def with_metadata(self, **updates: Any) -> Spectrum:
+        """Return a copy whose metadata has ``updates`` merged in (no history step)."""
+        return self.replace(metadata={**self._metadata, **updates})
+
+    # -- identity --------------------------------------------------------------------------------
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the axis, intensities, modality and unit, independent of metadata.
+
+        Two spectra with the same numbers give the same hash on every platform (little-endian
+        float64 bytes).
+        """
+        digest = hashlib.sha256()
+        digest.update(f"{self.modality}|{self.y_unit}|{len(self)}|".encode())
+        digest.update(self._wavenumber.astype("<f8").tobytes())
+        digest.update(self._intensity.astype("<f8").tobytes())
+        return digest.hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable description (arrays as lists)."""
+        return {
+            "wavenumber": self._wavenumber.tolist(),
+            "intensity": self._intensity.tolist(),
+            "modality": self.modality,
+            "y_unit": self.y_unit,
+            "metadata": json.loads(json.dumps(dict(self._metadata), default=str)),
+            "history": [step.to_dict() for step in self._history],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Spectrum:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            data["wavenumber"],
+            data["intensity"],
+            modality=data["modality"],
+            y_unit=data.get("y_unit", "arbitrary"),
+            metadata=data.get("metadata"),
+            history=[ProcessingStep.from_dict(s) for s in data.get("history", [])],
+        )
+
+
+# -- unit conversions -----------------------------------------------------------------------------
+
+
+def wavelength_to_raman_shift(wavelength_nm: Any, laser_wavelength_nm: float) -> np.ndarray:
+    """Raman shift (cm⁻¹) of scattered light at ``wavelength_nm`` for a given excitation.
+
+    ``shift = 1e7 / laser_wavelength_nm - 1e7 / wavelength_nm``.
+    """
+    laser = float(laser_wavelength_nm)
+    if not np.isfinite(laser) or laser <= 0:
+        raise SpectrumError(f"laser wavelength must be a positive number of nm, got {laser}")
+    wavelength = np.asarray(wavelength_nm, dtype=np.float64)
+    if np.any(wavelength <= 0):
+        raise SpectrumError("wavelengths must be positive (nm)")
+    return 1e7 / laser - 1e7 / wavelength
+
+
+def raman_shift_to_wavelength(shift_cm1: Any, laser_wavelength_nm: float) -> np.ndarray:
+    """Wavelength (nm) of light scattered at Raman shift ``shift_cm1`` (inverse of the above)."""
+    laser = float(laser_wavelength_nm)
+    if not np.isfinite(laser) or laser <= 0:
+        raise SpectrumError(f"laser wavelength must be a positive number of nm, got {laser}")
+    return 1e7 / (1e7 / laser - np.asarray(shift_cm1, dtype=np.float64))
+
+
+def micrometre_to_wavenumber(wavelength_um: Any) -> np.ndarray:
+    """Wavenumber (cm⁻¹) of an IR wavelength in µm: ``1e4 / λ``."""
+    wavelength = np.asarray(wavelength_um, dtype=np.float64)
+    if np.any(wavelength <= 0):
+        raise SpectrumError("wavelengths must be positive (µm)")
+    return 1e4 / wavelength
+
+
+def nanometre_to_wavenumber(wavelength_nm: Any) -> np.ndarray:
+    """Wavenumber (cm⁻¹) of a wavelength in nm: ``1e7 / λ``."""
+    wavelength = np.asarray(wavelength_nm, dtype=np.float64)
+    if np.any(wavelength <= 0):
+        raise SpectrumError("wavelengths must be positive (nm)")
+    return 1e7 / wavelength
+
+
+_TRANSMITTANCE_FLOOR = 1e-6
+"""Transmittance below this (opaque bands, noise) is clipped before taking the logarithm."""
+
+
+def transmittance_to_absorbance(spectrum: Spectrum) -> Spectrum:
+    """Convert a transmittance spectrum (fraction or percent) to absorbance, ``A = -log10(T)``.
+
+    Transmittance at or below zero (noise in saturated bands) is clipped to 1e-6 so that the
+    result stays finite; the number of clipped points is recorded in the history.
+    """
+    if spectrum.y_unit not in ("transmittance", "percent_transmittance"):
+        raise SpectrumError(
+            f"transmittance_to_absorbance needs a transmittance spectrum, got {spectrum.y_unit!r}"
+        )
+    fraction = np.asarray(spectrum.intensity)
+    if spectrum.y_unit == "percent_transmittance":
+        fraction = fraction / 100.0
+    clipped = int(np.count_nonzero(fraction < _TRANSMITTANCE_FLOOR))
+    absorbance = -np.log10(np.clip(fraction, _TRANSMITTANCE_FLOOR, None))
+    step = ProcessingStep(
+        "transmittance_to_absorbance",
+        {"from_unit": spectrum.y_unit, "clipped_points": clipped, "floor": _TRANSMITTANCE_FLOOR},
+    )
+    return spectrum.replace(intensity=absorbance, y_unit="absorbance", step=step)
+
+
+def absorbance_to_transmittance(spectrum: Spectrum, *, percent: bool = False) -> Spectrum:
+    """Convert an absorbance spectrum to transmittance, ``T = 10**(-A)`` (fraction or percent)."""
+    if spectrum.y_unit != "absorbance":
+        raise SpectrumError(
+            f"absorbance_to_transmittance needs an absorbance spectrum, got {spectrum.y_unit!r}"
+        )
+    fraction = np.power(10.0, -np.asarray(spectrum.intensity))
+    unit = "percent_transmittance" if percent else "transmittance"
+    step = ProcessingStep("absorbance_to_transmittance", {"to_unit": unit})
+    return spectrum.replace(
+        intensity=fraction * 100.0 if percent else fraction, y_unit=unit, step=step
+    )

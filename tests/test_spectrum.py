@@ -1,0 +1,156 @@
+"""The Spectrum type: validation, immutability, history, units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from synthetic import make_spectrum
+
+from forensic.errors import SpectrumError
+from forensic.spectrum import (
+    ProcessingStep,
+    Spectrum,
+    absorbance_to_transmittance,
+    micrometre_to_wavenumber,
+    nanometre_to_wavenumber,
+    raman_shift_to_wavelength,
+    transmittance_to_absorbance,
+    wavelength_to_raman_shift,
+)
+
+X = np.linspace(400.0, 1800.0, 64)
+
+
+def test_arrays_are_float64_and_read_only():
+    s = Spectrum(X, np.arange(64), modality="raman")
+    assert s.wavenumber.dtype == np.float64 and s.intensity.dtype == np.float64
+    with pytest.raises(ValueError):
+        s.intensity[0] = 5.0
+    with pytest.raises(ValueError):
+        s.wavenumber[0] = 5.0
+
+
+def test_input_arrays_are_copied_not_shared():
+    y = np.ones(64)
+    s = Spectrum(X, y, modality="ir", y_unit="absorbance")
+    y[0] = 99.0
+    assert s.intensity[0] == 1.0
+
+
+def test_descending_axis_is_reversed_with_its_intensities():
+    y = np.arange(64.0)
+    s = Spectrum(X[::-1], y, modality="raman")
+    assert np.all(np.diff(s.wavenumber) > 0)
+    assert s.intensity[0] == 63.0 and s.intensity[-1] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (X, np.ones(63), "differ in length: 64 and 63"),
+        (X[:10], np.ones(10), "at least 16 points, got 10"),
+        (X, np.r_[np.ones(10), np.nan, np.ones(53)], "NaN or infinite.*index 10"),
+        (np.r_[X[:5], np.inf, X[6:]], np.ones(64), "wavenumber holds 1 NaN"),
+        (np.r_[X[:5], X[4], X[6:]], np.ones(64), "repeats 1 value.*from_readings"),
+        (np.r_[X[:30], X[10], X[31:]], np.ones(64), "not monotonic"),
+        (X, np.ones((64, 2)), "one-dimensional"),
+        (X, ["a"] * 64, "must be numbers"),
+    ],
+)
+def test_bad_arrays_are_refused_with_a_clear_message(x, y, message):
+    with pytest.raises(SpectrumError, match=message):
+        Spectrum(x, y, modality="raman")
+
+
+def test_unknown_modality_and_unit_are_refused():
+    with pytest.raises(SpectrumError, match="modality must be one of"):
+        Spectrum(X, np.ones(64), modality="uv")
+    with pytest.raises(SpectrumError, match="y_unit must be one of"):
+        Spectrum(X, np.ones(64), modality="ir", y_unit="furlongs")
+
+
+def test_from_readings_merges_repeated_wavenumbers_and_records_it():
+    x = np.r_[np.arange(100.0, 120.0), 110.0, 115.0][::-1]
+    y = np.r_[np.zeros(20), 2.0, 4.0][::-1]
+    s = Spectrum.from_readings(x, y, modality="raman")
+    assert len(s) == 20
+    assert s.intensity[10] == pytest.approx(1.0) and s.intensity[15] == pytest.approx(2.0)
+    step = s.history[-1]
+    assert step.name == "merge_repeated_wavenumbers"
+    assert step.params["merged_values"] == 2 and step.params["points_before"] == 22
+
+
+def test_transformations_return_new_spectra_and_record_history():
+    s = make_spectrum()
+    t = s.with_intensity(s.intensity * 2, "scale", factor=2)
+    assert t is not s and s.history == ()
+    assert t.history == (ProcessingStep("scale", {"factor": 2}),)
+    assert np.allclose(t.intensity, 2 * s.intensity)
+
+
+def test_metadata_is_read_only_and_with_metadata_copies():
+    s = make_spectrum(name="polystyrene")
+    with pytest.raises(TypeError):
+        s.metadata["name"] = "x"  # type: ignore[index]
+    t = s.with_metadata(operator="A. Chemist")
+    assert t.metadata["operator"] == "A. Chemist" and "operator" not in s.metadata
+    assert t.name == "polystyrene"
+
+
+def test_dict_round_trip_and_content_hash():
+    s = make_spectrum(name="x").with_intensity(make_spectrum().intensity, "noop")
+    t = Spectrum.from_dict(s.to_dict())
+    assert np.array_equal(t.wavenumber, s.wavenumber) and t.history == s.history
+    assert t.content_hash() == s.content_hash()
+    assert s.with_metadata(name="other").content_hash() == s.content_hash()
+    assert s.with_intensity(s.intensity + 1, "shift").content_hash() != s.content_hash()
+
+
+def test_wavelength_axis_becomes_raman_shift():
+    laser = 785.0
+    shifts = np.array([400.0, 1001.4, 1602.3])
+    wavelength = raman_shift_to_wavelength(shifts, laser)
+    assert np.allclose(wavelength_to_raman_shift(wavelength, laser), shifts)
+    wl = raman_shift_to_wavelength(np.linspace(200, 2000, 40), 532.0)
+    s = Spectrum.from_wavelength(wl, np.ones(40), laser_wavelength_nm=532.0)
+    assert s.modality == "raman" and s.metadata["laser_wavelength_nm"] == 532.0
+    assert s.wavenumber[0] == pytest.approx(200.0) and s.wavenumber[-1] == pytest.approx(2000.0)
+    assert s.history[0].name == "wavelength_to_raman_shift"
+
+
+def test_ir_wavelength_units():
+    assert micrometre_to_wavenumber(2.5) == pytest.approx(4000.0)
+    assert nanometre_to_wavenumber(10000.0) == pytest.approx(1000.0)
+    with pytest.raises(SpectrumError, match="positive"):
+        micrometre_to_wavenumber([0.0, 1.0])
+    with pytest.raises(SpectrumError, match="laser wavelength"):
+        wavelength_to_raman_shift([800.0], -1)
+
+
+def test_transmittance_absorbance_round_trip():
+    t = Spectrum(X, np.linspace(5, 100, 64), modality="ir", y_unit="percent_transmittance")
+    a = transmittance_to_absorbance(t)
+    assert a.y_unit == "absorbance" and a.intensity[-1] == pytest.approx(0.0)
+    assert a.intensity[0] == pytest.approx(-np.log10(0.05))
+    back = absorbance_to_transmittance(a, percent=True)
+    assert np.allclose(back.intensity, t.intensity)
+    with pytest.raises(SpectrumError, match="needs a transmittance spectrum"):
+        transmittance_to_absorbance(a)
+
+
+def test_opaque_transmittance_is_clipped_not_infinite():
+    t = Spectrum(X, np.r_[0.0, -0.01, np.full(62, 0.5)], modality="ir", y_unit="transmittance")
+    a = transmittance_to_absorbance(t)
+    assert np.isfinite(a.intensity).all() and a.history[-1].params["clipped_points"] == 2
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=16, max_size=80, unique=True),
+    st.booleans(),
+)
+def test_any_finite_unique_axis_sorts_or_is_refused_cleanly(values, reverse):
+    x = np.array(sorted(values, reverse=reverse))
+    s = Spectrum(x, np.zeros(x.size), modality="raman")
+    assert np.all(np.diff(s.wavenumber) > 0)
