@@ -41,7 +41,9 @@ class FormatError(ForensicError):
         1-based line number, for text formats.
     """
 
-    def __init__(self, message: str, *, path: str | PathLike | None = None, line: int | None = None):
+    def __init__(
+        self, message: str, *, path: str | PathLike | None = None, line: int | None = None
+    ):
         self.reason = message
         self.path = None if path is None else str(path)
         self.line = line
@@ -72,7 +74,7 @@ class LibraryError(ForensicError):
 
 
 class IdentificationError(ForensicError):
-    """A query cannot be identified (wrong modality for the library, no overlap with its grid...)."""
+    """A query cannot be identified (wrong modality for the library, no overlap with its grid)."""
 
 
 class InstrumentError(ForensicError):

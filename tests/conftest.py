@@ -9,7 +9,9 @@ import pytest
 from synthetic import make_spectrum
 
 _SHARED_DATA = Path(
-    os.environ.get("FORENSIC_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+    os.environ.get(
+        "FORENSIC_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    )
 ).resolve()
 
 

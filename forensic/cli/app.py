@@ -27,7 +27,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 class ForensicGroup(click.Group):
     """A click group that turns the toolkit's errors into one clear line and an exit code."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D102 - click's own method
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ForensicError as exc:

@@ -153,7 +153,9 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
         raise
     except (ValueError, IndexError, KeyError, OverflowError, UnicodeDecodeError) as exc:
         # A reader hit data it did not expect: corrupt or truncated content.
-        raise FormatError(f"corrupt or truncated {fmt.description} file ({exc})", path=path) from None
+        raise FormatError(
+            f"corrupt or truncated {fmt.description} file ({exc})", path=path
+        ) from None
     except ForensicError as exc:
         raise FormatError(str(exc), path=path) from None
     if not spectra:
@@ -195,7 +197,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool 
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path}: already exists; not overwritten (use --force to replace it)")
+        raise OutputExistsError(
+            f"{path}: already exists; not overwritten (use --force to replace it)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
