@@ -1,0 +1,99 @@
+"""Bounds-checked access to the bytes of a binary spectrum file.
+
+The binary readers (SPC, OPUS, SPA, WDF) decode with NumPy structured dtypes and explicit
+little-endian types. Every offset and size taken from a file is checked against the file's length
+before it is used, so a truncated or corrupt file raises :class:`~forensic.errors.FormatError`
+naming the file and what was expected there, never an ``IndexError`` or a huge allocation.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from forensic.errors import FormatError
+
+MAX_FILE_BYTES = 2 << 30
+"""Binary spectrum files larger than this (2 GiB) are refused rather than read into memory."""
+
+
+class BinaryFile:
+    """The whole content of one binary file, with checked reads.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; it is read at once.
+    kind : str
+        Name of the format for messages ("SPC", "OPUS", ...).
+    """
+
+    def __init__(self, path: str | os.PathLike, kind: str) -> None:
+        self.path = Path(path)
+        self.kind = kind
+        try:
+            size = self.path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise self.error(f"{size} bytes is too large for a {kind} spectrum file")
+            self.data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise FormatError("no such file", path=self.path) from None
+        except IsADirectoryError:
+            raise FormatError("is a folder, not a file", path=self.path) from None
+        except OSError as exc:
+            raise FormatError(f"cannot be read: {exc.strerror}", path=self.path) from None
+        if not self.data:
+            raise FormatError(f"the file is empty; expected a {kind} file", path=self.path)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def error(self, message: str) -> FormatError:
+        """A :class:`FormatError` about this file (to be raised by the caller)."""
+        return FormatError(message, path=self.path)
+
+    def need(self, offset: int, size: int, what: str) -> None:
+        """Raise a :class:`FormatError` unless ``size`` bytes exist at ``offset``."""
+        offset, size = int(offset), int(size)
+        if offset < 0 or size < 0 or offset + size > len(self.data):
+            raise self.error(
+                f"truncated or corrupt {self.kind} file: {what} needs {size} bytes at offset "
+                f"{offset}, but the file has {len(self.data)} bytes"
+            )
+
+    def record(self, offset: int, dtype: np.dtype, what: str) -> np.void:
+        """One structured record of ``dtype`` at ``offset``."""
+        dtype = np.dtype(dtype)
+        self.need(offset, dtype.itemsize, what)
+        return np.frombuffer(self.data, dtype=dtype, count=1, offset=int(offset))[0]
+
+    def array(self, offset: int, dtype: str | np.dtype, count: int, what: str) -> np.ndarray:
+        """``count`` values of ``dtype`` at ``offset`` (a read-only view of the file's bytes)."""
+        dtype = np.dtype(dtype)
+        count = int(count)
+        if count < 0:
+            raise self.error(f"corrupt {self.kind} file: {what} has a negative count ({count})")
+        self.need(offset, count * dtype.itemsize, what)
+        return np.frombuffer(self.data, dtype=dtype, count=count, offset=int(offset))
+
+
+def c_string(raw: bytes, encoding: str = "latin-1") -> str:
+    """Text of a fixed-size, NUL-terminated field, stripped of padding and control bytes."""
+    text = bytes(raw).split(b"\0", 1)[0].decode(encoding, errors="replace")
+    return "".join(ch for ch in text if ch.isprintable() or ch in "\t").strip()
+
+
+def iso_datetime(  # noqa: PLR0917 (the fields of a date, in their natural order)
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> str | None:
+    """ISO-8601 text of a date stored as fields, or None when the fields are not a real date."""
+    try:
+        if year < 1900:
+            return None
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    except (ValueError, OverflowError):
+        return None
+    return moment.isoformat()
