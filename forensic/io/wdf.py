@@ -1,0 +1,275 @@
+"""Renishaw WiRE WDF files: single Raman spectra (maps and series are refused, naming the count).
+
+Own reader. ``renishawWiRE`` (the maintained Python reader) reads the real test files, but reads a
+truncated file as if it were whole (short arrays, no error), and ``renishaw-wdf`` is
+Renishaw's own larger accessor library; the layout needed for one spectrum is small:
+
+- a 512-byte ``WDF1`` header block: points per spectrum (int32 at 60), capacity and count of
+  spectra (int64 at 64 and 72), accumulations (int32 at 80), lengths of the y and x lists
+  (int32 at 84 and 88), origin-list count (int32 at 92), application name (24 bytes at 96) and
+  version (4 x int16 at 120), scan and measurement types (int32 at 128 and 132), spectral unit
+  (int32 at 152), laser wavenumber (float32 cm-1 at 156), user (32 bytes at 208) and title
+  (at 240);
+- then blocks, each ``name`` (4 ASCII), ``uid`` (uint32), ``size`` (uint64, header included):
+  ``DATA`` (float32 intensities, one spectrum after another), ``XLST`` (data type and unit,
+  int32 each, then the float32 axis), ``ORGN`` (per-spectrum origins, among them the
+  acquisition time as a Windows FILETIME).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forensic.errors import SpectrumError
+from forensic.io import Format
+from forensic.io._binary import BinaryFile, c_string
+from forensic.spectrum import ProcessingStep, Spectrum
+
+__all__ = ["FORMAT", "read", "sniff"]
+
+MAGIC = b"WDF1"
+HEADER_SIZE = 512
+
+MEASUREMENT_TYPES = {0: "unspecified", 1: "single", 2: "series", 3: "map"}
+SCAN_TYPES = {
+    0: "unspecified",
+    1: "static",
+    2: "continuous",
+    3: "step-repeat",
+    4: "filter scan",
+    5: "filter image",
+    6: "StreamLine",
+    7: "StreamLineHR",
+    8: "point detector",
+}
+UNITS = {
+    0: "arbitrary",
+    1: "Raman shift (cm-1)",
+    2: "wavenumber (cm-1)",
+    3: "nanometres",
+    4: "electron volts",
+    5: "micrometres",
+    6: "counts",
+    16: "pixels",
+}
+_TIME_ORIGIN = 11  # DataType.Time in the origin lists
+
+_HEADER = np.dtype(
+    [
+        ("magic", "S4"),
+        ("uid", "<u4"),
+        ("size", "<u8"),
+        ("flags", "<u8"),
+        ("uuid", "S16"),
+        ("unused", "S20"),
+        ("points", "<i4"),
+        ("capacity", "<i8"),
+        ("count", "<i8"),
+        ("accumulations", "<i4"),
+        ("ylist_length", "<i4"),
+        ("xlist_length", "<i4"),
+        ("origin_count", "<i4"),
+        ("application", "S24"),
+        ("version", "<u2", (4,)),
+        ("scan_type", "<i4"),
+        ("measurement_type", "<i4"),
+        ("unused2", "S16"),
+        ("spectral_unit", "<i4"),
+        ("laser_wavenumber", "<f4"),
+        ("unused3", "S48"),
+        ("user", "S32"),
+        ("title", "S272"),
+    ]
+)
+_BLOCK = np.dtype([("name", "S4"), ("uid", "<u4"), ("size", "<u8")])
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    """True when the file starts with ``WDF1``."""
+    return head[:4] == MAGIC
+
+
+def read(path: str | Path) -> list[Spectrum]:
+    """Read the single spectrum of a WDF file.
+
+    Parameters
+    ----------
+    path : path-like
+        A Renishaw WiRE ``.wdf`` file holding one spectrum.
+
+    Returns
+    -------
+    list of Spectrum
+        One Raman spectrum in counts, with ``laser_wavelength_nm``.
+
+    Raises
+    ------
+    FormatError
+        Maps and series (more than one spectrum: the message gives the count), truncated or
+        corrupt files, axes in units other than Raman shift, absolute wavenumber or nm.
+    """
+    f = BinaryFile(path, "WDF")
+    if f.data[:4] != MAGIC:
+        raise f.error(f"not a WDF file: starts with {f.data[:4]!r}, expected b'WDF1'")
+    h = f.record(0, _HEADER, "the 512-byte WDF1 header")
+    if int(h["size"]) != HEADER_SIZE:
+        raise f.error(f"corrupt WDF header: its block size is {int(h['size'])}, expected 512")
+    points, count = int(h["points"]), int(h["count"])
+    measurement = MEASUREMENT_TYPES.get(int(h["measurement_type"]), "unknown")
+    if count > 1:
+        raise f.error(
+            f"holds {count} spectra (a {measurement} measurement, "
+            f"{SCAN_TYPES.get(int(h['scan_type']), 'unknown')} scan); only single-spectrum "
+            "WDF files are read: export the spectra you need from WiRE"
+        )
+    if count < 1:
+        raise f.error("holds no recorded spectrum (the measurement was not completed)")
+    if points < 1 or int(h["xlist_length"]) != points:
+        raise f.error(
+            f"corrupt WDF header: {points} points per spectrum but an x list of "
+            f"{int(h['xlist_length'])}"
+        )
+    blocks = _blocks(f)
+    if "DATA" not in blocks or "XLST" not in blocks:
+        missing = ", ".join(n for n in ("DATA", "XLST") if n not in blocks)
+        raise f.error(f"truncated or corrupt WDF file: no {missing} block")
+
+    data_offset, data_size = blocks["DATA"]
+    if data_size < 16 + 4 * points:
+        raise f.error(
+            f"truncated WDF file: the DATA block holds {(data_size - 16) // 4} values, "
+            f"expected {points}"
+        )
+    intensity = f.array(data_offset + 16, "<f4", points, f"the intensities ({points} float32)")
+    x_offset, x_size = blocks["XLST"]
+    if x_size < 24 + 4 * points:
+        raise f.error(
+            f"truncated WDF file: the XLST block holds {(x_size - 24) // 4} values, "
+            f"expected {points}"
+        )
+    x_type, x_unit = (int(v) for v in f.array(x_offset + 16, "<i4", 2, "the x list header"))
+    x = f.array(x_offset + 24, "<f4", points, f"the x list ({points} float32)").astype(np.float64)
+
+    laser_wavenumber = float(h["laser_wavenumber"])
+    laser = (
+        1e7 / laser_wavenumber if np.isfinite(laser_wavenumber) and laser_wavenumber > 0 else None
+    )
+    meta: dict[str, Any] = {
+        "wdf_measurement_type": measurement,
+        "wdf_scan_type": SCAN_TYPES.get(int(h["scan_type"]), f"unknown ({int(h['scan_type'])})"),
+        "wdf_x_unit": UNITS.get(x_unit, f"unknown ({x_unit})"),
+        "averages": int(h["accumulations"]),
+    }
+    title = c_string(h["title"], "utf-8")
+    if title:
+        meta["name"] = title
+    user = c_string(h["user"], "utf-8")
+    if user:
+        meta["operator"] = user
+    application = c_string(h["application"], "utf-8")
+    if application:
+        version = ".".join(str(int(v)) for v in h["version"])
+        meta["wdf_application"] = f"{application} {version}"
+    if laser is not None:
+        meta["laser_wavelength_nm"] = round(laser, 4)
+    if "ORGN" in blocks:
+        acquired = _acquired_at(f, blocks["ORGN"], int(h["origin_count"]), int(h["capacity"]))
+        if acquired:
+            meta["acquired_at"] = acquired
+
+    history = []
+    try:
+        if x_unit == 1:
+            shift = x
+        elif x_unit in (2, 3) and laser is None:
+            raise f.error(
+                f"the x axis is in {UNITS[x_unit]} but the file gives no laser wavelength"
+            )
+        elif x_unit == 2:
+            shift = laser_wavenumber - x
+            history.append(
+                ProcessingStep("wavenumber_to_raman_shift", {"laser_wavelength_nm": laser})
+            )
+        elif x_unit == 3:
+            return [
+                Spectrum.from_wavelength(
+                    x, intensity, laser_wavelength_nm=laser, y_unit="counts", metadata=meta
+                )
+            ]
+        else:
+            raise f.error(
+                f"the x axis is in {UNITS.get(x_unit, f'unit code {x_unit}')} (x list data "
+                f"type {x_type}); expected Raman shift, wavenumber or nm"
+            )
+        return [
+            Spectrum.from_readings(
+                shift,
+                intensity,
+                modality="raman",
+                y_unit="counts",
+                metadata=meta,
+                history=history,
+            )
+        ]
+    except SpectrumError as exc:
+        raise f.error(f"the WDF spectrum is not usable: {exc}") from None
+
+
+def _blocks(f: BinaryFile) -> dict[str, tuple[int, int]]:
+    """Offsets and sizes of the blocks after the header (the first of each name)."""
+    found: dict[str, tuple[int, int]] = {}
+    offset = HEADER_SIZE
+    while offset + 16 <= len(f):
+        block = f.record(offset, _BLOCK, "a WDF block header")
+        size = int(block["size"])
+        name = bytes(block["name"]).decode("latin-1")
+        if size < 16:
+            raise f.error(
+                f"corrupt WDF file: block {name!r} at offset {offset} declares {size} bytes"
+            )
+        if offset + size > len(f):
+            if name in ("DATA", "XLST", "YLST", "ORGN"):
+                raise f.error(
+                    f"truncated WDF file: block {name} at offset {offset} needs {size} bytes, "
+                    f"but the file has {len(f) - offset} left"
+                )
+            break  # a truncated trailing image or text block does not affect the spectrum
+        found.setdefault(name, (offset, size))
+        offset += size
+    return found
+
+
+def _acquired_at(f: BinaryFile, block: tuple[int, int], lists: int, capacity: int) -> str | None:
+    """The first spectrum's time from the origin lists (a Windows FILETIME), ISO 8601 UTC."""
+    offset, size = block
+    position = offset + 20
+    step = 24 + 8 * max(capacity, 0)
+    for _ in range(max(min(lists, 64), 0)):
+        if position + 24 + 8 > offset + size:
+            return None
+        kind = int(np.frombuffer(f.data, "<u4", 1, position)[0]) & 0x7FFFFFFF
+        if kind == _TIME_ORIGIN:
+            ticks = int(np.frombuffer(f.data, "<i8", 1, position + 24)[0])
+            try:
+                moment = _FILETIME_EPOCH + timedelta(microseconds=ticks // 10)
+            except OverflowError:
+                return None
+            if 1990 <= moment.year <= 2100:
+                return moment.replace(microsecond=0).isoformat()
+            return None
+        position += step
+    return None
+
+
+FORMAT = Format(
+    name="wdf",
+    description="Renishaw WiRE WDF",
+    extensions=(".wdf",),
+    sniff=sniff,
+    read=read,
+)
