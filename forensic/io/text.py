@@ -1,0 +1,1045 @@
+"""Spectra in plain text: RRUFF, delimited tables (CSV, TSV, spaces) and vendor text exports.
+
+This is the fallback reader: the registry asks its sniffer last, after every binary and JCAMP-DX
+format has declined. One parser handles
+
+- RRUFF exports: ``##NAMES=...`` and other ``##KEY=value`` lines, then ``x, y`` rows, then
+  ``##END=``;
+- delimited tables with comma, semicolon, tab or whitespace delimiters, a decimal point or a
+  decimal comma (``1001,4;2345,6``), with or without a line of column names, with comment lines
+  starting with ``#``, ``%``, ``//`` or ``;``, an ascending or descending axis and extra columns;
+- vendor exports: B&W Tek (a ``key;value`` header block, then ``Pixel;Wavelength;Wavenumber;
+  Raman Shift;Dark;...;Dark Subtracted #1;...``), Horiba/LabSpec (``#Key=<tab>value`` header,
+  tab-separated rows), OpenSpecy CSV (``wavenumber,intensity``), Renishaw WiRE text exports;
+- our own CSV (see :func:`write_csv`), whose ``#`` comment lines carry modality, unit, metadata
+  and history as JSON so that it reads back exactly.
+
+How columns are chosen
+----------------------
+With a line of column names, the axis is the column named Raman shift, else wavenumber, else
+wavelength (nm, converted with the laser wavelength), else the first numeric column; the
+intensity is the column named "Dark Subtracted" (B&W Tek), else intensity/counts/absorbance/
+transmittance/reflectance/signal, else the next numeric column. When the axis is named and
+every other column carries a sample name rather than a quantity (``raman_shift,fructose,
+lactose``), each column is a spectrum of its own, named after its header. Without column names
+the first two numeric columns are the axis and the intensity.
+
+How modality and unit are decided (first rule that applies)
+------------------------------------------------------------
+1. The chosen column names: "Raman shift" -> Raman; absorbance, transmittance, reflectance or
+   Kubelka-Munk -> IR.
+2. A laser (excitation) wavelength in the header -> Raman.
+3. Words in the header and comments: "Raman" -> Raman; absorbance, transmittance, ATR, FTIR,
+   infrared -> IR (when both kinds appear the words decide nothing).
+4. The file and folder names: a ``raman`` word -> Raman; ``infrared``, ``ftir``, ``ir``,
+   ``atr`` words -> IR (RRUFF names hold ``__Raman__`` or ``__Infrared__``).
+5. The numbers: an axis starting below 300 cm⁻¹ (or negative) -> Raman; intensities that dip
+   from a high baseline within 0-1.05 or 0-105 on an axis reaching 2000 cm⁻¹ -> IR
+   transmittance (fraction or percent); small non-integer intensities (-0.5 to 6) on an axis
+   reaching 3600 cm⁻¹ -> IR absorbance; anything else -> Raman.
+The rule that decided is stored in the metadata as ``modality_basis``. The intensity unit comes
+from the column name when it names one, otherwise: IR as found in step 5, Raman "counts" when
+every intensity is a whole number, else "arbitrary".
+
+Metadata
+--------
+Header keys are kept under their own names (``RRUFFID``, ``intigration times(ms)``, ``Acq.
+time (s)``...). Recognised ones also fill the standard keys: ``name`` (RRUFF ``NAMES``,
+``Sample``), ``rruff_id``, ``laser_wavelength_nm`` (header, else a usual laser line such as
+``532`` or ``iR785`` in the file name, noted in ``laser_wavelength_basis``),
+``integration_time_ms``, ``averages``, ``instrument_model``, ``instrument_serial``,
+``operator``, ``detector_temperature_c``, ``laser_power_mw``. Vendor dates are kept as
+written: the files do not say their time zone, so no ``acquired_at`` (UTC) is made up.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forensic.errors import FormatError, NotVibrationalError, SpectrumError
+from forensic.io import Format
+from forensic.spectrum import (
+    MIN_POINTS,
+    Y_UNITS,
+    ProcessingStep,
+    Spectrum,
+    micrometre_to_wavenumber,
+    nanometre_to_wavenumber,
+    wavelength_to_raman_shift,
+)
+
+__all__ = ["FORMAT", "read_text", "sniff_text", "write_csv"]
+
+CSV_MAGIC = "# forensic-toolkit spectrum CSV"
+"""First line of the CSV files we write; the next comment line holds the attributes as JSON."""
+
+_COMMENT_PREFIXES = ("#", "%", "//", ";")
+_PREFIXES = _COMMENT_PREFIXES  # "##KEY=" lines start with "#" too
+_DOUBLE_HASH_RE = re.compile(r"^[ \t]*##([^=\n]*)=?([^\n]*)$", re.MULTILINE)
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_NUMBER_RE = re.compile(_NUMBER)
+_NOT_A_NUMBER_RE = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
+# A row that starts with a number and has another number after a delimiter (possibly across
+# empty cells, as B&W Tek rows outside the calibrated range have): what the sniffer looks for.
+_SNIFF_NUM = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
+_SNIFF_ROW_RE = re.compile(
+    rf"^[ \t]*{_SNIFF_NUM}(?:(?:[ \t]*[,;\t][ \t]*)+|[ \t]+){_SNIFF_NUM}[ \t]*(?:[,;\t]|$)",
+    re.MULTILINE,
+)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+# Usual laser lines (nm): a bare number in a file name counts only when it is one of these.
+_LASER_LINES = (
+    "244|248|257|266|325|355|405|442|457|473|488|514|515|532|561|568|633|638|647|660|671|"
+    "685|730|780|785|808|830|976|1064"
+)
+_FILENAME_LASER_RE = re.compile(rf"(?<![0-9])({_LASER_LINES})(?:\.\d+)?(?:nm)?(?![0-9])", re.I)
+_RRUFF_LASER_RE = re.compile(r"__Raman__(\d{3,4})__", re.I)
+_RRUFF_ID_RE = re.compile(r"(?<![A-Za-z0-9])(R\d{6}(?:-\d+)?)(?![0-9])")
+
+_SAMPLE_SIZE = 12
+_DATA_CONFIRM_ROWS = 3
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How a data row is split: ``delimiter`` None means runs of whitespace."""
+
+    delimiter: str | None
+    decimal: str
+
+    def describe(self) -> str:
+        names = {None: "whitespace", ",": "comma", ";": "semicolon", "\t": "tab"}
+        decimal = "comma" if self.decimal == "," else "point"
+        return f"{names[self.delimiter]}-delimited, decimal {decimal}"
+
+
+_STYLES = (
+    _Style(";", ","),
+    _Style(";", "."),
+    _Style("\t", "."),
+    _Style("\t", ","),
+    _Style(",", "."),
+    _Style(None, "."),
+    _Style(None, ","),
+)
+
+
+@dataclass
+class _Table:
+    """What the parser found in a text file, before columns become spectra."""
+
+    path: Path
+    style: _Style
+    data: np.ndarray  # (rows, columns), NaN where a cell is empty
+    line_numbers: np.ndarray  # (rows,), 1-based line of each row
+    column_names: list[str] | None
+    header: dict[str, str] = field(default_factory=dict)
+    comments: list[str] = field(default_factory=list)
+    own: dict[str, Any] | None = None  # the JSON of our own CSV files
+
+
+# -- decoding and splitting ------------------------------------------------------------------
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"broken UTF-16 text at byte {exc.start}", path=path) from None
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        raise FormatError(
+            f"binary data (a NUL byte at offset {nul}), not a text spectrum", path=path, line=line
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # LabSpec and other Windows exports write "°" as one byte
+    controls = len(_CONTROL_RE.findall(text, 0, 65536))
+    if controls > max(8, min(len(text), 65536) // 50):
+        raise FormatError("binary data (control characters), not a text spectrum", path=path)
+    return text
+
+
+def _is_comment(stripped: str) -> bool:
+    return stripped.startswith(_COMMENT_PREFIXES) and not stripped.startswith("##")
+
+
+def _strip_comment(stripped: str) -> str:
+    for prefix in ("//", "#", "%", ";"):
+        if stripped.startswith(prefix):
+            return stripped[len(prefix) :].strip()
+    return stripped
+
+
+def _split(line: str, style: _Style) -> list[str]:
+    if style.delimiter is None:
+        return line.split()
+    cells = [cell.strip().strip('"').strip() for cell in line.split(style.delimiter)]
+    if len(cells) > 1 and cells[-1] == "":
+        cells.pop()  # a trailing delimiter (B&W Tek ends every row with ';')
+    return cells
+
+
+def _to_number(cell: str, style: _Style) -> float | None:
+    """The cell as a number, or None when it is not one (NaN and inf are not numbers here)."""
+    if style.decimal == ",":
+        if "." in cell:
+            return None
+        cell = cell.replace(",", ".")
+    if _NUMBER_RE.fullmatch(cell):
+        return float(cell)
+    return None
+
+
+def _numeric_row(line: str, style: _Style) -> list[float] | None:
+    """The row's numbers (NaN for empty cells), or None unless it holds two or more numbers."""
+    cells = _split(line.strip(), style)
+    if len(cells) < 2:
+        return None
+    values = []
+    found = 0
+    for cell in cells:
+        if cell == "" and style.delimiter is not None:
+            values.append(math.nan)
+            continue
+        number = _to_number(cell, style)
+        if number is None:
+            return None
+        values.append(number)
+        found += 1
+    return values if found >= 2 else None
+
+
+def _choose_style(candidates: list[str]) -> _Style | None:
+    """The splitting style under which most sample lines are rows of numbers."""
+    if len(candidates) > 2 * _SAMPLE_SIZE:
+        middle = len(candidates) // 2
+        sample = candidates[middle : middle + _SAMPLE_SIZE] + candidates[-_SAMPLE_SIZE:]
+    else:
+        sample = candidates
+    best, best_score = None, 0
+    for style in _STYLES:
+        if style.delimiter is not None and not any(style.delimiter in s for s in sample):
+            continue
+        widths = [len(row) for row in (_numeric_row(s, style) for s in sample) if row]
+        if not widths:
+            continue
+        # Prefer the style that makes most lines numeric, then the one with steady widths.
+        steady = max(widths.count(w) for w in set(widths))
+        score = len(widths) * 2 + steady
+        if score > best_score:
+            best, best_score = style, score
+    return best
+
+
+# -- header lines ------------------------------------------------------------------------------
+
+
+def _key_value(text: str, style: _Style | None) -> tuple[str, str] | None:
+    """``key=value``, ``key;value``, ``key<TAB>value`` or ``key: value`` -> (key, value)."""
+    for sep in ("=", ";", "\t", ":"):
+        if sep == ";" and (style is None or style.delimiter != ";"):
+            continue
+        if sep in text:
+            key, _, value = text.partition(sep)
+            key, value = key.strip(), value.strip().strip(";").strip()
+            if key and len(key) <= 60 and key[0].isalpha():
+                return key, value
+            return None
+    return None
+
+
+def _header_names(text: str, style: _Style, width: int) -> list[str] | None:
+    """Column names from a header line when it names exactly ``width`` columns."""
+    if "=" in text:
+        return None
+    options = []
+    if style.delimiter is None:
+        options = [text.split("\t"), re.split(r"\s{2,}", text.strip()), text.split()]
+    else:
+        options = [_split(text, style)]
+    for cells in options:
+        names = [c.strip().lstrip("#").strip().strip('"') for c in cells]
+        while names and names[-1] == "":
+            names.pop()
+        nonempty = [n for n in names if n]
+        if len(nonempty) == width and not any(_to_number(n, style) is not None for n in nonempty):
+            return nonempty
+    return None
+
+
+# -- parsing --------------------------------------------------------------------------------------
+
+
+def _parse(text: str, path: Path) -> _Table:
+    # Line numbers as an editor counts them: CRLF, CR and LF all end a line.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    header: dict[str, str] = {}
+    comments: list[str] = []
+    own: dict[str, Any] | None = None
+    end = len(lines)
+    for match in _DOUBLE_HASH_RE.finditer(text):
+        key, value = match.group(1).strip(), match.group(2).strip()
+        index = match.string.count("\n", 0, match.start())
+        if key.upper() == "END":
+            end = index
+            break
+        if key.upper() in ("JCAMP-DX", "JCAMPDX", "XYDATA", "PEAK TABLE", "XYPOINTS"):
+            raise FormatError(
+                f"this is a JCAMP-DX file (##{key}=), not a delimited text table: read it "
+                "with the jcamp reader",
+                path=path,
+                line=index + 1,
+            )
+        header[key] = value
+    # Lines that may hold data: not blank, not comments or ##KEY lines, before ##END.
+    candidates = [
+        i for i in range(end) if lines[i].strip() and not lines[i].lstrip().startswith(_PREFIXES)
+    ]
+    if not candidates:
+        first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        raise FormatError(
+            "no rows of numbers: expected lines of wavenumber and intensity",
+            path=path,
+            line=first + 1,
+        )
+    style = _choose_style([lines[i] for i in candidates])
+    if style is None:
+        first = candidates[0]
+        raise FormatError(
+            f"not a spectrum: no line holds two or more numbers (first text: "
+            f"{_clip(lines[first])!r}); expected lines of wavenumber and intensity",
+            path=path,
+            line=first + 1,
+        )
+
+    # The data start at the first row of numbers followed by more rows of the same width.
+    start = None
+    for position, index in enumerate(candidates):
+        row = _numeric_row(lines[index], style)
+        if row is None:
+            continue
+        following = candidates[position + 1 : position + 1 + _DATA_CONFIRM_ROWS]
+        rows = [_numeric_row(lines[i], style) for i in following]
+        if all(r is not None and len(r) == len(row) for r in rows):
+            start = position
+            break
+    if start is None:
+        first = next(i for i in candidates if _numeric_row(lines[i], style) is not None)
+        raise FormatError(
+            "rows of numbers are interrupted by text: no steady block of data rows",
+            path=path,
+            line=first + 1,
+        )
+
+    # Everything above the data is header: comments, key/value pairs and perhaps column names.
+    preamble_end = candidates[start]
+    column_line = None
+    for index in range(preamble_end):
+        stripped = lines[index].strip()
+        if not stripped or stripped.startswith("##"):
+            continue
+        body = _strip_comment(stripped) if _is_comment(stripped) else stripped
+        if _is_comment(stripped):
+            if (
+                body.startswith("{")
+                and own is None
+                and any(CSV_MAGIC in lines[i] for i in range(index))
+            ):
+                try:
+                    own = json.loads(body)
+                except json.JSONDecodeError:
+                    raise FormatError(
+                        "the attributes line of this forensic CSV is not valid JSON",
+                        path=path,
+                        line=index + 1,
+                    ) from None
+                continue
+            if stripped.startswith(CSV_MAGIC):
+                continue
+        pair = _key_value(body, style)
+        if pair is not None:
+            header.setdefault(pair[0], pair[1])
+        elif body and _is_comment(stripped):
+            comments.append(body)
+        column_line = index  # the last non-blank line above the data
+    data_indices = candidates[start:]
+    data_indices = [i for i in data_indices if i < end]
+
+    width = len(_numeric_row(lines[data_indices[0]], style) or [])
+    column_names = None
+    if column_line is not None:
+        body = lines[column_line].strip()
+        if _is_comment(body):
+            body = _strip_comment(body) if not body.startswith("#") else body.lstrip("#")
+        column_names = _header_names(body, style, width)
+
+    data = _read_block([lines[i] for i in data_indices], data_indices, style, width, path)
+    if data.shape[0] < MIN_POINTS:
+        raise FormatError(
+            f"only {data.shape[0]} rows of numbers; a spectrum needs at least {MIN_POINTS}",
+            path=path,
+            line=data_indices[0] + 1,
+        )
+    return _Table(
+        path=path,
+        style=style,
+        data=data,
+        line_numbers=np.asarray(data_indices) + 1,
+        column_names=column_names,
+        header=header,
+        comments=comments,
+        own=own,
+    )
+
+
+def _clip(text: str, length: int = 40) -> str:
+    text = text.strip()
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _read_block(
+    rows: list[str], indices: list[int], style: _Style, width: int, path: Path
+) -> np.ndarray:
+    """Rows of numbers as an array (rows, width); the first bad row raises with its line."""
+    # Fast path for the common clean case (numpy's C parser); anything it does not take, and
+    # NaN or inf which it does take, goes through the line-by-line parser below, which names
+    # the offending line.
+    fast = [row.replace(",", ".") for row in rows] if style.decimal == "," else rows
+    try:
+        data = np.loadtxt(fast, delimiter=style.delimiter, ndmin=2, dtype=np.float64)
+    except ValueError:
+        data = None
+    if data is not None and data.shape == (len(rows), width) and np.isfinite(data).all():
+        return data
+    out = np.empty((len(rows), width))
+    for position, (line, index) in enumerate(zip(rows, indices, strict=True)):
+        stripped = line.strip()
+        if _is_comment(stripped):
+            out[position] = math.nan
+            continue
+        cells = _split(stripped, style)
+        if len(cells) != width:
+            raise FormatError(
+                f"{len(cells)} column(s) where the rows above have {width} "
+                f"({style.describe()}): {_clip(line)!r}",
+                path=path,
+                line=index + 1,
+            )
+        for column, cell in enumerate(cells):
+            if cell == "" and style.delimiter is not None:
+                out[position, column] = math.nan
+                continue
+            number = _to_number(cell, style)
+            if number is None:
+                if _NOT_A_NUMBER_RE.fullmatch(cell):
+                    raise FormatError(
+                        f"not a number ({cell!r}) in column {column + 1}: a spectrum must be "
+                        "finite numbers",
+                        path=path,
+                        line=index + 1,
+                    )
+                raise FormatError(
+                    f"expected a number in column {column + 1}, found {_clip(cell)!r} "
+                    f"({style.describe()})",
+                    path=path,
+                    line=index + 1,
+                )
+            if not math.isfinite(number):
+                raise FormatError(
+                    f"number out of range ({cell!r}) in column {column + 1}",
+                    path=path,
+                    line=index + 1,
+                )
+            out[position, column] = number
+    return out
+
+
+# -- from a table to spectra -----------------------------------------------------------------
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9%µ]+", " ", name.lower()).strip()
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
+
+_X_RAMAN = ("raman shift", "ramanshift", "raman")
+_X_WAVENUMBER = ("wavenumber", "wave number", "wavenumbers", "cm 1", "cm1", "1 cm", "wave")
+_X_WAVELENGTH = ("wavelength", "nm", "µm", "micron", "um")
+_Y_WORDS = (
+    ("dark subtracted", "counts"),
+    ("absorbance", "absorbance"),
+    ("kubelka", "kubelka_munk"),
+    ("%t", "percent_transmittance"),
+    ("% t", "percent_transmittance"),
+    ("%tr", "percent_transmittance"),
+    ("percent transmittance", "percent_transmittance"),
+    ("transmittance", "transmittance"),
+    ("transmission", "transmittance"),
+    ("reflectance", "reflectance"),
+    ("counts per second", "counts_per_second"),
+    ("cps", "counts_per_second"),
+    ("counts", "counts"),
+    ("count", "counts"),
+    ("cnt", "counts"),
+    ("intensity", None),
+    ("signal", None),
+    ("raw data", "counts"),
+    ("normalised", "normalised"),
+    ("normalized", "normalised"),
+    ("y", None),
+    ("int", None),
+)
+_NOT_SAMPLE = ("pixel", "dark", "reference", "raw", "irradiance", "index", "point", "%", "#")
+
+
+def _words(name: str) -> set[str]:
+    return set(_norm(name).split())
+
+
+def _x_kind(name: str) -> str | None:
+    """'raman', 'wavenumber', 'wavelength_nm', 'wavelength_um' or None for a column name."""
+    norm = _norm(name)
+    words = set(norm.split())
+    squashed = _squash(name)
+    if "raman" in words or "ramanshift" in squashed or "shift" in words:
+        return "raman"
+    if "wavelength" in squashed or "wavelength" in words or "lambda" in words:
+        if words & {"µm", "um", "micron", "microns", "micrometre", "micrometer"}:
+            return "wavelength_um"
+        return "wavelength_nm"
+    if (
+        "wavenumber" in squashed
+        or "cm 1" in norm
+        or "1 cm" in norm
+        or words & {"wave", "x", "cm1", "wn"}
+    ):
+        return "wavenumber"
+    return None
+
+
+def _y_unit_of(name: str) -> tuple[bool, str | None]:
+    """Whether a column name names an intensity, and the unit it says (if any)."""
+    norm = _norm(name)
+    squashed = _squash(name)
+    if norm in Y_UNITS or squashed in {u.replace("_", "") for u in Y_UNITS}:
+        for unit in Y_UNITS:
+            if squashed == unit.replace("_", ""):
+                return True, unit
+    words = set(norm.split())
+    for word, unit in _Y_WORDS:
+        if (" " in word or "%" in word) and word in norm:
+            return True, unit
+        if word in words:
+            return True, unit
+    if squashed.startswith(("absorbance", "transmittance", "intensity", "counts")):
+        return _y_unit_of(re.sub(r"([a-z])([A-Z_])", r"\1 \2", name.replace("_", " ")))
+    return False, None
+
+
+def _select_columns(table: _Table) -> tuple[int, str, list[tuple[int, str | None, str | None]]]:
+    """The axis column, its kind, and [(intensity column, its name, its unit)]."""
+    data = table.data
+    numeric = [j for j in range(data.shape[1]) if np.isfinite(data[:, j]).sum() >= MIN_POINTS]
+    names = table.column_names
+    if len(numeric) < 2:
+        raise FormatError(
+            f"only {len(numeric)} column(s) of numbers with {MIN_POINTS} or more values; "
+            "expected a wavenumber column and an intensity column",
+            path=table.path,
+            line=int(table.line_numbers[0]),
+        )
+    if names is None:
+        return numeric[0], "unknown", [(numeric[1], None, None)]
+    kinds = {j: _x_kind(names[j]) for j in numeric}
+    x_col = None
+    for wanted in ("raman", "wavenumber", "wavelength_nm", "wavelength_um"):
+        found = [j for j in numeric if kinds[j] == wanted]
+        if found:
+            x_col = found[0]
+            break
+    x_kind = "unknown" if x_col is None else str(kinds[x_col])
+    if x_col is None:
+        skip = [j for j in numeric if "pixel" in _norm(names[j]) or "index" in _norm(names[j])]
+        rest = [j for j in numeric if j not in skip] or numeric
+        x_col = rest[0]
+    others = [j for j in numeric if j != x_col and kinds[j] is None]
+    named = [(j, *_y_unit_of(names[j])) for j in others]
+    # B&W Tek: the dark-subtracted signal is the spectrum; raw, dark and reference are not.
+    for j, _is_y, unit in named:
+        if "dark subtracted" in _norm(names[j]):
+            return x_col, x_kind, [(j, names[j], unit)]
+    intensity = [(j, names[j], unit) for j, is_y, unit in named if is_y]
+    if intensity:
+        return x_col, x_kind, [intensity[0]]
+    samples = [
+        (j, names[j], None)
+        for j in others
+        if not any(word in _norm(names[j]) or word in names[j].lower() for word in _NOT_SAMPLE)
+    ]
+    if x_kind != "unknown" and len(samples) >= 2 and len(samples) == len(others):
+        return x_col, x_kind, samples  # one spectrum per column, named by its header
+    if not others:
+        raise FormatError(
+            "no intensity column: every numeric column is an axis "
+            f"({', '.join(names[j] for j in numeric)})",
+            path=table.path,
+        )
+    return x_col, x_kind, [(others[0], names[others[0]], None)]
+
+
+def _first_number(value: str) -> float | None:
+    match = re.search(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?", value)
+    if match is None:
+        return None
+    try:
+        return float(match.group(0).replace(",", "."))
+    except ValueError:
+        return None
+
+
+_STANDARD_FROM_HEADER = {
+    "names": "name",
+    "name": "name",
+    "samplename": "name",
+    "sample": "name",
+    "substance": "name",
+    "compound": "name",
+    "rruffid": "rruff_id",
+    "cas": "cas",
+    "casnumber": "cas",
+    "operator": "operator",
+    "model": "instrument_model",
+    "instrument": "instrument_model",
+    "instrumentmodel": "instrument_model",
+    "spectrometer": "instrument_model",
+    "devicesn": "instrument_serial",
+    "serial": "instrument_serial",
+    "serialnumber": "instrument_serial",
+    "instrumentserial": "instrument_serial",
+}
+_LASER_KEYS = {
+    "laserwavelength",
+    "laserwavelengthnm",
+    "laser",
+    "lasernm",
+    "excitationwavelength",
+    "excitationwavelengthnm",
+    "excitation",
+    "laserwl",
+    "laserline",
+}
+_TIME_KEYS = {  # key -> factor to milliseconds
+    "intigrationtimesms": 1.0,  # B&W Tek's spelling
+    "integrationtimesms": 1.0,
+    "integrationtimems": 1.0,
+    "integrationtime": 1.0,
+    "exposurems": 1.0,
+    "exposuretimems": 1.0,
+    "acqtimes": 1000.0,
+    "exposuretimes": 1000.0,
+    "integrationtimes": 1000.0,
+}
+_AVERAGE_KEYS = {"averagenumber", "accumulations", "repetitioncount", "averages", "scans"}
+_TEMPERATURE_KEYS = {"detectortemperaturec", "ccdtemperature", "detectortemperature"}
+_POWER_KEYS = {"laserpowermw", "laserpower"}
+
+
+def _standard_metadata(table: _Table) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for key, value in table.header.items():
+        meta[key] = value
+    for key, value in table.header.items():
+        squashed = _squash(key)
+        if not value:
+            continue
+        if squashed in _STANDARD_FROM_HEADER:
+            meta.setdefault(_STANDARD_FROM_HEADER[squashed], value)
+        elif squashed in _LASER_KEYS:
+            number = _first_number(value)
+            if number is not None and 150.0 <= number <= 2000.0:
+                meta.setdefault("laser_wavelength_nm", number)
+                meta.setdefault("laser_wavelength_basis", f"header {key!r}")
+        elif squashed in _TIME_KEYS:
+            number = _first_number(value)
+            if number is not None:
+                meta.setdefault("integration_time_ms", number * _TIME_KEYS[squashed])
+        elif squashed in _AVERAGE_KEYS:
+            number = _first_number(value)
+            if number is not None and number == int(number):
+                meta.setdefault("averages", int(number))
+        elif squashed in _TEMPERATURE_KEYS:
+            number = _first_number(value)
+            if number is not None:
+                meta.setdefault("detector_temperature_c", number)
+        elif squashed in _POWER_KEYS:
+            number = _first_number(value)
+            if number is not None:
+                meta.setdefault("laser_power_mw", number)
+    if "rruff_id" not in meta:
+        match = _RRUFF_ID_RE.search(table.path.name)
+        if match and "RRUFF" in "".join(table.header).upper() + table.path.name.upper():
+            meta["rruff_id"] = match.group(1)
+    if table.comments:
+        meta["comment"] = "\n".join(table.comments)
+    return meta
+
+
+_IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
+
+
+def _word_evidence(texts: list[str]) -> str | None:
+    raman = ir = False
+    for text in texts:
+        words = set(re.split(r"[^a-z%]+", text.lower()))
+        low = text.lower()
+        if "raman" in low:
+            raman = True
+        if words & {"absorbance", "transmittance", "ftir", "infrared", "atr", "kubelka"} or (
+            "ft-ir" in low
+        ):
+            ir = True
+    if raman and not ir:
+        return "raman"
+    if ir and not raman:
+        return "ir"
+    return None
+
+
+def _name_evidence(path: Path) -> str | None:
+    words: set[str] = set()
+    for part in (path.stem, path.parent.name):
+        words |= {w.lower() for w in re.split(r"[^A-Za-z0-9]+", part) if w}
+    raman = "raman" in words
+    ir = bool(words & {"infrared", "ftir", "ir", "atr", "mir"})
+    if raman and not ir:
+        return "raman"
+    if ir and not raman:
+        return "ir"
+    return None
+
+
+def _numeric_evidence(x: np.ndarray, y: np.ndarray) -> tuple[str, str | None, str]:
+    """(modality, unit or None, why) from the numbers alone."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    ymin, ymax = float(np.min(y)), float(np.max(y))
+    if lo < 300.0:
+        return "raman", None, f"axis starts at {lo:.0f} cm-1, below the mid-IR range"
+    span = ymax - ymin
+    if span > 0 and hi >= 2000.0:
+        dips = (float(np.median(y)) - ymin) / span > 0.75
+        if dips and ymin >= -0.05 and ymax <= 1.05:
+            return "ir", "transmittance", "intensities dip from a baseline near 1 (transmittance)"
+        if dips and ymin >= -5.0 and ymax <= 105.0 and ymax > 20.0:
+            return "ir", "percent_transmittance", "intensities dip from a baseline near 100 %T"
+    whole = bool(np.all(y == np.round(y)))
+    if hi >= 3600.0 and ymin >= -0.5 and ymax <= 6.0 and not whole:
+        return "ir", "absorbance", "small positive intensities up to 3600+ cm-1 (absorbance)"
+    return "raman", None, "intensities look like Raman counts on a Raman-shift range"
+
+
+def _decide(
+    table: _Table,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    x_name: str | None,
+    y_name: str | None,
+    y_unit_named: str | None,
+    meta: dict[str, Any],
+) -> tuple[str, str, str]:
+    """(modality, y_unit, basis) by the documented rules."""
+    modality = None
+    basis = ""
+    if x_name and _x_kind(x_name) == "raman" and "raman" in x_name.lower():
+        modality, basis = "raman", f"column {x_name!r}"
+    elif y_unit_named in _IR_UNITS:
+        modality, basis = "ir", f"column {y_name!r}"
+    elif "laser_wavelength_nm" in meta and str(meta.get("laser_wavelength_basis", "")).startswith(
+        "header"
+    ):
+        modality, basis = "raman", "laser wavelength in the header"
+    if modality is None:
+        texts = [f"{k} {v}" for k, v in table.header.items()] + table.comments
+        if table.column_names:
+            texts += [n for n in (x_name, y_name) if n]
+        found = _word_evidence(texts)
+        if found:
+            modality, basis = found, "words in the header"
+    if modality is None:
+        found = _name_evidence(table.path)
+        if found:
+            modality, basis = found, "file or folder name"
+    numeric_modality, numeric_unit, why = _numeric_evidence(x, y)
+    if modality is None:
+        modality, basis = numeric_modality, f"numbers: {why}"
+    unit = y_unit_named
+    if unit is None:
+        if modality == "ir":
+            if numeric_modality == "ir" and numeric_unit:
+                unit = numeric_unit
+            else:
+                unit = "absorbance" if float(np.max(y)) <= 6.0 else "arbitrary"
+        else:
+            unit = "counts" if bool(np.all(y == np.round(y))) else "arbitrary"
+    if modality == "raman" and unit in ("absorbance", "transmittance", "percent_transmittance"):
+        unit = "arbitrary"
+    return modality, unit, basis
+
+
+def _laser_from_name(path: Path) -> float | None:
+    match = _RRUFF_LASER_RE.search(path.name)
+    if match:
+        return float(match.group(1))
+    match = _FILENAME_LASER_RE.search(path.stem)
+    return float(match.group(1)) if match else None
+
+
+def _spectra_from_table(table: _Table) -> list[Spectrum]:
+    if table.own is not None:
+        return [_own_spectrum(table)]
+    x_col, x_kind, y_cols = _select_columns(table)
+    names = table.column_names
+    x_name = names[x_col] if names else None
+    base = _standard_metadata(table)
+    spectra = []
+    for y_col, y_name, y_unit_named in y_cols:
+        meta = dict(base)
+        history: list[ProcessingStep] = []
+        x = table.data[:, x_col]
+        y = table.data[:, y_col]
+        keep = np.isfinite(x) & np.isfinite(y)
+        if not keep.all():
+            skipped = int((~keep).sum())
+            history.append(
+                ProcessingStep(
+                    "skip_rows_without_values",
+                    {"rows": skipped, "reason": "empty axis or intensity cell"},
+                )
+            )
+            x, y = x[keep], y[keep]
+        if x.size < MIN_POINTS:
+            raise FormatError(
+                f"only {x.size} rows have both an axis and an intensity value "
+                f"(columns {x_col + 1} and {y_col + 1}); a spectrum needs {MIN_POINTS}",
+                path=table.path,
+                line=int(table.line_numbers[0]),
+            )
+        if names:
+            meta["x_column"] = x_name
+            meta["y_column"] = y_name
+            if len(y_cols) > 1:
+                meta["name"] = y_name
+        modality, unit, basis = _decide(
+            table, x, y, x_name=x_name, y_name=y_name, y_unit_named=y_unit_named, meta=meta
+        )
+        meta["modality_basis"] = basis
+        if modality == "raman" and "laser_wavelength_nm" not in meta:
+            laser = _laser_from_name(table.path)
+            if laser is not None:
+                meta["laser_wavelength_nm"] = laser
+                meta["laser_wavelength_basis"] = "file name"
+        if modality == "ir":
+            meta.pop("laser_wavelength_nm", None)
+            meta.pop("laser_wavelength_basis", None)
+        spectra.append(
+            _build(
+                table,
+                x,
+                y,
+                x_kind=x_kind,
+                modality=modality,
+                unit=unit,
+                meta=meta,
+                history=history,
+            )
+        )
+    return spectra
+
+
+def _build(
+    table: _Table,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    x_kind: str,
+    modality: str,
+    unit: str,
+    meta: dict[str, Any],
+    history: list[ProcessingStep],
+) -> Spectrum:
+    steps = np.diff(x)
+    if (steps > 0).any() and (steps < 0).any():
+        history.append(
+            ProcessingStep(
+                "sort_wavenumber",
+                {"reason": "the file's axis changes direction; points sorted by wavenumber"},
+            )
+        )
+    try:
+        if x_kind == "wavelength_nm":
+            if modality == "raman":
+                laser = meta.get("laser_wavelength_nm")
+                if laser is None:
+                    raise NotVibrationalError(
+                        "a spectrum on a wavelength axis (nm) with no laser wavelength",
+                        path=table.path,
+                        detail="a Raman export needs its excitation wavelength in the header "
+                        "to become Raman shift; UV-visible or emission data are not read",
+                    )
+                shift = wavelength_to_raman_shift(x, float(laser))
+                history.append(
+                    ProcessingStep(
+                        "wavelength_to_raman_shift", {"laser_wavelength_nm": float(laser)}
+                    )
+                )
+                return Spectrum.from_readings(
+                    shift, y, modality="raman", y_unit=unit, metadata=meta, history=history
+                )
+            wn = nanometre_to_wavenumber(x)
+            history.append(ProcessingStep("nanometre_to_wavenumber", {}))
+            x = wn
+        elif x_kind == "wavelength_um" or (modality == "ir" and float(np.max(x)) < 50.0):
+            x = micrometre_to_wavenumber(x)
+            history.append(ProcessingStep("micrometre_to_wavenumber", {}))
+        return Spectrum.from_readings(
+            x, y, modality=modality, y_unit=unit, metadata=meta, history=history
+        )
+    except SpectrumError as exc:
+        raise FormatError(str(exc), path=table.path) from None
+
+
+def _own_spectrum(table: _Table) -> Spectrum:
+    own = table.own or {}
+    data = table.data
+    if data.shape[1] != 2:
+        raise FormatError(
+            f"a forensic CSV has 2 columns, this one has {data.shape[1]}", path=table.path
+        )
+    try:
+        history = [ProcessingStep.from_dict(s) for s in own.get("history", [])]
+        return Spectrum(
+            data[:, 0],
+            data[:, 1],
+            modality=own["modality"],
+            y_unit=own.get("y_unit", "arbitrary"),
+            metadata=own.get("metadata") or {},
+            history=history,
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise FormatError(
+            f"the attributes line of this forensic CSV lacks {exc}", path=table.path
+        ) from None
+    except SpectrumError as exc:
+        raise FormatError(str(exc), path=table.path) from None
+
+
+# -- the Format ---------------------------------------------------------------------------------
+
+
+def read_text(path: str | Path) -> list[Spectrum]:
+    """Read the spectra in a text file (RRUFF, CSV/TSV/whitespace table, vendor export).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    list of Spectrum
+        Usually one; one per intensity column when a table holds several named spectra.
+
+    Raises
+    ------
+    FormatError
+        Binary data, prose, a table without two numeric columns, fewer than 16 rows, NaN or
+        text inside the rows: the message names the file and the first offending line.
+    NotVibrationalError
+        A wavelength axis (nm) with no laser wavelength to make it Raman shift.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot be read: {exc.strerror}", path=path) from None
+    if not raw.strip():
+        raise FormatError("the file is empty", path=path)
+    table = _parse(_decode(raw, path), path)
+    return _spectra_from_table(table)
+
+
+def sniff_text(head: bytes, path: Path) -> bool:
+    """True when ``head`` is mostly printable text with at least one row of two numbers."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        if b"\x00" in head:
+            return False
+        text = head.decode("latin-1")
+    if not text:
+        return False
+    printable = sum(1 for ch in text if ch.isprintable() or ch in "\t\r\n")
+    if printable < 0.95 * len(text):
+        return False
+    return _SNIFF_ROW_RE.search(text) is not None
+
+
+def _format_float(value: float) -> str:
+    return repr(float(value))
+
+
+def write_csv(spectrum: Spectrum) -> bytes:
+    """Serialise a spectrum as our CSV: ``#`` lines with its attributes as JSON, then the rows.
+
+    The file reads in any spreadsheet (comment lines aside) and reads back through
+    :func:`read_text` with the same numbers (shortest round-tripping decimal form), modality,
+    unit, metadata and history.
+
+    Returns
+    -------
+    bytes
+        UTF-8 text with ``\\n`` line ends.
+    """
+    attributes = {
+        "modality": spectrum.modality,
+        "y_unit": spectrum.y_unit,
+        "metadata": json.loads(json.dumps(dict(spectrum.metadata), default=str)),
+        "history": [step.to_dict() for step in spectrum.history],
+    }
+    lines = [
+        f"{CSV_MAGIC}; the next line holds its modality, unit, metadata and history as JSON",
+        "# " + json.dumps(attributes, ensure_ascii=False, sort_keys=True),
+        f"wavenumber_cm-1,{spectrum.y_unit}",
+    ]
+    lines += [
+        f"{_format_float(x)},{_format_float(y)}"
+        for x, y in zip(spectrum.wavenumber.tolist(), spectrum.intensity.tolist(), strict=True)
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+FORMAT = Format(
+    name="text",
+    description="delimited text (RRUFF, CSV/TSV, B&W Tek, Horiba/LabSpec, OpenSpecy)",
+    extensions=(".txt", ".csv", ".tsv", ".dat", ".asc", ".prn", ".xy", ".tab"),
+    sniff=sniff_text,
+    read=read_text,
+    write=write_csv,
+)
