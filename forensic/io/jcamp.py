@@ -1,0 +1,1431 @@
+"""JCAMP-DX (4.24, 5.x): reader for Raman and IR spectra, decoder for every block, writer.
+
+The reader is written here rather than taken from the ``jcamp`` package because a forensic
+reader has to *check* what it decodes: the DIF y-check of every line, the abscissa of every
+line, ``NPOINTS``/``FIRSTX``/``LASTX``/``FIRSTY`` against the data, and has to name the file and
+line of each fault. It must also refuse NMR, mass spectra, ion mobility, UV/VIS, structures and
+interferograms by name, and return each block of a ``LINK`` file.
+
+Layers
+------
+* :func:`decode_jcamp_blocks` turns JCAMP-DX text into :class:`Block` objects (labels and
+  decoded x/y arrays in the file's own units, after ``XFACTOR``/``YFACTOR``), for any data type.
+* :func:`read` (the registry's reader) classifies each block, refuses what is not a vibrational
+  spectrum with :class:`~forensic.errors.NotVibrationalError`, converts units and builds
+  :class:`~forensic.spectrum.Spectrum` objects with standard metadata.
+* :func:`write` writes JCAMP-DX 5.01 AFFN that this reader reads back exactly: axis and
+  intensities bit for bit, modality, unit, metadata and processing history.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forensic.errors import FormatError, NotVibrationalError, SpectrumError
+from forensic.io import Format
+from forensic.spectrum import STANDARD_METADATA_KEYS, ProcessingStep, Spectrum
+
+__all__ = [
+    "FORMAT",
+    "Block",
+    "decode_jcamp_blocks",
+    "read",
+    "sniff",
+    "write",
+]
+
+# -- labels ------------------------------------------------------------------------------------
+
+_LABEL_LINE = re.compile(r"^\s*##([^=]*)=(.*)$")
+_DATA_LABELS = {"XYDATA", "XYPOINTS", "PEAKTABLE", "DATATABLE", "PEAKASSIGNMENTS"}
+_MAX_POINTS = 50_000_000
+"""More decoded values than this in one table is corrupt input, not a spectrum."""
+
+
+def normalise_label(label: str) -> str:
+    """JCAMP-DX label name in canonical form: upper case without spaces, '-', '/', '_'.
+
+    The standard makes these characters insignificant, so ``DATA TYPE`` and ``DATATYPE``,
+    ``JCAMP-DX`` and ``JCAMPDX`` are the same label. A leading ``$`` (user label) or ``.``
+    (NMR label) is kept.
+    """
+    return re.sub(r"[\s\-/_]", "", label).upper()
+
+
+def _strip_comment(text: str) -> str:
+    cut = text.find("$$")
+    return text if cut < 0 else text[:cut]
+
+
+# -- decoded blocks ----------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One JCAMP-DX block, decoded.
+
+    Attributes
+    ----------
+    title : str
+        The ``##TITLE=`` value.
+    labels : dict of str to str
+        Every label of the block by normalised name (see :func:`normalise_label`), first
+        occurrence, comments removed, multi-line values joined with newlines.
+    label_lines : dict of str to int
+        1-based line of each label in ``labels``.
+    raw_labels : list of (str, str, int)
+        Every label as written (name, value, line), in file order.
+    data_label : str or None
+        The label that introduced the data table (``XYDATA``, ``XYPOINTS``, ``PEAKTABLE``...).
+    data_form : str or None
+        Its variable list, e.g. ``(X++(Y..Y))`` or ``(XY..XY)``.
+    x, y : ndarray of float64, shape (n,), or None
+        The decoded abscissa and ordinate in the file's units, ``XFACTOR``/``YFACTOR`` applied,
+        in file order. None when the block holds no data table (or an ``NTUPLES`` table).
+    line : int
+        1-based line of the block's ``##TITLE=``.
+    parent : Block or None
+        The enclosing ``LINK`` block, if any.
+    warnings : list of str
+        Header values that disagree with the data without making it unreadable (a wrong
+        ``FIRSTY``).
+    """
+
+    title: str
+    labels: dict[str, str] = field(default_factory=dict)
+    label_lines: dict[str, int] = field(default_factory=dict)
+    raw_labels: list[tuple[str, str, int]] = field(default_factory=list)
+    data_label: str | None = None
+    data_form: str | None = None
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
+    line: int = 1
+    parent: Block | None = field(default=None, repr=False)
+    children: list[Block] = field(default_factory=list, repr=False)
+    _data_line: int = field(default=0, repr=False)
+    _data: list[str] = field(default_factory=list, repr=False)
+    warnings: list[str] = field(default_factory=list)
+    _closed: bool = field(default=False, repr=False)
+
+    def get(self, label: str, default: str | None = None) -> str | None:
+        """A label's value by any spelling (``"DATA TYPE"`` or ``"DATATYPE"``)."""
+        return self.labels.get(normalise_label(label), default)
+
+
+def _to_text(data: bytes | str, path: Path | None) -> str:
+    if isinstance(data, str):
+        text = data
+    else:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            line = data.count(b"\n", 0, nul) + 1
+            raise FormatError(
+                "binary data (a NUL byte) where JCAMP-DX text was expected", path=path, line=line
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Old instrument software writes Latin-1 / cp1252 in free-text labels.
+            text = data.decode("latin-1")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise FormatError(
+            "binary data (a NUL byte) where JCAMP-DX text was expected", path=path, line=line
+        )
+    return text.lstrip("\ufeff")
+
+
+def _parse_structure(text: str, path: Path | None) -> list[Block]:
+    """Split text into blocks with labels and raw data lines (nothing decoded yet)."""
+    lines = text.splitlines()
+    stack: list[Block] = []
+    top: list[Block] = []
+    current_label: str | None = None  # normalised label whose value continues on next lines
+    in_data = False
+    for number, raw in enumerate(lines, start=1):
+        match = _LABEL_LINE.match(raw)
+        if match is None:
+            if not stack:
+                continue  # text outside any block is ignored, as the standard allows
+            block = stack[-1]
+            if in_data:
+                block._data.append(raw)
+            elif current_label is not None:
+                extra = _strip_comment(raw).rstrip()
+                if extra.strip():
+                    previous = block.labels[current_label]
+                    block.labels[current_label] = (
+                        f"{previous}\n{extra.strip()}" if previous else extra.strip()
+                    )
+                    name, value, at = block.raw_labels[-1]
+                    block.raw_labels[-1] = (name, block.labels[current_label], at)
+            continue
+        name = match.group(1).strip()
+        norm = normalise_label(name)
+        if norm.startswith("$$"):
+            continue  # "##$$ ..." is a comment line
+        value = _strip_comment(match.group(2)).strip()
+        in_data = False
+        current_label = None
+        if norm == "TITLE":
+            block = Block(title=value, line=number)
+            if stack:
+                parent = stack[-1]
+                if parent.data_label is not None or not _is_link(parent):
+                    # A new TITLE inside an open block that is not a LINK: the previous block
+                    # lost its ##END= (truncated or badly concatenated files).
+                    raise FormatError(
+                        f"block {parent.title!r} (line {parent.line}) has no ##END= before "
+                        "the next ##TITLE=",
+                        path=path,
+                        line=number,
+                    )
+                block.parent = parent
+                parent.children.append(block)
+            else:
+                top.append(block)
+            stack.append(block)
+            block.labels["TITLE"] = value
+            block.label_lines["TITLE"] = number
+            block.raw_labels.append((name, value, number))
+            continue
+        if not stack:
+            if norm == "END":
+                continue
+            raise FormatError(
+                f"label ##{name}= before the first ##TITLE=: a JCAMP-DX block must start with "
+                "##TITLE=",
+                path=path,
+                line=number,
+            )
+        block = stack[-1]
+        if norm == "END":
+            block._closed = True
+            stack.pop()
+            continue
+        if norm not in block.labels:
+            block.labels[norm] = value
+            block.label_lines[norm] = number
+        block.raw_labels.append((name, value, number))
+        if norm in _DATA_LABELS:
+            if block.data_label is None:
+                block.data_label = norm
+                block.data_form = value
+                block._data_line = number
+            else:
+                # Further tables (NTUPLES pages): their lines are kept apart, not decoded.
+                block._data.append("\x00PAGE")
+            in_data = True
+        else:
+            current_label = norm
+    if stack:
+        block = stack[-1]
+        raise FormatError(
+            f"the file ends inside block {block.title!r} (started line {block.line}) without "
+            "##END=: it is truncated",
+            path=path,
+            line=len(lines),
+        )
+    if not top:
+        raise FormatError("no ##TITLE= label: this is not a JCAMP-DX file", path=path, line=1)
+    return top
+
+
+def _is_link(block: Block) -> bool:
+    data_type = normalise_label(block.labels.get("DATATYPE", ""))
+    return data_type == "LINK" or "BLOCKS" in block.labels
+
+
+def _leaves(blocks: list[Block]) -> list[Block]:
+    out: list[Block] = []
+    for block in blocks:
+        if block.children:
+            out.extend(_leaves(block.children))
+        else:
+            out.append(block)
+    return out
+
+
+# -- numbers in labels -------------------------------------------------------------------------
+
+_FLOAT_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eEdD][+-]?\d+)?$")
+
+
+def _label_float(block: Block, label: str, path: Path | None, *, required: bool = False):
+    value = block.labels.get(label)
+    if value is None or not value.strip():
+        if required:
+            raise FormatError(
+                f"block {block.title!r} has no ##{label}= (needed to decode its data)", path=path
+            )
+        return None
+    text = value.strip().split()[0] if _FLOAT_RE.match(value.strip().split()[0]) else value
+    text = text.replace("D", "E").replace("d", "e")
+    if not _FLOAT_RE.match(text):
+        raise FormatError(
+            f"##{label}= {value!r} is not a number", path=path, line=block.label_lines.get(label)
+        )
+    number = float(text)
+    if not math.isfinite(number):
+        raise FormatError(
+            f"##{label}= {value!r} is not a finite number",
+            path=path,
+            line=block.label_lines.get(label),
+        )
+    return number
+
+
+# -- ASDF / AFFN decoding ------------------------------------------------------------------------
+
+_AFFN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_AFFN_LINE = re.compile(
+    rf"\s*{_AFFN_NUMBER}(?:(?:[\s,;]+[+-]?|[+-])(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)*[\s,;]*"
+)
+_AFFN_VALUES = re.compile(_AFFN_NUMBER)
+_ASDF_TOKEN = re.compile(
+    r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))"  # 1 AFFN / PAC number (no exponent: 'E' is SQZ here)
+    r"|([@A-Ia-i])(\d*(?:\.\d*)?)"  # 2,3 SQZ: absolute value, first digit in the letter
+    r"|([%J-Rj-r])(\d*(?:\.\d*)?)"  # 4,5 DIF: difference to the previous value
+    r"|([S-Zs])(\d*)"  # 6,7 DUP: repeat count of the previous token
+    r"|(\?)"  # 8 missing value
+    r"|([\s,;]+)"  # 9 separators
+)
+_AT_TERMINATOR = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*@\s*")
+_SQZ = {"@": 0, **{c: i + 1 for i, c in enumerate("ABCDEFGHI")}}
+_SQZ.update({c: -(i + 1) for i, c in enumerate("abcdefghi")})
+_DIF = {"%": 0, **{c: i + 1 for i, c in enumerate("JKLMNOPQR")}}
+_DIF.update({c: -(i + 1) for i, c in enumerate("jklmnopqr")})
+_DUP = {**{c: i + 1 for i, c in enumerate("STUVWXYZ")}, "s": 9}
+
+_ABS, _DIFF = 0, 1
+
+
+def _letter_value(table: dict[str, int], letter: str, rest: str) -> float:
+    digit = table[letter]
+    text = f"{abs(digit)}{rest}"
+    return -float(text) if digit < 0 else float(text)
+
+
+def _tokenise_asdf(line: str, number: int, path: Path | None):
+    """One ASDF line -> (x text, kinds, values, repeat counts) or raise FormatError."""
+    kinds: list[int] = []
+    values: list[float] = []
+    reps: list[int] = []
+    x_value: float | None = None
+    position = 0
+    end = len(line)
+    while position < end:
+        match = _ASDF_TOKEN.match(line, position)
+        if match is None:
+            raise FormatError(
+                f"unexpected character {line[position]!r} at column {position + 1} in "
+                "compressed (ASDF) data",
+                path=path,
+                line=number,
+            )
+        position = match.end()
+        if match.group(9) is not None:
+            continue
+        if match.group(8) is not None:
+            raise FormatError(
+                "a missing value '?' in the data table: the spectrum is incomplete",
+                path=path,
+                line=number,
+            )
+        group = next(g for g in (1, 2, 4, 6) if match.group(g) is not None)
+        if x_value is None:
+            if group != 1:
+                raise FormatError(
+                    "a data line must start with its abscissa (an AFFN number), found "
+                    f"{match.group(0)!r}",
+                    path=path,
+                    line=number,
+                )
+            x_value = float(match.group(1))
+            continue
+        if group == 1:
+            kinds.append(_ABS)
+            values.append(float(match.group(1)))
+            reps.append(1)
+        elif group == 2:
+            kinds.append(_ABS)
+            values.append(_letter_value(_SQZ, match.group(2), match.group(3)))
+            reps.append(1)
+        elif group == 4:
+            kinds.append(_DIFF)
+            values.append(_letter_value(_DIF, match.group(4), match.group(5)))
+            reps.append(1)
+        else:  # DUP
+            if not kinds:
+                raise FormatError(
+                    f"a DUP count {match.group(0)!r} with no value before it on the line",
+                    path=path,
+                    line=number,
+                )
+            count = _DUP[match.group(6)]
+            digits = match.group(7)
+            if digits:
+                if len(digits) > 9:
+                    raise FormatError(
+                        f"DUP count {match.group(0)!r} is absurdly large", path=path, line=number
+                    )
+                count = int(f"{count}{digits}")
+            if count < 1 or reps[-1] != 1:
+                raise FormatError(f"invalid DUP count {match.group(0)!r}", path=path, line=number)
+            reps[-1] = count
+    return x_value, kinds, values, reps
+
+
+def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """Decode an ``(X++(Y..Y))`` table with the DIF y-check and the abscissa checks."""
+    line_x: list[float] = []
+    line_first: list[int] = []  # index in the undropped y stream of each line's first y
+    line_numbers: list[int] = []
+    line_starts_dif_check: list[bool] = []
+    all_kinds: list[int] = []
+    all_values: list[float] = []
+    all_reps: list[int] = []
+    total = 0
+    last_kind_dif = False
+    at_terminator = False
+    for offset, raw in enumerate(block._data):
+        number = block._data_line + 1 + offset
+        if raw == "\x00PAGE":
+            break
+        text = _strip_comment(raw)
+        if not text.strip():
+            continue
+        kinds: list[int]
+        values: list[float]
+        reps: list[int]
+        if _AFFN_LINE.fullmatch(text):
+            numbers = [float(v) for v in _AFFN_VALUES.findall(text)]
+            if len(numbers) >= 2 and all(math.isfinite(v) for v in numbers):
+                x_value = numbers[0]
+                values = numbers[1:]
+                kinds = [_ABS] * len(values)
+                reps = [1] * len(values)
+            else:
+                x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
+        else:
+            x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
+        if x_value is None or not math.isfinite(x_value):
+            raise FormatError("the line's abscissa is not a finite number", path=path, line=number)
+        if not kinds:
+            raise FormatError(
+                "a data line with an abscissa but no ordinate", path=path, line=number
+            )
+        line_x.append(x_value)
+        line_first.append(total)
+        line_numbers.append(number)
+        line_starts_dif_check.append(last_kind_dif)
+        all_kinds.extend(kinds)
+        all_values.extend(values)
+        all_reps.extend(reps)
+        total += sum(reps)
+        if total > _MAX_POINTS:
+            raise FormatError(
+                f"more than {_MAX_POINTS} values in one table: corrupt data", path=path, line=number
+            )
+        last_kind_dif = kinds[-1] == _DIFF
+        at_terminator = bool(_AT_TERMINATOR.fullmatch(text))
+    if not line_x:
+        raise FormatError(
+            f"block {block.title!r}: the data table is empty", path=path, line=block._data_line
+        )
+    kinds_arr = np.repeat(np.asarray(all_kinds, dtype=np.int8), all_reps)
+    values_arr = np.repeat(np.asarray(all_values, dtype=np.float64), all_reps)
+    # y = (last absolute value) + (sum of differences since it), for the whole table at once.
+    is_abs = kinds_arr == _ABS
+    if not is_abs[0]:
+        raise FormatError(
+            "the first ordinate is a difference (DIF) with no absolute value before it",
+            path=path,
+            line=line_numbers[0],
+        )
+    diffs = np.where(is_abs, 0.0, values_arr)
+    running = np.cumsum(diffs)
+    group = np.cumsum(is_abs) - 1
+    anchor = np.flatnonzero(is_abs)
+    y_raw = values_arr[anchor][group] + running - running[anchor][group]
+    if not np.all(np.isfinite(y_raw)):
+        bad = int(np.argmax(~np.isfinite(y_raw)))
+        at = line_numbers[int(np.searchsorted(line_first, bad, side="right")) - 1]
+        raise FormatError("an ordinate is too large to be a number", path=path, line=at)
+    first = np.asarray(line_first)
+    checked = np.asarray(line_starts_dif_check)
+    checked[0] = False
+    # DIF y-check: a line after a line that ended in DIF form repeats that line's last ordinate.
+    check_lines = np.flatnonzero(checked)
+    if check_lines.size:
+        here = y_raw[first[check_lines]]
+        before = y_raw[first[check_lines] - 1]
+        tolerance = 1e-9 * np.maximum(np.abs(before), 1.0)
+        bad = np.flatnonzero(np.abs(here - before) > tolerance)
+        if bad.size and at_terminator and check_lines[bad[-1]] == len(line_x) - 1:
+            # Spectrafile-IR ends a DIF table with "x@", a terminator rather than a y-check
+            # (the official SPECFILE.DX): accepted as the very last line only.
+            bad = bad[:-1]
+            block.warnings.append(
+                f"line {line_numbers[-1]}: the table ends with an 'x@' terminator line "
+                "instead of a DIF y-check value"
+            )
+        if bad.size:
+            index = int(check_lines[bad[0]])
+            raise FormatError(
+                f"DIF y-check failed: the line starts with ordinate {here[bad[0]]:g} but the "
+                f"previous line ended with {before[bad[0]]:g} (corrupt or edited data)",
+                path=path,
+                line=line_numbers[index],
+            )
+    keep = np.ones(y_raw.size, dtype=bool)
+    keep[first[check_lines]] = False
+    y_raw = y_raw[keep]
+    # Index of the point each line's abscissa refers to, in the kept stream.
+    dropped_before = np.cumsum(checked)
+    point_of_line = first - dropped_before
+    n = y_raw.size
+    xfactor = _label_float(block, "XFACTOR", path) or 1.0
+    yfactor = _label_float(block, "YFACTOR", path) or 1.0
+    line_x_arr = np.asarray(line_x) * xfactor
+    x = _x_axis(block, n, (line_x_arr, point_of_line, line_numbers), path)
+    y = y_raw * yfactor
+    return x, y
+
+
+def _x_axis(
+    block: Block,
+    n: int,
+    lines: tuple[np.ndarray, np.ndarray, list[int]],
+    path: Path | None,
+) -> np.ndarray:
+    """The abscissa of ``n`` points from the header, checked against each line's x.
+
+    ``lines`` holds each data line's x (``XFACTOR`` applied), the index of the point it labels
+    and its line number.
+    """
+    line_x, point_of_line, line_numbers = lines
+    npoints = _label_float(block, "NPOINTS", path)
+    if npoints is not None and int(npoints) != n:
+        raise FormatError(
+            f"##NPOINTS={int(npoints)} but the data table holds {n} values "
+            "(truncated or corrupt data)",
+            path=path,
+            line=block.label_lines.get("NPOINTS"),
+        )
+    firstx = _label_float(block, "FIRSTX", path)
+    lastx = _label_float(block, "LASTX", path)
+    deltax = _label_float(block, "DELTAX", path)
+    if firstx is None:
+        firstx = float(line_x[0])
+    if lastx is None:
+        if deltax is not None:
+            lastx = firstx + deltax * (n - 1)
+        elif line_x.size >= 2 and point_of_line[-1] > 0:
+            slope = (line_x[-1] - line_x[0]) / point_of_line[-1]
+            lastx = firstx + slope * (n - 1)
+        else:
+            raise FormatError(
+                f"block {block.title!r}: no ##LASTX= or ##DELTAX= and too few lines to derive "
+                "the axis",
+                path=path,
+            )
+    if n == 1:
+        return np.array([firstx])
+    x = np.linspace(firstx, lastx, n)
+    step = abs(lastx - firstx) / (n - 1)
+    # Abscissa check: each line's x is that of its first point, give or take the rounding of
+    # the written x. Some writers (NIST) label every line with the x of the point before, so a
+    # constant offset of up to one point is accepted; a change of offset along the table means
+    # values were lost or added.
+    expected = x[np.minimum(point_of_line, n - 1)]
+    offset = (line_x - expected) / step if step > 0 else np.zeros_like(line_x)
+    typical = float(np.median(offset[1:])) if offset.size > 1 else 0.0
+    if abs(typical) > 1.5:
+        typical = 0.0
+    slack = 0.5 + (1e-6 * np.abs(expected) + 1e-9) / (step if step > 0 else 1.0)
+    wrong = np.abs(offset - typical) > slack
+    wrong[0] &= abs(offset[0]) > slack[0]  # the first line is labelled exactly by them too
+    off = np.flatnonzero(wrong)
+    if off.size:
+        i = int(off[0])
+        raise FormatError(
+            f"the line's abscissa {line_x[i]:g} is not that of point {int(point_of_line[i]) + 1} "
+            f"({expected[i]:g} from ##FIRSTX=, ##LASTX= and ##NPOINTS=): values are missing or "
+            "extra, or the header disagrees with the data",
+            path=path,
+            line=line_numbers[i],
+        )
+    return x
+
+
+def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.ndarray, ...]:
+    """Decode ``(XY..XY)`` (width 2) or ``(XYW..XYW)``/``(XYM..XYM)`` (width 3) in AFFN."""
+    chunks: list[str] = []
+    last_line = block._data_line
+    for offset, raw in enumerate(block._data):
+        number = block._data_line + 1 + offset
+        if raw == "\x00PAGE":
+            break
+        text = _strip_comment(raw)
+        if not text.strip():
+            continue
+        if not _AFFN_LINE.fullmatch(text):
+            bad = re.search(r"[^\d\s,;+\-.eE]", text)
+            where = f" {bad.group(0)!r} at column {bad.start() + 1}" if bad else ""
+            raise FormatError(
+                f"a value that is not a number{where} in an (XY..XY) table",
+                path=path,
+                line=number,
+            )
+        chunks.append(text)
+        last_line = number
+    numbers = np.array(_AFFN_VALUES.findall(" ".join(chunks)), dtype=np.float64)
+    if numbers.size == 0:
+        raise FormatError(
+            f"block {block.title!r}: the data table is empty", path=path, line=block._data_line
+        )
+    if numbers.size % width:
+        raise FormatError(
+            f"the table holds {numbers.size} numbers, not whole groups of {width}: a value is "
+            "missing",
+            path=path,
+            line=last_line,
+        )
+    if not np.all(np.isfinite(numbers)):
+        raise FormatError("a value in the table is too large to be a number", path=path)
+    table = numbers.reshape(-1, width)
+    xfactor = _label_float(block, "XFACTOR", path) or 1.0
+    yfactor = _label_float(block, "YFACTOR", path) or 1.0
+    x = table[:, 0] * xfactor
+    y = table[:, 1] * yfactor
+    npoints = _label_float(block, "NPOINTS", path)
+    if npoints is not None and int(npoints) != x.size:
+        raise FormatError(
+            f"##NPOINTS={int(npoints)} but the table holds {x.size} points (truncated or "
+            "corrupt data)",
+            path=path,
+            line=block.label_lines.get("NPOINTS"),
+        )
+    for label, got in (("FIRSTX", x[0]), ("LASTX", x[-1])):
+        stated = _label_float(block, label, path)
+        span = float(np.ptp(x)) if x.size > 1 else abs(got)
+        if stated is not None and abs(stated - got) > 1e-3 * span + 1e-6 * abs(got) + 1e-9:
+            raise FormatError(
+                f"##{label}={stated:g} but the table's {'first' if label == 'FIRSTX' else 'last'}"
+                f" abscissa is {got:g}",
+                path=path,
+                line=block.label_lines.get(label),
+            )
+    return x, y
+
+
+def _data_form_kind(form: str) -> str:
+    compact = re.sub(r"\s", "", form).upper()
+    if (
+        compact.startswith("(X++(Y..Y)")
+        or compact.startswith("(X++(R..R)")
+        or compact.startswith("(X++(I..I)")
+    ):
+        return "x_yy"
+    if compact.startswith("(XY..XY)"):
+        return "xy"
+    if compact.startswith("(XYW..XYW)") or compact.startswith("(XYM..XYM)"):
+        return "xyw"
+    return "unknown"
+
+
+def _decode_block(block: Block, path: Path | None) -> None:
+    if block.data_label is None or block.x is not None:
+        return
+    if "NTUPLES" in block.labels:
+        return  # NTUPLES pages are described per variable: not decoded here
+    kind = _data_form_kind(block.data_form or "")
+    if kind == "x_yy":
+        x, y = _decode_x_yy(block, path)
+    elif kind == "xy":
+        x, y = _decode_xy_pairs(block, path, 2)
+    elif kind == "xyw":
+        x, y = _decode_xy_pairs(block, path, 3)
+    else:
+        raise FormatError(
+            f"unsupported data table form ##{block.data_label}= {block.data_form!r} (expected "
+            "(X++(Y..Y)), (XY..XY) or (XYW..XYW))",
+            path=path,
+            line=block._data_line,
+        )
+    firsty = _label_float(block, "FIRSTY", path)
+    if firsty is not None and y.size:
+        # Some vendor software (Shimadzu) writes a wrong FIRSTY while its data are right, so
+        # a mismatch is recorded, not fatal; the y-check and NPOINTS catch corrupt data.
+        scale = max(float(np.max(np.abs(y))), abs(firsty), 1e-300)
+        if abs(y[0] - firsty) > 1e-2 * scale:
+            block.warnings.append(
+                f"##FIRSTY={firsty:g} disagrees with the first decoded ordinate {y[0]:g}"
+            )
+    block.x, block.y = x, y
+
+
+def decode_jcamp_blocks(text: str | bytes, *, path: str | Path | None = None) -> list[Block]:
+    """Decode every data block of a JCAMP-DX file, whatever its data type.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The file's content.
+    path : str or path-like, optional
+        Named in error messages.
+
+    Returns
+    -------
+    list of Block
+        The innermost blocks in file order (the blocks of a ``LINK`` file, or the one block),
+        with ``x`` and ``y`` decoded in the file's units (``XFACTOR``/``YFACTOR`` applied).
+
+    Raises
+    ------
+    FormatError
+        Naming the file and line: a missing ``##END=``, a character that is not AFFN/ASDF,
+        a failed DIF y-check, an abscissa or ``NPOINTS`` that disagrees with the data...
+    """
+    where = None if path is None else Path(path)
+    blocks = _leaves(_parse_structure(_to_text(text, where), where))
+    for block in blocks:
+        _decode_block(block, where)
+    return blocks
+
+
+# -- classification ----------------------------------------------------------------------------
+
+_TIME_UNITS = {"SECONDS", "SECOND", "S", "SEC", "MILLISECONDS", "MS", "MSEC", "MINUTES", "MIN"}
+
+
+def _what_is_not_vibrational(block: Block) -> tuple[str, str] | None:
+    """(kind, detail) when a block holds something other than a Raman/IR spectrum."""
+    data_type = " ".join(block.labels.get("DATATYPE", "").upper().split())
+    ntuples = " ".join(block.labels.get("NTUPLES", "").upper().split())
+    xunits = normalise_label(block.labels.get("XUNITS", ""))
+    yunits = normalise_label(block.labels.get("YUNITS", ""))
+    described = data_type or ntuples
+    detail = f"DATA TYPE={described}" if described else ""
+    vibrational = any(
+        word in described for word in ("INFRARED", "RAMAN", "FTIR", "IR SPECTRUM", "NIR")
+    ) or described in ("IR", "FT-IR", "FTIR", "MIR", "NIR")
+    for word, kind in (
+        ("INTERFEROGRAM", "an interferogram (raw FTIR detector signal, not a spectrum)"),
+        ("NMR FID", "an NMR FID (free-induction decay)"),
+        ("NMR", "an NMR spectrum"),
+        ("MASS", "a mass spectrum"),
+        ("ION MOBILITY", "an ion mobility spectrum"),
+        ("IMS", "an ion mobility spectrum"),
+        ("UV", "a UV/VIS spectrum"),
+        ("VIS", "a UV/VIS spectrum"),
+        ("ULTRAVIOLET", "a UV/VIS spectrum"),
+        ("FLUORESCENCE", "a fluorescence spectrum"),
+        ("CHROMATOGRAM", "a chromatogram"),
+        ("STRUCTURE", "a chemical structure"),
+        ("FID", "a free-induction decay (time-domain signal)"),
+    ):
+        if re.search(rf"(^|[^A-Z]){word}([^A-Z]|$)", described) and not (
+            vibrational and word in ("UV", "VIS", "FID", "IMS")
+        ):
+            return kind, detail
+    if "JCAMPCS" in block.labels or any(k in block.labels for k in ("ATOMLIST", "BONDLIST")):
+        return "a chemical structure (JCAMP-CS)", "no spectrum data"
+    if not vibrational and any(label.startswith(".") for label in block.labels):
+        observe = block.labels.get(".OBSERVEFREQUENCY")
+        extra = f".OBSERVE FREQUENCY={observe} MHz" if observe else "NMR parameters (##.labels)"
+        return "an NMR spectrum", extra
+    if xunits in ("HZ", "PPM"):
+        return "an NMR spectrum", f"XUNITS={block.labels.get('XUNITS')}"
+    if xunits in ("M/Z", "MZ") or "ABUNDANCE" in yunits:
+        return "a mass spectrum", f"XUNITS={block.labels.get('XUNITS')}"
+    if xunits in _TIME_UNITS:
+        return (
+            "a time-domain signal (ion mobility, chromatogram or FID), not a spectrum",
+            f"XUNITS={block.labels.get('XUNITS')}",
+        )
+    if block.data_label is None and "NTUPLES" not in block.labels:
+        return "no spectrum data (a header or structure block)", f"block {block.title!r}"
+    if data_type == "LINK":
+        return "a LINK block with no spectrum", ""
+    return None
+
+
+# -- units ------------------------------------------------------------------------------------
+
+
+def _x_unit(block: Block, path: Path | None) -> str:
+    raw = block.labels.get("XUNITS", "")
+    unit = normalise_label(raw)
+    if unit in ("1CM", "CM1", "CM^1", "CM^-1", "WAVENUMBERS", "WAVENUMBER", "RAMANSHIFT", "") or (
+        unit.startswith("1CM") or unit.startswith("CM1")
+    ):
+        return "cm-1"
+    if unit in ("MICROMETERS", "MICROMETRES", "MICRONS", "MICRON", "UM", "ΜM", "µM"):
+        return "um"
+    if unit in ("NANOMETERS", "NANOMETRES", "NM"):
+        return "nm"
+    raise FormatError(
+        f"##XUNITS={raw} is not a vibrational axis (expected 1/CM, MICROMETERS or NANOMETERS)",
+        path=path,
+        line=block.label_lines.get("XUNITS"),
+    )
+
+
+def _y_unit(block: Block, y: np.ndarray) -> tuple[str, bool]:
+    """Our y unit for a block, and whether the mapping lost information."""
+    raw = block.labels.get("YUNITS", "")
+    unit = " ".join(raw.upper().split())
+    compact = normalise_label(raw)
+    if "TRANSMIT" in compact or compact in ("%T", "T"):
+        if "%" in unit or "PERCENT" in compact:
+            return "percent_transmittance", False
+        # Decide fraction or percent from the values: a fraction stays below ~1.5 even with
+        # noise and scattering above 100 %, percent values of a real spectrum do not.
+        return ("percent_transmittance" if float(np.max(y)) > 2.0 else "transmittance"), False
+    if "KUBELKA" in compact:
+        return "kubelka_munk", False
+    if "REFLECT" in compact:
+        return "reflectance", False
+    if "ABSORB" in compact or "BASE10" in compact or "EXTINCTION" in compact:
+        return "absorbance", compact != "ABSORBANCE"
+    if compact in ("COUNTSPERSECOND", "CPS", "COUNTS/S", "COUNTSS"):
+        return "counts_per_second", False
+    if "COUNT" in compact:
+        return "counts", False
+    if compact in ("ARBITRARYUNITS", "ARBITRARY", "AU", "A.U.", "INTENSITY", "RELATIVEINTENSITY"):
+        return "arbitrary", False
+    return "arbitrary", bool(compact)
+
+
+def _modality(block: Block, y_unit: str, laser: float | None, path: Path | None) -> str:
+    described = " ".join(
+        (block.labels.get("DATATYPE", "") + " " + block.labels.get("NTUPLES", "")).upper().split()
+    )
+    if "RAMAN" in described:
+        return "raman"
+    if re.search(r"INFRARED|FTIR|FT-IR|(^|[^A-Z])N?IR([^A-Z]|$)", described):
+        return "ir"
+    if laser is not None:
+        return "raman"
+    if y_unit in (
+        "absorbance",
+        "transmittance",
+        "percent_transmittance",
+        "reflectance",
+        "kubelka_munk",
+    ):
+        return "ir"
+    raise FormatError(
+        f"block {block.title!r}: ##DATA TYPE= does not say INFRARED or RAMAN and the y unit "
+        f"({block.labels.get('YUNITS') or 'none'}) does not tell either: cannot tell a Raman "
+        "from an IR spectrum",
+        path=path,
+        line=block.line,
+    )
+
+
+# -- metadata ---------------------------------------------------------------------------------
+
+_ENCODING_LABEL = "$FORENSIC ENCODING"
+_ENCODING_VALUE = "json-values-1"
+_RESERVED_DOLLAR = {
+    "PROCESSINGHISTORY",
+    "FORENSICENCODING",
+    "FORENSICYUNIT",
+    "FORENSICACQUIREDAT",
+    "FORENSICEXTRAMETADATA",
+}
+_LASER_LABELS = {
+    "LASERWAVELENGTH",
+    "LASERWAVELENGTHNM",
+    "EXCITATIONWAVELENGTH",
+    "EXCITATIONWAVELENGTHNM",
+    "RAMANEXCITATIONWAVELENGTH",
+    "LASERLINE",
+    "EXCITATIONLINE",
+    "LASER",
+}
+# Labels that describe the encoding of the table, or that we turn into modality and units.
+_CONSUMED = {
+    "TITLE",
+    "JCAMPDX",
+    "JCAMPCS",
+    "DATATYPE",
+    "DATACLASS",
+    "XUNITS",
+    "YUNITS",
+    "XFACTOR",
+    "YFACTOR",
+    "FIRSTX",
+    "LASTX",
+    "DELTAX",
+    "FIRSTY",
+    "MAXX",
+    "MINX",
+    "MAXY",
+    "MINY",
+    "NPOINTS",
+    "END",
+    "BLOCKID",
+    "BLOCKS",
+    *_DATA_LABELS,
+}
+_SPECIAL_STANDARD = {
+    "CASREGISTRYNO": "cas",
+    "SPECTROMETERDATASYSTEM": "instrument_model",
+    "ORIGIN": "origin",
+    "OWNER": "owner",
+    "NAMES": "synonyms",
+    "RESOLUTION": "resolution_cm1",
+}
+_GENERIC_STANDARD = {
+    normalise_label(key): key
+    for key in STANDARD_METADATA_KEYS
+    if key not in ("name", "cas", "instrument_model", "synonyms", "resolution_cm1", "acquired_at")
+}
+_WRITE_LABEL = {
+    "cas": "CAS REGISTRY NO",
+    "instrument_model": "SPECTROMETER/DATA SYSTEM",
+    "origin": "ORIGIN",
+    "owner": "OWNER",
+    "synonyms": "NAMES",
+    "resolution_cm1": "RESOLUTION",
+    "laser_wavelength_nm": "LASER WAVELENGTH",
+}
+
+
+def _json_value(text: str) -> tuple[bool, Any]:
+    try:
+        return True, json.loads(text)
+    except (ValueError, RecursionError):
+        return False, None
+
+
+def _vendor_key(label: str) -> str:
+    """A non-``$`` JCAMP label as a vendor metadata key: ``AUDIT TRAIL`` -> ``audit_trail``."""
+    key = re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_") or "jcamp_label"
+    return f"jcamp_{key}" if key in STANDARD_METADATA_KEYS else key
+
+
+_DATE_RE = re.compile(r"^\s*(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})")
+_TIME_RE = re.compile(r"(\d{1,2})[:.](\d{1,2})(?:[:.](\d{1,2})(\.\d+)?)?")
+_ZONE_RE = re.compile(r"(?:\s|^)(?:UTC|GMT|Z)?\s*([+-])(\d{2}):?(\d{2})\s*$|(?:\s)(UTC|GMT|Z)\s*$")
+
+
+def _parse_date(date: str, time: str | None) -> tuple[datetime | None, bool]:
+    """(datetime, has_zone) from ``LONG DATE`` or ``DATE`` (+ ``TIME``), or (None, False)."""
+    match = _DATE_RE.match(date)
+    if not match:
+        return None, False
+    a, b, c = match.groups()
+    ia, ib, ic = int(a), int(b), int(c)
+    candidates: list[tuple[int, int, int]] = []
+    if len(a) == 4:
+        candidates = [(ia, ib, ic)]
+    elif len(c) == 4:
+        if ia > 12 >= ib:
+            candidates = [(ic, ib, ia)]
+        elif ib > 12 >= ia:
+            candidates = [(ic, ia, ib)]
+        else:
+            return None, False  # day/month order unknown
+    else:  # two-digit year: the 4.24 standard writes YY/MM/DD; some software MM/DD/YY
+        candidates = [(ia, ib, ic), (ic, ia, ib)]
+    rest = date[match.end() :]
+    clock = time if time is not None else rest
+    for year_digits, month, day in candidates:
+        year = year_digits
+        if year < 100:
+            year += 1900 if year >= 70 else 2000
+        try:
+            moment = datetime(year, month, day)
+        except ValueError:
+            continue
+        tmatch = _TIME_RE.search(clock or "")
+        if tmatch:
+            hh, mm, ss, frac = tmatch.groups()
+            try:
+                moment = moment.replace(
+                    hour=int(hh),
+                    minute=int(mm),
+                    second=int(ss or 0),
+                    microsecond=round(float(frac) * 1e6) if frac else 0,
+                )
+            except ValueError:
+                return None, False
+        zone = _ZONE_RE.search(clock or "")
+        if zone and tmatch:
+            if zone.group(4):
+                offset = timedelta(0)
+            else:
+                offset = timedelta(hours=int(zone.group(2)), minutes=int(zone.group(3)))
+                if zone.group(1) == "-":
+                    offset = -offset
+            return moment.replace(tzinfo=timezone(offset)).astimezone(timezone.utc), True
+        return moment, False
+    return None, False
+
+
+def _parse_laser(text: str) -> float | None:
+    match = re.search(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", text)
+    if not match:
+        return None
+    value = float(match.group(0))
+    if not math.isfinite(value) or value <= 0:
+        return None
+    if "um" in text.lower() or "µm" in text.lower() or "micro" in text.lower():
+        value *= 1000.0
+    return value
+
+
+def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[ProcessingStep]]:
+    """Standard and vendor metadata of a block, and the processing history it carries."""
+    ours = block.labels.get(normalise_label(_ENCODING_LABEL)) == _ENCODING_VALUE
+    meta: dict[str, Any] = {}
+    history: list[ProcessingStep] = []
+
+    def decode(value: str) -> Any:
+        if ours:
+            ok, parsed = _json_value(value)
+            if ok:
+                return parsed
+        return value
+
+    labels_seen: set[str] = set()
+    date = time = long_date = None
+    exact_acquired = None
+    for name, value, line in block.raw_labels:
+        norm = normalise_label(name)
+        if norm in labels_seen and not norm.startswith("$"):
+            continue  # the standard allows a label once per block; keep the first
+        labels_seen.add(norm)
+        if norm in _CONSUMED or norm.startswith("."):
+            continue
+        if norm in ("PROCESSINGHISTORY", "$PROCESSINGHISTORY"):
+            ok, steps = _json_value(value)
+            if not ok or not isinstance(steps, list):
+                raise FormatError(
+                    "##$PROCESSING HISTORY= is not a JSON list of steps", path=path, line=line
+                )
+            try:
+                history.extend(ProcessingStep.from_dict(step) for step in steps)
+            except (KeyError, TypeError, AttributeError):
+                raise FormatError(
+                    "##$PROCESSING HISTORY= holds a step without a name", path=path, line=line
+                ) from None
+            continue
+        if norm.startswith("$") and norm[1:] in _RESERVED_DOLLAR:
+            if norm == "$FORENSICACQUIREDAT":
+                exact_acquired = decode(value)
+            elif norm == "$FORENSICEXTRAMETADATA":
+                ok, extra = _json_value(value)
+                if ok and isinstance(extra, dict):
+                    meta.update(extra)
+            continue
+        if norm.lstrip("$") in _LASER_LABELS:
+            laser = decode(value) if ours else _parse_laser(value)
+            if laser is not None and laser != "":
+                meta["laser_wavelength_nm"] = laser
+            continue
+        if norm == "LONGDATE":
+            long_date = value
+            continue
+        if norm == "DATE":
+            date = value
+            continue
+        if norm == "TIME":
+            time = value
+            continue
+        if norm.startswith("$"):
+            key = name.strip()[1:].strip()
+            meta[_GENERIC_STANDARD.get(key, key) if key in STANDARD_METADATA_KEYS else key] = (
+                decode(value)
+            )
+            continue
+        if not value:
+            continue  # an empty label says nothing (our writer encodes "" as JSON)
+        if norm in _SPECIAL_STANDARD:
+            key = _SPECIAL_STANDARD[norm]
+            if ours:
+                meta[key] = decode(value)
+            elif key == "synonyms":
+                meta[key] = "; ".join(s.strip() for s in value.splitlines() if s.strip())
+            elif key == "resolution_cm1":
+                try:
+                    meta[key] = float(value.split()[0])
+                except ValueError:
+                    meta["resolution"] = value
+            elif value:
+                meta[key] = value
+            continue
+        if norm in _GENERIC_STANDARD:
+            meta[_GENERIC_STANDARD[norm]] = decode(value)
+            continue
+        if norm == "":
+            meta.setdefault("jcamp_comment", value)
+            continue
+        meta[_vendor_key(name)] = value
+    title = block.title
+    if ours:
+        ok, parsed = _json_value(title)
+        title = parsed if ok else title
+    if title not in (None, ""):
+        meta["name"] = title
+    elif meta.get("synonyms"):
+        meta["name"] = str(meta["synonyms"]).split(";")[0].strip()
+    if exact_acquired is not None:
+        meta["acquired_at"] = exact_acquired
+    elif long_date or date:
+        moment, zoned = _parse_date(long_date or date or "", None if long_date else time)
+        if moment is not None and zoned:
+            meta["acquired_at"] = moment.isoformat()
+        elif moment is not None:
+            # No time zone in the file: the local clock time is all we know, so it is not
+            # presented as UTC ``acquired_at``.
+            meta["acquired_at_local"] = moment.isoformat()
+        else:
+            if long_date:
+                meta["long_date"] = long_date
+            if date:
+                meta["date"] = date
+            if time:
+                meta["time"] = time
+    return meta, history
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
+    meta, history = _metadata(block, path)
+    forensic_unit = block.labels.get("$FORENSICYUNIT")
+    if block.x is None or block.y is None:
+        raise FormatError(
+            f"block {block.title!r}: an NTUPLES table, which this reader does not decode",
+            path=path,
+            line=block.line,
+        )
+    x, y = block.x, block.y
+    y_unit, lossy = _y_unit(block, y)
+    if forensic_unit:
+        y_unit = forensic_unit.strip()
+    elif lossy:
+        meta["jcamp_yunits"] = block.labels.get("YUNITS", "")
+    laser = meta.get("laser_wavelength_nm")
+    laser_nm = (
+        float(laser) if isinstance(laser, (int, float)) and not isinstance(laser, bool) else None
+    )
+    modality = _modality(block, y_unit, laser_nm, path)
+    x_unit = _x_unit(block, path)
+    try:
+        if x_unit == "nm" and modality == "raman":
+            if laser_nm is None:
+                raise FormatError(
+                    f"block {block.title!r}: a Raman spectrum on a wavelength axis (nm) without "
+                    "a laser wavelength label: the Raman shift cannot be computed",
+                    path=path,
+                    line=block.label_lines.get("XUNITS"),
+                )
+            meta["jcamp_xunits"] = block.labels.get("XUNITS", "")
+            spectrum = Spectrum.from_wavelength(
+                x, y, laser_wavelength_nm=laser_nm, y_unit=y_unit, metadata=meta
+            )
+            if not history:
+                return spectrum
+            return Spectrum(
+                spectrum.wavenumber,
+                spectrum.intensity,
+                modality="raman",
+                y_unit=y_unit,
+                metadata=spectrum.metadata,
+                history=[*history, *spectrum.history],
+            )
+        if x_unit in ("nm", "um"):
+            factor = 1e7 if x_unit == "nm" else 1e4
+            if np.any(x <= 0):
+                raise FormatError(f"block {block.title!r}: wavelengths must be positive", path=path)
+            meta["jcamp_xunits"] = block.labels.get("XUNITS", "")
+            history = [
+                *history,
+                ProcessingStep(
+                    "wavelength_to_wavenumber",
+                    {"from_unit": "nanometre" if x_unit == "nm" else "micrometre"},
+                ),
+            ]
+            x = factor / x
+        return Spectrum.from_readings(
+            x, y, modality=modality, y_unit=y_unit, metadata=meta, history=history
+        )
+    except SpectrumError as exc:
+        raise FormatError(f"block {block.title!r}: {exc}", path=path, line=block.line) from None
+
+
+def _blocks_for_reading(text: str | bytes, path: Path | None) -> list[Block]:
+    where = path
+    return _leaves(_parse_structure(_to_text(text, where), where))
+
+
+def read_text(text: str | bytes, *, path: str | Path | None = None) -> list[Spectrum]:
+    """Read the vibrational spectra in JCAMP-DX text (see :func:`read`)."""
+    where = None if path is None else Path(path)
+    blocks = _blocks_for_reading(text, where)
+    spectra: list[Spectrum] = []
+    refused: list[tuple[str, str]] = []
+    for block in blocks:
+        what = _what_is_not_vibrational(block)
+        if what is not None:
+            refused.append(what)
+            continue
+        _decode_block(block, where)
+        spectra.append(_spectrum_from_block(block, where))
+    if not spectra:
+        kinds = list(dict.fromkeys(kind for kind, _ in refused))
+        details = [d for _, d in refused if d]
+        kind = " and ".join(kinds) if kinds else "no spectrum"
+        if len(blocks) > 1:
+            kind += f" ({len(blocks)} blocks of a compound JCAMP-DX file)"
+        raise NotVibrationalError(kind, path=where, detail="; ".join(dict.fromkeys(details)))
+    return spectra
+
+
+def read(path: str | Path) -> list[Spectrum]:
+    """Read every Raman or IR spectrum block of a JCAMP-DX file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file (``.jdx``, ``.dx``, ``.jcm``...).
+
+    Returns
+    -------
+    list of Spectrum
+        One per spectrum block (several for a ``LINK`` file). Axis in cm⁻¹ (wavelength axes
+        converted: IR µm/nm -> cm⁻¹, Raman nm -> Raman shift with the file's laser wavelength).
+        Metadata: ``name`` (``##TITLE=``, else ``##NAMES=``), ``cas``, ``laser_wavelength_nm``,
+        ``instrument_model``, ``acquired_at`` (UTC, when the file states a zone; otherwise
+        ``acquired_at_local``), ``origin``, ``owner``, ``synonyms``, ``resolution_cm1``; other
+        labels as vendor keys (``##AUDIT TRAIL=`` -> ``audit_trail``, ``##$KEY=`` -> ``KEY``).
+
+    Raises
+    ------
+    NotVibrationalError
+        The file holds only NMR, mass, ion-mobility or UV/VIS spectra, structures, FIDs or
+        interferograms.
+    FormatError
+        Corrupt or inconsistent content, naming the file and line.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot be read: {exc.strerror}", path=path) from None
+    if not data.strip():
+        raise FormatError("the file is empty", path=path)
+    return read_text(data, path=path)
+
+
+# -- sniffing -----------------------------------------------------------------------------------
+
+_SNIFF_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*##[^=\r\n]{0,80}=")
+_SNIFF_JCAMP = re.compile(rb"##\s*(?:TITLE|JCAMP[\s\-_]*DX|JCAMP[\s\-_]*CS)\s*=", re.IGNORECASE)
+
+
+def sniff(head: bytes, path: Path | None = None) -> bool:
+    """True when ``head`` is JCAMP-DX: a ``##LABEL=`` first, and a ``##TITLE=`` or
+    ``##JCAMP-DX=`` label (so RRUFF text exports, which start with ``##NAMES=``, are left to
+    the text reader)."""
+    return bool(_SNIFF_START.match(head)) and bool(_SNIFF_JCAMP.search(head))
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+_Y_UNIT_LABEL = {
+    "counts": "COUNTS",
+    "counts_per_second": "COUNTS PER SECOND",
+    "arbitrary": "ARBITRARY UNITS",
+    "absorbance": "ABSORBANCE",
+    "transmittance": "TRANSMITTANCE",
+    "percent_transmittance": "TRANSMITTANCE",
+    "reflectance": "REFLECTANCE",
+    "kubelka_munk": "KUBELKA-MUNK",
+    "normalised": "ARBITRARY UNITS",
+}
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _\-./()%:+,#*&'\[\]<>]*$")
+
+
+def _plain_line(text: str) -> bool:
+    return (
+        bool(text)
+        and text == text.strip()
+        and all(" " <= ch <= "~" for ch in text)
+        and "$$" not in text
+        and not text.startswith("##")
+    )
+
+
+def _encode_value(value: Any, *, multiline: bool = False) -> str:
+    """Label text that :func:`_metadata` decodes back to ``value`` exactly.
+
+    Plain ASCII text that JSON would not parse is written as it is (on several lines when
+    ``multiline`` and it has line breaks, as JCAMP-DX allows); anything else as one line of JSON.
+    """
+    if (
+        isinstance(value, str)
+        and (
+            all(_plain_line(part) for part in value.split("\n"))
+            if multiline
+            else _plain_line(value)
+        )
+        and not _json_value(value)[0]
+    ):
+        return value.replace("\n", "\r\n")
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    # '$$' would start a comment; JSON lets '$' be written as an escape.
+    return text.replace("$", "\\u0024")
+
+
+def _format_float(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") and "e" not in text else text
+
+
+def _iso_from_long_date(long_date: str) -> str | None:
+    moment, zoned = _parse_date(long_date, None)
+    return moment.isoformat() if moment is not None and zoned else None
+
+
+def _long_date(acquired_at: Any) -> str | None:
+    if not isinstance(acquired_at, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(acquired_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    moment = moment.astimezone(timezone.utc)
+    text = moment.strftime("%Y/%m/%d %H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}"
+    return text + " +0000"
+
+
+def write(spectrum: Spectrum) -> bytes:
+    """Serialise a spectrum as JCAMP-DX 5.01 that :func:`read` gives back exactly.
+
+    The table is ``##XYDATA=(X++(Y..Y))`` in AFFN with ``XFACTOR=YFACTOR=1`` and shortest
+    round-trip decimal numbers when the axis is evenly spaced as ``FIRSTX``..``LASTX``
+    reproduce it bit for bit, otherwise ``##XYPOINTS=(XY..XY)``. Standard metadata keys become
+    ``##`` labels (``name`` -> ``TITLE``, ``cas`` -> ``CAS REGISTRY NO``, ``instrument_model``
+    -> ``SPECTROMETER/DATA SYSTEM``, ``acquired_at`` -> ``LONGDATE``, others by name), vendor keys
+    ``##$KEY=`` labels, the history ``##$PROCESSING HISTORY=`` (JSON). Values that are not plain
+    one-line ASCII text are written as JSON so that they read back unchanged.
+
+    Returns
+    -------
+    bytes
+        ASCII text with CRLF line ends.
+    """
+    meta = dict(spectrum.metadata)
+    lines: list[str] = []
+    name = meta.pop("name", None)
+    lines.append(f"##TITLE={'' if name is None else _encode_value(name)}")
+    lines.append("##JCAMP-DX=5.01 $$ forensic toolkit")
+    lines.append(
+        "##DATA TYPE=" + ("RAMAN SPECTRUM" if spectrum.modality == "raman" else "INFRARED SPECTRUM")
+    )
+    lines.append("##DATA CLASS=XYDATA")
+    for key in ("origin", "owner"):
+        value = meta.pop(key, None)
+        lines.append(f"##{_WRITE_LABEL[key]}=" + ("" if value is None else _encode_value(value)))
+    acquired = meta.pop("acquired_at", None)
+    if acquired is not None:
+        long_date = _long_date(acquired)
+        if long_date is not None:
+            lines.append(f"##LONGDATE={long_date}")
+        if long_date is None or _iso_from_long_date(long_date) != acquired:
+            lines.append(f"##$FORENSIC ACQUIRED AT={_encode_value(acquired)}")
+    extra: dict[str, Any] = {}
+    vendor: list[tuple[str, Any]] = []
+    for key, value in meta.items():
+        if key in _WRITE_LABEL:
+            lines.append(f"##{_WRITE_LABEL[key]}={_encode_value(value, multiline=True)}")
+        elif key in STANDARD_METADATA_KEYS:
+            label = key.upper().replace("_", " ")
+            lines.append(f"##{label}={_encode_value(value, multiline=True)}")
+        elif (
+            isinstance(key, str)
+            and _SAFE_KEY.match(key)
+            and key == key.strip()
+            and "$$" not in key
+            and normalise_label(key) not in _RESERVED_DOLLAR
+            and normalise_label(key) not in _LASER_LABELS
+            and key not in STANDARD_METADATA_KEYS
+        ):
+            vendor.append((key, value))
+        else:
+            extra[str(key)] = value
+    for key, value in vendor:
+        lines.append(f"##${key}={_encode_value(value, multiline=True)}")
+    if extra:
+        lines.append(f"##$FORENSIC EXTRA METADATA={_encode_value(extra)}")
+    if spectrum.history:
+        history = [step.to_dict() for step in spectrum.history]
+        lines.append(f"##$PROCESSING HISTORY={_encode_value(history)}")
+    lines.append(f"##$FORENSIC Y UNIT={spectrum.y_unit}")
+    lines.append(f"{_ENCODING_LABEL.join(['##', ''])}={_ENCODING_VALUE}")
+    x = np.asarray(spectrum.wavenumber)
+    y = np.asarray(spectrum.intensity)
+    n = x.size
+    lines.append("##XUNITS=1/CM")
+    lines.append(f"##YUNITS={_Y_UNIT_LABEL[spectrum.y_unit]}")
+    lines.append("##XFACTOR=1")
+    lines.append("##YFACTOR=1")
+    lines.append(f"##FIRSTX={_format_float(x[0])}")
+    lines.append(f"##LASTX={_format_float(x[-1])}")
+    lines.append(f"##MINY={_format_float(y.min())}")
+    lines.append(f"##MAXY={_format_float(y.max())}")
+    lines.append(f"##NPOINTS={n}")
+    lines.append(f"##FIRSTY={_format_float(y[0])}")
+    even = np.array_equal(np.linspace(x[0], x[-1], n), x)
+    if even:
+        lines.append(f"##DELTAX={_format_float((x[-1] - x[0]) / (n - 1))}")
+        lines.append("##XYDATA=(X++(Y..Y))")
+        row: list[str] = []
+        width = 0
+        start = 0
+        for i in range(n):
+            text = _format_float(y[i])
+            if row and width + 1 + len(text) > 80:
+                lines.append(" ".join([_format_float(x[start]), *row]))
+                row, width, start = [], 0, i
+            if not row:
+                width = len(_format_float(x[i]))
+            row.append(text)
+            width += 1 + len(text)
+        lines.append(" ".join([_format_float(x[start]), *row]))
+    else:
+        lines.append("##XYPOINTS=(XY..XY)")
+        lines.extend(f"{_format_float(a)}, {_format_float(b)}" for a, b in zip(x, y, strict=True))
+    lines.append("##END=")
+    return ("\r\n".join(lines) + "\r\n").encode("ascii")
+
+
+FORMAT = Format(
+    name="jcamp",
+    description="JCAMP-DX 4.24/5.x",
+    extensions=(".jdx", ".dx", ".jcm", ".jcamp"),
+    sniff=sniff,
+    read=read,
+    write=write,
+)
