@@ -1,0 +1,415 @@
+"""Peak detection and peak alignment of a reference onto a query: the evidence a chemist checks.
+
+Spectra of one substance measured on two instruments differ by a small shift of the wavenumber
+axis (laser wavelength, calibration) and a slight stretch (dispersion). :func:`align` finds the
+peaks of both spectra, estimates that shift and stretch from the peaks they have in common, maps
+the reference onto the query's axis, re-scores, and lists which peaks matched and which did not.
+
+Everything here is pure NumPy/SciPy on arrays that share one wavenumber grid (the library grid).
+The axis model, with ``c`` the centre of the compared range (``valid``)::
+
+    query_position = c + (1 + stretch) * (reference_position - c) + shift_cm1
+
+so ``shift_cm1`` is the displacement at the centre of the range and ``stretch`` the relative
+dilation about it (``0.001`` moves a band 1 cm-1 per 1000 cm-1 from the centre).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal
+
+from forensic.errors import IdentificationError
+
+__all__ = [
+    "MAX_PEAKS",
+    "MIN_PROMINENCE_FRACTION",
+    "NOISE_PROMINENCE_FACTOR",
+    "Alignment",
+    "align",
+    "find_peaks",
+    "match_peaks",
+    "noise_level",
+]
+
+NOISE_PROMINENCE_FACTOR = 8.0
+"""A peak must stand this many noise standard deviations above its surroundings.
+
+The largest prominence of a pure white-noise bump over 1500 points is 6.2 sigma (median) and 7.5
+sigma (99th percentile, measured), so 8 keeps noise bumps out of the evidence."""
+
+MIN_PROMINENCE_FRACTION = 0.02
+"""...and at least this fraction of the spectrum's intensity range (noise-free spectra)."""
+
+MAX_PEAKS = 80
+"""At most this many peaks (the most prominent) are used: more adds noise, not evidence."""
+
+_NOISE_WINDOW, _NOISE_ORDER = 21, 3
+_NOISE_SCALE = float(
+    np.sqrt(1.0 - signal.savgol_coeffs(_NOISE_WINDOW, _NOISE_ORDER)[_NOISE_WINDOW // 2])
+)
+_SHIFT_STEP_CM1 = 0.5  # coarse search grid for the shift; finer than any tolerance in use
+_REFINE_STEPS = np.linspace(-1.0, 1.0, 9)  # cm-1 around the peak estimate, scored by cosine
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The result of aligning one reference onto one query.
+
+    Attributes
+    ----------
+    shift_cm1 : float
+        Displacement (cm-1) applied to the reference at the centre of the compared range.
+    stretch : float
+        Relative dilation of the reference axis about that centre (dimensionless).
+    score : float
+        Cosine similarity over ``valid`` between the query and the aligned reference.
+    matched_peaks : list of (float, float)
+        Pairs ``(query_cm1, reference_cm1)``; the reference position is the one measured in the
+        reference, before alignment.
+    unmatched_peaks : list of float
+        Query peaks (cm-1) with no reference peak within the tolerance after alignment.
+    unmatched_reference_peaks : list of float
+        Reference peaks (cm-1, as measured in the reference) with no query partner.
+    aligned_reference : numpy.ndarray
+        Shape (G,): the reference moved onto the query's axis; zero where the reference has no
+        data after the move.
+    unaligned_score : float
+        Cosine over ``valid`` before any alignment, for comparison.
+    """
+
+    shift_cm1: float
+    stretch: float
+    score: float
+    matched_peaks: list[tuple[float, float]] = field(default_factory=list)
+    unmatched_peaks: list[float] = field(default_factory=list)
+    unmatched_reference_peaks: list[float] = field(default_factory=list)
+    aligned_reference: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    unaligned_score: float = float("nan")
+
+    @property
+    def matched_fraction(self) -> float:
+        """Fraction of the query's peaks that found a reference partner (0 when it has none)."""
+        n = len(self.matched_peaks) + len(self.unmatched_peaks)
+        return len(self.matched_peaks) / n if n else 0.0
+
+
+def noise_level(intensity: np.ndarray) -> float:
+    """Robust standard deviation of the noise of a spectrum.
+
+    The spectrum minus a Savitzky-Golay fit (21 points, cubic) leaves the noise and, near sharp
+    bands, some band shape; the median absolute deviation of that residual (divided by 0.6745,
+    the MAD of a unit normal distribution) ignores the sparse band points. The result is divided
+    by ``sqrt(1 - h0)``, ``h0`` being the filter's centre weight, so that it equals the standard
+    deviation for white noise. A wide window also catches most of the noise that smoothing has
+    already made correlated (a narrow one would miss it), at the cost of overestimating the noise
+    of very band-dense spectra, which only makes peak detection more cautious.
+
+    Parameters
+    ----------
+    intensity : numpy.ndarray
+        Shape (G,), any intensity unit.
+
+    Returns
+    -------
+    float
+        Noise standard deviation, in the unit of ``intensity`` (0 for fewer than 21 points).
+    """
+    y = np.asarray(intensity, dtype=float)
+    if y.size < _NOISE_WINDOW:
+        return 0.0
+    d = y - signal.savgol_filter(y, _NOISE_WINDOW, _NOISE_ORDER, mode="interp")
+    return float(np.median(np.abs(d - np.median(d))) / 0.6745 / _NOISE_SCALE)
+
+
+def _check_axis(wavenumber: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+    x = np.asarray(wavenumber, dtype=float)
+    if x.ndim != 1:
+        raise IdentificationError(f"wavenumber must be 1-D, got shape {x.shape}")
+    for a in arrays:
+        if np.shape(a) != x.shape:
+            raise IdentificationError(
+                f"array of shape {np.shape(a)} does not match the wavenumber grid {x.shape}"
+            )
+    return x
+
+
+def find_peaks(
+    wavenumber: np.ndarray, intensity: np.ndarray, *, prominence: float | None = None
+) -> np.ndarray:
+    """Positions (cm-1) of the bands of a spectrum.
+
+    Uses :func:`scipy.signal.find_peaks` with a prominence threshold; each position is refined
+    to sub-grid precision by a parabola through the top three points.
+
+    Parameters
+    ----------
+    wavenumber : numpy.ndarray
+        Shape (G,), increasing, cm-1.
+    intensity : numpy.ndarray
+        Shape (G,).
+    prominence : float, optional
+        Minimum prominence in the unit of ``intensity``. Default: the larger of
+        ``NOISE_PROMINENCE_FACTOR`` times :func:`noise_level` and ``MIN_PROMINENCE_FRACTION`` of
+        the intensity range.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (P,), sorted peak positions in cm-1 (at most ``MAX_PEAKS``, the most prominent).
+    """
+    x = _check_axis(wavenumber, intensity)
+    y = np.asarray(intensity, dtype=float)
+    if x.size < 3 or not np.all(np.isfinite(y)):
+        if not np.all(np.isfinite(y)):
+            raise IdentificationError("intensity holds NaN or infinite values")
+        return np.zeros(0)
+    if prominence is None:
+        span = float(y.max() - y.min())
+        prominence = max(NOISE_PROMINENCE_FACTOR * noise_level(y), MIN_PROMINENCE_FRACTION * span)
+        if prominence <= 0:
+            return np.zeros(0)
+    idx, props = signal.find_peaks(y, prominence=prominence)
+    if idx.size > MAX_PEAKS:
+        keep = np.argsort(props["prominences"])[::-1][:MAX_PEAKS]
+        idx = np.sort(idx[keep])
+    if idx.size == 0:
+        return np.zeros(0)
+    # parabolic refinement, vectorised; peaks at the ends are left where they are
+    inner = (idx > 0) & (idx < x.size - 1)
+    pos = x[idx].astype(float)
+    i = idx[inner]
+    y0, y1, y2 = y[i - 1], y[i], y[i + 1]
+    denom = y0 - 2.0 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
+    delta = np.clip(delta, -0.5, 0.5)
+    # non-uniform grids: interpolate between neighbouring points
+    step = np.where(delta >= 0, x[i + 1] - x[i], x[i] - x[i - 1])
+    pos[inner] = x[i] + delta * step
+    return np.sort(pos)
+
+
+def match_peaks(
+    query_peaks: np.ndarray, reference_peaks: np.ndarray, *, tolerance_cm1: float = 8.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one matching of two peak lists: mutual nearest neighbours within a tolerance.
+
+    Parameters
+    ----------
+    query_peaks, reference_peaks : numpy.ndarray
+        Shapes (P,) and (R,), cm-1, already on the same axis (reference mapped onto the query).
+    tolerance_cm1 : float
+        Largest accepted distance between partners.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Indices into ``query_peaks`` and ``reference_peaks`` of the matched pairs, same length.
+    """
+    q = np.asarray(query_peaks, dtype=float)
+    r = np.asarray(reference_peaks, dtype=float)
+    if q.size == 0 or r.size == 0:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    dist = np.abs(q[:, None] - r[None, :])
+    nearest_r = dist.argmin(axis=1)
+    nearest_q = dist.argmin(axis=0)
+    qi = np.arange(q.size)
+    mutual = (nearest_q[nearest_r] == qi) & (dist[qi, nearest_r] <= tolerance_cm1)
+    return qi[mutual], nearest_r[mutual]
+
+
+def _cosine_rows(query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Cosine of ``query`` (n,) with each row of ``candidates`` (C, n); 0 for an empty row."""
+    num = candidates @ query
+    den = np.linalg.norm(candidates, axis=1) * np.linalg.norm(query)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, 0.0)
+
+
+def _warp(
+    x: np.ndarray,
+    reference: np.ndarray,
+    params: np.ndarray,
+    *,
+    c: float,
+    ref_lo: float,
+    ref_hi: float,
+) -> np.ndarray:
+    """Reference values at the query positions ``x`` for each (shift, stretch) row of ``params``.
+
+    Linear interpolation, vectorised over all parameter rows at once. Positions that fall outside
+    the reference's own measured range ``[ref_lo, ref_hi]`` get 0: no data is invented.
+    """
+    shift = params[:, :1]
+    stretch = params[:, 1:2]
+    source = c + (x[None, :] - c - shift) / (1.0 + stretch)  # (C, G) positions in the reference
+    j = np.clip(np.searchsorted(x, source, side="right") - 1, 0, x.size - 2)
+    x0 = x[j]
+    x1 = x[j + 1]
+    t = np.clip((source - x0) / (x1 - x0), 0.0, 1.0)
+    out = reference[j] * (1.0 - t) + reference[j + 1] * t
+    out[(source < ref_lo) | (source > ref_hi)] = 0.0
+    return out
+
+
+def _vote_shift(
+    q: np.ndarray, r_rel: np.ndarray, *, stretch: float, c: float, max_shift: float, tol: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate shifts ranked by how many query peaks they bring within the tolerance."""
+    grid = np.arange(-max_shift, max_shift + _SHIFT_STEP_CM1 / 2, _SHIFT_STEP_CM1)
+    mapped = c + (1.0 + stretch) * r_rel  # reference peaks after stretch, before shift
+    diff = q[:, None] - mapped[None, :]  # (P, R)
+    # triangular kernel: a pair counts fully when exactly aligned, not at all at the tolerance
+    closeness = 1.0 - np.abs(diff[None, :, :] - grid[:, None, None]) / tol  # (S, P, R)
+    votes = np.clip(closeness, 0.0, None).max(axis=2).sum(axis=1)  # (S,)
+    return grid[np.argsort(-votes, kind="stable")], votes
+
+
+def align(
+    wavenumber: np.ndarray,
+    query: np.ndarray,
+    reference: np.ndarray,
+    valid: np.ndarray,
+    *,
+    tolerance_cm1: float = 8.0,
+    max_shift_cm1: float = 20.0,
+    max_stretch: float = 0.01,
+) -> Alignment:
+    """Align a reference onto a query by their peaks, re-score, and report the peak evidence.
+
+    Steps: (1) peaks of both spectra inside ``valid``; (2) shift candidates voted by the peak
+    pairs they bring within ``tolerance_cm1`` (a Hough-style vote over a 0.5 cm-1 grid, stretch
+    0); (3) for the best candidates, mutual-nearest peak pairs and a least-squares fit of shift and
+    stretch on them, refitted once without pairs off by more than half the tolerance, bounded by
+    ``max_shift_cm1`` and ``max_stretch``; (4) a fine cosine search of +-1 cm-1 around each fit
+    and the identity; the transform with the best cosine over ``valid`` wins, so alignment never
+    lowers the score below the unaligned one.
+
+    Parameters
+    ----------
+    wavenumber : numpy.ndarray
+        Shape (G,), the common grid, increasing, cm-1.
+    query, reference : numpy.ndarray
+        Shape (G,), preprocessed intensities on that grid (zero outside their measured ranges).
+    valid : numpy.ndarray
+        Shape (G,), bool: the overlap of the query's and the reference's measured ranges.
+    tolerance_cm1 : float
+        Largest distance (cm-1) at which two peaks count as the same band after alignment.
+    max_shift_cm1 : float
+        Largest shift (cm-1) considered.
+    max_stretch : float
+        Largest relative stretch considered (``0.01`` = 1 %).
+
+    Returns
+    -------
+    Alignment
+    """
+    x = _check_axis(wavenumber, query, reference, valid)
+    qy = np.asarray(query, dtype=float)
+    ry = np.asarray(reference, dtype=float)
+    mask = np.asarray(valid, dtype=bool)
+    if tolerance_cm1 <= 0 or max_shift_cm1 < 0 or not 0 <= max_stretch < 0.5:
+        raise IdentificationError(
+            f"alignment limits out of range: tolerance_cm1={tolerance_cm1} (> 0), "
+            f"max_shift_cm1={max_shift_cm1} (>= 0), max_stretch={max_stretch} (0 to 0.5)"
+        )
+    if mask.sum() < 3:
+        return Alignment(0.0, 0.0, 0.0, aligned_reference=np.zeros_like(ry), unaligned_score=0.0)
+
+    xv = x[mask]
+    c = float(0.5 * (xv[0] + xv[-1]))
+    # the reference's own measured range: where it is non-zero on the grid (zero outside)
+    nz = np.flatnonzero(ry != 0.0)
+    ref_lo, ref_hi = (x[nz[0]], x[nz[-1]]) if nz.size else (x[0], x[-1])
+
+    qpk = find_peaks(xv, qy[mask])
+    rpk = find_peaks(xv, ry[mask])
+
+    candidates = [np.array([0.0, 0.0])]
+    if qpk.size and rpk.size:
+        r_rel = rpk - c
+        ranked, _ = _vote_shift(
+            qpk, r_rel, stretch=0.0, c=c, max_shift=max_shift_cm1, tol=tolerance_cm1
+        )
+        # the three best distinct shifts (at least a tolerance apart)
+        picks: list[float] = []
+        for s in ranked:
+            if all(abs(s - p) >= tolerance_cm1 for p in picks):
+                picks.append(float(s))
+            if len(picks) == 3:
+                break
+        for s0 in picks:
+            fit = _fit_transform(
+                qpk,
+                rpk,
+                c=c,
+                shift0=s0,
+                stretch0=0.0,
+                tol=tolerance_cm1,
+                max_shift=max_shift_cm1,
+                max_stretch=max_stretch,
+            )
+            candidates.append(fit)
+    base = np.unique(np.round(np.array(candidates), 6), axis=0)
+    # fine cosine refinement around each candidate (shift only; stretch kept)
+    params = (
+        base[:, None, :] + np.stack([_REFINE_STEPS, np.zeros_like(_REFINE_STEPS)], 1)
+    ).reshape(-1, 2)
+    params[:, 0] = np.clip(params[:, 0], -max_shift_cm1, max_shift_cm1)
+    params = np.vstack([[0.0, 0.0], params])
+    warped = _warp(x, ry, params, c=c, ref_lo=ref_lo, ref_hi=ref_hi)
+    scores = _cosine_rows(qy[mask], warped[:, mask])
+    best = int(np.argmax(scores))  # ties go to the identity (row 0)
+    shift, stretch = float(params[best, 0]), float(params[best, 1])
+    aligned = warped[best]
+    aligned[~mask] = 0.0
+
+    mapped = c + (1.0 + stretch) * (rpk - c) + shift
+    qi, ri = match_peaks(qpk, mapped, tolerance_cm1=tolerance_cm1)
+    matched = [(float(qpk[a]), float(rpk[b])) for a, b in zip(qi, ri, strict=True)]
+    unmatched_q = np.setdiff1d(np.arange(qpk.size), qi)
+    unmatched_r = np.setdiff1d(np.arange(rpk.size), ri)
+    return Alignment(
+        shift_cm1=shift,
+        stretch=stretch,
+        score=float(scores[best]),
+        matched_peaks=matched,
+        unmatched_peaks=[float(v) for v in qpk[unmatched_q]],
+        unmatched_reference_peaks=[float(v) for v in rpk[unmatched_r]],
+        aligned_reference=aligned,
+        unaligned_score=float(scores[0]),
+    )
+
+
+def _fit_transform(
+    qpk: np.ndarray,
+    rpk: np.ndarray,
+    *,
+    c: float,
+    shift0: float,
+    stretch0: float,
+    tol: float,
+    max_shift: float,
+    max_stretch: float,
+) -> np.ndarray:
+    """Least-squares (shift, stretch) from the peak pairs matched at a starting transform."""
+    shift, stretch = shift0, stretch0
+    for tolerance in (tol, tol / 2.0):
+        mapped = c + (1.0 + stretch) * (rpk - c) + shift
+        qi, ri = match_peaks(qpk, mapped, tolerance_cm1=tolerance)
+        if qi.size == 0:
+            break
+        r_rel = rpk[ri] - c
+        dq = qpk[qi] - c - r_rel  # = shift + stretch * r_rel
+        spread = np.ptp(r_rel) if r_rel.size > 1 else 0.0
+        if qi.size >= 3 and spread > 0:
+            design = np.stack([np.ones_like(r_rel), r_rel], axis=1)
+            (shift, stretch), *_ = np.linalg.lstsq(design, dq, rcond=None)
+        else:
+            shift, stretch = float(np.median(dq)), 0.0
+        shift = float(np.clip(shift, -max_shift, max_shift))
+        stretch = float(np.clip(stretch, -max_stretch, max_stretch))
+    return np.array([shift, stretch])

@@ -1,0 +1,286 @@
+"""Mixtures: explain a query as a non-negative combination of up to four library components.
+
+Seized samples are usually cut (cocaine with levamisole and caffeine, heroin with paracetamol).
+When the best single reference leaves structured residual (:func:`has_structured_residual`),
+:func:`fit_mixture` searches the engine's top candidates by forward selection with non-negative
+least squares (:func:`scipy.optimize.nnls`).
+
+When is a component kept? Each forward step adds the candidate that lowers the residual sum of
+squares (RSS) the most, and keeps it only if all three hold:
+
+* **F-test**: ``F = (RSS_old - RSS_new) / (RSS_new / (n_eff - p))`` exceeds the 0.999 quantile
+  of F(1, n_eff - p), with ``p`` the number of components after the step. Neighbouring points of
+  a smoothed, interpolated spectrum are not independent, so ``n_eff`` is the number of points
+  divided by the correlation length of the new residual (the lag where its autocorrelation first
+  falls below 1/e); using the raw point count would make almost any addition "significant".
+* **Relative improvement**: the step removes at least ``MIN_RELATIVE_IMPROVEMENT`` (30 %) of the
+  remaining RSS. The F-test only knows about noise; the difference between a query and a
+  reference of the *same* substance from another instrument is structured (band widths, relative
+  intensities) and a chemically similar candidate can always soak up a few percent of it. A real
+  second component at 10 % of the signal removes far more than 30 % of the residual it leaves.
+* **Share**: the new component carries at least ``MIN_FRACTION`` (3 %) of the fitted signal.
+
+Fractions are shares of the (normalised) fitted signal, not mass fractions: Raman cross sections
+and IR absorptivities differ between substances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, signal, stats
+
+from forensic.alignment import noise_level
+from forensic.errors import IdentificationError
+
+__all__ = [
+    "F_TEST_ALPHA",
+    "MIN_FRACTION",
+    "MIN_RELATIVE_IMPROVEMENT",
+    "RESIDUAL_NOISE_FACTOR",
+    "RESIDUAL_PEAK_FRACTION",
+    "RESIDUAL_RMS_FACTOR",
+    "MixtureFit",
+    "fit_mixture",
+    "has_structured_residual",
+]
+
+F_TEST_ALPHA = 1e-3
+"""Significance level of the F-test for adding a component."""
+MIN_RELATIVE_IMPROVEMENT = 0.30
+"""A new component must remove at least this fraction of the remaining residual sum of squares."""
+MIN_FRACTION = 0.03
+"""A new component must carry at least this share of the fitted signal."""
+RESIDUAL_PEAK_FRACTION = 0.05
+"""A residual band counts as structure when its prominence is this fraction of the query max..."""
+RESIDUAL_NOISE_FACTOR = 8.0
+"""...and this many noise standard deviations (see :func:`forensic.alignment.noise_level`)."""
+RESIDUAL_RMS_FACTOR = 2.0
+"""The smoothed residual is structure when its RMS is this many times that of smoothed noise."""
+_SMOOTH_WINDOW = 9
+_SMOOTH_H0 = float(signal.savgol_coeffs(_SMOOTH_WINDOW, 2)[_SMOOTH_WINDOW // 2])
+
+
+@dataclass(frozen=True)
+class MixtureFit:
+    """A query explained as a mixture of library candidates.
+
+    Attributes
+    ----------
+    components : list of (int, float)
+        ``(row index into the candidate matrix, share of the fitted signal)``, shares sum to 1,
+        largest share first.
+    residual : float
+        ``||query - fit|| / ||query||`` over ``valid``.
+    explained : float
+        R² of the fit: ``1 - RSS / ||query||²`` (uncentred, like the cosine scores).
+    single_best_residual : float
+        The relative residual of the best single candidate, for comparison.
+    coefficients : numpy.ndarray
+        Shape (K,): the non-negative least-squares coefficient of every candidate (0 if unused).
+    """
+
+    components: list[tuple[int, float]]
+    residual: float
+    explained: float
+    single_best_residual: float
+    coefficients: np.ndarray
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable summary (indices refer to the candidate rows)."""
+        return {
+            "components": [{"index": int(i), "fraction": float(f)} for i, f in self.components],
+            "residual": float(self.residual),
+            "explained": float(self.explained),
+            "single_best_residual": float(self.single_best_residual),
+        }
+
+
+def _correlation_length(residual: np.ndarray) -> float:
+    """Lag (points) where the residual's autocorrelation first drops below 1/e; at least 1."""
+    r = residual - residual.mean()
+    n = r.size
+    if n < 4 or not np.any(r):
+        return 1.0
+    spec = np.fft.rfft(r, 2 * n)
+    acf = np.fft.irfft(spec * np.conj(spec))[:n]
+    acf = acf / acf[0]
+    below = np.flatnonzero(acf < np.exp(-1.0))
+    return float(max(1, below[0])) if below.size else float(n)
+
+
+def _check(query: np.ndarray, references: np.ndarray, valid: np.ndarray):
+    q = np.asarray(query, dtype=float)
+    refs = np.asarray(references, dtype=float)
+    mask = np.asarray(valid, dtype=bool)
+    if q.ndim != 1:
+        raise IdentificationError(f"query must be 1-D (G,), got shape {q.shape}")
+    if refs.ndim == 1:
+        refs = refs[None, :]
+    if refs.ndim != 2 or refs.shape[1] != q.size:
+        raise IdentificationError(
+            f"references of shape {refs.shape} do not match a query of {q.size} points "
+            "(expected (K, G))"
+        )
+    if mask.shape != q.shape:
+        raise IdentificationError(f"valid mask of shape {mask.shape}, expected {q.shape}")
+    if not (np.all(np.isfinite(q)) and np.all(np.isfinite(refs))):
+        raise IdentificationError("query or references hold NaN or infinite intensities")
+    return q, refs, mask
+
+
+def fit_mixture(
+    query: np.ndarray, references: np.ndarray, valid: np.ndarray, *, max_components: int = 4
+) -> MixtureFit | None:
+    """Explain a query as a non-negative mixture of candidate references.
+
+    Forward selection: start from the best single candidate; at each step try every remaining
+    candidate with :func:`scipy.optimize.nnls` on the selected set plus it, take the one with
+    the lowest residual, and keep it only if it passes the tests in the module docstring
+    (F-test at ``F_TEST_ALPHA`` with an effective number of points, at least
+    ``MIN_RELATIVE_IMPROVEMENT`` of the residual removed, a share of at least ``MIN_FRACTION``).
+
+    Parameters
+    ----------
+    query : numpy.ndarray
+        Shape (G,), the preprocessed query on the library grid.
+    references : numpy.ndarray
+        Shape (K, G), candidate references (the engine passes its top hits), same grid.
+    valid : numpy.ndarray
+        Shape (G,), bool: the points compared (the query's measured range).
+    max_components : int
+        Largest number of components (1 to 4).
+
+    Returns
+    -------
+    MixtureFit or None
+        None when no mixture of two or more components explains the query significantly
+        better than the best single candidate (or there is nothing to fit).
+    """
+    q, refs, mask = _check(query, references, valid)
+    if not 1 <= max_components <= 4:
+        raise IdentificationError(f"max_components must be 1 to 4, got {max_components}")
+    b = q[mask]
+    a = refs[:, mask].T  # (n, K)
+    n, k = a.shape
+    total = float(b @ b)
+    if k == 0 or n < 8 or total <= 0:
+        return None
+    # single components: closed-form non-negative scale, all candidates at once
+    norms = np.einsum("ij,ij->j", a, a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(norms > 0, np.maximum(a.T @ b, 0.0) / norms, 0.0)
+    rss_single = total - scale * (a.T @ b)  # RSS at the optimal non-negative scale
+    rss_single = np.maximum(rss_single, 0.0)
+    best = int(np.argmin(rss_single))
+    single_best_residual = float(np.sqrt(rss_single[best] / total))
+
+    selected = [best]
+    rss = float(rss_single[best])
+    coef_sel = np.array([scale[best]])
+    while len(selected) < min(max_components, k):
+        trial_best = None
+        for j in range(k):  # K is the engine's top hits (about 10): a short loop of NNLS fits
+            if j in selected or norms[j] == 0:
+                continue
+            cols = [*selected, j]
+            c, rnorm = optimize.nnls(a[:, cols], b)
+            if trial_best is None or rnorm**2 < trial_best[2]:
+                trial_best = (cols, c, rnorm**2)
+        if trial_best is None:
+            break
+        cols, c, new_rss = trial_best
+        if not _significant(a, b, cols, c, rss_old=rss, rss_new=new_rss):
+            break
+        selected, coef_sel, rss = cols, c, new_rss
+    if len([v for v in coef_sel if v > 0]) < 2:
+        return None
+    signal_share = coef_sel * np.sqrt(norms[selected])  # contribution in norm units
+    fractions = signal_share / signal_share.sum()
+    order = np.argsort(-fractions)
+    components = [(int(selected[i]), float(fractions[i])) for i in order if fractions[i] > 0]
+    coefficients = np.zeros(k)
+    coefficients[selected] = coef_sel
+    return MixtureFit(
+        components=components,
+        residual=float(np.sqrt(rss / total)),
+        explained=float(1.0 - rss / total),
+        single_best_residual=single_best_residual,
+        coefficients=coefficients,
+    )
+
+
+def _significant(
+    a: np.ndarray, b: np.ndarray, cols: list[int], coef: np.ndarray, *, rss_old: float, rss_new
+) -> bool:
+    """The three tests for keeping the newest component (see the module docstring)."""
+    if rss_old <= 0 or coef[-1] <= 0:
+        return False
+    if (rss_old - rss_new) / rss_old < MIN_RELATIVE_IMPROVEMENT:
+        return False
+    share = coef * np.sqrt(np.einsum("ij,ij->j", a[:, cols], a[:, cols]))
+    if share.sum() <= 0 or share[-1] / share.sum() < MIN_FRACTION:
+        return False
+    if rss_new <= 0:
+        return True
+    residual = b - a[:, cols] @ coef
+    n_eff = a.shape[0] / _correlation_length(residual)
+    dof = n_eff - len(cols)
+    if dof < 1:
+        return False
+    f_stat = (rss_old - rss_new) / (rss_new / dof)
+    return bool(f_stat > stats.f.ppf(1.0 - F_TEST_ALPHA, 1, dof))
+
+
+def has_structured_residual(
+    query: np.ndarray, best_reference: np.ndarray, valid: np.ndarray
+) -> bool:
+    """Does the best single reference leave bands unexplained (so a mixture fit is worth it)?
+
+    The reference is scaled to the query by non-negative least squares over ``valid``. The
+    residual is structured when either
+
+    * it has a positive band (a feature of the query the reference lacks) whose prominence is at
+      least ``RESIDUAL_PEAK_FRACTION`` of the query's maximum and ``RESIDUAL_NOISE_FACTOR`` times
+      the query's noise level (:func:`forensic.alignment.noise_level`), or
+    * taken together it is smooth structure, not noise: the residual smoothed over 9 points
+      (Savitzky-Golay, quadratic) has a root-mean-square ``RESIDUAL_RMS_FACTOR`` times what white
+      noise of the residual's own high-frequency level would leave after that smoothing (a
+      minor component whose bands are each near the noise, but many).
+
+    This is only the gate for trying a mixture; :func:`fit_mixture` decides with its own tests.
+
+    Parameters
+    ----------
+    query, best_reference : numpy.ndarray
+        Shape (G,), preprocessed, on the library grid (the reference preferably aligned).
+    valid : numpy.ndarray
+        Shape (G,), bool.
+
+    Returns
+    -------
+    bool
+    """
+    q, refs, mask = _check(query, best_reference, valid)
+    b = q[mask]
+    a = refs[0, mask]
+    if b.size < 8 or not np.any(b):
+        return False
+    aa = float(a @ a)
+    scale = max(float(a @ b), 0.0) / aa if aa > 0 else 0.0
+    residual = b - scale * a
+    threshold = max(
+        RESIDUAL_PEAK_FRACTION * float(np.abs(b).max()), RESIDUAL_NOISE_FACTOR * noise_level(b)
+    )
+    # width >= 2 points: a band spans several grid points, a noise spike barely two
+    peaks, _ = signal.find_peaks(residual, prominence=threshold, height=threshold / 2, width=2)
+    if peaks.size:
+        return True
+    if residual.size <= _SMOOTH_WINDOW:
+        return False
+    smooth = signal.savgol_filter(residual, _SMOOTH_WINDOW, 2)
+    rough = residual - smooth
+    sigma = float(np.median(np.abs(rough - np.median(rough))) / 0.6745 / np.sqrt(1.0 - _SMOOTH_H0))
+    noise_after_smoothing = sigma * np.sqrt(_SMOOTH_H0)  # sum of squared weights = h0
+    return float(np.sqrt(np.mean(smooth**2))) > RESIDUAL_RMS_FACTOR * noise_after_smoothing

@@ -1,0 +1,122 @@
+"""Mixture fitting: synthetic binary and ternary mixtures at 1:1 to 1:9, and pure spectra."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forensic.errors import IdentificationError
+from forensic.mixtures import MixtureFit, fit_mixture, has_structured_residual
+
+GRID = np.arange(200.0, 1800.0, 2.0)
+
+
+def random_reference(rng):
+    y = np.zeros(GRID.size)
+    for _ in range(rng.integers(5, 15)):
+        c, h, w = rng.uniform(220, 1780), rng.uniform(0.1, 1.0), rng.uniform(6, 20)
+        y += h * (w / 2) ** 2 / ((GRID - c) ** 2 + (w / 2) ** 2)
+    return y / np.linalg.norm(y)
+
+
+@pytest.fixture(scope="module")
+def candidates():
+    rng = np.random.default_rng(21)
+    return np.stack([random_reference(rng) for _ in range(10)])
+
+
+VALID = np.ones(GRID.size, bool)
+
+
+@pytest.mark.parametrize("ratio", [(1, 1), (1, 2), (1, 4), (1, 9), (9, 1)])
+def test_binary_mixtures(candidates, ratio):
+    rng = np.random.default_rng(sum(ratio))
+    share = np.array(ratio, float) / sum(ratio)
+    query = share[0] * candidates[2] + share[1] * candidates[6]
+    query = query + rng.normal(0, 0.003, GRID.size)
+    assert has_structured_residual(query, candidates[2 if share[0] >= 0.5 else 6], VALID)
+    fit = fit_mixture(query, candidates, VALID)
+    assert isinstance(fit, MixtureFit)
+    found = dict(fit.components)
+    assert set(found) == {2, 6}
+    assert found[2] == pytest.approx(share[0], abs=0.03)
+    assert sum(found.values()) == pytest.approx(1.0)
+    assert fit.residual < fit.single_best_residual
+    assert 0.9 < fit.explained <= 1.0
+
+
+@pytest.mark.parametrize("ratio", [(1, 1, 1), (1, 2, 6), (1, 1, 8), (6, 3, 1)])
+def test_ternary_mixtures(candidates, ratio):
+    rng = np.random.default_rng(len(ratio) + ratio[-1])
+    share = np.array(ratio, float) / sum(ratio)
+    query = share @ candidates[[1, 4, 8]] + rng.normal(0, 0.003, GRID.size)
+    fit = fit_mixture(query, candidates, VALID)
+    assert fit is not None
+    found = dict(fit.components)
+    assert set(found) == {1, 4, 8}
+    assert [found[i] for i in (1, 4, 8)] == pytest.approx(list(share), abs=0.03)
+
+
+def test_pure_spectra_give_no_mixture(candidates):
+    rng = np.random.default_rng(5)
+    false_components = 0
+    structured = 0
+    for i in range(10):
+        query = candidates[i] * rng.uniform(0.5, 2) + rng.normal(0, 0.003, GRID.size)
+        false_components += fit_mixture(query, candidates, VALID) is not None
+        structured += has_structured_residual(query, candidates[i], VALID)
+    assert false_components == 0
+    assert structured <= 1
+
+
+def test_pure_spectrum_with_instrument_differences_gives_no_mixture(candidates):
+    """A pure substance whose relative band intensities differ from the reference (another
+    instrument) leaves structured residual; near candidates must not be taken as components."""
+    rng = np.random.default_rng(6)
+    gain = 1 + 0.15 * np.linspace(-1, 1, GRID.size)
+    for i in range(10):
+        query = candidates[i] * gain + rng.normal(0, 0.003, GRID.size)
+        assert fit_mixture(query, candidates, VALID) is None
+
+
+def test_max_components_is_respected(candidates):
+    query = candidates[[0, 3, 5, 7, 9]].sum(axis=0)
+    fit = fit_mixture(query, candidates, VALID, max_components=2)
+    assert fit is not None and len(fit.components) == 2
+    fit4 = fit_mixture(query, candidates, VALID)
+    assert len(fit4.components) == 4
+
+
+def test_inputs_left_unchanged(candidates):
+    query = 0.5 * candidates[0] + 0.5 * candidates[1]
+    copies = query.copy(), candidates.copy()
+    fit_mixture(query, candidates, VALID)
+    has_structured_residual(query, candidates[0], VALID)
+    assert np.array_equal(query, copies[0]) and np.array_equal(candidates, copies[1])
+
+
+def test_bad_input(candidates):
+    with pytest.raises(IdentificationError, match="do not match a query"):
+        fit_mixture(candidates[0][:-1], candidates, VALID[:-1])
+    with pytest.raises(IdentificationError, match="max_components must be 1 to 4"):
+        fit_mixture(candidates[0], candidates, VALID, max_components=5)
+    bad = candidates[0].copy()
+    bad[3] = np.nan
+    with pytest.raises(IdentificationError, match="NaN"):
+        fit_mixture(bad, candidates, VALID)
+    assert fit_mixture(np.zeros(GRID.size), candidates, VALID) is None
+
+
+def test_only_valid_points_are_fitted(candidates):
+    valid = GRID < 1000
+    query = 0.5 * candidates[0] + 0.5 * candidates[1]
+    query[~valid] = 123.0  # garbage outside the compared range must not matter
+    fit = fit_mixture(query, candidates, valid)
+    assert fit is not None and {i for i, _ in fit.components} == {0, 1}
+
+
+def test_to_dict(candidates):
+    fit = fit_mixture(0.3 * candidates[0] + 0.7 * candidates[1], candidates, VALID)
+    d = fit.to_dict()
+    assert [c["index"] for c in d["components"]] == [1, 0]
+    assert d["explained"] == pytest.approx(1.0)

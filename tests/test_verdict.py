@@ -1,0 +1,190 @@
+"""Decoys, target-decoy q-values, and the verdict on a synthetic library."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forensic import verdict
+from forensic.alignment import align
+from forensic.errors import IdentificationError
+from forensic.verdict import Calibration, calibrate, calibrate_library, decide, make_decoys
+
+GRID = np.arange(200.0, 1800.0, 2.0)
+
+
+def random_reference(rng, n_bands=None):
+    y = np.zeros(GRID.size)
+    for _ in range(n_bands or rng.integers(5, 15)):
+        c, h, w = rng.uniform(220, 1780), rng.uniform(0.1, 1.0), rng.uniform(6, 20)
+        y += h * (w / 2) ** 2 / ((GRID - c) ** 2 + (w / 2) ** 2)
+    return y / np.linalg.norm(y)
+
+
+def cosine_over_overlap(queries, query_valid, matrix, matrix_valid):
+    """A plain masked cosine, the shape of the engine's production score_fn."""
+    q = np.where(query_valid, queries, 0.0)
+    m = np.where(matrix_valid, matrix, 0.0)
+    num = q @ m.T
+    qq = (q * q) @ matrix_valid.T.astype(float)
+    mm = query_valid.astype(float) @ (m * m).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((qq > 0) & (mm > 0), num / np.sqrt(qq * mm), 0.0)
+
+
+@pytest.fixture(scope="module")
+def library():
+    rng = np.random.default_rng(7)
+    refs = np.stack([random_reference(rng) for _ in range(300)])
+    # entry 1 is a near-identical analogue of entry 0: one weak extra band
+    twin = refs[0] + 0.004 * (5**2) / ((GRID - 1500) ** 2 + 5**2)
+    refs[1] = twin / np.linalg.norm(twin)
+    valid = np.ones(refs.shape, bool)
+    return refs, valid
+
+
+@pytest.fixture(scope="module")
+def calibration(library):
+    refs, valid = library
+    return calibrate_library(refs, valid, cosine_over_overlap, seed=3, n_queries=300)
+
+
+def test_decoys_differ_but_keep_intensity_statistics(library):
+    refs, valid = library
+    decoys = make_decoys(refs, valid, seed=0)
+    assert decoys.shape == refs.shape
+    cos = np.sum(decoys * refs, axis=1) / np.linalg.norm(decoys, axis=1)
+    assert np.all(cos <= 0.6 + 1e-9)
+    # the multiset of intensity values is exactly the reference's: same histogram, same norm
+    assert np.allclose(np.sort(decoys, axis=1), np.sort(refs, axis=1))
+    # and the decoys are not one another's copies
+    assert not np.allclose(decoys[0], decoys[2])
+
+
+def test_decoys_are_zero_outside_valid_and_seeded(library):
+    refs, _ = library
+    valid = np.zeros(refs.shape[1], bool)
+    valid[100:600] = True
+    d1 = make_decoys(refs[:20] * valid, valid, seed=5)
+    d2 = make_decoys(refs[:20] * valid, valid, seed=5)
+    assert np.array_equal(d1, d2)
+    assert np.all(d1[:, ~valid] == 0)
+
+
+def test_make_decoys_rejects_bad_masks(library):
+    refs, _ = library
+    with pytest.raises(IdentificationError, match="valid mask of shape"):
+        make_decoys(refs, np.ones(7, bool))
+
+
+def test_calibration_q_values_monotone_and_bounded(calibration):
+    s = np.linspace(-0.2, 1.2, 500)
+    q = calibration.q_value(s)
+    assert np.all((q >= 0) & (q <= 1))
+    assert np.all(np.diff(q) <= 1e-12)
+    assert calibration.q_value(0.0) == 1.0
+    assert calibration.n_target_wins + calibration.n_decoy_wins == calibration.n_queries
+
+
+def test_calibration_estimate_is_honest(calibration):
+    """Decoys are realistic when the estimated FDR is not below the true one."""
+    summary = calibration.summary()
+    assert summary["score_at_q_0.01"] is not None
+    assert summary["accepted_at_q_0.05"] > 100
+    assert summary["empirical_fdp_at_q_0.05"] <= 0.05 + 0.02
+
+
+def test_calibration_round_trips_through_json(calibration):
+    data = json.loads(json.dumps(calibration.to_dict()))
+    again = Calibration.from_dict(data)
+    s = np.linspace(0, 1, 50)
+    assert np.array_equal(again.q_value(s), calibration.q_value(s))
+    assert again.summary() == calibration.summary()
+
+
+def test_calibration_from_dict_rejects_garbage():
+    with pytest.raises(IdentificationError, match="scores"):
+        Calibration.from_dict({"q_values": [0.1]})
+    with pytest.raises(IdentificationError, match="shapes differ"):
+        Calibration.from_dict({"scores": [0.1, 0.2], "q_values": [0.1]})
+
+
+def test_calibrate_by_hand():
+    # 6 queries: decoys win at 0.5 and 0.65; targets at 0.9, 0.8, 0.7, 0.6
+    t = np.array([0.9, 0.8, 0.7, 0.6, 0.4, 0.3])
+    d = np.array([0.1, 0.2, 0.3, 0.2, 0.5, 0.65])
+    cal = calibrate(t, d)
+    assert (cal.n_target_wins, cal.n_decoy_wins) == (4, 2)
+    # at 0.7: 3 targets, 0 decoys above -> (0 + 1) / 3; at 0.6: (1 + 1) / 4
+    assert cal.q_value(0.7) == pytest.approx(1 / 3)
+    assert cal.q_value(0.6) == pytest.approx(0.5)
+
+
+def test_calibrate_rejects_mismatched_and_nan():
+    with pytest.raises(IdentificationError, match="one of each per query"):
+        calibrate(np.ones(3), np.ones(2))
+    with pytest.raises(IdentificationError, match="NaN"):
+        calibrate(np.array([np.nan]), np.array([0.2]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    seed=st.integers(0, 1000),
+)
+def test_q_values_always_monotone_and_in_range(n, seed):
+    rng = np.random.default_rng(seed)
+    cal = calibrate(rng.uniform(0, 1, n), rng.uniform(0, 1, n))
+    s = np.sort(rng.uniform(-1, 2, 100))
+    q = cal.q_value(s)
+    assert np.all((q >= 0) & (q <= 1)) and np.all(np.diff(q) <= 1e-12)
+
+
+def test_score_fn_shape_is_checked(library):
+    refs, valid = library
+    with pytest.raises(IdentificationError, match="score_fn returned shape"):
+        calibrate_library(refs[:20], valid[:20], lambda q, qv, m, mv: np.zeros((1, 1)))
+
+
+def _verdict_for(query, refs, valid, cal, same_substance=()):
+    scores = cosine_over_overlap(query[None], valid[:1], refs, valid)[0]
+    order = np.argsort(-scores)
+    best = int(order[0])
+    others = [j for j in order[1:] if j not in same_substance or best not in same_substance]
+    a = align(GRID, query, refs[best], valid[0])
+    runner_up = align(GRID, query, refs[others[0]], valid[0])
+    margin = a.score - runner_up.score
+    return decide(a.score, float(cal.q_value(a.score)), margin, a.matched_fraction)
+
+
+def test_verdicts_identified_inconclusive_no_match(library, calibration):
+    refs, valid = library
+    rng = np.random.default_rng(11)
+    # a re-measurement of entry 5 (noise, a small shift): identified
+    query = verdict.perturb(refs[5:6], valid[5:6], seed=1, noise=0.01, gain=0.05)[0]
+    v, reasons = _verdict_for(query, refs, valid, calibration)
+    assert v == "identified", reasons
+    # entry 0 and its near-identical analogue 1: the margin is too small
+    query = verdict.perturb(refs[0:1], valid[0:1], seed=2, noise=0.01, gain=0.05)[0]
+    v, reasons = _verdict_for(query, refs, valid, calibration)
+    assert v == "inconclusive", reasons
+    assert any("does not tell them apart" in r for r in reasons)
+    # a spectrum unlike any reference
+    query = random_reference(rng, n_bands=12)
+    v, reasons = _verdict_for(query, refs, valid, calibration)
+    assert v == "no_match", reasons
+
+
+def test_decide_rules():
+    assert decide(0.99, 0.001, 0.1, 0.9)[0] == "identified"
+    assert decide(0.99, 0.001, 0.005, 0.9)[0] == "inconclusive"
+    assert decide(0.99, 0.001, 0.1, 0.2)[0] == "inconclusive"
+    assert decide(0.9, 0.03, 0.1, 0.9)[0] == "inconclusive"
+    assert decide(0.5, 0.4, 0.1, 0.9)[0] == "no_match"
+    v, reasons = decide(0.97, float("nan"), float("nan"), 0.9)
+    assert v == "identified" and "uncalibrated" in reasons[0]
+    assert decide(0.5, float("nan"), 0.3, 0.9)[0] == "no_match"
