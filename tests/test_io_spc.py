@@ -1,0 +1,384 @@
+"""Thermo Galactic SPC reader: synthetic files written byte by byte here, and the real files."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import forensic
+from forensic.errors import FormatError, NotVibrationalError
+from forensic.io import spc
+from forensic.spectrum import Spectrum
+
+# -- writing synthetic SPC files (independently of the reader's own dtypes) ---------------------
+
+
+def spc_header(
+    *,
+    flags=0,
+    version=0x4B,
+    experiment=0,
+    exponent=-128,
+    npts=100,
+    first=400.0,
+    last=4000.0,
+    nsub=1,
+    xtype=1,
+    ytype=2,
+    comment=b"",
+    source=b"",
+    resolution=b"",
+    logoff=0,
+    date=0,
+):
+    """A 512-byte new-format SPC header with the fields at their documented offsets."""
+    head = bytearray(512)
+    struct.pack_into("<BBBb", head, 0, flags, version, experiment, exponent)
+    struct.pack_into("<iddi", head, 4, npts, first, last, nsub)
+    struct.pack_into("<BBBB", head, 28, xtype, ytype, 0, 0)
+    struct.pack_into("<I", head, 32, date)
+    head[36 : 36 + len(resolution)] = resolution
+    head[45 : 45 + len(source)] = source
+    head[88 : 88 + len(comment)] = comment
+    struct.pack_into("<i", head, 248, logoff)
+    return bytes(head)
+
+
+def subheader(*, exponent=-128, npts=0, z=0.0, index=0):
+    return struct.pack("<BbHfffiif4s", 0, exponent, index, z, 0.0, 0.0, npts, 0, 0.0, b"")
+
+
+def log_block(text: bytes) -> bytes:
+    return struct.pack("<iiiii44s", 64 + len(text) + 1, 4096, 64, 0, 0, b"") + text + b"\0"
+
+
+def band(x, centre, height=1000.0, width=8.0):
+    return height * (width / 2) ** 2 / ((x - centre) ** 2 + (width / 2) ** 2)
+
+
+def simple_spc(npts=200, first=400.0, last=2000.0, **header):
+    x = np.linspace(first, last, npts)
+    y = (band(x, 1001.0) + 10.0).astype("<f4")
+    data = spc_header(npts=npts, first=first, last=last, **header) + subheader() + y.tobytes()
+    return data, x, y.astype(np.float64)
+
+
+@pytest.fixture
+def write(tmp_path):
+    def _write(data: bytes, name: str = "sample.spc"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return _write
+
+
+# -- synthetic: what is read ---------------------------------------------------------------------
+
+
+def test_float_single_spectrum_even_axis(write):
+    data, x, y = simple_spc(comment=b"synthetic film", resolution=b"4.0 CM-1", source=b"FTS")
+    (s,) = spc.read(write(data))
+    assert s.modality == "ir" and s.y_unit == "absorbance"
+    np.testing.assert_allclose(s.wavenumber, x)
+    np.testing.assert_allclose(s.intensity, y)
+    assert s.metadata["name"] == "synthetic film"
+    assert s.metadata["resolution_cm1"] == 4.0
+    assert s.metadata["instrument_model"] == "FTS"
+
+
+def test_descending_axis_is_reversed_with_intensities(write):
+    data, x, y = simple_spc(first=2000.0, last=400.0)
+    (s,) = spc.read(write(data))
+    np.testing.assert_allclose(s.wavenumber, x[::-1])
+    np.testing.assert_allclose(s.intensity, y[::-1])
+
+
+def test_int32_intensities_are_scaled_by_the_exponent(write):
+    raw = np.arange(-50, 50, dtype="<i4") * 1000
+    data = spc_header(exponent=5, npts=100) + subheader(exponent=5) + raw.tobytes()
+    (s,) = spc.read(write(data))
+    np.testing.assert_allclose(s.intensity, raw * 2.0 ** (5 - 32))
+
+
+def test_int16_intensities_with_tsprec(write):
+    raw = np.arange(100, dtype="<i2") * 7
+    data = spc_header(flags=spc.TSPREC, exponent=3) + subheader(exponent=3) + raw.tobytes()
+    (s,) = spc.read(write(data))
+    np.testing.assert_allclose(s.intensity, raw * 2.0 ** (3 - 16))
+
+
+def test_common_x_array_txvals(write):
+    x = np.sort(np.random.default_rng(1).uniform(500, 3000, 64)).astype("<f4")
+    y = np.linspace(0, 1, 64).astype("<f4")
+    data = spc_header(flags=spc.TXVALS, npts=64) + x.tobytes() + subheader() + y.tobytes()
+    (s,) = spc.read(write(data))
+    np.testing.assert_allclose(s.wavenumber, x)
+    np.testing.assert_allclose(s.intensity, y)
+
+
+def test_multi_spectrum_xyxy_file(write):
+    flags = spc.TMULTI | spc.TXVALS | spc.TXYXYS
+    body = b""
+    for i, n in enumerate((20, 30, 40)):
+        x = np.linspace(400 + i, 1800 + i, n).astype("<f4")
+        y = (np.arange(n) + 100 * i).astype("<f4")
+        body += subheader(npts=n, z=float(i), index=i) + x.tobytes() + y.tobytes()
+    data = spc_header(flags=flags, npts=0, nsub=3, comment=b"xy") + body
+    spectra = spc.read(write(data))
+    assert [len(s) for s in spectra] == [20, 30, 40]
+    assert [s.metadata["spc_subfile"] for s in spectra] == [0, 1, 2]
+    assert spectra[2].metadata["spc_z"] == 2.0
+    assert spectra[1].intensity[0] == 100.0
+
+
+def test_multi_spectrum_even_axis(write):
+    y1, y2 = np.ones(50, "<f4"), np.full(50, 2.0, "<f4")
+    data = (
+        spc_header(flags=spc.TMULTI, npts=50, nsub=2)
+        + subheader()
+        + y1.tobytes()
+        + subheader()
+        + y2.tobytes()
+    )
+    spectra = spc.read(write(data))
+    assert len(spectra) == 2
+    assert spectra[1].intensity.mean() == 2.0
+    with pytest.raises(FormatError, match="holds 2 spectra"):
+        forensic.read_spectrum(write(data))
+
+
+def test_old_format_swapped_words(write):
+    values = np.array([123456789, -98765, 1, -1, 2**30] * 10, dtype=np.int64)
+    u = (values & 0xFFFFFFFF).astype(np.uint32)
+    words = np.empty((u.size, 2), "<u2")
+    words[:, 0], words[:, 1] = u >> 16, u & 0xFFFF  # high word first
+    head = bytearray(256)
+    struct.pack_into("<BBhfffBB", head, 0, 0, 0x4D, 7, float(u.size), 3000.0, 2800.0, 1, 2)
+    struct.pack_into("<HBBBB", head, 18, 1997, 3, 9, 8, 46)
+    head[64:80] = b"old format test\0"
+    head[224:256] = subheader(exponent=7)
+    (s,) = spc.read(write(bytes(head) + words.tobytes()))
+    np.testing.assert_allclose(s.intensity[::-1], values * 2.0 ** (7 - 32))
+    assert s.metadata["acquired_at"] == "1997-03-09T08:46:00"
+    assert s.metadata["spc_version"] == "old (0x4D)"
+
+
+def test_raman_laser_from_log_and_packed_date(write):
+    text = b"Operator=Tech\r\nLaser=Laser: 785 nm edge\r\nLaser Wavenumber=15800\r\n"
+    date = (2022 << 20) | (8 << 16) | (22 << 11) | (13 << 6) | 50
+    x = np.linspace(200, 1800, 100)
+    y = band(x, 1001).astype("<f4")
+    body = subheader() + y.tobytes()
+    logoff = 512 + len(body)
+    head = spc_header(experiment=11, xtype=13, ytype=4, npts=100, first=200, last=1800,
+                      logoff=logoff, date=date)  # fmt: skip
+    (s,) = spc.read(write(head + body + log_block(text)))
+    assert s.modality == "raman" and s.y_unit == "counts"
+    assert s.metadata["laser_wavelength_nm"] == 785.0
+    assert s.metadata["operator"] == "Tech"
+    assert s.metadata["acquired_at"] == "2022-08-22T13:50:00"
+    assert "Laser=Laser: 785 nm edge" in s.metadata["spc_log"]
+
+
+def test_ftir_reference_laser_is_not_a_raman_laser(write):
+    text = b"Laser Wavenumber= 15800.823\r\n"
+    data, _, _ = simple_spc()
+    (s,) = spc.read(write(data[:248] + struct.pack("<i", len(data)) + data[252:]
+                          + log_block(text)))  # fmt: skip
+    assert s.modality == "ir"
+    assert "laser_wavelength_nm" not in s.metadata
+
+
+def test_micrometre_axis_becomes_wavenumber(write):
+    data, x, _ = simple_spc(first=2.5, last=25.0, xtype=2)
+    (s,) = spc.read(write(data))
+    np.testing.assert_allclose(s.wavenumber, np.sort(1e4 / x))
+    assert s.history[0].name == "micrometre_to_wavenumber"
+
+
+# -- synthetic: what is refused ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ({"xtype": 9}, "mass spectrum"),
+        ({"experiment": 9}, "mass spectrum"),
+        ({"experiment": 10, "xtype": 10}, "NMR"),
+        ({"ytype": 1}, "interferogram"),
+        ({"experiment": 1, "xtype": 5}, "chromatogram"),
+        ({"experiment": 7, "xtype": 3, "first": 200, "last": 800}, "UV-visible"),
+        ({"xtype": 3, "first": 250, "last": 350}, "UV-visible"),
+    ],
+)
+def test_non_vibrational_files_are_refused(write, header, kind):
+    data, _, _ = simple_spc(**header)
+    with pytest.raises(NotVibrationalError, match=kind):
+        spc.read(write(data))
+
+
+def test_big_endian_spc_is_refused_clearly(write):
+    data, _, _ = simple_spc(version=0x4C)
+    with pytest.raises(FormatError, match=r"big-endian SPC.*0x4C.*not supported"):
+        spc.read(write(data))
+
+
+def test_unknown_x_unit_is_refused(write):
+    data, _, _ = simple_spc(xtype=0)
+    with pytest.raises(FormatError, match=r"x axis is in arbitrary \(fxtype 0\)"):
+        spc.read(write(data))
+
+
+def test_wrong_version_byte(write):
+    with pytest.raises(FormatError, match=r"not an SPC file: version byte.*0x41"):
+        spc.read(write(b"\x00A" + bytes(600)))
+
+
+def test_empty_file(write):
+    path = write(b"")
+    with pytest.raises(FormatError, match="empty") as info:
+        spc.read(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("cut", [1, 2, 100, 511, 512, 530, 544, 600, 1000])
+def test_truncated_files_name_the_file_and_what_was_expected(write, cut):
+    data, _, _ = simple_spc()
+    path = write(data[:cut])
+    with pytest.raises(FormatError, match=r"truncated|bytes") as info:
+        spc.read(path)
+    assert str(path) in str(info.value)
+
+
+def test_huge_point_count_fails_fast_without_allocating(write):
+    data, _, _ = simple_spc()
+    corrupt = data[:4] + struct.pack("<i", 2**31 - 1) + data[8:]
+    with pytest.raises(FormatError, match="cannot fit"):
+        spc.read(write(corrupt))
+
+
+def test_nan_intensities_are_a_format_error(write):
+    data, _, _ = simple_spc()
+    corrupt = data[:-8] + np.array([np.nan, 1.0], "<f4").tobytes()
+    with pytest.raises(FormatError, match="NaN"):
+        spc.read(write(corrupt))
+
+
+def test_sniff_accepts_spc_and_rejects_text():
+    data, _, _ = simple_spc()
+    assert spc.sniff(data, None)
+    assert not spc.sniff(b"OK, this is text with K second\n" * 4, None)
+    assert not spc.sniff(b"#K some csv\n1,2\n" * 4, None)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tail=st.binary(max_size=3000), keep=st.integers(min_value=2, max_value=560))
+def test_random_bytes_after_a_valid_start_give_spectra_or_format_error(write, tail, keep):
+    data, _, _ = simple_spc()
+    path = write(data[:keep] + tail)
+    try:
+        spectra = spc.read(path)
+    except FormatError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert spectra and all(isinstance(s, Spectrum) for s in spectra)
+
+
+# -- real files ---------------------------------------------------------------------------------
+
+REAL = [
+    # file, points, first x, last x, modality, y unit, peak window, peak
+    ("BENZENE.SPC", 1842, 449.43, 4000.5, "ir", "absorbance", (650, 700), 673.0),
+    ("BWTEK_PST10_iR532.spc", 3808, 175.0, 3982.0, "raman", "arbitrary", (980, 1020), 1001.4),
+    ("POLYS.SPC", 1844, 447.48, 4002.28, "ir", "absorbance", (1580, 1620), 1601.0),
+    ("Renishaw_nCal_785.spc", 1021, -154.50, 1111.11, "raman", "counts", (980, 1020), 1001.4),
+    ("SINGLE_POLYMER_FILM.SPC", 1844, 447.48, 4002.28, "ir", "absorbance", (1576, 1626), 1601.0),
+    ("TOLUENE.SPC", 801, 500.0, 3700.0, "ir", "absorbance", (710, 750), 729.0),
+    ("raman_atacamit.spc", 559, 117.78, 1050.0, "raman", "arbitrary", (490, 530), 511.0),
+]
+
+
+@pytest.mark.parametrize(("name", "npts", "first", "last", "modality", "unit", "window", "peak"),
+                         REAL)  # fmt: skip
+def test_real_spc_files(shared_data, name, npts, first, last, modality, unit, window, peak):
+    s = forensic.read_spectrum(shared_data / "formats" / "spc" / name)
+    assert len(s) == npts
+    assert s.wavenumber[0] == pytest.approx(first, abs=0.01)
+    assert s.wavenumber[-1] == pytest.approx(last, abs=0.01)
+    assert (s.modality, s.y_unit) == (modality, unit)
+    m = (s.wavenumber > window[0]) & (s.wavenumber < window[1])
+    found = s.wavenumber[m][np.argmax(s.intensity[m] - np.median(s.intensity[m]))]
+    assert found == pytest.approx(peak, abs=3.0)
+    assert s.metadata["source_format"] == "spc"
+
+
+def test_polystyrene_film_band_at_1601(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "spc" / "SINGLE_POLYMER_FILM.SPC")
+    m = (s.wavenumber > 1576) & (s.wavenumber < 1626)
+    y = -s.intensity if s.y_unit == "transmittance" else s.intensity
+    assert s.wavenumber[m][np.argmax(y[m] - np.median(y[m]))] == pytest.approx(1601, abs=3)
+    assert s.metadata["name"] == "InfraRed Spectrum of a Single Polymer Film."
+    assert s.metadata["acquired_at"] == "1997-03-09T08:34:00"
+
+
+def test_renishaw_spc_metadata_from_its_log(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "spc" / "Renishaw_nCal_785.spc")
+    assert s.metadata["laser_wavelength_nm"] == 785.0
+    assert s.metadata["spc_experiment"] == "Raman"
+    assert s.metadata["instrument_serial"] == "23YH94"
+    assert "WiRE" in s.metadata["spc_log"]
+
+
+def test_old_format_multi_file_contour(shared_data):
+    spectra = forensic.read_spectra(shared_data / "formats" / "spc" / "CONTOUR.SPC")
+    assert len(spectra) == 19
+    assert all(len(s) == 179 for s in spectra)
+    assert spectra[0].wavenumber[0] == pytest.approx(2789.06, abs=0.01)
+    # The subfiles are a portion of POLYS.SPC times a factor: the decoded words must correlate.
+    polys = forensic.read_spectrum(shared_data / "formats" / "spc" / "POLYS.SPC")
+    ref = np.interp(spectra[3].wavenumber, polys.wavenumber, polys.intensity)
+    assert np.corrcoef(ref, spectra[3].intensity)[0, 1] > 0.99
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("DRUG_SAMPLE.SPC", "mass spectrum"),
+        ("IG_MULTI.SPC", "interferogram"),
+        ("SPECTRUM_WITH_BAD_BASELINE.SPC", "UV-visible"),
+    ],
+)
+def test_real_non_vibrational_spc_files_are_refused(shared_data, name, kind):
+    path = shared_data / "formats" / "spc" / name
+    with pytest.raises(NotVibrationalError, match=kind) as info:
+        forensic.read_spectrum(path)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_bwtek_spc_agrees_with_its_text_twin(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "spc" / "BWTEK_PST10_iR532.spc")
+    t = forensic.read_spectrum(shared_data / "formats" / "text" / "BWTEK_PST10_iR532.txt")
+    # The SPC export is the dark-subtracted spectrum resampled to 1 cm-1.
+    assert t.wavenumber[0] <= s.wavenumber[0] and t.wavenumber[-1] >= s.wavenumber[-1]
+    twin = np.interp(s.wavenumber, t.wavenumber, t.intensity)
+    m = (s.wavenumber > 200) & (s.wavenumber < 3900)
+    assert np.corrcoef(twin[m], s.intensity[m])[0, 1] > 0.999
+    assert np.median(s.intensity[m] / twin[m]) == pytest.approx(1.0, abs=0.01)
+
+
+def test_renishaw_spc_agrees_with_its_text_twin(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "spc" / "Renishaw_nCal_785.spc")
+    t = forensic.read_spectrum(shared_data / "formats" / "text" / "Renishaw_nCal_785.txt")
+    assert len(s) == len(t)
+    assert s.wavenumber[[0, -1]] == pytest.approx(t.wavenumber[[0, -1]], abs=1e-3)
+    # WiRE resampled the SPC onto an even axis: the text's points interpolate onto it.
+    twin = np.interp(s.wavenumber, t.wavenumber, t.intensity)
+    assert np.max(np.abs(twin - s.intensity)) < 2.0  # counts, of a maximum above 80 000
