@@ -1,0 +1,276 @@
+"""Bruker OPUS reader: synthetic files written block by block here, and the real files."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import forensic
+from forensic.errors import FormatError, NotVibrationalError
+from forensic.io import opus
+from forensic.spectrum import Spectrum
+
+AB, TR, RAMAN, SC, IG = 4, 5, 10, 1, 2
+SAMPLE, REFERENCE, RATIO = 1, 2, 3
+
+
+def type_code(*, data_type=0, channel=0, param=0, complex_=3, extended=0):
+    return complex_ | channel << 2 | param << 4 | data_type << 10 | extended << 19
+
+
+def param_block(**values) -> bytes:
+    out = b""
+    for key, value in values.items():
+        name = key.encode() + b"\0"
+        if isinstance(value, int):
+            out += name + struct.pack("<hhi", 0, 2, value)
+        elif isinstance(value, float):
+            out += name + struct.pack("<hhd", 1, 4, value)
+        else:
+            raw = value.encode("latin-1") + b"\0"
+            raw += b"\0" * (len(raw) % 2)
+            out += name + struct.pack("<hh", 2, len(raw) // 2) + raw
+    return out + b"END\0" + struct.pack("<hh", 0, 0) + b"\0" * 4
+
+
+def opus_file(blocks: list[tuple[int, bytes]]) -> bytes:
+    """An OPUS file: header, directory, then each (type code, payload) block."""
+    entries = [(type_code(data_type=13, complex_=0), b""), *blocks]
+    directory_size = 12 * len(entries)
+    offset = 24 + directory_size
+    directory, payload = b"", b""
+    for index, (code, data) in enumerate(entries):
+        if index == 0:
+            directory += struct.pack("<Iii", code, directory_size // 4, 24)
+            continue
+        padded = data + b"\0" * (-len(data) % 4)
+        directory += struct.pack("<Iii", code, len(padded) // 4, offset + len(payload))
+        payload += padded
+    header = opus.MAGIC + struct.pack("<diii", 920622.0, 24, len(entries), len(entries))
+    return header + directory + payload
+
+
+def spectrum_blocks(data_type, y, *, channel=RATIO, first=4000.0, last=400.0, **status):
+    y = np.asarray(y, "<f4")
+    data = (type_code(data_type=data_type, channel=channel), y.tobytes())
+    params = {"DPF": 1, "NPT": y.size, "FXV": first, "LXV": last, "CSF": 1.0, "DXU": "WN",
+              "DAT": "28/10/2020", "TIM": "14:33:02.042 (GMT-5)"}  # fmt: skip
+    params.update(status)
+    stat = (type_code(data_type=data_type, channel=channel, param=1), param_block(**params))
+    return [data, stat]
+
+
+def sample_params(**values):
+    return (type_code(param=10, complex_=0), param_block(**values))
+
+
+def instrument_params(**values):
+    return (type_code(param=2, complex_=0), param_block(**values))
+
+
+@pytest.fixture
+def write(tmp_path):
+    def _write(data: bytes, name: str = "sample.0"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return _write
+
+
+Y = np.linspace(0.1, 0.9, 64)
+
+
+def test_absorbance_block_with_metadata(write):
+    blocks = [
+        *spectrum_blocks(AB, Y),
+        sample_params(SNM="cocaine HCl exhibit 4", CNM="Tech"),
+        instrument_params(INS="ALPHA II", SRN="1234"),
+        (type_code(param=3, complex_=0), param_block(RES=4.0, PLF="AB")),
+    ]
+    (s,) = opus.read(write(opus_file(blocks)))
+    assert s.modality == "ir" and s.y_unit == "absorbance"
+    assert len(s) == 64
+    np.testing.assert_allclose(s.wavenumber[[0, -1]], [400.0, 4000.0])
+    np.testing.assert_allclose(s.intensity, Y[::-1], rtol=1e-6)
+    meta = s.metadata
+    assert meta["name"] == "cocaine HCl exhibit 4"
+    assert (meta["instrument_model"], meta["instrument_serial"]) == ("ALPHA II", "1234")
+    assert meta["operator"] == "Tech" and meta["resolution_cm1"] == 4.0
+    assert meta["acquired_at"] == "2020-10-28T19:33:02+00:00"  # GMT-5 -> UTC
+    assert meta["opus_block"] == "AB"
+
+
+def test_absorbance_is_preferred_over_single_channels(write):
+    blocks = (
+        spectrum_blocks(IG, np.zeros(80), channel=SAMPLE, DXU="PNT")
+        + spectrum_blocks(SC, np.ones(64), channel=SAMPLE)
+        + spectrum_blocks(AB, Y)
+        + spectrum_blocks(SC, np.ones(64), channel=REFERENCE)
+    )
+    (s,) = opus.read(write(opus_file(blocks)))
+    assert s.metadata["opus_block"] == "AB"
+    assert s.metadata["opus_blocks"] == ["IgSm", "ScSm", "AB", "ScRf"]
+
+
+def test_transmittance_fraction_and_percent(write):
+    (s,) = opus.read(write(opus_file(spectrum_blocks(TR, Y))))
+    assert s.y_unit == "transmittance"
+    (s,) = opus.read(write(opus_file(spectrum_blocks(TR, Y * 100))))
+    assert s.y_unit == "percent_transmittance"
+
+
+def test_scale_factor_and_micrometre_axis(write):
+    (s,) = opus.read(write(opus_file(spectrum_blocks(AB, Y, CSF=2.0, DXU="MI", first=2.5,
+                                                     last=25.0))))  # fmt: skip
+    np.testing.assert_allclose(s.intensity.max(), 1.8, rtol=1e-6)
+    np.testing.assert_allclose(s.wavenumber[[0, -1]], [400.0, 4000.0])
+
+
+def test_raman_block_with_laser(write):
+    blocks = [
+        *spectrum_blocks(RAMAN, Y, first=3500.0, last=100.0),
+        instrument_params(RLW=9394.9, RLP=500.0),
+    ]
+    (s,) = opus.read(write(opus_file(blocks)))
+    assert s.modality == "raman" and s.y_unit == "arbitrary"
+    assert s.metadata["laser_wavelength_nm"] == pytest.approx(1064.4, abs=0.1)
+    assert s.metadata["laser_power_mw"] == 500.0
+
+
+def test_background_single_channel_is_read_and_labelled(write):
+    blocks = spectrum_blocks(IG, np.zeros(80), channel=REFERENCE, DXU="PNT")
+    blocks += spectrum_blocks(SC, np.ones(64), channel=REFERENCE)
+    (s,) = opus.read(write(opus_file(blocks)))
+    assert s.metadata["opus_block"] == "ScRf"
+    assert "background" in s.metadata["opus_data_type"]
+    assert s.y_unit == "arbitrary"
+
+
+def test_interferograms_only_are_refused(write):
+    blocks = spectrum_blocks(IG, np.zeros(80), channel=SAMPLE, DXU="PNT")
+    blocks += spectrum_blocks(IG, np.zeros(80), channel=REFERENCE, DXU="PNT")
+    with pytest.raises(NotVibrationalError, match=r"interferogram.*IgSm, IgRf"):
+        opus.read(write(opus_file(blocks)))
+
+
+def test_missing_data_parameters(write):
+    data = [spectrum_blocks(AB, Y)[0]]
+    with pytest.raises(FormatError, match="AB block has no data parameter block"):
+        opus.read(write(opus_file(data)))
+
+
+def test_point_count_larger_than_the_block(write):
+    with pytest.raises(FormatError, match=r"declares 1000 points \(NPT\) but holds only 64"):
+        opus.read(write(opus_file(spectrum_blocks(AB, Y, NPT=1000))))
+
+
+def test_non_numeric_parameter(write):
+    with pytest.raises(FormatError, match=r"parameter CSF .* expected a number"):
+        opus.read(write(opus_file(spectrum_blocks(AB, Y, CSF="x"))))
+
+
+def test_unknown_axis_unit(write):
+    with pytest.raises(FormatError, match="'MIN'"):
+        opus.read(write(opus_file(spectrum_blocks(AB, Y, DXU="MIN"))))
+
+
+def test_not_opus(write):
+    with pytest.raises(FormatError, match="not an OPUS file: starts with 53 70 65 63"):
+        opus.read(write(b"Spectral Data File" + bytes(100)))
+
+
+def test_empty(write):
+    with pytest.raises(FormatError, match="empty"):
+        opus.read(write(b""))
+
+
+@pytest.mark.parametrize("cut", [4, 23, 24, 40, 60, 200, 300, 400])
+def test_truncated(write, cut):
+    data = opus_file([*spectrum_blocks(AB, Y), sample_params(SNM="x")])
+    path = write(data[:cut])
+    with pytest.raises(FormatError) as info:
+        opus.read(path)
+    assert str(path) in str(info.value)
+
+
+def test_sniff():
+    assert opus.sniff(opus_file(spectrum_blocks(AB, Y)), None)
+    assert not opus.sniff(b"WDF1" + bytes(10), None)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tail=st.binary(max_size=2000), keep=st.integers(min_value=4, max_value=400))
+def test_random_bytes_after_the_magic_give_a_spectrum_or_format_error(write, tail, keep):
+    data = opus_file([*spectrum_blocks(AB, Y), sample_params(SNM="x")])
+    path = write(data[:keep] + tail)
+    try:
+        spectra = opus.read(path)
+    except FormatError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert all(isinstance(s, Spectrum) for s in spectra)
+
+
+# -- real files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel", "npts", "first", "last", "modality", "block", "window", "peak"),
+    [
+        ("formats/opus/ftir_ps.0", 2126, 399.22, 4497.54, "ir", "AB", (1576, 1626), 1601.0),
+        ("calibration/ir/polystyrene_atr.0", 2126, 399.22, 4497.54, "ir", "AB", (1576, 1626),
+         1601.0),
+        ("formats/opus/test.0001", 2567, 699.39, 3998.34, "ir", "AB", None, None),
+        ("formats/opus/test_opus.0", 4096, 51.89, 4000.66, "raman", "RAM", (980, 1020), 1001.4),
+    ],
+)  # fmt: skip
+def test_real_opus_files(shared_data, rel, npts, first, last, modality, block, window, peak):
+    s = forensic.read_spectrum(shared_data / rel)
+    assert len(s) == npts
+    assert s.wavenumber[0] == pytest.approx(first, abs=0.01)
+    assert s.wavenumber[-1] == pytest.approx(last, abs=0.01)
+    assert s.modality == modality
+    assert s.metadata["opus_block"] == block
+    assert s.metadata["source_format"] == "opus"
+    if peak is not None:  # test.0001 is an instrument test measurement with no known bands
+        m = (s.wavenumber > window[0]) & (s.wavenumber < window[1])
+        assert s.wavenumber[m][np.argmax(s.intensity[m])] == pytest.approx(peak, abs=3.0)
+
+
+def test_real_opus_metadata(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "opus" / "ftir_ps.0")
+    assert s.y_unit == "absorbance"
+    assert s.metadata["name"] == "sample1_PSnew"
+    assert s.metadata["instrument_model"] == "VERTEX 70"
+    assert s.metadata["acquired_at"] == "2020-10-28T19:33:02+00:00"
+    assert "Diamond" in s.metadata["opus_accessory"]
+    raman = forensic.read_spectrum(shared_data / "formats" / "opus" / "test_opus.0")
+    assert raman.metadata["laser_wavelength_nm"] == pytest.approx(1064.4, abs=0.1)
+
+
+def test_real_background_is_read_as_a_labelled_single_channel(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "opus" / "background.0")
+    assert s.metadata["opus_block"] == "ScRf"
+    assert s.metadata["opus_data_type"] == "single-channel reference (background)"
+    assert len(s) == 4096
+
+
+def test_spa_file_forced_through_the_opus_reader(shared_data):
+    path = shared_data / "formats" / "opus" / "not_opus.spa"
+    with pytest.raises(FormatError, match="not an OPUS file"):
+        forensic.read_spectrum(path, format="opus")
+
+
+def test_truncated_real_file(shared_data, tmp_path):
+    data = (shared_data / "formats" / "opus" / "ftir_ps.0").read_bytes()
+    path = tmp_path / "cut.0"
+    path.write_bytes(data[:130000])
+    with pytest.raises(FormatError, match=r"cut\.0"):
+        forensic.read_spectrum(path)
