@@ -1,0 +1,202 @@
+"""Canonical JSON, content hashes and the append-only hash chain over custody records.
+
+Every chained record (an operator key, a case, an exhibit label, a custody event, a measurement,
+a result, an issued report) is a row whose *content* is every column except its local row id,
+its ``hash`` and its ``signature``. The content includes ``prev_hash``, the hash of the record
+before it in the same chain, so changing, removing or reordering any record breaks every link
+after it. The hash is SHA-256 over the canonical JSON of ``{"table": ..., "content": ...}``.
+
+Canonical JSON here means: keys sorted, no insignificant white space, UTF-8, no NaN or
+infinity, floats written by Python's shortest round-trip ``repr``. The same record gives the
+same bytes on every platform and every Python version we support.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from forensic.errors import CustodyError
+
+__all__ = [
+    "CHAINED_TABLES",
+    "CHAIN_COLUMNS",
+    "GENESIS_HASH",
+    "NOT_CONTENT",
+    "canonical_json",
+    "canonical_text",
+    "record_content",
+    "record_hash",
+    "sha256_hex",
+]
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of the first record of a chain."""
+
+# Columns every chained table has, in this order, before its own columns. ``chain_id`` names the
+# store that wrote the record (records imported from a bundle keep their origin's chain), ``seq``
+# is the record's position in that chain (1, 2, 3, ... across all chained tables).
+CHAIN_COLUMNS: dict[str, str] = {
+    "chain_id": "TEXT NOT NULL",
+    "seq": "INTEGER NOT NULL",
+    "recorded_at": "TEXT NOT NULL",
+    "signer": "TEXT NOT NULL",
+    "key_fingerprint": "TEXT NOT NULL",
+    "corrects": "TEXT",
+    "prev_hash": "TEXT NOT NULL",
+}
+
+# The record tables and their own columns with SQLite types. One source of truth: the schema
+# migration creates them from this, the store normalises values to these types before hashing,
+# and verification recomputes the hash from exactly these columns.
+CHAINED_TABLES: dict[str, dict[str, str]] = {
+    "operator_keys": {
+        "operator": "TEXT NOT NULL",
+        "public_key": "TEXT NOT NULL",  # raw Ed25519 public key, 64 hex digits
+        "fingerprint": "TEXT NOT NULL",  # SHA-256 of the raw public key, hex
+    },
+    "cases": {
+        "case_number": "TEXT NOT NULL",
+        "title": "TEXT",
+        "unit": "TEXT",
+        "location": "TEXT",
+        "opened_by": "TEXT NOT NULL",
+        "notes": "TEXT",
+    },
+    "exhibits": {
+        "case_number": "TEXT NOT NULL",
+        "case_hash": "TEXT NOT NULL REFERENCES cases(hash)",
+        "item_number": "TEXT NOT NULL",
+        "description": "TEXT NOT NULL",
+        "seal_number": "TEXT",
+        "collected_by": "TEXT",
+        "collected_at": "TEXT",
+        "collected_where": "TEXT",
+        "gps_lat": "REAL",
+        "gps_lon": "REAL",
+        "condition": "TEXT",
+    },
+    "custody_events": {
+        "case_number": "TEXT NOT NULL",
+        "item_number": "TEXT NOT NULL",
+        "exhibit_hash": "TEXT NOT NULL REFERENCES exhibits(hash)",
+        "released_by": "TEXT",
+        "received_by": "TEXT NOT NULL",
+        "event_at": "TEXT NOT NULL",
+        "purpose": "TEXT NOT NULL",
+        "seal_intact": "INTEGER",  # 1 intact, 0 broken, NULL not sealed / not stated
+        "seal_number": "TEXT",
+        "notes": "TEXT",
+    },
+    "measurements": {
+        "case_number": "TEXT NOT NULL",
+        "item_number": "TEXT NOT NULL",
+        "exhibit_hash": "TEXT NOT NULL REFERENCES exhibits(hash)",
+        "raw_sha256": "TEXT NOT NULL REFERENCES blobs(sha256)",
+        "raw_format": "TEXT NOT NULL",
+        "modality": "TEXT NOT NULL",
+        "instrument_url": "TEXT",
+        "instrument_json": "TEXT NOT NULL",
+        "operator": "TEXT NOT NULL",
+        "acquired_at": "TEXT NOT NULL",
+    },
+    "results": {
+        "case_number": "TEXT NOT NULL",
+        "item_number": "TEXT NOT NULL",
+        "measurement_hash": "TEXT NOT NULL REFERENCES measurements(hash)",
+        "verdict": "TEXT NOT NULL",
+        "best_name": "TEXT",
+        "identification_json": "TEXT NOT NULL",
+        "library_version": "TEXT",
+        "pipeline_json": "TEXT NOT NULL",
+        "operator": "TEXT NOT NULL",
+    },
+    "reports": {
+        "case_number": "TEXT NOT NULL",
+        "item_number": "TEXT",
+        "report_id": "TEXT NOT NULL",
+        "content_sha256": "TEXT NOT NULL",
+        "pdf_sha256": "TEXT REFERENCES blobs(sha256)",
+        "content_json": "TEXT NOT NULL",
+        "issued_by": "TEXT NOT NULL",
+        "issued_at": "TEXT NOT NULL",
+        "forced": "INTEGER NOT NULL",
+    },
+    "imports": {
+        "bundle_sha256": "TEXT NOT NULL",
+        "manifest_sha256": "TEXT NOT NULL",
+        "case_number": "TEXT NOT NULL",
+        "origin_chains_json": "TEXT NOT NULL",
+        "record_count": "INTEGER NOT NULL",
+        "imported_by": "TEXT NOT NULL",
+    },
+}
+
+NOT_CONTENT = frozenset({"id", "hash", "signature"})
+"""Columns of a chained row that are not part of its hashed content."""
+
+
+def _check_finite(value: Any, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CustodyError(f"{where}: {value!r} cannot be recorded (NaN or infinite)")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_finite(item, f"{where}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{where}[{index}]")
+
+
+def canonical_json(value: Any) -> bytes:
+    """The canonical UTF-8 JSON bytes of ``value`` (sorted keys, compact, no NaN).
+
+    Raises
+    ------
+    CustodyError
+        If ``value`` holds NaN, infinity or something JSON cannot represent.
+    """
+    _check_finite(value, "value")
+    try:
+        text = json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as exc:
+        raise CustodyError(f"cannot write this record as canonical JSON: {exc}") from None
+    return text.encode("utf-8")
+
+
+def canonical_text(value: Any) -> str:
+    """:func:`canonical_json` as a ``str`` (what JSON columns of the store hold)."""
+    return canonical_json(value).decode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data`` as 64 lowercase hex digits."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def record_content(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The hashed content of a chained row: its chain columns and its own columns.
+
+    Columns not in the schema (for example a column a later migration adds to an old row) are
+    ignored only if their value is NULL; anything else makes the record unverifiable, so it is
+    included and the hash will not match.
+    """
+    if table not in CHAINED_TABLES:
+        raise CustodyError(f"{table!r} is not a chained table")
+    content = {}
+    for column, value in row.items():
+        if column in NOT_CONTENT:
+            continue
+        if column not in CHAIN_COLUMNS and column not in CHAINED_TABLES[table] and value is None:
+            continue
+        content[column] = value
+    return content
+
+
+def record_hash(table: str, content: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of a record: canonical JSON of ``{"table": table, "content": content}``."""
+    return sha256_hex(canonical_json({"table": table, "content": dict(content)}))

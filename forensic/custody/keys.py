@@ -1,0 +1,159 @@
+"""Ed25519 signing keys, one per operator, kept in the user's config folder.
+
+The private key of operator "Ann Example" lives in
+``<config>/keys/ann-example-<8 hex>.pem`` (PKCS#8 PEM, file mode 0600, folder mode 0700), where
+``<config>`` is ``$FORENSIC_CONFIG_DIR`` or ``platformdirs.user_config_dir("forensic")``. The
+public key goes into the evidence store as a chained, self-signed ``operator_keys`` record, so
+anyone holding the store or a bundle can check every signature without the private key.
+
+The private key file is not encrypted: the protection is the operating-system account of the
+operator (as for an SSH key without a passphrase). A key file readable by others is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from forensic.errors import CustodyError
+
+__all__ = [
+    "OperatorKey",
+    "check_operator_name",
+    "config_dir",
+    "fingerprint",
+    "key_path",
+    "load_or_create_key",
+    "verify_signature",
+]
+
+_MAX_NAME = 200
+
+
+def config_dir() -> Path:
+    """The toolkit's config folder: ``$FORENSIC_CONFIG_DIR`` or the platform's user config dir."""
+    override = os.environ.get("FORENSIC_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir("forensic"))
+
+
+def check_operator_name(name: str) -> str:
+    """Return ``name`` stripped, or raise :class:`CustodyError` if it cannot name a person."""
+    if not isinstance(name, str) or not name.strip():
+        raise CustodyError("operator name is empty: give the name of the person responsible")
+    name = name.strip()
+    if len(name) > _MAX_NAME:
+        raise CustodyError(f"operator name is {len(name)} characters long; at most {_MAX_NAME}")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise CustodyError(f"operator name {name!r} holds control characters")
+    return name
+
+
+def key_path(operator: str) -> Path:
+    """Where the private key of ``operator`` is kept (the file may not exist yet)."""
+    operator = check_operator_name(operator)
+    slug = re.sub(r"[^a-z0-9]+", "-", operator.lower()).strip("-")[:40] or "operator"
+    tag = hashlib.sha256(operator.encode("utf-8")).hexdigest()[:8]
+    return config_dir() / "keys" / f"{slug}-{tag}.pem"
+
+
+def fingerprint(public_key_hex: str) -> str:
+    """SHA-256 (hex) of the raw 32-byte public key: the name under which a key is recorded."""
+    return hashlib.sha256(bytes.fromhex(public_key_hex)).hexdigest()
+
+
+@dataclass(frozen=True)
+class OperatorKey:
+    """An operator's signing key (private part loaded from the config folder)."""
+
+    operator: str
+    private_key: Ed25519PrivateKey
+    path: Path
+
+    @property
+    def public_key_hex(self) -> str:
+        """The raw public key, 64 hex digits."""
+        raw = self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return raw.hex()
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the raw public key (hex)."""
+        return fingerprint(self.public_key_hex)
+
+    def sign(self, message: bytes) -> str:
+        """Ed25519 signature of ``message`` as 128 hex digits."""
+        return self.private_key.sign(message).hex()
+
+
+def _check_private_permissions(path: Path) -> None:
+    if os.name != "posix":
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise CustodyError(
+            f"{path}: private key is readable by others (mode {mode:04o}, expected 0600); "
+            f"run: chmod 600 '{path}'"
+        )
+
+
+def load_or_create_key(operator: str) -> OperatorKey:
+    """Load the operator's private key, creating it (mode 0600) on first use.
+
+    Raises
+    ------
+    CustodyError
+        If the key file is readable by group or others, or is not an Ed25519 PEM key.
+    """
+    operator = check_operator_name(operator)
+    path = key_path(operator)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        try:
+            # O_EXCL: two processes creating the same operator's key at once keep one of them.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
+                handle.flush()
+                os.fsync(handle.fileno())
+            return OperatorKey(operator, key, path)
+    _check_private_permissions(path)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise CustodyError(f"{path}: not a readable private key ({exc})") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CustodyError(f"{path}: holds a {type(key).__name__}, expected an Ed25519 key")
+    return OperatorKey(operator, key, path)
+
+
+def verify_signature(public_key_hex: str, signature_hex: str, message: bytes) -> bool:
+    """True if ``signature_hex`` is a valid Ed25519 signature of ``message`` by that key."""
+    try:
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
+        public.verify(bytes.fromhex(signature_hex), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True

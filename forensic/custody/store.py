@@ -1,0 +1,738 @@
+"""The evidence store: one SQLite file holding cases, exhibits, custody, measurements and results.
+
+Where it lives: ``--store PATH`` on every command, else ``$FORENSIC_STORE``, else
+``platformdirs.user_data_dir("forensic")/store``. ``PATH`` is a folder holding ``forensic.db``
+(and SQLite's ``-wal``/``-shm`` files), or directly a file ending in ``.db``/``.sqlite``.
+
+How it is kept safe:
+
+- SQLite in WAL mode with ``synchronous=FULL``, foreign keys on, every write in one
+  ``BEGIN IMMEDIATE`` transaction: a crash or kill at any moment leaves the last committed state.
+- A busy timeout: a second process writing at the same time waits for the first (up to
+  ``busy_timeout_s``) and then fails with a clear :class:`StoreBusyError`; SQLite's locking
+  means it never corrupts the file.
+- Records are only ever appended (there is no update or delete code path). Each record joins
+  the store's hash chain (:mod:`forensic.custody.chain`) and is signed by its operator
+  (:mod:`forensic.custody.keys`). Triggers write any UPDATE or DELETE done behind the toolkit's
+  back into ``tamper_log`` (they log rather than abort, so a changed row stays visible to
+  :mod:`forensic.custody.verify`, which trusts nothing in the database it does not recompute).
+- The raw spectrum is stored by its SHA-256 in ``blobs``, in the same transaction as its
+  measurement record, before any analysis runs.
+- The schema is versioned: ``schema_version`` lists the migrations applied, in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from forensic.custody import chain
+from forensic.custody.keys import OperatorKey, check_operator_name, load_or_create_key
+from forensic.errors import CustodyError
+from forensic.spectrum import Spectrum
+
+__all__ = [
+    "DB_NAME",
+    "MIGRATIONS",
+    "RAW_SPECTRUM_MEDIA_TYPE",
+    "SCHEMA_VERSION",
+    "Store",
+    "StoreBusyError",
+    "resolve_store_path",
+    "utc_now",
+]
+
+DB_NAME = "forensic.db"
+RAW_SPECTRUM_MEDIA_TYPE = "application/vnd.forensic.spectrum+json"
+PDF_MEDIA_TYPE = "application/pdf"
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+
+
+class StoreBusyError(CustodyError):
+    """Another process kept the store locked for longer than the busy timeout."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+def utc_now() -> str:
+    """The current time as ISO-8601 UTC with milliseconds, e.g. ``2026-01-31T09:15:02.123Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
+    """The SQLite file for ``path`` (argument, ``$FORENSIC_STORE`` or the default folder)."""
+    if path is None or str(path) == "":
+        path = os.environ.get("FORENSIC_STORE") or (
+            Path(platformdirs.user_data_dir("forensic")) / "store"
+        )
+    path = Path(path).expanduser()
+    if path.suffix.lower() in (".db", ".sqlite", ".sqlite3") or path.is_file():
+        return path
+    return path / DB_NAME
+
+
+# -- schema ----------------------------------------------------------------------------------------
+
+
+def _create_chained_table(conn: sqlite3.Connection, table: str) -> None:
+    columns = ["id INTEGER PRIMARY KEY"]
+    columns += [f"{name} {kind}" for name, kind in chain.CHAIN_COLUMNS.items()]
+    columns += [f"{name} {kind}" for name, kind in chain.CHAINED_TABLES[table].items()]
+    columns += ["hash TEXT NOT NULL UNIQUE", "signature TEXT NOT NULL"]
+    conn.execute(f"CREATE TABLE {table} (\n  " + ",\n  ".join(columns) + "\n)")
+    conn.execute(f"CREATE UNIQUE INDEX {table}_chain_seq ON {table}(chain_id, seq)")
+    _create_tamper_triggers(conn, table)
+
+
+def _create_tamper_triggers(conn: sqlite3.Connection, table: str) -> None:
+    # Log, do not abort: an UPDATE done with the sqlite3 shell must stay detectable by verify,
+    # and the log is one more piece of evidence that it happened (unless the triggers too were
+    # dropped, which verification does not depend on).
+    for action, row in (("UPDATE", "OLD"), ("DELETE", "OLD")):
+        conn.execute(
+            f"CREATE TRIGGER {table}_log_{action.lower()} AFTER {action} ON {table} "
+            f"BEGIN INSERT INTO tamper_log(table_name, row_id, action, at) "
+            f"VALUES ('{table}', {row}.rowid, '{action}', "
+            f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')); END"
+        )
+
+
+def _migration_1(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute(
+        "INSERT INTO store_meta(key, value) VALUES ('chain_id', ?), ('created_at', ?)",
+        (uuid.uuid4().hex, utc_now()),
+    )
+    conn.execute(
+        "CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, "
+        "size INTEGER NOT NULL, data BLOB NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE tamper_log (id INTEGER PRIMARY KEY, table_name TEXT NOT NULL, "
+        "row_id INTEGER, action TEXT NOT NULL, at TEXT NOT NULL)"
+    )
+    # The link skeleton (position, table, hash, previous hash) of chains imported from bundles:
+    # it proves where the imported records sit in their origin chain without holding the other
+    # cases' records. Each import record hashes the links it brought.
+    conn.execute(
+        "CREATE TABLE chain_links (chain_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "table_name TEXT NOT NULL, hash TEXT NOT NULL, prev_hash TEXT NOT NULL, "
+        "PRIMARY KEY (chain_id, seq))"
+    )
+    for table in ("blobs", "chain_links"):
+        _create_tamper_triggers(conn, table)
+    for table in chain.CHAINED_TABLES:
+        _create_chained_table(conn, table)
+    for table in ("exhibits", "custody_events", "measurements", "results", "reports"):
+        conn.execute(f"CREATE INDEX {table}_case ON {table}(case_number)")
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
+    (
+        1,
+        "cases, exhibits, custody events, measurements, results, reports, keys; hash chain",
+        _migration_1,
+    ),
+]
+"""Ordered schema migrations: ``(version, description, function)``. Append, never edit."""
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+def _row_dict(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    return {desc[0]: value for desc, value in zip(cursor.description, row, strict=True)}
+
+
+_TYPE_CASTS = {"TEXT": str, "INTEGER": int, "REAL": float}
+
+
+def _normalise(table: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Cast values to their column types: what is read back then hashes as what was signed."""
+    schema = chain.CHAINED_TABLES[table]
+    unknown = set(fields) - set(schema)
+    if unknown:
+        raise CustodyError(f"{table}: unknown field(s) {sorted(unknown)}; expected {list(schema)}")
+    out: dict[str, Any] = {}
+    for column, kind in schema.items():
+        value = fields.get(column)
+        if value is None:
+            if "NOT NULL" in kind:
+                raise CustodyError(f"{table}: {column} is required")
+            out[column] = None
+            continue
+        cast = _TYPE_CASTS[kind.split()[0]]
+        if isinstance(value, bool):
+            value = int(value)
+        try:
+            out[column] = cast(value)
+        except (TypeError, ValueError):
+            raise CustodyError(f"{table}: {column}={value!r} is not {kind.split()[0]}") from None
+    return out
+
+
+class Store:
+    """An open evidence store (see the module docstring for what it guarantees).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A folder (``forensic.db`` inside) or a ``.db`` file; default ``$FORENSIC_STORE`` or the
+        user data folder.
+    create : bool, default True
+        Create the store if it does not exist; if false a missing store is an error.
+    busy_timeout_s : float, default 30
+        How long to wait for another process's write to finish before failing.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        create: bool = True,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
+        self.db_path = resolve_store_path(path)
+        if not self.db_path.exists():
+            if not create:
+                raise CustodyError(f"no evidence store at {self.db_path}")
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout_s = busy_timeout_s
+        try:
+            self.conn = sqlite3.connect(self.db_path, timeout=busy_timeout_s, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise CustodyError(f"{self.db_path}: cannot open the evidence store ({exc})") from None
+        self._depth = 0
+        self._keys: dict[str, OperatorKey] = {}
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise CustodyError(f"{self.db_path}: cannot switch the store to WAL ({mode})")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+            self.chain_id = self.conn.execute(
+                "SELECT value FROM store_meta WHERE key = 'chain_id'"
+            ).fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise self._error(exc, "opening") from None
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> CustodyError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return StoreBusyError(
+                f"{self.db_path}: another process kept the store locked for more than "
+                f"{self.busy_timeout_s:g} s while {doing}; nothing was written, try again"
+            )
+        return CustodyError(f"{self.db_path}: {doing} failed: {text}")
+
+    def close(self) -> None:
+        """Close the connection (uncommitted work, if any, is rolled back)."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._error(exc, "starting a write") from None
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise self._error(exc, "committing") from None
+
+    def _migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+            "description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise CustodyError(
+                f"{self.db_path}: schema version {current} was written by a newer forensic "
+                f"(this one knows up to {SCHEMA_VERSION}); upgrade the toolkit"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            current = self.schema_version()  # another process may have migrated meanwhile
+            for version, description, migrate in MIGRATIONS:
+                if version <= current:
+                    continue
+                migrate(self.conn)
+                self.conn.execute(
+                    "INSERT INTO schema_version(version, description, applied_at) VALUES (?, ?, ?)",
+                    (version, description, utc_now()),
+                )
+
+    def schema_version(self) -> int:
+        """The highest migration applied to this store (0 for an empty file)."""
+        row = self.conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query as dicts."""
+        try:
+            cursor = self.conn.execute(sql, params)
+            return [_row_dict(cursor, row) for row in cursor.fetchall()]
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from None
+
+    # -- the chain -------------------------------------------------------------------------------
+
+    def head(self, chain_id: str | None = None) -> tuple[int, str]:
+        """``(seq, hash)`` of the last record of a chain (``(0, GENESIS_HASH)`` when empty)."""
+        chain_id = chain_id or self.chain_id
+        union = " UNION ALL ".join(
+            f"SELECT seq, hash FROM {t} WHERE chain_id = ?" for t in chain.CHAINED_TABLES
+        )
+        row = self.conn.execute(
+            f"SELECT seq, hash FROM ({union}) ORDER BY seq DESC LIMIT 1",
+            [chain_id] * len(chain.CHAINED_TABLES),
+        ).fetchone()
+        return (0, chain.GENESIS_HASH) if row is None else (int(row[0]), row[1])
+
+    def operator_key(self, operator: str) -> OperatorKey:
+        """The operator's signing key, registered in the store (a chained record) on first use."""
+        operator = check_operator_name(operator)
+        key = self._keys.get(operator)
+        if key is None:
+            key = load_or_create_key(operator)
+        with self.transaction():
+            known = self.conn.execute(
+                "SELECT 1 FROM operator_keys WHERE fingerprint = ? AND operator = ?",
+                (key.fingerprint, operator),
+            ).fetchone()
+            if known is None:
+                self._insert(
+                    "operator_keys",
+                    {
+                        "operator": operator,
+                        "public_key": key.public_key_hex,
+                        "fingerprint": key.fingerprint,
+                    },
+                    key,
+                    None,
+                )
+        self._keys[operator] = key
+        return key
+
+    def append(
+        self,
+        table: str,
+        fields: Mapping[str, Any],
+        *,
+        operator: str,
+        corrects: str | None = None,
+    ) -> dict[str, Any]:
+        """Append one signed record to the chain and return the stored row.
+
+        Parameters
+        ----------
+        table : str
+            One of :data:`forensic.custody.chain.CHAINED_TABLES` (not ``operator_keys``).
+        fields : mapping
+            The table's own columns.
+        operator : str
+            Who signs the record (their key is created on first use).
+        corrects : str, optional
+            Hash of an earlier record this one corrects. The earlier record stays as it was.
+        """
+        if table not in chain.CHAINED_TABLES or table == "operator_keys":
+            raise CustodyError(f"cannot append to {table!r}")
+        key = self.operator_key(operator)
+        with self.transaction():
+            if corrects is not None:
+                found = self.conn.execute(
+                    f"SELECT 1 FROM {table} WHERE hash = ?", (corrects,)
+                ).fetchone()
+                if found is None:
+                    raise CustodyError(
+                        f"the record to correct ({corrects[:16]}...) is not a {table} record here"
+                    )
+            return self._insert(table, fields, key, corrects)
+
+    def _insert(
+        self, table: str, fields: Mapping[str, Any], key: OperatorKey, corrects: str | None
+    ) -> dict[str, Any]:
+        assert self._depth, "records are inserted inside a transaction"  # internal invariant
+        seq, prev_hash = self.head()
+        content = {
+            "chain_id": self.chain_id,
+            "seq": seq + 1,
+            "recorded_at": utc_now(),
+            "signer": key.operator,
+            "key_fingerprint": key.fingerprint,
+            "corrects": corrects,
+            "prev_hash": prev_hash,
+            **_normalise(table, fields),
+        }
+        digest = chain.record_hash(table, content)
+        signature = key.sign(bytes.fromhex(digest))
+        columns = [*content, "hash", "signature"]
+        values = [*content.values(), digest, signature]
+        try:
+            cursor = self.conn.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                values,
+            )
+        except sqlite3.IntegrityError as exc:
+            raise CustodyError(f"{table}: record refused by the store ({exc})") from None
+        return {"id": cursor.lastrowid, **content, "hash": digest, "signature": signature}
+
+    # -- blobs -----------------------------------------------------------------------------------
+
+    def put_blob(self, data: bytes, media_type: str) -> str:
+        """Store ``data`` under its SHA-256 (idempotent) and return the hash."""
+        digest = chain.sha256_hex(data)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO blobs(sha256, media_type, size, data) VALUES (?, ?, ?, ?)",
+                (digest, media_type, len(data), sqlite3.Binary(data)),
+            )
+        return digest
+
+    def get_blob(self, sha256: str) -> bytes:
+        """The bytes stored under ``sha256``, checked against it."""
+        row = self.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise CustodyError(f"no stored data with SHA-256 {sha256}")
+        data = bytes(row[0])
+        if chain.sha256_hex(data) != sha256:
+            raise CustodyError(
+                f"stored data {sha256[:16]}... has been altered: its SHA-256 is now "
+                f"{chain.sha256_hex(data)}"
+            )
+        return data
+
+    # -- current view (corrections applied) ------------------------------------------------------
+
+    def current(self, table: str, where: str = "1", params: tuple | list = ()) -> list[dict]:
+        """Rows of ``table`` matching ``where`` that no later record corrects, oldest first."""
+        return self.query(
+            f"SELECT * FROM {table} WHERE ({where}) AND hash NOT IN "
+            f"(SELECT corrects FROM {table} WHERE corrects IS NOT NULL) "
+            f"ORDER BY recorded_at, chain_id, seq",
+            params,
+        )
+
+    def get_case(self, case_number: str) -> dict[str, Any] | None:
+        """The current record of a case, or None."""
+        rows = self.current("cases", "case_number = ?", (case_number,))
+        return rows[-1] if rows else None
+
+    def require_case(self, case_number: str) -> dict[str, Any]:
+        """The current record of a case; :class:`CustodyError` naming known cases if absent."""
+        case = self.get_case(case_number)
+        if case is None:
+            known = [r["case_number"] for r in self.current("cases")]
+            hint = f"; known cases: {', '.join(known[:10])}" if known else "; the store is empty"
+            raise CustodyError(f"no case {case_number!r} in {self.db_path}{hint}")
+        return case
+
+    def get_exhibit(self, case_number: str, item_number: str) -> dict[str, Any] | None:
+        """The current label of an exhibit, or None."""
+        rows = self.current(
+            "exhibits", "case_number = ? AND item_number = ?", (case_number, item_number)
+        )
+        return rows[-1] if rows else None
+
+    def require_exhibit(self, case_number: str, item_number: str) -> dict[str, Any]:
+        """The current label of an exhibit; :class:`CustodyError` naming the case's exhibits."""
+        self.require_case(case_number)
+        exhibit = self.get_exhibit(case_number, item_number)
+        if exhibit is None:
+            known = [r["item_number"] for r in self.exhibits(case_number)]
+            hint = f"; its exhibits: {', '.join(known)}" if known else "; it has no exhibits yet"
+            raise CustodyError(f"no exhibit {item_number!r} in case {case_number!r}{hint}")
+        return exhibit
+
+    def exhibits(self, case_number: str) -> list[dict[str, Any]]:
+        """Current labels of the case's exhibits, in the order they were added."""
+        return self.current("exhibits", "case_number = ?", (case_number,))
+
+    def _for(self, table: str, case_number: str, item_number: str | None) -> list[dict]:
+        if item_number is None:
+            return self.current(table, "case_number = ?", (case_number,))
+        return self.current(
+            table, "case_number = ? AND item_number = ?", (case_number, item_number)
+        )
+
+    def custody_events(self, case_number: str, item_number: str | None = None) -> list[dict]:
+        """Custody events of a case (or one exhibit), oldest first."""
+        return self._for("custody_events", case_number, item_number)
+
+    def measurements(self, case_number: str, item_number: str | None = None) -> list[dict]:
+        """Measurements of a case (or one exhibit), oldest first."""
+        return self._for("measurements", case_number, item_number)
+
+    def results(self, case_number: str, item_number: str | None = None) -> list[dict]:
+        """Identification results of a case (or one exhibit), oldest first."""
+        return self._for("results", case_number, item_number)
+
+    def reports(self, case_number: str) -> list[dict]:
+        """Reports issued for a case, oldest first."""
+        return self.current("reports", "case_number = ?", (case_number,))
+
+    # -- writing the domain records ----------------------------------------------------------------
+
+    def open_case(
+        self,
+        case_number: str,
+        *,
+        operator: str,
+        title: str | None = None,
+        unit: str | None = None,
+        location: str | None = None,
+        notes: str | None = None,
+        exist_ok: bool = False,
+    ) -> dict[str, Any]:
+        """Record a new case (or return the existing one when ``exist_ok``)."""
+        case_number = _check_label(case_number, "case number")
+        with self.transaction():
+            existing = self.get_case(case_number)
+            if existing is not None:
+                if exist_ok:
+                    return existing
+                raise CustodyError(f"case {case_number!r} already exists in {self.db_path}")
+            return self.append(
+                "cases",
+                {
+                    "case_number": case_number,
+                    "title": title,
+                    "unit": unit,
+                    "location": location,
+                    "opened_by": check_operator_name(operator),
+                    "notes": notes,
+                },
+                operator=operator,
+            )
+
+    def add_exhibit(
+        self,
+        case_number: str,
+        item_number: str,
+        *,
+        operator: str,
+        description: str,
+        seal_number: str | None = None,
+        collected_by: str | None = None,
+        collected_at: str | None = None,
+        collected_where: str | None = None,
+        gps: tuple[float, float] | None = None,
+        condition: str | None = None,
+        exist_ok: bool = False,
+        corrects: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an exhibit label (ASTM E1459 fields); ``corrects`` replaces an earlier label."""
+        item_number = _check_label(item_number, "exhibit (item) number")
+        if not description or not str(description).strip():
+            raise CustodyError("an exhibit needs a description (what it is, how packaged)")
+        if gps is not None:
+            lat, lon = float(gps[0]), float(gps[1])
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise CustodyError(f"GPS position {lat}, {lon} is outside -90..90, -180..180")
+        else:
+            lat = lon = None
+        with self.transaction():
+            case = self.require_case(case_number)
+            existing = self.get_exhibit(case_number, item_number)
+            if existing is not None and corrects is None:
+                if exist_ok:
+                    return existing
+                raise CustodyError(f"exhibit {item_number!r} already exists in {case_number!r}")
+            return self.append(
+                "exhibits",
+                {
+                    "case_number": case_number,
+                    "case_hash": case["hash"],
+                    "item_number": item_number,
+                    "description": description,
+                    "seal_number": seal_number,
+                    "collected_by": collected_by,
+                    "collected_at": collected_at,
+                    "collected_where": collected_where,
+                    "gps_lat": lat,
+                    "gps_lon": lon,
+                    "condition": condition,
+                },
+                operator=operator,
+                corrects=corrects,
+            )
+
+    def add_custody_event(
+        self,
+        case_number: str,
+        item_number: str,
+        *,
+        operator: str,
+        received_by: str,
+        purpose: str,
+        released_by: str | None = None,
+        event_at: str | None = None,
+        seal_intact: bool | None = None,
+        seal_number: str | None = None,
+        notes: str | None = None,
+        corrects: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a hand-over of an exhibit (ASTM E1492 fields)."""
+        if not purpose or not purpose.strip():
+            raise CustodyError("a custody event needs a purpose (e.g. 'analysis', 'storage')")
+        with self.transaction():
+            exhibit = self.require_exhibit(case_number, item_number)
+            return self.append(
+                "custody_events",
+                {
+                    "case_number": case_number,
+                    "item_number": item_number,
+                    "exhibit_hash": exhibit["hash"],
+                    "released_by": released_by,
+                    "received_by": check_operator_name(received_by),
+                    "event_at": event_at or utc_now(),
+                    "purpose": purpose,
+                    "seal_intact": seal_intact,
+                    "seal_number": seal_number,
+                    "notes": notes,
+                },
+                operator=operator,
+                corrects=corrects,
+            )
+
+    def add_measurement(
+        self,
+        case_number: str,
+        item_number: str,
+        spectrum: Any,
+        *,
+        operator: str,
+        instrument_url: str | None = None,
+        instrument: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store the raw spectrum (by SHA-256) and its measurement record in one transaction.
+
+        ``spectrum`` is a :class:`forensic.spectrum.Spectrum`; it is kept exactly as acquired,
+        as the canonical JSON of ``Spectrum.to_dict()``.
+        """
+        raw = chain.canonical_json(spectrum.to_dict())
+        metadata = dict(spectrum.metadata)
+        instrument = {
+            key: metadata[key]
+            for key in (
+                "instrument_model",
+                "instrument_serial",
+                "firmware_version",
+                "laser_wavelength_nm",
+                "laser_power_mw",
+                "integration_time_ms",
+                "averages",
+                "detector_temperature_c",
+                "resolution_cm1",
+            )
+            if key in metadata
+        } | dict(instrument or {})
+        acquired_at = str(metadata.get("acquired_at") or utc_now())
+        with self.transaction():
+            exhibit = self.require_exhibit(case_number, item_number)
+            digest = self.put_blob(raw, RAW_SPECTRUM_MEDIA_TYPE)
+            return self.append(
+                "measurements",
+                {
+                    "case_number": case_number,
+                    "item_number": item_number,
+                    "exhibit_hash": exhibit["hash"],
+                    "raw_sha256": digest,
+                    "raw_format": RAW_SPECTRUM_MEDIA_TYPE,
+                    "modality": spectrum.modality,
+                    "instrument_url": instrument_url,
+                    "instrument_json": chain.canonical_text(
+                        json.loads(json.dumps(instrument, default=str))
+                    ),
+                    "operator": check_operator_name(operator),
+                    "acquired_at": acquired_at,
+                },
+                operator=operator,
+            )
+
+    def load_spectrum(self, measurement: Mapping[str, Any]) -> Any:
+        """The raw spectrum of a measurement record, checked against its SHA-256."""
+        data = self.get_blob(measurement["raw_sha256"])
+        return Spectrum.from_dict(json.loads(data))
+
+    def add_result(
+        self,
+        measurement: Mapping[str, Any],
+        identification: Mapping[str, Any],
+        *,
+        operator: str,
+    ) -> dict[str, Any]:
+        """Record an identification (``Identification.to_dict()``) of a stored measurement."""
+        verdict = identification.get("verdict")
+        if verdict not in ("identified", "inconclusive", "no_match"):
+            raise CustodyError(
+                f"identification verdict {verdict!r}: expected identified, inconclusive or no_match"
+            )
+        hits = identification.get("hits") or []
+        return self.append(
+            "results",
+            {
+                "case_number": measurement["case_number"],
+                "item_number": measurement["item_number"],
+                "measurement_hash": measurement["hash"],
+                "verdict": verdict,
+                "best_name": hits[0].get("name") if hits else None,
+                "identification_json": chain.canonical_text(dict(identification)),
+                "library_version": identification.get("library_version"),
+                "pipeline_json": chain.canonical_text(identification.get("pipeline") or []),
+                "operator": check_operator_name(operator),
+            },
+            operator=operator,
+        )
+
+
+def _check_label(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise CustodyError(f"{what} is empty")
+    value = value.strip()
+    if len(value) > 100 or any(ord(ch) < 32 for ch in value):
+        raise CustodyError(f"{what} {value!r}: at most 100 printable characters")
+    return value

@@ -1,0 +1,355 @@
+"""Verification of an evidence store that trusts nothing it does not recompute.
+
+For every chain in the store (its own, and any imported from bundles) the records are put in
+chain order and each one is checked:
+
+1. its content hash is recomputed from the row's columns and compared with the stored hash;
+2. its ``prev_hash`` must equal the hash of the record before it, and the positions must run
+   1, 2, 3, ... without a gap (a deleted record leaves a gap or a broken link);
+3. its Ed25519 signature is checked against the public key recorded for its signer;
+4. its references (case, exhibit, measurement, raw data) must exist and agree, and the raw
+   spectrum's bytes must still hash to the SHA-256 the measurement recorded.
+
+Rows logged by the store's own triggers as updated or deleted behind the toolkit's back are
+reported too. The first problem in chain order is "the first bad record".
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from forensic.custody import chain
+from forensic.custody.keys import fingerprint, verify_signature
+from forensic.custody.store import Store
+
+__all__ = ["Problem", "VerifyReport", "links_digest", "verify_store"]
+
+# Tables whose rows name one exhibit (``item_number``) of one case.
+_EXHIBIT_TABLES = ("exhibits", "custody_events", "measurements", "results")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that does not verify.
+
+    ``table`` and ``seq`` name the record (``seq`` is its position in chain ``chain_id``);
+    ``what`` says what differs. ``case_number``/``item_number`` say which exhibit it touches
+    (None: it touches everything, e.g. a broken link or a signing key).
+    """
+
+    table: str
+    seq: int | None
+    what: str
+    chain_id: str | None = None
+    case_number: str | None = None
+    item_number: str | None = None
+
+    def __str__(self) -> str:
+        where = self.table if self.seq is None else f"{self.table} record #{self.seq}"
+        if self.chain_id:
+            where += f" (chain {self.chain_id[:8]})"
+        return f"{where}: {self.what}"
+
+    def touches(self, case_number: str, item_number: str | None = None) -> bool:
+        """True if this problem makes the given case (or exhibit) untrustworthy."""
+        if self.case_number is None:
+            return True
+        if self.case_number != case_number:
+            return False
+        return item_number is None or self.item_number in (None, item_number)
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`verify_store` found."""
+
+    store: str
+    records: int = 0
+    chains: dict[str, tuple[int, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        """The first bad record (in chain order), or None."""
+        return self.problems[0] if self.problems else None
+
+    def problems_for(self, case_number: str, item_number: str | None = None) -> list[Problem]:
+        """The problems that touch a case or one of its exhibits."""
+        return [p for p in self.problems if p.touches(case_number, item_number)]
+
+    def summary(self) -> str:
+        """One line: verified, or the first bad record."""
+        if self.ok:
+            heads = ", ".join(
+                f"chain {cid[:8]} head #{seq} {digest[:16]}"
+                for cid, (seq, digest) in self.chains.items()
+            )
+            return f"verified: {self.records} records, every hash, link and signature ({heads})"
+        return f"NOT VERIFIED: first bad record: {self.first}"
+
+
+def links_digest(links: list[tuple[int, str, str, str]]) -> str:
+    """SHA-256 of a chain's link skeleton ``[(seq, table, hash, prev_hash), ...]`` in seq order."""
+    return chain.sha256_hex(chain.canonical_json([list(link) for link in sorted(links)]))
+
+
+def _label(row: dict[str, Any], table: str) -> tuple[str | None, str | None]:
+    case = row.get("case_number") if table != "imports" else None
+    item = row.get("item_number") if table in (*_EXHIBIT_TABLES, "reports") else None
+    return case, item
+
+
+def verify_store(store: Store) -> VerifyReport:
+    """Recompute every hash, link and signature of ``store`` and list what does not verify.
+
+    Returns
+    -------
+    VerifyReport
+        ``ok`` is true only if every record of every chain verifies. Problems are in chain order
+        (the store's own chain first), then problems with raw data and the tamper log.
+    """
+    report = VerifyReport(store=str(store.db_path))
+    records: dict[str, dict[int, list[tuple[str, dict]]]] = defaultdict(lambda: defaultdict(list))
+    by_hash: dict[str, tuple[str, dict]] = {}
+    for table in chain.CHAINED_TABLES:
+        for row in store.query(f"SELECT * FROM {table}"):
+            records[row["chain_id"]][row["seq"]].append((table, row))
+            by_hash[row["hash"]] = (table, row)
+            report.records += 1
+    links: dict[str, dict[int, dict]] = defaultdict(dict)
+    for link in store.query("SELECT * FROM chain_links"):
+        links[link["chain_id"]][link["seq"]] = link
+    keys = {row["fingerprint"]: row for row in store.query("SELECT * FROM operator_keys")}
+    blob_hashes = {
+        row["sha256"]: row["actual"]
+        for row in store.query("SELECT sha256, data AS actual FROM blobs")
+    }
+    blob_ok = {sha: chain.sha256_hex(bytes(data)) == sha for sha, data in blob_hashes.items()}
+
+    chain_order = [store.chain_id, *sorted(c for c in {*records, *links} if c != store.chain_id)]
+    problems: list[Problem] = []
+    for chain_id in chain_order:
+        positions = records.get(chain_id, {})
+        skeleton = links.get(chain_id, {})
+        last = max([*positions, *skeleton], default=0)
+        prev_hash = chain.GENESIS_HASH
+        for seq in range(1, last + 1):
+            entries = positions.get(seq, [])
+            link = skeleton.get(seq)
+            if not entries and link is None:
+                problems.append(
+                    Problem(
+                        "chain", seq, "record missing: the positions jump here (deleted?)", chain_id
+                    )
+                )
+                prev_hash = None
+                continue
+            if len(entries) > 1:
+                tables = ", ".join(t for t, _ in entries)
+                problems.append(
+                    Problem("chain", seq, f"two records claim this position ({tables})", chain_id)
+                )
+            if entries:
+                table, row = entries[0]
+                stored_hash, stored_prev = row["hash"], row["prev_hash"]
+                problems.extend(_check_record(table, row, keys, by_hash, blob_ok))
+            else:
+                table, row = link["table_name"], None
+                stored_hash, stored_prev = link["hash"], link["prev_hash"]
+            if link is not None and (link["hash"], link["prev_hash"]) != (stored_hash, stored_prev):
+                problems.append(
+                    Problem(
+                        table, seq, "differs from the imported link skeleton of its chain", chain_id
+                    )
+                )
+            if prev_hash is not None and stored_prev != prev_hash:
+                problems.append(
+                    Problem(
+                        table,
+                        seq,
+                        f"chain link broken: prev_hash {stored_prev[:16]}... but "
+                        f"the record before has hash {prev_hash[:16]}...",
+                        chain_id,
+                    )
+                )
+            prev_hash = stored_hash
+        if last:
+            report.chains[chain_id] = (last, prev_hash or "")
+
+    for row in (r for t, r in by_hash.values() if t == "imports"):
+        problems.extend(_check_import(row, links))
+    for sha, fine in blob_ok.items():
+        if not fine:
+            problems.append(
+                Problem("blobs", None, f"stored data {sha[:16]}... no longer hashes to its SHA-256")
+            )
+    for entry in store.query("SELECT * FROM tamper_log ORDER BY id"):
+        problems.append(
+            Problem(
+                entry["table_name"],
+                None,
+                f"the store's trigger logged an {entry['action']} "
+                f"of row id {entry['row_id']} at {entry['at']} (records are never changed)",
+            )
+        )
+    order = {cid: index for index, cid in enumerate(chain_order)}
+    record_problems = [p for p in problems if p.seq is not None]
+    other = [p for p in problems if p.seq is None]
+    record_problems.sort(key=lambda p: (order.get(p.chain_id, len(order)), p.seq))
+    report.problems = _dedupe(record_problems) + _dedupe(other)
+    return report
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return out
+
+
+def _check_record(
+    table: str,
+    row: dict[str, Any],
+    keys: dict[str, dict],
+    by_hash: dict[str, tuple[str, dict]],
+    blob_ok: dict[str, bool],
+) -> list[Problem]:
+    case, item = _label(row, table)
+    seq, chain_id = row["seq"], row["chain_id"]
+
+    def problem(what: str) -> Problem:
+        return Problem(table, seq, what, chain_id, case, item)
+
+    found = []
+    recomputed = chain.record_hash(table, chain.record_content(table, row))
+    key = keys.get(row["key_fingerprint"])
+    signature_fine = key is not None and verify_signature(
+        key["public_key"],
+        row["signature"],
+        bytes.fromhex(row["hash"]) if _is_hex(row["hash"], 64) else b"",
+    )
+    if recomputed != row["hash"]:
+        if signature_fine:
+            found.append(
+                problem(
+                    "content differs from what was signed: a column was changed after the record "
+                    f"was written (signed hash {row['hash'][:16]}..., content now hashes to "
+                    f"{recomputed[:16]}...)"
+                )
+            )
+        else:
+            found.append(
+                problem(
+                    f"stored hash {row['hash'][:16]}... does not match the content "
+                    f"({recomputed[:16]}...) and the signature does not match either"
+                )
+            )
+    elif key is None:
+        found.append(
+            problem(
+                f"signed with key {row['key_fingerprint'][:16]}..., which no "
+                "operator_keys record holds"
+            )
+        )
+    elif not signature_fine:
+        found.append(
+            problem(
+                f"signature of {row['signer']!r} does not verify with key "
+                f"{row['key_fingerprint'][:16]}... (the signature was changed)"
+            )
+        )
+    if key is not None and key["operator"] != row["signer"]:
+        found.append(problem(f"signed as {row['signer']!r} with the key of {key['operator']!r}"))
+    if table == "operator_keys":
+        if (
+            not _is_hex(row["public_key"], 64)
+            or fingerprint(row["public_key"]) != row["fingerprint"]
+        ):
+            found.append(problem("public key does not match its fingerprint"))
+        if row["key_fingerprint"] != row["fingerprint"]:
+            found.append(problem("key record not signed by the key it registers"))
+    for column, target_table in (
+        ("case_hash", "cases"),
+        ("exhibit_hash", "exhibits"),
+        ("measurement_hash", "measurements"),
+    ):
+        if column in row:
+            target = by_hash.get(row[column])
+            if target is None or target[0] != target_table:
+                found.append(
+                    problem(
+                        f"refers to a {target_table} record {str(row[column])[:16]}"
+                        "... that is not in the store"
+                    )
+                )
+            elif target[1]["case_number"] != row["case_number"] or (
+                "item_number" in target[1] and target[1]["item_number"] != row["item_number"]
+            ):
+                found.append(problem(f"refers to a {target_table} record of another exhibit"))
+    for column in ("raw_sha256", "pdf_sha256"):
+        sha = row.get(column)
+        if sha is None:
+            continue
+        if sha not in blob_ok:
+            found.append(problem(f"its data ({column} {sha[:16]}...) is missing from the store"))
+        elif not blob_ok[sha]:
+            found.append(
+                problem(
+                    f"its data ({column} {sha[:16]}...) was altered: the bytes no "
+                    "longer hash to the recorded SHA-256"
+                )
+            )
+    if table == "results":
+        try:
+            json.loads(row["identification_json"])
+        except (TypeError, ValueError):
+            found.append(problem("identification_json is not valid JSON"))
+    return found
+
+
+def _check_import(row: dict[str, Any], links: dict[str, dict[int, dict]]) -> list[Problem]:
+    found = []
+    try:
+        origins = json.loads(row["origin_chains_json"])
+    except (TypeError, ValueError):
+        return [
+            Problem("imports", row["seq"], "origin_chains_json is not valid JSON", row["chain_id"])
+        ]
+    for origin in origins:
+        skeleton = links.get(origin["chain_id"], {})
+        subset = [
+            (seq, link["table_name"], link["hash"], link["prev_hash"])
+            for seq, link in skeleton.items()
+            if seq <= origin["head_seq"]
+        ]
+        if links_digest(subset) != origin["links_sha256"]:
+            found.append(
+                Problem(
+                    "imports",
+                    row["seq"],
+                    f"the link skeleton of imported chain "
+                    f"{origin['chain_id'][:8]} was changed since the import",
+                    row["chain_id"],
+                )
+            )
+    return found
+
+
+def _is_hex(text: Any, length: int) -> bool:
+    if not isinstance(text, str) or len(text) != length:
+        return False
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,293 @@
+"""The content of a report, built only from the records of the evidence store.
+
+The content is one JSON-serialisable dict. Its SHA-256 (``content_sha256``) is the SHA-256 of
+the canonical JSON (:func:`forensic.custody.chain.canonical_json`) of the dict without the keys
+``content_sha256`` and ``signature``; the issuing operator signs that hash with their Ed25519
+key. The PDF, the plain text and the JSON file are three renderings of the same content; each
+prints the content hash, so anyone can recompute it from the JSON file
+(:func:`check_report_json`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from forensic import __version__
+from forensic.custody import chain
+from forensic.custody.keys import verify_signature
+from forensic.custody.store import Store, utc_now
+from forensic.custody.verify import verify_store
+from forensic.errors import CustodyError
+
+__all__ = [
+    "DEFAULT_LOCATION",
+    "DEFAULT_UNIT",
+    "MODELLED_WARNING",
+    "SWGDRUG_LIMITATION",
+    "UnverifiedChainError",
+    "build_report_content",
+    "check_report_json",
+    "report_content_hash",
+]
+
+DEFAULT_UNIT = "Mobile forensic laboratory"
+DEFAULT_LOCATION = "Mobile lab (location not configured)"
+TITLE = "Spectroscopic screening report: seized substance"
+
+SWGDRUG_LIMITATION = (
+    "This is a screening result from a single vibrational-spectroscopy technique. SWGDRUG "
+    "recommendations ask for a second, uncorrelated technique (e.g. GC-MS) to confirm the "
+    "identity of a controlled substance before it is reported as identified in court."
+)
+MODELLED_WARNING = "modelled reference: confirm against a measured library"
+LIBRARY_LIMITATION = (
+    "A substance absent from the reference library cannot be identified; a 'no match' verdict "
+    "does not show that no controlled substance is present. Mixture fractions are relative "
+    "spectral contributions, not a quantitative purity."
+)
+UNVERIFIED_BANNER = "UNVERIFIED: the chain of custody of this exhibit did not verify; report forced"
+
+
+class UnverifiedChainError(CustodyError):
+    """The custody chain of the exhibit does not verify, and the report was not forced."""
+
+    exit_code = 3
+
+
+def report_content_hash(content: Mapping[str, Any]) -> str:
+    """SHA-256 of a report's content (without ``content_sha256`` and ``signature``)."""
+    body = {k: v for k, v in content.items() if k not in ("content_sha256", "signature")}
+    return chain.sha256_hex(chain.canonical_json(body))
+
+
+def check_report_json(report: Mapping[str, Any]) -> list[str]:
+    """Recompute a JSON report's content hash and signature; return what does not match.
+
+    An empty list means the JSON file is exactly what the issuing operator signed.
+    """
+    problems = []
+    recomputed = report_content_hash(report)
+    if recomputed != report.get("content_sha256"):
+        problems.append(
+            f"content hash differs: the report says {report.get('content_sha256')}, its content "
+            f"hashes to {recomputed}"
+        )
+    signature = report.get("signature") or {}
+    public_key = signature.get("public_key", "")
+    if not verify_signature(public_key, signature.get("value", ""), bytes.fromhex(recomputed)):
+        problems.append("the signature does not verify with the public key in the report")
+    return problems
+
+
+def _json(text: str | None, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]:
+    case_number, item = exhibit["case_number"], exhibit["item_number"]
+    events = store.custody_events(case_number, item)
+    measurements = store.measurements(case_number, item)
+    results = store.results(case_number, item)
+    by_measurement: dict[str, list[dict]] = {}
+    for result in results:
+        by_measurement.setdefault(result["measurement_hash"], []).append(result)
+    analyses = []
+    for measurement in measurements:
+        for_this = by_measurement.get(measurement["hash"], [])
+        result = for_this[-1] if for_this else None
+        identification = _json(result["identification_json"], {}) if result else None
+        analyses.append(
+            {
+                "measurement_record": measurement["seq"],
+                "measurement_hash": measurement["hash"],
+                "acquired_at": measurement["acquired_at"],
+                "operator": measurement["operator"],
+                "modality": measurement["modality"],
+                "instrument_url": measurement["instrument_url"],
+                "instrument": _json(measurement["instrument_json"], {}),
+                "raw_sha256": measurement["raw_sha256"],
+                "raw_format": measurement["raw_format"],
+                "result_record": result["seq"] if result else None,
+                "result_hash": result["hash"] if result else None,
+                "identification": identification,
+            }
+        )
+    received = [e["event_at"] for e in events]
+    return {
+        "label": {
+            "case_number": case_number,
+            "item_number": item,
+            "description": exhibit["description"],
+            "seal_number": exhibit["seal_number"],
+            "collected_by": exhibit["collected_by"],
+            "collected_at": exhibit["collected_at"],
+            "collected_where": exhibit["collected_where"],
+            "gps": None if exhibit["gps_lat"] is None else [exhibit["gps_lat"], exhibit["gps_lon"]],
+            "condition": exhibit["condition"],
+            "record": exhibit["seq"],
+            "record_hash": exhibit["hash"],
+        },
+        "dates": {
+            "received": min(received) if received else exhibit["recorded_at"],
+            "analysed": max((m["acquired_at"] for m in measurements), default=None),
+        },
+        "custody": [
+            {
+                "record": e["seq"],
+                "event_at": e["event_at"],
+                "released_by": e["released_by"],
+                "received_by": e["received_by"],
+                "purpose": e["purpose"],
+                "seal_intact": None if e["seal_intact"] is None else bool(e["seal_intact"]),
+                "seal_number": e["seal_number"],
+                "signed_by": e["signer"],
+                "record_hash": e["hash"],
+            }
+            for e in events
+        ],
+        "analyses": analyses,
+    }
+
+
+def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
+    items = [SWGDRUG_LIMITATION]
+    warnings: list[str] = []
+    modelled = False
+    for exhibit in exhibits:
+        for analysis in exhibit["analyses"]:
+            identification = analysis["identification"] or {}
+            for hit in identification.get("hits") or []:
+                modelled |= hit.get("provenance") == "modelled"
+            mixture = identification.get("mixture") or {}
+            for component in mixture.get("components") or []:
+                modelled |= component.get("provenance") == "modelled"
+            for warning in identification.get("warnings") or []:
+                text = f"{exhibit['label']['item_number']}: {warning}"
+                if text not in warnings:
+                    warnings.append(text)
+            if analysis["identification"] is None:
+                warnings.append(
+                    f"{exhibit['label']['item_number']}: measurement of "
+                    f"{analysis['acquired_at']} has no recorded result (analysis did not finish)"
+                )
+    if modelled and not any(MODELLED_WARNING in w for w in warnings):
+        items.append(f"A matched reference is modelled, not measured: {MODELLED_WARNING}.")
+    items.append(LIBRARY_LIMITATION)
+    items.extend(warnings)
+    if forced:
+        items.insert(0, UNVERIFIED_BANNER)
+    return items
+
+
+def build_report_content(
+    store: Store,
+    case_number: str,
+    item_number: str | None = None,
+    *,
+    issued_by: str,
+    unit: str | None = None,
+    location: str | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """The signed content of a report on a case (or one exhibit of it).
+
+    Parameters
+    ----------
+    store : Store
+        The evidence store; the whole store is verified first.
+    case_number, item_number : str
+        The case and, optionally, one exhibit (default: every exhibit of the case).
+    issued_by : str
+        The operator issuing the report; their key signs the content hash.
+    unit, location : str, optional
+        Who issues it and where; default the case's record, then ``$FORENSIC_UNIT`` /
+        ``$FORENSIC_LOCATION``, then a mobile-lab default.
+    force : bool
+        Issue the report even if the exhibit's chain does not verify; it then says so.
+
+    Raises
+    ------
+    UnverifiedChainError
+        If a record of the case or exhibit (or the chain itself) does not verify and ``force``
+        is false.
+    """
+    verification = verify_store(store)
+    case = store.require_case(case_number)
+    if item_number is not None:
+        exhibits = [store.require_exhibit(case_number, item_number)]
+    else:
+        exhibits = store.exhibits(case_number)
+        if not exhibits:
+            raise CustodyError(f"case {case_number!r} has no exhibits to report on")
+    problems = verification.problems_for(case_number, item_number)
+    if problems and not force:
+        raise UnverifiedChainError(
+            f"the custody chain of case {case_number}"
+            + (f" exhibit {item_number}" if item_number else "")
+            + f" does not verify (first bad record: {problems[0]}); no report issued "
+            "(--force issues one marked as unverified on every page)"
+        )
+    key = store.operator_key(issued_by)
+    sections = [_exhibit_section(store, exhibit) for exhibit in exhibits]
+    analysed = [s["dates"]["analysed"] for s in sections if s["dates"]["analysed"]]
+    received = [s["dates"]["received"] for s in sections if s["dates"]["received"]]
+    issued_at = utc_now()
+    head_seq, head_hash = store.head()
+    content = {
+        "format": "forensic-report/1",
+        "report_id": "FR-"
+        + datetime.now(timezone.utc).strftime("%Y%m%d")
+        + "-"
+        + uuid.uuid4().hex[:10].upper(),
+        "title": TITLE,
+        "unit": unit or case["unit"] or os.environ.get("FORENSIC_UNIT") or DEFAULT_UNIT,
+        "location": location
+        or case["location"]
+        or os.environ.get("FORENSIC_LOCATION")
+        or DEFAULT_LOCATION,
+        "case": {
+            "case_number": case["case_number"],
+            "title": case["title"],
+            "opened_by": case["opened_by"],
+            "opened_at": case["recorded_at"],
+            "record_hash": case["hash"],
+        },
+        "scope": "exhibit " + item_number if item_number else "all exhibits of the case",
+        "dates": {
+            "received": min(received) if received else None,
+            "analysed": max(analysed) if analysed else None,
+            "issued": issued_at,
+        },
+        "exhibits": sections,
+        "limitations": _limitations(sections, bool(problems)),
+        "verification": {
+            "verified": not problems,
+            "forced": bool(problems),
+            "problems": [str(p) for p in problems],
+            "store_records": verification.records,
+            "chain_id": store.chain_id,
+            "chain_head_seq": head_seq,
+            "chain_head_hash": head_hash,
+        },
+        "software": {"name": "forensic", "version": __version__},
+    }
+    content_sha256 = report_content_hash(content)
+    content["content_sha256"] = content_sha256
+    content["signature"] = {
+        "algorithm": "Ed25519 over the 32 bytes of content_sha256",
+        "signed_by": key.operator,
+        "key_fingerprint": key.fingerprint,
+        "public_key": key.public_key_hex,
+        "value": key.sign(bytes.fromhex(content_sha256)),
+    }
+    return content

@@ -1,0 +1,323 @@
+"""The report as an ordered list of blocks, shared by the plain-text and the PDF renderings.
+
+Both renderings walk the same blocks, so they say the same things in the same order.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Block", "format_table", "report_blocks", "verdict_line"]
+
+END_MARKER = "*** END OF REPORT ***"
+
+
+@dataclass
+class Block:
+    """One element of a report: ``kind`` is title, heading, para, kv, table, verdict, figure,
+    qr, banner or end."""
+
+    kind: str
+    text: str = ""
+    items: list[Any] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    data: Any = None
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}" if abs(value) < 1e-3 and value else f"{value:.{digits}f}"
+    return str(value)
+
+
+def _when(iso: str | None) -> str:
+    """``2026-01-31T09:15:02.123Z`` -> ``2026-01-31 09:15:02Z`` (tables are narrow)."""
+    if not iso:
+        return "-"
+    return iso.replace("T", " ")[:19] + ("Z" if iso.endswith("Z") else "")
+
+
+def verdict_line(identification: Mapping[str, Any] | None) -> str:
+    """The verdict in plain words, e.g. ``IDENTIFIED: cocaine hydrochloride``."""
+    if not identification:
+        return "NO RESULT: the analysis did not finish"
+    verdict = identification.get("verdict")
+    hits = identification.get("hits") or []
+    best = hits[0]["name"] if hits else None
+    mixture = identification.get("mixture") or None
+    if verdict == "identified":
+        text = f"IDENTIFIED: {best}"
+        if mixture and len(mixture.get("components") or []) > 1:
+            names = " + ".join(c["name"] for c in mixture["components"])
+            text = f"IDENTIFIED (mixture): {names}"
+        return text
+    if verdict == "inconclusive":
+        return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
+    return "NO MATCH in the reference library"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> list[str]:
+    """Fixed-width table lines; columns shrink (cells are cut with '~') to fit ``width``."""
+    cells = [[_fmt(c) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        if widths[widest] <= 6:
+            break
+        widths[widest] -= 1
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for value, w in zip(values, widths, strict=True):
+            parts.append(value.ljust(w) if len(value) <= w else value[: w - 1] + "~")
+        return "  ".join(parts).rstrip()
+
+    return [line(list(headers)), line(["-" * w for w in widths])] + [line(r) for r in cells]
+
+
+def report_blocks(content: Mapping[str, Any]) -> list[Block]:
+    """The blocks of a report, in reading order."""
+    blocks: list[Block] = [Block("title", content["title"])]
+    verification = content["verification"]
+    if verification["forced"]:
+        blocks.append(Block("banner", "UNVERIFIED CHAIN OF CUSTODY: this report was forced"))
+    case = content["case"]
+    dates = content["dates"]
+    blocks.append(
+        Block(
+            "kv",
+            items=[
+                ("Report id", content["report_id"]),
+                ("Issued by", f"{content['unit']}, {content['location']}"),
+                ("Case", case["case_number"] + (f" ({case['title']})" if case["title"] else "")),
+                ("Scope", content["scope"]),
+                ("Received", _fmt(dates["received"])),
+                ("Analysed", _fmt(dates["analysed"])),
+                ("Issued", _fmt(dates["issued"])),
+            ],
+        )
+    )
+    for exhibit in content["exhibits"]:
+        label = exhibit["label"]
+        blocks.append(Block("heading", f"Exhibit {label['item_number']}"))
+        gps = label["gps"]
+        blocks.append(
+            Block(
+                "kv",
+                items=[
+                    ("Description", label["description"]),
+                    ("Condition", _fmt(label["condition"])),
+                    ("Seal number", _fmt(label["seal_number"])),
+                    ("Collected by", _fmt(label["collected_by"])),
+                    ("Collected at", _fmt(label["collected_at"])),
+                    (
+                        "Collected where",
+                        _fmt(label["collected_where"])
+                        + (f" (GPS {gps[0]:.6f}, {gps[1]:.6f})" if gps else ""),
+                    ),
+                    ("Received", _fmt(exhibit["dates"]["received"])),
+                    ("Analysed", _fmt(exhibit["dates"]["analysed"])),
+                ],
+            )
+        )
+        if not exhibit["analyses"]:
+            blocks.append(Block("para", "No measurement of this exhibit is recorded."))
+        for number, analysis in enumerate(exhibit["analyses"], start=1):
+            blocks.extend(_analysis_blocks(label, number, analysis))
+        blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
+        rows = [
+            [
+                _when(e["event_at"]),
+                e["released_by"],
+                e["received_by"],
+                e["purpose"],
+                e["seal_intact"],
+                e["record"],
+                e["record_hash"][:12],
+            ]
+            for e in exhibit["custody"]
+        ]
+        if rows:
+            blocks.append(
+                Block(
+                    "table",
+                    headers=[
+                        "When (UTC)",
+                        "Released by",
+                        "Received by",
+                        "Purpose",
+                        "Seal ok",
+                        "Record",
+                        "Record hash",
+                    ],
+                    items=rows,
+                )
+            )
+        else:
+            blocks.append(Block("para", "No custody event is recorded for this exhibit."))
+    blocks.append(Block("heading", "Limitations"))
+    for limitation in content["limitations"]:
+        blocks.append(Block("para", "- " + limitation))
+    blocks.append(Block("heading", "Integrity"))
+    items = []
+    for exhibit in content["exhibits"]:
+        for number, analysis in enumerate(exhibit["analyses"], start=1):
+            items.append(
+                (
+                    f"Raw data SHA-256 ({exhibit['label']['item_number']} #{number})",
+                    analysis["raw_sha256"],
+                )
+            )
+    items += [
+        ("Chain verified", "yes" if verification["verified"] else "NO (report forced)"),
+        ("Chain head", f"#{verification['chain_head_seq']} {verification['chain_head_hash']}"),
+        ("Chain id", verification["chain_id"]),
+        ("Report content SHA-256", content["content_sha256"]),
+    ]
+    blocks.append(Block("kv", items=items))
+    for problem in verification["problems"]:
+        blocks.append(Block("para", "Verification problem: " + problem))
+    signature = content["signature"]
+    blocks.append(Block("heading", "Signature"))
+    blocks.append(
+        Block(
+            "kv",
+            items=[
+                ("Signed by", signature["signed_by"]),
+                ("Key fingerprint", signature["key_fingerprint"]),
+                ("Public key", signature["public_key"]),
+                ("Signature", signature["value"]),
+                ("Algorithm", signature["algorithm"]),
+                ("Software", f"{content['software']['name']} {content['software']['version']}"),
+            ],
+        )
+    )
+    blocks.append(Block("qr", data=content["content_sha256"]))
+    blocks.append(
+        Block(
+            "para",
+            "To check this report: `forensic custody verify --store STORE --report FILE.pdf`, or "
+            "recompute the content SHA-256 of the JSON report (canonical JSON without "
+            "content_sha256 and signature) and compare it with the value above and in the QR code.",
+        )
+    )
+    blocks.append(Block("end", END_MARKER))
+    return blocks
+
+
+def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[str, Any]) -> list:
+    blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
+    identification = analysis["identification"]
+    blocks.append(Block("verdict", verdict_line(identification)))
+    instrument = analysis["instrument"] or {}
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(instrument.items())) or "-"
+    pipeline = (identification or {}).get("pipeline") or []
+    steps = ", ".join(
+        step["name"]
+        + (
+            "(" + ", ".join(f"{k}={v}" for k, v in sorted((step.get("params") or {}).items())) + ")"
+            if step.get("params")
+            else ""
+        )
+        for step in pipeline
+    )
+    hits = (identification or {}).get("hits") or []
+    provenances = sorted({h.get("provenance") or "unknown" for h in hits})
+    blocks.append(
+        Block(
+            "kv",
+            items=[
+                ("Method", f"{analysis['modality']} spectroscopy, library search"),
+                ("Instrument", _fmt(analysis["instrument_url"])),
+                ("Settings", settings),
+                ("Acquired", f"{analysis['acquired_at']} by {analysis['operator']}"),
+                ("Pipeline", steps or "-"),
+                ("Library version", _fmt((identification or {}).get("library_version"))),
+                ("Reference provenance", ", ".join(provenances) if hits else "-"),
+                ("Raw data SHA-256", analysis["raw_sha256"]),
+            ],
+        )
+    )
+    if identification is None:
+        blocks.append(Block("para", "No identification result is recorded for this measurement."))
+        return blocks
+    if hits:
+        blocks.append(
+            Block(
+                "table",
+                headers=[
+                    "Rank",
+                    "Reference",
+                    "Score",
+                    "q-value",
+                    "Shift cm-1",
+                    "Provenance",
+                    "CAS",
+                    "Class",
+                ],
+                items=[
+                    [
+                        h.get("rank"),
+                        h.get("name"),
+                        h.get("score"),
+                        h.get("q_value"),
+                        h.get("shift_cm1"),
+                        h.get("provenance"),
+                        h.get("cas"),
+                        h.get("class"),
+                    ]
+                    for h in hits
+                ],
+            )
+        )
+        peaks = hits[0].get("matched_peaks") or []
+        unmatched = hits[0].get("unmatched_peaks") or []
+        blocks.append(
+            Block(
+                "para",
+                f"Matched peaks with {hits[0].get('name')} (measured -> reference, cm-1): "
+                + (", ".join(f"{q:.0f}->{r:.0f}" for q, r in peaks) or "none")
+                + ". Unmatched measured peaks: "
+                + (", ".join(f"{p:.0f}" for p in unmatched) or "none")
+                + ".",
+            )
+        )
+    mixture = identification.get("mixture")
+    if mixture:
+        blocks.append(
+            Block(
+                "table",
+                headers=["Mixture component", "Fraction", "Provenance"],
+                items=[
+                    [c.get("name"), c.get("fraction"), c.get("provenance")]
+                    for c in mixture.get("components") or []
+                ],
+            )
+        )
+        blocks.append(
+            Block(
+                "para",
+                f"Mixture fit: explained variance {_fmt(mixture.get('explained'))}, relative "
+                f"residual {_fmt(mixture.get('residual'))}.",
+            )
+        )
+    for warning in identification.get("warnings") or []:
+        blocks.append(Block("para", "Warning: " + warning))
+    if identification.get("query"):
+        blocks.append(Block("figure", data=identification))
+    return blocks
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Wrap a paragraph; long unbroken tokens (hashes) are split too."""
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]

@@ -1,0 +1,318 @@
+"""The PDF rendering of a report, drawn with matplotlib only (``PdfPages``).
+
+Why matplotlib and no PDF library: the toolkit already depends on it for every figure, its PDF
+backend embeds TrueType fonts (``pdf.fonttype = 42``) so the text can be extracted and searched
+(``pdftotext``, ``pypdf``), and a report is a few pages of text, tables and two figures, which a
+small flow layout below handles. Every page carries the case number, the report id and
+"Page x of y"; a forced report (chain not verified) carries a red line saying so on every page.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+import numpy as np
+import segno
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from forensic.report.layout import Block, format_table, report_blocks, wrap
+
+__all__ = ["render_pdf"]
+
+PAGE_W, PAGE_H = 8.27, 11.69  # A4, inches
+LEFT, RIGHT = 0.7, 0.7
+TOP, BOTTOM = 1.05, 0.85  # space kept for the header and the footer
+BODY_W = PAGE_W - LEFT - RIGHT
+KEY_W = 2.1
+
+# Line heights (inches) for the fonts used.
+PARA_PT, MONO_PT, TABLE_PT = 8.5, 7.6, 6.8
+PARA_LH, MONO_LH, TABLE_LH = 0.155, 0.14, 0.125
+PARA_CHARS, MONO_CHARS, TABLE_CHARS = 105, 70, 118
+
+SANS = "DejaVu Sans"
+MONO = "DejaVu Sans Mono"
+RED = "#b00020"
+
+
+@dataclass
+class _Item:
+    height: float
+    draw: Callable[[Figure, float], None]  # (figure, top in inches from the page top)
+    keep_with_next: bool = False
+
+
+def _y(top: float) -> float:
+    return 1.0 - top / PAGE_H
+
+
+def _text(x: float, top: float, text: str, **kw: Any) -> Callable[[Figure, float], None]:
+    def draw(fig: Figure, y0: float) -> None:
+        fig.text(x / PAGE_W, _y(y0 + top), text, va="top", ha="left", **kw)
+
+    return draw
+
+
+def _items_for(block: Block) -> list[_Item]:
+    if block.kind == "title":
+        return [_Item(0.45, _text(LEFT, 0.05, block.text, fontsize=15, weight="bold", family=SANS))]
+    if block.kind == "banner":
+        return [
+            _Item(
+                0.35,
+                _text(LEFT, 0.08, block.text, fontsize=11, weight="bold", color=RED, family=SANS),
+            )
+        ]
+    if block.kind == "heading":
+        return [
+            _Item(
+                0.38,
+                _text(LEFT, 0.14, block.text, fontsize=11.5, weight="bold", family=SANS),
+                keep_with_next=True,
+            )
+        ]
+    if block.kind == "verdict":
+        return [_Item(0.5, _text(LEFT, 0.08, block.text, fontsize=16, weight="bold", family=SANS))]
+    if block.kind == "para":
+        lines = wrap(block.text, PARA_CHARS)
+        return [
+            _Item(PARA_LH, _text(LEFT, 0.0, line, fontsize=PARA_PT, family=SANS)) for line in lines
+        ] + [_Item(0.05, lambda fig, y0: None)]
+    if block.kind == "kv":
+        items = []
+        for key, value in block.items:
+            chunks = wrap(str(value), MONO_CHARS)
+            for index, chunk in enumerate(chunks):
+
+                def draw(fig: Figure, y0: float, key=key, chunk=chunk, first=index == 0) -> None:
+                    if first:
+                        fig.text(
+                            LEFT / PAGE_W,
+                            _y(y0),
+                            key,
+                            va="top",
+                            fontsize=PARA_PT,
+                            weight="bold",
+                            family=SANS,
+                        )
+                    fig.text(
+                        (LEFT + KEY_W) / PAGE_W,
+                        _y(y0),
+                        chunk,
+                        va="top",
+                        fontsize=MONO_PT,
+                        family=MONO,
+                    )
+
+                items.append(_Item(MONO_LH, draw))
+        items.append(_Item(0.06, lambda fig, y0: None))
+        return items
+    if block.kind == "table":
+        lines = format_table(block.headers, block.items, TABLE_CHARS)
+        items = [
+            _Item(
+                TABLE_LH,
+                _text(
+                    LEFT,
+                    0.0,
+                    line,
+                    fontsize=TABLE_PT,
+                    family=MONO,
+                    weight="bold" if i == 0 else "normal",
+                ),
+            )
+            for i, line in enumerate(lines)
+        ]
+        items[0].keep_with_next = True
+        items.append(_Item(0.08, lambda fig, y0: None))
+        return items
+    if block.kind == "figure":
+        return [_Item(3.7, lambda fig, y0, data=block.data: _draw_spectrum(fig, y0, data))]
+    if block.kind == "qr":
+        return [_Item(1.75, lambda fig, y0, data=block.data: _draw_qr(fig, y0, data))]
+    if block.kind == "end":
+        return [_Item(0.5, _text(LEFT, 0.2, block.text, fontsize=10, weight="bold", family=SANS))]
+    raise ValueError(f"unknown report block {block.kind!r}")  # a programming error, not input
+
+
+def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) -> None:
+    query = identification["query"]
+    x = np.asarray(query["wavenumber"], dtype=float)
+    q = np.asarray(query["intensity"], dtype=float)
+    reference = identification.get("best_reference")
+    hits = identification.get("hits") or []
+    name = hits[0].get("name") if hits else "reference"
+    top_ax = fig.add_axes(
+        ((LEFT + 0.55) / PAGE_W, _y(y0 + 2.45), (BODY_W - 0.65) / PAGE_W, 2.2 / PAGE_H)
+    )
+    bottom_ax = fig.add_axes(
+        ((LEFT + 0.55) / PAGE_W, _y(y0 + 3.4), (BODY_W - 0.65) / PAGE_W, 0.85 / PAGE_H),
+        sharex=top_ax,
+    )
+    top_ax.plot(x, q, color="black", lw=0.8, label="measured (preprocessed)")
+    if reference:
+        rx = np.asarray(reference["wavenumber"], dtype=float)
+        r = np.interp(x, rx, np.asarray(reference["intensity"], dtype=float))
+        scale = float(q @ r / (r @ r)) if float(r @ r) > 0 else 1.0
+        provenance = hits[0].get("provenance", "") if hits else ""
+        top_ax.plot(
+            x,
+            scale * r,
+            color="#1f77b4",
+            lw=0.8,
+            alpha=0.85,
+            label=f"{name} ({provenance} reference, scaled)",
+        )
+        bottom_ax.plot(x, q - scale * r, color=RED, lw=0.7)
+        bottom_ax.axhline(0.0, color="grey", lw=0.5)
+        bottom_ax.set_ylabel("residual", fontsize=7)
+    else:
+        bottom_ax.text(
+            0.5,
+            0.5,
+            "no reference to compare with",
+            ha="center",
+            va="center",
+            transform=bottom_ax.transAxes,
+            fontsize=7,
+        )
+    top_ax.set_ylabel("intensity (normalised)", fontsize=7)
+    axis = "Raman shift" if identification.get("modality") == "raman" else "wavenumber"
+    bottom_ax.set_xlabel(f"{axis} (cm⁻¹)", fontsize=7)
+    top_ax.legend(fontsize=6.5, loc="upper right", frameon=False)
+    top_ax.set_title("Measured spectrum and best reference", fontsize=8.5)
+    for ax in (top_ax, bottom_ax):
+        ax.tick_params(labelsize=6.5)
+    top_ax.tick_params(labelbottom=False)
+
+
+def _draw_qr(fig: Figure, y0: float, data: str) -> None:
+    qr = segno.make(data, error="m", micro=False)
+    matrix = np.array([list(row) for row in qr.matrix_iter(scale=1, border=4)], dtype=float)
+    size = 1.55
+    ax = fig.add_axes((LEFT / PAGE_W, _y(y0 + size), size / PAGE_W, size / PAGE_H))
+    ax.imshow(matrix, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1)
+    ax.set_axis_off()
+    fig.text(
+        (LEFT + size + 0.15) / PAGE_W,
+        _y(y0 + 0.35),
+        "QR code: the report's content SHA-256",
+        fontsize=PARA_PT,
+        family=SANS,
+        va="top",
+    )
+
+
+def _paginate(items: list[_Item]) -> list[list[tuple[float, _Item]]]:
+    usable = PAGE_H - TOP - BOTTOM
+    pages: list[list[tuple[float, _Item]]] = [[]]
+    y = 0.0
+    for index, item in enumerate(items):
+        need = item.height
+        if item.keep_with_next and index + 1 < len(items):
+            need += items[index + 1].height
+        if y + need > usable and pages[-1]:
+            pages.append([])
+            y = 0.0
+        pages[-1].append((TOP + y, item))
+        y += item.height
+    return pages
+
+
+def render_pdf(content: Mapping[str, Any]) -> bytes:
+    """The report as PDF bytes (A4, text extractable, one header and footer per page)."""
+    items = [item for block in report_blocks(content) for item in _items_for(block)]
+    pages = _paginate(items)
+    forced = content["verification"]["forced"]
+    case_number = content["case"]["case_number"]
+    buffer = io.BytesIO()
+    metadata = {
+        "Title": f"{content['title']}: case {case_number}",
+        "Subject": f"report {content['report_id']} content SHA-256 {content['content_sha256']}",
+        "Creator": f"forensic {content['software']['version']}",
+        "Author": content["signature"]["signed_by"],
+    }
+    with (
+        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": SANS}),
+        PdfPages(buffer, metadata=metadata) as pdf,
+    ):
+        for number, page in enumerate(pages, start=1):
+            fig = Figure(figsize=(PAGE_W, PAGE_H))
+            _header_footer(fig, content, number, len(pages), forced)
+            for top, item in page:
+                item.draw(fig, top)
+            pdf.savefig(fig)
+    return buffer.getvalue()
+
+
+def _header_footer(
+    fig: Figure, content: Mapping[str, Any], number: int, total: int, forced: bool
+) -> None:
+    case_number = content["case"]["case_number"]
+    page = f"Page {number} of {total}"
+    fig.text(
+        LEFT / PAGE_W,
+        _y(0.45),
+        f"{content['unit']} - {content['location']}",
+        fontsize=7.5,
+        family=SANS,
+        va="top",
+    )
+    fig.text(
+        LEFT / PAGE_W,
+        _y(0.63),
+        f"Case {case_number}   Report {content['report_id']}",
+        fontsize=8.5,
+        weight="bold",
+        family=SANS,
+        va="top",
+    )
+    fig.text(
+        1 - RIGHT / PAGE_W,
+        _y(0.63),
+        page,
+        fontsize=8.5,
+        weight="bold",
+        family=SANS,
+        va="top",
+        ha="right",
+    )
+    fig.add_artist(
+        matplotlib.lines.Line2D(
+            [LEFT / PAGE_W, 1 - RIGHT / PAGE_W], [_y(0.85), _y(0.85)], color="black", lw=0.6
+        )
+    )
+    footer = (
+        f"Case {case_number} - Report {content['report_id']} - content SHA-256 "
+        f"{content['content_sha256'][:16]}... - {page}"
+    )
+    fig.text(LEFT / PAGE_W, _y(PAGE_H - 0.45), footer, fontsize=7, family=SANS, va="top")
+    if forced:
+        fig.text(
+            LEFT / PAGE_W,
+            _y(PAGE_H - 0.68),
+            "UNVERIFIED CHAIN OF CUSTODY - report forced despite failed verification",
+            fontsize=8,
+            weight="bold",
+            color=RED,
+            family=SANS,
+            va="top",
+        )
+        fig.text(
+            0.5,
+            0.5,
+            "UNVERIFIED",
+            fontsize=90,
+            color=RED,
+            alpha=0.08,
+            rotation=45,
+            ha="center",
+            va="center",
+            family=SANS,
+            weight="bold",
+        )

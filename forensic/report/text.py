@@ -1,0 +1,46 @@
+"""The plain-text rendering of a report (same blocks as the PDF)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from forensic.report.layout import format_table, report_blocks, wrap
+
+__all__ = ["render_text"]
+
+WIDTH = 100
+
+
+def render_text(content: Mapping[str, Any]) -> str:
+    """The report as plain text (UTF-8, lines of at most 100 characters)."""
+    lines: list[str] = []
+    banner = content["verification"]["forced"]
+    for block in report_blocks(content):
+        if block.kind == "title":
+            lines += [block.text.upper(), "=" * len(block.text)]
+        elif block.kind == "banner":
+            lines += ["", "!" * WIDTH, block.text, "!" * WIDTH]
+        elif block.kind == "heading":
+            lines += ["", block.text, "-" * len(block.text)]
+        elif block.kind == "verdict":
+            lines += ["", ">>> " + block.text + " <<<", ""]
+        elif block.kind == "para":
+            lines += wrap(block.text, WIDTH)
+        elif block.kind == "kv":
+            key_width = max(len(k) for k, _ in block.items) + 2
+            for key, value in block.items:
+                chunks = wrap(str(value), WIDTH - key_width)
+                lines.append(f"{key + ':':<{key_width}}{chunks[0]}")
+                lines += [" " * key_width + chunk for chunk in chunks[1:]]
+        elif block.kind == "table":
+            lines += format_table(block.headers, block.items, WIDTH)
+        elif block.kind == "figure":
+            lines.append("[figure in the PDF: measured spectrum over the best reference, residual]")
+        elif block.kind == "qr":
+            lines.append(f"[QR code in the PDF holding the content SHA-256 {block.data}]")
+        elif block.kind == "end":
+            lines += ["", block.text]
+    if banner:
+        lines.append("UNVERIFIED CHAIN OF CUSTODY: this report was forced")
+    return "\n".join(lines) + "\n"
