@@ -1,0 +1,175 @@
+"""Renishaw WiRE WDF reader: synthetic files written here, and the real files."""
+
+from __future__ import annotations
+
+import struct
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import forensic
+from forensic.errors import FormatError
+from forensic.io import wdf
+from forensic.spectrum import Spectrum
+
+FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
+
+
+def block(name: bytes, payload: bytes) -> bytes:
+    return name + struct.pack("<IQ", 1, 16 + len(payload)) + payload
+
+
+def wdf_file(
+    spectra,
+    x,
+    *,
+    x_unit=1,
+    laser_nm=785.0,
+    measurement=1,
+    title=b"synthetic scan",
+    user=b"Tech",
+    when=datetime(2022, 8, 22, 11, 50, 20, tzinfo=timezone.utc),
+):
+    spectra = np.atleast_2d(np.asarray(spectra, "<f4"))
+    x = np.asarray(x, "<f4")
+    count, points = spectra.shape
+    head = bytearray(512)
+    head[:4] = b"WDF1"
+    struct.pack_into("<IQ", head, 4, 1, 512)
+    struct.pack_into("<iqqiiii", head, 60, points, count, count, 2, 1, points, 1)
+    head[96:100] = b"WiRE"
+    struct.pack_into("<4H", head, 120, 5, 5, 0, 1)
+    struct.pack_into("<ii", head, 128, 1, measurement)
+    struct.pack_into("<if", head, 152, 1, 1e7 / laser_nm)
+    head[208 : 208 + len(user)] = user
+    head[240 : 240 + len(title)] = title
+    ticks = int((when - FILETIME_EPOCH).total_seconds() * 1e7)
+    origin = struct.pack("<I", 1) + struct.pack("<Ii16s", (1 << 31) | 11, 24, b"Time")
+    origin += struct.pack(f"<{count}q", *([ticks] * count))
+    return (
+        bytes(head)
+        + block(b"DATA", spectra.tobytes())
+        + block(b"YLST", struct.pack("<ii", 0, 16) + np.zeros(1, "<f4").tobytes())
+        + block(b"XLST", struct.pack("<ii", 1, x_unit) + x.tobytes())
+        + block(b"ORGN", origin)
+    )
+
+
+@pytest.fixture
+def write(tmp_path):
+    def _write(data: bytes, name: str = "sample.wdf"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return _write
+
+
+X = np.linspace(1800.0, 200.0, 64)
+Y = 100.0 + 900.0 * np.exp(-(((X - 1001.0) / 4.0) ** 2))
+
+
+def test_single_spectrum_with_metadata(write):
+    (s,) = wdf.read(write(wdf_file(Y, X)))
+    assert (s.modality, s.y_unit) == ("raman", "counts")
+    np.testing.assert_allclose(s.wavenumber, X[::-1].astype("f4"))
+    np.testing.assert_allclose(s.intensity, Y[::-1].astype("f4"))
+    meta = s.metadata
+    assert meta["laser_wavelength_nm"] == pytest.approx(785.0, abs=1e-3)
+    assert (meta["name"], meta["operator"]) == ("synthetic scan", "Tech")
+    assert meta["acquired_at"] == "2022-08-22T11:50:20+00:00"
+    assert meta["wdf_application"] == "WiRE 5.5.0.1"
+    assert meta["averages"] == 2
+
+
+def test_nanometre_axis_becomes_raman_shift(write):
+    wavelengths = np.linspace(800.0, 900.0, 64)
+    (s,) = wdf.read(write(wdf_file(Y, wavelengths, x_unit=3)))
+    expected = 1e7 / 785.0 - 1e7 / wavelengths.astype("f4")
+    np.testing.assert_allclose(s.wavenumber, expected, rtol=1e-5)
+
+
+def test_maps_are_refused_naming_the_count(write):
+    data = wdf_file(np.vstack([Y] * 12), X, measurement=3)
+    with pytest.raises(FormatError, match=r"holds 12 spectra \(a map measurement"):
+        wdf.read(write(data))
+
+
+def test_series_are_refused_naming_the_count(write):
+    with pytest.raises(FormatError, match=r"holds 3 spectra \(a series"):
+        wdf.read(write(wdf_file(np.vstack([Y] * 3), X, measurement=2)))
+
+
+def test_unknown_axis_unit(write):
+    with pytest.raises(FormatError, match="pixels"):
+        wdf.read(write(wdf_file(Y, X, x_unit=16)))
+
+
+def test_not_wdf_and_empty(write):
+    with pytest.raises(FormatError, match="not a WDF file"):
+        wdf.read(write(b"WDF2" + bytes(600)))
+    with pytest.raises(FormatError, match="empty"):
+        wdf.read(write(b""))
+
+
+@pytest.mark.parametrize("cut", [4, 100, 511, 512, 520, 600, 800])
+def test_truncated(write, cut):
+    path = write(wdf_file(Y, X)[:cut])
+    with pytest.raises(FormatError) as info:
+        wdf.read(path)
+    assert str(path) in str(info.value)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tail=st.binary(max_size=2000), keep=st.integers(min_value=4, max_value=900))
+def test_random_bytes_after_the_magic_give_a_spectrum_or_format_error(write, tail, keep):
+    path = write(wdf_file(Y, X)[:keep] + tail)
+    try:
+        spectra = wdf.read(path)
+    except FormatError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert all(isinstance(s, Spectrum) for s in spectra)
+
+
+# -- real files ---------------------------------------------------------------------------------
+
+
+def test_real_renishaw_calibration_spectrum(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "wdf" / "Renishaw_nCal_785.wdf")
+    assert len(s) == 1021
+    assert s.wavenumber[0] == pytest.approx(-154.50, abs=0.01)
+    assert s.wavenumber[-1] == pytest.approx(1111.11, abs=0.01)
+    assert s.metadata["laser_wavelength_nm"] == pytest.approx(785.0, abs=0.1)
+    assert s.metadata["acquired_at"] == "2022-08-22T11:50:20+00:00"
+    m = (s.wavenumber > 980) & (s.wavenumber < 1020)
+    assert s.wavenumber[m][np.argmax(s.intensity[m])] == pytest.approx(1001.4, abs=3)
+
+
+def test_real_wdf_agrees_with_its_text_twin(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "wdf" / "Renishaw_nCal_785.wdf")
+    t = forensic.read_spectrum(shared_data / "formats" / "text" / "Renishaw_nCal_785.txt")
+    np.testing.assert_allclose(s.wavenumber, t.wavenumber, atol=1e-3)
+    np.testing.assert_allclose(s.intensity, t.intensity, rtol=1e-6, atol=1e-3)
+
+
+def test_real_second_wdf(shared_data):
+    s = forensic.read_spectrum(shared_data / "formats" / "wdf" / "sp.wdf")
+    assert len(s) == 1015
+    assert s.wavenumber[0] == pytest.approx(1226.3, abs=0.1)
+    assert s.wavenumber[-1] == pytest.approx(2787.5, abs=0.1)
+    assert s.metadata["laser_wavelength_nm"] == pytest.approx(532.25, abs=0.01)
+    assert s.metadata["averages"] == 3
+
+
+def test_truncated_real_wdf(shared_data, tmp_path):
+    data = (shared_data / "formats" / "wdf" / "sp.wdf").read_bytes()
+    path = tmp_path / "cut.wdf"
+    path.write_bytes(data[:3000])
+    with pytest.raises(FormatError, match=r"truncated WDF file: block DATA"):
+        forensic.read_spectrum(path)
