@@ -80,6 +80,12 @@ class BinaryFile:
         return np.frombuffer(self.data, dtype=dtype, count=count, offset=int(offset))
 
 
+def as_float64(values: np.ndarray) -> np.ndarray:
+    """A float64 copy; NaN payloads in corrupt files become NaN without a warning."""
+    with np.errstate(all="ignore"):
+        return np.asarray(values).astype(np.float64)
+
+
 def c_string(raw: bytes, encoding: str = "latin-1") -> str:
     """Text of a fixed-size, NUL-terminated field, stripped of padding and control bytes."""
     text = bytes(raw).split(b"\0", 1)[0].decode(encoding, errors="replace")

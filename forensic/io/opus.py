@@ -29,7 +29,7 @@ import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
-from forensic.io._binary import BinaryFile
+from forensic.io._binary import BinaryFile, as_float64
 from forensic.spectrum import ProcessingStep, Spectrum
 
 __all__ = ["FORMAT", "read", "sniff"]
@@ -305,10 +305,10 @@ def _spectrum(
     for key in ("NPT", "FXV", "LXV"):
         if key not in status:
             raise f.error(f"corrupt OPUS file: the data parameters of {what} lack {key}")
-    npts = int(status["NPT"])
+    npts = int(_number(f, status, "NPT", what))
     if npts < 1:
         raise f.error(f"corrupt OPUS file: {what} declares {npts} points (NPT)")
-    dtype = {1: "<f4", 2: "<i4"}.get(int(status.get("DPF", 1)))
+    dtype = {1: "<f4", 2: "<i4"}.get(int(_number(f, status, "DPF", what, default=1)))
     if dtype is None:
         raise f.error(f"unsupported OPUS number format DPF={status['DPF']} in {what}")
     if 4 * npts > block.size:
@@ -320,9 +320,9 @@ def _spectrum(
     if block.extended == 4:  # "compact" blocks keep their points at the end of the block
         start = block.offset + block.size - 4 * npts
     raw = f.array(start, dtype, npts, f"{what} ({npts} points)")
-    scale = float(status.get("CSF", 1.0)) or 1.0
-    intensity = raw.astype(np.float64) * scale
-    first, last = float(status["FXV"]), float(status["LXV"])
+    scale = _number(f, status, "CSF", what, default=1.0) or 1.0
+    intensity = as_float64(raw) * scale
+    first, last = _number(f, status, "FXV", what), _number(f, status, "LXV", what)
     unit = str(status.get("DXU", "WN")).upper()
     x = np.linspace(first, last, npts)
     history = []
@@ -405,6 +405,15 @@ def _spectrum(
         )
     except SpectrumError as exc:
         raise f.error(f"{what} is not a usable spectrum: {exc}") from None
+
+
+def _number(
+    f: BinaryFile, status: dict[str, Any], key: str, what: str, *, default: float | None = None
+) -> float:
+    value = status.get(key, default)
+    if isinstance(value, (int, float)) and np.isfinite(value):
+        return float(value)
+    raise f.error(f"corrupt OPUS file: parameter {key} of {what} is {value!r}, expected a number")
 
 
 def _acquired_at(date: Any, time: Any) -> str | None:

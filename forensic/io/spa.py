@@ -25,7 +25,7 @@ import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
-from forensic.io._binary import BinaryFile, c_string
+from forensic.io._binary import BinaryFile, as_float64, c_string
 from forensic.spectrum import ProcessingStep, Spectrum
 
 __all__ = ["FORMAT", "read", "sniff"]
@@ -186,9 +186,9 @@ def _spectrum(f: BinaryFile, head_record: np.void, data_record: np.void, meta: d
             f"corrupt SPA file: the header declares {npts} points but the intensity block "
             f"holds {available}"
         )
-    intensity = f.array(
-        int(data_record["position"]), "<f4", npts, f"the SPA intensities ({npts} float32)"
-    ).astype(np.float64)
+    intensity = as_float64(
+        f.array(int(data_record["position"]), "<f4", npts, f"the SPA intensities ({npts} float32)")
+    )
     first, last = float(header["x_first"]), float(header["x_last"])
     if not (np.isfinite(first) and np.isfinite(last)):
         raise f.error(f"corrupt SPA header: axis from {first} to {last}")

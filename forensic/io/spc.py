@@ -26,7 +26,7 @@ import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
-from forensic.io._binary import BinaryFile, c_string, iso_datetime
+from forensic.io._binary import BinaryFile, as_float64, c_string, iso_datetime
 from forensic.spectrum import ProcessingStep, Spectrum, nanometre_to_wavenumber
 
 __all__ = ["FORMAT", "read", "sniff"]
@@ -328,6 +328,11 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
         npts = int(h["fnpts"])
         if npts < 1:
             raise f.error(f"corrupt SPC header: {npts} points (fnpts), expected at least 1")
+        point_size = 2 if flags & TSPREC else 4
+        if npts * point_size > len(f):
+            raise f.error(
+                f"truncated or corrupt SPC file: {npts} points (fnpts) cannot fit in {len(f)} bytes"
+            )
         if flags & TXVALS:
             common_x = f.array(offset, "<f4", npts, f"the x values ({npts} float32)")
             offset += 4 * npts
@@ -430,11 +435,16 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
     if not (np.isfinite(npts_f) and 1 <= npts_f < 2**31 and npts_f == int(npts_f)):
         raise f.error(f"corrupt old-format SPC header: {npts_f} points (onpts)")
     npts = int(npts_f)
+    point_size = 2 if flags & TSPREC else 4
+    if 256 + npts * point_size > len(f):
+        raise f.error(
+            f"truncated or corrupt old-format SPC file: {npts} points (onpts) need "
+            f"{256 + npts * point_size} bytes, but the file has {len(f)}"
+        )
     first, last = float(h["ofirst"]), float(h["olast"])
     if not (np.isfinite(first) and np.isfinite(last)):
         raise f.error(f"corrupt old-format SPC header: axis from {first} to {last}")
     x = np.linspace(first, last, npts)
-    point_size = 2 if flags & TSPREC else 4
     header_exp = int(h["oexp"])
     spectra = []
     offset = 256
@@ -493,7 +503,7 @@ def _decode_y(
 ) -> tuple[np.ndarray, int]:
     """Intensities of one subfile and the number of bytes they take."""
     if exponent == FLOAT_EXPONENT:
-        return f.array(offset, "<f4", npts, f"{what} ({npts} float32)").astype(np.float64), 4 * npts
+        return as_float64(f.array(offset, "<f4", npts, f"{what} ({npts} float32)")), 4 * npts
     if short:
         raw = f.array(offset, "<i2", npts, f"{what} ({npts} int16)")
         return raw.astype(np.float64) * 2.0 ** (exponent - 16), 2 * npts

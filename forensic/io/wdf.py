@@ -26,7 +26,7 @@ import numpy as np
 
 from forensic.errors import SpectrumError
 from forensic.io import Format
-from forensic.io._binary import BinaryFile, c_string
+from forensic.io._binary import BinaryFile, as_float64, c_string
 from forensic.spectrum import ProcessingStep, Spectrum
 
 __all__ = ["FORMAT", "read", "sniff"]
@@ -145,7 +145,9 @@ def read(path: str | Path) -> list[Spectrum]:
             f"truncated WDF file: the DATA block holds {(data_size - 16) // 4} values, "
             f"expected {points}"
         )
-    intensity = f.array(data_offset + 16, "<f4", points, f"the intensities ({points} float32)")
+    intensity = as_float64(
+        f.array(data_offset + 16, "<f4", points, f"the intensities ({points} float32)")
+    )
     x_offset, x_size = blocks["XLST"]
     if x_size < 24 + 4 * points:
         raise f.error(
@@ -153,7 +155,7 @@ def read(path: str | Path) -> list[Spectrum]:
             f"expected {points}"
         )
     x_type, x_unit = (int(v) for v in f.array(x_offset + 16, "<i4", 2, "the x list header"))
-    x = f.array(x_offset + 24, "<f4", points, f"the x list ({points} float32)").astype(np.float64)
+    x = as_float64(f.array(x_offset + 24, "<f4", points, f"the x list ({points} float32)"))
 
     laser_wavenumber = float(h["laser_wavenumber"])
     laser = (
