@@ -94,6 +94,7 @@ _SNIFF_ROW_RE = re.compile(
     rf"^[ \t]*{_SNIFF_NUM}(?:(?:[ \t]*[,;\t][ \t]*)+|[ \t]+){_SNIFF_NUM}[ \t]*(?:[,;\t]|$)",
     re.MULTILINE,
 )
+_SPECIAL_LINE_RE = re.compile(r"^[ \t\f\v]*(?:[#%;]|//|$)", re.MULTILINE)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 # Usual laser lines (nm): a bare number in a file name counts only when it is one of these.
@@ -222,13 +223,35 @@ def _numeric_row(line: str, style: _Style) -> list[float] | None:
     return values if found >= 2 else None
 
 
-def _choose_style(candidates: list[str]) -> _Style | None:
+def _candidate_lines(text: str, end: int) -> list[int]:
+    """0-based numbers of the lines before ``end`` that are not blank, comments or ##KEY lines."""
+    # One regular-expression pass finds the few special lines; the rest are ranges between them.
+    skipped = []
+    line = 0
+    position = 0
+    for match in _SPECIAL_LINE_RE.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        if line >= end:
+            break
+        skipped.append(line)
+    candidates: list[int] = []
+    previous = 0
+    for line in skipped:
+        candidates.extend(range(previous, line))
+        previous = line + 1
+    candidates.extend(range(previous, end))
+    return candidates
+
+
+def _choose_style(lines: list[str], candidates: list[int]) -> _Style | None:
     """The splitting style under which most sample lines are rows of numbers."""
     if len(candidates) > 2 * _SAMPLE_SIZE:
         middle = len(candidates) // 2
-        sample = candidates[middle : middle + _SAMPLE_SIZE] + candidates[-_SAMPLE_SIZE:]
+        picks = candidates[middle : middle + _SAMPLE_SIZE] + candidates[-_SAMPLE_SIZE:]
     else:
-        sample = candidates
+        picks = candidates
+    sample = [lines[i] for i in picks]
     best, best_score = None, 0
     for style in _STYLES:
         if style.delimiter is not None and not any(style.delimiter in s for s in sample):
@@ -306,9 +329,7 @@ def _parse(text: str, path: Path) -> _Table:
             )
         header[key] = value
     # Lines that may hold data: not blank, not comments or ##KEY lines, before ##END.
-    candidates = [
-        i for i in range(end) if lines[i].strip() and not lines[i].lstrip().startswith(_PREFIXES)
-    ]
+    candidates = _candidate_lines(text, end)
     if not candidates:
         first = next((i for i, line in enumerate(lines) if line.strip()), 0)
         raise FormatError(
@@ -316,7 +337,7 @@ def _parse(text: str, path: Path) -> _Table:
             path=path,
             line=first + 1,
         )
-    style = _choose_style([lines[i] for i in candidates])
+    style = _choose_style(lines, candidates)
     if style is None:
         first = candidates[0]
         raise FormatError(
@@ -377,7 +398,6 @@ def _parse(text: str, path: Path) -> _Table:
             comments.append(body)
         column_line = index  # the last non-blank line above the data
     data_indices = candidates[start:]
-    data_indices = [i for i in data_indices if i < end]
 
     width = len(_numeric_row(lines[data_indices[0]], style) or [])
     column_names = None
@@ -387,7 +407,11 @@ def _parse(text: str, path: Path) -> _Table:
             body = _strip_comment(body) if not body.startswith("#") else body.lstrip("#")
         column_names = _header_names(body, style, width)
 
-    data = _read_block([lines[i] for i in data_indices], data_indices, style, width, path)
+    if data_indices[-1] - data_indices[0] + 1 == len(data_indices):
+        rows = lines[data_indices[0] : data_indices[-1] + 1]  # no comment or blank in between
+    else:
+        rows = [lines[i] for i in data_indices]
+    data = _read_block(rows, data_indices, style, width, path)
     if data.shape[0] < MIN_POINTS:
         raise FormatError(
             f"only {data.shape[0]} rows of numbers; a spectrum needs at least {MIN_POINTS}",
