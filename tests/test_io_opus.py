@@ -158,6 +158,14 @@ def test_interferograms_only_are_refused(write):
         opus.read(write(opus_file(blocks)))
 
 
+def test_series_and_empty_files_are_refused(write):
+    series = (type_code(data_type=AB, channel=RATIO, extended=2), Y.astype("<f4").tobytes())
+    with pytest.raises(FormatError, match="series of spectra"):
+        opus.read(write(opus_file([series])))
+    with pytest.raises(FormatError, match="no spectrum data block"):
+        opus.read(write(opus_file([sample_params(SNM="x")])))
+
+
 def test_missing_data_parameters(write):
     data = [spectrum_blocks(AB, Y)[0]]
     with pytest.raises(FormatError, match="AB block has no data parameter block"):

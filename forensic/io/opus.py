@@ -184,7 +184,12 @@ def read(path: str | Path) -> list[Spectrum]:
     data_blocks = [b for b in blocks if b.is_data]
     statuses = [b for b in blocks if b.is_data_status]
     if not data_blocks:
-        raise f.error("the OPUS file has no data block")
+        if any(b.param == 0 and b.data_type not in (0, 13) and b.extended == 2 for b in blocks):
+            raise f.error(
+                "holds a series of spectra (3-D OPUS data block), which is not supported: "
+                "export single spectra from OPUS"
+            )
+        raise f.error("the OPUS file has no spectrum data block")
 
     kinds = {b.data_type % 32 for b in data_blocks}
     for code, what in _NOT_VIBRATIONAL.items():
