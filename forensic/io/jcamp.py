@@ -46,7 +46,7 @@ __all__ = [
 
 _LABEL_LINE = re.compile(r"^\s*##([^=]*)=(.*)$")
 _DATA_LABELS = {"XYDATA", "XYPOINTS", "PEAKTABLE", "DATATABLE", "PEAKASSIGNMENTS"}
-_MAX_POINTS = 50_000_000
+_MAX_POINTS = 4_000_000
 """More decoded values than this in one table is corrupt input, not a spectrum."""
 
 
@@ -246,9 +246,11 @@ def _is_link(block: Block) -> bool:
 
 def _leaves(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
-    for block in blocks:
+    pending = list(reversed(blocks))
+    while pending:  # depth-first without recursion: nesting depth is input-controlled
+        block = pending.pop()
         if block.children:
-            out.extend(_leaves(block.children))
+            pending.extend(reversed(block.children))
         else:
             out.append(block)
     return out
@@ -396,6 +398,9 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
     total = 0
     last_kind_dif = False
     at_terminator = False
+    stated = _label_float(block, "NPOINTS", path)
+    npoints_text = "nothing" if stated is None else f"{stated:g}"
+    limit = _MAX_POINTS if stated is None else int(min(_MAX_POINTS, 2 * max(stated, 0) + 1000))
     for offset, raw in enumerate(block._data):
         number = block._data_line + 1 + offset
         if raw == "\x00PAGE":
@@ -431,9 +436,12 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
         all_values.extend(values)
         all_reps.extend(reps)
         total += sum(reps)
-        if total > _MAX_POINTS:
+        if total > limit:
             raise FormatError(
-                f"more than {_MAX_POINTS} values in one table: corrupt data", path=path, line=number
+                f"more than {limit} values in the table (##NPOINTS= says {npoints_text}): "
+                "corrupt data",
+                path=path,
+                line=number,
             )
         last_kind_dif = kinds[-1] == _DIFF
         at_terminator = bool(_AT_TERMINATOR.fullmatch(text))
@@ -451,11 +459,12 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
             path=path,
             line=line_numbers[0],
         )
-    diffs = np.where(is_abs, 0.0, values_arr)
-    running = np.cumsum(diffs)
-    group = np.cumsum(is_abs) - 1
-    anchor = np.flatnonzero(is_abs)
-    y_raw = values_arr[anchor][group] + running - running[anchor][group]
+    with np.errstate(all="ignore"):  # overflow becomes inf and is refused just below
+        diffs = np.where(is_abs, 0.0, values_arr)
+        running = np.cumsum(diffs)
+        group = np.cumsum(is_abs) - 1
+        anchor = np.flatnonzero(is_abs)
+        y_raw = values_arr[anchor][group] + running - running[anchor][group]
     if not np.all(np.isfinite(y_raw)):
         bad = int(np.argmax(~np.isfinite(y_raw)))
         at = line_numbers[int(np.searchsorted(line_first, bad, side="right")) - 1]
@@ -646,8 +655,10 @@ def _data_form_kind(form: str) -> str:
 def _decode_block(block: Block, path: Path | None) -> None:
     if block.data_label is None or block.x is not None:
         return
-    if "NTUPLES" in block.labels:
-        return  # NTUPLES pages are described per variable: not decoded here
+    if "NTUPLES" in block.labels or block.data_label == "PEAKASSIGNMENTS":
+        # NTUPLES pages are described per variable, peak assignments are text: neither is
+        # decoded into x/y here.
+        return
     kind = _data_form_kind(block.data_form or "")
     if kind == "x_yy":
         x, y = _decode_x_yy(block, path)
@@ -971,7 +982,10 @@ def _parse_date(date: str, time: str | None) -> tuple[datetime | None, bool]:
                 offset = timedelta(hours=int(zone.group(2)), minutes=int(zone.group(3)))
                 if zone.group(1) == "-":
                     offset = -offset
-            return moment.replace(tzinfo=timezone(offset)).astimezone(timezone.utc), True
+            try:
+                return moment.replace(tzinfo=timezone(offset)).astimezone(timezone.utc), True
+            except (ValueError, OverflowError):
+                return None, False
         return moment, False
     return None, False
 
@@ -1019,7 +1033,7 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
                 )
             try:
                 history.extend(ProcessingStep.from_dict(step) for step in steps)
-            except (KeyError, TypeError, AttributeError):
+            except (KeyError, TypeError, AttributeError, ValueError):
                 raise FormatError(
                     "##$PROCESSING HISTORY= holds a step without a name", path=path, line=line
                 ) from None
@@ -1034,7 +1048,7 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
             continue
         if norm.lstrip("$") in _LASER_LABELS:
             laser = decode(value) if ours else _parse_laser(value)
-            if laser is not None and laser != "":
+            if ours or laser is not None:
                 meta["laser_wavelength_nm"] = laser
             continue
         if norm == "LONGDATE":
@@ -1079,9 +1093,9 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
     if ours:
         ok, parsed = _json_value(title)
         title = parsed if ok else title
-    if title not in (None, ""):
+    if title not in (None, "") or (ours and block.title):
         meta["name"] = title
-    elif meta.get("synonyms"):
+    elif meta.get("synonyms") and not ours:
         meta["name"] = str(meta["synonyms"]).split(";")[0].strip()
     if exact_acquired is not None:
         meta["acquired_at"] = exact_acquired
@@ -1111,11 +1125,15 @@ def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
     forensic_unit = block.labels.get("$FORENSICYUNIT")
     if block.x is None or block.y is None:
         raise FormatError(
-            f"block {block.title!r}: an NTUPLES table, which this reader does not decode",
+            f"block {block.title!r}: its data ({block.data_label or 'none'}"
+            f"{', NTUPLES' if 'NTUPLES' in block.labels else ''}) is not an x/y table this "
+            "reader decodes",
             path=path,
             line=block.line,
         )
     x, y = block.x, block.y
+    if block.warnings:
+        meta["jcamp_warnings"] = list(block.warnings)
     y_unit, lossy = _y_unit(block, y)
     if forensic_unit:
         y_unit = forensic_unit.strip()
@@ -1260,6 +1278,7 @@ _Y_UNIT_LABEL = {
     "kubelka_munk": "KUBELKA-MUNK",
     "normalised": "ARBITRARY UNITS",
 }
+_ABSENT = object()
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _\-./()%:+,#*&'\[\]<>]*$")
 
 
@@ -1313,7 +1332,10 @@ def _long_date(acquired_at: Any) -> str | None:
         return None
     if moment.tzinfo is None:
         return None
-    moment = moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return None
     text = moment.strftime("%Y/%m/%d %H:%M:%S")
     if moment.microsecond:
         text += f".{moment.microsecond:06d}"
@@ -1338,18 +1360,19 @@ def write(spectrum: Spectrum) -> bytes:
     """
     meta = dict(spectrum.metadata)
     lines: list[str] = []
-    name = meta.pop("name", None)
-    lines.append(f"##TITLE={'' if name is None else _encode_value(name)}")
+    name = meta.pop("name", _ABSENT)
+    lines.append(f"##TITLE={'' if name is _ABSENT else _encode_value(name)}")
     lines.append("##JCAMP-DX=5.01 $$ forensic toolkit")
     lines.append(
         "##DATA TYPE=" + ("RAMAN SPECTRUM" if spectrum.modality == "raman" else "INFRARED SPECTRUM")
     )
     lines.append("##DATA CLASS=XYDATA")
     for key in ("origin", "owner"):
-        value = meta.pop(key, None)
-        lines.append(f"##{_WRITE_LABEL[key]}=" + ("" if value is None else _encode_value(value)))
-    acquired = meta.pop("acquired_at", None)
-    if acquired is not None:
+        value = meta.pop(key, _ABSENT)
+        text = "" if value is _ABSENT else _encode_value(value, multiline=True)
+        lines.append(f"##{_WRITE_LABEL[key]}={text}")
+    acquired = meta.pop("acquired_at", _ABSENT)
+    if acquired is not _ABSENT:
         long_date = _long_date(acquired)
         if long_date is not None:
             lines.append(f"##LONGDATE={long_date}")

@@ -1,0 +1,683 @@
+"""JCAMP-DX: the real test files, the decoder, refusals, corrupt input, and the writer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from synthetic import make_spectrum
+
+import forensic
+from forensic.errors import FormatError, NotVibrationalError
+from forensic.io import jcamp
+from forensic.spectrum import (
+    STANDARD_METADATA_KEYS,
+    Y_UNITS,
+    ProcessingStep,
+    Spectrum,
+    wavelength_to_raman_shift,
+)
+
+# -- real files ---------------------------------------------------------------------------------
+
+# file, points, first and last wavenumber (ascending), modality, y unit,
+# a band (cm-1) that must be the strongest within +-25 cm-1, tolerance
+VIBRATIONAL = [
+    ("BRUKER1.JCM", 3735, 400.1619262, 4000.655017, "ir", "percent_transmittance", 2931, 3),
+    ("BRUKER2.JCM", 3735, 400.1619262, 4000.655017, "ir", "absorbance", 2931, 3),
+    ("LABCALC.DX", 3435, 249.741, 3699.742, "ir", "transmittance", 756, 3),
+    ("PE1800.DX", 3301, 700.0, 4000.0, "ir", "transmittance", 1747, 3),  # acrylate C=O
+    ("SPECFILE.DX", 1801, 400.0, 4000.0, "ir", "percent_transmittance", 720, 4),  # polyethylene
+    ("acetone.jdx", 14106, 574.928, 3975.077, "ir", "absorbance", 1738, 3),  # C=O, gas
+    ("br_1.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("br_2.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("br_3.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("br_4.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("br_5.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("ethanol.jdx", 3570, 461.563, 3807.5, "ir", "transmittance", 1066, 3),  # C-O, gas
+    (
+        "example_multiline_datasets.jdx",
+        1919,
+        401.127686,
+        7798.848633,
+        "ir",
+        "transmittance",
+        None,
+        None,
+    ),
+    ("fitr_nitrocellulose.jdx", 7154, 599.91952, 7498.994, "ir", "reflectance", None, None),
+    ("fort_1.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("fort_2.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("fort_3.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("fort_4.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("fort_5.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("isopropanol_ASDF.jdx", 9541, 400.1963, 5000.042, "ir", "absorbance", 950, 3),
+    ("lp_1.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("lp_2.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("lp_3.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("lp_4.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    ("lp_5.DX", 1216, 600.0, 3030.0, "ir", "absorbance", None, None),
+    (
+        "scientific_notation_example.jdx",
+        1867,
+        399.361384615384,
+        3999.40169230769,
+        "ir",
+        "absorbance",
+        None,
+        None,
+    ),
+    # aspartame ATR: ester C=O 1736, amide I 1664
+    ("shimadzu_aspartame_atr.dx", 3320, 799.5285, 4000.536, "ir", "percent_transmittance", 1736, 3),
+    ("tannic_acid.jdx", 1949, 100.595, 2854.713, "raman", "arbitrary", None, None),
+    ("toluene.jdx", 3329, 456.0, 3784.0, "ir", "transmittance", 729, 3),  # C-H wag, gas
+]
+
+# file, what the refusal must say
+NOT_VIBRATIONAL = [
+    ("BRUKAFFN.DX", "NMR spectrum"),
+    ("BRUKDIF.DX", "NMR spectrum"),
+    ("BRUKNTUP.DX", "NMR spectrum"),
+    ("BRUKPAC.DX", "NMR spectrum"),
+    ("BRUKSQZ.DX", "NMR spectrum"),
+    ("brukdif.jdx", "NMR spectrum"),
+    ("TEST32.DX", "NMR spectrum"),
+    ("TESTSPEC.DX", "NMR spectrum"),
+    ("TESTNTUP.DX", "NMR spectrum"),
+    ("TESTFID.DX", "NMR FID"),
+    ("ISAS_CDX.DX", "chemical structure"),
+    ("ISAS_MS1.DX", "mass spectrum"),
+    ("ISAS_MS2.DX", "mass spectrum"),
+    ("ISAS_MS3.DX", "mass spectrum"),
+    ("ethanol_ms.jdx", "mass spectrum"),
+    ("IMSDEMO.DX", "ion mobility"),
+    ("IMS_TEST1.DX", "ion mobility"),
+    ("difdup_example.jdx", "time-domain signal"),
+]
+
+
+def _band(spectrum: Spectrum, centre: float) -> float:
+    x = np.asarray(spectrum.wavenumber)
+    y = np.asarray(spectrum.intensity)
+    if spectrum.y_unit in ("transmittance", "percent_transmittance", "reflectance"):
+        y = -y
+    window = (x > centre - 25) & (x < centre + 25)
+    return float(x[window][np.argmax(y[window])])
+
+
+@pytest.fixture(scope="module")
+def jcamp_dir(shared_data: Path) -> Path:
+    folder = shared_data / "formats" / "jcamp"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    return folder
+
+
+def test_every_file_in_the_folder_is_covered(jcamp_dir):
+    listed = {row[0] for row in VIBRATIONAL} | {row[0] for row in NOT_VIBRATIONAL}
+    present = {p.name for p in jcamp_dir.iterdir()} - {"DX-DIR.TXT"}
+    assert present == listed
+
+
+@pytest.mark.parametrize(
+    ("name", "points", "first", "last", "modality", "y_unit", "band", "tol"), VIBRATIONAL
+)
+def test_real_vibrational_files(jcamp_dir, name, points, first, last, modality, y_unit, band, tol):
+    spectrum = forensic.read_spectrum(jcamp_dir / name)
+    assert len(spectrum) == points
+    assert spectrum.wavenumber[0] == pytest.approx(first, abs=1e-6)
+    assert spectrum.wavenumber[-1] == pytest.approx(last, abs=1e-6)
+    assert spectrum.modality == modality
+    assert spectrum.y_unit == y_unit
+    assert spectrum.metadata["source_format"] == "jcamp"
+    assert spectrum.metadata["name"]
+    if band is not None:
+        assert abs(_band(spectrum, band) - band) <= tol
+
+
+def test_calibration_copy_of_pe1800_reads_the_same(shared_data, jcamp_dir):
+    copy = forensic.read_spectrum(shared_data / "calibration" / "ir" / "PE1800.DX")
+    original = forensic.read_spectrum(jcamp_dir / "PE1800.DX")
+    assert copy.content_hash() == original.content_hash()
+    # Isobutyl acrylate (the file's title), not polystyrene: acrylate C=C near 1631 cm-1.
+    assert copy.name == "Isobutylacrylat 1 ul"
+    assert abs(_band(copy, 1631) - 1631) <= 3
+    assert copy.intensity[-1] == pytest.approx(1.0160)  # FIRSTY at 4000 cm-1
+    assert copy.intensity.min() == pytest.approx(0.8631)  # MINY
+
+
+@pytest.mark.parametrize(("name", "kind"), NOT_VIBRATIONAL)
+def test_real_non_vibrational_files_are_refused(jcamp_dir, name, kind):
+    with pytest.raises(NotVibrationalError, match=re.escape(kind)) as info:
+        forensic.read_spectrum(jcamp_dir / name)
+    assert name in str(info.value)
+
+
+def test_metadata_from_real_files(jcamp_dir):
+    toluene = jcamp.read(jcamp_dir / "toluene.jdx")[0]
+    assert toluene.metadata["cas"] == "108-88-3"
+    assert toluene.metadata["instrument_model"] == "DOW KBr FOREPRISM-GRATING"
+    assert toluene.metadata["origin"] == "DOW CHEMICAL COMPANY"
+    assert toluene.metadata["synonyms"] == "BENZENE, METHYL-"
+    assert toluene.metadata["resolution_cm1"] == 2.0
+    assert toluene.metadata["partial_pressure"] == "20 mmHg"  # a label kept as vendor key
+    pe = jcamp.read(jcamp_dir / "PE1800.DX")[0]
+    # DATE=91/06/18 TIME=10:24.56 and no time zone: local time, never presented as UTC
+    assert pe.metadata["acquired_at_local"] == "1991-06-18T10:24:56"
+    assert "acquired_at" not in pe.metadata
+    multi = jcamp.read(jcamp_dir / "example_multiline_datasets.jdx")[0]
+    comments = multi.metadata["comments"].splitlines()
+    assert comments[0] == "Number of sample scans: 32"
+    assert comments[-1] == "Bench serial number: BGD202006;"
+    assert multi.metadata["data_processing"].splitlines() == [
+        "Ratio against background",
+        "Truncated",
+        "ElementMultiply or ElementDivide",
+    ]
+    shimadzu = jcamp.read(jcamp_dir / "shimadzu_aspartame_atr.dx")[0]
+    audit = shimadzu.metadata["audit_trail"].splitlines()
+    assert len(audit) == 5 and "SNO: A21374801693" in audit[0]
+    # This Shimadzu export writes FIRSTY=83 though its first ordinate is 99.39: noted, not fatal
+    assert any("FIRSTY" in w for w in shimadzu.metadata["jcamp_warnings"])
+    raman = jcamp.read(jcamp_dir / "tannic_acid.jdx")[0]
+    assert raman.modality == "raman"
+    assert raman.metadata["acquired_at_local"] == "2000-10-04T14:47:00"
+
+
+# -- the decoder --------------------------------------------------------------------------------
+
+
+def test_bruker_encodings_decode_to_identical_arrays(jcamp_dir):
+    def decode(name):
+        (block,) = jcamp.decode_jcamp_blocks((jcamp_dir / name).read_bytes(), path=name)
+        return block
+
+    affn, sqz, pac = decode("BRUKAFFN.DX"), decode("BRUKSQZ.DX"), decode("BRUKPAC.DX")
+    assert affn.x.size == affn.y.size == 16384
+    for other in (sqz, pac):
+        assert np.array_equal(other.x, affn.x)
+        assert np.array_equal(other.y, affn.y)
+    assert affn.x[0] == 24038.5 and affn.x[-1] == 0.0
+    assert affn.y[0] == 2259260 and affn.y.max() == 972201806 and affn.y.min() == -27593530
+    # The official DIF file holds the 16-bit version of the same spectrum (title "testspec",
+    # FIRSTY 2254931): it equals TESTSPEC (16-bit ordinates x 29670.15) truncated to integers,
+    # and AFFN within one 16-bit step.
+    dif = decode("BRUKDIF.DX")
+    testspec = decode("TESTSPEC.DX")
+    assert np.array_equal(dif.x, affn.x)
+    assert np.array_equal(dif.y, np.trunc(testspec.y))
+    assert np.max(np.abs(dif.y - affn.y)) <= 29670.15
+    assert np.array_equal(decode("brukdif.jdx").y, dif.y)
+    # the same 32-bit data as TEST32 (ASDF with DIF/DUP in an ISAS file)
+    assert np.array_equal(decode("TEST32.DX").y, affn.y)
+
+
+def test_decoder_gives_link_blocks_and_labels(jcamp_dir):
+    blocks = jcamp.decode_jcamp_blocks((jcamp_dir / "ISAS_CDX.DX").read_bytes())
+    assert [b.title for b in blocks] == [
+        "Structure: 4a-Phenyladamantan-2-one",
+        "NMR data: 4a-Phenyladamantan-2-one",
+    ]
+    assert blocks[0].parent is blocks[1].parent
+    assert blocks[0].parent.get("DATA TYPE") == "LINK"
+    assert blocks[1].get("DATATYPE") == "NMR PEAK ASSIGNMENTS"
+
+
+def _ir_block(title: str, data: str, *, header: str = "", end: str = "##END=") -> str:
+    return (
+        f"##TITLE={title}\n##JCAMP-DX=5.01\n##DATA TYPE=INFRARED SPECTRUM\n{header}"
+        f"##XUNITS=1/CM\n##YUNITS=ABSORBANCE\n{data}{end}\n"
+    )
+
+
+def _xydata(values, *, firstx=1000.0, deltax=1.0, per_line=8, npoints=True) -> str:
+    """An AFFN (X++(Y..Y)) table of integer ordinates."""
+    n = len(values)
+    lines = [
+        f"##XFACTOR=1\n##YFACTOR=0.001\n##FIRSTX={firstx}\n##LASTX={firstx + deltax * (n - 1)}\n"
+        + (f"##NPOINTS={n}\n" if npoints else "")
+        + "##XYDATA=(X++(Y..Y))"
+    ]
+    for start in range(0, n, per_line):
+        chunk = values[start : start + per_line]
+        lines.append(f"{firstx + deltax * start:g} " + " ".join(str(v) for v in chunk))
+    return "\n".join(lines) + "\n"
+
+
+def _read(tmp_path: Path, text: str, name: str = "test.jdx"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path, jcamp.read(path)
+
+
+def test_asdf_forms_decode_like_affn(tmp_path):
+    # 20 ordinates: 10 20 30 30 30 25 ... written as SQZ, DIF, DUP and PAC
+    values = [10, 20, 30, 30, 30, 25, 20, 15, 10, 10, 10, 10, 12, 14, 16, 18, 20, -5, -5, 0]
+    header = (
+        "##XFACTOR=1\n##YFACTOR=0.001\n##FIRSTX=1000\n##LASTX=1019\n##NPOINTS=20\n"
+        "##XYDATA=(X++(Y..Y)) $$ a comment\n"
+    )
+    # SQZ letters carry the first digit of an absolute value (A0 = 10), DIF letters of a
+    # difference (J0 = +10, n = -5, k5 = -25), DUP letters a repeat count of the token before
+    # (T = 2, U = 3, W = 5). A line after a line ending in DIF starts with the y-check value.
+    asdf = (
+        "1000A0J0J0%T  $$ 10 20 30 30 30\n"
+        "1004C0nU      $$ check 30, then 25 20 15\n"
+        "1007A5n%U     $$ check 15, then 10 10 10 10\n"
+        "1011A0KW      $$ check 10, then 12 14 16 18 20\n"
+        "1016B0k5%+0   $$ check 20, then -5 -5 and PAC 0\n"
+    )
+    text = _ir_block("asdf", header + asdf)
+    _, (spectrum,) = _read(tmp_path, text)
+    expected = np.array(values, dtype=float) * 0.001
+    assert np.allclose(spectrum.intensity, expected, rtol=0, atol=1e-12)
+    affn = _ir_block("affn", _xydata(values))
+    _, (reference,) = _read(tmp_path, affn, "affn.jdx")
+    assert np.array_equal(reference.wavenumber, spectrum.wavenumber)
+    assert np.allclose(reference.intensity, spectrum.intensity, rtol=0, atol=1e-15)
+
+
+def test_pac_and_exponents_and_comments(tmp_path):
+    values = list(range(-8, 12))
+    table = _xydata(values)
+    pac = table.replace("1000 -8 -7 -6 -5 -4 -3 -2 -1", "1000-8-7-6-5-4-3-2-1 $$ PAC")
+    pac = pac.replace("1008 0 1 2 3 4 5 6 7", "1008+0+1+2,3;4 5e0 6.0E+00 7")
+    _, (spectrum,) = _read(tmp_path, _ir_block("pac", pac))
+    assert np.allclose(spectrum.intensity, np.array(values) * 0.001)
+
+
+def test_xypoints_and_peak_table(tmp_path):
+    x = np.linspace(400.0, 1900.0, 20)
+    y = np.linspace(0.1, 2.0, 20)
+    pairs = "\n".join(f"{a:.3f}, {b:.4f}" for a, b in zip(x, y, strict=True))
+    text = _ir_block(
+        "points", f"##NPOINTS=20\n##FIRSTX=400\n##LASTX=1900\n##XYPOINTS=(XY..XY)\n{pairs}\n"
+    )
+    _, (spectrum,) = _read(tmp_path, text)
+    assert np.allclose(spectrum.wavenumber, x) and np.allclose(spectrum.intensity, y)
+    triples = " ".join(f"{a:.3f},{b:.4f},2;" for a, b in zip(x, y, strict=True))
+    peaks = _ir_block("peaks", f"##NPOINTS=20\n##PEAK TABLE=(XYW..XYW)\n{triples}\n")
+    _, (table,) = _read(tmp_path, peaks, "peaks.jdx")
+    assert np.allclose(table.intensity, y)
+
+
+def test_link_file_gives_each_spectrum_block(tmp_path):
+    first = _ir_block("sample A", _xydata(list(range(20))))
+    second = _ir_block("sample B", _xydata(list(range(100, 120)), firstx=2000.0))
+    structure = "##TITLE=structure\n##JCAMP-CS=3.7\n##MOLFORM=C8 H8\n##END=\n"
+    text = (
+        "##TITLE=compound file\n##JCAMP-DX=5.01\n##DATA TYPE=LINK\n##BLOCKS=3\n"
+        f"{structure}{first}{second}##END=\n"
+    )
+    path = tmp_path / "link.jdx"
+    path.write_text(text)
+    spectra = forensic.read_spectra(path)
+    assert [s.name for s in spectra] == ["sample A", "sample B"]
+    assert spectra[1].wavenumber[0] == 2000.0
+    with pytest.raises(FormatError, match="holds 2 spectra"):
+        forensic.read_spectrum(path)
+
+
+def test_wavelength_axes(tmp_path):
+    wavelength = np.linspace(800.0, 900.0, 40)
+    pairs = "\n".join(f"{float(w)!r} {i}" for i, w in enumerate(wavelength))
+    raman = (
+        "##TITLE=raman nm\n##JCAMP-DX=5.01\n##DATA TYPE=RAMAN SPECTRUM\n"
+        "##$LASER WAVELENGTH=785 nm\n##XUNITS=NANOMETERS\n##YUNITS=COUNTS\n"
+        f"##XYDATA=(XY..XY)\n{pairs}\n##END=\n"
+    )
+    _, (spectrum,) = _read(tmp_path, raman)
+    assert spectrum.modality == "raman" and spectrum.y_unit == "counts"
+    assert spectrum.metadata["laser_wavelength_nm"] == 785.0
+    assert np.allclose(spectrum.wavenumber, wavelength_to_raman_shift(wavelength, 785.0))
+    assert "wavelength_to_raman_shift" in [step.name for step in spectrum.history]
+    with pytest.raises(FormatError, match="without a laser wavelength"):
+        _read(tmp_path, raman.replace("##$LASER WAVELENGTH=785 nm\n", ""), "nolaser.jdx")
+    micrometre = np.linspace(2.5, 25.0, 30)
+    pairs = "\n".join(f"{float(w)!r} 0.5" for w in micrometre)
+    ir = _ir_block("ir um", f"##XYDATA=(XY..XY)\n{pairs}\n").replace("1/CM", "MICROMETERS")
+    _, (spectrum,) = _read(tmp_path, ir, "um.jdx")
+    assert spectrum.wavenumber[0] == pytest.approx(400.0)
+    assert spectrum.wavenumber[-1] == pytest.approx(4000.0)
+    nm = ir.replace("MICROMETERS", "NANOMETERS").replace("##XYDATA", "##XFACTOR=1000\n##XYDATA")
+    _, (spectrum,) = _read(tmp_path, nm, "nm.jdx")
+    assert spectrum.wavenumber[-1] == pytest.approx(4000.0)
+
+
+@pytest.mark.parametrize(
+    ("label", "scale", "unit"),
+    [
+        ("TRANSMITTANCE", 1.0, "transmittance"),
+        ("TRANSMITTANCE", 100.0, "percent_transmittance"),
+        ("REFLECTANCE", 1.0, "reflectance"),
+        ("KUBELKA-MUNK", 1.0, "kubelka_munk"),
+        ("ABSORBANCE", 1.0, "absorbance"),
+    ],
+)
+def test_y_units(tmp_path, label, scale, unit):
+    values = [int(v) for v in np.linspace(100, 900, 20) * scale]
+    text = _ir_block("units", _xydata(values)).replace("ABSORBANCE", label)
+    _, (spectrum,) = _read(tmp_path, text)
+    assert spectrum.y_unit == unit
+
+
+def test_raman_counts_and_modality_from_data_type(tmp_path):
+    text = _ir_block("r", _xydata(list(range(20)))).replace("INFRARED", "RAMAN")
+    _, (spectrum,) = _read(tmp_path, text.replace("ABSORBANCE", "COUNTS"))
+    assert (spectrum.modality, spectrum.y_unit) == ("raman", "counts")
+    unknown = text.replace("##DATA TYPE=RAMAN SPECTRUM\n", "").replace("ABSORBANCE", "COUNTS")
+    with pytest.raises(FormatError, match="cannot tell a Raman from an IR spectrum"):
+        _read(tmp_path, unknown, "unknown.jdx")
+
+
+@pytest.mark.parametrize(
+    ("data_type", "kind"),
+    [
+        ("UV/VIS SPECTRUM", "UV/VIS"),
+        ("INFRARED INTERFEROGRAM", "interferogram"),
+        ("NMR FID", "NMR FID"),
+        ("MASS SPECTRUM", "mass spectrum"),
+    ],
+)
+def test_other_data_types_are_refused(tmp_path, data_type, kind):
+    text = _ir_block("other", _xydata(list(range(20)))).replace("INFRARED SPECTRUM", data_type)
+    with pytest.raises(NotVibrationalError, match=re.escape(kind)):
+        _read(tmp_path, text)
+
+
+def test_long_date_with_zone_is_utc(tmp_path):
+    text = _ir_block(
+        "dated", _xydata(list(range(20))), header="##LONG DATE=2001/02/14 15:15:42 +0100\n"
+    )
+    _, (spectrum,) = _read(tmp_path, text)
+    assert spectrum.metadata["acquired_at"] == "2001-02-14T14:15:42+00:00"
+
+
+# -- corrupt and inconsistent input -------------------------------------------------------------
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.jdx"
+    path.write_bytes(b"")
+    with pytest.raises(FormatError, match="empty"):
+        jcamp.read(path)
+    with pytest.raises(FormatError, match="empty"):
+        forensic.read_spectrum(path)
+
+
+def test_truncated_file(jcamp_dir, tmp_path):
+    data = (jcamp_dir / "shimadzu_aspartame_atr.dx").read_bytes()
+    path = tmp_path / "truncated.dx"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(FormatError, match=r"truncated\.dx: line \d+: the file ends inside block"):
+        forensic.read_spectrum(path)
+
+
+def test_truncated_table_with_end_label(jcamp_dir, tmp_path):
+    lines = (jcamp_dir / "PE1800.DX").read_text().splitlines()
+    del lines[100:110]  # ten data lines lost, ##END= still there
+    path = tmp_path / "short.dx"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FormatError, match=r"line 22: ##NPOINTS=3301 but the data table holds"):
+        jcamp.read(path)
+
+
+def test_lost_line_detected_by_abscissa_without_npoints(jcamp_dir, tmp_path):
+    lines = (jcamp_dir / "PE1800.DX").read_text().splitlines()
+    lines = [line for line in lines if not line.startswith("##NPOINTS")]
+    number = next(i for i, line in enumerate(lines) if line.startswith("3989 "))
+    del lines[number]
+    path = tmp_path / "lost.dx"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FormatError, match=rf"line {number + 1}: the line's abscissa 3978"):
+        jcamp.read(path)
+
+
+def test_binary_garbage(tmp_path):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "garbage.jdx"
+    path.write_bytes(b"##TITLE=x\n" + rng.integers(0, 256, 4000, dtype=np.uint8).tobytes())
+    with pytest.raises(FormatError, match=r"garbage\.jdx"):
+        forensic.read_spectrum(path)
+    with pytest.raises(FormatError, match=r"line \d+: binary data"):
+        jcamp.read(path)
+    noise = tmp_path / "noise.dx"
+    noise.write_bytes(bytes(range(1, 256)) * 10)
+    with pytest.raises(FormatError, match=r"noise\.dx"):
+        forensic.read_spectrum(noise, format="jcamp")
+
+
+def test_broken_dif_check(jcamp_dir, tmp_path):
+    lines = (jcamp_dir / "shimadzu_aspartame_atr.dx").read_text(encoding="latin-1").splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith("6595C1587"))
+    # change one difference in the middle of the line: its last ordinate moves, so the next
+    # line's y-check value no longer matches
+    lines[number] = lines[number].replace("Q4Q7O5", "Q4Q8O5", 1)
+    path = tmp_path / "edited.dx"
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    with pytest.raises(FormatError, match=rf"edited\.dx: line {number + 2}: DIF y-check failed"):
+        forensic.read_spectrum(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("##FIRSTX=4000.00", "##FIRSTX=4OOO", r"line \d+: ##FIRSTX= '4OOO' is not a number"),
+        ("3989 +10153+10154", "3989 +10153+1#154", r"line 29: unexpected character '#'"),
+        ("3989 +10153", "3989 ?", r"line 29: a missing value '\?'"),
+        ("##LASTX=700.00", "##LASTX=400.00", r"line 29: the line's abscissa 3989"),
+    ],
+)
+def test_bad_numbers_name_the_line(jcamp_dir, tmp_path, old, new, message):
+    text = (jcamp_dir / "PE1800.DX").read_text()
+    assert old in text
+    path = tmp_path / "bad.dx"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(FormatError, match=message):
+        jcamp.read(path)
+
+
+def test_xy_table_disagreeing_with_header(tmp_path):
+    pairs = "\n".join(f"{400 + i} {i}" for i in range(20))
+    text = _ir_block("xy", f"##FIRSTX=400\n##LASTX=500\n##XYDATA=(XY..XY)\n{pairs}\n")
+    with pytest.raises(FormatError, match=r"##LASTX=500 but the table's last abscissa is 419"):
+        _read(tmp_path, text)
+    odd = _ir_block("xy", "##XYDATA=(XY..XY)\n400 1 401 2 402\n")
+    with pytest.raises(FormatError, match="not whole groups of 2"):
+        _read(tmp_path, odd, "odd.jdx")
+
+
+def test_missing_end_between_blocks(tmp_path):
+    text = _ir_block("a", _xydata(list(range(20))), end="") + _ir_block("b", "")
+    with pytest.raises(FormatError, match=r"block 'a' \(line 1\) has no ##END="):
+        _read(tmp_path, text)
+
+
+def test_sniff():
+    assert jcamp.sniff(b"\xef\xbb\xbf  ##TITLE= x\r\n##JCAMP-DX=4.24\n", Path("a.txt"))
+    assert jcamp.sniff(b" ##TITLE=ETHYLBENZOL\n", Path("a"))
+    assert jcamp.sniff(b"##JCAMP-DX=5.01\n##TITLE=x\n", Path("a"))
+    # RRUFF text exports start with ##NAMES= and are left to the text reader
+    assert not jcamp.sniff(b"##NAMES=Aegirine\n##RRUFFID=R040054\n155.8, 0.0\n", Path("a.txt"))
+    assert not jcamp.sniff(b"wavenumber,intensity\n##TITLE=x\n", Path("a.jdx"))
+    assert not jcamp.sniff(b"", Path("a.jdx"))
+
+
+# -- the writer ---------------------------------------------------------------------------------
+
+
+def _same(a: Spectrum, b: Spectrum, *, skip=()) -> None:
+    assert np.array_equal(a.wavenumber, b.wavenumber)
+    assert np.array_equal(a.intensity, b.intensity)
+    assert (a.modality, a.y_unit) == (b.modality, b.y_unit)
+    strip = {"source_file", "source_sha256", "source_format", *skip}
+    assert {k: v for k, v in a.metadata.items() if k not in strip} == {
+        k: v for k, v in b.metadata.items() if k not in strip
+    }
+    assert a.history == b.history
+
+
+@pytest.mark.parametrize("name", [row[0] for row in VIBRATIONAL])
+def test_real_files_round_trip(jcamp_dir, tmp_path, name):
+    original = forensic.read_spectrum(jcamp_dir / name)
+    out = forensic.write_spectrum(original, tmp_path / "copy.jdx")
+    again = forensic.read_spectrum(out)
+    _same(original, again)
+    assert again.metadata["source_format"] == "jcamp"
+
+
+def test_written_file_is_plain_jcamp(tmp_path):
+    spectrum = make_spectrum(name="Polystyrene", modality="raman", y_unit="counts")
+    spectrum = spectrum.with_metadata(laser_wavelength_nm=785.0, cas="9003-53-6")
+    text = jcamp.write(spectrum).decode("ascii")
+    lines = text.splitlines()
+    assert lines[0] == "##TITLE=Polystyrene"
+    assert "##JCAMP-DX=5.01 $$ forensic toolkit" in lines
+    assert "##DATA TYPE=RAMAN SPECTRUM" in lines
+    assert "##XYDATA=(X++(Y..Y))" in lines  # an even axis: the compact AFFN form
+    assert "##NPOINTS=3001" in lines and "##CAS REGISTRY NO=9003-53-6" in lines
+    assert lines[-1] == "##END="
+    assert max(len(line) for line in lines[lines.index("##XYDATA=(X++(Y..Y))") :]) <= 80
+    with pytest.raises(forensic.io.OutputExistsError):
+        path = tmp_path / "p.jdx"
+        forensic.write_spectrum(spectrum, path)
+        forensic.write_spectrum(spectrum, path)
+
+
+def test_odd_metadata_round_trips():
+    spectrum = make_spectrum(modality="ir", y_unit="percent_transmittance")
+    spectrum = spectrum.with_metadata(
+        name="Cocaine HCl $$ not a comment\nsecond line",
+        synonyms="benzoylmethylecgonine; coke",
+        operator="  José  ",
+        averages=16,
+        acquired_at="2026-03-01T10:00:00Z",
+        comment="##END= inside a value",
+        **{"Vendor Key": "785", "x=y": [1, 2.5, None], "empty": "", "PROCESSING HISTORY": "mine"},
+    )
+    spectrum = spectrum.with_intensity(spectrum.intensity * 2, "scale", factor=2.0)
+    again = jcamp.read_text(jcamp.write(spectrum))[0]
+    _same(spectrum, again)
+    assert again.history == (ProcessingStep("scale", {"factor": 2.0}),)
+
+
+# Metadata values that JSON carries exactly (no NaN: NaN != NaN).
+_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3),
+    max_leaves=5,
+)
+_standard = st.sampled_from(
+    [k for k in STANDARD_METADATA_KEYS if not k.startswith("source_")] + ["origin", "owner"]
+)
+
+
+@st.composite
+def spectra(draw):
+    n = draw(st.integers(16, 200))
+    start = draw(st.floats(-500.0, 5000.0))
+    if draw(st.booleans()):
+        step = draw(st.floats(1e-3, 20.0))
+        x = start + step * np.arange(n)
+    else:
+        steps = draw(st.lists(st.floats(1e-3, 50.0), min_size=n - 1, max_size=n - 1))
+        x = start + np.concatenate([[0.0], np.cumsum(steps)])
+    magnitude = draw(st.sampled_from([1e-300, 1e-12, 1.0, 1e6, 1e300]))
+    y = (
+        np.array(draw(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=n, max_size=n)))
+        * magnitude
+    )
+    metadata = draw(st.dictionaries(_standard | st.text(max_size=20), _values, max_size=6))
+    history = [
+        ProcessingStep(name, params)
+        for name, params in draw(
+            st.lists(
+                st.tuples(st.text(min_size=1, max_size=10), st.dictionaries(st.text(), _values)),
+                max_size=3,
+            )
+        )
+    ]
+    return Spectrum(
+        x,
+        y,
+        modality=draw(st.sampled_from(["raman", "ir"])),
+        y_unit=draw(st.sampled_from(Y_UNITS)),
+        metadata=metadata,
+        history=history,
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spectra())
+def test_write_read_round_trip(spectrum):
+    data = jcamp.write(spectrum)
+    data.decode("ascii")  # JCAMP-DX 5.01 text is ASCII
+    (again,) = jcamp.read_text(data)
+    _same(spectrum, again)
+
+
+# -- robustness -----------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=3000))
+def test_any_bytes_give_spectra_or_format_error(data):
+    try:
+        blocks = jcamp.decode_jcamp_blocks(data)
+    except FormatError:
+        blocks = None
+    assert blocks is None or isinstance(blocks, list)
+    try:
+        spectra_read = jcamp.read_text(data)
+    except FormatError:
+        return
+    assert all(isinstance(s, Spectrum) for s in spectra_read)
+
+
+_asdf_text = st.text(alphabet="0123456789@ABCDEFGHIabcdefghi%JKLMNOPQRjklmnopqrSTUVWXYZs+-.,; ?\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_asdf_text, st.sampled_from(["(X++(Y..Y))", "(XY..XY)", "(XYW..XYW)", "(X++(Y..Y)"]))
+def test_any_table_gives_spectra_or_format_error(table, form):
+    text = (
+        "##TITLE=fuzz\n##JCAMP-DX=4.24\n##DATA TYPE=INFRARED SPECTRUM\n##XUNITS=1/CM\n"
+        f"##YUNITS=ABSORBANCE\n##XYDATA={form}\n{table}\n##END=\n"
+    )
+    try:
+        result = jcamp.read_text(text)
+    except FormatError:
+        return
+    assert all(isinstance(s, Spectrum) for s in result)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_mutated_real_file_gives_spectrum_or_format_error(jcamp_dir, data):
+    original = (jcamp_dir / "BRUKER1.JCM").read_bytes()
+    mutated = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 5))):
+        index = data.draw(st.integers(0, len(mutated) - 1))
+        mutated[index] = data.draw(st.integers(0, 255))
+    try:
+        result = jcamp.read_text(bytes(mutated))
+    except FormatError:
+        return
+    assert len(result) == 1 and isinstance(result[0], Spectrum)
+
+
+def test_json_in_foreign_files_is_text(tmp_path):
+    # Only our own files (marked ##$FORENSIC ENCODING=) carry JSON values; elsewhere text is text.
+    text = _ir_block("[1, 2]", _xydata(list(range(20))), header='##OWNER="1998"\n##$RUN=42\n')
+    _, (spectrum,) = _read(tmp_path, text)
+    assert spectrum.name == "[1, 2]"
+    assert spectrum.metadata["owner"] == '"1998"'
+    assert spectrum.metadata["RUN"] == "42"
