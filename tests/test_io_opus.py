@@ -105,6 +105,12 @@ def test_absorbance_block_with_metadata(write):
     assert meta["opus_block"] == "AB"
 
 
+def test_time_without_zone_is_kept_as_local_time(write):
+    (s,) = opus.read(write(opus_file(spectrum_blocks(AB, Y, TIM="14:33:02.042"))))
+    assert s.metadata["acquired_at_local"] == "2020-10-28T14:33:02"
+    assert "acquired_at" not in s.metadata
+
+
 def test_absorbance_is_preferred_over_single_channels(write):
     blocks = (
         spectrum_blocks(IG, np.zeros(80), channel=SAMPLE, DXU="PNT")

@@ -402,8 +402,10 @@ def _spectrum(
         if isinstance(params.get("RLP"), (int, float)):
             meta["laser_power_mw"] = float(params["RLP"])
     acquired = _acquired_at(status.get("DAT"), status.get("TIM"))
-    if acquired:
+    if acquired and acquired.endswith("+00:00"):
         meta["acquired_at"] = acquired
+    elif acquired:  # no GMT offset in the file: local time, not presented as UTC
+        meta["acquired_at_local"] = acquired
     try:
         return Spectrum.from_readings(
             x, intensity, modality=modality, y_unit=y_unit, metadata=meta, history=history

@@ -307,8 +307,8 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
         date >> 20, (date >> 16) & 0x0F, (date >> 11) & 0x1F, (date >> 6) & 0x1F, date & 0x3F
     )
     if acquired:
-        meta["acquired_at"] = acquired
-        meta["acquired_at_timezone"] = "unknown (instrument local time)"
+        # SPC dates carry no time zone: kept as local time, never presented as UTC.
+        meta["acquired_at_local"] = acquired
     if log_text:
         meta["spc_log"] = log_text
     meta["spc_version"] = "new (0x4B)"
@@ -426,8 +426,8 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
         int(h["oyear"]), int(h["omonth"]), int(h["oday"]), int(h["ohour"]), int(h["ominute"])
     )
     if acquired:
-        meta["acquired_at"] = acquired
-        meta["acquired_at_timezone"] = "unknown (instrument local time)"
+        # SPC dates carry no time zone: kept as local time, never presented as UTC.
+        meta["acquired_at_local"] = acquired
     meta["spc_version"] = "old (0x4D)"
     _refuse_non_vibrational(f, 0, fxtype, fytype, meta)
 
