@@ -194,6 +194,13 @@ def test_ftir_reference_laser_is_not_a_raman_laser(write):
     assert "laser_wavelength_nm" not in s.metadata
 
 
+def test_raman_named_in_the_comment_of_a_wavenumber_file(write):
+    data, _, _ = simple_spc(experiment=4, comment=b"FT-Raman spectrum of sulfur")
+    (s,) = spc.read(write(data))
+    assert s.modality == "raman" and s.y_unit == "arbitrary"
+    assert s.metadata["modality_basis"].startswith("comment")
+
+
 def test_micrometre_axis_becomes_wavenumber(write):
     data, x, _ = simple_spc(first=2.5, last=25.0, xtype=2)
     (s,) = spc.read(write(data))

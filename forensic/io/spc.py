@@ -627,23 +627,32 @@ def _make_spectrum(
             meta["spc_subfiles"] = nsub
         if "name" in meta:
             meta["name"] = f"{meta['name']} [{index + 1}]"
-    raman_hint = "raman" in f.path.name.lower()
     laser = meta.pop("spc_log_laser_wavelength_nm", None)
+    hint = None
+    if "raman" in f.path.name.lower():
+        hint = "file name"
+    elif "raman" in str(meta.get("spc_comment", "")).lower():
+        hint = "comment"
     x = np.asarray(x, dtype=np.float64)
     history = []
     try:
-        if fxtype == 13 or fexper == 11 or (fxtype == 1 and raman_hint and fexper != 4):
+        if fxtype == 13 or fexper == 11:
             modality = "raman"
-            if fxtype not in (1, 13) and fexper != 11:
-                raise f.error("unexpected axis for a Raman spectrum")
-            if fxtype == 1 and fexper != 11:
-                meta["modality_basis"] = "file name (the SPC header does not say Raman)"
+        elif fxtype == 1 and hint:
+            # A plain wavenumber axis with a "general" or "FT-IR/FT-Raman" experiment type: the
+            # header cannot tell; the file's own name or comment saying Raman decides.
+            modality = "raman"
+            meta["modality_basis"] = f"{hint} (the SPC header does not say Raman)"
         elif fxtype == 3 and laser is not None:
             modality = "raman"
+            meta["modality_basis"] = "wavelength axis with a laser wavelength in the log"
         else:
             modality = "ir"
         if modality == "raman" and laser is not None:
             meta["laser_wavelength_nm"] = laser
+            meta["laser_wavelength_basis"] = "SPC log"
+        if modality == "raman" and fxtype == 2:
+            raise f.error(f"{where}a Raman spectrum on a micrometre axis cannot be interpreted")
         if fxtype == 2:
             if np.any(x <= 0):
                 raise f.error(f"{where}micrometre axis holds values <= 0")
