@@ -30,11 +30,13 @@ def spa_file(
     raman_excitation=0.0,
     when=datetime(2020, 11, 12, 9, 26, 2, tzinfo=timezone.utc),
 ):
-    y = np.asarray(y, "<f4")
-    header = bytearray(140)
-    struct.pack_into("<IBxxxBxxxff", header, 4, y.size, x_unit, y_unit, first, last)
-    struct.pack_into("<f", header, 96, raman_excitation)
-    blocks = [(2, bytes(header)), (3, y.tobytes())]
+    blocks = []
+    for row in [y] if np.ndim(y) == 1 else list(y):  # several rows: an SPG group
+        values = np.asarray(row, "<f4")
+        header = bytearray(140)
+        struct.pack_into("<IBxxxBxxxff", header, 4, values.size, x_unit, y_unit, first, last)
+        struct.pack_into("<f", header, 96, raman_excitation)
+        blocks += [(2, bytes(header)), (3, values.tobytes())]
     if history:
         blocks.append((27, history + b"\0"))
     position = 304 + 16 * (len(blocks) + 1)
@@ -86,6 +88,12 @@ def test_absorbance_spectrum_with_metadata(write):
 def test_y_units(write, code, unit):
     (s,) = spa.read(write(spa_file(Y, y_unit=code)))
     assert s.y_unit == unit
+
+
+def test_spg_group_gives_one_spectrum_per_member(write):
+    spectra = spa.read(write(spa_file(np.vstack([Y, 2 * Y, 3 * Y])), "group.spg"))
+    assert [s.metadata["spa_index"] for s in spectra] == [0, 1, 2]
+    np.testing.assert_allclose(spectra[2].intensity, 3 * Y[::-1], rtol=1e-6)
 
 
 def test_raman_shift_with_excitation(write):
