@@ -1,3 +1,175 @@
-"""Commands of the instrument area (registered on forensic.cli.app.main)."""
+"""Instrument commands: ``forensic instrument list|simulate`` and ``forensic acquire``."""
 
-from forensic.cli.app import main  # noqa: F401
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+from serial.tools import list_ports
+
+from drivers.base import Spectrometer
+from drivers.errors import NotSupported
+from drivers.seabreeze_usb import list_usb_spectrometers
+from drivers.simulators.obp_sim import OBPSimulator
+from drivers.simulators.ocean_sim import OceanRS232Simulator
+from drivers.simulators.pty import FAULTS
+from drivers.urls import open_instrument
+from forensic.cli.app import main
+from forensic.io import OutputExistsError, write_spectrum
+from forensic.samples import resolve_sample
+
+PROTOCOLS = ("ocean-rs232", "obp")
+
+
+@main.group()
+def instrument() -> None:
+    """Find instruments and run simulated ones."""
+
+
+@instrument.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def list_instruments(as_json: bool) -> None:
+    """Serial ports and USB spectrometers found on this computer."""
+    ports = [
+        {"device": p.device, "description": p.description, "hwid": p.hwid}
+        for p in sorted(list_ports.comports(), key=lambda p: p.device)
+    ]
+    try:
+        usb: list[dict[str, str]] | str = list_usb_spectrometers()
+    except NotSupported as exc:
+        usb = str(exc)
+    if as_json:
+        click.echo(json.dumps({"serial_ports": ports, "usb_spectrometers": usb}, indent=2))
+        return
+    click.echo(f"serial ports ({len(ports)}):")
+    for port in ports:
+        click.echo(f"  {port['device']}  {port['description']}  [{port['hwid']}]")
+    if not ports:
+        click.echo("  none found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM*)")
+    if isinstance(usb, str):
+        click.echo(f"USB spectrometers: unavailable ({usb})")
+    else:
+        click.echo(f"USB spectrometers ({len(usb)}):")
+        for device in usb:
+            click.echo(f"  seabreeze:{device['serial']}  {device['model']}")
+    click.echo(
+        "use a URL such as ocean-rs232:///dev/ttyUSB0, obp:///dev/ttyACM0 or seabreeze:SERIAL"
+    )
+
+
+@instrument.command("simulate")
+@click.option("--protocol", type=click.Choice(PROTOCOLS), required=True, help="Protocol to speak.")
+@click.option("--sample", required=True, help="Library name or spectrum file of the sample.")
+@click.option(
+    "--fault",
+    default=None,
+    help="Inject a fault: slow, truncated, corrupt, nak, disconnect, baud, interlock.",
+)
+@click.option("--seed", type=int, default=None, help="Noise seed (reproducible spectra).")
+def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) -> None:
+    """Serve a simulated instrument on a pseudo-terminal until interrupted.
+
+    The first line printed is the device path to give to the driver, e.g.
+    ``forensic acquire --instrument ocean-rs232:///dev/pts/5 --out x.jdx``. Every spectrum it
+    produces is synthetic (provenance "simulated"), never a measurement.
+    """
+    if fault is not None and fault not in FAULTS:
+        raise click.BadParameter(
+            f"{fault!r}; choose from {', '.join(FAULTS)}", param_hint="--fault"
+        )
+    reference = resolve_sample(sample, "raman")
+    sim_class = OceanRS232Simulator if protocol == "ocean-rs232" else OBPSimulator
+    simulator = sim_class(reference, fault=fault, seed=seed)
+    done = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        done.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    simulator.start()
+    try:
+        click.echo(simulator.device_path)
+        sys.stdout.flush()
+        note = f" with fault {fault!r}" if fault else ""
+        click.echo(
+            f"simulated {protocol} instrument{note} serving {reference.name or sample} (synthetic "
+            "spectra, provenance 'simulated'); Ctrl-C to stop",
+            err=True,
+        )
+        while not done.wait(0.2):
+            if simulator.closed:
+                click.echo("the simulated device disconnected (fault 'disconnect')", err=True)
+                break
+    finally:
+        simulator.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@main.command()
+@click.option("--instrument", "url", required=True, help="Instrument URL (see the README table).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output JCAMP-DX file (.jdx).",
+)
+@click.option(
+    "--integration-ms",
+    type=float,
+    default=None,
+    help="Integration time per scan (ms); auto-exposure when omitted.",
+)
+@click.option(
+    "--averages", type=int, default=1, show_default=True, help="Scans averaged (sample and dark)."
+)
+@click.option("--name", default=None, help="Sample name recorded in the metadata.")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="Folder instruments: seconds to wait for an export.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def acquire(  # noqa: PLR0917  (click passes options positionally)
+    url: str,
+    out: Path,
+    integration_ms: float | None,
+    averages: int,
+    name: str | None,
+    timeout_s: float,
+    force: bool,
+) -> None:
+    """Acquire one spectrum from an instrument and write it as JCAMP-DX with its metadata."""
+    if out.exists() and not force:
+        raise OutputExistsError(
+            f"{out}: already exists; not overwritten (use --force to replace it)"
+        )
+    with open_instrument(url) as device:
+        if isinstance(getattr(device, "inner", device), Spectrometer):
+            spectrum = device.acquire(
+                integration_time_ms=integration_ms, averages=averages, name=name
+            )
+        else:
+            spectrum = device.acquire(timeout_s=timeout_s)
+            if name:
+                spectrum = spectrum.with_metadata(name=name)
+    write_spectrum(spectrum, out, overwrite=force)
+    meta = spectrum.metadata
+    provenance = meta.get("provenance", "measured")
+    click.echo(
+        f"wrote {out}: {len(spectrum)} points "
+        f"{spectrum.wavenumber[0]:.0f}-{spectrum.wavenumber[-1]:.0f} cm-1, "
+        f"{meta.get('instrument_model', '?')} {meta.get('instrument_serial', '')}, "
+        f"{meta.get('integration_time_ms', '?')} ms x {meta.get('averages', 1)}, "
+        f"provenance {provenance}"
+    )
+    if provenance == "simulated":
+        click.echo("note: this spectrum is SIMULATED, not a measurement", err=True)

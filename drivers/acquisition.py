@@ -1,0 +1,296 @@
+"""The acquisition workflow: interlock, auto-exposure, sample and dark frames, metadata.
+
+:func:`acquire` drives any :class:`~drivers.base.Spectrometer` through the same safe sequence:
+
+1. the laser interlock is checked (when the unit can report it);
+2. auto-exposure, when no integration time is given: single scans with the laser on until the
+   strongest band (median-filtered, so hot pixels and cosmic spikes do not count) sits at
+   60-80 % of full scale, within a bounded number of steps and integration range;
+3. the sample frame (averaged), with the laser state read back before and after the scan;
+4. saturation: bands at the ceiling are re-exposed at half the time (up to 3 times) or refused;
+5. the dark frame with the laser off, at the same integration time and averaging;
+6. dark subtraction, the wavelength axis -> Raman shift with the excitation wavelength, and the
+   metadata.
+
+The laser is switched off in a ``finally`` whatever happens, and nothing partial is returned:
+any failure raises an :class:`~forensic.errors.InstrumentError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from drivers.base import Spectrometer
+from drivers.errors import (
+    DetectorSaturated,
+    InstrumentError,
+    InterlockOpen,
+    NotSupported,
+    SettingError,
+)
+from drivers.ocean_rs232 import nonlinearity_factor
+from forensic.errors import ForensicError
+from forensic.spectrum import Spectrum
+
+__all__ = ["SATURATION_FRACTION", "acquire", "auto_expose", "saturated_pixels"]
+
+SATURATION_FRACTION = 0.98
+"""A (median-filtered) pixel at or above this fraction of full scale counts as saturated."""
+
+TARGET_FRACTION = (0.6, 0.8)
+"""Auto-exposure window for the strongest band, as fractions of full scale."""
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _robust(counts: np.ndarray) -> np.ndarray:
+    """Counts with single-pixel outliers (hot pixels, cosmic-ray spikes) removed."""
+    return median_filter(np.asarray(counts, dtype=np.float64), size=5, mode="nearest")
+
+
+def saturated_pixels(counts: np.ndarray, max_counts: int) -> int:
+    """Number of pixels whose (median-filtered) counts reach :data:`SATURATION_FRACTION`."""
+    return int(np.count_nonzero(_robust(counts) >= SATURATION_FRACTION * max_counts))
+
+
+class _Session:
+    """Laser switching with interlock checks and read-back, shared by the workflow steps."""
+
+    def __init__(self, spec: Spectrometer) -> None:
+        self.spec = spec
+        self.caps = spec.capabilities
+        self.laser_verified = self.caps.laser and self.caps.laser_readback
+
+    def check_interlock(self) -> None:
+        if self.caps.interlock and not self.spec.interlock_closed():
+            raise InterlockOpen(
+                f"{self.spec.url}: the laser interlock is open (lid, key or door): close it and "
+                "scan again"
+            )
+
+    def laser(self, on: bool) -> None:
+        if not self.caps.laser:
+            return
+        if on:
+            self.check_interlock()
+        for _attempt in range(3):  # packets can be lost: set, read back, retry
+            self.spec.set_laser(on)
+            if not self.caps.laser_readback or self.spec.laser_enabled() == on:
+                return
+        if on:
+            self.check_interlock()
+        raise InstrumentError(
+            f"{self.spec.url}: the laser reads back {'off' if on else 'on'} after switching it "
+            f"{'on' if on else 'off'} three times"
+        )
+
+    def scan(self, laser_on: bool) -> np.ndarray:
+        self.laser(laser_on)
+        counts = self.spec.read_scan()
+        if self.caps.laser and self.caps.laser_readback and self.spec.laser_enabled() != laser_on:
+            if laser_on:
+                self.check_interlock()
+            raise InstrumentError(
+                f"{self.spec.url}: the laser changed state during the scan "
+                f"(expected {'on' if laser_on else 'off'}); the scan is discarded"
+            )
+        return counts
+
+
+def auto_expose(
+    spec: Spectrometer,
+    session: _Session | None = None,
+    *,
+    start_ms: float = 100.0,
+    max_integration_ms: float = 10000.0,
+    target: tuple[float, float] = TARGET_FRACTION,
+    max_steps: int = 8,
+) -> tuple[float, list[dict[str, float]]]:
+    """Choose the integration time (ms) putting the strongest band at ``target`` of full scale.
+
+    Returns the time and the steps taken (``[{"integration_time_ms", "peak_fraction"}, ...]``).
+    Bounded: at most ``max_steps`` scans, and within the model's range and
+    ``max_integration_ms``; a weak sample ends at the upper bound.
+    """
+    session = session or _Session(spec)
+    limits = spec.model.integration_time_ms
+    low = limits.minimum
+    high = min(limits.maximum, max_integration_ms)
+    full = float(spec.model.max_counts)
+    goal = sum(target) / 2
+    t = float(np.clip(start_ms, low, high))
+    steps: list[dict[str, float]] = []
+    spec.set_averages(1)
+    for _ in range(max_steps):
+        spec.set_integration_time_ms(round(t))
+        robust = _robust(session.scan(True))
+        peak, floor = float(robust.max()), float(np.percentile(robust, 1))
+        fraction = peak / full
+        steps.append({"integration_time_ms": float(round(t)), "peak_fraction": round(fraction, 4)})
+        if target[0] <= fraction <= target[1]:
+            break
+        if fraction >= SATURATION_FRACTION:
+            new = t * 0.25
+        else:
+            rate = max(peak - floor, 1.0) / t
+            new = (goal * full - floor) / rate
+            new = min(new, t * 20.0)
+        new = float(np.clip(new, low, high))
+        if round(new) == round(t):
+            break  # at a bound: the best this sample allows
+        t = new
+    return float(round(t)), steps
+
+
+def acquire(
+    spec: Spectrometer,
+    *,
+    integration_time_ms: float | None = None,
+    averages: int = 1,
+    boxcar_width: int = 0,
+    dark: bool = True,
+    saturation: str = "reexpose",
+    max_integration_ms: float = 10000.0,
+    name: str | None = None,
+) -> Spectrum:
+    """Acquire one dark-subtracted Raman spectrum through the safe workflow (module docstring).
+
+    Parameters
+    ----------
+    spec : Spectrometer
+        An open instrument.
+    integration_time_ms : float, optional
+        Exposure per scan (ms); ``None`` runs auto-exposure.
+    averages : int, default 1
+        Scans averaged for the sample and for the dark frame.
+    boxcar_width : int, default 0
+        Boxcar smoothing half-width (pixels), applied by the instrument.
+    dark : bool, default True
+        Take and subtract a laser-off dark frame.
+    saturation : {"reexpose", "refuse"}
+        What to do when bands reach the ceiling.
+    max_integration_ms : float, default 10000
+        Upper bound for auto-exposure.
+    name : str, optional
+        Sample name for the metadata.
+
+    Returns
+    -------
+    Spectrum
+        Raman, ``y_unit="counts"``, with instrument, settings, laser and provenance metadata.
+
+    Raises
+    ------
+    InterlockOpen, InstrumentTimeout, InstrumentDisconnected, ProtocolError, DetectorSaturated
+        Nothing partial is ever returned.
+    """
+    if saturation not in ("reexpose", "refuse"):
+        raise SettingError(f"saturation must be 'reexpose' or 'refuse', got {saturation!r}")
+    if spec.laser_wavelength_nm is None:
+        raise NotSupported(
+            f"{spec.url}: the excitation wavelength is unknown; give it in the instrument URL "
+            "(laser_nm=785)"
+        )
+    session = _Session(spec)
+    started = _utc_now()
+    auto_steps: list[dict[str, float]] = []
+    try:
+        session.check_interlock()
+        if spec.capabilities.boxcar:
+            spec.set_boxcar_width(boxcar_width)
+        if integration_time_ms is None:
+            t, auto_steps = auto_expose(spec, session, max_integration_ms=max_integration_ms)
+        else:
+            t = float(spec.model.integration_time_ms.check(integration_time_ms, spec.model.name))
+        spec.set_averages(averages)
+        temperature_before = spec.detector_temperature_c()
+        reexposures = 0
+        while True:
+            spec.set_integration_time_ms(t)
+            started = _utc_now()
+            sample = session.scan(True)
+            clipped = saturated_pixels(sample, spec.model.max_counts)
+            if not clipped:
+                break
+            low = spec.model.integration_time_ms.minimum
+            if saturation == "refuse" or reexposures >= 3 or t <= low:
+                raise DetectorSaturated(
+                    f"{spec.url}: {clipped} pixel(s) at the detector ceiling at {t:g} ms "
+                    f"x {averages}; shorten the integration time or reduce the laser power"
+                )
+            reexposures += 1
+            t = max(low, round(t / 2))
+        session.laser(False)
+        dark_counts = session.scan(False) if dark else None
+        temperature = spec.detector_temperature_c()
+        finished = _utc_now()
+    finally:
+        with contextlib.suppress(ForensicError, OSError):
+            session.laser(False)
+
+    wavelengths = spec.wavelengths_nm()
+    laser_nm = float(spec.laser_wavelength_nm)
+    info = spec.info
+    simulated = bool(getattr(info, "simulated", False))
+    metadata: dict[str, Any] = {
+        "instrument_model": info.model,
+        "instrument_serial": info.serial,
+        "firmware_version": info.firmware,
+        "instrument_url": spec.url,
+        "integration_time_ms": float(t),
+        "averages": int(averages),
+        "boxcar_width": int(boxcar_width),
+        "laser_wavelength_nm": laser_nm,
+        "laser_power_mw": spec.laser_power_mw,
+        "detector_temperature_c": temperature if temperature is not None else temperature_before,
+        "acquired_at": started,
+        "acquisition_finished_at": finished,
+        "dark_subtracted": dark_counts is not None,
+        "saturated": False,
+        "auto_exposure": bool(auto_steps),
+        "auto_exposure_steps": auto_steps,
+        "reexposures": reexposures,
+        "interlock_checked": spec.capabilities.interlock,
+        "laser_state_verified": session.laser_verified,
+        "provenance": "simulated" if simulated else "measured",
+    }
+    if name:
+        metadata["name"] = name
+    if simulated:
+        metadata["simulation_note"] = (
+            "synthesised by the forensic instrument simulator from a reference spectrum; "
+            "not a measurement"
+        )
+    spectrum = Spectrum.from_wavelength(
+        wavelengths, sample, laser_wavelength_nm=laser_nm, y_unit="counts", metadata=metadata
+    )
+    if dark_counts is not None:
+        dark_sorted = Spectrum.from_wavelength(
+            wavelengths, dark_counts, laser_wavelength_nm=laser_nm, y_unit="counts"
+        ).intensity
+        spectrum = spectrum.with_intensity(
+            spectrum.intensity - dark_sorted,
+            "dark_subtraction",
+            integration_time_ms=float(t),
+            averages=int(averages),
+            laser="off",
+        )
+    coefficients = list(getattr(spec, "nonlinearity_coefficients", []) or [])
+    trivial = not coefficients or (coefficients[0] == 1.0 and not any(coefficients[1:]))
+    if not trivial:
+        raw_sorted = Spectrum.from_wavelength(
+            wavelengths, sample, laser_wavelength_nm=laser_nm, y_unit="counts"
+        ).intensity
+        factor = nonlinearity_factor(raw_sorted, coefficients)
+        if factor is not None:
+            spectrum = spectrum.with_intensity(
+                spectrum.intensity / factor, "nonlinearity_correction", coefficients=coefficients
+            )
+    return spectrum

@@ -1,0 +1,247 @@
+"""What every instrument offers: identity, capabilities, validated settings, and acquisition.
+
+Device models are declarations (:class:`DeviceModel`: pixel count, limits, features), not code;
+settings carry their unit in their name (``integration_time_ms``, ``boxcar_width``) and are
+checked against the model's range before a byte is sent. A feature a model lacks raises
+:class:`~drivers.errors.NotSupported`, never a silent no-op.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from drivers.errors import NotSupported, SettingError
+from forensic.spectrum import Spectrum
+
+__all__ = [
+    "Capabilities",
+    "DeviceInfo",
+    "DeviceModel",
+    "Instrument",
+    "SettingRange",
+    "Spectrometer",
+]
+
+
+@dataclass(frozen=True)
+class SettingRange:
+    """The allowed closed range of one numeric setting, with its unit."""
+
+    name: str
+    minimum: float
+    maximum: float
+    unit: str = ""
+    integer: bool = True
+
+    def check(self, value: Any, model: str = "") -> float | int:
+        """Return ``value`` converted, or raise :class:`SettingError` naming the range."""
+        where = f" for {model}" if model else ""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise SettingError(f"{self.name} must be a number, got {value!r}") from None
+        unit = f" {self.unit}" if self.unit else ""
+        if not np.isfinite(number) or not self.minimum <= number <= self.maximum:
+            raise SettingError(
+                f"{self.name}={value} is out of range: expected {self.minimum:g}-"
+                f"{self.maximum:g}{unit}{where}"
+            )
+        if self.integer:
+            if number != int(number):
+                raise SettingError(f"{self.name} must be a whole number{unit}, got {value}")
+            return int(number)
+        return number
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an instrument can do; the acquisition workflow adapts to it."""
+
+    laser: bool = False
+    laser_readback: bool = False
+    interlock: bool = False
+    tec: bool = False
+    shutter: bool = False
+    averaging: bool = True
+    boxcar: bool = True
+    compression: bool = False
+    checksum: bool = False
+    wavelength_calibration: bool = True
+
+    def to_dict(self) -> dict[str, bool]:
+        """Plain ``{feature: bool}``."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class DeviceModel:
+    """A spectrometer model as a declaration of its limits.
+
+    Attributes
+    ----------
+    name : str
+        Model name ("USB4000").
+    pixels : int
+        Detector pixels transmitted in pixel mode 0.
+    integration_time_ms : SettingRange
+    averages : SettingRange
+    boxcar_width : SettingRange
+    max_counts : int
+        Full-scale count of the A/D converter (65535 for 16 bits).
+    dark_pixels : tuple of int
+        Optically masked pixel indices (electrical dark), if any.
+    """
+
+    name: str
+    pixels: int
+    integration_time_ms: SettingRange
+    averages: SettingRange = field(
+        default_factory=lambda: SettingRange("averages", 1, 5000, "scans")
+    )
+    boxcar_width: SettingRange = field(
+        default_factory=lambda: SettingRange("boxcar_width", 0, 15, "pixels")
+    )
+    max_counts: int = 65535
+    dark_pixels: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """Identity of the connected unit, as it reports itself."""
+
+    model: str
+    serial: str
+    firmware: str
+    simulated: bool = False
+
+
+class Instrument(abc.ABC):
+    """Anything that yields spectra: a spectrometer on a port, or a folder of exports.
+
+    Instruments are context managers: the port (or watcher) is released on exit, whatever
+    happened inside.
+    """
+
+    url: str = ""
+
+    @abc.abstractmethod
+    def acquire(self, **settings: Any) -> Spectrum:
+        """Return one complete spectrum with its metadata, or raise an InstrumentError."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the instrument (idempotent)."""
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-serialisable description for ``forensic instrument list`` and logs."""
+        return {"url": self.url, "kind": type(self).__name__}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Spectrometer(Instrument):
+    """A dispersive spectrometer with a pixel detector (and perhaps a laser).
+
+    Subclasses implement the primitive operations over their protocol; :meth:`acquire` runs
+    the full workflow of :func:`drivers.acquisition.acquire` on top of them.
+    """
+
+    model: DeviceModel
+    info: DeviceInfo
+    capabilities: Capabilities
+    laser_wavelength_nm: float | None = None
+    laser_power_mw: float | None = None
+
+    # -- settings --------------------------------------------------------------------------
+
+    def set_integration_time_ms(self, integration_time_ms: float) -> None:
+        """Set the exposure of one scan, in milliseconds (validated against the model)."""
+        value = self.model.integration_time_ms.check(integration_time_ms, self.model.name)
+        self._set_integration_time_ms(value)
+        self.integration_time_ms = value
+
+    def set_averages(self, averages: int) -> None:
+        """Set the number of scans averaged into one spectrum."""
+        if not self.capabilities.averaging:
+            raise NotSupported(f"{self.model.name} cannot average scans")
+        value = self.model.averages.check(averages, self.model.name)
+        self._set_averages(value)
+        self.averages = value
+
+    def set_boxcar_width(self, boxcar_width: int) -> None:
+        """Set the boxcar smoothing half-width in pixels (0 = off)."""
+        if not self.capabilities.boxcar:
+            raise NotSupported(f"{self.model.name} has no boxcar smoothing")
+        value = self.model.boxcar_width.check(boxcar_width, self.model.name)
+        self._set_boxcar_width(value)
+        self.boxcar_width = value
+
+    integration_time_ms: float = 100
+    averages: int = 1
+    boxcar_width: int = 0
+
+    @abc.abstractmethod
+    def _set_integration_time_ms(self, value: float) -> None: ...
+
+    @abc.abstractmethod
+    def _set_averages(self, value: int) -> None: ...
+
+    @abc.abstractmethod
+    def _set_boxcar_width(self, value: int) -> None: ...
+
+    # -- primitives -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def wavelengths_nm(self) -> np.ndarray:
+        """Wavelength of each pixel (nm), shape (pixels,), from the unit's calibration."""
+
+    @abc.abstractmethod
+    def read_scan(self, timeout_s: float) -> np.ndarray:
+        """One spectrum at the current settings: mean counts per pixel, float64 (pixels,)."""
+
+    def set_laser(self, enabled: bool) -> None:
+        """Switch the excitation laser (the state is read back by the caller)."""
+        raise NotSupported(f"{self.model.name}: no laser control")
+
+    def laser_enabled(self) -> bool:
+        """Read back the laser state from the device (never a cached flag)."""
+        raise NotSupported(f"{self.model.name}: the laser state cannot be read back")
+
+    def interlock_closed(self) -> bool:
+        """True when the laser interlock is closed (safe to fire)."""
+        raise NotSupported(f"{self.model.name}: no interlock read-out")
+
+    def detector_temperature_c(self) -> float | None:
+        """Detector temperature in °C, or None when the unit has no sensor."""
+        return None
+
+    def acquire(self, **settings: Any) -> Spectrum:
+        """Run the acquisition workflow (see :func:`drivers.acquisition.acquire`)."""
+        from drivers.acquisition import acquire  # noqa: PLC0415  (acquisition imports base)
+
+        return acquire(self, **settings)
+
+    def describe(self) -> dict[str, Any]:
+        info = getattr(self, "info", None)
+        return {
+            "url": self.url,
+            "kind": type(self).__name__,
+            "model": info.model if info else None,
+            "serial": info.serial if info else None,
+            "firmware": info.firmware if info else None,
+            "capabilities": self.capabilities.to_dict() if hasattr(self, "capabilities") else {},
+        }

@@ -1,0 +1,134 @@
+"""Folder driver: FTIR (or any) instruments whose own software exports files.
+
+The driver watches a folder and returns each new export once it is completely written: its size
+and modification time have stayed unchanged for ``settle_s`` seconds, it is not a temporary or
+partial name (``.part``, ``.tmp``, ``~``...), and the toolkit's readers accept it. A file still
+being written in chunks is therefore never read half-way, and each file is read only once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from drivers.base import Instrument
+from drivers.errors import InstrumentTimeout
+from forensic.errors import FormatError
+from forensic.io import read_spectrum
+from forensic.spectrum import Spectrum
+
+__all__ = ["FolderInstrument"]
+
+_PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".lock", "~")
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name
+    return (
+        path.is_file() and not name.startswith(".") and not name.lower().endswith(_PARTIAL_SUFFIXES)
+    )
+
+
+class FolderInstrument(Instrument):
+    """Returns the next complete export written into ``folder``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder the instrument software exports into.
+    settle_s : float, default 1.0
+        How long a file must stay unchanged before it is considered complete.
+    poll_s : float, default 0.2
+        Polling interval.
+    include_existing : bool, default False
+        Also return files already present when the driver starts (oldest first).
+    trigger : callable, optional
+        Called at the start of :meth:`acquire` (a simulated FTIR uses it to "press scan").
+    metadata : dict, optional
+        Extra metadata added to each spectrum (``provenance`` for simulated instruments).
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        *,
+        settle_s: float = 1.0,
+        poll_s: float = 0.2,
+        include_existing: bool = False,
+        trigger: Callable[[], None] | None = None,
+        metadata: dict[str, Any] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise InstrumentTimeout(f"export folder {self.folder} does not exist")
+        self.url = f"folder://{self.folder}"
+        self.settle_s = settle_s
+        self.poll_s = poll_s
+        self.trigger = trigger
+        self.extra_metadata = dict(metadata or {})
+        self._on_close = on_close
+        self._seen: set[tuple[str, int]] = set()
+        if not include_existing:
+            for path in self._candidates():
+                self._seen.add(self._key(path))
+
+    def _candidates(self) -> list[Path]:
+        paths = [p for p in self.folder.iterdir() if _is_candidate(p)]
+        return sorted(paths, key=lambda p: (p.stat().st_mtime, p.name))
+
+    @staticmethod
+    def _key(path: Path) -> tuple[str, int]:
+        return (path.name, path.stat().st_mtime_ns)
+
+    def _complete(self, path: Path, history: dict[Path, tuple[int, int, float]]) -> bool:
+        stat = path.stat()
+        signature = (stat.st_size, stat.st_mtime_ns)
+        now = time.monotonic()
+        previous = history.get(path)
+        if previous is None or previous[:2] != signature:
+            history[path] = (*signature, now)
+            return False
+        return stat.st_size > 0 and now - previous[2] >= self.settle_s
+
+    def acquire(self, timeout_s: float = 120.0, **_: Any) -> Spectrum:
+        """Wait for the next complete export and return it as a Spectrum.
+
+        Raises
+        ------
+        InstrumentTimeout
+            No complete new export appeared within ``timeout_s`` seconds.
+        FormatError
+            A complete export could not be read (it is then skipped on the next call).
+        """
+        if self.trigger is not None:
+            self.trigger()
+        deadline = time.monotonic() + timeout_s
+        history: dict[Path, tuple[int, int, float]] = {}
+        while time.monotonic() < deadline:
+            for path in self._candidates():
+                try:
+                    key = self._key(path)
+                    if key in self._seen or not self._complete(path, history):
+                        continue
+                except FileNotFoundError:
+                    continue
+                self._seen.add(key)
+                try:
+                    spectrum = read_spectrum(path)
+                except FormatError:
+                    raise
+                return spectrum.with_metadata(instrument_url=self.url, **self.extra_metadata)
+            time.sleep(self.poll_s)
+        raise InstrumentTimeout(f"{self.url}: no new complete export within {timeout_s:g} s")
+
+    def close(self) -> None:
+        callback, self._on_close = self._on_close, None
+        if callback is not None:
+            callback()
+
+    def describe(self) -> dict[str, Any]:
+        return {"url": self.url, "kind": "FolderInstrument", "folder": str(self.folder)}

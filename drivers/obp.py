@@ -1,0 +1,528 @@
+"""Ocean Binary Protocol (OBP) over a serial line: message framing and instrument.
+
+Layout (one documented choice: the one python-seabreeze's ``pyseabreeze/protocol.py`` sends,
+all fields little-endian; the simulator is strict to it, the driver tolerant of the byte
+order of the start and footer markers)::
+
+    offset size  field
+     0     2     start bytes       C1 C0   (the 16-bit value 0xC0C1)
+     2     2     protocol version  0x1100
+     4     2     flags             0x0001 response, 0x0002 ACK, 0x0004 ACK requested,
+                                   0x0008 NACK, 0x0010 hardware exception, 0x0020 deprecated
+     6     2     error number      (see :data:`ERROR_CODES`)
+     8     4     message type
+    12     4     regarding
+    16     6     reserved (zero)
+    22     1     checksum type     0 none, 1 MD5
+    23     1     immediate length  0-16
+    24    16     immediate data    (payloads of up to 16 bytes travel here)
+    40     4     bytes remaining   len(payload) + 16 + 4
+    44     n     payload           (payloads longer than 16 bytes)
+    44+n  16     checksum          MD5 of bytes 0..44+n, or zeros with checksum type 0
+    60+n   4     footer            C5 C4 C3 C2 (the 32-bit value 0xC2C3C4C5)
+
+Message types are Ocean's where published (spectrum, integration time, trigger mode,
+wavelength and non-linearity coefficients, TEC temperature, serial number, firmware); the
+scans-to-average and boxcar codes follow the Ocean HDX/FX list (*to verify on each model*).
+The ``0x00F000xx`` types are this project's Raman-head extension (laser, interlock, excitation,
+model name), not Ocean's; a unit answering "unknown message type" simply lacks the feature.
+Pixel values are 16-bit little-endian.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import struct
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from drivers.base import Capabilities, DeviceInfo, DeviceModel, SettingRange, Spectrometer
+from drivers.errors import (
+    CommandRefused,
+    InstrumentDisconnected,
+    InstrumentTimeout,
+    NotSupported,
+    ProtocolError,
+)
+from drivers.ocean_rs232 import wavelength_axis
+from drivers.transport import SerialTransport
+
+__all__ = [
+    "ERROR_CODES",
+    "MSG",
+    "OBPMessage",
+    "OBPSpectrometer",
+    "decode_message",
+    "encode_message",
+    "message_length",
+]
+
+START = b"\xc1\xc0"
+START_SWAPPED = b"\xc0\xc1"
+FOOTER = b"\xc5\xc4\xc3\xc2"
+FOOTER_SWAPPED = b"\xc2\xc3\xc4\xc5"
+VERSION = 0x1100
+HEADER_SIZE = 44
+TRAILER_SIZE = 20
+MAX_PAYLOAD = 1 << 20
+
+FLAG_RESPONSE = 0x0001
+FLAG_ACK = 0x0002
+FLAG_REQUEST_ACK = 0x0004
+FLAG_NACK = 0x0008
+FLAG_HW_EXCEPTION = 0x0010
+FLAG_DEPRECATED = 0x0020
+CHECKSUM_NONE, CHECKSUM_MD5 = 0, 1
+
+ERROR_CODES = {
+    0: "success",
+    1: "invalid or unsupported protocol",
+    2: "unknown message type",
+    3: "bad checksum",
+    4: "message too large",
+    5: "payload length does not match message type",
+    6: "payload data invalid",
+    7: "device not ready for this message type",
+    8: "unknown checksum type",
+    9: "device reset unexpectedly",
+    10: "too many buses",
+    11: "out of memory",
+    12: "the requested information does not exist",
+    13: "internal device error",
+    100: "could not decrypt",
+    101: "firmware layout invalid",
+    102: "data packet was the wrong size",
+    103: "hardware revision not compatible with firmware",
+    104: "existing flash map not compatible with firmware",
+    255: "operation deferred",
+}
+
+MSG = {
+    "get_firmware": 0x00000090,
+    "get_serial": 0x00000100,
+    "get_raw_spectrum": 0x00101100,
+    "get_integration_time_us": 0x00110000,
+    "set_integration_time_us": 0x00110010,
+    "set_trigger_mode": 0x00110110,
+    "set_scans_to_average": 0x00120010,
+    "set_boxcar_width": 0x00121010,
+    "get_wl_coeff_count": 0x00180100,
+    "get_wl_coeff": 0x00180101,
+    "get_nl_coeff_count": 0x00181100,
+    "get_nl_coeff": 0x00181101,
+    "get_tec_temperature": 0x00420004,
+    "get_laser_enable": 0x00F00000,
+    "set_laser_enable": 0x00F00010,
+    "get_interlock": 0x00F00020,
+    "get_laser_wavelength": 0x00F00030,
+    "get_laser_power": 0x00F00031,
+    "get_model": 0x00F00040,
+}
+"""Message types by name."""
+
+_HEADER = struct.Struct("<2sHHHII6sBB16sI")
+
+
+@dataclass(frozen=True)
+class OBPMessage:
+    """One decoded OBP message."""
+
+    message_type: int
+    payload: bytes = b""
+    flags: int = 0
+    error: int = 0
+    regarding: int = 0
+    checksum_type: int = CHECKSUM_MD5
+
+    @property
+    def is_nack(self) -> bool:
+        """True when the device refused the request."""
+        return bool(self.flags & (FLAG_NACK | FLAG_HW_EXCEPTION)) or self.error != 0
+
+    def error_text(self) -> str:
+        """The error code in words."""
+        return f"OBP error {self.error}: {ERROR_CODES.get(self.error, 'undocumented error code')}"
+
+
+def encode_message(
+    message_type: int,
+    payload: bytes = b"",
+    *,
+    flags: int = 0,
+    error: int = 0,
+    regarding: int = 0,
+    checksum: bool = True,
+) -> bytes:
+    """Bytes of one OBP message (short payloads in the immediate field, MD5 when asked).
+
+    Examples
+    --------
+    >>> frame = encode_message(0x00000100, checksum=False)
+    >>> len(frame), frame[:4].hex(), frame[-4:].hex()
+    (64, 'c1c00011', 'c5c4c3c2')
+    """
+    payload = bytes(payload)
+    if len(payload) > MAX_PAYLOAD:
+        raise ProtocolError(f"OBP payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    immediate = payload if len(payload) <= 16 else b""
+    body = b"" if len(payload) <= 16 else payload
+    header = _HEADER.pack(
+        START,
+        VERSION,
+        flags,
+        error,
+        message_type,
+        regarding,
+        b"\x00" * 6,
+        CHECKSUM_MD5 if checksum else CHECKSUM_NONE,
+        len(immediate),
+        immediate.ljust(16, b"\x00"),
+        len(body) + TRAILER_SIZE,
+    )
+    digest = hashlib.md5(header + body).digest() if checksum else b"\x00" * 16
+    return header + body + digest + FOOTER
+
+
+def message_length(data: bytes, *, strict: bool = False) -> int | None:
+    """Total length of the message starting ``data``, or None until 44 bytes are there.
+
+    Raises
+    ------
+    ProtocolError
+        Wrong start bytes or version, or an impossible length.
+    """
+    data = bytes(data)
+    starts = (START,) if strict else (START, START_SWAPPED)
+    if len(data) >= 2 and data[:2] not in starts:
+        raise ProtocolError(
+            f"OBP message must start with {START.hex(' ')}", frame=data[:HEADER_SIZE]
+        )
+    if len(data) < HEADER_SIZE:
+        return None
+    version = int.from_bytes(data[2:4], "little")
+    if version != VERSION:
+        raise ProtocolError(
+            f"OBP protocol version {version:#06x}, expected {VERSION:#06x}",
+            frame=data[:HEADER_SIZE],
+        )
+    remaining = int.from_bytes(data[40:44], "little")
+    if not TRAILER_SIZE <= remaining <= MAX_PAYLOAD + TRAILER_SIZE:
+        raise ProtocolError(
+            f"OBP bytes-remaining field is {remaining}, expected "
+            f"{TRAILER_SIZE}-{MAX_PAYLOAD + TRAILER_SIZE}",
+            frame=data[:HEADER_SIZE],
+        )
+    return HEADER_SIZE + remaining
+
+
+def decode_message(data: bytes, *, strict: bool = False) -> OBPMessage:
+    """Decode exactly one complete message.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole message.
+    strict : bool
+        Refuse the swapped start/footer byte orders (the simulator is strict; the driver is not).
+
+    Raises
+    ------
+    ProtocolError
+        Truncated or trailing bytes, bad footer, immediate length over 16, or MD5 mismatch.
+    """
+    data = bytes(data)
+    length = message_length(data, strict=strict)
+    if length is None or len(data) < length:
+        raise ProtocolError(f"OBP message truncated after {len(data)} bytes", frame=data)
+    if len(data) > length:
+        raise ProtocolError(
+            f"OBP message is {length} bytes but {len(data) - length} more followed", frame=data
+        )
+    (_, _, flags, error, mtype, regarding, _, ctype, ilen, immediate, _) = _HEADER.unpack(
+        data[:HEADER_SIZE]
+    )
+    footers = (FOOTER,) if strict else (FOOTER, FOOTER_SWAPPED)
+    if data[-4:] not in footers:
+        raise ProtocolError(
+            f"OBP footer is {data[-4:].hex(' ')}, expected {FOOTER.hex(' ')}", frame=data
+        )
+    if ilen > 16:
+        raise ProtocolError(f"OBP immediate length {ilen} exceeds 16", frame=data[:HEADER_SIZE])
+    body = data[HEADER_SIZE : length - TRAILER_SIZE]
+    if ilen and body:
+        raise ProtocolError(
+            "OBP message carries both immediate data and a payload", frame=data[:HEADER_SIZE]
+        )
+    if ctype == CHECKSUM_MD5:
+        digest = hashlib.md5(data[: length - TRAILER_SIZE]).digest()
+        sent = data[length - TRAILER_SIZE : length - 4]
+        if digest != sent:
+            raise ProtocolError(
+                f"OBP checksum mismatch: message says {sent.hex()}, "
+                f"MD5 of the bytes is {digest.hex()}",
+                frame=data,
+            )
+    elif ctype != CHECKSUM_NONE:
+        raise ProtocolError(
+            f"OBP checksum type {ctype} is unknown (0 none, 1 MD5)", frame=data[:HEADER_SIZE]
+        )
+    return OBPMessage(
+        message_type=mtype,
+        payload=immediate[:ilen] if ilen else body,
+        flags=flags,
+        error=error,
+        regarding=regarding,
+        checksum_type=ctype,
+    )
+
+
+# -- the instrument ------------------------------------------------------------------------
+
+_PROBE_RATES = (9600, 115200, 38400, 19200, 57600)
+
+
+class OBPSpectrometer(Spectrometer):
+    """An Ocean spectrometer (FX/HDX/ST class, or a Raman head built on one) speaking OBP.
+
+    Parameters
+    ----------
+    transport : SerialTransport
+        The open port (owned).
+    laser_wavelength_nm, laser_power_mw : float, optional
+        Override or supply the excitation.
+    command_timeout_s : float, default 1.0
+    """
+
+    def __init__(
+        self,
+        transport: SerialTransport,
+        *,
+        laser_wavelength_nm: float | None = None,
+        laser_power_mw: float | None = None,
+        command_timeout_s: float = 1.0,
+    ) -> None:
+        self.transport = transport
+        self.url = transport.url
+        self.command_timeout_s = command_timeout_s
+        try:
+            self._connect()
+            self._identify(laser_wavelength_nm, laser_power_mw)
+            self.set_integration_time_ms(100)
+            self.set_averages(1)
+            if self.capabilities.boxcar:
+                self.set_boxcar_width(0)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def exchange(
+        self, name: str, payload: bytes = b"", *, timeout_s: float | None = None, retries: int = 2
+    ) -> bytes:
+        """Send message ``name`` (ACK requested) and return the reply payload.
+
+        Queries and settings are idempotent and retried on timeouts and damaged replies;
+        the spectrum request is not (``retries=0``).
+        """
+        mtype = MSG[name]
+        frame = encode_message(mtype, payload, flags=FLAG_REQUEST_ACK)
+        timeout_s = self.command_timeout_s if timeout_s is None else timeout_s
+        for attempt in range(retries + 1):
+            try:
+                self.transport.write(frame)
+                reply = self._read_message(timeout_s)
+                break
+            except (InstrumentTimeout, ProtocolError) as exc:
+                if attempt == retries:
+                    raise
+                del exc
+                time.sleep(0.05)
+                self.transport.discard_input()
+        if reply.message_type != mtype:
+            raise ProtocolError(
+                f"{self.url}: reply to {name} ({mtype:#010x}) is for message type "
+                f"{reply.message_type:#010x}"
+            )
+        if reply.is_nack:
+            if reply.error == 2:
+                raise NotSupported(
+                    f"{self.url}: the device does not know {name} ({reply.error_text()})"
+                )
+            raise CommandRefused(f"{self.url}: the device refused {name}: {reply.error_text()}")
+        return reply.payload
+
+    def _read_message(self, timeout_s: float) -> OBPMessage:
+        deadline = time.monotonic() + timeout_s
+        buffer = bytearray()
+        while True:
+            length = message_length(bytes(buffer))
+            if length is not None and len(buffer) >= length:
+                return decode_message(bytes(buffer[:length]))
+            chunk = self.transport.read_some(
+                65536 if length is None else length - len(buffer), deadline
+            )
+            if not chunk:
+                raise InstrumentTimeout(
+                    f"{self.url}: OBP reply incomplete after {timeout_s:.2f} s ({len(buffer)} bytes"
+                    f"{'' if length is None else f' of {length}'})",
+                    received=bytes(buffer),
+                )
+            buffer += chunk
+
+    def _optional(self, name: str, payload: bytes = b"") -> bytes | None:
+        try:
+            return self.exchange(name, payload, retries=0)
+        except (NotSupported, CommandRefused):
+            return None
+
+    # -- connection and identity ----------------------------------------------------------
+
+    def _probe(self) -> bool:
+        try:
+            self.transport.discard_input()
+            self.exchange("get_firmware", timeout_s=min(self.command_timeout_s, 0.5), retries=0)
+        except (InstrumentTimeout, ProtocolError):
+            return False
+        return True
+
+    def _connect(self) -> None:
+        if self._probe():
+            return
+        for rate in _PROBE_RATES:
+            if rate == self.transport.baudrate:
+                continue
+            self.transport.baudrate = rate
+            if self._probe():
+                return
+        raise ProtocolError(
+            f"{self.url}: no valid OBP reply at {', '.join(map(str, _PROBE_RATES))} baud: "
+            "check the "
+            "cable, power and baud rate"
+        )
+
+    def _identify(self, laser_wavelength_nm: float | None, laser_power_mw: float | None) -> None:
+        firmware = int.from_bytes(self.exchange("get_firmware")[:2], "little")
+        serial = self.exchange("get_serial").rstrip(b"\x00").decode("ascii", "replace")
+        model_name = (
+            (self._optional("get_model") or b"OBP spectrometer")
+            .rstrip(b"\x00")
+            .decode("ascii", "replace")
+        )
+        count = self.exchange("get_wl_coeff_count")[0]
+        coeffs = [
+            struct.unpack("<f", self.exchange("get_wl_coeff", bytes([i]))[:4])[0]
+            for i in range(count)
+        ]
+        nl_count = self._optional("get_nl_coeff_count")
+        nonlin = []
+        if nl_count:
+            nonlin = [
+                struct.unpack("<f", self.exchange("get_nl_coeff", bytes([i]))[:4])[0]
+                for i in range(nl_count[0])
+            ]
+        self.nonlinearity_coefficients = nonlin
+        self.wavelength_coefficients = coeffs
+        # The pixel count comes from one dark read (laser state untouched: it is off at power-up).
+        probe = self.exchange("get_raw_spectrum", timeout_s=self.command_timeout_s + 1.0, retries=0)
+        pixels = len(probe) // 2
+        if pixels < 16:
+            raise ProtocolError(f"{self.url}: the spectrum holds {pixels} pixels", frame=probe)
+        self.model = DeviceModel(
+            model_name,
+            pixels,
+            SettingRange("integration_time_ms", 0.01, 10000.0, "ms", integer=False),
+        )
+        self._wavelengths = wavelength_axis(coeffs, np.arange(pixels))
+        self.info = DeviceInfo(
+            model=model_name,
+            serial=serial,
+            firmware=f"{firmware >> 8}.{firmware & 0xFF}",
+            simulated=serial.upper().startswith("SIM"),
+        )
+        wl = self._optional("get_laser_wavelength")
+        mw = self._optional("get_laser_power")
+        self.laser_wavelength_nm = laser_wavelength_nm or (
+            struct.unpack("<f", wl[:4])[0] if wl else None
+        )
+        self.laser_power_mw = laser_power_mw or (struct.unpack("<f", mw[:4])[0] if mw else None)
+        laser = self._optional("get_laser_enable") is not None
+        interlock = self._optional("get_interlock") is not None
+        self._has_tec = self._optional("get_tec_temperature") is not None
+        averaging = self._optional("set_scans_to_average", struct.pack("<H", 1)) is not None
+        boxcar = self._optional("set_boxcar_width", bytes([0])) is not None
+        self.capabilities = Capabilities(
+            laser=laser,
+            laser_readback=laser,
+            interlock=interlock,
+            tec=self._has_tec,
+            averaging=averaging,
+            boxcar=boxcar,
+            checksum=True,
+        )
+
+    # -- Spectrometer primitives ----------------------------------------------------------
+
+    def _set_integration_time_ms(self, value: float) -> None:
+        self.exchange("set_integration_time_us", struct.pack("<I", round(value * 1000)))
+
+    def _set_averages(self, value: int) -> None:
+        self.exchange("set_scans_to_average", struct.pack("<H", value))
+
+    def _set_boxcar_width(self, value: int) -> None:
+        self.exchange("set_boxcar_width", bytes([value]))
+
+    def wavelengths_nm(self) -> np.ndarray:
+        return self._wavelengths.copy()
+
+    def set_laser(self, enabled: bool) -> None:
+        if not self.capabilities.laser:
+            raise NotSupported(f"{self.info.model}: no laser control")
+        self.exchange("set_laser_enable", bytes([int(bool(enabled))]))
+
+    def laser_enabled(self) -> bool:
+        if not self.capabilities.laser_readback:
+            raise NotSupported(f"{self.info.model}: the laser state cannot be read back")
+        return self.exchange("get_laser_enable")[:1] == b"\x01"
+
+    def interlock_closed(self) -> bool:
+        if not self.capabilities.interlock:
+            raise NotSupported(f"{self.info.model}: no interlock read-out")
+        return self.exchange("get_interlock")[:1] == b"\x01"
+
+    def detector_temperature_c(self) -> float | None:
+        if not self._has_tec:
+            return None
+        return round(float(struct.unpack("<f", self.exchange("get_tec_temperature")[:4])[0]), 2)
+
+    def scan_timeout_s(self) -> float:
+        """2 x integration x averages + transfer time at the line rate + the command timeout."""
+        exposure = 2.0 * self.integration_time_ms * self.averages / 1000.0
+        transfer = (self.model.pixels * 2 + 64) * 10.0 / max(self.transport.baudrate, 1)
+        return exposure + transfer + self.command_timeout_s
+
+    def read_scan(self, timeout_s: float | None = None) -> np.ndarray:
+        payload = self.exchange(
+            "get_raw_spectrum",
+            timeout_s=self.scan_timeout_s() if timeout_s is None else timeout_s,
+            retries=0,
+        )
+        if len(payload) != 2 * self.model.pixels:
+            raise ProtocolError(
+                f"{self.url}: spectrum payload is {len(payload)} bytes, "
+                f"expected {2 * self.model.pixels}",
+                frame=payload[:64],
+            )
+        return np.frombuffer(payload, dtype="<u2").astype(np.float64)
+
+    def close(self) -> None:
+        transport = getattr(self, "transport", None)
+        if transport is not None and transport.is_open:
+            caps = getattr(self, "capabilities", None)
+            if caps is not None and caps.laser:
+                with contextlib.suppress(InstrumentDisconnected, InstrumentTimeout):
+                    self.transport.write(encode_message(MSG["set_laser_enable"], b"\x00"))
+            transport.close()

@@ -1,0 +1,198 @@
+"""A device simulator served on a pseudo-terminal, from a thread or a whole process.
+
+The simulator holds the master side of ``os.openpty()``; the driver opens the slave path
+(``/dev/pts/N``) exactly as it would open ``/dev/ttyUSB0``. The line rate the driver sets on
+its side is visible through the shared termios settings, so a simulator running at another
+rate answers with garbled bytes, as a real device does, until the rates agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import termios
+import threading
+import time
+import tty
+from types import TracebackType
+
+from drivers.errors import SettingError
+
+__all__ = ["FAULTS", "PtySimulator"]
+
+FAULTS = {
+    "slow": "replies to a scan only after several seconds (the driver times out)",
+    "truncated": "sends half of the spectrum frame, then nothing",
+    "corrupt": "flips a byte of the pixel data (the checksum no longer matches)",
+    "nak": "refuses the scan command (NAK / OBP error code)",
+    "disconnect": "closes the pseudo-terminal in the middle of a spectrum (cable pulled)",
+    "baud": "runs at 115200 baud: bytes are garbled until the driver finds the rate",
+    "interlock": "reports the laser interlock open",
+}
+"""Faults a simulator injects on demand, with what each does. Scan faults strike the scans
+taken with the laser on (auto-exposure and sample frames); identification reads are spared."""
+
+_SPEEDS = {
+    getattr(termios, f"B{rate}"): rate
+    for rate in (600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
+    if hasattr(termios, f"B{rate}")
+}
+
+
+class PtySimulator:
+    """Base of the protocol simulators: the pty, the serving loop, and fault injection.
+
+    Subclasses implement :meth:`handle`, which consumes request bytes and returns the reply.
+
+    Parameters
+    ----------
+    fault : str, optional
+        One of :data:`FAULTS`.
+    slow_s : float, default 4.0
+        Delay of a scan reply under the ``slow`` fault.
+    """
+
+    name = "simulator"
+
+    def __init__(self, *, fault: str | None = None, slow_s: float = 4.0) -> None:
+        if fault is not None and fault not in FAULTS:
+            raise SettingError(f"unknown fault {fault!r}; known faults: {', '.join(FAULTS)}")
+        self.fault = fault
+        self.slow_s = slow_s
+        self.device_baud = 115200 if fault == "baud" else 9600
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        attrs = termios.tcgetattr(self._slave)
+        attrs[4] = attrs[5] = termios.B9600
+        termios.tcsetattr(self._slave, termios.TCSANOW, attrs)
+        self.device_path = os.ttyname(self._slave)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.closed = False
+        self.requests = 0
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def start(self) -> PtySimulator:
+        """Serve from a daemon thread; returns self (use :attr:`device_path`)."""
+        self._thread = threading.Thread(target=self.serve_forever, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the pseudo-terminal."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
+        self._close_pty()
+
+    def __enter__(self) -> PtySimulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _close_pty(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            for fd in (self._master, self._slave):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    # -- serving --------------------------------------------------------------------------------
+
+    def host_baud(self) -> int | None:
+        """The rate the driver set on its end of the line (None if unknown)."""
+        try:
+            return _SPEEDS.get(termios.tcgetattr(self._master)[5])
+        except (termios.error, OSError):
+            return None
+
+    def serve_forever(self) -> None:
+        """Answer requests until :meth:`stop` (or a ``disconnect`` fault) ends the session."""
+        buffer = bytearray()
+        while not self._stop.is_set() and not self.closed:
+            try:
+                ready, _, _ = select.select([self._master], [], [], 0.05)
+            except (OSError, ValueError):
+                break
+            if not ready:
+                continue
+            try:
+                data = os.read(self._master, 65536)
+            except OSError:
+                time.sleep(0.01)
+                continue
+            if not data:
+                continue
+            host = self.host_baud()
+            if host is not None and host != self.device_baud:
+                buffer.clear()  # at the wrong rate nothing the host sends is legible
+                self.write(bytes(((b * 37 + 11) & 0x3F) | 0x40 for b in data))
+                continue
+            buffer += data
+            while buffer and not self.closed:
+                reply, used = self.handle(bytes(buffer))
+                if used == 0:
+                    break
+                del buffer[:used]
+                self.requests += 1
+                if reply:
+                    self.write(reply)
+
+    def handle(self, request: bytes) -> tuple[bytes, int]:
+        """Consume the first request in ``request``: return (reply bytes, bytes used).
+
+        Return ``(b"", 0)`` when more bytes are needed.
+        """
+        raise NotImplementedError
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to the driver (silently dropped once the pty is closed)."""
+        view = memoryview(data)
+        while view and not self.closed:
+            try:
+                written = os.write(self._master, view)
+            except BlockingIOError:
+                time.sleep(0.001)
+                continue
+            except OSError:
+                return
+            view = view[written:]
+
+    def send_scan(self, frame: bytes, data_range: tuple[int, int]) -> bytes:
+        """Apply the scan faults to a spectrum reply; returns what :meth:`handle` should send.
+
+        ``data_range`` is the (start, stop) byte range of the pixel data inside ``frame``.
+        """
+        if self.fault == "slow":
+            if self._stop.wait(self.slow_s):
+                return b""
+            return frame
+        if self.fault == "truncated":
+            return frame[: len(frame) // 2]
+        if self.fault == "corrupt":
+            start, stop = data_range
+            index = start + (stop - start) // 3
+            damaged = bytearray(frame)
+            damaged[index] ^= 0x5A
+            return bytes(damaged)
+        if self.fault == "disconnect":
+            self.write(frame[: len(frame) // 3])
+            time.sleep(0.05)
+            self._close_pty()
+            return b""
+        return frame
+
+    def set_device_baud(self, rate: int) -> None:
+        """Change the device's own line rate (after a baud-change handshake)."""
+        self.device_baud = int(rate)

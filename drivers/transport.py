@@ -1,0 +1,194 @@
+"""Byte transport to an instrument: a pyserial port opened from a URL.
+
+``serial.serial_for_url`` accepts a device path (``/dev/ttyUSB0``, ``COM3``), a pseudo-terminal
+(``/dev/pts/5``), ``loop://`` and ``socket://host:port``, so the same driver code runs against a
+real analyser, a simulator and a test loop-back. Reads are deadline-based: a reply is either
+complete or an :class:`~drivers.errors.InstrumentTimeout`, never returned half-read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from types import TracebackType
+
+import serial
+
+from drivers.errors import InstrumentDisconnected, InstrumentTimeout, ProtocolError
+
+__all__ = ["SerialTransport"]
+
+_CHUNK = 65536
+
+
+class SerialTransport:
+    """A serial port with complete-or-fail reads.
+
+    Parameters
+    ----------
+    url : str
+        Anything ``serial.serial_for_url`` opens.
+    baudrate : int, default 9600
+        Line rate in bit/s.
+    exclusive : bool, default True
+        Lock a device path against a second process (two processes sharing a port corrupt each
+        other's frames). Ignored for ``loop://`` and ``socket://``.
+
+    Raises
+    ------
+    InstrumentDisconnected
+        The port does not exist or cannot be opened (permissions, in use).
+    """
+
+    def __init__(self, url: str, *, baudrate: int = 9600, exclusive: bool = True) -> None:
+        self.url = url
+        kwargs = {"baudrate": int(baudrate), "timeout": 0.05, "write_timeout": 2.0}
+        if "://" not in url and exclusive:
+            kwargs["exclusive"] = True
+        try:
+            self._port = serial.serial_for_url(url, **kwargs)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            hint = ""
+            text = str(exc)
+            if "Permission" in text:
+                hint = " (add yourself to the 'dialout' group or install a udev rule)"
+            elif "lock" in text.lower():
+                hint = " (another program holds the port: close it first)"
+            raise InstrumentDisconnected(f"cannot open {url}: {text}{hint}") from None
+        self.bytes_read = 0
+
+    # -- context management ---------------------------------------------------------------
+
+    def __enter__(self) -> SerialTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the port (safe to call twice)."""
+        port, self._port = getattr(self, "_port", None), None
+        if port is not None:
+            with contextlib.suppress(serial.SerialException, OSError):
+                port.close()
+
+    @property
+    def is_open(self) -> bool:
+        """True while the port is held."""
+        return self._port is not None
+
+    # -- line settings ------------------------------------------------------------------------
+
+    @property
+    def baudrate(self) -> int:
+        """Current line rate in bit/s."""
+        return int(self._live().baudrate)
+
+    @baudrate.setter
+    def baudrate(self, value: int) -> None:
+        try:
+            self._live().baudrate = int(value)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise InstrumentDisconnected(f"{self.url}: cannot set {value} baud: {exc}") from None
+
+    def _live(self) -> serial.SerialBase:
+        if self._port is None:
+            raise InstrumentDisconnected(f"{self.url}: the port is closed")
+        return self._port
+
+    # -- I/O -----------------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` completely."""
+        port = self._live()
+        try:
+            port.write(bytes(data))
+            port.flush()
+        except serial.SerialTimeoutException:
+            raise InstrumentTimeout(f"{self.url}: the device did not accept data") from None
+        except (serial.SerialException, OSError) as exc:
+            raise InstrumentDisconnected(
+                f"{self.url}: disconnected while writing ({exc})"
+            ) from None
+
+    def discard_input(self) -> bytes:
+        """Drop and return whatever is waiting in the input buffer (stale or garbled bytes)."""
+        port = self._live()
+        try:
+            waiting = port.in_waiting
+            return port.read(waiting) if waiting else b""
+        except (serial.SerialException, OSError) as exc:
+            raise InstrumentDisconnected(f"{self.url}: disconnected ({exc})") from None
+
+    def read_some(self, limit: int, deadline: float) -> bytes:
+        """Return at least one and at most ``limit`` bytes, waiting until ``deadline``.
+
+        Returns ``b""`` when the deadline passes with nothing received.
+        """
+        port = self._live()
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b""
+            try:
+                port.timeout = min(remaining, 0.25)
+                waiting = port.in_waiting
+                chunk = port.read(max(1, min(limit, max(waiting, 1))))
+            except (serial.SerialException, OSError) as exc:
+                raise InstrumentDisconnected(
+                    f"{self.url}: the device disconnected ({exc})"
+                ) from None
+            if chunk:
+                self.bytes_read += len(chunk)
+                return chunk
+
+    def read_exact(self, count: int, timeout_s: float, *, what: str = "reply") -> bytes:
+        """Read exactly ``count`` bytes or raise.
+
+        Raises
+        ------
+        InstrumentTimeout
+            Fewer bytes arrived before ``timeout_s`` seconds passed (the partial bytes are in the
+            message and in ``received``, never returned).
+        InstrumentDisconnected
+            The port vanished.
+        """
+        deadline = time.monotonic() + timeout_s
+        buffer = bytearray()
+        while len(buffer) < count:
+            chunk = self.read_some(min(_CHUNK, count - len(buffer)), deadline)
+            if not chunk:
+                raise InstrumentTimeout(
+                    f"{self.url}: {what} incomplete after {timeout_s:.2f} s: received "
+                    f"{len(buffer)} of {count} bytes",
+                    received=bytes(buffer),
+                )
+            buffer += chunk
+        return bytes(buffer)
+
+    def read_until(
+        self, terminator: bytes, timeout_s: float, *, limit: int = 4096, what: str = "reply"
+    ) -> bytes:
+        """Read up to and including ``terminator`` (at most ``limit`` bytes) or raise."""
+        deadline = time.monotonic() + timeout_s
+        buffer = bytearray()
+        while not buffer.endswith(terminator):
+            if len(buffer) >= limit:
+                raise ProtocolError(
+                    f"{self.url}: {what} exceeded {limit} bytes without its terminator "
+                    f"{terminator.hex()}",
+                    frame=bytes(buffer),
+                )
+            chunk = self.read_some(1, deadline)
+            if not chunk:
+                raise InstrumentTimeout(
+                    f"{self.url}: {what} not terminated after {timeout_s:.2f} s",
+                    received=bytes(buffer),
+                )
+            buffer += chunk
+        return bytes(buffer)

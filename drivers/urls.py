@@ -1,0 +1,226 @@
+"""Open any instrument from one URL string.
+
+==========================================  =====================================================
+URL                                         Instrument
+==========================================  =====================================================
+``ocean-rs232:///dev/ttyUSB0?baud=9600``    Ocean RS-232 command set on a serial port
+``obp:///dev/ttyACM0``                      Ocean Binary Protocol on a serial port
+``seabreeze:SERIAL`` (or ``seabreeze:``)    Ocean USB device via python-seabreeze (``usb`` extra)
+``folder:///path/to/exports``               exports written by an instrument's own software
+``sim:ocean-rs232?sample=NAME|FILE``        simulator on a pty, driven through the real driver
+``sim:obp?sample=NAME|FILE``                likewise for OBP
+``sim:ftir?sample=NAME|FILE``               simulated FTIR writing exports into a temporary folder
+==========================================  =====================================================
+
+Serial URLs accept ``baud``, ``laser_nm``, ``laser_mw``, ``timeout`` (seconds for short
+replies); ``ocean-rs232`` also ``ascii=1``, ``compress=0``, ``checksum=0``, ``rates=bwtek``.
+The port part may be anything pyserial opens (``ocean-rs232:socket://host:7000``).
+``sim:`` URLs accept ``sample``, ``fault`` (see :data:`drivers.simulators.pty.FAULTS`) and
+``seed``; ``folder:`` accepts ``settle`` (seconds) and ``existing=1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from drivers.base import Instrument
+from drivers.errors import SettingError
+from drivers.folder import FolderInstrument
+from drivers.obp import OBPSpectrometer
+from drivers.ocean_rs232 import BAUD_CODES, BWTEK_BAUD_CODES, OceanRS232Spectrometer
+from drivers.seabreeze_usb import SeabreezeSpectrometer
+from drivers.simulators.ftir_sim import FTIRFolderSimulator
+from drivers.simulators.obp_sim import OBPSimulator
+from drivers.simulators.ocean_sim import OceanRS232Simulator
+from drivers.transport import SerialTransport
+from forensic.samples import resolve_sample
+from forensic.spectrum import Spectrum
+
+__all__ = ["SCHEMES", "SimulatedInstrument", "open_instrument", "parse_instrument_url"]
+
+SCHEMES = ("ocean-rs232", "obp", "seabreeze", "folder", "sim")
+
+_ALLOWED = {
+    "ocean-rs232": {
+        "baud",
+        "laser_nm",
+        "laser_mw",
+        "timeout",
+        "ascii",
+        "compress",
+        "checksum",
+        "rates",
+    },
+    "obp": {"baud", "laser_nm", "laser_mw", "timeout"},
+    "seabreeze": {"laser_nm", "laser_mw"},
+    "folder": {"settle", "existing"},
+    "sim": {"sample", "fault", "seed", "timeout", "baud", "realtime"},
+}
+
+SampleResolver = Callable[[str, str], Spectrum]
+
+
+def parse_instrument_url(url: str) -> tuple[str, str, dict[str, str]]:
+    """Split an instrument URL into (scheme, target, parameters).
+
+    Raises
+    ------
+    SettingError
+        Unknown scheme or parameter (the message lists the known ones).
+    """
+    scheme, sep, rest = url.partition(":")
+    if not sep or scheme not in SCHEMES:
+        raise SettingError(
+            f"unknown instrument URL {url!r}: expected one of "
+            + ", ".join(f"{s}:..." for s in SCHEMES)
+        )
+    target, _, query = rest.rpartition("?") if "?" in rest else (rest, "", "")
+    if target.startswith("//") and "://" not in target[2:]:
+        target = target[2:]
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = set(params) - _ALLOWED[scheme]
+    if unknown:
+        raise SettingError(
+            f"{url}: unknown parameter(s) {', '.join(sorted(unknown))}; "
+            f"{scheme} accepts {', '.join(sorted(_ALLOWED[scheme]))}"
+        )
+    return scheme, unquote(target), params
+
+
+def _number(params: dict[str, str], key: str, kind: type = float) -> Any:
+    if key not in params:
+        return None
+    try:
+        return kind(params[key])
+    except ValueError:
+        raise SettingError(f"URL parameter {key}={params[key]!r} is not a number") from None
+
+
+def _flag(params: dict[str, str], key: str, default: bool) -> bool:
+    value = params.get(key)
+    return default if value is None else value.lower() not in ("0", "false", "no", "off")
+
+
+class SimulatedInstrument(Instrument):
+    """A real driver talking to a simulator owned by the same process; closing stops both."""
+
+    def __init__(self, inner: Instrument, simulator: Any) -> None:
+        self.inner = inner
+        self.simulator = simulator
+        self.url = inner.url
+
+    def acquire(self, **settings: Any) -> Spectrum:
+        return self.inner.acquire(**settings)
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            stop = getattr(self.simulator, "stop", None) or self.simulator.close
+            stop()
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.inner.describe(), "simulated": True}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _serial(scheme: str, target: str, params: dict[str, str]) -> Instrument:
+    baud = _number(params, "baud", int)
+    timeout = _number(params, "timeout") or 1.0
+    laser = {
+        "laser_wavelength_nm": _number(params, "laser_nm"),
+        "laser_power_mw": _number(params, "laser_mw"),
+    }
+    transport = SerialTransport(target, baudrate=baud or 9600)
+    try:
+        if scheme == "ocean-rs232":
+            rates = params.get("rates", "ocean")
+            if rates not in ("ocean", "bwtek"):
+                raise SettingError(f"rates={rates!r}: expected 'ocean' or 'bwtek'")
+            return OceanRS232Spectrometer(
+                transport,
+                baud=baud,
+                ascii_mode=_flag(params, "ascii", False),
+                compression=_flag(params, "compress", True),
+                checksum=_flag(params, "checksum", True),
+                baud_codes=BWTEK_BAUD_CODES if rates == "bwtek" else BAUD_CODES,
+                command_timeout_s=timeout,
+                **laser,
+            )
+        return OBPSpectrometer(transport, command_timeout_s=timeout, **laser)
+    except BaseException:
+        transport.close()
+        raise
+
+
+def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) -> Instrument:
+    """Open the instrument named by ``url`` (see the module table).
+
+    Parameters
+    ----------
+    url : str
+    sample_resolver : callable (text, modality) -> Spectrum, optional
+        Resolves ``sample=`` of ``sim:`` URLs; default :func:`forensic.samples.resolve_sample`.
+
+    Returns
+    -------
+    Instrument
+        A context manager; closing it releases the port (and stops a simulator it started).
+    """
+    scheme, target, params = parse_instrument_url(url)
+    if scheme in ("ocean-rs232", "obp"):
+        if not target:
+            raise SettingError(f"{url}: no port given (e.g. {scheme}:///dev/ttyUSB0)")
+        return _serial(scheme, target, params)
+    if scheme == "seabreeze":
+        return SeabreezeSpectrometer(
+            target or None,
+            laser_wavelength_nm=_number(params, "laser_nm"),
+            laser_power_mw=_number(params, "laser_mw"),
+        )
+    if scheme == "folder":
+        return FolderInstrument(
+            target,
+            settle_s=_number(params, "settle") or 1.0,
+            include_existing=_flag(params, "existing", False),
+        )
+    return _simulated(target, params, sample_resolver)
+
+
+def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | None) -> Instrument:
+    if kind not in ("ocean-rs232", "obp", "ftir"):
+        raise SettingError(f"sim:{kind}: expected sim:ocean-rs232, sim:obp or sim:ftir")
+    if not params.get("sample"):
+        raise SettingError(f"sim:{kind} needs a sample: sim:{kind}?sample=NAME|FILE")
+    if resolver is None:
+        resolver = resolve_sample
+    seed = _number(params, "seed", int)
+    if kind == "ftir":
+        if params.get("fault"):
+            raise SettingError("sim:ftir takes no fault: it writes files, not frames")
+        simulator = FTIRFolderSimulator(resolver(params["sample"], "ir"), seed=seed)
+        folder = FolderInstrument(
+            simulator.folder,
+            settle_s=0.3,
+            poll_s=0.05,
+            trigger=simulator.trigger,
+            metadata={"provenance": "simulated", "instrument_serial": "SIMFTIR"},
+        )
+        return SimulatedInstrument(folder, simulator)
+    reference = resolver(params["sample"], "raman")
+    realtime = _flag(params, "realtime", True)
+    sim_class = OceanRS232Simulator if kind == "ocean-rs232" else OBPSimulator
+    simulator = sim_class(
+        reference, fault=params.get("fault") or None, seed=seed, realtime=realtime
+    ).start()
+    serial_params = {k: v for k, v in params.items() if k in ("timeout", "baud")}
+    try:
+        inner = _serial(kind, simulator.device_path, serial_params)
+    except BaseException:
+        simulator.stop()
+        raise
+    return SimulatedInstrument(inner, simulator)
