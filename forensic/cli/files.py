@@ -1,3 +1,377 @@
-"""Commands of the files area (registered on forensic.cli.app.main)."""
+"""Commands of the files area: ``inspect``, ``convert`` and ``plot`` (registered on ``main``).
 
-from forensic.cli.app import main  # noqa: F401
+Bad input never ends in a traceback here: each unreadable file gives one ``error:`` line on
+standard error naming the file, the problem and, for text, the line; the exit code is 2. No
+output file is written over unless ``--force`` is given.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from forensic.cli.app import EXIT_BAD_INPUT, main
+from forensic.errors import ForensicError, FormatError
+from forensic.io import (
+    atomic_write_bytes,
+    available_formats,
+    file_sha256,
+    read_spectra,
+    write_spectrum,
+)
+from forensic.spectrum import STANDARD_METADATA_KEYS, Spectrum
+
+__all__ = ["convert", "describe_file", "inspect", "plot"]
+
+_PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+_Y_LABELS = {
+    "counts": "Intensity (counts)",
+    "counts_per_second": "Intensity (counts/s)",
+    "arbitrary": "Intensity (arbitrary units)",
+    "absorbance": "Absorbance",
+    "transmittance": "Transmittance",
+    "percent_transmittance": "Transmittance (%)",
+    "reflectance": "Reflectance",
+    "kubelka_munk": "Kubelka-Munk",
+    "normalised": "Intensity (normalised)",
+}
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _error_line(path: Path, exc: BaseException) -> str:
+    """One line for a file that could not be read: the file, the problem, the line if known."""
+    if isinstance(exc, ForensicError):
+        message = " ".join(str(exc).split())
+    else:  # a reader bug must still not end in a traceback for the technician
+        message = (
+            f"could not be read: unexpected {type(exc).__name__} in the reader "
+            f"({' '.join(str(exc).split())}); please report this file"
+        )
+    if str(path) not in message:
+        message = f"{path}: {message}"
+    return message
+
+
+def _read_or_report(path: Path) -> list[Spectrum] | None:
+    """The file's spectra, or None after printing its one error line."""
+    try:
+        return read_spectra(path)
+    except Exception as exc:  # every failure becomes one line, never a traceback
+        click.echo(f"error: {_error_line(path, exc)}", err=True)
+        return None
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy scalars unwrapped, NaN/inf as None, bytes as hex, rest as str."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    return str(value)
+
+
+def describe_file(path: str | Path) -> dict[str, Any]:
+    """What ``forensic inspect --json`` prints for one file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A spectrum file in any format the toolkit reads.
+
+    Returns
+    -------
+    dict
+        ``file``, ``sha256`` (of the file's bytes), ``size_bytes``, ``format`` (reader name),
+        ``format_description``, and ``spectra``: one entry per spectrum with ``index``
+        (1-based), ``name``, ``modality``, ``y_unit``, ``points``, ``wavenumber_min_cm1``,
+        ``wavenumber_max_cm1``, ``intensity_min``, ``intensity_max``, ``metadata`` and
+        ``history``. JSON-serialisable.
+
+    Raises
+    ------
+    FormatError
+        The file cannot be read (see :func:`forensic.read_spectra`).
+    """
+    path = Path(path)
+    spectra = read_spectra(path)
+    return _description(path, spectra)
+
+
+def _description(path: Path, spectra: list[Spectrum]) -> dict[str, Any]:
+    fmt_name = str(spectra[0].metadata.get("source_format", ""))
+    descriptions = {f.name: f.description for f in available_formats()}
+    return {
+        "file": str(path),
+        "sha256": file_sha256(path),
+        "size_bytes": path.stat().st_size,
+        "format": fmt_name,
+        "format_description": descriptions.get(fmt_name, ""),
+        "spectra": [_spectrum_entry(i, s) for i, s in enumerate(spectra, start=1)],
+    }
+
+
+def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
+    x, y = spectrum.wavenumber, spectrum.intensity
+    return _jsonable(
+        {
+            "index": index,
+            "name": spectrum.name,
+            "modality": spectrum.modality,
+            "y_unit": spectrum.y_unit,
+            "points": len(spectrum),
+            "wavenumber_min_cm1": float(x[0]),
+            "wavenumber_max_cm1": float(x[-1]),
+            "intensity_min": float(y.min()),
+            "intensity_max": float(y.max()),
+            "metadata": dict(spectrum.metadata),
+            "history": [step.to_dict() for step in spectrum.history],
+        }
+    )
+
+
+def _short(value: Any, width: int = 70) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_description(info: dict[str, Any]) -> None:
+    click.echo(info["file"])
+    click.echo(f"  format     {info['format']} ({info['format_description']})")
+    click.echo(f"  sha256     {info['sha256']}")
+    click.echo(f"  size       {info['size_bytes']} bytes")
+    total = len(info["spectra"])
+    for entry in info["spectra"]:
+        title = f"  spectrum {entry['index']} of {total}"
+        if entry["name"]:
+            title += f": {entry['name']}"
+        click.echo(title)
+        meta = entry["metadata"]
+        basis = f" ({meta['modality_basis']})" if meta.get("modality_basis") else ""
+        click.echo(f"    modality   {entry['modality']}{basis}")
+        click.echo(
+            f"    axis       {entry['wavenumber_min_cm1']:.2f} to "
+            f"{entry['wavenumber_max_cm1']:.2f} cm⁻¹, {entry['points']} points"
+        )
+        click.echo(f"    y unit     {entry['y_unit']}")
+        standard = [
+            k
+            for k in STANDARD_METADATA_KEYS
+            if meta.get(k) not in (None, "") and k != "name" and not k.startswith("source_")
+        ]
+        for key in standard:
+            click.echo(f"    {key:<22} {_short(meta[key])}")
+        vendor = [k for k in meta if k not in STANDARD_METADATA_KEYS and k != "modality_basis"]
+        if vendor:
+            shown = ", ".join(vendor[:6]) + (", ..." if len(vendor) > 6 else "")
+            click.echo(f"    other keys ({len(vendor)}, all with --json): {_short(shown, 60)}")
+        if entry["history"]:
+            steps = ", ".join(step["name"] for step in entry["history"])
+            click.echo(f"    history    {steps}")
+
+
+def _refuse_existing(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise FormatError("already exists; not overwritten (use --force to replace it)", path=path)
+    if path.is_dir():
+        raise FormatError("is a folder; give a file name", path=path)
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per file, one per line (JSON Lines): a single file prints exactly one "
+    "JSON document.",
+)
+@click.pass_context
+def inspect(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what each spectrum FILE holds: format, modality, axis, points, unit, metadata, SHA-256.
+
+    Unreadable files are reported one line each on standard error; the others are still shown,
+    and the exit code is 2 if any file was unreadable.
+    """
+    failed = 0
+    for position, path in enumerate(files):
+        spectra = _read_or_report(path)
+        if spectra is None:
+            failed += 1
+            continue
+        try:
+            info = _description(path, spectra)
+        except OSError as exc:
+            click.echo(f"error: {path}: cannot be read: {exc.strerror}", err=True)
+            failed += 1
+            continue
+        if as_json:
+            click.echo(json.dumps(info, ensure_ascii=False, allow_nan=False))
+        else:
+            if position:
+                click.echo("")
+            _print_description(info)
+    if failed:
+        ctx.exit(EXIT_BAD_INPUT)
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace TARGET if it exists.")
+@click.option(
+    "--spectrum",
+    "number",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Which spectrum to write (1-based) when SOURCE holds several.",
+)
+@click.pass_context
+def convert(
+    ctx: click.Context, source: Path, target: Path, force: bool, number: int | None
+) -> None:
+    """Convert SOURCE to TARGET, the format chosen by TARGET's extension.
+
+    .jdx or .dx writes JCAMP-DX (AFFN); .csv writes our CSV, whose comment lines carry the
+    modality, unit, metadata and history so that it reads back unchanged.
+    """
+    _refuse_existing(target, force)
+    spectra = _read_or_report(source)
+    if spectra is None:
+        ctx.exit(EXIT_BAD_INPUT)
+        return
+    if number is None and len(spectra) > 1:
+        raise FormatError(
+            f"holds {len(spectra)} spectra; choose one with --spectrum 1..{len(spectra)}",
+            path=source,
+        )
+    index = (number or 1) - 1
+    if index >= len(spectra):
+        raise FormatError(
+            f"holds {len(spectra)} spectra; --spectrum {number} does not exist", path=source
+        )
+    spectrum = spectra[index]
+    written = write_spectrum(spectrum, target, overwrite=force)
+    click.echo(
+        f"wrote {written} ({spectrum.modality}, {len(spectrum)} points, "
+        f"{spectrum.wavenumber[0]:.1f} to {spectrum.wavenumber[-1]:.1f} cm⁻¹)"
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The image to write: .png, .svg or .pdf.",
+)
+@click.option("--force", is_flag=True, help="Replace the image if it exists.")
+@click.option(
+    "--normalise",
+    is_flag=True,
+    help="Scale each spectrum to its own maximum (for display only).",
+)
+@click.option("--title", default=None, help="A title over the plot.")
+@click.pass_context
+def plot(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    *,
+    out: Path,
+    force: bool,
+    normalise: bool,
+    title: str | None,
+) -> None:
+    """Overlay the spectra in FILES in one image (--out FILE.png).
+
+    The axis is labelled "Raman shift (cm⁻¹)" when every spectrum is Raman, otherwise
+    "Wavenumber (cm⁻¹)" (drawn high to low when every spectrum is IR, as IR spectra are
+    usually shown). If any file is unreadable nothing is written and the exit code is 2.
+    """
+    kind = _PLOT_FORMATS.get(out.suffix.lower())
+    if kind is None:
+        raise FormatError(
+            f"cannot write a {out.suffix or 'extension-less'} image: use .png, .svg or .pdf",
+            path=out,
+        )
+    _refuse_existing(out, force)
+    labelled: list[tuple[str, Spectrum]] = []
+    failed = 0
+    for path in files:
+        spectra = _read_or_report(path)
+        if spectra is None:
+            failed += 1
+            continue
+        for i, spectrum in enumerate(spectra, start=1):
+            label = spectrum.name or path.stem
+            if len(spectra) > 1 and not spectrum.name:
+                label += f" #{i}"
+            labelled.append((label, spectrum))
+    if failed:
+        click.echo(f"error: {failed} file(s) unreadable; {out} not written", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+        return
+    data = _render(labelled, kind=kind, normalise=normalise, title=title)
+    atomic_write_bytes(out, data, overwrite=force)
+    click.echo(f"wrote {out} ({len(labelled)} spectra)")
+
+
+def _render(
+    labelled: Iterable[tuple[str, Spectrum]], *, kind: str, normalise: bool, title: str | None
+) -> bytes:
+    """The overlaid plot as image bytes (matplotlib's object API: no global pyplot state)."""
+    from matplotlib.figure import Figure  # noqa: PLC0415  (heavy; only this command needs it)
+
+    labelled = list(labelled)
+    modalities = {s.modality for _, s in labelled}
+    units = {s.y_unit for _, s in labelled}
+    figure = Figure(figsize=(9, 5), layout="constrained")
+    axes = figure.add_subplot()
+    for label, spectrum in labelled:
+        y = np.asarray(spectrum.intensity)
+        if normalise:
+            peak = float(np.max(np.abs(y)))
+            y = y / peak if peak > 0 else y
+        axes.plot(spectrum.wavenumber, y, linewidth=0.9, label=label)
+    if modalities == {"raman"}:
+        axes.set_xlabel("Raman shift (cm⁻¹)")
+    else:
+        axes.set_xlabel("Wavenumber (cm⁻¹)")
+    if modalities == {"ir"}:
+        axes.invert_xaxis()
+    if normalise:
+        axes.set_ylabel("Intensity (normalised to each maximum)")
+    elif len(units) == 1:
+        axes.set_ylabel(_Y_LABELS.get(next(iter(units)), "Intensity"))
+    else:
+        axes.set_ylabel("Intensity (mixed units: " + ", ".join(sorted(units)) + ")")
+    if title:
+        axes.set_title(title)
+    axes.legend(fontsize="small", loc="best")
+    axes.grid(alpha=0.3)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=kind, dpi=150)
+    return buffer.getvalue()

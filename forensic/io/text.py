@@ -278,6 +278,8 @@ def _key_value(text: str, style: _Style | None) -> tuple[str, str] | None:
         if sep in text:
             key, _, value = text.partition(sep)
             key, value = key.strip(), value.strip().strip(";").strip()
+            if sep in ";\t" and sep in value:
+                return None  # three or more cells: a line of column names, not a pair
             if key and len(key) <= 60 and key[0].isalpha():
                 return key, value
             return None
@@ -688,7 +690,8 @@ _POWER_KEYS = {"laserpowermw", "laserpower"}
 def _standard_metadata(table: _Table) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     for key, value in table.header.items():
-        meta[key] = value
+        if value:  # empty vendor fields ("operator;") say nothing
+            meta[key] = value
     for key, value in table.header.items():
         squashed = _squash(key)
         if not value:
