@@ -1,3 +1,664 @@
-"""Commands of the custody area (registered on forensic.cli.app.main)."""
+"""Commands of the custody area: scan, case, exhibit, custody, report, bundle.
 
-from forensic.cli.app import main  # noqa: F401
+Every command takes ``--store PATH`` (or ``$FORENSIC_STORE``); commands that write take
+``--operator NAME`` (or ``$FORENSIC_OPERATOR``, else the login name), whose Ed25519 key signs
+what is recorded.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from forensic.cli.app import main
+from forensic.custody import chain
+from forensic.custody.store import Store
+from forensic.custody.verify import verify_store
+from forensic.errors import CustodyError
+
+EXIT_NOT_VERIFIED = 1
+
+
+def _default_operator() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def store_option(func):
+    """``--store PATH`` on every command."""
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(dir_okay=True, file_okay=True, path_type=Path),
+        envvar="FORENSIC_STORE",
+        default=None,
+        help="Evidence store: a folder (forensic.db inside) or a .db file "
+        "[env FORENSIC_STORE; default: the user data folder].",
+    )(func)
+
+
+def operator_option(func):
+    """``--operator NAME``: who signs."""
+    return click.option(
+        "--operator",
+        envvar="FORENSIC_OPERATOR",
+        default=_default_operator,
+        show_default="login name",
+        help="Person responsible; their Ed25519 key signs the records [env FORENSIC_OPERATOR].",
+    )(func)
+
+
+def _open(store_path: Path | None, *, create: bool = True) -> Store:
+    return Store(store_path, create=create)
+
+
+def _yes_no(value: Any) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def _when(iso: str | None) -> str:
+    return "-" if not iso else iso.replace("T", " ")[:19]
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> None:
+    from forensic.report.layout import format_table  # noqa: PLC0415
+
+    width = max(100, min(160, shutil.get_terminal_size((140, 24)).columns))
+    for line in format_table(headers, rows, width):
+        click.echo(line)
+
+
+# -- scan ------------------------------------------------------------------------------------------
+
+
+def _print_verdict(text: str) -> None:
+    bar = "=" * max(40, len(text) + 8)
+    click.echo("")
+    click.secho(bar, bold=True)
+    click.secho(f"    {text}", bold=True)
+    click.secho(bar, bold=True)
+
+
+@main.command()
+@click.option(
+    "--instrument",
+    "instrument_url",
+    required=True,
+    metavar="URL",
+    help='Instrument URL, e.g. "sim:ocean-rs232?sample=cocaine".',
+)
+@click.option("--case", "case_number", required=True, help="Case number (created if new).")
+@click.option("--exhibit", "item_number", required=True, help="Exhibit (item) number.")
+@operator_option
+@click.option(
+    "--report", "report_path", type=click.Path(path_type=Path), help="Write the PDF report here."
+)
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path), help="Also write the report as JSON."
+)
+@click.option(
+    "--text",
+    "text_path",
+    type=click.Path(path_type=Path),
+    help="Also write the report as plain text.",
+)
+@click.option("--description", help="Exhibit description, if the exhibit is new.")
+@click.option("--seal", "seal_number", help="Seal number on the exhibit's packaging.")
+@click.option("--seal-intact/--seal-broken", default=None, help="State of the seal on receipt.")
+@click.option("--received-from", help="Who handed the exhibit over.")
+@click.option("--integration-ms", type=float, help="Integration time (default: auto-exposure).")
+@click.option("--force", is_flag=True, help="Replace existing report files.")
+@store_option
+def scan(
+    *,
+    instrument_url,
+    case_number,
+    item_number,
+    operator,
+    report_path,
+    json_path,
+    text_path,
+    description,
+    seal_number,
+    seal_intact,
+    received_from,
+    integration_ms,
+    force,
+    store_path,
+):
+    """Scan an exhibit: custody, acquisition, identification, signed report in one go.
+
+    The raw spectrum is stored before identification runs, so nothing is lost if analysis
+    fails or the process is stopped.
+    """
+    from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
+    from forensic.workflows import scan as run_scan  # noqa: PLC0415
+
+    if not operator:
+        raise CustodyError("no operator: give --operator NAME")
+    started = time.monotonic()
+    total = len(SCAN_STAGES)
+
+    def progress(stage: str, message: str) -> None:
+        number = SCAN_STAGES.index(stage) + 1
+        click.echo(f"[{number}/{total}] {time.monotonic() - started:5.1f}s  {message}", err=True)
+
+    settings = {} if integration_ms is None else {"integration_time_ms": integration_ms}
+    result = run_scan(
+        instrument_url,
+        case_number=case_number,
+        item_number=item_number,
+        operator=operator,
+        store=store_path,
+        report_path=report_path,
+        json_path=json_path,
+        text_path=text_path,
+        description=description,
+        seal_number=seal_number,
+        seal_intact=seal_intact,
+        received_from=received_from,
+        acquire_settings=settings,
+        overwrite=force,
+        progress=progress,
+    )
+    _print_verdict(result.verdict)
+    hits = result.identification.get("hits") or []
+    for hit in hits[:3]:
+        q = hit.get("q_value")
+        click.echo(
+            f"  {hit.get('rank')}. {hit.get('name')}  score {hit.get('score', 0):.3f}"
+            + (f"  q-value {q:.3g}" if isinstance(q, (int, float)) else "")
+            + (f"  ({hit.get('provenance')} reference)" if hit.get("provenance") else "")
+        )
+    for warning in result.identification.get("warnings") or []:
+        click.echo(f"  warning: {warning}")
+    click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
+    click.echo(
+        f"Case {case_number}, exhibit {item_number}: measurement #"
+        f"{result.measurement['seq']}, result #{result.result['seq']}; raw data SHA-256 "
+        f"{result.measurement['raw_sha256']}"
+    )
+    if result.report is not None:
+        for path in result.report.paths:
+            click.echo(f"Report written: {path}")
+        click.echo(
+            f"Report {result.report.content['report_id']} content SHA-256 "
+            f"{result.report.content['content_sha256']}"
+        )
+
+
+# -- case ------------------------------------------------------------------------------------------
+
+
+@main.group()
+def case() -> None:
+    """Cases: open, list, show."""
+
+
+@case.command("new")
+@click.argument("case_number")
+@click.option("--title", help="Short title of the case.")
+@click.option("--unit", help="The unit in charge (printed on reports).")
+@click.option("--location", help="Where the analysis takes place (printed on reports).")
+@click.option("--notes")
+@operator_option
+@store_option
+def case_new(*, case_number, title, unit, location, notes, operator, store_path):
+    """Open a new case."""
+    with _open(store_path) as store:
+        row = store.open_case(
+            case_number, operator=operator, title=title, unit=unit, location=location, notes=notes
+        )
+    click.echo(f"case {row['case_number']} opened (record #{row['seq']}, {row['hash'][:16]})")
+
+
+@case.command("list")
+@store_option
+def case_list(store_path):
+    """List the cases in the store."""
+    with _open(store_path, create=False) as store:
+        rows = []
+        for c in store.current("cases"):
+            exhibits = store.exhibits(c["case_number"])
+            results = store.results(c["case_number"])
+            rows.append(
+                [
+                    c["case_number"],
+                    c["title"],
+                    _when(c["recorded_at"]),
+                    c["opened_by"],
+                    len(exhibits),
+                    len(results),
+                ]
+            )
+    if not rows:
+        click.echo("no cases")
+        return
+    _table(["Case", "Title", "Opened (UTC)", "By", "Exhibits", "Results"], rows)
+
+
+@case.command("show")
+@click.argument("case_number")
+@store_option
+def case_show(case_number, store_path):
+    """Show a case: its exhibits and their latest results."""
+    with _open(store_path, create=False) as store:
+        c = store.require_case(case_number)
+        click.echo(f"Case {c['case_number']}" + (f": {c['title']}" if c["title"] else ""))
+        click.echo(
+            f"  opened {_when(c['recorded_at'])} by {c['opened_by']}; unit "
+            f"{c['unit'] or '-'}; location {c['location'] or '-'}"
+        )
+        rows = []
+        for e in store.exhibits(case_number):
+            results = store.results(case_number, e["item_number"])
+            latest = results[-1] if results else None
+            rows.append(
+                [
+                    e["item_number"],
+                    e["description"],
+                    e["seal_number"],
+                    len(store.measurements(case_number, e["item_number"])),
+                    latest["verdict"] if latest else "-",
+                    latest["best_name"] if latest else "-",
+                ]
+            )
+    if rows:
+        _table(["Exhibit", "Description", "Seal", "Measurements", "Verdict", "Best match"], rows)
+    else:
+        click.echo("  no exhibits")
+
+
+# -- exhibit ---------------------------------------------------------------------------------------
+
+
+def _gps(value: str | None) -> tuple[float, float] | None:
+    if not value:
+        return None
+    try:
+        lat, lon = (float(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected LAT,LON in decimal degrees") from None
+    return lat, lon
+
+
+@main.group()
+def exhibit() -> None:
+    """Exhibits (ASTM E1459 labels): add, show."""
+
+
+@exhibit.command("add")
+@click.argument("case_number")
+@click.argument("item_number")
+@click.option("--description", required=True, help="What the item is and how it is packaged.")
+@click.option("--seal", "seal_number", help="Seal number.")
+@click.option("--collected-by")
+@click.option("--collected-at", help="When it was collected (ISO-8601).")
+@click.option("--where", "collected_where", help="Where it was collected.")
+@click.option("--gps", help="LAT,LON in decimal degrees.")
+@click.option("--condition", help="Condition on receipt (e.g. 'sealed, intact').")
+@click.option(
+    "--corrects",
+    metavar="HASH",
+    help="Hash of an earlier label of this exhibit that this one corrects.",
+)
+@operator_option
+@store_option
+def exhibit_add(
+    *,
+    case_number,
+    item_number,
+    description,
+    seal_number,
+    collected_by,
+    collected_at,
+    collected_where,
+    gps,
+    condition,
+    corrects,
+    operator,
+    store_path,
+):
+    """Label an exhibit of a case (or correct its label with --corrects)."""
+    with _open(store_path) as store:
+        row = store.add_exhibit(
+            case_number,
+            item_number,
+            operator=operator,
+            description=description,
+            seal_number=seal_number,
+            collected_by=collected_by,
+            collected_at=collected_at,
+            collected_where=collected_where,
+            gps=_gps(gps),
+            condition=condition,
+            corrects=corrects,
+        )
+    verb = "corrected" if corrects else "added"
+    click.echo(
+        f"exhibit {case_number}/{item_number} {verb} (record #{row['seq']}, {row['hash'][:16]})"
+    )
+
+
+@exhibit.command("show")
+@click.argument("case_number")
+@click.argument("item_number")
+@store_option
+def exhibit_show(case_number, item_number, store_path):
+    """Show an exhibit's label, custody, measurements and results."""
+    with _open(store_path, create=False) as store:
+        e = store.require_exhibit(case_number, item_number)
+        for key in (
+            "description",
+            "condition",
+            "seal_number",
+            "collected_by",
+            "collected_at",
+            "collected_where",
+        ):
+            click.echo(f"{key.replace('_', ' ').capitalize() + ':':<17}{e[key] or '-'}")
+        if e["gps_lat"] is not None:
+            click.echo(f"{'GPS:':<17}{e['gps_lat']:.6f}, {e['gps_lon']:.6f}")
+        click.echo(f"{'Label record:':<17}#{e['seq']} {e['hash']}")
+        _log(store, case_number, item_number)
+
+
+# -- custody ---------------------------------------------------------------------------------------
+
+
+@main.group()
+def custody() -> None:
+    """Chain of custody (ASTM E1492): add events, show the log, verify the store."""
+
+
+@custody.command("add")
+@click.argument("case_number")
+@click.argument("item_number")
+@click.option("--received-by", required=True)
+@click.option("--purpose", required=True, help="Why it changes hands (analysis, storage...).")
+@click.option("--released-by")
+@click.option("--at", "event_at", help="When (ISO-8601 UTC; default now).")
+@click.option("--seal-intact/--seal-broken", default=None)
+@click.option("--seal", "seal_number")
+@click.option("--notes")
+@click.option("--corrects", metavar="HASH", help="Hash of an earlier event this one corrects.")
+@operator_option
+@store_option
+def custody_add(
+    *,
+    case_number,
+    item_number,
+    received_by,
+    purpose,
+    released_by,
+    event_at,
+    seal_intact,
+    seal_number,
+    notes,
+    corrects,
+    operator,
+    store_path,
+):
+    """Record a hand-over of an exhibit."""
+    with _open(store_path) as store:
+        row = store.add_custody_event(
+            case_number,
+            item_number,
+            operator=operator,
+            received_by=received_by,
+            purpose=purpose,
+            released_by=released_by,
+            event_at=event_at,
+            seal_intact=seal_intact,
+            seal_number=seal_number,
+            notes=notes,
+            corrects=corrects,
+        )
+    click.echo(f"custody event recorded (record #{row['seq']}, {row['hash'][:16]})")
+
+
+def _log(store: Store, case_number: str, item_number: str | None) -> None:
+    where = "case_number = ?" + (" AND item_number = ?" if item_number else "")
+    params = [case_number] + ([item_number] if item_number else [])
+    rows = []
+    for table in ("exhibits", "custody_events", "measurements", "results", "reports"):
+        if table == "reports" and item_number:
+            found = store.query(
+                "SELECT * FROM reports WHERE case_number = ? AND "
+                "(item_number = ? OR item_number IS NULL)",
+                params,
+            )
+        else:
+            found = store.query(f"SELECT * FROM {table} WHERE {where}", params)
+        for r in found:
+            if table == "exhibits":
+                what = f"label {r['item_number']}: {r['description']}"
+            elif table == "custody_events":
+                what = (
+                    f"{r['released_by'] or '-'} -> {r['received_by']}: {r['purpose']} "
+                    f"(seal intact: {_yes_no(r['seal_intact'])})"
+                )
+            elif table == "measurements":
+                what = f"{r['modality']} spectrum {r['raw_sha256'][:16]} ({r['instrument_url']})"
+            elif table == "results":
+                what = f"{r['verdict']}: {r['best_name'] or '-'}"
+            else:
+                what = f"report {r['report_id']}" + (" FORCED" if r["forced"] else "")
+            if r["corrects"]:
+                what += f" [corrects {r['corrects'][:12]}]"
+            rows.append(
+                [
+                    r["recorded_at"],
+                    r["chain_id"][:8],
+                    r["seq"],
+                    table,
+                    r.get("item_number"),
+                    r["signer"],
+                    what,
+                    r["hash"][:12],
+                ]
+            )
+    rows.sort(key=lambda row: (row[0], row[1], row[2]))
+    for row in rows:
+        row[0] = _when(row[0])
+    if rows:
+        _table(["Recorded (UTC)", "Chain", "#", "Kind", "Item", "Signed by", "What", "Hash"], rows)
+    else:
+        click.echo("no records")
+
+
+@custody.command("log")
+@click.argument("case_number")
+@click.argument("item_number", required=False)
+@store_option
+def custody_log(case_number, item_number, store_path):
+    """Every record of a case (or exhibit) in the order it was written."""
+    with _open(store_path, create=False) as store:
+        store.require_case(case_number)
+        _log(store, case_number, item_number)
+
+
+@custody.command("verify")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check that this PDF or JSON report is on record.",
+)
+@store_option
+def custody_verify(report_file, store_path):
+    """Recompute every hash, link and signature; exit 0 only if all verify.
+
+    Otherwise exit 1 and name the first bad record (table, position, what differs).
+    """
+    with _open(store_path, create=False) as store:
+        report = verify_store(store)
+        click.echo(report.summary())
+        for problem in report.problems[1:]:
+            click.echo(f"  also: {problem}")
+        report_ok = True
+        if report_file is not None:
+            report_ok = _check_report_file(store, report_file, report)
+    if not report.ok or not report_ok:
+        sys.exit(EXIT_NOT_VERIFIED)
+
+
+def _check_report_file(store: Store, path: Path, report) -> bool:
+    from forensic.report.content import check_report_json  # noqa: PLC0415
+
+    data = path.read_bytes()
+    if data.startswith(b"%PDF"):
+        digest = chain.sha256_hex(data)
+        rows = store.query("SELECT * FROM reports WHERE pdf_sha256 = ?", (digest,))
+        kind = "PDF"
+    else:
+        try:
+            content = json.loads(data)
+        except ValueError:
+            click.echo(f"{path}: neither a PDF nor a JSON report")
+            return False
+        for problem in check_report_json(content):
+            click.echo(f"{path}: {problem}")
+            return False
+        rows = store.query(
+            "SELECT * FROM reports WHERE content_sha256 = ?", (content.get("content_sha256"),)
+        )
+        kind = "JSON"
+    if not rows:
+        click.echo(
+            f"{path}: this {kind} is not a report recorded in this store (altered, or "
+            "issued from another store)"
+        )
+        return False
+    row = rows[0]
+    bad = [p for p in report.problems if p.table == "reports" and p.seq == row["seq"]]
+    if bad:
+        click.echo(f"{path}: its report record does not verify: {bad[0]}")
+        return False
+    click.echo(
+        f"{path}: report {row['report_id']} issued by {row['issued_by']} at "
+        f"{_when(row['issued_at'])} is on record (#{row['seq']}); content SHA-256 "
+        f"{row['content_sha256']}"
+        + ("; it was FORCED on an unverified chain" if row["forced"] else "")
+    )
+    return True
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("case_number")
+@click.argument("item_number", required=False)
+@click.option(
+    "--out", "pdf_path", required=True, type=click.Path(path_type=Path), help="PDF file to write."
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write JSON.")
+@click.option("--text", "text_path", type=click.Path(path_type=Path), help="Also write plain text.")
+@click.option("--unit", help="Issuing unit (default: the case's, or $FORENSIC_UNIT).")
+@click.option("--location", help="Location (default: the case's, or $FORENSIC_LOCATION).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace existing files, and issue the report even if the chain does not "
+    "verify (every page then says so).",
+)
+@operator_option
+@store_option
+def report(
+    *,
+    case_number,
+    item_number,
+    pdf_path,
+    json_path,
+    text_path,
+    unit,
+    location,
+    force,
+    operator,
+    store_path,
+):
+    """Issue the signed report of a case (or one exhibit): PDF, and JSON / text if asked."""
+    from forensic.report.issue import issue_report  # noqa: PLC0415
+
+    with _open(store_path, create=False) as store:
+        issued = issue_report(
+            store,
+            case_number,
+            item_number,
+            operator=operator,
+            pdf_path=pdf_path,
+            json_path=json_path,
+            text_path=text_path,
+            force=force,
+            overwrite=force,
+            unit=unit,
+            location=location,
+        )
+    if issued.content["verification"]["forced"]:
+        click.secho(
+            "WARNING: the chain does not verify; the report is marked UNVERIFIED",
+            err=True,
+            bold=True,
+        )
+    for path in issued.paths:
+        click.echo(f"written: {path}")
+    click.echo(
+        f"report {issued.content['report_id']} (record #{issued.record['seq']}); "
+        f"content SHA-256 {issued.content['content_sha256']}; PDF SHA-256 "
+        f"{issued.pdf_sha256}"
+    )
+
+
+# -- bundle ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def bundle() -> None:
+    """Hand-over bundles (van to lab): export a case, import it elsewhere."""
+
+
+@bundle.command("export")
+@click.argument("case_number")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Zip file to write.")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@operator_option
+@store_option
+def bundle_export(case_number, out, force, operator, store_path):
+    """Write a case's records, raw spectra, reports and public keys to a signed zip."""
+    from forensic.custody.bundle import export_bundle  # noqa: PLC0415
+
+    with _open(store_path, create=False) as store:
+        manifest = export_bundle(store, case_number, out, operator=operator, overwrite=force)
+    click.echo(
+        f"bundle written: {out} ({manifest['record_count']} records, "
+        f"{len(manifest['files'])} files, signed by {manifest['exported_by']}, key "
+        f"{manifest['exporter_key_fingerprint'][:16]})"
+    )
+
+
+@bundle.command("import")
+@click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@operator_option
+@store_option
+def bundle_import(bundle_file, operator, store_path):
+    """Verify a bundle completely, then add it to the store (nothing is added on any failure)."""
+    from forensic.custody.bundle import import_bundle  # noqa: PLC0415
+
+    with _open(store_path) as store:
+        summary = import_bundle(store, bundle_file, operator=operator)
+    click.echo(
+        f"bundle verified and imported: case {summary.case_number}, "
+        f"{summary.new_records} new records ({summary.known_records} already here); "
+        f"exported by {summary.exported_by} with key "
+        f"{summary.exporter_key_fingerprint[:16]} (check this fingerprint with them)"
+    )

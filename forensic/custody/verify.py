@@ -191,13 +191,22 @@ def verify_store(store: Store) -> VerifyReport:
             problems.append(
                 Problem("blobs", None, f"stored data {sha[:16]}... no longer hashes to its SHA-256")
             )
+    by_row_id = {(t, r["id"]): r for t, r in by_hash.values()}
     for entry in store.query("SELECT * FROM tamper_log ORDER BY id"):
+        # A row still present tells which exhibit the logged change touches; a deleted one
+        # could have been anything, so it touches every exhibit.
+        row = by_row_id.get((entry["table_name"], entry["row_id"]))
+        case, item = _label(row, entry["table_name"]) if row else (None, None)
+        where = f" (record #{row['seq']})" if row else ""
         problems.append(
             Problem(
                 entry["table_name"],
                 None,
-                f"the store's trigger logged an {entry['action']} "
-                f"of row id {entry['row_id']} at {entry['at']} (records are never changed)",
+                f"the store's trigger logged an {entry['action']} of row id {entry['row_id']}"
+                f"{where} at {entry['at']} (records are never changed)",
+                None,
+                case,
+                item,
             )
         )
     order = {cid: index for index, cid in enumerate(chain_order)}
@@ -265,7 +274,8 @@ def _check_record(
         found.append(
             problem(
                 f"signature of {row['signer']!r} does not verify with key "
-                f"{row['key_fingerprint'][:16]}... (the signature was changed)"
+                f"{row['key_fingerprint'][:16]}... (the record or its signature was changed "
+                "after signing)"
             )
         )
     if key is not None and key["operator"] != row["signer"]:

@@ -1,0 +1,203 @@
+"""Workflows that compose the areas: ``scan`` goes from instrument to signed report.
+
+These are plain functions; the CLI calls them, and so can tests and notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forensic.custody.store import Store
+from forensic.errors import ForensicError
+from forensic.io import OutputExistsError
+from forensic.report.issue import IssuedReport, issue_report
+from forensic.report.layout import verdict_line
+
+__all__ = ["SCAN_STAGES", "ScanIncomplete", "ScanResult", "scan"]
+
+SCAN_STAGES = ("case", "custody", "acquire", "store", "identify", "record", "report")
+"""The stages ``scan`` reports to its ``progress`` callback, in order."""
+
+DEFAULT_DESCRIPTION = (
+    "not described at scan time: complete the label with `forensic exhibit add --corrects`"
+)
+
+
+class ScanIncomplete(ForensicError):
+    """The raw spectrum is saved, but a later stage (identification, report) failed."""
+
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything one scan recorded (rows of the store) and produced."""
+
+    case: dict[str, Any]
+    exhibit: dict[str, Any]
+    custody_event: dict[str, Any]
+    measurement: dict[str, Any]
+    result: dict[str, Any]
+    identification: dict[str, Any]
+    report: IssuedReport | None
+
+    @property
+    def verdict(self) -> str:
+        """The verdict in plain words (``IDENTIFIED: ...``, ``INCONCLUSIVE``, ``NO MATCH ...``)."""
+        return verdict_line(self.identification)
+
+
+def _default_open_instrument(url: str) -> Any:
+    from drivers.urls import open_instrument  # noqa: PLC0415  (drivers are an optional edge)
+
+    from forensic.samples import resolve_sample  # noqa: PLC0415
+
+    return open_instrument(url, sample_resolver=resolve_sample)
+
+
+def _default_identify(spectrum: Any) -> dict[str, Any]:
+    from forensic.identify import identify  # noqa: PLC0415
+
+    return identify(spectrum).to_dict()
+
+
+def scan(
+    instrument_url: str,
+    *,
+    case_number: str,
+    item_number: str,
+    operator: str,
+    store: Store | str | os.PathLike | None = None,
+    report_path: str | os.PathLike | None = None,
+    json_path: str | os.PathLike | None = None,
+    text_path: str | os.PathLike | None = None,
+    description: str | None = None,
+    seal_number: str | None = None,
+    seal_intact: bool | None = None,
+    received_from: str | None = None,
+    acquire_settings: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
+    progress: Callable[[str, str], None] | None = None,
+    open_instrument: Callable[[str], Any] | None = None,
+    identify: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> ScanResult:
+    """From instrument to signed report: the technician's one command, as a function.
+
+    In order: open (or create) the case and the exhibit; record the custody event (the operator
+    receives the exhibit for analysis); acquire one spectrum; store the raw spectrum and its
+    measurement record (committed before any analysis, so nothing is lost if analysis fails or
+    the process is killed); identify; record the result; write the report.
+
+    Parameters
+    ----------
+    instrument_url : str
+        e.g. ``"sim:ocean-rs232?sample=cocaine"`` or ``"serial:///dev/ttyUSB0?model=..."``.
+    case_number, item_number : str
+        The case and the exhibit (created if new).
+    operator : str
+        The technician; signs every record.
+    store : Store or path, optional
+        The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
+    report_path, json_path, text_path : path, optional
+        Where to write the report (PDF, JSON, plain text).
+    description, seal_number, seal_intact, received_from : optional
+        Exhibit label and custody details known at scan time.
+    acquire_settings : mapping, optional
+        Passed to the instrument's ``acquire`` (e.g. ``integration_time_ms``).
+    overwrite : bool
+        Replace existing report files.
+    progress : callable(stage, message), optional
+        Called at each stage of :data:`SCAN_STAGES`.
+    open_instrument, identify : callable, optional
+        Replace the driver and the identification engine (tests, notebooks).
+
+    Raises
+    ------
+    ScanIncomplete
+        The raw spectrum was saved (the message names its record) but identification or the
+        report failed.
+    InstrumentError, CustodyError
+        Acquisition or the store failed; nothing partial was recorded.
+    """
+    notify = progress or (lambda stage, message: None)
+    for path in (report_path, json_path, text_path):
+        if path is not None and Path(path).exists() and not overwrite:
+            raise OutputExistsError(f"{path}: already exists; not overwritten (use --force)")
+    own_store = not isinstance(store, Store)
+    db = Store(store) if own_store else store
+    try:
+        notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
+        with db.transaction():
+            case = db.open_case(case_number, operator=operator, exist_ok=True)
+            exhibit = db.add_exhibit(
+                case_number,
+                item_number,
+                operator=operator,
+                description=description or DEFAULT_DESCRIPTION,
+                seal_number=seal_number,
+                exist_ok=True,
+            )
+        notify("custody", f"{operator} receives {item_number} for screening analysis")
+        event = db.add_custody_event(
+            case_number,
+            item_number,
+            operator=operator,
+            received_by=operator,
+            released_by=received_from,
+            purpose="screening analysis (forensic scan)",
+            seal_intact=seal_intact,
+            seal_number=seal_number or exhibit["seal_number"],
+        )
+        notify("acquire", f"acquiring from {instrument_url}")
+        opener = open_instrument or _default_open_instrument
+        with opener(instrument_url) as instrument:
+            spectrum = instrument.acquire(**dict(acquire_settings or {}))
+            described = instrument.describe() if hasattr(instrument, "describe") else {}
+        spectrum = spectrum.with_metadata(operator=operator)
+        notify("store", "saving the raw spectrum")
+        measurement = db.add_measurement(
+            case_number,
+            item_number,
+            spectrum,
+            operator=operator,
+            instrument_url=instrument_url,
+            instrument={"driver": described} if described else None,
+        )
+        saved = (
+            f"the raw spectrum is saved (measurement record #{measurement['seq']}, SHA-256 "
+            f"{measurement['raw_sha256']})"
+        )
+        notify("identify", "identifying against the reference library")
+        try:
+            identification = dict((identify or _default_identify)(spectrum))
+        except ForensicError as exc:
+            raise ScanIncomplete(f"{saved}, but identification failed: {exc}") from exc
+        notify("record", "recording the result")
+        result = db.add_result(measurement, identification, operator=operator)
+        report = None
+        if report_path or json_path or text_path:
+            notify("report", f"writing the report to {report_path or json_path or text_path}")
+            try:
+                report = issue_report(
+                    db,
+                    case_number,
+                    item_number,
+                    operator=operator,
+                    pdf_path=report_path,
+                    json_path=json_path,
+                    text_path=text_path,
+                    overwrite=overwrite,
+                )
+            except ForensicError as exc:
+                raise ScanIncomplete(
+                    f"{saved} and the result recorded (#{result['seq']}), but the report "
+                    f"failed: {exc}"
+                ) from exc
+        return ScanResult(case, exhibit, event, measurement, result, identification, report)
+    finally:
+        if own_store:
+            db.close()

@@ -1,0 +1,71 @@
+"""Operator keys: created once, private (0600), signatures verify only for the right data."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from forensic.custody.keys import (
+    check_operator_name,
+    config_dir,
+    key_path,
+    load_or_create_key,
+    verify_signature,
+)
+from forensic.errors import CustodyError
+
+
+@pytest.fixture(autouse=True)
+def _config(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def test_key_is_created_private_and_reused(tmp_path):
+    key = load_or_create_key("Ann Example")
+    assert key.path.parent == config_dir() / "keys"
+    assert stat.S_IMODE(key.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.path.parent.stat().st_mode) == 0o700
+    again = load_or_create_key("Ann Example")
+    assert again.public_key_hex == key.public_key_hex
+    assert load_or_create_key("Bob Example").public_key_hex != key.public_key_hex
+
+
+def test_names_that_slug_alike_get_different_files():
+    assert key_path("Ann Example") != key_path("ann-example")
+
+
+def test_a_key_readable_by_others_is_refused():
+    key = load_or_create_key("Ann Example")
+    os.chmod(key.path, 0o644)
+    with pytest.raises(CustodyError, match=r"readable by others.*chmod 600"):
+        load_or_create_key("Ann Example")
+
+
+def test_a_corrupt_key_file_is_named():
+    path = key_path("Ann Example")
+    path.parent.mkdir(parents=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b"not a key")
+    os.close(fd)
+    with pytest.raises(CustodyError, match="not a readable private key"):
+        load_or_create_key("Ann Example")
+
+
+def test_signature_verifies_only_for_the_signed_bytes_and_key():
+    key = load_or_create_key("Ann Example")
+    other = load_or_create_key("Bob Example")
+    signature = key.sign(b"record hash")
+    assert verify_signature(key.public_key_hex, signature, b"record hash")
+    assert not verify_signature(key.public_key_hex, signature, b"record hasH")
+    assert not verify_signature(other.public_key_hex, signature, b"record hash")
+    assert not verify_signature(key.public_key_hex, "zz", b"record hash")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("", "empty"), ("x" * 300, "at most"), ("tab\there", "control")]
+)
+def test_operator_names_are_checked(name, message):
+    with pytest.raises(CustodyError, match=message):
+        check_operator_name(name)

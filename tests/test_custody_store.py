@@ -1,0 +1,226 @@
+"""The evidence store: location, SQLite settings, migrations, records, corrections, locking."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from custody_helpers import OPERATOR, identification_dict, populated_store
+from synthetic import make_spectrum
+
+from forensic.custody import Store, StoreBusyError, resolve_store_path, verify_store
+from forensic.custody.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION
+from forensic.errors import CustodyError
+
+
+@pytest.fixture(autouse=True)
+def _keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def test_store_path_folder_file_and_environment(tmp_path, monkeypatch):
+    assert resolve_store_path(tmp_path / "van") == tmp_path / "van" / DB_NAME
+    assert resolve_store_path(tmp_path / "evidence.db") == tmp_path / "evidence.db"
+    monkeypatch.setenv("FORENSIC_STORE", str(tmp_path / "env-store"))
+    assert resolve_store_path(None) == tmp_path / "env-store" / DB_NAME
+
+
+def test_new_store_is_wal_with_foreign_keys_and_versioned_schema(tmp_path):
+    with Store(tmp_path / "s") as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+        assert store.schema_version() == SCHEMA_VERSION
+        versions = [r["version"] for r in store.query("SELECT version FROM schema_version")]
+        assert versions == [v for v, _, _ in MIGRATIONS]
+    # Re-opening applies nothing twice.
+    with Store(tmp_path / "s") as store:
+        assert len(store.query("SELECT * FROM schema_version")) == len(MIGRATIONS)
+
+
+def test_store_from_a_newer_toolkit_is_refused(tmp_path):
+    Store(tmp_path / "s").close()
+    conn = sqlite3.connect(tmp_path / "s" / DB_NAME)
+    conn.execute(
+        "INSERT INTO schema_version VALUES (?, 'future', '2030-01-01T00:00:00Z')",
+        (SCHEMA_VERSION + 1,),
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(CustodyError, match="newer forensic"):
+        Store(tmp_path / "s")
+
+
+def test_missing_store_is_an_error_when_not_creating(tmp_path):
+    with pytest.raises(CustodyError, match="no evidence store"):
+        Store(tmp_path / "absent", create=False)
+
+
+def test_records_form_one_chain_in_order(tmp_path):
+    store = populated_store(tmp_path / "s")
+    rows = []
+    for table in (
+        "operator_keys",
+        "cases",
+        "exhibits",
+        "custody_events",
+        "measurements",
+        "results",
+    ):
+        rows += [
+            (r["seq"], r["prev_hash"], r["hash"])
+            for r in store.query(f"SELECT seq, prev_hash, hash FROM {table}")
+        ]
+    rows.sort()
+    assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))
+    assert rows[0][1] == "0" * 64
+    for (_, _, previous), (_, prev_hash, _) in itertools.pairwise(rows):
+        assert prev_hash == previous
+    assert verify_store(store).ok
+
+
+def test_raw_spectrum_is_kept_exactly_by_its_sha256(tmp_path):
+    store = populated_store(tmp_path / "s")
+    measurement = store.measurements("CASE-1", "EX-1")[0]
+    spectrum = store.load_spectrum(measurement)
+    original = make_spectrum(seed=1, noise=0.01)
+    np.testing.assert_array_equal(spectrum.wavenumber, original.wavenumber)
+    np.testing.assert_array_equal(spectrum.intensity, original.intensity)
+    assert spectrum.metadata["provenance"] == "simulated"
+    assert len(measurement["raw_sha256"]) == 64
+
+
+def test_corrections_are_new_records_and_the_original_stays(tmp_path):
+    store = populated_store(tmp_path / "s")
+    old = store.get_exhibit("CASE-1", "EX-1")
+    new = store.add_exhibit(
+        "CASE-1", "EX-1", operator=OPERATOR, description="beige powder", corrects=old["hash"]
+    )
+    assert store.get_exhibit("CASE-1", "EX-1")["hash"] == new["hash"]
+    assert new["corrects"] == old["hash"]
+    all_labels = store.query("SELECT hash FROM exhibits")
+    assert {r["hash"] for r in all_labels} == {old["hash"], new["hash"]}
+    assert verify_store(store).ok
+
+
+def test_correcting_an_unknown_record_is_refused(tmp_path):
+    store = populated_store(tmp_path / "s")
+    with pytest.raises(CustodyError, match="record to correct"):
+        store.add_exhibit("CASE-1", "EX-1", operator=OPERATOR, description="x", corrects="f" * 64)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: s.open_case("  ", operator=OPERATOR), "case number is empty"),
+        (lambda s: s.open_case("C", operator=" "), "operator name is empty"),
+        (lambda s: s.open_case("C", operator="a\x07b"), "control characters"),
+        (
+            lambda s: s.add_exhibit("NOPE", "1", operator=OPERATOR, description="d"),
+            "no case 'NOPE'",
+        ),
+        (
+            lambda s: s.add_exhibit(
+                "CASE-1", "2", operator=OPERATOR, description="d", gps=(95.0, 0.0)
+            ),
+            "outside",
+        ),
+        (
+            lambda s: s.add_custody_event(
+                "CASE-1", "ZZ", operator=OPERATOR, received_by="x", purpose="p"
+            ),
+            "no exhibit 'ZZ'.*EX-1",
+        ),
+        (
+            lambda s: s.add_result(
+                s.measurements("CASE-1")[0], {"verdict": "maybe"}, operator=OPERATOR
+            ),
+            "verdict 'maybe'",
+        ),
+        (
+            lambda s: s.add_result(
+                s.measurements("CASE-1")[0],
+                {**identification_dict(), "score": float("nan")},
+                operator=OPERATOR,
+            ),
+            "NaN",
+        ),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_recorded(tmp_path, call, message):
+    store = populated_store(tmp_path / "s")
+    head = store.head()
+    with pytest.raises(CustodyError, match=message):
+        call(store)
+    assert store.head() == head
+    assert verify_store(store).ok
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path):
+    store = populated_store(tmp_path / "s")
+    head = store.head()
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="storage"
+        )
+        raise RuntimeError("power cut")
+    assert store.head() == head
+    assert len(store.custody_events("CASE-1")) == 1
+
+
+def test_a_second_writer_fails_cleanly_when_the_store_stays_locked(tmp_path):
+    store = populated_store(tmp_path / "s")
+    blocker = sqlite3.connect(store.db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        waiting = Store(tmp_path / "s", busy_timeout_s=0.2)
+        with pytest.raises(StoreBusyError, match=r"locked.*nothing was written"):
+            waiting.add_custody_event(
+                "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="storage"
+            )
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert verify_store(store).ok
+    assert len(store.custody_events("CASE-1")) == 1
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from forensic.custody import Store
+    store = Store(sys.argv[1])
+    for i in range(int(sys.argv[3])):
+        store.add_custody_event("CASE-1", "EX-1", operator=sys.argv[2], received_by=sys.argv[2],
+                                purpose=f"transfer {i}")
+    """
+)
+
+
+def test_two_processes_writing_at_once_both_land_and_the_chain_verifies(tmp_path):
+    store = populated_store(tmp_path / "s")
+    before = len(store.custody_events("CASE-1"))
+    store.close()
+    env_script = tmp_path / "writer.py"
+    env_script.write_text(WRITER)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(env_script), str(tmp_path / "s"), name, "15"],
+            cwd=Path(__file__).resolve().parents[1],
+            stderr=subprocess.PIPE,
+        )
+        for name in ("Writer One", "Writer Two")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    store = Store(tmp_path / "s")
+    assert len(store.custody_events("CASE-1")) == before + 30
+    report = verify_store(store)
+    assert report.ok, report.summary()

@@ -1,0 +1,207 @@
+"""Verification names the first bad record for every kind of tampering the tests can think of."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from custody_helpers import OPERATOR, populated_store
+
+from forensic.cli import main
+from forensic.custody import Store, chain, verify_store
+from forensic.custody.keys import load_or_create_key
+
+
+@pytest.fixture(autouse=True)
+def _keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    populated_store(tmp_path / "s").close()
+    return tmp_path / "s"
+
+
+def _sql(store_path, *statements):
+    conn = sqlite3.connect(store_path / "forensic.db")
+    for statement in statements:
+        conn.execute(*statement) if isinstance(statement, tuple) else conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def _verify(store_path):
+    with Store(store_path) as store:
+        return verify_store(store)
+
+
+def test_an_untouched_store_verifies(store_path):
+    report = _verify(store_path)
+    assert report.ok, report.summary()
+    assert report.records == 6
+    assert report.summary().startswith("verified: 6 records")
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("operator_keys", "operator", "Someone Else"),
+        ("cases", "opened_by", "Someone Else"),
+        ("cases", "title", "Another case"),
+        ("exhibits", "description", "brown powder"),
+        ("exhibits", "condition", "seal broken"),
+        ("exhibits", "gps_lat", 10.0),
+        ("custody_events", "received_by", "Someone Else"),
+        ("custody_events", "seal_intact", 0),
+        ("custody_events", "event_at", "2020-01-01T00:00:00Z"),
+        ("measurements", "operator", "Someone Else"),
+        ("measurements", "instrument_json", "{}"),
+        ("results", "verdict", "no_match"),
+        ("results", "identification_json", '{"verdict":"no_match"}'),
+        ("results", "signer", "Someone Else"),
+        ("results", "recorded_at", "2020-01-01T00:00:00.000Z"),
+    ],
+)
+def test_a_changed_column_is_named(store_path, table, column, value):
+    _sql(store_path, (f"UPDATE {table} SET {column} = ?", (value,)))
+    report = _verify(store_path)
+    assert not report.ok
+    assert report.first.table == table
+    assert "content differs from what was signed" in report.first.what
+    assert "UPDATE" in report.problems[-1].what  # the trigger's log
+
+
+def test_a_changed_signature_is_named(store_path):
+    _sql(
+        store_path,
+        "UPDATE custody_events SET signature = substr(signature, 1, 127) || "
+        "CASE WHEN substr(signature, 128) = '0' THEN '1' ELSE '0' END",
+    )
+    report = _verify(store_path)
+    assert (report.first.table, report.first.seq) == ("custody_events", 4)
+    assert "signature" in report.first.what
+
+
+def test_a_changed_stored_hash_is_named_with_the_broken_link(store_path):
+    _sql(store_path, "UPDATE exhibits SET hash = 'ab' || substr(hash, 3)")
+    report = _verify(store_path)
+    assert (report.first.table, report.first.seq) == ("exhibits", 3)
+    whats = " ".join(p.what for p in report.problems)
+    assert "chain link broken" in whats
+
+
+def test_a_rehashed_record_without_the_key_fails_its_signature(store_path):
+    with Store(store_path) as store:
+        row = store.query("SELECT * FROM custody_events")[0]
+    row["purpose"] = "destroyed"
+    forged = chain.record_hash("custody_events", chain.record_content("custody_events", row))
+    _sql(store_path, ("UPDATE custody_events SET purpose = 'destroyed', hash = ?", (forged,)))
+    report = _verify(store_path)
+    assert (report.first.table, report.first.seq) == ("custody_events", 4)
+    assert "does not verify with key" in report.first.what
+    assert any("chain link broken" in p.what for p in report.problems)
+
+
+def test_altered_raw_data_is_named_on_its_measurement(store_path):
+    _sql(store_path, "UPDATE blobs SET data = CAST(replace(CAST(data AS TEXT), '1', '2') AS BLOB)")
+    report = _verify(store_path)
+    assert report.first.table == "measurements"
+    assert "was altered" in report.first.what
+
+
+def test_a_deleted_record_leaves_a_gap_even_without_the_triggers(store_path):
+    _sql(store_path, "DROP TRIGGER custody_events_log_delete", "DELETE FROM custody_events")
+    report = _verify(store_path)
+    assert report.first.seq == 4
+    assert "missing" in report.first.what
+
+
+def test_a_record_signed_with_another_operators_key_is_named(store_path):
+    other = load_or_create_key("Mallory")
+    with Store(store_path) as store:
+        store.operator_key("Mallory")
+    _sql(store_path, ("UPDATE results SET key_fingerprint = ?", (other.fingerprint,)))
+    report = _verify(store_path)
+    assert report.first.table == "results"
+
+
+def test_a_swapped_public_key_is_named(store_path):
+    other = load_or_create_key("Mallory")
+    _sql(store_path, ("UPDATE operator_keys SET public_key = ?", (other.public_key_hex,)))
+    report = _verify(store_path)
+    assert (report.first.table, report.first.seq) == ("operator_keys", 1)
+
+
+def test_problems_say_which_exhibit_they_touch(store_path):
+    with Store(store_path) as store:
+        store.add_exhibit("CASE-1", "EX-2", operator=OPERATOR, description="tablets")
+    _sql(store_path, "UPDATE exhibits SET description = 'x' WHERE item_number = 'EX-2'")
+    report = _verify(store_path)
+    assert report.problems_for("CASE-1", "EX-2")
+    assert not [p for p in report.problems_for("CASE-1", "EX-1") if p.table == "exhibits"]
+
+
+def _acceptance_style_tamper(db, name):
+    """What the acceptance check does: the first text cell holding the name, in schema order."""
+    conn = sqlite3.connect(db)
+    for (table,) in conn.execute("select name from sqlite_master where type='table'").fetchall():
+        cols = [r[1] for r in conn.execute(f"pragma table_info('{table}')")]
+        for rowid, *vals in conn.execute(f"select rowid, * from '{table}'").fetchall():
+            for col, value in zip(cols, vals, strict=True):
+                if isinstance(value, str) and name in value:
+                    conn.execute(
+                        f"update '{table}' set '{col}'=? where rowid=?",
+                        (value.replace(name, "Someone Else"), rowid),
+                    )
+                    conn.commit()
+                    return table, col
+    raise AssertionError("no cell holds the name")
+
+
+def test_cli_verify_exit_codes_and_first_bad_record(store_path):
+    runner = CliRunner()
+    clean = runner.invoke(main, ["custody", "verify", "--store", str(store_path)])
+    assert clean.exit_code == 0, clean.output
+    assert "verified" in clean.output
+    table, _ = _acceptance_style_tamper(store_path / "forensic.db", OPERATOR)
+    broken = runner.invoke(main, ["custody", "verify", "--store", str(store_path)])
+    assert broken.exit_code == 1
+    assert f"first bad record: {table} record #" in broken.output
+
+
+@pytest.mark.parametrize(
+    "table", ["cases", "exhibits", "custody_events", "measurements", "results", "operator_keys"]
+)
+def test_every_text_cell_holding_the_operator_name_is_covered(store_path, table):
+    conn = sqlite3.connect(store_path / "forensic.db")
+    cols = [r[1] for r in conn.execute(f"pragma table_info('{table}')")]
+    rows = conn.execute(f"select rowid, * from {table}").fetchall()
+    conn.close()
+    cells = [
+        (rowid, col)
+        for rowid, *vals in rows
+        for col, v in zip(cols, vals, strict=True)
+        if isinstance(v, str) and OPERATOR in v
+    ]
+    assert cells, f"{table} holds no operator name to test"
+    for rowid, col in cells:
+        _sql(
+            store_path,
+            (
+                f"UPDATE {table} SET {col} = replace({col}, ?, 'Someone Else') WHERE rowid = ?",
+                (OPERATOR, rowid),
+            ),
+        )
+        report = _verify(store_path)
+        assert not report.ok and report.first.table == table, (table, col)
+        _sql(
+            store_path,
+            (
+                f"UPDATE {table} SET {col} = replace({col}, 'Someone Else', ?) WHERE rowid = ?",
+                (OPERATOR, rowid),
+            ),
+            "DELETE FROM tamper_log",
+        )
+    assert _verify(store_path).ok
