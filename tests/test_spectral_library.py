@@ -1,0 +1,262 @@
+"""The shipped reference library: manifest, files, reproducibility and the ENFSI check."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forensic.io import read_spectrum
+from forensic.spectrum import Spectrum
+from spectral_library import LIBRARY_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = LIBRARY_DIR / "manifest.csv"
+COLUMNS = [
+    "id",
+    "file",
+    "name",
+    "synonyms",
+    "cas",
+    "class",
+    "legal_control",
+    "salt_form",
+    "modality",
+    "provenance",
+    "source",
+    "licence",
+    "added_by",
+    "added_at",
+]
+
+# Band-table ids of the substances issue 5 names; each needs a Raman and an IR reference.
+REQUIRED_BOTH = [
+    "cocaine-hcl",
+    "cocaine-base",
+    "heroin-base",
+    "morphine",
+    "codeine",
+    "methamphetamine-hcl",
+    "amphetamine-sulfate",
+    "mdma-hcl",
+    "mda-hcl",
+    "mephedrone-hcl",
+    "alpha-pvp-hcl",
+    "ketamine-hcl",
+    "fentanyl",
+    "xylazine",
+    "tramadol-hcl",
+    "diazepam",
+    "alprazolam",
+    "caffeine",
+    "paracetamol",
+    "lidocaine-hcl",
+    "procaine-hcl",
+    "benzocaine",
+    "levamisole-hcl",
+    "phenacetin",
+    "diltiazem-hcl",
+    "hydroxyzine-2hcl",
+    "mannitol",
+    "lactose",
+    "sucrose",
+    "glucose",
+    "inositol",
+    "starch",
+    "sodium-bicarbonate",
+    "calcium-carbonate",
+    "boric-acid",
+    "dimethyl-sulfone",
+    "polystyrene",
+    "cyclohexane",
+]
+REQUIRED_RAMAN_ONLY = ("silicon",)  # no useful mid-IR reference: see spectral_library/README.md
+CLASSES = {
+    "stimulant",
+    "opioid",
+    "hallucinogen",
+    "dissociative",
+    "benzodiazepine",
+    "new psychoactive substance",
+    "cannabinoid",
+    "cutting agent",
+    "diluent",
+    "calibration standard",
+}
+
+ENFSI_MIN_FRACTION = 0.85
+"""The measured ENFSI IR spectra identified right must not fall below this (29/32 = 0.91 by
+plain cosine and 28/32 = 0.875 with forensic.identify when this was set; the issue asks 0.80)."""
+ENFSI_MIN_PAIRS = 30
+
+
+def _load_tool(name: str):
+    path = ROOT / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_tools_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    with MANIFEST.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == COLUMNS
+        return list(reader)
+
+
+@pytest.fixture(scope="module")
+def spectra(rows):
+    return {row["id"]: read_spectrum(LIBRARY_DIR / row["file"]) for row in rows}
+
+
+def cas_is_valid(cas: str) -> bool:
+    """CAS registry number check digit: sum of digits times their position from the right."""
+    match = re.fullmatch(r"(\d{2,7})-(\d{2})-(\d)", cas)
+    if not match:
+        return False
+    digits = (match.group(1) + match.group(2))[::-1]
+    return sum(int(d) * (i + 1) for i, d in enumerate(digits)) % 10 == int(match.group(3))
+
+
+def test_cas_checksum_helper_accepts_and_refuses():
+    assert cas_is_valid("50-36-2")  # cocaine
+    assert cas_is_valid("7440-21-3")  # silicon
+    assert not cas_is_valid("50-36-3")
+    assert not cas_is_valid("5036-2")
+
+
+def test_every_row_is_complete_and_its_file_exists(rows):
+    assert len({row["id"] for row in rows}) == len(rows), "manifest ids must be unique"
+    assert len({row["file"] for row in rows}) == len(rows), "one row per file"
+    for row in rows:
+        for column in COLUMNS:
+            if column != "synonyms":
+                assert row[column].strip(), f"{row['id']}: {column} is empty"
+        assert (LIBRARY_DIR / row["file"]).is_file(), row["file"]
+        assert row["modality"] in ("raman", "ir")
+        assert row["provenance"] in ("measured", "modelled")
+        assert row["class"] in CLASSES, f"{row['id']}: unknown class {row['class']!r}"
+        assert cas_is_valid(row["cas"]), f"{row['id']}: CAS {row['cas']} fails its check digit"
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["added_at"]), row["added_at"]
+
+
+def test_every_reference_file_is_in_the_manifest(rows):
+    listed = {row["file"] for row in rows}
+    on_disk = {
+        p.relative_to(LIBRARY_DIR).as_posix()
+        for folder in ("raman", "ir")
+        for p in (LIBRARY_DIR / folder).glob("*")
+        if p.is_file()
+    }
+    assert on_disk == listed
+
+
+def test_required_substances_have_raman_and_ir(rows):
+    have = {(row["file"].split("/")[1].removesuffix(".jdx"), row["modality"]) for row in rows}
+    missing = [
+        (substance, modality)
+        for substance in REQUIRED_BOTH
+        for modality in ("raman", "ir")
+        if (substance, modality) not in have
+    ]
+    missing += [(s, "raman") for s in REQUIRED_RAMAN_ONLY if (s, "raman") not in have]
+    assert not missing
+    both = {s for s, m in have if m == "raman"} & {s for s, m in have if m == "ir"}
+    assert len(both) >= 40
+
+
+def test_files_agree_with_the_manifest(rows, spectra):
+    for row in rows:
+        spectrum = spectra[row["id"]]
+        meta = spectrum.metadata
+        assert spectrum.modality == row["modality"]
+        assert meta["name"] == row["name"]
+        assert meta["cas"] == row["cas"]
+        assert meta["class"] == row["class"]
+        assert meta["provenance"] == row["provenance"]
+        assert meta["entry_id"] == row["id"]
+        if row["provenance"] == "modelled":
+            assert meta["band_source"] and meta["band_source"] in row["source"]
+            assert spectrum.y_unit == ("arbitrary" if row["modality"] == "raman" else "absorbance")
+
+
+def test_modelled_rows_say_so_and_name_their_band_table(rows):
+    for row in rows:
+        if row["provenance"] == "modelled":
+            table = row["source"].split(" ")[2]
+            assert (LIBRARY_DIR / table).is_file(), row["source"][:80]
+
+
+def test_names_are_distinct_per_modality(rows):
+    for modality in ("raman", "ir"):
+        names = [row["name"].lower() for row in rows if row["modality"] == modality]
+        assert len(names) == len(set(names))
+
+
+def test_references_of_different_substances_are_distinguishable(spectra):
+    """No two modelled references of one modality are near-copies (cosine above 0.98)."""
+    for modality in ("raman", "ir"):
+        items = [(k, s) for k, s in spectra.items() if s.modality == modality]
+        grid = items[0][1].wavenumber
+        matrix = np.stack([np.interp(grid, s.wavenumber, s.intensity) for _, s in items])
+        matrix -= matrix.mean(axis=1, keepdims=True)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+        cosine = matrix @ matrix.T
+        np.fill_diagonal(cosine, 0.0)
+        worst = np.unravel_index(np.argmax(cosine), cosine.shape)
+        assert cosine[worst] < 0.98, (items[worst[0]][0], items[worst[1]][0])
+
+
+def test_changelog_names_who_approved_the_published_version():
+    text = (LIBRARY_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(r"^approved by: \S.+$", text, flags=re.M)
+
+
+def test_committed_files_are_exactly_what_the_band_tables_give():
+    pytest.importorskip("tomllib", reason="the regeneration tool reads TOML (Python 3.11+)")
+    tool = _load_tool("model_library")
+    first = tool.build(LIBRARY_DIR)
+    assert first == tool.build(LIBRARY_DIR), "regeneration is not deterministic"
+    stale, orphans = tool.stale_files(LIBRARY_DIR, first)
+    assert not stale, f"run `python tools/model_library.py`: stale {stale[:5]}"
+    assert not orphans
+
+
+@pytest.mark.slow  # compiles the shipped library once (~20 s on 2 cores)
+def test_measured_enfsi_ir_spectra_identify_as_themselves(shared_data):
+    """The ENFSI measured ATR-FTIR spectra are a check of the modelled IR tables (never a source).
+
+    Uses the engine (forensic.identify with the shipped library) when it is importable, else the
+    documented plain cosine of tools/enfsi_check.py.
+    """
+    enfsi = shared_data / "substances" / "enfsi-ir"
+    if not enfsi.is_dir():
+        pytest.skip(f"{enfsi} is absent")
+    check = _load_tool("enfsi_check")
+    try:
+        from forensic.identify import identify  # noqa: PLC0415
+        from forensic.library import shipped_library  # noqa: PLC0415
+    except ImportError:
+        results = check.run(enfsi, LIBRARY_DIR)
+        right, total = sum(r.identified for r in results), len(results)
+    else:
+        library = shipped_library()
+        right = total = 0
+        for enfsi_id, targets in check.ENFSI_TO_LIBRARY.items():
+            path = enfsi / f"{enfsi_id}.csv"
+            if not path.is_file():
+                continue
+            query = Spectrum(*check.load_enfsi(path), modality="ir", y_unit="absorbance")
+            top = identify(query, library, top=1, mixtures=False).to_dict()["hits"][0]
+            right += str(top["entry_id"]).removesuffix("-ir") in targets
+            total += 1
+    assert total >= ENFSI_MIN_PAIRS
+    assert right / total >= ENFSI_MIN_FRACTION, f"{right}/{total}"
