@@ -291,6 +291,29 @@ def test_text_inside_the_data_names_its_line(tmp_path):
         read_text(path)
 
 
+@pytest.mark.parametrize("at", [1, 2, 3])
+def test_text_among_the_first_rows_names_its_line(tmp_path, at):
+    rows = _rows("{:.2f},{:.3f}")
+    lines = ["x,y", *rows[:at], "see note", *rows[at:]]
+    with pytest.raises(FormatError, match=rf"line {at + 2}: rows of numbers are interrupted"):
+        read_text(_write(tmp_path, "early.csv", lines))
+
+
+def test_a_line_of_words_inside_the_data(tmp_path):
+    rows = _rows("{:.2f},{:.3f}")
+    lines = [*rows[:50], "second window", *rows[50:]]
+    with pytest.raises(FormatError, match=r"line 51: expected a row of 2 numbers, found 'second"):
+        read_text(_write(tmp_path, "mid.csv", lines))
+
+
+def test_percent_transmittance_column(tmp_path):
+    axis = np.linspace(600.0, 4000.0, 300)
+    values = 90.0 - 50.0 * np.exp(-(((axis - 1730.0) / 10.0) ** 2))
+    lines = ["Wavenumber (cm-1)\tTransmittance (%)", *_rows("{:.2f}\t{:.3f}", axis, values)]
+    (spectrum,) = read_text(_write(tmp_path, "pt.txt", lines))
+    assert (spectrum.modality, spectrum.y_unit) == ("ir", "percent_transmittance")
+
+
 def test_ragged_rows_name_their_line(tmp_path):
     rows = _rows("{:.2f},{:.3f}")
     rows[60] = "1000.0,1.0,2.0"

@@ -360,13 +360,26 @@ def _parse(text: str, path: Path) -> _Table:
         if all(r is not None and len(r) == len(row) for r in rows):
             start = position
             break
+    # Rows of numbers above the data block mean the data were interrupted (a stray line of
+    # text, a ragged row): name the first line that broke them rather than drop the rows.
+    head = candidates if start is None else candidates[:start]
+    for position, index in enumerate(head):
+        row = _numeric_row(lines[index], style)
+        if row is None or (
+            start is not None and len(row) != _width(lines, candidates, start, style)
+        ):
+            continue
+        for later in candidates[position + 1 :]:
+            other = _numeric_row(lines[later], style)
+            if other is None or len(other) != len(row):
+                raise FormatError(
+                    f"rows of numbers are interrupted here by {_clip(lines[later])!r} "
+                    f"({style.describe()}, {len(row)} columns)",
+                    path=path,
+                    line=later + 1,
+                )
     if start is None:
-        first = next(i for i in candidates if _numeric_row(lines[i], style) is not None)
-        raise FormatError(
-            "rows of numbers are interrupted by text: no steady block of data rows",
-            path=path,
-            line=first + 1,
-        )
+        raise FormatError("no steady block of data rows", path=path, line=candidates[0] + 1)
 
     # Everything above the data is header: comments, key/value pairs and perhaps column names.
     preamble_end = candidates[start]
@@ -432,6 +445,10 @@ def _parse(text: str, path: Path) -> _Table:
     )
 
 
+def _width(lines: list[str], candidates: list[int], start: int, style: _Style) -> int:
+    return len(_numeric_row(lines[candidates[start]], style) or [])
+
+
 def _clip(text: str, length: int = 40) -> str:
     text = text.strip()
     return text if len(text) <= length else text[: length - 1] + "…"
@@ -458,6 +475,12 @@ def _read_block(
             out[position] = math.nan
             continue
         cells = _split(stripped, style)
+        if len(cells) != width and not any(_to_number(c, style) is not None for c in cells):
+            raise FormatError(
+                f"expected a row of {width} numbers, found {_clip(line)!r} ({style.describe()})",
+                path=path,
+                line=index + 1,
+            )
         if len(cells) != width:
             raise FormatError(
                 f"{len(cells)} column(s) where the rows above have {width} "
@@ -817,6 +840,8 @@ def _decide(
     if modality is None:
         modality, basis = numeric_modality, f"numbers: {why}"
     unit = y_unit_named
+    if unit == "transmittance" and float(np.max(y)) > 1.5:
+        unit = "percent_transmittance"  # "Transmittance (%)": values up to 100
     if unit is None:
         if modality == "ir":
             if numeric_modality == "ir" and numeric_unit:
