@@ -667,6 +667,10 @@ class Store:
                 "averages",
                 "detector_temperature_c",
                 "resolution_cm1",
+                "boxcar_width",
+                "dark_subtracted",
+                "provenance",
+                "simulation_note",
             )
             if key in metadata
         } | dict(instrument or {})

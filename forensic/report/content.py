@@ -106,6 +106,10 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
         for_this = by_measurement.get(measurement["hash"], [])
         result = for_this[-1] if for_this else None
         identification = _json(result["identification_json"], {}) if result else None
+        try:
+            history = [step.to_dict() for step in store.load_spectrum(measurement).history]
+        except CustodyError:
+            history = None  # raw data altered or missing: verification reports it
         analyses.append(
             {
                 "measurement_record": measurement["seq"],
@@ -117,6 +121,7 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
                 "instrument": _json(measurement["instrument_json"], {}),
                 "raw_sha256": measurement["raw_sha256"],
                 "raw_format": measurement["raw_format"],
+                "acquisition_steps": history,
                 "result_record": result["seq"] if result else None,
                 "result_hash": result["hash"] if result else None,
                 "identification": identification,
@@ -165,6 +170,14 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     modelled = False
     for exhibit in exhibits:
         for analysis in exhibit["analyses"]:
+            provenance = (analysis["instrument"] or {}).get("provenance")
+            if provenance in ("simulated", "modelled"):
+                items.insert(
+                    0,
+                    f"{exhibit['label']['item_number']}: the spectrum acquired at "
+                    f"{analysis['acquired_at']} is {provenance}, not measured from the exhibit "
+                    "(instrument simulator): this result has no evidential value.",
+                )
             identification = analysis["identification"] or {}
             for hit in identification.get("hits") or []:
                 modelled |= hit.get("provenance") == "modelled"

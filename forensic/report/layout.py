@@ -219,8 +219,30 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification)))
-    instrument = analysis["instrument"] or {}
-    settings = ", ".join(f"{k}={v}" for k, v in sorted(instrument.items())) or "-"
+    instrument = dict(analysis["instrument"] or {})
+    instrument.pop("driver", None)
+    identity = [
+        instrument.pop(k, None)
+        for k in ("instrument_model", "instrument_serial", "firmware_version")
+    ]
+    provenance = instrument.pop("provenance", None) or "measured"
+    note = instrument.pop("simulation_note", None)
+    device = " ".join(
+        part
+        for part in (
+            identity[0],
+            f"serial {identity[1]}" if identity[1] else None,
+            f"firmware {identity[2]}" if identity[2] else None,
+        )
+        if part
+    )
+    settings = (
+        ", ".join(
+            f"{k}={v}" for k, v in sorted(instrument.items()) if not isinstance(v, (dict, list))
+        )
+        or "-"
+    )
+    acquisition = ", ".join(step["name"] for step in analysis.get("acquisition_steps") or [])
     pipeline = (identification or {}).get("pipeline") or []
     steps = ", ".join(
         step["name"]
@@ -238,8 +260,11 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
             "kv",
             items=[
                 ("Method", f"{analysis['modality']} spectroscopy, library search"),
-                ("Instrument", _fmt(analysis["instrument_url"])),
+                ("Instrument", device or "-"),
+                ("Instrument URL", _fmt(analysis["instrument_url"])),
                 ("Settings", settings),
+                ("Data provenance", provenance + (f" ({note})" if note else "")),
+                ("Acquisition steps", acquisition or "-"),
                 ("Acquired", f"{analysis['acquired_at']} by {analysis['operator']}"),
                 ("Pipeline", steps or "-"),
                 ("Library version", _fmt((identification or {}).get("library_version"))),

@@ -1,0 +1,279 @@
+"""Bundles: a case travels from the van's store to the lab's, and a tampered bundle is refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+from custody_helpers import OPERATOR, populated_store
+
+from forensic.cli import main
+from forensic.custody import Store, chain, verify_store
+from forensic.custody.bundle import BundleError, export_bundle, import_bundle
+from forensic.custody.keys import load_or_create_key
+from forensic.report import issue_report
+
+LAB = "Lab Receiver"
+
+
+@pytest.fixture(autouse=True)
+def _keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(scope="module")
+def _van_bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("van")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FORENSIC_CONFIG_DIR", str(folder / "config"))
+    try:
+        van = populated_store(folder / "van")
+        populated_store(folder / "van", case="OTHER-CASE", item="X-9")
+        issue_report(van, "CASE-1", operator=OPERATOR, pdf_path=folder / "r.pdf")
+        manifest = export_bundle(van, "CASE-1", folder / "b.zip", operator=OPERATOR)
+        van.close()
+    finally:
+        mp.undo()
+    return folder, manifest
+
+
+@pytest.fixture
+def exported(_van_bundle, tmp_path):
+    """A fresh copy of the van's store and of its bundle of CASE-1 for each test."""
+    folder, manifest = _van_bundle
+    shutil.copytree(folder / "van", tmp_path / "van")
+    shutil.copytree(folder / "config", tmp_path / "config")
+    shutil.copy(folder / "b.zip", tmp_path / "b.zip")
+    return tmp_path / "b.zip", manifest
+
+
+def _rewrite(path, changes: dict[str, bytes], *, drop=(), add=None):
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members.update(changes)
+    members.update(add or {})
+    for name in drop:
+        members.pop(name)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _lab(tmp_path):
+    lab = Store(tmp_path / "lab")
+    lab.open_case("LAB-OWN", operator=LAB)
+    return lab
+
+
+def test_export_holds_the_case_only_with_raw_data_reports_and_keys(exported):
+    path, _ = exported
+    names = zipfile.ZipFile(path).namelist()
+    assert {"manifest.json", "manifest.sig", "records/custody_events.json"} <= set(names)
+    assert any(n.startswith("raw/") for n in names)
+    assert any(n.startswith("reports/") and n.endswith(".pdf") for n in names)
+    assert any(n.startswith("keys/") and n.endswith(".pub") for n in names)
+    cases = json.loads(zipfile.ZipFile(path).read("records/cases.json"))
+    assert [c["case_number"] for c in cases] == ["CASE-1"]
+    assert b"OTHER-CASE" not in b"".join(zipfile.ZipFile(path).read(n) for n in names)
+
+
+def test_import_verifies_and_adds_the_case_to_the_lab(exported, tmp_path):
+    path, _ = exported
+    lab = _lab(tmp_path)
+    summary = import_bundle(lab, path, operator=LAB)
+    assert summary.case_number == "CASE-1" and summary.new_records > 0
+    assert lab.get_exhibit("CASE-1", "EX-1")["description"] == "white powder, zip bag"
+    measurement = lab.measurements("CASE-1", "EX-1")[0]
+    assert lab.load_spectrum(measurement).modality == "raman"
+    report = verify_store(lab)
+    assert report.ok, report.summary()
+    assert len(report.chains) == 2  # the lab's own chain and the van's
+    # The lab continues the custody and can report; importing again adds nothing.
+    lab.add_custody_event(
+        "CASE-1",
+        "EX-1",
+        operator=LAB,
+        released_by=OPERATOR,
+        received_by=LAB,
+        purpose="confirmation by GC-MS",
+        seal_intact=True,
+    )
+    assert import_bundle(lab, path, operator=LAB).new_records == 0
+    issued = issue_report(lab, "CASE-1", "EX-1", operator=LAB, text_path=tmp_path / "lab.txt")
+    assert [e["received_by"] for e in issued.content["exhibits"][0]["custody"]] == [OPERATOR, LAB]
+    assert verify_store(lab).ok
+
+
+def test_the_lab_can_send_the_case_back(exported, tmp_path):
+    path, _ = exported
+    lab = _lab(tmp_path)
+    import_bundle(lab, path, operator=LAB)
+    lab.add_custody_event("CASE-1", "EX-1", operator=LAB, received_by=LAB, purpose="storage")
+    export_bundle(lab, "CASE-1", tmp_path / "back.zip", operator=LAB)
+    van = Store(tmp_path / "van")
+    assert import_bundle(van, tmp_path / "back.zip", operator=OPERATOR).new_records >= 1
+    assert verify_store(van).ok
+
+
+def _counts(store):
+    return {
+        t: len(store.query(f"SELECT 1 FROM {t}"))
+        for t in (*chain.CHAINED_TABLES, "blobs", "chain_links")
+    }
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        ("record_file", r"records/custody_events.json was changed"),
+        ("record_file_and_manifest", r"manifest.json is not signed by 'Ann Example'"),
+        ("raw_file", r"raw/[0-9a-f]{64}.json was changed"),
+        ("missing_file", r"listed in the manifest but missing"),
+        ("extra_file", r"notes.txt is in the bundle but not in its manifest"),
+        ("signature", r"manifest.json is not signed"),
+        ("resigned_by_impostor", r"record does not verify"),
+        ("not_a_zip", r"not a readable zip bundle"),
+    ],
+)
+def test_a_tampered_bundle_is_refused_naming_what_is_wrong(exported, tmp_path, tamper, message):
+    path, manifest = exported
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    events = json.loads(members["records/custody_events.json"])
+    events[0]["seal_intact"] = 0
+    edited = json.dumps(events).encode()
+    if tamper == "record_file":
+        _rewrite(path, {"records/custody_events.json": edited})
+    elif tamper in ("record_file_and_manifest", "resigned_by_impostor"):
+        new_manifest = dict(manifest)
+        new_manifest["files"] = {
+            **manifest["files"],
+            "records/custody_events.json": chain.sha256_hex(edited),
+        }
+        changes = {"records/custody_events.json": edited}
+        if tamper == "resigned_by_impostor":
+            # A forger with their own key re-signs the manifest; the records still do not
+            # verify because the forger cannot sign as the operator.
+            impostor = load_or_create_key("Impostor")
+            keys = json.loads(members["records/operator_keys.json"])
+            new_manifest["exporter_key_fingerprint"] = impostor.fingerprint
+            keys.append(
+                {
+                    **keys[0],
+                    "operator": "Impostor",
+                    "public_key": impostor.public_key_hex,
+                    "fingerprint": impostor.fingerprint,
+                }
+            )
+            keys_bytes = json.dumps(keys).encode()
+            changes["records/operator_keys.json"] = keys_bytes
+            new_manifest["files"]["records/operator_keys.json"] = chain.sha256_hex(keys_bytes)
+            manifest_bytes = json.dumps(new_manifest).encode()
+            changes["manifest.json"] = manifest_bytes
+            changes["manifest.sig"] = impostor.sign(
+                bytes.fromhex(chain.sha256_hex(manifest_bytes))
+            ).encode()
+        else:
+            changes["manifest.json"] = json.dumps(new_manifest).encode()
+        _rewrite(path, changes)
+    elif tamper == "raw_file":
+        name = next(n for n in members if n.startswith("raw/"))
+        _rewrite(path, {name: members[name].replace(b"1", b"2", 1)})
+    elif tamper == "missing_file":
+        _rewrite(path, {}, drop=[next(n for n in members if n.startswith("reports/"))])
+    elif tamper == "extra_file":
+        _rewrite(path, {}, add={"notes.txt": b"hello"})
+    elif tamper == "signature":
+        _rewrite(path, {"manifest.sig": b"00" * 64})
+    elif tamper == "not_a_zip":
+        path.write_bytes(b"PK\x03\x04 truncated")
+    lab = _lab(tmp_path)
+    before = _counts(lab)
+    with pytest.raises(BundleError, match=message):
+        import_bundle(lab, path, operator=LAB)
+    assert _counts(lab) == before  # nothing accepted
+    assert verify_store(lab).ok
+
+
+def test_a_forked_chain_is_refused(exported, tmp_path):
+    path, _ = exported
+    lab = _lab(tmp_path)
+    import_bundle(lab, path, operator=LAB)
+    # The van's store is rebuilt from scratch under the same chain id: its history differs.
+    van_db = tmp_path / "van" / "forensic.db"
+    conn = sqlite3.connect(van_db)
+    chain_id = conn.execute("SELECT value FROM store_meta WHERE key='chain_id'").fetchone()[0]
+    conn.close()
+    (tmp_path / "fork").mkdir()
+    fork = Store(tmp_path / "fork")
+    fork.conn.execute("UPDATE store_meta SET value = ? WHERE key = 'chain_id'", (chain_id,))
+    fork.chain_id = chain_id
+    populated_store(tmp_path / "fork").close()
+    fork.close()
+    export_bundle(Store(tmp_path / "fork"), "CASE-1", tmp_path / "fork.zip", operator=OPERATOR)
+    with pytest.raises(BundleError, match="forked"):
+        import_bundle(lab, tmp_path / "fork.zip", operator=LAB)
+
+
+def test_export_refuses_a_case_that_does_not_verify(tmp_path):
+    populated_store(tmp_path / "van").close()
+    conn = sqlite3.connect(tmp_path / "van" / "forensic.db")
+    conn.execute("UPDATE exhibits SET description = 'x'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(Exception, match="does not verify"):
+        export_bundle(Store(tmp_path / "van"), "CASE-1", tmp_path / "b.zip", operator=OPERATOR)
+    assert not (tmp_path / "b.zip").exists()
+
+
+def test_cli_bundle_round_trip_and_refusal(tmp_path):
+    populated_store(tmp_path / "van").close()
+    runner = CliRunner()
+    out = runner.invoke(
+        main,
+        [
+            "bundle",
+            "export",
+            "CASE-1",
+            "--out",
+            str(tmp_path / "b.zip"),
+            "--store",
+            str(tmp_path / "van"),
+            "--operator",
+            OPERATOR,
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    done = runner.invoke(
+        main,
+        [
+            "bundle",
+            "import",
+            str(tmp_path / "b.zip"),
+            "--store",
+            str(tmp_path / "lab"),
+            "--operator",
+            LAB,
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "verified and imported" in done.output
+    _rewrite(tmp_path / "b.zip", {"records/results.json": b"[]"})
+    refused = runner.invoke(
+        main,
+        [
+            "bundle",
+            "import",
+            str(tmp_path / "b.zip"),
+            "--store",
+            str(tmp_path / "lab"),
+            "--operator",
+            LAB,
+        ],
+    )
+    assert refused.exit_code == 3
+    assert "records/results.json was changed" in refused.output

@@ -1,0 +1,256 @@
+"""Reports: the PDF reads right (text extracted with pypdf), renders, and matches JSON and text."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pypdfium2
+import pytest
+from click.testing import CliRunner
+from custody_helpers import OPERATOR, populated_store
+from pypdf import PdfReader
+
+from forensic.cli import main
+from forensic.custody import Store
+from forensic.custody.chain import sha256_hex
+from forensic.io import OutputExistsError
+from forensic.report import (
+    UnverifiedChainError,
+    check_report_json,
+    issue_report,
+    render_text,
+    report_content_hash,
+)
+from forensic.report.content import MODELLED_WARNING
+
+
+@pytest.fixture(autouse=True)
+def _keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FORENSIC_CONFIG_DIR", str(folder / "config"))
+    try:
+        store = populated_store(folder / "s", modelled=True)
+        report = issue_report(
+            store,
+            "CASE-1",
+            "EX-1",
+            operator=OPERATOR,
+            pdf_path=folder / "r.pdf",
+            json_path=folder / "r.json",
+            text_path=folder / "r.txt",
+            unit="Mobile lab 3, Drugs unit",
+            location="Van 7, A1 lay-by",
+        )
+        pages = [page.extract_text() for page in PdfReader(folder / "r.pdf").pages]
+        yield {"folder": folder, "store": store, "report": report, "pages": pages}
+        store.close()
+    finally:
+        mp.undo()
+
+
+def test_pdf_holds_every_required_field(issued):
+    text = "\n".join(issued["pages"])
+    content = issued["report"].content
+    measurement = issued["store"].measurements("CASE-1", "EX-1")[0]
+    for expected in [
+        "Spectroscopic screening report",
+        "Mobile lab 3, Drugs unit",
+        "Van 7, A1 lay-by",
+        content["report_id"],
+        "CASE-1",
+        "EX-1",
+        "white powder, zip bag",  # description
+        "sealed, intact",  # condition
+        "Received",
+        "Analysed",
+        "Issued",
+        "raman spectroscopy",
+        "Simulated RS232",  # instrument
+        "baseline_als",  # pipeline
+        "lib-0123456789ab",  # library version
+        "Reference provenance",
+        "IDENTIFIED: Cocaine hydrochloride",
+        "0.982",
+        "0.001",  # score, q-value
+        "1002->1000",  # matched peaks
+        "SWGDRUG",
+        MODELLED_WARNING,
+        "Chain of custody",
+        "PC Smith",
+        measurement["raw_sha256"],
+        content["content_sha256"],
+        "Signed by",
+        content["signature"]["key_fingerprint"],
+        "END OF REPORT",
+    ]:
+        assert expected in text, expected
+
+
+def test_every_page_has_case_report_id_and_page_x_of_y(issued):
+    pages = issued["pages"]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert "Case CASE-1" in page
+        assert issued["report"].content["report_id"] in page
+        assert "UNVERIFIED" not in page
+
+
+def test_first_page_renders_to_a_non_blank_image(issued):
+    document = pypdfium2.PdfDocument(issued["folder"] / "r.pdf")
+    image = np.asarray(document[0].render(scale=0.5).to_pil().convert("L"), dtype=float)
+    document.close()
+    assert image.shape[0] > image.shape[1] > 200  # portrait A4
+    dark = np.mean(image < 128)
+    assert 0.005 < dark < 0.5, dark  # text on white, not blank and not black
+
+
+def test_spectrum_figure_and_qr_code_are_drawn(issued):
+    # The figure page carries the axis label; the QR code is an image of the content hash.
+    text = "\n".join(issued["pages"])
+    assert "Raman shift" in text
+    assert "QR code" in text
+    reader = PdfReader(issued["folder"] / "r.pdf")
+    assert any(page.images for page in reader.pages)
+
+
+def test_json_report_hash_and_signature_check(issued):
+    data = json.loads((issued["folder"] / "r.json").read_text())
+    assert check_report_json(data) == []
+    assert data["content_sha256"] == report_content_hash(data)
+    data["exhibits"][0]["label"]["condition"] = "seal broken"
+    problems = check_report_json(data)
+    assert problems and "content hash differs" in problems[0]
+
+
+def test_text_report_says_the_same(issued):
+    text = (issued["folder"] / "r.txt").read_text()
+    assert text == render_text(issued["report"].content)
+    assert "IDENTIFIED: Cocaine hydrochloride" in text
+    assert issued["report"].content["content_sha256"] in text
+    assert text.rstrip().endswith("*** END OF REPORT ***")
+
+
+def test_the_report_is_on_record_with_its_pdf(issued):
+    store = issued["store"]
+    record = store.reports("CASE-1")[-1]
+    assert record["pdf_sha256"] == sha256_hex((issued["folder"] / "r.pdf").read_bytes())
+    assert record["content_sha256"] == issued["report"].content["content_sha256"]
+    assert store.get_blob(record["pdf_sha256"]).startswith(b"%PDF")
+
+
+def test_custody_verify_checks_a_report_file(issued, tmp_path):
+    runner = CliRunner()
+    store = str(issued["store"].db_path.parent)
+    good = runner.invoke(
+        main, ["custody", "verify", "--store", store, "--report", str(issued["folder"] / "r.pdf")]
+    )
+    assert good.exit_code == 0, good.output
+    assert "is on record" in good.output
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes((issued["folder"] / "r.pdf").read_bytes() + b"\n%")
+    bad = runner.invoke(main, ["custody", "verify", "--store", store, "--report", str(altered)])
+    assert bad.exit_code == 1
+    assert "not a report recorded in this store" in bad.output
+    as_json = runner.invoke(
+        main, ["custody", "verify", "--store", store, "--report", str(issued["folder"] / "r.json")]
+    )
+    assert as_json.exit_code == 0, as_json.output
+
+
+def test_no_report_on_a_tampered_exhibit_unless_forced(tmp_path):
+    store = populated_store(tmp_path / "s")
+    store.close()
+    conn = sqlite3.connect(tmp_path / "s" / "forensic.db")
+    conn.execute("UPDATE custody_events SET seal_intact = 0")
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path / "s")
+    with pytest.raises(UnverifiedChainError, match=r"does not verify.*custody_events record #4"):
+        issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    assert not (tmp_path / "r.pdf").exists()
+    assert store.reports("CASE-1") == []
+    forced = issue_report(
+        store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf", force=True
+    )
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages]
+    for page in pages:
+        assert "UNVERIFIED CHAIN OF CUSTODY" in page
+    assert forced.content["verification"]["forced"] is True
+    assert "custody_events record #4" in forced.content["verification"]["problems"][0]
+
+
+def test_existing_output_is_not_overwritten_and_nothing_is_recorded(tmp_path):
+    store = populated_store(tmp_path / "s")
+    (tmp_path / "r.pdf").write_bytes(b"keep me")
+    with pytest.raises(OutputExistsError, match="already exists"):
+        issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    assert (tmp_path / "r.pdf").read_bytes() == b"keep me"
+    assert store.reports("CASE-1") == []
+
+
+def test_cli_report_writes_pdf_json_text(tmp_path):
+    populated_store(tmp_path / "s").close()
+    runner = CliRunner()
+    args = [
+        "report",
+        "CASE-1",
+        "--out",
+        str(tmp_path / "r.pdf"),
+        "--json",
+        str(tmp_path / "r.json"),
+        "--text",
+        str(tmp_path / "r.txt"),
+        "--store",
+        str(tmp_path / "s"),
+        "--operator",
+        OPERATOR,
+    ]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    again = runner.invoke(main, args)
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+    forced = runner.invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+
+
+def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):
+    populated_store(tmp_path / "s").close()
+    conn = sqlite3.connect(tmp_path / "s" / "forensic.db")
+    conn.execute("UPDATE results SET verdict = 'no_match'")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "CASE-1",
+            "--out",
+            str(tmp_path / "r.pdf"),
+            "--store",
+            str(tmp_path / "s"),
+            "--operator",
+            OPERATOR,
+        ],
+    )
+    assert result.exit_code == 3
+    assert "results record #6" in result.output
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):
+    store = populated_store(tmp_path / "s")
+    report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    text = (tmp_path / "r.txt").read_text()
+    assert "Data provenance:      simulated" in text
+    assert "no evidential value" in report.content["limitations"][0]
