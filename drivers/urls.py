@@ -208,7 +208,11 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
             settle_s=0.3,
             poll_s=0.05,
             trigger=simulator.trigger,
-            metadata={"provenance": "simulated", "instrument_serial": "SIMFTIR"},
+            metadata={
+                "provenance": "simulated",
+                "instrument_serial": "SIMFTIR",
+                "instrument_model": "Simulated FTIR (forensic simulator)",
+            },
         )
         return SimulatedInstrument(folder, simulator)
     reference = resolver(params["sample"], "raman")

@@ -69,12 +69,14 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
     rows = _manifest_rows(folder)
     wanted = text.strip().casefold()
     candidates = [r for r in rows if r.get("modality", modality) == modality] or rows
-    for row in candidates:
-        names = [row.get("name", ""), row.get("id", ""), *(row.get("synonyms") or "").split(";")]
-        if wanted in {n.strip().casefold() for n in names if n.strip()}:
-            spectrum = read_spectrum(folder / row["file"])
-            extra = {k: row[k] for k in ("name", "cas", "provenance") if row.get(k)}
-            return spectrum.with_metadata(**extra)
+    # Names and ids first, then synonyms ("cocaine" is a synonym of both salt forms).
+    for fields in (("name", "id"), ("synonyms",)):
+        for row in candidates:
+            names = [n for f in fields for n in (row.get(f) or "").split(";")]
+            if wanted in {n.strip().casefold() for n in names if n.strip()}:
+                spectrum = read_spectrum(folder / row["file"])
+                extra = {k: row[k] for k in ("name", "cas", "provenance") if row.get(k)}
+                return spectrum.with_metadata(**extra)
     names = sorted({r["name"] for r in candidates})
     close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
     if not close:

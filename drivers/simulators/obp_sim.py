@@ -47,8 +47,9 @@ class OBPSimulator(PtySimulator):
         realtime: bool = True,
         detector: DetectorModel | None = None,
         slow_s: float = 4.0,
+        baud: int = 9600,
     ) -> None:
-        super().__init__(fault=fault, slow_s=slow_s)
+        super().__init__(fault=fault, slow_s=slow_s, baud=baud)
         self.synth = RamanSynthesizer(reference, detector, seed=seed)
         self.realtime = realtime
         self.serial = f"SIMOBP{int(reference.content_hash()[:8], 16) % 100000:05d}"

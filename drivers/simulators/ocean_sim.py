@@ -58,8 +58,9 @@ class OceanRS232Simulator(PtySimulator):
         realtime: bool = True,
         detector: DetectorModel | None = None,
         slow_s: float = 4.0,
+        baud: int = 9600,
     ) -> None:
-        super().__init__(fault=fault, slow_s=slow_s)
+        super().__init__(fault=fault, slow_s=slow_s, baud=baud)
         self.synth = RamanSynthesizer(reference, detector, seed=seed)
         d = self.synth.detector
         self.realtime = realtime

@@ -51,16 +51,18 @@ class PtySimulator:
         One of :data:`FAULTS`.
     slow_s : float, default 4.0
         Delay of a scan reply under the ``slow`` fault.
+    baud : int, default 9600
+        The device's line rate (the ``baud`` fault runs at 115200 instead).
     """
 
     name = "simulator"
 
-    def __init__(self, *, fault: str | None = None, slow_s: float = 4.0) -> None:
+    def __init__(self, *, fault: str | None = None, slow_s: float = 4.0, baud: int = 9600) -> None:
         if fault is not None and fault not in FAULTS:
             raise SettingError(f"unknown fault {fault!r}; known faults: {', '.join(FAULTS)}")
         self.fault = fault
         self.slow_s = slow_s
-        self.device_baud = 115200 if fault == "baud" else 9600
+        self.device_baud = 115200 if fault == "baud" else int(baud)
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         attrs = termios.tcgetattr(self._slave)

@@ -1,0 +1,185 @@
+"""End to end over a pseudo-terminal: simulator -> real driver -> acquisition workflow.
+
+Every fault of the simulators ends in its specific exception; the port is released; nothing
+partial is returned. Integration times are short and timeouts small to keep this fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from synthetic import make_spectrum
+
+from drivers.acquisition import acquire, saturated_pixels
+from drivers.errors import (
+    CommandRefused,
+    DetectorSaturated,
+    InstrumentDisconnected,
+    InstrumentTimeout,
+    InterlockOpen,
+    ProtocolError,
+    SettingError,
+)
+from drivers.obp import OBPSpectrometer
+from drivers.ocean_rs232 import OceanRS232Spectrometer
+from drivers.simulators.obp_sim import OBPSimulator
+from drivers.simulators.ocean_sim import OceanRS232Simulator
+from drivers.simulators.synth import DetectorModel, RamanSynthesizer
+from drivers.transport import SerialTransport
+
+REFERENCE = make_spectrum(name="polystyrene-like")
+PROTOCOLS = ("ocean-rs232", "obp")
+
+
+def _simulator(protocol, fault=None, **kw):
+    cls = OceanRS232Simulator if protocol == "ocean-rs232" else OBPSimulator
+    kw.setdefault("baud", 9600 if protocol == "ocean-rs232" else 115200)
+    return cls(REFERENCE, fault=fault, seed=3, slow_s=3.0, **kw)
+
+
+def _driver(protocol, sim, *, host_baud=115200, **kw):
+    transport = SerialTransport(sim.device_path, baudrate=host_baud)
+    if protocol == "ocean-rs232":
+        kw.setdefault("baud", 115200)
+        return OceanRS232Spectrometer(transport, command_timeout_s=0.3, **kw)
+    return OBPSpectrometer(transport, command_timeout_s=0.3, **kw)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_acquisition_returns_a_complete_simulated_spectrum(protocol):
+    with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
+        spectrum = spec.acquire(integration_time_ms=40, averages=2, name="test sample")
+        assert sim.fault is None
+    meta = spectrum.metadata
+    assert spectrum.modality == "raman" and spectrum.y_unit == "counts"
+    assert len(spectrum) == 2048
+    assert meta["provenance"] == "simulated" and "not a measurement" in meta["simulation_note"]
+    assert meta["instrument_serial"].startswith("SIM")
+    assert meta["integration_time_ms"] == 40 and meta["averages"] == 2
+    assert meta["laser_wavelength_nm"] == 785.0 and meta["laser_power_mw"] == 250.0
+    assert meta["detector_temperature_c"] == pytest.approx(28.0)
+    assert meta["dark_subtracted"] is True and meta["saturated"] is False
+    assert meta["interlock_checked"] and meta["laser_state_verified"]
+    assert dt.datetime.fromisoformat(meta["acquired_at"]).utcoffset() == dt.timedelta(0)
+    assert [step.name for step in spectrum.history] == [
+        "wavelength_to_raman_shift",
+        "dark_subtraction",
+    ]
+    # The strongest band of the reference (1001 cm-1) is where the simulator put it (+ its
+    # small axis shift), well above the dark-subtracted floor.
+    peak = spectrum.wavenumber[np.argmax(spectrum.intensity)]
+    assert abs(peak - 1001.0) < 8.0
+    assert np.median(spectrum.intensity) < 0.5 * spectrum.intensity.max()  # fluorescence floor
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_laser_is_off_after_acquisition(protocol):
+    with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
+        spec.acquire(integration_time_ms=20)
+        assert spec.laser_enabled() is False
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_auto_exposure_lands_in_the_window(protocol):
+    with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
+        spectrum = spec.acquire(max_integration_ms=400)
+    steps = spectrum.metadata["auto_exposure_steps"]
+    assert spectrum.metadata["auto_exposure"] is True
+    assert 1 <= len(steps) <= 8
+    assert 0.6 <= steps[-1]["peak_fraction"] <= 0.8
+
+
+def test_ascii_mode_speaks_the_same_spectrum():
+    with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim, ascii_mode=True) as spec:
+        assert sim.ascii_mode
+        spectrum = spec.acquire(integration_time_ms=20)
+    assert len(spectrum) == 2048
+
+
+def test_baud_handshake_moves_device_and_host():
+    with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim, host_baud=9600) as spec:
+        assert sim.device_baud == 115200 and spec.transport.baudrate == 115200
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_baud_fault_garbles_until_the_rate_is_found(protocol):
+    with _simulator(protocol, "baud") as sim, _driver(protocol, sim, host_baud=9600) as spec:
+        assert spec.transport.baudrate == sim.device_baud
+        assert len(spec.acquire(integration_time_ms=20)) == 2048
+
+
+FAULT_ERRORS = {
+    "slow": (InstrumentTimeout, "incomplete"),
+    "truncated": (InstrumentTimeout, r"incomplete.*partial frame discarded"),
+    "corrupt": (ProtocolError, r"\[frame: "),
+    "nak": (CommandRefused, "refused"),
+    "disconnect": (InstrumentDisconnected, "disconnected"),
+    "interlock": (InterlockOpen, "interlock is open"),
+}
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("fault", sorted(FAULT_ERRORS))
+def test_each_fault_ends_in_its_specific_error(protocol, fault):
+    error, pattern = FAULT_ERRORS[fault]
+    with _simulator(protocol, fault) as sim:
+        spec = _driver(protocol, sim)
+        with spec, pytest.raises(error, match=pattern):
+            spec.acquire(integration_time_ms=20)
+        assert not spec.transport.is_open  # the port is always released
+        if fault == "interlock":
+            assert not (sim.settings["J"] if protocol == "ocean-rs232" else sim.laser)
+        if fault != "disconnect":  # the released port can be opened again at once
+            SerialTransport(sim.device_path).close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_saturation_is_refused_or_reexposed(protocol):
+    bright = DetectorModel(laser_power_mw=600.0)
+    with _simulator(protocol, detector=bright) as sim, _driver(protocol, sim) as spec:
+        with pytest.raises(DetectorSaturated, match="ceiling"):
+            spec.acquire(integration_time_ms=200, saturation="refuse")
+        spectrum = spec.acquire(integration_time_ms=200)
+    assert spectrum.metadata["reexposures"] >= 1
+    assert spectrum.metadata["integration_time_ms"] < 200
+
+
+def test_settings_are_validated_before_a_byte_is_sent():
+    with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
+        requests = sim.requests
+        with pytest.raises(SettingError, match=r"integration_time_ms=0.5 is out of range"):
+            spec.set_integration_time_ms(0.5)
+        with pytest.raises(SettingError, match="averages=0"):
+            spec.acquire(integration_time_ms=10, averages=0)
+        with pytest.raises(SettingError, match="saturation"):
+            acquire(spec, saturation="ignore")
+        assert sim.requests - requests <= 4  # only the interlock check and laser-off
+
+
+def test_timeouts_scale_with_integration_and_averages():
+    with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
+        spec.set_integration_time_ms(10)
+        spec.set_averages(1)
+        short = spec.scan_timeout_s()
+        spec.set_integration_time_ms(1000)
+        spec.set_averages(5)
+        assert spec.scan_timeout_s() - short == pytest.approx(2 * (5000 - 10) / 1000)
+
+
+def test_synthesizer_physics():
+    synth = RamanSynthesizer(REFERENCE, seed=1)
+    one = synth.scans(50, 32, laser_on=True).astype(float)
+    # averaging n scans lowers the noise by about sqrt(n)
+    single_noise = one.std(axis=0).mean()
+    averaged = one.reshape(8, 4, -1).mean(axis=1).std(axis=0).mean()
+    assert averaged < single_noise / 1.6
+    dark_short = synth.scans(10, 8, laser_on=False).mean()
+    dark_long = synth.scans(1000, 8, laser_on=False).mean()
+    assert dark_long > dark_short  # dark current rises with integration time
+    synth.temperature_c = 40.0
+    assert synth.scans(1000, 8, laser_on=False).mean() > dark_long  # ... and with temperature
+    bright = synth.scans(60000, 1, laser_on=True)
+    assert bright.max() == 65535  # clipped at the 16-bit ceiling
+    assert saturated_pixels(bright[0], 65535) > 0

@@ -1,0 +1,80 @@
+"""Folder driver: exports are read once, and only when completely written."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from synthetic import make_spectrum
+
+from drivers.errors import InstrumentTimeout
+from drivers.folder import FolderInstrument
+from drivers.simulators.ftir_sim import FTIRFolderSimulator, export_bytes
+from drivers.simulators.synth import simulate_ftir
+from drivers.urls import open_instrument
+
+IR_REFERENCE = make_spectrum(
+    [(1700.0, 1.0, 20.0), (1250.0, 0.6, 30.0), (2950.0, 0.4, 40.0)],
+    start=600.0,
+    stop=4000.0,
+    modality="ir",
+    y_unit="absorbance",
+    name="ester-like",
+)
+
+
+def _write_slowly(path, data, chunks=5, delay=0.12):
+    size = -(-len(data) // chunks)
+    with open(path, "wb") as handle:
+        for start in range(0, len(data), size):
+            handle.write(data[start : start + size])
+            handle.flush()
+            time.sleep(delay)
+
+
+def test_a_file_written_in_chunks_is_read_only_once_complete(tmp_path):
+    spectrum = simulate_ftir(IR_REFERENCE, seed=1)
+    data = export_bytes(spectrum)
+    with FolderInstrument(tmp_path, settle_s=0.3, poll_s=0.02) as folder:
+        writer = threading.Thread(target=_write_slowly, args=(tmp_path / "scan1.csv", data))
+        writer.start()
+        result = folder.acquire(timeout_s=10)
+        writer.join()
+        assert len(result) == len(spectrum)  # every row, not the first chunk
+        assert result.metadata["source_file"].endswith("scan1.csv")
+        with pytest.raises(InstrumentTimeout, match="no new complete export"):
+            folder.acquire(timeout_s=0.5)  # the same file is never read twice
+
+
+def test_existing_and_partial_files_are_ignored(tmp_path):
+    data = export_bytes(simulate_ftir(IR_REFERENCE, seed=2))
+    (tmp_path / "old.csv").write_bytes(data)
+    (tmp_path / "new.csv.part").write_bytes(data)
+    with (
+        FolderInstrument(tmp_path, settle_s=0.1, poll_s=0.02) as folder,
+        pytest.raises(InstrumentTimeout),
+    ):
+        folder.acquire(timeout_s=0.4)
+    with FolderInstrument(tmp_path, settle_s=0.1, poll_s=0.02, include_existing=True) as folder:
+        assert folder.acquire(timeout_s=2).metadata["source_file"].endswith("old.csv")
+
+
+def test_simulated_ftir_through_the_url(tmp_path):
+    with open_instrument(
+        "sim:ftir?sample=ester&seed=4", sample_resolver=lambda text, modality: IR_REFERENCE
+    ) as ftir:
+        folder = ftir.inner.folder
+        spectrum = ftir.acquire(timeout_s=10)
+    assert spectrum.modality == "ir" and spectrum.y_unit in ("absorbance", "arbitrary")
+    assert spectrum.metadata["provenance"] == "simulated"
+    assert spectrum.wavenumber[0] == pytest.approx(650.0)
+    assert not folder.exists()  # the temporary export folder is removed on close
+
+
+def test_simulated_ftir_writes_in_chunks(tmp_path):
+    simulator = FTIRFolderSimulator(IR_REFERENCE, tmp_path, chunks=3, chunk_delay_s=0.01, seed=1)
+    path = simulator.write_export()
+    assert path.read_bytes().startswith(b"wavenumber_cm-1,absorbance\n")
+    simulator.close()
+    assert path.exists()  # a caller's folder is never removed

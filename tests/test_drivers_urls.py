@@ -1,0 +1,171 @@
+"""Instrument URLs, the sample resolver, USB (seabreeze) and the command line."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from synthetic import make_spectrum
+
+from drivers.errors import InstrumentDisconnected, NotSupported, SettingError
+from drivers.seabreeze_usb import SeabreezeSpectrometer, list_usb_spectrometers
+from drivers.urls import open_instrument, parse_instrument_url
+from forensic.cli import main
+from forensic.errors import LibraryError
+from forensic.io import read_spectrum, write_spectrum
+from forensic.samples import resolve_sample
+
+REFERENCE = make_spectrum(name="polystyrene-like")
+
+
+@pytest.fixture
+def sample_file(tmp_path):
+    return write_spectrum(REFERENCE, tmp_path / "reference.jdx")
+
+
+def test_urls_parse():
+    assert parse_instrument_url("ocean-rs232:///dev/ttyUSB0?baud=9600") == (
+        "ocean-rs232",
+        "/dev/ttyUSB0",
+        {"baud": "9600"},
+    )
+    assert parse_instrument_url("obp:///dev/ttyACM0")[:2] == ("obp", "/dev/ttyACM0")
+    assert parse_instrument_url("ocean-rs232:socket://lab-pc:7000")[1] == "socket://lab-pc:7000"
+    assert parse_instrument_url("seabreeze:FLMS01234")[1] == "FLMS01234"
+    assert parse_instrument_url("folder:///data/exports")[1] == "/data/exports"
+    assert parse_instrument_url("sim:obp?sample=/x/y.txt&fault=nak")[2] == {
+        "sample": "/x/y.txt",
+        "fault": "nak",
+    }
+    with pytest.raises(SettingError, match="unknown instrument URL"):
+        parse_instrument_url("http://example")
+    with pytest.raises(SettingError, match=r"unknown parameter.*bauds.*accepts"):
+        parse_instrument_url("obp:///dev/ttyACM0?bauds=9600")
+    with pytest.raises(SettingError, match="unknown fault 'melt'"):
+        open_instrument("sim:obp?sample=x&fault=melt", sample_resolver=lambda t, m: REFERENCE)
+
+
+def test_sim_url_drives_the_real_driver(sample_file):
+    with open_instrument(f"sim:ocean-rs232?sample={sample_file}&seed=1") as device:
+        assert device.simulator.device_path.startswith("/dev/")
+        spectrum = device.acquire(integration_time_ms=20)
+    assert spectrum.metadata["provenance"] == "simulated"
+    assert device.simulator.closed  # closing the instrument stops its simulator
+
+
+def test_missing_port_is_a_clear_error():
+    with pytest.raises(InstrumentDisconnected, match="cannot open /dev/ttyNOPE"):
+        open_instrument("ocean-rs232:///dev/ttyNOPE")
+
+
+def test_resolve_sample_by_file_and_by_name(tmp_path, sample_file):
+    assert resolve_sample(str(sample_file), "raman").name == "polystyrene-like"
+    (tmp_path / "raman").mkdir()
+    write_spectrum(REFERENCE, tmp_path / "raman" / "ps.jdx")
+    (tmp_path / "manifest.csv").write_text(
+        "id,file,name,synonyms,cas,class,legal_control,salt_form,modality,provenance,source,"
+        "licence,added_by,added_at\n"
+        "ps-raman,raman/ps.jdx,Polystyrene,PS;styrofoam,9003-53-6,polymer,,,raman,modelled,,,,\n"
+    )
+    found = resolve_sample("STYROFOAM", "raman", library_dir=tmp_path)
+    assert found.metadata["name"] == "Polystyrene" and found.metadata["provenance"] == "modelled"
+    with pytest.raises(LibraryError, match="close names: Polystyrene"):
+        resolve_sample("polystyren", "raman", library_dir=tmp_path)
+    os.remove(tmp_path / "manifest.csv")
+    with pytest.raises(LibraryError, match=r"no library manifest.*folder holds: raman"):
+        resolve_sample("Polystyrene", "raman", library_dir=tmp_path)
+
+
+def test_seabreeze_absent_says_how_to_install():
+    if _has_seabreeze():
+        pytest.skip("python-seabreeze is installed")
+    with pytest.raises(NotSupported, match=r"pip install 'forensic-toolkit\[usb\]'"):
+        list_usb_spectrometers()
+    with pytest.raises(NotSupported, match="python-seabreeze is not installed"):
+        SeabreezeSpectrometer()
+
+
+def test_seabreeze_device_when_present():
+    pytest.importorskip("seabreeze", reason="the usb extra (python-seabreeze) is not installed")
+    try:
+        devices = list_usb_spectrometers()
+    except NotSupported as exc:
+        pytest.skip(f"no seabreeze backend: {exc}")
+    if not devices:
+        pytest.skip("no Ocean USB spectrometer connected")
+    with SeabreezeSpectrometer(devices[0]["serial"]) as spec:
+        assert spec.wavelengths_nm().size == spec.model.pixels
+
+
+def _has_seabreeze() -> bool:
+    return importlib.util.find_spec("seabreeze") is not None
+
+
+def test_cli_acquire_writes_jcamp_and_never_overwrites(tmp_path, sample_file):
+    out = tmp_path / "scan.jdx"
+    runner = CliRunner()
+    url = f"sim:obp?sample={sample_file}&seed=2"
+    result = runner.invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    spectrum = read_spectrum(out)
+    assert spectrum.metadata["provenance"] == "simulated" and len(spectrum) == 2048
+    before = out.read_bytes()
+    again = runner.invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
+    assert again.exit_code != 0 and "already exists" in again.output
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("fault", ["disconnect", "interlock", "corrupt"])
+def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
+    out = tmp_path / "scan.jdx"
+    url = f"sim:ocean-rs232?sample={sample_file}&fault={fault}&baud=115200&timeout=0.3"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
+    )
+    assert result.exit_code == 3
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_cli_instrument_list_runs():
+    result = CliRunner().invoke(main, ["instrument", "list", "--json"])
+    assert result.exit_code == 0 and "serial_ports" in result.output
+
+
+def test_cli_simulate_prints_the_pty_first_and_stops_on_sigterm(sample_file):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "forensic",
+            "instrument",
+            "simulate",
+            "--protocol",
+            "obp",
+            "--sample",
+            str(sample_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = process.stdout.readline().strip()
+        assert first.startswith("/dev/")
+        with open_instrument(f"obp://{first}?baud=9600") as spec:
+            assert spec.info.serial.startswith("SIM")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
