@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -615,7 +616,11 @@ def spectra(draw):
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("JCAMP_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(spectra())
 def test_write_read_round_trip(spectrum):
     data = jcamp.write(spectrum)
@@ -627,7 +632,7 @@ def test_write_read_round_trip(spectrum):
 # -- robustness -----------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("JCAMP_EXAMPLES", "200")), deadline=None)
 @given(st.binary(max_size=3000))
 def test_any_bytes_give_spectra_or_format_error(data):
     try:
@@ -645,7 +650,7 @@ def test_any_bytes_give_spectra_or_format_error(data):
 _asdf_text = st.text(alphabet="0123456789@ABCDEFGHIabcdefghi%JKLMNOPQRjklmnopqrSTUVWXYZs+-.,; ?\n")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("JCAMP_EXAMPLES", "200")), deadline=None)
 @given(_asdf_text, st.sampled_from(["(X++(Y..Y))", "(XY..XY)", "(XYW..XYW)", "(X++(Y..Y)"]))
 def test_any_table_gives_spectra_or_format_error(table, form):
     text = (

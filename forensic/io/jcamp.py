@@ -48,6 +48,7 @@ _LABEL_LINE = re.compile(r"^\s*##([^=]*)=(.*)$")
 _DATA_LABELS = {"XYDATA", "XYPOINTS", "PEAKTABLE", "DATATABLE", "PEAKASSIGNMENTS"}
 _MAX_POINTS = 4_000_000
 """More decoded values than this in one table is corrupt input, not a spectrum."""
+_ABSENT = object()
 
 
 def normalise_label(label: str) -> str:
@@ -1017,7 +1018,7 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
 
     labels_seen: set[str] = set()
     date = time = long_date = None
-    exact_acquired = None
+    exact_acquired: Any = _ABSENT
     for name, value, line in block.raw_labels:
         norm = normalise_label(name)
         if norm in labels_seen and not norm.startswith("$"):
@@ -1097,7 +1098,7 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
         meta["name"] = title
     elif meta.get("synonyms") and not ours:
         meta["name"] = str(meta["synonyms"]).split(";")[0].strip()
-    if exact_acquired is not None:
+    if exact_acquired is not _ABSENT:
         meta["acquired_at"] = exact_acquired
     elif long_date or date:
         moment, zoned = _parse_date(long_date or date or "", None if long_date else time)
@@ -1278,7 +1279,6 @@ _Y_UNIT_LABEL = {
     "kubelka_munk": "KUBELKA-MUNK",
     "normalised": "ARBITRARY UNITS",
 }
-_ABSENT = object()
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _\-./()%:+,#*&'\[\]<>]*$")
 
 
