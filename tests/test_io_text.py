@@ -233,6 +233,21 @@ def test_wavelength_axis_without_laser_is_refused(tmp_path):
         read_text(_write(tmp_path, "uv.csv", lines))
 
 
+def test_wavelength_axis_with_laser_only_in_the_file_name_is_refused(tmp_path):
+    lines = ["Wavelength (nm),Intensity", *_rows("{:.3f},{:.3f}", np.linspace(540, 640, 100))]
+    with pytest.raises(NotVibrationalError, match=r"540-640 nm"):
+        read_text(_write(tmp_path, "sample_532nm.csv", lines))
+
+
+def test_infrared_wavelength_axis_in_nm(tmp_path):
+    nm = np.linspace(2500.0, 16000.0, 200)
+    lines = ["Wavelength (nm),Absorbance", *_rows("{:.1f},{:.4f}", nm, 0.1 + nm / 1e5)]
+    (spectrum,) = read_text(_write(tmp_path, "nir.csv", lines))
+    assert spectrum.modality == "ir"
+    assert spectrum.wavenumber[-1] == pytest.approx(4000.0)
+    assert spectrum.history[-1].name == "nanometre_to_wavenumber"
+
+
 def test_repeated_wavenumbers_are_merged_and_recorded(tmp_path):
     # Four step-scan windows, each starting where the last ended: 3 repeated wavenumbers.
     axis = np.concatenate([AXIS[0:40], AXIS[39:80], AXIS[79:120], AXIS[119:]])[::-1]

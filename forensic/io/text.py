@@ -946,15 +946,11 @@ def _build(
         )
     try:
         if x_kind == "wavelength_nm":
-            if modality == "raman":
-                laser = meta.get("laser_wavelength_nm")
-                if laser is None:
-                    raise NotVibrationalError(
-                        "a spectrum on a wavelength axis (nm) with no laser wavelength",
-                        path=table.path,
-                        detail="a Raman export needs its excitation wavelength in the header "
-                        "to become Raman shift; UV-visible or emission data are not read",
-                    )
+            # Only a laser line stated in the file makes a nm axis Raman (a number in the file
+            # name is too weak for that); nm beyond 2000 is mid/near IR; the rest is refused.
+            laser = meta.get("laser_wavelength_nm")
+            stated = str(meta.get("laser_wavelength_basis", "")).startswith("header")
+            if laser is not None and stated and modality == "raman":
                 shift = wavelength_to_raman_shift(x, float(laser))
                 history.append(
                     ProcessingStep(
@@ -964,9 +960,23 @@ def _build(
                 return Spectrum.from_readings(
                     shift, y, modality="raman", y_unit=unit, metadata=meta, history=history
                 )
-            wn = nanometre_to_wavenumber(x)
+            if float(np.min(x)) < 2000.0:
+                raise NotVibrationalError(
+                    "a spectrum on a wavelength axis (nm) with no laser wavelength",
+                    path=table.path,
+                    detail=f"{float(np.min(x)):.0f}-{float(np.max(x)):.0f} nm; a Raman export "
+                    "needs its excitation wavelength in the header to become Raman shift, and "
+                    "UV-visible or emission data are not vibrational spectra",
+                )
+            x = nanometre_to_wavenumber(x)
             history.append(ProcessingStep("nanometre_to_wavenumber", {}))
-            x = wn
+            if modality != "ir":
+                modality = "ir"
+                meta["modality_basis"] = "wavelength axis beyond 2000 nm (infrared)"
+                meta.pop("laser_wavelength_nm", None)
+                meta.pop("laser_wavelength_basis", None)
+                if unit in ("counts", "arbitrary"):
+                    unit = "arbitrary"
         elif x_kind == "wavelength_um" or (modality == "ir" and float(np.max(x)) < 50.0):
             x = micrometre_to_wavenumber(x)
             history.append(ProcessingStep("micrometre_to_wavenumber", {}))
