@@ -368,6 +368,17 @@ def test_truncated_last_row(tmp_path):
 # -- sniffing and the writer -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    ['{"y_unit": "counts"}', '{"modality": "uv"}', '{"modality": "raman", "metadata": [1]}', "{"],
+)
+def test_broken_attributes_line_of_our_csv(tmp_path, attributes):
+    lines = ["# forensic-toolkit spectrum CSV", f"# {attributes}", "wavenumber_cm-1,counts"]
+    lines += _rows("{:.1f},{:.1f}")
+    with pytest.raises(FormatError, match=r"line 2: .*attributes line|modality must be"):
+        read_text(_write(tmp_path, "own.csv", lines))
+
+
 def test_sniff(tmp_path):
     path = tmp_path / "a.txt"
     assert sniff_text(b"# header\n100.5;12,5\n101.5;13,5\n", path)
@@ -398,6 +409,9 @@ def test_csv_written_through_registry_round_trips(tmp_path):
     assert (back.modality, back.y_unit, back.name) == ("ir", "absorbance", "paracetamol")
     assert back.history == spectrum.history
     assert back.metadata["source_format"] == "text"
+    assert "original_source_file" not in back.metadata  # a synthetic spectrum had no source
+    again = write_spectrum(back, tmp_path / "again.csv")
+    assert read_spectrum(again).metadata["original_source_file"] == str(out)
     with pytest.raises(FileExistsError):
         write_spectrum(spectrum, out)
 

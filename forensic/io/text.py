@@ -996,20 +996,27 @@ def _own_spectrum(table: _Table) -> Spectrum:
         )
     try:
         history = [ProcessingStep.from_dict(s) for s in own.get("history", [])]
+        metadata = dict(own.get("metadata") or {})
+        # The registry stamps source_* with this CSV; keep where the spectrum first came from.
+        for key in ("source_file", "source_sha256", "source_format"):
+            if key in metadata:
+                metadata.setdefault(f"original_{key}", metadata[key])
         return Spectrum(
             data[:, 0],
             data[:, 1],
             modality=own["modality"],
             y_unit=own.get("y_unit", "arbitrary"),
-            metadata=own.get("metadata") or {},
+            metadata=metadata,
             history=history,
         )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise FormatError(
-            f"the attributes line of this forensic CSV lacks {exc}", path=table.path
-        ) from None
     except SpectrumError as exc:
         raise FormatError(str(exc), path=table.path) from None
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise FormatError(
+            f"the attributes line of this forensic CSV is incomplete or malformed ({exc!r})",
+            path=table.path,
+            line=2,
+        ) from None
 
 
 # -- the Format ---------------------------------------------------------------------------------
