@@ -15,6 +15,7 @@ from custody_helpers import OPERATOR, identification_dict, populated_store
 from synthetic import make_spectrum
 
 from forensic.custody import Store, StoreBusyError, resolve_store_path, verify_store
+from forensic.custody import store as store_module
 from forensic.custody.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from forensic.errors import CustodyError
 
@@ -42,6 +43,22 @@ def test_new_store_is_wal_with_foreign_keys_and_versioned_schema(tmp_path):
     # Re-opening applies nothing twice.
     with Store(tmp_path / "s") as store:
         assert len(store.query("SELECT * FROM schema_version")) == len(MIGRATIONS)
+
+
+def test_a_new_migration_is_applied_once_to_an_existing_store(tmp_path, monkeypatch):
+    populated_store(tmp_path / "s").close()
+
+    def add_lab_table(conn):
+        conn.execute("CREATE TABLE lab_notes (id INTEGER PRIMARY KEY, text TEXT)")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, (2, "lab notes", add_lab_table)])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    with Store(tmp_path / "s") as store:
+        assert store.schema_version() == 2
+        assert store.query("SELECT count(*) AS n FROM lab_notes")[0]["n"] == 0
+        assert verify_store(store).ok  # records written under version 1 still verify
+    with Store(tmp_path / "s") as store:
+        assert [r["version"] for r in store.query("SELECT version FROM schema_version")] == [1, 2]
 
 
 def test_store_from_a_newer_toolkit_is_refused(tmp_path):

@@ -1,0 +1,328 @@
+"""The scan workflow: instrument -> custody -> raw data saved -> identification -> report.
+
+A kill at any moment leaves the store consistent and every saved raw spectrum intact.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from custody_helpers import OPERATOR, identification_dict
+from pypdf import PdfReader
+from synthetic import make_spectrum
+
+from forensic.custody import Store, verify_store
+from forensic.errors import IdentificationError, InstrumentError
+from forensic.io import OutputExistsError
+from forensic.workflows import SCAN_STAGES, ScanIncomplete, scan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+
+
+class FakeInstrument:
+    """Stands in for a driver: a context manager with ``acquire`` and ``describe``."""
+
+    def __init__(self, fail: Exception | None = None):
+        self.fail = fail
+        self.closed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+
+    def acquire(self, **settings):
+        if self.fail:
+            raise self.fail
+        return make_spectrum(seed=3, noise=0.01).with_metadata(
+            provenance="simulated", instrument_model="Fake", integration_time_ms=100.0
+        )
+
+    def describe(self):
+        return {"kind": "FakeInstrument", "simulated": True}
+
+
+def _run(tmp_path, **kw):
+    options = {
+        "case_number": "C-1",
+        "item_number": "E-1",
+        "operator": OPERATOR,
+        "store": tmp_path / "s",
+        "open_instrument": lambda url: FakeInstrument(),
+        "identify": lambda spectrum: identification_dict(),
+    }
+    options.update(kw)
+    return scan("fake:instrument", **options)
+
+
+def test_scan_records_everything_and_writes_the_report(tmp_path):
+    stages = []
+    result = _run(
+        tmp_path,
+        report_path=tmp_path / "r.pdf",
+        json_path=tmp_path / "r.json",
+        progress=lambda stage, message: stages.append(stage),
+    )
+    assert stages == list(SCAN_STAGES)
+    assert result.verdict == "IDENTIFIED: Cocaine hydrochloride"
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1") and store.get_exhibit("C-1", "E-1")
+        assert [e["received_by"] for e in store.custody_events("C-1")] == [OPERATOR]
+        assert store.results("C-1")[0]["measurement_hash"] == result.measurement["hash"]
+        report = verify_store(store)
+        assert report.ok, report.summary()
+    text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages)
+    assert "C-1" in text and "E-1" in text and "Page 1 of" in text
+    assert "simulated" in text
+
+
+def test_a_second_scan_of_the_same_exhibit_adds_to_its_record(tmp_path):
+    _run(tmp_path)
+    _run(tmp_path)
+    with Store(tmp_path / "s") as store:
+        assert len(store.exhibits("C-1")) == 1
+        assert len(store.measurements("C-1", "E-1")) == 2
+        assert len(store.custody_events("C-1", "E-1")) == 2
+        assert verify_store(store).ok
+
+
+def test_failed_identification_keeps_the_raw_spectrum(tmp_path):
+    def broken(spectrum):
+        raise IdentificationError("no overlap with the library grid")
+
+    with pytest.raises(ScanIncomplete, match=r"raw spectrum is saved.*#\d+.*no overlap"):
+        _run(tmp_path, identify=broken, report_path=tmp_path / "r.pdf")
+    with Store(tmp_path / "s") as store:
+        measurement = store.measurements("C-1", "E-1")[0]
+        assert store.load_spectrum(measurement).metadata["operator"] == OPERATOR
+        assert store.results("C-1") == []
+        assert verify_store(store).ok
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_instrument_failure_records_no_measurement(tmp_path):
+    def unplugged(url):
+        return FakeInstrument(fail=InstrumentError("/dev/ttyUSB0: no reply (cable pulled?)"))
+
+    with pytest.raises(InstrumentError, match="cable pulled"):
+        _run(tmp_path, open_instrument=unplugged)
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == []
+        assert len(store.custody_events("C-1")) == 1
+        assert verify_store(store).ok
+
+
+def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
+    (tmp_path / "r.pdf").write_bytes(b"earlier report")
+    with pytest.raises(OutputExistsError, match="already exists"):
+        _run(tmp_path, report_path=tmp_path / "r.pdf")
+    assert (tmp_path / "r.pdf").read_bytes() == b"earlier report"
+
+
+KILLABLE = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, sys.argv[3])
+    from synthetic import make_spectrum
+    from custody_helpers import identification_dict
+    from forensic.workflows import scan
+
+    mode = sys.argv[2]
+
+    class Instrument:
+        def __enter__(self): return self
+        def __exit__(self, *exc): pass
+        def describe(self): return {"kind": "killable"}
+        def acquire(self, **settings):
+            if mode == "hang-acquire":
+                time.sleep(600)
+            return make_spectrum(seed=4).with_metadata(provenance="simulated")
+
+    def identify(spectrum):
+        if mode == "hang-identify":
+            time.sleep(600)
+        return identification_dict()
+
+    for round in range(1000 if mode == "loop" else 1):
+        scan("killable:", case_number="K-1", item_number=f"E-{round % 3}",
+             operator="Kill Tester", store=sys.argv[1],
+             open_instrument=lambda url: Instrument(), identify=identify,
+             text_path=f"{sys.argv[1]}-{round}.txt" if mode == "loop" else None)
+    """
+)
+
+
+def _start(tmp_path, mode):
+    script = tmp_path / "killable.py"
+    script.write_text(KILLABLE)
+    env = {**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")}
+    return subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "s"), mode, str(ROOT / "tests")],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _count(tmp_path, table):
+    db = tmp_path / "s" / "forensic.db"
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0  # schema not created yet
+
+
+def _wait_for(tmp_path, table, proc, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while _count(tmp_path, table) == 0:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, f"no {table} record within {timeout} s"
+        time.sleep(0.05)
+
+
+def _kill(proc):
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stderr.close()
+
+
+def test_kill_during_identification_keeps_the_raw_spectrum(tmp_path):
+    proc = _start(tmp_path, "hang-identify")
+    _wait_for(tmp_path, "measurements", proc)
+    time.sleep(0.2)
+    _kill(proc)
+    with Store(tmp_path / "s") as store:
+        measurement = store.measurements("K-1")[0]
+        assert len(store.load_spectrum(measurement)) == 3001
+        assert store.results("K-1") == []
+        report = verify_store(store)
+        assert report.ok, report.summary()
+
+
+def test_kill_during_acquisition_leaves_a_consistent_store(tmp_path):
+    proc = _start(tmp_path, "hang-acquire")
+    _wait_for(tmp_path, "custody_events", proc)
+    time.sleep(0.2)
+    _kill(proc)
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("K-1") == []
+        assert len(store.custody_events("K-1")) == 1
+        assert verify_store(store).ok
+
+
+@pytest.mark.parametrize("delay_s", [0.3, 0.9, 1.6])
+def test_kill_at_any_moment_of_repeated_scans(tmp_path, delay_s):
+    proc = _start(tmp_path, "loop")
+    _wait_for(tmp_path, "operator_keys", proc)
+    time.sleep(delay_s)
+    _kill(proc)
+    with Store(tmp_path / "s") as store:
+        report = verify_store(store)
+        assert report.ok, report.summary()
+        for measurement in store.measurements("K-1"):
+            store.load_spectrum(measurement)  # raises if the raw data were lost or altered
+
+
+needs_engine = pytest.mark.skipif(
+    importlib.util.find_spec("drivers.urls") is None
+    or importlib.util.find_spec("forensic.identify") is None
+    or shutil.which("forensic") is None,
+    reason="needs the drivers (drivers.urls), the identification engine and the console script",
+)
+
+
+@needs_engine
+def test_kill_while_the_simulated_instrument_stalls(tmp_path):
+    env = {**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")}
+    proc = subprocess.Popen(
+        [
+            "forensic",
+            "scan",
+            "--instrument",
+            "sim:ocean-rs232?sample=cocaine&fault=slow",
+            "--case",
+            "K-2",
+            "--exhibit",
+            "E-1",
+            "--operator",
+            "Kill Tester",
+            "--store",
+            str(tmp_path / "s"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _wait_for(tmp_path, "custody_events", proc)
+    time.sleep(0.5)
+    _kill(proc)
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("K-2") == []
+        assert verify_store(store).ok
+
+
+@needs_engine
+@pytest.mark.slow
+def test_scan_on_the_simulated_instrument_end_to_end(tmp_path):
+    env = {**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")}
+    done = subprocess.run(
+        [
+            "forensic",
+            "scan",
+            "--instrument",
+            "sim:ocean-rs232?sample=cocaine",
+            "--case",
+            "SIM-1",
+            "--exhibit",
+            "A",
+            "--operator",
+            "Sim Tester",
+            "--store",
+            str(tmp_path / "s"),
+            "--report",
+            str(tmp_path / "r.pdf"),
+        ],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[4/7]" in done.stderr  # progress display
+    assert any(word in done.stdout for word in ("IDENTIFIED", "INCONCLUSIVE", "NO MATCH"))
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages]
+    assert all(f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, start=1))
+    text = "\n".join(pages)
+    assert "SIM-1" in text and "simulated" in text and "cocaine" in text.lower()
+    verify = subprocess.run(
+        ["forensic", "custody", "verify", "--store", str(tmp_path / "s")],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verify.returncode == 0, verify.stdout
