@@ -694,10 +694,15 @@ class OceanRS232Spectrometer(Spectrometer):
             time.sleep(0.02)
             self.transport.discard_input()
             self.transport.write(b"v")
-            reply = self.transport.read_exact(3, min(self.command_timeout_s, 0.5), what="version")
+            wait = min(self.command_timeout_s, 0.5)
+            if self.transport.read_exact(1, wait, what="version")[0] != ACK:
+                time.sleep(0.05)  # garbled: let the rest arrive, then drop it
+                self.transport.discard_input()
+                return False
+            self.transport.read_exact(2, wait, what="version")
         except InstrumentTimeout:
             return False
-        return reply[0] == ACK
+        return True
 
     def change_baud(self, baud: int) -> None:
         """Move the link to ``baud`` bit/s with the two-step ``K`` handshake."""

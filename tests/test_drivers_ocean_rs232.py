@@ -7,9 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.errors import CommandRefused, ProtocolError
+from drivers.errors import CommandRefused, InstrumentError, ProtocolError
 from drivers.ocean_rs232 import (
+    MODELS,
     Command,
+    OceanRS232Spectrometer,
     decode_compressed,
     decode_spectrum,
     encode_command,
@@ -21,6 +23,7 @@ from drivers.ocean_rs232 import (
     pixel_selection,
     wavelength_axis,
 )
+from drivers.transport import SerialTransport
 from forensic.spectrum import Spectrum
 
 # A 4-pixel spectrum, one scan of 100 ms, baseline 900, pixel mode 0, as the data sheet lays
@@ -194,3 +197,51 @@ def test_compressed_decoder_gives_values_or_a_clear_error(data, count):
         return
     assert values.size == count and used <= len(data)
     assert values.min() >= 0 and values.max() <= 65535
+
+
+class _Feed:
+    """A transport that delivers fixed bytes in small chunks, then silence."""
+
+    url = "feed://"
+    baudrate = 115200
+    is_open = True
+
+    def __init__(self, data: bytes, chunk: int):
+        self.data, self.chunk = data, max(1, chunk)
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def discard_input(self) -> bytes:
+        return b""
+
+    def read_some(self, limit: int, deadline: float) -> bytes:
+        piece, self.data = self.data[: min(limit, self.chunk)], self.data[min(limit, self.chunk) :]
+        return piece
+
+    def close(self) -> None:
+        self.is_open = False
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300), st.integers(1, 64), st.booleans())
+def test_driver_stream_reader_ends_in_a_frame_or_a_clear_error(data, chunk, compressed):
+    spec = OceanRS232Spectrometer.__new__(OceanRS232Spectrometer)
+    spec.transport = _Feed(data, chunk)
+    spec.url, spec.ascii_mode, spec.checksum = "feed://", False, True
+    spec.compression, spec.averages, spec.integration_time_ms = compressed, 1, 100
+    spec.model = MODELS["USB2000"]
+    try:
+        spec.read_frame(timeout_s=0.01)
+    except InstrumentError:
+        return
+    raise AssertionError("random bytes decoded as a complete 2048-pixel spectrum")
+
+
+def test_loopback_is_not_mistaken_for_a_spectrometer():
+    transport = SerialTransport("loop://")
+    transport.write(b"echo")
+    assert transport.read_exact(4, 1.0) == b"echo"
+    with pytest.raises(ProtocolError, match="no legible reply to 'v'"):
+        OceanRS232Spectrometer(transport, command_timeout_s=0.05)
+    assert not transport.is_open
