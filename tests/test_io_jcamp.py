@@ -390,6 +390,30 @@ def test_other_data_types_are_refused(tmp_path, data_type, kind):
         _read(tmp_path, text)
 
 
+def test_nmr_recognised_without_data_type(tmp_path):
+    text = _ir_block("nmr", _xydata(list(range(20))), header="##.OBSERVE FREQUENCY=100.4\n")
+    text = text.replace("##DATA TYPE=INFRARED SPECTRUM\n", "")
+    with pytest.raises(NotVibrationalError, match=r"NMR spectrum \(\.OBSERVE FREQUENCY=100.4"):
+        _read(tmp_path, text)
+    mass = _ir_block("ms", _xydata(list(range(20)))).replace("##DATA TYPE=INFRARED SPECTRUM\n", "")
+    with pytest.raises(NotVibrationalError, match=r"mass spectrum \(XUNITS=M/Z\)"):
+        _read(tmp_path, mass.replace("1/CM", "M/Z"), "ms.jdx")
+
+
+@pytest.mark.parametrize(
+    ("xunits", "ok"),
+    [("WAVENUMBERS (CM-1)", True), ("cm^-1", True), ("1/cm", True), ("HZ", False)],
+)
+def test_x_unit_spellings(tmp_path, xunits, ok):
+    text = _ir_block("x", _xydata(list(range(20)))).replace("1/CM", xunits)
+    if ok:
+        _, (spectrum,) = _read(tmp_path, text)
+        assert spectrum.wavenumber[0] == 1000.0
+    else:  # an IR DATA TYPE with an axis in Hz: refused as an axis, not guessed to be NMR
+        with pytest.raises(FormatError, match=r"##XUNITS=HZ is not a vibrational axis"):
+            _read(tmp_path, text)
+
+
 def test_long_date_with_zone_is_utc(tmp_path):
     text = _ir_block(
         "dated", _xydata(list(range(20))), header="##LONG DATE=2001/02/14 15:15:42 +0100\n"
@@ -502,6 +526,7 @@ def test_sniff():
     assert jcamp.sniff(b"\xef\xbb\xbf  ##TITLE= x\r\n##JCAMP-DX=4.24\n", Path("a.txt"))
     assert jcamp.sniff(b" ##TITLE=ETHYLBENZOL\n", Path("a"))
     assert jcamp.sniff(b"##JCAMP-DX=5.01\n##TITLE=x\n", Path("a"))
+    assert jcamp.sniff(b"##$$ written by hand\n##TITLE=x\n", Path("a"))
     # RRUFF text exports start with ##NAMES= and are left to the text reader
     assert not jcamp.sniff(b"##NAMES=Aegirine\n##RRUFFID=R040054\n155.8, 0.0\n", Path("a.txt"))
     assert not jcamp.sniff(b"wavenumber,intensity\n##TITLE=x\n", Path("a.jdx"))

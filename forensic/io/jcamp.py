@@ -37,7 +37,9 @@ __all__ = [
     "FORMAT",
     "Block",
     "decode_jcamp_blocks",
+    "normalise_label",
     "read",
+    "read_text",
     "sniff",
     "write",
 ]
@@ -262,13 +264,9 @@ def _leaves(blocks: list[Block]) -> list[Block]:
 _FLOAT_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eEdD][+-]?\d+)?$")
 
 
-def _label_float(block: Block, label: str, path: Path | None, *, required: bool = False):
+def _label_float(block: Block, label: str, path: Path | None) -> float | None:
     value = block.labels.get(label)
     if value is None or not value.strip():
-        if required:
-            raise FormatError(
-                f"block {block.title!r} has no ##{label}= (needed to decode its data)", path=path
-            )
         return None
     text = value.strip().split()[0] if _FLOAT_RE.match(value.strip().split()[0]) else value
     text = text.replace("D", "E").replace("d", "e")
@@ -756,17 +754,19 @@ def _what_is_not_vibrational(block: Block) -> tuple[str, str] | None:
         observe = block.labels.get(".OBSERVEFREQUENCY")
         extra = f".OBSERVE FREQUENCY={observe} MHz" if observe else "NMR parameters (##.labels)"
         return "an NMR spectrum", extra
+    if block.data_label is None and "NTUPLES" not in block.labels:
+        return "no spectrum data (a header or structure block)", f"block {block.title!r}"
+    if vibrational:
+        return None  # an odd x unit is then reported as such by the unit conversion
     if xunits in ("HZ", "PPM"):
         return "an NMR spectrum", f"XUNITS={block.labels.get('XUNITS')}"
-    if xunits in ("M/Z", "MZ") or "ABUNDANCE" in yunits:
+    if xunits == "MZ" or "ABUNDANCE" in yunits:
         return "a mass spectrum", f"XUNITS={block.labels.get('XUNITS')}"
     if xunits in _TIME_UNITS:
         return (
             "a time-domain signal (ion mobility, chromatogram or FID), not a spectrum",
             f"XUNITS={block.labels.get('XUNITS')}",
         )
-    if block.data_label is None and "NTUPLES" not in block.labels:
-        return "no spectrum data (a header or structure block)", f"block {block.title!r}"
     if data_type == "LINK":
         return "a LINK block with no spectrum", ""
     return None
@@ -777,14 +777,12 @@ def _what_is_not_vibrational(block: Block) -> tuple[str, str] | None:
 
 def _x_unit(block: Block, path: Path | None) -> str:
     raw = block.labels.get("XUNITS", "")
-    unit = normalise_label(raw)
-    if unit in ("1CM", "CM1", "CM^1", "CM^-1", "WAVENUMBERS", "WAVENUMBER", "RAMANSHIFT", "") or (
-        unit.startswith("1CM") or unit.startswith("CM1")
-    ):
+    unit = normalise_label(raw).replace("^", "").replace("*", "")
+    if not unit or re.search(r"1CM|CM1|WAVENUMBER|RAMANSHIFT|KAYSER", unit):
         return "cm-1"
-    if unit in ("MICROMETERS", "MICROMETRES", "MICRONS", "MICRON", "UM", "ΜM", "µM"):
+    if re.fullmatch(r"MICRO(METER|METRE|N)S?|UM|ΜM|µM", unit):
         return "um"
-    if unit in ("NANOMETERS", "NANOMETRES", "NM"):
+    if re.fullmatch(r"NANOMET(ER|RE)S?|NM", unit):
         return "nm"
     raise FormatError(
         f"##XUNITS={raw} is not a vibrational axis (expected 1/CM, MICROMETERS or NANOMETERS)",
@@ -1255,14 +1253,14 @@ def read(path: str | Path) -> list[Spectrum]:
 
 # -- sniffing -----------------------------------------------------------------------------------
 
-_SNIFF_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*##[^=\r\n]{0,80}=")
+_SNIFF_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*##")
 _SNIFF_JCAMP = re.compile(rb"##\s*(?:TITLE|JCAMP[\s\-_]*DX|JCAMP[\s\-_]*CS)\s*=", re.IGNORECASE)
 
 
 def sniff(head: bytes, path: Path | None = None) -> bool:
-    """True when ``head`` is JCAMP-DX: a ``##LABEL=`` first, and a ``##TITLE=`` or
-    ``##JCAMP-DX=`` label (so RRUFF text exports, which start with ``##NAMES=``, are left to
-    the text reader)."""
+    """True when ``head`` is JCAMP-DX: ``##`` first (after a BOM and blanks), and a
+    ``##TITLE=`` or ``##JCAMP-DX=`` label (so RRUFF text exports, which start with
+    ``##NAMES=`` and have neither, are left to the text reader)."""
     return bool(_SNIFF_START.match(head)) and bool(_SNIFF_JCAMP.search(head))
 
 
