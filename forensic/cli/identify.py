@@ -1,3 +1,99 @@
-"""Commands of the identify area (registered on forensic.cli.app.main)."""
+"""``forensic identify FILE...``: identify spectra against a library, as a table or JSON lines."""
 
-from forensic.cli.app import main  # noqa: F401
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from forensic.cli.app import EXIT_BAD_INPUT, main
+from forensic.errors import ForensicError
+from forensic.identify import identify
+from forensic.io import read_spectra
+from forensic.library import Library, shipped_library
+
+
+def _json_line(path: str, result) -> str:
+    d = result.to_dict()
+    mixture = d.pop("mixture")
+    d.pop("query", None)
+    d.pop("best_reference", None)
+    out = {"file": path, **d}
+    out["mixture"] = mixture["components"] if mixture else None
+    out["mixture_residual"] = mixture["residual"] if mixture else None
+    out["mixture_explained"] = mixture["explained"] if mixture else None
+    return json.dumps(out, allow_nan=False, default=_plain)
+
+
+def _plain(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+def _table(path: str, result) -> str:
+    version = result.library_version[:12]
+    lines = [f"{path}: {result.verdict.upper()} ({result.modality}, library {version})"]
+    lines.append(f"  {'#':>2}  {'substance':<32} {'score':>6} {'q-value':>8} {'shift':>7}  peaks")
+    for h in result.hits:
+        q = "-" if h["q_value"] is None else f"{h['q_value']:.3g}"
+        n_match = len(h["matched_peaks"])
+        n_all = n_match + len(h["unmatched_peaks"])
+        flag = " (modelled)" if h["provenance"] != "measured" else ""
+        lines.append(
+            f"  {h['rank']:>2}  {(h['name'] + flag)[:32]:<32} {h['score']:>6.3f} {q:>8} "
+            f"{h['shift_cm1']:>+6.1f}  {n_match}/{n_all}"
+        )
+    if result.mixture:
+        parts = ", ".join(f"{c['name']} {c['fraction']:.0%}" for c in result.mixture["components"])
+        lines.append(f"  mixture: {parts} (residual {result.mixture['residual']:.3f})")
+    for reason in result.reasons:
+        lines.append(f"  - {reason}")
+    for warning in result.warnings:
+        lines.append(f"  ! {warning}")
+    return "\n".join(lines)
+
+
+@main.command("identify")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--library",
+    "library_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Compiled library (from 'forensic library build'); default: the shipped library.",
+)
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
+@click.option("--no-mixtures", is_flag=True, help="Do not try mixture fits.")
+def identify_command(files, library_path, top, as_json, no_mixtures):
+    """Identify the substance in each FILE (Raman or IR spectra, any supported format).
+
+    Every file is identified in one process against a library loaded once. A file that cannot
+    be read or identified gets its own error line; the others are still processed, and the
+    exit code is 2 at the end.
+    """
+    library = Library.load(library_path) if library_path else shipped_library()
+    failed = 0
+    for path in files:
+        try:
+            spectra = read_spectra(path)
+            for k, spectrum in enumerate(spectra):
+                label = str(path) if len(spectra) == 1 else f"{path}#{k + 1}"
+                result = identify(spectrum, library, top=top, mixtures=not no_mixtures)
+                click.echo(_json_line(label, result) if as_json else _table(label, result))
+                if not as_json:
+                    click.echo("")
+        except ForensicError as exc:
+            failed += 1
+            message = " ".join(str(exc).split())
+            if str(path) not in message:
+                message = f"{path}: {message}"
+            click.echo(f"error: {message}", err=True)
+            if as_json:
+                click.echo(json.dumps({"file": str(path), "error": message}))
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)

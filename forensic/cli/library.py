@@ -1,3 +1,44 @@
-"""Commands of the library area (registered on forensic.cli.app.main)."""
+"""``forensic library ...``: build and manage compiled reference libraries."""
 
-from forensic.cli.app import main  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from forensic.cli.app import main
+from forensic.errors import LibraryError
+from forensic.library import Library
+
+
+@main.group("library")
+def library_group():
+    """Build and inspect reference libraries."""
+
+
+@library_group.command("build")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Library file.")
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="CSV with file,name[,synonyms,cas,class,provenance,source,...] per reference.",
+)
+@click.option("--force", is_flag=True, help="Replace LIB if it exists.")
+@click.option("--no-calibration", is_flag=True, help="Skip the q-value calibration (faster).")
+def build_command(sources, out, manifest, force, no_calibration):
+    """Compile reference spectra in SOURCE files or folders (read recursively) into LIB.
+
+    Each reference's name comes from the manifest, else the file (JCAMP ##TITLE/##NAMES, RRUFF
+    ##NAMES), else the file name. Unreadable files are listed and skipped.
+    """
+    if out.exists() and not force:
+        raise LibraryError(f"{out}: already exists; not overwritten (use --force to replace it)")
+    library = Library.from_folder(list(sources), manifest, calibrate=not no_calibration)
+    for path, reason in library.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    library.save(out, overwrite=force)
+    counts = ", ".join(f"{len(b)} {m}" for m, b in sorted(library.blocks.items()))
+    click.echo(f"{out}: {len(library)} references ({counts}), {len(library.skipped)} skipped")
+    click.echo(f"version {library.version}")

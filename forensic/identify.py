@@ -1,0 +1,345 @@
+"""Identification: a spectrum in, a verdict with its evidence out.
+
+:func:`identify` runs the library's own pipeline on the query, scores it against every
+reference of its modality in one matrix pass (:mod:`forensic.search`), aligns the best
+candidates peak by peak (:func:`forensic.alignment.align`) and re-scores them, attaches a
+q-value from the library's target-decoy calibration and a verdict
+(:func:`forensic.verdict.decide`), and, when the best single reference leaves structured
+residual, fits a mixture of the top candidates (:func:`forensic.mixtures.fit_mixture`).
+
+The result, :class:`Identification`, is the only thing reports and the custody store consume;
+:meth:`Identification.to_dict` is JSON-serialisable and :meth:`Identification.from_dict`
+inverts it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forensic import alignment
+from forensic import mixtures as mixture_fit
+from forensic import verdict as verdicts
+from forensic.errors import ForensicError, IdentificationError
+from forensic.library import Library, shipped_library
+from forensic.processing import (
+    linear_from_representation,
+    representation_from_linear,
+)
+from forensic.search import score_query, top_hits
+from forensic.spectrum import Spectrum
+
+__all__ = ["MODELLED_WARNING", "RERANK_CANDIDATES", "Identification", "identify"]
+
+MODELLED_WARNING = "modelled reference: confirm against a measured library"
+RERANK_CANDIDATES = 20
+"""How many of the best substances are aligned and re-scored before the final ranking."""
+MIXTURE_CANDIDATES = 10
+"""How many of the best substances a mixture may be made of (at most 4 are kept)."""
+
+
+@dataclass
+class Identification:
+    """The answer to one query (see ``to_dict`` for the JSON form).
+
+    Attributes
+    ----------
+    verdict : str
+        ``"identified"``, ``"inconclusive"`` or ``"no_match"``.
+    reasons : list of str
+        Why, in words.
+    modality : str
+    hits : list of dict
+        Ranked, one per substance: ``rank, name, entry_id, score, q_value, shift_cm1, stretch,
+        matched_peaks, unmatched_peaks, provenance, cas, class`` and more.
+    mixture : dict or None
+        ``{"components": [{"name", "fraction", "entry_id", "provenance"}], "residual",
+        "explained"}`` when two or more components explain the query significantly better.
+    warnings : list of str
+    pipeline : list of dict
+        The preprocessing steps, ``[{"name", "params"}, ...]``.
+    library_version : str
+    timings_ms : dict of str to float
+    query : dict
+        ``{"wavenumber": [...], "intensity": [...]}``: the preprocessed query on the library
+        grid (baseline-corrected, scaled to a maximum of 1), over its measured range.
+    best_reference : dict or None
+        The best hit's reference on the same grid, aligned onto the query.
+    """
+
+    verdict: str
+    modality: str
+    hits: list[dict[str, Any]]
+    library_version: str
+    pipeline: list[dict[str, Any]]
+    reasons: list[str] = field(default_factory=list)
+    mixture: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    query: dict[str, list[float]] = field(default_factory=dict)
+    best_reference: dict[str, list[float]] | None = None
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        """The first hit, or None."""
+        return self.hits[0] if self.hits else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (the schema agreed for reports and the custody store)."""
+        return {
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "modality": self.modality,
+            "hits": [dict(h) for h in self.hits],
+            "mixture": None if self.mixture is None else dict(self.mixture),
+            "warnings": list(self.warnings),
+            "pipeline": [dict(p) for p in self.pipeline],
+            "library_version": self.library_version,
+            "timings_ms": dict(self.timings_ms),
+            "query": dict(self.query),
+            "best_reference": None if self.best_reference is None else dict(self.best_reference),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Identification:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            verdict=data["verdict"],
+            reasons=list(data.get("reasons", [])),
+            modality=data["modality"],
+            hits=[dict(h) for h in data.get("hits", [])],
+            mixture=None if data.get("mixture") is None else dict(data["mixture"]),
+            warnings=list(data.get("warnings", [])),
+            pipeline=[dict(p) for p in data.get("pipeline", [])],
+            library_version=data.get("library_version", ""),
+            timings_ms=dict(data.get("timings_ms", {})),
+            query=dict(data.get("query", {})),
+            best_reference=(
+                None if data.get("best_reference") is None else dict(data["best_reference"])
+            ),
+        )
+
+
+def identify(
+    spectrum: Spectrum, library: Library | None = None, *, top: int = 5, mixtures: bool = True
+) -> Identification:
+    """Identify the substance(s) in a spectrum against a reference library.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The query, as measured (raw or already processed: the library's pipeline is applied).
+    library : Library, optional
+        Defaults to the library shipped with the toolkit (:func:`shipped_library`).
+    top : int, default 5
+        Number of hits (substances) to report.
+    mixtures : bool, default True
+        Try a mixture fit when the best single reference leaves structured residual.
+
+    Returns
+    -------
+    Identification
+
+    Raises
+    ------
+    IdentificationError
+        When the library has no reference of the query's modality, or the query does not
+        overlap the library grid enough to be compared.
+    """
+    if top < 1:
+        raise IdentificationError(f"top must be at least 1, got {top}")
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    if library is None:
+        library = shipped_library()
+        timings["library_load"] = _ms(t0)
+    if spectrum.modality not in library.blocks:
+        have = ", ".join(library.modalities) or "none"
+        raise IdentificationError(
+            f"the query is a {spectrum.modality} spectrum but the library holds only {have} "
+            f"references: use a library with {spectrum.modality} references"
+        )
+    block = library.block(spectrum.modality)
+    grid = block.grid
+    g = grid.size
+
+    # -- preprocess ------------------------------------------------------------------------
+    t = time.perf_counter()
+    try:
+        processed = block.pipeline(spectrum)
+    except ForensicError as exc:
+        raise IdentificationError(
+            f"the query ({spectrum.wavenumber[0]:.0f}-{spectrum.wavenumber[-1]:.0f} cm-1) cannot "
+            f"be compared with the library grid ({grid[0]:.0f}-{grid[-1]:.0f} cm-1): {exc}"
+        ) from None
+    q_start = int(np.argmin(np.abs(grid - processed.wavenumber[0])))
+    q_stop = q_start + len(processed)
+    query = np.zeros(g, dtype=np.float64)
+    query[q_start:q_stop] = processed.intensity
+    if not np.any(query):
+        raise IdentificationError("the query is flat after preprocessing: there is no band")
+    timings["preprocess"] = _ms(t)
+
+    # -- search ----------------------------------------------------------------------------
+    t = time.perf_counter()
+    scores = score_query(
+        query, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums
+    )
+    substances = library.substances(spectrum.modality)
+    candidates = top_hits(scores, substances, max(top, RERANK_CANDIDATES, MIXTURE_CANDIDATES))
+    timings["search"] = _ms(t)
+    if not candidates:
+        raise IdentificationError(
+            f"no reference overlaps the query's range {processed.wavenumber[0]:.0f}-"
+            f"{processed.wavenumber[-1]:.0f} cm-1 enough to be compared"
+        )
+
+    # -- alignment and re-scoring -------------------------------------------------------------
+    t = time.perf_counter()
+    q_linear = linear_from_representation(query, q_start, q_stop, block.pipeline)
+    rescored = []
+    for hit in candidates[:RERANK_CANDIDATES]:
+        row = hit.index
+        rs, re = int(block.start[row]), int(block.stop[row])
+        lo, hi = max(rs, q_start), min(re, q_stop)
+        valid = np.zeros(g, dtype=bool)
+        valid[lo:hi] = True
+        r_linear = linear_from_representation(
+            np.asarray(block.matrix[row], dtype=np.float64), rs, re, block.pipeline
+        )
+        try:
+            al = alignment.align(grid, q_linear * valid, r_linear * valid, valid)
+        except ForensicError:
+            al = None
+        score = hit.score
+        if al is not None and (abs(al.shift_cm1) > 0 or abs(al.stretch) > 0):
+            aligned = representation_from_linear(al.aligned_reference, lo, hi, block.pipeline, grid)
+            aligned_score = _cosine(query[lo:hi], aligned[lo:hi])
+            score = max(score, aligned_score)
+        rescored.append((score, hit, al, valid, r_linear))
+    rescored.sort(key=lambda item: -item[0])
+    timings["align"] = _ms(t)
+
+    # -- q-values and verdict ---------------------------------------------------------------
+    t = time.perf_counter()
+    calibration = verdicts.Calibration.from_dict(block.calibration) if block.calibration else None
+    hits: list[dict[str, Any]] = []
+    for rank, (score, hit, al, _, _) in enumerate(rescored[:top], start=1):
+        entry = library.entry(spectrum.modality, hit.index)
+        q_value = float(calibration.q_value(score)) if calibration else float("nan")
+        hits.append(
+            {
+                "rank": rank,
+                "name": entry["name"],
+                "entry_id": entry["entry_id"],
+                "score": round(float(score), 6),
+                "search_score": round(float(hit.score), 6),
+                "q_value": None if np.isnan(q_value) else round(q_value, 6),
+                "shift_cm1": round(float(al.shift_cm1), 3) if al else 0.0,
+                "stretch": round(float(al.stretch), 6) if al else 0.0,
+                "matched_peaks": [[round(a, 2), round(b, 2)] for a, b in al.matched_peaks]
+                if al
+                else [],
+                "unmatched_peaks": [round(a, 2) for a in al.unmatched_peaks] if al else [],
+                "matched_fraction": round(float(al.matched_fraction), 4) if al else 0.0,
+                "provenance": entry.get("provenance", "measured"),
+                "cas": entry.get("cas", ""),
+                "class": entry.get("class", ""),
+                "synonyms": entry.get("synonyms", []),
+                "source": entry.get("source", ""),
+            }
+        )
+    best_score, best_hit, best_al, best_valid, best_linear = rescored[0]
+    other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
+    margin = float(best_score - other) if other is not None else float("inf")
+    best_q = float(calibration.q_value(best_score)) if calibration else float("nan")
+    matched_fraction = best_al.matched_fraction if best_al else 0.0
+    verdict, reasons = verdicts.decide(float(best_score), best_q, margin, matched_fraction)
+    timings["verdict"] = _ms(t)
+
+    # -- mixture -------------------------------------------------------------------------------
+    mixture = None
+    best_aligned = best_al.aligned_reference if best_al is not None else best_linear
+    if mixtures and len(candidates) > 1:
+        t = time.perf_counter()
+        valid = np.zeros(g, dtype=bool)
+        valid[q_start:q_stop] = True
+        try:
+            if mixture_fit.has_structured_residual(q_linear, best_aligned * best_valid, best_valid):
+                pool = candidates[:MIXTURE_CANDIDATES]
+                rows = np.stack(
+                    [
+                        linear_from_representation(
+                            np.asarray(block.matrix[h.index], dtype=np.float64),
+                            int(block.start[h.index]),
+                            int(block.stop[h.index]),
+                            block.pipeline,
+                        )
+                        for h in pool
+                    ]
+                )
+                fit = mixture_fit.fit_mixture(q_linear, rows, valid, max_components=4)
+                if fit is not None and len(fit.components) >= 2:
+                    components = []
+                    for idx, fraction in fit.components:
+                        entry = library.entry(spectrum.modality, pool[idx].index)
+                        components.append(
+                            {
+                                "name": entry["name"],
+                                "fraction": round(float(fraction), 4),
+                                "entry_id": entry["entry_id"],
+                                "provenance": entry.get("provenance", "measured"),
+                            }
+                        )
+                    mixture = {
+                        "components": components,
+                        "residual": round(float(fit.residual), 6),
+                        "explained": round(float(fit.explained), 6),
+                        "single_best_residual": round(float(fit.single_best_residual), 6),
+                    }
+        except ForensicError as exc:
+            reasons.append(f"mixture fit not possible: {exc}")
+        timings["mixture"] = _ms(t)
+
+    warnings = []
+    provenances = [h["provenance"] for h in hits]
+    if mixture is not None:
+        provenances += [c["provenance"] for c in mixture["components"]]
+    if any(p in ("modelled", "simulated") for p in provenances):
+        warnings.append(MODELLED_WARNING)
+    if mixture is not None:
+        names = " + ".join(f"{c['name']} ({c['fraction']:.0%})" for c in mixture["components"])
+        warnings.append(f"the spectrum looks like a mixture: {names}")
+    timings["total"] = _ms(t0)
+    return Identification(
+        verdict=verdict,
+        reasons=reasons,
+        modality=spectrum.modality,
+        hits=hits,
+        mixture=mixture,
+        warnings=warnings,
+        pipeline=block.pipeline.to_list(),
+        library_version=library.version,
+        timings_ms=timings,
+        query={
+            "wavenumber": [float(v) for v in grid[q_start:q_stop]],
+            "intensity": [round(float(v), 6) for v in q_linear[q_start:q_stop]],
+        },
+        best_reference={
+            "wavenumber": [float(v) for v in grid[best_valid]],
+            "intensity": [round(float(v), 6) for v in best_aligned[best_valid]],
+        },
+    )
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    denom = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
+    return float(np.dot(a, b) / denom) if denom > 0 else 0.0
+
+
+def _ms(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000.0, 3)

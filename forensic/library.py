@@ -1,0 +1,797 @@
+"""The compiled reference library: preprocessed references as one float32 matrix per modality.
+
+A :class:`Library` holds, for each modality it has references of, the references run once
+through that modality's :class:`~forensic.processing.Pipeline` and laid on its common grid as
+the rows of one float32 matrix (zero outside each reference's measured range), the range of each
+row as grid indices ``[start, stop)``, the per-row cumulative sums the search needs
+(:func:`forensic.search.breakpoint_cumsums`), the q-value calibration of the search scores
+(:func:`forensic.verdict.calibrate_library`), and metadata per entry.
+
+It is saved to ONE file: a short magic line, a JSON header (entries, pipelines, calibrations,
+array offsets) and the raw little-endian arrays, 64-byte aligned. :meth:`Library.load` reads the
+header and memory-maps the arrays, so opening a 100,000-reference library is quick and costs
+little memory until it is searched.
+
+:attr:`Library.version` is a content hash: SHA-256 over each modality's pipeline, grid, matrix
+bytes and ranges, and the entries' metadata (sorted keys). The same references built with the
+same pipeline give the same version on every machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import re
+import struct
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from platformdirs import user_cache_dir
+
+from forensic.errors import ForensicError, LibraryError
+from forensic.processing import Pipeline, default_pipeline
+from forensic.search import breakpoint_cumsums, mask_to_ranges, score_batch
+from forensic.spectrum import MODALITIES, Spectrum
+
+__all__ = [
+    "CACHE_ENV",
+    "FILE_SUFFIX",
+    "Library",
+    "ModalityBlock",
+    "library_cache_dir",
+    "shipped_library",
+    "substance_key",
+]
+
+FILE_SUFFIX = ".flib"
+CACHE_ENV = "FORENSIC_CACHE_DIR"
+"""Environment variable that overrides the cache folder of the compiled shipped library."""
+
+_MAGIC = b"FORENSIC-LIBRARY v1\n"
+_ALIGN = 64
+_FORMAT = 1
+_PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
+_CALIBRATION_QUERIES = 600  # perturbed references per modality used to calibrate q-values
+_IGNORED_SUFFIXES = {".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"}
+_ENTRY_KEYS = (
+    "entry_id",
+    "name",
+    "synonyms",
+    "cas",
+    "class",
+    "legal_control",
+    "salt_form",
+    "provenance",
+    "source",
+    "licence",
+    "modality",
+    "source_file",
+    "source_sha256",
+)
+
+
+def substance_key(name: str) -> str:
+    """The key that makes two entries the same substance: lower-case letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower()) or str(name)
+
+
+@dataclass
+class ModalityBlock:
+    """The references of one modality: matrix, ranges, cumulative sums, pipeline, calibration.
+
+    Attributes
+    ----------
+    pipeline : Pipeline
+        The preprocessing every reference went through and every query must go through.
+    matrix : numpy.ndarray
+        Shape (N, G), float32, zero outside each row's range.
+    start, stop : numpy.ndarray
+        Shape (N,), int64: each row's measured range as grid indices ``[start, stop)``.
+    cumsums : numpy.ndarray
+        Shape (N, B), float64: :func:`forensic.search.breakpoint_cumsums` of ``matrix``.
+    rows : numpy.ndarray
+        Shape (N,), int64: index of each row's entry in :attr:`Library.entries`.
+    calibration : dict or None
+        :meth:`forensic.verdict.Calibration.to_dict` of this modality's search scores.
+    """
+
+    pipeline: Pipeline
+    matrix: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    cumsums: np.ndarray
+    rows: np.ndarray
+    calibration: dict[str, Any] | None = None
+
+    @property
+    def grid(self) -> np.ndarray:
+        """The wavenumber grid (cm⁻¹), shape (G,)."""
+        return self.pipeline.grid
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Bool mask (N, G) of each row's measured range (built on demand: N x G bytes)."""
+        idx = np.arange(self.matrix.shape[1])
+        return (idx[None, :] >= self.start[:, None]) & (idx[None, :] < self.stop[:, None])
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+
+@dataclass
+class Library:
+    """A compiled reference library (see the module docstring).
+
+    Build one with :meth:`from_spectra` or :meth:`from_folder`, save it with :meth:`save`, open
+    it with :meth:`load`; :func:`shipped_library` gives the library shipped with the toolkit.
+
+    Attributes
+    ----------
+    entries : list of dict
+        Metadata per entry: ``entry_id``, ``name``, ``synonyms`` (list), ``cas``, ``class``,
+        ``provenance`` ("measured" unless stated), ``source``, ``modality``, ``source_file``...
+    blocks : dict of str to ModalityBlock
+        One block per modality present.
+    skipped : list of (str, str)
+        Files or spectra left out while building, with the one-line reason.
+    version : str
+        SHA-256 content hash (hex).
+    """
+
+    entries: list[dict[str, Any]]
+    blocks: dict[str, ModalityBlock]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    version: str = ""
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            self.version = self._content_hash()
+
+    # -- queries about the library ------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{m}: {len(b)}" for m, b in sorted(self.blocks.items()))
+        return f"<Library {len(self)} references ({counts}) version {self.version[:12]}>"
+
+    @property
+    def modalities(self) -> list[str]:
+        """The modalities with at least one reference."""
+        return sorted(self.blocks)
+
+    def block(self, modality: str) -> ModalityBlock:
+        """The block of ``modality``; :class:`LibraryError` if the library has none."""
+        try:
+            return self.blocks[modality]
+        except KeyError:
+            have = ", ".join(self.modalities) or "none"
+            raise LibraryError(
+                f"the library has no {modality} references (it holds: {have})"
+            ) from None
+
+    def substances(self, modality: str) -> np.ndarray:
+        """Substance key (:func:`substance_key` of the name) of each row of a block, shape (N,)."""
+        block = self.block(modality)
+        return np.array([substance_key(self.entries[i]["name"]) for i in block.rows])
+
+    def entry(self, modality: str, row: int) -> dict[str, Any]:
+        """Metadata of row ``row`` of the ``modality`` block."""
+        return self.entries[int(self.block(modality).rows[row])]
+
+    # -- building -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_spectra(
+        cls,
+        spectra: Iterable[Spectrum],
+        *,
+        pipelines: Mapping[str, Pipeline] | None = None,
+        calibrate: bool = True,
+        workers: int | None = None,
+    ) -> Library:
+        """Build a library from reference spectra.
+
+        Parameters
+        ----------
+        spectra : iterable of Spectrum
+            References; metadata ``name`` (else ``source_file`` stem, else the entry id),
+            ``entry_id``, ``cas``, ``synonyms``, ``class``, ``provenance``, ``source`` are used.
+        pipelines : mapping of modality to Pipeline, optional
+            Defaults to :func:`forensic.processing.default_pipeline` per modality.
+        calibrate : bool, default True
+            Compute the q-value calibration of each modality (a few seconds per thousand
+            references).
+        workers : int, optional
+            Processes for preprocessing (default: every core; 1 runs in-process).
+
+        Raises
+        ------
+        LibraryError
+            When no spectrum could be preprocessed.
+        """
+        items = []
+        for i, s in enumerate(spectra):
+            meta = dict(s.metadata)
+            items.append(
+                (
+                    i,
+                    np.asarray(s.wavenumber),
+                    np.asarray(s.intensity),
+                    s.modality,
+                    s.y_unit,
+                    meta,
+                    _label(meta, i),
+                )
+            )
+        return cls._build(items, pipelines=pipelines, calibrate=calibrate, workers=workers)
+
+    @classmethod
+    def from_folder(
+        cls,
+        folder: str | os.PathLike | Sequence[str | os.PathLike],
+        manifest: str | os.PathLike | None = None,
+        *,
+        pipelines: Mapping[str, Pipeline] | None = None,
+        calibrate: bool = True,
+        workers: int | None = None,
+    ) -> Library:
+        """Build a library from the spectrum files in folders (read recursively) or files.
+
+        Names come from the manifest (CSV with the columns of ``spectral_library/manifest.csv``;
+        ``file`` relative to the manifest, and ``name``, are required), else from the file
+        itself (JCAMP ``##TITLE``/``##NAMES``, RRUFF ``##NAMES``: metadata ``name``), else the
+        file name. Files listed in the manifest are included even outside ``folder``.
+        Unreadable files are listed in :attr:`skipped` with the reason, never fatal.
+
+        Reading files is the I/O edge of this otherwise pure module: :mod:`forensic.io` is
+        imported here only.
+        """
+        sources = [folder] if isinstance(folder, (str, os.PathLike)) else list(folder)
+        rows: dict[Path, dict[str, str]] = {}
+        manifest_path = None
+        if manifest is not None:
+            manifest_path = Path(manifest).resolve()
+            rows = read_manifest(manifest_path)
+        files: list[Path] = []
+        roots: list[Path] = []
+        skipped: list[tuple[str, str]] = []
+        for source in sources:
+            path = Path(source)
+            if path.is_dir():
+                roots.append(path.resolve())
+                for p in sorted(path.rglob("*")):
+                    if (
+                        p.is_file()
+                        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                        and p.suffix.lower() not in _IGNORED_SUFFIXES
+                        and p.resolve() != manifest_path
+                        and not p.name.endswith(FILE_SUFFIX)
+                    ):
+                        files.append(p)
+            elif path.is_file():
+                roots.append(path.resolve().parent)
+                files.append(path)
+            else:
+                skipped.append((str(path), "no such file or folder"))
+        seen = {p.resolve() for p in files}
+        for p in rows:
+            if p not in seen:
+                files.append(p)
+                seen.add(p)
+        base = manifest_path.parent if manifest_path else (roots[0] if len(roots) == 1 else None)
+        jobs = [(str(p), _relative(p, base), rows.get(p.resolve(), {})) for p in files]
+        items: list[tuple] = []
+        for result in _map(_read_file_job, jobs, workers, len(jobs)):
+            if isinstance(result, str):
+                skipped.append(tuple(result.split("\x00", 1)))  # type: ignore[arg-type]
+                continue
+            for item in result:
+                items.append((len(items), *item))
+        library = cls._build(
+            items, pipelines=pipelines, calibrate=calibrate, workers=workers, skipped=skipped
+        )
+        return library
+
+    @classmethod
+    def _build(
+        cls,
+        items: list[tuple],
+        *,
+        pipelines: Mapping[str, Pipeline] | None,
+        calibrate: bool,
+        workers: int | None,
+        skipped: list[tuple[str, str]] | None = None,
+    ) -> Library:
+        skipped = list(skipped or [])
+        pipes = {m: (pipelines or {}).get(m) or default_pipeline(m) for m in MODALITIES}
+        for m, p in pipes.items():
+            if p.grid is None:
+                raise LibraryError(f"the {m} pipeline has no resample step: a library needs a grid")
+        jobs = [(it, pipes[it[3]].to_dict()) for it in items if it[3] in pipes]
+        processed = list(_map(_preprocess_job, jobs, workers, len(jobs)))
+        entries: list[dict[str, Any]] = []
+        per_mod: dict[str, list[tuple[int, int, np.ndarray, int]]] = {}
+        used_ids: set[str] = set()
+        for item, result in zip(items, processed, strict=True):
+            label = item[6]
+            if isinstance(result, str):
+                skipped.append((label, result))
+                continue
+            start, stop, vector = result
+            entry = _entry(item[5], item[3], item[0], used_ids)
+            per_mod.setdefault(item[3], []).append((start, stop, vector, len(entries)))
+            entries.append(entry)
+        if not entries:
+            reasons = "; ".join(f"{a}: {b}" for a, b in skipped[:3])
+            raise LibraryError(
+                "no reference could be read and preprocessed" + (f" ({reasons})" if reasons else "")
+            )
+        blocks = {}
+        for m in sorted(per_mod):
+            rows = per_mod[m]
+            g = pipes[m].grid.size
+            matrix = np.zeros((len(rows), g), dtype=np.float32)
+            start = np.empty(len(rows), dtype=np.int64)
+            stop = np.empty(len(rows), dtype=np.int64)
+            for j, (s, e, v, _) in enumerate(rows):
+                matrix[j, s:e] = v
+                start[j], stop[j] = s, e
+            blocks[m] = ModalityBlock(
+                pipeline=pipes[m],
+                matrix=matrix,
+                start=start,
+                stop=stop,
+                cumsums=breakpoint_cumsums(matrix),
+                rows=np.array([r[3] for r in rows], dtype=np.int64),
+            )
+        library = cls(entries=entries, blocks=blocks, skipped=skipped)
+        if calibrate:
+            library.calibrate()
+        return library
+
+    def calibrate(self, *, seed: int = 0, n_queries: int | None = None) -> None:
+        """Compute (or recompute) the q-value calibration of every modality, in place.
+
+        Uses :func:`forensic.verdict.calibrate_library` with this library's own search scoring
+        (:func:`forensic.search.score_batch`). A modality with fewer than 2 references, or
+        fewer than 2 substances, stays uncalibrated (its verdicts say so).
+        """
+        from forensic import verdict  # noqa: PLC0415  (evidence module; needed only here)
+
+        for m, block in self.blocks.items():
+            labels = self.substances(m)
+            if len(block) < 2 or np.unique(labels).size < 2:
+                block.calibration = None
+                continue
+            try:
+                cal = verdict.calibrate_library(
+                    np.asarray(block.matrix),
+                    block.valid,
+                    interval_score_fn,
+                    seed=seed,
+                    n_queries=min(len(block), n_queries or _CALIBRATION_QUERIES),
+                    labels=labels,
+                )
+            except ForensicError:
+                block.calibration = None
+                continue
+            block.calibration = cal.to_dict()
+
+    # -- saving and loading -----------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write the library to one file, atomically (a reader never sees half a file).
+
+        Raises
+        ------
+        LibraryError
+            When ``path`` exists and ``overwrite`` is false.
+        """
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise LibraryError(f"{path}: already exists; not overwritten (use --force to replace)")
+        arrays: list[np.ndarray] = []
+        header_blocks = {}
+        offset = 0
+        for m, block in sorted(self.blocks.items()):
+            specs = {}
+            for key, dtype in (
+                ("matrix", "<f4"),
+                ("start", "<i8"),
+                ("stop", "<i8"),
+                ("cumsums", "<f8"),
+                ("rows", "<i8"),
+            ):
+                a = np.ascontiguousarray(np.asarray(getattr(block, key)), dtype=dtype)
+                offset = -(-offset // _ALIGN) * _ALIGN
+                specs[key] = {"offset": offset, "shape": list(a.shape), "dtype": dtype}
+                arrays.append((offset, a))
+                offset += a.nbytes
+            header_blocks[m] = {
+                "pipeline": block.pipeline.to_dict(),
+                "calibration": block.calibration,
+                "arrays": specs,
+            }
+        header = {
+            "format": _FORMAT,
+            "version": self.version,
+            "entries": self.entries,
+            "blocks": header_blocks,
+            "skipped": [list(s) for s in self.skipped],
+        }
+        head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+        prefix = _MAGIC + struct.pack("<Q", len(head)) + head
+        data_start = -(-len(prefix) // _ALIGN) * _ALIGN
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(prefix + b"\0" * (data_start - len(prefix)))
+                for off, a in arrays:
+                    handle.seek(data_start + off)
+                    handle.write(a.tobytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    raise LibraryError(f"{path}: already exists; not overwritten") from None
+                finally:
+                    os.unlink(tmp)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self.path = path
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Library:
+        """Open a saved library; its arrays are memory-mapped (read-only), not read.
+
+        Raises
+        ------
+        LibraryError
+            When the file is missing, is not a library file, or is truncated.
+        """
+        path = Path(path)
+        try:
+            with open(path, "rb") as handle:
+                magic = handle.read(len(_MAGIC))
+                if magic != _MAGIC:
+                    raise LibraryError(
+                        f"{path}: not a forensic library file (it does not start with "
+                        f"{_MAGIC.strip().decode()!r}); build one with 'forensic library build'"
+                    )
+                raw = handle.read(8)
+                if len(raw) != 8:
+                    raise LibraryError(f"{path}: truncated library file (no header)")
+                (length,) = struct.unpack("<Q", raw)
+                head = handle.read(length)
+                if len(head) != length:
+                    raise LibraryError(f"{path}: truncated library file (header cut short)")
+        except FileNotFoundError:
+            raise LibraryError(f"{path}: no such library file") from None
+        except IsADirectoryError:
+            raise LibraryError(f"{path}: is a folder, not a library file") from None
+        try:
+            header = json.loads(head)
+        except ValueError as exc:
+            raise LibraryError(f"{path}: corrupt library header ({exc})") from None
+        if header.get("format") != _FORMAT:
+            raise LibraryError(
+                f"{path}: library file format {header.get('format')!r}, this toolkit reads "
+                f"{_FORMAT}; rebuild it"
+            )
+        data_start = -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
+        size = path.stat().st_size
+        blocks = {}
+        for m, spec in header["blocks"].items():
+            arrays = {}
+            for key, a in spec["arrays"].items():
+                count = int(np.prod(a["shape"]))
+                end = data_start + a["offset"] + count * np.dtype(a["dtype"]).itemsize
+                if end > size:
+                    raise LibraryError(
+                        f"{path}: truncated library file ({size} bytes, {end} needed)"
+                    )
+                if count == 0:
+                    arrays[key] = np.zeros(a["shape"], dtype=a["dtype"])
+                    continue
+                arrays[key] = np.memmap(
+                    path,
+                    dtype=a["dtype"],
+                    mode="r",
+                    offset=data_start + a["offset"],
+                    shape=tuple(a["shape"]),
+                )
+            blocks[m] = ModalityBlock(
+                pipeline=Pipeline.from_dict(spec["pipeline"]),
+                matrix=arrays["matrix"],
+                start=np.asarray(arrays["start"]),
+                stop=np.asarray(arrays["stop"]),
+                cumsums=arrays["cumsums"],
+                rows=np.asarray(arrays["rows"]),
+                calibration=spec.get("calibration"),
+            )
+        return cls(
+            entries=header["entries"],
+            blocks=blocks,
+            skipped=[tuple(s) for s in header.get("skipped", [])],
+            version=header["version"],
+            path=path,
+        )
+
+    def verify(self) -> bool:
+        """Recompute the content hash and compare it with :attr:`version`."""
+        return self._content_hash() == self.version
+
+    def _content_hash(self) -> str:
+        digest = hashlib.sha256()
+        digest.update(f"forensic-library/{_FORMAT}\n".encode())
+        for m, block in sorted(self.blocks.items()):
+            digest.update(m.encode() + b"\n")
+            digest.update(json.dumps(block.pipeline.to_dict(), sort_keys=True).encode())
+            digest.update(np.asarray(block.grid, dtype="<f8").tobytes())
+            digest.update(np.ascontiguousarray(block.matrix, dtype="<f4").tobytes())
+            digest.update(np.asarray(block.start, dtype="<i8").tobytes())
+            digest.update(np.asarray(block.stop, dtype="<i8").tobytes())
+            digest.update(np.asarray(block.rows, dtype="<i8").tobytes())
+        digest.update(json.dumps(self.entries, sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
+
+# -- scoring used for calibration ---------------------------------------------------------------
+
+
+def interval_score_fn(
+    queries: np.ndarray, query_valid: np.ndarray, matrix: np.ndarray, matrix_valid: np.ndarray
+) -> np.ndarray:
+    """The production search (:func:`forensic.search.score_batch`) with mask arguments.
+
+    The signature :func:`forensic.verdict.calibrate_library` expects; masks are taken as the
+    interval between their first and last True (measured ranges are intervals).
+    """
+    matrix = np.asarray(matrix, dtype=np.float32)
+    r_valid = np.broadcast_to(np.atleast_2d(matrix_valid), matrix.shape)
+    rs, re = mask_to_ranges(r_valid)
+    queries = np.atleast_2d(np.asarray(queries))
+    q_valid = np.broadcast_to(np.atleast_2d(query_valid), queries.shape)
+    qs, qe = mask_to_ranges(q_valid)
+    matrix = np.where(r_valid, matrix, np.float32(0))
+    queries = np.where(q_valid, queries, 0.0).astype(np.float32)
+    return score_batch(queries, qs, qe, matrix, rs, re, breakpoint_cumsums(matrix))
+
+
+# -- helpers for building -----------------------------------------------------------------------
+
+
+def read_manifest(path: Path) -> dict[Path, dict[str, str]]:
+    """Rows of a manifest CSV keyed by the resolved path of their ``file``."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            fields = set(reader.fieldnames or [])
+            missing = {"file", "name"} - fields
+            if missing:
+                raise LibraryError(
+                    f"{path}: manifest lacks the column(s) {', '.join(sorted(missing))} "
+                    f"(found: {', '.join(sorted(fields)) or 'none'})"
+                )
+            rows = {}
+            for line, row in enumerate(reader, start=2):
+                if not (row.get("file") or "").strip():
+                    raise LibraryError(f"{path}: line {line}: empty 'file'")
+                clean = {k: (v or "").strip() for k, v in row.items() if k}
+                rows[(path.parent / clean["file"]).resolve()] = clean
+            return rows
+    except FileNotFoundError:
+        raise LibraryError(f"{path}: no such manifest") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LibraryError(f"{path}: unreadable manifest ({exc})") from None
+
+
+def _relative(path: Path, base: Path | None) -> str:
+    if base is not None:
+        try:
+            return path.resolve().relative_to(base).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def _label(meta: Mapping[str, Any], index: int) -> str:
+    return str(meta.get("source_file") or meta.get("name") or f"spectrum {index}")
+
+
+def _read_file_job(job: tuple[str, str, dict[str, str]]):
+    """Read one file (in a worker): list of item tuples, or 'path\\0reason' on failure."""
+    from forensic.io import read_spectra  # noqa: PLC0415  (the I/O edge: only from files)
+
+    path, relative, row = job
+    try:
+        spectra = read_spectra(path)
+    except ForensicError as exc:
+        return f"{path}\x00{_one_line(exc)}"
+    except Exception as exc:  # a reader bug must not stop a library build: report it
+        return f"{path}\x00unexpected {type(exc).__name__}: {_one_line(exc)}"
+    out = []
+    stem = Path(path).stem
+    for k, spectrum in enumerate(spectra):
+        s = spectrum
+        meta = dict(s.metadata)
+        meta["source_file"] = relative if len(spectra) == 1 else f"{relative}#{k + 1}"
+        if row:
+            for key in _ENTRY_KEYS:
+                if row.get(key):
+                    meta[key] = row[key]
+            if row.get("id"):
+                meta["entry_id"] = row["id"]
+            if row.get("modality") in MODALITIES and row["modality"] != s.modality:
+                s = s.replace(modality=row["modality"])
+        if not meta.get("name"):
+            meta["name"] = stem if len(spectra) == 1 else f"{stem} #{k + 1}"
+        out.append(
+            (
+                np.asarray(s.wavenumber),
+                np.asarray(s.intensity),
+                s.modality,
+                s.y_unit,
+                meta,
+                meta["source_file"],
+            )
+        )
+    return out
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _preprocess_job(job):
+    """Preprocess one reference (in a worker): (start, stop, float32 vector) or the reason."""
+    (_, x, y, modality, y_unit, _, _), pipe_dict = job
+    pipeline = Pipeline.from_dict(pipe_dict)
+    try:
+        s = Spectrum(x, y, modality=modality, y_unit=y_unit)
+        processed = pipeline(s)
+    except ForensicError as exc:
+        return _one_line(exc)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        return f"preprocessing failed: {_one_line(exc)}"
+    start, stop = _grid_range(pipeline.grid, processed.wavenumber)
+    vector = np.asarray(processed.intensity, dtype=np.float32)
+    if not np.all(np.isfinite(vector)):
+        return "preprocessing produced non-finite values"
+    if not np.any(vector):
+        return "flat after preprocessing: no band to compare"
+    return start, stop, vector
+
+
+def _grid_range(grid: np.ndarray, wavenumber: np.ndarray) -> tuple[int, int]:
+    start = int(np.argmin(np.abs(grid - wavenumber[0])))
+    return start, start + int(wavenumber.size)
+
+
+def _entry(meta: Mapping[str, Any], modality: str, index: int, used: set[str]) -> dict[str, Any]:
+    name = str(meta.get("name") or "").strip()
+    source_file = meta.get("source_file")
+    if not name:
+        name = Path(str(source_file)).stem if source_file else f"reference {index + 1}"
+    base = str(meta.get("entry_id") or "").strip() or f"{modality}-{substance_key(name)}"
+    entry_id, n = base, 1
+    while entry_id in used:
+        n += 1
+        entry_id = f"{base}-{n}"
+    used.add(entry_id)
+    synonyms = meta.get("synonyms") or []
+    if isinstance(synonyms, str):
+        synonyms = [s.strip() for s in synonyms.split(";") if s.strip()]
+    entry = {
+        "entry_id": entry_id,
+        "name": name,
+        "synonyms": [str(s) for s in synonyms],
+        "cas": str(meta.get("cas") or ""),
+        "class": str(meta.get("class") or ""),
+        "legal_control": str(meta.get("legal_control") or ""),
+        "salt_form": str(meta.get("salt_form") or ""),
+        "provenance": str(meta.get("provenance") or "measured"),
+        "source": str(meta.get("source") or ""),
+        "licence": str(meta.get("licence") or ""),
+        "modality": modality,
+        "source_file": str(source_file or ""),
+        "source_sha256": str(meta.get("source_sha256") or ""),
+    }
+    return entry
+
+
+def _map(func, jobs: list, workers: int | None, count: int):
+    """``map`` over a process pool when there is enough work, in order; else in-process."""
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n <= 1 or count < _PARALLEL_MIN:
+        return map(func, jobs)
+    try:
+        pool = ProcessPoolExecutor(max_workers=min(n, 8))
+    except (OSError, NotImplementedError):  # no process support (restricted sandbox)
+        return map(func, jobs)
+    with pool:
+        return list(pool.map(func, jobs, chunksize=max(1, count // (n * 8))))
+
+
+# -- the shipped library --------------------------------------------------------------------
+
+
+def library_cache_dir() -> Path:
+    """Folder of the compiled shipped library: ``$FORENSIC_CACHE_DIR`` or the user cache."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    return Path(user_cache_dir("forensic"))
+
+
+def _shipped_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
+    digest = hashlib.sha256(f"forensic-library/{_FORMAT}\n".encode())
+    for m in sorted(pipelines):
+        digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".py", ".pyc"}:
+            digest.update(p.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(p.read_bytes()).digest())
+    if manifest is not None and manifest.exists():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()
+
+
+_SHIPPED: dict[str, Library] = {}
+
+
+def shipped_library(*, rebuild: bool = False) -> Library:
+    """The library shipped with the toolkit, compiled into the cache folder when needed.
+
+    The compiled file is keyed on a hash of the reference files, the manifest and the default
+    pipelines, so it is rebuilt (reproducibly: the same files give the same version) whenever
+    any of them changes, and reused otherwise. Set ``FORENSIC_CACHE_DIR`` to choose the folder.
+
+    Raises
+    ------
+    LibraryError
+        When the shipped folder holds no usable reference.
+    """
+    from spectral_library import LIBRARY_DIR  # noqa: PLC0415  (data package, optional)
+
+    folder = Path(LIBRARY_DIR)
+    manifest = folder / "manifest.csv"
+    pipelines = {m: default_pipeline(m) for m in MODALITIES}
+    key = _shipped_key(folder, manifest if manifest.exists() else None, pipelines)
+    if not rebuild and key in _SHIPPED:
+        return _SHIPPED[key]
+    target = library_cache_dir() / f"shipped-{key[:20]}{FILE_SUFFIX}"
+    library = None
+    if target.exists() and not rebuild:
+        try:
+            library = Library.load(target)
+        except LibraryError:
+            library = None  # a damaged cache file is rebuilt
+    if library is None:
+        library = Library.from_folder(
+            folder, manifest if manifest.exists() else None, pipelines=pipelines
+        )
+        # a read-only cache still leaves a usable in-memory library
+        with contextlib.suppress(OSError):
+            library.save(target, overwrite=True)
+    _SHIPPED[key] = library
+    return library

@@ -1,0 +1,540 @@
+"""Preprocessing: pure, named steps composed into a recorded, serialisable pipeline.
+
+Every step has the shape ``step(spectrum, **params) -> Spectrum``: it never modifies its input,
+and the spectrum it returns carries the step and the parameters it ran with in its
+:attr:`~forensic.spectrum.Spectrum.history`, so a result or a report can state exactly what was
+done to the data. A :class:`Pipeline` is an ordered list of ``(step name, params)`` that runs the
+steps and can be written to and read from a small JSON-able dict.
+
+The default pipelines (:func:`default_pipeline`) are the ones the library search uses:
+
+Raman
+    cosmic-ray spike removal -> resampling onto a 2 cm⁻¹ grid (50-3400 cm⁻¹, inside the measured
+    range only) -> strong baseline removal (arPLS, for fluorescence) -> square-root intensity
+    compression -> Savitzky-Golay first derivative -> L2 normalisation.
+IR
+    transmittance -> absorbance (when the file is in transmittance) -> resampling onto a 2 cm⁻¹
+    grid (400-4000 cm⁻¹) -> gentle baseline removal (arPLS with a stiffer smoothness) ->
+    square-root intensity compression -> Savitzky-Golay first derivative -> L2 normalisation.
+
+The derivative of the square-root spectrum is what is compared: the derivative removes any
+remaining slowly varying background and weighs band positions and shapes rather than broad
+intensity, and the square root keeps a few very strong bands from hiding the weaker ones whose
+relative heights change with the laser, the instrument and the sample orientation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import median_filter, minimum_filter1d
+from scipy.signal import savgol_filter
+
+from forensic.errors import SpectrumError
+from forensic.spectrum import (
+    MODALITIES,
+    ProcessingStep,
+    Spectrum,
+    transmittance_to_absorbance,
+)
+
+__all__ = [
+    "STEPS",
+    "Pipeline",
+    "compress_intensity",
+    "default_pipeline",
+    "derivative",
+    "grid_from_params",
+    "linear_from_representation",
+    "normalise",
+    "remove_baseline",
+    "remove_spikes",
+    "representation_from_linear",
+    "resample",
+    "smooth",
+    "split_representation",
+    "to_absorbance",
+]
+
+
+# -- steps ------------------------------------------------------------------------------------
+
+
+def remove_spikes(
+    spectrum: Spectrum, *, threshold: float = 8.0, width: int = 2, narrowness: float = 0.6
+) -> Spectrum:
+    """Remove cosmic-ray spikes: excursions of one or two points that no band can make.
+
+    A point is a spike when it stands above the median of its ``2 width + 1`` neighbours by
+    more than ``threshold`` times the noise (a robust z-score: the median absolute deviation of
+    that residual over the whole spectrum, / 0.6745) and when that excess is more than
+    ``narrowness`` of its height above the lowest point within 10 points: a band, even a sharp
+    one four points wide, is mostly supported by its neighbours (excess ~0.2 of its height), a
+    cosmic ray is not (~1). Spike points and one neighbour on either side are replaced by linear
+    interpolation from the untouched points around them.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    threshold : float, default 8.0
+        Robust z-score above which an excursion can be a spike.
+    width : int, default 2
+        Widest spike, in points.
+    narrowness : float, default 0.6
+        Fraction of its local height that must be unsupported by the neighbours (0 to 1).
+
+    Returns
+    -------
+    Spectrum
+        With the step ``remove_spikes`` (and the number of replaced points) in its history.
+    """
+    if threshold <= 0:
+        raise SpectrumError(f"remove_spikes: threshold must be positive, got {threshold}")
+    if width < 1:
+        raise SpectrumError(f"remove_spikes: width must be >= 1 point, got {width}")
+    if not 0 < narrowness <= 1:
+        raise SpectrumError(f"remove_spikes: narrowness must be in (0, 1], got {narrowness}")
+
+    y = np.array(spectrum.intensity)
+    excess = y - median_filter(y, size=2 * width + 1, mode="nearest")
+    mad = float(np.median(np.abs(excess - np.median(excess))))
+    replaced = 0
+    if mad > 0:
+        z = 0.6745 * (excess - np.median(excess)) / mad
+        height = y - minimum_filter1d(y, size=21, mode="nearest")
+        spikes = (z > threshold) & (excess > narrowness * np.where(height > 0, height, np.inf))
+        if spikes.any():
+            bad = spikes.copy()
+            bad[1:] |= spikes[:-1]
+            bad[:-1] |= spikes[1:]
+            good = ~bad
+            if good.sum() >= 2:
+                x = spectrum.wavenumber
+                y[bad] = np.interp(x[bad], x[good], y[good])
+                replaced = int(bad.sum())
+    return spectrum.with_intensity(
+        y,
+        "remove_spikes",
+        threshold=float(threshold),
+        width=int(width),
+        narrowness=float(narrowness),
+        replaced_points=replaced,
+    )
+
+
+def to_absorbance(spectrum: Spectrum) -> Spectrum:
+    """IR transmittance (fraction or percent) -> absorbance ``A = -log10(T)``; else unchanged.
+
+    A spectrum already in absorbance (or any other unit) is returned as a copy with the step
+    recorded as ``to_absorbance`` with ``applied=False``, so a pipeline can always include it.
+    """
+    if spectrum.y_unit in ("transmittance", "percent_transmittance"):
+        converted = transmittance_to_absorbance(spectrum)
+        return converted.with_intensity(converted.intensity, "to_absorbance", applied=True)
+    return spectrum.with_intensity(spectrum.intensity, "to_absorbance", applied=False)
+
+
+def grid_from_params(start: float, stop: float, step: float) -> np.ndarray:
+    """The grid ``start, start + step, ... <= stop`` (cm⁻¹), computed the same way everywhere."""
+    if not (np.isfinite(start) and np.isfinite(stop) and np.isfinite(step)):
+        raise SpectrumError(f"grid bounds must be finite, got {start}, {stop}, {step}")
+    if step <= 0 or stop <= start:
+        raise SpectrumError(
+            f"grid needs start < stop and a positive step, got {start}-{stop} step {step} cm-1"
+        )
+    count = int(np.floor((stop - start) / step + 1e-9)) + 1
+    return start + step * np.arange(count, dtype=np.float64)
+
+
+def resample(
+    spectrum: Spectrum, *, start: float, stop: float, step: float, min_points: int = 16
+) -> Spectrum:
+    """Resample onto the grid ``start:stop:step`` (cm⁻¹), over the measured range only.
+
+    Only grid points inside the spectrum's own range are kept: nothing is extrapolated. Where
+    the spectrum is sampled more finely than the grid, each grid value is the mean intensity
+    over its ``step``-wide bin (the integral of the linear interpolant), which averages noise
+    rather than aliasing it; elsewhere it is linear interpolation.
+
+    Raises
+    ------
+    SpectrumError
+        When fewer than ``min_points`` grid points fall inside the spectrum's range.
+    """
+    grid = grid_from_params(start, stop, step)
+    x = spectrum.wavenumber
+    y = spectrum.intensity
+    inside = (grid >= x[0]) & (grid <= x[-1])
+    if int(inside.sum()) < max(min_points, 2):
+        raise SpectrumError(
+            f"the spectrum's range {x[0]:.1f}-{x[-1]:.1f} cm-1 holds {int(inside.sum())} points "
+            f"of the grid {start:g}-{stop:g} cm-1 (step {step:g}); at least "
+            f"{max(min_points, 2)} are needed"
+        )
+    g = grid[inside]
+    native_step = float(np.median(np.diff(x)))
+    if native_step < step:
+        # mean over each bin = difference of the cumulative integral at the bin edges / width
+        cumulative = np.concatenate([[0.0], np.cumsum(np.diff(x) * (y[1:] + y[:-1]) / 2.0)])
+        lo = np.clip(g - step / 2.0, x[0], x[-1])
+        hi = np.clip(g + step / 2.0, x[0], x[-1])
+        width = hi - lo
+        values = (np.interp(hi, x, cumulative) - np.interp(lo, x, cumulative)) / np.where(
+            width > 0, width, 1.0
+        )
+        values = np.where(width > 0, values, np.interp(g, x, y))
+    else:
+        values = np.interp(g, x, y)
+    return spectrum.replace(
+        wavenumber=g,
+        intensity=values,
+        step=_step(
+            "resample",
+            start=float(start),
+            stop=float(stop),
+            step=float(step),
+            points=int(g.size),
+            first_cm1=float(g[0]),
+            last_cm1=float(g[-1]),
+        ),
+    )
+
+
+_BASELINE_METHODS = ("arpls", "asls", "aspls", "snip", "none")
+
+
+def remove_baseline(
+    spectrum: Spectrum,
+    *,
+    method: str = "arpls",
+    lam: float = 1e5,
+    max_half_window_cm1: float = 80.0,
+    clip_negative: bool = True,
+) -> Spectrum:
+    """Subtract a fluorescence or scattering background estimated with pybaselines.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    method : {"arpls", "asls", "aspls", "snip", "none"}, default "arpls"
+        Asymmetrically reweighted penalised least squares (arPLS, Baek et al. 2015), asymmetric
+        least squares, adaptive smoothness PLS, or statistics-sensitive non-linear iterative
+        peak clipping (SNIP).
+    lam : float, default 1e5
+        Smoothness of the penalised-least-squares baselines (larger = stiffer, gentler). It
+        acts per point: the pipelines run this step on their fixed 2 cm⁻¹ grid.
+    max_half_window_cm1 : float, default 80
+        SNIP's largest clipping half-window, in cm⁻¹ (wider than any band).
+    clip_negative : bool, default True
+        Set what falls below the baseline (noise) to zero.
+    """
+    if method not in _BASELINE_METHODS:
+        raise SpectrumError(
+            f"remove_baseline: method must be one of {_BASELINE_METHODS}, got {method!r}"
+        )
+    if lam <= 0:
+        raise SpectrumError(f"remove_baseline: lam must be positive, got {lam}")
+    x = np.asarray(spectrum.wavenumber)
+    y = np.array(spectrum.intensity)
+    if method == "none":
+        corrected = y
+    else:
+        from pybaselines import Baseline  # noqa: PLC0415  (slow to import: only when used)
+
+        fitter = Baseline(x, check_finite=False)
+        if method == "arpls":
+            baseline = fitter.arpls(y, lam=lam)[0]
+        elif method == "asls":
+            baseline = fitter.asls(y, lam=lam, p=0.01)[0]
+        elif method == "aspls":
+            baseline = fitter.aspls(y, lam=lam)[0]
+        else:
+            step = float(np.median(np.diff(x)))
+            half = max(round(max_half_window_cm1 / step), 1)
+            baseline = fitter.snip(y, max_half_window=half, decreasing=True)[0]
+        corrected = y - baseline
+    if clip_negative:
+        corrected = np.clip(corrected, 0.0, None)
+    return spectrum.with_intensity(
+        corrected,
+        "remove_baseline",
+        method=method,
+        lam=float(lam),
+        max_half_window_cm1=float(max_half_window_cm1),
+        clip_negative=bool(clip_negative),
+    )
+
+
+def smooth(spectrum: Spectrum, *, window: int = 7, polyorder: int = 2) -> Spectrum:
+    """Savitzky-Golay smoothing over ``window`` points (odd) with a ``polyorder`` polynomial."""
+    window, polyorder = _check_savgol(window, polyorder, len(spectrum), "smooth")
+    y = savgol_filter(np.asarray(spectrum.intensity), window, polyorder, mode="interp")
+    return spectrum.with_intensity(y, "smooth", window=window, polyorder=polyorder)
+
+
+def derivative(spectrum: Spectrum, *, window: int = 11, polyorder: int = 2) -> Spectrum:
+    """Savitzky-Golay first derivative (per point) over ``window`` points.
+
+    The derivative is blind to any constant or slowly varying background and turns each band
+    into a positive/negative pair whose zero crossing is the band position.
+    """
+    window, polyorder = _check_savgol(window, polyorder, len(spectrum), "derivative")
+    y = savgol_filter(np.asarray(spectrum.intensity), window, polyorder, deriv=1, mode="interp")
+    return spectrum.with_intensity(y, "derivative", window=window, polyorder=polyorder)
+
+
+def compress_intensity(spectrum: Spectrum, *, power: float = 0.5) -> Spectrum:
+    """Signed power compression ``sign(y) |y|**power`` (0.5: square root).
+
+    Keeps a few very strong bands from dominating a comparison whose weaker bands carry the
+    identity; relative band heights vary between instruments, lasers and sample orientations.
+    """
+    if not 0 < power <= 1:
+        raise SpectrumError(f"compress_intensity: power must be in (0, 1], got {power}")
+    y = np.asarray(spectrum.intensity)
+    return spectrum.with_intensity(
+        np.sign(y) * np.abs(y) ** power, "compress_intensity", power=float(power)
+    )
+
+
+_NORMALISATIONS = ("l2", "max", "snv", "area")
+
+
+def normalise(spectrum: Spectrum, *, method: str = "l2") -> Spectrum:
+    """Scale intensities: unit Euclidean norm (``l2``), unit maximum of ``|y|`` (``max``),
+    zero mean and unit standard deviation (``snv``), or unit sum of ``|y|`` (``area``).
+
+    A flat spectrum (all zeros) is returned unchanged, with ``flat=True`` in its step.
+    """
+    if method not in _NORMALISATIONS:
+        raise SpectrumError(f"normalise: method must be one of {_NORMALISATIONS}, got {method!r}")
+    y = np.asarray(spectrum.intensity, dtype=np.float64)
+    if method == "snv":
+        y = y - y.mean()
+        scale = float(y.std())
+    elif method == "l2":
+        scale = float(np.linalg.norm(y))
+    elif method == "max":
+        scale = float(np.abs(y).max())
+    else:
+        scale = float(np.abs(y).sum())
+    flat = scale <= 0 or not np.isfinite(scale)
+    result = y if flat else y / scale
+    stepped = spectrum.with_intensity(result, "normalise", method=method, flat=flat)
+    return stepped.replace(y_unit="normalised")
+
+
+def _check_savgol(window: int, polyorder: int, points: int, step: str) -> tuple[int, int]:
+    window, polyorder = int(window), int(polyorder)
+    if window < 3 or window % 2 == 0:
+        raise SpectrumError(f"{step}: window must be an odd number of points >= 3, got {window}")
+    if not 0 <= polyorder < window:
+        raise SpectrumError(f"{step}: polyorder must be in [0, {window - 1}], got {polyorder}")
+    if window > points:
+        raise SpectrumError(f"{step}: window of {window} points exceeds the {points} points")
+    return window, polyorder
+
+
+def _step(name: str, **params: Any) -> ProcessingStep:
+    return ProcessingStep(name, params)
+
+
+STEPS: dict[str, Callable[..., Spectrum]] = {
+    "remove_spikes": remove_spikes,
+    "to_absorbance": to_absorbance,
+    "resample": resample,
+    "remove_baseline": remove_baseline,
+    "smooth": smooth,
+    "compress_intensity": compress_intensity,
+    "derivative": derivative,
+    "normalise": normalise,
+}
+"""Every step by the name it records in a spectrum's history and a pipeline's dict."""
+
+
+# -- pipeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """An ordered list of named steps with their parameters.
+
+    Parameters
+    ----------
+    steps : sequence of (name, params)
+        Names from :data:`STEPS`; ``params`` are keyword arguments of that step (plain
+        JSON-serialisable values).
+
+    Examples
+    --------
+    >>> pipe = default_pipeline("raman").with_params("remove_baseline", lam=1e6)
+    >>> processed = pipe(spectrum)                                    # doctest: +SKIP
+    """
+
+    steps: tuple[tuple[str, Mapping[str, Any]], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        normalised = []
+        for item in self.steps:
+            name, params = item
+            if name not in STEPS:
+                raise SpectrumError(
+                    f"unknown processing step {name!r}; known steps: {', '.join(STEPS)}"
+                )
+            normalised.append((str(name), dict(params)))
+        object.__setattr__(self, "steps", tuple(normalised))
+
+    def __call__(self, spectrum: Spectrum) -> Spectrum:
+        """Run every step in order; the input is left unchanged."""
+        for name, params in self.steps:
+            spectrum = STEPS[name](spectrum, **params)
+        return spectrum
+
+    run = __call__
+
+    @property
+    def names(self) -> list[str]:
+        """The step names, in order."""
+        return [name for name, _ in self.steps]
+
+    def params(self, name: str) -> dict[str, Any]:
+        """The parameters of the first step called ``name`` (``KeyError`` if absent)."""
+        for step_name, params in self.steps:
+            if step_name == name:
+                return dict(params)
+        raise KeyError(name)
+
+    def with_params(self, name: str, **overrides: Any) -> Pipeline:
+        """A copy whose step ``name`` runs with ``overrides`` merged into its parameters."""
+        if name not in self.names:
+            raise SpectrumError(f"the pipeline has no step {name!r}; its steps: {self.names}")
+        return Pipeline(
+            tuple((n, {**p, **overrides}) if n == name else (n, p) for n, p in self.steps)
+        )
+
+    @property
+    def grid(self) -> np.ndarray | None:
+        """The grid of its ``resample`` step (cm⁻¹, shape (G,)), or None without one."""
+        try:
+            p = self.params("resample")
+        except KeyError:
+            return None
+        return grid_from_params(p["start"], p["stop"], p["step"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"steps": [{"name": ..., "params": {...}}, ...]}``."""
+        return {"steps": [{"name": n, "params": _plain(p)} for n, p in self.steps]}
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """The steps as ``[{"name", "params"}, ...]`` (the form results carry)."""
+        return self.to_dict()["steps"]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> Pipeline:
+        """Inverse of :meth:`to_dict` (also accepts the bare list of :meth:`to_list`)."""
+        items = data["steps"] if isinstance(data, Mapping) else data
+        return cls(tuple((str(s["name"]), dict(s.get("params", {}))) for s in items))
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in params.items():
+        out[str(key)] = value.item() if isinstance(value, np.generic) else value
+    return out
+
+
+def default_pipeline(modality: str) -> Pipeline:
+    """The pipeline the library search uses for ``modality`` ("raman" or "ir").
+
+    See the module docstring for what each step does and why; every parameter can be changed
+    with :meth:`Pipeline.with_params`.
+    """
+    if modality == "raman":
+        return Pipeline(
+            (
+                ("remove_spikes", {"threshold": 8.0, "width": 2, "narrowness": 0.6}),
+                ("resample", {"start": 50.0, "stop": 3400.0, "step": 2.0}),
+                ("remove_baseline", {"method": "arpls", "lam": 1e5}),
+                ("derivative", {"window": 7, "polyorder": 2}),
+                ("compress_intensity", {"power": 0.5}),
+                ("normalise", {"method": "l2"}),
+            )
+        )
+    if modality == "ir":
+        return Pipeline(
+            (
+                ("to_absorbance", {}),
+                ("resample", {"start": 400.0, "stop": 4000.0, "step": 2.0}),
+                ("remove_baseline", {"method": "arpls", "lam": 1e9, "clip_negative": False}),
+                ("derivative", {"window": 17, "polyorder": 2}),
+                ("normalise", {"method": "l2"}),
+            )
+        )
+    raise SpectrumError(f"modality must be one of {MODALITIES}, got {modality!r}")
+
+
+# -- the comparison representation and its inverse -------------------------------------------------
+
+_REPRESENTATION_STEPS = ("normalise", "compress_intensity", "derivative")
+
+
+def split_representation(pipeline: Pipeline) -> tuple[Pipeline, Pipeline]:
+    """Split a pipeline into its spectrum part and its trailing comparison representation.
+
+    The tail is the run of trailing steps among ``derivative``, ``compress_intensity`` and
+    ``normalise``: steps that make spectra comparable but no longer look like spectra, and that
+    can be undone (up to scale) by :func:`linear_from_representation`.
+    """
+    steps = list(pipeline.steps)
+    cut = len(steps)
+    while cut > 0 and steps[cut - 1][0] in _REPRESENTATION_STEPS:
+        cut -= 1
+    return Pipeline(tuple(steps[:cut])), Pipeline(tuple(steps[cut:]))
+
+
+def linear_from_representation(
+    values: np.ndarray, start: int, stop: int, pipeline: Pipeline
+) -> np.ndarray:
+    """Undo the comparison representation of one row: a spectrum a chemist can read.
+
+    Inverts the tail of :func:`split_representation` on ``values[start:stop]``: a signed power
+    by its reciprocal, a per-point derivative by a cumulative sum (the integration constant is
+    set so the minimum is 0). The result is the baseline-corrected, slightly smoothed spectrum,
+    scaled to a maximum of 1, zero outside ``[start, stop)``; shape (G,). It is linear in the
+    amount of substance again, as peak alignment and mixture fitting need.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    out = np.zeros(values.shape, dtype=np.float64)
+    v = values[start:stop].copy()
+    _, tail = split_representation(pipeline)
+    for name, params in reversed(tail.steps):
+        if name == "compress_intensity":
+            power = float(params.get("power", 0.5))
+            v = np.sign(v) * np.abs(v) ** (1.0 / power)
+        elif name == "derivative":
+            v = np.cumsum(v)
+            v = v - v.min() if v.size else v
+    peak = float(np.abs(v).max()) if v.size else 0.0
+    out[start:stop] = v / peak if peak > 0 else v
+    return out
+
+
+def representation_from_linear(
+    values: np.ndarray, start: int, stop: int, pipeline: Pipeline, grid: np.ndarray
+) -> np.ndarray:
+    """Apply the comparison representation of ``pipeline`` to ``values[start:stop]``.
+
+    The forward counterpart of :func:`linear_from_representation`, shape (G,), zero outside
+    ``[start, stop)``; used to re-score an aligned reference on the search's own scale.
+    """
+    out = np.zeros(np.shape(values), dtype=np.float64)
+    _, tail = split_representation(pipeline)
+    segment = np.asarray(values, dtype=np.float64)[start:stop]
+    if stop - start < 16:
+        return out
+    s = Spectrum(grid[start:stop], segment, modality="raman")
+    out[start:stop] = tail(s).intensity
+    return out

@@ -1,0 +1,291 @@
+"""Vectorised library search: cosine over the overlap of measured ranges, in one matrix pass.
+
+Every spectrum on the library grid is zero outside its measured range, which is one interval of
+grid indices ``[start, stop)``. The score of a query ``q`` against a reference ``r`` is the
+cosine similarity computed over the overlap of the two ranges only::
+
+    score = sum(q r) / sqrt(sum over r's range of q²  *  sum over q's range of r²)
+
+(the hit-quality index of the spectral-library literature is this value squared; the ranking is
+the same). Both vectors are zero outside their ranges, so the numerator is the plain dot product
+``R @ q``, one pass over the library matrix. The query's norm over each reference's range is a
+difference of the cumulative sum of ``q²`` at the reference's two range indices. The
+reference's norm over the query's range comes from the per-reference cumulative sums of ``r²``
+stored at a coarse set of breakpoints (every :data:`BREAKPOINT_EVERY` grid points), plus the few
+columns between the query's range ends and the breakpoints just inside them: the result is exact
+and the big matrix is streamed once.
+
+Overlap rule: a reference is scored only when the overlap spans at least
+:data:`MIN_OVERLAP_FRACTION` of the shorter of the two ranges and at least
+:data:`MIN_OVERLAP_POINTS` grid points; otherwise its score is ``-inf`` and it cannot be a hit.
+A reference that covers a sliver of the query would otherwise match on a window that shows
+almost nothing of either substance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "BREAKPOINT_EVERY",
+    "MIN_OVERLAP_FRACTION",
+    "MIN_OVERLAP_POINTS",
+    "breakpoint_cumsums",
+    "breakpoints",
+    "mask_scores",
+    "mask_to_ranges",
+    "overlap_ok",
+    "pair_score",
+    "ranges_to_mask",
+    "score_batch",
+    "score_query",
+    "top_hits",
+]
+
+MIN_OVERLAP_FRACTION = 0.5
+"""The overlap must cover at least half of the shorter of the query's and reference's ranges."""
+
+MIN_OVERLAP_POINTS = 100
+"""...and at least this many grid points (200 cm⁻¹ on the default 2 cm⁻¹ grids)."""
+
+BREAKPOINT_EVERY = 16
+"""Grid points between two stored cumulative sums of a reference's squared intensities."""
+
+
+def breakpoints(grid_points: int, every: int = BREAKPOINT_EVERY) -> np.ndarray:
+    """Grid indices at which cumulative sums are stored: ``0, every, 2 every, ..., G``."""
+    return np.unique(np.append(np.arange(0, grid_points + 1, every), grid_points)).astype(np.int64)
+
+
+def breakpoint_cumsums(matrix: np.ndarray, every: int = BREAKPOINT_EVERY) -> np.ndarray:
+    """Cumulative sums of ``matrix**2`` along the grid at :func:`breakpoints` (float64).
+
+    Returns shape (N, B): column ``b`` holds ``sum(matrix[:, :bp[b]]**2)``.
+    """
+    matrix = np.asarray(matrix)
+    n, g = matrix.shape
+    bp = breakpoints(g, every)
+    out = np.zeros((n, bp.size), dtype=np.float64)
+    # blocks of rows keep the float64 temporary small for a 100k-row library
+    block = max(1, 2_000_000 // max(g, 1))
+    for lo in range(0, n, block):
+        sq = np.square(matrix[lo : lo + block], dtype=np.float64)
+        csum = np.concatenate([np.zeros((sq.shape[0], 1)), np.cumsum(sq, axis=1)], axis=1)
+        out[lo : lo + block] = csum[:, bp]
+    return out
+
+
+def mask_to_ranges(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First index and one-past-last index of True in each row of a (N, G) bool mask.
+
+    A row without True gets ``(0, 0)``. Rows are assumed to be one interval (as measured ranges
+    on a grid are); :func:`mask_scores` handles arbitrary masks.
+    """
+    valid = np.atleast_2d(np.asarray(valid, dtype=bool))
+    any_ = valid.any(axis=1)
+    g = valid.shape[1]
+    start = np.where(any_, valid.argmax(axis=1), 0)
+    stop = np.where(any_, g - valid[:, ::-1].argmax(axis=1), 0)
+    return start.astype(np.int64), stop.astype(np.int64)
+
+
+def ranges_to_mask(start: np.ndarray, stop: np.ndarray, grid_points: int) -> np.ndarray:
+    """Bool mask (N, G) that is True on ``[start, stop)`` of each row."""
+    idx = np.arange(grid_points)
+    return (idx[None, :] >= np.asarray(start)[:, None]) & (idx[None, :] < np.asarray(stop)[:, None])
+
+
+def overlap_ok(
+    q_start: np.ndarray, q_stop: np.ndarray, r_start: np.ndarray, r_stop: np.ndarray
+) -> np.ndarray:
+    """Whether each query/reference range pair overlaps enough (broadcasts; see module doc)."""
+    overlap = np.minimum(q_stop, r_stop) - np.maximum(q_start, r_start)
+    shorter = np.minimum(q_stop - q_start, r_stop - r_start)
+    return (overlap >= MIN_OVERLAP_POINTS) & (overlap >= MIN_OVERLAP_FRACTION * shorter)
+
+
+def _finish(numerator, q_norm2, r_norm2, ok) -> np.ndarray:
+    denom = np.sqrt(np.maximum(q_norm2, 0.0) * np.maximum(r_norm2, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(denom > 0, numerator / np.where(denom > 0, denom, 1.0), 0.0)
+    return np.where(ok, np.clip(score, -1.0, 1.0), -np.inf)
+
+
+def score_query(  # noqa: PLR0917  (the arrays of a library block, in order)
+    query: np.ndarray,
+    q_start: int,
+    q_stop: int,
+    matrix: np.ndarray,
+    r_start: np.ndarray,
+    r_stop: np.ndarray,
+    cumsums: np.ndarray,
+    every: int = BREAKPOINT_EVERY,
+) -> np.ndarray:
+    """Scores of one query against every reference (see the module docstring).
+
+    Parameters
+    ----------
+    query : numpy.ndarray
+        Shape (G,), zero outside ``[q_start, q_stop)``.
+    q_start, q_stop : int
+        The query's measured range as grid indices.
+    matrix : numpy.ndarray
+        Shape (N, G), float32 library matrix, each row zero outside its range.
+    r_start, r_stop : numpy.ndarray
+        Shape (N,), the references' ranges.
+    cumsums : numpy.ndarray
+        Shape (N, B) from :func:`breakpoint_cumsums` with the same ``every``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (N,), float64; ``-inf`` where the overlap rule excludes the reference.
+    """
+    return score_batch(
+        np.asarray(query)[None, :],
+        np.array([q_start]),
+        np.array([q_stop]),
+        matrix,
+        r_start,
+        r_stop,
+        cumsums,
+        every,
+    )[0]
+
+
+def score_batch(  # noqa: PLR0917
+    queries: np.ndarray,
+    q_start: np.ndarray,
+    q_stop: np.ndarray,
+    matrix: np.ndarray,
+    r_start: np.ndarray,
+    r_stop: np.ndarray,
+    cumsums: np.ndarray,
+    every: int = BREAKPOINT_EVERY,
+) -> np.ndarray:
+    """Scores of Q queries against N references with one pass over the matrix, shape (Q, N).
+
+    Parameters as in :func:`score_query`, with ``queries`` of shape (Q, G) and ``q_start``,
+    ``q_stop`` of shape (Q,).
+    """
+    queries = np.atleast_2d(queries)
+    nq, g = queries.shape
+    q_start = np.asarray(q_start, dtype=np.int64)
+    q_stop = np.asarray(q_stop, dtype=np.int64)
+    r_start = np.asarray(r_start, dtype=np.int64)
+    r_stop = np.asarray(r_stop, dtype=np.int64)
+    numerator = queries.astype(matrix.dtype, copy=False) @ matrix.T  # (Q, N): the one pass
+    # the query's norm over each reference's range
+    q64 = queries.astype(np.float64)
+    cq = np.concatenate([np.zeros((nq, 1)), np.cumsum(q64 * q64, axis=1)], axis=1)
+    rows = np.arange(nq)[:, None]
+    q_norm2 = cq[rows, np.minimum(r_stop, g)[None, :]] - cq[rows, r_start[None, :]]
+    # the reference's norm over each query's range: breakpoints inside it + the edge columns
+    bp = breakpoints(g, every)
+    r_norm2 = np.empty((nq, matrix.shape[0]), dtype=np.float64)
+    for i in range(nq):
+        lo, hi = int(q_start[i]), int(q_stop[i])
+        b_lo = int(np.searchsorted(bp, lo, side="left"))  # first breakpoint >= lo
+        b_hi = int(np.searchsorted(bp, hi, side="right")) - 1  # last breakpoint <= hi
+        if b_lo <= b_hi:
+            inner = cumsums[:, b_hi] - cumsums[:, b_lo]
+            edges = _sum_sq(matrix, lo, int(bp[b_lo])) + _sum_sq(matrix, int(bp[b_hi]), hi)
+        else:  # the range lies between two breakpoints
+            inner = 0.0
+            edges = _sum_sq(matrix, lo, hi)
+        r_norm2[i] = inner + edges
+    ok = overlap_ok(q_start[:, None], q_stop[:, None], r_start[None, :], r_stop[None, :])
+    return _finish(numerator.astype(np.float64), q_norm2, r_norm2, ok)
+
+
+def _sum_sq(matrix: np.ndarray, lo: int, hi: int) -> np.ndarray | float:
+    if hi <= lo:
+        return 0.0
+    block = np.asarray(matrix[:, lo:hi], dtype=np.float64)
+    return np.einsum("ij,ij->i", block, block)
+
+
+def mask_scores(
+    queries: np.ndarray, query_valid: np.ndarray, matrix: np.ndarray, matrix_valid: np.ndarray
+) -> np.ndarray:
+    """The same score for arbitrary bool masks, with three matrix products, shape (Q, N).
+
+    This is the signature :func:`forensic.verdict.calibrate_library` expects of the production
+    scoring; for interval masks it equals :func:`score_batch`. The overlap rule is applied to
+    the masks' first and last True.
+    """
+    q = np.atleast_2d(np.asarray(queries, dtype=np.float64))
+    r = np.atleast_2d(np.asarray(matrix, dtype=np.float64))
+    qv = np.broadcast_to(np.atleast_2d(np.asarray(query_valid, dtype=bool)), q.shape)
+    rv = np.broadcast_to(np.atleast_2d(np.asarray(matrix_valid, dtype=bool)), r.shape)
+    q = np.where(qv, q, 0.0)
+    r = np.where(rv, r, 0.0)
+    numerator = q @ r.T
+    q_norm2 = (q * q) @ rv.T.astype(np.float64)
+    r_norm2 = qv.astype(np.float64) @ (r * r).T
+    qs, qe = mask_to_ranges(qv)
+    rs, re = mask_to_ranges(rv)
+    ok = overlap_ok(qs[:, None], qe[:, None], rs[None, :], re[None, :])
+    return _finish(numerator, q_norm2, r_norm2, ok)
+
+
+def pair_score(
+    query: np.ndarray, query_valid: np.ndarray, reference: np.ndarray, reference_valid: np.ndarray
+) -> float:
+    """One query against one reference, written plainly: the reference the tests compare to."""
+    qs, qe = (int(v[0]) for v in mask_to_ranges(query_valid))
+    rs, re = (int(v[0]) for v in mask_to_ranges(reference_valid))
+    if not bool(overlap_ok(qs, qe, rs, re)):
+        return float("-inf")
+    lo, hi = max(qs, rs), min(qe, re)
+    q = np.asarray(query, dtype=np.float64)[lo:hi]
+    r = np.asarray(reference, dtype=np.float64)[lo:hi]
+    denom = float(np.sqrt(np.dot(q, q) * np.dot(r, r)))
+    return float(np.clip(np.dot(q, r) / denom, -1, 1)) if denom > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search hit: the best entry of one substance."""
+
+    index: int
+    score: float
+    substance: str
+
+
+def top_hits(scores: np.ndarray, substances: Sequence[str] | np.ndarray, k: int) -> list[Hit]:
+    """The ``k`` best substances, each with its best-scoring entry, best first.
+
+    Uses ``argpartition`` on a candidate pool that grows until it holds ``k`` distinct
+    substances (or the whole library), so a library with many entries of one substance still
+    returns ``k`` different ones. Entries scored ``-inf`` (excluded by the overlap rule) never
+    become hits.
+    """
+    scores = np.asarray(scores)
+    n = scores.size
+    if k <= 0 or n == 0:
+        return []
+    substances = np.asarray(substances)
+    pool = min(n, max(4 * k, 32))
+    while True:
+        cand = np.argpartition(-scores, pool - 1)[:pool] if pool < n else np.arange(n)
+        cand = cand[np.argsort(-scores[cand], kind="stable")]
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for i in cand:
+            s = float(scores[i])
+            if not np.isfinite(s):
+                break
+            name = str(substances[i])
+            if name in seen:
+                continue
+            seen.add(name)
+            hits.append(Hit(int(i), s, name))
+            if len(hits) == k:
+                return hits
+        if pool >= n:
+            return hits
+        pool = min(n, pool * 4)
