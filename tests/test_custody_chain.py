@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from forensic.custody.chain import canonical_json, record_content, record_hash
+from forensic.custody.chain import (
+    canonical_json,
+    changed_columns,
+    column_digests,
+    record_content,
+    record_hash,
+)
 from forensic.errors import CustodyError
 
 json_values = st.recursive(
@@ -86,3 +92,13 @@ def test_a_column_added_behind_the_schema_is_not_silently_ignored():
     assert record_hash("cases", record_content("cases", {**ROW, "extra": "x"})) != record_hash(
         "cases", record_content("cases", ROW)
     )
+
+
+def test_column_digests_name_the_changed_column():
+    content = record_content("cases", ROW)
+    content["column_digests"] = column_digests(content)
+    assert changed_columns(content) == []
+    content["opened_by"] = "Someone Else"
+    assert changed_columns(content) == ["opened_by"]
+    content["column_digests"] = "not json"
+    assert changed_columns(content) is None

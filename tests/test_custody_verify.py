@@ -70,6 +70,7 @@ def test_a_changed_column_is_named(store_path, table, column, value):
     assert not report.ok
     assert report.first.table == table
     assert "content differs from what was signed" in report.first.what
+    assert f"changed: {column} (now " in report.first.what
     assert "UPDATE" in report.problems[-1].what  # the trigger's log
 
 

@@ -28,6 +28,8 @@ __all__ = [
     "NOT_CONTENT",
     "canonical_json",
     "canonical_text",
+    "changed_columns",
+    "column_digests",
     "record_content",
     "record_hash",
     "sha256_hex",
@@ -47,6 +49,10 @@ CHAIN_COLUMNS: dict[str, str] = {
     "key_fingerprint": "TEXT NOT NULL",
     "corrects": "TEXT",
     "prev_hash": "TEXT NOT NULL",
+    # {column: first 16 hex digits of SHA-256(canonical JSON of its value)} for every other
+    # content column. Hashed and signed with the rest; it lets verification say WHICH column
+    # was changed, not only that the record was.
+    "column_digests": "TEXT NOT NULL",
 }
 
 # The record tables and their own columns with SQLite types. One source of truth: the schema
@@ -200,3 +206,29 @@ def record_content(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
 def record_hash(table: str, content: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of a record: canonical JSON of ``{"table": table, "content": content}``."""
     return sha256_hex(canonical_json({"table": table, "content": dict(content)}))
+
+
+def column_digests(content: Mapping[str, Any]) -> str:
+    """The ``column_digests`` value for a record's content (canonical JSON text)."""
+    return canonical_text(
+        {
+            column: sha256_hex(canonical_json(value))[:16]
+            for column, value in content.items()
+            if column != "column_digests"
+        }
+    )
+
+
+def changed_columns(content: Mapping[str, Any]) -> list[str] | None:
+    """Columns whose value no longer matches the digest recorded when the record was signed.
+
+    Returns None when the recorded digests themselves are unreadable.
+    """
+    try:
+        recorded = json.loads(content.get("column_digests") or "")
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(recorded, dict):
+        return None
+    current = json.loads(column_digests(content))
+    return sorted(c for c in {*recorded, *current} if recorded.get(c) != current.get(c))

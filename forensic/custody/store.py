@@ -406,6 +406,7 @@ class Store:
             "prev_hash": prev_hash,
             **_normalise(table, fields),
         }
+        content["column_digests"] = chain.column_digests(content)
         digest = chain.record_hash(table, content)
         signature = key.sign(bytes.fromhex(digest))
         columns = [*content, "hash", "signature"]

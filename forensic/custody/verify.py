@@ -240,7 +240,8 @@ def _check_record(
         return Problem(table, seq, what, chain_id, case, item)
 
     found = []
-    recomputed = chain.record_hash(table, chain.record_content(table, row))
+    content = chain.record_content(table, row)
+    recomputed = chain.record_hash(table, content)
     key = keys.get(row["key_fingerprint"])
     signature_fine = key is not None and verify_signature(
         key["public_key"],
@@ -248,12 +249,20 @@ def _check_record(
         bytes.fromhex(row["hash"]) if _is_hex(row["hash"], 64) else b"",
     )
     if recomputed != row["hash"]:
+        changed = chain.changed_columns(content)
+        if changed is None:
+            which = "its column digests are unreadable"
+        elif changed:
+            which = "changed: " + ", ".join(
+                f"{column} (now {_short(row.get(column))})" for column in changed
+            )
+        else:
+            which = "its column digests were rewritten to match"
         if signature_fine:
             found.append(
                 problem(
-                    "content differs from what was signed: a column was changed after the record "
-                    f"was written (signed hash {row['hash'][:16]}..., content now hashes to "
-                    f"{recomputed[:16]}...)"
+                    f"content differs from what was signed; {which} (signed hash "
+                    f"{row['hash'][:16]}..., content now hashes to {recomputed[:16]}...)"
                 )
             )
         else:
@@ -353,6 +362,11 @@ def _check_import(row: dict[str, Any], links: dict[str, dict[int, dict]]) -> lis
                 )
             )
     return found
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _is_hex(text: Any, length: int) -> bool:
