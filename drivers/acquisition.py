@@ -8,7 +8,8 @@
    60-80 % of full scale, within a bounded number of steps and integration range;
 3. the sample frame (averaged), with the laser state read back before and after the scan;
 4. saturation: bands at the ceiling are re-exposed at half the time (up to 3 times) or refused;
-5. the dark frame with the laser off, at the same integration time and averaging;
+5. the dark frame with the laser off, at the same integration time and averaging (skipped,
+   and said so in the metadata, when the instrument cannot switch its laser);
 6. dark subtraction, the wavelength axis -> Raman shift with the excitation wavelength, and the
    metadata.
 
@@ -228,7 +229,8 @@ def acquire(
             reexposures += 1
             t = max(low, round(t / 2))
         session.laser(False)
-        dark_counts = session.scan(False) if dark else None
+        # Without laser control a "dark" frame would still see the laser: never subtract it.
+        dark_counts = session.scan(False) if dark and spec.capabilities.laser else None
         temperature = spec.detector_temperature_c()
         finished = _utc_now()
     finally:
@@ -261,6 +263,11 @@ def acquire(
         "laser_state_verified": session.laser_verified,
         "provenance": "simulated" if simulated else "measured",
     }
+    if dark and dark_counts is None:
+        metadata["dark_note"] = (
+            "no dark frame: the instrument cannot switch its laser; subtract a dark taken "
+            "with the laser blocked"
+        )
     if name:
         metadata["name"] = name
     if simulated:

@@ -52,6 +52,7 @@ from drivers.errors import (
     InstrumentTimeout,
     NotSupported,
     ProtocolError,
+    SettingError,
 )
 from drivers.transport import SerialTransport
 
@@ -419,7 +420,7 @@ def _ascii_numbers(data: bytes, count: int) -> tuple[np.ndarray, int] | None:
     end = int(ends[count - 1]) + 1
     text = data[1:end]
     pieces = text.split()
-    if len(pieces) != count or not all(p.isdigit() for p in pieces):
+    if len(pieces) != count or not all(p.isdigit() and len(p) <= 10 for p in pieces):
         raise ProtocolError(
             "ASCII spectrum holds something other than decimal numbers", frame=data[:end]
         )
@@ -839,13 +840,31 @@ class OceanRS232Spectrometer(Spectrometer):
     def _configure(self, compression: bool, checksum: bool) -> None:
         self.compression = bool(compression) and not self.ascii_mode
         self.checksum = bool(checksum)
-        self.command("P", 0)
-        self.command("T", 0)
+        self.set_pixel_mode(0)
+        self.set_trigger_mode(0)
         self.command("G", int(self.compression))
         self.command("k", int(self.checksum))
         self.set_averages(1)
         self.set_boxcar_width(0)
         self.set_integration_time_ms(100)
+
+    def set_pixel_mode(self, mode: int, *params: int) -> None:
+        """``P``: transmit all pixels (0), every n-th (1, n) or x..y every n-th (3, x, y, n).
+
+        The wavelength axis follows the selection, so spectra stay consistent.
+        """
+        selection = pixel_selection(self.model.pixels, int(mode), tuple(int(p) for p in params))
+        self.command("P", int(mode), *params)
+        self.pixel_mode = (int(mode), *(int(p) for p in params))
+        self._selection = selection
+
+    def set_trigger_mode(self, mode: int) -> None:
+        """``T``: 0 normal (free running), 1 software, 2 external level, 3 external sync,
+        4 external edge."""
+        if not 0 <= int(mode) <= 4:
+            raise SettingError(f"trigger mode {mode} is out of range: expected 0-4")
+        self.command("T", int(mode))
+        self.trigger_mode = int(mode)
 
     # -- Spectrometer primitives ------------------------------------------------------------------
 
@@ -859,7 +878,7 @@ class OceanRS232Spectrometer(Spectrometer):
         self.command("B", int(value))
 
     def wavelengths_nm(self) -> np.ndarray:
-        return self._wavelengths.copy()
+        return self._wavelengths[self._selection].copy()
 
     def set_laser(self, enabled: bool) -> None:
         if not self.capabilities.laser:

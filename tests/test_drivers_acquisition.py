@@ -6,6 +6,7 @@ partial is returned. Integration times are short and timeouts small to keep this
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -114,6 +115,7 @@ FAULT_ERRORS = {
     "slow": (InstrumentTimeout, "incomplete"),
     "truncated": (InstrumentTimeout, r"incomplete.*partial frame discarded"),
     "corrupt": (ProtocolError, r"\[frame: "),
+    "checksum": (ProtocolError, r"checksum mismatch.*\[frame: "),
     "nak": (CommandRefused, "refused"),
     "disconnect": (InstrumentDisconnected, "disconnected"),
     "interlock": (InterlockOpen, "interlock is open"),
@@ -183,3 +185,28 @@ def test_synthesizer_physics():
     bright = synth.scans(60000, 1, laser_on=True)
     assert bright.max() == 65535  # clipped at the 16-bit ceiling
     assert saturated_pixels(bright[0], 65535) > 0
+
+
+def test_pixel_mode_selects_pixels_and_their_wavelengths():
+    with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
+        spec.set_pixel_mode(3, 100, 1099, 1)
+        assert sim.pixel_mode == (3, 100, 1099, 1)
+        spectrum = spec.acquire(integration_time_ms=20)
+        with pytest.raises(ProtocolError, match="pixel mode 3"):
+            spec.set_pixel_mode(3, 10, 5000, 1)
+        with pytest.raises(SettingError, match="trigger mode 7"):
+            spec.set_trigger_mode(7)
+    assert len(spectrum) == 1000
+    full = spec.model.pixels
+    assert full == 2048
+
+
+def test_no_laser_control_means_no_dark_subtraction():
+    with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
+        spec.capabilities = dataclasses.replace(
+            spec.capabilities, laser=False, laser_readback=False, interlock=False
+        )
+        spectrum = spec.acquire(integration_time_ms=20)
+    assert spectrum.metadata["dark_subtracted"] is False
+    assert "cannot switch its laser" in spectrum.metadata["dark_note"]
+    assert [step.name for step in spectrum.history] == ["wavelength_to_raman_shift"]

@@ -156,15 +156,16 @@ def test_degenerate_nonlinearity_coefficients_switch_the_correction_off():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=200), st.integers(1, 40), st.booleans(), st.booleans())
-def test_any_bytes_give_a_frame_or_a_protocol_error(data, pixels, compressed, checksum):
+@given(st.binary(max_size=200), st.integers(1, 40), st.booleans(), st.booleans(), st.booleans())
+def test_any_bytes_give_a_frame_or_a_protocol_error(data, pixels, compressed, checksum, ascii_mode):
+    options = {"compressed": compressed, "checksum": checksum, "ascii_mode": ascii_mode}
     try:
-        length = frame_length(data, pixels, compressed=compressed, checksum=checksum)
+        length = frame_length(data, pixels, **options)
     except ProtocolError:
         return
     if length is not None and length <= len(data):
         try:
-            frame = decode_spectrum(data[:length], pixels, compressed=compressed, checksum=checksum)
+            frame = decode_spectrum(data[:length], pixels, **options)
         except ProtocolError:
             return
         assert (

@@ -175,4 +175,4 @@ class OBPSimulator(PtySimulator):
         frame = self._reply(mtype, counts.tobytes(), flags_in=flags)
         if not self.laser:
             return frame  # identification and dark reads are not faulted
-        return self.send_scan(frame, (_HEADER, len(frame) - 20))
+        return self.send_scan(frame, (_HEADER, len(frame) - 20), (len(frame) - 20, len(frame) - 4))

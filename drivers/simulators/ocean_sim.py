@@ -212,4 +212,5 @@ class OceanRS232Simulator(PtySimulator):
         start = 1 + 14 + 2 * len(params)
         if not self.settings["J"]:
             return frame  # faults strike laser-on (sample) scans
-        return self.send_scan(frame, (start, len(frame) - 2 - 2 * checksum))
+        stop = len(frame) - 2 - 2 * checksum
+        return self.send_scan(frame, (start, stop), (stop, len(frame)))

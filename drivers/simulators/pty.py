@@ -25,6 +25,7 @@ FAULTS = {
     "slow": "replies to a scan only after several seconds (the driver times out)",
     "truncated": "sends half of the spectrum frame, then nothing",
     "corrupt": "flips a byte of the pixel data (the checksum no longer matches)",
+    "checksum": "sends intact pixel data with a wrong checksum",
     "nak": "refuses the scan command (NAK / OBP error code)",
     "disconnect": "closes the pseudo-terminal in the middle of a spectrum (cable pulled)",
     "baud": "runs at 115200 baud: bytes are garbled until the driver finds the rate",
@@ -171,11 +172,18 @@ class PtySimulator:
                 return
             view = view[written:]
 
-    def send_scan(self, frame: bytes, data_range: tuple[int, int]) -> bytes:
+    def send_scan(
+        self, frame: bytes, data_range: tuple[int, int], checksum_range: tuple[int, int]
+    ) -> bytes:
         """Apply the scan faults to a spectrum reply; returns what :meth:`handle` should send.
 
-        ``data_range`` is the (start, stop) byte range of the pixel data inside ``frame``.
+        ``data_range`` and ``checksum_range`` are the (start, stop) byte ranges of the pixel
+        data and of the checksum inside ``frame``.
         """
+        if self.fault == "checksum":
+            damaged = bytearray(frame)
+            damaged[checksum_range[0]] ^= 0x01
+            return bytes(damaged)
         if self.fault == "slow":
             if self._stop.wait(self.slow_s):
                 return b""
