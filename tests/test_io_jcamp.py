@@ -217,6 +217,18 @@ def test_bruker_encodings_decode_to_identical_arrays(jcamp_dir):
     assert np.array_equal(decode("TEST32.DX").y, affn.y)
 
 
+def test_bruker_transmittance_and_absorbance_files_agree(jcamp_dir):
+    # BRUKER1 (%T) and BRUKER2 (absorbance) are one measurement in two DIF/DUP files: decoding
+    # both right gives A = -log10(T/100) up to the files' quantisation.
+    transmittance = jcamp.read(jcamp_dir / "BRUKER1.JCM")[0]
+    absorbance = jcamp.read(jcamp_dir / "BRUKER2.JCM")[0]
+    assert np.array_equal(transmittance.wavenumber, absorbance.wavenumber)
+    clear = transmittance.intensity > 1.0  # below 1 %T the 8-bit %T steps dominate
+    expected = -np.log10(transmittance.intensity[clear] / 100.0)
+    assert np.max(np.abs(expected - absorbance.intensity[clear])) < 0.005
+    assert np.median(np.abs(expected - absorbance.intensity[clear])) < 0.0005
+
+
 def test_decoder_gives_link_blocks_and_labels(jcamp_dir):
     blocks = jcamp.decode_jcamp_blocks((jcamp_dir / "ISAS_CDX.DX").read_bytes())
     assert [b.title for b in blocks] == [
