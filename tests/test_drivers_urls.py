@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +17,7 @@ from synthetic import make_spectrum
 
 from drivers.errors import InstrumentDisconnected, NotSupported, SettingError
 from drivers.seabreeze_usb import SeabreezeSpectrometer, list_usb_spectrometers
+from drivers.simulators.obp_sim import OBPSimulator
 from drivers.urls import open_instrument, parse_instrument_url
 from forensic.cli import main
 from forensic.errors import LibraryError
@@ -169,3 +173,39 @@ def test_cli_simulate_prints_the_pty_first_and_stops_on_sigterm(sample_file):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_socket_urls_reach_an_instrument_behind_a_serial_server(sample_file):
+    """``socket://`` (a serial-to-network adapter) carries the same bytes as the port."""
+    with OBPSimulator(REFERENCE, seed=5, baud=9600) as sim:
+        server = socket.create_server(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        stop = threading.Event()
+
+        def bridge() -> None:  # a serial device server: TCP <-> the simulator's line
+            connection, _ = server.accept()
+            line = os.open(sim.device_path, os.O_RDWR | os.O_NOCTTY)
+            try:
+                while not stop.is_set():
+                    ready, _, _ = select.select([connection, line], [], [], 0.05)
+                    if connection in ready:
+                        data = connection.recv(65536)
+                        if not data:
+                            break
+                        os.write(line, data)
+                    if line in ready:
+                        connection.sendall(os.read(line, 65536))
+            finally:
+                os.close(line)
+                connection.close()
+
+        thread = threading.Thread(target=bridge, daemon=True)
+        thread.start()
+        try:
+            with open_instrument(f"obp:socket://127.0.0.1:{port}") as spec:
+                spectrum = spec.acquire(integration_time_ms=20)
+        finally:
+            stop.set()
+            thread.join(timeout=2)
+            server.close()
+    assert len(spectrum) == 2048 and spectrum.metadata["provenance"] == "simulated"
