@@ -162,14 +162,13 @@ def _parse_structure(text: str, path: Path | None) -> list[Block]:
             if in_data:
                 block._data.append(raw)
             elif current_label is not None:
-                extra = _strip_comment(raw).rstrip()
-                if extra.strip():
-                    previous = block.labels[current_label]
-                    block.labels[current_label] = (
-                        f"{previous}\n{extra.strip()}" if previous else extra.strip()
-                    )
+                extra = _strip_comment(raw).strip()
+                if extra:
                     name, value, at = block.raw_labels[-1]
-                    block.raw_labels[-1] = (name, block.labels[current_label], at)
+                    value = f"{value}\n{extra}" if value else extra
+                    block.raw_labels[-1] = (name, value, at)
+                    if block.label_lines.get(current_label) == at:  # the label's first use
+                        block.labels[current_label] = value
             continue
         name = match.group(1).strip()
         norm = normalise_label(name)
@@ -1024,7 +1023,7 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
         labels_seen.add(norm)
         if norm in _CONSUMED or norm.startswith("."):
             continue
-        if norm in ("PROCESSINGHISTORY", "$PROCESSINGHISTORY"):
+        if norm == "$PROCESSINGHISTORY" and ours:
             ok, steps = _json_value(value)
             if not ok or not isinstance(steps, list):
                 raise FormatError(
@@ -1037,7 +1036,7 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
                     "##$PROCESSING HISTORY= holds a step without a name", path=path, line=line
                 ) from None
             continue
-        if norm.startswith("$") and norm[1:] in _RESERVED_DOLLAR:
+        if ours and norm.startswith("$") and norm[1:] in _RESERVED_DOLLAR:
             if norm == "$FORENSICACQUIREDAT":
                 exact_acquired = decode(value)
             elif norm == "$FORENSICEXTRAMETADATA":
@@ -1049,6 +1048,8 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
             laser = decode(value) if ours else _parse_laser(value)
             if ours or laser is not None:
                 meta["laser_wavelength_nm"] = laser
+            elif value:
+                meta[_vendor_key(name)] = value  # not a wavelength we understand: kept as text
             continue
         if norm == "LONGDATE":
             long_date = value
@@ -1060,10 +1061,7 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
             time = value
             continue
         if norm.startswith("$"):
-            key = name.strip()[1:].strip()
-            meta[_GENERIC_STANDARD.get(key, key) if key in STANDARD_METADATA_KEYS else key] = (
-                decode(value)
-            )
+            meta[name.strip()[1:].strip()] = decode(value)  # user labels keep their own names
             continue
         if not value:
             continue  # an empty label says nothing (our writer encodes "" as JSON)
@@ -1121,7 +1119,8 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
 
 def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
     meta, history = _metadata(block, path)
-    forensic_unit = block.labels.get("$FORENSICYUNIT")
+    ours = block.labels.get(normalise_label(_ENCODING_LABEL)) == _ENCODING_VALUE
+    forensic_unit = block.labels.get("$FORENSICYUNIT") if ours else None
     if block.x is None or block.y is None:
         raise FormatError(
             f"block {block.title!r}: its data ({block.data_label or 'none'}"
