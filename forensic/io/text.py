@@ -17,7 +17,8 @@ format has declined. One parser handles
 How columns are chosen
 ----------------------
 With a line of column names, the axis is the column named Raman shift, else wavenumber, else
-wavelength (nm, converted with the laser wavelength), else the first numeric column; the
+wavelength (µm -> cm⁻¹; nm -> Raman shift with a laser line stated in the file, nm beyond 2000
+-> IR cm⁻¹, other nm axes refused as not vibrational), else the first numeric column; the
 intensity is the column named "Dark Subtracted" (B&W Tek), else intensity/counts/absorbance/
 transmittance/reflectance/signal, else the next numeric column. When the axis is named and
 every other column carries a sample name rather than a quantity (``raman_shift,fructose,
@@ -34,22 +35,26 @@ How modality and unit are decided (first rule that applies)
 4. The file and folder names: a ``raman`` word -> Raman; ``infrared``, ``ftir``, ``ir``,
    ``atr`` words -> IR (RRUFF names hold ``__Raman__`` or ``__Infrared__``).
 5. The numbers: an axis starting below 300 cm⁻¹ (or negative) -> Raman; intensities that dip
-   from a high baseline within 0-1.05 or 0-105 on an axis reaching 2000 cm⁻¹ -> IR
-   transmittance (fraction or percent); small non-integer intensities (-0.5 to 6) on an axis
-   reaching 3600 cm⁻¹ -> IR absorbance; anything else -> Raman.
+   from a high baseline (median in the top quarter of the range) within 0-1.05 or 0-105 on an
+   axis reaching 2000 cm⁻¹ -> IR transmittance (fraction or percent); small non-integer
+   intensities (-0.5 to 6) on an axis reaching 3600 cm⁻¹ -> IR absorbance; anything else ->
+   Raman. An IR axis below 50 is taken as µm and converted to cm⁻¹.
 The rule that decided is stored in the metadata as ``modality_basis``. The intensity unit comes
 from the column name when it names one, otherwise: IR as found in step 5, Raman "counts" when
 every intensity is a whole number, else "arbitrary".
 
 Metadata
 --------
-Header keys are kept under their own names (``RRUFFID``, ``intigration times(ms)``, ``Acq.
-time (s)``...). Recognised ones also fill the standard keys: ``name`` (RRUFF ``NAMES``,
-``Sample``), ``rruff_id``, ``laser_wavelength_nm`` (header, else a usual laser line such as
-``532`` or ``iR785`` in the file name, noted in ``laser_wavelength_basis``),
+Rows whose axis or intensity cell is empty (B&W Tek pixels outside the calibrated range) are
+left out, and that is recorded in the history (``skip_rows_without_values``), as are merged
+repeated wavenumbers (``merge_repeated_wavenumbers``) and unit conversions. Empty header fields
+are dropped; other header keys are kept under their own names (``RRUFFID``, ``intigration
+times(ms)``, ``Acq. time (s)``...). Recognised ones also fill the standard keys: ``name`` (RRUFF
+``NAMES``, ``Sample``), ``rruff_id``, ``laser_wavelength_nm`` (header, else a usual laser line
+such as ``532`` or ``iR785`` in the file name, noted in ``laser_wavelength_basis``),
 ``integration_time_ms``, ``averages``, ``instrument_model``, ``instrument_serial``,
-``operator``, ``detector_temperature_c``, ``laser_power_mw``. Vendor dates are kept as
-written: the files do not say their time zone, so no ``acquired_at`` (UTC) is made up.
+``operator``, ``detector_temperature_c``, ``laser_power_mw``. Vendor dates are kept as written:
+the files do not say their time zone, so no ``acquired_at`` (UTC) is made up.
 """
 
 from __future__ import annotations
