@@ -505,6 +505,13 @@ def custody_verify(report_file, store_path):
         click.echo(report.summary())
         for problem in report.problems[1:]:
             click.echo(f"  also: {problem}")
+        # Signatures prove who signed only if the fingerprints are the ones the operators
+        # published: list them so they can be compared with the report's signature block.
+        for key in store.query("SELECT * FROM operator_keys ORDER BY chain_id, seq"):
+            click.echo(
+                f"  key of {key['operator']}: {key['fingerprint']} (record #{key['seq']}, "
+                f"chain {key['chain_id'][:8]})"
+            )
         report_ok = True
         if report_file is not None:
             report_ok = _check_report_file(store, report_file, report)
