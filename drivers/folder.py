@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import Instrument
-from drivers.errors import InstrumentTimeout
-from forensic.errors import FormatError
+from drivers.errors import InstrumentDisconnected, InstrumentTimeout
 from forensic.io import read_spectrum
 from forensic.spectrum import Spectrum
 
@@ -64,7 +63,10 @@ class FolderInstrument(Instrument):
     ) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
-            raise InstrumentTimeout(f"export folder {self.folder} does not exist")
+            raise InstrumentDisconnected(
+                f"export folder {self.folder} does not exist (is the instrument PC's share "
+                "mounted?)"
+            )
         self.url = f"folder://{self.folder}"
         self.settle_s = settle_s
         self.poll_s = poll_s
@@ -116,11 +118,8 @@ class FolderInstrument(Instrument):
                         continue
                 except FileNotFoundError:
                     continue
-                self._seen.add(key)
-                try:
-                    spectrum = read_spectrum(path)
-                except FormatError:
-                    raise
+                self._seen.add(key)  # a file that cannot be read is reported once, not retried
+                spectrum = read_spectrum(path)
                 return spectrum.with_metadata(instrument_url=self.url, **self.extra_metadata)
             time.sleep(self.poll_s)
         raise InstrumentTimeout(f"{self.url}: no new complete export within {timeout_s:g} s")

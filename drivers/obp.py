@@ -426,7 +426,11 @@ class OBPSpectrometer(Spectrometer):
             ]
         self.nonlinearity_coefficients = nonlin
         self.wavelength_coefficients = coeffs
-        # The pixel count comes from one dark read (laser state untouched: it is off at power-up).
+        # Safe state first: a laser left on by a crashed session is switched off before anything.
+        laser = self._optional("get_laser_enable") is not None
+        if laser:
+            self.exchange("set_laser_enable", b"\x00")
+        # The pixel count comes from one read with the laser off.
         probe = self.exchange("get_raw_spectrum", timeout_s=self.command_timeout_s + 1.0, retries=0)
         pixels = len(probe) // 2
         if pixels < 16:
@@ -449,7 +453,6 @@ class OBPSpectrometer(Spectrometer):
             struct.unpack("<f", wl[:4])[0] if wl else None
         )
         self.laser_power_mw = laser_power_mw or (struct.unpack("<f", mw[:4])[0] if mw else None)
-        laser = self._optional("get_laser_enable") is not None
         interlock = self._optional("get_interlock") is not None
         self._has_tec = self._optional("get_tec_temperature") is not None
         averaging = self._optional("set_scans_to_average", struct.pack("<H", 1)) is not None

@@ -824,6 +824,8 @@ class OceanRS232Spectrometer(Spectrometer):
         self.laser_wavelength_nm = laser_wavelength_nm or _float_or_none(slot_nm)
         self.laser_power_mw = laser_power_mw or _float_or_none(slot_mw)
         laser = self._optional_query("J") is not None
+        if laser:
+            self.command("J", 0)  # safe state: a laser left on by a crashed session goes off
         interlock = self._optional_query("L") is not None
         self._has_temperature = self._optional_query("t") is not None
         self.capabilities = Capabilities(

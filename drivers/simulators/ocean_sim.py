@@ -96,8 +96,6 @@ class OceanRS232Simulator(PtySimulator):
         reply = self._answer(command)
         if command.letter == "aA":
             echo = request[:used]
-        if command.letter == "S" and reply[:1] != bytes([NAK]):
-            return echo + reply, used
         return echo + reply, used
 
     def _answer(self, cmd: Command) -> bytes:

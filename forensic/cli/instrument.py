@@ -67,7 +67,7 @@ def list_instruments(as_json: bool) -> None:
 @click.option(
     "--fault",
     default=None,
-    help="Inject a fault: slow, truncated, corrupt, nak, disconnect, baud, interlock.",
+    help="Inject a fault: " + ", ".join(FAULTS) + ".",
 )
 @click.option("--seed", type=int, default=None, help="Noise seed (reproducible spectra).")
 def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) -> None:
