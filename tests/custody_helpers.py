@@ -17,8 +17,9 @@ def identification_dict(
 ) -> dict[str, Any]:
     """A hand-made result in the agreed ``Identification.to_dict()`` schema."""
     grid = np.arange(400.0, 1800.0, 4.0)
-    reference = make_spectrum([(1001.0, 1.0, 8.0), (1600.0, 0.6, 10.0)], start=400, stop=1796,
-                              step=4.0)
+    reference = make_spectrum(
+        [(1001.0, 1.0, 8.0), (1600.0, 0.6, 10.0)], start=400, stop=1796, step=4.0
+    )
     query = reference.intensity + 0.02 * np.sin(grid / 50.0)
     provenance = "modelled" if modelled else "measured"
     warnings = ["modelled reference: confirm against a measured library"] if modelled else []
@@ -68,22 +69,45 @@ def identification_dict(
     }
 
 
-def populated_store(path, *, operator: str = OPERATOR, case: str = "CASE-1", item: str = "EX-1",
-                    modelled: bool = False) -> Store:
+def populated_store(
+    path,
+    *,
+    operator: str = OPERATOR,
+    case: str = "CASE-1",
+    item: str = "EX-1",
+    modelled: bool = False,
+) -> Store:
     """A store with one case, exhibit, custody event, measurement and result."""
     store = Store(path)
     store.open_case(case, operator=operator, title="Roadside stop", exist_ok=True)
-    store.add_exhibit(case, item, operator=operator, description="white powder, zip bag",
-                      seal_number="SEAL-001", collected_by="PC Smith",
-                      collected_at="2026-01-30T22:10:00Z", collected_where="A1 lay-by",
-                      gps=(52.3702, 4.8952), condition="sealed, intact", exist_ok=True)
-    store.add_custody_event(case, item, operator=operator, released_by="PC Smith",
-                            received_by=operator, purpose="screening analysis",
-                            seal_intact=True, seal_number="SEAL-001")
+    store.add_exhibit(
+        case,
+        item,
+        operator=operator,
+        description="white powder, zip bag",
+        seal_number="SEAL-001",
+        collected_by="PC Smith",
+        collected_at="2026-01-30T22:10:00Z",
+        collected_where="A1 lay-by",
+        gps=(52.3702, 4.8952),
+        condition="sealed, intact",
+        exist_ok=True,
+    )
+    store.add_custody_event(
+        case,
+        item,
+        operator=operator,
+        released_by="PC Smith",
+        received_by=operator,
+        purpose="screening analysis",
+        seal_intact=True,
+        seal_number="SEAL-001",
+    )
     spectrum = make_spectrum(seed=1, noise=0.01).with_metadata(
         instrument_model="Simulated RS232", operator=operator, provenance="simulated"
     )
-    measurement = store.add_measurement(case, item, spectrum, operator=operator,
-                                        instrument_url="sim:ocean-rs232?sample=cocaine")
+    measurement = store.add_measurement(
+        case, item, spectrum, operator=operator, instrument_url="sim:ocean-rs232?sample=cocaine"
+    )
     store.add_result(measurement, identification_dict(modelled=modelled), operator=operator)
     return store
