@@ -106,13 +106,19 @@ def _flag(params: dict[str, str], key: str, default: bool) -> bool:
 class SimulatedInstrument(Instrument):
     """A real driver talking to a simulator owned by the same process; closing stops both."""
 
-    def __init__(self, inner: Instrument, simulator: Any) -> None:
+    def __init__(self, inner: Instrument, simulator: Any, reference: Spectrum) -> None:
         self.inner = inner
         self.simulator = simulator
         self.url = inner.url
+        meta = reference.metadata
+        self.reference_metadata = {
+            "simulated_from": meta.get("name") or meta.get("source_file") or "unnamed reference",
+            "simulated_from_provenance": meta.get("provenance", "unknown"),
+        }
 
     def acquire(self, **settings: Any) -> Spectrum:
-        return self.inner.acquire(**settings)
+        """Acquire through the real driver; the metadata names the simulated reference."""
+        return self.inner.acquire(**settings).with_metadata(**self.reference_metadata)
 
     def close(self) -> None:
         try:
@@ -202,7 +208,8 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
     if kind == "ftir":
         if params.get("fault"):
             raise SettingError("sim:ftir takes no fault: it writes files, not frames")
-        simulator = FTIRFolderSimulator(resolver(params["sample"], "ir"), seed=seed)
+        reference = resolver(params["sample"], "ir")
+        simulator = FTIRFolderSimulator(reference, seed=seed)
         folder = FolderInstrument(
             simulator.folder,
             settle_s=0.3,
@@ -214,7 +221,7 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
                 "instrument_model": "Simulated FTIR (forensic simulator)",
             },
         )
-        return SimulatedInstrument(folder, simulator)
+        return SimulatedInstrument(folder, simulator, reference)
     reference = resolver(params["sample"], "raman")
     realtime = _flag(params, "realtime", True)
     sim_class = OceanRS232Simulator if kind == "ocean-rs232" else OBPSimulator
@@ -227,4 +234,4 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
     except BaseException:
         simulator.stop()
         raise
-    return SimulatedInstrument(inner, simulator)
+    return SimulatedInstrument(inner, simulator, reference)

@@ -59,6 +59,7 @@ def test_sim_url_drives_the_real_driver(sample_file):
         assert device.simulator.device_path.startswith("/dev/")
         spectrum = device.acquire(integration_time_ms=20)
     assert spectrum.metadata["provenance"] == "simulated"
+    assert spectrum.metadata["simulated_from"] == "polystyrene-like"
     assert device.simulator.closed  # closing the instrument stops its simulator
 
 
