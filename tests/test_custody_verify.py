@@ -206,3 +206,59 @@ def test_every_text_cell_holding_the_operator_name_is_covered(store_path, table)
             "DELETE FROM tamper_log",
         )
     assert _verify(store_path).ok
+
+
+def test_dropped_triggers_are_reported(store_path):
+    _sql(store_path, "DROP TRIGGER results_log_update")
+    report = _verify(store_path)
+    assert not report.ok
+    assert "trigger results_log_update was dropped" in report.first.what
+
+
+def test_a_chain_cut_short_is_caught_with_a_hash_known_from_outside(store_path):
+    with Store(store_path) as store:
+        head = store.head()[1]
+        last = store.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="storage"
+        )
+    assert _verify(store_path).ok
+    # The last record is removed by someone who also removed the trigger that would log it.
+    _sql(
+        store_path,
+        "DROP TRIGGER custody_events_log_delete",
+        ("DELETE FROM custody_events WHERE hash = ?", (last["hash"],)),
+        "CREATE TRIGGER custody_events_log_delete AFTER DELETE ON custody_events BEGIN "
+        "INSERT INTO tamper_log(table_name, row_id, action, at) VALUES "
+        "('custody_events', OLD.rowid, 'DELETE', 'x'); END",
+    )
+    assert _verify(store_path).ok  # the chain alone cannot see a cut at its end
+    with Store(store_path) as store:
+        assert verify_store(store, expect=[head]).ok
+        cut = verify_store(store, expect=[last["hash"]])
+    assert "cut short" in cut.first.what
+    result = CliRunner().invoke(
+        main, ["custody", "verify", "--store", str(store_path), "--expect", last["hash"]]
+    )
+    assert result.exit_code == 1
+
+
+def test_a_correction_can_name_the_record_by_a_hash_prefix(store_path):
+    with Store(store_path) as store:
+        old = store.custody_events("CASE-1")[0]
+        new = store.add_custody_event(
+            "CASE-1",
+            "EX-1",
+            operator=OPERATOR,
+            received_by=OPERATOR,
+            released_by="PC Smith",
+            purpose="screening analysis",
+            seal_intact=False,
+            corrects=old["hash"][:12],
+        )
+        assert new["corrects"] == old["hash"]
+        assert [e["hash"] for e in store.custody_events("CASE-1")] == [new["hash"]]
+        with pytest.raises(Exception, match="at least the first 8 hex digits"):
+            store.add_custody_event(
+                "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="p", corrects="abc"
+            )
+        assert verify_store(store).ok

@@ -494,14 +494,21 @@ def custody_log(case_number, item_number, store_path):
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Also check that this PDF or JSON report is on record.",
 )
+@click.option(
+    "--expect",
+    multiple=True,
+    metavar="HASH",
+    help="A record hash known from elsewhere (a report's chain head, a bundle's "
+    "manifest) that must still be in the store; repeatable.",
+)
 @store_option
-def custody_verify(report_file, store_path):
+def custody_verify(report_file, expect, store_path):
     """Recompute every hash, link and signature; exit 0 only if all verify.
 
     Otherwise exit 1 and name the first bad record (table, position, what differs).
     """
     with _open(store_path, create=False) as store:
-        report = verify_store(store)
+        report = verify_store(store, expect=expect)
         click.echo(report.summary())
         for problem in report.problems[1:]:
             click.echo(f"  also: {problem}")

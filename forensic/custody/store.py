@@ -382,14 +382,26 @@ class Store:
         key = self.operator_key(operator)
         with self.transaction():
             if corrects is not None:
-                found = self.conn.execute(
-                    f"SELECT 1 FROM {table} WHERE hash = ?", (corrects,)
-                ).fetchone()
-                if found is None:
-                    raise CustodyError(
-                        f"the record to correct ({corrects[:16]}...) is not a {table} record here"
-                    )
+                corrects = self._resolve_hash(table, corrects)
             return self._insert(table, fields, key, corrects)
+
+    def _resolve_hash(self, table: str, prefix: str) -> str:
+        """The full hash of the ``table`` record whose hash starts with ``prefix`` (>= 8 hex)."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < 8 or any(ch not in "0123456789abcdef" for ch in prefix):
+            raise CustodyError(
+                f"{prefix!r}: give at least the first 8 hex digits of the record's hash"
+            )
+        found = self.conn.execute(
+            f"SELECT hash FROM {table} WHERE substr(hash, 1, ?) = ?", (len(prefix), prefix)
+        ).fetchall()
+        if not found:
+            raise CustodyError(
+                f"the record to correct ({prefix[:16]}...) is not a {table} record here"
+            )
+        if len(found) > 1:
+            raise CustodyError(f"{prefix!r} matches {len(found)} {table} records; give more digits")
+        return found[0][0]
 
     def _insert(
         self, table: str, fields: Mapping[str, Any], key: OperatorKey, corrects: str | None

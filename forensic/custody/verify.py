@@ -107,8 +107,16 @@ def _label(row: dict[str, Any], table: str) -> tuple[str | None, str | None]:
     return case, item
 
 
-def verify_store(store: Store) -> VerifyReport:
+def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> VerifyReport:
     """Recompute every hash, link and signature of ``store`` and list what does not verify.
+
+    Parameters
+    ----------
+    store : Store
+        The evidence store.
+    expect : sequence of str
+        Record hashes known from outside the store (a report's chain head, a bundle's
+        manifest): each must still be in the store, which catches a chain cut short.
 
     Returns
     -------
@@ -186,6 +194,36 @@ def verify_store(store: Store) -> VerifyReport:
 
     for row in (r for t, r in by_hash.values() if t == "imports"):
         problems.extend(_check_import(row, links))
+    expected_triggers = {
+        f"{table}_log_{action}"
+        for table in (*chain.CHAINED_TABLES, "blobs", "chain_links")
+        for action in ("update", "delete")
+    }
+    present = {
+        r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type='trigger'")
+    }
+    for trigger in sorted(expected_triggers - present):
+        problems.append(
+            Problem(
+                "schema",
+                None,
+                f"trigger {trigger} was dropped: changes made behind the "
+                "toolkit's back since then are not logged (the hash chain still checks them)",
+            )
+        )
+    known = set(by_hash) | {
+        link["hash"] for chain_links in links.values() for link in chain_links.values()
+    }
+    for digest in expect:
+        if digest.strip().lower() not in known:
+            problems.append(
+                Problem(
+                    "chain",
+                    None,
+                    f"expected record {digest[:16]}... is not in the store: "
+                    "the chain was cut short or this is another store",
+                )
+            )
     for sha, fine in blob_ok.items():
         if not fine:
             problems.append(
