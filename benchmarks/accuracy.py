@@ -1,0 +1,132 @@
+"""Accuracy on real spectra: the leave-one-sample-out protocol of ``shared/data/README.md``.
+
+Each dev sample in turn is the query (one file of it, the 532 nm one where there is one); the
+library is every file of every *other* dev sample plus the confusers. Right = the top hit's
+mineral name equals the query's. Top-5 = the right name among the five best distinct names.
+Robustness runs the same protocol with each query perturbed (:mod:`benchmarks.perturb`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from benchmarks import baseline, datasets, engine, perturb
+from forensic.spectrum import Spectrum
+
+
+def load(modality: str):
+    dev = datasets.rruff(f"{modality}-dev", modality)
+    confusers = datasets.rruff(f"{modality}-confusers", modality)
+    return dev, confusers, datasets.loso_queries(dev)
+
+
+def _norm(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def plain_cosine(modality, dev, confusers, queries, conditions, seed=0) -> dict:
+    """Top-1/top-5 of plain cosine for every condition."""
+    grid = baseline.GRIDS[modality]
+    lib = dev + confusers
+    names = [_norm(r.name) for r in lib]
+    samples = np.array([r.sample for r in lib])
+    matrix = baseline.matrix([(r.wavenumber, r.intensity) for r in lib], grid)
+    out = {}
+    for cond in conditions:
+        rng = np.random.default_rng(seed)
+        pairs = []
+        for k, qi in enumerate(queries):
+            r = dev[qi]
+            pairs.append(perturb.apply(cond, r.wavenumber, r.intensity, rng, modality, k))
+        qm = baseline.matrix(pairs, grid)
+        scores = baseline.cosine_scores(qm, matrix)
+        own = samples[None, :] == np.array([dev[qi].sample for qi in queries])[:, None]
+        scores[own] = -np.inf
+        top1 = top5 = 0
+        for k, qi in enumerate(queries):
+            ranked = baseline.ranked_names(scores[k], names, 5)
+            truth = _norm(dev[qi].name)
+            top1 += bool(ranked) and ranked[0] == truth
+            top5 += truth in ranked
+        out[cond] = {"top1": top1 / len(queries), "top5": top5 / len(queries)}
+    return out
+
+
+def engine_accuracy(modality, dev, confusers, queries, conditions, seed=0) -> dict:
+    """Top-1/top-5 of the engine (``forensic.Library`` + ``forensic.identify``)."""
+    lib = dev + confusers
+    spectra = [r.spectrum() for r in lib]
+    t0 = time.perf_counter()
+    runner = engine.LosoRunner(spectra, [r.sample for r in lib], modality)
+    build_s = time.perf_counter() - t0
+    out: dict = {
+        "library_build_s": build_s,
+        "library_size": len(runner.samples),
+        "skipped_while_building": len(runner.skipped),
+    }
+    for cond in conditions:
+        rng = np.random.default_rng(seed)
+        top1 = top5 = 0
+        verdicts: dict[str, int] = {}
+        t0 = time.perf_counter()
+        for k, qi in enumerate(queries):
+            r = dev[qi]
+            x, y = perturb.apply(cond, r.wavenumber, r.intensity, rng, modality, k)
+            query = r.spectrum(y) if x is r.wavenumber else _respectrum(r, x, y)
+            result = runner.identify(query, exclude_sample=r.sample, top=5)
+            ranked = [_norm(h["name"]) for h in result["hits"]]
+            truth = _norm(r.name)
+            top1 += bool(ranked) and ranked[0] == truth
+            top5 += truth in ranked[:5]
+            verdicts[result["verdict"]] = verdicts.get(result["verdict"], 0) + 1
+        out[cond] = {
+            "top1": top1 / len(queries),
+            "top5": top5 / len(queries),
+            "verdicts": verdicts,
+            "seconds_per_query": (time.perf_counter() - t0) / len(queries),
+        }
+    return out
+
+
+def _respectrum(record, x, y):
+    return Spectrum.from_readings(
+        x,
+        y,
+        modality=record.modality,
+        y_unit="absorbance" if record.modality == "ir" else "arbitrary",
+        metadata={"name": record.name},
+    )
+
+
+def run(quick: bool, report) -> dict:
+    results: dict = {
+        "protocol": "leave one sample out, shared/data/README.md; plain cosine as described there"
+    }
+    conditions = perturb.CONDITIONS
+    for modality in ("raman", "ir"):
+        if not (datasets.SHARED_DATA / "rruff" / f"{modality}-dev").is_dir():
+            results[modality] = {"skipped": "shared data absent"}
+            continue
+        dev, confusers, queries = load(modality)
+        if quick and modality == "raman":
+            queries = queries[::3]  # every third sample: a representative third of the queries
+        entry: dict = {
+            "queries": len(queries),
+            "library_files": len(dev) + len(confusers) - 1,
+            "subset": "every third dev sample" if quick and modality == "raman" else "all",
+        }
+        t0 = time.perf_counter()
+        entry["plain_cosine"] = plain_cosine(modality, dev, confusers, queries, conditions)
+        entry["plain_cosine_seconds"] = time.perf_counter() - t0
+        if engine.available():
+            try:
+                entry["engine"] = engine_accuracy(modality, dev, confusers, queries, conditions)
+            except Exception as exc:  # the report says what failed instead of hiding it
+                entry["engine"] = {"error": f"{type(exc).__name__}: {exc}"}
+        else:
+            entry["engine"] = {"skipped": engine.why_unavailable()}
+        results[modality] = entry
+        report.accuracy(modality, entry)
+    return results

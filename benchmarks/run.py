@@ -1,0 +1,188 @@
+"""One command for every benchmark: ``python -m benchmarks [--quick] [--only SECTION ...]``.
+
+Prints each figure as it is measured and writes all results (with the machine, the versions and
+the date) to a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+import forensic
+from benchmarks import accuracy, calibration, drugs, mixtures_bench, speed
+
+SECTIONS = ("speed", "accuracy", "drugs", "mixtures", "calibration")
+
+
+class Report:
+    """Prints figures as they come, in a form a person reads."""
+
+    def __init__(self, stream=sys.stdout):
+        self.stream = stream
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.stream, flush=True)
+
+    def speed_row(self, n: int, row: dict) -> None:
+        load = row.get("load", {})
+        load_text = (
+            f"load {load['load_s'] * 1e3:.0f} ms (+{load['rss_load_delta_mb']:.0f} MB RSS)"
+            if "load_s" in load
+            else f"load: {load.get('error')}"
+        )
+        self.line(
+            f"  {n:>7,} synthetic refs, matrix {row['matrix_shape'][0]}x{row['matrix_shape'][1]}"
+            f" float32 ({row['matrix_mb']:.0f} MB): build {row['build_s']:.1f} s + calibration "
+            f"{row['calibrate_s']:.1f} s, {load_text}"
+        )
+        self.line(
+            f"           bound (matrix @ vector) {row['bound_s'] * 1e3:.2f} ms | search single "
+            f"{row['search_single_s'] * 1e3:.1f} ms ({row['search_single_vs_bound']:.1f}x bound), "
+            f"batch of 100 {row['search_batch_per_query_s'] * 1e3:.2f} ms/query "
+            f"({row['search_batch_vs_bound']:.2f}x) | identify single "
+            f"{row['identify_single_s'] * 1e3:.1f} ms ({row['identify_single_vs_bound']:.1f}x) | "
+            f"pair loop {row['pair_loop_s'] * 1e3:.0f} ms (scaled, "
+            f"{row['pair_loop_vs_search_single']:.0f}x search) | peak RSS "
+            f"{row['rss_peak_mb']:.0f} MB"
+        )
+
+    def speed(self, out: dict) -> None:
+        if "skipped" in out:
+            self.line(f"  speed: skipped ({out['skipped']})")
+
+    def accuracy(self, modality: str, entry: dict) -> None:
+        self.line(
+            f"  {modality}: {entry['queries']} queries ({entry['subset']}), library "
+            f"{entry['library_files']} files"
+        )
+        plain = entry["plain_cosine"]
+        eng = entry.get("engine", {})
+        for cond, fig in plain.items():
+            text = f"    {cond:<11} plain cosine top-1 {fig['top1']:.3f} top-5 {fig['top5']:.3f}"
+            if cond in eng:
+                e = eng[cond]
+                text += f" | engine top-1 {e['top1']:.3f} top-5 {e['top5']:.3f}"
+            self.line(text)
+        for key in ("skipped", "error"):
+            if key in eng:
+                self.line(f"    engine: {key}: {eng[key]}")
+
+    def drugs(self, res: dict) -> None:
+        for shift, fig in res["plain_cosine"].items():
+            text = f"  shift {shift} cm-1: plain cosine {fig['correct']}/{res['n']}"
+            e = res.get("engine", {}).get(shift)
+            if e:
+                text += (
+                    f" | engine {e['correct']}/{res['n']} (missed: {', '.join(e['missed']) or '-'})"
+                )
+            self.line(text)
+        for key in ("skipped", "error"):
+            if key in res.get("engine", {}):
+                self.line(f"  engine: {key}: {res['engine'][key]}")
+
+    def mixtures(self, out: dict) -> None:
+        for method, t in out["totals"].items():
+            self.line(
+                f"  {method}: components found {t['found']}/{t['expected']}, false components "
+                f"{t['false']} in {len(out['cases'])} mixtures; pure spectra: "
+                f"{out['pure'].get(method, 0)} false in {out['pure']['n']}"
+            )
+        if "engine" in out:
+            self.line(f"  engine: {out['engine']}")
+
+    def calibration(self, out: dict) -> None:
+        for name, s in out.items():
+            if "score_at_q_0.05" not in s:
+                self.line(f"  {name}: {s}")
+                continue
+            self.line(
+                f"  {name} ({s['library_size']} refs): score at q=0.01 "
+                f"{_fmt(s['score_at_q_0.01'])}, at q=0.05 {_fmt(s['score_at_q_0.05'])}; "
+                f"target wins {s['n_target_wins']}, decoy wins {s['n_decoy_wins']}, decoy "
+                f"efficiency {_fmt(s.get('decoy_efficiency'))}"
+            )
+            self.line(
+                f"      observed FDP at q<=0.05: {_fmt(s.get('empirical_fdp_at_q_0.05'))} "
+                f"({s.get('accepted_at_q_0.05')} accepted), held-out "
+                f"{_fmt(s.get('heldout_fdp_at_q_0.05'))} "
+                f"({s.get('heldout_accepted_at_q_0.05')} accepted); decoys alone would give "
+                f"{_fmt(s.get('decoy_only_fdp_at_q_0.05'))} at their q<=0.05 threshold "
+                f"{_fmt(s.get('decoy_only_score_at_q_0.05'))}; median right score "
+                f"{_fmt(s.get('median_true_score'))}"
+            )
+
+
+def _fmt(v) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def _environment() -> dict:
+    version = getattr(forensic, "__version__", "?")
+    return {
+        "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "forensic": version,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller libraries and subsets")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "results" / "latest.json",
+        help="where to write the JSON results (default: benchmarks/results/latest.json)",
+    )
+    args = parser.parse_args(argv)
+    modules = {
+        "speed": speed,
+        "accuracy": accuracy,
+        "drugs": drugs,
+        "mixtures": mixtures_bench,
+        "calibration": calibration,
+    }
+    report = Report()
+    results: dict = {"quick": args.quick, "environment": _environment()}
+    t_all = time.perf_counter()
+    for name in args.only or SECTIONS:
+        report.line(f"== {name} ==")
+        t0 = time.perf_counter()
+        try:
+            results[name] = modules[name].run(args.quick, report)
+        except Exception as exc:  # one failing section must not hide the others' figures
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            report.line(f"  FAILED: {type(exc).__name__}: {exc}")
+        results[name + "_seconds"] = time.perf_counter() - t0
+        report.line(f"  ({time.perf_counter() - t0:.0f} s)")
+    results["total_seconds"] = time.perf_counter() - t_all
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=2, default=_json_default))
+    tmp.replace(args.out)
+    report.line(f"results written to {args.out} ({results['total_seconds']:.0f} s in all)")
+    return 0
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
