@@ -174,6 +174,10 @@ class Spectrometer(Instrument):
         self._set_integration_time_ms(value)
         self.integration_time_ms = value
 
+    def set_integration_time_us(self, integration_time_us: float) -> None:
+        """Set the exposure in microseconds (same validation, in the model's ms range)."""
+        self.set_integration_time_ms(float(integration_time_us) / 1000.0)
+
     def set_averages(self, averages: int) -> None:
         """Set the number of scans averaged into one spectrum."""
         if not self.capabilities.averaging:

@@ -153,6 +153,8 @@ def test_settings_are_validated_before_a_byte_is_sent():
         requests = sim.requests
         with pytest.raises(SettingError, match=r"integration_time_ms=0.5 is out of range"):
             spec.set_integration_time_ms(0.5)
+        with pytest.raises(SettingError, match="whole number"):
+            spec.set_integration_time_us(1500)
         with pytest.raises(SettingError, match="averages=0"):
             spec.acquire(integration_time_ms=10, averages=0)
         with pytest.raises(SettingError, match="saturation"):
