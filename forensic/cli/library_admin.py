@@ -1,0 +1,290 @@
+"""``forensic library import|validate|diff|list|show|export|info|publish``: the chemist's commands.
+
+The logic lives in :mod:`forensic.curation`; this module only parses options and formats.
+The commands are registered on the ``library`` group that :mod:`forensic.cli.library` defines.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from forensic.cli import library as _library_cli
+
+# the group object of forensic/cli/library.py (named library_group there; a later rename to
+# ``library`` keeps working)
+library = getattr(_library_cli, "library_group", None) or _library_cli.library
+
+EXIT_GATE_FAILED = 1
+
+_LIB_ARG = click.Path(path_type=Path, exists=True)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"... {message}", err=True)
+
+
+@library.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--library",
+    "library_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Library folder to import into (default: the shipped library).",
+)
+@click.option("--name", default=None, help="Substance name (default: from the file).")
+@click.option("--cas", default=None, help="CAS Registry Number (default: from the file).")
+@click.option("--class", "substance_class", default=None, help="Class, e.g. stimulant.")
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="CSV describing many files (manifest columns; file and name required).",
+)
+@click.option("--added-by", default=None, help="Who adds them (default: your login name).")
+@click.option("--source", default=None, help="Provenance: instrument, sample, lab.")
+@click.option("--licence", default=None, help="Licence of the spectra.")
+@click.option("--force", is_flag=True, help="Replace a measured entry with the same id.")
+def import_command(paths, library_dir, manifest, **options):
+    """Import measured spectra (FILE or DIR ...) as references of a library folder.
+
+    Each spectrum becomes <library>/<modality>/<id>.jdx (JCAMP-DX, provenance measured) and a
+    manifest row. A measured spectrum replaces the modelled reference of the same substance
+    and modality. Unreadable files are listed and skipped.
+    """
+    from forensic.curation import import_spectra  # noqa: PLC0415  (only when run)
+
+    if not paths and manifest is None:
+        raise click.UsageError("give spectrum files or folders, or --manifest CSV")
+    result = import_spectra(paths, library_dir, manifest=manifest, **options)
+    for path, reason in result.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    new_ids = {row["id"] for row in result.imported}
+    for row in result.replaced:
+        if row.get("provenance") == "modelled":
+            click.echo(f"replaced modelled reference {row['name']} ({row['id']}, {row['file']})")
+        elif row["id"] in new_ids:
+            click.echo(f"replaced measured reference {row['name']} ({row['id']}) (--force)")
+    for row in result.imported:
+        click.echo(
+            f"imported {row['file']}: {row['name']} ({row['modality']}, id {row['id']}"
+            f"{', CAS ' + row['cas'] if row['cas'] else ''})"
+        )
+    click.echo(
+        f"{len(result.imported)} imported, {len(result.replaced)} replaced, "
+        f"{len(result.skipped)} skipped; next: forensic library validate"
+        + (f" {library_dir}" if library_dir else "")
+    )
+
+
+@library.command("validate")
+@click.argument("lib", required=False, type=_LIB_ARG)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the self-identification noise.")
+@click.option("--no-self-id", is_flag=True, help="Skip the self-identification gate (faster).")
+def validate_command(lib, as_json, seed, no_self_id):
+    """Run the quality gates on LIB (a library folder or a .flib; default the shipped one).
+
+    Exits 1 when a gate fails.
+    """
+    from forensic.curation import validate_library  # noqa: PLC0415  (only when run)
+
+    report = validate_library(
+        lib, seed=seed, self_identification=not no_self_id, progress=_progress
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=1))
+    else:
+        click.echo(report.format())
+    if not report.ok:
+        sys.exit(EXIT_GATE_FAILED)
+
+
+@library.command("diff")
+@click.argument("old", type=_LIB_ARG)
+@click.argument("new", type=_LIB_ARG)
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff_command(old, new, as_json):
+    """Entries added, removed and changed from OLD to NEW (folders or .flib files)."""
+    from forensic.curation import diff_libraries  # noqa: PLC0415  (only when run)
+
+    diff = diff_libraries(old, new)
+    if as_json:
+        click.echo(json.dumps(diff.to_dict(), indent=1))
+    else:
+        click.echo(diff.format(str(old), str(new)))
+
+
+@library.command("list")
+@click.argument("lib", required=False, type=_LIB_ARG)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of entries.")
+def list_command(lib, as_json):
+    """List the references of LIB (default the shipped library)."""
+    from forensic.curation import list_entries, open_library  # noqa: PLC0415  (only when run)
+
+    entries = list_entries(open_library(lib))
+    if as_json:
+        click.echo(json.dumps(entries, indent=1, ensure_ascii=False))
+        return
+    width = max((len(e["name"]) for e in entries), default=4)
+    for e in entries:
+        click.echo(
+            f"{e['modality']:<6} {e['name']:<{width}}  {e['provenance']:<9} "
+            f"{e['cas'] or '-':<12} {e['class'] or '-':<28} {e['id']}"
+        )
+    modelled = sum(e["provenance"] == "modelled" for e in entries)
+    click.echo(f"{len(entries)} references, {modelled} modelled")
+
+
+@library.command("show")
+@click.argument("name")
+@click.option(
+    "--library",
+    "library_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Library folder (default: the shipped library).",
+)
+@click.option("--modality", type=click.Choice(["raman", "ir"]), default=None)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the plot to this PNG (with two modalities: NAME-raman.png, ...).",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out.")
+def show_command(name, library_dir, modality, out, force):
+    """Show the reference(s) NAME: metadata, peak table and (with --out) a plot."""
+    from forensic import curation  # noqa: PLC0415  (only when run)
+    from forensic.identify import MODELLED_WARNING  # noqa: PLC0415
+    from forensic.io import read_spectrum  # noqa: PLC0415
+
+    find_entries, open_library = curation.find_entries, curation.open_library
+    plot_reference, reference_peaks = curation.plot_reference, curation.reference_peaks
+
+    source = open_library(library_dir)
+    if not source.is_folder:
+        raise click.UsageError("show needs a library folder (a .flib holds no raw spectra)")
+    entries = find_entries(source, name, modality)
+    for k, entry in enumerate(entries):
+        spectrum = read_spectrum(source.folder / entry["file"])
+        if k:
+            click.echo("")
+        click.echo(f"{entry['name']} — {entry['modality']} — {entry['id']} ({entry['file']})")
+        for key in (
+            "cas",
+            "class",
+            "salt_form",
+            "legal_control",
+            "provenance",
+            "source",
+            "licence",
+            "added_by",
+            "added_at",
+        ):
+            if entry.get(key):
+                click.echo(f"  {key:<13} {entry[key]}")
+        if entry["synonyms"]:
+            click.echo(f"  {'synonyms':<13} {'; '.join(entry['synonyms'])}")
+        if entry["provenance"] != "measured":
+            click.echo(f"  {MODELLED_WARNING}")
+        x = spectrum.wavenumber
+        click.echo(
+            f"  axis          {x[0]:.0f}-{x[-1]:.0f} cm-1, {len(spectrum)} points, "
+            f"intensity {spectrum.y_unit}"
+        )
+        peaks = reference_peaks(spectrum)
+        click.echo("  peak / cm-1   relative intensity")
+        for pos, rel in peaks:
+            click.echo(f"  {pos:10.1f}    {rel:5.2f}")
+        if out is not None:
+            target = out
+            if len(entries) > 1:
+                target = out.with_name(f"{out.stem}-{entry['modality']}{out.suffix or '.png'}")
+            plot_reference(spectrum, entry, peaks, target, overwrite=force)
+            click.echo(f"  plot written to {target}")
+    if out is None:
+        click.echo("(add --out FILE.png for a plot)")
+
+
+@library.command("export")
+@click.argument("lib", required=False, type=_LIB_ARG)
+@click.option("--format", "fmt", type=click.Choice(["jcamp", "csv"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--force", is_flag=True, help="Write into a non-empty --out, overwriting files.")
+def export_command(lib, fmt, out, force):
+    """Export every reference of LIB (a folder; default the shipped one) to --out."""
+    from forensic.curation import export_library, open_library  # noqa: PLC0415  (only when run)
+
+    written = export_library(open_library(lib), out, fmt, force=force)
+    click.echo(f"{out}: {len(written) - 1} references ({fmt}) and manifest.csv written")
+
+
+@library.command("info")
+@click.argument("lib", required=False, type=_LIB_ARG)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def info_command(lib, as_json):
+    """Version, counts and source folder of LIB (default the shipped library)."""
+    from forensic.curation import library_info, open_library  # noqa: PLC0415  (only when run)
+
+    info = library_info(open_library(lib))
+    if as_json:
+        click.echo(json.dumps(info, indent=1))
+        return
+    click.echo(f"version     {info['version']}")
+    click.echo(f"source      {info['source'] or info['path']}")
+    if info.get("compiled"):
+        click.echo(f"compiled    {info['compiled']}")
+    click.echo(f"substances  {info['substances']}")
+    by_mod = ", ".join(f"{n} {m}" for m, n in info["by_modality"].items())
+    click.echo(f"references  {info['entries']} ({by_mod})")
+    click.echo("provenance  " + ", ".join(f"{n} {p}" for p, n in info["by_provenance"].items()))
+    if info["modelled"]:
+        click.echo("note        modelled references: confirm hits against a measured library")
+
+
+@library.command("publish")
+@click.argument(
+    "folder", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True)
+)
+@click.option("--approved-by", required=True, help="Who approved this version.")
+@click.option("--notes", default=None, help="Text for the changelog entry.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also save the compiled library (.flib) here.",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out.")
+def publish_command(folder, approved_by, notes, out, force):
+    """Validate, compile and publish FOLDER: a CHANGELOG.md entry with the approver.
+
+    Refused (exit 1) when a validation gate fails; the report says which.
+    """
+    from forensic.curation import PublishRefused, publish_library  # noqa: PLC0415  (only when run)
+
+    try:
+        result = publish_library(
+            folder,
+            approved_by=approved_by,
+            notes=notes,
+            out=out,
+            force=force,
+            progress=_progress,
+        )
+    except PublishRefused as exc:
+        if exc.report is not None:
+            click.echo(exc.report.format())
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_GATE_FAILED)
+        raise
+    click.echo(result.changelog_entry.rstrip())
+    if result.compiled is not None:
+        click.echo(f"compiled library saved to {result.compiled}")
+    click.echo(f"published version {result.version}, approved by {result.approved_by}")
