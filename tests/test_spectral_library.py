@@ -90,8 +90,9 @@ CLASSES = {
 }
 
 ENFSI_MIN_FRACTION = 0.85
-"""The measured ENFSI IR spectra identified right must not fall below this (29/32 = 0.91 by
-plain cosine and 28/32 = 0.875 with forensic.identify when this was set; the issue asks 0.80)."""
+"""Plain cosine (tools/enfsi_check.py) got 29/32 = 0.91 of the ENFSI spectra right when set."""
+ENGINE_MIN_FRACTION = 0.80
+"""forensic.identify got 28/32 = 0.875 when set; the issue asks at least 0.80."""
 ENFSI_MIN_PAIRS = 30
 
 
@@ -230,33 +231,47 @@ def test_committed_files_are_exactly_what_the_band_tables_give():
     assert not orphans
 
 
-@pytest.mark.slow  # compiles the shipped library once (~20 s on 2 cores)
-def test_measured_enfsi_ir_spectra_identify_as_themselves(shared_data):
-    """The ENFSI measured ATR-FTIR spectra are a check of the modelled IR tables (never a source).
-
-    Uses the engine (forensic.identify with the shipped library) when it is importable, else the
-    documented plain cosine of tools/enfsi_check.py.
-    """
+def _enfsi_dir(shared_data: Path) -> Path:
     enfsi = shared_data / "substances" / "enfsi-ir"
     if not enfsi.is_dir():
         pytest.skip(f"{enfsi} is absent")
+    return enfsi
+
+
+def test_measured_enfsi_ir_spectra_match_their_modelled_tables_by_plain_cosine(shared_data):
+    """The ENFSI measured ATR-FTIR spectra check the modelled IR tables (never a source).
+
+    Plain cosine of tools/enfsi_check.py (documented there): it depends on the tables only, so a
+    table edit that makes a substance unrecognisable fails here whatever the engine does.
+    """
+    results = _load_tool("enfsi_check").run(_enfsi_dir(shared_data), LIBRARY_DIR)
+    right = sum(r.identified for r in results)
+    missed = [(r.enfsi_id, r.top_id) for r in results if not r.identified]
+    assert len(results) >= ENFSI_MIN_PAIRS
+    assert right / len(results) >= ENFSI_MIN_FRACTION, f"{right}/{len(results)}; missed {missed}"
+
+
+@pytest.mark.slow  # compiles the shipped library once (~20 s on 2 cores)
+def test_measured_enfsi_ir_spectra_identify_as_themselves_with_the_engine(shared_data):
+    """forensic.identify against the shipped library: the figure the README reports."""
+    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.library import shipped_library  # noqa: PLC0415
+
+    enfsi = _enfsi_dir(shared_data)
     check = _load_tool("enfsi_check")
-    try:
-        from forensic.identify import identify  # noqa: PLC0415
-        from forensic.library import shipped_library  # noqa: PLC0415
-    except ImportError:
-        results = check.run(enfsi, LIBRARY_DIR)
-        right, total = sum(r.identified for r in results), len(results)
-    else:
-        library = shipped_library()
-        right = total = 0
-        for enfsi_id, targets in check.ENFSI_TO_LIBRARY.items():
-            path = enfsi / f"{enfsi_id}.csv"
-            if not path.is_file():
-                continue
-            query = Spectrum(*check.load_enfsi(path), modality="ir", y_unit="absorbance")
-            top = identify(query, library, top=1, mixtures=False).to_dict()["hits"][0]
-            right += str(top["entry_id"]).removesuffix("-ir") in targets
-            total += 1
+    library = shipped_library()
+    right = total = 0
+    missed = []
+    for enfsi_id, targets in check.ENFSI_TO_LIBRARY.items():
+        path = enfsi / f"{enfsi_id}.csv"
+        if not path.is_file():
+            continue
+        query = Spectrum(*check.load_enfsi(path), modality="ir", y_unit="absorbance")
+        top = identify(query, library, top=1, mixtures=False).to_dict()["hits"][0]
+        ok = str(top["entry_id"]).removesuffix("-ir") in targets
+        right += ok
+        total += 1
+        if not ok:
+            missed.append((enfsi_id, top["entry_id"]))
     assert total >= ENFSI_MIN_PAIRS
-    assert right / total >= ENFSI_MIN_FRACTION, f"{right}/{total}"
+    assert right / total >= ENGINE_MIN_FRACTION, f"{right}/{total}; missed {missed}"
