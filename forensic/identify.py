@@ -14,7 +14,9 @@ inverts it.
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -343,3 +345,15 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000.0, 3)
+
+
+class _CallableModule(types.ModuleType):
+    """``forensic.identify`` is both this module and the function: whichever Python binds to
+    the package attribute first (the submodule on import, or the function exported by
+    ``forensic.__init__``), ``forensic.identify(spectrum)`` works."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Identification:
+        return identify(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

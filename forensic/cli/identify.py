@@ -11,9 +11,6 @@ import click
 
 from forensic.cli.app import EXIT_BAD_INPUT, main
 from forensic.errors import ForensicError
-from forensic.identify import identify
-from forensic.io import read_spectra
-from forensic.library import Library, shipped_library
 
 
 def _json_line(path: str, result) -> str:
@@ -76,6 +73,11 @@ def identify_command(files, library_path, top, as_json, no_mixtures):
     be read or identified gets its own error line; the others are still processed, and the
     exit code is 2 at the end.
     """
+    # the engine imports SciPy and pyteomics: only when this command runs (fast --help)
+    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.io import read_spectra  # noqa: PLC0415
+    from forensic.library import Library, shipped_library  # noqa: PLC0415
+
     library = Library.load(library_path) if library_path else shipped_library()
     failed = 0
     for path in files:

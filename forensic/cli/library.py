@@ -8,7 +8,6 @@ import click
 
 from forensic.cli.app import main
 from forensic.errors import LibraryError
-from forensic.library import Library
 
 
 @main.group("library")
@@ -33,6 +32,8 @@ def build_command(sources, out, manifest, force, no_calibration):
     Each reference's name comes from the manifest, else the file (JCAMP ##TITLE/##NAMES, RRUFF
     ##NAMES), else the file name. Unreadable files are listed and skipped.
     """
+    from forensic.library import Library  # noqa: PLC0415  (the engine: only when run)
+
     if out.exists() and not force:
         raise LibraryError(f"{out}: already exists; not overwritten (use --force to replace it)")
     library = Library.from_folder(list(sources), manifest, calibrate=not no_calibration)

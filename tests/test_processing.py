@@ -1,0 +1,227 @@
+"""Preprocessing steps and pipelines: purity, recorded history, each step's effect, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from synthetic import make_spectrum
+
+from forensic.errors import SpectrumError
+from forensic.processing import (
+    STEPS,
+    Pipeline,
+    compress_intensity,
+    default_pipeline,
+    derivative,
+    grid_from_params,
+    linear_from_representation,
+    normalise,
+    remove_baseline,
+    remove_spikes,
+    resample,
+    smooth,
+    split_representation,
+    to_absorbance,
+)
+from forensic.spectrum import Spectrum
+
+STEP_PARAMS = {
+    "remove_spikes": {},
+    "to_absorbance": {},
+    "resample": {"start": 300.0, "stop": 3000.0, "step": 2.0},
+    "remove_baseline": {},
+    "smooth": {},
+    "compress_intensity": {},
+    "derivative": {},
+    "normalise": {},
+}
+
+
+def test_every_step_is_listed_in_the_invariant_test():
+    assert set(STEP_PARAMS) == set(STEPS)
+
+
+@pytest.mark.parametrize("name", sorted(STEPS))
+def test_step_leaves_input_unchanged_and_records_itself(name):
+    spectrum = make_spectrum(noise=0.01, baseline=0.5, seed=3)
+    before_x = spectrum.wavenumber.copy()
+    before_y = spectrum.intensity.copy()
+    before_history = spectrum.history
+    out = STEPS[name](spectrum, **STEP_PARAMS[name])
+    np.testing.assert_array_equal(spectrum.wavenumber, before_x)
+    np.testing.assert_array_equal(spectrum.intensity, before_y)
+    assert spectrum.history == before_history
+    assert out is not spectrum
+    assert out.history[: len(before_history)] == before_history
+    assert out.history[-1].name == name
+    assert np.all(np.isfinite(out.intensity))
+
+
+@pytest.mark.parametrize("modality", ["raman", "ir"])
+def test_default_pipeline_runs_and_records_every_step(modality):
+    spectrum = make_spectrum(
+        start=450, stop=3900, modality=modality, noise=0.01, baseline=1.0, seed=1
+    )
+    pipe = default_pipeline(modality)
+    out = pipe(spectrum)
+    assert [s.name for s in out.history] == pipe.names
+    assert out.y_unit == "normalised"
+    assert np.linalg.norm(out.intensity) == pytest.approx(1.0)
+    assert out.wavenumber[0] >= spectrum.wavenumber[0]
+    assert out.wavenumber[-1] <= spectrum.wavenumber[-1]
+
+
+def test_pipeline_serialises_round_trip_and_overrides():
+    pipe = default_pipeline("raman").with_params("remove_baseline", lam=1e6)
+    data = json.loads(json.dumps(pipe.to_dict()))
+    again = Pipeline.from_dict(data)
+    assert again == pipe
+    assert again.params("remove_baseline")["lam"] == 1e6
+    assert Pipeline.from_dict(pipe.to_list()) == pipe
+    spectrum = make_spectrum(noise=0.01)
+    np.testing.assert_allclose(again(spectrum).intensity, pipe(spectrum).intensity)
+
+
+def test_pipeline_refuses_unknown_steps_and_overrides():
+    with pytest.raises(SpectrumError, match="unknown processing step 'despike'"):
+        Pipeline((("despike", {}),))
+    with pytest.raises(SpectrumError, match="has no step 'smooth'"):
+        default_pipeline("ir").with_params("smooth", window=5)
+    with pytest.raises(SpectrumError, match="modality must be one of"):
+        default_pipeline("nmr")
+
+
+def test_remove_spikes_removes_a_cosmic_ray_and_keeps_bands():
+    clean = make_spectrum(noise=0.005, seed=2)
+    y = np.array(clean.intensity)
+    y[700] += 3.0  # one-pixel cosmic ray
+    y[1500:1502] += 2.0  # two-pixel one
+    out = remove_spikes(clean.with_intensity(y, "test"))
+    assert np.abs(out.intensity - clean.intensity).max() < 0.05
+    assert out.history[-1].params["replaced_points"] >= 3
+    # the bands themselves (6-14 cm-1 wide on a 1 cm-1 axis) are untouched
+    untouched = remove_spikes(clean)
+    assert untouched.history[-1].params["replaced_points"] == 0
+    np.testing.assert_array_equal(untouched.intensity, clean.intensity)
+
+
+def test_remove_spikes_rejects_bad_parameters():
+    with pytest.raises(SpectrumError, match="threshold must be positive, got -1"):
+        remove_spikes(make_spectrum(), threshold=-1)
+
+
+def test_resample_never_extrapolates_and_averages_fine_data():
+    spectrum = make_spectrum(start=403.3, stop=1207.7, step=0.5, noise=0.01)
+    out = resample(spectrum, start=50.0, stop=3400.0, step=2.0)
+    assert out.wavenumber[0] >= 403.3
+    assert out.wavenumber[-1] <= 1207.7
+    assert out.wavenumber[0] == pytest.approx(404.0)
+    assert np.allclose(np.diff(out.wavenumber), 2.0)
+    flat = Spectrum(spectrum.wavenumber, np.full(len(spectrum), 3.0), modality="raman")
+    np.testing.assert_allclose(resample(flat, start=50, stop=3400, step=2).intensity, 3.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.floats(0, 3000),
+    width=st.floats(40, 2000),
+    step=st.floats(0.3, 5),
+)
+def test_resample_output_lies_inside_the_measured_range(start, width, step):
+    x = np.arange(start, start + width, step)
+    if x.size < 16:
+        return
+    spectrum = Spectrum(x, np.sin(x / 37.0), modality="raman")
+    try:
+        out = resample(spectrum, start=50.0, stop=3400.0, step=2.0)
+    except SpectrumError as exc:
+        assert "points of the grid" in str(exc)
+        return
+    assert out.wavenumber[0] >= x[0] - 1e-9
+    assert out.wavenumber[-1] <= x[-1] + 1e-9
+    grid = grid_from_params(50.0, 3400.0, 2.0)
+    assert np.isin(out.wavenumber, grid).all()
+
+
+def test_resample_refuses_a_spectrum_outside_the_grid():
+    spectrum = make_spectrum(start=4000, stop=4500)
+    with pytest.raises(SpectrumError, match="holds 0 points of the grid 50-3400"):
+        resample(spectrum, start=50.0, stop=3400.0, step=2.0)
+
+
+def test_remove_baseline_removes_a_fluorescence_hump():
+    bands_only = make_spectrum(noise=0.01, seed=1)
+    with_hump = make_spectrum(noise=0.01, baseline=5.0, seed=1)
+    grid = resample(with_hump, start=200, stop=3200, step=2)
+    for method in ("arpls", "asls", "aspls"):
+        out = remove_baseline(grid, method=method)
+        truth = resample(bands_only, start=200, stop=3200, step=2).intensity
+        cos = np.dot(out.intensity, truth) / np.linalg.norm(out.intensity) / np.linalg.norm(truth)
+        assert cos > 0.9, method
+    sloped = grid.with_intensity(
+        resample(bands_only, start=200, stop=3200, step=2).intensity + grid.wavenumber / 1000,
+        "test",
+    )
+    snip = remove_baseline(sloped, method="snip").intensity
+    truth = resample(bands_only, start=200, stop=3200, step=2).intensity
+    assert np.dot(snip, truth) / np.linalg.norm(snip) / np.linalg.norm(truth) > 0.9
+    with pytest.raises(SpectrumError, match="method must be one of"):
+        remove_baseline(grid, method="rubberband")
+
+
+def test_to_absorbance_converts_transmittance_only():
+    x = np.linspace(400, 4000, 500)
+    t = Spectrum(x, np.full(500, 10.0), modality="ir", y_unit="percent_transmittance")
+    out = to_absorbance(t)
+    assert out.y_unit == "absorbance"
+    np.testing.assert_allclose(out.intensity, 1.0)
+    assert out.history[-1].params == {"applied": True}
+    a = Spectrum(x, np.ones(500), modality="ir", y_unit="absorbance")
+    assert to_absorbance(a).history[-1].params == {"applied": False}
+
+
+def test_normalise_methods():
+    s = make_spectrum()
+    assert np.linalg.norm(normalise(s).intensity) == pytest.approx(1)
+    assert np.abs(normalise(s, method="max").intensity).max() == pytest.approx(1)
+    snv = normalise(s, method="snv").intensity
+    assert snv.mean() == pytest.approx(0, abs=1e-12)
+    assert snv.std() == pytest.approx(1)
+    flat = Spectrum(s.wavenumber, np.zeros(len(s)), modality="raman")
+    assert normalise(flat).history[-1].params["flat"] is True
+    with pytest.raises(SpectrumError, match="method must be one of"):
+        normalise(s, method="peak")
+
+
+def test_smoothing_derivative_and_compression_parameters():
+    s = make_spectrum(noise=0.05)
+    assert np.std(np.diff(smooth(s, window=11).intensity)) < np.std(np.diff(s.intensity))
+    d = derivative(make_spectrum([(1000.0, 1.0, 10.0)]), window=7).intensity
+    crossing = int(np.argmax(d[:-1] * d[1:] < 0))
+    assert abs(s.wavenumber[crossing] - 1000.0) <= 1.0
+    c = compress_intensity(Spectrum(s.wavenumber, np.full(len(s), -4.0), modality="raman"))
+    np.testing.assert_allclose(c.intensity, -2.0)
+    with pytest.raises(SpectrumError, match="window must be an odd number"):
+        smooth(s, window=6)
+    with pytest.raises(SpectrumError, match=r"power must be in \(0, 1\]"):
+        compress_intensity(s, power=2)
+
+
+def test_linear_from_representation_recovers_band_positions():
+    pipe = default_pipeline("raman")
+    spectrum = make_spectrum([(600.0, 1.0, 8.0), (1200.0, 0.5, 10.0)], noise=0.002)
+    rep = pipe(spectrum)
+    grid = pipe.grid
+    start = int(np.argmin(np.abs(grid - rep.wavenumber[0])))
+    row = np.zeros(grid.size)
+    row[start : start + len(rep)] = rep.intensity
+    linear = linear_from_representation(row, start, start + len(rep), pipe)
+    assert linear.max() == pytest.approx(1.0)
+    assert abs(grid[np.argmax(linear)] - 600.0) <= 2.0
+    head, tail = split_representation(pipe)
+    assert tail.names == ["derivative", "compress_intensity", "normalise"]
+    assert head.names[-1] == "remove_baseline"

@@ -1,0 +1,88 @@
+"""Vectorised search against a plain pair-by-pair implementation; overlap rule; top hits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forensic.search import (
+    MIN_OVERLAP_FRACTION,
+    MIN_OVERLAP_POINTS,
+    breakpoint_cumsums,
+    mask_scores,
+    pair_score,
+    ranges_to_mask,
+    score_batch,
+    score_query,
+    top_hits,
+)
+
+
+def _random_library(rng, n, g):
+    start = rng.integers(0, g // 3, n)
+    stop = rng.integers(g // 2, g + 1, n)
+    matrix = rng.normal(size=(n, g)).astype(np.float32)
+    mask = ranges_to_mask(start, stop, g)
+    matrix[~mask] = 0
+    return matrix, start, stop, mask
+
+
+def test_vectorised_scores_agree_with_pair_by_pair():
+    rng = np.random.default_rng(0)
+    g, n = 700, 40
+    matrix, start, stop, mask = _random_library(rng, n, g)
+    # bias the rows towards the first query so that scores spread over [-1, 1]
+    queries = rng.normal(size=(6, g))
+    q_start = np.array([0, 5, 130, 200, 17, 0])
+    q_stop = np.array([g, 690, 650, 420, 333, 600])
+    q_mask = ranges_to_mask(q_start, q_stop, g)
+    queries[~q_mask] = 0
+    matrix[:10] += (queries[0] * mask[:10]).astype(np.float32) * 3
+    cumsums = breakpoint_cumsums(matrix)
+    fast = score_batch(queries, q_start, q_stop, matrix, start, stop, cumsums)
+    masked = mask_scores(queries, q_mask, matrix, mask)
+    plain = np.array(
+        [
+            [pair_score(queries[i], q_mask[i], matrix[j], mask[j]) for j in range(n)]
+            for i in range(6)
+        ]
+    )
+    assert np.isfinite(plain).sum() > 100 and np.isinf(plain).sum() > 0
+    np.testing.assert_allclose(fast, plain, atol=1e-5)
+    np.testing.assert_allclose(masked, plain, atol=1e-9)
+    for i in range(6):
+        one = score_query(queries[i], q_start[i], q_stop[i], matrix, start, stop, cumsums)
+        np.testing.assert_allclose(one, fast[i], atol=1e-6)
+    assert plain[np.isfinite(plain)].max() > 0.9
+
+
+def test_a_reference_that_barely_overlaps_cannot_win():
+    g = 1000
+    query = np.zeros(g)
+    query[0:600] = np.sin(np.arange(600) / 7.0)
+    sliver = np.zeros((2, g), dtype=np.float32)
+    sliver[0, 550:1000] = 1.0
+    sliver[0, 550:600] = query[550:600]  # identical on the overlap: cosine 1 there
+    sliver[1, 0:600] = query[:600] + 0.5 * np.cos(np.arange(600) / 3.0)
+    start, stop = np.array([550, 0]), np.array([1000, 600])
+    scores = score_query(query, 0, 600, sliver, start, stop, breakpoint_cumsums(sliver))
+    assert scores[0] == -np.inf
+    assert np.isfinite(scores[1])
+    assert top_hits(scores, ["a", "b"], 2)[0].substance == "b"
+    assert MIN_OVERLAP_FRACTION == 0.5 and MIN_OVERLAP_POINTS == 100
+
+
+def test_top_hits_gives_one_hit_per_substance_best_first():
+    rng = np.random.default_rng(1)
+    scores = rng.uniform(0, 0.5, 500)
+    names = np.array([f"s{i % 50}" for i in range(500)])
+    scores[[3, 53, 103]] = [0.99, 0.98, 0.97]  # three entries of s3
+    scores[7] = 0.95
+    scores[11] = -np.inf
+    hits = top_hits(scores, names, 5)
+    assert [h.substance for h in hits[:2]] == ["s3", "s7"]
+    assert hits[0].index == 3 and hits[0].score == pytest.approx(0.99)
+    assert len({h.substance for h in hits}) == 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len(top_hits(scores, names, 80)) == 50
+    assert top_hits(np.full(3, -np.inf), ["a", "b", "c"], 2) == []
