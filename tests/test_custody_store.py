@@ -241,3 +241,45 @@ def test_two_processes_writing_at_once_both_land_and_the_chain_verifies(tmp_path
     assert len(store.custody_events("CASE-1")) == before + 30
     report = verify_store(store)
     assert report.ok, report.summary()
+
+
+def test_a_file_that_is_not_a_store_is_named(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / DB_NAME).write_bytes(b"this is not SQLite" * 100)
+    with pytest.raises(CustodyError, match=r"forensic.db: opening failed: file is not a database"):
+        Store(tmp_path / "s")
+
+
+CREATOR = textwrap.dedent(
+    """
+    import sys
+    from forensic.custody import Store
+    store = Store(sys.argv[1])
+    store.open_case("CASE-" + sys.argv[2], operator="Creator " + sys.argv[2])
+    """
+)
+
+
+def test_two_processes_creating_the_same_new_store_at_once(tmp_path):
+    script = tmp_path / "creator.py"
+    script.write_text(CREATOR)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path / "new"), tag],
+            cwd=Path(__file__).resolve().parents[1],
+            stderr=subprocess.PIPE,
+        )
+        for tag in ("A", "B", "C")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    with Store(tmp_path / "new") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert len(store.query("SELECT * FROM schema_version")) == len(MIGRATIONS)
+        assert sorted(c["case_number"] for c in store.current("cases")) == [
+            "CASE-A",
+            "CASE-B",
+            "CASE-C",
+        ]
+        assert verify_store(store).ok

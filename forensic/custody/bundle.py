@@ -172,9 +172,15 @@ class ImportSummary:
     import_record: dict[str, Any]
 
 
-def _read_bundle(path: Path) -> dict[str, bytes]:
+def _read_bundle(path: Path) -> tuple[str, dict[str, bytes]]:
     try:
-        with zipfile.ZipFile(path) as archive:
+        # Read the file once: what is checked is exactly what is imported and hashed.
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot read the bundle ({exc})") from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members: dict[str, bytes] = {}
             members = {}
             for info in archive.infolist():
                 name = info.filename
@@ -187,8 +193,10 @@ def _read_bundle(path: Path) -> dict[str, bytes]:
                     raise BundleError(f"{path}: member {name!r} is {info.file_size} bytes")
                 if name in members:
                     raise BundleError(f"{path}: member {name!r} appears twice")
+                if not name:
+                    raise BundleError(f"{path}: a member has an empty name")
                 members[name] = archive.read(info)
-            return members
+            return chain.sha256_hex(data), members
     except zipfile.BadZipFile as exc:
         raise BundleError(f"{path}: not a readable zip bundle ({exc})") from None
     except (zipfile.LargeZipFile, OSError) as exc:
@@ -208,10 +216,12 @@ def _load_json(path: Path, members: dict[str, bytes], name: str) -> Any:
         raise BundleError(f"{path}: {name} is not valid JSON ({exc})") from None
 
 
-def check_bundle(path: str | os.PathLike) -> tuple[dict, dict[str, list[dict]], dict[str, bytes]]:
+def check_bundle(
+    path: str | os.PathLike,
+) -> tuple[dict, dict[str, list[dict]], dict[str, bytes], str]:
     """Verify a bundle completely without touching any store.
 
-    Returns ``(manifest, records by table, members)``.
+    Returns ``(manifest, records by table, members, SHA-256 of the zip file)``.
 
     Raises
     ------
@@ -219,7 +229,7 @@ def check_bundle(path: str | os.PathLike) -> tuple[dict, dict[str, list[dict]], 
         Naming the first thing that is wrong (a file, a record, a signature, a link).
     """
     path = Path(path)
-    members = _read_bundle(path)
+    bundle_sha256, members = _read_bundle(path)
     manifest = _load_json(path, members, "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"{path}: manifest.json is not a {BUNDLE_FORMAT} manifest")
@@ -313,7 +323,7 @@ def check_bundle(path: str | os.PathLike) -> tuple[dict, dict[str, list[dict]], 
             skeleton[-1][2],
         ]:
             raise BundleError(f"{path}: the head of chain {chain_id[:8]} differs from the manifest")
-    return manifest, records, members
+    return manifest, records, members, bundle_sha256
 
 
 def import_bundle(store: Store, path: str | os.PathLike, *, operator: str) -> ImportSummary:
@@ -326,7 +336,7 @@ def import_bundle(store: Store, path: str | os.PathLike, *, operator: str) -> Im
         written then).
     """
     path = Path(path)
-    manifest, records, members = check_bundle(path)
+    manifest, records, members, bundle_sha256 = check_bundle(path)
     new = known = 0
     with store.transaction():
         conn = store.conn
@@ -384,7 +394,7 @@ def import_bundle(store: Store, path: str | os.PathLike, *, operator: str) -> Im
         record = store.append(
             "imports",
             {
-                "bundle_sha256": chain.sha256_hex(path.read_bytes()),
+                "bundle_sha256": bundle_sha256,
                 "manifest_sha256": chain.sha256_hex(members["manifest.json"]),
                 "case_number": manifest["case_number"],
                 "origin_chains_json": chain.canonical_text(origins),
