@@ -35,27 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a source tree that is not installed
     sys.path.insert(0, str(ROOT))
 
+from forensic.curation import MANIFEST_COLUMNS  # noqa: E402  (one definition, shared)
 from forensic.errors import LibraryError  # noqa: E402
 from forensic.io import write_spectrum  # noqa: E402
 from forensic.modelled import ModelledEntry, entry_from_dict, model_spectrum  # noqa: E402
 
 LIBRARY = ROOT / "spectral_library"
-MANIFEST_COLUMNS = [
-    "id",
-    "file",
-    "name",
-    "synonyms",
-    "cas",
-    "class",
-    "legal_control",
-    "salt_form",
-    "modality",
-    "provenance",
-    "source",
-    "licence",
-    "added_by",
-    "added_at",
-]
 DEFAULTS = {
     "added_by": "forensic developers (initial import)",
     "added_at": "2026-11-22",
