@@ -53,7 +53,6 @@ class ScanResult:
 
 def _default_open_instrument(url: str) -> Any:
     from drivers.urls import open_instrument  # noqa: PLC0415  (drivers are an optional edge)
-
     from forensic.samples import resolve_sample  # noqa: PLC0415
 
     return open_instrument(url, sample_resolver=resolve_sample)
@@ -79,6 +78,8 @@ def scan(
     seal_number: str | None = None,
     seal_intact: bool | None = None,
     received_from: str | None = None,
+    unit: str | None = None,
+    location: str | None = None,
     acquire_settings: Mapping[str, Any] | None = None,
     overwrite: bool = False,
     progress: Callable[[str, str], None] | None = None,
@@ -106,6 +107,9 @@ def scan(
         Where to write the report (PDF, JSON, plain text).
     description, seal_number, seal_intact, received_from : optional
         Exhibit label and custody details known at scan time.
+    unit, location : str, optional
+        The issuing unit and where the scan takes place, recorded on a new case and printed on
+        the report (default ``$FORENSIC_UNIT`` / ``$FORENSIC_LOCATION``, then a mobile lab).
     acquire_settings : mapping, optional
         Passed to the instrument's ``acquire`` (e.g. ``integration_time_ms``).
     overwrite : bool
@@ -132,7 +136,9 @@ def scan(
     try:
         notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
         with db.transaction():
-            case = db.open_case(case_number, operator=operator, exist_ok=True)
+            case = db.open_case(
+                case_number, operator=operator, unit=unit, location=location, exist_ok=True
+            )
             exhibit = db.add_exhibit(
                 case_number,
                 item_number,
@@ -191,6 +197,8 @@ def scan(
                     json_path=json_path,
                     text_path=text_path,
                     overwrite=overwrite,
+                    unit=unit,
+                    location=location,
                 )
             except ForensicError as exc:
                 raise ScanIncomplete(

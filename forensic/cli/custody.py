@@ -115,6 +115,8 @@ def _print_verdict(text: str) -> None:
 @click.option("--seal", "seal_number", help="Seal number on the exhibit's packaging.")
 @click.option("--seal-intact/--seal-broken", default=None, help="State of the seal on receipt.")
 @click.option("--received-from", help="Who handed the exhibit over.")
+@click.option("--unit", help="Issuing unit, printed on the report [env FORENSIC_UNIT].")
+@click.option("--location", help="Where the scan takes place [env FORENSIC_LOCATION].")
 @click.option("--integration-ms", type=float, help="Integration time (default: auto-exposure).")
 @click.option("--force", is_flag=True, help="Replace existing report files.")
 @store_option
@@ -131,6 +133,8 @@ def scan(
     seal_number,
     seal_intact,
     received_from,
+    unit,
+    location,
     integration_ms,
     force,
     store_path,
@@ -166,6 +170,8 @@ def scan(
         seal_number=seal_number,
         seal_intact=seal_intact,
         received_from=received_from,
+        unit=unit,
+        location=location,
         acquire_settings=settings,
         overwrite=force,
         progress=progress,
