@@ -39,6 +39,7 @@ choice, this module makes one and the simulator is strict to it; the choices are
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -272,6 +273,16 @@ def _compressed_tokens(data: np.ndarray, count: int) -> tuple[np.ndarray, int] |
     return starts, end
 
 
+@functools.lru_cache(maxsize=8)
+def _cached_tokens(tail: bytes, count: int) -> tuple[np.ndarray, int] | None:
+    """:func:`_compressed_tokens` on bytes, remembered: the streaming reader asks
+    :func:`frame_length` and then :func:`decode_spectrum` about the same frame."""
+    found = _compressed_tokens(np.frombuffer(tail, dtype=np.uint8), count)
+    if found is not None:
+        found[0].flags.writeable = False
+    return found
+
+
 def decode_compressed(data: bytes, count: int) -> tuple[np.ndarray, int]:
     """Decode ``count`` compressed pixels from the start of ``data``.
 
@@ -291,7 +302,7 @@ def decode_compressed(data: bytes, count: int) -> tuple[np.ndarray, int]:
     if raw.size < 2:
         raise ProtocolError("compressed spectrum truncated before its first pixel", frame=data)
     first = int(raw[0]) << 8 | int(raw[1])
-    found = _compressed_tokens(raw[2:], count - 1)
+    found = _cached_tokens(bytes(data[2:]), count - 1)
     if found is None:
         raise ProtocolError(
             f"compressed spectrum truncated: fewer than {count} pixels in {raw.size} bytes",
@@ -484,12 +495,11 @@ def frame_length(
         return data_start + 4 * n + trailer
     if not compressed:
         return data_start + 2 * n + trailer
-    body = np.frombuffer(data[data_start:], dtype=np.uint8)
     if n == 0:
         return data_start + trailer
-    if body.size < 2:
+    if len(data) < data_start + 2:
         return None
-    found = _compressed_tokens(body[2:], n - 1)
+    found = _cached_tokens(data[data_start + 2 :], n - 1)
     return None if found is None else data_start + 2 + found[1] + trailer
 
 
@@ -550,7 +560,7 @@ def decode_spectrum(
         if header[1] == 1:
             values = np.frombuffer(data[start:stop], dtype=">u4").astype(np.int64)
         elif compressed:
-            values, _ = decode_compressed(data[start:stop], n)
+            values, _ = decode_compressed(data[start:], n)  # same bytes frame_length scanned
         else:
             values = np.frombuffer(data[start:stop], dtype=">u2").astype(np.int64)
         sent = int.from_bytes(data[stop : stop + 2], "big") if checksum else None
