@@ -603,6 +603,16 @@ def test_odd_metadata_round_trips():
     assert again.history == (ProcessingStep("scale", {"factor": 2.0}),)
 
 
+def test_numpy_metadata_values_are_written_as_numbers():
+    spectrum = make_spectrum().with_metadata(
+        averages=np.int64(16), integration_time_ms=np.float32(1.5), offsets=np.arange(3)
+    )
+    again = jcamp.read_text(jcamp.write(spectrum))[0]
+    assert again.metadata["averages"] == 16 and isinstance(again.metadata["averages"], int)
+    assert again.metadata["integration_time_ms"] == 1.5
+    assert again.metadata["offsets"] == [0, 1, 2]
+
+
 # Metadata values that JSON carries exactly (no NaN: NaN != NaN).
 _values = st.recursive(
     st.none()

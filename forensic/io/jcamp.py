@@ -1289,6 +1289,19 @@ def _plain_line(text: str) -> bool:
     )
 
 
+def _json_default(value: Any) -> Any:
+    """NumPy scalars and arrays as their Python values, dates as ISO text, the rest as text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
 def _encode_value(value: Any, *, multiline: bool = False) -> str:
     """Label text that :func:`_metadata` decodes back to ``value`` exactly.
 
@@ -1305,7 +1318,7 @@ def _encode_value(value: Any, *, multiline: bool = False) -> str:
         and not _json_value(value)[0]
     ):
         return value.replace("\n", "\r\n")
-    text = json.dumps(value, ensure_ascii=True, default=str)
+    text = json.dumps(value, ensure_ascii=True, default=_json_default)
     # '$$' would start a comment; JSON lets '$' be written as an escape.
     return text.replace("$", "\\u0024")
 
