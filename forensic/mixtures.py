@@ -135,10 +135,11 @@ def fit_mixture(
 ) -> MixtureFit | None:
     """Explain a query as a non-negative mixture of candidate references.
 
-    Forward selection: start from the best single candidate; at each step try every remaining
-    candidate with :func:`scipy.optimize.nnls` on the selected set plus it, take the one with
-    the lowest residual, and keep it only if it passes the tests in the module docstring
-    (F-test at ``F_TEST_ALPHA`` with an effective number of points, at least
+    Forward selection: start from the best single candidate; at each step find the remaining
+    candidate whose addition gives the lowest non-negative least-squares residual (all
+    candidates solved at once through their normal equations, :func:`scipy.optimize.nnls` where
+    a coefficient would be negative), and keep it only if it passes the tests in the module
+    docstring (F-test at ``F_TEST_ALPHA`` with an effective number of points, at least
     ``MIN_RELATIVE_IMPROVEMENT`` of the residual removed, a share of at least ``MIN_FRACTION``).
 
     Parameters
@@ -179,18 +180,12 @@ def fit_mixture(
     selected = [best]
     rss = float(rss_single[best])
     coef_sel = np.array([scale[best]])
+    atb = a.T @ b
     while len(selected) < min(max_components, k):
-        trial_best = None
-        for j in range(k):  # K is the engine's top hits (about 10): a short loop of NNLS fits
-            if j in selected or norms[j] == 0:
-                continue
-            cols = [*selected, j]
-            c, rnorm = optimize.nnls(a[:, cols], b)
-            if trial_best is None or rnorm**2 < trial_best[2]:
-                trial_best = (cols, c, rnorm**2)
-        if trial_best is None:
+        trial = _best_addition(a, b, total=total, atb=atb, norms=norms, selected=selected)
+        if trial is None:
             break
-        cols, c, new_rss = trial_best
+        cols, c, new_rss = trial
         if not _significant(a, b, cols, c, rss_old=rss, rss_new=new_rss):
             break
         selected, coef_sel, rss = cols, c, new_rss
@@ -209,6 +204,57 @@ def fit_mixture(
         single_best_residual=single_best_residual,
         coefficients=coefficients,
     )
+
+
+def _best_addition(
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    total: float,
+    atb: np.ndarray,
+    norms: np.ndarray,
+    selected: list[int],
+) -> tuple[list[int], np.ndarray, float] | None:
+    """The candidate whose addition to ``selected`` gives the lowest NNLS residual.
+
+    All candidates are solved at once as unconstrained least squares through their small
+    normal equations (a batch of (p+1)x(p+1) systems, one pass over the candidate matrix); the
+    unconstrained residual is a lower bound of the non-negative one, so candidates are visited
+    in increasing order of it and :func:`scipy.optimize.nnls` is called only where a
+    coefficient comes out negative, until no remaining bound can beat the best found.
+    """
+    k = a.shape[1]
+    p = len(selected)
+    a_sel = a[:, selected]
+    g_ss = a_sel.T @ a_sel  # (p, p)
+    g_sj = a_sel.T @ a  # (p, K)
+    m = np.empty((k, p + 1, p + 1))
+    m[:, :p, :p] = g_ss
+    m[:, :p, p] = g_sj.T
+    m[:, p, :p] = g_sj.T
+    m[:, p, p] = norms
+    rhs = np.empty((k, p + 1))
+    rhs[:, :p] = atb[selected]
+    rhs[:, p] = atb
+    scale = np.maximum(np.einsum("kii->k", m), 1e-300)
+    m += (1e-10 * scale)[:, None, None] * np.eye(p + 1)  # duplicates of a selected row
+    coef = np.linalg.solve(m, rhs[..., None])[..., 0]
+    bound = total - np.einsum("kj,kj->k", coef, rhs)
+    bound[selected] = np.inf
+    bound[norms <= 0] = np.inf
+    best: tuple[list[int], np.ndarray, float] | None = None
+    for j in np.argsort(bound):
+        if not np.isfinite(bound[j]) or (best is not None and bound[j] >= best[2]):
+            break
+        cols = [*selected, int(j)]
+        if np.all(coef[j] >= 0):
+            c, r = coef[j], max(float(bound[j]), 0.0)
+        else:
+            c, rnorm = optimize.nnls(a[:, cols], b)
+            r = float(rnorm) ** 2
+        if best is None or r < best[2]:
+            best = (cols, c, r)
+    return best
 
 
 def _significant(
