@@ -44,8 +44,8 @@ def _driver(protocol, sim, *, host_baud=115200, **kw):
     transport = SerialTransport(sim.device_path, baudrate=host_baud)
     if protocol == "ocean-rs232":
         kw.setdefault("baud", 115200)
-        return OceanRS232Spectrometer(transport, command_timeout_s=0.3, **kw)
-    return OBPSpectrometer(transport, command_timeout_s=0.3, **kw)
+        return OceanRS232Spectrometer(transport, command_timeout_s=0.5, **kw)
+    return OBPSpectrometer(transport, command_timeout_s=0.5, **kw)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

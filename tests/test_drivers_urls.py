@@ -130,7 +130,7 @@ def test_cli_acquire_writes_jcamp_and_never_overwrites(tmp_path, sample_file):
 @pytest.mark.parametrize("fault", ["disconnect", "interlock", "corrupt"])
 def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
     out = tmp_path / "scan.jdx"
-    url = f"sim:ocean-rs232?sample={sample_file}&fault={fault}&baud=115200&timeout=0.3"
+    url = f"sim:ocean-rs232?sample={sample_file}&fault={fault}&baud=115200&timeout=1.0"
     result = CliRunner().invoke(
         main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
     )
