@@ -1,0 +1,187 @@
+"""The compiled library: matrix layout, save/load round trip, content version, folders, cache."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic import make_spectrum
+
+import forensic.library as library_module
+import spectral_library
+from forensic.errors import LibraryError
+from forensic.io import write_spectrum
+from forensic.library import Library, shipped_library, substance_key
+
+BAND_SETS = {
+    "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
+    "cocaine": [(870.0, 0.5, 8.0), (1005.0, 1.0, 6.0), (1600.0, 0.4, 8.0), (1715.0, 0.3, 10.0)],
+    "lidocaine": [(650.0, 0.4, 8.0), (1040.0, 0.5, 8.0), (1270.0, 0.9, 8.0), (1450.0, 0.7, 10.0)],
+    "sucrose": [(420.0, 0.5, 10.0), (840.0, 1.0, 8.0), (1130.0, 0.6, 10.0)],
+}
+
+
+def references(modality="raman", **kw):
+    return [
+        make_spectrum(bands, name=name, modality=modality, seed=i, noise=0.005, **kw)
+        for i, (name, bands) in enumerate(BAND_SETS.items())
+    ]
+
+
+def test_from_spectra_builds_one_float32_matrix_zero_outside_ranges():
+    spectra = [*references(), make_spectrum(BAND_SETS["cocaine"], start=600, stop=1800, name="x")]
+    lib = Library.from_spectra(spectra, calibrate=False)
+    block = lib.block("raman")
+    assert block.matrix.dtype == np.float32
+    assert block.matrix.shape == (5, block.grid.size)
+    assert block.grid[block.start[4]] == pytest.approx(600.0)
+    assert block.grid[block.stop[4] - 1] == pytest.approx(1800.0)
+    assert not block.matrix[4, : block.start[4]].any()
+    assert not block.matrix[4, block.stop[4] :].any()
+    np.testing.assert_array_equal(block.valid[4], block.matrix[4] != 0)
+    assert [e["name"] for e in lib.entries] == [*BAND_SETS, "x"]
+    assert lib.entries[0]["provenance"] == "measured"
+    assert len({e["entry_id"] for e in lib.entries}) == 5
+    with pytest.raises(LibraryError, match="has no ir references"):
+        lib.block("ir")
+
+
+def test_from_spectra_leaves_inputs_unchanged_and_skips_unusable_ones():
+    spectra = references()
+    before = [s.intensity.copy() for s in spectra]
+    outside = make_spectrum(start=5000, stop=6000, name="far away")
+    lib = Library.from_spectra([*spectra, outside], calibrate=False)
+    for s, y in zip(spectra, before, strict=True):
+        np.testing.assert_array_equal(s.intensity, y)
+    assert len(lib) == 4
+    assert lib.skipped and "points of the grid" in lib.skipped[0][1]
+    with pytest.raises(LibraryError, match="no reference could be read"):
+        Library.from_spectra([outside], calibrate=False)
+
+
+def test_save_load_round_trip_memory_maps(tmp_path):
+    lib = Library.from_spectra(references() + references("ir", start=500, stop=3900))
+    path = lib.save(tmp_path / "lib.flib")
+    again = Library.load(path)
+    assert again.version == lib.version
+    assert again.verify()
+    assert isinstance(again.block("raman").matrix, np.memmap)
+    for m in ("raman", "ir"):
+        np.testing.assert_array_equal(again.block(m).matrix, lib.block(m).matrix)
+        np.testing.assert_array_equal(again.block(m).start, lib.block(m).start)
+        assert again.block(m).pipeline == lib.block(m).pipeline
+        assert again.block(m).calibration == lib.block(m).calibration
+    assert lib.block("raman").calibration is not None
+    assert again.entries == lib.entries
+    with pytest.raises(LibraryError, match="already exists"):
+        lib.save(path)
+    lib.save(path, overwrite=True)
+
+
+def test_version_is_a_reproducible_content_hash():
+    a = Library.from_spectra(references(), calibrate=False)
+    b = Library.from_spectra(references(), calibrate=False)
+    assert a.version == b.version and len(a.version) == 64
+    renamed = references()
+    renamed[0] = renamed[0].with_metadata(name="theine")
+    assert Library.from_spectra(renamed, calibrate=False).version != a.version
+    noisier = [make_spectrum(BAND_SETS["caffeine"], name="caffeine", noise=0.05)]
+    assert Library.from_spectra(noisier, calibrate=False).version != a.version
+
+
+def test_parallel_build_equals_in_process_build(monkeypatch):
+    monkeypatch.setattr(library_module, "_PARALLEL_MIN", 4)
+    spectra = [
+        make_spectrum([(300.0 + 20 * i, 1.0, 8.0), (900.0 + 13 * i, 0.5, 9.0)], name=f"s{i}")
+        for i in range(8)
+    ]
+    serial = Library.from_spectra(spectra, calibrate=False, workers=1)
+    parallel = Library.from_spectra(spectra, calibrate=False, workers=2)
+    assert serial.version == parallel.version
+
+
+def test_load_refuses_files_that_are_not_libraries(tmp_path):
+    bogus = tmp_path / "bogus.flib"
+    bogus.write_bytes(b"hello")
+    with pytest.raises(LibraryError, match="not a forensic library file"):
+        Library.load(bogus)
+    with pytest.raises(LibraryError, match="no such library file"):
+        Library.load(tmp_path / "missing.flib")
+    lib = Library.from_spectra(references(), calibrate=False)
+    path = lib.save(tmp_path / "good.flib")
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(LibraryError, match="truncated library file"):
+        Library.load(path)
+
+
+def _write_folder(folder: Path) -> None:
+    (folder / "raman").mkdir(parents=True)
+    for i, (name, bands) in enumerate(BAND_SETS.items()):
+        spectrum = make_spectrum(bands, name=name, seed=i, noise=0.005)
+        write_spectrum(spectrum, folder / "raman" / f"ref{i}.jdx")
+    (folder / "raman" / "broken.jdx").write_text("##TITLE=broken\n##XYDATA=(X++(Y..Y))\n1 2 x\n")
+    (folder / "notes.md").write_text("not a spectrum, ignored")
+
+
+def test_from_folder_reads_names_from_files_and_skips_unreadable(tmp_path):
+    _write_folder(tmp_path)
+    lib = Library.from_folder(tmp_path, calibrate=False)
+    assert sorted(e["name"] for e in lib.entries) == sorted(BAND_SETS)
+    assert len(lib.skipped) == 1
+    path, reason = lib.skipped[0]
+    assert path.endswith("broken.jdx") and reason
+    assert all(not Path(e["source_file"]).is_absolute() for e in lib.entries)
+    again = Library.from_folder(tmp_path, calibrate=False)
+    assert again.version == lib.version
+
+
+def test_from_folder_takes_names_and_metadata_from_a_manifest(tmp_path):
+    _write_folder(tmp_path)
+    manifest = tmp_path / "manifest.csv"
+    with open(manifest, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "file", "name", "synonyms", "cas", "class", "provenance"])
+        writer.writerow(
+            [
+                "r-caf",
+                "raman/ref0.jdx",
+                "Caffeine",
+                "guaranine;theine",
+                "58-08-2",
+                "cutting agent",
+                "modelled",
+            ]
+        )
+    lib = Library.from_folder(tmp_path, manifest, calibrate=False)
+    caffeine = next(e for e in lib.entries if e["entry_id"] == "r-caf")
+    assert caffeine["name"] == "Caffeine"
+    assert caffeine["synonyms"] == ["guaranine", "theine"]
+    assert caffeine["cas"] == "58-08-2" and caffeine["provenance"] == "modelled"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("path,title\nx,y\n")
+    with pytest.raises(LibraryError, match="manifest lacks the column"):
+        Library.from_folder(tmp_path, bad)
+
+
+def test_shipped_library_is_compiled_once_into_the_cache(tmp_path, monkeypatch):
+    source = tmp_path / "shipped"
+    _write_folder(source)
+    monkeypatch.setattr(spectral_library, "LIBRARY_DIR", source)
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(library_module, "_SHIPPED", {})
+    lib = shipped_library()
+    compiled = list((tmp_path / "cache").glob("*.flib"))
+    assert len(compiled) == 1 and len(lib) == 4
+    library_module._SHIPPED.clear()
+    assert shipped_library().version == lib.version  # loaded from the cache file
+    # a changed reference file makes the cache stale: rebuilt under a new key
+    write_spectrum(make_spectrum(name="new one"), source / "raman" / "ref9.jdx")
+    library_module._SHIPPED.clear()
+    assert len(shipped_library()) == 5
+    assert len(list((tmp_path / "cache").glob("*.flib"))) == 2
+
+
+def test_substance_key_ignores_case_and_punctuation():
+    assert substance_key("Aeschynite-(Y)") == substance_key("aeschyniteY") == "aeschynitey"
