@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 from forensic.errors import IdentificationError
 
@@ -47,10 +47,9 @@ MAX_PEAKS = 80
 """At most this many peaks (the most prominent) are used: more adds noise, not evidence."""
 
 _NOISE_WINDOW, _NOISE_ORDER = 21, 3
-_NOISE_SCALE = float(
-    np.sqrt(1.0 - signal.savgol_coeffs(_NOISE_WINDOW, _NOISE_ORDER)[_NOISE_WINDOW // 2])
-)
-_SHIFT_STEP_CM1 = 0.5  # coarse search grid for the shift; finer than any tolerance in use
+_NOISE_COEFFS = signal.savgol_coeffs(_NOISE_WINDOW, _NOISE_ORDER)
+_NOISE_SCALE = float(np.sqrt(1.0 - _NOISE_COEFFS[_NOISE_WINDOW // 2]))
+_SHIFT_STEP_CM1 = 1.0  # coarse vote grid for the shift; the fit and the cosine refine it
 _REFINE_STEPS = np.linspace(-1.0, 1.0, 9)  # cm-1 around the peak estimate, scored by cosine
 
 
@@ -120,7 +119,7 @@ def noise_level(intensity: np.ndarray) -> float:
     y = np.asarray(intensity, dtype=float)
     if y.size < _NOISE_WINDOW:
         return 0.0
-    d = y - signal.savgol_filter(y, _NOISE_WINDOW, _NOISE_ORDER, mode="interp")
+    d = y - ndimage.convolve1d(y, _NOISE_COEFFS, mode="nearest")
     return float(np.median(np.abs(d - np.median(d))) / 0.6745 / _NOISE_SCALE)
 
 
@@ -234,22 +233,28 @@ def _warp(
     reference: np.ndarray,
     params: np.ndarray,
     *,
+    at: np.ndarray,
     c: float,
     ref_lo: float,
     ref_hi: float,
+    step: float | None,
 ) -> np.ndarray:
-    """Reference values at the query positions ``x`` for each (shift, stretch) row of ``params``.
+    """Reference values at the query positions ``at`` for each (shift, stretch) row of ``params``.
 
-    Linear interpolation, vectorised over all parameter rows at once. Positions that fall outside
-    the reference's own measured range ``[ref_lo, ref_hi]`` get 0: no data is invented.
+    Linear interpolation on the grid ``x`` (index arithmetic when ``step`` says it is uniform),
+    vectorised over all parameter rows at once. Positions that fall outside the reference's own
+    measured range ``[ref_lo, ref_hi]`` get 0: no data is invented.
     """
     shift = params[:, :1]
     stretch = params[:, 1:2]
-    source = c + (x[None, :] - c - shift) / (1.0 + stretch)  # (C, G) positions in the reference
-    j = np.clip(np.searchsorted(x, source, side="right") - 1, 0, x.size - 2)
-    x0 = x[j]
-    x1 = x[j + 1]
-    t = np.clip((source - x0) / (x1 - x0), 0.0, 1.0)
+    source = c + (at[None, :] - c - shift) / (1.0 + stretch)  # (C, n) positions in the reference
+    if step is not None:
+        u = (source - x[0]) / step
+        j = np.minimum(np.maximum(u.astype(np.int64), 0), x.size - 2)
+        t = np.minimum(np.maximum(u - j, 0.0), 1.0)
+    else:
+        j = np.clip(np.searchsorted(x, source, side="right") - 1, 0, x.size - 2)
+        t = np.clip((source - x[j]) / (x[j + 1] - x[j]), 0.0, 1.0)
     out = reference[j] * (1.0 - t) + reference[j + 1] * t
     out[(source < ref_lo) | (source > ref_hi)] = 0.0
     return out
@@ -360,11 +365,14 @@ def align(
     ).reshape(-1, 2)
     params[:, 0] = np.clip(params[:, 0], -max_shift_cm1, max_shift_cm1)
     params = np.vstack([[0.0, 0.0], params])
-    warped = _warp(x, ry, params, c=c, ref_lo=ref_lo, ref_hi=ref_hi)
-    scores = _cosine_rows(qy[mask], warped[:, mask])
+    step = float((x[-1] - x[0]) / (x.size - 1))
+    if not np.allclose(np.diff(x), step, rtol=1e-6, atol=0.0):
+        step = None  # not the uniform library grid: interpolate by search
+    limits = {"c": c, "ref_lo": ref_lo, "ref_hi": ref_hi, "step": step}
+    scores = _cosine_rows(qy[mask], _warp(x, ry, params, at=xv, **limits))
     best = int(np.argmax(scores))  # ties go to the identity (row 0)
     shift, stretch = float(params[best, 0]), float(params[best, 1])
-    aligned = warped[best]
+    aligned = _warp(x, ry, params[best : best + 1], at=x, **limits)[0]
     aligned[~mask] = 0.0
 
     mapped = c + (1.0 + stretch) * (rpk - c) + shift
