@@ -100,6 +100,11 @@ class Block:
     warnings : list of str
         Header values that disagree with the data without making it unreadable (a wrong
         ``FIRSTY``).
+    page : str or None
+        For a page of an ``NTUPLES`` block, its ``##PAGE=`` value (``"N=1"``, ``"T= 272"``).
+    pages : list of Block
+        The pages of an ``NTUPLES`` block, each decoded like a block of its own (``x``/``y``
+        with the variables' ``FACTOR``, ``FIRST``, ``LAST`` applied).
     """
 
     title: str
@@ -116,6 +121,8 @@ class Block:
     _data_line: int = field(default=0, repr=False)
     _data: list[str] = field(default_factory=list, repr=False)
     warnings: list[str] = field(default_factory=list)
+    page: str | None = None
+    pages: list[Block] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     def get(self, label: str, default: str | None = None) -> str | None:
@@ -153,12 +160,13 @@ def _parse_structure(text: str, path: Path | None) -> list[Block]:
     top: list[Block] = []
     current_label: str | None = None  # normalised label whose value continues on next lines
     in_data = False
+    page: Block | None = None  # the open page of an NTUPLES block
     for number, raw in enumerate(lines, start=1):
         match = _LABEL_LINE.match(raw)
         if match is None:
             if not stack:
                 continue  # text outside any block is ignored, as the standard allows
-            block = stack[-1]
+            block = stack[-1] if page is None else page
             if in_data:
                 block._data.append(raw)
             elif current_label is not None:
@@ -212,6 +220,31 @@ def _parse_structure(text: str, path: Path | None) -> list[Block]:
         if norm == "END":
             block._closed = True
             stack.pop()
+            page = None
+            continue
+        if norm == "ENDNTUPLES":
+            page = None
+            continue
+        if norm == "PAGE" and "NTUPLES" in block.labels:
+            page = Block(title=block.title, line=number, parent=block, page=value)
+            block.pages.append(page)
+            page.raw_labels.append((name, value, number))
+            continue
+        if page is not None:
+            page.labels.setdefault(norm, value)
+            page.label_lines.setdefault(norm, number)
+            page.raw_labels.append((name, value, number))
+            if norm in _DATA_LABELS:
+                if page.data_label is not None:
+                    raise FormatError(
+                        f"a second data table in page {page.page!r} of an NTUPLES block",
+                        path=path,
+                        line=number,
+                    )
+                page.data_label, page.data_form, page._data_line = norm, value, number
+                in_data = True
+            else:
+                current_label = norm
             continue
         if norm not in block.labels:
             block.labels[norm] = value
@@ -650,13 +683,67 @@ def _data_form_kind(form: str) -> str:
     return "unknown"
 
 
+_PAGE_X_YY = re.compile(r"\(\s*(\w+)\s*\+\+\s*\(\s*(\w+)\s*\.\.\s*\w+\s*\)\s*\)")
+_PAGE_XY = re.compile(r"\(\s*(\w)(\w)\s*\.\.\s*\w\w\s*\)")
+
+
+def _ntuples_column(block: Block, label: str, index: int) -> str:
+    values = block.labels.get(label, "").split(",")
+    return values[index].strip() if index < len(values) else ""
+
+
+def _decode_ntuples(block: Block, path: Path | None) -> None:
+    """Decode each page of an NTUPLES block as a block of its own."""
+    symbols = [s.strip().upper() for s in block.labels.get("SYMBOL", "").split(",")]
+    for page in block.pages:
+        if page.data_label is None or page.x is not None:
+            continue
+        form = page.data_form or ""
+        match = _PAGE_X_YY.search(form)
+        standard = "(X++(Y..Y))"
+        if match is None:
+            match = _PAGE_XY.search(form)
+            standard = "(XY..XY)"
+        if match is None:
+            raise FormatError(
+                f"page {page.page!r}: unsupported data table form {form!r}",
+                path=path,
+                line=page._data_line,
+            )
+        try:
+            ix, iy = (symbols.index(match.group(g).upper()) for g in (1, 2))
+        except ValueError:
+            raise FormatError(
+                f"page {page.page!r}: the table {form!r} names a variable that ##SYMBOL= "
+                f"({block.labels.get('SYMBOL', '')!r}) does not declare",
+                path=path,
+                line=page._data_line,
+            ) from None
+        for label, source, index in (
+            ("XFACTOR", "FACTOR", ix),
+            ("YFACTOR", "FACTOR", iy),
+            ("FIRSTX", "FIRST", ix),
+            ("LASTX", "LAST", ix),
+            ("NPOINTS", "VARDIM", iy),
+            ("XUNITS", "UNITS", ix),
+            ("YUNITS", "UNITS", iy),
+        ):
+            value = _ntuples_column(block, source, index)
+            if value and label not in page.labels:
+                page.labels[label] = value
+                page.label_lines[label] = block.label_lines.get(source, page.line)
+        page.data_form = standard
+        _decode_block(page, path)
+
+
 def _decode_block(block: Block, path: Path | None) -> None:
+    if block.pages:
+        _decode_ntuples(block, path)
+        return
     if block.data_label is None or block.x is not None:
         return
-    if "NTUPLES" in block.labels or block.data_label == "PEAKASSIGNMENTS":
-        # NTUPLES pages are described per variable, peak assignments are text: neither is
-        # decoded into x/y here.
-        return
+    if block.data_label == "PEAKASSIGNMENTS":
+        return  # peak assignments are text, not an x/y table
     kind = _data_form_kind(block.data_form or "")
     if kind == "x_yy":
         x, y = _decode_x_yy(block, path)
@@ -888,6 +975,21 @@ _CONSUMED = {
     "BLOCKID",
     "BLOCKS",
     *_DATA_LABELS,
+    # NTUPLES variable descriptions: turned into each page's axis and units
+    "NTUPLES",
+    "ENDNTUPLES",
+    "VARNAME",
+    "SYMBOL",
+    "VARTYPE",
+    "VARFORM",
+    "VARDIM",
+    "UNITS",
+    "FIRST",
+    "LAST",
+    "MIN",
+    "MAX",
+    "FACTOR",
+    "PAGE",
 }
 _SPECIAL_STANDARD = {
     "CASREGISTRYNO": "cas",
@@ -1203,7 +1305,23 @@ def read_text(text: str | bytes, *, path: str | Path | None = None) -> list[Spec
             refused.append(what)
             continue
         _decode_block(block, where)
-        spectra.append(_spectrum_from_block(block, where))
+        if not block.pages:
+            spectra.append(_spectrum_from_block(block, where))
+            continue
+        for page in block.pages:  # NTUPLES: one spectrum per page
+            merged = Block(
+                title=block.title,
+                labels={**block.labels, **page.labels},
+                label_lines={**block.label_lines, **page.label_lines},
+                raw_labels=[*block.raw_labels, *page.raw_labels],
+                data_label=page.data_label,
+                x=page.x,
+                y=page.y,
+                line=page.line,
+                warnings=page.warnings,
+            )
+            spectrum = _spectrum_from_block(merged, where)
+            spectra.append(spectrum.with_metadata(jcamp_page=page.page))
     if not spectra:
         kinds = list(dict.fromkeys(kind for kind, _ in refused))
         details = [d for _, d in refused if d]
