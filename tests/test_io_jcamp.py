@@ -183,6 +183,10 @@ def test_metadata_from_real_files(jcamp_dir):
     shimadzu = jcamp.read(jcamp_dir / "shimadzu_aspartame_atr.dx")[0]
     audit = shimadzu.metadata["audit_trail"].splitlines()
     assert len(audit) == 5 and "SNO: A21374801693" in audit[0]
+    # ... which is where this export keeps the instrument serial and the scan time
+    assert shimadzu.metadata["instrument_serial"] == "A21374801693"
+    assert shimadzu.metadata["instrument_model"] == "Shimadzu IRAffinity"
+    assert shimadzu.metadata["acquired_at_local"] == "2026-03-27T21:29:56"
     # This Shimadzu export writes FIRSTY=83 though its first ordinate is 99.39: noted, not fatal
     assert any("FIRSTY" in w for w in shimadzu.metadata["jcamp_warnings"])
     raman = jcamp.read(jcamp_dir / "tannic_acid.jdx")[0]

@@ -1213,7 +1213,32 @@ def _metadata(block: Block, path: Path | None) -> tuple[dict[str, Any], list[Pro
                 meta["date"] = date
             if time:
                 meta["time"] = time
+    if not ours:
+        _from_audit_trail(meta)
     return meta, history
+
+
+_SCAN_ENTRY = re.compile(r"<([\d/]+ [\d:]+)>[^\n]*<Scan on ([^,>]*?)-?,\s*SNO:\s*([\w-]+)>")
+
+
+def _from_audit_trail(meta: dict[str, Any]) -> None:
+    """Shimadzu IRsolution/LabSolutions exports give the instrument serial and the scan time only
+    in their audit trail: ``<03/27/26 21:29:56>, <SHIMADZU>, <>, <Scan on IRAffinity-, SNO: ...>``.
+    """
+    trail = meta.get("audit_trail")
+    if not isinstance(trail, str):
+        return
+    match = _SCAN_ENTRY.search(trail)
+    if match is None:
+        return
+    stamp, model, serial = match.groups()
+    meta.setdefault("instrument_serial", serial)
+    if model.strip():
+        meta.setdefault("instrument_model", f"Shimadzu {model.strip()}")
+    if "acquired_at" not in meta and "acquired_at_local" not in meta:
+        moment, _ = _parse_date(stamp, None)  # no zone in the trail: local time
+        if moment is not None:
+            meta["acquired_at_local"] = moment.isoformat()
 
 
 # -- reading ----------------------------------------------------------------------------------
