@@ -539,6 +539,7 @@ def import_spectra(
     added_by: str | None = None,
     source: str | None = None,
     licence: str | None = None,
+    entry_id: str | None = None,
     force: bool = False,
     today: str | None = None,
 ) -> ImportResult:
@@ -570,6 +571,9 @@ def import_spectra(
         Who adds the references (default: the login name).
     source, licence : str, optional
         Provenance text and licence for every imported spectrum.
+    entry_id : str, optional
+        Id of the new entry (one spectrum only); default ``<name>-<modality>`` in lower case,
+        with ``-2``, ``-3``... for further spectra of the same substance in one import.
     force : bool, default False
         Replace a measured entry with the same id (otherwise refused).
     today : str, optional
@@ -663,8 +667,13 @@ def import_spectra(
                 given.get("added_by") if not added_by and given.get("added_by") else who
             )
             row["added_at"] = given.get("added_at") or date
-            row["id"] = given.get("id") or f"{_slug(label)}-{modality}"
+            row["id"] = entry_id or given.get("id") or f"{_slug(label)}-{modality}"
             planned.append((spectrum, row))
+    if entry_id and len(planned) > 1:
+        raise LibraryError(
+            f"--id {entry_id} names one entry but {len(planned)} spectra are being imported: "
+            "give ids in a --manifest CSV instead"
+        )
     if not planned:
         reasons = "; ".join(f"{p}: {r}" for p, r in result.skipped[:3])
         raise LibraryError(f"nothing imported: no file could be read ({reasons})")
@@ -687,8 +696,8 @@ def import_spectra(
         raise LibraryError(
             "not imported: measured entr"
             + ("ies" if len(conflicts) > 1 else "y")
-            + f" already in {folder}: {', '.join(conflicts)}; use --force to replace, or give "
-            "another name or id"
+            + f" already in {folder}: {', '.join(conflicts)}; use --force to replace it, or "
+            "--id NEW-ID (or an id column in --manifest) to add another reference"
         )
 
     keep = list(rows)
@@ -1586,8 +1595,9 @@ def export_library(
 ) -> list[Path]:
     """Write every reference of a library folder to ``out`` as JCAMP-DX or CSV, with a manifest.
 
-    ``out`` becomes a library folder itself (``<modality>/<id>.jdx`` or ``.csv`` and
-    ``manifest.csv`` with ``file`` updated), so it can be built, validated or imported again.
+    ``out`` becomes a library folder itself (the same relative paths, with ``.jdx`` or
+    ``.csv``, and ``manifest.csv`` with ``file`` updated), so it can be built, validated or
+    imported again.
 
     Raises
     ------
@@ -1612,13 +1622,13 @@ def export_library(
         spectrum = read_spectrum(source.file_of(row))
         meta = {k: v for k, v in spectrum.metadata.items() if not str(k).startswith("source_")}
         spectrum = spectrum.replace(metadata=meta)
-        relative = f"{row['modality'] or spectrum.modality}/{row['id'] or _slug(row['name'])}"
-        target = out / (relative + suffix)
+        relative = Path(row["file"]).with_suffix(suffix).as_posix()
+        target = out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         written.append(
             write_spectrum(spectrum, target, format=fmt.replace("csv", "text"), overwrite=force)
         )
-        rows.append({**row, "file": relative + suffix})
+        rows.append({**row, "file": relative})
     written.append(
         atomic_write_bytes(out / "manifest.csv", format_manifest(rows).encode(), overwrite=force)
     )

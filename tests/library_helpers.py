@@ -1,0 +1,75 @@
+"""Small library folders for the curation tests: synthetic references and shipped copies.
+
+Synthetic references carry ``provenance = simulated``: they are test fixtures, never presented
+as measured.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from synthetic import make_spectrum
+
+from forensic.curation import read_manifest, write_manifest
+from forensic.io import write_spectrum
+from spectral_library import LIBRARY_DIR
+
+# name, CAS (real check digits), bands (centre cm-1, height, fwhm cm-1)
+SYNTHETIC = [
+    ("Alphaine", "58-08-2", [(480, 0.6, 8), (1010, 1.0, 7), (1450, 0.4, 10), (2950, 0.5, 14)]),
+    ("Betaine test", "103-90-2", [(620, 0.8, 6), (860, 1.0, 8), (1240, 0.5, 9), (1610, 0.7, 9)]),
+    ("Gammaol", "50-36-2", [(330, 0.5, 9), (720, 1.0, 6), (1150, 0.6, 8), (1720, 0.9, 12)]),
+    ("Deltamide", "94-09-7", [(560, 1.0, 7), (940, 0.5, 6), (1330, 0.8, 10), (3060, 0.6, 12)]),
+    ("Epsilonate", "69-65-8", [(410, 0.7, 8), (1080, 1.0, 9), (1520, 0.4, 7), (2880, 0.8, 15)]),
+    ("Zetazine", "57-50-1", [(760, 1.0, 8), (1190, 0.7, 6), (1380, 0.5, 8), (1660, 0.9, 11)]),
+]
+
+SHIPPED_IDS = ("paracetamol-raman", "caffeine-raman", "paracetamol-ir", "caffeine-ir")
+"""Shipped (modelled) references copied into the small libraries."""
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", "-")
+
+
+def synthetic_spectrum(index: int, *, noise: float = 0.002, seed: int | None = None, **kw):
+    """The synthetic reference ``index`` of :data:`SYNTHETIC` as a Raman spectrum."""
+    name, _, bands = SYNTHETIC[index]
+    return make_spectrum(bands, noise=noise, seed=index if seed is None else seed, name=name, **kw)
+
+
+def make_library(folder: Path, *, shipped: bool = True) -> Path:
+    """A library folder with the synthetic references (and copies of a few shipped ones)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, (name, cas, _) in enumerate(SYNTHETIC):
+        entry_id = f"{_slug(name)}-raman"
+        spectrum = synthetic_spectrum(i).with_metadata(
+            entry_id=entry_id, cas=cas, provenance="simulated", **{"class": "test substance"}
+        )
+        write_spectrum(spectrum, folder / "raman" / f"{entry_id}.jdx")
+        rows.append(
+            {
+                "id": entry_id,
+                "file": f"raman/{entry_id}.jdx",
+                "name": name,
+                "cas": cas,
+                "class": "test substance",
+                "modality": "raman",
+                "provenance": "simulated",
+                "source": "synthetic test spectrum (tests/synthetic.py)",
+                "licence": "MIT",
+                "added_by": "test suite",
+                "added_at": "2026-11-22",
+            }
+        )
+    if shipped:
+        for row in read_manifest(Path(LIBRARY_DIR) / "manifest.csv"):
+            if row["id"] in SHIPPED_IDS:
+                target = folder / row["file"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(Path(LIBRARY_DIR) / row["file"], target)
+                rows.append(row)
+    write_manifest(folder / "manifest.csv", rows)
+    return folder

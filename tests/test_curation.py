@@ -1,0 +1,496 @@
+"""forensic.curation: import, validation gates, diff, export, publish on small library folders."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import shutil
+
+import numpy as np
+import pytest
+from library_helpers import SYNTHETIC, make_library, synthetic_spectrum
+from synthetic import make_spectrum
+
+from forensic import curation
+from forensic.errors import LibraryError
+from forensic.io import read_spectrum, write_spectrum
+from forensic.library import Library
+from spectral_library import LIBRARY_DIR
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    # the compiled shipped library goes to a test folder, not the user's cache
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture
+def small_library(tmp_path):
+    return make_library(tmp_path / "lib")
+
+
+# -- manifest, CAS ---------------------------------------------------------------------------------
+
+
+def test_cas_check_digit():
+    for cas, *_ in ((c, n) for n, c, _ in SYNTHETIC):
+        assert curation.cas_is_valid(cas)
+    assert curation.cas_is_valid("7440-21-3")  # silicon
+    assert not curation.cas_is_valid("58-08-3")
+    assert not curation.cas_is_valid("123-45-6")
+    assert not curation.cas_is_valid("58082")
+
+
+def test_manifest_round_trip_and_order(tmp_path):
+    rows = [
+        {"id": "b-raman", "file": "raman/b.jdx", "name": "B", "modality": "raman"},
+        {"id": "a-ir", "file": "ir/a.jdx", "name": "a", "modality": "ir"},
+    ]
+    path = curation.write_manifest(tmp_path / "manifest.csv", rows)
+    text = path.read_text()
+    assert text.splitlines()[0] == ",".join(curation.MANIFEST_COLUMNS)
+    back = curation.read_manifest(path)
+    assert [r["id"] for r in back] == ["a-ir", "b-raman"]  # modality, name, id
+    assert back[0]["cas"] == ""
+
+
+def test_manifest_missing_column_and_empty_value(tmp_path):
+    bad = tmp_path / "m.csv"
+    bad.write_text("file,cas\nx.jdx,58-08-2\n")
+    with pytest.raises(LibraryError, match=r"lacks the column.*name"):
+        curation.read_manifest(bad)
+    bad.write_text("file,name\nx.jdx,\n")
+    with pytest.raises(LibraryError, match="line 2: empty name"):
+        curation.read_manifest(bad)
+
+
+def test_model_library_tool_uses_the_same_columns():
+    spec = importlib.util.spec_from_file_location(
+        "model_library", LIBRARY_DIR.parent / "tools" / "model_library.py"
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.MANIFEST_COLUMNS is curation.MANIFEST_COLUMNS
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+def _measured_paracetamol(path):
+    """A stand-in 'measured' paracetamol file (synthetic bands at paracetamol's positions)."""
+    bands = [
+        (390, 0.3, 8),
+        (465, 0.3, 8),
+        (651, 0.4, 7),
+        (797, 0.6, 7),
+        (857, 1.0, 7),
+        (1168, 0.5, 8),
+        (1236, 0.5, 8),
+        (1324, 0.5, 9),
+        (1610, 0.8, 9),
+        (1648, 0.4, 9),
+    ]
+    s = make_spectrum(bands, noise=0.003, seed=3, baseline=0.2).with_metadata(
+        instrument_model="Test Raman 785", laser_wavelength_nm=785.0
+    )
+    return write_spectrum(s, path)
+
+
+def test_import_replaces_the_modelled_reference(small_library, tmp_path):
+    measured = _measured_paracetamol(tmp_path / "para.jdx")
+    result = curation.import_spectra(
+        [measured],
+        small_library,
+        name="acetaminophen",
+        licence="CC BY 4.0",
+        added_by="A. Chemist",
+        today="2026-11-23",
+    )
+    assert [r["id"] for r in result.replaced] == ["paracetamol-raman"]
+    assert result.replaced[0]["provenance"] == "modelled"
+    assert any("is the library's 'Paracetamol'" in n for n in result.notes)
+    row = result.imported[0]
+    assert row["name"] == "Paracetamol" and row["provenance"] == "measured"
+    assert row["cas"] == "103-90-2" and row["class"] == "cutting agent"  # from the modelled row
+    assert row["file"] == "raman/paracetamol-raman.jdx"
+    assert "Test Raman 785" in row["source"] and row["added_by"] == "A. Chemist"
+    # the modelled file and row are gone; the IR reference of paracetamol stays modelled
+    assert not (small_library / "raman" / "paracetamol.jdx").exists()
+    rows = {r["id"]: r for r in curation.read_manifest(small_library / "manifest.csv")}
+    assert rows["paracetamol-raman"]["provenance"] == "measured"
+    assert rows["paracetamol-ir"]["provenance"] == "modelled"
+    written = read_spectrum(small_library / row["file"])
+    assert written.metadata["provenance"] == "measured"
+    assert written.metadata["entry_id"] == "paracetamol-raman"
+    assert written.metadata["imported_file"].endswith("para.jdx")
+    original = read_spectrum(measured)
+    np.testing.assert_array_equal(written.intensity, original.intensity)
+
+
+def test_import_refuses_to_overwrite_a_measured_entry(small_library, tmp_path):
+    measured = _measured_paracetamol(tmp_path / "para.jdx")
+    curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError, match=r"measured entry already.*paracetamol-raman.*--force"):
+        curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
+    assert (small_library / "manifest.csv").read_bytes() == before
+    again = curation.import_spectra(
+        [measured], small_library, name="Paracetamol", licence="MIT", force=True
+    )
+    assert [r["id"] for r in again.replaced] == ["paracetamol-raman"]
+
+
+def test_import_with_a_manifest_and_unreadable_files(small_library, tmp_path):
+    files = tmp_path / "incoming"
+    files.mkdir()
+    write_spectrum(synthetic_spectrum(0, seed=9), files / "one.jdx")
+    (files / "broken.jdx").write_text("##TITLE=broken\n##JCAMP-DX=5.01\nnot a spectrum\n")
+    with open(files / "list.csv", "w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["file", "name", "cas", "class", "licence"])
+        w.writerow(["one.jdx", "Omegaine", "58-08-2", "test substance", "MIT"])
+        w.writerow(["broken.jdx", "Broken", "", "", ""])
+    result = curation.import_spectra(
+        [], small_library, manifest=files / "list.csv", added_by="tester"
+    )
+    assert [r["name"] for r in result.imported] == ["Omegaine"]
+    assert result.imported[0]["id"] == "omegaine-raman"
+    assert [p for p, _ in result.skipped] == [str(files / "broken.jdx")]
+
+
+def test_import_nothing_readable(small_library, tmp_path):
+    (tmp_path / "x.txt").write_text("hello\n")
+    with pytest.raises(LibraryError, match="nothing imported"):
+        curation.import_spectra([tmp_path / "x.txt"], small_library)
+
+
+# -- validation ------------------------------------------------------------------------------------
+
+
+def test_small_library_validates(small_library):
+    report = curation.validate_library(small_library)
+    assert report.ok, report.format()
+    assert report.gate("self-identification").checked == len(SYNTHETIC) + 4
+    assert report.format().splitlines()[-1].startswith("PASSED")
+
+
+@pytest.mark.slow
+def test_shipped_library_validates():
+    report = curation.validate_library()
+    assert report.ok, report.format()
+    assert report.entries >= 80
+    assert all(g.status == "pass" for g in report.gates)
+
+
+def _bad_files(folder):
+    """One spectrum file per defect, and the manifest CSV that imports them."""
+    folder.mkdir()
+    x = np.arange(200.0, 3201.0)
+    rows = []
+
+    def add(name, spectrum, cas="58-08-2", licence="MIT"):
+        path = write_spectrum(spectrum, folder / f"{name.lower().replace(' ', '-')}.jdx")
+        rows.append([path.name, name, cas, "test substance", licence])
+
+    fresh = [(530, 1.0, 7), (990, 0.6, 8), (1290, 0.7, 9), (1580, 0.5, 9)]
+    clipped = make_spectrum(fresh, noise=0.002, seed=11)
+    add("Saturated sample", clipped.replace(intensity=np.minimum(clipped.intensity, 0.5)))
+    spiky = make_spectrum([(600, 1.0, 7), (1100, 0.6, 8), (1500, 0.8, 9)], noise=0.002, seed=12)
+    y = np.array(spiky.intensity)
+    y[[700, 1800, 2500]] += 0.8  # one-point cosmic rays at 900, 2000, 2700 cm-1
+    add("Spiky sample", spiky.replace(intensity=y))
+    add("Noisy sample", make_spectrum([(450, 1.0, 8), (1350, 0.7, 9)], noise=0.08, seed=13))
+    add(
+        "Narrow sample",
+        make_spectrum([(1000, 1.0, 8), (1200, 0.6, 8)], start=900, stop=1500, noise=0.002),
+    )
+    add(
+        "Absorbance sample",
+        make_spectrum([(700, 1.0, 8), (1250, 0.6, 8)], noise=0.002, seed=14, y_unit="absorbance"),
+    )
+    add(
+        "Undocumented sample",
+        make_spectrum([(820, 1.0, 8), (1420, 0.6, 8), (2200, 0.3, 10)], noise=0.002, seed=15),
+        cas="123-45-6",
+        licence="",
+    )
+    # the Betaine reference rescaled, offset and with a little fresh noise, under another name
+    betaine = synthetic_spectrum(1)
+    rng = np.random.default_rng(16)
+    twin = 1.03 * np.asarray(betaine.intensity) + 0.01 + rng.normal(0, 0.0002, len(betaine))
+    add("Lookalike sample", betaine.replace(intensity=twin, metadata={}))
+    assert x.size == 3001
+    manifest = folder / "list.csv"
+    with open(manifest, "w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["file", "name", "cas", "class", "licence"])
+        w.writerows(rows)
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def bad_report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    library = make_library(root / "lib", shipped=False)
+    manifest = _bad_files(root / "incoming")
+    curation.import_spectra([], library, manifest=manifest, added_by="tester")
+    # an exact copy of a reference under the same name: a duplicate, not a near-duplicate
+    shutil.copyfile(library / "raman" / "gammaol-raman.jdx", root / "copy.jdx")
+    curation.import_spectra(
+        [root / "copy.jdx"],
+        library,
+        name="Gammaol",
+        licence="MIT",
+        cas="50-36-2",
+        substance_class="test substance",
+        entry_id="gammaol-raman-2",
+    )
+    return curation.validate_library(library)
+
+
+@pytest.mark.parametrize(
+    ("gate", "entry", "words"),
+    [
+        ("saturation", "saturated-sample-raman", "flat top"),
+        ("spikes", "spiky-sample-raman", "3 spike(s) at 900, 2000, 2700"),
+        ("signal-to-noise", "noisy-sample-raman", "signal-to-noise"),
+        ("axis", "narrow-sample-raman", "does not cover the raman fingerprint"),
+        ("units", "absorbance-sample-raman", "a Raman spectrum in absorbance"),
+        ("metadata", "undocumented-sample-raman", "empty licence"),
+        ("metadata", "undocumented-sample-raman", "'123-45-6' fails its check digit"),
+        ("near-duplicates", "lookalike-sample-raman", "cosine"),
+        ("near-duplicates", "betaine-test-raman", "cosine"),
+        ("duplicates", "gammaol-raman-2", "the same spectrum"),
+    ],
+)
+def test_each_defect_is_caught_by_its_gate(bad_report, gate, entry, words):
+    result = bad_report.gate(gate)
+    assert result.status == "fail"
+    hits = [f for f in result.findings if entry in f.entry and words in f.message]
+    assert hits, f"{gate} did not name {entry}: {[(f.entry, f.message) for f in result.findings]}"
+
+
+def test_bad_report_names_both_near_duplicates_and_fails(bad_report):
+    (finding,) = bad_report.gate("near-duplicates").findings
+    assert "Lookalike sample" in finding.entry and "Betaine test" in finding.entry
+    assert not bad_report.ok
+    text = bad_report.format()
+    assert text.splitlines()[-1].startswith("FAILED:")
+    for gate in ("saturation", "spikes", "signal-to-noise", "axis", "units", "metadata"):
+        assert gate in bad_report.failed
+    # clean entries raise no finding in the per-spectrum gates
+    for gate in ("saturation", "spikes", "signal-to-noise", "axis", "units"):
+        assert all("alphaine" not in f.entry for f in bad_report.gate(gate).findings)
+
+
+def test_units_gate_other_defects():
+    x = np.arange(600.0, 4000.0, 2.0)
+    ir = make_spectrum([(1000, 1.0, 10)], start=600, stop=4000, step=2, modality="ir")
+    percent = ir.replace(y_unit="transmittance", intensity=100 - 60 * np.asarray(ir.intensity))
+    assert any("outside 0..1" in p for p in curation._check_units(percent))
+    absorb = ir.replace(y_unit="absorbance", intensity=80 * np.asarray(ir.intensity))
+    assert any("absorbance" in p and "outside" in p for p in curation._check_units(absorb))
+    nm = make_spectrum([(800, 1.0, 3)], start=785, stop=1000, step=0.2)
+    nm = nm.with_metadata(laser_wavelength_nm=785.0)
+    assert any("wavelength in nm" in p for p in curation._check_units(nm))
+    negative = make_spectrum(noise=0.01).replace(
+        intensity=-np.asarray(make_spectrum(noise=0.01).intensity) - 0.1
+    )
+    assert any("negative" in p for p in curation._check_units(negative))
+    assert x.size == 1700
+
+
+def test_saturation_at_a_detector_ceiling(tmp_path):
+    s = make_spectrum([(1000, 1.0, 8), (1400, 0.5, 9)], noise=0.002)
+    y = np.asarray(s.intensity) * 70000
+    y[780:800] = 65535.0
+    y[795] = 65535.0
+    counts = s.replace(intensity=np.minimum(y, 65535.0), y_unit="counts")
+    gates = {n: curation.GateResult(n, "") for n in curation.GATES}
+    curation._raw_gates([({"id": "c", "file": "c.jdx", "name": "C"}, counts)], gates)
+    assert gates["saturation"].status == "fail"
+    assert any("65535" in f.message for f in gates["saturation"].findings)
+
+
+def test_noise_and_spikes_on_clean_spectra():
+    s = make_spectrum(noise=0.01, seed=1)
+    assert 0.008 < curation.noise_sigma(s.intensity) < 0.012
+    assert curation.find_spikes(s.wavenumber, s.intensity).size == 0
+
+
+def test_compiled_library_runs_the_gates_it_can(small_library, tmp_path):
+    lib = Library.from_folder(small_library, small_library / "manifest.csv", calibrate=False)
+    path = lib.save(tmp_path / "small.flib")
+    report = curation.validate_library(path)
+    assert report.ok
+    skipped = {g.name for g in report.gates if g.status == "skipped"}
+    assert skipped == {
+        "signal-to-noise",
+        "saturation",
+        "axis",
+        "spikes",
+        "units",
+        "self-identification",
+    }
+    assert "compiled .flib" in report.gate("spikes").note
+    assert report.gate("near-duplicates").checked == len(lib)
+
+
+# -- diff, info, list, export ----------------------------------------------------------------------
+
+
+def test_diff_added_removed_changed(small_library, tmp_path):
+    new = tmp_path / "new"
+    shutil.copytree(small_library, new)
+    rows = curation.read_manifest(new / "manifest.csv")
+    rows = [r for r in rows if r["id"] != "zetazine-raman"]
+    for r in rows:
+        if r["id"] == "alphaine-raman":
+            r["cas"] = "58-08-2"
+            r["class"] = "stimulant"
+    curation.write_manifest(new / "manifest.csv", rows)
+    (new / "raman" / "zetazine-raman.jdx").unlink()
+    curation.import_spectra(
+        [_measured_paracetamol(tmp_path / "p.jdx")], new, name="Paracetamol", licence="MIT"
+    )
+    write_spectrum(synthetic_spectrum(0, seed=9), tmp_path / "one.jdx")
+    curation.import_spectra(
+        [tmp_path / "one.jdx"], new, name="Omegaine", cas="58-08-2", licence="MIT"
+    )
+    diff = curation.diff_libraries(small_library, new)
+    assert [e["id"] for e in diff.added] == ["omegaine-raman"]
+    assert [e["id"] for e in diff.removed] == ["zetazine-raman"]
+    changed = {e["id"]: e["changes"] for e in diff.changed}
+    assert set(changed) == {"alphaine-raman", "paracetamol-raman"}
+    assert changed["alphaine-raman"] == ["class: 'test substance' -> 'stimulant'"]
+    assert "spectrum (library vector differs)" in changed["paracetamol-raman"]
+    assert "provenance: 'modelled' -> 'measured'" in changed["paracetamol-raman"]
+    assert diff.old_version != diff.new_version and len(diff.new_version) == 64
+    text = diff.format("old", "new")
+    assert diff.old_version in text and "+ omegaine-raman" in text and "- zetazine-raman" in text
+    # a folder against the .flib built from it: nothing differs
+    flib = Library.from_folder(new, new / "manifest.csv", calibrate=False).save(tmp_path / "n.flib")
+    same = curation.diff_libraries(new, flib)
+    assert same.empty and same.old_version == same.new_version
+
+
+def test_info_and_list(small_library):
+    source = curation.open_library(small_library)
+    info = curation.library_info(source)
+    assert info["entries"] == len(SYNTHETIC) + 4
+    assert info["substances"] == len(SYNTHETIC) + 2
+    assert info["modalities"] == ["ir", "raman"]
+    assert info["by_provenance"] == {"modelled": 4, "simulated": len(SYNTHETIC)}
+    assert info["source"] == str(small_library.resolve())
+    assert (
+        info["version"]
+        == Library.from_folder(
+            small_library, small_library / "manifest.csv", calibrate=False
+        ).version
+    )
+    entries = curation.list_entries(source)
+    assert len(entries) == info["entries"]
+    assert {"id", "name", "modality", "provenance", "cas", "class"} <= set(entries[0])
+    json.dumps(entries)
+
+
+def test_open_library_errors(tmp_path):
+    with pytest.raises(LibraryError, match=r"no manifest.csv"):
+        curation.open_library(tmp_path)
+    with pytest.raises(LibraryError, match="no such library"):
+        curation.open_library(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("fmt", ["jcamp", "csv"])
+def test_export_round_trip(small_library, tmp_path, fmt):
+    out = tmp_path / f"out-{fmt}"
+    source = curation.open_library(small_library)
+    written = curation.export_library(source, out, fmt)
+    assert len(written) == len(source.rows) + 1
+    rows = curation.read_manifest(out / "manifest.csv")
+    assert [r["id"] for r in rows] == [
+        r["id"] for r in curation.read_manifest(small_library / "manifest.csv")
+    ]
+    for old, new in zip(source.rows, rows, strict=True):
+        a = read_spectrum(small_library / old["file"])
+        b = read_spectrum(out / new["file"])
+        assert b.modality == a.modality
+        np.testing.assert_allclose(b.wavenumber, a.wavenumber, rtol=1e-9)
+        np.testing.assert_allclose(b.intensity, a.intensity, rtol=1e-6, atol=1e-9)
+    if fmt == "jcamp":  # the exported folder is the same library
+        assert curation.diff_libraries(small_library, out).empty
+    with pytest.raises(LibraryError, match=r"not empty.*--force"):
+        curation.export_library(source, out, fmt)
+    curation.export_library(source, out, fmt, force=True)
+
+
+def test_find_entries_and_peaks(small_library):
+    source = curation.open_library(small_library)
+    found = curation.find_entries(source, "APAP")  # a synonym of paracetamol
+    assert {e["modality"] for e in found} == {"raman", "ir"}
+    with pytest.raises(LibraryError, match="close names: Alphaine"):
+        curation.find_entries(source, "Alphain")
+    spectrum = read_spectrum(small_library / "raman" / "alphaine-raman.jdx")
+    peaks = curation.reference_peaks(spectrum)
+    positions = [p for p, _ in peaks]
+    for centre, *_ in SYNTHETIC[0][2]:
+        assert min(abs(np.array(positions) - centre)) < 1.5
+    assert max(h for _, h in peaks) == pytest.approx(1.0, abs=0.02)
+
+
+# -- publish ---------------------------------------------------------------------------------------
+
+
+def test_publish_writes_changelog_with_approver(small_library, tmp_path):
+    first = curation.publish_library(
+        small_library, approved_by="Dr. A. Chemist", notes="first release", today="2026-11-22"
+    )
+    changelog = (small_library / "CHANGELOG.md").read_text()
+    assert "approved by: Dr. A. Chemist" in changelog
+    assert f"`{first.version}`" in changelog and "Notes: first release" in changelog
+    release = json.loads((small_library / "release.json").read_text())
+    assert release["version"] == first.version and release["approved_by"] == "Dr. A. Chemist"
+    assert set(release["entries"]) == {
+        r["id"] for r in curation.read_manifest(small_library / "manifest.csv")
+    }
+    with pytest.raises(curation.PublishRefused, match="already the published one"):
+        curation.publish_library(small_library, approved_by="Dr. A. Chemist")
+    curation.import_spectra(
+        [_measured_paracetamol(tmp_path / "p.jdx")],
+        small_library,
+        name="Paracetamol",
+        licence="MIT",
+    )
+    second = curation.publish_library(
+        small_library,
+        approved_by="B. Reviewer",
+        today="2026-11-23",
+        out=tmp_path / "v2.flib",
+    )
+    changelog = (small_library / "CHANGELOG.md").read_text()
+    assert changelog.index(first.version) < changelog.index(second.version)
+    assert f"Changes since version {first.version[:12]}" in second.changelog_entry
+    assert "changed paracetamol-raman: spectrum" in second.changelog_entry
+    assert "approved by: B. Reviewer" in changelog
+    assert Library.load(tmp_path / "v2.flib").version == second.version
+
+
+def test_publish_refuses_when_a_gate_fails(small_library, tmp_path):
+    noisy = make_spectrum([(450, 1.0, 8), (1350, 0.7, 9)], noise=0.1, seed=13)
+    write_spectrum(noisy, tmp_path / "noisy.jdx")
+    curation.import_spectra(
+        [tmp_path / "noisy.jdx"],
+        small_library,
+        name="Noisy",
+        cas="58-08-2",
+        licence="MIT",
+        substance_class="test substance",
+    )
+    with pytest.raises(curation.PublishRefused, match="signal-to-noise") as info:
+        curation.publish_library(small_library, approved_by="Dr. A. Chemist")
+    assert info.value.report is not None and not info.value.report.ok
+    assert not (small_library / "CHANGELOG.md").exists()
+    assert not (small_library / "release.json").exists()
+    with pytest.raises(curation.PublishRefused, match="approved-by"):
+        curation.publish_library(small_library, approved_by="  ")
