@@ -1,0 +1,235 @@
+"""``forensic library import|validate|diff|list|show|export|info|publish`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from library_helpers import SYNTHETIC, make_library
+from synthetic import make_spectrum
+
+from forensic.cli import main
+from forensic.io import write_spectrum
+from spectral_library import LIBRARY_DIR
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture
+def lib(tmp_path):
+    return make_library(tmp_path / "lib")
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["library", *map(str, args)])
+
+
+def _measured(tmp_path, name="para.jdx"):
+    bands = [
+        (651, 0.4, 7),
+        (797, 0.6, 7),
+        (857, 1.0, 7),
+        (1168, 0.5, 8),
+        (1236, 0.5, 8),
+        (1324, 0.5, 9),
+        (1610, 0.8, 9),
+        (1648, 0.4, 9),
+    ]
+    return write_spectrum(make_spectrum(bands, noise=0.003, seed=4), tmp_path / name)
+
+
+def test_list_json_contract_on_the_shipped_library():
+    result = run("list", "--json")
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.output)
+    assert isinstance(entries, list) and len(entries) >= 80
+    for e in entries:
+        assert {"id", "name", "modality", "provenance", "cas", "class"} <= set(e)
+        assert e["modality"] in ("raman", "ir")
+        assert e["provenance"] in ("measured", "modelled")
+    names = {e["name"].lower() for e in entries}
+    assert any("cocaine" in n for n in names)
+
+
+def test_info_json_contract(lib):
+    result = run("info", lib, "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["entries"] == len(SYNTHETIC) + 4
+    assert info["substances"] == len(SYNTHETIC) + 2
+    assert info["modalities"] == ["ir", "raman"]
+    assert info["source"] == str(lib.resolve())
+    assert len(info["version"]) == 64
+    assert info["by_provenance"] == {"modelled": 4, "simulated": len(SYNTHETIC)}
+    text = run("info", lib)
+    assert info["version"] in text.output and "modelled references" in text.output
+
+
+def test_info_json_shipped_source_is_the_library_folder():
+    result = run("info", "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["source"] == str(LIBRARY_DIR)
+    assert info["substances"] >= 40
+
+
+def test_import_replaces_modelled_then_refuses_without_force(lib, tmp_path):
+    path = _measured(tmp_path)
+    args = (
+        "import",
+        path,
+        "--library",
+        lib,
+        "--name",
+        "Paracetamol",
+        "--licence",
+        "MIT",
+        "--added-by",
+        "A. Chemist",
+    )
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "replaced modelled reference Paracetamol (paracetamol-raman" in result.output
+    assert "imported raman/paracetamol-raman.jdx: Paracetamol" in result.output
+    again = run(*args)
+    assert again.exit_code == 2
+    assert "error: not imported: measured entry already" in again.output
+    forced = run(*args, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "replaced measured reference Paracetamol" in forced.output
+    listed = json.loads(run("list", lib, "--json").output)
+    para = [e for e in listed if e["id"] == "paracetamol-raman"]
+    assert para[0]["provenance"] == "measured" and para[0]["added_by"] == "A. Chemist"
+
+
+def test_import_lists_unreadable_files(lib, tmp_path):
+    (tmp_path / "junk.jdx").write_text("##TITLE=junk\nnothing\n")
+    good = _measured(tmp_path, "good.jdx")
+    result = run(
+        "import",
+        good,
+        tmp_path / "junk.jdx",
+        "--library",
+        lib,
+        "--name",
+        "Extra",
+        "--cas",
+        "58-08-2",
+        "--class",
+        "test substance",
+        "--licence",
+        "MIT",
+    )
+    assert result.exit_code == 0, result.output
+    assert f"skipped {tmp_path / 'junk.jdx'}" in result.output
+    assert "1 imported" in result.output
+
+
+def test_validate_passes_and_fails_with_exit_codes(lib, tmp_path):
+    ok = run("validate", lib)
+    assert ok.exit_code == 0, ok.output
+    assert "PASSED: all 9 gates passed" in ok.output
+    noisy = make_spectrum([(450, 1.0, 8), (1350, 0.7, 9)], noise=0.08, seed=13)
+    write_spectrum(noisy, tmp_path / "noisy.jdx")
+    run(
+        "import",
+        tmp_path / "noisy.jdx",
+        "--library",
+        lib,
+        "--name",
+        "Noisy",
+        "--cas",
+        "58-08-2",
+        "--class",
+        "test substance",
+        "--licence",
+        "MIT",
+    )
+    bad = run("validate", lib, "--no-self-id")
+    assert bad.exit_code == 1
+    assert "FAIL  signal-to-noise" in bad.output
+    assert "noisy-raman (Noisy): signal-to-noise" in bad.output
+    assert bad.output.rstrip().splitlines()[-1].startswith("FAILED: 1 of 9 gates failed")
+    as_json = json.loads(run("validate", lib, "--no-self-id", "--json").stdout)
+    assert as_json["ok"] is False and as_json["failed"] == ["signal-to-noise"]
+
+
+def test_diff_and_export(lib, tmp_path):
+    new = tmp_path / "new"
+    shutil.copytree(lib, new)
+    run(
+        "import", _measured(tmp_path), "--library", new, "--name", "Paracetamol", "--licence", "MIT"
+    )
+    result = run("diff", lib, new)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("version ") == 2
+    assert "~ paracetamol-raman: Paracetamol (raman)" in result.output
+    assert "provenance: 'modelled' -> 'measured'" in result.output
+    out = tmp_path / "export"
+    exported = run("export", new, "--format", "jcamp", "--out", out)
+    assert exported.exit_code == 0, exported.output
+    assert run("diff", new, out).output.rstrip().endswith("no entry added, removed or changed")
+    refused = run("export", new, "--format", "csv", "--out", out)
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert run("export", new, "--format", "csv", "--out", out, "--force").exit_code == 0
+    assert (out / "raman" / "paracetamol-raman.csv").is_file()
+
+
+def test_show_prints_peaks_and_plots(lib, tmp_path):
+    out = tmp_path / "caffeine.png"
+    result = run("show", "caffeine", "--library", lib, "--modality", "raman", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "modelled reference: confirm against a measured library" in result.output
+    assert "peak / cm-1" in result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    again = run("show", "caffeine", "--library", lib, "--modality", "raman", "--out", out)
+    assert again.exit_code == 2 and "already exists" in again.output
+    rows = [line.split() for line in result.output.splitlines() if line.startswith("  ")]
+    positions = [float(r[0]) for r in rows if len(r) == 2 and r[0].replace(".", "").isdigit()]
+    assert positions and all(150 <= p <= 3400 for p in positions)
+    missing = run("show", "Alphain", "--library", lib)
+    assert missing.exit_code == 2 and "close names: Alphaine" in missing.output
+
+
+def test_publish_writes_the_changelog_with_the_approver(lib):
+    result = run("publish", lib, "--approved-by", "Dr. A. Chemist", "--notes", "first")
+    assert result.exit_code == 0, result.output
+    changelog = (lib / "CHANGELOG.md").read_text()
+    assert "approved by: Dr. A. Chemist" in changelog
+    version = json.loads((lib / "release.json").read_text())["version"]
+    assert f"`{version}`" in changelog and f"published version {version}" in result.output
+    again = run("publish", lib, "--approved-by", "Dr. A. Chemist")
+    assert again.exit_code == 2 and "already the published one" in again.output
+    assert run("publish", lib).exit_code == 2  # --approved-by is required
+
+
+def test_publish_refused_when_a_gate_fails(lib, tmp_path):
+    y = np.asarray(make_spectrum([(700, 1.0, 8), (1300, 0.5, 8)], noise=0.002).intensity)
+    spiky = make_spectrum([(700, 1.0, 8), (1300, 0.5, 8)]).replace(intensity=y)
+    y = np.array(spiky.intensity)
+    y[1500] += 0.9
+    write_spectrum(spiky.replace(intensity=y), tmp_path / "spiky.jdx")
+    run(
+        "import",
+        tmp_path / "spiky.jdx",
+        "--library",
+        lib,
+        "--name",
+        "Spiky",
+        "--cas",
+        "58-08-2",
+        "--class",
+        "test substance",
+        "--licence",
+        "MIT",
+    )
+    result = run("publish", lib, "--approved-by", "Dr. A. Chemist")
+    assert result.exit_code == 1
+    assert "FAIL  spikes" in result.output and "spiky-raman (Spiky)" in result.output
+    assert not (lib / "CHANGELOG.md").exists()
