@@ -275,3 +275,34 @@ def test_measured_enfsi_ir_spectra_identify_as_themselves_with_the_engine(shared
             missed.append((enfsi_id, top["entry_id"]))
     assert total >= ENFSI_MIN_PAIRS
     assert right / total >= ENGINE_MIN_FRACTION, f"{right}/{total}; missed {missed}"
+
+
+MEASURED_RAMAN_CHECKS = [
+    ("substances/paracetamol_raman_renishaw.txt", "paracetamol-raman"),
+    ("calibration/raman/FMNT-M_BW532__PST10_iR532_Probe_100_3000msx7.txt", "polystyrene-raman"),
+    ("calibration/raman/ICV_BW785__PST02_iRPlus785_Z050_100_3200ms.txt", "polystyrene-raman"),
+    ("calibration/raman/FMNT-M_BW532__Sil10_iR532_Probe_100_60000msx2.txt", "silicon-raman"),
+    (
+        "rruff/raman-confusers/Nahcolite__R070237__Raman__532__0__unoriented__Raman_Data_"
+        "Processed__25655.txt",
+        "sodium-bicarbonate-raman",
+    ),
+]
+
+
+@pytest.mark.slow  # compiles the shipped library once (~20 s on 2 cores)
+@pytest.mark.parametrize(("relative", "expected"), MEASURED_RAMAN_CHECKS)
+def test_measured_raman_spectra_identify_as_their_modelled_reference(
+    shared_data, relative, expected
+):
+    """Measured Raman spectra in ../shared/data (a check, never a source) find their reference."""
+    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.library import shipped_library  # noqa: PLC0415
+
+    path = shared_data / relative
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    query = read_spectrum(path)
+    top = identify(query, shipped_library(), top=1, mixtures=False).to_dict()["hits"][0]
+    assert top["entry_id"] == expected
+    assert top["provenance"] == "modelled"
