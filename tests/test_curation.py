@@ -494,3 +494,14 @@ def test_publish_refuses_when_a_gate_fails(small_library, tmp_path):
     assert not (small_library / "release.json").exists()
     with pytest.raises(curation.PublishRefused, match="approved-by"):
         curation.publish_library(small_library, approved_by="  ")
+
+
+def test_validate_only_selected_entries(small_library):
+    report = curation.validate_library(small_library, only=["alphaine-raman"])
+    assert report.ok
+    assert report.gate("spikes").checked == 1
+    assert report.gate("self-identification").checked == 1
+    assert report.gate("metadata").checked == len(SYNTHETIC) + 4  # library-wide gates: all
+    assert report.gate("duplicates").checked == len(SYNTHETIC) + 4
+    with pytest.raises(LibraryError, match="no entry with id nothing-raman"):
+        curation.validate_library(small_library, only=["nothing-raman"])

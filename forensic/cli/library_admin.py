@@ -89,7 +89,13 @@ def import_command(paths, library_dir, manifest, **options):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the self-identification noise.")
 @click.option("--no-self-id", is_flag=True, help="Skip the self-identification gate (faster).")
-def validate_command(lib, as_json, seed, no_self_id):
+@click.option(
+    "--entry",
+    "entries",
+    multiple=True,
+    help="Run the per-spectrum gates on this entry id only (repeatable).",
+)
+def validate_command(lib, as_json, seed, no_self_id, entries):
     """Run the quality gates on LIB (a library folder or a .flib; default the shipped one).
 
     Exits 1 when a gate fails.
@@ -97,7 +103,11 @@ def validate_command(lib, as_json, seed, no_self_id):
     from forensic.curation import validate_library  # noqa: PLC0415  (only when run)
 
     report = validate_library(
-        lib, seed=seed, self_identification=not no_self_id, progress=_progress
+        lib,
+        seed=seed,
+        self_identification=not no_self_id,
+        only=entries or None,
+        progress=_progress,
     )
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=1))
