@@ -598,10 +598,15 @@ def _same(a: Spectrum, b: Spectrum, *, skip=()) -> None:
     assert np.array_equal(a.wavenumber, b.wavenumber)
     assert np.array_equal(a.intensity, b.intensity)
     assert (a.modality, a.y_unit) == (b.modality, b.y_unit)
-    strip = {"source_file", "source_sha256", "source_format", *skip}
+    source = ("source_file", "source_sha256", "source_format")
+    strip = {*source, *(f"original_{k}" for k in source), *skip}
     assert {k: v for k, v in a.metadata.items() if k not in strip} == {
         k: v for k, v in b.metadata.items() if k not in strip
     }
+    if "source_sha256" in a.metadata and "source_sha256" in b.metadata:
+        # b was read from a file written from a: it keeps where a first came from
+        first = a.metadata.get("original_source_sha256", a.metadata["source_sha256"])
+        assert b.metadata["original_source_sha256"] == first
     assert a.history == b.history
 
 

@@ -161,10 +161,26 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     if not spectra:
         raise FormatError(f"no spectrum found in this {fmt.description} file", path=path)
     sha = file_sha256(path)
-    return [
-        s.with_metadata(source_file=str(path), source_sha256=sha, source_format=fmt.name)
-        for s in spectra
-    ]
+    return [_stamp_source(s, path, sha, fmt.name) for s in spectra]
+
+
+_SOURCE_KEYS = ("source_file", "source_sha256", "source_format")
+
+
+def _stamp_source(spectrum: Spectrum, path: Path, sha: str, format_name: str) -> Spectrum:
+    """Record the file a spectrum was read from, keeping where it first came from.
+
+    A file this toolkit wrote (a conversion, an export, an acquisition) carries the source of
+    its own origin; that is kept as ``original_source_*`` (the first origin wins) before
+    ``source_*`` is set to the file just read, so a chain of conversions never loses the raw file.
+    """
+    meta = dict(spectrum.metadata)
+    if meta.get("source_sha256") not in (None, "", sha):
+        for key in _SOURCE_KEYS:
+            if key in meta:
+                meta.setdefault(f"original_{key}", meta[key])
+    meta.update(source_file=str(path), source_sha256=sha, source_format=format_name)
+    return spectrum.replace(metadata=meta)
 
 
 def read_spectrum(path: str | os.PathLike, *, format: str | None = None) -> Spectrum:

@@ -1001,11 +1001,7 @@ def _own_spectrum(table: _Table) -> Spectrum:
         )
     try:
         history = [ProcessingStep.from_dict(s) for s in own.get("history", [])]
-        metadata = dict(own.get("metadata") or {})
-        # The registry stamps source_* with this CSV; keep where the spectrum first came from.
-        for key in ("source_file", "source_sha256", "source_format"):
-            if key in metadata:
-                metadata.setdefault(f"original_{key}", metadata[key])
+        metadata = dict(own.get("metadata") or {})  # the registry keeps original_source_*
         return Spectrum(
             data[:, 0],
             data[:, 1],
