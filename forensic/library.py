@@ -35,10 +35,16 @@ from typing import Any
 
 import numpy as np
 from platformdirs import user_cache_dir
+from scipy.signal import savgol_filter
 
 from forensic.errors import ForensicError, LibraryError
-from forensic.processing import Pipeline, default_pipeline
-from forensic.search import breakpoint_cumsums, mask_to_ranges, score_batch
+from forensic.processing import (
+    Pipeline,
+    default_pipeline,
+    linear_from_representation,
+    split_representation,
+)
+from forensic.search import breakpoint_cumsums, mask_to_ranges, ranges_to_mask, score_batch
 from forensic.spectrum import MODALITIES, Spectrum
 
 __all__ = [
@@ -59,7 +65,8 @@ _MAGIC = b"FORENSIC-LIBRARY v1\n"
 _ALIGN = 64
 _FORMAT = 1
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
-_CALIBRATION_QUERIES = 600  # perturbed references per modality used to calibrate q-values
+_CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
+_CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
 _IGNORED_SUFFIXES = {".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"}
 _ENTRY_KEYS = (
     "entry_id",
@@ -364,8 +371,14 @@ class Library:
         """Compute (or recompute) the q-value calibration of every modality, in place.
 
         Uses :func:`forensic.verdict.calibrate_library` with this library's own search scoring
-        (:func:`forensic.search.score_batch`). A modality with fewer than 2 references, or
-        fewer than 2 substances, stays uncalibrated (its verdicts say so).
+        (:func:`forensic.search.score_batch`). The perturbed queries and the decoys are made
+        from the references as spectra (:func:`forensic.processing.linear_from_representation`:
+        baseline-corrected intensities, where noise, residual baseline and band shuffling mean
+        what they mean on a measurement) and then put through the pipeline's comparison
+        representation before scoring, exactly as a real query is. Libraries larger than
+        :data:`_CALIBRATION_MAX_REFERENCES` are calibrated on a seeded random subset of that
+        many references. A modality with fewer than 2 references, or fewer than 2 substances,
+        stays uncalibrated (its verdicts say so).
         """
         from forensic import verdict  # noqa: PLC0415  (evidence module; needed only here)
 
@@ -374,14 +387,27 @@ class Library:
             if len(block) < 2 or np.unique(labels).size < 2:
                 block.calibration = None
                 continue
+            rows = np.arange(len(block))
+            if rows.size > _CALIBRATION_MAX_REFERENCES:
+                rng = np.random.default_rng(seed)
+                rows = np.sort(rng.choice(rows, _CALIBRATION_MAX_REFERENCES, replace=False))
+            linear = np.zeros((rows.size, block.matrix.shape[1]), dtype=np.float32)
+            for k, r in enumerate(rows):
+                linear[k] = linear_from_representation(
+                    np.asarray(block.matrix[r], dtype=np.float64),
+                    int(block.start[r]),
+                    int(block.stop[r]),
+                    block.pipeline,
+                )
+            valid = ranges_to_mask(block.start[rows], block.stop[rows], linear.shape[1])
             try:
                 cal = verdict.calibrate_library(
-                    np.asarray(block.matrix),
-                    block.valid,
-                    interval_score_fn,
+                    linear,
+                    valid,
+                    _representation_score_fn(block.pipeline),
                     seed=seed,
-                    n_queries=min(len(block), n_queries or _CALIBRATION_QUERIES),
-                    labels=labels,
+                    n_queries=min(rows.size, n_queries or _CALIBRATION_QUERIES),
+                    labels=labels[rows],
                 )
             except ForensicError:
                 block.calibration = None
@@ -575,6 +601,39 @@ def interval_score_fn(
     matrix = np.where(r_valid, matrix, np.float32(0))
     queries = np.where(q_valid, queries, 0.0).astype(np.float32)
     return score_batch(queries, qs, qe, matrix, rs, re, breakpoint_cumsums(matrix))
+
+
+def _representation_score_fn(pipeline: Pipeline):
+    """Score function on spectra: the pipeline's comparison representation, then the search."""
+    _, tail = split_representation(pipeline)
+
+    def represent(rows: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        out = np.asarray(rows, dtype=np.float64).copy()
+        mask = np.broadcast_to(np.atleast_2d(valid), out.shape)
+        for name, params in tail.steps:
+            if name == "derivative":
+                window = int(params.get("window", 11))
+                if window <= out.shape[1]:
+                    out = savgol_filter(
+                        out, window, int(params.get("polyorder", 2)), deriv=1, axis=1
+                    )
+            elif name == "compress_intensity":
+                out = np.sign(out) * np.abs(out) ** float(params.get("power", 0.5))
+            out = np.where(mask, out, 0.0)
+            if name == "normalise":
+                norm = np.linalg.norm(out, axis=1, keepdims=True)
+                out = out / np.where(norm > 0, norm, 1.0)
+        return out
+
+    def score(queries, query_valid, matrix, matrix_valid):
+        return interval_score_fn(
+            represent(queries, query_valid),
+            query_valid,
+            represent(matrix, matrix_valid),
+            matrix_valid,
+        )
+
+    return score
 
 
 # -- helpers for building -----------------------------------------------------------------------

@@ -1,0 +1,161 @@
+"""identify(): synthetic libraries of distinct band sets, the result schema, bad queries."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from synthetic import make_spectrum
+
+import forensic
+from forensic.errors import IdentificationError
+from forensic.identify import MODELLED_WARNING, Identification, identify
+from forensic.library import Library
+from forensic.spectrum import Spectrum
+
+BAND_SETS = {
+    "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
+    "cocaine": [(870.0, 0.5, 8.0), (1005.0, 1.0, 6.0), (1600.0, 0.4, 8.0), (1715.0, 0.3, 10.0)],
+    "lidocaine": [(650.0, 0.4, 8.0), (1040.0, 0.5, 8.0), (1270.0, 0.9, 8.0), (1450.0, 0.7, 10.0)],
+    "sucrose": [(420.0, 0.5, 10.0), (840.0, 1.0, 8.0), (1130.0, 0.6, 10.0)],
+    "mannitol": [(880.0, 1.0, 8.0), (1035.0, 0.6, 8.0), (1120.0, 0.4, 8.0), (1470.0, 0.3, 10.0)],
+    "paracetamol": [(800.0, 0.6, 8.0), (1235.0, 0.5, 8.0), (1610.0, 1.0, 8.0), (1650.0, 0.4, 8.0)],
+    "levamisole": [(470.0, 0.3, 8.0), (700.0, 0.9, 8.0), (1000.0, 0.5, 8.0), (1300.0, 0.4, 8.0)],
+    "benzocaine": [(860.0, 0.8, 8.0), (1170.0, 0.6, 8.0), (1280.0, 0.5, 8.0), (1600.0, 1.0, 8.0)],
+}
+
+
+@pytest.fixture(scope="module")
+def library():
+    spectra = []
+    for i, (name, bands) in enumerate(BAND_SETS.items()):
+        for k in range(2):  # two measurements of each: one hit per substance must still hold
+            spectra.append(make_spectrum(bands, name=name, seed=10 * i + k, noise=0.004, stop=2000))
+    modelled = make_spectrum([(330.0, 1.0, 8.0), (950.0, 0.8, 8.0)], name="modelled thing")
+    spectra.append(modelled.with_metadata(provenance="modelled"))
+    return Library.from_spectra(spectra)
+
+
+def _query(name, **kw):
+    kw.setdefault("noise", 0.01)
+    kw.setdefault("seed", 99)
+    return make_spectrum(BAND_SETS[name], stop=2000, **kw)
+
+
+@pytest.mark.parametrize("name", ["cocaine", "paracetamol", "sucrose"])
+def test_identifies_a_noisy_fluorescent_measurement(library, name):
+    query = _query(name, baseline=3.0)
+    before = query.intensity.copy()
+    result = identify(query, library)
+    np.testing.assert_array_equal(query.intensity, before)
+    assert result.hits[0]["name"] == name
+    # a 17-entry library calibrates on 17 perturbed queries: q-values cannot reach 0.01 (the
+    # "+1" of target-decoy competition), so the verdict may stay inconclusive; never no_match
+    assert result.verdict in ("identified", "inconclusive"), result.reasons
+    assert result.hits[0]["q_value"] is not None
+    assert result.hits[0]["score"] > result.hits[1]["score"] + 0.2
+    names = [h["name"] for h in result.hits]
+    assert len(names) == len(set(names)) == 5
+    assert [h["rank"] for h in result.hits] == [1, 2, 3, 4, 5]
+    assert result.library_version == library.version
+    assert result.pipeline == library.block("raman").pipeline.to_list()
+    assert {"preprocess", "search", "align", "total"} <= set(result.timings_ms)
+
+
+def test_a_shifted_measurement_is_aligned_and_reports_its_shift(library):
+    bands = [(c + 6.0, h, w) for c, h, w in BAND_SETS["lidocaine"]]
+    result = identify(make_spectrum(bands, stop=2000, noise=0.005, seed=5), library)
+    best = result.hits[0]
+    assert best["name"] == "lidocaine"
+    assert best["shift_cm1"] == pytest.approx(6.0, abs=1.5)
+    assert len(best["matched_peaks"]) >= 3
+    for q, r in best["matched_peaks"]:
+        assert q - r == pytest.approx(6.0, abs=2.5)
+
+
+def test_an_unknown_substance_is_not_identified(library):
+    stranger = make_spectrum([(505.0, 1.0, 8.0), (1180.0, 0.7, 8.0), (1540.0, 0.5, 8.0)], stop=2000)
+    result = identify(stranger, library)
+    assert result.verdict in ("no_match", "inconclusive")
+    assert result.reasons
+    known = identify(_query("caffeine"), library)
+    assert result.hits[0]["score"] < known.hits[0]["score"] - 0.2
+    assert result.hits[0]["q_value"] >= known.hits[0]["q_value"]
+
+
+def test_result_round_trips_through_json(library):
+    result = identify(_query("caffeine"), library, top=3)
+    data = json.loads(json.dumps(result.to_dict()))
+    again = Identification.from_dict(data)
+    assert again.to_dict() == result.to_dict()
+    for key in (
+        "verdict",
+        "modality",
+        "hits",
+        "mixture",
+        "warnings",
+        "pipeline",
+        "library_version",
+        "timings_ms",
+        "query",
+        "best_reference",
+    ):
+        assert key in data
+    hit = data["hits"][0]
+    for key in (
+        "rank",
+        "name",
+        "entry_id",
+        "score",
+        "q_value",
+        "shift_cm1",
+        "stretch",
+        "matched_peaks",
+        "unmatched_peaks",
+        "provenance",
+        "cas",
+        "class",
+    ):
+        assert key in hit
+    assert len(data["query"]["wavenumber"]) == len(data["query"]["intensity"]) > 100
+    assert max(data["query"]["intensity"]) == pytest.approx(1.0)
+
+
+def test_a_modelled_reference_carries_a_warning(library):
+    query = make_spectrum([(330.0, 1.0, 8.0), (950.0, 0.8, 8.0)], noise=0.01, seed=3)
+    result = identify(query, library)
+    assert result.hits[0]["provenance"] == "modelled"
+    assert MODELLED_WARNING in result.warnings
+    assert MODELLED_WARNING not in identify(_query("caffeine"), library, top=1).warnings
+
+
+def test_a_mixture_is_reported_with_its_components(library):
+    a = _query("cocaine", noise=0.0)
+    b = _query("levamisole", noise=0.0)
+    y = 0.6 * a.intensity + 0.4 * b.intensity
+    rng = np.random.default_rng(0)
+    mixed = Spectrum(a.wavenumber, y + rng.normal(0, 0.003, y.size), modality="raman")
+    result = identify(mixed, library)
+    assert result.mixture is not None, result.reasons
+    names = {c["name"] for c in result.mixture["components"]}
+    assert {"cocaine", "levamisole"} <= names
+    assert sum(c["fraction"] for c in result.mixture["components"]) == pytest.approx(1, abs=1e-3)
+    assert identify(mixed, library, mixtures=False).mixture is None
+
+
+def test_wrong_modality_and_no_overlap_are_clear_errors(library):
+    ir = make_spectrum(BAND_SETS["caffeine"], modality="ir", y_unit="absorbance")
+    with pytest.raises(IdentificationError, match="is a ir spectrum but the library holds only"):
+        identify(ir, library)
+    far = make_spectrum(start=3500, stop=4500)
+    with pytest.raises(IdentificationError, match="cannot be compared with the library grid"):
+        identify(far, library)
+    with pytest.raises(IdentificationError, match="top must be at least 1"):
+        identify(_query("caffeine"), library, top=0)
+
+
+def test_package_exports():
+    assert forensic.Library is Library
+    assert forensic.Identification is Identification
+    assert callable(forensic.identify)
