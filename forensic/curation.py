@@ -590,6 +590,13 @@ def import_spectra(
         ``force`` (nothing is written then).
     """
     folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
+    if not folder.is_dir():
+        raise LibraryError(f"{folder}: no such library folder")
+    if not os.access(folder, os.W_OK):
+        raise LibraryError(
+            f"{folder}: not writable; copy the library first (forensic library export "
+            "--format jcamp --out DIR) and import with --library DIR"
+        )
     manifest_path = folder / "manifest.csv"
     rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else []
     result = ImportResult()
@@ -874,7 +881,13 @@ class ValidationReport:
             if g.note and g.status != "skipped":
                 lines.append(f"      note: {g.note}")
         lines.append("")
-        if self.ok:
+        skipped = [g.name for g in self.gates if g.status == "skipped"]
+        if self.ok and skipped:
+            lines.append(
+                f"PASSED: {len(self.gates) - len(skipped)} gates passed, {len(skipped)} skipped "
+                f"({', '.join(skipped)}); {self.entries} references"
+            )
+        elif self.ok:
             lines.append(f"PASSED: all {len(self.gates)} gates passed ({self.entries} references)")
         else:
             lines.append(
@@ -1218,7 +1231,7 @@ def _metadata_gate_folder(
 
 
 def _metadata_gate_compiled(library: Library, gate: GateResult) -> None:
-    gate.note = "a compiled library keeps no added_by/added_at: those were checked at build"
+    gate.note = "a compiled library keeps no added_by/added_at: those are not checked here"
     for entry in library.entries:
         gate.checked += 1
         where = _label(entry)
@@ -1593,6 +1606,8 @@ def plot_reference(
         )
     ax.set_xlabel("Raman shift / cm⁻¹" if spectrum.modality == "raman" else "wavenumber / cm⁻¹")
     ax.set_ylabel(f"intensity ({spectrum.y_unit})")
+    low, high = float(np.min(y)), float(np.max(y))
+    ax.set_ylim(low - 0.03 * (high - low), high + 0.15 * (high - low))  # room for the labels
     if spectrum.modality == "ir":
         ax.invert_xaxis()
     title = f"{entry.get('name')} — {spectrum.modality} — {entry.get('id')}"

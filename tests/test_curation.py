@@ -159,6 +159,13 @@ def test_import_with_a_manifest_and_unreadable_files(small_library, tmp_path):
     assert [p for p, _ in result.skipped] == [str(files / "broken.jdx")]
 
 
+def test_import_into_a_read_only_folder(small_library, tmp_path, monkeypatch):
+    # root may write anywhere: make the permission check answer as for a read-only install
+    monkeypatch.setattr(curation.os, "access", lambda path, mode: False)
+    with pytest.raises(LibraryError, match="not writable; copy the library first"):
+        curation.import_spectra([_measured_paracetamol(tmp_path / "p.jdx")], small_library)
+
+
 def test_import_nothing_readable(small_library, tmp_path):
     (tmp_path / "x.txt").write_text("hello\n")
     with pytest.raises(LibraryError, match="nothing imported"):
@@ -334,6 +341,7 @@ def test_compiled_library_runs_the_gates_it_can(small_library, tmp_path):
         "self-identification",
     }
     assert "compiled .flib" in report.gate("spikes").note
+    assert report.format().splitlines()[-1].startswith("PASSED: 3 gates passed, 6 skipped")
     assert report.gate("near-duplicates").checked == len(lib)
 
 
