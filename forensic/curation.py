@@ -535,6 +535,7 @@ def import_spectra(
     name: str | None = None,
     cas: str | None = None,
     substance_class: str | None = None,
+    modality: str | None = None,
     manifest: str | os.PathLike | None = None,
     added_by: str | None = None,
     source: str | None = None,
@@ -564,6 +565,8 @@ def import_spectra(
         The library folder; default the shipped one (``spectral_library.LIBRARY_DIR``).
     name, cas, substance_class : str, optional
         Override the name, CAS number and class of every imported spectrum.
+    modality : {"raman", "ir"}, optional
+        Override the modality the reader decided (e.g. for a plain two-column text file).
     manifest : path-like, optional
         CSV with :data:`MANIFEST_COLUMNS` (``file``, relative to the CSV, and ``name``
         required) describing many files; its files are imported too.
@@ -625,12 +628,12 @@ def import_spectra(
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
-            modality = given.get("modality") or spectrum.modality
-            if modality not in MODALITIES:
-                result.skipped.append((str(path), f"modality {modality!r} is not raman or ir"))
+            wanted = modality or given.get("modality") or spectrum.modality
+            if wanted not in MODALITIES:
+                result.skipped.append((str(path), f"modality {wanted!r} is not raman or ir"))
                 continue
-            if modality != spectrum.modality:
-                spectrum = spectrum.replace(modality=modality)
+            if wanted != spectrum.modality:
+                spectrum = spectrum.replace(modality=wanted)
             label = name or given.get("name") or str(meta.get("name") or "").strip()
             if not label:
                 label = path.stem if len(spectra) == 1 else f"{path.stem} #{k + 1}"
@@ -662,7 +665,7 @@ def import_spectra(
                 row["cas"] = cas
             if substance_class is not None:
                 row["class"] = substance_class
-            row["modality"] = modality
+            row["modality"] = wanted
             row["provenance"] = "measured"
             row["source"] = source or given.get("source") or _default_source(spectrum, path)
             row["licence"] = licence or given.get("licence") or ""
@@ -674,7 +677,7 @@ def import_spectra(
                 given.get("added_by") if not added_by and given.get("added_by") else who
             )
             row["added_at"] = given.get("added_at") or date
-            row["id"] = entry_id or given.get("id") or f"{_slug(label)}-{modality}"
+            row["id"] = entry_id or given.get("id") or f"{_slug(label)}-{wanted}"
             planned.append((spectrum, row))
     if entry_id and len(planned) > 1:
         raise LibraryError(

@@ -233,3 +233,33 @@ def test_publish_refused_when_a_gate_fails(lib, tmp_path):
     assert result.exit_code == 1
     assert "FAIL  spikes" in result.output and "spiky-raman (Spiky)" in result.output
     assert not (lib / "CHANGELOG.md").exists()
+
+
+def test_import_modality_override(lib, tmp_path):
+    ir = make_spectrum(
+        [(1000, 1.0, 12), (1600, 0.6, 14)],
+        start=600,
+        stop=4000,
+        step=2.0,
+        noise=0.002,
+        y_unit="absorbance",
+    )
+    path = write_spectrum(ir, tmp_path / "film.jdx")  # written as Raman, really IR
+    result = run(
+        "import",
+        path,
+        "--library",
+        lib,
+        "--name",
+        "Film",
+        "--modality",
+        "ir",
+        "--cas",
+        "9003-53-6",
+        "--class",
+        "polymer",
+        "--licence",
+        "MIT",
+    )
+    assert result.exit_code == 0, result.output
+    assert "imported ir/film-ir.jdx: Film (ir" in result.output

@@ -40,6 +40,12 @@ def _progress(message: str) -> None:
 @click.option("--cas", default=None, help="CAS Registry Number (default: from the file).")
 @click.option("--class", "substance_class", default=None, help="Class, e.g. stimulant.")
 @click.option(
+    "--modality",
+    type=click.Choice(["raman", "ir"]),
+    default=None,
+    help="Override the modality read from the file.",
+)
+@click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
