@@ -190,7 +190,10 @@ class Library:
     def substances(self, modality: str) -> np.ndarray:
         """Substance key (:func:`substance_key` of the name) of each row of a block, shape (N,)."""
         block = self.block(modality)
-        return np.array([substance_key(self.entries[i]["name"]) for i in block.rows])
+        cache = self.__dict__.setdefault("_substances", {})
+        if modality not in cache:
+            cache[modality] = np.array([substance_key(self.entries[i]["name"]) for i in block.rows])
+        return cache[modality]
 
     def entry(self, modality: str, row: int) -> dict[str, Any]:
         """Metadata of row ``row`` of the ``modality`` block."""

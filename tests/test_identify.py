@@ -10,7 +10,7 @@ from synthetic import make_spectrum
 
 import forensic
 from forensic.errors import IdentificationError
-from forensic.identify import MODELLED_WARNING, Identification, identify
+from forensic.identify import MODELLED_WARNING, Identification, identify, search, search_batch
 from forensic.library import Library
 from forensic.spectrum import Spectrum
 
@@ -159,3 +159,17 @@ def test_package_exports():
     assert forensic.Library is Library
     assert forensic.Identification is Identification
     assert callable(forensic.identify)
+
+
+def test_search_and_search_batch_agree(library):
+    queries = [_query("cocaine"), _query("sucrose"), _query("lidocaine", seed=4)]
+    singles = [search(q, library, top=3) for q in queries]
+    batch = search_batch(queries, library, top=3)
+    for one, many in zip(singles, batch, strict=True):
+        assert [h["name"] for h in one] == [h["name"] for h in many]
+        for a, b in zip(one, many, strict=True):
+            assert a["score"] == pytest.approx(b["score"], abs=1e-6)
+    assert [s[0]["name"] for s in singles] == ["cocaine", "sucrose", "lidocaine"]
+    ir = make_spectrum(modality="ir", y_unit="absorbance")
+    with pytest.raises(IdentificationError, match="a batch must be of one modality"):
+        search_batch([queries[0], ir], library)
