@@ -320,6 +320,15 @@ def test_saturation_at_a_detector_ceiling(tmp_path):
     assert any("65535" in f.message for f in gates["saturation"].findings)
 
 
+def test_fluorescence_is_not_signal():
+    # weak bands on a strong fluorescence hump: the hump must not pass for signal
+    weak = make_spectrum([(1000, 0.05, 8), (1450, 0.03, 10)], noise=0.005, baseline=5.0)
+    assert curation.signal_to_noise(weak.wavenumber, weak.intensity) < curation.MIN_SNR
+    assert curation.band_height(weak.wavenumber, weak.intensity) == pytest.approx(0.05, abs=0.02)
+    clean = make_spectrum([(1000, 1.0, 8)], noise=0.005, baseline=5.0)
+    assert curation.signal_to_noise(clean.wavenumber, clean.intensity) > 100
+
+
 def test_noise_and_spikes_on_clean_spectra():
     s = make_spectrum(noise=0.01, seed=1)
     assert 0.008 < curation.noise_sigma(s.intensity) < 0.012
