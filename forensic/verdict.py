@@ -11,10 +11,10 @@ library. We measure it the way proteomics does (target-decoy competition):
    spectra are too easy to beat and make the q-values optimistic (see :func:`make_decoys`).
 2. **Competition** (:func:`calibrate_library`): perturbed references (noise, residual baseline,
    a few cm-1 of shift, a smooth change of relative band intensities) are searched with the
-   production scoring against the references and against the decoys. For half of the queries the
-   query's own substance is removed from the targets, so the library does not contain the answer,
-   as happens in casework. Each query keeps its best target and its best decoy; the better of the
-   two wins.
+   production scoring against the references and against the decoys. For a quarter of the
+   queries the query's own substance is removed from the targets, so the library does not
+   contain the answer, as happens in casework. Each query keeps its best target and its best
+   decoy; the better of the two wins.
 3. **q-values** (:func:`calibrate`): among the winners, the false-discovery rate of accepting
    every target win scoring at least ``s`` is estimated as (decoy wins >= s + 1) / (target wins
    >= s) with :func:`pyteomics.auxiliary.qvalues` (formula 1, "+1" correction); the q-value of a
@@ -41,6 +41,7 @@ from forensic.errors import IdentificationError
 __all__ = [
     "MARGIN_MIN",
     "MATCHED_FRACTION_MIN",
+    "MIN_COMPETITIONS",
     "Q_IDENTIFIED",
     "Q_NO_MATCH",
     "SCORE_IDENTIFIED_UNCALIBRATED",
@@ -58,15 +59,15 @@ __all__ = [
 # Verdict thresholds.
 #
 # Q_IDENTIFIED / Q_NO_MATCH are false-discovery rates, so they mean the same thing whatever the
-# library. They are estimated by calibrate_library() for a demanding population: half of the
-# calibration queries have NO right answer in the library (their substance is removed), so a
-# q-value says how often a hit that good is wrong when the sample may well be something the
-# library lacks. On the real libraries in benchmarks/ (RRUFF minerals, ENFSI drugs) that
-# population leaves some wrong hits at the very top of the score range (isomorphous minerals,
-# fentanyl analogues score above 0.99 against each other), so q <= 0.01 is rarely reached
-# while q <= 0.05 is reached by most right answers (figures in the README); we identify at 5 %
-# and let the margin and peak rules below catch the near-duplicates that remain. Above q = 0.2
-# a hit that good is wrong at least one time in five: no match.
+# library. calibrate_library() estimates them for a population in which a quarter of the
+# queries have NO right answer in the library (their substance removed; an assumption, see its
+# absent_fraction), so a q-value says how often a hit that good is wrong when the sample may be
+# something the library lacks. Real libraries hold near-duplicates (isomorphous minerals,
+# fentanyl analogues score above 0.99 against each other), so some wrong hits sit at the very
+# top of the score range and q <= 0.01 is rarely reached, while q <= 0.05 is reached by most
+# right answers (figures in the README, benchmarks/calibration.py): we identify at 5 % and let
+# the margin and peak rules below catch the near-duplicates that are both in the library.
+# Above q = 0.2 a hit that good is wrong at least one time in five: no match.
 #
 # MARGIN_MIN is in score units: the best hit must beat the best hit of a DIFFERENT substance by
 # this much. Perturbed re-measurements of one reference (calibrate_library queries: noise,
@@ -80,6 +81,8 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 Q_IDENTIFIED = 0.05
 """Largest q-value for ``identified``."""
+MIN_COMPETITIONS = 400
+"""calibrate_library() runs at least this many calibration queries (repeating references)."""
 Q_NO_MATCH = 0.20
 """Above this q-value the best hit is too often wrong to be evidence: ``no_match``."""
 MARGIN_MIN = 0.02
@@ -318,6 +321,11 @@ class Calibration:
         ``q <= 0.01`` and ``q <= 0.05`` that were in fact wrong (the check of the estimate).
     info : dict
         How the calibration was made (method, seed, library size, perturbations).
+    no_evidence_below : float
+        The median of the queries' best decoy scores: a hit that does not beat what a random
+        band pattern typically reaches is no evidence, and its q-value is 1 (``-inf``: none).
+        A q-value is a cumulative rate (of all hits at least this good), which flattens out at
+        the overall error rate for low scores; this floor keeps such hits from looking usable.
     """
 
     scores: np.ndarray
@@ -327,6 +335,7 @@ class Calibration:
     n_decoy_wins: int = 0
     empirical: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    no_evidence_below: float = float("-inf")
 
     def q_value(self, scores: np.ndarray | float) -> np.ndarray:
         """q-values of scores, by monotone interpolation of the calibration curve.
@@ -340,13 +349,15 @@ class Calibration:
         -------
         numpy.ndarray
             Same shape as ``scores``, in [0, 1], non-increasing in the score. Scores below the
-            lowest calibrated target win get 1; above the highest, the q-value of the highest.
+            lowest calibrated target win or below :attr:`no_evidence_below` get 1; above the
+            highest, the q-value of the highest.
         """
         s = np.asarray(scores, dtype=float)
         if self.scores.size == 0:
             return np.ones_like(s)
         q = np.interp(s, self.scores, self.q_values, left=1.0, right=float(self.q_values[-1]))
-        return np.clip(np.where(np.isnan(s), 1.0, q), 0.0, 1.0)
+        q = np.where(np.isnan(s) | (s < self.no_evidence_below), 1.0, q)
+        return np.clip(q, 0.0, 1.0)
 
     def score_at(self, q: float) -> float | None:
         """The lowest calibrated score whose q-value is at most ``q`` (None if none is)."""
@@ -361,6 +372,9 @@ class Calibration:
             "n_decoy_wins": self.n_decoy_wins,
             "score_at_q_0.01": self.score_at(0.01),
             "score_at_q_0.05": self.score_at(0.05),
+            "no_evidence_below": float(self.no_evidence_below)
+            if np.isfinite(self.no_evidence_below)
+            else None,
         }
         out.update(self.empirical)
         return out
@@ -374,6 +388,9 @@ class Calibration:
             "n_queries": int(self.n_queries),
             "n_target_wins": int(self.n_target_wins),
             "n_decoy_wins": int(self.n_decoy_wins),
+            "no_evidence_below": float(self.no_evidence_below)
+            if np.isfinite(self.no_evidence_below)
+            else None,
             "empirical": dict(self.empirical),
             "info": dict(self.info),
         }
@@ -398,6 +415,11 @@ class Calibration:
             n_queries=int(data.get("n_queries", 0)),
             n_target_wins=int(data.get("n_target_wins", 0)),
             n_decoy_wins=int(data.get("n_decoy_wins", 0)),
+            no_evidence_below=float(
+                data["no_evidence_below"]
+                if data.get("no_evidence_below") is not None
+                else float("-inf")
+            ),
             empirical=dict(data.get("empirical", {})),
             info=dict(data.get("info", {})),
         )
@@ -506,7 +528,8 @@ def calibrate(
         wrong = np.asarray(is_false, dtype=bool).ravel()
         if wrong.shape != t.shape:
             raise IdentificationError(f"is_false has {wrong.size} values for {t.size} queries")
-        tdc_only = Calibration(scores, qs)
+        floor = float(np.median(d))
+        tdc_only = Calibration(scores, qs, no_evidence_below=floor)
         t_scores, t_qs = _truth_curve(t, wrong)
         points = np.union1d(scores, t_scores)
         combined = np.maximum(_interp_q(points, scores, qs), _interp_q(points, t_scores, t_qs))
@@ -518,7 +541,7 @@ def calibrate(
             )
         scores, qs = _curve(points, combined)
         empirical["n_false_best_targets"] = int(wrong.sum())
-        final = Calibration(scores, qs)
+        final = Calibration(scores, qs, no_evidence_below=floor)
         for thr in (0.01, 0.05):
             accepted = final.q_value(t) <= thr
             empirical[f"accepted_at_q_{thr}"] = int(accepted.sum())
@@ -531,6 +554,7 @@ def calibrate(
         n_queries=int(t.size),
         n_target_wins=int((~decoy_wins).sum()),
         n_decoy_wins=int(decoy_wins.sum()),
+        no_evidence_below=float(np.median(d)),
         empirical=empirical,
         info=dict(info or {}),
     )
@@ -610,7 +634,7 @@ def calibrate_library(
     seed: int = 0,
     n_queries: int | None = None,
     labels: Sequence[Any] | None = None,
-    absent_fraction: float = 0.5,
+    absent_fraction: float = 0.25,
 ) -> Calibration:
     """Calibrate q-values for a library with its own production scoring.
 
@@ -632,12 +656,17 @@ def calibrate_library(
     seed : int
         Seed for the choice of queries, perturbations and decoys.
     n_queries : int, optional
-        How many references to use as queries (default: all, at most 2000).
+        How many references to use as queries (default: all, at most 2000). When that gives
+        fewer than ``MIN_COMPETITIONS`` queries (a small library), each chosen reference is
+        perturbed several times (different noise, shift, baseline) to reach it.
     labels : sequence, optional
         Length N: the substance of each reference (e.g. its name). Entries with the same label
         are the same substance; without labels each entry is its own substance.
     absent_fraction : float
-        Fraction of queries whose substance is removed from the targets (0 to 1).
+        Fraction of queries whose substance is removed from the targets (0 to 1): the assumed
+        share of casework samples that are substances the library lacks. The q-values depend on
+        it (more absent substances, more wrong hits at any score); the default of a quarter is
+        an assumption, stated with the calibration, not a measurement.
 
     Returns
     -------
@@ -656,6 +685,9 @@ def calibrate_library(
     if n_q < 1:
         raise IdentificationError(f"n_queries must be at least 1, got {n_queries}")
     q_idx = np.sort(rng.choice(n, size=n_q, replace=False))
+    rounds = max(1, -(-MIN_COMPETITIONS // n_q))  # ceil: small libraries are queried repeatedly
+    q_idx = np.tile(q_idx, rounds)
+    n_q = q_idx.size
     queries = perturb(refs[q_idx], mask[q_idx], seed=seed + 1).astype(refs.dtype, copy=False)
     q_valid = mask[q_idx]
     absent = rng.random(n_q) < absent_fraction
@@ -706,7 +738,7 @@ def calibrate_library(
         decoy_efficiency=efficiency,
     )
     # held-out check: a calibration made from the even queries, applied to the odd ones
-    half = np.arange(n_q) % 2 == 1
+    half = q_idx % 2 == 1  # by reference, so repeated references stay on one side
     even, odd = keep & ~half, keep & half
     if even.sum() >= 10 and odd.sum() >= 10:
         check = calibrate(

@@ -162,10 +162,10 @@ def _verdict_for(query, refs, valid, cal, same_substance=()):
     order = np.argsort(-scores)
     best = int(order[0])
     others = [j for j in order[1:] if j not in same_substance or best not in same_substance]
+    # the calibration is of search scores, so the verdict uses them; alignment gives the peaks
     a = align(GRID, query, refs[best], valid[0])
-    runner_up = align(GRID, query, refs[others[0]], valid[0])
-    margin = a.score - runner_up.score
-    return decide(a.score, float(cal.q_value(a.score)), margin, a.matched_fraction)
+    margin = scores[best] - scores[others[0]]
+    return decide(scores[best], float(cal.q_value(scores[best])), margin, a.matched_fraction)
 
 
 def test_verdicts_identified_inconclusive_no_match(library, calibration):
