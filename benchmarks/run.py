@@ -36,14 +36,15 @@ class Report:
     def speed_row(self, n: int, row: dict) -> None:
         load = row.get("load", {})
         load_text = (
-            f"load {load['load_s'] * 1e3:.0f} ms (+{load['rss_load_delta_mb']:.0f} MB RSS)"
+            f"load {load['load_s'] * 1e3:.0f} ms (+{load['rss_load_delta_mb']:.0f} MB RSS; "
+            f"{load['rss_after_first_pass_mb']:.0f} MB after one pass over the matrix)"
             if "load_s" in load
             else f"load: {load.get('error')}"
         )
+        cal = f" + calibration {row['calibrate_s']:.1f} s" if "calibrate_s" in row else ""
         self.line(
             f"  {n:>7,} synthetic refs, matrix {row['matrix_shape'][0]}x{row['matrix_shape'][1]}"
-            f" float32 ({row['matrix_mb']:.0f} MB): build {row['build_s']:.1f} s + calibration "
-            f"{row['calibrate_s']:.1f} s, {load_text}"
+            f" float32 ({row['matrix_mb']:.0f} MB): build {row['build_s']:.1f} s{cal}, {load_text}"
         )
         self.line(
             f"           bound (matrix @ vector) {row['bound_s'] * 1e3:.2f} ms | search single "
@@ -71,7 +72,12 @@ class Report:
             text = f"    {cond:<11} plain cosine top-1 {fig['top1']:.3f} top-5 {fig['top5']:.3f}"
             if cond in eng:
                 e = eng[cond]
-                text += f" | engine top-1 {e['top1']:.3f} top-5 {e['top5']:.3f}"
+                v = e["verdicts"]
+                text += (
+                    f" | engine top-1 {e['top1']:.3f} top-5 {e['top5']:.3f}; identified "
+                    f"{v.get('identified', 0)} ({e['identified_right']} right), inconclusive "
+                    f"{v.get('inconclusive', 0)}, no_match {v.get('no_match', 0)}"
+                )
             self.line(text)
         for key in ("skipped", "error"):
             if key in eng:
@@ -84,6 +90,10 @@ class Report:
             if e:
                 text += (
                     f" | engine {e['correct']}/{res['n']} (missed: {', '.join(e['missed']) or '-'})"
+                    f"; identified {e['verdicts'].get('identified', 0)} "
+                    f"({e['identified_right']} right), inconclusive "
+                    f"{e['verdicts'].get('inconclusive', 0)}, no_match "
+                    f"{e['verdicts'].get('no_match', 0)}"
                 )
             self.line(text)
         for key in ("skipped", "error"):

@@ -81,7 +81,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 Q_IDENTIFIED = 0.05
 """Largest q-value for ``identified``."""
-MIN_COMPETITIONS = 400
+MIN_COMPETITIONS = 1000
 """calibrate_library() runs at least this many calibration queries (repeating references)."""
 Q_NO_MATCH = 0.20
 """Above this q-value the best hit is too often wrong to be evidence: ``no_match``."""
