@@ -1,8 +1,9 @@
 """Drugs: the 104 measured ENFSI IR spectra, each perturbed, identified among all 104.
 
-Perturbation of every query (seeded): white noise of 1 % of the spectrum's range, a linear
-baseline rising by 5-10 % of the strongest band, and an axis shift of +8 cm-1 and, separately,
--8 cm-1 (so 208 queries). The library is the 104 unperturbed spectra. Plain cosine is measured
+Perturbation of every query (seeded): white noise of 2 % of the spectrum's range, a linear
+baseline rising by 10-20 % of the strongest band, and an axis shift of +8 cm-1 and, separately,
+-8 cm-1 (so 208 queries). These levels put plain cosine at about the 93/104 the issue quotes
+for its own perturbation (92/104 and 96/104 here). The library is the 104 unperturbed spectra. Plain cosine is measured
 beside the engine on the 2 cm-1 IR grid of :mod:`benchmarks.baseline`.
 """
 
@@ -21,8 +22,8 @@ def queries(records, shift: float, seed: int):
     rng = np.random.default_rng(seed)
     out = []
     for r in records:
-        y = perturb.add_noise(r.wavenumber, r.intensity, rng, level=0.01)
-        y = perturb.sloped_baseline(r.wavenumber, y, rng, level=0.1)
+        y = perturb.add_noise(r.wavenumber, r.intensity, rng, level=0.02)
+        y = perturb.sloped_baseline(r.wavenumber, y, rng, level=0.2)
         out.append((r.wavenumber + shift, y))
     return out
 
@@ -36,7 +37,7 @@ def run(quick: bool, report) -> dict:
     lib = baseline.matrix([(r.wavenumber, r.intensity) for r in records], grid)
     results: dict = {
         "n": len(records),
-        "perturbation": "noise 1 % of range, linear baseline 5-10 %, shift +-8 cm-1",
+        "perturbation": "noise 2 % of range, linear baseline 10-20 %, shift +-8 cm-1",
     }
     plain = {}
     for k, shift in enumerate(SHIFTS_CM1):
