@@ -3,8 +3,8 @@
 Perturbation of every query (seeded): white noise of 2 % of the spectrum's range, a linear
 baseline rising by 10-20 % of the strongest band, and an axis shift of +8 cm-1 and, separately,
 -8 cm-1 (so 208 queries). These levels put plain cosine at about the 93/104 the issue quotes
-for its own perturbation (92/104 and 96/104 here). The library is the 104 unperturbed spectra. Plain cosine is measured
-beside the engine on the 2 cm-1 IR grid of :mod:`benchmarks.baseline`.
+for its own perturbation (92/104 and 96/104 here). The library is the 104 unperturbed spectra.
+Plain cosine is measured beside the engine on the 2 cm-1 IR grid of :mod:`benchmarks.baseline`.
 """
 
 from __future__ import annotations
