@@ -524,16 +524,25 @@ def _default_source(spectrum: Spectrum, path: Path) -> str:
     return "; ".join(parts)
 
 
-def _canonical(name: str, rows: Sequence[Mapping[str, str]]) -> Mapping[str, str] | None:
-    """The library row whose name or synonym is ``name`` (compared by :func:`substance_key`)."""
+def _canonical(
+    name: str, rows: Sequence[Mapping[str, str]]
+) -> tuple[Mapping[str, str] | None, list[str]]:
+    """The library row whose name, else whose synonym, is ``name`` (by :func:`substance_key`).
+
+    Returns the row (None when there is none, or when the synonym belongs to several
+    substances) and the names of every substance that matched.
+    """
     key = substance_key(name)
     for row in rows:
         if substance_key(row["name"]) == key:
-            return row
+            return row, [row["name"]]
+    matches: dict[str, Mapping[str, str]] = {}
     for row in rows:
         if any(substance_key(s) == key for s in row.get("synonyms", "").split(";") if s.strip()):
-            return row
-    return None
+            matches.setdefault(row["name"], row)
+    if len(matches) == 1:
+        return next(iter(matches.values())), list(matches)
+    return None, sorted(matches)
 
 
 def import_spectra(
@@ -646,7 +655,12 @@ def import_spectra(
             if not label:
                 label = path.stem if len(spectra) == 1 else f"{path.stem} #{k + 1}"
             row = {c: "" for c in MANIFEST_COLUMNS}
-            canonical = _canonical(label, rows)
+            canonical, matched = _canonical(label, rows)
+            if canonical is None and len(matched) > 1:
+                result.notes.append(
+                    f"{path.name}: name {label!r} is a synonym of {' and '.join(matched)}: "
+                    "imported as a new substance; give the exact name (--name) to replace one"
+                )
             if canonical is not None:
                 if canonical["name"] != label:
                     result.notes.append(

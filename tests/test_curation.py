@@ -128,6 +128,19 @@ def test_import_replaces_the_modelled_reference(small_library, tmp_path):
     np.testing.assert_array_equal(written.intensity, original.intensity)
 
 
+def test_import_ambiguous_synonym_is_not_guessed(tmp_path):
+    rows = [
+        {"name": "Cocaine base", "synonyms": "crack;cocaine"},
+        {"name": "Cocaine hydrochloride", "synonyms": "cocaine HCl;cocaine"},
+    ]
+    assert curation._canonical("cocaine", rows) == (
+        None,
+        ["Cocaine base", "Cocaine hydrochloride"],
+    )
+    assert curation._canonical("crack", rows)[0]["name"] == "Cocaine base"
+    assert curation._canonical("COCAINE-BASE", rows)[0]["name"] == "Cocaine base"
+
+
 def test_import_refuses_to_overwrite_a_measured_entry(small_library, tmp_path):
     measured = _measured_paracetamol(tmp_path / "para.jdx")
     curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
