@@ -535,3 +535,33 @@ def test_validate_only_selected_entries(small_library):
     assert report.gate("duplicates").checked == len(SYNTHETIC) + 4
     with pytest.raises(LibraryError, match="no entry with id nothing-raman"):
         curation.validate_library(small_library, only=["nothing-raman"])
+
+
+def test_every_reference_file_is_installed_with_the_package(small_library, tmp_path):
+    # "works right after install": the package-data globs of pyproject.toml must take every
+    # reference the manifest lists, the manifest itself, and what an import writes
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = tomllib.loads((LIBRARY_DIR.parent / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["spectral_library"]
+
+    def packaged(folder):
+        found = set()
+        for pattern in patterns:
+            found |= {p.relative_to(folder).as_posix() for p in folder.glob(pattern)}
+        return found
+
+    shipped = packaged(LIBRARY_DIR)
+    assert "manifest.csv" in shipped
+    missing = [
+        r["file"]
+        for r in curation.read_manifest(LIBRARY_DIR / "manifest.csv")
+        if r["file"] not in shipped
+    ]
+    assert not missing, f"not installed with the package: {missing}"
+    result = curation.import_spectra(
+        [_measured_paracetamol(tmp_path / "p.jdx")],
+        small_library,
+        name="Paracetamol",
+        licence="MIT",
+    )
+    assert result.imported[0]["file"] in packaged(small_library)
