@@ -11,28 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from forensic.curation import MANIFEST_COLUMNS
 from forensic.io import read_spectrum
 from forensic.spectrum import Spectrum
 from spectral_library import LIBRARY_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = LIBRARY_DIR / "manifest.csv"
-COLUMNS = [
-    "id",
-    "file",
-    "name",
-    "synonyms",
-    "cas",
-    "class",
-    "legal_control",
-    "salt_form",
-    "modality",
-    "provenance",
-    "source",
-    "licence",
-    "added_by",
-    "added_at",
-]
+COLUMNS = MANIFEST_COLUMNS
 
 # Band-table ids of the substances issue 5 names; each needs a Raman and an IR reference.
 REQUIRED_BOTH = [
