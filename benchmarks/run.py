@@ -36,8 +36,9 @@ class Report:
     def speed_row(self, n: int, row: dict) -> None:
         load = row.get("load", {})
         load_text = (
-            f"load {load['load_s'] * 1e3:.0f} ms (+{load['rss_load_delta_mb']:.0f} MB RSS; "
-            f"{load['rss_after_first_pass_mb']:.0f} MB after one pass over the matrix)"
+            f"load in a fresh process {load['load_s'] * 1e3:.0f} ms (+"
+            f"{load['rss_load_delta_mb']:.0f} MB RSS, memory-mapped; "
+            f"{load['rss_after_first_pass_mb']:.0f} MB RSS after one pass over the matrix)"
             if "load_s" in load
             else f"load: {load.get('error')}"
         )

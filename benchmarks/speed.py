@@ -70,25 +70,34 @@ def pair_loop_per_query(matrix: np.ndarray, valid: np.ndarray, query: np.ndarray
 
 
 _LOAD_PROBE = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def status_mb(key):
+    # VmRSS / VmHWM of this process only (ru_maxrss is inherited across fork + exec on Linux)
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
 import forensic
 from forensic.library import Library
-after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after_import = status_mb("VmRSS")
 t0 = time.perf_counter()
 lib = Library.load(sys.argv[1])
 load_s = time.perf_counter() - t0
-after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after_load = status_mb("VmRSS")
 block = lib.block(lib.modalities[0])
 t0 = time.perf_counter()
 block.matrix @ np.ones(block.matrix.shape[1], dtype=block.matrix.dtype)  # pages the matrix in
 first_pass_s = time.perf_counter() - t0
-after_pass = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"load_s": load_s, "rss_after_load_mb": after_load / 1024,
-                  "rss_load_delta_mb": (after_load - after_import) / 1024,
+print(json.dumps({"load_s": load_s, "rss_after_import_mb": after_import,
+                  "rss_after_load_mb": after_load,
+                  "rss_load_delta_mb": after_load - after_import,
                   "first_pass_s": first_pass_s,
-                  "rss_after_first_pass_mb": after_pass / 1024}))
+                  "rss_after_first_pass_mb": status_mb("VmRSS"),
+                  "peak_rss_mb": status_mb("VmHWM")}))
 """
 
 
