@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from synthetic import make_spectrum
 import forensic
 from forensic.errors import IdentificationError
 from forensic.identify import MODELLED_WARNING, Identification, identify, search, search_batch
+from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.spectrum import Spectrum
 
@@ -173,3 +175,24 @@ def test_search_and_search_batch_agree(library):
     ir = make_spectrum(modality="ir", y_unit="absorbance")
     with pytest.raises(IdentificationError, match="a batch must be of one modality"):
         search_batch([queries[0], ir], library)
+
+
+def test_real_rruff_spectra_identify_another_sample_of_the_same_mineral(shared_data):
+    """Measured spectra: a library of one sample of a few minerals, queried with another."""
+    folder = shared_data / "rruff" / "raman-dev"
+    minerals = ("Quartz", "Dolomite", "Diopside", "Cerussite", "Albite")
+    by_sample = defaultdict(list)
+    for path in sorted(folder.glob("*.txt")):
+        mineral, sample = path.name.split("__")[:2]
+        if mineral in minerals:
+            by_sample[(mineral, sample)].append(path)
+    samples = sorted(by_sample)
+    refs, queries = [], []
+    for mineral in minerals:
+        mine = [s for s in samples if s[0] == mineral]
+        refs += [read_spectrum(p) for p in by_sample[mine[0]]]
+        queries.append((mineral, read_spectrum(by_sample[mine[1]][0])))
+    lib = Library.from_spectra(refs)
+    for mineral, query in queries:
+        result = identify(query, lib, top=3)
+        assert result.hits[0]["name"] == mineral, (mineral, result.hits)
