@@ -63,7 +63,7 @@ CACHE_ENV = "FORENSIC_CACHE_DIR"
 
 _MAGIC = b"FORENSIC-LIBRARY v1\n"
 _ALIGN = 64
-_FORMAT = 1
+_FORMAT = 2  # 2: cumulative sums stored breakpoint-major (B, N)
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
@@ -103,7 +103,7 @@ class ModalityBlock:
     start, stop : numpy.ndarray
         Shape (N,), int64: each row's measured range as grid indices ``[start, stop)``.
     cumsums : numpy.ndarray
-        Shape (N, B), float64: :func:`forensic.search.breakpoint_cumsums` of ``matrix``.
+        Shape (B, N), float64: :func:`forensic.search.breakpoint_cumsums` of ``matrix``.
     rows : numpy.ndarray
         Shape (N,), int64: index of each row's entry in :attr:`Library.entries`.
     calibration : dict or None

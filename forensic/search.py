@@ -67,18 +67,19 @@ def breakpoints(grid_points: int, every: int = BREAKPOINT_EVERY) -> np.ndarray:
 def breakpoint_cumsums(matrix: np.ndarray, every: int = BREAKPOINT_EVERY) -> np.ndarray:
     """Cumulative sums of ``matrix**2`` along the grid at :func:`breakpoints` (float64).
 
-    Returns shape (N, B): column ``b`` holds ``sum(matrix[:, :bp[b]]**2)``.
+    Returns shape (B, N), breakpoint-major: row ``b`` holds ``sum(matrix[:, :bp[b]]**2)`` for
+    every reference, so a search reads two contiguous rows of it, not a column of each reference.
     """
     matrix = np.asarray(matrix)
     n, g = matrix.shape
     bp = breakpoints(g, every)
-    out = np.zeros((n, bp.size), dtype=np.float64)
+    out = np.zeros((bp.size, n), dtype=np.float64)
     # blocks of rows keep the float64 temporary small for a 100k-row library
     block = max(1, 2_000_000 // max(g, 1))
     for lo in range(0, n, block):
         sq = np.square(matrix[lo : lo + block], dtype=np.float64)
         csum = np.concatenate([np.zeros((sq.shape[0], 1)), np.cumsum(sq, axis=1)], axis=1)
-        out[lo : lo + block] = csum[:, bp]
+        out[:, lo : lo + block] = csum[:, bp].T
     return out
 
 
@@ -141,7 +142,7 @@ def score_query(  # noqa: PLR0917  (the arrays of a library block, in order)
     r_start, r_stop : numpy.ndarray
         Shape (N,), the references' ranges.
     cumsums : numpy.ndarray
-        Shape (N, B) from :func:`breakpoint_cumsums` with the same ``every``.
+        Shape (B, N) from :func:`breakpoint_cumsums` with the same ``every``.
 
     Returns
     -------
@@ -198,8 +199,7 @@ def score_batch(  # noqa: PLR0917
         # the query's norm over each reference's range
         q_norm2 = cq[rows, np.minimum(re, g)[None, :]] - cq[rows, rs[None, :]]
         # the reference's norm over each (snapped) query range: two stored cumulative sums
-        c = np.asarray(cumsums[lo:hi])
-        r_norm2 = (c[:, b_hi] - c[:, b_lo]).T
+        r_norm2 = np.asarray(cumsums[b_hi, lo:hi]) - np.asarray(cumsums[b_lo, lo:hi])
         ok = overlap_ok(q_start[:, None], q_stop[:, None], rs[None, :], re[None, :])
         out[:, lo:hi] = _finish(numerator.astype(np.float64), q_norm2, r_norm2, ok)
     return out
