@@ -20,6 +20,12 @@ squares (RSS) the most, and keeps it only if all three hold:
   second component at 10 % of the signal removes far more than 30 % of the residual it leaves.
 * **Share**: the new component carries at least ``MIN_FRACTION`` (3 %) of the fitted signal.
 
+Every fit also includes a smooth baseline (Legendre polynomials up to ``BASELINE_DEGREE`` over
+the compared range, unconstrained in sign): the query and the references never share their
+baselines exactly (baseline removal, integration drift of derivative spectra), and without it
+that slow difference was fitted by borrowing extra components. On the engine's representation
+of the 104 ENFSI spectra it cut false components on pure spectra from about 35 to 5.
+
 Fractions are shares of the (normalised) fitted signal, not mass fractions: Raman cross sections
 and IR absorptivities differ between substances.
 """
@@ -35,6 +41,7 @@ from forensic.alignment import noise_level
 from forensic.errors import IdentificationError
 
 __all__ = [
+    "BASELINE_DEGREE",
     "F_TEST_ALPHA",
     "MIN_FRACTION",
     "MIN_RELATIVE_IMPROVEMENT",
@@ -50,6 +57,8 @@ F_TEST_ALPHA = 1e-3
 """Significance level of the F-test for adding a component."""
 MIN_RELATIVE_IMPROVEMENT = 0.30
 """A new component must remove at least this fraction of the remaining residual sum of squares."""
+BASELINE_DEGREE = 5
+"""Degree of the smooth baseline (Legendre, over the compared range) fitted with the components."""
 MIN_FRACTION = 0.03
 """A new component must carry at least this share of the fitted signal."""
 RESIDUAL_PEAK_FRACTION = 0.05
@@ -130,8 +139,30 @@ def _check(query: np.ndarray, references: np.ndarray, valid: np.ndarray):
     return q, refs, mask
 
 
+def _remove_smooth(b: np.ndarray, a: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Project ``b`` (n,) and the columns of ``a`` (n, K) off the Legendre polynomials of degree
+    0..``degree`` over the compared range (nothing when ``degree`` < 0).
+
+    Fitting the projected data with non-negative coefficients is the same as fitting the
+    original with the components AND an unconstrained smooth baseline of that degree: the best
+    baseline for given coefficients is the projection. It absorbs the slow drift between query
+    and references (baseline-removal differences, integration drift of derivative spectra)
+    that would otherwise be fitted by borrowing extra components.
+    """
+    if degree < 0:
+        return b, a
+    t = np.linspace(-1.0, 1.0, b.size)
+    basis, _ = np.linalg.qr(np.polynomial.legendre.legvander(t, degree))
+    return b - basis @ (basis.T @ b), a - basis @ (basis.T @ a)
+
+
 def fit_mixture(
-    query: np.ndarray, references: np.ndarray, valid: np.ndarray, *, max_components: int = 4
+    query: np.ndarray,
+    references: np.ndarray,
+    valid: np.ndarray,
+    *,
+    max_components: int = 4,
+    baseline_degree: int = BASELINE_DEGREE,
 ) -> MixtureFit | None:
     """Explain a query as a non-negative mixture of candidate references.
 
@@ -152,6 +183,9 @@ def fit_mixture(
         Shape (G,), bool: the points compared (the query's measured range).
     max_components : int
         Largest number of components (1 to 4).
+    baseline_degree : int
+        Degree of the smooth baseline fitted along with the components (Legendre polynomials
+        over the compared range; -1 for none). Residual and R² are those after it.
 
     Returns
     -------
@@ -162,8 +196,9 @@ def fit_mixture(
     q, refs, mask = _check(query, references, valid)
     if not 1 <= max_components <= 4:
         raise IdentificationError(f"max_components must be 1 to 4, got {max_components}")
-    b = q[mask]
-    a = refs[:, mask].T  # (n, K)
+    a_raw = refs[:, mask].T  # (n, K)
+    share_norms = np.sqrt(np.einsum("ij,ij->j", a_raw, a_raw))  # shares are of the spectra
+    b, a = _remove_smooth(q[mask], a_raw, baseline_degree)
     n, k = a.shape
     total = float(b @ b)
     if k == 0 or n < 8 or total <= 0:
@@ -186,12 +221,14 @@ def fit_mixture(
         if trial is None:
             break
         cols, c, new_rss = trial
-        if not _significant(a, b, cols, c, rss_old=rss, rss_new=new_rss):
+        if not _significant(
+            a, b, cols, c, rss_old=rss, rss_new=new_rss, share_norms=share_norms[cols]
+        ):
             break
         selected, coef_sel, rss = cols, c, new_rss
     if len([v for v in coef_sel if v > 0]) < 2:
         return None
-    signal_share = coef_sel * np.sqrt(norms[selected])  # contribution in norm units
+    signal_share = coef_sel * share_norms[selected]  # contribution in norm units
     fractions = signal_share / signal_share.sum()
     order = np.argsort(-fractions)
     components = [(int(selected[i]), float(fractions[i])) for i in order if fractions[i] > 0]
@@ -258,14 +295,21 @@ def _best_addition(
 
 
 def _significant(
-    a: np.ndarray, b: np.ndarray, cols: list[int], coef: np.ndarray, *, rss_old: float, rss_new
+    a: np.ndarray,
+    b: np.ndarray,
+    cols: list[int],
+    coef: np.ndarray,
+    *,
+    rss_old: float,
+    rss_new: float,
+    share_norms: np.ndarray,
 ) -> bool:
     """The three tests for keeping the newest component (see the module docstring)."""
     if rss_old <= 0 or coef[-1] <= 0:
         return False
     if (rss_old - rss_new) / rss_old < MIN_RELATIVE_IMPROVEMENT:
         return False
-    share = coef * np.sqrt(np.einsum("ij,ij->j", a[:, cols], a[:, cols]))
+    share = coef * share_norms
     if share.sum() <= 0 or share[-1] / share.sum() < MIN_FRACTION:
         return False
     if rss_new <= 0:
@@ -309,10 +353,10 @@ def has_structured_residual(
     bool
     """
     q, refs, mask = _check(query, best_reference, valid)
-    b = q[mask]
-    a = refs[0, mask]
-    if b.size < 8 or not np.any(b):
+    if mask.sum() < 8 or not np.any(q[mask]):
         return False
+    b, a2 = _remove_smooth(q[mask], refs[0, mask][:, None], BASELINE_DEGREE)
+    a = a2[:, 0]
     aa = float(a @ a)
     scale = max(float(a @ b), 0.0) / aa if aa > 0 else 0.0
     residual = b - scale * a
