@@ -47,12 +47,16 @@ def subset(library, modality: str, keep_rows: np.ndarray):
     lib_mod = importlib.import_module("forensic.library")
     block = library.block(modality)
     keep = np.asarray(keep_rows)
+    cumsums = np.asarray(block.cumsums)
+    n = np.asarray(block.start).size
+    # cumsums are stored breakpoint-major, (B, N), since library file format 2; (N, B) before
+    cumsums = cumsums[:, keep] if cumsums.shape[-1] == n else cumsums[keep]
     sub = lib_mod.ModalityBlock(
         pipeline=block.pipeline,
         matrix=np.asarray(block.matrix)[keep],
         start=np.asarray(block.start)[keep],
         stop=np.asarray(block.stop)[keep],
-        cumsums=np.asarray(block.cumsums)[keep],
+        cumsums=np.ascontiguousarray(cumsums),
         rows=np.asarray(block.rows)[keep],
         calibration=block.calibration,
     )
