@@ -47,6 +47,16 @@ __all__ = [
 MODELLED_WARNING = "modelled reference: confirm against a measured library"
 RERANK_CANDIDATES = 10
 """How many of the best substances are aligned and re-scored before the final ranking."""
+SHIFT_SEARCH_CM1 = 12.0
+"""The query is also searched shifted by whole grid steps up to this many cm-1 either way."""
+SHIFT_CANDIDATES = 5
+"""How many substances the shifted search adds to the candidates (when new)."""
+SHIFT_GAIN_MIN = 0.1
+"""...only when shifted it scores this much above the best unshifted candidate: a calibrated
+instrument's query is not second-guessed, a miscalibrated one's is rescued."""
+ALIGNMENT_GAIN_CAP = 0.05
+"""A re-score after peak alignment counts at most this much above the candidate's best score
+at a rigid whole-step shift (within SHIFT_SEARCH_CM1)."""
 MIXTURE_CANDIDATES = 10
 """How many of the best substances a mixture may be made of (at most 4 are kept)."""
 
@@ -183,6 +193,18 @@ def identify(
     substances = library.substances(spectrum.modality)
     candidates = top_hits(scores, substances, max(top, RERANK_CANDIDATES, MIXTURE_CANDIDATES))
     timings["search"] = _ms(t)
+    # an instrument whose axis is off by several cm-1 would push the right substance out of
+    # the candidates: the query shifted by whole grid steps up to SHIFT_SEARCH_CM1 (one batch,
+    # one more pass over the matrix) nominates more candidates; alignment then judges them all
+    t = time.perf_counter()
+    shifted, shift_best = _shifted_candidates(query, q_start, q_stop, block, substances)
+    shift_best = np.maximum(shift_best, scores)
+    seen = {h.substance for h in candidates}
+    best_unshifted = candidates[0].score if candidates else -np.inf
+    extra = [
+        h for h in shifted if h.substance not in seen and h.score > best_unshifted + SHIFT_GAIN_MIN
+    ]
+    timings["shift_search"] = _ms(t)
     if not candidates:
         raise IdentificationError(
             f"no reference overlaps the query's range {processed.wavenumber[0]:.0f}-"
@@ -193,7 +215,7 @@ def identify(
     t = time.perf_counter()
     q_linear = linear_from_representation(query, q_start, q_stop, block.pipeline)
     rescored = []
-    for hit in candidates[:RERANK_CANDIDATES]:
+    for hit in candidates[:RERANK_CANDIDATES] + extra:
         row = hit.index
         rs, re = int(block.start[row]), int(block.stop[row])
         lo, hi = max(rs, q_start), min(re, q_stop)
@@ -206,11 +228,14 @@ def identify(
             al = alignment.align(grid, q_linear * valid, r_linear * valid, valid)
         except ForensicError:
             al = None
-        score = hit.score
+        score = float(scores[row])
         if al is not None and (abs(al.shift_cm1) > 0 or abs(al.stretch) > 0):
             aligned = representation_from_linear(al.aligned_reference, lo, hi, block.pipeline, grid)
             aligned_score = _cosine(query[lo:hi], aligned[lo:hi])
-            score = max(score, aligned_score)
+            # the peak alignment may add sub-step shift and stretch to what a rigid shift
+            # achieves, but not much more: a larger gain is a warp fitting the wrong substance
+            cap = float(shift_best[row]) + ALIGNMENT_GAIN_CAP
+            score = max(score, min(aligned_score, cap))
         rescored.append((score, hit, al, valid, r_linear))
     rescored.sort(key=lambda item: -item[0])
     timings["align"] = _ms(t)
@@ -228,7 +253,7 @@ def identify(
                 "name": entry["name"],
                 "entry_id": entry["entry_id"],
                 "score": round(float(score), 6),
-                "search_score": round(float(hit.score), 6),
+                "search_score": round(float(scores[hit.index]), 6),
                 "q_value": None if np.isnan(q_value) else round(q_value, 6),
                 "shift_cm1": round(float(al.shift_cm1), 3) if al else 0.0,
                 "stretch": round(float(al.stretch), 6) if al else 0.0,
@@ -325,6 +350,37 @@ def identify(
             "intensity": [round(float(v), 6) for v in best_aligned[best_valid]],
         },
     )
+
+
+def _shifted_candidates(query, q_start, q_stop, block, substances):
+    """Best substances of the query moved by whole grid steps, and every reference's best
+    score over those shifts (shape (N,))."""
+    grid = block.grid
+    step = float(grid[1] - grid[0])
+    n = int(SHIFT_SEARCH_CM1 // step)
+    g = grid.size
+    rows, starts, stops = [], [], []
+    for k in range(-n, n + 1):
+        lo, hi = max(q_start + k, 0), min(q_stop + k, g)
+        if k == 0 or hi - lo < 16:
+            continue
+        row = np.zeros(g)
+        row[lo:hi] = query[lo - k : hi - k]
+        rows.append(row)
+        starts.append(lo)
+        stops.append(hi)
+    if not rows:
+        return [], np.full(block.matrix.shape[0], -np.inf)
+    scores = score_batch(
+        np.stack(rows),
+        np.array(starts),
+        np.array(stops),
+        block.matrix,
+        block.start,
+        block.stop,
+        block.cumsums,
+    ).max(axis=0)
+    return top_hits(scores, substances, SHIFT_CANDIDATES), scores
 
 
 def _prepare(spectrum: Spectrum, block) -> tuple[Spectrum, np.ndarray, int, int]:

@@ -65,15 +65,16 @@ def test_identifies_a_noisy_fluorescent_measurement(library, name):
     assert {"preprocess", "search", "align", "total"} <= set(result.timings_ms)
 
 
-def test_a_shifted_measurement_is_aligned_and_reports_its_shift(library):
-    bands = [(c + 6.0, h, w) for c, h, w in BAND_SETS["lidocaine"]]
+@pytest.mark.parametrize("shift", [6.0, -11.0])
+def test_a_shifted_measurement_is_aligned_and_reports_its_shift(library, shift):
+    bands = [(c + shift, h, w) for c, h, w in BAND_SETS["lidocaine"]]
     result = identify(make_spectrum(bands, stop=2000, noise=0.005, seed=5), library)
     best = result.hits[0]
     assert best["name"] == "lidocaine"
-    assert best["shift_cm1"] == pytest.approx(6.0, abs=1.5)
+    assert best["shift_cm1"] == pytest.approx(shift, abs=1.5)
     assert len(best["matched_peaks"]) >= 3
     for q, r in best["matched_peaks"]:
-        assert q - r == pytest.approx(6.0, abs=2.5)
+        assert q - r == pytest.approx(shift, abs=2.5)
 
 
 def test_an_unknown_substance_is_not_identified(library):
