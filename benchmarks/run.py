@@ -131,6 +131,12 @@ class Report:
                 f"{_fmt(s.get('decoy_only_score_at_q_0.05'))}; median right score "
                 f"{_fmt(s.get('median_true_score'))}"
             )
+            self.line(
+                f"      margin < 0.02 over the best different substance: "
+                f"{_fmt(s.get('right_margin_below_min'))} of {s.get('n_right_present')} right "
+                f"best hits, {_fmt(s.get('wrong_margin_below_min'))} of "
+                f"{s.get('n_wrong_present')} wrong ones (right substance in the library)"
+            )
 
 
 def _fmt(v) -> str:
