@@ -347,17 +347,18 @@ def align(
             if len(picks) == 3:
                 break
         for s0 in picks:
-            fit = _fit_transform(
-                qpk,
-                rpk,
-                c=c,
-                shift0=s0,
-                stretch0=0.0,
-                tol=tolerance_cm1,
-                max_shift=max_shift_cm1,
-                max_stretch=max_stretch,
-            )
-            candidates.append(fit)
+            for stretch_limit in (max_stretch, 0.0):  # with and without stretch: cosine decides
+                fit = _fit_transform(
+                    qpk,
+                    rpk,
+                    c=c,
+                    shift0=s0,
+                    stretch0=0.0,
+                    tol=tolerance_cm1,
+                    max_shift=max_shift_cm1,
+                    max_stretch=stretch_limit,
+                )
+                candidates.append(fit)
     base = np.unique(np.round(np.array(candidates), 6), axis=0)
     # fine cosine refinement around each candidate (shift only; stretch kept)
     params = (
