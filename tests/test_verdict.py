@@ -103,6 +103,9 @@ def test_calibration_estimate_is_honest(calibration):
     assert summary["empirical_fdp_at_q_0.05"] <= 0.05 + 0.02
     assert summary["heldout_fdp_at_q_0.05"] <= 0.05 + 0.05
     assert 0 < calibration.info["decoy_efficiency"] <= 1
+    # the margin rule rarely flags a right best hit (the twin pair 0/1 is the exception here)
+    assert summary["right_margin_below_min"] < 0.05
+    assert summary["median_right_margin"] > 0.1
 
 
 def test_calibration_round_trips_through_json(calibration):
