@@ -286,12 +286,12 @@ def align(
     """Align a reference onto a query by their peaks, re-score, and report the peak evidence.
 
     Steps: (1) peaks of both spectra inside ``valid``; (2) shift candidates voted by the peak
-    pairs they bring within ``tolerance_cm1`` (a Hough-style vote over a 0.5 cm-1 grid, stretch
-    0); (3) for the best candidates, mutual-nearest peak pairs and a least-squares fit of shift and
-    stretch on them, refitted once without pairs off by more than half the tolerance, bounded by
-    ``max_shift_cm1`` and ``max_stretch``; (4) a fine cosine search of +-1 cm-1 around each fit
-    and the identity; the transform with the best cosine over ``valid`` wins, so alignment never
-    lowers the score below the unaligned one.
+    pairs they bring within ``tolerance_cm1`` (a Hough-style vote over a 1 cm-1 grid, stretch
+    0); (3) for the three best candidates, mutual-nearest peak pairs and a least-squares fit of
+    shift and stretch on them (and of shift alone), refitted once without pairs off by more than
+    half the tolerance, bounded by ``max_shift_cm1`` and ``max_stretch``; (4) a fine cosine
+    search of +-1 cm-1 around each fit and the identity; the transform with the best cosine
+    over ``valid`` wins, so alignment never lowers the score below the unaligned one.
 
     Parameters
     ----------
