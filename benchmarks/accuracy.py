@@ -118,7 +118,9 @@ def run(quick: bool, report) -> dict:
         entry: dict = {
             "queries": len(queries),
             "library_files": len(dev) + len(confusers) - 1,
-            "subset": f"every {step}th dev sample" if step > 1 else "all",
+            "subset": f"every {step}{'rd' if step == 3 else 'th'} dev sample"
+            if step > 1
+            else "all",
         }
         t0 = time.perf_counter()
         entry["plain_cosine"] = plain_cosine(modality, dev, confusers, queries, conditions)
