@@ -12,11 +12,7 @@ from pathlib import Path
 
 import click
 
-from forensic.cli import library as _library_cli
-
-# the group object of forensic/cli/library.py (named library_group there; a later rename to
-# ``library`` keeps working)
-library = getattr(_library_cli, "library_group", None) or _library_cli.library
+from forensic.cli.library import library_group as library
 
 EXIT_GATE_FAILED = 1
 
