@@ -223,5 +223,5 @@ def test_linear_from_representation_recovers_band_positions():
     assert linear.max() == pytest.approx(1.0)
     assert abs(grid[np.argmax(linear)] - 600.0) <= 2.0
     head, tail = split_representation(pipe)
-    assert tail.names == ["derivative", "compress_intensity", "normalise"]
+    assert tail.names == ["compress_intensity", "derivative", "normalise"]
     assert head.names[-1] == "remove_baseline"
