@@ -26,7 +26,6 @@ import json
 import os
 import re
 import struct
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -462,29 +461,18 @@ class Library:
         head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
         prefix = _MAGIC + struct.pack("<Q", len(head)) + head
         data_start = -(-len(prefix) // _ALIGN) * _ALIGN
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        from forensic.io import OutputExistsError, atomic_write  # noqa: PLC0415  (file edge)
+
+        def write(handle) -> None:
+            handle.write(prefix + b"\0" * (data_start - len(prefix)))
+            for off, a in arrays:
+                handle.seek(data_start + off)
+                handle.write(a.tobytes())
+
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(prefix + b"\0" * (data_start - len(prefix)))
-                for off, a in arrays:
-                    handle.seek(data_start + off)
-                    handle.write(a.tobytes())
-                handle.flush()
-                os.fsync(handle.fileno())
-            if overwrite:
-                os.replace(tmp, path)
-            else:
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    raise LibraryError(f"{path}: already exists; not overwritten") from None
-                finally:
-                    os.unlink(tmp)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+            atomic_write(path, write, overwrite=overwrite)
+        except OutputExistsError as exc:
+            raise LibraryError(str(exc)) from None
         self.path = path
         return path
 

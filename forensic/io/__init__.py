@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from forensic.errors import ForensicError, FormatError
 from forensic.spectrum import Spectrum
@@ -22,6 +23,8 @@ from forensic.spectrum import Spectrum
 __all__ = [
     "Format",
     "OutputExistsError",
+    "atomic_write",
+    "atomic_write_bytes",
     "available_formats",
     "file_sha256",
     "read_spectra",
@@ -206,10 +209,20 @@ class OutputExistsError(ForensicError, FileExistsError):
 _WRITERS_BY_EXTENSION = {".jdx": "jcamp", ".dx": "jcamp", ".jcamp": "jcamp", ".csv": "text"}
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
-    """Write ``data`` to ``path`` all at once: a reader never sees a half-written file.
+def atomic_write(
+    path: str | os.PathLike, write: Callable[[BinaryIO], None], *, overwrite: bool = False
+) -> Path:
+    """Create ``path`` all at once: a reader never sees a half-written file.
 
-    Raises :class:`OutputExistsError` when ``path`` exists and ``overwrite`` is false.
+    ``write`` is called with a binary file open on a temporary file beside ``path`` (it may seek
+    and write in pieces, so large files need not be held in memory); the file is flushed to disk
+    and then put in place. The temporary file is removed on any failure.
+
+    Raises
+    ------
+    OutputExistsError
+        When ``path`` exists and ``overwrite`` is false, also if another writer created it while
+        this one was writing: an existing file is never clobbered.
     """
     path = Path(path)
     if path.exists() and not overwrite:
@@ -222,7 +235,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool 
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         if overwrite:
@@ -240,6 +253,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool 
             os.unlink(tmp)
         raise
     return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` all at once (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite)
 
 
 def write_spectrum(
