@@ -57,7 +57,7 @@ instrument's query is not second-guessed, a miscalibrated one's is rescued."""
 ALIGNMENT_GAIN_CAP = 0.05
 """A re-score after peak alignment counts at most this much above the candidate's best score
 at a rigid whole-step shift (within SHIFT_SEARCH_CM1)."""
-MIXTURE_CANDIDATES = 10
+MIXTURE_CANDIDATES = 40
 """How many of the best substances a mixture may be made of (at most 4 are kept)."""
 
 
