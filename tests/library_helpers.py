@@ -73,3 +73,23 @@ def make_library(folder: Path, *, shipped: bool = True) -> Path:
                 rows.append(row)
     write_manifest(folder / "manifest.csv", rows)
     return folder
+
+
+def measured_paracetamol(path: Path) -> Path:
+    """A stand-in 'measured' paracetamol file (synthetic bands at paracetamol's positions)."""
+    bands = [
+        (390, 0.3, 8),
+        (465, 0.3, 8),
+        (651, 0.4, 7),
+        (797, 0.6, 7),
+        (857, 1.0, 7),
+        (1168, 0.5, 8),
+        (1236, 0.5, 8),
+        (1324, 0.5, 9),
+        (1610, 0.8, 9),
+        (1648, 0.4, 9),
+    ]
+    s = make_spectrum(bands, noise=0.003, seed=3, baseline=0.2).with_metadata(
+        instrument_model="Test Raman 785", laser_wavelength_nm=785.0
+    )
+    return write_spectrum(s, path)

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from library_helpers import SYNTHETIC, make_library
+from library_helpers import SYNTHETIC, make_library, measured_paracetamol
 from synthetic import make_spectrum
 
 from forensic.cli import main
@@ -28,20 +28,6 @@ def lib(tmp_path):
 
 def run(*args):
     return CliRunner().invoke(main, ["library", *map(str, args)])
-
-
-def _measured(tmp_path, name="para.jdx"):
-    bands = [
-        (651, 0.4, 7),
-        (797, 0.6, 7),
-        (857, 1.0, 7),
-        (1168, 0.5, 8),
-        (1236, 0.5, 8),
-        (1324, 0.5, 9),
-        (1610, 0.8, 9),
-        (1648, 0.4, 9),
-    ]
-    return write_spectrum(make_spectrum(bands, noise=0.003, seed=4), tmp_path / name)
 
 
 def test_list_json_contract_on_the_shipped_library():
@@ -80,7 +66,7 @@ def test_info_json_shipped_source_is_the_library_folder():
 
 
 def test_import_replaces_modelled_then_refuses_without_force(lib, tmp_path):
-    path = _measured(tmp_path)
+    path = measured_paracetamol(tmp_path / "para.jdx")
     args = (
         "import",
         path,
@@ -110,7 +96,7 @@ def test_import_replaces_modelled_then_refuses_without_force(lib, tmp_path):
 
 def test_import_lists_unreadable_files(lib, tmp_path):
     (tmp_path / "junk.jdx").write_text("##TITLE=junk\nnothing\n")
-    good = _measured(tmp_path, "good.jdx")
+    good = measured_paracetamol(tmp_path / "good.jdx")
     result = run(
         "import",
         good,
@@ -164,7 +150,14 @@ def test_diff_and_export(lib, tmp_path):
     new = tmp_path / "new"
     shutil.copytree(lib, new)
     run(
-        "import", _measured(tmp_path), "--library", new, "--name", "Paracetamol", "--licence", "MIT"
+        "import",
+        measured_paracetamol(tmp_path / "para.jdx"),
+        "--library",
+        new,
+        "--name",
+        "Paracetamol",
+        "--licence",
+        "MIT",
     )
     result = run("diff", lib, new)
     assert result.exit_code == 0, result.output

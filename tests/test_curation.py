@@ -9,7 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
-from library_helpers import SYNTHETIC, make_library, synthetic_spectrum
+from library_helpers import SYNTHETIC, make_library, measured_paracetamol, synthetic_spectrum
 from synthetic import make_spectrum
 
 from forensic import curation
@@ -77,28 +77,8 @@ def test_model_library_tool_uses_the_same_columns():
 # -- import ----------------------------------------------------------------------------------------
 
 
-def _measured_paracetamol(path):
-    """A stand-in 'measured' paracetamol file (synthetic bands at paracetamol's positions)."""
-    bands = [
-        (390, 0.3, 8),
-        (465, 0.3, 8),
-        (651, 0.4, 7),
-        (797, 0.6, 7),
-        (857, 1.0, 7),
-        (1168, 0.5, 8),
-        (1236, 0.5, 8),
-        (1324, 0.5, 9),
-        (1610, 0.8, 9),
-        (1648, 0.4, 9),
-    ]
-    s = make_spectrum(bands, noise=0.003, seed=3, baseline=0.2).with_metadata(
-        instrument_model="Test Raman 785", laser_wavelength_nm=785.0
-    )
-    return write_spectrum(s, path)
-
-
 def test_import_replaces_the_modelled_reference(small_library, tmp_path):
-    measured = _measured_paracetamol(tmp_path / "para.jdx")
+    measured = measured_paracetamol(tmp_path / "para.jdx")
     result = curation.import_spectra(
         [measured],
         small_library,
@@ -142,7 +122,7 @@ def test_import_ambiguous_synonym_is_not_guessed(tmp_path):
 
 
 def test_import_refuses_to_overwrite_a_measured_entry(small_library, tmp_path):
-    measured = _measured_paracetamol(tmp_path / "para.jdx")
+    measured = measured_paracetamol(tmp_path / "para.jdx")
     curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
     before = (small_library / "manifest.csv").read_bytes()
     with pytest.raises(LibraryError, match=r"measured entry already.*paracetamol-raman.*--force"):
@@ -176,7 +156,7 @@ def test_import_into_a_read_only_folder(small_library, tmp_path, monkeypatch):
     # root may write anywhere: make the permission check answer as for a read-only install
     monkeypatch.setattr(curation.os, "access", lambda path, mode: False)
     with pytest.raises(LibraryError, match="not writable; copy the library first"):
-        curation.import_spectra([_measured_paracetamol(tmp_path / "p.jdx")], small_library)
+        curation.import_spectra([measured_paracetamol(tmp_path / "p.jdx")], small_library)
 
 
 def test_import_nothing_readable(small_library, tmp_path):
@@ -382,7 +362,7 @@ def test_diff_added_removed_changed(small_library, tmp_path):
     curation.write_manifest(new / "manifest.csv", rows)
     (new / "raman" / "zetazine-raman.jdx").unlink()
     curation.import_spectra(
-        [_measured_paracetamol(tmp_path / "p.jdx")], new, name="Paracetamol", licence="MIT"
+        [measured_paracetamol(tmp_path / "p.jdx")], new, name="Paracetamol", licence="MIT"
     )
     write_spectrum(synthetic_spectrum(0, seed=9), tmp_path / "one.jdx")
     curation.import_spectra(
@@ -487,7 +467,7 @@ def test_publish_writes_changelog_with_approver(small_library, tmp_path):
     with pytest.raises(curation.PublishRefused, match="already the published one"):
         curation.publish_library(small_library, approved_by="Dr. A. Chemist")
     curation.import_spectra(
-        [_measured_paracetamol(tmp_path / "p.jdx")],
+        [measured_paracetamol(tmp_path / "p.jdx")],
         small_library,
         name="Paracetamol",
         licence="MIT",
@@ -559,7 +539,7 @@ def test_every_reference_file_is_installed_with_the_package(small_library, tmp_p
     ]
     assert not missing, f"not installed with the package: {missing}"
     result = curation.import_spectra(
-        [_measured_paracetamol(tmp_path / "p.jdx")],
+        [measured_paracetamol(tmp_path / "p.jdx")],
         small_library,
         name="Paracetamol",
         licence="MIT",
