@@ -32,7 +32,14 @@ from forensic.processing import (
     linear_from_representation,
     representation_from_linear,
 )
-from forensic.search import score_batch, score_query, top_hits
+from forensic.search import (
+    SHIFT_SEARCH_CM1,
+    score_batch,
+    score_query,
+    score_shifted,
+    shift_steps,
+    top_hits,
+)
 from forensic.spectrum import Spectrum
 
 __all__ = [
@@ -47,8 +54,6 @@ __all__ = [
 MODELLED_WARNING = "modelled reference: confirm against a measured library"
 RERANK_CANDIDATES = 10
 """How many of the best substances are aligned and re-scored before the final ranking."""
-SHIFT_SEARCH_CM1 = 12.0
-"""The query is also searched shifted by whole grid steps up to this many cm-1 either way."""
 SHIFT_CANDIDATES = 5
 """How many substances the shifted search adds to the candidates (when new)."""
 SHIFT_GAIN_MIN = 0.1
@@ -199,7 +204,9 @@ def identify(
     t = time.perf_counter()
     shifted, shift_best = _shifted_candidates(query, q_start, q_stop, block, substances)
     shift_best = np.maximum(shift_best, scores)
-    seen = {h.substance for h in candidates}
+    # only the re-ranked substances count as seen: one further down (among the mixture pool)
+    # that the shifted query matches much better must still be aligned and re-scored
+    seen = {h.substance for h in candidates[:RERANK_CANDIDATES]}
     best_unshifted = candidates[0].score if candidates else -np.inf
     extra = [
         h for h in shifted if h.substance not in seen and h.score > best_unshifted + SHIFT_GAIN_MIN
@@ -243,10 +250,19 @@ def identify(
     # -- q-values and verdict ---------------------------------------------------------------
     t = time.perf_counter()
     calibration = verdicts.Calibration.from_dict(block.calibration) if block.calibration else None
+
+    def q_value_of(score: float, row: int) -> float:
+        # the calibration scored its queries at their best whole-step shift, not with the
+        # alignment's sub-step refinement: the q-value is read at the hit's score, but never
+        # above that best rigid-shift score, the quantity the calibration measured
+        if calibration is None:
+            return float("nan")
+        return float(calibration.q_value(min(score, float(shift_best[row]))))
+
     hits: list[dict[str, Any]] = []
     for rank, (score, hit, al, _, _) in enumerate(rescored[:top], start=1):
         entry = library.entry(spectrum.modality, hit.index)
-        q_value = float(calibration.q_value(score)) if calibration else float("nan")
+        q_value = q_value_of(score, hit.index)
         hits.append(
             {
                 "rank": rank,
@@ -272,7 +288,7 @@ def identify(
     best_score, best_hit, best_al, best_valid, best_linear = rescored[0]
     other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
     margin = float(best_score - other) if other is not None else float("inf")
-    best_q = float(calibration.q_value(best_score)) if calibration else float("nan")
+    best_q = q_value_of(best_score, best_hit.index)
     matched_fraction = best_al.matched_fraction if best_al else 0.0
     verdict, reasons = verdicts.decide(float(best_score), best_q, margin, matched_fraction)
     timings["verdict"] = _ms(t)
@@ -354,32 +370,18 @@ def identify(
 
 def _shifted_candidates(query, q_start, q_stop, block, substances):
     """Best substances of the query moved by whole grid steps, and every reference's best
-    score over those shifts (shape (N,))."""
-    grid = block.grid
-    step = float(grid[1] - grid[0])
-    n = int(SHIFT_SEARCH_CM1 // step)
-    g = grid.size
-    rows, starts, stops = [], [], []
-    for k in range(-n, n + 1):
-        lo, hi = max(q_start + k, 0), min(q_stop + k, g)
-        if k == 0 or hi - lo < 16:
-            continue
-        row = np.zeros(g)
-        row[lo:hi] = query[lo - k : hi - k]
-        rows.append(row)
-        starts.append(lo)
-        stops.append(hi)
-    if not rows:
-        return [], np.full(block.matrix.shape[0], -np.inf)
-    scores = score_batch(
-        np.stack(rows),
-        np.array(starts),
-        np.array(stops),
+    score over those moves (shape (N,), the unmoved query excluded)."""
+    scores = score_shifted(
+        query,
+        q_start,
+        q_stop,
         block.matrix,
         block.start,
         block.stop,
         block.cumsums,
-    ).max(axis=0)
+        shift_steps(block.grid, SHIFT_SEARCH_CM1),
+        include_unshifted=False,
+    )[0]
     return top_hits(scores, substances, SHIFT_CANDIDATES), scores
 
 

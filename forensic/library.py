@@ -43,7 +43,15 @@ from forensic.processing import (
     linear_from_representation,
     split_representation,
 )
-from forensic.search import breakpoint_cumsums, mask_to_ranges, ranges_to_mask, score_batch
+from forensic.search import (
+    SHIFT_SEARCH_CM1,
+    breakpoint_cumsums,
+    mask_to_ranges,
+    ranges_to_mask,
+    score_batch,
+    score_shifted,
+    shift_steps,
+)
 from forensic.spectrum import MODALITIES, Spectrum
 
 __all__ = [
@@ -373,10 +381,13 @@ class Library:
         """Compute (or recompute) the q-value calibration of every modality, in place.
 
         Uses :func:`forensic.verdict.calibrate_library` with this library's own search scoring
-        (:func:`forensic.search.score_batch`). The perturbed queries and the decoys are made
-        from the references as spectra (:func:`forensic.processing.linear_from_representation`:
-        baseline-corrected intensities, where noise, residual baseline and band shuffling mean
-        what they mean on a measurement) and then put through the pipeline's comparison
+        including the shift search of identification (:func:`forensic.search.score_shifted`
+        over :data:`forensic.search.SHIFT_SEARCH_CM1`), so a q-value accounts for the chances a
+        wrong reference gets by being tried at many shifts. The perturbed queries and the
+        decoys are made from the references as spectra
+        (:func:`forensic.processing.linear_from_representation`: baseline-corrected
+        intensities, where noise, residual baseline and band shuffling mean what they mean on
+        a measurement) and then put through the pipeline's comparison
         representation before scoring, exactly as a real query is. Libraries larger than
         :data:`_CALIBRATION_MAX_REFERENCES` are calibrated on a seeded random subset of that
         many references. A modality with fewer than 2 references, or fewer than 2 substances,
@@ -406,7 +417,9 @@ class Library:
                 cal = verdict.calibrate_library(
                     linear,
                     valid,
-                    _representation_score_fn(block.pipeline),
+                    _representation_score_fn(
+                        block.pipeline, shift_steps(block.grid, SHIFT_SEARCH_CM1)
+                    ),
                     seed=seed,
                     n_queries=min(rows.size, n_queries or _CALIBRATION_QUERIES),
                     labels=labels[rows],
@@ -414,6 +427,7 @@ class Library:
             except ForensicError:
                 block.calibration = None
                 continue
+            cal.info["shift_search_cm1"] = SHIFT_SEARCH_CM1
             block.calibration = cal.to_dict()
 
     # -- saving and loading -----------------------------------------------------------------
@@ -576,12 +590,19 @@ class Library:
 
 
 def interval_score_fn(
-    queries: np.ndarray, query_valid: np.ndarray, matrix: np.ndarray, matrix_valid: np.ndarray
+    queries: np.ndarray,
+    query_valid: np.ndarray,
+    matrix: np.ndarray,
+    matrix_valid: np.ndarray,
+    *,
+    max_shift_steps: int = 0,
 ) -> np.ndarray:
     """The production search (:func:`forensic.search.score_batch`) with mask arguments.
 
     The signature :func:`forensic.verdict.calibrate_library` expects; masks are taken as the
-    interval between their first and last True (measured ranges are intervals).
+    interval between their first and last True (measured ranges are intervals). With
+    ``max_shift_steps`` each query's score is its best over whole-step moves up to that many
+    grid points (:func:`forensic.search.score_shifted`), as in identification.
     """
     matrix = np.asarray(matrix, dtype=np.float32)
     r_valid = np.broadcast_to(np.atleast_2d(matrix_valid), matrix.shape)
@@ -591,11 +612,15 @@ def interval_score_fn(
     qs, qe = mask_to_ranges(q_valid)
     matrix = np.where(r_valid, matrix, np.float32(0))
     queries = np.where(q_valid, queries, 0.0).astype(np.float32)
-    return score_batch(queries, qs, qe, matrix, rs, re, breakpoint_cumsums(matrix))
+    cumsums = breakpoint_cumsums(matrix)
+    if max_shift_steps > 0:
+        return score_shifted(queries, qs, qe, matrix, rs, re, cumsums, max_shift_steps)
+    return score_batch(queries, qs, qe, matrix, rs, re, cumsums)
 
 
-def _representation_score_fn(pipeline: Pipeline):
-    """Score function on spectra: the pipeline's comparison representation, then the search."""
+def _representation_score_fn(pipeline: Pipeline, max_shift_steps: int = 0):
+    """Score function on spectra: the pipeline's comparison representation, then the search
+    (over whole-step shifts up to ``max_shift_steps``, as :func:`interval_score_fn`)."""
     _, tail = split_representation(pipeline)
 
     def represent(rows: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -622,6 +647,7 @@ def _representation_score_fn(pipeline: Pipeline):
             query_valid,
             represent(matrix, matrix_valid),
             matrix_valid,
+            max_shift_steps=max_shift_steps,
         )
 
     return score

@@ -34,6 +34,7 @@ __all__ = [
     "BREAKPOINT_EVERY",
     "MIN_OVERLAP_FRACTION",
     "MIN_OVERLAP_POINTS",
+    "SHIFT_SEARCH_CM1",
     "breakpoint_cumsums",
     "breakpoints",
     "mask_scores",
@@ -43,6 +44,8 @@ __all__ = [
     "ranges_to_mask",
     "score_batch",
     "score_query",
+    "score_shifted",
+    "shift_steps",
     "snap_ranges",
     "top_hits",
 ]
@@ -52,6 +55,13 @@ MIN_OVERLAP_FRACTION = 0.5
 
 MIN_OVERLAP_POINTS = 100
 """...and at least this many grid points (200 cm⁻¹ on the default 2 cm⁻¹ grids)."""
+
+SHIFT_SEARCH_CM1 = 12.0
+"""The query is also compared moved by whole grid steps up to this many cm-1 either way
+(:func:`score_shifted`): a portable instrument's axis may be that far off."""
+
+_MIN_SHIFTED_POINTS = 16  # a query moved this far off the grid keeps too little to compare
+_SHIFT_ROWS = 2048  # shifted query rows scored in one batch (bounds the temporaries)
 
 _BLOCK_CELLS = 2_000_000  # query x reference scores computed at once in a batch
 
@@ -203,6 +213,73 @@ def score_batch(  # noqa: PLR0917
         ok = overlap_ok(q_start[:, None], q_stop[:, None], rs[None, :], re[None, :])
         out[:, lo:hi] = _finish(numerator.astype(np.float64), q_norm2, r_norm2, ok)
     return out
+
+
+def shift_steps(grid: np.ndarray, max_cm1: float = SHIFT_SEARCH_CM1) -> int:
+    """How many whole grid steps ``max_cm1`` spans on an evenly spaced grid (at least 0)."""
+    grid = np.asarray(grid, dtype=float)
+    if grid.size < 2:
+        return 0
+    return max(0, int(max_cm1 // float(grid[1] - grid[0])))
+
+
+def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
+    queries: np.ndarray,
+    q_start: np.ndarray,
+    q_stop: np.ndarray,
+    matrix: np.ndarray,
+    r_start: np.ndarray,
+    r_stop: np.ndarray,
+    cumsums: np.ndarray,
+    max_steps: int,
+    *,
+    include_unshifted: bool = True,
+    every: int = BREAKPOINT_EVERY,
+) -> np.ndarray:
+    """Each query's best score against every reference over whole-step shifts, shape (Q, N).
+
+    Every query is moved by ``k`` grid points for ``k`` in ``-max_steps..max_steps`` (its range
+    moves with it and is clipped to the grid; a move leaving fewer than 16 points is skipped)
+    and scored with :func:`score_batch`; the result is the maximum over the moves. This is the
+    shift search of :func:`forensic.identify.identify`, and the scoring its q-values are
+    calibrated with (:meth:`forensic.library.Library.calibrate`), so that the look-elsewhere
+    effect of trying many shifts is in the calibration too.
+
+    Parameters
+    ----------
+    queries, q_start, q_stop, matrix, r_start, r_stop, cumsums, every
+        As for :func:`score_batch`.
+    max_steps : int
+        Largest move, in grid points (see :func:`shift_steps`).
+    include_unshifted : bool, default True
+        Whether the unmoved query (``k = 0``) takes part; without it and with ``max_steps`` 0
+        every score is ``-inf``.
+    """
+    queries = np.atleast_2d(np.asarray(queries))
+    nq, g = queries.shape
+    q_start = np.broadcast_to(np.asarray(q_start, dtype=np.int64), (nq,))
+    q_stop = np.broadcast_to(np.asarray(q_stop, dtype=np.int64), (nq,))
+    moves = [k for k in range(-max_steps, max_steps + 1) if k != 0 or include_unshifted]
+    # every (query, move) pair is one row of a batch; batches bound the temporaries
+    pairs = [(i, k) for i in range(nq) for k in moves]
+    best = np.full((nq, matrix.shape[0]), -np.inf)
+    for lo in range(0, len(pairs), _SHIFT_ROWS):
+        chunk = pairs[lo : lo + _SHIFT_ROWS]
+        rows = np.zeros((len(chunk), g), dtype=queries.dtype)
+        starts = np.zeros(len(chunk), dtype=np.int64)
+        stops = np.zeros(len(chunk), dtype=np.int64)
+        for r, (i, k) in enumerate(chunk):
+            a, b = max(int(q_start[i]) + k, 0), min(int(q_stop[i]) + k, g)
+            if b - a < _MIN_SHIFTED_POINTS:
+                continue
+            rows[r, a:b] = queries[i, a - k : b - k]
+            starts[r], stops[r] = a, b
+        scores = score_batch(rows, starts, stops, matrix, r_start, r_stop, cumsums, every)
+        scores[stops - starts < _MIN_SHIFTED_POINTS] = -np.inf
+        owner = np.array([i for i, _ in chunk])
+        for i in np.unique(owner):
+            best[i] = np.maximum(best[i], scores[owner == i].max(axis=0))
+    return best
 
 
 def snap_ranges(

@@ -14,7 +14,9 @@ from forensic.errors import IdentificationError
 from forensic.identify import MODELLED_WARNING, Identification, identify, search, search_batch
 from forensic.io import read_spectrum
 from forensic.library import Library
+from forensic.search import SHIFT_SEARCH_CM1
 from forensic.spectrum import Spectrum
+from forensic.verdict import Calibration
 
 BAND_SETS = {
     "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
@@ -75,6 +77,20 @@ def test_a_shifted_measurement_is_aligned_and_reports_its_shift(library, shift):
     assert len(best["matched_peaks"]) >= 3
     for q, r in best["matched_peaks"]:
         assert q - r == pytest.approx(shift, abs=2.5)
+
+
+def test_q_values_come_from_a_calibration_with_the_shift_search(library):
+    block = library.block("raman")
+    assert block.calibration["info"]["shift_search_cm1"] == SHIFT_SEARCH_CM1
+    calibration = Calibration.from_dict(block.calibration)
+    bands = [(c + 9.0, h, w) for c, h, w in BAND_SETS["cocaine"]]
+    result = identify(make_spectrum(bands, stop=2000, noise=0.01, seed=4), library)
+    best = result.best
+    assert best["name"] == "cocaine"
+    # read at the hit's score at most (the alignment's sub-step gain is not calibrated)
+    assert best["q_value"] >= float(calibration.q_value(best["score"])) - 1e-6
+    assert best["q_value"] <= 0.05  # ... and a right hit 9 cm-1 off is still identified
+    assert result.verdict == "identified"
 
 
 def test_an_unknown_substance_is_not_identified(library):
@@ -197,3 +213,35 @@ def test_real_rruff_spectra_identify_another_sample_of_the_same_mineral(shared_d
     for mineral, query in queries:
         result = identify(query, lib, top=3)
         assert result.hits[0]["name"] == mineral, (mineral, result.hits)
+
+
+def test_a_far_shifted_measurement_is_rescued_in_a_library_of_many_substances():
+    # 60 substances of narrow bands: moved 10 cm-1, the right one scores no better than chance
+    # unshifted, so only the shift search can bring it back, whatever its unshifted rank
+    rng = np.random.default_rng(5)
+    band_sets = {
+        f"substance {i:02d}": [
+            (float(c), float(h), float(w))
+            for c, h, w in zip(
+                rng.uniform(300, 1900, 6),
+                rng.uniform(0.3, 1.0, 6),
+                rng.uniform(5, 8, 6),
+                strict=True,
+            )
+        ]
+        for i in range(60)
+    }
+    lib = Library.from_spectra(
+        [make_spectrum(b, name=n, stop=2000, seed=i) for i, (n, b) in enumerate(band_sets.items())]
+    )
+    rescued = 0
+    for i, name in enumerate(list(band_sets)[:12]):
+        shift = 10.0 if i % 2 else -10.0
+        bands = [(c + shift, h, w) for c, h, w in band_sets[name]]
+        result = identify(
+            make_spectrum(bands, stop=2000, noise=0.01, seed=100 + i), lib, mixtures=False
+        )
+        rescued += result.best["name"] == name
+        if result.best["name"] == name:
+            assert result.best["shift_cm1"] == pytest.approx(shift, abs=2.0)
+    assert rescued == 12

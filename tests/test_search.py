@@ -14,6 +14,8 @@ from forensic.search import (
     ranges_to_mask,
     score_batch,
     score_query,
+    score_shifted,
+    shift_steps,
     top_hits,
 )
 
@@ -60,6 +62,55 @@ def test_vectorised_scores_agree_with_pair_by_pair():
         one = score_query(queries[i], q_start[i], q_stop[i], matrix, start, stop, cumsums)
         np.testing.assert_allclose(one, fast[i], atol=1e-6)
     assert plain[np.isfinite(plain)].max() > 0.9
+
+
+def test_shifted_scores_are_the_best_of_pair_by_pair_scores_at_every_move():
+    rng = np.random.default_rng(3)
+    g, n = 600, 25
+    matrix, start, stop, mask = _random_library(rng, n, g)
+    queries = rng.normal(size=(3, g))
+    q_start, q_stop = np.array([0, 40, 300]), np.array([g, 500, 596])
+    q_mask = ranges_to_mask(q_start, q_stop, g)
+    queries[~q_mask] = 0
+    # one reference is the second query moved by 3 points: its best score is at k = 3
+    matrix[0] = 0
+    matrix[0, 43:503] = queries[1, 40:500]
+    start[0], stop[0] = 43, 503
+    mask = ranges_to_mask(start, stop, g)
+    cumsums = breakpoint_cumsums(matrix)
+    steps = 4
+
+    def moved(i, k):
+        a, b = max(q_start[i] + k, 0), min(q_stop[i] + k, g)
+        row, valid = np.zeros(g), np.zeros(g, dtype=bool)
+        row[a:b] = queries[i, a - k : b - k]
+        valid[a:b] = True
+        return row, valid
+
+    plain = np.full((3, n), -np.inf)
+    for i in range(3):
+        for k in range(-steps, steps + 1):
+            row, valid = moved(i, k)
+            for j in range(n):
+                plain[i, j] = max(plain[i, j], pair_score(row, valid, matrix[j], mask[j]))
+    fast = score_shifted(queries, q_start, q_stop, matrix, start, stop, cumsums, steps)
+    np.testing.assert_allclose(fast, plain, atol=1e-5)
+    assert fast[1, 0] == pytest.approx(1.0, abs=1e-5)
+    # without the unmoved query, and with no move at all, nothing is scored
+    only_moved = score_shifted(
+        queries, q_start, q_stop, matrix, start, stop, cumsums, 0, include_unshifted=False
+    )
+    assert np.isneginf(only_moved).all()
+    unmoved = score_batch(queries, q_start, q_stop, matrix, start, stop, cumsums)
+    np.testing.assert_allclose(
+        score_shifted(queries, q_start, q_stop, matrix, start, stop, cumsums, 0), unmoved
+    )
+
+
+def test_shift_steps_counts_whole_grid_steps():
+    assert shift_steps(np.arange(50.0, 3400.0, 2.0), 12.0) == 6
+    assert shift_steps(np.arange(400.0, 4000.0, 2.0), 5.0) == 2
+    assert shift_steps(np.array([100.0]), 12.0) == 0
 
 
 def test_a_reference_that_barely_overlaps_cannot_win():
