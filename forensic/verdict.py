@@ -11,10 +11,12 @@ library. We measure it the way proteomics does (target-decoy competition):
    spectra are too easy to beat and make the q-values optimistic (see :func:`make_decoys`).
 2. **Competition** (:func:`calibrate_library`): perturbed references (noise, residual baseline,
    a few cm-1 of shift, a smooth change of relative band intensities) are searched with the
-   production scoring against the references and against the decoys. For a quarter of the
-   queries the query's own substance is removed from the targets, so the library does not
-   contain the answer, as happens in casework. Each query keeps its best target and its best
-   decoy; the better of the two wins.
+   production scoring (for a library: its shift search too, see
+   :meth:`forensic.library.Library.calibrate`) against the references and against the decoys,
+   so that a wrong reference has the same chances to look good as in a real search. For a
+   quarter of the queries the query's own substance is removed from the targets, so the
+   library does not contain the answer, as happens in casework. Each query keeps its best
+   target and its best decoy; the better of the two wins.
 3. **q-values** (:func:`calibrate`): among the winners, the false-discovery rate of accepting
    every target win scoring at least ``s`` is estimated as (decoy wins >= s + 1) / (target wins
    >= s) with :func:`pyteomics.auxiliary.qvalues` (formula 1, "+1" correction); the q-value of a
