@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -72,6 +73,7 @@ _MAGIC = b"FORENSIC-LIBRARY v1\n"
 _ALIGN = 64
 _FORMAT = 2  # 2: cumulative sums stored breakpoint-major (B, N)
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
+_BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
 _IGNORED_SUFFIXES = {".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"}
@@ -237,21 +239,22 @@ class Library:
         LibraryError
             When no spectrum could be preprocessed.
         """
-        items = []
-        for i, s in enumerate(spectra):
-            meta = dict(s.metadata)
-            items.append(
-                (
-                    i,
-                    np.asarray(s.wavenumber),
-                    np.asarray(s.intensity),
-                    s.modality,
-                    s.y_unit,
-                    meta,
-                    _label(meta, i),
-                )
+        # a generator: the spectra are taken a chunk at a time, so a caller that streams them
+        # (a generator) never has them all in memory at once
+        items = (
+            (
+                i,
+                np.asarray(s.wavenumber),
+                np.asarray(s.intensity),
+                s.modality,
+                s.y_unit,
+                dict(s.metadata),
+                _label(s.metadata, i),
             )
-        return cls._build(items, pipelines=pipelines, calibrate=calibrate, workers=workers)
+            for i, s in enumerate(spectra)
+        )
+        with _Workers(workers) as pool:
+            return cls._build(items, pipelines=pipelines, calibrate=calibrate, pool=pool)
 
     @classmethod
     def from_folder(
@@ -308,47 +311,67 @@ class Library:
                 seen.add(p)
         base = manifest_path.parent if manifest_path else (roots[0] if len(roots) == 1 else None)
         jobs = [(str(p), _relative(p, base), rows.get(p.resolve(), {})) for p in files]
-        items: list[tuple] = []
-        for result in _map(_read_file_job, jobs, workers, len(jobs)):
-            if isinstance(result, str):
-                skipped.append(tuple(result.split("\x00", 1)))  # type: ignore[arg-type]
-                continue
-            for item in result:
-                items.append((len(items), *item))
-        library = cls._build(
-            items, pipelines=pipelines, calibrate=calibrate, workers=workers, skipped=skipped
-        )
-        return library
+
+        def read_items(pool: _Workers):
+            # files are read a chunk at a time, in the same pool, as the build consumes them
+            count = 0
+            for lo in range(0, len(jobs), _BUILD_CHUNK):
+                for result in pool.map(_read_file_job, jobs[lo : lo + _BUILD_CHUNK]):
+                    if isinstance(result, str):
+                        skipped.append(tuple(result.split("\x00", 1)))  # type: ignore[arg-type]
+                        continue
+                    for item in result:
+                        yield (count, *item)
+                        count += 1
+
+        with _Workers(workers) as pool:
+            return cls._build(
+                read_items(pool),
+                pipelines=pipelines,
+                calibrate=calibrate,
+                pool=pool,
+                skipped=skipped,
+            )
 
     @classmethod
     def _build(
         cls,
-        items: list[tuple],
+        items: Iterable[tuple],
         *,
         pipelines: Mapping[str, Pipeline] | None,
         calibrate: bool,
-        workers: int | None,
+        pool: _Workers,
         skipped: list[tuple[str, str]] | None = None,
     ) -> Library:
-        skipped = list(skipped or [])
+        """Preprocess ``items`` (consumed :data:`_BUILD_CHUNK` at a time) into a library.
+
+        ``skipped`` is appended to in place (readers may still be adding to it while the
+        items are consumed).
+        """
+        skipped = skipped if skipped is not None else []
         pipes = {m: (pipelines or {}).get(m) or default_pipeline(m) for m in MODALITIES}
         for m, p in pipes.items():
             if p.grid is None:
                 raise LibraryError(f"the {m} pipeline has no resample step: a library needs a grid")
-        jobs = [(it, pipes[it[3]].to_dict()) for it in items if it[3] in pipes]
-        processed = list(_map(_preprocess_job, jobs, workers, len(jobs)))
+        pipe_dicts = {m: p.to_dict() for m, p in pipes.items()}
         entries: list[dict[str, Any]] = []
         per_mod: dict[str, list[tuple[int, int, np.ndarray, int]]] = {}
         used_ids: set[str] = set()
-        for item, result in zip(items, processed, strict=True):
-            label = item[6]
-            if isinstance(result, str):
-                skipped.append((label, result))
-                continue
-            start, stop, vector = result
-            entry = _entry(item[5], item[3], item[0], used_ids)
-            per_mod.setdefault(item[3], []).append((start, stop, vector, len(entries)))
-            entries.append(entry)
+        items = iter(items)
+        while chunk := list(itertools.islice(items, _BUILD_CHUNK)):
+            # only the chunk's raw spectra are held; what is kept is the float32 vector on the
+            # grid (over the reference's own range)
+            processed = pool.map(_preprocess_job, [(it, pipe_dicts[it[3]]) for it in chunk])
+            for item, result in zip(chunk, processed, strict=True):
+                label = item[6]
+                if isinstance(result, str):
+                    skipped.append((label, result))
+                    continue
+                start, stop, vector = result
+                entry = _entry(item[5], item[3], item[0], used_ids)
+                per_mod.setdefault(item[3], []).append((start, stop, vector, len(entries)))
+                entries.append(entry)
+            del chunk, processed
         if not entries:
             reasons = "; ".join(f"{a}: {b}" for a, b in skipped[:3])
             raise LibraryError(
@@ -361,16 +384,18 @@ class Library:
             matrix = np.zeros((len(rows), g), dtype=np.float32)
             start = np.empty(len(rows), dtype=np.int64)
             stop = np.empty(len(rows), dtype=np.int64)
+            entry_rows = np.array([r[3] for r in rows], dtype=np.int64)
             for j, (s, e, v, _) in enumerate(rows):
                 matrix[j, s:e] = v
                 start[j], stop[j] = s, e
+                rows[j] = None  # each vector is let go once copied: vectors + matrix never peak
             blocks[m] = ModalityBlock(
                 pipeline=pipes[m],
                 matrix=matrix,
                 start=start,
                 stop=stop,
                 cumsums=breakpoint_cumsums(matrix),
-                rows=np.array([r[3] for r in rows], dtype=np.int64),
+                rows=entry_rows,
             )
         library = cls(entries=entries, blocks=blocks, skipped=skipped)
         if calibrate:
@@ -578,7 +603,11 @@ class Library:
             digest.update(m.encode() + b"\n")
             digest.update(json.dumps(block.pipeline.to_dict(), sort_keys=True).encode())
             digest.update(np.asarray(block.grid, dtype="<f8").tobytes())
-            digest.update(np.ascontiguousarray(block.matrix, dtype="<f4").tobytes())
+            # row blocks hashed in turn (same digest as the whole matrix's bytes): no copy of
+            # a 100k-row matrix is made just to hash it
+            step = max(1, (1 << 24) // max(block.matrix.shape[1] * 4, 1))
+            for lo in range(0, block.matrix.shape[0], step):
+                digest.update(np.ascontiguousarray(block.matrix[lo : lo + step], dtype="<f4").data)
             digest.update(np.asarray(block.start, dtype="<i8").tobytes())
             digest.update(np.asarray(block.stop, dtype="<i8").tobytes())
             digest.update(np.asarray(block.rows, dtype="<i8").tobytes())
@@ -795,17 +824,37 @@ def _entry(meta: Mapping[str, Any], modality: str, index: int, used: set[str]) -
     return entry
 
 
-def _map(func, jobs: list, workers: int | None, count: int):
-    """``map`` over a process pool when there is enough work, in order; else in-process."""
-    n = workers if workers is not None else (os.cpu_count() or 1)
-    if n <= 1 or count < _PARALLEL_MIN:
-        return map(func, jobs)
-    try:
-        pool = ProcessPoolExecutor(max_workers=min(n, 8))
-    except (OSError, NotImplementedError):  # no process support (restricted sandbox)
-        return map(func, jobs)
-    with pool:
-        return list(pool.map(func, jobs, chunksize=max(1, count // (n * 8))))
+class _Workers:
+    """``map`` over a process pool when there is enough work, in order; else in-process.
+
+    The pool is started on the first batch large enough to be worth it and reused for every
+    later batch (a build maps files, then spectra, a chunk at a time); a context manager, so
+    it is shut down when the build ends.
+    """
+
+    def __init__(self, workers: int | None) -> None:
+        self.n = workers if workers is not None else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._unavailable = False
+
+    def map(self, func, jobs: list) -> list:
+        if self.n <= 1 or len(jobs) < _PARALLEL_MIN or self._unavailable:
+            return [func(job) for job in jobs]
+        if self._pool is None:
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=min(self.n, 8))
+            except (OSError, NotImplementedError):  # no process support (restricted sandbox)
+                self._unavailable = True
+                return [func(job) for job in jobs]
+        return list(self._pool.map(func, jobs, chunksize=max(1, len(jobs) // (self.n * 8))))
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 # -- the shipped library --------------------------------------------------------------------

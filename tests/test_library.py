@@ -102,6 +102,49 @@ def test_parallel_build_equals_in_process_build(monkeypatch):
     assert serial.version == parallel.version
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_streamed_build_holds_one_chunk_of_raw_spectra_at_a_time(monkeypatch, workers):
+    import weakref  # noqa: PLC0415
+
+    monkeypatch.setattr(library_module, "_PARALLEL_MIN", 2)
+    monkeypatch.setattr(library_module, "_BUILD_CHUNK", 3)
+    alive = [0]
+    most = [0]
+
+    def forget(_):
+        alive[0] -= 1
+
+    def spectra():
+        for i in range(11):
+            if i == 5:  # one that cannot be preprocessed, mid-stream: skipped, not fatal
+                yield make_spectrum([(3550.0, 1.0, 8.0)], start=3500.0, stop=3600.0, name="short")
+                continue
+            s = make_spectrum([(300.0 + 20 * i, 1.0, 8.0), (900.0, 0.5, 9.0)], name=f"s{i}")
+            alive[0] += 1
+            weakref.finalize(s.intensity, forget, None)
+            most[0] = max(most[0], alive[0])
+            yield s
+
+    streamed = Library.from_spectra(spectra(), calibrate=False, workers=workers)
+    # the generator's raw spectra were let go chunk by chunk (3 at a time, and the one being
+    # made): never all ten at once
+    assert most[0] <= 2 * 3 + 1
+    whole = Library.from_spectra(list(spectra()), calibrate=False, workers=1)
+    assert streamed.version == whole.version
+    assert len(streamed) == 10
+    assert [label for label, _ in streamed.skipped] == ["short"]
+
+
+def test_a_folder_read_in_chunks_gives_the_same_library(tmp_path, monkeypatch):
+    _write_folder(tmp_path)
+    whole = Library.from_folder(tmp_path, calibrate=False)
+    monkeypatch.setattr(library_module, "_BUILD_CHUNK", 2)
+    monkeypatch.setattr(library_module, "_PARALLEL_MIN", 2)
+    chunked = Library.from_folder(tmp_path, calibrate=False, workers=2)
+    assert chunked.version == whole.version
+    assert [Path(path).name for path, _ in chunked.skipped] == ["broken.jdx"]
+
+
 def test_load_refuses_files_that_are_not_libraries(tmp_path):
     bogus = tmp_path / "bogus.flib"
     bogus.write_bytes(b"hello")
