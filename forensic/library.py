@@ -226,6 +226,8 @@ class Library:
         spectra : iterable of Spectrum
             References; metadata ``name`` (else ``source_file`` stem, else the entry id),
             ``entry_id``, ``cas``, ``synonyms``, ``class``, ``provenance``, ``source`` are used.
+            Taken a chunk at a time: pass a generator to build a large library without holding
+            every raw spectrum in memory.
         pipelines : mapping of modality to Pipeline, optional
             Defaults to :func:`forensic.processing.default_pipeline` per modality.
         calibrate : bool, default True
