@@ -27,7 +27,7 @@ from forensic import alignment
 from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
 from forensic.errors import ForensicError, IdentificationError
-from forensic.library import Library, shipped_library
+from forensic.library import CALIBRATION_METHOD, Library, shipped_library
 from forensic.processing import (
     linear_from_representation,
     representation_from_linear,
@@ -44,6 +44,7 @@ from forensic.spectrum import Spectrum
 
 __all__ = [
     "MODELLED_WARNING",
+    "OLD_CALIBRATION_WARNING",
     "RERANK_CANDIDATES",
     "Identification",
     "identify",
@@ -52,6 +53,10 @@ __all__ = [
 ]
 
 MODELLED_WARNING = "modelled reference: confirm against a measured library"
+OLD_CALIBRATION_WARNING = (
+    "this library's q-values were calibrated by an older method, without the shift search, "
+    "and may be optimistic: rebuild the library (forensic library build) to recalibrate"
+)
 RERANK_CANDIDATES = 10
 """How many of the best substances are aligned and re-scored before the final ranking."""
 SHIFT_CANDIDATES = 5
@@ -343,6 +348,8 @@ def identify(
         provenances += [c["provenance"] for c in mixture["components"]]
     if any(p in ("modelled", "simulated") for p in provenances):
         warnings.append(MODELLED_WARNING)
+    if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
+        warnings.append(OLD_CALIBRATION_WARNING)
     if mixture is not None:
         names = " + ".join(f"{c['name']} ({c['fraction']:.0%})" for c in mixture["components"])
         warnings.append(f"the spectrum looks like a mixture: {names}")

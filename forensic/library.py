@@ -57,6 +57,7 @@ from forensic.spectrum import MODALITIES, Spectrum
 
 __all__ = [
     "CACHE_ENV",
+    "CALIBRATION_METHOD",
     "FILE_SUFFIX",
     "Library",
     "ModalityBlock",
@@ -74,6 +75,10 @@ _ALIGN = 64
 _FORMAT = 2  # 2: cumulative sums stored breakpoint-major (B, N)
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
+CALIBRATION_METHOD = 2
+"""Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
+Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
+:func:`forensic.identify.identify` warns about a library calibrated by an older method."""
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
 _IGNORED_SUFFIXES = {".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"}
@@ -455,6 +460,7 @@ class Library:
                 block.calibration = None
                 continue
             cal.info["shift_search_cm1"] = SHIFT_SEARCH_CM1
+            cal.info["method"] = CALIBRATION_METHOD
             block.calibration = cal.to_dict()
 
     # -- saving and loading -----------------------------------------------------------------
@@ -871,7 +877,7 @@ def library_cache_dir() -> Path:
 
 
 def _shipped_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
-    digest = hashlib.sha256(f"forensic-library/{_FORMAT}\n".encode())
+    digest = hashlib.sha256(f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}\n".encode())
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
     for p in sorted(folder.rglob("*")):

@@ -11,7 +11,14 @@ from synthetic import make_spectrum
 
 import forensic
 from forensic.errors import IdentificationError
-from forensic.identify import MODELLED_WARNING, Identification, identify, search, search_batch
+from forensic.identify import (
+    MODELLED_WARNING,
+    OLD_CALIBRATION_WARNING,
+    Identification,
+    identify,
+    search,
+    search_batch,
+)
 from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.search import SHIFT_SEARCH_CM1
@@ -91,6 +98,17 @@ def test_q_values_come_from_a_calibration_with_the_shift_search(library):
     assert best["q_value"] >= float(calibration.q_value(best["score"])) - 1e-6
     assert best["q_value"] <= 0.05  # ... and a right hit 9 cm-1 off is still identified
     assert result.verdict == "identified"
+
+
+def test_a_library_calibrated_by_an_older_method_is_flagged(library):
+    import copy  # noqa: PLC0415
+
+    query = _query("cocaine")
+    assert OLD_CALIBRATION_WARNING not in identify(query, library).warnings
+    old = copy.deepcopy(library)
+    for key in ("method", "shift_search_cm1"):  # what a first-session library stored
+        del old.block("raman").calibration["info"][key]
+    assert OLD_CALIBRATION_WARNING in identify(query, old).warnings
 
 
 def test_an_unknown_substance_is_not_identified(library):

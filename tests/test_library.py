@@ -145,6 +145,16 @@ def test_a_folder_read_in_chunks_gives_the_same_library(tmp_path, monkeypatch):
     assert [Path(path).name for path, _ in chunked.skipped] == ["broken.jdx"]
 
 
+def test_the_shipped_library_is_recompiled_when_the_calibration_method_changes(monkeypatch):
+    from forensic.processing import default_pipeline  # noqa: PLC0415
+
+    folder = Path(spectral_library.LIBRARY_DIR)
+    pipes = {m: default_pipeline(m) for m in ("raman", "ir")}
+    key = library_module._shipped_key(folder, folder / "manifest.csv", pipes)
+    monkeypatch.setattr(library_module, "CALIBRATION_METHOD", library_module.CALIBRATION_METHOD + 1)
+    assert library_module._shipped_key(folder, folder / "manifest.csv", pipes) != key
+
+
 def test_load_refuses_files_that_are_not_libraries(tmp_path):
     bogus = tmp_path / "bogus.flib"
     bogus.write_bytes(b"hello")
