@@ -43,6 +43,7 @@ __all__ = [
     "pair_score",
     "ranges_to_mask",
     "score_batch",
+    "score_moves",
     "score_query",
     "score_shifted",
     "shift_steps",
@@ -256,7 +257,7 @@ def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
         every score is ``-inf``.
     """
     queries = np.atleast_2d(np.asarray(queries))
-    nq, g = queries.shape
+    nq = queries.shape[0]
     q_start = np.broadcast_to(np.asarray(q_start, dtype=np.int64), (nq,))
     q_stop = np.broadcast_to(np.asarray(q_stop, dtype=np.int64), (nq,))
     moves = [k for k in range(-max_steps, max_steps + 1) if k != 0 or include_unshifted]
@@ -265,21 +266,64 @@ def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
     best = np.full((nq, matrix.shape[0]), -np.inf)
     for lo in range(0, len(pairs), _SHIFT_ROWS):
         chunk = pairs[lo : lo + _SHIFT_ROWS]
-        rows = np.zeros((len(chunk), g), dtype=queries.dtype)
-        starts = np.zeros(len(chunk), dtype=np.int64)
-        stops = np.zeros(len(chunk), dtype=np.int64)
-        for r, (i, k) in enumerate(chunk):
-            a, b = max(int(q_start[i]) + k, 0), min(int(q_stop[i]) + k, g)
-            if b - a < _MIN_SHIFTED_POINTS:
-                continue
-            rows[r, a:b] = queries[i, a - k : b - k]
-            starts[r], stops[r] = a, b
-        scores = score_batch(rows, starts, stops, matrix, r_start, r_stop, cumsums, every)
-        scores[stops - starts < _MIN_SHIFTED_POINTS] = -np.inf
+        scores = _score_moved(
+            queries, q_start, q_stop, chunk, matrix, r_start, r_stop, cumsums, every
+        )
         owner = np.array([i for i, _ in chunk])
         for i in np.unique(owner):
             best[i] = np.maximum(best[i], scores[owner == i].max(axis=0))
     return best
+
+
+def score_moves(  # noqa: PLR0917  (the arrays of a library block, in order)
+    query: np.ndarray,
+    q_start: int,
+    q_stop: int,
+    matrix: np.ndarray,
+    r_start: np.ndarray,
+    r_stop: np.ndarray,
+    cumsums: np.ndarray,
+    moves: Sequence[int],
+    every: int = BREAKPOINT_EVERY,
+) -> np.ndarray:
+    """One query's scores against every reference at each of ``moves`` (grid points), one
+    batch: shape (len(moves), N), a row of ``-inf`` for a move that leaves fewer than 16 points.
+
+    What :func:`score_shifted` reduces to a maximum, kept per move, so that a caller can see
+    at which move the query matches best (an instrument whose axis is off).
+    """
+    query = np.atleast_2d(np.asarray(query))
+    pairs = [(0, int(k)) for k in moves]
+    if not pairs:
+        return np.empty((0, matrix.shape[0]))
+    return _score_moved(
+        query,
+        np.array([q_start]),
+        np.array([q_stop]),
+        pairs,
+        matrix,
+        r_start,
+        r_stop,
+        cumsums,
+        every,
+    )
+
+
+def _score_moved(queries, q_start, q_stop, pairs, matrix, r_start, r_stop, cumsums, every):  # noqa: PLR0917
+    """Scores of the (query index, move) ``pairs`` as one batch, shape (len(pairs), N)."""
+    g = queries.shape[1]
+    rows = np.zeros((len(pairs), g), dtype=queries.dtype)
+    starts = np.zeros(len(pairs), dtype=np.int64)
+    stops = np.zeros(len(pairs), dtype=np.int64)
+    for r, (i, k) in enumerate(pairs):
+        a, b = max(int(q_start[i]) + k, 0), min(int(q_stop[i]) + k, g)
+        if b - a < _MIN_SHIFTED_POINTS:
+            continue
+        rows[r, a:b] = queries[i, a - k : b - k]
+        starts[r], stops[r] = a, b
+    scores = score_batch(rows, starts, stops, matrix, r_start, r_stop, cumsums, every)
+    scores[stops - starts < _MIN_SHIFTED_POINTS] = -np.inf
+    return scores
 
 
 def snap_ranges(

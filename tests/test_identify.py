@@ -233,9 +233,10 @@ def test_real_rruff_spectra_identify_another_sample_of_the_same_mineral(shared_d
         assert result.hits[0]["name"] == mineral, (mineral, result.hits)
 
 
-def test_a_far_shifted_measurement_is_rescued_in_a_library_of_many_substances():
-    # 60 substances of narrow bands: moved 10 cm-1, the right one scores no better than chance
-    # unshifted, so only the shift search can bring it back, whatever its unshifted rank
+@pytest.fixture(scope="module")
+def narrow_band_library():
+    """60 substances of 6 narrow bands each: moved 10 cm-1, a query of one of them scores no
+    better than chance unmoved, so only the shift search can bring it back."""
     rng = np.random.default_rng(5)
     band_sets = {
         f"substance {i:02d}": [
@@ -252,6 +253,13 @@ def test_a_far_shifted_measurement_is_rescued_in_a_library_of_many_substances():
     lib = Library.from_spectra(
         [make_spectrum(b, name=n, stop=2000, seed=i) for i, (n, b) in enumerate(band_sets.items())]
     )
+    return band_sets, lib
+
+
+def test_a_far_shifted_measurement_is_rescued_in_a_library_of_many_substances(
+    narrow_band_library,
+):
+    band_sets, lib = narrow_band_library
     rescued = 0
     for i, name in enumerate(list(band_sets)[:12]):
         shift = 10.0 if i % 2 else -10.0
@@ -263,3 +271,19 @@ def test_a_far_shifted_measurement_is_rescued_in_a_library_of_many_substances():
         if result.best["name"] == name:
             assert result.best["shift_cm1"] == pytest.approx(shift, abs=2.0)
     assert rescued == 12
+
+
+def test_an_instrument_axis_that_is_off_is_named(narrow_band_library):
+    band_sets, lib = narrow_band_library
+    name = "substance 07"
+    bands = [(c + 10.0, h, w) for c, h, w in band_sets[name]]  # the axis reads 10 cm-1 high
+    result = identify(make_spectrum(bands, stop=2000, noise=0.01, seed=3), lib, mixtures=False)
+    assert result.best["name"] == name
+    assert any("axis looks off by about +10 cm-1" in w for w in result.warnings)
+    assert any("moved by -10 cm-1" in r for r in result.reasons)
+    # as measured on a calibrated axis: no such warning
+    calibrated = identify(
+        make_spectrum(band_sets[name], stop=2000, noise=0.01, seed=3), lib, mixtures=False
+    )
+    assert calibrated.best["name"] == name
+    assert not any("axis looks off" in w for w in calibrated.warnings)
