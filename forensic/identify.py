@@ -91,7 +91,9 @@ class Identification:
     modality : str
     hits : list of dict
         Ranked, one per substance: ``rank, name, entry_id, score, q_value, shift_cm1, stretch,
-        matched_peaks, unmatched_peaks, provenance, cas, class`` and more.
+        matched_peaks, unmatched_peaks, provenance, cas, class`` and more. ``score`` is after
+        peak alignment; ``search_score`` is the cosine before it (of the query moved by the
+        axis offset, when the warnings say one was found).
     mixture : dict or None
         ``{"components": [{"name", "fraction", "entry_id", "provenance"}], "residual",
         "explained"}`` when two or more components explain the query significantly better.
