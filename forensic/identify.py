@@ -329,8 +329,14 @@ def identify(
     best_aligned = best_al.aligned_reference if best_al is not None else best_linear
     if mixtures and len(candidates) > 1:
         t = time.perf_counter()
+        # the references are fitted where they are: a query whose axis is off is moved by
+        # the offset first, or every band would leave residual for bogus components to fill
+        move = round(offset_cm1 / step)
+        lo, hi = max(q_start + move, 0), min(q_stop + move, g)
+        mix_query = np.zeros(g)
+        mix_query[lo:hi] = q_linear[lo - move : hi - move]
         valid = np.zeros(g, dtype=bool)
-        valid[q_start:q_stop] = True
+        valid[lo:hi] = True
         try:
             if mixture_fit.has_structured_residual(q_linear, best_aligned * best_valid, best_valid):
                 pool = candidates[:MIXTURE_CANDIDATES]
@@ -345,7 +351,7 @@ def identify(
                         for h in pool
                     ]
                 )
-                fit = mixture_fit.fit_mixture(q_linear, rows, valid, max_components=4)
+                fit = mixture_fit.fit_mixture(mix_query, rows, valid, max_components=4)
                 if fit is not None and len(fit.components) >= 2:
                     components = []
                     for idx, fraction in fit.components:
@@ -377,8 +383,12 @@ def identify(
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         warnings.append(OLD_CALIBRATION_WARNING)
     if offset_cm1:
+        # the best hit's peak alignment measures the offset finer than whole grid steps
+        axis_off = -offset_cm1
+        if best_al is not None and abs(best_al.shift_cm1 - axis_off) <= 2 * step:
+            axis_off = best_al.shift_cm1
         warnings.append(
-            f"the instrument's wavenumber axis looks off by about {-offset_cm1:+.0f} cm-1 "
+            f"the instrument's wavenumber axis looks off by about {axis_off:+.0f} cm-1 "
             "(the spectrum matches the library best moved that far): check its calibration "
             "with a standard (polystyrene, silicon)"
         )

@@ -277,13 +277,25 @@ def test_an_instrument_axis_that_is_off_is_named(narrow_band_library):
     band_sets, lib = narrow_band_library
     name = "substance 07"
     bands = [(c + 10.0, h, w) for c, h, w in band_sets[name]]  # the axis reads 10 cm-1 high
-    result = identify(make_spectrum(bands, stop=2000, noise=0.01, seed=3), lib, mixtures=False)
+    result = identify(make_spectrum(bands, stop=2000, noise=0.01, seed=3), lib)
     assert result.best["name"] == name
     assert any("axis looks off by about +10 cm-1" in w for w in result.warnings)
     assert any("moved by -10 cm-1" in r for r in result.reasons)
+    # one pure substance, off axis, is not taken for a mixture of others
+    assert result.mixture is None
     # as measured on a calibrated axis: no such warning
     calibrated = identify(
         make_spectrum(band_sets[name], stop=2000, noise=0.01, seed=3), lib, mixtures=False
     )
     assert calibrated.best["name"] == name
     assert not any("axis looks off" in w for w in calibrated.warnings)
+
+
+def test_a_mixture_measured_off_axis_is_fitted_on_the_moved_query(narrow_band_library):
+    band_sets, lib = narrow_band_library
+    a, b = "substance 03", "substance 11"
+    bands = [(c + 10.0, 0.5 * h, w) for c, h, w in band_sets[a] + band_sets[b]]
+    result = identify(make_spectrum(bands, stop=2000, noise=0.005, seed=8), lib)
+    assert any("axis looks off" in w for w in result.warnings)
+    assert result.mixture is not None
+    assert {c["name"] for c in result.mixture["components"]} == {a, b}
