@@ -34,6 +34,7 @@ from forensic.processing import (
 )
 from forensic.search import (
     SHIFT_SEARCH_CM1,
+    moved_range,
     score_batch,
     score_moves,
     score_query,
@@ -223,11 +224,12 @@ def identify(
     )
     moved_best = moved.max(axis=0) if moves else np.full(scores.shape, -np.inf)
     shift_best = np.maximum(moved_best, scores)
-    offset_cm1 = _axis_offset(scores, moved, moves, step)
-    if offset_cm1:
+    offset_move = _axis_offset(scores, moved, moves, step)
+    offset_cm1 = offset_move * step
+    if offset_move:
         # the whole query matches far better moved: its axis is off, and the candidates and
         # their search scores are those of the query moved by that much
-        scores = moved[moves.index(round(offset_cm1 / step))]
+        scores = moved[moves.index(offset_move)]
     candidates = top_hits(scores, substances, max(top, RERANK_CANDIDATES, MIXTURE_CANDIDATES))
     shifted = top_hits(moved_best, substances, SHIFT_CANDIDATES)
     # only the re-ranked substances count as seen: one further down (among the mixture pool)
@@ -331,10 +333,9 @@ def identify(
         t = time.perf_counter()
         # the references are fitted where they are: a query whose axis is off is moved by
         # the offset first, or every band would leave residual for bogus components to fill
-        move = round(offset_cm1 / step)
-        lo, hi = max(q_start + move, 0), min(q_stop + move, g)
+        lo, hi = moved_range(q_start, q_stop, offset_move, g)
         mix_query = np.zeros(g)
-        mix_query[lo:hi] = q_linear[lo - move : hi - move]
+        mix_query[lo:hi] = q_linear[lo - offset_move : hi - offset_move]
         valid = np.zeros(g, dtype=bool)
         valid[lo:hi] = True
         try:
@@ -417,22 +418,22 @@ def identify(
     )
 
 
-def _axis_offset(scores: np.ndarray, moved: np.ndarray, moves: list[int], step: float) -> float:
-    """The query's axis offset (cm-1 the query must move), or 0.0 when there is no clear one.
+def _axis_offset(scores: np.ndarray, moved: np.ndarray, moves: list[int], step: float) -> int:
+    """The query's axis offset (grid steps the query must move), or 0 when there is no clear one.
 
     Clear means: the best score of the query moved by some whole number of grid steps, at
     least :data:`AXIS_OFFSET_MIN_CM1` away, beats the best unmoved score by more than
     :data:`AXIS_OFFSET_GAIN_MIN`.
     """
     if not moves:
-        return 0.0
+        return 0
     best_per_move = moved.max(axis=1)
     j = int(np.argmax(best_per_move))
     unmoved = float(np.max(scores))
     far_enough = abs(moves[j]) * step >= AXIS_OFFSET_MIN_CM1 - 1e-9
     if far_enough and float(best_per_move[j]) > unmoved + AXIS_OFFSET_GAIN_MIN:
-        return float(moves[j] * step)
-    return 0.0
+        return int(moves[j])
+    return 0
 
 
 def _prepare(spectrum: Spectrum, block) -> tuple[Spectrum, np.ndarray, int, int]:
