@@ -22,7 +22,8 @@ def load(modality: str):
     return dev, confusers, datasets.loso_queries(dev)
 
 
-def _norm(name: str) -> str:
+def name_key(name: str) -> str:
+    """A mineral name as the protocol compares it: lower case, letters and digits only."""
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
@@ -30,7 +31,7 @@ def plain_cosine(modality, dev, confusers, queries, conditions, seed=0) -> dict:
     """Top-1/top-5 of plain cosine for every condition."""
     grid = baseline.GRIDS[modality]
     lib = dev + confusers
-    names = [_norm(r.name) for r in lib]
+    names = [name_key(r.name) for r in lib]
     samples = np.array([r.sample for r in lib])
     matrix = baseline.matrix([(r.wavenumber, r.intensity) for r in lib], grid)
     out = {}
@@ -47,7 +48,7 @@ def plain_cosine(modality, dev, confusers, queries, conditions, seed=0) -> dict:
         top1 = top5 = 0
         for k, qi in enumerate(queries):
             ranked = baseline.ranked_names(scores[k], names, 5)
-            truth = _norm(dev[qi].name)
+            truth = name_key(dev[qi].name)
             top1 += bool(ranked) and ranked[0] == truth
             top5 += truth in ranked
         out[cond] = {"top1": top1 / len(queries), "top5": top5 / len(queries)}
@@ -76,8 +77,8 @@ def engine_accuracy(modality, dev, confusers, queries, conditions, seed=0) -> di
             x, y = perturb.apply(cond, r.wavenumber, r.intensity, rng, modality, k)
             query = r.spectrum(y) if x is r.wavenumber else _respectrum(r, x, y)
             result = runner.identify(query, exclude_sample=r.sample, top=5)
-            ranked = [_norm(h["name"]) for h in result["hits"]]
-            truth = _norm(r.name)
+            ranked = [name_key(h["name"]) for h in result["hits"]]
+            truth = name_key(r.name)
             right = bool(ranked) and ranked[0] == truth
             top1 += right
             top5 += truth in ranked[:5]

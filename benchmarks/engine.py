@@ -81,8 +81,11 @@ class LosoRunner:
         )
         self.skipped = list(self.library.skipped)
 
-    def identify(self, query, *, exclude_sample: str, top: int = 5, mixtures=False) -> dict:
-        keep = np.flatnonzero(self.samples != exclude_sample)
+    def identify(self, query, *, exclude_sample, top: int = 5, mixtures=False) -> dict:
+        """Identify ``query`` against the library without the rows of ``exclude_sample`` (one
+        sample id, or several: a mixture of two samples leaves both out)."""
+        excluded = [exclude_sample] if isinstance(exclude_sample, str) else list(exclude_sample)
+        keep = np.flatnonzero(~np.isin(self.samples, excluded))
         return identify(
             query, subset(self.library, self.modality, keep), top=top, mixtures=mixtures
         )

@@ -110,6 +110,14 @@ class Report:
             )
         if "engine" in out:
             self.line(f"  engine: {out['engine']}")
+        for modality, r in out.get("rruff", {}).items():
+            p, b = r["pure"], r["binary"]
+            self.line(
+                f"  RRUFF {modality}, each sample against the other samples: pure spectra "
+                f"reported as mixtures {p['as_mixture']}/{p['n']} ({p['false_components']} false "
+                f"components); binary mixtures of two samples: components found "
+                f"{b['found']}/{b['expected']}, false {b['false']} in {b['n']} mixtures"
+            )
 
     def calibration(self, out: dict) -> None:
         for name, s in out.items():
