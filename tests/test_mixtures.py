@@ -135,3 +135,40 @@ def test_to_dict(candidates):
     d = fit.to_dict()
     assert [c["index"] for c in d["components"]] == [1, 0]
     assert d["explained"] == pytest.approx(1.0)
+
+
+def _lorentzians(bands):
+    return sum(h * (w / 2) ** 2 / ((GRID - c) ** 2 + (w / 2) ** 2) for c, h, w in bands)
+
+
+def test_mixtures_of_substances_measured_unlike_their_references_are_found():
+    """Each component measured on another sample than its reference (bands moved by ~1 cm-1,
+    relative intensities +-40 %, bands up to 15 % wider): both are still found."""
+    found = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        substances = [
+            [
+                (rng.uniform(220, 1780), rng.uniform(0.2, 1), rng.uniform(6, 16))
+                for _ in range(rng.integers(4, 10))
+            ]
+            for _ in range(10)
+        ]
+        references = np.stack([_lorentzians(b) for b in substances])
+        references /= np.linalg.norm(references, axis=1, keepdims=True)
+
+        def measured(bands, rng=rng):
+            y = _lorentzians(
+                [
+                    (c + rng.normal(0, 1.0), h * rng.uniform(0.6, 1.4), w * rng.uniform(0.95, 1.15))
+                    for c, h, w in bands
+                ]
+            )
+            return y / np.linalg.norm(y)
+
+        i, j = seed % 10, (seed + 3) % 10
+        query = 0.6 * measured(substances[i]) + 0.4 * measured(substances[j])
+        fit = fit_mixture(query + rng.normal(0, 0.002, GRID.size), references, VALID)
+        assert fit is not None, seed
+        found += {k for k, _ in fit.components} == {i, j}
+    assert found == 20
