@@ -235,7 +235,6 @@ def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
     cumsums: np.ndarray,
     max_steps: int,
     *,
-    include_unshifted: bool = True,
     every: int = BREAKPOINT_EVERY,
 ) -> np.ndarray:
     """Each query's best score against every reference over whole-step shifts, shape (Q, N).
@@ -252,16 +251,13 @@ def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
     queries, q_start, q_stop, matrix, r_start, r_stop, cumsums, every
         As for :func:`score_batch`.
     max_steps : int
-        Largest move, in grid points (see :func:`shift_steps`).
-    include_unshifted : bool, default True
-        Whether the unmoved query (``k = 0``) takes part; without it and with ``max_steps`` 0
-        every score is ``-inf``.
+        Largest move, in grid points (see :func:`shift_steps`); 0 is the unmoved search.
     """
     queries = np.atleast_2d(np.asarray(queries))
     nq = queries.shape[0]
     q_start = np.broadcast_to(np.asarray(q_start, dtype=np.int64), (nq,))
     q_stop = np.broadcast_to(np.asarray(q_stop, dtype=np.int64), (nq,))
-    moves = [k for k in range(-max_steps, max_steps + 1) if k != 0 or include_unshifted]
+    moves = range(-max_steps, max_steps + 1)
     # every (query, move) pair is one row of a batch; batches bound the temporaries
     pairs = [(i, k) for i in range(nq) for k in moves]
     best = np.full((nq, matrix.shape[0]), -np.inf)
