@@ -34,7 +34,6 @@ from forensic.processing import (
 )
 from forensic.search import (
     SHIFT_SEARCH_CM1,
-    moved_range,
     score_batch,
     score_moves,
     score_query,
@@ -331,13 +330,15 @@ def identify(
     best_aligned = best_al.aligned_reference if best_al is not None else best_linear
     if mixtures and len(candidates) > 1:
         t = time.perf_counter()
-        # the references are fitted where they are: a query whose axis is off is moved by
-        # the offset first, or every band would leave residual for bogus components to fill
-        lo, hi = moved_range(q_start, q_stop, offset_move, g)
-        mix_query = np.zeros(g)
-        mix_query[lo:hi] = q_linear[lo - offset_move : hi - offset_move]
-        valid = np.zeros(g, dtype=bool)
-        valid[lo:hi] = True
+        # the references are fitted where they are: the query is moved onto them by its
+        # best hit's peak alignment (to the sub-step: a few cm-1 of axis error on narrow bands
+        # leave residual at every band, which bogus components fill and real minor ones are
+        # judged against), or by the whole-step axis offset when that alignment disagrees
+        source = grid - _query_move_cm1(offset_cm1, best_al, step)
+        valid = (source >= grid[q_start]) & (source <= grid[q_stop - 1])
+        mix_query = np.where(
+            valid, np.interp(source, grid[q_start:q_stop], q_linear[q_start:q_stop]), 0.0
+        )
         try:
             if mixture_fit.has_structured_residual(q_linear, best_aligned * best_valid, best_valid):
                 pool = candidates[:MIXTURE_CANDIDATES]
@@ -385,9 +386,7 @@ def identify(
         warnings.append(OLD_CALIBRATION_WARNING)
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps
-        axis_off = -offset_cm1
-        if best_al is not None and abs(best_al.shift_cm1 - axis_off) <= 2 * step:
-            axis_off = best_al.shift_cm1
+        axis_off = -_query_move_cm1(offset_cm1, best_al, step)
         warnings.append(
             f"the instrument's wavenumber axis looks off by about {axis_off:+.0f} cm-1 "
             "(the spectrum matches the library best moved that far): check its calibration "
@@ -434,6 +433,16 @@ def _axis_offset(scores: np.ndarray, moved: np.ndarray, moves: list[int], step: 
     if far_enough and float(best_per_move[j]) > unmoved + AXIS_OFFSET_GAIN_MIN:
         return int(moves[j])
     return 0
+
+
+def _query_move_cm1(offset_cm1: float, best_alignment, step: float) -> float:
+    """How far (cm-1) the query is moved to sit on the library's axis: by its best hit's peak
+    alignment (which moved the reference by ``shift_cm1``, so the query moves by minus that),
+    unless that disagrees by more than two grid steps with the whole-step axis offset found by
+    the shift search, which then stands."""
+    if best_alignment is not None and abs(-best_alignment.shift_cm1 - offset_cm1) <= 2 * step:
+        return -float(best_alignment.shift_cm1)
+    return float(offset_cm1)
 
 
 def _prepare(spectrum: Spectrum, block) -> tuple[Spectrum, np.ndarray, int, int]:

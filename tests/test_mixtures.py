@@ -1,11 +1,16 @@
-"""Mixture fitting: synthetic binary and ternary mixtures at 1:1 to 1:9, and pure spectra."""
+"""Mixture fitting: synthetic binary and ternary mixtures at 1:1 to 1:9, pure spectra, and
+measured pure spectra against libraries of other samples."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from forensic import mixtures
 from forensic.errors import IdentificationError
+from forensic.identify import identify
+from forensic.io import read_spectrum
+from forensic.library import Library
 from forensic.mixtures import MixtureFit, fit_mixture, has_structured_residual
 
 GRID = np.arange(200.0, 1800.0, 2.0)
@@ -172,3 +177,45 @@ def test_mixtures_of_substances_measured_unlike_their_references_are_found():
         assert fit is not None, seed
         found += {k for k, _ in fit.components} == {i, j}
     assert found == 20
+
+
+def test_a_neighbour_that_only_soaks_up_sample_differences_is_dropped(monkeypatch):
+    """A pure substance measured on another sample (other relative band intensities) next to a
+    neighbour whose bands sit where this sample's bands are stronger than the reference's: the
+    forward steps take the neighbour, the backward pass drops it (its own band is absent)."""
+    rng = np.random.default_rng(3)
+    bands = [(rng.uniform(250, 1750), rng.uniform(0.3, 1), rng.uniform(8, 14)) for _ in range(8)]
+    factors = [1.5, 0.6, 1.4, 0.7, 1.3, 0.8, 1.2, 1.0]
+    reference = _lorentzians(bands)
+    other_sample = _lorentzians(
+        [(c, h * f, w) for (c, h, w), f in zip(bands, factors, strict=True)]
+    )
+    neighbour = _lorentzians(
+        [(c + 3, h, w) for (c, h, w), f in zip(bands, factors, strict=True) if f > 1]
+        + [(1000, 0.3, 10)]
+    )
+    candidates = np.stack([v / np.linalg.norm(v) for v in (reference, neighbour)])
+    query = other_sample / np.linalg.norm(other_sample) + rng.normal(0, 0.002, GRID.size)
+    assert fit_mixture(query, candidates, VALID) is None
+    monkeypatch.setattr(mixtures, "MIN_UNIQUE_SHARE", 0.0)  # forward selection alone
+    fit = fit_mixture(query, candidates, VALID)
+    assert fit is not None and {i for i, _ in fit.components} == {0, 1}
+
+
+def test_real_pure_spectra_are_rarely_called_mixtures(shared_data):
+    """Measured RRUFF IR spectra, each against a library of the other samples: a pure mineral
+    differs from its other samples everywhere a little, which must not read as a mixture (the
+    forward steps alone called two thirds of them mixtures)."""
+    files = sorted((shared_data / "rruff" / "ir-dev").glob("*.txt"))
+    spectra = [read_spectrum(f) for f in files]
+    samples = [f.name.split("__")[1] for f in files]
+    minerals = [f.name.split("__")[0] for f in files]
+    queries = [minerals.index(m) for m in sorted(set(minerals))][::2]
+    called = 0
+    for q in queries:
+        library = Library.from_spectra(
+            [s for s, smp in zip(spectra, samples, strict=True) if smp != samples[q]],
+            calibrate=False,
+        )
+        called += identify(spectra[q], library, top=1).mixture is not None
+    assert called <= 0.2 * len(queries), f"{called} of {len(queries)} pure spectra called mixtures"
