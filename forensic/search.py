@@ -39,7 +39,6 @@ __all__ = [
     "breakpoints",
     "mask_scores",
     "mask_to_ranges",
-    "moved_range",
     "overlap_ok",
     "pair_score",
     "ranges_to_mask",
@@ -306,13 +305,10 @@ def score_moves(  # noqa: PLR0917  (the arrays of a library block, in order)
     )
 
 
-def moved_range(start: int, stop: int, steps: int, grid_points: int) -> tuple[int, int]:
-    """The range ``[start, stop)`` moved by ``steps`` grid points and clipped to the grid.
-
-    A row moved that way is ``moved[a:b] = row[a - steps : b - steps]`` for the returned
-    ``(a, b)``: the rule of the shift search, which identification also uses to move a query
-    by its axis offset. ``b - a`` may be 0 or less when the move leaves the grid.
-    """
+def _moved_range(start: int, stop: int, steps: int, grid_points: int) -> tuple[int, int]:
+    """The range ``[start, stop)`` moved by ``steps`` grid points and clipped to the grid: a row
+    moved that way is ``moved[a:b] = row[a - steps : b - steps]`` for the returned ``(a, b)``,
+    which may be empty (``b <= a``) when the move leaves the grid."""
     return max(start + steps, 0), min(stop + steps, grid_points)
 
 
@@ -323,7 +319,7 @@ def _score_moved(queries, q_start, q_stop, pairs, matrix, r_start, r_stop, cumsu
     starts = np.zeros(len(pairs), dtype=np.int64)
     stops = np.zeros(len(pairs), dtype=np.int64)
     for r, (i, k) in enumerate(pairs):
-        a, b = moved_range(int(q_start[i]), int(q_stop[i]), k, g)
+        a, b = _moved_range(int(q_start[i]), int(q_stop[i]), k, g)
         if b - a < _MIN_SHIFTED_POINTS:
             continue
         rows[r, a:b] = queries[i, a - k : b - k]
