@@ -313,6 +313,7 @@ def identify(
             }
         )
     best_score, best_hit, best_al, best_valid, best_linear = rescored[0]
+    query_move_cm1 = _query_move_cm1(offset_cm1, best_al, step)
     other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
     margin = float(best_score - other) if other is not None else float("inf")
     best_q = q_value_of(best_score, best_hit.index)
@@ -330,17 +331,18 @@ def identify(
     best_aligned = best_al.aligned_reference if best_al is not None else best_linear
     if mixtures and len(candidates) > 1:
         t = time.perf_counter()
-        # the references are fitted where they are: the query is moved onto them by its
-        # best hit's peak alignment (to the sub-step: a few cm-1 of axis error on narrow bands
-        # leave residual at every band, which bogus components fill and real minor ones are
-        # judged against), or by the whole-step axis offset when that alignment disagrees
-        source = grid - _query_move_cm1(offset_cm1, best_al, step)
-        valid = (source >= grid[q_start]) & (source <= grid[q_stop - 1])
-        mix_query = np.where(
-            valid, np.interp(source, grid[q_start:q_stop], q_linear[q_start:q_stop]), 0.0
-        )
         try:
             if mixture_fit.has_structured_residual(q_linear, best_aligned * best_valid, best_valid):
+                # the references are fitted where they are: the query is moved onto them by
+                # its best hit's peak alignment (to the sub-step: a few cm-1 of axis error on
+                # narrow bands leave residual at every band, which bogus components fill and
+                # real minor ones are judged against), or by the whole-step axis offset when
+                # that alignment disagrees
+                source = grid - query_move_cm1
+                valid = (source >= grid[q_start]) & (source <= grid[q_stop - 1])
+                mix_query = np.where(
+                    valid, np.interp(source, grid[q_start:q_stop], q_linear[q_start:q_stop]), 0.0
+                )
                 pool = candidates[:MIXTURE_CANDIDATES]
                 rows = np.stack(
                     [
@@ -386,9 +388,8 @@ def identify(
         warnings.append(OLD_CALIBRATION_WARNING)
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps
-        axis_off = -_query_move_cm1(offset_cm1, best_al, step)
         warnings.append(
-            f"the instrument's wavenumber axis looks off by about {axis_off:+.0f} cm-1 "
+            f"the instrument's wavenumber axis looks off by about {-query_move_cm1:+.0f} cm-1 "
             "(the spectrum matches the library best moved that far): check its calibration "
             "with a standard (polystyrene, silicon)"
         )
