@@ -7,6 +7,16 @@ import numpy as np
 from forensic.spectrum import Spectrum
 
 
+def lorentzian_bands(x: np.ndarray, bands) -> np.ndarray:
+    """Sum of Lorentzian bands ``(centre_cm1, height, fwhm_cm1)`` on the axis ``x``."""
+    x = np.asarray(x, dtype=float)
+    y = np.zeros_like(x)
+    for centre, height, fwhm in bands:
+        half = fwhm / 2.0
+        y += height * half**2 / ((x - centre) ** 2 + half**2)
+    return y
+
+
 def make_spectrum(
     bands: list[tuple[float, float, float]] | None = None,
     *,
@@ -29,10 +39,7 @@ def make_spectrum(
     x = np.arange(start, stop + step / 2, step)
     if bands is None:
         bands = [(620.0, 0.3, 8.0), (1001.0, 1.0, 6.0), (1602.0, 0.5, 10.0), (3054.0, 0.4, 14.0)]
-    y = np.zeros_like(x)
-    for centre, height, fwhm in bands:
-        half = fwhm / 2.0
-        y += height * half**2 / ((x - centre) ** 2 + half**2)
+    y = lorentzian_bands(x, bands)
     if baseline:
         y += baseline * np.exp(-(((x - (start + stop) / 2) / (stop - start)) ** 2) * 4)
     if noise:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic import lorentzian_bands
 
 from forensic.alignment import align, find_peaks, match_peaks, noise_level
 from forensic.errors import IdentificationError
@@ -23,11 +24,8 @@ BANDS = [
 
 
 def lorentzians(bands, *, shift=0.0, stretch=0.0, centre=1000.0, x=GRID):
-    y = np.zeros_like(x)
-    for c, h, w in bands:
-        pos = centre + (1 + stretch) * (c - centre) + shift
-        y += h * (w / 2) ** 2 / ((x - pos) ** 2 + (w / 2) ** 2)
-    return y
+    moved = [(centre + (1 + stretch) * (c - centre) + shift, h, w) for c, h, w in bands]
+    return lorentzian_bands(x, moved)
 
 
 def test_noise_level_measures_white_noise():

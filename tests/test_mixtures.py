@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic import lorentzian_bands
 
 from forensic import mixtures
 from forensic.errors import IdentificationError
@@ -17,10 +18,11 @@ GRID = np.arange(200.0, 1800.0, 2.0)
 
 
 def random_reference(rng):
-    y = np.zeros(GRID.size)
-    for _ in range(rng.integers(5, 15)):
-        c, h, w = rng.uniform(220, 1780), rng.uniform(0.1, 1.0), rng.uniform(6, 20)
-        y += h * (w / 2) ** 2 / ((GRID - c) ** 2 + (w / 2) ** 2)
+    bands = [
+        (rng.uniform(220, 1780), rng.uniform(0.1, 1.0), rng.uniform(6, 20))
+        for _ in range(rng.integers(5, 15))
+    ]
+    y = lorentzian_bands(GRID, bands)
     return y / np.linalg.norm(y)
 
 
@@ -142,10 +144,6 @@ def test_to_dict(candidates):
     assert d["explained"] == pytest.approx(1.0)
 
 
-def _lorentzians(bands):
-    return sum(h * (w / 2) ** 2 / ((GRID - c) ** 2 + (w / 2) ** 2) for c, h, w in bands)
-
-
 def test_mixtures_of_substances_measured_unlike_their_references_are_found():
     """Each component measured on another sample than its reference (bands moved by ~1 cm-1,
     relative intensities +-40 %, bands up to 15 % wider): both are still found."""
@@ -159,15 +157,16 @@ def test_mixtures_of_substances_measured_unlike_their_references_are_found():
             ]
             for _ in range(10)
         ]
-        references = np.stack([_lorentzians(b) for b in substances])
+        references = np.stack([lorentzian_bands(GRID, b) for b in substances])
         references /= np.linalg.norm(references, axis=1, keepdims=True)
 
         def measured(bands, rng=rng):
-            y = _lorentzians(
+            y = lorentzian_bands(
+                GRID,
                 [
                     (c + rng.normal(0, 1.0), h * rng.uniform(0.6, 1.4), w * rng.uniform(0.95, 1.15))
                     for c, h, w in bands
-                ]
+                ],
             )
             return y / np.linalg.norm(y)
 
@@ -186,13 +185,14 @@ def test_a_neighbour_that_only_soaks_up_sample_differences_is_dropped(monkeypatc
     rng = np.random.default_rng(3)
     bands = [(rng.uniform(250, 1750), rng.uniform(0.3, 1), rng.uniform(8, 14)) for _ in range(8)]
     factors = [1.5, 0.6, 1.4, 0.7, 1.3, 0.8, 1.2, 1.0]
-    reference = _lorentzians(bands)
-    other_sample = _lorentzians(
-        [(c, h * f, w) for (c, h, w), f in zip(bands, factors, strict=True)]
+    reference = lorentzian_bands(GRID, bands)
+    other_sample = lorentzian_bands(
+        GRID, [(c, h * f, w) for (c, h, w), f in zip(bands, factors, strict=True)]
     )
-    neighbour = _lorentzians(
+    neighbour = lorentzian_bands(
+        GRID,
         [(c + 3, h, w) for (c, h, w), f in zip(bands, factors, strict=True) if f > 1]
-        + [(1000, 0.3, 10)]
+        + [(1000, 0.3, 10)],
     )
     candidates = np.stack([v / np.linalg.norm(v) for v in (reference, neighbour)])
     query = other_sample / np.linalg.norm(other_sample) + rng.normal(0, 0.002, GRID.size)
