@@ -13,7 +13,6 @@ import time
 import numpy as np
 
 from benchmarks import baseline, datasets, engine, perturb
-from forensic.spectrum import Spectrum
 
 
 def load(modality: str):
@@ -75,7 +74,11 @@ def engine_accuracy(modality, dev, confusers, queries, conditions, seed=0) -> di
         for k, qi in enumerate(queries):
             r = dev[qi]
             x, y = perturb.apply(cond, r.wavenumber, r.intensity, rng, modality, k)
-            query = r.spectrum(y) if x is r.wavenumber else _respectrum(r, x, y)
+            query = (
+                r.spectrum(y)
+                if x is r.wavenumber
+                else datasets.as_spectrum(x, y, r.modality, {"name": r.name})
+            )
             result = runner.identify(query, exclude_sample=r.sample, top=5)
             ranked = [name_key(h["name"]) for h in result["hits"]]
             truth = name_key(r.name)
@@ -92,16 +95,6 @@ def engine_accuracy(modality, dev, confusers, queries, conditions, seed=0) -> di
             "seconds_per_query": (time.perf_counter() - t0) / len(queries),
         }
     return out
-
-
-def _respectrum(record, x, y):
-    return Spectrum.from_readings(
-        x,
-        y,
-        modality=record.modality,
-        y_unit="absorbance" if record.modality == "ir" else "arbitrary",
-        metadata={"name": record.name},
-    )
 
 
 def run(quick: bool, report) -> dict:

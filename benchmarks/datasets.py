@@ -34,13 +34,24 @@ class Record:
     def spectrum(self, intensity: np.ndarray | None = None, **extra) -> Spectrum:
         """This record as a :class:`Spectrum` (optionally with other intensities)."""
         y = self.intensity if intensity is None else intensity
-        return Spectrum.from_readings(
+        return as_spectrum(
             self.wavenumber,
             y,
-            modality=self.modality,
-            y_unit="absorbance" if self.modality == "ir" else "arbitrary",
-            metadata={"name": self.name, "source_file": str(self.path), **extra},
+            self.modality,
+            {"name": self.name, "source_file": str(self.path), **extra},
         )
+
+
+def as_spectrum(wavenumber, intensity, modality: str, metadata: dict) -> Spectrum:
+    """Readings of the shared data as a :class:`Spectrum`: IR is absorbance there, Raman counts
+    in arbitrary units."""
+    return Spectrum.from_readings(
+        wavenumber,
+        intensity,
+        modality=modality,
+        y_unit="absorbance" if modality == "ir" else "arbitrary",
+        metadata=metadata,
+    )
 
 
 def _read_xy(path: Path, delimiter: str = ",") -> tuple[np.ndarray, np.ndarray]:

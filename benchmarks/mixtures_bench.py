@@ -216,13 +216,7 @@ def cross_sample(modality: str, quick: bool) -> dict:
             parts.append(y / y.sum())
         ratio = CROSS_RATIOS[binary["n"] % len(CROSS_RATIOS)]
         y = ratio[0] * parts[0] + ratio[1] * parts[1]
-        query = Spectrum.from_readings(
-            x,
-            y,
-            modality=modality,
-            y_unit="absorbance" if modality == "ir" else "arbitrary",
-            metadata={"name": f"{a.name} + {b.name}"},
-        )
+        query = datasets.as_spectrum(x, y, modality, {"name": f"{a.name} + {b.name}"})
         res = runner.identify(query, exclude_sample=[a.sample, b.sample], top=1, mixtures=True)
         truth = {accuracy.name_key(a.name), accuracy.name_key(b.name)}
         if res["mixture"]:
