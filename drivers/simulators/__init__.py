@@ -4,7 +4,14 @@ Every spectrum they produce is synthesised from a reference spectrum and is mark
 ``provenance = "simulated"``: it is never to be presented as a measurement.
 """
 
-from drivers.simulators.pty import FAULTS, PtySimulator
+from drivers.simulators.pty import FAULTS, PtySimulator, RamanPtySimulator
 from drivers.simulators.synth import DetectorModel, RamanSynthesizer, simulate_ftir
 
-__all__ = ["FAULTS", "DetectorModel", "PtySimulator", "RamanSynthesizer", "simulate_ftir"]
+__all__ = [
+    "FAULTS",
+    "DetectorModel",
+    "PtySimulator",
+    "RamanPtySimulator",
+    "RamanSynthesizer",
+    "simulate_ftir",
+]

@@ -23,9 +23,7 @@ from drivers.obp import (
     encode_message,
     message_length,
 )
-from drivers.simulators.pty import PtySimulator
-from drivers.simulators.synth import DetectorModel, RamanSynthesizer
-from forensic.spectrum import Spectrum
+from drivers.simulators.pty import RamanPtySimulator
 
 __all__ = ["OBPSimulator"]
 
@@ -33,26 +31,15 @@ _NAMES = {code: name for name, code in MSG.items()}
 _HEADER = 44
 
 
-class OBPSimulator(PtySimulator):
-    """Serve OBP on a pty for a synthetic sample (parameters as :class:`OceanRS232Simulator`)."""
+class OBPSimulator(RamanPtySimulator):
+    """Serve OBP on a pty for a synthetic sample (parameters as
+    :class:`~drivers.simulators.pty.RamanPtySimulator`)."""
 
     name = "obp simulator"
 
-    def __init__(
-        self,
-        reference: Spectrum,
-        *,
-        fault: str | None = None,
-        seed: int | None = None,
-        realtime: bool = True,
-        detector: DetectorModel | None = None,
-        slow_s: float = 4.0,
-        baud: int = 9600,
-    ) -> None:
-        super().__init__(fault=fault, slow_s=slow_s, baud=baud)
-        self.synth = RamanSynthesizer(reference, detector, seed=seed)
-        self.realtime = realtime
-        self.serial = f"SIMOBP{int(reference.content_hash()[:8], 16) % 100000:05d}"
+    def reset(self) -> None:
+        """Power-up settings: 100 ms integration, one scan, no boxcar, laser off."""
+        self.serial = self.serial_number("SIMOBP")
         self.integration_us = 100_000
         self.averages = 1
         self.boxcar = 0
@@ -163,7 +150,7 @@ class OBPSimulator(PtySimulator):
         if self.fault == "nak" and self.laser:  # faults strike laser-on (sample) scans
             return self._reply(mtype, error=7, flags_in=flags)
         t_ms = self.integration_us / 1000.0
-        if self.realtime and self._stop.wait(min(t_ms * self.averages / 1000.0, 30.0)):
+        if not self.expose(t_ms * self.averages / 1000.0):
             return b""
         raw = self.synth.scans(t_ms, self.averages, laser_on=self.laser)
         values = raw.mean(axis=0)

@@ -22,50 +22,28 @@ from drivers.ocean_rs232 import (
     parse_command,
     pixel_selection,
 )
-from drivers.simulators.pty import PtySimulator
-from drivers.simulators.synth import DetectorModel, RamanSynthesizer
-from forensic.spectrum import Spectrum
+from drivers.simulators.pty import RamanPtySimulator
 
 __all__ = ["OceanRS232Simulator"]
 
 FIRMWARE_WORD = 3021  # reported by ``v``: 3.0.21
 
 
-class OceanRS232Simulator(PtySimulator):
+class OceanRS232Simulator(RamanPtySimulator):
     """Serve the Ocean RS-232 protocol on a pty for a synthetic sample.
 
-    Parameters
-    ----------
-    reference : Spectrum
-        The Raman spectrum of the simulated sample.
-    fault : str, optional
-        See :data:`drivers.simulators.pty.FAULTS`.
-    seed : int, optional
-        Noise seed.
-    realtime : bool, default True
-        Take as long as the exposure (integration x scans) before answering ``S``.
-    detector : DetectorModel, optional
+    Parameters as :class:`~drivers.simulators.pty.RamanPtySimulator`; with ``realtime`` the
+    ``S`` command takes as long as the exposure (integration x scans).
     """
 
     name = "ocean-rs232 simulator"
 
-    def __init__(
-        self,
-        reference: Spectrum,
-        *,
-        fault: str | None = None,
-        seed: int | None = None,
-        realtime: bool = True,
-        detector: DetectorModel | None = None,
-        slow_s: float = 4.0,
-        baud: int = 9600,
-    ) -> None:
-        super().__init__(fault=fault, slow_s=slow_s, baud=baud)
-        self.synth = RamanSynthesizer(reference, detector, seed=seed)
+    @property
+    def slots(self) -> dict[int, str]:
+        """The configuration slots read by ``?x`` (serial number, wavelength calibration...)."""
         d = self.synth.detector
-        self.realtime = realtime
-        self.slots = {
-            0: f"SIM{int(reference.content_hash()[:8], 16) % 100000:05d}",
+        return {
+            0: self.serial_number("SIM"),
             1: repr(d.wavelength_coefficients[0]),
             2: repr(d.wavelength_coefficients[1]),
             3: repr(d.wavelength_coefficients[2]),
@@ -77,7 +55,6 @@ class OceanRS232Simulator(PtySimulator):
             20: repr(d.laser_wavelength_nm),
             21: repr(d.laser_power_mw),
         }
-        self.reset()
 
     def reset(self) -> None:
         """Power-up defaults (the ``Q`` command)."""
@@ -183,7 +160,7 @@ class OceanRS232Simulator(PtySimulator):
             return bytes([NAK])
         scans = self.settings["A"]
         integration = self.settings["I"]
-        if self.realtime and self._stop.wait(min(integration * scans / 1000.0, 30.0)):
+        if not self.expose(integration * scans / 1000.0):
             return b""
         raw = self.synth.scans(integration, scans, laser_on=bool(self.settings["J"]))
         values = raw.sum(axis=0) if scans > 1 else raw[0]

@@ -18,8 +18,10 @@ import tty
 from types import TracebackType
 
 from drivers.errors import SettingError
+from drivers.simulators.synth import DetectorModel, RamanSynthesizer
+from forensic.spectrum import Spectrum
 
-__all__ = ["FAULTS", "PtySimulator"]
+__all__ = ["FAULTS", "PtySimulator", "RamanPtySimulator"]
 
 FAULTS = {
     "slow": "replies to a scan only after several seconds (the driver times out)",
@@ -206,3 +208,57 @@ class PtySimulator:
     def set_device_baud(self, rate: int) -> None:
         """Change the device's own line rate (after a baud-change handshake)."""
         self.device_baud = int(rate)
+
+
+class RamanPtySimulator(PtySimulator):
+    """A protocol simulator of a Raman spectrometer measuring one synthetic sample.
+
+    Holds what every simulated Raman instrument shares: the synthesiser of its scans, whether
+    an exposure takes real time, and a serial number derived from the sample. Subclasses
+    implement :meth:`handle` and set their power-up state in :meth:`reset`.
+
+    Parameters
+    ----------
+    reference : Spectrum
+        The Raman spectrum of the simulated sample.
+    fault : str, optional
+        One of :data:`FAULTS`.
+    seed : int, optional
+        Noise seed.
+    realtime : bool, default True
+        Take as long as the exposure before answering a scan.
+    detector : DetectorModel, optional
+    slow_s, baud
+        As :class:`PtySimulator`.
+    """
+
+    def __init__(
+        self,
+        reference: Spectrum,
+        *,
+        fault: str | None = None,
+        seed: int | None = None,
+        realtime: bool = True,
+        detector: DetectorModel | None = None,
+        slow_s: float = 4.0,
+        baud: int = 9600,
+    ) -> None:
+        super().__init__(fault=fault, slow_s=slow_s, baud=baud)
+        self.synth = RamanSynthesizer(reference, detector, seed=seed)
+        self.realtime = realtime
+        self._sample_number = int(reference.content_hash()[:8], 16) % 100000
+        self.reset()
+
+    def reset(self) -> None:
+        """Put the instrument's settings to their power-up defaults (subclasses add theirs)."""
+
+    def serial_number(self, prefix: str) -> str:
+        """``prefix`` and five digits of the sample: starts with ``SIM`` for the drivers."""
+        return f"{prefix}{self._sample_number:05d}"
+
+    def expose(self, seconds: float) -> bool:
+        """Wait out an exposure (at most 30 s; at once unless realtime).
+
+        Returns False when the simulator was stopped meanwhile: nothing is to be sent.
+        """
+        return not (self.realtime and self._stop.wait(min(seconds, 30.0)))
