@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from benchmarks import baseline, datasets, engine, perturb
+from forensic.library import substance_key
 
 
 def load(modality: str):
@@ -21,16 +22,11 @@ def load(modality: str):
     return dev, confusers, datasets.loso_queries(dev)
 
 
-def name_key(name: str) -> str:
-    """A mineral name as the protocol compares it: lower case, letters and digits only."""
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
 def plain_cosine(modality, dev, confusers, queries, conditions, seed=0) -> dict:
     """Top-1/top-5 of plain cosine for every condition."""
     grid = baseline.GRIDS[modality]
     lib = dev + confusers
-    names = [name_key(r.name) for r in lib]
+    names = [substance_key(r.name) for r in lib]
     samples = np.array([r.sample for r in lib])
     matrix = baseline.matrix([(r.wavenumber, r.intensity) for r in lib], grid)
     out = {}
@@ -47,7 +43,7 @@ def plain_cosine(modality, dev, confusers, queries, conditions, seed=0) -> dict:
         top1 = top5 = 0
         for k, qi in enumerate(queries):
             ranked = baseline.ranked_names(scores[k], names, 5)
-            truth = name_key(dev[qi].name)
+            truth = substance_key(dev[qi].name)
             top1 += bool(ranked) and ranked[0] == truth
             top5 += truth in ranked
         out[cond] = {"top1": top1 / len(queries), "top5": top5 / len(queries)}
@@ -80,8 +76,8 @@ def engine_accuracy(modality, dev, confusers, queries, conditions, seed=0) -> di
                 else datasets.as_spectrum(x, y, r.modality, {"name": r.name})
             )
             result = runner.identify(query, exclude_sample=r.sample, top=5)
-            ranked = [name_key(h["name"]) for h in result["hits"]]
-            truth = name_key(r.name)
+            ranked = [substance_key(h["name"]) for h in result["hits"]]
+            truth = substance_key(r.name)
             right = bool(ranked) and ranked[0] == truth
             top1 += right
             top5 += truth in ranked[:5]

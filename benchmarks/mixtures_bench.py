@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks import accuracy, baseline, datasets, engine
+from forensic.library import substance_key
 from forensic.mixtures import fit_mixture
 from forensic.spectrum import Spectrum
 
@@ -186,14 +187,14 @@ def cross_sample(modality: str, quick: bool) -> dict:
     for qi in queries:
         r = dev[qi]
         res = runner.identify(r.spectrum(), exclude_sample=r.sample, top=1, mixtures=True)
-        truth = accuracy.name_key(r.name)
+        truth = substance_key(r.name)
         pure["n"] += 1
         if res["mixture"]:
-            names = [accuracy.name_key(c["name"]) for c in res["mixture"]["components"]]
+            names = [substance_key(c["name"]) for c in res["mixture"]["components"]]
             pure["as_mixture"] += 1
             pure["false_components"] += sum(n != truth for n in names)
             pure["as_mixture_identified"] += res["verdict"] == "identified"
-        elif res["verdict"] == "identified" and accuracy.name_key(res["hits"][0]["name"]) == truth:
+        elif res["verdict"] == "identified" and substance_key(res["hits"][0]["name"]) == truth:
             identified.append(qi)
     rng = np.random.default_rng(3)
     n_pairs = 15 if quick else 60
@@ -202,7 +203,7 @@ def cross_sample(modality: str, quick: bool) -> dict:
     while binary["n"] < n_pairs and len(identified) >= 2 and tries < 20 * n_pairs:
         tries += 1
         a, b = (dev[i] for i in rng.choice(identified, 2, replace=False))
-        if accuracy.name_key(a.name) == accuracy.name_key(b.name):
+        if substance_key(a.name) == substance_key(b.name):
             continue
         lo = max(a.wavenumber.min(), b.wavenumber.min())
         hi = min(a.wavenumber.max(), b.wavenumber.max())
@@ -218,12 +219,12 @@ def cross_sample(modality: str, quick: bool) -> dict:
         y = ratio[0] * parts[0] + ratio[1] * parts[1]
         query = datasets.as_spectrum(x, y, modality, {"name": f"{a.name} + {b.name}"})
         res = runner.identify(query, exclude_sample=[a.sample, b.sample], top=1, mixtures=True)
-        truth = {accuracy.name_key(a.name), accuracy.name_key(b.name)}
+        truth = {substance_key(a.name), substance_key(b.name)}
         if res["mixture"]:
-            found = {accuracy.name_key(c["name"]) for c in res["mixture"]["components"]}
+            found = {substance_key(c["name"]) for c in res["mixture"]["components"]}
             binary["as_mixture"] += 1
         else:
-            found = {accuracy.name_key(res["hits"][0]["name"])}
+            found = {substance_key(res["hits"][0]["name"])}
         binary["n"] += 1
         binary["expected"] += 2
         binary["found"] += len(found & truth)
