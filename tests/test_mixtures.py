@@ -147,7 +147,6 @@ def test_to_dict(candidates):
 def test_mixtures_of_substances_measured_unlike_their_references_are_found():
     """Each component measured on another sample than its reference (bands moved by ~1 cm-1,
     relative intensities +-40 %, bands up to 15 % wider): both are still found."""
-    found = 0
     for seed in range(20):
         rng = np.random.default_rng(seed)
         substances = [
@@ -174,8 +173,7 @@ def test_mixtures_of_substances_measured_unlike_their_references_are_found():
         query = 0.6 * measured(substances[i]) + 0.4 * measured(substances[j])
         fit = fit_mixture(query + rng.normal(0, 0.002, GRID.size), references, VALID)
         assert fit is not None, seed
-        found += {k for k, _ in fit.components} == {i, j}
-    assert found == 20
+        assert {k for k, _ in fit.components} == {i, j}, seed
 
 
 def test_a_neighbour_that_only_soaks_up_sample_differences_is_dropped(monkeypatch):
