@@ -5,7 +5,8 @@ reference of its modality in one matrix pass (:mod:`forensic.search`), aligns th
 candidates peak by peak (:func:`forensic.alignment.align`) and re-scores them, attaches a
 q-value from the library's target-decoy calibration and a verdict
 (:func:`forensic.verdict.decide`), and, when the best single reference leaves structured
-residual, fits a mixture of the top candidates (:func:`forensic.mixtures.fit_mixture`).
+residual, fits a mixture of the top candidates and of what the search of that residual
+nominates (:func:`forensic.mixtures.fit_mixture`).
 
 The result, :class:`Identification`, is the only thing reports and the custody store consume;
 :meth:`Identification.to_dict` is JSON-serialisable and :meth:`Identification.from_dict`
@@ -76,6 +77,9 @@ top-1 from 0.784 to 0.805 (every sample as query) and leaves unmoved queries as 
 gain that large at a move that large does not happen by chance there)."""
 MIXTURE_CANDIDATES = 40
 """How many of the best substances a mixture may be made of (at most 4 are kept)."""
+RESIDUAL_CANDIDATES = 10
+"""How many more substances the search of the residual may add to the mixture's candidates
+(:func:`_residual_candidates`)."""
 
 
 @dataclass
@@ -340,10 +344,22 @@ def identify(
                 # that alignment disagrees
                 source = grid - query_move_cm1
                 valid = (source >= grid[q_start]) & (source <= grid[q_stop - 1])
-                mix_query = np.where(
-                    valid, np.interp(source, grid[q_start:q_stop], q_linear[q_start:q_stop]), 0.0
-                )
+
+                def onto_references(linear: np.ndarray) -> np.ndarray:
+                    inside = np.interp(source, grid[q_start:q_stop], linear[q_start:q_stop])
+                    return np.where(valid, inside, 0.0)
+
+                mix_query = onto_references(q_linear)
                 pool = candidates[:MIXTURE_CANDIDATES]
+                residual = _positive_residual(q_linear, best_aligned, best_valid)
+                pool += _residual_candidates(
+                    onto_references(residual),
+                    valid,
+                    block,
+                    substances=substances,
+                    calibration=calibration,
+                    pool=pool,
+                )
                 rows = np.stack(
                     [
                         linear_from_representation(
@@ -444,6 +460,59 @@ def _query_move_cm1(offset_cm1: float, best_alignment, step: float) -> float:
     if best_alignment is not None and abs(-best_alignment.shift_cm1 - offset_cm1) <= 2 * step:
         return -float(best_alignment.shift_cm1)
     return float(offset_cm1)
+
+
+def _positive_residual(query: np.ndarray, reference: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """What a reference scaled by least squares leaves of the query where it was measured:
+    only the positive part, the bands a missing component would add. Zero outside ``valid``."""
+    q = np.where(valid, query, 0.0)
+    r = np.where(valid, reference, 0.0)
+    norm2 = float(np.dot(r, r))
+    scale = max(float(np.dot(q, r)) / norm2, 0.0) if norm2 > 0 else 0.0
+    return np.maximum(q - scale * r, 0.0)
+
+
+def _residual_candidates(
+    residual: np.ndarray,
+    valid: np.ndarray,
+    block,
+    *,
+    substances: np.ndarray,
+    calibration: verdicts.Calibration | None,
+    pool: list,
+) -> list:
+    """Substances that match what the best single reference leaves unexplained.
+
+    A cutting agent at a quarter of the signal may rank far below the major component's
+    relatives in the search of the whole spectrum, and so never be a mixture candidate. The
+    residual (:func:`_positive_residual`, on the grid, zero outside ``valid``) is put through
+    the library's comparison representation and searched over ``valid`` like a query: one
+    more pass over the matrix. A substance not yet in ``pool`` is added, up to
+    :data:`RESIDUAL_CANDIDATES`, only when the residual's match to it would not be a
+    ``no_match`` on its own (q-value at most :data:`forensic.verdict.Q_NO_MATCH`, or without
+    a calibration a score of at least :data:`forensic.verdict.SCORE_NO_MATCH_UNCALIBRATED`):
+    what is left of a pure sample is the difference between two measurements of one
+    substance, and matches nothing that well. The mixture fit's own tests still decide what
+    is kept.
+    """
+    inside = np.flatnonzero(valid)
+    if inside.size == 0 or not np.any(residual):
+        return []
+    lo, hi = int(inside[0]), int(inside[-1]) + 1
+    rep = representation_from_linear(residual, lo, hi, block.pipeline, block.grid)
+    if not np.any(rep):
+        return []
+    scores = score_query(rep, lo, hi, block.matrix, block.start, block.stop, block.cumsums)
+    have = {h.substance for h in pool}
+    hits = top_hits(scores, substances, RESIDUAL_CANDIDATES + len(have))
+    if calibration is None:
+        evidence = [h.score >= verdicts.SCORE_NO_MATCH_UNCALIBRATED for h in hits]
+    else:
+        evidence = list(
+            calibration.q_value(np.array([h.score for h in hits])) <= verdicts.Q_NO_MATCH
+        )
+    fresh = [h for h, ok in zip(hits, evidence, strict=True) if ok and h.substance not in have]
+    return fresh[:RESIDUAL_CANDIDATES]
 
 
 def _prepare(spectrum: Spectrum, block) -> tuple[Spectrum, np.ndarray, int, int]:

@@ -3,16 +3,22 @@ measured pure spectra against libraries of other samples."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
-from synthetic import lorentzian_bands
+from synthetic import lorentzian_bands, make_spectrum
 
 from forensic import mixtures
 from forensic.errors import IdentificationError
-from forensic.identify import identify
+from forensic.identify import MIXTURE_CANDIDATES, identify, search
 from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.mixtures import MixtureFit, fit_mixture, has_structured_residual
+from forensic.verdict import Calibration
+
+# the module, not the function of the same name that ``forensic`` exports
+identify_module = importlib.import_module("forensic.identify")
 
 GRID = np.arange(200.0, 1800.0, 2.0)
 
@@ -217,3 +223,60 @@ def test_real_pure_spectra_are_rarely_called_mixtures(shared_data):
         )
         called += identify(spectra[q], library, top=1).mixture is not None
     assert called <= 0.2 * len(queries), f"{called} of {len(queries)} pure spectra called mixtures"
+
+
+@pytest.fixture(scope="module")
+def cut_sample_library():
+    """A drug with 50 close relatives (its bands plus one of their own) and a cutting agent
+    whose bands are elsewhere; a sample of the drug cut 3:1 with that agent."""
+    rng = np.random.default_rng(8)
+    drug = [(rng.uniform(300, 1700), rng.uniform(0.3, 1.0), rng.uniform(6, 12)) for _ in range(8)]
+    agent = [(2850.0, 1.0, 10.0), (2930.0, 0.7, 12.0), (3060.0, 0.5, 10.0)]
+    spectra = [make_spectrum(drug, name="Drug"), make_spectrum(agent, name="Agent")]
+    spectra += [
+        make_spectrum([*drug, (rng.uniform(300, 1700), 0.4, 8.0)], name=f"Relative {k}")
+        for k in range(50)
+    ]
+    library = Library.from_spectra(spectra)
+    drug_part = make_spectrum(drug, noise=0.001, seed=1)
+    agent_part = make_spectrum(agent)
+    sample = drug_part.replace(intensity=drug_part.intensity + 0.25 * agent_part.intensity)
+    return library, sample
+
+
+def test_a_minor_component_ranked_beyond_the_candidates_is_found_from_the_residual(
+    cut_sample_library, monkeypatch
+):
+    """The agent ranks below the drug's 50 relatives in the search of the whole sample, so
+    only the search of what the drug leaves unexplained makes it a mixture candidate."""
+    library, sample = cut_sample_library
+    ranked = [h["name"] for h in search(sample, library, top=52)]
+    assert ranked.index("Agent") >= MIXTURE_CANDIDATES
+    result = identify(sample, library)
+    assert result.hits[0]["name"] == "Drug"
+    assert result.mixture is not None
+    assert {c["name"] for c in result.mixture["components"]} == {"Drug", "Agent"}
+    monkeypatch.setattr(identify_module, "RESIDUAL_CANDIDATES", 0)
+    without = identify(sample, library)
+    assert without.mixture is None or "Agent" not in {
+        c["name"] for c in without.mixture["components"]
+    }
+
+
+def test_the_residual_search_adds_nothing_without_evidence(cut_sample_library, monkeypatch):
+    """A residual unlike every reference (here: bands no reference has) nominates nothing."""
+    library, _ = cut_sample_library
+    block = library.block("raman")
+    residual = np.zeros(block.grid.size)
+    residual[(block.grid > 2000) & (block.grid < 2010)] = 1.0  # one band no reference has
+    valid = (block.grid >= 300) & (block.grid <= 3100)
+    calibration = Calibration.from_dict(block.calibration)
+    found = identify_module._residual_candidates(
+        residual,
+        valid,
+        block,
+        substances=library.substances("raman"),
+        calibration=calibration,
+        pool=[],
+    )
+    assert found == []
