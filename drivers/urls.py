@@ -15,8 +15,10 @@ URL                                         Instrument
 Serial URLs accept ``baud``, ``laser_nm``, ``laser_mw``, ``timeout`` (seconds for short
 replies); ``ocean-rs232`` also ``ascii=1``, ``compress=0``, ``checksum=0``, ``rates=bwtek``.
 The port part may be anything pyserial opens (``ocean-rs232:socket://host:7000``).
-``sim:`` URLs accept ``sample``, ``fault`` (see :data:`drivers.simulators.pty.FAULTS`) and
-``seed``; ``folder:`` accepts ``settle`` (seconds) and ``existing=1``.
+``sim:`` URLs accept ``sample`` (a name, a file, or a cut sample such as
+``cocaine:65,levamisole:35``: :func:`forensic.samples.resolve_sample`), ``fault`` (see
+:data:`drivers.simulators.pty.FAULTS`) and ``seed``; ``folder:`` accepts ``settle`` (seconds)
+and ``existing=1``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Used by the instrument simulators (``--sample NAME|FILE``, ``sample=`` in ``sim:`` URLs): an
 existing file is read with the toolkit's readers; otherwise the text is looked up,
 case-insensitively, among the names and synonyms of the shipped library's ``manifest.csv``
-for the wanted modality.
+for the wanted modality. A cut sample is a comma-separated list of parts, each a name or file
+with an optional share after a colon: ``cocaine:65,levamisole:35``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import csv
 import difflib
 import os
 from pathlib import Path
+
+import numpy as np
 
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum
@@ -44,12 +47,18 @@ def library_names(modality: str | None = None, *, library_dir: Path | None = Non
 
 
 def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None) -> Spectrum:
-    """The reference spectrum for ``text``: a spectrum file, or a library name or synonym.
+    """The reference spectrum for ``text``: a spectrum file, a library name or synonym, or a
+    cut sample made of them.
 
     Parameters
     ----------
     text : str
-        A path to a spectrum file, or a substance name ("paracetamol", "cocaine HCl").
+        A path to a spectrum file, a substance name ("paracetamol", "cocaine HCl"), or a cut
+        sample: parts separated by commas, each a name or file with an optional share after a
+        colon ("cocaine:65,levamisole:35"; parts without a share get equal ones). The parts
+        are scaled to a maximum of 1 (IR in absorbance), weighted by their shares and summed
+        over the range they all cover, on the finest of their axes: the shares are of the
+        signal, not of the mass. The result is ``modelled``, never a measurement.
     modality : {"raman", "ir"}
         Which reference to take when a substance has both.
     library_dir : path, optional
@@ -60,11 +69,18 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
     FormatError
         The file exists but cannot be read.
     LibraryError
-        No such file and no such name; the message lists close names, or what is available.
+        No such file and no such name (the message lists close names, or what is available),
+        or a cut sample whose shares are not positive numbers or whose parts share no range.
     """
     path = Path(text).expanduser()
     if path.is_file():
         return read_spectrum(path)
+    if "," in text:
+        return _cut_sample(text, modality, library_dir)
+    return _library_sample(text, modality, library_dir)
+
+
+def _library_sample(text: str, modality: str, library_dir: Path | None) -> Spectrum:
     folder = library_dir or _library_dir()
     rows = _manifest_rows(folder)
     wanted = text.strip().casefold()
@@ -87,3 +103,54 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
         else f"{len(names)} {modality} names available, e.g. {', '.join(names[:8])}"
     )
     raise LibraryError(f"no file and no {modality} library entry named {text!r}; {hint}")
+
+
+def _cut_sample(text: str, modality: str, library_dir: Path | None) -> Spectrum:
+    """``name[:share],name[:share],...`` as one modelled spectrum (see :func:`resolve_sample`)."""
+    # the processing module pulls in SciPy: opening an instrument URL does not need it otherwise
+    from forensic.processing import to_absorbance  # noqa: PLC0415
+
+    parts: list[tuple[Spectrum, float]] = []
+    for item in (p.strip() for p in text.split(",")):
+        if not item:
+            raise LibraryError(f"cut sample {text!r}: an empty part between commas")
+        name, colon, share_text = item.rpartition(":") if ":" in item else (item, "", "")
+        try:
+            share = float(share_text) if colon else 1.0
+        except ValueError:
+            share = float("nan")
+        if not np.isfinite(share) or share <= 0:
+            raise LibraryError(
+                f"cut sample {text!r}: the share of {name.strip()!r} must be a positive number "
+                f"(e.g. cocaine:65,levamisole:35), got {share_text!r}"
+            )
+        spectrum = resolve_sample(name.strip(), modality, library_dir=library_dir)
+        if spectrum.modality == "ir":
+            spectrum = to_absorbance(spectrum)  # absorbances add; transmittances do not
+        parts.append((spectrum, share))
+    if len({s.modality for s, _ in parts}) > 1:
+        raise LibraryError(f"cut sample {text!r}: its parts are not all {modality} spectra")
+    low = max(float(s.wavenumber.min()) for s, _ in parts)
+    high = min(float(s.wavenumber.max()) for s, _ in parts)
+    step = min(float(np.median(np.abs(np.diff(s.wavenumber)))) for s, _ in parts)
+    if not high - low > 16 * step:
+        raise LibraryError(f"cut sample {text!r}: its parts share no range of wavenumbers")
+    axis = np.arange(low, high + step / 2, step)
+    axis = axis[axis <= high]
+    total = sum(share for _, share in parts)
+    intensity = np.zeros(axis.size)
+    labels = []
+    for spectrum, share in parts:
+        order = np.argsort(spectrum.wavenumber)
+        y = np.interp(axis, spectrum.wavenumber[order], spectrum.intensity[order])
+        peak = float(np.max(np.abs(y)))
+        intensity += (share / total) * (y / peak if peak > 0 else y)
+        labels.append(f"{spectrum.name or 'unnamed'} {100 * share / total:.0f} %")
+    first = parts[0][0]
+    return Spectrum(
+        axis,
+        intensity,
+        modality=first.modality,
+        y_unit=first.y_unit,
+        metadata={"name": " + ".join(labels), "provenance": "modelled"},
+    )

@@ -86,6 +86,49 @@ def test_resolve_sample_by_file_and_by_name(tmp_path, sample_file):
         resolve_sample("Polystyrene", "raman", library_dir=tmp_path)
 
 
+def test_cut_sample_is_the_weighted_sum_of_its_parts(tmp_path):
+    drug = make_spectrum([(1000.0, 2.0, 8.0)], start=200, stop=3000, name="drug")
+    agent = make_spectrum([(1500.0, 5.0, 8.0)], start=400, stop=3200, step=0.5, name="agent")
+    files = [write_spectrum(s, tmp_path / f"{s.name}.jdx") for s in (drug, agent)]
+    cut = resolve_sample(f"{files[0]}:75, {files[1]}:25", "raman")
+    assert cut.metadata == {"name": "drug 75 % + agent 25 %", "provenance": "modelled"}
+    # the range both cover, on the finer axis; each part scaled to a maximum of 1
+    assert cut.wavenumber[0] == 400.0 and cut.wavenumber[-1] == 3000.0
+    assert float(cut.wavenumber[1] - cut.wavenumber[0]) == 0.5
+    at = {w: float(cut.intensity[cut.wavenumber == w][0]) for w in (1000.0, 1500.0)}
+    assert at[1000.0] == pytest.approx(0.75, abs=0.01)
+    assert at[1500.0] == pytest.approx(0.25, abs=0.01)
+    # without shares the parts weigh the same
+    even = resolve_sample(f"{files[0]},{files[1]}", "raman")
+    assert float(even.intensity[even.wavenumber == 1000.0][0]) == pytest.approx(0.5, abs=0.01)
+
+
+def test_cut_sample_of_ir_parts_adds_absorbances(tmp_path):
+    band = make_spectrum(
+        [(1700.0, 0.9, 10.0)], start=400, stop=4000, modality="ir", y_unit="transmittance"
+    )
+    t_file = write_spectrum(band.replace(intensity=1.0 - band.intensity), tmp_path / "t.jdx")
+    cut = resolve_sample(f"{t_file}:1,{t_file}:1", "ir")
+    assert cut.y_unit == "absorbance"
+    peak = float(cut.wavenumber[cut.intensity.argmax()])
+    assert peak == pytest.approx(1700.0, abs=1.0)
+
+
+def test_cut_sample_errors_say_what_is_wrong(tmp_path, sample_file):
+    with pytest.raises(LibraryError, match="share of 'x' must be a positive number"):
+        resolve_sample(f"x:abc,{sample_file}", "raman")
+    with pytest.raises(LibraryError, match="must be a positive number"):
+        resolve_sample(f"{sample_file}:0,{sample_file}", "raman")
+    with pytest.raises(LibraryError, match="an empty part between commas"):
+        resolve_sample(f"{sample_file},,{sample_file}", "raman")
+    far = write_spectrum(make_spectrum(start=3300, stop=3600, name="far"), tmp_path / "far.jdx")
+    with pytest.raises(LibraryError, match="share no range"):
+        resolve_sample(f"{sample_file},{far}", "raman")
+    ir = write_spectrum(make_spectrum(modality="ir", start=400, stop=3200), tmp_path / "ir.jdx")
+    with pytest.raises(LibraryError, match="not all raman spectra"):
+        resolve_sample(f"{sample_file},{ir}", "raman")
+
+
 def test_seabreeze_absent_says_how_to_install():
     if _has_seabreeze():
         pytest.skip("python-seabreeze is installed")

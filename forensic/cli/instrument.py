@@ -63,7 +63,11 @@ def list_instruments(as_json: bool) -> None:
 
 @instrument.command("simulate")
 @click.option("--protocol", type=click.Choice(PROTOCOLS), required=True, help="Protocol to speak.")
-@click.option("--sample", required=True, help="Library name or spectrum file of the sample.")
+@click.option(
+    "--sample",
+    required=True,
+    help='Library name or spectrum file of the sample; a cut sample as "cocaine:65,levamisole:35".',
+)
 @click.option(
     "--fault",
     default=None,
