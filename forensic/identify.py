@@ -336,60 +336,18 @@ def identify(
     if mixtures and len(candidates) > 1:
         t = time.perf_counter()
         try:
-            if mixture_fit.has_structured_residual(q_linear, best_aligned * best_valid, best_valid):
-                # the references are fitted where they are: the query is moved onto them by
-                # its best hit's peak alignment (to the sub-step: a few cm-1 of axis error on
-                # narrow bands leave residual at every band, which bogus components fill and
-                # real minor ones are judged against), or by the whole-step axis offset when
-                # that alignment disagrees
-                source = grid - query_move_cm1
-                valid = (source >= grid[q_start]) & (source <= grid[q_stop - 1])
-
-                def onto_references(linear: np.ndarray) -> np.ndarray:
-                    inside = np.interp(source, grid[q_start:q_stop], linear[q_start:q_stop])
-                    return np.where(valid, inside, 0.0)
-
-                mix_query = onto_references(q_linear)
-                pool = candidates[:MIXTURE_CANDIDATES]
-                residual = _positive_residual(q_linear, best_aligned, best_valid)
-                pool += _residual_candidates(
-                    onto_references(residual),
-                    valid,
-                    block,
-                    substances=substances,
-                    calibration=calibration,
-                    pool=pool,
-                )
-                rows = np.stack(
-                    [
-                        linear_from_representation(
-                            np.asarray(block.matrix[h.index], dtype=np.float64),
-                            int(block.start[h.index]),
-                            int(block.stop[h.index]),
-                            block.pipeline,
-                        )
-                        for h in pool
-                    ]
-                )
-                fit = mixture_fit.fit_mixture(mix_query, rows, valid, max_components=4)
-                if fit is not None and len(fit.components) >= 2:
-                    components = []
-                    for idx, fraction in fit.components:
-                        entry = library.entry(spectrum.modality, pool[idx].index)
-                        components.append(
-                            {
-                                "name": entry["name"],
-                                "fraction": round(float(fraction), 4),
-                                "entry_id": entry["entry_id"],
-                                "provenance": entry.get("provenance", "measured"),
-                            }
-                        )
-                    mixture = {
-                        "components": components,
-                        "residual": round(float(fit.residual), 6),
-                        "explained": round(float(fit.explained), 6),
-                        "single_best_residual": round(float(fit.single_best_residual), 6),
-                    }
+            mixture = _mixture(
+                library,
+                spectrum.modality,
+                block,
+                q_linear=q_linear,
+                q_range=(q_start, q_stop),
+                move_cm1=query_move_cm1,
+                best_reference=best_aligned,
+                best_valid=best_valid,
+                candidates=candidates[:MIXTURE_CANDIDATES],
+                calibration=calibration,
+            )
         except ForensicError as exc:
             reasons.append(f"mixture fit not possible: {exc}")
         timings["mixture"] = _ms(t)
@@ -460,6 +418,85 @@ def _query_move_cm1(offset_cm1: float, best_alignment, step: float) -> float:
     if best_alignment is not None and abs(-best_alignment.shift_cm1 - offset_cm1) <= 2 * step:
         return -float(best_alignment.shift_cm1)
     return float(offset_cm1)
+
+
+def _mixture(
+    library: Library,
+    modality: str,
+    block,
+    *,
+    q_linear: np.ndarray,
+    q_range: tuple[int, int],
+    move_cm1: float,
+    best_reference: np.ndarray,
+    best_valid: np.ndarray,
+    candidates: list,
+    calibration: verdicts.Calibration | None,
+) -> dict[str, Any] | None:
+    """The ``mixture`` of an :class:`Identification`, or None.
+
+    Only when the best reference (on the grid, aligned onto the query if it could be) leaves
+    structured residual where it was compared (:func:`forensic.mixtures.has_structured_residual`)
+    is the query fitted with :func:`forensic.mixtures.fit_mixture`, over the ``candidates`` and
+    what the search of that residual nominates (:func:`_residual_candidates`). None also when
+    the fit keeps fewer than two components.
+    """
+    if not mixture_fit.has_structured_residual(q_linear, best_reference * best_valid, best_valid):
+        return None
+    grid = block.grid
+    q_start, q_stop = q_range
+    # the references are fitted where they are: the query is moved onto them by its best
+    # hit's peak alignment (to the sub-step: a few cm-1 of axis error on narrow bands leave
+    # residual at every band, which bogus components fill and real minor ones are judged
+    # against), or by the whole-step axis offset when that alignment disagrees
+    source = grid - move_cm1
+    valid = (source >= grid[q_start]) & (source <= grid[q_stop - 1])
+
+    def onto_references(linear: np.ndarray) -> np.ndarray:
+        inside = np.interp(source, grid[q_start:q_stop], linear[q_start:q_stop])
+        return np.where(valid, inside, 0.0)
+
+    residual = _positive_residual(q_linear, best_reference, best_valid)
+    pool = list(candidates)
+    pool += _residual_candidates(
+        onto_references(residual),
+        valid,
+        block,
+        substances=library.substances(modality),
+        calibration=calibration,
+        pool=pool,
+    )
+    rows = np.stack(
+        [
+            linear_from_representation(
+                np.asarray(block.matrix[h.index], dtype=np.float64),
+                int(block.start[h.index]),
+                int(block.stop[h.index]),
+                block.pipeline,
+            )
+            for h in pool
+        ]
+    )
+    fit = mixture_fit.fit_mixture(onto_references(q_linear), rows, valid, max_components=4)
+    if fit is None or len(fit.components) < 2:
+        return None
+    components = []
+    for idx, fraction in fit.components:
+        entry = library.entry(modality, pool[idx].index)
+        components.append(
+            {
+                "name": entry["name"],
+                "fraction": round(float(fraction), 4),
+                "entry_id": entry["entry_id"],
+                "provenance": entry.get("provenance", "measured"),
+            }
+        )
+    return {
+        "components": components,
+        "residual": round(float(fit.residual), 6),
+        "explained": round(float(fit.explained), 6),
+        "single_best_residual": round(float(fit.single_best_residual), 6),
+    }
 
 
 def _positive_residual(query: np.ndarray, reference: np.ndarray, valid: np.ndarray) -> np.ndarray:
