@@ -15,6 +15,7 @@ from forensic.identify import MIXTURE_CANDIDATES, identify, search
 from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.mixtures import MixtureFit, fit_mixture, has_structured_residual
+from forensic.processing import linear_from_representation
 from forensic.verdict import Calibration
 
 # the module, not the function of the same name that ``forensic`` exports
@@ -263,20 +264,32 @@ def test_a_minor_component_ranked_beyond_the_candidates_is_found_from_the_residu
     }
 
 
-def test_the_residual_search_adds_nothing_without_evidence(cut_sample_library, monkeypatch):
-    """A residual unlike every reference (here: bands no reference has) nominates nothing."""
+@pytest.mark.parametrize("calibrated", [True, False])
+def test_the_residual_search_nominates_only_what_the_residual_resembles(
+    cut_sample_library, calibrated
+):
+    """The agent's own spectrum as the residual nominates the agent; a residual unlike every
+    reference (one band no reference has) nominates nothing, with the library's calibration
+    (q-value) or without it (the uncalibrated no-match score)."""
     library, _ = cut_sample_library
     block = library.block("raman")
-    residual = np.zeros(block.grid.size)
-    residual[(block.grid > 2000) & (block.grid < 2010)] = 1.0  # one band no reference has
+    substances = library.substances("raman")
+    calibration = Calibration.from_dict(block.calibration) if calibrated else None
     valid = (block.grid >= 300) & (block.grid <= 3100)
-    calibration = Calibration.from_dict(block.calibration)
-    found = identify_module._residual_candidates(
-        residual,
-        valid,
-        block,
-        substances=library.substances("raman"),
-        calibration=calibration,
-        pool=[],
+
+    def nominated(residual):
+        found = identify_module._residual_candidates(
+            residual, valid, block, substances=substances, calibration=calibration, pool=[]
+        )
+        return [library.entry("raman", h.index)["name"] for h in found]
+
+    row = int(np.flatnonzero(substances == "agent")[0])
+    agent = linear_from_representation(
+        np.asarray(block.matrix[row], dtype=np.float64),
+        int(block.start[row]),
+        int(block.stop[row]),
+        block.pipeline,
     )
-    assert found == []
+    assert nominated(agent * valid)[0] == "Agent"
+    unknown_band = np.where((block.grid > 2000) & (block.grid < 2010), 1.0, 0.0)
+    assert nominated(unknown_band) == []
