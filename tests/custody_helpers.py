@@ -76,8 +76,10 @@ def populated_store(
     case: str = "CASE-1",
     item: str = "EX-1",
     modelled: bool = False,
+    identification: dict[str, Any] | None = None,
 ) -> Store:
-    """A store with one case, exhibit, custody event, measurement and result."""
+    """A store with one case, exhibit, custody event, measurement and result (by default
+    :func:`identification_dict`)."""
     store = Store(path)
     store.open_case(case, operator=operator, title="Roadside stop", exist_ok=True)
     store.add_exhibit(
@@ -109,5 +111,7 @@ def populated_store(
     measurement = store.add_measurement(
         case, item, spectrum, operator=operator, instrument_url="sim:ocean-rs232?sample=cocaine"
     )
-    store.add_result(measurement, identification_dict(modelled=modelled), operator=operator)
+    if identification is None:
+        identification = identification_dict(modelled=modelled)
+    store.add_result(measurement, identification, operator=operator)
     return store

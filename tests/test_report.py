@@ -9,7 +9,7 @@ import numpy as np
 import pypdfium2
 import pytest
 from click.testing import CliRunner
-from custody_helpers import OPERATOR, populated_store
+from custody_helpers import OPERATOR, identification_dict, populated_store
 from pypdf import PdfReader
 
 from forensic.cli import main
@@ -254,3 +254,28 @@ def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):
     text = (tmp_path / "r.txt").read_text()
     assert "Data provenance:      simulated" in text
     assert "no evidential value" in report.content["limitations"][0]
+
+
+def test_a_long_verdict_is_wrapped_onto_the_page(tmp_path):
+    """A mixture of two long names makes a verdict wider than the page: it wraps, and every
+    word of it is inside the page (text drawn past the edge is cut off in print)."""
+    names = ["3,4-Methylenedioxymethamphetamine hydrochloride", "Dimethyl sulfone (MSM)"]
+    identification = identification_dict(name=names[0])
+    identification["mixture"] = {
+        "components": [
+            {"name": name, "fraction": share, "entry_id": name, "provenance": "measured"}
+            for name, share in zip(names, (0.7, 0.3), strict=True)
+        ],
+        "residual": 0.1,
+        "explained": 0.99,
+        "single_best_residual": 0.4,
+    }
+    store = populated_store(tmp_path / "s", identification=identification)
+    issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    store.close()
+    document = pypdfium2.PdfDocument(tmp_path / "r.pdf")
+    page = document[0]
+    width, height = page.get_size()
+    on_page = " ".join(page.get_textpage().get_text_bounded(0, 0, width, height).split())
+    document.close()
+    assert f"IDENTIFIED (mixture): {names[0]} + {names[1]}" in on_page

@@ -35,6 +35,7 @@ PARA_PT, MONO_PT, TABLE_PT = 8.5, 7.6, 6.8
 PARA_LH, MONO_LH, TABLE_LH = 0.155, 0.14, 0.125
 PARA_CHARS, MONO_CHARS, TABLE_CHARS = 105, 70, 118
 
+DISPLAY_CHAR_EM = 0.64  # widest average advance of bold DejaVu Sans capitals, in ems
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
 RED = "#b00020"
@@ -58,26 +59,37 @@ def _text(x: float, top: float, text: str, **kw: Any) -> Callable[[Figure, float
     return draw
 
 
+def _display_lines(
+    text: str, fontsize: float, height: float, top: float, *, keep_with_next: bool = False, **kw
+) -> list[_Item]:
+    """A bold line of display text, wrapped to the body width: a verdict naming a mixture of
+    long substance names must not run off the page. ``height`` is that of a one-line block;
+    each further line adds the font's line height."""
+    chars = max(20, int(BODY_W * 72 / (DISPLAY_CHAR_EM * fontsize)))
+    lines = wrap(text, chars) or [""]
+    line_h = 1.25 * fontsize / 72
+    items = [
+        _Item(
+            line_h,
+            _text(LEFT, top, line, fontsize=fontsize, weight="bold", family=SANS, **kw),
+            keep_with_next=True,
+        )
+        for line in lines
+    ]
+    items[-1].height = height  # the block's own spacing after its last line
+    items[-1].keep_with_next = keep_with_next
+    return items
+
+
 def _items_for(block: Block) -> list[_Item]:
     if block.kind == "title":
-        return [_Item(0.45, _text(LEFT, 0.05, block.text, fontsize=15, weight="bold", family=SANS))]
+        return _display_lines(block.text, 15, 0.45, 0.05)
     if block.kind == "banner":
-        return [
-            _Item(
-                0.35,
-                _text(LEFT, 0.08, block.text, fontsize=11, weight="bold", color=RED, family=SANS),
-            )
-        ]
+        return _display_lines(block.text, 11, 0.35, 0.08, color=RED)
     if block.kind == "heading":
-        return [
-            _Item(
-                0.38,
-                _text(LEFT, 0.14, block.text, fontsize=11.5, weight="bold", family=SANS),
-                keep_with_next=True,
-            )
-        ]
+        return _display_lines(block.text, 11.5, 0.38, 0.14, keep_with_next=True)
     if block.kind == "verdict":
-        return [_Item(0.5, _text(LEFT, 0.08, block.text, fontsize=16, weight="bold", family=SANS))]
+        return _display_lines(block.text, 16, 0.5, 0.08)
     if block.kind == "para":
         lines = wrap(block.text, PARA_CHARS)
         return [
@@ -136,7 +148,7 @@ def _items_for(block: Block) -> list[_Item]:
     if block.kind == "qr":
         return [_Item(1.75, lambda fig, y0, data=block.data: _draw_qr(fig, y0, data))]
     if block.kind == "end":
-        return [_Item(0.5, _text(LEFT, 0.2, block.text, fontsize=10, weight="bold", family=SANS))]
+        return _display_lines(block.text, 10, 0.5, 0.2)
     raise ValueError(f"unknown report block {block.kind!r}")  # a programming error, not input
 
 
