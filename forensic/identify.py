@@ -100,7 +100,10 @@ class Identification:
         axis offset, when the warnings say one was found).
     mixture : dict or None
         ``{"components": [{"name", "fraction", "entry_id", "provenance"}], "residual",
-        "explained"}`` when two or more components explain the query significantly better.
+        "explained", "single_best_residual", "spectra"}`` when two or more components explain
+        the query significantly better. ``spectra`` holds ``wavenumber`` (as ``query``), the
+        ``fit`` (components plus smooth baseline) and each component's part of it
+        (``components``, in the order above), for the figure of the fit.
     warnings : list of str
     pipeline : list of dict
         The preprocessing steps, ``[{"name", "params"}, ...]``.
@@ -491,11 +494,22 @@ def _mixture(
                 "provenance": entry.get("provenance", "measured"),
             }
         )
+    # the fit is drawn over the query as reported (``Identification.query``): moved back
+    back = grid[q_start:q_stop] + move_cm1
+
+    def rounded(values: np.ndarray) -> list[float]:
+        return [round(float(v), 6) for v in np.interp(back, grid, values)]
+
     return {
         "components": components,
         "residual": round(float(fit.residual), 6),
         "explained": round(float(fit.explained), 6),
         "single_best_residual": round(float(fit.single_best_residual), 6),
+        "spectra": {
+            "wavenumber": [float(v) for v in grid[q_start:q_stop]],
+            "fit": rounded(fit.fitted),
+            "components": [rounded(fit.coefficients[i] * rows[i]) for i, _ in fit.components],
+        },
     }
 
 

@@ -95,13 +95,18 @@ class MixtureFit:
         ``(row index into the candidate matrix, share of the fitted signal)``, shares sum to 1,
         largest share first.
     residual : float
-        ``||query - fit|| / ||query||`` over ``valid``.
+        ``||query - fit|| / ||query - smooth||`` over ``valid``, where ``smooth`` is the query's
+        own part along the baseline polynomials (what no component needs to explain).
     explained : float
-        R² of the fit: ``1 - RSS / ||query||²`` (uncentred, like the cosine scores).
+        R² of the fit: ``1 - residual²``, ``1 - RSS / ||query - smooth||²`` (uncentred, like
+        the cosine scores).
     single_best_residual : float
         The relative residual of the best single candidate, for comparison.
     coefficients : numpy.ndarray
         Shape (K,): the non-negative least-squares coefficient of every candidate (0 if unused).
+    fitted : numpy.ndarray
+        Shape (G,): the fitted model, the components times their coefficients plus the smooth
+        baseline, over ``valid`` (0 elsewhere); the query less this is the residual.
     """
 
     components: list[tuple[int, float]]
@@ -109,6 +114,7 @@ class MixtureFit:
     explained: float
     single_best_residual: float
     coefficients: np.ndarray
+    fitted: np.ndarray
 
     def to_dict(self) -> dict:
         """JSON-serialisable summary (indices refer to the candidate rows)."""
@@ -250,12 +256,15 @@ def fit_mixture(
     components = [(int(selected[i]), float(fractions[i])) for i in order if fractions[i] > 0]
     coefficients = np.zeros(k)
     coefficients[selected] = coef_sel
+    fitted = np.zeros(q.size)
+    fitted[mask] = q[mask] - (b - a[:, selected] @ coef_sel)  # the query less the residual
     return MixtureFit(
         components=components,
         residual=float(np.sqrt(rss / total)),
         explained=float(1.0 - rss / total),
         single_best_residual=single_best_residual,
         coefficients=coefficients,
+        fitted=fitted,
     )
 
 

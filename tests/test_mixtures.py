@@ -144,6 +144,26 @@ def test_smooth_baseline_does_not_create_components(candidates):
     assert fit.residual < 0.1
 
 
+def test_fitted_model_is_the_least_squares_fit_of_components_and_baseline(candidates):
+    valid = VALID.copy()
+    valid[:50] = False
+    noise = np.random.default_rng(4).normal(0, 0.002, GRID.size)
+    query = 0.3 * candidates[0] + 0.7 * candidates[1] + 0.05 + noise  # an offset: baseline
+    fit = fit_mixture(query, candidates, valid)
+    assert not np.any(fit.fitted[~valid])
+    left = (query - fit.fitted)[valid]
+    # least squares: what is left is orthogonal to every component used and to the baseline
+    used = [i for i, _ in fit.components]
+    assert np.abs(candidates[used][:, valid] @ left).max() < 1e-9
+    t = np.linspace(-1, 1, int(valid.sum()))
+    legendre = np.polynomial.legendre.legvander(t, mixtures.BASELINE_DEGREE).T
+    assert np.abs(legendre @ left).max() < 1e-9
+    # and what the fit holds besides the components is that smooth baseline
+    baseline = (fit.fitted - fit.coefficients @ candidates)[valid]
+    assert np.ptp(baseline) == pytest.approx(0.0, abs=0.01)
+    assert np.mean(baseline) == pytest.approx(0.05, abs=0.005)
+
+
 def test_to_dict(candidates):
     fit = fit_mixture(0.3 * candidates[0] + 0.7 * candidates[1], candidates, VALID)
     d = fit.to_dict()
@@ -257,6 +277,20 @@ def test_a_minor_component_ranked_beyond_the_candidates_is_found_from_the_residu
     assert result.hits[0]["name"] == "Drug"
     assert result.mixture is not None
     assert {c["name"] for c in result.mixture["components"]} == {"Drug", "Agent"}
+    # the fit as drawn in the report: over the query, one part per component, little left
+    spectra = result.mixture["spectra"]
+    assert spectra["wavenumber"] == result.query["wavenumber"]
+    assert len(spectra["components"]) == 2
+    measured = np.asarray(result.query["intensity"])
+    left = measured - np.asarray(spectra["fit"])
+    assert np.linalg.norm(left) < 0.1 * np.linalg.norm(measured)
+    agent = np.asarray(
+        spectra["components"][1 if result.mixture["components"][1]["name"] == "Agent" else 0]
+    )
+    ch_stretch = (np.asarray(spectra["wavenumber"]) > 2800) & (
+        np.asarray(spectra["wavenumber"]) < 3100
+    )
+    assert agent[ch_stretch].max() > 0.5 * measured[ch_stretch].max()
     monkeypatch.setattr(identify_module, "RESIDUAL_CANDIDATES", 0)
     without = identify(sample, library)
     assert without.mixture is None or "Agent" not in {

@@ -279,3 +279,37 @@ def test_a_long_verdict_is_wrapped_onto_the_page(tmp_path):
     on_page = " ".join(page.get_textpage().get_text_bounded(0, 0, width, height).split())
     document.close()
     assert f"IDENTIFIED (mixture): {names[0]} + {names[1]}" in on_page
+
+
+def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
+    identification = identification_dict()
+    query = identification["query"]
+    measured = np.asarray(query["intensity"])
+    parts = [0.8 * measured, 0.2 * measured]
+    identification["mixture"] = {
+        "components": [
+            {
+                "name": "Cocaine hydrochloride",
+                "fraction": 0.8,
+                "entry_id": "c",
+                "provenance": "measured",
+            },
+            {"name": "Levamisole", "fraction": 0.2, "entry_id": "l", "provenance": "modelled"},
+        ],
+        "residual": 0.05,
+        "explained": 0.99,
+        "single_best_residual": 0.3,
+        "spectra": {
+            "wavenumber": query["wavenumber"],
+            "fit": measured.tolist(),
+            "components": [p.tolist() for p in parts],
+        },
+    }
+    store = populated_store(tmp_path / "s", identification=identification)
+    issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    store.close()
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages).split())
+    assert "Measured spectrum and mixture fit" in text
+    assert "Cocaine hydrochloride (80%, measured reference)" in text
+    assert "Levamisole (20%, modelled reference)" in text
+    assert "Measured spectrum and best reference" not in text

@@ -39,6 +39,7 @@ DISPLAY_CHAR_EM = 0.64  # widest average advance of bold DejaVu Sans capitals, i
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
 RED = "#b00020"
+COMPONENT_COLOURS = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e")  # up to 4 mixture components
 
 
 @dataclass
@@ -167,20 +168,45 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
         sharex=top_ax,
     )
     top_ax.plot(x, q, color="black", lw=0.8, label="measured (preprocessed)")
-    if reference:
+    mixture = identification.get("mixture") or {}
+    spectra = mixture.get("spectra")
+    model = None
+    if spectra:
+        # a cut sample: the fit of all its components, and each component's part of it
+        sx = np.asarray(spectra["wavenumber"], dtype=float)
+        model = np.interp(x, sx, np.asarray(spectra["fit"], dtype=float))
+        top_ax.plot(x, model, color="#1f77b4", lw=0.8, alpha=0.85, label="mixture fit")
+        parts = zip(mixture["components"], spectra["components"], strict=True)
+        for number, (component, values) in enumerate(parts):
+            top_ax.plot(
+                x,
+                np.interp(x, sx, np.asarray(values, dtype=float)),
+                color=COMPONENT_COLOURS[number % len(COMPONENT_COLOURS)],
+                lw=0.7,
+                ls="--",
+                label=f"{component['name']} ({component['fraction']:.0%}, "
+                f"{component.get('provenance', '')} reference)",
+            )
+        title = "Measured spectrum and mixture fit"
+    elif reference:
         rx = np.asarray(reference["wavenumber"], dtype=float)
         r = np.interp(x, rx, np.asarray(reference["intensity"], dtype=float))
         scale = float(q @ r / (r @ r)) if float(r @ r) > 0 else 1.0
+        model = scale * r
         provenance = hits[0].get("provenance", "") if hits else ""
         top_ax.plot(
             x,
-            scale * r,
+            model,
             color="#1f77b4",
             lw=0.8,
             alpha=0.85,
             label=f"{name} ({provenance} reference, scaled)",
         )
-        bottom_ax.plot(x, q - scale * r, color=RED, lw=0.7)
+        title = "Measured spectrum and best reference"
+    else:
+        title = "Measured spectrum"
+    if model is not None:
+        bottom_ax.plot(x, q - model, color=RED, lw=0.7)
         bottom_ax.axhline(0.0, color="grey", lw=0.5)
         bottom_ax.set_ylabel("residual", fontsize=7)
     else:
@@ -197,7 +223,7 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
     axis = "Raman shift" if identification.get("modality") == "raman" else "wavenumber"
     bottom_ax.set_xlabel(f"{axis} (cm⁻¹)", fontsize=7)
     top_ax.legend(fontsize=6.5, loc="upper right", frameon=False)
-    top_ax.set_title("Measured spectrum and best reference", fontsize=8.5)
+    top_ax.set_title(title, fontsize=8.5)
     for ax in (top_ax, bottom_ax):
         ax.tick_params(labelsize=6.5)
     top_ax.tick_params(labelbottom=False)
