@@ -35,7 +35,7 @@ PARA_PT, MONO_PT, TABLE_PT = 8.5, 7.6, 6.8
 PARA_LH, MONO_LH, TABLE_LH = 0.155, 0.14, 0.125
 PARA_CHARS, MONO_CHARS, TABLE_CHARS = 105, 70, 118
 
-DISPLAY_CHAR_EM = 0.64  # widest average advance of bold DejaVu Sans capitals, in ems
+DISPLAY_CHAR_EM = 0.64  # average advance of bold DejaVu Sans, in ems, rounded up for capitals
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
 RED = "#b00020"
