@@ -540,8 +540,7 @@ def _residual_candidates(
     the library's comparison representation and searched over ``valid`` like a query: one
     more pass over the matrix. A substance not yet in ``pool`` is added, up to
     :data:`RESIDUAL_CANDIDATES`, only when the residual's match to it would not be a
-    ``no_match`` on its own (q-value at most :data:`forensic.verdict.Q_NO_MATCH`, or without
-    a calibration a score of at least :data:`forensic.verdict.SCORE_NO_MATCH_UNCALIBRATED`):
+    ``no_match`` on its own (:func:`forensic.verdict.is_no_match`):
     what is left of a pure sample is the difference between two measurements of one
     substance, and matches nothing that well. The mixture fit's own tests still decide what
     is kept.
@@ -557,12 +556,14 @@ def _residual_candidates(
     have = {h.substance for h in pool}
     hits = top_hits(scores, substances, RESIDUAL_CANDIDATES + len(have))
     if calibration is None:
-        evidence = [h.score >= verdicts.SCORE_NO_MATCH_UNCALIBRATED for h in hits]
+        q_values = np.full(len(hits), np.nan)
     else:
-        evidence = list(
-            calibration.q_value(np.array([h.score for h in hits])) <= verdicts.Q_NO_MATCH
-        )
-    fresh = [h for h, ok in zip(hits, evidence, strict=True) if ok and h.substance not in have]
+        q_values = calibration.q_value(np.array([h.score for h in hits]))
+    fresh = [
+        h
+        for h, q in zip(hits, q_values, strict=True)
+        if h.substance not in have and not verdicts.is_no_match(h.score, float(q))
+    ]
     return fresh[:RESIDUAL_CANDIDATES]
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "calibrate_library",
     "decide",
     "decoy_efficiency",
+    "is_no_match",
     "make_decoys",
     "perturb",
 ]
@@ -801,6 +802,19 @@ def decoy_efficiency(false_target_scores: np.ndarray, decoy_scores: np.ndarray) 
 # ---------------------------------------------------------------------------------------------
 # Verdict
 # ---------------------------------------------------------------------------------------------
+def _uncalibrated(q_value: float | None) -> bool:
+    return q_value is None or bool(np.isnan(q_value))
+
+
+def is_no_match(score: float, q_value: float | None) -> bool:
+    """Whether a hit is too weak to be evidence (the ``no_match`` rule of :func:`decide`):
+    its q-value is above :data:`Q_NO_MATCH`, or, without a calibration (``q_value`` None or
+    NaN), its score is below :data:`SCORE_NO_MATCH_UNCALIBRATED`."""
+    if _uncalibrated(q_value):
+        return score < SCORE_NO_MATCH_UNCALIBRATED
+    return q_value > Q_NO_MATCH
+
+
 def decide(
     score: float, q_value: float, margin: float, matched_fraction: float
 ) -> tuple[str, list[str]]:
@@ -825,9 +839,9 @@ def decide(
         ``"identified"``, ``"inconclusive"`` or ``"no_match"``, and the reasons.
     """
     reasons: list[str] = []
-    if q_value is None or np.isnan(q_value):
+    if _uncalibrated(q_value):
         reasons.append("no calibration for this library: uncalibrated score thresholds used")
-        if score < SCORE_NO_MATCH_UNCALIBRATED:
+        if is_no_match(score, q_value):
             reasons.append(
                 f"best score {score:.3f} is below {SCORE_NO_MATCH_UNCALIBRATED:.2f}: "
                 "unlike every reference"
@@ -840,7 +854,7 @@ def decide(
                 "to identify"
             )
     else:
-        if q_value > Q_NO_MATCH:
+        if is_no_match(score, q_value):
             reasons.append(
                 f"best score {score:.3f} has q-value {q_value:.3f} > {Q_NO_MATCH}: hits that "
                 "good are often wrong; unlike every reference"

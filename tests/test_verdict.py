@@ -198,3 +198,18 @@ def test_decide_rules():
     v, reasons = decide(0.97, float("nan"), float("nan"), 0.9)
     assert v == "identified" and "uncalibrated" in reasons[0]
     assert decide(0.5, float("nan"), 0.3, 0.9)[0] == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("score", "q_value", "expected"),
+    [
+        (0.5, 0.2, False),  # at Q_NO_MATCH: still evidence
+        (0.99, 0.21, True),  # the q-value decides, not the score
+        (0.8, float("nan"), False),  # uncalibrated: at SCORE_NO_MATCH_UNCALIBRATED
+        (0.79, None, True),
+    ],
+)
+def test_no_match_rule_is_the_one_decide_applies(score, q_value, expected):
+    assert verdict.is_no_match(score, q_value) is expected
+    q = float("nan") if q_value is None else q_value
+    assert (decide(score, q, 0.1, 0.9)[0] == "no_match") is expected
