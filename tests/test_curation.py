@@ -13,6 +13,7 @@ from library_helpers import SYNTHETIC, make_library, measured_paracetamol, synth
 from synthetic import make_spectrum
 
 from forensic import curation
+from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library
@@ -113,12 +114,12 @@ def test_import_ambiguous_synonym_is_not_guessed(tmp_path):
         {"name": "Cocaine base", "synonyms": "crack;cocaine"},
         {"name": "Cocaine hydrochloride", "synonyms": "cocaine HCl;cocaine"},
     ]
-    assert curation._canonical("cocaine", rows) == (
+    assert importing._canonical("cocaine", rows) == (
         None,
         ["Cocaine base", "Cocaine hydrochloride"],
     )
-    assert curation._canonical("crack", rows)[0]["name"] == "Cocaine base"
-    assert curation._canonical("COCAINE-BASE", rows)[0]["name"] == "Cocaine base"
+    assert importing._canonical("crack", rows)[0]["name"] == "Cocaine base"
+    assert importing._canonical("COCAINE-BASE", rows)[0]["name"] == "Cocaine base"
 
 
 def test_import_refuses_to_overwrite_a_measured_entry(small_library, tmp_path):
@@ -154,7 +155,7 @@ def test_import_with_a_manifest_and_unreadable_files(small_library, tmp_path):
 
 def test_import_into_a_read_only_folder(small_library, tmp_path, monkeypatch):
     # root may write anywhere: make the permission check answer as for a read-only install
-    monkeypatch.setattr(curation.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(importing.os, "access", lambda path, mode: False)
     with pytest.raises(LibraryError, match="not writable; copy the library first"):
         curation.import_spectra([measured_paracetamol(tmp_path / "p.jdx")], small_library)
 
@@ -288,16 +289,16 @@ def test_units_gate_other_defects():
     x = np.arange(600.0, 4000.0, 2.0)
     ir = make_spectrum([(1000, 1.0, 10)], start=600, stop=4000, step=2, modality="ir")
     percent = ir.replace(y_unit="transmittance", intensity=100 - 60 * np.asarray(ir.intensity))
-    assert any("outside 0..1" in p for p in curation._check_units(percent))
+    assert any("outside 0..1" in p for p in validation._check_units(percent))
     absorb = ir.replace(y_unit="absorbance", intensity=80 * np.asarray(ir.intensity))
-    assert any("absorbance" in p and "outside" in p for p in curation._check_units(absorb))
+    assert any("absorbance" in p and "outside" in p for p in validation._check_units(absorb))
     nm = make_spectrum([(800, 1.0, 3)], start=785, stop=1000, step=0.2)
     nm = nm.with_metadata(laser_wavelength_nm=785.0)
-    assert any("wavelength in nm" in p for p in curation._check_units(nm))
+    assert any("wavelength in nm" in p for p in validation._check_units(nm))
     negative = make_spectrum(noise=0.01).replace(
         intensity=-np.asarray(make_spectrum(noise=0.01).intensity) - 0.1
     )
-    assert any("negative" in p for p in curation._check_units(negative))
+    assert any("negative" in p for p in validation._check_units(negative))
     assert x.size == 1700
 
 
@@ -307,8 +308,8 @@ def test_saturation_at_a_detector_ceiling(tmp_path):
     y[780:800] = 65535.0
     y[795] = 65535.0
     counts = s.replace(intensity=np.minimum(y, 65535.0), y_unit="counts")
-    gates = {n: curation.GateResult(n, "") for n in curation.GATES}
-    curation._raw_gates([({"id": "c", "file": "c.jdx", "name": "C"}, counts)], gates)
+    gates = {n: curation.GateResult(n, "") for n in validation.GATES}
+    validation._raw_gates([({"id": "c", "file": "c.jdx", "name": "C"}, counts)], gates)
     assert gates["saturation"].status == "fail"
     assert any("65535" in f.message for f in gates["saturation"].findings)
 
@@ -324,8 +325,8 @@ def test_fluorescence_is_not_signal():
 
 def test_noise_and_spikes_on_clean_spectra():
     s = make_spectrum(noise=0.01, seed=1)
-    assert 0.008 < curation.noise_sigma(s.intensity) < 0.012
-    assert curation.find_spikes(s.wavenumber, s.intensity).size == 0
+    assert 0.008 < validation.noise_sigma(s.intensity) < 0.012
+    assert validation.find_spikes(s.wavenumber, s.intensity).size == 0
 
 
 def test_compiled_library_runs_the_gates_it_can(small_library, tmp_path):

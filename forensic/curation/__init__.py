@@ -1,0 +1,99 @@
+"""Curating a reference library: import, validate, diff, list, export and publish.
+
+A *library folder* is what ``spectral_library/`` is: one spectrum file per reference (JCAMP-DX,
+``<modality>/<id>.jdx``) and a ``manifest.csv`` with :data:`MANIFEST_COLUMNS` that a chemist
+reviews in a diff. A *compiled library* is the engine's ``.flib`` file
+(:class:`forensic.library.Library`). The functions here work on either where they can, and say
+so where a question needs the raw spectra that only a folder holds.
+
+This is an I/O edge package (it reads and writes files and calls the identification engine);
+the command line (``forensic library ...``) only formats what these functions return, so a
+notebook or a test can call them directly. One module per task:
+
+=================  ==============================================================================
+``manifest``       the ``manifest.csv`` columns, reading and writing it, the CAS check digit
+``source``         opening a folder or a ``.flib`` (:func:`open_library`), listing its entries,
+                   copying the shipped library to edit it
+``importing``      measured spectra in as references (:func:`import_spectra`)
+``validation``     the quality gates (:func:`validate_library`) and their thresholds
+``diff``           snapshots of a library and what changed between two (:func:`diff_libraries`)
+``export``         finding, plotting and exporting references
+``publish``        a new validated, compiled version with its changelog (:func:`publish_library`)
+=================  ==============================================================================
+"""
+
+from forensic.curation.diff import LibraryDiff, diff_libraries, diff_snapshots, snapshot
+from forensic.curation.export import (
+    export_library,
+    find_entries,
+    plot_reference,
+    reference_peaks,
+)
+from forensic.curation.importing import ImportResult, import_spectra
+from forensic.curation.manifest import (
+    MANIFEST_COLUMNS,
+    PROVENANCES,
+    REQUIRED_FIELDS,
+    cas_is_valid,
+    format_manifest,
+    read_manifest,
+    write_manifest,
+)
+from forensic.curation.publish import PublishRefused, PublishResult, publish_library
+from forensic.curation.source import (
+    LibrarySource,
+    copy_library,
+    library_info,
+    list_entries,
+    open_library,
+)
+from forensic.curation.validation import (
+    MIN_SNR,
+    NEAR_DUPLICATE_COSINE,
+    SELF_ID_NOISE,
+    AxisRule,
+    Finding,
+    GateResult,
+    ValidationReport,
+    band_height,
+    signal_to_noise,
+    validate_library,
+)
+
+__all__ = [
+    "MANIFEST_COLUMNS",
+    "MIN_SNR",
+    "NEAR_DUPLICATE_COSINE",
+    "PROVENANCES",
+    "REQUIRED_FIELDS",
+    "SELF_ID_NOISE",
+    "AxisRule",
+    "Finding",
+    "GateResult",
+    "ImportResult",
+    "LibraryDiff",
+    "LibrarySource",
+    "PublishRefused",
+    "PublishResult",
+    "ValidationReport",
+    "band_height",
+    "cas_is_valid",
+    "copy_library",
+    "diff_libraries",
+    "diff_snapshots",
+    "export_library",
+    "find_entries",
+    "format_manifest",
+    "import_spectra",
+    "library_info",
+    "list_entries",
+    "open_library",
+    "plot_reference",
+    "publish_library",
+    "read_manifest",
+    "reference_peaks",
+    "signal_to_noise",
+    "snapshot",
+    "validate_library",
+    "write_manifest",
+]

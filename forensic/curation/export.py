@@ -1,0 +1,164 @@
+"""Finding, showing and exporting references (``forensic library show`` and ``export``)."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forensic.alignment import find_peaks
+from forensic.curation.manifest import format_manifest
+from forensic.curation.source import LibrarySource, list_entries
+from forensic.errors import LibraryError
+from forensic.io import atomic_write_bytes, read_spectrum, write_spectrum
+from forensic.library import substance_key
+from forensic.spectrum import Spectrum
+
+
+def find_entries(
+    source: LibrarySource, name: str, modality: str | None = None
+) -> list[dict[str, Any]]:
+    """Entries whose id, name or synonym is ``name`` (case and punctuation ignored).
+
+    Raises
+    ------
+    LibraryError
+        When nothing matches, naming the closest names.
+    """
+    key = substance_key(name)
+    entries = list_entries(source)
+    found = [
+        e
+        for e in entries
+        if key in (substance_key(e["id"]), substance_key(e["name"]))
+        or any(substance_key(s) == key for s in e["synonyms"])
+    ]
+    if modality:
+        found = [e for e in found if e["modality"] == modality]
+    if not found:
+        names = sorted({e["name"] for e in entries})
+        close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+        hint = f"; close names: {', '.join(close)}" if close else ""
+        raise LibraryError(f"no reference named {name!r} in {source.path}{hint}")
+    return found
+
+
+def reference_peaks(spectrum: Spectrum, *, limit: int = 30) -> list[tuple[float, float]]:
+    """The bands of a reference: ``(position cm⁻¹, relative intensity 0..1)``, by position.
+
+    Positions from :func:`forensic.alignment.find_peaks`; relative intensity is the height
+    above the spectrum's minimum over the largest such height. At most ``limit``, the strongest.
+    """
+    x = np.asarray(spectrum.wavenumber, dtype=float)
+    y = np.asarray(spectrum.intensity, dtype=float)
+    span = float(np.max(y) - np.min(y))
+    if span <= 0:
+        return []
+    positions = find_peaks(x, y)
+    heights = (np.interp(positions, x, y) - float(np.min(y))) / span
+    order = np.argsort(-heights)[:limit]
+    return sorted((float(positions[i]), float(heights[i])) for i in order)
+
+
+def plot_reference(
+    spectrum: Spectrum,
+    entry: Mapping[str, Any],
+    peaks: Sequence[tuple[float, float]],
+    out: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Plot a reference with its peaks marked to a PNG (refuses to overwrite unless asked)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415  (heavy)
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    out = Path(out)
+    fig = Figure(figsize=(10, 4.5), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    x = np.asarray(spectrum.wavenumber)
+    y = np.asarray(spectrum.intensity, dtype=float)
+    ax.plot(x, y, lw=0.9, color="#1f4e79")
+    for pos, _ in peaks:
+        yi = float(np.interp(pos, x, y))
+        ax.annotate(
+            f"{pos:.0f}",
+            (pos, yi),
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="center",
+            fontsize=7,
+            rotation=90,
+        )
+    ax.set_xlabel("Raman shift / cm⁻¹" if spectrum.modality == "raman" else "wavenumber / cm⁻¹")
+    ax.set_ylabel(f"intensity ({spectrum.y_unit})")
+    low, high = float(np.min(y)), float(np.max(y))
+    ax.set_ylim(low - 0.03 * (high - low), high + 0.15 * (high - low))  # room for the labels
+    if spectrum.modality == "ir":
+        ax.invert_xaxis()
+    title = f"{entry.get('name')} — {spectrum.modality} — {entry.get('id')}"
+    ax.set_title(title, fontsize=10)
+    if entry.get("provenance") != "measured":
+        ax.text(
+            0.01,
+            0.97,
+            "modelled reference: confirm against a measured library",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=8,
+            color="#a00000",
+        )
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return atomic_write_bytes(out, buffer.getvalue(), overwrite=overwrite)
+
+
+def export_library(
+    source: LibrarySource, out: str | os.PathLike, fmt: str = "jcamp", *, force: bool = False
+) -> list[Path]:
+    """Write every reference of a library folder to ``out`` as JCAMP-DX or CSV, with a manifest.
+
+    ``out`` becomes a library folder itself (the same relative paths, with ``.jdx`` or
+    ``.csv``, and ``manifest.csv`` with ``file`` updated), so it can be built, validated or
+    imported again.
+
+    Raises
+    ------
+    LibraryError
+        For a compiled ``.flib`` (it holds no raw spectra), an unknown format, or a non-empty
+        ``out`` without ``force``.
+    """
+    if fmt not in ("jcamp", "csv"):
+        raise LibraryError(f"export format {fmt!r}: expected jcamp or csv")
+    if not source.is_folder:
+        raise LibraryError(
+            f"{source.path}: a compiled library holds only preprocessed vectors, not the "
+            "reference spectra; export from the folder it was built from"
+        )
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise LibraryError(f"{out}: exists and is not empty; not overwritten (use --force)")
+    suffix = ".jdx" if fmt == "jcamp" else ".csv"
+    written = []
+    rows = []
+    for row in source.rows:
+        spectrum = read_spectrum(source.file_of(row))
+        meta = {k: v for k, v in spectrum.metadata.items() if not str(k).startswith("source_")}
+        spectrum = spectrum.replace(metadata=meta)
+        relative = Path(row["file"]).with_suffix(suffix).as_posix()
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written.append(
+            write_spectrum(spectrum, target, format=fmt.replace("csv", "text"), overwrite=force)
+        )
+        rows.append({**row, "file": relative})
+    written.append(
+        atomic_write_bytes(out / "manifest.csv", format_manifest(rows).encode(), overwrite=force)
+    )
+    return written

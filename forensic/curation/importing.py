@@ -1,0 +1,353 @@
+"""Importing reference spectra into a library folder (``forensic library import``).
+
+Each readable spectrum becomes ``<modality>/<id>.jdx`` (JCAMP-DX) with a manifest row, marked
+*measured*; a name that is a synonym of a library substance is filed under that substance, and
+a measured import replaces the modelled reference of the same substance and modality.
+Unreadable files are listed and skipped; an import that would overwrite a measured entry is
+refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest, write_manifest
+from forensic.curation.source import SKIP_SUFFIXES, _shipped_dir
+from forensic.errors import ForensicError, LibraryError
+from forensic.io import read_spectra, write_spectrum
+from forensic.library import substance_key
+from forensic.spectrum import MODALITIES, Spectrum
+
+
+@dataclass
+class ImportResult:
+    """What :func:`import_spectra` did.
+
+    Attributes
+    ----------
+    imported : list of dict
+        The manifest rows added (one per spectrum written).
+    replaced : list of dict
+        Manifest rows removed: modelled references replaced by a measured one of the same
+        substance and modality, or (with ``force``) measured entries overwritten.
+    skipped : list of (str, str)
+        Files not imported and why.
+    notes : list of str
+        Decisions worth telling the chemist (a name matched to a library synonym, ...).
+    """
+
+    imported: list[dict[str, str]] = field(default_factory=list)
+    replaced: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "reference"
+
+
+def _collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for q in sorted(p.rglob("*")):
+                rel = q.relative_to(p).parts
+                if (
+                    q.is_file()
+                    and not any(part.startswith(".") for part in rel)
+                    and q.suffix.lower() not in SKIP_SUFFIXES
+                    and q.name != "manifest.csv"
+                ):
+                    files.append(q)
+        elif p.is_file():
+            files.append(p)
+        else:
+            skipped.append((str(p), "no such file or folder"))
+    return files, skipped
+
+
+def _default_source(spectrum: Spectrum, path: Path) -> str:
+    meta = spectrum.metadata
+    parts = [f"measured spectrum imported from {path.name}"]
+    instrument = " ".join(
+        str(meta[k]) for k in ("instrument_model", "instrument_serial") if meta.get(k)
+    )
+    if instrument:
+        parts.append(f"instrument {instrument}")
+    if meta.get("laser_wavelength_nm"):
+        parts.append(f"laser {meta['laser_wavelength_nm']} nm")
+    if meta.get("acquired_at"):
+        parts.append(f"acquired {meta['acquired_at']}")
+    if meta.get("operator"):
+        parts.append(f"operator {meta['operator']}")
+    return "; ".join(parts)
+
+
+def _canonical(
+    name: str, rows: Sequence[Mapping[str, str]]
+) -> tuple[Mapping[str, str] | None, list[str]]:
+    """The library row whose name, else whose synonym, is ``name`` (by :func:`substance_key`).
+
+    Returns the row (None when there is none, or when the synonym belongs to several
+    substances) and the names of every substance that matched.
+    """
+    key = substance_key(name)
+    for row in rows:
+        if substance_key(row["name"]) == key:
+            return row, [row["name"]]
+    matches: dict[str, Mapping[str, str]] = {}
+    for row in rows:
+        if any(substance_key(s) == key for s in row.get("synonyms", "").split(";") if s.strip()):
+            matches.setdefault(row["name"], row)
+    if len(matches) == 1:
+        return next(iter(matches.values())), list(matches)
+    return None, sorted(matches)
+
+
+def import_spectra(
+    paths: Sequence[str | os.PathLike] = (),
+    library_dir: str | os.PathLike | None = None,
+    *,
+    name: str | None = None,
+    cas: str | None = None,
+    substance_class: str | None = None,
+    modality: str | None = None,
+    manifest: str | os.PathLike | None = None,
+    added_by: str | None = None,
+    source: str | None = None,
+    licence: str | None = None,
+    entry_id: str | None = None,
+    force: bool = False,
+    today: str | None = None,
+) -> ImportResult:
+    """Import measured spectra into a library folder as references.
+
+    Each spectrum is written as JCAMP-DX to ``<library>/<modality>/<id>.jdx`` with
+    ``provenance = measured`` and a manifest row is added. Metadata come from the file where it
+    has them (name, CAS, modality, instrument), then from the ``manifest`` CSV row of that
+    file, then from the keyword arguments (which override both). A name that is a synonym of a
+    library substance takes that substance's name (so it replaces and groups with it), and
+    fields left empty are taken from the library's entry of that substance.
+
+    A measured import replaces the *modelled* reference of the same substance and modality:
+    the modelled row and file are removed (as ``tools/model_library.py`` expects: it never
+    regenerates a modelled file that a measured row replaces).
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Spectrum files or folders (read recursively).
+    library_dir : path-like, optional
+        The library folder; default the shipped one (``spectral_library.LIBRARY_DIR``).
+    name, cas, substance_class : str, optional
+        Override the name, CAS number and class of every imported spectrum.
+    modality : {"raman", "ir"}, optional
+        Override the modality the reader decided (e.g. for a plain two-column text file).
+    manifest : path-like, optional
+        CSV with :data:`MANIFEST_COLUMNS` (``file``, relative to the CSV, and ``name``
+        required) describing many files; its files are imported too.
+    added_by : str, optional
+        Who adds the references (default: the login name).
+    source, licence : str, optional
+        Provenance text and licence for every imported spectrum.
+    entry_id : str, optional
+        Id of the new entry (one spectrum only); default ``<name>-<modality>`` in lower case,
+        with ``-2``, ``-3``... for further spectra of the same substance in one import.
+    force : bool, default False
+        Replace a measured entry with the same id (otherwise refused).
+    today : str, optional
+        ISO date for ``added_at`` (default: today, UTC).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    LibraryError
+        When nothing could be imported, or an import would overwrite a measured entry without
+        ``force`` (nothing is written then).
+    """
+    folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
+    if not folder.is_dir():
+        raise LibraryError(f"{folder}: no such library folder")
+    if not os.access(folder, os.W_OK):
+        raise LibraryError(
+            f"{folder}: not writable; copy the library first (forensic library export "
+            "--format jcamp --out DIR) and import with --library DIR"
+        )
+    manifest_path = folder / "manifest.csv"
+    rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else []
+    result = ImportResult()
+    jobs: list[tuple[Path, dict[str, str]]] = []
+    files, result.skipped = _collect_files(paths)
+    jobs += [(f, {}) for f in files]
+    if manifest is not None:
+        mpath = Path(manifest)
+        for row in read_manifest(mpath):
+            jobs.append(((mpath.parent / row["file"]), {k: v for k, v in row.items() if v}))
+    if not jobs:
+        raise LibraryError("nothing to import: give spectrum files, folders or --manifest CSV")
+    who = added_by or _login_name()
+    date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+
+    planned: list[tuple[Spectrum, dict[str, str]]] = []
+    for path, given in jobs:
+        try:
+            spectra = read_spectra(path)
+        except ForensicError as exc:
+            result.skipped.append((str(path), " ".join(str(exc).split())))
+            continue
+        except OSError as exc:
+            result.skipped.append((str(path), f"cannot read: {exc.strerror or exc}"))
+            continue
+        for k, read in enumerate(spectra):
+            spectrum = read
+            meta = spectrum.metadata
+            wanted = modality or given.get("modality") or spectrum.modality
+            if wanted not in MODALITIES:
+                result.skipped.append((str(path), f"modality {wanted!r} is not raman or ir"))
+                continue
+            if wanted != spectrum.modality:
+                spectrum = spectrum.replace(modality=wanted)
+            label = name or given.get("name") or str(meta.get("name") or "").strip()
+            if not label:
+                label = path.stem if len(spectra) == 1 else f"{path.stem} #{k + 1}"
+            row = {c: "" for c in MANIFEST_COLUMNS}
+            canonical, matched = _canonical(label, rows)
+            if canonical is None and len(matched) > 1:
+                result.notes.append(
+                    f"{path.name}: name {label!r} is a synonym of {' and '.join(matched)}: "
+                    "imported as a new substance; give the exact name (--name) to replace one"
+                )
+            if canonical is not None:
+                if canonical["name"] != label:
+                    result.notes.append(
+                        f"{path.name}: name {label!r} is the library's {canonical['name']!r}"
+                    )
+                for key in ("synonyms", "cas", "class", "legal_control", "salt_form"):
+                    row[key] = canonical.get(key, "")
+                if substance_key(canonical["name"]) != substance_key(label):
+                    synonyms = [s for s in row["synonyms"].split(";") if s]
+                    if label not in synonyms:
+                        row["synonyms"] = ";".join([*synonyms, label])
+                label = canonical["name"]
+            synonyms = meta.get("synonyms")
+            if synonyms and not row["synonyms"]:
+                row["synonyms"] = (
+                    synonyms if isinstance(synonyms, str) else ";".join(map(str, synonyms))
+                )
+            for key, meta_key in (("cas", "cas"), ("class", "class")):
+                if meta.get(meta_key) and not row[key]:
+                    row[key] = str(meta[meta_key]).strip()
+            row.update({k: v for k, v in given.items() if k in MANIFEST_COLUMNS and v})
+            row["name"] = label
+            if cas is not None:
+                row["cas"] = cas
+            if substance_class is not None:
+                row["class"] = substance_class
+            row["modality"] = wanted
+            row["provenance"] = "measured"
+            row["source"] = source or given.get("source") or _default_source(spectrum, path)
+            row["licence"] = licence or given.get("licence") or ""
+            if not row["licence"]:
+                result.notes.append(
+                    f"{path.name}: no licence given (--licence): validate will flag it"
+                )
+            row["added_by"] = (
+                given.get("added_by") if not added_by and given.get("added_by") else who
+            )
+            row["added_at"] = given.get("added_at") or date
+            row["id"] = entry_id or given.get("id") or f"{_slug(label)}-{wanted}"
+            planned.append((spectrum, row))
+    if entry_id and len(planned) > 1:
+        raise LibraryError(
+            f"--id {entry_id} names one entry but {len(planned)} spectra are being imported: "
+            "give ids in a --manifest CSV instead"
+        )
+    if not planned:
+        reasons = "; ".join(f"{p}: {r}" for p, r in result.skipped[:3])
+        raise LibraryError(f"nothing imported: no file could be read ({reasons})")
+
+    # ids: unique within this import; an existing measured id is refused unless forced
+    by_id = {r["id"]: r for r in rows}
+    taken: set[str] = set()
+    conflicts = []
+    for _, row in planned:
+        base, n = row["id"], 1
+        while row["id"] in taken:
+            n += 1
+            row["id"] = f"{base}-{n}"
+        taken.add(row["id"])
+        row["file"] = f"{row['modality']}/{row['id']}.jdx"
+        old = by_id.get(row["id"])
+        if old is not None and old.get("provenance") != "modelled" and not force:
+            conflicts.append(f"{row['id']} ({old.get('name')}, added {old.get('added_at')})")
+    if conflicts:
+        raise LibraryError(
+            "not imported: measured entr"
+            + ("ies" if len(conflicts) > 1 else "y")
+            + f" already in {folder}: {', '.join(conflicts)}; use --force to replace it, or "
+            "--id NEW-ID (or an id column in --manifest) to add another reference"
+        )
+
+    keep = list(rows)
+    for spectrum, row in planned:
+        gone = [
+            r
+            for r in keep
+            if r["id"] == row["id"]
+            or (
+                r.get("provenance") == "modelled"
+                and r.get("modality") == row["modality"]
+                and r.get("name", "").lower() == row["name"].lower()
+            )
+        ]
+        for r in gone:
+            keep.remove(r)
+            result.replaced.append(dict(r))
+        meta = dict(spectrum.metadata)
+        meta.update(
+            name=row["name"],
+            entry_id=row["id"],
+            provenance="measured",
+            **{"class": row["class"]},
+        )
+        if row["cas"]:
+            meta["cas"] = row["cas"]
+        if row["synonyms"]:
+            meta["synonyms"] = row["synonyms"]
+        # the registry's source_* keys describe the file read now: keep them as the origin
+        for key in ("file", "sha256", "format"):
+            value = meta.pop(f"source_{key}", None)
+            if value:
+                meta[f"imported_{key}"] = value
+        reference = spectrum.replace(metadata=meta)
+        target = folder / row["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replaceable = force or any((folder / r["file"]).resolve() == target.resolve() for r in gone)
+        write_spectrum(reference, target, format="jcamp", overwrite=replaceable)
+        keep.append(row)
+        result.imported.append(row)
+    for r in result.replaced:
+        old_file = folder / r["file"]
+        if r["file"] not in {row["file"] for row in keep} and old_file.is_file():
+            old_file.unlink()
+    write_manifest(manifest_path, keep)
+    return result
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container
+        return "unknown"

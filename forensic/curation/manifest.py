@@ -1,0 +1,134 @@
+"""The manifest of a library folder: ``manifest.csv``, one row per reference.
+
+The columns (:data:`MANIFEST_COLUMNS`) are what a chemist reviews in a diff: identity (name,
+synonyms, CAS, class, legal control, salt form), modality, provenance (measured, modelled or
+simulated), source and licence, and who added the reference when.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from forensic.errors import LibraryError
+from forensic.io import atomic_write_bytes
+
+MANIFEST_COLUMNS = [
+    "id",
+    "file",
+    "name",
+    "synonyms",
+    "cas",
+    "class",
+    "legal_control",
+    "salt_form",
+    "modality",
+    "provenance",
+    "source",
+    "licence",
+    "added_by",
+    "added_at",
+]
+"""The columns of a library manifest, in order (``file`` relative to the manifest)."""
+
+REQUIRED_FIELDS = (
+    "id",
+    "file",
+    "name",
+    "cas",
+    "class",
+    "modality",
+    "provenance",
+    "source",
+    "licence",
+    "added_by",
+    "added_at",
+)
+"""Manifest fields every reference must fill (``synonyms``, ``legal_control``, ``salt_form``
+may be empty)."""
+
+PROVENANCES = ("measured", "modelled", "simulated")
+
+
+def read_manifest(
+    path: str | os.PathLike, *, required: Sequence[str] = ("file", "name")
+) -> list[dict[str, str]]:
+    """Rows of a manifest CSV, in file order, with every column of :data:`MANIFEST_COLUMNS`.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV (UTF-8, a header line with the column names; extra columns are kept).
+    required : sequence of str
+        Columns that must be present in the header and non-empty on every row.
+
+    Returns
+    -------
+    list of dict of str to str
+        Values stripped; missing columns as ``""``.
+
+    Raises
+    ------
+    LibraryError
+        Missing file or column, an empty required value (with its line), undecodable text.
+    """
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            fields = [f for f in (reader.fieldnames or []) if f]
+            missing = [c for c in required if c not in fields]
+            if missing:
+                raise LibraryError(
+                    f"{path}: manifest lacks the column(s) {', '.join(missing)} "
+                    f"(found: {', '.join(fields) or 'none'})"
+                )
+            rows = []
+            for line, raw in enumerate(reader, start=2):
+                row = {c: "" for c in MANIFEST_COLUMNS}
+                row.update({k: (v or "").strip() for k, v in raw.items() if k})
+                empty = [c for c in required if not row.get(c)]
+                if empty:
+                    raise LibraryError(f"{path}: line {line}: empty {', '.join(empty)}")
+                rows.append(row)
+            return rows
+    except FileNotFoundError:
+        raise LibraryError(f"{path}: no such manifest") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LibraryError(f"{path}: unreadable manifest ({exc})") from None
+
+
+def _row_order(row: Mapping[str, str]) -> tuple[str, str, str]:
+    # the order tools/model_library.py writes: a regenerated manifest then does not differ
+    return (row.get("modality", ""), row.get("name", "").lower(), row.get("id", ""))
+
+
+def format_manifest(rows: Iterable[Mapping[str, str]]) -> str:
+    """Manifest CSV text of ``rows``: :data:`MANIFEST_COLUMNS`, sorted by modality, name, id."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore"
+    )
+    writer.writeheader()
+    for row in sorted(rows, key=_row_order):
+        writer.writerow({c: row.get(c, "") or "" for c in MANIFEST_COLUMNS})
+    return buffer.getvalue()
+
+
+def write_manifest(path: str | os.PathLike, rows: Iterable[Mapping[str, str]]) -> Path:
+    """Write ``rows`` as a manifest, atomically (see :func:`format_manifest`)."""
+    return atomic_write_bytes(path, format_manifest(rows).encode("utf-8"), overwrite=True)
+
+
+def cas_is_valid(cas: str) -> bool:
+    """Whether ``cas`` is a CAS Registry Number with a correct check digit (e.g. ``58-08-2``)."""
+    match = re.fullmatch(r"(\d{2,7})-(\d{2})-(\d)", cas.strip())
+    if not match:
+        return False
+    digits = (match.group(1) + match.group(2))[::-1]
+    total = sum((i + 1) * int(d) for i, d in enumerate(digits))
+    return total % 10 == int(match.group(3))

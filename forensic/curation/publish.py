@@ -1,0 +1,193 @@
+"""Publishing a new library version (``forensic library publish``): validated, compiled,
+with a release record and a changelog entry naming who approved it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
+from forensic.curation.source import library_info, open_library
+from forensic.curation.validation import ValidationReport, validate_library
+from forensic.errors import LibraryError
+from forensic.io import atomic_write_bytes
+
+RELEASE_FILE = "release.json"
+CHANGELOG_FILE = "CHANGELOG.md"
+
+
+@dataclass
+class PublishResult:
+    """What :func:`publish_library` did: the version, the changelog entry, the diff."""
+
+    version: str
+    approved_by: str
+    date: str
+    changelog_entry: str
+    diff: LibraryDiff
+    report: ValidationReport
+    compiled: Path | None = None
+
+
+class PublishRefused(LibraryError):
+    """Publishing was refused (a gate failed, nothing new, no approver); nothing was written."""
+
+    def __init__(self, message: str, report: ValidationReport | None = None):
+        super().__init__(message)
+        self.report = report
+
+
+def publish_library(
+    folder: str | os.PathLike | None = None,
+    *,
+    approved_by: str,
+    notes: str | None = None,
+    out: str | os.PathLike | None = None,
+    force: bool = False,
+    today: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PublishResult:
+    """Validate, compile and publish a library folder: changelog entry with approver, snapshot.
+
+    Appends to ``<folder>/CHANGELOG.md`` an entry with the version hash, the date, the counts,
+    what changed since the last published version (from ``<folder>/release.json``, which is
+    then rewritten with this version's snapshot) and who approved it.
+
+    Parameters
+    ----------
+    folder : path-like, optional
+        The library folder (default: the shipped one).
+    approved_by : str
+        Who approved this version (required, not blank).
+    notes : str, optional
+        Free text for the changelog entry.
+    out : path-like, optional
+        Also save the compiled library (``.flib``) there.
+    force : bool, default False
+        Overwrite ``out`` if it exists.
+
+    Raises
+    ------
+    PublishRefused
+        When a validation gate fails (the report is attached), the version is already the
+        published one, or ``approved_by`` is blank.
+    """
+    if not approved_by or not approved_by.strip():
+        raise PublishRefused("publishing needs --approved-by NAME: who approved this version")
+    source = open_library(folder)
+    if not source.is_folder:
+        raise PublishRefused(f"{source.path}: publish a library folder, not a compiled file")
+    assert source.folder is not None
+    report = validate_library(source, progress=progress)
+    if not report.ok:
+        raise PublishRefused(
+            f"not published: {len(report.failed)} validation gate(s) failed: "
+            f"{', '.join(report.failed)}",
+            report,
+        )
+    current = snapshot(source)
+    release_path = source.folder / RELEASE_FILE
+    previous: dict[str, Any] = {}
+    if release_path.is_file():
+        try:
+            previous = json.loads(release_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise PublishRefused(f"{release_path}: unreadable ({exc}); fix or remove it") from None
+        if previous.get("version") == current["version"]:
+            raise PublishRefused(
+                f"version {current['version']} is already the published one "
+                f"({previous.get('published_at')}, approved by {previous.get('approved_by')})"
+            )
+    diff = diff_snapshots(previous, current)
+    date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    compiled = None
+    if out is not None:
+        if progress:
+            progress(f"saving the compiled library to {out}")
+        library = source.library()
+        if library.blocks and all(b.calibration is None for b in library.blocks.values()):
+            library.calibrate()
+        compiled = library.save(out, overwrite=force)
+    info = library_info(source)
+    entry = _changelog_entry(
+        info, diff, previous=previous, approved_by=approved_by.strip(), notes=notes, date=date
+    )
+    changelog = source.folder / CHANGELOG_FILE
+    text = (
+        changelog.read_text(encoding="utf-8")
+        if changelog.is_file()
+        else (
+            "# Changelog of the reference library\n\nEach published version: what changed, and who "
+            "approved it.\n"
+        )
+    )
+    release = {
+        **current,
+        "published_at": date,
+        "approved_by": approved_by.strip(),
+        "previous_version": previous.get("version"),
+    }
+    atomic_write_bytes(
+        release_path,
+        (json.dumps(release, indent=1, sort_keys=True) + "\n").encode(),
+        overwrite=True,
+    )
+    atomic_write_bytes(
+        changelog, (text.rstrip("\n") + "\n\n" + entry).encode("utf-8"), overwrite=True
+    )
+    return PublishResult(
+        version=current["version"],
+        approved_by=approved_by.strip(),
+        date=date,
+        changelog_entry=entry,
+        diff=diff,
+        report=report,
+        compiled=compiled,
+    )
+
+
+def _changelog_entry(
+    info: Mapping[str, Any],
+    diff: LibraryDiff,
+    *,
+    previous: Mapping[str, Any],
+    approved_by: str,
+    notes: str | None,
+    date: str,
+) -> str:
+    counts = ", ".join(f"{n} {m}" for m, n in info["by_modality"].items())
+    provenance = ", ".join(f"{n} {p}" for p, n in info["by_provenance"].items())
+    lines = [
+        f"## {date} — version {info['version'][:12]}",
+        "",
+        f"- Version: `{info['version']}`",
+        f"- {info['substances']} substances, {info['entries']} references ({counts}); {provenance}",
+        "- Validation: all gates passed (`forensic library validate`)",
+    ]
+    if previous.get("version"):
+        lines.append(
+            f"- Changes since version {str(previous['version'])[:12]} "
+            f"({previous.get('published_at', '?')}): {len(diff.added)} added, "
+            f"{len(diff.removed)} removed, {len(diff.changed)} changed"
+        )
+    else:
+        lines.append(
+            f"- First version published with `forensic library publish` (no earlier "
+            f"{RELEASE_FILE}): {len(diff.added)} entries recorded as the baseline"
+        )
+    if previous.get("version"):
+        for e in diff.added:
+            lines.append(f"  - added {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})")
+        for e in diff.removed:
+            lines.append(f"  - removed {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})")
+        for e in diff.changed:
+            lines.append(f"  - changed {e['id']}: {'; '.join(e['changes'])}")
+    if notes:
+        lines.append(f"- Notes: {notes.strip()}")
+    lines += ["", f"approved by: {approved_by}", ""]
+    return "\n".join(lines)

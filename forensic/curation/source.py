@@ -1,0 +1,216 @@
+"""Opening a library for curation: a folder with ``manifest.csv``, or a compiled ``.flib``.
+
+:class:`LibrarySource` says which it is and holds what was read; :func:`list_entries` and
+:func:`library_info` answer the same questions of either.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest
+from forensic.errors import LibraryError
+from forensic.library import FILE_SUFFIX, Library, shipped_library, substance_key
+
+REFERENCE_SUFFIXES = {".jdx", ".dx", ".jcamp", ".csv", ".txt", ".spc", ".spa", ".wdf", ".0"}
+SKIP_SUFFIXES = {".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"}
+
+
+def _shipped_dir() -> Path:
+    from spectral_library import LIBRARY_DIR  # noqa: PLC0415  (data package, found late)
+
+    return Path(LIBRARY_DIR).resolve()
+
+
+@dataclass
+class LibrarySource:
+    """A library to curate: a folder of reference files with its manifest, or a ``.flib``.
+
+    Attributes
+    ----------
+    path : Path
+        What was given (folder or compiled file).
+    folder : Path or None
+        The folder of reference files; None for a compiled file.
+    rows : list of dict
+        Manifest rows (empty for a compiled file).
+    """
+
+    path: Path
+    folder: Path | None
+    rows: list[dict[str, str]]
+    _library: Library | None = None
+
+    @property
+    def is_folder(self) -> bool:
+        """True for a folder of reference files, False for a compiled ``.flib``."""
+        return self.folder is not None
+
+    @property
+    def manifest(self) -> Path | None:
+        """The folder's ``manifest.csv`` (None for a compiled file)."""
+        return None if self.folder is None else self.folder / "manifest.csv"
+
+    @property
+    def is_shipped(self) -> bool:
+        """Whether this is the library shipped with the toolkit."""
+        return self.folder is not None and self.folder == _shipped_dir()
+
+    def library(self) -> Library:
+        """The compiled library (built once; the shipped one comes from its cache)."""
+        if self._library is None:
+            if self.folder is None:
+                self._library = Library.load(self.path)
+            elif self.is_shipped:
+                self._library = shipped_library()
+            else:
+                # the version hash does not depend on the q-value calibration: skip it here
+                self._library = Library.from_folder(
+                    self.folder,
+                    self.manifest if self.manifest.exists() else None,
+                    calibrate=False,
+                )
+        return self._library
+
+    def file_of(self, row: Mapping[str, str]) -> Path:
+        """The reference file of a manifest row."""
+        assert self.folder is not None  # internal: only called for folders
+        return self.folder / row["file"]
+
+
+def open_library(path: str | os.PathLike | None = None) -> LibrarySource:
+    """Open a library folder (with ``manifest.csv``) or a compiled ``.flib`` for curation.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Default: the shipped library folder (``spectral_library.LIBRARY_DIR``).
+
+    Raises
+    ------
+    LibraryError
+        When the path does not exist, or a folder has no ``manifest.csv``.
+    """
+    p = Path(path).resolve() if path is not None else _shipped_dir()
+    if p.is_dir():
+        manifest = p / "manifest.csv"
+        if not manifest.is_file():
+            raise LibraryError(
+                f"{p}: no manifest.csv: a library folder lists its references in manifest.csv "
+                f"(columns {','.join(MANIFEST_COLUMNS)})"
+            )
+        return LibrarySource(path=p, folder=p, rows=read_manifest(manifest))
+    if p.is_file():
+        return LibrarySource(path=p, folder=None, rows=[], _library=Library.load(p))
+    raise LibraryError(f"{p}: no such library folder or {FILE_SUFFIX} file")
+
+
+def _entry_from_row(row: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "id": row.get("id", ""),
+        "name": row.get("name", ""),
+        "modality": row.get("modality", ""),
+        "provenance": row.get("provenance", ""),
+        "cas": row.get("cas", ""),
+        "class": row.get("class", ""),
+        "synonyms": [s.strip() for s in row.get("synonyms", "").split(";") if s.strip()],
+        "salt_form": row.get("salt_form", ""),
+        "legal_control": row.get("legal_control", ""),
+        "source": row.get("source", ""),
+        "licence": row.get("licence", ""),
+        "added_by": row.get("added_by", ""),
+        "added_at": row.get("added_at", ""),
+        "file": row.get("file", ""),
+    }
+
+
+def _entry_from_compiled(entry: Mapping[str, Any]) -> dict[str, Any]:
+    synonyms = entry.get("synonyms") or []
+    if isinstance(synonyms, str):
+        synonyms = [s.strip() for s in synonyms.split(";") if s.strip()]
+    return {
+        "id": str(entry.get("entry_id", "")),
+        "name": str(entry.get("name", "")),
+        "modality": str(entry.get("modality", "")),
+        "provenance": str(entry.get("provenance", "")),
+        "cas": str(entry.get("cas", "")),
+        "class": str(entry.get("class", "")),
+        "synonyms": list(synonyms),
+        "salt_form": str(entry.get("salt_form", "")),
+        "legal_control": str(entry.get("legal_control", "")),
+        "source": str(entry.get("source", "")),
+        "licence": str(entry.get("licence", "")),
+        "added_by": str(entry.get("added_by", "")),
+        "added_at": str(entry.get("added_at", "")),
+        "file": str(entry.get("source_file", "")),
+    }
+
+
+def list_entries(source: LibrarySource) -> list[dict[str, Any]]:
+    """Every entry of a library, sorted by modality, name and id.
+
+    Returns
+    -------
+    list of dict
+        Keys ``id, name, modality, provenance, cas, class, synonyms (list), salt_form,
+        legal_control, source, licence, added_by, added_at, file``. For a folder these come
+        from its manifest (nothing is compiled); ``added_by``/``added_at`` are empty for a
+        compiled file, which does not keep them.
+    """
+    if source.is_folder:
+        entries = [_entry_from_row(r) for r in source.rows]
+    else:
+        entries = [_entry_from_compiled(e) for e in source.library().entries]
+    return sorted(entries, key=lambda e: (e["modality"], e["name"].lower(), e["id"]))
+
+
+def library_info(source: LibrarySource) -> dict[str, Any]:
+    """Summary of a library: version, counts, modalities, provenance, source folder.
+
+    Returns
+    -------
+    dict
+        ``version`` (content hash of the compiled library), ``entries`` (count), ``substances``
+        (distinct names, compared case- and punctuation-insensitively), ``modalities`` (list),
+        ``by_modality`` and ``by_provenance`` (counts), ``measured``/``modelled`` counts,
+        ``source`` (the folder of reference files, or None for a ``.flib``), ``path``.
+    """
+    library = source.library()
+    entries = list_entries(source)
+    by_modality: dict[str, int] = {}
+    by_provenance: dict[str, int] = {}
+    for e in entries:
+        by_modality[e["modality"]] = by_modality.get(e["modality"], 0) + 1
+        by_provenance[e["provenance"]] = by_provenance.get(e["provenance"], 0) + 1
+    return {
+        "version": library.version,
+        "entries": len(entries),
+        "substances": len({substance_key(e["name"]) for e in entries}),
+        "modalities": sorted(by_modality),
+        "by_modality": dict(sorted(by_modality.items())),
+        "by_provenance": dict(sorted(by_provenance.items())),
+        "measured": by_provenance.get("measured", 0),
+        "modelled": by_provenance.get("modelled", 0),
+        "source": str(source.folder) if source.folder is not None else None,
+        "path": str(source.path),
+        "compiled": str(library.path) if library.path is not None else None,
+        "skipped": [list(s) for s in library.skipped],
+    }
+
+
+def copy_library(source: str | os.PathLike | None, target: str | os.PathLike) -> Path:
+    """Copy a library folder (default: the shipped one) to ``target`` for editing.
+
+    Python files and caches are left out. ``target`` must not exist.
+    """
+    src = Path(source).resolve() if source is not None else _shipped_dir()
+    dst = Path(target)
+    if dst.exists():
+        raise LibraryError(f"{dst}: already exists; choose a new folder for the copy")
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.py", "*.pyc"))
+    return dst

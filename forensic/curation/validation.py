@@ -1,0 +1,728 @@
+"""Validating a library: quality gates on every reference (``forensic library validate``).
+
+Each gate has its threshold as a named constant:
+
+==========================  ===================================================================
+``signal-to-noise``         band height above the background over a robust noise estimate
+                            from first differences
+``saturation``              flat tops at the maximum, values at a detector ceiling (2^n - 1)
+``axis``                    range covers the modality's fingerprint region; sampling step
+``spikes``                  one- or two-point excursions (cosmic rays) well above the noise
+``units``                   Raman in absorbance, transmittance outside 0..1 / 0..100,
+                            absorbance out of range, a nm axis taken for cm-1, mostly negative
+``metadata``                required manifest fields, CAS check digit, file/modality/id agree
+``duplicates``              two entries with the same spectrum
+``near-duplicates``         entries of different names whose library vectors have cosine > 0.98
+``self-identification``     each reference, with seeded noise, identifies as itself
+==========================  ===================================================================
+
+The gates on raw spectra need a folder; a compiled library answers the metadata, duplicate and
+near-duplicate gates.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import grey_opening
+from scipy.signal import medfilt
+
+from forensic.curation.manifest import PROVENANCES, REQUIRED_FIELDS, cas_is_valid
+from forensic.curation.source import REFERENCE_SUFFIXES, LibrarySource, open_library
+from forensic.errors import ForensicError, LibraryError
+from forensic.io import read_spectrum
+from forensic.library import Library, substance_key
+from forensic.search import score_batch
+from forensic.spectrum import MODALITIES, Spectrum
+
+MIN_SNR = 30.0
+"""Least signal-to-noise ratio (strongest band above background over noise) of a reference.
+Measured this way, the real spectra in ``../shared/data`` range from about 48 (a weak silicon
+spectrum at 785 nm) to thousands; the ENFSI ATR-IR references from about 110; the modelled
+references are above 1800."""
+
+BACKGROUND_WINDOW_CM1 = 150.0
+"""Width of the running window that separates bands (narrower) from background (broader)."""
+
+SPIKE_Z = 12.0
+"""A spike rises this many noise standard deviations above a 5-point running median..."""
+SPIKE_SHARE = 0.6
+"""...makes up this share of the point's height above the lowest point within 10 points (a
+real band's top is a small share above its neighbours; a cosmic ray is nearly all of it)..."""
+SPIKE_MIN_FRACTION = 0.02
+"""...and is at least this fraction of the spectrum's signal (max minus 5th percentile)."""
+
+FLAT_TOP_POINTS = 3
+"""This many consecutive points at exactly the maximum is a clipped (saturated) band."""
+DETECTOR_CEILINGS = tuple(2**bits - 1 for bits in (12, 14, 15, 16, 18, 20))
+"""Raw counts at one of these values are at an analogue-to-digital converter's ceiling."""
+
+NEAR_DUPLICATE_COSINE = 0.98
+"""Entries of different names whose library vectors have a cosine above this are flagged."""
+
+SELF_ID_NOISE = 0.02
+"""Standard deviation of the Gaussian noise added for self-identification, as a fraction of the
+reference's intensity range."""
+
+ABSORBANCE_RANGE = (-0.5, 6.0)
+"""Absorbance outside this range is no absorbance spectrum (transmittance mislabelled, or %)."""
+
+
+@dataclass(frozen=True)
+class AxisRule:
+    """What a reference's wavenumber axis must offer for one modality.
+
+    Attributes
+    ----------
+    cover : tuple of float
+        Range (cm⁻¹) the axis must span entirely: the fingerprint region.
+    max_step : float
+        Largest median sampling step (cm⁻¹) accepted.
+    """
+
+    cover: tuple[float, float]
+    max_step: float
+
+
+AXIS_RULES = {
+    "raman": AxisRule(cover=(400.0, 1800.0), max_step=4.0),
+    "ir": AxisRule(cover=(700.0, 1800.0), max_step=8.0),
+}
+"""Axis requirements per modality: the fingerprint region must be measured in full, at a step
+fine enough for bands of 5-10 cm⁻¹ (Raman) and ~10-20 cm⁻¹ (ATR-IR)."""
+
+
+@dataclass
+class Finding:
+    """One problem a gate found, naming the entry (id, and file or name)."""
+
+    gate: str
+    entry: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON form."""
+        return {"gate": self.gate, "entry": self.entry, "message": self.message}
+
+
+@dataclass
+class GateResult:
+    """The outcome of one gate: ``status`` is "pass", "fail" or "skipped"."""
+
+    name: str
+    description: str
+    status: str = "pass"
+    checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    note: str = ""
+
+    def fail(self, entry: str, message: str) -> None:
+        """Record a finding and mark the gate failed."""
+        self.findings.append(Finding(self.name, entry, message))
+        self.status = "fail"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "status": self.status,
+            "checked": self.checked,
+            "findings": [f.to_dict() for f in self.findings],
+            "note": self.note,
+        }
+
+
+GATES = {
+    "signal-to-noise": f"strongest band over noise >= {MIN_SNR:g}",
+    "saturation": "no clipped (flat) tops, no counts at a detector ceiling",
+    "axis": "covers the fingerprint region ("
+    + ", ".join(f"{m} {r.cover[0]:g}-{r.cover[1]:g} cm-1" for m, r in AXIS_RULES.items())
+    + "), step fine enough",
+    "spikes": "no cosmic-ray spikes",
+    "units": "intensity unit and axis plausible for the modality",
+    "metadata": "required manifest fields, CAS check digit, files agree",
+    "duplicates": "no two entries with the same spectrum",
+    "near-duplicates": f"different names never alike above cosine {NEAR_DUPLICATE_COSINE}",
+    "self-identification": "each reference with noise added identifies as itself",
+}
+"""Gate name -> what it checks (the report's wording)."""
+
+_RAW_GATES = ("signal-to-noise", "saturation", "axis", "spikes", "units", "self-identification")
+
+
+@dataclass
+class ValidationReport:
+    """The result of :func:`validate_library`: one :class:`GateResult` per gate."""
+
+    library: str
+    version: str
+    entries: int
+    gates: list[GateResult]
+
+    @property
+    def ok(self) -> bool:
+        """True when no gate failed (skipped gates do not fail)."""
+        return all(g.status != "fail" for g in self.gates)
+
+    @property
+    def failed(self) -> list[str]:
+        """Names of the gates that failed."""
+        return [g.name for g in self.gates if g.status == "fail"]
+
+    def gate(self, name: str) -> GateResult:
+        """The result of the gate ``name``."""
+        for g in self.gates:
+            if g.name == name:
+                return g
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "library": self.library,
+            "version": self.version,
+            "entries": self.entries,
+            "ok": self.ok,
+            "failed": self.failed,
+            "gates": [g.to_dict() for g in self.gates],
+        }
+
+    def format(self) -> str:
+        """The readable report: one line per gate, its findings below it, a verdict line last."""
+        lines = [
+            f"library {self.library}",
+            f"version {self.version}, {self.entries} references",
+            "",
+        ]
+        width = max(len(g.name) for g in self.gates)
+        for g in self.gates:
+            status = {"pass": "PASS", "fail": "FAIL", "skipped": "SKIP"}[g.status]
+            detail = g.note if g.status == "skipped" else f"{g.checked} checked"
+            if g.findings:
+                detail += f", {len(g.findings)} problem(s)"
+            lines.append(f"{status}  {g.name:<{width}}  {g.description}  [{detail}]")
+            for f in g.findings:
+                lines.append(f"      {f.entry}: {f.message}")
+            if g.note and g.status != "skipped":
+                lines.append(f"      note: {g.note}")
+        lines.append("")
+        skipped = [g.name for g in self.gates if g.status == "skipped"]
+        if self.ok and skipped:
+            lines.append(
+                f"PASSED: {len(self.gates) - len(skipped)} gates passed, {len(skipped)} skipped "
+                f"({', '.join(skipped)}); {self.entries} references"
+            )
+        elif self.ok:
+            lines.append(f"PASSED: all {len(self.gates)} gates passed ({self.entries} references)")
+        else:
+            lines.append(
+                f"FAILED: {len(self.failed)} of {len(self.gates)} gates failed: "
+                f"{', '.join(self.failed)}"
+            )
+        return "\n".join(lines)
+
+
+def noise_sigma(intensity: np.ndarray) -> float:
+    """Robust noise standard deviation from first differences.
+
+    ``MAD(diff(y)) / 0.6745 / sqrt(2)``: the difference of two independent noisy points has
+    sqrt(2) times their standard deviation; the median ignores the sparse steep band flanks.
+
+    Parameters
+    ----------
+    intensity : numpy.ndarray
+        Shape (G,).
+
+    Returns
+    -------
+    float
+        In the unit of ``intensity``.
+    """
+    d = np.diff(np.asarray(intensity, dtype=float))
+    if d.size == 0:
+        return 0.0
+    return float(np.median(np.abs(d - np.median(d))) / 0.6745 / np.sqrt(2.0))
+
+
+def _signal(y: np.ndarray) -> float:
+    return float(np.max(y) - np.percentile(y, 5))
+
+
+def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
+    """Height of the strongest band above its local background.
+
+    The background is a morphological opening of the intensities (a running minimum, then a
+    running maximum) over :data:`BACKGROUND_WINDOW_CM1`: it follows fluorescence and other
+    broad backgrounds but not bands narrower than the window. A fluorescence hump therefore
+    does not count as signal.
+
+    Parameters
+    ----------
+    wavenumber, intensity : numpy.ndarray
+        Shape (G,).
+
+    Returns
+    -------
+    float
+        In the unit of ``intensity``.
+    """
+    x = np.asarray(wavenumber, dtype=float)
+    y = np.asarray(intensity, dtype=float)
+    step = float(np.median(np.diff(x))) if x.size > 1 else 1.0
+    size = int(min(max(5, round(BACKGROUND_WINDOW_CM1 / max(step, 1e-9))), y.size))
+    background = grey_opening(y, size=size, mode="nearest")
+    return float(np.max(y - background))
+
+
+def signal_to_noise(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
+    """:func:`band_height` over :func:`noise_sigma`; ``inf`` for a noiseless spectrum."""
+    sigma = noise_sigma(intensity)
+    height = band_height(wavenumber, intensity)
+    if sigma <= 1e-12 * max(abs(height), 1e-300):
+        return float("inf")
+    return height / sigma
+
+
+def find_spikes(wavenumber: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+    """Positions (cm⁻¹) of cosmic-ray-like spikes (see :data:`SPIKE_Z` and its neighbours).
+
+    Parameters
+    ----------
+    wavenumber, intensity : numpy.ndarray
+        Shape (G,).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (S,), cm⁻¹.
+    """
+    y = np.asarray(intensity, dtype=float)
+    if y.size < 25:
+        return np.zeros(0)
+    sigma = noise_sigma(y)
+    residual = y - medfilt(y, 5)
+    padded = np.pad(y, 10, mode="edge")
+    local_min = sliding_window_view(padded, 21).min(axis=1)
+    height = y - local_min
+    floor = max(SPIKE_Z * sigma, SPIKE_MIN_FRACTION * _signal(y))
+    hit = (residual > floor) & (residual > SPIKE_SHARE * np.maximum(height, 1e-300))
+    return np.asarray(wavenumber, dtype=float)[hit]
+
+
+def _flat_top(y: np.ndarray) -> int:
+    top = float(np.max(y))
+    at = np.abs(y - top) <= 1e-9 * max(abs(top), 1e-300)
+    best = run = 0
+    for flag in at:
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
+
+
+def _check_units(spectrum: Spectrum) -> list[str]:
+    y = np.asarray(spectrum.intensity, dtype=float)
+    x = spectrum.wavenumber
+    unit = spectrum.y_unit
+    problems = []
+    if spectrum.modality == "raman" and unit in (
+        "absorbance",
+        "transmittance",
+        "percent_transmittance",
+        "kubelka_munk",
+    ):
+        problems.append(f"a Raman spectrum in {unit}: Raman intensities are counts or arbitrary")
+    if unit == "transmittance" and (y.min() < -0.05 or y.max() > 1.2):
+        problems.append(
+            f"transmittance {y.min():.3g}..{y.max():.3g} is outside 0..1 (percent? set the unit "
+            "percent_transmittance)"
+        )
+    if unit == "percent_transmittance":
+        if y.min() < -5 or y.max() > 120:
+            problems.append(f"percent transmittance {y.min():.3g}..{y.max():.3g} outside 0..100")
+        elif y.max() <= 1.5:
+            problems.append(
+                f"percent transmittance with a maximum of {y.max():.3g}: looks like a fraction "
+                "(0..1); set the unit transmittance"
+            )
+    if unit == "absorbance" and (y.min() < ABSORBANCE_RANGE[0] or y.max() > ABSORBANCE_RANGE[1]):
+        problems.append(
+            f"absorbance {y.min():.3g}..{y.max():.3g} outside {ABSORBANCE_RANGE[0]:g}.."
+            f"{ABSORBANCE_RANGE[1]:g} (transmittance or percent taken for absorbance?)"
+        )
+    laser = spectrum.metadata.get("laser_wavelength_nm")
+    if spectrum.modality == "raman":
+        looks_nm = x[0] >= 400 and x[-1] <= 1100 and (x[-1] - x[0]) < 700
+        if isinstance(laser, (int, float)) and laser > 0:
+            looks_nm = looks_nm or (abs(x[0] - laser) < 5 and x[-1] < laser + 600)
+        if looks_nm:
+            problems.append(
+                f"axis {x[0]:.0f}-{x[-1]:.0f}: looks like a wavelength in nm, not a Raman shift "
+                "in cm-1 (convert with Spectrum.from_wavelength)"
+            )
+    elif x[-1] > 8000 or x[-1] <= 25:
+        problems.append(
+            f"axis {x[0]:.4g}-{x[-1]:.4g}: not a mid-IR wavenumber range in cm-1 (nm or µm?)"
+        )
+    negative = float(np.mean(y < 0))
+    if negative > 0.5:
+        problems.append(
+            f"{negative:.0%} of the intensities are negative (inverted, or a wrong background)"
+        )
+    return problems
+
+
+def _content_digest(spectrum: Spectrum) -> str:
+    digest = hashlib.sha256(spectrum.modality.encode() + b"\0")
+    digest.update(np.ascontiguousarray(spectrum.wavenumber, dtype="<f8").tobytes())
+    digest.update(np.ascontiguousarray(spectrum.intensity, dtype="<f8").tobytes())
+    return digest.hexdigest()
+
+
+def _row_digest(block, row: int, modality: str) -> str:
+    digest = hashlib.sha256(
+        f"{modality}\0{int(block.start[row])}\0{int(block.stop[row])}\0".encode()
+    )
+    digest.update(np.ascontiguousarray(block.matrix[row], dtype="<f4").tobytes())
+    return digest.hexdigest()
+
+
+def near_duplicates(
+    library: Library, threshold: float = NEAR_DUPLICATE_COSINE, chunk: int = 256
+) -> list[tuple[dict[str, Any], dict[str, Any], float]]:
+    """Pairs of entries of different substances whose library vectors are more alike than
+    ``threshold``.
+
+    Scores every row of each modality against every other with the production search
+    (:func:`forensic.search.score_batch`: cosine over the overlap of measured ranges), ``chunk``
+    rows at a time, so memory stays (chunk x N) for a library of any size.
+
+    Returns
+    -------
+    list of (entry, entry, float)
+        Both entries' metadata and their cosine, highest first.
+    """
+    pairs = []
+    for modality, block in library.blocks.items():
+        keys = library.substances(modality)
+        n = len(block)
+        for lo in range(0, n, chunk):
+            hi = min(n, lo + chunk)
+            scores = score_batch(
+                np.asarray(block.matrix[lo:hi]),
+                block.start[lo:hi],
+                block.stop[lo:hi],
+                block.matrix,
+                block.start,
+                block.stop,
+                block.cumsums,
+            )
+            rows = np.arange(lo, hi)[:, None]
+            cols = np.arange(n)[None, :]
+            different = keys[lo:hi, None] != keys[None, :]
+            flagged = np.argwhere((scores > threshold) & (cols > rows) & different)
+            for i, j in flagged:
+                pairs.append(
+                    (
+                        library.entry(modality, lo + int(i)),
+                        library.entry(modality, int(j)),
+                        float(scores[i, j]),
+                    )
+                )
+    pairs.sort(key=lambda p: -p[2])
+    return pairs
+
+
+def _label(entry: Mapping[str, Any]) -> str:
+    return f"{entry.get('name')} ({entry.get('entry_id') or entry.get('id')})"
+
+
+def validate_library(
+    path: str | os.PathLike | LibrarySource | None = None,
+    *,
+    seed: int = 0,
+    self_identification: bool = True,
+    only: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ValidationReport:
+    """Run every quality gate on a library folder (or the gates that apply to a ``.flib``).
+
+    Parameters
+    ----------
+    path : path-like or LibrarySource, optional
+        Library folder with ``manifest.csv``, or a compiled ``.flib``; default the shipped
+        folder.
+    seed : int, default 0
+        Seed of the noise added for self-identification (entry ``i`` uses ``seed + i``).
+    self_identification : bool, default True
+        Run the self-identification gate (one :func:`forensic.identify` per reference).
+    only : iterable of str, optional
+        Entry ids: run the per-spectrum gates and self-identification on these entries only
+        (e.g. the ones just imported). The library-wide gates (metadata, duplicates,
+        near-duplicates) always cover every entry; :func:`publish_library` never restricts.
+    progress : callable, optional
+        Called with a short message as each gate starts (the CLI prints them to stderr).
+
+    Returns
+    -------
+    ValidationReport
+        ``report.ok`` is False when a gate failed; every finding names its entry.
+    """
+    source = path if isinstance(path, LibrarySource) else open_library(path)
+    say = progress or (lambda _msg: None)
+    gates = {name: GateResult(name, text) for name, text in GATES.items()}
+    say("compiling the library")
+    library = source.library()
+
+    spectra: list[tuple[dict[str, str], Spectrum]] = []
+    if source.is_folder:
+        _metadata_gate_folder(source, gates["metadata"], spectra)
+        _duplicates_raw(spectra, gates["duplicates"])
+        if only is not None:
+            wanted = set(only)
+            unknown = wanted - {row["id"] for row in source.rows}
+            if unknown:
+                raise LibraryError(
+                    f"no entry with id {', '.join(sorted(unknown))} in {source.path}"
+                )
+            spectra = [(row, s) for row, s in spectra if row["id"] in wanted]
+            for name in _RAW_GATES:
+                gates[name].note = f"run on the {len(spectra)} selected entries only"
+        say(f"checking {len(spectra)} reference spectra")
+        _raw_gates(spectra, gates)
+    else:
+        _metadata_gate_compiled(library, gates["metadata"])
+        for name in _RAW_GATES:
+            gates[name].status = "skipped"
+            gates[name].note = "needs the raw spectra: a compiled .flib holds only the "
+            gates[name].note += "preprocessed vectors (validate the folder it was built from)"
+        _duplicates_compiled(library, gates["duplicates"])
+
+    say("scoring every reference against every other (near-duplicates)")
+    near = gates["near-duplicates"]
+    near.checked = len(library)
+    for a, b, score in near_duplicates(library):
+        near.fail(
+            f"{_label(a)} and {_label(b)}",
+            f"cosine {score:.4f} > {NEAR_DUPLICATE_COSINE} ({a.get('modality')}): the search "
+            "cannot tell these substances apart",
+        )
+
+    if source.is_folder:
+        gate = gates["self-identification"]
+        if self_identification:
+            say(f"self-identification of {len(spectra)} references (noise added, seed {seed})")
+            _self_identification(spectra, library, gate, seed)
+        else:
+            gate.status = "skipped"
+            gate.note = "not asked for"
+    return ValidationReport(
+        library=str(source.path),
+        version=library.version,
+        entries=len(library),
+        gates=list(gates.values()),
+    )
+
+
+def _metadata_gate_folder(
+    source: LibrarySource, gate: GateResult, spectra: list[tuple[dict[str, str], Spectrum]]
+) -> None:
+    assert source.folder is not None
+    seen_ids: dict[str, int] = {}
+    listed: set[Path] = set()
+    for line, row in enumerate(source.rows, start=2):
+        gate.checked += 1
+        where = f"{row.get('id') or row.get('file') or f'manifest line {line}'}"
+        missing = [c for c in REQUIRED_FIELDS if not row.get(c)]
+        if missing:
+            gate.fail(where, f"manifest line {line}: empty {', '.join(missing)}")
+        if row.get("cas") and not cas_is_valid(row["cas"]):
+            gate.fail(where, f"CAS number {row['cas']!r} fails its check digit (or format)")
+        if row.get("provenance") and row["provenance"] not in PROVENANCES:
+            gate.fail(where, f"provenance {row['provenance']!r}: expected one of {PROVENANCES}")
+        if row.get("id"):
+            if row["id"] in seen_ids:
+                gate.fail(where, f"id repeated (manifest lines {seen_ids[row['id']]} and {line})")
+            seen_ids[row["id"]] = line
+        if row.get("added_at"):
+            try:
+                _dt.date.fromisoformat(row["added_at"][:10])
+            except ValueError:
+                gate.fail(where, f"added_at {row['added_at']!r} is not an ISO date (YYYY-MM-DD)")
+        if not row.get("file"):
+            continue
+        path = source.file_of(row)
+        listed.add(path.resolve())
+        if not path.is_file():
+            gate.fail(where, f"file {row['file']} does not exist")
+            continue
+        try:
+            spectrum = read_spectrum(path)
+        except ForensicError as exc:
+            gate.fail(where, f"file {row['file']} unreadable: {' '.join(str(exc).split())}")
+            continue
+        if row.get("modality") and row["modality"] != spectrum.modality:
+            gate.fail(
+                where, f"manifest says {row['modality']} but {row['file']} is {spectrum.modality}"
+            )
+        entry_id = spectrum.metadata.get("entry_id")
+        if entry_id and row.get("id") and str(entry_id) != row["id"]:
+            gate.fail(where, f"the file's entry_id {entry_id!r} differs from the manifest id")
+        spectra.append((row, spectrum))
+    for p in sorted(source.folder.rglob("*")):
+        rel = p.relative_to(source.folder)
+        if (
+            p.is_file()
+            and len(rel.parts) > 1
+            and rel.parts[0] in MODALITIES
+            and p.suffix.lower() in REFERENCE_SUFFIXES
+            and p.resolve() not in listed
+        ):
+            gate.fail(rel.as_posix(), "reference file not listed in manifest.csv (no metadata)")
+
+
+def _metadata_gate_compiled(library: Library, gate: GateResult) -> None:
+    gate.note = "a compiled library keeps no added_by/added_at: those are not checked here"
+    for entry in library.entries:
+        gate.checked += 1
+        where = _label(entry)
+        missing = [
+            k
+            for k in ("name", "cas", "class", "provenance", "source", "licence")
+            if not entry.get(k)
+        ]
+        if missing:
+            gate.fail(where, f"empty {', '.join(missing)}")
+        if entry.get("cas") and not cas_is_valid(str(entry["cas"])):
+            gate.fail(where, f"CAS number {entry['cas']!r} fails its check digit (or format)")
+        if entry.get("provenance") and entry["provenance"] not in PROVENANCES:
+            gate.fail(where, f"provenance {entry['provenance']!r}: expected one of {PROVENANCES}")
+
+
+def _duplicates_compiled(library: Library, gate: GateResult) -> None:
+    seen: dict[str, dict[str, Any]] = {}
+    for modality, block in library.blocks.items():
+        for row in range(len(block)):
+            gate.checked += 1
+            digest = _row_digest(block, row, modality)
+            entry = library.entry(modality, row)
+            if digest in seen:
+                gate.fail(
+                    f"{_label(seen[digest])} and {_label(entry)}",
+                    "the same spectrum (identical library vectors)",
+                )
+            else:
+                seen[digest] = entry
+
+
+def _raw_gates(
+    spectra: list[tuple[dict[str, str], Spectrum]], gates: Mapping[str, GateResult]
+) -> None:
+    for row, s in spectra:
+        where = f"{row['id'] or row['file']} ({row.get('name') or 'no name'})"
+        y = np.asarray(s.intensity, dtype=float)
+        x = s.wavenumber
+        for name in ("signal-to-noise", "saturation", "axis", "spikes", "units"):
+            gates[name].checked += 1
+        snr = signal_to_noise(x, y)
+        if snr < MIN_SNR:
+            gates["signal-to-noise"].fail(
+                where, f"signal-to-noise {snr:.1f} < {MIN_SNR:g} (noise sd {noise_sigma(y):.3g})"
+            )
+        flat = _flat_top(y)
+        if flat >= FLAT_TOP_POINTS:
+            gates["saturation"].fail(
+                where,
+                f"flat top: {flat} consecutive points at the maximum {y.max():.6g} (clipped)",
+            )
+        if s.y_unit in ("counts", "counts_per_second"):
+            at = [c for c in DETECTOR_CEILINGS if np.count_nonzero(np.abs(y - c) < 0.5) >= 2]
+            if at:
+                gates["saturation"].fail(
+                    where, f"counts at the detector ceiling {at[0]} (saturated detector)"
+                )
+        rule = AXIS_RULES[s.modality]
+        step = float(np.median(np.diff(x)))
+        if x[0] > rule.cover[0] or x[-1] < rule.cover[1]:
+            gates["axis"].fail(
+                where,
+                f"axis {x[0]:.0f}-{x[-1]:.0f} cm-1 does not cover the {s.modality} fingerprint "
+                f"region {rule.cover[0]:g}-{rule.cover[1]:g} cm-1",
+            )
+        if step > rule.max_step:
+            gates["axis"].fail(
+                where, f"sampling step {step:.2f} cm-1 > {rule.max_step:g} cm-1 (too coarse)"
+            )
+        spikes = find_spikes(x, y)
+        if spikes.size:
+            shown = ", ".join(f"{v:.0f}" for v in spikes[:5])
+            gates["spikes"].fail(
+                where,
+                f"{spikes.size} spike(s) at {shown}{' ...' if spikes.size > 5 else ''} cm-1 "
+                "(cosmic rays? remove them or re-measure)",
+            )
+        for problem in _check_units(s):
+            gates["units"].fail(where, problem)
+
+
+def _duplicates_raw(spectra: list[tuple[dict[str, str], Spectrum]], gate: GateResult) -> None:
+    seen: dict[str, dict[str, str]] = {}
+    for row, s in spectra:
+        gate.checked += 1
+        digest = _content_digest(s)
+        if digest in seen:
+            other = seen[digest]
+            gate.fail(
+                f"{other['id']} ({other['name']}) and {row['id']} ({row['name']})",
+                "the same spectrum in two entries",
+            )
+        else:
+            seen[digest] = row
+
+
+def _self_identification(
+    spectra: list[tuple[dict[str, str], Spectrum]],
+    library: Library,
+    gate: GateResult,
+    seed: int,
+) -> None:
+    from forensic.identify import identify  # noqa: PLC0415  (the engine: only when run)
+
+    for i, (row, s) in enumerate(spectra):
+        if s.modality not in library.blocks:
+            continue
+        gate.checked += 1
+        where = f"{row['id']} ({row['name']})"
+        y = np.asarray(s.intensity, dtype=float)
+        rng = np.random.default_rng(seed + i)
+        noisy = s.with_intensity(
+            y + rng.normal(0.0, SELF_ID_NOISE * float(np.ptp(y)), y.size),
+            "add_noise",
+            sd_fraction=SELF_ID_NOISE,
+            seed=seed + i,
+        )
+        try:
+            result = identify(noisy, library, top=3, mixtures=False)
+        except ForensicError as exc:
+            gate.fail(where, f"could not be searched: {' '.join(str(exc).split())}")
+            continue
+        best = result.best
+        if best is None:
+            gate.fail(where, "no hit at all")
+        elif substance_key(best["name"]) != substance_key(row["name"]):
+            gate.fail(
+                where,
+                f"identified as {best['name']} ({best['entry_id']}, score {best['score']:.3f}) "
+                "instead of itself",
+            )
+    gate.note = (gate.note + "; " if gate.note else "") + (
+        f"Gaussian noise of sd {SELF_ID_NOISE:.0%} of each reference's range, top hit"
+    )
