@@ -50,6 +50,14 @@ Y_UNITS = (
     "normalised",
 )
 
+_IR_ONLY_UNITS = (
+    "absorbance",
+    "transmittance",
+    "percent_transmittance",
+    "reflectance",
+    "kubelka_munk",
+)
+
 STANDARD_METADATA_KEYS = (
     "name",
     "synonyms",
@@ -332,6 +340,25 @@ class Spectrum:
     def with_intensity(self, intensity: Any, step: str, /, **params: Any) -> Spectrum:
         """Return a copy with new intensities, recording the step ``step`` with ``params``."""
         return self.replace(intensity=intensity, step=ProcessingStep(step, params))
+
+    def with_y_unit(self, y_unit: str, /, basis: str = "stated") -> Spectrum:
+        """Return a copy whose intensities are declared to be in ``y_unit`` (numbers unchanged).
+
+        For a file that does not name its unit, where the reader had to guess. The change is
+        recorded as the step ``set_y_unit`` (with the unit it was read as) and ``basis`` is kept
+        as ``metadata["y_unit_basis"]``.
+
+        Raises
+        ------
+        SpectrumError
+            For an unknown unit, or an IR unit on a Raman spectrum.
+        """
+        if self.modality == "raman" and y_unit in _IR_ONLY_UNITS:
+            raise SpectrumError(f"{y_unit} is an infrared unit; this spectrum is Raman")
+        step = ProcessingStep("set_y_unit", {"y_unit": y_unit, "was": self.y_unit})
+        return self.replace(
+            y_unit=y_unit, metadata={**self._metadata, "y_unit_basis": basis}, step=step
+        )
 
     def with_metadata(self, **updates: Any) -> Spectrum:
         """Return a copy whose metadata has ``updates`` merged in (no history step)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from synthetic import make_spectrum
@@ -104,3 +105,62 @@ def test_identify_with_a_missing_library_fails_clearly(built):
     )
     assert result.exit_code == 2
     assert "no such library file" in result.output
+
+
+IR_BANDS = {
+    "calcite": [(712.0, 0.3, 12.0), (876.0, 0.6, 14.0), (1420.0, 1.0, 60.0)],
+    "gypsum": [(600.0, 0.4, 20.0), (1120.0, 1.0, 50.0), (1620.0, 0.3, 20.0), (3400.0, 0.6, 120.0)],
+    "kaolinite": [
+        (915.0, 0.6, 16.0),
+        (1030.0, 1.0, 30.0),
+        (3620.0, 0.5, 10.0),
+        (3695.0, 0.5, 12.0),
+    ],
+}
+
+
+def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i, (name, bands) in enumerate(IR_BANDS.items()):
+        reference = make_spectrum(
+            bands, start=450.0, stop=3950.0, step=2.0, modality="ir", y_unit="absorbance",
+            name=name, seed=i, noise=0.002,
+        )  # fmt: skip
+        write_spectrum(reference, refs / f"{name}.jdx")
+    lib = tmp_path / "ir.flib"
+    built = CliRunner().invoke(main, ["library", "build", str(refs), "--out", str(lib)])
+    assert built.exit_code == 0, built.output
+    # Absorbance of a scattering powder: a baseline rising to a plateau, bands a tenth of it.
+    # Its median sits high, as transmittance's does, and the file names no unit.
+    sample = make_spectrum(
+        [(c, 0.1 * h, w) for c, h, w in IR_BANDS["calcite"]], start=450.0, stop=3950.0,
+        step=2.0, modality="ir", y_unit="absorbance", noise=0.001, seed=9,
+    )  # fmt: skip
+    absorbance = sample.intensity + 0.2 + 0.6 * (1.0 - np.exp(-(sample.wavenumber - 450.0) / 900))
+    query = tmp_path / "exhibit.txt"
+    query.write_text(
+        "\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(sample.wavenumber, absorbance, strict=True))
+    )
+    raman = tmp_path / "raman.jdx"
+    write_spectrum(make_spectrum(name="raman"), raman)
+
+    def run(*options):
+        result = CliRunner().invoke(
+            main, ["identify", str(query), "--library", str(lib), "--json", *options]
+        )
+        return result, json.loads(result.stdout.splitlines()[0])
+
+    guessed, record = run()
+    assert guessed.exit_code == 0, guessed.output
+    assert any("does not name its intensity unit" in w for w in record["warnings"])
+    assert any("read as transmittance" in w for w in record["warnings"])
+
+    stated, record = run("--y-unit", "absorbance")
+    assert stated.exit_code == 0, stated.output
+    assert record["hits"][0]["name"] == "calcite"
+    assert not any("intensity unit" in w for w in record["warnings"])
+
+    wrong = CliRunner().invoke(main, ["identify", str(raman), "--y-unit", "absorbance"])
+    assert wrong.exit_code == 2
+    assert "absorbance is an infrared unit; this spectrum is Raman" in wrong.stderr

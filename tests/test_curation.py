@@ -153,6 +153,33 @@ def test_import_with_a_manifest_and_unreadable_files(small_library, tmp_path):
     assert [p for p, _ in result.skipped] == [str(files / "broken.jdx")]
 
 
+def test_import_notes_a_guessed_ir_unit_and_takes_a_stated_one(small_library, tmp_path):
+    axis = np.arange(450.0, 3950.0, 2.0)
+    # absorbance bands on a scattering baseline that rises to a plateau, no unit named: read
+    # as transmittance (its median sits high)
+    values = 0.2 + 0.6 * (1.0 - np.exp(-(axis - 450.0) / 900.0))
+    values += 0.1 * np.exp(-(((axis - 1420.0) / 30.0) ** 2))
+    unlabelled = tmp_path / "calcite.txt"
+    unlabelled.write_text("\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, values, strict=True)))
+    common = {"name": "Calcite", "cas": "471-34-1", "substance_class": "excipient"}
+    guessed = curation.import_spectra([unlabelled], small_library, licence="MIT", **common)
+    assert any(
+        "calcite.txt: the file does not name its intensity unit; read as transmittance" in n
+        for n in guessed.notes
+    )
+    stated = curation.import_spectra(
+        [unlabelled], small_library, licence="MIT", y_unit="absorbance", force=True, **common
+    )
+    assert not any("intensity unit" in n for n in stated.notes)
+    written = read_spectrum(small_library / stated.imported[0]["file"])
+    assert written.y_unit == "absorbance"
+    assert written.metadata["y_unit_basis"] == "stated at import"
+    assert written.history[-1].name == "set_y_unit"
+    raman = measured_paracetamol(tmp_path / "para.jdx")
+    with pytest.raises(LibraryError, match="infrared unit; this spectrum is Raman"):
+        curation.import_spectra([raman], small_library, licence="MIT", y_unit="absorbance")
+
+
 def test_import_into_a_read_only_folder(small_library, tmp_path, monkeypatch):
     # root may write anywhere: make the permission check answer as for a read-only install
     monkeypatch.setattr(importing.os, "access", lambda path, mode: False)

@@ -207,6 +207,20 @@ def test_ir_transmittance_recognised_by_its_dips(tmp_path):
     assert (spectrum.modality, spectrum.y_unit) == ("ir", "percent_transmittance")
 
 
+def test_a_guessed_ir_unit_says_so_and_a_named_one_does_not(tmp_path):
+    axis = np.linspace(500.0, 4000.0, 400)
+    dips = 95.0 - 60.0 * np.exp(-(((axis - 1730.0) / 10.0) ** 2))
+    (guessed,) = read_text(_write(tmp_path, "t.txt", _rows("{:.3f} {:.4f}", axis, dips)))
+    assert guessed.metadata["y_unit_basis"].startswith("guessed from the numbers: intensities dip")
+    peaks = 0.02 + 0.5 * np.exp(-(((axis - 1730.0) / 10.0) ** 2))
+    (absorb,) = read_text(_write(tmp_path, "ftir.txt", _rows("{:.3f} {:.5f}", axis, peaks)))
+    assert absorb.y_unit == "absorbance"
+    assert absorb.metadata["y_unit_basis"].startswith("guessed from the numbers: small positive")
+    lines = ["wavenumber,absorbance", *_rows("{:.3f},{:.6f}", axis=axis, values=peaks)]
+    (named,) = read_text(_write(tmp_path, "named.csv", lines))
+    assert "y_unit_basis" not in named.metadata
+
+
 def test_ir_micrometre_axis_becomes_wavenumber(tmp_path):
     microns = np.linspace(2.5, 20.0, 200)
     lines = ["Wavelength (µm),Absorbance", *_rows("{:.4f},{:.4f}", microns, microns / 40)]

@@ -90,6 +90,21 @@ def test_transformations_return_new_spectra_and_record_history():
     assert np.allclose(t.intensity, 2 * s.intensity)
 
 
+def test_with_y_unit_states_the_unit_and_records_what_it_was_read_as():
+    s = make_spectrum(modality="ir", y_unit="transmittance", start=400.0, stop=4000.0)
+    t = s.with_y_unit("absorbance", "stated by the analyst")
+    assert (s.y_unit, t.y_unit) == ("transmittance", "absorbance")
+    assert np.array_equal(s.intensity, t.intensity) and s.history == ()
+    assert t.history == (
+        ProcessingStep("set_y_unit", {"y_unit": "absorbance", "was": "transmittance"}),
+    )
+    assert t.metadata["y_unit_basis"] == "stated by the analyst"
+    with pytest.raises(SpectrumError, match="infrared unit; this spectrum is Raman"):
+        make_spectrum().with_y_unit("absorbance")
+    with pytest.raises(SpectrumError, match="y_unit must be one of"):
+        s.with_y_unit("absorbance units")
+
+
 def test_metadata_is_read_only_and_with_metadata_copies():
     s = make_spectrum(name="polystyrene")
     with pytest.raises(TypeError):

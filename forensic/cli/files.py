@@ -171,7 +171,8 @@ def _print_description(info: dict[str, Any]) -> None:
             f"    axis       {entry['wavenumber_min_cm1']:.2f} to "
             f"{entry['wavenumber_max_cm1']:.2f} cm⁻¹, {entry['points']} points"
         )
-        click.echo(f"    y unit     {entry['y_unit']}")
+        unit_basis = f" ({meta['y_unit_basis']})" if meta.get("y_unit_basis") else ""
+        click.echo(f"    y unit     {entry['y_unit']}{unit_basis}")
         standard = [
             k
             for k in STANDARD_METADATA_KEYS
@@ -179,7 +180,8 @@ def _print_description(info: dict[str, Any]) -> None:
         ]
         for key in standard:
             click.echo(f"    {key:<22} {_short(meta[key])}")
-        vendor = [k for k in meta if k not in STANDARD_METADATA_KEYS and k != "modality_basis"]
+        shown_above = ("modality_basis", "y_unit_basis")
+        vendor = [k for k in meta if k not in STANDARD_METADATA_KEYS and k not in shown_above]
         if vendor:
             shown = ", ".join(vendor[:6]) + (", ..." if len(vendor) > 6 else "")
             click.echo(f"    other keys ({len(vendor)}, all with --json): {_short(shown, 60)}")

@@ -66,7 +66,15 @@ def _table(path: str, result) -> str:
 @click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
 @click.option("--no-mixtures", is_flag=True, help="Do not try mixture fits.")
-def identify_command(files, library_path, top, as_json, no_mixtures):
+@click.option(
+    "--y-unit",
+    type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
+    default=None,
+    help="The intensity unit of IR files that do not name it (instead of the reader's guess).",
+)
+def identify_command(  # noqa: PLR0917  (click passes options positionally)
+    files, library_path, top, as_json, no_mixtures, y_unit
+):
     """Identify the substance in each FILE (Raman or IR spectra, any supported format).
 
     Every file is identified in one process against a library loaded once. A file that cannot
@@ -83,6 +91,8 @@ def identify_command(files, library_path, top, as_json, no_mixtures):
     for path in files:
         try:
             spectra = read_spectra(path)
+            if y_unit is not None:
+                spectra = [s.with_y_unit(y_unit, "stated with --y-unit") for s in spectra]
             for k, spectrum in enumerate(spectra):
                 label = str(path) if len(spectra) == 1 else f"{path}#{k + 1}"
                 result = identify(spectrum, library, top=top, mixtures=not no_mixtures)

@@ -42,6 +42,12 @@ def _progress(message: str) -> None:
     help="Override the modality read from the file.",
 )
 @click.option(
+    "--y-unit",
+    type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
+    default=None,
+    help="The intensity unit of IR files that do not name it (instead of the reader's guess).",
+)
+@click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,

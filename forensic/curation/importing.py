@@ -19,7 +19,7 @@ from pathlib import Path
 
 from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest, write_manifest
 from forensic.curation.source import SKIP_SUFFIXES, _shipped_dir
-from forensic.errors import ForensicError, LibraryError
+from forensic.errors import ForensicError, LibraryError, SpectrumError
 from forensic.io import read_spectra, write_spectrum
 from forensic.library import substance_key
 from forensic.spectrum import MODALITIES, Spectrum
@@ -121,6 +121,7 @@ def import_spectra(
     cas: str | None = None,
     substance_class: str | None = None,
     modality: str | None = None,
+    y_unit: str | None = None,
     manifest: str | os.PathLike | None = None,
     added_by: str | None = None,
     source: str | None = None,
@@ -152,6 +153,10 @@ def import_spectra(
         Override the name, CAS number and class of every imported spectrum.
     modality : {"raman", "ir"}, optional
         Override the modality the reader decided (e.g. for a plain two-column text file).
+    y_unit : {"absorbance", "transmittance", "percent_transmittance"}, optional
+        The intensity unit of IR files that do not name it, instead of the reader's guess
+        (:meth:`forensic.spectrum.Spectrum.with_y_unit`). A unit still guessed is listed in
+        the result's notes.
     manifest : path-like, optional
         CSV with :data:`MANIFEST_COLUMNS` (``file``, relative to the CSV, and ``name``
         required) describing many files; its files are imported too.
@@ -219,6 +224,18 @@ def import_spectra(
                 continue
             if wanted != spectrum.modality:
                 spectrum = spectrum.replace(modality=wanted)
+            if y_unit is not None:
+                try:
+                    spectrum = spectrum.with_y_unit(y_unit, "stated at import")
+                except SpectrumError as exc:
+                    result.skipped.append((str(path), str(exc)))
+                    continue
+            elif wanted == "ir" and str(meta.get("y_unit_basis", "")).startswith("guessed"):
+                result.notes.append(
+                    f"{path.name}: the file does not name its intensity unit; read as "
+                    f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
+                    "(--y-unit)"
+                )
             label = name or given.get("name") or str(meta.get("name") or "").strip()
             if not label:
                 label = path.stem if len(spectra) == 1 else f"{path.stem} #{k + 1}"

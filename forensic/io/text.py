@@ -40,8 +40,12 @@ How modality and unit are decided (first rule that applies)
    intensities (-0.5 to 6) on an axis reaching 3600 cm⁻¹ -> IR absorbance; anything else ->
    Raman. An IR axis below 50 is taken as µm and converted to cm⁻¹.
 The rule that decided is stored in the metadata as ``modality_basis``. The intensity unit comes
-from the column name when it names one, otherwise: IR as found in step 5, Raman "counts" when
-every intensity is a whole number, else "arbitrary".
+from the column name when it names one, otherwise: IR as found in step 5 (else absorbance when
+the intensities stay below 6), Raman "counts" when every intensity is a whole number, else
+"arbitrary". An IR unit guessed from the numbers is said so in ``y_unit_basis``: transmittance
+and absorbance need opposite treatment, and a spectrum without bands (an opaque sulfide, a
+featureless scatterer) can look like either; :meth:`~forensic.spectrum.Spectrum.with_y_unit`
+(``forensic identify --y-unit``) states the unit instead.
 
 Metadata
 --------
@@ -845,18 +849,23 @@ def _decide(
     if modality is None:
         modality, basis = numeric_modality, f"numbers: {why}"
     unit = y_unit_named
+    unit_basis = None
     if unit == "transmittance" and float(np.max(y)) > 1.5:
         unit = "percent_transmittance"  # "Transmittance (%)": values up to 100
     if unit is None:
         if modality == "ir":
             if numeric_modality == "ir" and numeric_unit:
-                unit = numeric_unit
+                unit, unit_basis = numeric_unit, why
+            elif float(np.max(y)) <= 6.0:
+                unit, unit_basis = "absorbance", "intensities up to 6, as absorbance can be"
             else:
-                unit = "absorbance" if float(np.max(y)) <= 6.0 else "arbitrary"
+                unit, unit_basis = "arbitrary", "intensities above 6: no absorbance"
         else:
             unit = "counts" if bool(np.all(y == np.round(y))) else "arbitrary"
     if modality == "raman" and unit in ("absorbance", "transmittance", "percent_transmittance"):
         unit = "arbitrary"
+    if unit_basis is not None:
+        meta["y_unit_basis"] = f"guessed from the numbers: {unit_basis}"
     return modality, unit, basis
 
 
