@@ -363,12 +363,12 @@ def identify(
         warnings.append(MODELLED_WARNING)
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         warnings.append(OLD_CALIBRATION_WARNING)
-    unit_guess = spectrum.metadata.get("y_unit_basis", "")
-    if spectrum.modality == "ir" and str(unit_guess).startswith("guessed"):
+    if spectrum.modality == "ir" and spectrum.y_unit_guessed:
         warnings.append(
             f"the file does not name its intensity unit and was read as {spectrum.y_unit} "
-            f"({unit_guess}); transmittance and absorbance are treated oppositely, so if "
-            "that is wrong, so is this result: state the unit (forensic identify --y-unit)"
+            f"({spectrum.metadata['y_unit_basis']}); transmittance and absorbance are treated "
+            "oppositely, so if that is wrong, so is this result: state the unit (forensic "
+            "identify --y-unit)"
         )
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps

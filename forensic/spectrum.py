@@ -341,20 +341,36 @@ class Spectrum:
         """Return a copy with new intensities, recording the step ``step`` with ``params``."""
         return self.replace(intensity=intensity, step=ProcessingStep(step, params))
 
+    @property
+    def y_unit_guessed(self) -> bool:
+        """Whether the reader guessed the intensity unit from the numbers (the file names none).
+
+        Readers say so in ``metadata["y_unit_basis"]`` ("guessed from the numbers: ...").
+        """
+        return str(self._metadata.get("y_unit_basis", "")).startswith("guessed")
+
     def with_y_unit(self, y_unit: str, /, basis: str = "stated") -> Spectrum:
         """Return a copy whose intensities are declared to be in ``y_unit`` (numbers unchanged).
 
-        For a file that does not name its unit, where the reader had to guess. The change is
-        recorded as the step ``set_y_unit`` (with the unit it was read as) and ``basis`` is kept
-        as ``metadata["y_unit_basis"]``.
+        For a file that does not name its unit, where the reader had to guess
+        (:attr:`y_unit_guessed`) or left it ``arbitrary``. The change is recorded as the step
+        ``set_y_unit`` (with the unit it was read as) and ``basis`` is kept as
+        ``metadata["y_unit_basis"]``. A unit the file names is not overridden: convert it
+        instead (:func:`transmittance_to_absorbance`).
 
         Raises
         ------
         SpectrumError
-            For an unknown unit, or an IR unit on a Raman spectrum.
+            For an unknown unit, an IR unit on a Raman spectrum, or a spectrum whose file named
+            another unit.
         """
         if self.modality == "raman" and y_unit in _IR_ONLY_UNITS:
             raise SpectrumError(f"{y_unit} is an infrared unit; this spectrum is Raman")
+        if not (self.y_unit_guessed or self.y_unit in ("arbitrary", y_unit)):
+            raise SpectrumError(
+                f"the file names its intensity unit, {self.y_unit}; only a unit a file leaves "
+                f"unnamed can be stated (not {y_unit})"
+            )
         step = ProcessingStep("set_y_unit", {"y_unit": y_unit, "was": self.y_unit})
         return self.replace(
             y_unit=y_unit, metadata={**self._metadata, "y_unit_basis": basis}, step=step

@@ -164,3 +164,9 @@ def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
     wrong = CliRunner().invoke(main, ["identify", str(raman), "--y-unit", "absorbance"])
     assert wrong.exit_code == 2
     assert "absorbance is an infrared unit; this spectrum is Raman" in wrong.stderr
+    gypsum = str(refs / "gypsum.jdx")
+    named = CliRunner().invoke(
+        main, ["identify", gypsum, "--library", str(lib), "--y-unit", "transmittance"]
+    )
+    assert named.exit_code == 2
+    assert "the file names its intensity unit, absorbance" in named.stderr

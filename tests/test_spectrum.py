@@ -91,14 +91,20 @@ def test_transformations_return_new_spectra_and_record_history():
 
 
 def test_with_y_unit_states_the_unit_and_records_what_it_was_read_as():
-    s = make_spectrum(modality="ir", y_unit="transmittance", start=400.0, stop=4000.0)
+    named = make_spectrum(modality="ir", y_unit="transmittance", start=400.0, stop=4000.0)
+    assert not named.y_unit_guessed
+    with pytest.raises(SpectrumError, match="the file names its intensity unit, transmittance"):
+        named.with_y_unit("absorbance")
+    assert named.with_y_unit("transmittance").y_unit == "transmittance"
+    s = named.with_metadata(y_unit_basis="guessed from the numbers: dips")
+    assert s.y_unit_guessed
     t = s.with_y_unit("absorbance", "stated by the analyst")
     assert (s.y_unit, t.y_unit) == ("transmittance", "absorbance")
     assert np.array_equal(s.intensity, t.intensity) and s.history == ()
     assert t.history == (
         ProcessingStep("set_y_unit", {"y_unit": "absorbance", "was": "transmittance"}),
     )
-    assert t.metadata["y_unit_basis"] == "stated by the analyst"
+    assert t.metadata["y_unit_basis"] == "stated by the analyst" and not t.y_unit_guessed
     with pytest.raises(SpectrumError, match="infrared unit; this spectrum is Raman"):
         make_spectrum().with_y_unit("absorbance")
     with pytest.raises(SpectrumError, match="y_unit must be one of"):

@@ -70,7 +70,8 @@ def _table(path: str, result) -> str:
     "--y-unit",
     type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
     default=None,
-    help="The intensity unit of IR files that do not name it (instead of the reader's guess).",
+    help="The intensity unit of IR files that do not name it (instead of the reader's guess); "
+    "a file that names another unit is an error.",
 )
 def identify_command(  # noqa: PLR0917  (click passes options positionally)
     files, library_path, top, as_json, no_mixtures, y_unit

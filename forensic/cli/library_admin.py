@@ -45,7 +45,8 @@ def _progress(message: str) -> None:
     "--y-unit",
     type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
     default=None,
-    help="The intensity unit of IR files that do not name it (instead of the reader's guess).",
+    help="The intensity unit of IR files that do not name it (instead of the reader's guess); "
+    "a file that names another unit is skipped.",
 )
 @click.option(
     "--manifest",

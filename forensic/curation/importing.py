@@ -230,7 +230,7 @@ def import_spectra(
                 except SpectrumError as exc:
                     result.skipped.append((str(path), str(exc)))
                     continue
-            elif wanted == "ir" and str(meta.get("y_unit_basis", "")).startswith("guessed"):
+            elif wanted == "ir" and spectrum.y_unit_guessed:
                 result.notes.append(
                     f"{path.name}: the file does not name its intensity unit; read as "
                     f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
