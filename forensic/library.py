@@ -63,6 +63,7 @@ __all__ = [
     "ModalityBlock",
     "library_cache_dir",
     "shipped_library",
+    "spectrum_files",
     "substance_key",
 ]
 
@@ -81,7 +82,7 @@ Stored with each calibration; the compiled shipped library is rebuilt when it ch
 :func:`forensic.identify.identify` warns about a library calibrated by an older method."""
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
-_IGNORED_SUFFIXES = {".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"}
+_NOT_SPECTRA = frozenset({".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"})
 _ENTRY_KEYS = (
     "entry_id",
     "name",
@@ -97,6 +98,22 @@ _ENTRY_KEYS = (
     "source_file",
     "source_sha256",
 )
+
+
+def spectrum_files(folder: Path) -> list[Path]:
+    """The files below ``folder`` that may be spectra, sorted: what a library folder is read as.
+
+    Hidden files and folders (a name starting with ".") and notes, code, configuration and
+    figures (``.md``, ``.py``, ``.json``, ``.png``...) are left out; every other file is
+    offered to the readers, which say why one is not a spectrum.
+    """
+    return [
+        p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.suffix.lower() not in _NOT_SPECTRA
+    ]
 
 
 def substance_key(name: str) -> str:
@@ -297,15 +314,11 @@ class Library:
             path = Path(source)
             if path.is_dir():
                 roots.append(path.resolve())
-                for p in sorted(path.rglob("*")):
-                    if (
-                        p.is_file()
-                        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                        and p.suffix.lower() not in _IGNORED_SUFFIXES
-                        and p.resolve() != manifest_path
-                        and not p.name.endswith(FILE_SUFFIX)
-                    ):
-                        files.append(p)
+                files += [
+                    p
+                    for p in spectrum_files(path)
+                    if p.resolve() != manifest_path and not p.name.endswith(FILE_SUFFIX)
+                ]
             elif path.is_file():
                 roots.append(path.resolve().parent)
                 files.append(path)

@@ -13,7 +13,7 @@ import forensic.library as library_module
 import spectral_library
 from forensic.errors import LibraryError
 from forensic.io import write_spectrum
-from forensic.library import Library, shipped_library, substance_key
+from forensic.library import Library, shipped_library, spectrum_files, substance_key
 
 BAND_SETS = {
     "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
@@ -238,3 +238,11 @@ def test_shipped_library_is_compiled_once_into_the_cache(tmp_path, monkeypatch):
 
 def test_substance_key_ignores_case_and_punctuation():
     assert substance_key("Aeschynite-(Y)") == substance_key("aeschyniteY") == "aeschynitey"
+
+
+def test_spectrum_files_leave_out_hidden_files_notes_and_code(tmp_path):
+    for rel in ("raman/a.jdx", "ir/deep/b.csv", "README.md", "tool.py", ".git/x.jdx", "c.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in spectrum_files(tmp_path)]
+    assert found == ["c.txt", "ir/deep/b.csv", "raman/a.jdx"]

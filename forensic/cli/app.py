@@ -24,6 +24,20 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     sys.exit(code)
 
 
+def y_unit_option(otherwise: str):
+    """The ``--y-unit`` option: the intensity unit of IR files that do not name it.
+
+    ``otherwise`` says what happens to a file that names another unit.
+    """
+    return click.option(
+        "--y-unit",
+        type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
+        default=None,
+        help="The intensity unit of IR files that do not name it (instead of the reader's "
+        f"guess); a file that names another unit {otherwise}.",
+    )
+
+
 class ForensicGroup(click.Group):
     """A click group that turns the toolkit's errors into one clear line and an exit code."""
 

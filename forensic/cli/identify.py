@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from forensic.cli.app import EXIT_BAD_INPUT, main
+from forensic.cli.app import EXIT_BAD_INPUT, main, y_unit_option
 from forensic.errors import ForensicError
 
 
@@ -66,13 +66,7 @@ def _table(path: str, result) -> str:
 @click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
 @click.option("--no-mixtures", is_flag=True, help="Do not try mixture fits.")
-@click.option(
-    "--y-unit",
-    type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
-    default=None,
-    help="The intensity unit of IR files that do not name it (instead of the reader's guess); "
-    "a file that names another unit is an error.",
-)
+@y_unit_option("is an error")
 def identify_command(  # noqa: PLR0917  (click passes options positionally)
     files, library_path, top, as_json, no_mixtures, y_unit
 ):

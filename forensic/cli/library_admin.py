@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from forensic.cli.app import y_unit_option
 from forensic.cli.library import library_group as library
 
 EXIT_GATE_FAILED = 1
@@ -41,13 +42,7 @@ def _progress(message: str) -> None:
     default=None,
     help="Override the modality read from the file.",
 )
-@click.option(
-    "--y-unit",
-    type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
-    default=None,
-    help="The intensity unit of IR files that do not name it (instead of the reader's guess); "
-    "a file that names another unit is skipped.",
-)
+@y_unit_option("is skipped")
 @click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),

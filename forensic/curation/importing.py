@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest, write_manifest
-from forensic.curation.source import SKIP_SUFFIXES, _shipped_dir
+from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError
 from forensic.io import read_spectra, write_spectrum
-from forensic.library import substance_key
+from forensic.library import spectrum_files, substance_key
 from forensic.spectrum import MODALITIES, Spectrum
 
 
@@ -59,15 +59,7 @@ def _collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for q in sorted(p.rglob("*")):
-                rel = q.relative_to(p).parts
-                if (
-                    q.is_file()
-                    and not any(part.startswith(".") for part in rel)
-                    and q.suffix.lower() not in SKIP_SUFFIXES
-                    and q.name != "manifest.csv"
-                ):
-                    files.append(q)
+            files += [q for q in spectrum_files(p) if q.name != "manifest.csv"]
         elif p.is_file():
             files.append(p)
         else:

@@ -17,9 +17,6 @@ from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest
 from forensic.errors import LibraryError
 from forensic.library import FILE_SUFFIX, Library, shipped_library, substance_key
 
-REFERENCE_SUFFIXES = {".jdx", ".dx", ".jcamp", ".csv", ".txt", ".spc", ".spa", ".wdf", ".0"}
-SKIP_SUFFIXES = {".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"}
-
 
 def _shipped_dir() -> Path:
     from spectral_library import LIBRARY_DIR  # noqa: PLC0415  (data package, found late)

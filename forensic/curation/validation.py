@@ -36,7 +36,7 @@ from scipy.ndimage import grey_opening
 from scipy.signal import medfilt
 
 from forensic.curation.manifest import PROVENANCES, REQUIRED_FIELDS, cas_is_valid
-from forensic.curation.source import REFERENCE_SUFFIXES, LibrarySource, open_library
+from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import read_spectrum
 from forensic.library import Library, substance_key
@@ -74,6 +74,10 @@ reference's intensity range."""
 
 ABSORBANCE_RANGE = (-0.5, 6.0)
 """Absorbance outside this range is no absorbance spectrum (transmittance mislabelled, or %)."""
+
+
+_REFERENCE_SUFFIXES = {".jdx", ".dx", ".jcamp", ".csv", ".txt", ".spc", ".spa", ".wdf", ".0"}
+"""Files under a modality folder with these suffixes are references the manifest must list."""
 
 
 @dataclass(frozen=True)
@@ -583,7 +587,7 @@ def _metadata_gate_folder(
             p.is_file()
             and len(rel.parts) > 1
             and rel.parts[0] in MODALITIES
-            and p.suffix.lower() in REFERENCE_SUFFIXES
+            and p.suffix.lower() in _REFERENCE_SUFFIXES
             and p.resolve() not in listed
         ):
             gate.fail(rel.as_posix(), "reference file not listed in manifest.csv (no metadata)")
