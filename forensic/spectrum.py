@@ -19,6 +19,7 @@ import numpy as np
 from forensic.errors import SpectrumError
 
 __all__ = [
+    "IR_UNITS",
     "MIN_POINTS",
     "MODALITIES",
     "STANDARD_METADATA_KEYS",
@@ -50,13 +51,8 @@ Y_UNITS = (
     "normalised",
 )
 
-_IR_ONLY_UNITS = (
-    "absorbance",
-    "transmittance",
-    "percent_transmittance",
-    "reflectance",
-    "kubelka_munk",
-)
+IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
+"""The intensity units only an infrared spectrum can have."""
 
 STANDARD_METADATA_KEYS = (
     "name",
@@ -364,7 +360,7 @@ class Spectrum:
             For an unknown unit, an IR unit on a Raman spectrum, or a spectrum whose file named
             another unit.
         """
-        if self.modality == "raman" and y_unit in _IR_ONLY_UNITS:
+        if self.modality == "raman" and y_unit in IR_UNITS:
             raise SpectrumError(f"{y_unit} is an infrared unit; this spectrum is Raman")
         if not (self.y_unit_guessed or self.y_unit in ("arbitrary", y_unit)):
             raise SpectrumError(

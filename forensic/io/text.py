@@ -75,6 +75,7 @@ import numpy as np
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
 from forensic.io import Format
 from forensic.spectrum import (
+    IR_UNITS,
     MIN_POINTS,
     Y_UNITS,
     ProcessingStep,
@@ -760,9 +761,6 @@ def _standard_metadata(table: _Table) -> dict[str, Any]:
     return meta
 
 
-_IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
-
-
 def _word_evidence(texts: list[str]) -> str | None:
     raman = ir = False
     for text in texts:
@@ -828,7 +826,7 @@ def _decide(
     basis = ""
     if x_name and _x_kind(x_name) == "raman" and "raman" in x_name.lower():
         modality, basis = "raman", f"column {x_name!r}"
-    elif y_unit_named in _IR_UNITS:
+    elif y_unit_named in IR_UNITS:
         modality, basis = "ir", f"column {y_name!r}"
     elif "laser_wavelength_nm" in meta and str(meta.get("laser_wavelength_basis", "")).startswith(
         "header"
