@@ -175,7 +175,9 @@ class Library:
     ----------
     entries : list of dict
         Metadata per entry: ``entry_id``, ``name``, ``synonyms`` (list), ``cas``, ``class``,
-        ``provenance`` ("measured" unless stated), ``source``, ``modality``, ``source_file``...
+        ``provenance`` ("measured" unless stated), ``source``, ``modality``, ``y_unit`` (the
+        intensity unit the reference was read in), ``y_unit_basis`` (how, when its file did not
+        name it), ``source_file``...
     blocks : dict of str to ModalityBlock
         One block per modality present.
     skipped : list of (str, str)
@@ -202,6 +204,22 @@ class Library:
     def __repr__(self) -> str:
         counts = ", ".join(f"{m}: {len(b)}" for m, b in sorted(self.blocks.items()))
         return f"<Library {len(self)} references ({counts}) version {self.version[:12]}>"
+
+    @property
+    def guessed_units(self) -> list[dict[str, Any]]:
+        """Infrared entries whose intensity unit was guessed from the numbers.
+
+        Their files name no unit, and the guess (transmittance or absorbance) decides whether
+        the reference is converted to absorbance before it is compared: a wrong guess makes a
+        reference that no measurement of its substance matches. State the unit
+        (``forensic library import --y-unit``) to be sure. Libraries built before entries
+        recorded their unit list none.
+        """
+        return [
+            e
+            for e in self.entries
+            if e["modality"] == "ir" and str(e.get("y_unit_basis", "")).startswith("guessed")
+        ]
 
     @property
     def modalities(self) -> list[str]:
@@ -295,7 +313,9 @@ class Library:
         Names come from the manifest (CSV with the columns of ``spectral_library/manifest.csv``;
         ``file`` relative to the manifest, and ``name``, are required), else from the file
         itself (JCAMP ``##TITLE``/``##NAMES``, RRUFF ``##NAMES``: metadata ``name``), else the
-        file name. Files listed in the manifest are included even outside ``folder``.
+        file name. Files listed in the manifest are included even outside ``folder``. Without
+        ``manifest``, one folder that holds a ``manifest.csv`` with ``file`` and ``name``
+        columns (a curated library folder) is built with it.
         Unreadable files are listed in :attr:`skipped` with the reason, never fatal.
 
         Reading files is the I/O edge of this otherwise pure module: :mod:`forensic.io` is
@@ -304,6 +324,8 @@ class Library:
         sources = [folder] if isinstance(folder, (str, os.PathLike)) else list(folder)
         rows: dict[Path, dict[str, str]] = {}
         manifest_path = None
+        if manifest is None and len(sources) == 1:
+            manifest = _folder_manifest(Path(sources[0]))
         if manifest is not None:
             manifest_path = Path(manifest).resolve()
             rows = read_manifest(manifest_path)
@@ -388,7 +410,7 @@ class Library:
                     skipped.append((label, result))
                     continue
                 start, stop, vector = result
-                entry = _entry(item[5], item[3], item[0], used_ids)
+                entry = _entry(item[5], item[3], item[4], item[0], used_ids)
                 per_mod.setdefault(item[3], []).append((start, stop, vector, len(entries)))
                 entries.append(entry)
             del chunk, processed
@@ -731,6 +753,19 @@ def read_manifest(path: Path) -> dict[Path, dict[str, str]]:
         raise LibraryError(f"{path}: unreadable manifest ({exc})") from None
 
 
+def _folder_manifest(folder: Path) -> Path | None:
+    """``folder/manifest.csv`` when it is a manifest (``file`` and ``name`` columns)."""
+    path = folder / "manifest.csv"
+    if not (folder.is_dir() and path.is_file()):
+        return None
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return path if {"file", "name"} <= {h.strip() for h in header} else None
+
+
 def _relative(path: Path, base: Path | None) -> str:
     if base is not None:
         try:
@@ -813,7 +848,9 @@ def _grid_range(grid: np.ndarray, wavenumber: np.ndarray) -> tuple[int, int]:
     return start, start + int(wavenumber.size)
 
 
-def _entry(meta: Mapping[str, Any], modality: str, index: int, used: set[str]) -> dict[str, Any]:
+def _entry(
+    meta: Mapping[str, Any], modality: str, y_unit: str, index: int, used: set[str]
+) -> dict[str, Any]:
     name = str(meta.get("name") or "").strip()
     source_file = meta.get("source_file")
     if not name:
@@ -839,6 +876,9 @@ def _entry(meta: Mapping[str, Any], modality: str, index: int, used: set[str]) -
         "source": str(meta.get("source") or ""),
         "licence": str(meta.get("licence") or ""),
         "modality": modality,
+        "y_unit": y_unit,
+        # how the unit was known when the file did not name it ("guessed from the numbers: ...")
+        "y_unit_basis": str(meta.get("y_unit_basis") or ""),
         "source_file": str(source_file or ""),
         "source_sha256": str(meta.get("source_sha256") or ""),
     }

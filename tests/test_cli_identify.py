@@ -56,6 +56,28 @@ def test_library_build_lists_skipped_files_and_prints_the_version(built):
     assert forced.output.splitlines()[-1] == result.output.splitlines()[-1]  # same version
 
 
+def test_library_build_notes_ir_references_whose_unit_was_guessed(tmp_path):
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    axis = np.arange(600.0, 3800.0, 2.0)
+    rng = np.random.default_rng(3)
+    for k, centre in enumerate((1000.0, 1450.0, 1700.0)):
+        dip = 1.0 - 0.5 * np.exp(-(((axis - centre) / 12.0) ** 2))  # no unit named: a guess
+        dip *= 1.0 - 0.3 * np.exp(-(((axis - 2900.0) / 20.0) ** 2))
+        dip += rng.normal(0.0, 0.002, axis.size)
+        (refs / f"mineral{k}.txt").write_text(
+            "\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, dip, strict=True))
+        )
+    lib = tmp_path / "ir.flib"
+    result = CliRunner().invoke(
+        main,
+        ["library", "build", str(refs), "--out", str(lib), "--no-calibration"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "note: 3 IR reference(s) do not name their intensity unit" in result.output
+    assert "transmittance (3)" in result.output
+
+
 def test_identify_json_one_object_per_file(built):
     _, lib, queries, _ = built
     files = [str(queries / "cocaine.jdx"), str(queries / "sucrose.jdx")]

@@ -167,10 +167,20 @@ def test_import_notes_a_guessed_ir_unit_and_takes_a_stated_one(small_library, tm
         "calcite.txt: the file does not name its intensity unit; read as transmittance" in n
         for n in guessed.notes
     )
+    # the guess travels with the reference file, and the units gate will not let it be published
+    entry = guessed.imported[0]["id"]
+    units = curation.validate_library(small_library, only=[entry]).gate("units")
+    assert units.status == "fail"
+    assert len(units.findings) == 1
+    assert units.findings[0].entry.startswith(entry)
+    assert "transmittance was guessed from the numbers" in units.findings[0].message
+    assert "--y-unit" in units.findings[0].message
     stated = curation.import_spectra(
         [unlabelled], small_library, licence="MIT", y_unit="absorbance", force=True, **common
     )
     assert not any("intensity unit" in n for n in stated.notes)
+    units = curation.validate_library(small_library, only=[entry]).gate("units")
+    assert units.status == "pass", units.findings
     written = read_spectrum(small_library / stated.imported[0]["file"])
     assert written.y_unit == "absorbance"
     assert written.metadata["y_unit_basis"] == "stated at import"

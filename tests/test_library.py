@@ -14,6 +14,7 @@ import spectral_library
 from forensic.errors import LibraryError
 from forensic.io import write_spectrum
 from forensic.library import Library, shipped_library, spectrum_files, substance_key
+from forensic.spectrum import Spectrum
 
 BAND_SETS = {
     "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
@@ -216,6 +217,48 @@ def test_from_folder_takes_names_and_metadata_from_a_manifest(tmp_path):
     bad.write_text("path,title\nx,y\n")
     with pytest.raises(LibraryError, match="manifest lacks the column"):
         Library.from_folder(tmp_path, bad)
+
+
+def test_a_library_folder_is_built_with_its_own_manifest(tmp_path):
+    _write_folder(tmp_path)
+    with open(tmp_path / "manifest.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["id", "file", "name", "provenance"],
+                ["r-caf", "raman/ref0.jdx", "Caffeine", "modelled"],
+            ]
+        )
+    lib = Library.from_folder(tmp_path, calibrate=False)
+    caffeine = next(e for e in lib.entries if e["entry_id"] == "r-caf")
+    assert caffeine["name"] == "Caffeine" and caffeine["provenance"] == "modelled"
+    assert [Path(p).name for p, _ in lib.skipped] == ["broken.jdx"]  # not manifest.csv
+    # a CSV that only happens to be called manifest.csv is offered to the readers as before
+    (tmp_path / "manifest.csv").write_text("wavenumber,intensity\n100,1\n")
+    lib = Library.from_folder(tmp_path, calibrate=False)
+    assert "manifest.csv" in {Path(p).name for p, _ in lib.skipped}
+    assert all(e["entry_id"] != "r-caf" for e in lib.entries)
+
+
+def test_entries_record_the_unit_and_whether_it_was_guessed():
+    axis = np.arange(600.0, 3800.0, 2.0)
+    bands = np.exp(-(((axis - 1000.0) / 12.0) ** 2)) + 0.6 * np.exp(
+        -(((axis - 1450.0) / 15.0) ** 2)
+    )
+    named = Spectrum(axis, 0.5 * bands, modality="ir", y_unit="absorbance", metadata={"name": "A"})
+    guessed = Spectrum(
+        axis,
+        1.0 - 0.5 * bands,
+        modality="ir",
+        y_unit="transmittance",
+        metadata={"name": "B", "y_unit_basis": "guessed from the numbers: dips from 1"},
+    )
+    lib = Library.from_spectra([named, guessed], calibrate=False)
+    by_name = {e["name"]: e for e in lib.entries}
+    assert by_name["A"]["y_unit"] == "absorbance" and by_name["A"]["y_unit_basis"] == ""
+    assert by_name["B"]["y_unit"] == "transmittance"
+    assert [e["name"] for e in lib.guessed_units] == ["B"]
+    stated = guessed.with_y_unit("transmittance", "stated by the chemist")
+    assert Library.from_spectra([named, stated], calibrate=False).guessed_units == []
 
 
 def test_shipped_library_is_compiled_once_into_the_cache(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 
 import click
@@ -30,7 +31,8 @@ def build_command(sources, out, manifest, force, no_calibration):
     """Compile reference spectra in SOURCE files or folders (read recursively) into LIB.
 
     Each reference's name comes from the manifest, else the file (JCAMP ##TITLE/##NAMES, RRUFF
-    ##NAMES), else the file name. Unreadable files are listed and skipped.
+    ##NAMES), else the file name. A single library folder's own manifest.csv is used when no
+    --manifest is given. Unreadable files are listed and skipped.
     """
     from forensic.library import Library  # noqa: PLC0415  (the engine: only when run)
 
@@ -39,6 +41,16 @@ def build_command(sources, out, manifest, force, no_calibration):
     library = Library.from_folder(list(sources), manifest, calibrate=not no_calibration)
     for path, reason in library.skipped:
         click.echo(f"skipped {path}: {reason}", err=True)
+    guessed = library.guessed_units
+    if guessed:
+        units = collections.Counter(e["y_unit"] for e in guessed)
+        click.echo(
+            f"note: {len(guessed)} IR reference(s) do not name their intensity unit; guessed from "
+            f"the numbers as {', '.join(f'{u} ({n})' for u, n in sorted(units.items()))}. A wrong "
+            "guess spoils a reference: name the unit in the files (e.g. forensic library import "
+            "--y-unit)",
+            err=True,
+        )
     library.save(out, overwrite=force)
     counts = ", ".join(f"{len(b)} {m}" for m, b in sorted(library.blocks.items()))
     click.echo(f"{out}: {len(library)} references ({counts}), {len(library.skipped)} skipped")

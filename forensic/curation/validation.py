@@ -362,6 +362,12 @@ def _check_units(spectrum: Spectrum) -> list[str]:
             f"absorbance {y.min():.3g}..{y.max():.3g} outside {ABSORBANCE_RANGE[0]:g}.."
             f"{ABSORBANCE_RANGE[1]:g} (transmittance or percent taken for absorbance?)"
         )
+    if spectrum.modality == "ir" and spectrum.y_unit_guessed:
+        problems.append(
+            f"the file does not name its intensity unit: {unit} was "
+            f"{spectrum.metadata['y_unit_basis']}. The unit decides whether the reference is "
+            "converted to absorbance; state it (forensic library import --y-unit ... --force)"
+        )
     laser = spectrum.metadata.get("laser_wavelength_nm")
     if spectrum.modality == "raman":
         looks_nm = x[0] >= 400 and x[-1] <= 1100 and (x[-1] - x[0]) < 700
