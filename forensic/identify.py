@@ -33,6 +33,7 @@ from forensic.processing import (
     linear_from_representation,
     representation_from_linear,
 )
+from forensic.quality import spectrum_signal_to_noise
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     score_batch,
@@ -58,6 +59,12 @@ OLD_CALIBRATION_WARNING = (
     "this library's q-values were calibrated by an older method, without the shift search, "
     "and may be optimistic: rebuild the library (forensic library build) to recalibrate"
 )
+MIN_QUERY_SNR = 10.0
+"""A query whose strongest band rises less than this many noise standard deviations above its
+background (:func:`forensic.quality.spectrum_signal_to_noise`) is said to carry barely any
+signal. White noise alone scores about 5 to 7.5 by that measure (the highest of many noise
+points always stands out a little); the reference spectra a library is made of score 30 or
+more (``forensic.curation.MIN_SNR``)."""
 RERANK_CANDIDATES = 10
 """How many of the best substances are aligned and re-scored before the final ranking."""
 SHIFT_CANDIDATES = 5
@@ -363,6 +370,18 @@ def identify(
         warnings.append(MODELLED_WARNING)
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         warnings.append(OLD_CALIBRATION_WARNING)
+    snr = spectrum_signal_to_noise(spectrum)
+    if snr < MIN_QUERY_SNR:
+        what = (
+            "the spectrum is flat: it has no band at all"
+            if snr == 0
+            else f"the spectrum barely rises above its noise (strongest band {snr:.1f} times "
+            "the noise)"
+        )
+        warnings.append(
+            f"{what}, so any hit is likely chance. Check that the sample is in the beam, the "
+            "laser or source is on and the exposure long enough, then measure again"
+        )
     if spectrum.modality == "ir" and spectrum.y_unit_guessed:
         warnings.append(
             f"the file does not name its intensity unit and was read as {spectrum.y_unit} "

@@ -45,6 +45,7 @@ from scipy.signal import savgol_filter
 from forensic.errors import SpectrumError
 from forensic.spectrum import (
     MODALITIES,
+    TRANSMITTANCE_UNITS,
     ProcessingStep,
     Spectrum,
     transmittance_to_absorbance,
@@ -140,7 +141,7 @@ def to_absorbance(spectrum: Spectrum) -> Spectrum:
     A spectrum already in absorbance (or any other unit) is returned as a copy with the step
     recorded as ``to_absorbance`` with ``applied=False``, so a pipeline can always include it.
     """
-    if spectrum.y_unit in ("transmittance", "percent_transmittance"):
+    if spectrum.y_unit in TRANSMITTANCE_UNITS:
         converted = transmittance_to_absorbance(spectrum)
         return converted.with_intensity(converted.intensity, "to_absorbance", applied=True)
     return spectrum.with_intensity(spectrum.intensity, "to_absorbance", applied=False)

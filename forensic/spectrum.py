@@ -23,6 +23,7 @@ __all__ = [
     "MIN_POINTS",
     "MODALITIES",
     "STANDARD_METADATA_KEYS",
+    "TRANSMITTANCE_UNITS",
     "Y_UNITS",
     "ProcessingStep",
     "Spectrum",
@@ -53,6 +54,10 @@ Y_UNITS = (
 
 IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
 """The intensity units only an infrared spectrum can have."""
+
+TRANSMITTANCE_UNITS = ("transmittance", "percent_transmittance")
+"""The units in which a spectrum's bands are dips below 1 (or 100 %), converted by
+:func:`transmittance_to_absorbance`."""
 
 STANDARD_METADATA_KEYS = (
     "name",
@@ -465,7 +470,7 @@ def transmittance_to_absorbance(spectrum: Spectrum) -> Spectrum:
     Transmittance at or below zero (noise in saturated bands) is clipped to 1e-6 so that the
     result stays finite; the number of clipped points is recorded in the history.
     """
-    if spectrum.y_unit not in ("transmittance", "percent_transmittance"):
+    if spectrum.y_unit not in TRANSMITTANCE_UNITS:
         raise SpectrumError(
             f"transmittance_to_absorbance needs a transmittance spectrum, got {spectrum.y_unit!r}"
         )

@@ -12,7 +12,7 @@ import pytest
 from library_helpers import SYNTHETIC, make_library, measured_paracetamol, synthetic_spectrum
 from synthetic import make_spectrum
 
-from forensic import curation
+from forensic import curation, quality
 from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
@@ -362,7 +362,7 @@ def test_fluorescence_is_not_signal():
 
 def test_noise_and_spikes_on_clean_spectra():
     s = make_spectrum(noise=0.01, seed=1)
-    assert 0.008 < validation.noise_sigma(s.intensity) < 0.012
+    assert 0.008 < quality.noise_sigma(s.intensity) < 0.012
     assert validation.find_spikes(s.wavenumber, s.intensity).size == 0
 
 

@@ -167,6 +167,38 @@ def test_a_modelled_reference_carries_a_warning(library):
     assert MODELLED_WARNING not in identify(_query("caffeine"), library, top=1).warnings
 
 
+def test_a_spectrum_without_signal_is_said_to_have_none(library):
+    # nothing in the beam: the detector's offset and noise only
+    axis = np.arange(200.0, 2000.0, 1.0)
+    rng = np.random.default_rng(5)
+    empty = Spectrum(axis, 1000.0 + rng.normal(0.0, 5.0, axis.size), modality="raman")
+    result = identify(empty, library)
+    assert result.verdict == "no_match"
+    (said,) = [w for w in result.warnings if "noise" in w]
+    assert "barely rises above its noise" in said and "sample is in the beam" in said
+    flat = Spectrum(axis, np.full(axis.size, 1000.0), modality="raman")
+    try:
+        flat_result = identify(flat, library)
+    except IdentificationError as exc:  # nothing left to compare is also a clear answer
+        assert "flat" in str(exc)
+    else:
+        assert any(w.startswith("the spectrum is flat") for w in flat_result.warnings)
+    # a real measurement, and an IR one whose bands are dips in transmittance, are not flagged
+    assert not any("noise" in w for w in identify(_query("caffeine"), library).warnings)
+    ir_refs = [
+        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=2000)
+        for n, b in BAND_SETS.items()
+    ]
+    absorbance = make_spectrum(
+        BAND_SETS["cocaine"], modality="ir", y_unit="absorbance", noise=0.004, seed=8, stop=2000
+    )
+    dips = absorbance.replace(
+        intensity=10.0 ** -(0.5 * np.asarray(absorbance.intensity)), y_unit="transmittance"
+    )
+    ir_result = identify(dips, Library.from_spectra(ir_refs, calibrate=False))
+    assert not any("noise" in w for w in ir_result.warnings), ir_result.warnings
+
+
 def test_a_mixture_is_reported_with_its_components(library):
     a = _query("cocaine", noise=0.0)
     b = _query("levamisole", noise=0.0)

@@ -55,10 +55,9 @@ from forensic.curation.validation import (
     Finding,
     GateResult,
     ValidationReport,
-    band_height,
-    signal_to_noise,
     validate_library,
 )
+from forensic.quality import band_height, signal_to_noise
 
 __all__ = [
     "MANIFEST_COLUMNS",

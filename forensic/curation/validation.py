@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import grey_opening
 from scipy.signal import medfilt
 
 from forensic.curation.manifest import PROVENANCES, REQUIRED_FIELDS, cas_is_valid
@@ -40,6 +39,7 @@ from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import read_spectrum
 from forensic.library import Library, substance_key
+from forensic.quality import noise_sigma, spectrum_signal_to_noise
 from forensic.search import score_batch
 from forensic.spectrum import MODALITIES, Spectrum
 
@@ -48,9 +48,6 @@ MIN_SNR = 30.0
 Measured this way, the real spectra in ``../shared/data`` range from about 48 (a weak silicon
 spectrum at 785 nm) to thousands; the ENFSI ATR-IR references from about 110; the modelled
 references are above 1800."""
-
-BACKGROUND_WINDOW_CM1 = 150.0
-"""Width of the running window that separates bands (narrower) from background (broader)."""
 
 SPIKE_Z = 12.0
 """A spike rises this many noise standard deviations above a 5-point running median..."""
@@ -235,65 +232,8 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def noise_sigma(intensity: np.ndarray) -> float:
-    """Robust noise standard deviation from first differences.
-
-    ``MAD(diff(y)) / 0.6745 / sqrt(2)``: the difference of two independent noisy points has
-    sqrt(2) times their standard deviation; the median ignores the sparse steep band flanks.
-
-    Parameters
-    ----------
-    intensity : numpy.ndarray
-        Shape (G,).
-
-    Returns
-    -------
-    float
-        In the unit of ``intensity``.
-    """
-    d = np.diff(np.asarray(intensity, dtype=float))
-    if d.size == 0:
-        return 0.0
-    return float(np.median(np.abs(d - np.median(d))) / 0.6745 / np.sqrt(2.0))
-
-
 def _signal(y: np.ndarray) -> float:
     return float(np.max(y) - np.percentile(y, 5))
-
-
-def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
-    """Height of the strongest band above its local background.
-
-    The background is a morphological opening of the intensities (a running minimum, then a
-    running maximum) over :data:`BACKGROUND_WINDOW_CM1`: it follows fluorescence and other
-    broad backgrounds but not bands narrower than the window. A fluorescence hump therefore
-    does not count as signal.
-
-    Parameters
-    ----------
-    wavenumber, intensity : numpy.ndarray
-        Shape (G,).
-
-    Returns
-    -------
-    float
-        In the unit of ``intensity``.
-    """
-    x = np.asarray(wavenumber, dtype=float)
-    y = np.asarray(intensity, dtype=float)
-    step = float(np.median(np.diff(x))) if x.size > 1 else 1.0
-    size = int(min(max(5, round(BACKGROUND_WINDOW_CM1 / max(step, 1e-9))), y.size))
-    background = grey_opening(y, size=size, mode="nearest")
-    return float(np.max(y - background))
-
-
-def signal_to_noise(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
-    """:func:`band_height` over :func:`noise_sigma`; ``inf`` for a noiseless spectrum."""
-    sigma = noise_sigma(intensity)
-    height = band_height(wavenumber, intensity)
-    if sigma <= 1e-12 * max(abs(height), 1e-300):
-        return float("inf")
-    return height / sigma
 
 
 def find_spikes(wavenumber: np.ndarray, intensity: np.ndarray) -> np.ndarray:
@@ -642,7 +582,7 @@ def _raw_gates(
         x = s.wavenumber
         for name in ("signal-to-noise", "saturation", "axis", "spikes", "units"):
             gates[name].checked += 1
-        snr = signal_to_noise(x, y)
+        snr = spectrum_signal_to_noise(s)
         if snr < MIN_SNR:
             gates["signal-to-noise"].fail(
                 where, f"signal-to-noise {snr:.1f} < {MIN_SNR:g} (noise sd {noise_sigma(y):.3g})"

@@ -1,0 +1,109 @@
+"""How much signal a raw spectrum carries: its noise, its strongest band, their ratio.
+
+Pure functions on the numbers as measured (before preprocessing), shared by the library's
+quality gates (:mod:`forensic.curation.validation`, a reference must rise well above its noise)
+and by identification (:func:`forensic.identify`, a query that barely rises above its noise was
+probably measured with nothing in the beam).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import grey_opening
+
+from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum
+
+__all__ = [
+    "BACKGROUND_WINDOW_CM1",
+    "DIP_UNITS",
+    "band_height",
+    "noise_sigma",
+    "signal_to_noise",
+    "spectrum_signal_to_noise",
+]
+
+BACKGROUND_WINDOW_CM1 = 150.0
+"""Width of the running window that separates bands (narrower) from background (broader)."""
+
+DIP_UNITS = frozenset({*TRANSMITTANCE_UNITS, "reflectance"})
+"""Intensity units in which bands are dips, not peaks."""
+
+
+def noise_sigma(intensity: np.ndarray) -> float:
+    """Robust noise standard deviation from first differences.
+
+    ``MAD(diff(y)) / 0.6745 / sqrt(2)``: the difference of two independent noisy points has
+    sqrt(2) times their standard deviation; the median ignores the sparse steep band flanks.
+
+    Parameters
+    ----------
+    intensity : numpy.ndarray
+        Shape (G,).
+
+    Returns
+    -------
+    float
+        In the unit of ``intensity``.
+    """
+    d = np.diff(np.asarray(intensity, dtype=float))
+    if d.size == 0:
+        return 0.0
+    return float(np.median(np.abs(d - np.median(d))) / 0.6745 / np.sqrt(2.0))
+
+
+def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
+    """Height of the strongest band above its local background.
+
+    The background is a morphological opening of the intensities (a running minimum, then a
+    running maximum) over :data:`BACKGROUND_WINDOW_CM1`: it follows fluorescence and other
+    broad backgrounds but not bands narrower than the window. A fluorescence hump therefore
+    does not count as signal.
+
+    Parameters
+    ----------
+    wavenumber, intensity : numpy.ndarray
+        Shape (G,).
+
+    Returns
+    -------
+    float
+        In the unit of ``intensity``.
+    """
+    x = np.asarray(wavenumber, dtype=float)
+    y = np.asarray(intensity, dtype=float)
+    step = float(np.median(np.diff(x))) if x.size > 1 else 1.0
+    size = int(min(max(5, round(BACKGROUND_WINDOW_CM1 / max(step, 1e-9))), y.size))
+    background = grey_opening(y, size=size, mode="nearest")
+    return float(np.max(y - background))
+
+
+def signal_to_noise(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
+    """:func:`band_height` over :func:`noise_sigma`.
+
+    ``inf`` for a noiseless spectrum with a band, 0 for a spectrum without any (flat).
+    """
+    sigma = noise_sigma(intensity)
+    height = band_height(wavenumber, intensity)
+    if height <= 0:
+        return 0.0
+    if sigma <= 1e-12 * height:
+        return float("inf")
+    return height / sigma
+
+
+def spectrum_signal_to_noise(spectrum: Spectrum) -> float:
+    """:func:`signal_to_noise` of a spectrum, its bands taken as dips in transmittance units.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As measured (before preprocessing).
+
+    Returns
+    -------
+    float
+    """
+    y = np.asarray(spectrum.intensity, dtype=float)
+    if spectrum.y_unit in DIP_UNITS:
+        y = -y
+    return signal_to_noise(spectrum.wavenumber, y)

@@ -1,0 +1,39 @@
+"""forensic.quality: noise, strongest band and signal-to-noise of raw spectra."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic import make_spectrum
+
+from forensic.quality import noise_sigma, signal_to_noise, spectrum_signal_to_noise
+from forensic.spectrum import Spectrum
+
+AXIS = np.arange(600.0, 1800.0, 1.0)
+BAND = np.exp(-(((AXIS - 1000.0) / 6.0) ** 2))
+
+
+def test_noise_sigma_is_the_standard_deviation_of_white_noise():
+    rng = np.random.default_rng(0)
+    assert noise_sigma(BAND + rng.normal(0.0, 0.01, AXIS.size)) == pytest.approx(0.01, rel=0.1)
+
+
+def test_signal_to_noise_of_noise_a_band_a_noiseless_band_and_a_flat_line():
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0.0, 0.01, AXIS.size)
+    assert signal_to_noise(AXIS, 5.0 + noise) < 8  # the highest noise point stands out a little
+    assert signal_to_noise(AXIS, BAND + noise) == pytest.approx(100, rel=0.15)
+    assert signal_to_noise(AXIS, BAND) == float("inf")
+    assert signal_to_noise(AXIS, np.full(AXIS.size, 3.0)) == 0.0
+
+
+def test_bands_in_transmittance_are_dips():
+    rng = np.random.default_rng(2)
+    absorbance = 0.5 * BAND + rng.normal(0.0, 0.002, AXIS.size)
+    transmittance = Spectrum(AXIS, 10.0**-absorbance, modality="ir", y_unit="transmittance")
+    in_absorbance = Spectrum(AXIS, absorbance, modality="ir", y_unit="absorbance")
+    assert spectrum_signal_to_noise(transmittance) > 50
+    assert spectrum_signal_to_noise(in_absorbance) > 50
+    # read the wrong way up, the dip is no band
+    assert spectrum_signal_to_noise(transmittance.replace(y_unit="absorbance")) < 10
+    assert spectrum_signal_to_noise(make_spectrum(noise=0.002)) > 100
