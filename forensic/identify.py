@@ -467,8 +467,10 @@ def _mixture(
     Only when the best reference (on the grid, aligned onto the query if it could be) leaves
     structured residual where it was compared (:func:`forensic.mixtures.has_structured_residual`)
     is the query fitted with :func:`forensic.mixtures.fit_mixture`, over the ``candidates`` and
-    what the search of that residual nominates (:func:`_residual_candidates`). None also when
-    the fit keeps fewer than two components.
+    what the search of that residual nominates (:func:`_residual_candidates`). A component
+    is reported only when the spectrum the fit attributes to it looks like it
+    (:func:`_evidenced`); the query is refitted with the others until every component does.
+    None also when the fit keeps fewer than two components.
     """
     if not mixture_fit.has_structured_residual(q_linear, best_reference * best_valid, best_valid):
         return None
@@ -506,9 +508,17 @@ def _mixture(
             for h in pool
         ]
     )
-    fit = mixture_fit.fit_mixture(onto_references(q_linear), rows, valid, max_components=4)
-    if fit is None or len(fit.components) < 2:
-        return None
+    q_onto = onto_references(q_linear)
+    substances = library.substances(modality)
+    while True:  # the candidates shrink to the evidenced components at each refit: this ends
+        fit = mixture_fit.fit_mixture(q_onto, rows, valid, max_components=4)
+        if fit is None or len(fit.components) < 2:
+            return None
+        kept = _evidenced(fit, rows, q_onto, valid, block=block, pool=pool, substances=substances)
+        if len(kept) == len(fit.components):
+            break
+        pool = [pool[i] for i in kept]
+        rows = rows[kept]
     components = []
     for idx, fraction in fit.components:
         entry = library.entry(modality, pool[idx].index)
@@ -537,6 +547,67 @@ def _mixture(
             "components": [rounded(fit.coefficients[i] * rows[i]) for i, _ in fit.components],
         },
     }
+
+
+def _evidenced(
+    fit: mixture_fit.MixtureFit,
+    rows: np.ndarray,
+    query: np.ndarray,
+    valid: np.ndarray,
+    *,
+    block,
+    pool: list,
+    substances: np.ndarray,
+) -> list[int]:
+    """The fit's components (indices into ``pool`` and ``rows``) whose own substance matches
+    what the fit attributes to them at least as well as any other substance of the library.
+
+    A chemist confirms a minor component by subtraction: take the other components away and
+    look at what is left. Here what is left for a component is the query less the fit plus
+    that component's own part (the residual stays with it), put through the library's
+    comparison representation and searched over ``valid``, all components in one pass. A
+    component is dropped when another substance matches that spectrum clearly better, by more
+    than the verdict's :data:`forensic.verdict.MARGIN_MIN` (within it, two substances are not
+    told apart: a drug's close relatives must not cost it its place). What a pure
+    sample leaves (the difference between two measurements of one substance) is taken up by
+    whichever candidate lowers the residual most, and the spectrum attributed to such a
+    component rarely looks like it: on RRUFF, each sample against the other samples, this
+    drops three quarters of the false components on pure Raman spectra (a quarter on IR) and
+    about 3 % of the true components of binary mixtures of two real samples (README, Mixtures).
+    """
+    inside = np.flatnonzero(valid)
+    lo, hi = int(inside[0]), int(inside[-1]) + 1
+    picked = [i for i, _ in fit.components]
+    isolated = np.stack(
+        [
+            representation_from_linear(
+                np.where(valid, query - fit.fitted + fit.coefficients[i] * rows[i], 0.0),
+                lo,
+                hi,
+                block.pipeline,
+                block.grid,
+            )
+            for i in picked
+        ]
+    )
+    n = len(picked)
+    scores = score_batch(
+        isolated,
+        np.full(n, lo),
+        np.full(n, hi),
+        block.matrix,
+        block.start,
+        block.stop,
+        block.cumsums,
+    )
+    kept = []
+    for row, i in enumerate(picked):
+        own = substances == pool[i].substance
+        best_own = np.max(scores[row], where=own, initial=-np.inf)
+        best_other = np.max(scores[row], where=~own, initial=-np.inf)
+        if np.any(isolated[row]) and best_own >= best_other - verdicts.MARGIN_MIN:
+            kept.append(i)
+    return sorted(kept)
 
 
 def _positive_residual(query: np.ndarray, reference: np.ndarray, valid: np.ndarray) -> np.ndarray:

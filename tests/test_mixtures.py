@@ -16,6 +16,7 @@ from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.mixtures import MixtureFit, fit_mixture, has_structured_residual
 from forensic.processing import linear_from_representation
+from forensic.search import Hit
 from forensic.verdict import Calibration
 
 # the module, not the function of the same name that ``forensic`` exports
@@ -296,6 +297,62 @@ def test_a_minor_component_ranked_beyond_the_candidates_is_found_from_the_residu
     assert without.mixture is None or "Agent" not in {
         c["name"] for c in without.mixture["components"]
     }
+
+
+def test_a_component_is_kept_only_when_what_it_is_given_looks_like_it():
+    """Subtraction, as a chemist confirms a minor component: the query less the other
+    components is searched, and a component another substance matches clearly better goes."""
+    drug = [(620.0, 0.8, 8.0), (1000.0, 1.0, 8.0), (1450.0, 0.6, 10.0)]
+    agent = [(800.0, 1.0, 8.0), (1300.0, 0.7, 8.0)]
+    decoy = [(1200.0, 1.0, 8.0), (1550.0, 0.9, 8.0), (1650.0, 0.8, 8.0), (450.0, 0.8, 8.0)]
+    lone = [(1200.0, 1.0, 8.0)]  # the band a drug sample happens to carry extra
+    names = ["Drug", "Agent", "Decoy", "Lone"]
+    library = Library.from_spectra(
+        [make_spectrum(b, name=n) for n, b in zip(names, (drug, agent, decoy, lone), strict=True)]
+    )
+    block = library.block("raman")
+    substances = library.substances("raman")
+    rows = np.stack(
+        [
+            linear_from_representation(
+                np.asarray(block.matrix[i], dtype=np.float64),
+                int(block.start[i]),
+                int(block.stop[i]),
+                block.pipeline,
+            )
+            for i in range(4)
+        ]
+    )
+    pool = [Hit(i, 0.0, str(substances[i])) for i in range(4)]
+    valid = (block.grid >= 300) & (block.grid <= 1800)
+
+    def kept(query, coefficients):
+        coefficients = np.asarray(coefficients, dtype=float)
+        fit = MixtureFit(
+            components=[(i, float(c)) for i, c in enumerate(coefficients) if c > 0],
+            residual=0.0,
+            explained=1.0,
+            single_best_residual=1.0,
+            coefficients=coefficients,
+            fitted=np.where(valid, coefficients @ rows, 0.0),
+        )
+        found = identify_module._evidenced(
+            fit,
+            rows,
+            np.where(valid, query, 0.0),
+            valid,
+            block=block,
+            pool=pool,
+            substances=substances,
+        )
+        return [names[i] for i in found]
+
+    # a real cut: what is left for the agent is the agent
+    assert kept(rows[0] + 0.3 * rows[1], [1.0, 0.3, 0.0, 0.0]) == ["Drug", "Agent"]
+    # a pure drug with one extra band, which the decoy was fitted to: what is left for the
+    # decoy is that band, which the lone band matches, not the decoy
+    extra = rows[0] + 0.3 * rows[3]
+    assert kept(extra, [1.0, 0.0, 0.3, 0.0]) == ["Drug"]
 
 
 @pytest.mark.parametrize("calibrated", [True, False])
