@@ -31,6 +31,7 @@ from forensic.errors import ForensicError, IdentificationError
 from forensic.library import CALIBRATION_METHOD, Library, shipped_library
 from forensic.processing import (
     linear_from_representation,
+    remove_spikes,
     representation_from_linear,
 )
 from forensic.quality import spectrum_signal_to_noise
@@ -370,7 +371,7 @@ def identify(
         warnings.append(MODELLED_WARNING)
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         warnings.append(OLD_CALIBRATION_WARNING)
-    snr = spectrum_signal_to_noise(spectrum)
+    snr = _signal_to_noise(spectrum, block.pipeline)
     if snr < MIN_QUERY_SNR:
         what = (
             "the spectrum is flat: it has no band at all"
@@ -447,6 +448,14 @@ def _query_move_cm1(offset_cm1: float, best_alignment, step: float) -> float:
     if best_alignment is not None and abs(-best_alignment.shift_cm1 - offset_cm1) <= 2 * step:
         return -float(best_alignment.shift_cm1)
     return float(offset_cm1)
+
+
+def _signal_to_noise(spectrum: Spectrum, pipeline) -> float:
+    """The raw query's signal-to-noise, cosmic-ray spikes removed first as the pipeline does
+    (a spike on an empty measurement is no band)."""
+    if "remove_spikes" in pipeline.names:
+        spectrum = remove_spikes(spectrum, **pipeline.params("remove_spikes"))
+    return spectrum_signal_to_noise(spectrum)
 
 
 def _mixture(

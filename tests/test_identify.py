@@ -176,6 +176,9 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     assert result.verdict == "no_match"
     (said,) = [w for w in result.warnings if "noise" in w]
     assert "barely rises above its noise" in said and "sample is in the beam" in said
+    # a cosmic ray on the empty measurement is no band
+    spiked = empty.replace(intensity=np.asarray(empty.intensity) + 400.0 * (axis == 900.0))
+    assert any("barely rises above its noise" in w for w in identify(spiked, library).warnings)
     flat = Spectrum(axis, np.full(axis.size, 1000.0), modality="raman")
     try:
         flat_result = identify(flat, library)
