@@ -523,7 +523,10 @@ def _mixture(
         fit = mixture_fit.fit_mixture(q_onto, rows, valid, max_components=4)
         if fit is None or len(fit.components) < 2:
             return None
-        kept = _evidenced(fit, rows, q_onto, valid, block=block, pool=pool, substances=substances)
+        evidence = _evidenced(
+            fit, rows, q_onto, valid, block=block, pool=pool, substances=substances
+        )
+        kept = sorted(evidence)
         if len(kept) == len(fit.components):
             break
         pool = [pool[i] for i in kept]
@@ -535,6 +538,8 @@ def _mixture(
             {
                 "name": entry["name"],
                 "fraction": round(float(fraction), 4),
+                # what the fit attributes to it (the rest subtracted) against its reference
+                "score": round(evidence[idx], 4),
                 "entry_id": entry["entry_id"],
                 "provenance": entry.get("provenance", "measured"),
             }
@@ -567,9 +572,10 @@ def _evidenced(
     block,
     pool: list,
     substances: np.ndarray,
-) -> list[int]:
+) -> dict[int, float]:
     """The fit's components (indices into ``pool`` and ``rows``) whose own substance matches
-    what the fit attributes to them at least as well as any other substance of the library.
+    what the fit attributes to them at least as well as any other substance of the library,
+    each with that match's score.
 
     A chemist confirms a minor component by subtraction: take the other components away and
     look at what is left. Here what is left for a component is the query less the fit plus
@@ -609,14 +615,14 @@ def _evidenced(
         block.stop,
         block.cumsums,
     )
-    kept = []
+    kept = {}
     for row, i in enumerate(picked):
         own = substances == pool[i].substance
-        best_own = np.max(scores[row], where=own, initial=-np.inf)
-        best_other = np.max(scores[row], where=~own, initial=-np.inf)
+        best_own = float(np.max(scores[row], where=own, initial=-np.inf))
+        best_other = float(np.max(scores[row], where=~own, initial=-np.inf))
         if np.any(isolated[row]) and best_own >= best_other - verdicts.MARGIN_MIN:
-            kept.append(i)
-    return sorted(kept)
+            kept[i] = best_own
+    return kept
 
 
 def _positive_residual(query: np.ndarray, reference: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -213,6 +213,8 @@ def test_a_mixture_is_reported_with_its_components(library):
     names = {c["name"] for c in result.mixture["components"]}
     assert {"cocaine", "levamisole"} <= names
     assert sum(c["fraction"] for c in result.mixture["components"]) == pytest.approx(1, abs=1e-3)
+    # each component's part (the others subtracted) still looks like its reference
+    assert all(0.5 < c["score"] <= 1.0 for c in result.mixture["components"])
     assert identify(mixed, library, mixtures=False).mixture is None
 
 

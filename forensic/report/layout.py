@@ -322,9 +322,9 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
         blocks.append(
             Block(
                 "table",
-                headers=["Mixture component", "Fraction", "Provenance"],
+                headers=["Mixture component", "Fraction", "Score of its part", "Provenance"],
                 items=[
-                    [c.get("name"), c.get("fraction"), c.get("provenance")]
+                    [c.get("name"), c.get("fraction"), c.get("score"), c.get("provenance")]
                     for c in mixture.get("components") or []
                 ],
             )
@@ -333,7 +333,10 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
             Block(
                 "para",
                 f"Mixture fit: explained variance {_fmt(mixture.get('explained'))}, relative "
-                f"residual {_fmt(mixture.get('residual'))}.",
+                f"residual {_fmt(mixture.get('residual'))}. Score of its part: the spectrum "
+                "less the other components, compared with the component's reference; a "
+                "component is reported only when no other reference matches its part clearly "
+                "better.",
             )
         )
     for warning in identification.get("warnings") or []:
