@@ -366,6 +366,21 @@ def test_noise_and_spikes_on_clean_spectra():
     assert validation.find_spikes(s.wavenumber, s.intensity).size == 0
 
 
+def test_a_spike_is_blamed_on_what_the_technique_suffers():
+    raman = make_spectrum([(1000, 1.0, 8)], noise=0.002, seed=2)
+    ir = make_spectrum([(1000, 1.0, 10)], noise=0.002, seed=2, modality="ir", y_unit="absorbance")
+    said = {}
+    for s in (raman, ir):
+        y = np.asarray(s.intensity).copy()
+        y[300] += 0.5
+        gates = {n: validation.GateResult(n, t) for n, t in validation.GATES.items()}
+        validation._raw_gates([({"id": s.modality, "file": "x"}, s.replace(intensity=y))], gates)
+        (finding,) = gates["spikes"].findings
+        said[s.modality] = finding.message
+    assert "cosmic rays?" in said["raman"]
+    assert "cosmic" not in said["ir"] and "glitch" in said["ir"]
+
+
 def test_compiled_library_runs_the_gates_it_can(small_library, tmp_path):
     lib = Library.from_folder(small_library, small_library / "manifest.csv", calibrate=False)
     path = lib.save(tmp_path / "small.flib")

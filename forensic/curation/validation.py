@@ -617,7 +617,11 @@ def _raw_gates(
             gates["spikes"].fail(
                 where,
                 f"{spikes.size} spike(s) at {shown}{' ...' if spikes.size > 5 else ''} cm-1 "
-                "(cosmic rays? remove them or re-measure)",
+                + (
+                    "(cosmic rays? remove them or re-measure)"
+                    if s.modality == "raman"
+                    else "(an interferogram or detector glitch? re-measure)"
+                ),
             )
         for problem in _check_units(s):
             gates["units"].fail(where, problem)
