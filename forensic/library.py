@@ -728,13 +728,17 @@ def _representation_score_fn(pipeline: Pipeline, max_shift_steps: int = 0):
 # -- helpers for building -----------------------------------------------------------------------
 
 
+_MANIFEST_NEEDS = frozenset({"file", "name"})
+"""The columns without which a CSV is no manifest."""
+
+
 def read_manifest(path: Path) -> dict[Path, dict[str, str]]:
     """Rows of a manifest CSV keyed by the resolved path of their ``file``."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             fields = set(reader.fieldnames or [])
-            missing = {"file", "name"} - fields
+            missing = _MANIFEST_NEEDS - fields
             if missing:
                 raise LibraryError(
                     f"{path}: manifest lacks the column(s) {', '.join(sorted(missing))} "
@@ -763,7 +767,7 @@ def _folder_manifest(folder: Path) -> Path | None:
             header = next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
-    return path if {"file", "name"} <= {h.strip() for h in header} else None
+    return path if {h.strip() for h in header} >= _MANIFEST_NEEDS else None
 
 
 def _relative(path: Path, base: Path | None) -> str:
