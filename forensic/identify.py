@@ -34,7 +34,7 @@ from forensic.processing import (
     remove_spikes,
     representation_from_linear,
 )
-from forensic.quality import spectrum_signal_to_noise
+from forensic.quality import CLIPPED_RUN, spectrum_clipped_run, spectrum_signal_to_noise
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     score_batch,
@@ -383,6 +383,15 @@ def identify(
             f"{what}, so any hit is likely chance. Check that the sample is in the beam, the "
             "laser or source is on and the exposure long enough, then measure again"
         )
+    else:
+        clipped = spectrum_clipped_run(spectrum)
+        if clipped >= CLIPPED_RUN:
+            warnings.append(
+                f"the strongest band is clipped ({clipped} points at exactly the same extreme "
+                "value): the detector saturated or the band absorbs beyond the instrument's "
+                "range, so band shapes and relative intensities are distorted. Measure again "
+                "with a shorter exposure or lower laser power (Raman), or less sample (IR)"
+            )
     if spectrum.modality == "ir" and spectrum.y_unit_guessed:
         warnings.append(
             f"the file does not name its intensity unit and was read as {spectrum.y_unit} "

@@ -1,4 +1,5 @@
-"""How much signal a raw spectrum carries: its noise, its strongest band, their ratio.
+"""How much signal a raw spectrum carries, and whether it was clipped: its noise, its strongest
+band, their ratio, and runs of points at the strongest value (a saturated detector).
 
 Pure functions on the numbers as measured (before preprocessing), shared by the library's
 quality gates (:mod:`forensic.curation.validation`, a reference must rise well above its noise)
@@ -15,10 +16,13 @@ from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum
 
 __all__ = [
     "BACKGROUND_WINDOW_CM1",
+    "CLIPPED_RUN",
     "DIP_UNITS",
     "band_height",
+    "clipped_run",
     "noise_sigma",
     "signal_to_noise",
+    "spectrum_clipped_run",
     "spectrum_signal_to_noise",
 ]
 
@@ -27,6 +31,10 @@ BACKGROUND_WINDOW_CM1 = 150.0
 
 DIP_UNITS = frozenset({*TRANSMITTANCE_UNITS, "reflectance"})
 """Intensity units in which bands are dips, not peaks."""
+
+CLIPPED_RUN = 3
+"""This many consecutive points at exactly the strongest value is a clipped (saturated) band:
+measured noise makes even three equal neighbours at the top unlikely."""
 
 
 def noise_sigma(intensity: np.ndarray) -> float:
@@ -107,3 +115,32 @@ def spectrum_signal_to_noise(spectrum: Spectrum) -> float:
     if spectrum.y_unit in DIP_UNITS:
         y = -y
     return signal_to_noise(spectrum.wavenumber, y)
+
+
+def clipped_run(intensity: np.ndarray) -> int:
+    """The longest run of consecutive points at exactly the maximum (within 1e-9 of it).
+
+    Parameters
+    ----------
+    intensity : numpy.ndarray
+        Shape (G,).
+
+    Returns
+    -------
+    int
+        At least 1 for a non-empty spectrum; :data:`CLIPPED_RUN` or more is a clipped band.
+    """
+    y = np.asarray(intensity, dtype=float)
+    if y.size == 0:
+        return 0
+    top = float(np.max(y))
+    at = np.abs(y - top) <= 1e-9 * max(abs(top), 1e-300)
+    edges = np.diff(np.concatenate(([0], at.astype(np.int8), [0])))
+    return int(np.max(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)))
+
+
+def spectrum_clipped_run(spectrum: Spectrum) -> int:
+    """:func:`clipped_run` of a spectrum at its strongest band: the minimum in transmittance
+    units (a band absorbing all the light), else the maximum."""
+    y = np.asarray(spectrum.intensity, dtype=float)
+    return clipped_run(-y if spectrum.y_unit in DIP_UNITS else y)

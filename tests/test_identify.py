@@ -202,6 +202,29 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     assert not any("noise" in w for w in ir_result.warnings), ir_result.warnings
 
 
+def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
+    query = _query("cocaine")
+    y = np.asarray(query.intensity)
+    clipped = query.replace(intensity=np.minimum(y, 0.8 * y.max()))  # a saturated detector
+    (said,) = [w for w in identify(clipped, library).warnings if "clipped" in w]
+    assert "points at exactly the same extreme value" in said and "shorter exposure" in said
+    assert not any("clipped" in w for w in identify(query, library).warnings)
+    # in transmittance the strongest band is the deepest dip: a band at 0 % is clipped
+    ir_refs = [
+        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=2000)
+        for n, b in BAND_SETS.items()
+    ]
+    ir_library = Library.from_spectra(ir_refs, calibrate=False)
+    absorbance = make_spectrum(
+        BAND_SETS["cocaine"], modality="ir", y_unit="absorbance", noise=0.004, seed=8, stop=2000
+    )
+    percent = 100.0 * 10.0 ** -(2.5 * np.asarray(absorbance.intensity))
+    dips = absorbance.replace(intensity=np.maximum(percent, 2.0), y_unit="percent_transmittance")
+    assert any("clipped" in w for w in identify(dips, ir_library).warnings)
+    unclipped = absorbance.replace(intensity=percent, y_unit="percent_transmittance")
+    assert not any("clipped" in w for w in identify(unclipped, ir_library).warnings)
+
+
 def test_a_mixture_is_reported_with_its_components(library):
     a = _query("cocaine", noise=0.0)
     b = _query("levamisole", noise=0.0)

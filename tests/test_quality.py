@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from synthetic import make_spectrum
 
-from forensic.quality import noise_sigma, signal_to_noise, spectrum_signal_to_noise
+from forensic.quality import (
+    clipped_run,
+    noise_sigma,
+    signal_to_noise,
+    spectrum_clipped_run,
+    spectrum_signal_to_noise,
+)
 from forensic.spectrum import Spectrum
 
 AXIS = np.arange(600.0, 1800.0, 1.0)
@@ -37,3 +43,12 @@ def test_bands_in_transmittance_are_dips():
     # read the wrong way up, the dip is no band
     assert spectrum_signal_to_noise(transmittance.replace(y_unit="absorbance")) < 10
     assert spectrum_signal_to_noise(make_spectrum(noise=0.002)) > 100
+
+
+def test_clipped_run_counts_the_points_at_the_strongest_value():
+    assert clipped_run(np.array([0.0, 1.0, 3.0, 3.0, 3.0, 2.0, 3.0])) == 3
+    assert clipped_run(BAND) == 1
+    assert clipped_run(np.array([])) == 0
+    dips = Spectrum(AXIS, np.maximum(1.0 - BAND, 0.2), modality="ir", y_unit="transmittance")
+    assert spectrum_clipped_run(dips) > 3  # the bottom of the dip, not the 100 % baseline
+    assert spectrum_clipped_run(dips.replace(intensity=1.0 - 0.5 * BAND)) == 1

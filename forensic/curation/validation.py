@@ -39,7 +39,13 @@ from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import read_spectrum
 from forensic.library import Library, substance_key
-from forensic.quality import noise_sigma, spectrum_signal_to_noise
+from forensic.quality import (
+    CLIPPED_RUN,
+    DIP_UNITS,
+    noise_sigma,
+    spectrum_clipped_run,
+    spectrum_signal_to_noise,
+)
 from forensic.search import score_batch
 from forensic.spectrum import MODALITIES, Spectrum
 
@@ -57,8 +63,6 @@ real band's top is a small share above its neighbours; a cosmic ray is nearly al
 SPIKE_MIN_FRACTION = 0.02
 """...and is at least this fraction of the spectrum's signal (max minus 5th percentile)."""
 
-FLAT_TOP_POINTS = 3
-"""This many consecutive points at exactly the maximum is a clipped (saturated) band."""
 DETECTOR_CEILINGS = tuple(2**bits - 1 for bits in (12, 14, 15, 16, 18, 20))
 """Raw counts at one of these values are at an analogue-to-digital converter's ceiling."""
 
@@ -260,16 +264,6 @@ def find_spikes(wavenumber: np.ndarray, intensity: np.ndarray) -> np.ndarray:
     floor = max(SPIKE_Z * sigma, SPIKE_MIN_FRACTION * _signal(y))
     hit = (residual > floor) & (residual > SPIKE_SHARE * np.maximum(height, 1e-300))
     return np.asarray(wavenumber, dtype=float)[hit]
-
-
-def _flat_top(y: np.ndarray) -> int:
-    top = float(np.max(y))
-    at = np.abs(y - top) <= 1e-9 * max(abs(top), 1e-300)
-    best = run = 0
-    for flag in at:
-        run = run + 1 if flag else 0
-        best = max(best, run)
-    return best
 
 
 def _check_units(spectrum: Spectrum) -> list[str]:
@@ -587,11 +581,13 @@ def _raw_gates(
             gates["signal-to-noise"].fail(
                 where, f"signal-to-noise {snr:.1f} < {MIN_SNR:g} (noise sd {noise_sigma(y):.3g})"
             )
-        flat = _flat_top(y)
-        if flat >= FLAT_TOP_POINTS:
+        flat = spectrum_clipped_run(s)
+        if flat >= CLIPPED_RUN:
+            dips = s.y_unit in DIP_UNITS
             gates["saturation"].fail(
                 where,
-                f"flat top: {flat} consecutive points at the maximum {y.max():.6g} (clipped)",
+                f"flat top: {flat} consecutive points at the {'minimum' if dips else 'maximum'} "
+                f"{(y.min() if dips else y.max()):.6g} (clipped)",
             )
         if s.y_unit in ("counts", "counts_per_second"):
             at = [c for c in DETECTOR_CEILINGS if np.count_nonzero(np.abs(y - c) < 0.5) >= 2]
