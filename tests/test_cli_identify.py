@@ -109,6 +109,25 @@ def test_identify_table_is_readable(built):
     assert len(rows) == 3
 
 
+def test_a_cut_sample_shows_its_components_and_the_evidence_for_each(built, tmp_path):
+    _, lib, _, _ = built
+    drug = make_spectrum(BAND_SETS["cocaine"], noise=0.0, seed=7)
+    agent = make_spectrum(BAND_SETS["caffeine"], noise=0.0, seed=7)
+    y = 0.65 * np.asarray(drug.intensity) + 0.35 * np.asarray(agent.intensity)
+    y += np.random.default_rng(2).normal(0.0, 0.003, y.size)
+    write_spectrum(drug.replace(intensity=y), tmp_path / "cut.jdx")
+    table = CliRunner().invoke(main, ["identify", str(tmp_path / "cut.jdx"), "--library", str(lib)])
+    assert table.exit_code == 0, table.output
+    (line,) = [t for t in table.output.splitlines() if t.strip().startswith("mixture:")]
+    assert "cocaine" in line and "caffeine" in line and line.count("its part scores") == 2
+    as_json = CliRunner().invoke(
+        main, ["identify", str(tmp_path / "cut.jdx"), "--library", str(lib), "--json"]
+    )
+    (record,) = [json.loads(t) for t in as_json.output.splitlines() if t.startswith("{")]
+    assert {c["name"] for c in record["mixture"]} == {"cocaine", "caffeine"}
+    assert all(0.0 < c["score"] <= 1.0 for c in record["mixture"])
+
+
 def test_a_bad_file_gets_its_own_error_and_the_others_still_run(built):
     _, lib, queries, _ = built
     files = [str(queries / "broken.jdx"), str(queries / "cocaine.jdx")]

@@ -45,8 +45,12 @@ def _table(path: str, result) -> str:
             f"{h['shift_cm1']:>+6.1f}  {n_match}/{n_all}"
         )
     if result.mixture:
-        parts = ", ".join(f"{c['name']} {c['fraction']:.0%}" for c in result.mixture["components"])
-        lines.append(f"  mixture: {parts} (residual {result.mixture['residual']:.3f})")
+        parts = ", ".join(
+            f"{c['name']} {c['fraction']:.0%}"
+            + (f" (its part scores {c['score']:.2f})" if "score" in c else "")
+            for c in result.mixture["components"]
+        )
+        lines.append(f"  mixture: {parts}; residual {result.mixture['residual']:.3f}")
     for reason in result.reasons:
         lines.append(f"  - {reason}")
     for warning in result.warnings:
