@@ -91,7 +91,22 @@ def test_inspect_human_output(runner, ir_csv):
     assert "modality   ir" in out
     assert "600.00 to 4000.00 cm⁻¹, 1701 points" in out
     assert "y unit     absorbance" in out
+    assert "x the noise, not clipped" in out
     assert hashlib.sha256(ir_csv.read_bytes()).hexdigest() in out
+
+
+def test_inspect_shows_signal_to_noise_and_clipping(runner, tmp_path):
+    spectrum = make_spectrum(y_unit="counts", noise=0.01)
+    y = np.asarray(spectrum.intensity)
+    clipped = write_spectrum(
+        spectrum.replace(intensity=np.minimum(y, 0.7 * y.max())), tmp_path / "clipped.csv"
+    )
+    out = runner.invoke(main, ["inspect", str(clipped)]).stdout
+    (line,) = [t for t in out.splitlines() if t.strip().startswith("signal")]
+    assert "x the noise" in line and "CLIPPED:" in line
+    entry = json.loads(runner.invoke(main, ["inspect", str(clipped), "--json"]).stdout)
+    (described,) = entry["spectra"]
+    assert described["signal_to_noise"] > 30 and described["clipped_points"] >= 3
 
 
 def test_inspect_reports_each_bad_file_and_exits_2(runner, raman_csv, prose, tmp_path):

@@ -26,6 +26,7 @@ from forensic.io import (
     read_spectra,
     write_spectrum,
 )
+from forensic.quality import CLIPPED_RUN, spectrum_clipped_run, spectrum_signal_to_noise
 from forensic.spectrum import STANDARD_METADATA_KEYS, Spectrum
 
 __all__ = ["convert", "describe_file", "inspect", "plot"]
@@ -103,8 +104,10 @@ def describe_file(path: str | Path) -> dict[str, Any]:
         ``file``, ``sha256`` (of the file's bytes), ``size_bytes``, ``format`` (reader name),
         ``format_description``, and ``spectra``: one entry per spectrum with ``index``
         (1-based), ``name``, ``modality``, ``y_unit``, ``points``, ``wavenumber_min_cm1``,
-        ``wavenumber_max_cm1``, ``intensity_min``, ``intensity_max``, ``metadata`` and
-        ``history``. JSON-serialisable.
+        ``wavenumber_max_cm1``, ``intensity_min``, ``intensity_max``, ``signal_to_noise``
+        (strongest band over noise as measured, :mod:`forensic.quality`; None when noiseless),
+        ``clipped_points`` (the longest run at the strongest value; 3 or more is a clipped
+        band), ``metadata`` and ``history``. JSON-serialisable.
 
     Raises
     ------
@@ -142,6 +145,8 @@ def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
             "wavenumber_max_cm1": float(x[-1]),
             "intensity_min": float(y.min()),
             "intensity_max": float(y.max()),
+            "signal_to_noise": spectrum_signal_to_noise(spectrum),
+            "clipped_points": spectrum_clipped_run(spectrum),
             "metadata": dict(spectrum.metadata),
             "history": [step.to_dict() for step in spectrum.history],
         }
@@ -173,6 +178,14 @@ def _print_description(info: dict[str, Any]) -> None:
         )
         unit_basis = f" ({meta['y_unit_basis']})" if meta.get("y_unit_basis") else ""
         click.echo(f"    y unit     {entry['y_unit']}{unit_basis}")
+        snr, clipped = entry["signal_to_noise"], entry["clipped_points"]
+        if snr == 0:
+            signal = "flat: no band at all"
+        else:
+            signal = "no noise" if snr is None else f"strongest band {snr:.0f}x the noise"
+            clip = f"CLIPPED: {clipped} points at the extreme" if clipped >= CLIPPED_RUN else ""
+            signal += f", {clip or 'not clipped'}"
+        click.echo(f"    signal     {signal}")
         standard = [
             k
             for k in STANDARD_METADATA_KEYS
