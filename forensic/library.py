@@ -53,7 +53,7 @@ from forensic.search import (
     score_shifted,
     shift_steps,
 )
-from forensic.spectrum import MODALITIES, Spectrum
+from forensic.spectrum import MODALITIES, Spectrum, y_unit_basis_is_guess
 
 __all__ = [
     "CACHE_ENV",
@@ -218,7 +218,7 @@ class Library:
         return [
             e
             for e in self.entries
-            if e["modality"] == "ir" and str(e.get("y_unit_basis", "")).startswith("guessed")
+            if e["modality"] == "ir" and y_unit_basis_is_guess(e.get("y_unit_basis"))
         ]
 
     @property

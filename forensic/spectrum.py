@@ -19,6 +19,7 @@ import numpy as np
 from forensic.errors import SpectrumError
 
 __all__ = [
+    "GUESSED_UNIT_BASIS",
     "IR_UNITS",
     "MIN_POINTS",
     "MODALITIES",
@@ -33,6 +34,7 @@ __all__ = [
     "raman_shift_to_wavelength",
     "transmittance_to_absorbance",
     "wavelength_to_raman_shift",
+    "y_unit_basis_is_guess",
 ]
 
 MIN_POINTS = 16
@@ -54,6 +56,17 @@ Y_UNITS = (
 
 IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
 """The intensity units only an infrared spectrum can have."""
+
+GUESSED_UNIT_BASIS = "guessed from the numbers"
+"""How ``metadata["y_unit_basis"]`` starts when a reader guessed the intensity unit (the file
+names none): ``f"{GUESSED_UNIT_BASIS}: {why}"``; see :func:`y_unit_basis_is_guess`."""
+
+
+def y_unit_basis_is_guess(basis: object) -> bool:
+    """Whether a ``y_unit_basis`` (of a spectrum's metadata or a library entry) says the
+    intensity unit was guessed from the numbers rather than named or stated."""
+    return str(basis or "").startswith("guessed")
+
 
 TRANSMITTANCE_UNITS = ("transmittance", "percent_transmittance")
 """The units in which a spectrum's bands are dips below 1 (or 100 %), converted by
@@ -346,9 +359,9 @@ class Spectrum:
     def y_unit_guessed(self) -> bool:
         """Whether the reader guessed the intensity unit from the numbers (the file names none).
 
-        Readers say so in ``metadata["y_unit_basis"]`` ("guessed from the numbers: ...").
+        Readers say so in ``metadata["y_unit_basis"]`` (:data:`GUESSED_UNIT_BASIS`).
         """
-        return str(self._metadata.get("y_unit_basis", "")).startswith("guessed")
+        return y_unit_basis_is_guess(self._metadata.get("y_unit_basis"))
 
     def with_y_unit(self, y_unit: str, /, basis: str = "stated") -> Spectrum:
         """Return a copy whose intensities are declared to be in ``y_unit`` (numbers unchanged).

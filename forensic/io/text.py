@@ -75,6 +75,7 @@ import numpy as np
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
 from forensic.io import Format
 from forensic.spectrum import (
+    GUESSED_UNIT_BASIS,
     IR_UNITS,
     MIN_POINTS,
     Y_UNITS,
@@ -863,7 +864,7 @@ def _decide(
     if modality == "raman" and unit in ("absorbance", "transmittance", "percent_transmittance"):
         unit = "arbitrary"
     if unit_basis is not None:
-        meta["y_unit_basis"] = f"guessed from the numbers: {unit_basis}"
+        meta["y_unit_basis"] = f"{GUESSED_UNIT_BASIS}: {unit_basis}"
     return modality, unit, basis
 
 
