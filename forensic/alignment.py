@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import signal
 
 from forensic.errors import IdentificationError
+from forensic.quality import noise_level
 
 __all__ = [
     "MAX_PEAKS",
@@ -31,7 +32,6 @@ __all__ = [
     "align",
     "find_peaks",
     "match_peaks",
-    "noise_level",
 ]
 
 NOISE_PROMINENCE_FACTOR = 8.0
@@ -46,9 +46,6 @@ MIN_PROMINENCE_FRACTION = 0.02
 MAX_PEAKS = 80
 """At most this many peaks (the most prominent) are used: more adds noise, not evidence."""
 
-_NOISE_WINDOW, _NOISE_ORDER = 21, 3
-_NOISE_COEFFS = signal.savgol_coeffs(_NOISE_WINDOW, _NOISE_ORDER)
-_NOISE_SCALE = float(np.sqrt(1.0 - _NOISE_COEFFS[_NOISE_WINDOW // 2]))
 _SHIFT_STEP_CM1 = 1.0  # coarse vote grid for the shift; the fit and the cosine refine it
 _REFINE_STEPS = np.linspace(-1.0, 1.0, 9)  # cm-1 around the peak estimate, scored by cosine
 
@@ -95,34 +92,6 @@ class Alignment:
         return len(self.matched_peaks) / n if n else 0.0
 
 
-def noise_level(intensity: np.ndarray) -> float:
-    """Robust standard deviation of the noise of a spectrum.
-
-    The spectrum minus a Savitzky-Golay fit (21 points, cubic) leaves the noise and, near sharp
-    bands, some band shape; the median absolute deviation of that residual (divided by 0.6745,
-    the MAD of a unit normal distribution) ignores the sparse band points. The result is divided
-    by ``sqrt(1 - h0)``, ``h0`` being the filter's centre weight, so that it equals the standard
-    deviation for white noise. A wide window also catches most of the noise that smoothing has
-    already made correlated (a narrow one would miss it), at the cost of overestimating the noise
-    of very band-dense spectra, which only makes peak detection more cautious.
-
-    Parameters
-    ----------
-    intensity : numpy.ndarray
-        Shape (G,), any intensity unit.
-
-    Returns
-    -------
-    float
-        Noise standard deviation, in the unit of ``intensity`` (0 for fewer than 21 points).
-    """
-    y = np.asarray(intensity, dtype=float)
-    if y.size < _NOISE_WINDOW:
-        return 0.0
-    d = y - ndimage.convolve1d(y, _NOISE_COEFFS, mode="nearest")
-    return float(np.median(np.abs(d - np.median(d))) / 0.6745 / _NOISE_SCALE)
-
-
 def _check_axis(wavenumber: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
     x = np.asarray(wavenumber, dtype=float)
     if x.ndim != 1:
@@ -151,8 +120,8 @@ def find_peaks(
         Shape (G,).
     prominence : float, optional
         Minimum prominence in the unit of ``intensity``. Default: the larger of
-        ``NOISE_PROMINENCE_FACTOR`` times :func:`noise_level` and ``MIN_PROMINENCE_FRACTION`` of
-        the intensity range.
+        ``NOISE_PROMINENCE_FACTOR`` times :func:`forensic.quality.noise_level` and
+        ``MIN_PROMINENCE_FRACTION`` of the intensity range.
 
     Returns
     -------

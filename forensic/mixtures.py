@@ -46,8 +46,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, signal, stats
 
-from forensic.alignment import noise_level
 from forensic.errors import IdentificationError
+from forensic.quality import noise_level
 
 __all__ = [
     "BASELINE_DEGREE",
@@ -78,7 +78,7 @@ MIN_FRACTION = 0.03
 RESIDUAL_PEAK_FRACTION = 0.05
 """A residual band counts as structure when its prominence is this fraction of the query max..."""
 RESIDUAL_NOISE_FACTOR = 8.0
-"""...and this many noise standard deviations (see :func:`forensic.alignment.noise_level`)."""
+"""...and this many noise standard deviations (see :func:`forensic.quality.noise_level`)."""
 RESIDUAL_RMS_FACTOR = 2.0
 """The smoothed residual is structure when its RMS is this many times that of smoothed noise."""
 _SMOOTH_WINDOW = 9
@@ -328,7 +328,7 @@ def _backward(
     judges each by what the final fit loses without it. For component ``j`` the fit is redone
     without it (NNLS) and compared with the final fit at the points where ``j``'s fitted part
     is positive (its bands): of the residual the fit without ``j`` leaves there, less the noise
-    expected at those points (:func:`forensic.alignment.noise_level` of the final residual),
+    expected at those points (:func:`forensic.quality.noise_level` of the final residual),
     ``j`` must remove at least ``MIN_UNIQUE_SHARE``. While the component that removes the least
     fails, it is dropped and the others refitted.
 
@@ -399,7 +399,7 @@ def has_structured_residual(
 
     * it has a positive band (a feature of the query the reference lacks) whose prominence is at
       least ``RESIDUAL_PEAK_FRACTION`` of the query's maximum and ``RESIDUAL_NOISE_FACTOR`` times
-      the query's noise level (:func:`forensic.alignment.noise_level`), or
+      the query's noise level (:func:`forensic.quality.noise_level`), or
     * taken together it is smooth structure, not noise: the residual smoothed over 9 points
       (Savitzky-Golay, quadratic) has a root-mean-square ``RESIDUAL_RMS_FACTOR`` times what white
       noise of the residual's own high-frequency level would leave after that smoothing (a

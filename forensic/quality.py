@@ -1,16 +1,25 @@
-"""How much signal a raw spectrum carries, and whether it was clipped: its noise, its strongest
+"""How much signal a spectrum carries, and whether it was clipped: its noise, its strongest
 band, their ratio, and runs of points at the strongest value (a saturated detector).
 
-Pure functions on the numbers as measured (before preprocessing), shared by the library's
-quality gates (:mod:`forensic.curation.validation`, a reference must rise well above its noise)
-and by identification (:func:`forensic.identify`, a query that barely rises above its noise was
-probably measured with nothing in the beam).
+Pure functions, shared by the library's quality gates (:mod:`forensic.curation.validation`, a
+reference must rise well above its noise), by identification (:func:`forensic.identify`, a query
+that barely rises above its noise was probably measured with nothing in the beam) and by the
+peak evidence (:mod:`forensic.alignment`, :mod:`forensic.mixtures`: a band must stand well above
+the noise).
+
+Two noise estimators, for two kinds of input:
+
+- :func:`noise_sigma`, from point-to-point differences, for spectra as measured, whose noise is
+  white (independent from one point to the next);
+- :func:`noise_level`, from the residual of a wide Savitzky-Golay fit, for spectra that have
+  been smoothed or resampled, whose noise is correlated over a few points (point-to-point
+  differences miss about half of it when it is smoothed over a point or two).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import grey_opening
+from scipy import ndimage, signal
 
 from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum
 
@@ -20,6 +29,7 @@ __all__ = [
     "DIP_UNITS",
     "band_height",
     "clipped_run",
+    "noise_level",
     "noise_sigma",
     "signal_to_noise",
     "spectrum_clipped_run",
@@ -35,6 +45,11 @@ DIP_UNITS = frozenset({*TRANSMITTANCE_UNITS, "reflectance"})
 CLIPPED_RUN = 3
 """This many consecutive points at exactly the strongest value is a clipped (saturated) band:
 measured noise makes even three equal neighbours at the top unlikely."""
+
+
+_NOISE_WINDOW, _NOISE_ORDER = 21, 3
+_NOISE_COEFFS = signal.savgol_coeffs(_NOISE_WINDOW, _NOISE_ORDER)
+_NOISE_SCALE = float(np.sqrt(1.0 - _NOISE_COEFFS[_NOISE_WINDOW // 2]))
 
 
 def noise_sigma(intensity: np.ndarray) -> float:
@@ -59,6 +74,34 @@ def noise_sigma(intensity: np.ndarray) -> float:
     return float(np.median(np.abs(d - np.median(d))) / 0.6745 / np.sqrt(2.0))
 
 
+def noise_level(intensity: np.ndarray) -> float:
+    """Robust standard deviation of the noise of a spectrum.
+
+    The spectrum minus a Savitzky-Golay fit (21 points, cubic) leaves the noise and, near sharp
+    bands, some band shape; the median absolute deviation of that residual (divided by 0.6745,
+    the MAD of a unit normal distribution) ignores the sparse band points. The result is divided
+    by ``sqrt(1 - h0)``, ``h0`` being the filter's centre weight, so that it equals the standard
+    deviation for white noise. A wide window also catches most of the noise that smoothing has
+    already made correlated (a narrow one would miss it), at the cost of overestimating the noise
+    of very band-dense spectra, which only makes peak detection more cautious.
+
+    Parameters
+    ----------
+    intensity : numpy.ndarray
+        Shape (G,), any intensity unit.
+
+    Returns
+    -------
+    float
+        Noise standard deviation, in the unit of ``intensity`` (0 for fewer than 21 points).
+    """
+    y = np.asarray(intensity, dtype=float)
+    if y.size < _NOISE_WINDOW:
+        return 0.0
+    d = y - ndimage.convolve1d(y, _NOISE_COEFFS, mode="nearest")
+    return float(np.median(np.abs(d - np.median(d))) / 0.6745 / _NOISE_SCALE)
+
+
 def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
     """Height of the strongest band above its local background.
 
@@ -81,7 +124,7 @@ def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
     y = np.asarray(intensity, dtype=float)
     step = float(np.median(np.diff(x))) if x.size > 1 else 1.0
     size = int(min(max(5, round(BACKGROUND_WINDOW_CM1 / max(step, 1e-9))), y.size))
-    background = grey_opening(y, size=size, mode="nearest")
+    background = ndimage.grey_opening(y, size=size, mode="nearest")
     return float(np.max(y - background))
 
 

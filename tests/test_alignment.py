@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from synthetic import lorentzian_bands
 
-from forensic.alignment import align, find_peaks, match_peaks, noise_level
+from forensic.alignment import align, find_peaks, match_peaks
 from forensic.errors import IdentificationError
 
 GRID = np.arange(200.0, 1800.0, 1.0)
@@ -26,14 +26,6 @@ BANDS = [
 def lorentzians(bands, *, shift=0.0, stretch=0.0, centre=1000.0, x=GRID):
     moved = [(centre + (1 + stretch) * (c - centre) + shift, h, w) for c, h, w in bands]
     return lorentzian_bands(x, moved)
-
-
-def test_noise_level_measures_white_noise():
-    rng = np.random.default_rng(0)
-    assert noise_level(rng.normal(0, 2.0, 4000)) == pytest.approx(2.0, rel=0.1)
-    # bands barely change it
-    y = lorentzians(BANDS) + rng.normal(0, 0.01, GRID.size)
-    assert noise_level(y) == pytest.approx(0.01, rel=0.25)
 
 
 def test_find_peaks_finds_the_bands_and_not_the_noise():

@@ -1,13 +1,15 @@
-"""forensic.quality: noise, strongest band and signal-to-noise of raw spectra."""
+"""forensic.quality: noise, strongest band and signal-to-noise of spectra."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.ndimage import gaussian_filter1d
 from synthetic import make_spectrum
 
 from forensic.quality import (
     clipped_run,
+    noise_level,
     noise_sigma,
     signal_to_noise,
     spectrum_clipped_run,
@@ -22,6 +24,27 @@ BAND = np.exp(-(((AXIS - 1000.0) / 6.0) ** 2))
 def test_noise_sigma_is_the_standard_deviation_of_white_noise():
     rng = np.random.default_rng(0)
     assert noise_sigma(BAND + rng.normal(0.0, 0.01, AXIS.size)) == pytest.approx(0.01, rel=0.1)
+
+
+def test_noise_level_is_the_standard_deviation_of_white_noise_bands_or_not():
+    rng = np.random.default_rng(0)
+    assert noise_level(rng.normal(0.0, 2.0, 4000)) == pytest.approx(2.0, rel=0.1)
+    assert noise_level(BAND + rng.normal(0.0, 0.01, AXIS.size)) == pytest.approx(0.01, rel=0.25)
+
+
+def test_noise_level_sees_smoothed_noise_that_point_differences_miss():
+    # noise smoothed over a few points (a resampled or smoothed spectrum) hardly changes from
+    # one point to the next: differences underestimate it, the wide fit's residual does not
+    rng = np.random.default_rng(2)
+    smoothed = gaussian_filter1d(rng.normal(0.0, 1.0, 4000), 1.0)
+    true_sd = float(np.std(smoothed))
+    assert noise_sigma(smoothed) < 0.6 * true_sd
+    assert noise_level(smoothed) == pytest.approx(true_sd, rel=0.25)
+
+
+def test_noise_of_too_short_or_empty_spectra_is_zero():
+    assert noise_level(np.ones(5)) == 0.0
+    assert noise_sigma(np.zeros(1)) == 0.0
 
 
 def test_signal_to_noise_of_noise_a_band_a_noiseless_band_and_a_flat_line():
