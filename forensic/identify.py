@@ -212,7 +212,6 @@ def identify(
         timings["library_load"] = _ms(t0)
     block = _block_for(spectrum, library)
     grid = block.grid
-    g = grid.size
 
     # -- preprocess ------------------------------------------------------------------------
     t = time.perf_counter()
@@ -221,72 +220,27 @@ def identify(
 
     # -- search ----------------------------------------------------------------------------
     t = time.perf_counter()
-    scores = score_query(
-        query, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums
-    )
-    substances = library.substances(spectrum.modality)
+    found = _candidates(query, (q_start, q_stop), block, library.substances(spectrum.modality), top)
     timings["search"] = _ms(t)
-    # an instrument whose axis is off by several cm-1 would push the right substance out of
-    # the candidates: the query moved by whole grid steps up to SHIFT_SEARCH_CM1 (one batch,
-    # one more pass over the matrix) nominates more candidates; alignment then judges them all
-    t = time.perf_counter()
-    step = float(grid[1] - grid[0])
-    n_steps = shift_steps(grid, SHIFT_SEARCH_CM1)
-    moves = [k for k in range(-n_steps, n_steps + 1) if k != 0]
-    moved = score_moves(
-        query, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums, moves
-    )
-    moved_best = moved.max(axis=0) if moves else np.full(scores.shape, -np.inf)
-    shift_best = np.maximum(moved_best, scores)
-    offset_move = _axis_offset(scores, moved, moves, step)
-    offset_cm1 = offset_move * step
-    if offset_move:
-        # the whole query matches far better moved: its axis is off, and the candidates and
-        # their search scores are those of the query moved by that much
-        scores = moved[moves.index(offset_move)]
-    candidates = top_hits(scores, substances, max(top, RERANK_CANDIDATES, MIXTURE_CANDIDATES))
-    shifted = top_hits(moved_best, substances, SHIFT_CANDIDATES)
-    # only the re-ranked substances count as seen: one further down (among the mixture pool)
-    # that the shifted query matches much better must still be aligned and re-scored
-    seen = {h.substance for h in candidates[:RERANK_CANDIDATES]}
-    best_unshifted = candidates[0].score if candidates else -np.inf
-    extra = [
-        h for h in shifted if h.substance not in seen and h.score > best_unshifted + SHIFT_GAIN_MIN
-    ]
-    timings["shift_search"] = _ms(t)
-    if not candidates:
+    if not found.candidates:
         raise IdentificationError(
             f"no reference overlaps the query's range {processed.wavenumber[0]:.0f}-"
             f"{processed.wavenumber[-1]:.0f} cm-1 enough to be compared"
         )
+    scores, shift_best, offset_cm1 = found.scores, found.shift_best, found.offset_cm1
+    candidates = found.candidates
 
     # -- alignment and re-scoring -------------------------------------------------------------
     t = time.perf_counter()
     q_linear = linear_from_representation(query, q_start, q_stop, block.pipeline)
-    rescored = []
-    for hit in candidates[:RERANK_CANDIDATES] + extra:
-        row = hit.index
-        rs, re = int(block.start[row]), int(block.stop[row])
-        lo, hi = max(rs, q_start), min(re, q_stop)
-        valid = np.zeros(g, dtype=bool)
-        valid[lo:hi] = True
-        r_linear = linear_from_representation(
-            np.asarray(block.matrix[row], dtype=np.float64), rs, re, block.pipeline
-        )
-        try:
-            al = alignment.align(grid, q_linear * valid, r_linear * valid, valid)
-        except ForensicError:
-            al = None
-        score = float(scores[row])
-        if al is not None and (abs(al.shift_cm1) > 0 or abs(al.stretch) > 0):
-            aligned = representation_from_linear(al.aligned_reference, lo, hi, block.pipeline, grid)
-            aligned_score = _cosine(query[lo:hi], aligned[lo:hi])
-            # the peak alignment may add sub-step shift and stretch to what a rigid shift
-            # achieves, but not much more: a larger gain is a warp fitting the wrong substance
-            cap = float(shift_best[row]) + ALIGNMENT_GAIN_CAP
-            score = max(score, min(aligned_score, cap))
-        rescored.append((score, hit, al, valid, r_linear))
-    rescored.sort(key=lambda item: -item[0])
+    rescored = _rescore(
+        block,
+        candidates[:RERANK_CANDIDATES] + found.extra,
+        query=query,
+        q_linear=q_linear,
+        q_range=(q_start, q_stop),
+        found=found,
+    )
     timings["align"] = _ms(t)
 
     # -- q-values and verdict ---------------------------------------------------------------
@@ -301,34 +255,19 @@ def identify(
             return float("nan")
         return float(calibration.q_value(min(score, float(shift_best[row]))))
 
-    hits: list[dict[str, Any]] = []
-    for rank, (score, hit, al, _, _) in enumerate(rescored[:top], start=1):
-        entry = library.entry(spectrum.modality, hit.index)
-        q_value = q_value_of(score, hit.index)
-        hits.append(
-            {
-                "rank": rank,
-                "name": entry["name"],
-                "entry_id": entry["entry_id"],
-                "score": round(float(score), 6),
-                "search_score": round(float(scores[hit.index]), 6),
-                "q_value": None if np.isnan(q_value) else round(q_value, 6),
-                "shift_cm1": round(float(al.shift_cm1), 3) if al else 0.0,
-                "stretch": round(float(al.stretch), 6) if al else 0.0,
-                "matched_peaks": [[round(a, 2), round(b, 2)] for a, b in al.matched_peaks]
-                if al
-                else [],
-                "unmatched_peaks": [round(a, 2) for a in al.unmatched_peaks] if al else [],
-                "matched_fraction": round(float(al.matched_fraction), 4) if al else 0.0,
-                "provenance": entry.get("provenance", "measured"),
-                "cas": entry.get("cas", ""),
-                "class": entry.get("class", ""),
-                "synonyms": entry.get("synonyms", []),
-                "source": entry.get("source", ""),
-            }
+    hits = [
+        _hit_entry(
+            library.entry(spectrum.modality, hit.index),
+            rank,
+            score,
+            al,
+            search_score=float(scores[hit.index]),
+            q_value=q_value_of(score, hit.index),
         )
+        for rank, (score, hit, al, _, _) in enumerate(rescored[:top], start=1)
+    ]
     best_score, best_hit, best_al, best_valid, best_linear = rescored[0]
-    query_move_cm1 = _query_move_cm1(offset_cm1, best_al, step)
+    query_move_cm1 = _query_move_cm1(offset_cm1, best_al, float(grid[1] - grid[0]))
     other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
     margin = float(best_score - other) if other is not None else float("inf")
     best_q = q_value_of(best_score, best_hit.index)
@@ -371,34 +310,7 @@ def identify(
         warnings.append(MODELLED_WARNING)
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         warnings.append(OLD_CALIBRATION_WARNING)
-    snr = _signal_to_noise(spectrum, block.pipeline)
-    if snr < MIN_QUERY_SNR:
-        what = (
-            "the spectrum is flat: it has no band at all"
-            if snr == 0
-            else f"the spectrum barely rises above its noise (strongest band {snr:.1f} times "
-            "the noise)"
-        )
-        warnings.append(
-            f"{what}, so any hit is likely chance. Check that the sample is in the beam, the "
-            "laser or source is on and the exposure long enough, then measure again"
-        )
-    else:
-        clipped = spectrum_clipped_run(spectrum)
-        if clipped >= CLIPPED_RUN:
-            warnings.append(
-                f"the strongest band is clipped ({clipped} points at exactly the same extreme "
-                "value): the detector saturated or the band absorbs beyond the instrument's "
-                "range, so band shapes and relative intensities are distorted. Measure again "
-                "with a shorter exposure or lower laser power (Raman), or less sample (IR)"
-            )
-    if spectrum.modality == "ir" and spectrum.y_unit_guessed:
-        warnings.append(
-            f"the file does not name its intensity unit and was read as {spectrum.y_unit} "
-            f"({spectrum.metadata['y_unit_basis']}); transmittance and absorbance are treated "
-            "oppositely, so if that is wrong, so is this result: state the unit (forensic "
-            "identify --y-unit)"
-        )
+    warnings += _measurement_warnings(spectrum, block.pipeline)
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps
         warnings.append(
@@ -429,6 +341,147 @@ def identify(
             "intensity": [round(float(v), 6) for v in best_aligned[best_valid]],
         },
     )
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the search of the query nominates (see :func:`_candidates`)."""
+
+    scores: np.ndarray  # (N,) each reference's score, of the query moved by the axis offset
+    shift_best: np.ndarray  # (N,) each reference's best score at any whole-step move
+    offset_cm1: float  # the query's axis offset, 0 when it has none
+    candidates: list  # the best substances, by ``scores``
+    extra: list  # substances the moved query matches far better, not among the re-ranked
+
+
+def _candidates(query, q_range, block, substances, top: int) -> _Found:
+    """Score the query against the whole block, as measured and moved by whole grid steps.
+
+    An instrument whose axis is off by several cm-1 would push the right substance out of the
+    candidates: the query moved by whole grid steps up to SHIFT_SEARCH_CM1 (one batch, one more
+    pass over the matrix) nominates more candidates; alignment then judges them all.
+    """
+    q_start, q_stop = q_range
+    scores = score_query(
+        query, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums
+    )
+    grid = block.grid
+    step = float(grid[1] - grid[0])
+    n_steps = shift_steps(grid, SHIFT_SEARCH_CM1)
+    moves = [k for k in range(-n_steps, n_steps + 1) if k != 0]
+    moved = score_moves(
+        query, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums, moves
+    )
+    moved_best = moved.max(axis=0) if moves else np.full(scores.shape, -np.inf)
+    shift_best = np.maximum(moved_best, scores)
+    offset_move = _axis_offset(scores, moved, moves, step)
+    if offset_move:
+        # the whole query matches far better moved: its axis is off, and the candidates and
+        # their search scores are those of the query moved by that much
+        scores = moved[moves.index(offset_move)]
+    candidates = top_hits(scores, substances, max(top, RERANK_CANDIDATES, MIXTURE_CANDIDATES))
+    shifted = top_hits(moved_best, substances, SHIFT_CANDIDATES)
+    # only the re-ranked substances count as seen: one further down (among the mixture pool)
+    # that the shifted query matches much better must still be aligned and re-scored
+    seen = {h.substance for h in candidates[:RERANK_CANDIDATES]}
+    best_unshifted = candidates[0].score if candidates else -np.inf
+    extra = [
+        h for h in shifted if h.substance not in seen and h.score > best_unshifted + SHIFT_GAIN_MIN
+    ]
+    return _Found(scores, shift_best, offset_move * step, candidates, extra)
+
+
+def _rescore(block, hits, *, query, q_linear, q_range, found: _Found) -> list[tuple]:
+    """Align each hit's reference onto the query peak by peak and re-score it.
+
+    Returns ``(score, hit, alignment or None, valid, reference_linear)`` per hit, best first.
+    """
+    q_start, q_stop = q_range
+    scores, shift_best = found.scores, found.shift_best
+    grid = block.grid
+    rescored = []
+    for hit in hits:
+        row = hit.index
+        rs, re = int(block.start[row]), int(block.stop[row])
+        lo, hi = max(rs, q_start), min(re, q_stop)
+        valid = np.zeros(grid.size, dtype=bool)
+        valid[lo:hi] = True
+        r_linear = linear_from_representation(
+            np.asarray(block.matrix[row], dtype=np.float64), rs, re, block.pipeline
+        )
+        try:
+            al = alignment.align(grid, q_linear * valid, r_linear * valid, valid)
+        except ForensicError:
+            al = None
+        score = float(scores[row])
+        if al is not None and (abs(al.shift_cm1) > 0 or abs(al.stretch) > 0):
+            aligned = representation_from_linear(al.aligned_reference, lo, hi, block.pipeline, grid)
+            aligned_score = _cosine(query[lo:hi], aligned[lo:hi])
+            # the peak alignment may add sub-step shift and stretch to what a rigid shift
+            # achieves, but not much more: a larger gain is a warp fitting the wrong substance
+            cap = float(shift_best[row]) + ALIGNMENT_GAIN_CAP
+            score = max(score, min(aligned_score, cap))
+        rescored.append((score, hit, al, valid, r_linear))
+    rescored.sort(key=lambda item: -item[0])
+    return rescored
+
+
+def _hit_entry(
+    entry: Mapping[str, Any], rank: int, score: float, al, *, search_score: float, q_value: float
+) -> dict[str, Any]:
+    """One ranked hit as reported: the reference, its scores and its peak evidence."""
+    return {
+        "rank": rank,
+        "name": entry["name"],
+        "entry_id": entry["entry_id"],
+        "score": round(float(score), 6),
+        "search_score": round(search_score, 6),
+        "q_value": None if np.isnan(q_value) else round(q_value, 6),
+        "shift_cm1": round(float(al.shift_cm1), 3) if al else 0.0,
+        "stretch": round(float(al.stretch), 6) if al else 0.0,
+        "matched_peaks": [[round(a, 2), round(b, 2)] for a, b in al.matched_peaks] if al else [],
+        "unmatched_peaks": [round(a, 2) for a in al.unmatched_peaks] if al else [],
+        "matched_fraction": round(float(al.matched_fraction), 4) if al else 0.0,
+        "provenance": entry.get("provenance", "measured"),
+        "cas": entry.get("cas", ""),
+        "class": entry.get("class", ""),
+        "synonyms": entry.get("synonyms", []),
+        "source": entry.get("source", ""),
+    }
+
+
+def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
+    """What the query itself casts doubt on: barely any signal, a clipped band, a guessed unit."""
+    warnings = []
+    snr = _signal_to_noise(spectrum, pipeline)
+    if snr < MIN_QUERY_SNR:
+        what = (
+            "the spectrum is flat: it has no band at all"
+            if snr == 0
+            else f"the spectrum barely rises above its noise (strongest band {snr:.1f} times "
+            "the noise)"
+        )
+        warnings.append(
+            f"{what}, so any hit is likely chance. Check that the sample is in the beam, the "
+            "laser or source is on and the exposure long enough, then measure again"
+        )
+    else:
+        clipped = spectrum_clipped_run(spectrum)
+        if clipped >= CLIPPED_RUN:
+            warnings.append(
+                f"the strongest band is clipped ({clipped} points at exactly the same extreme "
+                "value): the detector saturated or the band absorbs beyond the instrument's "
+                "range, so band shapes and relative intensities are distorted. Measure again "
+                "with a shorter exposure or lower laser power (Raman), or less sample (IR)"
+            )
+    if spectrum.modality == "ir" and spectrum.y_unit_guessed:
+        warnings.append(
+            f"the file does not name its intensity unit and was read as {spectrum.y_unit} "
+            f"({spectrum.metadata['y_unit_basis']}); transmittance and absorbance are treated "
+            "oppositely, so if that is wrong, so is this result: state the unit (forensic "
+            "identify --y-unit)"
+        )
+    return warnings
 
 
 def _axis_offset(scores: np.ndarray, moved: np.ndarray, moves: list[int], step: float) -> int:
