@@ -25,6 +25,7 @@ from forensic.errors import IdentificationError
 from forensic.quality import noise_level
 
 __all__ = [
+    "BAND_WIDTH_TOLERANCE",
     "MAX_PEAKS",
     "MIN_PROMINENCE_FRACTION",
     "NOISE_PROMINENCE_FACTOR",
@@ -42,6 +43,16 @@ sigma (99th percentile, measured), so 8 keeps noise bumps out of the evidence.""
 
 MIN_PROMINENCE_FRACTION = 0.02
 """...and at least this fraction of the spectrum's intensity range (noise-free spectra)."""
+
+BAND_WIDTH_TOLERANCE = 0.25
+"""In the peak evidence, a query band matches a reference band within this fraction of its width
+at half prominence when that is more than the tolerance in cm-1. The maximum of a broad band
+(the IR bands of oxides, hydrates and OH stretches) moves by a good fraction of its width
+between two samples of one substance, with particle size and overlapping components; a sharp
+band's does not. On RRUFF IR, every sample against the others, 26 of the 94 right best hits had fewer than
+half of their peaks matched with the fixed tolerance alone, and 16 with this one; the right
+identifications rose from 49 to 51 (Raman 237 to 238, ENFSI drugs shifted 8 cm-1 from 80 to
+86 and 88), with no wrong one added."""
 
 MAX_PEAKS = 80
 """At most this many peaks (the most prominent) are used: more adds noise, not evidence."""
@@ -128,23 +139,41 @@ def find_peaks(
     numpy.ndarray
         Shape (P,), sorted peak positions in cm-1 (at most ``MAX_PEAKS``, the most prominent).
     """
+    return _detect(wavenumber, intensity, prominence)[0]
+
+
+def _detect(
+    wavenumber: np.ndarray, intensity: np.ndarray, prominence: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Peak positions (cm-1, sorted) as :func:`find_peaks` finds them, and their widths (cm-1)
+    at half their prominence (:func:`scipy.signal.peak_widths`)."""
     x = _check_axis(wavenumber, intensity)
     y = np.asarray(intensity, dtype=float)
+    none = np.zeros(0), np.zeros(0)
     if x.size < 3 or not np.all(np.isfinite(y)):
         if not np.all(np.isfinite(y)):
             raise IdentificationError("intensity holds NaN or infinite values")
-        return np.zeros(0)
+        return none
     if prominence is None:
         span = float(y.max() - y.min())
         prominence = max(NOISE_PROMINENCE_FACTOR * noise_level(y), MIN_PROMINENCE_FRACTION * span)
         if prominence <= 0:
-            return np.zeros(0)
+            return none
     idx, props = signal.find_peaks(y, prominence=prominence)
     if idx.size > MAX_PEAKS:
         keep = np.argsort(props["prominences"])[::-1][:MAX_PEAKS]
-        idx = np.sort(idx[keep])
+        keep.sort()
+        idx = idx[keep]
+        props = {k: v[keep] for k, v in props.items()}
     if idx.size == 0:
-        return np.zeros(0)
+        return none
+    _, _, left, right = signal.peak_widths(
+        y,
+        idx,
+        rel_height=0.5,
+        prominence_data=(props["prominences"], props["left_bases"], props["right_bases"]),
+    )
+    width_cm1 = np.interp(right, np.arange(x.size), x) - np.interp(left, np.arange(x.size), x)
     # parabolic refinement, vectorised; peaks at the ends are left where they are
     inner = (idx > 0) & (idx < x.size - 1)
     pos = x[idx].astype(float)
@@ -157,11 +186,15 @@ def find_peaks(
     # non-uniform grids: interpolate between neighbouring points
     step = np.where(delta >= 0, x[i + 1] - x[i], x[i] - x[i - 1])
     pos[inner] = x[i] + delta * step
-    return np.sort(pos)
+    order = np.argsort(pos)
+    return pos[order], width_cm1[order]
 
 
 def match_peaks(
-    query_peaks: np.ndarray, reference_peaks: np.ndarray, *, tolerance_cm1: float = 8.0
+    query_peaks: np.ndarray,
+    reference_peaks: np.ndarray,
+    *,
+    tolerance_cm1: float | np.ndarray = 8.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-to-one matching of two peak lists: mutual nearest neighbours within a tolerance.
 
@@ -169,8 +202,9 @@ def match_peaks(
     ----------
     query_peaks, reference_peaks : numpy.ndarray
         Shapes (P,) and (R,), cm-1, already on the same axis (reference mapped onto the query).
-    tolerance_cm1 : float
-        Largest accepted distance between partners.
+    tolerance_cm1 : float or numpy.ndarray
+        Largest accepted distance between partners: one for all, or shape (P,), one per query
+        peak.
 
     Returns
     -------
@@ -185,7 +219,13 @@ def match_peaks(
     nearest_r = dist.argmin(axis=1)
     nearest_q = dist.argmin(axis=0)
     qi = np.arange(q.size)
-    mutual = (nearest_q[nearest_r] == qi) & (dist[qi, nearest_r] <= tolerance_cm1)
+    tolerance = np.asarray(tolerance_cm1, dtype=float)
+    if tolerance.ndim and tolerance.shape != q.shape:
+        raise IdentificationError(
+            f"{tolerance.size} peak tolerances given for {q.size} query peaks: give one for "
+            "all or one per query peak"
+        )
+    mutual = (nearest_q[nearest_r] == qi) & (dist[qi, nearest_r] <= tolerance)
     return qi[mutual], nearest_r[mutual]
 
 
@@ -271,7 +311,9 @@ def align(
     valid : numpy.ndarray
         Shape (G,), bool: the overlap of the query's and the reference's measured ranges.
     tolerance_cm1 : float
-        Largest distance (cm-1) at which two peaks count as the same band after alignment.
+        Largest distance (cm-1) at which two peaks count as the same band after alignment; in
+        the reported evidence, a broad query band gets ``BAND_WIDTH_TOLERANCE`` of its width
+        when that is more.
     max_shift_cm1 : float
         Largest shift (cm-1) considered.
     max_stretch : float
@@ -299,7 +341,7 @@ def align(
     nz = np.flatnonzero(ry != 0.0)
     ref_lo, ref_hi = (x[nz[0]], x[nz[-1]]) if nz.size else (x[0], x[-1])
 
-    qpk = find_peaks(xv, qy[mask])
+    qpk, q_widths = _detect(xv, qy[mask])
     rpk = find_peaks(xv, ry[mask])
 
     candidates = [np.array([0.0, 0.0])]
@@ -346,7 +388,9 @@ def align(
     aligned[~mask] = 0.0
 
     mapped = c + (1.0 + stretch) * (rpk - c) + shift
-    qi, ri = match_peaks(qpk, mapped, tolerance_cm1=tolerance_cm1)
+    # the maximum of a broad band is only known to within a fraction of its width
+    evidence_tolerance = np.maximum(tolerance_cm1, BAND_WIDTH_TOLERANCE * q_widths)
+    qi, ri = match_peaks(qpk, mapped, tolerance_cm1=evidence_tolerance)
     matched = [(float(qpk[a]), float(rpk[b])) for a, b in zip(qi, ri, strict=True)]
     unmatched_q = np.setdiff1d(np.arange(qpk.size), qi)
     unmatched_r = np.setdiff1d(np.arange(rpk.size), ri)

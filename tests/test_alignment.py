@@ -58,6 +58,14 @@ def test_match_peaks_is_one_to_one():
     assert list(qi) == [0] and list(ri) == [0]
 
 
+def test_match_peaks_takes_a_tolerance_per_query_peak():
+    query, reference = np.array([500.0, 900.0]), np.array([512.0, 912.0])
+    qi, ri = match_peaks(query, reference, tolerance_cm1=np.array([8.0, 25.0]))
+    assert list(qi) == [1] and list(ri) == [1]
+    with pytest.raises(IdentificationError, match="3 peak tolerances given for 2 query peaks"):
+        match_peaks(query, reference, tolerance_cm1=np.array([8.0, 8.0, 8.0]))
+
+
 @pytest.mark.parametrize(
     ("shift", "stretch"), [(0.0, 0.0), (6.0, 0.0), (-12.0, 0.004), (3.0, -0.008)]
 )
@@ -86,6 +94,21 @@ def test_align_reports_unmatched_peaks():
     assert a.shift_cm1 == pytest.approx(4.0, abs=0.6)
     assert [round(v) for v in a.unmatched_peaks] == [1704]
     assert [round(v) for v in a.unmatched_reference_peaks] == [1450]
+
+
+@pytest.mark.parametrize(("fwhm", "matched"), [(100.0, True), (10.0, False)])
+def test_a_broad_band_matches_within_a_quarter_of_its_width_a_sharp_one_does_not(fwhm, matched):
+    # sharp bands fix the alignment at no shift; the fourth band sits 15 cm-1 off in the query:
+    # beyond the 8 cm-1 tolerance, but within a quarter of a 100 cm-1 band's width
+    sharp = [(400, 1.0, 8), (700, 0.8, 8), (1300, 0.9, 8)]
+    reference = lorentzians([*sharp, (1000, 0.6, fwhm)])
+    query = lorentzians([*sharp, (1015, 0.6, fwhm)])
+    a = align(GRID, query, reference, np.ones(GRID.size, bool))
+    assert a.shift_cm1 == pytest.approx(0.0, abs=0.6)
+    pairs = {round(q): round(r) for q, r in a.matched_peaks}
+    assert (pairs.get(1015) == 1000) is matched
+    assert (1015 in [round(v) for v in a.unmatched_peaks]) is not matched
+    assert a.matched_fraction == (1.0 if matched else 0.75)
 
 
 def test_align_respects_max_shift():
