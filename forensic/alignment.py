@@ -49,10 +49,10 @@ BAND_WIDTH_TOLERANCE = 0.25
 at half prominence when that is more than the tolerance in cm-1. The maximum of a broad band
 (the IR bands of oxides, hydrates and OH stretches) moves by a good fraction of its width
 between two samples of one substance, with particle size and overlapping components; a sharp
-band's does not. On RRUFF IR, every sample against the others, 26 of the 94 right best hits had fewer than
-half of their peaks matched with the fixed tolerance alone, and 16 with this one; the right
-identifications rose from 49 to 51 (Raman 237 to 238, ENFSI drugs shifted 8 cm-1 from 80 to
-86 and 88), with no wrong one added."""
+band's does not. On RRUFF IR, every sample against the others, 26 of the 94 right best hits
+had fewer than half of their peaks matched with the fixed tolerance alone, and 16 with this
+one; the right identifications rose from 49 to 51 (Raman 237 to 238, ENFSI drugs shifted
+8 cm-1 from 80 to 86 and 88), with no wrong one added."""
 
 MAX_PEAKS = 80
 """At most this many peaks (the most prominent) are used: more adds noise, not evidence."""
