@@ -35,21 +35,11 @@ MANIFEST_COLUMNS = [
 ]
 """The columns of a library manifest, in order (``file`` relative to the manifest)."""
 
-REQUIRED_FIELDS = (
-    "id",
-    "file",
-    "name",
-    "cas",
-    "class",
-    "modality",
-    "provenance",
-    "source",
-    "licence",
-    "added_by",
-    "added_at",
-)
-"""Manifest fields every reference must fill (``synonyms``, ``legal_control``, ``salt_form``
-may be empty)."""
+OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form")
+"""Manifest fields a reference may leave empty."""
+
+REQUIRED_FIELDS = tuple(c for c in MANIFEST_COLUMNS if c not in OPTIONAL_FIELDS)
+"""Manifest fields every reference must fill: every column but :data:`OPTIONAL_FIELDS`."""
 
 PROVENANCES = ("measured", "modelled", "simulated")
 
