@@ -11,7 +11,7 @@ from typing import Any
 from forensic.curation.source import (
     LibrarySource,
     _entry_from_compiled,
-    _entry_from_row,
+    _listed,
     open_library,
 )
 from forensic.curation.validation import _row_digest
@@ -52,7 +52,7 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
             compiled = library.entry(modality, row)
             entry = _entry_from_compiled(compiled)
             if entry["id"] in rows:
-                manifest = _entry_from_row(rows[entry["id"]])
+                manifest = _listed(rows[entry["id"]])
                 for key in ("added_by", "added_at", "file"):
                     entry[key] = manifest[key] or entry[key]
             record = {k: entry[k] for k in _SNAPSHOT_FIELDS}

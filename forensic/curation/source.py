@@ -107,45 +107,38 @@ def open_library(path: str | os.PathLike | None = None) -> LibrarySource:
     raise LibraryError(f"{p}: no such library folder or {FILE_SUFFIX} file")
 
 
-def _entry_from_row(row: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        "id": row.get("id", ""),
-        "name": row.get("name", ""),
-        "modality": row.get("modality", ""),
-        "provenance": row.get("provenance", ""),
-        "cas": row.get("cas", ""),
-        "class": row.get("class", ""),
-        "synonyms": [s.strip() for s in row.get("synonyms", "").split(";") if s.strip()],
-        "salt_form": row.get("salt_form", ""),
-        "legal_control": row.get("legal_control", ""),
-        "source": row.get("source", ""),
-        "licence": row.get("licence", ""),
-        "added_by": row.get("added_by", ""),
-        "added_at": row.get("added_at", ""),
-        "file": row.get("file", ""),
-    }
+_LISTED = (
+    "id",
+    "name",
+    "modality",
+    "provenance",
+    "cas",
+    "class",
+    "synonyms",
+    "salt_form",
+    "legal_control",
+    "source",
+    "licence",
+    "added_by",
+    "added_at",
+    "file",
+)
+"""The fields :func:`list_entries` gives each reference, in order (manifest column names)."""
+
+
+def _listed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A reference as :func:`list_entries` gives it, from fields named as manifest columns."""
+    out: dict[str, Any] = {key: str(fields.get(key, "") or "") for key in _LISTED}
+    synonyms = fields.get("synonyms") or []
+    if isinstance(synonyms, str):
+        synonyms = [s.strip() for s in synonyms.split(";") if s.strip()]
+    out["synonyms"] = list(synonyms)
+    return out
 
 
 def _entry_from_compiled(entry: Mapping[str, Any]) -> dict[str, Any]:
-    synonyms = entry.get("synonyms") or []
-    if isinstance(synonyms, str):
-        synonyms = [s.strip() for s in synonyms.split(";") if s.strip()]
-    return {
-        "id": str(entry.get("entry_id", "")),
-        "name": str(entry.get("name", "")),
-        "modality": str(entry.get("modality", "")),
-        "provenance": str(entry.get("provenance", "")),
-        "cas": str(entry.get("cas", "")),
-        "class": str(entry.get("class", "")),
-        "synonyms": list(synonyms),
-        "salt_form": str(entry.get("salt_form", "")),
-        "legal_control": str(entry.get("legal_control", "")),
-        "source": str(entry.get("source", "")),
-        "licence": str(entry.get("licence", "")),
-        "added_by": str(entry.get("added_by", "")),
-        "added_at": str(entry.get("added_at", "")),
-        "file": str(entry.get("source_file", "")),
-    }
+    # a compiled entry names two of the manifest's columns otherwise
+    return _listed({**entry, "id": entry.get("entry_id", ""), "file": entry.get("source_file", "")})
 
 
 def list_entries(source: LibrarySource) -> list[dict[str, Any]]:
@@ -160,7 +153,7 @@ def list_entries(source: LibrarySource) -> list[dict[str, Any]]:
         compiled file, which does not keep them.
     """
     if source.is_folder:
-        entries = [_entry_from_row(r) for r in source.rows]
+        entries = [_listed(r) for r in source.rows]
     else:
         entries = [_entry_from_compiled(e) for e in source.library().entries]
     return sorted(entries, key=lambda e: (e["modality"], e["name"].lower(), e["id"]))
