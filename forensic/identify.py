@@ -34,7 +34,12 @@ from forensic.processing import (
     remove_spikes,
     representation_from_linear,
 )
-from forensic.quality import CLIPPED_RUN, spectrum_clipped_run, spectrum_signal_to_noise
+from forensic.quality import (
+    CLIPPED_RUN,
+    spectrum_atmospheric_co2,
+    spectrum_clipped_run,
+    spectrum_signal_to_noise,
+)
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     score_batch,
@@ -451,7 +456,8 @@ def _hit_entry(
 
 
 def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
-    """What the query itself casts doubt on: barely any signal, a clipped band, a guessed unit."""
+    """What the query itself casts doubt on: barely any signal, a clipped band, atmospheric CO2,
+    a guessed unit."""
     warnings = []
     snr = _signal_to_noise(spectrum, pipeline)
     if snr < MIN_QUERY_SNR:
@@ -474,6 +480,14 @@ def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
                 "range, so band shapes and relative intensities are distorted. Measure again "
                 "with a shorter exposure or lower laser power (Raman), or less sample (IR)"
             )
+    co2 = spectrum_atmospheric_co2(spectrum)
+    if co2 is not None:
+        warnings.append(
+            f"atmospheric CO2 bands at {co2.p_branch_cm1:.0f} and {co2.r_branch_cm1:.0f} cm-1 "
+            f"({co2.fraction:.0%} of the intensity range): the background was measured with a"
+            " different amount of CO2 in the beam, and they take part in the comparison as if"
+            " they were bands of the sample. Measure a fresh background, then the sample again"
+        )
     if spectrum.modality == "ir" and spectrum.y_unit_guessed:
         warnings.append(
             f"the file does not name its intensity unit and was read as {spectrum.y_unit} "

@@ -1,5 +1,7 @@
 """How much signal a spectrum carries, and whether it was clipped: its noise, its strongest
-band, their ratio, and runs of points at the strongest value (a saturated detector).
+band, their ratio, runs of points at the strongest value (a saturated detector), and the
+atmospheric CO2 doublet an IR spectrum picks up when its background was measured with a
+different amount of CO2 in the beam.
 
 Pure functions, shared by the library's quality gates (:mod:`forensic.curation.validation`, a
 reference must rise well above its noise), by identification (:func:`forensic.identify`, a query
@@ -18,6 +20,8 @@ Two noise estimators, for two kinds of input:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import ndimage, signal
 
@@ -26,12 +30,16 @@ from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum
 __all__ = [
     "BACKGROUND_WINDOW_CM1",
     "CLIPPED_RUN",
+    "CO2_MIN_FRACTION",
     "DIP_UNITS",
+    "CO2Doublet",
+    "atmospheric_co2",
     "band_height",
     "clipped_run",
     "noise_level",
     "noise_sigma",
     "signal_to_noise",
+    "spectrum_atmospheric_co2",
     "spectrum_clipped_run",
     "spectrum_signal_to_noise",
 ]
@@ -187,3 +195,138 @@ def spectrum_clipped_run(spectrum: Spectrum) -> int:
     units (a band absorbing all the light), else the maximum."""
     y = np.asarray(spectrum.intensity, dtype=float)
     return clipped_run(-y if spectrum.y_unit in DIP_UNITS else y)
+
+
+# -- atmospheric CO2 ---------------------------------------------------------------------------
+#
+# Gas-phase CO2 absorbs at 2349 cm-1 (antisymmetric stretch) as two rotational branches, P near
+# 2338 and R near 2361 cm-1, with a gap at the band centre. When the amount of CO2 in the beam
+# changes between the background and the sample measurement (a door opened, people breathing in
+# a van), the ratio leaves that doublet in the spectrum, up or down. Its bending band at
+# 667 cm-1 is weaker and lies among the bands of the sample, so it is not looked for.
+
+CO2_MIN_FRACTION = 0.05
+"""A CO2 doublet this large, as a fraction of the spectrum's intensity range, is worth telling
+the person who measured it (:func:`spectrum_atmospheric_co2`). Smaller ones are common in good
+reference spectra (six of the 400 RRUFF IR files show one of 0.4-3 % of their range) and
+change nothing worth a new measurement."""
+
+_CO2_P_BRANCH_CM1 = (2325.0, 2348.0)
+_CO2_R_BRANCH_CM1 = (2350.0, 2375.0)
+_CO2_FLANKS_CM1 = ((2250.0, 2290.0), (2400.0, 2440.0))  # the straight line under the doublet
+_CO2_MAX_STEP_CM1 = 8.0  # coarser sampling cannot show two branches
+_CO2_MIN_NOISE = 8.0  # each branch stands this many noise standard deviations above the line
+_CO2_MAX_GAP = 0.97  # the centre dips below this fraction of the weaker branch: two maxima
+_CO2_MAX_FLANK = 0.3  # the flanks stay within this fraction of the stronger branch of the line
+
+
+@dataclass(frozen=True)
+class CO2Doublet:
+    """An atmospheric CO2 doublet found in an IR spectrum (see :func:`atmospheric_co2`).
+
+    Attributes
+    ----------
+    p_branch_cm1, r_branch_cm1 : float
+        Positions of the two branch maxima (cm-1).
+    height : float
+        Signed height of the stronger branch above the straight line between the flanks, in the
+        unit of the intensities (in absorbance, negative when the background held more CO2
+        than the air at the sample measurement).
+    fraction : float
+        ``abs(height)`` as a fraction of the spectrum's intensity range.
+    """
+
+    p_branch_cm1: float
+    r_branch_cm1: float
+    height: float
+    fraction: float
+
+
+def atmospheric_co2(wavenumber: np.ndarray, intensity: np.ndarray) -> CO2Doublet | None:
+    """The atmospheric CO2 doublet near 2349 cm-1 in an IR spectrum, or None.
+
+    Above the straight line through the medians of the flanks (2250-2290 and 2400-2440 cm-1),
+    up or down, the spectrum must show a P branch (2325-2348 cm-1) and an R branch
+    (2350-2375 cm-1), each at least 8 noise standard deviations high, with a dip between them
+    (below 0.97 of the weaker), while the flanks stay within 0.3 of the stronger branch of the
+    line. The dip and the flat flanks are what set the gas apart from a band of the sample in
+    this region: the N-H+ stretch of an amine hydrochloride is one broad band running past
+    2400 cm-1, and a nitrile, an alkyne or a P-H band is a single peak.
+
+    Parameters
+    ----------
+    wavenumber, intensity : numpy.ndarray
+        Shape (G,). Any IR intensity unit; the doublet may point either way.
+
+    Returns
+    -------
+    CO2Doublet or None
+        None as well when the spectrum does not cover both flanks, is sampled more coarsely
+        than every 8 cm-1 or holds NaN.
+    """
+    x = np.asarray(wavenumber, dtype=float)
+    y = np.asarray(intensity, dtype=float)
+    if x.size < 3 or not np.all(np.isfinite(y)):
+        return None
+    flanks = [(x >= lo) & (x <= hi) for lo, hi in _CO2_FLANKS_CM1]
+    if not all(f.sum() >= 2 for f in flanks):
+        return None
+    inside = (x >= _CO2_FLANKS_CM1[0][0]) & (x <= _CO2_FLANKS_CM1[1][1])
+    order = np.argsort(x[inside])
+    xs, ys = x[inside][order], y[inside][order]
+    if float(np.median(np.diff(xs))) > _CO2_MAX_STEP_CM1:
+        return None
+    x0, x1 = (float(x[f].mean()) for f in flanks)
+    y0, y1 = (float(np.median(y[f])) for f in flanks)
+    residual = ys - (y0 + (y1 - y0) * (xs - x0) / (x1 - x0))
+    in_flanks = (xs <= _CO2_FLANKS_CM1[0][1]) | (xs >= _CO2_FLANKS_CM1[1][0])
+    p_mask = (xs >= _CO2_P_BRANCH_CM1[0]) & (xs <= _CO2_P_BRANCH_CM1[1])
+    r_mask = (xs >= _CO2_R_BRANCH_CM1[0]) & (xs <= _CO2_R_BRANCH_CM1[1])
+    if not (p_mask.any() and r_mask.any()):
+        return None
+    noise = noise_sigma(y)
+    span = float(np.ptp(y))
+    best = None
+    for sign in (1.0, -1.0):
+        e = sign * residual
+        ip = np.flatnonzero(p_mask)[np.argmax(e[p_mask])]
+        ir = np.flatnonzero(r_mask)[np.argmax(e[r_mask])]
+        if ir - ip < 2:  # no point between the branches: no dip to see
+            continue
+        weaker, stronger = min(e[ip], e[ir]), max(e[ip], e[ir])
+        doublet = (
+            weaker > 0
+            and weaker >= _CO2_MIN_NOISE * noise
+            and e[ip + 1 : ir].min() < _CO2_MAX_GAP * weaker
+            and np.abs(residual[in_flanks]).max() <= _CO2_MAX_FLANK * stronger
+        )
+        if doublet and (best is None or stronger > abs(best.height)):
+            best = CO2Doublet(
+                float(xs[ip]), float(xs[ir]), float(sign * stronger), float(stronger / span)
+            )
+    return best
+
+
+def spectrum_atmospheric_co2(
+    spectrum: Spectrum, *, min_fraction: float = CO2_MIN_FRACTION
+) -> CO2Doublet | None:
+    """The atmospheric CO2 doublet of an IR spectrum as measured, when it is large enough to
+    mention: at least ``min_fraction`` of the intensity range; None otherwise and for Raman.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As measured (before preprocessing), in any IR unit.
+    min_fraction : float
+        Least height of the doublet's stronger branch, as a fraction of the intensity range.
+
+    Returns
+    -------
+    CO2Doublet or None
+    """
+    if spectrum.modality != "ir":
+        return None
+    doublet = atmospheric_co2(spectrum.wavenumber, spectrum.intensity)
+    if doublet is None or doublet.fraction < min_fraction:
+        return None
+    return doublet

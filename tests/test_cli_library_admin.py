@@ -120,7 +120,7 @@ def test_import_lists_unreadable_files(lib, tmp_path):
 def test_validate_passes_and_fails_with_exit_codes(lib, tmp_path):
     ok = run("validate", lib)
     assert ok.exit_code == 0, ok.output
-    assert "PASSED: all 9 gates passed" in ok.output
+    assert "PASSED: all 10 gates passed" in ok.output
     noisy = make_spectrum([(450, 1.0, 8), (1350, 0.7, 9)], noise=0.08, seed=13)
     write_spectrum(noisy, tmp_path / "noisy.jdx")
     run(
@@ -141,7 +141,7 @@ def test_validate_passes_and_fails_with_exit_codes(lib, tmp_path):
     assert bad.exit_code == 1
     assert "FAIL  signal-to-noise" in bad.output
     assert "noisy-raman (Noisy): signal-to-noise" in bad.output
-    assert bad.output.rstrip().splitlines()[-1].startswith("FAILED: 1 of 9 gates failed")
+    assert bad.output.rstrip().splitlines()[-1].startswith("FAILED: 1 of 10 gates failed")
     as_json = json.loads(run("validate", lib, "--no-self-id", "--json").stdout)
     assert as_json["ok"] is False and as_json["failed"] == ["signal-to-noise"]
 

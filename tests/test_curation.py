@@ -253,6 +253,19 @@ def _bad_files(folder):
         cas="123-45-6",
         licence="",
     )
+    # an IR reference whose background held less CO2 than the air at the sample measurement
+    stale = make_spectrum(
+        [(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)],
+        start=600,
+        stop=4000,
+        modality="ir",
+        y_unit="absorbance",
+        noise=0.002,
+        seed=17,
+    )
+    sx = stale.wavenumber
+    co2 = np.exp(-0.5 * ((sx - 2338) / 5.1) ** 2) + np.exp(-0.5 * ((sx - 2361) / 5.1) ** 2)
+    add("Stale background sample", stale.replace(intensity=stale.intensity + 0.25 * co2))
     # the Betaine reference rescaled, offset and with a little fresh noise, under another name
     betaine = synthetic_spectrum(1)
     rng = np.random.default_rng(16)
@@ -295,6 +308,7 @@ def bad_report(tmp_path_factory):
         ("signal-to-noise", "noisy-sample-raman", "signal-to-noise"),
         ("axis", "narrow-sample-raman", "does not cover the raman fingerprint"),
         ("units", "absorbance-sample-raman", "a Raman spectrum in absorbance"),
+        ("atmosphere", "stale-background-sample-ir", "CO2 doublet at 2338 and 2361 cm-1, 25%"),
         ("metadata", "undocumented-sample-raman", "empty licence"),
         ("metadata", "undocumented-sample-raman", "'123-45-6' fails its check digit"),
         ("near-duplicates", "lookalike-sample-raman", "cosine"),
@@ -315,10 +329,11 @@ def test_bad_report_names_both_near_duplicates_and_fails(bad_report):
     assert not bad_report.ok
     text = bad_report.format()
     assert text.splitlines()[-1].startswith("FAILED:")
-    for gate in ("saturation", "spikes", "signal-to-noise", "axis", "units", "metadata"):
+    for gate in ("saturation", "spikes", "signal-to-noise", "axis", "units", "atmosphere"):
         assert gate in bad_report.failed
+    assert len(bad_report.gate("atmosphere").findings) == 1
     # clean entries raise no finding in the per-spectrum gates
-    for gate in ("saturation", "spikes", "signal-to-noise", "axis", "units"):
+    for gate in ("saturation", "spikes", "signal-to-noise", "axis", "units", "atmosphere"):
         assert all("alphaine" not in f.entry for f in bad_report.gate(gate).findings)
 
 
@@ -393,10 +408,11 @@ def test_compiled_library_runs_the_gates_it_can(small_library, tmp_path):
         "axis",
         "spikes",
         "units",
+        "atmosphere",
         "self-identification",
     }
     assert "compiled .flib" in report.gate("spikes").note
-    assert report.format().splitlines()[-1].startswith("PASSED: 3 gates passed, 6 skipped")
+    assert report.format().splitlines()[-1].startswith("PASSED: 3 gates passed, 7 skipped")
     assert report.gate("near-duplicates").checked == len(lib)
 
 

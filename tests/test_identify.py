@@ -202,6 +202,25 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     assert not any("noise" in w for w in ir_result.warnings), ir_result.warnings
 
 
+def test_atmospheric_co2_in_an_ir_query_is_said_and_does_not_change_the_answer():
+    refs = [
+        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=4000)
+        for n, b in BAND_SETS.items()
+    ]
+    ir_library = Library.from_spectra(refs, calibrate=False)
+    query = make_spectrum(
+        BAND_SETS["cocaine"], modality="ir", y_unit="absorbance", noise=0.004, seed=8, stop=4000
+    )
+    x = query.wavenumber
+    branches = np.exp(-0.5 * ((x - 2338.0) / 5.1) ** 2) + np.exp(-0.5 * ((x - 2361.0) / 5.1) ** 2)
+    with_co2 = query.replace(intensity=query.intensity - 0.3 * branches)  # a CO2-rich background
+    clean, dirty = identify(query, ir_library), identify(with_co2, ir_library)
+    assert not any("CO2" in w for w in clean.warnings)
+    (said,) = [w for w in dirty.warnings if "CO2" in w]
+    assert "2338 and 2361 cm-1" in said and "fresh background" in said
+    assert dirty.best["name"] == clean.best["name"] == "cocaine"
+
+
 def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     query = _query("cocaine")
     y = np.asarray(query.intensity)

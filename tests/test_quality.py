@@ -8,10 +8,12 @@ from scipy.ndimage import gaussian_filter1d
 from synthetic import make_spectrum
 
 from forensic.quality import (
+    atmospheric_co2,
     clipped_run,
     noise_level,
     noise_sigma,
     signal_to_noise,
+    spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
 )
@@ -75,3 +77,94 @@ def test_clipped_run_counts_the_points_at_the_strongest_value():
     dips = Spectrum(AXIS, np.maximum(1.0 - BAND, 0.2), modality="ir", y_unit="transmittance")
     assert spectrum_clipped_run(dips) > 3  # the bottom of the dip, not the 100 % baseline
     assert spectrum_clipped_run(dips.replace(intensity=1.0 - 0.5 * BAND)) == 1
+
+
+# -- atmospheric CO2 ---------------------------------------------------------------------------
+
+IR_BANDS = [(700.0, 0.6, 14.0), (1100.0, 1.0, 20.0), (1650.0, 0.7, 16.0), (2950.0, 0.4, 30.0)]
+
+
+def _gauss(x, centre, fwhm):
+    return np.exp(-0.5 * ((x - centre) / (fwhm / 2.3548)) ** 2)
+
+
+def _co2(x, height, fwhm=12.0):
+    """A modelled CO2 doublet: P and R branches at 2338 and 2361 cm-1, the R branch stronger."""
+    return height * (0.8 * _gauss(x, 2338.0, fwhm) + _gauss(x, 2361.0, fwhm))
+
+
+@pytest.mark.parametrize("step", [1.0, 2.0, 4.0, 7.4])
+@pytest.mark.parametrize("height", [0.2, -0.2])
+def test_atmospheric_co2_finds_the_doublet_either_way_down_to_coarse_sampling(step, height):
+    clean = make_spectrum(
+        IR_BANDS, modality="ir", y_unit="absorbance", start=600, stop=4000, step=step, noise=0.003
+    )
+    x = clean.wavenumber
+    measured = clean.intensity + _co2(x, height) + 0.05
+    doublet = atmospheric_co2(x, measured)
+    assert doublet is not None
+    assert abs(doublet.p_branch_cm1 - 2338.0) <= step + 1.0
+    assert abs(doublet.r_branch_cm1 - 2361.0) <= step + 1.0
+    assert np.sign(doublet.height) == np.sign(height)
+    # measured from the line under it, which follows the spectrum (here a constant offset)
+    assert abs(doublet.height) == pytest.approx(abs(height), rel=0.15)
+    assert doublet.fraction == pytest.approx(abs(doublet.height) / np.ptp(measured))
+    assert atmospheric_co2(x, clean.intensity) is None
+
+
+def test_atmospheric_co2_leaves_bands_of_the_sample_alone():
+    x = np.arange(600.0, 4000.0, 2.0)
+    rng = np.random.default_rng(4)
+    noise = rng.normal(0.0, 0.002, x.size)
+    # the broad N-H+ stretch of an amine hydrochloride runs through the window and past 2400
+    amine_salt = 0.5 * _gauss(x, 2450.0, 300.0) + 0.2 * _gauss(x, 2600.0, 120.0)
+    # a nitrile or P-H band: one peak
+    single = 0.5 * _gauss(x, 2355.0, 14.0)
+    for y in (amine_salt, single, np.zeros_like(x)):
+        assert atmospheric_co2(x, y + noise) is None
+    # a doublet riding on a broad band is still one
+    assert atmospheric_co2(x, amine_salt + 0.02 * _gauss(x, 2350, 40) + noise) is None
+    # out of reach: the spectrum stops short of the flanks, or is sampled too coarsely to
+    # show two branches, or holds NaN
+    assert atmospheric_co2(x[x < 2420], (single + noise)[x < 2420]) is None
+    coarse = np.arange(600.0, 4000.0, 10.0)
+    assert atmospheric_co2(coarse, _co2(coarse, 0.5)) is None
+    assert atmospheric_co2(x, np.full(x.size, np.nan)) is None
+
+
+def test_spectrum_atmospheric_co2_mentions_only_a_noticeable_doublet_of_an_ir_spectrum():
+    clean = make_spectrum(
+        IR_BANDS, modality="ir", y_unit="absorbance", start=600, stop=4000, step=2.0, noise=0.001
+    )
+    x = clean.wavenumber
+    small = clean.replace(intensity=clean.intensity + _co2(x, 0.02))  # 2 % of the range
+    large = clean.replace(intensity=clean.intensity + _co2(x, 0.2))
+    assert atmospheric_co2(x, small.intensity) is not None  # there, but not worth a word
+    assert spectrum_atmospheric_co2(small) is None
+    assert spectrum_atmospheric_co2(large) is not None
+    # in transmittance the doublet points down, and is found just the same
+    percent = large.replace(
+        intensity=100.0 * 10.0 ** -np.asarray(large.intensity), y_unit="percent_transmittance"
+    )
+    doublet = spectrum_atmospheric_co2(percent)
+    assert doublet is not None and doublet.height < 0
+    assert spectrum_atmospheric_co2(large.replace(modality="raman", y_unit="arbitrary")) is None
+
+
+def test_atmospheric_co2_on_real_spectra(shared_data):
+    """ENFSI alprazolam carries a clear CO2 doublet (39 % of its range); none of the 59
+    hydrochlorides, whose N-H+ stretch reaches into the window, is taken for one."""
+    import csv  # noqa: PLC0415
+
+    from forensic.io import read_spectrum  # noqa: PLC0415
+
+    folder = shared_data / "substances" / "enfsi-ir"
+    alprazolam = spectrum_atmospheric_co2(read_spectrum(folder / "alprazolam.csv"))
+    assert alprazolam is not None
+    assert round(alprazolam.p_branch_cm1) == 2338 and round(alprazolam.r_branch_cm1) == 2361
+    with open(folder / "manifest.csv", encoding="utf-8", newline="") as fh:
+        salts = [row["file"] for row in csv.DictReader(fh) if row["form"] == "HCl"]
+    assert len(salts) >= 50
+    for name in salts:
+        spectrum = read_spectrum(folder / name)
+        assert atmospheric_co2(spectrum.wavenumber, spectrum.intensity) is None, name

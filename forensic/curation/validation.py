@@ -10,6 +10,8 @@ Each gate has its threshold as a named constant:
 ``spikes``                  one- or two-point excursions (cosmic rays) well above the noise
 ``units``                   Raman in absorbance, transmittance outside 0..1 / 0..100,
                             absorbance out of range, a nm axis taken for cm-1, mostly negative
+``atmosphere``              IR: no atmospheric CO2 doublet near 2349 cm-1 of 5 % of the range
+                            or more (a background measured with other air in the beam)
 ``metadata``                required manifest fields, CAS check digit, file/modality/id agree
 ``duplicates``              two entries with the same spectrum
 ``near-duplicates``         entries of different names whose library vectors have cosine > 0.98
@@ -43,6 +45,7 @@ from forensic.quality import (
     CLIPPED_RUN,
     DIP_UNITS,
     noise_sigma,
+    spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
 )
@@ -154,6 +157,7 @@ GATES = {
     + "), step fine enough",
     "spikes": "no cosmic-ray spikes",
     "units": "intensity unit and axis plausible for the modality",
+    "atmosphere": "IR: no atmospheric CO2 doublet (a stale background)",
     "metadata": "required manifest fields, CAS check digit, files agree",
     "duplicates": "no two entries with the same spectrum",
     "near-duplicates": f"different names never alike above cosine {NEAR_DUPLICATE_COSINE}",
@@ -161,7 +165,15 @@ GATES = {
 }
 """Gate name -> what it checks (the report's wording)."""
 
-_RAW_GATES = ("signal-to-noise", "saturation", "axis", "spikes", "units", "self-identification")
+_RAW_GATES = (
+    "signal-to-noise",
+    "saturation",
+    "axis",
+    "spikes",
+    "units",
+    "atmosphere",
+    "self-identification",
+)
 
 
 @dataclass
@@ -576,6 +588,7 @@ def _raw_gates(
         x = s.wavenumber
         for name in ("signal-to-noise", "saturation", "axis", "spikes", "units"):
             gates[name].checked += 1
+        gates["atmosphere"].checked += s.modality == "ir"
         snr = spectrum_signal_to_noise(s)
         if snr < MIN_SNR:
             gates["signal-to-noise"].fail(
@@ -621,6 +634,15 @@ def _raw_gates(
             )
         for problem in _check_units(s):
             gates["units"].fail(where, problem)
+        co2 = spectrum_atmospheric_co2(s)
+        if co2 is not None:
+            gates["atmosphere"].fail(
+                where,
+                f"atmospheric CO2 doublet at {co2.p_branch_cm1:.0f} and {co2.r_branch_cm1:.0f} "
+                f"cm-1, {co2.fraction:.0%} of the intensity range (the "
+                "background was measured with other air in the beam: measure a fresh background "
+                "and the reference again)",
+            )
 
 
 def _duplicates_raw(spectra: list[tuple[dict[str, str], Spectrum]], gate: GateResult) -> None:
