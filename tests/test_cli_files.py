@@ -109,6 +109,32 @@ def test_inspect_shows_signal_to_noise_and_clipping(runner, tmp_path):
     assert described["signal_to_noise"] > 30 and described["clipped_points"] >= 3
 
 
+def test_inspect_shows_the_co2_doublet_of_a_stale_background(runner, ir_csv, tmp_path):
+    assert "CO2" not in runner.invoke(main, ["inspect", str(ir_csv)]).stdout
+    spectrum = make_spectrum(
+        [(760, 0.8, 14), (1180, 1.0, 18)],
+        start=600,
+        stop=4000,
+        modality="ir",
+        y_unit="absorbance",
+        noise=0.002,
+    )
+    x = spectrum.wavenumber
+    co2 = np.exp(-0.5 * ((x - 2338) / 5.1) ** 2) + np.exp(-0.5 * ((x - 2361) / 5.1) ** 2)
+    stale = write_spectrum(
+        spectrum.replace(intensity=spectrum.intensity + 0.3 * co2), tmp_path / "stale.csv"
+    )
+    out = runner.invoke(main, ["inspect", str(stale)]).stdout
+    (line,) = [t for t in out.splitlines() if t.strip().startswith("CO2")]
+    assert "doublet at 2338/2361 cm⁻¹" in line and "fresh one" in line
+    (described,) = json.loads(runner.invoke(main, ["inspect", str(stale), "--json"]).stdout)[
+        "spectra"
+    ]
+    assert described["atmospheric_co2"]["fraction"] > 0.2
+    (clean,) = json.loads(runner.invoke(main, ["inspect", str(ir_csv), "--json"]).stdout)["spectra"]
+    assert clean["atmospheric_co2"] is None
+
+
 def test_inspect_reports_each_bad_file_and_exits_2(runner, raman_csv, prose, tmp_path):
     missing = tmp_path / "missing.spc"
     result = runner.invoke(main, ["inspect", str(prose), str(raman_csv), str(missing), "--json"])

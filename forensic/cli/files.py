@@ -26,7 +26,12 @@ from forensic.io import (
     read_spectra,
     write_spectrum,
 )
-from forensic.quality import CLIPPED_RUN, spectrum_clipped_run, spectrum_signal_to_noise
+from forensic.quality import (
+    CLIPPED_RUN,
+    spectrum_atmospheric_co2,
+    spectrum_clipped_run,
+    spectrum_signal_to_noise,
+)
 from forensic.spectrum import STANDARD_METADATA_KEYS, Spectrum
 
 __all__ = ["convert", "describe_file", "inspect", "plot"]
@@ -107,7 +112,9 @@ def describe_file(path: str | Path) -> dict[str, Any]:
         ``wavenumber_max_cm1``, ``intensity_min``, ``intensity_max``, ``signal_to_noise``
         (strongest band over noise as measured, :mod:`forensic.quality`; None when noiseless),
         ``clipped_points`` (the longest run at the strongest value; 3 or more is a clipped
-        band), ``metadata`` and ``history``. JSON-serialisable.
+        band), ``atmospheric_co2`` (IR: the CO2 doublet of a stale background as
+        ``p_branch_cm1``, ``r_branch_cm1`` and ``fraction`` of the intensity range, when it
+        reaches 5 % of it; else None), ``metadata`` and ``history``. JSON-serialisable.
 
     Raises
     ------
@@ -134,6 +141,7 @@ def _description(path: Path, spectra: list[Spectrum]) -> dict[str, Any]:
 
 def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
     x, y = spectrum.wavenumber, spectrum.intensity
+    co2 = spectrum_atmospheric_co2(spectrum)
     return _jsonable(
         {
             "index": index,
@@ -147,6 +155,13 @@ def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
             "intensity_max": float(y.max()),
             "signal_to_noise": spectrum_signal_to_noise(spectrum),
             "clipped_points": spectrum_clipped_run(spectrum),
+            "atmospheric_co2": None
+            if co2 is None
+            else {
+                "p_branch_cm1": co2.p_branch_cm1,
+                "r_branch_cm1": co2.r_branch_cm1,
+                "fraction": co2.fraction,
+            },
             "metadata": dict(spectrum.metadata),
             "history": [step.to_dict() for step in spectrum.history],
         }
@@ -186,6 +201,13 @@ def _print_description(info: dict[str, Any]) -> None:
             clip = f"CLIPPED: {clipped} points at the extreme" if clipped >= CLIPPED_RUN else ""
             signal += f", {clip or 'not clipped'}"
         click.echo(f"    signal     {signal}")
+        co2 = entry["atmospheric_co2"]
+        if co2:
+            click.echo(
+                f"    CO2        doublet at {co2['p_branch_cm1']:.0f}/{co2['r_branch_cm1']:.0f} "
+                f"cm⁻¹, {co2['fraction']:.0%} of the range: a stale background (measure a "
+                "fresh one)"
+            )
         standard = [
             k
             for k in STANDARD_METADATA_KEYS
