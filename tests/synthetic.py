@@ -46,3 +46,14 @@ def make_spectrum(
         y += rng.normal(0.0, noise, x.size)
     metadata = {"name": name} if name else {}
     return Spectrum(x, y, modality=modality, y_unit=y_unit, metadata=metadata)
+
+
+def co2_doublet(x: np.ndarray, height: float, fwhm: float = 12.0) -> np.ndarray:
+    """A modelled atmospheric CO2 doublet to add to an IR spectrum: Gaussian P and R branches at
+    2338 and 2361 cm-1 (the P branch 0.8 of the R), the R branch ``height`` high (negative: a
+    background that held more CO2 than the air at the sample measurement)."""
+    sigma = fwhm / 2.3548
+    x = np.asarray(x, dtype=float)
+    p_branch = np.exp(-0.5 * ((x - 2338.0) / sigma) ** 2)
+    r_branch = np.exp(-0.5 * ((x - 2361.0) / sigma) ** 2)
+    return height * (0.8 * p_branch + r_branch)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from synthetic import make_spectrum
+from synthetic import co2_doublet, make_spectrum
 
 from forensic.cli import main
 from forensic.io import read_spectra, read_spectrum, write_spectrum
@@ -119,10 +119,9 @@ def test_inspect_shows_the_co2_doublet_of_a_stale_background(runner, ir_csv, tmp
         y_unit="absorbance",
         noise=0.002,
     )
-    x = spectrum.wavenumber
-    co2 = np.exp(-0.5 * ((x - 2338) / 5.1) ** 2) + np.exp(-0.5 * ((x - 2361) / 5.1) ** 2)
+    doublet = co2_doublet(spectrum.wavenumber, 0.3)
     stale = write_spectrum(
-        spectrum.replace(intensity=spectrum.intensity + 0.3 * co2), tmp_path / "stale.csv"
+        spectrum.replace(intensity=spectrum.intensity + doublet), tmp_path / "stale.csv"
     )
     out = runner.invoke(main, ["inspect", str(stale)]).stdout
     (line,) = [t for t in out.splitlines() if t.strip().startswith("CO2")]

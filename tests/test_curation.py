@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 from library_helpers import SYNTHETIC, make_library, measured_paracetamol, synthetic_spectrum
-from synthetic import make_spectrum
+from synthetic import co2_doublet, make_spectrum
 
 from forensic import curation, quality
 from forensic.curation import importing, validation
@@ -263,9 +263,8 @@ def _bad_files(folder):
         noise=0.002,
         seed=17,
     )
-    sx = stale.wavenumber
-    co2 = np.exp(-0.5 * ((sx - 2338) / 5.1) ** 2) + np.exp(-0.5 * ((sx - 2361) / 5.1) ** 2)
-    add("Stale background sample", stale.replace(intensity=stale.intensity + 0.25 * co2))
+    doublet = co2_doublet(stale.wavenumber, 0.25)
+    add("Stale background sample", stale.replace(intensity=stale.intensity + doublet))
     # the Betaine reference rescaled, offset and with a little fresh noise, under another name
     betaine = synthetic_spectrum(1)
     rng = np.random.default_rng(16)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter1d
-from synthetic import make_spectrum
+from synthetic import co2_doublet, make_spectrum
 
 from forensic.quality import (
     atmospheric_co2,
@@ -88,11 +88,6 @@ def _gauss(x, centre, fwhm):
     return np.exp(-0.5 * ((x - centre) / (fwhm / 2.3548)) ** 2)
 
 
-def _co2(x, height, fwhm=12.0):
-    """A modelled CO2 doublet: P and R branches at 2338 and 2361 cm-1, the R branch stronger."""
-    return height * (0.8 * _gauss(x, 2338.0, fwhm) + _gauss(x, 2361.0, fwhm))
-
-
 @pytest.mark.parametrize("step", [1.0, 2.0, 4.0, 7.4])
 @pytest.mark.parametrize("height", [0.2, -0.2])
 def test_atmospheric_co2_finds_the_doublet_either_way_down_to_coarse_sampling(step, height):
@@ -100,7 +95,7 @@ def test_atmospheric_co2_finds_the_doublet_either_way_down_to_coarse_sampling(st
         IR_BANDS, modality="ir", y_unit="absorbance", start=600, stop=4000, step=step, noise=0.003
     )
     x = clean.wavenumber
-    measured = clean.intensity + _co2(x, height) + 0.05
+    measured = clean.intensity + co2_doublet(x, height) + 0.05
     doublet = atmospheric_co2(x, measured)
     assert doublet is not None
     assert abs(doublet.p_branch_cm1 - 2338.0) <= step + 1.0
@@ -128,7 +123,7 @@ def test_atmospheric_co2_leaves_bands_of_the_sample_alone():
     # show two branches, or holds NaN
     assert atmospheric_co2(x[x < 2420], (single + noise)[x < 2420]) is None
     coarse = np.arange(600.0, 4000.0, 10.0)
-    assert atmospheric_co2(coarse, _co2(coarse, 0.5)) is None
+    assert atmospheric_co2(coarse, co2_doublet(coarse, 0.5)) is None
     assert atmospheric_co2(x, np.full(x.size, np.nan)) is None
 
 
@@ -137,8 +132,8 @@ def test_spectrum_atmospheric_co2_mentions_only_a_noticeable_doublet_of_an_ir_sp
         IR_BANDS, modality="ir", y_unit="absorbance", start=600, stop=4000, step=2.0, noise=0.001
     )
     x = clean.wavenumber
-    small = clean.replace(intensity=clean.intensity + _co2(x, 0.02))  # 2 % of the range
-    large = clean.replace(intensity=clean.intensity + _co2(x, 0.2))
+    small = clean.replace(intensity=clean.intensity + co2_doublet(x, 0.02))  # 2 % of the range
+    large = clean.replace(intensity=clean.intensity + co2_doublet(x, 0.2))
     assert atmospheric_co2(x, small.intensity) is not None  # there, but not worth a word
     assert spectrum_atmospheric_co2(small) is None
     assert spectrum_atmospheric_co2(large) is not None
