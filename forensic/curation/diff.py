@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.curation.source import (
+    _LISTED,
     LibrarySource,
     _entry_from_compiled,
     _listed,
@@ -16,21 +17,8 @@ from forensic.curation.source import (
 )
 from forensic.curation.validation import _row_digest
 
-_SNAPSHOT_FIELDS = (
-    "name",
-    "modality",
-    "provenance",
-    "cas",
-    "class",
-    "synonyms",
-    "salt_form",
-    "legal_control",
-    "source",
-    "licence",
-    "added_by",
-    "added_at",
-    "file",
-)
+_SNAPSHOT_FIELDS = tuple(f for f in _LISTED if f != "id")
+"""The fields a snapshot keeps of each reference: the listed ones, the id being its key."""
 
 
 def snapshot(source: LibrarySource) -> dict[str, Any]:
