@@ -48,6 +48,22 @@ def library():
     return Library.from_spectra(spectra)
 
 
+def _ir_library(stop=2000.0):
+    """The BAND_SETS as IR absorbance references, uncalibrated."""
+    refs = [
+        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=stop)
+        for n, b in BAND_SETS.items()
+    ]
+    return Library.from_spectra(refs, calibrate=False)
+
+
+def _ir_query(stop=2000.0):
+    """A fresh IR absorbance measurement of cocaine."""
+    return make_spectrum(
+        BAND_SETS["cocaine"], modality="ir", y_unit="absorbance", noise=0.004, seed=8, stop=stop
+    )
+
+
 def _query(name, **kw):
     kw.setdefault("noise", 0.01)
     kw.setdefault("seed", 99)
@@ -188,29 +204,17 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
         assert any(w.startswith("the spectrum is flat") for w in flat_result.warnings)
     # a real measurement, and an IR one whose bands are dips in transmittance, are not flagged
     assert not any("noise" in w for w in identify(_query("caffeine"), library).warnings)
-    ir_refs = [
-        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=2000)
-        for n, b in BAND_SETS.items()
-    ]
-    absorbance = make_spectrum(
-        BAND_SETS["cocaine"], modality="ir", y_unit="absorbance", noise=0.004, seed=8, stop=2000
-    )
+    absorbance = _ir_query()
     dips = absorbance.replace(
         intensity=10.0 ** -(0.5 * np.asarray(absorbance.intensity)), y_unit="transmittance"
     )
-    ir_result = identify(dips, Library.from_spectra(ir_refs, calibrate=False))
+    ir_result = identify(dips, _ir_library())
     assert not any("noise" in w for w in ir_result.warnings), ir_result.warnings
 
 
 def test_atmospheric_co2_in_an_ir_query_is_said_and_does_not_change_the_answer():
-    refs = [
-        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=4000)
-        for n, b in BAND_SETS.items()
-    ]
-    ir_library = Library.from_spectra(refs, calibrate=False)
-    query = make_spectrum(
-        BAND_SETS["cocaine"], modality="ir", y_unit="absorbance", noise=0.004, seed=8, stop=4000
-    )
+    ir_library = _ir_library(stop=4000)  # past the CO2 doublet's flanks
+    query = _ir_query(stop=4000)
     # a background that held more CO2 than the air at the sample measurement
     with_co2 = query.replace(intensity=query.intensity + co2_doublet(query.wavenumber, -0.3))
     clean, dirty = identify(query, ir_library), identify(with_co2, ir_library)
@@ -228,14 +232,8 @@ def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     assert "points at exactly the same extreme value" in said and "shorter exposure" in said
     assert not any("clipped" in w for w in identify(query, library).warnings)
     # in transmittance the strongest band is the deepest dip: a band at 0 % is clipped
-    ir_refs = [
-        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=2000)
-        for n, b in BAND_SETS.items()
-    ]
-    ir_library = Library.from_spectra(ir_refs, calibrate=False)
-    absorbance = make_spectrum(
-        BAND_SETS["cocaine"], modality="ir", y_unit="absorbance", noise=0.004, seed=8, stop=2000
-    )
+    ir_library = _ir_library()
+    absorbance = _ir_query()
     percent = 100.0 * 10.0 ** -(2.5 * np.asarray(absorbance.intensity))
     dips = absorbance.replace(intensity=np.maximum(percent, 2.0), y_unit="percent_transmittance")
     assert any("clipped" in w for w in identify(dips, ir_library).warnings)
