@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections import defaultdict
 
@@ -21,7 +22,7 @@ from forensic.identify import (
 )
 from forensic.io import read_spectrum
 from forensic.library import Library
-from forensic.search import SHIFT_SEARCH_CM1
+from forensic.search import SHIFT_SEARCH_CM1, Hit
 from forensic.spectrum import Spectrum
 from forensic.verdict import Calibration
 
@@ -372,3 +373,43 @@ def test_a_mixture_measured_off_axis_is_fitted_on_the_moved_query(narrow_band_li
     assert any("axis looks off" in w for w in result.warnings)
     assert result.mixture is not None
     assert {c["name"] for c in result.mixture["components"]} == {a, b}
+
+
+def test_the_rerank_pool_also_aligns_each_substance_s_best_entry_at_a_move():
+    """Entry 1 is A's best as measured, entry 2 its best moved: both are aligned; C, which only
+    the moved query nominates, joins however small its gain; B's best moved entry is the one
+    already pooled, so it is not added twice."""
+    found_module = importlib.import_module("forensic.identify")
+    substances = np.array(["a", "a", "b", "b", "c"])
+    scores = np.array([0.80, 0.60, 0.70, 0.65, 0.40])
+    shift_best = np.array([0.80, 0.90, 0.75, 0.70, 0.82])
+    hits = [Hit(0, 0.80, "a"), Hit(2, 0.70, "b")]
+    found = found_module._Found(scores, shift_best, 0.0, hits, [Hit(4, 0.82, "c")])
+    pool = found_module._rerank_pool(found, substances)
+    assert [(h.index, h.substance) for h in pool] == [(0, "a"), (2, "b"), (4, "c"), (1, "a")]
+
+
+def test_an_off_axis_query_is_matched_by_the_entry_that_fits_it_moved():
+    """Two measurements of one substance: one of the query's form, and one of another form
+    whose first two bands sit where the query, read 8 cm-1 high, has them. Unmoved, the other
+    form is the substance's best entry and a lookalike of three of the bands scores best; the
+    whole query gains too little moved for its axis to be called off. Only the entry that
+    fits the query moved, aligned as well, gives the right answer."""
+    bands = [(500.0, 1.0, 6.0), (820.0, 0.7, 6.0), (1150.0, 0.8, 6.0), (1480.0, 0.6, 6.0)]
+    other_form = [(508.0, 1.0, 6.0), (828.0, 0.7, 6.0), (1300.0, 0.8, 6.0), (1700.0, 0.6, 6.0)]
+    lookalike = [(508.0, 1.0, 6.0), (828.0, 0.7, 6.0), (1158.0, 0.8, 6.0), (1620.0, 0.5, 6.0)]
+    refs = [
+        make_spectrum(bands, name="target", seed=1).with_metadata(entry_id="target-form-1"),
+        make_spectrum(other_form, name="target", seed=2).with_metadata(entry_id="target-form-2"),
+        make_spectrum(lookalike, name="lookalike", seed=3),
+    ]
+    refs += [make_spectrum(b, name=n, seed=4 + i) for i, (n, b) in enumerate(BAND_SETS.items())]
+    lib = Library.from_spectra(refs, calibrate=False)
+    moved = [(c + 8.0, h, w) for c, h, w in bands]
+    result = identify(make_spectrum(moved, noise=0.005, seed=9), lib, mixtures=False)
+    assert not any("axis looks off" in w for w in result.warnings)
+    assert result.best["name"] == "target", result.hits
+    assert result.best["entry_id"] == "target-form-1"
+    assert result.best["shift_cm1"] == pytest.approx(8.0, abs=1.5)
+    names = [h["name"] for h in result.hits]
+    assert len(names) == len(set(names))
