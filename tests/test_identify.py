@@ -253,9 +253,37 @@ def test_a_mixture_is_reported_with_its_components(library):
     names = {c["name"] for c in result.mixture["components"]}
     assert {"cocaine", "levamisole"} <= names
     assert sum(c["fraction"] for c in result.mixture["components"]) == pytest.approx(1, abs=1e-3)
-    # each component's part (the others subtracted) still looks like its reference
+    # each component's part (the others subtracted) still looks like its reference, and is
+    # evidence by the library's calibration
     assert all(0.5 < c["score"] <= 1.0 for c in result.mixture["components"])
+    assert all(0 <= c["q_value"] <= 0.2 for c in result.mixture["components"])
     assert identify(mixed, library, mixtures=False).mixture is None
+
+
+def _cut_with_a_distorted_lidocaine():
+    """Cocaine with lidocaine's three strongest bands at reversed relative heights: what a fit
+    attributes to lidocaine matches it only moderately (a cosine of about 0.6)."""
+    bands = sorted(BAND_SETS["lidocaine"], key=lambda b: -b[1])[:3]
+    heights = [h for _, h, _ in bands][::-1]
+    extra = [(c, 0.3 * h, w) for (c, _, w), h in zip(bands, heights, strict=True)]
+    return make_spectrum(BAND_SETS["cocaine"] + extra, noise=0.01, seed=99, stop=2000)
+
+
+def test_a_component_matched_no_better_than_chance_is_not_reported_but_said(library):
+    query = _cut_with_a_distorted_lidocaine()
+    # the calibrated library: a match of about 0.6 is evidence there (8 distinct substances)
+    calibrated = identify(query, library)
+    assert calibrated.mixture is not None
+    assert {c["name"] for c in calibrated.mixture["components"]} == {"cocaine", "lidocaine"}
+    # without a calibration, a match below SCORE_NO_MATCH_UNCALIBRATED is no evidence: the
+    # fit's lidocaine is not reported as a component, and the technician is told of it
+    refs = [make_spectrum(b, name=n, noise=0.004, stop=2000) for n, b in BAND_SETS.items()]
+    result = identify(query, Library.from_spectra(refs, calibrate=False))
+    assert result.best["name"] == "cocaine"
+    assert result.mixture is None
+    said = [w for w in result.warnings if "no better than chance" in w]
+    assert len(said) == 1 and "lidocaine" in said[0] and "not reported as a component" in said[0]
+    assert not any("looks like a mixture" in w for w in result.warnings)
 
 
 def test_wrong_modality_and_no_overlap_are_clear_errors(library):
