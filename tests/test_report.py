@@ -291,10 +291,19 @@ def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
             {
                 "name": "Cocaine hydrochloride",
                 "fraction": 0.8,
+                "score": 0.962,
+                "q_value": 0.004,
                 "entry_id": "c",
                 "provenance": "measured",
             },
-            {"name": "Levamisole", "fraction": 0.2, "entry_id": "l", "provenance": "modelled"},
+            {
+                "name": "Levamisole",
+                "fraction": 0.2,
+                "score": 0.871,
+                "q_value": 0.031,
+                "entry_id": "l",
+                "provenance": "modelled",
+            },
         ],
         "residual": 0.05,
         "explained": 0.99,
@@ -313,3 +322,6 @@ def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
     assert "Cocaine hydrochloride (80%, measured reference)" in text
     assert "Levamisole (20%, modelled reference)" in text
     assert "Measured spectrum and best reference" not in text
+    # each component's part: its score and the q-value of that match, in the table
+    assert "q-value of its part" in text
+    assert "0.871 0.031" in text and "0.962 0.004" in text

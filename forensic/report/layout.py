@@ -322,9 +322,21 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
         blocks.append(
             Block(
                 "table",
-                headers=["Mixture component", "Fraction", "Score of its part", "Provenance"],
+                headers=[
+                    "Mixture component",
+                    "Fraction",
+                    "Score of its part",
+                    "q-value of its part",
+                    "Provenance",
+                ],
                 items=[
-                    [c.get("name"), c.get("fraction"), c.get("score"), c.get("provenance")]
+                    [
+                        c.get("name"),
+                        c.get("fraction"),
+                        c.get("score"),
+                        c.get("q_value"),
+                        c.get("provenance"),
+                    ]
                     for c in mixture.get("components") or []
                 ],
             )
@@ -336,7 +348,8 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 f"residual {_fmt(mixture.get('residual'))}. Score of its part: the spectrum "
                 "less the other components, compared with the component's reference; a "
                 "component is reported only when no other reference matches its part clearly "
-                "better.",
+                "better and, by the library's calibration, that match is evidence (it would not "
+                "be a no match on its own).",
             )
         )
     for warning in identification.get("warnings") or []:
