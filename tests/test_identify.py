@@ -405,7 +405,7 @@ def test_a_mixture_measured_off_axis_is_fitted_on_the_moved_query(narrow_band_li
 
 def test_the_rerank_pool_also_aligns_each_substance_s_best_entry_at_a_move():
     """Entry 1 is A's best as measured, entry 2 its best moved: both are aligned; C, which only
-    the moved query nominates, joins however small its gain; B's best moved entry is the one
+    the moved query nominates, joins with its own best entry; B's best moved entry is the one
     already pooled, so it is not added twice."""
     found_module = importlib.import_module("forensic.identify")
     substances = np.array(["a", "a", "b", "b", "c"])
