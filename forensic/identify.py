@@ -28,7 +28,7 @@ from forensic import alignment
 from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
 from forensic.errors import ForensicError, IdentificationError
-from forensic.library import CALIBRATION_METHOD, Library, shipped_library
+from forensic.library import CALIBRATION_METHOD, Library, shipped_library, substance_key
 from forensic.processing import (
     linear_from_representation,
     remove_spikes,
@@ -262,9 +262,7 @@ def identify(
         # the calibration scored its queries at their best whole-step shift, not with the
         # alignment's sub-step refinement: the q-value is read at the hit's score, but never
         # above that best rigid-shift score, the quantity the calibration measured
-        if calibration is None:
-            return float("nan")
-        return float(calibration.q_value(min(score, float(shift_best[row]))))
+        return _q_value(calibration, min(score, float(shift_best[row])))
 
     hits = [
         _hit_entry(
@@ -338,7 +336,7 @@ def identify(
         f"attributes to {c['name']} matches it no better than chance (score {c['score']:.2f}): "
         "not reported as a component; confirm or exclude it by another technique"
         for c in unconfirmed
-        if c["name"] != hits[0]["name"]
+        if substance_key(c["name"]) != best_hit.substance
     ]
     timings["total"] = _ms(t0)
     return Identification(
@@ -656,9 +654,6 @@ def _mixture(
     q_onto = onto_references(q_linear)
     substances = library.substances(modality)
 
-    def q_value_of(score: float) -> float:
-        return float("nan") if calibration is None else float(calibration.q_value(score))
-
     unconfirmed = []
     while True:  # the candidates shrink to the evidenced components at each refit: this ends
         fit = mixture_fit.fit_mixture(q_onto, rows, valid, max_components=4)
@@ -667,9 +662,7 @@ def _mixture(
         evidence = _evidenced(
             fit, rows, q_onto, valid, block=block, pool=pool, substances=substances
         )
-        chance = {
-            i for i, score in evidence.items() if verdicts.is_no_match(score, q_value_of(score))
-        }
+        chance = {i for i, score in evidence.items() if _no_evidence(score, calibration)}
         unconfirmed += [
             {
                 "name": library.entry(modality, pool[i].index)["name"],
@@ -687,7 +680,7 @@ def _mixture(
     components = []
     for idx, fraction in fit.components:
         entry = library.entry(modality, pool[idx].index)
-        q_value = q_value_of(evidence[idx])
+        q_value = _q_value(calibration, evidence[idx])
         components.append(
             {
                 "name": entry["name"],
@@ -823,16 +816,20 @@ def _residual_candidates(
     scores = score_query(rep, lo, hi, block.matrix, block.start, block.stop, block.cumsums)
     have = {h.substance for h in pool}
     hits = top_hits(scores, substances, RESIDUAL_CANDIDATES + len(have))
-    if calibration is None:
-        q_values = np.full(len(hits), np.nan)
-    else:
-        q_values = calibration.q_value(np.array([h.score for h in hits]))
-    fresh = [
-        h
-        for h, q in zip(hits, q_values, strict=True)
-        if h.substance not in have and not verdicts.is_no_match(h.score, float(q))
-    ]
+    fresh = [h for h in hits if h.substance not in have and not _no_evidence(h.score, calibration)]
     return fresh[:RESIDUAL_CANDIDATES]
+
+
+def _q_value(calibration: verdicts.Calibration | None, score: float) -> float:
+    """A score's q-value by the library's calibration; NaN for a library without one."""
+    return float("nan") if calibration is None else float(calibration.q_value(score))
+
+
+def _no_evidence(score: float, calibration: verdicts.Calibration | None) -> bool:
+    """Whether a match at ``score`` would be a ``no_match`` on its own
+    (:func:`forensic.verdict.is_no_match`, with the calibration's q-value or, without one, the
+    uncalibrated score threshold)."""
+    return verdicts.is_no_match(score, _q_value(calibration, score))
 
 
 def _prepare(spectrum: Spectrum, block) -> tuple[Spectrum, np.ndarray, int, int]:
