@@ -75,6 +75,33 @@ def test_default_pipeline_runs_and_records_every_step(modality):
     assert out.wavenumber[-1] <= spectrum.wavenumber[-1]
 
 
+def test_ir_comparison_gives_weak_bands_more_weight_than_linear_absorbance():
+    """IR band heights vary between samples (particle size, ATR contact, strong bands near
+    saturation): the IR representation compresses them, so a weak band carries more of the
+    comparison than it would in linear absorbance, but less than under Raman's square root."""
+    spectrum = make_spectrum(
+        [(1420.0, 1.0, 60.0), (870.0, 0.08, 8.0)],
+        start=450,
+        stop=3900,
+        modality="ir",
+        y_unit="absorbance",
+    )
+
+    def weak_band_share(pipe):
+        out = pipe(spectrum)
+        near = np.abs(out.wavenumber - 870.0) < 30
+        return float(np.sum(out.intensity[near] ** 2) / np.sum(out.intensity**2))
+
+    ir = default_pipeline("ir")
+    linear = Pipeline(tuple(step for step in ir.steps if step[0] != "compress_intensity"))
+    assert "compress_intensity" in ir.names
+    assert weak_band_share(ir) > 2 * weak_band_share(linear)
+    assert (
+        ir.params("compress_intensity")["power"]
+        > default_pipeline("raman").params("compress_intensity")["power"]
+    )
+
+
 def test_pipeline_serialises_round_trip_and_overrides():
     pipe = default_pipeline("raman").with_params("remove_baseline", lam=1e6)
     data = json.loads(json.dumps(pipe.to_dict()))
