@@ -352,8 +352,8 @@ def test_real_rruff_ir_carbonates_and_arsenates_identify_despite_other_band_heig
         "Adamite", "Olivenite", "Paradamite",
     )  # fmt: skip
     lib = Library.from_spectra([read_spectrum(p) for p in files if p.name.startswith(refs)])
-    for query, mineral in (("Smithsonite__R040035", "Smithsonite"), ("Conichalcite__R050028",
-                           "Conichalcite")):  # fmt: skip
+    queries = {"Smithsonite__R040035": "Smithsonite", "Conichalcite__R050028": "Conichalcite"}
+    for query, mineral in queries.items():
         path = next(p for p in files if p.name.startswith(query))
         result = identify(read_spectrum(path), lib, top=3)
         assert result.hits[0]["name"] == mineral, (query, result.hits[:3])
