@@ -143,10 +143,15 @@ def find_peaks(
 
 
 def _detect(
-    wavenumber: np.ndarray, intensity: np.ndarray, prominence: float | None = None
+    wavenumber: np.ndarray,
+    intensity: np.ndarray,
+    prominence: float | None = None,
+    *,
+    noise: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Peak positions (cm-1, sorted) as :func:`find_peaks` finds them, and their widths (cm-1)
-    at half their prominence (:func:`scipy.signal.peak_widths`)."""
+    at half their prominence (:func:`scipy.signal.peak_widths`). ``noise``, when known, stands
+    for :func:`forensic.quality.noise_level` in the default prominence."""
     x = _check_axis(wavenumber, intensity)
     y = np.asarray(intensity, dtype=float)
     none = np.zeros(0), np.zeros(0)
@@ -156,7 +161,8 @@ def _detect(
         return none
     if prominence is None:
         span = float(y.max() - y.min())
-        prominence = max(NOISE_PROMINENCE_FACTOR * noise_level(y), MIN_PROMINENCE_FRACTION * span)
+        sigma = noise_level(y) if noise is None else noise
+        prominence = max(NOISE_PROMINENCE_FACTOR * sigma, MIN_PROMINENCE_FRACTION * span)
         if prominence <= 0:
             return none
     idx, props = signal.find_peaks(y, prominence=prominence)
@@ -291,6 +297,8 @@ def align(
     tolerance_cm1: float = 8.0,
     max_shift_cm1: float = 20.0,
     max_stretch: float = 0.01,
+    evidence: np.ndarray | None = None,
+    evidence_noise: float | None = None,
 ) -> Alignment:
     """Align a reference onto a query by their peaks, re-score, and report the peak evidence.
 
@@ -300,7 +308,8 @@ def align(
     shift and stretch on them (and of shift alone), refitted once without pairs off by more than
     half the tolerance, bounded by ``max_shift_cm1`` and ``max_stretch``; (4) a fine cosine
     search of +-1 cm-1 around each fit and the identity; the transform with the best cosine
-    over ``valid`` wins, so alignment never lowers the score below the unaligned one.
+    over ``valid`` wins, so alignment never lowers the score below the unaligned one; (5) the
+    evidence: the query's peaks (of ``evidence`` when given) matched to the moved reference's.
 
     Parameters
     ----------
@@ -318,6 +327,14 @@ def align(
         Largest shift (cm-1) considered.
     max_stretch : float
         Largest relative stretch considered (``0.01`` = 1 %).
+    evidence : numpy.ndarray, optional
+        Shape (G,): the query as the peak evidence should see it, when ``query`` is not that
+        spectrum (:func:`forensic.identify.identify` aligns a query rebuilt from the comparison
+        representation, like the references, and counts the bands of the query's own
+        spectrum). Default: ``query``.
+    evidence_noise : float, optional
+        Noise standard deviation of ``evidence``, in its unit, when known better than
+        :func:`forensic.quality.noise_level` estimates it from the spectrum.
 
     Returns
     -------
@@ -388,6 +405,9 @@ def align(
     aligned[~mask] = 0.0
 
     mapped = c + (1.0 + stretch) * (rpk - c) + shift
+    if evidence is not None:
+        _check_axis(x, evidence)
+        qpk, q_widths = _detect(xv, np.asarray(evidence, dtype=float)[mask], noise=evidence_noise)
     # the maximum of a broad band is only known to within a fraction of its width
     evidence_tolerance = np.maximum(tolerance_cm1, BAND_WIDTH_TOLERANCE * q_widths)
     qi, ri = match_peaks(qpk, mapped, tolerance_cm1=evidence_tolerance)

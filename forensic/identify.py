@@ -20,7 +20,7 @@ import time
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,6 +33,8 @@ from forensic.processing import (
     linear_from_representation,
     remove_spikes,
     representation_from_linear,
+    smooth_as_representation,
+    split_representation,
 )
 from forensic.quality import (
     CLIPPED_RUN,
@@ -227,7 +229,8 @@ def identify(
 
     # -- preprocess ------------------------------------------------------------------------
     t = time.perf_counter()
-    processed, query, q_start, q_stop = _prepare(spectrum, block)
+    prepared = _prepare(spectrum, block)
+    query, q_start, q_stop = prepared.row, prepared.start, prepared.stop
     timings["preprocess"] = _ms(t)
 
     # -- search ----------------------------------------------------------------------------
@@ -236,8 +239,8 @@ def identify(
     timings["search"] = _ms(t)
     if not found.candidates:
         raise IdentificationError(
-            f"no reference overlaps the query's range {processed.wavenumber[0]:.0f}-"
-            f"{processed.wavenumber[-1]:.0f} cm-1 enough to be compared"
+            f"no reference overlaps the query's range {prepared.spectrum_part.wavenumber[0]:.0f}-"
+            f"{prepared.spectrum_part.wavenumber[-1]:.0f} cm-1 enough to be compared"
         )
     scores, shift_best, offset_cm1 = found.scores, found.shift_best, found.offset_cm1
     candidates = found.candidates
@@ -252,6 +255,7 @@ def identify(
         q_linear=q_linear,
         q_range=(q_start, q_stop),
         found=found,
+        evidence=_evidence_row(prepared, block),
     )
     timings["align"] = _ms(t)
 
@@ -437,14 +441,18 @@ def _rerank_pool(found: _Found, substances: np.ndarray) -> list:
     return pool
 
 
-def _rescore(block, hits, *, query, q_linear, q_range, found: _Found) -> list[tuple]:
+def _rescore(block, hits, *, query, q_linear, q_range, found: _Found, evidence) -> list[tuple]:
     """Align each hit's reference onto the query peak by peak and re-score it.
+
+    ``evidence`` is ``(row, noise)`` from :func:`_evidence_row`: the query whose bands the
+    reference must match.
 
     Returns ``(score, hit, alignment or None, valid, reference_linear)``, best first, for the
     best-scoring hit of each substance.
     """
     q_start, q_stop = q_range
     scores, shift_best = found.scores, found.shift_best
+    evidence_row, evidence_noise = evidence
     grid = block.grid
     rescored = []
     for hit in hits:
@@ -457,7 +465,14 @@ def _rescore(block, hits, *, query, q_linear, q_range, found: _Found) -> list[tu
             np.asarray(block.matrix[row], dtype=np.float64), rs, re, block.pipeline
         )
         try:
-            al = alignment.align(grid, q_linear * valid, r_linear * valid, valid)
+            al = alignment.align(
+                grid,
+                q_linear * valid,
+                r_linear * valid,
+                valid,
+                evidence=evidence_row * valid,
+                evidence_noise=evidence_noise,
+            )
         except ForensicError:
             al = None
         score = float(scores[row])
@@ -833,11 +848,22 @@ def _no_evidence(score: float, calibration: verdicts.Calibration | None) -> bool
     return verdicts.is_no_match(score, _q_value(calibration, score))
 
 
-def _prepare(spectrum: Spectrum, block) -> tuple[Spectrum, np.ndarray, int, int]:
+class _Prepared(NamedTuple):
+    """A query made ready for the library: its spectrum part and its row on the grid."""
+
+    spectrum_part: Spectrum  # the pipeline's spectrum part (baseline-corrected, on the grid)
+    row: np.ndarray  # (G,) the comparison representation, zero outside [start, stop)
+    start: int
+    stop: int
+
+
+def _prepare(spectrum: Spectrum, block) -> _Prepared:
     """Run the block's pipeline on a query; its row on the grid and its range."""
     grid = block.grid
+    head, tail = split_representation(block.pipeline)
     try:
-        processed = block.pipeline(spectrum)
+        part = head(spectrum)
+        processed = tail(part)
     except ForensicError as exc:
         raise IdentificationError(
             f"the query ({spectrum.wavenumber[0]:.0f}-{spectrum.wavenumber[-1]:.0f} cm-1) cannot "
@@ -849,7 +875,24 @@ def _prepare(spectrum: Spectrum, block) -> tuple[Spectrum, np.ndarray, int, int]
     query[q_start:q_stop] = processed.intensity
     if not np.any(query):
         raise IdentificationError("the query is flat after preprocessing: there is no band")
-    return processed, query, q_start, q_stop
+    return _Prepared(part, query, q_start, q_stop)
+
+
+def _evidence_row(prepared: _Prepared, block) -> tuple[np.ndarray, float]:
+    """The query whose bands are the peak evidence, on the grid (maximum 1), and its noise.
+
+    Its own spectrum part smoothed as the references are
+    (:func:`forensic.processing.smooth_as_representation`), not the query rebuilt from the
+    representation that the alignment compares with the rebuilt references: with noise of 2 %
+    of the range the square root and derivative make noise bumps of that rebuilt query look
+    like bands, which no reference has, and the right reference then matches fewer than half
+    of the "bands" (README, *Peak alignment*).
+    """
+    smoothed, noise = smooth_as_representation(prepared.spectrum_part, block.pipeline)
+    row = np.zeros(block.grid.size, dtype=np.float64)
+    row[prepared.start : prepared.stop] = smoothed.intensity
+    scale = float(np.abs(row).max())
+    return (row / scale, noise / scale) if scale > 0 else (row, noise)
 
 
 def _block_for(spectrum: Spectrum, library: Library):
@@ -915,9 +958,9 @@ def search_batch(
         raise IdentificationError(f"a batch must be of one modality, got {sorted(modalities)}")
     block = _block_for(spectra[0], library)
     prepared = [_prepare(s, block) for s in spectra]
-    queries = np.stack([p[1] for p in prepared])
-    q_start = np.array([p[2] for p in prepared])
-    q_stop = np.array([p[3] for p in prepared])
+    queries = np.stack([p.row for p in prepared])
+    q_start = np.array([p.start for p in prepared])
+    q_stop = np.array([p.stop for p in prepared])
     scores = score_batch(
         queries, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums
     )

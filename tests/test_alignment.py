@@ -96,6 +96,25 @@ def test_align_reports_unmatched_peaks():
     assert [round(v) for v in a.unmatched_reference_peaks] == [1450]
 
 
+def test_the_evidence_counts_the_bands_of_the_spectrum_it_is_given():
+    # the alignment sees a query with a spurious bump at 1700 cm-1; the evidence is the query
+    # without it (and its noise, given): only that query's bands count
+    reference = lorentzians(BANDS)
+    clean = lorentzians(BANDS, shift=3.0)
+    bumped = clean + lorentzian_bands(GRID, [(1700.0, 0.5, 10.0)])
+    valid = np.ones(GRID.size, bool)
+    a = align(GRID, bumped, reference, valid)
+    assert [round(v) for v in a.unmatched_peaks] == [1700]
+    b = align(GRID, bumped, reference, valid, evidence=clean, evidence_noise=0.001)
+    assert b.unmatched_peaks == [] and b.matched_fraction == 1.0
+    assert (b.shift_cm1, b.score) == (a.shift_cm1, a.score)  # the alignment itself is the same
+    # a noise level of 0.07: only bands more than 8 noise levels high are evidence
+    c = align(GRID, bumped, reference, valid, evidence=clean, evidence_noise=0.07)
+    assert len(c.matched_peaks) == sum(h > 8 * 0.07 for _, h, _ in BANDS) == 5
+    with pytest.raises(IdentificationError, match="does not match the wavenumber grid"):
+        align(GRID, bumped, reference, valid, evidence=clean[:-1])
+
+
 @pytest.mark.parametrize(("fwhm", "matched"), [(100.0, True), (10.0, False)])
 def test_a_broad_band_matches_within_a_quarter_of_its_width_a_sharp_one_does_not(fwhm, matched):
     # sharp bands fix the alignment at no shift; the fourth band sits 15 cm-1 off in the query:

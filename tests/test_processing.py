@@ -24,6 +24,7 @@ from forensic.processing import (
     remove_spikes,
     resample,
     smooth,
+    smooth_as_representation,
     split_representation,
     to_absorbance,
 )
@@ -252,3 +253,21 @@ def test_linear_from_representation_recovers_band_positions():
     head, tail = split_representation(pipe)
     assert tail.names == ["compress_intensity", "derivative", "normalise"]
     assert head.names[-1] == "remove_baseline"
+
+
+def test_smooth_as_representation_smooths_like_the_derivative_and_knows_its_noise():
+    pipe = default_pipeline("ir")
+    head, _ = split_representation(pipe)
+    rng = np.random.default_rng(3)
+    x = np.arange(400.0, 4000.0, 1.0)
+    part = head(Spectrum(x, rng.normal(0.0, 0.05, x.size), modality="ir", y_unit="absorbance"))
+    smoothed, noise = smooth_as_representation(part, pipe)
+    # the derivative's window (17 points) and order, without the derivative
+    np.testing.assert_allclose(smoothed.intensity, smooth(part, window=17).intensity)
+    # the noise of the smoothed spectrum, predicted from the unsmoothed one
+    assert noise == pytest.approx(float(np.std(smoothed.intensity)), rel=0.15)
+    assert noise < 0.5 * float(np.std(part.intensity))
+    # no derivative in the representation: nothing to smooth like
+    plain = Pipeline((("resample", {"start": 400.0, "stop": 4000.0, "step": 2.0}),))
+    same, raw_noise = smooth_as_representation(part, plain)
+    assert same is part and raw_noise == pytest.approx(float(np.std(part.intensity)), rel=0.15)
