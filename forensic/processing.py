@@ -559,8 +559,8 @@ def smooth_as_representation(spectrum: Spectrum, pipeline: Pipeline) -> tuple[Sp
         Standard deviation of the noise of ``smoothed``: :func:`forensic.quality.noise_level` of
         ``spectrum`` times the filter's noise gain (the Euclidean norm of its coefficients),
         exact for noise that is white on the grid. A spectrum sampled more coarsely than the
-        grid has noise interpolated, correlated over neighbouring points, which this gain
-        underestimates: the peaks found against it are then more, not fewer.
+        grid has its noise interpolated, correlated over neighbouring points, and for it this
+        estimate is low: more peaks are then found against it, not fewer.
     """
     _, tail = split_representation(pipeline)
     noise = noise_level(spectrum.intensity)
