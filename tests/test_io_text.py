@@ -328,6 +328,14 @@ def test_text_among_the_first_rows_names_its_line(tmp_path, at):
         read_text(_write(tmp_path, "early.csv", lines))
 
 
+@pytest.mark.parametrize("at", [1, 2])
+def test_nan_among_the_first_rows_is_named_as_not_a_number(tmp_path, at):
+    rows = _rows("{:.2f},{:.3f}")
+    rows[at] = rows[at].split(",")[0] + ",nan"
+    with pytest.raises(FormatError, match=rf"line {at + 2}: not a number \('nan'\) in column 2"):
+        read_text(_write(tmp_path, "early-nan.csv", ["x,y", *rows]))
+
+
 def test_a_line_of_words_inside_the_data(tmp_path):
     rows = _rows("{:.2f},{:.3f}")
     lines = [*rows[:50], "second window", *rows[50:]]

@@ -215,6 +215,16 @@ def _to_number(cell: str, style: _Style) -> float | None:
     return None
 
 
+def _refuse_not_a_number(cell: str, column: int, path, index: int) -> None:
+    """Raise when ``cell`` (0-based ``column`` of 0-based line ``index``) is NaN or inf."""
+    if _NOT_A_NUMBER_RE.fullmatch(cell):
+        raise FormatError(
+            f"not a number ({cell!r}) in column {column + 1}: a spectrum must be finite numbers",
+            path=path,
+            line=index + 1,
+        )
+
+
 def _numeric_row(line: str, style: _Style) -> list[float] | None:
     """The row's numbers (NaN for empty cells), or None unless it holds two or more numbers."""
     cells = _split(line.strip(), style)
@@ -383,6 +393,8 @@ def _parse(text: str, path: Path) -> _Table:
         for later in candidates[position + 1 :]:
             other = _numeric_row(lines[later], style)
             if other is None or len(other) != len(row):
+                for column, cell in enumerate(_split(lines[later].strip(), style)):
+                    _refuse_not_a_number(cell, column, path, later)
                 raise FormatError(
                     f"rows of numbers are interrupted here by {_clip(lines[later])!r} "
                     f"({style.describe()}, {len(row)} columns)",
@@ -505,13 +517,7 @@ def _read_block(
                 continue
             number = _to_number(cell, style)
             if number is None:
-                if _NOT_A_NUMBER_RE.fullmatch(cell):
-                    raise FormatError(
-                        f"not a number ({cell!r}) in column {column + 1}: a spectrum must be "
-                        "finite numbers",
-                        path=path,
-                        line=index + 1,
-                    )
+                _refuse_not_a_number(cell, column, path, index)
                 raise FormatError(
                     f"expected a number in column {column + 1}, found {_clip(cell)!r} "
                     f"({style.describe()})",
