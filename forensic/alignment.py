@@ -85,6 +85,9 @@ class Alignment:
         data after the move.
     unaligned_score : float
         Cosine over ``valid`` before any alignment, for comparison.
+    reference_range_cm1 : (float, float)
+        Where the aligned reference has data, on the query's axis (cm-1): the reference's own
+        measured range moved. ``score`` is the cosine over ``valid`` within it.
     """
 
     shift_cm1: float
@@ -95,6 +98,7 @@ class Alignment:
     unmatched_reference_peaks: list[float] = field(default_factory=list)
     aligned_reference: np.ndarray = field(default_factory=lambda: np.zeros(0))
     unaligned_score: float = float("nan")
+    reference_range_cm1: tuple[float, float] = (float("-inf"), float("inf"))
 
     @property
     def matched_fraction(self) -> float:
@@ -235,10 +239,17 @@ def match_peaks(
     return qi[mutual], nearest_r[mutual]
 
 
-def _cosine_rows(query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Cosine of ``query`` (n,) with each row of ``candidates`` (C, n); 0 for an empty row."""
+def _cosine_rows(query: np.ndarray, candidates: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Cosine of ``query`` (n,) with each row of ``candidates`` (C, n) over that row's
+    ``covered`` points (C, n; the candidate is zero elsewhere); 0 for an empty row.
+
+    The query's norm is taken where the candidate has data, as the search takes it over the
+    overlap of the ranges: a reference moved by a few cm-1 leaves a few points at its edge
+    without data, which would otherwise count against the move as a band-sized mismatch
+    wherever the spectrum does not start at zero.
+    """
     num = candidates @ query
-    den = np.linalg.norm(candidates, axis=1) * np.linalg.norm(query)
+    den = np.linalg.norm(candidates, axis=1) * np.sqrt(covered @ (query * query))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / den, 0.0)
 
@@ -253,12 +264,13 @@ def _warp(
     ref_lo: float,
     ref_hi: float,
     step: float | None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Reference values at the query positions ``at`` for each (shift, stretch) row of ``params``.
 
     Linear interpolation on the grid ``x`` (index arithmetic when ``step`` says it is uniform),
     vectorised over all parameter rows at once. Positions that fall outside the reference's own
-    measured range ``[ref_lo, ref_hi]`` get 0: no data is invented.
+    measured range ``[ref_lo, ref_hi]`` get 0: no data is invented. Returns the values and
+    where they are data (both (C, n)).
     """
     shift = params[:, :1]
     stretch = params[:, 1:2]
@@ -271,8 +283,9 @@ def _warp(
         j = np.clip(np.searchsorted(x, source, side="right") - 1, 0, x.size - 2)
         t = np.clip((source - x[j]) / (x[j + 1] - x[j]), 0.0, 1.0)
     out = reference[j] * (1.0 - t) + reference[j + 1] * t
-    out[(source < ref_lo) | (source > ref_hi)] = 0.0
-    return out
+    inside = (source >= ref_lo) & (source <= ref_hi)
+    out[~inside] = 0.0
+    return out, inside
 
 
 def _vote_shift(
@@ -398,10 +411,10 @@ def align(
     if not np.allclose(np.diff(x), step, rtol=1e-6, atol=0.0):
         step = None  # not the uniform library grid: interpolate by search
     limits = {"c": c, "ref_lo": ref_lo, "ref_hi": ref_hi, "step": step}
-    scores = _cosine_rows(qy[mask], _warp(x, ry, params, at=xv, **limits))
+    scores = _cosine_rows(qy[mask], *_warp(x, ry, params, at=xv, **limits))
     best = int(np.argmax(scores))  # ties go to the identity (row 0)
     shift, stretch = float(params[best, 0]), float(params[best, 1])
-    aligned = _warp(x, ry, params[best : best + 1], at=x, **limits)[0]
+    aligned = _warp(x, ry, params[best : best + 1], at=x, **limits)[0][0]
     aligned[~mask] = 0.0
 
     mapped = c + (1.0 + stretch) * (rpk - c) + shift
@@ -423,6 +436,10 @@ def align(
         unmatched_reference_peaks=[float(v) for v in rpk[unmatched_r]],
         aligned_reference=aligned,
         unaligned_score=float(scores[0]),
+        reference_range_cm1=(
+            float(c + (1.0 + stretch) * (ref_lo - c) + shift),
+            float(c + (1.0 + stretch) * (ref_hi - c) + shift),
+        ),
     )
 
 

@@ -148,6 +148,22 @@ def test_align_uses_only_valid_and_never_invents_data():
     assert np.all(a.aligned_reference[(GRID > 1500) | (GRID < 200 + 5 - 1)] == 0)
 
 
+def test_a_move_is_not_charged_for_the_edge_it_leaves_without_data():
+    # broad bands on a high background that does not fall to zero at the reference's edge,
+    # the query moved 8 cm-1: the points the move leaves without reference data are no
+    # mismatch (zeros there would be a step the size of the background, against the move)
+    broad = [(c, h, 6 * w) for c, h, w in BANDS]
+    reference = lorentzians(broad) + 0.8
+    query = lorentzians(broad, shift=8.0) + 0.8
+    a = align(GRID, query, reference, np.ones(GRID.size, bool))
+    assert a.shift_cm1 == pytest.approx(8.0, abs=0.5)
+    assert a.reference_range_cm1 == pytest.approx((GRID[0] + a.shift_cm1, GRID[-1] + a.shift_cm1))
+    first, last = a.reference_range_cm1
+    covered = (first <= GRID) & (last >= GRID)
+    assert np.all(a.aligned_reference[~covered] == 0) and np.all(a.aligned_reference[covered] > 0)
+    assert a.score > 0.999
+
+
 def test_align_leaves_inputs_unchanged():
     reference = lorentzians(BANDS)
     query = lorentzians(BANDS, shift=5.0)

@@ -14,6 +14,8 @@ import forensic
 from forensic.errors import IdentificationError
 from forensic.identify import (
     MODELLED_WARNING,
+    MOVE_COST_PER_CM1,
+    MOVE_FREE_CM1,
     OLD_CALIBRATION_WARNING,
     Identification,
     identify,
@@ -232,6 +234,27 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     )
     ir_result = identify(dips, _ir_library())
     assert not any("noise" in w for w in ir_result.warnings), ir_result.warnings
+
+
+def test_a_reference_moved_onto_the_query_is_scored_where_it_has_data():
+    # broad IR bands, one at the reference's lower edge, inside the query's range; the
+    # query's axis is 8 cm-1 off, too little for the shift search to call it an offset
+    bands = [(640.0, 1.0, 40.0), (1050.0, 0.8, 30.0), (1450.0, 0.6, 35.0), (1700.0, 0.9, 25.0)]
+    reference = make_spectrum(bands, start=600.0, stop=2000.0, modality="ir", y_unit="absorbance")
+    ir_library = Library.from_spectra([reference.with_metadata(name="broad")], calibrate=False)
+    query = make_spectrum(bands, start=400.0, modality="ir", y_unit="absorbance", stop=2000.0)
+    (as_measured,) = identify(query, ir_library, top=1).hits
+    hits = {}
+    for move in (8.0, -8.0):
+        moved = query.replace(wavenumber=np.asarray(query.wavenumber) + move)
+        (hits[move],) = identify(moved, ir_library, top=1).hits
+        assert hits[move]["shift_cm1"] == pytest.approx(move, abs=1.0)
+    # moved up, the reference leaves its lower edge, where a band is, without data; moved
+    # down, its upper edge, where there is none: both cost the same, the move's cost
+    # (MOVE_COST_PER_CM1 beyond MOVE_FREE_CM1) and what the sub-step interpolation loses
+    assert hits[8.0]["score"] == pytest.approx(hits[-8.0]["score"], abs=0.01)
+    cost = MOVE_COST_PER_CM1 * (8.0 - MOVE_FREE_CM1)
+    assert as_measured["score"] - cost - 0.03 < hits[8.0]["score"] <= as_measured["score"] - cost
 
 
 def test_atmospheric_co2_in_an_ir_query_is_said_and_does_not_change_the_answer():
