@@ -88,6 +88,9 @@ class Alignment:
     reference_range_cm1 : (float, float)
         Where the aligned reference has data, on the query's axis (cm-1): the reference's own
         measured range moved. ``score`` is the cosine over ``valid`` within it.
+    matched_prominences, unmatched_prominences : list of float
+        Prominences of the query peaks in ``matched_peaks`` and ``unmatched_peaks``, in the
+        same order (in the unit of the spectrum the peaks were found in).
     """
 
     shift_cm1: float
@@ -99,12 +102,27 @@ class Alignment:
     aligned_reference: np.ndarray = field(default_factory=lambda: np.zeros(0))
     unaligned_score: float = float("nan")
     reference_range_cm1: tuple[float, float] = (float("-inf"), float("inf"))
+    matched_prominences: list[float] = field(default_factory=list)
+    unmatched_prominences: list[float] = field(default_factory=list)
 
     @property
     def matched_fraction(self) -> float:
         """Fraction of the query's peaks that found a reference partner (0 when it has none)."""
         n = len(self.matched_peaks) + len(self.unmatched_peaks)
         return len(self.matched_peaks) / n if n else 0.0
+
+    @property
+    def matched_band_fraction(self) -> float:
+        """Share of the query's band prominence (its peaks' prominences summed) that found a
+        reference partner: the bands weighted by how much they stand out, so that a few weak
+        bumps near the noise weigh little and an unexplained strong band much (0 when there
+        are no peaks; :attr:`matched_fraction` when the prominences are not known)."""
+        if len(self.matched_prominences) != len(self.matched_peaks) or len(
+            self.unmatched_prominences
+        ) != len(self.unmatched_peaks):
+            return self.matched_fraction
+        total = sum(self.matched_prominences) + sum(self.unmatched_prominences)
+        return sum(self.matched_prominences) / total if total > 0 else 0.0
 
 
 def _check_axis(wavenumber: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
@@ -152,13 +170,14 @@ def _detect(
     prominence: float | None = None,
     *,
     noise: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Peak positions (cm-1, sorted) as :func:`find_peaks` finds them, and their widths (cm-1)
-    at half their prominence (:func:`scipy.signal.peak_widths`). ``noise``, when known, stands
-    for :func:`forensic.quality.noise_level` in the default prominence."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Peak positions (cm-1, sorted) as :func:`find_peaks` finds them, their widths (cm-1) at
+    half their prominence (:func:`scipy.signal.peak_widths`) and their prominences (in the unit
+    of ``intensity``). ``noise``, when known, stands for :func:`forensic.quality.noise_level`
+    in the default prominence."""
     x = _check_axis(wavenumber, intensity)
     y = np.asarray(intensity, dtype=float)
-    none = np.zeros(0), np.zeros(0)
+    none = np.zeros(0), np.zeros(0), np.zeros(0)
     if x.size < 3 or not np.all(np.isfinite(y)):
         if not np.all(np.isfinite(y)):
             raise IdentificationError("intensity holds NaN or infinite values")
@@ -197,7 +216,7 @@ def _detect(
     step = np.where(delta >= 0, x[i + 1] - x[i], x[i] - x[i - 1])
     pos[inner] = x[i] + delta * step
     order = np.argsort(pos)
-    return pos[order], width_cm1[order]
+    return pos[order], width_cm1[order], props["prominences"][order]
 
 
 def match_peaks(
@@ -371,7 +390,7 @@ def align(
     nz = np.flatnonzero(ry != 0.0)
     ref_lo, ref_hi = (x[nz[0]], x[nz[-1]]) if nz.size else (x[0], x[-1])
 
-    qpk, q_widths = _detect(xv, qy[mask])
+    qpk, q_widths, q_prominences = _detect(xv, qy[mask])
     rpk = find_peaks(xv, ry[mask])
 
     candidates = [np.array([0.0, 0.0])]
@@ -420,7 +439,9 @@ def align(
     mapped = c + (1.0 + stretch) * (rpk - c) + shift
     if evidence is not None:
         _check_axis(x, evidence)
-        qpk, q_widths = _detect(xv, np.asarray(evidence, dtype=float)[mask], noise=evidence_noise)
+        qpk, q_widths, q_prominences = _detect(
+            xv, np.asarray(evidence, dtype=float)[mask], noise=evidence_noise
+        )
     # the maximum of a broad band is only known to within a fraction of its width
     evidence_tolerance = np.maximum(tolerance_cm1, BAND_WIDTH_TOLERANCE * q_widths)
     qi, ri = match_peaks(qpk, mapped, tolerance_cm1=evidence_tolerance)
@@ -433,6 +454,8 @@ def align(
         score=float(scores[best]),
         matched_peaks=matched,
         unmatched_peaks=[float(v) for v in qpk[unmatched_q]],
+        matched_prominences=[float(v) for v in q_prominences[qi]],
+        unmatched_prominences=[float(v) for v in q_prominences[unmatched_q]],
         unmatched_reference_peaks=[float(v) for v in rpk[unmatched_r]],
         aligned_reference=aligned,
         unaligned_score=float(scores[0]),

@@ -298,7 +298,7 @@ def identify(
     other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
     margin = float(best_score - other) if other is not None else float("inf")
     best_q = q_value_of(best_score, best_hit.index)
-    matched_fraction = best_al.matched_fraction if best_al else 0.0
+    matched_fraction = best_al.matched_band_fraction if best_al else 0.0
     verdict, reasons = verdicts.decide(float(best_score), best_q, margin, matched_fraction)
     if offset_cm1:
         reasons.append(
@@ -539,6 +539,7 @@ def _hit_entry(
         "matched_peaks": [[round(a, 2), round(b, 2)] for a, b in al.matched_peaks] if al else [],
         "unmatched_peaks": [round(a, 2) for a in al.unmatched_peaks] if al else [],
         "matched_fraction": round(float(al.matched_fraction), 4) if al else 0.0,
+        "matched_band_fraction": round(float(al.matched_band_fraction), 4) if al else 0.0,
         "provenance": entry.get("provenance", "measured"),
         "cas": entry.get("cas", ""),
         "class": entry.get("class", ""),

@@ -130,6 +130,22 @@ def test_a_broad_band_matches_within_a_quarter_of_its_width_a_sharp_one_does_not
     assert a.matched_fraction == (1.0 if matched else 0.75)
 
 
+def test_the_band_fraction_weighs_each_query_peak_by_its_prominence():
+    strong = [(400, 1.0, 8), (700, 0.8, 8), (1300, 0.9, 8)]
+    weak = [(550, 0.05, 8), (900, 0.05, 8), (1100, 0.05, 8), (1500, 0.05, 8)]
+    reference = lorentzians(strong)
+    a = align(GRID, lorentzians(strong + weak), reference, np.ones(GRID.size, bool))
+    assert len(a.matched_prominences) == len(a.matched_peaks) == 3
+    assert len(a.unmatched_prominences) == len(a.unmatched_peaks) == 4
+    assert a.matched_fraction == pytest.approx(3 / 7)
+    prominent = sum(a.matched_prominences)
+    assert a.matched_band_fraction == pytest.approx(prominent / (prominent + 4 * 0.05), rel=0.05)
+    assert a.matched_band_fraction > 0.9
+    # an unexplained band as strong as the others weighs as much as they do
+    b = align(GRID, lorentzians([*strong, (1000, 0.9, 8)]), reference, np.ones(GRID.size, bool))
+    assert b.matched_band_fraction == pytest.approx(2.7 / 3.6, rel=0.05)
+
+
 def test_align_respects_max_shift():
     reference = lorentzians(BANDS)
     query = lorentzians(BANDS, shift=15.0)

@@ -236,6 +236,20 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     assert not any("noise" in w for w in ir_result.warnings), ir_result.warnings
 
 
+def test_weak_extra_bands_do_not_stop_an_identification_strong_ones_do(library):
+    caffeine = BAND_SETS["caffeine"]
+    trace = [(700.0, 0.04, 8.0), (1000.0, 0.04, 8.0), (1450.0, 0.04, 8.0), (1550.0, 0.04, 8.0)]
+    result = identify(make_spectrum(caffeine + trace, noise=0.002, seed=99, stop=2000), library)
+    best = result.best
+    assert best["name"] == "caffeine" and result.verdict == "identified", result.reasons
+    # counted one by one, only 3 of the 7 bands are caffeine's; by prominence, nearly all
+    assert best["matched_fraction"] < 0.5 < 0.9 < best["matched_band_fraction"]
+    cut = [(c, 0.8, w) for c, _, w in trace]  # as strong as caffeine's own bands
+    result = identify(make_spectrum(caffeine + cut, noise=0.002, seed=99, stop=2000), library)
+    assert result.verdict != "identified"
+    assert any("unexplained bands" in r for r in result.reasons), result.reasons
+
+
 def test_a_reference_moved_onto_the_query_is_scored_where_it_has_data():
     # broad IR bands, one at the reference's lower edge, inside the query's range; the
     # query's axis is 8 cm-1 off, too little for the shift search to call it an offset

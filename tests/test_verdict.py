@@ -168,7 +168,7 @@ def _verdict_for(query, refs, valid, cal, same_substance=()):
     # the calibration is of search scores, so the verdict uses them; alignment gives the peaks
     a = align(GRID, query, refs[best], valid[0])
     margin = scores[best] - scores[others[0]]
-    return decide(scores[best], float(cal.q_value(scores[best])), margin, a.matched_fraction)
+    return decide(scores[best], float(cal.q_value(scores[best])), margin, a.matched_band_fraction)
 
 
 def test_verdicts_identified_inconclusive_no_match(library, calibration):
