@@ -433,7 +433,8 @@ def align(
     scores = _cosine_rows(qy[mask], *_warp(x, ry, params, at=xv, **limits))
     best = int(np.argmax(scores))  # ties go to the identity (row 0)
     shift, stretch = float(params[best, 0]), float(params[best, 1])
-    aligned = _warp(x, ry, params[best : best + 1], at=x, **limits)[0][0]
+    moved_rows, _ = _warp(x, ry, params[best : best + 1], at=x, **limits)
+    aligned = moved_rows[0]
     aligned[~mask] = 0.0
 
     mapped = c + (1.0 + stretch) * (rpk - c) + shift
