@@ -437,7 +437,10 @@ def align(
     aligned = moved_rows[0]
     aligned[~mask] = 0.0
 
-    mapped = c + (1.0 + stretch) * (rpk - c) + shift
+    def onto_query(position):  # reference positions (cm-1) after the chosen move
+        return c + (1.0 + stretch) * (position - c) + shift
+
+    mapped = onto_query(rpk)
     if evidence is not None:
         _check_axis(x, evidence)
         qpk, q_widths, q_prominences = _detect(
@@ -460,10 +463,7 @@ def align(
         unmatched_reference_peaks=[float(v) for v in rpk[unmatched_r]],
         aligned_reference=aligned,
         unaligned_score=float(scores[0]),
-        reference_range_cm1=(
-            float(c + (1.0 + stretch) * (ref_lo - c) + shift),
-            float(c + (1.0 + stretch) * (ref_hi - c) + shift),
-        ),
+        reference_range_cm1=(float(onto_query(ref_lo)), float(onto_query(ref_hi))),
     )
 
 
