@@ -125,7 +125,9 @@ class Identification:
     Attributes
     ----------
     verdict : str
-        ``"identified"``, ``"inconclusive"`` or ``"no_match"``.
+        ``"identified"``, ``"inconclusive"`` or ``"no_match"``: of the best hit
+        (:func:`forensic.verdict.decide`), or ``"identified"`` as a mixture when every
+        component's part is (:func:`forensic.verdict.decide_mixture`).
     reasons : list of str
         Why, in words.
     modality : str
@@ -135,13 +137,15 @@ class Identification:
         peak alignment; ``search_score`` is the cosine before it (of the query moved by the
         axis offset, when the warnings say one was found).
     mixture : dict or None
-        ``{"components": [{"name", "fraction", "score", "q_value", "entry_id", "provenance"}],
-        "residual", "explained", "single_best_residual", "spectra"}`` when two or more
-        components explain the query significantly better and each is evidenced (``score``:
-        how well what the fit attributes to it matches it; ``q_value``: that match's, None
-        without a calibration). ``spectra`` holds ``wavenumber`` (as ``query``), the
-        ``fit`` (components plus smooth baseline) and each component's part of it
-        (``components``, in the order above), for the figure of the fit.
+        ``{"components": [{"name", "fraction", "score", "q_value", "margin", "verdict",
+        "entry_id", "provenance"}], "residual", "explained", "single_best_residual",
+        "spectra"}`` when two or more components explain the query significantly better and
+        each is evidenced (``score``: how well what the fit attributes to it, its part, matches
+        it; ``q_value``: that match's, None without a calibration; ``margin``: by how much its
+        part prefers it to any other substance; ``verdict``: ``"identified"`` or
+        ``"inconclusive"``, :func:`forensic.verdict.decide_component`). ``spectra`` holds
+        ``wavenumber`` (as ``query``), the ``fit`` (components plus smooth baseline) and each
+        component's part of it (``components``, in the order above), for the figure of the fit.
     warnings : list of str
     pipeline : list of dict
         The preprocessing steps, ``[{"name", "params"}, ...]``.
@@ -330,6 +334,15 @@ def identify(
             )
         except ForensicError as exc:
             reasons.append(f"mixture fit not possible: {exc}")
+        if mixture is not None:
+            verdict, more = verdicts.decide_mixture(
+                verdict,
+                mixture["components"],
+                best_is_component=any(
+                    substance_key(c["name"]) == best_hit.substance for c in mixture["components"]
+                ),
+            )
+            reasons += more
         timings["mixture"] = _ms(t)
 
     warnings = []
@@ -711,12 +724,12 @@ def _mixture(
         evidence = _evidenced(
             fit, rows, q_onto, valid, block=block, pool=pool, substances=substances
         )
-        chance = {i for i, score in evidence.items() if _no_evidence(score, calibration)}
+        chance = {i for i, (score, _) in evidence.items() if _no_evidence(score, calibration)}
         unconfirmed += [
             {
                 "name": library.entry(modality, pool[i].index)["name"],
                 "fraction": round(float(fraction), 4),
-                "score": round(evidence[i], 4),
+                "score": round(evidence[i][0], 4),
             }
             for i, fraction in fit.components
             if i in chance
@@ -729,14 +742,18 @@ def _mixture(
     components = []
     for idx, fraction in fit.components:
         entry = library.entry(modality, pool[idx].index)
-        q_value = _q_value(calibration, evidence[idx])
+        score, margin = evidence[idx]
+        q_value = _q_value(calibration, score)
         components.append(
             {
                 "name": entry["name"],
                 "fraction": round(float(fraction), 4),
                 # what the fit attributes to it (the rest subtracted) against its reference
-                "score": round(evidence[idx], 4),
+                "score": round(score, 4),
                 "q_value": None if np.isnan(q_value) else round(q_value, 6),
+                # by how much its part prefers it to any other substance (None: there is none)
+                "margin": round(margin, 4) if np.isfinite(margin) else None,
+                "verdict": verdicts.decide_component(score, q_value, margin),
                 "entry_id": entry["entry_id"],
                 "provenance": entry.get("provenance", "measured"),
             }
@@ -770,10 +787,12 @@ def _evidenced(
     block,
     pool: list,
     substances: np.ndarray,
-) -> dict[int, float]:
+) -> dict[int, tuple[float, float]]:
     """The fit's components (indices into ``pool`` and ``rows``) whose own substance matches
     what the fit attributes to them at least as well as any other substance of the library,
-    each with that match's score.
+    each with ``(score, margin)``: that match's score, and how much better it is than the best
+    match of another substance (negative down to ``-MARGIN_MIN``; infinite in a library of one
+    substance).
 
     A chemist confirms a minor component by subtraction: take the other components away and
     look at what is left. Here what is left for a component is the query less the fit plus
@@ -819,7 +838,7 @@ def _evidenced(
         best_own = float(np.max(scores[row], where=own, initial=-np.inf))
         best_other = float(np.max(scores[row], where=~own, initial=-np.inf))
         if np.any(isolated[row]) and best_own >= best_other - verdicts.MARGIN_MIN:
-            kept[i] = best_own
+            kept[i] = (best_own, best_own - best_other)
     return kept
 
 

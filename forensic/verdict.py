@@ -30,7 +30,7 @@ beside the estimate: a check that the decoys are realistic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,10 @@ __all__ = [
     "calibrate",
     "calibrate_library",
     "decide",
+    "decide_component",
+    "decide_mixture",
     "decoy_efficiency",
+    "identified_substances",
     "is_no_match",
     "make_decoys",
     "perturb",
@@ -890,3 +893,90 @@ def decide(
     elif good:
         reasons.append(f"{matched_fraction:.0%} of the query's bands matched (by prominence)")
     return ("identified" if good else "inconclusive"), reasons
+
+
+def decide_component(score: float, q_value: float | None, margin: float) -> str:
+    """The verdict on one component of a mixture fit, from its *part*: the query less the other
+    components (the fit's residual stays with it), compared with the library.
+
+    The rules of :func:`decide` on a single spectrum: its own substance matches the part with a
+    q-value of at most :data:`Q_IDENTIFIED` (without a calibration, a score of at least
+    :data:`SCORE_IDENTIFIED_UNCALIBRATED`) and beats every other substance by
+    :data:`MARGIN_MIN`. There is no separate band rule: bands that no component explains stay in
+    every part and lower each part's score.
+
+    Returns
+    -------
+    str
+        ``"identified"`` or ``"inconclusive"`` (a part that would be a ``no_match`` is not
+        reported as a component at all).
+    """
+    if _uncalibrated(q_value):
+        good = score >= SCORE_IDENTIFIED_UNCALIBRATED
+    else:
+        good = q_value <= Q_IDENTIFIED
+    return "identified" if good and margin >= MARGIN_MIN else "inconclusive"
+
+
+def decide_mixture(
+    verdict: str, components: Sequence[Mapping[str, Any]], best_is_component: bool
+) -> tuple[str, list[str]]:
+    """The verdict when a mixture fit found components, with the reasons it adds.
+
+    A cut sample often has no single reference that identifies it: at 60:40, the drug and the
+    cutting agent each explain part of the spectrum and score about alike, so :func:`decide`
+    finds them within :data:`MARGIN_MIN` of each other, or the best reference leaves half of
+    the bands unexplained. The sample is then *identified as a mixture* when the fit has at
+    least two components, every one of them is ``"identified"`` by its own part
+    (:func:`decide_component`, the component's ``"verdict"``), and the best single hit is one of
+    them (otherwise the hits and the fit tell different stories, and a chemist has to look).
+    A verdict of ``"identified"`` on the best hit stands whatever the fit says.
+
+    Parameters
+    ----------
+    verdict : str
+        The verdict of :func:`decide` on the best single hit.
+    components : sequence of mapping
+        The fit's components, each with ``"name"``, ``"fraction"``, ``"score"``, ``"q_value"``
+        (None without a calibration) and ``"verdict"``.
+    best_is_component : bool
+        Whether the best single hit's substance is one of the components.
+
+    Returns
+    -------
+    (str, list of str)
+        The verdict, and the reasons to add to those of :func:`decide`.
+    """
+    if verdict == "identified" or len(components) < 2:
+        return verdict, []
+    if not all(c["verdict"] == "identified" for c in components):
+        weak = ", ".join(c["name"] for c in components if c["verdict"] != "identified")
+        return verdict, [f"mixture not identified: the part of {weak} is not identified as it"]
+    if not best_is_component:
+        return verdict, ["mixture not identified: the best single hit is not one of its components"]
+    parts = "; ".join(
+        f"{c['name']} {c['fraction']:.0%}, its part scores {c['score']:.3f}"
+        + ("" if c.get("q_value") is None else f" (q-value {c['q_value']:.4f})")
+        for c in components
+    )
+    return "identified", [
+        "identified as a mixture: each component's part (the spectrum less the other "
+        f"components) is identified as it: {parts}"
+    ]
+
+
+def identified_substances(
+    best: str | None, components: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], list[str]]:
+    """What an ``identified`` result names: ``(named, possible)``.
+
+    ``named`` is the best single hit (identified on its own, or as a component of an identified
+    mixture) and every mixture component whose part is ``"identified"`` as it
+    (:func:`decide_component`), in the fit's order; ``possible`` the other components, which a
+    result may mention only as possible. A component without a ``"verdict"`` (results
+    recorded before components had one) counts as identified, as every component did then.
+    """
+    sure = [c["name"] for c in components if c.get("verdict", "identified") == "identified"]
+    named = sure if best in sure or best is None else [best, *sure]
+    possible = [c["name"] for c in components if c["name"] not in named]
+    return named, possible

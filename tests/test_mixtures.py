@@ -10,6 +10,7 @@ import pytest
 from synthetic import lorentzian_bands, make_spectrum
 
 from forensic import mixtures
+from forensic import verdict as verdicts
 from forensic.errors import IdentificationError
 from forensic.identify import MIXTURE_CANDIDATES, identify, search
 from forensic.io import read_spectrum
@@ -345,7 +346,10 @@ def test_a_component_is_kept_only_when_what_it_is_given_looks_like_it():
             pool=pool,
             substances=substances,
         )
-        assert all(-1.0 <= v <= 1.0 for v in found.values())
+        for score, margin in found.values():
+            assert -1.0 <= score <= 1.0
+            # kept only when no other substance matches its part clearly better
+            assert margin >= -verdicts.MARGIN_MIN
         return [names[i] for i in sorted(found)]
 
     # a real cut: what is left for the agent is the agent

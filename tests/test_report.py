@@ -24,6 +24,7 @@ from forensic.report import (
     report_content_hash,
 )
 from forensic.report.content import MODELLED_WARNING
+from forensic.report.layout import verdict_line
 
 
 @pytest.fixture(autouse=True)
@@ -325,3 +326,45 @@ def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
     # each component's part: its score and the q-value of that match, in the table
     assert "q-value of its part" in text
     assert "0.871 0.031" in text and "0.962 0.004" in text
+
+
+def _with_mixture(verdicts_of_parts):
+    identification = identification_dict(name="Cocaine hydrochloride")
+    names = ["Cocaine hydrochloride", "Levamisole", "Caffeine"]
+    components = []
+    for name, verdict_of_part in zip(names, verdicts_of_parts, strict=False):
+        component = {"name": name, "fraction": 0.3, "entry_id": name, "provenance": "measured"}
+        if verdict_of_part is not None:
+            component["verdict"] = verdict_of_part
+        components.append(component)
+    identification["mixture"] = {"components": components, "residual": 0.1, "explained": 0.99}
+    return identification
+
+
+@pytest.mark.parametrize(
+    ("verdicts_of_parts", "expected"),
+    [
+        (["identified", "identified"], "IDENTIFIED (mixture): Cocaine hydrochloride + Levamisole"),
+        (
+            ["identified", "identified", "inconclusive"],
+            "IDENTIFIED (mixture): Cocaine hydrochloride + Levamisole; possibly also Caffeine",
+        ),
+        (
+            ["identified", "inconclusive"],
+            "IDENTIFIED: Cocaine hydrochloride; possibly also Levamisole",
+        ),
+        # the best hit identified on its own, its part in the fit not told from a relative
+        (
+            ["inconclusive", "identified"],
+            "IDENTIFIED (mixture): Cocaine hydrochloride + Levamisole",
+        ),
+        (
+            ["inconclusive", "inconclusive"],
+            "IDENTIFIED: Cocaine hydrochloride; possibly also Levamisole",
+        ),
+        # recorded before components had verdicts: every component named, as then
+        ([None, None], "IDENTIFIED (mixture): Cocaine hydrochloride + Levamisole"),
+    ],
+)
+def test_the_verdict_names_only_the_components_its_parts_identify(verdicts_of_parts, expected):
+    assert verdict_line(_with_mixture(verdicts_of_parts)) == expected

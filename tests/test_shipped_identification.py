@@ -12,6 +12,7 @@ import pytest
 import forensic
 from drivers.urls import open_instrument
 from forensic.library import shipped_library
+from forensic.report.layout import verdict_line
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +45,21 @@ def test_simulated_pure_sample_is_identified_as_itself(library):
     result = forensic.identify(measured, library)
     assert result.hits[0]["name"] == "Paracetamol"
     assert result.verdict == "identified", result.reasons
+
+
+def test_a_cut_sample_that_no_single_reference_identifies_is_identified_as_its_mixture(library):
+    """At 60:40 cocaine and caffeine each explain part of the spectrum and score alike: the best
+    single hit cannot be told from the other, but the fit confirms each by its own part."""
+    sample = "cocaine:60,caffeine:40"
+    with open_instrument(f"sim:ocean-rs232?sample={sample}&seed=3&realtime=0") as instrument:
+        measured = instrument.acquire()
+    result = forensic.identify(measured, library)
+    assert any("does not tell them apart" in r for r in result.reasons), result.reasons
+    assert result.verdict == "identified", result.reasons
+    assert any(r.startswith("identified as a mixture") for r in result.reasons)
+    components = result.mixture["components"]
+    assert {c["name"] for c in components} == {"Cocaine base", "Caffeine"}
+    assert all(c["verdict"] == "identified" and c["q_value"] <= 0.05 for c in components)
+    assert verdict_line(result.to_dict()).startswith("IDENTIFIED (mixture): ")
+    # without the fit there is no mixture to confirm them, and the single hit stays undecided
+    assert forensic.identify(measured, library, mixtures=False).verdict == "inconclusive"

@@ -213,3 +213,47 @@ def test_no_match_rule_is_the_one_decide_applies(score, q_value, expected):
     assert verdict.is_no_match(score, q_value) is expected
     q = float("nan") if q_value is None else q_value
     assert (decide(score, q, 0.1, 0.9)[0] == "no_match") is expected
+
+
+@pytest.mark.parametrize(
+    ("score", "q_value", "margin", "expected"),
+    [
+        (0.9, 0.01, 0.1, "identified"),
+        (0.9, 0.01, float("inf"), "identified"),  # no other substance in the library
+        (0.9, 0.06, 0.1, "inconclusive"),  # q-value above Q_IDENTIFIED
+        (0.9, 0.01, 0.01, "inconclusive"),  # another substance within MARGIN_MIN of its part
+        (0.96, float("nan"), 0.1, "identified"),  # uncalibrated: the score threshold
+        (0.9, None, 0.1, "inconclusive"),
+    ],
+)
+def test_a_components_part_is_judged_by_the_rules_of_a_single_spectrum(
+    score, q_value, margin, expected
+):
+    assert verdict.decide_component(score, q_value, margin) == expected
+
+
+def _component(name, verdict_of_part, fraction=0.5):
+    return {
+        "name": name,
+        "fraction": fraction,
+        "score": 0.9,
+        "q_value": 0.01,
+        "verdict": verdict_of_part,
+    }
+
+
+def test_a_mixture_is_identified_only_when_every_components_part_is():
+    both = [_component("Cocaine", "identified", 0.6), _component("Caffeine", "identified", 0.4)]
+    v, reasons = verdict.decide_mixture("inconclusive", both, best_is_component=True)
+    assert v == "identified"
+    assert reasons[0].startswith("identified as a mixture") and "Caffeine 40%" in reasons[0]
+    # from no_match too: a 1:1 mixture of unlike substances can be unlike every reference
+    assert verdict.decide_mixture("no_match", both, best_is_component=True)[0] == "identified"
+    one = [both[0], _component("Caffeine", "inconclusive")]
+    v, reasons = verdict.decide_mixture("inconclusive", one, best_is_component=True)
+    assert v == "inconclusive" and "Caffeine" in reasons[0]
+    v, reasons = verdict.decide_mixture("inconclusive", both, best_is_component=False)
+    assert v == "inconclusive" and "best single hit" in reasons[0]
+    assert verdict.decide_mixture("no_match", both[:1], best_is_component=True) == ("no_match", [])
+    # an identified best hit stands whatever the fit says of the others
+    assert verdict.decide_mixture("identified", one, best_is_component=True) == ("identified", [])

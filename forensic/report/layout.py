@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensic.verdict import MARGIN_MIN, Q_IDENTIFIED, identified_substances
+
 __all__ = ["Block", "format_table", "report_blocks", "verdict_line"]
 
 END_MARKER = "*** END OF REPORT ***"
@@ -51,12 +53,17 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
     verdict = identification.get("verdict")
     hits = identification.get("hits") or []
     best = hits[0]["name"] if hits else None
-    mixture = identification.get("mixture") or None
+    mixture = identification.get("mixture")
     if verdict == "identified":
-        text = f"IDENTIFIED: {best}"
-        if mixture and len(mixture.get("components") or []) > 1:
-            names = " + ".join(c["name"] for c in mixture["components"])
-            text = f"IDENTIFIED (mixture): {names}"
+        components = (mixture or {}).get("components") or []
+        named, possible = identified_substances(best, components)
+        text = (
+            f"IDENTIFIED (mixture): {' + '.join(named)}"
+            if len(named) > 1
+            else f"IDENTIFIED: {best}"
+        )
+        if possible:
+            text += f"; possibly also {', '.join(possible)}"
         return text
     if verdict == "inconclusive":
         return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
@@ -327,6 +334,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                     "Fraction",
                     "Score of its part",
                     "q-value of its part",
+                    "Its part",
                     "Provenance",
                 ],
                 items=[
@@ -335,6 +343,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                         c.get("fraction"),
                         c.get("score"),
                         c.get("q_value"),
+                        c.get("verdict", "-"),
                         c.get("provenance"),
                     ]
                     for c in mixture.get("components") or []
@@ -349,7 +358,10 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 "less the other components, compared with the component's reference; a "
                 "component is reported only when no other reference matches its part clearly "
                 "better and, by the library's calibration, that match is evidence (it would not "
-                "be a no match on its own).",
+                "be a no match on its own). Its part is identified when it would be on its own: "
+                f"q-value at most {Q_IDENTIFIED} and no other substance within {MARGIN_MIN} of "
+                "its score; the sample is identified as a mixture when every component's part "
+                "is.",
             )
         )
     for warning in identification.get("warnings") or []:
