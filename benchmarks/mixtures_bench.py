@@ -11,7 +11,9 @@ measured:
   candidates (linear absorbance on the 2 cm-1 grid): the selection method itself, with the
   largest room for false components.
 * the engine: ``forensic.identify(..., mixtures=True)``, whose ``mixture`` lists the components
-  (or, when it is null, the top hit counts as the one component found).
+  (or, when it is null, the top hit counts as the one component found), and what its verdict
+  names when it is ``identified`` (:func:`forensic.verdict.identified_substances`): every
+  component, some of them, or a substance that is not in the sample.
 
 Those references are the very spectra the mixtures are made of: the easy case. The RRUFF part
 measures the engine where every component was measured on another sample than its references,
@@ -31,6 +33,7 @@ from benchmarks import accuracy, baseline, datasets, engine
 from forensic.library import substance_key
 from forensic.mixtures import fit_mixture
 from forensic.spectrum import Spectrum
+from forensic.verdict import identified_substances
 
 BINARY = [
     ("cocaine", "levamisol"),
@@ -100,6 +103,7 @@ def run(quick: bool, report) -> dict:
 
     out: dict = {"noise": NOISE, "engine_top": CANDIDATES, "cases": []}
     tot = {"fit_mixture": [0, 0, 0], "engine": [0, 0, 0]}  # found, expected, false
+    named = _named_counts()  # what the engine's identified verdicts name
     eng_ok = engine.available()
     library = None
     if eng_ok:
@@ -125,9 +129,11 @@ def run(quick: bool, report) -> dict:
         tot["fit_mixture"][2] += false
         if eng_ok:
             try:
-                found_e = _engine_components(grid[valid], y[valid], library, by_id)
+                found_e, named_e = _engine_components(grid[valid], y[valid], library, by_id)
                 h, f = _score(found_e, truth)
                 case["engine"] = {"found": sorted(found_e), "right": h, "false": f}
+                case["engine"]["named"] = sorted(named_e) if named_e is not None else None
+                _count_named(named, named_e, truth)
                 tot["engine"][0] += h
                 tot["engine"][1] += len(truth)
                 tot["engine"][2] += f
@@ -136,6 +142,7 @@ def run(quick: bool, report) -> dict:
         out["cases"].append(case)
     # pure spectra: no false components
     pure_false = {"fit_mixture": 0, "engine": 0}
+    pure_named = _named_counts()
     pure_n = 0
     for i, r in enumerate(records):
         if quick and i % 2:
@@ -147,8 +154,9 @@ def run(quick: bool, report) -> dict:
         pure_false["fit_mixture"] += len(found - {r.sample})
         if eng_ok:
             try:
-                found_e = _engine_components(grid[valid], y[valid], library, by_id)
+                found_e, named_e = _engine_components(grid[valid], y[valid], library, by_id)
                 pure_false["engine"] += len(found_e - {r.sample})
+                _count_named(pure_named, named_e, {r.sample})
             except Exception:
                 pure_false["engine"] += 0
     out["totals"] = {
@@ -160,6 +168,8 @@ def run(quick: bool, report) -> dict:
         "n": pure_n,
         **{k: v for k, v in pure_false.items() if k == "fit_mixture" or eng_ok},
     }
+    if eng_ok:
+        out["engine_verdicts"] = {"mixtures": named, "pure": pure_named}
     if not eng_ok:
         out["engine"] = {"skipped": out.get("engine_error") or engine.why_unavailable()}
     if eng_ok:
@@ -183,12 +193,14 @@ def cross_sample(modality: str, quick: bool) -> dict:
     lib = dev + confusers
     runner = engine.LosoRunner([r.spectrum() for r in lib], [r.sample for r in lib], modality)
     pure = {"n": 0, "as_mixture": 0, "false_components": 0, "as_mixture_identified": 0}
+    pure_named = _named_counts()
     identified = []
     for qi in queries:
         r = dev[qi]
         res = runner.identify(r.spectrum(), exclude_sample=r.sample, top=1, mixtures=True)
         truth = substance_key(r.name)
         pure["n"] += 1
+        _count_named(pure_named, _named(res), {truth})
         if res["mixture"]:
             names = [substance_key(c["name"]) for c in res["mixture"]["components"]]
             pure["as_mixture"] += 1
@@ -199,6 +211,7 @@ def cross_sample(modality: str, quick: bool) -> dict:
     rng = np.random.default_rng(3)
     n_pairs = 15 if quick else 60
     binary = {"n": 0, "expected": 0, "found": 0, "false": 0, "as_mixture": 0}
+    binary_named = _named_counts()
     tries = 0
     while binary["n"] < n_pairs and len(identified) >= 2 and tries < 20 * n_pairs:
         tries += 1
@@ -229,14 +242,52 @@ def cross_sample(modality: str, quick: bool) -> dict:
         binary["expected"] += 2
         binary["found"] += len(found & truth)
         binary["false"] += len(found - truth)
+        _count_named(binary_named, _named(res), truth)
+    pure["verdicts"], binary["verdicts"] = pure_named, binary_named
     return {"pure": pure, "binary": binary}
 
 
-def _engine_components(wavenumber, y, library, by_id) -> set[str]:
+def _named_counts() -> dict:
+    """Tallies of identified verdicts: naming every substance of the sample and nothing else
+    (``all``), only some of them and nothing else (``some``), or something not in it
+    (``wrong``); ``n`` counts every result."""
+    return {"n": 0, "all": 0, "some": 0, "wrong": 0}
+
+
+def _named(res: dict) -> set[str] | None:
+    """The substance keys an identified result names (None when it is not identified)."""
+    if res["verdict"] != "identified":
+        return None
+    best = res["hits"][0]["name"]
+    named, _ = identified_substances(best, (res.get("mixture") or {}).get("components") or [])
+    return {substance_key(name) for name in named}
+
+
+def _count_named(counts: dict, named: set[str] | None, truth: set[str]) -> None:
+    counts["n"] += 1
+    if named is None:
+        return
+    if named - truth:
+        counts["wrong"] += 1
+    elif named == truth:
+        counts["all"] += 1
+    else:
+        counts["some"] += 1
+
+
+def _engine_components(wavenumber, y, library, by_id) -> tuple[set[str], set[str] | None]:
+    """The components the engine finds (its mixture's, or its top hit), and the ones its
+    verdict names when it is identified (None otherwise), as ENFSI ids."""
     spec = Spectrum(wavenumber, y, modality="ir", y_unit="absorbance", metadata={"name": "mixture"})
     res = engine.identify(spec, library, top=CANDIDATES, mixtures=True)
     name_to_id = {r.name: k for k, r in by_id.items()}
     if res.get("mixture"):
-        return {name_to_id.get(c["name"], c["name"]) for c in res["mixture"]["components"]}
-    hits = res.get("hits") or []
-    return {name_to_id.get(hits[0]["name"], hits[0]["name"])} if hits else set()
+        found = {name_to_id.get(c["name"], c["name"]) for c in res["mixture"]["components"]}
+    else:
+        hits = res.get("hits") or []
+        found = {name_to_id.get(hits[0]["name"], hits[0]["name"])} if hits else set()
+    named = _named(res) if res.get("hits") else None
+    if named is not None:
+        by_key = {substance_key(name): k for name, k in name_to_id.items()}
+        named = {by_key.get(key, key) for key in named}
+    return found, named

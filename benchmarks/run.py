@@ -110,6 +110,12 @@ class Report:
             )
         if "engine" in out:
             self.line(f"  engine: {out['engine']}")
+        verdicts = out.get("engine_verdicts")
+        if verdicts:
+            self.line(
+                f"  engine verdicts: mixtures {_named(verdicts['mixtures'])}; pure spectra "
+                f"{_named(verdicts['pure'])}"
+            )
         for modality, r in out.get("rruff", {}).items():
             p, b = r["pure"], r["binary"]
             self.line(
@@ -117,6 +123,10 @@ class Report:
                 f"reported as mixtures {p['as_mixture']}/{p['n']} ({p['false_components']} false "
                 f"components); binary mixtures of two samples: components found "
                 f"{b['found']}/{b['expected']}, false {b['false']} in {b['n']} mixtures"
+            )
+            self.line(
+                f"      verdicts: pure spectra {_named(p['verdicts'])}; binary mixtures "
+                f"{_named(b['verdicts'])}"
             )
 
     def calibration(self, out: dict) -> None:
@@ -149,6 +159,15 @@ class Report:
 
 def _fmt(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
+
+
+def _named(counts: dict) -> str:
+    """What identified verdicts named, of ``counts['n']`` results
+    (``benchmarks.mixtures_bench._named_counts``)."""
+    return (
+        f"identified naming every substance {counts['all']}, some of them {counts['some']}, "
+        f"a wrong one {counts['wrong']} (of {counts['n']})"
+    )
 
 
 def _environment() -> dict:
