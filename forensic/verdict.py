@@ -951,7 +951,7 @@ def decide_mixture(
         return verdict, []
     if not all(c["verdict"] == "identified" for c in components):
         weak = ", ".join(c["name"] for c in components if c["verdict"] != "identified")
-        return verdict, [f"mixture not identified: the part of {weak} is not identified as it"]
+        return verdict, [f"mixture not identified: not identified by its own part: {weak}"]
     if not best_is_component:
         return verdict, ["mixture not identified: the best single hit is not one of its components"]
     parts = "; ".join(

@@ -11,6 +11,7 @@ import click
 
 from forensic.cli.app import EXIT_BAD_INPUT, main, y_unit_option
 from forensic.errors import ForensicError
+from forensic.report.layout import verdict_line
 
 
 def _json_line(path: str, result) -> str:
@@ -33,7 +34,10 @@ def _plain(value):
 
 def _table(path: str, result) -> str:
     version = result.library_version[:12]
-    lines = [f"{path}: {result.verdict.upper()} ({result.modality}, library {version})"]
+    verdict = verdict_line(
+        {"verdict": result.verdict, "hits": result.hits, "mixture": result.mixture}
+    )
+    lines = [f"{path}: {verdict} ({result.modality}, library {version})"]
     lines.append(f"  {'#':>2}  {'substance':<32} {'score':>6} {'q-value':>8} {'shift':>7}  peaks")
     for h in result.hits:
         q = "-" if h["q_value"] is None else f"{h['q_value']:.3g}"
