@@ -930,7 +930,8 @@ def decide_mixture(
     least two components, every one of them is ``"identified"`` by its own part
     (:func:`decide_component`, the component's ``"verdict"``), and the best single hit is one of
     them (otherwise the hits and the fit tell different stories, and a chemist has to look).
-    A verdict of ``"identified"`` on the best hit stands whatever the fit says.
+    A verdict of ``"identified"`` on the best hit stands whatever the fit says; a reason then
+    says which components the result names only as possible (:func:`identified_substances`).
 
     Parameters
     ----------
@@ -947,22 +948,33 @@ def decide_mixture(
     (str, list of str)
         The verdict, and the reasons to add to those of :func:`decide`.
     """
-    if verdict == "identified" or len(components) < 2:
+    if len(components) < 2:
         return verdict, []
-    if not all(c["verdict"] == "identified" for c in components):
-        weak = ", ".join(c["name"] for c in components if c["verdict"] != "identified")
-        return verdict, [f"mixture not identified: not identified by its own part: {weak}"]
+    weak = [c for c in components if c["verdict"] != "identified"]
+    if verdict == "identified":
+        # the best hit stands; a component its part does not identify is only possible
+        return verdict, [
+            f"{c['name']} is named only as possible: its part is not identified as it ({_part(c)})"
+            for c in weak
+        ]
+    if weak:
+        names = ", ".join(c["name"] for c in weak)
+        return verdict, [f"mixture not identified: not identified by its own part: {names}"]
     if not best_is_component:
         return verdict, ["mixture not identified: the best single hit is not one of its components"]
-    parts = "; ".join(
-        f"{c['name']} {c['fraction']:.0%}, its part scores {c['score']:.3f}"
-        + ("" if c.get("q_value") is None else f" (q-value {c['q_value']:.4f})")
-        for c in components
-    )
+    parts = "; ".join(f"{c['name']} {c['fraction']:.0%}, {_part(c)}" for c in components)
     return "identified", [
         "identified as a mixture: each component's part (the spectrum less the other "
         f"components) is identified as it: {parts}"
     ]
+
+
+def _part(component: Mapping[str, Any]) -> str:
+    """``its part scores 0.890 (q-value 0.0094)``: a component's evidence in words."""
+    q_value = component.get("q_value")
+    return f"its part scores {component['score']:.3f}" + (
+        "" if q_value is None else f" (q-value {q_value:.4f})"
+    )
 
 
 def identified_substances(

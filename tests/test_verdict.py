@@ -255,5 +255,12 @@ def test_a_mixture_is_identified_only_when_every_components_part_is():
     v, reasons = verdict.decide_mixture("inconclusive", both, best_is_component=False)
     assert v == "inconclusive" and "best single hit" in reasons[0]
     assert verdict.decide_mixture("no_match", both[:1], best_is_component=True) == ("no_match", [])
-    # an identified best hit stands whatever the fit says of the others
-    assert verdict.decide_mixture("identified", one, best_is_component=True) == ("identified", [])
+    # an identified best hit stands whatever the fit says of the others, which it names only
+    # as possible
+    v, reasons = verdict.decide_mixture("identified", one, best_is_component=True)
+    assert v == "identified"
+    assert reasons == [
+        "Caffeine is named only as possible: its part is not identified as it "
+        "(its part scores 0.900 (q-value 0.0100))"
+    ]
+    assert verdict.decide_mixture("identified", both, best_is_component=True) == ("identified", [])
