@@ -954,7 +954,7 @@ def decide_mixture(
     if verdict == "identified":
         # the best hit stands; a component its part does not identify is only possible
         return verdict, [
-            f"{c['name']} is named only as possible: its part is not identified as it ({_part(c)})"
+            f"{c['name']} is named only as possible: {_part(c)}, which does not identify it"
             for c in weak
         ]
     if weak:

@@ -260,7 +260,7 @@ def test_a_mixture_is_identified_only_when_every_components_part_is():
     v, reasons = verdict.decide_mixture("identified", one, best_is_component=True)
     assert v == "identified"
     assert reasons == [
-        "Caffeine is named only as possible: its part is not identified as it "
-        "(its part scores 0.900 (q-value 0.0100))"
+        "Caffeine is named only as possible: its part scores 0.900 (q-value 0.0100), which does "
+        "not identify it"
     ]
     assert verdict.decide_mixture("identified", both, best_is_component=True) == ("identified", [])
