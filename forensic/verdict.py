@@ -39,6 +39,7 @@ from pyteomics import auxiliary
 from scipy import signal
 
 from forensic.errors import IdentificationError
+from forensic.library import substance_key
 
 __all__ = [
     "MARGIN_MIN",
@@ -989,6 +990,9 @@ def identified_substances(
     recorded before components had one) counts as identified, as every component did then.
     """
     sure = [c["name"] for c in components if c.get("verdict", "identified") == "identified"]
-    named = sure if best in sure or best is None else [best, *sure]
-    possible = [c["name"] for c in components if c["name"] not in named]
+    # entries of one substance may spell its name differently ("Cocaine HCl", "cocaine-HCl")
+    sure_keys = {substance_key(name) for name in sure}
+    named = sure if best is None or substance_key(best) in sure_keys else [best, *sure]
+    named_keys = {substance_key(name) for name in named}
+    possible = [c["name"] for c in components if substance_key(c["name"]) not in named_keys]
     return named, possible

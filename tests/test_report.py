@@ -368,3 +368,13 @@ def _with_mixture(verdicts_of_parts):
 )
 def test_the_verdict_names_only_the_components_its_parts_identify(verdicts_of_parts, expected):
     assert verdict_line(_with_mixture(verdicts_of_parts)) == expected
+
+
+def test_the_best_hit_is_named_once_whichever_entry_of_its_substance_the_fit_took():
+    identification = _with_mixture(["inconclusive", "identified"])
+    identification["mixture"]["components"][0]["name"] = "cocaine-HYDROCHLORIDE"
+    expected = "IDENTIFIED (mixture): Cocaine hydrochloride + Levamisole"
+    assert verdict_line(identification) == expected
+    identification["mixture"]["components"][0]["verdict"] = "identified"
+    expected = "IDENTIFIED (mixture): cocaine-HYDROCHLORIDE + Levamisole"
+    assert verdict_line(identification) == expected
