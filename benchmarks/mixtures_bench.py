@@ -286,7 +286,7 @@ def _engine_components(wavenumber, y, library, by_id) -> tuple[set[str], set[str
     else:
         hits = res.get("hits") or []
         found = {name_to_id.get(hits[0]["name"], hits[0]["name"])} if hits else set()
-    named = _named(res) if res.get("hits") else None
+    named = _named(res)
     if named is not None:
         by_key = {substance_key(name): k for name, k in name_to_id.items()}
         named = {by_key.get(key, key) for key in named}

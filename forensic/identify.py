@@ -336,11 +336,7 @@ def identify(
             reasons.append(f"mixture fit not possible: {exc}")
         if mixture is not None:
             verdict, more = verdicts.decide_mixture(
-                verdict,
-                mixture["components"],
-                best_is_component=any(
-                    substance_key(c["name"]) == best_hit.substance for c in mixture["components"]
-                ),
+                verdict, mixture["components"], best=hits[0]["name"]
             )
             reasons += more
         timings["mixture"] = _ms(t)

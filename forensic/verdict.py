@@ -920,7 +920,7 @@ def decide_component(score: float, q_value: float | None, margin: float) -> str:
 
 
 def decide_mixture(
-    verdict: str, components: Sequence[Mapping[str, Any]], best_is_component: bool
+    verdict: str, components: Sequence[Mapping[str, Any]], best: str
 ) -> tuple[str, list[str]]:
     """The verdict when a mixture fit found components, with the reasons it adds.
 
@@ -941,8 +941,9 @@ def decide_mixture(
     components : sequence of mapping
         The fit's components, each with ``"name"``, ``"fraction"``, ``"score"``, ``"q_value"``
         (None without a calibration) and ``"verdict"``.
-    best_is_component : bool
-        Whether the best single hit's substance is one of the components.
+    best : str
+        The name of the best single hit (compared with the components' names by substance,
+        :func:`forensic.library.substance_key`).
 
     Returns
     -------
@@ -961,7 +962,7 @@ def decide_mixture(
     if weak:
         names = ", ".join(c["name"] for c in weak)
         return verdict, [f"mixture not identified: not identified by its own part: {names}"]
-    if not best_is_component:
+    if substance_key(best) not in {substance_key(c["name"]) for c in components}:
         return verdict, ["mixture not identified: the best single hit is not one of its components"]
     parts = "; ".join(f"{c['name']} {c['fraction']:.0%}, {_part(c)}" for c in components)
     return "identified", [

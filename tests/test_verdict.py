@@ -244,23 +244,23 @@ def _component(name, verdict_of_part, fraction=0.5):
 
 def test_a_mixture_is_identified_only_when_every_components_part_is():
     both = [_component("Cocaine", "identified", 0.6), _component("Caffeine", "identified", 0.4)]
-    v, reasons = verdict.decide_mixture("inconclusive", both, best_is_component=True)
+    v, reasons = verdict.decide_mixture("inconclusive", both, best="Cocaine")
     assert v == "identified"
     assert reasons[0].startswith("identified as a mixture") and "Caffeine 40%" in reasons[0]
     # from no_match too: a 1:1 mixture of unlike substances can be unlike every reference
-    assert verdict.decide_mixture("no_match", both, best_is_component=True)[0] == "identified"
+    assert verdict.decide_mixture("no_match", both, best="Cocaine")[0] == "identified"
     one = [both[0], _component("Caffeine", "inconclusive")]
-    v, reasons = verdict.decide_mixture("inconclusive", one, best_is_component=True)
+    v, reasons = verdict.decide_mixture("inconclusive", one, best="Cocaine")
     assert v == "inconclusive" and "Caffeine" in reasons[0]
-    v, reasons = verdict.decide_mixture("inconclusive", both, best_is_component=False)
+    v, reasons = verdict.decide_mixture("inconclusive", both, best="Heroin")
     assert v == "inconclusive" and "best single hit" in reasons[0]
-    assert verdict.decide_mixture("no_match", both[:1], best_is_component=True) == ("no_match", [])
+    assert verdict.decide_mixture("no_match", both[:1], best="Cocaine") == ("no_match", [])
     # an identified best hit stands whatever the fit says of the others, which it names only
     # as possible
-    v, reasons = verdict.decide_mixture("identified", one, best_is_component=True)
+    v, reasons = verdict.decide_mixture("identified", one, best="Cocaine")
     assert v == "identified"
     assert reasons == [
         "Caffeine is named only as possible: its part scores 0.900 (q-value 0.0100), which does "
         "not identify it"
     ]
-    assert verdict.decide_mixture("identified", both, best_is_component=True) == ("identified", [])
+    assert verdict.decide_mixture("identified", both, best="Cocaine") == ("identified", [])
