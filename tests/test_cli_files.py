@@ -348,6 +348,14 @@ def test_installed_console_script(raman_csv, prose):
     assert done.stderr.count("\n") == 1 and str(prose) in done.stderr
 
 
+def test_start_up_leaves_scipy_and_matplotlib_to_the_commands_that_need_them():
+    # every command (and --help) imports forensic.cli; SciPy and matplotlib took ~2 s of it
+    heavy = ("matplotlib", "scipy", "pyteomics")
+    code = f"import sys, forensic.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_inspect_real_text_files(runner, shared_data):
     files = sorted((shared_data / "formats" / "text").iterdir())
     result = runner.invoke(main, ["inspect", "--json", *map(str, files)])

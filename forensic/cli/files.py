@@ -26,12 +26,6 @@ from forensic.io import (
     read_spectra,
     write_spectrum,
 )
-from forensic.quality import (
-    CLIPPED_RUN,
-    spectrum_atmospheric_co2,
-    spectrum_clipped_run,
-    spectrum_signal_to_noise,
-)
 from forensic.spectrum import STANDARD_METADATA_KEYS, Spectrum
 
 __all__ = ["convert", "describe_file", "inspect", "plot"]
@@ -140,6 +134,13 @@ def _description(path: Path, spectra: list[Spectrum]) -> dict[str, Any]:
 
 
 def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
+    # SciPy only when a file is described: every command's start-up (and --help) imports this
+    from forensic.quality import (  # noqa: PLC0415
+        spectrum_atmospheric_co2,
+        spectrum_clipped_run,
+        spectrum_signal_to_noise,
+    )
+
     x, y = spectrum.wavenumber, spectrum.intensity
     co2 = spectrum_atmospheric_co2(spectrum)
     return _jsonable(
@@ -174,6 +175,8 @@ def _short(value: Any, width: int = 70) -> str:
 
 
 def _print_description(info: dict[str, Any]) -> None:
+    from forensic.quality import CLIPPED_RUN  # noqa: PLC0415  (as in _spectrum_entry)
+
     click.echo(info["file"])
     click.echo(f"  format     {info['format']} ({info['format_description']})")
     click.echo(f"  sha256     {info['sha256']}")

@@ -11,7 +11,6 @@ import click
 
 from forensic.cli.app import EXIT_BAD_INPUT, main, y_unit_option
 from forensic.errors import ForensicError
-from forensic.report.layout import verdict_line
 
 
 def _json_line(path: str, result) -> str:
@@ -33,6 +32,9 @@ def _plain(value):
 
 
 def _table(path: str, result) -> str:
+    # the report package imports matplotlib: not at start-up, and not for --json
+    from forensic.report.layout import verdict_line  # noqa: PLC0415
+
     version = result.library_version[:12]
     verdict = verdict_line(
         {"verdict": result.verdict, "hits": result.hits, "mixture": result.mixture}
