@@ -182,7 +182,7 @@ def scan(
             identification = dict((identify or _default_identify)(spectrum))
         except ForensicError as exc:
             raise ScanIncomplete(f"{saved}, but identification failed: {exc}") from exc
-        notify("record", "recording the result")
+        notify("record", f"recording the result: {verdict_line(identification)}")
         result = db.add_result(measurement, identification, operator=operator)
         report = None
         if report_path or json_path or text_path:

@@ -72,15 +72,17 @@ def _run(tmp_path, **kw):
 
 
 def test_scan_records_everything_and_writes_the_report(tmp_path):
-    stages = []
+    progress = []
     result = _run(
         tmp_path,
         report_path=tmp_path / "r.pdf",
         json_path=tmp_path / "r.json",
-        progress=lambda stage, message: stages.append(stage),
+        progress=lambda stage, message: progress.append((stage, message)),
     )
-    assert stages == list(SCAN_STAGES)
+    assert [stage for stage, _ in progress] == list(SCAN_STAGES)
     assert result.verdict == "IDENTIFIED: Cocaine hydrochloride"
+    # the technician reads the verdict before the report is rendered
+    assert dict(progress)["record"].endswith(": IDENTIFIED: Cocaine hydrochloride")
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-1") and store.get_exhibit("C-1", "E-1")
         assert [e["received_by"] for e in store.custody_events("C-1")] == [OPERATOR]
