@@ -134,7 +134,8 @@ def _description(path: Path, spectra: list[Spectrum]) -> dict[str, Any]:
 
 
 def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
-    # SciPy only when a file is described: every command's start-up (and --help) imports this
+    # forensic.quality imports SciPy: only when a file is described, not at every command's
+    # start-up (and --help), which imports this module
     from forensic.quality import (  # noqa: PLC0415
         spectrum_atmospheric_co2,
         spectrum_clipped_run,
