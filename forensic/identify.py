@@ -309,8 +309,8 @@ def identify(
     verdict, reasons = verdicts.decide(float(best_score), best_q, margin, matched_fraction)
     if offset_cm1:
         reasons.append(
-            f"the query matches far better moved by {offset_cm1:+.0f} cm-1 than as measured: "
-            "the candidates were taken from the moved query"
+            f"the query matches far better moved by {offset_cm1:+.0f} cm-1 (whole grid steps) "
+            "than as measured: the candidates were taken from the moved query"
         )
     timings["verdict"] = _ms(t)
 
@@ -354,8 +354,8 @@ def identify(
         # the best hit's peak alignment measures the offset finer than whole grid steps
         warnings.append(
             f"the instrument's wavenumber axis looks off by about {-query_move_cm1:+.0f} cm-1 "
-            "(the spectrum matches the library best moved that far): check its calibration "
-            "with a standard (polystyrene, silicon)"
+            f"(the spectrum matches the library best moved by {query_move_cm1:+.1f} cm-1): "
+            "check its calibration with a standard (polystyrene, silicon)"
         )
     if mixture is not None:
         names = " + ".join(f"{c['name']} ({c['fraction']:.0%})" for c in mixture["components"])
