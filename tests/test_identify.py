@@ -468,6 +468,7 @@ def test_an_instrument_axis_that_is_off_is_named(narrow_band_library):
     assert move == pytest.approx(-result.best["shift_cm1"], abs=0.05)
     assert move == pytest.approx(-10, abs=1)
     assert any("moved by -10 cm-1 (whole grid steps)" in r for r in result.reasons)
+    assert "reference's band positions" not in axis
     # one pure substance, off axis, is not taken for a mixture of others
     assert result.mixture is None
     # as measured on a calibrated axis: no such warning
@@ -476,6 +477,24 @@ def test_an_instrument_axis_that_is_off_is_named(narrow_band_library):
     )
     assert calibrated.best["name"] == name
     assert not any("axis looks off" in w for w in calibrated.warnings)
+
+
+def test_an_axis_offset_against_a_modelled_reference_may_be_the_references(narrow_band_library):
+    # band positions from literature tables are themselves uncertain by a few cm-1
+    band_sets, _ = narrow_band_library
+    modelled = Library.from_spectra(
+        [
+            make_spectrum(b, name=n, stop=2000, seed=i).with_metadata(provenance="modelled")
+            for i, (n, b) in enumerate(band_sets.items())
+        ],
+        calibrate=False,
+    )
+    name = "substance 07"
+    bands = [(c + 10.0, h, w) for c, h, w in band_sets[name]]
+    result = identify(make_spectrum(bands, stop=2000, noise=0.01, seed=3), modelled)
+    assert result.best["name"] == name
+    (axis,) = [w for w in result.warnings if "axis looks off" in w]
+    assert "or the modelled reference's band positions are a few cm-1 off" in axis
 
 
 def test_a_mixture_measured_off_axis_is_fitted_on_the_moved_query(narrow_band_library):
