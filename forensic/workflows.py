@@ -64,6 +64,51 @@ def _default_identify(spectrum: Any) -> dict[str, Any]:
     return identify(spectrum).to_dict()
 
 
+SCAN_PURPOSE = "screening analysis (forensic scan)"
+
+
+def _receipt(
+    db: Store,
+    case_number: str,
+    item_number: str,
+    *,
+    operator: str,
+    received_from: str | None,
+    seal_intact: bool | None,
+    seal_number: str | None,
+) -> tuple[dict[str, Any], bool]:
+    """The custody event of a scan, and whether it is new.
+
+    A scan records that the operator receives the exhibit, unless the exhibit's latest custody
+    event already says exactly that (a scan run again after a failure, or a second scan by the
+    one who holds it): the same receipt twice, with no release between, would be a hand-over
+    that never happened.
+    """
+    with db.transaction():
+        events = db.custody_events(case_number, item_number)
+        latest = events[-1] if events else None
+        stated = {
+            "released_by": received_from,
+            "received_by": operator,
+            "purpose": SCAN_PURPOSE,
+            "seal_intact": None if seal_intact is None else int(seal_intact),
+            "seal_number": seal_number,
+        }
+        if latest is not None and all(latest[key] == value for key, value in stated.items()):
+            return latest, False
+        event = db.add_custody_event(
+            case_number,
+            item_number,
+            operator=operator,
+            received_by=operator,
+            released_by=received_from,
+            purpose=SCAN_PURPOSE,
+            seal_intact=seal_intact,
+            seal_number=seal_number,
+        )
+        return event, True
+
+
 def scan(
     instrument_url: str,
     *,
@@ -88,8 +133,9 @@ def scan(
 ) -> ScanResult:
     """From instrument to signed report: the technician's one command, as a function.
 
-    In order: open (or create) the case and the exhibit; record the custody event (the operator
-    receives the exhibit for analysis); acquire one spectrum; store the raw spectrum and its
+    In order: open the instrument; open (or create) the case and the exhibit; record the custody
+    event (the operator receives the exhibit for analysis, unless the custody log already says
+    so); acquire one spectrum; store the raw spectrum and its
     measurement record (committed before any analysis, so nothing is lost if analysis fails or
     the process is killed); identify; record the result; write the report.
 
@@ -125,7 +171,9 @@ def scan(
         The raw spectrum was saved (the message names its record) but identification or the
         report failed.
     InstrumentError, CustodyError
-        Acquisition or the store failed; nothing partial was recorded.
+        The instrument could not be opened (nothing is recorded), or acquisition or the store
+        failed: the case, the exhibit and the custody event stay recorded, and running the
+        scan again does not record the same receipt twice.
     """
     notify = progress or (lambda stage, message: None)
     for path in (report_path, json_path, text_path):
@@ -134,33 +182,37 @@ def scan(
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     try:
-        notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
-        with db.transaction():
-            case = db.open_case(
-                case_number, operator=operator, unit=unit, location=location, exist_ok=True
-            )
-            exhibit = db.add_exhibit(
+        # A mistyped URL or an unplugged cable fails here, before anything is recorded.
+        with (open_instrument or _default_open_instrument)(instrument_url) as instrument:
+            notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
+            with db.transaction():
+                case = db.open_case(
+                    case_number, operator=operator, unit=unit, location=location, exist_ok=True
+                )
+                exhibit = db.add_exhibit(
+                    case_number,
+                    item_number,
+                    operator=operator,
+                    description=description or DEFAULT_DESCRIPTION,
+                    seal_number=seal_number,
+                    exist_ok=True,
+                )
+            event, recorded = _receipt(
+                db,
                 case_number,
                 item_number,
                 operator=operator,
-                description=description or DEFAULT_DESCRIPTION,
-                seal_number=seal_number,
-                exist_ok=True,
+                received_from=received_from,
+                seal_intact=seal_intact,
+                seal_number=seal_number or exhibit["seal_number"],
             )
-        notify("custody", f"{operator} receives {item_number} for screening analysis")
-        event = db.add_custody_event(
-            case_number,
-            item_number,
-            operator=operator,
-            received_by=operator,
-            released_by=received_from,
-            purpose="screening analysis (forensic scan)",
-            seal_intact=seal_intact,
-            seal_number=seal_number or exhibit["seal_number"],
-        )
-        notify("acquire", f"acquiring from {instrument_url}")
-        opener = open_instrument or _default_open_instrument
-        with opener(instrument_url) as instrument:
+            notify(
+                "custody",
+                f"{operator} receives {item_number} for screening analysis"
+                if recorded
+                else f"{operator} holds {item_number} since custody record #{event['seq']}",
+            )
+            notify("acquire", f"acquiring from {instrument_url}")
             spectrum = instrument.acquire(**dict(acquire_settings or {}))
             described = instrument.describe() if hasattr(instrument, "describe") else {}
         spectrum = spectrum.with_metadata(operator=operator)

@@ -95,13 +95,34 @@ def test_scan_records_everything_and_writes_the_report(tmp_path):
 
 
 def test_a_second_scan_of_the_same_exhibit_adds_to_its_record(tmp_path):
+    progress = []
     _run(tmp_path)
-    _run(tmp_path)
+    _run(tmp_path, progress=lambda stage, message: progress.append((stage, message)))
     with Store(tmp_path / "s") as store:
         assert len(store.exhibits("C-1")) == 1
         assert len(store.measurements("C-1", "E-1")) == 2
-        assert len(store.custody_events("C-1", "E-1")) == 2
+        # the operator already holds the exhibit: no second receipt without a release between
+        (event,) = store.custody_events("C-1", "E-1")
         assert verify_store(store).ok
+    assert dict(progress)["custody"] == f"{OPERATOR} holds E-1 since custody record #{event['seq']}"
+
+
+def test_a_scan_after_a_hand_over_records_the_new_receipt(tmp_path):
+    _run(tmp_path)
+    with Store(tmp_path / "s") as store:
+        store.add_custody_event(
+            "C-1", "E-1", operator=OPERATOR, received_by="Evidence Locker", purpose="storage"
+        )
+    _run(tmp_path, received_from="Evidence Locker", seal_intact=True)
+    _run(tmp_path, received_from="Evidence Locker", seal_intact=False)
+    with Store(tmp_path / "s") as store:
+        events = store.custody_events("C-1", "E-1")
+    assert [(e["released_by"], e["received_by"], e["seal_intact"]) for e in events] == [
+        (None, OPERATOR, None),
+        (None, "Evidence Locker", None),
+        ("Evidence Locker", OPERATOR, 1),
+        ("Evidence Locker", OPERATOR, 0),  # a different statement (the seal) is recorded
+    ]
 
 
 def test_failed_identification_keeps_the_raw_spectrum(tmp_path):
@@ -122,12 +143,24 @@ def test_instrument_failure_records_no_measurement(tmp_path):
     def unplugged(url):
         return FakeInstrument(fail=InstrumentError("/dev/ttyUSB0: no reply (cable pulled?)"))
 
-    with pytest.raises(InstrumentError, match="cable pulled"):
-        _run(tmp_path, open_instrument=unplugged)
+    for _attempt in range(2):  # the technician tries again: the receipt is not repeated
+        with pytest.raises(InstrumentError, match="cable pulled"):
+            _run(tmp_path, open_instrument=unplugged)
     with Store(tmp_path / "s") as store:
         assert store.measurements("C-1") == []
         assert len(store.custody_events("C-1")) == 1
         assert verify_store(store).ok
+
+
+def test_an_instrument_that_cannot_be_opened_records_nothing(tmp_path):
+    def no_such_port(url):
+        raise InstrumentError(f"{url}: no such port (is the cable plugged in?)")
+
+    with pytest.raises(InstrumentError, match="no such port"):
+        _run(tmp_path, open_instrument=no_such_port)
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1") is None
+        assert store.query("SELECT COUNT(*) AS n FROM custody_events")[0]["n"] == 0
 
 
 def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
