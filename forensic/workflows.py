@@ -19,7 +19,16 @@ from forensic.report.layout import verdict_line
 
 __all__ = ["SCAN_STAGES", "ScanIncomplete", "ScanResult", "scan"]
 
-SCAN_STAGES = ("case", "custody", "acquire", "store", "identify", "record", "report")
+SCAN_STAGES = (
+    "connect",
+    "case",
+    "custody",
+    "acquire",
+    "store",
+    "identify",
+    "record",
+    "report",
+)
 """The stages ``scan`` reports to its ``progress`` callback, in order."""
 
 DEFAULT_DESCRIPTION = (
@@ -133,11 +142,11 @@ def scan(
 ) -> ScanResult:
     """From instrument to signed report: the technician's one command, as a function.
 
-    In order: open the instrument; open (or create) the case and the exhibit; record the custody
-    event (the operator receives the exhibit for analysis, unless the custody log already says
-    so); acquire one spectrum; store the raw spectrum and its
-    measurement record (committed before any analysis, so nothing is lost if analysis fails or
-    the process is killed); identify; record the result; write the report.
+    In order: connect to the instrument; open (or create) the case and the exhibit; record the
+    custody event (the operator receives the exhibit for analysis, unless the custody log
+    already says so); acquire one spectrum; store the raw spectrum and its measurement record
+    (committed before any analysis, so nothing is lost if analysis fails or the process is
+    killed); identify; record the result; write the report.
 
     Parameters
     ----------
@@ -182,7 +191,9 @@ def scan(
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     try:
-        # A mistyped URL or an unplugged cable fails here, before anything is recorded.
+        # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
+        # analyser may take seconds to answer (the driver tries its baud rates).
+        notify("connect", f"connecting to {instrument_url}")
         with (open_instrument or _default_open_instrument)(instrument_url) as instrument:
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
             with db.transaction():

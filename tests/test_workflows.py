@@ -156,8 +156,14 @@ def test_an_instrument_that_cannot_be_opened_records_nothing(tmp_path):
     def no_such_port(url):
         raise InstrumentError(f"{url}: no such port (is the cable plugged in?)")
 
+    progress = []
     with pytest.raises(InstrumentError, match="no such port"):
-        _run(tmp_path, open_instrument=no_such_port)
+        _run(
+            tmp_path,
+            open_instrument=no_such_port,
+            progress=lambda stage, message: progress.append((stage, message)),
+        )
+    assert progress == [("connect", "connecting to fake:instrument")]
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-1") is None
         assert store.query("SELECT COUNT(*) AS n FROM custody_events")[0]["n"] == 0
@@ -346,7 +352,7 @@ def test_scan_on_the_simulated_instrument_end_to_end(tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "[4/7]" in done.stderr  # progress display
+    assert "[5/8]" in done.stderr  # progress display
     assert any(word in done.stdout for word in ("IDENTIFIED", "INCONCLUSIVE", "NO MATCH"))
     pages = [page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages]
     assert all(f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, start=1))
