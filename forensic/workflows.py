@@ -85,26 +85,29 @@ def _receipt(
     received_from: str | None,
     seal_intact: bool | None,
     seal_number: str | None,
-) -> tuple[dict[str, Any], bool]:
-    """The custody event of a scan, and whether it is new.
+    label_seal_number: str | None = None,
+) -> tuple[dict[str, Any], bool, dict[str, Any] | None]:
+    """The custody event of a scan, whether it is new, and the event it follows.
 
-    A scan records that the operator receives the exhibit, unless the exhibit's latest custody
-    event already says exactly that (a scan run again after a failure, or a second scan by the
-    one who holds it): the same receipt twice, with no release between, would be a hand-over
-    that never happened.
+    A scan records that the operator receives the exhibit, unless the custody log already
+    says the operator holds it (the latest event's receiver) and the scan states nothing that
+    event does not: who released it (``received_from``), the seal's state and number. A
+    receipt with no release between would be a hand-over that never happened: a scan run
+    again after a failure, a second scan, or a scan by whoever signed for the exhibit with
+    ``forensic custody add``. ``label_seal_number`` (the exhibit label's) is recorded on a new
+    receipt when the operator states none, but is not a statement of its own.
     """
     with db.transaction():
         events = db.custody_events(case_number, item_number)
         latest = events[-1] if events else None
-        stated = {
-            "released_by": received_from,
-            "received_by": operator,
-            "purpose": SCAN_PURPOSE,
-            "seal_intact": None if seal_intact is None else int(seal_intact),
-            "seal_number": seal_number,
-        }
-        if latest is not None and all(latest[key] == value for key, value in stated.items()):
-            return latest, False
+        if latest is not None and latest["received_by"] == operator:
+            stated = {
+                "released_by": received_from,
+                "seal_intact": None if seal_intact is None else int(seal_intact),
+                "seal_number": seal_number,
+            }
+            if all(value is None or latest[key] == value for key, value in stated.items()):
+                return latest, False, latest
         event = db.add_custody_event(
             case_number,
             item_number,
@@ -113,9 +116,31 @@ def _receipt(
             released_by=received_from,
             purpose=SCAN_PURPOSE,
             seal_intact=seal_intact,
-            seal_number=seal_number,
+            seal_number=seal_number or label_seal_number,
         )
-        return event, True
+        return event, True, latest
+
+
+def _custody_line(
+    operator: str,
+    item_number: str,
+    event: Mapping[str, Any],
+    recorded: bool,
+    before: Mapping[str, Any] | None,
+) -> str:
+    """The scan's progress line on custody, with a warning where the log now has a gap."""
+    if not recorded:
+        return f"{operator} holds {item_number} since custody record #{event['seq']}"
+    line = f"{operator} receives {item_number} for screening analysis"
+    if event["released_by"]:
+        return f"{line} from {event['released_by']}"
+    if before is not None and before["received_by"] != operator:
+        line += (
+            f"; WARNING: the custody log says {before['received_by']} held it (record "
+            f"#{before['seq']}) and no release is recorded: state who handed it over "
+            "(--received-from, or 'forensic custody add') so that the chain has no gap"
+        )
+    return line
 
 
 def scan(
@@ -208,21 +233,17 @@ def scan(
                     seal_number=seal_number,
                     exist_ok=True,
                 )
-            event, recorded = _receipt(
+            event, recorded, before = _receipt(
                 db,
                 case_number,
                 item_number,
                 operator=operator,
                 received_from=received_from,
                 seal_intact=seal_intact,
-                seal_number=seal_number or exhibit["seal_number"],
+                seal_number=seal_number,
+                label_seal_number=exhibit["seal_number"],
             )
-            notify(
-                "custody",
-                f"{operator} receives {item_number} for screening analysis"
-                if recorded
-                else f"{operator} holds {item_number} since custody record #{event['seq']}",
-            )
+            notify("custody", _custody_line(operator, item_number, event, recorded, before))
             notify("acquire", f"acquiring from {instrument_url}")
             spectrum = instrument.acquire(**dict(acquire_settings or {}))
             described = instrument.describe() if hasattr(instrument, "describe") else {}

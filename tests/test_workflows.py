@@ -125,6 +125,69 @@ def test_a_scan_after_a_hand_over_records_the_new_receipt(tmp_path):
     ]
 
 
+def test_a_scan_by_whoever_signed_for_the_exhibit_adds_no_receipt(tmp_path):
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-1", operator=OPERATOR)
+        store.add_exhibit("C-1", "E-1", operator=OPERATOR, description="bag", seal_number="S-7")
+        signed = store.add_custody_event(
+            "C-1",
+            "E-1",
+            operator=OPERATOR,
+            released_by="Evidence Locker",
+            received_by=OPERATOR,
+            purpose="analysis",
+            seal_intact=True,
+        )
+    progress = []
+    # stating what the log already says (who released it, the seal) is no new hand-over
+    _run(
+        tmp_path,
+        received_from="Evidence Locker",
+        seal_intact=True,
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    assert (
+        dict(progress)["custody"] == f"{OPERATOR} holds E-1 since custody record #{signed['seq']}"
+    )
+    _run(tmp_path, seal_number="S-8")  # another seal number is a statement of its own
+    with Store(tmp_path / "s") as store:
+        events = store.custody_events("C-1", "E-1")
+    assert [(e["released_by"], e["seal_number"]) for e in events] == [
+        ("Evidence Locker", None),
+        (None, "S-8"),
+    ]
+
+
+def test_a_scan_by_someone_who_does_not_hold_the_exhibit_warns_of_the_gap(tmp_path):
+    _run(tmp_path)
+    progress = []
+    _run(
+        tmp_path,
+        operator="Bob Other",
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    line = dict(progress)["custody"]
+    assert line.startswith("Bob Other receives E-1 for screening analysis; WARNING")
+    assert f"says {OPERATOR} held it" in line and "--received-from" in line
+    progress.clear()
+    _run(
+        tmp_path,
+        operator="Carl Third",
+        received_from="Bob Other",
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    assert (
+        dict(progress)["custody"] == "Carl Third receives E-1 for screening analysis from Bob Other"
+    )
+    with Store(tmp_path / "s") as store:
+        events = store.custody_events("C-1", "E-1")
+    assert [(e["released_by"], e["received_by"]) for e in events] == [
+        (None, OPERATOR),
+        (None, "Bob Other"),
+        ("Bob Other", "Carl Third"),
+    ]
+
+
 def test_failed_identification_keeps_the_raw_spectrum(tmp_path):
     def broken(spectrum):
         raise IdentificationError("no overlap with the library grid")
