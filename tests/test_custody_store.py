@@ -179,6 +179,48 @@ def test_bad_input_is_refused_and_nothing_is_recorded(tmp_path, call, message):
     assert verify_store(store).ok
 
 
+def test_stated_times_are_recorded_in_utc(tmp_path):
+    store = populated_store(tmp_path / "s")
+    event = store.add_custody_event(
+        "CASE-1",
+        "EX-1",
+        operator=OPERATOR,
+        received_by="B",
+        purpose="storage",
+        event_at="2026-11-22T23:00:00+01:00",
+    )
+    assert event["event_at"] == "2026-11-22T22:00:00Z"
+    label = store.add_exhibit(
+        "CASE-1", "EX-2", operator=OPERATOR, description="d", collected_at="2026-11-20"
+    )
+    assert label["collected_at"] == "2026-11-20"  # known to the day only
+    assert store_module.recorded_moment("2026-11-23T00:30:00+02:00") < store_module.recorded_moment(
+        "2026-11-22T23:00:00Z"
+    )
+    assert store_module.recorded_moment("next tuesday") is None
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("next tuesday", "not an ISO-8601 time"),
+        ("2026-11-22T23:00", "has no time zone: write 2026-11-22T23:00[+-]"),
+        ("2099-01-01T00:00:00Z", "lies in the future"),
+        ("2026-13-01", "not an ISO-8601 time"),
+    ],
+)
+def test_a_time_that_is_not_a_moment_is_refused(tmp_path, when, message):
+    store = populated_store(tmp_path / "s")
+    head = store.head()
+    with pytest.raises(CustodyError, match=f"custody event time .*{message}"):
+        store.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="p", event_at=when
+        )
+    with pytest.raises(CustodyError, match="collection time"):
+        store.add_exhibit("CASE-1", "EX-2", operator=OPERATOR, description="d", collected_at=when)
+    assert store.head() == head
+
+
 def test_a_failed_transaction_leaves_nothing(tmp_path):
     store = populated_store(tmp_path / "s")
     head = store.head()

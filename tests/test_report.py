@@ -378,3 +378,56 @@ def test_the_best_hit_is_named_once_whichever_entry_of_its_substance_the_fit_too
     identification["mixture"]["components"][0]["verdict"] = "identified"
     expected = "IDENTIFIED (mixture): cocaine-HYDROCHLORIDE + Levamisole"
     assert verdict_line(identification) == expected
+
+
+def test_times_are_shown_in_utc_and_received_is_the_earliest_moment(tmp_path):
+    store = populated_store(tmp_path / "s")
+    for when in ("2026-11-22T23:00:00Z", "2026-11-23T00:30:00+02:00"):
+        store.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="storage", event_at=when
+        )
+    report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    # 00:30 at +02:00 is 22:30 UTC on the 22nd, before 23:00 UTC (not after, as text compares)
+    assert report.content["dates"]["received"] == "2026-11-22T22:30:00Z"
+    text = (tmp_path / "r.txt").read_text()
+    assert "2026-11-22 22:30:00Z" in text and "2026-11-22 23:00:00Z" in text
+
+
+def test_long_identifiers_wrap_clear_of_the_page_number_and_the_values(tmp_path):
+    case = "2026-LKA-BW-ORGANISED-CRIME-DIVISION-0412-SUBCASE-ALPHA-BRAVO-CHARLIE-DELTA"
+    item = "A1-BAG-FROM-GLOVEBOX-LEFT-SIDE-UNDER-SEAT-XYZ"
+    store = populated_store(tmp_path / "s", case=case, item=item)
+    report = issue_report(
+        store,
+        case,
+        operator=OPERATOR,
+        pdf_path=tmp_path / "r.pdf",
+        unit="Landeskriminalamt, Abteilung Kriminaltechnik, Mobile Drogenanalytik Einheit 3",
+        location="Grenzuebergang Rheinfelden, Parkplatz Nord, Fahrzeug 7 (Sprinter)",
+    )
+    store.close()
+    document = pypdfium2.PdfDocument(tmp_path / "r.pdf")
+    pages = len(document)
+    everything = ""
+    for number in range(pages):
+        page = document[number]
+        width, height = page.get_size()
+        text = page.get_textpage()
+
+        def words(left, bottom, right, top, text=text):
+            return " ".join(text.get_text_bounded(left, bottom, right, top).split())
+
+        # the page number stands alone at the top right and the bottom right corners
+        corner = width - 1.6 * 72
+        assert words(corner, height - 0.5 * 72, width, height) == f"Page {number + 1} of {pages}"
+        assert words(corner, 0, width, 0.8 * 72) == f"Page {number + 1} of {pages}"
+        # every identifier is on the page, whole (wrapped lines joined)
+        whole = "".join(words(0, 0, width, height).split())
+        assert case in whole and report.content["report_id"] in whole
+        assert "SIMULATED SPECTRUM, NOT MEASURED FROM THE EXHIBIT" in words(0, 0, width, height)
+        # a long key wraps in its own column and leaves the value column to the hash
+        values = words((0.7 + 2.1) * 72 - 2, 0, width, height)
+        assert "#1)" not in values and "Raw data" not in values
+        everything += words(0, 0, width, height)
+    assert f"{item[-6:]} #1)" in everything  # the integrity section's key, whole in its column
+    document.close()

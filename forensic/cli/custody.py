@@ -65,8 +65,10 @@ def _yes_no(value: Any) -> str:
     return "-" if value is None else ("yes" if value else "no")
 
 
-def _when(iso: str | None) -> str:
-    return "-" if not iso else iso.replace("T", " ")[:19]
+def utc_when(iso: str | None) -> str:
+    from forensic.report.layout import utc_when as when  # noqa: PLC0415
+
+    return when(iso)
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> None:
@@ -240,7 +242,7 @@ def case_list(store_path):
                 [
                     c["case_number"],
                     c["title"],
-                    _when(c["recorded_at"]),
+                    utc_when(c["recorded_at"]),
                     c["opened_by"],
                     len(exhibits),
                     len(results),
@@ -261,7 +263,7 @@ def case_show(case_number, store_path):
         c = store.require_case(case_number)
         click.echo(f"Case {c['case_number']}" + (f": {c['title']}" if c["title"] else ""))
         click.echo(
-            f"  opened {_when(c['recorded_at'])} by {c['opened_by']}; unit "
+            f"  opened {utc_when(c['recorded_at'])} by {c['opened_by']}; unit "
             f"{c['unit'] or '-'}; location {c['location'] or '-'}"
         )
         rows = []
@@ -308,7 +310,10 @@ def exhibit() -> None:
 @click.option("--description", required=True, help="What the item is and how it is packaged.")
 @click.option("--seal", "seal_number", help="Seal number.")
 @click.option("--collected-by")
-@click.option("--collected-at", help="When it was collected (ISO-8601).")
+@click.option(
+    "--collected-at",
+    help="When it was collected: ISO-8601 with its time zone (recorded in UTC), or a date.",
+)
 @click.option("--where", "collected_where", help="Where it was collected.")
 @click.option("--gps", help="LAT,LON in decimal degrees.")
 @click.option("--condition", help="Condition on receipt (e.g. 'sealed, intact').")
@@ -392,7 +397,12 @@ def custody() -> None:
 @click.option("--received-by", required=True)
 @click.option("--purpose", required=True, help="Why it changes hands (analysis, storage...).")
 @click.option("--released-by")
-@click.option("--at", "event_at", help="When (ISO-8601 UTC; default now).")
+@click.option(
+    "--at",
+    "event_at",
+    help="When, ISO-8601 with its time zone (2026-11-22T14:05+01:00, or Z for UTC); "
+    "recorded in UTC. Default: now.",
+)
 @click.option("--seal-intact/--seal-broken", default=None)
 @click.option("--seal", "seal_number")
 @click.option("--notes")
@@ -475,7 +485,7 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
             )
     rows.sort(key=lambda row: (row[0], row[1], row[2]))
     for row in rows:
-        row[0] = _when(row[0])
+        row[0] = utc_when(row[0])
     if rows:
         _table(["Recorded (UTC)", "Chain", "#", "Kind", "Item", "Signed by", "What", "Hash"], rows)
     else:
@@ -566,7 +576,7 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
         return False
     click.echo(
         f"{path}: report {row['report_id']} issued by {row['issued_by']} at "
-        f"{_when(row['issued_at'])} is on record (#{row['seq']}); content SHA-256 "
+        f"{utc_when(row['issued_at'])} is on record (#{row['seq']}); content SHA-256 "
         f"{row['content_sha256']}"
         + ("; it was FORCED on an unverified chain" if row["forced"] else "")
     )

@@ -26,10 +26,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "Store",
     "StoreBusyError",
+    "record_time",
+    "recorded_moment",
     "resolve_store_path",
     "utc_now",
 ]
@@ -66,6 +69,83 @@ class StoreBusyError(CustodyError):
 def utc_now() -> str:
     """The current time as ISO-8601 UTC with milliseconds, e.g. ``2026-01-31T09:15:02.123Z``."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+#: How far ahead of this computer's clock a stated time may be (clocks differ a little).
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def record_time(text: str, what: str, *, date_alone: bool = False) -> str:
+    """A time stated by a person (``--at``, ``--collected-at``), as it is recorded: in UTC.
+
+    Parameters
+    ----------
+    text : str
+        ISO-8601 with its time zone: ``2026-11-22T23:00:00+01:00`` or ``...Z`` for UTC
+        (recorded as ``2026-11-22T22:00:00Z``).
+    what : str
+        What the time is, for the error message ("custody event time").
+    date_alone : bool
+        Accept a date without a time (``2026-11-22``), kept as it is: when an exhibit was
+        collected is sometimes known to the day only.
+
+    Returns
+    -------
+    str
+        ``YYYY-MM-DDTHH:MM:SS[.fff]Z``, or the date alone.
+
+    Raises
+    ------
+    CustodyError
+        The text is not an ISO-8601 time, has no time zone (a wall-clock time is ambiguous
+        between a van's clock and the lab's) or lies in the future of this computer's clock.
+    """
+    value = str(text).strip()
+    now = datetime.now(timezone.utc)
+    if date_alone and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError as exc:
+            raise CustodyError(f"{what} {value!r} is not a date: {exc}") from None
+        if day > (now + CLOCK_TOLERANCE).date():
+            raise CustodyError(f"{what} {value} lies in the future (today is {now.date()} UTC)")
+        return value
+    try:
+        moment = datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", value))
+    except ValueError:
+        raise CustodyError(
+            f"{what} {value!r} is not an ISO-8601 time: write e.g. 2026-11-22T14:05:00+01:00, "
+            "or ...Z for UTC" + (", or a date alone (2026-11-22)" if date_alone else "")
+        ) from None
+    if moment.tzinfo is None:
+        offset = datetime.now().astimezone().strftime("%z")
+        offset = f"{offset[:3]}:{offset[3:]}"
+        raise CustodyError(
+            f"{what} {value!r} has no time zone: write {value}{offset} (this computer's "
+            f"offset from UTC) or {value}Z for UTC"
+        )
+    moment = moment.astimezone(timezone.utc)
+    if moment > now + CLOCK_TOLERANCE:
+        raise CustodyError(
+            f"{what} {value} lies in the future (now is {utc_now()}; "
+            "check the time and its time zone)"
+        )
+    timespec = "milliseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def recorded_moment(iso: str | None) -> datetime | None:
+    """A recorded time as an aware UTC datetime; ``None`` for a date alone or free text.
+
+    Records written before :func:`record_time` existed may hold any offset, or text.
+    """
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", str(iso).strip()))
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc) if moment.tzinfo is not None else None
 
 
 def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
@@ -603,7 +683,9 @@ class Store:
                     "description": description,
                     "seal_number": seal_number,
                     "collected_by": collected_by,
-                    "collected_at": collected_at,
+                    "collected_at": None
+                    if collected_at is None
+                    else record_time(collected_at, "collection time", date_alone=True),
                     "collected_where": collected_where,
                     "gps_lat": lat,
                     "gps_lon": lon,
@@ -641,7 +723,9 @@ class Store:
                     "exhibit_hash": exhibit["hash"],
                     "released_by": released_by,
                     "received_by": check_operator_name(received_by),
-                    "event_at": event_at or utc_now(),
+                    "event_at": utc_now()
+                    if event_at is None
+                    else record_time(event_at, "custody event time"),
                     "purpose": purpose,
                     "seal_intact": seal_intact,
                     "seal_number": seal_number,

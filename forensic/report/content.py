@@ -20,7 +20,7 @@ from typing import Any
 from forensic import __version__
 from forensic.custody import chain
 from forensic.custody.keys import verify_signature
-from forensic.custody.store import Store, utc_now
+from forensic.custody.store import Store, recorded_moment, utc_now
 from forensic.custody.verify import verify_store
 from forensic.errors import CustodyError
 
@@ -93,6 +93,18 @@ def _json(text: str | None, default: Any) -> Any:
         return default
 
 
+_UNKNOWN_MOMENT = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _moment_key(iso: str) -> tuple[datetime, str]:
+    """Order recorded times by the moment they name (offsets differ in old records)."""
+    return recorded_moment(iso) or _UNKNOWN_MOMENT, iso
+
+
+def _earliest(times: list[str]) -> str:
+    return min(times, key=_moment_key)
+
+
 def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]:
     case_number, item = exhibit["case_number"], exhibit["item_number"]
     events = store.custody_events(case_number, item)
@@ -143,8 +155,10 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
             "record_hash": exhibit["hash"],
         },
         "dates": {
-            "received": min(received) if received else exhibit["recorded_at"],
-            "analysed": max((m["acquired_at"] for m in measurements), default=None),
+            "received": _earliest(received) if received else exhibit["recorded_at"],
+            "analysed": max(
+                (m["acquired_at"] for m in measurements), key=_moment_key, default=None
+            ),
         },
         "custody": [
             {
@@ -277,8 +291,8 @@ def build_report_content(
         },
         "scope": "exhibit " + item_number if item_number else "all exhibits of the case",
         "dates": {
-            "received": min(received) if received else None,
-            "analysed": max(analysed) if analysed else None,
+            "received": _earliest(received) if received else None,
+            "analysed": max(analysed, key=_moment_key) if analysed else None,
             "issued": issued_at,
         },
         "exhibits": sections,

@@ -10,11 +10,31 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensic.custody.store import recorded_moment
 from forensic.verdict import MARGIN_MIN, Q_IDENTIFIED, identified_substances
 
 __all__ = ["Block", "format_table", "report_blocks", "verdict_line"]
 
 END_MARKER = "*** END OF REPORT ***"
+
+#: Provenances of a spectrum that was not measured from the exhibit (see :mod:`forensic.modelled`).
+NOT_MEASURED = ("simulated", "modelled")
+
+
+def not_measured_warning(provenance: str) -> str:
+    """The banner under a verdict resting on a spectrum not measured from the exhibit."""
+    return f"{provenance.upper()} SPECTRUM, NOT MEASURED FROM THE EXHIBIT: NO EVIDENTIAL VALUE"
+
+
+def not_measured(content: Mapping[str, Any]) -> str | None:
+    """The provenance of a spectrum in the report not measured from its exhibit, if any: every
+    page then says so."""
+    for exhibit in content["exhibits"]:
+        for analysis in exhibit["analyses"]:
+            provenance = (analysis["instrument"] or {}).get("provenance")
+            if provenance in NOT_MEASURED:
+                return provenance
+    return None
 
 
 @dataclass
@@ -39,11 +59,16 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def _when(iso: str | None) -> str:
-    """``2026-01-31T09:15:02.123Z`` -> ``2026-01-31 09:15:02Z`` (tables are narrow)."""
+def utc_when(iso: str | None) -> str:
+    """A recorded time in UTC for a table: ``2026-01-31T10:15:02.123+01:00`` ->
+    ``2026-01-31 09:15:02Z``; a date alone or free text (records older than the check on
+    entered times) is shown as it is."""
     if not iso:
         return "-"
-    return iso.replace("T", " ")[:19] + ("Z" if iso.endswith("Z") else "")
+    moment = recorded_moment(iso)
+    if moment is None:
+        return str(iso)
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def verdict_line(identification: Mapping[str, Any] | None) -> str:
@@ -71,7 +96,8 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> list[str]:
-    """Fixed-width table lines; columns shrink (cells are cut with '~') to fit ``width``."""
+    """Fixed-width table lines; columns shrink to fit ``width``, and a cell longer than its
+    column wraps onto the row's next lines: a name, a time or a hash is never cut short."""
     cells = [[_fmt(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
@@ -83,13 +109,20 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: i
             break
         widths[widest] -= 1
 
-    def line(values: Sequence[str]) -> str:
-        parts = []
-        for value, w in zip(values, widths, strict=True):
-            parts.append(value.ljust(w) if len(value) <= w else value[: w - 1] + "~")
-        return "  ".join(parts).rstrip()
+    def lines(values: Sequence[str]) -> list[str]:
+        wrapped = [wrap(value, w) for value, w in zip(values, widths, strict=True)]
+        return [
+            "  ".join(
+                (column[n] if n < len(column) else "").ljust(w)
+                for column, w in zip(wrapped, widths, strict=True)
+            ).rstrip()
+            for n in range(max(len(column) for column in wrapped))
+        ]
 
-    return [line(list(headers)), line(["-" * w for w in widths])] + [line(r) for r in cells]
+    out = [*lines(list(headers)), "  ".join("-" * w for w in widths)]
+    for row in cells:
+        out += lines(row)
+    return out
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
@@ -108,9 +141,9 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 ("Issued by", f"{content['unit']}, {content['location']}"),
                 ("Case", case["case_number"] + (f" ({case['title']})" if case["title"] else "")),
                 ("Scope", content["scope"]),
-                ("Received", _fmt(dates["received"])),
-                ("Analysed", _fmt(dates["analysed"])),
-                ("Issued", _fmt(dates["issued"])),
+                ("Received", utc_when(dates["received"])),
+                ("Analysed", utc_when(dates["analysed"])),
+                ("Issued", utc_when(dates["issued"])),
             ],
         )
     )
@@ -126,14 +159,14 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                     ("Condition", _fmt(label["condition"])),
                     ("Seal number", _fmt(label["seal_number"])),
                     ("Collected by", _fmt(label["collected_by"])),
-                    ("Collected at", _fmt(label["collected_at"])),
+                    ("Collected at", utc_when(label["collected_at"])),
                     (
                         "Collected where",
                         _fmt(label["collected_where"])
                         + (f" (GPS {gps[0]:.6f}, {gps[1]:.6f})" if gps else ""),
                     ),
-                    ("Received", _fmt(exhibit["dates"]["received"])),
-                    ("Analysed", _fmt(exhibit["dates"]["analysed"])),
+                    ("Received", utc_when(exhibit["dates"]["received"])),
+                    ("Analysed", utc_when(exhibit["dates"]["analysed"])),
                 ],
             )
         )
@@ -144,7 +177,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
         rows = [
             [
-                _when(e["event_at"]),
+                utc_when(e["event_at"]),
                 e["released_by"],
                 e["received_by"],
                 e["purpose"],
@@ -227,6 +260,8 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification)))
     instrument = dict(analysis["instrument"] or {})
+    if instrument.get("provenance") in NOT_MEASURED:
+        blocks.append(Block("banner", not_measured_warning(instrument["provenance"])))
     instrument.pop("driver", None)
     identity = [
         instrument.pop(k, None)
@@ -367,7 +402,17 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
     for warning in identification.get("warnings") or []:
         blocks.append(Block("para", "Warning: " + warning))
     if identification.get("query"):
-        blocks.append(Block("figure", data=identification))
+        blocks.append(
+            Block(
+                "figure",
+                data={
+                    **identification,
+                    "query_provenance": analysis["instrument"].get("provenance")
+                    if analysis["instrument"]
+                    else None,
+                },
+            )
+        )
     return blocks
 
 

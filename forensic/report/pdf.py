@@ -20,7 +20,14 @@ import segno
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from forensic.report.layout import Block, format_table, report_blocks, wrap
+from forensic.report.layout import (
+    Block,
+    format_table,
+    not_measured,
+    not_measured_warning,
+    report_blocks,
+    wrap,
+)
 
 __all__ = ["render_pdf"]
 
@@ -36,6 +43,9 @@ PARA_LH, MONO_LH, TABLE_LH = 0.155, 0.14, 0.125
 PARA_CHARS, MONO_CHARS, TABLE_CHARS = 105, 70, 118
 
 DISPLAY_CHAR_EM = 0.64  # average advance of bold DejaVu Sans, in ems, rounded up for capitals
+TEXT_CHAR_EM = 0.6  # the same for regular DejaVu Sans
+KEY_CHARS = int((KEY_W - 0.15) * 72 / (DISPLAY_CHAR_EM * PARA_PT))
+PAGE_NUMBER_W = 1.2  # inches kept free for "Page x of y" beside the header and footer text
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
 RED = "#b00020"
@@ -99,20 +109,22 @@ def _items_for(block: Block) -> list[_Item]:
     if block.kind == "kv":
         items = []
         for key, value in block.items:
+            keys = wrap(str(key), KEY_CHARS)  # a long key (an exhibit's number) wraps, too
             chunks = wrap(str(value), MONO_CHARS)
-            for index, chunk in enumerate(chunks):
+            for index in range(max(len(keys), len(chunks))):
+                key_line = keys[index] if index < len(keys) else ""
+                chunk = chunks[index] if index < len(chunks) else ""
 
-                def draw(fig: Figure, y0: float, key=key, chunk=chunk, first=index == 0) -> None:
-                    if first:
-                        fig.text(
-                            LEFT / PAGE_W,
-                            _y(y0),
-                            key,
-                            va="top",
-                            fontsize=PARA_PT,
-                            weight="bold",
-                            family=SANS,
-                        )
+                def draw(fig: Figure, y0: float, key_line=key_line, chunk=chunk) -> None:
+                    fig.text(
+                        LEFT / PAGE_W,
+                        _y(y0),
+                        key_line,
+                        va="top",
+                        fontsize=PARA_PT,
+                        weight="bold",
+                        family=SANS,
+                    )
                     fig.text(
                         (LEFT + KEY_W) / PAGE_W,
                         _y(y0),
@@ -167,7 +179,8 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
         ((LEFT + 0.55) / PAGE_W, _y(y0 + 3.4), (BODY_W - 0.65) / PAGE_W, 0.85 / PAGE_H),
         sharex=top_ax,
     )
-    top_ax.plot(x, q, color="black", lw=0.8, label="measured (preprocessed)")
+    provenance = identification.get("query_provenance") or "measured"
+    top_ax.plot(x, q, color="black", lw=0.8, label=f"{provenance} (preprocessed)")
     mixture = identification.get("mixture") or {}
     spectra = mixture.get("spectra")
     model = None
@@ -246,8 +259,10 @@ def _draw_qr(fig: Figure, y0: float, data: str) -> None:
     )
 
 
-def _paginate(items: list[_Item]) -> list[list[tuple[float, _Item]]]:
-    usable = PAGE_H - TOP - BOTTOM
+def _paginate(
+    items: list[_Item], top: float = TOP, bottom: float = BOTTOM
+) -> list[list[tuple[float, _Item]]]:
+    usable = PAGE_H - top - bottom
     pages: list[list[tuple[float, _Item]]] = [[]]
     y = 0.0
     for index, item in enumerate(items):
@@ -257,7 +272,7 @@ def _paginate(items: list[_Item]) -> list[list[tuple[float, _Item]]]:
         if y + need > usable and pages[-1]:
             pages.append([])
             y = 0.0
-        pages[-1].append((TOP + y, item))
+        pages[-1].append((top + y, item))
         y += item.height
     return pages
 
@@ -265,8 +280,8 @@ def _paginate(items: list[_Item]) -> list[list[tuple[float, _Item]]]:
 def render_pdf(content: Mapping[str, Any]) -> bytes:
     """The report as PDF bytes (A4, text extractable, one header and footer per page)."""
     items = [item for block in report_blocks(content) for item in _items_for(block)]
-    pages = _paginate(items)
-    forced = content["verification"]["forced"]
+    frame = _Frame.of(content)
+    pages = _paginate(items, frame.top, frame.bottom)
     case_number = content["case"]["case_number"]
     buffer = io.BytesIO()
     metadata = {
@@ -281,76 +296,123 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
     ):
         for number, page in enumerate(pages, start=1):
             fig = Figure(figsize=(PAGE_W, PAGE_H))
-            _header_footer(fig, content, number, len(pages), forced)
+            frame.draw(fig, number, len(pages))
             for top, item in page:
                 item.draw(fig, top)
             pdf.savefig(fig)
     return buffer.getvalue()
 
 
-def _header_footer(
-    fig: Figure, content: Mapping[str, Any], number: int, total: int, forced: bool
-) -> None:
-    case_number = content["case"]["case_number"]
-    page = f"Page {number} of {total}"
-    fig.text(
-        LEFT / PAGE_W,
-        _y(0.45),
-        f"{content['unit']} - {content['location']}",
-        fontsize=7.5,
-        family=SANS,
-        va="top",
-    )
-    fig.text(
-        LEFT / PAGE_W,
-        _y(0.63),
-        f"Case {case_number}   Report {content['report_id']}",
-        fontsize=8.5,
-        weight="bold",
-        family=SANS,
-        va="top",
-    )
-    fig.text(
-        1 - RIGHT / PAGE_W,
-        _y(0.63),
-        page,
-        fontsize=8.5,
-        weight="bold",
-        family=SANS,
-        va="top",
-        ha="right",
-    )
-    fig.add_artist(
-        matplotlib.lines.Line2D(
-            [LEFT / PAGE_W, 1 - RIGHT / PAGE_W], [_y(0.85), _y(0.85)], color="black", lw=0.6
+def _chars(width: float, fontsize: float, em: float = TEXT_CHAR_EM) -> int:
+    """How many characters of a DejaVu Sans font fit in ``width`` inches."""
+    return max(20, int(width * 72 / (em * fontsize)))
+
+
+@dataclass
+class _Frame:
+    """The header and footer of every page: their lines (text, top in inches, font size,
+    bold, colour), wrapped so that no identifier runs off the page or under the page number,
+    and the margins they leave for the body."""
+
+    header: list[tuple[str, float, float, bool, str]]
+    footer: list[tuple[str, float, float, bool, str]]
+    rule: float
+    top: float
+    bottom: float
+    forced: bool
+
+    @classmethod
+    def of(cls, content: Mapping[str, Any]) -> _Frame:
+        text_w = BODY_W - PAGE_NUMBER_W
+        header = []
+        y = 0.3
+        for line in wrap(f"{content['unit']} - {content['location']}", _chars(text_w, 7.5)):
+            header.append((line, y, 7.5, False, "black"))
+            y += 0.13
+        y += 0.05
+        case_line = f"Case {content['case']['case_number']}   Report {content['report_id']}"
+        for line in wrap(case_line, _chars(text_w, 8.5, DISPLAY_CHAR_EM)):
+            header.append((line, y, 8.5, True, "black"))
+            y += 0.15
+        rule = max(0.85, y + 0.05)
+        warnings = []
+        forced = content["verification"]["forced"]
+        if forced:
+            warnings.append(
+                "UNVERIFIED CHAIN OF CUSTODY - report forced despite failed verification"
+            )
+        provenance = not_measured(content)
+        if provenance:
+            warnings.append(not_measured_warning(provenance))
+        footer_text = (
+            f"Case {content['case']['case_number']} - Report {content['report_id']} - content "
+            f"SHA-256 {content['content_sha256'][:16]}..."
         )
-    )
-    footer = (
-        f"Case {case_number} - Report {content['report_id']} - content SHA-256 "
-        f"{content['content_sha256'][:16]}... - {page}"
-    )
-    fig.text(LEFT / PAGE_W, _y(PAGE_H - 0.45), footer, fontsize=7, family=SANS, va="top")
-    if forced:
+        footer_lines = wrap(footer_text, _chars(text_w, 7))
+        height = 0.15 * len(warnings) + 0.12 * len(footer_lines)
+        bottom = max(BOTTOM, 0.2 + height + 0.3)
+        y = PAGE_H - bottom + 0.2
+        footer = []
+        for warning in warnings:
+            footer.append((warning, y, 8, True, RED))
+            y += 0.15
+        for line in footer_lines:
+            footer.append((line, y, 7, False, "black"))
+            y += 0.12
+        return cls(header, footer, rule, max(TOP, rule + 0.2), bottom, forced)
+
+    def draw(self, fig: Figure, number: int, total: int) -> None:
+        for text, top, size, bold, colour in self.header + self.footer:
+            fig.text(
+                LEFT / PAGE_W,
+                _y(top),
+                text,
+                fontsize=size,
+                weight="bold" if bold else "normal",
+                color=colour,
+                family=SANS,
+                va="top",
+            )
+        page = f"Page {number} of {total}"
         fig.text(
-            LEFT / PAGE_W,
-            _y(PAGE_H - 0.68),
-            "UNVERIFIED CHAIN OF CUSTODY - report forced despite failed verification",
-            fontsize=8,
+            1 - RIGHT / PAGE_W,
+            _y(self.header[0][1]),
+            page,
+            fontsize=8.5,
             weight="bold",
-            color=RED,
             family=SANS,
             va="top",
+            ha="right",
         )
+        footer_top = next(top for text, top, size, _, _ in self.footer if size == 7)
         fig.text(
-            0.5,
-            0.5,
-            "UNVERIFIED",
-            fontsize=90,
-            color=RED,
-            alpha=0.08,
-            rotation=45,
-            ha="center",
-            va="center",
+            1 - RIGHT / PAGE_W,
+            _y(footer_top),
+            page,
+            fontsize=7,
             family=SANS,
-            weight="bold",
+            va="top",
+            ha="right",
         )
+        fig.add_artist(
+            matplotlib.lines.Line2D(
+                [LEFT / PAGE_W, 1 - RIGHT / PAGE_W],
+                [_y(self.rule), _y(self.rule)],
+                color="black",
+                lw=0.6,
+            )
+        )
+        if self.forced:
+            fig.text(
+                0.5,
+                0.5,
+                "UNVERIFIED",
+                fontsize=90,
+                color=RED,
+                alpha=0.08,
+                rotation=45,
+                ha="center",
+                va="center",
+                family=SANS,
+                weight="bold",
+            )
