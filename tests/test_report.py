@@ -431,3 +431,43 @@ def test_long_identifiers_wrap_clear_of_the_page_number_and_the_values(tmp_path)
         everything += words(0, 0, width, height)
     assert f"{item[-6:]} #1)" in everything  # the integrity section's key, whole in its column
     document.close()
+
+
+def test_a_seal_broken_on_receipt_is_a_limitation(tmp_path):
+    store = populated_store(tmp_path / "s")
+    store.add_custody_event(
+        "CASE-1",
+        "EX-1",
+        operator=OPERATOR,
+        released_by=OPERATOR,
+        received_by="Lab clerk",
+        purpose="storage",
+        seal_intact=False,
+        seal_number="SEAL-001",
+    )
+    report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    (note,) = [item for item in report.content["limitations"] if "broken" in item]
+    assert note.startswith("EX-1: the seal SEAL-001 was broken when Lab clerk received the exhibit")
+    assert " ".join((tmp_path / "r.txt").read_text().split()).count("SEAL-001 was broken") == 1
+
+
+def test_case_and_custody_listings_state_a_mixture_as_the_report_does(tmp_path):
+    identification = identification_dict(name="Cocaine hydrochloride")
+    identification["mixture"] = {
+        "components": [
+            {"name": name, "fraction": share, "entry_id": name, "provenance": "measured"}
+            for name, share in (("Cocaine hydrochloride", 0.65), ("Levamisole", 0.35))
+        ],
+        "residual": 0.1,
+        "explained": 0.99,
+        "single_best_residual": 0.4,
+    }
+    populated_store(tmp_path / "s", identification=identification).close()
+    verdict = "IDENTIFIED (mixture): Cocaine hydrochloride + Levamisole"
+    assert verdict_line(identification) == verdict
+    runner = CliRunner()
+    store = str(tmp_path / "s")
+    for command in (["case", "show", "CASE-1"], ["custody", "log", "CASE-1"]):
+        result = runner.invoke(main, [*command, "--store", store], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert verdict in " ".join(result.output.split()), command

@@ -71,6 +71,13 @@ def utc_when(iso: str | None) -> str:
     return when(iso)
 
 
+def _result_line(result: dict[str, Any]) -> str:
+    """A recorded result in the words of the report's verdict (a mixture names its parts)."""
+    from forensic.report.layout import verdict_line  # noqa: PLC0415
+
+    return verdict_line(json.loads(result["identification_json"]))
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> None:
     from forensic.report.layout import format_table  # noqa: PLC0415
 
@@ -276,12 +283,11 @@ def case_show(case_number, store_path):
                     e["description"],
                     e["seal_number"],
                     len(store.measurements(case_number, e["item_number"])),
-                    latest["verdict"] if latest else "-",
-                    latest["best_name"] if latest else "-",
+                    _result_line(latest) if latest else "-",
                 ]
             )
     if rows:
-        _table(["Exhibit", "Description", "Seal", "Measurements", "Verdict", "Best match"], rows)
+        _table(["Exhibit", "Description", "Seal", "Measurements", "Latest result"], rows)
     else:
         click.echo("  no exhibits")
 
@@ -466,7 +472,7 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
             elif table == "measurements":
                 what = f"{r['modality']} spectrum {r['raw_sha256'][:16]} ({r['instrument_url']})"
             elif table == "results":
-                what = f"{r['verdict']}: {r['best_name'] or '-'}"
+                what = _result_line(r)
             else:
                 what = f"report {r['report_id']}" + (" FORCED" if r["forced"] else "")
             if r["corrects"]:

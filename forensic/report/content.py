@@ -180,14 +180,22 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
 
 def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     items = [SWGDRUG_LIMITATION]
+    not_measured: list[str] = []
     warnings: list[str] = []
     modelled = False
     for exhibit in exhibits:
+        for event in exhibit["custody"]:
+            if event["seal_intact"] is False:
+                warnings.append(
+                    f"{exhibit['label']['item_number']}: the seal"
+                    + (f" {event['seal_number']}" if event["seal_number"] else "")
+                    + f" was broken when {event['received_by']} received the exhibit at "
+                    f"{event['event_at']} (custody record #{event['record']})."
+                )
         for analysis in exhibit["analyses"]:
             provenance = (analysis["instrument"] or {}).get("provenance")
             if provenance in ("simulated", "modelled"):
-                items.insert(
-                    0,
+                not_measured.append(
                     f"{exhibit['label']['item_number']}: the spectrum acquired at "
                     f"{analysis['acquired_at']} is {provenance}, not measured from the exhibit "
                     "(instrument simulator): this result has no evidential value.",
@@ -211,6 +219,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
         items.append(f"A matched reference is modelled, not measured: {MODELLED_WARNING}.")
     items.append(LIBRARY_LIMITATION)
     items.extend(warnings)
+    items[:0] = not_measured
     if forced:
         items.insert(0, UNVERIFIED_BANNER)
     return items
