@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict, populated_store
 from pypdf import PdfReader
+from synthetic import make_spectrum
 
 from forensic.cli import main
 from forensic.custody import Store
@@ -471,3 +472,22 @@ def test_case_and_custody_listings_state_a_mixture_as_the_report_does(tmp_path):
         result = runner.invoke(main, [*command, "--store", store], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
         assert verdict in " ".join(result.output.split()), command
+
+
+def test_altered_data_of_one_case_does_not_block_the_report_of_another(tmp_path):
+    store = populated_store(tmp_path / "s")
+    store.open_case("CASE-2", operator=OPERATOR)
+    store.add_exhibit("CASE-2", "B1", operator=OPERATOR, description="tablets")
+    spectrum = make_spectrum(seed=2, noise=0.01).with_metadata(provenance="simulated")
+    raw = store.add_measurement("CASE-2", "B1", spectrum, operator=OPERATOR)["raw_sha256"]
+    store.close()
+    conn = sqlite3.connect(tmp_path / "s" / "forensic.db")
+    conn.execute("UPDATE blobs SET data = data || x'20' WHERE sha256 = ?", (raw,))
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path / "s")
+    report = issue_report(store, "CASE-1", operator=OPERATOR, json_path=tmp_path / "r1.json")
+    assert report.content["verification"]["verified"] is True
+    with pytest.raises(UnverifiedChainError, match=r"case CASE-2 .*measurements record #\d+"):
+        issue_report(store, "CASE-2", operator=OPERATOR, json_path=tmp_path / "r2.json")
+    store.close()

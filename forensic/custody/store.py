@@ -134,6 +134,15 @@ def record_time(text: str, what: str, *, date_alone: bool = False) -> str:
     return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
+def stored_bytes(value: Any) -> bytes:
+    """The bytes of a ``blobs.data`` cell. The toolkit writes BLOBs; a cell changed behind its
+    back may hold text or a number (SQLite keeps any type), which must fail its hash check
+    rather than crash it."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    return str(value).encode("utf-8")
+
+
 def recorded_moment(iso: str | None) -> datetime | None:
     """A recorded time as an aware UTC datetime; ``None`` for a date alone or free text.
 
@@ -530,7 +539,7 @@ class Store:
         row = self.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
         if row is None:
             raise CustodyError(f"no stored data with SHA-256 {sha256}")
-        data = bytes(row[0])
+        data = stored_bytes(row[0])
         if chain.sha256_hex(data) != sha256:
             raise CustodyError(
                 f"stored data {sha256[:16]}... has been altered: its SHA-256 is now "

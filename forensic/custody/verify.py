@@ -23,7 +23,7 @@ from typing import Any
 
 from forensic.custody import chain
 from forensic.custody.keys import fingerprint, verify_signature
-from forensic.custody.store import Store
+from forensic.custody.store import Store, stored_bytes
 
 __all__ = ["Problem", "VerifyReport", "links_digest", "verify_store"]
 
@@ -140,7 +140,9 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
         row["sha256"]: row["actual"]
         for row in store.query("SELECT sha256, data AS actual FROM blobs")
     }
-    blob_ok = {sha: chain.sha256_hex(bytes(data)) == sha for sha, data in blob_hashes.items()}
+    blob_ok = {
+        sha: chain.sha256_hex(stored_bytes(data)) == sha for sha, data in blob_hashes.items()
+    }
 
     chain_order = [store.chain_id, *sorted(c for c in {*records, *links} if c != store.chain_id)]
     problems: list[Problem] = []
@@ -224,29 +226,46 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
                     "the chain was cut short or this is another store",
                 )
             )
+    citing = defaultdict(list)  # blob SHA-256 -> the records that cite it
+    for table, row in by_hash.values():
+        for column in ("raw_sha256", "pdf_sha256"):
+            if row.get(column):
+                citing[row[column]].append((table, row))
     for sha, fine in blob_ok.items():
-        if not fine:
+        # altered data a record cites is that record's problem (it names its case and
+        # exhibit, so another case's report is not refused); data no record cites touches all
+        if not fine and sha not in citing:
             problems.append(
                 Problem("blobs", None, f"stored data {sha[:16]}... no longer hashes to its SHA-256")
             )
     by_row_id = {(t, r["id"]): r for t, r in by_hash.values()}
+    blob_rows = {r["rowid"]: r["sha256"] for r in store.query("SELECT rowid, sha256 FROM blobs")}
     for entry in store.query("SELECT * FROM tamper_log ORDER BY id"):
-        # A row still present tells which exhibit the logged change touches; a deleted one
-        # could have been anything, so it touches every exhibit.
-        row = by_row_id.get((entry["table_name"], entry["row_id"]))
-        case, item = _label(row, entry["table_name"]) if row else (None, None)
-        where = f" (record #{row['seq']})" if row else ""
-        problems.append(
-            Problem(
-                entry["table_name"],
-                None,
-                f"the store's trigger logged an {entry['action']} of row id {entry['row_id']}"
-                f"{where} at {entry['at']} (records are never changed)",
-                None,
-                case,
-                item,
+        # A row still present tells which exhibit the logged change touches (for stored data,
+        # the exhibits of the records citing it); a deleted one could have been anything, so
+        # it touches every exhibit.
+        table = entry["table_name"]
+        if table == "blobs":
+            sha = blob_rows.get(entry["row_id"])
+            rows = citing.get(sha, []) if sha else []
+            touched = sorted({_label(r, t) for t, r in rows}, key=str) or [(None, None)]
+            where = f" (stored data {sha[:16]}...)" if sha else ""
+        else:
+            row = by_row_id.get((table, entry["row_id"]))
+            touched = [_label(row, table) if row else (None, None)]
+            where = f" (record #{row['seq']})" if row else ""
+        for case, item in touched:
+            problems.append(
+                Problem(
+                    table,
+                    None,
+                    f"the store's trigger logged an {entry['action']} of row id "
+                    f"{entry['row_id']}{where} at {entry['at']} (records are never changed)",
+                    None,
+                    case,
+                    item,
+                )
             )
-        )
     order = {cid: index for index, cid in enumerate(chain_order)}
     record_problems = [p for p in problems if p.seq is not None]
     other = [p for p in problems if p.seq is None]
