@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from custody_helpers import OPERATOR, populated_store
 
 from forensic.cli import main
-from forensic.custody import Store, chain, verify_store
+from forensic.custody import Store, UnverifiedChainError, chain, verify_store
 from forensic.custody.bundle import BundleError, export_bundle, import_bundle
 from forensic.custody.keys import load_or_create_key
 from forensic.report import issue_report
@@ -225,9 +225,24 @@ def test_export_refuses_a_case_that_does_not_verify(tmp_path):
     conn.execute("UPDATE exhibits SET description = 'x'")
     conn.commit()
     conn.close()
-    with pytest.raises(Exception, match="does not verify"):
+    with pytest.raises(UnverifiedChainError, match="does not verify"):
         export_bundle(Store(tmp_path / "van"), "CASE-1", tmp_path / "b.zip", operator=OPERATOR)
     assert not (tmp_path / "b.zip").exists()
+    refused = CliRunner().invoke(
+        main,
+        [
+            "bundle",
+            "export",
+            "CASE-1",
+            "--out",
+            str(tmp_path / "b.zip"),
+            "--store",
+            str(tmp_path / "van"),
+            "--operator",
+            OPERATOR,
+        ],
+    )
+    assert refused.exit_code == 3, refused.output  # refused on an unverified chain (README)
 
 
 def test_cli_bundle_round_trip_and_refusal(tmp_path):

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from custody_helpers import OPERATOR, populated_store
 
 from forensic.cli import main
-from forensic.custody import Store, chain, verify_store
+from forensic.custody import Store, StoreDamagedError, chain, verify_store
 from forensic.custody.keys import load_or_create_key
 
 
@@ -267,3 +267,18 @@ def test_a_correction_can_name_the_record_by_a_hash_prefix(store_path):
                 "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="p", corrects="abc"
             )
         assert verify_store(store).ok
+
+
+def test_a_store_sqlite_finds_damaged_does_not_verify(tmp_path):
+    populated_store(tmp_path / "s").close()
+    path = tmp_path / "s" / "forensic.db"
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(page, len(data), page):  # every page but the header's: its b-tree header
+        data[start : start + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    result = CliRunner().invoke(main, ["custody", "verify", "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("NOT VERIFIED: ") and "damaged" in result.output
+    with pytest.raises(StoreDamagedError, match="malformed"):
+        verify_store(Store(tmp_path / "s"))

@@ -19,7 +19,7 @@ import click
 
 from forensic.cli.app import main
 from forensic.custody import chain
-from forensic.custody.store import Store
+from forensic.custody.store import Store, StoreDamagedError
 from forensic.custody.verify import verify_store
 from forensic.errors import CustodyError
 
@@ -529,8 +529,13 @@ def custody_verify(report_file, expect, store_path):
 
     Otherwise exit 1 and name the first bad record (table, position, what differs).
     """
-    with _open(store_path, create=False) as store:
+    try:
+        store = _open(store_path, create=False)
         report = verify_store(store, expect=expect)
+    except StoreDamagedError as exc:  # SQLite itself finds the file damaged: nothing verifies
+        click.echo(f"NOT VERIFIED: {exc}")
+        sys.exit(EXIT_NOT_VERIFIED)
+    with store:
         click.echo(report.summary())
         for problem in report.problems[1:]:
             click.echo(f"  also: {problem}")

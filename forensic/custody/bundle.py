@@ -35,7 +35,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from forensic.custody import chain
 from forensic.custody.keys import verify_signature
 from forensic.custody.store import PDF_MEDIA_TYPE, RAW_SPECTRUM_MEDIA_TYPE, Store, utc_now
-from forensic.custody.verify import Problem, _check_record, links_digest, verify_store
+from forensic.custody.verify import (
+    Problem,
+    UnverifiedChainError,
+    _check_record,
+    links_digest,
+    verify_store,
+)
 from forensic.errors import CustodyError
 from forensic.io import atomic_write_bytes
 
@@ -99,7 +105,7 @@ def export_bundle(
     store.require_case(case_number)
     problems = verify_store(store).problems_for(case_number)
     if problems:
-        raise CustodyError(
+        raise UnverifiedChainError(
             f"case {case_number} does not verify (first bad record: {problems[0]}); "
             "a bundle is only made of verified records"
         )

@@ -48,6 +48,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Store",
     "StoreBusyError",
+    "StoreDamagedError",
     "record_time",
     "recorded_moment",
     "resolve_store_path",
@@ -58,6 +59,13 @@ DB_NAME = "forensic.db"
 RAW_SPECTRUM_MEDIA_TYPE = "application/vnd.forensic.spectrum+json"
 PDF_MEDIA_TYPE = "application/pdf"
 DEFAULT_BUSY_TIMEOUT_S = 30.0
+SQLITE_CORRUPT = 11  # sqlite3.SQLITE_CORRUPT (Python 3.11+)
+
+
+class StoreDamagedError(CustodyError):
+    """SQLite reports the store's file as damaged: it cannot be verified, so nothing in it is."""
+
+    exit_code = 1  # as a custody verification that fails
 
 
 class StoreBusyError(CustodyError):
@@ -132,15 +140,6 @@ def record_time(text: str, what: str, *, date_alone: bool = False) -> str:
         )
     timespec = "milliseconds" if moment.microsecond else "seconds"
     return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
-
-
-def stored_bytes(value: Any) -> bytes:
-    """The bytes of a ``blobs.data`` cell. The toolkit writes BLOBs; a cell changed behind its
-    back may hold text or a number (SQLite keeps any type), which must fail its hash check
-    rather than crash it."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    return str(value).encode("utf-8")
 
 
 def recorded_moment(iso: str | None) -> datetime | None:
@@ -327,6 +326,11 @@ class Store:
             return StoreBusyError(
                 f"{self.db_path}: another process kept the store locked for more than "
                 f"{self.busy_timeout_s:g} s while {doing}; nothing was written, try again"
+            )
+        if getattr(exc, "sqlite_errorcode", None) == SQLITE_CORRUPT or "malformed" in text:
+            return StoreDamagedError(
+                f"{self.db_path}: {doing} failed: {text}; the store is damaged and does not "
+                "verify (keep the file as it is for examination; restore a copy or a bundle)"
             )
         return CustodyError(f"{self.db_path}: {doing} failed: {text}")
 
@@ -536,10 +540,13 @@ class Store:
 
     def get_blob(self, sha256: str) -> bytes:
         """The bytes stored under ``sha256``, checked against it."""
-        row = self.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        # CAST: a cell changed behind the toolkit's back may hold text that is not UTF-8
+        row = self.conn.execute(
+            "SELECT CAST(data AS BLOB) FROM blobs WHERE sha256 = ?", (sha256,)
+        ).fetchone()
         if row is None:
             raise CustodyError(f"no stored data with SHA-256 {sha256}")
-        data = stored_bytes(row[0])
+        data = bytes(row[0])
         if chain.sha256_hex(data) != sha256:
             raise CustodyError(
                 f"stored data {sha256[:16]}... has been altered: its SHA-256 is now "

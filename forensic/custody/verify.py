@@ -23,12 +23,20 @@ from typing import Any
 
 from forensic.custody import chain
 from forensic.custody.keys import fingerprint, verify_signature
-from forensic.custody.store import Store, stored_bytes
+from forensic.custody.store import Store
+from forensic.errors import CustodyError
 
-__all__ = ["Problem", "VerifyReport", "links_digest", "verify_store"]
+__all__ = ["Problem", "UnverifiedChainError", "VerifyReport", "links_digest", "verify_store"]
 
 # Tables whose rows name one exhibit (``item_number``) of one case.
 _EXHIBIT_TABLES = ("exhibits", "custody_events", "measurements", "results")
+
+
+class UnverifiedChainError(CustodyError):
+    """The custody chain of a case or exhibit does not verify, so what was asked of it (a
+    report not forced, a hand-over bundle) is refused."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,13 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
         (the store's own chain first), then problems with raw data and the tamper log.
     """
     report = VerifyReport(store=str(store.db_path))
+    # SQLite's own check of the file's pages and indexes: damage the records' hashes cannot
+    # see (a free page, an index) is still damage to evidence
+    damage = [
+        row["quick_check"]
+        for row in store.query("PRAGMA quick_check(20)")
+        if row["quick_check"] != "ok"
+    ]
     records: dict[str, dict[int, list[tuple[str, dict]]]] = defaultdict(lambda: defaultdict(list))
     by_hash: dict[str, tuple[str, dict]] = {}
     for table in chain.CHAINED_TABLES:
@@ -138,11 +153,9 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
     keys = {row["fingerprint"]: row for row in store.query("SELECT * FROM operator_keys")}
     blob_hashes = {
         row["sha256"]: row["actual"]
-        for row in store.query("SELECT sha256, data AS actual FROM blobs")
+        for row in store.query("SELECT sha256, CAST(data AS BLOB) AS actual FROM blobs")
     }
-    blob_ok = {
-        sha: chain.sha256_hex(stored_bytes(data)) == sha for sha, data in blob_hashes.items()
-    }
+    blob_ok = {sha: chain.sha256_hex(bytes(data)) == sha for sha, data in blob_hashes.items()}
 
     chain_order = [store.chain_id, *sorted(c for c in {*records, *links} if c != store.chain_id)]
     problems: list[Problem] = []
@@ -266,6 +279,9 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
                     item,
                 )
             )
+    problems.extend(
+        Problem("store", None, f"SQLite integrity check: {message}") for message in damage
+    )
     order = {cid: index for index, cid in enumerate(chain_order)}
     record_problems = [p for p in problems if p.seq is not None]
     other = [p for p in problems if p.seq is None]

@@ -21,7 +21,7 @@ from forensic import __version__
 from forensic.custody import chain
 from forensic.custody.keys import verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now
-from forensic.custody.verify import verify_store
+from forensic.custody.verify import UnverifiedChainError, verify_store
 from forensic.errors import CustodyError
 
 __all__ = [
@@ -51,12 +51,6 @@ LIBRARY_LIMITATION = (
     "spectral contributions, not a quantitative purity."
 )
 UNVERIFIED_BANNER = "UNVERIFIED: the chain of custody of this exhibit did not verify; report forced"
-
-
-class UnverifiedChainError(CustodyError):
-    """The custody chain of the exhibit does not verify, and the report was not forced."""
-
-    exit_code = 3
 
 
 def report_content_hash(content: Mapping[str, Any]) -> str:
