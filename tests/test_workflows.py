@@ -430,3 +430,55 @@ def test_scan_on_the_simulated_instrument_end_to_end(tmp_path):
         timeout=120,
     )
     assert verify.returncode == 0, verify.stdout
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_a_scan_told_to_stop_switches_the_laser_off(tmp_path, stop):
+    """``kill`` or a closed terminal stops a scan as Ctrl-C does: the laser goes off."""
+    from drivers.simulators.ocean_sim import OceanRS232Simulator  # noqa: PLC0415
+    from forensic.samples import resolve_sample  # noqa: PLC0415
+
+    sim = OceanRS232Simulator(resolve_sample("cocaine", "raman"), fault="slow").start()
+    try:
+        env = {**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")}
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "forensic",
+                "scan",
+                "--instrument",
+                f"ocean-rs232://{sim.device_path}",
+                "--case",
+                "L-1",
+                "--exhibit",
+                "E-1",
+                "--operator",
+                OPERATOR,
+                "--store",
+                str(tmp_path / "s"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not sim.settings["J"]:  # the laser is on: the driver waits for the slow reply
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the laser was never switched on"
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, stop))
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 128 + getattr(signal, stop), err
+        assert f"error: stopped by {stop}" in err and "Traceback" not in err
+        deadline = time.monotonic() + 15  # the simulator reads the command after its slow reply
+        while sim.settings["J"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not sim.settings["J"], "the laser is still on"
+    finally:
+        sim.stop()
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("L-1") == []
+        assert verify_store(store).ok

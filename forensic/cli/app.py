@@ -7,6 +7,7 @@ input) or the error's own ``exit_code``.
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -38,16 +39,47 @@ def y_unit_option(otherwise: str):
     )
 
 
+class Stopped(KeyboardInterrupt):
+    """The process was told to stop (SIGTERM: ``kill``, a shutdown; SIGHUP: the terminal was
+    closed). Raised like Ctrl-C so that every ``finally`` runs: a driver switches its laser
+    off and closes its port, a store rolls back what it had not committed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+#: The signals that stop a command the way Ctrl-C does (SIGHUP does not exist on Windows).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 class ForensicGroup(click.Group):
     """A click group that turns the toolkit's errors into one clear line and an exit code."""
 
     def invoke(self, ctx: click.Context):
+        previous = {}
+        try:
+            for signum in STOP_SIGNALS:
+                previous[signum] = signal.signal(signum, _stop)
+        except ValueError:  # not the main thread (an embedding program): leave them alone
+            pass
         try:
             return super().invoke(ctx)
         except ForensicError as exc:
             fail(str(exc), getattr(exc, "exit_code", EXIT_BAD_INPUT))
+        except Stopped as exc:
+            fail(f"stopped by {signal.Signals(exc.signum).name}", 128 + exc.signum)
         except KeyboardInterrupt:
             fail("interrupted", EXIT_INTERRUPTED)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 @click.group(cls=ForensicGroup, context_settings={"help_option_names": ["-h", "--help"]})
