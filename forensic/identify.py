@@ -51,7 +51,7 @@ from forensic.search import (
     shift_steps,
     top_hits,
 )
-from forensic.spectrum import Spectrum
+from forensic.spectrum import NOT_MEASURED, Spectrum
 
 __all__ = [
     "MODELLED_WARNING",
@@ -64,6 +64,17 @@ __all__ = [
 ]
 
 MODELLED_WARNING = "modelled reference: confirm against a measured library"
+
+
+def not_measured_warning(provenance: str) -> str:
+    """The warning on a result whose query spectrum no instrument measured from a sample."""
+    source = "an instrument simulator" if provenance == "simulated" else "a band table"
+    return (
+        f"the spectrum is {provenance.upper()} (made by {source}), not measured from a "
+        "sample: this result has no evidential value"
+    )
+
+
 OLD_CALIBRATION_WARNING = (
     "this library's q-values were calibrated by an older method, without the shift search, "
     "and may be optimistic: rebuild the library (forensic library build) to recalibrate"
@@ -345,7 +356,10 @@ def identify(
     provenances = [h["provenance"] for h in hits]
     if mixture is not None:
         provenances += [c["provenance"] for c in mixture["components"]]
-    if any(p in ("modelled", "simulated") for p in provenances):
+    query_provenance = spectrum.metadata.get("provenance")
+    if query_provenance in NOT_MEASURED:
+        warnings.append(not_measured_warning(query_provenance))
+    if any(p in NOT_MEASURED for p in provenances):
         warnings.append(MODELLED_WARNING)
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         warnings.append(OLD_CALIBRATION_WARNING)

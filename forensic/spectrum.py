@@ -23,6 +23,7 @@ __all__ = [
     "IR_UNITS",
     "MIN_POINTS",
     "MODALITIES",
+    "NOT_MEASURED",
     "STANDARD_METADATA_KEYS",
     "TRANSMITTANCE_UNITS",
     "Y_UNITS",
@@ -56,6 +57,11 @@ Y_UNITS = (
 
 IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
 """The intensity units only an infrared spectrum can have."""
+
+NOT_MEASURED = ("modelled", "simulated")
+"""Values of the ``provenance`` metadata of a spectrum that no instrument measured from a sample:
+modelled from a band table (:mod:`forensic.modelled`) or made by an instrument simulator. Such a
+spectrum is never presented as measured."""
 
 GUESSED_UNIT_BASIS = "guessed from the numbers"
 """How ``metadata["y_unit_basis"]`` starts when a reader guessed the intensity unit (the file

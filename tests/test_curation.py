@@ -197,6 +197,21 @@ def test_import_into_a_read_only_folder(small_library, tmp_path, monkeypatch):
         curation.import_spectra([measured_paracetamol(tmp_path / "p.jdx")], small_library)
 
 
+def test_a_simulated_spectrum_never_becomes_a_measured_reference(small_library, tmp_path):
+    simulated = synthetic_spectrum(0, seed=9).with_metadata(provenance="simulated")
+    write_spectrum(simulated, tmp_path / "sim.jdx")
+    write_spectrum(synthetic_spectrum(0, seed=9), tmp_path / "real.jdx")
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError, match=r"sim.jdx: the spectrum is simulated .*not measured"):
+        curation.import_spectra([tmp_path / "sim.jdx"], small_library, name="Omegaine")
+    assert (small_library / "manifest.csv").read_bytes() == before
+    result = curation.import_spectra(
+        [tmp_path / "sim.jdx", tmp_path / "real.jdx"], small_library, name="Omegaine"
+    )
+    assert [p for p, _ in result.skipped] == [str(tmp_path / "sim.jdx")]
+    assert [r["provenance"] for r in result.imported] == ["measured"]
+
+
 def test_import_nothing_readable(small_library, tmp_path):
     (tmp_path / "x.txt").write_text("hello\n")
     with pytest.raises(LibraryError, match="nothing imported"):
@@ -285,8 +300,10 @@ def bad_report(tmp_path_factory):
     library = make_library(root / "lib", shipped=False)
     manifest = _bad_files(root / "incoming")
     curation.import_spectra([], library, manifest=manifest, added_by="tester")
-    # an exact copy of a reference under the same name: a duplicate, not a near-duplicate
-    shutil.copyfile(library / "raman" / "gammaol-raman.jdx", root / "copy.jdx")
+    # the same spectrum as a reference under the same name, as a measurement of it would be
+    # (not marked simulated, which no import takes): a duplicate, not a near-duplicate
+    reference = read_spectrum(library / "raman" / "gammaol-raman.jdx")
+    write_spectrum(reference.with_metadata(provenance="measured"), root / "copy.jdx")
     curation.import_spectra(
         [root / "copy.jdx"],
         library,

@@ -19,6 +19,7 @@ from forensic.identify import (
     OLD_CALIBRATION_WARNING,
     Identification,
     identify,
+    not_measured_warning,
     search,
     search_batch,
 )
@@ -205,6 +206,16 @@ def test_a_modelled_reference_carries_a_warning(library):
     assert result.hits[0]["provenance"] == "modelled"
     assert MODELLED_WARNING in result.warnings
     assert MODELLED_WARNING not in identify(_query("caffeine"), library, top=1).warnings
+
+
+@pytest.mark.parametrize("provenance", ["simulated", "modelled"])
+def test_a_query_not_measured_from_a_sample_says_so(library, provenance):
+    query = _query("caffeine")
+    assert not any("evidential" in w for w in identify(query, library, top=1).warnings)
+    made = identify(query.with_metadata(provenance=provenance), library, top=1)
+    assert made.warnings[0] == not_measured_warning(provenance)
+    assert f"the spectrum is {provenance.upper()}" in made.warnings[0]
+    assert made.to_dict()["warnings"][0].endswith("this result has no evidential value")
 
 
 def test_a_spectrum_without_signal_is_said_to_have_none(library):

@@ -22,7 +22,7 @@ from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError
 from forensic.io import read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key
-from forensic.spectrum import MODALITIES, Spectrum
+from forensic.spectrum import MODALITIES, NOT_MEASURED, Spectrum
 
 
 @dataclass
@@ -210,6 +210,15 @@ def import_spectra(
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
+            if meta.get("provenance") in NOT_MEASURED:
+                result.skipped.append(
+                    (
+                        str(path) if len(spectra) == 1 else f"{path} #{k + 1}",
+                        f"the spectrum is {meta['provenance']} (provenance in the file), not "
+                        "measured from a sample: it cannot become a measured reference",
+                    )
+                )
+                continue
             wanted = modality or given.get("modality") or spectrum.modality
             if wanted not in MODALITIES:
                 result.skipped.append((str(path), f"modality {wanted!r} is not raman or ir"))
@@ -285,7 +294,7 @@ def import_spectra(
         )
     if not planned:
         reasons = "; ".join(f"{p}: {r}" for p, r in result.skipped[:3])
-        raise LibraryError(f"nothing imported: no file could be read ({reasons})")
+        raise LibraryError(f"nothing imported: no spectrum could be imported ({reasons})")
 
     # ids: unique within this import; an existing measured id is refused unless forced
     by_id = {r["id"]: r for r in rows}

@@ -23,6 +23,8 @@ from forensic.custody.keys import verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now
 from forensic.custody.verify import UnverifiedChainError, verify_store
 from forensic.errors import CustodyError
+from forensic.identify import MODELLED_WARNING, not_measured_warning
+from forensic.spectrum import NOT_MEASURED
 
 __all__ = [
     "DEFAULT_LOCATION",
@@ -44,7 +46,6 @@ SWGDRUG_LIMITATION = (
     "recommendations ask for a second, uncorrelated technique (e.g. GC-MS) to confirm the "
     "identity of a controlled substance before it is reported as identified in court."
 )
-MODELLED_WARNING = "modelled reference: confirm against a measured library"
 LIBRARY_LIMITATION = (
     "A substance absent from the reference library cannot be identified; a 'no match' verdict "
     "does not show that no controlled substance is present. Mixture fractions are relative "
@@ -188,7 +189,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                 )
         for analysis in exhibit["analyses"]:
             provenance = (analysis["instrument"] or {}).get("provenance")
-            if provenance in ("simulated", "modelled"):
+            if provenance in NOT_MEASURED:
                 not_measured.append(
                     f"{exhibit['label']['item_number']}: the spectrum acquired at "
                     f"{analysis['acquired_at']} is {provenance}, not measured from the exhibit "
@@ -201,6 +202,8 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
             for component in mixture.get("components") or []:
                 modelled |= component.get("provenance") == "modelled"
             for warning in identification.get("warnings") or []:
+                if provenance in NOT_MEASURED and warning == not_measured_warning(provenance):
+                    continue  # said above, with the time of the acquisition
                 text = f"{exhibit['label']['item_number']}: {warning}"
                 if text not in warnings:
                     warnings.append(text)

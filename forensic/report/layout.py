@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.custody.store import recorded_moment
+from forensic.spectrum import NOT_MEASURED
 from forensic.verdict import MARGIN_MIN, Q_IDENTIFIED, identified_substances
 
 __all__ = ["Block", "format_table", "report_blocks", "verdict_line"]
 
 END_MARKER = "*** END OF REPORT ***"
-
-#: Provenances of a spectrum that was not measured from the exhibit (see :mod:`forensic.modelled`).
-NOT_MEASURED = ("simulated", "modelled")
 
 
 def not_measured_warning(provenance: str) -> str:
