@@ -233,6 +233,8 @@ def scan(
                     seal_number=seal_number,
                     exist_ok=True,
                 )
+            # as recorded: a pasted number may carry spaces the store does not keep
+            case_number, item_number = case["case_number"], exhibit["item_number"]
             event, recorded, before = _receipt(
                 db,
                 case_number,

@@ -325,3 +325,21 @@ def test_two_processes_creating_the_same_new_store_at_once(tmp_path):
             "CASE-C",
         ]
         assert verify_store(store).ok
+
+
+def test_numbers_pasted_with_spaces_find_and_record_the_same_exhibit(tmp_path):
+    store = populated_store(tmp_path / "s")
+    assert store.get_case(" CASE-1 ")["case_number"] == "CASE-1"
+    assert store.require_exhibit("CASE-1 ", " EX-1")["item_number"] == "EX-1"
+    event = store.add_custody_event(
+        " CASE-1", "EX-1 ", operator=OPERATOR, received_by="B", purpose="storage"
+    )
+    assert (event["case_number"], event["item_number"]) == ("CASE-1", "EX-1")
+    assert len(store.custody_events("CASE-1 ", " EX-1")) == 2
+    assert verify_store(store).ok
+
+
+def test_a_store_that_cannot_be_created_is_named(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    with pytest.raises(CustodyError, match=r"cannot create the evidence store at .*afile"):
+        Store(tmp_path / "afile" / "store")

@@ -482,3 +482,13 @@ def test_a_scan_told_to_stop_switches_the_laser_off(tmp_path, stop):
     with Store(tmp_path / "s") as store:
         assert store.measurements("L-1") == []
         assert verify_store(store).ok
+
+
+def test_a_scan_of_numbers_pasted_with_spaces_records_them_without(tmp_path):
+    result = _run(tmp_path, case_number=" NEW-9 ", item_number="A1 ")
+    assert (result.exhibit["case_number"], result.exhibit["item_number"]) == ("NEW-9", "A1")
+    _run(tmp_path, case_number="NEW-9", item_number="A1")
+    with Store(tmp_path / "s") as store:
+        assert len(store.measurements("NEW-9", "A1")) == 2
+        assert len(store.custody_events("NEW-9", "A1")) == 1
+        assert verify_store(store).ok

@@ -57,6 +57,12 @@ def operator_option(func):
     )(func)
 
 
+def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A case or exhibit number without the spaces a paste leaves around it (the store keeps
+    none), so that every command finds the records it names."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _open(store_path: Path | None, *, create: bool = True) -> Store:
     return Store(store_path, create=create)
 
@@ -105,8 +111,12 @@ def _print_verdict(text: str) -> None:
     metavar="URL",
     help='Instrument URL, e.g. "sim:ocean-rs232?sample=cocaine".',
 )
-@click.option("--case", "case_number", required=True, help="Case number (created if new).")
-@click.option("--exhibit", "item_number", required=True, help="Exhibit (item) number.")
+@click.option(
+    "--case", "case_number", required=True, callback=_label, help="Case number (created if new)."
+)
+@click.option(
+    "--exhibit", "item_number", required=True, callback=_label, help="Exhibit (item) number."
+)
 @operator_option
 @click.option(
     "--report", "report_path", type=click.Path(path_type=Path), help="Write the PDF report here."
@@ -220,7 +230,7 @@ def case() -> None:
 
 
 @case.command("new")
-@click.argument("case_number")
+@click.argument("case_number", callback=_label)
 @click.option("--title", help="Short title of the case.")
 @click.option("--unit", help="The unit in charge (printed on reports).")
 @click.option("--location", help="Where the analysis takes place (printed on reports).")
@@ -262,7 +272,7 @@ def case_list(store_path):
 
 
 @case.command("show")
-@click.argument("case_number")
+@click.argument("case_number", callback=_label)
 @store_option
 def case_show(case_number, store_path):
     """Show a case: its exhibits and their latest results."""
@@ -311,8 +321,8 @@ def exhibit() -> None:
 
 
 @exhibit.command("add")
-@click.argument("case_number")
-@click.argument("item_number")
+@click.argument("case_number", callback=_label)
+@click.argument("item_number", callback=_label)
 @click.option("--description", required=True, help="What the item is and how it is packaged.")
 @click.option("--seal", "seal_number", help="Seal number.")
 @click.option("--collected-by")
@@ -367,8 +377,8 @@ def exhibit_add(
 
 
 @exhibit.command("show")
-@click.argument("case_number")
-@click.argument("item_number")
+@click.argument("case_number", callback=_label)
+@click.argument("item_number", callback=_label)
 @store_option
 def exhibit_show(case_number, item_number, store_path):
     """Show an exhibit's label, custody, measurements and results."""
@@ -398,8 +408,8 @@ def custody() -> None:
 
 
 @custody.command("add")
-@click.argument("case_number")
-@click.argument("item_number")
+@click.argument("case_number", callback=_label)
+@click.argument("item_number", callback=_label)
 @click.option("--received-by", required=True)
 @click.option("--purpose", required=True, help="Why it changes hands (analysis, storage...).")
 @click.option("--released-by")
@@ -499,8 +509,8 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
 
 
 @custody.command("log")
-@click.argument("case_number")
-@click.argument("item_number", required=False)
+@click.argument("case_number", callback=_label)
+@click.argument("item_number", required=False, callback=_label)
 @store_option
 def custody_log(case_number, item_number, store_path):
     """Every record of a case (or exhibit) in the order it was written."""
@@ -598,8 +608,8 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
 
 
 @main.command()
-@click.argument("case_number")
-@click.argument("item_number", required=False)
+@click.argument("case_number", callback=_label)
+@click.argument("item_number", required=False, callback=_label)
 @click.option(
     "--out", "pdf_path", required=True, type=click.Path(path_type=Path), help="PDF file to write."
 )
@@ -669,7 +679,7 @@ def bundle() -> None:
 
 
 @bundle.command("export")
-@click.argument("case_number")
+@click.argument("case_number", callback=_label)
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Zip file to write.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @operator_option

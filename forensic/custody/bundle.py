@@ -102,7 +102,7 @@ def export_bundle(
     out = Path(out)
     if out.exists() and not overwrite:
         raise CustodyError(f"{out}: already exists; not overwritten (use --force to replace it)")
-    store.require_case(case_number)
+    case_number = store.require_case(case_number)["case_number"]  # as recorded
     problems = verify_store(store).problems_for(case_number)
     if problems:
         raise UnverifiedChainError(

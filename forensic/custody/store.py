@@ -295,7 +295,13 @@ class Store:
         if not self.db_path.exists():
             if not create:
                 raise CustodyError(f"no evidence store at {self.db_path}")
-            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CustodyError(
+                    f"cannot create the evidence store at {self.db_path}: "
+                    f"{exc.strerror or exc} ({exc.filename or self.db_path.parent})"
+                ) from None
         self.busy_timeout_s = busy_timeout_s
         try:
             self.conn = sqlite3.connect(self.db_path, timeout=busy_timeout_s, isolation_level=None)
@@ -567,7 +573,7 @@ class Store:
 
     def get_case(self, case_number: str) -> dict[str, Any] | None:
         """The current record of a case, or None."""
-        rows = self.current("cases", "case_number = ?", (case_number,))
+        rows = self.current("cases", "case_number = ?", (_as_label(case_number),))
         return rows[-1] if rows else None
 
     def require_case(self, case_number: str) -> dict[str, Any]:
@@ -582,7 +588,9 @@ class Store:
     def get_exhibit(self, case_number: str, item_number: str) -> dict[str, Any] | None:
         """The current label of an exhibit, or None."""
         rows = self.current(
-            "exhibits", "case_number = ? AND item_number = ?", (case_number, item_number)
+            "exhibits",
+            "case_number = ? AND item_number = ?",
+            (_as_label(case_number), _as_label(item_number)),
         )
         return rows[-1] if rows else None
 
@@ -598,13 +606,15 @@ class Store:
 
     def exhibits(self, case_number: str) -> list[dict[str, Any]]:
         """Current labels of the case's exhibits, in the order they were added."""
-        return self.current("exhibits", "case_number = ?", (case_number,))
+        return self.current("exhibits", "case_number = ?", (_as_label(case_number),))
 
     def _for(self, table: str, case_number: str, item_number: str | None) -> list[dict]:
         if item_number is None:
-            return self.current(table, "case_number = ?", (case_number,))
+            return self.current(table, "case_number = ?", (_as_label(case_number),))
         return self.current(
-            table, "case_number = ? AND item_number = ?", (case_number, item_number)
+            table,
+            "case_number = ? AND item_number = ?",
+            (_as_label(case_number), _as_label(item_number)),
         )
 
     def custody_events(self, case_number: str, item_number: str | None = None) -> list[dict]:
@@ -621,7 +631,7 @@ class Store:
 
     def reports(self, case_number: str) -> list[dict]:
         """Reports issued for a case, oldest first."""
-        return self.current("reports", "case_number = ?", (case_number,))
+        return self.current("reports", "case_number = ?", (_as_label(case_number),))
 
     # -- writing the domain records ----------------------------------------------------------------
 
@@ -693,7 +703,7 @@ class Store:
             return self.append(
                 "exhibits",
                 {
-                    "case_number": case_number,
+                    "case_number": case["case_number"],
                     "case_hash": case["hash"],
                     "item_number": item_number,
                     "description": description,
@@ -734,8 +744,8 @@ class Store:
             return self.append(
                 "custody_events",
                 {
-                    "case_number": case_number,
-                    "item_number": item_number,
+                    "case_number": exhibit["case_number"],
+                    "item_number": exhibit["item_number"],
                     "exhibit_hash": exhibit["hash"],
                     "released_by": released_by,
                     "received_by": check_operator_name(received_by),
@@ -794,8 +804,8 @@ class Store:
             return self.append(
                 "measurements",
                 {
-                    "case_number": case_number,
-                    "item_number": item_number,
+                    "case_number": exhibit["case_number"],
+                    "item_number": exhibit["item_number"],
                     "exhibit_hash": exhibit["hash"],
                     "raw_sha256": digest,
                     "raw_format": RAW_SPECTRUM_MEDIA_TYPE,
@@ -844,6 +854,11 @@ class Store:
             },
             operator=operator,
         )
+
+
+def _as_label(value: str) -> str:
+    """A case or exhibit number as recorded: without the spaces a paste leaves around it."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _check_label(value: str, what: str) -> str:

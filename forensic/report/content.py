@@ -256,8 +256,10 @@ def build_report_content(
     """
     verification = verify_store(store)
     case = store.require_case(case_number)
+    case_number = case["case_number"]  # as recorded (a pasted number may carry spaces)
     if item_number is not None:
         exhibits = [store.require_exhibit(case_number, item_number)]
+        item_number = exhibits[0]["item_number"]
     else:
         exhibits = store.exhibits(case_number)
         if not exhibits:
