@@ -8,12 +8,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from forensic.custody.store import Store
 from forensic.errors import ForensicError
-from forensic.io import OutputExistsError
+from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
 
@@ -211,8 +210,8 @@ def scan(
     """
     notify = progress or (lambda stage, message: None)
     for path in (report_path, json_path, text_path):
-        if path is not None and Path(path).exists() and not overwrite:
-            raise OutputExistsError(f"{path}: already exists; not overwritten (use --force)")
+        if path is not None:  # before anything is recorded or the laser fires
+            check_writable(path, overwrite=overwrite)
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     try:

@@ -170,6 +170,21 @@ def test_cli_acquire_writes_jcamp_and_never_overwrites(tmp_path, sample_file):
     assert out.read_bytes() == before
 
 
+def test_cli_acquire_checks_its_output_before_the_laser_fires(tmp_path, sample_file, monkeypatch):
+    def never(url):
+        raise AssertionError("the instrument was opened for a spectrum that could not be saved")
+
+    monkeypatch.setattr("forensic.cli.instrument.open_instrument", never)
+    (tmp_path / "afile").write_text("a file, not a folder")
+    url = f"sim:obp?sample={sample_file}&seed=2"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(tmp_path / "afile" / "scan.jdx")]
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "cannot be written" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("fault", ["disconnect", "interlock", "corrupt"])
 def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
     out = tmp_path / "scan.jdx"

@@ -23,7 +23,7 @@ from synthetic import make_spectrum
 
 from forensic.custody import Store, verify_store
 from forensic.errors import IdentificationError, InstrumentError
-from forensic.io import OutputExistsError
+from forensic.io import OutputError, OutputExistsError
 from forensic.workflows import SCAN_STAGES, ScanIncomplete, scan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -491,4 +491,33 @@ def test_a_scan_of_numbers_pasted_with_spaces_records_them_without(tmp_path):
     with Store(tmp_path / "s") as store:
         assert len(store.measurements("NEW-9", "A1")) == 2
         assert len(store.custody_events("NEW-9", "A1")) == 1
+        assert verify_store(store).ok
+
+
+def test_a_report_that_cannot_be_written_stops_the_scan_before_anything_is_recorded(tmp_path):
+    (tmp_path / "afile").write_text("a file, not a folder")
+    (tmp_path / "folder").mkdir()
+    for report, message in (
+        (tmp_path / "afile" / "r.pdf", "cannot be written"),
+        (tmp_path / "folder", "is a folder"),
+    ):
+        with pytest.raises(OutputError, match=message):
+            _run(tmp_path, report_path=report, overwrite=True)
+    assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
+
+
+def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path, monkeypatch):
+    issue = importlib.import_module("forensic.report.issue")
+    real = issue.atomic_write_bytes
+
+    def disk_full(path, data, **kw):
+        if str(path).endswith(".json"):
+            raise OutputError(f"{path}: writing failed (No space left on device)")
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(issue, "atomic_write_bytes", disk_full)
+    with pytest.raises(ScanIncomplete, match=r"report FR-.* is recorded .*No space left"):
+        _run(tmp_path, report_path=tmp_path / "r.pdf", json_path=tmp_path / "r.json")
+    with Store(tmp_path / "s") as store:
+        assert len(store.reports("C-1")) == 1 and len(store.results("C-1")) == 1
         assert verify_store(store).ok

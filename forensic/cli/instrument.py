@@ -19,7 +19,7 @@ from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.pty import FAULTS
 from drivers.urls import open_instrument
 from forensic.cli.app import main
-from forensic.io import OutputExistsError, write_spectrum
+from forensic.io import check_writable, write_spectrum
 from forensic.samples import resolve_sample
 
 PROTOCOLS = ("ocean-rs232", "obp")
@@ -152,10 +152,7 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
     force: bool,
 ) -> None:
     """Acquire one spectrum from an instrument and write it as JCAMP-DX with its metadata."""
-    if out.exists() and not force:
-        raise OutputExistsError(
-            f"{out}: already exists; not overwritten (use --force to replace it)"
-        )
+    check_writable(out, overwrite=force)  # before the laser fires: the spectrum must land
     with open_instrument(url) as device:
         if isinstance(getattr(device, "inner", device), Spectrometer):
             spectrum = device.acquire(

@@ -22,6 +22,7 @@ from forensic.spectrum import Spectrum
 
 __all__ = [
     "Format",
+    "OutputError",
     "OutputExistsError",
     "atomic_write",
     "atomic_write_bytes",
@@ -206,6 +207,42 @@ class OutputExistsError(ForensicError, FileExistsError):
     """An output file exists and overwriting it was not asked for."""
 
 
+class OutputError(ForensicError):
+    """An output file cannot be written there (a folder in its place, no permission, a
+    read-only or full disk...)."""
+
+
+def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Make sure ``path`` can be written, before work whose result must not be lost on it.
+
+    Creates the missing folders and a probe file beside ``path`` (removed at once): a scan
+    checks its report files before it records anything, ``acquire`` its output before the
+    laser fires.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    OutputError
+        ``path`` is a folder, or no file can be created beside it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{path}: already exists; not overwritten (use --force to replace it)"
+        )
+    probe = path.parent / f".{path.name}.{secrets.token_hex(6)}.probe"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    return path
+
+
 _WRITERS_BY_EXTENSION = {".jdx": "jcamp", ".dx": "jcamp", ".jcamp": "jcamp", ".csv": "text"}
 
 
@@ -223,16 +260,16 @@ def atomic_write(
     OutputExistsError
         When ``path`` exists and ``overwrite`` is false, also if another writer created it while
         this one was writing: an existing file is never clobbered.
+    OutputError
+        The file cannot be written there (see :func:`check_writable`), or writing it failed.
     """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{path}: already exists; not overwritten (use --force to replace it)"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = check_writable(path, overwrite=overwrite)
     # Not mkstemp: its files are 0600; an output file gets the usual umask-based permissions.
     tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -248,9 +285,11 @@ def atomic_write(
                 raise OutputExistsError(f"{path}: already exists; not overwritten") from None
             finally:
                 os.unlink(tmp)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, ForensicError):
+            raise OutputError(f"{path}: writing failed ({exc.strerror or exc})") from exc
         raise
     return path
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from forensic.custody import chain
 from forensic.custody.store import PDF_MEDIA_TYPE, Store
-from forensic.io import OutputExistsError, atomic_write_bytes
+from forensic.errors import ForensicError
+from forensic.io import OutputError, atomic_write_bytes, check_writable
 from forensic.report.content import build_report_content
 from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
@@ -65,13 +66,9 @@ def issue_report(
     OutputExistsError
         An output file exists and ``overwrite`` is false (checked before anything is recorded).
     """
-    outputs = [Path(p) for p in (pdf_path, json_path, text_path) if p is not None]
-    if not overwrite:
-        for path in outputs:
-            if path.exists():
-                raise OutputExistsError(
-                    f"{path}: already exists; not overwritten (use --force to replace it)"
-                )
+    for path in (pdf_path, json_path, text_path):
+        if path is not None:  # before the report is recorded
+            check_writable(path, overwrite=overwrite)
     content = build_report_content(
         store,
         case_number,
@@ -100,14 +97,20 @@ def issue_report(
             operator=operator,
         )
     written = []
-    if pdf_path is not None:
-        written.append(atomic_write_bytes(pdf_path, pdf, overwrite=overwrite))
-    if json_path is not None:
-        written.append(
-            atomic_write_bytes(json_path, render_json(content).encode(), overwrite=overwrite)
-        )
-    if text_path is not None:
-        written.append(
-            atomic_write_bytes(text_path, render_text(content).encode(), overwrite=overwrite)
-        )
+    try:
+        if pdf_path is not None:
+            written.append(atomic_write_bytes(pdf_path, pdf, overwrite=overwrite))
+        if json_path is not None:
+            written.append(
+                atomic_write_bytes(json_path, render_json(content).encode(), overwrite=overwrite)
+            )
+        if text_path is not None:
+            written.append(
+                atomic_write_bytes(text_path, render_text(content).encode(), overwrite=overwrite)
+            )
+    except ForensicError as exc:  # the disk filled or went away since the check above
+        raise OutputError(
+            f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF kept "
+            f"in the store), but {exc}; issue it again with 'forensic report'"
+        ) from exc
     return IssuedReport(content, pdf, record, tuple(written))
