@@ -24,7 +24,8 @@ from forensic.spectrum import Spectrum
 __all__ = ["FAULTS", "PtySimulator", "RamanPtySimulator"]
 
 FAULTS = {
-    "slow": "replies to a scan only after several seconds (the driver times out)",
+    "slow": "replies to a scan only after slow_s seconds (a timeout where the driver allows "
+    "less, e.g. timeout= in the URL; otherwise a slow scan)",
     "truncated": "sends half of the spectrum frame, then nothing",
     "corrupt": "flips a byte of the pixel data (the checksum no longer matches)",
     "checksum": "sends intact pixel data with a wrong checksum",
