@@ -317,6 +317,7 @@ class _Frame:
     header: list[tuple[str, float, float, bool, str]]
     footer: list[tuple[str, float, float, bool, str]]
     rule: float
+    footer_top: float  # the first line of the footer text, beside which the page number goes
     top: float
     bottom: float
     forced: bool
@@ -356,10 +357,11 @@ class _Frame:
         for warning in warnings:
             footer.append((warning, y, 8, True, RED))
             y += 0.15
+        footer_top = y
         for line in footer_lines:
             footer.append((line, y, 7, False, "black"))
             y += 0.12
-        return cls(header, footer, rule, max(TOP, rule + 0.2), bottom, forced)
+        return cls(header, footer, rule, footer_top, max(TOP, rule + 0.2), bottom, forced)
 
     def draw(self, fig: Figure, number: int, total: int) -> None:
         for text, top, size, bold, colour in self.header + self.footer:
@@ -384,10 +386,9 @@ class _Frame:
             va="top",
             ha="right",
         )
-        footer_top = next(top for text, top, size, _, _ in self.footer if size == 7)
         fig.text(
             1 - RIGHT / PAGE_W,
-            _y(footer_top),
+            _y(self.footer_top),
             page,
             fontsize=7,
             family=SANS,
