@@ -19,7 +19,7 @@ import click
 
 from forensic.cli.app import main
 from forensic.custody import chain
-from forensic.custody.store import Store, StoreDamagedError
+from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import verify_store
 from forensic.errors import CustodyError
 
@@ -60,7 +60,7 @@ def operator_option(func):
 def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A case or exhibit number without the spaces a paste leaves around it (the store keeps
     none), so that every command finds the records it names."""
-    return value.strip() if isinstance(value, str) else value
+    return as_label(value)
 
 
 def _open(store_path: Path | None, *, create: bool = True) -> Store:

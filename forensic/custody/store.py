@@ -49,6 +49,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
+    "as_label",
     "record_time",
     "recorded_moment",
     "resolve_store_path",
@@ -77,6 +78,11 @@ class StoreBusyError(CustodyError):
 def utc_now() -> str:
     """The current time as ISO-8601 UTC with milliseconds, e.g. ``2026-01-31T09:15:02.123Z``."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_iso(text: str) -> datetime:
+    """ISO-8601 with a trailing ``Z`` read as UTC (Python 3.10's parser does not take it)."""
+    return datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", text))
 
 
 #: How far ahead of this computer's clock a stated time may be (clocks differ a little).
@@ -119,7 +125,7 @@ def record_time(text: str, what: str, *, date_alone: bool = False) -> str:
             raise CustodyError(f"{what} {value} lies in the future (today is {now.date()} UTC)")
         return value
     try:
-        moment = datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", value))
+        moment = _parse_iso(value)
     except ValueError:
         raise CustodyError(
             f"{what} {value!r} is not an ISO-8601 time: write e.g. 2026-11-22T14:05:00+01:00, "
@@ -150,7 +156,7 @@ def recorded_moment(iso: str | None) -> datetime | None:
     if not iso:
         return None
     try:
-        moment = datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", str(iso).strip()))
+        moment = _parse_iso(str(iso).strip())
     except ValueError:
         return None
     return moment.astimezone(timezone.utc) if moment.tzinfo is not None else None
@@ -573,7 +579,7 @@ class Store:
 
     def get_case(self, case_number: str) -> dict[str, Any] | None:
         """The current record of a case, or None."""
-        rows = self.current("cases", "case_number = ?", (_as_label(case_number),))
+        rows = self.current("cases", "case_number = ?", (as_label(case_number),))
         return rows[-1] if rows else None
 
     def require_case(self, case_number: str) -> dict[str, Any]:
@@ -590,7 +596,7 @@ class Store:
         rows = self.current(
             "exhibits",
             "case_number = ? AND item_number = ?",
-            (_as_label(case_number), _as_label(item_number)),
+            (as_label(case_number), as_label(item_number)),
         )
         return rows[-1] if rows else None
 
@@ -606,15 +612,15 @@ class Store:
 
     def exhibits(self, case_number: str) -> list[dict[str, Any]]:
         """Current labels of the case's exhibits, in the order they were added."""
-        return self.current("exhibits", "case_number = ?", (_as_label(case_number),))
+        return self.current("exhibits", "case_number = ?", (as_label(case_number),))
 
     def _for(self, table: str, case_number: str, item_number: str | None) -> list[dict]:
         if item_number is None:
-            return self.current(table, "case_number = ?", (_as_label(case_number),))
+            return self.current(table, "case_number = ?", (as_label(case_number),))
         return self.current(
             table,
             "case_number = ? AND item_number = ?",
-            (_as_label(case_number), _as_label(item_number)),
+            (as_label(case_number), as_label(item_number)),
         )
 
     def custody_events(self, case_number: str, item_number: str | None = None) -> list[dict]:
@@ -631,7 +637,7 @@ class Store:
 
     def reports(self, case_number: str) -> list[dict]:
         """Reports issued for a case, oldest first."""
-        return self.current("reports", "case_number = ?", (_as_label(case_number),))
+        return self.current("reports", "case_number = ?", (as_label(case_number),))
 
     # -- writing the domain records ----------------------------------------------------------------
 
@@ -856,7 +862,7 @@ class Store:
         )
 
 
-def _as_label(value: str) -> str:
+def as_label(value: str) -> str:
     """A case or exhibit number as recorded: without the spaces a paste leaves around it."""
     return value.strip() if isinstance(value, str) else value
 

@@ -19,7 +19,7 @@ __all__ = ["Block", "format_table", "report_blocks", "verdict_line"]
 END_MARKER = "*** END OF REPORT ***"
 
 
-def not_measured_warning(provenance: str) -> str:
+def not_measured_banner(provenance: str) -> str:
     """The banner under a verdict resting on a spectrum not measured from the exhibit."""
     return f"{provenance.upper()} SPECTRUM, NOT MEASURED FROM THE EXHIBIT: NO EVIDENTIAL VALUE"
 
@@ -259,7 +259,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
     blocks.append(Block("verdict", verdict_line(identification)))
     instrument = dict(analysis["instrument"] or {})
     if instrument.get("provenance") in NOT_MEASURED:
-        blocks.append(Block("banner", not_measured_warning(instrument["provenance"])))
+        blocks.append(Block("banner", not_measured_banner(instrument["provenance"])))
     instrument.pop("driver", None)
     identity = [
         instrument.pop(k, None)

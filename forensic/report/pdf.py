@@ -24,7 +24,7 @@ from forensic.report.layout import (
     Block,
     format_table,
     not_measured,
-    not_measured_warning,
+    not_measured_banner,
     report_blocks,
     wrap,
 )
@@ -344,7 +344,7 @@ class _Frame:
             )
         provenance = not_measured(content)
         if provenance:
-            warnings.append(not_measured_warning(provenance))
+            warnings.append(not_measured_banner(provenance))
         footer_text = (
             f"Case {content['case']['case_number']} - Report {content['report_id']} - content "
             f"SHA-256 {content['content_sha256'][:16]}..."
