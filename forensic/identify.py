@@ -38,6 +38,7 @@ from forensic.processing import (
 )
 from forensic.quality import (
     CLIPPED_RUN,
+    axis_unit_problem,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
@@ -269,9 +270,11 @@ def identify(
     found = _candidates(query, (q_start, q_stop), block, library.substances(spectrum.modality), top)
     timings["search"] = _ms(t)
     if not found.candidates:
+        axis = axis_unit_problem(spectrum)
         raise IdentificationError(
             f"no reference overlaps the query's range {prepared.spectrum_part.wavenumber[0]:.0f}-"
             f"{prepared.spectrum_part.wavenumber[-1]:.0f} cm-1 enough to be compared"
+            + ("" if axis is None else f"; the {axis}")
         )
     scores, shift_best, offset_cm1 = found.scores, found.shift_best, found.offset_cm1
     candidates = found.candidates
@@ -351,6 +354,12 @@ def identify(
             )
             reasons += more
         timings["mixture"] = _ms(t)
+
+    if verdict == "identified" and axis_unit_problem(spectrum) is not None:
+        verdict = "inconclusive"
+        reasons.append(
+            "not identified: the axis does not look like wavenumbers in cm-1 (see the warnings)"
+        )
 
     warnings = []
     provenances = [h["provenance"] for h in hits]
@@ -580,9 +589,16 @@ def _hit_entry(
 
 
 def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
-    """What the query itself casts doubt on: barely any signal, a clipped band, atmospheric CO2,
-    a guessed unit."""
+    """What the query itself casts doubt on: an axis not in cm-1, barely any signal, a clipped
+    band, atmospheric CO2, a guessed unit."""
     warnings = []
+    axis = axis_unit_problem(spectrum)
+    if axis is not None:
+        warnings.append(
+            f"{axis}. If so, the spectrum was compared with the library at the wrong positions "
+            "and this result means nothing: export it against Raman shift or wavenumber in "
+            "cm-1 and identify it again"
+        )
     snr = _signal_to_noise(spectrum, pipeline)
     if snr < MIN_QUERY_SNR:
         what = (

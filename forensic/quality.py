@@ -1,7 +1,8 @@
 """How much signal a spectrum carries, and whether it was clipped: its noise, its strongest
 band, their ratio, runs of points at the strongest value (a saturated detector), and the
 atmospheric CO2 doublet an IR spectrum picks up when its background was measured with a
-different amount of CO2 in the beam.
+different amount of CO2 in the beam, and an axis that is not in cm⁻¹ at all (a Raman
+spectrum's wavelengths in nm, an IR spectrum's in µm).
 
 Pure functions, shared by the library's quality gates (:mod:`forensic.curation.validation`, a
 reference must rise well above its noise), by identification (:func:`forensic.identify`, a query
@@ -34,6 +35,7 @@ __all__ = [
     "DIP_UNITS",
     "CO2Doublet",
     "atmospheric_co2",
+    "axis_unit_problem",
     "band_height",
     "clipped_run",
     "noise_level",
@@ -330,3 +332,41 @@ def spectrum_atmospheric_co2(
     if doublet is None or doublet.fraction < min_fraction:
         return None
     return doublet
+
+
+def axis_unit_problem(spectrum: Spectrum) -> str | None:
+    """Why the spectrum's axis looks like it is not a wavenumber in cm⁻¹, or None.
+
+    A Raman spectrum exported against the scattered light's wavelength (400-1100 nm, a span of
+    a few hundred nm, or an axis that starts at the laser line) and an IR spectrum in µm or nm
+    (an axis ending below 25 or above 8000) both read as numbers a reader cannot tell from
+    cm⁻¹, and both are compared with the library at the wrong positions. Raman shifts do not
+    start at 400 cm⁻¹ and stop before 1100 cm⁻¹ on any instrument that records the
+    fingerprint region, so the rule does not catch measured shifts.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        Its ``laser_wavelength_nm`` metadata, when present, sharpens the Raman rule.
+
+    Returns
+    -------
+    str or None
+        One sentence naming the axis and what it looks like, to show as a warning or a
+        curation problem.
+    """
+    x = spectrum.wavenumber
+    first, last = float(x[0]), float(x[-1])
+    if spectrum.modality == "raman":
+        looks_nm = first >= 400 and last <= 1100 and (last - first) < 700
+        laser = spectrum.metadata.get("laser_wavelength_nm")
+        if isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0:
+            looks_nm = looks_nm or (abs(first - laser) < 5 and last < laser + 600)
+        if looks_nm:
+            return (
+                f"axis {first:.0f}-{last:.0f}: looks like a wavelength in nm, not a Raman "
+                "shift in cm-1 (convert with Spectrum.from_wavelength)"
+            )
+    elif last > 8000 or last <= 25:
+        return f"axis {first:.4g}-{last:.4g}: not a mid-IR wavenumber range in cm-1 (nm or µm?)"
+    return None

@@ -109,6 +109,20 @@ def test_inspect_shows_signal_to_noise_and_clipping(runner, tmp_path):
     assert described["signal_to_noise"] > 30 and described["clipped_points"] >= 3
 
 
+def test_inspect_shows_an_axis_in_nm(runner, raman_csv, tmp_path):
+    assert "AXIS" not in runner.invoke(main, ["inspect", str(raman_csv)]).stdout
+    in_nm = write_spectrum(
+        make_spectrum([(830, 1.0, 2)], start=790, stop=1000, step=0.2), tmp_path / "nm.csv"
+    )
+    out = runner.invoke(main, ["inspect", str(in_nm)]).stdout
+    (line,) = [t for t in out.splitlines() if t.strip().startswith("AXIS")]
+    assert "looks like a wavelength in nm" in line
+    (described,) = json.loads(runner.invoke(main, ["inspect", str(in_nm), "--json"]).stdout)[
+        "spectra"
+    ]
+    assert "wavelength in nm" in described["axis_problem"]
+
+
 def test_inspect_shows_the_co2_doublet_of_a_stale_background(runner, ir_csv, tmp_path):
     assert "CO2" not in runner.invoke(main, ["inspect", str(ir_csv)]).stdout
     spectrum = make_spectrum(

@@ -294,6 +294,21 @@ def test_atmospheric_co2_in_an_ir_query_is_said_and_does_not_change_the_answer()
     assert dirty.best["name"] == clean.best["name"] == "cocaine"
 
 
+def test_a_raman_axis_in_nm_is_said_to_make_the_result_meaningless(library):
+    # an export against the scattered wavelength (785 nm laser): its numbers overlap the
+    # library's Raman shifts, so it is compared, at the wrong positions
+    in_nm = make_spectrum([(830, 1.0, 2), (870, 0.6, 2)], start=786, stop=1099, step=0.2)
+    result = identify(in_nm, library)
+    (said,) = [w for w in result.warnings if "wavelength in nm" in w]
+    assert "axis 786-1099" in said and "this result means nothing" in said
+    assert result.verdict != "identified"
+    # too short a range to be compared at all: the error says why it may be
+    short = make_spectrum([(830, 1.0, 2)], start=786, stop=900, step=0.2)
+    with pytest.raises(IdentificationError, match="enough to be compared; the axis 786-900"):
+        identify(short, library)
+    assert not any("wavelength in nm" in w for w in identify(_query("cocaine"), library).warnings)
+
+
 def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     query = _query("cocaine")
     y = np.asarray(query.intensity)

@@ -9,6 +9,7 @@ from synthetic import co2_doublet, make_spectrum
 
 from forensic.quality import (
     atmospheric_co2,
+    axis_unit_problem,
     clipped_run,
     noise_level,
     noise_sigma,
@@ -163,3 +164,27 @@ def test_atmospheric_co2_on_real_spectra(shared_data):
     for name in salts:
         spectrum = read_spectrum(folder / name)
         assert atmospheric_co2(spectrum.wavenumber, spectrum.intensity) is None, name
+
+
+def test_an_axis_in_nm_or_um_is_told_from_one_in_cm1():
+    # a 785 nm Raman instrument's export against wavelength: 790-1000 nm
+    nm = make_spectrum([(850, 1.0, 3)], start=790, stop=1000, step=0.2)
+    assert "wavelength in nm" in axis_unit_problem(nm)
+    # starting at the laser line gives it away even past 1100 nm (a 1064 nm instrument)
+    at_laser = make_spectrum([(1200, 1.0, 3)], start=1064, stop=1500, step=0.5)
+    assert axis_unit_problem(at_laser) is None
+    assert "wavelength in nm" in axis_unit_problem(
+        at_laser.with_metadata(laser_wavelength_nm=1064.0)
+    )
+    # measured Raman shifts, even a narrow fingerprint window, are not flagged
+    assert axis_unit_problem(make_spectrum([(1000, 1.0, 5)], start=150, stop=3200)) is None
+    assert axis_unit_problem(make_spectrum([(1000, 1.0, 5)], start=400, stop=1800)) is None
+    # IR in µm (2.5-25) or in nm (2500-25000)
+    um = make_spectrum([(10, 1.0, 0.2)], start=2.5, stop=25, step=0.01, modality="ir")
+    assert "not a mid-IR wavenumber range" in axis_unit_problem(um)
+    ir_nm = make_spectrum([(9000, 1.0, 50)], start=2500, stop=25000, step=10, modality="ir")
+    assert "not a mid-IR wavenumber range" in axis_unit_problem(ir_nm)
+    assert (
+        axis_unit_problem(make_spectrum([(1000, 1, 8)], start=600, stop=4000, modality="ir"))
+        is None
+    )

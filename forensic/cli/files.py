@@ -137,6 +137,7 @@ def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
     # forensic.quality imports SciPy: only when a file is described, not at every command's
     # start-up (and --help), which imports this module
     from forensic.quality import (  # noqa: PLC0415
+        axis_unit_problem,
         spectrum_atmospheric_co2,
         spectrum_clipped_run,
         spectrum_signal_to_noise,
@@ -153,6 +154,7 @@ def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
             "points": len(spectrum),
             "wavenumber_min_cm1": float(x[0]),
             "wavenumber_max_cm1": float(x[-1]),
+            "axis_problem": axis_unit_problem(spectrum),
             "intensity_min": float(y.min()),
             "intensity_max": float(y.max()),
             "signal_to_noise": spectrum_signal_to_noise(spectrum),
@@ -195,6 +197,8 @@ def _print_description(info: dict[str, Any]) -> None:
             f"    axis       {entry['wavenumber_min_cm1']:.2f} to "
             f"{entry['wavenumber_max_cm1']:.2f} cm⁻¹, {entry['points']} points"
         )
+        if entry["axis_problem"]:
+            click.echo(f"    AXIS       {entry['axis_problem']}")
         unit_basis = f" ({meta['y_unit_basis']})" if meta.get("y_unit_basis") else ""
         click.echo(f"    y unit     {entry['y_unit']}{unit_basis}")
         snr, clipped = entry["signal_to_noise"], entry["clipped_points"]

@@ -46,6 +46,7 @@ from forensic.library import Library, substance_key
 from forensic.quality import (
     CLIPPED_RUN,
     DIP_UNITS,
+    axis_unit_problem,
     noise_sigma,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
@@ -282,7 +283,6 @@ def find_spikes(wavenumber: np.ndarray, intensity: np.ndarray) -> np.ndarray:
 
 def _check_units(spectrum: Spectrum) -> list[str]:
     y = np.asarray(spectrum.intensity, dtype=float)
-    x = spectrum.wavenumber
     unit = spectrum.y_unit
     problems = []
     if spectrum.modality == "raman" and unit in (
@@ -316,20 +316,9 @@ def _check_units(spectrum: Spectrum) -> list[str]:
             f"{spectrum.metadata['y_unit_basis']}. The unit decides whether the reference is "
             "converted to absorbance; state it (forensic library import --y-unit ... --force)"
         )
-    laser = spectrum.metadata.get("laser_wavelength_nm")
-    if spectrum.modality == "raman":
-        looks_nm = x[0] >= 400 and x[-1] <= 1100 and (x[-1] - x[0]) < 700
-        if isinstance(laser, (int, float)) and laser > 0:
-            looks_nm = looks_nm or (abs(x[0] - laser) < 5 and x[-1] < laser + 600)
-        if looks_nm:
-            problems.append(
-                f"axis {x[0]:.0f}-{x[-1]:.0f}: looks like a wavelength in nm, not a Raman shift "
-                "in cm-1 (convert with Spectrum.from_wavelength)"
-            )
-    elif x[-1] > 8000 or x[-1] <= 25:
-        problems.append(
-            f"axis {x[0]:.4g}-{x[-1]:.4g}: not a mid-IR wavenumber range in cm-1 (nm or µm?)"
-        )
+    axis = axis_unit_problem(spectrum)
+    if axis is not None:
+        problems.append(axis)
     negative = float(np.mean(y < 0))
     if negative > 0.5:
         problems.append(
