@@ -109,6 +109,25 @@ def test_import_replaces_the_modelled_reference(small_library, tmp_path):
     np.testing.assert_array_equal(written.intensity, original.intensity)
 
 
+def test_replacing_a_modelled_reference_keeps_its_id(small_library, tmp_path):
+    # results and reports cite entry ids: a measured replacement must not rename the entry
+    manifest = small_library / "manifest.csv"
+    rows = curation.read_manifest(manifest)
+    for row in rows:
+        if row["id"] == "paracetamol-raman":
+            row["id"] = "apap-r"
+    curation.write_manifest(manifest, rows)
+    measured = measured_paracetamol(tmp_path / "para.jdx")
+    result = curation.import_spectra([measured], small_library, name="PARACETAMOL", licence="MIT")
+    assert [r["id"] for r in result.replaced] == ["apap-r"]
+    assert result.imported[0]["id"] == "apap-r"
+    assert result.imported[0]["file"] == "raman/apap-r.jdx"
+    assert not (small_library / "raman" / "paracetamol.jdx").exists()
+    # a second import of the same substance is the same entry: refused unless forced
+    with pytest.raises(LibraryError, match=r"apap-r.*--force"):
+        curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
+
+
 def test_import_ambiguous_synonym_is_not_guessed(tmp_path):
     rows = [
         {"name": "Cocaine base", "synonyms": "crack;cocaine"},

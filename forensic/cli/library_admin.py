@@ -52,7 +52,13 @@ def _progress(message: str) -> None:
 @click.option("--added-by", default=None, help="Who adds them (default: your login name).")
 @click.option("--source", default=None, help="Provenance: instrument, sample, lab.")
 @click.option("--licence", default=None, help="Licence of the spectra.")
-@click.option("--id", "entry_id", default=None, help="Entry id (default NAME-MODALITY).")
+@click.option(
+    "--id",
+    "entry_id",
+    default=None,
+    help="Entry id (default: that of the library's entry of the same substance and modality, "
+    "else NAME-MODALITY).",
+)
 @click.option("--force", is_flag=True, help="Replace a measured entry with the same id.")
 def import_command(paths, library_dir, manifest, **options):
     """Import measured spectra (FILE or DIR ...) as references of a library folder.

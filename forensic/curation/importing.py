@@ -53,6 +53,19 @@ def _slug(text: str) -> str:
     return slug or "reference"
 
 
+def _default_id(name: str, modality: str, rows: Sequence[Mapping[str, str]]) -> str:
+    """The id of a reference imported without one: that of the library's entry of the same
+    substance and modality (the modelled one first), so that replacing it keeps the id results
+    and reports cite, and a second import of it is refused as a conflict; else made from the
+    name."""
+    key = substance_key(name)
+    same = [
+        r for r in rows if r.get("modality") == modality and substance_key(r.get("name", "")) == key
+    ]
+    same.sort(key=lambda r: r.get("provenance") != "modelled")
+    return same[0]["id"] if same else f"{_slug(name)}-{modality}"
+
+
 def _collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
@@ -285,7 +298,7 @@ def import_spectra(
                 given.get("added_by") if not added_by and given.get("added_by") else who
             )
             row["added_at"] = given.get("added_at") or date
-            row["id"] = entry_id or given.get("id") or f"{_slug(label)}-{wanted}"
+            row["id"] = entry_id or given.get("id") or _default_id(label, wanted, rows)
             planned.append((spectrum, row))
     if entry_id and len(planned) > 1:
         raise LibraryError(
@@ -327,7 +340,7 @@ def import_spectra(
             or (
                 r.get("provenance") == "modelled"
                 and r.get("modality") == row["modality"]
-                and r.get("name", "").lower() == row["name"].lower()
+                and substance_key(r.get("name", "")) == substance_key(row["name"])
             )
         ]
         for r in gone:
