@@ -491,3 +491,65 @@ def test_altered_data_of_one_case_does_not_block_the_report_of_another(tmp_path)
     with pytest.raises(UnverifiedChainError, match=r"case CASE-2 .*measurements record #\d+"):
         issue_report(store, "CASE-2", operator=OPERATOR, json_path=tmp_path / "r2.json")
     store.close()
+
+
+def test_corrected_label_and_custody_are_shown_with_what_they_changed(tmp_path):
+    store = populated_store(tmp_path / "s")
+    old_label = store.get_exhibit("CASE-1", "EX-1")
+    (old_event,) = store.custody_events("CASE-1", "EX-1")
+    store.add_exhibit(
+        "CASE-1",
+        "EX-1",
+        operator=OPERATOR,
+        description="white powder, two zip bags",
+        seal_number="SEAL-001",
+        collected_by="PC Smith",
+        collected_at="2026-01-30T22:10:00Z",
+        collected_where="A1 lay-by",
+        gps=(52.3702, 4.8952),
+        condition="sealed, intact",
+        corrects=old_label["hash"],
+    )
+    store.add_custody_event(
+        "CASE-1",
+        "EX-1",
+        operator=OPERATOR,
+        released_by="PC Jones",
+        received_by=OPERATOR,
+        purpose="screening analysis",
+        seal_intact=True,
+        seal_number="SEAL-001",
+        event_at=old_event["event_at"],
+        corrects=old_event["hash"],
+    )
+    report = issue_report(
+        store,
+        "CASE-1",
+        operator=OPERATOR,
+        text_path=tmp_path / "r.txt",
+        pdf_path=tmp_path / "r.pdf",
+    )
+    (exhibit,) = report.content["exhibits"]
+    label, event = exhibit["corrections"]
+    assert label["what"] == "label" and label["corrects_hash"] == old_label["hash"]
+    assert label["changes"] == [
+        {
+            "field": "description",
+            "was": "white powder, zip bag",
+            "now": "white powder, two zip bags",
+        }
+    ]
+    assert event["what"] == "custody event" and event["corrects_record"] == old_event["seq"]
+    assert event["changes"] == [{"field": "released_by", "was": "PC Smith", "now": "PC Jones"}]
+    text = " ".join((tmp_path / "r.txt").read_text().split())
+    assert "Corrections: 2 records were corrected by a later record" in text
+    assert (
+        f"corrects record #{old_label['seq']} ({old_label['hash'][:12]}): description "
+        '"white powder, zip bag" -> "white powder, two zip bags"' in text
+    )
+    assert 'released by "PC Smith" -> "PC Jones"' in text
+    pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages).split())
+    assert '"white powder, zip bag" -> "white powder, two zip bags"' in pdf
+    # the content hash covers them: the JSON still checks
+    assert check_report_json(report.content) == []
+    store.close()

@@ -577,6 +577,25 @@ class Store:
             params,
         )
 
+    def corrections(
+        self, table: str, where: str = "1", params: tuple | list = ()
+    ) -> list[tuple[dict, dict]]:
+        """``(earlier, correcting)`` record pairs of ``table`` matching ``where``, oldest first.
+
+        What :meth:`current` hides: each record that corrects another, with the record it
+        corrects (which stays in the store as it was recorded).
+        """
+        pairs = []
+        for later in self.query(
+            f"SELECT * FROM {table} WHERE ({where}) AND corrects IS NOT NULL "
+            "ORDER BY recorded_at, chain_id, seq",
+            params,
+        ):
+            earlier = self.query(f"SELECT * FROM {table} WHERE hash = ?", (later["corrects"],))
+            if earlier:
+                pairs.append((earlier[0], later))
+        return pairs
+
     def get_case(self, case_number: str) -> dict[str, Any] | None:
         """The current record of a case, or None."""
         rows = self.current("cases", "case_number = ?", (as_label(case_number),))

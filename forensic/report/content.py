@@ -100,6 +100,37 @@ def _earliest(times: list[str]) -> str:
     return min(times, key=_moment_key)
 
 
+_CORRECTED = {"exhibits": "label", "custody_events": "custody event"}
+_NOT_COMPARED = {"case_hash", "exhibit_hash"}  # links to other records, not what was stated
+
+
+def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, Any]]:
+    """Every correction of the exhibit's label and custody events: what each one changed."""
+    found = []
+    for table, what in _CORRECTED.items():
+        for earlier, later in store.corrections(
+            table, "case_number = ? AND item_number = ?", (case_number, item)
+        ):
+            changes = [
+                {"field": column, "was": earlier[column], "now": later[column]}
+                for column in chain.CHAINED_TABLES[table]
+                if column not in _NOT_COMPARED and earlier[column] != later[column]
+            ]
+            found.append(
+                {
+                    "what": what,
+                    "record": later["seq"],
+                    "record_hash": later["hash"],
+                    "recorded_at": later["recorded_at"],
+                    "signed_by": later["signer"],
+                    "corrects_record": earlier["seq"],
+                    "corrects_hash": earlier["hash"],
+                    "changes": changes,
+                }
+            )
+    return sorted(found, key=lambda c: _moment_key(c["recorded_at"]))
+
+
 def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]:
     case_number, item = exhibit["case_number"], exhibit["item_number"]
     events = store.custody_events(case_number, item)
@@ -170,6 +201,7 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
             for e in events
         ],
         "analyses": analyses,
+        "corrections": _corrections(store, case_number, item),
     }
 
 

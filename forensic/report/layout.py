@@ -14,7 +14,7 @@ from forensic.custody.store import recorded_moment
 from forensic.spectrum import NOT_MEASURED
 from forensic.verdict import MARGIN_MIN, Q_IDENTIFIED, identified_substances
 
-__all__ = ["Block", "format_table", "report_blocks", "verdict_line"]
+__all__ = ["Block", "correction_line", "format_table", "report_blocks", "verdict_line"]
 
 END_MARKER = "*** END OF REPORT ***"
 
@@ -91,6 +91,26 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
     if verdict == "inconclusive":
         return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
     return "NO MATCH in the reference library"
+
+
+def correction_line(correction: Mapping[str, Any]) -> str:
+    """One correction of a report's exhibit: which record, by whom, when, and what it changed."""
+    changes = "; ".join(
+        f"{c['field'].replace('_', ' ')} {_quoted(c['was'])} -> {_quoted(c['now'])}"
+        for c in correction["changes"]
+    )
+    return (
+        f"{correction['what']} record #{correction['record']} "
+        f"({correction['record_hash'][:12]}), recorded {utc_when(correction['recorded_at'])} "
+        f"by {correction['signed_by']}, corrects record #{correction['corrects_record']} "
+        f"({correction['corrects_hash'][:12]}): " + (changes or "nothing stated differs")
+    )
+
+
+def _quoted(value: Any) -> str:
+    if value is None or value == "":
+        return "(none)"
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> list[str]:
@@ -203,6 +223,18 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             )
         else:
             blocks.append(Block("para", "No custody event is recorded for this exhibit."))
+        corrections = exhibit.get("corrections") or []
+        if corrections:
+            blocks.append(
+                Block(
+                    "para",
+                    f"Corrections: {len(corrections)} record"
+                    + (" was" if len(corrections) == 1 else "s were")
+                    + " corrected by a later record. The exhibit's label and custody above are "
+                    "as corrected; the records corrected stay in the store unchanged.",
+                )
+            )
+            blocks += [Block("para", "- " + correction_line(c)) for c in corrections]
     blocks.append(Block("heading", "Limitations"))
     for limitation in content["limitations"]:
         blocks.append(Block("para", "- " + limitation))
