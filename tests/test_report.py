@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 
@@ -10,22 +11,28 @@ import pypdfium2
 import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict, populated_store
+from matplotlib.figure import Figure
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
 from forensic.cli import main
 from forensic.custody import Store
 from forensic.custody.chain import sha256_hex
+from forensic.errors import FormatError
 from forensic.io import OutputExistsError
 from forensic.report import (
     UnverifiedChainError,
     check_report_json,
     issue_report,
+    render_json,
+    render_pdf,
     render_text,
     report_content_hash,
 )
+from forensic.report import pdf as report_pdf
 from forensic.report.content import MODELLED_WARNING
 from forensic.report.layout import verdict_line
+from forensic.report.pdf import check_report_pdf, embedded_content
 
 
 @pytest.fixture(autouse=True)
@@ -166,6 +173,71 @@ def test_custody_verify_checks_a_report_file(issued, tmp_path):
         main, ["custody", "verify", "--store", store, "--report", str(issued["folder"] / "r.json")]
     )
     assert as_json.exit_code == 0, as_json.output
+
+
+def test_the_pdf_carries_its_signed_content_and_verifies_alone(issued, tmp_path):
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+    content = issued["report"].content
+    assert embedded_content(pdf) == json.loads((issued["folder"] / "r.json").read_text())
+    checked, problems = check_report_pdf(pdf)
+    assert problems == [] and checked["content_sha256"] == content["content_sha256"]
+    runner = CliRunner()
+    good = runner.invoke(main, ["verify-report", str(issued["folder"] / "r.pdf")])
+    assert good.exit_code == 0, good.output
+    out = " ".join(good.output.split())
+    assert "VERIFIED (its pages say what it signed)" in out and content["report_id"] in out
+    assert content["signature"]["key_fingerprint"] in out
+    assert "EX-1: IDENTIFIED: Cocaine hydrochloride" in out
+    assert "SIMULATED SPECTRUM, NOT MEASURED FROM THE EXHIBIT" in out
+    as_json = runner.invoke(main, ["verify-report", str(issued["folder"] / "r.json")])
+    assert as_json.exit_code == 0 and "VERIFIED (JSON)" in as_json.output
+
+
+def test_a_pdf_whose_pages_differ_from_its_signed_content_does_not_verify(
+    issued, tmp_path, monkeypatch
+):
+    content = issued["report"].content
+    # pages laid out from altered content, carrying the genuine signed content
+    altered = copy.deepcopy(content)
+    altered["exhibits"][0]["label"]["description"] = "brown powder, zip bag"
+    monkeypatch.setattr(report_pdf, "_attach", lambda pdf, name, data: pdf)
+    pages = render_pdf(altered)
+    monkeypatch.undo()
+    forged = report_pdf._attach(pages, "report.json", render_json(content).encode())
+    _, problems = check_report_pdf(forged)
+    (problem,) = problems
+    assert problem.startswith("page 1 does not say what the signed content says")
+    assert "brown powder" in problem and "white powder" in problem
+    # genuine pages with altered content attached: the content no longer hashes to its hash
+    _, problems = check_report_pdf(report_pdf._attach(pages, "report.json", b"{}"))
+    assert problems == ["not a forensic report (no format forensic-report/...)"]
+    tampered = report_pdf._attach(pages, "report.json", render_json(altered).encode())
+    _, problems = check_report_pdf(tampered)
+    assert "content hash differs" in problems[0]
+    (tmp_path / "forged.pdf").write_bytes(forged)
+    result = CliRunner().invoke(main, ["verify-report", str(tmp_path / "forged.pdf")])
+    assert result.exit_code == 1 and "NOT VERIFIED: page 1" in result.output
+
+
+def test_verify_report_says_what_is_not_a_report(tmp_path):
+    bare = tmp_path / "plain.pdf"
+    figure = Figure()
+    figure.savefig(bare, format="pdf")
+    with pytest.raises(FormatError, match=r"no report\.json attached"):
+        embedded_content(bare.read_bytes(), str(bare))
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "cut.pdf").write_bytes(b"%PDF-1.4\n1 0 obj")
+    runner = CliRunner()
+    for name, said in (
+        ("plain.pdf", "no report.json attached"),
+        ("notes.txt", "neither a PDF nor a JSON report"),
+        ("cut.pdf", "cannot be read"),
+    ):
+        result = runner.invoke(main, ["verify-report", str(tmp_path / name)])
+        assert result.exit_code == 2, result.output
+        assert f"NOT A REPORT: {tmp_path / name}: " in result.output and said in result.output
+    missing = runner.invoke(main, ["verify-report", str(tmp_path / "absent.pdf")])
+    assert missing.exit_code == 2 and "cannot be read" in missing.output
 
 
 def test_no_report_on_a_tampered_exhibit_unless_forced(tmp_path):

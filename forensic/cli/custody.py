@@ -17,11 +17,11 @@ from typing import Any
 
 import click
 
-from forensic.cli.app import main
+from forensic.cli.app import EXIT_BAD_INPUT, main
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import verify_store
-from forensic.errors import CustodyError
+from forensic.errors import CustodyError, ForensicError
 
 EXIT_NOT_VERIFIED = 1
 
@@ -668,6 +668,80 @@ def report(
         f"content SHA-256 {issued.content['content_sha256']}; PDF SHA-256 "
         f"{issued.pdf_sha256}"
     )
+
+
+@main.command("verify-report")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Check report FILES on their own, without the store they were issued from.
+
+    A PDF carries its signed content (an attached report.json): its hash and signature must
+    verify and every page must say what it says. A JSON report is checked the same way,
+    without the pages. Who signed is shown with the key's fingerprint: compare it with the
+    one the operator published. That a report is on record in a store is
+    'forensic custody verify --report'. Exit 0 if every file verifies, 1 if one does not,
+    2 if one is not a report at all.
+    """
+    from forensic.report.content import check_report_json  # noqa: PLC0415
+    from forensic.report.layout import (  # noqa: PLC0415
+        not_measured,
+        not_measured_banner,
+        utc_when,
+        verdict_line,
+    )
+    from forensic.report.pdf import check_report_pdf  # noqa: PLC0415
+
+    failed = unreadable = False
+    for path in files:
+        try:
+            data = path.read_bytes()
+            if data.startswith(b"%PDF"):
+                content, problems = check_report_pdf(data, str(path))
+                what = "its pages say what it signed"
+            else:
+                try:
+                    content = json.loads(data)
+                except (ValueError, UnicodeDecodeError):
+                    content = None
+                if not isinstance(content, dict) or "signature" not in content:
+                    raise CustodyError(f"{path}: neither a PDF nor a JSON report")
+                problems = check_report_json(content)
+                what = "JSON"
+        except OSError as exc:
+            click.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
+            unreadable = True
+            continue
+        except ForensicError as exc:
+            click.echo(f"NOT A REPORT: {exc}")
+            unreadable = True
+            continue
+        if problems:
+            failed = True
+            click.echo(f"{path}: NOT VERIFIED: {problems[0]}")
+            for problem in problems[1:]:
+                click.echo(f"  also: {problem}")
+            continue
+        signature = content["signature"]
+        click.echo(
+            f"{path}: VERIFIED ({what}): report {content['report_id']}, case "
+            f"{content['case']['case_number']}, issued {utc_when(content['dates']['issued'])} "
+            f"by {signature['signed_by']}, key fingerprint {signature['key_fingerprint']}; "
+            f"content SHA-256 {content['content_sha256']}"
+        )
+        if content["verification"]["forced"]:
+            click.echo("  it was FORCED on a chain of custody that did not verify")
+        provenance = not_measured(content)
+        if provenance:
+            click.echo(f"  {not_measured_banner(provenance)}")
+        for exhibit in content["exhibits"]:
+            for analysis in exhibit["analyses"]:
+                click.echo(
+                    f"  {exhibit['label']['item_number']}: "
+                    f"{verdict_line(analysis['identification'])}"
+                )
+    if failed or unreadable:
+        ctx.exit(EXIT_NOT_VERIFIED if failed else EXIT_BAD_INPUT)
 
 
 # -- bundle ----------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ __all__ = [
     "UnverifiedChainError",
     "build_report_content",
     "check_report_json",
+    "render_json",
     "report_content_hash",
 ]
 
@@ -60,11 +61,20 @@ def report_content_hash(content: Mapping[str, Any]) -> str:
     return chain.sha256_hex(chain.canonical_json(body))
 
 
+def render_json(content: Mapping[str, Any]) -> str:
+    """The report as indented JSON (its content hash is over the canonical form, not this)."""
+    return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def check_report_json(report: Mapping[str, Any]) -> list[str]:
     """Recompute a JSON report's content hash and signature; return what does not match.
 
     An empty list means the JSON file is exactly what the issuing operator signed.
     """
+    if not isinstance(report, Mapping) or not str(report.get("format", "")).startswith(
+        "forensic-report/"
+    ):
+        return ["not a forensic report (no format forensic-report/...)"]
     problems = []
     recomputed = report_content_hash(report)
     if recomputed != report.get("content_sha256"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +11,11 @@ from forensic.custody import chain
 from forensic.custody.store import PDF_MEDIA_TYPE, Store
 from forensic.errors import ForensicError
 from forensic.io import OutputError, atomic_write_bytes, check_writable
-from forensic.report.content import build_report_content
+from forensic.report.content import build_report_content, render_json
 from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
 
 __all__ = ["IssuedReport", "issue_report", "render_json"]
-
-
-def render_json(content: dict[str, Any]) -> str:
-    """The report as indented JSON (its content hash is over the canonical form, not this)."""
-    return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 @dataclass(frozen=True)

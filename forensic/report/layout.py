@@ -276,9 +276,12 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     blocks.append(
         Block(
             "para",
-            "To check this report: `forensic custody verify --store STORE --report FILE.pdf`, or "
-            "recompute the content SHA-256 of the JSON report (canonical JSON without "
-            "content_sha256 and signature) and compare it with the value above and in the QR code.",
+            "To check this report: `forensic verify-report FILE.pdf` checks the PDF on its own "
+            "(it carries its signed content, an attached report.json: its hash, signature and "
+            "that these pages say what it says); `forensic custody verify --store STORE "
+            "--report FILE.pdf` that it is on record. Or recompute the content SHA-256 of the "
+            "JSON report (canonical JSON without content_sha256 and signature) and compare it "
+            "with the value above and in the QR code.",
         )
     )
     blocks.append(Block("end", END_MARKER))

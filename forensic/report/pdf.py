@@ -5,11 +5,19 @@ backend embeds TrueType fonts (``pdf.fonttype = 42``) so the text can be extract
 (``pdftotext``, ``pypdf``), and a report is a few pages of text, tables and two figures, which a
 small flow layout below handles. Every page carries the case number, the report id and
 "Page x of y"; a forced report (chain not verified) carries a red line saying so on every page.
+
+The PDF carries its own proof: the signed JSON content is attached to it (``report.json``, an
+embedded file any PDF reader lists), so :func:`check_report_pdf` can check a PDF that arrives
+alone, by e-mail or on paper's digital twin, without the store: the content's hash and
+signature, and that every page says what that content says (the pages are rendered again from
+it and their text compared). pypdf attaches and reads the file: writing a PDF's name tree and
+cross-reference update by hand is what a PDF library is for.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +28,9 @@ import segno
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from forensic import __version__
+from forensic.errors import FormatError
+from forensic.report.content import check_report_json, render_json
 from forensic.report.layout import (
     Block,
     format_table,
@@ -29,7 +40,16 @@ from forensic.report.layout import (
     wrap,
 )
 
-__all__ = ["render_pdf"]
+__all__ = [
+    "REPORT_ATTACHMENT",
+    "check_report_pdf",
+    "embedded_content",
+    "page_texts",
+    "render_pdf",
+]
+
+REPORT_ATTACHMENT = "report.json"
+"""Name of the signed JSON content attached to every report PDF."""
 
 PAGE_W, PAGE_H = 8.27, 11.69  # A4, inches
 LEFT, RIGHT = 0.7, 0.7
@@ -300,7 +320,128 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
             for top, item in page:
                 item.draw(fig, top)
             pdf.savefig(fig)
-    return buffer.getvalue()
+    return _attach(buffer.getvalue(), REPORT_ATTACHMENT, render_json(content).encode())
+
+
+def _attach(pdf: bytes, name: str, data: bytes) -> bytes:
+    from pypdf import PdfReader, PdfWriter  # noqa: PLC0415  (only when a PDF is made or read)
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_attachment(name, data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _read_pdf(pdf: bytes, what: str):
+    from pypdf import PdfReader  # noqa: PLC0415
+    from pypdf.errors import PdfReadError  # noqa: PLC0415
+
+    if not pdf.startswith(b"%PDF"):
+        raise FormatError(f"{what}: not a PDF (it does not start with %PDF)")
+    try:
+        return PdfReader(io.BytesIO(pdf))
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise FormatError(f"{what}: the PDF cannot be read ({exc})") from None
+
+
+def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
+    """The signed report content attached to a report PDF.
+
+    Parameters
+    ----------
+    pdf : bytes
+        The PDF file's bytes.
+    what : str
+        How to name the file in errors (its path).
+
+    Raises
+    ------
+    FormatError
+        Not a readable PDF, or no (readable) ``report.json`` attached: a report issued before
+        reports carried their content, or a PDF that is not a report.
+    """
+    reader = _read_pdf(pdf, what)
+    from pypdf.errors import PdfReadError  # noqa: PLC0415
+
+    try:
+        attached = reader.attachments.get(REPORT_ATTACHMENT) or []
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise FormatError(f"{what}: its attachments cannot be read ({exc})") from None
+    if len(attached) != 1:
+        raise FormatError(
+            f"{what}: no {REPORT_ATTACHMENT} attached (not a report PDF, or issued before "
+            "reports carried their signed content): check it against its store with "
+            "'forensic custody verify --report'"
+            if not attached
+            else f"{what}: {len(attached)} files named {REPORT_ATTACHMENT} are attached"
+        )
+    try:
+        content = json.loads(attached[0])
+    except ValueError as exc:
+        raise FormatError(f"{what}: the attached {REPORT_ATTACHMENT} is not JSON ({exc})") from None
+    if not isinstance(content, dict):
+        raise FormatError(f"{what}: the attached {REPORT_ATTACHMENT} is not a report object")
+    return content
+
+
+def page_texts(pdf: bytes, what: str = "the PDF") -> list[str]:
+    """The text of each page, whitespace collapsed (what a reader sees, not how it is laid)."""
+    reader = _read_pdf(pdf, what)
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any], list[str]]:
+    """Check a report PDF on its own, without the store it was issued from.
+
+    Three things must hold: the attached content hashes to its ``content_sha256`` and the
+    signature verifies with the public key it names (:func:`check_report_json`); and every
+    page's text is the text of the pages rendered again from that content, so what a reader
+    sees is what was signed. Whose key signed it is for the reader to compare with the
+    operator's published fingerprint; that the report is on record in the store is
+    ``forensic custody verify --report``.
+
+    Returns
+    -------
+    content : dict
+        The signed content.
+    problems : list of str
+        Empty when the PDF verifies.
+
+    Raises
+    ------
+    FormatError
+        Not a PDF, or no signed content attached (see :func:`embedded_content`).
+    """
+    content = embedded_content(pdf, what)
+    problems = check_report_json(content)
+    if problems:
+        return content, problems
+    try:
+        expected = page_texts(render_pdf(content))
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        return content, [f"the signed content cannot be laid out as a report ({exc!r})"]
+    seen = page_texts(pdf, what)
+    if len(seen) != len(expected):
+        problems.append(f"the PDF has {len(seen)} pages; its signed content makes {len(expected)}")
+    for number, (page, signed) in enumerate(zip(seen, expected, strict=False), start=1):
+        if page != signed:
+            at = next(
+                (i for i, (a, b) in enumerate(zip(page, signed, strict=False)) if a != b),
+                min(len(page), len(signed)),
+            )
+            problems.append(
+                f"page {number} does not say what the signed content says: it reads "
+                f"...{page[max(0, at - 30) : at + 40]!r}... where the content gives "
+                f"...{signed[max(0, at - 30) : at + 40]!r}..."
+            )
+    version = (content.get("software") or {}).get("version")
+    if problems and version != __version__:
+        problems.append(
+            f"the report was issued by forensic {version}, laid out again by {__version__}: "
+            "check it with the version that issued it"
+        )
+    return content, problems
 
 
 def _chars(width: float, fontsize: float, em: float = TEXT_CHAR_EM) -> int:
