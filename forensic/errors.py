@@ -17,6 +17,7 @@ __all__ = [
     "LibraryError",
     "NotVibrationalError",
     "SpectrumError",
+    "without_path",
 ]
 
 
@@ -83,3 +84,16 @@ class InstrumentError(ForensicError):
 
 class CustodyError(ForensicError):
     """The evidence store, the custody chain, a signature or a bundle is not as it must be."""
+
+
+def without_path(exc: BaseException) -> str:
+    """An error's message on one line, without the file's path in front of it.
+
+    For lists that already name each file (``skipped FILE: reason``); a :class:`FormatError`
+    keeps its line number.
+    """
+    if isinstance(exc, FormatError) and exc.path is not None:
+        text = ": ".join([*([f"line {exc.line}"] if exc.line is not None else []), exc.reason])
+    else:
+        text = str(exc)
+    return " ".join(text.split()) or type(exc).__name__

@@ -37,7 +37,7 @@ import numpy as np
 from platformdirs import user_cache_dir
 from scipy.signal import savgol_filter
 
-from forensic.errors import ForensicError, LibraryError
+from forensic.errors import ForensicError, LibraryError, without_path
 from forensic.processing import (
     Pipeline,
     default_pipeline,
@@ -791,7 +791,7 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
     try:
         spectra = read_spectra(path)
     except ForensicError as exc:
-        return f"{path}\x00{_one_line(exc)}"
+        return f"{path}\x00{without_path(exc)}"
     except Exception as exc:  # a reader bug must not stop a library build: report it
         return f"{path}\x00unexpected {type(exc).__name__}: {_one_line(exc)}"
     out = []

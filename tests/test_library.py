@@ -186,6 +186,7 @@ def test_from_folder_reads_names_from_files_and_skips_unreadable(tmp_path):
     assert len(lib.skipped) == 1
     path, reason = lib.skipped[0]
     assert path.endswith("broken.jdx") and reason
+    assert "broken.jdx" not in reason and reason.startswith("line 3: ")  # named once, by the list
     assert all(not Path(e["source_file"]).is_absolute() for e in lib.entries)
     again = Library.from_folder(tmp_path, calibrate=False)
     assert again.version == lib.version

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest, write_manifest
 from forensic.curation.source import _shipped_dir
-from forensic.errors import ForensicError, LibraryError, SpectrumError
+from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.io import read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key
 from forensic.spectrum import MODALITIES, NOT_MEASURED, Spectrum
@@ -215,7 +215,7 @@ def import_spectra(
         try:
             spectra = read_spectra(path)
         except ForensicError as exc:
-            result.skipped.append((str(path), " ".join(str(exc).split())))
+            result.skipped.append((str(path), without_path(exc)))
             continue
         except OSError as exc:
             result.skipped.append((str(path), f"cannot read: {exc.strerror or exc}"))
