@@ -523,7 +523,7 @@ def test_export_round_trip(small_library, tmp_path, fmt):
     out = tmp_path / f"out-{fmt}"
     source = curation.open_library(small_library)
     written = curation.export_library(source, out, fmt)
-    assert len(written) == len(source.rows) + 1
+    assert len(written) == len(source.rows) + 1 + (small_library / "README.md").is_file()
     rows = curation.read_manifest(out / "manifest.csv")
     assert [r["id"] for r in rows] == [
         r["id"] for r in curation.read_manifest(small_library / "manifest.csv")
@@ -590,6 +590,28 @@ def test_publish_writes_changelog_with_approver(small_library, tmp_path):
     assert "changed paracetamol-raman: spectrum" in second.changelog_entry
     assert "approved by: B. Reviewer" in changelog
     assert Library.load(tmp_path / "v2.flib").version == second.version
+
+
+def test_an_exported_copy_keeps_the_history_and_publishes_on_from_it(small_library, tmp_path):
+    first = curation.publish_library(
+        small_library, approved_by="Dr. A. Chemist", today="2026-11-22"
+    )
+    (small_library / "bands").mkdir()
+    (small_library / "bands" / "alphaine.toml").write_text('name = "Alphaine"\n')
+    copy = tmp_path / "copy"
+    curation.export_library(curation.open_library(small_library), copy, "jcamp")
+    for name in ("CHANGELOG.md", "release.json", "bands/alphaine.toml"):
+        assert (copy / name).read_bytes() == (small_library / name).read_bytes()
+    # the same library: publishing the untouched copy is refused as already published
+    with pytest.raises(curation.PublishRefused, match="already the published one"):
+        curation.publish_library(copy, approved_by="B. Reviewer")
+    curation.import_spectra(
+        [measured_paracetamol(tmp_path / "p.jdx")], copy, name="Paracetamol", licence="MIT"
+    )
+    second = curation.publish_library(copy, approved_by="B. Reviewer", today="2026-11-23")
+    assert f"Changes since version {first.version[:12]}" in second.changelog_entry
+    changelog = (copy / "CHANGELOG.md").read_text()
+    assert changelog.index(first.version) < changelog.index(second.version)
 
 
 def test_publish_refuses_when_a_gate_fails(small_library, tmp_path):

@@ -13,11 +13,15 @@ import numpy as np
 
 from forensic.alignment import find_peaks
 from forensic.curation.manifest import format_manifest
+from forensic.curation.publish import CHANGELOG_FILE, RELEASE_FILE
 from forensic.curation.source import LibrarySource, list_entries
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes, read_spectrum, write_spectrum
 from forensic.library import substance_key
 from forensic.spectrum import Spectrum
+
+BANDS_DIR = "bands"
+"""Where a library folder keeps the band tables its modelled references are made from."""
 
 
 def find_entries(
@@ -126,7 +130,10 @@ def export_library(
 
     ``out`` becomes a library folder itself (the same relative paths, with ``.jdx`` or
     ``.csv``, and ``manifest.csv`` with ``file`` updated), so it can be built, validated or
-    imported again.
+    imported again; the folder's history and sources come along unchanged (``CHANGELOG.md``,
+    ``release.json``, the last published version that ``publish`` compares with,
+    ``README.md`` and the band tables of modelled references in ``bands/``), so a copy
+    published later continues the library's changelog rather than starting a new one.
 
     Raises
     ------
@@ -161,4 +168,12 @@ def export_library(
     written.append(
         atomic_write_bytes(out / "manifest.csv", format_manifest(rows).encode(), overwrite=force)
     )
+    for name in (CHANGELOG_FILE, RELEASE_FILE, "README.md"):
+        if (source.folder / name).is_file():
+            data = (source.folder / name).read_bytes()
+            written.append(atomic_write_bytes(out / name, data, overwrite=force))
+    for table in sorted((source.folder / BANDS_DIR).glob("*.toml")):
+        (out / BANDS_DIR).mkdir(exist_ok=True)
+        target = out / BANDS_DIR / table.name
+        written.append(atomic_write_bytes(target, table.read_bytes(), overwrite=force))
     return written
