@@ -291,10 +291,14 @@ def test_plot_axis_labels(monkeypatch, raman_csv, ir_csv):
         original = Figure.savefig
 
         def capture(self, *args, **kw):
-            axes = self.axes[0]
-            seen["x"] = axes.get_xlabel()
-            seen["legend"] = [t.get_text() for t in axes.get_legend().get_texts()]
-            seen["inverted"] = axes.xaxis_inverted()
+            seen["panels"] = [
+                (
+                    axes.get_xlabel(),
+                    [t.get_text() for t in axes.get_legend().get_texts()],
+                    axes.xaxis_inverted(),
+                )
+                for axes in self.axes
+            ]
             return original(self, *args, **kw)
 
         monkeypatch.setattr(Figure, "savefig", capture)
@@ -305,10 +309,17 @@ def test_plot_axis_labels(monkeypatch, raman_csv, ir_csv):
     runner = CliRunner()
     out = raman_csv.parent / "r.png"
     assert runner.invoke(main, ["plot", str(raman_csv), "--out", str(out)]).exit_code == 0
-    assert seen == {"x": "Raman shift (cm⁻¹)", "legend": ["polystyrene-like"], "inverted": False}
+    raman = ("Raman shift (cm⁻¹)", ["polystyrene-like"], False)
+    ir = ("Wavenumber (cm⁻¹)", ["ester-like"], True)
+    assert seen["panels"] == [raman]
     out = raman_csv.parent / "i.png"
     assert runner.invoke(main, ["plot", str(ir_csv), "--out", str(out)]).exit_code == 0
-    assert seen == {"x": "Wavenumber (cm⁻¹)", "legend": ["ester-like"], "inverted": True}
+    assert seen["panels"] == [ir]
+    # a Raman shift and an IR wavenumber are not one axis: a panel each, Raman first
+    out = raman_csv.parent / "both.png"
+    result = runner.invoke(main, ["plot", str(ir_csv), str(raman_csv), "--out", str(out)])
+    assert result.exit_code == 0
+    assert seen["panels"] == [raman, ir]
 
 
 def test_plot_refuses_to_overwrite_and_bad_files_write_nothing(runner, raman_csv, prose, tmp_path):

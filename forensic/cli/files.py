@@ -352,9 +352,9 @@ def plot(
 ) -> None:
     """Overlay the spectra in FILES in one image (--out FILE.png).
 
-    The axis is labelled "Raman shift (cm⁻¹)" when every spectrum is Raman, otherwise
-    "Wavenumber (cm⁻¹)" (drawn high to low when every spectrum is IR, as IR spectra are
-    usually shown). If any file is unreadable nothing is written and the exit code is 2.
+    Raman spectra are drawn against "Raman shift (cm⁻¹)", IR spectra against "Wavenumber
+    (cm⁻¹)" high to low, as IR spectra are usually shown; given both, each modality gets a
+    panel of its own. If any file is unreadable nothing is written and the exit code is 2.
     """
     kind = _PLOT_FORMATS.get(out.suffix.lower())
     if kind is None:
@@ -387,25 +387,43 @@ def plot(
 def _render(
     labelled: Iterable[tuple[str, Spectrum]], *, kind: str, normalise: bool, title: str | None
 ) -> bytes:
-    """The overlaid plot as image bytes (matplotlib's object API: no global pyplot state)."""
+    """The overlaid plot as image bytes (matplotlib's object API: no global pyplot state).
+
+    Raman and IR spectra are drawn in panels of their own, one above the other: a Raman
+    shift and an IR wavenumber are not the same axis, and IR is drawn high to low.
+    """
     from matplotlib.figure import Figure  # noqa: PLC0415  (heavy; only this command needs it)
 
     labelled = list(labelled)
-    modalities = {s.modality for _, s in labelled}
+    panels = [
+        [(label, s) for label, s in labelled if s.modality == modality]
+        for modality in ("raman", "ir")
+    ]
+    panels = [panel for panel in panels if panel]
+    figure = Figure(figsize=(9, 5 if len(panels) == 1 else 8), layout="constrained")
+    for number, panel in enumerate(panels):
+        axes = figure.add_subplot(len(panels), 1, number + 1)
+        _draw_panel(axes, panel, normalise=normalise)
+        if title and number == 0:
+            axes.set_title(title)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=kind, dpi=150)
+    return buffer.getvalue()
+
+
+def _draw_panel(axes, labelled: list[tuple[str, Spectrum]], *, normalise: bool) -> None:
+    """Spectra of one modality overlaid on one pair of axes, labelled for that modality."""
     units = {s.y_unit for _, s in labelled}
-    figure = Figure(figsize=(9, 5), layout="constrained")
-    axes = figure.add_subplot()
     for label, spectrum in labelled:
         y = np.asarray(spectrum.intensity)
         if normalise:
             peak = float(np.max(np.abs(y)))
             y = y / peak if peak > 0 else y
         axes.plot(spectrum.wavenumber, y, linewidth=0.9, label=label)
-    if modalities == {"raman"}:
+    if labelled[0][1].modality == "raman":
         axes.set_xlabel("Raman shift (cm⁻¹)")
     else:
         axes.set_xlabel("Wavenumber (cm⁻¹)")
-    if modalities == {"ir"}:
         axes.invert_xaxis()
     if normalise:
         axes.set_ylabel("Intensity (normalised to each maximum)")
@@ -413,10 +431,5 @@ def _render(
         axes.set_ylabel(_Y_LABELS.get(next(iter(units)), "Intensity"))
     else:
         axes.set_ylabel("Intensity (mixed units: " + ", ".join(sorted(units)) + ")")
-    if title:
-        axes.set_title(title)
     axes.legend(fontsize="small", loc="best")
     axes.grid(alpha=0.3)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=kind, dpi=150)
-    return buffer.getvalue()
