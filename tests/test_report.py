@@ -32,7 +32,12 @@ from forensic.report import (
 from forensic.report import pdf as report_pdf
 from forensic.report.content import MODELLED_WARNING
 from forensic.report.layout import verdict_line
-from forensic.report.pdf import check_report_pdf, embedded_content
+from forensic.report.pdf import (
+    check_report_pdf,
+    embedded_content,
+    page_texts,
+    undrawable_characters,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -625,3 +630,22 @@ def test_corrected_label_and_custody_are_shown_with_what_they_changed(tmp_path):
     # the content hash covers them: the JSON still checks
     assert check_report_json(report.content) == []
     store.close()
+
+
+def test_text_is_drawn_as_written_and_undrawable_characters_are_said(tmp_path):
+    store = populated_store(tmp_path / "s", item="EX-$1$")
+    store.add_exhibit(
+        "CASE-1", "EX-2", operator=OPERATOR, description="白色粉末, sold for $20 or $50 a gram"
+    )
+    report = issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    store.close()
+    assert undrawable_characters(report.content) == ["末", "白", "粉", "色"]
+    pages = page_texts((tmp_path / "r.pdf").read_bytes())
+    # a pair of "$" is not a formula: the exhibit number and the prices are as written
+    assert "Exhibit EX-$1$" in pages[0] and "sold for $20 or $50 a gram" in " ".join(pages)
+    (note,) = [p for p in pages if "cannot be drawn with its fonts" in p]
+    assert "白 (U+767D)" in note and "attached to this PDF" in note
+    assert note == pages[0]  # before the exhibits, where the boxes are read
+    assert check_report_pdf((tmp_path / "r.pdf").read_bytes())[1] == []
+    # a report in scripts the fonts draw says nothing of the kind
+    assert undrawable_characters({"exhibits": ["Ёлка, Ελλάδα, Ärger"]}) == []

@@ -392,9 +392,18 @@ def _render(
     Raman and IR spectra are drawn in panels of their own, one above the other: a Raman
     shift and an IR wavenumber are not the same axis, and IR is drawn high to low.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415  (heavy; only this command needs it)
+    import matplotlib  # noqa: PLC0415  (heavy; only this command needs it)
 
     labelled = list(labelled)
+    with matplotlib.rc_context({"text.parse_math": False}):  # a "$" in a name is a dollar
+        return _render_panels(labelled, kind=kind, normalise=normalise, title=title)
+
+
+def _render_panels(
+    labelled: list[tuple[str, Spectrum]], *, kind: str, normalise: bool, title: str | None
+) -> bytes:
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
     panels = [
         [(label, s) for label, s in labelled if s.modality == modality]
         for modality in ("raman", "ir")

@@ -106,7 +106,7 @@ def plot_reference(
     if spectrum.modality == "ir":
         ax.invert_xaxis()
     title = f"{entry.get('name')} — {spectrum.modality} — {entry.get('id')}"
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, parse_math=False)  # a "$" in a name is a dollar
     if entry.get("provenance") != "measured":
         ax.text(
             0.01,

@@ -16,8 +16,10 @@ cross-reference update by hand is what a PDF library is for.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +48,7 @@ __all__ = [
     "embedded_content",
     "page_texts",
     "render_pdf",
+    "undrawable_characters",
 ]
 
 REPORT_ATTACHMENT = "report.json"
@@ -297,9 +300,50 @@ def _paginate(
     return pages
 
 
+@functools.cache
+def _drawable() -> frozenset[int]:
+    """Code points both report fonts draw (matplotlib ships them: the same on every machine)."""
+    from matplotlib import font_manager, ft2font  # noqa: PLC0415
+
+    maps = [
+        set(ft2font.FT2Font(font_manager.findfont(family)).get_charmap()) for family in (SANS, MONO)
+    ]
+    return frozenset(maps[0] & maps[1])
+
+
+def undrawable_characters(content: Mapping[str, Any]) -> list[str]:
+    """Characters of a report's content that its fonts cannot draw (they show as boxes).
+
+    DejaVu Sans covers Latin, Greek, Cyrillic and more, not Chinese, Japanese or Korean: a
+    name or description in those scripts is exact in the JSON and text reports, and the PDF
+    must say that some of its characters are not.
+    """
+    drawable = _drawable()
+    return sorted({c for c in render_json(content) if c.isprintable() and ord(c) not in drawable})
+
+
+def _fonts_note(missing: list[str]) -> Block:
+    shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:12])
+    more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+    return Block(
+        "para",
+        f"Some characters of this report cannot be drawn with its fonts and show as empty "
+        f"boxes: {shown}{more}. The signed report.json attached to this PDF, and the JSON and "
+        "text reports, hold the exact text.",
+    )
+
+
 def render_pdf(content: Mapping[str, Any]) -> bytes:
-    """The report as PDF bytes (A4, text extractable, one header and footer per page)."""
-    items = [item for block in report_blocks(content) for item in _items_for(block)]
+    """The report as PDF bytes (A4, text extractable, one header and footer per page).
+
+    Text is drawn as written: a ``$`` is a dollar sign, never the start of a formula.
+    """
+    blocks = report_blocks(content)
+    missing = undrawable_characters(content)
+    if missing:  # said right under the header, before any text that shows boxes is read
+        first_kv = next(i for i, b in enumerate(blocks) if b.kind == "kv")
+        blocks.insert(first_kv + 1, _fonts_note(missing))
+    items = [item for block in blocks for item in _items_for(block)]
     frame = _Frame.of(content)
     pages = _paginate(items, frame.top, frame.bottom)
     case_number = content["case"]["case_number"]
@@ -311,9 +355,12 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
         "Author": content["signature"]["signed_by"],
     }
     with (
-        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": SANS}),
+        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": SANS, "text.parse_math": False}),
+        warnings.catch_warnings(),
         PdfPages(buffer, metadata=metadata) as pdf,
     ):
+        # glyphs missing from the fonts are said on the first page, not on standard error
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         for number, page in enumerate(pages, start=1):
             fig = Figure(figsize=(PAGE_W, PAGE_H))
             frame.draw(fig, number, len(pages))
