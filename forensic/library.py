@@ -62,6 +62,7 @@ __all__ = [
     "Library",
     "ModalityBlock",
     "library_cache_dir",
+    "open_reference_library",
     "shipped_library",
     "spectrum_files",
     "substance_key",
@@ -933,7 +934,7 @@ def library_cache_dir() -> Path:
     return Path(user_cache_dir("forensic"))
 
 
-def _shipped_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
+def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
     digest = hashlib.sha256(f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}\n".encode())
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
@@ -946,7 +947,32 @@ def _shipped_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pi
     return digest.hexdigest()
 
 
-_SHIPPED: dict[str, Library] = {}
+_COMPILED: dict[str, Library] = {}
+
+
+def _compiled_folder(folder: Path, prefix: str, *, rebuild: bool = False) -> Library:
+    """A library folder compiled into the cache folder, rebuilt only when its files change."""
+    manifest = folder / "manifest.csv"
+    pipelines = {m: default_pipeline(m) for m in MODALITIES}
+    key = _folder_key(folder, manifest if manifest.exists() else None, pipelines)
+    if not rebuild and key in _COMPILED:
+        return _COMPILED[key]
+    target = library_cache_dir() / f"{prefix}-{key[:20]}{FILE_SUFFIX}"
+    library = None
+    if target.exists() and not rebuild:
+        try:
+            library = Library.load(target)
+        except LibraryError:
+            library = None  # a damaged cache file is rebuilt
+    if library is None:
+        library = Library.from_folder(
+            folder, manifest if manifest.exists() else None, pipelines=pipelines
+        )
+        # a read-only cache still leaves a usable in-memory library
+        with contextlib.suppress(OSError):
+            library.save(target, overwrite=True)
+    _COMPILED[key] = library
+    return library
 
 
 def shipped_library(*, rebuild: bool = False) -> Library:
@@ -963,25 +989,33 @@ def shipped_library(*, rebuild: bool = False) -> Library:
     """
     from spectral_library import LIBRARY_DIR  # noqa: PLC0415  (data package, optional)
 
-    folder = Path(LIBRARY_DIR)
-    manifest = folder / "manifest.csv"
-    pipelines = {m: default_pipeline(m) for m in MODALITIES}
-    key = _shipped_key(folder, manifest if manifest.exists() else None, pipelines)
-    if not rebuild and key in _SHIPPED:
-        return _SHIPPED[key]
-    target = library_cache_dir() / f"shipped-{key[:20]}{FILE_SUFFIX}"
-    library = None
-    if target.exists() and not rebuild:
-        try:
-            library = Library.load(target)
-        except LibraryError:
-            library = None  # a damaged cache file is rebuilt
-    if library is None:
-        library = Library.from_folder(
-            folder, manifest if manifest.exists() else None, pipelines=pipelines
+    return _compiled_folder(Path(LIBRARY_DIR), "shipped", rebuild=rebuild)
+
+
+def open_reference_library(path: str | os.PathLike | None = None) -> Library:
+    """The library to identify against: the shipped one, a compiled file or a library folder.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A compiled library (``.flib``, from ``forensic library build`` or ``publish --out``),
+        or a library folder (with its ``manifest.csv``, as ``forensic library import`` and
+        ``publish`` keep it), which is compiled and calibrated once into the cache folder, as
+        the shipped one is, and again only when its files change. Default: the shipped library.
+
+    Raises
+    ------
+    LibraryError
+        No such file or folder, a folder without ``manifest.csv``, or a damaged file.
+    """
+    if path is None:
+        return shipped_library()
+    folder = Path(path)
+    if not folder.is_dir():
+        return Library.load(folder)
+    if not (folder / "manifest.csv").is_file():
+        raise LibraryError(
+            f"{folder}: a folder without manifest.csv is not a library folder (build one with "
+            "'forensic library build' or import references with 'forensic library import')"
         )
-        # a read-only cache still leaves a usable in-memory library
-        with contextlib.suppress(OSError):
-            library.save(target, overwrite=True)
-    _SHIPPED[key] = library
-    return library
+    return _compiled_folder(folder.resolve(), "folder")

@@ -156,6 +156,26 @@ def test_identify_with_a_missing_library_fails_clearly(built):
     assert "no such library file" in result.output
 
 
+def test_identify_against_a_library_folder_or_the_one_the_van_is_set_to(built, monkeypatch):
+    root, lib, queries, _ = built
+    folder = root / "lab-library"
+    folder.mkdir(exist_ok=True)
+    for i, (name, bands) in enumerate(BAND_SETS.items()):
+        write_spectrum(make_spectrum(bands, name=name, seed=i, noise=0.004), folder / f"{i}.jdx")
+    (folder / "manifest.csv").write_text("file,name\n0.jdx,Caffeine\n")
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(root / "cache"))
+    query = str(queries / "cocaine.jdx")
+    by_folder = CliRunner().invoke(main, ["identify", query, "--library", str(folder), "--json"])
+    assert by_folder.exit_code == 0, by_folder.output
+    assert json.loads(by_folder.output.splitlines()[-1])["hits"][0]["name"] == "cocaine"
+    # FORENSIC_LIBRARY sets the library once for every command that identifies
+    monkeypatch.setenv("FORENSIC_LIBRARY", str(lib))
+    by_env = CliRunner().invoke(main, ["identify", query, "--json"])
+    version = json.loads(by_env.output.splitlines()[-1])["library_version"]
+    direct = CliRunner().invoke(main, ["identify", query, "--library", str(lib), "--json"])
+    assert version == json.loads(direct.output.splitlines()[-1])["library_version"]
+
+
 IR_BANDS = {
     "calcite": [(712.0, 0.3, 12.0), (876.0, 0.6, 14.0), (1420.0, 1.0, 60.0)],
     "gypsum": [(600.0, 0.4, 20.0), (1120.0, 1.0, 50.0), (1620.0, 0.3, 20.0), (3400.0, 0.6, 120.0)],

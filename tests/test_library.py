@@ -13,7 +13,13 @@ import forensic.library as library_module
 import spectral_library
 from forensic.errors import LibraryError
 from forensic.io import write_spectrum
-from forensic.library import Library, shipped_library, spectrum_files, substance_key
+from forensic.library import (
+    Library,
+    open_reference_library,
+    shipped_library,
+    spectrum_files,
+    substance_key,
+)
 from forensic.spectrum import Spectrum
 
 BAND_SETS = {
@@ -151,9 +157,9 @@ def test_the_shipped_library_is_recompiled_when_the_calibration_method_changes(m
 
     folder = Path(spectral_library.LIBRARY_DIR)
     pipes = {m: default_pipeline(m) for m in ("raman", "ir")}
-    key = library_module._shipped_key(folder, folder / "manifest.csv", pipes)
+    key = library_module._folder_key(folder, folder / "manifest.csv", pipes)
     monkeypatch.setattr(library_module, "CALIBRATION_METHOD", library_module.CALIBRATION_METHOD + 1)
-    assert library_module._shipped_key(folder, folder / "manifest.csv", pipes) != key
+    assert library_module._folder_key(folder, folder / "manifest.csv", pipes) != key
 
 
 def test_load_refuses_files_that_are_not_libraries(tmp_path):
@@ -267,17 +273,36 @@ def test_shipped_library_is_compiled_once_into_the_cache(tmp_path, monkeypatch):
     _write_folder(source)
     monkeypatch.setattr(spectral_library, "LIBRARY_DIR", source)
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(library_module, "_SHIPPED", {})
+    monkeypatch.setattr(library_module, "_COMPILED", {})
     lib = shipped_library()
     compiled = list((tmp_path / "cache").glob("*.flib"))
     assert len(compiled) == 1 and len(lib) == 4
-    library_module._SHIPPED.clear()
+    library_module._COMPILED.clear()
     assert shipped_library().version == lib.version  # loaded from the cache file
     # a changed reference file makes the cache stale: rebuilt under a new key
     write_spectrum(make_spectrum(name="new one"), source / "raman" / "ref9.jdx")
-    library_module._SHIPPED.clear()
+    library_module._COMPILED.clear()
     assert len(shipped_library()) == 5
     assert len(list((tmp_path / "cache").glob("*.flib"))) == 2
+
+
+def test_a_library_folder_or_file_is_opened_for_identification(tmp_path, monkeypatch):
+    folder = tmp_path / "lab-library"
+    _write_folder(folder)
+    (folder / "manifest.csv").write_text("file,name\nraman/ref0.jdx,First one\n")
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(library_module, "_COMPILED", {})
+    lib = open_reference_library(folder)
+    assert "First one" in {e["name"] for e in lib.entries}
+    assert [p.name[:7] for p in (tmp_path / "cache").glob("*.flib")] == ["folder-"]
+    library_module._COMPILED.clear()
+    assert open_reference_library(folder).version == lib.version  # from the cache file
+    saved = lib.save(tmp_path / "lab.flib")
+    assert open_reference_library(saved).version == lib.version
+    with pytest.raises(LibraryError, match=r"without manifest\.csv is not a library folder"):
+        open_reference_library(folder / "raman")
+    with pytest.raises(LibraryError, match="no such library file"):
+        open_reference_library(tmp_path / "absent.flib")
 
 
 def test_substance_key_ignores_case_and_punctuation():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -37,6 +38,21 @@ def y_unit_option(otherwise: str):
         help="The intensity unit of IR files that do not name it (instead of the reader's "
         f"guess); a file that names another unit {otherwise}.",
     )
+
+
+LIBRARY_ENV = "FORENSIC_LIBRARY"
+"""Environment variable naming the reference library a van's laptop identifies against."""
+
+library_option = click.option(
+    "--library",
+    "library_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar=LIBRARY_ENV,
+    help="Reference library: a compiled .flib (library build, publish --out) or a library "
+    f"folder (compiled once into the cache) [env {LIBRARY_ENV}; default: the shipped library].",
+)
+"""The ``--library`` option of the commands that identify (``identify``, ``scan``)."""
 
 
 class Stopped(KeyboardInterrupt):

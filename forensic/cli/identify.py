@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from forensic.cli.app import EXIT_BAD_INPUT, main, y_unit_option
+from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, y_unit_option
 from forensic.errors import ForensicError
 
 
@@ -66,13 +66,7 @@ def _table(path: str, result) -> str:
 
 @main.command("identify")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--library",
-    "library_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Compiled library (from 'forensic library build'); default: the shipped library.",
-)
+@library_option
 @click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
 @click.option("--no-mixtures", is_flag=True, help="Do not try mixture fits.")
@@ -89,9 +83,9 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
     # the engine imports SciPy and pyteomics: only when this command runs (fast --help)
     from forensic.identify import identify  # noqa: PLC0415
     from forensic.io import read_spectra  # noqa: PLC0415
-    from forensic.library import Library, shipped_library  # noqa: PLC0415
+    from forensic.library import open_reference_library  # noqa: PLC0415
 
-    library = Library.load(library_path) if library_path else shipped_library()
+    library = open_reference_library(library_path)
     failed = 0
     for path in files:
         try:
