@@ -224,6 +224,19 @@ def test_a_pdf_whose_pages_differ_from_its_signed_content_does_not_verify(
     assert result.exit_code == 1 and "NOT VERIFIED: page 1" in result.output
 
 
+def test_a_signed_json_without_a_report_s_fields_does_not_verify(issued, tmp_path):
+    content = copy.deepcopy(issued["report"].content)
+    del content["exhibits"]
+    content["content_sha256"] = report_content_hash(content)
+    key = issued["store"].operator_key(OPERATOR)
+    content["signature"]["value"] = key.sign(bytes.fromhex(content["content_sha256"]))
+    assert check_report_json(content) == []  # hash and signature hold...
+    (tmp_path / "odd.json").write_text(json.dumps(content))
+    result = CliRunner().invoke(main, ["verify-report", str(tmp_path / "odd.json")])
+    assert result.exit_code == 1  # ...but it is not a report a reader can be shown
+    assert "NOT VERIFIED: it lacks a report's fields" in result.output
+
+
 def test_verify_report_says_what_is_not_a_report(tmp_path):
     bare = tmp_path / "plain.pdf"
     figure = Figure()

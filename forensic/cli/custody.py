@@ -684,12 +684,6 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
     2 if one is not a report at all.
     """
     from forensic.report.content import check_report_json  # noqa: PLC0415
-    from forensic.report.layout import (  # noqa: PLC0415
-        not_measured,
-        not_measured_banner,
-        utc_when,
-        verdict_line,
-    )
     from forensic.report.pdf import check_report_pdf  # noqa: PLC0415
 
     failed = unreadable = False
@@ -722,26 +716,45 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
             for problem in problems[1:]:
                 click.echo(f"  also: {problem}")
             continue
-        signature = content["signature"]
-        click.echo(
-            f"{path}: VERIFIED ({what}): report {content['report_id']}, case "
-            f"{content['case']['case_number']}, issued {utc_when(content['dates']['issued'])} "
-            f"by {signature['signed_by']}, key fingerprint {signature['key_fingerprint']}; "
-            f"content SHA-256 {content['content_sha256']}"
-        )
-        if content["verification"]["forced"]:
-            click.echo("  it was FORCED on a chain of custody that did not verify")
-        provenance = not_measured(content)
-        if provenance:
-            click.echo(f"  {not_measured_banner(provenance)}")
-        for exhibit in content["exhibits"]:
-            for analysis in exhibit["analyses"]:
-                click.echo(
-                    f"  {exhibit['label']['item_number']}: "
-                    f"{verdict_line(analysis['identification'])}"
-                )
+        try:
+            lines = _report_summary(content)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            failed = True
+            click.echo(f"{path}: NOT VERIFIED: it lacks a report's fields ({exc!r})")
+            continue
+        click.echo(f"{path}: VERIFIED ({what}): {lines[0]}")
+        for line in lines[1:]:
+            click.echo(f"  {line}")
     if failed or unreadable:
         ctx.exit(EXIT_NOT_VERIFIED if failed else EXIT_BAD_INPUT)
+
+
+def _report_summary(content: dict[str, Any]) -> list[str]:
+    """What a verified report says, for its reader: who signed it with which key, its banners
+    and its verdicts."""
+    from forensic.report.layout import (  # noqa: PLC0415
+        not_measured,
+        not_measured_banner,
+        utc_when,
+        verdict_line,
+    )
+
+    signature = content["signature"]
+    lines = [
+        f"report {content['report_id']}, case {content['case']['case_number']}, issued "
+        f"{utc_when(content['dates']['issued'])} by {signature['signed_by']}, key fingerprint "
+        f"{signature['key_fingerprint']}; content SHA-256 {content['content_sha256']}"
+    ]
+    if content["verification"]["forced"]:
+        lines.append("it was FORCED on a chain of custody that did not verify")
+    provenance = not_measured(content)
+    if provenance:
+        lines.append(not_measured_banner(provenance))
+    for exhibit in content["exhibits"]:
+        for analysis in exhibit["analyses"]:
+            item = exhibit["label"]["item_number"]
+            lines.append(f"{item}: {verdict_line(analysis['identification'])}")
+    return lines
 
 
 # -- bundle ----------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ small flow layout below handles. Every page carries the case number, the report 
 
 The PDF carries its own proof: the signed JSON content is attached to it (``report.json``, an
 embedded file any PDF reader lists), so :func:`check_report_pdf` can check a PDF that arrives
-alone, by e-mail or on paper's digital twin, without the store: the content's hash and
-signature, and that every page says what that content says (the pages are rendered again from
-it and their text compared). pypdf attaches and reads the file: writing a PDF's name tree and
+alone (by e-mail, on a memory stick), without the store: the content's hash and signature, and
+that every page says what that content says (the pages are rendered again from it and their
+text compared). pypdf attaches and reads the file: writing a PDF's name tree and
 cross-reference update by hand is what a PDF library is for.
 """
 
@@ -434,8 +434,13 @@ def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
 
 def page_texts(pdf: bytes, what: str = "the PDF") -> list[str]:
     """The text of each page, whitespace collapsed (what a reader sees, not how it is laid)."""
+    from pypdf.errors import PdfReadError  # noqa: PLC0415
+
     reader = _read_pdf(pdf, what)
-    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+    try:
+        return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise FormatError(f"{what}: the PDF's pages cannot be read ({exc})") from None
 
 
 def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any], list[str]]:
@@ -466,7 +471,7 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
         return content, problems
     try:
         expected = page_texts(render_pdf(content))
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         return content, [f"the signed content cannot be laid out as a report ({exc!r})"]
     seen = page_texts(pdf, what)
     if len(seen) != len(expected):
