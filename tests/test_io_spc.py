@@ -262,6 +262,68 @@ def test_truncated_files_name_the_file_and_what_was_expected(write, cut):
     assert str(path) in str(info.value)
 
 
+def spc_with_log(npts=200, text=b"Laser=Laser: 785 nm\r\nOperator=Tech\r\n"):
+    """A single-spectrum SPC file with a log block after the data (as WiRE writes it)."""
+    data, _, _ = simple_spc(npts=npts, experiment=11, xtype=13)
+    logoff = len(data)
+    return spc_header(npts=npts, first=400.0, last=2000.0, experiment=11, xtype=13,
+                      logoff=logoff) + data[512:] + log_block(text)  # fmt: skip
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.7, 0.9, 0.97])
+def test_file_cut_inside_the_data_says_how_many_bytes_were_expected_and_found(write, keep):
+    data, _, _ = simple_spc(npts=1024)
+    cut = int(len(data) * keep)
+    path = write(data[:cut])
+    expected = (
+        rf"sample\.spc: truncated or corrupt SPC file: expected .*1024 points.* in 4096 bytes "
+        rf"from offset 544, but only {cut - 544} follow \(the file has {cut} bytes\)"
+    )
+    if cut < 4096:  # not even the intensities would fit: refused before anything is read
+        expected = (
+            rf"sample\.spc: truncated or corrupt SPC file: the header declares 1024 points "
+            rf"\(fnpts, 4096 bytes of intensities\), which cannot fit in the file's {cut} bytes"
+        )
+    with pytest.raises(FormatError, match=expected):
+        spc.read(path)
+
+
+def test_file_cut_inside_its_log_block_is_refused(write):
+    data = spc_with_log()
+    (s,) = spc.read(write(data))
+    assert s.metadata["laser_wavelength_nm"] == 785.0
+    data_end = 512 + 32 + 4 * 200
+    for cut in (len(data) - 2, len(data) - 10, data_end + 64, data_end + 10, data_end):
+        with pytest.raises(FormatError, match=r"truncated or corrupt SPC file: expected the log"):
+            spc.read(write(data[:cut]))
+
+
+def test_trailing_bytes_after_every_declared_block_are_not_truncation(write):
+    data, _, y = simple_spc()
+    (s,) = spc.read(write(data + bytes(300)))
+    np.testing.assert_allclose(s.intensity, y)
+    (s,) = spc.read(write(spc_with_log() + b"\0" * 17))
+    assert s.metadata["spc_log"].startswith("Laser=")
+
+
+def test_multi_spectrum_file_cut_in_a_later_spectrum_or_its_directory(write):
+    flags = spc.TMULTI | spc.TXVALS | spc.TXYXYS
+    body = b""
+    for i in range(3):
+        x = np.linspace(400 + i, 1800 + i, 40).astype("<f4")
+        body += subheader(npts=40, index=i) + x.tobytes() + np.ones(40, "<f4").tobytes()
+    directory = 512 + len(body)
+    data = spc_header(flags=flags, npts=directory, nsub=3) + body + bytes(12 * 3)
+    assert len(spc.read(write(data))) == 3
+    for cut in (directory - 20, directory + 20):
+        with pytest.raises(FormatError, match=r"expected the subfile directory \(3 entries"):
+            spc.read(write(data[:cut]))
+    without_directory = spc_header(flags=flags, npts=0, nsub=3) + body
+    assert len(spc.read(write(without_directory))) == 3
+    with pytest.raises(FormatError, match=r"expected the intensities of spectrum 3 of 3"):
+        spc.read(write(without_directory[:-20]))
+
+
 def test_huge_point_count_fails_fast_without_allocating(write):
     data, _, _ = simple_spc()
     corrupt = data[:4] + struct.pack("<i", 2**31 - 1) + data[8:]

@@ -4,6 +4,11 @@ The binary readers (SPC, OPUS, SPA, WDF) decode with NumPy structured dtypes and
 little-endian types. Every offset and size taken from a file is checked against the file's length
 before it is used, so a truncated or corrupt file raises :class:`~forensic.errors.FormatError`
 naming the file and what was expected there, never an ``IndexError`` or a huge allocation.
+
+A file counts as whole when every block its header or directory declares is present, also the
+blocks a reader does not use (logs, images, interferograms): instruments write the spectrum
+first, so a copy cut short usually still holds it, and only those later blocks show that the
+file is not the one that was recorded. Bytes after the last declared block (padding) are fine.
 """
 
 from __future__ import annotations
@@ -56,13 +61,29 @@ class BinaryFile:
         return FormatError(message, path=self.path)
 
     def need(self, offset: int, size: int, what: str) -> None:
-        """Raise a :class:`FormatError` unless ``size`` bytes exist at ``offset``."""
+        """Raise a :class:`FormatError` unless ``size`` bytes exist at ``offset``.
+
+        The message names ``what`` was expected, how many bytes it needs from where, and how
+        many the file actually has there, so a cut-short copy is recognised as one.
+        """
         offset, size = int(offset), int(size)
-        if offset < 0 or size < 0 or offset + size > len(self.data):
+        if offset < 0 or size < 0:
             raise self.error(
-                f"truncated or corrupt {self.kind} file: {what} needs {size} bytes at offset "
-                f"{offset}, but the file has {len(self.data)} bytes"
+                f"corrupt {self.kind} file: {what} has a negative offset or size "
+                f"(offset {offset}, {size} bytes)"
             )
+        if offset + size > len(self.data):
+            raise self.error(
+                f"truncated or corrupt {self.kind} file: expected {what} in {size} bytes from "
+                f"offset {offset}, but {self.left_after(offset)}"
+            )
+
+    def left_after(self, offset: int) -> str:
+        """How much of the file follows ``offset``, for messages about a cut-short file."""
+        left = len(self.data) - int(offset)
+        if left > 0:
+            return f"only {left} follow (the file has {len(self.data)} bytes)"
+        return f"the file ends at byte {len(self.data)}"
 
     def record(self, offset: int, dtype: np.dtype, what: str) -> np.void:
         """One structured record of ``dtype`` at ``offset``."""

@@ -322,6 +322,10 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
     if nsub * _SUBHEADER.itemsize > len(f):
         raise f.error(f"corrupt SPC header: {nsub} spectra (fnsub) cannot fit in {len(f)} bytes")
     xy = bool(flags & TXVALS) and bool(flags & TXYXYS)
+    if xy and multi and int(h["fnpts"]) > 0:
+        # Per-spectrum x arrays: fnpts is the position of the subfile directory (12 bytes per
+        # spectrum), written after the data; it must be whole even though it is not read.
+        f.need(int(h["fnpts"]), 12 * nsub, f"the subfile directory ({nsub} entries, fnpts)")
     offset = 512
     common_x = None
     if not xy:
@@ -331,7 +335,9 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
         point_size = 2 if flags & TSPREC else 4
         if npts * point_size > len(f):
             raise f.error(
-                f"truncated or corrupt SPC file: {npts} points (fnpts) cannot fit in {len(f)} bytes"
+                f"truncated or corrupt SPC file: the header declares {npts} points (fnpts, "
+                f"{npts * point_size} bytes of intensities), which cannot fit in the file's "
+                f"{len(f)} bytes"
             )
         if flags & TXVALS:
             common_x = f.array(offset, "<f4", npts, f"the x values ({npts} float32)")
@@ -344,7 +350,8 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
 
     spectra = []
     for index in range(nsub):
-        sub = f.record(offset, _SUBHEADER, f"the header of spectrum {index + 1} of {nsub}")
+        which = "" if nsub == 1 else f" of spectrum {index + 1} of {nsub}"
+        sub = f.record(offset, _SUBHEADER, f"the subfile header{which}")
         offset += _SUBHEADER.itemsize
         if xy:
             npts = int(sub["subnpts"])
@@ -353,7 +360,7 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
                     f"corrupt SPC file: spectrum {index + 1} of {nsub} has {npts} points "
                     "(subnpts), expected at least 1"
                 )
-            x = f.array(offset, "<f4", npts, f"the x values of spectrum {index + 1} of {nsub}")
+            x = f.array(offset, "<f4", npts, f"the x values{which} ({npts} float32)")
             offset += 4 * npts
         else:
             x = common_x
@@ -368,7 +375,7 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
             exponent,
             bool(flags & TSPREC),
             old=False,
-            what=f"the intensities of spectrum {index + 1} of {nsub}",
+            what=f"the intensities{which}",
         )
         offset += size
         spectra.append(
@@ -392,14 +399,22 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
 def _log_text(f: BinaryFile, offset: int) -> str:
     if offset <= 0:
         return ""
-    log = f.record(offset, _LOG_HEADER, "the log block header (flogoff)")
-    start = offset + int(log["logtxto"])
-    if int(log["logtxto"]) < 0 or start >= len(f):
+    log = f.record(offset, _LOG_HEADER, f"the log block header (flogoff {offset})")
+    size, text_offset = int(log["logsizd"]), int(log["logtxto"])
+    end = len(f)
+    if size > 0:
+        # The log's disk size (logsizd) says where the file must end at least: a copy cut
+        # inside the log loses text (laser line, operator, serial) without any other sign.
+        f.need(offset, size, f"the log block ({size} bytes declared by logsizd)")
+        if size > text_offset:
+            end = offset + size
+    start = offset + text_offset
+    if text_offset < 0 or start >= end:
         raise f.error(
-            f"corrupt SPC log block: its text offset {int(log['logtxto'])} points outside "
-            f"the file ({len(f)} bytes)"
+            f"corrupt SPC log block: its text offset {text_offset} points outside "
+            f"the block ({offset}-{end} of {len(f)} bytes)"
         )
-    raw = f.data[start:]
+    raw = f.data[start:end]
     return raw.split(b"\0", 1)[0].decode("latin-1").strip()
 
 
@@ -503,16 +518,18 @@ def _decode_y(
 ) -> tuple[np.ndarray, int]:
     """Intensities of one subfile and the number of bytes they take."""
     if exponent == FLOAT_EXPONENT:
-        return as_float64(f.array(offset, "<f4", npts, f"{what} ({npts} float32)")), 4 * npts
+        return as_float64(
+            f.array(offset, "<f4", npts, f"{what} ({npts} points, float32)")
+        ), 4 * npts
     if short:
-        raw = f.array(offset, "<i2", npts, f"{what} ({npts} int16)")
+        raw = f.array(offset, "<i2", npts, f"{what} ({npts} points, int16)")
         return raw.astype(np.float64) * 2.0 ** (exponent - 16), 2 * npts
     if old:
         # Old-format 32-bit integers are stored as two little-endian 16-bit words, high first.
-        words = f.array(offset, "<u2", 2 * npts, f"{what} ({npts} int32)").reshape(-1, 2)
+        words = f.array(offset, "<u2", 2 * npts, f"{what} ({npts} points, int32)").reshape(-1, 2)
         raw = ((words[:, 0].astype(np.uint32) << 16) | words[:, 1]).view(np.int32)
     else:
-        raw = f.array(offset, "<i4", npts, f"{what} ({npts} int32)")
+        raw = f.array(offset, "<i4", npts, f"{what} ({npts} points, int32)")
     return raw.astype(np.float64) * 2.0 ** (exponent - 32), 4 * npts
 
 
