@@ -123,6 +123,45 @@ def test_truncated(write, cut):
     assert str(path) in str(info.value)
 
 
+def wdf_with_image(image_bytes=3000):
+    """A WDF file whose spectrum is followed by a large block it does not need (as WiRE writes a
+    white-light image after the spectrum)."""
+    return wdf_file(Y, X) + block(b"WXDM", bytes(range(256)) * (image_bytes // 256))
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.7, 0.9, 0.99])
+def test_file_cut_anywhere_is_refused_even_when_the_spectrum_is_whole(write, keep):
+    data = wdf_with_image()
+    cut = int(len(data) * keep)
+    path = write(data[:cut])
+    with pytest.raises(FormatError, match=r"truncated (or corrupt )?WDF file") as info:
+        wdf.read(path)
+    assert str(path) in str(info.value)
+    message = str(info.value)
+    assert f"the file has {cut} bytes" in message or f"ends at byte {cut}" in message
+
+
+def test_cut_in_a_trailing_block_names_the_block_and_the_bytes_missing(write):
+    data = wdf_with_image()
+    image_at = len(wdf_file(Y, X))
+    with pytest.raises(
+        FormatError,
+        match=rf"sample\.wdf: truncated WDF file: block WXDM at offset {image_at} declares "
+        rf"{len(data) - image_at} bytes, but only 100 follow \(the file has {image_at + 100} "
+        r"bytes\)",
+    ):
+        wdf.read(write(data[: image_at + 100]))
+    with pytest.raises(FormatError, match=r"a block header at offset \d+ is cut short \(5 of 16"):
+        wdf.read(write(data[: image_at + 5]))
+
+
+def test_zero_padding_and_whole_extra_blocks_are_read(write):
+    (s,) = wdf.read(write(wdf_with_image() + bytes(40)))
+    np.testing.assert_allclose(s.intensity, Y[::-1], rtol=1e-6)
+    (s,) = wdf.read(write(wdf_file(Y, X) + bytes(7)))
+    assert len(s) == X.size
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

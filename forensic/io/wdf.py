@@ -223,24 +223,37 @@ def read(path: str | Path) -> list[Spectrum]:
 
 
 def _blocks(f: BinaryFile) -> dict[str, tuple[int, int]]:
-    """Offsets and sizes of the blocks after the header (the first of each name)."""
+    """Offsets and sizes of the blocks after the header (the first of each name).
+
+    The blocks follow one another to the end of the file, each giving its own size. Every block
+    must be whole, also the ones not read here (white-light image, WiRE settings): WiRE writes
+    the spectrum first, so a copy cut short loses those blocks and nothing else would tell.
+    Zero bytes after the last block are padding.
+    """
     found: dict[str, tuple[int, int]] = {}
     offset = HEADER_SIZE
-    while offset + 16 <= len(f):
+    while offset < len(f):
+        if offset + _BLOCK.itemsize > len(f):
+            if any(f.data[offset:]):
+                raise f.error(
+                    f"truncated WDF file: a block header at offset {offset} is cut short "
+                    f"({len(f) - offset} of {_BLOCK.itemsize} bytes)"
+                )
+            break
         block = f.record(offset, _BLOCK, "a WDF block header")
         size = int(block["size"])
         name = bytes(block["name"]).decode("latin-1")
-        if size < 16:
+        if size == 0 and not any(f.data[offset:]):
+            break  # zero padding after the last block
+        if size < _BLOCK.itemsize:
             raise f.error(
                 f"corrupt WDF file: block {name!r} at offset {offset} declares {size} bytes"
             )
         if offset + size > len(f):
-            if name in ("DATA", "XLST", "YLST", "ORGN"):
-                raise f.error(
-                    f"truncated WDF file: block {name} at offset {offset} needs {size} bytes, "
-                    f"but the file has {len(f) - offset} left"
-                )
-            break  # a truncated trailing image or text block does not affect the spectrum
+            raise f.error(
+                f"truncated WDF file: block {name} at offset {offset} declares {size} bytes, "
+                f"but {f.left_after(offset)}"
+            )
         found.setdefault(name, (offset, size))
         offset += size
     return found
