@@ -29,6 +29,7 @@ def spa_file(
     history=b"",
     raman_excitation=0.0,
     when=datetime(2020, 11, 12, 9, 26, 2, tzinfo=timezone.utc),
+    extra_blocks=(),
 ):
     blocks = []
     for row in [y] if np.ndim(y) == 1 else list(y):  # several rows: an SPG group
@@ -39,6 +40,7 @@ def spa_file(
         blocks += [(2, bytes(header)), (3, values.tobytes())]
     if history:
         blocks.append((27, history + b"\0"))
+    blocks += extra_blocks
     position = 304 + 16 * (len(blocks) + 1)
     table, payload = b"", b""
     for key, data in blocks:
@@ -138,6 +140,37 @@ def test_truncated(write, cut):
     with pytest.raises(FormatError) as info:
         spa.read(path)
     assert str(path) in str(info.value)
+
+
+# OMNIC stores the interferogram and background after the spectrum (keys 100-103).
+INTERFEROGRAM = (102, np.arange(1000, dtype="<f4").tobytes())
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.7, 0.9, 0.99])
+def test_file_cut_anywhere_is_refused_even_when_the_spectrum_is_whole(write, keep):
+    data = spa_file(Y, history=b"Collected on bench", extra_blocks=[INTERFEROGRAM])
+    cut = int(len(data) * keep)
+    path = write(data[:cut])
+    with pytest.raises(FormatError, match=r"truncated or corrupt OMNIC SPA file: expected") as info:
+        spa.read(path)
+    assert str(path) in str(info.value)
+
+
+def test_cut_in_a_block_not_read_names_the_directory_record_and_the_bytes_missing(write):
+    data = spa_file(Y, extra_blocks=[INTERFEROGRAM])
+    start = len(data) - 4000
+    with pytest.raises(
+        FormatError,
+        match=r"sample\.spa: truncated or corrupt OMNIC SPA file: expected block key 102 "
+        rf"\(directory record 3 of 3\) in 4000 bytes from offset {start}, but only 1000 follow "
+        rf"\(the file has {start + 1000} bytes\)",
+    ):
+        spa.read(write(data[: start + 1000]))
+
+
+def test_trailing_bytes_after_every_block_are_read(write):
+    (s,) = spa.read(write(spa_file(Y, extra_blocks=[INTERFEROGRAM]) + bytes(64)))
+    assert len(s) == Y.size
 
 
 @settings(

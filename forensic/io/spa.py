@@ -125,6 +125,7 @@ def read(path: str | Path) -> list[Spectrum]:
     count = int(np.frombuffer(f.data, "<u2", 1, 294)[0])
     records = f.array(304, _RECORD, count, f"the SPA directory ({count} records)")
     stamp = int(np.frombuffer(f.data, "<u4", 1, 296)[0])
+    _check_blocks(f, records)
     headers = [r for r in records if r["key"] == 2]
     payloads = [r for r in records if r["key"] == 3]
     if not headers or not payloads:
@@ -166,6 +167,19 @@ def read(path: str | Path) -> list[Spectrum]:
             meta["spa_index"] = index
         spectra.append(_spectrum(f, head_record, data_record, meta))
     return spectra
+
+
+def _check_blocks(f: BinaryFile, records: np.ndarray) -> None:
+    """Every block the directory lists must be in the file, also those not read here.
+
+    OMNIC writes the spectrum before the interferogram and background blocks, so a copy cut
+    short still holds the intensities; only the directory shows that the file is not whole.
+    """
+    for number, record in enumerate(records, start=1):
+        length = int(record["length"])
+        if length:  # records of length 0 are empty or terminate the directory
+            what = f"block key {int(record['key'])} (directory record {number} of {len(records)})"
+            f.need(int(record["position"]), length, what)
 
 
 def _spectrum(f: BinaryFile, head_record: np.void, data_record: np.void, meta: dict) -> Spectrum:
