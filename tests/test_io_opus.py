@@ -212,6 +212,35 @@ def test_truncated(write, cut):
     assert str(path) in str(info.value)
 
 
+def opus_with_interferogram():
+    """Absorbance first, then a large interferogram block the reader does not need."""
+    interferogram = (type_code(data_type=IG, channel=SAMPLE), np.ones(1000, "<f4").tobytes())
+    return opus_file([*spectrum_blocks(AB, Y), sample_params(SNM="x"), interferogram])
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.7, 0.9, 0.99])
+def test_file_cut_anywhere_is_refused_even_when_the_spectrum_is_whole(write, keep):
+    data = opus_with_interferogram()
+    cut = int(len(data) * keep)
+    path = write(data[:cut])
+    with pytest.raises(FormatError, match=r"truncated or corrupt OPUS file: expected") as info:
+        opus.read(path)
+    assert str(path) in str(info.value)
+
+
+def test_cut_in_a_block_not_read_names_the_block_and_the_bytes_missing(write):
+    data = opus_with_interferogram()
+    start = len(data) - 4000
+    with pytest.raises(
+        FormatError,
+        match=r"sample\.0: truncated or corrupt OPUS file: expected the IgSm block \(directory "
+        rf"entry 5\) in 4000 bytes from offset {start}, but only 10 follow",
+    ):
+        opus.read(write(data[: start + 10]))
+    (s,) = opus.read(write(data + bytes(100)))  # padding after the last block is harmless
+    assert s.metadata["opus_blocks"] == ["AB", "IgSm"]
+
+
 def test_sniff():
     assert opus.sniff(opus_file(spectrum_blocks(AB, Y)), None)
     assert not opus.sniff(b"WDF1" + bytes(10), None)

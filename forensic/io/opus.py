@@ -180,6 +180,11 @@ def read(path: str | Path) -> list[Spectrum]:
         for e in entries
         if int(e["offset"]) > 0
     ]
+    # Every block the directory lists must be whole, also those not read here (interferograms,
+    # reference channels): OPUS appends blocks as it computes them, so a copy cut short can
+    # still hold the spectrum while it has lost the rest of the measurement.
+    for number, block in enumerate(blocks, start=1):
+        f.need(block.offset, block.size, f"the {block.label} block (directory entry {number})")
     params = _parameters(f, blocks)
     data_blocks = [b for b in blocks if b.is_data]
     statuses = [b for b in blocks if b.is_data_status]
