@@ -9,7 +9,7 @@ import pytest
 from synthetic import make_spectrum
 
 import forensic
-from forensic.errors import FormatError
+from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import OutputExistsError, atomic_write_bytes, read_spectra, write_spectrum
 
 
@@ -64,3 +64,43 @@ def test_converted_files_keep_the_first_origin(tmp_path):
     assert third.metadata["source_file"].endswith("copy2.csv")
     assert third.metadata["original_source_file"] == str(original)
     assert third.metadata["original_source_sha256"] == first.metadata["source_sha256"]
+
+
+# -- real binary files: whole ones are read, cut ones are refused -----------------------------
+
+BINARY_FORMATS = ("spc", "wdf", "spa", "opus")
+
+
+def _real_binary_files(shared_data):
+    files = [
+        p for name in BINARY_FORMATS for p in sorted((shared_data / "formats" / name).iterdir())
+    ]
+    files += sorted((shared_data / "calibration" / "ir").glob("*.[0S]*"))  # .SPC, .0
+    assert len(files) >= 20
+    return files
+
+
+def test_every_real_binary_file_is_read_whole_or_refused_as_not_vibrational(shared_data):
+    # The truncation checks must not reject a complete file: each is read, or refused for what
+    # it holds (GC-MS, interferogram, UV-visible), never as truncated or corrupt.
+    for path in _real_binary_files(shared_data):
+        try:
+            spectra = read_spectra(path)
+        except NotVibrationalError:
+            continue
+        assert spectra, path
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.7, 0.9, 0.99])
+def test_every_real_binary_file_cut_short_is_refused_as_truncated(shared_data, tmp_path, keep):
+    for path in _real_binary_files(shared_data):
+        try:
+            read_spectra(path)
+        except NotVibrationalError:
+            continue
+        data = path.read_bytes()
+        cut = tmp_path / f"cut-{path.name}"
+        cut.write_bytes(data[: int(len(data) * keep)])
+        with pytest.raises(FormatError, match="truncated") as info:
+            read_spectra(cut)
+        assert str(cut) in str(info.value)
