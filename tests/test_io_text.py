@@ -81,6 +81,81 @@ def test_decimal_comma_semicolon_example_from_the_issue(tmp_path):
     assert spectrum.intensity[1] == pytest.approx(2346.1)
 
 
+DECIMAL_COMMA_LAYOUTS = {
+    # row format, header line, text_layout recorded
+    "semicolon": ("{};{}", "Wavenumber;Absorbance", "semicolon-delimited, decimal comma"),
+    "tab": ("{}\t{}", "Wavenumber\tAbsorbance", "tab-delimited, decimal comma"),
+    "spaces": ("{}  {}", "Wavenumber  Absorbance", "whitespace-delimited, decimal comma"),
+    "quoted": ('"{}","{}"', '"Wavenumber","Absorbance"',
+               "comma-delimited, decimal comma in quoted cells"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("layout", sorted(DECIMAL_COMMA_LAYOUTS))
+@pytest.mark.parametrize("with_header", [False, True])
+def test_european_decimal_comma_exports_are_read_and_say_how(tmp_path, layout, with_header):
+    fmt, header, described = DECIMAL_COMMA_LAYOUTS[layout]
+    axis = np.linspace(600.0, 3600.0, 3001)
+    values = 0.05 + 0.8 * np.exp(-(((axis - 1001.0) / 5.0) ** 2))
+    rows = [
+        fmt.format(f"{x:.1f}", f"{y:.4f}").replace(".", ",")
+        for x, y in zip(axis, values, strict=True)
+    ]
+    path = _write(tmp_path, "eu.csv", [header, *rows] if with_header else rows)
+    (spectrum,) = read_spectra(path)  # chosen by content: the sniffer must see it as text
+    np.testing.assert_allclose(spectrum.wavenumber, axis, atol=1e-9)
+    np.testing.assert_allclose(spectrum.intensity, values, atol=5e-5)
+    assert spectrum.metadata["text_layout"] == described
+    assert _peak(spectrum, 1001.0) == pytest.approx(1001.0, abs=0.01)
+
+
+def test_decimal_point_csv_says_how_it_was_read(tmp_path):
+    (spectrum,) = read_text(_write(tmp_path, "pt.csv", _rows("{:.2f},{:.3f}")))
+    assert spectrum.metadata["text_layout"] == "comma-delimited, decimal point"
+
+
+@pytest.mark.parametrize("intruder", ["1001.4;0,5", "1.001,4;0,5", "1001,4;0.5"])
+def test_a_decimal_point_in_a_decimal_comma_file_is_refused_with_its_line(tmp_path, intruder):
+    rows = _rows("{:.2f};{:.3f}", decimal=",")
+    rows[70] = intruder
+    with pytest.raises(FormatError, match=r"line 71: expected a number in column \d, found"):
+        read_text(_write(tmp_path, "mixed.csv", rows))
+
+
+def test_whole_numbers_in_comma_columns_are_not_guessed(tmp_path):
+    # "1001,4,0,532": four whole numbers, or 1001.4 and 0.532 written with decimal commas.
+    rows = [f"{400 + 2 * i},{i % 10},{i % 3},{500 + i}" for i in range(40)]
+    with pytest.raises(
+        FormatError, match=r"ambiguous\.csv: line 1: every row holds 4 whole numbers separated"
+    ):
+        read_text(_write(tmp_path, "ambiguous.csv", rows))
+    # A line of column names naming every column settles it.
+    named = read_text(_write(tmp_path, "named.csv", ["Raman shift,Intensity,Dark,Pixel", *rows]))
+    assert named[0].metadata["text_layout"] == "comma-delimited, whole numbers"
+    assert named[0].intensity[1] == 1.0
+
+
+def test_two_whole_number_columns_are_read_when_the_first_is_an_axis(tmp_path):
+    rows = [f"{200 + 5 * i},{1000 + (i * 37) % 400}" for i in range(50)]
+    (spectrum,) = read_text(_write(tmp_path, "ints.csv", rows))
+    assert spectrum.wavenumber[1] == 205.0 and spectrum.intensity[1] == 1037.0
+    assert spectrum.metadata["text_layout"] == "comma-delimited, whole numbers"
+    # One column of decimal-comma numbers looks the same, but its "axis" goes up and down.
+    rows = [f"{1000 + (i * 37) % 400},{i % 10}" for i in range(50)]
+    with pytest.raises(FormatError, match=r"line 1: .*the first is not a steady axis"):
+        read_text(_write(tmp_path, "one-column.csv", rows))
+
+
+def test_column_names_for_half_the_cells_mean_decimal_commas_in_a_comma_file(tmp_path):
+    rows = [f"{1000 + i},{i % 10},0,{5 + i}E-03" for i in range(40)]
+    with pytest.raises(
+        FormatError,
+        match=r"line 2: the column names \(Wavenumber, Absorbance\) name 2 columns but the "
+        r"rows hold 4 comma-separated numbers: the numbers look like decimal commas",
+    ):
+        read_text(_write(tmp_path, "half.csv", ["Wavenumber,Absorbance", *rows]))
+
+
 @pytest.mark.parametrize("prefix", ["#", "%", "//", ";"])
 def test_comment_lines_anywhere(tmp_path, prefix):
     rows = _rows("{:.2f},{:.3f}")

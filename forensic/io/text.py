@@ -14,6 +14,18 @@ format has declined. One parser handles
 - our own CSV (see :func:`write_csv`), whose ``#`` comment lines carry modality, unit, metadata
   and history as JSON so that it reads back exactly.
 
+Decimal commas
+--------------
+The splitting style (delimiter and decimal separator) is the one under which the rows read as
+numbers; a decimal comma needs a semicolon, tab or whitespace between the columns
+(``1001,4;0,532``, ``1001,4<TAB>0,532``), or quotes around each number in a comma-delimited file
+(``"1001,4","0,532"``). In a file with no other delimiter a comma separates columns. Where that
+would be a guess, the file is refused rather than read: whole numbers only, in three or more
+comma-separated columns that no line of column names names one by one (``1001,4,0,532`` is four
+numbers or 1001.4 and 0.532), or in two columns whose first is not a steady axis; or a line of
+column names naming half as many columns as the rows hold. A number written with the other
+separator (``1001.4`` or ``1.001,4`` in a decimal-comma file) is refused with its line.
+
 How columns are chosen
 ----------------------
 With a line of column names, the axis is the column named Raman shift, else wavenumber, else
@@ -49,11 +61,13 @@ featureless scatterer) can look like either; :meth:`~forensic.spectrum.Spectrum.
 
 Metadata
 --------
-Rows whose axis or intensity cell is empty (B&W Tek pixels outside the calibrated range) are
-left out, and that is recorded in the history (``skip_rows_without_values``), as are merged
-repeated wavenumbers (``merge_repeated_wavenumbers``) and unit conversions. Empty header fields
-are dropped; other header keys are kept under their own names (``RRUFFID``, ``intigration
-times(ms)``, ``Acq. time (s)``...). Recognised ones also fill the standard keys: ``name`` (RRUFF
+``text_layout`` says how the rows were split (``semicolon-delimited, decimal comma``,
+``comma-delimited, whole numbers``...). Rows whose axis or intensity cell is empty (B&W Tek
+pixels outside the calibrated range) are left out, and that is recorded in the history
+(``skip_rows_without_values``), as are merged repeated wavenumbers
+(``merge_repeated_wavenumbers``) and unit conversions. Empty header fields are dropped; other
+header keys are kept under their own names (``RRUFFID``, ``intigration times(ms)``, ``Acq.
+time (s)``...). Recognised ones also fill the standard keys: ``name`` (RRUFF
 ``NAMES``, ``Sample``), ``rruff_id``, ``laser_wavelength_nm`` (header, else a usual laser line
 such as ``532`` or ``iR785`` in the file name, noted in ``laser_wavelength_basis``),
 ``integration_time_ms``, ``averages``, ``instrument_model``, ``instrument_serial``,
@@ -63,6 +77,7 @@ the files do not say their time zone, so no ``acquired_at`` (UTC) is made up.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -101,8 +116,10 @@ _NOT_A_NUMBER_RE = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
 # A row that starts with a number and has another number after a delimiter (possibly across
 # empty cells, as B&W Tek rows outside the calibrated range have): what the sniffer looks for.
 _SNIFF_NUM = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
+# Numbers may be quoted ("1001,4","0,532": a decimal comma in a comma-delimited file).
+_SNIFF_CELL = rf'"?{_SNIFF_NUM}"?'
 _SNIFF_ROW_RE = re.compile(
-    rf"^[ \t]*{_SNIFF_NUM}(?:(?:[ \t]*[,;\t][ \t]*)+|[ \t]+){_SNIFF_NUM}[ \t]*(?:[,;\t]|$)",
+    rf"^[ \t]*{_SNIFF_CELL}(?:(?:[ \t]*[,;\t][ \t]*)+|[ \t]+){_SNIFF_CELL}[ \t]*(?:[,;\t]|$)",
     re.MULTILINE,
 )
 _SPECIAL_LINE_RE = re.compile(r"^[ \t\f\v]*(?:[#%;]|//|$)", re.MULTILINE)
@@ -131,18 +148,25 @@ class _Style:
     def describe(self) -> str:
         names = {None: "whitespace", ",": "comma", ";": "semicolon", "\t": "tab"}
         decimal = "comma" if self.decimal == "," else "point"
+        if self.delimiter == self.decimal:
+            decimal += " in quoted cells"
         return f"{names[self.delimiter]}-delimited, decimal {decimal}"
 
 
+# In order of preference when two styles read a sample equally well. A decimal comma with a
+# comma delimiter is only readable where the numbers are quoted ("1001,4","0,532"); unquoted,
+# it loses to plain comma-delimited and the whole-number rule in _refuse_ambiguous_commas.
 _STYLES = (
     _Style(";", ","),
     _Style(";", "."),
     _Style("\t", "."),
     _Style("\t", ","),
     _Style(",", "."),
+    _Style(",", ","),
     _Style(None, "."),
     _Style(None, ","),
 )
+_WHOLE_NUMBER_ROW_RE = re.compile(r"[ \t]*[-+]?\d+(?:[ \t]*,[ \t]*[-+]?\d+)*[ \t]*,?[ \t]*")
 
 
 @dataclass
@@ -151,6 +175,7 @@ class _Table:
 
     path: Path
     style: _Style
+    layout: str  # how the rows were split, as recorded in the metadata (text_layout)
     data: np.ndarray  # (rows, columns), NaN where a cell is empty
     line_numbers: np.ndarray  # (rows,), 1-based line of each row
     column_names: list[str] | None
@@ -198,7 +223,12 @@ def _strip_comment(stripped: str) -> str:
 def _split(line: str, style: _Style) -> list[str]:
     if style.delimiter is None:
         return line.split()
-    cells = [cell.strip().strip('"').strip() for cell in line.split(style.delimiter)]
+    if '"' in line:
+        # A quoted cell may hold the delimiter: "1001,4","0,532" is two numbers, not four.
+        raw = next(csv.reader([line], delimiter=style.delimiter, skipinitialspace=True))
+    else:
+        raw = line.split(style.delimiter)
+    cells = [cell.strip().strip('"').strip() for cell in raw]
     if len(cells) > 1 and cells[-1] == "":
         cells.pop()  # a trailing delimiter (B&W Tek ends every row with ';')
     return cells
@@ -456,15 +486,81 @@ def _parse(text: str, path: Path) -> _Table:
             path=path,
             line=data_indices[0] + 1,
         )
+    layout = style.describe()
+    if style == _Style(",", "."):
+        layout = _refuse_ambiguous_commas(
+            rows,
+            data,
+            first_line=data_indices[0] + 1,
+            names_line=None if column_line is None else lines[column_line],
+            named=column_names is not None,
+            path=path,
+        )
     return _Table(
         path=path,
         style=style,
+        layout=layout,
         data=data,
         line_numbers=np.asarray(data_indices) + 1,
         column_names=column_names,
         header=header,
         comments=comments,
         own=own,
+    )
+
+
+def _refuse_ambiguous_commas(
+    rows: list[str],
+    data: np.ndarray,
+    *,
+    first_line: int,
+    names_line: str | None,
+    named: bool,
+    path: Path,
+) -> str:
+    """The layout of a comma-delimited table, or a FormatError where the commas are ambiguous.
+
+    Commas are column delimiters in a file without semicolons or tabs, and that reads a
+    decimal-point CSV right. A decimal-comma export with comma delimiters and unquoted
+    numbers cannot be read back without guessing (``1001,4,0,532`` is four whole numbers or
+    1001.4 and 0.532), so a table that could be one is refused:
+
+    - a line of column names naming half as many columns as the rows hold;
+    - rows of whole numbers only: three or more columns with no line of column names naming
+      them all, or two columns whose first is not a steady axis (one column of decimal-comma
+      numbers).
+    """
+    width = data.shape[1]
+    if names_line is not None and not named and width >= 4 and "=" not in names_line:
+        names = [n for n in _split(names_line.strip().lstrip("#"), _Style(",", ".")) if n]
+        if len(names) * 2 == width and all(_to_number(n, _Style(",", ".")) is None for n in names):
+            raise FormatError(
+                f"the column names ({', '.join(names)}) name {len(names)} columns but the rows "
+                f"hold {width} comma-separated numbers: the numbers look like decimal commas "
+                "in a comma-delimited file, which cannot be read without guessing; export "
+                "with a decimal point, or with semicolons or tabs between the columns",
+                path=path,
+                line=first_line,
+            )
+    if not all(_WHOLE_NUMBER_ROW_RE.fullmatch(row) for row in rows):
+        return _Style(",", ".").describe()
+    steps = np.diff(data[:, 0])  # a repeated value where step-scan windows join is allowed
+    steady_axis = bool(np.any(steps != 0) and (np.all(steps >= 0) or np.all(steps <= 0)))
+    if (width == 2 and steady_axis) or (width > 2 and named):
+        return "comma-delimited, whole numbers"
+    example = _clip(rows[0])
+    raise FormatError(
+        f"every row holds {width} whole numbers separated by commas ({example!r}): the commas "
+        "could separate columns or be decimal commas (1001,4,0,532 is either four numbers or "
+        "1001.4 and 0.532); "
+        + (
+            "read as two columns the first is not a steady axis"
+            if width == 2
+            else "no line of column names says which"
+        )
+        + "; export with a decimal point, or with semicolons or tabs between the columns",
+        path=path,
+        line=first_line,
     )
 
 
@@ -484,11 +580,21 @@ def _read_block(
     # Fast path for the common clean case (numpy's C parser); anything it does not take, and
     # NaN or inf which it does take, goes through the line-by-line parser below, which names
     # the offending line.
-    fast = [row.replace(",", ".") for row in rows] if style.decimal == "," else rows
-    try:
-        data = np.loadtxt(fast, delimiter=style.delimiter, ndmin=2, dtype=np.float64)
-    except ValueError:
-        data = None
+    data = None
+    if style.decimal == ",":
+        # Only where no row holds a point: the line-by-line parser refuses "1001.4" (or a
+        # thousands separator, "1.001,4") in a decimal-comma file instead of reading it as-is.
+        if style.delimiter != "," and not any("." in row for row in rows):
+            fast = [row.replace(",", ".") for row in rows]
+            try:
+                data = np.loadtxt(fast, delimiter=style.delimiter, ndmin=2, dtype=np.float64)
+            except ValueError:
+                data = None
+    else:
+        try:
+            data = np.loadtxt(rows, delimiter=style.delimiter, ndmin=2, dtype=np.float64)
+        except ValueError:
+            data = None
     if data is not None and data.shape == (len(rows), width) and np.isfinite(data).all():
         return data
     out = np.empty((len(rows), width))
@@ -889,6 +995,7 @@ def _spectra_from_table(table: _Table) -> list[Spectrum]:
     names = table.column_names
     x_name = names[x_col] if names else None
     base = _standard_metadata(table)
+    base["text_layout"] = table.layout
     spectra = []
     for y_col, y_name, y_unit_named in y_cols:
         meta = dict(base)
