@@ -433,6 +433,59 @@ def test_ragged_rows_name_their_line(tmp_path):
         read_text(_write(tmp_path, "ragged.csv", rows))
 
 
+@pytest.mark.parametrize(
+    ("first_row", "message"),
+    [
+        ("200.0,50.0,7.0", r"3 column\(s\) where the rows below have 2"),
+        ("200.0", r"1 column\(s\) where the rows below have 2"),
+        ("200.0,", r"1 column\(s\) where the rows below have 2"),
+        ("200.0,nan", r"not a number \('nan'\) in column 2"),
+        ("-inf,50.0", r"not a number \('-inf'\) in column 1"),
+    ],
+)
+@pytest.mark.parametrize("above", [[], ["Raman shift,Intensity"], ["# exported", ""]])
+def test_a_broken_first_row_is_refused_not_taken_for_a_header(tmp_path, first_row, message, above):
+    rows = _rows("{:.2f},{:.3f}")
+    rows[0] = first_row
+    path = _write(tmp_path, "first.csv", [*above, *rows])
+    with pytest.raises(FormatError, match=rf"first\.csv: line {len(above) + 1}: {message}"):
+        read_text(path)
+
+
+def test_a_lone_count_of_the_rows_below_is_a_header(tmp_path):
+    rows = _rows("{:.2f},{:.3f}")
+    (spectrum,) = read_text(_write(tmp_path, "count.csv", [str(len(rows)), *rows]))
+    assert len(spectrum) == len(rows)
+    with pytest.raises(FormatError, match=r"line 1: 1 column\(s\) where the rows below have 2"):
+        read_text(_write(tmp_path, "not-count.csv", ["17", *rows]))
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "decimal"), [(",", "."), (";", ","), ("\t", ","), ("\t", ".")]
+)
+@pytest.mark.parametrize("at", [0.3, 0.99])
+def test_ragged_rows_in_every_layout_name_the_file_and_line(tmp_path, delimiter, decimal, at):
+    rows = _rows("{:.2f}" + delimiter + "{:.3f}", decimal=decimal)
+    line = int(len(rows) * at)
+    rows[line] += delimiter + "12"
+    path = _write(tmp_path, "ragged.txt", ["Raman shift" + delimiter + "Counts", *rows, "", ""])
+    with pytest.raises(
+        FormatError, match=rf"ragged\.txt: line {line + 2}: 3 column\(s\) where the rows"
+    ):
+        read_text(path)
+    rows[line] = rows[line].rsplit(delimiter, 2)[0]
+    with pytest.raises(FormatError, match=rf"line {line + 1}: 1 column\(s\) where the rows"):
+        read_text(_write(tmp_path, "short.txt", rows))
+
+
+def test_header_block_comments_and_trailing_blank_lines_are_fine(tmp_path):
+    lines = ["Sample: caffeine", "Operator: A. N. Other", "# exported 2024-05-01", "", "x,y"]
+    lines += [*_rows("{:.2f},{:.3f}"), "", "   ", ""]
+    (spectrum,) = read_text(_write(tmp_path, "fine.csv", lines))
+    assert len(spectrum) == AXIS.size
+    assert not spectrum.history
+
+
 def test_binary_garbage_is_refused(tmp_path):
     path = tmp_path / "garbage.txt"
     path.write_bytes(bytes(range(256)) * 8)

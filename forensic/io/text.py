@@ -14,8 +14,8 @@ format has declined. One parser handles
 - our own CSV (see :func:`write_csv`), whose ``#`` comment lines carry modality, unit, metadata
   and history as JSON so that it reads back exactly.
 
-Decimal commas
---------------
+Decimal commas, and rows that do not fit
+----------------------------------------
 The splitting style (delimiter and decimal separator) is the one under which the rows read as
 numbers; a decimal comma needs a semicolon, tab or whitespace between the columns
 (``1001,4;0,532``, ``1001,4<TAB>0,532``), or quotes around each number in a comma-delimited file
@@ -25,6 +25,11 @@ comma-separated columns that no line of column names names one by one (``1001,4,
 numbers or 1001.4 and 0.532), or in two columns whose first is not a steady axis; or a line of
 column names naming half as many columns as the rows hold. A number written with the other
 separator (``1001.4`` or ``1.001,4`` in a decimal-comma file) is refused with its line.
+Every data row must have as many cells as the others: a row with a cell missing or extra, a
+cell of text, NaN or inf, is refused with its line number, also when it is the first row
+(directly above the data, a line of numbers only is a broken row, not a header, unless it is a
+lone count of the rows below). Blank lines, comment lines and a header block are fine, and a
+cell left empty (B&W Tek pixels outside the calibrated range) drops its row, as recorded below.
 
 How columns are chosen
 ----------------------
@@ -433,6 +438,15 @@ def _parse(text: str, path: Path) -> _Table:
                 )
     if start is None:
         raise FormatError("no steady block of data rows", path=path, line=candidates[0] + 1)
+    if start > 0:
+        _refuse_broken_row_above(
+            lines,
+            candidates[start - 1],
+            style,
+            width=_width(lines, candidates, start, style),
+            rows_below=len(candidates) - start,
+            path=path,
+        )
 
     # Everything above the data is header: comments, key/value pairs and perhaps column names.
     preamble_end = candidates[start]
@@ -561,6 +575,34 @@ def _refuse_ambiguous_commas(
         + "; export with a decimal point, or with semicolons or tabs between the columns",
         path=path,
         line=first_line,
+    )
+
+
+def _refuse_broken_row_above(
+    lines: list[str], index: int, style: _Style, *, width: int, rows_below: int, path: Path
+) -> None:
+    """Raise when the line just above the data (``index``, 0-based) is a broken data row.
+
+    A header line holds some text; a line of numbers only, directly above the data (blank and
+    comment lines aside), is the first data row with a cell missing, an extra cell, NaN or
+    inf, and dropping it as header would silently lose a point. The one exception is a lone
+    whole number equal to the count of rows below it: a point count, as some exports write.
+    """
+    split = _split(lines[index].strip(), style)
+    cells = [c for c in split if c]
+    if not cells or any(
+        _to_number(c, style) is None and not _NOT_A_NUMBER_RE.fullmatch(c) for c in cells
+    ):
+        return  # it has text: a header line
+    for column, cell in enumerate(split):
+        _refuse_not_a_number(cell, column, path, index)
+    if len(cells) == 1 and re.fullmatch(r"\+?\d+", cells[0]) and int(cells[0]) == rows_below:
+        return
+    raise FormatError(
+        f"{len(cells)} column(s) where the rows below have {width} ({style.describe()}): "
+        f"{_clip(lines[index])!r}",
+        path=path,
+        line=index + 1,
     )
 
 
