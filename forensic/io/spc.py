@@ -405,7 +405,7 @@ def _log_text(f: BinaryFile, offset: int) -> str:
     if size > 0:
         # The log's disk size (logsizd) says where the file must end at least: a copy cut
         # inside the log loses text (laser line, operator, serial) without any other sign.
-        f.need(offset, size, f"the log block ({size} bytes declared by logsizd)")
+        f.need(offset, size, "the log block (size from logsizd)")
         if size > text_offset:
             end = offset + size
     start = offset + text_offset
