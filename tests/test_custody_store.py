@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
 import subprocess
 import sys
@@ -11,10 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict, populated_store
 from synthetic import make_spectrum
 
-from forensic.custody import Store, StoreBusyError, resolve_store_path, verify_store
+from forensic.cli import main
+from forensic.custody import (
+    Store,
+    StoreBusyError,
+    StoreReadOnlyError,
+    resolve_store_path,
+    verify_store,
+)
 from forensic.custody import store as store_module
 from forensic.custody.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from forensic.errors import CustodyError
@@ -343,3 +352,174 @@ def test_a_store_that_cannot_be_created_is_named(tmp_path):
     (tmp_path / "afile").write_text("not a folder")
     with pytest.raises(CustodyError, match=r"cannot create the evidence store at .*afile"):
         Store(tmp_path / "afile" / "store")
+
+
+# -- a store one may read but not write ------------------------------------------------------------
+
+
+def _permissions_enforced(folder: Path) -> bool:
+    probe = folder / "probe"
+    probe.write_text("")
+    probe.chmod(0o444)
+    try:
+        with open(probe, "a"):
+            return False
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o644)
+        probe.unlink()
+
+
+@pytest.fixture
+def write_protect(tmp_path):
+    """``write_protect(path, ...)`` makes files and folders read-only until the test ends."""
+    if not _permissions_enforced(tmp_path):
+        pytest.skip(
+            "file permissions are not enforced for this user (root ignores them): "
+            "chmod cannot make a store read-only"
+        )
+    protected = []
+
+    def protect(*paths: Path) -> None:
+        for path in paths:
+            protected.append((path, path.stat().st_mode))
+            path.chmod(0o555 if path.is_dir() else 0o444)
+
+    yield protect
+    for path, mode in reversed(protected):
+        path.chmod(mode)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_reading_leaves_the_store_as_it_was_and_records_nothing(tmp_path):
+    populated_store(tmp_path / "s").close()
+    before = (tmp_path / "s" / DB_NAME).read_bytes()
+    with Store(tmp_path / "s", read_only=True) as store:
+        assert verify_store(store).ok
+        assert len(store.custody_events("CASE-1", "EX-1")) == 1
+        with pytest.raises(StoreReadOnlyError, match="opened read-only; nothing was recorded"):
+            store.add_custody_event(
+                "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="storage"
+            )
+    assert (tmp_path / "s" / DB_NAME).read_bytes() == before
+
+
+def test_reading_needs_an_evidence_store_of_this_schema(tmp_path):
+    with pytest.raises(CustodyError, match="no evidence store at"):
+        Store(tmp_path / "absent", read_only=True)
+    (tmp_path / "empty.db").write_bytes(b"")
+    with pytest.raises(CustodyError, match=r"empty\.db: not an evidence store"):
+        Store(tmp_path / "empty.db", read_only=True)
+    (tmp_path / "text.db").write_bytes(b"this is not SQLite" * 100)
+    with pytest.raises(CustodyError, match=r"text\.db: opening read-only failed: file is not a"):
+        Store(tmp_path / "text.db", read_only=True)
+
+
+READING = [  # each command and what its output must hold
+    (["case", "list"], "CASE-1"),
+    (["case", "show", "CASE-1"], "Case CASE-1"),
+    (["exhibit", "show", "CASE-1", "EX-1"], "white powder, zip bag"),
+    (["custody", "log", "CASE-1"], "IDENTIFIED: Cocaine hydrochloride"),
+    (["custody", "verify"], "verified: 6 records"),
+]
+
+
+def _recording(tmp_path: Path) -> list[list[str]]:
+    return [
+        ["case", "new", "CASE-2"],
+        ["exhibit", "add", "CASE-1", "EX-2", "--description", "second bag"],
+        ["custody", "add", "CASE-1", "EX-1", "--received-by", "B", "--purpose", "storage"],
+        ["report", "CASE-1", "EX-1", "--out", str(tmp_path / "r.pdf")],
+        ["bundle", "export", "CASE-1", "--out", str(tmp_path / "b.zip")],
+        [
+            "scan",
+            "--instrument",
+            "sim:ocean-rs232?sample=cocaine",
+            "--case",
+            "CASE-1",
+            "--exhibit",
+            "EX-1",
+        ],
+    ]
+
+
+def _check_read_only_cli(tmp_path: Path, store: Path, message: str) -> None:
+    runner = CliRunner()
+    for command, expected in READING:
+        result = runner.invoke(main, [*command, "--store", str(store)])
+        assert result.exit_code == 0, (command, result.output)
+        assert expected in result.output, (command, result.output)
+    for command in _recording(tmp_path):
+        result = runner.invoke(main, [*command, "--operator", OPERATOR, "--store", str(store)])
+        assert result.exit_code == 2, (command, result.output)
+        (line,) = result.output.strip().splitlines()
+        assert line.startswith(f"error: {store / DB_NAME}: ") and message in line, line
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "b.zip").exists()
+
+
+@pytest.mark.parametrize("protect", ["file", "folder", "both"])
+def test_a_read_only_store_is_read_and_nothing_is_recorded_in_it(tmp_path, write_protect, protect):
+    """An investigator receives the store on read-only media, or write-protected."""
+    populated_store(tmp_path / "s").close()
+    db = tmp_path / "s" / DB_NAME
+    write_protect(*{"file": [db], "folder": [db.parent], "both": [db, db.parent]}[protect])
+    before = db.read_bytes()
+    _check_read_only_cli(tmp_path, tmp_path / "s", "read-only here")
+    assert db.read_bytes() == before
+    with Store(tmp_path / "s", read_only=True) as store:
+        assert verify_store(store).ok
+
+
+def test_a_store_this_process_may_not_write_is_refused_before_anything(tmp_path, monkeypatch):
+    """What a write-protected store gives where permissions are not enforced (root)."""
+    populated_store(tmp_path / "s").close()
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and str(path).startswith(str(tmp_path / "s")):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(StoreReadOnlyError, match=r"forensic\.db: .*nothing was recorded"):
+        Store(tmp_path / "s")
+    _check_read_only_cli(tmp_path, tmp_path / "s", "read-only here")
+
+
+def _copy_while_open(tmp_path: Path, *, with_index: bool) -> tuple[Path, int]:
+    """A copy of a store taken while its last records are still in the write-ahead log (a van's
+    store copied while in use), and how many custody events it holds."""
+    store = populated_store(tmp_path / "s")
+    store.conn.execute("PRAGMA wal_autocheckpoint = 0")
+    store.add_custody_event("CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="lab")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    suffixes = ["", "-wal", "-shm"] if with_index else ["", "-wal"]
+    for suffix in suffixes:
+        (copy / (DB_NAME + suffix)).write_bytes((tmp_path / "s" / (DB_NAME + suffix)).read_bytes())
+    assert (copy / (DB_NAME + "-wal")).stat().st_size > 0
+    store.close()
+    return copy, 2
+
+
+def test_a_read_only_copy_is_read_with_the_records_in_its_write_ahead_log(tmp_path, write_protect):
+    copy, events = _copy_while_open(tmp_path, with_index=True)
+    write_protect(*copy.iterdir(), copy)
+    with Store(copy, read_only=True) as store:
+        assert len(store.custody_events("CASE-1", "EX-1")) == events
+        assert verify_store(store).ok
+
+
+def test_records_a_read_only_folder_cannot_show_are_named_not_missed(tmp_path, write_protect):
+    copy, _ = _copy_while_open(tmp_path, with_index=False)
+    write_protect(*copy.iterdir(), copy)
+    # 'immutable' would read the database file alone, without the last custody event
+    with pytest.raises(StoreReadOnlyError, match=r"write-ahead log .*forensic\.db-wal .*Copy the"):
+        Store(copy, read_only=True)
+    result = CliRunner().invoke(main, ["custody", "verify", "--store", str(copy)])
+    assert result.exit_code == 2 and "forensic.db-wal" in result.output, result.output
+    assert "Traceback" not in result.output

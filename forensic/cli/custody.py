@@ -2,7 +2,10 @@
 
 Every command takes ``--store PATH`` (or ``$FORENSIC_STORE``); commands that write take
 ``--operator NAME`` (or ``$FORENSIC_OPERATOR``, else the login name), whose Ed25519 key signs
-what is recorded.
+what is recorded. Commands that only read (case list/show, exhibit show, custody log/verify)
+open the store read-only, so they work on a store one may not write and never change it;
+``report`` and ``bundle export`` record what they issue (the report, the exporter's key), so
+they need a store they can write, as every other command does.
 """
 
 from __future__ import annotations
@@ -64,7 +67,13 @@ def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 
 
 def _open(store_path: Path | None, *, create: bool = True) -> Store:
+    """The store, to record in: one this process cannot write is refused before anything."""
     return Store(store_path, create=create)
+
+
+def _read(store_path: Path | None) -> Store:
+    """The store, to read only: it is not changed, and may be on read-only media."""
+    return Store(store_path, read_only=True)
 
 
 def _yes_no(value: Any) -> str:
@@ -250,7 +259,7 @@ def case_new(*, case_number, title, unit, location, notes, operator, store_path)
 @store_option
 def case_list(store_path):
     """List the cases in the store."""
-    with _open(store_path, create=False) as store:
+    with _read(store_path) as store:
         rows = []
         for c in store.current("cases"):
             exhibits = store.exhibits(c["case_number"])
@@ -276,7 +285,7 @@ def case_list(store_path):
 @store_option
 def case_show(case_number, store_path):
     """Show a case: its exhibits and their latest results."""
-    with _open(store_path, create=False) as store:
+    with _read(store_path) as store:
         c = store.require_case(case_number)
         click.echo(f"Case {c['case_number']}" + (f": {c['title']}" if c["title"] else ""))
         click.echo(
@@ -382,7 +391,7 @@ def exhibit_add(
 @store_option
 def exhibit_show(case_number, item_number, store_path):
     """Show an exhibit's label, custody, measurements and results."""
-    with _open(store_path, create=False) as store:
+    with _read(store_path) as store:
         e = store.require_exhibit(case_number, item_number)
         for key in (
             "description",
@@ -514,7 +523,7 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
 @store_option
 def custody_log(case_number, item_number, store_path):
     """Every record of a case (or exhibit) in the order it was written."""
-    with _open(store_path, create=False) as store:
+    with _read(store_path) as store:
         store.require_case(case_number)
         _log(store, case_number, item_number)
 
@@ -540,7 +549,7 @@ def custody_verify(report_file, expect, store_path):
     Otherwise exit 1 and name the first bad record (table, position, what differs).
     """
     try:
-        store = _open(store_path, create=False)
+        store = _read(store_path)
         report = verify_store(store, expect=expect)
     except StoreDamagedError as exc:  # SQLite itself finds the file damaged: nothing verifies
         click.echo(f"NOT VERIFIED: {exc}")

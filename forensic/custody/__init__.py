@@ -1,6 +1,12 @@
 """Evidence store, tamper-evident chain of custody, signatures, verification and bundles."""
 
-from forensic.custody.store import Store, StoreBusyError, StoreDamagedError, resolve_store_path
+from forensic.custody.store import (
+    Store,
+    StoreBusyError,
+    StoreDamagedError,
+    StoreReadOnlyError,
+    resolve_store_path,
+)
 from forensic.custody.verify import Problem, UnverifiedChainError, VerifyReport, verify_store
 
 __all__ = [
@@ -8,6 +14,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
+    "StoreReadOnlyError",
     "UnverifiedChainError",
     "VerifyReport",
     "resolve_store_path",

@@ -19,6 +19,15 @@ How it is kept safe:
 - The raw spectrum is stored by its SHA-256 in ``blobs``, in the same transaction as its
   measurement record, before any analysis runs.
 - The schema is versioned: ``schema_version`` lists the migrations applied, in order.
+
+Reading without writing: ``Store(path, read_only=True)`` opens the file with SQLite's
+``mode=ro``, so that reading (listing, verifying) never changes the evidence, and works on a
+store received on read-only media, as a write-protected file or in a folder one may not write.
+SQLite reads a WAL store through a ``-shm`` index beside it; where that cannot be created (a
+read-only folder) and no write-ahead log holds records, the file is opened ``immutable``; where
+a ``-wal`` file does hold records, they cannot be read there, and the error says to read a
+copy. A store opened to write that this process cannot write is refused before anything is
+recorded (:class:`StoreReadOnlyError`).
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
+    "StoreReadOnlyError",
     "as_label",
     "record_time",
     "recorded_moment",
@@ -73,6 +83,15 @@ class StoreBusyError(CustodyError):
     """Another process kept the store locked for longer than the busy timeout."""
 
     exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+class StoreReadOnlyError(CustodyError):
+    """A command that records was given a store this process cannot write (read-only media, a
+    write-protected file or folder); nothing was recorded."""
+
+
+#: What a read-only store still allows, for the messages that refuse to write to one.
+READING_COMMANDS = "case list, case show, exhibit show, custody log and custody verify"
 
 
 def utc_now() -> str:
@@ -286,8 +305,22 @@ class Store:
         user data folder.
     create : bool, default True
         Create the store if it does not exist; if false a missing store is an error.
+    read_only : bool, default False
+        Open the store to read only (SQLite ``mode=ro``; see the module docstring): nothing
+        can be recorded, the file is not changed, and a store one cannot write can be read.
+        The store must exist and have this toolkit's schema.
     busy_timeout_s : float, default 30
         How long to wait for another process's write to finish before failing.
+
+    Raises
+    ------
+    StoreReadOnlyError
+        Opening to write a store this process cannot write.
+    StoreDamagedError
+        SQLite finds the file damaged.
+    CustodyError
+        No store there (with ``create`` or ``read_only`` false/true), not an evidence store, or
+        a schema this toolkit does not know.
     """
 
     def __init__(
@@ -295,9 +328,17 @@ class Store:
         path: str | os.PathLike | None = None,
         *,
         create: bool = True,
+        read_only: bool = False,
         busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
     ) -> None:
         self.db_path = resolve_store_path(path)
+        self.read_only = read_only
+        self.busy_timeout_s = busy_timeout_s
+        self._depth = 0
+        self._keys: dict[str, OperatorKey] = {}
+        if read_only:
+            self._open_read_only()
+            return
         if not self.db_path.exists():
             if not create:
                 raise CustodyError(f"no evidence store at {self.db_path}")
@@ -308,13 +349,11 @@ class Store:
                     f"cannot create the evidence store at {self.db_path}: "
                     f"{exc.strerror or exc} ({exc.filename or self.db_path.parent})"
                 ) from None
-        self.busy_timeout_s = busy_timeout_s
+        self._refuse_if_not_writable()
         try:
             self.conn = sqlite3.connect(self.db_path, timeout=busy_timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
             raise CustodyError(f"{self.db_path}: cannot open the evidence store ({exc})") from None
-        self._depth = 0
-        self._keys: dict[str, OperatorKey] = {}
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -330,10 +369,112 @@ class Store:
             self.conn.close()
             raise self._error(exc, "opening") from None
 
+    def _side_file(self, suffix: str) -> Path:
+        return self.db_path.with_name(self.db_path.name + suffix)
+
+    def _refuse_if_not_writable(self) -> None:
+        """Refuse, before SQLite fails half-way, a store this process cannot write.
+
+        SQLite writes the store's file, and in WAL mode creates and writes ``-wal`` and
+        ``-shm`` files beside it, so the folder must be writable too.
+        """
+        folder = self.db_path.parent
+        blocked = [
+            str(path)
+            for path in (self.db_path, self._side_file("-wal"), self._side_file("-shm"))
+            if path.exists() and not os.access(path, os.W_OK)
+        ]
+        if not os.access(folder, os.W_OK | os.X_OK):
+            blocked.append(f"the folder {folder}")
+        if not blocked:
+            return
+        if not self.db_path.exists():
+            raise StoreReadOnlyError(
+                f"cannot create the evidence store at {self.db_path}: {blocked[-1]} cannot "
+                "be written; nothing was recorded"
+            )
+        raise StoreReadOnlyError(
+            f"{self.db_path}: the evidence store is read-only here ({', '.join(blocked)} "
+            f"cannot be written): nothing was recorded. The commands that only read it "
+            f"({READING_COMMANDS}) work on it as it is; to record, use a store you can write"
+        )
+
+    def _connect_read_only(self, *, immutable: bool) -> sqlite3.Connection:
+        # a URI, so that a path holding '?' or '#' stays a path
+        uri = self.db_path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+        conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout_s, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite opens lazily
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return conn
+
+    def _open_read_only(self) -> None:
+        if not self.db_path.is_file():
+            raise CustodyError(f"no evidence store at {self.db_path}")
+        try:
+            try:
+                self.conn = self._connect_read_only(immutable=False)
+            except sqlite3.OperationalError as exc:
+                # A WAL store is read through its '-shm' index, which SQLite creates beside it:
+                # in a read-only folder it cannot. Without records in a '-wal' file the database
+                # file alone is the whole store, and 'immutable' reads it without the index
+                # (and without locks: no connection has it open, or the index would exist).
+                text = str(exc)
+                if "readonly" not in text and "unable to open" not in text:
+                    raise
+                wal = self._side_file("-wal")
+                size = wal.stat().st_size if wal.exists() else 0
+                if size:
+                    raise StoreReadOnlyError(
+                        f"{self.db_path}: cannot be read here: its write-ahead log {wal} "
+                        f"({size} bytes) holds records not yet in {self.db_path.name}, and "
+                        f"SQLite reads them only through a {self._side_file('-shm').name} "
+                        "file it cannot create in this read-only folder. Copy the folder (the "
+                        "file with its -wal and -shm files) to a place you can write and read "
+                        "the copy: its records verify as the original's"
+                    ) from None
+                self.conn = self._connect_read_only(immutable=True)
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc, "opening read-only") from None
+        try:
+            current = self.schema_version()
+            if current == 0:
+                raise CustodyError(f"{self.db_path}: not an evidence store (no schema)")
+            if current > SCHEMA_VERSION:
+                raise CustodyError(
+                    f"{self.db_path}: schema version {current} was written by a newer forensic "
+                    f"(this one knows up to {SCHEMA_VERSION}); upgrade the toolkit"
+                )
+            if current < SCHEMA_VERSION:
+                raise CustodyError(
+                    f"{self.db_path}: schema version {current} was written by an older "
+                    f"forensic (this one reads version {SCHEMA_VERSION}); a command that "
+                    "records upgrades it, on a copy if this store must stay as it is"
+                )
+            self.chain_id = self.conn.execute(
+                "SELECT value FROM store_meta WHERE key = 'chain_id'"
+            ).fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            if "no such table" in str(exc):
+                raise CustodyError(f"{self.db_path}: not an evidence store ({exc})") from None
+            raise self._error(exc, "opening read-only") from None
+        except CustodyError:
+            self.conn.close()
+            raise
+
     # -- plumbing --------------------------------------------------------------------------------
 
     def _error(self, exc: sqlite3.Error, doing: str) -> CustodyError:
         text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            return StoreReadOnlyError(
+                f"{self.db_path}: {doing} failed: the store cannot be written here ({text}); "
+                "what this step would have recorded was not recorded"
+            )
         if "locked" in text or "busy" in text:
             return StoreBusyError(
                 f"{self.db_path}: another process kept the store locked for more than "
@@ -359,6 +500,10 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction (nested calls join the outer one)."""
+        if self.read_only:
+            raise StoreReadOnlyError(
+                f"{self.db_path}: the store was opened read-only; nothing was recorded"
+            )
         if self._depth:
             self._depth += 1
             try:
