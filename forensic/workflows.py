@@ -6,7 +6,7 @@ These are plain functions; the CLI calls them, and so can tests and notebooks.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
 
-__all__ = ["SCAN_STAGES", "ScanIncomplete", "ScanResult", "scan"]
+__all__ = ["SCAN_STAGES", "ScanIncomplete", "ScanResult", "label_discrepancies", "scan"]
 
 SCAN_STAGES = (
     "connect",
@@ -75,6 +75,87 @@ def _default_identify(spectrum: Any) -> dict[str, Any]:
 SCAN_PURPOSE = "screening analysis (forensic scan)"
 
 
+def _same_statement(stated: str, recorded: str) -> bool:
+    """Two statements that differ only in letter case and spacing say the same."""
+    return " ".join(stated.split()).casefold() == " ".join(recorded.split()).casefold()
+
+
+def _says(stated: Any, recorded: Any) -> bool:
+    """Whether a record already says what a scan states (None states nothing)."""
+    if stated is None:
+        return True
+    if isinstance(stated, str) and isinstance(recorded, str):
+        return _same_statement(stated, recorded)
+    return stated == recorded
+
+
+def label_discrepancies(
+    exhibit: Mapping[str, Any],
+    custody: Sequence[Mapping[str, Any]],
+    *,
+    description: str | None,
+    seal_number: str | None,
+) -> list[str]:
+    """What a scan states about an exhibit that its records say otherwise.
+
+    A scan never changes an exhibit's label (records are only appended, and the first
+    statement stays as it was made): a description or seal that differs from the records is
+    either another item under this number, packaging changed without a record, or a wrong
+    label, and the technician has to find out which.
+
+    Parameters
+    ----------
+    exhibit : mapping
+        The exhibit's current label (a row of the store's ``exhibits``).
+    custody : sequence of mapping
+        Its custody events, oldest first. A seal is compared with the last seal they record
+        (an exhibit re-sealed after an earlier analysis is recorded with its new seal), else
+        with the label's.
+    description, seal_number : str or None
+        What the scan states (``--description``, ``--seal``); None states nothing.
+
+    Returns
+    -------
+    list of str
+        One sentence per discrepancy, naming both statements and the record that holds the
+        earlier one; empty when the scan states nothing the records contradict.
+    """
+    case_number, item = exhibit["case_number"], exhibit["item_number"]
+    correct = (
+        f"'forensic exhibit add {case_number} {item} --description ... "
+        f"--corrects {exhibit['hash'][:16]}'"
+    )
+    found = []
+    if description and description.strip():
+        recorded = exhibit["description"]
+        if recorded == DEFAULT_DESCRIPTION:
+            found.append(
+                f"this scan describes {item} as {description.strip()!r}, but its label "
+                f"(record #{exhibit['seq']}) was made without a description; the label is not "
+                f"changed: complete it with {correct}"
+            )
+        elif not _same_statement(description, recorded):
+            found.append(
+                f"this scan describes {item} as {description.strip()!r}, but its label "
+                f"(record #{exhibit['seq']}) says {recorded!r}; the label is not changed: "
+                "check that this is the same item (another item needs its own exhibit "
+                f"number), and correct a wrong label with {correct}"
+            )
+    if seal_number and seal_number.strip():
+        sealed = [event for event in custody if event["seal_number"]]
+        if sealed:
+            recorded, where = sealed[-1]["seal_number"], f"custody record #{sealed[-1]['seq']}"
+        else:
+            recorded, where = exhibit["seal_number"], f"label record #{exhibit['seq']}"
+        if recorded and not _same_statement(seal_number, recorded):
+            found.append(
+                f"this scan states seal {seal_number.strip()!r} on {item}, but the seal last "
+                f"recorded for it is {recorded!r} ({where}); that record is not changed: check "
+                "the packaging, and record who re-sealed it ('forensic custody add ... --seal')"
+            )
+    return found
+
+
 def _receipt(
     db: Store,
     case_number: str,
@@ -85,6 +166,7 @@ def _receipt(
     seal_intact: bool | None,
     seal_number: str | None,
     label_seal_number: str | None = None,
+    notes: str | None = None,
 ) -> tuple[dict[str, Any], bool, dict[str, Any] | None]:
     """The custody event of a scan, whether it is new, and the event it follows.
 
@@ -94,7 +176,8 @@ def _receipt(
     receipt with no release between would be a hand-over that never happened: a scan run
     again after a failure, a second scan, or a scan by whoever signed for the exhibit with
     ``forensic custody add``. ``label_seal_number`` (the exhibit label's) is recorded on a new
-    receipt when the operator states none, but is not a statement of its own.
+    receipt when the operator states none, but is not a statement of its own; ``notes`` (what
+    the scan states that the records contradict) go on a new receipt.
     """
     with db.transaction():
         events = db.custody_events(case_number, item_number)
@@ -105,7 +188,7 @@ def _receipt(
                 "seal_intact": None if seal_intact is None else int(seal_intact),
                 "seal_number": seal_number,
             }
-            if all(value is None or latest[key] == value for key, value in stated.items()):
+            if all(_says(value, latest[key]) for key, value in stated.items()):
                 return latest, False, latest
         event = db.add_custody_event(
             case_number,
@@ -116,6 +199,7 @@ def _receipt(
             purpose=SCAN_PURPOSE,
             seal_intact=seal_intact,
             seal_number=seal_number or label_seal_number,
+            notes=notes,
         )
         return event, True, latest
 
@@ -126,20 +210,25 @@ def _custody_line(
     event: Mapping[str, Any],
     recorded: bool,
     before: Mapping[str, Any] | None,
+    *,
+    discrepancies: Sequence[str] = (),
 ) -> str:
-    """The scan's progress line on custody, with a warning where the log now has a gap."""
+    """The scan's progress line on custody, with a warning where the log now has a gap and
+    one for each of the scan's statements the records contradict."""
+    warnings = [f"; WARNING: {text}" for text in discrepancies]
     if not recorded:
-        return f"{operator} holds {item_number} since custody record #{event['seq']}"
+        line = f"{operator} holds {item_number} since custody record #{event['seq']}"
+        return line + "".join(warnings)
     line = f"{operator} receives {item_number} for screening analysis"
     if event["released_by"]:
-        return f"{line} from {event['released_by']}"
-    if before is not None and before["received_by"] != operator:
+        line += f" from {event['released_by']}"
+    elif before is not None and before["received_by"] != operator:
         line += (
             f"; WARNING: the custody log says {before['received_by']} held it (record "
             f"#{before['seq']}) and no release is recorded: state who handed it over "
             "(--received-from, or 'forensic custody add') so that the chain has no gap"
         )
-    return line
+    return line + "".join(warnings)
 
 
 def scan(
@@ -185,7 +274,11 @@ def scan(
     report_path, json_path, text_path : path, optional
         Where to write the report (PDF, JSON, plain text).
     description, seal_number, seal_intact, received_from : optional
-        Exhibit label and custody details known at scan time.
+        Exhibit label and custody details known at scan time. A new exhibit's label records
+        the description and seal; an existing label is never changed, and a description or
+        seal that differs from the records (:func:`label_discrepancies`) is warned of in the
+        ``custody`` progress line, written in the notes of a new receipt, and recorded among
+        the result's warnings (which the report lists as limitations).
     unit, location : str, optional
         The issuing unit and where the scan takes place, recorded on a new case and printed on
         the report (default ``$FORENSIC_UNIT`` / ``$FORENSIC_LOCATION``, then a mobile lab).
@@ -234,6 +327,12 @@ def scan(
                 )
             # as recorded: a pasted number may carry spaces the store does not keep
             case_number, item_number = case["case_number"], exhibit["item_number"]
+            discrepancies = label_discrepancies(
+                exhibit,
+                db.custody_events(case_number, item_number),
+                description=description,
+                seal_number=seal_number,
+            )
             event, recorded, before = _receipt(
                 db,
                 case_number,
@@ -243,8 +342,14 @@ def scan(
                 seal_intact=seal_intact,
                 seal_number=seal_number,
                 label_seal_number=exhibit["seal_number"],
+                notes="; ".join(discrepancies) or None,
             )
-            notify("custody", _custody_line(operator, item_number, event, recorded, before))
+            notify(
+                "custody",
+                _custody_line(
+                    operator, item_number, event, recorded, before, discrepancies=discrepancies
+                ),
+            )
             notify("acquire", f"acquiring from {instrument_url}")
             spectrum = instrument.acquire(**dict(acquire_settings or {}))
             described = instrument.describe() if hasattr(instrument, "describe") else {}
@@ -267,6 +372,8 @@ def scan(
             identification = dict((identify or _default_identify)(spectrum))
         except ForensicError as exc:
             raise ScanIncomplete(f"{saved}, but identification failed: {exc}") from exc
+        if discrepancies:  # recorded with the result, and so listed in the report's limitations
+            identification["warnings"] = [*(identification.get("warnings") or []), *discrepancies]
         notify("record", f"recording the result: {verdict_line(identification)}")
         result = db.add_result(measurement, identification, operator=operator)
         report = None

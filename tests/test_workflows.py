@@ -6,6 +6,7 @@ A kill at any moment leaves the store consistent and every saved raw spectrum in
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -17,14 +18,17 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
+from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.errors import IdentificationError, InstrumentError
 from forensic.io import OutputError, OutputExistsError
-from forensic.workflows import SCAN_STAGES, ScanIncomplete, scan
+from forensic.report.issue import issue_report
+from forensic.workflows import DEFAULT_DESCRIPTION, SCAN_STAGES, ScanIncomplete, scan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -186,6 +190,74 @@ def test_a_scan_by_someone_who_does_not_hold_the_exhibit_warns_of_the_gap(tmp_pa
         (None, "Bob Other"),
         ("Bob Other", "Carl Third"),
     ]
+
+
+def _progress_of(tmp_path, **kw):
+    progress = []
+    result = _run(tmp_path, progress=lambda stage, message: progress.append((stage, message)), **kw)
+    return result, dict(progress)
+
+
+def test_a_second_scan_describing_the_exhibit_otherwise_is_warned_and_recorded(tmp_path):
+    first = _run(tmp_path, description="white powder, zip bag", seal_number="S-7")
+    result, progress = _progress_of(tmp_path, description="brown resin in foil")
+    (warning,) = [w for w in result.identification["warnings"] if "describes" in w]
+    assert "'brown resin in foil'" in warning and "'white powder, zip bag'" in warning
+    assert f"label (record #{first.exhibit['seq']})" in warning and "not changed" in warning
+    assert f"--corrects {first.exhibit['hash'][:16]}" in warning
+    assert progress["custody"].endswith(f"; WARNING: {warning}")
+    with Store(tmp_path / "s") as store:
+        # the first statement stays as it was made: no second label, no correction
+        (label,) = store.query("SELECT * FROM exhibits")
+        assert label["hash"] == first.exhibit["hash"]
+        assert label["description"] == "white powder, zip bag"
+        assert len(store.custody_events("C-1", "E-1")) == 1  # no hand-over happened
+        (_, recorded) = store.results("C-1", "E-1")
+        assert warning in json.loads(recorded["identification_json"])["warnings"]
+        assert verify_store(store).ok
+        report = issue_report(store, "C-1", "E-1", operator=OPERATOR)
+    assert f"E-1: {warning}" in report.content["limitations"]
+    # the same words in other case and spacing say the same: no warning
+    result, progress = _progress_of(tmp_path, description=" White  powder, zip bag")
+    assert "WARNING" not in progress["custody"]
+    assert not any("describes" in w for w in result.identification["warnings"])
+
+
+def test_a_scan_describing_an_exhibit_labelled_without_a_description_says_how_to_complete_it(
+    tmp_path,
+):
+    first = _run(tmp_path)
+    result, progress = _progress_of(tmp_path, description="white powder, zip bag")
+    (warning,) = [w for w in result.identification["warnings"] if "describes" in w]
+    assert "was made without a description" in warning
+    assert (
+        f"forensic exhibit add C-1 E-1 --description ... --corrects {first.exhibit['hash'][:16]}"
+        in warning
+    )
+    assert "WARNING: " + warning in progress["custody"]
+    with Store(tmp_path / "s") as store:
+        assert store.get_exhibit("C-1", "E-1")["description"] == DEFAULT_DESCRIPTION
+
+
+def test_a_scan_stating_another_seal_is_warned_and_the_first_seal_stays(tmp_path):
+    first = _run(tmp_path, description="white powder, zip bag", seal_number="S-7")
+    result, progress = _progress_of(tmp_path, seal_number="S-8")
+    (warning,) = [w for w in result.identification["warnings"] if "seal" in w]
+    assert "states seal 'S-8' on E-1" in warning and "'S-7'" in warning
+    assert f"custody record #{first.custody_event['seq']}" in warning
+    assert progress["custody"].endswith(f"; WARNING: {warning}")
+    with Store(tmp_path / "s") as store:
+        assert store.get_exhibit("C-1", "E-1")["seal_number"] == "S-7"
+        events = store.custody_events("C-1", "E-1")
+        assert [(e["seal_number"], e["notes"]) for e in events] == [("S-7", None), ("S-8", warning)]
+        assert verify_store(store).ok
+    log = CliRunner().invoke(main, ["custody", "log", "C-1", "--store", str(tmp_path / "s")])
+    assert log.exit_code == 0 and "seal S-8); notes: this scan states seal" in log.output
+    # S-8 is now the seal on record: stating it again is no discrepancy, the label's S-7 is
+    result, progress = _progress_of(tmp_path, seal_number="s-8")
+    assert "WARNING" not in progress["custody"]
+    result, progress = _progress_of(tmp_path, seal_number="S-7")
+    assert "the seal last recorded for it is 'S-8'" in progress["custody"]
 
 
 def test_failed_identification_keeps_the_raw_spectrum(tmp_path):

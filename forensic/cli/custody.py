@@ -139,8 +139,17 @@ def _print_verdict(text: str) -> None:
     type=click.Path(path_type=Path),
     help="Also write the report as plain text.",
 )
-@click.option("--description", help="Exhibit description, if the exhibit is new.")
-@click.option("--seal", "seal_number", help="Seal number on the exhibit's packaging.")
+@click.option(
+    "--description",
+    help="Exhibit description: a new exhibit's label records it; an existing label is never "
+    "changed, and a description that differs from it is warned of and recorded.",
+)
+@click.option(
+    "--seal",
+    "seal_number",
+    help="Seal number on the exhibit's packaging; one that differs from the seal last "
+    "recorded is warned of and recorded.",
+)
 @click.option("--seal-intact/--seal-broken", default=None, help="State of the seal on receipt.")
 @click.option("--received-from", help="Who handed the exhibit over.")
 @click.option("--unit", help="Issuing unit, printed on the report [env FORENSIC_UNIT].")
@@ -486,7 +495,10 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
             elif table == "custody_events":
                 what = (
                     f"{r['released_by'] or '-'} -> {r['received_by']}: {r['purpose']} "
-                    f"(seal intact: {_yes_no(r['seal_intact'])})"
+                    f"(seal intact: {_yes_no(r['seal_intact'])}"
+                    + (f", seal {r['seal_number']}" if r["seal_number"] else "")
+                    + ")"
+                    + (f"; notes: {r['notes']}" if r["notes"] else "")
                 )
             elif table == "measurements":
                 what = f"{r['modality']} spectrum {r['raw_sha256'][:16]} ({r['instrument_url']})"
