@@ -8,7 +8,7 @@ The public API in one place::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from forensic.errors import (
     CustodyError,
@@ -16,36 +16,59 @@ from forensic.errors import (
     FormatError,
     IdentificationError,
     InstrumentError,
+    Interrupted,
     LibraryError,
     NotVibrationalError,
     SpectrumError,
 )
-from forensic.io import read_spectra, read_spectrum, write_spectrum
-from forensic.spectrum import ProcessingStep, Spectrum
 
+if TYPE_CHECKING:
+    from forensic.identify import Identification, identify
+    from forensic.io import read_spectra, read_spectrum, write_spectrum
+    from forensic.library import Library
+    from forensic.spectrum import ProcessingStep, Spectrum
+
+    __version__: str
+
+# Imported on first use, not with the package: the engine pulls in SciPy and pyteomics, the
+# readers NumPy, and the version lookup importlib.metadata; 'import forensic' itself takes a
+# millisecond, so that the 'forensic' program handles Ctrl-C before anything slow is loaded.
 _LAZY = {
+    "read_spectra": ("forensic.io", "read_spectra"),
+    "read_spectrum": ("forensic.io", "read_spectrum"),
+    "write_spectrum": ("forensic.io", "write_spectrum"),
+    "ProcessingStep": ("forensic.spectrum", "ProcessingStep"),
+    "Spectrum": ("forensic.spectrum", "Spectrum"),
     "identify": ("forensic.identify", "identify"),
     "Identification": ("forensic.identify", "Identification"),
     "Library": ("forensic.library", "Library"),
 }
 
 
-def __getattr__(name: str):
-    # the engine pulls in SciPy and pyteomics: import it on first use, not with the package
-    if name in _LAZY:
-        import importlib  # noqa: PLC0415
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
+    try:
+        return version("forensic-toolkit")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str):
+    import importlib  # noqa: PLC0415
+
+    if name == "__version__":
+        value = _version()
+    elif name in _LAZY:
         module, attr = _LAZY[name]
         value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'forensic' has no attribute {name!r}")
+    elif name in ("io", "spectrum"):  # the submodules the package used to import itself
+        value = importlib.import_module(f"forensic.{name}")
+    else:
+        raise AttributeError(f"module 'forensic' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-
-try:
-    __version__ = version("forensic-toolkit")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "CustodyError",
@@ -54,6 +77,7 @@ __all__ = [
     "Identification",
     "IdentificationError",
     "InstrumentError",
+    "Interrupted",
     "Library",
     "LibraryError",
     "NotVibrationalError",

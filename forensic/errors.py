@@ -2,11 +2,14 @@
 
 Every message names what went wrong and where (the file and line, the serial frame, the
 record), the value found and what was expected, so that a technician can act on one line.
+:class:`Interrupted` is apart: work stopped by a person or the system is not a failure.
 """
 
 from __future__ import annotations
 
+import signal
 from os import PathLike
+from typing import NoReturn
 
 __all__ = [
     "CustodyError",
@@ -14,6 +17,7 @@ __all__ = [
     "FormatError",
     "IdentificationError",
     "InstrumentError",
+    "Interrupted",
     "LibraryError",
     "NotVibrationalError",
     "SpectrumError",
@@ -84,6 +88,54 @@ class InstrumentError(ForensicError):
 
 class CustodyError(ForensicError):
     """The evidence store, the custody chain, a signature or a bundle is not as it must be."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Work stopped by Ctrl-C, or by a signal that stops it the same way (SIGTERM: ``kill``, a
+    shutdown; SIGHUP: the terminal was closed).
+
+    A :class:`KeyboardInterrupt`, not a :class:`ForensicError`: ``except Exception`` lets it
+    pass and every ``finally`` runs, so a driver switches its laser off and closes its port and
+    a store rolls back what it had not committed.
+
+    Parameters
+    ----------
+    signum : int, default signal.SIGINT
+        The signal that stopped the work (SIGINT: Ctrl-C).
+    recorded : str, optional
+        What the stopped work had recorded, and what it had not, for the person who stopped it
+        (e.g. "the spectrum and result ... are recorded; the report was not written: ...").
+    """
+
+    #: The signals that stop a command as Ctrl-C does (SIGHUP does not exist on Windows).
+    SIGNALS = tuple(
+        getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+    )
+
+    def __init__(self, signum: int = signal.SIGINT, recorded: str | None = None) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+        self.recorded = recorded
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process the signal ended (130 for
+        Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        what = (
+            "interrupted"
+            if self.signum == signal.SIGINT
+            else f"stopped by {signal.Signals(self.signum).name}"
+        )
+        return what if self.recorded is None else f"{what}: {self.recorded}"
+
+    @classmethod
+    def raise_on_signal(cls, signum: int, frame: object) -> NoReturn:
+        """A signal handler (``signal.signal(SIGTERM, Interrupted.raise_on_signal)``): stop the
+        work where it is, as Ctrl-C does."""
+        raise cls(signum)
 
 
 def without_path(exc: BaseException) -> str:

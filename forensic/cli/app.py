@@ -2,7 +2,10 @@
 
 Every command module registers its commands on :data:`main`. A :class:`ForensicError` raised
 anywhere below ends as one line on standard error, never a traceback, with exit code 2 (bad
-input) or the error's own ``exit_code``.
+input) or the error's own ``exit_code``. Ctrl-C, SIGTERM and SIGHUP end a command as an
+:class:`~forensic.errors.Interrupted` does: one line that says what the command had recorded,
+and exit code 128 + the signal (130, 143, 129). The ``forensic`` program
+(:func:`forensic.__main__.run`) handles them from its first moment, before this is loaded.
 """
 
 from __future__ import annotations
@@ -10,17 +13,17 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from forensic import __version__
-from forensic.errors import ForensicError
+from forensic.errors import ForensicError, Interrupted
 
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one ``error:`` line on standard error and exit with ``code``."""
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -55,44 +58,35 @@ library_option = click.option(
 """The ``--library`` option of the commands that identify (``identify``, ``scan``)."""
 
 
-class Stopped(KeyboardInterrupt):
-    """The process was told to stop (SIGTERM: ``kill``, a shutdown; SIGHUP: the terminal was
-    closed). Raised like Ctrl-C so that every ``finally`` runs: a driver switches its laser
-    off and closes its port, a store rolls back what it had not committed."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise Stopped(signum)
-
-
-#: The signals that stop a command the way Ctrl-C does (SIGHUP does not exist on Windows).
-STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
+def stopped(exc: KeyboardInterrupt) -> NoReturn:
+    """End the process for a Ctrl-C or a stopping signal: one ``error:`` line saying what was
+    recorded (when the work said so), and exit code 128 + the signal."""
+    stop = exc if isinstance(exc, Interrupted) else Interrupted()
+    fail(str(stop), stop.exit_code)
 
 
 class ForensicGroup(click.Group):
     """A click group that turns the toolkit's errors into one clear line and an exit code."""
 
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as exc:  # click would say "Aborted!" and exit 1
+            stopped(exc)
+
     def invoke(self, ctx: click.Context):
         previous = {}
         try:
-            for signum in STOP_SIGNALS:
-                previous[signum] = signal.signal(signum, _stop)
+            for signum in Interrupted.SIGNALS:
+                previous[signum] = signal.signal(signum, Interrupted.raise_on_signal)
         except ValueError:  # not the main thread (an embedding program): leave them alone
             pass
         try:
             return super().invoke(ctx)
         except ForensicError as exc:
             fail(str(exc), getattr(exc, "exit_code", EXIT_BAD_INPUT))
-        except Stopped as exc:
-            fail(f"stopped by {signal.Signals(exc.signum).name}", 128 + exc.signum)
-        except KeyboardInterrupt:
-            fail("interrupted", EXIT_INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            stopped(exc)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)

@@ -1,0 +1,106 @@
+"""The ``forensic`` program: Ctrl-C and the stopping signals end it in one line, at any moment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from forensic.cli import main
+from forensic.errors import Interrupted
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _handles(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler installed for ``signum`` (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="needs /proc to see the handlers installed"
+)
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_command_stopped_while_it_loads_ends_in_one_line(tmp_path, stop):
+    """The first thing the program does is take over the signals; the command line takes a
+    third of a second to load after that, and a Ctrl-C then gave a traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "forensic", "case", "new", "X-1", "--store", str(tmp_path / "s")],
+        cwd=ROOT,
+        env={**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not _handles(proc.pid, signal.SIGTERM):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the program never took over SIGTERM"
+        time.sleep(0.001)
+    proc.send_signal(getattr(signal, stop))
+    out, err = proc.communicate(timeout=60)
+    what = "interrupted" if stop == "SIGINT" else f"stopped by {stop}"
+    assert (proc.returncode, err, out) == (128 + getattr(signal, stop), f"error: {what}\n", "")
+    assert not (tmp_path / "s").exists()  # stopped before the command ran
+
+
+CTRL_C_WHILE_LOADING = textwrap.dedent(
+    """
+    import signal, sys
+
+    from forensic.__main__ import run
+
+    # 'import forensic' must be quick: nothing can handle Ctrl-C before it is done
+    assert "numpy" not in sys.modules and "click" not in sys.modules, "import forensic is slow"
+
+    class CtrlCWhileLoading:
+        def find_spec(self, name, path=None, target=None):
+            if name == "forensic.cli":
+                assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL, "not taken over"
+                raise KeyboardInterrupt  # as Ctrl-C does, while the command line loads
+
+    sys.meta_path.insert(0, CtrlCWhileLoading())
+    run()
+    """
+)
+
+
+def test_the_program_takes_over_the_signals_before_it_loads_the_command_line(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_WHILE_LOADING, "case", "list"],
+        cwd=ROOT,
+        env={**os.environ, "FORENSIC_STORE": str(tmp_path / "s")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (130, "error: interrupted\n", "")
+
+
+def test_a_command_stopped_while_its_options_are_read_exits_as_interrupted(monkeypatch):
+    """click itself would say 'Aborted!' and exit 1."""
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr("click.Group.parse_args", interrupted)
+    result = CliRunner().invoke(main, ["case", "list"])
+    assert (result.exit_code, result.output) == (143, "error: stopped by SIGTERM\n")
+
+
+def test_an_interruption_says_what_was_recorded():
+    stop = Interrupted(signal.SIGHUP, "recorded case C-1 (record #2)")
+    assert (str(stop), stop.exit_code) == ("stopped by SIGHUP: recorded case C-1 (record #2)", 129)
+    assert isinstance(stop, KeyboardInterrupt)  # passes 'except Exception': every finally runs
+    assert (str(Interrupted()), Interrupted().exit_code) == ("interrupted", 130)
