@@ -5,13 +5,16 @@ These are plain functions; the CLI calls them, and so can tests and notebooks.
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forensic.custody.store import Store
-from forensic.errors import ForensicError
+from forensic.custody.store import Store, as_label
+from forensic.errors import ForensicError, Interrupted
 from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
@@ -231,6 +234,83 @@ def _custody_line(
     return line + "".join(warnings)
 
 
+def _report_command(
+    db: Store,
+    case_number: str,
+    item_number: str,
+    paths: Sequence[str | os.PathLike | None],
+) -> str | None:
+    """The ``forensic report`` command that makes the report a scan was asked for."""
+    pdf_path, json_path, text_path = paths
+    if not any(paths):
+        return None
+    words = ["forensic", "report", case_number, item_number, "--out", str(pdf_path or "FILE.pdf")]
+    for option, path in (("--json", json_path), ("--text", text_path)):
+        if path:
+            words += [option, str(path)]
+    return f"`{shlex.join([*words, '--store', str(db.db_path)])}`"
+
+
+def _what_is_recorded(
+    records: Sequence[tuple[str, Mapping[str, Any]]],
+    case_number: str,
+    item_number: str,
+    report_command: str | None,
+) -> str:
+    """What a stopped scan left in the store, and what it did not do, in words.
+
+    Parameters
+    ----------
+    records : sequence of (table, row)
+        The records the store gained during the scan (:meth:`Store.appended_since`), in order;
+        those of other exhibits (another process writing meanwhile) are left out.
+    case_number, item_number : str
+        The exhibit scanned.
+    report_command : str or None
+        The command that makes the report the scan was asked for, if it was.
+    """
+    last: dict[str, Mapping[str, Any]] = {}
+    for table, row in records:
+        item = row.get("item_number")
+        if row.get("case_number") == case_number and item in (None, item_number):
+            last[table] = row
+    exhibit = f"exhibit {item_number} of case {case_number}"
+    measurement, result = last.get("measurements"), last.get("results")
+    if measurement is None:
+        done = []
+        if "cases" in last:
+            done.append(f"case {case_number} (record #{last['cases']['seq']})")
+        if "exhibits" in last:
+            done.append(f"the label of exhibit {item_number} (record #{last['exhibits']['seq']})")
+        if "custody_events" in last:
+            event = last["custody_events"]
+            done.append(f"its receipt by {event['received_by']} (record #{event['seq']})")
+        if not done:
+            return f"nothing was recorded; no spectrum of {exhibit} was saved"
+        return f"recorded {', '.join(done)}; no spectrum of {exhibit} was saved"
+    if result is None:
+        return (
+            f"the raw spectrum of {exhibit} is saved (measurement record #{measurement['seq']}, "
+            f"SHA-256 {measurement['raw_sha256']}), but no result is recorded: scan again "
+            "to identify the exhibit"
+        )
+    done = (
+        f"the spectrum and result for {exhibit} are recorded (measurement record "
+        f"#{measurement['seq']}, result record #{result['seq']}: "
+        f"{verdict_line(json.loads(result['identification_json']))})"
+    )
+    report = last.get("reports")
+    if report is not None:
+        return (
+            f"{done}, and so is report {report['report_id']} (record #{report['seq']}), but "
+            f"its files may not all be written: check them, or issue it again with "
+            f"{report_command or '`forensic report`'}"
+        )
+    if report_command:
+        return f"{done}; the report was not written: run {report_command} to make it"
+    return done
+
+
 def scan(
     instrument_url: str,
     *,
@@ -293,6 +373,10 @@ def scan(
 
     Raises
     ------
+    Interrupted
+        Ctrl-C or a stopping signal at any stage (a :class:`KeyboardInterrupt`): its
+        ``recorded`` says what the store holds of this scan and what is left to do, e.g. the
+        ``forensic report`` command that makes a report the scan did not finish.
     ScanIncomplete
         The raw spectrum was saved (the message names its record) but identification or the
         report failed.
@@ -307,7 +391,9 @@ def scan(
             check_writable(path, overwrite=overwrite)
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
+    start: int | None = None
     try:
+        start = db.head()[0]
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
@@ -398,6 +484,21 @@ def scan(
                     f"failed: {exc}"
                 ) from exc
         return ScanResult(case, exhibit, event, measurement, result, identification, report)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C or a stopping signal, at any stage: the instrument is closed (its laser off)
+        # and any unfinished transaction rolled back by now; say what the store holds.
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        case_number, item_number = as_label(case_number), as_label(item_number)
+        command = _report_command(db, case_number, item_number, (report_path, json_path, text_path))
+        try:
+            records = [] if start is None else db.appended_since(start)
+            recorded = _what_is_recorded(records, case_number, item_number, command)
+        except ForensicError as error:
+            recorded = (
+                f"what was recorded could not be read back ({error}): see `forensic custody "
+                f"log {case_number} {item_number}`"
+            )
+        raise Interrupted(signum, recorded) from exc
     finally:
         if own_store:
             db.close()

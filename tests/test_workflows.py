@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -25,7 +26,7 @@ from synthetic import make_spectrum
 
 from forensic.cli import main
 from forensic.custody import Store, verify_store
-from forensic.errors import IdentificationError, InstrumentError
+from forensic.errors import IdentificationError, InstrumentError, Interrupted
 from forensic.io import OutputError, OutputExistsError
 from forensic.report.issue import issue_report
 from forensic.workflows import DEFAULT_DESCRIPTION, SCAN_STAGES, ScanIncomplete, scan
@@ -545,6 +546,7 @@ def test_a_scan_told_to_stop_switches_the_laser_off(tmp_path, stop):
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 128 + getattr(signal, stop), err
         assert f"error: stopped by {stop}" in err and "Traceback" not in err
+        assert "its receipt by Ann Example (record #4); no spectrum of exhibit E-1 of case " in err
         deadline = time.monotonic() + 15  # the simulator reads the command after its slow reply
         while sim.settings["J"] and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -554,6 +556,163 @@ def test_a_scan_told_to_stop_switches_the_laser_off(tmp_path, stop):
     with Store(tmp_path / "s") as store:
         assert store.measurements("L-1") == []
         assert verify_store(store).ok
+
+
+def _stop_at(stage, stop=KeyboardInterrupt):
+    def progress(at, message):
+        if at == stage:
+            raise stop()
+
+    return progress
+
+
+@pytest.mark.parametrize(
+    ("stage", "said"),
+    [
+        ("connect", r"nothing was recorded; no spectrum of exhibit E-1 of case C-1 was saved"),
+        ("case", r"nothing was recorded; no spectrum"),
+        (
+            "custody",
+            r"recorded case C-1 \(record #2\), the label of exhibit E-1 \(record #3\), its "
+            r"receipt by Ann Example \(record #4\); no spectrum of exhibit E-1 of case C-1 "
+            r"was saved",
+        ),
+        ("store", r"recorded case C-1 .*; no spectrum of exhibit E-1 of case C-1 was saved"),
+        (
+            "identify",
+            r"the raw spectrum of exhibit E-1 of case C-1 is saved \(measurement record #5, "
+            r"SHA-256 [0-9a-f]{64}\), but no result is recorded: scan again",
+        ),
+        ("record", r"raw spectrum .* is saved .*, but no result is recorded"),
+        (
+            "report",
+            r"the spectrum and result for exhibit E-1 of case C-1 are recorded \(measurement "
+            r"record #5, result record #6: IDENTIFIED: Cocaine hydrochloride\); the report was "
+            r"not written: run `forensic report C-1 E-1 --out .*r.pdf --json .*r.json --store "
+            r".*forensic.db` to make it",
+        ),
+    ],
+)
+def test_a_scan_stopped_at_any_stage_says_what_is_recorded(tmp_path, stage, said):
+    with pytest.raises(Interrupted, match=said) as stopped:
+        _run(
+            tmp_path,
+            report_path=tmp_path / "r.pdf",
+            json_path=tmp_path / "r.json",
+            progress=_stop_at(stage),
+        )
+    assert stopped.value.signum == signal.SIGINT and stopped.value.exit_code == 130
+    assert str(stopped.value).startswith("interrupted: ")
+    assert not (tmp_path / "r.pdf").exists()
+    with Store(tmp_path / "s") as store:
+        assert verify_store(store).ok
+
+
+def test_a_stopping_signal_keeps_its_number_and_a_second_scan_names_only_its_records(tmp_path):
+    _run(tmp_path)
+    with pytest.raises(Interrupted) as stopped:
+        _run(tmp_path, progress=_stop_at("record", lambda: Interrupted(signal.SIGTERM)))
+    assert stopped.value.exit_code == 143
+    assert str(stopped.value).startswith("stopped by SIGTERM: the raw spectrum of exhibit E-1")
+    assert "measurement record #7," in str(stopped.value)  # not the first scan's #5
+
+
+def test_a_scan_stopped_while_writing_report_files_says_the_report_is_recorded(
+    tmp_path, monkeypatch
+):
+    issue = importlib.import_module("forensic.report.issue")
+
+    def stopped_while_writing(path, data, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(issue, "atomic_write_bytes", stopped_while_writing)
+    with pytest.raises(
+        Interrupted,
+        match=r"result record #6: .*\), and so is report FR-\S+ \(record #7\), but its files "
+        r"may not all be written: check them, or issue it again with `forensic report C-1 E-1",
+    ):
+        _run(tmp_path, report_path=tmp_path / "r.pdf")
+
+
+SLOW_REPORT = textwrap.dedent(
+    """
+    import sys, time
+    from forensic.report import issue
+
+    real = issue.render_pdf
+
+    def render_slowly(content):
+        time.sleep(120)  # the report stage lasts until the test stops it
+        return real(content)
+
+    issue.render_pdf = render_slowly
+    from forensic.__main__ import run
+
+    run()
+    """
+)
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_scan_stopped_while_it_writes_the_report_says_how_to_make_it(tmp_path, stop):
+    """Ctrl-C (or ``kill``) in the report stage: the spectrum and result are on record, and
+    the message gives the command that makes the report."""
+    env = {**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")}
+    pdf = tmp_path / "R 1.pdf"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SLOW_REPORT,
+            "scan",
+            "--instrument",
+            "sim:ocean-rs232?sample=cocaine",
+            "--case",
+            "R-1",
+            "--exhibit",
+            "E-1",
+            "--operator",
+            OPERATOR,
+            "--store",
+            str(tmp_path / "s"),
+            "--report",
+            str(pdf),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    progress = []
+    for line in proc.stderr:  # the progress lines, until the report stage begins
+        progress.append(line)
+        if line.startswith("[8/8]"):
+            break
+    assert progress and progress[-1].startswith("[8/8]"), (progress, proc.communicate())
+    proc.send_signal(getattr(signal, stop))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + getattr(signal, stop), err
+    assert "Traceback" not in err
+    (line,) = err.splitlines()
+    what = "interrupted" if stop == "SIGINT" else f"stopped by {stop}"
+    assert line.startswith(
+        f"error: {what}: the spectrum and result for exhibit E-1 of case R-1 are recorded "
+        "(measurement record #5, result record #6: "
+    )
+    command = line.split("the report was not written: run `")[1].split("` to make it")[0]
+    assert not pdf.exists()
+    with Store(tmp_path / "s") as store:
+        assert len(store.results("R-1", "E-1")) == 1 and store.reports("R-1") == []
+        assert verify_store(store).ok
+    # the command it gives makes the report
+    words = shlex.split(command)
+    assert words[:2] == ["forensic", "report"]
+    made = CliRunner(env={"FORENSIC_CONFIG_DIR": str(tmp_path / "config")}).invoke(
+        main, [*words[1:], "--operator", OPERATOR]
+    )
+    assert made.exit_code == 0, made.output
+    assert pdf.exists()
 
 
 def test_a_scan_of_numbers_pasted_with_spaces_records_them_without(tmp_path):

@@ -581,6 +581,18 @@ class Store:
         ).fetchone()
         return (0, chain.GENESIS_HASH) if row is None else (int(row[0]), row[1])
 
+    def appended_since(self, seq: int) -> list[tuple[str, dict[str, Any]]]:
+        """``(table, row)`` of every record this store's chain gained after position ``seq``
+        (a :meth:`head`), in chain order: what a piece of work recorded, however it ended."""
+        found = [
+            (table, row)
+            for table in chain.CHAINED_TABLES
+            for row in self.query(
+                f"SELECT * FROM {table} WHERE chain_id = ? AND seq > ?", (self.chain_id, int(seq))
+            )
+        ]
+        return sorted(found, key=lambda item: item[1]["seq"])
+
     def operator_key(self, operator: str) -> OperatorKey:
         """The operator's signing key, registered in the store (a chained record) on first use."""
         operator = check_operator_name(operator)
