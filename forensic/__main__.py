@@ -16,7 +16,9 @@ from forensic.errors import Interrupted
 def run() -> None:
     """Run the command line with Ctrl-C and the stopping signals handled from the start."""
     try:
-        for signum in Interrupted.SIGNALS:
+        # Ctrl-C too: Python's own KeyboardInterrupt, passing through an eval() while modules
+        # load, can make the interpreter end itself by SIGINT instead of exiting with 130
+        for signum in (signal.SIGINT, *Interrupted.SIGNALS):
             signal.signal(signum, Interrupted.raise_on_signal)
         from forensic.cli import main  # noqa: PLC0415  (after the handlers: loading takes a while)
 

@@ -77,11 +77,11 @@ class ForensicGroup(click.Group):
     def invoke(self, ctx: click.Context):
         previous = {}
         try:
-            for signum in Interrupted.SIGNALS:
-                previous[signum] = signal.signal(signum, Interrupted.raise_on_signal)
-        except ValueError:  # not the main thread (an embedding program): leave them alone
-            pass
-        try:
+            try:
+                for signum in Interrupted.SIGNALS:
+                    previous[signum] = signal.signal(signum, Interrupted.raise_on_signal)
+            except ValueError:  # not the main thread (an embedding program): leave them alone
+                pass
             return super().invoke(ctx)
         except ForensicError as exc:
             fail(str(exc), getattr(exc, "exit_code", EXIT_BAD_INPUT))
