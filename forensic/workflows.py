@@ -69,10 +69,14 @@ def _default_open_instrument(url: str) -> Any:
     return open_instrument(url, sample_resolver=resolve_sample)
 
 
-def _default_identify(spectrum: Any) -> dict[str, Any]:
+def _identify_against(library: Any) -> Callable[[Any], dict[str, Any]]:
+    """The engine against ``library`` (a Library, a .flib or folder path, None: the shipped
+    one), loaded now: a wrong path fails before anything is recorded or the laser fires."""
     from forensic.identify import identify  # noqa: PLC0415
+    from forensic.library import Library, open_reference_library  # noqa: PLC0415
 
-    return identify(spectrum).to_dict()
+    reference = library if isinstance(library, Library) else open_reference_library(library)
+    return lambda spectrum: identify(spectrum, reference).to_dict()
 
 
 SCAN_PURPOSE = "screening analysis (forensic scan)"
@@ -330,6 +334,7 @@ def scan(
     acquire_settings: Mapping[str, Any] | None = None,
     overwrite: bool = False,
     progress: Callable[[str, str], None] | None = None,
+    library: Any = None,
     open_instrument: Callable[[str], Any] | None = None,
     identify: Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> ScanResult:
@@ -368,6 +373,10 @@ def scan(
         Replace existing report files.
     progress : callable(stage, message), optional
         Called at each stage of :data:`SCAN_STAGES`.
+    library : Library or path, optional
+        The reference library: a :class:`~forensic.library.Library`, a compiled ``.flib`` or
+        a library folder (:func:`~forensic.library.open_reference_library`); default the
+        shipped one. Loaded before anything is recorded.
     open_instrument, identify : callable, optional
         Replace the driver and the identification engine (tests, notebooks).
 
@@ -389,6 +398,8 @@ def scan(
     for path in (report_path, json_path, text_path):
         if path is not None:  # before anything is recorded or the laser fires
             check_writable(path, overwrite=overwrite)
+    if identify is None:
+        identify = _identify_against(library)
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     start: int | None = None
@@ -455,7 +466,7 @@ def scan(
         )
         notify("identify", "identifying against the reference library")
         try:
-            identification = dict((identify or _default_identify)(spectrum))
+            identification = dict(identify(spectrum))
         except ForensicError as exc:
             raise ScanIncomplete(f"{saved}, but identification failed: {exc}") from exc
         if discrepancies:  # recorded with the result, and so listed in the report's limitations

@@ -26,8 +26,9 @@ from synthetic import make_spectrum
 
 from forensic.cli import main
 from forensic.custody import Store, verify_store
-from forensic.errors import IdentificationError, InstrumentError, Interrupted
+from forensic.errors import IdentificationError, InstrumentError, Interrupted, LibraryError
 from forensic.io import OutputError, OutputExistsError
+from forensic.library import Library
 from forensic.report.issue import issue_report
 from forensic.workflows import DEFAULT_DESCRIPTION, SCAN_STAGES, ScanIncomplete, scan
 
@@ -310,6 +311,26 @@ def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
     with pytest.raises(OutputExistsError, match="already exists"):
         _run(tmp_path, report_path=tmp_path / "r.pdf")
     assert (tmp_path / "r.pdf").read_bytes() == b"earlier report"
+
+
+def test_a_scan_identifies_against_the_library_it_is_given(tmp_path):
+    references = [
+        make_spectrum(bands, name=name, seed=i, noise=0.004)
+        for i, (name, bands) in enumerate(
+            {
+                "polystyrene-like": [(620, 0.3, 6), (1001, 1.0, 4), (1602, 0.4, 6)],
+                "other": [(450, 1.0, 8), (1350, 0.7, 9)],
+            }.items()
+        )
+    ]
+    lab = Library.from_spectra(references, calibrate=False)
+    result = _run(tmp_path, identify=None, library=lab.save(tmp_path / "lab.flib"))
+    assert result.identification["library_version"] == lab.version
+    # a library that cannot be opened stops the scan before anything is recorded
+    with pytest.raises(LibraryError, match="no such library file"):
+        _run(tmp_path, identify=None, library=tmp_path / "absent.flib", case_number="C-2")
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-2") is None
 
 
 KILLABLE = textwrap.dedent(

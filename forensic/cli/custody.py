@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from forensic.cli.app import EXIT_BAD_INPUT, main
+from forensic.cli.app import EXIT_BAD_INPUT, library_option, main
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import verify_store
@@ -155,6 +155,7 @@ def _print_verdict(text: str) -> None:
 @click.option("--unit", help="Issuing unit, printed on the report [env FORENSIC_UNIT].")
 @click.option("--location", help="Where the scan takes place [env FORENSIC_LOCATION].")
 @click.option("--integration-ms", type=float, help="Integration time (default: auto-exposure).")
+@library_option
 @click.option("--force", is_flag=True, help="Replace existing report files.")
 @store_option
 def scan(
@@ -173,6 +174,7 @@ def scan(
     unit,
     location,
     integration_ms,
+    library_path,
     force,
     store_path,
 ):
@@ -210,6 +212,7 @@ def scan(
         unit=unit,
         location=location,
         acquire_settings=settings,
+        library=library_path,
         overwrite=force,
         progress=progress,
     )
