@@ -362,7 +362,9 @@ def identify(
         )
 
     warnings = []
-    provenances = [h["provenance"] for h in hits]
+    # the references the answer names: the best hit and a mixture's components (a modelled
+    # entry ranked lower names nothing, and warning of it on every result would drown it)
+    provenances = [hits[0]["provenance"]]
     if mixture is not None:
         provenances += [c["provenance"] for c in mixture["components"]]
     query_provenance = spectrum.metadata.get("provenance")

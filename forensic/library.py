@@ -63,6 +63,7 @@ __all__ = [
     "ModalityBlock",
     "library_cache_dir",
     "open_reference_library",
+    "reference_files",
     "shipped_library",
     "spectrum_files",
     "substance_key",
@@ -118,8 +119,10 @@ def spectrum_files(folder: Path) -> list[Path]:
 
 
 def substance_key(name: str) -> str:
-    """The key that makes two entries the same substance: lower-case letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower()) or str(name)
+    """The key that makes two entries the same substance: its letters (of any script) and
+    digits, lower-case ("Cocaine HCl" and "cocaine-hcl" are one; "Metkatinon ž" and
+    "Metkatinon š" are two)."""
+    return re.sub(r"[\W_]", "", str(name).lower()) or str(name)
 
 
 @dataclass
@@ -347,7 +350,7 @@ class Library:
                 files.append(path)
             else:
                 skipped.append((str(path), "no such file or folder"))
-        seen = {p.resolve() for p in files}
+        seen = {p.resolve() for p in files} | {Path(p).resolve() for p, _ in skipped}
         for p in rows:
             if p not in seen:
                 files.append(p)
@@ -934,14 +937,32 @@ def library_cache_dir() -> Path:
     return Path(user_cache_dir("forensic"))
 
 
+def reference_files(folder: Path) -> tuple[list[Path], Path | None]:
+    """The reference files of a library folder and its manifest.
+
+    Those its ``manifest.csv`` lists (listed but missing ones included, so that building
+    names them), or every spectrum file of a folder without one (manifest None). A file in
+    the folder that the manifest does not list is not a reference: ``forensic library
+    validate`` names it.
+    """
+    manifest = _folder_manifest(folder)
+    if manifest is None:
+        return [p for p in spectrum_files(folder) if not p.name.endswith(FILE_SUFFIX)], None
+    return list(read_manifest(manifest)), manifest
+
+
 def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
+    """What a compiled folder depends on: the format, calibration method, pipelines, the
+    manifest and the reference files (not the folder's notes, changelog or version control)."""
+    folder = folder.resolve()
     digest = hashlib.sha256(f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}\n".encode())
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".py", ".pyc"}:
-            digest.update(p.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(p.read_bytes()).digest())
+    files, _ = reference_files(folder)
+    for p in sorted(files):
+        name = p.relative_to(folder).as_posix() if p.is_relative_to(folder) else str(p)
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(p.read_bytes()).digest() if p.is_file() else b"missing")
     if manifest is not None and manifest.exists():
         digest.update(manifest.read_bytes())
     return digest.hexdigest()
@@ -950,11 +971,17 @@ def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pip
 _COMPILED: dict[str, Library] = {}
 
 
-def _compiled_folder(folder: Path, prefix: str, *, rebuild: bool = False) -> Library:
-    """A library folder compiled into the cache folder, rebuilt only when its files change."""
-    manifest = folder / "manifest.csv"
+def _compiled_folder(
+    folder: Path, prefix: str, *, rebuild: bool = False, strict: bool = False
+) -> Library:
+    """A library folder compiled into the cache folder, rebuilt only when its references change.
+
+    With a ``manifest.csv``, exactly the references it lists; ``strict`` refuses a folder with
+    a listed reference that cannot be read, rather than identify without it.
+    """
+    files, manifest = reference_files(folder)
     pipelines = {m: default_pipeline(m) for m in MODALITIES}
-    key = _folder_key(folder, manifest if manifest.exists() else None, pipelines)
+    key = _folder_key(folder, manifest, pipelines)
     if not rebuild and key in _COMPILED:
         return _COMPILED[key]
     target = library_cache_dir() / f"{prefix}-{key[:20]}{FILE_SUFFIX}"
@@ -966,8 +993,15 @@ def _compiled_folder(folder: Path, prefix: str, *, rebuild: bool = False) -> Lib
             library = None  # a damaged cache file is rebuilt
     if library is None:
         library = Library.from_folder(
-            folder, manifest if manifest.exists() else None, pipelines=pipelines
+            files if manifest is not None else folder, manifest, pipelines=pipelines
         )
+        if strict and library.skipped:
+            listed = "; ".join(f"{Path(p).name}: {why}" for p, why in library.skipped[:5])
+            raise LibraryError(
+                f"{folder}: {len(library.skipped)} reference(s) its manifest.csv lists cannot be "
+                f"read ({listed}): fix the folder ('forensic library validate {folder}' lists "
+                "every problem); identifying without them would report them as absent"
+            )
         # a read-only cache still leaves a usable in-memory library
         with contextlib.suppress(OSError):
             library.save(target, overwrite=True)
@@ -1000,13 +1034,15 @@ def open_reference_library(path: str | os.PathLike | None = None) -> Library:
     path : path-like, optional
         A compiled library (``.flib``, from ``forensic library build`` or ``publish --out``),
         or a library folder (with its ``manifest.csv``, as ``forensic library import`` and
-        ``publish`` keep it), which is compiled and calibrated once into the cache folder, as
-        the shipped one is, and again only when its files change. Default: the shipped library.
+        ``publish`` keep it): exactly the references its manifest lists, compiled and
+        calibrated once into the cache folder, as the shipped one is, and again only when they
+        change. Default: the shipped library.
 
     Raises
     ------
     LibraryError
-        No such file or folder, a folder without ``manifest.csv``, or a damaged file.
+        No such file or folder, a folder without ``manifest.csv`` or with a listed reference
+        that cannot be read, or a damaged file.
     """
     if path is None:
         return shipped_library()
@@ -1018,4 +1054,4 @@ def open_reference_library(path: str | os.PathLike | None = None) -> Library:
             f"{folder}: a folder without manifest.csv is not a library folder (build one with "
             "'forensic library build' or import references with 'forensic library import')"
         )
-    return _compiled_folder(folder.resolve(), "folder")
+    return _compiled_folder(folder.resolve(), "folder", strict=True)

@@ -162,12 +162,21 @@ def test_identify_against_a_library_folder_or_the_one_the_van_is_set_to(built, m
     folder.mkdir(exist_ok=True)
     for i, (name, bands) in enumerate(BAND_SETS.items()):
         write_spectrum(make_spectrum(bands, name=name, seed=i, noise=0.004), folder / f"{i}.jdx")
-    (folder / "manifest.csv").write_text("file,name\n0.jdx,Caffeine\n")
+    names = "".join(f"{i}.jdx,{name.title()}\n" for i, name in enumerate(BAND_SETS))
+    (folder / "manifest.csv").write_text("file,name\n" + names)
+    # a stray file the manifest does not list is not a reference (validate names it)
+    write_spectrum(make_spectrum(BAND_SETS["cocaine"], name="stray"), folder / "stray.jdx")
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(root / "cache"))
     query = str(queries / "cocaine.jdx")
     by_folder = CliRunner().invoke(main, ["identify", query, "--library", str(folder), "--json"])
     assert by_folder.exit_code == 0, by_folder.output
-    assert json.loads(by_folder.output.splitlines()[-1])["hits"][0]["name"] == "cocaine"
+    hits = json.loads(by_folder.output.splitlines()[-1])["hits"]
+    assert hits[0]["name"] == "Cocaine" and "stray" not in {h["name"] for h in hits}
+    # a listed reference that is missing: refused, not identified without it
+    (folder / "3.jdx").unlink()
+    missing = CliRunner().invoke(main, ["identify", query, "--library", str(folder)])
+    assert missing.exit_code == 2
+    assert "1 reference(s) its manifest.csv lists cannot be read (3.jdx" in missing.output
     # FORENSIC_LIBRARY sets the library once for every command that identifies
     monkeypatch.setenv("FORENSIC_LIBRARY", str(lib))
     by_env = CliRunner().invoke(main, ["identify", query, "--json"])

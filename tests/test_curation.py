@@ -128,6 +128,30 @@ def test_replacing_a_modelled_reference_keeps_its_id(small_library, tmp_path):
         curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
 
 
+def test_ids_of_names_in_other_scripts_stay_apart_and_never_invite_force(small_library, tmp_path):
+    first = measured_paracetamol(tmp_path / "a.jdx")
+    one = curation.import_spectra([first], small_library, name="Metkatinon ž", licence="MIT")
+    two = curation.import_spectra([first], small_library, name="Metkatinon š", licence="MIT")
+    assert one.imported[0]["id"] != two.imported[0]["id"]
+    assert (
+        curation.import_spectra([first], small_library, name="ЛСД", licence="MIT").imported[0]["id"]
+        == "лсд-raman"
+    )
+    # an explicit id that holds another substance is refused without suggesting --force
+    with pytest.raises(LibraryError, match=r"holds ЛСД, not Cocaine.*--id NEW-ID") as refused:
+        curation.import_spectra(
+            [first], small_library, name="Cocaine", licence="MIT", entry_id="лсд-raman"
+        )
+    assert "--force" not in str(refused.value)
+
+
+def test_a_name_repeated_in_one_import_is_noted(small_library, tmp_path):
+    files = [measured_paracetamol(tmp_path / f"{n}.jdx") for n in ("a", "b")]
+    result = curation.import_spectra(files, small_library, name="Novel thing", licence="MIT")
+    assert [r["id"] for r in result.imported] == ["novel-thing-raman", "novel-thing-raman-2"]
+    assert any("imported more than once" in note for note in result.notes)
+
+
 def test_import_ambiguous_synonym_is_not_guessed(tmp_path):
     rows = [
         {"name": "Cocaine base", "synonyms": "crack;cocaine"},

@@ -243,8 +243,13 @@ def export_command(lib, fmt, out, force):
     """Export every reference of LIB (a folder; default the shipped one) to --out."""
     from forensic.curation import export_library, open_library  # noqa: PLC0415  (only when run)
 
-    written = export_library(open_library(lib), out, fmt, force=force)
-    click.echo(f"{out}: {len(written) - 1} references ({fmt}) and manifest.csv written")
+    source = open_library(lib)
+    written = export_library(source, out, fmt, force=force)
+    others = len(written) - len(source.rows) - 1  # changelog, release, README, band tables
+    click.echo(
+        f"{out}: {len(source.rows)} references ({fmt}) and manifest.csv written"
+        + (f", with {others} files of the library's history and sources" if others else "")
+    )
 
 
 @library.command("info")
@@ -268,6 +273,8 @@ def info_command(lib, as_json):
     click.echo("provenance  " + ", ".join(f"{n} {p}" for p, n in info["by_provenance"].items()))
     if info["modelled"]:
         click.echo("note        modelled references: confirm hits against a measured library")
+    for path, reason in info["skipped"]:
+        click.echo(f"UNREADABLE  {path}: {reason} (listed, but not in the compiled library)")
 
 
 @library.command("publish")

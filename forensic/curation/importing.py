@@ -49,7 +49,9 @@ class ImportResult:
 
 
 def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    # letters of every script are kept: "Metkatinon ž" and "Metkatinon š", or two names in
+    # Japanese, must not become the same id
+    slug = re.sub(r"[\W_]+", "-", text.lower()).strip("-")
     return slug or "reference"
 
 
@@ -312,17 +314,31 @@ def import_spectra(
     # ids: unique within this import; an existing measured id is refused unless forced
     by_id = {r["id"]: r for r in rows}
     taken: set[str] = set()
-    conflicts = []
+    conflicts, others = [], []
     for _, row in planned:
         base, n = row["id"], 1
         while row["id"] in taken:
             n += 1
             row["id"] = f"{base}-{n}"
+        if n > 1:
+            result.notes.append(
+                f"{row['name']} is imported more than once: this one is a further reference "
+                f"{row['id']} (check the manifest if one name was copied by mistake)"
+            )
         taken.add(row["id"])
         row["file"] = f"{row['modality']}/{row['id']}.jdx"
         old = by_id.get(row["id"])
-        if old is not None and old.get("provenance") != "modelled" and not force:
+        if old is None or force:
+            continue
+        if substance_key(old.get("name", "")) != substance_key(row["name"]):
+            others.append(f"{row['id']} holds {old.get('name')}, not {row['name']}")
+        elif old.get("provenance") != "modelled":
             conflicts.append(f"{row['id']} ({old.get('name')}, added {old.get('added_at')})")
+    if others:  # --force would replace another substance's reference: never suggested
+        raise LibraryError(
+            f"not imported: the id of another substance in {folder}: {'; '.join(others)}; give "
+            "the new reference its own id (--id NEW-ID, or an id column in --manifest)"
+        )
     if conflicts:
         raise LibraryError(
             "not imported: measured entr"

@@ -15,7 +15,13 @@ from typing import Any
 
 from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest
 from forensic.errors import LibraryError
-from forensic.library import FILE_SUFFIX, Library, shipped_library, substance_key
+from forensic.library import (
+    FILE_SUFFIX,
+    Library,
+    reference_files,
+    shipped_library,
+    substance_key,
+)
 
 
 def _shipped_dir() -> Path:
@@ -67,10 +73,9 @@ class LibrarySource:
                 self._library = shipped_library()
             else:
                 # the version hash does not depend on the q-value calibration: skip it here
+                files, manifest = reference_files(self.folder)  # what identify would use
                 self._library = Library.from_folder(
-                    self.folder,
-                    self.manifest if self.manifest.exists() else None,
-                    calibrate=False,
+                    files if manifest is not None else self.folder, manifest, calibrate=False
                 )
         return self._library
 

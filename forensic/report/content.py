@@ -238,7 +238,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     "(instrument simulator): this result has no evidential value.",
                 )
             identification = analysis["identification"] or {}
-            for hit in identification.get("hits") or []:
+            for hit in (identification.get("hits") or [])[:1]:  # the reference it names
                 modelled |= hit.get("provenance") == "modelled"
             mixture = identification.get("mixture") or {}
             for component in mixture.get("components") or []:
