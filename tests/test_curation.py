@@ -145,6 +145,22 @@ def test_ids_of_names_in_other_scripts_stay_apart_and_never_invite_force(small_l
     assert "--force" not in str(refused.value)
 
 
+def test_a_spectrum_in_nm_is_not_imported_and_the_modelled_reference_stays(small_library, tmp_path):
+    in_nm = make_spectrum([(830, 1.0, 2), (870, 0.6, 2)], start=786, stop=1050, step=0.2)
+    path = write_spectrum(in_nm, tmp_path / "nm.jdx")
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError, match=r"wavelength in nm.*not imported"):
+        curation.import_spectra([path], small_library, name="Paracetamol", licence="MIT")
+    assert (small_library / "manifest.csv").read_bytes() == before
+    # a clipped band is imported, with a note (validation fails it)
+    y = np.asarray(make_spectrum(noise=0.01).intensity)
+    clipped = make_spectrum(noise=0.01).replace(intensity=np.minimum(y, 0.6 * y.max()))
+    result = curation.import_spectra(
+        [write_spectrum(clipped, tmp_path / "clip.jdx")], small_library, name="X", licence="MIT"
+    )
+    assert any("clipped" in note for note in result.notes)
+
+
 def test_a_name_repeated_in_one_import_is_noted(small_library, tmp_path):
     files = [measured_paracetamol(tmp_path / f"{n}.jdx") for n in ("a", "b")]
     result = curation.import_spectra(files, small_library, name="Novel thing", licence="MIT")

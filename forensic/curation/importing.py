@@ -22,6 +22,7 @@ from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.io import read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key
+from forensic.quality import CLIPPED_RUN, axis_unit_problem, spectrum_clipped_run
 from forensic.spectrum import MODALITIES, NOT_MEASURED, Spectrum
 
 
@@ -240,6 +241,17 @@ def import_spectra(
                 continue
             if wanted != spectrum.modality:
                 spectrum = spectrum.replace(modality=wanted)
+            axis = axis_unit_problem(spectrum)
+            if axis is not None:  # it would replace a modelled reference with nonsense
+                result.skipped.append((str(path), f"{axis}: not imported"))
+                continue
+            clipped = spectrum_clipped_run(spectrum)
+            if clipped >= CLIPPED_RUN:
+                result.notes.append(
+                    f"{path.name}: its strongest band is clipped ({clipped} points at the same "
+                    "extreme value): 'forensic library validate' will fail it; measure again "
+                    "with a shorter exposure"
+                )
             if y_unit is not None:
                 try:
                     spectrum = spectrum.with_y_unit(y_unit, "stated at import")
