@@ -433,6 +433,9 @@ def test_ragged_rows_name_their_line(tmp_path):
         read_text(_write(tmp_path, "ragged.csv", rows))
 
 
+BROKEN_ABOVE = "the line just above the data starts with a number but does not read as a row of 2"
+
+
 @pytest.mark.parametrize(
     ("first_row", "message"),
     [
@@ -441,6 +444,18 @@ def test_ragged_rows_name_their_line(tmp_path):
         ("200.0,", r"1 column\(s\) where the rows below have 2"),
         ("200.0,nan", r"not a number \('nan'\) in column 2"),
         ("-inf,50.0", r"not a number \('-inf'\) in column 1"),
+        (
+            "200.0;50.0",
+            BROKEN_ABOVE,
+        ),
+        (
+            "200.0,n/a",
+            BROKEN_ABOVE,
+        ),
+        (
+            "200.0a",
+            BROKEN_ABOVE,
+        ),
     ],
 )
 @pytest.mark.parametrize("above", [[], ["Raman shift,Intensity"], ["# exported", ""]])

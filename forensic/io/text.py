@@ -171,6 +171,7 @@ _STYLES = (
     _Style(None, "."),
     _Style(None, ","),
 )
+_STARTS_WITH_NUMBER_RE = re.compile(r"[ \t]*\"?[-+]?(?:\d|[.,]\d)")
 _WHOLE_NUMBER_ROW_RE = re.compile(r"[ \t]*[-+]?\d+(?:[ \t]*,[ \t]*[-+]?\d+)*[ \t]*,?[ \t]*")
 
 
@@ -585,15 +586,25 @@ def _refuse_broken_row_above(
 
     A header line holds some text; a line of numbers only, directly above the data (blank and
     comment lines aside), is the first data row with a cell missing, an extra cell, NaN or
-    inf, and dropping it as header would silently lose a point. The one exception is a lone
-    whole number equal to the count of rows below it: a point count, as some exports write.
+    inf, and dropping it as header would silently lose a point; so is a line that starts with
+    a number but does not read as a row (another delimiter, ``n/a``, a typo). The one exception
+    is a lone whole number equal to the count of rows below it: a point count, as some exports
+    write.
     """
     split = _split(lines[index].strip(), style)
     cells = [c for c in split if c]
-    if not cells or any(
-        _to_number(c, style) is None and not _NOT_A_NUMBER_RE.fullmatch(c) for c in cells
-    ):
-        return  # it has text: a header line
+    if not cells:
+        return
+    if any(_to_number(c, style) is None and not _NOT_A_NUMBER_RE.fullmatch(c) for c in cells):
+        if not _STARTS_WITH_NUMBER_RE.match(lines[index]):
+            return  # it has text: a header line
+        # it starts as a data row but does not read as one (another delimiter, 'n/a', a typo)
+        raise FormatError(
+            f"the line just above the data starts with a number but does not read as a row "
+            f"of {width} numbers ({style.describe()}): {_clip(lines[index])!r}",
+            path=path,
+            line=index + 1,
+        )
     for column, cell in enumerate(split):
         _refuse_not_a_number(cell, column, path, index)
     if len(cells) == 1 and re.fullmatch(r"\+?\d+", cells[0]) and int(cells[0]) == rows_below:
