@@ -178,6 +178,11 @@ def test_identify_against_a_library_folder_or_the_one_the_van_is_set_to(built, m
     assert missing.exit_code == 2
     assert "1 reference(s) its manifest.csv lists cannot be read (3.jdx" in missing.output
     # FORENSIC_LIBRARY sets the library once for every command that identifies
+    monkeypatch.setenv("FORENSIC_LIBRARY", str(root / "gone.flib"))
+    gone = CliRunner().invoke(main, ["identify", query])
+    assert gone.exit_code == 2 and "no such library file or folder (set by FORENSIC_LIBRARY)" in (
+        gone.output
+    )
     monkeypatch.setenv("FORENSIC_LIBRARY", str(lib))
     by_env = CliRunner().invoke(main, ["identify", query, "--json"])
     version = json.loads(by_env.output.splitlines()[-1])["library_version"]

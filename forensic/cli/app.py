@@ -46,12 +46,24 @@ def y_unit_option(otherwise: str):
 LIBRARY_ENV = "FORENSIC_LIBRARY"
 """Environment variable naming the reference library a van's laptop identifies against."""
 
+
+def _library_exists(ctx: click.Context, param: click.Parameter, value: Path | None):
+    """A library named by the environment, not the command line, is said to come from it."""
+    from_env = ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT
+    if value is not None and from_env and not value.exists():
+        raise click.BadParameter(
+            f"{value}: no such library file or folder (set by {LIBRARY_ENV})", ctx, param
+        )
+    return value
+
+
 library_option = click.option(
     "--library",
     "library_path",
     type=click.Path(path_type=Path),
     default=None,
     envvar=LIBRARY_ENV,
+    callback=_library_exists,
     help="Reference library: a compiled .flib (library build, publish --out) or a library "
     f"folder (compiled once into the cache) [env {LIBRARY_ENV}; default: the shipped library].",
 )
