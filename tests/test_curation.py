@@ -563,7 +563,11 @@ def test_export_round_trip(small_library, tmp_path, fmt):
     out = tmp_path / f"out-{fmt}"
     source = curation.open_library(small_library)
     written = curation.export_library(source, out, fmt)
-    assert len(written) == len(source.rows) + 1 + (small_library / "README.md").is_file()
+    # the references, the manifest, and a release.json describing the library as exported
+    assert len(written) == len(source.rows) + 2 + (small_library / "README.md").is_file()
+    baseline = json.loads((out / "release.json").read_text())
+    assert baseline["published_at"].startswith(f"as exported from {small_library}")
+    assert set(baseline["entries"]) == {r["id"] for r in source.rows}
     rows = curation.read_manifest(out / "manifest.csv")
     assert [r["id"] for r in rows] == [
         r["id"] for r in curation.read_manifest(small_library / "manifest.csv")
@@ -652,6 +656,18 @@ def test_an_exported_copy_keeps_the_history_and_publishes_on_from_it(small_libra
     assert f"Changes since version {first.version[:12]}" in second.changelog_entry
     changelog = (copy / "CHANGELOG.md").read_text()
     assert changelog.index(first.version) < changelog.index(second.version)
+
+
+def test_the_first_publish_of_an_exported_copy_says_what_changed_since(small_library, tmp_path):
+    copy = tmp_path / "copy"  # from a library never published (as the shipped one)
+    curation.export_library(curation.open_library(small_library), copy, "jcamp")
+    exported = json.loads((copy / "release.json").read_text())["version"]
+    curation.import_spectra(
+        [measured_paracetamol(tmp_path / "p.jdx")], copy, name="Paracetamol", licence="MIT"
+    )
+    first = curation.publish_library(copy, approved_by="B. Reviewer", today="2026-11-23")
+    assert f"Changes since version {exported[:12]} (as exported from" in first.changelog_entry
+    assert "changed paracetamol-raman: spectrum" in first.changelog_entry
 
 
 def test_publish_refuses_when_a_gate_fails(small_library, tmp_path):

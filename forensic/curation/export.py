@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import io
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from forensic.alignment import find_peaks
+from forensic.curation.diff import snapshot
 from forensic.curation.manifest import format_manifest
 from forensic.curation.publish import CHANGELOG_FILE, RELEASE_FILE
 from forensic.curation.source import LibrarySource, list_entries
@@ -133,7 +136,9 @@ def export_library(
     imported again; the folder's history and sources come along unchanged (``CHANGELOG.md``,
     ``release.json``, the last published version that ``publish`` compares with,
     ``README.md`` and the band tables of modelled references in ``bands/``), so a copy
-    published later continues the library's changelog rather than starting a new one.
+    published later continues the library's changelog rather than starting a new one. A
+    folder without ``release.json`` (the shipped one) gets one in the copy describing it as
+    exported, so that the copy's first publish lists what changed since.
 
     Raises
     ------
@@ -172,6 +177,19 @@ def export_library(
         if (source.folder / name).is_file():
             data = (source.folder / name).read_bytes()
             written.append(atomic_write_bytes(out / name, data, overwrite=force))
+    if not (source.folder / RELEASE_FILE).is_file():
+        # the copy's first publish then says what changed since the library it came from (the
+        # shipped one keeps no release.json: its version depends on this toolkit's pipelines)
+        baseline = {
+            **snapshot(source),
+            "published_at": "as exported from "
+            + ("the shipped library" if source.is_shipped else str(source.folder))
+            + f" on {_dt.datetime.now(_dt.timezone.utc).date().isoformat()}",
+            "approved_by": None,
+            "previous_version": None,
+        }
+        text = json.dumps(baseline, indent=1, sort_keys=True) + "\n"
+        written.append(atomic_write_bytes(out / RELEASE_FILE, text.encode(), overwrite=force))
     for table in sorted((source.folder / BANDS_DIR).glob("*.toml")):
         (out / BANDS_DIR).mkdir(exist_ok=True)
         target = out / BANDS_DIR / table.name
