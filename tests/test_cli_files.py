@@ -320,6 +320,21 @@ def test_plot_axis_labels(monkeypatch, raman_csv, ir_csv):
     result = runner.invoke(main, ["plot", str(ir_csv), str(raman_csv), "--out", str(out)])
     assert result.exit_code == 0
     assert seen["panels"] == [raman, ir]
+    # two files of one name, from two instruments: told apart by their path
+    twin = raman_csv.parent / "twin"
+    twin.mkdir()
+    shutil.copy(raman_csv, twin / raman_csv.name)
+    assert (
+        runner.invoke(
+            main, ["plot", str(raman_csv), str(twin / raman_csv.name), "--out", str(out), "--force"]
+        ).exit_code
+        == 0
+    )
+    (legend,) = [p[1] for p in seen["panels"]]
+    assert legend == [
+        f"polystyrene-like ({raman_csv})",
+        f"polystyrene-like ({twin / raman_csv.name})",
+    ]
 
 
 def test_plot_refuses_to_overwrite_and_bad_files_write_nothing(runner, raman_csv, prose, tmp_path):

@@ -363,7 +363,7 @@ def plot(
             path=out,
         )
     _refuse_existing(out, force)
-    labelled: list[tuple[str, Spectrum]] = []
+    found: list[tuple[str, Spectrum, Path]] = []
     failed = 0
     for path in files:
         spectra = _read_or_report(path)
@@ -374,11 +374,17 @@ def plot(
             label = spectrum.name or path.stem
             if len(spectra) > 1 and not spectrum.name:
                 label += f" #{i}"
-            labelled.append((label, spectrum))
+            found.append((label, spectrum, path))
     if failed:
         click.echo(f"error: {failed} file(s) unreadable; {out} not written", err=True)
         ctx.exit(EXIT_BAD_INPUT)
         return
+    labels = [label for label, _, _ in found]
+    # two files of the same name (ps.txt from two instruments) are told apart by their path
+    labelled = [
+        (label if labels.count(label) == 1 else f"{label} ({path})", spectrum)
+        for label, spectrum, path in found
+    ]
     data = _render(labelled, kind=kind, normalise=normalise, title=title)
     atomic_write_bytes(out, data, overwrite=force)
     click.echo(f"wrote {out} ({len(labelled)} spectra)")
