@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import sqlite3
 
@@ -12,7 +13,9 @@ import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict, populated_store
 from matplotlib.figure import Figure
-from pypdf import PdfReader
+from matplotlib.patches import Rectangle
+from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import FreeText
 from synthetic import make_spectrum
 
 from forensic.cli import main
@@ -222,6 +225,42 @@ def test_a_pdf_whose_pages_differ_from_its_signed_content_does_not_verify(
     (tmp_path / "forged.pdf").write_bytes(forged)
     result = CliRunner().invoke(main, ["verify-report", str(tmp_path / "forged.pdf")])
     assert result.exit_code == 1 and "NOT VERIFIED: page 1" in result.output
+
+
+def _tampered(pdf: bytes, change) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_what_is_drawn_over_a_pdf_or_added_to_it_does_not_verify(issued):
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+
+    def overlay(writer):  # a white box over page 1 (words could be an image): text unchanged
+        cover = Figure(figsize=(8.27, 11.69))
+        cover.patches.append(
+            Rectangle((0.1, 0.4), 0.8, 0.3, color="white", transform=cover.transFigure)
+        )
+        buffer = io.BytesIO()
+        cover.savefig(buffer, format="pdf")
+        writer.pages[0].merge_page(PdfReader(buffer).pages[0])
+
+    def note(writer):
+        writer.add_annotation(0, FreeText(text="NO MATCH", rect=(50, 550, 400, 650)))
+
+    def attach(writer):
+        writer.add_attachment("report (corrected).json", b"{}")
+
+    for change, said in (
+        (overlay, "page 1 is drawn otherwise than its signed content lays it out"),
+        (note, "page 1 carries 1 annotation(s)"),
+        (attach, "files attached: report (corrected).json, report.json"),
+    ):
+        _, problems = check_report_pdf(_tampered(pdf, change))
+        assert any(said in p for p in problems), (said, problems)
+    assert check_report_pdf(_tampered(pdf, lambda writer: None))[1] == []  # rewritten, unchanged
 
 
 def test_a_signed_json_without_a_report_s_fields_does_not_verify(issued, tmp_path):

@@ -443,13 +443,82 @@ def page_texts(pdf: bytes, what: str = "the PDF") -> list[str]:
         raise FormatError(f"{what}: the PDF's pages cannot be read ({exc})") from None
 
 
+def _plain(value: Any, seen: frozenset = frozenset()) -> Any:
+    """A PDF object as plain data (streams as their decoded bytes), for comparing drawings.
+    ``/Parent`` links are left out (they lead back up the page tree)."""
+    from pypdf.generic import (  # noqa: PLC0415
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        StreamObject,
+    )
+
+    if isinstance(value, IndirectObject):
+        key = (value.idnum, value.generation)
+        if key in seen:
+            return "<cycle>"
+        return _plain(value.get_object(), seen | {key})
+    if isinstance(value, StreamObject):
+        head = {k: _plain(v, seen) for k, v in value.items() if k not in ("/Length", "/Filter")}
+        return ("stream", head, value.get_data())
+    if isinstance(value, DictionaryObject):
+        return {k: _plain(v, seen) for k, v in value.items() if k != "/Parent"}
+    if isinstance(value, ArrayObject):
+        return [_plain(v, seen) for v in value]
+    return value
+
+
+def _drawings(pdf: bytes, what: str = "the PDF") -> list[Any]:
+    """What each page draws: its content streams and every resource they use (fonts, images,
+    graphics states), as plain data."""
+    reader = _read_pdf(pdf, what)
+    return [
+        (_plain(page.get("/Contents")), _plain(page.get("/Resources"))) for page in reader.pages
+    ]
+
+
+def _producer(pdf: bytes, what: str = "the PDF") -> str:
+    info = _read_pdf(pdf, what).metadata or {}
+    return str(info.get("/Producer", "an unknown producer"))
+
+
+def _added_to(pdf: bytes, what: str) -> list[str]:
+    """What a report PDF holds that the toolkit never puts in one: annotations (a note or a box
+    drawn over the page in a viewer), other attachments, actions run on opening, forms."""
+    reader = _read_pdf(pdf, what)
+    found = []
+    for number, page in enumerate(reader.pages, start=1):
+        annotations = page.get("/Annots")
+        if annotations is not None and len(annotations.get_object()):
+            found.append(
+                f"page {number} carries {len(annotations.get_object())} annotation(s), shown "
+                "over the page by a viewer: a report has none"
+            )
+    names = sorted(reader.attachments)
+    if names != [REPORT_ATTACHMENT]:
+        found.append(
+            f"files attached: {', '.join(names)}; a report carries only {REPORT_ATTACHMENT}"
+        )
+    catalog = reader.trailer["/Root"]
+    for key, what_it_is in (
+        ("/OpenAction", "an action run when it is opened"),
+        ("/AA", "actions run on events"),
+        ("/AcroForm", "a form"),
+    ):
+        if key in catalog:
+            found.append(f"it holds {what_it_is} ({key}): a report has none")
+    return found
+
+
 def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any], list[str]]:
     """Check a report PDF on its own, without the store it was issued from.
 
-    Three things must hold: the attached content hashes to its ``content_sha256`` and the
-    signature verifies with the public key it names (:func:`check_report_json`); and every
-    page's text is the text of the pages rendered again from that content, so what a reader
-    sees is what was signed. Whose key signed it is for the reader to compare with the
+    What must hold: the attached content hashes to its ``content_sha256`` and the signature
+    verifies with the public key it names (:func:`check_report_json`); every page's text is
+    the text of the pages laid out again from that content, and every page is drawn exactly
+    as that layout draws it (content, fonts, images), so what a reader sees is what was
+    signed; and the PDF holds nothing a report never does (annotations, other attachments,
+    actions, forms). Whose key signed it is for the reader to compare with the
     operator's published fingerprint; that the report is on record in the store is
     ``forensic custody verify --report``.
 
@@ -470,10 +539,12 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
     if problems:
         return content, problems
     try:
-        expected = page_texts(render_pdf(content))
+        laid_out = render_pdf(content)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         return content, [f"the signed content cannot be laid out as a report ({exc!r})"]
+    expected = page_texts(laid_out)
     seen = page_texts(pdf, what)
+    problems += _added_to(pdf, what)
     if len(seen) != len(expected):
         problems.append(f"the PDF has {len(seen)} pages; its signed content makes {len(expected)}")
     for number, (page, signed) in enumerate(zip(seen, expected, strict=False), start=1):
@@ -486,6 +557,21 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
                 f"page {number} does not say what the signed content says: it reads "
                 f"...{page[max(0, at - 30) : at + 40]!r}... where the content gives "
                 f"...{signed[max(0, at - 30) : at + 40]!r}..."
+            )
+    if not problems:  # the same words: are they drawn the same, with nothing drawn over them?
+        for number, (page, signed) in enumerate(
+            zip(_drawings(pdf, what), _drawings(laid_out), strict=True), start=1
+        ):
+            if page != signed:
+                problems.append(
+                    f"page {number} is drawn otherwise than its signed content lays it out "
+                    "(something drawn over or under the text, or a changed font or image)"
+                )
+        made_by = _producer(pdf, what)
+        if problems and made_by != _producer(laid_out):
+            problems.append(
+                f"the PDF was drawn by {made_by}, laid out again by {_producer(laid_out)}: "
+                "check it where it was issued, or against its store (custody verify --report)"
             )
     version = (content.get("software") or {}).get("version")
     if problems and version != __version__:
