@@ -135,6 +135,48 @@ def test_corrections_are_new_records_and_the_original_stays(tmp_path):
     assert verify_store(store).ok
 
 
+def test_a_correction_keeps_what_it_does_not_state(tmp_path):
+    store = populated_store(tmp_path / "s")
+    label = store.get_exhibit("CASE-1", "EX-1")
+    new = store.add_exhibit(
+        "CASE-1", "EX-1", operator=OPERATOR, description="beige powder", corrects=label["hash"]
+    )
+    assert new["seal_number"] == "SEAL-001" and new["collected_by"] == "PC Smith"
+    assert (new["gps_lat"], new["collected_at"]) == (label["gps_lat"], label["collected_at"])
+    (event,) = store.custody_events("CASE-1", "EX-1")
+    fixed = store.add_custody_event(
+        "CASE-1",
+        "EX-1",
+        operator=OPERATOR,
+        received_by=OPERATOR,
+        released_by="PC Jones",
+        purpose="screening analysis",
+        corrects=event["hash"][:12],
+    )
+    # the hand-over happened when it happened: correcting who released it keeps its time
+    assert fixed["event_at"] == event["event_at"]
+    assert (fixed["seal_number"], fixed["seal_intact"]) == ("SEAL-001", 1)
+
+
+def test_a_correction_replaces_the_current_record_of_the_same_exhibit(tmp_path):
+    store = populated_store(tmp_path / "s")
+    store.add_exhibit("CASE-1", "EX-2", operator=OPERATOR, description="green leaves")
+    label = store.get_exhibit("CASE-1", "EX-1")
+    with pytest.raises(CustodyError, match="of item number EX-1, not EX-2"):
+        store.add_exhibit(
+            "CASE-1", "EX-2", operator=OPERATOR, description="x", corrects=label["hash"]
+        )
+    second = store.add_exhibit(
+        "CASE-1", "EX-1", operator=OPERATOR, description="brown powder", corrects=label["hash"]
+    )
+    # correcting the first label again would fork the exhibit in two labels
+    with pytest.raises(CustodyError, match=rf"correct the current record, #{second['seq']}"):
+        store.add_exhibit(
+            "CASE-1", "EX-1", operator=OPERATOR, description="grey powder", corrects=label["hash"]
+        )
+    assert [e["description"] for e in store.exhibits("CASE-1")] == ["green leaves", "brown powder"]
+
+
 def test_correcting_an_unknown_record_is_refused(tmp_path):
     store = populated_store(tmp_path / "s")
     with pytest.raises(CustodyError, match="record to correct"):

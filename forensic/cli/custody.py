@@ -357,7 +357,8 @@ def exhibit() -> None:
 @click.option(
     "--corrects",
     metavar="HASH",
-    help="Hash of an earlier label of this exhibit that this one corrects.",
+    help="Hash of the current label of this exhibit that this one corrects (what is not given "
+    "is kept from it).",
 )
 @operator_option
 @store_option
@@ -443,7 +444,12 @@ def custody() -> None:
 @click.option("--seal-intact/--seal-broken", default=None)
 @click.option("--seal", "seal_number")
 @click.option("--notes")
-@click.option("--corrects", metavar="HASH", help="Hash of an earlier event this one corrects.")
+@click.option(
+    "--corrects",
+    metavar="HASH",
+    help="Hash of an earlier event of this exhibit that this one corrects (what is not given, "
+    "its time and seal among them, is kept from it).",
+)
 @operator_option
 @store_option
 def custody_add(

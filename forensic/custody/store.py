@@ -645,7 +645,49 @@ class Store:
         with self.transaction():
             if corrects is not None:
                 corrects = self._resolve_hash(table, corrects)
+                self._check_correctable(table, fields, corrects)
             return self._insert(table, fields, key, corrects)
+
+    def _keep_unstated(
+        self, table: str, fields: dict[str, Any], corrects: str | None
+    ) -> dict[str, Any]:
+        """A correction keeps what it does not state (None) from the record it corrects: the
+        time of a hand-over, a seal number. Correcting one field must not erase the others."""
+        if corrects is None:
+            return fields
+        full = self._resolve_hash(table, corrects)
+        (earlier,) = self.query(f"SELECT * FROM {table} WHERE hash = ?", (full,))
+        return {k: earlier[k] if v is None and k in earlier else v for k, v in fields.items()}
+
+    def _check_correctable(self, table: str, fields: Mapping[str, Any], corrects: str) -> None:
+        """A correction replaces the current record of the same case (and exhibit): not another
+        exhibit's, and not one a later record already corrected (the record would fork in two)."""
+        (earlier,) = self.query(f"SELECT * FROM {table} WHERE hash = ?", (corrects,))
+        for column in ("case_number", "item_number"):
+            if column in fields and as_label(fields[column]) != earlier.get(column):
+                raise CustodyError(
+                    f"record #{earlier['seq']} ({corrects[:12]}) is a {table} record of "
+                    f"{column.replace('_', ' ')} {earlier.get(column)}, not "
+                    f"{as_label(fields[column])}: a correction replaces a record of the same "
+                    "exhibit (record a new one instead)"
+                )
+        later = self.query(f"SELECT seq, hash FROM {table} WHERE corrects = ?", (corrects,))
+        if later:
+            current = self._current_of(table, later[0]["hash"])
+            raise CustodyError(
+                f"record #{earlier['seq']} ({corrects[:12]}) was already corrected by record "
+                f"#{later[0]['seq']} ({later[0]['hash'][:12]}): correct the current record, "
+                f"#{current['seq']} ({current['hash'][:12]})"
+            )
+
+    def _current_of(self, table: str, record_hash: str) -> dict[str, Any]:
+        """The last record of a chain of corrections that starts at ``record_hash``."""
+        (row,) = self.query(f"SELECT seq, hash FROM {table} WHERE hash = ?", (record_hash,))
+        while True:
+            later = self.query(f"SELECT seq, hash FROM {table} WHERE corrects = ?", (row["hash"],))
+            if not later:
+                return row
+            row = later[0]
 
     def _resolve_hash(self, table: str, prefix: str) -> str:
         """The full hash of the ``table`` record whose hash starts with ``prefix`` (>= 8 hex)."""
@@ -882,23 +924,24 @@ class Store:
                 if exist_ok:
                     return existing
                 raise CustodyError(f"exhibit {item_number!r} already exists in {case_number!r}")
+            fields = {
+                "case_number": case["case_number"],
+                "case_hash": case["hash"],
+                "item_number": item_number,
+                "description": description,
+                "seal_number": seal_number,
+                "collected_by": collected_by,
+                "collected_at": None
+                if collected_at is None
+                else record_time(collected_at, "collection time", date_alone=True),
+                "collected_where": collected_where,
+                "gps_lat": lat,
+                "gps_lon": lon,
+                "condition": condition,
+            }
             return self.append(
                 "exhibits",
-                {
-                    "case_number": case["case_number"],
-                    "case_hash": case["hash"],
-                    "item_number": item_number,
-                    "description": description,
-                    "seal_number": seal_number,
-                    "collected_by": collected_by,
-                    "collected_at": None
-                    if collected_at is None
-                    else record_time(collected_at, "collection time", date_alone=True),
-                    "collected_where": collected_where,
-                    "gps_lat": lat,
-                    "gps_lon": lon,
-                    "condition": condition,
-                },
+                self._keep_unstated("exhibits", fields, corrects),
                 operator=operator,
                 corrects=corrects,
             )
@@ -923,25 +966,24 @@ class Store:
             raise CustodyError("a custody event needs a purpose (e.g. 'analysis', 'storage')")
         with self.transaction():
             exhibit = self.require_exhibit(case_number, item_number)
-            return self.append(
-                "custody_events",
-                {
-                    "case_number": exhibit["case_number"],
-                    "item_number": exhibit["item_number"],
-                    "exhibit_hash": exhibit["hash"],
-                    "released_by": released_by,
-                    "received_by": check_operator_name(received_by),
-                    "event_at": utc_now()
-                    if event_at is None
-                    else record_time(event_at, "custody event time"),
-                    "purpose": purpose,
-                    "seal_intact": seal_intact,
-                    "seal_number": seal_number,
-                    "notes": notes,
-                },
-                operator=operator,
-                corrects=corrects,
-            )
+            fields = {
+                "case_number": exhibit["case_number"],
+                "item_number": exhibit["item_number"],
+                "exhibit_hash": exhibit["hash"],
+                "released_by": released_by,
+                "received_by": check_operator_name(received_by),
+                "event_at": None
+                if event_at is None
+                else record_time(event_at, "custody event time"),
+                "purpose": purpose,
+                "seal_intact": seal_intact,
+                "seal_number": seal_number,
+                "notes": notes,
+            }
+            fields = self._keep_unstated("custody_events", fields, corrects)
+            if fields["event_at"] is None:
+                fields["event_at"] = utc_now()
+            return self.append("custody_events", fields, operator=operator, corrects=corrects)
 
     def add_measurement(
         self,
