@@ -239,7 +239,10 @@ def test_a_chain_cut_short_is_caught_with_a_hash_known_from_outside(store_path):
     assert _verify(store_path).ok  # the chain alone cannot see a cut at its end
     with Store(store_path) as store:
         assert verify_store(store, expect=[head]).ok
+        assert verify_store(store, expect=[head[:16]]).ok  # as verify prints the head
+        assert "first 8 hex digits" in verify_store(store, expect=[head[:6]]).first.what
         cut = verify_store(store, expect=[last["hash"]])
+        assert "cut short" in verify_store(store, expect=[last["hash"][:16]]).first.what
     assert "cut short" in cut.first.what
     result = CliRunner().invoke(
         main, ["custody", "verify", "--store", str(store_path), "--expect", last["hash"]]

@@ -124,7 +124,8 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
         The evidence store.
     expect : sequence of str
         Record hashes known from outside the store (a report's chain head, a bundle's
-        manifest): each must still be in the store, which catches a chain cut short.
+        manifest), whole or their first 8 or more hex digits, as printed: each must still be in
+        the store, which catches a chain cut short.
 
     Returns
     -------
@@ -230,7 +231,17 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
         link["hash"] for chain_links in links.values() for link in chain_links.values()
     }
     for digest in expect:
-        if digest.strip().lower() not in known:
+        wanted = digest.strip().lower()
+        if len(wanted) < 8 or any(ch not in "0123456789abcdef" for ch in wanted):
+            problems.append(
+                Problem(
+                    "chain",
+                    None,
+                    f"expected record {digest!r}: give at least the first 8 hex digits of its "
+                    "hash (as verify and the reports print it)",
+                )
+            )
+        elif not any(h.startswith(wanted) for h in known):
             problems.append(
                 Problem(
                     "chain",
