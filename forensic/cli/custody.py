@@ -467,8 +467,15 @@ def custody_add(
     operator,
     store_path,
 ):
-    """Record a hand-over of an exhibit."""
+    """Record a hand-over of an exhibit.
+
+    A hand-over released by someone the log does not show holding the exhibit, or with no
+    release where someone else held it, is recorded and warned of: the report lists it.
+    """
+    from forensic.custody.continuity import custody_gaps  # noqa: PLC0415
+
     with _open(store_path) as store:
+        before = set(custody_gaps(store.custody_events(case_number, item_number)))
         row = store.add_custody_event(
             case_number,
             item_number,
@@ -482,7 +489,11 @@ def custody_add(
             notes=notes,
             corrects=corrects,
         )
+        after = custody_gaps(store.custody_events(case_number, item_number))
     click.echo(f"custody event recorded (record #{row['seq']}, {row['hash'][:16]})")
+    for gap in after:
+        if gap not in before:
+            click.secho(f"WARNING: custody not continuous: {gap}", err=True, bold=True)
 
 
 def _log(store: Store, case_number: str, item_number: str | None) -> None:

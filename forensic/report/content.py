@@ -19,6 +19,7 @@ from typing import Any
 
 from forensic import __version__
 from forensic.custody import chain
+from forensic.custody.continuity import custody_gaps, in_time_order
 from forensic.custody.keys import verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now
 from forensic.custody.verify import UnverifiedChainError, verify_store
@@ -143,7 +144,7 @@ def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, An
 
 def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]:
     case_number, item = exhibit["case_number"], exhibit["item_number"]
-    events = store.custody_events(case_number, item)
+    events = in_time_order(store.custody_events(case_number, item))  # as they happened
     measurements = store.measurements(case_number, item)
     results = store.results(case_number, item)
     by_measurement: dict[str, list[dict]] = {}
@@ -210,6 +211,7 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
             }
             for e in events
         ],
+        "custody_gaps": custody_gaps(events),
         "analyses": analyses,
         "corrections": _corrections(store, case_number, item),
     }
@@ -221,6 +223,8 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     warnings: list[str] = []
     modelled = False
     for exhibit in exhibits:
+        for gap in exhibit.get("custody_gaps") or []:
+            warnings.append(f"{exhibit['label']['item_number']}: custody not continuous: {gap}.")
         for event in exhibit["custody"]:
             if event["seal_intact"] is False:
                 warnings.append(
