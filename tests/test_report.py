@@ -34,7 +34,7 @@ from forensic.report import (
 )
 from forensic.report import pdf as report_pdf
 from forensic.report.content import MODELLED_WARNING
-from forensic.report.layout import verdict_line
+from forensic.report.layout import Block, verdict_line
 from forensic.report.pdf import (
     check_report_pdf,
     embedded_content,
@@ -701,3 +701,26 @@ def test_text_is_drawn_as_written_and_undrawable_characters_are_said(tmp_path):
     assert check_report_pdf((tmp_path / "r.pdf").read_bytes())[1] == []
     # a report in scripts the fonts draw says nothing of the kind
     assert undrawable_characters({"exhibits": ["Ёлка, Ελλάδα, Ärger"]}) == []
+
+
+def test_a_table_across_pages_repeats_its_headings_and_keeps_them_with_a_row():
+    table = Block("table", headers=["When", "Who"], items=[[f"t{i}", f"p{i}"] for i in range(150)])
+    items = report_pdf._items_for(table)
+    header = items[:2]  # headings and their rule
+    pages = report_pdf._paginate(items)
+    assert len(pages) > 1
+    for page in pages[1:]:
+        assert [item for _, item in page[:2]] == header  # drawn again on every page
+    # with a page nearly full, the headings go over to the next page with the first row
+    filler = [report_pdf._Item(report_pdf.PAGE_H - 2.05, lambda fig, y0: None)]
+    first, second = report_pdf._paginate(filler + items)[:2]
+    assert [item for _, item in first] == filler
+    assert [item for _, item in second[:3]] == [*header, items[2]]
+
+
+def test_the_lines_of_one_value_stay_on_one_page():
+    value = "x" * (report_pdf.MONO_CHARS * 3)  # three lines
+    items = report_pdf._items_for(Block("kv", items=[("Pipeline", value)]))
+    filler = [report_pdf._Item(report_pdf.PAGE_H - 2.05, lambda fig, y0: None)]
+    pages = report_pdf._paginate(filler + items)
+    assert [item for _, item in pages[1][:3]] == items[:3]

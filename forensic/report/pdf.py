@@ -80,6 +80,8 @@ class _Item:
     height: float
     draw: Callable[[Figure, float], None]  # (figure, top in inches from the page top)
     keep_with_next: bool = False
+    # a table row's column headings, drawn again above it when it starts a page
+    header: list[_Item] | None = None
 
 
 def _y(top: float) -> float:
@@ -157,7 +159,9 @@ def _items_for(block: Block) -> list[_Item]:
                         family=MONO,
                     )
 
-                items.append(_Item(MONO_LH, draw))
+                # the lines of one value stay on one page
+                last = index == max(len(keys), len(chunks)) - 1
+                items.append(_Item(MONO_LH, draw, keep_with_next=not last))
         items.append(_Item(0.06, lambda fig, y0: None))
         return items
     if block.kind == "table":
@@ -176,7 +180,14 @@ def _items_for(block: Block) -> list[_Item]:
             )
             for i, line in enumerate(lines)
         ]
-        items[0].keep_with_next = True
+        # the headings and their rule stay with the first row; a row that starts a page has
+        # them drawn again above it
+        rule = next((i for i, line in enumerate(lines) if line and not line.strip("- ")), 0)
+        header = items[: rule + 1]
+        for item in header:
+            item.keep_with_next = True
+        for item in items[rule + 1 :]:
+            item.header = header
         items.append(_Item(0.08, lambda fig, y0: None))
         return items
     if block.kind == "figure":
@@ -289,12 +300,16 @@ def _paginate(
     pages: list[list[tuple[float, _Item]]] = [[]]
     y = 0.0
     for index, item in enumerate(items):
-        need = item.height
-        if item.keep_with_next and index + 1 < len(items):
-            need += items[index + 1].height
+        need, last = item.height, index
+        while items[last].keep_with_next and last + 1 < len(items):  # what must stay with it
+            last += 1
+            need += items[last].height
         if y + need > usable and pages[-1]:
             pages.append([])
             y = 0.0
+            for heading in item.header or []:
+                pages[-1].append((top + y, heading))
+                y += heading.height
         pages[-1].append((top + y, item))
         y += item.height
     return pages
