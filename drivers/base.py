@@ -128,6 +128,9 @@ class Instrument(abc.ABC):
     """
 
     url: str = ""
+    modality: str | None = None
+    """What the instrument measures, ``"raman"`` or ``"ir"``, when the driver knows: a scan
+    then refuses a library without references of that kind before the laser fires."""
 
     @abc.abstractmethod
     def acquire(self, **settings: Any) -> Spectrum:
@@ -165,6 +168,11 @@ class Spectrometer(Instrument):
     capabilities: Capabilities
     laser_wavelength_nm: float | None = None
     laser_power_mw: float | None = None
+
+    @property
+    def modality(self) -> str | None:  # type: ignore[override]
+        """``"raman"`` when the excitation laser's wavelength is known, else not known."""
+        return "raman" if self.laser_wavelength_nm else None
 
     # -- settings --------------------------------------------------------------------------
 

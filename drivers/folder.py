@@ -48,6 +48,8 @@ class FolderInstrument(Instrument):
         Called at the start of :meth:`acquire` (a simulated FTIR uses it to "press scan").
     metadata : dict, optional
         Extra metadata added to each spectrum (``provenance`` for simulated instruments).
+    modality : {"raman", "ir"}, optional
+        What the instrument exporting into the folder measures, when known.
     """
 
     def __init__(
@@ -60,7 +62,9 @@ class FolderInstrument(Instrument):
         trigger: Callable[[], None] | None = None,
         metadata: dict[str, Any] | None = None,
         on_close: Callable[[], None] | None = None,
+        modality: str | None = None,
     ) -> None:
+        self.modality = modality
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise InstrumentDisconnected(

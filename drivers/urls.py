@@ -132,6 +132,11 @@ class SimulatedInstrument(Instrument):
     def describe(self) -> dict[str, Any]:
         return {**self.inner.describe(), "simulated": True}
 
+    @property
+    def modality(self) -> str | None:  # type: ignore[override]
+        """What the real driver inside measures."""
+        return self.inner.modality
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
@@ -222,6 +227,7 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
                 "instrument_serial": "SIMFTIR",
                 "instrument_model": "Simulated FTIR (forensic simulator)",
             },
+            modality="ir",
         )
         return SimulatedInstrument(folder, simulator, reference)
     reference = resolver(params["sample"], "raman")

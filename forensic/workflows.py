@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forensic.custody.store import Store, as_label
-from forensic.errors import ForensicError, Interrupted
+from forensic.errors import ForensicError, Interrupted, LibraryError
 from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
@@ -69,14 +69,31 @@ def _default_open_instrument(url: str) -> Any:
     return open_instrument(url, sample_resolver=resolve_sample)
 
 
-def _identify_against(library: Any) -> Callable[[Any], dict[str, Any]]:
-    """The engine against ``library`` (a Library, a .flib or folder path, None: the shipped
-    one), loaded now: a wrong path fails before anything is recorded or the laser fires."""
-    from forensic.identify import identify  # noqa: PLC0415
+def _reference_library(library: Any) -> Any:
+    """``library`` as a Library (a .flib or folder path, None: the shipped one), loaded now: a
+    wrong path fails before anything is recorded or the laser fires."""
     from forensic.library import Library, open_reference_library  # noqa: PLC0415
 
-    reference = library if isinstance(library, Library) else open_reference_library(library)
+    return library if isinstance(library, Library) else open_reference_library(library)
+
+
+def _identify_against(reference: Any) -> Callable[[Any], dict[str, Any]]:
+    from forensic.identify import identify  # noqa: PLC0415
+
     return lambda spectrum: identify(spectrum, reference).to_dict()
+
+
+def _check_measurable(reference: Any, instrument: Any) -> None:
+    """Refuse, before anything is recorded, a library with no references of what the
+    instrument measures (when its driver says)."""
+    measures = getattr(instrument, "modality", None)
+    if reference is not None and measures and measures not in reference.modalities:
+        held = " and ".join(reference.modalities) or "no"
+        raise LibraryError(
+            f"the instrument measures {measures} spectra but the library holds only {held} "
+            "references: nothing could be identified (choose another --library); nothing "
+            "was recorded"
+        )
 
 
 SCAN_PURPOSE = "screening analysis (forensic scan)"
@@ -398,8 +415,10 @@ def scan(
     for path in (report_path, json_path, text_path):
         if path is not None:  # before anything is recorded or the laser fires
             check_writable(path, overwrite=overwrite)
+    reference = None
     if identify is None:
-        identify = _identify_against(library)
+        reference = _reference_library(library)
+        identify = _identify_against(reference)
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     start: int | None = None
@@ -409,6 +428,7 @@ def scan(
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
         with (open_instrument or _default_open_instrument)(instrument_url) as instrument:
+            _check_measurable(reference, instrument)
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
             with db.transaction():
                 case = db.open_case(

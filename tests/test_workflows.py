@@ -326,11 +326,24 @@ def test_a_scan_identifies_against_the_library_it_is_given(tmp_path):
     lab = Library.from_spectra(references, calibrate=False)
     result = _run(tmp_path, identify=None, library=lab.save(tmp_path / "lab.flib"))
     assert result.identification["library_version"] == lab.version
+
+    # an instrument measuring what the library has no references of: refused before recording
+    class Infrared(FakeInstrument):
+        modality = "ir"
+
+    with pytest.raises(LibraryError, match="measures ir spectra but the library holds only raman"):
+        _run(
+            tmp_path,
+            identify=None,
+            library=lab,
+            case_number="C-3",
+            open_instrument=lambda url: Infrared(),
+        )
     # a library that cannot be opened stops the scan before anything is recorded
     with pytest.raises(LibraryError, match="no such library file"):
         _run(tmp_path, identify=None, library=tmp_path / "absent.flib", case_number="C-2")
     with Store(tmp_path / "s") as store:
-        assert store.get_case("C-2") is None
+        assert store.get_case("C-2") is None and store.get_case("C-3") is None
 
 
 KILLABLE = textwrap.dedent(
