@@ -19,7 +19,14 @@ from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
 
-__all__ = ["SCAN_STAGES", "ScanIncomplete", "ScanResult", "label_discrepancies", "scan"]
+__all__ = [
+    "SCAN_STAGES",
+    "ScanIncomplete",
+    "ScanResult",
+    "identify_saved",
+    "label_discrepancies",
+    "scan",
+]
 
 SCAN_STAGES = (
     "connect",
@@ -312,8 +319,8 @@ def _what_is_recorded(
     if result is None:
         return (
             f"the raw spectrum of {exhibit} is saved (measurement record #{measurement['seq']}, "
-            f"SHA-256 {measurement['raw_sha256']}), but no result is recorded: scan again "
-            "to identify the exhibit"
+            f"SHA-256 {measurement['raw_sha256']}), but no result is recorded: "
+            f"{_identify_command(case_number, item_number)} identifies the saved spectrum"
         )
     done = (
         f"the spectrum and result for {exhibit} are recorded (measurement record "
@@ -330,6 +337,64 @@ def _what_is_recorded(
     if report_command:
         return f"{done}; the report was not written: run {report_command} to make it"
     return done
+
+
+def identify_saved(
+    case_number: str,
+    item_number: str,
+    *,
+    operator: str,
+    store: Store | str | os.PathLike | None = None,
+    library: Any = None,
+    identify: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Identify the saved spectra of an exhibit that have no result, and record the results.
+
+    A scan saves the raw spectrum before it identifies it; stopped or failed after that, it
+    leaves a measurement without a result. This identifies that spectrum, as saved (checked
+    against its SHA-256), instead of measuring the exhibit again.
+
+    Parameters
+    ----------
+    case_number, item_number : str
+        The exhibit.
+    operator : str
+        Who signs the results.
+    store : Store or path, optional
+        The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
+    library : Library or path, optional
+        As for :func:`scan`; default the shipped library.
+    identify : callable, optional
+        Replaces the identification engine (tests).
+
+    Returns
+    -------
+    list of (measurement, result)
+        The records identified now, oldest first; empty when every measurement has a result.
+    """
+    own_store = not isinstance(store, Store)
+    db = Store(store) if own_store else store
+    try:
+        db.require_exhibit(case_number, item_number)
+        done = {r["measurement_hash"] for r in db.results(case_number, item_number)}
+        pending = [m for m in db.measurements(case_number, item_number) if m["hash"] not in done]
+        if pending and identify is None:
+            identify = _identify_against(_reference_library(library))
+        recorded = []
+        for measurement in pending:
+            spectrum = db.load_spectrum(measurement)
+            identification = dict(identify(spectrum))
+            recorded.append(
+                (measurement, db.add_result(measurement, identification, operator=operator))
+            )
+        return recorded
+    finally:
+        if own_store:
+            db.close()
+
+
+def _identify_command(case_number: str, item_number: str) -> str:
+    return f"`forensic exhibit identify {shlex.quote(case_number)} {shlex.quote(item_number)}`"
 
 
 def scan(
@@ -415,15 +480,15 @@ def scan(
     for path in (report_path, json_path, text_path):
         if path is not None:  # before anything is recorded or the laser fires
             check_writable(path, overwrite=overwrite)
-    reference = None
-    if identify is None:
-        reference = _reference_library(library)
-        identify = _identify_against(reference)
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     start: int | None = None
+    reference = None
     try:
         start = db.head()[0]
+        if identify is None:  # loaded before anything is recorded (a stop here records nothing)
+            reference = _reference_library(library)
+            identify = _identify_against(reference)
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
@@ -488,7 +553,10 @@ def scan(
         try:
             identification = dict(identify(spectrum))
         except ForensicError as exc:
-            raise ScanIncomplete(f"{saved}, but identification failed: {exc}") from exc
+            raise ScanIncomplete(
+                f"{saved}, but identification failed: {exc}; once that is put right, "
+                f"{_identify_command(case_number, item_number)} identifies the saved spectrum"
+            ) from exc
         if discrepancies:  # recorded with the result, and so listed in the report's limitations
             identification["warnings"] = [*(identification.get("warnings") or []), *discrepancies]
         notify("record", f"recording the result: {verdict_line(identification)}")

@@ -600,6 +600,25 @@ def _stop_at(stage, stop=KeyboardInterrupt):
     return progress
 
 
+def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_again(tmp_path):
+    with pytest.raises(Interrupted, match="exhibit identify C-1 E-1"):
+        _run(tmp_path, progress=_stop_at("identify"))
+    runner = CliRunner()
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    # the shipped library identifies the fake instrument's spectrum as it can
+    done = runner.invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("measurement #5 (")
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1", "E-1")
+        (measurement,) = store.measurements("C-1", "E-1")
+        assert result["measurement_hash"] == measurement["hash"]
+        assert verify_store(store).ok
+    again = runner.invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
+    assert again.exit_code == 0
+    assert "every saved spectrum of exhibit E-1 already has a result" in again.output
+
+
 @pytest.mark.parametrize(
     ("stage", "said"),
     [
@@ -615,7 +634,8 @@ def _stop_at(stage, stop=KeyboardInterrupt):
         (
             "identify",
             r"the raw spectrum of exhibit E-1 of case C-1 is saved \(measurement record #5, "
-            r"SHA-256 [0-9a-f]{64}\), but no result is recorded: scan again",
+            r"SHA-256 [0-9a-f]{64}\), but no result is recorded: `forensic exhibit identify "
+            r"C-1 E-1` identifies the saved spectrum",
         ),
         ("record", r"raw spectrum .* is saved .*, but no result is recorded"),
         (

@@ -421,6 +421,34 @@ def exhibit_show(case_number, item_number, store_path):
         _log(store, case_number, item_number)
 
 
+@exhibit.command("identify")
+@click.argument("case_number", callback=_label)
+@click.argument("item_number", callback=_label)
+@library_option
+@operator_option
+@store_option
+def exhibit_identify(case_number, item_number, library_path, operator, store_path):
+    """Identify the exhibit's saved spectra that have no result (a scan stopped or failed
+    after saving one), and record the results: no new measurement."""
+    from forensic.workflows import identify_saved  # noqa: PLC0415
+
+    if not operator:
+        raise CustodyError("no operator: give --operator NAME")
+    with _open(store_path, create=False) as store:
+        done = identify_saved(
+            case_number, item_number, operator=operator, store=store, library=library_path
+        )
+    if not done:
+        click.echo(f"every saved spectrum of exhibit {item_number} already has a result")
+    for measurement, result in done:
+        click.echo(
+            f"measurement #{measurement['seq']} ({measurement['acquired_at']}): "
+            f"{_result_line(result)} (result record #{result['seq']})"
+        )
+        for warning in json.loads(result["identification_json"]).get("warnings") or []:
+            click.echo(f"  warning: {warning}")
+
+
 # -- custody ---------------------------------------------------------------------------------------
 
 
