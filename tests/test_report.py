@@ -33,7 +33,7 @@ from forensic.report import (
     report_content_hash,
 )
 from forensic.report import pdf as report_pdf
-from forensic.report.content import MODELLED_WARNING
+from forensic.report.content import MODELLED_WARNING, parse_report_json
 from forensic.report.layout import Block, verdict_line
 from forensic.report.pdf import (
     check_report_pdf,
@@ -724,3 +724,25 @@ def test_the_lines_of_one_value_stay_on_one_page():
     filler = [report_pdf._Item(report_pdf.PAGE_H - 2.05, lambda fig, y0: None)]
     pages = report_pdf._paginate(filler + items)
     assert [item for _, item in pages[1][:3]] == items[:3]
+
+
+def test_a_json_report_with_a_repeated_key_is_not_a_report(issued, tmp_path):
+    text = (issued["folder"] / "r.json").read_text()
+    # a second "title" that a reader keeping the first value would show
+    doubled = text.replace('"title":', '"title": "Clean sample", "title":', 1)
+    (tmp_path / "doubled.json").write_text(doubled)
+    result = CliRunner().invoke(main, ["verify-report", str(tmp_path / "doubled.json")])
+    assert result.exit_code == 2 and "NOT A REPORT" in result.output
+    with pytest.raises(ValueError, match="title appear twice"):
+        parse_report_json(doubled)
+
+
+def test_the_custody_table_shows_each_seal_and_an_exhibit_never_received_has_no_date(tmp_path):
+    store = populated_store(tmp_path / "s")
+    store.add_exhibit("CASE-1", "EX-2", operator=OPERATOR, description="green leaves")
+    report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    store.close()
+    text = (tmp_path / "r.txt").read_text()
+    assert "ok SEAL-001" in text
+    second = report.content["exhibits"][1]
+    assert second["label"]["item_number"] == "EX-2" and second["dates"]["received"] is None

@@ -752,7 +752,7 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
     'forensic custody verify --report'. Exit 0 if every file verifies, 1 if one does not,
     2 if one is not a report at all.
     """
-    from forensic.report.content import check_report_json  # noqa: PLC0415
+    from forensic.report.content import check_report_json, parse_report_json  # noqa: PLC0415
     from forensic.report.pdf import check_report_pdf  # noqa: PLC0415
 
     failed = unreadable = False
@@ -764,7 +764,7 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
                 what = "its pages say what it signed"
             else:
                 try:
-                    content = json.loads(data)
+                    content = parse_report_json(data)
                 except (ValueError, UnicodeDecodeError):
                     content = None
                 if not isinstance(content, dict) or "signature" not in content:
@@ -772,7 +772,7 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
                 problems = check_report_json(content)
                 what = "JSON"
         except OSError as exc:
-            click.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
+            click.echo(f"error: {path}: cannot be read: {exc.strerror or exc}", err=True)
             unreadable = True
             continue
         except ForensicError as exc:

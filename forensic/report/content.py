@@ -35,6 +35,7 @@ __all__ = [
     "UnverifiedChainError",
     "build_report_content",
     "check_report_json",
+    "parse_report_json",
     "render_json",
     "report_content_hash",
 ]
@@ -65,6 +66,20 @@ def report_content_hash(content: Mapping[str, Any]) -> str:
 def render_json(content: Mapping[str, Any]) -> str:
     """The report as indented JSON (its content hash is over the canonical form, not this)."""
     return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"the key(s) {', '.join(repeated)} appear twice in one object")
+    return dict(pairs)
+
+
+def parse_report_json(data: str | bytes) -> Any:
+    """A JSON report as data, refusing an object with a repeated key (ValueError): one reader
+    shows the first value and another the last, so the file would say two things."""
+    return json.loads(data, object_pairs_hook=_unique_keys)
 
 
 def check_report_json(report: Mapping[str, Any]) -> list[str]:
@@ -192,7 +207,7 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
             "record_hash": exhibit["hash"],
         },
         "dates": {
-            "received": _earliest(received) if received else exhibit["recorded_at"],
+            "received": _earliest(received) if received else None,  # no custody, no receipt
             "analysed": max(
                 (m["acquired_at"] for m in measurements), key=_moment_key, default=None
             ),

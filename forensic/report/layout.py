@@ -45,6 +45,7 @@ class Block:
     items: list[Any] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     data: Any = None
+    keep: list[int] = field(default_factory=list)  # table columns that shrink last
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -93,6 +94,12 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
     return "NO MATCH in the reference library"
 
 
+def _seal(event: Mapping[str, Any]) -> str:
+    """A hand-over's seal for the custody table: its state on receipt and its number."""
+    state = {True: "ok", False: "BROKEN", None: ""}[event["seal_intact"]]
+    return " ".join(part for part in (state, event.get("seal_number") or "") if part) or "-"
+
+
 def correction_line(correction: Mapping[str, Any]) -> str:
     """One correction of a report's exhibit: which record, by whom, when, and what it changed."""
     changes = "; ".join(
@@ -113,16 +120,20 @@ def _quoted(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> list[str]:
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int, keep: Sequence[int] = ()
+) -> list[str]:
     """Fixed-width table lines; columns shrink to fit ``width``, and a cell longer than its
-    column wraps onto the row's next lines: a name, a time or a hash is never cut short."""
+    column wraps onto the row's next lines: a name, a time or a hash is never cut short.
+    The columns in ``keep`` (a time, a hash) shrink only when no other column can."""
     cells = [[_fmt(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for index, cell in enumerate(row):
             widths[index] = max(widths[index], len(cell))
     while sum(widths) + 2 * (len(widths) - 1) > width:
-        widest = max(range(len(widths)), key=widths.__getitem__)
+        others = [i for i in range(len(widths)) if i not in keep and widths[i] > 6]
+        widest = max(others or range(len(widths)), key=widths.__getitem__)
         if widths[widest] <= 6:
             break
         widths[widest] -= 1
@@ -199,7 +210,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 e["released_by"],
                 e["received_by"],
                 e["purpose"],
-                e["seal_intact"],
+                _seal(e),
                 e["record"],
                 e["record_hash"][:12],
             ]
@@ -214,11 +225,12 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                         "Released by",
                         "Received by",
                         "Purpose",
-                        "Seal ok",
+                        "Seal",
                         "Record",
                         "Record hash",
                     ],
                     items=rows,
+                    keep=[0, 6],  # the time and the hash are read whole
                 )
             )
         else:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from matplotlib.figure import Figure
 
 from forensic import __version__
 from forensic.errors import FormatError
-from forensic.report.content import check_report_json, render_json
+from forensic.report.content import check_report_json, parse_report_json, render_json
 from forensic.report.layout import (
     Block,
     format_table,
@@ -165,7 +164,7 @@ def _items_for(block: Block) -> list[_Item]:
         items.append(_Item(0.06, lambda fig, y0: None))
         return items
     if block.kind == "table":
-        lines = format_table(block.headers, block.items, TABLE_CHARS)
+        lines = format_table(block.headers, block.items, TABLE_CHARS, block.keep)
         items = [
             _Item(
                 TABLE_LH,
@@ -439,7 +438,7 @@ def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
             else f"{what}: {len(attached)} files named {REPORT_ATTACHMENT} are attached"
         )
     try:
-        content = json.loads(attached[0])
+        content = parse_report_json(attached[0])
     except ValueError as exc:
         raise FormatError(f"{what}: the attached {REPORT_ATTACHMENT} is not JSON ({exc})") from None
     if not isinstance(content, dict):

@@ -34,7 +34,7 @@ def render_text(content: Mapping[str, Any]) -> str:
                 lines.append(f"{key + ':':<{key_width}}{chunks[0]}")
                 lines += [" " * key_width + chunk for chunk in chunks[1:]]
         elif block.kind == "table":
-            lines += format_table(block.headers, block.items, WIDTH)
+            lines += format_table(block.headers, block.items, WIDTH, block.keep)
         elif block.kind == "figure":
             lines.append("[figure in the PDF: measured spectrum over the best reference, residual]")
         elif block.kind == "qr":
