@@ -394,15 +394,21 @@ def _attach(pdf: bytes, name: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _pdf_errors() -> tuple[type[Exception], ...]:
+    """What pypdf raises on a damaged PDF (its own error, and those of the structures it walks)."""
+    from pypdf.errors import PdfReadError  # noqa: PLC0415  (only when a PDF is made or read)
+
+    return (PdfReadError, KeyError, ValueError, TypeError, AttributeError)
+
+
 def _read_pdf(pdf: bytes, what: str):
     from pypdf import PdfReader  # noqa: PLC0415
-    from pypdf.errors import PdfReadError  # noqa: PLC0415
 
     if not pdf.startswith(b"%PDF"):
         raise FormatError(f"{what}: not a PDF (it does not start with %PDF)")
     try:
         return PdfReader(io.BytesIO(pdf))
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except _pdf_errors() as exc:
         raise FormatError(f"{what}: the PDF cannot be read ({exc})") from None
 
 
@@ -422,12 +428,13 @@ def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
         Not a readable PDF, or no (readable) ``report.json`` attached: a report issued before
         reports carried their content, or a PDF that is not a report.
     """
-    reader = _read_pdf(pdf, what)
-    from pypdf.errors import PdfReadError  # noqa: PLC0415
+    return _attached_content(_read_pdf(pdf, what), what)
 
+
+def _attached_content(reader, what: str) -> dict[str, Any]:
     try:
         attached = reader.attachments.get(REPORT_ATTACHMENT) or []
-    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
+    except _pdf_errors() as exc:
         raise FormatError(f"{what}: its attachments cannot be read ({exc})") from None
     if len(attached) != 1:
         raise FormatError(
@@ -448,12 +455,13 @@ def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
 
 def page_texts(pdf: bytes, what: str = "the PDF") -> list[str]:
     """The text of each page, whitespace collapsed (what a reader sees, not how it is laid)."""
-    from pypdf.errors import PdfReadError  # noqa: PLC0415
+    return _texts(_read_pdf(pdf, what), what)
 
-    reader = _read_pdf(pdf, what)
+
+def _texts(reader, what: str) -> list[str]:
     try:
         return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except _pdf_errors() as exc:
         raise FormatError(f"{what}: the PDF's pages cannot be read ({exc})") from None
 
 
@@ -482,24 +490,22 @@ def _plain(value: Any, seen: frozenset = frozenset()) -> Any:
     return value
 
 
-def _drawings(pdf: bytes, what: str = "the PDF") -> list[Any]:
+def _drawings(reader) -> list[Any]:
     """What each page draws: its content streams and every resource they use (fonts, images,
     graphics states), as plain data."""
-    reader = _read_pdf(pdf, what)
     return [
         (_plain(page.get("/Contents")), _plain(page.get("/Resources"))) for page in reader.pages
     ]
 
 
-def _producer(pdf: bytes, what: str = "the PDF") -> str:
-    info = _read_pdf(pdf, what).metadata or {}
+def _producer(reader) -> str:
+    info = reader.metadata or {}
     return str(info.get("/Producer", "an unknown producer"))
 
 
-def _added_to(pdf: bytes, what: str) -> list[str]:
+def _added_to(reader) -> list[str]:
     """What a report PDF holds that the toolkit never puts in one: annotations (a note or a box
     drawn over the page in a viewer), other attachments, actions run on opening, forms."""
-    reader = _read_pdf(pdf, what)
     found = []
     for number, page in enumerate(reader.pages, start=1):
         annotations = page.get("/Annots")
@@ -548,17 +554,18 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
     FormatError
         Not a PDF, or no signed content attached (see :func:`embedded_content`).
     """
-    content = embedded_content(pdf, what)
+    given = _read_pdf(pdf, what)  # each PDF is parsed once, and walked for each check
+    content = _attached_content(given, what)
     problems = check_report_json(content)
     if problems:
         return content, problems
     try:
-        laid_out = render_pdf(content)
+        laid_out = _read_pdf(render_pdf(content), "the PDF laid out again")
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         return content, [f"the signed content cannot be laid out as a report ({exc!r})"]
-    expected = page_texts(laid_out)
-    seen = page_texts(pdf, what)
-    problems += _added_to(pdf, what)
+    expected = _texts(laid_out, "the PDF laid out again")
+    seen = _texts(given, what)
+    problems += _added_to(given)
     if len(seen) != len(expected):
         problems.append(f"the PDF has {len(seen)} pages; its signed content makes {len(expected)}")
     for number, (page, signed) in enumerate(zip(seen, expected, strict=False), start=1):
@@ -574,14 +581,14 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
             )
     if not problems:  # the same words: are they drawn the same, with nothing drawn over them?
         for number, (page, signed) in enumerate(
-            zip(_drawings(pdf, what), _drawings(laid_out), strict=True), start=1
+            zip(_drawings(given), _drawings(laid_out), strict=True), start=1
         ):
             if page != signed:
                 problems.append(
                     f"page {number} is drawn otherwise than its signed content lays it out "
                     "(something drawn over or under the text, or a changed font or image)"
                 )
-        made_by = _producer(pdf, what)
+        made_by = _producer(given)
         if problems and made_by != _producer(laid_out):
             problems.append(
                 f"the PDF was drawn by {made_by}, laid out again by {_producer(laid_out)}: "
