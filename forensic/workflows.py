@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from forensic.custody.continuity import same_statement
 from forensic.custody.store import Store, as_label
 from forensic.errors import ForensicError, Interrupted, LibraryError
 from forensic.io import check_writable
@@ -106,17 +107,12 @@ def _check_measurable(reference: Any, instrument: Any) -> None:
 SCAN_PURPOSE = "screening analysis (forensic scan)"
 
 
-def _same_statement(stated: str, recorded: str) -> bool:
-    """Two statements that differ only in letter case and spacing say the same."""
-    return " ".join(stated.split()).casefold() == " ".join(recorded.split()).casefold()
-
-
 def _says(stated: Any, recorded: Any) -> bool:
     """Whether a record already says what a scan states (None states nothing)."""
     if stated is None:
         return True
     if isinstance(stated, str) and isinstance(recorded, str):
-        return _same_statement(stated, recorded)
+        return same_statement(stated, recorded)
     return stated == recorded
 
 
@@ -165,7 +161,7 @@ def label_discrepancies(
                 f"(record #{exhibit['seq']}) was made without a description; the label is not "
                 f"changed: complete it with {correct}"
             )
-        elif not _same_statement(description, recorded):
+        elif not same_statement(description, recorded):
             found.append(
                 f"this scan describes {item} as {description.strip()!r}, but its label "
                 f"(record #{exhibit['seq']}) says {recorded!r}; the label is not changed: "
@@ -178,7 +174,7 @@ def label_discrepancies(
             recorded, where = sealed[-1]["seal_number"], f"custody record #{sealed[-1]['seq']}"
         else:
             recorded, where = exhibit["seal_number"], f"label record #{exhibit['seq']}"
-        if recorded and not _same_statement(seal_number, recorded):
+        if recorded and not same_statement(seal_number, recorded):
             found.append(
                 f"this scan states seal {seal_number.strip()!r} on {item}, but the seal last "
                 f"recorded for it is {recorded!r} ({where}); that record is not changed: check "

@@ -633,7 +633,7 @@ def custody_verify(report_file, expect, store_path):
 
 
 def _check_report_file(store: Store, path: Path, report) -> bool:
-    from forensic.report.content import check_report_json  # noqa: PLC0415
+    from forensic.report.content import check_report_json, parse_report_json  # noqa: PLC0415
 
     data = path.read_bytes()
     if data.startswith(b"%PDF"):
@@ -642,9 +642,9 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
         kind = "PDF"
     else:
         try:
-            content = json.loads(data)
-        except ValueError:
-            click.echo(f"{path}: neither a PDF nor a JSON report")
+            content = parse_report_json(data)  # as verify-report reads it: no repeated key
+        except ValueError as exc:
+            click.echo(f"{path}: neither a PDF nor a JSON report ({exc})")
             return False
         for problem in check_report_json(content):
             click.echo(f"{path}: {problem}")

@@ -17,13 +17,18 @@ from typing import Any
 
 from forensic.custody.store import recorded_moment
 
-__all__ = ["custody_gaps", "in_time_order"]
+__all__ = ["custody_gaps", "in_time_order", "same_statement"]
 
 _UNKNOWN = datetime.max.replace(tzinfo=timezone.utc)
 
 
-def _same_person(a: str | None, b: str | None) -> bool:
-    return " ".join(str(a or "").split()).casefold() == " ".join(str(b or "").split()).casefold()
+def same_statement(stated: str | None, recorded: str | None) -> bool:
+    """Two statements (a name, a description, a seal number) that differ only in letter case
+    and spacing say the same."""
+    return (
+        " ".join(str(stated or "").split()).casefold()
+        == " ".join(str(recorded or "").split()).casefold()
+    )
 
 
 def in_time_order(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -53,12 +58,12 @@ def custody_gaps(events: Sequence[Mapping[str, Any]]) -> list[str]:
         held_by = before["received_by"]
         when = f"at {event['event_at']} (custody record #{event['seq']})"
         if event["released_by"]:
-            if not _same_person(event["released_by"], held_by):
+            if not same_statement(event["released_by"], held_by):
                 gaps.append(
                     f"{event['released_by']} released the exhibit to {event['received_by']} "
                     f"{when}, but the log says {held_by} held it then (record #{before['seq']})"
                 )
-        elif not _same_person(event["received_by"], held_by):
+        elif not same_statement(event["received_by"], held_by):
             gaps.append(
                 f"{event['received_by']} received the exhibit {when} with no release recorded: "
                 f"the log says {held_by} held it (record #{before['seq']})"
