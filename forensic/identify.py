@@ -39,6 +39,7 @@ from forensic.processing import (
 from forensic.quality import (
     CLIPPED_RUN,
     axis_unit_problem,
+    ir_unit_problem,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
@@ -591,8 +592,9 @@ def _hit_entry(
 
 
 def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
-    """What the query itself casts doubt on: an axis not in cm-1, barely any signal, a clipped
-    band, atmospheric CO2, a guessed unit."""
+    """What the query itself casts doubt on: an axis not in cm-1, an IR unit compared upside
+    down or not a sample's at all, barely any signal, a clipped band, atmospheric CO2, a
+    guessed unit."""
     warnings = []
     axis = axis_unit_problem(spectrum)
     if axis is not None:
@@ -600,6 +602,12 @@ def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
             f"{axis}. If so, the spectrum was compared with the library at the wrong positions "
             "and this result means nothing: export it against Raman shift or wavenumber in "
             "cm-1 and identify it again"
+        )
+    unit = ir_unit_problem(spectrum)
+    if unit is not None:
+        warnings.append(
+            f"{unit}. The hits above compare it as it is and mean little: identify the "
+            "spectrum in absorbance or transmittance"
         )
     snr = _signal_to_noise(spectrum, pipeline)
     if snr < MIN_QUERY_SNR:

@@ -33,11 +33,13 @@ __all__ = [
     "CLIPPED_RUN",
     "CO2_MIN_FRACTION",
     "DIP_UNITS",
+    "SINGLE_CHANNEL_UNITS",
     "CO2Doublet",
     "atmospheric_co2",
     "axis_unit_problem",
     "band_height",
     "clipped_run",
+    "ir_unit_problem",
     "noise_level",
     "noise_sigma",
     "signal_to_noise",
@@ -51,6 +53,10 @@ BACKGROUND_WINDOW_CM1 = 150.0
 
 DIP_UNITS = frozenset({*TRANSMITTANCE_UNITS, "reflectance"})
 """Intensity units in which bands are dips, not peaks."""
+
+SINGLE_CHANNEL_UNITS = frozenset({"arbitrary", "counts", "counts_per_second"})
+"""Intensity units of an IR file that holds no absorbance, transmittance or Kubelka-Munk: a
+single-channel (sample or background) spectrum, or a file that does not say."""
 
 CLIPPED_RUN = 3
 """This many consecutive points at exactly the strongest value is a clipped (saturated) band:
@@ -369,4 +375,43 @@ def axis_unit_problem(spectrum: Spectrum) -> str | None:
             )
     elif last > 8000 or last <= 25:
         return f"axis {first:.4g}-{last:.4g}: not a mid-IR wavenumber range in cm-1 (nm or µm?)"
+    return None
+
+
+def ir_unit_problem(spectrum: Spectrum) -> str | None:
+    """Why an IR spectrum's intensity unit cannot be compared with the library, or None.
+
+    The IR pipeline (:mod:`forensic.processing`) turns transmittance into absorbance and
+    compares bands that rise: absorbance, Kubelka-Munk. In reflectance the bands are dips that
+    nothing turns over, so they would be compared upside down; counts or arbitrary units are a
+    single-channel spectrum (the sample's or the background's beam, no ratio taken) or a unit
+    the file does not say. Either way a reference made of it never finds its own substance, and
+    a query compared in it finds nothing right.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        Only an IR spectrum can have a problem here.
+
+    Returns
+    -------
+    str or None
+        One sentence naming the unit and what to do, to show as a warning or a curation
+        problem.
+    """
+    if spectrum.modality != "ir":
+        return None
+    if spectrum.y_unit == "reflectance":
+        return (
+            "IR intensities in reflectance: its bands are dips, and only transmittance is turned "
+            "into absorbance, so they would be compared upside down (convert it to absorbance, "
+            "log10(1/R), or Kubelka-Munk in the instrument's software)"
+        )
+    if spectrum.y_unit in SINGLE_CHANNEL_UNITS:
+        return (
+            f"IR intensities in {spectrum.y_unit} units, not absorbance or transmittance: a "
+            "single-channel spectrum (the sample's or the background's beam) or a unit the file "
+            "does not say (export the sample's absorbance or transmittance, or state the unit "
+            "with --y-unit if it is one)"
+        )
     return None

@@ -429,6 +429,46 @@ def test_units_gate_other_defects():
     assert x.size == 1700
 
 
+def test_an_ir_reference_in_reflectance_or_single_channel_units_fails_and_is_not_imported(
+    small_library, tmp_path
+):
+    # an OMNIC %reflectance export and an OPUS background (single channel): neither is
+    # compared as absorbance, so a reference made of either never finds its own substance
+    absorbance = make_spectrum(
+        [(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)],
+        start=600,
+        stop=4000,
+        modality="ir",
+        y_unit="absorbance",
+        noise=0.002,
+    )
+    reflectance = absorbance.replace(
+        intensity=100.0 * 10.0 ** -(0.5 * np.asarray(absorbance.intensity)), y_unit="reflectance"
+    )
+    (problem,) = validation._check_units(reflectance)
+    assert "reflectance" in problem and "upside down" in problem
+    single = absorbance.replace(y_unit="arbitrary")
+    (problem,) = validation._check_units(single)
+    assert "single-channel" in problem
+    assert validation._check_units(absorbance) == []
+    raman = make_spectrum(noise=0.01).replace(y_unit="reflectance")
+    assert any("a Raman spectrum in reflectance" in p for p in validation._check_units(raman))
+    before = (small_library / "manifest.csv").read_bytes()
+    files = [
+        write_spectrum(reflectance, tmp_path / "reflectance.jdx"),
+        write_spectrum(single, tmp_path / "background.jdx"),
+    ]
+    with pytest.raises(LibraryError, match=r"reflectance.*upside down.*not imported"):
+        curation.import_spectra(files, small_library, name="Caffeine", licence="MIT")
+    assert (small_library / "manifest.csv").read_bytes() == before
+    assert (small_library / "ir" / "caffeine.jdx").is_file()  # the modelled one stays
+    # a file that does not say its unit is imported once the chemist states it
+    stated = curation.import_spectra(
+        [files[1]], small_library, name="Caffeine", licence="MIT", y_unit="absorbance"
+    )
+    assert [r["id"] for r in stated.imported] == ["caffeine-ir"]
+
+
 def test_saturation_at_a_detector_ceiling(tmp_path):
     s = make_spectrum([(1000, 1.0, 8), (1400, 0.5, 9)], noise=0.002)
     y = np.asarray(s.intensity) * 70000

@@ -297,6 +297,22 @@ def test_atmospheric_co2_in_an_ir_query_is_said_and_does_not_change_the_answer()
     assert dirty.best["name"] == clean.best["name"] == "cocaine"
 
 
+def test_an_ir_query_in_reflectance_or_single_channel_units_is_said_to_compare_wrongly():
+    # reflectance bands are dips that nothing turns over; a single-channel spectrum (counts,
+    # arbitrary) is no ratio to a background: neither is compared as absorbance would be
+    ir_library = _ir_library()
+    absorbance = _ir_query()
+    reflectance = absorbance.replace(
+        intensity=100.0 * 10.0 ** -(0.5 * np.asarray(absorbance.intensity)), y_unit="reflectance"
+    )
+    (said,) = [w for w in identify(reflectance, ir_library).warnings if "reflectance" in w]
+    assert "upside down" in said and "absorbance" in said
+    single = absorbance.replace(y_unit="arbitrary")
+    (said,) = [w for w in identify(single, ir_library).warnings if "single-channel" in w]
+    assert "arbitrary units" in said
+    assert not any("upside down" in w for w in identify(absorbance, ir_library).warnings)
+
+
 @pytest.mark.filterwarnings("ignore:almost all baseline points are below the data")
 def test_a_raman_axis_in_nm_is_said_to_make_the_result_meaningless(library):
     # an export against the scattered wavelength (785 nm laser): its numbers overlap the

@@ -22,7 +22,12 @@ from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.io import read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key
-from forensic.quality import CLIPPED_RUN, axis_unit_problem, spectrum_clipped_run
+from forensic.quality import (
+    CLIPPED_RUN,
+    axis_unit_problem,
+    ir_unit_problem,
+    spectrum_clipped_run,
+)
 from forensic.spectrum import MODALITIES, NOT_MEASURED, Spectrum
 
 
@@ -258,7 +263,11 @@ def import_spectra(
                 except SpectrumError as exc:
                     result.skipped.append((str(path), str(exc)))
                     continue
-            elif wanted == "ir" and spectrum.y_unit_guessed:
+            unit = ir_unit_problem(spectrum)
+            if unit is not None:  # it would replace a modelled reference with one upside down
+                result.skipped.append((str(path), f"{unit}: not imported"))
+                continue
+            if y_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
                 result.notes.append(
                     f"{path.name}: the file does not name its intensity unit; read as "
                     f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "

@@ -47,13 +47,14 @@ from forensic.quality import (
     CLIPPED_RUN,
     DIP_UNITS,
     axis_unit_problem,
+    ir_unit_problem,
     noise_sigma,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
 )
 from forensic.search import score_batch
-from forensic.spectrum import MODALITIES, Spectrum
+from forensic.spectrum import IR_UNITS, MODALITIES, Spectrum
 
 MIN_SNR = 30.0
 """Least signal-to-noise ratio (strongest band above background over noise) of a reference.
@@ -285,13 +286,11 @@ def _check_units(spectrum: Spectrum) -> list[str]:
     y = np.asarray(spectrum.intensity, dtype=float)
     unit = spectrum.y_unit
     problems = []
-    if spectrum.modality == "raman" and unit in (
-        "absorbance",
-        "transmittance",
-        "percent_transmittance",
-        "kubelka_munk",
-    ):
+    if spectrum.modality == "raman" and unit in IR_UNITS:
         problems.append(f"a Raman spectrum in {unit}: Raman intensities are counts or arbitrary")
+    ir_unit = ir_unit_problem(spectrum)
+    if ir_unit is not None:
+        problems.append(ir_unit)
     if unit == "transmittance" and (y.min() < -0.05 or y.max() > 1.2):
         problems.append(
             f"transmittance {y.min():.3g}..{y.max():.3g} is outside 0..1 (percent? set the unit "
