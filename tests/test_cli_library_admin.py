@@ -202,6 +202,33 @@ def test_publish_writes_the_changelog_with_the_approver(lib):
     assert run("publish", lib).exit_code == 2  # --approved-by is required
 
 
+def test_info_says_whether_a_folder_is_its_published_version(lib, tmp_path):
+    assert run("publish", lib, "--approved-by", "Dr. A. Chemist").exit_code == 0
+    version = json.loads((lib / "release.json").read_text())["version"]
+    published = run("info", lib)
+    assert "published   yes: this version" in published.output
+    assert json.loads(run("info", lib, "--json").output)["release"]["current"] is True
+    # a CSV copy carries the release record, but its files (so its version) are not the
+    # published ones: results from it would cite a version no changelog names
+    out = tmp_path / "csv-copy"
+    exported = run("export", lib, "--format", "csv", "--out", out)
+    assert exported.exit_code == 0, exported.output
+    assert f"the copy is not version {version[:12]}" in exported.output
+    copy = json.loads(run("info", out, "--json").output)
+    assert copy["version"] != version
+    assert copy["release"] == {
+        "version": version,
+        "published_at": json.loads((lib / "release.json").read_text())["published_at"],
+        "approved_by": "Dr. A. Chemist",
+        "current": False,
+    }
+    assert f"published   NO: changed since version {version[:12]}" in run("info", out).output
+    # a JCAMP-DX copy of it is the published version itself
+    same = run("export", lib, "--format", "jcamp", "--out", tmp_path / "jcamp-copy")
+    assert "the copy is not version" not in same.output
+    assert "published   yes" in run("info", tmp_path / "jcamp-copy").output
+
+
 def test_publish_refused_when_a_gate_fails(lib, tmp_path):
     y = np.asarray(make_spectrum([(700, 1.0, 8), (1300, 0.5, 8)], noise=0.002).intensity)
     spiky = make_spectrum([(700, 1.0, 8), (1300, 0.5, 8)]).replace(intensity=y)

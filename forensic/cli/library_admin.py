@@ -241,7 +241,11 @@ def show_command(name, library_dir, modality, out, force):
 @click.option("--force", is_flag=True, help="Write into a non-empty --out, overwriting files.")
 def export_command(lib, fmt, out, force):
     """Export every reference of LIB (a folder; default the shipped one) to --out."""
-    from forensic.curation import export_library, open_library  # noqa: PLC0415  (only when run)
+    from forensic.curation import (  # noqa: PLC0415  (only when run)
+        export_library,
+        library_info,
+        open_library,
+    )
 
     source = open_library(lib)
     written = export_library(source, out, fmt, force=force)
@@ -249,6 +253,32 @@ def export_command(lib, fmt, out, force):
     click.echo(
         f"{out}: {len(source.rows)} references ({fmt}) and manifest.csv written"
         + (f", with {others} files of the library's history and sources" if others else "")
+    )
+    # the version hashes the reference files: another format is another version
+    release = library_info(open_library(out))["release"]
+    if release is not None and not release["current"] and "problem" not in release:
+        click.echo(
+            f"note: the copy is not version {str(release['version'])[:12]} ({fmt} files hash "
+            "differently from the originals): results from it cite a version no changelog "
+            "names. Hand over the published .flib or a JCAMP-DX copy, or publish this one",
+            err=True,
+        )
+
+
+def _release_line(release: dict, version: str) -> str:
+    """Whether a folder is the version its release.json records, in words."""
+    if release.get("problem"):
+        return f"unknown: {release['problem']}"
+    state = "this version" if release["current"] else "changed since version "
+    state += "" if release["current"] else str(release.get("version"))[:12]
+    if release.get("approved_by") is None:  # the baseline an export records: never published
+        return f"no: {state}, {release.get('published_at')}"
+    when = f"{release.get('published_at')}, approved by {release.get('approved_by')}"
+    if release["current"]:
+        return f"yes: {state}, {when}"
+    return (
+        f"NO: {state} ({when}); results from this folder cite {version[:12]}, which no "
+        "changelog entry names (publish it, or use the published files)"
     )
 
 
@@ -271,6 +301,9 @@ def info_command(lib, as_json):
     by_mod = ", ".join(f"{n} {m}" for m, n in info["by_modality"].items())
     click.echo(f"references  {info['entries']} ({by_mod})")
     click.echo("provenance  " + ", ".join(f"{n} {p}" for p, n in info["by_provenance"].items()))
+    release = info["release"]
+    if release is not None:
+        click.echo(f"published   {_release_line(release, info['version'])}")
     if info["modelled"]:
         click.echo("note        modelled references: confirm hits against a measured library")
     for path, reason in info["skipped"]:

@@ -16,8 +16,8 @@ import numpy as np
 from forensic.alignment import find_peaks
 from forensic.curation.diff import snapshot
 from forensic.curation.manifest import format_manifest
-from forensic.curation.publish import CHANGELOG_FILE, RELEASE_FILE
-from forensic.curation.source import LibrarySource, list_entries
+from forensic.curation.publish import CHANGELOG_FILE
+from forensic.curation.source import RELEASE_FILE, LibrarySource, list_entries
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes, read_spectrum, write_spectrum
 from forensic.library import substance_key

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
-from forensic.curation.source import library_info, open_library
+from forensic.curation.source import RELEASE_FILE, library_info, open_library
 from forensic.curation.validation import ValidationReport, validate_library
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes
 
-RELEASE_FILE = "release.json"
 CHANGELOG_FILE = "CHANGELOG.md"
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -22,6 +23,9 @@ from forensic.library import (
     shipped_library,
     substance_key,
 )
+
+RELEASE_FILE = "release.json"
+"""A library folder's record of its last published version (``forensic library publish``)."""
 
 
 def _shipped_dir() -> Path:
@@ -173,7 +177,11 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         ``version`` (content hash of the compiled library), ``entries`` (count), ``substances``
         (distinct names, compared case- and punctuation-insensitively), ``modalities`` (list),
         ``by_modality`` and ``by_provenance`` (counts), ``measured``/``modelled`` counts,
-        ``source`` (the folder of reference files, or None for a ``.flib``), ``path``.
+        ``source`` (the folder of reference files, or None for a ``.flib``), ``path``, and
+        ``release``: the folder's last published version (its ``release.json``: ``version``,
+        ``published_at``, ``approved_by``) and whether the folder still is that version
+        (``current``), or None where there is no record (a ``.flib``, a folder never
+        published or exported).
     """
     library = source.library()
     entries = list_entries(source)
@@ -195,6 +203,23 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         "path": str(source.path),
         "compiled": str(library.path) if library.path is not None else None,
         "skipped": [list(s) for s in library.skipped],
+        "release": _release(source, library.version),
+    }
+
+
+def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
+    path = source.folder / RELEASE_FILE if source.folder is not None else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return {"version": None, "current": False, "problem": f"{path} unreadable ({exc})"}
+    return {
+        "version": record.get("version"),
+        "published_at": record.get("published_at"),
+        "approved_by": record.get("approved_by"),
+        "current": record.get("version") == version,
     }
 
 
