@@ -19,6 +19,7 @@ import numpy as np
 from forensic.errors import SpectrumError
 
 __all__ = [
+    "GUESSED_MODALITY_BASIS",
     "GUESSED_UNIT_BASIS",
     "IR_UNITS",
     "MIN_POINTS",
@@ -66,6 +67,12 @@ spectrum is never presented as measured."""
 GUESSED_UNIT_BASIS = "guessed from the numbers"
 """How ``metadata["y_unit_basis"]`` starts when a reader guessed the intensity unit (the file
 names none): ``f"{GUESSED_UNIT_BASIS}: {why}"``; see :func:`y_unit_basis_is_guess`."""
+
+
+GUESSED_MODALITY_BASIS = "numbers"
+"""How ``metadata["modality_basis"]`` starts when a reader told Raman from IR by the numbers
+alone (no column name, header word, laser line or file name said which):
+``f"{GUESSED_MODALITY_BASIS}: {why}"``; see :attr:`Spectrum.modality_guessed`."""
 
 
 def y_unit_basis_is_guess(basis: object) -> bool:
@@ -368,6 +375,15 @@ class Spectrum:
         Readers say so in ``metadata["y_unit_basis"]`` (:data:`GUESSED_UNIT_BASIS`).
         """
         return y_unit_basis_is_guess(self._metadata.get("y_unit_basis"))
+
+    @property
+    def modality_guessed(self) -> bool:
+        """Whether the reader told Raman from IR by the numbers alone (the file says neither).
+
+        Readers say so in ``metadata["modality_basis"]`` (:data:`GUESSED_MODALITY_BASIS`).
+        """
+        basis = str(self._metadata.get("modality_basis") or "")
+        return basis.startswith(f"{GUESSED_MODALITY_BASIS}:")
 
     def with_y_unit(self, y_unit: str, /, basis: str = "stated") -> Spectrum:
         """Return a copy whose intensities are declared to be in ``y_unit`` (numbers unchanged).

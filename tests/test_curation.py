@@ -249,6 +249,48 @@ def test_import_notes_a_guessed_ir_unit_and_takes_a_stated_one(small_library, tm
         curation.import_spectra([raman], small_library, licence="MIT", y_unit="absorbance")
 
 
+def test_a_modality_told_from_the_numbers_is_noted_and_fails_until_stated(small_library, tmp_path):
+    # a headerless ATR export cut at 3500 cm-1: nothing says IR, and the numbers read as Raman
+    ir = make_spectrum([(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)], start=650, stop=3500)
+    cut = tmp_path / "sample9.csv"
+    cut.write_text(
+        "".join(f"{x:.2f},{y:.5f}\n" for x, y in zip(ir.wavenumber, ir.intensity, strict=True))
+    )
+    assert read_spectrum(cut).modality_guessed
+    guessed = curation.import_spectra([cut], small_library, licence="MIT", name="Caffeine")
+    assert [r["id"] for r in guessed.imported] == ["caffeine-raman"]
+    (note,) = [n for n in guessed.notes if "Raman or IR" in n]
+    assert note.startswith("sample9.csv: the file does not say whether it is Raman or IR")
+    assert "--modality" in note
+    units = curation.validate_library(small_library, only=["caffeine-raman"]).gate("units")
+    assert units.status == "fail"
+    assert "raman was told from the numbers" in units.findings[0].message
+    # stated, it is what the chemist says, and passes
+    stated = curation.import_spectra(
+        [cut], small_library, licence="MIT", name="Caffeine", modality="ir", y_unit="absorbance"
+    )
+    assert [r["id"] for r in stated.imported] == ["caffeine-ir"]
+    assert not any("Raman or IR" in n for n in stated.notes)
+    units = curation.validate_library(small_library, only=["caffeine-ir"]).gate("units")
+    assert units.status == "pass", units.findings
+    # the reverse: read as IR absorbance from the numbers, stated Raman: no IR unit is kept
+    raman = make_spectrum([(620, 0.8, 6), (1240, 1.0, 9)], start=400, stop=3650)
+    normalised = tmp_path / "tablet.csv"
+    normalised.write_text(
+        "".join(
+            f"{x:.2f},{y:.5f}\n" for x, y in zip(raman.wavenumber, raman.intensity, strict=True)
+        )
+    )
+    assert read_spectrum(normalised).modality == "ir"
+    as_raman = curation.import_spectra(
+        [normalised], small_library, licence="MIT", name="Novel", modality="raman"
+    )
+    written = read_spectrum(small_library / as_raman.imported[0]["file"])
+    assert (written.modality, written.y_unit) == ("raman", "arbitrary")
+    units = curation.validate_library(small_library, only=["novel-raman"]).gate("units")
+    assert units.status == "pass", units.findings
+
+
 def test_import_into_a_read_only_folder(small_library, tmp_path, monkeypatch):
     # root may write anywhere: make the permission check answer as for a read-only install
     monkeypatch.setattr(importing.os, "access", lambda path, mode: False)

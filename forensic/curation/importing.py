@@ -28,7 +28,7 @@ from forensic.quality import (
     ir_unit_problem,
     spectrum_clipped_run,
 )
-from forensic.spectrum import MODALITIES, NOT_MEASURED, Spectrum
+from forensic.spectrum import IR_UNITS, MODALITIES, NOT_MEASURED, Spectrum
 
 
 @dataclass
@@ -240,12 +240,16 @@ def import_spectra(
                     )
                 )
                 continue
-            wanted = modality or given.get("modality") or spectrum.modality
+            stated = modality or given.get("modality")
+            wanted = stated or spectrum.modality
             if wanted not in MODALITIES:
                 result.skipped.append((str(path), f"modality {wanted!r} is not raman or ir"))
                 continue
             if wanted != spectrum.modality:
                 spectrum = spectrum.replace(modality=wanted)
+                if wanted == "raman" and spectrum.y_unit_guessed:  # an IR unit guessed for it
+                    meta_raman = {k: v for k, v in meta.items() if k != "y_unit_basis"}
+                    spectrum = spectrum.replace(y_unit="arbitrary", metadata=meta_raman)
             axis = axis_unit_problem(spectrum)
             if axis is not None:  # it would replace a modelled reference with nonsense
                 result.skipped.append((str(path), f"{axis}: not imported"))
@@ -267,11 +271,20 @@ def import_spectra(
             if unit is not None:  # it would replace a modelled reference with one upside down
                 result.skipped.append((str(path), f"{unit}: not imported"))
                 continue
+            if stated or (y_unit in IR_UNITS and spectrum.modality_guessed):
+                # an infrared unit states infrared too: with_y_unit refuses one on Raman
+                spectrum = spectrum.with_metadata(modality_basis="stated at import")
             if y_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
                 result.notes.append(
                     f"{path.name}: the file does not name its intensity unit; read as "
                     f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
-                    "(--y-unit)"
+                    "(--y-unit"
+                    + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")")
+                )
+            elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
+                result.notes.append(
+                    f"{path.name}: the file does not say whether it is Raman or IR; read as "
+                    f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)"
                 )
             label = name or given.get("name") or str(meta.get("name") or "").strip()
             if not label:

@@ -313,7 +313,15 @@ def _check_units(spectrum: Spectrum) -> list[str]:
         problems.append(
             f"the file does not name its intensity unit: {unit} was "
             f"{spectrum.metadata['y_unit_basis']}. The unit decides whether the reference is "
-            "converted to absorbance; state it (forensic library import --y-unit ... --force)"
+            "converted to absorbance; state it (forensic library import --y-unit ... --force"
+            + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")")
+        )
+    elif spectrum.modality_guessed:
+        problems.append(
+            f"the file does not say whether it is Raman or IR: {spectrum.modality} was told "
+            f"from the {spectrum.metadata['modality_basis']}. A reference of the wrong kind is "
+            "compared with spectra it can never match; state it (forensic library import "
+            "--modality ... --force)"
         )
     axis = axis_unit_problem(spectrum)
     if axis is not None:

@@ -95,6 +95,7 @@ import numpy as np
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
 from forensic.io import Format
 from forensic.spectrum import (
+    GUESSED_MODALITY_BASIS,
     GUESSED_UNIT_BASIS,
     IR_UNITS,
     MIN_POINTS,
@@ -1011,7 +1012,7 @@ def _decide(
             modality, basis = found, "file or folder name"
     numeric_modality, numeric_unit, why = _numeric_evidence(x, y)
     if modality is None:
-        modality, basis = numeric_modality, f"numbers: {why}"
+        modality, basis = numeric_modality, f"{GUESSED_MODALITY_BASIS}: {why}"
     unit = y_unit_named
     unit_basis = None
     if unit == "transmittance" and float(np.max(y)) > 1.5:
