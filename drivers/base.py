@@ -19,13 +19,63 @@ from drivers.errors import NotSupported, SettingError
 from forensic.spectrum import Spectrum
 
 __all__ = [
+    "EXCITATION_TOLERANCE_NM",
     "Capabilities",
     "DeviceInfo",
     "DeviceModel",
     "Instrument",
     "SettingRange",
     "Spectrometer",
+    "excitation_wavelength_nm",
 ]
+
+EXCITATION_TOLERANCE_NM = 1.0
+"""How far (nm) an excitation wavelength stated in the instrument URL may lie from the one the
+instrument reports. At 785 nm one nanometre moves every Raman shift by about 16 cm-1, beyond
+what identification tolerates: a larger difference is a typing error, not a recalibration."""
+
+
+def excitation_wavelength_nm(
+    stated_nm: float | None, reported_nm: float | None, where: str
+) -> float | None:
+    """The excitation wavelength (nm) that converts a spectrometer's wavelengths to Raman shift.
+
+    Parameters
+    ----------
+    stated_nm : float or None
+        What the instrument URL states (``laser_nm=``), if anything.
+    reported_nm : float or None
+        What the instrument reports of its laser, if it can; a value that is not a positive,
+        finite number counts as none.
+    where : str
+        The instrument's URL, for the message.
+
+    Returns
+    -------
+    float or None
+        ``stated_nm`` when given, else ``reported_nm``; None when neither is known.
+
+    Raises
+    ------
+    SettingError
+        ``stated_nm`` differs from ``reported_nm`` by more than :data:`EXCITATION_TOLERANCE_NM`:
+        every band would be moved and the sample taken for something else, or for nothing.
+    """
+    if reported_nm is not None and not (np.isfinite(reported_nm) and reported_nm > 0):
+        reported_nm = None
+    if stated_nm is None:
+        return reported_nm
+    if not (np.isfinite(stated_nm) and stated_nm > 0):
+        raise SettingError(f"{where}: laser_nm={stated_nm:g} is not a wavelength in nm")
+    if reported_nm is not None and abs(stated_nm - reported_nm) > EXCITATION_TOLERANCE_NM:
+        shift = abs(1e7 / stated_nm - 1e7 / reported_nm)
+        raise SettingError(
+            f"{where}: the URL gives laser_nm={stated_nm:g} but the instrument reports its laser "
+            f"at {reported_nm:g} nm; converted with the URL's, every band would be {shift:.0f} "
+            "cm-1 off and the sample taken for something else: leave laser_nm out to use the "
+            "instrument's, or correct it"
+        )
+    return stated_nm
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drivers.base import Capabilities, DeviceInfo, DeviceModel, SettingRange, Spectrometer
+from drivers.base import (
+    Capabilities,
+    DeviceInfo,
+    DeviceModel,
+    SettingRange,
+    Spectrometer,
+    excitation_wavelength_nm,
+)
 from drivers.errors import (
     CommandRefused,
     InstrumentDisconnected,
@@ -292,7 +299,8 @@ class OBPSpectrometer(Spectrometer):
     transport : SerialTransport
         The open port (owned).
     laser_wavelength_nm, laser_power_mw : float, optional
-        Override or supply the excitation.
+        Supply the excitation when the head does not report it; a wavelength more than
+        :data:`~drivers.base.EXCITATION_TOLERANCE_NM` from the one it reports is refused.
     command_timeout_s : float, default 1.0
     """
 
@@ -449,8 +457,8 @@ class OBPSpectrometer(Spectrometer):
         )
         wl = self._optional("get_laser_wavelength")
         mw = self._optional("get_laser_power")
-        self.laser_wavelength_nm = laser_wavelength_nm or (
-            struct.unpack("<f", wl[:4])[0] if wl else None
+        self.laser_wavelength_nm = excitation_wavelength_nm(
+            laser_wavelength_nm, struct.unpack("<f", wl[:4])[0] if wl else None, self.url
         )
         self.laser_power_mw = laser_power_mw or (struct.unpack("<f", mw[:4])[0] if mw else None)
         interlock = self._optional("get_interlock") is not None

@@ -46,7 +46,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drivers.base import Capabilities, DeviceInfo, DeviceModel, SettingRange, Spectrometer
+from drivers.base import (
+    Capabilities,
+    DeviceInfo,
+    DeviceModel,
+    SettingRange,
+    Spectrometer,
+    excitation_wavelength_nm,
+)
 from drivers.errors import (
     CommandRefused,
     InstrumentDisconnected,
@@ -640,7 +647,8 @@ class OceanRS232Spectrometer(Spectrometer):
     compression, checksum : bool, default True
         Use the compressed transfer and the spectrum checksum.
     laser_wavelength_nm, laser_power_mw : float, optional
-        Override (or supply, when the head lacks the extension slots) the excitation.
+        Supply the excitation when the head lacks the extension slots; a wavelength more than
+        :data:`~drivers.base.EXCITATION_TOLERANCE_NM` from the one slot 20 holds is refused.
     baud_codes : dict, optional
         Rate-code table: :data:`BAUD_CODES` (Ocean, default) or :data:`BWTEK_BAUD_CODES`.
     command_timeout_s : float, default 1.0
@@ -831,7 +839,9 @@ class OceanRS232Spectrometer(Spectrometer):
         self.nonlinearity_coefficients = nonlin
         slot_nm = self._optional_query("x", 20)
         slot_mw = self._optional_query("x", 21)
-        self.laser_wavelength_nm = laser_wavelength_nm or _float_or_none(slot_nm)
+        self.laser_wavelength_nm = excitation_wavelength_nm(
+            laser_wavelength_nm, _float_or_none(slot_nm), self.url
+        )
         self.laser_power_mw = laser_power_mw or _float_or_none(slot_mw)
         laser = self._optional_query("J") is not None
         if laser:

@@ -12,7 +12,8 @@ URL                                         Instrument
 ``sim:ftir?sample=NAME|FILE``               simulated FTIR writing exports into a temporary folder
 ==========================================  =====================================================
 
-Serial URLs accept ``baud``, ``laser_nm``, ``laser_mw``, ``timeout`` (seconds for short
+Serial URLs accept ``baud``, ``laser_nm`` (for a head that does not report its laser; one
+that does refuses a different wavelength), ``laser_mw``, ``timeout`` (seconds for short
 replies); ``ocean-rs232`` also ``ascii=1``, ``compress=0``, ``checksum=0``, ``rates=bwtek``.
 The port part may be anything pyserial opens (``ocean-rs232:socket://host:7000``).
 ``sim:`` URLs accept ``sample`` (a name, a file, or a cut sample such as

@@ -138,6 +138,18 @@ def test_each_fault_ends_in_its_specific_error(protocol, fault):
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_mistyped_laser_wavelength_is_refused_not_used(protocol):
+    # The simulated head reports its laser at 785 nm. Converted with 758 nm, every band moved
+    # by about 450 cm-1 and a cocaine sample came out as NO MATCH, with nothing to say why.
+    with _simulator(protocol) as sim:
+        with pytest.raises(SettingError, match=r"laser_nm=758 .* reports its laser at 785 nm"):
+            _driver(protocol, sim, laser_wavelength_nm=758.0)
+        # a value within the laser's tolerance of what the head reports is taken as stated
+        with _driver(protocol, sim, laser_wavelength_nm=785.4) as spec:
+            assert spec.laser_wavelength_nm == 785.4
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_saturation_is_refused_or_reexposed(protocol):
     bright = DetectorModel(laser_power_mw=600.0)
     with _simulator(protocol, detector=bright) as sim, _driver(protocol, sim) as spec:
