@@ -335,6 +335,22 @@ def _what_is_recorded(
     return done
 
 
+def _say_what_is_recorded(
+    exc: ForensicError, db: Store, start: int, case_number: str, item_number: str
+) -> None:
+    """Add to the message of the error that ended a scan what the store holds of the scan
+    (:func:`_what_is_recorded`), keeping the error's type and exit code."""
+    case_number, item_number = as_label(case_number), as_label(item_number)
+    try:
+        recorded = _what_is_recorded(db.appended_since(start), case_number, item_number, None)
+    except ForensicError as error:
+        recorded = (
+            f"what was recorded could not be read back ({error}): see `forensic custody log "
+            f"{case_number} {item_number}`"
+        )
+    exc.args = (f"{exc}; {recorded}",)
+
+
 def identify_saved(
     case_number: str,
     item_number: str,
@@ -469,8 +485,9 @@ def scan(
         report failed.
     InstrumentError, CustodyError
         The instrument could not be opened (nothing is recorded), or acquisition or the store
-        failed: the case, the exhibit and the custody event stay recorded, and running the
-        scan again does not record the same receipt twice.
+        failed: the case, the exhibit and the custody event stay recorded (the message ends
+        with what the store holds of the scan), and running the scan again does not record
+        the same receipt twice.
     """
     notify = progress or (lambda stage, message: None)
     for path in (report_path, json_path, text_path):
@@ -480,6 +497,7 @@ def scan(
     db = Store(store) if own_store else store
     start: int | None = None
     reference = None
+    connected = False
     try:
         start = db.head()[0]
         if identify is None:  # loaded before anything is recorded (a stop here records nothing)
@@ -490,6 +508,7 @@ def scan(
         notify("connect", f"connecting to {instrument_url}")
         with (open_instrument or _default_open_instrument)(instrument_url) as instrument:
             _check_measurable(reference, instrument)
+            connected = True
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
             with db.transaction():
                 case = db.open_case(
@@ -555,8 +574,16 @@ def scan(
             ) from exc
         if discrepancies:  # recorded with the result, and so listed in the report's limitations
             identification["warnings"] = [*(identification.get("warnings") or []), *discrepancies]
-        notify("record", f"recording the result: {verdict_line(identification)}")
-        result = db.add_result(measurement, identification, operator=operator)
+        verdict = verdict_line(identification)
+        notify("record", f"recording the result: {verdict}")
+        try:
+            result = db.add_result(measurement, identification, operator=operator)
+        except ForensicError as exc:
+            raise ScanIncomplete(
+                f"{saved}, but its result ({verdict}) could not be recorded: {exc}; once that "
+                f"is put right, {_identify_command(case_number, item_number)} identifies the "
+                "saved spectrum and records its result"
+            ) from exc
         report = None
         if report_path or json_path or text_path:
             notify("report", f"writing the report to {report_path or json_path or text_path}")
@@ -579,6 +606,15 @@ def scan(
                     f"failed: {exc}"
                 ) from exc
         return ScanResult(case, exhibit, event, measurement, result, identification, report)
+    except ScanIncomplete:
+        raise
+    except ForensicError as exc:
+        # The instrument or the store failed once records may have been made: the error says
+        # what the store holds of this scan, as a stop does (a failure before the instrument
+        # answered has recorded nothing, and its message says what to put right).
+        if connected and start is not None:
+            _say_what_is_recorded(exc, db, start, case_number, item_number)
+        raise
     except KeyboardInterrupt as exc:
         # Ctrl-C or a stopping signal, at any stage: the instrument is closed (its laser off)
         # and any unfinished transaction rolled back by now; say what the store holds.

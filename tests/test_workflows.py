@@ -24,9 +24,16 @@ from custody_helpers import OPERATOR, identification_dict
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
+from drivers.errors import InstrumentDisconnected
 from forensic.cli import main
 from forensic.custody import Store, verify_store
-from forensic.errors import IdentificationError, InstrumentError, Interrupted, LibraryError
+from forensic.errors import (
+    CustodyError,
+    IdentificationError,
+    InstrumentError,
+    Interrupted,
+    LibraryError,
+)
 from forensic.io import OutputError, OutputExistsError
 from forensic.library import Library
 from forensic.report.issue import issue_report
@@ -74,7 +81,7 @@ def _run(tmp_path, **kw):
         "identify": lambda spectrum: identification_dict(),
     }
     options.update(kw)
-    return scan("fake:instrument", **options)
+    return scan(options.pop("instrument_url", "fake:instrument"), **options)
 
 
 def test_scan_records_everything_and_writes_the_report(tmp_path):
@@ -287,6 +294,41 @@ def test_instrument_failure_records_no_measurement(tmp_path):
         assert store.measurements("C-1") == []
         assert len(store.custody_events("C-1")) == 1
         assert verify_store(store).ok
+
+
+def test_a_cable_pulled_mid_scan_says_what_the_scan_recorded(tmp_path):
+    # the real driver on a simulator whose pty closes in the middle of a spectrum
+    url = "sim:ocean-rs232?sample=cocaine&fault=disconnect&realtime=0&seed=1"
+    with pytest.raises(InstrumentDisconnected) as failed:
+        _run(tmp_path, open_instrument=None, instrument_url=url)
+    message = str(failed.value)
+    assert message.startswith("/dev/pts/") and "disconnected" in message
+    assert message.endswith(
+        f"; recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt "
+        f"by {OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved"
+    )
+    assert failed.value.exit_code == 3  # still the instrument's failure
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == [] and verify_store(store).ok
+
+
+def test_a_result_that_cannot_be_recorded_leaves_the_saved_spectrum_to_identify(
+    tmp_path, monkeypatch
+):
+    def disk_full(self, *args, **kw):
+        raise CustodyError(f"{self.db_path}: committing failed: database or disk is full")
+
+    monkeypatch.setattr(Store, "add_result", disk_full)
+    with pytest.raises(
+        ScanIncomplete,
+        match=r"raw spectrum is saved \(measurement record #5, SHA-256 [0-9a-f]{64}\), but its "
+        r"result \(IDENTIFIED: Cocaine hydrochloride\) could not be recorded: .*disk is full; "
+        r"once that is put right, `forensic exhibit identify C-1 E-1` identifies",
+    ):
+        _run(tmp_path)
+    monkeypatch.undo()
+    with Store(tmp_path / "s") as store:
+        assert len(store.measurements("C-1")) == 1 and store.results("C-1") == []
 
 
 def test_an_instrument_that_cannot_be_opened_records_nothing(tmp_path):
