@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 from forensic.custody.continuity import same_statement
 from forensic.custody.store import Store, as_label
-from forensic.errors import ForensicError, Interrupted, LibraryError
+from forensic.errors import CustodyError, ForensicError, Interrupted, LibraryError
 from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
@@ -181,6 +182,49 @@ def label_discrepancies(
                 "the packaging, and record who re-sealed it ('forensic custody add ... --seal')"
             )
     return found
+
+
+def _comparable(label: str) -> str:
+    """A case or exhibit number as a person reads it aloud: letter case, spaces and
+    punctuation do not count ("demo-1", "DEMO 1" and "DEMO-1" are the same number)."""
+    return re.sub(r"[\W_]+", "", label).casefold()
+
+
+def _refuse_near_duplicates(db: Store, case_number: str, item_number: str) -> None:
+    """Refuse a scan that would open a case, or label an exhibit, whose number differs from an
+    existing one only in letter case, spaces or punctuation: almost always a typing error,
+    which would file the measurement under a second number that no record can ever merge
+    with the first. A new number meant as such is opened first on purpose (``forensic case
+    new``, ``forensic exhibit add``), and a scan then adds to it."""
+    case_number, item_number = as_label(case_number), as_label(item_number)
+    if db.get_case(case_number) is None:
+        near = [
+            row["case_number"]
+            for row in db.current("cases")
+            if _comparable(row["case_number"]) == _comparable(case_number)
+        ]
+        if near:
+            raise CustodyError(
+                f"there is no case {case_number!r} in {db.db_path}, but there is case "
+                f"{near[0]!r}: scan again with --case {shlex.quote(near[0])}; if "
+                f"{case_number!r} is a new case, open it first with "
+                f"'forensic case new {shlex.quote(case_number)}'. Nothing was recorded"
+            )
+        return
+    if db.get_exhibit(case_number, item_number) is None:
+        near = [
+            row["item_number"]
+            for row in db.exhibits(case_number)
+            if _comparable(row["item_number"]) == _comparable(item_number)
+        ]
+        if near:
+            raise CustodyError(
+                f"case {case_number} has no exhibit {item_number!r}, but it has exhibit "
+                f"{near[0]!r}: scan again with --exhibit {shlex.quote(near[0])}; if "
+                f"{item_number!r} is another item, label it first with 'forensic exhibit add "
+                f"{shlex.quote(case_number)} {shlex.quote(item_number)} --description ...'. "
+                "Nothing was recorded"
+            )
 
 
 def _receipt(
@@ -445,7 +489,9 @@ def scan(
     instrument_url : str
         e.g. ``"sim:ocean-rs232?sample=cocaine"`` or ``"serial:///dev/ttyUSB0?model=..."``.
     case_number, item_number : str
-        The case and the exhibit (created if new).
+        The case and the exhibit (created if new). A new number that differs from a recorded
+        one only in letter case, spaces or punctuation is refused (a :class:`CustodyError`,
+        before anything is recorded): open it first on purpose, and the scan adds to it.
     operator : str
         The technician; signs every record.
     store : Store or path, optional
@@ -503,6 +549,7 @@ def scan(
         if identify is None:  # loaded before anything is recorded (a stop here records nothing)
             reference = _reference_library(library)
             identify = _identify_against(reference)
+        _refuse_near_duplicates(db, case_number, item_number)
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")

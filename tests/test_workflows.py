@@ -821,6 +821,38 @@ def test_a_scan_of_numbers_pasted_with_spaces_records_them_without(tmp_path):
         assert verify_store(store).ok
 
 
+def test_a_number_that_differs_from_a_recorded_one_only_in_case_or_punctuation_is_refused(
+    tmp_path,
+):
+    _run(tmp_path, case_number="2026-0412", item_number="A1")
+    opened = []
+
+    def instrument(url):
+        opened.append(url)
+        return FakeInstrument()
+
+    for case_number, item_number, said in (
+        ("2026 0412", "A1", r"no case '2026 0412' .* but there is case '2026-0412'"),
+        ("2026-0412", "a1", r"case 2026-0412 has no exhibit 'a1', but it has exhibit 'A1'"),
+    ):
+        with pytest.raises(CustodyError, match=said + r".*Nothing was recorded"):
+            _run(
+                tmp_path,
+                case_number=case_number,
+                item_number=item_number,
+                open_instrument=instrument,
+            )
+    assert opened == []  # refused before the instrument is opened or the laser fires
+    with Store(tmp_path / "s") as store:
+        assert [c["case_number"] for c in store.current("cases")] == ["2026-0412"]
+        assert [e["item_number"] for e in store.exhibits("2026-0412")] == ["A1"]
+    # a number opened on purpose is scanned into as any other
+    with Store(tmp_path / "s") as store:
+        store.add_exhibit("2026-0412", "a1", operator=OPERATOR, description="second bag")
+    _run(tmp_path, case_number="2026-0412", item_number="a1")
+    _run(tmp_path, case_number="2026-0413", item_number="A1")  # another number altogether
+
+
 def test_a_report_that_cannot_be_written_stops_the_scan_before_anything_is_recorded(tmp_path):
     (tmp_path / "afile").write_text("a file, not a folder")
     (tmp_path / "folder").mkdir()
