@@ -13,13 +13,13 @@
 6. dark subtraction, the wavelength axis -> Raman shift with the excitation wavelength, and the
    metadata.
 
-The laser is switched off in a ``finally`` whatever happens, and nothing partial is returned:
-any failure raises an :class:`~forensic.errors.InstrumentError`.
+The laser is switched off whatever happens, and nothing partial is returned: any failure raises
+an :class:`~forensic.errors.InstrumentError`, whose message warns when the laser had fired and
+could not be switched off (the instrument stopped answering: it may still be on).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
@@ -68,6 +68,21 @@ class _Session:
         self.spec = spec
         self.caps = spec.capabilities
         self.laser_verified = self.caps.laser and self.caps.laser_readback
+        self.fired = False  # the laser was told to switch on during this session
+
+    def switch_off(self) -> str | None:
+        """Switch the laser off; None when that worked or it was never switched on, otherwise
+        a warning that it may still be on (the instrument no longer answers)."""
+        try:
+            self.laser(False)
+        except (ForensicError, OSError) as exc:
+            if self.fired:
+                return (
+                    f"the laser could not be switched off ({exc}), so it may still be on: switch "
+                    "the instrument off or close its laser key before opening the sample "
+                    "compartment"
+                )
+        return None
 
     def check_interlock(self) -> None:
         if self.caps.interlock and not self.spec.interlock_closed():
@@ -81,6 +96,7 @@ class _Session:
             return
         if on:
             self.check_interlock()
+            self.fired = True
         for _attempt in range(3):  # packets can be lost: set, read back, retry
             self.spec.set_laser(on)
             if not self.caps.laser_readback or self.spec.laser_enabled() == on:
@@ -233,9 +249,15 @@ def acquire(
         dark_counts = session.scan(False) if dark and spec.capabilities.laser else None
         temperature = spec.detector_temperature_c()
         finished = _utc_now()
-    finally:
-        with contextlib.suppress(ForensicError, OSError):
-            session.laser(False)
+    except BaseException as exc:
+        # a cable pulled mid-scan leaves a head's laser as it was: whoever reads the error
+        # must know it may still be on
+        warning = session.switch_off()
+        if warning is not None and isinstance(exc, ForensicError):
+            exc.args = (f"{exc}; WARNING: {warning}",)
+        raise
+    else:
+        session.switch_off()
 
     wavelengths = spec.wavelengths_nm()
     laser_nm = float(spec.laser_wavelength_nm)
