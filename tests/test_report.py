@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import FreeText
+from pypdf.generic import DictionaryObject, NameObject, NumberObject, RectangleObject
 from synthetic import make_spectrum
 
 from forensic.cli import main
@@ -261,6 +262,41 @@ def test_what_is_drawn_over_a_pdf_or_added_to_it_does_not_verify(issued):
         _, problems = check_report_pdf(_tampered(pdf, change))
         assert any(said in p for p in problems), (said, problems)
     assert check_report_pdf(_tampered(pdf, lambda writer: None))[1] == []  # rewritten, unchanged
+
+
+def test_a_pdf_cropped_turned_or_given_other_properties_does_not_verify(issued):
+    # the same words and drawings, shown otherwise: half of page 1 (its limitations and the
+    # simulated-spectrum banner) cropped away, a page turned, a script, a bookmark, an author
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+
+    def crop(writer):
+        writer.pages[0][NameObject("/CropBox")] = RectangleObject([0, 420, 595, 842])
+
+    def shrink(writer):
+        writer.pages[0].mediabox = RectangleObject([0, 420, 595, 842])
+
+    def turn_all(writer):  # inherited by every page from the page tree
+        writer._root_object["/Pages"][NameObject("/Rotate")] = NumberObject(180)
+
+    def script(writer):
+        writer._root_object["/Names"][NameObject("/JavaScript")] = DictionaryObject()
+
+    def bookmark(writer):
+        writer.add_outline_item(title="RESULT: NO MATCH", page_number=0)
+
+    def author(writer):
+        writer.add_metadata({"/Author": "Someone Else"})
+
+    for change, said in (
+        (crop, "page 1 is drawn otherwise than its signed content lays it out"),
+        (shrink, "page 1 is drawn otherwise than its signed content lays it out"),
+        (turn_all, "page 3 is drawn otherwise than its signed content lays it out"),
+        (script, "its name tree holds /JavaScript"),
+        (bookmark, "its document catalog holds /Outlines"),
+        (author, "its document property Author reads 'Someone Else'"),
+    ):
+        _, problems = check_report_pdf(_tampered(pdf, change))
+        assert any(said in p for p in problems), (said, problems)
 
 
 def test_a_signed_json_without_a_report_s_fields_does_not_verify(issued, tmp_path):

@@ -490,12 +490,29 @@ def _plain(value: Any, seen: frozenset = frozenset()) -> Any:
     return value
 
 
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+"""Page attributes a page takes from the page tree when it does not state them."""
+
+
 def _drawings(reader) -> list[Any]:
-    """What each page draws: its content streams and every resource they use (fonts, images,
-    graphics states), as plain data."""
-    return [
-        (_plain(page.get("/Contents")), _plain(page.get("/Resources"))) for page in reader.pages
-    ]
+    """What each page draws and how a viewer shows it, as plain data: its content streams and
+    every resource they use (fonts, images, graphics states), and the rest of its dictionary
+    (page boxes, rotation, scale, actions), with what it inherits from the page tree. A page
+    cropped or shrunk to hide its lower half says the same words; it must not verify.
+    Annotations are :func:`_added_to`'s."""
+    drawn = []
+    for page in reader.pages:
+        shown = {key: _plain(value) for key, value in page.items() if key != "/Annots"}
+        node = page.get("/Parent")
+        while node is not None:
+            node = node.get_object()
+            for key in _INHERITED:
+                if key not in shown and key in node:
+                    shown[key] = _plain(node[key])
+            node = node.get("/Parent")
+        shown.pop("/Parent", None)
+        drawn.append(shown)
+    return drawn
 
 
 def _producer(reader) -> str:
@@ -503,9 +520,11 @@ def _producer(reader) -> str:
     return str(info.get("/Producer", "an unknown producer"))
 
 
-def _added_to(reader) -> list[str]:
-    """What a report PDF holds that the toolkit never puts in one: annotations (a note or a box
-    drawn over the page in a viewer), other attachments, actions run on opening, forms."""
+def _added_to(reader, laid_out) -> list[str]:
+    """What a report PDF holds that the toolkit never puts in one (``laid_out``, the same
+    report laid out again, is what it does): annotations (a note or a box drawn over the page
+    in a viewer), other attachments, actions run on opening, forms, and anything else in the
+    document catalog or its name tree (scripts, bookmarks, page labels, optional content)."""
     found = []
     for number, page in enumerate(reader.pages, start=1):
         annotations = page.get("/Annots")
@@ -527,7 +546,34 @@ def _added_to(reader) -> list[str]:
     ):
         if key in catalog:
             found.append(f"it holds {what_it_is} ({key}): a report has none")
+    expected = laid_out.trailer["/Root"]
+    for where, held, made in (
+        ("its document catalog", catalog, expected),
+        ("its name tree", catalog.get("/Names") or {}, expected.get("/Names") or {}),
+    ):
+        extra = sorted(
+            key
+            for key in held.get_object()
+            if key not in made.get_object() and key not in ("/OpenAction", "/AA", "/AcroForm")
+        )
+        if extra:
+            found.append(f"{where} holds {', '.join(extra)}, which a report's never does")
     return found
+
+
+_PROPERTIES = ("/Title", "/Subject", "/Author", "/Creator")
+"""The document properties a viewer shows (in its title bar, in File > Properties)."""
+
+
+def _properties_differ(reader, laid_out) -> list[str]:
+    """The document properties of a report PDF that are not those its signed content gives."""
+    given, made = reader.metadata or {}, laid_out.metadata or {}
+    return [
+        f"its document property {key[1:]} reads {str(given.get(key))!r} where its signed "
+        f"content gives {str(made.get(key))!r}"
+        for key in _PROPERTIES
+        if given.get(key) != made.get(key)
+    ]
 
 
 def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any], list[str]]:
@@ -537,10 +583,11 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
     verifies with the public key it names (:func:`check_report_json`); every page's text is
     the text of the pages laid out again from that content, and every page is drawn exactly
     as that layout draws it (content, fonts, images), so what a reader sees is what was
-    signed; and the PDF holds nothing a report never does (annotations, other attachments,
-    actions, forms). Whose key signed it is for the reader to compare with the
-    operator's published fingerprint; that the report is on record in the store is
-    ``forensic custody verify --report``.
+    signed, and shown so (page boxes, rotation); the document properties a viewer shows are
+    those the content gives; and the PDF holds nothing a report never does (annotations,
+    other attachments, actions, forms, scripts, bookmarks). Whose key signed it is for the
+    reader to compare with the operator's published fingerprint; that the report is on record
+    in the store is ``forensic custody verify --report``.
 
     Returns
     -------
@@ -565,7 +612,7 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
         return content, [f"the signed content cannot be laid out as a report ({exc!r})"]
     expected = _texts(laid_out, "the PDF laid out again")
     seen = _texts(given, what)
-    problems += _added_to(given)
+    problems += _added_to(given, laid_out) + _properties_differ(given, laid_out)
     if len(seen) != len(expected):
         problems.append(f"the PDF has {len(seen)} pages; its signed content makes {len(expected)}")
     for number, (page, signed) in enumerate(zip(seen, expected, strict=False), start=1):
@@ -586,7 +633,8 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
             if page != signed:
                 problems.append(
                     f"page {number} is drawn otherwise than its signed content lays it out "
-                    "(something drawn over or under the text, or a changed font or image)"
+                    "(something drawn over or under the text, a changed font or image, the "
+                    "page cropped, resized or turned, or an action added)"
                 )
         made_by = _producer(given)
         if problems and made_by != _producer(laid_out):
