@@ -421,6 +421,11 @@ def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):
     text = (tmp_path / "r.txt").read_text()
     assert "Data provenance:      simulated" in text
     assert "no evidential value" in report.content["limitations"][0]
+    # the figure's title names the spectrum as what it is, in the PDF and in the text
+    pages = " ".join(page_texts(report.pdf))
+    assert "Simulated spectrum and best reference" in pages
+    assert "[figure in the PDF: simulated spectrum and best reference, residual]" in text
+    assert "measured spectrum" not in (pages + text).lower()
 
 
 def test_a_long_verdict_is_wrapped_onto_the_page(tmp_path):
@@ -485,10 +490,10 @@ def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
     issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
     store.close()
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages).split())
-    assert "Measured spectrum and mixture fit" in text
+    assert "Simulated spectrum and mixture fit" in text  # the query is simulated
     assert "Cocaine hydrochloride (80%, measured reference)" in text
     assert "Levamisole (20%, modelled reference)" in text
-    assert "Measured spectrum and best reference" not in text
+    assert "spectrum and best reference" not in text
     # each component's part: its score and the q-value of that match, in the table
     assert "q-value of its part" in text
     assert "0.871 0.031" in text and "0.962 0.004" in text

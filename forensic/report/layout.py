@@ -14,7 +14,14 @@ from forensic.custody.store import recorded_moment
 from forensic.spectrum import NOT_MEASURED
 from forensic.verdict import MARGIN_MIN, Q_IDENTIFIED, identified_substances
 
-__all__ = ["Block", "correction_line", "format_table", "report_blocks", "verdict_line"]
+__all__ = [
+    "Block",
+    "correction_line",
+    "figure_title",
+    "format_table",
+    "report_blocks",
+    "verdict_line",
+]
 
 END_MARKER = "*** END OF REPORT ***"
 
@@ -459,6 +466,17 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
             )
         )
     return blocks
+
+
+def figure_title(figure: Mapping[str, Any]) -> str:
+    """The title of a result's figure (the data of a ``figure`` block): the spectrum named by
+    its provenance, so a simulated one is never called measured, and what it is drawn over."""
+    spectrum = f"{(figure.get('query_provenance') or 'measured').capitalize()} spectrum"
+    if (figure.get("mixture") or {}).get("spectra"):
+        return f"{spectrum} and mixture fit"
+    if figure.get("best_reference"):
+        return f"{spectrum} and best reference"
+    return spectrum
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -34,6 +34,7 @@ from forensic.errors import FormatError
 from forensic.report.content import check_report_json, parse_report_json, render_json
 from forensic.report.layout import (
     Block,
+    figure_title,
     format_table,
     not_measured,
     not_measured_banner,
@@ -233,7 +234,6 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
                 label=f"{component['name']} ({component['fraction']:.0%}, "
                 f"{component.get('provenance', '')} reference)",
             )
-        title = "Measured spectrum and mixture fit"
     elif reference:
         rx = np.asarray(reference["wavenumber"], dtype=float)
         r = np.interp(x, rx, np.asarray(reference["intensity"], dtype=float))
@@ -248,9 +248,6 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
             alpha=0.85,
             label=f"{name} ({provenance} reference, scaled)",
         )
-        title = "Measured spectrum and best reference"
-    else:
-        title = "Measured spectrum"
     if model is not None:
         bottom_ax.plot(x, q - model, color=RED, lw=0.7)
         bottom_ax.axhline(0.0, color="grey", lw=0.5)
@@ -269,7 +266,7 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
     axis = "Raman shift" if identification.get("modality") == "raman" else "wavenumber"
     bottom_ax.set_xlabel(f"{axis} (cm⁻¹)", fontsize=7)
     top_ax.legend(fontsize=6.5, loc="upper right", frameon=False)
-    top_ax.set_title(title, fontsize=8.5)
+    top_ax.set_title(figure_title(identification), fontsize=8.5)
     for ax in (top_ax, bottom_ax):
         ax.tick_params(labelsize=6.5)
     top_ax.tick_params(labelbottom=False)

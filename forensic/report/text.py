@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from forensic.report.layout import format_table, report_blocks, wrap
+from forensic.report.layout import figure_title, format_table, report_blocks, wrap
 
 __all__ = ["render_text"]
 
@@ -36,7 +36,7 @@ def render_text(content: Mapping[str, Any]) -> str:
         elif block.kind == "table":
             lines += format_table(block.headers, block.items, WIDTH, block.keep)
         elif block.kind == "figure":
-            lines.append("[figure in the PDF: measured spectrum over the best reference, residual]")
+            lines.append(f"[figure in the PDF: {figure_title(block.data).lower()}, residual]")
         elif block.kind == "qr":
             lines.append(f"[QR code in the PDF holding the content SHA-256 {block.data}]")
         elif block.kind == "end":
