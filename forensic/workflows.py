@@ -12,9 +12,9 @@ import shlex
 import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from forensic.custody.continuity import same_statement
+from forensic.custody.continuity import custody_gaps, same_statement
 from forensic.custody.store import Store, as_label
 from forensic.errors import CustodyError, ForensicError, Interrupted, LibraryError
 from forensic.io import check_writable
@@ -23,6 +23,7 @@ from forensic.report.layout import verdict_line
 
 __all__ = [
     "SCAN_STAGES",
+    "Discrepancy",
     "ScanIncomplete",
     "ScanResult",
     "identify_saved",
@@ -117,13 +118,25 @@ def _says(stated: Any, recorded: Any) -> bool:
     return stated == recorded
 
 
+class Discrepancy(NamedTuple):
+    """A scan's statement that an exhibit's records contradict.
+
+    ``fact`` is what was stated and what the records say, as it is recorded (in the notes of
+    a receipt, among the result's warnings) and read in the report's limitations; ``action``
+    is what the technician should do about it, shown on their screen only.
+    """
+
+    fact: str
+    action: str
+
+
 def label_discrepancies(
     exhibit: Mapping[str, Any],
     custody: Sequence[Mapping[str, Any]],
     *,
     description: str | None,
     seal_number: str | None,
-) -> list[str]:
+) -> list[Discrepancy]:
     """What a scan states about an exhibit that its records say otherwise.
 
     A scan never changes an exhibit's label (records are only appended, and the first
@@ -144,9 +157,10 @@ def label_discrepancies(
 
     Returns
     -------
-    list of str
-        One sentence per discrepancy, naming both statements and the record that holds the
-        earlier one; empty when the scan states nothing the records contradict.
+    list of Discrepancy
+        One per discrepancy: the fact, naming both statements and the record that holds the
+        earlier one, and the technician's action; empty when the scan states nothing the
+        records contradict.
     """
     case_number, item = exhibit["case_number"], exhibit["item_number"]
     correct = (
@@ -158,16 +172,23 @@ def label_discrepancies(
         recorded = exhibit["description"]
         if recorded == DEFAULT_DESCRIPTION:
             found.append(
-                f"this scan describes {item} as {description.strip()!r}, but its label "
-                f"(record #{exhibit['seq']}) was made without a description; the label is not "
-                f"changed: complete it with {correct}"
+                Discrepancy(
+                    f"the technician who scanned {item} described it as "
+                    f"{description.strip()!r}, but its label (record #{exhibit['seq']}) was "
+                    "made without a description and was not changed",
+                    f"complete the label with {correct}",
+                )
             )
         elif not same_statement(description, recorded):
             found.append(
-                f"this scan describes {item} as {description.strip()!r}, but its label "
-                f"(record #{exhibit['seq']}) says {recorded!r}; the label is not changed: "
-                "check that this is the same item (another item needs its own exhibit "
-                f"number), and correct a wrong label with {correct}"
+                Discrepancy(
+                    f"the technician who scanned {item} described it as "
+                    f"{description.strip()!r}, but its label (record #{exhibit['seq']}) says "
+                    f"{recorded!r} and was not changed: either the item scanned is not the "
+                    "item labelled, or one of the two descriptions is wrong",
+                    "check that this is the same item (another item needs its own exhibit "
+                    f"number), and correct a wrong label with {correct}",
+                )
             )
     if seal_number and seal_number.strip():
         sealed = [event for event in custody if event["seal_number"]]
@@ -177,9 +198,13 @@ def label_discrepancies(
             recorded, where = exhibit["seal_number"], f"label record #{exhibit['seq']}"
         if recorded and not same_statement(seal_number, recorded):
             found.append(
-                f"this scan states seal {seal_number.strip()!r} on {item}, but the seal last "
-                f"recorded for it is {recorded!r} ({where}); that record is not changed: check "
-                "the packaging, and record who re-sealed it ('forensic custody add ... --seal')"
+                Discrepancy(
+                    f"the technician who scanned {item} stated seal {seal_number.strip()!r} on "
+                    f"it, but the seal last recorded for it is {recorded!r} ({where}): no "
+                    "record says who re-sealed it, or one of the two seal numbers is wrong",
+                    "check the packaging, and record who re-sealed it ('forensic custody add "
+                    "... --seal')",
+                )
             )
     return found
 
@@ -238,8 +263,8 @@ def _receipt(
     seal_number: str | None,
     label_seal_number: str | None = None,
     notes: str | None = None,
-) -> tuple[dict[str, Any], bool, dict[str, Any] | None]:
-    """The custody event of a scan, whether it is new, and the event it follows.
+) -> tuple[dict[str, Any], bool]:
+    """The custody event of a scan, and whether it is new.
 
     A scan records that the operator receives the exhibit, unless the custody log already
     says the operator holds it (the latest event's receiver) and the scan states nothing that
@@ -260,7 +285,7 @@ def _receipt(
                 "seal_number": seal_number,
             }
             if all(_says(value, latest[key]) for key, value in stated.items()):
-                return latest, False, latest
+                return latest, False
         event = db.add_custody_event(
             case_number,
             item_number,
@@ -272,7 +297,7 @@ def _receipt(
             seal_number=seal_number or label_seal_number,
             notes=notes,
         )
-        return event, True, latest
+        return event, True
 
 
 def _custody_line(
@@ -280,25 +305,24 @@ def _custody_line(
     item_number: str,
     event: Mapping[str, Any],
     recorded: bool,
-    before: Mapping[str, Any] | None,
     *,
-    discrepancies: Sequence[str] = (),
+    gaps: Sequence[str] = (),
+    discrepancies: Sequence[Discrepancy] = (),
 ) -> str:
-    """The scan's progress line on custody, with a warning where the log now has a gap and
-    one for each of the scan's statements the records contradict."""
-    warnings = [f"; WARNING: {text}" for text in discrepancies]
+    """The scan's progress line on custody, with a warning for each break in the log the
+    receipt made (:func:`~forensic.custody.continuity.custody_gaps`, as the report says it)
+    and for each of the scan's statements the records contradict, each with what to do."""
+    warnings = [
+        f"; WARNING: custody not continuous: {gap}: state who handed it over "
+        "(--received-from, or 'forensic custody add') so that the chain has no gap"
+        for gap in gaps
+    ] + [f"; WARNING: {fact}: {action}" for fact, action in discrepancies]
     if not recorded:
         line = f"{operator} holds {item_number} since custody record #{event['seq']}"
         return line + "".join(warnings)
     line = f"{operator} receives {item_number} for screening analysis"
     if event["released_by"]:
         line += f" from {event['released_by']}"
-    elif before is not None and before["received_by"] != operator:
-        line += (
-            f"; WARNING: the custody log says {before['received_by']} held it (record "
-            f"#{before['seq']}) and no release is recorded: state who handed it over "
-            "(--received-from, or 'forensic custody add') so that the chain has no gap"
-        )
     return line + "".join(warnings)
 
 
@@ -501,9 +525,10 @@ def scan(
     description, seal_number, seal_intact, received_from : optional
         Exhibit label and custody details known at scan time. A new exhibit's label records
         the description and seal; an existing label is never changed, and a description or
-        seal that differs from the records (:func:`label_discrepancies`) is warned of in the
-        ``custody`` progress line, written in the notes of a new receipt, and recorded among
-        the result's warnings (which the report lists as limitations).
+        seal that differs from the records (:func:`label_discrepancies`) is warned of, with
+        what to do, in the ``custody`` progress line; the fact alone is written in the notes
+        of a new receipt and recorded among the result's warnings (which the report lists as
+        limitations).
     unit, location : str, optional
         The issuing unit and where the scan takes place, recorded on a new case and printed on
         the report (default ``$FORENSIC_UNIT`` / ``$FORENSIC_LOCATION``, then a mobile lab).
@@ -571,13 +596,12 @@ def scan(
                 )
             # as recorded: a pasted number may carry spaces the store does not keep
             case_number, item_number = case["case_number"], exhibit["item_number"]
+            custody = db.custody_events(case_number, item_number)
             discrepancies = label_discrepancies(
-                exhibit,
-                db.custody_events(case_number, item_number),
-                description=description,
-                seal_number=seal_number,
+                exhibit, custody, description=description, seal_number=seal_number
             )
-            event, recorded, before = _receipt(
+            facts = [fact for fact, _ in discrepancies]
+            event, recorded = _receipt(
                 db,
                 case_number,
                 item_number,
@@ -586,12 +610,23 @@ def scan(
                 seal_intact=seal_intact,
                 seal_number=seal_number,
                 label_seal_number=exhibit["seal_number"],
-                notes="; ".join(discrepancies) or None,
+                notes="; ".join(facts) or None,
             )
+            gaps_before = set(custody_gaps(custody))
+            gaps = [
+                gap
+                for gap in custody_gaps(db.custody_events(case_number, item_number))
+                if gap not in gaps_before
+            ]
             notify(
                 "custody",
                 _custody_line(
-                    operator, item_number, event, recorded, before, discrepancies=discrepancies
+                    operator,
+                    item_number,
+                    event,
+                    recorded,
+                    gaps=gaps,
+                    discrepancies=discrepancies,
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")
@@ -619,8 +654,8 @@ def scan(
                 f"{saved}, but identification failed: {exc}; once that is put right, "
                 f"{_identify_command(case_number, item_number)} identifies the saved spectrum"
             ) from exc
-        if discrepancies:  # recorded with the result, and so listed in the report's limitations
-            identification["warnings"] = [*(identification.get("warnings") or []), *discrepancies]
+        if facts:  # recorded with the result, and so listed in the report's limitations
+            identification["warnings"] = [*(identification.get("warnings") or []), *facts]
         verdict = verdict_line(identification)
         notify("record", f"recording the result: {verdict}")
         try:
