@@ -33,6 +33,7 @@ from forensic.report import (
     render_text,
     report_content_hash,
 )
+from forensic.report import issue as report_issue
 from forensic.report import pdf as report_pdf
 from forensic.report.content import MODELLED_WARNING, parse_report_json
 from forensic.report.layout import Block, verdict_line
@@ -389,6 +390,44 @@ def test_cli_report_writes_pdf_json_text(tmp_path):
     assert "already exists" in again.output
     forced = runner.invoke(main, [*args, "--force"])
     assert forced.exit_code == 0, forced.output
+
+
+def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_written(
+    tmp_path, monkeypatch
+):
+    populated_store(tmp_path / "s").close()
+    pdf, as_json = tmp_path / "r.pdf", tmp_path / "r.json"
+    args = ["report", "CASE-1", "--out", str(pdf), "--json", str(as_json)]
+    args += ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    # stopped while the pages are laid out: nothing recorded, nothing written
+    monkeypatch.setattr(report_issue, "render_pdf", ctrl_c)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130
+    assert "interrupted: no report was recorded and no file written" in result.output
+    assert not pdf.exists() and not as_json.exists()
+    monkeypatch.undo()
+
+    # stopped after the PDF is written, before the JSON: on record, one file written
+    write = report_issue.atomic_write_bytes
+
+    def write_pdf_only(path, data, **kwargs):
+        if str(path).endswith(".json"):
+            raise KeyboardInterrupt
+        return write(path, data, **kwargs)
+
+    monkeypatch.setattr(report_issue, "atomic_write_bytes", write_pdf_only)
+    result = CliRunner().invoke(main, args)
+    said = " ".join(result.output.split())
+    with Store(tmp_path / "s") as store:
+        (record,) = store.reports("CASE-1")
+    assert result.exit_code == 130
+    assert f"report {record['report_id']} is recorded (record #{record['seq']}" in said
+    assert f"written: {pdf}; not written: {as_json}: issue it again" in said
+    assert pdf.exists() and not as_json.exists()
 
 
 def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from forensic.custody import chain
 from forensic.custody.store import PDF_MEDIA_TYPE, Store
-from forensic.errors import ForensicError
+from forensic.errors import ForensicError, Interrupted
 from forensic.io import OutputError, atomic_write_bytes, check_writable
 from forensic.report.content import build_report_content, render_json
 from forensic.report.pdf import render_pdf
@@ -59,52 +61,93 @@ def issue_report(
         The exhibit's chain does not verify and ``force`` is false.
     OutputExistsError
         An output file exists and ``overwrite`` is false (checked before anything is recorded).
+    Interrupted
+        Ctrl-C or a stopping signal (a :class:`KeyboardInterrupt`): its ``recorded`` says
+        whether the report is on record and which of its files are written.
     """
-    for path in (pdf_path, json_path, text_path):
-        if path is not None:  # before the report is recorded
-            check_writable(path, overwrite=overwrite)
-    content = build_report_content(
-        store,
-        case_number,
-        item_number,
-        issued_by=operator,
-        unit=unit,
-        location=location,
-        force=force,
-    )
-    pdf = render_pdf(content)
-    with store.transaction():
-        pdf_sha256 = store.put_blob(pdf, PDF_MEDIA_TYPE)
-        record = store.append(
-            "reports",
-            {
-                "case_number": case_number,
-                "item_number": item_number,
-                "report_id": content["report_id"],
-                "content_sha256": content["content_sha256"],
-                "pdf_sha256": pdf_sha256,
-                "content_json": chain.canonical_text(content),
-                "issued_by": content["signature"]["signed_by"],
-                "issued_at": content["dates"]["issued"],
-                "forced": content["verification"]["forced"],
-            },
-            operator=operator,
-        )
-    written = []
+    outputs = [path for path in (pdf_path, json_path, text_path) if path is not None]
+    for path in outputs:  # before the report is recorded
+        check_writable(path, overwrite=overwrite)
+    start = store.head()[0]
+    written: list[Path] = []
     try:
-        if pdf_path is not None:
-            written.append(atomic_write_bytes(pdf_path, pdf, overwrite=overwrite))
-        if json_path is not None:
-            written.append(
-                atomic_write_bytes(json_path, render_json(content).encode(), overwrite=overwrite)
+        content = build_report_content(
+            store,
+            case_number,
+            item_number,
+            issued_by=operator,
+            unit=unit,
+            location=location,
+            force=force,
+        )
+        pdf = render_pdf(content)
+        with store.transaction():
+            pdf_sha256 = store.put_blob(pdf, PDF_MEDIA_TYPE)
+            record = store.append(
+                "reports",
+                {
+                    "case_number": case_number,
+                    "item_number": item_number,
+                    "report_id": content["report_id"],
+                    "content_sha256": content["content_sha256"],
+                    "pdf_sha256": pdf_sha256,
+                    "content_json": chain.canonical_text(content),
+                    "issued_by": content["signature"]["signed_by"],
+                    "issued_at": content["dates"]["issued"],
+                    "forced": content["verification"]["forced"],
+                },
+                operator=operator,
             )
-        if text_path is not None:
-            written.append(
-                atomic_write_bytes(text_path, render_text(content).encode(), overwrite=overwrite)
-            )
-    except ForensicError as exc:  # the disk filled or went away since the check above
-        raise OutputError(
-            f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF kept "
-            f"in the store), but {exc}; issue it again with 'forensic report'"
-        ) from exc
+        renderings = (
+            (pdf_path, lambda: pdf),
+            (json_path, lambda: render_json(content).encode()),
+            (text_path, lambda: render_text(content).encode()),
+        )
+        try:
+            for path, data in renderings:
+                if path is not None:
+                    written.append(atomic_write_bytes(path, data(), overwrite=overwrite))
+        except ForensicError as exc:  # the disk filled or went away since the check above
+            raise OutputError(
+                f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF "
+                f"kept in the store), but {exc}; issue it again with 'forensic report'"
+            ) from exc
+    except KeyboardInterrupt as exc:
+        # the transaction is rolled back by now: the store says whether the report is on record
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        unwritten = outputs[len(written) :]  # each file is written whole or not at all
+        if not overwrite:  # none existed before: one that does now was written when stopped
+            unwritten = [path for path in unwritten if not os.path.exists(path)]
+        raise Interrupted(signum, _what_is_issued(store, start, outputs, unwritten)) from exc
     return IssuedReport(content, pdf, record, tuple(written))
+
+
+def _what_is_issued(
+    store: Store,
+    start: int,
+    outputs: Sequence[str | os.PathLike],
+    unwritten: Sequence[str | os.PathLike],
+) -> str:
+    """What a stopped ``issue_report`` left: the report on record or not, its files written
+    or not, and how to finish."""
+    try:
+        records = [row for table, row in store.appended_since(start) if table == "reports"]
+    except ForensicError as error:
+        return f"whether the report is on record could not be read back ({error})"
+    if not records:
+        return "no report was recorded and no file written: run the same command again"
+    record = records[-1]
+    said = (
+        f"report {record['report_id']} is recorded (record #{record['seq']}, its PDF kept in "
+        "the store)"
+    )
+    written = [str(path) for path in outputs if path not in unwritten]
+    if written:
+        said += f"; written: {', '.join(written)}"
+    if not unwritten:
+        return said
+    return (
+        f"{said}; not written: {', '.join(str(path) for path in unwritten)}: issue it again "
+        "with 'forensic report' "
+        "(a new report, with its own id; add --force to replace the files written)"
+    )
