@@ -203,6 +203,29 @@ def test_the_pdf_carries_its_signed_content_and_verifies_alone(issued, tmp_path)
     assert as_json.exit_code == 0 and "VERIFIED (JSON)" in as_json.output
 
 
+def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(issued):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: PLC0415
+        Ed25519PublicKey,
+    )
+
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+    said = " ".join(page_texts(pdf))
+    assert "save the attached report.json" in said and "pdfdetach -save 1" in said
+    assert "keys sorted, no spaces" in said and "Ed25519 over its 32 bytes" in said
+    # the recipe, with nothing of the toolkit: the attachment, its hash, signature, key
+    (attached,) = PdfReader(io.BytesIO(pdf)).attachments["report.json"]
+    d = json.loads(attached)
+    body = {k: v for k, v in d.items() if k not in ("content_sha256", "signature")}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert sha256_hex(text.encode()) == d["content_sha256"]
+    assert d["content_sha256"] in said  # printed on the page
+    key = bytes.fromhex(d["signature"]["public_key"])
+    Ed25519PublicKey.from_public_bytes(key).verify(
+        bytes.fromhex(d["signature"]["value"]), bytes.fromhex(d["content_sha256"])
+    )
+    assert sha256_hex(key) == d["signature"]["key_fingerprint"]
+
+
 def test_a_pdf_whose_pages_differ_from_its_signed_content_does_not_verify(
     issued, tmp_path, monkeypatch
 ):

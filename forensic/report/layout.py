@@ -298,9 +298,12 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             "To check this report: `forensic verify-report FILE.pdf` checks the PDF on its own "
             "(it carries its signed content, an attached report.json: its hash, signature and "
             "that these pages say what it says); `forensic custody verify --store STORE "
-            "--report FILE.pdf` that it is on record. Or recompute the content SHA-256 of the "
-            "JSON report (canonical JSON without content_sha256 and signature) and compare it "
-            "with the value above and in the QR code.",
+            "--report FILE.pdf` that it is on record. Without the toolkit: save the attached "
+            "report.json (a PDF reader's attachments, or `pdfdetach -save 1 FILE.pdf`); the "
+            "SHA-256 of its JSON without content_sha256 and signature (keys sorted, no spaces, "
+            "UTF-8 as written) must be the content SHA-256 above, in the QR code and in every "
+            "footer; the signature is Ed25519 over its 32 bytes, by the public key above, whose "
+            "SHA-256 is the key fingerprint.",
         )
     )
     blocks.append(Block("end", END_MARKER))
