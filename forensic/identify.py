@@ -81,12 +81,6 @@ OLD_CALIBRATION_WARNING = (
     "this library's q-values were calibrated by an older method, without the shift search, "
     "and may be optimistic: rebuild the library (forensic library build) to recalibrate"
 )
-MIN_QUERY_SNR = 10.0
-"""A query whose strongest band rises less than this many noise standard deviations above its
-background (:func:`forensic.quality.spectrum_signal_to_noise`) is said to carry barely any
-signal. White noise alone scores about 5 to 7.5 by that measure (the highest of many noise
-points always stands out a little); the reference spectra a library is made of score 30 or
-more (``forensic.curation.MIN_SNR``)."""
 RERANK_CANDIDATES = 10
 """How many of the best substances are aligned and re-scored before the final ranking."""
 SHIFT_CANDIDATES = 5
@@ -163,6 +157,11 @@ class Identification:
     pipeline : list of dict
         The preprocessing steps, ``[{"name", "params"}, ...]``.
     library_version : str
+    signal_to_noise : float or None
+        How far the query's strongest band rises above its noise, in noise standard deviations
+        (:func:`forensic.quality.spectrum_signal_to_noise`); below
+        :data:`forensic.verdict.MIN_SIGNAL_TO_NOISE` the verdict is ``inconclusive`` (no usable
+        signal). None in results recorded before it was kept.
     timings_ms : dict of str to float
     query : dict
         ``{"wavenumber": [...], "intensity": [...]}``: the preprocessed query on the library
@@ -182,6 +181,7 @@ class Identification:
     timings_ms: dict[str, float] = field(default_factory=dict)
     query: dict[str, list[float]] = field(default_factory=dict)
     best_reference: dict[str, list[float]] | None = None
+    signal_to_noise: float | None = None
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -199,6 +199,7 @@ class Identification:
             "warnings": list(self.warnings),
             "pipeline": [dict(p) for p in self.pipeline],
             "library_version": self.library_version,
+            "signal_to_noise": self.signal_to_noise,
             "timings_ms": dict(self.timings_ms),
             "query": dict(self.query),
             "best_reference": None if self.best_reference is None else dict(self.best_reference),
@@ -216,6 +217,7 @@ class Identification:
             warnings=list(data.get("warnings", [])),
             pipeline=[dict(p) for p in data.get("pipeline", [])],
             library_version=data.get("library_version", ""),
+            signal_to_noise=data.get("signal_to_noise"),
             timings_ms=dict(data.get("timings_ms", {})),
             query=dict(data.get("query", {})),
             best_reference=(
@@ -356,6 +358,13 @@ def identify(
             reasons += more
         timings["mixture"] = _ms(t)
 
+    signal_to_noise = _signal_to_noise(spectrum, block.pipeline)
+    if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE and verdict != "inconclusive":
+        verdict = "inconclusive"
+        reasons.append(
+            f"no verdict: {_no_signal(signal_to_noise)}, and an empty or failed measurement can "
+            "neither identify a substance nor exclude one"
+        )
     if verdict == "identified" and axis_unit_problem(spectrum) is not None:
         verdict = "inconclusive"
         reasons.append(
@@ -375,7 +384,7 @@ def identify(
         warnings.append(MODELLED_WARNING)
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         warnings.append(OLD_CALIBRATION_WARNING)
-    warnings += _measurement_warnings(spectrum, block.pipeline)
+    warnings += _measurement_warnings(spectrum, signal_to_noise)
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps
         axis = (
@@ -409,6 +418,7 @@ def identify(
         warnings=warnings,
         pipeline=block.pipeline.to_list(),
         library_version=library.version,
+        signal_to_noise=round(signal_to_noise, 1),
         timings_ms=timings,
         query={
             "wavenumber": [float(v) for v in grid[q_start:q_stop]],
@@ -591,7 +601,17 @@ def _hit_entry(
     }
 
 
-def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
+def _no_signal(signal_to_noise: float) -> str:
+    """What a query below :data:`forensic.verdict.MIN_SIGNAL_TO_NOISE` shows, in words."""
+    if signal_to_noise == 0:
+        return "the spectrum is flat: it has no band at all"
+    return (
+        f"the spectrum barely rises above its noise (strongest band {signal_to_noise:.1f} times "
+        "the noise)"
+    )
+
+
+def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[str]:
     """What the query itself casts doubt on: an axis not in cm-1, an IR unit compared upside
     down or not a sample's at all, barely any signal, a clipped band, atmospheric CO2, a
     guessed unit."""
@@ -609,17 +629,11 @@ def _measurement_warnings(spectrum: Spectrum, pipeline) -> list[str]:
             f"{unit}. The hits above compare it as it is and mean little: identify the "
             "spectrum in absorbance or transmittance"
         )
-    snr = _signal_to_noise(spectrum, pipeline)
-    if snr < MIN_QUERY_SNR:
-        what = (
-            "the spectrum is flat: it has no band at all"
-            if snr == 0
-            else f"the spectrum barely rises above its noise (strongest band {snr:.1f} times "
-            "the noise)"
-        )
+    if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE:
         warnings.append(
-            f"{what}, so any hit is likely chance. Check that the sample is in the beam, the "
-            "laser or source is on and the exposure long enough, then measure again"
+            f"{_no_signal(signal_to_noise)}, so any hit is likely chance. Check that the sample "
+            "is in the beam, the laser or source is on and the exposure long enough, then "
+            "measure again"
         )
     else:
         clipped = spectrum_clipped_run(spectrum)

@@ -45,6 +45,7 @@ __all__ = [
     "MARGIN_MIN",
     "MATCHED_FRACTION_MIN",
     "MIN_COMPETITIONS",
+    "MIN_SIGNAL_TO_NOISE",
     "Q_IDENTIFIED",
     "Q_NO_MATCH",
     "SCORE_IDENTIFIED_UNCALIBRATED",
@@ -101,6 +102,14 @@ MARGIN_MIN = 0.02
 MATCHED_FRACTION_MIN = 0.5
 """Smallest share of the query's band prominence matched by the reference for ``identified``
 (:attr:`forensic.alignment.Alignment.matched_band_fraction`)."""
+MIN_SIGNAL_TO_NOISE = 10.0
+"""A query whose strongest band rises less than this many noise standard deviations above its
+background (:func:`forensic.quality.spectrum_signal_to_noise`) carries no usable signal: its
+verdict is ``inconclusive`` whatever its hits, since an empty or failed measurement can neither
+identify a substance nor exclude one (a *no match* would read as "not a listed substance").
+White noise alone scores about 5 to 7.5 by that measure (the highest of many noise points
+always stands out a little); the reference spectra a library is made of score 30 or more
+(``forensic.curation.MIN_SNR``)."""
 SCORE_IDENTIFIED_UNCALIBRATED = 0.95
 """Only when no q-value is available (NaN): cosine needed for ``identified``."""
 SCORE_NO_MATCH_UNCALIBRATED = 0.80

@@ -25,6 +25,7 @@ from forensic.identify import (
 )
 from forensic.io import read_spectrum
 from forensic.library import Library
+from forensic.report.layout import verdict_line
 from forensic.search import SHIFT_SEARCH_CM1, Hit
 from forensic.spectrum import Spectrum
 from forensic.verdict import Calibration
@@ -175,6 +176,7 @@ def test_result_round_trips_through_json(library):
         "warnings",
         "pipeline",
         "library_version",
+        "signal_to_noise",
         "timings_ms",
         "query",
         "best_reference",
@@ -227,9 +229,17 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     rng = np.random.default_rng(5)
     empty = Spectrum(axis, 1000.0 + rng.normal(0.0, 5.0, axis.size), modality="raman")
     result = identify(empty, library)
-    assert result.verdict == "no_match"
+    # an empty measurement excludes nothing: "no match" would read as "not a listed substance"
+    assert result.verdict == "inconclusive"
+    assert result.signal_to_noise < 10.0
+    assert any("neither identify a substance nor exclude one" in r for r in result.reasons)
+    assert verdict_line(result.to_dict()).startswith("INCONCLUSIVE: no usable signal")
     (said,) = [w for w in result.warnings if "noise" in w]
     assert "barely rises above its noise" in said and "sample is in the beam" in said
+    # a spectrum with signal keeps its verdict and says how strong its signal is
+    measured = identify(_query("caffeine"), library)
+    assert measured.signal_to_noise > 30.0
+    assert not verdict_line(measured.to_dict()).startswith("INCONCLUSIVE: no usable")
     # a cosmic ray on the empty measurement is no band
     spiked = empty.replace(intensity=np.asarray(empty.intensity) + 400.0 * (axis == 900.0))
     assert any("barely rises above its noise" in w for w in identify(spiked, library).warnings)

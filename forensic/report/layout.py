@@ -12,7 +12,12 @@ from typing import Any
 
 from forensic.custody.store import recorded_moment
 from forensic.spectrum import NOT_MEASURED
-from forensic.verdict import MARGIN_MIN, Q_IDENTIFIED, identified_substances
+from forensic.verdict import (
+    MARGIN_MIN,
+    MIN_SIGNAL_TO_NOISE,
+    Q_IDENTIFIED,
+    identified_substances,
+)
 
 __all__ = [
     "Block",
@@ -97,6 +102,10 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
             text += f"; possibly also {', '.join(possible)}"
         return text
     if verdict == "inconclusive":
+        signal = identification.get("signal_to_noise")
+        if signal is not None and signal < MIN_SIGNAL_TO_NOISE:
+            # an empty measurement: its closest reference is chance, not a lead
+            return f"INCONCLUSIVE: no usable signal (strongest band {signal:.1f} times the noise)"
         return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
     return "NO MATCH in the reference library"
 
