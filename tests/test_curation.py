@@ -168,6 +168,42 @@ def test_a_name_repeated_in_one_import_is_noted(small_library, tmp_path):
     assert any("imported more than once" in note for note in result.notes)
 
 
+def test_a_cas_in_the_file_contradicting_the_library_is_refused_until_stated(
+    small_library, tmp_path
+):
+    # a file titled as a library substance with another substance's CAS (as "cocaine HCl"
+    # carrying cocaine base's 50-36-2 instead of 53-21-4): which one it is is the chemist's
+    # call, never the library's by silently overwriting the file's number
+    spectrum = read_spectrum(measured_paracetamol(tmp_path / "p.jdx"))
+    wrong = write_spectrum(
+        spectrum.with_metadata(name="acetaminophen", cas="50-36-2"), tmp_path / "apap.jdx"
+    )
+    manifest = small_library / "manifest.csv"
+    before = manifest.read_bytes()
+    with pytest.raises(
+        LibraryError,
+        match=r"apap\.jdx: the file gives CAS 50-36-2 but the library's Paracetamol is "
+        r"103-90-2.*--cas.*--name",
+    ):
+        curation.import_spectra([wrong], small_library, licence="MIT")
+    assert manifest.read_bytes() == before
+    assert not (small_library / "raman" / "paracetamol-raman.jdx").exists()
+    # stated, it is imported as stated, and the note keeps what the file said
+    result = curation.import_spectra([wrong], small_library, licence="MIT", cas="103-90-2")
+    assert result.imported[0]["cas"] == "103-90-2"
+    assert any(
+        "apap.jdx: the file gives CAS 50-36-2; imported as 103-90-2" in n for n in result.notes
+    )
+    written = read_spectrum(small_library / result.imported[0]["file"])
+    assert written.metadata["cas"] == "103-90-2"
+    # the same number written another way is no contradiction
+    same = write_spectrum(
+        spectrum.with_metadata(name="Paracetamol", cas="0103-90-2"), tmp_path / "q.jdx"
+    )
+    again = curation.import_spectra([same], small_library, licence="MIT", force=True)
+    assert again.imported[0]["cas"] == "103-90-2"
+
+
 def test_import_ambiguous_synonym_is_not_guessed(tmp_path):
     rows = [
         {"name": "Cocaine base", "synonyms": "crack;cocaine"},

@@ -3,8 +3,9 @@
 Each readable spectrum becomes ``<modality>/<id>.jdx`` (JCAMP-DX) with a manifest row, marked
 *measured*; a name that is a synonym of a library substance is filed under that substance, and
 a measured import replaces the modelled reference of the same substance and modality.
-Unreadable files are listed and skipped; an import that would overwrite a measured entry is
-refused before anything is written.
+Unreadable files are listed and skipped; an import that would overwrite a measured entry, or
+whose file gives a CAS number other than the library's for the same name, is refused before
+anything is written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest, write_manifest
+from forensic.curation.manifest import MANIFEST_COLUMNS, cas_key, read_manifest, write_manifest
 from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.io import read_spectra, write_spectrum
@@ -150,7 +151,10 @@ def import_spectra(
     has them (name, CAS, modality, instrument), then from the ``manifest`` CSV row of that
     file, then from the keyword arguments (which override both). A name that is a synonym of a
     library substance takes that substance's name (so it replaces and groups with it), and
-    fields left empty are taken from the library's entry of that substance.
+    fields left empty are taken from the library's entry of that substance. A CAS number in
+    the file that is not the library's for that substance is refused unless a CAS number is
+    stated (``cas``, or a ``cas`` column in ``manifest``): the name or the number is wrong, and
+    only the chemist knows which.
 
     A measured import replaces the *modelled* reference of the same substance and modality:
     the modelled row and file are removed (as ``tools/model_library.py`` expects: it never
@@ -192,8 +196,9 @@ def import_spectra(
     Raises
     ------
     LibraryError
-        When nothing could be imported, or an import would overwrite a measured entry without
-        ``force`` (nothing is written then).
+        When nothing could be imported, an import would overwrite a measured entry without
+        ``force``, or a file's CAS number contradicts the library's for its name and none is
+        stated (nothing is written then).
     """
     folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
     if not folder.is_dir():
@@ -219,6 +224,7 @@ def import_spectra(
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
 
     planned: list[tuple[Spectrum, dict[str, str]]] = []
+    cas_conflicts: list[str] = []
     for path, given in jobs:
         try:
             spectra = read_spectra(path)
@@ -308,6 +314,20 @@ def import_spectra(
                     if label not in synonyms:
                         row["synonyms"] = ";".join([*synonyms, label])
                 label = canonical["name"]
+            file_cas = str(meta.get("cas") or "").strip()
+            stated_cas = cas if cas is not None else given.get("cas")
+            where = path.name if len(spectra) == 1 else f"{path.name} #{k + 1}"
+            if file_cas and stated_cas and cas_key(file_cas) != cas_key(stated_cas):
+                result.notes.append(
+                    f"{where}: the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
+                )
+            elif file_cas and row["cas"] and cas_key(file_cas) != cas_key(row["cas"]):
+                # cocaine HCl is 53-21-4, the base 50-36-2: a name and a number that disagree
+                # may be a salt taken for the base; neither may silently win
+                cas_conflicts.append(
+                    f"{path if len(spectra) == 1 else f'{path} #{k + 1}'}: the file gives CAS "
+                    f"{file_cas} but the library's {label} is {row['cas']}"
+                )
             synonyms = meta.get("synonyms")
             if synonyms and not row["synonyms"]:
                 row["synonyms"] = (
@@ -336,6 +356,13 @@ def import_spectra(
             row["added_at"] = given.get("added_at") or date
             row["id"] = entry_id or given.get("id") or _default_id(label, wanted, rows)
             planned.append((spectrum, row))
+    if cas_conflicts:
+        raise LibraryError(
+            "not imported: a CAS number in the file contradicts the library's for the same "
+            f"name: {'; '.join(cas_conflicts)}; if the name is right, state the CAS number "
+            "(--cas, or a cas column in --manifest); if the number is right, give the name of "
+            "the substance it belongs to (--name)"
+        )
     if entry_id and len(planned) > 1:
         raise LibraryError(
             f"--id {entry_id} names one entry but {len(planned)} spectra are being imported: "

@@ -122,3 +122,9 @@ def cas_is_valid(cas: str) -> bool:
     digits = (match.group(1) + match.group(2))[::-1]
     total = sum((i + 1) * int(d) for i, d in enumerate(digits))
     return total % 10 == int(match.group(3))
+
+
+def cas_key(cas: str) -> str:
+    """The key that makes two spellings of a CAS number the same number: its digits without
+    leading zeros (``0058-08-2`` and ``58082`` are ``58082``); ``""`` for no digits."""
+    return re.sub(r"\D", "", str(cas)).lstrip("0")
