@@ -365,6 +365,49 @@ def test_small_library_validates(small_library):
     assert report.format().splitlines()[-1].startswith("PASSED")
 
 
+def test_the_metadata_gate_fails_a_name_or_cas_the_file_contradicts(small_library):
+    manifest = small_library / "manifest.csv"
+    rows = {r["id"]: r for r in curation.read_manifest(manifest)}
+    # hand edits of the manifest that no other gate sees: the spectrum is still caffeine's
+    rows["caffeine-raman"]["name"] = "Theophylline"
+    rows["caffeine-ir"]["cas"] = "58-55-9"
+    # legitimate: renamed with the file's name kept as a synonym
+    rows["paracetamol-raman"].update(name="Acetaminophen", synonyms="Paracetamol")
+    added = {
+        "sample-code": "S-2026-0142",  # a sample code, not a substance name
+        "no-name": None,
+        "foreign": "Caffeine",  # another software's file naming a library substance
+    }
+    for i, (entry, title) in enumerate(added.items()):
+        spectrum = synthetic_spectrum(i, seed=40 + i).with_metadata(name=title)
+        write_spectrum(spectrum, small_library / "raman" / f"{entry}.jdx")
+        rows[entry] = {
+            **rows["alphaine-raman"],
+            "id": entry,
+            "file": f"raman/{entry}.jdx",
+            "name": f"Novel {entry}",
+            "cas": "7440-21-3",
+        }
+    curation.write_manifest(manifest, rows.values())
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    found = {f.entry: f.message for f in gate.findings}
+    assert sorted(found) == ["caffeine-ir", "caffeine-raman", "foreign"], gate.findings
+    assert found["caffeine-raman"] == (
+        "raman/caffeine.jdx names the substance 'Caffeine' (its name in the file), the manifest "
+        "row 'Theophylline': correct the row, or add the file's name to its synonyms if both "
+        "are right"
+    )
+    assert found["caffeine-ir"] == (
+        "ir/caffeine.jdx gives CAS 58-08-2, the manifest row 58-55-9: correct the row, or "
+        "import the file again with the right number (forensic library import --cas ... "
+        "--force)"
+    )
+    assert found["foreign"].startswith(
+        "raman/foreign.jdx names the substance 'Caffeine' (its name in the file), the manifest "
+        "row 'Novel foreign'"
+    )
+
+
 @pytest.mark.slow
 def test_shipped_library_validates():
     report = curation.validate_library()

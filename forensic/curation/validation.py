@@ -14,7 +14,8 @@ Each gate has its threshold as a named constant:
                             absorbance out of range, a nm axis taken for cm-1, mostly negative
 ``atmosphere``              IR: no atmospheric CO2 doublet near 2349 cm-1 of 5 % of the range
                             or more (a background measured with other air in the beam)
-``metadata``                required manifest fields, CAS check digit, file/modality/id agree
+``metadata``                required manifest fields, CAS check digit, file/modality/id agree;
+                            a name or CAS number the file states contradicts the manifest row
 ``duplicates``              two entries with the same spectrum
 ``near-duplicates``         entries of different names whose library vectors have cosine > 0.98
 ``self-identification``     each reference, with seeded noise, identifies as itself
@@ -38,7 +39,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import medfilt
 
-from forensic.curation.manifest import PROVENANCES, REQUIRED_FIELDS, cas_is_valid
+from forensic.curation.manifest import PROVENANCES, REQUIRED_FIELDS, cas_is_valid, cas_key
 from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import read_spectrum
@@ -162,7 +163,7 @@ GATES = {
     "spikes": "Raman: no cosmic-ray spikes",
     "units": "intensity unit and axis plausible for the modality",
     "atmosphere": "IR: no atmospheric CO2 doublet (a stale background)",
-    "metadata": "required manifest fields, CAS check digit, files agree",
+    "metadata": "required manifest fields, CAS check digit, files agree (name, CAS, ...)",
     "duplicates": "no two entries with the same spectrum",
     "near-duplicates": f"different names never alike above cosine {NEAR_DUPLICATE_COSINE}",
     "self-identification": "each reference with noise added identifies as itself",
@@ -492,6 +493,7 @@ def _metadata_gate_folder(
     assert source.folder is not None
     seen_ids: dict[str, int] = {}
     listed: set[Path] = set()
+    known = _substance_names(source.rows)
     for line, row in enumerate(source.rows, start=2):
         gate.checked += 1
         where = f"{row.get('id') or row.get('file') or f'manifest line {line}'}"
@@ -530,6 +532,8 @@ def _metadata_gate_folder(
         entry_id = spectrum.metadata.get("entry_id")
         if entry_id and row.get("id") and str(entry_id) != row["id"]:
             gate.fail(where, f"the file's entry_id {entry_id!r} differs from the manifest id")
+        for problem in _identity_conflicts(row, spectrum, known):
+            gate.fail(where, problem)
         spectra.append((row, spectrum))
     for p in sorted(source.folder.rglob("*")):
         rel = p.relative_to(source.folder)
@@ -541,6 +545,61 @@ def _metadata_gate_folder(
             and p.resolve() not in listed
         ):
             gate.fail(rel.as_posix(), "reference file not listed in manifest.csv (no metadata)")
+
+
+def _names(row_name: Any, synonyms: Any) -> list[str]:
+    """A name and its synonyms (``;``-separated text or a list), stripped, empty ones left out."""
+    if isinstance(synonyms, (list, tuple)):
+        synonyms = ";".join(map(str, synonyms))
+    names = [str(row_name or ""), *str(synonyms or "").split(";")]
+    return [n.strip() for n in names if n.strip()]
+
+
+def _substance_names(rows: Iterable[Mapping[str, str]]) -> dict[str, set[str]]:
+    """:func:`substance_key` of every name and synonym in ``rows`` -> the keys of the names of
+    the substances it names."""
+    known: dict[str, set[str]] = {}
+    for row in rows:
+        for name in _names(row.get("name"), row.get("synonyms")):
+            known.setdefault(substance_key(name), set()).add(substance_key(row.get("name", "")))
+    return known
+
+
+def _identity_conflicts(
+    row: Mapping[str, str], spectrum: Spectrum, known: Mapping[str, set[str]]
+) -> list[str]:
+    """What the file says it is that its manifest row contradicts: its CAS number, and its name
+    (``##TITLE=``, else the first of ``##NAMES=``) where that is surely a substance's.
+
+    A file's name is often a sample code or a file name, so a name the row does not give (as
+    its name or a synonym) fails only when the toolkit wrote the file (it has an ``entry_id``:
+    its title is the name the entry was given) or when it is the name or a synonym of another
+    substance of the library.
+    """
+    meta = spectrum.metadata
+    problems = []
+    name = str(meta.get("name") or "").strip()
+    own = {substance_key(n) for n in _names(row.get("name"), row.get("synonyms"))}
+    key = substance_key(name)
+    if (
+        name
+        and row.get("name")
+        and key not in own
+        and (meta.get("entry_id") or known.get(key, set()) - own)
+    ):
+        problems.append(
+            f"{row['file']} names the substance {name!r} (its name in the file), the manifest "
+            f"row {row['name']!r}: correct the row, or add the file's name to its synonyms if "
+            "both are right"
+        )
+    file_cas = str(meta.get("cas") or "").strip()
+    if file_cas and row.get("cas") and cas_key(file_cas) != cas_key(row["cas"]):
+        problems.append(
+            f"{row['file']} gives CAS {file_cas}, the manifest row {row['cas']}: correct the "
+            "row, or import the file again with the right number (forensic library import "
+            "--cas ... --force)"
+        )
+    return problems
 
 
 def _metadata_gate_compiled(library: Library, gate: GateResult) -> None:
