@@ -637,6 +637,51 @@ def test_written_file_is_plain_jcamp(tmp_path):
         forensic.write_spectrum(spectrum, path)
 
 
+@pytest.mark.parametrize("even", [True, False])
+def test_percent_transmittance_is_written_as_a_fraction_and_reads_back_exactly(even):
+    # JCAMP-DX 4.24 names one transmittance, TRANSMITTANCE, and NIST's files and readers that
+    # follow them take it as the fraction I/I0: 95 written for 95 % is read as 9500 %. Written
+    # with ##YFACTOR=0.01, every reader gets the fraction, and ours the exact percent values.
+    rng = np.random.default_rng(4)
+    axis = np.arange(600.0, 4000.0, 2.0) if even else np.sort(rng.uniform(600, 4000, 1700))
+    percent = 100.0 - 70.0 * rng.random(axis.size)
+    spectrum = Spectrum(axis, percent, modality="ir", y_unit="percent_transmittance")
+    data = jcamp.write(spectrum)
+    lines = data.decode().splitlines()
+    assert "##YUNITS=TRANSMITTANCE" in lines and "##YFACTOR=0.01" in lines
+    (block,) = jcamp.decode_jcamp_blocks(data)
+    assert block.y.min() >= 0.0 and block.y.max() <= 1.0
+    np.testing.assert_allclose(block.y, percent / 100.0, rtol=1e-15)
+    for label, value in (("MINY", block.y.min()), ("MAXY", block.y.max()), ("FIRSTY", block.y[0])):
+        assert float(block.labels[label]) == value
+    assert not block.warnings
+    again = jcamp.read_text(data)[0]
+    _same(spectrum, again)
+    # a fraction stays as it is
+    fraction = spectrum.replace(intensity=percent / 100.0, y_unit="transmittance")
+    assert "##YFACTOR=1" in jcamp.write(fraction).decode().splitlines()
+    _same(fraction, jcamp.read_text(jcamp.write(fraction))[0])
+
+
+def test_percent_transmittance_files_of_earlier_versions_still_read_as_percent():
+    # before, the writer put the percent values under TRANSMITTANCE with YFACTOR=1
+    spectrum = make_spectrum(modality="ir", y_unit="percent_transmittance")
+    spectrum = spectrum.replace(intensity=100.0 - 50.0 * np.asarray(spectrum.intensity))
+    y = spectrum.intensity
+    old, changed = re.subn(
+        r"##YFACTOR=0\.01\r\n##FIRSTX=(.*)\r\n##LASTX=(.*)\r\n##MINY=.*\r\n##MAXY=.*\r\n"
+        r"##NPOINTS=(.*)\r\n##FIRSTY=.*\r\n",
+        lambda m: (
+            f"##YFACTOR=1\r\n##FIRSTX={m[1]}\r\n##LASTX={m[2]}\r\n##MINY={float(y.min())!r}\r\n"
+            f"##MAXY={float(y.max())!r}\r\n##NPOINTS={m[3]}\r\n##FIRSTY={float(y[0])!r}\r\n"
+        ),
+        jcamp.write(spectrum).decode(),
+    )
+    assert changed == 1
+    again = jcamp.read_text(old)[0]
+    _same(spectrum, again)
+
+
 def test_odd_metadata_round_trips():
     spectrum = make_spectrum(modality="ir", y_unit="percent_transmittance")
     spectrum = spectrum.with_metadata(

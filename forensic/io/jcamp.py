@@ -17,6 +17,13 @@ Layers
   :class:`~forensic.spectrum.Spectrum` objects with standard metadata.
 * :func:`write` writes JCAMP-DX 5.01 AFFN that this reader reads back exactly: axis and
   intensities bit for bit, modality, unit, metadata and processing history.
+
+``##YUNITS=TRANSMITTANCE`` is the only transmittance JCAMP-DX 4.24 names, and files in the wild
+hold it as a fraction (NIST) or in percent (the IUPAC test file ``BRUKER1.JCM``): the reader
+tells them apart by their values, and readers that take it as the fraction I/I0 are right by
+the standard. So the writer stores percent transmittance as the percent values with
+``##YFACTOR=0.01``: every reader that applies the factor gets the fraction, and this one, from
+its own ``##$FORENSIC Y UNIT=``, the exact percent values of the table.
 """
 
 from __future__ import annotations
@@ -95,6 +102,8 @@ class Block:
     x, y : ndarray of float64, shape (n,), or None
         The decoded abscissa and ordinate in the file's units, ``XFACTOR``/``YFACTOR`` applied,
         in file order. None when the block holds no data table (or an ``NTUPLES`` table).
+    y_table : ndarray of float64, shape (n,), or None
+        The ordinate as the table writes it, before ``YFACTOR`` (``y`` is ``y_table * YFACTOR``).
     line : int
         1-based line of the block's ``##TITLE=``.
     parent : Block or None
@@ -117,6 +126,7 @@ class Block:
     data_form: str | None = None
     x: np.ndarray | None = None
     y: np.ndarray | None = None
+    y_table: np.ndarray | None = field(default=None, repr=False)
     line: int = 1
     parent: Block | None = field(default=None, repr=False)
     children: list[Block] = field(default_factory=list, repr=False)
@@ -534,11 +544,9 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
     point_of_line = first - dropped_before
     n = y_raw.size
     xfactor = _label_float(block, "XFACTOR", path) or 1.0
-    yfactor = _label_float(block, "YFACTOR", path) or 1.0
     line_x_arr = np.asarray(line_x) * xfactor
     x = _x_axis(block, n, (line_x_arr, point_of_line, line_numbers), path)
-    y = y_raw * yfactor
-    return x, y
+    return x, y_raw
 
 
 def _x_axis(
@@ -644,9 +652,8 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
         raise FormatError("a value in the table is too large to be a number", path=path)
     table = numbers.reshape(-1, width)
     xfactor = _label_float(block, "XFACTOR", path) or 1.0
-    yfactor = _label_float(block, "YFACTOR", path) or 1.0
     x = table[:, 0] * xfactor
-    y = table[:, 1] * yfactor
+    y = table[:, 1]
     npoints = _label_float(block, "NPOINTS", path)
     if npoints is not None and int(npoints) != x.size:
         raise FormatError(
@@ -758,6 +765,8 @@ def _decode_block(block: Block, path: Path | None) -> None:
             path=path,
             line=block._data_line,
         )
+    block.y_table = y
+    y = y * (_label_float(block, "YFACTOR", path) or 1.0)
     firsty = _label_float(block, "FIRSTY", path)
     if firsty is not None and y.size:
         # Some vendor software (Shimadzu) writes a wrong FIRSTY while its data are right, so
@@ -1262,6 +1271,8 @@ def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
     y_unit, lossy = _y_unit(block, y)
     if forensic_unit:
         y_unit = forensic_unit.strip()
+        if y_unit == "percent_transmittance" and _is_percent_factor(block, path):
+            y = block.y_table  # the exact percent values the writer put in the table
     elif lossy:
         meta["jcamp_yunits"] = block.labels.get("YUNITS", "")
     laser = meta.get("laser_wavelength_nm")
@@ -1411,6 +1422,15 @@ def sniff(head: bytes, path: Path | None = None) -> bool:
 
 # -- writing ------------------------------------------------------------------------------------
 
+_PERCENT_YFACTOR = "0.01"
+"""``##YFACTOR=`` of percent transmittance: the table holds percent, ``TRANSMITTANCE`` the
+fraction."""
+
+
+def _is_percent_factor(block: Block, path: Path | None) -> bool:
+    return _label_float(block, "YFACTOR", path) == float(_PERCENT_YFACTOR)
+
+
 _Y_UNIT_LABEL = {
     "counts": "COUNTS",
     "counts_per_second": "COUNTS PER SECOND",
@@ -1501,7 +1521,8 @@ def _long_date(acquired_at: Any) -> str | None:
 def write(spectrum: Spectrum) -> bytes:
     """Serialise a spectrum as JCAMP-DX 5.01 that :func:`read` gives back exactly.
 
-    The table is ``##XYDATA=(X++(Y..Y))`` in AFFN with ``XFACTOR=YFACTOR=1`` and shortest
+    The table is ``##XYDATA=(X++(Y..Y))`` in AFFN with ``XFACTOR=YFACTOR=1`` (percent
+    transmittance: ``YFACTOR=0.01``, so that ``TRANSMITTANCE`` is the fraction) and shortest
     round-trip decimal numbers when the axis is evenly spaced as ``FIRSTX``..``LASTX``
     reproduce it bit for bit, otherwise ``##XYPOINTS=(XY..XY)``. Standard metadata keys become
     ``##`` labels (``name`` -> ``TITLE``, ``cas`` -> ``CAS REGISTRY NO``, ``instrument_model``
@@ -1568,14 +1589,16 @@ def write(spectrum: Spectrum) -> bytes:
     n = x.size
     lines.append("##XUNITS=1/CM")
     lines.append(f"##YUNITS={_Y_UNIT_LABEL[spectrum.y_unit]}")
+    yfactor = _PERCENT_YFACTOR if spectrum.y_unit == "percent_transmittance" else "1"
+    actual = y * float(yfactor)  # MINY, MAXY and FIRSTY are values after YFACTOR
     lines.append("##XFACTOR=1")
-    lines.append("##YFACTOR=1")
+    lines.append(f"##YFACTOR={yfactor}")
     lines.append(f"##FIRSTX={_format_float(x[0])}")
     lines.append(f"##LASTX={_format_float(x[-1])}")
-    lines.append(f"##MINY={_format_float(y.min())}")
-    lines.append(f"##MAXY={_format_float(y.max())}")
+    lines.append(f"##MINY={_format_float(actual.min())}")
+    lines.append(f"##MAXY={_format_float(actual.max())}")
     lines.append(f"##NPOINTS={n}")
-    lines.append(f"##FIRSTY={_format_float(y[0])}")
+    lines.append(f"##FIRSTY={_format_float(actual[0])}")
     even = np.array_equal(np.linspace(x[0], x[-1], n), x)
     if even:
         lines.append(f"##DELTAX={_format_float((x[-1] - x[0]) / (n - 1))}")
