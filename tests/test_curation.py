@@ -17,6 +17,7 @@ from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library
+from forensic.spectrum import Y_UNITS
 from spectral_library import LIBRARY_DIR
 
 
@@ -600,6 +601,27 @@ def test_saturation_at_a_detector_ceiling(tmp_path):
     validation._raw_gates([({"id": "c", "file": "c.jdx", "name": "C"}, counts)], gates)
     assert gates["saturation"].status == "fail"
     assert any("65535" in f.message for f in gates["saturation"].findings)
+
+
+@pytest.mark.parametrize(
+    ("unit", "scale", "words"),
+    [
+        ("transmittance", 1.0, "at the minimum 0.4 transmittance (a fraction, 0..1)"),
+        ("percent_transmittance", 100.0, "at the minimum 40 % transmittance"),
+        ("absorbance", 1.0, "at the maximum 0.6 absorbance"),
+    ],
+)
+def test_a_clipped_band_is_reported_with_its_unit(unit, scale, words):
+    # "minimum 0.999997" alone does not say whether that is a fraction, percent or absorbance
+    s = make_spectrum([(1000, 1.0, 12), (1400, 0.5, 14)], start=600, stop=3800, modality="ir")
+    y = np.minimum(np.asarray(s.intensity), 0.6)
+    y = (1.0 - y) * scale if unit != "absorbance" else y
+    clipped = s.replace(intensity=y, y_unit=unit)
+    gates = {n: curation.GateResult(n, "") for n in validation.GATES}
+    validation._raw_gates([({"id": "c", "file": "c.jdx", "name": "C"}, clipped)], gates)
+    (finding,) = gates["saturation"].findings
+    assert words in finding.message, finding.message
+    assert set(validation._UNIT_AFTER_VALUE) == set(Y_UNITS)  # every unit is written
 
 
 def test_fluorescence_is_not_signal():

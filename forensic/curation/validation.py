@@ -85,6 +85,19 @@ ABSORBANCE_RANGE = (-0.5, 6.0)
 """Absorbance outside this range is no absorbance spectrum (transmittance mislabelled, or %)."""
 
 
+_UNIT_AFTER_VALUE = {
+    "counts": "counts",
+    "counts_per_second": "counts/s",
+    "arbitrary": "(arbitrary units)",
+    "absorbance": "absorbance",
+    "transmittance": "transmittance (a fraction, 0..1)",
+    "percent_transmittance": "% transmittance",
+    "reflectance": "reflectance",
+    "kubelka_munk": "Kubelka-Munk units",
+    "normalised": "(normalised)",
+}
+"""How a finding writes an intensity's unit after its value (a transmittance says its scale)."""
+
 _REFERENCE_SUFFIXES = {".jdx", ".dx", ".jcamp", ".csv", ".txt", ".spc", ".spa", ".wdf", ".0"}
 """Files under a modality folder with these suffixes are references the manifest must list."""
 
@@ -658,7 +671,7 @@ def _raw_gates(
             gates["saturation"].fail(
                 where,
                 f"flat top: {flat} consecutive points at the {'minimum' if dips else 'maximum'} "
-                f"{(y.min() if dips else y.max()):.6g} (clipped)",
+                f"{(y.min() if dips else y.max()):.6g} {_UNIT_AFTER_VALUE[s.y_unit]} (clipped)",
             )
         if s.y_unit in ("counts", "counts_per_second"):
             at = [c for c in DETECTOR_CEILINGS if np.count_nonzero(np.abs(y - c) < 0.5) >= 2]
