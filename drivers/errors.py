@@ -9,6 +9,7 @@ from __future__ import annotations
 from forensic.errors import InstrumentError
 
 __all__ = [
+    "DAMAGED_FRAME_ADVICE",
     "CommandRefused",
     "DetectorSaturated",
     "InstrumentDisconnected",
@@ -17,6 +18,7 @@ __all__ = [
     "NotSupported",
     "ProtocolError",
     "SettingError",
+    "damaged_frame",
     "hex_preview",
 ]
 
@@ -55,13 +57,45 @@ class InstrumentDisconnected(_InstrumentFailure, ConnectionError):
 
 
 class ProtocolError(_InstrumentFailure):
-    """The bytes received are not a valid frame of the protocol; the frame is shown in hex."""
+    """The bytes received are not a valid frame of the protocol; the frame is shown in hex.
+
+    ``reason`` is the message without the hex of the frame.
+    """
 
     def __init__(self, message: str, *, frame: bytes = b""):
+        self.reason = message
         self.frame = bytes(frame)
         if frame:
             message += f" [frame: {hex_preview(self.frame)}]"
         super().__init__(message)
+
+
+DAMAGED_FRAME_ADVICE = (
+    "the reply was damaged on its way from the instrument and is discarded: scan again; if it "
+    "fails again, check the cable, its connectors and the adapter (and keep it away from "
+    "power leads)"
+)
+"""What a technician does about a reply that fails its checksum or its framing: a bit flipped
+on the line is rare and passes, a cable that keeps flipping them has to be looked at."""
+
+
+def damaged_frame(where: str, error: ProtocolError) -> ProtocolError:
+    """``error``, a reply that failed its checksum or framing, as the technician is told it.
+
+    Parameters
+    ----------
+    where : str
+        The instrument's port or URL, which the framing functions do not know.
+    error : ProtocolError
+        What the framing functions found, with the frame.
+
+    Returns
+    -------
+    ProtocolError
+        Of the same class, naming ``where`` and saying what to do (:data:`DAMAGED_FRAME_ADVICE`)
+        before the frame's hex.
+    """
+    return type(error)(f"{where}: {error.reason}; {DAMAGED_FRAME_ADVICE}", frame=error.frame)
 
 
 class CommandRefused(ProtocolError):

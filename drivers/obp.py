@@ -53,6 +53,7 @@ from drivers.errors import (
     InstrumentTimeout,
     NotSupported,
     ProtocolError,
+    damaged_frame,
 )
 from drivers.ocean_rs232 import wavelength_axis
 from drivers.transport import SerialTransport
@@ -367,9 +368,12 @@ class OBPSpectrometer(Spectrometer):
         deadline = time.monotonic() + timeout_s
         buffer = bytearray()
         while True:
-            length = message_length(bytes(buffer))
-            if length is not None and len(buffer) >= length:
-                return decode_message(bytes(buffer[:length]))
+            try:
+                length = message_length(bytes(buffer))
+                if length is not None and len(buffer) >= length:
+                    return decode_message(bytes(buffer[:length]))
+            except ProtocolError as exc:
+                raise damaged_frame(self.url, exc) from None
             chunk = self.transport.read_some(
                 65536 if length is None else length - len(buffer), deadline
             )

@@ -61,6 +61,7 @@ from drivers.errors import (
     NotSupported,
     ProtocolError,
     SettingError,
+    damaged_frame,
 )
 from drivers.transport import SerialTransport
 
@@ -945,32 +946,36 @@ class OceanRS232Spectrometer(Spectrometer):
             "checksum": self.checksum,
             "ascii_mode": self.ascii_mode,
         }
-        while True:
-            if buffer[:1] == bytes([NAK]):
-                raise CommandRefused(
-                    f"{self.url}: the spectrometer refused S (NAK)", frame=bytes(buffer)
+        try:
+            while True:
+                if buffer[:1] == bytes([NAK]):
+                    raise CommandRefused(
+                        f"{self.url}: the spectrometer refused S (NAK)", frame=bytes(buffer)
+                    )
+                length = frame_length(bytes(buffer), self.model.pixels, **options)
+                if length is not None and len(buffer) >= length:
+                    break
+                chunk = self.transport.read_some(65536, deadline)
+                if not chunk:
+                    raise InstrumentTimeout(
+                        f"{self.url}: spectrum incomplete after {timeout_s:.2f} s ({len(buffer)}"
+                        f" bytes received{'' if length is None else f' of {length}'})",
+                        received=bytes(buffer),
+                    )
+                buffer += chunk
+            frame = decode_spectrum(bytes(buffer[:length]), self.model.pixels, **options)
+            if frame.scans != self.averages or frame.integration_time_ms != int(
+                self.integration_time_ms
+            ):
+                raise ProtocolError(
+                    f"spectrum header says {frame.scans} scans at {frame.integration_time_ms} "
+                    f"ms, expected {self.averages} at {int(self.integration_time_ms)} ms",
+                    frame=bytes(buffer[:32]),
                 )
-            length = frame_length(bytes(buffer), self.model.pixels, **options)
-            if length is not None and len(buffer) >= length:
-                break
-            chunk = self.transport.read_some(65536, deadline)
-            if not chunk:
-                raise InstrumentTimeout(
-                    f"{self.url}: spectrum incomplete after {timeout_s:.2f} s "
-                    f"({len(buffer)} bytes received{'' if length is None else f' of {length}'})",
-                    received=bytes(buffer),
-                )
-            buffer += chunk
-        frame = decode_spectrum(bytes(buffer[:length]), self.model.pixels, **options)
-        if frame.scans != self.averages or frame.integration_time_ms != int(
-            self.integration_time_ms
-        ):
-            raise ProtocolError(
-                f"{self.url}: spectrum header says {frame.scans} scans at "
-                f"{frame.integration_time_ms} ms, "
-                f"expected {self.averages} at {int(self.integration_time_ms)} ms",
-                frame=bytes(buffer[:32]),
-            )
+        except CommandRefused:
+            raise
+        except ProtocolError as exc:
+            raise damaged_frame(self.url, exc) from None
         return frame
 
     def read_scan(self, timeout_s: float | None = None) -> np.ndarray:

@@ -142,6 +142,22 @@ def test_each_fault_ends_in_its_specific_error(protocol, fault):
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("fault", ["checksum", "corrupt"])
+def test_a_damaged_frame_names_the_port_and_says_what_to_do(protocol, fault):
+    # "checksum mismatch: frame says 3E68 ..." alone left the technician with hex and no port
+    with (
+        _simulator(protocol, fault) as sim,
+        _driver(protocol, sim) as spec,
+        pytest.raises(ProtocolError) as failed,
+    ):
+        spec.acquire(integration_time_ms=20)
+    message = str(failed.value)
+    assert message.startswith(f"{sim.device_path}: "), message
+    advice = message.index("scan again; if it fails again, check the cable")
+    assert advice < message.index("[frame: "), message  # read before the hex, not after it
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_mistyped_laser_wavelength_is_refused_not_used(protocol):
     # The simulated head reports its laser at 785 nm. Converted with 758 nm, every band moved
     # by about 450 cm-1 and a cocaine sample came out as NO MATCH, with nothing to say why.
