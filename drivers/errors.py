@@ -10,6 +10,7 @@ from forensic.errors import InstrumentError
 
 __all__ = [
     "DAMAGED_FRAME_ADVICE",
+    "FIND_INSTRUMENTS_HINT",
     "CommandRefused",
     "DetectorSaturated",
     "InstrumentDisconnected",
@@ -24,6 +25,11 @@ __all__ = [
 
 EXIT_INSTRUMENT = 3
 """Exit code of the command line when the instrument, not the user's input, failed."""
+
+
+FIND_INSTRUMENTS_HINT = "run `forensic instrument list` to see which instruments are connected"
+"""What to do when the port or device named is not there: a guessed ``/dev/ttyUSB0`` is often
+``/dev/ttyUSB1`` or ``/dev/ttyACM0`` once the adapter is plugged in."""
 
 
 def hex_preview(frame: bytes, limit: int = 48) -> str:

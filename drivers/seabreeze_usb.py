@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from drivers.base import Capabilities, DeviceInfo, DeviceModel, SettingRange, Spectrometer
-from drivers.errors import InstrumentDisconnected, NotSupported
+from drivers.errors import FIND_INSTRUMENTS_HINT, InstrumentDisconnected, NotSupported
 
 __all__ = ["SeabreezeSpectrometer", "list_usb_spectrometers"]
 
@@ -64,7 +64,8 @@ class SeabreezeSpectrometer(Spectrometer):
             )
         except Exception as exc:
             raise InstrumentDisconnected(
-                f"seabreeze:{serial or ''}: no such USB spectrometer ({exc})"
+                f"seabreeze:{serial or ''}: no such USB spectrometer ({exc}): "
+                f"{FIND_INSTRUMENTS_HINT}"
             ) from None
         self.url = f"seabreeze:{self._device.serial_number}"
         low_us, high_us = self._device.integration_time_micros_limits

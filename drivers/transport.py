@@ -14,7 +14,12 @@ from types import TracebackType
 
 import serial
 
-from drivers.errors import InstrumentDisconnected, InstrumentTimeout, ProtocolError
+from drivers.errors import (
+    FIND_INSTRUMENTS_HINT,
+    InstrumentDisconnected,
+    InstrumentTimeout,
+    ProtocolError,
+)
 
 __all__ = ["SerialTransport"]
 
@@ -54,6 +59,8 @@ class SerialTransport:
                 hint = " (add yourself to the 'dialout' group or install a udev rule)"
             elif "lock" in text.lower():
                 hint = " (another program holds the port: close it first)"
+            elif "://" not in url:
+                hint = f" ({FIND_INSTRUMENTS_HINT})"
             raise InstrumentDisconnected(f"cannot open {url}: {text}{hint}") from None
         self.bytes_read = 0
 

@@ -64,8 +64,28 @@ def test_sim_url_drives_the_real_driver(sample_file):
 
 
 def test_missing_port_is_a_clear_error():
-    with pytest.raises(InstrumentDisconnected, match="cannot open /dev/ttyNOPE"):
+    # a technician who guessed the port is told where to find the right one
+    with pytest.raises(
+        InstrumentDisconnected,
+        match=r"cannot open /dev/ttyNOPE: .*run `forensic instrument list` to see which "
+        "instruments are connected",
+    ):
         open_instrument("ocean-rs232:///dev/ttyNOPE")
+
+
+def test_missing_usb_spectrometer_says_how_to_find_one(monkeypatch):
+    class Spectrometer:
+        @staticmethod
+        def from_serial_number(serial):
+            raise RuntimeError(f"No device attached with serial number '{serial}'")
+
+    fake = type("seabreeze", (), {"Spectrometer": Spectrometer})
+    monkeypatch.setattr("drivers.seabreeze_usb._seabreeze", lambda: fake)
+    with pytest.raises(
+        InstrumentDisconnected,
+        match=r"seabreeze:FLMS0: no such USB spectrometer .*run `forensic instrument list`",
+    ):
+        open_instrument("seabreeze:FLMS0")
 
 
 def test_resolve_sample_by_file_and_by_name(tmp_path, sample_file):
