@@ -181,10 +181,42 @@ class Instrument(abc.ABC):
     modality: str | None = None
     """What the instrument measures, ``"raman"`` or ``"ir"``, when the driver knows: a scan
     then refuses a library without references of that kind before the laser fires."""
+    accepted_settings: tuple[str, ...] = ()
+    """The settings (keywords of :meth:`acquire`) this instrument applies."""
 
     @abc.abstractmethod
     def acquire(self, **settings: Any) -> Spectrum:
         """Return one complete spectrum with its metadata, or raise an InstrumentError."""
+
+    def check_settings(self, **settings: Any) -> None:
+        """Refuse, before anything is measured or recorded, settings this instrument cannot
+        apply: a setting is applied or refused, never dropped.
+
+        Parameters
+        ----------
+        **settings
+            Keywords of :meth:`acquire`; one given as None is not given.
+
+        Raises
+        ------
+        NotSupported
+            A setting not in :attr:`accepted_settings`; the message names it and its value.
+        """
+        refused = [
+            f"{name}={value:g}" if isinstance(value, (int, float)) else f"{name}={value!r}"
+            for name, value in settings.items()
+            if value is not None and name not in self.accepted_settings
+        ]
+        if refused:
+            takes = ", ".join(self.accepted_settings) or "no settings"
+            raise NotSupported(
+                f"{self.url}: cannot apply {', '.join(refused)}: {self._settings_note()} "
+                f"(it takes {takes})"
+            )
+
+    def _settings_note(self) -> str:
+        """Why :meth:`check_settings` refuses what it refuses, for the message."""
+        return "this instrument has no such setting"
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -291,10 +323,29 @@ class Spectrometer(Instrument):
         """Detector temperature in °C, or None when the unit has no sensor."""
         return None
 
+    accepted_settings = (
+        "integration_time_ms",
+        "averages",
+        "boxcar_width",
+        "dark",
+        "saturation",
+        "max_integration_ms",
+        "name",
+    )
+
+    def check_settings(self, **settings: Any) -> None:
+        """Refuse settings the acquisition workflow does not take, and an integration time or
+        a number of averages outside the model's range (:class:`SettingError`)."""
+        super().check_settings(**settings)
+        for name in ("integration_time_ms", "averages"):
+            if settings.get(name) is not None:
+                getattr(self.model, name).check(settings[name], self.model.name)
+
     def acquire(self, **settings: Any) -> Spectrum:
         """Run the acquisition workflow (see :func:`drivers.acquisition.acquire`)."""
         from drivers.acquisition import acquire  # noqa: PLC0415  (acquisition imports base)
 
+        self.check_settings(**settings)
         return acquire(self, **settings)
 
     def describe(self) -> dict[str, Any]:

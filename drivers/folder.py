@@ -100,16 +100,34 @@ class FolderInstrument(Instrument):
             return False
         return stat.st_size > 0 and now - previous[2] >= self.settle_s
 
-    def acquire(self, timeout_s: float = 120.0, **_: Any) -> Spectrum:
+    accepted_settings = ("timeout_s",)
+
+    def _settings_note(self) -> str:
+        return (
+            "the instrument's own software sets how it measures, so make the setting there and "
+            "leave it out here; this driver only waits for its export"
+        )
+
+    def acquire(self, timeout_s: float = 120.0, **settings: Any) -> Spectrum:
         """Wait for the next complete export and return it as a Spectrum.
+
+        Parameters
+        ----------
+        timeout_s : float, default 120
+            How long to wait for the export.
+        **settings
+            Refused (:meth:`check_settings`): the instrument's own software applies its settings.
 
         Raises
         ------
+        NotSupported
+            A setting was given (an integration time, averages...): it cannot be applied here.
         InstrumentTimeout
             No complete new export appeared within ``timeout_s`` seconds.
         FormatError
             A complete export could not be read (it is then skipped on the next call).
         """
+        self.check_settings(**settings)
         if self.trigger is not None:
             self.trigger()
         deadline = time.monotonic() + timeout_s

@@ -123,6 +123,10 @@ class SimulatedInstrument(Instrument):
         """Acquire through the real driver; the metadata names the simulated reference."""
         return self.inner.acquire(**settings).with_metadata(**self.reference_metadata)
 
+    def check_settings(self, **settings: Any) -> None:
+        """What the real driver inside refuses."""
+        self.inner.check_settings(**settings)
+
     def close(self) -> None:
         try:
             self.inner.close()

@@ -533,7 +533,9 @@ def scan(
         The issuing unit and where the scan takes place, recorded on a new case and printed on
         the report (default ``$FORENSIC_UNIT`` / ``$FORENSIC_LOCATION``, then a mobile lab).
     acquire_settings : mapping, optional
-        Passed to the instrument's ``acquire`` (e.g. ``integration_time_ms``).
+        Passed to the instrument's ``acquire`` (e.g. ``integration_time_ms``); one it cannot
+        apply (an integration time for an FTIR whose own software measures) is refused before
+        anything is recorded.
     overwrite : bool
         Replace existing report files.
     progress : callable(stage, message), optional
@@ -580,6 +582,9 @@ def scan(
         notify("connect", f"connecting to {instrument_url}")
         with (open_instrument or _default_open_instrument)(instrument_url) as instrument:
             _check_measurable(reference, instrument)
+            check_settings = getattr(instrument, "check_settings", None)
+            if check_settings is not None:  # refused before anything is recorded, never dropped
+                check_settings(**dict(acquire_settings or {}))
             connected = True
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
             with db.transaction():

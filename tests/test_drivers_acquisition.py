@@ -20,6 +20,7 @@ from drivers.errors import (
     InstrumentDisconnected,
     InstrumentTimeout,
     InterlockOpen,
+    NotSupported,
     ProtocolError,
     SettingError,
 )
@@ -191,6 +192,11 @@ def test_settings_are_validated_before_a_byte_is_sent():
             spec.acquire(integration_time_ms=10, averages=0)
         with pytest.raises(SettingError, match="saturation"):
             acquire(spec, saturation="ignore")
+        # what a scan checks before it records anything
+        with pytest.raises(SettingError, match=r"integration_time_ms=0.5 is out of range"):
+            spec.check_settings(integration_time_ms=0.5, averages=2)
+        with pytest.raises(NotSupported, match=r"cannot apply timeout_s=5: "):
+            spec.check_settings(timeout_s=5)
         assert sim.requests - requests <= 4  # only the interlock check and laser-off
 
 

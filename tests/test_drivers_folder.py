@@ -8,7 +8,7 @@ import time
 import pytest
 from synthetic import make_spectrum
 
-from drivers.errors import InstrumentTimeout
+from drivers.errors import InstrumentTimeout, NotSupported
 from drivers.folder import FolderInstrument
 from drivers.simulators.ftir_sim import FTIRFolderSimulator, export_bytes
 from drivers.simulators.synth import simulate_ftir
@@ -78,3 +78,20 @@ def test_simulated_ftir_writes_in_chunks(tmp_path):
     assert path.read_bytes().startswith(b"wavenumber_cm-1,absorbance\n")
     simulator.close()
     assert path.exists()  # a caller's folder is never removed
+
+
+def test_a_setting_the_instruments_own_software_makes_is_refused_not_dropped(tmp_path):
+    # --integration-ms 20 to an FTIR was silently dropped: the spectrum came back as if it
+    # had been applied (and the scan recorded it among its settings)
+    with open_instrument(
+        "sim:ftir?sample=ester&seed=4", sample_resolver=lambda text, modality: IR_REFERENCE
+    ) as ftir:
+        with pytest.raises(
+            NotSupported,
+            match=r"cannot apply integration_time_ms=20, averages=4: .* own software .* make "
+            r"the setting there",
+        ):
+            ftir.acquire(timeout_s=10, integration_time_ms=20, averages=4)
+        assert not list(ftir.inner.folder.iterdir())  # refused before the scan is triggered
+        ftir.check_settings(timeout_s=5, integration_time_ms=None)  # None: not given
+        assert len(ftir.acquire(timeout_s=10)) > 100

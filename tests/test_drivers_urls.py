@@ -219,6 +219,25 @@ def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("option", [["--integration-ms", "20"], ["--averages", "4"]])
+def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, option):
+    ir = make_spectrum(start=600.0, stop=4000.0, modality="ir", y_unit="absorbance")
+    sample = write_spectrum(ir, tmp_path / "ir.jdx")
+    out = tmp_path / "ftir.jdx"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", f"sim:ftir?sample={sample}", "--out", str(out), *option]
+    )
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("error: ") and "cannot apply" in result.output
+    assert not out.exists()
+    # and a serial instrument is told what --timeout (a folder's wait for an export) is not
+    url = f"sim:obp?sample={write_spectrum(REFERENCE, tmp_path / 'raman.jdx')}"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--timeout", "5"]
+    )
+    assert result.exit_code == 3 and "cannot apply timeout_s=5" in result.output, result.output
+
+
 def test_cli_instrument_list_runs():
     result = CliRunner().invoke(main, ["instrument", "list", "--json"])
     assert result.exit_code == 0 and "serial_ports" in result.output

@@ -24,7 +24,8 @@ from custody_helpers import OPERATOR, identification_dict
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
-from drivers.errors import InstrumentDisconnected
+from drivers.errors import InstrumentDisconnected, NotSupported
+from drivers.urls import open_instrument
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.custody.continuity import custody_gaps
@@ -401,6 +402,23 @@ def test_a_scan_identifies_against_the_library_it_is_given(tmp_path):
         _run(tmp_path, identify=None, library=tmp_path / "absent.flib", case_number="C-2")
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-2") is None and store.get_case("C-3") is None
+
+
+def test_a_setting_the_instrument_cannot_apply_stops_the_scan_before_recording(tmp_path):
+    ir = make_spectrum(start=600.0, stop=4000.0, modality="ir", y_unit="absorbance")
+
+    def ftir(url):
+        return open_instrument(url, sample_resolver=lambda text, modality: ir)
+
+    with pytest.raises(NotSupported, match=r"cannot apply integration_time_ms=20"):
+        _run(
+            tmp_path,
+            instrument_url="sim:ftir?sample=x",
+            open_instrument=ftir,
+            acquire_settings={"integration_time_ms": 20},
+        )
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1") is None
 
 
 KILLABLE = textwrap.dedent(

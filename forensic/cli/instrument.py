@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 from serial.tools import list_ports
 
-from drivers.base import Spectrometer
 from drivers.errors import NotSupported
 from drivers.seabreeze_usb import list_usb_spectrometers
 from drivers.simulators.obp_sim import OBPSimulator
@@ -130,38 +129,37 @@ def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) ->
     help="Integration time per scan (ms); auto-exposure when omitted.",
 )
 @click.option(
-    "--averages", type=int, default=1, show_default=True, help="Scans averaged (sample and dark)."
+    "--averages", type=int, default=None, help="Scans averaged (sample and dark); default 1."
 )
 @click.option("--name", default=None, help="Sample name recorded in the metadata.")
 @click.option(
     "--timeout",
     "timeout_s",
     type=float,
-    default=120.0,
-    show_default=True,
-    help="Folder instruments: seconds to wait for an export.",
+    default=None,
+    help="Folder instruments: seconds to wait for an export; default 120.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def acquire(  # noqa: PLR0917  (click passes options positionally)
     url: str,
     out: Path,
     integration_ms: float | None,
-    averages: int,
+    averages: int | None,
     name: str | None,
-    timeout_s: float,
+    timeout_s: float | None,
     force: bool,
 ) -> None:
-    """Acquire one spectrum from an instrument and write it as JCAMP-DX with its metadata."""
+    """Acquire one spectrum from an instrument and write it as JCAMP-DX with its metadata.
+
+    A setting the instrument cannot apply (an integration time for an FTIR whose own software
+    measures, a wait for an export from a serial spectrometer) is refused, never dropped.
+    """
     check_writable(out, overwrite=force)  # before the laser fires: the spectrum must land
+    given = {"integration_time_ms": integration_ms, "averages": averages, "timeout_s": timeout_s}
     with open_instrument(url) as device:
-        if isinstance(getattr(device, "inner", device), Spectrometer):
-            spectrum = device.acquire(
-                integration_time_ms=integration_ms, averages=averages, name=name
-            )
-        else:
-            spectrum = device.acquire(timeout_s=timeout_s)
-            if name:
-                spectrum = spectrum.with_metadata(name=name)
+        spectrum = device.acquire(**{k: v for k, v in given.items() if v is not None})
+    if name:
+        spectrum = spectrum.with_metadata(name=name)
     write_spectrum(spectrum, out, overwrite=force)
     meta = spectrum.metadata
     provenance = meta.get("provenance", "measured")
