@@ -10,8 +10,12 @@
 4. saturation: bands at the ceiling are re-exposed at half the time (up to 3 times) or refused;
 5. the dark frame with the laser off, at the same integration time and averaging (skipped,
    and said so in the metadata, when the instrument cannot switch its laser);
-6. dark subtraction, the wavelength axis -> Raman shift with the excitation wavelength, and the
-   metadata.
+6. dark subtraction, the wavelength axis -> Raman shift with the excitation wavelength, the
+   detector's non-linearity correction, and the metadata.
+
+What could not be done as it should is said with the spectrum, in words for the technician
+and the report, in ``metadata["acquisition_warnings"]`` (a list of str), which identification
+lists among its result's warnings.
 
 The laser is switched off whatever happens, and nothing partial is returned: any failure raises
 an :class:`~forensic.errors.InstrumentError`, whose message warns when the laser had fired and
@@ -322,4 +326,19 @@ def acquire(
             spectrum = spectrum.with_intensity(
                 spectrum.intensity / factor, "nonlinearity_correction", coefficients=coefficients
             )
+        else:
+            spectrum = spectrum.with_metadata(
+                acquisition_warnings=[_nonlinearity_not_applied(coefficients)]
+            )
     return spectrum
+
+
+def _nonlinearity_not_applied(coefficients: list[float]) -> str:
+    shown = ", ".join(f"{c:g}" for c in coefficients)
+    return (
+        f"the detector's non-linearity correction was not applied: the coefficients the "
+        f"instrument holds ({shown}) cannot be used (a value that is not a number, or a "
+        "correction that divides by zero or a negative number), so strong bands are not "
+        "corrected relative to weak ones and relative band intensities may be off by a few "
+        "per cent (band positions are not affected); have the instrument's calibration checked"
+    )

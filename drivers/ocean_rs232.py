@@ -616,7 +616,8 @@ def nonlinearity_factor(counts: np.ndarray, coefficients: list[float]) -> np.nda
     """Ocean's non-linearity correction divisor Σ cᵢ countsⁱ, or None when it is unusable.
 
     Missing or degenerate coefficients (a divisor that is zero, negative or not finite
-    anywhere) have produced infinities in open drivers; here they switch the correction off.
+    anywhere) have produced infinities in open drivers; here they switch the correction off,
+    and :func:`drivers.acquisition.acquire` warns of it with the spectrum.
     """
     if not coefficients:
         return None
@@ -830,14 +831,7 @@ class OceanRS232Spectrometer(Spectrometer):
                 ) from None
         self.wavelength_coefficients = coeffs
         self._wavelengths = wavelength_axis(coeffs, np.arange(self.model.pixels))
-        order = self._optional_query("x", 14)
-        nonlin: list[float] = []
-        try:
-            for slot in range(6, 6 + min(int(order or 0) + 1, 8)):
-                nonlin.append(float(self._optional_query("x", slot)))
-        except (TypeError, ValueError):
-            nonlin = []
-        self.nonlinearity_coefficients = nonlin
+        self.nonlinearity_coefficients = self._nonlinearity_coefficients()
         slot_nm = self._optional_query("x", 20)
         slot_mw = self._optional_query("x", 21)
         self.laser_wavelength_nm = excitation_wavelength_nm(
@@ -859,6 +853,23 @@ class OceanRS232Spectrometer(Spectrometer):
             compression=not self.ascii_mode,
             checksum=True,
         )
+
+    def _nonlinearity_coefficients(self) -> list[float]:
+        """Slots 6-13, as many as the order in slot 14 says; [] when the head holds none.
+
+        A slot that does not hold a number (or an order that is not one) gives NaN: the
+        coefficients are there but cannot be used, which the acquisition says rather than
+        correcting with part of the polynomial.
+        """
+        order = self._optional_query("x", 14)
+        try:
+            count = min(int(float(order or 0)) + 1, 8)
+        except ValueError:
+            count = 8  # every slot: the unreadable ones show
+        texts = [self._optional_query("x", slot) for slot in range(6, 6 + count)]
+        if order is None and texts[0] is None:
+            return []
+        return [_float_or_nan(text) for text in texts]
 
     def _configure(self, compression: bool, checksum: bool) -> None:
         self.compression = bool(compression) and not self.ascii_mode
@@ -991,6 +1002,13 @@ class OceanRS232Spectrometer(Spectrometer):
                 if caps is not None and caps.laser:
                     self.transport.write(encode_command("J", 0, ascii_mode=self.ascii_mode))
             transport.close()
+
+
+def _float_or_nan(text: object) -> float:
+    try:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _float_or_none(text: object) -> float | None:

@@ -612,10 +612,11 @@ def _no_signal(signal_to_noise: float) -> str:
 
 
 def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[str]:
-    """What the query itself casts doubt on: an axis not in cm-1, an IR unit compared upside
-    down or not a sample's at all, barely any signal, a clipped band, atmospheric CO2, a
-    guessed unit."""
-    warnings = []
+    """What the query itself casts doubt on: what its acquisition warned of
+    (``metadata["acquisition_warnings"]``, e.g. a correction the instrument could not make), an
+    axis not in cm-1, an IR unit compared upside down or not a sample's at all, barely any
+    signal, a clipped band, atmospheric CO2, a guessed unit."""
+    warnings = [str(w) for w in spectrum.metadata.get("acquisition_warnings") or []]
     axis = axis_unit_problem(spectrum)
     if axis is not None:
         warnings.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -239,6 +240,43 @@ def test_pixel_mode_selects_pixels_and_their_wavelengths():
     assert len(spectrum) == 1000
     full = spec.model.pixels
     assert full == 2048
+
+
+class _NonlinearitySlots(OceanRS232Simulator):
+    """A head whose non-linearity slots (6-13, order in 14) hold what the test says."""
+
+    nonlinearity: ClassVar[dict[int, str]] = {}
+
+    @property
+    def slots(self):
+        return {**super().slots, **self.nonlinearity}
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {6: "0.0", 7: "0.0"},  # a divisor of zero
+        {6: "1.0", 7: "n/a"},  # a slot that is not a number
+        {14: "seven"},  # an order that is not a number
+    ],
+)
+def test_unusable_nonlinearity_coefficients_are_said_not_dropped(slots):
+    # the correction was switched off silently: nothing told the technician or the report
+    sim_class = type("Head", (_NonlinearitySlots,), {"nonlinearity": slots})
+    with sim_class(REFERENCE, seed=3, baud=9600) as sim, _driver("ocean-rs232", sim) as spec:
+        spectrum = spec.acquire(integration_time_ms=20)
+    (said,) = spectrum.metadata["acquisition_warnings"]
+    assert said.startswith("the detector's non-linearity correction was not applied")
+    assert "have the instrument's calibration checked" in said
+    assert "nonlinearity_correction" not in [step.name for step in spectrum.history]
+
+
+def test_usable_nonlinearity_coefficients_correct_without_a_warning():
+    sim_class = type("Head", (_NonlinearitySlots,), {"nonlinearity": {7: "1e-7"}})
+    with sim_class(REFERENCE, seed=3, baud=9600) as sim, _driver("ocean-rs232", sim) as spec:
+        spectrum = spec.acquire(integration_time_ms=20)
+    assert "acquisition_warnings" not in spectrum.metadata
+    assert spectrum.history[-1].name == "nonlinearity_correction"
 
 
 def test_no_laser_control_means_no_dark_subtraction():

@@ -238,6 +238,27 @@ def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, opt
     assert result.exit_code == 3 and "cannot apply timeout_s=5" in result.output, result.output
 
 
+def test_cli_acquire_prints_what_the_acquisition_warned_of(tmp_path, monkeypatch):
+    said = "the detector's non-linearity correction was not applied: ..."
+
+    class Device:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+        def acquire(self, **settings):
+            return REFERENCE.with_metadata(acquisition_warnings=[said])
+
+    monkeypatch.setattr("forensic.cli.instrument.open_instrument", lambda url: Device())
+    out = tmp_path / "scan.jdx"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", "x", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {said}" in result.output
+    assert read_spectrum(out).metadata["acquisition_warnings"] == [said]
+
+
 def test_cli_instrument_list_runs():
     result = CliRunner().invoke(main, ["instrument", "list", "--json"])
     assert result.exit_code == 0 and "serial_ports" in result.output

@@ -223,6 +223,14 @@ def test_a_query_not_measured_from_a_sample_says_so(library, provenance):
     assert made.to_dict()["warnings"][0].endswith("this result has no evidential value")
 
 
+def test_what_the_acquisition_warned_of_is_among_the_warnings(library):
+    said = "the detector's non-linearity correction was not applied: ..."
+    query = _query("caffeine").with_metadata(acquisition_warnings=[said])
+    result = identify(query, library, top=1)
+    assert said in result.warnings and said in result.to_dict()["warnings"]
+    assert result.hits == identify(_query("caffeine"), library, top=1).hits  # only said
+
+
 def test_a_spectrum_without_signal_is_said_to_have_none(library):
     # nothing in the beam: the detector's offset and noise only
     axis = np.arange(200.0, 2000.0, 1.0)

@@ -170,5 +170,7 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
         f"{meta.get('integration_time_ms', '?')} ms x {meta.get('averages', 1)}, "
         f"provenance {provenance}"
     )
+    for warning in meta.get("acquisition_warnings") or []:
+        click.echo(f"warning: {warning}", err=True)
     if provenance == "simulated":
         click.echo("note: this spectrum is SIMULATED, not a measurement", err=True)
