@@ -224,7 +224,7 @@ def acquire(
     auto_steps: list[dict[str, float]] = []
     try:
         session.check_interlock()
-        if spec.capabilities.boxcar:
+        if boxcar_width or spec.capabilities.boxcar:  # asked of a model without: NotSupported
             spec.set_boxcar_width(boxcar_width)
         if integration_time_ms is None:
             t, auto_steps = auto_expose(spec, session, max_integration_ms=max_integration_ms)

@@ -279,6 +279,15 @@ def test_usable_nonlinearity_coefficients_correct_without_a_warning():
     assert spectrum.history[-1].name == "nonlinearity_correction"
 
 
+def test_boxcar_smoothing_a_model_lacks_is_refused_not_recorded_as_applied():
+    # acquire(boxcar_width=3) on a model without boxcar skipped it and recorded boxcar_width=3
+    with _simulator("obp") as sim, _driver("obp", sim) as spec:
+        spec.capabilities = dataclasses.replace(spec.capabilities, boxcar=False)
+        with pytest.raises(NotSupported, match="has no boxcar smoothing"):
+            spec.acquire(integration_time_ms=20, boxcar_width=3)
+        assert spec.acquire(integration_time_ms=20).metadata["boxcar_width"] == 0
+
+
 def test_no_laser_control_means_no_dark_subtraction():
     with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
         spec.capabilities = dataclasses.replace(
