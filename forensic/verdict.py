@@ -57,6 +57,7 @@ __all__ = [
     "decide_component",
     "decide_mixture",
     "decoy_efficiency",
+    "format_q_value",
     "identified_substances",
     "is_no_match",
     "make_decoys",
@@ -114,6 +115,9 @@ SCORE_IDENTIFIED_UNCALIBRATED = 0.95
 """Only when no q-value is available (NaN): cosine needed for ``identified``."""
 SCORE_NO_MATCH_UNCALIBRATED = 0.80
 """Only when no q-value is available (NaN): below this cosine, ``no_match``."""
+Q_SHOWN_MIN = 0.001
+"""Smaller q-values are shown as ``< 0.001`` (:func:`format_q_value`): about the smallest rate
+a calibration of :data:`MIN_COMPETITIONS` queries tells apart from zero."""
 
 _MIN_SEGMENT_POINTS = 12  # a decoy segment holds at least one band with its flanks
 _MAX_DECOY_COSINE = 0.6  # a decoy must not resemble the reference it was made from
@@ -875,16 +879,18 @@ def decide(
     else:
         if is_no_match(score, q_value):
             reasons.append(
-                f"best score {score:.3f} has q-value {q_value:.3f} > {Q_NO_MATCH}: hits that "
-                "good are often wrong; unlike every reference"
+                f"best score {score:.3f} has q-value {format_q_value(q_value)} > {Q_NO_MATCH}: "
+                "hits that good are often wrong; unlike every reference"
             )
             return "no_match", reasons
         good = q_value <= Q_IDENTIFIED
         if good:
-            reasons.append(f"score {score:.3f}, q-value {q_value:.4f} <= {Q_IDENTIFIED}")
+            reasons.append(
+                f"score {score:.3f}, q-value {format_q_value(q_value)}, at most {Q_IDENTIFIED}"
+            )
         else:
             reasons.append(
-                f"q-value {q_value:.3f} is above {Q_IDENTIFIED} needed to identify "
+                f"q-value {format_q_value(q_value)} is above {Q_IDENTIFIED} needed to identify "
                 f"(score {score:.3f})"
             )
     if margin is not None and not np.isnan(margin) and margin < MARGIN_MIN:
@@ -903,6 +909,36 @@ def decide(
     elif good:
         reasons.append(f"{matched_fraction:.0%} of the query's bands matched (by prominence)")
     return ("identified" if good else "inconclusive"), reasons
+
+
+def format_q_value(q_value: float | None) -> str:
+    """A q-value as every report, screen and reason shows it.
+
+    Two significant digits, and more where two would round a q-value onto or across a
+    threshold of the verdict (:data:`Q_IDENTIFIED`, :data:`Q_NO_MATCH`): what is shown is on
+    the side of each threshold the q-value is, so 0.0504 is never shown as 0.05 beside "at most
+    0.05".
+
+    Parameters
+    ----------
+    q_value : float or None
+        A q-value in [0, 1]; None or NaN when the library has no calibration.
+
+    Returns
+    -------
+    str
+        e.g. ``"0.012"``, ``"0.0504"``, ``"0.05"``; ``"< 0.001"`` below :data:`Q_SHOWN_MIN`;
+        ``"-"`` for none.
+    """
+    if q_value is None or np.isnan(q_value):
+        return "-"
+    if q_value < Q_SHOWN_MIN:
+        return f"< {Q_SHOWN_MIN}"
+    for digits in range(2, 18):  # 17 significant digits give the float back exactly
+        shown = f"{q_value:.{digits}g}"
+        if all((float(shown) <= t) == (q_value <= t) for t in (Q_IDENTIFIED, Q_NO_MATCH)):
+            return shown
+    return repr(float(q_value))  # not reached
 
 
 def decide_component(score: float, q_value: float | None, margin: float) -> str:
@@ -984,7 +1020,7 @@ def _part(component: Mapping[str, Any]) -> str:
     """``its part scores 0.890 (q-value 0.0094)``: a component's evidence in words."""
     q_value = component.get("q_value")
     return f"its part scores {component['score']:.3f}" + (
-        "" if q_value is None else f" (q-value {q_value:.4f})"
+        "" if q_value is None else f" (q-value {format_q_value(q_value)})"
     )
 
 

@@ -561,6 +561,30 @@ def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
     assert "0.871 0.031" in text and "0.962 0.004" in text
 
 
+def test_a_q_value_just_above_the_threshold_is_not_shown_as_meeting_it(tmp_path):
+    """0.0504 shown as 0.050 seems to meet "q-value at most 0.05" beside a verdict saying it
+    does not: the PDF and the text show it so that it reads above."""
+    identification = identification_dict("inconclusive")
+    identification["hits"][0]["q_value"] = 0.0504
+    identification["hits"][1]["q_value"] = 0.0004
+    identification["mixture"] = {
+        "components": [
+            {"name": name, "fraction": 0.5, "score": 0.9, "q_value": q, "entry_id": name}
+            for name, q in (("Cocaine hydrochloride", 0.0504), ("Lidocaine", 0.0004))
+        ],
+        "residual": 0.1,
+        "explained": 0.99,
+    }
+    store = populated_store(tmp_path / "s", identification=identification)
+    report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    store.close()
+    for rendering in (" ".join(page_texts(report.pdf)), (tmp_path / "r.txt").read_text()):
+        text = " ".join(rendering.split())
+        assert "0.982 0.0504" in text and "0.610 < 0.001" in text  # the hits
+        assert "0.900 0.0504" in text and "0.900 < 0.001" in text  # the parts
+        assert "0.050 " not in text and "0.000" not in text
+
+
 def _with_mixture(verdicts_of_parts):
     identification = identification_dict(name="Cocaine hydrochloride")
     names = ["Cocaine hydrochloride", "Levamisole", "Caffeine"]

@@ -216,6 +216,43 @@ def test_no_match_rule_is_the_one_decide_applies(score, q_value, expected):
 
 
 @pytest.mark.parametrize(
+    ("q_value", "shown"),
+    [
+        (0.0504, "0.0504"),  # not "0.050" beside "at most 0.05": it is above
+        (0.0500001, "0.0500001"),
+        (0.05, "0.05"),
+        (0.04996, "0.05"),  # at most 0.05, and shown so
+        (0.2004, "0.2004"),  # above Q_NO_MATCH
+        (0.012345, "0.012"),
+        (0.001, "0.001"),
+        (0.0004, "< 0.001"),
+        (1.0, "1"),
+        (None, "-"),
+        (float("nan"), "-"),
+    ],
+)
+def test_a_q_value_is_shown_on_its_side_of_each_threshold(q_value, shown):
+    assert verdict.format_q_value(q_value) == shown
+
+
+@given(st.floats(0.0, 1.0))
+def test_a_q_value_shown_compares_with_the_thresholds_as_the_q_value_does(q_value):
+    shown = verdict.format_q_value(q_value)
+    value = 0.0 if shown.startswith("<") else float(shown)
+    for threshold in (verdict.Q_IDENTIFIED, verdict.Q_NO_MATCH):
+        assert (value <= threshold) == (q_value <= threshold), shown
+
+
+def test_the_reasons_show_q_values_as_reports_do():
+    _, reasons = decide(0.9, 0.0504, 0.1, 1.0)
+    assert reasons[0] == "q-value 0.0504 is above 0.05 needed to identify (score 0.900)"
+    _, reasons = decide(0.9, 0.0004, 0.1, 1.0)
+    assert reasons[0] == "score 0.900, q-value < 0.001, at most 0.05"
+    _, reasons = decide(0.9, 0.2001, 0.1, 1.0)
+    assert "q-value 0.2001 > 0.2" in reasons[0]
+
+
+@pytest.mark.parametrize(
     ("score", "q_value", "margin", "expected"),
     [
         (0.9, 0.01, 0.1, "identified"),
@@ -260,7 +297,7 @@ def test_a_mixture_is_identified_only_when_every_components_part_is():
     v, reasons = verdict.decide_mixture("identified", one, best="Cocaine")
     assert v == "identified"
     assert reasons == [
-        "Caffeine is named only as possible: its part scores 0.900 (q-value 0.0100), which does "
+        "Caffeine is named only as possible: its part scores 0.900 (q-value 0.01), which does "
         "not identify it"
     ]
     assert verdict.decide_mixture("identified", both, best="Cocaine") == ("identified", [])

@@ -34,6 +34,7 @@ def _plain(value):
 def _table(path: str, result) -> str:
     # the report package imports matplotlib: not at start-up, and not for --json
     from forensic.report.layout import verdict_line  # noqa: PLC0415
+    from forensic.verdict import format_q_value  # noqa: PLC0415
 
     version = result.library_version[:12]
     verdict = verdict_line(
@@ -42,7 +43,7 @@ def _table(path: str, result) -> str:
     lines = [f"{path}: {verdict} ({result.modality}, library {version})"]
     lines.append(f"  {'#':>2}  {'substance':<32} {'score':>6} {'q-value':>8} {'shift':>7}  peaks")
     for h in result.hits:
-        q = "-" if h["q_value"] is None else f"{h['q_value']:.3g}"
+        q = format_q_value(h["q_value"])
         n_match = len(h["matched_peaks"])
         n_all = n_match + len(h["unmatched_peaks"])
         flag = " (modelled)" if h["provenance"] != "measured" else ""

@@ -16,6 +16,7 @@ from forensic.verdict import (
     MARGIN_MIN,
     MIN_SIGNAL_TO_NOISE,
     Q_IDENTIFIED,
+    format_q_value,
     identified_substances,
 )
 
@@ -401,7 +402,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                         h.get("rank"),
                         h.get("name"),
                         h.get("score"),
-                        h.get("q_value"),
+                        format_q_value(h.get("q_value")),
                         h.get("shift_cm1"),
                         h.get("provenance"),
                         h.get("cas"),
@@ -441,7 +442,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                         c.get("name"),
                         c.get("fraction"),
                         c.get("score"),
-                        c.get("q_value"),
+                        format_q_value(c.get("q_value")),
                         c.get("verdict", "-"),
                         c.get("provenance"),
                     ]
