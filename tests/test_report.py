@@ -650,6 +650,24 @@ def test_times_are_shown_in_utc_and_received_is_the_earliest_moment(tmp_path):
     assert "2026-11-22 22:30:00Z" in text and "2026-11-22 23:00:00Z" in text
 
 
+def test_the_acquisition_time_is_shown_in_utc_as_the_other_times(tmp_path):
+    """An instrument's clock may give its zone: the report shows the moment in UTC, in the
+    same format as every other time, in the analysis and in its limitations."""
+    store = populated_store(tmp_path / "s")
+    spectrum = make_spectrum(seed=2).with_metadata(
+        acquired_at="2026-11-23T00:30:00.250+02:00", provenance="simulated"
+    )
+    store.add_measurement("CASE-1", "EX-1", spectrum, operator=OPERATOR)  # left without result
+    report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    store.close()
+    for rendering in (" ".join(page_texts(report.pdf)), (tmp_path / "r.txt").read_text()):
+        text = " ".join(rendering.split())
+        assert f"2026-11-22 22:30:00Z by {OPERATOR}" in text  # the Acquired line
+        assert "the spectrum acquired at 2026-11-22 22:30:00Z is simulated" in text
+        assert "measurement of 2026-11-22 22:30:00Z has no recorded result" in text
+        assert "+02:00" not in text and "T00:30" not in text
+
+
 def test_long_identifiers_wrap_clear_of_the_page_number_and_the_values(tmp_path):
     case = "2026-LKA-BW-ORGANISED-CRIME-DIVISION-0412-SUBCASE-ALPHA-BRAVO-CHARLIE-DELTA"
     item = "A1-BAG-FROM-GLOVEBOX-LEFT-SIDE-UNDER-SEAT-XYZ"

@@ -25,6 +25,7 @@ from forensic.custody.store import Store, recorded_moment, utc_now
 from forensic.custody.verify import UnverifiedChainError, verify_store
 from forensic.errors import CustodyError
 from forensic.identify import MODELLED_WARNING, not_measured_warning
+from forensic.report.layout import utc_when
 from forensic.spectrum import NOT_MEASURED
 
 __all__ = [
@@ -246,15 +247,15 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     f"{exhibit['label']['item_number']}: the seal"
                     + (f" {event['seal_number']}" if event["seal_number"] else "")
                     + f" was broken when {event['received_by']} received the exhibit at "
-                    f"{event['event_at']} (custody record #{event['record']})."
+                    f"{utc_when(event['event_at'])} (custody record #{event['record']})."
                 )
         for analysis in exhibit["analyses"]:
             provenance = (analysis["instrument"] or {}).get("provenance")
             if provenance in NOT_MEASURED:
                 not_measured.append(
                     f"{exhibit['label']['item_number']}: the spectrum acquired at "
-                    f"{analysis['acquired_at']} is {provenance}, not measured from the exhibit "
-                    "(instrument simulator): this result has no evidential value.",
+                    f"{utc_when(analysis['acquired_at'])} is {provenance}, not measured from the "
+                    "exhibit (instrument simulator): this result has no evidential value.",
                 )
             identification = analysis["identification"] or {}
             for hit in (identification.get("hits") or [])[:1]:  # the reference it names
@@ -271,7 +272,8 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
             if analysis["identification"] is None:
                 warnings.append(
                     f"{exhibit['label']['item_number']}: measurement of "
-                    f"{analysis['acquired_at']} has no recorded result (analysis did not finish)"
+                    f"{utc_when(analysis['acquired_at'])} has no recorded result (analysis did not "
+                    "finish)"
                 )
     if modelled and not any(MODELLED_WARNING in w for w in warnings):
         items.append(f"A matched reference is modelled, not measured: {MODELLED_WARNING}.")

@@ -372,7 +372,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 ("Settings", settings),
                 ("Data provenance", provenance + (f" ({note})" if note else "")),
                 ("Acquisition steps", acquisition or "-"),
-                ("Acquired", f"{analysis['acquired_at']} by {analysis['operator']}"),
+                ("Acquired", f"{utc_when(analysis['acquired_at'])} by {analysis['operator']}"),
                 ("Pipeline", steps or "-"),
                 ("Library version", _fmt((identification or {}).get("library_version"))),
                 ("Reference provenance", ", ".join(provenances) if hits else "-"),
