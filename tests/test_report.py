@@ -490,6 +490,28 @@ def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):
     assert "measured spectrum" not in (pages + text).lower()
 
 
+@pytest.mark.parametrize(
+    ("verdict", "drawn_over"),
+    [
+        ("identified", "best reference"),
+        ("inconclusive", "closest reference"),
+        ("no_match", "closest reference (no match)"),
+    ],
+)
+def test_the_figure_names_the_reference_as_the_verdict_does(tmp_path, verdict, drawn_over):
+    """A no match's best hit is a chance resemblance: the figure does not call it the best
+    reference, as the verdict line does not."""
+    store = populated_store(tmp_path / "s", identification=identification_dict(verdict))
+    report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    store.close()
+    pages = " ".join(" ".join(page_texts(report.pdf)).split())
+    text = (tmp_path / "r.txt").read_text()
+    assert f"Simulated spectrum and {drawn_over} " in pages + " "
+    assert f"[figure in the PDF: simulated spectrum and {drawn_over}, residual]" in text
+    if verdict != "identified":
+        assert "best reference" not in (pages + text).lower()
+
+
 def test_a_long_verdict_is_wrapped_onto_the_page(tmp_path):
     """A mixture of two long names makes a verdict wider than the page: it wraps, and every
     word of it is inside the page (text drawn past the edge is cut off in print)."""

@@ -483,12 +483,19 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
 
 def figure_title(figure: Mapping[str, Any]) -> str:
     """The title of a result's figure (the data of a ``figure`` block): the spectrum named by
-    its provenance, so a simulated one is never called measured, and what it is drawn over."""
+    its provenance, so a simulated one is never called measured, and what it is drawn over,
+    named as the verdict names it: the best reference only when it identifies the spectrum,
+    else the closest one, and a no match's says so."""
     spectrum = f"{(figure.get('query_provenance') or 'measured').capitalize()} spectrum"
     if (figure.get("mixture") or {}).get("spectra"):
         return f"{spectrum} and mixture fit"
     if figure.get("best_reference"):
-        return f"{spectrum} and best reference"
+        verdict = figure.get("verdict")
+        if verdict == "identified":
+            return f"{spectrum} and best reference"
+        return f"{spectrum} and closest reference" + (
+            " (no match)" if verdict == "no_match" else ""
+        )
     return spectrum
 
 
