@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from forensic.custody.continuity import custody_gaps, same_statement
-from forensic.custody.store import Store, as_label
+from forensic.custody.store import NOT_DESCRIBED, Store, as_label, stated_description
 from forensic.errors import CustodyError, ForensicError, Interrupted, LibraryError
 from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
@@ -42,10 +42,6 @@ SCAN_STAGES = (
     "report",
 )
 """The stages ``scan`` reports to its ``progress`` callback, in order."""
-
-DEFAULT_DESCRIPTION = (
-    "not described at scan time: complete the label with `forensic exhibit add --corrects`"
-)
 
 
 class ScanIncomplete(ForensicError):
@@ -162,15 +158,12 @@ def label_discrepancies(
         earlier one, and the technician's action; empty when the scan states nothing the
         records contradict.
     """
-    case_number, item = exhibit["case_number"], exhibit["item_number"]
-    correct = (
-        f"'forensic exhibit add {case_number} {item} --description ... "
-        f"--corrects {exhibit['hash'][:16]}'"
-    )
+    item = exhibit["item_number"]
+    correct = _correct_label(exhibit)
     found = []
     if description and description.strip():
         recorded = exhibit["description"]
-        if recorded == DEFAULT_DESCRIPTION:
+        if stated_description(recorded) == NOT_DESCRIBED:
             found.append(
                 Discrepancy(
                     f"the technician who scanned {item} described it as "
@@ -207,6 +200,14 @@ def label_discrepancies(
                 )
             )
     return found
+
+
+def _correct_label(exhibit: Mapping[str, Any]) -> str:
+    """The command that corrects an exhibit's current label."""
+    return (
+        f"'forensic exhibit add {exhibit['case_number']} {exhibit['item_number']} "
+        f"--description ... --corrects {exhibit['hash'][:16]}'"
+    )
 
 
 def _comparable(label: str) -> str:
@@ -308,15 +309,23 @@ def _custody_line(
     *,
     gaps: Sequence[str] = (),
     discrepancies: Sequence[Discrepancy] = (),
+    undescribed: str | None = None,
 ) -> str:
     """The scan's progress line on custody, with a warning for each break in the log the
     receipt made (:func:`~forensic.custody.continuity.custody_gaps`, as the report says it)
-    and for each of the scan's statements the records contradict, each with what to do."""
+    and for each of the scan's statements the records contradict, each with what to do; and,
+    when the exhibit's label has no description, the command (``undescribed``) that completes
+    it."""
     warnings = [
         f"; WARNING: custody not continuous: {gap}: state who handed it over "
         "(--received-from, or 'forensic custody add') so that the chain has no gap"
         for gap in gaps
     ] + [f"; WARNING: {fact}: {action}" for fact, action in discrepancies]
+    if undescribed:
+        warnings.append(
+            f"; WARNING: the label of {item_number} has no description (its report says "
+            f"{NOT_DESCRIBED!r}): complete it with {undescribed}"
+        )
     if not recorded:
         line = f"{operator} holds {item_number} since custody record #{event['seq']}"
         return line + "".join(warnings)
@@ -595,7 +604,7 @@ def scan(
                     case_number,
                     item_number,
                     operator=operator,
-                    description=description or DEFAULT_DESCRIPTION,
+                    description=description or NOT_DESCRIBED,
                     seal_number=seal_number,
                     exist_ok=True,
                 )
@@ -606,6 +615,11 @@ def scan(
                 exhibit, custody, description=description, seal_number=seal_number
             )
             facts = [fact for fact, _ in discrepancies]
+            # a label without description, which a description stated now does not fill in
+            # (a discrepancy says that, with what to do)
+            undescribed = stated_description(exhibit["description"]) == NOT_DESCRIBED and not (
+                description and description.strip()
+            )
             event, recorded = _receipt(
                 db,
                 case_number,
@@ -632,6 +646,7 @@ def scan(
                     recorded,
                     gaps=gaps,
                     discrepancies=discrepancies,
+                    undescribed=_correct_label(exhibit) if undescribed else None,
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")

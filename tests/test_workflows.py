@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -29,6 +30,7 @@ from drivers.urls import open_instrument
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.custody.continuity import custody_gaps
+from forensic.custody.store import NOT_DESCRIBED
 from forensic.errors import (
     CustodyError,
     IdentificationError,
@@ -39,7 +41,7 @@ from forensic.errors import (
 from forensic.io import OutputError, OutputExistsError
 from forensic.library import Library
 from forensic.report.issue import issue_report
-from forensic.workflows import DEFAULT_DESCRIPTION, SCAN_STAGES, ScanIncomplete, scan
+from forensic.workflows import SCAN_STAGES, ScanIncomplete, scan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,7 +113,7 @@ def test_scan_records_everything_and_writes_the_report(tmp_path):
 
 def test_a_second_scan_of_the_same_exhibit_adds_to_its_record(tmp_path):
     progress = []
-    _run(tmp_path)
+    _run(tmp_path, description="white powder, zip bag")  # a label that needs nothing
     _run(tmp_path, progress=lambda stage, message: progress.append((stage, message)))
     with Store(tmp_path / "s") as store:
         assert len(store.exhibits("C-1")) == 1
@@ -174,7 +176,7 @@ def test_a_scan_by_whoever_signed_for_the_exhibit_adds_no_receipt(tmp_path):
 
 
 def test_a_scan_by_someone_who_does_not_hold_the_exhibit_warns_of_the_gap(tmp_path):
-    _run(tmp_path)
+    _run(tmp_path, description="white powder, zip bag")  # a label that needs nothing
     progress = []
     _run(
         tmp_path,
@@ -256,7 +258,64 @@ def test_a_scan_describing_an_exhibit_labelled_without_a_description_says_how_to
         f"--description ... --corrects {first.exhibit['hash'][:16]}'" in progress["custody"]
     )
     with Store(tmp_path / "s") as store:
-        assert store.get_exhibit("C-1", "E-1")["description"] == DEFAULT_DESCRIPTION
+        assert store.get_exhibit("C-1", "E-1")["description"] == NOT_DESCRIBED
+
+
+# what scans recorded for a label without description before NOT_DESCRIBED
+OLD_PLACEHOLDER = (
+    "not described at scan time: complete the label with `forensic exhibit add --corrects`"
+)
+
+
+def test_a_label_without_description_is_stated_in_the_report_and_completed_from_the_screen(
+    tmp_path,
+):
+    """The report states the fact; what to do is on the technician's screen only."""
+    result, progress = _progress_of(tmp_path, text_path=tmp_path / "r.txt")
+    assert result.exhibit["description"] == NOT_DESCRIBED
+    text = (tmp_path / "r.txt").read_text()
+    assert re.search(rf"^Description: +{NOT_DESCRIBED}$", text, re.MULTILINE)
+    assert NOT_DESCRIBED in text and "--corrects" not in text and "complete" not in text
+    assert progress["custody"].endswith(
+        f"; WARNING: the label of E-1 has no description (its report says '{NOT_DESCRIBED}'): "
+        "complete it with 'forensic exhibit add C-1 E-1 --description ... --corrects "
+        f"{result.exhibit['hash'][:16]}'"
+    )
+    # a label with a description asks for nothing
+    _, progress = _progress_of(tmp_path / "other", description="white powder, zip bag")
+    assert "WARNING" not in progress["custody"]
+
+
+def test_a_label_recorded_with_the_old_placeholder_is_stated_as_not_described(tmp_path):
+    """Labels older scans made without a description hold an instruction to the technician;
+    the store keeps them as they are, and the report states the fact."""
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-1", operator=OPERATOR)
+        old = store.add_exhibit("C-1", "E-1", operator=OPERATOR, description=OLD_PLACEHOLDER)
+    result, progress = _progress_of(tmp_path, text_path=tmp_path / "r.txt")
+    assert result.exhibit["description"] == OLD_PLACEHOLDER  # as recorded, never rewritten
+    assert (
+        "complete it with 'forensic exhibit add C-1 E-1 --description ... " in (progress["custody"])
+    )
+    text = (tmp_path / "r.txt").read_text()
+    assert NOT_DESCRIBED in text and "at scan time" not in text and "--corrects" not in text
+    # a scan that describes it is warned as for any label made without a description
+    result, progress = _progress_of(tmp_path, description="white powder, zip bag")
+    (warning,) = [w for w in result.identification["warnings"] if "described" in w]
+    assert "was made without a description" in warning
+    # and once completed, the correction says what it was as the report states it
+    with Store(tmp_path / "s") as store:
+        store.add_exhibit(
+            "C-1",
+            "E-1",
+            operator=OPERATOR,
+            description="white powder, zip bag",
+            corrects=old["hash"],
+        )
+        issue_report(store, "C-1", "E-1", operator=OPERATOR, text_path=tmp_path / "r2.txt")
+    text = " ".join((tmp_path / "r2.txt").read_text().split())
+    assert f'description "{NOT_DESCRIBED}" -> "white powder, zip bag"' in text
+    assert "at scan time" not in text and "--corrects" not in text
 
 
 def test_a_scan_stating_another_seal_is_warned_and_the_first_seal_stays(tmp_path):

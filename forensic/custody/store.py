@@ -53,6 +53,7 @@ from forensic.spectrum import Spectrum
 __all__ = [
     "DB_NAME",
     "MIGRATIONS",
+    "NOT_DESCRIBED",
     "RAW_SPECTRUM_MEDIA_TYPE",
     "SCHEMA_VERSION",
     "Store",
@@ -63,12 +64,21 @@ __all__ = [
     "record_time",
     "recorded_moment",
     "resolve_store_path",
+    "stated_description",
     "utc_now",
 ]
 
 DB_NAME = "forensic.db"
 RAW_SPECTRUM_MEDIA_TYPE = "application/vnd.forensic.spectrum+json"
 PDF_MEDIA_TYPE = "application/pdf"
+NOT_DESCRIBED = "not described when scanned"
+"""The description of a label a scan makes when it is given none (a label needs one): the
+fact, which a report states; what the technician should do is said on their screen."""
+# What scans recorded for NOT_DESCRIBED before it: an instruction to the technician, which
+# the append-only, hashed records keep as it is.
+_NOT_DESCRIBED_BEFORE = frozenset(
+    {"not described at scan time: complete the label with `forensic exhibit add --corrects`"}
+)
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 SQLITE_CORRUPT = 11  # sqlite3.SQLITE_CORRUPT (Python 3.11+)
 
@@ -1078,6 +1088,12 @@ class Store:
             },
             operator=operator,
         )
+
+
+def stated_description(description: str | None) -> str | None:
+    """A label's description as it is stated to a reader: :data:`NOT_DESCRIBED` for what
+    older scans recorded in its place (an instruction to the technician), else as recorded."""
+    return NOT_DESCRIBED if description in _NOT_DESCRIBED_BEFORE else description
 
 
 def as_label(value: str) -> str:

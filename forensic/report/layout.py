@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensic.custody.store import recorded_moment
+from forensic.custody.store import recorded_moment, stated_description
 from forensic.spectrum import NOT_MEASURED
 from forensic.verdict import (
     MARGIN_MIN,
@@ -120,7 +120,8 @@ def _seal(event: Mapping[str, Any]) -> str:
 def correction_line(correction: Mapping[str, Any]) -> str:
     """One correction of a report's exhibit: which record, by whom, when, and what it changed."""
     changes = "; ".join(
-        f"{c['field'].replace('_', ' ')} {_quoted(c['was'])} -> {_quoted(c['now'])}"
+        f"{c['field'].replace('_', ' ')} {_quoted(_stated(c, 'was'))} -> "
+        f"{_quoted(_stated(c, 'now'))}"
         for c in correction["changes"]
     )
     return (
@@ -129,6 +130,12 @@ def correction_line(correction: Mapping[str, Any]) -> str:
         f"by {correction['signed_by']}, corrects record #{correction['corrects_record']} "
         f"({correction['corrects_hash'][:12]}): " + (changes or "nothing stated differs")
     )
+
+
+def _stated(change: Mapping[str, Any], which: str) -> Any:
+    """A corrected field's value (``which``: was, now) as the report states it."""
+    value = change[which]
+    return stated_description(value) if change["field"] == "description" else value
 
 
 def _quoted(value: Any) -> str:
@@ -201,7 +208,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             Block(
                 "kv",
                 items=[
-                    ("Description", label["description"]),
+                    ("Description", stated_description(label["description"])),
                     ("Condition", _fmt(label["condition"])),
                     ("Seal number", _fmt(label["seal_number"])),
                     ("Collected by", _fmt(label["collected_by"])),
