@@ -33,10 +33,19 @@ def test_a_release_by_someone_else_and_a_receipt_without_release_are_gaps():
         _event(3, "2026-11-22T10:00:00Z", "Bob Tech"),
     ]
     released, unreleased = custody_gaps(events)
-    assert released.startswith("Mallory released the exhibit to Ann Tech at 2026-11-22T09:00")
+    assert released.startswith("Mallory released the exhibit to Ann Tech at 2026-11-22 09:00:00Z")
     assert "the log says PC Smith held it then (record #1)" in released
-    assert unreleased.startswith("Bob Tech received the exhibit at 2026-11-22T10:00")
+    assert unreleased.startswith("Bob Tech received the exhibit at 2026-11-22 10:00:00Z")
     assert "no release recorded: the log says Ann Tech held it (record #2)" in unreleased
+
+
+def test_a_gap_gives_its_time_in_utc_as_the_custody_table_does():
+    events = [
+        _event(1, "2026-11-22T08:00:00Z", "PC Smith"),
+        _event(2, "2026-11-22T11:30:00+02:00", "Bob Tech"),  # recorded with its local offset
+    ]
+    (gap,) = custody_gaps(events)
+    assert gap.startswith("Bob Tech received the exhibit at 2026-11-22 09:30:00Z")
 
 
 def test_custody_add_warns_of_a_gap_and_the_report_lists_it(tmp_path, monkeypatch):

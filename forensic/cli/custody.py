@@ -81,7 +81,7 @@ def _yes_no(value: Any) -> str:
 
 
 def utc_when(iso: str | None) -> str:
-    from forensic.report.layout import utc_when as when  # noqa: PLC0415
+    from forensic.custody.store import utc_when as when  # noqa: PLC0415
 
     return when(iso)
 

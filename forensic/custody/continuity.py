@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from forensic.custody.store import recorded_moment
+from forensic.custody.store import recorded_moment, utc_when
 
 __all__ = ["custody_gaps", "in_time_order", "same_statement"]
 
@@ -56,7 +56,7 @@ def custody_gaps(events: Sequence[Mapping[str, Any]]) -> list[str]:
     ordered = in_time_order(events)
     for before, event in itertools.pairwise(ordered):
         held_by = before["received_by"]
-        when = f"at {event['event_at']} (custody record #{event['seq']})"
+        when = f"at {utc_when(event['event_at'])} (custody record #{event['seq']})"
         if event["released_by"]:
             if not same_statement(event["released_by"], held_by):
                 gaps.append(

@@ -66,6 +66,7 @@ __all__ = [
     "resolve_store_path",
     "stated_description",
     "utc_now",
+    "utc_when",
 ]
 
 DB_NAME = "forensic.db"
@@ -189,6 +190,18 @@ def recorded_moment(iso: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment.astimezone(timezone.utc) if moment.tzinfo is not None else None
+
+
+def utc_when(iso: str | None) -> str:
+    """A recorded time in UTC for a table: ``2026-01-31T10:15:02.123+01:00`` ->
+    ``2026-01-31 09:15:02Z``; a date alone or free text (records older than the check on
+    entered times) is shown as it is."""
+    if not iso:
+        return "-"
+    moment = recorded_moment(iso)
+    if moment is None:
+        return str(iso)
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def resolve_store_path(path: str | os.PathLike | None = None) -> Path:

@@ -21,11 +21,10 @@ from forensic import __version__
 from forensic.custody import chain
 from forensic.custody.continuity import custody_gaps, in_time_order
 from forensic.custody.keys import verify_signature
-from forensic.custody.store import Store, recorded_moment, utc_now
+from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
 from forensic.custody.verify import UnverifiedChainError, verify_store
 from forensic.errors import CustodyError
 from forensic.identify import MODELLED_WARNING, not_measured_warning
-from forensic.report.layout import utc_when
 from forensic.spectrum import NOT_MEASURED
 
 __all__ = [

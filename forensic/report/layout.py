@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensic.custody.store import recorded_moment, stated_description
+from forensic.custody.store import stated_description, utc_when
 from forensic.spectrum import NOT_MEASURED
 from forensic.verdict import (
     MARGIN_MIN,
@@ -69,18 +69,6 @@ def _fmt(value: Any, digits: int = 3) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}g}" if abs(value) < 1e-3 and value else f"{value:.{digits}f}"
     return str(value)
-
-
-def utc_when(iso: str | None) -> str:
-    """A recorded time in UTC for a table: ``2026-01-31T10:15:02.123+01:00`` ->
-    ``2026-01-31 09:15:02Z``; a date alone or free text (records older than the check on
-    entered times) is shown as it is."""
-    if not iso:
-        return "-"
-    moment = recorded_moment(iso)
-    if moment is None:
-        return str(iso)
-    return moment.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def verdict_line(identification: Mapping[str, Any] | None) -> str:
