@@ -203,7 +203,11 @@ class Instrument(abc.ABC):
             A setting not in :attr:`accepted_settings`; the message names it and its value.
         """
         refused = [
-            f"{name}={value:g}" if isinstance(value, (int, float)) else f"{name}={value!r}"
+            f"{name}={value}"
+            if isinstance(value, bool)  # before the numbers: a bool is an int to Python
+            else f"{name}={value:g}"
+            if isinstance(value, (int, float))
+            else f"{name}={value!r}"
             for name, value in settings.items()
             if value is not None and name not in self.accepted_settings
         ]

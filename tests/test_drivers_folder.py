@@ -93,5 +93,7 @@ def test_a_setting_the_instruments_own_software_makes_is_refused_not_dropped(tmp
         ):
             ftir.acquire(timeout_s=10, integration_time_ms=20, averages=4)
         assert not list(ftir.inner.folder.iterdir())  # refused before the scan is triggered
+        with pytest.raises(NotSupported, match=r"cannot apply dark=True: "):
+            ftir.check_settings(dark=True)  # a switch reads as given, not as 1
         ftir.check_settings(timeout_s=5, integration_time_ms=None)  # None: not given
         assert len(ftir.acquire(timeout_s=10)) > 100
