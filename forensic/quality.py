@@ -22,6 +22,7 @@ Two noise estimators, for two kinds of input:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage, signal
@@ -35,10 +36,13 @@ __all__ = [
     "DIP_UNITS",
     "SINGLE_CHANNEL_UNITS",
     "CO2Doublet",
+    "Problem",
     "atmospheric_co2",
     "axis_unit_problem",
     "band_height",
     "clipped_run",
+    "diagnose_axis_unit",
+    "diagnose_ir_unit",
     "ir_unit_problem",
     "noise_level",
     "noise_sigma",
@@ -340,8 +344,24 @@ def spectrum_atmospheric_co2(
     return doublet
 
 
-def axis_unit_problem(spectrum: Spectrum) -> str | None:
-    """Why the spectrum's axis looks like it is not a wavenumber in cm⁻¹, or None.
+class Problem(NamedTuple):
+    """What is wrong with a spectrum, and what to do about it.
+
+    ``fact`` says what is wrong and what it means, as a record or a report states it; ``action``
+    what whoever holds the spectrum can do about it, for their screen (empty when there is
+    nothing to do). ``str()`` gives both as one sentence, the fact with the action in brackets,
+    as a curation problem states it.
+    """
+
+    fact: str
+    action: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.fact} ({self.action})" if self.action else self.fact
+
+
+def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
+    """Why the spectrum's axis looks like it is not a wavenumber in cm⁻¹, and what to do; or None.
 
     A Raman spectrum exported against the scattered light's wavelength (400-1100 nm, a span of
     a few hundred nm, or an axis that starts at the laser line) and an IR spectrum in µm or nm
@@ -357,9 +377,8 @@ def axis_unit_problem(spectrum: Spectrum) -> str | None:
 
     Returns
     -------
-    str or None
-        One sentence naming the axis and what it looks like, to show as a warning or a
-        curation problem.
+    Problem or None
+        The fact names the axis and what it looks like; the action says how to put it right.
     """
     x = spectrum.wavenumber
     first, last = float(x[0]), float(x[-1])
@@ -369,17 +388,30 @@ def axis_unit_problem(spectrum: Spectrum) -> str | None:
         if isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0:
             looks_nm = looks_nm or (abs(first - laser) < 5 and last < laser + 600)
         if looks_nm:
-            return (
-                f"axis {first:.0f}-{last:.0f}: looks like a wavelength in nm, not a Raman "
-                "shift in cm-1 (convert with Spectrum.from_wavelength)"
+            return Problem(
+                f"axis {first:.0f}-{last:.0f}: looks like a wavelength in nm, not a Raman shift "
+                "in cm-1",
+                "convert with Spectrum.from_wavelength",
             )
     elif last > 8000 or last <= 25:
-        return f"axis {first:.4g}-{last:.4g}: not a mid-IR wavenumber range in cm-1 (nm or µm?)"
+        return Problem(
+            f"axis {first:.4g}-{last:.4g}: not a mid-IR wavenumber range in cm-1; it may be in "
+            "nm or µm",
+            "convert it to wavenumbers in cm-1",
+        )
     return None
 
 
-def ir_unit_problem(spectrum: Spectrum) -> str | None:
-    """Why an IR spectrum's intensity unit cannot be compared with the library, or None.
+def axis_unit_problem(spectrum: Spectrum) -> str | None:
+    """:func:`diagnose_axis_unit` in one sentence (its fact, then its action in brackets), or
+    None: to show as a curation problem."""
+    problem = diagnose_axis_unit(spectrum)
+    return None if problem is None else str(problem)
+
+
+def diagnose_ir_unit(spectrum: Spectrum) -> Problem | None:
+    """Why an IR spectrum's intensity unit cannot be compared with the library, and what to do;
+    or None.
 
     The IR pipeline (:mod:`forensic.processing`) turns transmittance into absorbance and
     compares bands that rise: absorbance, Kubelka-Munk. In reflectance the bands are dips that
@@ -395,12 +427,34 @@ def ir_unit_problem(spectrum: Spectrum) -> str | None:
 
     Returns
     -------
-    str or None
-        One sentence naming the unit and what to do, to show as a warning or a curation
-        problem.
+    Problem or None
+        The fact names the unit and what it does to the comparison; the action says what to
+        export or state instead.
     """
     if spectrum.modality != "ir":
         return None
+    if spectrum.y_unit == "reflectance":
+        return Problem(
+            "IR intensities in reflectance: its bands are dips, and only transmittance is turned "
+            "into absorbance, so they would be compared upside down",
+            "convert it to absorbance, log10(1/R), or Kubelka-Munk in the instrument's software",
+        )
+    if spectrum.y_unit in SINGLE_CHANNEL_UNITS:
+        return Problem(
+            f"IR intensities in {spectrum.y_unit} units, not absorbance or transmittance: a "
+            "single-channel spectrum (the sample's or the background's beam) or a unit the file "
+            "does not say",
+            "export the sample's absorbance or transmittance, or state the unit with --y-unit if "
+            "it is one",
+        )
+    return None
+
+
+def ir_unit_problem(spectrum: Spectrum) -> str | None:
+    """:func:`diagnose_ir_unit` in one sentence (its fact, then its action in brackets), or
+    None: to show as a curation problem."""
+    problem = diagnose_ir_unit(spectrum)
+    return None if problem is None else str(problem)
     if spectrum.y_unit == "reflectance":
         return (
             "IR intensities in reflectance: its bands are dips, and only transmittance is turned "
