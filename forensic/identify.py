@@ -38,8 +38,10 @@ from forensic.processing import (
 )
 from forensic.quality import (
     CLIPPED_RUN,
+    Problem,
     axis_unit_problem,
-    ir_unit_problem,
+    diagnose_axis_unit,
+    diagnose_ir_unit,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
@@ -63,9 +65,15 @@ __all__ = [
     "identify",
     "search",
     "search_batch",
+    "stated_warning",
 ]
 
-MODELLED_WARNING = "modelled reference: confirm against a measured library"
+MODELLED_WARNING = (
+    "modelled reference: not measured from a sample but modelled from a band table, so its "
+    "band positions and relative intensities are approximate"
+)
+"""The warning on a result that names a modelled reference (the best hit, or a component)."""
+_MODELLED_ADVICE = "confirm the result against a measured reference library"
 
 
 def not_measured_warning(provenance: str) -> str:
@@ -79,8 +87,49 @@ def not_measured_warning(provenance: str) -> str:
 
 OLD_CALIBRATION_WARNING = (
     "this library's q-values were calibrated by an older method, without the shift search, "
-    "and may be optimistic: rebuild the library (forensic library build) to recalibrate"
+    "and may be optimistic"
 )
+_OLD_CALIBRATION_ADVICE = "rebuild the library (forensic library build) to recalibrate it"
+
+# What results recorded before warnings and advice were kept apart (toolkit 0.2.0, as worded
+# then) appended to their warnings for the technician: the append-only, hashed records keep
+# them as they are, and stated_warning states such a warning without them.
+_ADVICE_BEFORE = (
+    " (convert with Spectrum.from_wavelength)",
+    ": export it against Raman shift or wavenumber in cm-1 and identify it again",
+    " (convert it to absorbance, log10(1/R), or Kubelka-Munk in the instrument's software)",
+    " (export the sample's absorbance or transmittance, or state the unit with --y-unit if it "
+    "is one)",
+    ": identify the spectrum in absorbance or transmittance",
+    ". Check that the sample is in the beam, the laser or source is on and the exposure long "
+    "enough, then measure again",
+    ". Measure again with a shorter exposure or lower laser power (Raman), or less sample (IR)",
+    ". Measure a fresh background, then the sample again",
+    ": state the unit (forensic identify --y-unit)",
+    ": check its calibration with a standard (polystyrene, silicon)",
+    ": rebuild the library (forensic library build) to recalibrate",
+    "; confirm or exclude it by another technique",
+    "; have the instrument's calibration checked",
+)
+_MODELLED_WARNING_BEFORE = "modelled reference: confirm against a measured library"
+
+
+def stated_warning(warning: str) -> str:
+    """A recorded warning as a report states it: the fact alone.
+
+    Results recorded before warnings and advice were kept apart (toolkit 0.2.0) appended to
+    some warnings what the technician should do ("... Measure a fresh background, then the
+    sample again"); the records keep them as they are, and this leaves those instructions out,
+    as a result recorded since has them only in its advice, on the technician's screen. A
+    warning recorded since is returned as it is.
+    """
+    if warning == _MODELLED_WARNING_BEFORE:
+        return MODELLED_WARNING
+    for advice in _ADVICE_BEFORE:
+        warning = warning.replace(advice, "")
+    return warning
+
+
 RERANK_CANDIDATES = 10
 """How many of the best substances are aligned and re-scored before the final ranking."""
 SHIFT_CANDIDATES = 5
@@ -154,6 +203,16 @@ class Identification:
         ``wavenumber`` (as ``query``), the ``fit`` (components plus smooth baseline) and each
         component's part of it (``components``, in the order above), for the figure of the fit.
     warnings : list of str
+        What casts doubt on this result, as facts: what is wrong with the measurement, the
+        library or the match, and what that means for the result. Recorded with the result and
+        listed in the report's limitations.
+    advice : list of str
+        What the technician can do about the warnings (measure again, check the instrument's
+        calibration, state a unit...), one instruction for each warning that has one: the
+        acquisition's own (``metadata["acquisition_advice"]``), then in the order of the
+        warnings. For the technician's screen (and ``forensic identify --json``) only: a recorded
+        result leaves it out (:meth:`forensic.custody.Store.add_result`), and no report
+        states it.
     pipeline : list of dict
         The preprocessing steps, ``[{"name", "params"}, ...]``.
     library_version : str
@@ -178,6 +237,7 @@ class Identification:
     reasons: list[str] = field(default_factory=list)
     mixture: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     query: dict[str, list[float]] = field(default_factory=dict)
     best_reference: dict[str, list[float]] | None = None
@@ -197,6 +257,7 @@ class Identification:
             "hits": [dict(h) for h in self.hits],
             "mixture": None if self.mixture is None else dict(self.mixture),
             "warnings": list(self.warnings),
+            "advice": list(self.advice),
             "pipeline": [dict(p) for p in self.pipeline],
             "library_version": self.library_version,
             "signal_to_noise": self.signal_to_noise,
@@ -215,6 +276,7 @@ class Identification:
             hits=[dict(h) for h in data.get("hits", [])],
             mixture=None if data.get("mixture") is None else dict(data["mixture"]),
             warnings=list(data.get("warnings", [])),
+            advice=list(data.get("advice", [])),
             pipeline=[dict(p) for p in data.get("pipeline", [])],
             library_version=data.get("library_version", ""),
             signal_to_noise=data.get("signal_to_noise"),
@@ -371,7 +433,9 @@ def identify(
             "not identified: the axis does not look like wavenumbers in cm-1 (see the warnings)"
         )
 
-    warnings = []
+    # each warning is a fact, recorded and reported; what to do about it is the technician's
+    # (advice), shown on their screen only
+    said: list[Problem] = []
     # the references the answer names: the best hit and a mixture's components (a modelled
     # entry ranked lower names nothing, and warning of it on every result would drown it)
     provenances = [hits[0]["provenance"]]
@@ -379,12 +443,12 @@ def identify(
         provenances += [c["provenance"] for c in mixture["components"]]
     query_provenance = spectrum.metadata.get("provenance")
     if query_provenance in NOT_MEASURED:
-        warnings.append(not_measured_warning(query_provenance))
+        said.append(Problem(not_measured_warning(query_provenance)))
     if any(p in NOT_MEASURED for p in provenances):
-        warnings.append(MODELLED_WARNING)
+        said.append(Problem(MODELLED_WARNING, _MODELLED_ADVICE))
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
-        warnings.append(OLD_CALIBRATION_WARNING)
-    warnings += _measurement_warnings(spectrum, signal_to_noise)
+        said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
+    said += _measurement_warnings(spectrum, signal_to_noise)
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps
         axis = (
@@ -396,18 +460,33 @@ def identify(
             axis += (
                 f", or the {hits[0]['provenance']} reference's band positions are a few cm-1 off"
             )
-        warnings.append(f"{axis}: check its calibration with a standard (polystyrene, silicon)")
+        said.append(
+            Problem(
+                axis,
+                "check the instrument's wavenumber calibration with a standard (polystyrene, "
+                "silicon)",
+            )
+        )
     if mixture is not None:
         names = " + ".join(f"{c['name']} ({c['fraction']:.0%})" for c in mixture["components"])
-        warnings.append(f"the spectrum looks like a mixture: {names}")
+        said.append(Problem(f"the spectrum looks like a mixture: {names}"))
     # the best hit stands on its own evidence (its q-value and verdict), whatever a fit made of it
-    warnings += [
-        f"a mixture fit also gave {c['name']} {c['fraction']:.0%} of the signal, but what it "
-        f"attributes to {c['name']} matches it no better than chance (score {c['score']:.2f}): "
-        "not reported as a component; confirm or exclude it by another technique"
+    said += [
+        Problem(
+            f"a mixture fit also gave {c['name']} {c['fraction']:.0%} of the signal, but what "
+            f"it attributes to {c['name']} matches it no better than chance (score "
+            f"{c['score']:.2f}): not reported as a component; the spectrum holds something the "
+            f"result does not explain, and this measurement neither shows nor excludes "
+            f"{c['name']}",
+            f"confirm or exclude {c['name']} by another technique",
+        )
         for c in unconfirmed
         if substance_key(c["name"]) != best_hit.substance
     ]
+    warnings = [problem.fact for problem in said]
+    # an acquisition gives its advice apart from its warnings (metadata["acquisition_advice"])
+    actions = [str(a) for a in spectrum.metadata.get("acquisition_advice") or []]
+    advice = list(dict.fromkeys(actions + [problem.action for problem in said if problem.action]))
     timings["total"] = _ms(t0)
     return Identification(
         verdict=verdict,
@@ -416,6 +495,7 @@ def identify(
         hits=hits,
         mixture=mixture,
         warnings=warnings,
+        advice=advice,
         pipeline=block.pipeline.to_list(),
         library_version=library.version,
         signal_to_noise=round(signal_to_noise, 1),
@@ -611,56 +691,73 @@ def _no_signal(signal_to_noise: float) -> str:
     )
 
 
-def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[str]:
-    """What the query itself casts doubt on: what its acquisition warned of
-    (``metadata["acquisition_warnings"]``, e.g. a correction the instrument could not make), an
-    axis not in cm-1, an IR unit compared upside down or not a sample's at all, barely any
-    signal, a clipped band, atmospheric CO2, a guessed unit."""
-    warnings = [str(w) for w in spectrum.metadata.get("acquisition_warnings") or []]
-    axis = axis_unit_problem(spectrum)
+def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Problem]:
+    """What the query itself casts doubt on, each with what to do about it: what its
+    acquisition warned of (``metadata["acquisition_warnings"]``, e.g. a correction the
+    instrument could not make; its advice is ``metadata["acquisition_advice"]``), an axis not in
+    cm-1, an IR unit compared upside down or not a sample's at all, barely any signal, a clipped
+    band, atmospheric CO2, a guessed unit."""
+    said = [Problem(str(w)) for w in spectrum.metadata.get("acquisition_warnings") or []]
+    axis = diagnose_axis_unit(spectrum)
     if axis is not None:
-        warnings.append(
-            f"{axis}. If so, the spectrum was compared with the library at the wrong positions "
-            "and this result means nothing: export it against Raman shift or wavenumber in "
-            "cm-1 and identify it again"
+        said.append(
+            Problem(
+                f"{axis.fact}. If so, the spectrum was compared with the library at the wrong "
+                "positions and this result means nothing",
+                "export the spectrum against Raman shift or wavenumber in cm-1 and identify it "
+                "again",
+            )
         )
-    unit = ir_unit_problem(spectrum)
+    unit = diagnose_ir_unit(spectrum)
     if unit is not None:
-        warnings.append(
-            f"{unit}. The hits above compare it as it is and mean little: identify the "
-            "spectrum in absorbance or transmittance"
+        said.append(
+            Problem(
+                f"{unit.fact}. The hits above compare it as it is and mean little",
+                f"{unit.action}, and identify the spectrum again",
+            )
         )
     if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE:
-        warnings.append(
-            f"{_no_signal(signal_to_noise)}, so any hit is likely chance. Check that the sample "
-            "is in the beam, the laser or source is on and the exposure long enough, then "
-            "measure again"
+        said.append(
+            Problem(
+                f"{_no_signal(signal_to_noise)}, so any hit is likely chance",
+                "check that the sample is in the beam, the laser or source is on and the "
+                "exposure long enough, then measure again",
+            )
         )
     else:
         clipped = spectrum_clipped_run(spectrum)
         if clipped >= CLIPPED_RUN:
-            warnings.append(
-                f"the strongest band is clipped ({clipped} points at exactly the same extreme "
-                "value): the detector saturated or the band absorbs beyond the instrument's "
-                "range, so band shapes and relative intensities are distorted. Measure again "
-                "with a shorter exposure or lower laser power (Raman), or less sample (IR)"
+            said.append(
+                Problem(
+                    f"the strongest band is clipped ({clipped} points at exactly the same "
+                    "extreme value): the detector saturated or the band absorbs beyond the "
+                    "instrument's range, so band shapes and relative intensities are distorted",
+                    "measure again with a shorter exposure or lower laser power (Raman), or "
+                    "less sample (IR)",
+                )
             )
     co2 = spectrum_atmospheric_co2(spectrum)
     if co2 is not None:
-        warnings.append(
-            f"atmospheric CO2 bands at {co2.p_branch_cm1:.0f} and {co2.r_branch_cm1:.0f} cm-1 "
-            f"({co2.fraction:.0%} of the intensity range): the background was measured with a"
-            " different amount of CO2 in the beam, and they take part in the comparison as if"
-            " they were bands of the sample. Measure a fresh background, then the sample again"
+        said.append(
+            Problem(
+                f"atmospheric CO2 bands at {co2.p_branch_cm1:.0f} and {co2.r_branch_cm1:.0f} "
+                f"cm-1 ({co2.fraction:.0%} of the intensity range): the background was measured"
+                " with a different amount of CO2 in the beam, and they take part in the "
+                "comparison as if they were bands of the sample",
+                "measure a fresh background, then the sample again",
+            )
         )
     if spectrum.modality == "ir" and spectrum.y_unit_guessed:
-        warnings.append(
-            f"the file does not name its intensity unit and was read as {spectrum.y_unit} "
-            f"({spectrum.metadata['y_unit_basis']}); transmittance and absorbance are treated "
-            "oppositely, so if that is wrong, so is this result: state the unit (forensic "
-            "identify --y-unit)"
+        said.append(
+            Problem(
+                f"the file does not name its intensity unit and was read as {spectrum.y_unit} "
+                f"({spectrum.metadata['y_unit_basis']}); transmittance and absorbance are "
+                "treated oppositely, so if that is wrong, so is this result",
+                f"if the unit is not {spectrum.y_unit}, state it (forensic identify --y-unit) "
+                "and identify the spectrum again",
+            )
         )
-    return warnings
+    return said
 
 
 def _axis_offset(scores: np.ndarray, moved: np.ndarray, moves: list[int], step: float) -> int:

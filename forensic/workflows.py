@@ -52,7 +52,12 @@ class ScanIncomplete(ForensicError):
 
 @dataclass(frozen=True)
 class ScanResult:
-    """Everything one scan recorded (rows of the store) and produced."""
+    """Everything one scan recorded (rows of the store) and produced.
+
+    ``identification`` is the result as identification produced it, with the warnings of the
+    scan's statements the records contradict: its ``advice`` (what the technician can do about
+    its warnings) is for their screen, and is not in the recorded result.
+    """
 
     case: dict[str, Any]
     exhibit: dict[str, Any]
@@ -436,7 +441,7 @@ def identify_saved(
     store: Store | str | os.PathLike | None = None,
     library: Any = None,
     identify: Callable[[Any], Mapping[str, Any]] | None = None,
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+) -> list[tuple[dict[str, Any], dict[str, Any], list[str]]]:
     """Identify the saved spectra of an exhibit that have no result, and record the results.
 
     A scan saves the raw spectrum before it identifies it; stopped or failed after that, it
@@ -458,8 +463,10 @@ def identify_saved(
 
     Returns
     -------
-    list of (measurement, result)
-        The records identified now, oldest first; empty when every measurement has a result.
+    list of (measurement, result, advice)
+        The records identified now, oldest first, each with what the technician can do about
+        its result's warnings (not recorded: see :meth:`~forensic.custody.Store.add_result`);
+        empty when every measurement has a result.
     """
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
@@ -473,9 +480,8 @@ def identify_saved(
         for measurement in pending:
             spectrum = db.load_spectrum(measurement)
             identification = dict(identify(spectrum))
-            recorded.append(
-                (measurement, db.add_result(measurement, identification, operator=operator))
-            )
+            result = db.add_result(measurement, identification, operator=operator)
+            recorded.append((measurement, result, list(identification.get("advice") or [])))
         return recorded
     finally:
         if own_store:

@@ -8,6 +8,7 @@ import numpy as np
 from synthetic import make_spectrum
 
 from forensic.custody import Store
+from forensic.identify import MODELLED_WARNING
 
 OPERATOR = "Ann Example"
 
@@ -22,7 +23,7 @@ def identification_dict(
     )
     query = reference.intensity + 0.02 * np.sin(grid / 50.0)
     provenance = "modelled" if modelled else "measured"
-    warnings = ["modelled reference: confirm against a measured library"] if modelled else []
+    warnings = [MODELLED_WARNING] if modelled else []
     return {
         "verdict": verdict,
         "modality": "raman",

@@ -134,6 +134,7 @@ def test_the_table_shows_q_values_as_the_report_does():
         library_version="0" * 64,
         reasons=["q-value 0.0504 is above 0.05 needed to identify (score 0.900)"],
         warnings=[],
+        advice=[],
     )
     rows = _table("q.jdx", result).splitlines()[2:4]
     assert rows[0].split()[3] == "0.0504" and "< 0.001" in rows[1]
@@ -267,6 +268,18 @@ def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
     assert guessed.exit_code == 0, guessed.output
     assert any("does not name its intensity unit" in w for w in record["warnings"])
     assert any("read as transmittance" in w for w in record["warnings"])
+    # the warning states the fact; what to do is the advice, beside it in the JSON...
+    to_do = (
+        "if the unit is not transmittance, state it (forensic identify --y-unit) and identify "
+        "the spectrum again"
+    )
+    assert to_do in record["advice"] and not any("--y-unit" in w for w in record["warnings"])
+    # ...and under the warnings in the table, the technician's screen
+    table = CliRunner().invoke(main, ["identify", str(query), "--library", str(lib)])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    (warned,) = [n for n, line in enumerate(lines) if "does not name its intensity unit" in line]
+    assert f"  to do: {to_do}" in lines[warned + 1 :]
 
     stated, record = run("--y-unit", "absorbance")
     assert stated.exit_code == 0, stated.output

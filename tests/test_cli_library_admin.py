@@ -12,6 +12,7 @@ from library_helpers import SYNTHETIC, make_library, measured_paracetamol
 from synthetic import make_spectrum
 
 from forensic.cli import main
+from forensic.identify import MODELLED_WARNING
 from forensic.io import write_spectrum
 from spectral_library import LIBRARY_DIR
 
@@ -178,7 +179,7 @@ def test_show_prints_peaks_and_plots(lib, tmp_path):
     out = tmp_path / "caffeine.png"
     result = run("show", "caffeine", "--library", lib, "--modality", "raman", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "modelled reference: confirm against a measured library" in result.output
+    assert MODELLED_WARNING in result.output
     assert "peak / cm-1" in result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     again = run("show", "caffeine", "--library", lib, "--modality", "raman", "--out", out)

@@ -150,7 +150,10 @@ def test_a_library_calibrated_by_an_older_method_is_flagged(library):
     old = copy.deepcopy(library)
     for key in ("method", "shift_search_cm1"):  # what a first-session library stored
         del old.block("raman").calibration["info"][key]
-    assert OLD_CALIBRATION_WARNING in identify(query, old).warnings
+    flagged = identify(query, old)
+    assert OLD_CALIBRATION_WARNING in flagged.warnings
+    assert any("forensic library build" in a for a in flagged.advice)
+    assert not any("forensic library build" in w for w in flagged.warnings)
 
 
 def test_an_unknown_substance_is_not_identified(library):
@@ -174,6 +177,7 @@ def test_result_round_trips_through_json(library):
         "hits",
         "mixture",
         "warnings",
+        "advice",
         "pipeline",
         "library_version",
         "signal_to_noise",
@@ -207,6 +211,7 @@ def test_a_modelled_reference_carries_a_warning(library):
     result = identify(query, library)
     assert result.hits[0]["provenance"] == "modelled"
     assert MODELLED_WARNING in result.warnings
+    assert "confirm the result against a measured reference library" in result.advice
     measured = identify(_query("caffeine"), library)
     assert measured.hits[0]["provenance"] == "measured"
     assert any(h["provenance"] == "modelled" for h in measured.hits[1:])  # ranked lower...
@@ -225,9 +230,15 @@ def test_a_query_not_measured_from_a_sample_says_so(library, provenance):
 
 def test_what_the_acquisition_warned_of_is_among_the_warnings(library):
     said = "the detector's non-linearity correction was not applied: ..."
-    query = _query("caffeine").with_metadata(acquisition_warnings=[said])
+    to_do = "have the instrument's calibration checked"
+    query = _query("caffeine").with_metadata(
+        acquisition_warnings=[said], acquisition_advice=[to_do]
+    )
     result = identify(query, library, top=1)
     assert said in result.warnings and said in result.to_dict()["warnings"]
+    # what to do is the technician's: among the advice, not the warnings
+    assert result.advice == [to_do] and result.to_dict()["advice"] == [to_do]
+    assert not any(to_do in w for w in result.warnings)
     assert result.hits == identify(_query("caffeine"), library, top=1).hits  # only said
 
 
@@ -243,7 +254,10 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     assert any("neither identify a substance nor exclude one" in r for r in result.reasons)
     assert verdict_line(result.to_dict()).startswith("INCONCLUSIVE: no usable signal")
     (said,) = [w for w in result.warnings if "noise" in w]
-    assert "barely rises above its noise" in said and "sample is in the beam" in said
+    assert "barely rises above its noise" in said and said.endswith("any hit is likely chance")
+    # the fact is recorded and reported; what to do is the technician's (advice) only
+    assert "sample is in the beam" not in said
+    assert any("sample is in the beam" in a and "measure again" in a for a in result.advice)
     # a spectrum with signal keeps its verdict and says how strong its signal is
     measured = identify(_query("caffeine"), library)
     assert measured.signal_to_noise > 30.0
@@ -311,7 +325,10 @@ def test_atmospheric_co2_in_an_ir_query_is_said_and_does_not_change_the_answer()
     clean, dirty = identify(query, ir_library), identify(with_co2, ir_library)
     assert not any("CO2" in w for w in clean.warnings)
     (said,) = [w for w in dirty.warnings if "CO2" in w]
-    assert "2338 and 2361 cm-1" in said and "fresh background" in said
+    assert "2338 and 2361 cm-1" in said and "as if they were bands of the sample" in said
+    assert "fresh background" not in said
+    assert "measure a fresh background, then the sample again" in dirty.advice
+    assert not any("background" in a for a in clean.advice)
     assert dirty.best["name"] == clean.best["name"] == "cocaine"
 
 
@@ -323,11 +340,15 @@ def test_an_ir_query_in_reflectance_or_single_channel_units_is_said_to_compare_w
     reflectance = absorbance.replace(
         intensity=100.0 * 10.0 ** -(0.5 * np.asarray(absorbance.intensity)), y_unit="reflectance"
     )
-    (said,) = [w for w in identify(reflectance, ir_library).warnings if "reflectance" in w]
-    assert "upside down" in said and "absorbance" in said
+    result = identify(reflectance, ir_library)
+    (said,) = [w for w in result.warnings if "reflectance" in w]
+    assert "upside down" in said and "mean little" in said and "Kubelka-Munk" not in said
+    assert any("Kubelka-Munk" in a and "identify the spectrum again" in a for a in result.advice)
     single = absorbance.replace(y_unit="arbitrary")
-    (said,) = [w for w in identify(single, ir_library).warnings if "single-channel" in w]
-    assert "arbitrary units" in said
+    result = identify(single, ir_library)
+    (said,) = [w for w in result.warnings if "single-channel" in w]
+    assert "arbitrary units" in said and "--y-unit" not in said
+    assert any("--y-unit" in a for a in result.advice)
     assert not any("upside down" in w for w in identify(absorbance, ir_library).warnings)
 
 
@@ -338,7 +359,8 @@ def test_a_raman_axis_in_nm_is_said_to_make_the_result_meaningless(library):
     in_nm = make_spectrum([(830, 1.0, 2), (870, 0.6, 2)], start=786, stop=1099, step=0.2)
     result = identify(in_nm, library)
     (said,) = [w for w in result.warnings if "wavelength in nm" in w]
-    assert "axis 786-1099" in said and "this result means nothing" in said
+    assert "axis 786-1099" in said and said.endswith("this result means nothing")
+    assert any("Raman shift or wavenumber in cm-1" in a for a in result.advice)
     assert result.verdict != "identified"
     # too short a range to be compared at all: the error says why it may be
     short = make_spectrum([(830, 1.0, 2)], start=786, stop=900, step=0.2)
@@ -351,8 +373,11 @@ def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     query = _query("cocaine")
     y = np.asarray(query.intensity)
     clipped = query.replace(intensity=np.minimum(y, 0.8 * y.max()))  # a saturated detector
-    (said,) = [w for w in identify(clipped, library).warnings if "clipped" in w]
-    assert "points at exactly the same extreme value" in said and "shorter exposure" in said
+    result = identify(clipped, library)
+    (said,) = [w for w in result.warnings if "clipped" in w]
+    assert "points at exactly the same extreme value" in said and "distorted" in said
+    assert "shorter exposure" not in said
+    assert any("shorter exposure" in a for a in result.advice)
     assert not any("clipped" in w for w in identify(query, library).warnings)
     # in transmittance the strongest band is the deepest dip: a band at 0 % is clipped
     ir_library = _ir_library()
@@ -405,6 +430,8 @@ def test_a_component_matched_no_better_than_chance_is_not_reported_but_said(libr
     assert result.mixture is None
     said = [w for w in result.warnings if "no better than chance" in w]
     assert len(said) == 1 and "lidocaine" in said[0] and "not reported as a component" in said[0]
+    assert "neither shows nor excludes lidocaine" in said[0]
+    assert "confirm or exclude lidocaine by another technique" in result.advice
     assert not any("looks like a mixture" in w for w in result.warnings)
 
 
@@ -533,6 +560,9 @@ def test_an_instrument_axis_that_is_off_is_named(narrow_band_library):
     assert move == pytest.approx(-10, abs=1)
     assert any("moved by -10 cm-1 (whole grid steps)" in r for r in result.reasons)
     assert "reference's band positions" not in axis
+    # what to do is the technician's, not the record's
+    assert "polystyrene" not in axis
+    assert any("wavenumber calibration with a standard" in a for a in result.advice)
     # one pure substance, off axis, is not taken for a mixture of others
     assert result.mixture is None
     # as measured on a calibrated axis: no such warning

@@ -12,6 +12,7 @@ import pypdfium2
 import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict, populated_store
+from library_helpers import SYNTHETIC, synthetic_spectrum
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from pypdf import PdfReader, PdfWriter
@@ -23,7 +24,9 @@ from forensic.cli import main
 from forensic.custody import Store
 from forensic.custody.chain import sha256_hex
 from forensic.errors import FormatError
+from forensic.identify import identify
 from forensic.io import OutputExistsError
+from forensic.library import Library
 from forensic.report import (
     UnverifiedChainError,
     check_report_json,
@@ -43,6 +46,7 @@ from forensic.report.pdf import (
     page_texts,
     undrawable_characters,
 )
+from forensic.spectrum import Spectrum
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +80,7 @@ def issued(tmp_path_factory):
 
 
 def test_pdf_holds_every_required_field(issued):
-    text = "\n".join(issued["pages"])
+    text = " ".join(" ".join(issued["pages"]).split())  # a long sentence wraps
     content = issued["report"].content
     measurement = issued["store"].measurements("CASE-1", "EX-1")[0]
     for expected in [
@@ -913,3 +917,74 @@ def test_the_custody_table_shows_each_seal_and_an_exhibit_never_received_has_no_
     assert "ok SEAL-001" in text
     second = report.content["exhibits"][1]
     assert second["label"]["item_number"] == "EX-2" and second["dates"]["received"] is None
+
+
+def _said(report, text_path) -> tuple[str, str, str]:
+    """A report's limitations, PDF text and plain text, each with whitespace collapsed."""
+    return (
+        " ".join(" ".join(report.content["limitations"]).split()),
+        " ".join(" ".join(page_texts(report.pdf)).split()),
+        " ".join(text_path.read_text().split()),
+    )
+
+
+def test_the_report_states_what_is_wrong_with_a_measurement_not_what_to_do(tmp_path):
+    """A warning is recorded and reported as a fact for the investigator; what the technician
+    should do about it (measure again) is their screen's, not the record's or the report's."""
+    axis = np.arange(200.0, 2000.0, 1.0)
+    empty = Spectrum(  # nothing in the beam: the detector's offset and noise only
+        axis, 1000.0 + np.random.default_rng(5).normal(0.0, 5.0, axis.size), modality="raman"
+    )
+    references = [synthetic_spectrum(i) for i in range(len(SYNTHETIC))]
+    result = identify(empty, Library.from_spectra(references, calibrate=False))
+    (fact,) = [w for w in result.warnings if "noise" in w]
+    (to_do,) = [a for a in result.advice if "measure again" in a]
+    store = populated_store(tmp_path / "s", identification=result.to_dict())
+    (recorded,) = store.results("CASE-1", "EX-1")
+    assert "advice" not in json.loads(recorded["identification_json"])
+    report = issue_report(
+        store,
+        "CASE-1",
+        operator=OPERATOR,
+        pdf_path=tmp_path / "r.pdf",
+        text_path=tmp_path / "r.txt",
+    )
+    store.close()
+    for said in _said(report, tmp_path / "r.txt"):
+        assert fact in said and "any hit is likely chance" in said
+        assert to_do not in said and "sample is in the beam" not in said
+        assert "measure again" not in said.lower()
+
+
+def test_a_result_recorded_with_instructions_in_its_warnings_is_reported_with_the_facts(tmp_path):
+    """Results recorded before warnings and advice were kept apart hold both in one sentence:
+    the store keeps them so, and the report states the fact."""
+    identification = identification_dict(modelled=True)
+    identification["warnings"] = [
+        "modelled reference: confirm against a measured library",
+        "atmospheric CO2 bands at 2338 and 2361 cm-1 (12% of the intensity range): the "
+        "background was measured with a different amount of CO2 in the beam, and they take "
+        "part in the comparison as if they were bands of the sample. Measure a fresh "
+        "background, then the sample again",
+        "the instrument's wavenumber axis looks off by about +8 cm-1 (the spectrum matches the "
+        "library best moved by -8.0 cm-1): check its calibration with a standard (polystyrene, "
+        "silicon)",
+    ]
+    store = populated_store(tmp_path / "s", identification=identification)
+    report = issue_report(
+        store,
+        "CASE-1",
+        operator=OPERATOR,
+        pdf_path=tmp_path / "r.pdf",
+        text_path=tmp_path / "r.txt",
+    )
+    store.close()
+    for said in _said(report, tmp_path / "r.txt"):
+        assert "as if they were bands of the sample" in said and "fresh background" not in said
+        assert "best moved by -8.0 cm-1)" in said and "polystyrene" not in said
+        assert MODELLED_WARNING in said and "confirm against a measured library" not in said
+    limitations = report.content["limitations"]
+    assert sum(MODELLED_WARNING in item for item in limitations) == 1
+    # the analysis in the signed content is the record as stored
+    (analysis,) = report.content["exhibits"][0]["analyses"]
+    assert analysis["identification"]["warnings"] == identification["warnings"]

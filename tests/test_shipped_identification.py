@@ -11,6 +11,7 @@ import pytest
 
 import forensic
 from drivers.urls import open_instrument
+from forensic.identify import MODELLED_WARNING
 from forensic.library import shipped_library
 from forensic.report.layout import verdict_line
 
@@ -36,7 +37,7 @@ def test_simulated_cut_sample_is_found_with_its_cutting_agent(library, parts, ex
     found = " ".join(c["name"] for c in result.mixture["components"]).lower()
     for word in expected:
         assert word in found, (word, result.mixture)
-    assert "modelled reference: confirm against a measured library" in result.warnings
+    assert MODELLED_WARNING in result.warnings
 
 
 def test_simulated_pure_sample_is_identified_as_itself(library):

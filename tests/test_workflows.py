@@ -19,6 +19,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict
@@ -41,6 +42,7 @@ from forensic.errors import (
 from forensic.io import OutputError, OutputExistsError
 from forensic.library import Library
 from forensic.report.issue import issue_report
+from forensic.spectrum import Spectrum
 from forensic.workflows import SCAN_STAGES, ScanIncomplete, scan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -734,6 +736,53 @@ def _stop_at(stage, stop=KeyboardInterrupt):
     return progress
 
 
+class EmptyInstrument(FakeInstrument):
+    """Nothing in the beam: the detector's offset and noise only."""
+
+    def acquire(self, **settings):
+        axis = np.arange(200.0, 2000.0, 1.0)
+        noise = np.random.default_rng(5).normal(0.0, 5.0, axis.size)
+        return Spectrum(axis, 1000.0 + noise, modality="raman").with_metadata(
+            provenance="simulated", instrument_model="Fake", integration_time_ms=100.0
+        )
+
+
+NO_SIGNAL_TO_DO = (
+    "  to do: check that the sample is in the beam, the laser or source is on and the exposure "
+    "long enough, then measure again"
+)
+
+
+def test_the_scan_screen_says_what_to_do_and_the_record_and_report_state_the_fact(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url: EmptyInstrument()
+    )
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan", "--instrument", "fake:empty", "--case", "C-1", "--exhibit", "E-1",
+            "--operator", OPERATOR, "--store", str(tmp_path / "s"),
+            "--text", str(tmp_path / "r.txt"),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    (fact,) = [
+        line.removeprefix("  warning: ")
+        for line in done.stdout.splitlines()
+        if line.startswith("  warning: the spectrum barely rises above its noise")
+    ]
+    assert fact.endswith("so any hit is likely chance")
+    assert NO_SIGNAL_TO_DO in done.stdout.splitlines()
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1", "E-1")
+    recorded = json.loads(result["identification_json"])
+    assert fact in recorded["warnings"] and "advice" not in recorded
+    report = " ".join((tmp_path / "r.txt").read_text().split())
+    assert fact in report and "sample is in the beam" not in report
+
+
 def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_again(tmp_path):
     with pytest.raises(Interrupted, match="exhibit identify C-1 E-1"):
         _run(tmp_path, progress=_stop_at("identify"))
@@ -751,6 +800,24 @@ def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_agai
     again = runner.invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
     assert again.exit_code == 0
     assert "every saved spectrum of exhibit E-1 already has a result" in again.output
+
+
+def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_path):
+    with pytest.raises(Interrupted, match="exhibit identify C-1 E-1"):
+        _run(
+            tmp_path,
+            open_instrument=lambda url: EmptyInstrument(),
+            progress=_stop_at("identify"),
+        )
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    done = CliRunner().invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert any(line.startswith("  warning: the spectrum barely rises") for line in lines)
+    assert NO_SIGNAL_TO_DO in lines
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1", "E-1")
+    assert "advice" not in json.loads(result["identification_json"])
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,15 @@ def _result_line(result: dict[str, Any]) -> str:
     return verdict_line(json.loads(result["identification_json"]))
 
 
+def _say_warnings(warnings: list[str], advice: list[str]) -> None:
+    """A result's warnings (the facts its record and report state) and what to do about them
+    (for this screen only)."""
+    for warning in warnings:
+        click.echo(f"  warning: {warning}")
+    for action in advice:
+        click.echo(f"  to do: {action}")
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> None:
     from forensic.report.layout import format_table  # noqa: PLC0415
 
@@ -226,8 +235,9 @@ def scan(
             + (f"  q-value {format_q_value(q)}" if isinstance(q, (int, float)) else "")
             + (f"  ({hit.get('provenance')} reference)" if hit.get("provenance") else "")
         )
-    for warning in result.identification.get("warnings") or []:
-        click.echo(f"  warning: {warning}")
+    _say_warnings(
+        result.identification.get("warnings") or [], result.identification.get("advice") or []
+    )
     click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
     click.echo(
         f"Case {case_number}, exhibit {item_number}: measurement #"
@@ -441,13 +451,12 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
         )
     if not done:
         click.echo(f"every saved spectrum of exhibit {item_number} already has a result")
-    for measurement, result in done:
+    for measurement, result, advice in done:
         click.echo(
             f"measurement #{measurement['seq']} ({measurement['acquired_at']}): "
             f"{_result_line(result)} (result record #{result['seq']})"
         )
-        for warning in json.loads(result["identification_json"]).get("warnings") or []:
-            click.echo(f"  warning: {warning}")
+        _say_warnings(json.loads(result["identification_json"]).get("warnings") or [], advice)
 
 
 # -- custody ---------------------------------------------------------------------------------------

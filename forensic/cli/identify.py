@@ -62,6 +62,8 @@ def _table(path: str, result) -> str:
         lines.append(f"  - {reason}")
     for warning in result.warnings:
         lines.append(f"  ! {warning}")
+    for action in result.advice:  # what to do: for this screen, not for the record
+        lines.append(f"  to do: {action}")
     return "\n".join(lines)
 
 

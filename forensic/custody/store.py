@@ -1079,7 +1079,12 @@ class Store:
         *,
         operator: str,
     ) -> dict[str, Any]:
-        """Record an identification (``Identification.to_dict()``) of a stored measurement."""
+        """Record an identification (``Identification.to_dict()``) of a stored measurement.
+
+        Its ``advice`` (what the technician can do about its warnings) is for their screen: it
+        is not recorded, and so no report states it. The warnings, the facts, are.
+        """
+        identification = {k: v for k, v in identification.items() if k != "advice"}
         verdict = identification.get("verdict")
         if verdict not in ("identified", "inconclusive", "no_match"):
             raise CustodyError(

@@ -24,7 +24,7 @@ from forensic.custody.keys import verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
 from forensic.custody.verify import UnverifiedChainError, verify_store
 from forensic.errors import CustodyError
-from forensic.identify import MODELLED_WARNING, not_measured_warning
+from forensic.identify import MODELLED_WARNING, not_measured_warning, stated_warning
 from forensic.spectrum import NOT_MEASURED
 
 __all__ = [
@@ -262,7 +262,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
             mixture = identification.get("mixture") or {}
             for component in mixture.get("components") or []:
                 modelled |= component.get("provenance") == "modelled"
-            for warning in identification.get("warnings") or []:
+            for warning in map(stated_warning, identification.get("warnings") or []):
                 if provenance in NOT_MEASURED and warning == not_measured_warning(provenance):
                     continue  # said above, with the time of the acquisition
                 text = f"{exhibit['label']['item_number']}: {warning}"
@@ -275,7 +275,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     "finish)"
                 )
     if modelled and not any(MODELLED_WARNING in w for w in warnings):
-        items.append(f"A matched reference is modelled, not measured: {MODELLED_WARNING}.")
+        items.append(f"A matched reference is modelled: {MODELLED_WARNING}.")
     items.append(LIBRARY_LIMITATION)
     items.extend(warnings)
     items[:0] = not_measured

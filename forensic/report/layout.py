@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.custody.store import stated_description, utc_when
+from forensic.identify import stated_warning
 from forensic.spectrum import NOT_MEASURED
 from forensic.verdict import (
     MARGIN_MIN,
@@ -460,7 +461,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
             )
         )
     for warning in identification.get("warnings") or []:
-        blocks.append(Block("para", "Warning: " + warning))
+        blocks.append(Block("para", "Warning: " + stated_warning(warning)))
     if identification.get("query"):
         blocks.append(
             Block(
