@@ -13,9 +13,10 @@
 6. dark subtraction, the wavelength axis -> Raman shift with the excitation wavelength, the
    detector's non-linearity correction, and the metadata.
 
-What could not be done as it should is said with the spectrum, in words for the technician
-and the report, in ``metadata["acquisition_warnings"]`` (a list of str), which identification
-lists among its result's warnings.
+What could not be done as it should is said with the spectrum: what it means for the spectrum,
+for the technician and the report, in ``metadata["acquisition_warnings"]`` (a list of str),
+which identification lists among its result's warnings; what to do about it, for the
+technician only, in ``metadata["acquisition_advice"]``, which it lists among its advice.
 
 The laser is switched off whatever happens, and nothing partial is returned: any failure raises
 an :class:`~forensic.errors.InstrumentError`, whose message warns when the laser had fired and
@@ -328,7 +329,8 @@ def acquire(
             )
         else:
             spectrum = spectrum.with_metadata(
-                acquisition_warnings=[_nonlinearity_not_applied(coefficients)]
+                acquisition_warnings=[_nonlinearity_not_applied(coefficients)],
+                acquisition_advice=[_NONLINEARITY_ADVICE],
             )
     return spectrum
 
@@ -340,5 +342,9 @@ def _nonlinearity_not_applied(coefficients: list[float]) -> str:
         f"instrument holds ({shown}) cannot be used (a value that is not a number, or a "
         "correction that divides by zero or a negative number), so strong bands are not "
         "corrected relative to weak ones and relative band intensities may be off by a few "
-        "per cent (band positions are not affected); have the instrument's calibration checked"
+        "per cent (band positions are not affected)"
     )
+
+
+_NONLINEARITY_ADVICE = "have the instrument's calibration (its non-linearity coefficients) checked"
+"""What the technician should do when the non-linearity correction could not be applied."""

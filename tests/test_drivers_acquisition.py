@@ -267,7 +267,9 @@ def test_unusable_nonlinearity_coefficients_are_said_not_dropped(slots):
         spectrum = spec.acquire(integration_time_ms=20)
     (said,) = spectrum.metadata["acquisition_warnings"]
     assert said.startswith("the detector's non-linearity correction was not applied")
-    assert "have the instrument's calibration checked" in said
+    assert said.endswith("(band positions are not affected)")  # the fact, for the report...
+    (to_do,) = spectrum.metadata["acquisition_advice"]  # ...what to do, for the technician
+    assert "have the instrument's calibration" in to_do and "checked" in to_do
     assert "nonlinearity_correction" not in [step.name for step in spectrum.history]
 
 
@@ -276,6 +278,7 @@ def test_usable_nonlinearity_coefficients_correct_without_a_warning():
     with sim_class(REFERENCE, seed=3, baud=9600) as sim, _driver("ocean-rs232", sim) as spec:
         spectrum = spec.acquire(integration_time_ms=20)
     assert "acquisition_warnings" not in spectrum.metadata
+    assert "acquisition_advice" not in spectrum.metadata
     assert spectrum.history[-1].name == "nonlinearity_correction"
 
 

@@ -240,6 +240,7 @@ def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, opt
 
 def test_cli_acquire_prints_what_the_acquisition_warned_of(tmp_path, monkeypatch):
     said = "the detector's non-linearity correction was not applied: ..."
+    to_do = "have the instrument's calibration checked"
 
     class Device:
         def __enter__(self):
@@ -249,14 +250,15 @@ def test_cli_acquire_prints_what_the_acquisition_warned_of(tmp_path, monkeypatch
             pass
 
         def acquire(self, **settings):
-            return REFERENCE.with_metadata(acquisition_warnings=[said])
+            return REFERENCE.with_metadata(acquisition_warnings=[said], acquisition_advice=[to_do])
 
     monkeypatch.setattr("forensic.cli.instrument.open_instrument", lambda url: Device())
     out = tmp_path / "scan.jdx"
     result = CliRunner().invoke(main, ["acquire", "--instrument", "x", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"warning: {said}" in result.output
+    assert f"warning: {said}" in result.output and f"to do: {to_do}" in result.output
     assert read_spectrum(out).metadata["acquisition_warnings"] == [said]
+    assert read_spectrum(out).metadata["acquisition_advice"] == [to_do]
 
 
 def test_cli_instrument_list_runs():

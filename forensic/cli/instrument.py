@@ -172,5 +172,7 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
     )
     for warning in meta.get("acquisition_warnings") or []:
         click.echo(f"warning: {warning}", err=True)
+    for action in meta.get("acquisition_advice") or []:
+        click.echo(f"to do: {action}", err=True)
     if provenance == "simulated":
         click.echo("note: this spectrum is SIMULATED, not a measurement", err=True)
