@@ -183,7 +183,9 @@ class Identification:
     verdict : str
         ``"identified"``, ``"inconclusive"`` or ``"no_match"``: of the best hit
         (:func:`forensic.verdict.decide`), or ``"identified"`` as a mixture when every
-        component's part is (:func:`forensic.verdict.decide_mixture`).
+        component's part is (:func:`forensic.verdict.decide_mixture`). Decided on the values
+        as this result records them (scores, q-values and signal-to-noise rounded once, before
+        the verdict), so that the thresholds applied to the record give the same verdict.
     reasons : list of str
         Why, in words.
     modality : str
@@ -379,13 +381,17 @@ def identify(
         )
         for rank, (score, hit, al, _, _) in enumerate(rescored[:top], start=1)
     ]
-    best_score, best_hit, best_al, best_valid, best_linear = rescored[0]
+    _, best_hit, best_al, best_valid, best_linear = rescored[0]
     query_move_cm1 = _query_move_cm1(offset_cm1, best_al, float(grid[1] - grid[0]))
+    # decided on the best hit as recorded (_hit_entry rounds it): a value within rounding of a
+    # threshold is on the same side of it in the verdict as in the record, and anyone who
+    # checks the verdict against the thresholds from the record finds it (the margin is the
+    # best score less the next substance's, hits[1]["score"] when it is listed)
+    best = hits[0]
     other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
-    margin = float(best_score - other) if other is not None else float("inf")
-    best_q = q_value_of(best_score, best_hit.index)
-    matched_fraction = best_al.matched_band_fraction if best_al else 0.0
-    verdict, reasons = verdicts.decide(float(best_score), best_q, margin, matched_fraction)
+    margin = best["score"] - _recorded(other) if other is not None else float("inf")
+    best_q = float("nan") if best["q_value"] is None else best["q_value"]
+    verdict, reasons = verdicts.decide(best["score"], best_q, margin, best["matched_band_fraction"])
     if offset_cm1:
         reasons.append(
             f"the query matches far better moved by {offset_cm1:+.0f} cm-1 (whole grid steps) "
@@ -420,7 +426,8 @@ def identify(
             reasons += more
         timings["mixture"] = _ms(t)
 
-    signal_to_noise = _signal_to_noise(spectrum, block.pipeline)
+    # as recorded (one decimal), so the record says why the verdict is what it is
+    signal_to_noise = round(_signal_to_noise(spectrum, block.pipeline), 1)
     if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE and verdict != "inconclusive":
         verdict = "inconclusive"
         reasons.append(
@@ -498,7 +505,7 @@ def identify(
         advice=advice,
         pipeline=block.pipeline.to_list(),
         library_version=library.version,
-        signal_to_noise=round(signal_to_noise, 1),
+        signal_to_noise=signal_to_noise,
         timings_ms=timings,
         query={
             "wavenumber": [float(v) for v in grid[q_start:q_stop]],
@@ -656,6 +663,16 @@ def _covered(grid: np.ndarray, al, lo: int, hi: int) -> tuple[int, int]:
     return a, max(a, b)
 
 
+def _recorded(value: float, digits: int = 6) -> float:
+    """A score, q-value or fraction as a result records it, and so as its verdict reads it."""
+    return round(float(value), digits)
+
+
+def _recorded_q(q_value: float) -> float | None:
+    """A q-value as a result records it: None without a calibration (NaN)."""
+    return None if np.isnan(q_value) else _recorded(q_value)
+
+
 def _hit_entry(
     entry: Mapping[str, Any], rank: int, score: float, al, *, search_score: float, q_value: float
 ) -> dict[str, Any]:
@@ -664,9 +681,9 @@ def _hit_entry(
         "rank": rank,
         "name": entry["name"],
         "entry_id": entry["entry_id"],
-        "score": round(float(score), 6),
-        "search_score": round(search_score, 6),
-        "q_value": None if np.isnan(q_value) else round(q_value, 6),
+        "score": _recorded(score),
+        "search_score": _recorded(search_score),
+        "q_value": _recorded_q(q_value),
         "shift_cm1": round(float(al.shift_cm1), 3) if al else 0.0,
         "stretch": round(float(al.stretch), 6) if al else 0.0,
         "matched_peaks": [[round(a, 2), round(b, 2)] for a, b in al.matched_peaks] if al else [],
@@ -896,17 +913,22 @@ def _mixture(
     for idx, fraction in fit.components:
         entry = library.entry(modality, pool[idx].index)
         score, margin = evidence[idx]
-        q_value = _q_value(calibration, score)
+        q_value = _recorded_q(_q_value(calibration, score))
+        # decided as recorded, as the best hit is: a reader of the record finds the same verdict
+        score = _recorded(score, 4)
+        margin = _recorded(margin, 4) if np.isfinite(margin) else None
         components.append(
             {
                 "name": entry["name"],
                 "fraction": round(float(fraction), 4),
                 # what the fit attributes to it (the rest subtracted) against its reference
-                "score": round(score, 4),
-                "q_value": None if np.isnan(q_value) else round(q_value, 6),
+                "score": score,
+                "q_value": q_value,
                 # by how much its part prefers it to any other substance (None: there is none)
-                "margin": round(margin, 4) if np.isfinite(margin) else None,
-                "verdict": verdicts.decide_component(score, q_value, margin),
+                "margin": margin,
+                "verdict": verdicts.decide_component(
+                    score, q_value, float("inf") if margin is None else margin
+                ),
                 "entry_id": entry["entry_id"],
                 "provenance": entry.get("provenance", "measured"),
             }

@@ -28,7 +28,15 @@ from forensic.library import Library
 from forensic.report.layout import verdict_line
 from forensic.search import SHIFT_SEARCH_CM1, Hit
 from forensic.spectrum import Spectrum
-from forensic.verdict import Calibration
+from forensic.verdict import (
+    MIN_SIGNAL_TO_NOISE,
+    Q_IDENTIFIED,
+    Q_NO_MATCH,
+    Calibration,
+    decide,
+    decide_component,
+    format_q_value,
+)
 
 BAND_SETS = {
     "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
@@ -154,6 +162,71 @@ def test_a_library_calibrated_by_an_older_method_is_flagged(library):
     assert OLD_CALIBRATION_WARNING in flagged.warnings
     assert any("forensic library build" in a for a in flagged.advice)
     assert not any("forensic library build" in w for w in flagged.warnings)
+
+
+def _verdict_from_the_record(result: dict) -> str:
+    """The verdict a reader of a result finds: the thresholds applied to its best hit as
+    recorded (the margin over the next substance, the q-value, the bands matched)."""
+    best, *others = result["hits"]
+    margin = best["score"] - others[0]["score"] if others else float("inf")
+    q_value = float("nan") if best["q_value"] is None else best["q_value"]
+    return decide(best["score"], q_value, margin, best["matched_band_fraction"])[0]
+
+
+@pytest.mark.parametrize(
+    ("q_value", "recorded", "verdict"),
+    [
+        (Q_IDENTIFIED + 4e-7, 0.05, "identified"),  # recorded as 0.05: at most 0.05
+        (Q_IDENTIFIED - 4e-7, 0.05, "identified"),
+        (Q_IDENTIFIED + 6e-7, 0.050001, "inconclusive"),
+        (Q_NO_MATCH + 4e-7, 0.2, "inconclusive"),  # recorded as 0.2: not above 0.2
+        (Q_NO_MATCH + 6e-7, 0.200001, "no_match"),
+    ],
+)
+def test_the_verdict_is_decided_on_the_q_value_the_result_records(
+    library, monkeypatch, q_value, recorded, verdict
+):
+    """A q-value within rounding of a threshold: the record must not say q-value 0.05 beside
+    "inconclusive" under "q-value at most 0.05: identified"."""
+    engine = importlib.import_module("forensic.identify")
+    monkeypatch.setattr(engine, "_q_value", lambda calibration, score: q_value)
+    result = identify(_query("caffeine"), library, mixtures=False).to_dict()
+    assert result["hits"][0]["name"] == "caffeine"
+    assert result["hits"][0]["q_value"] == recorded
+    assert result["verdict"] == verdict == _verdict_from_the_record(result)
+    # and it is shown on the side of each threshold the verdict took
+    shown = float(format_q_value(result["hits"][0]["q_value"]))
+    assert (shown <= Q_IDENTIFIED) == (verdict == "identified")
+    assert (shown > Q_NO_MATCH) == (verdict == "no_match")
+
+
+def test_a_mixture_component_s_verdict_is_decided_on_what_the_result_records(library, monkeypatch):
+    engine = importlib.import_module("forensic.identify")
+    monkeypatch.setattr(engine, "_q_value", lambda calibration, score: Q_IDENTIFIED + 4e-7)
+    a = _query("cocaine", noise=0.0)
+    b = _query("levamisole", noise=0.0)
+    y = 0.6 * a.intensity + 0.4 * b.intensity + np.random.default_rng(0).normal(0, 0.003, len(a))
+    result = identify(Spectrum(a.wavenumber, y, modality="raman"), library)
+    assert result.mixture is not None, result.reasons
+    for component in result.mixture["components"]:
+        assert component["q_value"] == 0.05
+        margin = float("inf") if component["margin"] is None else component["margin"]
+        expected = decide_component(component["score"], component["q_value"], margin)
+        assert component["verdict"] == expected
+    assert any(c["verdict"] == "identified" for c in result.mixture["components"])
+
+
+@pytest.mark.parametrize(("measured", "recorded"), [(9.96, 10.0), (9.94, 9.9)])
+def test_the_verdict_is_decided_on_the_signal_to_noise_the_result_records(
+    library, monkeypatch, measured, recorded
+):
+    engine = importlib.import_module("forensic.identify")
+    monkeypatch.setattr(engine, "_signal_to_noise", lambda spectrum, pipeline: measured)
+    result = identify(_query("caffeine"), library, mixtures=False)
+    assert result.signal_to_noise == recorded
+    usable = recorded >= MIN_SIGNAL_TO_NOISE
+    assert (result.verdict == "identified") == usable, result.reasons
+    assert any("barely rises above its noise" in w for w in result.warnings) != usable
 
 
 def test_an_unknown_substance_is_not_identified(library):
