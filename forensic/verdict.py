@@ -57,6 +57,7 @@ __all__ = [
     "decide_component",
     "decide_mixture",
     "decoy_efficiency",
+    "format_beside",
     "format_q_value",
     "identified_substances",
     "is_no_match",
@@ -866,14 +867,16 @@ def decide(
         reasons.append("no calibration for this library: uncalibrated score thresholds used")
         if is_no_match(score, q_value):
             reasons.append(
-                f"best score {score:.3f} is below {SCORE_NO_MATCH_UNCALIBRATED:.2f}: "
+                f"best score {format_beside(score, [SCORE_NO_MATCH_UNCALIBRATED])} is below "
+                f"{SCORE_NO_MATCH_UNCALIBRATED:.2f}: "
                 "unlike every reference"
             )
             return "no_match", reasons
         good = score >= SCORE_IDENTIFIED_UNCALIBRATED
         if not good:
             reasons.append(
-                f"best score {score:.3f} is below {SCORE_IDENTIFIED_UNCALIBRATED:.2f} needed "
+                f"best score {format_beside(score, [SCORE_IDENTIFIED_UNCALIBRATED])} is below "
+                f"{SCORE_IDENTIFIED_UNCALIBRATED:.2f} needed "
                 "to identify"
             )
     else:
@@ -895,19 +898,23 @@ def decide(
             )
     if margin is not None and not np.isnan(margin) and margin < MARGIN_MIN:
         reasons.append(
-            f"the best different substance scores within {margin:.3f} (< {MARGIN_MIN}): "
+            f"the best different substance scores within {format_beside(margin, [MARGIN_MIN])} "
+            f"(< {MARGIN_MIN}): "
             "the spectrum does not tell them apart"
         )
         good = False
     if matched_fraction < MATCHED_FRACTION_MIN:
         reasons.append(
-            f"the reference matches only {matched_fraction:.0%} of the query's bands (weighted "
+            f"the reference matches only {_band_share(matched_fraction)} of the query's bands "
+            "(weighted "
             f"by prominence; < {MATCHED_FRACTION_MIN:.0%}): unexplained bands (mixture or other "
             "form?)"
         )
         good = False
     elif good:
-        reasons.append(f"{matched_fraction:.0%} of the query's bands matched (by prominence)")
+        reasons.append(
+            f"{_band_share(matched_fraction)} of the query's bands matched (by prominence)"
+        )
     return ("identified" if good else "inconclusive"), reasons
 
 
@@ -939,6 +946,42 @@ def format_q_value(q_value: float | None) -> str:
         if all((float(shown) <= t) == (q_value <= t) for t in (Q_IDENTIFIED, Q_NO_MATCH)):
             return shown
     return repr(float(q_value))  # not reached
+
+
+def format_beside(value: float, thresholds: Sequence[float], *, percent: bool = False) -> str:
+    """A score, margin or fraction as a reason shows it beside a threshold of the verdict.
+
+    Three decimals (a whole percent with ``percent``), and more where fewer would round a
+    value below one of ``thresholds`` (which a value must reach: at least a score, a margin, a
+    share of bands) up onto it or above: a margin of 0.01996 reads "0.01996", never
+    "0.020" beside "< 0.02", and a band fraction of 0.4996 reads "49.96%", never "50%" beside
+    "< 50%".
+
+    Parameters
+    ----------
+    value : float
+        The value (a fraction in [0, 1] with ``percent``).
+    thresholds : sequence of float
+        The thresholds it is compared with (in the same unit as ``value``).
+    percent : bool, default False
+        Show it as a percentage.
+
+    Returns
+    -------
+    str
+        e.g. ``"0.948"``, ``"0.01996"``, ``"62%"``, ``"49.96%"``.
+    """
+    first = 0 if percent else 3
+    for decimals in range(first, first + 17):
+        shown = f"{value:.{decimals}%}" if percent else f"{value:.{decimals}f}"
+        number = float(shown.rstrip("%")) / (100 if percent else 1)
+        if all((number < t) == (value < t) for t in thresholds):
+            return shown
+    return repr(float(value))  # not reached
+
+
+def _band_share(matched_fraction: float) -> str:
+    return format_beside(matched_fraction, [MATCHED_FRACTION_MIN], percent=True)
 
 
 def decide_component(score: float, q_value: float | None, margin: float) -> str:
@@ -1019,9 +1062,11 @@ def decide_mixture(
 def _part(component: Mapping[str, Any]) -> str:
     """``its part scores 0.890 (q-value 0.0094)``: a component's evidence in words."""
     q_value = component.get("q_value")
-    return f"its part scores {component['score']:.3f}" + (
-        "" if q_value is None else f" (q-value {format_q_value(q_value)})"
-    )
+    if q_value is None:  # judged on its score (no calibration)
+        return (
+            f"its part scores {format_beside(component['score'], [SCORE_IDENTIFIED_UNCALIBRATED])}"
+        )
+    return f"its part scores {component['score']:.3f} (q-value {format_q_value(q_value)})"
 
 
 def identified_substances(

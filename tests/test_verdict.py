@@ -243,6 +243,42 @@ def test_a_q_value_shown_compares_with_the_thresholds_as_the_q_value_does(q_valu
         assert (value <= threshold) == (q_value <= threshold), shown
 
 
+@pytest.mark.parametrize(
+    ("value", "thresholds", "percent", "shown"),
+    [
+        (0.948, [0.95], False, "0.948"),
+        (0.9499996, [0.95], False, "0.9499996"),  # not "0.950" beside "below 0.95"
+        (0.95, [0.95], False, "0.950"),
+        (0.0199996, [0.02], False, "0.0199996"),  # not "0.020" beside "< 0.02"
+        (0.0204, [0.02], False, "0.020"),  # above, and shown on it: not below
+        (0.62, [0.5], True, "62%"),
+        (0.4996, [0.5], True, "49.96%"),  # not "50%" beside "< 50%"
+        (0.5, [0.5], True, "50%"),
+    ],
+)
+def test_a_score_margin_or_fraction_is_shown_on_its_side_of_the_threshold(
+    value, thresholds, percent, shown
+):
+    assert verdict.format_beside(value, thresholds, percent=percent) == shown
+
+
+@given(st.floats(0.0, 1.0), st.sampled_from([0.02, 0.5, 0.8, 0.95]), st.booleans())
+def test_a_value_shown_beside_a_threshold_compares_with_it_as_the_value_does(
+    value, threshold, percent
+):
+    shown = verdict.format_beside(value, [threshold], percent=percent)
+    number = float(shown.rstrip("%")) / (100 if percent else 1)
+    assert (number < threshold) == (value < threshold), shown
+
+
+def test_the_reasons_never_round_a_value_across_its_threshold():
+    _, reasons = decide(0.9, 0.01, 0.0199996, 0.4996)
+    assert "scores within 0.0199996 (< 0.02)" in reasons[-2]
+    assert "matches only 49.96% of the query's bands" in reasons[-1]
+    _, reasons = decide(0.9499996, float("nan"), 0.1, 1.0)
+    assert "best score 0.9499996 is below 0.95 needed to identify" in reasons[1]
+
+
 def test_the_reasons_show_q_values_as_reports_do():
     _, reasons = decide(0.9, 0.0504, 0.1, 1.0)
     assert reasons[0] == "q-value 0.0504 is above 0.05 needed to identify (score 0.900)"
