@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from drivers.errors import NotSupported, SettingError
+from drivers.errors import NotSupported, SettingError, SettingsRefused
 from forensic.spectrum import Spectrum
 
 __all__ = [
@@ -94,16 +94,20 @@ class SettingRange:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise SettingError(f"{self.name} must be a number, got {value!r}") from None
+            raise SettingError("is not a number", setting=self.name, value=value) from None
         unit = f" {self.unit}" if self.unit else ""
         if not np.isfinite(number) or not self.minimum <= number <= self.maximum:
             raise SettingError(
-                f"{self.name}={value} is out of range: expected {self.minimum:g}-"
-                f"{self.maximum:g}{unit}{where}"
+                f"is out of range: expected {self.minimum:g}-{self.maximum:g}{unit}{where}",
+                setting=self.name,
+                value=value,
             )
         if self.integer:
             if number != int(number):
-                raise SettingError(f"{self.name} must be a whole number{unit}, got {value}")
+                of_unit = f" of {self.unit}" if self.unit else ""
+                raise SettingError(
+                    f"is not a whole number{of_unit}{where}", setting=self.name, value=value
+                )
             return int(number)
         return number
 
@@ -199,24 +203,17 @@ class Instrument(abc.ABC):
 
         Raises
         ------
-        NotSupported
-            A setting not in :attr:`accepted_settings`; the message names it and its value.
+        SettingsRefused
+            A setting not in :attr:`accepted_settings` (a :class:`NotSupported`); the message
+            names it and its value, and what the instrument takes.
         """
-        refused = [
-            f"{name}={value}"
-            if isinstance(value, bool)  # before the numbers: a bool is an int to Python
-            else f"{name}={value:g}"
-            if isinstance(value, (int, float))
-            else f"{name}={value!r}"
+        refused = {
+            name: value
             for name, value in settings.items()
             if value is not None and name not in self.accepted_settings
-        ]
+        }
         if refused:
-            takes = ", ".join(self.accepted_settings) or "no settings"
-            raise NotSupported(
-                f"{self.url}: cannot apply {', '.join(refused)}: {self._settings_note()} "
-                f"(it takes {takes})"
-            )
+            raise SettingsRefused(self.url, refused, self.accepted_settings, self._settings_note())
 
     def _settings_note(self) -> str:
         """Why :meth:`check_settings` refuses what it refuses, for the message."""

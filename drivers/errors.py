@@ -6,6 +6,10 @@ protocol errors carry the offending bytes in hex so a technician can send them t
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from shlex import quote
+from typing import Any
+
 from forensic.errors import InstrumentError
 
 __all__ = [
@@ -19,8 +23,10 @@ __all__ = [
     "NotSupported",
     "ProtocolError",
     "SettingError",
+    "SettingsRefused",
     "damaged_frame",
     "hex_preview",
+    "setting_as_given",
 ]
 
 EXIT_INSTRUMENT = 3
@@ -120,5 +126,148 @@ class NotSupported(_InstrumentFailure):
     """The instrument (or this installation) lacks a feature that was asked for."""
 
 
-class SettingError(InstrumentError, ValueError):
-    """A setting is outside the instrument's range; the message gives the allowed range."""
+def _number(value: float) -> str:
+    """``value`` as a person types it: 500 for 500.0, 0.5, never rounded (as ``:g`` would)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def setting_as_given(keyword: str, value: Any, options: Mapping[str, str] | None = None) -> str:
+    """A setting with its value as the caller gave it, for a message.
+
+    Parameters
+    ----------
+    keyword : str
+        The setting's keyword in the Python API (``"integration_time_ms"``).
+    value : object
+        Its value as given.
+    options : mapping of str to str, optional
+        The command-line option that gives each keyword (``{"integration_time_ms":
+        "--integration-ms"}``); a keyword not in it is named by keyword.
+
+    Returns
+    -------
+    str
+        ``integration_time_ms=500`` or ``dark=True`` by keyword; ``--integration-ms 500`` or
+        ``--dark`` by option.
+    """
+    option = (options or {}).get(keyword)
+    if option is None:
+        if isinstance(value, bool):  # before the numbers: a bool is an int to Python
+            return f"{keyword}={value}"
+        if isinstance(value, (int, float)):
+            return f"{keyword}={_number(value)}"
+        return f"{keyword}={value!r}"
+    if isinstance(value, bool):
+        return option if value else f"--no-{option.lstrip('-')}"
+    if isinstance(value, (int, float)):
+        return f"{option} {_number(value)}"
+    return f"{option} {quote(str(value))}"
+
+
+class _SettingsAsGiven:
+    """An error about settings the caller gave, which names them as the caller gave them.
+
+    The message names them by keyword, as the Python API takes them
+    (``integration_time_ms=500``); a command line that gave them as options has them renamed
+    (``--integration-ms 500``) by :meth:`name_options`, so the technician reads what they typed.
+    """
+
+    def _message(self, options: Mapping[str, str] | None, given: Mapping[str, Any]) -> str:
+        """The message; a setting in ``given`` with the value given there is named by its
+        option in ``options`` (by keyword when None), the instrument's own choices by keyword."""
+        raise NotImplementedError
+
+    def name_options(self, options: Mapping[str, str], given: Mapping[str, Any]) -> None:
+        """Name the settings in the message by the command-line options that gave them.
+
+        Parameters
+        ----------
+        options : mapping of str to str
+            The option of each keyword the command passes on (``{"integration_time_ms":
+            "--integration-ms", "averages": "--averages"}``); the settings the instrument
+            takes are listed as those of these options it takes.
+        given : mapping of str to object
+            The settings the command passed on, by keyword: only a setting given with the value
+            the message names is renamed, never a time the instrument chose itself
+            (auto-exposure) that happens to be the same setting.
+
+        Notes
+        -----
+        What was added to the message since it was raised (what a scan had recorded) is kept;
+        a message otherwise reworded since is left as it is.
+        """
+        by_keyword = self._message(None, {})
+        message = str(self)
+        if message.startswith(by_keyword):
+            self.args = (self._message(options, given) + message[len(by_keyword) :],)
+
+
+def _as_given(
+    keyword: str, value: Any, options: Mapping[str, str] | None, given: Mapping[str, Any]
+) -> str:
+    """``setting_as_given`` by option only when the caller gave that setting that value."""
+    by_option = options is not None and keyword in given and given[keyword] == value
+    return setting_as_given(keyword, value, options if by_option else None)
+
+
+class SettingsRefused(_SettingsAsGiven, NotSupported):
+    """Settings the instrument cannot apply, refused before anything is measured: a setting
+    is applied or refused, never dropped.
+
+    Parameters
+    ----------
+    where : str
+        The instrument's URL.
+    refused : mapping of str to object
+        The settings refused, by keyword, with their values as given.
+    accepted : sequence of str
+        The keywords of the settings the instrument takes.
+    reason : str
+        Why it refuses them ("this instrument has no such setting").
+    """
+
+    def __init__(
+        self, where: str, refused: Mapping[str, Any], accepted: Sequence[str], reason: str
+    ):
+        self.where = where
+        self.refused = dict(refused)
+        self.accepted = tuple(accepted)
+        self.reason = reason
+        super().__init__(self._message(None, {}))
+
+    def _message(self, options: Mapping[str, str] | None, given: Mapping[str, Any]) -> str:
+        refused = ", ".join(_as_given(k, v, options, given) for k, v in self.refused.items())
+        if options is None:
+            takes = ", ".join(self.accepted) or "no settings"
+        else:
+            takes = ", ".join(options[k] for k in self.accepted if k in options)
+            takes = takes or "none of this command's options"
+        return f"{self.where}: cannot apply {refused}: {self.reason} (it takes {takes})"
+
+
+class SettingError(_SettingsAsGiven, InstrumentError, ValueError):
+    """A setting is outside the instrument's range; the message gives the allowed range.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong; with ``setting``, what is wrong with it, following the setting as given
+        ("is out of range: expected 1-65535 ms").
+    setting : str, optional
+        The keyword of the setting the caller gave, when the error is about one.
+    value : object, optional
+        Its value as given.
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None, value: Any = None):
+        self.reason = message
+        self.setting = setting
+        self.value = value
+        super().__init__(self._message(None, {}))
+
+    def _message(self, options: Mapping[str, str] | None, given: Mapping[str, Any]) -> str:
+        if self.setting is None:
+            return self.reason
+        return f"{_as_given(self.setting, self.value, options, given)} {self.reason}"

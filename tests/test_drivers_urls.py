@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from synthetic import make_spectrum
 
-from drivers.errors import InstrumentDisconnected, NotSupported, SettingError
+from drivers.errors import InstrumentDisconnected, NotSupported, SettingError, SettingsRefused
 from drivers.seabreeze_usb import SeabreezeSpectrometer, list_usb_spectrometers
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.urls import open_instrument, parse_instrument_url
@@ -219,8 +219,13 @@ def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("option", [["--integration-ms", "20"], ["--averages", "4"]])
-def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, option):
+@pytest.mark.parametrize(
+    ("option", "typed"),
+    [(["--integration-ms", "20"], "--integration-ms 20"), (["--averages", "4"], "--averages 4")],
+)
+def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, option, typed):
+    # the technician reads the option they typed and the options the instrument takes, not the
+    # driver's keywords ("cannot apply integration_time_ms=20 ... (it takes timeout_s)")
     ir = make_spectrum(start=600.0, stop=4000.0, modality="ir", y_unit="absorbance")
     sample = write_spectrum(ir, tmp_path / "ir.jdx")
     out = tmp_path / "ftir.jdx"
@@ -228,14 +233,60 @@ def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, opt
         main, ["acquire", "--instrument", f"sim:ftir?sample={sample}", "--out", str(out), *option]
     )
     assert result.exit_code == 3, result.output
-    assert result.output.startswith("error: ") and "cannot apply" in result.output
+    assert result.output.startswith("error: ") and f"cannot apply {typed}: " in result.output
+    assert result.output.rstrip().endswith("(it takes --timeout)"), result.output
+    assert "_ms" not in result.output and "timeout_s" not in result.output
     assert not out.exists()
     # and a serial instrument is told what --timeout (a folder's wait for an export) is not
     url = f"sim:obp?sample={write_spectrum(REFERENCE, tmp_path / 'raman.jdx')}"
     result = CliRunner().invoke(
         main, ["acquire", "--instrument", url, "--out", str(out), "--timeout", "5"]
     )
-    assert result.exit_code == 3 and "cannot apply timeout_s=5" in result.output, result.output
+    assert result.exit_code == 3, result.output
+    assert "cannot apply --timeout 5: this instrument has no such setting" in result.output
+    assert "(it takes --integration-ms, --averages)" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--integration-ms", "0.5"], "error: --integration-ms 0.5 is out of range: expected 1-"),
+        (["--integration-ms", "12.5"], "error: --integration-ms 12.5 is not a whole number of ms"),
+        (["--averages", "0"], "error: --averages 0 is out of range: expected 1-5000 scans"),
+    ],
+)
+def test_cli_acquire_names_a_setting_out_of_range_as_typed(tmp_path, sample_file, option, said):
+    out = tmp_path / "scan.jdx"
+    url = f"sim:ocean-rs232?sample={sample_file}&baud=115200"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out), *option])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(said), result.output
+    assert not out.exists()
+
+
+def test_the_python_api_keeps_naming_settings_by_keyword(sample_file):
+    with open_instrument(f"sim:ocean-rs232?sample={sample_file}&baud=115200") as device:
+        with pytest.raises(NotSupported, match=r"cannot apply timeout_s=5: .*\(it takes "):
+            device.check_settings(timeout_s=5)
+        with pytest.raises(SettingError, match=r"^integration_time_ms=12.5 is not a whole"):
+            device.check_settings(integration_time_ms=12.5)
+
+
+def test_only_a_setting_given_with_that_value_is_named_by_its_option():
+    options = {"integration_time_ms": "--integration-ms"}
+    chosen = SettingError("is out of range", setting="integration_time_ms", value=0)
+    chosen.name_options(options, {"integration_time_ms": 20})  # auto-exposure's, not typed
+    assert str(chosen) == "integration_time_ms=0 is out of range"
+    typed = SettingsRefused("sim", {"integration_time_ms": 20.0}, ("timeout_s",), "no such")
+    typed.args = (f"{typed}; nothing was recorded",)  # what a scan adds is kept
+    typed.name_options(options, {"integration_time_ms": 20.0})
+    assert str(typed) == (
+        "sim: cannot apply --integration-ms 20: no such (it takes none of this command's "
+        "options); nothing was recorded"
+    )
+    other = SettingError("unknown instrument URL 'x'")
+    other.name_options(options, {"integration_time_ms": 20.0})
+    assert str(other) == "unknown instrument URL 'x'"
 
 
 def test_cli_acquire_prints_what_the_acquisition_warned_of(tmp_path, monkeypatch):

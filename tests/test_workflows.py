@@ -482,6 +482,30 @@ def test_a_setting_the_instrument_cannot_apply_stops_the_scan_before_recording(t
         assert store.get_case("C-1") is None
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (  # the FTIR's own software sets how it measures
+            "sim:ftir?sample=cocaine",
+            r"cannot apply --integration-ms 20: .* \(it takes none of this command's options\)",
+        ),
+        ("sim:obp?sample=cocaine", r"--integration-ms 0.001 is out of range: expected 0.01-"),
+    ],
+)
+def test_the_scan_command_names_a_refused_setting_as_typed(tmp_path, monkeypatch, url, said):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+    value = "20" if "ftir" in url else "0.001"
+    command = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    where = ["--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    result = CliRunner().invoke(main, [*command, *where, "--integration-ms", value])
+    assert result.exit_code in (2, 3), result.output
+    (error,) = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert re.search(said, error), error
+    assert "integration_time_ms" not in result.output
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1") is None
+
+
 KILLABLE = textwrap.dedent(
     """
     import sys, time

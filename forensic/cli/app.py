@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -41,6 +43,30 @@ def y_unit_option(otherwise: str):
         help="The intensity unit of IR files that do not name it (instead of the reader's "
         f"guess); a file that names another unit {otherwise}.",
     )
+
+
+@contextmanager
+def settings_as_options(options: Mapping[str, str], given: Mapping[str, Any]) -> Iterator[None]:
+    """Have an error about the instrument settings a command passed on name them by the
+    command's options, as the technician typed them (``--integration-ms 500``), not by the
+    driver's keywords (``integration_time_ms=500``).
+
+    Parameters
+    ----------
+    options : mapping of str to str
+        The option of each setting keyword the command passes on to the instrument
+        (``{"integration_time_ms": "--integration-ms"}``).
+    given : mapping of str to object
+        The settings passed on, by keyword, with their values.
+    """
+    try:
+        yield
+    except ForensicError as exc:
+        # the drivers are an optional edge: their setting errors are known by what they offer
+        name_options = getattr(exc, "name_options", None)
+        if callable(name_options):
+            name_options(options, given)
+        raise
 
 
 LIBRARY_ENV = "FORENSIC_LIBRARY"

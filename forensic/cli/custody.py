@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from forensic.cli.app import EXIT_BAD_INPUT, library_option, main
+from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, settings_as_options
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import verify_store
@@ -206,26 +206,27 @@ def scan(
         click.echo(f"[{number}/{total}] {time.monotonic() - started:5.1f}s  {message}", err=True)
 
     settings = {} if integration_ms is None else {"integration_time_ms": integration_ms}
-    result = run_scan(
-        instrument_url,
-        case_number=case_number,
-        item_number=item_number,
-        operator=operator,
-        store=store_path,
-        report_path=report_path,
-        json_path=json_path,
-        text_path=text_path,
-        description=description,
-        seal_number=seal_number,
-        seal_intact=seal_intact,
-        received_from=received_from,
-        unit=unit,
-        location=location,
-        acquire_settings=settings,
-        library=library_path,
-        overwrite=force,
-        progress=progress,
-    )
+    with settings_as_options({"integration_time_ms": "--integration-ms"}, settings):
+        result = run_scan(
+            instrument_url,
+            case_number=case_number,
+            item_number=item_number,
+            operator=operator,
+            store=store_path,
+            report_path=report_path,
+            json_path=json_path,
+            text_path=text_path,
+            description=description,
+            seal_number=seal_number,
+            seal_intact=seal_intact,
+            received_from=received_from,
+            unit=unit,
+            location=location,
+            acquire_settings=settings,
+            library=library_path,
+            overwrite=force,
+            progress=progress,
+        )
     _print_verdict(result.verdict)
     hits = result.identification.get("hits") or []
     for hit in hits[:3]:

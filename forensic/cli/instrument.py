@@ -17,11 +17,18 @@ from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.pty import FAULTS
 from drivers.urls import open_instrument
-from forensic.cli.app import main
+from forensic.cli.app import main, settings_as_options
 from forensic.io import check_writable, write_spectrum
 from forensic.samples import resolve_sample
 
 PROTOCOLS = ("ocean-rs232", "obp")
+
+ACQUIRE_OPTIONS = {
+    "integration_time_ms": "--integration-ms",
+    "averages": "--averages",
+    "timeout_s": "--timeout",
+}
+"""The option of ``forensic acquire`` that gives each setting keyword of the instrument."""
 
 
 @main.group()
@@ -156,8 +163,9 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
     """
     check_writable(out, overwrite=force)  # before the laser fires: the spectrum must land
     given = {"integration_time_ms": integration_ms, "averages": averages, "timeout_s": timeout_s}
-    with open_instrument(url) as device:
-        spectrum = device.acquire(**{k: v for k, v in given.items() if v is not None})
+    given = {k: v for k, v in given.items() if v is not None}
+    with settings_as_options(ACQUIRE_OPTIONS, given), open_instrument(url) as device:
+        spectrum = device.acquire(**given)
     if name:
         spectrum = spectrum.with_metadata(name=name)
     write_spectrum(spectrum, out, overwrite=force)
