@@ -67,6 +67,7 @@ __all__ = [
     "shipped_library",
     "spectrum_files",
     "substance_key",
+    "unnamed_spectra",
 ]
 
 FILE_SUFFIX = ".flib"
@@ -123,6 +124,42 @@ def substance_key(name: str) -> str:
     digits, lower-case ("Cocaine HCl" and "cocaine-hcl" are one; "Metkatinon ž" and
     "Metkatinon š" are two)."""
     return re.sub(r"[\W_]", "", str(name).lower()) or str(name)
+
+
+def unnamed_spectra(spectra: Sequence[Spectrum], how: str) -> str | None:
+    """Why the spectra of one file cannot become references under names of their own, if so.
+
+    A file that holds several spectra and does not name each (the subfiles of an SPC file, a
+    series without titles) holds, as a rule, replicate measurements or a series of one
+    sample: a name made of the file's and a number would make each one a substance of its
+    own, and fill a library with substances that do not exist. Such a file needs the name of
+    its substance from the chemist.
+
+    Parameters
+    ----------
+    spectra : sequence of Spectrum
+        What one file holds (:func:`forensic.io.read_spectra`).
+    how : str
+        How the chemist names the substance of the file on this path (an option, a manifest).
+
+    Returns
+    -------
+    str or None
+        The reason, saying what the file holds and ``how``; None for a single spectrum, or
+        several each named by the file.
+    """
+    if len(spectra) < 2:
+        return None
+    named = sum(bool(str(s.metadata.get("name") or "").strip()) for s in spectra)
+    if named == len(spectra):
+        return None
+    kind = " (SPC subfiles)" if "spc_subfile" in spectra[0].metadata else ""
+    names = "names none of them" if not named else f"names only {named} of them"
+    return (
+        f"holds {len(spectra)} spectra{kind} and {names}: the spectra of one file are as a "
+        f"rule replicate measurements or a series of one sample, not {len(spectra)} "
+        f"substances, so none is made a reference of its own; {how}"
+    )
 
 
 @dataclass
@@ -320,7 +357,9 @@ class Library:
         file name. Files listed in the manifest are included even outside ``folder``. Without
         ``manifest``, one folder that holds a ``manifest.csv`` with ``file`` and ``name``
         columns (a curated library folder) is built with it.
-        Unreadable files are listed in :attr:`skipped` with the reason, never fatal.
+        Unreadable files are listed in :attr:`skipped` with the reason, never fatal; so is a
+        file of several spectra that does not name each and has no manifest row
+        (:func:`unnamed_spectra`): they are not made a substance each.
 
         Reading files is the I/O edge of this otherwise pure module: :mod:`forensic.io` is
         imported here only.
@@ -787,6 +826,13 @@ def _label(meta: Mapping[str, Any], index: int) -> str:
     return str(meta.get("source_file") or meta.get("name") or f"spectrum {index}")
 
 
+BUILD_NAMES_A_FILE = (
+    "give the name of its substance in a manifest row for the file (--manifest CSV with "
+    "file,name) to build them as references of that one substance"
+)
+"""How ``library build`` is told the substance of a file whose spectra are not named."""
+
+
 def _read_file_job(job: tuple[str, str, dict[str, str]]):
     """Read one file (in a worker): list of item tuples, or 'path\\0reason' on failure."""
     from forensic.io import read_spectra  # noqa: PLC0415  (the I/O edge: only from files)
@@ -798,6 +844,10 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
         return f"{path}\x00{without_path(exc)}"
     except Exception as exc:  # a reader bug must not stop a library build: report it
         return f"{path}\x00unexpected {type(exc).__name__}: {_one_line(exc)}"
+    if not row.get("name"):
+        unnamed = unnamed_spectra(spectra, BUILD_NAMES_A_FILE)
+        if unnamed:
+            return f"{path}\x00{unnamed}"
     out = []
     stem = Path(path).stem
     for k, spectrum in enumerate(spectra):

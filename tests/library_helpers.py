@@ -7,6 +7,7 @@ as measured.
 from __future__ import annotations
 
 import shutil
+import struct
 from pathlib import Path
 
 from synthetic import make_spectrum
@@ -93,3 +94,29 @@ def measured_paracetamol(path: Path) -> Path:
         instrument_model="Test Raman 785", laser_wavelength_nm=785.0
     )
     return write_spectrum(s, path)
+
+
+def replicates_spc(path: Path, count: int = 3, *, log: bytes = b"") -> Path:
+    """A Galactic SPC file (new format, ``TMULTI``) of ``count`` Raman spectra of one sample on
+    one axis, as an instrument writes a series of replicate measurements: the comment describes
+    the series and no subfile has a name of its own; ``log`` is the text of a log block
+    (``b"Sample Name=...\\r\\n"``)."""
+    first, last = 200.0, 1800.0
+    spectrum = make_spectrum(SYNTHETIC[0][2], start=first, stop=last, step=2.0, noise=0.002, seed=5)
+    npts = len(spectrum)
+    head = bytearray(512)
+    struct.pack_into("<BBBb", head, 0, 0x04, 0x4B, 11, 0)  # TMULTI, new LSB, Raman
+    struct.pack_into("<iddi", head, 4, npts, first, last, count)
+    struct.pack_into("<BBBB", head, 28, 13, 4, 0, 0)  # Raman shift (cm-1), counts
+    comment = b"Replicate scans of the sample"
+    head[88 : 88 + len(comment)] = comment
+    body = b""
+    for k in range(count):
+        y = (1000.0 * spectrum.intensity * (1.0 + 0.01 * k) + 50.0).astype("<f4")
+        sub = struct.pack("<BbHfffiif4s", 0, -128, k, float(k), 0.0, 0.0, 0, 0, 0.0, b"")
+        body += sub + y.tobytes()
+    if log:
+        struct.pack_into("<i", head, 248, 512 + len(body))
+        body += struct.pack("<iiiii44s", 64 + len(log) + 1, 4096, 64, 0, 0, b"") + log + b"\0"
+    path.write_bytes(bytes(head) + body)
+    return path

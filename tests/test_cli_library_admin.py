@@ -118,6 +118,33 @@ def test_import_lists_unreadable_files(lib, tmp_path):
     assert "1 imported" in result.output
 
 
+def test_import_and_build_treat_a_multi_spectrum_spc_file_alike(lib, tmp_path, shared_data):
+    # CONTOUR.SPC: 19 subfiles of one polystyrene portion; imported without --name they became
+    # 19 substances, "Subfiles are the Same Portion of POLYS ... [1]" to "[19]"
+    contour = shared_data / "formats" / "spc" / "CONTOUR.SPC"
+    polys = shared_data / "formats" / "spc" / "POLYS.SPC"
+    said = f"skipped {contour}: holds 19 spectra (SPC subfiles) and names none of them: "
+    imported = run("import", contour, polys, "--library", lib, "--licence", "test")
+    assert imported.exit_code == 0, imported.output
+    assert said in imported.output and "--name NAME" in imported.output
+    assert "1 imported, 0 replaced, 1 skipped" in imported.output
+    built = run("build", contour, polys, "--out", tmp_path / "x.flib", "--no-calibration")
+    assert built.exit_code == 0, built.output
+    assert said in built.output and "--manifest" in built.output
+    assert "1 references (1 ir), 1 skipped" in built.output
+    # named: 19 references of one substance, told once
+    named = run("import", contour, "--library", lib, "--name", "Polystyrene", "--licence", "x")
+    assert named.exit_code == 0, named.output
+    assert "note: CONTOUR.SPC: its 19 spectra are imported as 19 references of" in named.output
+    assert "more than once" not in named.output
+    assert "19 imported" in named.output
+    (tmp_path / "list.csv").write_text(f"file,name\n{contour},Polystyrene\n")
+    manifest = ["--manifest", tmp_path / "list.csv"]
+    built = run("build", contour, "--out", tmp_path / "y.flib", "--no-calibration", *manifest)
+    assert built.exit_code == 0, built.output
+    assert "19 references (19 ir), 0 skipped" in built.output
+
+
 def test_validate_passes_and_fails_with_exit_codes(lib, tmp_path):
     ok = run("validate", lib)
     assert ok.exit_code == 0, ok.output

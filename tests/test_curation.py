@@ -5,11 +5,18 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 import shutil
 
 import numpy as np
 import pytest
-from library_helpers import SYNTHETIC, make_library, measured_paracetamol, synthetic_spectrum
+from library_helpers import (
+    SYNTHETIC,
+    make_library,
+    measured_paracetamol,
+    replicates_spc,
+    synthetic_spectrum,
+)
 from synthetic import co2_doublet, make_spectrum
 
 from forensic import curation, quality
@@ -167,6 +174,50 @@ def test_a_name_repeated_in_one_import_is_noted(small_library, tmp_path):
     result = curation.import_spectra(files, small_library, name="Novel thing", licence="MIT")
     assert [r["id"] for r in result.imported] == ["novel-thing-raman", "novel-thing-raman-2"]
     assert any("imported more than once" in note for note in result.notes)
+
+
+def test_the_unnamed_spectra_of_one_file_are_not_made_a_substance_each(small_library, tmp_path):
+    # the three subfiles of one SPC file became three substances, "... [1]", "... [2]", "... [3]"
+    series = replicates_spc(tmp_path / "series.spc")
+    before = (small_library / "manifest.csv").read_text()
+    with pytest.raises(LibraryError, match=r"nothing imported") as refused:
+        curation.import_spectra([series], small_library, licence="MIT")
+    assert re.search(
+        r"series\.spc: holds 3 spectra \(SPC subfiles\) and names none of them: .* replicate "
+        r"measurements or a series of one sample, not 3 substances.* \(--name NAME",
+        str(refused.value),
+    )
+    assert (small_library / "manifest.csv").read_text() == before  # nothing written
+    # listed and skipped, as an unreadable file is, when other files are imported
+    other = measured_paracetamol(tmp_path / "para.jdx")
+    result = curation.import_spectra([series, other], small_library, name=None, licence="MIT")
+    assert [p for p, _ in result.skipped] == [str(series)]
+    assert "names none of them" in result.skipped[0][1]
+    assert len(result.imported) == 1
+
+
+@pytest.mark.parametrize("how", ["name", "manifest", "log"])
+def test_the_spectra_of_one_file_named_once_are_references_of_one_substance(
+    small_library, tmp_path, how
+):
+    log = b"Sample Name=Novel thing\r\n" if how == "log" else b""
+    series = replicates_spc(tmp_path / "series.spc", log=log)
+    options = {"licence": "MIT"}
+    if how == "name":
+        options["name"] = "Novel thing"
+    if how == "manifest":
+        (tmp_path / "list.csv").write_text("file,name\nseries.spc,Novel thing\n")
+        options["manifest"] = tmp_path / "list.csv"
+    paths = [] if how == "manifest" else [series]
+    result = curation.import_spectra(paths, small_library, **options)
+    assert [r["name"] for r in result.imported] == ["Novel thing"] * 3
+    assert [r["id"] for r in result.imported] == [
+        "novel-thing-raman",
+        "novel-thing-raman-2",
+        "novel-thing-raman-3",
+    ]
+    (note,) = [n for n in result.notes if "series.spc" in n or "more than once" in n]
+    assert note.startswith("series.spc: its 3 spectra are imported as 3 references of Novel thing")
 
 
 def test_a_cas_in_the_file_contradicting_the_library_is_refused_until_stated(

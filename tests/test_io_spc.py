@@ -185,6 +185,24 @@ def test_raman_laser_from_log_and_packed_date(write):
     assert "Laser=Laser: 785 nm edge" in s.metadata["spc_log"]
 
 
+def test_subfiles_are_named_only_by_a_sample_name_in_the_log(write):
+    # "Replicates [1]", "Replicates [2]"... made each subfile a substance of its own in a library
+    y = np.ones(50, "<f4")
+    body = subheader() + y.tobytes() + subheader(index=1) + (2 * y).tobytes()
+    for text, named in (
+        (b"Operator=Tech\r\n", None),
+        (b"Sample Name=Cocaine HCl\r\n", "Cocaine HCl"),
+    ):
+        head = spc_header(flags=spc.TMULTI, npts=50, nsub=2, comment=b"Replicates",
+                          logoff=512 + len(body))  # fmt: skip
+        spectra = spc.read(write(head + body + log_block(text)))
+        assert [s.name for s in spectra] == [named, named]
+        assert [s.metadata["spc_comment"] for s in spectra] == ["Replicates", "Replicates"]
+    # a single spectrum is still named by its comment, before the log's sample name
+    data, _, _ = simple_spc(comment=b"Toluene")
+    assert spc.read(write(data))[0].name == "Toluene"
+
+
 def test_ftir_reference_laser_is_not_a_raman_laser(write):
     text = b"Laser Wavenumber= 15800.823\r\n"
     data, _, _ = simple_spc()
@@ -410,6 +428,9 @@ def test_old_format_multi_file_contour(shared_data):
     spectra = forensic.read_spectra(shared_data / "formats" / "spc" / "CONTOUR.SPC")
     assert len(spectra) == 19
     assert all(len(s) == 179 for s in spectra)
+    # the comment describes the series: no subfile is named by it and a number of its own
+    assert all(s.name is None for s in spectra)
+    assert spectra[0].metadata["spc_comment"].startswith("Subfiles are the Same Portion of POLYS")
     assert spectra[0].wavenumber[0] == pytest.approx(2789.06, abs=0.01)
     # The subfiles are a portion of POLYS.SPC times a factor: the decoded words must correlate.
     polys = forensic.read_spectrum(shared_data / "formats" / "spc" / "POLYS.SPC")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from library_helpers import replicates_spc
 from synthetic import make_spectrum
 
 import forensic.library as library_module
@@ -224,6 +225,26 @@ def test_from_folder_takes_names_and_metadata_from_a_manifest(tmp_path):
     bad.write_text("path,title\nx,y\n")
     with pytest.raises(LibraryError, match="manifest lacks the column"):
         Library.from_folder(tmp_path, bad)
+
+
+def test_a_file_of_unnamed_spectra_is_skipped_unless_the_manifest_names_it(tmp_path):
+    # as in library import: the subfiles of one SPC file are replicates or a series of one
+    # sample, not one substance each ("series #1", "series #2", ...)
+    _write_folder(tmp_path)
+    replicates_spc(tmp_path / "series.spc")
+    lib = Library.from_folder(tmp_path, calibrate=False)
+    assert sorted(e["name"] for e in lib.entries) == sorted(BAND_SETS)
+    reasons = dict((Path(p).name, r) for p, r in lib.skipped)
+    assert reasons["series.spc"].startswith(
+        "holds 3 spectra (SPC subfiles) and names none of them: "
+    )
+    assert "manifest row for the file (--manifest CSV with file,name)" in reasons["series.spc"]
+    manifest = tmp_path / "list.csv"
+    manifest.write_text("file,name\nseries.spc,Alphaine\n")
+    named = Library.from_folder(tmp_path, manifest, calibrate=False)
+    series = [e for e in named.entries if e["name"] == "Alphaine"]
+    assert sorted(e["source_file"] for e in series) == [f"series.spc#{k}" for k in (1, 2, 3)]
+    assert "series.spc" not in {Path(p).name for p, _ in named.skipped}
 
 
 def test_a_library_folder_is_built_with_its_own_manifest(tmp_path):

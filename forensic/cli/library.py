@@ -32,7 +32,8 @@ def build_command(sources, out, manifest, force, no_calibration):
 
     Each reference's name comes from the manifest, else the file (JCAMP ##TITLE/##NAMES, RRUFF
     ##NAMES), else the file name. A single library folder's own manifest.csv is used when no
-    --manifest is given. Unreadable files are listed and skipped.
+    --manifest is given. Unreadable files are listed and skipped, and so is a file of several
+    spectra that names none of them (the subfiles of an SPC file) unless the manifest names it.
     """
     from forensic.library import Library  # noqa: PLC0415  (the engine: only when run)
 

@@ -65,7 +65,9 @@ def import_command(paths, library_dir, manifest, **options):
 
     Each spectrum becomes <library>/<modality>/<id>.jdx (JCAMP-DX, provenance measured) and a
     manifest row. A measured spectrum replaces the modelled reference of the same substance
-    and modality. Unreadable files are listed and skipped.
+    and modality. Unreadable files are listed and skipped, and so is a file of several spectra
+    that names none of them (the subfiles of an SPC file) unless --name or the manifest names
+    its substance.
     """
     from forensic.curation import import_spectra  # noqa: PLC0415  (only when run)
 

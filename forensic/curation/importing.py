@@ -3,7 +3,9 @@
 Each readable spectrum becomes ``<modality>/<id>.jdx`` (JCAMP-DX) with a manifest row, marked
 *measured*; a name that is a synonym of a library substance is filed under that substance, and
 a measured import replaces the modelled reference of the same substance and modality.
-Unreadable files are listed and skipped; an import that would overwrite a measured entry, or
+Unreadable files are listed and skipped, and so is a file of several spectra that does not name
+each (the subfiles of an SPC file: replicates or a series of one sample, not a substance each)
+unless its substance is named at import; an import that would overwrite a measured entry, or
 whose file gives a CAS number other than the library's for the same name, is refused before
 anything is written.
 """
@@ -14,6 +16,7 @@ import datetime as _dt
 import getpass
 import os
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +25,7 @@ from forensic.curation.manifest import MANIFEST_COLUMNS, cas_key, read_manifest,
 from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.io import read_spectra, write_spectrum
-from forensic.library import spectrum_files, substance_key
+from forensic.library import spectrum_files, substance_key, unnamed_spectra
 from forensic.quality import (
     CLIPPED_RUN,
     axis_unit_problem,
@@ -53,6 +56,15 @@ class ImportResult:
     replaced: list[dict[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _import_names(path: Path) -> str:
+    """How ``library import`` is told the substance of a file whose spectra are not named."""
+    return (
+        "give the name of its substance (--name NAME, or a manifest row for the file) to import "
+        "them as references of that one substance, or import one of them alone (forensic "
+        f"convert {shlex.quote(str(path))} ONE.jdx --spectrum N, then import ONE.jdx)"
+    )
 
 
 def _slug(text: str) -> str:
@@ -224,6 +236,8 @@ def import_spectra(
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
 
     planned: list[tuple[Spectrum, dict[str, str]]] = []
+    origins: list[Path] = []  # the file of each planned reference
+    told: set[Path] = set()  # files whose spectra are all references of one substance
     cas_conflicts: list[str] = []
     for path, given in jobs:
         try:
@@ -234,6 +248,19 @@ def import_spectra(
         except OSError as exc:
             result.skipped.append((str(path), f"cannot read: {exc.strerror or exc}"))
             continue
+        named = name or given.get("name")
+        unnamed = None if named else unnamed_spectra(spectra, _import_names(path))
+        if unnamed:
+            result.skipped.append((str(path), unnamed))
+            continue
+        names = {named} if named else {str(s.metadata.get("name")).strip() for s in spectra}
+        if len(spectra) > 1 and len(names) == 1:  # replicates, or a series, of one sample
+            result.notes.append(
+                f"{path.name}: its {len(spectra)} spectra are imported as {len(spectra)} "
+                f"references of {names.pop()}, the name "
+                + ("given for the file" if named else "the file gives all of them")
+            )
+            told.add(path)
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
@@ -356,6 +383,7 @@ def import_spectra(
             row["added_at"] = given.get("added_at") or date
             row["id"] = entry_id or given.get("id") or _default_id(label, wanted, rows)
             planned.append((spectrum, row))
+            origins.append(path)
     if cas_conflicts:
         raise LibraryError(
             "not imported: a CAS number in the file contradicts the library's for the same "
@@ -375,13 +403,16 @@ def import_spectra(
     # ids: unique within this import; an existing measured id is refused unless forced
     by_id = {r["id"]: r for r in rows}
     taken: set[str] = set()
+    bases: set[tuple[str, Path]] = set()
     conflicts, others = [], []
-    for _, row in planned:
+    for (_, row), origin in zip(planned, origins, strict=True):
         base, n = row["id"], 1
+        further = (base, origin) in bases  # a further spectrum of the same file
+        bases.add((base, origin))
         while row["id"] in taken:
             n += 1
             row["id"] = f"{base}-{n}"
-        if n > 1:
+        if n > 1 and not (further and origin in told):  # a file's spectra: told once above
             result.notes.append(
                 f"{row['name']} is imported more than once: this one is a further reference "
                 f"{row['id']} (check the manifest if one name was copied by mistake)"

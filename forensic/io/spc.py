@@ -10,7 +10,10 @@ What is read
     Single files and multi-spectrum files (``TMULTI``), evenly spaced axes, a common x array
     (``TXVALS``) and per-spectrum x arrays (``TXYXYS``); 16-bit, 32-bit integer and IEEE float
     intensities; the log block's text (``spc_log``); comment, source instrument, date, resolution
-    and, for Raman, the laser wavelength when the log states it.
+    and, for Raman, the laser wavelength when the log states it. A single spectrum is named by
+    the comment (else a sample name in the log); the subfiles of a multi-spectrum file only by a
+    sample name in the log: the comment describes the series (``spc_comment``), and a subfile has
+    no name of its own, so none is made up for it.
 What is refused
     The big-endian new format (0x4C, from old Motorola-based systems) with a clear message; files
     whose axis is m/z, ppm, time or an arbitrary unit; interferograms; UV-visible spectra.
@@ -563,8 +566,9 @@ def _common_metadata(
             meta["operator"] = value
         elif low in ("serial_number", "serial number", "instrument serial") and value:
             meta["instrument_serial"] = value
-        elif low in ("title", "sample name", "sample") and value and "name" not in meta:
-            meta["name"] = value
+        elif low in ("title", "sample name", "sample") and value:
+            meta.setdefault("name", value)
+            meta.setdefault("spc_log_sample_name", value)
     laser = _laser_from_log(log)
     if laser is not None:
         meta["spc_log_laser_wavelength_nm"] = laser
@@ -637,13 +641,19 @@ def _make_spectrum(
 ) -> Spectrum:
     meta = dict(common)
     where = "" if nsub == 1 else f"spectrum {index + 1}: "
+    sample_name = meta.pop("spc_log_sample_name", None)
     if nsub != 1:
         meta["spc_subfile"] = index
         meta["spc_z"] = float(sub["subtime"])
         if nsub is not None:
             meta["spc_subfiles"] = nsub
-        if "name" in meta:
-            meta["name"] = f"{meta['name']} [{index + 1}]"
+        # A subfile has no name of its own: the comment describes the file (a series, "Subfiles
+        # are the same portion of POLYS multiplied by a sine wave"), and a name made of it and
+        # the subfile's number would make each subfile a substance of its own in a library.
+        # A sample name in the log names the sample all of them were measured on.
+        meta.pop("name", None)
+        if sample_name:
+            meta["name"] = sample_name
     laser = meta.pop("spc_log_laser_wavelength_nm", None)
     hint = None
     if "raman" in f.path.name.lower():
