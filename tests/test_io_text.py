@@ -530,6 +530,126 @@ def test_truncated_last_row(tmp_path):
         read_text(path)
 
 
+CUT = r"line {line}: the last row is incomplete \(.*\): the file looks cut off"
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "{:.2f},{:.3f}",  # fixed decimals
+        "{:.6e},{:.6e}",  # scientific: a cut exponent reads 100 times too small or large
+        "{:.4f}\t{:.4f}",
+        "{:.1f} {:.5f}",
+        "{:.4f};{:.4f};",  # B&W Tek ends every row with its delimiter
+        '"{:.2f}","{:.3f}"',
+    ],
+)
+def test_a_row_cut_anywhere_in_the_last_line_is_refused(tmp_path, fmt):
+    # a copy or download interrupted mid-row: the last row lacks its newline and part of itself,
+    # and was read as a spectrum one point short, or with its last number cut ("1050.000" read
+    # as "1050.0", "5.000000e+01" as "5.000000e+0")
+    rows = _rows(fmt)
+    complete = "\n".join(rows)
+    last = rows[-1]
+    for keep in range(1, len(last)):
+        path = tmp_path / "cut.csv"
+        path.write_text(complete[: len(complete) - len(last) + keep])
+        with pytest.raises(FormatError, match=CUT.format(line=len(rows))):
+            read_text(path)
+    # complete, with or without its newline at the end, it reads
+    for ending in ("", "\n"):
+        path.write_text(complete + ending)
+        (spectrum,) = read_text(path)
+        assert len(spectrum) == len(rows)
+
+
+def test_what_the_cut_refusal_says(tmp_path):
+    rows = _rows("{:.2f},{:.3f}")
+    for cut, sign in [
+        ("1800.00", "1 of the 2 columns the rows above hold"),
+        ("1800.00,1050.", "its last number ends in its decimal point"),
+        ("1800.00,1050.0", "its last number has 1 of the 3 decimals of the rows above"),
+        ("1800.00,1050.000e-", "its last number '1050.000e-' is incomplete"),
+    ]:
+        path = tmp_path / "cut.csv"
+        path.write_text("\n".join([*rows[:-1], cut]))
+        with pytest.raises(FormatError) as refused:
+            read_text(path)
+        assert str(refused.value) == (
+            f"{path}: line {len(rows)}: the last row is incomplete ({cut!r}: {sign}): the file "
+            "looks cut off, as by an interrupted copy or download; copy it again from the original"
+        )
+
+
+def test_a_complete_last_row_without_a_newline_is_not_taken_for_a_cut(tmp_path):
+    # written to as many figures, not decimals (RRUFF: 0.2673450 then 1.001544); trailing
+    # zeros dropped (Horiba: 1027.67, 1028, 1029.7); whole numbers; and a file cut exactly
+    # at a line end, which shows no sign of it and reads as the rows it holds
+    below_one = np.linspace(0.2, 0.99, AXIS.size)
+    figures = [f"{x:.1f}, {y:#.7g}" for x, y in zip(AXIS, below_one, strict=True)]
+    dropped = [f"{x:.2f}\t{y:g}" for x, y in zip(AXIS, np.round(_intensity(), 2), strict=True)]
+    for rows in (
+        [*figures, f"{1810.0:.1f}, {1.001544:#.7g}"],
+        [*dropped, "1810.00\t1028"],
+        _rows("{:.0f},{:.0f}"),
+    ):
+        path = tmp_path / "complete.csv"
+        path.write_text("\n".join(rows))
+        (spectrum,) = read_text(path)
+        assert len(spectrum) == len(rows)
+
+
+def _cut_points(text: str, count: int) -> list[int]:
+    """Offsets of ``count`` line ends spread over the second half of ``text``."""
+    ends = [i for i, c in enumerate(text) if c == "\n"]
+    half = ends[len(ends) // 2 : -1]
+    return half[:: max(1, len(half) // count)][:count]
+
+
+def test_real_files_without_their_last_newline_or_cut_at_a_line_end_read(shared_data, tmp_path):
+    """Every real text file reads the same without its final newline, and cut just before a
+    line end (the newline lost, the row whole) reads as the rows it holds: no complete row is
+    taken for a cut."""
+    files = [
+        *sorted((shared_data / "formats" / "text").iterdir()),
+        *sorted((shared_data / "substances").glob("*.*")),
+        *sorted((shared_data / "calibration" / "raman").glob("*.txt")),
+        *sorted((shared_data / "substances" / "enfsi-ir").glob("*.csv"))[1::10],
+        *_rruff_sample(shared_data, 8),
+    ]
+    files = [f for f in files if f.name != "manifest.csv"]
+    assert len(files) >= 60
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in files:
+        raw = path.read_bytes()
+        whole = read_text(path)
+        (copy / path.name).write_bytes(raw.rstrip(b"\r\n"))
+        (spectrum, *_) = read_text(copy / path.name)
+        np.testing.assert_array_equal(spectrum.intensity, whole[0].intensity, err_msg=str(path))
+        text = raw.decode("latin-1")  # byte for byte
+        for end in _cut_points(text, 4):  # a RRUFF file loses its ##END= line too
+            (copy / path.name).write_bytes(text[:end].rstrip("\r").encode("latin-1"))
+            read_text(copy / path.name)
+
+
+@pytest.mark.parametrize(
+    ("name", "keep"),
+    [
+        ("Renishaw_nCal_785.txt", -3),  # 267.675995 read as 267.675
+        ("ftir_pva_without_header.csv", -3),  # 1.105751e-002 read as 1.105751e-0
+        ("BWTEK_PST10_iR532.txt", -2),  # the last column's "0,0000;" without its ";"
+    ],
+)
+def test_real_files_cut_in_their_last_row_are_refused(shared_data, tmp_path, name, keep):
+    raw = (shared_data / "formats" / "text" / name).read_bytes().rstrip(b"\r\n")
+    path = tmp_path / name
+    path.write_bytes(raw[:keep])
+    line = raw.count(b"\n") + 1
+    with pytest.raises(FormatError, match=CUT.format(line=line)):
+        read_text(path)
+
+
 # -- sniffing and the writer -----------------------------------------------------------------------
 
 

@@ -30,6 +30,10 @@ cell of text, NaN or inf, is refused with its line number, also when it is the f
 (directly above the data, a line of numbers only is a broken row, not a header, unless it is a
 lone count of the rows below). Blank lines, comment lines and a header block are fine, and a
 cell left empty (B&W Tek pixels outside the calibrated range) drops its row, as recorded below.
+A file that ends in a row without its newline may have been cut off (an interrupted copy or
+download): that row is refused, with its line, where the rows above show it incomplete (a
+cell short, its trailing delimiter or the decimals or exponent digits of its last number
+missing, ``1234.``); a cut exactly at a line end leaves no sign and cannot be told.
 
 How columns are chosen
 ----------------------
@@ -495,6 +499,8 @@ def _parse(text: str, path: Path) -> _Table:
         rows = lines[data_indices[0] : data_indices[-1] + 1]  # no comment or blank in between
     else:
         rows = [lines[i] for i in data_indices]
+    if data_indices[-1] == len(lines) - 1:  # the file ends in a row of data, without a newline
+        _refuse_cut_last_row(rows, style, width, path=path, line=data_indices[-1] + 1)
     data = _read_block(rows, data_indices, style, width, path)
     if data.shape[0] < MIN_POINTS:
         raise FormatError(
@@ -616,6 +622,114 @@ def _refuse_broken_row_above(
         path=path,
         line=index + 1,
     )
+
+
+_CUT_EVIDENCE_ROWS = 20
+"""Rows that must agree on how a column is written before a last cell that differs from them
+is taken for a number cut short (a writer that drops trailing zeros shows it in fewer)."""
+_CELL_FORM_RE = re.compile(
+    r"[-+]?(?P<whole>\d*)(?:(?P<point>[.,])(?P<decimals>\d*))?(?:[eE][-+]?(?P<exponent>\d*))?"
+)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """How a number is written in a text table: what a cut shortens."""
+
+    ends_in_point: bool  # "1234." (no digit after the decimal separator, no exponent)
+    decimals: int  # digits after the decimal separator
+    significant: int  # digits from the first non-zero one ("0.2673450": 7)
+    exponent: int | None  # digits of the exponent, None without one
+
+
+def _written(cell: str, style: _Style) -> _Written | None:
+    """How ``cell`` is written; None for an empty cell or one that is no number's start."""
+    match = _CELL_FORM_RE.fullmatch(cell.strip()) if cell.strip() else None
+    if match is None:
+        return None
+    point = match["point"] is not None and match["point"] == style.decimal
+    decimals = (match["decimals"] or "") if point else ""
+    exponent = None if match["exponent"] is None else len(match["exponent"])
+    return _Written(
+        ends_in_point=point and not decimals and exponent is None,
+        decimals=len(decimals),
+        significant=len((match["whole"] + decimals).lstrip("0")),
+        exponent=exponent,
+    )
+
+
+def _refuse_cut_last_row(
+    rows: list[str], style: _Style, width: int, *, path: Path, line: int
+) -> None:
+    """Raise when the last row of a file that ends without a newline looks cut off.
+
+    A copy or download interrupted mid-row leaves a last row without its line end; where the
+    rest of the file shows how a complete row is written, a row that lacks part of it is
+    refused rather than read as a shorter spectrum, or with its last number cut short
+    (``1234.5678`` read as ``1234.5``). Signs, each against the rows above: fewer cells; an
+    unclosed quote; no trailing delimiter where every other row ends with one; a last cell that
+    is not a number (``1.2e-``), ends in its decimal point (``1234.``), lacks the exponent
+    digits its column writes (``1.2e-0`` for ``1.2e-002``), or has fewer decimals than every
+    other row of its column (unless it has as many significant digits as every one of them:
+    ``1.001544`` below ``0.2673450`` is written to 7 figures, not cut). A file cut exactly at
+    a line end, or in a column written without a steady form (whole numbers, trailing zeros
+    dropped), shows no sign: that cannot be detected.
+    """
+    last, others = rows[-1], rows[:-1]
+    stripped = last.strip()
+    cells = _split(stripped, style)
+
+    def cut(sign: str) -> FormatError:
+        return FormatError(
+            f"the last row is incomplete ({_clip(last)!r}: {sign}): the file looks cut off, as "
+            "by an interrupted copy or download; copy it again from the original",
+            path=path,
+            line=line,
+        )
+
+    if len(cells) < width:
+        raise cut(f"{len(cells)} of the {width} columns the rows above hold")
+    if len(cells) > width:
+        return  # an extra cell is no cut: _read_block says what is wrong with it
+    if last.count('"') % 2:
+        raise cut("a quote opened and not closed")
+    if style.delimiter is not None and stripped.endswith(style.delimiter):
+        return  # its last cell is followed by its delimiter: whole
+    delimited = style.delimiter is not None and bool(others)
+    if delimited and all(row.rstrip().endswith(style.delimiter) for row in others):
+        raise cut(f"every row above ends with {style.delimiter!r} and this one does not")
+    cell = cells[width - 1]
+    form = _written(cell, style)
+    if form is None or _to_number(cell, style) is None:
+        if _NOT_A_NUMBER_RE.fullmatch(cell):
+            return  # NaN or inf: _read_block refuses it as what it is
+        raise cut(f"its last number {cell!r} is incomplete")
+    above = []
+    for row in others:
+        row_cells = _split(row.strip(), style)
+        if len(row_cells) == width:
+            written = _written(row_cells[width - 1], style)
+            if written is not None:
+                above.append(written)
+    if len(above) < _CUT_EVIDENCE_ROWS:
+        return
+    if form.ends_in_point and not any(w.ends_in_point for w in above):
+        raise cut("its last number ends in its decimal point")
+    exponents = {w.exponent for w in above}
+    if None not in exponents:
+        if len(exponents) == 1 and (form.exponent or 0) < min(exponents):
+            raise cut(
+                f"its last number lacks the {min(exponents)}-digit exponent of the rows above"
+            )
+        return
+    if len(exponents) > 1 or form.exponent is not None:
+        return
+    places = {w.decimals for w in above}
+    figures = {w.significant for w in above}
+    if len(places) == 1 and form.decimals < min(places) and figures != {form.significant}:
+        raise cut(
+            f"its last number has {form.decimals} of the {min(places)} decimals of the rows above"
+        )
 
 
 def _width(lines: list[str], candidates: list[int], start: int, style: _Style) -> int:
