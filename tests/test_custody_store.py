@@ -492,7 +492,9 @@ def _recording(tmp_path: Path) -> list[list[str]]:
 def _check_read_only_cli(tmp_path: Path, store: Path, message: str) -> None:
     runner = CliRunner()
     for command, expected in READING:
-        result = runner.invoke(main, [*command, "--store", str(store)])
+        # the tables are as wide as the terminal (at least 100 columns): a wide one keeps each
+        # name on one line, whatever terminal the tests run in
+        result = runner.invoke(main, [*command, "--store", str(store)], env={"COLUMNS": "160"})
         assert result.exit_code == 0, (command, result.output)
         assert expected in result.output, (command, result.output)
     for command in _recording(tmp_path):
