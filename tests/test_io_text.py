@@ -178,10 +178,18 @@ def test_header_line_names_columns_and_descending_axis_is_reversed(tmp_path):
     assert spectrum.metadata["modality_basis"].startswith("column")
 
 
-def test_extra_columns_without_header_take_the_first_two(tmp_path):
-    lines = _rows("{:.2f} {:.3f} 99 -1")
+def test_constant_columns_without_header_are_not_taken_for_the_spectrum(tmp_path):
+    lines = _rows("{:.2f} 99 {:.3f} -1")
     (spectrum,) = read_text(_write(tmp_path, "x.dat", lines))
     np.testing.assert_allclose(spectrum.intensity, _intensity(), atol=0.001)
+
+
+def test_two_varying_columns_without_header_are_refused_not_one_taken(tmp_path):
+    """Raw and dark, or two spectra: which one is the sample's no header says."""
+    lines = _rows("{0:.2f},{1:.3f},{1:.1f}")
+    path = _write(tmp_path, "x.csv", lines)
+    with pytest.raises(FormatError, match=r"3 columns of numbers and no header.*Export only"):
+        read_text(path)
 
 
 def test_header_says_which_column_is_intensity(tmp_path):

@@ -906,7 +906,21 @@ def _select_columns(table: _Table) -> tuple[int, str, list[tuple[int, str | None
             line=int(table.line_numbers[0]),
         )
     if names is None:
-        return numeric[0], "unknown", [(numeric[1], None, None)]
+        # beside the axis, columns that vary could each be the spectrum (shift, raw, dark,
+        # corrected...): without a header to say which, taking one may compare the dark signal
+        # or a second spectrum with the library without a word (constant ones, flags or a laser
+        # power, cannot be)
+        varying = [j for j in numeric[1:] if np.nanmax(data[:, j]) > np.nanmin(data[:, j])]
+        if len(varying) > 1:
+            raise FormatError(
+                f"{len(numeric)} columns of numbers and no header naming them, "
+                f"{len(varying) + 1} of which vary: which is the wavenumber and which the "
+                "intensity is not known. Export only those two columns, or add a header row "
+                "that names each column",
+                path=table.path,
+                line=int(table.line_numbers[0]),
+            )
+        return numeric[0], "unknown", [((varying or numeric[1:])[0], None, None)]
     kinds = {j: _x_kind(names[j]) for j in numeric}
     x_col = None
     for wanted in ("raman", "wavenumber", "wavelength_nm", "wavelength_um"):
