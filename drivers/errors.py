@@ -228,6 +228,10 @@ class SettingsRefused(_SettingsAsGiven, NotSupported):
         Why it refuses them ("this instrument has no such setting").
     """
 
+    # the command asked for what this instrument does not do: the command, not the instrument,
+    # must change (the command line's exit code for bad input, as for a setting out of range)
+    exit_code = 2
+
     def __init__(
         self, where: str, refused: Mapping[str, Any], accepted: Sequence[str], reason: str
     ):

@@ -232,7 +232,7 @@ def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, opt
     result = CliRunner().invoke(
         main, ["acquire", "--instrument", f"sim:ftir?sample={sample}", "--out", str(out), *option]
     )
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 2, result.output
     assert result.output.startswith("error: ") and f"cannot apply {typed}: " in result.output
     assert result.output.rstrip().endswith("(it takes --timeout)"), result.output
     assert "_ms" not in result.output and "timeout_s" not in result.output
@@ -242,7 +242,7 @@ def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, opt
     result = CliRunner().invoke(
         main, ["acquire", "--instrument", url, "--out", str(out), "--timeout", "5"]
     )
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 2, result.output
     assert "cannot apply --timeout 5: this instrument has no such setting" in result.output
     assert "(it takes --integration-ms, --averages)" in result.output, result.output
 
