@@ -92,13 +92,32 @@ def parse_instrument_url(url: str) -> tuple[str, str, dict[str, str]]:
     return scheme, unquote(target), params
 
 
+_RANGES: dict[str, tuple[float, float, str]] = {
+    "timeout": (0.0, 600.0, "seconds"),
+    "settle": (0.0, 3600.0, "seconds"),
+    "baud": (0.0, 10_000_000.0, "bits per second"),
+    "laser_nm": (200.0, 2000.0, "nm"),
+    "laser_mw": (0.0, 10_000.0, "mW"),
+}
+"""Open lower and closed upper bound of each numeric URL parameter, and its unit: a timeout
+of 0, NaN or infinity (waiting for ever) or a laser of 0 nm is a typing error, never used."""
+
+
 def _number(params: dict[str, str], key: str, kind: type = float) -> Any:
     if key not in params:
         return None
     try:
-        return kind(params[key])
+        value = kind(params[key])
     except ValueError:
         raise SettingError(f"URL parameter {key}={params[key]!r} is not a number") from None
+    if key in _RANGES:
+        low, high, unit = _RANGES[key]
+        if not low < value <= high:  # False for NaN as well
+            raise SettingError(
+                f"URL parameter {key}={params[key]!r} is out of range: expected more than "
+                f"{low:g} and at most {high:g} {unit}"
+            )
+    return value
 
 
 def _flag(params: dict[str, str], key: str, default: bool) -> bool:

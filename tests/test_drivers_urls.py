@@ -54,6 +54,19 @@ def test_urls_parse():
         open_instrument("sim:obp?sample=x&fault=melt", sample_resolver=lambda t, m: REFERENCE)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["timeout=nan", "timeout=inf", "timeout=-1", "timeout=0", "laser_nm=0", "baud=-9600"],
+)
+def test_a_url_number_that_cannot_be_meant_is_refused_before_the_port_opens(query):
+    """NaN or infinity waited for ever, -1 was read as a broken cable, 0 silently as 1 s."""
+    key, _, value = query.partition("=")
+    with pytest.raises(SettingError, match=rf"URL parameter {key}='{value}' is out of range"):
+        open_instrument(f"ocean-rs232:///dev/ttyNOPE?{query}")
+    with pytest.raises(SettingError, match=r"settle='0' is out of range: .* seconds"):
+        open_instrument("folder:///tmp?settle=0")
+
+
 def test_sim_url_drives_the_real_driver(sample_file):
     with open_instrument(f"sim:ocean-rs232?sample={sample_file}&seed=1") as device:
         assert device.simulator.device_path.startswith("/dev/")
