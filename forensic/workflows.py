@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import signal
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -216,9 +217,10 @@ def _correct_label(exhibit: Mapping[str, Any]) -> str:
 
 
 def _comparable(label: str) -> str:
-    """A case or exhibit number as a person reads it aloud: letter case, spaces and
-    punctuation do not count ("demo-1", "DEMO 1" and "DEMO-1" are the same number)."""
-    return re.sub(r"[\W_]+", "", label).casefold()
+    """A case or exhibit number as a person reads it aloud: letter case, spaces, punctuation
+    and the width of a character do not count ("demo-1", "DEMO 1", "DEMO-1" and the
+    full-width "ＤＥＭＯ-１" of an East Asian keyboard are the same number)."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", label)).casefold()
 
 
 def _refuse_near_duplicates(db: Store, case_number: str, item_number: str) -> None:

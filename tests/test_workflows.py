@@ -1017,6 +1017,12 @@ def test_a_number_that_differs_from_a_recorded_one_only_in_case_or_punctuation_i
     for case_number, item_number, said in (
         ("2026 0412", "A1", r"no case '2026 0412' .* but there is case '2026-0412'"),
         ("2026-0412", "a1", r"case 2026-0412 has no exhibit 'a1', but it has exhibit 'A1'"),
+        # typed on a keyboard set to full width (East Asian input)
+        (
+            "２０２６-０４１２",
+            "A1",
+            r"no case '２０２６-０４１２' .* but there is case '2026-0412'",
+        ),
     ):
         with pytest.raises(CustodyError, match=said + r".*Nothing was recorded"):
             _run(
@@ -1034,6 +1040,24 @@ def test_a_number_that_differs_from_a_recorded_one_only_in_case_or_punctuation_i
         store.add_exhibit("2026-0412", "a1", operator=OPERATOR, description="second bag")
     _run(tmp_path, case_number="2026-0412", item_number="a1")
     _run(tmp_path, case_number="2026-0413", item_number="A1")  # another number altogether
+
+
+@pytest.mark.parametrize(
+    ("case_number", "said"),
+    [
+        ("2026-\u202e2140", r"U\+202E \(RIGHT-TO-LEFT OVERRIDE\)"),  # shows as 2026-0412
+        ("2026-04\u200b12", r"U\+200B \(ZERO WIDTH SPACE\)"),
+        ("2026-04\x8512", r"U\+0085"),  # a control character with no name
+    ],
+)
+def test_a_number_holding_a_character_not_seen_as_what_it_is_is_refused(
+    tmp_path, case_number, said
+):
+    with pytest.raises(CustodyError, match=rf"case number .* holds {said}: .* type it again"):
+        _run(tmp_path, case_number=case_number, item_number="A1")
+    if (tmp_path / "s" / "forensic.db").exists():
+        with Store(tmp_path / "s") as store:
+            assert store.current("cases") == []
 
 
 def test_a_report_that_cannot_be_written_stops_the_scan_before_anything_is_recorded(tmp_path):

@@ -37,6 +37,7 @@ import json
 import os
 import re
 import sqlite3
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -1119,10 +1120,28 @@ def as_label(value: str) -> str:
     return value.strip() if isinstance(value, str) else value
 
 
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+"""Unicode categories of characters a label may not hold: controls, format characters
+(zero-width spaces and joiners, the right-to-left override that shows "2026-\u202e2140" as
+"2026-0412"), private-use, surrogate and unassigned code points, line and paragraph
+separators. None is seen as what it is, so a number holding one reads as another number."""
+
+
 def _check_label(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise CustodyError(f"{what} is empty")
     value = value.strip()
-    if len(value) > 100 or any(ord(ch) < 32 for ch in value):
-        raise CustodyError(f"{what} {value!r}: at most 100 printable characters")
+    if len(value) > 100:
+        raise CustodyError(f"{what} {value!r}: at most 100 characters")
+    unseen = [ch for ch in value if unicodedata.category(ch) in _UNSEEN_CATEGORIES]
+    if unseen:
+        names = ", ".join(
+            f"U+{ord(ch):04X}" + (f" ({unicodedata.name(ch)})" if unicodedata.name(ch, "") else "")
+            for ch in dict.fromkeys(unseen)
+        )
+        raise CustodyError(
+            f"{what} {value!r} holds {names}: a character that is not seen as what it is (a "
+            "control, an invisible or a direction character), so the number would read as "
+            "another one; type it again"
+        )
     return value
