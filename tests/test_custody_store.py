@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from forensic.cli import main
 from forensic.custody import (
     Store,
     StoreBusyError,
+    StoreDamagedError,
     StoreReadOnlyError,
     resolve_store_path,
     verify_store,
@@ -454,7 +456,7 @@ def test_reading_needs_an_evidence_store_of_this_schema(tmp_path):
     with pytest.raises(CustodyError, match="no evidence store at"):
         Store(tmp_path / "absent", read_only=True)
     (tmp_path / "empty.db").write_bytes(b"")
-    with pytest.raises(CustodyError, match=r"empty\.db: not an evidence store"):
+    with pytest.raises(StoreDamagedError, match=r"empty\.db is empty \(0 bytes\): an evidence"):
         Store(tmp_path / "empty.db", read_only=True)
     (tmp_path / "text.db").write_bytes(b"this is not SQLite" * 100)
     with pytest.raises(CustodyError, match=r"text\.db: opening read-only failed: file is not a"):
@@ -567,3 +569,72 @@ def test_records_a_read_only_folder_cannot_show_are_named_not_missed(tmp_path, w
     result = CliRunner().invoke(main, ["custody", "verify", "--store", str(copy)])
     assert result.exit_code == 2 and "forensic.db-wal" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+# -- leftovers of a store whose main file is gone ----------------------------------------------
+
+
+def _leftovers(tmp_path: Path, keep: tuple[str, ...], *, empty_db: bool = False) -> Path:
+    """A copy of a store taken while its last records were in the write-ahead log, whose
+    ``forensic.db`` was then lost (deleted, or cut to 0 bytes); ``keep`` are the side files
+    that survive."""
+    copy, _ = _copy_while_open(tmp_path, with_index=True)
+    (copy / DB_NAME).unlink()
+    if empty_db:
+        (copy / DB_NAME).write_bytes(b"")
+    for suffix in ("-wal", "-shm"):
+        if suffix not in keep:
+            (copy / (DB_NAME + suffix)).unlink()
+    return copy
+
+
+RESTORE = r".*Nothing was read, recorded or changed: restore forensic\.db from "
+
+
+@pytest.mark.parametrize(
+    ("keep", "empty_db", "said"),
+    [
+        (
+            ("-wal", "-shm"),
+            False,
+            r"forensic\.db is missing, but its write-ahead log .*forensic\.db-wal \(\d+ "
+            r"bytes\) is there: it holds records that cannot be read without forensic\.db",
+        ),
+        (("-wal",), False, r"forensic\.db is missing, but its write-ahead log"),
+        (("-shm",), False, r"forensic\.db is missing, but .*forensic\.db-shm is there"),
+        (
+            ("-wal", "-shm"),
+            True,
+            r"forensic\.db is empty \(0 bytes\), but its write-ahead log .*forensic\.db-wal",
+        ),
+        ((), True, r"forensic\.db is empty \(0 bytes\): an evidence store never is"),
+    ],
+)
+def test_a_store_whose_main_file_is_lost_is_not_replaced_by_a_new_one(
+    tmp_path, keep, empty_db, said
+):
+    copy = _leftovers(tmp_path, keep, empty_db=empty_db)
+    before = _files(copy)
+    for read_only in (False, True):
+        with pytest.raises(StoreDamagedError, match=said + RESTORE):
+            Store(copy, read_only=read_only)
+    runner = CliRunner()
+    verify = runner.invoke(main, ["custody", "verify", "--store", str(copy)])
+    assert verify.exit_code == 1, verify.output
+    assert verify.output.startswith("NOT VERIFIED: ") and re.search(said, verify.output)
+    for command in _recording(tmp_path):
+        result = runner.invoke(main, [*command, "--operator", OPERATOR, "--store", str(copy)])
+        assert result.exit_code == 1, (command, result.output)
+        assert re.search(said, result.output), (command, result.output)
+    assert _files(copy) == before  # the write-ahead log and its records are kept as they were
+
+
+def test_a_new_store_is_made_where_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")  # as on a FAT memory stick
+
+    monkeypatch.setattr(os, "link", no_links)
+    populated_store(tmp_path / "s").close()
+    assert sorted(path.name for path in (tmp_path / "s").iterdir()) == [DB_NAME]
+    with Store(tmp_path / "s") as store:
+        assert verify_store(store).ok

@@ -360,6 +360,7 @@ class Store:
         self.busy_timeout_s = busy_timeout_s
         self._depth = 0
         self._keys: dict[str, OperatorKey] = {}
+        self._refuse_a_lost_store()
         if read_only:
             self._open_read_only()
             return
@@ -373,6 +374,8 @@ class Store:
                     f"cannot create the evidence store at {self.db_path}: "
                     f"{exc.strerror or exc} ({exc.filename or self.db_path.parent})"
                 ) from None
+            self._refuse_if_not_writable()
+            self._create_file()
         self._refuse_if_not_writable()
         try:
             self.conn = sqlite3.connect(self.db_path, timeout=busy_timeout_s, isolation_level=None)
@@ -395,6 +398,94 @@ class Store:
 
     def _side_file(self, suffix: str) -> Path:
         return self.db_path.with_name(self.db_path.name + suffix)
+
+    def _refuse_a_lost_store(self) -> None:
+        """Refuse to open, or create anew, a store whose main file is lost but left traces.
+
+        A ``-wal`` or ``-shm`` file without its database, or a database file of 0 bytes (an
+        evidence store never is: even a new one holds its header), means the store was here
+        and its main file was deleted, moved, cut off or badly copied. Creating a new store
+        over them would start a new chain where records were, and SQLite would delete the
+        orphaned ``-wal`` file with the committed records it holds.
+
+        Raises
+        ------
+        StoreDamagedError
+            Naming the files found, what they mean, and to restore the main file.
+        """
+        # The side files first: a process creating the store makes its database file before
+        # either of them, so a database missing after them is missing indeed.
+        sides = [path for path in map(self._side_file, ("-wal", "-shm")) if path.exists()]
+        try:
+            empty = self.db_path.stat().st_size == 0 and self.db_path.is_file()
+        except FileNotFoundError:
+            empty = False
+            if not sides:
+                return  # no store here (yet)
+        except OSError:
+            return  # not readable: opening it says why
+        if self.db_path.exists() and not empty:
+            return
+        name = self.db_path.name
+        what = f"{self.db_path} is empty (0 bytes)" if empty else f"{self.db_path} is missing"
+        wal = self._side_file("-wal")
+        size = wal.stat().st_size if wal in sides else 0
+        if size:
+            said = (
+                f"{what}, but its write-ahead log {wal} ({size} bytes) is there: it holds "
+                f"records that cannot be read without {name}, and a new store here would "
+                "delete them"
+            )
+        elif sides:
+            there = " and ".join(str(path) for path in sides)
+            said = (
+                f"{what}, but {there} {'is' if len(sides) == 1 else 'are'} there: the store "
+                f"was here, and {name} was deleted, moved or cut off"
+            )
+        else:
+            said = (
+                f"{what}: an evidence store never is (the file was cut off, a copy of it "
+                "failed, or it was made by hand)"
+            )
+        if sides:
+            restore = (
+                f"restore {name} from the copy or backup these files came with (or the whole "
+                "store from a backup), and keep them as they are until then"
+            )
+        else:
+            restore = (
+                f"restore {name} from a backup or a copy of the store; if no store was ever "
+                "kept here, remove the empty file"
+            )
+        raise StoreDamagedError(f"{said}. Nothing was read, recorded or changed: {restore}")
+
+    def _create_file(self) -> None:
+        """Create the store's database file whole (its header written), under its name at once.
+
+        SQLite makes a database file empty and writes its header a moment later: a store
+        found at 0 bytes is refused as a lost one (:meth:`_refuse_a_lost_store`), so a store
+        being created must never be seen so, nor left so by a process killed then. The file
+        is made under a temporary name and linked into place; another process that created
+        it meanwhile keeps its own. Where the file system has no hard links (FAT), SQLite
+        creates it in place, as before.
+        """
+        tmp = self.db_path.with_name(f".{self.db_path.name}.{uuid.uuid4().hex[:12]}.new")
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")  # writes the header
+            finally:
+                conn.close()  # the last connection removes the -wal and -shm of tmp
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, self.db_path)
+        except (OSError, sqlite3.Error):
+            pass  # no hard links here: SQLite creates the file in place when it opens it
+        finally:
+            for path in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def _refuse_if_not_writable(self) -> None:
         """Refuse, before SQLite fails half-way, a store this process cannot write.
