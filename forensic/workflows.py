@@ -25,6 +25,7 @@ from forensic.report.layout import verdict_line
 __all__ = [
     "SCAN_STAGES",
     "Discrepancy",
+    "SavedIdentification",
     "ScanIncomplete",
     "ScanResult",
     "identify_saved",
@@ -435,6 +436,20 @@ def _say_what_is_recorded(
     exc.args = (f"{exc}; {recorded}",)
 
 
+class SavedIdentification(NamedTuple):
+    """A saved spectrum :func:`identify_saved` identified, and the result on record for it.
+
+    ``recorded`` is false when another process (a second ``exhibit identify`` run at the
+    same time) recorded a result for the measurement while this one identified it: ``result``
+    is then that record, and nothing was recorded here.
+    """
+
+    measurement: dict[str, Any]
+    result: dict[str, Any]
+    advice: list[str]
+    recorded: bool
+
+
 def identify_saved(
     case_number: str,
     item_number: str,
@@ -443,12 +458,14 @@ def identify_saved(
     store: Store | str | os.PathLike | None = None,
     library: Any = None,
     identify: Callable[[Any], Mapping[str, Any]] | None = None,
-) -> list[tuple[dict[str, Any], dict[str, Any], list[str]]]:
+) -> list[SavedIdentification]:
     """Identify the saved spectra of an exhibit that have no result, and record the results.
 
     A scan saves the raw spectrum before it identifies it; stopped or failed after that, it
     leaves a measurement without a result. This identifies that spectrum, as saved (checked
-    against its SHA-256), instead of measuring the exhibit again.
+    against its SHA-256), instead of measuring the exhibit again. Whether the measurement
+    has a result is checked again in the transaction that records one, so that two runs at
+    the same time record one result, not two.
 
     Parameters
     ----------
@@ -465,29 +482,51 @@ def identify_saved(
 
     Returns
     -------
-    list of (measurement, result, advice)
-        The records identified now, oldest first, each with what the technician can do about
-        its result's warnings (not recorded: see :meth:`~forensic.custody.Store.add_result`);
-        empty when every measurement has a result.
+    list of SavedIdentification
+        The measurements identified now, oldest first, each with its result and what the
+        technician can do about its warnings (not recorded: see
+        :meth:`~forensic.custody.Store.add_result`); empty when every measurement has a
+        result.
     """
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     try:
         db.require_exhibit(case_number, item_number)
-        done = {r["measurement_hash"] for r in db.results(case_number, item_number)}
-        pending = [m for m in db.measurements(case_number, item_number) if m["hash"] not in done]
+        pending = [
+            m
+            for m in db.measurements(case_number, item_number)
+            if _result_of(db, m, case_number, item_number) is None
+        ]
         if pending and identify is None:
             identify = _identify_against(_reference_library(library))
-        recorded = []
+        done = []
         for measurement in pending:
             spectrum = db.load_spectrum(measurement)
             identification = dict(identify(spectrum))
-            result = db.add_result(measurement, identification, operator=operator)
-            recorded.append((measurement, result, list(identification.get("advice") or [])))
-        return recorded
+            with db.transaction():
+                earlier = _result_of(db, measurement, case_number, item_number)
+                if earlier is not None:  # another process recorded one meanwhile
+                    done.append(SavedIdentification(measurement, earlier, [], recorded=False))
+                    continue
+                result = db.add_result(measurement, identification, operator=operator)
+            advice = list(identification.get("advice") or [])
+            done.append(SavedIdentification(measurement, result, advice, recorded=True))
+        return done
     finally:
         if own_store:
             db.close()
+
+
+def _result_of(
+    db: Store, measurement: Mapping[str, Any], case_number: str, item_number: str
+) -> dict[str, Any] | None:
+    """The latest result recorded for a measurement, or None."""
+    results = [
+        r
+        for r in db.results(case_number, item_number)
+        if r["measurement_hash"] == measurement["hash"]
+    ]
+    return results[-1] if results else None
 
 
 def _identify_command(case_number: str, item_number: str) -> str:

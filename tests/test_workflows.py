@@ -826,6 +826,38 @@ def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_agai
     assert "every saved spectrum of exhibit E-1 already has a result" in again.output
 
 
+def test_two_identifications_of_one_saved_spectrum_at_once_record_one_result(tmp_path, monkeypatch):
+    """Two `exhibit identify` started together (two terminals, a script run twice): the one
+    that finishes second finds the result the first recorded, and records none."""
+    with pytest.raises(Interrupted, match="exhibit identify C-1 E-1"):
+        _run(tmp_path, progress=_stop_at("identify"))
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    runner = CliRunner()
+    first = []
+
+    def identify_while_another_does(spectrum):
+        if not first:  # the other run identifies and records while this one identifies
+            first.append(None)
+            first[0] = runner.invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
+        return identification_dict()
+
+    monkeypatch.setattr(
+        "forensic.workflows._identify_against", lambda reference: identify_while_another_does
+    )
+    second = runner.invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
+    assert first[0].exit_code == 0 and second.exit_code == 0, (first[0].output, second.output)
+    assert (
+        first[0].output.startswith("measurement #5 (") and "(result record #6)" in first[0].output
+    )
+    assert second.output.startswith("measurement #5 (") and second.output.splitlines()[0].endswith(
+        ": already has a result, recorded meanwhile by Ann Example: IDENTIFIED: Cocaine "
+        "hydrochloride (result record #6); no second result recorded"
+    ), second.output
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1", "E-1")
+        assert result["seq"] == 6 and verify_store(store).ok
+
+
 def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_path):
     with pytest.raises(Interrupted, match="exhibit identify C-1 E-1"):
         _run(

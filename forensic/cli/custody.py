@@ -452,11 +452,16 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
         )
     if not done:
         click.echo(f"every saved spectrum of exhibit {item_number} already has a result")
-    for measurement, result, advice in done:
-        click.echo(
-            f"measurement #{measurement['seq']} ({measurement['acquired_at']}): "
-            f"{_result_line(result)} (result record #{result['seq']})"
-        )
+    for measurement, result, advice, recorded in done:
+        said = f"measurement #{measurement['seq']} ({measurement['acquired_at']}): "
+        if not recorded:  # another run recorded it while this one identified
+            click.echo(
+                f"{said}already has a result, recorded meanwhile by {result['signer']}: "
+                f"{_result_line(result)} (result record #{result['seq']}); no second result "
+                "recorded"
+            )
+            continue
+        click.echo(f"{said}{_result_line(result)} (result record #{result['seq']})")
         _say_warnings(json.loads(result["identification_json"]).get("warnings") or [], advice)
 
 
