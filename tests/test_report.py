@@ -988,3 +988,85 @@ def test_a_result_recorded_with_instructions_in_its_warnings_is_reported_with_th
     # the analysis in the signed content is the record as stored
     (analysis,) = report.content["exhibits"][0]["analyses"]
     assert analysis["identification"]["warnings"] == identification["warnings"]
+
+
+def _scan_meanwhile(tmp_path, item="EX-1"):
+    """Another process (a scan) records a measurement and its result of ``item``."""
+    with Store(tmp_path / "s") as other:
+        spectrum = make_spectrum(seed=7, noise=0.01).with_metadata(provenance="simulated")
+        measurement = other.add_measurement("CASE-1", item, spectrum, operator="Bo Other")
+        return measurement, other.add_result(
+            measurement, identification_dict("no_match"), operator="Bo Other"
+        )
+
+
+def test_a_report_covers_the_results_recorded_while_it_was_built(tmp_path, monkeypatch):
+    store = populated_store(tmp_path / "s")
+    render = report_issue.render_pdf
+    recorded = []
+
+    def render_while_a_scan_records(content):
+        if not recorded:  # the exhibit's next scan records its result while the pages render
+            recorded.append(_scan_meanwhile(tmp_path))
+        return render(content)
+
+    monkeypatch.setattr(report_issue, "render_pdf", render_while_a_scan_records)
+    report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    ((measurement, result),) = recorded
+    analyses = report.content["exhibits"][0]["analyses"]
+    assert [a["result_record"] for a in analyses] == [6, result["seq"]]
+    assert analyses[1]["measurement_hash"] == measurement["hash"]
+    assert report.content["verification"]["chain_head_seq"] >= result["seq"]
+    assert report.record["seq"] > result["seq"]
+    (on_record,) = store.reports("CASE-1")
+    assert json.loads(on_record["content_json"]) == report.content
+    assert embedded_content((tmp_path / "r.pdf").read_bytes()) == report.content
+    store.close()
+
+
+def test_records_of_another_exhibit_do_not_make_a_report_again(tmp_path, monkeypatch):
+    store = populated_store(tmp_path / "s")
+    store.add_exhibit("CASE-1", "EX-2", operator=OPERATOR, description="second bag")
+    built = []
+    content = report_issue.build_report_content
+
+    def build(*args, **kwargs):
+        built.append(1)
+        if len(built) == 1:
+            _scan_meanwhile(tmp_path, item="EX-2")
+        return content(*args, **kwargs)
+
+    monkeypatch.setattr(report_issue, "build_report_content", build)
+    issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    assert len(built) == 1
+    store.close()
+
+
+def test_a_report_outrun_by_new_records_every_time_is_refused_and_not_recorded(
+    tmp_path, monkeypatch
+):
+    populated_store(tmp_path / "s").close()
+    render = report_issue.render_pdf
+    scans = []
+
+    def render_while_scans_record(content):
+        scans.append(_scan_meanwhile(tmp_path)[1]["seq"])
+        return render(content)
+
+    monkeypatch.setattr(report_issue, "render_pdf", render_while_scans_record)
+    pdf = tmp_path / "r.pdf"
+    args = ["report", "CASE-1", "EX-1", "--out", str(pdf)]
+    result = CliRunner().invoke(
+        main, [*args, "--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    )
+    assert result.exit_code == 75, result.output
+    said = " ".join(result.output.split())
+    assert said.startswith(
+        f"error: no report was recorded or written: exhibit EX-1 of case CASE-1 gained records "
+        f"while its report was made, {len(scans)} times (the last time: measurements record #"
+    ), said
+    assert "run the same command again once the work that records them" in said
+    assert not pdf.exists()
+    with Store(tmp_path / "s") as store:
+        assert store.reports("CASE-1") == []
+        assert len(store.results("CASE-1", "EX-1")) == 1 + len(scans)

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from forensic.custody import chain
-from forensic.custody.store import PDF_MEDIA_TYPE, Store
+from forensic.custody.store import PDF_MEDIA_TYPE, Store, StoreBusyError
 from forensic.errors import ForensicError, Interrupted
 from forensic.io import OutputError, atomic_write_bytes, check_writable
 from forensic.report.content import build_report_content, render_json
 from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
 
-__all__ = ["IssuedReport", "issue_report", "render_json"]
+__all__ = ["REPORT_ATTEMPTS", "IssuedReport", "ReportOutrunError", "issue_report", "render_json"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,10 @@ def issue_report(
 
     The report record (content hash, PDF hash, the content itself) joins the chain before the
     files are written, so every report in circulation is on record; the PDF bytes are kept in
-    the store as well, for bundles.
+    the store as well, for bundles. A signed report covers everything on record for its
+    exhibits when it is recorded: when records of them were added while it was made (a scan
+    of the exhibit recording its result), it is made again, up to :data:`REPORT_ATTEMPTS`
+    times.
 
     Raises
     ------
@@ -61,6 +64,9 @@ def issue_report(
         The exhibit's chain does not verify and ``force`` is false.
     OutputExistsError
         An output file exists and ``overwrite`` is false (checked before anything is recorded).
+    ReportOutrunError
+        Records of its exhibits were added each time it was made: no report is recorded, no
+        file written.
     Interrupted
         Ctrl-C or a stopping signal (a :class:`KeyboardInterrupt`): its ``recorded`` says
         whether the report is on record and which of its files are written.
@@ -71,32 +77,57 @@ def issue_report(
     start = store.head()[0]
     written: list[Path] = []
     try:
-        content = build_report_content(
-            store,
-            case_number,
-            item_number,
-            issued_by=operator,
-            unit=unit,
-            location=location,
-            force=force,
-        )
-        pdf = render_pdf(content)
-        with store.transaction():
-            pdf_sha256 = store.put_blob(pdf, PDF_MEDIA_TYPE)
-            record = store.append(
-                "reports",
-                {
-                    "case_number": case_number,
-                    "item_number": item_number,
-                    "report_id": content["report_id"],
-                    "content_sha256": content["content_sha256"],
-                    "pdf_sha256": pdf_sha256,
-                    "content_json": chain.canonical_text(content),
-                    "issued_by": content["signature"]["signed_by"],
-                    "issued_at": content["dates"]["issued"],
-                    "forced": content["verification"]["forced"],
-                },
-                operator=operator,
+        newer: list[tuple[str, dict[str, Any]]] = []
+        for _attempt in range(REPORT_ATTEMPTS):
+            # Built outside the write transaction (verifying the store and laying out the
+            # pages take seconds, and scans must not wait for them): what the case gained
+            # meanwhile is checked in the transaction that records the report, and the
+            # report is made again from what is then on record.
+            since = store.head()[0]
+            content = build_report_content(
+                store,
+                case_number,
+                item_number,
+                issued_by=operator,
+                unit=unit,
+                location=location,
+                force=force,
+            )
+            pdf = render_pdf(content)
+            with store.transaction():
+                newer = _records_of(store, since, content)
+                if newer:
+                    continue
+                pdf_sha256 = store.put_blob(pdf, PDF_MEDIA_TYPE)
+                record = store.append(
+                    "reports",
+                    {
+                        "case_number": case_number,
+                        "item_number": item_number,
+                        "report_id": content["report_id"],
+                        "content_sha256": content["content_sha256"],
+                        "pdf_sha256": pdf_sha256,
+                        "content_json": chain.canonical_text(content),
+                        "issued_by": content["signature"]["signed_by"],
+                        "issued_at": content["dates"]["issued"],
+                        "forced": content["verification"]["forced"],
+                    },
+                    operator=operator,
+                )
+                break
+        else:
+            scope = content["case"]["case_number"]
+            if item_number is not None:
+                scope = f"exhibit {content['exhibits'][0]['label']['item_number']} of case {scope}"
+            else:
+                scope = f"case {scope}"
+            raise ReportOutrunError(
+                f"no report was recorded or written: {scope} gained records while its report "
+                f"was made, {REPORT_ATTEMPTS} times (the last time: "
+                + ", ".join(f"{table} record #{row['seq']}" for table, row in newer)
+                + "); a report must cover everything on record for its exhibits when it is "
+                "recorded: run the same command again once the work that records them (a scan "
+                "or an import of the case) is done"
             )
         renderings = (
             (pdf_path, lambda: pdf),
@@ -120,6 +151,38 @@ def issue_report(
             unwritten = [path for path in unwritten if not os.path.exists(path)]
         raise Interrupted(signum, _what_is_issued(store, start, outputs, unwritten)) from exc
     return IssuedReport(content, pdf, record, tuple(written))
+
+
+REPORT_ATTEMPTS = 3
+"""How many times a report is made again when records of its exhibits were added while it was
+made, before it is refused (:class:`ReportOutrunError`)."""
+
+# The records that say something a report states: every chained table with a case number
+# but the reports themselves (another report issued meanwhile changes nothing in this one).
+_REPORTED_TABLES = ("cases", "exhibits", "custody_events", "measurements", "results", "imports")
+
+
+class ReportOutrunError(StoreBusyError):
+    """Records of a report's exhibits kept being added while the report was made: none was
+    recorded (exit 75, try again, as for a store another process keeps locked)."""
+
+
+def _records_of(store: Store, since: int, content: dict[str, Any]) -> list[tuple[str, dict]]:
+    """The records of the report's case (and exhibit) the store gained after ``since``.
+
+    A case record (a corrected title) or an import of the case (whose records keep their
+    origin chain) counts for a report on one exhibit too; another exhibit's records do not.
+    """
+    case_number = content["case"]["case_number"]
+    items = {section["label"]["item_number"] for section in content["exhibits"]}
+    whole_case = content["scope"] == "all exhibits of the case"
+    return [
+        (table, row)
+        for table, row in store.appended_since(since)
+        if table in _REPORTED_TABLES
+        and row.get("case_number") == case_number
+        and (whole_case or row.get("item_number") in (None, *items))
+    ]
 
 
 def _what_is_issued(
