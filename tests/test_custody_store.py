@@ -638,3 +638,20 @@ def test_a_new_store_is_made_where_the_file_system_has_no_hard_links(tmp_path, m
     assert sorted(path.name for path in (tmp_path / "s").iterdir()) == [DB_NAME]
     with Store(tmp_path / "s") as store:
         assert verify_store(store).ok
+
+
+def test_a_full_disk_while_recording_is_said_and_leaves_nothing(tmp_path):
+    store = populated_store(tmp_path / "s")
+    head = store.head()
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # as a disk that fills up
+    with pytest.raises(
+        CustodyError, match=r"forensic\.db: writing failed: database or disk is full"
+    ):
+        store.add_measurement(
+            "CASE-1", "EX-1", make_spectrum(seed=4, noise=0.01), operator=OPERATOR
+        )
+    assert store.head() == head
+    store.conn.execute(f"PRAGMA max_page_count = {2**30}")
+    assert len(store.measurements("CASE-1")) == 1 and verify_store(store).ok
+    store.close()

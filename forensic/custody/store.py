@@ -633,9 +633,13 @@ class Store:
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk does): that is no second error
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc, "writing") from None
             raise
         self._depth = 0
         try:
