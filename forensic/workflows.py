@@ -5,18 +5,28 @@ These are plain functions; the CLI calls them, and so can tests and notebooks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shlex
 import signal
+import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from forensic.custody import chain
 from forensic.custody.continuity import custody_gaps, same_statement
-from forensic.custody.store import NOT_DESCRIBED, Store, as_label, stated_description
+from forensic.custody.store import (
+    NOT_DESCRIBED,
+    Store,
+    StoreBusyError,
+    as_label,
+    stated_description,
+)
+from forensic.custody.unrecorded import holding_signals, keep_unrecorded
 from forensic.errors import CustodyError, ForensicError, Interrupted, LibraryError
 from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
@@ -24,6 +34,7 @@ from forensic.report.layout import verdict_line
 
 __all__ = [
     "SCAN_STAGES",
+    "STORE_WAIT_S",
     "Discrepancy",
     "SavedIdentification",
     "ScanIncomplete",
@@ -365,6 +376,7 @@ def _what_is_recorded(
     case_number: str,
     item_number: str,
     report_command: str | None,
+    kept: str | None = None,
 ) -> str:
     """What a stopped scan left in the store, and what it did not do, in words.
 
@@ -377,6 +389,8 @@ def _what_is_recorded(
         The exhibit scanned.
     report_command : str or None
         The command that makes the report the scan was asked for, if it was.
+    kept : str or None
+        Where the spectrum the store did not record is kept, in words (:func:`_keep_measured`).
     """
     last: dict[str, Mapping[str, Any]] = {}
     for table, row in records:
@@ -394,9 +408,10 @@ def _what_is_recorded(
         if "custody_events" in last:
             event = last["custody_events"]
             done.append(f"its receipt by {event['received_by']} (record #{event['seq']})")
+        spectrum = kept or f"no spectrum of {exhibit} was saved"
         if not done:
-            return f"nothing was recorded; no spectrum of {exhibit} was saved"
-        return f"recorded {', '.join(done)}; no spectrum of {exhibit} was saved"
+            return f"nothing was recorded; {spectrum}"
+        return f"recorded {', '.join(done)}; {spectrum}"
     if result is None:
         return (
             f"the raw spectrum of {exhibit} is saved (measurement record #{measurement['seq']}, "
@@ -421,19 +436,136 @@ def _what_is_recorded(
 
 
 def _say_what_is_recorded(
-    exc: ForensicError, db: Store, start: int, case_number: str, item_number: str
+    exc: ForensicError,
+    db: Store,
+    start: int,
+    case_number: str,
+    item_number: str,
+    *,
+    kept: str | None = None,
 ) -> None:
     """Add to the message of the error that ended a scan what the store holds of the scan
-    (:func:`_what_is_recorded`), keeping the error's type and exit code."""
+    (:func:`_what_is_recorded`) and where a spectrum it did not take is kept, keeping the
+    error's type and exit code."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     try:
-        recorded = _what_is_recorded(db.appended_since(start), case_number, item_number, None)
+        records = db.appended_since(start)
+        recorded = _what_is_recorded(records, case_number, item_number, None, kept)
     except ForensicError as error:
-        recorded = (
-            f"what was recorded could not be read back ({error}): see `forensic custody log "
-            f"{case_number} {item_number}`"
-        )
+        recorded = _unreadable(error, case_number, item_number, kept)
     exc.args = (f"{exc}; {recorded}",)
+
+
+def _unreadable(error: ForensicError, case_number: str, item_number: str, kept: str | None) -> str:
+    """What a stopped or failed scan says when the store cannot be read back."""
+    said = (
+        f"what was recorded could not be read back ({error}): see `forensic custody log "
+        f"{case_number} {item_number}`"
+    )
+    return f"{said}; {kept}" if kept else said
+
+
+STORE_WAIT_S = 300.0
+"""How long a scan waits for a store another process keeps locked before it keeps the raw
+spectrum it measured in a file instead (every other step waits the store's busy timeout)."""
+
+_WAIT_SLICE_S = 1.0  # SQLite's wait does not hear Ctrl-C: wait in slices that do
+_SAY_EVERY_S = 30.0
+
+
+def _save_measurement(
+    db: Store,
+    case_number: str,
+    item_number: str,
+    spectrum: Any,
+    *,
+    operator: str,
+    notify: Callable[[str, str], None],
+    wait_s: float,
+    **measured: Any,
+) -> dict[str, Any]:
+    """Record the raw spectrum, waiting up to ``wait_s`` for a store another process keeps
+    locked, and saying so on the technician's screen.
+
+    Raises
+    ------
+    StoreBusyError
+        The store stayed locked for ``wait_s``: the caller keeps the spectrum in a file.
+    """
+    started = time.monotonic()
+    said_at: float | None = None
+    while True:
+        try:
+            with db.waiting(min(_WAIT_SLICE_S, wait_s)):
+                return db.add_measurement(
+                    case_number, item_number, spectrum, operator=operator, **measured
+                )
+        except StoreBusyError:
+            waited = time.monotonic() - started
+            if waited >= wait_s:
+                raise StoreBusyError(
+                    f"{db.db_path}: another process kept the store locked for {waited:.0f} s "
+                    "while the raw spectrum waited to be saved"
+                ) from None
+            if said_at is None or waited - said_at >= _SAY_EVERY_S:
+                said_at = waited
+                notify(
+                    "store",
+                    f"the store is locked by another process ({waited:.0f} s): waiting to save "
+                    f"the raw spectrum, up to {wait_s - waited:.0f} s more; then, or on Ctrl-C, "
+                    "it is kept in a file to record later",
+                )
+
+
+def _keep_measured(
+    db: Store,
+    start: int | None,
+    spectrum: Any,
+    *,
+    case_number: str,
+    item_number: str,
+    operator: str,
+    exc: BaseException,
+    measured: Mapping[str, Any],
+) -> str | None:
+    """Keep in a file a measured spectrum the store did not record, and say so in words
+    (None when the store holds it after all: stopped after it was committed)."""
+    case_number, item_number = as_label(case_number), as_label(item_number)
+    digest = chain.sha256_hex(chain.canonical_json(spectrum.to_dict()))
+    with contextlib.suppress(ForensicError):
+        if start is not None and any(
+            table == "measurements" and row["raw_sha256"] == digest
+            for table, row in db.appended_since(start)
+        ):
+            return None
+    if isinstance(exc, KeyboardInterrupt):
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        why = f"the scan was stopped ({signal.Signals(signum).name}) while saving it"
+    else:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+    path, digest, failures = keep_unrecorded(
+        db.db_path,
+        spectrum,
+        case_number=case_number,
+        item_number=item_number,
+        operator=operator,
+        why=why,
+        chain_id=getattr(db, "chain_id", None),
+        **measured,
+    )
+    exhibit = f"exhibit {item_number} of case {case_number}"
+    if path is None:
+        return (
+            f"the raw spectrum of {exhibit} (SHA-256 {digest}) could not be kept in a file "
+            f"either ({'; '.join(failures)}): it is lost"
+        )
+    return (
+        f"the raw spectrum of {exhibit} is not in the store, but kept in {path} (SHA-256 "
+        f"{digest}): do not measure again; once the store can be written, "
+        f"`forensic exhibit record-spectrum {shlex.quote(str(path))} --store "
+        f"{shlex.quote(str(db.db_path))}` records it, and "
+        f"{_identify_command(case_number, item_number)} identifies it"
+    )
 
 
 class SavedIdentification(NamedTuple):
@@ -555,6 +687,7 @@ def scan(
     library: Any = None,
     open_instrument: Callable[[str], Any] | None = None,
     identify: Callable[[Any], Mapping[str, Any]] | None = None,
+    store_wait_s: float | None = None,
 ) -> ScanResult:
     """From instrument to signed report: the technician's one command, as a function.
 
@@ -602,6 +735,9 @@ def scan(
         shipped one. Loaded before anything is recorded.
     open_instrument, identify : callable, optional
         Replace the driver and the identification engine (tests, notebooks).
+    store_wait_s : float, optional
+        How long to wait, saying so, for a store another process keeps locked when the raw
+        spectrum is to be saved (default :data:`STORE_WAIT_S`).
 
     Raises
     ------
@@ -616,7 +752,11 @@ def scan(
         The instrument could not be opened (nothing is recorded), or acquisition or the store
         failed: the case, the exhibit and the custody event stay recorded (the message ends
         with what the store holds of the scan), and running the scan again does not record
-        the same receipt twice.
+        the same receipt twice. A spectrum measured that the store did not record (locked
+        for ``store_wait_s``, a full disk, the store gone, a stop while saving: the error
+        keeps its type and exit code, an :class:`Interrupted` too) is kept in a file
+        (:func:`forensic.custody.unrecorded.keep_unrecorded`), and the message says where
+        and the command that records it.
     """
     notify = progress or (lambda stage, message: None)
     for path in (report_path, json_path, text_path):
@@ -627,6 +767,7 @@ def scan(
     start: int | None = None
     reference = None
     connected = False
+    kept: str | None = None  # where a spectrum the store did not take is kept, in words
     try:
         start = db.head()[0]
         if identify is None:  # loaded before anything is recorded (a stop here records nothing)
@@ -700,15 +841,42 @@ def scan(
             spectrum = instrument.acquire(**dict(acquire_settings or {}))
             described = instrument.describe() if hasattr(instrument, "describe") else {}
         spectrum = spectrum.with_metadata(operator=operator)
-        notify("store", "saving the raw spectrum")
-        measurement = db.add_measurement(
-            case_number,
-            item_number,
-            spectrum,
-            operator=operator,
-            instrument_url=instrument_url,
-            instrument={"driver": described} if described else None,
-        )
+        measured = {
+            "instrument_url": instrument_url,
+            "instrument": {"driver": described} if described else None,
+        }
+        try:
+            notify("store", "saving the raw spectrum")
+            measurement = _save_measurement(
+                db,
+                case_number,
+                item_number,
+                spectrum,
+                operator=operator,
+                notify=notify,
+                wait_s=STORE_WAIT_S if store_wait_s is None else store_wait_s,
+                **measured,
+            )
+        except BaseException as exc:
+            # The laser has fired and the sample may be used up: a spectrum the store did not
+            # take is kept in a file, and the error says where and how to record it.
+            # (a second Ctrl-C is held until the file is written and `kept` says where)
+            with holding_signals():
+                kept = _keep_measured(
+                    db,
+                    start,
+                    spectrum,
+                    case_number=case_number,
+                    item_number=item_number,
+                    operator=operator,
+                    exc=exc,
+                    measured=measured,
+                )
+            if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
+                raise CustodyError(
+                    f"{db.db_path}: saving the raw spectrum failed ({type(exc).__name__}: {exc})"
+                ) from exc
+            raise
         saved = (
             f"the raw spectrum is saved (measurement record #{measurement['seq']}, SHA-256 "
             f"{measurement['raw_sha256']})"
@@ -762,7 +930,7 @@ def scan(
         # what the store holds of this scan, as a stop does (a failure before the instrument
         # answered has recorded nothing, and its message says what to put right).
         if connected and start is not None:
-            _say_what_is_recorded(exc, db, start, case_number, item_number)
+            _say_what_is_recorded(exc, db, start, case_number, item_number, kept=kept)
         raise
     except KeyboardInterrupt as exc:
         # Ctrl-C or a stopping signal, at any stage: the instrument is closed (its laser off)
@@ -772,12 +940,9 @@ def scan(
         command = _report_command(db, case_number, item_number, (report_path, json_path, text_path))
         try:
             records = [] if start is None else db.appended_since(start)
-            recorded = _what_is_recorded(records, case_number, item_number, command)
+            recorded = _what_is_recorded(records, case_number, item_number, command, kept)
         except ForensicError as error:
-            recorded = (
-                f"what was recorded could not be read back ({error}): see `forensic custody "
-                f"log {case_number} {item_number}`"
-            )
+            recorded = _unreadable(error, case_number, item_number, kept)
         raise Interrupted(signum, recorded) from exc
     finally:
         if own_store:

@@ -5,6 +5,7 @@ A kill at any moment leaves the store consistent and every saved raw spectrum in
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -16,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from drivers.urls import open_instrument
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.custody.continuity import custody_gaps
-from forensic.custody.store import NOT_DESCRIBED
+from forensic.custody.store import NOT_DESCRIBED, StoreBusyError
 from forensic.errors import (
     CustodyError,
     IdentificationError,
@@ -887,7 +889,12 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
             r"receipt by Ann Example \(record #4\); no spectrum of exhibit E-1 of case C-1 "
             r"was saved",
         ),
-        ("store", r"recorded case C-1 .*; no spectrum of exhibit E-1 of case C-1 was saved"),
+        (
+            "store",
+            r"recorded case C-1 .*; the raw spectrum of exhibit E-1 of case C-1 is not in the "
+            r"store, but kept in .*unrecorded-spectra/C-1_E-1_.*\.json \(SHA-256 [0-9a-f]{64}\): "
+            r"do not measure again",
+        ),
         (
             "identify",
             r"the raw spectrum of exhibit E-1 of case C-1 is saved \(measurement record #5, "
@@ -1119,3 +1126,249 @@ def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path
     with Store(tmp_path / "s") as store:
         assert len(store.reports("C-1")) == 1 and len(store.results("C-1")) == 1
         assert verify_store(store).ok
+
+
+# -- a measured spectrum the store cannot take is kept in a file -----------------------------------
+
+
+def _lock(db_path):
+    """Another process's write transaction on the store (a long import, a hung program)."""
+    blocker = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    return blocker
+
+
+def _lock_while_acquiring(tmp_path, locks, progress=None):
+    def lock_at_acquire(stage, message):
+        if progress is not None:
+            progress.append((stage, message))
+        if stage == "acquire":
+            locks.append(_lock(tmp_path / "s" / "forensic.db"))
+
+    return lock_at_acquire
+
+
+def _kept_file(message):
+    (path,) = re.findall(r"kept in (\S+\.json) \(SHA-256", message)
+    return Path(path)
+
+
+def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_path):
+    _run(tmp_path)  # the store exists; the next scan finds it locked once it has measured
+    locks, progress = [], []
+    try:
+        with pytest.raises(StoreBusyError) as failed:
+            _run(
+                tmp_path,
+                progress=_lock_while_acquiring(tmp_path, locks, progress),
+                store_wait_s=2.0,
+            )
+    finally:
+        for lock in locks:
+            lock.execute("ROLLBACK")
+            lock.close()
+    message = str(failed.value)
+    assert failed.value.exit_code == 75
+    assert re.search(
+        r"forensic\.db: another process kept the store locked for [23] s while the raw spectrum "
+        r"waited to be saved; nothing was recorded; the raw spectrum of exhibit E-1 of case C-1 "
+        r"is not in the store, but kept in .*: do not measure again; once the store can be "
+        r"written, `forensic exhibit record-spectrum .* --store .*forensic\.db` records it, and "
+        r"`forensic exhibit identify C-1 E-1` identifies it$",
+        message,
+    ), message
+    # the technician saw why the scan waited, and for how long it would
+    waiting = [m for stage, m in progress if stage == "store" and "locked" in m]
+    assert waiting and waiting[0].startswith("the store is locked by another process (")
+    assert "then, or on Ctrl-C, it is kept in a file to record later" in waiting[0]
+    kept = _kept_file(message)
+    assert kept.parent == tmp_path / "s" / "unrecorded-spectra"
+    assert kept.name.startswith("C-1_E-1_") and not list(kept.parent.glob(".*"))
+    document = json.loads(kept.read_text())
+    assert document["case_number"] == "C-1" and document["operator"] == OPERATOR
+    assert document["instrument_url"] == "fake:instrument"
+    assert document["instrument"] == {"driver": {"kind": "FakeInstrument", "simulated": True}}
+    assert "locked" in document["why_not_recorded"]
+    spectrum = Spectrum.from_dict(document["spectrum"])
+    assert len(spectrum) == len(make_spectrum(seed=3, noise=0.01))
+    with Store(tmp_path / "s") as store:
+        assert len(store.measurements("C-1", "E-1")) == 1  # the first scan's only
+
+    # once the store is free: recorded as the exhibit's measurement, late and saying so
+    runner = CliRunner()
+    common = ["--store", str(tmp_path / "s"), "--operator", "Cy Later"]
+    done = runner.invoke(main, ["exhibit", "record-spectrum", str(kept), *common])
+    assert done.exit_code == 0, done.output
+    file_sha256 = hashlib.sha256(kept.read_bytes()).hexdigest()
+    said = " ".join(done.output.split())
+    assert said.startswith("measurement #8 of exhibit E-1 of case C-1 recorded late: acquired ")
+    assert f"by {OPERATOR}, recorded now from {kept} (file SHA-256 {file_sha256}; " in said
+    assert "next: 'forensic exhibit identify C-1 E-1' identifies it" in said
+    with Store(tmp_path / "s") as store:  # #7: the key of Cy Later, who records it
+        measurement = store.measurements("C-1", "E-1")[-1]
+        assert measurement["raw_sha256"] == document["raw_sha256"]
+        assert measurement["operator"] == OPERATOR and measurement["signer"] == "Cy Later"
+        assert measurement["acquired_at"] == document["acquired_at"]
+        late = json.loads(measurement["instrument_json"])["recorded_late"]
+        assert late["file"] == kept.name and late["file_sha256"] == file_sha256
+        assert late["saved_at"] == document["saved_at"] and "locked" in late["why_not_recorded"]
+        assert store.load_spectrum(measurement).to_dict() == document["spectrum"]
+        assert verify_store(store).ok
+    again = runner.invoke(main, ["exhibit", "record-spectrum", str(kept), *common])
+    assert again.exit_code == 0
+    assert (
+        "is already recorded as measurement #8 of exhibit E-1 of case C-1; nothing" in again.output
+    )
+    identified = runner.invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
+    assert identified.exit_code == 0 and identified.output.startswith("measurement #8 (")
+    # a report on the exhibit says the spectrum was recorded late, and from which file
+    with Store(tmp_path / "s") as store:
+        report = issue_report(store, "C-1", "E-1", operator=OPERATOR)
+    (limitation,) = [item for item in report.content["limitations"] if "recorded" in item]
+    assert limitation.startswith("E-1: the spectrum acquired at ")
+    assert (
+        "(measurement record #8) was not recorded in the evidence store when it was " in limitation
+    )
+    assert f"it was kept in the file {kept.name} (SHA-256 {file_sha256}), written at " in limitation
+
+
+def test_a_store_locked_for_a_while_is_waited_for_and_the_scan_goes_on(tmp_path):
+    _run(tmp_path)
+    progress, locks = [], []
+
+    def release_later(stage, message):
+        progress.append((stage, message))
+        if stage == "acquire":
+            locks.append(_lock(tmp_path / "s" / "forensic.db"))
+            release = threading.Timer(2.5, lambda: locks[0].execute("ROLLBACK"))
+            release.start()
+            locks.append(release)
+
+    try:
+        result = _run(tmp_path, progress=release_later, store_wait_s=60.0)
+    finally:
+        locks[1].join()
+        locks[0].close()
+    assert result.measurement["seq"] == 7 and result.result["seq"] == 8
+    said = [m for stage, m in progress if stage == "store"]
+    assert said[0] == "saving the raw spectrum"
+    assert said[1].startswith("the store is locked by another process (1 s): waiting to save")
+    assert not (tmp_path / "s" / "unrecorded-spectra").exists()
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_scan_stopped_while_it_waits_for_the_store_keeps_the_spectrum(tmp_path, stop):
+    _run(tmp_path)
+    locks = []
+
+    def stop_while_waiting(stage, message):
+        if stage == "acquire":
+            locks.append(_lock(tmp_path / "s" / "forensic.db"))
+        if stage == "store" and "locked" in message:
+            raise Interrupted(getattr(signal, stop))
+
+    try:
+        with pytest.raises(Interrupted) as stopped:
+            _run(tmp_path, progress=stop_while_waiting, store_wait_s=60.0)
+    finally:
+        locks[0].execute("ROLLBACK")
+        locks[0].close()
+    assert stopped.value.signum == getattr(signal, stop)
+    kept = _kept_file(str(stopped.value))
+    document = json.loads(kept.read_text())
+    assert document["why_not_recorded"] == f"the scan was stopped ({stop}) while saving it"
+    done = CliRunner().invoke(
+        main,
+        [
+            "exhibit",
+            "record-spectrum",
+            str(kept),
+            "--store",
+            str(tmp_path / "s"),
+            "--operator",
+            OPERATOR,
+        ],
+    )
+    assert done.exit_code == 0 and "recorded late" in done.output, done.output
+
+
+def test_a_full_disk_keeps_the_measured_spectrum_in_another_folder(tmp_path, monkeypatch):
+    def disk_full(self, *args, **kwargs):
+        raise CustodyError(f"{self.db_path}: writing failed: database or disk is full")
+
+    monkeypatch.setattr(Store, "add_measurement", disk_full)
+    # the store's folder is full too: the next folder takes the file
+    blocked = tmp_path / "full"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setattr(
+        "forensic.custody.unrecorded._folders",
+        lambda store: [blocked / "x", tmp_path / "elsewhere"],
+    )
+    with pytest.raises(CustodyError) as failed:
+        _run(tmp_path)
+    message = str(failed.value)
+    assert message.startswith(f"{tmp_path / 's' / 'forensic.db'}: writing failed: database or disk")
+    kept = _kept_file(message)
+    assert kept.parent == tmp_path / "elsewhere"
+    assert "disk is full" in json.loads(kept.read_text())["why_not_recorded"]
+
+    monkeypatch.setattr(
+        "forensic.custody.unrecorded._folders", lambda store: [blocked / "x", blocked / "y"]
+    )
+    with pytest.raises(
+        CustodyError, match=r"could not be kept in a file either \(.*\): it is lost"
+    ):
+        _run(tmp_path)
+
+
+def test_a_kept_spectrum_file_that_was_changed_is_not_recorded(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        Store, "add_measurement", lambda self, *a, **k: (_ for _ in ()).throw(CustodyError("gone"))
+    )
+    with pytest.raises(CustodyError) as failed:
+        _run(tmp_path)
+    monkeypatch.undo()
+    kept = _kept_file(str(failed.value))
+    document = json.loads(kept.read_text())
+    document["spectrum"]["intensity"][100] *= 1.5
+    kept.write_text(json.dumps(document))
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    done = CliRunner().invoke(main, ["exhibit", "record-spectrum", str(kept), *common])
+    assert done.exit_code == 2
+    assert "the file was changed since the scan wrote it; not recorded" in done.output
+    other = tmp_path / "other.json"
+    other.write_text('{"format": "something else"}')
+    done = CliRunner().invoke(main, ["exhibit", "record-spectrum", str(other), *common])
+    assert done.exit_code == 2
+    assert "not a spectrum a scan kept for the store: format 'something else'" in done.output
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == []
+
+
+def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_path, monkeypatch):
+    monkeypatch.setattr("forensic.workflows._default_open_instrument", lambda url: FakeInstrument())
+    monkeypatch.setattr("forensic.workflows.STORE_WAIT_S", 1.5)
+    _run(tmp_path)
+    locks = []
+    acquire = FakeInstrument.acquire
+
+    def acquire_then_lock(self, **settings):
+        locks.append(_lock(tmp_path / "s" / "forensic.db"))
+        return acquire(self, **settings)
+
+    monkeypatch.setattr(FakeInstrument, "acquire", acquire_then_lock)
+    args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    try:
+        done = CliRunner().invoke(
+            main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+        )
+    finally:
+        locks[0].execute("ROLLBACK")
+        locks[0].close()
+    assert done.exit_code == 75, done.output
+    lines = done.output.splitlines()
+    assert any(
+        re.match(r"\[5/8\] +\d+\.\ds  the store is locked by another", line) for line in lines
+    )
+    assert lines[-1].startswith("error: ") and "kept in " in lines[-1]
+    assert _kept_file(lines[-1]).exists()

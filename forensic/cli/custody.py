@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import shlex
 import shutil
 import sys
 import time
@@ -463,6 +464,39 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
             continue
         click.echo(f"{said}{_result_line(result)} (result record #{result['seq']})")
         _say_warnings(json.loads(result["identification_json"]).get("warnings") or [], advice)
+
+
+@exhibit.command("record-spectrum")
+@click.argument("spectrum_file", type=click.Path(dir_okay=False, path_type=Path))
+@operator_option
+@store_option
+def exhibit_record_spectrum(spectrum_file, operator, store_path):
+    """Record a spectrum a scan measured but could not save in the store (locked, full, gone,
+    stopped while saving), from the file it kept it in: recorded late, saying so."""
+    from forensic.custody.unrecorded import record_unrecorded  # noqa: PLC0415
+
+    if not operator:
+        raise CustodyError("no operator: give --operator NAME")
+    with _open(store_path, create=False) as store:
+        done = record_unrecorded(store, spectrum_file, operator=operator)
+    measurement, kept = done.measurement, done.unrecorded
+    exhibit = f"exhibit {kept.item_number} of case {kept.case_number}"
+    if not done.recorded:
+        click.echo(
+            f"the spectrum in {spectrum_file} (SHA-256 {kept.raw_sha256}) is already recorded "
+            f"as measurement #{measurement['seq']} of {exhibit}; nothing recorded"
+        )
+        return
+    click.echo(
+        f"measurement #{measurement['seq']} of {exhibit} recorded late: acquired "
+        f"{utc_when(measurement['acquired_at'])} by {measurement['operator']}, recorded now "
+        f"from {spectrum_file} (file SHA-256 {kept.file_sha256}; spectrum SHA-256 "
+        f"{measurement['raw_sha256']}), which can be kept with the case's papers"
+    )
+    click.echo(
+        f"next: 'forensic exhibit identify {shlex.quote(kept.case_number)} "
+        f"{shlex.quote(kept.item_number)}' identifies it"
+    )
 
 
 # -- custody ---------------------------------------------------------------------------------------

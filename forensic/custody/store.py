@@ -649,6 +649,23 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise self._error(exc, "committing") from None
 
+    @contextlib.contextmanager
+    def waiting(self, seconds: float) -> Iterator[None]:
+        """Wait up to ``seconds`` (instead of ``busy_timeout_s``) for another process's write,
+        within the block: a step that must not fail for a lock waits longer, or in short
+        slices so that Ctrl-C is heard (SQLite's wait cannot be interrupted)."""
+        before = self.busy_timeout_s
+        self._busy_timeout(seconds)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._busy_timeout(before)
+
+    def _busy_timeout(self, seconds: float) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
+        self.busy_timeout_s = seconds
+
     def _migrate(self) -> None:
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
@@ -1113,11 +1130,17 @@ class Store:
         operator: str,
         instrument_url: str | None = None,
         instrument: Mapping[str, Any] | None = None,
+        acquired_at: str | None = None,
+        measured_by: str | None = None,
     ) -> dict[str, Any]:
         """Store the raw spectrum (by SHA-256) and its measurement record in one transaction.
 
         ``spectrum`` is a :class:`forensic.spectrum.Spectrum`; it is kept exactly as acquired,
-        as the canonical JSON of ``Spectrum.to_dict()``.
+        as the canonical JSON of ``Spectrum.to_dict()``. ``operator`` signs the record;
+        ``measured_by`` (default the operator) is who measured, and ``acquired_at`` (default
+        the spectrum's ``acquired_at``, else now) when: both differ from the signer and the
+        time of recording for a spectrum recorded late, from the file a scan kept it in
+        (:mod:`forensic.custody.unrecorded`).
         """
         raw = chain.canonical_json(spectrum.to_dict())
         metadata = dict(spectrum.metadata)
@@ -1140,7 +1163,7 @@ class Store:
             )
             if key in metadata
         } | dict(instrument or {})
-        acquired_at = str(metadata.get("acquired_at") or utc_now())
+        acquired_at = str(acquired_at or metadata.get("acquired_at") or utc_now())
         with self.transaction():
             exhibit = self.require_exhibit(case_number, item_number)
             digest = self.put_blob(raw, RAW_SPECTRUM_MEDIA_TYPE)
@@ -1157,7 +1180,7 @@ class Store:
                     "instrument_json": chain.canonical_text(
                         json.loads(json.dumps(instrument, default=str))
                     ),
-                    "operator": check_operator_name(operator),
+                    "operator": check_operator_name(measured_by or operator),
                     "acquired_at": acquired_at,
                 },
                 operator=operator,

@@ -232,6 +232,19 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
     }
 
 
+def _recorded_late(item: str, analysis: dict[str, Any], late: dict[str, Any]) -> str:
+    """The limitation of a spectrum recorded in the store after it was measured, from the
+    file a scan kept it in (:mod:`forensic.custody.unrecorded`)."""
+    why = late.get("why_not_recorded")
+    return (
+        f"{item}: the spectrum acquired at {utc_when(analysis['acquired_at'])} (measurement "
+        f"record #{analysis['measurement_record']}) was not recorded in the evidence store "
+        "when it was measured" + (f" ({why})" if why else "") + f"; it was kept in the file "
+        f"{late.get('file')} (SHA-256 {late.get('file_sha256')}), written at "
+        f"{utc_when(late.get('saved_at'))}, and recorded from it later."
+    )
+
+
 def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     items = [SWGDRUG_LIMITATION]
     not_measured: list[str] = []
@@ -256,6 +269,9 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     f"{utc_when(analysis['acquired_at'])} is {provenance}, not measured from the "
                     "exhibit (instrument simulator): this result has no evidential value.",
                 )
+            late = (analysis["instrument"] or {}).get("recorded_late")
+            if isinstance(late, dict):
+                warnings.append(_recorded_late(exhibit["label"]["item_number"], analysis, late))
             identification = analysis["identification"] or {}
             for hit in (identification.get("hits") or [])[:1]:  # the reference it names
                 modelled |= hit.get("provenance") == "modelled"
