@@ -235,12 +235,18 @@ def _comparable(label: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", label)).casefold()
 
 
-def _refuse_near_duplicates(db: Store, case_number: str, item_number: str) -> None:
+def _refuse_near_duplicates(
+    db: Store, case_number: str, item_number: str, *, ending: str = ". Nothing was recorded"
+) -> None:
     """Refuse a scan that would open a case, or label an exhibit, whose number differs from an
     existing one only in letter case, spaces or punctuation: almost always a typing error,
     which would file the measurement under a second number that no record can ever merge
     with the first. A new number meant as such is opened first on purpose (``forensic case
-    new``, ``forensic exhibit add``), and a scan then adds to it."""
+    new``, ``forensic exhibit add``), and a scan then adds to it.
+
+    A scan checks before anything is recorded or the laser fires, and again in the
+    transaction that opens the case and the exhibit (another scan may have opened the other
+    spelling meanwhile), where its failure handler says what is recorded (``ending=""``)."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     if db.get_case(case_number) is None:
         near = [
@@ -253,7 +259,7 @@ def _refuse_near_duplicates(db: Store, case_number: str, item_number: str) -> No
                 f"there is no case {case_number!r} in {db.db_path}, but there is case "
                 f"{near[0]!r}: scan again with --case {shlex.quote(near[0])}; if "
                 f"{case_number!r} is a new case, open it first with "
-                f"'forensic case new {shlex.quote(case_number)}'. Nothing was recorded"
+                f"'forensic case new {shlex.quote(case_number)}'{ending}"
             )
         return
     if db.get_exhibit(case_number, item_number) is None:
@@ -267,8 +273,8 @@ def _refuse_near_duplicates(db: Store, case_number: str, item_number: str) -> No
                 f"case {case_number} has no exhibit {item_number!r}, but it has exhibit "
                 f"{near[0]!r}: scan again with --exhibit {shlex.quote(near[0])}; if "
                 f"{item_number!r} is another item, label it first with 'forensic exhibit add "
-                f"{shlex.quote(case_number)} {shlex.quote(item_number)} --description ...'. "
-                "Nothing was recorded"
+                f"{shlex.quote(case_number)} {shlex.quote(item_number)} --description "
+                f"...'{ending}"
             )
 
 
@@ -785,6 +791,7 @@ def scan(
             connected = True
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
             with db.transaction():
+                _refuse_near_duplicates(db, case_number, item_number, ending="")
                 case = db.open_case(
                     case_number, operator=operator, unit=unit, location=location, exist_ok=True
                 )

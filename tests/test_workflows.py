@@ -1099,6 +1099,34 @@ def test_a_number_holding_a_character_not_seen_as_what_it_is_is_refused(
             assert store.current("cases") == []
 
 
+def test_a_near_duplicate_number_opened_by_another_scan_meanwhile_is_refused(tmp_path):
+    """Two technicians scan the same new case at once, one typing 'DEMO-1', the other
+    'demo 1': the second to record finds the first's case and files nothing under its own."""
+    _run(tmp_path, case_number="OTHER", item_number="A1")  # the store exists
+
+    def another_scan_opens_it_first(url):
+        with Store(tmp_path / "s") as other:
+            other.open_case("DEMO-1", operator="Bo Other")
+            other.add_exhibit("DEMO-1", "A1", operator="Bo Other", description="bag")
+        return FakeInstrument()
+
+    with pytest.raises(CustodyError) as refused:
+        _run(
+            tmp_path,
+            case_number="demo 1",
+            item_number="A1",
+            open_instrument=another_scan_opens_it_first,
+        )
+    assert str(refused.value) == (
+        f"there is no case 'demo 1' in {tmp_path / 's' / 'forensic.db'}, but there is case "
+        "'DEMO-1': scan again with --case DEMO-1; if 'demo 1' is a new case, open it first "
+        "with 'forensic case new 'demo 1''; nothing was recorded; no spectrum of exhibit A1 "
+        "of case demo 1 was saved"
+    )
+    with Store(tmp_path / "s") as store:
+        assert [c["case_number"] for c in store.current("cases")] == ["OTHER", "DEMO-1"]
+
+
 def test_a_report_that_cannot_be_written_stops_the_scan_before_anything_is_recorded(tmp_path):
     (tmp_path / "afile").write_text("a file, not a folder")
     (tmp_path / "folder").mkdir()
