@@ -790,6 +790,9 @@ def scan(
                 check_settings(**dict(acquire_settings or {}))
             connected = True
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
+            # One transaction from the case to the receipt: what the scan states against
+            # the exhibit's records is judged on the records its receipt follows, and
+            # nothing another process records comes between.
             with db.transaction():
                 _refuse_near_duplicates(db, case_number, item_number, ending="")
                 case = db.open_case(
@@ -803,35 +806,35 @@ def scan(
                     seal_number=seal_number,
                     exist_ok=True,
                 )
-            # as recorded: a pasted number may carry spaces the store does not keep
-            case_number, item_number = case["case_number"], exhibit["item_number"]
-            custody = db.custody_events(case_number, item_number)
-            discrepancies = label_discrepancies(
-                exhibit, custody, description=description, seal_number=seal_number
-            )
-            facts = [fact for fact, _ in discrepancies]
-            # a label without description, which a description stated now does not fill in
-            # (a discrepancy says that, with what to do)
-            undescribed = stated_description(exhibit["description"]) == NOT_DESCRIBED and not (
-                description and description.strip()
-            )
-            event, recorded = _receipt(
-                db,
-                case_number,
-                item_number,
-                operator=operator,
-                received_from=received_from,
-                seal_intact=seal_intact,
-                seal_number=seal_number,
-                label_seal_number=exhibit["seal_number"],
-                notes="; ".join(facts) or None,
-            )
-            gaps_before = set(custody_gaps(custody))
-            gaps = [
-                gap
-                for gap in custody_gaps(db.custody_events(case_number, item_number))
-                if gap not in gaps_before
-            ]
+                # as recorded: a pasted number may carry spaces the store does not keep
+                case_number, item_number = case["case_number"], exhibit["item_number"]
+                custody = db.custody_events(case_number, item_number)
+                discrepancies = label_discrepancies(
+                    exhibit, custody, description=description, seal_number=seal_number
+                )
+                facts = [fact for fact, _ in discrepancies]
+                # a label without description, which a description stated now does not fill in
+                # (a discrepancy says that, with what to do)
+                undescribed = stated_description(exhibit["description"]) == NOT_DESCRIBED and not (
+                    description and description.strip()
+                )
+                event, recorded = _receipt(
+                    db,
+                    case_number,
+                    item_number,
+                    operator=operator,
+                    received_from=received_from,
+                    seal_intact=seal_intact,
+                    seal_number=seal_number,
+                    label_seal_number=exhibit["seal_number"],
+                    notes="; ".join(facts) or None,
+                )
+                gaps_before = set(custody_gaps(custody))
+                gaps = [
+                    gap
+                    for gap in custody_gaps(db.custody_events(case_number, item_number))
+                    if gap not in gaps_before
+                ]
             notify(
                 "custody",
                 _custody_line(

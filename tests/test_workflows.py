@@ -19,6 +19,7 @@ import sys
 import textwrap
 import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ from forensic.io import OutputError, OutputExistsError
 from forensic.library import Library
 from forensic.report.issue import issue_report
 from forensic.spectrum import Spectrum
-from forensic.workflows import SCAN_STAGES, ScanIncomplete, scan
+from forensic.workflows import SCAN_STAGES, ScanIncomplete, label_discrepancies, scan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -1125,6 +1126,35 @@ def test_a_near_duplicate_number_opened_by_another_scan_meanwhile_is_refused(tmp
     )
     with Store(tmp_path / "s") as store:
         assert [c["case_number"] for c in store.current("cases")] == ["OTHER", "DEMO-1"]
+
+
+def test_what_a_scan_states_against_the_records_is_judged_on_those_its_receipt_follows(
+    tmp_path, monkeypatch
+):
+    """A hand-over recorded by another process while a scan compares its statements with the
+    exhibit's records: the receipt's notes must not contradict the record just before it."""
+    _run(tmp_path, seal_number="S-7")
+    judge = label_discrepancies
+
+    def judge_while_another_records(*args, **kwargs):
+        found = judge(*args, **kwargs)
+        # it waits for the scan's receipt, or records before the scan reads the records
+        with Store(tmp_path / "s", busy_timeout_s=0.2) as other, suppress(StoreBusyError):
+            other.add_custody_event(
+                "C-1", "E-1", operator="Bo Other", received_by=OPERATOR, purpose="re-sealed",
+                released_by=OPERATOR, seal_number="S-8",
+            )  # fmt: skip
+        return found
+
+    monkeypatch.setattr("forensic.workflows.label_discrepancies", judge_while_another_records)
+    _run(tmp_path, seal_number="S-8", operator="Cy Tech")
+    with Store(tmp_path / "s") as store:
+        events = store.custody_events("C-1", "E-1")
+        assert verify_store(store).ok
+    receipt = events[-1]
+    assert receipt["received_by"] == "Cy Tech"
+    last_seal = [event["seal_number"] for event in events[:-1] if event["seal_number"]][-1]
+    assert f"the seal last recorded for it is {last_seal!r}" in receipt["notes"]
 
 
 def test_a_report_that_cannot_be_written_stops_the_scan_before_anything_is_recorded(tmp_path):
