@@ -23,6 +23,7 @@ from forensic.custody.store import (
     NOT_DESCRIBED,
     Store,
     StoreBusyError,
+    StoreGoneError,
     as_label,
     stated_description,
 )
@@ -539,9 +540,13 @@ def _keep_measured(
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = chain.sha256_hex(chain.canonical_json(spectrum.to_dict()))
     with contextlib.suppress(ForensicError):
-        if start is not None and any(
-            table == "measurements" and row["raw_sha256"] == digest
-            for table, row in db.appended_since(start)
+        if (
+            start is not None
+            and not isinstance(exc, StoreGoneError)
+            and any(
+                table == "measurements" and row["raw_sha256"] == digest
+                for table, row in db.appended_since(start)
+            )
         ):
             return None
     if isinstance(exc, KeyboardInterrupt):
@@ -759,7 +764,8 @@ def scan(
         failed: the case, the exhibit and the custody event stay recorded (the message ends
         with what the store holds of the scan), and running the scan again does not record
         the same receipt twice. A spectrum measured that the store did not record (locked
-        for ``store_wait_s``, a full disk, the store gone, a stop while saving: the error
+        for ``store_wait_s``, a full disk, the store's file deleted while the scan ran
+        (:class:`~forensic.custody.store.StoreGoneError`), a stop while saving: the error
         keeps its type and exit code, an :class:`Interrupted` too) is kept in a file
         (:func:`forensic.custody.unrecorded.keep_unrecorded`), and the message says where
         and the command that records it.
@@ -867,6 +873,7 @@ def scan(
                 wait_s=STORE_WAIT_S if store_wait_s is None else store_wait_s,
                 **measured,
             )
+            db.check_in_place()  # not recorded, if the store's file went meanwhile
         except BaseException as exc:
             # The laser has fired and the sample may be used up: a spectrum the store did not
             # take is kept in a file, and the error says where and how to record it.
@@ -939,7 +946,9 @@ def scan(
         # The instrument or the store failed once records may have been made: the error says
         # what the store holds of this scan, as a stop does (a failure before the instrument
         # answered has recorded nothing, and its message says what to put right).
-        if connected and start is not None:
+        if isinstance(exc, StoreGoneError):  # what the store's file held is not there
+            exc.args = (f"{exc}; {kept}",)
+        elif connected and start is not None:
             _say_what_is_recorded(exc, db, start, case_number, item_number, kept=kept)
         raise
     except KeyboardInterrupt as exc:

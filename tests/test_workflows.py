@@ -34,7 +34,7 @@ from drivers.urls import open_instrument
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.custody.continuity import custody_gaps
-from forensic.custody.store import NOT_DESCRIBED, StoreBusyError
+from forensic.custody.store import NOT_DESCRIBED, StoreBusyError, StoreGoneError
 from forensic.errors import (
     CustodyError,
     IdentificationError,
@@ -1430,3 +1430,24 @@ def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_pat
     )
     assert lines[-1].startswith("error: ") and "kept in " in lines[-1]
     assert _kept_file(lines[-1]).exists()
+
+
+def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tmp_path):
+    _run(tmp_path)
+
+    def delete_the_store(stage, message):
+        if stage == "acquire":
+            shutil.rmtree(tmp_path / "s")  # SQLite writes on, into files no longer there
+
+    with pytest.raises(StoreGoneError) as failed:
+        _run(tmp_path, progress=delete_the_store)
+    message = str(failed.value)
+    assert failed.value.exit_code == 1
+    assert message.startswith(
+        f"{tmp_path / 's' / 'forensic.db'}: the store's file was deleted or moved while this "
+        "command had it open: what it recorded since went to a file no longer there, and is "
+        "not in the store; the raw spectrum of exhibit E-1 of case C-1 is not in the store, "
+        "but kept in "
+    ), message
+    kept = _kept_file(message)
+    assert kept.exists() and json.loads(kept.read_text())["case_number"] == "C-1"

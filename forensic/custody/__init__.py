@@ -4,6 +4,7 @@ from forensic.custody.store import (
     Store,
     StoreBusyError,
     StoreDamagedError,
+    StoreGoneError,
     StoreReadOnlyError,
     resolve_store_path,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
+    "StoreGoneError",
     "StoreReadOnlyError",
     "UnverifiedChainError",
     "VerifyReport",

@@ -60,6 +60,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
+    "StoreGoneError",
     "StoreReadOnlyError",
     "as_label",
     "record_time",
@@ -89,6 +90,11 @@ class StoreDamagedError(CustodyError):
     """SQLite reports the store's file as damaged: it cannot be verified, so nothing in it is."""
 
     exit_code = 1  # as a custody verification that fails
+
+
+class StoreGoneError(StoreDamagedError):
+    """The store's file was deleted, moved or replaced while this process had it open: what
+    it wrote since went to a file no longer there (SQLite does not notice)."""
 
 
 class StoreBusyError(CustodyError):
@@ -395,6 +401,36 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise self._error(exc, "opening") from None
+        self._opened = self._identity()
+
+    def _identity(self) -> tuple[int, int] | None:
+        """Which file the store's path names (device, inode), None if none."""
+        try:
+            found = os.stat(self.db_path)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def check_in_place(self) -> None:
+        """Make sure the store's file is still the one this store writes.
+
+        SQLite writes on through a file deleted or moved while it is open (its folder
+        removed, the store replaced by a copy) without an error, and what it writes then is
+        lost with that file: a step that must not lose what it recorded checks after it.
+
+        Raises
+        ------
+        StoreGoneError
+            The path names no file now, or another file.
+        """
+        now = self._identity()
+        if now == getattr(self, "_opened", now):
+            return
+        what = "deleted or moved" if now is None else "replaced by another file"
+        raise StoreGoneError(
+            f"{self.db_path}: the store's file was {what} while this command had it open: "
+            "what it recorded since went to a file no longer there, and is not in the store"
+        )
 
     def _side_file(self, suffix: str) -> Path:
         return self.db_path.with_name(self.db_path.name + suffix)
