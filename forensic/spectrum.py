@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,15 +22,19 @@ __all__ = [
     "GUESSED_MODALITY_BASIS",
     "GUESSED_UNIT_BASIS",
     "IR_UNITS",
+    "MAX_REPEATED_FRACTION",
+    "MAX_TURN_BACK_FRACTION",
     "MIN_POINTS",
     "MODALITIES",
     "NOT_MEASURED",
     "STANDARD_METADATA_KEYS",
     "TRANSMITTANCE_UNITS",
     "Y_UNITS",
+    "AxisProblem",
     "ProcessingStep",
     "Spectrum",
     "absorbance_to_transmittance",
+    "axis_order_problem",
     "micrometre_to_wavenumber",
     "nanometre_to_wavenumber",
     "raman_shift_to_wavelength",
@@ -43,6 +47,16 @@ MIN_POINTS = 16
 """Fewer points than this cannot be a usable vibrational spectrum."""
 
 MODALITIES = ("raman", "ir")
+
+MAX_TURN_BACK_FRACTION = 0.05
+"""The farthest an axis may turn back, as a fraction of its range, where step-scan windows
+join (each window starts a little before the last one ended); farther, the file holds more
+than one sweep."""
+
+MAX_REPEATED_FRACTION = 0.05
+"""The largest share of a spectrum's points that may repeat a wavenumber, as where step-scan
+windows join (the paracetamol export in ``../shared/data`` repeats 7 of its 4064); more, the
+file holds more than one sweep on the same axis."""
 
 Y_UNITS = (
     "counts",
@@ -139,6 +153,107 @@ def _frozen_array(values: Any, what: str) -> np.ndarray:
     if array.ndim != 1:
         raise SpectrumError(f"{what} must be one-dimensional, got shape {array.shape}")
     return array
+
+
+class AxisProblem(NamedTuple):
+    """Why a file's axis holds more than one sweep (:func:`axis_order_problem`).
+
+    ``index`` is the 0-based point where it shows; :meth:`reason` says what and how much, and
+    what is allowed, placing it at that index or where the caller says (a reader names the
+    line).
+    """
+
+    index: int
+    what: str  # up to the place
+    why: str  # from the place on, with its leading space or colon
+
+    def reason(self, where: str | None = None) -> str:
+        """The problem in one sentence, ``where`` (default: ``at index <index>``) in it."""
+        return f"{self.what} {where or f'at index {self.index}'}{self.why}"
+
+
+def _share(fraction: float) -> str:
+    """A fraction as a percentage, with a decimal below 1 % (0.4 %, not 0 %)."""
+    return f"{fraction:.1%}" if fraction < 0.01 else f"{fraction:.0%}"
+
+
+def axis_order_problem(wavenumber: Any, *, unit: str = " cm-1") -> AxisProblem | None:
+    """Why an axis, in the order a file holds it, is not one sweep; or None.
+
+    A stitched step-scan export may turn back a little where its windows join, or repeat a
+    value there; :meth:`Spectrum.from_readings` sorts and merges those. What it must not merge
+    is two sweeps in one file (a second measurement appended, a sweep up and back down) or
+    points out of order: averaging them makes one spectrum of two. Refused here:
+
+    - a turn-back farther than :data:`MAX_TURN_BACK_FRACTION` of the axis range;
+    - an axis that runs backwards for two or more steps in a row (a window joins with one step
+      back, then runs forward again);
+    - more than :data:`MAX_REPEATED_FRACTION` of the points repeating a value.
+
+    Parameters
+    ----------
+    wavenumber : array_like, shape (n,)
+        The axis as read, ascending or descending; NaN makes it no sweep to judge (None).
+    unit : str, default " cm-1"
+        The axis unit as the message writes it after a number (empty for none).
+
+    Returns
+    -------
+    AxisProblem or None
+    """
+    x = np.asarray(wavenumber, dtype=float)
+    if x.ndim != 1 or x.size < 3 or not np.isfinite(x).all():
+        return None
+    lo, hi = float(x.min()), float(x.max())
+    span = hi - lo
+    if span > 0:
+        steps = np.diff(x)
+        direction = np.sign(x[-1] - x[0]) or np.sign(steps[np.flatnonzero(steps)[0]])
+        forward = direction * x
+        behind = np.maximum.accumulate(forward) - forward  # how far each point is back
+        back_steps = np.flatnonzero(direction * steps < 0)  # point i -> i + 1 goes back
+        if back_steps.size:
+            # each turn-back lasts while the points stay behind the farthest one reached
+            behind_mask = np.r_[False, behind > 0]
+            starts = np.flatnonzero(~behind_mask[:-1] & behind_mask[1:])
+            extents = np.maximum.reduceat(behind, starts)
+            # runs of steps backwards in a row: a window join steps back once
+            run_ends = np.flatnonzero(np.diff(np.r_[back_steps, -2]) != 1)
+            run_starts = np.r_[0, run_ends[:-1] + 1]
+            runs = run_ends - run_starts + 1
+            long_runs = back_steps[run_starts[runs >= 2]] + 1
+            far = starts[extents > MAX_TURN_BACK_FRACTION * span]
+            if long_runs.size or far.size:
+                at = int(min(np.r_[long_runs, far]))
+                excursion = int(np.searchsorted(starts, at, side="right")) - 1
+                extent = float(extents[excursion])
+                step = int(np.searchsorted(back_steps, at - 1))  # the step back into ``at``
+                run = int(runs[np.searchsorted(run_starts, step, side="right") - 1])
+                how = f" and runs backwards for {run} steps" if run >= 2 else ""
+                return AxisProblem(
+                    at,
+                    "the axis turns back",
+                    f" ({x[at - 1]:g} -> {x[at]:g}{unit}){how}, {extent:g}{unit} or "
+                    f"{_share(extent / span)} of its range {lo:g}-{hi:g}{unit}: the file holds "
+                    "more than one sweep, or its points are out of order; only where scan "
+                    "windows join may an axis turn back, by one step of up to "
+                    f"{MAX_TURN_BACK_FRACTION:.0%} of its range",
+                )
+    unique, first_seen = np.unique(x, return_index=True)
+    repeated = x.size - unique.size
+    if repeated > MAX_REPEATED_FRACTION * x.size:
+        later = np.ones(x.size, dtype=bool)
+        later[first_seen] = False
+        at = int(np.argmax(later))
+        return AxisProblem(
+            at,
+            f"{repeated} of the {x.size} points ({_share(repeated / x.size)}) repeat a value "
+            f"of the axis, the first {x[at]:g}{unit}",
+            ": the file holds more than one sweep on the same axis, or no axis at all; only "
+            "where scan windows join may a value repeat, for up to "
+            f"{MAX_REPEATED_FRACTION:.0%} of the points",
+        )
+    return None
 
 
 class Spectrum:
@@ -250,14 +365,36 @@ class Spectrum:
     ) -> Spectrum:
         """Build a spectrum from an instrument's or a file's raw points.
 
-        Unlike the constructor, this sorts the axis and merges repeated wavenumbers (as stitched
-        step-scan exports contain where their windows join) by averaging their intensities; the
-        merge is recorded in the history as ``merge_repeated_wavenumbers``.
+        Unlike the constructor, this sorts an axis that turns back a little and merges repeated
+        wavenumbers (as stitched step-scan exports contain where their windows join) by
+        averaging their intensities; the sort is recorded in the history as
+        ``sort_wavenumber``, the merge as ``merge_repeated_wavenumbers``.
+
+        Raises
+        ------
+        SpectrumError
+            Also when the axis holds more than one sweep or points out of order
+            (:func:`axis_order_problem`): merged, two spectra would become one.
         """
         x = _frozen_array(wavenumber, "wavenumber")
         y = _frozen_array(intensity, "intensity")
         steps = list(history)
         if x.size == y.size and x.size and np.isfinite(x).all():
+            problem = axis_order_problem(x)
+            if problem is not None:
+                raise SpectrumError(problem.reason())
+            turn_backs = int(np.count_nonzero(np.sign(x[-1] - x[0]) * np.diff(x) < 0))
+            if turn_backs:
+                steps.append(
+                    ProcessingStep(
+                        "sort_wavenumber",
+                        {
+                            "reason": "the file's axis turns back where scan windows join; "
+                            "points sorted by wavenumber",
+                            "turn_backs": turn_backs,
+                        },
+                    )
+                )
             order = np.argsort(x, kind="stable")
             x, y = x[order], y[order]
             unique, start, counts = np.unique(x, return_index=True, return_counts=True)

@@ -177,6 +177,22 @@ def test_a_bad_file_gets_its_own_error_and_the_others_still_run(built):
     assert "error:" in result.stderr and "broken.jdx" in result.stderr
 
 
+def test_a_file_of_two_sweeps_is_refused_not_identified_as_one(built, tmp_path):
+    # the query measured twice into one CSV, the second sweep reversed: averaged, it was
+    # "IDENTIFIED"
+    _, lib, _, _ = built
+    query = make_spectrum(BAND_SETS["cocaine"], noise=0.01, seed=7)
+    x, y = query.wavenumber, query.intensity
+    rows = [f"{a:.3f},{b:.5f}" for a, b in zip(np.r_[x, x], np.r_[y, y[::-1]], strict=True)]
+    path = tmp_path / "two_sweeps.csv"
+    path.write_text("\n".join(["Raman Shift (cm-1),Intensity", *rows]) + "\n")
+    result = CliRunner().invoke(main, ["identify", str(path), "--library", str(lib)])
+    assert result.exit_code == 2, result.output
+    assert f"line {x.size + 2}: the axis turns back here (3200 -> 200 cm-1)" in result.stderr
+    assert "more than one sweep" in result.stderr
+    assert "IDENTIFIED" not in result.stdout
+
+
 def test_identify_with_a_missing_library_fails_clearly(built):
     _, _, queries, _ = built
     result = CliRunner().invoke(

@@ -356,6 +356,38 @@ def test_repeated_wavenumbers_are_merged_and_recorded(tmp_path):
     assert step.params["merged_values"] == 3
 
 
+def test_a_second_sweep_in_one_file_is_refused_with_its_line_not_averaged_into_one(tmp_path):
+    # two sweeps, the second with the intensities reversed: merged, they were one "spectrum"
+    values = _intensity()
+    lines = ["Raman Shift (cm-1),Intensity"]
+    lines += _rows("{:.2f},{:.3f}", AXIS, values) + _rows("{:.2f},{:.3f}", AXIS, values[::-1])
+    path = _write(tmp_path, "two_sweeps.csv", lines)
+    with pytest.raises(
+        FormatError,
+        match=r"two_sweeps.csv: line 163: the axis turns back here \(1800 -> 200 cm-1\), "
+        r"1600 cm-1 or 100% of its range 200-1800 cm-1: the file holds more than one sweep",
+    ):
+        read_text(path)
+
+
+def test_points_out_of_order_are_refused_with_the_line_where_the_axis_runs_back(tmp_path):
+    axis = np.r_[AXIS[:50], AXIS[50:60][::-1], AXIS[60:]]
+    path = _write(tmp_path, "reversed.txt", _rows("{:.2f}\t{:.3f}", axis))
+    with pytest.raises(
+        FormatError,
+        match=r"line 52: the axis turns back here \(790 -> 780 cm-1\) and runs backwards for 9",
+    ):
+        read_text(path)
+
+
+def test_a_small_overlap_where_windows_join_is_sorted_and_recorded(tmp_path):
+    # the second window starts 20 cm-1 (1.25 % of the range) before the first one ended
+    axis = np.r_[AXIS[:80], AXIS[78:] + 5.0]
+    (spectrum,) = read_text(_write(tmp_path, "overlap.txt", _rows("{:.2f}\t{:.3f}", axis)))
+    assert len(spectrum) == axis.size and np.all(np.diff(spectrum.wavenumber) > 0)
+    assert [s.name for s in spectrum.history] == ["sort_wavenumber"]
+
+
 def test_utf16_with_bom(tmp_path):
     path = tmp_path / "u16.txt"
     path.write_text("\n".join(_rows("{:.2f}\t{:.3f}")), encoding="utf-16")

@@ -72,14 +72,57 @@ def test_unknown_modality_and_unit_are_refused():
 
 
 def test_from_readings_merges_repeated_wavenumbers_and_records_it():
-    x = np.r_[np.arange(100.0, 120.0), 110.0, 115.0][::-1]
-    y = np.r_[np.zeros(20), 2.0, 4.0][::-1]
+    # three step-scan windows, each starting where the last ended, written high to low
+    x = np.r_[np.arange(100.0, 121.0), np.arange(120.0, 141.0), np.arange(140.0, 161.0)][::-1]
+    y = np.r_[np.zeros(20), 2.0, 4.0, np.zeros(19), 6.0, 8.0, np.zeros(20)][::-1]
     s = Spectrum.from_readings(x, y, modality="raman")
-    assert len(s) == 20
-    assert s.intensity[10] == pytest.approx(1.0) and s.intensity[15] == pytest.approx(2.0)
+    assert len(s) == 61
+    assert s.intensity[20] == pytest.approx(3.0) and s.intensity[40] == pytest.approx(7.0)
     step = s.history[-1]
     assert step.name == "merge_repeated_wavenumbers"
-    assert step.params["merged_values"] == 2 and step.params["points_before"] == 22
+    assert step.params["merged_values"] == 2 and step.params["points_before"] == 63
+
+
+def test_from_readings_sorts_a_small_overlap_where_windows_join_and_records_it():
+    # the second window starts 1.5 cm-1 (of a 100 cm-1 range) before the first one ended
+    x = np.r_[np.arange(100.0, 131.0), np.arange(129.5, 200.5)]
+    s = Spectrum.from_readings(x, np.arange(x.size, dtype=float), modality="raman")
+    assert len(s) == x.size and np.all(np.diff(s.wavenumber) > 0)
+    (step,) = s.history
+    assert step.name == "sort_wavenumber" and step.params["turn_backs"] == 1
+
+
+SWEEP = np.linspace(100.0, 3200.0, 400)
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        # a second sweep appended (same axis, or shifted half a step)
+        (np.r_[SWEEP, SWEEP], r"turns back at index 400 \(3200 -> 100 cm-1\), 3100 cm-1 or 100%"),
+        (np.r_[SWEEP, SWEEP + 3.9], r"turns back at index 400 .*100% of its range"),
+        # a partial second sweep, from the middle of the first
+        (np.r_[SWEEP, SWEEP[200:] + 1.0], r"turns back at index 400 .* or 50% of its range"),
+        # a sweep up and back down
+        (np.r_[SWEEP, SWEEP[::-1][1:]], r"index 400 .*runs backwards for 399 steps"),
+        # ten points in reverse order inside the axis: no window join runs backwards
+        (
+            np.r_[SWEEP[:100], SWEEP[100:110][::-1], SWEEP[110:]],
+            r"at index 101 \(946.867 -> 939.098 cm-1\) and runs backwards for 9 steps, "
+            r"69.9\d* cm-1 or 2% of its range 100-3200 cm-1",
+        ),
+        # the same axis values twice over: more than 5 % repeats
+        (
+            np.sort(np.r_[SWEEP[:40], SWEEP]),
+            r"40 of the 440 points \(9%\) repeat a value of the axis, the first 100 cm-1 "
+            r"at index 1:",
+        ),
+        (np.full(400, 1000.0), r"399 of the 400 points \(100%\) repeat"),
+    ],
+)
+def test_from_readings_refuses_more_than_one_sweep(x, message):
+    with pytest.raises(SpectrumError, match=message):
+        Spectrum.from_readings(x, np.ones(x.size), modality="raman")
 
 
 def test_transformations_return_new_spectra_and_record_history():

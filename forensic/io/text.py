@@ -33,7 +33,9 @@ cell left empty (B&W Tek pixels outside the calibrated range) drops its row, as 
 A file that ends in a row without its newline may have been cut off (an interrupted copy or
 download): that row is refused, with its line, where the rows above show it incomplete (a
 cell short, its trailing delimiter or the decimals or exponent digits of its last number
-missing, ``1234.``); a cut exactly at a line end leaves no sign and cannot be told.
+missing, ``1234.``); a cut exactly at a line end leaves no sign and cannot be told. An axis
+that holds more than one sweep (a second measurement appended, points out of order: see
+:func:`~forensic.spectrum.axis_order_problem`) is refused with the line where it turns back.
 
 How columns are chosen
 ----------------------
@@ -106,6 +108,7 @@ from forensic.spectrum import (
     Y_UNITS,
     ProcessingStep,
     Spectrum,
+    axis_order_problem,
     micrometre_to_wavenumber,
     nanometre_to_wavenumber,
     wavelength_to_raman_shift,
@@ -1185,6 +1188,7 @@ def _spectra_from_table(table: _Table) -> list[Spectrum]:
         x = table.data[:, x_col]
         y = table.data[:, y_col]
         keep = np.isfinite(x) & np.isfinite(y)
+        _refuse_axis_order(table, x[keep], table.line_numbers[keep], x_kind)
         if not keep.all():
             skipped = int((~keep).sum())
             history.append(
@@ -1233,6 +1237,18 @@ def _spectra_from_table(table: _Table) -> list[Spectrum]:
     return spectra
 
 
+def _refuse_axis_order(table: _Table, x: np.ndarray, line_numbers: np.ndarray, x_kind: str) -> None:
+    """Raise, naming the line, when the axis column holds more than one sweep (see
+    :func:`~forensic.spectrum.axis_order_problem`; :meth:`Spectrum.from_readings` would refuse
+    it too, but by index)."""
+    unit = {"wavelength_nm": " nm", "wavelength_um": " µm"}.get(x_kind, " cm-1")
+    problem = axis_order_problem(x, unit=unit)
+    if problem is not None:
+        raise FormatError(
+            problem.reason("here"), path=table.path, line=int(line_numbers[problem.index])
+        )
+
+
 def _build(
     table: _Table,
     x: np.ndarray,
@@ -1244,14 +1260,6 @@ def _build(
     meta: dict[str, Any],
     history: list[ProcessingStep],
 ) -> Spectrum:
-    steps = np.diff(x)
-    if (steps > 0).any() and (steps < 0).any():
-        history.append(
-            ProcessingStep(
-                "sort_wavenumber",
-                {"reason": "the file's axis changes direction; points sorted by wavenumber"},
-            )
-        )
     try:
         if x_kind == "wavelength_nm":
             # Only a laser line stated in the file makes a nm axis Raman (a number in the file
