@@ -472,6 +472,22 @@ def test_x_unit_spellings(tmp_path, xunits, ok):
             _read(tmp_path, text)
 
 
+@pytest.mark.parametrize("label", ["XFACTOR", "YFACTOR"])
+@pytest.mark.parametrize("form", ["x_yy", "xy"])
+def test_a_factor_of_zero_is_refused_naming_its_line_not_read_as_one(tmp_path, label, form):
+    values = list(range(100, 120))
+    if form == "x_yy":
+        data = _xydata(values)
+    else:
+        pairs = "\n".join(f"{1000 + i} {v}" for i, v in enumerate(values))
+        data = f"##XFACTOR=1\n##YFACTOR=0.001\n##XYDATA=(XY..XY)\n{pairs}\n"
+    text = _ir_block("zero factor", data)
+    text = re.sub(rf"##{label}=[^\n]*", f"##{label}=0", text)
+    line = text.splitlines().index(f"##{label}=0") + 1
+    with pytest.raises(FormatError, match=rf"line {line}: ##{label}=0: the factor multiplies"):
+        _read(tmp_path, text)
+
+
 def test_long_date_with_zone_is_utc(tmp_path):
     text = _ir_block(
         "dated", _xydata(list(range(20))), header="##LONG DATE=2001/02/14 15:15:42 +0100\n"

@@ -326,6 +326,25 @@ def _label_float(block: Block, label: str, path: Path | None) -> float | None:
     return number
 
 
+def _factor(block: Block, label: str, path: Path | None) -> float:
+    """``##XFACTOR=`` or ``##YFACTOR=``: 1 when absent; a FormatError naming the line when 0.
+
+    A factor multiplies every value of the table: 0 would make every x (or y) zero, so it is
+    a broken header, not a spectrum to read with some other factor.
+    """
+    factor = _label_float(block, label, path)
+    if factor is None:
+        return 1.0
+    if factor == 0:
+        raise FormatError(
+            f"##{label}=0: the factor multiplies every value of the table, so none could be "
+            f"read; expected the factor the values were scaled by (1 when they were not)",
+            path=path,
+            line=block.label_lines.get(label),
+        )
+    return factor
+
+
 # -- ASDF / AFFN decoding ------------------------------------------------------------------------
 
 _AFFN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -543,7 +562,7 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
     dropped_before = np.cumsum(checked)
     point_of_line = first - dropped_before
     n = y_raw.size
-    xfactor = _label_float(block, "XFACTOR", path) or 1.0
+    xfactor = _factor(block, "XFACTOR", path)
     line_x_arr = np.asarray(line_x) * xfactor
     x = _x_axis(block, n, (line_x_arr, point_of_line, line_numbers), path)
     return x, y_raw
@@ -651,7 +670,7 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
     if not np.all(np.isfinite(numbers)):
         raise FormatError("a value in the table is too large to be a number", path=path)
     table = numbers.reshape(-1, width)
-    xfactor = _label_float(block, "XFACTOR", path) or 1.0
+    xfactor = _factor(block, "XFACTOR", path)
     x = table[:, 0] * xfactor
     y = table[:, 1]
     npoints = _label_float(block, "NPOINTS", path)
@@ -766,7 +785,7 @@ def _decode_block(block: Block, path: Path | None) -> None:
             line=block._data_line,
         )
     block.y_table = y
-    y = y * (_label_float(block, "YFACTOR", path) or 1.0)
+    y = y * _factor(block, "YFACTOR", path)
     firsty = _label_float(block, "FIRSTY", path)
     if firsty is not None and y.size:
         # Some vendor software (Shimadzu) writes a wrong FIRSTY while its data are right, so
