@@ -434,11 +434,14 @@ def identify(
             f"no verdict: {_no_signal(signal_to_noise)}, and an empty or failed measurement can "
             "neither identify a substance nor exclude one"
         )
-    if verdict == "identified" and axis_unit_problem(spectrum) is not None:
-        verdict = "inconclusive"
+    if verdict != "inconclusive" and axis_unit_problem(spectrum) is not None:
+        # compared at the wrong positions, a match identifies nothing and no match excludes
+        # nothing
         reasons.append(
-            "not identified: the axis does not look like wavenumbers in cm-1 (see the warnings)"
+            ("not identified" if verdict == "identified" else "no substance excluded")
+            + ": the axis does not look like wavenumbers in cm-1 (see the warnings)"
         )
+        verdict = "inconclusive"
 
     # each warning is a fact, recorded and reported; what to do about it is the technician's
     # (advice), shown on their screen only

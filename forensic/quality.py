@@ -34,6 +34,7 @@ __all__ = [
     "CLIPPED_RUN",
     "CO2_MIN_FRACTION",
     "DIP_UNITS",
+    "RAMAN_SHIFT_RANGE_CM1",
     "SINGLE_CHANNEL_UNITS",
     "CO2Doublet",
     "Problem",
@@ -51,6 +52,12 @@ __all__ = [
     "spectrum_clipped_run",
     "spectrum_signal_to_noise",
 ]
+
+RAMAN_SHIFT_RANGE_CM1 = (-1000.0, 5000.0)
+"""No Raman spectrum reaches beyond these shifts (cm⁻¹): anti-Stokes lines stay within a few
+hundred cm⁻¹ below the laser line, and no fundamental vibration lies above about 4200 (H₂);
+the real Raman spectra in ``../shared/data`` span -155 to 4010. An axis beyond them is not a
+Raman shift in cm⁻¹: most often a wavelength converted with the wrong unit or laser line."""
 
 BACKGROUND_WINDOW_CM1 = 150.0
 """Width of the running window that separates bands (narrower) from background (broader)."""
@@ -368,7 +375,10 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
     (an axis ending below 25 or above 8000) both read as numbers a reader cannot tell from
     cm⁻¹, and both are compared with the library at the wrong positions. Raman shifts do not
     start at 400 cm⁻¹ and stop before 1100 cm⁻¹ on any instrument that records the
-    fingerprint region, so the rule does not catch measured shifts.
+    fingerprint region, so the rule does not catch measured shifts. An axis no vibrational
+    spectrum can have is caught too: Raman shifts beyond :data:`RAMAN_SHIFT_RANGE_CM1` (as
+    numbers already in cm⁻¹ give when a header calls them nm and they are converted with the
+    laser line: -111291 to 9676 for 80-3265 at 785 nm), a negative IR wavenumber.
 
     Parameters
     ----------
@@ -383,6 +393,28 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
     x = spectrum.wavenumber
     first, last = float(x[0]), float(x[-1])
     if spectrum.modality == "raman":
+        low, high = RAMAN_SHIFT_RANGE_CM1
+        if first < low or last > high:
+            converted = next(
+                (s for s in spectrum.history if s.name == "wavelength_to_raman_shift"), None
+            )
+            how = (
+                ""
+                if converted is None
+                else (
+                    ": it was converted from wavelengths in nm with the "
+                    f"{converted.params.get('laser_wavelength_nm', '?'):g} nm laser line, so "
+                    "either the file's numbers are not wavelengths in nm (Raman shifts already?) "
+                    "or the laser line is wrong"
+                )
+            )
+            return Problem(
+                f"axis {first:.0f}-{last:.0f} cm-1: no Raman spectrum reaches beyond "
+                f"{low:.0f} to {high:.0f} cm-1 (anti-Stokes lines stay within a few hundred "
+                f"cm-1 below the laser line){how}",
+                "check the file's axis unit and laser line, or export the spectrum against "
+                "Raman shift in cm-1",
+            )
         looks_nm = first >= 400 and last <= 1100 and (last - first) < 700
         laser = spectrum.metadata.get("laser_wavelength_nm")
         if isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0:
@@ -393,6 +425,12 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
                 "in cm-1",
                 "convert with Spectrum.from_wavelength",
             )
+    elif first < 0:
+        return Problem(
+            f"axis {first:.4g}-{last:.4g}: an IR wavenumber cannot be negative; the axis is not "
+            "in cm-1 or was converted with the wrong unit",
+            "check the file's axis unit, or export the spectrum against wavenumber in cm-1",
+        )
     elif last > 8000 or last <= 25:
         return Problem(
             f"axis {first:.4g}-{last:.4g}: not a mid-IR wavenumber range in cm-1; it may be in "

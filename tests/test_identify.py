@@ -442,6 +442,22 @@ def test_a_raman_axis_in_nm_is_said_to_make_the_result_meaningless(library):
     assert not any("wavelength in nm" in w for w in identify(_query("cocaine"), library).warnings)
 
 
+@pytest.mark.filterwarnings("ignore:almost all baseline points are below the data")
+def test_a_jcamp_axis_in_cm1_labelled_nm_is_neither_matched_nor_excluded(library, tmp_path):
+    # ##XUNITS=NANOMETERS over numbers that are cm-1: converted with the laser line they span
+    # -111291 to 9676 cm-1, which was a plain NO MATCH
+    query = _query("cocaine").with_metadata(laser_wavelength_nm=785.0)
+    path = tmp_path / "labelled_nm.jdx"
+    forensic.write_spectrum(query, path)
+    text = path.read_text().replace("##XUNITS=1/CM", "##XUNITS=NANOMETERS")
+    path.write_text(text)
+    result = identify(read_spectrum(path), library)
+    (said,) = [w for w in result.warnings if "no Raman spectrum reaches beyond" in w]
+    assert "converted from wavelengths in nm with the 785 nm laser line" in said
+    assert result.verdict == "inconclusive"
+    assert any(r.startswith("no substance excluded: the axis") for r in result.reasons)
+
+
 def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     query = _query("cocaine")
     y = np.asarray(query.intensity)

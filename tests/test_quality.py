@@ -11,6 +11,7 @@ from forensic.quality import (
     atmospheric_co2,
     axis_unit_problem,
     clipped_run,
+    diagnose_axis_unit,
     noise_level,
     noise_sigma,
     signal_to_noise,
@@ -164,6 +165,27 @@ def test_atmospheric_co2_on_real_spectra(shared_data):
     for name in salts:
         spectrum = read_spectrum(folder / name)
         assert atmospheric_co2(spectrum.wavenumber, spectrum.intensity) is None, name
+
+
+def test_an_axis_no_vibrational_spectrum_can_have_is_told():
+    # cm-1 values that a header called nm, converted with a 785 nm laser: -111291 to 9676
+    in_cm1 = np.linspace(80.62565508, 3264.96457, 2048)
+    converted = Spectrum.from_wavelength(
+        in_cm1, np.ones(in_cm1.size), laser_wavelength_nm=785.0, y_unit="counts"
+    )
+    problem = diagnose_axis_unit(converted)
+    assert problem.fact.startswith("axis -111291-9676 cm-1: no Raman spectrum reaches beyond")
+    assert "converted from wavelengths in nm with the 785 nm laser line" in problem.fact
+    assert "axis unit and laser line" in problem.action
+    # out of range without a conversion: the fact alone
+    beyond = make_spectrum([(1000, 1.0, 5)], start=150, stop=6000)
+    assert "no Raman spectrum reaches beyond -1000 to 5000" in axis_unit_problem(beyond)
+    assert "converted" not in axis_unit_problem(beyond)
+    # anti-Stokes and the O-H stretch are within reach (the real files span -155 to 4010)
+    assert diagnose_axis_unit(make_spectrum([(0, 1.0, 5)], start=-500, stop=4200)) is None
+    # an IR wavenumber is never negative
+    negative_ir = make_spectrum([(1000, 1, 8)], start=-400, stop=4000, modality="ir")
+    assert "an IR wavenumber cannot be negative" in axis_unit_problem(negative_ir)
 
 
 def test_an_axis_in_nm_or_um_is_told_from_one_in_cm1():
