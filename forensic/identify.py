@@ -41,6 +41,7 @@ from forensic.quality import (
     Problem,
     axis_unit_problem,
     diagnose_axis_unit,
+    diagnose_inverted,
     diagnose_ir_unit,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
@@ -715,8 +716,8 @@ def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Pr
     """What the query itself casts doubt on, each with what to do about it: what its
     acquisition warned of (``metadata["acquisition_warnings"]``, e.g. a correction the
     instrument could not make; its advice is ``metadata["acquisition_advice"]``), an axis not in
-    cm-1, an IR unit compared upside down or not a sample's at all, barely any signal, a clipped
-    band, atmospheric CO2, a guessed unit."""
+    cm-1, an IR unit compared upside down or not a sample's at all, an inverted spectrum, barely
+    any signal, a clipped band, atmospheric CO2, a guessed unit."""
     said = [Problem(str(w)) for w in spectrum.metadata.get("acquisition_warnings") or []]
     axis = diagnose_axis_unit(spectrum)
     if axis is not None:
@@ -734,6 +735,14 @@ def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Pr
             Problem(
                 f"{unit.fact}. The hits above compare it as it is and mean little",
                 f"{unit.action}, and identify the spectrum again",
+            )
+        )
+    inverted = diagnose_inverted(spectrum)
+    if inverted is not None:
+        said.append(
+            Problem(
+                f"{inverted.fact}, and the hits above mean nothing",
+                f"{inverted.action}, and identify it again",
             )
         )
     if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE:

@@ -34,6 +34,7 @@ __all__ = [
     "CLIPPED_RUN",
     "CO2_MIN_FRACTION",
     "DIP_UNITS",
+    "NEGATIVE_MAJORITY",
     "RAMAN_SHIFT_RANGE_CM1",
     "SINGLE_CHANNEL_UNITS",
     "CO2Doublet",
@@ -43,7 +44,9 @@ __all__ = [
     "band_height",
     "clipped_run",
     "diagnose_axis_unit",
+    "diagnose_inverted",
     "diagnose_ir_unit",
+    "diagnose_negative",
     "ir_unit_problem",
     "noise_level",
     "noise_sigma",
@@ -58,6 +61,10 @@ RAMAN_SHIFT_RANGE_CM1 = (-1000.0, 5000.0)
 hundred cm⁻¹ below the laser line, and no fundamental vibration lies above about 4200 (H₂);
 the real Raman spectra in ``../shared/data`` span -155 to 4010. An axis beyond them is not a
 Raman shift in cm⁻¹: most often a wavelength converted with the wrong unit or laser line."""
+
+NEGATIVE_MAJORITY = 0.5
+"""More than this share of negative intensities is no spectrum as measured: counts, absorbance
+and transmittance are positive (:func:`diagnose_negative`)."""
 
 BACKGROUND_WINDOW_CM1 = 150.0
 """Width of the running window that separates bands (narrower) from background (broader)."""
@@ -507,3 +514,58 @@ def ir_unit_problem(spectrum: Spectrum) -> str | None:
             "with --y-unit if it is one)"
         )
     return None
+
+
+def _bands_point_down(spectrum: Spectrum) -> bool:
+    """Whether the spectrum reaches farther below its median than above it, its bands taken as
+    dips in transmittance units: an inverted spectrum's bands point the other way."""
+    y = np.asarray(spectrum.intensity, dtype=float)
+    if spectrum.y_unit in DIP_UNITS:
+        y = -y
+    median = float(np.median(y))
+    return median - float(y.min()) > float(y.max()) - median
+
+
+def diagnose_negative(spectrum: Spectrum) -> Problem | None:
+    """Why a spectrum whose intensities are mostly negative cannot be taken as measured, and
+    what to do; or None.
+
+    More than :data:`NEGATIVE_MAJORITY` of the intensities below zero is an inverted spectrum
+    when its bands point down as well (its sign flipped: ``##YFACTOR=-1``, an export that
+    negates, sample and background swapped), otherwise a background or baseline subtracted too
+    far (processed RRUFF IR files go to 71-85 % below zero with their bands pointing up).
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read, before preprocessing.
+
+    Returns
+    -------
+    Problem or None
+        The fact gives the share of negative intensities and what it means.
+    """
+    y = np.asarray(spectrum.intensity, dtype=float)
+    share = float(np.mean(y < 0))
+    if share <= NEGATIVE_MAJORITY:
+        return None
+    if _bands_point_down(spectrum):
+        return Problem(
+            f"{share:.0%} of the intensities are negative and the bands point down: the "
+            "spectrum is inverted (its sign flipped, as by ##YFACTOR=-1, an export that negates "
+            "or sample and background swapped), so its bands are compared upside down",
+            "export the spectrum again with its intensities as measured, bands pointing up",
+        )
+    return Problem(
+        f"{share:.0%} of the intensities are negative: a background or baseline subtracted too "
+        "far, or a wrong background",
+        "export the spectrum as measured, before background or baseline subtraction",
+    )
+
+
+def diagnose_inverted(spectrum: Spectrum) -> Problem | None:
+    """:func:`diagnose_negative` when the spectrum is inverted (its bands point down too), else
+    None: a spectrum compared upside down, where a baseline subtracted too far is compared
+    right after the pipeline's own baseline correction."""
+    problem = diagnose_negative(spectrum)
+    return problem if problem is not None and _bands_point_down(spectrum) else None

@@ -458,6 +458,18 @@ def test_a_jcamp_axis_in_cm1_labelled_nm_is_neither_matched_nor_excluded(library
     assert any(r.startswith("no substance excluded: the axis") for r in result.reasons)
 
 
+def test_an_inverted_query_is_said_to_be_compared_upside_down(library):
+    query = _query("cocaine")
+    inverted = query.replace(intensity=-np.asarray(query.intensity) - 0.05)  # ##YFACTOR=-1
+    result = identify(inverted, library)
+    (said,) = [w for w in result.warnings if "intensities are negative" in w]
+    assert said.startswith("100% of the intensities are negative and the bands point down")
+    assert said.endswith("the hits above mean nothing")
+    assert "export the spectrum again" not in said
+    assert any("bands pointing up, and identify it again" in a for a in result.advice)
+    assert not any("negative" in w for w in identify(query, library).warnings)
+
+
 def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     query = _query("cocaine")
     y = np.asarray(query.intensity)

@@ -7,11 +7,14 @@ import pytest
 from scipy.ndimage import gaussian_filter1d
 from synthetic import co2_doublet, make_spectrum
 
+from forensic.io import read_spectrum
 from forensic.quality import (
     atmospheric_co2,
     axis_unit_problem,
     clipped_run,
     diagnose_axis_unit,
+    diagnose_inverted,
+    diagnose_negative,
     noise_level,
     noise_sigma,
     signal_to_noise,
@@ -186,6 +189,34 @@ def test_an_axis_no_vibrational_spectrum_can_have_is_told():
     # an IR wavenumber is never negative
     negative_ir = make_spectrum([(1000, 1, 8)], start=-400, stop=4000, modality="ir")
     assert "an IR wavenumber cannot be negative" in axis_unit_problem(negative_ir)
+
+
+def test_a_spectrum_mostly_below_zero_is_told_inverted_only_when_its_bands_point_down():
+    raman = make_spectrum(noise=0.01, baseline=0.5)
+    assert diagnose_negative(raman) is None and diagnose_inverted(raman) is None
+    flipped = raman.replace(intensity=-np.asarray(raman.intensity))  # ##YFACTOR=-1
+    problem = diagnose_inverted(flipped)
+    assert problem.fact.startswith("100% of the intensities are negative and the bands point")
+    assert "inverted" in problem.fact and "bands pointing up" in problem.action
+    assert diagnose_negative(flipped) == problem
+    # transmittance inverted: its dips become peaks, still below zero
+    ir = make_spectrum([(1000, 0.5, 10)], start=600, stop=4000, modality="ir")
+    percent = ir.replace(y_unit="percent_transmittance", intensity=90 - 60 * ir.intensity)
+    assert diagnose_inverted(percent) is None
+    assert diagnose_inverted(percent.replace(intensity=-percent.intensity)) is not None
+    # a baseline subtracted too far leaves most points below zero, the bands pointing up
+    over = raman.replace(intensity=np.asarray(raman.intensity) - 0.6)
+    assert diagnose_inverted(over) is None
+    assert "subtracted too far" in diagnose_negative(over).fact
+
+
+def test_processed_rruff_ir_spectra_below_zero_are_not_called_inverted(shared_data):
+    # baseline-subtracted absorbance: up to 85 % of the points below zero, bands up
+    for name in ("Spinel__R050259-1", "Heklaite__R090034-1"):
+        (path,) = (shared_data / "rruff").glob(f"ir-*/{name}__*.txt")
+        spectrum = read_spectrum(path)
+        assert diagnose_negative(spectrum) is not None, name
+        assert diagnose_inverted(spectrum) is None, name
 
 
 def test_an_axis_in_nm_or_um_is_told_from_one_in_cm1():

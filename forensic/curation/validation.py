@@ -48,6 +48,7 @@ from forensic.quality import (
     CLIPPED_RUN,
     DIP_UNITS,
     axis_unit_problem,
+    diagnose_negative,
     ir_unit_problem,
     noise_sigma,
     spectrum_atmospheric_co2,
@@ -340,11 +341,9 @@ def _check_units(spectrum: Spectrum) -> list[str]:
     axis = axis_unit_problem(spectrum)
     if axis is not None:
         problems.append(axis)
-    negative = float(np.mean(y < 0))
-    if negative > 0.5:
-        problems.append(
-            f"{negative:.0%} of the intensities are negative (inverted, or a wrong background)"
-        )
+    negative = diagnose_negative(spectrum)
+    if negative is not None:
+        problems.append(str(negative))
     return problems
 
 
