@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 import stat
+import zipfile
 
 import pytest
 from synthetic import make_spectrum
@@ -32,6 +36,75 @@ def test_unknown_format_name_lists_the_known_ones(tmp_path):
 def test_writer_is_chosen_by_extension_and_refuses_others(tmp_path):
     with pytest.raises(FormatError, match=r"extension '\.xlsx'"):
         write_spectrum(make_spectrum(), tmp_path / "a.xlsx")
+
+
+def _zip(path, members: dict[str, str]):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+XLSX_MEMBERS = {
+    "[Content_Types].xml": "<Types/>",
+    "_rels/.rels": "<Relationships/>",
+    "xl/workbook.xml": "<workbook/>",
+    "xl/worksheets/sheet1.xml": "<worksheet/>",
+}
+
+
+@pytest.mark.parametrize("name", ["spectrum.xlsx", "spectrum.csv", "spectrum.spc"])
+def test_an_excel_workbook_is_named_not_taken_for_an_spc_chromatogram(tmp_path, name):
+    # "PK\x03\x04": to the SPC sniffer, version byte 0x4B and an HPLC chromatogram
+    path = _zip(tmp_path / name, XLSX_MEMBERS)
+    with pytest.raises(
+        FormatError,
+        match=rf"{name}: an Excel workbook \(\.xlsx\), not a spectrum file: export the "
+        "spectrum from it as CSV$",
+    ):
+        read_spectra(path)
+    with pytest.raises(FormatError, match="an Excel workbook"):
+        read_spectra(path, format="spc")  # forced, it is still no SPC file
+
+
+def test_archives_and_other_documents_are_named(tmp_path):
+    ods = _zip(
+        tmp_path / "a.ods",
+        {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+    )
+    with pytest.raises(FormatError, match=r"an OpenDocument spreadsheet \(\.ods\)"):
+        read_spectra(ods)
+    archive = _zip(tmp_path / "a.zip", {"exhibit_12.csv": "1,2\n", "notes.txt": "x"})
+    with pytest.raises(
+        FormatError,
+        match=r"a ZIP archive of 2 file\(s\) \(exhibit_12.csv, notes.txt\), not a spectrum "
+        "file: extract the spectrum file from it first",
+    ):
+        read_spectra(archive)
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(archive.read_bytes()[:60])  # the list of members is at the end
+    with pytest.raises(FormatError, match="a ZIP archive, and a damaged or incomplete one"):
+        read_spectra(cut)
+
+
+def test_compressed_files_are_named_with_how_to_decompress_them(tmp_path):
+    csv = write_spectrum(make_spectrum(), tmp_path / "a.csv").read_bytes()
+    (tmp_path / "a.csv.gz").write_bytes(gzip.compress(csv))
+    with pytest.raises(
+        FormatError,
+        match=r"a.csv.gz: compressed with gzip, not a spectrum file itself: decompress it "
+        r"first \(gunzip a.csv.gz\), then read the file it holds",
+    ):
+        read_spectra(tmp_path / "a.csv.gz")
+    (tmp_path / "renamed.csv").write_bytes(gzip.compress(csv))  # was "binary data"
+    with pytest.raises(FormatError, match=r"gzip.*rename it to end in \.gz, then gunzip it"):
+        read_spectra(tmp_path / "renamed.csv")
+    (tmp_path / "a.csv.bz2").write_bytes(bz2.compress(csv))
+    with pytest.raises(FormatError, match=r"compressed with bzip2.*bunzip2 a.csv.bz2"):
+        read_spectra(tmp_path / "a.csv.bz2")
+    (tmp_path / "a.csv.xz").write_bytes(lzma.compress(csv))
+    with pytest.raises(FormatError, match=r"compressed with xz.*unxz a.csv.xz"):
+        read_spectra(tmp_path / "a.csv.xz")
 
 
 def test_atomic_write_never_overwrites_unless_asked(tmp_path):

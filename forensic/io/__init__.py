@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from forensic.errors import ForensicError, FormatError
+from forensic.io._containers import container_problem
 from forensic.spectrum import Spectrum
 
 __all__ = [
@@ -134,7 +135,8 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     Raises
     ------
     FormatError
-        The file is missing, empty, corrupt, or not a format we read. Its subclass
+        The file is missing, empty, corrupt, or not a format we read; an archive, a compressed
+        file or an office document (an Excel workbook) is named as such. Its subclass
         :class:`~forensic.errors.NotVibrationalError` says the file holds another kind of data
         (NMR, mass spectrum, interferogram, ...).
     """
@@ -150,6 +152,10 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
         raise FormatError(f"cannot be opened: {exc.strerror}", path=path) from None
     if not head:
         raise FormatError("the file is empty", path=path)
+    # before any sniffer: a ZIP's "PK" reads as an SPC version byte, gzip as binary data
+    contained = container_problem(head, path)
+    if contained is not None:
+        raise FormatError(contained, path=path)
     fmt = _format_named(format) if format else _choose_format(path, head)
     try:
         spectra = fmt.read(path)
