@@ -15,6 +15,7 @@ from synthetic import make_spectrum
 
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import read_spectra, read_spectrum, write_spectrum
+from forensic.io import text as text_module
 from forensic.io.text import FORMAT, read_text, sniff_text, write_csv
 from forensic.spectrum import Spectrum
 
@@ -386,6 +387,38 @@ def test_a_small_overlap_where_windows_join_is_sorted_and_recorded(tmp_path):
     (spectrum,) = read_text(_write(tmp_path, "overlap.txt", _rows("{:.2f}\t{:.3f}", axis)))
     assert len(spectrum) == axis.size and np.all(np.diff(spectrum.wavenumber) > 0)
     assert [s.name for s in spectrum.history] == ["sort_wavenumber"]
+
+
+def test_a_line_of_millions_of_numbers_is_refused_at_once_not_parsed(tmp_path, monkeypatch):
+    # 20 MB of "1,2,..." on one line took 36 s and 1 GB to be told "only 1 rows"
+    path = tmp_path / "one_line.csv"
+    path.write_text(",".join(["1", "2"] * 1_000_000))
+    longest = []
+    numeric_row = text_module._numeric_row
+
+    def measured(line, style):
+        longest.append(len(line))
+        return numeric_row(line, style)
+
+    monkeypatch.setattr(text_module, "_numeric_row", measured)
+    with pytest.raises(FormatError, match=r"line 1: only 1 rows of numbers; a spectrum needs"):
+        read_text(path)
+    assert max(longest) <= 1 << 16  # the start of the line tells, not its 4 million bytes
+
+
+def test_a_wide_table_reads_though_its_rows_are_longer_than_the_style_probe(tmp_path):
+    names = [f"sample{k}" for k in range(600)]
+    values = [_intensity(AXIS, centre=400.0 + 2 * k) for k in range(len(names))]
+    lines = ["raman_shift;" + ";".join(names)]
+    lines += [
+        ";".join(f"{v:.4f}".replace(".", ",") for v in [x, *(y[i] for y in values)])
+        for i, x in enumerate(AXIS)
+    ]
+    assert len(lines[1]) > text_module._STYLE_PROBE_CHARS
+    spectra = read_text(_write(tmp_path, "wide.csv", lines))
+    assert len(spectra) == 600 and spectra[7].name == "sample7"
+    assert spectra[0].metadata["text_layout"] == "semicolon-delimited, decimal comma"
+    assert _peak(spectra[150], 700.0) == pytest.approx(700.0)
 
 
 def test_utf16_with_bom(tmp_path):

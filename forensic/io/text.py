@@ -149,6 +149,12 @@ _RRUFF_ID_RE = re.compile(r"(?<![A-Za-z0-9])(R\d{6}(?:-\d+)?)(?![0-9])")
 
 _SAMPLE_SIZE = 12
 _DATA_CONFIRM_ROWS = 3
+_STYLE_PROBE_CHARS = 4096
+"""How much of a sample line the style detection splits: enough for a row of a wide table,
+and a line of millions of numbers is not split eight ways to choose a delimiter."""
+_SHORT_FILE_PROBE_CHARS = 1 << 16
+"""How much of each line is read when a file has too few lines to hold a spectrum: what to
+refuse it for shows in the start of its lines, and a 200 MB line of numbers is not parsed."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +315,15 @@ def _candidate_lines(text: str, end: int) -> list[int]:
     return candidates
 
 
+def _line_start(line: str, limit: int) -> str:
+    """``line`` when it is at most ``limit`` characters long, else its start, cut after the
+    last whole cell (at a delimiter or a space) within the limit."""
+    if len(line) <= limit:
+        return line
+    cut = max(line.rfind(c, 0, limit) for c in ",;\t ")
+    return line[: cut if cut > 0 else limit]
+
+
 def _choose_style(lines: list[str], candidates: list[int]) -> _Style | None:
     """The splitting style under which most sample lines are rows of numbers."""
     if len(candidates) > 2 * _SAMPLE_SIZE:
@@ -316,7 +331,7 @@ def _choose_style(lines: list[str], candidates: list[int]) -> _Style | None:
         picks = candidates[middle : middle + _SAMPLE_SIZE] + candidates[-_SAMPLE_SIZE:]
     else:
         picks = candidates
-    sample = [lines[i] for i in picks]
+    sample = [_line_start(lines[i], _STYLE_PROBE_CHARS) for i in picks]
     best, best_score = None, 0
     for style in _STYLES:
         if style.delimiter is not None and not any(style.delimiter in s for s in sample):
@@ -404,6 +419,10 @@ def _parse(text: str, path: Path) -> _Table:
             path=path,
             line=first + 1,
         )
+    if len(candidates) < MIN_POINTS:
+        # Too few lines to hold a spectrum, whatever they hold: the start of each says which
+        # refusal is due ("only 1 rows" for a line of millions of numbers, in a moment).
+        lines = [_line_start(line, _SHORT_FILE_PROBE_CHARS) for line in lines]
     style = _choose_style(lines, candidates)
     if style is None:
         first = candidates[0]
