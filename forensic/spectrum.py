@@ -22,6 +22,7 @@ __all__ = [
     "GUESSED_MODALITY_BASIS",
     "GUESSED_UNIT_BASIS",
     "IR_UNITS",
+    "MAX_MAGNITUDE",
     "MAX_REPEATED_FRACTION",
     "MAX_TURN_BACK_FRACTION",
     "MIN_POINTS",
@@ -47,6 +48,12 @@ MIN_POINTS = 16
 """Fewer points than this cannot be a usable vibrational spectrum."""
 
 MODALITIES = ("raman", "ir")
+
+MAX_MAGNITUDE = 1e30
+"""No spectrum holds a value this large (axis or intensity): detectors count to about 1e9, the
+real files in ``../shared/data`` reach 1.3e6. Larger values come from a corrupt file or a wrong
+exponent or factor, and processing them overflows (squares leave float64 above 1e154) into
+NaN that would be blamed on the file."""
 
 MAX_TURN_BACK_FRACTION = 0.05
 """The farthest an axis may turn back, as a fraction of its range, where step-scan windows
@@ -279,8 +286,9 @@ class Spectrum:
     Raises
     ------
     SpectrumError
-        On NaN or infinite values, length mismatch, fewer than :data:`MIN_POINTS` points,
-        a non-monotonic or repeated axis, or an unknown modality or unit.
+        On NaN or infinite values or values beyond :data:`MAX_MAGNITUDE`, length mismatch,
+        fewer than :data:`MIN_POINTS` points, a non-monotonic or repeated axis, or an unknown
+        modality or unit.
 
     Notes
     -----
@@ -315,6 +323,17 @@ class Spectrum:
                 raise SpectrumError(
                     f"{what} holds {int(bad.sum())} NaN or infinite value(s), the first at "
                     f"index {first} ({array[first]})"
+                )
+        for array, what in ((x, "wavenumber"), (y, "intensity")):
+            huge = np.abs(array) > MAX_MAGNITUDE
+            if huge.any():
+                first = int(np.argmax(huge))
+                raise SpectrumError(
+                    f"{what} holds {int(huge.sum())} value(s) up to "
+                    f"{float(np.max(np.abs(array))):.3g} in size, the first {array[first]:.3g} "
+                    + (f"at {x[first]:g} cm-1" if what == "intensity" else f"at index {first}")
+                    + f": beyond what any spectrum holds (at most {MAX_MAGNITUDE:.0e}); a "
+                    "corrupt file, or a wrong exponent or factor"
                 )
         steps = np.diff(x)
         if np.all(steps < 0):

@@ -17,6 +17,7 @@ import forensic
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import jcamp
 from forensic.spectrum import (
+    MAX_MAGNITUDE,
     STANDARD_METADATA_KEYS,
     Y_UNITS,
     ProcessingStep,
@@ -750,7 +751,8 @@ def spectra(draw):
     else:
         steps = draw(st.lists(st.floats(1e-3, 50.0), min_size=n - 1, max_size=n - 1))
         x = start + np.concatenate([[0.0], np.cumsum(steps)])
-    magnitude = draw(st.sampled_from([1e-300, 1e-12, 1.0, 1e6, 1e300]))
+    # up to MAX_MAGNITUDE, the largest a spectrum holds (the draws below reach 1e3 times this)
+    magnitude = draw(st.sampled_from([1e-300, 1e-12, 1.0, 1e6, MAX_MAGNITUDE / 1e3]))
     y = (
         np.array(draw(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=n, max_size=n)))
         * magnitude

@@ -421,6 +421,16 @@ def test_a_wide_table_reads_though_its_rows_are_longer_than_the_style_probe(tmp_
     assert _peak(spectra[150], 700.0) == pytest.approx(700.0)
 
 
+def test_values_beyond_any_spectrum_are_refused_as_such_not_as_nan(tmp_path):
+    # 1e304 read fine, then overflowed in processing into NaN "held" by the file
+    path = _write(tmp_path, "huge.csv", _rows("{:.2f},{:.4e}", AXIS, _intensity() * 1e301))
+    with pytest.raises(FormatError) as refused:
+        read_text(path)
+    assert "huge.csv: intensity holds 161 value(s) up to 1.05e+304 in size" in str(refused.value)
+    assert "beyond what any spectrum holds" in str(refused.value)
+    assert "NaN" not in str(refused.value)
+
+
 def test_utf16_with_bom(tmp_path):
     path = tmp_path / "u16.txt"
     path.write_text("\n".join(_rows("{:.2f}\t{:.3f}")), encoding="utf-16")

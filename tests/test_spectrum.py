@@ -53,6 +53,13 @@ def test_descending_axis_is_reversed_with_its_intensities():
         (X[:10], np.ones(10), "at least 16 points, got 10"),
         (X, np.r_[np.ones(10), np.nan, np.ones(53)], "NaN or infinite.*index 10"),
         (np.r_[X[:5], np.inf, X[6:]], np.ones(64), "wavenumber holds 1 NaN"),
+        (
+            X,
+            np.r_[np.ones(10), 1e304, 2e200, np.ones(52)],
+            r"intensity holds 2 value\(s\) up to 1e\+304 in size, the first 1e\+304 at "
+            r"622.222 cm-1: beyond what any spectrum holds \(at most 1e\+30\)",
+        ),
+        (X * 1e40, np.ones(64), r"wavenumber holds 64 value\(s\) up to 1.8e\+43 .* at index 0"),
         (np.r_[X[:5], X[4], X[6:]], np.ones(64), "repeats 1 value.*from_readings"),
         (np.r_[X[:30], X[10], X[31:]], np.ones(64), "not monotonic"),
         (X, np.ones((64, 2)), "one-dimensional"),
