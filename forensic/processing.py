@@ -47,6 +47,7 @@ from 0.78/0.71 (Raman/IR) to 0.84/0.90 top-1 before alignment re-ranking.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,18 +281,24 @@ def remove_baseline(
         corrected = y
     else:
         from pybaselines import Baseline  # noqa: PLC0415  (slow to import: only when used)
+        from pybaselines.utils import ParameterWarning  # noqa: PLC0415
 
         fitter = Baseline(x, check_finite=False)
-        if method == "arpls":
-            baseline = fitter.arpls(y, lam=lam)[0]
-        elif method == "asls":
-            baseline = fitter.asls(y, lam=lam, p=0.01)[0]
-        elif method == "aspls":
-            baseline = fitter.aspls(y, lam=lam)[0]
-        else:
-            step = float(np.median(np.diff(x)))
-            half = max(round(max_half_window_cm1 / step), 1)
-            baseline = fitter.snip(y, max_half_window=half, decreasing=True)[0]
+        with warnings.catch_warnings():
+            # arPLS on a flat or empty spectrum says "almost all baseline points are below the
+            # data" and stops early: the baseline is still right, and the warning, printed raw
+            # on the user's terminal, tells them nothing (a flat query is refused as such)
+            warnings.simplefilter("ignore", ParameterWarning)
+            if method == "arpls":
+                baseline = fitter.arpls(y, lam=lam)[0]
+            elif method == "asls":
+                baseline = fitter.asls(y, lam=lam, p=0.01)[0]
+            elif method == "aspls":
+                baseline = fitter.aspls(y, lam=lam)[0]
+            else:
+                step = float(np.median(np.diff(x)))
+                half = max(round(max_half_window_cm1 / step), 1)
+                baseline = fitter.snip(y, max_half_window=half, decreasing=True)[0]
         corrected = y - baseline
     if clip_negative:
         corrected = np.clip(corrected, 0.0, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -191,6 +192,20 @@ def test_a_file_of_two_sweeps_is_refused_not_identified_as_one(built, tmp_path):
     assert f"line {x.size + 2}: the axis turns back here (3200 -> 200 cm-1)" in result.stderr
     assert "more than one sweep" in result.stderr
     assert "IDENTIFIED" not in result.stdout
+
+
+def test_an_all_zero_file_is_refused_without_a_raw_warning(built, tmp_path):
+    _, lib, _, _ = built
+    path = tmp_path / "allzero.csv"
+    axis = np.arange(200.0, 2000.0, 2.0)
+    path.write_text("Raman Shift,Intensity\n" + "".join(f"{x:.1f},0\n" for x in axis))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would be printed raw on the terminal
+        result = CliRunner().invoke(main, ["identify", str(path), "--library", str(lib)])
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr == f"error: {path}: the query is flat after preprocessing: there is no band\n"
+    )
 
 
 def test_identify_with_a_missing_library_fails_clearly(built):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -179,6 +180,17 @@ def test_resample_refuses_a_spectrum_outside_the_grid():
     spectrum = make_spectrum(start=4000, stop=4500)
     with pytest.raises(SpectrumError, match="holds 0 points of the grid 50-3400"):
         resample(spectrum, start=50.0, stop=3400.0, step=2.0)
+
+
+@pytest.mark.parametrize("method", ["arpls", "asls", "aspls", "snip"])
+@pytest.mark.parametrize("level", [0.0, 5.0])
+def test_remove_baseline_of_a_flat_spectrum_prints_no_warning(method, level):
+    # arPLS on an all-zero CSV printed pybaselines' ParameterWarning on the user's terminal
+    flat = make_spectrum([], start=200, stop=2000, step=2.0).replace(intensity=np.full(901, level))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        corrected = remove_baseline(flat, method=method, lam=1e5)
+    assert np.allclose(corrected.intensity, 0.0)
 
 
 def test_remove_baseline_removes_a_fluorescence_hump():
