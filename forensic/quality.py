@@ -44,6 +44,7 @@ __all__ = [
     "band_height",
     "clipped_run",
     "diagnose_axis_unit",
+    "diagnose_flat",
     "diagnose_inverted",
     "diagnose_ir_unit",
     "diagnose_negative",
@@ -192,6 +193,29 @@ def spectrum_signal_to_noise(spectrum: Spectrum) -> float:
     if spectrum.y_unit in DIP_UNITS:
         y = -y
     return signal_to_noise(spectrum.wavenumber, y)
+
+
+def diagnose_flat(spectrum: Spectrum) -> Problem | None:
+    """Why a spectrum without any band is no measurement of a sample, and what to do; or None.
+
+    Flat means :func:`spectrum_signal_to_noise` 0: nothing rises above the background, as in
+    an all-zero export or a constant line. Its strongest value runs the whole spectrum long,
+    but that is no clipped band (:func:`clipped_run`): there is no band to clip.
+
+    Returns
+    -------
+    Problem or None
+        The fact says it is flat (and the one value, when every intensity is the same).
+    """
+    if spectrum_signal_to_noise(spectrum) > 0:
+        return None
+    y = np.asarray(spectrum.intensity, dtype=float)
+    level = f" (every intensity is {y[0]:g})" if np.ptp(y) == 0 else ""
+    return Problem(
+        f"the spectrum is flat: it has no band at all{level}, an empty or failed measurement",
+        "check that the sample is in the beam, the laser or source is on and the exposure long "
+        "enough, then measure again",
+    )
 
 
 def clipped_run(intensity: np.ndarray) -> int:

@@ -169,6 +169,30 @@ def test_a_spectrum_in_nm_is_not_imported_and_the_modelled_reference_stays(small
     assert any("clipped" in note for note in result.notes)
 
 
+@pytest.mark.parametrize("level", [0.0, 5.0])
+def test_a_flat_spectrum_is_not_imported_and_is_called_flat_not_clipped(
+    small_library, tmp_path, level
+):
+    # an all-zero export was imported with "clipped ... measure with a shorter exposure"
+    flat = make_spectrum().replace(intensity=np.full(len(make_spectrum()), level))
+    path = write_spectrum(flat, tmp_path / "flat.jdx")
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(
+        LibraryError,
+        match=rf"flat.jdx: the spectrum is flat: it has no band at all \(every intensity is "
+        rf"{level:g}\), an empty or failed measurement: not imported",
+    ) as refused:
+        curation.import_spectra([path], small_library, name="Paracetamol", licence="MIT")
+    assert "clipped" not in str(refused.value)
+    assert (small_library / "manifest.csv").read_bytes() == before
+    # validate says the same of one already in a library, and no flat top
+    gates = {n: curation.GateResult(n, "") for n in validation.GATES}
+    validation._raw_gates([({"id": "f", "file": "f.jdx", "name": "F"}, flat)], gates)
+    (finding,) = gates["signal-to-noise"].findings
+    assert "the spectrum is flat: it has no band at all" in finding.message
+    assert gates["saturation"].findings == []
+
+
 def test_a_name_repeated_in_one_import_is_noted(small_library, tmp_path):
     files = [measured_paracetamol(tmp_path / f"{n}.jdx") for n in ("a", "b")]
     result = curation.import_spectra(files, small_library, name="Novel thing", licence="MIT")

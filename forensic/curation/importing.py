@@ -29,6 +29,7 @@ from forensic.library import spectrum_files, substance_key, unnamed_spectra
 from forensic.quality import (
     CLIPPED_RUN,
     axis_unit_problem,
+    diagnose_flat,
     ir_unit_problem,
     spectrum_clipped_run,
 )
@@ -286,6 +287,10 @@ def import_spectra(
             axis = axis_unit_problem(spectrum)
             if axis is not None:  # it would replace a modelled reference with nonsense
                 result.skipped.append((str(path), f"{axis}: not imported"))
+                continue
+            flat = diagnose_flat(spectrum)
+            if flat is not None:  # all at its top, but no band to clip: nothing to refer to
+                result.skipped.append((str(path), f"{flat.fact}: not imported"))
                 continue
             clipped = spectrum_clipped_run(spectrum)
             if clipped >= CLIPPED_RUN:

@@ -48,6 +48,7 @@ from forensic.quality import (
     CLIPPED_RUN,
     DIP_UNITS,
     axis_unit_problem,
+    diagnose_flat,
     diagnose_negative,
     ir_unit_problem,
     noise_sigma,
@@ -659,17 +660,20 @@ def _raw_gates(
             gates[name].checked += 1
         gates["atmosphere"].checked += s.modality == "ir"
         gates["spikes"].checked += s.modality == "raman"
+        flat = diagnose_flat(s)
         snr = spectrum_signal_to_noise(s)
-        if snr < MIN_SNR:
+        if flat is not None:  # all at its top, but no band to clip: not a saturation finding
+            gates["signal-to-noise"].fail(where, f"{flat.fact} (signal-to-noise 0)")
+        elif snr < MIN_SNR:
             gates["signal-to-noise"].fail(
                 where, f"signal-to-noise {snr:.1f} < {MIN_SNR:g} (noise sd {noise_sigma(y):.3g})"
             )
-        flat = spectrum_clipped_run(s)
-        if flat >= CLIPPED_RUN:
+        top = spectrum_clipped_run(s)
+        if flat is None and top >= CLIPPED_RUN:
             dips = s.y_unit in DIP_UNITS
             gates["saturation"].fail(
                 where,
-                f"flat top: {flat} consecutive points at the {'minimum' if dips else 'maximum'} "
+                f"flat top: {top} consecutive points at the {'minimum' if dips else 'maximum'} "
                 f"{(y.min() if dips else y.max()):.6g} {_UNIT_AFTER_VALUE[s.y_unit]} (clipped)",
             )
         if s.y_unit in ("counts", "counts_per_second"):
