@@ -193,6 +193,21 @@ def test_a_flat_spectrum_is_not_imported_and_is_called_flat_not_clipped(
     assert gates["saturation"].findings == []
 
 
+def test_an_empty_folder_is_said_to_hold_no_spectrum_files(small_library, tmp_path):
+    # it was told to "give spectrum files, folders", though a folder was given
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    with pytest.raises(
+        LibraryError, match=r"^nothing to import: .*emptydir: the folder holds no spectrum files$"
+    ):
+        curation.import_spectra([empty], small_library, name="X", licence="MIT")
+    (empty / "README.md").write_text("notes")
+    with pytest.raises(LibraryError, match=r"no spectrum files \(only 1 other file\(s\): notes"):
+        curation.import_spectra([empty], small_library, name="X", licence="MIT")
+    with pytest.raises(LibraryError, match=r"nothing to import: .*nope: no such file or folder"):
+        curation.import_spectra([tmp_path / "nope"], small_library, name="X", licence="MIT")
+
+
 def test_a_name_repeated_in_one_import_is_noted(small_library, tmp_path):
     files = [measured_paracetamol(tmp_path / f"{n}.jdx") for n in ("a", "b")]
     result = curation.import_spectra(files, small_library, name="Novel thing", licence="MIT")

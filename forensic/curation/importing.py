@@ -94,7 +94,22 @@ def _collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files += [q for q in spectrum_files(p) if q.name != "manifest.csv"]
+            found = [q for q in spectrum_files(p) if q.name != "manifest.csv"]
+            if not found:
+                others = sum(1 for q in p.rglob("*") if q.is_file())
+                skipped.append(
+                    (
+                        str(p),
+                        "the folder holds no spectrum files"
+                        + (
+                            f" (only {others} other file(s): notes, code, figures, hidden "
+                            "files or a manifest)"
+                            if others
+                            else ""
+                        ),
+                    )
+                )
+            files += found
         elif p.is_file():
             files.append(p)
         else:
@@ -232,6 +247,11 @@ def import_spectra(
         for row in read_manifest(mpath):
             jobs.append(((mpath.parent / row["file"]), {k: v for k, v in row.items() if v}))
     if not jobs:
+        if result.skipped:  # what was given holds nothing to import: say why, for each
+            raise LibraryError(
+                "nothing to import: "
+                + "; ".join(f"{where}: {why}" for where, why in result.skipped)
+            )
         raise LibraryError("nothing to import: give spectrum files, folders or --manifest CSV")
     who = added_by or _login_name()
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
