@@ -44,6 +44,7 @@ from forensic.processing import (
     linear_from_representation,
     split_representation,
 )
+from forensic.quality import axis_unit_problem
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     breakpoint_cumsums,
@@ -359,7 +360,9 @@ class Library:
         columns (a curated library folder) is built with it.
         Unreadable files are listed in :attr:`skipped` with the reason, never fatal; so is a
         file of several spectra that does not name each and has no manifest row
-        (:func:`unnamed_spectra`): they are not made a substance each.
+        (:func:`unnamed_spectra`): they are not made a substance each; and so is a spectrum
+        whose axis is not in cm-1 (:func:`forensic.quality.axis_unit_problem`), as ``library
+        import`` refuses it.
 
         Reading files is the I/O edge of this otherwise pure module: :mod:`forensic.io` is
         imported here only.
@@ -406,6 +409,9 @@ class Library:
                         skipped.append(tuple(result.split("\x00", 1)))  # type: ignore[arg-type]
                         continue
                     for item in result:
+                        if isinstance(item, str):  # one spectrum of the file left out
+                            skipped.append(tuple(item.split("\x00", 1)))  # type: ignore[arg-type]
+                            continue
                         yield (count, *item)
                         count += 1
 
@@ -834,7 +840,8 @@ BUILD_NAMES_A_FILE = (
 
 
 def _read_file_job(job: tuple[str, str, dict[str, str]]):
-    """Read one file (in a worker): list of item tuples, or 'path\\0reason' on failure."""
+    """Read one file (in a worker): list of item tuples, or 'path\\0reason' on failure; in
+    the list, 'path\\0reason' for a spectrum left out (an axis not in cm-1)."""
     from forensic.io import read_spectra  # noqa: PLC0415  (the I/O edge: only from files)
 
     path, relative, row = job
@@ -862,6 +869,11 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
                 meta["entry_id"] = row["id"]
             if row.get("modality") in MODALITIES and row["modality"] != s.modality:
                 s = s.replace(modality=row["modality"])
+        axis = axis_unit_problem(s)
+        if axis is not None:  # as library import refuses it: compared at the wrong positions
+            label = path if len(spectra) == 1 else f"{path} #{k + 1}"
+            out.append(f"{label}\x00{axis}: not built into the library")
+            continue
         if not meta.get("name"):
             meta["name"] = stem if len(spectra) == 1 else f"{stem} #{k + 1}"
         out.append(

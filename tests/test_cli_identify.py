@@ -58,6 +58,25 @@ def test_library_build_lists_skipped_files_and_prints_the_version(built):
     assert forced.output.splitlines()[-1] == result.output.splitlines()[-1]  # same version
 
 
+def test_library_build_skips_a_reference_in_nm_as_library_import_refuses_it(tmp_path):
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i, (name, bands) in enumerate(BAND_SETS.items()):
+        write_spectrum(make_spectrum(bands, name=name, seed=i, noise=0.004), refs / f"{i}.jdx")
+    # a 785 nm instrument's export against wavelength: 790-1056 "cm-1" was built in
+    in_nm = make_spectrum([(830, 1.0, 2), (870, 0.6, 2)], start=790, stop=1056, step=0.2)
+    write_spectrum(in_nm.with_metadata(name="ketamine"), refs / "nm.jdx")
+    lib = tmp_path / "lib.flib"
+    result = CliRunner().invoke(
+        main, ["library", "build", str(refs), "--out", str(lib), "--no-calibration"]
+    )
+    assert result.exit_code == 0, result.output
+    (skip,) = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert "nm.jdx: axis 790-1056: looks like a wavelength in nm" in skip
+    assert skip.endswith("not built into the library")
+    assert "4 references (4 raman), 1 skipped" in result.stdout
+
+
 def test_library_build_notes_ir_references_whose_unit_was_guessed(tmp_path):
     refs = tmp_path / "refs"
     refs.mkdir()
