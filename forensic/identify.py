@@ -723,8 +723,8 @@ def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Pr
     if axis is not None:
         said.append(
             Problem(
-                f"{axis.fact}. If so, the spectrum was compared with the library at the wrong "
-                "positions and this result means nothing",
+                f"{axis.fact}. On an axis that is not in cm-1 the spectrum is compared with the "
+                "library at the wrong positions, and this result means nothing",
                 "export the spectrum against Raman shift or wavenumber in cm-1 and identify it "
                 "again",
             )

@@ -524,20 +524,6 @@ def ir_unit_problem(spectrum: Spectrum) -> str | None:
     None: to show as a curation problem."""
     problem = diagnose_ir_unit(spectrum)
     return None if problem is None else str(problem)
-    if spectrum.y_unit == "reflectance":
-        return (
-            "IR intensities in reflectance: its bands are dips, and only transmittance is turned "
-            "into absorbance, so they would be compared upside down (convert it to absorbance, "
-            "log10(1/R), or Kubelka-Munk in the instrument's software)"
-        )
-    if spectrum.y_unit in SINGLE_CHANNEL_UNITS:
-        return (
-            f"IR intensities in {spectrum.y_unit} units, not absorbance or transmittance: a "
-            "single-channel spectrum (the sample's or the background's beam) or a unit the file "
-            "does not say (export the sample's absorbance or transmittance, or state the unit "
-            "with --y-unit if it is one)"
-        )
-    return None
 
 
 def _bands_point_down(spectrum: Spectrum) -> bool:
