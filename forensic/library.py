@@ -44,7 +44,7 @@ from forensic.processing import (
     linear_from_representation,
     split_representation,
 )
-from forensic.quality import axis_unit_problem
+from forensic.quality import axis_unit_problem, ir_unit_problem
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     breakpoint_cumsums,
@@ -361,8 +361,9 @@ class Library:
         Unreadable files are listed in :attr:`skipped` with the reason, never fatal; so is a
         file of several spectra that does not name each and has no manifest row
         (:func:`unnamed_spectra`): they are not made a substance each; and so is a spectrum
-        whose axis is not in cm-1 (:func:`forensic.quality.axis_unit_problem`), as ``library
-        import`` refuses it.
+        whose axis is not in cm-1 (:func:`forensic.quality.axis_unit_problem`) or an infrared
+        one in reflectance or single-channel units (:func:`forensic.quality.ir_unit_problem`),
+        as ``library import`` refuses them.
 
         Reading files is the I/O edge of this otherwise pure module: :mod:`forensic.io` is
         imported here only.
@@ -841,7 +842,8 @@ BUILD_NAMES_A_FILE = (
 
 def _read_file_job(job: tuple[str, str, dict[str, str]]):
     """Read one file (in a worker): list of item tuples, or 'path\\0reason' on failure; in
-    the list, 'path\\0reason' for a spectrum left out (an axis not in cm-1)."""
+    the list, 'path\\0reason' for a spectrum left out (an axis not in cm-1, an IR unit
+    that cannot be compared)."""
     from forensic.io import read_spectra  # noqa: PLC0415  (the I/O edge: only from files)
 
     path, relative, row = job
@@ -869,10 +871,13 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
                 meta["entry_id"] = row["id"]
             if row.get("modality") in MODALITIES and row["modality"] != s.modality:
                 s = s.replace(modality=row["modality"])
-        axis = axis_unit_problem(s)
-        if axis is not None:  # as library import refuses it: compared at the wrong positions
+        # as library import refuses them: an axis not in cm-1 compares bands at the wrong
+        # positions, an IR unit that is not absorbance or transmittance compares them upside
+        # down or not a sample's at all
+        problem = axis_unit_problem(s) or ir_unit_problem(s)
+        if problem is not None:
             label = path if len(spectra) == 1 else f"{path} #{k + 1}"
-            out.append(f"{label}\x00{axis}: not built into the library")
+            out.append(f"{label}\x00{problem}: not built into the library")
             continue
         if not meta.get("name"):
             meta["name"] = stem if len(spectra) == 1 else f"{stem} #{k + 1}"

@@ -77,6 +77,29 @@ def test_library_build_skips_a_reference_in_nm_as_library_import_refuses_it(tmp_
     assert "4 references (4 raman), 1 skipped" in result.stdout
 
 
+def test_library_build_skips_an_ir_reference_in_reflectance_as_library_import_refuses_it(
+    tmp_path,
+):
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i, (name, bands) in enumerate(BAND_SETS.items()):
+        ir = make_spectrum(bands, name=name, seed=i, start=600, stop=4000, modality="ir")
+        write_spectrum(ir.replace(y_unit="absorbance"), refs / f"{i}.jdx")
+    # bands as dips in reflectance: only transmittance is turned into absorbance
+    reflectance = make_spectrum([(1700, 1.0, 8)], start=600, stop=4000, modality="ir")
+    reflectance = reflectance.replace(y_unit="reflectance")
+    write_spectrum(reflectance.with_metadata(name="cocaine"), refs / "r.jdx")
+    lib = tmp_path / "lib.flib"
+    result = CliRunner().invoke(
+        main, ["library", "build", str(refs), "--out", str(lib), "--no-calibration"]
+    )
+    assert result.exit_code == 0, result.output
+    (skip,) = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert "r.jdx: IR intensities in reflectance" in skip, skip
+    assert skip.endswith("not built into the library")
+    assert "4 references (4 ir), 1 skipped" in result.stdout, result.stdout
+
+
 def test_library_build_notes_ir_references_whose_unit_was_guessed(tmp_path):
     refs = tmp_path / "refs"
     refs.mkdir()
