@@ -27,7 +27,7 @@ from forensic.custody.store import (
     as_label,
     stated_description,
 )
-from forensic.custody.unrecorded import holding_signals, keep_unrecorded
+from forensic.custody.unrecorded import holding_signals, keep_unrecorded, last_resort_folder
 from forensic.errors import CustodyError, ForensicError, Interrupted, LibraryError
 from forensic.io import check_writable
 from forensic.report.issue import IssuedReport, issue_report
@@ -570,9 +570,15 @@ def _keep_measured(
             f"the raw spectrum of {exhibit} (SHA-256 {digest}) could not be kept in a file "
             f"either ({'; '.join(failures)}): it is lost"
         )
+    # the last resort may be in memory (tmpfs) and gone at the next restart
+    volatile = (
+        ", in the temporary folder, which a restart may empty (copy the file to safe storage now)"
+        if path.parent == last_resort_folder()
+        else ""
+    )
     return (
         f"the raw spectrum of {exhibit} is not in the store, but kept in {path} (SHA-256 "
-        f"{digest}): do not measure again; once the store can be written, "
+        f"{digest}){volatile}: do not measure again; once the store can be written, "
         f"`forensic exhibit record-spectrum {shlex.quote(str(path))} --store "
         f"{shlex.quote(str(db.db_path))}` records it, and "
         f"{_identify_command(case_number, item_number)} identifies it"

@@ -1379,6 +1379,29 @@ def test_a_full_disk_keeps_the_measured_spectrum_in_another_folder(tmp_path, mon
         _run(tmp_path)
 
 
+def test_a_spectrum_kept_in_the_temporary_folder_is_said_to_need_copying(tmp_path, monkeypatch):
+    def disk_full(self, *args, **kwargs):
+        raise CustodyError(f"{self.db_path}: writing failed: database or disk is full")
+
+    monkeypatch.setattr(Store, "add_measurement", disk_full)
+    last = tmp_path / "tmp" / "forensic-unrecorded-spectra"
+    monkeypatch.setattr("forensic.custody.unrecorded.last_resort_folder", lambda: last)
+    monkeypatch.setattr("forensic.workflows.last_resort_folder", lambda: last)
+    blocked = tmp_path / "full"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setattr("forensic.custody.unrecorded._folders", lambda store: [blocked / "x", last])
+    with pytest.raises(CustodyError) as failed:
+        _run(tmp_path)
+    message = str(failed.value)
+    assert _kept_file(message).parent == last
+    assert "in the temporary folder, which a restart may empty (copy the file" in message
+    # kept beside the store, nothing of the kind is said
+    monkeypatch.setattr("forensic.custody.unrecorded._folders", lambda store: [tmp_path / "x"])
+    with pytest.raises(CustodyError) as failed:
+        _run(tmp_path)
+    assert "temporary folder" not in str(failed.value)
+
+
 def test_a_kept_spectrum_file_that_was_changed_is_not_recorded(tmp_path, monkeypatch):
     monkeypatch.setattr(
         Store, "add_measurement", lambda self, *a, **k: (_ for _ in ()).throw(CustodyError("gone"))

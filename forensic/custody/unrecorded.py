@@ -40,6 +40,7 @@ __all__ = [
     "UnrecordedMeasurement",
     "holding_signals",
     "keep_unrecorded",
+    "last_resort_folder",
     "read_unrecorded",
     "record_unrecorded",
 ]
@@ -95,9 +96,15 @@ def _folders(store_path: Path) -> list[Path]:
     folders = [
         store_path.parent / FOLDER_NAME,
         Path(platformdirs.user_data_dir("forensic")) / FOLDER_NAME,
-        Path(tempfile.gettempdir()) / f"forensic-{FOLDER_NAME}",
+        last_resort_folder(),
     ]
     return list(dict.fromkeys(folders))
+
+
+def last_resort_folder() -> Path:
+    """The folder a spectrum is kept in when neither the store's nor the user data folder can
+    take it: in the temporary folder, which may be in memory and emptied at a restart."""
+    return Path(tempfile.gettempdir()) / f"forensic-{FOLDER_NAME}"
 
 
 @contextlib.contextmanager
