@@ -87,6 +87,18 @@ def test_archives_and_other_documents_are_named(tmp_path):
         read_spectra(cut)
 
 
+@pytest.mark.parametrize("name", ["spectrum.xls", "spectrum.spc"])
+def test_an_ole2_compound_file_is_named(tmp_path, name):
+    """An Office 97-2003 document, or a Shimadzu .spc (not Galactic SPC): 'not recognised'
+    said nothing of what it is."""
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"\x01" * 1024)
+    with pytest.raises(
+        FormatError, match=rf"{name}: an OLE2 compound file .* export the spectrum from it as CSV"
+    ):
+        read_spectra(path)
+
+
 def test_compressed_files_are_named_with_how_to_decompress_them(tmp_path):
     csv = write_spectrum(make_spectrum(), tmp_path / "a.csv").read_bytes()
     (tmp_path / "a.csv.gz").write_bytes(gzip.compress(csv))

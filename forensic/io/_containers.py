@@ -40,6 +40,9 @@ _OPENDOCUMENT = {
     ),
 }
 
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""Microsoft's compound file: old Office documents, and some instruments' own formats."""
+
 # Compressed single files: magic, name, the command that takes the file out, the extension
 # that command needs.
 _COMPRESSED = (
@@ -83,6 +86,12 @@ def container_problem(head: bytes, path: Path) -> str | None:
             )
     if head.startswith(b"7z\xbc\xaf\x27\x1c"):
         return "a 7-Zip archive, not a spectrum file: extract the spectrum file from it first"
+    if head.startswith(_OLE2_MAGIC):
+        return (
+            "an OLE2 compound file (an Excel .xls or Word .doc of Office 97-2003, or an "
+            "instrument's own format built on it, such as Shimadzu's .spc), which this toolkit "
+            "does not read: export the spectrum from it as CSV or JCAMP-DX"
+        )
     if not head.startswith(_ZIP_MAGICS):
         return None
     try:
