@@ -42,6 +42,7 @@ from forensic.quality import (
     axis_unit_problem,
     diagnose_axis_unit,
     diagnose_inverted,
+    diagnose_ir_range,
     diagnose_ir_unit,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
@@ -735,6 +736,16 @@ def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Pr
             Problem(
                 f"{unit.fact}. The hits above compare it as it is and mean little",
                 f"{unit.action}, and identify the spectrum again",
+            )
+        )
+    out_of_range = diagnose_ir_range(spectrum) if spectrum.modality == "ir" else None
+    if out_of_range is not None:
+        action = out_of_range.action or "export the spectrum in absorbance or transmittance"
+        said.append(
+            Problem(
+                f"{out_of_range.fact}. It was converted and compared as {spectrum.y_unit}, so "
+                "the hits above mean little",
+                f"{action}, and identify the spectrum again",
             )
         )
     inverted = diagnose_inverted(spectrum)

@@ -30,6 +30,7 @@ from scipy import ndimage, signal
 from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum
 
 __all__ = [
+    "ABSORBANCE_RANGE",
     "BACKGROUND_WINDOW_CM1",
     "CLIPPED_RUN",
     "CO2_MIN_FRACTION",
@@ -46,6 +47,7 @@ __all__ = [
     "diagnose_axis_unit",
     "diagnose_flat",
     "diagnose_inverted",
+    "diagnose_ir_range",
     "diagnose_ir_unit",
     "diagnose_negative",
     "ir_unit_problem",
@@ -515,6 +517,52 @@ def diagnose_ir_unit(spectrum: Spectrum) -> Problem | None:
             "does not say",
             "export the sample's absorbance or transmittance, or state the unit with --y-unit if "
             "it is one",
+        )
+    return None
+
+
+ABSORBANCE_RANGE = (-0.5, 6.0)
+"""Absorbance outside this range is no absorbance spectrum: no instrument measures beyond a
+few absorbance units (1e-6 of the light through), so higher values are transmittance or
+percent taken for absorbance, or counts."""
+
+
+def diagnose_ir_range(spectrum: Spectrum) -> Problem | None:
+    """Why an IR spectrum's intensities cannot be in the unit it states, and what to do; or None.
+
+    Transmittance lies in 0..1 and percent transmittance in 0..100 (with a little noise or
+    overshoot either side), absorbance within :data:`ABSORBANCE_RANGE`: a spectrum beyond them
+    is in another unit than it says (percent taken for a fraction, transmittance or counts
+    taken for absorbance), and is converted and compared wrongly.
+    """
+    unit = spectrum.y_unit
+    y = np.asarray(spectrum.intensity, dtype=float)
+    low, high = float(y.min()), float(y.max())
+    span = f"{low:.3g}..{high:.3g}"
+    if unit == "transmittance" and (low < -0.05 or high > 1.2):
+        return Problem(
+            f"transmittance {span} is outside 0..1: the values are percent, or not transmittance",
+            "state the unit percent_transmittance if it is percent",
+        )
+    if unit == "percent_transmittance":
+        if low < -5 or high > 120:
+            return Problem(f"percent transmittance {span} outside 0..100: not percent")
+        if high <= 1.5:
+            return Problem(
+                f"percent transmittance with a maximum of {high:.3g}: looks like a fraction (0..1)",
+                "state the unit transmittance",
+            )
+    if unit == "absorbance" and (low < ABSORBANCE_RANGE[0] or high > ABSORBANCE_RANGE[1]):
+        why = (
+            "no instrument measures that much: transmittance, percent or counts taken for "
+            "absorbance?"
+            if high > ABSORBANCE_RANGE[1]
+            else "far more light through the sample than through the background: a baseline "
+            "or background subtracted wrongly, or not absorbance"
+        )
+        return Problem(
+            f"absorbance {span} outside {ABSORBANCE_RANGE[0]:g}..{ABSORBANCE_RANGE[1]:g}: {why}",
+            "state the file's real intensity unit",
         )
     return None
 

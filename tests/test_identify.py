@@ -470,6 +470,21 @@ def test_an_inverted_query_is_said_to_be_compared_upside_down(library):
     assert not any("negative" in w for w in identify(query, library).warnings)
 
 
+def test_an_ir_query_beyond_its_units_range_is_said_to_be_compared_wrongly():
+    """Counts of a single-beam export labelled absorbance: thousands of absorbance units."""
+    ir_library = _ir_library()
+    absorbance = _ir_query()
+    counts = absorbance.replace(intensity=9000.0 * np.asarray(absorbance.intensity) + 500.0)
+    result = identify(counts, ir_library)
+    (said,) = [w for w in result.warnings if "outside -0.5..6" in w]
+    assert said.startswith("absorbance ") and "no instrument measures that much" in said
+    assert said.endswith(
+        "It was converted and compared as absorbance, so the hits above mean little"
+    )
+    assert any("state the file's real intensity unit" in a for a in result.advice)
+    assert not any("outside" in w for w in identify(absorbance, ir_library).warnings)
+
+
 def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     query = _query("cocaine")
     y = np.asarray(query.intensity)

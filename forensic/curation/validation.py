@@ -49,6 +49,7 @@ from forensic.quality import (
     DIP_UNITS,
     axis_unit_problem,
     diagnose_flat,
+    diagnose_ir_range,
     diagnose_negative,
     ir_unit_problem,
     noise_sigma,
@@ -82,9 +83,6 @@ NEAR_DUPLICATE_COSINE = 0.98
 SELF_ID_NOISE = 0.02
 """Standard deviation of the Gaussian noise added for self-identification, as a fraction of the
 reference's intensity range."""
-
-ABSORBANCE_RANGE = (-0.5, 6.0)
-"""Absorbance outside this range is no absorbance spectrum (transmittance mislabelled, or %)."""
 
 
 _UNIT_AFTER_VALUE = {
@@ -299,7 +297,6 @@ def find_spikes(wavenumber: np.ndarray, intensity: np.ndarray) -> np.ndarray:
 
 
 def _check_units(spectrum: Spectrum) -> list[str]:
-    y = np.asarray(spectrum.intensity, dtype=float)
     unit = spectrum.y_unit
     problems = []
     if spectrum.modality == "raman" and unit in IR_UNITS:
@@ -307,24 +304,9 @@ def _check_units(spectrum: Spectrum) -> list[str]:
     ir_unit = ir_unit_problem(spectrum)
     if ir_unit is not None:
         problems.append(ir_unit)
-    if unit == "transmittance" and (y.min() < -0.05 or y.max() > 1.2):
-        problems.append(
-            f"transmittance {y.min():.3g}..{y.max():.3g} is outside 0..1 (percent? set the unit "
-            "percent_transmittance)"
-        )
-    if unit == "percent_transmittance":
-        if y.min() < -5 or y.max() > 120:
-            problems.append(f"percent transmittance {y.min():.3g}..{y.max():.3g} outside 0..100")
-        elif y.max() <= 1.5:
-            problems.append(
-                f"percent transmittance with a maximum of {y.max():.3g}: looks like a fraction "
-                "(0..1); set the unit transmittance"
-            )
-    if unit == "absorbance" and (y.min() < ABSORBANCE_RANGE[0] or y.max() > ABSORBANCE_RANGE[1]):
-        problems.append(
-            f"absorbance {y.min():.3g}..{y.max():.3g} outside {ABSORBANCE_RANGE[0]:g}.."
-            f"{ABSORBANCE_RANGE[1]:g} (transmittance or percent taken for absorbance?)"
-        )
+    out_of_range = diagnose_ir_range(spectrum)
+    if out_of_range is not None:
+        problems.append(str(out_of_range))
     if spectrum.modality == "ir" and spectrum.y_unit_guessed:
         problems.append(
             f"the file does not name its intensity unit: {unit} was "
