@@ -225,6 +225,11 @@ class Identification:
         (:func:`forensic.quality.spectrum_signal_to_noise`); below
         :data:`forensic.verdict.MIN_SIGNAL_TO_NOISE` the verdict is ``inconclusive`` (no usable
         signal). None in results recorded before it was kept.
+    unusable : str or None
+        Why the query's comparison with the library means nothing, in a few words ("the axis
+        is not in cm-1", "the spectrum is upside down"; see the warnings): the verdict is then
+        ``inconclusive``, neither identifying nor excluding a substance. None when the
+        comparison stands, and in results recorded before it was kept.
     timings_ms : dict of str to float
     query : dict
         ``{"wavenumber": [...], "intensity": [...]}``: the preprocessed query on the library
@@ -246,6 +251,7 @@ class Identification:
     query: dict[str, list[float]] = field(default_factory=dict)
     best_reference: dict[str, list[float]] | None = None
     signal_to_noise: float | None = None
+    unusable: str | None = None
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -265,6 +271,7 @@ class Identification:
             "pipeline": [dict(p) for p in self.pipeline],
             "library_version": self.library_version,
             "signal_to_noise": self.signal_to_noise,
+            "unusable": self.unusable,
             "timings_ms": dict(self.timings_ms),
             "query": dict(self.query),
             "best_reference": None if self.best_reference is None else dict(self.best_reference),
@@ -284,6 +291,7 @@ class Identification:
             pipeline=[dict(p) for p in data.get("pipeline", [])],
             library_version=data.get("library_version", ""),
             signal_to_noise=data.get("signal_to_noise"),
+            unusable=data.get("unusable"),
             timings_ms=dict(data.get("timings_ms", {})),
             query=dict(data.get("query", {})),
             best_reference=(
@@ -394,6 +402,12 @@ def identify(
     margin = best["score"] - _recorded(other) if other is not None else float("inf")
     best_q = float("nan") if best["q_value"] is None else best["q_value"]
     verdict, reasons = verdicts.decide(best["score"], best_q, margin, best["matched_band_fraction"])
+    # "no match" says the spectrum is unlike every reference: a query with no usable signal, or
+    # compared wrongly, is then inconclusive, and that reason is replaced by the bare numbers
+    no_match_reason = reasons[-1] if verdict == "no_match" else None
+    bare_numbers = f"best hit {best['name']}: score {best['score']:.3f}" + (
+        "" if best["q_value"] is None else f", q-value {verdicts.format_q_value(best_q)}"
+    )
     if offset_cm1:
         reasons.append(
             f"the query matches far better moved by {offset_cm1:+.0f} cm-1 (whole grid steps) "
@@ -431,17 +445,22 @@ def identify(
     # as recorded (one decimal), so the record says why the verdict is what it is
     signal_to_noise = round(_signal_to_noise(spectrum, block.pipeline), 1)
     if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE and verdict != "inconclusive":
+        if verdict == "no_match":
+            reasons = [bare_numbers if r == no_match_reason else r for r in reasons]
         verdict = "inconclusive"
         reasons.append(
             f"no verdict: {_no_signal(signal_to_noise)}, and an empty or failed measurement can "
             "neither identify a substance nor exclude one"
         )
-    if verdict != "inconclusive" and axis_unit_problem(spectrum) is not None:
-        # compared at the wrong positions, a match identifies nothing and no match excludes
-        # nothing
+    unusable = "; ".join(why for why, _ in _comparison_problems(spectrum)) or None
+    if verdict != "inconclusive" and unusable is not None:
+        # compared at the wrong positions, or upside down, or in a unit it is not in: a match
+        # identifies nothing and no match excludes anything
+        if verdict == "no_match":
+            reasons = [bare_numbers if r == no_match_reason else r for r in reasons]
         reasons.append(
             ("not identified" if verdict == "identified" else "no substance excluded")
-            + ": the axis does not look like wavenumbers in cm-1 (see the warnings)"
+            + f": {unusable} (see the warnings)"
         )
         verdict = "inconclusive"
 
@@ -511,6 +530,7 @@ def identify(
         pipeline=block.pipeline.to_list(),
         library_version=library.version,
         signal_to_noise=signal_to_noise,
+        unusable=unusable,
         timings_ms=timings,
         query={
             "wavenumber": [float(v) for v in grid[q_start:q_stop]],
@@ -713,6 +733,63 @@ def _no_signal(signal_to_noise: float) -> str:
     )
 
 
+def _comparison_problems(spectrum: Spectrum) -> list[tuple[str, Problem]]:
+    """What makes the query's comparison with the library meaningless: an axis not in cm-1, an
+    IR unit that is not absorbance or transmittance, values its unit cannot have, an inverted
+    spectrum. Each as why in a few words (for the verdict's reason and line) and its warning
+    (the fact, and what to do about it)."""
+    found = []
+    axis = diagnose_axis_unit(spectrum)
+    if axis is not None:
+        found.append(
+            (
+                "the axis is not in cm-1",
+                Problem(
+                    f"{axis.fact}; compared with the library at the wrong positions, the hits "
+                    "mean nothing",
+                    "export the spectrum against Raman shift or wavenumber in cm-1 and "
+                    "identify it again",
+                ),
+            )
+        )
+    unit = diagnose_ir_unit(spectrum)
+    if unit is not None:
+        found.append(
+            (
+                f"the intensities are in {spectrum.y_unit}, not absorbance or transmittance",
+                Problem(
+                    f"{unit.fact}; compared as they are, the hits mean nothing",
+                    f"{unit.action}, and identify the spectrum again",
+                ),
+            )
+        )
+    out_of_range = diagnose_ir_range(spectrum) if spectrum.modality == "ir" else None
+    if out_of_range is not None:
+        found.append(
+            (
+                f"the intensities cannot be {spectrum.y_unit.replace('_', ' ')}, as the file says",
+                Problem(
+                    f"{out_of_range.fact}; compared as {spectrum.y_unit.replace('_', ' ')}, "
+                    "the hits mean nothing",
+                    "export the spectrum again from the instrument's software in absorbance "
+                    "or transmittance, and identify it again",
+                ),
+            )
+        )
+    inverted = diagnose_inverted(spectrum)
+    if inverted is not None:
+        found.append(
+            (
+                "the spectrum is upside down",
+                Problem(
+                    f"{inverted.fact}; the hits mean nothing",
+                    f"{inverted.action}, and identify it again",
+                ),
+            )
+        )
+    return found
+
+
 def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Problem]:
     """What the query itself casts doubt on, each with what to do about it: what its
     acquisition warned of (``metadata["acquisition_warnings"]``, e.g. a correction the
@@ -720,42 +797,7 @@ def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Pr
     cm-1, an IR unit compared upside down or not a sample's at all, an inverted spectrum, barely
     any signal, a clipped band, atmospheric CO2, a guessed unit."""
     said = [Problem(str(w)) for w in spectrum.metadata.get("acquisition_warnings") or []]
-    axis = diagnose_axis_unit(spectrum)
-    if axis is not None:
-        said.append(
-            Problem(
-                f"{axis.fact}. On an axis that is not in cm-1 the spectrum is compared with the "
-                "library at the wrong positions, and this result means nothing",
-                "export the spectrum against Raman shift or wavenumber in cm-1 and identify it "
-                "again",
-            )
-        )
-    unit = diagnose_ir_unit(spectrum)
-    if unit is not None:
-        said.append(
-            Problem(
-                f"{unit.fact}. The hits above compare it as it is and mean little",
-                f"{unit.action}, and identify the spectrum again",
-            )
-        )
-    out_of_range = diagnose_ir_range(spectrum) if spectrum.modality == "ir" else None
-    if out_of_range is not None:
-        action = out_of_range.action or "export the spectrum in absorbance or transmittance"
-        said.append(
-            Problem(
-                f"{out_of_range.fact}. It was converted and compared as {spectrum.y_unit}, so "
-                "the hits above mean little",
-                f"{action}, and identify the spectrum again",
-            )
-        )
-    inverted = diagnose_inverted(spectrum)
-    if inverted is not None:
-        said.append(
-            Problem(
-                f"{inverted.fact}, and the hits above mean nothing",
-                f"{inverted.action}, and identify it again",
-            )
-        )
+    said += [problem for _, problem in _comparison_problems(spectrum)]
     if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE:
         said.append(
             Problem(

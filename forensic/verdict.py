@@ -868,8 +868,7 @@ def decide(
         if is_no_match(score, q_value):
             reasons.append(
                 f"best score {format_beside(score, [SCORE_NO_MATCH_UNCALIBRATED])} is below "
-                f"{SCORE_NO_MATCH_UNCALIBRATED:.2f}: "
-                "unlike every reference"
+                f"{SCORE_NO_MATCH_UNCALIBRATED:.2f}: the spectrum matches no reference"
             )
             return "no_match", reasons
         good = score >= SCORE_IDENTIFIED_UNCALIBRATED
@@ -883,7 +882,8 @@ def decide(
         if is_no_match(score, q_value):
             reasons.append(
                 f"best score {score:.3f} has q-value {format_q_value(q_value)} > {Q_NO_MATCH}: "
-                "hits that good are often wrong; unlike every reference"
+                f"more than {Q_NO_MATCH:.0%} of hits that good are wrong, so the spectrum "
+                "matches no reference"
             )
             return "no_match", reasons
         good = q_value <= Q_IDENTIFIED

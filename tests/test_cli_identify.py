@@ -155,9 +155,8 @@ def test_identify_table_is_readable(built):
 
 def test_the_table_shows_q_values_as_the_report_does():
     """A q-value just above Q_IDENTIFIED reads above it, as in the report, not 0.050."""
-    from types import SimpleNamespace  # noqa: PLC0415
-
     from forensic.cli.identify import _table  # noqa: PLC0415
+    from forensic.identify import Identification  # noqa: PLC0415
 
     hit = {
         "rank": 1,
@@ -169,15 +168,13 @@ def test_the_table_shows_q_values_as_the_report_does():
         "matched_peaks": [],
         "unmatched_peaks": [],
     }
-    result = SimpleNamespace(
+    result = Identification(
         verdict="inconclusive",
         hits=[hit, {**hit, "rank": 2, "name": "sucrose", "q_value": 0.0004}],
-        mixture=None,
         modality="raman",
         library_version="0" * 64,
         reasons=["q-value 0.0504 is above 0.05 needed to identify (score 0.900)"],
-        warnings=[],
-        advice=[],
+        pipeline=[],
     )
     rows = _table("q.jdx", result).splitlines()[2:4]
     assert rows[0].split()[3] == "0.0504" and "< 0.001" in rows[1]

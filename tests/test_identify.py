@@ -25,7 +25,7 @@ from forensic.identify import (
 )
 from forensic.io import read_spectrum
 from forensic.library import Library
-from forensic.report.layout import verdict_line
+from forensic.report.layout import figure_title, verdict_line
 from forensic.search import SHIFT_SEARCH_CM1, Hit
 from forensic.spectrum import Spectrum
 from forensic.verdict import (
@@ -326,6 +326,15 @@ def test_a_spectrum_without_signal_is_said_to_have_none(library):
     assert result.signal_to_noise < 10.0
     assert any("neither identify a substance nor exclude one" in r for r in result.reasons)
     assert verdict_line(result.to_dict()).startswith("INCONCLUSIVE: no usable signal")
+    assert verdict_line(result.to_dict()).endswith(" times the noise, 10 needed)")
+    # no reason left over from a no match ("matches no reference"), whose numbers stay
+    assert not any("matches no reference" in r for r in result.reasons)
+    assert result.reasons[0].startswith(f"best hit {result.best['name']}: score ")
+    figure = {**result.to_dict(), "best_reference": {"wavenumber": [1.0]}}
+    assert figure_title(figure).endswith("closest reference (by chance: no usable signal)")
+    assert figure_title({**figure, "signal_to_noise": 50.0, "unusable": "x"}).endswith(
+        "closest reference (compared wrongly: see the warnings)"
+    )
     (said,) = [w for w in result.warnings if "noise" in w]
     assert "barely rises above its noise" in said and said.endswith("any hit is likely chance")
     # the fact is recorded and reported; what to do is the technician's (advice) only
@@ -415,8 +424,13 @@ def test_an_ir_query_in_reflectance_or_single_channel_units_is_said_to_compare_w
     )
     result = identify(reflectance, ir_library)
     (said,) = [w for w in result.warnings if "reflectance" in w]
-    assert "upside down" in said and "mean little" in said and "Kubelka-Munk" not in said
+    assert "upside down" in said and said.endswith("compared as they are, the hits mean nothing")
+    assert "Kubelka-Munk" not in said
     assert any("Kubelka-Munk" in a and "identify the spectrum again" in a for a in result.advice)
+    # nothing is identified or excluded on such a comparison, and the verdict says why
+    assert result.verdict == "inconclusive"
+    assert result.unusable == "the intensities are in reflectance, not absorbance or transmittance"
+    assert any(r.endswith(f"{result.unusable} (see the warnings)") for r in result.reasons)
     single = absorbance.replace(y_unit="arbitrary")
     result = identify(single, ir_library)
     (said,) = [w for w in result.warnings if "single-channel" in w]
@@ -432,7 +446,8 @@ def test_a_raman_axis_in_nm_is_said_to_make_the_result_meaningless(library):
     in_nm = make_spectrum([(830, 1.0, 2), (870, 0.6, 2)], start=786, stop=1099, step=0.2)
     result = identify(in_nm, library)
     (said,) = [w for w in result.warnings if "wavelength in nm" in w]
-    assert "axis 786-1099" in said and said.endswith("this result means nothing")
+    assert "axis 786-1099" in said
+    assert said.endswith("compared with the library at the wrong positions, the hits mean nothing")
     assert any("Raman shift or wavenumber in cm-1" in a for a in result.advice)
     assert result.verdict != "identified"
     # too short a range to be compared at all: the error says why it may be
@@ -455,7 +470,8 @@ def test_a_jcamp_axis_in_cm1_labelled_nm_is_neither_matched_nor_excluded(library
     (said,) = [w for w in result.warnings if "no Raman spectrum reaches beyond" in w]
     assert "converted from wavelengths in nm with the 785 nm laser line" in said
     assert result.verdict == "inconclusive"
-    assert any(r.startswith("no substance excluded: the axis") for r in result.reasons)
+    assert "no substance excluded: the axis is not in cm-1 (see the warnings)" in result.reasons
+    assert not any("matches no reference" in r for r in result.reasons)  # was a no match
 
 
 def test_an_inverted_query_is_said_to_be_compared_upside_down(library):
@@ -464,7 +480,8 @@ def test_an_inverted_query_is_said_to_be_compared_upside_down(library):
     result = identify(inverted, library)
     (said,) = [w for w in result.warnings if "intensities are negative" in w]
     assert said.startswith("100% of the intensities are negative and the bands point down")
-    assert said.endswith("the hits above mean nothing")
+    assert said.endswith("; the hits mean nothing")
+    assert result.verdict == "inconclusive" and result.unusable == "the spectrum is upside down"
     assert "export the spectrum again" not in said
     assert any("bands pointing up, and identify it again" in a for a in result.advice)
     assert not any("negative" in w for w in identify(query, library).warnings)
@@ -478,10 +495,9 @@ def test_an_ir_query_beyond_its_units_range_is_said_to_be_compared_wrongly():
     result = identify(counts, ir_library)
     (said,) = [w for w in result.warnings if "outside -0.5..6" in w]
     assert said.startswith("absorbance ") and "no instrument measures that much" in said
-    assert said.endswith(
-        "It was converted and compared as absorbance, so the hits above mean little"
-    )
-    assert any("state the file's real intensity unit" in a for a in result.advice)
+    assert said.endswith("; compared as absorbance, the hits mean nothing")
+    assert any("in absorbance or transmittance, and identify it again" in a for a in result.advice)
+    assert result.unusable == "the intensities cannot be absorbance, as the file says"
     assert not any("outside" in w for w in identify(absorbance, ir_library).warnings)
 
 

@@ -37,9 +37,7 @@ def _table(path: str, result) -> str:
     from forensic.verdict import format_q_value  # noqa: PLC0415
 
     version = result.library_version[:12]
-    verdict = verdict_line(
-        {"verdict": result.verdict, "hits": result.hits, "mixture": result.mixture}
-    )
+    verdict = verdict_line(result.to_dict())
     lines = [f"{path}: {verdict} ({result.modality}, library {version})"]
     lines.append(f"  {'#':>2}  {'substance':<32} {'score':>6} {'q-value':>8} {'shift':>7}  peaks")
     for h in result.hits:

@@ -95,7 +95,12 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
         signal = identification.get("signal_to_noise")
         if signal is not None and signal < MIN_SIGNAL_TO_NOISE:
             # an empty measurement: its closest reference is chance, not a lead
-            return f"INCONCLUSIVE: no usable signal (strongest band {signal:.1f} times the noise)"
+            return (
+                f"INCONCLUSIVE: no usable signal (strongest band {signal:.1f} times the noise, "
+                f"{MIN_SIGNAL_TO_NOISE:g} needed)"
+            )
+        if identification.get("unusable"):  # compared wrongly: its closest reference is none
+            return f"INCONCLUSIVE: {identification['unusable']}"
         return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
     return "NO MATCH in the reference library"
 
@@ -481,7 +486,8 @@ def figure_title(figure: Mapping[str, Any]) -> str:
     """The title of a result's figure (the data of a ``figure`` block): the spectrum named by
     its provenance, so a simulated one is never called measured, and what it is drawn over,
     named as the verdict names it: the best reference only when it identifies the spectrum,
-    else the closest one, and a no match's says so."""
+    else the closest one, and a no match's says so, as does one that is chance (no usable
+    signal) or compared wrongly (:attr:`forensic.identify.Identification.unusable`)."""
     spectrum = f"{(figure.get('query_provenance') or 'measured').capitalize()} spectrum"
     if (figure.get("mixture") or {}).get("spectra"):
         return f"{spectrum} and mixture fit"
@@ -489,6 +495,11 @@ def figure_title(figure: Mapping[str, Any]) -> str:
         verdict = figure.get("verdict")
         if verdict == "identified":
             return f"{spectrum} and best reference"
+        signal = figure.get("signal_to_noise")
+        if signal is not None and signal < MIN_SIGNAL_TO_NOISE:
+            return f"{spectrum} and closest reference (by chance: no usable signal)"
+        if figure.get("unusable"):
+            return f"{spectrum} and closest reference (compared wrongly: see the warnings)"
         return f"{spectrum} and closest reference" + (
             " (no match)" if verdict == "no_match" else ""
         )
