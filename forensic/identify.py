@@ -475,10 +475,6 @@ def identify(
     query_provenance = spectrum.metadata.get("provenance")
     if query_provenance in NOT_MEASURED:
         said.append(Problem(not_measured_warning(query_provenance)))
-    if any(p in NOT_MEASURED for p in provenances):
-        said.append(Problem(MODELLED_WARNING, _MODELLED_ADVICE))
-    if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
-        said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     said += _measurement_warnings(spectrum, signal_to_noise)
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps
@@ -498,7 +494,20 @@ def identify(
                 "silicon)",
             )
         )
-    if mixture is not None:
+    if mixture is not None and verdict == "identified":
+        # the verdict names the identified components; one named only as possible is said,
+        # with its evidence and what would settle it
+        _, possible = verdicts.identified_substances(hits[0]["name"], mixture["components"])
+        said += [
+            Problem(
+                f"{c['name']} ({c['fraction']:.0%} of the fitted signal) is only possibly "
+                f"present: {verdicts.component_evidence(c)}, which does not identify it",
+                f"confirm or exclude {c['name']} by another technique",
+            )
+            for c in mixture["components"]
+            if c["name"] in possible
+        ]
+    elif mixture is not None:
         names = " + ".join(f"{c['name']} ({c['fraction']:.0%})" for c in mixture["components"])
         said.append(Problem(f"the spectrum looks like a mixture: {names}"))
     # the best hit stands on its own evidence (its q-value and verdict), whatever a fit made of it
@@ -514,6 +523,13 @@ def identify(
         for c in unconfirmed
         if substance_key(c["name"]) != best_hit.substance
     ]
+    # what concerns the library comes last: the measurement's own problems are the first
+    # thing to put right, and confirming against a measured library matters only for a
+    # substance the result names
+    if any(p in NOT_MEASURED for p in provenances):
+        said.append(Problem(MODELLED_WARNING, _MODELLED_ADVICE if verdict == "identified" else ""))
+    if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
+        said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     warnings = [problem.fact for problem in said]
     # an acquisition gives its advice apart from its warnings (metadata["acquisition_advice"])
     actions = [str(a) for a in spectrum.metadata.get("acquisition_advice") or []]

@@ -53,6 +53,7 @@ __all__ = [
     "Calibration",
     "calibrate",
     "calibrate_library",
+    "component_evidence",
     "decide",
     "decide_component",
     "decide_mixture",
@@ -1044,7 +1045,8 @@ def decide_mixture(
     if verdict == "identified":
         # the best hit stands; a component its part does not identify is only possible
         return verdict, [
-            f"{c['name']} is named only as possible: {_part(c)}, which does not identify it"
+            f"{c['name']} is named only as possible: {component_evidence(c)}, which does not "
+            "identify it"
             for c in weak
         ]
     if weak:
@@ -1052,14 +1054,16 @@ def decide_mixture(
         return verdict, [f"mixture not identified: not identified by its own part: {names}"]
     if substance_key(best) not in {substance_key(c["name"]) for c in components}:
         return verdict, ["mixture not identified: the best single hit is not one of its components"]
-    parts = "; ".join(f"{c['name']} {c['fraction']:.0%}, {_part(c)}" for c in components)
+    parts = "; ".join(
+        f"{c['name']} {c['fraction']:.0%}, {component_evidence(c)}" for c in components
+    )
     return "identified", [
         "identified as a mixture: each component's part (the spectrum less the other "
         f"components) is identified as it: {parts}"
     ]
 
 
-def _part(component: Mapping[str, Any]) -> str:
+def component_evidence(component: Mapping[str, Any]) -> str:
     """``its part scores 0.890 (q-value 0.0094)``: a component's evidence in words."""
     q_value = component.get("q_value")
     if q_value is None:  # judged on its score (no calibration)

@@ -291,6 +291,35 @@ def test_a_modelled_reference_carries_a_warning(library):
     assert MODELLED_WARNING not in measured.warnings  # ...it names nothing: no warning
 
 
+def test_a_modelled_reference_asks_for_confirmation_only_of_a_named_substance(library):
+    """Confirming against a measured library is what an identification on a modelled
+    reference needs; for an empty measurement, what to do first is to measure again."""
+    faint = make_spectrum([(330.0, 1.0, 8.0), (950.0, 0.8, 8.0)], noise=0.3, seed=3)
+    result = identify(faint, library)
+    assert result.hits[0]["provenance"] == "modelled" and result.verdict != "identified"
+    assert MODELLED_WARNING in result.warnings  # the fact stands
+    assert not any("measured reference library" in a for a in result.advice)
+    assert "measure again" in result.advice[0], result.advice
+
+
+def test_a_component_only_possibly_present_is_said_so_with_what_would_settle_it(library):
+    cocaine = make_spectrum(BAND_SETS["cocaine"], noise=0.0, stop=2000)
+    caffeine = make_spectrum(BAND_SETS["caffeine"], noise=0.0, stop=2000)
+    rng = np.random.default_rng(1)
+    y = 0.93 * cocaine.intensity + 0.07 * caffeine.intensity
+    cut = Spectrum(cocaine.wavenumber, y + rng.normal(0, 0.01, y.size), modality="raman")
+    result = identify(cut, library)
+    assert result.verdict == "identified" and result.best["name"] == "cocaine"
+    assert verdict_line(result.to_dict()) == "IDENTIFIED: cocaine; possibly also caffeine"
+    (said,) = [w for w in result.warnings if "caffeine" in w]
+    assert (
+        said.startswith("caffeine (") and "of the fitted signal) is only possibly present" in said
+    )
+    assert said.endswith("which does not identify it")
+    assert "confirm or exclude caffeine by another technique" in result.advice
+    assert not any("looks like a mixture" in w for w in result.warnings)
+
+
 @pytest.mark.parametrize("provenance", ["simulated", "modelled"])
 def test_a_query_not_measured_from_a_sample_says_so(library, provenance):
     query = _query("caffeine")

@@ -240,7 +240,8 @@ def scan(
     _say_warnings(
         result.identification.get("warnings") or [], result.identification.get("advice") or []
     )
-    click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
+    if result.identification.get("verdict") == "identified":  # what a named substance needs
+        click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
     click.echo(
         f"Case {case_number}, exhibit {item_number}: measurement #"
         f"{result.measurement['seq']}, result #{result.result['seq']}; raw data SHA-256 "
