@@ -11,6 +11,7 @@ from forensic.custody.keys import (
     check_operator_name,
     config_dir,
     key_path,
+    load_key,
     load_or_create_key,
     verify_signature,
 )
@@ -51,6 +52,17 @@ def test_a_corrupt_key_file_is_named():
     os.close(fd)
     with pytest.raises(CustodyError, match="not a readable private key"):
         load_or_create_key("Ann Example")
+
+
+def test_load_key_never_creates_one():
+    with pytest.raises(CustodyError, match=r"no signing key of 'Ann Example' on this computer"):
+        load_key("Ann Example")
+    assert not key_path("Ann Example").exists()
+    key = load_or_create_key("Ann Example")
+    assert load_key("Ann Example").public_key_hex == key.public_key_hex
+    os.chmod(key.path, 0o644)
+    with pytest.raises(CustodyError, match="readable by others"):
+        load_key("Ann Example")
 
 
 def test_signature_verifies_only_for_the_signed_bytes_and_key():

@@ -113,6 +113,22 @@ def test_records_form_one_chain_in_order(tmp_path):
     assert verify_store(store).ok
 
 
+def test_the_key_a_store_signs_with_is_had_without_recording(tmp_path):
+    with Store(tmp_path / "s") as store:
+        with pytest.raises(CustodyError, match="no signing key of 'Bo Example'"):
+            store.loaded_key("Bo Example")  # never made up: it would prove nothing
+        store.open_case("C-1", operator=OPERATOR)
+        head = store.head()
+        key = store.loaded_key(OPERATOR)
+        assert key is store.operator_key(OPERATOR) and store.head() == head
+        store.open_case("C-2", operator="Bo Example")
+        known = store.operator_fingerprints()
+        assert known == {
+            OPERATOR: {key.fingerprint},
+            "Bo Example": {store.loaded_key("Bo Example").fingerprint},
+        }
+
+
 def test_raw_spectrum_is_kept_exactly_by_its_sha256(tmp_path):
     store = populated_store(tmp_path / "s")
     measurement = store.measurements("CASE-1", "EX-1")[0]

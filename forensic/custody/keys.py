@@ -35,6 +35,7 @@ __all__ = [
     "config_dir",
     "fingerprint",
     "key_path",
+    "load_key",
     "load_or_create_key",
     "verify_signature",
 ]
@@ -139,9 +140,35 @@ def load_or_create_key(operator: str) -> OperatorKey:
                 handle.flush()
                 os.fsync(handle.fileno())
             return OperatorKey(operator, key, path)
-    _check_private_permissions(path)
+    return _load(operator, path)
+
+
+def load_key(operator: str) -> OperatorKey:
+    """Load the operator's private key; never create one.
+
+    For signing where a new key would prove nothing (it is known nowhere) and writing its file
+    might fail half-way (a full disk).
+
+    Raises
+    ------
+    CustodyError
+        If the operator has no key file here, or as :func:`load_or_create_key`.
+    """
+    operator = check_operator_name(operator)
+    path = key_path(operator)
+    if not path.exists():
+        raise CustodyError(f"{path}: no signing key of {operator!r} on this computer")
+    return _load(operator, path)
+
+
+def _load(operator: str, path: Path) -> OperatorKey:
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        _check_private_permissions(path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CustodyError(f"{path}: cannot read the private key ({exc.strerror or exc})") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
         raise CustodyError(f"{path}: not a readable private key ({exc})") from None
     if not isinstance(key, Ed25519PrivateKey):

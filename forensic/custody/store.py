@@ -47,7 +47,12 @@ from typing import Any
 import platformdirs
 
 from forensic.custody import chain
-from forensic.custody.keys import OperatorKey, check_operator_name, load_or_create_key
+from forensic.custody.keys import (
+    OperatorKey,
+    check_operator_name,
+    load_key,
+    load_or_create_key,
+)
 from forensic.errors import CustodyError
 from forensic.spectrum import Spectrum
 
@@ -789,6 +794,28 @@ class Store:
                 )
         self._keys[operator] = key
         return key
+
+    def loaded_key(self, operator: str) -> OperatorKey:
+        """The key this store signs the operator's records with, without recording anything:
+        the one it has signed with, else the operator's key file; never a new key.
+
+        For signing what the store cannot take (it is locked, full or gone).
+
+        Raises
+        ------
+        CustodyError
+            The operator has no key on this computer, or it cannot be read.
+        """
+        operator = check_operator_name(operator)
+        return self._keys.get(operator) or load_key(operator)
+
+    def operator_fingerprints(self) -> dict[str, set[str]]:
+        """``{operator: fingerprints}`` of every key the store holds (its own chain's and
+        those of bundles imported): whose each key is, as the store knows it."""
+        known: dict[str, set[str]] = {}
+        for row in self.query("SELECT operator, fingerprint FROM operator_keys"):
+            known.setdefault(row["operator"], set()).add(row["fingerprint"])
+        return known
 
     def append(
         self,
