@@ -554,7 +554,14 @@ def _keep_measured(
         why = f"the scan was stopped ({signal.Signals(signum).name}) while saving it"
     else:
         why = " ".join(str(exc).split()) or type(exc).__name__
-    path, digest, failures = keep_unrecorded(
+    # signed with the key the scan's records are signed with, which proves who kept it;
+    # a key that cannot be had leaves the file unsigned, saying why, never the spectrum lost
+    key, unsigned_because = None, None
+    try:
+        key = db.loaded_key(operator)
+    except (ForensicError, OSError) as error:
+        unsigned_because = f"the key of {operator} could not be loaded: {error}"
+    path, digest, failures, unsigned_because = keep_unrecorded(
         db.db_path,
         spectrum,
         case_number=case_number,
@@ -562,6 +569,8 @@ def _keep_measured(
         operator=operator,
         why=why,
         chain_id=getattr(db, "chain_id", None),
+        key=key,
+        unsigned_because=unsigned_because,
         **measured,
     )
     exhibit = f"exhibit {item_number} of case {case_number}"
@@ -576,9 +585,14 @@ def _keep_measured(
         if path.parent == last_resort_folder()
         else ""
     )
+    unsigned = (
+        f", unsigned ({unsigned_because}: recording it will need --accept-unverified)"
+        if unsigned_because
+        else ""
+    )
     return (
         f"the raw spectrum of {exhibit} is not in the store, but kept in {path} (SHA-256 "
-        f"{digest}){volatile}: do not measure again; once the store can be written, "
+        f"{digest}){unsigned}{volatile}: do not measure again; once the store can be written, "
         f"`forensic exhibit record-spectrum {shlex.quote(str(path))} --store "
         f"{shlex.quote(str(db.db_path))}` records it, and "
         f"{_identify_command(case_number, item_number)} identifies it"

@@ -34,7 +34,9 @@ from drivers.urls import open_instrument
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.custody.continuity import custody_gaps
+from forensic.custody.keys import load_or_create_key
 from forensic.custody.store import NOT_DESCRIBED, StoreBusyError, StoreGoneError
+from forensic.custody.unrecorded import statement
 from forensic.errors import (
     CustodyError,
     IdentificationError,
@@ -1247,6 +1249,11 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
     assert document["instrument_url"] == "fake:instrument"
     assert document["instrument"] == {"driver": {"kind": "FakeInstrument", "simulated": True}}
     assert "locked" in document["why_not_recorded"]
+    # signed with the key the scan's records are signed with
+    with Store(tmp_path / "s") as store:
+        signer = store.measurements("C-1", "E-1")[0]["key_fingerprint"]
+    assert document["signature"]["key_fingerprint"] == signer
+    assert document["signature"]["signer"] == OPERATOR and "unsigned_because" not in document
     spectrum = Spectrum.from_dict(document["spectrum"])
     assert len(spectrum) == len(make_spectrum(seed=3, noise=0.01))
     with Store(tmp_path / "s") as store:
@@ -1262,6 +1269,10 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
     assert said.startswith("measurement #8 of exhibit E-1 of case C-1 recorded late: acquired ")
     assert f"by {OPERATOR}, recorded now from {kept} (file SHA-256 {file_sha256}; " in said
     assert "next: 'forensic exhibit identify C-1 E-1' identifies it" in said
+    assert (
+        f"the file's signature: verified, the key of {OPERATOR} the store knows (fingerprint "
+        f"{signer[:16]})" in said
+    )
     with Store(tmp_path / "s") as store:  # #7: the key of Cy Later, who records it
         measurement = store.measurements("C-1", "E-1")[-1]
         assert measurement["raw_sha256"] == document["raw_sha256"]
@@ -1270,6 +1281,7 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
         late = json.loads(measurement["instrument_json"])["recorded_late"]
         assert late["file"] == kept.name and late["file_sha256"] == file_sha256
         assert late["saved_at"] == document["saved_at"] and "locked" in late["why_not_recorded"]
+        assert late["signature"] == {"status": "verified", "key_fingerprint": signer}
         assert store.load_spectrum(measurement).to_dict() == document["spectrum"]
         assert verify_store(store).ok
     again = runner.invoke(main, ["exhibit", "record-spectrum", str(kept), *common])
@@ -1288,6 +1300,10 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
         "(measurement record #8) was not recorded in the evidence store when it was " in limitation
     )
     assert f"it was kept in the file {kept.name} (SHA-256 {file_sha256}), written at " in limitation
+    assert limitation.endswith(
+        f"The file's signature was verified: it was signed with the key of {OPERATOR} known to "
+        f"the evidence store (fingerprint {signer[:16]})."
+    )
 
 
 def test_a_store_locked_for_a_while_is_waited_for_and_the_scan_goes_on(tmp_path):
@@ -1424,6 +1440,209 @@ def test_a_kept_spectrum_file_that_was_changed_is_not_recorded(tmp_path, monkeyp
     assert "not a spectrum a scan kept for the store: format 'something else'" in done.output
     with Store(tmp_path / "s") as store:
         assert store.measurements("C-1") == []
+
+
+def _kept_by_a_full_disk(tmp_path, monkeypatch, *, key_error=None):
+    """A scan whose store refuses the measurement: the file it keeps the spectrum in, and
+    the scan's message. ``key_error``: the operator's key cannot be loaded, with this error."""
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            Store, "add_measurement", lambda *a, **k: (_ for _ in ()).throw(CustodyError("full"))
+        )
+        if key_error is not None:
+            patch.setattr(
+                Store, "loaded_key", lambda self, operator: (_ for _ in ()).throw(key_error)
+            )
+        with pytest.raises(CustodyError) as failed:
+            _run(tmp_path)
+    return _kept_file(str(failed.value)), str(failed.value)
+
+
+def _rewrite(kept, key=None, **changes):
+    """Change what a kept file states, keep its spectrum's hash right, and sign it again with
+    ``key`` (None: leave the scan's signature)."""
+    document = json.loads(kept.read_text()) | changes
+    if key is not None:
+        document["signature"] = {
+            "algorithm": "Ed25519",
+            "public_key": key.public_key_hex,
+            "key_fingerprint": key.fingerprint,
+            "value": key.sign(statement(document)),
+        }
+    kept.write_text(json.dumps(document))
+
+
+def _record_spectrum(tmp_path, kept, *options, operator=OPERATOR):
+    return CliRunner().invoke(
+        main,
+        [
+            "exhibit",
+            "record-spectrum",
+            str(kept),
+            *options,
+            "--store",
+            str(tmp_path / "s"),
+            "--operator",
+            operator,
+        ],
+    )
+
+
+def _late_limitation(tmp_path):
+    """The late measurement's limitation in a report on the exhibit, and its recorded_late."""
+    with Store(tmp_path / "s") as store:
+        measurement = store.measurements("C-1", "E-1")[-1]
+        store.add_result(measurement, identification_dict(), operator=OPERATOR)
+        report = issue_report(store, "C-1", "E-1", operator=OPERATOR)
+        assert verify_store(store).ok
+    (limitation,) = [
+        item for item in report.content["limitations"] if "recorded from it later" in item
+    ]
+    return limitation, json.loads(measurement["instrument_json"])["recorded_late"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"operator": "Cy Tech"}, {"acquired_at": "2020-01-01T00:00:00Z"}, {"case_number": "C-2"}],
+)
+def test_a_kept_spectrum_file_whose_statement_was_changed_is_refused(
+    tmp_path, monkeypatch, changes
+):
+    kept, _ = _kept_by_a_full_disk(tmp_path, monkeypatch)
+    _rewrite(kept, **changes)  # the spectrum and its SHA-256 untouched: consistent, but not signed
+    for options in ([], ["--accept-unverified"]):  # a signature that does not hold is never taken
+        done = _record_spectrum(tmp_path, kept, *options)
+        assert done.exit_code == 2, done.output
+        assert re.search(
+            r"its signature \(key [0-9a-f]{16}\) does not hold for what the file states: the "
+            r"file was changed since the scan wrote and signed it; not recorded",
+            " ".join(done.output.split()),
+        ), done.output
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == []
+
+
+def test_a_kept_spectrum_file_signed_again_with_another_key_is_refused(tmp_path, monkeypatch):
+    kept, _ = _kept_by_a_full_disk(tmp_path, monkeypatch)
+    forger = load_or_create_key("Bo Forger")
+    _rewrite(kept, forger, acquired_at="2020-01-01T00:00:00Z")  # signed, but not by Ann
+    done = _record_spectrum(tmp_path, kept)
+    said = " ".join(done.output.split())
+    assert done.exit_code == 2, done.output
+    assert (
+        f"it is signed with a key the store does not know (fingerprint {forger.fingerprint[:16]}),"
+        f" not with a key of {OPERATOR}, who it says measured the spectrum, as the store knows "
+        "them (fingerprint " in said
+    )
+    assert (
+        "cannot be verified; not recorded. If you know the file is the one the scan kept, " in said
+    )
+    # the key of someone the store knows is no better
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-9", operator="Bo Forger")
+    done = _record_spectrum(tmp_path, kept)
+    assert done.exit_code == 2
+    assert "it is signed with the key of Bo Forger (fingerprint " in " ".join(done.output.split())
+    # accepted on purpose: recorded, saying whose key it was and who accepted it
+    done = _record_spectrum(tmp_path, kept, "--accept-unverified", operator="Cy Later")
+    assert done.exit_code == 0, done.output
+    assert (
+        f"the file's signature: with a key (fingerprint {forger.fingerprint[:16]}) that is not "
+        f"{OPERATOR}'s as the store knows them; recorded as accepted by Cy Later"
+        in " ".join(done.output.split())
+    )
+    limitation, late = _late_limitation(tmp_path)
+    assert late["signature"]["status"] == "not-operator-key"
+    assert late["signature"]["key_of"] == ["Bo Forger"]
+    assert late["signature"]["accepted_by"] == "Cy Later"
+    assert limitation.endswith(
+        f"The file was signed with a key (fingerprint {forger.fingerprint[:16]}) that is not "
+        f"{OPERATOR}'s key as the evidence store knows it: who kept the file, and so who "
+        "measured the spectrum and when, is not verified; Cy Later recorded it nonetheless."
+    )
+
+
+def test_a_kept_spectrum_file_of_an_operator_unknown_to_the_store_is_recorded_saying_so(
+    tmp_path, monkeypatch
+):
+    kept, _ = _kept_by_a_full_disk(tmp_path, monkeypatch)
+    # Ann's key cannot speak for someone else, even someone the store does not know
+    _rewrite(kept, load_or_create_key(OPERATOR), operator="Di Visitor")
+    done = _record_spectrum(tmp_path, kept)
+    assert done.exit_code == 2
+    assert f"it is signed with the key of {OPERATOR} (fingerprint " in " ".join(done.output.split())
+    assert (
+        "not with a key of Di Visitor, who it says measured the spectrum and who has signed "
+        "nothing in the store: who kept the file" in " ".join(done.output.split())
+    )
+    # a scan by someone who has signed nothing in this store (their key is on another laptop)
+    visitor = load_or_create_key("Di Visitor")
+    _rewrite(kept, visitor, operator="Di Visitor")
+    done = _record_spectrum(tmp_path, kept)
+    assert done.exit_code == 0, done.output
+    assert (
+        f"the file's signature: valid, but with a key (fingerprint {visitor.fingerprint[:16]}) "
+        "the store does not know: Di Visitor has signed nothing in it"
+        in " ".join(done.output.split())
+    )
+    limitation, late = _late_limitation(tmp_path)
+    assert late["signature"] == {
+        "status": "key-not-in-store",
+        "key_fingerprint": visitor.fingerprint,
+    }
+    assert limitation.endswith(
+        f"The file's signature is valid, but its key (fingerprint {visitor.fingerprint[:16]}) "
+        "was not known to the evidence store, in which Di Visitor had signed nothing: that the "
+        "file was kept by Di Visitor is not verified."
+    )
+
+
+def test_a_spectrum_is_kept_unsigned_when_the_key_cannot_be_loaded(tmp_path, monkeypatch):
+    kept, message = _kept_by_a_full_disk(
+        tmp_path, monkeypatch, key_error=CustodyError("key.pem: not a readable private key")
+    )
+    assert (
+        f"(SHA-256 {json.loads(kept.read_text())['raw_sha256']}), unsigned (the key of "
+        f"{OPERATOR} could not be loaded: key.pem: not a readable private key: recording it "
+        "will need --accept-unverified): do not measure again" in message
+    )
+    document = json.loads(kept.read_text())
+    assert document["signature"] is None
+    assert document["unsigned_because"].startswith(f"the key of {OPERATOR} could not be loaded")
+    done = _record_spectrum(tmp_path, kept)
+    assert done.exit_code == 2
+    said = " ".join(done.output.split())
+    assert f"it is not signed (the key of {OPERATOR} could not be loaded: " in said
+    assert "--accept-unverified records it, saying so in its record and in reports" in said
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == []
+    done = _record_spectrum(tmp_path, kept, "--accept-unverified")
+    assert done.exit_code == 0, done.output
+    assert f"the file's signature: none (the key of {OPERATOR} could not" in " ".join(
+        done.output.split()
+    )
+    limitation, late = _late_limitation(tmp_path)
+    assert late["signature"]["status"] == "unsigned"
+    assert late["signature"]["accepted_by"] == OPERATOR
+    assert f"The file was not signed (the key of {OPERATOR} could not be loaded: " in limitation
+    assert limitation.endswith(
+        "who kept the file, and so who measured the spectrum and when, is not verified; "
+        f"{OPERATOR} recorded it nonetheless."
+    )
+
+
+def test_a_kept_spectrum_file_without_its_signature_is_unsigned(tmp_path, monkeypatch):
+    kept, _ = _kept_by_a_full_disk(tmp_path, monkeypatch)
+    document = json.loads(kept.read_text())
+    del document["signature"]  # as a file kept before files were signed
+    kept.write_text(json.dumps(document))
+    done = _record_spectrum(tmp_path, kept)
+    assert done.exit_code == 2
+    assert (
+        "it is not signed (kept by a version of forensic that did not sign the files it kept)"
+        in " ".join(done.output.split())
+    )
+    assert _record_spectrum(tmp_path, kept, "--accept-unverified").exit_code == 0
 
 
 def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_path, monkeypatch):

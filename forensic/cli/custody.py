@@ -469,17 +469,29 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
 
 @exhibit.command("record-spectrum")
 @click.argument("spectrum_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--accept-unverified",
+    is_flag=True,
+    help="Record a file whose keeper cannot be verified (unsigned, or signed with a key the "
+    "store knows as another's), if you know it is the one the scan kept: the record and "
+    "reports say so, and that you accepted it.",
+)
 @operator_option
 @store_option
-def exhibit_record_spectrum(spectrum_file, operator, store_path):
+def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_path):
     """Record a spectrum a scan measured but could not save in the store (locked, full, gone,
-    stopped while saving), from the file it kept it in: recorded late, saying so."""
+    stopped while saving), from the file it kept it in: recorded late, saying so.
+
+    The scan signed the file with its operator's key: a file whose signature does not hold is
+    refused, and so is one unsigned or signed with another's key, unless --accept-unverified."""
     from forensic.custody.unrecorded import record_unrecorded  # noqa: PLC0415
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
     with _open(store_path, create=False) as store:
-        done = record_unrecorded(store, spectrum_file, operator=operator)
+        done = record_unrecorded(
+            store, spectrum_file, operator=operator, accept_unverified=accept_unverified
+        )
     measurement, kept = done.measurement, done.unrecorded
     exhibit = f"exhibit {kept.item_number} of case {kept.case_number}"
     if not done.recorded:
@@ -494,9 +506,34 @@ def exhibit_record_spectrum(spectrum_file, operator, store_path):
         f"from {spectrum_file} (file SHA-256 {kept.file_sha256}; spectrum SHA-256 "
         f"{measurement['raw_sha256']}), which can be kept with the case's papers"
     )
+    click.echo(f"the file's signature: {_kept_signature(measurement, done.signature)}")
     click.echo(
         f"next: 'forensic exhibit identify {shlex.quote(kept.case_number)} "
         f"{shlex.quote(kept.item_number)}' identifies it"
+    )
+
+
+def _kept_signature(measurement: dict, signature: dict) -> str:
+    """What the signature of a kept spectrum's file showed, in words."""
+    from forensic.custody import unrecorded  # noqa: PLC0415
+
+    status, key = signature["status"], (signature.get("key_fingerprint") or "")[:16]
+    measured_by = measurement["operator"]
+    if status == unrecorded.VERIFIED:
+        return f"verified, the key of {measured_by} the store knows (fingerprint {key})"
+    if status == unrecorded.KEY_NOT_IN_STORE:
+        return (
+            f"valid, but with a key (fingerprint {key}) the store does not know: {measured_by} "
+            "has signed nothing in it; the record says so"
+        )
+    if status == unrecorded.NOT_OPERATOR_KEY:
+        return (
+            f"with a key (fingerprint {key}) that is not {measured_by}'s as the store knows "
+            f"them; recorded as accepted by {signature['accepted_by']}, and the record says so"
+        )
+    return (
+        f"none ({signature['unsigned_because']}); recorded as accepted by "
+        f"{signature['accepted_by']}, and the record says so"
     )
 
 

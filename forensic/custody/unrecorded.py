@@ -11,6 +11,16 @@ later as the exhibit's measurement, saying it was recorded late and from which f
 The file (JSON, ``format`` :data:`FORMAT`) holds the spectrum as the store keeps raw spectra
 (``Spectrum.to_dict()``, whose canonical JSON has the SHA-256 ``raw_sha256``), so the record
 made from it holds the bytes a scan would have stored.
+
+The spectrum's hash only shows the file is consistent: anyone could write such a file, or edit
+one and fix its hash. So the scan signs the file's *statement* (:func:`statement`: the fields
+named in :data:`SIGNED_FIELDS`, which hold ``raw_sha256`` and so the spectrum) with the key its
+records are signed with, and the file carries the public key and the signature
+(``signature``). A scan that cannot load the key keeps the file unsigned, saying why
+(``unsigned_because``): the spectrum is never lost for want of a signature.
+:func:`record_unrecorded` refuses a file whose signature does not hold, and one that is unsigned
+or signed with a key the store does not know as the operator's unless told to accept it; the
+record says which (``recorded_late["signature"]``), and so does a report.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from typing import Any
 import platformdirs
 
 from forensic.custody import chain
+from forensic.custody.keys import OperatorKey, check_operator_name, fingerprint, verify_signature
 from forensic.custody.store import RAW_SPECTRUM_MEDIA_TYPE, Store, as_label, utc_now
 from forensic.errors import CustodyError, ForensicError, FormatError, Interrupted, SpectrumError
 from forensic.spectrum import Spectrum
@@ -36,6 +47,7 @@ from forensic.spectrum import Spectrum
 __all__ = [
     "FOLDER_NAME",
     "FORMAT",
+    "SIGNED_FIELDS",
     "LateRecord",
     "UnrecordedMeasurement",
     "holding_signals",
@@ -43,24 +55,59 @@ __all__ = [
     "last_resort_folder",
     "read_unrecorded",
     "record_unrecorded",
+    "statement",
 ]
 
 FORMAT = "forensic-unrecorded-measurement/1"
 FOLDER_NAME = "unrecorded-spectra"
 """The folder, beside the store's ``forensic.db``, that holds the spectra it could not record."""
 
+SIGNED_FIELDS = (
+    "case_number",
+    "item_number",
+    "operator",
+    "acquired_at",
+    "saved_at",
+    "why_not_recorded",
+    "store_chain_id",
+    "instrument_url",
+    "instrument",
+    "raw_format",
+    "raw_sha256",
+)
+"""The fields of a kept file its signature covers: everything its record is to state (the
+spectrum through ``raw_sha256``)."""
+
+_UNSIGNED_OLD = "kept by a version of forensic that did not sign the files it kept"
+
+# recorded_late["signature"]["status"]: what the signature of the file shows about who kept it
+VERIFIED = "verified"  # valid, with a key the store knows as the operator's
+KEY_NOT_IN_STORE = "key-not-in-store"  # valid, but the operator has no key in the store
+NOT_OPERATOR_KEY = "not-operator-key"  # valid, with a key the store knows as not theirs
+UNSIGNED = "unsigned"
+
+
+def statement(document: Mapping[str, Any]) -> bytes:
+    """The bytes a kept file's signature signs: canonical JSON of its format and its
+    :data:`SIGNED_FIELDS` (a field absent is signed as null)."""
+    return chain.canonical_json({"format": FORMAT, **{k: document.get(k) for k in SIGNED_FIELDS}})
+
 
 @dataclass(frozen=True)
 class UnrecordedMeasurement:
     """A spectrum kept in a file: what its measurement record is to say, and the file.
 
-    ``document`` is the file's content; ``file_sha256`` the SHA-256 of the file as read.
+    ``document`` is the file's content; ``file_sha256`` the SHA-256 of the file as read;
+    ``key_fingerprint`` that of the key whose signature of its statement was verified (None
+    when the file is unsigned, and ``unsigned_because`` then says why).
     """
 
     path: Path
     document: dict[str, Any]
     spectrum: Spectrum
     file_sha256: str
+    key_fingerprint: str | None = None
+    unsigned_because: str | None = None
 
     @property
     def case_number(self) -> str:
@@ -83,6 +130,9 @@ class LateRecord:
     measurement: dict[str, Any]
     unrecorded: UnrecordedMeasurement
     recorded: bool
+    signature: dict[str, Any] | None = None
+    """What the file's signature showed (``recorded_late["signature"]``); None when nothing
+    was recorded."""
 
 
 def _safe(label: str) -> str:
@@ -135,7 +185,9 @@ def keep_unrecorded(
     instrument_url: str | None = None,
     instrument: Mapping[str, Any] | None = None,
     chain_id: str | None = None,
-) -> tuple[Path | None, str, list[str]]:
+    key: OperatorKey | None = None,
+    unsigned_because: str | None = None,
+) -> tuple[Path | None, str, list[str], str | None]:
     """Write a spectrum the store could not record to a file, whole or not at all.
 
     Parameters
@@ -153,12 +205,17 @@ def keep_unrecorded(
         As for :meth:`Store.add_measurement`.
     chain_id : str, optional
         The chain of the store it was measured for.
+    key : OperatorKey, optional
+        The operator's key, the one the scan's records are signed with: it signs the file's
+        :func:`statement`. Without it (or if signing fails) the file is kept unsigned, and
+        says why: ``unsigned_because``, else that no key was given.
 
     Returns
     -------
-    (path or None, raw_sha256, failures)
+    (path or None, raw_sha256, failures, unsigned_because)
         The file written (None if no folder could take it), the SHA-256 of the spectrum as
-        the store keeps it, and why each folder tried before (or instead) failed.
+        the store keeps it, why each folder tried before (or instead) failed, and why the
+        file is not signed (None when it is).
     """
     from forensic.io import atomic_write_bytes  # noqa: PLC0415  (files are an edge)
 
@@ -170,7 +227,8 @@ def keep_unrecorded(
         "note": (
             "A spectrum 'forensic scan' measured but could not record in the evidence store. "
             "Record it as the exhibit's measurement with 'forensic exhibit record-spectrum "
-            "THIS-FILE --store STORE'; do not change this file (its SHA-256 is recorded)."
+            "THIS-FILE --store STORE'; do not change this file (its SHA-256 is recorded, and "
+            "its signature checked)."
         ),
         "case_number": as_label(case_number),
         "item_number": as_label(item_number),
@@ -186,6 +244,8 @@ def keep_unrecorded(
         "raw_sha256": raw_sha256,
         "spectrum": json.loads(raw),
     }
+    document.update(_signed(document, key, unsigned_because))
+    unsigned_because = document.get("unsigned_because")
     data = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
     stamp = re.sub(r"[^0-9T]", "", acquired_at[:19]) or "undated"  # to the second
     name = f"{_safe(case_number)}_{_safe(item_number)}_{stamp}_{raw_sha256[:12]}.json"
@@ -195,11 +255,38 @@ def keep_unrecorded(
         try:
             with holding_signals():
                 if path.is_file() and _kept_there(path, raw_sha256):
-                    return path, raw_sha256, failures  # kept already (a scan stopped twice)
-                return atomic_write_bytes(path, data), raw_sha256, failures
+                    # kept already (a scan stopped twice)
+                    return path, raw_sha256, failures, unsigned_because
+                written = atomic_write_bytes(path, data)
+            return written, raw_sha256, failures, unsigned_because
         except (ForensicError, OSError) as exc:
             failures.append(f"{folder}: {exc}")
-    return None, raw_sha256, failures
+    return None, raw_sha256, failures, unsigned_because
+
+
+def _signed(
+    document: Mapping[str, Any], key: OperatorKey | None, unsigned_because: str | None
+) -> dict[str, Any]:
+    """The ``signature`` of a file about to be kept, or why it has none."""
+    if key is None:
+        return {"signature": None, "unsigned_because": unsigned_because or "no signing key given"}
+    try:
+        value = key.sign(statement(document))
+    except Exception as exc:  # whatever it is, the spectrum is kept, signed or not
+        return {"signature": None, "unsigned_because": f"signing failed: {exc}"}
+    return {
+        "signature": {
+            "algorithm": "Ed25519",
+            "signs": (
+                "canonical JSON (keys sorted, compact, UTF-8) of 'format' and the fields "
+                + ", ".join(SIGNED_FIELDS)
+            ),
+            "signer": key.operator,
+            "public_key": key.public_key_hex,
+            "key_fingerprint": key.fingerprint,
+            "value": value,
+        }
+    }
 
 
 def _kept_there(path: Path, raw_sha256: str) -> bool:
@@ -217,7 +304,8 @@ def read_unrecorded(path: str | os.PathLike) -> UnrecordedMeasurement:
     FormatError
         Not such a file, or its spectrum unreadable.
     CustodyError
-        Its spectrum does not have the SHA-256 the file states (it was changed).
+        Its spectrum does not have the SHA-256 the file states, or its signature does not
+        hold for what it states (it was changed).
     """
     path = Path(path)
     try:
@@ -255,17 +343,67 @@ def read_unrecorded(path: str | os.PathLike) -> UnrecordedMeasurement:
             f"{path}: its spectrum has SHA-256 {found}, not the {document['raw_sha256']} it "
             "was kept with: the file was changed since the scan wrote it; not recorded"
         )
-    return UnrecordedMeasurement(path, document, spectrum, chain.sha256_hex(data))
+    key_fingerprint, unsigned_because = _check_signature(path, document)
+    return UnrecordedMeasurement(
+        path, document, spectrum, chain.sha256_hex(data), key_fingerprint, unsigned_because
+    )
 
 
-def record_unrecorded(store: Store, path: str | os.PathLike, *, operator: str) -> LateRecord:
+def _check_signature(path: Path, document: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """``(key fingerprint, None)`` of a file whose signature holds, ``(None, why)`` of an
+    unsigned one; a signature that does not hold is refused."""
+    signature = document.get("signature")
+    if signature is None:
+        why = document.get("unsigned_because")
+        return None, why if isinstance(why, str) and why else _UNSIGNED_OLD
+    public_key = signature.get("public_key") if isinstance(signature, dict) else None
+    value = signature.get("value") if isinstance(signature, dict) else None
+    if not (
+        isinstance(public_key, str)
+        and re.fullmatch(r"[0-9a-f]{64}", public_key)
+        and isinstance(value, str)
+        and re.fullmatch(r"[0-9a-f]{128}", value)
+    ):
+        raise FormatError(
+            "its signature is incomplete: expected a 'public_key' of 64 and a 'value' of 128 "
+            "lower-case hex digits",
+            path=path,
+        )
+    found = fingerprint(public_key)
+    stated = signature.get("key_fingerprint")
+    try:
+        holds = stated in (None, found) and verify_signature(public_key, value, statement(document))
+    except CustodyError:  # a value canonical JSON cannot hold (NaN): not what was signed
+        holds = False
+    if not holds:
+        raise CustodyError(
+            f"{path}: its signature (key {found[:16]}) does not hold for what the file states: "
+            "the file was changed since the scan wrote and signed it; not recorded"
+        )
+    return found, None
+
+
+def record_unrecorded(
+    store: Store, path: str | os.PathLike, *, operator: str, accept_unverified: bool = False
+) -> LateRecord:
     """Record a spectrum kept in a file as the measurement of its exhibit, late, honestly.
 
     The measurement record holds the spectrum's bytes (the SHA-256 the scan computed), who
     measured it and when, as the scan would have recorded them; its signer is ``operator``,
     its time of recording now, and its instrument details say it was recorded late:
-    ``recorded_late`` names the file, its SHA-256, when it was written and why the store did
-    not record the spectrum then. A report lists such a measurement among its limitations.
+    ``recorded_late`` names the file, its SHA-256, when it was written, why the store did
+    not record the spectrum then, and what the file's signature showed (``signature``: its
+    ``status``, :data:`VERIFIED`, :data:`KEY_NOT_IN_STORE`, :data:`NOT_OPERATOR_KEY` or
+    :data:`UNSIGNED`, and the key's fingerprint). A report lists such a measurement among its
+    limitations, saying whether the signature was verified.
+
+    Parameters
+    ----------
+    accept_unverified : bool
+        Record a file whose keeper cannot be verified: unsigned, or signed with a key the
+        store knows, but not as the operator's. Its record says so, and who accepted it.
+        Without it such a file is refused. A file signed with a key the store does not know
+        at all (the operator has signed nothing in it) is recorded, saying so.
 
     Returns
     -------
@@ -277,17 +415,11 @@ def record_unrecorded(store: Store, path: str | os.PathLike, *, operator: str) -
     Raises
     ------
     FormatError, CustodyError
-        As :func:`read_unrecorded`; or the exhibit is not in this store.
+        As :func:`read_unrecorded`; the exhibit is not in this store; or the file is unsigned
+        or signed with another's key, and ``accept_unverified`` is false.
     """
     kept = read_unrecorded(path)
     document = kept.document
-    late = {
-        "file": kept.path.name,
-        "file_sha256": kept.file_sha256,
-        "saved_at": document.get("saved_at"),
-        "why_not_recorded": document.get("why_not_recorded"),
-        "store_chain_id": document.get("store_chain_id"),
-    }
     with store.transaction():  # the check and the record in one: two runs record it once
         store.require_exhibit(kept.case_number, kept.item_number)
         for earlier in store.measurements(kept.case_number, kept.item_number):
@@ -298,6 +430,19 @@ def record_unrecorded(store: Store, path: str | os.PathLike, *, operator: str) -
                 document["acquired_at"],
             ):
                 return LateRecord(earlier, kept, recorded=False)
+        signature = _judge_signature(store, kept)
+        if signature["status"] in (UNSIGNED, NOT_OPERATOR_KEY):
+            if not accept_unverified:
+                raise CustodyError(f"{kept.path}: {_unverified(kept, signature)}")
+            signature["accepted_by"] = check_operator_name(operator)
+        late = {
+            "file": kept.path.name,
+            "file_sha256": kept.file_sha256,
+            "saved_at": document.get("saved_at"),
+            "why_not_recorded": document.get("why_not_recorded"),
+            "store_chain_id": document.get("store_chain_id"),
+            "signature": signature,
+        }
         measurement = store.add_measurement(
             kept.case_number,
             kept.item_number,
@@ -308,4 +453,54 @@ def record_unrecorded(store: Store, path: str | os.PathLike, *, operator: str) -
             instrument_url=document.get("instrument_url"),
             instrument={**dict(document.get("instrument") or {}), "recorded_late": late},
         )
-    return LateRecord(measurement, kept, recorded=True)
+    return LateRecord(measurement, kept, recorded=True, signature=signature)
+
+
+def _judge_signature(store: Store, kept: UnrecordedMeasurement) -> dict[str, Any]:
+    """What the file's signature shows about who kept it, judged on the keys the store
+    holds: ``recorded_late["signature"]``."""
+    if kept.key_fingerprint is None:
+        return {
+            "status": UNSIGNED,
+            "key_fingerprint": None,
+            "unsigned_because": kept.unsigned_because,
+        }
+    measured_by = check_operator_name(kept.document["operator"])
+    known = store.operator_fingerprints()
+    owners = sorted(name for name, prints in known.items() if kept.key_fingerprint in prints)
+    judged: dict[str, Any] = {"key_fingerprint": kept.key_fingerprint}
+    if measured_by in owners:
+        return {"status": VERIFIED, **judged}
+    if owners or measured_by in known:
+        return {
+            "status": NOT_OPERATOR_KEY,
+            **judged,
+            "key_of": owners,  # whose the store knows it to be (none: a key it does not know)
+            "operator_key_fingerprints": sorted(known.get(measured_by, ())),
+        }
+    return {"status": KEY_NOT_IN_STORE, **judged}
+
+
+def _unverified(kept: UnrecordedMeasurement, signature: Mapping[str, Any]) -> str:
+    """Why a file whose keeper cannot be verified is refused, and how to record it anyway."""
+    measured_by = kept.document["operator"]
+    if signature["status"] == UNSIGNED:
+        why = f"it is not signed ({signature['unsigned_because']})"
+    else:
+        owners = signature["key_of"]
+        whose = f"the key of {' and '.join(owners)}" if owners else "a key the store does not know"
+        theirs = ", ".join(f[:16] for f in signature["operator_key_fingerprints"])
+        why = (
+            f"it is signed with {whose} (fingerprint {kept.key_fingerprint[:16]}), not with "
+            f"a key of {measured_by}, who it says measured the spectrum"
+            + (
+                f", as the store knows them (fingerprint {theirs})"
+                if theirs
+                else " and who has signed nothing in the store"
+            )
+        )
+    return (
+        f"{why}: who kept the file, and so who measured the spectrum and when, cannot be "
+        "verified; not recorded. If you know the file is the one the scan kept, "
+        "--accept-unverified records it, saying so in its record and in reports"
+    )

@@ -241,8 +241,41 @@ def _recorded_late(item: str, analysis: dict[str, Any], late: dict[str, Any]) ->
         f"record #{analysis['measurement_record']}) was not recorded in the evidence store "
         "when it was measured" + (f" ({why})" if why else "") + f"; it was kept in the file "
         f"{late.get('file')} (SHA-256 {late.get('file_sha256')}), written at "
-        f"{utc_when(late.get('saved_at'))}, and recorded from it later."
+        f"{utc_when(late.get('saved_at'))}, and recorded from it later. "
+        + _kept_signature(analysis["operator"], late.get("signature"))
     )
+
+
+def _kept_signature(measured_by: str, signature: Any) -> str:
+    """Whether the signature of the file a late-recorded spectrum was kept in was verified:
+    what shows who kept the file, and so who measured the spectrum and when."""
+    if not isinstance(signature, dict):  # recorded before kept files were signed
+        return "Who kept the file was not verified: it was recorded before such files were signed."
+    key = str(signature.get("key_fingerprint") or "")[:16]
+    accepted = signature.get("accepted_by")
+    unverified = (
+        "who kept the file, and so who measured the spectrum and when, is not verified; "
+        f"{accepted} recorded it nonetheless."
+    )
+    status = signature.get("status")
+    if status == "verified":
+        return (
+            f"The file's signature was verified: it was signed with the key of {measured_by} "
+            f"known to the evidence store (fingerprint {key})."
+        )
+    if status == "key-not-in-store":
+        return (
+            f"The file's signature is valid, but its key (fingerprint {key}) was not known to "
+            f"the evidence store, in which {measured_by} had signed nothing: that the file was "
+            f"kept by {measured_by} is not verified."
+        )
+    if status == "not-operator-key":
+        return (
+            f"The file was signed with a key (fingerprint {key}) that is not {measured_by}'s "
+            f"key as the evidence store knows it: {unverified}"
+        )
+    why = signature.get("unsigned_because")
+    return "The file was not signed" + (f" ({why})" if why else "") + f": {unverified}"
 
 
 def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
