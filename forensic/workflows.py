@@ -576,8 +576,8 @@ def _keep_measured(
     exhibit = f"exhibit {item_number} of case {case_number}"
     if path is None:
         return (
-            f"the raw spectrum of {exhibit} (SHA-256 {digest}) could not be kept in a file "
-            f"either ({'; '.join(failures)}): it is lost"
+            f"the raw spectrum of {exhibit} (spectrum SHA-256 {digest}) could not be kept in a "
+            f"file either ({'; '.join(failures)}): it is lost"
         )
     # the last resort may be in memory (tmpfs) and gone at the next restart
     volatile = (
@@ -590,12 +590,13 @@ def _keep_measured(
         if unsigned_because
         else ""
     )
+    store = shlex.quote(str(db.db_path))
     return (
-        f"the raw spectrum of {exhibit} is not in the store, but kept in {path} (SHA-256 "
-        f"{digest}){unsigned}{volatile}: do not measure again; once the store can be written, "
-        f"`forensic exhibit record-spectrum {shlex.quote(str(path))} --store "
-        f"{shlex.quote(str(db.db_path))}` records it, and "
-        f"{_identify_command(case_number, item_number)} identifies it"
+        f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
+        f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}; once the store can be "
+        f"written, `forensic exhibit record-spectrum {shlex.quote(str(path))} --store {store}` "
+        f"records it, and `forensic exhibit identify {shlex.quote(case_number)} "
+        f"{shlex.quote(item_number)} --store {store}` identifies it"
     )
 
 

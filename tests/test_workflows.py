@@ -894,9 +894,9 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
         ),
         (
             "store",
-            r"recorded case C-1 .*; the raw spectrum of exhibit E-1 of case C-1 is not in the "
-            r"store, but kept in .*unrecorded-spectra/C-1_E-1_.*\.json \(SHA-256 [0-9a-f]{64}\): "
-            r"do not measure again",
+            r"recorded case C-1 .*; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of "
+            r"case C-1 is not in the store, but kept in "
+            r".*unrecorded-spectra/C-1_E-1_.*\.json \(spectrum SHA-256 [0-9a-f]{64}\); once",
         ),
         (
             "identify",
@@ -1209,7 +1209,7 @@ def _lock_while_acquiring(tmp_path, locks, progress=None):
 
 
 def _kept_file(message):
-    (path,) = re.findall(r"kept in (\S+\.json) \(SHA-256", message)
+    (path,) = re.findall(r"kept in (\S+\.json) \(spectrum SHA-256", message)
     return Path(path)
 
 
@@ -1231,10 +1231,10 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
     assert failed.value.exit_code == 75
     assert re.search(
         r"forensic\.db: another process kept the store locked for [23] s while the raw spectrum "
-        r"waited to be saved; nothing was recorded; the raw spectrum of exhibit E-1 of case C-1 "
-        r"is not in the store, but kept in .*: do not measure again; once the store can be "
+        r"waited to be saved; nothing was recorded; DO NOT MEASURE AGAIN: the raw spectrum of "
+        r"exhibit E-1 of case C-1 is not in the store, but kept in .*; once the store can be "
         r"written, `forensic exhibit record-spectrum .* --store .*forensic\.db` records it, and "
-        r"`forensic exhibit identify C-1 E-1` identifies it$",
+        r"`forensic exhibit identify C-1 E-1 --store .*forensic\.db` identifies it$",
         message,
     ), message
     # the technician saw why the scan waited, and for how long it would
@@ -1602,9 +1602,9 @@ def test_a_spectrum_is_kept_unsigned_when_the_key_cannot_be_loaded(tmp_path, mon
         tmp_path, monkeypatch, key_error=CustodyError("key.pem: not a readable private key")
     )
     assert (
-        f"(SHA-256 {json.loads(kept.read_text())['raw_sha256']}), unsigned (the key of "
+        f"(spectrum SHA-256 {json.loads(kept.read_text())['raw_sha256']}), unsigned (the key of "
         f"{OPERATOR} could not be loaded: key.pem: not a readable private key: recording it "
-        "will need --accept-unverified): do not measure again" in message
+        "will need --accept-unverified); once the store can be written" in message
     )
     document = json.loads(kept.read_text())
     assert document["signature"] is None
@@ -1688,8 +1688,8 @@ def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tm
     assert message.startswith(
         f"{tmp_path / 's' / 'forensic.db'}: the store's file was deleted or moved while this "
         "command had it open: what it recorded since went to a file no longer there, and is "
-        "not in the store; the raw spectrum of exhibit E-1 of case C-1 is not in the store, "
-        "but kept in "
+        "not in the store; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case C-1 "
+        "is not in the store, but kept in "
     ), message
     kept = _kept_file(message)
     assert kept.exists() and json.loads(kept.read_text())["case_number"] == "C-1"
