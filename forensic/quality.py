@@ -554,8 +554,8 @@ def diagnose_ir_range(spectrum: Spectrum) -> Problem | None:
             )
     if unit == "absorbance" and (low < ABSORBANCE_RANGE[0] or high > ABSORBANCE_RANGE[1]):
         why = (
-            "no instrument measures that much: transmittance, percent or counts taken for "
-            "absorbance?"
+            "no instrument measures that much, so the values are transmittance, percent or "
+            "counts, not absorbance"
             if high > ABSORBANCE_RANGE[1]
             else "far more light through the sample than through the background: a baseline "
             "or background subtracted wrongly, or not absorbance"

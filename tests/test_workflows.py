@@ -1295,11 +1295,13 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
     with Store(tmp_path / "s") as store:
         report = issue_report(store, "C-1", "E-1", operator=OPERATOR)
     (limitation,) = [item for item in report.content["limitations"] if "recorded" in item]
-    assert limitation.startswith("E-1: the spectrum acquired at ")
+    # the analysis as the report numbers it, and who recorded it from the file, when
+    assert limitation.startswith("E-1: the spectrum of analysis 2, acquired at ")
     assert (
-        "(measurement record #8) was not recorded in the evidence store when it was " in limitation
+        "(measurement record #8), was not recorded in the evidence store when it was " in limitation
     )
     assert f"it was kept in the file {kept.name} (SHA-256 {file_sha256}), written at " in limitation
+    assert re.search(r"and recorded from it at [0-9-]+ [0-9:]+Z by Cy Later\. ", limitation)
     assert limitation.endswith(
         f"The file's signature was verified: it was signed with the key of {OPERATOR} known to "
         f"the evidence store (fingerprint {signer[:16]})."
@@ -1496,7 +1498,7 @@ def _late_limitation(tmp_path):
         report = issue_report(store, "C-1", "E-1", operator=OPERATOR)
         assert verify_store(store).ok
     (limitation,) = [
-        item for item in report.content["limitations"] if "recorded from it later" in item
+        item for item in report.content["limitations"] if "recorded from it at " in item
     ]
     return limitation, json.loads(measurement["instrument_json"])["recorded_late"]
 

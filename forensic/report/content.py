@@ -178,6 +178,8 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
             {
                 "measurement_record": measurement["seq"],
                 "measurement_hash": measurement["hash"],
+                "recorded_at": measurement["recorded_at"],
+                "recorded_by": measurement["signer"],
                 "acquired_at": measurement["acquired_at"],
                 "operator": measurement["operator"],
                 "modality": measurement["modality"],
@@ -232,16 +234,23 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
     }
 
 
-def _recorded_late(item: str, analysis: dict[str, Any], late: dict[str, Any]) -> str:
+def _recorded_late(item: str, number: int, analysis: dict[str, Any], late: dict[str, Any]) -> str:
     """The limitation of a spectrum recorded in the store after it was measured, from the
-    file a scan kept it in (:mod:`forensic.custody.unrecorded`)."""
+    file a scan kept it in (:mod:`forensic.custody.unrecorded`): which analysis, why, the file,
+    and who recorded it from the file, when."""
     why = late.get("why_not_recorded")
+    recorded = (
+        f" at {utc_when(analysis['recorded_at'])} by {analysis['recorded_by']}"
+        if analysis.get("recorded_at")
+        else " later"
+    )
     return (
-        f"{item}: the spectrum acquired at {utc_when(analysis['acquired_at'])} (measurement "
-        f"record #{analysis['measurement_record']}) was not recorded in the evidence store "
-        "when it was measured" + (f" ({why})" if why else "") + f"; it was kept in the file "
+        f"{item}: the spectrum of analysis {number}, acquired at "
+        f"{utc_when(analysis['acquired_at'])} (measurement record "
+        f"#{analysis['measurement_record']}), was not recorded in the evidence store when it "
+        "was measured" + (f" ({why})" if why else "") + f"; it was kept in the file "
         f"{late.get('file')} (SHA-256 {late.get('file_sha256')}), written at "
-        f"{utc_when(late.get('saved_at'))}, and recorded from it later. "
+        f"{utc_when(late.get('saved_at'))}, and recorded from it{recorded}. "
         + _kept_signature(analysis["operator"], late.get("signature"))
     )
 
@@ -294,7 +303,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     + f" was broken when {event['received_by']} received the exhibit at "
                     f"{utc_when(event['event_at'])} (custody record #{event['record']})."
                 )
-        for analysis in exhibit["analyses"]:
+        for number, analysis in enumerate(exhibit["analyses"], start=1):
             provenance = (analysis["instrument"] or {}).get("provenance")
             if provenance in NOT_MEASURED:
                 not_measured.append(
@@ -304,7 +313,9 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                 )
             late = (analysis["instrument"] or {}).get("recorded_late")
             if isinstance(late, dict):
-                warnings.append(_recorded_late(exhibit["label"]["item_number"], analysis, late))
+                warnings.append(
+                    _recorded_late(exhibit["label"]["item_number"], number, analysis, late)
+                )
             identification = analysis["identification"] or {}
             for hit in (identification.get("hits") or [])[:1]:  # the reference it names
                 modelled |= hit.get("provenance") == "modelled"
