@@ -851,8 +851,9 @@ def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Pr
                 f"the file does not name its intensity unit and was read as {spectrum.y_unit} "
                 f"({spectrum.metadata['y_unit_basis']}); transmittance and absorbance are "
                 "treated oppositely, so if that is wrong, so is this result",
-                f"if the unit is not {spectrum.y_unit}, state it (forensic identify --y-unit) "
-                "and identify the spectrum again",
+                f"if the unit is not {spectrum.y_unit}, have the instrument's software name it "
+                "in its exports (a file: forensic identify --y-unit states it), and identify "
+                "the spectrum again",
             )
         )
     return said

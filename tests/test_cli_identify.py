@@ -340,8 +340,8 @@ def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
     assert any("read as transmittance" in w for w in record["warnings"])
     # the warning states the fact; what to do is the advice, beside it in the JSON...
     to_do = (
-        "if the unit is not transmittance, state it (forensic identify --y-unit) and identify "
-        "the spectrum again"
+        "if the unit is not transmittance, have the instrument's software name it in its "
+        "exports (a file: forensic identify --y-unit states it), and identify the spectrum again"
     )
     assert to_do in record["advice"] and not any("--y-unit" in w for w in record["warnings"])
     # ...and under the warnings in the table, the technician's screen
