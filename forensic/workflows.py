@@ -327,6 +327,9 @@ def _receipt(
         return event, True
 
 
+_WARNING_LINE = "\n        WARNING: "
+
+
 def _custody_line(
     operator: str,
     item_number: str,
@@ -342,14 +345,15 @@ def _custody_line(
     and for each of the scan's statements the records contradict, each with what to do; and,
     when the exhibit's label has no description, the command (``undescribed``) that completes
     it."""
+    # each warning on a line of its own under the progress line: read at a glance, in a van
     warnings = [
-        f"; WARNING: custody not continuous: {gap}: state who handed it over "
+        f"{_WARNING_LINE}custody not continuous: {gap}: state who handed it over "
         "(--received-from, or 'forensic custody add') so that the chain has no gap"
         for gap in gaps
-    ] + [f"; WARNING: {fact}: {action}" for fact, action in discrepancies]
+    ] + [f"{_WARNING_LINE}{fact}: {action}" for fact, action in discrepancies]
     if undescribed:
         warnings.append(
-            f"; WARNING: the label of {item_number} has no description (its report says "
+            f"{_WARNING_LINE}the label of {item_number} has no description (its report says "
             f"{NOT_DESCRIBED!r}): complete it with {undescribed}"
         )
     if not recorded:

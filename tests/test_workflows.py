@@ -191,7 +191,7 @@ def test_a_scan_by_someone_who_does_not_hold_the_exhibit_warns_of_the_gap(tmp_pa
         progress=lambda stage, message: progress.append((stage, message)),
     )
     line = dict(progress)["custody"]
-    assert line.startswith("Bob Other receives E-1 for screening analysis; WARNING")
+    assert line.startswith("Bob Other receives E-1 for screening analysis\n        WARNING: ")
     # the break in the words the report's limitations give it (one wording, custody_gaps)
     with Store(tmp_path / "s") as store:
         (gap,) = custody_gaps(store.custody_events("C-1", "E-1"))
@@ -232,8 +232,8 @@ def test_a_second_scan_describing_the_exhibit_otherwise_is_warned_and_recorded(t
     # what to do is for the technician's screen, not the record or the report
     assert "--corrects" not in warning and "check that" not in warning
     assert progress["custody"].endswith(
-        f"; WARNING: {warning}: check that this is the same item (another item needs its own "
-        f"exhibit number), and correct a wrong label with 'forensic exhibit add C-1 E-1 "
+        f"\n        WARNING: {warning}: check that this is the same item (another item needs "
+        f"its own exhibit number), and correct a wrong label with 'forensic exhibit add C-1 E-1 "
         f"--description ... --corrects {first.exhibit['hash'][:16]}'"
     )
     with Store(tmp_path / "s") as store:
@@ -284,8 +284,9 @@ def test_a_label_without_description_is_stated_in_the_report_and_completed_from_
     assert re.search(rf"^Description: +{NOT_DESCRIBED}$", text, re.MULTILINE)
     assert NOT_DESCRIBED in text and "--corrects" not in text and "complete" not in text
     assert progress["custody"].endswith(
-        f"; WARNING: the label of E-1 has no description (its report says '{NOT_DESCRIBED}'): "
-        "complete it with 'forensic exhibit add C-1 E-1 --description ... --corrects "
+        "\n        WARNING: the label of E-1 has no description (its report says "
+        f"'{NOT_DESCRIBED}'): complete it with 'forensic exhibit add C-1 E-1 --description "
+        "... --corrects "
         f"{result.exhibit['hash'][:16]}'"
     )
     # a label with a description asks for nothing
@@ -333,7 +334,7 @@ def test_a_scan_stating_another_seal_is_warned_and_the_first_seal_stays(tmp_path
     assert f"custody record #{first.custody_event['seq']}" in warning
     assert "no record says who re-sealed it" in warning and "forensic" not in warning
     assert progress["custody"].endswith(
-        f"; WARNING: {warning}: check the packaging, and record who re-sealed it "
+        f"\n        WARNING: {warning}: check the packaging, and record who re-sealed it "
         "('forensic custody add ... --seal')"
     )
     with Store(tmp_path / "s") as store:
