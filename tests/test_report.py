@@ -585,6 +585,9 @@ def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
     # each component's part: its score and the q-value of that match, in the table
     assert "q-value of its part" in text
     assert "0.871 0.031" in text and "0.962 0.004" in text
+    # a share and a shift read as on the screen and in the limitations: 80%, +1.5
+    assert "Cocaine hydrochloride 80% 0.962" in text and "Levamisole 20% 0.871" in text
+    assert " +1.5 " in text
 
 
 def test_a_q_value_just_above_the_threshold_is_not_shown_as_meeting_it(tmp_path):

@@ -52,7 +52,7 @@ def _table(path: str, result) -> str:
     if result.mixture:
         parts = ", ".join(
             f"{c['name']} {c['fraction']:.0%}"
-            + (f" (its part scores {c['score']:.2f}: {c['verdict']})" if "score" in c else "")
+            + (f" (its part scores {c['score']:.3f}: {c['verdict']})" if "score" in c else "")
             for c in result.mixture["components"]
         )
         lines.append(f"  mixture: {parts}; residual {result.mixture['residual']:.3f}")

@@ -72,6 +72,16 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _signed(shift_cm1: float | None) -> str:
+    """A shift as every screen shows it: signed, to 0.1 cm-1 (``+2.5``)."""
+    return "-" if shift_cm1 is None else f"{shift_cm1:+.1f}"
+
+
+def _percent(fraction: float | None) -> str:
+    """A mixture component's share of the fitted signal as the verdict and warnings give it."""
+    return "-" if fraction is None else f"{fraction:.0%}"
+
+
 def verdict_line(identification: Mapping[str, Any] | None) -> str:
     """The verdict in plain words, e.g. ``IDENTIFIED: cocaine hydrochloride``."""
     if not identification:
@@ -404,7 +414,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                         h.get("name"),
                         h.get("score"),
                         format_q_value(h.get("q_value")),
-                        h.get("shift_cm1"),
+                        _signed(h.get("shift_cm1")),
                         h.get("provenance"),
                         h.get("cas"),
                         h.get("class"),
@@ -432,7 +442,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 "table",
                 headers=[
                     "Mixture component",
-                    "Fraction",
+                    "Share of signal",
                     "Score of its part",
                     "q-value of its part",
                     "Its part",
@@ -441,7 +451,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 items=[
                     [
                         c.get("name"),
-                        c.get("fraction"),
+                        _percent(c.get("fraction")),
                         c.get("score"),
                         format_q_value(c.get("q_value")),
                         c.get("verdict", "-"),
