@@ -452,7 +452,8 @@ def identify(
             f"no verdict: {_no_signal(signal_to_noise)}, and an empty or failed measurement can "
             "neither identify a substance nor exclude one"
         )
-    unusable = "; ".join(why for why, _ in _comparison_problems(spectrum)) or None
+    comparison = _comparison_problems(spectrum)
+    unusable = "; ".join(why for why, _ in comparison) or None
     if verdict != "inconclusive" and unusable is not None:
         # compared at the wrong positions, or upside down, or in a unit it is not in: a match
         # identifies nothing and no match excludes anything
@@ -475,7 +476,7 @@ def identify(
     query_provenance = spectrum.metadata.get("provenance")
     if query_provenance in NOT_MEASURED:
         said.append(Problem(not_measured_warning(query_provenance)))
-    said += _measurement_warnings(spectrum, signal_to_noise)
+    said += _measurement_warnings(spectrum, signal_to_noise, comparison)
     if offset_cm1:
         # the best hit's peak alignment measures the offset finer than whole grid steps
         axis = (
@@ -806,14 +807,16 @@ def _comparison_problems(spectrum: Spectrum) -> list[tuple[str, Problem]]:
     return found
 
 
-def _measurement_warnings(spectrum: Spectrum, signal_to_noise: float) -> list[Problem]:
+def _measurement_warnings(
+    spectrum: Spectrum, signal_to_noise: float, comparison: list[tuple[str, Problem]]
+) -> list[Problem]:
     """What the query itself casts doubt on, each with what to do about it: what its
     acquisition warned of (``metadata["acquisition_warnings"]``, e.g. a correction the
     instrument could not make; its advice is ``metadata["acquisition_advice"]``), an axis not in
     cm-1, an IR unit compared upside down or not a sample's at all, an inverted spectrum, barely
     any signal, a clipped band, atmospheric CO2, a guessed unit."""
     said = [Problem(str(w)) for w in spectrum.metadata.get("acquisition_warnings") or []]
-    said += [problem for _, problem in _comparison_problems(spectrum)]
+    said += [problem for _, problem in comparison]  # _comparison_problems, found once
     if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE:
         said.append(
             Problem(

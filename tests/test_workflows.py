@@ -1354,18 +1354,7 @@ def test_a_scan_stopped_while_it_waits_for_the_store_keeps_the_spectrum(tmp_path
     kept = _kept_file(str(stopped.value))
     document = json.loads(kept.read_text())
     assert document["why_not_recorded"] == f"the scan was stopped ({stop}) while saving it"
-    done = CliRunner().invoke(
-        main,
-        [
-            "exhibit",
-            "record-spectrum",
-            str(kept),
-            "--store",
-            str(tmp_path / "s"),
-            "--operator",
-            OPERATOR,
-        ],
-    )
+    done = _record_spectrum(tmp_path, kept)
     assert done.exit_code == 0 and "recorded late" in done.output, done.output
 
 
