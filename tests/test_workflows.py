@@ -116,6 +116,9 @@ def test_scan_records_everything_and_writes_the_report(tmp_path):
     text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages)
     assert "C-1" in text and "E-1" in text and "Page 1 of" in text
     assert "simulated" in text
+    # the report names the records the scan's screen named, as the custody log numbers them
+    records = f"measurement #{result.measurement['seq']}, result #{result.result['seq']}"
+    assert f"Store records {records}" in " ".join(text.split())
 
 
 def test_a_second_scan_of_the_same_exhibit_adds_to_its_record(tmp_path):
@@ -694,6 +697,9 @@ def test_scan_on_the_simulated_instrument_end_to_end(tmp_path):
     assert all(f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, start=1))
     text = "\n".join(pages)
     assert "SIM-1" in text and "simulated" in text and "cocaine" in text.lower()
+    # the screen and the report name the analysis by the same store records
+    records = re.search(r"store records: (measurement #\d+, result #\d+);", done.stdout)
+    assert records and f"Store records {records[1]}" in " ".join(text.split())
     verify = subprocess.run(
         ["forensic", "custody", "verify", "--store", str(tmp_path / "s")],
         env=env,

@@ -243,8 +243,8 @@ def scan(
     if result.identification.get("verdict") == "identified":  # what a named substance needs
         click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
     click.echo(
-        f"Case {case_number}, exhibit {item_number}: measurement #"
-        f"{result.measurement['seq']}, result #{result.result['seq']}; raw data SHA-256 "
+        f"Case {case_number}, exhibit {item_number}, store records: measurement "
+        f"#{result.measurement['seq']}, result #{result.result['seq']}; raw data SHA-256 "
         f"{result.measurement['raw_sha256']}"
     )
     if result.report is not None:

@@ -331,6 +331,15 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     return blocks
 
 
+def _records(analysis: Mapping[str, Any]) -> str:
+    """The analysis's record numbers in the evidence store, as the scan's screen and the
+    custody log name them."""
+    said = f"measurement #{analysis['measurement_record']}"
+    if analysis.get("result_record") is not None:
+        said += f", result #{analysis['result_record']}"
+    return said
+
+
 def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[str, Any]) -> list:
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
@@ -388,6 +397,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 ("Library version", _fmt((identification or {}).get("library_version"))),
                 ("Reference provenance", ", ".join(provenances) if hits else "-"),
                 ("Raw data SHA-256", analysis["raw_sha256"]),
+                ("Store records", _records(analysis)),
             ],
         )
     )
