@@ -40,10 +40,7 @@ from forensic.quality import (
     CLIPPED_RUN,
     Problem,
     axis_unit_problem,
-    diagnose_axis_unit,
-    diagnose_inverted,
-    diagnose_ir_range,
-    diagnose_ir_unit,
+    comparison_problems,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
@@ -751,59 +748,41 @@ def _no_signal(signal_to_noise: float) -> str:
 
 
 def _comparison_problems(spectrum: Spectrum) -> list[tuple[str, Problem]]:
-    """What makes the query's comparison with the library meaningless: an axis not in cm-1, an
-    IR unit that is not absorbance or transmittance, values its unit cannot have, an inverted
-    spectrum. Each as why in a few words (for the verdict's reason and line) and its warning
-    (the fact, and what to do about it)."""
+    """What makes the query's comparison with the library meaningless
+    (:func:`forensic.quality.comparison_problems`), each as why in a few words (for the
+    verdict's reason and line) and its warning (the fact, what it does to the hits, and what
+    to do about it)."""
+    unit = (spectrum.y_unit or "").replace("_", " ")
     found = []
-    axis = diagnose_axis_unit(spectrum)
-    if axis is not None:
-        found.append(
-            (
+    for check, problem in comparison_problems(spectrum):
+        if check == "axis":
+            why, fact, action = (
                 "the axis is not in cm-1",
-                Problem(
-                    f"{axis.fact}; compared with the library at the wrong positions, the hits "
-                    "mean nothing",
-                    "export the spectrum against Raman shift or wavenumber in cm-1 and "
-                    "identify it again",
-                ),
+                f"{problem.fact}; compared with the library at the wrong positions, the hits "
+                "mean nothing",
+                "export the spectrum against Raman shift or wavenumber in cm-1 and identify it "
+                "again",
             )
-        )
-    unit = diagnose_ir_unit(spectrum)
-    if unit is not None:
-        found.append(
-            (
+        elif check == "ir_unit":
+            why, fact, action = (
                 f"the intensities are in {spectrum.y_unit}, not absorbance or transmittance",
-                Problem(
-                    f"{unit.fact}; compared as they are, the hits mean nothing",
-                    f"{unit.action}, and identify the spectrum again",
-                ),
+                f"{problem.fact}; compared as they are, the hits mean nothing",
+                f"{problem.action}, and identify the spectrum again",
             )
-        )
-    out_of_range = diagnose_ir_range(spectrum) if spectrum.modality == "ir" else None
-    if out_of_range is not None:
-        found.append(
-            (
-                f"the intensities cannot be {spectrum.y_unit.replace('_', ' ')}, as the file says",
-                Problem(
-                    f"{out_of_range.fact}; compared as {spectrum.y_unit.replace('_', ' ')}, "
-                    "the hits mean nothing",
-                    "export the spectrum again from the instrument's software in absorbance "
-                    "or transmittance, and identify it again",
-                ),
+        elif check == "ir_range":
+            why, fact, action = (
+                f"the intensities cannot be {unit}, as the file says",
+                f"{problem.fact}; compared as {unit}, the hits mean nothing",
+                "export the spectrum again from the instrument's software in absorbance or "
+                "transmittance, and identify it again",
             )
-        )
-    inverted = diagnose_inverted(spectrum)
-    if inverted is not None:
-        found.append(
-            (
+        else:  # inverted
+            why, fact, action = (
                 "the spectrum is upside down",
-                Problem(
-                    f"{inverted.fact}; the hits mean nothing",
-                    f"{inverted.action}, and identify it again",
-                ),
+                f"{problem.fact}; the hits mean nothing",
+                f"{problem.action}, and identify it again",
             )
-        )
+        found.append((why, Problem(fact, action)))
     return found
 
 

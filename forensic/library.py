@@ -44,7 +44,7 @@ from forensic.processing import (
     linear_from_representation,
     split_representation,
 )
-from forensic.quality import axis_unit_problem, ir_unit_problem
+from forensic.quality import comparison_problems
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     breakpoint_cumsums,
@@ -322,23 +322,39 @@ class Library:
         ------
         LibraryError
             When no spectrum could be preprocessed.
+
+        Notes
+        -----
+        A spectrum that cannot be compared with others
+        (:func:`forensic.quality.comparison_problems`) is left out and listed in
+        :attr:`skipped`, as is one the pipeline cannot preprocess: it could never find its
+        own substance, and a query compared in it finds nothing right.
         """
-        # a generator: the spectra are taken a chunk at a time, so a caller that streams them
-        # (a generator) never has them all in memory at once
-        items = (
-            (
-                i,
-                np.asarray(s.wavenumber),
-                np.asarray(s.intensity),
-                s.modality,
-                s.y_unit,
-                dict(s.metadata),
-                _label(s.metadata, i),
-            )
-            for i, s in enumerate(spectra)
-        )
+        skipped: list[tuple[str, str]] = []
+
+        def items():
+            # a generator: the spectra are taken a chunk at a time, so a caller that streams
+            # them (a generator) never has them all in memory at once
+            for i, s in enumerate(spectra):
+                label = _label(s.metadata, i)
+                why = _not_comparable(s)
+                if why is not None:
+                    skipped.append((label, why))
+                    continue
+                yield (
+                    i,
+                    np.asarray(s.wavenumber),
+                    np.asarray(s.intensity),
+                    s.modality,
+                    s.y_unit,
+                    dict(s.metadata),
+                    label,
+                )
+
         with _Workers(workers) as pool:
-            return cls._build(items, pipelines=pipelines, calibrate=calibrate, pool=pool)
+            return cls._build(
+                items(), pipelines=pipelines, calibrate=calibrate, pool=pool, skipped=skipped
+            )
 
     @classmethod
     def from_folder(
@@ -361,9 +377,9 @@ class Library:
         Unreadable files are listed in :attr:`skipped` with the reason, never fatal; so is a
         file of several spectra that does not name each and has no manifest row
         (:func:`unnamed_spectra`): they are not made a substance each; and so is a spectrum
-        whose axis is not in cm-1 (:func:`forensic.quality.axis_unit_problem`) or an infrared
-        one in reflectance or single-channel units (:func:`forensic.quality.ir_unit_problem`),
-        as ``library import`` refuses them.
+        that cannot be compared (:func:`forensic.quality.comparison_problems`: an axis not in
+        cm-1, an infrared one in reflectance or single-channel units or with values its unit
+        cannot have, one upside down), as :meth:`from_spectra` leaves them out.
 
         Reading files is the I/O edge of this otherwise pure module: :mod:`forensic.io` is
         imported here only.
@@ -871,13 +887,10 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
                 meta["entry_id"] = row["id"]
             if row.get("modality") in MODALITIES and row["modality"] != s.modality:
                 s = s.replace(modality=row["modality"])
-        # as library import refuses them: an axis not in cm-1 compares bands at the wrong
-        # positions, an IR unit that is not absorbance or transmittance compares them upside
-        # down or not a sample's at all
-        problem = axis_unit_problem(s) or ir_unit_problem(s)
-        if problem is not None:
+        why = _not_comparable(s)
+        if why is not None:
             label = path if len(spectra) == 1 else f"{path} #{k + 1}"
-            out.append(f"{label}\x00{problem}: not built into the library")
+            out.append(f"{label}\x00{why}")
             continue
         if not meta.get("name"):
             meta["name"] = stem if len(spectra) == 1 else f"{stem} #{k + 1}"
@@ -892,6 +905,17 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
             )
         )
     return out
+
+
+def _not_comparable(spectrum: Spectrum) -> str | None:
+    """Why a reference is left out of a library, or None: what would make a query's
+    comparison meaningless (:func:`forensic.quality.comparison_problems`: an axis not in cm-1,
+    an IR unit or values that cannot be absorbance or transmittance, a spectrum upside down)
+    makes a reference's too, and it could never find its own substance."""
+    problems = comparison_problems(spectrum)
+    if not problems:
+        return None
+    return "; ".join(str(problem) for _, problem in problems) + ": not built into the library"
 
 
 def _one_line(exc: BaseException) -> str:

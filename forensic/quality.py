@@ -627,3 +627,34 @@ def diagnose_inverted(spectrum: Spectrum) -> Problem | None:
     right after the pipeline's own baseline correction."""
     problem = diagnose_negative(spectrum)
     return problem if problem is not None and _bands_point_down(spectrum) else None
+
+
+COMPARISON_CHECKS = ("axis", "ir_unit", "ir_range", "inverted")
+"""What :func:`comparison_problems` looks at, in the order it reports them."""
+
+
+def comparison_problems(spectrum: Spectrum) -> list[tuple[str, Problem]]:
+    """What makes comparing a spectrum with a library's meaningless, as a query or as a
+    reference: the one place that decides it, for identification and library builds alike.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read, before preprocessing.
+
+    Returns
+    -------
+    list of (str, Problem)
+        Each problem found, keyed by the check of :data:`COMPARISON_CHECKS` that found it: an
+        axis not in cm-1 (:func:`diagnose_axis_unit`), an IR unit that is not absorbance or
+        transmittance (:func:`diagnose_ir_unit`), IR values the stated unit cannot have
+        (:func:`diagnose_ir_range`), a spectrum upside down (:func:`diagnose_inverted`).
+        Empty when it can be compared.
+    """
+    found = {
+        "axis": diagnose_axis_unit(spectrum),
+        "ir_unit": diagnose_ir_unit(spectrum),
+        "ir_range": diagnose_ir_range(spectrum) if spectrum.modality == "ir" else None,
+        "inverted": diagnose_inverted(spectrum),
+    }
+    return [(check, found[check]) for check in COMPARISON_CHECKS if found[check] is not None]

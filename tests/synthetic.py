@@ -24,7 +24,7 @@ def make_spectrum(
     stop: float = 3200.0,
     step: float = 1.0,
     modality: str = "raman",
-    y_unit: str = "arbitrary",
+    y_unit: str | None = None,
     noise: float = 0.0,
     baseline: float = 0.0,
     seed: int = 0,
@@ -33,8 +33,11 @@ def make_spectrum(
     """A seeded synthetic spectrum: Lorentzian bands ``(centre_cm1, height, fwhm_cm1)``.
 
     ``baseline`` adds a broad fluorescence-like hump of that height; ``noise`` is the standard
-    deviation of added Gaussian noise.
+    deviation of added Gaussian noise. ``y_unit`` defaults to absorbance for IR (bands that
+    rise, as a library compares them) and arbitrary for Raman.
     """
+    if y_unit is None:
+        y_unit = "absorbance" if modality == "ir" else "arbitrary"
     rng = np.random.default_rng(seed)
     x = np.arange(start, stop + step / 2, step)
     if bands is None:

@@ -12,7 +12,7 @@ from synthetic import make_spectrum
 
 import forensic.library as library_module
 import spectral_library
-from forensic.errors import LibraryError
+from forensic.errors import IdentificationError, LibraryError
 from forensic.io import write_spectrum
 from forensic.library import (
     Library,
@@ -59,7 +59,7 @@ def test_from_spectra_builds_one_float32_matrix_zero_outside_ranges():
 def test_from_spectra_leaves_inputs_unchanged_and_skips_unusable_ones():
     spectra = references()
     before = [s.intensity.copy() for s in spectra]
-    outside = make_spectrum(start=5000, stop=6000, name="far away")
+    outside = make_spectrum(start=3600, stop=4600, name="far away")  # beyond the grid
     lib = Library.from_spectra([*spectra, outside], calibrate=False)
     for s, y in zip(spectra, before, strict=True):
         np.testing.assert_array_equal(s.intensity, y)
@@ -67,6 +67,35 @@ def test_from_spectra_leaves_inputs_unchanged_and_skips_unusable_ones():
     assert lib.skipped and "points of the grid" in lib.skipped[0][1]
     with pytest.raises(LibraryError, match="no reference could be read"):
         Library.from_spectra([outside], calibrate=False)
+
+
+def test_from_spectra_leaves_out_what_identify_could_not_compare():
+    """One rule for a reference and a query: a spectrum whose comparison identify calls
+    meaningless (axis not in cm-1, IR unit or values that are no absorbance, upside down) is
+    never built into a library, where it could not find its own substance."""
+    from forensic import identify  # noqa: PLC0415
+
+    ir = references("ir", start=500, stop=3900)
+    nm_axis = make_spectrum([(850, 1.0, 3)], start=790, stop=1000, step=0.2, name="in nm")
+    reflectance = ir[0].replace(y_unit="reflectance").with_metadata(name="reflectance")
+    upside_down = ir[1].with_intensity(-ir[1].intensity, "negate").with_metadata(name="negated")
+    percent_as_absorbance = (
+        ir[2].with_intensity(100 - 60 * ir[2].intensity, "to percent").with_metadata(name="pct")
+    )
+    bad = [nm_axis, reflectance, upside_down, percent_as_absorbance]
+    lib = Library.from_spectra([*references(), *ir, *bad], calibrate=False)
+    assert len(lib) == 8
+    assert [name for name, _ in lib.skipped] == ["in nm", "reflectance", "negated", "pct"]
+    assert all(why.endswith(": not built into the library") for _, why in lib.skipped)
+    assert "wavelength in nm" in lib.skipped[0][1]
+    assert "reflectance" in lib.skipped[1][1]
+    assert "upside down" in lib.skipped[2][1] or "inverted" in lib.skipped[2][1]
+    assert "absorbance" in lib.skipped[3][1]
+    # each is refused as a query too: too far off the grid to compare, or unusable
+    with pytest.raises(IdentificationError, match="wavelength in nm"):
+        identify(nm_axis, lib, mixtures=False)
+    for spectrum in bad[1:]:
+        assert identify(spectrum, lib, mixtures=False).unusable
 
 
 def test_save_load_round_trip_memory_maps(tmp_path):
