@@ -396,7 +396,7 @@ def identify(
     # best score less the next substance's, hits[1]["score"] when it is listed)
     best = hits[0]
     other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
-    margin = best["score"] - _recorded(other) if other is not None else float("inf")
+    margin = _margin(best["score"], other)
     best_q = float("nan") if best["q_value"] is None else best["q_value"]
     verdict, reasons = verdicts.decide(best["score"], best_q, margin, best["matched_band_fraction"])
     # "no match" says the spectrum is unlike every reference: a query with no usable signal, or
@@ -705,6 +705,16 @@ def _covered(grid: np.ndarray, al, lo: int, hi: int) -> tuple[int, int]:
 def _recorded(value: float, digits: int = 6) -> float:
     """A score, q-value or fraction as a result records it, and so as its verdict reads it."""
     return round(float(value), digits)
+
+
+def _margin(best_score: float, other_score: float | None) -> float:
+    """How much the best hit (as recorded) beats the best different substance, as the record
+    reads: the difference of the two recorded scores, itself rounded as recorded, so that
+    0.800001 over 0.780001 is 0.02 and not 0.019999999999999, which is below a 0.02 margin.
+    Infinite when no other substance was scored."""
+    if other_score is None:
+        return float("inf")
+    return _recorded(best_score - _recorded(other_score))
 
 
 def _recorded_q(q_value: float) -> float | None:

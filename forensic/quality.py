@@ -165,17 +165,24 @@ def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
     return float(np.max(y - background))
 
 
-def signal_to_noise(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
-    """:func:`band_height` over :func:`noise_sigma`.
+NOISELESS_SNR = 1e6
+"""The signal-to-noise given to a spectrum whose noise cannot be found (a modelled spectrum,
+an export whose noise was smoothed, clipped or quantised away): a finite ceiling, so that the
+figure can be recorded and compared, and no measured spectrum reaches it."""
 
-    ``inf`` for a noiseless spectrum with a band, 0 for a spectrum without any (flat).
+
+def signal_to_noise(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
+    """:func:`band_height` over :func:`noise_sigma`, at most :data:`NOISELESS_SNR`.
+
+    :data:`NOISELESS_SNR` for a spectrum with a band and no noise to be found, 0 for a
+    spectrum without any band (flat).
     """
     sigma = noise_sigma(intensity)
     height = band_height(wavenumber, intensity)
     if height <= 0:
         return 0.0
-    if sigma <= 1e-12 * height:
-        return float("inf")
+    if sigma <= height / NOISELESS_SNR:
+        return NOISELESS_SNR
     return height / sigma
 
 

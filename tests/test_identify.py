@@ -800,3 +800,36 @@ def test_an_off_axis_query_is_matched_by_the_entry_that_fits_it_moved():
     assert result.best["shift_cm1"] == pytest.approx(8.0, abs=1.5)
     names = [h["name"] for h in result.hits]
     assert len(names) == len(set(names))
+
+
+def test_a_spectrum_without_noise_to_find_gives_a_result_that_can_be_recorded(library):
+    """A modelled or noise-stripped export (the baseline clipped to zero) has no noise the
+    estimator can find: its signal-to-noise is a finite ceiling, not inf, so the result goes
+    into the evidence store's canonical JSON and --json output stays valid JSON."""
+    from forensic.custody.chain import canonical_json  # noqa: PLC0415
+    from forensic.quality import NOISELESS_SNR  # noqa: PLC0415
+
+    query = _query("cocaine", noise=0.0)
+    clipped = np.where(query.intensity < 1e-3, 0.0, query.intensity)
+    result = identify(query.with_intensity(clipped, "baseline clipped to zero"), library)
+    assert result.signal_to_noise == NOISELESS_SNR
+    assert result.hits[0]["name"] == "cocaine"
+    recorded = json.loads(canonical_json(result.to_dict()))
+    assert recorded["signal_to_noise"] == NOISELESS_SNR
+    json.loads(json.dumps(result.to_dict(), allow_nan=False))
+
+
+def test_the_margin_is_the_difference_of_the_recorded_scores_as_the_record_reads():
+    """A margin of exactly the threshold between two recorded scores passes it: the verdict
+    is decided as anyone checking the record against the thresholds decides it."""
+    from forensic.identify import _margin  # noqa: PLC0415
+    from forensic.verdict import MARGIN_MIN  # noqa: PLC0415
+
+    rng = np.random.default_rng(0)
+    for best in np.round(rng.uniform(0.5, 1.0, 2000), 6):
+        other = round(best - MARGIN_MIN, 6)
+        assert _margin(best, other + 1e-9) >= MARGIN_MIN  # rounded as recorded
+        assert _margin(best, other) >= MARGIN_MIN, (best, other)
+        assert _margin(best, other + 1e-6) < MARGIN_MIN
+    assert decide(0.800001, 0.01, _margin(0.800001, 0.780001), 0.9)[0] == "identified"
+    assert _margin(0.9, None) == float("inf")

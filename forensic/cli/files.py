@@ -178,7 +178,7 @@ def _short(value: Any, width: int = 70) -> str:
 
 
 def _print_description(info: dict[str, Any]) -> None:
-    from forensic.quality import CLIPPED_RUN  # noqa: PLC0415  (as in _spectrum_entry)
+    from forensic.quality import CLIPPED_RUN, NOISELESS_SNR  # noqa: PLC0415  (as in _spectrum_entry)
 
     click.echo(info["file"])
     click.echo(f"  format     {info['format']} ({info['format_description']})")
@@ -205,7 +205,11 @@ def _print_description(info: dict[str, Any]) -> None:
         if snr == 0:
             signal = "flat: no band at all"
         else:
-            signal = "no noise" if snr is None else f"strongest band {snr:.0f}x the noise"
+            signal = (
+                "no noise found (a model, or noise smoothed or rounded away)"
+                if snr >= NOISELESS_SNR
+                else f"strongest band {snr:.0f}x the noise"
+            )
             clip = f"CLIPPED: {clipped} points at the extreme" if clipped >= CLIPPED_RUN else ""
             signal += f", {clip or 'not clipped'}"
         click.echo(f"    signal     {signal}")
