@@ -849,3 +849,24 @@ def test_json_in_foreign_files_is_text(tmp_path):
     assert spectrum.name == "[1, 2]"
     assert spectrum.metadata["owner"] == '"1998"'
     assert spectrum.metadata["RUN"] == "42"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_jcamp_file_reads_like_its_utf8_copy(tmp_path, encoding):
+    """Windows software saves "Unicode" text as UTF-16 with a byte-order mark: the file is
+    still JCAMP-DX, read by the JCAMP reader, not refused as a text table or binary data."""
+    text = _ir_block("Caféine réf", _xydata([10, 20, 30, 25, 20, 15, 10, 12] * 3))
+    utf8 = tmp_path / "utf8.jdx"
+    utf8.write_text(text, encoding="utf-8")
+    utf16 = tmp_path / "utf16.jdx"
+    bom = "\ufeff" if encoding == "utf-16-be" else ""  # "utf-16" writes its own
+    utf16.write_bytes((bom + text).encode(encoding))
+    (a,) = forensic.read_spectra(utf8)
+    (b,) = forensic.read_spectra(utf16)
+    np.testing.assert_array_equal(a.wavenumber, b.wavenumber)
+    np.testing.assert_array_equal(a.intensity, b.intensity)
+    assert b.name == "Caféine réf" and b.metadata["source_format"] == a.metadata["source_format"]
+    broken = tmp_path / "broken.jdx"
+    broken.write_bytes(text.encode("utf-16")[:-1])  # cut inside the last character
+    with pytest.raises(FormatError, match="UTF-16"):
+        forensic.read_spectra(broken)

@@ -141,9 +141,18 @@ class Block:
         return self.labels.get(normalise_label(label), default)
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+"""The byte-order marks that start a UTF-16 text file (little-, big-endian)."""
+
+
 def _to_text(data: bytes | str, path: Path | None) -> str:
     if isinstance(data, str):
         text = data
+    elif data.startswith(_UTF16_BOMS):  # Windows "Unicode" exports: NUL bytes are expected
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"broken UTF-16 text at byte {exc.start}", path=path) from None
     else:
         nul = data.find(b"\x00")
         if nul >= 0:
@@ -1435,7 +1444,10 @@ _SNIFF_JCAMP = re.compile(rb"##\s*(?:TITLE|JCAMP[\s\-_]*DX|JCAMP[\s\-_]*CS)\s*="
 def sniff(head: bytes, path: Path | None = None) -> bool:
     """True when ``head`` is JCAMP-DX: ``##`` first (after a BOM and blanks), and a
     ``##TITLE=`` or ``##JCAMP-DX=`` label (so RRUFF text exports, which start with
-    ``##NAMES=`` and have neither, are left to the text reader)."""
+    ``##NAMES=`` and have neither, are left to the text reader). A UTF-16 file (a BOM
+    first) is looked at as the text it holds."""
+    if head.startswith(_UTF16_BOMS):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
     return bool(_SNIFF_START.match(head)) and bool(_SNIFF_JCAMP.search(head))
 
 
