@@ -37,12 +37,11 @@ from forensic.processing import (
     split_representation,
 )
 from forensic.quality import (
-    CLIPPED_RUN,
     Problem,
     axis_unit_problem,
     comparison_problems,
+    diagnose_clipped,
     spectrum_atmospheric_co2,
-    spectrum_clipped_run,
     spectrum_signal_to_noise,
 )
 from forensic.search import (
@@ -815,17 +814,9 @@ def _measurement_warnings(
             )
         )
     else:
-        clipped = spectrum_clipped_run(spectrum)
-        if clipped >= CLIPPED_RUN:
-            said.append(
-                Problem(
-                    f"the strongest band is clipped ({clipped} points at exactly the same "
-                    "extreme value): the detector saturated or the band absorbs beyond the "
-                    "instrument's range, so band shapes and relative intensities are distorted",
-                    "measure again with a shorter exposure or lower laser power (Raman), or "
-                    "less sample (IR)",
-                )
-            )
+        clipped = diagnose_clipped(spectrum)
+        if clipped is not None:
+            said.append(clipped)
     co2 = spectrum_atmospheric_co2(spectrum)
     if co2 is not None:
         said.append(

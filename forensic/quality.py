@@ -256,6 +256,36 @@ def spectrum_clipped_run(spectrum: Spectrum) -> int:
     return clipped_run(-y if spectrum.y_unit in DIP_UNITS else y)
 
 
+def diagnose_clipped(spectrum: Spectrum) -> Problem | None:
+    """Why a spectrum's strongest band cannot be trusted in shape and height, and what to do;
+    or None.
+
+    :data:`CLIPPED_RUN` or more points at exactly its extreme (:func:`spectrum_clipped_run`)
+    is a band clipped by a saturated detector (Raman) or absorbing beyond the instrument's
+    range (IR): what to change to measure it whole depends on which.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As measured (before preprocessing).
+
+    Returns
+    -------
+    Problem or None
+    """
+    clipped = spectrum_clipped_run(spectrum)
+    if clipped < CLIPPED_RUN:
+        return None
+    return Problem(
+        f"the strongest band is clipped ({clipped} points at exactly the same extreme value): "
+        "the detector saturated or the band absorbs beyond the instrument's range, so band "
+        "shapes and relative intensities are distorted",
+        "measure again with less sample in the beam (a thinner film, less sample in the KBr disc)"
+        if spectrum.modality == "ir"
+        else "measure again with a shorter exposure or lower laser power",
+    )
+
+
 # -- atmospheric CO2 ---------------------------------------------------------------------------
 #
 # Gas-phase CO2 absorbs at 2349 cm-1 (antisymmetric stretch) as two rotational branches, P near

@@ -151,6 +151,13 @@ def test_ids_of_names_in_other_scripts_stay_apart_and_never_invite_force(small_l
             [first], small_library, name="Cocaine", licence="MIT", entry_id="лсд-raman"
         )
     assert "--force" not in str(refused.value)
+    # nor with --force: results would cite the id of ЛСД for cocaine
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError, match=r"holds ЛСД, not Cocaine"):
+        curation.import_spectra(
+            [first], small_library, name="Cocaine", licence="MIT", entry_id="лсд-raman", force=True
+        )
+    assert (small_library / "manifest.csv").read_bytes() == before
 
 
 def test_a_spectrum_in_nm_is_not_imported_and_the_modelled_reference_stays(small_library, tmp_path):
@@ -166,7 +173,8 @@ def test_a_spectrum_in_nm_is_not_imported_and_the_modelled_reference_stays(small
     result = curation.import_spectra(
         [write_spectrum(clipped, tmp_path / "clip.jdx")], small_library, name="X", licence="MIT"
     )
-    assert any("clipped" in note for note in result.notes)
+    (note,) = [note for note in result.notes if "clipped" in note]
+    assert note.endswith("will fail it: measure again with a shorter exposure or lower laser power")
 
 
 @pytest.mark.parametrize("level", [0.0, 5.0])

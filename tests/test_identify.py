@@ -545,7 +545,12 @@ def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
     absorbance = _ir_query()
     percent = 100.0 * 10.0 ** -(2.5 * np.asarray(absorbance.intensity))
     dips = absorbance.replace(intensity=np.maximum(percent, 2.0), y_unit="percent_transmittance")
-    assert any("clipped" in w for w in identify(dips, ir_library).warnings)
+    in_ir = identify(dips, ir_library)
+    assert any("clipped" in w for w in in_ir.warnings)
+    # an IR band absorbing all the light is measured whole with less sample, not a shorter
+    # exposure (Raman's remedy)
+    assert any("less sample in the beam" in a for a in in_ir.advice)
+    assert not any("exposure" in a for a in in_ir.advice)
     unclipped = absorbance.replace(intensity=percent, y_unit="percent_transmittance")
     assert not any("clipped" in w for w in identify(unclipped, ir_library).warnings)
 

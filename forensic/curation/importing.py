@@ -27,11 +27,10 @@ from forensic.errors import ForensicError, LibraryError, SpectrumError, without_
 from forensic.io import read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key, unnamed_spectra
 from forensic.quality import (
-    CLIPPED_RUN,
     axis_unit_problem,
+    diagnose_clipped,
     diagnose_flat,
     ir_unit_problem,
-    spectrum_clipped_run,
 )
 from forensic.spectrum import IR_UNITS, MODALITIES, NOT_MEASURED, Spectrum
 
@@ -312,12 +311,11 @@ def import_spectra(
             if flat is not None:  # all at its top, but no band to clip: nothing to refer to
                 result.skipped.append((str(path), f"{flat.fact}: not imported"))
                 continue
-            clipped = spectrum_clipped_run(spectrum)
-            if clipped >= CLIPPED_RUN:
+            clipped = diagnose_clipped(spectrum)
+            if clipped is not None:
                 result.notes.append(
-                    f"{path.name}: its strongest band is clipped ({clipped} points at the same "
-                    "extreme value): 'forensic library validate' will fail it; measure again "
-                    "with a shorter exposure"
+                    f"{path.name}: {clipped.fact}; 'forensic library validate' will fail it: "
+                    f"{clipped.action}"
                 )
             if y_unit is not None:
                 try:
@@ -445,11 +443,12 @@ def import_spectra(
         taken.add(row["id"])
         row["file"] = f"{row['modality']}/{row['id']}.jdx"
         old = by_id.get(row["id"])
-        if old is None or force:
+        if old is None:
             continue
         if substance_key(old.get("name", "")) != substance_key(row["name"]):
+            # even with --force: results would cite one substance's id for another
             others.append(f"{row['id']} holds {old.get('name')}, not {row['name']}")
-        elif old.get("provenance") != "modelled":
+        elif old.get("provenance") != "modelled" and not force:
             conflicts.append(f"{row['id']} ({old.get('name')}, added {old.get('added_at')})")
     if others:  # --force would replace another substance's reference: never suggested
         raise LibraryError(
