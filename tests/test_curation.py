@@ -883,7 +883,7 @@ def test_find_entries_and_peaks(small_library):
 # -- publish ---------------------------------------------------------------------------------------
 
 
-def test_publish_writes_changelog_with_approver(small_library, tmp_path):
+def test_publish_writes_changelog_with_approver(small_library, tmp_path, monkeypatch):
     first = curation.publish_library(
         small_library, approved_by="Dr. A. Chemist", notes="first release", today="2026-11-22"
     )
@@ -895,8 +895,14 @@ def test_publish_writes_changelog_with_approver(small_library, tmp_path):
     assert set(release["entries"]) == {
         r["id"] for r in curation.read_manifest(small_library / "manifest.csv")
     }
+    validated = []
+    monkeypatch.setattr(
+        "forensic.curation.publish.validate_library", lambda *a, **k: validated.append(a)
+    )
     with pytest.raises(curation.PublishRefused, match="already the published one"):
         curation.publish_library(small_library, approved_by="Dr. A. Chemist")
+    assert validated == []  # said at once, not after the gates' minutes of checks
+    monkeypatch.undo()
     curation.import_spectra(
         [measured_paracetamol(tmp_path / "p.jdx")],
         small_library,
@@ -1010,3 +1016,13 @@ def test_every_reference_file_is_installed_with_the_package(small_library, tmp_p
         licence="MIT",
     )
     assert result.imported[0]["file"] in packaged(small_library)
+
+
+@pytest.mark.parametrize("content", ["[]", '"v1"', "{broken"])
+def test_a_release_record_that_is_no_object_is_named_not_a_traceback(small_library, content):
+    (small_library / "release.json").write_text(content)
+    info = curation.library_info(curation.open_library(small_library))
+    assert "release.json" in info["release"]["problem"]
+    with pytest.raises(curation.PublishRefused, match=r"release\.json: .*fix or remove it"):
+        curation.publish_library(small_library, approved_by="Dr. A. Chemist")
+    assert (small_library / "release.json").read_text() == content

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
-from forensic.curation.source import RELEASE_FILE, library_info, open_library
+from forensic.curation.source import RELEASE_FILE, library_info, open_library, read_release
 from forensic.curation.validation import ValidationReport, validate_library
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes
@@ -82,6 +82,17 @@ def publish_library(
     if not source.is_folder:
         raise PublishRefused(f"{source.path}: publish a library folder, not a compiled file")
     assert source.folder is not None
+    release_path = source.folder / RELEASE_FILE
+    try:
+        previous = read_release(source.folder) or {}
+    except LibraryError as exc:
+        raise PublishRefused(str(exc)) from None
+    current = snapshot(source)
+    if previous.get("version") == current["version"]:  # before the gates: they take a while
+        raise PublishRefused(
+            f"version {current['version']} is already the published one "
+            f"({previous.get('published_at')}, approved by {previous.get('approved_by')})"
+        )
     report = validate_library(source, progress=progress)
     if not report.ok:
         raise PublishRefused(
@@ -89,19 +100,6 @@ def publish_library(
             f"{', '.join(report.failed)}",
             report,
         )
-    current = snapshot(source)
-    release_path = source.folder / RELEASE_FILE
-    previous: dict[str, Any] = {}
-    if release_path.is_file():
-        try:
-            previous = json.loads(release_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise PublishRefused(f"{release_path}: unreadable ({exc}); fix or remove it") from None
-        if previous.get("version") == current["version"]:
-            raise PublishRefused(
-                f"version {current['version']} is already the published one "
-                f"({previous.get('published_at')}, approved by {previous.get('approved_by')})"
-            )
     diff = diff_snapshots(previous, current)
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
     compiled = None

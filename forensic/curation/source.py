@@ -207,14 +207,49 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
     }
 
 
-def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
-    path = source.folder / RELEASE_FILE if source.folder is not None else None
-    if path is None or not path.is_file():
+def read_release(folder: Path) -> dict[str, Any] | None:
+    """The record of a library folder's published version (``release.json``), or None when
+    it has none.
+
+    Parameters
+    ----------
+    folder : Path
+        The library folder.
+
+    Returns
+    -------
+    dict or None
+        The record as :func:`forensic.curation.publish_library` wrote it.
+
+    Raises
+    ------
+    LibraryError
+        When the file cannot be read or is not a JSON object: it says which and why.
+    """
+    path = folder / RELEASE_FILE
+    if not path.is_file():
         return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        return {"version": None, "current": False, "problem": f"{path} unreadable ({exc})"}
+        raise LibraryError(f"{path}: unreadable ({exc}); fix or remove it") from None
+    if not isinstance(record, dict):
+        raise LibraryError(
+            f"{path}: not a release record (a JSON {type(record).__name__}, where publish "
+            "writes an object); fix or remove it"
+        )
+    return record
+
+
+def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
+    if source.folder is None:
+        return None
+    try:
+        record = read_release(source.folder)
+    except LibraryError as exc:
+        return {"version": None, "current": False, "problem": str(exc)}
+    if record is None:
+        return None
     return {
         "version": record.get("version"),
         "published_at": record.get("published_at"),
