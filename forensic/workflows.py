@@ -6,6 +6,7 @@ These are plain functions; the CLI calls them, and so can tests and notebooks.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from forensic.custody import chain
@@ -87,11 +89,17 @@ class ScanResult:
         return verdict_line(self.identification)
 
 
-def _default_open_instrument(url: str) -> Any:
+def _default_open_instrument(url: str, library: Any = None) -> Any:
+    """The instrument at ``url``; a simulator's ``sample=`` names are looked up in the library
+    folder scanned against (``library``), else in the shipped one (a compiled ``.flib`` holds
+    no spectra to simulate from)."""
     from drivers.urls import open_instrument  # noqa: PLC0415  (drivers are an optional edge)
     from forensic.samples import resolve_sample  # noqa: PLC0415
 
-    return open_instrument(url, sample_resolver=resolve_sample)
+    resolver = resolve_sample
+    if isinstance(library, (str, os.PathLike)) and Path(library).is_dir():
+        resolver = functools.partial(resolve_sample, library_dir=Path(library))
+    return open_instrument(url, sample_resolver=resolver)
 
 
 def _reference_library(library: Any) -> Any:
@@ -814,7 +822,8 @@ def scan(
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
-        with (open_instrument or _default_open_instrument)(instrument_url) as instrument:
+        opener = open_instrument or functools.partial(_default_open_instrument, library=library)
+        with opener(instrument_url) as instrument:
             _check_measurable(reference, instrument)
             check_settings = getattr(instrument, "check_settings", None)
             if check_settings is not None:  # refused before anything is recorded, never dropped

@@ -793,7 +793,7 @@ def test_the_scan_screen_says_what_to_do_and_the_record_and_report_state_the_fac
     tmp_path, monkeypatch
 ):
     monkeypatch.setattr(
-        "forensic.workflows._default_open_instrument", lambda url: EmptyInstrument()
+        "forensic.workflows._default_open_instrument", lambda url, **kw: EmptyInstrument()
     )
     done = CliRunner().invoke(
         main,
@@ -1644,7 +1644,9 @@ def test_a_kept_spectrum_file_without_its_signature_is_unsigned(tmp_path, monkey
 
 
 def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_path, monkeypatch):
-    monkeypatch.setattr("forensic.workflows._default_open_instrument", lambda url: FakeInstrument())
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
     monkeypatch.setattr("forensic.workflows.STORE_WAIT_S", 1.5)
     _run(tmp_path)
     locks = []
@@ -1691,3 +1693,30 @@ def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tm
     ), message
     kept = _kept_file(message)
     assert kept.exists() and json.loads(kept.read_text())["case_number"] == "C-1"
+
+
+@needs_engine
+def test_a_simulated_sample_is_made_from_the_library_folder_scanned_against(tmp_path):
+    """A chemist demonstrating a library they extended names its new substance as the
+    simulator's sample: it is taken from that folder (not only the shipped library), and the
+    record and report say which reference the simulated spectrum was made from."""
+    from library_helpers import make_library  # noqa: PLC0415
+
+    folder = make_library(tmp_path / "lib", shipped=False)
+    env_free = scan(
+        "sim:ocean-rs232?sample=Gammaol",
+        case_number="SIM-2",
+        item_number="A",
+        operator=OPERATOR,
+        store=tmp_path / "s",
+        library=folder,
+        report_path=tmp_path / "r.pdf",
+    )
+    assert env_free.identification["hits"][0]["name"] == "Gammaol"
+    instrument = json.loads(env_free.measurement["instrument_json"])
+    assert instrument["simulated_from"] == "Gammaol"
+    assert instrument["simulated_from_provenance"] == "simulated"
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages).split()
+    )
+    assert "made from the reference Gammaol (simulated)" in text

@@ -1223,6 +1223,8 @@ class Store:
                 "dark_subtracted",
                 "provenance",
                 "simulation_note",
+                "simulated_from",
+                "simulated_from_provenance",
             )
             if key in metadata
         } | dict(instrument or {})

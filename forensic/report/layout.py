@@ -354,6 +354,12 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
     ]
     provenance = instrument.pop("provenance", None) or "measured"
     note = instrument.pop("simulation_note", None)
+    simulated_from = instrument.pop("simulated_from", None)
+    simulated_from_provenance = instrument.pop("simulated_from_provenance", None)
+    if note and simulated_from:  # which reference the simulator made the spectrum from
+        note += f"; made from the reference {simulated_from}" + (
+            f" ({simulated_from_provenance})" if simulated_from_provenance else ""
+        )
     device = " ".join(
         part
         for part in (
