@@ -7,6 +7,7 @@ import importlib.util
 import json
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -1026,3 +1027,40 @@ def test_a_release_record_that_is_no_object_is_named_not_a_traceback(small_libra
     with pytest.raises(curation.PublishRefused, match=r"release\.json: .*fix or remove it"):
         curation.publish_library(small_library, approved_by="Dr. A. Chemist")
     assert (small_library / "release.json").read_text() == content
+
+
+def _folder_state(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_failed_import_leaves_the_library_folder_as_it_found_it(small_library, tmp_path):
+    """An import of several files that fails on one writes nothing: no file the manifest does
+    not list is left behind to block the retry or fail validation."""
+    first = measured_paracetamol(tmp_path / "a.jdx")
+    second = write_spectrum(make_spectrum(seed=4, noise=0.01), tmp_path / "b.jdx")
+    stray = small_library / "raman" / "foozolam-raman.jdx"  # left by an earlier attempt
+    stray.write_bytes(b"##TITLE=stray\n##END=\n")
+    before = _folder_state(small_library)
+    rows = [{"file": first.name, "name": "Etizolam"}, {"file": second.name, "name": "Foozolam"}]
+    manifest = tmp_path / "m.csv"
+    with manifest.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "name"])
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(LibraryError, match=r"foozolam-raman\.jdx already exists.*nothing was"):
+        curation.import_spectra([], small_library, manifest=manifest, licence="MIT")
+    assert _folder_state(small_library) == before
+    # a write that fails midway (the disk full at the manifest) is undone as well
+    stray.unlink()
+    before = _folder_state(small_library)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("forensic.curation.importing.write_manifest", full_disk)
+        with pytest.raises(OSError, match="No space"):
+            curation.import_spectra([], small_library, manifest=manifest, licence="MIT")
+    assert _folder_state(small_library) == before
+    done = curation.import_spectra([], small_library, manifest=manifest, licence="MIT")
+    assert [r["name"] for r in done.imported] == ["Etizolam", "Foozolam"]

@@ -12,6 +12,7 @@ anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import getpass
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 from forensic.curation.manifest import MANIFEST_COLUMNS, cas_key, read_manifest, write_manifest
 from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
-from forensic.io import read_spectra, write_spectrum
+from forensic.io import atomic_write_bytes, read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key, unnamed_spectra
 from forensic.quality import (
     axis_unit_problem,
@@ -464,6 +465,7 @@ def import_spectra(
         )
 
     keep = list(rows)
+    writes: list[tuple[Spectrum, Path]] = []
     for spectrum, row in planned:
         gone = [
             r
@@ -494,19 +496,46 @@ def import_spectra(
             value = meta.pop(f"source_{key}", None)
             if value:
                 meta[f"imported_{key}"] = value
-        reference = spectrum.replace(metadata=meta)
         target = folder / row["file"]
-        target.parent.mkdir(parents=True, exist_ok=True)
         replaceable = force or any((folder / r["file"]).resolve() == target.resolve() for r in gone)
-        write_spectrum(reference, target, format="jcamp", overwrite=replaceable)
+        if target.exists() and not replaceable:  # found before anything is written
+            raise LibraryError(
+                f"not imported: {target} already exists but the manifest does not list it as "
+                f"{row['name']}'s (a file left by an earlier import, or copied in); move it "
+                "away, or use --force to overwrite it; nothing was written"
+            )
+        writes.append((spectrum.replace(metadata=meta), target))
         keep.append(row)
         result.imported.append(row)
-    for r in result.replaced:
+    _write_all(writes, manifest_path, keep)
+    for r in result.replaced:  # after the manifest: a file left over is harmless, one lost not
         old_file = folder / r["file"]
         if r["file"] not in {row["file"] for row in keep} and old_file.is_file():
             old_file.unlink()
-    write_manifest(manifest_path, keep)
     return result
+
+
+def _write_all(
+    writes: list[tuple[Spectrum, Path]], manifest_path: Path, rows: list[dict[str, str]]
+) -> None:
+    """Write the imported references and then the manifest that lists them, or, when any of
+    it fails, put back every file as it was: a failed import leaves the library folder as it
+    found it, never with files its manifest does not list."""
+    before: list[tuple[Path, bytes | None]] = []
+    try:
+        for reference, target in writes:
+            before.append((target, target.read_bytes() if target.is_file() else None))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_spectrum(reference, target, format="jcamp", overwrite=True)
+        write_manifest(manifest_path, rows)
+    except BaseException:
+        for target, old in reversed(before):
+            with contextlib.suppress(OSError):
+                if old is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    atomic_write_bytes(target, old, overwrite=True)
+        raise
 
 
 def _login_name() -> str:
