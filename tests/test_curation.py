@@ -473,11 +473,13 @@ def test_the_metadata_gate_fails_a_name_or_cas_the_file_contradicts(small_librar
     rows["caffeine-ir"]["cas"] = "58-55-9"
     # legitimate: renamed with the file's name kept as a synonym
     rows["paracetamol-raman"].update(name="Acetaminophen", synonyms="Paracetamol")
+    rows["paracetamol-ir"].update(name="Acetaminophen", synonyms="Paracetamol")
     added = {
         "sample-code": "S-2026-0142",  # a sample code, not a substance name
         "no-name": None,
         "foreign": "Caffeine",  # another software's file naming a library substance
     }
+    numbers = ("7440-21-3", "7647-14-5", "75-09-2")  # one each: a shared one is a finding
     for i, (entry, title) in enumerate(added.items()):
         spectrum = synthetic_spectrum(i, seed=40 + i).with_metadata(name=title)
         write_spectrum(spectrum, small_library / "raman" / f"{entry}.jdx")
@@ -486,7 +488,7 @@ def test_the_metadata_gate_fails_a_name_or_cas_the_file_contradicts(small_librar
             "id": entry,
             "file": f"raman/{entry}.jdx",
             "name": f"Novel {entry}",
-            "cas": "7440-21-3",
+            "cas": numbers[i],
         }
     curation.write_manifest(manifest, rows.values())
     gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
@@ -785,7 +787,6 @@ def test_diff_added_removed_changed(small_library, tmp_path):
     rows = [r for r in rows if r["id"] != "zetazine-raman"]
     for r in rows:
         if r["id"] == "alphaine-raman":
-            r["cas"] = "58-08-2"
             r["class"] = "stimulant"
     curation.write_manifest(new / "manifest.csv", rows)
     (new / "raman" / "zetazine-raman.jdx").unlink()
@@ -1064,3 +1065,51 @@ def test_a_failed_import_leaves_the_library_folder_as_it_found_it(small_library,
     assert _folder_state(small_library) == before
     done = curation.import_spectra([], small_library, manifest=manifest, licence="MIT")
     assert [r["name"] for r in done.imported] == ["Etizolam", "Foozolam"]
+
+
+def test_a_modelled_or_simulated_file_listed_as_measured_fails_the_metadata_gate(small_library):
+    """Relabelling a row 'measured' by hand would make results call a band-table model or a
+    simulator's output a measured reference, and drop the modelled-reference warning."""
+    manifest = small_library / "manifest.csv"
+    rows = {r["id"]: r for r in curation.read_manifest(manifest)}
+    assert rows["caffeine-raman"]["provenance"] == "modelled"
+    rows["caffeine-raman"]["provenance"] = "measured"
+    rows["alphaine-raman"]["provenance"] = "measured"  # a simulated file
+    curation.write_manifest(manifest, rows.values())
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    found = {f.entry: f.message for f in gate.findings}
+    assert sorted(found) == ["alphaine-raman", "caffeine-raman"], gate.findings
+    assert found["caffeine-raman"].startswith(
+        "raman/caffeine.jdx says it is modelled, the manifest row measured: results would call "
+        "the reference measured"
+    )
+    assert found["alphaine-raman"].startswith("raman/alphaine-raman.jdx says it is simulated")
+
+
+def test_one_cas_number_for_two_substances_or_two_for_one_fails_the_metadata_gate(
+    small_library, tmp_path
+):
+    """A file titled with its supplier's code imported as a new substance under the library's
+    own CAS number, and a --cas typed for the wrong substance, each leave the library naming
+    one substance two ways: the gate says which entries and numbers."""
+    manifest = small_library / "manifest.csv"
+    rows = {r["id"]: r for r in curation.read_manifest(manifest)}
+    rows["alphaine-raman"]["cas"] = "58-08-2"  # caffeine's
+    rows["paracetamol-ir"]["cas"] = "50-36-2"  # cocaine base's, on paracetamol's IR entry
+    curation.write_manifest(manifest, rows.values())
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    messages = [f.message for f in gate.findings]
+    assert any(
+        m.startswith("CAS 58-08-2 is given to 2 substances: Alphaine (alphaine-raman); Caffeine")
+        for m in messages
+    ), messages
+    assert any(
+        m.startswith("Paracetamol is given 2 CAS numbers: ")
+        and "50-36-2 (paracetamol-ir)" in m
+        and "103-90-2 (paracetamol-raman)" in m
+        for m in messages
+    ), messages
+    # the compiled library is held to the same rule
+    compiled = Library.from_folder(small_library, calibrate=False).save(tmp_path / "l.flib")
+    report = curation.validate_library(compiled, self_identification=False)
+    assert any("is given 2 CAS numbers" in f.message for f in report.gate("metadata").findings)

@@ -540,6 +540,45 @@ def _metadata_gate_folder(
             and p.resolve() not in listed
         ):
             gate.fail(rel.as_posix(), "reference file not listed in manifest.csv (no metadata)")
+    _cas_conflicts([(row.get("id") or row.get("file") or "", row) for row in source.rows], gate)
+
+
+def _cas_conflicts(entries: list[tuple[str, Mapping[str, Any]]], gate: GateResult) -> None:
+    """Fail a CAS number given to two substances, and a substance given two CAS numbers: one
+    of the names or numbers is wrong (a salt's number on the base, a typing error, a sample
+    imported under a second name), and a result would name the substance by the other."""
+    by_cas: dict[str, dict[str, list[str]]] = {}
+    by_name: dict[str, dict[str, list[str]]] = {}
+    names: dict[str, str] = {}
+    numbers_as_written: dict[str, str] = {}
+    for where, entry in entries:
+        name, cas = str(entry.get("name") or "").strip(), str(entry.get("cas") or "").strip()
+        if not name or not cas or not cas_is_valid(cas):  # an invalid number fails on its own
+            continue
+        key, number = substance_key(name), cas_key(cas)
+        names.setdefault(key, name)
+        numbers_as_written.setdefault(number, cas)
+        by_cas.setdefault(number, {}).setdefault(key, []).append(where)
+        by_name.setdefault(key, {}).setdefault(number, []).append(where)
+    for number, holders in by_cas.items():
+        if len(holders) > 1:
+            said = "; ".join(f"{names[k]} ({', '.join(w)})" for k, w in sorted(holders.items()))
+            gate.fail(
+                ", ".join(w for ws in holders.values() for w in ws),
+                f"CAS {numbers_as_written[number]} is given to {len(holders)} substances: "
+                f"{said}; one name or number is wrong (a second name for one substance "
+                "belongs in its synonyms)",
+            )
+    for key, numbers in by_name.items():
+        if len(numbers) > 1:
+            said = "; ".join(
+                f"{numbers_as_written[n]} ({', '.join(w)})" for n, w in sorted(numbers.items())
+            )
+            gate.fail(
+                ", ".join(w for ws in numbers.values() for w in ws),
+                f"{names[key]} is given {len(numbers)} CAS numbers: {said}; one is wrong (a "
+                "salt and its base are two substances, named apart)",
+            )
 
 
 def _names(row_name: Any, synonyms: Any) -> list[str]:
@@ -563,8 +602,9 @@ def _substance_names(rows: Iterable[Mapping[str, str]]) -> dict[str, set[str]]:
 def _identity_conflicts(
     row: Mapping[str, str], spectrum: Spectrum, known: Mapping[str, set[str]]
 ) -> list[str]:
-    """What the file says it is that its manifest row contradicts: its CAS number, and its name
-    (``##TITLE=``, else the first of ``##NAMES=``) where that is surely a substance's.
+    """What the file says it is that its manifest row contradicts: its CAS number, its
+    provenance (a modelled or simulated file listed as measured), and its name (``##TITLE=``,
+    else the first of ``##NAMES=``) where that is surely a substance's.
 
     A file's name is often a sample code or a file name, so a name the row does not give (as
     its name or a synonym) fails only when the toolkit wrote the file (it has an ``entry_id``:
@@ -594,6 +634,17 @@ def _identity_conflicts(
             "row, or import the file again with the right number (forensic library import "
             "--cas ... --force)"
         )
+    file_provenance = str(meta.get("provenance") or "").strip()
+    row_provenance = str(row.get("provenance") or "").strip()
+    if file_provenance and row_provenance and file_provenance != row_provenance:
+        made_from = meta.get("simulated_from")
+        problems.append(
+            f"{row['file']} says it is {file_provenance}"
+            + (f" (made from {made_from})" if made_from else "")
+            + f", the manifest row {row_provenance}: results would call the reference "
+            f"{row_provenance}; correct the row, or import a spectrum that is "
+            f"{row_provenance}"
+        )
     return problems
 
 
@@ -613,6 +664,7 @@ def _metadata_gate_compiled(library: Library, gate: GateResult) -> None:
             gate.fail(where, f"CAS number {entry['cas']!r} fails its check digit (or format)")
         if entry.get("provenance") and entry["provenance"] not in PROVENANCES:
             gate.fail(where, f"provenance {entry['provenance']!r}: expected one of {PROVENANCES}")
+    _cas_conflicts([(_label(entry), entry) for entry in library.entries], gate)
 
 
 def _duplicates_compiled(library: Library, gate: GateResult) -> None:
