@@ -60,6 +60,7 @@ __all__ = [
     "decoy_efficiency",
     "format_beside",
     "format_q_value",
+    "format_score",
     "identified_substances",
     "is_no_match",
     "make_decoys",
@@ -868,21 +869,22 @@ def decide(
         reasons.append("no calibration for this library: uncalibrated score thresholds used")
         if is_no_match(score, q_value):
             reasons.append(
-                f"best score {format_beside(score, [SCORE_NO_MATCH_UNCALIBRATED])} is below "
+                f"best score {format_score(score, q_value)} is below "
                 f"{SCORE_NO_MATCH_UNCALIBRATED:.2f}: the spectrum matches no reference"
             )
             return "no_match", reasons
         good = score >= SCORE_IDENTIFIED_UNCALIBRATED
         if not good:
             reasons.append(
-                f"best score {format_beside(score, [SCORE_IDENTIFIED_UNCALIBRATED])} is below "
+                f"best score {format_score(score, q_value)} is below "
                 f"{SCORE_IDENTIFIED_UNCALIBRATED:.2f} needed "
                 "to identify"
             )
     else:
         if is_no_match(score, q_value):
             reasons.append(
-                f"best score {score:.3f} has q-value {format_q_value(q_value)} > {Q_NO_MATCH}: "
+                f"best score {format_score(score, q_value)} has q-value "
+                f"{format_q_value(q_value)} > {Q_NO_MATCH}: "
                 f"more than {Q_NO_MATCH:.0%} of hits that good are wrong, so the spectrum "
                 "matches no reference"
             )
@@ -890,12 +892,13 @@ def decide(
         good = q_value <= Q_IDENTIFIED
         if good:
             reasons.append(
-                f"score {score:.3f}, q-value {format_q_value(q_value)}, at most {Q_IDENTIFIED}"
+                f"score {format_score(score, q_value)}, q-value {format_q_value(q_value)}, at most "
+                f"{Q_IDENTIFIED}"
             )
         else:
             reasons.append(
                 f"q-value {format_q_value(q_value)} is above {Q_IDENTIFIED} needed to identify "
-                f"(score {score:.3f})"
+                f"(score {format_score(score, q_value)})"
             )
     if margin is not None and not np.isnan(margin) and margin < MARGIN_MIN:
         reasons.append(
@@ -949,14 +952,21 @@ def format_q_value(q_value: float | None) -> str:
     return repr(float(q_value))  # not reached
 
 
-def format_beside(value: float, thresholds: Sequence[float], *, percent: bool = False) -> str:
-    """A score, margin or fraction as a reason shows it beside a threshold of the verdict.
+def format_beside(
+    value: float,
+    thresholds: Sequence[float],
+    *,
+    decimals: int | None = None,
+    percent: bool = False,
+    strict: bool = False,
+) -> str:
+    """A number as a screen, report or reason shows it beside a threshold it is compared with.
 
-    Three decimals (a whole percent with ``percent``), and more where fewer would round a
-    value below one of ``thresholds`` (which a value must reach: at least a score, a margin, a
-    share of bands) up onto it or above: a margin of 0.01996 reads "0.01996", never
-    "0.020" beside "< 0.02", and a band fraction of 0.4996 reads "49.96%", never "50%" beside
-    "< 50%".
+    Three decimals (a whole percent with ``percent``, or ``decimals``), and more where fewer
+    would round the value onto or across one of ``thresholds``: what is shown is on the side
+    of each threshold the value is. A margin of 0.01996 reads "0.01996", never "0.020" beside
+    "< 0.02"; a band fraction of 0.4996 reads "49.96%", never "50%" beside "< 50%"; a
+    signal-to-noise of 29.96 at one decimal reads "29.96", never "30.0" beside "< 30".
 
     Parameters
     ----------
@@ -964,21 +974,63 @@ def format_beside(value: float, thresholds: Sequence[float], *, percent: bool = 
         The value (a fraction in [0, 1] with ``percent``).
     thresholds : sequence of float
         The thresholds it is compared with (in the same unit as ``value``).
+    decimals : int, optional
+        The fewest decimals shown: 3, or 0 with ``percent`` (decimals of the percentage).
     percent : bool, default False
         Show it as a percentage.
+    strict : bool, default False
+        The value must *exceed* each threshold (``>``) rather than reach it (``>=``): a value
+        above a threshold is then never shown on it (0.98004 beside "> 0.98" reads "0.98004",
+        not "0.9800").
 
     Returns
     -------
     str
         e.g. ``"0.948"``, ``"0.01996"``, ``"62%"``, ``"49.96%"``.
     """
-    first = 0 if percent else 3
-    for decimals in range(first, first + 17):
-        shown = f"{value:.{decimals}%}" if percent else f"{value:.{decimals}f}"
+    first = (0 if percent else 3) if decimals is None else decimals
+
+    def below(number: float, threshold: float) -> bool:
+        return number <= threshold if strict else number < threshold
+
+    for places in range(first, first + 17):
+        shown = f"{value:.{places}%}" if percent else f"{value:.{places}f}"
         number = float(shown.rstrip("%")) / (100 if percent else 1)
-        if all((number < t) == (value < t) for t in thresholds):
+        if all(below(number, t) == below(value, t) for t in thresholds):
             return shown
     return repr(float(value))  # not reached
+
+
+def format_score(score: float | None, q_value: float | None = None) -> str:
+    """A similarity score as every screen, report, reason and warning shows it.
+
+    Three decimals, and more where three would round the score onto or across a score
+    threshold of the verdict (:func:`format_beside`). Score thresholds apply only without a
+    calibration (``q_value`` None or NaN): :data:`SCORE_NO_MATCH_UNCALIBRATED` and
+    :data:`SCORE_IDENTIFIED_UNCALIBRATED`, so an uncalibrated best score of 0.9496 reads
+    "0.9496" beside *inconclusive*, never "0.950"; with a calibration the q-value decides
+    (:func:`format_q_value`) and the score is shown to three decimals.
+
+    Parameters
+    ----------
+    score : float or None
+        A score (cosine after alignment, at most 1); None when there is none.
+    q_value : float or None
+        The score's q-value; None or NaN without a calibration.
+
+    Returns
+    -------
+    str
+        e.g. ``"0.948"``, ``"0.9496"``, ``"0.7996"``; ``"-"`` for none.
+    """
+    if score is None:
+        return "-"
+    thresholds = (
+        [SCORE_NO_MATCH_UNCALIBRATED, SCORE_IDENTIFIED_UNCALIBRATED]
+        if _uncalibrated(q_value)
+        else []
+    )
+    return format_beside(score, thresholds)
 
 
 def _band_share(matched_fraction: float) -> str:
@@ -1067,10 +1119,11 @@ def component_evidence(component: Mapping[str, Any]) -> str:
     """``its part scores 0.890 (q-value 0.0094)``: a component's evidence in words."""
     q_value = component.get("q_value")
     if q_value is None:  # judged on its score (no calibration)
-        return (
-            f"its part scores {format_beside(component['score'], [SCORE_IDENTIFIED_UNCALIBRATED])}"
-        )
-    return f"its part scores {component['score']:.3f} (q-value {format_q_value(q_value)})"
+        return f"its part scores {format_score(component['score'])}"
+    return (
+        f"its part scores {format_score(component['score'], q_value)} "
+        f"(q-value {format_q_value(q_value)})"
+    )
 
 
 def identified_substances(

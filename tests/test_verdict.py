@@ -337,3 +337,53 @@ def test_a_mixture_is_identified_only_when_every_components_part_is():
         "not identify it"
     ]
     assert verdict.decide_mixture("identified", both, best="Cocaine") == ("identified", [])
+
+
+@pytest.mark.parametrize(
+    ("score", "q_value", "shown"),
+    [
+        (0.9496, None, "0.9496"),  # not "0.950" beside "inconclusive: below 0.95"
+        (0.9496, float("nan"), "0.9496"),
+        (0.7996, None, "0.7996"),  # not "0.800" (or "0.80") beside "below 0.80"
+        (0.79996, None, "0.79996"),
+        (0.95, None, "0.950"),
+        (0.948, None, "0.948"),
+        (0.9496, 0.01, "0.950"),  # with a calibration the q-value decides, not the score
+        (None, None, "-"),
+    ],
+)
+def test_a_score_is_shown_on_its_side_of_each_threshold_that_applies(score, q_value, shown):
+    assert verdict.format_score(score, q_value) == shown
+
+
+@given(st.floats(0.0, 1.0))
+def test_an_uncalibrated_score_shown_gives_the_verdict_the_score_gives(score):
+    number = float(verdict.format_score(score))
+    assert verdict.is_no_match(number, None) == verdict.is_no_match(score, None)
+    identified = verdict.SCORE_IDENTIFIED_UNCALIBRATED
+    assert (number >= identified) == (score >= identified)
+
+
+@pytest.mark.parametrize(
+    ("value", "thresholds", "decimals", "strict", "shown"),
+    [
+        (29.96, [30.0], 1, False, "29.96"),  # not "30.0" beside "< 30"
+        (30.0, [30.0], 1, False, "30.0"),
+        (12.34, [30.0], 1, False, "12.3"),
+        (0.98004, [0.98], 4, True, "0.98004"),  # not "0.9800" beside "> 0.98"
+        (0.98, [0.98], 4, True, "0.9800"),
+        (400.3, [400.0], 0, True, "400.3"),
+    ],
+)
+def test_a_value_is_shown_to_the_decimals_asked_for_on_its_side_of_the_threshold(
+    value, thresholds, decimals, strict, shown
+):
+    assert verdict.format_beside(value, thresholds, decimals=decimals, strict=strict) == shown
+
+
+@given(st.floats(0.0, 100.0), st.sampled_from([0.98, 4.0, 30.0]), st.integers(0, 4))
+def test_a_value_shown_beside_a_strict_threshold_exceeds_it_as_the_value_does(
+    value, threshold, decimals
+):
+    shown = verdict.format_beside(value, [threshold], decimals=decimals, strict=True)
+    assert (float(shown) > threshold) == (value > threshold), shown
