@@ -401,8 +401,9 @@ def identify(
     # "no match" says the spectrum is unlike every reference: a query with no usable signal, or
     # compared wrongly, is then inconclusive, and that reason is replaced by the bare numbers
     no_match_reason = reasons[-1] if verdict == "no_match" else None
-    bare_numbers = f"best hit {best['name']}: score {best['score']:.3f}" + (
-        "" if best["q_value"] is None else f", q-value {verdicts.format_q_value(best_q)}"
+    bare_numbers = (
+        f"best hit {best['name']}: score {verdicts.format_score(best['score'], best_q)}"
+        + ("" if best["q_value"] is None else f", q-value {verdicts.format_q_value(best_q)}")
     )
     if offset_cm1:
         reasons.append(
@@ -512,9 +513,9 @@ def identify(
         Problem(
             f"a mixture fit also gave {c['name']} {c['fraction']:.0%} of the signal, but what "
             f"it attributes to {c['name']} matches it no better than chance (score "
-            f"{c['score']:.2f}): not reported as a component; the spectrum holds something the "
-            f"result does not explain, and this measurement neither shows nor excludes "
-            f"{c['name']}",
+            f"{verdicts.format_score(c['score'], c['q_value'])}): not reported as a component; "
+            "the spectrum holds something the result does not explain, and this measurement "
+            f"neither shows nor excludes {c['name']}",
             f"confirm or exclude {c['name']} by another technique",
         )
         for c in unconfirmed
@@ -751,8 +752,9 @@ def _no_signal(signal_to_noise: float) -> str:
     if signal_to_noise == 0:
         return "the spectrum is flat: it has no band at all"
     return (
-        f"the spectrum barely rises above its noise (strongest band {signal_to_noise:.1f} times "
-        "the noise)"
+        "the spectrum barely rises above its noise (strongest band "
+        f"{verdicts.format_beside(signal_to_noise, [verdicts.MIN_SIGNAL_TO_NOISE], decimals=1)} "
+        "times the noise)"
     )
 
 
@@ -904,13 +906,15 @@ def _mixture(
     also when the fit keeps fewer than two components.
 
     The unconfirmed components are those dropped because their match was no better than
-    chance, each as ``{"name", "fraction", "score"}`` from the fit that dropped it: the
-    spectrum holds more than the rest explains, and they are the fit's guess at what, which
-    the technician is told (a warning), not the investigator as a finding. On RRUFF, each
-    sample against the other samples, this rule took pure spectra reported as mixtures from
-    16 to 4 of 413 (Raman) and from 8 to 3 of 108 (IR), and it costs components of binary
-    mixtures of two real Raman samples: the part attributed to a minor component carries
-    what the major one's two samples differ by (README, Mixtures).
+    chance, each as ``{"name", "fraction", "score", "q_value"}`` from the fit that dropped it
+    (the score unrounded, as it was judged, so that a warning never shows it on the threshold;
+    the q-value NaN without a calibration): the spectrum holds more than the rest explains,
+    and they are the fit's guess at what, which the technician is told (a warning), not the
+    investigator as a finding. On RRUFF, each sample against the other samples, this rule took
+    pure spectra reported as mixtures from 16 to 4 of 413 (Raman) and from 8 to 3 of 108 (IR),
+    and it costs components of binary mixtures of two real Raman samples: the part attributed
+    to a minor component carries what the major one's two samples differ by (README,
+    Mixtures).
     """
     if not mixture_fit.has_structured_residual(q_linear, best_reference * best_valid, best_valid):
         return None, []
@@ -964,7 +968,8 @@ def _mixture(
             {
                 "name": library.entry(modality, pool[i].index)["name"],
                 "fraction": round(float(fraction), 4),
-                "score": round(evidence[i][0], 4),
+                "score": float(evidence[i][0]),
+                "q_value": _q_value(calibration, evidence[i][0]),
             }
             for i, fraction in fit.components
             if i in chance

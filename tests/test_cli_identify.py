@@ -180,6 +180,37 @@ def test_the_table_shows_q_values_as_the_report_does():
     assert rows[0].split()[3] == "0.0504" and "< 0.001" in rows[1]
 
 
+def test_the_table_never_shows_an_uncalibrated_score_on_the_threshold_it_missed():
+    """0.9496, below the 0.95 an uncalibrated identification needs, read 0.950 beside
+    INCONCLUSIVE and a reason saying it is below 0.95."""
+    from forensic.cli.identify import _table  # noqa: PLC0415
+    from forensic.identify import Identification  # noqa: PLC0415
+
+    hit = {
+        "rank": 1,
+        "name": "cocaine",
+        "score": 0.9496,
+        "q_value": None,
+        "shift_cm1": 0.0,
+        "provenance": "measured",
+        "matched_peaks": [],
+        "unmatched_peaks": [],
+    }
+    component = {"name": "caffeine", "fraction": 0.3, "score": 0.7996, "q_value": None}
+    result = Identification(
+        verdict="inconclusive",
+        hits=[hit],
+        modality="raman",
+        library_version="0" * 64,
+        reasons=["best score 0.9496 is below 0.95 needed to identify"],
+        pipeline=[],
+        mixture={"components": [{**component, "verdict": "inconclusive"}], "residual": 0.1},
+    )
+    lines = _table("q.jdx", result).splitlines()
+    assert lines[2].split()[2] == "0.9496"
+    assert "caffeine 30% (its part scores 0.7996: inconclusive)" in lines[3]
+
+
 def test_a_cut_sample_shows_its_components_and_the_evidence_for_each(built, tmp_path):
     _, lib, _, _ = built
     drug = make_spectrum(BAND_SETS["cocaine"], noise=0.0, seed=7)

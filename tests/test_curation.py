@@ -202,6 +202,20 @@ def test_a_flat_spectrum_is_not_imported_and_is_called_flat_not_clipped(
     assert gates["saturation"].findings == []
 
 
+def test_a_gate_never_shows_a_value_on_the_threshold_it_failed(monkeypatch):
+    """29.96 read "signal-to-noise 30.0 < 30"; a step of 4.0004 "4.00 cm-1 > 4"; an axis
+    starting at 400.3 "400-... does not cover ... 400-1800"."""
+    monkeypatch.setattr(validation, "spectrum_signal_to_noise", lambda spectrum: 29.96)
+    spectrum = make_spectrum(start=400.3, stop=1900.0, step=4.0004, noise=0.01)
+    gates = {n: curation.GateResult(n, "") for n in validation.GATES}
+    validation._raw_gates([({"id": "s", "file": "s.jdx", "name": "S"}, spectrum)], gates)
+    (snr,) = gates["signal-to-noise"].findings
+    assert "signal-to-noise 29.96 < 30 " in snr.message
+    cover, step = (finding.message for finding in gates["axis"].findings)
+    assert cover.startswith("axis 400.3-1900 cm-1 does not cover the raman fingerprint")
+    assert step.startswith("sampling step 4.0004 cm-1 > 4 cm-1")
+
+
 def test_an_empty_folder_is_said_to_hold_no_spectrum_files(small_library, tmp_path):
     # it was told to "give spectrum files, folders", though a folder was given
     empty = tmp_path / "emptydir"

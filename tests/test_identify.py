@@ -320,6 +320,28 @@ def test_a_component_only_possibly_present_is_said_so_with_what_would_settle_it(
     assert not any("looks like a mixture" in w for w in result.warnings)
 
 
+def test_a_component_dropped_below_a_threshold_is_not_shown_on_it(monkeypatch):
+    """A component whose part scores 0.79996, below the uncalibrated no-match score 0.80, was
+    warned of as matching "no better than chance (score 0.80)"."""
+    engine = importlib.import_module("forensic.identify")
+    judged = engine._evidenced
+
+    def minor_part_just_below(fit, *args, **kwargs):
+        evidence = judged(fit, *args, **kwargs)
+        minor = min(fit.components, key=lambda component: component[1])[0]
+        return {i: (0.79996, m) if i == minor else (s, m) for i, (s, m) in evidence.items()}
+
+    monkeypatch.setattr(engine, "_evidenced", minor_part_just_below)
+    drug = _ir_query()
+    agent = make_spectrum(
+        BAND_SETS["levamisole"], modality="ir", y_unit="absorbance", noise=0.0, stop=2000
+    )
+    cut = drug.replace(intensity=0.6 * drug.intensity + 0.4 * agent.intensity)
+    result = identify(cut, _ir_library())  # uncalibrated: the score thresholds apply
+    (said,) = [w for w in result.warnings if "no better than chance" in w]
+    assert "levamisole" in said and "(score 0.79996)" in said
+
+
 @pytest.mark.parametrize("provenance", ["simulated", "modelled"])
 def test_a_query_not_measured_from_a_sample_says_so(library, provenance):
     query = _query("caffeine")

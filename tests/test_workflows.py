@@ -819,6 +819,36 @@ def test_the_scan_screen_says_what_to_do_and_the_record_and_report_state_the_fac
     assert fact in report and "sample is in the beam" not in report
 
 
+def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_missed(
+    tmp_path, monkeypatch
+):
+    """An uncalibrated best score of 0.9496 read "score 0.950" beside INCONCLUSIVE, whose
+    reason says it is below 0.95."""
+    identification = identification_dict("inconclusive")
+    identification["reasons"] = ["best score 0.9496 is below 0.95 needed to identify"]
+    for hit, score in zip(identification["hits"], (0.9496, 0.7996), strict=True):
+        hit.update(score=score, q_value=None)
+    monkeypatch.setattr("forensic.workflows._default_open_instrument", lambda url: FakeInstrument())
+    monkeypatch.setattr("forensic.workflows._reference_library", lambda library: None)
+    monkeypatch.setattr(
+        "forensic.workflows._identify_against", lambda reference: lambda s: identification
+    )
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1",
+            "--operator", OPERATOR, "--store", str(tmp_path / "s"),
+            "--text", str(tmp_path / "r.txt"),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "  1. Cocaine hydrochloride  score 0.9496  (measured reference)" in done.output
+    assert "  2. Lidocaine  score 0.7996  (measured reference)" in done.output
+    rows = [line.split() for line in (tmp_path / "r.txt").read_text().splitlines()]
+    assert ["1", "Cocaine", "hydrochloride", "0.9496", "-"] in [row[:5] for row in rows]
+    assert ["2", "Lidocaine", "0.7996", "-"] in [row[:4] for row in rows]
+
+
 def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_again(tmp_path):
     with pytest.raises(Interrupted, match="exhibit identify C-1 E-1"):
         _run(tmp_path, progress=_stop_at("identify"))

@@ -193,7 +193,7 @@ def scan(
     The raw spectrum is stored before identification runs, so nothing is lost if analysis
     fails or the process is stopped.
     """
-    from forensic.verdict import format_q_value  # noqa: PLC0415
+    from forensic.verdict import format_q_value, format_score  # noqa: PLC0415
     from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
     from forensic.workflows import scan as run_scan  # noqa: PLC0415
 
@@ -233,7 +233,7 @@ def scan(
     for hit in hits[:3]:
         q = hit.get("q_value")
         click.echo(
-            f"  {hit.get('rank')}. {hit.get('name')}  score {hit.get('score', 0):.3f}"
+            f"  {hit.get('rank')}. {hit.get('name')}  score {format_score(hit.get('score'), q)}"
             + (f"  q-value {format_q_value(q)}" if isinstance(q, (int, float)) else "")
             + (f"  ({hit.get('provenance')} reference)" if hit.get("provenance") else "")
         )

@@ -34,25 +34,30 @@ def _plain(value):
 def _table(path: str, result) -> str:
     # the report package imports matplotlib: not at start-up, and not for --json
     from forensic.report.layout import verdict_line  # noqa: PLC0415
-    from forensic.verdict import format_q_value  # noqa: PLC0415
+    from forensic.verdict import format_q_value, format_score  # noqa: PLC0415
 
     version = result.library_version[:12]
     verdict = verdict_line(result.to_dict())
     lines = [f"{path}: {verdict} ({result.modality}, library {version})"]
-    lines.append(f"  {'#':>2}  {'substance':<32} {'score':>6} {'q-value':>8} {'shift':>7}  peaks")
+    lines.append(f"  {'#':>2}  {'substance':<32} {'score':>7} {'q-value':>8} {'shift':>7}  peaks")
     for h in result.hits:
         q = format_q_value(h["q_value"])
         n_match = len(h["matched_peaks"])
         n_all = n_match + len(h["unmatched_peaks"])
         flag = " (modelled)" if h["provenance"] != "measured" else ""
         lines.append(
-            f"  {h['rank']:>2}  {(h['name'] + flag)[:32]:<32} {h['score']:>6.3f} {q:>8} "
+            f"  {h['rank']:>2}  {(h['name'] + flag)[:32]:<32} "
+            f"{format_score(h['score'], h['q_value']):>7} {q:>8} "
             f"{h['shift_cm1']:>+6.1f}  {n_match}/{n_all}"
         )
     if result.mixture:
         parts = ", ".join(
             f"{c['name']} {c['fraction']:.0%}"
-            + (f" (its part scores {c['score']:.3f}: {c['verdict']})" if "score" in c else "")
+            + (
+                f" (its part scores {format_score(c['score'], c.get('q_value'))}: {c['verdict']})"
+                if "score" in c
+                else ""
+            )
             for c in result.mixture["components"]
         )
         lines.append(f"  mixture: {parts}; residual {result.mixture['residual']:.3f}")

@@ -59,6 +59,7 @@ from forensic.quality import (
 )
 from forensic.search import score_batch
 from forensic.spectrum import IR_UNITS, MODALITIES, Spectrum
+from forensic.verdict import format_beside, format_score
 
 MIN_SNR = 30.0
 """Least signal-to-noise ratio (strongest band above background over noise) of a reference.
@@ -462,7 +463,8 @@ def validate_library(
     for a, b, score in near_duplicates(library):
         near.fail(
             f"{_label(a)} and {_label(b)}",
-            f"cosine {score:.4f} > {NEAR_DUPLICATE_COSINE} ({a.get('modality')}): the search "
+            f"cosine {format_beside(score, [NEAR_DUPLICATE_COSINE], decimals=4, strict=True)} > "
+            f"{NEAR_DUPLICATE_COSINE} ({a.get('modality')}): the search "
             "cannot tell these substances apart",
         )
 
@@ -700,7 +702,9 @@ def _raw_gates(
             gates["signal-to-noise"].fail(where, f"{flat.fact} (signal-to-noise 0)")
         elif snr < MIN_SNR:
             gates["signal-to-noise"].fail(
-                where, f"signal-to-noise {snr:.1f} < {MIN_SNR:g} (noise sd {noise_sigma(y):.3g})"
+                where,
+                f"signal-to-noise {format_beside(snr, [MIN_SNR], decimals=1)} < {MIN_SNR:g} "
+                f"(noise sd {noise_sigma(y):.3g})",
             )
         top = spectrum_clipped_run(s)
         if flat is None and top >= CLIPPED_RUN:
@@ -721,12 +725,17 @@ def _raw_gates(
         if x[0] > rule.cover[0] or x[-1] < rule.cover[1]:
             gates["axis"].fail(
                 where,
-                f"axis {x[0]:.0f}-{x[-1]:.0f} cm-1 does not cover the {s.modality} fingerprint "
+                # each end on its side of the region's (x[0] > start, x[-1] < end)
+                f"axis {format_beside(x[0], [rule.cover[0]], decimals=0, strict=True)}-"
+                f"{format_beside(x[-1], [rule.cover[1]], decimals=0)} cm-1 does not cover the "
+                f"{s.modality} fingerprint "
                 f"region {rule.cover[0]:g}-{rule.cover[1]:g} cm-1",
             )
         if step > rule.max_step:
             gates["axis"].fail(
-                where, f"sampling step {step:.2f} cm-1 > {rule.max_step:g} cm-1 (too coarse)"
+                where,
+                f"sampling step {format_beside(step, [rule.max_step], decimals=2, strict=True)} "
+                f"cm-1 > {rule.max_step:g} cm-1 (too coarse)",
             )
         # Cosmic rays strike a Raman spectrometer's CCD. An FTIR detector sees none, and an IR
         # spectrum sampled every 4-8 cm-1 draws its sharp real bands one or two points wide:
@@ -799,7 +808,8 @@ def _self_identification(
         elif substance_key(best["name"]) != substance_key(row["name"]):
             gate.fail(
                 where,
-                f"identified as {best['name']} ({best['entry_id']}, score {best['score']:.3f}) "
+                f"identified as {best['name']} ({best['entry_id']}, score "
+                f"{format_score(best['score'], best['q_value'])}) "
                 "instead of itself",
             )
     gate.note = (gate.note + "; " if gate.note else "") + (

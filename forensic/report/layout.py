@@ -17,7 +17,9 @@ from forensic.verdict import (
     MARGIN_MIN,
     MIN_SIGNAL_TO_NOISE,
     Q_IDENTIFIED,
+    format_beside,
     format_q_value,
+    format_score,
     identified_substances,
 )
 
@@ -106,7 +108,8 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
         if signal is not None and signal < MIN_SIGNAL_TO_NOISE:
             # an empty measurement: its closest reference is chance, not a lead
             return (
-                f"INCONCLUSIVE: no usable signal (strongest band {signal:.1f} times the noise, "
+                "INCONCLUSIVE: no usable signal (strongest band "
+                f"{format_beside(signal, [MIN_SIGNAL_TO_NOISE], decimals=1)} times the noise, "
                 f"{MIN_SIGNAL_TO_NOISE:g} needed)"
             )
         if identification.get("unusable"):  # compared wrongly: its closest reference is none
@@ -428,7 +431,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                     [
                         h.get("rank"),
                         h.get("name"),
-                        h.get("score"),
+                        format_score(h.get("score"), h.get("q_value")),
                         format_q_value(h.get("q_value")),
                         _signed(h.get("shift_cm1")),
                         h.get("provenance"),
@@ -468,7 +471,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                     [
                         c.get("name"),
                         _percent(c.get("fraction")),
-                        c.get("score"),
+                        format_score(c.get("score"), c.get("q_value")),
                         format_q_value(c.get("q_value")),
                         c.get("verdict", "-"),
                         c.get("provenance"),
