@@ -53,14 +53,17 @@ from forensic.search import (
     shift_steps,
     top_hits,
 )
-from forensic.spectrum import NOT_MEASURED, Spectrum
+from forensic.spectrum import MEASURED, Spectrum, is_measured, made_by
 
 __all__ = [
     "MODELLED_WARNING",
     "OLD_CALIBRATION_WARNING",
     "RERANK_CANDIDATES",
+    "SIMULATED_WARNING",
     "Identification",
     "identify",
+    "not_measured_warning",
+    "reference_warning",
     "search",
     "search_batch",
     "stated_warning",
@@ -71,15 +74,45 @@ MODELLED_WARNING = (
     "band positions and relative intensities are approximate"
 )
 """The warning on a result that names a modelled reference (the best hit, or a component)."""
+SIMULATED_WARNING = (
+    "simulated reference: not measured from a sample but made by an instrument simulator, so "
+    "a match with it is no evidence of what the sample is"
+)
+"""The warning on a result that names a simulated reference (the best hit, or a component)."""
 _MODELLED_ADVICE = "confirm the result against a measured reference library"
 
 
-def not_measured_warning(provenance: str) -> str:
-    """The warning on a result whose query spectrum no instrument measured from a sample."""
-    source = "an instrument simulator" if provenance == "simulated" else "a band table"
+def reference_warning(provenance: str) -> str:
+    """The warning on a result that names a reference not measured from a sample
+    (:func:`forensic.spectrum.is_measured` false), in the words of its provenance.
+
+    Parameters
+    ----------
+    provenance : str
+        The reference's ``provenance``: ``"modelled"`` gives :data:`MODELLED_WARNING`,
+        ``"simulated"`` :data:`SIMULATED_WARNING`; one the toolkit does not know says so.
+
+    Returns
+    -------
+    str
+        The warning, a fact (what to do about it is advice).
+    """
+    if provenance == "modelled":
+        return MODELLED_WARNING
+    if provenance == "simulated":
+        return SIMULATED_WARNING
     return (
-        f"the spectrum is {provenance.upper()} (made by {source}), not measured from a "
-        "sample: this result has no evidential value"
+        f"reference of provenance {provenance!r}: not stated to be measured from a sample, so "
+        "its band positions and relative intensities may not be a sample's"
+    )
+
+
+def not_measured_warning(provenance: str) -> str:
+    """The warning on a result whose query spectrum no instrument measured from a sample
+    (:func:`forensic.spectrum.is_measured` false)."""
+    return (
+        f"the spectrum is {str(provenance).upper()} (made by {made_by(provenance)}), not measured "
+        "from a sample: this result has no evidential value"
     )
 
 
@@ -471,7 +504,7 @@ def identify(
     if mixture is not None:
         provenances += [c["provenance"] for c in mixture["components"]]
     query_provenance = spectrum.metadata.get("provenance")
-    if query_provenance in NOT_MEASURED:
+    if not is_measured(query_provenance):
         said.append(Problem(not_measured_warning(query_provenance)))
     said += _measurement_warnings(spectrum, signal_to_noise, comparison)
     if offset_cm1:
@@ -480,7 +513,7 @@ def identify(
             f"the instrument's wavenumber axis looks off by about {-query_move_cm1:+.0f} cm-1 "
             f"(the spectrum matches the library best moved by {query_move_cm1:+.1f} cm-1)"
         )
-        if hits[0]["provenance"] != "measured":
+        if not is_measured(hits[0]["provenance"]):
             # literature band tables place bands within a few cm-1: the offset may be theirs
             axis += (
                 f", or the {hits[0]['provenance']} reference's band positions are a few cm-1 off"
@@ -524,8 +557,13 @@ def identify(
     # what concerns the library comes last: the measurement's own problems are the first
     # thing to put right, and confirming against a measured library matters only for a
     # substance the result names
-    if any(p in NOT_MEASURED for p in provenances):
-        said.append(Problem(MODELLED_WARNING, _MODELLED_ADVICE if verdict == "identified" else ""))
+    for provenance in dict.fromkeys(p for p in provenances if not is_measured(p)):
+        said.append(
+            Problem(
+                reference_warning(provenance),
+                _MODELLED_ADVICE if verdict == "identified" else "",
+            )
+        )
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     warnings = [problem.fact for problem in said]
@@ -739,7 +777,7 @@ def _hit_entry(
         "unmatched_peaks": [round(a, 2) for a in al.unmatched_peaks] if al else [],
         "matched_fraction": round(float(al.matched_fraction), 4) if al else 0.0,
         "matched_band_fraction": round(float(al.matched_band_fraction), 4) if al else 0.0,
-        "provenance": entry.get("provenance", "measured"),
+        "provenance": entry.get("provenance") or MEASURED,
         "cas": entry.get("cas", ""),
         "class": entry.get("class", ""),
         "synonyms": entry.get("synonyms", []),
@@ -1000,7 +1038,7 @@ def _mixture(
                     score, q_value, float("inf") if margin is None else margin
                 ),
                 "entry_id": entry["entry_id"],
-                "provenance": entry.get("provenance", "measured"),
+                "provenance": entry.get("provenance") or MEASURED,
             }
         )
     # the fit is drawn over the query as reported (``Identification.query``): moved back

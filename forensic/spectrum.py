@@ -25,9 +25,11 @@ __all__ = [
     "MAX_MAGNITUDE",
     "MAX_REPEATED_FRACTION",
     "MAX_TURN_BACK_FRACTION",
+    "MEASURED",
     "MIN_POINTS",
     "MODALITIES",
     "NOT_MEASURED",
+    "PROVENANCES",
     "STANDARD_METADATA_KEYS",
     "TRANSMITTANCE_UNITS",
     "Y_UNITS",
@@ -36,6 +38,8 @@ __all__ = [
     "Spectrum",
     "absorbance_to_transmittance",
     "axis_order_problem",
+    "is_measured",
+    "made_by",
     "micrometre_to_wavenumber",
     "nanometre_to_wavenumber",
     "raman_shift_to_wavelength",
@@ -80,10 +84,39 @@ Y_UNITS = (
 IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
 """The intensity units only an infrared spectrum can have."""
 
+MEASURED = "measured"
+"""The ``provenance`` of a spectrum an instrument measured from a sample."""
+
 NOT_MEASURED = ("modelled", "simulated")
 """Values of the ``provenance`` metadata of a spectrum that no instrument measured from a sample:
 modelled from a band table (:mod:`forensic.modelled`) or made by an instrument simulator. Such a
-spectrum is never presented as measured."""
+spectrum is never presented as measured (:func:`is_measured`)."""
+
+PROVENANCES = (MEASURED, *NOT_MEASURED)
+"""Every ``provenance`` a spectrum or a library entry may state (a library manifest allows no
+other)."""
+
+_MADE_BY = {"modelled": "a band table", "simulated": "an instrument simulator"}
+
+
+def is_measured(provenance: object) -> bool:
+    """Whether a spectrum or library entry of this ``provenance`` was measured from a sample.
+
+    ``"measured"``, and an unstated provenance (None or empty): a library entry is measured
+    unless its metadata say otherwise (:attr:`forensic.library.Library.entries`), and files
+    from instruments do not state it. Every other value is not measured: those of
+    :data:`NOT_MEASURED`, and one the toolkit does not know (a manifest allows only
+    :data:`PROVENANCES`; a file may state anything), which is never taken for a measurement.
+    """
+    return provenance is None or provenance in ("", MEASURED)
+
+
+def made_by(provenance: object) -> str:
+    """What made a spectrum not measured from a sample, in words, by its ``provenance``:
+    ``"a band table"`` (modelled), ``"an instrument simulator"`` (simulated), or ``"a source the
+    toolkit does not know"``."""
+    return _MADE_BY.get(str(provenance), "a source the toolkit does not know")
+
 
 GUESSED_UNIT_BASIS = "guessed from the numbers"
 """How ``metadata["y_unit_basis"]`` starts when a reader guessed the intensity unit (the file

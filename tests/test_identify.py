@@ -17,9 +17,11 @@ from forensic.identify import (
     MOVE_COST_PER_CM1,
     MOVE_FREE_CM1,
     OLD_CALIBRATION_WARNING,
+    SIMULATED_WARNING,
     Identification,
     identify,
     not_measured_warning,
+    reference_warning,
     search,
     search_batch,
 )
@@ -289,6 +291,40 @@ def test_a_modelled_reference_carries_a_warning(library):
     assert measured.hits[0]["provenance"] == "measured"
     assert any(h["provenance"] == "modelled" for h in measured.hits[1:])  # ranked lower...
     assert MODELLED_WARNING not in measured.warnings  # ...it names nothing: no warning
+
+
+@pytest.mark.parametrize(
+    ("provenance", "said"),
+    [
+        ("simulated", SIMULATED_WARNING),  # was warned of as "modelled from a band table"
+        ("synthetic", "reference of provenance 'synthetic': not stated to be measured"),
+    ],
+)
+def test_a_reference_not_modelled_nor_measured_is_warned_of_as_what_it_is(provenance, said):
+    references = [
+        make_spectrum(bands, name=name, noise=0.004, stop=2000)
+        for name, bands in BAND_SETS.items()
+        if name != "caffeine"
+    ]
+    made = make_spectrum(BAND_SETS["caffeine"], name="caffeine", stop=2000)
+    library = Library.from_spectra(
+        [*references, made.with_metadata(provenance=provenance)], calibrate=False
+    )
+    result = identify(_query("caffeine"), library, top=2)
+    assert result.hits[0]["name"] == "caffeine" and result.hits[0]["provenance"] == provenance
+    assert reference_warning(provenance).startswith(said)
+    assert reference_warning(provenance) in result.warnings
+    assert not any("modelled" in w or "band table" in w for w in result.warnings)
+
+
+def test_a_query_of_unknown_provenance_is_not_taken_for_a_measurement(library):
+    unstated = identify(_query("caffeine"), library, top=1)
+    assert not any("evidential" in w for w in unstated.warnings)  # a file states none
+    stated = identify(_query("caffeine").with_metadata(provenance="synthetic"), library, top=1)
+    assert stated.warnings[0] == not_measured_warning("synthetic")
+    assert stated.warnings[0].startswith(
+        "the spectrum is SYNTHETIC (made by a source the toolkit does not know), not measured"
+    )
 
 
 def test_a_modelled_reference_asks_for_confirmation_only_of_a_named_substance(library):

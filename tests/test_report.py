@@ -24,7 +24,7 @@ from forensic.cli import main
 from forensic.custody import Store
 from forensic.custody.chain import sha256_hex
 from forensic.errors import FormatError
-from forensic.identify import identify
+from forensic.identify import SIMULATED_WARNING, identify
 from forensic.io import OutputExistsError
 from forensic.library import Library
 from forensic.report import (
@@ -957,6 +957,37 @@ def test_the_report_states_what_is_wrong_with_a_measurement_not_what_to_do(tmp_p
         assert fact in said and "any hit is likely chance" in said
         assert to_do not in said and "sample is in the beam" not in said
         assert "measure again" not in said.lower()
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_simulated_reference_is_reported_as_simulated_not_modelled(tmp_path, recorded):
+    """The report's own statement of a matched reference not measured (for a result recorded
+    without the warning) was made only for modelled ones; a simulated reference was said to
+    be "modelled from a band table" by the result, or not at all by the report."""
+    identification = identification_dict()
+    identification["hits"][0]["provenance"] = "simulated"
+    identification["warnings"] = [SIMULATED_WARNING] if recorded else []
+    store = populated_store(tmp_path / "s", identification=identification)
+    report = issue_report(
+        store,
+        "CASE-1",
+        operator=OPERATOR,
+        pdf_path=tmp_path / "r.pdf",
+        text_path=tmp_path / "r.txt",
+    )
+    store.close()
+    for said in _said(report, tmp_path / "r.txt"):
+        assert SIMULATED_WARNING in said
+        assert MODELLED_WARNING not in said and "band table" not in said
+    limitations = report.content["limitations"]
+    assert sum(SIMULATED_WARNING in item for item in limitations) == 1
+    # and the (simulated) query too is said to be made by what made it
+    assert any(
+        "is simulated, not measured from the exhibit (made by an instrument simulator)" in item
+        for item in limitations
+    )
+    if not recorded:
+        assert f"A matched reference is simulated: {SIMULATED_WARNING}." in limitations
 
 
 def test_a_result_recorded_with_instructions_in_its_warnings_is_reported_with_the_facts(tmp_path):

@@ -10,9 +10,13 @@ from synthetic import make_spectrum
 
 from forensic.errors import SpectrumError
 from forensic.spectrum import (
+    NOT_MEASURED,
+    PROVENANCES,
     ProcessingStep,
     Spectrum,
     absorbance_to_transmittance,
+    is_measured,
+    made_by,
     micrometre_to_wavenumber,
     nanometre_to_wavenumber,
     raman_shift_to_wavelength,
@@ -225,3 +229,27 @@ def test_any_finite_unique_axis_sorts_or_is_refused_cleanly(values, reverse):
     x = np.array(sorted(values, reverse=reverse))
     s = Spectrum(x, np.zeros(x.size), modality="raman")
     assert np.all(np.diff(s.wavenumber) > 0)
+
+
+@pytest.mark.parametrize(
+    ("provenance", "measured"),
+    [
+        ("measured", True),
+        (None, True),  # unstated: a library entry is "measured" unless stated, a file says none
+        ("", True),
+        ("modelled", False),
+        ("simulated", False),
+        ("synthetic", False),  # a provenance the toolkit does not know is no measurement
+        ("Measured", False),
+    ],
+)
+def test_only_a_measured_or_unstated_provenance_is_measured(provenance, measured):
+    assert is_measured(provenance) is measured
+
+
+def test_the_provenance_vocabulary_is_measured_and_what_is_not():
+    assert PROVENANCES[0] == "measured" and PROVENANCES[1:] == NOT_MEASURED
+    assert [is_measured(p) for p in PROVENANCES] == [True] + [False] * len(NOT_MEASURED)
+    assert made_by("modelled") == "a band table"
+    assert made_by("simulated") == "an instrument simulator"
+    assert made_by("synthetic") == "a source the toolkit does not know"

@@ -32,7 +32,6 @@ from forensic.curation.export import (
 from forensic.curation.importing import ImportResult, import_spectra
 from forensic.curation.manifest import (
     MANIFEST_COLUMNS,
-    PROVENANCES,
     REQUIRED_FIELDS,
     cas_is_valid,
     format_manifest,
@@ -58,6 +57,7 @@ from forensic.curation.validation import (
     validate_library,
 )
 from forensic.quality import band_height, signal_to_noise
+from forensic.spectrum import PROVENANCES
 
 __all__ = [
     "MANIFEST_COLUMNS",

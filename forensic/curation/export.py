@@ -21,7 +21,7 @@ from forensic.curation.source import RELEASE_FILE, LibrarySource, list_entries
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes, read_spectrum, write_spectrum
 from forensic.library import substance_key
-from forensic.spectrum import Spectrum
+from forensic.spectrum import Spectrum, is_measured
 
 BANDS_DIR = "bands"
 """Where a library folder keeps the band tables its modelled references are made from."""
@@ -110,11 +110,11 @@ def plot_reference(
         ax.invert_xaxis()
     title = f"{entry.get('name')} — {spectrum.modality} — {entry.get('id')}"
     ax.set_title(title, fontsize=10, parse_math=False)  # a "$" in a name is a dollar
-    if entry.get("provenance") != "measured":
+    if not is_measured(entry.get("provenance")):
         ax.text(
             0.01,
             0.97,
-            "modelled reference: confirm against a measured library",
+            f"{entry.get('provenance')} reference: confirm against a measured library",
             transform=ax.transAxes,
             va="top",
             fontsize=8,

@@ -33,7 +33,7 @@ from forensic.quality import (
     diagnose_flat,
     ir_unit_problem,
 )
-from forensic.spectrum import IR_UNITS, MODALITIES, NOT_MEASURED, Spectrum
+from forensic.spectrum import IR_UNITS, MODALITIES, Spectrum, is_measured
 
 
 @dataclass
@@ -285,7 +285,7 @@ def import_spectra(
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
-            if meta.get("provenance") in NOT_MEASURED:
+            if not is_measured(meta.get("provenance")):
                 result.skipped.append(
                     (
                         str(path) if len(spectra) == 1 else f"{path} #{k + 1}",

@@ -1,8 +1,8 @@
 """The manifest of a library folder: ``manifest.csv``, one row per reference.
 
 The columns (:data:`MANIFEST_COLUMNS`) are what a chemist reviews in a diff: identity (name,
-synonyms, CAS, class, legal control, salt form), modality, provenance (measured, modelled or
-simulated), source and licence, and who added the reference when.
+synonyms, CAS, class, legal control, salt form), modality, provenance (one of
+:data:`forensic.spectrum.PROVENANCES`), source and licence, and who added the reference when.
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form")
 
 REQUIRED_FIELDS = tuple(c for c in MANIFEST_COLUMNS if c not in OPTIONAL_FIELDS)
 """Manifest fields every reference must fill: every column but :data:`OPTIONAL_FIELDS`."""
-
-PROVENANCES = ("measured", "modelled", "simulated")
 
 
 def read_manifest(

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import medfilt
 
-from forensic.curation.manifest import PROVENANCES, REQUIRED_FIELDS, cas_is_valid, cas_key
+from forensic.curation.manifest import REQUIRED_FIELDS, cas_is_valid, cas_key
 from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import read_spectrum
@@ -58,7 +58,7 @@ from forensic.quality import (
     spectrum_signal_to_noise,
 )
 from forensic.search import score_batch
-from forensic.spectrum import IR_UNITS, MODALITIES, Spectrum
+from forensic.spectrum import IR_UNITS, MODALITIES, PROVENANCES, Spectrum
 from forensic.verdict import format_beside, format_score
 
 MIN_SNR = 30.0

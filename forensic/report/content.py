@@ -24,8 +24,13 @@ from forensic.custody.keys import verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
 from forensic.custody.verify import UnverifiedChainError, verify_store
 from forensic.errors import CustodyError
-from forensic.identify import MODELLED_WARNING, not_measured_warning, stated_warning
-from forensic.spectrum import NOT_MEASURED
+from forensic.identify import (
+    MODELLED_WARNING,
+    not_measured_warning,
+    reference_warning,
+    stated_warning,
+)
+from forensic.spectrum import is_measured, made_by
 
 __all__ = [
     "DEFAULT_LOCATION",
@@ -291,7 +296,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     items = [SWGDRUG_LIMITATION]
     not_measured: list[str] = []
     warnings: list[str] = []
-    modelled = False
+    named: list[str] = []  # the provenances of the references results name, not measured
     for exhibit in exhibits:
         for gap in exhibit.get("custody_gaps") or []:
             warnings.append(f"{exhibit['label']['item_number']}: custody not continuous: {gap}.")
@@ -305,11 +310,12 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                 )
         for number, analysis in enumerate(exhibit["analyses"], start=1):
             provenance = (analysis["instrument"] or {}).get("provenance")
-            if provenance in NOT_MEASURED:
+            if not is_measured(provenance):
                 not_measured.append(
                     f"{exhibit['label']['item_number']}: the spectrum acquired at "
                     f"{utc_when(analysis['acquired_at'])} is {provenance}, not measured from the "
-                    "exhibit (instrument simulator): this result has no evidential value.",
+                    f"exhibit (made by {made_by(provenance)}): this result has no evidential "
+                    "value.",
                 )
             late = (analysis["instrument"] or {}).get("recorded_late")
             if isinstance(late, dict):
@@ -317,13 +323,15 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     _recorded_late(exhibit["label"]["item_number"], number, analysis, late)
                 )
             identification = analysis["identification"] or {}
-            for hit in (identification.get("hits") or [])[:1]:  # the reference it names
-                modelled |= hit.get("provenance") == "modelled"
             mixture = identification.get("mixture") or {}
-            for component in mixture.get("components") or []:
-                modelled |= component.get("provenance") == "modelled"
+            for reference in [
+                *(identification.get("hits") or [])[:1],  # the reference it names
+                *(mixture.get("components") or []),
+            ]:
+                if not is_measured(reference.get("provenance")):
+                    named.append(reference["provenance"])
             for warning in map(stated_warning, identification.get("warnings") or []):
-                if provenance in NOT_MEASURED and warning == not_measured_warning(provenance):
+                if not is_measured(provenance) and warning == not_measured_warning(provenance):
                     continue  # said above, with the time of the acquisition
                 text = f"{exhibit['label']['item_number']}: {warning}"
                 if text not in warnings:
@@ -334,8 +342,10 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     f"{utc_when(analysis['acquired_at'])} has no recorded result (analysis did not "
                     "finish)"
                 )
-    if modelled and not any(MODELLED_WARNING in w for w in warnings):
-        items.append(f"A matched reference is modelled: {MODELLED_WARNING}.")
+    for provenance in dict.fromkeys(named):  # results recorded without the warning
+        said = reference_warning(provenance)
+        if not any(said in w for w in warnings):
+            items.append(f"A matched reference is {provenance}: {said}.")
     items.append(LIBRARY_LIMITATION)
     items.extend(warnings)
     items[:0] = not_measured

@@ -12,7 +12,7 @@ from typing import Any
 
 from forensic.custody.store import stated_description, utc_when
 from forensic.identify import stated_warning
-from forensic.spectrum import NOT_MEASURED
+from forensic.spectrum import MEASURED, is_measured
 from forensic.verdict import (
     MARGIN_MIN,
     MIN_SIGNAL_TO_NOISE,
@@ -37,7 +37,7 @@ END_MARKER = "*** END OF REPORT ***"
 
 def not_measured_banner(provenance: str) -> str:
     """The banner under a verdict resting on a spectrum not measured from the exhibit."""
-    return f"{provenance.upper()} SPECTRUM, NOT MEASURED FROM THE EXHIBIT: NO EVIDENTIAL VALUE"
+    return f"{str(provenance).upper()} SPECTRUM, NOT MEASURED FROM THE EXHIBIT: NO EVIDENTIAL VALUE"
 
 
 def not_measured(content: Mapping[str, Any]) -> str | None:
@@ -46,7 +46,7 @@ def not_measured(content: Mapping[str, Any]) -> str | None:
     for exhibit in content["exhibits"]:
         for analysis in exhibit["analyses"]:
             provenance = (analysis["instrument"] or {}).get("provenance")
-            if provenance in NOT_MEASURED:
+            if not is_measured(provenance):
                 return provenance
     return None
 
@@ -348,14 +348,14 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification)))
     instrument = dict(analysis["instrument"] or {})
-    if instrument.get("provenance") in NOT_MEASURED:
+    if not is_measured(instrument.get("provenance")):
         blocks.append(Block("banner", not_measured_banner(instrument["provenance"])))
     instrument.pop("driver", None)
     identity = [
         instrument.pop(k, None)
         for k in ("instrument_model", "instrument_serial", "firmware_version")
     ]
-    provenance = instrument.pop("provenance", None) or "measured"
+    provenance = instrument.pop("provenance", None) or MEASURED
     note = instrument.pop("simulation_note", None)
     simulated_from = instrument.pop("simulated_from", None)
     simulated_from_provenance = instrument.pop("simulated_from_provenance", None)
