@@ -211,6 +211,38 @@ def test_the_table_never_shows_an_uncalibrated_score_on_the_threshold_it_missed(
     assert "caffeine 30% (its part scores 0.7996: inconclusive)" in lines[3]
 
 
+def test_the_table_names_each_reference_s_provenance():
+    """A simulated reference was flagged "(modelled)"."""
+    from forensic.cli.identify import _table  # noqa: PLC0415
+    from forensic.identify import Identification  # noqa: PLC0415
+
+    hit = {
+        "rank": 1,
+        "name": "cocaine",
+        "score": 0.99,
+        "q_value": 0.001,
+        "shift_cm1": 0.0,
+        "provenance": "simulated",
+        "matched_peaks": [],
+        "unmatched_peaks": [],
+    }
+    hits = [
+        hit,
+        {**hit, "rank": 2, "name": "caffeine", "provenance": "modelled"},
+        {**hit, "rank": 3, "name": "sucrose", "provenance": "measured"},
+    ]
+    result = Identification(
+        verdict="identified",
+        hits=hits,
+        modality="raman",
+        library_version="0" * 64,
+        reasons=[],
+        pipeline=[],
+    )
+    rows = [line.split()[1:3] for line in _table("q.jdx", result).splitlines()[2:5]]
+    assert rows == [["cocaine", "(simulated)"], ["caffeine", "(modelled)"], ["sucrose", "0.990"]]
+
+
 def test_a_cut_sample_shows_its_components_and_the_evidence_for_each(built, tmp_path):
     _, lib, _, _ = built
     drug = make_spectrum(BAND_SETS["cocaine"], noise=0.0, seed=7)

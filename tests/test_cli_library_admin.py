@@ -8,11 +8,11 @@ import shutil
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from library_helpers import SYNTHETIC, make_library, measured_paracetamol
+from library_helpers import SYNTHETIC, make_library, measured_paracetamol, synthetic_spectrum
 from synthetic import make_spectrum
 
 from forensic.cli import main
-from forensic.identify import MODELLED_WARNING
+from forensic.identify import MODELLED_WARNING, SIMULATED_WARNING
 from forensic.io import write_spectrum
 from spectral_library import LIBRARY_DIR
 
@@ -56,6 +56,12 @@ def test_info_json_contract(lib):
     assert info["by_provenance"] == {"modelled": 4, "simulated": len(SYNTHETIC)}
     text = run("info", lib)
     assert info["version"] in text.output and "modelled references" in text.output
+    # the synthetic references are simulated, and said so, not called modelled
+    assert "note        simulated references: confirm hits against a measured library" in (
+        text.output
+    )
+    listed = run("list", lib).output.splitlines()
+    assert listed[-1] == f"{len(SYNTHETIC) + 4} references, 4 modelled, {len(SYNTHETIC)} simulated"
 
 
 def test_info_json_shipped_source_is_the_library_folder():
@@ -93,6 +99,18 @@ def test_import_replaces_modelled_then_refuses_without_force(lib, tmp_path):
     listed = json.loads(run("list", lib, "--json").output)
     para = [e for e in listed if e["id"] == "paracetamol-raman"]
     assert para[0]["provenance"] == "measured" and para[0]["added_by"] == "A. Chemist"
+
+
+def test_a_simulated_reference_replaced_is_said_to_be_simulated(lib, tmp_path):
+    """A simulated reference replaced (--force) was said to be a "measured reference"."""
+    name = SYNTHETIC[0][0]
+    path = tmp_path / "measured.jdx"
+    write_spectrum(synthetic_spectrum(0, seed=7), path)
+    args = ("import", path, "--library", lib, "--name", name, "--licence", "MIT", "--force")
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert f"replaced simulated reference {name} (" in result.output
+    assert "replaced measured reference" not in result.output
 
 
 def test_import_lists_unreadable_files(lib, tmp_path):
@@ -200,6 +218,14 @@ def test_diff_and_export(lib, tmp_path):
     assert refused.exit_code == 2 and "--force" in refused.output
     assert run("export", new, "--format", "csv", "--out", out, "--force").exit_code == 0
     assert (out / "raman" / "paracetamol-raman.csv").is_file()
+
+
+def test_show_warns_of_a_simulated_reference_as_simulated(lib):
+    """Every reference not measured was shown with the modelled warning ("modelled from a
+    band table"), a simulated one too."""
+    result = run("show", SYNTHETIC[0][0], "--library", lib)
+    assert result.exit_code == 0, result.output
+    assert SIMULATED_WARNING in result.output and MODELLED_WARNING not in result.output
 
 
 def test_show_prints_peaks_and_plots(lib, tmp_path):

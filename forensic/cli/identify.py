@@ -34,6 +34,7 @@ def _plain(value):
 def _table(path: str, result) -> str:
     # the report package imports matplotlib: not at start-up, and not for --json
     from forensic.report.layout import verdict_line  # noqa: PLC0415
+    from forensic.spectrum import is_measured  # noqa: PLC0415
     from forensic.verdict import format_q_value, format_score  # noqa: PLC0415
 
     version = result.library_version[:12]
@@ -44,7 +45,7 @@ def _table(path: str, result) -> str:
         q = format_q_value(h["q_value"])
         n_match = len(h["matched_peaks"])
         n_all = n_match + len(h["unmatched_peaks"])
-        flag = " (modelled)" if h["provenance"] != "measured" else ""
+        flag = "" if is_measured(h["provenance"]) else f" ({h['provenance']})"
         lines.append(
             f"  {h['rank']:>2}  {(h['name'] + flag)[:32]:<32} "
             f"{format_score(h['score'], h['q_value']):>7} {q:>8} "

@@ -20,6 +20,7 @@ from drivers.urls import open_instrument
 from forensic.cli.app import main, settings_as_options
 from forensic.io import check_writable, write_spectrum
 from forensic.samples import resolve_sample
+from forensic.spectrum import MEASURED, is_measured
 
 PROTOCOLS = ("ocean-rs232", "obp")
 
@@ -170,7 +171,7 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
         spectrum = spectrum.with_metadata(name=name)
     write_spectrum(spectrum, out, overwrite=force)
     meta = spectrum.metadata
-    provenance = meta.get("provenance", "measured")
+    provenance = meta.get("provenance") or MEASURED
     click.echo(
         f"wrote {out}: {len(spectrum)} points "
         f"{spectrum.wavenumber[0]:.0f}-{spectrum.wavenumber[-1]:.0f} cm-1, "
@@ -182,5 +183,5 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
         click.echo(f"warning: {warning}", err=True)
     for action in meta.get("acquisition_advice") or []:
         click.echo(f"to do: {action}", err=True)
-    if provenance == "simulated":
-        click.echo("note: this spectrum is SIMULATED, not a measurement", err=True)
+    if not is_measured(provenance):
+        click.echo(f"note: this spectrum is {str(provenance).upper()}, not a measurement", err=True)

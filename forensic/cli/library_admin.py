@@ -70,6 +70,7 @@ def import_command(paths, library_dir, manifest, **options):
     its substance.
     """
     from forensic.curation import import_spectra  # noqa: PLC0415  (only when run)
+    from forensic.spectrum import is_measured  # noqa: PLC0415
 
     if not paths and manifest is None:
         raise click.UsageError("give spectrum files or folders, or --manifest CSV")
@@ -80,8 +81,10 @@ def import_command(paths, library_dir, manifest, **options):
         click.echo(f"note: {note}", err=True)
     new_ids = {row["id"] for row in result.imported}
     for row in result.replaced:
-        if row.get("provenance") == "modelled":
-            click.echo(f"replaced modelled reference {row['name']} ({row['id']}, {row['file']})")
+        if not is_measured(row.get("provenance")):
+            click.echo(
+                f"replaced {row['provenance']} reference {row['name']} ({row['id']}, {row['file']})"
+            )
         elif row["id"] in new_ids:
             click.echo(f"replaced measured reference {row['name']} ({row['id']}) (--force)")
     for row in result.imported:
@@ -150,6 +153,7 @@ def diff_command(old, new, as_json):
 def list_command(lib, as_json):
     """List the references of LIB (default the shipped library)."""
     from forensic.curation import list_entries, open_library  # noqa: PLC0415  (only when run)
+    from forensic.spectrum import is_measured  # noqa: PLC0415
 
     entries = list_entries(open_library(lib))
     if as_json:
@@ -161,8 +165,11 @@ def list_command(lib, as_json):
             f"{e['modality']:<6} {e['name']:<{width}}  {e['provenance']:<9} "
             f"{e['cas'] or '-':<12} {e['class'] or '-':<28} {e['id']}"
         )
-    modelled = sum(e["provenance"] == "modelled" for e in entries)
-    click.echo(f"{len(entries)} references, {modelled} modelled")
+    made = [e["provenance"] for e in entries if not is_measured(e["provenance"])]
+    click.echo(
+        f"{len(entries)} references"
+        + "".join(f", {made.count(p)} {p}" for p in dict.fromkeys(sorted(made)))
+    )
 
 
 @library.command("show")
@@ -185,8 +192,9 @@ def list_command(lib, as_json):
 def show_command(name, library_dir, modality, out, force):
     """Show the reference(s) NAME: metadata, peak table and (with --out) a plot."""
     from forensic import curation  # noqa: PLC0415  (only when run)
-    from forensic.identify import MODELLED_WARNING  # noqa: PLC0415
+    from forensic.identify import reference_warning  # noqa: PLC0415
     from forensic.io import read_spectrum  # noqa: PLC0415
+    from forensic.spectrum import is_measured  # noqa: PLC0415
 
     find_entries, open_library = curation.find_entries, curation.open_library
     plot_reference, reference_peaks = curation.plot_reference, curation.reference_peaks
@@ -215,8 +223,8 @@ def show_command(name, library_dir, modality, out, force):
                 click.echo(f"  {key:<13} {entry[key]}")
         if entry["synonyms"]:
             click.echo(f"  {'synonyms':<13} {'; '.join(entry['synonyms'])}")
-        if entry["provenance"] != "measured":
-            click.echo(f"  {MODELLED_WARNING}")
+        if not is_measured(entry["provenance"]):
+            click.echo(f"  {reference_warning(entry['provenance'])}")
         x = spectrum.wavenumber
         click.echo(
             f"  axis          {x[0]:.0f}-{x[-1]:.0f} cm-1, {len(spectrum)} points, "
@@ -290,6 +298,7 @@ def _release_line(release: dict, version: str) -> str:
 def info_command(lib, as_json):
     """Version, counts and source folder of LIB (default the shipped library)."""
     from forensic.curation import library_info, open_library  # noqa: PLC0415  (only when run)
+    from forensic.spectrum import is_measured  # noqa: PLC0415
 
     info = library_info(open_library(lib))
     if as_json:
@@ -306,8 +315,11 @@ def info_command(lib, as_json):
     release = info["release"]
     if release is not None:
         click.echo(f"published   {_release_line(release, info['version'])}")
-    if info["modelled"]:
-        click.echo("note        modelled references: confirm hits against a measured library")
+    for provenance in info["by_provenance"]:
+        if not is_measured(provenance):
+            click.echo(
+                f"note        {provenance} references: confirm hits against a measured library"
+            )
     for path, reason in info["skipped"]:
         click.echo(f"UNREADABLE  {path}: {reason} (listed, but not in the compiled library)")
 
