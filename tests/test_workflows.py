@@ -828,7 +828,9 @@ def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_misse
     identification["reasons"] = ["best score 0.9496 is below 0.95 needed to identify"]
     for hit, score in zip(identification["hits"], (0.9496, 0.7996), strict=True):
         hit.update(score=score, q_value=None)
-    monkeypatch.setattr("forensic.workflows._default_open_instrument", lambda url: FakeInstrument())
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
     monkeypatch.setattr("forensic.workflows._reference_library", lambda library: None)
     monkeypatch.setattr(
         "forensic.workflows._identify_against", lambda reference: lambda s: identification
