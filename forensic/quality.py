@@ -27,7 +27,12 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage, signal
 
-from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum
+from forensic.spectrum import (
+    TRANSMITTANCE_SCALE_RULE,
+    TRANSMITTANCE_UNITS,
+    Spectrum,
+    transmittance_scale,
+)
 
 __all__ = [
     "ABSORBANCE_RANGE",
@@ -567,28 +572,39 @@ percent taken for absorbance, or counts."""
 def diagnose_ir_range(spectrum: Spectrum) -> Problem | None:
     """Why an IR spectrum's intensities cannot be in the unit it states, and what to do; or None.
 
-    Transmittance lies in 0..1 and percent transmittance in 0..100 (with a little noise or
-    overshoot either side), absorbance within :data:`ABSORBANCE_RANGE`: a spectrum beyond them
-    is in another unit than it says (percent taken for a fraction, transmittance or counts
-    taken for absorbance), and is converted and compared wrongly.
+    Transmittance is told a fraction or percent by :func:`~forensic.spectrum.transmittance_scale`,
+    the rule the readers settle it by too: a spectrum whose values are on the other scale, or on
+    neither (too high for a fraction, too low for percent, or beyond both), is flagged, so a
+    scale a reader decided is never rejected here, and one it could not tell is said here too.
+    Absorbance must lie within :data:`ABSORBANCE_RANGE`. A spectrum beyond them is in another
+    unit than it says (percent taken for a fraction, transmittance or counts taken for
+    absorbance), and is converted and compared wrongly.
     """
     unit = spectrum.y_unit
     y = np.asarray(spectrum.intensity, dtype=float)
     low, high = float(y.min()), float(y.max())
     span = f"{low:.3g}..{high:.3g}"
-    if unit == "transmittance" and (low < -0.05 or high > 1.2):
-        return Problem(
-            f"transmittance {span} is outside 0..1: the values are percent, or not transmittance",
-            "state the unit percent_transmittance if it is percent",
-        )
-    if unit == "percent_transmittance":
-        if low < -5 or high > 120:
-            return Problem(f"percent transmittance {span} outside 0..100: not percent")
-        if high <= 1.5:
+    if unit in TRANSMITTANCE_UNITS:
+        scale = transmittance_scale(y)
+        if scale == unit:
+            return None
+        if unit == "transmittance" and scale == "percent_transmittance":
+            return Problem(
+                f"transmittance {span} is outside 0..1: the values are percent, or not "
+                "transmittance",
+                "state the unit percent_transmittance if it is percent",
+            )
+        if unit == "percent_transmittance" and scale == "transmittance":
             return Problem(
                 f"percent transmittance with a maximum of {high:.3g}: looks like a fraction (0..1)",
                 "state the unit transmittance",
             )
+        named = "transmittance" if unit == "transmittance" else "percent transmittance"
+        return Problem(
+            f"{named} {span} is neither a fraction nor percent ({TRANSMITTANCE_SCALE_RULE}): "
+            "which it is cannot be told, or the values are not transmittance",
+            "export the spectrum in absorbance, or as transmittance within 0..1 or 0..100",
+        )
     if unit == "absorbance" and (low < ABSORBANCE_RANGE[0] or high > ABSORBANCE_RANGE[1]):
         why = (
             "no instrument measures that much, so the values are transmittance, percent or "

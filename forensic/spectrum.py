@@ -19,6 +19,7 @@ import numpy as np
 from forensic.errors import SpectrumError
 
 __all__ = [
+    "FRACTION_TRANSMITTANCE_RANGE",
     "GUESSED_MODALITY_BASIS",
     "GUESSED_UNIT_BASIS",
     "IR_UNITS",
@@ -29,8 +30,11 @@ __all__ = [
     "MIN_POINTS",
     "MODALITIES",
     "NOT_MEASURED",
+    "PERCENT_TRANSMITTANCE_MIN_MAXIMUM",
+    "PERCENT_TRANSMITTANCE_RANGE",
     "PROVENANCES",
     "STANDARD_METADATA_KEYS",
+    "TRANSMITTANCE_SCALE_RULE",
     "TRANSMITTANCE_UNITS",
     "Y_UNITS",
     "AxisProblem",
@@ -43,6 +47,7 @@ __all__ = [
     "micrometre_to_wavenumber",
     "nanometre_to_wavenumber",
     "raman_shift_to_wavelength",
+    "transmittance_scale",
     "transmittance_to_absorbance",
     "wavelength_to_raman_shift",
     "y_unit_basis_is_guess",
@@ -138,6 +143,70 @@ def y_unit_basis_is_guess(basis: object) -> bool:
 TRANSMITTANCE_UNITS = ("transmittance", "percent_transmittance")
 """The units in which a spectrum's bands are dips below 1 (or 100 %), converted by
 :func:`transmittance_to_absorbance`."""
+
+FRACTION_TRANSMITTANCE_RANGE = (-0.05, 1.2)
+"""Transmittance as a fraction lies within this range: 0..1, a little below 0 where noise rides
+on a band that lets no light through, and up to 20 % above 1 where scattering or a background
+measured with less in the beam lifts the baseline (:func:`transmittance_scale`)."""
+
+PERCENT_TRANSMITTANCE_RANGE = (-5.0, 120.0)
+"""Percent transmittance lies within this range: :data:`FRACTION_TRANSMITTANCE_RANGE` times
+100."""
+
+PERCENT_TRANSMITTANCE_MIN_MAXIMUM = 2.0
+"""A percent transmittance spectrum rises above this somewhere: at or below it, the sample
+would let less than 2 % of the light through at every wavenumber, an absorbance of 1.7 or more
+all over (no bands left to compare), while a fraction with its baseline somewhat above 1 reaches
+1.2 to 2 (:func:`transmittance_scale`). A maximum between the fraction's 1.2 and this tells
+neither."""
+
+TRANSMITTANCE_SCALE_RULE = (
+    "a fraction lies within "
+    f"{FRACTION_TRANSMITTANCE_RANGE[0]:g}..{FRACTION_TRANSMITTANCE_RANGE[1]:g}, "
+    f"percent within {PERCENT_TRANSMITTANCE_RANGE[0]:g}..{PERCENT_TRANSMITTANCE_RANGE[1]:g} "
+    f"rising above {PERCENT_TRANSMITTANCE_MIN_MAXIMUM:g}"
+)
+""":func:`transmittance_scale`'s rule in words, for messages that say why a scale was not told."""
+
+
+def transmittance_scale(intensity: Any) -> str | None:
+    """Whether transmittance values are a fraction or percent, or None when they cannot tell.
+
+    The one rule for it: every reader that settles the scale from the values (a file that says
+    transmittance but not which) and the range check of identification and library validation
+    (:func:`forensic.quality.diagnose_ir_range`) use it, so a unit a reader decides is never one
+    the check then rejects.
+
+    Parameters
+    ----------
+    intensity : array_like
+        Shape (N,): the transmittance values as read. NaN values are ignored.
+
+    Returns
+    -------
+    str or None
+        ``"transmittance"`` (a fraction) when every value lies within
+        :data:`FRACTION_TRANSMITTANCE_RANGE`; ``"percent_transmittance"`` when every value
+        lies within :data:`PERCENT_TRANSMITTANCE_RANGE` and the largest is above
+        :data:`PERCENT_TRANSMITTANCE_MIN_MAXIMUM`; None otherwise (too high for a fraction and
+        too low for percent, such as 0.7..1.6, or beyond both ranges: not transmittance, or a
+        fraction or percent distorted beyond telling), and for no finite value at all.
+    """
+    y = np.asarray(intensity, dtype=float)
+    y = y[np.isfinite(y)]
+    if y.size == 0:
+        return None
+    low, high = float(y.min()), float(y.max())
+    if FRACTION_TRANSMITTANCE_RANGE[0] <= low and high <= FRACTION_TRANSMITTANCE_RANGE[1]:
+        return "transmittance"
+    if (
+        PERCENT_TRANSMITTANCE_RANGE[0] <= low
+        and high <= PERCENT_TRANSMITTANCE_RANGE[1]
+        and high > PERCENT_TRANSMITTANCE_MIN_MAXIMUM
+    ):
+        return "percent_transmittance"
+    return None
+
 
 STANDARD_METADATA_KEYS = (
     "name",

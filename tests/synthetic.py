@@ -60,3 +60,28 @@ def co2_doublet(x: np.ndarray, height: float, fwhm: float = 12.0) -> np.ndarray:
     p_branch = np.exp(-0.5 * ((x - 2338.0) / sigma) ** 2)
     r_branch = np.exp(-0.5 * ((x - 2361.0) / sigma) ** 2)
     return height * (0.8 * p_branch + r_branch)
+
+
+TRANSMITTANCE_SCALE_CASES = [
+    # (lowest, highest value, the scale forensic.spectrum.transmittance_scale tells or None)
+    (0.05, 1.0, "transmittance"),
+    (-0.04, 1.19, "transmittance"),  # just inside the fraction's -0.05..1.2
+    (-0.06, 0.9, None),  # just below it, and not percent either (a maximum of 2 or less)
+    (0.5, 1.21, None),  # just above it
+    (0.71, 1.6, None),  # the reviewer's file: too high for a fraction, too low for percent
+    (0.5, 1.99, None),
+    (0.5, 2.01, "percent_transmittance"),  # just above percent's least maximum
+    (-4.9, 95.0, "percent_transmittance"),
+    (5.0, 119.0, "percent_transmittance"),  # just inside percent's -5..120
+    (5.0, 121.0, None),  # beyond both
+    (-5.1, 90.0, None),
+]
+"""Boundary cases of the one fraction-or-percent rule, for the readers and the range check."""
+
+
+def transmittance_values(low: float, high: float, size: int = 201) -> np.ndarray:
+    """``size`` (odd, so that the dip reaches ``low`` exactly) transmittance-like values: a
+    baseline at ``high`` with one band dipping to ``low`` (a reader taking the unit from the
+    numbers sees dips)."""
+    x = np.linspace(-1.0, 1.0, size)
+    return high - (high - low) * np.exp(-((x / 0.1) ** 2))

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synthetic import make_spectrum
+from synthetic import TRANSMITTANCE_SCALE_CASES, make_spectrum, transmittance_values
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import jcamp
+from forensic.quality import comparison_problems, diagnose_ir_range
 from forensic.spectrum import (
     MAX_MAGNITUDE,
     STANDARD_METADATA_KEYS,
@@ -423,6 +424,34 @@ def test_y_units(tmp_path, label, scale, unit):
     text = _ir_block("units", _xydata(values)).replace("ABSORBANCE", label)
     _, (spectrum,) = _read(tmp_path, text)
     assert spectrum.y_unit == unit
+
+
+@pytest.mark.parametrize(("low", "high", "scale"), TRANSMITTANCE_SCALE_CASES)
+def test_transmittance_scale_by_the_rule_the_range_check_applies(tmp_path, low, high, scale):
+    # ##YUNITS=TRANSMITTANCE names no scale: what the values cannot tell is read as the
+    # fraction JCAMP-DX means and said to be a guess, and the range check says the same
+    values = [round(v * 1000) for v in transmittance_values(low, high)]
+    text = _ir_block("t", _xydata(values)).replace("ABSORBANCE", "TRANSMITTANCE")
+    _, (spectrum,) = _read(tmp_path, text)
+    assert spectrum.y_unit == (scale or "transmittance")
+    assert spectrum.y_unit_guessed == (scale is None)
+    assert (diagnose_ir_range(spectrum) is None) == (scale is not None)
+
+
+def test_transmittance_of_0_71_to_1_6_is_said_to_be_untellable_by_reader_and_check(tmp_path):
+    # was read as a fraction without a word, then refused by identify as "outside 0..1"
+    values = [round(v * 1000) for v in transmittance_values(0.713, 1.6)]
+    text = _ir_block("t", _xydata(values)).replace("ABSORBANCE", "TRANSMITTANCE")
+    _, (spectrum,) = _read(tmp_path, text)
+    assert spectrum.y_unit == "transmittance"
+    basis = spectrum.metadata["y_unit_basis"]
+    assert "0.713..1.6 is neither a fraction nor percent" in basis, basis
+    (check, problem), *_ = comparison_problems(spectrum)
+    assert check == "ir_range" and "0.713..1.6 is neither a fraction nor percent" in problem.fact
+    # a scale the file states is kept
+    percent = text.replace("=TRANSMITTANCE", "=%T")
+    _, (spectrum,) = _read(tmp_path, percent, "p.jdx")
+    assert spectrum.y_unit == "percent_transmittance" and not spectrum.y_unit_guessed
 
 
 def test_raman_counts_and_modality_from_data_type(tmp_path):

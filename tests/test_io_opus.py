@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from synthetic import TRANSMITTANCE_SCALE_CASES, transmittance_values
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import opus
+from forensic.quality import diagnose_ir_range
 from forensic.spectrum import Spectrum
 
 AB, TR, RAMAN, SC, IG = 4, 5, 10, 1, 2
@@ -128,6 +130,14 @@ def test_transmittance_fraction_and_percent(write):
     assert s.y_unit == "transmittance"
     (s,) = opus.read(write(opus_file(spectrum_blocks(TR, Y * 100))))
     assert s.y_unit == "percent_transmittance"
+
+
+@pytest.mark.parametrize(("low", "high", "scale"), TRANSMITTANCE_SCALE_CASES)
+def test_transmittance_scale_by_the_rule_the_range_check_applies(write, low, high, scale):
+    (s,) = opus.read(write(opus_file(spectrum_blocks(TR, transmittance_values(low, high)))))
+    assert s.y_unit == (scale or "transmittance")
+    assert s.y_unit_guessed == (scale is None)
+    assert (diagnose_ir_range(s) is None) == (scale is not None)
 
 
 def test_scale_factor_and_micrometre_axis(write):

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from synthetic import TRANSMITTANCE_SCALE_CASES, transmittance_values
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import spc
+from forensic.quality import diagnose_ir_range
 from forensic.spectrum import Spectrum
 
 # -- writing synthetic SPC files (independently of the reader's own dtypes) ---------------------
@@ -227,6 +229,18 @@ def test_micrometre_axis_becomes_wavenumber(write):
 
 
 # -- synthetic: what is refused ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("low", "high", "scale"), TRANSMITTANCE_SCALE_CASES)
+def test_transmission_scale_by_the_rule_the_range_check_applies(write, low, high, scale):
+    # "transmission" (fytype 128) names no scale: the values settle it, or the reader says it
+    # could not tell; negative values no longer count as percent (it compared |y| with 2)
+    y = transmittance_values(low, high).astype("<f4")
+    data = spc_header(npts=y.size, first=400.0, last=4000.0, ytype=128) + subheader()
+    (s,) = spc.read(write(data + y.tobytes()))
+    assert (s.modality, s.y_unit) == ("ir", scale or "transmittance")
+    assert s.y_unit_guessed == (scale is None)
+    assert (diagnose_ir_range(s) is None) == (scale is not None)
 
 
 @pytest.mark.parametrize(

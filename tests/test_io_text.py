@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synthetic import make_spectrum
+from synthetic import TRANSMITTANCE_SCALE_CASES, make_spectrum, transmittance_values
 
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import read_spectra, read_spectrum, write_spectrum
 from forensic.io import text as text_module
 from forensic.io.text import FORMAT, read_text, sniff_text, write_csv
+from forensic.quality import diagnose_ir_range
 from forensic.spectrum import Spectrum
 
 # -- synthetic files -------------------------------------------------------------------------------
@@ -507,6 +508,26 @@ def test_percent_transmittance_column(tmp_path):
     lines = ["Wavenumber (cm-1)\tTransmittance (%)", *_rows("{:.2f}\t{:.3f}", axis, values)]
     (spectrum,) = read_text(_write(tmp_path, "pt.txt", lines))
     assert (spectrum.modality, spectrum.y_unit) == ("ir", "percent_transmittance")
+
+
+@pytest.mark.parametrize(("low", "high", "scale"), TRANSMITTANCE_SCALE_CASES)
+def test_transmittance_scale_by_the_rule_the_range_check_applies(tmp_path, low, high, scale):
+    values = transmittance_values(low, high)
+    axis = np.linspace(600.0, 4000.0, values.size)
+    # a column named transmittance: its scale from the values, or said to be a guess
+    lines = ["Wavenumber (cm-1)\tTransmittance", *_rows("{:.2f}\t{:.4f}", axis, values)]
+    (named,) = read_text(_write(tmp_path, "named.txt", lines))
+    assert (named.modality, named.y_unit) == ("ir", scale or "transmittance")
+    assert named.y_unit_guessed == (scale is None)
+    assert (diagnose_ir_range(named) is None) == (scale is not None)
+    # no name: dips on a scale the values tell are transmittance; what they cannot tell is not
+    (bare,) = read_text(_write(tmp_path, "bare.txt", _rows("{:.2f} {:.4f}", axis, values)))
+    if scale is not None:
+        assert (bare.modality, bare.y_unit) == ("ir", scale) and bare.y_unit_guessed
+    else:
+        assert bare.y_unit not in ("transmittance", "percent_transmittance")
+    if bare.modality == "ir":
+        assert diagnose_ir_range(bare) is None
 
 
 def test_ragged_rows_name_their_line(tmp_path):

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter1d
-from synthetic import co2_doublet, make_spectrum
+from synthetic import (
+    TRANSMITTANCE_SCALE_CASES,
+    co2_doublet,
+    make_spectrum,
+    transmittance_values,
+)
 
 from forensic.io import read_spectrum
 from forensic.quality import (
@@ -15,6 +20,7 @@ from forensic.quality import (
     clipped_run,
     diagnose_axis_unit,
     diagnose_inverted,
+    diagnose_ir_range,
     diagnose_negative,
     noise_level,
     noise_sigma,
@@ -23,7 +29,7 @@ from forensic.quality import (
     spectrum_clipped_run,
     spectrum_signal_to_noise,
 )
-from forensic.spectrum import Spectrum
+from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum, transmittance_scale
 
 AXIS = np.arange(600.0, 1800.0, 1.0)
 BAND = np.exp(-(((AXIS - 1000.0) / 6.0) ** 2))
@@ -242,3 +248,21 @@ def test_an_axis_in_nm_or_um_is_told_from_one_in_cm1():
         axis_unit_problem(make_spectrum([(1000, 1, 8)], start=600, stop=4000, modality="ir"))
         is None
     )
+
+
+@pytest.mark.parametrize(("low", "high", "scale"), TRANSMITTANCE_SCALE_CASES)
+@pytest.mark.parametrize("unit", TRANSMITTANCE_UNITS)
+def test_the_range_check_accepts_transmittance_on_the_scale_the_readers_tell(
+    unit, low, high, scale
+):
+    # one rule (transmittance_scale) for the readers and the check: a scale a reader decided
+    # from the values is never rejected, one it could not tell is said to be untellable
+    y = transmittance_values(low, high)
+    assert transmittance_scale(y) == scale
+    spectrum = Spectrum(np.linspace(600.0, 4000.0, y.size), y, modality="ir", y_unit=unit)
+    problem = diagnose_ir_range(spectrum)
+    assert (problem is None) == (scale == unit), problem
+    if scale is None:
+        assert "neither a fraction nor percent" in problem.fact
+    elif scale != unit:
+        assert ("percent" if unit == "transmittance" else "fraction") in problem.fact

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from synthetic import make_spectrum
+from synthetic import TRANSMITTANCE_SCALE_CASES, make_spectrum, transmittance_values
 
 from forensic.errors import SpectrumError
 from forensic.spectrum import (
@@ -20,6 +20,7 @@ from forensic.spectrum import (
     micrometre_to_wavenumber,
     nanometre_to_wavenumber,
     raman_shift_to_wavelength,
+    transmittance_scale,
     transmittance_to_absorbance,
     wavelength_to_raman_shift,
 )
@@ -253,3 +254,16 @@ def test_the_provenance_vocabulary_is_measured_and_what_is_not():
     assert made_by("modelled") == "a band table"
     assert made_by("simulated") == "an instrument simulator"
     assert made_by("synthetic") == "a source the toolkit does not know"
+
+
+@pytest.mark.parametrize(("low", "high", "scale"), TRANSMITTANCE_SCALE_CASES)
+def test_transmittance_scale_tells_a_fraction_from_percent_or_says_it_cannot(low, high, scale):
+    assert transmittance_scale(transmittance_values(low, high)) == scale
+
+
+def test_transmittance_scale_limits_are_inclusive_and_nan_is_ignored():
+    assert transmittance_scale([-0.05, 1.2]) == "transmittance"
+    assert transmittance_scale([-5.0, 120.0]) == "percent_transmittance"
+    assert transmittance_scale([0.5, 2.0]) is None  # percent must rise above 2
+    assert transmittance_scale([0.1, np.nan, 0.9]) == "transmittance"
+    assert transmittance_scale([np.nan, np.nan]) is None

@@ -10,7 +10,7 @@ Each gate has its threshold as a named constant:
 ``spikes``                  Raman: one- or two-point excursions (cosmic rays) well above
                             the noise (an FTIR sees none; its coarse sampling draws sharp
                             bands one or two points wide)
-``units``                   Raman in absorbance, transmittance outside 0..1 / 0..100,
+``units``                   Raman in absorbance, transmittance neither a fraction nor percent,
                             absorbance out of range, a nm axis taken for cm-1, mostly negative
 ``atmosphere``              IR: no atmospheric CO2 doublet near 2349 cm-1 of 5 % of the range
                             or more (a background measured with other air in the beam)

@@ -40,7 +40,14 @@ import numpy as np
 
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
 from forensic.io import Format
-from forensic.spectrum import STANDARD_METADATA_KEYS, ProcessingStep, Spectrum
+from forensic.spectrum import (
+    GUESSED_UNIT_BASIS,
+    STANDARD_METADATA_KEYS,
+    TRANSMITTANCE_SCALE_RULE,
+    ProcessingStep,
+    Spectrum,
+    transmittance_scale,
+)
 
 __all__ = [
     "FORMAT",
@@ -914,30 +921,41 @@ def _x_unit(block: Block, path: Path | None) -> str:
     )
 
 
-def _y_unit(block: Block, y: np.ndarray) -> tuple[str, bool]:
-    """Our y unit for a block, and whether the mapping lost information."""
+def _y_unit(block: Block, y: np.ndarray) -> tuple[str, bool, str | None]:
+    """Our y unit for a block, whether the mapping lost information, and why the unit is a
+    guess (``metadata["y_unit_basis"]``) or None when it is not."""
     raw = block.labels.get("YUNITS", "")
     unit = " ".join(raw.upper().split())
     compact = normalise_label(raw)
     if "TRANSMIT" in compact or compact in ("%T", "T"):
         if "%" in unit or "PERCENT" in compact:
-            return "percent_transmittance", False
-        # Decide fraction or percent from the values: a fraction stays below ~1.5 even with
-        # noise and scattering above 100 %, percent values of a real spectrum do not.
-        return ("percent_transmittance" if float(np.max(y)) > 2.0 else "transmittance"), False
+            return "percent_transmittance", False, None
+        # TRANSMITTANCE names no scale: the values settle it, by the rule the range check of
+        # identification and validation applies too. Values it cannot tell are read as the
+        # fraction the standard means, and said to be a guess.
+        scale = transmittance_scale(y)
+        if scale is not None:
+            return scale, False, None
+        return (
+            "transmittance",
+            False,
+            f"{GUESSED_UNIT_BASIS}: ##YUNITS={raw.strip()} names no scale, and "
+            f"{float(np.nanmin(y)):.3g}..{float(np.nanmax(y)):.3g} is neither a fraction nor "
+            f"percent ({TRANSMITTANCE_SCALE_RULE}); read as the fraction JCAMP-DX means",
+        )
     if "KUBELKA" in compact:
-        return "kubelka_munk", False
+        return "kubelka_munk", False, None
     if "REFLECT" in compact:
-        return "reflectance", False
+        return "reflectance", False, None
     if "ABSORB" in compact or "BASE10" in compact or "EXTINCTION" in compact:
-        return "absorbance", compact != "ABSORBANCE"
+        return "absorbance", compact != "ABSORBANCE", None
     if compact in ("COUNTSPERSECOND", "CPS", "COUNTS/S", "COUNTSS"):
-        return "counts_per_second", False
+        return "counts_per_second", False, None
     if "COUNT" in compact:
-        return "counts", False
+        return "counts", False, None
     if compact in ("ARBITRARYUNITS", "ARBITRARY", "AU", "A.U.", "INTENSITY", "RELATIVEINTENSITY"):
-        return "arbitrary", False
-    return "arbitrary", bool(compact)
+        return "arbitrary", False, None
+    return "arbitrary", bool(compact), None
 
 
 def _modality(block: Block, y_unit: str, laser: float | None, path: Path | None) -> str:
@@ -1296,13 +1314,16 @@ def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
     x, y = block.x, block.y
     if block.warnings:
         meta["jcamp_warnings"] = list(block.warnings)
-    y_unit, lossy = _y_unit(block, y)
+    y_unit, lossy, guess = _y_unit(block, y)
     if forensic_unit:
         y_unit = forensic_unit.strip()
         if y_unit == "percent_transmittance" and _is_percent_factor(block, path):
             y = block.y_table  # the exact percent values the writer put in the table
-    elif lossy:
-        meta["jcamp_yunits"] = block.labels.get("YUNITS", "")
+    else:
+        if lossy:
+            meta["jcamp_yunits"] = block.labels.get("YUNITS", "")
+        if guess is not None:
+            meta["y_unit_basis"] = guess
     laser = meta.get("laser_wavelength_nm")
     laser_nm = (
         float(laser) if isinstance(laser, (int, float)) and not isinstance(laser, bool) else None

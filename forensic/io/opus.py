@@ -30,7 +30,13 @@ import numpy as np
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
 from forensic.io._binary import BinaryFile, as_float64
-from forensic.spectrum import ProcessingStep, Spectrum
+from forensic.spectrum import (
+    GUESSED_UNIT_BASIS,
+    TRANSMITTANCE_SCALE_RULE,
+    ProcessingStep,
+    Spectrum,
+    transmittance_scale,
+)
 
 __all__ = ["FORMAT", "read", "sniff"]
 
@@ -353,10 +359,19 @@ def _spectrum(
     base = block.data_type % 32
     raman = base == 10 or str(params.get("PLF", "")).upper() == "RAM"
     modality = "raman" if raman else "ir"
+    guess = None
     if base in {5, 18}:
-        y_unit = (
-            "percent_transmittance" if float(np.max(np.abs(intensity))) > 2.0 else "transmittance"
-        )
+        # TR names no scale: the values settle it, by the one rule the range check applies too;
+        # values it cannot tell are read as the fraction OPUS stores, and said to be a guess
+        scale = transmittance_scale(intensity)
+        y_unit = scale or "transmittance"
+        if scale is None:
+            guess = (
+                f"{GUESSED_UNIT_BASIS}: the {block.label} block is transmittance, not said to be a "
+                f"fraction or percent, and {float(np.nanmin(intensity)):.3g}.."
+                f"{float(np.nanmax(intensity)):.3g} is neither ({TRANSMITTANCE_SCALE_RULE}); "
+                "read as a fraction"
+            )
     elif raman or base == SINGLE_CHANNEL:
         y_unit = "arbitrary"
     else:
@@ -368,6 +383,8 @@ def _spectrum(
         "opus_blocks": [b.label for b in data_blocks],
         "opus_version": float(header["version"]),
     }
+    if guess is not None:
+        meta["y_unit_basis"] = guess
     if base == SINGLE_CHANNEL:
         meta["opus_data_type"] = (
             "single-channel reference (background)"

@@ -30,7 +30,14 @@ import numpy as np
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
 from forensic.io._binary import BinaryFile, as_float64, c_string, iso_datetime
-from forensic.spectrum import ProcessingStep, Spectrum, nanometre_to_wavenumber
+from forensic.spectrum import (
+    GUESSED_UNIT_BASIS,
+    TRANSMITTANCE_SCALE_RULE,
+    ProcessingStep,
+    Spectrum,
+    nanometre_to_wavenumber,
+    transmittance_scale,
+)
 
 __all__ = ["FORMAT", "read", "sniff"]
 
@@ -710,6 +717,12 @@ def _make_spectrum(
             x = nanometre_to_wavenumber(x)
             history.append(("nanometre_to_wavenumber", {}))
         y_unit = _y_unit(fytype, y, modality)
+        if fytype == 128 and modality == "ir" and transmittance_scale(y) is None:
+            meta["y_unit_basis"] = (
+                f"{GUESSED_UNIT_BASIS}: the header says transmission, not whether a fraction or "
+                f"percent, and {float(np.nanmin(y)):.3g}..{float(np.nanmax(y)):.3g} is neither "
+                f"({TRANSMITTANCE_SCALE_RULE}); read as a fraction"
+            )
         steps = [ProcessingStep(name, params) for name, params in history]
         if xy or history:
             return Spectrum.from_readings(
@@ -726,7 +739,9 @@ def _y_unit(fytype: int, y: np.ndarray, modality: str) -> str:
         # header default, kept as spc_y_type in the metadata.
         return "counts" if fytype == 4 else "arbitrary"
     if fytype == 128:
-        return "percent_transmittance" if float(np.nanmax(np.abs(y))) > 2.0 else "transmittance"
+        # "transmission" names no scale: the values settle it, by the one rule the range check
+        # applies too; values it cannot tell are read as a fraction, and said to be a guess
+        return transmittance_scale(y) or "transmittance"
     return _Y_UNIT.get(fytype, "arbitrary")
 
 

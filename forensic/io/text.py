@@ -58,16 +58,20 @@ How modality and unit are decided (first rule that applies)
 4. The file and folder names: a ``raman`` word -> Raman; ``infrared``, ``ftir``, ``ir``,
    ``atr`` words -> IR (RRUFF names hold ``__Raman__`` or ``__Infrared__``).
 5. The numbers: an axis starting below 300 cm⁻¹ (or negative) -> Raman; intensities that dip
-   from a high baseline (median in the top quarter of the range) within 0-1.05 or 0-105 on an
-   axis reaching 2000 cm⁻¹ -> IR transmittance (fraction or percent); small non-integer
+   from a high baseline (median in the top quarter of the range) on an axis reaching
+   2000 cm⁻¹, with values a fraction or percent can take
+   (:func:`~forensic.spectrum.transmittance_scale`) -> IR transmittance on that scale; small
+   non-integer
    intensities (-0.5 to 6) on an axis reaching 3600 cm⁻¹ -> IR absorbance; anything else ->
    Raman. An IR axis below 50 is taken as µm and converted to cm⁻¹.
 The rule that decided is stored in the metadata as ``modality_basis``. The intensity unit comes
-from the column name when it names one, otherwise: IR as found in step 5 (else absorbance when
-the intensities stay below 6), Raman "counts" when every intensity is a whole number, else
-"arbitrary". An IR unit guessed from the numbers is said so in ``y_unit_basis``: transmittance
-and absorbance need opposite treatment, and a spectrum without bands (an opaque sulfide, a
-featureless scatterer) can look like either; :meth:`~forensic.spectrum.Spectrum.with_y_unit`
+from the column name when it names one (a "transmittance" column's scale from its values, by
+the same rule; a guess when they tell neither), otherwise: IR as found in step 5 (else
+absorbance when the intensities stay below 6), Raman "counts" when every intensity is a whole
+number, else "arbitrary". An IR unit guessed from the numbers is said so in
+``y_unit_basis``: transmittance and absorbance need opposite treatment, and a spectrum without
+bands (an opaque sulfide, a featureless scatterer) can look like either;
+:meth:`~forensic.spectrum.Spectrum.with_y_unit`
 (``forensic identify --y-unit``) states the unit instead.
 
 Metadata
@@ -105,12 +109,14 @@ from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
     IR_UNITS,
     MIN_POINTS,
+    TRANSMITTANCE_SCALE_RULE,
     Y_UNITS,
     ProcessingStep,
     Spectrum,
     axis_order_problem,
     micrometre_to_wavenumber,
     nanometre_to_wavenumber,
+    transmittance_scale,
     wavelength_to_raman_shift,
 )
 
@@ -1118,10 +1124,11 @@ def _numeric_evidence(x: np.ndarray, y: np.ndarray) -> tuple[str, str | None, st
     span = ymax - ymin
     if span > 0 and hi >= 2000.0:
         dips = (float(np.median(y)) - ymin) / span > 0.75
-        if dips and ymin >= -0.05 and ymax <= 1.05:
-            return "ir", "transmittance", "intensities dip from a baseline near 1 (transmittance)"
-        if dips and ymin >= -5.0 and ymax <= 105.0 and ymax > 20.0:
-            return "ir", "percent_transmittance", "intensities dip from a baseline near 100 %T"
+        scale = transmittance_scale(y) if dips else None
+        if scale == "transmittance":
+            return "ir", scale, "intensities dip from a baseline, all within 0..1 (transmittance)"
+        if scale == "percent_transmittance":
+            return "ir", scale, "intensities dip from a baseline, all within 0..100 (percent)"
     whole = bool(np.all(y == np.round(y)))
     if hi >= 3600.0 and ymin >= -0.5 and ymax <= 6.0 and not whole:
         return "ir", "absorbance", "small positive intensities up to 3600+ cm-1 (absorbance)"
@@ -1165,8 +1172,19 @@ def _decide(
         modality, basis = numeric_modality, f"{GUESSED_MODALITY_BASIS}: {why}"
     unit = y_unit_named
     unit_basis = None
-    if unit == "transmittance" and float(np.max(y)) > 1.5:
-        unit = "percent_transmittance"  # "Transmittance (%)": values up to 100
+    if unit == "transmittance":
+        # "Transmittance" names no scale ("Transmittance (%)" neither): the values settle it, by
+        # the one rule the range check applies too; values it cannot tell are read as a
+        # fraction, and said to be a guess
+        scale = transmittance_scale(y)
+        if scale is not None:
+            unit = scale
+        else:
+            unit_basis = (
+                f"the column {y_name!r} names no scale, and "
+                f"{float(np.min(y)):.3g}..{float(np.max(y)):.3g} is neither a fraction nor "
+                f"percent ({TRANSMITTANCE_SCALE_RULE}); read as a fraction"
+            )
     if unit is None:
         if modality == "ir":
             if numeric_modality == "ir" and numeric_unit:
@@ -1178,7 +1196,7 @@ def _decide(
         else:
             unit = "counts" if bool(np.all(y == np.round(y))) else "arbitrary"
     if modality == "raman" and unit in ("absorbance", "transmittance", "percent_transmittance"):
-        unit = "arbitrary"
+        unit, unit_basis = "arbitrary", None
     if unit_basis is not None:
         meta["y_unit_basis"] = f"{GUESSED_UNIT_BASIS}: {unit_basis}"
     return modality, unit, basis
