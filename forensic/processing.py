@@ -53,11 +53,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import median_filter, minimum_filter1d
 from scipy.signal import savgol_coeffs, savgol_filter
 
 from forensic.errors import SpectrumError
-from forensic.quality import noise_level
+from forensic.quality import (
+    SPIKE_NARROWNESS,
+    SPIKE_THRESHOLD,
+    SPIKE_WIDTH,
+    find_spikes,
+    noise_level,
+)
 from forensic.spectrum import (
     MODALITIES,
     TRANSMITTANCE_UNITS,
@@ -90,57 +95,54 @@ __all__ = [
 
 
 def remove_spikes(
-    spectrum: Spectrum, *, threshold: float = 8.0, width: int = 2, narrowness: float = 0.6
+    spectrum: Spectrum,
+    *,
+    threshold: float = SPIKE_THRESHOLD,
+    width: int = SPIKE_WIDTH,
+    narrowness: float = SPIKE_NARROWNESS,
 ) -> Spectrum:
-    """Remove cosmic-ray spikes: excursions of one or two points that no band can make.
+    """Remove cosmic-ray spikes: the points :func:`forensic.quality.find_spikes` finds.
 
-    A point is a spike when it stands above the median of its ``2 width + 1`` neighbours by
-    more than ``threshold`` times the noise (a robust z-score: the median absolute deviation of
-    that residual over the whole spectrum, / 0.6745) and when that excess is more than
-    ``narrowness`` of its height above the lowest point within 10 points: a band, even a sharp
-    one four points wide, is mostly supported by its neighbours (excess ~0.2 of its height), a
-    cosmic ray is not (~1). Spike points and one neighbour on either side are replaced by linear
-    interpolation from the untouched points around them.
+    The library's validation gate reports the same points, found by the same function. Spike
+    points and one neighbour on either side are replaced by linear interpolation from the
+    untouched points around them.
 
     Parameters
     ----------
     spectrum : Spectrum
     threshold : float, default 8.0
-        Robust z-score above which an excursion can be a spike.
+        Robust z-score above which an excursion can be a spike
+        (:data:`~forensic.quality.SPIKE_THRESHOLD`).
     width : int, default 2
-        Widest spike, in points.
+        Widest spike, in points (:data:`~forensic.quality.SPIKE_WIDTH`).
     narrowness : float, default 0.6
-        Fraction of its local height that must be unsupported by the neighbours (0 to 1).
+        Fraction of its local height that must be unsupported by the neighbours, 0 to 1
+        (:data:`~forensic.quality.SPIKE_NARROWNESS`).
 
     Returns
     -------
     Spectrum
         With the step ``remove_spikes`` (and the number of replaced points) in its history.
-    """
-    if threshold <= 0:
-        raise SpectrumError(f"remove_spikes: threshold must be positive, got {threshold}")
-    if width < 1:
-        raise SpectrumError(f"remove_spikes: width must be >= 1 point, got {width}")
-    if not 0 < narrowness <= 1:
-        raise SpectrumError(f"remove_spikes: narrowness must be in (0, 1], got {narrowness}")
 
+    Raises
+    ------
+    SpectrumError
+        For a parameter outside its range.
+    """
     y = np.array(spectrum.intensity)
-    excess = y - median_filter(y, size=2 * width + 1, mode="nearest")
-    mad = float(np.median(np.abs(excess - np.median(excess))))
+    found = find_spikes(y, threshold=threshold, width=width, narrowness=narrowness)
     replaced = 0
-    if mad > 0:
-        z = 0.6745 * (excess - np.median(excess)) / mad
-        height = y - minimum_filter1d(y, size=21, mode="nearest")
-        spikes = (z > threshold) & (excess > narrowness * np.where(height > 0, height, np.inf))
-        if spikes.any():
-            bad = spikes.copy()
-            bad[1:] |= spikes[:-1]
-            bad[:-1] |= spikes[1:]
-            good = ~bad
-            if good.sum() >= 2:
-                x = spectrum.wavenumber
-                y[bad] = np.interp(x[bad], x[good], y[good])
-                replaced = int(bad.sum())
+    if found.points.size:
+        spikes = np.zeros(y.size, dtype=bool)
+        spikes[found.points] = True
+        bad = spikes.copy()
+        bad[1:] |= spikes[:-1]
+        bad[:-1] |= spikes[1:]
+        good = ~bad
+        if good.sum() >= 2:
+            x = spectrum.wavenumber
+            y[bad] = np.interp(x[bad], x[good], y[good])
+            replaced = int(bad.sum())
     return spectrum.with_intensity(
         y,
         "remove_spikes",
@@ -499,7 +501,14 @@ def default_pipeline(modality: str) -> Pipeline:
     if modality == "raman":
         return Pipeline(
             (
-                ("remove_spikes", {"threshold": 8.0, "width": 2, "narrowness": 0.6}),
+                (
+                    "remove_spikes",
+                    {
+                        "threshold": SPIKE_THRESHOLD,
+                        "width": SPIKE_WIDTH,
+                        "narrowness": SPIKE_NARROWNESS,
+                    },
+                ),
                 ("resample", {"start": 50.0, "stop": 3400.0, "step": 2.0}),
                 ("remove_baseline", {"method": "arpls", "lam": 1e5}),
                 ("compress_intensity", {"power": 0.5}),

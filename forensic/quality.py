@@ -4,6 +4,10 @@ atmospheric CO2 doublet an IR spectrum picks up when its background was measured
 different amount of CO2 in the beam, and an axis that is not in cm⁻¹ at all (a Raman
 spectrum's wavelengths in nm, an IR spectrum's in µm).
 
+Cosmic-ray spikes are defined here once (:func:`find_spikes`): identification's pipeline
+replaces what it finds (:func:`forensic.processing.remove_spikes`), and the library's
+validation reports the same points.
+
 Pure functions, shared by the library's quality gates (:mod:`forensic.curation.validation`, a
 reference must rise well above its noise), by identification (:func:`forensic.identify`, a query
 that barely rises above its noise was probably measured with nothing in the beam) and by the
@@ -27,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage, signal
 
+from forensic.errors import SpectrumError
 from forensic.spectrum import (
     TRANSMITTANCE_SCALE_RULE,
     TRANSMITTANCE_UNITS,
@@ -43,8 +48,13 @@ __all__ = [
     "NEGATIVE_MAJORITY",
     "RAMAN_SHIFT_RANGE_CM1",
     "SINGLE_CHANNEL_UNITS",
+    "SPIKE_BASE_POINTS",
+    "SPIKE_NARROWNESS",
+    "SPIKE_THRESHOLD",
+    "SPIKE_WIDTH",
     "CO2Doublet",
     "Problem",
+    "Spikes",
     "atmospheric_co2",
     "axis_unit_problem",
     "band_height",
@@ -55,6 +65,7 @@ __all__ = [
     "diagnose_ir_range",
     "diagnose_ir_unit",
     "diagnose_negative",
+    "find_spikes",
     "ir_unit_problem",
     "noise_level",
     "noise_sigma",
@@ -87,6 +98,21 @@ single-channel (sample or background) spectrum, or a file that does not say."""
 CLIPPED_RUN = 3
 """This many consecutive points at exactly the strongest value is a clipped (saturated) band:
 measured noise makes even three equal neighbours at the top unlikely."""
+
+SPIKE_THRESHOLD = 8.0
+"""A spike stands more than this robust z-score above the median of its neighbours
+(:func:`find_spikes`)..."""
+
+SPIKE_WIDTH = 2
+"""...is at most this many points wide (the median is taken over ``2 width + 1`` points)..."""
+
+SPIKE_NARROWNESS = 0.6
+"""...and makes up more than this share of its height above the lowest point within
+:data:`SPIKE_BASE_POINTS`: a band, even a sharp one four points wide, is mostly supported by
+its neighbours (~0.2 of its height), a cosmic ray is not (~1)."""
+
+SPIKE_BASE_POINTS = 10
+"""How many points either side of a point its height is measured from (the lowest of them)."""
 
 
 _NOISE_WINDOW, _NOISE_ORDER = 21, 3
@@ -142,6 +168,81 @@ def noise_level(intensity: np.ndarray) -> float:
         return 0.0
     d = y - ndimage.convolve1d(y, _NOISE_COEFFS, mode="nearest")
     return float(np.median(np.abs(d - np.median(d))) / 0.6745 / _NOISE_SCALE)
+
+
+class Spikes(NamedTuple):
+    """The spikes :func:`find_spikes` found in a spectrum.
+
+    Attributes
+    ----------
+    points : numpy.ndarray
+        Shape (S,), int: the indices of the spike points, ascending (a two-point spike is two).
+    excess : numpy.ndarray
+        Shape (S,): how far each stands above the median of its neighbours, in the spectrum's
+        intensity units.
+    """
+
+    points: np.ndarray
+    excess: np.ndarray
+
+
+def find_spikes(
+    intensity: np.ndarray,
+    *,
+    threshold: float = SPIKE_THRESHOLD,
+    width: int = SPIKE_WIDTH,
+    narrowness: float = SPIKE_NARROWNESS,
+) -> Spikes:
+    """Cosmic-ray spikes: excursions of one or two points that no band can make.
+
+    The one definition of a spike: :func:`forensic.processing.remove_spikes` replaces what it
+    finds (with the same parameters, which its pipeline records) and the library's validation
+    gate reports the same points. A point is a spike when it stands above the median of its
+    ``2 width + 1`` neighbours by more than ``threshold`` times the noise (a robust z-score:
+    the median absolute deviation of that residual over the whole spectrum, / 0.6745) and
+    when that excess is more than ``narrowness`` of its height above the lowest point within
+    :data:`SPIKE_BASE_POINTS` either side. Counted in points, not cm⁻¹: a cosmic ray strikes
+    one or two detector pixels, whatever the axis.
+
+    Parameters
+    ----------
+    intensity : numpy.ndarray
+        Shape (N,), as measured (before any smoothing or resampling).
+    threshold : float, default :data:`SPIKE_THRESHOLD`
+        Robust z-score above which an excursion can be a spike; positive.
+    width : int, default :data:`SPIKE_WIDTH`
+        Widest spike, in points; 1 or more.
+    narrowness : float, default :data:`SPIKE_NARROWNESS`
+        Share of its local height that must be unsupported by the neighbours, in (0, 1].
+
+    Returns
+    -------
+    Spikes
+        The spike points and how far each stands out; none when the residual has no spread
+        (a spectrum smoother than its median: nothing stands out of noise it does not have).
+
+    Raises
+    ------
+    SpectrumError
+        For a parameter outside its range.
+    """
+    if threshold <= 0:
+        raise SpectrumError(f"spike detection: threshold must be positive, got {threshold}")
+    if width < 1:
+        raise SpectrumError(f"spike detection: width must be >= 1 point, got {width}")
+    if not 0 < narrowness <= 1:
+        raise SpectrumError(f"spike detection: narrowness must be in (0, 1], got {narrowness}")
+    y = np.asarray(intensity, dtype=float)
+    excess = y - ndimage.median_filter(y, size=2 * width + 1, mode="nearest")
+    centre = float(np.median(excess))
+    mad = float(np.median(np.abs(excess - centre)))
+    if not mad > 0:
+        return Spikes(np.zeros(0, dtype=int), np.zeros(0))
+    z = 0.6745 * (excess - centre) / mad
+    height = y - ndimage.minimum_filter1d(y, size=2 * SPIKE_BASE_POINTS + 1, mode="nearest")
+    spikes = (z > threshold) & (excess > narrowness * np.where(height > 0, height, np.inf))
+    points = np.flatnonzero(spikes)
+    return Spikes(points, excess[points])
 
 
 def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:

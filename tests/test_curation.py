@@ -25,6 +25,7 @@ from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library
+from forensic.processing import default_pipeline, remove_spikes
 from forensic.spectrum import Y_UNITS
 from spectral_library import LIBRARY_DIR
 
@@ -751,7 +752,7 @@ def test_fluorescence_is_not_signal():
 def test_noise_and_spikes_on_clean_spectra():
     s = make_spectrum(noise=0.01, seed=1)
     assert 0.008 < quality.noise_sigma(s.intensity) < 0.012
-    assert validation.find_spikes(s.wavenumber, s.intensity).size == 0
+    assert quality.find_spikes(s.intensity).points.size == 0
 
 
 def test_spikes_are_sought_in_raman_spectra_only():
@@ -769,6 +770,37 @@ def test_spikes_are_sought_in_raman_spectra_only():
     assert "1 spike(s) at" in finding and "cosmic rays?" in finding
     # an FTIR sees no cosmic rays, and a coarsely sampled IR band is one or two points wide
     assert said["ir"] == []
+
+
+@pytest.mark.parametrize(("sigmas", "width"), [(6.0, 1), (12.0, 2)])
+@pytest.mark.parametrize("noise", [0.01, 0.002])
+def test_the_gate_reports_the_spikes_identification_replaces(sigmas, width, noise):
+    # a 6-sigma one-point and a 12-sigma two-point spike were replaced by the pipeline and passed
+    # by the gate (it had a definition of its own: 12 sigma and 2 % of the signal)
+    clean = make_spectrum([(600, 1.0, 7), (1100, 0.6, 8), (1500, 0.8, 9)], noise=noise, seed=13)
+    y = np.array(clean.intensity)
+    y[700 : 700 + width] += sigmas * noise  # at 900 cm-1
+    spiked = clean.replace(intensity=y)
+    spikes = list(range(700, 700 + width))
+    assert quality.find_spikes(y).points.tolist() == spikes
+    # the pipeline replaces them and one neighbour either side, nothing else
+    replaced = remove_spikes(spiked)
+    assert np.flatnonzero(replaced.intensity != y).tolist() == list(range(699, 701 + width))
+    gates = {n: validation.GateResult(n, t) for n, t in validation.GATES.items()}
+    validation._raw_gates([({"id": "s", "file": "s.jdx", "name": "S"}, spiked)], gates)
+    named = f"{width} spike(s) at {', '.join(str(900 + i) for i in range(width))} cm-1"
+    gate = gates["spikes"]
+    if sigmas * noise >= validation.SPIKE_MIN_FRACTION:  # the signal is about 1
+        (finding,) = gate.findings
+        assert named in finding.message and "identification replaces them" in finding.message
+    else:  # too small to fail a reference, but said
+        assert gate.status == "pass" and named in gate.note, gate.note
+
+
+def test_the_spikes_gate_uses_the_library_pipeline_parameters(small_library):
+    lib = Library.from_folder(small_library, small_library / "manifest.csv", calibrate=False)
+    assert validation._spike_params(lib) == default_pipeline("raman").params("remove_spikes")
+    assert validation._spike_params(None) == default_pipeline("raman").params("remove_spikes")
 
 
 def test_compiled_library_runs_the_gates_it_can(small_library, tmp_path):

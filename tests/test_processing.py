@@ -29,6 +29,7 @@ from forensic.processing import (
     split_representation,
     to_absorbance,
 )
+from forensic.quality import SPIKE_NARROWNESS, SPIKE_THRESHOLD, SPIKE_WIDTH, find_spikes
 from forensic.spectrum import Spectrum
 
 STEP_PARAMS = {
@@ -136,6 +137,24 @@ def test_remove_spikes_removes_a_cosmic_ray_and_keeps_bands():
     untouched = remove_spikes(clean)
     assert untouched.history[-1].params["replaced_points"] == 0
     np.testing.assert_array_equal(untouched.intensity, clean.intensity)
+
+
+def test_remove_spikes_replaces_what_find_spikes_finds_and_its_neighbours():
+    clean = make_spectrum(noise=0.005, seed=2)
+    y = np.array(clean.intensity)
+    y[700] += 3.0
+    y[1500:1502] += 2.0
+    found = find_spikes(y)
+    assert found.points.tolist() == [700, 1500, 1501]
+    assert np.all(found.excess > 1.5)
+    out = remove_spikes(clean.with_intensity(y, "test"))
+    assert np.flatnonzero(out.intensity != y).tolist() == [699, 700, 701, 1499, 1500, 1501, 1502]
+    # the pipeline removes spikes with find_spikes' own defaults
+    assert default_pipeline("raman").params("remove_spikes") == {
+        "threshold": SPIKE_THRESHOLD,
+        "width": SPIKE_WIDTH,
+        "narrowness": SPIKE_NARROWNESS,
+    }
 
 
 def test_remove_spikes_rejects_bad_parameters():
