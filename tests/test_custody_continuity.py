@@ -8,7 +8,12 @@ from custody_helpers import OPERATOR, populated_store
 
 from forensic.cli import main
 from forensic.custody import Store
-from forensic.custody.continuity import custody_gaps, in_time_order
+from forensic.custody.continuity import (
+    custody_doubts,
+    custody_gaps,
+    in_time_order,
+    seals_in_force,
+)
 from forensic.report import issue_report
 
 
@@ -92,3 +97,119 @@ def test_custody_add_warns_of_a_gap_and_the_report_lists_it(tmp_path, monkeypatc
         report = issue_report(store, "CASE-1", operator=OPERATOR)
     (listed,) = [x for x in report.content["limitations"] if "custody not continuous" in x]
     assert listed.startswith("EX-1: custody not continuous: Mallory released the exhibit")
+
+
+def _sealed(seq, at, received_by, released_by, *, intact=None, seal=None):
+    return {
+        **_event(seq, at, received_by, released_by),
+        "seal_intact": intact,
+        "seal_number": seal,
+    }
+
+
+def test_the_first_hand_over_is_released_by_whoever_collected_the_exhibit():
+    events = [
+        _event(1, "2026-11-22T08:00:00Z", "Frank", "Carl"),
+        _event(2, "2026-11-22T09:00:00Z", "Ann Tech", "Frank"),
+    ]
+    (gap,) = custody_gaps(events, collected_by="PC Smith")
+    assert gap.startswith("Carl released the exhibit to Frank at 2026-11-22 08:00:00Z")
+    assert "the label says PC Smith collected it and the log never shows Carl holding it" in gap
+    assert custody_gaps(events, collected_by=" CARL ") == []  # case and spaces aside
+    assert custody_gaps(events) == []  # no collector on the label: nobody to compare with
+    (unreleased,) = custody_gaps([_event(1, "2026-11-22T08:00:00Z", "Ann")], collected_by="Bob")
+    assert "with no release recorded: the label says Bob collected it" in unreleased
+
+
+def test_a_hand_over_dated_before_collection_or_the_case_is_a_doubt():
+    exhibit = {"collected_at": "2026-11-22T22:30:00Z", "seal_number": None}
+    case = {"case_number": "C1", "recorded_at": "2026-11-23T19:28:51.905Z"}
+    events = [
+        _event(34, "2026-11-01T10:00:00Z", "Frank", "Carl"),
+        _event(32, "2026-11-23T19:00:00Z", "Eve", "Frank"),
+        _event(4, "2026-11-23T19:28:00Z", "Ann", "Eve"),  # stated to the minute: not before
+    ]
+    early, unopened = custody_doubts(events, exhibit=exhibit, case=case)
+    assert early.startswith(
+        "custody record #34 (Carl -> Frank) is dated 2026-11-01 10:00:00Z, before the exhibit "
+        "was collected (2026-11-22 22:30:00Z)"
+    )
+    assert unopened.startswith("custody record #32 (Frank -> Eve) is dated 2026-11-23 19:00:00Z")
+    assert "before case C1 was opened (2026-11-23 19:28:51Z)" in unopened
+    # a collection known to the day: a hand-over that day is not before it
+    day = {"collected_at": "2026-11-01"}
+    assert custody_doubts(events[:1], exhibit=day) == []
+    assert custody_doubts(events[:1], exhibit={"collected_at": "2026-11-02"})
+
+
+def test_a_seal_recorded_broken_is_not_intact_later_without_a_new_seal():
+    events = [
+        _sealed(1, "2026-11-22T08:00:00Z", "Ann", "PC Smith", intact=False, seal="S-1"),
+        _sealed(2, "2026-11-22T09:00:00Z", "Carl", "Ann", intact=True),
+        _sealed(3, "2026-11-22T10:00:00Z", "Dave", "Carl", intact=True, seal="s-1"),
+    ]
+    unnamed, same = custody_doubts(events)
+    assert unnamed.startswith(
+        "custody record #2 (Ann -> Carl) records the seal S-1 intact at 2026-11-22 09:00:00Z, "
+        "but it was recorded broken at 2026-11-22 08:00:00Z (custody record #1)"
+    )
+    assert same.startswith("custody record #3 (Carl -> Dave) records the seal s-1 intact")
+    resealed = [
+        *events[:1],
+        _sealed(2, "2026-11-22T09:00:00Z", "Carl", "Ann", intact=True, seal="S-2"),
+    ]
+    assert custody_doubts(resealed) == []
+    # the seal each state refers to: the one stated, else the last recorded (the label's first)
+    assert seals_in_force(in_time_order(events), "S-0") == ["S-1", "S-1", "s-1"]
+    assert seals_in_force([_sealed(1, None, "Ann", None)], "S-0") == ["S-0"]
+
+
+def test_custody_add_warns_of_a_hand_over_before_collection_and_the_report_shows_it(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+    populated_store(tmp_path / "s").close()  # collected 2026-01-30T22:10Z by PC Smith, SEAL-001
+    common = ["CASE-1", "EX-1", "--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    added = CliRunner().invoke(
+        main,
+        [
+            "custody",
+            "add",
+            *common,
+            "--released-by",
+            "Carl",
+            "--received-by",
+            "Frank",
+            "--purpose",
+            "GC-MS",
+            "--seal-intact",
+            "--at",
+            "2026-01-01T10:00Z",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert (
+        "WARNING: custody record #7 (Carl -> Frank) is dated 2026-01-01 10:00:00Z, before the "
+        "exhibit was collected (2026-01-30 22:10:00Z)" in added.output
+    )
+    assert "the label says PC Smith collected it and the log never shows Carl" in added.output
+    verified = CliRunner().invoke(main, ["custody", "verify", "--store", str(tmp_path / "s")])
+    assert verified.exit_code == 0  # the records verify: the warning is about what they say
+    assert "WARNING: case CASE-1 exhibit EX-1: custody record #7 (Carl -> Frank)" in verified.output
+    with Store(tmp_path / "s") as store:
+        report = issue_report(store, "CASE-1", operator=OPERATOR)
+    limitations = report.content["limitations"]
+    assert any(
+        x.startswith("EX-1: custody record #7 (Carl -> Frank) is dated 2026-01-01 10:00:00Z")
+        for x in limitations
+    )
+    # the receipt that names no seal shows which seal its "ok" is (the label's)
+    (row,) = [r for r in _custody_rows(report.content) if r[-2] == 7]
+    assert row[4] == "ok, number not stated (last SEAL-001)"
+
+
+def _custody_rows(content):
+    from forensic.report.layout import report_blocks  # noqa: PLC0415
+
+    (table,) = [b for b in report_blocks(content) if b.headers and b.headers[0] == "When (UTC)"]
+    return table.items

@@ -285,3 +285,44 @@ def test_a_store_sqlite_finds_damaged_does_not_verify(tmp_path):
     assert result.output.startswith("NOT VERIFIED: ") and "damaged" in result.output
     with pytest.raises(StoreDamagedError, match="malformed"):
         verify_store(Store(tmp_path / "s"))
+
+
+def test_a_second_key_under_one_name_is_warned_of_not_failed(store_path, tmp_path, monkeypatch):
+    from forensic.report import issue_report  # noqa: PLC0415
+
+    with Store(store_path) as store:
+        genuine = store.operator_key(OPERATOR).fingerprint
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "elsewhere"))  # another key file
+    with Store(store_path) as store:
+        rogue = store.add_custody_event(
+            "CASE-1",
+            "EX-1",
+            operator=OPERATOR,
+            released_by=OPERATOR,
+            received_by="Mallory",
+            purpose="destruction",
+        )
+    assert rogue["key_fingerprint"] != genuine
+    report = _verify(store_path)
+    assert report.ok  # every record verifies: a key change is possible
+    (warning,) = [w for w in report.warnings if "keys" in w]
+    assert warning.startswith(f"{OPERATOR} signs with 2 keys: key {genuine[:16]} signed key record")
+    assert f"; key {rogue['key_fingerprint'][:16]} signed key record #7, custody record #8." in (
+        warning
+    )
+    result = CliRunner().invoke(main, ["custody", "verify", "--store", str(store_path)])
+    assert result.exit_code == 0
+    assert f"WARNING: {warning}" in result.output
+    # the report shows which key signed each hand-over, and says one name has two
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+    with Store(store_path) as store:
+        content = issue_report(store, "CASE-1", operator=OPERATOR).content
+    (limitation,) = [x for x in content["limitations"] if "signs with 2 keys" in x]
+    assert limitation.startswith(f"EX-1: {OPERATOR} signs with 2 keys: key {genuine[:16]} signed")
+    assert f"key {rogue['key_fingerprint'][:16]} signed custody record #8." in limitation
+    from forensic.report.layout import report_blocks  # noqa: PLC0415
+
+    (signers,) = [b.text for b in report_blocks(content) if b.text.startswith("Custody records")]
+    assert f"#4 {OPERATOR} {genuine[:16]}; #8 {OPERATOR} {rogue['key_fingerprint'][:16]}." in (
+        signers
+    )

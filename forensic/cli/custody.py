@@ -586,12 +586,12 @@ def custody_add(
     """Record a hand-over of an exhibit.
 
     A hand-over released by someone the log does not show holding the exhibit, or with no
-    release where someone else held it, is recorded and warned of: the report lists it.
+    release where someone else held it, one dated before the exhibit was collected or its case
+    opened, and a seal intact after it was recorded broken, are recorded and warned of: the
+    report lists them.
     """
-    from forensic.custody.continuity import custody_gaps  # noqa: PLC0415
-
     with _open(store_path) as store:
-        before = set(custody_gaps(store.custody_events(case_number, item_number)))
+        before = set(_custody_warnings(store, case_number, item_number))
         row = store.add_custody_event(
             case_number,
             item_number,
@@ -605,11 +605,22 @@ def custody_add(
             notes=notes,
             corrects=corrects,
         )
-        after = custody_gaps(store.custody_events(case_number, item_number))
+        after = _custody_warnings(store, case_number, item_number)
     click.echo(f"custody event recorded (record #{row['seq']}, {row['hash'][:16]})")
-    for gap in after:
-        if gap not in before:
-            click.secho(f"WARNING: custody not continuous: {gap}", err=True, bold=True)
+    for warning in after:
+        if warning not in before:
+            click.secho(f"WARNING: {warning}", err=True, bold=True)
+
+
+def _custody_warnings(store: Store, case_number: str, item_number: str) -> list[str]:
+    """What the exhibit's custody log says that cannot be right, as the report states it."""
+    from forensic.custody.continuity import custody_warnings  # noqa: PLC0415
+
+    return custody_warnings(
+        store.custody_events(case_number, item_number),
+        exhibit=store.require_exhibit(case_number, item_number),
+        case=store.require_case(case_number),
+    )
 
 
 def _log(store: Store, case_number: str, item_number: str | None) -> None:
@@ -694,7 +705,10 @@ def custody_log(case_number, item_number, store_path):
 def custody_verify(report_file, expect, store_path):
     """Recompute every hash, link and signature; exit 0 only if all verify.
 
-    Otherwise exit 1 and name the first bad record (table, position, what differs).
+    Otherwise exit 1 and name the first bad record (table, position, what differs). An
+    operator name signing with more than one key, and an exhibit's custody log that cannot be
+    as recorded (a break, a hand-over dated before the exhibit was collected or its case
+    opened, a broken seal found intact), are warned of: they do not change the exit status.
     """
     try:
         store = _read(store_path)
@@ -713,6 +727,10 @@ def custody_verify(report_file, expect, store_path):
                 f"  key of {key['operator']}: {key['fingerprint']} (record #{key['seq']}, "
                 f"chain {key['chain_id'][:8]})"
             )
+        # what verifies but cannot be right, or may not be whose it says: facts to check,
+        # not a failure (exit 0 when nothing else is wrong)
+        for warning in report.warnings:
+            click.echo(f"  WARNING: {warning}")
         report_ok = True
         if report_file is not None:
             report_ok = _check_report_file(store, report_file, report)

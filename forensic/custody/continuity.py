@@ -1,23 +1,33 @@
-"""Whether an exhibit's custody log is continuous: every hand-over released by whoever held it.
+"""Whether an exhibit's custody log makes sense: continuous, in time, its seal accounted for.
 
 A chain of custody (ASTM E1492) is continuous when each transfer is released by the person
-the previous one handed the exhibit to. The hash chain proves that the records were not
-altered; it cannot tell that they describe an unbroken custody. :func:`custody_gaps` reads the
-events in the order they happened (their stated times, not the order they were recorded:
-a hand-over may be written down later) and names each break, for the technician when it is
-recorded and for the investigator in the report's limitations.
+the previous one handed the exhibit to, the first by whoever collected it. The hash chain
+proves that the records were not altered; it cannot tell that they describe an unbroken
+custody. :func:`custody_gaps` reads the events in the order they happened (their stated times,
+not the order they were recorded: a hand-over may be written down later) and names each break;
+:func:`custody_doubts` names a hand-over dated before the exhibit was collected or its case
+opened, and a seal found intact after it was recorded broken with no new seal number.
+:func:`custody_warnings` is both, as ``custody add``, ``custody verify`` and the scan say them;
+the report lists them among its limitations. Each is a warning: the records stay as they are.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from forensic.custody.store import recorded_moment, utc_when
+from forensic.custody.store import CLOCK_TOLERANCE, recorded_moment, utc_when
 
-__all__ = ["custody_gaps", "in_time_order", "same_statement"]
+__all__ = [
+    "custody_doubts",
+    "custody_gaps",
+    "custody_warnings",
+    "in_time_order",
+    "same_statement",
+    "seals_in_force",
+]
 
 _UNKNOWN = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -37,7 +47,9 @@ def in_time_order(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]
     return sorted(events, key=lambda e: (recorded_moment(e["event_at"]) or _UNKNOWN, e["seq"]))
 
 
-def custody_gaps(events: Sequence[Mapping[str, Any]]) -> list[str]:
+def custody_gaps(
+    events: Sequence[Mapping[str, Any]], *, collected_by: str | None = None
+) -> list[str]:
     """Each break in an exhibit's custody log, in words (empty when it is continuous).
 
     Parameters
@@ -45,6 +57,9 @@ def custody_gaps(events: Sequence[Mapping[str, Any]]) -> list[str]:
     events : sequence of mapping
         The exhibit's current custody events (``seq``, ``event_at``, ``released_by``,
         ``received_by``), in any order.
+    collected_by : str, optional
+        Who collected the exhibit (its label's ``collected_by``): the holder before the first
+        hand-over. Without it, the first hand-over is not compared with anyone.
 
     Returns
     -------
@@ -54,6 +69,21 @@ def custody_gaps(events: Sequence[Mapping[str, Any]]) -> list[str]:
     """
     gaps = []
     ordered = in_time_order(events)
+    if ordered and collected_by and str(collected_by).strip():
+        first = ordered[0]
+        when = f"at {utc_when(first['event_at'])} (custody record #{first['seq']})"
+        if first["released_by"] and not same_statement(first["released_by"], collected_by):
+            gaps.append(
+                f"{first['released_by']} released the exhibit to {first['received_by']} {when}, "
+                f"the first hand-over the log shows, but the label says {collected_by} "
+                "collected it and the log never shows "
+                f"{first['released_by']} holding it"
+            )
+        elif not first["released_by"] and not same_statement(first["received_by"], collected_by):
+            gaps.append(
+                f"{first['received_by']} received the exhibit {when}, the first hand-over the "
+                f"log shows, with no release recorded: the label says {collected_by} collected it"
+            )
     for before, event in itertools.pairwise(ordered):
         held_by = before["received_by"]
         when = f"at {utc_when(event['event_at'])} (custody record #{event['seq']})"
@@ -69,3 +99,124 @@ def custody_gaps(events: Sequence[Mapping[str, Any]]) -> list[str]:
                 f"the log says {held_by} held it (record #{before['seq']})"
             )
     return gaps
+
+
+def _before(moment: str | None, bound: str | None) -> bool:
+    """Whether a recorded time lies before a bound that may be a date alone (a collection
+    known to the day: only a time on an earlier day is before it). Times a few minutes apart
+    are not told apart: they are stated to the minute, on clocks that differ a little."""
+    when = recorded_moment(moment)
+    if when is None or not bound:
+        return False
+    limit = recorded_moment(bound)
+    if limit is not None:
+        return when < limit - CLOCK_TOLERANCE
+    try:
+        return when.date() < date.fromisoformat(str(bound).strip())
+    except ValueError:  # free text in a record older than the check on entered times
+        return False
+
+
+def seals_in_force(
+    events: Sequence[Mapping[str, Any]], label_seal: str | None = None
+) -> list[str | None]:
+    """The seal each hand-over's state refers to, for events in time order
+    (:func:`in_time_order`): the number it states, else the last one stated before it (by an
+    earlier hand-over or, before any, the exhibit's label); None when none is known."""
+    seal = label_seal or None
+    found = []
+    for event in events:
+        seal = event.get("seal_number") or seal
+        found.append(seal)
+    return found
+
+
+def _handover(event: Mapping[str, Any]) -> str:
+    released = event.get("released_by") or "no release"
+    return f"custody record #{event['seq']} ({released} -> {event['received_by']})"
+
+
+def custody_doubts(
+    events: Sequence[Mapping[str, Any]],
+    *,
+    exhibit: Mapping[str, Any] | None = None,
+    case: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """What in an exhibit's custody log cannot be as recorded, other than a break
+    (:func:`custody_gaps`), in words (empty when nothing is).
+
+    Parameters
+    ----------
+    events : sequence of mapping
+        The exhibit's current custody events (``seq``, ``event_at``, ``released_by``,
+        ``received_by``, ``seal_intact``, ``seal_number``), in any order.
+    exhibit : mapping, optional
+        The exhibit's current label (``collected_at``, ``seal_number``).
+    case : mapping, optional
+        Its case's record (``case_number``, ``recorded_at``: when it was opened).
+
+    Returns
+    -------
+    list of str
+        One sentence per doubt, in the order the events happened: a hand-over dated before
+        the exhibit was collected or, if not, before its case was opened; a seal recorded
+        intact after it was recorded broken, with no new seal number since.
+    """
+    exhibit = exhibit or {}
+    collected_at = exhibit.get("collected_at")
+    opened_at = (case or {}).get("recorded_at")
+    ordered = in_time_order(events)
+    doubts = []
+    broken: tuple[Mapping[str, Any], str | None] | None = None  # the receipt, its seal
+    for event, seal in zip(
+        ordered, seals_in_force(ordered, exhibit.get("seal_number")), strict=True
+    ):
+        dated = f"{_handover(event)} is dated {utc_when(event['event_at'])}"
+        if _before(event["event_at"], collected_at):
+            doubts.append(
+                f"{dated}, before the exhibit was collected ({utc_when(collected_at)}): its "
+                "time is wrong, or it is not a hand-over of this exhibit"
+            )
+        elif _before(event["event_at"], opened_at):
+            doubts.append(
+                f"{dated}, before case {case['case_number']} was opened "
+                f"({utc_when(opened_at)}): its time is wrong, or it was written down later "
+                "with an earlier time"
+            )
+        if event.get("seal_intact") is None:
+            continue
+        if not event["seal_intact"]:
+            broken = (event, seal)
+            continue
+        if broken is None:
+            continue
+        receipt, broken_seal = broken
+        new_seal = event.get("seal_number") and (
+            broken_seal is None or not same_statement(event["seal_number"], broken_seal)
+        )
+        if new_seal:
+            broken = None  # resealed under a new number
+            continue
+        doubts.append(
+            f"{_handover(event)} records the seal"
+            + (f" {seal}" if seal else "")
+            + f" intact at {utc_when(event['event_at'])}, but it was recorded broken at "
+            f"{utc_when(receipt['event_at'])} (custody record #{receipt['seq']}) and no new "
+            "seal number is recorded since: a broken seal cannot be intact again"
+        )
+    return doubts
+
+
+def custody_warnings(
+    events: Sequence[Mapping[str, Any]],
+    *,
+    exhibit: Mapping[str, Any] | None = None,
+    case: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Every warning on an exhibit's custody log, as the commands say them: each break
+    (:func:`custody_gaps`, after "custody not continuous: ") and each doubt
+    (:func:`custody_doubts`)."""
+    gaps = custody_gaps(events, collected_by=(exhibit or {}).get("collected_by"))
+    return [f"custody not continuous: {gap}" for gap in gaps] + custody_doubts(
+        events, exhibit=exhibit, case=case
+    )

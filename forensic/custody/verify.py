@@ -12,21 +12,38 @@ chain order and each one is checked:
 
 Rows logged by the store's own triggers as updated or deleted behind the toolkit's back are
 reported too. The first problem in chain order is "the first bad record".
+
+What verifies may still deserve a reader's eye: one operator name signing with more than one
+key (a key change, or someone else registering a key under that name:
+:func:`several_keys_warning`) and an exhibit's custody log that cannot be as recorded
+(:func:`forensic.custody.continuity.custody_warnings`). These are
+:attr:`VerifyReport.warnings`, not problems: the records verify.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.custody import chain
+from forensic.custody.continuity import custody_warnings
 from forensic.custody.keys import fingerprint, verify_signature
 from forensic.custody.store import Store
 from forensic.errors import CustodyError
 
-__all__ = ["Problem", "UnverifiedChainError", "VerifyReport", "links_digest", "verify_store"]
+__all__ = [
+    "Problem",
+    "UnverifiedChainError",
+    "VerifyReport",
+    "key_uses",
+    "links_digest",
+    "record_label",
+    "several_keys_warning",
+    "verify_store",
+]
 
 # Tables whose rows name one exhibit (``item_number``) of one case.
 _EXHIBIT_TABLES = ("exhibits", "custody_events", "measurements", "results")
@@ -78,10 +95,11 @@ class VerifyReport:
     records: int = 0
     chains: dict[str, tuple[int, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed."""
+        """True when nothing failed (:attr:`warnings` do not count)."""
         return not self.problems
 
     @property
@@ -298,7 +316,99 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
     other = [p for p in problems if p.seq is None]
     record_problems.sort(key=lambda p: (order.get(p.chain_id, len(order)), p.seq))
     report.problems = _dedupe(record_problems) + _dedupe(other)
+    report.warnings = [
+        several_keys_warning(name, uses, own_chain=store.chain_id)
+        for name, uses in key_uses(by_hash.values()).items()
+        if len(uses) > 1
+    ]
+    cases = {c["case_number"]: c for c in store.current("cases")}
+    for exhibit in store.current("exhibits"):
+        case_number, item = exhibit["case_number"], exhibit["item_number"]
+        report.warnings += [
+            f"case {case_number} exhibit {item}: {warning}"
+            for warning in custody_warnings(
+                store.custody_events(case_number, item),
+                exhibit=exhibit,
+                case=cases.get(case_number),
+            )
+        ]
     return report
+
+
+#: What a record of each chained table is called in a warning.
+_RECORD_KIND = {
+    "cases": "case",
+    "exhibits": "label",
+    "custody_events": "custody",
+    "measurements": "measurement",
+    "results": "result",
+    "reports": "report",
+    "operator_keys": "key",
+    "imports": "import",
+}
+
+
+def record_label(table: str, row: Mapping[str, Any], own_chain: str | None = None) -> str:
+    """A record as warnings name it: ``custody record #30``, with its chain when it is not
+    the store's own (``(chain 45f9f459)``)."""
+    label = f"{_RECORD_KIND.get(table, table)} record #{row['seq']}"
+    if own_chain is not None and row["chain_id"] != own_chain:
+        label += f" (chain {row['chain_id'][:8]})"
+    return label
+
+
+def key_uses(
+    records: Iterable[tuple[str, Mapping[str, Any]]],
+) -> dict[str, dict[str, list[tuple[str, Mapping[str, Any]]]]]:
+    """``{signer: {key fingerprint: [(table, record), ...]}}``: which key signed which record
+    under each name.
+
+    Parameters
+    ----------
+    records : iterable of (str, mapping)
+        Chained records (``signer``, ``key_fingerprint``, ``seq``, ``chain_id``), each with
+        the table it is from.
+
+    Returns
+    -------
+    dict
+        Names, each key's records in chain order. A name with more than one key is what
+        :func:`several_keys_warning` says.
+    """
+    uses: dict[str, dict[str, list[tuple[str, Mapping[str, Any]]]]] = {}
+    for table, row in sorted(records, key=lambda r: (r[1]["chain_id"], r[1]["seq"])):
+        uses.setdefault(row["signer"], {}).setdefault(row["key_fingerprint"], []).append(
+            (table, row)
+        )
+    return uses
+
+
+_LISTED = 6  # records named per key; the rest are counted
+
+
+def several_keys_warning(
+    name: str,
+    uses: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]],
+    *,
+    own_chain: str | None = None,
+) -> str:
+    """The warning that one operator name signs with several keys, naming each key (its
+    fingerprint's first 16 hex digits) and the records it signed.
+
+    A key may be replaced legitimately (a new computer, a lost key file); anyone who can write
+    to the store can also register a key under someone's name. Which keys are theirs only the
+    operator can say, so this is a warning with the facts, not a failure.
+    """
+    parts = []
+    for fpr, rows in uses.items():
+        labels = [record_label(table, row, own_chain) for table, row in rows[:_LISTED]]
+        if len(rows) > _LISTED:
+            labels.append(f"{len(rows) - _LISTED} more")
+        parts.append(f"key {fpr[:16]} signed {', '.join(labels)}")
+    return (
+        f"{name} signs with {len(uses)} keys: " + "; ".join(parts) + f". A key change, or "
+        f"someone else signing as {name}: check with {name} which fingerprints are theirs"
+    )
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

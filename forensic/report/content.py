@@ -19,10 +19,15 @@ from typing import Any
 
 from forensic import __version__
 from forensic.custody import chain
-from forensic.custody.continuity import custody_gaps, in_time_order
+from forensic.custody.continuity import custody_doubts, custody_gaps, in_time_order
 from forensic.custody.keys import verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
-from forensic.custody.verify import UnverifiedChainError, verify_store
+from forensic.custody.verify import (
+    UnverifiedChainError,
+    key_uses,
+    several_keys_warning,
+    verify_store,
+)
 from forensic.errors import CustodyError
 from forensic.identify import (
     MODELLED_WARNING,
@@ -162,7 +167,42 @@ def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, An
     return sorted(found, key=lambda c: _moment_key(c["recorded_at"]))
 
 
-def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]:
+def _key_warnings(store: Store, records: list[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """For each name that signed one of the exhibit's records and signs with more than one
+    key in the store: which key signed which of these records, and the others' keys."""
+    signers = {row["signer"] for _, row in records}
+    shown = {(row["chain_id"], row["seq"]) for _, row in records}
+    everything = (
+        [
+            (table, row)
+            for table in chain.CHAINED_TABLES
+            for row in store.query(
+                f"SELECT * FROM {table} WHERE signer IN ({', '.join('?' * len(signers))})",
+                sorted(signers),
+            )
+        ]
+        if signers
+        else []
+    )
+    warnings = []
+    for name, uses in key_uses(everything).items():
+        if len(uses) < 2:
+            continue
+        # this exhibit's records under each key; a key that signed none of them is named by
+        # the record that registers it
+        mine = {
+            fpr: [r for r in rows if (r[1]["chain_id"], r[1]["seq"]) in shown]
+            or [r for r in rows if r[0] == "operator_keys"][:1]
+            or rows[:1]
+            for fpr, rows in uses.items()
+        }
+        warnings.append(several_keys_warning(name, mine, own_chain=store.chain_id))
+    return warnings
+
+
+def _exhibit_section(
+    store: Store, exhibit: Mapping[str, Any], case: Mapping[str, Any]
+) -> dict[str, Any]:
     case_number, item = exhibit["case_number"], exhibit["item_number"]
     events = in_time_order(store.custody_events(case_number, item))  # as they happened
     measurements = store.measurements(case_number, item)
@@ -229,11 +269,20 @@ def _exhibit_section(store: Store, exhibit: Mapping[str, Any]) -> dict[str, Any]
                 "seal_intact": None if e["seal_intact"] is None else bool(e["seal_intact"]),
                 "seal_number": e["seal_number"],
                 "signed_by": e["signer"],
+                "key_fingerprint": e["key_fingerprint"],
                 "record_hash": e["hash"],
             }
             for e in events
         ],
-        "custody_gaps": custody_gaps(events),
+        "custody_gaps": custody_gaps(events, collected_by=exhibit["collected_by"]),
+        "custody_doubts": custody_doubts(events, exhibit=exhibit, case=case),
+        "key_warnings": _key_warnings(
+            store,
+            [("exhibits", exhibit)]
+            + [("custody_events", e) for e in events]
+            + [("measurements", m) for m in measurements]
+            + [("results", r) for r in results],
+        ),
         "analyses": analyses,
         "corrections": _corrections(store, case_number, item),
     }
@@ -300,6 +349,10 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     for exhibit in exhibits:
         for gap in exhibit.get("custody_gaps") or []:
             warnings.append(f"{exhibit['label']['item_number']}: custody not continuous: {gap}.")
+        for doubt in exhibit.get("custody_doubts") or []:
+            warnings.append(f"{exhibit['label']['item_number']}: {doubt}.")
+        for warning in exhibit.get("key_warnings") or []:
+            warnings.append(f"{exhibit['label']['item_number']}: {warning}.")
         for event in exhibit["custody"]:
             if event["seal_intact"] is False:
                 warnings.append(
@@ -405,7 +458,7 @@ def build_report_content(
             "(--force issues one marked as unverified on every page)"
         )
     key = store.operator_key(issued_by)
-    sections = [_exhibit_section(store, exhibit) for exhibit in exhibits]
+    sections = [_exhibit_section(store, exhibit, case) for exhibit in exhibits]
     analysed = [s["dates"]["analysed"] for s in sections if s["dates"]["analysed"]]
     received = [s["dates"]["received"] for s in sections if s["dates"]["received"]]
     issued_at = utc_now()

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensic.custody.continuity import seals_in_force
 from forensic.custody.store import stated_description, utc_when
 from forensic.identify import stated_warning
 from forensic.spectrum import MEASURED, is_measured
@@ -29,6 +30,7 @@ __all__ = [
     "figure_title",
     "format_table",
     "report_blocks",
+    "signers_line",
     "verdict_line",
 ]
 
@@ -118,10 +120,35 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
     return "NO MATCH in the reference library"
 
 
-def _seal(event: Mapping[str, Any]) -> str:
-    """A hand-over's seal for the custody table: its state on receipt and its number."""
+def _seal(event: Mapping[str, Any], in_force: str | None) -> str:
+    """A hand-over's seal for the custody table: its state on receipt and which seal that is,
+    the number it states or, when it states none, the last one recorded before it
+    (:func:`~forensic.custody.continuity.seals_in_force`)."""
     state = {True: "ok", False: "BROKEN", None: ""}[event["seal_intact"]]
-    return " ".join(part for part in (state, event.get("seal_number") or "") if part) or "-"
+    number = event.get("seal_number")
+    if number:
+        return f"{state} {number}".strip()
+    if not state:
+        return "-"
+    return f"{state}, number not stated" + (f" (last {in_force})" if in_force else "")
+
+
+def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
+    """Under the custody table: who signed each of its records, with the first 16 hex digits
+    of the key's fingerprint, so that a second key under one name shows (None for reports
+    issued before the content carried the key)."""
+    signed = [
+        f"#{e['record']} {e['signed_by']} {e['key_fingerprint'][:16]}"
+        for e in custody
+        if e.get("key_fingerprint")
+    ]
+    if not signed:
+        return None
+    return (
+        "Custody records signed by (key fingerprint, first 16 hex digits): "
+        + "; ".join(signed)
+        + ". Compare them with the fingerprints the operators published."
+    )
 
 
 def correction_line(correction: Mapping[str, Any]) -> str:
@@ -235,17 +262,18 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         for number, analysis in enumerate(exhibit["analyses"], start=1):
             blocks.extend(_analysis_blocks(label, number, analysis))
         blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
+        seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
         rows = [
             [
                 utc_when(e["event_at"]),
                 e["released_by"],
                 e["received_by"],
                 e["purpose"],
-                _seal(e),
+                _seal(e, seal),
                 e["record"],
                 e["record_hash"][:12],
             ]
-            for e in exhibit["custody"]
+            for e, seal in zip(exhibit["custody"], seals, strict=True)
         ]
         if rows:
             blocks.append(
@@ -264,6 +292,9 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                     keep=[0, 6],  # the time and the hash are read whole
                 )
             )
+            signers = signers_line(exhibit["custody"])
+            if signers:
+                blocks.append(Block("para", signers))
         else:
             blocks.append(Block("para", "No custody event is recorded for this exhibit."))
         corrections = exhibit.get("corrections") or []
