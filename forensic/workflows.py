@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from forensic.custody import chain
-from forensic.custody.continuity import custody_gaps, same_statement
+from forensic.custody.continuity import custody_doubts, custody_gaps, same_statement
 from forensic.custody.store import (
     NOT_DESCRIBED,
     Store,
@@ -869,11 +869,20 @@ def scan(
                     label_seal_number=exhibit["seal_number"],
                     notes="; ".join(facts) or None,
                 )
-                gaps_before = set(custody_gaps(custody))
+                # the breaks and doubts this receipt made, in the report's words
+                after = db.custody_events(case_number, item_number)
+                collector = exhibit["collected_by"]
+                gaps_before = set(custody_gaps(custody, collected_by=collector))
                 gaps = [
                     gap
-                    for gap in custody_gaps(db.custody_events(case_number, item_number))
+                    for gap in custody_gaps(after, collected_by=collector)
                     if gap not in gaps_before
+                ]
+                doubts_before = set(custody_doubts(custody, exhibit=exhibit, case=case))
+                discrepancies += [
+                    Discrepancy(doubt, "check the seal and the custody log with who handed it over")
+                    for doubt in custody_doubts(after, exhibit=exhibit, case=case)
+                    if doubt not in doubts_before
                 ]
             notify(
                 "custody",

@@ -1752,3 +1752,20 @@ def test_a_simulated_sample_is_made_from_the_library_folder_scanned_against(tmp_
         " ".join(page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages).split()
     )
     assert "made from the reference Gammaol (simulated)" in text
+
+
+def test_a_scan_finding_a_seal_intact_that_was_recorded_broken_warns_of_it(tmp_path):
+    _run(tmp_path, description="white powder, zip bag", seal_number="S-1", seal_intact=False)
+    progress = []
+    _run(
+        tmp_path,
+        operator="Bob Other",
+        received_from=OPERATOR,
+        seal_intact=True,
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    line = dict(progress)["custody"]
+    # in the words of the report's limitations (continuity.custody_doubts), with what to do
+    assert "WARNING: custody record #" in line
+    assert "records the seal S-1 intact at" in line and "no new seal number" in line
+    assert line.endswith("check the seal and the custody log with who handed it over")
