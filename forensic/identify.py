@@ -29,6 +29,7 @@ from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
 from forensic.errors import ForensicError, IdentificationError
 from forensic.library import CALIBRATION_METHOD, Library, shipped_library, substance_key
+from forensic.modelled import source_confidence
 from forensic.processing import (
     linear_from_representation,
     remove_spikes,
@@ -63,6 +64,7 @@ __all__ = [
     "Identification",
     "identify",
     "not_measured_warning",
+    "reference_confidence",
     "reference_warning",
     "search",
     "search_batch",
@@ -105,6 +107,17 @@ def reference_warning(provenance: str) -> str:
         f"reference of provenance {provenance!r}: not stated to be measured from a sample, so "
         "its band positions and relative intensities may not be a sample's"
     )
+
+
+def reference_confidence(reference: Mapping[str, Any]) -> str | None:
+    """The confidence (high, medium, low) of the band table a hit's or mixture component's
+    modelled reference was made from; None for a measured one, or one that does not say.
+
+    Results recorded before hits carried ``band_confidence`` state it in the reference's
+    ``source`` (:func:`forensic.modelled.source_confidence`)."""
+    if reference.get("provenance") != "modelled":
+        return None
+    return reference.get("band_confidence") or source_confidence(reference.get("source"))
 
 
 def not_measured_warning(provenance: str) -> str:
@@ -782,6 +795,7 @@ def _hit_entry(
         "class": entry.get("class", ""),
         "synonyms": entry.get("synonyms", []),
         "source": entry.get("source", ""),
+        "band_confidence": entry.get("band_confidence", ""),
     }
 
 
@@ -1039,6 +1053,8 @@ def _mixture(
                 ),
                 "entry_id": entry["entry_id"],
                 "provenance": entry.get("provenance") or MEASURED,
+                "source": entry.get("source", ""),
+                "band_confidence": entry.get("band_confidence", ""),
             }
         )
     # the fit is drawn over the query as reported (``Identification.query``): moved back

@@ -84,6 +84,9 @@ CALIBRATION_METHOD = 2
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
 Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
 :func:`forensic.identify.identify` warns about a library calibrated by an older method."""
+_ENTRY_FIELDS = 2
+"""What an entry holds (2: a modelled reference's ``band_confidence``): a folder compiled
+before it changed is compiled again, so its entries hold it too."""
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
 _NOT_SPECTRA = frozenset({".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"})
@@ -973,6 +976,8 @@ def _entry(
         "salt_form": str(meta.get("salt_form") or ""),
         "provenance": str(meta.get("provenance") or "measured"),
         "source": str(meta.get("source") or ""),
+        # a modelled reference's band table confidence (high, medium, low), from its file
+        "band_confidence": str(meta.get("band_confidence") or ""),
         "licence": str(meta.get("licence") or ""),
         "modality": modality,
         "y_unit": y_unit,
@@ -1046,7 +1051,9 @@ def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pip
     """What a compiled folder depends on: the format, calibration method, pipelines, the
     manifest and the reference files (not the folder's notes, changelog or version control)."""
     folder = folder.resolve()
-    digest = hashlib.sha256(f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}\n".encode())
+    digest = hashlib.sha256(
+        f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}/{_ENTRY_FIELDS}\n".encode()
+    )
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
     files, _ = reference_files(folder)

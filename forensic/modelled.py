@@ -24,6 +24,7 @@ relative to the other bands of the table; the finished spectrum is scaled to a m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,8 @@ __all__ = [
     "entry_from_dict",
     "model_spectrum",
     "modelled_axis",
+    "modelled_source",
+    "source_confidence",
 ]
 
 BAND_SHAPES = ("lorentzian", "gaussian", "voigt")
@@ -357,3 +360,20 @@ def entry_from_dict(data: Mapping[str, Any], *, where: str = "band table") -> Mo
         licence=str(data.get("licence", "")),
         tables=tables,
     )
+
+
+def modelled_source(entry_id: str, table: BandTable) -> str:
+    """The ``source`` of a modelled reference, as the library manifest states it: the band
+    table's file, its confidence and the literature it names."""
+    return f"modelled from bands/{entry_id}.toml (confidence {table.confidence}): {table.source}"
+
+
+_STATED_CONFIDENCE = re.compile(r"^modelled from \S+ \(confidence (high|medium|low)\):")
+
+
+def source_confidence(source: str | None) -> str | None:
+    """The band table's confidence a modelled reference's ``source`` states
+    (:func:`modelled_source`), or None: how the confidence of a reference is known in results
+    recorded before hits carried it (``band_confidence``)."""
+    found = _STATED_CONFIDENCE.match(str(source or ""))
+    return found.group(1) if found else None

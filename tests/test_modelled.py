@@ -198,3 +198,15 @@ def test_any_valid_table_gives_a_finite_unit_max_nonnegative_spectrum(rows, moda
     assert spectrum.intensity.min() >= 0.0
     again = model_spectrum(table, name="x", entry_id="x")
     assert spectrum.content_hash() == again.content_hash()
+
+
+def test_a_modelled_sources_confidence_is_read_back_from_what_the_manifest_states():
+    from forensic.modelled import modelled_source, source_confidence  # noqa: PLC0415
+
+    source = modelled_source("polystyrene", RAMAN_TABLE)
+    assert (
+        source == "modelled from bands/polystyrene.toml (confidence high): ASTM E1840 polystyrene"
+    )
+    assert source_confidence(source) == "high"
+    assert source_confidence("Renishaw inVia, 785 nm (confidence low): measured") is None
+    assert source_confidence(None) is None

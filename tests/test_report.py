@@ -1104,3 +1104,39 @@ def test_a_report_outrun_by_new_records_every_time_is_refused_and_not_recorded(
     with Store(tmp_path / "s") as store:
         assert store.reports("CASE-1") == []
         assert len(store.results("CASE-1", "EX-1")) == 1 + len(scans)
+
+
+@pytest.mark.parametrize("recorded_before", [False, True])
+def test_a_low_confidence_reference_behind_an_identification_is_a_limitation(
+    tmp_path, monkeypatch, recorded_before
+):
+    """Each hit's source and band-table confidence is printed, and a substance identified on a
+    modelled reference of low confidence is said to rest on it; a result recorded before hits
+    carried ``band_confidence`` states it in its source, as the shipped manifest writes it."""
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+    identification = identification_dict(modelled=True)
+    identification["hits"][0]["source"] = (
+        "modelled from bands/cocaine-hcl.toml (confidence low): recollection, not a table in hand"
+    )
+    if not recorded_before:
+        identification["hits"][0]["band_confidence"] = "low"
+    with populated_store(tmp_path / "s", identification=identification) as store:
+        content = issue_report(store, "CASE-1", operator=OPERATOR).content
+    (limitation,) = [x for x in content["limitations"] if "low confidence" in x]
+    assert limitation.startswith(
+        "EX-1: Cocaine hydrochloride is identified by a match with a modelled reference "
+        "(cocaine-hcl) whose band table is rated low confidence"
+    )
+    text = render_text(content)
+    assert "References: [1. Cocaine hydrochloride (cocaine-hcl, modelled, band table of low" in (
+        text
+    )
+    assert "recollection, not a table in hand] [2. Lidocaine (lidocaine, measured): source not" in (
+        " ".join(text.split())
+    )
+    # a medium-confidence reference, or one not identified, is no such limitation
+    identification["hits"][0]["band_confidence"] = "medium"
+    identification["hits"][0]["source"] = "modelled from bands/cocaine-hcl.toml"
+    with populated_store(tmp_path / "t", identification=identification) as store:
+        content = issue_report(store, "CASE-1", operator=OPERATOR).content
+    assert not [x for x in content["limitations"] if "low confidence" in x]

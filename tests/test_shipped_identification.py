@@ -64,3 +64,18 @@ def test_a_cut_sample_that_no_single_reference_identifies_is_identified_as_its_m
     assert verdict_line(result.to_dict()).startswith("IDENTIFIED (mixture): ")
     # without the fit there is no mixture to confirm them, and the single hit stays undecided
     assert forensic.identify(measured, library, mixtures=False).verdict == "inconclusive"
+
+
+def test_hits_and_components_carry_their_band_tables_source_and_confidence(library):
+    """The confidence of each band table (bands/*.toml) reaches the result, so that a report
+    can say how far a match on a modelled reference is to be trusted."""
+    sample = "cocaine hydrochloride:65,levamisole hydrochloride:35"
+    with open_instrument(f"sim:ocean-rs232?sample={sample}&seed=3&realtime=0") as instrument:
+        measured = instrument.acquire()
+    result = forensic.identify(measured, library)
+    for reference in [*result.hits, *result.mixture["components"]]:
+        assert reference["band_confidence"] in ("high", "medium", "low"), reference
+        assert reference["source"].startswith("modelled from bands/")
+        assert f"(confidence {reference['band_confidence']})" in reference["source"]
+    levamisole = next(c for c in result.mixture["components"] if "Levamisole" in c["name"])
+    assert levamisole["band_confidence"] == "low"  # bands/levamisole-hcl.toml

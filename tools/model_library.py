@@ -38,7 +38,12 @@ if str(ROOT) not in sys.path:  # run as a script from a source tree that is not 
 from forensic.curation import MANIFEST_COLUMNS  # noqa: E402  (one definition, shared)
 from forensic.errors import LibraryError  # noqa: E402
 from forensic.io import write_spectrum  # noqa: E402
-from forensic.modelled import ModelledEntry, entry_from_dict, model_spectrum  # noqa: E402
+from forensic.modelled import (  # noqa: E402
+    ModelledEntry,
+    entry_from_dict,
+    model_spectrum,
+    modelled_source,
+)
 
 LIBRARY = ROOT / "spectral_library"
 DEFAULTS = {
@@ -99,8 +104,7 @@ def _manifest_row(entry: ModelledEntry, modality: str) -> dict[str, str]:
         "salt_form": entry.salt_form,
         "modality": modality,
         "provenance": "modelled",
-        "source": f"modelled from bands/{entry.entry_id}.toml "
-        f"(confidence {table.confidence}): {table.source}",
+        "source": modelled_source(entry.entry_id, table),
         "licence": entry.licence,
         "added_by": entry.added_by,
         "added_at": entry.added_at,

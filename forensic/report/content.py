@@ -32,10 +32,12 @@ from forensic.errors import CustodyError
 from forensic.identify import (
     MODELLED_WARNING,
     not_measured_warning,
+    reference_confidence,
     reference_warning,
     stated_warning,
 )
 from forensic.spectrum import is_measured, made_by
+from forensic.verdict import identified_substances
 
 __all__ = [
     "DEFAULT_LOCATION",
@@ -341,6 +343,33 @@ def _kept_signature(measured_by: str, signature: Any) -> str:
     return "The file was not signed" + (f" ({why})" if why else "") + f": {unverified}"
 
 
+def _low_confidence(identification: Mapping[str, Any]) -> list[str]:
+    """For each substance an identified result names (identified, or possibly present) on a
+    modelled reference whose band table is of low confidence: that in plain words."""
+    hits = identification.get("hits") or []
+    if identification.get("verdict") != "identified" or not hits:
+        return []
+    components = (identification.get("mixture") or {}).get("components") or []
+    named, possible = identified_substances(hits[0]["name"], components)
+    # a component recorded before components named their source: its hit's, if ranked
+    by_id = {h.get("entry_id"): h for h in hits}
+    references = {c["name"]: {**by_id.get(c.get("entry_id"), {}), **c} for c in components}
+    references[hits[0]["name"]] = hits[0]
+    said = []
+    for name in [*named, *possible]:
+        reference = references.get(name)
+        if reference is None or reference_confidence(reference) != "low":
+            continue
+        how = "identified" if name in named else "named as possibly present"
+        said.append(
+            f"{name} is {how} by a match with a modelled reference ({reference.get('entry_id')}) "
+            "whose band table is rated low confidence: its band positions and intensities may "
+            "be wrong, not only approximate, so the match is weaker evidence than its score and "
+            f"q-value suggest, and it needs a measured reference of {name} to be relied on."
+        )
+    return said
+
+
 def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     items = [SWGDRUG_LIMITATION]
     not_measured: list[str] = []
@@ -383,6 +412,10 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
             ]:
                 if not is_measured(reference.get("provenance")):
                     named.append(reference["provenance"])
+            for low in _low_confidence(identification):
+                text = f"{exhibit['label']['item_number']}: {low}"
+                if text not in warnings:
+                    warnings.append(text)
             for warning in map(stated_warning, identification.get("warnings") or []):
                 if not is_measured(provenance) and warning == not_measured_warning(provenance):
                     continue  # said above, with the time of the acquisition

@@ -12,7 +12,7 @@ from typing import Any
 
 from forensic.custody.continuity import seals_in_force
 from forensic.custody.store import stated_description, utc_when
-from forensic.identify import stated_warning
+from forensic.identify import reference_confidence, stated_warning
 from forensic.spectrum import MEASURED, is_measured
 from forensic.verdict import (
     MARGIN_MIN,
@@ -29,6 +29,7 @@ __all__ = [
     "correction_line",
     "figure_title",
     "format_table",
+    "references_line",
     "report_blocks",
     "signers_line",
     "verdict_line",
@@ -473,6 +474,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 ],
             )
         )
+        blocks.append(Block("para", references_line(hits, identification.get("mixture"))))
         peaks = hits[0].get("matched_peaks") or []
         unmatched = hits[0].get("unmatched_peaks") or []
         blocks.append(
@@ -540,6 +542,36 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
             )
         )
     return blocks
+
+
+def references_line(
+    hits: Sequence[Mapping[str, Any]], mixture: Mapping[str, Any] | None = None
+) -> str:
+    """Where each reference of a result comes from: every hit's, then each mixture
+    component's not among them, with the confidence of a modelled reference's band table."""
+    references = list(hits)
+    listed = {h.get("entry_id") for h in hits}
+    references += [
+        c for c in (mixture or {}).get("components") or [] if c.get("entry_id") not in listed
+    ]
+    said = []
+    for reference in references:
+        confidence = reference_confidence(reference)
+        what = ", ".join(
+            part
+            for part in (
+                reference.get("entry_id"),
+                reference.get("provenance"),
+                f"band table of {confidence} confidence" if confidence else None,
+            )
+            if part
+        )
+        rank = f"{reference['rank']}. " if reference.get("rank") is not None else ""
+        said.append(
+            f"{rank}{reference.get('name')} ({what}): "
+            + (reference.get("source") or "source not stated")
+        )
+    return "References: " + " ".join(f"[{text}]" for text in said)
 
 
 def figure_title(figure: Mapping[str, Any]) -> str:
