@@ -39,7 +39,7 @@ from forensic.report import (
 from forensic.report import issue as report_issue
 from forensic.report import pdf as report_pdf
 from forensic.report.content import MODELLED_WARNING, parse_report_json
-from forensic.report.layout import Block, verdict_line
+from forensic.report.layout import Block, correction_line, stated_change, verdict_line
 from forensic.report.pdf import (
     check_report_pdf,
     embedded_content,
@@ -840,10 +840,18 @@ def test_corrected_label_and_custody_are_shown_with_what_they_changed(tmp_path):
             "field": "description",
             "was": "white powder, zip bag",
             "now": "white powder, two zip bags",
+            "stated": 'description "white powder, zip bag" -> "white powder, two zip bags"',
         }
     ]
     assert event["what"] == "custody event" and event["corrects_record"] == old_event["seq"]
-    assert event["changes"] == [{"field": "released_by", "was": "PC Smith", "now": "PC Jones"}]
+    assert event["changes"] == [
+        {
+            "field": "released_by",
+            "was": "PC Smith",
+            "now": "PC Jones",
+            "stated": 'released by "PC Smith" -> "PC Jones"',
+        }
+    ]
     text = " ".join((tmp_path / "r.txt").read_text().split())
     assert "Corrections: 2 records were corrected by a later record" in text
     assert (
@@ -1140,3 +1148,82 @@ def test_a_low_confidence_reference_behind_an_identification_is_a_limitation(
     with populated_store(tmp_path / "t", identification=identification) as store:
         content = issue_report(store, "CASE-1", operator=OPERATOR).content
     assert not [x for x in content["limitations"] if "low confidence" in x]
+
+
+def test_a_correction_is_stated_as_the_report_shows_the_field(tmp_path):
+    store = populated_store(tmp_path / "s")
+    (event,) = store.custody_events("CASE-1", "EX-1")
+    to_the_second = event["event_at"][:19] + "Z"  # recorded to the millisecond
+    store.add_custody_event(
+        "CASE-1",
+        "EX-1",
+        operator=OPERATOR,
+        received_by=OPERATOR,
+        purpose="screening analysis",
+        seal_intact=False,
+        event_at=to_the_second,
+        corrects=event["hash"],
+    )
+    report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    store.close()
+    (correction,) = report.content["exhibits"][0]["corrections"]
+    at, fraction = event["event_at"][:19].replace("T", " "), event["event_at"][19:23]
+    assert [c["stated"] for c in correction["changes"]] == [
+        f"event at {at}{fraction}Z -> {at}.000Z",
+        "seal intact yes -> no",
+    ]
+    assert [(c["was"], c["now"]) for c in correction["changes"]] == [
+        (event["event_at"], to_the_second),
+        (1, 0),  # the values as recorded stay in the signed content
+    ]
+    text = " ".join((tmp_path / "r.txt").read_text().split())
+    assert f"event at {at}{fraction}Z -> {at}.000Z; seal intact yes -> no" in text
+    assert "seal intact 1 -> 0" not in text
+
+
+@pytest.mark.parametrize(
+    ("field", "was", "now", "stated"),
+    [
+        ("seal_intact", None, 1, "seal intact not stated -> yes"),
+        (
+            "event_at",
+            "2026-11-23T19:28:51Z",
+            "2026-11-23T19:30:00Z",
+            "event at 2026-11-23 19:28:51Z -> 2026-11-23 19:30:00Z",
+        ),
+        (
+            "event_at",
+            "2026-11-23T20:28:51+01:00",
+            "2026-11-23T19:28:51Z",
+            'event at 2026-11-23 19:28:51Z -> the same moment, written "2026-11-23T20:28:51+01:00"'
+            ' -> "2026-11-23T19:28:51Z"',
+        ),
+        (
+            "collected_at",
+            "2026-11-22",
+            "2026-11-22T10:00:00Z",
+            'collected at "2026-11-22" -> 2026-11-22 10:00:00Z',
+        ),
+        ("gps_lat", 52.3702, 52.37020004, "gps lat 52.3702 -> 52.37020004"),
+        ("gps_lat", 52.3702, 52.3712, "gps lat 52.370200 -> 52.371200"),
+        ("released_by", "PC Smith", None, 'released by "PC Smith" -> (none)'),
+    ],
+)
+def test_a_changed_field_is_stated_as_it_is_shown(field, was, now, stated):
+    assert stated_change(field, was, now) == stated
+
+
+def test_a_correction_in_a_report_issued_before_is_laid_out_as_it_was():
+    """Its pages are laid out again from its signed content to verify it: a change its
+    content does not carry a statement of is laid out as when it was issued."""
+    correction = {
+        "what": "custody event",
+        "record": 9,
+        "record_hash": "b" * 64,
+        "recorded_at": "2026-11-23T19:32:57.000Z",
+        "signed_by": "Carl",
+        "corrects_record": 4,
+        "corrects_hash": "a" * 64,
+        "changes": [{"field": "seal_intact", "was": 1, "now": 0}],
+    }
+    assert correction_line(correction).endswith("(aaaaaaaaaaaa): seal intact 1 -> 0")

@@ -36,10 +36,12 @@ from forensic.identify import (
     reference_warning,
     stated_warning,
 )
+from forensic.report.layout import stated_change
 from forensic.spectrum import is_measured, made_by
 from forensic.verdict import identified_substances
 
 __all__ = [
+    "CORRECTED_RECORDS",
     "DEFAULT_LOCATION",
     "DEFAULT_UNIT",
     "MODELLED_WARNING",
@@ -47,6 +49,7 @@ __all__ = [
     "UnverifiedChainError",
     "build_report_content",
     "check_report_json",
+    "correction_changes",
     "parse_report_json",
     "render_json",
     "report_content_hash",
@@ -138,22 +141,49 @@ def _earliest(times: list[str]) -> str:
     return min(times, key=_moment_key)
 
 
-_CORRECTED = {"exhibits": "label", "custody_events": "custody event"}
+CORRECTED_RECORDS = {"exhibits": "label", "custody_events": "custody event"}
+"""The records of an exhibit a report lists the corrections of, and what it calls them."""
 _NOT_COMPARED = {"case_hash", "exhibit_hash"}  # links to other records, not what was stated
+
+
+def correction_changes(
+    table: str, earlier: Mapping[str, Any], later: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """What a correcting record changed in the record it corrects, field by field.
+
+    Parameters
+    ----------
+    table : str
+        The chained table of both records (``exhibits``, ``custody_events``, ...).
+    earlier, later : mapping
+        The record corrected and the record that corrects it (store rows).
+
+    Returns
+    -------
+    list of dict
+        One ``{"field", "was", "now", "stated"}`` per field that differs: the values as
+        recorded, and the change as a reader is shown it
+        (:func:`forensic.report.layout.stated_change`: ``seal intact yes -> no``).
+    """
+    return [
+        {
+            "field": column,
+            "was": earlier[column],
+            "now": later[column],
+            "stated": stated_change(column, earlier[column], later[column]),
+        }
+        for column in chain.CHAINED_TABLES[table]
+        if column not in _NOT_COMPARED and earlier[column] != later[column]
+    ]
 
 
 def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, Any]]:
     """Every correction of the exhibit's label and custody events: what each one changed."""
     found = []
-    for table, what in _CORRECTED.items():
+    for table, what in CORRECTED_RECORDS.items():
         for earlier, later in store.corrections(
             table, "case_number = ? AND item_number = ?", (case_number, item)
         ):
-            changes = [
-                {"field": column, "was": earlier[column], "now": later[column]}
-                for column in chain.CHAINED_TABLES[table]
-                if column not in _NOT_COMPARED and earlier[column] != later[column]
-            ]
             found.append(
                 {
                     "what": what,
@@ -163,7 +193,7 @@ def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, An
                     "signed_by": later["signer"],
                     "corrects_record": earlier["seq"],
                     "corrects_hash": earlier["hash"],
-                    "changes": changes,
+                    "changes": correction_changes(table, earlier, later),
                 }
             )
     return sorted(found, key=lambda c: _moment_key(c["recorded_at"]))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.custody.continuity import seals_in_force
-from forensic.custody.store import stated_description, utc_when
+from forensic.custody.store import recorded_moment, stated_description, utc_when
 from forensic.identify import reference_confidence, stated_warning
 from forensic.spectrum import MEASURED, is_measured
 from forensic.verdict import (
@@ -32,6 +32,7 @@ __all__ = [
     "references_line",
     "report_blocks",
     "signers_line",
+    "stated_change",
     "verdict_line",
 ]
 
@@ -154,9 +155,11 @@ def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
 
 def correction_line(correction: Mapping[str, Any]) -> str:
     """One correction of a report's exhibit: which record, by whom, when, and what it changed."""
+    # a report issued before its changes carried how they are stated is laid out as it was
     changes = "; ".join(
-        f"{c['field'].replace('_', ' ')} {_quoted(_stated(c, 'was'))} -> "
-        f"{_quoted(_stated(c, 'now'))}"
+        c.get("stated")
+        or f"{c['field'].replace('_', ' ')} {_quoted(_stated(c['field'], c['was']))} -> "
+        f"{_quoted(_stated(c['field'], c['now']))}"
         for c in correction["changes"]
     )
     return (
@@ -167,10 +170,70 @@ def correction_line(correction: Mapping[str, Any]) -> str:
     )
 
 
-def _stated(change: Mapping[str, Any], which: str) -> Any:
-    """A corrected field's value (``which``: was, now) as the report states it."""
-    value = change[which]
-    return stated_description(value) if change["field"] == "description" else value
+_TIMES = frozenset({"event_at", "collected_at"})
+"""Fields holding a time, which the report's tables show in UTC to the second."""
+
+
+def stated_change(field: str, was: Any, now: Any) -> str:
+    """A corrected field's change as the report's reader is shown the field.
+
+    ``seal intact yes -> no``, not the 1 and 0 the store holds; a time as the tables show it
+    (``2026-11-23 19:28:51Z``), or to the millisecond (or microsecond) where only that shows
+    the change; a time written otherwise for the same moment is said to be the same moment;
+    text quoted (``released by "PC Smith" -> "PC Jones"``).
+
+    Parameters
+    ----------
+    field : str
+        The record's column (``seal_intact``, ``event_at``, ...).
+    was, now : object
+        Its value in the record corrected and in the correcting record, as recorded.
+    """
+    name = field.replace("_", " ")
+    if field == "seal_intact":
+        return f"{name} {_yes_no(was)} -> {_yes_no(now)}"
+    if field in _TIMES:
+        return f"{name} {_times(was, now)}"
+    if isinstance(was, float) or isinstance(now, float):
+        shown = [
+            f"{value:.6f}" if isinstance(value, float) else _quoted(value) for value in (was, now)
+        ]
+        if shown[0] == shown[1]:  # a change below the 6 decimals shown
+            shown = [repr(was), repr(now)]
+        return f"{name} {shown[0]} -> {shown[1]}"
+    return f"{name} {_quoted(_stated(field, was))} -> {_quoted(_stated(field, now))}"
+
+
+def _yes_no(value: Any) -> str:
+    return "not stated" if value is None else ("yes" if value else "no")
+
+
+def _times(was: Any, now: Any) -> str:
+    """Two recorded times as ``a -> b``, to the second as the tables show them, or finer
+    where they differ only below the second; text that is no time is quoted as recorded."""
+    moments = recorded_moment(was), recorded_moment(now)
+    if None in moments:
+        return " -> ".join(
+            utc_when(value) if moment else _quoted(value)
+            for value, moment in zip((was, now), moments, strict=True)
+        )
+    if moments[0] == moments[1]:  # another offset, or digits that add nothing
+        return f"{utc_when(was)} -> the same moment, written {_quoted(was)} -> {_quoted(now)}"
+    for digits in (0, 3, 6):
+        shown = [
+            moment.strftime("%Y-%m-%d %H:%M:%S")
+            + ("." + moment.strftime("%f")[:digits] if digits else "")
+            + "Z"
+            for moment in moments
+        ]
+        if shown[0] != shown[1]:
+            break
+    return f"{shown[0]} -> {shown[1]}"
+
+
+def _stated(field: str, value: Any) -> Any:
+    """A corrected field's value as the report states it."""
+    return stated_description(value) if field == "description" else value
 
 
 def _quoted(value: Any) -> str:
