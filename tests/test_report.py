@@ -23,6 +23,7 @@ from synthetic import make_spectrum
 from forensic.cli import main
 from forensic.custody import Store
 from forensic.custody.chain import sha256_hex
+from forensic.custody.store import utc_when
 from forensic.errors import FormatError
 from forensic.identify import SIMULATED_WARNING, identify
 from forensic.io import OutputExistsError
@@ -1148,6 +1149,50 @@ def test_a_low_confidence_reference_behind_an_identification_is_a_limitation(
     with populated_store(tmp_path / "t", identification=identification) as store:
         content = issue_report(store, "CASE-1", operator=OPERATOR).content
     assert not [x for x in content["limitations"] if "low confidence" in x]
+
+
+def test_analyses_of_one_exhibit_that_disagree_are_a_limitation_and_all_are_dated(tmp_path):
+    store = populated_store(tmp_path / "s")
+    (first,) = store.measurements("CASE-1", "EX-1")
+    spectrum = make_spectrum(seed=2).with_metadata(
+        acquired_at="2026-01-31T09:00:00Z", provenance="simulated"
+    )
+    later = store.add_measurement("CASE-1", "EX-1", spectrum, operator=OPERATOR)
+    store.add_result(later, _with_mixture(["identified", "identified"]), operator=OPERATOR)
+    report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    store.close()
+    (note,) = [item for item in report.content["limitations"] if "do not agree" in item]
+    assert note == (
+        "EX-1: its analyses do not agree: analysis 1 (acquired "
+        f"{utc_when(first['acquired_at'])}, measurement record #{first['seq']}): IDENTIFIED: "
+        "Cocaine hydrochloride; analysis 2 (acquired 2026-01-31 09:00:00Z, measurement record "
+        f"#{later['seq']}): IDENTIFIED (mixture): Cocaine hydrochloride + Levamisole. Each "
+        "states what its own spectrum showed; this report does not settle which holds for the "
+        "exhibit."
+    )
+    dates = sorted((first["acquired_at"], later["acquired_at"]))
+    span = f"{utc_when(dates[0])} to {utc_when(dates[1])} (2 analyses)"
+    text = (tmp_path / "r.txt").read_text()
+    assert text.count(f"Analysed:        {span}") == 1  # the exhibit's
+    assert f"Analysed:  {span}" in text  # the report's header
+    assert " ".join(text.split()).count("its analyses do not agree") == 1
+    # a report issued before its dates counted the analyses is laid out as it was
+    before = copy.deepcopy(report.content)
+    for stated in (before["dates"], before["exhibits"][0]["dates"]):
+        del stated["first_analysed"], stated["analyses"]
+    assert f"Analysed:  {utc_when(dates[1])}\n" in render_text(before)
+
+
+def test_analyses_that_agree_are_no_limitation(tmp_path):
+    store = populated_store(tmp_path / "s")
+    spectrum = make_spectrum(seed=2).with_metadata(provenance="simulated")
+    again = store.add_measurement("CASE-1", "EX-1", spectrum, operator=OPERATOR)
+    # the same substance under another entry's spelling of its name
+    store.add_result(again, identification_dict(name="cocaine-HYDROCHLORIDE"), operator=OPERATOR)
+    content = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR).content
+    store.close()
+    assert not [item for item in content["limitations"] if "do not agree" in item]
+    assert content["dates"]["analyses"] == 2
 
 
 def test_a_correction_is_stated_as_the_report_shows_the_field(tmp_path):

@@ -36,9 +36,9 @@ from forensic.identify import (
     reference_warning,
     stated_warning,
 )
-from forensic.report.layout import stated_change
+from forensic.report.layout import stated_change, verdict_line
 from forensic.spectrum import is_measured, made_by
-from forensic.verdict import identified_substances
+from forensic.verdict import identified_substances, substance_key
 
 __all__ = [
     "CORRECTED_RECORDS",
@@ -271,6 +271,7 @@ def _exhibit_section(
             }
         )
     received = [e["event_at"] for e in events]
+    acquired = [m["acquired_at"] for m in measurements]
     return {
         "label": {
             "case_number": case_number,
@@ -287,9 +288,10 @@ def _exhibit_section(
         },
         "dates": {
             "received": _earliest(received) if received else None,  # no custody, no receipt
-            "analysed": max(
-                (m["acquired_at"] for m in measurements), key=_moment_key, default=None
-            ),
+            "analysed": max(acquired, key=_moment_key, default=None),
+            # the header states every analysis, not the last one alone
+            "first_analysed": min(acquired, key=_moment_key, default=None),
+            "analyses": len(acquired),
         },
         "custody": [
             {
@@ -400,6 +402,40 @@ def _low_confidence(identification: Mapping[str, Any]) -> list[str]:
     return said
 
 
+def _finding(identification: Mapping[str, Any]) -> tuple[str | None, frozenset[str]]:
+    """What a result finds: its verdict and the substances it names (a substance however its
+    entries spell it), which two analyses of one exhibit must share to agree."""
+    verdict = identification.get("verdict")
+    if verdict != "identified":
+        return verdict, frozenset()
+    hits = identification.get("hits") or []
+    components = (identification.get("mixture") or {}).get("components") or []
+    named, _ = identified_substances(hits[0]["name"] if hits else None, components)
+    return verdict, frozenset(map(substance_key, named))
+
+
+def _disagreement(exhibit: Mapping[str, Any]) -> str | None:
+    """The limitation of an exhibit whose analyses differ in verdict or in the substances they
+    name: each analysis with its verdict, in the report's numbering; None when they agree."""
+    stated = [
+        (number, analysis)
+        for number, analysis in enumerate(exhibit["analyses"], start=1)
+        if analysis["identification"]
+    ]
+    if len({_finding(analysis["identification"]) for _, analysis in stated}) < 2:
+        return None
+    return (
+        f"{exhibit['label']['item_number']}: its analyses do not agree: "
+        + "; ".join(
+            f"analysis {number} (acquired {utc_when(analysis['acquired_at'])}, measurement "
+            f"record #{analysis['measurement_record']}): {verdict_line(analysis['identification'])}"
+            for number, analysis in stated
+        )
+        + ". Each states what its own spectrum showed; this report does not settle which "
+        "holds for the exhibit."
+    )
+
+
 def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
     items = [SWGDRUG_LIMITATION]
     not_measured: list[str] = []
@@ -458,6 +494,9 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
                     f"{utc_when(analysis['acquired_at'])} has no recorded result (analysis did not "
                     "finish)"
                 )
+        disagreement = _disagreement(exhibit)
+        if disagreement:
+            warnings.append(disagreement)
     for provenance in dict.fromkeys(named):  # results recorded without the warning
         said = reference_warning(provenance)
         if not any(said in w for w in warnings):
@@ -523,6 +562,7 @@ def build_report_content(
     key = store.operator_key(issued_by)
     sections = [_exhibit_section(store, exhibit, case) for exhibit in exhibits]
     analysed = [s["dates"]["analysed"] for s in sections if s["dates"]["analysed"]]
+    first = [s["dates"]["first_analysed"] for s in sections if s["dates"]["first_analysed"]]
     received = [s["dates"]["received"] for s in sections if s["dates"]["received"]]
     issued_at = utc_now()
     head_seq, head_hash = store.head()
@@ -549,6 +589,8 @@ def build_report_content(
         "dates": {
             "received": _earliest(received) if received else None,
             "analysed": max(analysed, key=_moment_key) if analysed else None,
+            "first_analysed": _earliest(first) if first else None,
+            "analyses": sum(s["dates"]["analyses"] for s in sections),
             "issued": issued_at,
         },
         "exhibits": sections,

@@ -153,6 +153,17 @@ def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
     )
 
 
+def _analysed(dates: Mapping[str, Any]) -> str:
+    """When the analyses were made: the time of the one, or the first and the last with how
+    many (a report issued before its dates counted them shows its last, as it was laid out)."""
+    count = dates.get("analyses") or 0
+    if count < 2:
+        return utc_when(dates["analysed"])
+    return (
+        f"{utc_when(dates['first_analysed'])} to {utc_when(dates['analysed'])} ({count} analyses)"
+    )
+
+
 def correction_line(correction: Mapping[str, Any]) -> str:
     """One correction of a report's exhibit: which record, by whom, when, and what it changed."""
     # a report issued before its changes carried how they are stated is laid out as it was
@@ -293,7 +304,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 ("Case", case["case_number"] + (f" ({case['title']})" if case["title"] else "")),
                 ("Scope", content["scope"]),
                 ("Received", utc_when(dates["received"])),
-                ("Analysed", utc_when(dates["analysed"])),
+                ("Analysed", _analysed(dates)),
                 ("Issued", utc_when(dates["issued"])),
             ],
         )
@@ -317,7 +328,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                         + (f" (GPS {gps[0]:.6f}, {gps[1]:.6f})" if gps else ""),
                     ),
                     ("Received", utc_when(exhibit["dates"]["received"])),
-                    ("Analysed", utc_when(exhibit["dates"]["analysed"])),
+                    ("Analysed", _analysed(exhibit["dates"])),
                 ],
             )
         )
