@@ -24,7 +24,7 @@ import click
 from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, settings_as_options
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
-from forensic.custody.verify import verify_store
+from forensic.custody.verify import VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError
 
 EXIT_NOT_VERIFIED = 1
@@ -623,6 +623,27 @@ def _custody_warnings(store: Store, case_number: str, item_number: str) -> list[
     )
 
 
+def _record_line(table: str, r: dict[str, Any]) -> str:
+    """What a record of an exhibit says, in one line of the custody log."""
+    if table == "exhibits":
+        return f"label {r['item_number']}: {r['description']}"
+    if table == "custody_events":
+        return (
+            f"{r['released_by'] or '-'} -> {r['received_by']}: {r['purpose']} "
+            f"(seal intact: {_yes_no(r['seal_intact'])}"
+            + (f", seal {r['seal_number']}" if r["seal_number"] else "")
+            + ")"
+            + (f"; notes: {r['notes']}" if r["notes"] else "")
+        )
+    if table == "measurements":
+        return f"{r['modality']} spectrum {r['raw_sha256'][:16]} ({r['instrument_url']})"
+    if table == "results":
+        return _result_line(r)
+    if table == "reports":
+        return f"report {r['report_id']}" + (" FORCED" if r["forced"] else "")
+    return table
+
+
 def _log(store: Store, case_number: str, item_number: str | None) -> None:
     where = "case_number = ?" + (" AND item_number = ?" if item_number else "")
     params = [case_number] + ([item_number] if item_number else [])
@@ -637,22 +658,7 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
         else:
             found = store.query(f"SELECT * FROM {table} WHERE {where}", params)
         for r in found:
-            if table == "exhibits":
-                what = f"label {r['item_number']}: {r['description']}"
-            elif table == "custody_events":
-                what = (
-                    f"{r['released_by'] or '-'} -> {r['received_by']}: {r['purpose']} "
-                    f"(seal intact: {_yes_no(r['seal_intact'])}"
-                    + (f", seal {r['seal_number']}" if r["seal_number"] else "")
-                    + ")"
-                    + (f"; notes: {r['notes']}" if r["notes"] else "")
-                )
-            elif table == "measurements":
-                what = f"{r['modality']} spectrum {r['raw_sha256'][:16]} ({r['instrument_url']})"
-            elif table == "results":
-                what = _result_line(r)
-            else:
-                what = f"report {r['report_id']}" + (" FORCED" if r["forced"] else "")
+            what = _record_line(table, r)
             if r["corrects"]:
                 what += f" [corrects {r['corrects'][:12]}]"
             rows.append(
@@ -776,7 +782,52 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
         f"{row['content_sha256']}"
         + ("; it was FORCED on an unverified chain" if row["forced"] else "")
     )
-    return True
+    return _say_since_report(store, row, report)
+
+
+def _say_since_report(store: Store, row: dict[str, Any], report: VerifyReport) -> bool:
+    """What the store recorded for a report's exhibits after it (its record ``row``), and the
+    problems of the records it states; False if one of those does not verify."""
+    from forensic.custody.since import since_report  # noqa: PLC0415
+    from forensic.report.content import CORRECTED_RECORDS, correction_changes  # noqa: PLC0415
+
+    since = since_report(store, row, report)
+    for problem in since.problems:
+        click.echo(f"  but a record it states does not verify: {problem}")
+    if since.later:
+        scope = (
+            f"exhibit {row['item_number']}" if row["item_number"] else f"case {row['case_number']}"
+        )
+        click.echo(f"  recorded for {scope} since, and not in this report:")
+    for later in since.later:
+        r = later.row
+        said = f"#{r['seq']}"
+        if r["chain_id"] != row["chain_id"]:
+            said += f" (chain {r['chain_id'][:8]})"
+        said += f", {utc_when(r['recorded_at'])} by {r['signer']}: "
+        if later.corrects is not None:
+            what = CORRECTED_RECORDS.get(later.table, later.table)
+            changes = [c["stated"] for c in correction_changes(later.table, later.corrects, r)]
+            said += f"correction of the {what} #{later.corrects['seq']} this report states: " + (
+                "; ".join(changes) or "nothing stated differs"
+            )
+        elif later.table == "measurements":
+            records = "".join(f", result #{result['seq']}" for result in later.results)
+            verdicts = "; ".join(_result_line(result) for result in later.results)
+            said += f"analysis of {r['item_number']} (measurement #{r['seq']}{records}): " + (
+                verdicts or "no result recorded"
+            )
+        elif later.table == "results":
+            said += f"new result of a measurement this report states: {_result_line(r)}"
+        elif later.table == "reports":
+            scope = f"exhibit {r['item_number']}" if r["item_number"] else "the whole case"
+            said += f"{_record_line('reports', r)} on {scope}"
+        elif later.table == "custody_events":
+            said += f"custody of {r['item_number']}: {_record_line('custody_events', r)}"
+        else:
+            said += _record_line(later.table, r)
+        click.echo(f"  - {said}")
+    return not since.problems
 
 
 # -- report ----------------------------------------------------------------------------------------

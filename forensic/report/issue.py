@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from forensic.custody import chain
+from forensic.custody.since import concerns
 from forensic.custody.store import PDF_MEDIA_TYPE, Store, StoreBusyError
 from forensic.errors import ForensicError, Interrupted
 from forensic.io import OutputError, atomic_write_bytes, check_writable
@@ -174,14 +175,12 @@ def _records_of(store: Store, since: int, content: dict[str, Any]) -> list[tuple
     origin chain) counts for a report on one exhibit too; another exhibit's records do not.
     """
     case_number = content["case"]["case_number"]
-    items = {section["label"]["item_number"] for section in content["exhibits"]}
     whole_case = content["scope"] == "all exhibits of the case"
+    item_number = None if whole_case else content["exhibits"][0]["label"]["item_number"]
     return [
         (table, row)
         for table, row in store.appended_since(since)
-        if table in _REPORTED_TABLES
-        and row.get("case_number") == case_number
-        and (whole_case or row.get("item_number") in (None, *items))
+        if table in _REPORTED_TABLES and concerns(row, case_number, item_number)
     ]
 
 
