@@ -1,8 +1,10 @@
 """What a store says about a report beyond it: records of its exhibits recorded after it,
-and problems of the records it states."""
+problems of the records it states, and where a store parts from the chain a report names."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 
 import pytest
@@ -12,7 +14,7 @@ from synthetic import make_spectrum
 
 from forensic.cli import main
 from forensic.custody import Store
-from forensic.custody.since import since_report
+from forensic.custody.since import chain_standing, since_report
 from forensic.report import issue_report
 
 
@@ -144,3 +146,104 @@ def test_a_record_a_report_states_altered_since_is_said_under_it(tmp_path):
         (report,) = store.reports("CASE-1")
         (problem,) = since_report(store, report).problems
     assert (problem.table, problem.seq) == ("results", result["seq"])
+
+
+@pytest.fixture
+def copies(tmp_path):
+    """A report issued from store ``s``, and stores that part from its chain: ``early``, a
+    copy from before its chain head; ``cut``, a copy of the store as the report's chain head
+    left it; ``fork_after``, that copy gone on with another record; ``fork_at``, the early
+    copy gone on with a record where the report's chain head is; ``other``, another store."""
+    populated_store(tmp_path / "s").close()
+    shutil.copytree(tmp_path / "s", tmp_path / "early")
+    with Store(tmp_path / "s") as store:
+        store.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, released_by=OPERATOR, received_by="B", purpose="x"
+        )
+    shutil.copytree(tmp_path / "s", tmp_path / "cut")
+    shutil.copytree(tmp_path / "s", tmp_path / "fork_after")
+    shutil.copytree(tmp_path / "early", tmp_path / "fork_at")
+    for name in ("fork_after", "fork_at"):
+        with Store(tmp_path / name) as store:
+            store.add_custody_event(
+                "CASE-1",
+                "EX-1",
+                operator=OPERATOR,
+                released_by=OPERATOR,
+                received_by="C",
+                purpose="y",
+            )
+    with Store(tmp_path / "s") as store:
+        report = issue_report(
+            store,
+            "CASE-1",
+            "EX-1",
+            operator=OPERATOR,
+            json_path=tmp_path / "r.json",
+            pdf_path=tmp_path / "r.pdf",
+        )
+    populated_store(tmp_path / "other").close()
+    return tmp_path, report.content
+
+
+def test_a_report_from_a_store_cut_short_or_forked_is_said_so(copies):
+    folder, content = copies
+    head = content["verification"]["chain_head_seq"]
+    chain_id = content["verification"]["chain_id"]
+
+    def standing(name):
+        with Store(folder / name, read_only=True) as store:
+            return chain_standing(store, content)
+
+    assert standing("cut").startswith(f"this store lacks records after #{head} (cut short)")
+    assert standing("early").startswith(f"this store lacks records after #{head - 1} (cut short)")
+    assert standing("fork_after").startswith(
+        f"this store's chain differs from the report's after #{head} (forked)"
+    )
+    assert standing("fork_at").startswith(
+        f"this store's chain differs from the report's at #{head} (forked): it holds "
+        f"#{head - 1}, a record the report states"
+    )
+    with Store(folder / "other", read_only=True) as other:
+        assert standing("other") == (
+            f"it was issued from another store (chain id {chain_id}; this store's chain id is "
+            f"{other.chain_id} and it holds no record of that chain)"
+        )
+    result = _verify(folder / "cut", folder / "r.json")
+    assert result.exit_code == 1
+    assert (
+        f"r.json: this JSON is not a report recorded in this store (this store lacks records "
+        f"after #{head} (cut short)" in " ".join(result.output.split())
+    )
+    assert "altered, or issued from another store" not in result.output
+
+
+def test_a_report_whose_content_does_not_verify_is_not_explained_by_the_store(copies):
+    folder, _ = copies
+    altered = json.loads((folder / "r.json").read_text())
+    altered["exhibits"][0]["label"]["description"] = "brown powder"
+    (folder / "altered.json").write_text(json.dumps(altered))
+    result = _verify(folder / "cut", folder / "altered.json")
+    assert result.exit_code == 1
+    assert "content hash differs" in result.output  # the JSON's own check, as before
+    pdf = folder / "altered.pdf"
+    pdf.write_bytes(b"%PDF-1.7\nnot a report")
+    result = _verify(folder / "s", pdf)
+    assert result.exit_code == 1
+    assert "(altered, or issued from another store)" in result.output
+
+
+def test_a_report_pdf_not_on_record_is_told_by_its_signed_content(copies):
+    folder, content = copies
+    head = content["verification"]["chain_head_seq"]
+    result = _verify(folder / "cut", folder / "r.pdf")
+    assert result.exit_code == 1
+    assert f"(this store lacks records after #{head} (cut short)" in result.output
+    saved_again = folder / "saved-again.pdf"
+    saved_again.write_bytes((folder / "r.pdf").read_bytes() + b"\n%")
+    result = _verify(folder / "s", saved_again)
+    assert result.exit_code == 1
+    assert (
+        f"its signed content is that of report {content['report_id']}, on record as "
+        in " ".join(result.output.split())
+    )

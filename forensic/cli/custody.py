@@ -767,8 +767,9 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
         kind = "JSON"
     if not rows:
         click.echo(
-            f"{path}: this {kind} is not a report recorded in this store (altered, or "
-            "issued from another store)"
+            f"{path}: this {kind} is not a report recorded in this store ("
+            + (_why_not_on_record(store, data) or "altered, or issued from another store")
+            + ")"
         )
         return False
     row = rows[0]
@@ -783,6 +784,32 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
         + ("; it was FORCED on an unverified chain" if row["forced"] else "")
     )
     return _say_since_report(store, row, report)
+
+
+def _why_not_on_record(store: Store, data: bytes) -> str | None:
+    """Why a report file that verifies on its own is not on record here, from its signed
+    content (its report on record as another PDF; this store cut short, forked, another
+    store); None when its content does not verify (the file was altered)."""
+    from forensic.custody.since import chain_standing  # noqa: PLC0415
+    from forensic.report.content import check_report_json, parse_report_json  # noqa: PLC0415
+    from forensic.report.pdf import embedded_content  # noqa: PLC0415
+
+    try:
+        content = embedded_content(data) if data.startswith(b"%PDF") else parse_report_json(data)
+    except (ForensicError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(content, dict) or check_report_json(content):
+        return None
+    same = store.query(
+        "SELECT * FROM reports WHERE content_sha256 = ?", (content.get("content_sha256"),)
+    )
+    if same:  # only a PDF: a JSON report is looked up by its content hash
+        return (
+            f"its signed content is that of report {same[0]['report_id']}, on record as "
+            f"#{same[0]['seq']}, but not this PDF: the PDF was altered or saved again "
+            "('forensic verify-report' checks its pages)"
+        )
+    return chain_standing(store, content)
 
 
 def _say_since_report(store: Store, row: dict[str, Any], report: VerifyReport) -> bool:

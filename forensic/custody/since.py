@@ -5,6 +5,11 @@ The store goes on: a record the report states may be corrected later, the exhibi
 reported on again, and a record the report rests on may have been altered since. Whoever checks
 a report against its store (``forensic custody verify --report``) must learn all of that, not
 only that the report is on record: :func:`since_report`.
+
+A report not on record at all may still have been issued from this store, which was cut short
+or went on without it (a copy that forked): the report's signed ``verification`` block names
+its chain and that chain's head when it was made, which :func:`chain_standing` compares with
+this store's chain.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from forensic.custody import chain
 from forensic.custody.store import Store, recorded_moment
 from forensic.custody.verify import Problem, VerifyReport, verify_store
 
-__all__ = ["LaterRecord", "SinceReport", "concerns", "since_report"]
+__all__ = ["LaterRecord", "SinceReport", "chain_standing", "concerns", "since_report"]
 
 # Not a record a report states: the hash of the record the chain ended with when it was made
 # marks where the chain stood, and may be any case's record.
@@ -205,3 +210,84 @@ def _cited_corrected(
             return found[1]
         target = found[1].get("corrects")
     return None
+
+
+def _positions(store: Store, chain_id: str) -> dict[int, str]:
+    """``{seq: hash}`` of a chain as this store holds it: its records, and the link skeleton
+    an import brought of the records it did not."""
+    positions = {
+        link["seq"]: link["hash"]
+        for link in store.query("SELECT seq, hash FROM chain_links WHERE chain_id = ?", (chain_id,))
+    }
+    for table in chain.CHAINED_TABLES:
+        for row in store.query(f"SELECT seq, hash FROM {table} WHERE chain_id = ?", (chain_id,)):
+            positions[row["seq"]] = row["hash"]
+    return positions
+
+
+def chain_standing(store: Store, content: Mapping[str, Any]) -> str:
+    """Why a report whose content verifies is not on record in this store, from the chain its
+    signed ``verification`` block names: the store was cut short, it forked from the report's
+    chain, or the report comes from another store.
+
+    Parameters
+    ----------
+    store : Store
+        The evidence store.
+    content : mapping
+        The report's content, whose hash and signature verify
+        (:func:`forensic.report.content.check_report_json`).
+
+    Returns
+    -------
+    str
+        One sentence naming the positions where the store and the report's chain part.
+    """
+    verification = content.get("verification") or {}
+    chain_id = str(verification.get("chain_id") or "")
+    head_seq, head_hash = verification.get("chain_head_seq"), verification.get("chain_head_hash")
+    positions = _positions(store, chain_id) if chain_id else {}
+    if not positions:
+        return (
+            f"it was issued from another store (chain id {chain_id or 'not stated'}; this "
+            f"store's chain id is {store.chain_id} and it holds no record of that chain)"
+        )
+    last = max(positions)
+    if not isinstance(head_seq, int) or head_seq < 0:
+        return f"it names chain {chain_id[:8]} of this store, but no position in it"
+    gone = (
+        "an earlier copy of the store, its last records deleted, or the report issued from a "
+        "copy of it that went on"
+    )
+    if last < head_seq:
+        return (
+            f"this store lacks records after #{last} (cut short): the report was recorded "
+            f"after #{head_seq} of this store's chain {chain_id[:8]} ({gone})"
+        )
+    if head_seq == 0 or positions.get(head_seq) == head_hash:
+        if last == head_seq:
+            return (
+                f"this store lacks records after #{last} (cut short): the report was recorded "
+                f"after #{head_seq} of this store's chain {chain_id[:8]}, which ends there "
+                f"({gone})"
+            )
+        return (
+            f"this store's chain differs from the report's after #{head_seq} (forked): the "
+            f"report was recorded after #{head_seq} of chain {chain_id[:8]}, where this store "
+            "holds other records"
+        )
+    held = {digest: seq for seq, digest in positions.items()}
+    agree = max(
+        (held[h] for h in cited_hashes(content) if h in held and held[h] < head_seq), default=0
+    )
+    if not agree:
+        where = f"at or before #{head_seq}"
+    elif agree + 1 == head_seq:
+        where = f"at #{head_seq}"
+    else:
+        where = f"between #{agree + 1} and #{head_seq}"
+    return (
+        f"this store's chain differs from the report's {where} (forked): "
+        + (f"it holds #{agree}, a record the report states, but " if agree else "")
+        + f"its record #{head_seq} is not the report's chain head ({str(head_hash)[:16]}...)"
+    )
