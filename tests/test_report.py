@@ -10,7 +10,7 @@ import sqlite3
 import numpy as np
 import pypdfium2
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from custody_helpers import OPERATOR, identification_dict, populated_store
 from library_helpers import SYNTHETIC, synthetic_spectrum
 from matplotlib.figure import Figure
@@ -23,6 +23,7 @@ from synthetic import make_spectrum
 from forensic.cli import main
 from forensic.custody import Store
 from forensic.custody.chain import sha256_hex
+from forensic.custody.keys import load_or_create_key
 from forensic.custody.store import utc_when
 from forensic.errors import FormatError
 from forensic.identify import SIMULATED_WARNING, identify
@@ -30,6 +31,7 @@ from forensic.io import OutputExistsError
 from forensic.library import Library
 from forensic.report import (
     UnverifiedChainError,
+    build_report_content,
     check_report_json,
     issue_report,
     render_json,
@@ -229,6 +231,125 @@ def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(
         bytes.fromhex(d["signature"]["value"]), bytes.fromhex(d["content_sha256"])
     )
     assert sha256_hex(key) == d["signature"]["key_fingerprint"]
+    assert d["signer"] == {"name": OPERATOR, "key_fingerprint": sha256_hex(key)}
+    assert "Its signer (name and key fingerprint) is in that JSON" in said
+
+
+def _issued_before_the_signer_was_signed(content, key):
+    """The report as forensic issued it before it signed the signer's name: no ``signer``,
+    hashed without it and signed with the same key."""
+    earlier = copy.deepcopy(content)
+    del earlier["signer"]
+    earlier["content_sha256"] = report_content_hash(earlier)
+    earlier["signature"]["value"] = key.sign(bytes.fromhex(earlier["content_sha256"]))
+    return earlier
+
+
+def _verify_report(tmp_path, name: str, content) -> Result:
+    (tmp_path / name).write_bytes(render_pdf(content))
+    return CliRunner().invoke(main, ["verify-report", str(tmp_path / name)])
+
+
+def test_a_report_signed_with_another_key_under_the_operator_s_fingerprint_does_not_verify(
+    issued, tmp_path
+):
+    # the auditor's forgery: the verdict changed, hashed again and signed with a key of one's
+    # own, the operator's name and key fingerprint kept; the pages laid out again from it
+    genuine = issued["report"].content
+    stated = genuine["signature"]["key_fingerprint"]
+    earlier = _issued_before_the_signer_was_signed(genuine, issued["store"].operator_key(OPERATOR))
+    intruder = load_or_create_key("Mallory")
+    for content, signed_content_too in ((genuine, True), (earlier, False)):
+        forged = copy.deepcopy(content)
+        forged["exhibits"][0]["analyses"][0]["identification"]["verdict"] = "no_match"
+        forged["content_sha256"] = report_content_hash(forged)
+        forged["signature"]["public_key"] = intruder.public_key_hex
+        forged["signature"]["value"] = intruder.sign(bytes.fromhex(forged["content_sha256"]))
+        problems = check_report_json(forged)
+        assert problems[0] == (
+            f"the key fingerprint it states, {stated}, is not that of the key that signed it: "
+            f"its public key's SHA-256 is {intruder.fingerprint}"
+        )
+        if signed_content_too:  # the signer its signed content names is not the key's either
+            assert problems[1] == (
+                f"its signed content gives the signer's key fingerprint as {stated}, but the "
+                f"key that signed it has {intruder.fingerprint}"
+            )
+        assert len(problems) == 1 + signed_content_too
+        result = _verify_report(tmp_path, "forged.pdf", forged)
+        assert result.exit_code == 1, result.output
+        assert "NOT VERIFIED: the key fingerprint it states" in result.output
+        assert "VERIFIED (" not in result.output
+
+
+def test_the_signer_s_name_is_covered_by_the_signature(issued, tmp_path):
+    genuine = issued["report"].content
+    assert genuine["signer"] == {
+        "name": OPERATOR,
+        "key_fingerprint": genuine["signature"]["key_fingerprint"],
+    }
+    renamed = copy.deepcopy(genuine)
+    renamed["signature"]["signed_by"] = "Dr Eve Expert"
+    assert check_report_json(renamed) == [
+        "its signature block names 'Dr Eve Expert' as the signer where its signed content "
+        f"names '{OPERATOR}'"
+    ]
+    result = _verify_report(tmp_path, "renamed.pdf", renamed)
+    assert result.exit_code == 1 and "NOT VERIFIED: its signature block names" in result.output
+    renamed["signer"]["name"] = "Dr Eve Expert"  # the signed name changed too: the hash fails
+    assert check_report_json(renamed)[0].startswith("content hash differs")
+    good = CliRunner().invoke(main, ["verify-report", str(issued["folder"] / "r.pdf")])
+    assert good.exit_code == 0 and "not covered" not in good.output
+
+
+def test_a_report_issued_before_the_signer_was_signed_verifies_and_says_so(issued, tmp_path):
+    key = issued["store"].operator_key(OPERATOR)
+    earlier = _issued_before_the_signer_was_signed(issued["report"].content, key)
+    renamed = copy.deepcopy(earlier)
+    renamed["signature"]["signed_by"] = "Dr Eve Expert"  # outside what such a report signed
+    for content, name in ((earlier, OPERATOR), (renamed, "Dr Eve Expert")):
+        result = _verify_report(tmp_path, "earlier.pdf", content)
+        assert result.exit_code == 0, result.output
+        out = " ".join(result.output.split())
+        said = f"by {name} (a name its signature does not cover), key fingerprint "
+        assert said + key.fingerprint in out
+        assert (
+            f"the signer's name in this report ({name!r}) is not covered by its signature: it "
+            f"was issued by a version of forensic ({earlier['software']['version']}) that did "
+            "not sign the signer's name"
+        ) in out
+        assert "only the key fingerprint says who signed it" in out
+
+
+def test_custody_verify_compares_a_json_report_s_signature_block_with_the_record(
+    tmp_path, monkeypatch
+):
+    store = populated_store(tmp_path / "s")
+
+    def as_issued_earlier(*args, **kwargs):
+        content = build_report_content(*args, **kwargs)
+        return _issued_before_the_signer_was_signed(content, store.operator_key(OPERATOR))
+
+    monkeypatch.setattr(report_issue, "build_report_content", as_issued_earlier)
+    report = issue_report(store, "CASE-1", operator=OPERATOR, json_path=tmp_path / "r.json")
+    store.close()
+    assert "signer" not in report.content
+    renamed = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    renamed["signature"]["signed_by"] = "Dr Eve Expert"
+    assert check_report_json(renamed) == []  # such a report did not sign its signer's name
+    (tmp_path / "renamed.json").write_text(json.dumps(renamed), encoding="utf-8")
+    runner = CliRunner()
+    verify = ["custody", "verify", "--store", str(tmp_path / "s"), "--report"]
+    result = runner.invoke(main, [*verify, str(tmp_path / "renamed.json")])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"renamed.json: its signature block is not that of report {report.content['report_id']} "
+        f"on record (#{report.record['seq']}): the signer reads 'Dr Eve Expert' where the record "
+        f"has '{OPERATOR}'"
+    ) in " ".join(result.output.split())
+    assert "is on record" not in result.output
+    genuine = runner.invoke(main, [*verify, str(tmp_path / "r.json")])
+    assert genuine.exit_code == 0 and "is on record" in genuine.output
 
 
 def test_a_pdf_whose_pages_differ_from_its_signed_content_does_not_verify(

@@ -777,6 +777,14 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
     if bad:
         click.echo(f"{path}: its report record does not verify: {bad[0]}")
         return False
+    if kind == "JSON":  # the same content can carry another signature block (a renamed signer)
+        differs = _signature_differs(content["signature"], json.loads(row["content_json"]))
+        if differs:
+            click.echo(
+                f"{path}: its signature block is not that of report {row['report_id']} on "
+                f"record (#{row['seq']}): " + "; ".join(differs)
+            )
+            return False
     click.echo(
         f"{path}: report {row['report_id']} issued by {row['issued_by']} at "
         f"{utc_when(row['issued_at'])} is on record (#{row['seq']}); content SHA-256 "
@@ -855,6 +863,25 @@ def _say_since_report(store: Store, row: dict[str, Any], report: VerifyReport) -
             said += _record_line(later.table, r)
         click.echo(f"  - {said}")
     return not since.problems
+
+
+def _signature_differs(signature: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
+    """How a report's signature block differs from that of the report on record: its key,
+    its signer, its fingerprint, its signature value."""
+    on_record = recorded.get("signature") or {}
+    named = {
+        "signed_by": "the signer",
+        "key_fingerprint": "the key fingerprint",
+        "public_key": "the public key",
+        "value": "the signature",
+    }
+    keys = [*named, *sorted((set(signature) | set(on_record)) - set(named))]
+    return [
+        f"{named.get(key, key)} reads {signature.get(key)!r} where the record has "
+        f"{on_record.get(key)!r}"
+        for key in keys
+        if signature.get(key) != on_record.get(key)
+    ]
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -983,8 +1010,11 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
 
 
 def _report_summary(content: dict[str, Any]) -> list[str]:
-    """What a verified report says, for its reader: who signed it with which key, its banners
-    and its verdicts."""
+    """What a verified report says, for its reader: who signed it with which key (the
+    fingerprint computed from the key that signed, and whether the signature covers the
+    name), its banners and its verdicts."""
+    from forensic.custody.keys import fingerprint  # noqa: PLC0415
+    from forensic.report.content import signer_name_unsigned  # noqa: PLC0415
     from forensic.report.layout import (  # noqa: PLC0415
         not_measured,
         not_measured_banner,
@@ -993,11 +1023,16 @@ def _report_summary(content: dict[str, Any]) -> list[str]:
     )
 
     signature = content["signature"]
+    unsigned = signer_name_unsigned(content)
     lines = [
         f"report {content['report_id']}, case {content['case']['case_number']}, issued "
-        f"{utc_when(content['dates']['issued'])} by {signature['signed_by']}, key fingerprint "
-        f"{signature['key_fingerprint']}; content SHA-256 {content['content_sha256']}"
+        f"{utc_when(content['dates']['issued'])} by {signature['signed_by']}"
+        + (" (a name its signature does not cover)" if unsigned else "")
+        + f", key fingerprint {fingerprint(signature['public_key'])}; content SHA-256 "
+        f"{content['content_sha256']}"
     ]
+    if unsigned:
+        lines.append(unsigned)
     if content["verification"]["forced"]:
         lines.append("it was FORCED on a chain of custody that did not verify")
     provenance = not_measured(content)

@@ -3,9 +3,13 @@
 The content is one JSON-serialisable dict. Its SHA-256 (``content_sha256``) is the SHA-256 of
 the canonical JSON (:func:`forensic.custody.chain.canonical_json`) of the dict without the keys
 ``content_sha256`` and ``signature``; the issuing operator signs that hash with their Ed25519
-key. The PDF, the plain text and the JSON file are three renderings of the same content; each
-prints the content hash, so anyone can recompute it from the JSON file
-(:func:`check_report_json`).
+key. Who signs is stated inside what is hashed (``signer``: the operator's name and key
+fingerprint), so the signature covers it; the ``signature`` block (algorithm, public key,
+value, and the same name and fingerprint for the reader) is outside. Reports issued before
+``signer`` was added carry the name only in the ``signature`` block, where the signature does
+not cover it (:func:`signer_name_unsigned`). The PDF, the plain text and the JSON file are
+three renderings of the same content; each prints the content hash, so anyone can recompute
+it from the JSON file (:func:`check_report_json`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from forensic import __version__
 from forensic.custody import chain
 from forensic.custody.continuity import custody_doubts, custody_gaps, in_time_order
-from forensic.custody.keys import verify_signature
+from forensic.custody.keys import fingerprint, verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
 from forensic.custody.verify import (
     UnverifiedChainError,
@@ -53,6 +57,7 @@ __all__ = [
     "parse_report_json",
     "render_json",
     "report_content_hash",
+    "signer_name_unsigned",
 ]
 
 DEFAULT_UNIT = "Mobile forensic laboratory"
@@ -73,7 +78,11 @@ UNVERIFIED_BANNER = "UNVERIFIED: the chain of custody of this exhibit did not ve
 
 
 def report_content_hash(content: Mapping[str, Any]) -> str:
-    """SHA-256 of a report's content (without ``content_sha256`` and ``signature``)."""
+    """SHA-256 of a report's content (without ``content_sha256`` and ``signature``).
+
+    What it covers includes ``signer``, the signer's name and key fingerprint, in reports that
+    state it.
+    """
     body = {k: v for k, v in content.items() if k not in ("content_sha256", "signature")}
     return chain.sha256_hex(chain.canonical_json(body))
 
@@ -100,7 +109,20 @@ def parse_report_json(data: str | bytes) -> Any:
 def check_report_json(report: Mapping[str, Any]) -> list[str]:
     """Recompute a JSON report's content hash and signature; return what does not match.
 
-    An empty list means the JSON file is exactly what the issuing operator signed.
+    Besides the hash and the Ed25519 signature, the key fingerprint the report states must be
+    the SHA-256 of the public key that signed it, and the signer its signed content names
+    (``signer``) must be the one its signature block names: a report signed with one key
+    must not name another's fingerprint or another person.
+
+    Parameters
+    ----------
+    report : mapping
+        The report as read from its JSON (or from the ``report.json`` attached to its PDF).
+
+    Returns
+    -------
+    list of str
+        What does not match; empty when the JSON is exactly what the issuing operator signed.
     """
     if not isinstance(report, Mapping) or not str(report.get("format", "")).startswith(
         "forensic-report/"
@@ -113,11 +135,64 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
             f"content hash differs: the report says {report.get('content_sha256')}, its content "
             f"hashes to {recomputed}"
         )
-    signature = report.get("signature") or {}
+    signature = report.get("signature")
+    if not isinstance(signature, Mapping):
+        return [*problems, "it has no signature block"]
     public_key = signature.get("public_key", "")
     if not verify_signature(public_key, signature.get("value", ""), bytes.fromhex(recomputed)):
         problems.append("the signature does not verify with the public key in the report")
+    try:
+        key_fingerprint = fingerprint(public_key)
+    except (ValueError, TypeError):
+        return [*problems, f"its public key {public_key!r} is not 64 hex digits"]
+    stated = signature.get("key_fingerprint")
+    if stated != key_fingerprint:
+        problems.append(
+            f"the key fingerprint it states, {stated}, is not that of the key that signed it: "
+            f"its public key's SHA-256 is {key_fingerprint}"
+        )
+    if "signer" in report:  # who signed, inside what is signed (absent from earlier reports)
+        signer = report["signer"]
+        if not isinstance(signer, Mapping):
+            problems.append(f"its signer {signer!r} is not a name and a key fingerprint")
+        else:
+            if signer.get("name") != signature.get("signed_by"):
+                problems.append(
+                    f"its signature block names {signature.get('signed_by')!r} as the signer "
+                    f"where its signed content names {signer.get('name')!r}"
+                )
+            if signer.get("key_fingerprint") != key_fingerprint:
+                problems.append(
+                    f"its signed content gives the signer's key fingerprint as "
+                    f"{signer.get('key_fingerprint')}, but the key that signed it has "
+                    f"{key_fingerprint}"
+                )
     return problems
+
+
+def signer_name_unsigned(report: Mapping[str, Any]) -> str | None:
+    """What to tell the reader of a report whose signer's name the signature does not cover.
+
+    Reports issued before the signer was stated in the signed content (``signer``) name their
+    signer only in the signature block, outside what is signed: anyone can change that name
+    without the signature failing. Only the key fingerprint says who signed them.
+
+    Returns
+    -------
+    str or None
+        The sentence to show, or None when the signature covers the signer's name.
+    """
+    if "signer" in report:
+        return None
+    signature = report.get("signature") or {}
+    version = (report.get("software") or {}).get("version")
+    return (
+        f"the signer's name in this report ({signature.get('signed_by')!r}) is not covered by "
+        "its signature: it was issued by a version of forensic"
+        + (f" ({version})" if version else "")
+        + " that did not sign the signer's name, so anyone could have changed it; only the "
+        "key fingerprint says who signed it"
+    )
 
 
 def _json(text: str | None, default: Any) -> Any:
@@ -606,6 +681,7 @@ def build_report_content(
         },
         "software": {"name": "forensic", "version": __version__},
     }
+    content["signer"] = {"name": key.operator, "key_fingerprint": key.fingerprint}  # signed
     content_sha256 = report_content_hash(content)
     content["content_sha256"] = content_sha256
     content["signature"] = {

@@ -433,7 +433,13 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             "SHA-256 of its JSON without content_sha256 and signature (keys sorted, no spaces, "
             "UTF-8 as written) must be the content SHA-256 above, in the QR code and in every "
             "footer; the signature is Ed25519 over its 32 bytes, by the public key above, whose "
-            "SHA-256 is the key fingerprint.",
+            "SHA-256 is the key fingerprint."
+            + (
+                " Its signer (name and key fingerprint) is in that JSON, so the signature "
+                "covers them."
+                if "signer" in content  # earlier reports left the signer's name unsigned
+                else ""
+            ),
         )
     )
     blocks.append(Block("end", END_MARKER))
