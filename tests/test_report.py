@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import io
 import json
 import sqlite3
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pypdfium2
@@ -210,29 +213,48 @@ def test_the_pdf_carries_its_signed_content_and_verifies_alone(issued, tmp_path)
     assert as_json.exit_code == 0 and "VERIFIED (JSON)" in as_json.output
 
 
-def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(issued):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: PLC0415
-        Ed25519PublicKey,
-    )
+def _readme_recipe() -> str:
+    """The README's by-hand recipe (check a report.json without the toolkit), as printed."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Without the toolkit, with the PDF alone") :]
+    block = section[section.index("```python\n") + len("```python\n") :]
+    return textwrap.dedent(block[: block.index("```")])
 
-    pdf = (issued["folder"] / "r.pdf").read_bytes()
+
+def _windows_open(file, mode="r", *args, encoding=None, **kwargs):
+    """``open`` as on Windows, whose default text encoding is cp1252, not UTF-8."""
+    if "b" not in mode and encoding is None:
+        encoding = "cp1252"
+    return builtins.open(file, mode, *args, encoding=encoding, **kwargs)
+
+
+def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(
+    tmp_path, monkeypatch, capsys
+):
+    # a report with characters outside ASCII (and outside cp1252): the README's recipe, run
+    # as on Windows, must still find the content hash, the signature, the key and the signer
+    store = populated_store(tmp_path / "s")
+    report = issue_report(
+        store,
+        "CASE-1",
+        operator=OPERATOR,
+        pdf_path=tmp_path / "r.pdf",
+        unit="Drogenlabor Köln (Δ9-THC)",
+    )
+    store.close()
+    pdf = (tmp_path / "r.pdf").read_bytes()
     said = " ".join(page_texts(pdf))
     assert "save the attached report.json" in said and "pdfdetach -save 1" in said
     assert "keys sorted, no spaces" in said and "Ed25519 over its 32 bytes" in said
-    # the recipe, with nothing of the toolkit: the attachment, its hash, signature, key
-    (attached,) = PdfReader(io.BytesIO(pdf)).attachments["report.json"]
-    d = json.loads(attached)
-    body = {k: v for k, v in d.items() if k not in ("content_sha256", "signature")}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert sha256_hex(text.encode()) == d["content_sha256"]
-    assert d["content_sha256"] in said  # printed on the page
-    key = bytes.fromhex(d["signature"]["public_key"])
-    Ed25519PublicKey.from_public_bytes(key).verify(
-        bytes.fromhex(d["signature"]["value"]), bytes.fromhex(d["content_sha256"])
-    )
-    assert sha256_hex(key) == d["signature"]["key_fingerprint"]
-    assert d["signer"] == {"name": OPERATOR, "key_fingerprint": sha256_hex(key)}
     assert "Its signer (name and key fingerprint) is in that JSON" in said
+    assert report.content["content_sha256"] in said  # printed on the page
+    (attached,) = PdfReader(io.BytesIO(pdf)).attachments["report.json"]
+    assert "Δ9-THC".encode() in attached
+    (tmp_path / "report.json").write_bytes(attached)
+    monkeypatch.chdir(tmp_path)
+    exec(_readme_recipe(), {"open": _windows_open, "__name__": "readme"})
+    fingerprint = report.content["signature"]["key_fingerprint"]
+    assert capsys.readouterr().out.split() == ["True", "True", fingerprint, "True"]
 
 
 def _issued_before_the_signer_was_signed(content, key):
