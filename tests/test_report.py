@@ -47,6 +47,7 @@ from forensic.report import pdf as report_pdf
 from forensic.report.content import MODELLED_WARNING, parse_report_json
 from forensic.report.layout import Block, correction_line, stated_change, verdict_line
 from forensic.report.pdf import (
+    SignedContentRemovedError,
     check_report_pdf,
     embedded_content,
     page_texts,
@@ -372,6 +373,24 @@ def test_custody_verify_compares_a_json_report_s_signature_block_with_the_record
     assert "is on record" not in result.output
     genuine = runner.invoke(main, [*verify, str(tmp_path / "r.json")])
     assert genuine.exit_code == 0 and "is on record" in genuine.output
+
+
+def test_a_pdf_whose_signed_content_was_removed_does_not_verify(issued, tmp_path):
+    def strip(writer):  # the auditor's: the attachment's name tree removed
+        del writer._root_object["/Names"][NameObject("/EmbeddedFiles")]
+
+    stripped = _tampered((issued["folder"] / "r.pdf").read_bytes(), strip)
+    with pytest.raises(
+        SignedContentRemovedError,
+        match=r"its signed content has been removed: its pages say it carries an attached "
+        r"report\.json \(issued by forensic \d",
+    ):
+        embedded_content(stripped)
+    (tmp_path / "stripped.pdf").write_bytes(stripped)
+    result = CliRunner().invoke(main, ["verify-report", str(tmp_path / "stripped.pdf")])
+    assert result.exit_code == 1, result.output
+    assert "stripped.pdf: NOT VERIFIED: its signed content has been removed" in result.output
+    assert "NOT A REPORT" not in result.output
 
 
 def test_a_pdf_whose_pages_differ_from_its_signed_content_does_not_verify(

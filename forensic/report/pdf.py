@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from forensic.report.layout import (
 
 __all__ = [
     "REPORT_ATTACHMENT",
+    "SignedContentRemovedError",
     "check_report_pdf",
     "embedded_content",
     "page_texts",
@@ -53,6 +55,16 @@ __all__ = [
 
 REPORT_ATTACHMENT = "report.json"
 """Name of the signed JSON content attached to every report PDF."""
+
+CARRIES_CONTENT = f"an attached {REPORT_ATTACHMENT}"
+"""What the pages of every report that carries its signed content say of it (in "To check this
+report"): a PDF that says so and carries none has had it removed."""
+
+
+class SignedContentRemovedError(FormatError):
+    """A report PDF whose pages say it carries its signed content, without it: it was removed,
+    so the PDF does not verify (it is not a report issued before reports carried it)."""
+
 
 PAGE_W, PAGE_H = 8.27, 11.69  # A4, inches
 LEFT, RIGHT = 0.7, 0.7
@@ -421,6 +433,8 @@ def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
 
     Raises
     ------
+    SignedContentRemovedError
+        No ``report.json`` attached, where the pages say the report carries it.
     FormatError
         Not a readable PDF, or no (readable) ``report.json`` attached: a report issued before
         reports carried their content, or a PDF that is not a report.
@@ -433,14 +447,21 @@ def _attached_content(reader, what: str) -> dict[str, Any]:
         attached = reader.attachments.get(REPORT_ATTACHMENT) or []
     except _pdf_errors() as exc:
         raise FormatError(f"{what}: its attachments cannot be read ({exc})") from None
-    if len(attached) != 1:
+    if not attached:
+        removed = _says_it_carries_its_content(reader, what)
+        if removed:
+            raise SignedContentRemovedError(
+                f"its signed content has been removed: {removed}, and none is attached; check "
+                "it against its store with 'forensic custody verify --report'",
+                path=what,
+            )
         raise FormatError(
             f"{what}: no {REPORT_ATTACHMENT} attached (not a report PDF, or issued before "
             "reports carried their signed content): check it against its store with "
             "'forensic custody verify --report'"
-            if not attached
-            else f"{what}: {len(attached)} files named {REPORT_ATTACHMENT} are attached"
         )
+    if len(attached) != 1:
+        raise FormatError(f"{what}: {len(attached)} files named {REPORT_ATTACHMENT} are attached")
     try:
         content = parse_report_json(attached[0])
     except ValueError as exc:
@@ -448,6 +469,18 @@ def _attached_content(reader, what: str) -> dict[str, Any]:
     if not isinstance(content, dict):
         raise FormatError(f"{what}: the attached {REPORT_ATTACHMENT} is not a report object")
     return content
+
+
+def _says_it_carries_its_content(reader, what: str) -> str | None:
+    """What in a PDF without ``report.json`` says it is a report issued with one attached (its
+    pages, and the version of forensic that issued it), or None."""
+    text = " ".join(_texts(reader, what))
+    if CARRIES_CONTENT not in text:
+        return None
+    issued = re.search(r"Software forensic (\S+)", text)
+    return f"its pages say it carries {CARRIES_CONTENT}" + (
+        f" (issued by forensic {issued.group(1)})" if issued else ""
+    )
 
 
 def page_texts(pdf: bytes, what: str = "the PDF") -> list[str]:
@@ -595,6 +628,9 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
 
     Raises
     ------
+    SignedContentRemovedError
+        No signed content attached where the pages say the report carries it: it does not
+        verify.
     FormatError
         Not a PDF, or no signed content attached (see :func:`embedded_content`).
     """
