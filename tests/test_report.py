@@ -259,10 +259,11 @@ def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(
 
 
 def _issued_before_the_signer_was_signed(content, key):
-    """The report as forensic issued it before it signed the signer's name: no ``signer``,
-    hashed without it and signed with the same key."""
+    """The report as forensic issued it before it signed the signer's name: no ``signer`` (nor
+    ``problems_elsewhere``), hashed without them and signed with the same key."""
     earlier = copy.deepcopy(content)
     del earlier["signer"]
+    del earlier["verification"]["problems_elsewhere"]
     earlier["content_sha256"] = report_content_hash(earlier)
     earlier["signature"]["value"] = key.sign(bytes.fromhex(earlier["content_sha256"]))
     return earlier
@@ -953,10 +954,82 @@ def test_altered_data_of_one_case_does_not_block_the_report_of_another(tmp_path)
     conn.close()
     store = Store(tmp_path / "s")
     report = issue_report(store, "CASE-1", operator=OPERATOR, json_path=tmp_path / "r1.json")
-    assert report.content["verification"]["verified"] is True
+    verification = report.content["verification"]
+    assert verification["forced"] is False and verification["problems"] == []
+    assert verification["verified"] is False  # the store's chain did not verify: it says so
+    assert verification["problems_elsewhere"][0].startswith("measurements record #")
     with pytest.raises(UnverifiedChainError, match=r"case CASE-2 .*measurements record #\d+"):
         issue_report(store, "CASE-2", operator=OPERATOR, json_path=tmp_path / "r2.json")
     store.close()
+
+
+def test_a_report_does_not_say_the_chain_verified_when_records_elsewhere_do_not(tmp_path):
+    # the auditor's: another exhibit's result altered in the database; the report on this
+    # exhibit is issued (it states none of that exhibit's records) but names what failed
+    populated_store(tmp_path / "s").close()
+    populated_store(tmp_path / "s", item="EX-2").close()
+    conn = sqlite3.connect(tmp_path / "s" / "forensic.db")
+    (seq,) = conn.execute("SELECT seq FROM results WHERE item_number = 'EX-2'").fetchone()
+    conn.execute("UPDATE results SET best_name = 'X' WHERE seq = ?", (seq,))
+    conn.commit()
+    conn.close()
+    runner = CliRunner()
+    args = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    result = runner.invoke(
+        main,
+        [
+            "report",
+            "CASE-1",
+            "EX-1",
+            "--out",
+            str(tmp_path / "r.pdf"),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--text",
+            str(tmp_path / "r.txt"),
+            *args,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    # the record changed, and the store's trigger that logged the change
+    assert (
+        "WARNING: the store does not verify: 2 problem(s) in records outside this report "
+        f"(first: results record #{seq}"
+    ) in result.output
+    content = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    verification = content["verification"]
+    assert verification["verified"] is False and verification["forced"] is False
+    problem, logged = verification["problems_elsewhere"]
+    assert problem.startswith(f"results record #{seq}") and f"(record #{seq})" in logged
+    text = " ".join((tmp_path / "r.txt").read_text(encoding="utf-8").split())
+    pages = " ".join(page_texts((tmp_path / "r.pdf").read_bytes()))
+    for said in (text, pages):
+        assert "Chain verified: yes" not in said and "Chain verified yes" not in said
+        assert (
+            "NO: the records of this report verify, but the store's check found 2 problems in "
+            "records of other cases or exhibits (named below)"
+        ) in said
+        for failed in (problem, logged):
+            assert (
+                f"Verification problem elsewhere in the store (not stated here): {failed}" in said
+            )
+        assert (
+            "The evidence store this report was issued from does not verify: its check found 2 "
+            "problems in records of other cases or exhibits (named under Integrity). The "
+            "records this report states verify"
+        ) in said
+        assert "UNVERIFIED" not in said  # the exhibit's own records verify: not forced
+    checked = runner.invoke(main, ["verify-report", str(tmp_path / "r.pdf")])
+    assert checked.exit_code == 0, checked.output
+    assert (
+        "the store it was issued from did not verify: 2 problem(s) in records the report does "
+        f"not state (first: results record #{seq}"
+    ) in " ".join(checked.output.split())
+    # the exhibit whose record fails is refused, as before
+    other = runner.invoke(
+        main, ["report", "CASE-1", "EX-2", "--out", str(tmp_path / "2.pdf"), *args]
+    )
+    assert other.exit_code == 3 and f"results record #{seq}" in other.output
 
 
 def test_corrected_label_and_custody_are_shown_with_what_they_changed(tmp_path):

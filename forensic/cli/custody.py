@@ -941,6 +941,15 @@ def report(
             err=True,
             bold=True,
         )
+    elsewhere = issued.content["verification"]["problems_elsewhere"]
+    if elsewhere:
+        click.secho(
+            f"WARNING: the store does not verify: {len(elsewhere)} problem(s) in records "
+            f"outside this report (first: {elsewhere[0]}); the report says so under Integrity "
+            "and Limitations",
+            err=True,
+            bold=True,
+        )
     for path in issued.paths:
         click.echo(f"written: {path}")
     click.echo(
@@ -1038,6 +1047,12 @@ def _report_summary(content: dict[str, Any]) -> list[str]:
         lines.append(unsigned)
     if content["verification"]["forced"]:
         lines.append("it was FORCED on a chain of custody that did not verify")
+    elsewhere = content["verification"].get("problems_elsewhere") or []
+    if elsewhere:
+        lines.append(
+            f"the store it was issued from did not verify: {len(elsewhere)} problem(s) in "
+            f"records the report does not state (first: {elsewhere[0]})"
+        )
     provenance = not_measured(content)
     if provenance:
         lines.append(not_measured_banner(provenance))

@@ -511,7 +511,7 @@ def _disagreement(exhibit: Mapping[str, Any]) -> str | None:
     )
 
 
-def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
+def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0) -> list[str]:
     items = [SWGDRUG_LIMITATION]
     not_measured: list[str] = []
     warnings: list[str] = []
@@ -578,6 +578,14 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool) -> list[str]:
             items.append(f"A matched reference is {provenance}: {said}.")
     items.append(LIBRARY_LIMITATION)
     items.extend(warnings)
+    if elsewhere:
+        items.append(
+            "The evidence store this report was issued from does not verify: its check found "
+            + ("1 problem" if elsewhere == 1 else f"{elsewhere} problems")
+            + " in records of other cases or exhibits (named under Integrity). The records "
+            "this report states verify, each by its hash, link and signature, but the store was "
+            "altered or damaged elsewhere."
+        )
     items[:0] = not_measured
     if forced:
         items.insert(0, UNVERIFIED_BANNER)
@@ -610,6 +618,14 @@ def build_report_content(
     force : bool
         Issue the report even if the exhibit's chain does not verify; it then says so.
 
+    Returns
+    -------
+    dict
+        The signed content. Its ``verification`` says whether every record of the store
+        verified (``verified``), the problems of the records it states (``problems``; the
+        report is then ``forced``) and those of other cases and exhibits
+        (``problems_elsewhere``), which do not stop the report but are named in it.
+
     Raises
     ------
     UnverifiedChainError
@@ -627,6 +643,9 @@ def build_report_content(
         if not exhibits:
             raise CustodyError(f"case {case_number!r} has no exhibits to report on")
     problems = verification.problems_for(case_number, item_number)
+    # Records of other cases and exhibits that fail do not stop this report (it states none
+    # of them), but the report must not say the chain verified: it names them.
+    elsewhere = [p for p in verification.problems if not p.touches(case_number, item_number)]
     if problems and not force:
         raise UnverifiedChainError(
             f"the custody chain of case {case_number}"
@@ -669,11 +688,12 @@ def build_report_content(
             "issued": issued_at,
         },
         "exhibits": sections,
-        "limitations": _limitations(sections, bool(problems)),
+        "limitations": _limitations(sections, bool(problems), len(elsewhere)),
         "verification": {
-            "verified": not problems,
+            "verified": not verification.problems,  # every record of the store
             "forced": bool(problems),
             "problems": [str(p) for p in problems],
+            "problems_elsewhere": [str(p) for p in elsewhere],
             "store_records": verification.records,
             "chain_id": store.chain_id,
             "chain_head_seq": head_seq,

@@ -398,7 +398,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 )
             )
     items += [
-        ("Chain verified", "yes" if verification["verified"] else "NO (report forced)"),
+        ("Chain verified", _chain_verified(verification)),
         ("Chain head", f"#{verification['chain_head_seq']} {verification['chain_head_hash']}"),
         ("Chain id", verification["chain_id"]),
         ("Report content SHA-256", content["content_sha256"]),
@@ -406,6 +406,12 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     blocks.append(Block("kv", items=items))
     for problem in verification["problems"]:
         blocks.append(Block("para", "Verification problem: " + problem))
+    for problem in verification.get("problems_elsewhere") or []:  # absent from earlier reports
+        blocks.append(
+            Block(
+                "para", "Verification problem elsewhere in the store (not stated here): " + problem
+            )
+        )
     signature = content["signature"]
     blocks.append(Block("heading", "Signature"))
     blocks.append(
@@ -444,6 +450,21 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     )
     blocks.append(Block("end", END_MARKER))
     return blocks
+
+
+def _chain_verified(verification: Mapping[str, Any]) -> str:
+    """The Integrity block's answer to "did the chain verify": yes only when every record of
+    the store did, not only those the report states."""
+    if verification["forced"]:
+        return "NO (report forced)"
+    elsewhere = len(verification.get("problems_elsewhere") or [])
+    if elsewhere:
+        return (
+            "NO: the records of this report verify, but the store's check found "
+            + ("1 problem" if elsewhere == 1 else f"{elsewhere} problems")
+            + " in records of other cases or exhibits (named below)"
+        )
+    return "yes"
 
 
 def _records(analysis: Mapping[str, Any]) -> str:
