@@ -1507,3 +1507,28 @@ def test_a_correction_in_a_report_issued_before_is_laid_out_as_it_was():
         "changes": [{"field": "seal_intact", "was": 1, "now": 0}],
     }
     assert correction_line(correction).endswith("(aaaaaaaaaaaa): seal intact 1 -> 0")
+
+
+def test_a_report_issued_by_an_earlier_layout_is_laid_out_again_as_it_was():
+    """verify-report lays a report's pages out again from its signed content: a report issued
+    by forensic 0.2.0 (layout 1) must come out exactly as it was issued, or a genuine report
+    would fail verification after an upgrade. The fixture is the content of a report issued
+    by forensic 0.2.0 (commit af4e6d2; a simulated cut sample, a sealed exhibit handed over
+    without a seal number), its spectra thinned, with the blocks that version laid out."""
+    import dataclasses  # noqa: PLC0415
+
+    from forensic.report.layout import LAYOUT_VERSION, report_blocks  # noqa: PLC0415
+
+    fixture = json.loads((Path(__file__).parent / "fixtures" / "report_layout_1.json").read_text())
+
+    def laid_out(content):
+        return [
+            json.loads(json.dumps(dataclasses.asdict(b), sort_keys=True, default=repr))
+            for b in report_blocks(content)
+            if b.kind != "figure"
+        ]
+
+    assert "layout" not in fixture["content"]
+    assert laid_out(fixture["content"]) == fixture["blocks"]
+    # the same content laid out as today's reports are differs: the fixture pins something
+    assert laid_out({**fixture["content"], "layout": LAYOUT_VERSION}) != fixture["blocks"]

@@ -40,7 +40,7 @@ from forensic.identify import (
     reference_warning,
     stated_warning,
 )
-from forensic.report.layout import stated_change, verdict_line
+from forensic.report.layout import LAYOUT_VERSION, stated_change, verdict_line
 from forensic.spectrum import is_measured, made_by
 from forensic.verdict import identified_substances, substance_key
 
@@ -700,6 +700,7 @@ def build_report_content(
             "chain_head_hash": head_hash,
         },
         "software": {"name": "forensic", "version": __version__},
+        "layout": LAYOUT_VERSION,
     }
     content["signer"] = {"name": key.operator, "key_fingerprint": key.fingerprint}  # signed
     content_sha256 = report_content_hash(content)

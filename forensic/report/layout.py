@@ -122,14 +122,15 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
     return "NO MATCH in the reference library"
 
 
-def _seal(event: Mapping[str, Any], in_force: str | None) -> str:
+def _seal(event: Mapping[str, Any], in_force: str | None, *, current: bool = True) -> str:
     """A hand-over's seal for the custody table: its state on receipt and which seal that is,
     the number it states or, when it states none, the last one recorded before it
-    (:func:`~forensic.custody.continuity.seals_in_force`)."""
+    (:func:`~forensic.custody.continuity.seals_in_force`); in a report of an earlier layout
+    (``current`` false), its state and the number it states, as it was laid out."""
     state = {True: "ok", False: "BROKEN", None: ""}[event["seal_intact"]]
     number = event.get("seal_number")
-    if number:
-        return f"{state} {number}".strip()
+    if number or not current:
+        return f"{state} {number or ''}".strip() or "-"
     if not state:
         return "-"
     return f"{state}, number not stated" + (f" (last {in_force})" if in_force else "")
@@ -287,8 +288,18 @@ def format_table(
     return out
 
 
+LAYOUT_VERSION = 2
+"""How reports are laid out, recorded in their signed content (``layout``): raised with each
+change that would lay out a report's content otherwise, which is then made only for content
+of the new version, so that a report issued earlier is laid out again exactly as it was
+issued and still verifies (``forensic verify-report``). Content without it is version 1 (the
+layout of forensic 0.2.0 on 23 Nov 2026)."""
+
+
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
-    """The blocks of a report, in reading order."""
+    """The blocks of a report, in reading order, as the layout version its content records
+    (:data:`LAYOUT_VERSION`) lays them out."""
+    current = content.get("layout", 1) >= 2
     blocks: list[Block] = [Block("title", content["title"])]
     verification = content["verification"]
     if verification["forced"]:
@@ -335,7 +346,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         if not exhibit["analyses"]:
             blocks.append(Block("para", "No measurement of this exhibit is recorded."))
         for number, analysis in enumerate(exhibit["analyses"], start=1):
-            blocks.extend(_analysis_blocks(label, number, analysis))
+            blocks.extend(_analysis_blocks(label, number, analysis, current=current))
         blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
         seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
         rows = [
@@ -344,7 +355,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 e["released_by"],
                 e["received_by"],
                 e["purpose"],
-                _seal(e, seal),
+                _seal(e, seal, current=current),
                 e["record"],
                 e["record_hash"][:12],
             ]
@@ -476,7 +487,9 @@ def _records(analysis: Mapping[str, Any]) -> str:
     return said
 
 
-def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[str, Any]) -> list:
+def _analysis_blocks(
+    label: Mapping[str, Any], number: int, analysis: Mapping[str, Any], *, current: bool = True
+) -> list:
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification)))
@@ -539,7 +552,7 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 ("Library version", _fmt((identification or {}).get("library_version"))),
                 ("Reference provenance", ", ".join(provenances) if hits else "-"),
                 ("Raw data SHA-256", analysis["raw_sha256"]),
-                ("Store records", _records(analysis)),
+                *([("Store records", _records(analysis))] if current else []),
             ],
         )
     )
@@ -564,7 +577,9 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                     [
                         h.get("rank"),
                         h.get("name"),
-                        format_score(h.get("score"), h.get("q_value")),
+                        format_score(h.get("score"), h.get("q_value"))
+                        if current
+                        else h.get("score"),
                         format_q_value(h.get("q_value")),
                         _signed(h.get("shift_cm1")),
                         h.get("provenance"),
@@ -575,7 +590,8 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                 ],
             )
         )
-        blocks.append(Block("para", references_line(hits, identification.get("mixture"))))
+        if current:
+            blocks.append(Block("para", references_line(hits, identification.get("mixture"))))
         peaks = hits[0].get("matched_peaks") or []
         unmatched = hits[0].get("unmatched_peaks") or []
         blocks.append(
@@ -605,7 +621,9 @@ def _analysis_blocks(label: Mapping[str, Any], number: int, analysis: Mapping[st
                     [
                         c.get("name"),
                         _percent(c.get("fraction")),
-                        format_score(c.get("score"), c.get("q_value")),
+                        format_score(c.get("score"), c.get("q_value"))
+                        if current
+                        else c.get("score"),
                         format_q_value(c.get("q_value")),
                         c.get("verdict", "-"),
                         c.get("provenance"),
