@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from forensic.custody import chain
 from forensic.custody.continuity import custody_doubts, custody_gaps, same_statement
 from forensic.custody.store import (
     NOT_DESCRIBED,
@@ -27,6 +26,7 @@ from forensic.custody.store import (
     StoreBusyError,
     StoreGoneError,
     as_label,
+    raw_sha256,
     stated_description,
 )
 from forensic.custody.unrecorded import holding_signals, keep_unrecorded, last_resort_folder
@@ -550,7 +550,7 @@ def _keep_measured(
     """Keep in a file a measured spectrum the store did not record, and say so in words
     (None when the store holds it after all: stopped after it was committed)."""
     case_number, item_number = as_label(case_number), as_label(item_number)
-    digest = chain.sha256_hex(chain.canonical_json(spectrum.to_dict()))
+    digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
         if (
             start is not None

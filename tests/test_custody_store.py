@@ -27,7 +27,14 @@ from forensic.custody import (
     verify_store,
 )
 from forensic.custody import store as store_module
-from forensic.custody.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION
+from forensic.custody.store import (
+    DB_NAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    raw_sha256,
+    raw_spectrum_bytes,
+)
+from forensic.custody.unrecorded import keep_unrecorded, read_unrecorded
 from forensic.errors import CustodyError
 
 
@@ -138,6 +145,26 @@ def test_raw_spectrum_is_kept_exactly_by_its_sha256(tmp_path):
     np.testing.assert_array_equal(spectrum.intensity, original.intensity)
     assert spectrum.metadata["provenance"] == "simulated"
     assert len(measurement["raw_sha256"]) == 64
+
+
+def test_the_recorded_raw_sha256_is_the_one_a_kept_file_and_a_scan_compute(tmp_path):
+    # The store, a file kept to record later and a scan's "DO NOT MEASURE AGAIN" check must
+    # name the same spectrum by the same SHA-256, or late recording breaks silently.
+    store = populated_store(tmp_path / "s")
+    measurement = store.measurements("CASE-1", "EX-1")[0]
+    spectrum = store.load_spectrum(measurement)
+    assert store.get_blob(measurement["raw_sha256"]) == raw_spectrum_bytes(spectrum)
+    assert raw_sha256(spectrum) == measurement["raw_sha256"]
+    path, digest, _, _ = keep_unrecorded(
+        store.db_path,
+        spectrum,
+        case_number="CASE-1",
+        item_number="EX-1",
+        operator=OPERATOR,
+        why="test",
+    )
+    assert digest == measurement["raw_sha256"]
+    assert read_unrecorded(path).raw_sha256 == measurement["raw_sha256"]
 
 
 def test_corrections_are_new_records_and_the_original_stays(tmp_path):

@@ -68,6 +68,8 @@ __all__ = [
     "StoreGoneError",
     "StoreReadOnlyError",
     "as_label",
+    "raw_sha256",
+    "raw_spectrum_bytes",
     "record_time",
     "recorded_moment",
     "resolve_store_path",
@@ -115,6 +117,51 @@ class StoreReadOnlyError(CustodyError):
 
 #: What a read-only store still allows, for the messages that refuse to write to one.
 READING_COMMANDS = "case list, case show, exhibit show, custody log and custody verify"
+
+
+def raw_spectrum_bytes(spectrum: Spectrum) -> bytes:
+    """The bytes the store keeps of a raw spectrum (media type ``RAW_SPECTRUM_MEDIA_TYPE``).
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The spectrum exactly as acquired.
+
+    Returns
+    -------
+    bytes
+        The canonical JSON (:func:`forensic.custody.chain.canonical_json`) of
+        ``spectrum.to_dict()``. A measurement's ``raw_sha256`` is the SHA-256 of these bytes,
+        which is how a scan, a file kept to record later and the store recognise the same
+        spectrum: every one of them computes it here.
+
+    Raises
+    ------
+    CustodyError
+        If the spectrum holds NaN or infinity, which canonical JSON cannot write.
+    """
+    return chain.canonical_json(spectrum.to_dict())
+
+
+def raw_sha256(spectrum: Spectrum) -> str:
+    """The SHA-256 (64 lowercase hex digits) of :func:`raw_spectrum_bytes` of ``spectrum``.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The spectrum exactly as acquired.
+
+    Returns
+    -------
+    str
+        What the store records as the measurement's ``raw_sha256``.
+
+    Raises
+    ------
+    CustodyError
+        As for :func:`raw_spectrum_bytes`.
+    """
+    return chain.sha256_hex(raw_spectrum_bytes(spectrum))
 
 
 def utc_now() -> str:
@@ -1205,7 +1252,7 @@ class Store:
         time of recording for a spectrum recorded late, from the file a scan kept it in
         (:mod:`forensic.custody.unrecorded`).
         """
-        raw = chain.canonical_json(spectrum.to_dict())
+        raw = raw_spectrum_bytes(spectrum)
         metadata = dict(spectrum.metadata)
         instrument = {
             key: metadata[key]

@@ -40,7 +40,14 @@ import platformdirs
 
 from forensic.custody import chain
 from forensic.custody.keys import OperatorKey, check_operator_name, fingerprint, verify_signature
-from forensic.custody.store import RAW_SPECTRUM_MEDIA_TYPE, Store, as_label, utc_now
+from forensic.custody.store import (
+    RAW_SPECTRUM_MEDIA_TYPE,
+    Store,
+    as_label,
+    raw_sha256,
+    raw_spectrum_bytes,
+    utc_now,
+)
 from forensic.errors import CustodyError, ForensicError, FormatError, Interrupted, SpectrumError
 from forensic.spectrum import Spectrum
 
@@ -219,8 +226,8 @@ def keep_unrecorded(
     """
     from forensic.io import atomic_write_bytes  # noqa: PLC0415  (files are an edge)
 
-    raw = chain.canonical_json(spectrum.to_dict())
-    raw_sha256 = chain.sha256_hex(raw)
+    raw = raw_spectrum_bytes(spectrum)
+    raw_digest = chain.sha256_hex(raw)
     acquired_at = str(spectrum.metadata.get("acquired_at") or utc_now())
     document = {
         "format": FORMAT,
@@ -241,27 +248,27 @@ def keep_unrecorded(
         "instrument_url": instrument_url,
         "instrument": json.loads(json.dumps(dict(instrument or {}), default=str)),
         "raw_format": RAW_SPECTRUM_MEDIA_TYPE,
-        "raw_sha256": raw_sha256,
+        "raw_sha256": raw_digest,
         "spectrum": json.loads(raw),
     }
     document.update(_signed(document, key, unsigned_because))
     unsigned_because = document.get("unsigned_because")
     data = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
     stamp = re.sub(r"[^0-9T]", "", acquired_at[:19]) or "undated"  # to the second
-    name = f"{_safe(case_number)}_{_safe(item_number)}_{stamp}_{raw_sha256[:12]}.json"
+    name = f"{_safe(case_number)}_{_safe(item_number)}_{stamp}_{raw_digest[:12]}.json"
     failures = []
     for folder in _folders(Path(store_path)):
         path = folder / name
         try:
             with holding_signals():
-                if path.is_file() and _kept_there(path, raw_sha256):
+                if path.is_file() and _kept_there(path, raw_digest):
                     # kept already (a scan stopped twice)
-                    return path, raw_sha256, failures, unsigned_because
+                    return path, raw_digest, failures, unsigned_because
                 written = atomic_write_bytes(path, data)
-            return written, raw_sha256, failures, unsigned_because
+            return written, raw_digest, failures, unsigned_because
         except (ForensicError, OSError) as exc:
             failures.append(f"{folder}: {exc}")
-    return None, raw_sha256, failures, unsigned_because
+    return None, raw_digest, failures, unsigned_because
 
 
 def _signed(
@@ -337,7 +344,7 @@ def read_unrecorded(path: str | os.PathLike) -> UnrecordedMeasurement:
         spectrum = Spectrum.from_dict(document["spectrum"])
     except (SpectrumError, KeyError, TypeError, ValueError) as exc:
         raise FormatError(f"its spectrum cannot be read: {exc}", path=path) from None
-    found = chain.sha256_hex(chain.canonical_json(spectrum.to_dict()))
+    found = raw_sha256(spectrum)
     if found != document["raw_sha256"]:
         raise CustodyError(
             f"{path}: its spectrum has SHA-256 {found}, not the {document['raw_sha256']} it "
