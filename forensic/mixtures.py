@@ -47,7 +47,7 @@ import numpy as np
 from scipy import optimize, signal, stats
 
 from forensic.errors import IdentificationError
-from forensic.quality import noise_level
+from forensic.quality import noise_level, robust_sigma
 
 __all__ = [
     "BASELINE_DEGREE",
@@ -437,6 +437,6 @@ def has_structured_residual(
         return False
     smooth = signal.savgol_filter(residual, _SMOOTH_WINDOW, 2)
     rough = residual - smooth
-    sigma = float(np.median(np.abs(rough - np.median(rough))) / 0.6745 / np.sqrt(1.0 - _SMOOTH_H0))
+    sigma = float(robust_sigma(rough) / np.sqrt(1.0 - _SMOOTH_H0))
     noise_after_smoothing = sigma * np.sqrt(_SMOOTH_H0)  # sum of squared weights = h0
     return float(np.sqrt(np.mean(smooth**2))) > RESIDUAL_RMS_FACTOR * noise_after_smoothing

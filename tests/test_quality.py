@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import ndimage, signal
 from scipy.ndimage import gaussian_filter1d
 from synthetic import (
     TRANSMITTANCE_SCALE_CASES,
@@ -24,6 +25,7 @@ from forensic.quality import (
     diagnose_negative,
     noise_level,
     noise_sigma,
+    robust_sigma,
     signal_to_noise,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
@@ -33,6 +35,28 @@ from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum, transmittance_scale
 
 AXIS = np.arange(600.0, 1800.0, 1.0)
 BAND = np.exp(-(((AXIS - 1000.0) / 6.0) ** 2))
+
+
+def _mad_sigma(values):
+    # the estimator as each caller wrote it before robust_sigma
+    return np.median(np.abs(values - np.median(values))) / 0.6745
+
+
+def test_robust_sigma_is_the_scaled_mad_bit_for_bit_and_the_estimators_use_it():
+    # noise_sigma, noise_level and mixtures.has_structured_residual each wrote the estimator
+    # out before robust_sigma; their values must not change by one bit
+    coeffs = signal.savgol_coeffs(21, 3)
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 21, 1000, 3001):
+        y = np.cumsum(rng.normal(0.0, 1.0, size)) + rng.standard_cauchy(size)
+        assert robust_sigma(y) == float(_mad_sigma(y))
+        if size >= 2:
+            assert noise_sigma(y) == float(_mad_sigma(np.diff(y)) / np.sqrt(2.0))
+        if size >= 21:
+            r = y - ndimage.convolve1d(y, coeffs, mode="nearest")
+            assert noise_level(y) == float(_mad_sigma(r) / np.sqrt(1.0 - coeffs[10]))
+    assert robust_sigma(np.array([])) == 0.0
+    assert robust_sigma(rng.normal(0.0, 3.0, 20000)) == pytest.approx(3.0, rel=0.03)
 
 
 def test_noise_sigma_is_the_standard_deviation_of_white_noise():
