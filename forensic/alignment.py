@@ -23,6 +23,7 @@ from scipy import signal
 
 from forensic.errors import IdentificationError
 from forensic.quality import noise_level
+from forensic.search import cosine_from_sums
 
 __all__ = [
     "BAND_WIDTH_TOLERANCE",
@@ -267,10 +268,9 @@ def _cosine_rows(query: np.ndarray, candidates: np.ndarray, covered: np.ndarray)
     without data, which would otherwise count against the move as a band-sized mismatch
     wherever the spectrum does not start at zero.
     """
-    num = candidates @ query
-    den = np.linalg.norm(candidates, axis=1) * np.sqrt(covered @ (query * query))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / den, 0.0)
+    return cosine_from_sums(
+        candidates @ query, covered @ (query * query), np.sum(candidates * candidates, axis=1)
+    )
 
 
 def _warp(

@@ -48,6 +48,7 @@ from forensic.quality import (
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     Hit,
+    cosine,
     score_batch,
     score_moves,
     score_query,
@@ -726,7 +727,7 @@ def _rescore(block, hits, *, query, q_linear, q_range, found: _Found, evidence) 
             # edge is not at zero (it kept LSD moved 8 cm-1 from its right alignment)
             a, b = _covered(grid, al, lo, hi)
             aligned = representation_from_linear(al.aligned_reference, a, b, block.pipeline, grid)
-            aligned_score = _cosine(query[a:b], aligned[a:b])
+            aligned_score = cosine(query[a:b], aligned[a:b])
             # the reference moves by minus the query's axis offset; a move of its own costs
             own_move = abs(al.shift_cm1 + found.offset_cm1)
             aligned_score -= MOVE_COST_PER_CM1 * max(0.0, own_move - MOVE_FREE_CM1)
@@ -1317,11 +1318,6 @@ def search_batch(
     )
     subs = library.substances(spectra[0].modality)
     return [_hit_dicts(library, spectra[0].modality, top_hits(row, subs, top)) for row in scores]
-
-
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    denom = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
-    return float(np.dot(a, b) / denom) if denom > 0 else 0.0
 
 
 def _ms(t: float) -> float:

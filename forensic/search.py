@@ -37,6 +37,8 @@ __all__ = [
     "SHIFT_SEARCH_CM1",
     "breakpoint_cumsums",
     "breakpoints",
+    "cosine",
+    "cosine_from_sums",
     "mask_scores",
     "mask_to_ranges",
     "overlap_ok",
@@ -123,11 +125,54 @@ def overlap_ok(
     return (overlap >= MIN_OVERLAP_POINTS) & (overlap >= MIN_OVERLAP_FRACTION * shorter)
 
 
-def _finish(numerator, q_norm2, r_norm2, ok) -> np.ndarray:
+def cosine_from_sums(numerator, q_norm2, r_norm2) -> np.ndarray:
+    """Cosine similarity from its sums: ``numerator / sqrt(q_norm2 * r_norm2)`` in [-1, 1].
+
+    The one place the cosine is written: the library search, the pair reference
+    (:func:`cosine`), identification's re-score of an aligned reference, the peak alignment's
+    candidate moves and the calibration's decoys all compute it here.
+
+    Parameters
+    ----------
+    numerator : array_like
+        The dot products ``sum(q r)``, any shape.
+    q_norm2, r_norm2 : array_like
+        The squared norms ``sum(q²)`` and ``sum(r²)`` over the points compared, broadcasting
+        with ``numerator``. Negative values (rounding in a difference of cumulative sums) count
+        as 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The cosine, clipped to [-1, 1] (rounding can carry it a little beyond); 0 where either
+        norm is 0, as a vector of zeros resembles nothing.
+    """
     denom = np.sqrt(np.maximum(q_norm2, 0.0) * np.maximum(r_norm2, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(denom > 0, numerator / np.where(denom > 0, denom, 1.0), 0.0)
-    return np.where(ok, np.clip(score, -1.0, 1.0), -np.inf)
+    return np.clip(score, -1.0, 1.0)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of two vectors over all their points (:func:`cosine_from_sums`).
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        Shape (n,), compared in float64.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; 0 when either vector is all zeros.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return float(cosine_from_sums(np.dot(a, b), np.dot(a, a), np.dot(b, b)))
+
+
+def _finish(numerator, q_norm2, r_norm2, ok) -> np.ndarray:
+    return np.where(ok, cosine_from_sums(numerator, q_norm2, r_norm2), -np.inf)
 
 
 def score_query(  # noqa: PLR0917  (the arrays of a library block, in order)
@@ -397,10 +442,7 @@ def pair_score(
     if not bool(overlap_ok(qs, qe, rs, re)):
         return float("-inf")
     lo, hi = max(qs, rs), min(qe, re)
-    q = np.asarray(query, dtype=np.float64)[lo:hi]
-    r = np.asarray(reference, dtype=np.float64)[lo:hi]
-    denom = float(np.sqrt(np.dot(q, q) * np.dot(r, r)))
-    return float(np.clip(np.dot(q, r) / denom, -1, 1)) if denom > 0 else 0.0
+    return cosine(np.asarray(query)[lo:hi], np.asarray(reference)[lo:hi])
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from scipy import signal
 
 from forensic.errors import IdentificationError
 from forensic.library import substance_key
+from forensic.search import cosine
 
 __all__ = [
     "MARGIN_MIN",
@@ -175,11 +176,6 @@ def _cut_points(y: np.ndarray) -> list[int]:
     return cuts
 
 
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    den = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float(a @ b) / den if den > 0 else 0.0
-
-
 def _local_shuffle(y: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     """Segments between bands, each moved by up to ``_LOCAL_REACH`` places (a local shuffle)."""
     if y.size < 4 * _MIN_SEGMENT_POINTS:
@@ -188,7 +184,7 @@ def _local_shuffle(y: np.ndarray, rng: np.random.Generator) -> np.ndarray | None
     for _ in range(_DECOY_TRIES):
         key = np.arange(len(segments)) + rng.uniform(-_LOCAL_REACH, _LOCAL_REACH, len(segments))
         candidate = np.concatenate([segments[i] for i in np.argsort(key)])
-        if _cosine(candidate, y) <= _MAX_DECOY_COSINE:
+        if cosine(candidate, y) <= _MAX_DECOY_COSINE:
             return candidate
     return None
 
@@ -201,7 +197,7 @@ def _global_shuffle(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     best, best_cos = np.roll(y, y.size // 2), np.inf
     for _ in range(_DECOY_TRIES):
         candidate = np.concatenate([segments[i] for i in rng.permutation(len(segments))])
-        cos = _cosine(candidate, y)
+        cos = cosine(candidate, y)
         if cos < best_cos:
             best, best_cos = candidate, cos
         if cos <= _MAX_DECOY_COSINE:
@@ -245,7 +241,7 @@ def _chimera(
             part = np.asarray(refs[good[0], idx[block]], dtype=float)
             own, got = float(np.linalg.norm(y[block])), float(np.linalg.norm(part))
             out[block] = part * (own / got) if got > 0 else part
-        if ok and _cosine(out, y) <= _MAX_DECOY_COSINE:
+        if ok and cosine(out, y) <= _MAX_DECOY_COSINE:
             return out
     return None
 

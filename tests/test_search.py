@@ -9,6 +9,8 @@ from forensic.search import (
     MIN_OVERLAP_FRACTION,
     MIN_OVERLAP_POINTS,
     breakpoint_cumsums,
+    cosine,
+    cosine_from_sums,
     mask_scores,
     pair_score,
     ranges_to_mask,
@@ -101,6 +103,30 @@ def test_shifted_scores_are_the_best_of_pair_by_pair_scores_at_every_move():
     np.testing.assert_allclose(
         score_shifted(queries, q_start, q_stop, matrix, start, stop, cumsums, 0), unmoved
     )
+
+
+def test_the_one_cosine_is_the_plain_formula_clipped_and_zero_for_a_zero_vector():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        a, b = rng.normal(size=(2, 300))
+        plain = float(np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b)))
+        assert cosine(a, b) == plain  # bit for bit: the search and the re-score agree
+        assert cosine(a, b) == pytest.approx(
+            float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))), rel=1e-14
+        )
+    # a vector with itself may round to just above 1; the cosine never leaves [-1, 1]
+    for _ in range(200):
+        a = rng.normal(size=int(rng.integers(2, 500))) * 10.0 ** rng.uniform(-3, 3)
+        assert -1.0 <= cosine(a, 3.0 * a) <= 1.0
+        assert -1.0 <= cosine(a, -a) <= 1.0
+    assert cosine(np.zeros(5), np.ones(5)) == 0.0
+    # rows against a query (the alignment's candidate moves), with the query's norm per row
+    q = rng.normal(size=40)
+    rows = rng.normal(size=(3, 40))
+    covered = rows != 0
+    got = cosine_from_sums(rows @ q, covered @ (q * q), np.sum(rows * rows, axis=1))
+    np.testing.assert_allclose(got, [cosine(q, r) for r in rows], rtol=1e-14)
+    assert cosine_from_sums(np.array(1.0), np.array(-1e-18), np.array(2.0)) == 0.0
 
 
 def test_shift_steps_counts_whole_grid_steps():
