@@ -25,7 +25,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -38,6 +37,7 @@ from platformdirs import user_cache_dir
 from scipy.signal import savgol_filter
 
 from forensic.errors import ForensicError, LibraryError, without_path
+from forensic.naming import substance_key  # also importable from here, its home before
 from forensic.processing import (
     Pipeline,
     default_pipeline,
@@ -121,13 +121,6 @@ def spectrum_files(folder: Path) -> list[Path]:
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         and p.suffix.lower() not in _NOT_SPECTRA
     ]
-
-
-def substance_key(name: str) -> str:
-    """The key that makes two entries the same substance: its letters (of any script) and
-    digits, lower-case ("Cocaine HCl" and "cocaine-hcl" are one; "Metkatinon ž" and
-    "Metkatinon š" are two)."""
-    return re.sub(r"[\W_]", "", str(name).lower()) or str(name)
 
 
 def unnamed_spectra(spectra: Sequence[Spectrum], how: str) -> str | None:

@@ -39,7 +39,7 @@ from pyteomics import auxiliary
 from scipy import signal
 
 from forensic.errors import IdentificationError
-from forensic.library import substance_key
+from forensic.naming import substance_key
 from forensic.search import cosine
 
 __all__ = [
@@ -1080,7 +1080,7 @@ def decide_mixture(
         (None without a calibration) and ``"verdict"``.
     best : str
         The name of the best single hit (compared with the components' names by substance,
-        :func:`forensic.library.substance_key`).
+        :func:`forensic.naming.substance_key`).
 
     Returns
     -------

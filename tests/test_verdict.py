@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,6 +14,8 @@ from hypothesis import strategies as st
 from forensic import verdict
 from forensic.alignment import align
 from forensic.errors import IdentificationError
+from forensic.library import substance_key as from_library
+from forensic.naming import substance_key
 from forensic.verdict import Calibration, calibrate, calibrate_library, decide, make_decoys
 
 GRID = np.arange(200.0, 1800.0, 2.0)
@@ -387,3 +391,11 @@ def test_a_value_shown_beside_a_strict_threshold_exceeds_it_as_the_value_does(
 ):
     shown = verdict.format_beside(value, [threshold], decimals=decimals, strict=True)
     assert (float(shown) > threshold) == (value > threshold), shown
+
+
+def test_the_evidence_does_not_depend_on_the_library_module():
+    # verdict needs substance names compared, not the library's files and caches
+    assert from_library is substance_key  # still importable from its old home
+    code = "import sys, forensic.verdict; print('forensic.library' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
