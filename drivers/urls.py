@@ -38,7 +38,6 @@ from drivers.simulators.ftir_sim import FTIRFolderSimulator
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.transport import SerialTransport
-from forensic.samples import resolve_sample
 from forensic.spectrum import Spectrum
 
 __all__ = ["SCHEMES", "SimulatedInstrument", "open_instrument", "parse_instrument_url"]
@@ -234,6 +233,8 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
     if not params.get("sample"):
         raise SettingError(f"sim:{kind} needs a sample: sim:{kind}?sample=NAME|FILE")
     if resolver is None:
+        from forensic.samples import resolve_sample  # noqa: PLC0415  (files and the library)
+
         resolver = resolve_sample
     seed = _number(params, "seed", int)
     if kind == "ftir":

@@ -394,3 +394,13 @@ def test_socket_urls_reach_an_instrument_behind_a_serial_server(sample_file):
             thread.join(timeout=2)
             server.close()
     assert len(spectrum) == 2048 and spectrum.metadata["provenance"] == "simulated"
+
+
+def test_opening_instruments_leaves_the_sample_resolver_to_simulators():
+    # the drivers know nothing of the reference library: only a sim: URL's sample needs it
+    code = (
+        "import sys, drivers.urls; "
+        "print([m for m in ('forensic.samples', 'spectral_library') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
