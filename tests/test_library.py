@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from library_helpers import replicates_spc
 from synthetic import make_spectrum
 
@@ -357,6 +360,33 @@ def test_a_library_folder_or_file_is_opened_for_identification(tmp_path, monkeyp
 
 def test_substance_key_ignores_case_and_punctuation():
     assert substance_key("Aeschynite-(Y)") == substance_key("aeschyniteY") == "aeschynitey"
+
+
+def test_substance_key_ignores_the_width_and_composition_of_characters():
+    assert substance_key("ＣＯＣＡＩＮＥ") == substance_key("cocaine") == "cocaine"
+    assert substance_key("Δ⁹-THC") == substance_key("δ9 thc")
+    precomposed = "Metkatinon \u017e"  # ž as one character
+    decomposed = "Metkatinon z\u030c"  # z and a combining caron
+    assert substance_key(decomposed) == substance_key(precomposed)
+    assert substance_key(precomposed) != substance_key("Metkatinon \u0161")  # š
+    assert substance_key("---") == "---"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_substance_key_of_an_ascii_name_is_what_it_was_before_normalisation(name):
+    assert substance_key(name) == (re.sub(r"[\W_]", "", name.lower()) or name)
+
+
+def test_a_full_width_name_is_one_substance_with_its_ascii_name_saved_or_not(tmp_path):
+    spectra = references()
+    spectra[1] = spectra[1].with_metadata(name="ＣＯＣＡＩＮＥ")  # typed on an East Asian keyboard
+    spectra.append(make_spectrum(BAND_SETS["cocaine"], name="cocaine", seed=9, noise=0.005))
+    lib = Library.from_spectra(spectra, calibrate=False)
+    keys = list(lib.substances("raman"))
+    assert keys.count("cocaine") == 2
+    # a library file stores names, not keys: it loads, verifies, and groups by the rule
+    again = Library.load(lib.save(tmp_path / "lib.flib"))
+    assert again.verify() and list(again.substances("raman")) == keys
 
 
 def test_spectrum_files_leave_out_hidden_files_notes_and_code(tmp_path):
