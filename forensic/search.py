@@ -61,7 +61,7 @@ MIN_OVERLAP_POINTS = 100
 
 SHIFT_SEARCH_CM1 = 12.0
 """The query is also compared moved by whole grid steps up to this many cm-1 either way
-(:func:`score_shifted`): a portable instrument's axis may be that far off."""
+(:func:`score_moves`, :func:`score_shifted`): a portable instrument's axis may be that far off."""
 
 _MIN_SHIFTED_POINTS = 16  # a query moved this far off the grid keeps too little to compare
 _SHIFT_ROWS = 2048  # shifted query rows scored in one batch (bounds the temporaries)
@@ -285,10 +285,11 @@ def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
 
     Every query is moved by ``k`` grid points for ``k`` in ``-max_steps..max_steps`` (its range
     moves with it and is clipped to the grid; a move leaving fewer than 16 points is skipped)
-    and scored with :func:`score_batch`; the result is the maximum over the moves. This is the
-    shift search of :func:`forensic.identify.identify`, and the scoring its q-values are
-    calibrated with (:meth:`forensic.library.Library.calibrate`), so that the look-elsewhere
-    effect of trying many shifts is in the calibration too.
+    and scored with :func:`score_batch`; the result is the maximum over the moves. It is the
+    scoring the q-values are calibrated with (:meth:`forensic.library.Library.calibrate`):
+    :func:`forensic.identify.identify` tries the same moves with :func:`score_moves`, which
+    keeps each move's scores (to find an axis offset), and takes their best as this does, so
+    the look-elsewhere effect of trying many shifts is in the calibration too.
 
     Parameters
     ----------
@@ -399,9 +400,13 @@ def mask_scores(
 ) -> np.ndarray:
     """The same score for arbitrary bool masks, with three matrix products, shape (Q, N).
 
-    This is the signature :func:`forensic.verdict.calibrate_library` expects of the production
-    scoring; for interval masks it equals :func:`score_batch`. The overlap rule is applied to
-    the masks' first and last True.
+    Exact over the masks: the query's range is not snapped to the breakpoints, so for interval
+    masks it equals :func:`pair_score` with ``snap=False``, and differs from
+    :func:`score_batch` by what snapping leaves out at the query's ends. A reference for tests
+    and notebooks; the production scoring, the one
+    :meth:`forensic.library.Library.calibrate` gives :func:`forensic.verdict.calibrate_library`,
+    is :func:`forensic.library.interval_score_fn` (:func:`score_batch` with mask arguments).
+    The overlap rule is applied to the masks' first and last True.
     """
     q = np.atleast_2d(np.asarray(queries, dtype=np.float64))
     r = np.atleast_2d(np.asarray(matrix, dtype=np.float64))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from forensic.library import interval_score_fn
 from forensic.search import (
     MIN_OVERLAP_FRACTION,
     MIN_OVERLAP_POINTS,
@@ -15,6 +16,7 @@ from forensic.search import (
     pair_score,
     ranges_to_mask,
     score_batch,
+    score_moves,
     score_query,
     score_shifted,
     shift_steps,
@@ -60,6 +62,10 @@ def test_vectorised_scores_agree_with_pair_by_pair():
     assert np.isfinite(plain).sum() > 100 and np.isinf(plain).sum() > 0
     np.testing.assert_allclose(fast, plain, atol=1e-5)
     np.testing.assert_allclose(masked, exact, atol=1e-9)
+    # the production scoring with mask arguments, the one the calibration is given
+    production = interval_score_fn(queries, q_mask, matrix, mask)
+    np.testing.assert_allclose(production, plain, atol=1e-5)
+    np.testing.assert_array_equal(np.isinf(production), np.isinf(plain))
     for i in range(6):
         one = score_query(queries[i], q_start[i], q_stop[i], matrix, start, stop, cumsums)
         np.testing.assert_allclose(one, fast[i], atol=1e-6)
@@ -103,6 +109,15 @@ def test_shifted_scores_are_the_best_of_pair_by_pair_scores_at_every_move():
     np.testing.assert_allclose(
         score_shifted(queries, q_start, q_stop, matrix, start, stop, cumsums, 0), unmoved
     )
+    # identification's shift search (score_moves per move, and the unmoved search) has the
+    # same best as the calibration's (score_shifted)
+    moves = [k for k in range(-steps, steps + 1) if k]
+    for i in range(3):
+        per_move = score_moves(
+            queries[i], q_start[i], q_stop[i], matrix, start, stop, cumsums, moves
+        )
+        best = np.maximum(per_move.max(axis=0), unmoved[i])
+        np.testing.assert_allclose(best, fast[i], atol=1e-6)
 
 
 def test_the_one_cosine_is_the_plain_formula_clipped_and_zero_for_a_zero_vector():
