@@ -730,7 +730,29 @@ def wavelength_to_raman_shift(wavelength_nm: Any, laser_wavelength_nm: float) ->
 
 
 def raman_shift_to_wavelength(shift_cm1: Any, laser_wavelength_nm: float) -> np.ndarray:
-    """Wavelength (nm) of light scattered at Raman shift ``shift_cm1`` (inverse of the above)."""
+    """Wavelength (nm) of light scattered at Raman shift ``shift_cm1``.
+
+    ``wavelength = 1e7 / (1e7 / laser_wavelength_nm - shift_cm1)``, the inverse of
+    :func:`wavelength_to_raman_shift`: the axis a spectrometer that reports wavelengths writes
+    for a Raman spectrum.
+
+    Parameters
+    ----------
+    shift_cm1 : array_like
+        Raman shifts, cm⁻¹ (below ``1e7 / laser_wavelength_nm``).
+    laser_wavelength_nm : float
+        Excitation wavelength, nm.
+
+    Returns
+    -------
+    numpy.ndarray
+        Wavelengths, nm, float64, the shape of ``shift_cm1``.
+
+    Raises
+    ------
+    SpectrumError
+        If the laser wavelength is not a positive finite number.
+    """
     laser = float(laser_wavelength_nm)
     if not np.isfinite(laser) or laser <= 0:
         raise SpectrumError(f"laser wavelength must be a positive number of nm, got {laser}")
@@ -760,8 +782,25 @@ _TRANSMITTANCE_FLOOR = 1e-6
 def transmittance_to_absorbance(spectrum: Spectrum) -> Spectrum:
     """Convert a transmittance spectrum (fraction or percent) to absorbance, ``A = -log10(T)``.
 
-    Transmittance at or below zero (noise in saturated bands) is clipped to 1e-6 so that the
-    result stays finite; the number of clipped points is recorded in the history.
+    Transmittance below 1e-6 as a fraction (at or below zero: noise in opaque bands; or merely
+    tiny) is raised to 1e-6 before the logarithm, so that the result stays finite, at most 6
+    absorbance units; the number of such points and the floor are recorded in the history.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        With ``y_unit`` ``"transmittance"`` (fraction) or ``"percent_transmittance"``.
+
+    Returns
+    -------
+    Spectrum
+        In ``"absorbance"``, with the step ``transmittance_to_absorbance`` (``from_unit``,
+        ``clipped_points``, ``floor``) in its history.
+
+    Raises
+    ------
+    SpectrumError
+        If ``spectrum`` is not in a transmittance unit.
     """
     if spectrum.y_unit not in TRANSMITTANCE_UNITS:
         raise SpectrumError(

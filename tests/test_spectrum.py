@@ -220,6 +220,11 @@ def test_opaque_transmittance_is_clipped_not_infinite():
     t = Spectrum(X, np.r_[0.0, -0.01, np.full(62, 0.5)], modality="ir", y_unit="transmittance")
     a = transmittance_to_absorbance(t)
     assert np.isfinite(a.intensity).all() and a.history[-1].params["clipped_points"] == 2
+    # not only at or below zero: anything under the floor (1e-6) is raised to it
+    tiny = Spectrum(X, np.r_[1e-7, 1e-6, np.full(62, 0.5)], modality="ir", y_unit="transmittance")
+    a = transmittance_to_absorbance(tiny)
+    assert a.history[-1].params["clipped_points"] == 1
+    assert a.intensity[0] == a.intensity[1] == pytest.approx(6.0)
 
 
 @given(
