@@ -76,7 +76,8 @@ BASELINE_DEGREE = 5
 MIN_FRACTION = 0.03
 """A new component must carry at least this share of the fitted signal."""
 RESIDUAL_PEAK_FRACTION = 0.05
-"""A residual band counts as structure when its prominence is this fraction of the query max..."""
+"""A residual band counts as structure when its prominence is this fraction of the largest
+absolute value of the query less its smooth baseline..."""
 RESIDUAL_NOISE_FACTOR = 8.0
 """...and this many noise standard deviations (see :func:`forensic.quality.noise_level`)."""
 RESIDUAL_RMS_FACTOR = 2.0
@@ -117,7 +118,15 @@ class MixtureFit:
     fitted: np.ndarray
 
     def to_dict(self) -> dict:
-        """JSON-serialisable summary (indices refer to the candidate rows)."""
+        """JSON-serialisable summary of the fit, without its arrays.
+
+        Returns
+        -------
+        dict
+            ``{"components": [{"index", "fraction"}, ...], "residual", "explained",
+            "single_best_residual"}``; ``index`` is the row in the candidate matrix the fit
+            was given, ``fraction`` the component's share.
+        """
         return {
             "components": [{"index": int(i), "fraction": float(f)} for i, f in self.components],
             "residual": float(self.residual),
@@ -394,12 +403,15 @@ def has_structured_residual(
 ) -> bool:
     """Does the best single reference leave bands unexplained (so a mixture fit is worth it)?
 
-    The reference is scaled to the query by non-negative least squares over ``valid``. The
+    Over ``valid``, the query and the reference are taken less their smooth baseline (their
+    part along the Legendre polynomials of degree ``BASELINE_DEGREE``, as :func:`fit_mixture`
+    fits one), and the reference is scaled to the query by non-negative least squares. The
     residual is structured when either
 
     * it has a positive band (a feature of the query the reference lacks) whose prominence is at
-      least ``RESIDUAL_PEAK_FRACTION`` of the query's maximum and ``RESIDUAL_NOISE_FACTOR`` times
-      the query's noise level (:func:`forensic.quality.noise_level`), or
+      least ``RESIDUAL_PEAK_FRACTION`` of the largest absolute value of the baseline-removed
+      query and ``RESIDUAL_NOISE_FACTOR`` times that query's noise level
+      (:func:`forensic.quality.noise_level`), or
     * taken together it is smooth structure, not noise: the residual smoothed over 9 points
       (Savitzky-Golay, quadratic) has a root-mean-square ``RESIDUAL_RMS_FACTOR`` times what white
       noise of the residual's own high-frequency level would leave after that smoothing (a
