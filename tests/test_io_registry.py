@@ -9,12 +9,19 @@ import os
 import stat
 import zipfile
 
+import numpy as np
 import pytest
 from synthetic import make_spectrum
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
-from forensic.io import OutputExistsError, atomic_write_bytes, read_spectra, write_spectrum
+from forensic.io import (
+    OutputError,
+    OutputExistsError,
+    atomic_write_bytes,
+    read_spectra,
+    write_spectrum,
+)
 
 
 def test_missing_empty_and_folder_inputs_name_the_file(tmp_path):
@@ -36,6 +43,25 @@ def test_unknown_format_name_lists_the_known_ones(tmp_path):
 def test_writer_is_chosen_by_extension_and_refuses_others(tmp_path):
     with pytest.raises(FormatError, match=r"extension '\.xlsx'"):
         write_spectrum(make_spectrum(), tmp_path / "a.xlsx")
+
+
+def test_write_spectrum_does_what_its_docstring_says(tmp_path):
+    spectrum = make_spectrum(name="x")
+    written = write_spectrum(spectrum, tmp_path / "new" / "folder" / "a.JCAMP")
+    assert written == tmp_path / "new" / "folder" / "a.JCAMP"
+    assert written.read_bytes().startswith(b"##TITLE=x")
+    as_csv = write_spectrum(spectrum, tmp_path / "b.txt", format="text")
+    np.testing.assert_array_equal(read_spectra(as_csv)[0].intensity, spectrum.intensity)
+    with pytest.raises(FormatError, match="unknown format 'xyz'"):
+        write_spectrum(spectrum, tmp_path / "c.csv", format="xyz")
+    with pytest.raises(FormatError, match="format is read-only here"):
+        write_spectrum(spectrum, tmp_path / "c.spc", format="spc")
+    with pytest.raises(OutputExistsError, match="already exists"):
+        write_spectrum(spectrum, written)
+    assert write_spectrum(spectrum, written, overwrite=True) == written
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(OutputError, match="is a folder"):
+        write_spectrum(spectrum, tmp_path / "d.csv")
 
 
 def _zip(path, members: dict[str, str]):

@@ -314,7 +314,35 @@ def write_spectrum(
 ) -> Path:
     """Write a spectrum as JCAMP-DX (``.jdx``, ``.dx``) or CSV (``.csv``), chosen by extension.
 
-    The file appears complete or not at all; an existing file is kept unless ``overwrite``.
+    The file appears complete or not at all (:func:`atomic_write`); an existing file is kept
+    unless ``overwrite``. Missing folders on the way are created. Both formats read back as
+    the same spectrum (numbers, modality, unit, metadata and history).
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        What to write.
+    path : str or os.PathLike
+        The file to create. Its extension chooses the format unless ``format`` is given:
+        ``.jdx``, ``.dx``, ``.jcamp`` JCAMP-DX 5.01; ``.csv`` our CSV (case does not matter).
+    format : str, optional
+        The name of a format that writes (``"jcamp"``, ``"text"``), whatever the extension.
+    overwrite : bool, default False
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    FormatError
+        No writer for the extension, no format of that name, or a format that is only read.
+    OutputExistsError
+        ``path`` exists (or another writer created it meanwhile) and ``overwrite`` is false.
+    OutputError
+        ``path`` is a folder or cannot be written there, or writing failed.
     """
     path = Path(path)
     name = format or _WRITERS_BY_EXTENSION.get(path.suffix.lower())
