@@ -611,7 +611,36 @@ class Spectrum:
         metadata: Mapping[str, Any] | None = None,
         step: ProcessingStep | None = None,
     ) -> Spectrum:
-        """Return a new spectrum with the given fields replaced and ``step`` appended to history."""
+        """Return a new spectrum with the given fields replaced and ``step`` appended to history.
+
+        The new spectrum goes through the constructor, so it is validated and its arrays
+        copied as any other; this one is unchanged. A field left at None is kept.
+
+        Parameters
+        ----------
+        wavenumber : array_like, shape (n,), optional
+            A new axis, cm⁻¹ (a descending one is reversed with the intensities).
+        intensity : array_like, shape (n,), optional
+            New intensities.
+        modality : {"raman", "ir"}, optional
+        y_unit : str, optional
+            One of :data:`Y_UNITS`.
+        metadata : mapping, optional
+            The new metadata, whole: it replaces the old, it is not merged (for that, see
+            :meth:`with_metadata`).
+        step : ProcessingStep, optional
+            Appended to the history; without it the history is kept as it is.
+
+        Returns
+        -------
+        Spectrum
+
+        Raises
+        ------
+        SpectrumError
+            When the result is not a valid spectrum (see the class: lengths that differ,
+            a non-monotonic axis, an unknown modality or unit...).
+        """
         history = self._history + ((step,) if step is not None else ())
         return Spectrum(
             self._wavenumber if wavenumber is None else wavenumber,
@@ -623,7 +652,29 @@ class Spectrum:
         )
 
     def with_intensity(self, intensity: Any, step: str, /, **params: Any) -> Spectrum:
-        """Return a copy with new intensities, recording the step ``step`` with ``params``."""
+        """Return a copy with new intensities, recording the step ``step`` with ``params``.
+
+        What every processing step returns (:meth:`replace` with a :class:`ProcessingStep`).
+
+        Parameters
+        ----------
+        intensity : array_like, shape (n,)
+            The new intensities, on this spectrum's axis and in its unit.
+        step : str
+            The step's name, as the history and reports show it.
+        **params
+            The parameters it ran with: plain JSON-serialisable values, kept as the step's
+            ``params``.
+
+        Returns
+        -------
+        Spectrum
+
+        Raises
+        ------
+        SpectrumError
+            When ``intensity`` is not ``n`` finite numbers (see the class).
+        """
         return self.replace(intensity=intensity, step=ProcessingStep(step, params))
 
     @property
@@ -671,7 +722,20 @@ class Spectrum:
         )
 
     def with_metadata(self, **updates: Any) -> Spectrum:
-        """Return a copy whose metadata has ``updates`` merged in (no history step)."""
+        """Return a copy whose metadata has ``updates`` merged in (no history step).
+
+        Parameters
+        ----------
+        **updates
+            Metadata keys and their new values (standard keys,
+            :data:`STANDARD_METADATA_KEYS`, or vendor keys); they replace existing ones of
+            the same key, and every other key is kept.
+
+        Returns
+        -------
+        Spectrum
+            The same numbers, modality, unit and history.
+        """
         return self.replace(metadata={**self._metadata, **updates})
 
     # -- identity --------------------------------------------------------------------------------

@@ -145,6 +145,21 @@ def test_transformations_return_new_spectra_and_record_history():
     assert np.allclose(t.intensity, 2 * s.intensity)
 
 
+def test_replace_validates_replaces_metadata_whole_and_appends_only_a_given_step():
+    s = make_spectrum(name="polystyrene").with_intensity(make_spectrum().intensity, "first")
+    kept = s.replace(y_unit="counts")
+    assert kept.history == s.history and kept.metadata == s.metadata
+    whole = s.replace(metadata={"operator": "A. Chemist"}, step=ProcessingStep("relabel"))
+    assert dict(whole.metadata) == {"operator": "A. Chemist"}  # replaced, not merged
+    assert whole.history == (*s.history, ProcessingStep("relabel"))
+    assert s.replace(wavenumber=s.wavenumber[::-1]).intensity[0] == s.intensity[-1]
+    with pytest.raises(SpectrumError, match="differ in length"):
+        s.replace(intensity=s.intensity[:-1])
+    with pytest.raises(SpectrumError, match="NaN or infinite"):
+        s.with_intensity(np.full(len(s), np.nan), "broken")
+    assert s.y_unit == "arbitrary" and s.metadata["name"] == "polystyrene"  # unchanged
+
+
 def test_with_y_unit_states_the_unit_and_records_what_it_was_read_as():
     named = make_spectrum(modality="ir", y_unit="transmittance", start=400.0, stop=4000.0)
     assert not named.y_unit_guessed
