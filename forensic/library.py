@@ -565,10 +565,31 @@ class Library:
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the library to one file, atomically (a reader never sees half a file).
 
+        The file holds a short magic line, a JSON header (entries, pipelines, calibrations,
+        version, array offsets) and the arrays, 64-byte aligned, little-endian (see the module
+        docstring); :meth:`load` reads it back.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (``.flib`` by convention, :data:`FILE_SUFFIX`); missing folders
+            are created.
+        overwrite : bool, default False
+            Replace an existing file.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``, which also becomes :attr:`path`.
+
         Raises
         ------
         LibraryError
-            When ``path`` exists and ``overwrite`` is false.
+            When ``path`` exists (or another writer created it meanwhile) and ``overwrite``
+            is false.
+        forensic.io.OutputError
+            When the file cannot be written there (a folder in its place, no permission, a
+            full disk).
         """
         path = Path(path)
         if path.exists() and not overwrite:
@@ -624,10 +645,23 @@ class Library:
     def load(cls, path: str | os.PathLike) -> Library:
         """Open a saved library; its arrays are memory-mapped (read-only), not read.
 
+        The header's version is taken as it is: :meth:`verify` recomputes it from the content.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        Library
+            With :attr:`path` set to ``path``.
+
         Raises
         ------
         LibraryError
-            When the file is missing, is not a library file, or is truncated.
+            When the file is missing or a folder, is not a library file, has a corrupt header,
+            is of another library file format (it must be rebuilt), or is truncated.
         """
         path = Path(path)
         try:

@@ -16,7 +16,7 @@ from synthetic import make_spectrum
 import forensic.library as library_module
 import spectral_library
 from forensic.errors import IdentificationError, LibraryError
-from forensic.io import write_spectrum
+from forensic.io import OutputError, write_spectrum
 from forensic.library import (
     Library,
     open_reference_library,
@@ -207,6 +207,19 @@ def test_load_refuses_files_that_are_not_libraries(tmp_path):
     path.write_bytes(path.read_bytes()[:-100])
     with pytest.raises(LibraryError, match="truncated library file"):
         Library.load(path)
+    with pytest.raises(LibraryError, match="is a folder, not a library file"):
+        Library.load(tmp_path)
+
+
+def test_save_creates_folders_and_says_why_it_cannot_write(tmp_path):
+    lib = Library.from_spectra(references(), calibrate=False)
+    path = lib.save(tmp_path / "new" / "lib.flib")
+    assert path == lib.path == tmp_path / "new" / "lib.flib"
+    with pytest.raises(LibraryError, match="already exists"):
+        lib.save(path)
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(OutputError, match="cannot be written"):
+        lib.save(tmp_path / "a-file" / "lib.flib")
 
 
 def _write_folder(folder: Path) -> None:
