@@ -366,8 +366,12 @@ def identify(
     Raises
     ------
     IdentificationError
-        When the library has no reference of the query's modality, or the query does not
-        overlap the library grid enough to be compared.
+        When ``top`` is below 1, the library has no reference of the query's modality, the
+        query cannot be put on the library grid or is flat after preprocessing, or no
+        reference overlaps it enough to be compared.
+    LibraryError
+        When no ``library`` is given and the shipped one cannot be compiled
+        (:func:`forensic.library.shipped_library`).
     """
     if top < 1:
         raise IdentificationError(f"top must be at least 1, got {top}")

@@ -11,7 +11,7 @@ import pytest
 from synthetic import co2_doublet, make_spectrum
 
 import forensic
-from forensic.errors import IdentificationError
+from forensic.errors import IdentificationError, LibraryError
 from forensic.identify import (
     MODELLED_WARNING,
     MOVE_COST_PER_CM1,
@@ -668,6 +668,16 @@ def test_wrong_modality_and_no_overlap_are_clear_errors(library):
         identify(far, library)
     with pytest.raises(IdentificationError, match="top must be at least 1"):
         identify(_query("caffeine"), library, top=0)
+
+
+def test_without_a_library_the_shipped_one_s_error_escapes(monkeypatch):
+    # as identify's docstring says: a LibraryError of shipped_library is not translated
+    def no_library():
+        raise LibraryError("the shipped folder holds no usable reference")
+
+    monkeypatch.setattr(importlib.import_module("forensic.identify"), "shipped_library", no_library)
+    with pytest.raises(LibraryError, match="no usable reference"):
+        identify(_query("caffeine"))
 
 
 def test_package_exports():
