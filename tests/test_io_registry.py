@@ -177,6 +177,20 @@ def test_converted_files_keep_the_first_origin(tmp_path):
     assert third.metadata["original_source_sha256"] == first.metadata["source_sha256"]
 
 
+def test_the_file_read_is_recorded_by_its_absolute_path_however_it_was_named(tmp_path, monkeypatch):
+    # a relative path says nothing once the working folder is another, and the same file
+    # named two ways must be recorded one way (a library's version covers where an imported
+    # reference came from)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    path = write_spectrum(make_spectrum(name="x"), tmp_path / "data" / "raw.csv")
+    monkeypatch.chdir(tmp_path / "data")
+    here = forensic.read_spectrum("raw.csv")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    there = forensic.read_spectrum(os.path.join("..", "data", "raw.csv"))
+    assert here.metadata["source_file"] == there.metadata["source_file"] == str(path.resolve())
+
+
 # -- real binary files: whole ones are read, cut ones are refused -----------------------------
 
 BINARY_FORMATS = ("spc", "wdf", "spa", "opus")

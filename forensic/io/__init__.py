@@ -130,7 +130,8 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     Returns
     -------
     list of Spectrum
-        Each with ``source_file``, ``source_sha256`` and ``source_format`` in its metadata.
+        Each with ``source_file`` (the resolved absolute path), ``source_sha256`` and
+        ``source_format`` in its metadata.
 
     Raises
     ------
@@ -183,13 +184,17 @@ def _stamp_source(spectrum: Spectrum, path: Path, sha: str, format_name: str) ->
     A file this toolkit wrote (a conversion, an export, an acquisition) carries the source of
     its own origin; that is kept as ``original_source_*`` (the first origin wins) before
     ``source_*`` is set to the file just read, so a chain of conversions never loses the raw file.
+    ``source_file`` is the resolved absolute path: a relative one says nothing of where the file
+    was once the working folder is another, and the same file must be recorded the same way
+    however it was named (``library import`` keeps it as ``imported_file``, which the library
+    version covers).
     """
     meta = dict(spectrum.metadata)
     if meta.get("source_sha256") not in (None, "", sha):
         for key in _SOURCE_KEYS:
             if key in meta:
                 meta.setdefault(f"original_{key}", meta[key])
-    meta.update(source_file=str(path), source_sha256=sha, source_format=format_name)
+    meta.update(source_file=str(path.resolve()), source_sha256=sha, source_format=format_name)
     return spectrum.replace(metadata=meta)
 
 
