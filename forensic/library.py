@@ -12,9 +12,23 @@ array offsets) and the raw little-endian arrays, 64-byte aligned. :meth:`Library
 header and memory-maps the arrays, so opening a 100,000-reference library is quick and costs
 little memory until it is searched.
 
-:attr:`Library.version` is a content hash: SHA-256 over each modality's pipeline, grid, matrix
-bytes and ranges, and the entries' metadata (sorted keys). The same references built with the
-same pipeline give the same version on every machine.
+:attr:`Library.version` is a content hash of what decides results and records provenance: each
+modality's pipeline and grid, every reference's library vector and range, and every entry's
+metadata (names, CAS, sources, the reference file's SHA-256...), taken by modality and entry
+id whatever order they are stored in, so neither the order of a manifest's rows nor of a
+build's inputs changes it (a folder's references are also stored in one order,
+:func:`reference_order_key`, so its calibration does not depend on them either). The same
+references built with the same pipeline give the same version on every machine. The rule is
+:data:`HASH_SCHEME`, stored in the file; a file written before the rule had a number (rule 1:
+the same parts in storage order) is checked by its own rule, so every version published keeps
+its value.
+
+:meth:`Library.load` checks a file against its version before it is used (and the parts the
+version leaves out, the q-value calibration and the search's cumulative sums, against a
+checksum stored beside it) and refuses a file that does not match, naming the part that does
+not. A full check reads the whole file (about 1.5 s for 100,000 references), so a file that
+passed is remembered by its inode, size and modification and change times
+(:func:`_verified_memo`) and not read again until any of these changes.
 """
 
 from __future__ import annotations
@@ -26,7 +40,8 @@ import itertools
 import json
 import os
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,11 +75,13 @@ __all__ = [
     "CACHE_ENV",
     "CALIBRATION_METHOD",
     "FILE_SUFFIX",
+    "HASH_SCHEME",
     "Library",
     "ModalityBlock",
     "library_cache_dir",
     "open_reference_library",
     "reference_files",
+    "reference_order_key",
     "shipped_library",
     "spectrum_files",
     "substance_key",
@@ -78,6 +95,13 @@ CACHE_ENV = "FORENSIC_CACHE_DIR"
 _MAGIC = b"FORENSIC-LIBRARY v1\n"
 _ALIGN = 64
 _FORMAT = 2  # 2: cumulative sums stored breakpoint-major (B, N)
+HASH_SCHEME = 2
+"""The rule :attr:`Library.version` is computed by (stored in each file as ``hash_scheme``).
+
+1: SHA-256 over the blocks and entries in the order they are stored (files without the field,
+written before 2026-11-24); 2: the same content taken by modality and entry id, as
+digests per part (``Library._content_digests``), so the order of a manifest's rows or of a
+build's inputs does not change it. A file is checked by the rule it was written under."""
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
 CALIBRATION_METHOD = 2
@@ -215,13 +239,20 @@ class Library:
         Metadata per entry: ``entry_id``, ``name``, ``synonyms`` (list), ``cas``, ``class``,
         ``provenance`` ("measured" unless stated), ``source``, ``modality``, ``y_unit`` (the
         intensity unit the reference was read in), ``y_unit_basis`` (how, when its file did not
-        name it), ``source_file``...
+        name it), ``source_file`` and ``source_sha256`` (the reference file and its hash),
+        ``imported_file`` and ``imported_sha256`` (what a measured reference was imported from;
+        empty in libraries built before they were kept)...
     blocks : dict of str to ModalityBlock
         One block per modality present.
     skipped : list of (str, str)
         Files or spectra left out while building, with the one-line reason.
     version : str
-        SHA-256 content hash (hex).
+        SHA-256 content hash (hex), by the rule ``hash_scheme``.
+    path : Path or None
+        The file it was loaded from or saved to.
+    hash_scheme : int
+        The rule of :attr:`version` (:data:`HASH_SCHEME` for a library built now; 1 for a file
+        written before the rule was recorded).
     """
 
     entries: list[dict[str, Any]]
@@ -229,6 +260,7 @@ class Library:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     version: str = ""
     path: Path | None = None
+    hash_scheme: int = HASH_SCHEME
 
     def __post_init__(self) -> None:
         if not self.version:
@@ -367,9 +399,14 @@ class Library:
         Names come from the manifest (CSV with the columns of ``spectral_library/manifest.csv``;
         ``file`` relative to the manifest, and ``name``, are required), else from the file
         itself (JCAMP ``##TITLE``/``##NAMES``, RRUFF ``##NAMES``: metadata ``name``), else the
-        file name. Files listed in the manifest are included even outside ``folder``. Without
-        ``manifest``, one folder that holds a ``manifest.csv`` with ``file`` and ``name``
-        columns (a curated library folder) is built with it.
+        file name. Files listed in the manifest are included even outside ``folder``. A folder
+        that holds a ``manifest.csv`` with ``file`` and ``name`` columns (a curated library
+        folder) holds exactly the references its manifest lists (:func:`reference_files`, the
+        rule ``forensic identify --library``, ``validate`` and ``publish`` use too), named by
+        its rows (``manifest`` overrides them); a file in it that the manifest does not list is
+        no reference. The files are read in the order of their paths (relative to the
+        manifest, or to the one folder), whatever the order of the sources or the manifest's
+        rows, so the same files always give the same library.
         Unreadable files are listed in :attr:`skipped` with the reason, never fatal; so is a
         file of several spectra that does not name each and has no manifest row
         (:func:`unnamed_spectra`): they are not made a substance each; and so is a spectrum
@@ -387,7 +424,6 @@ class Library:
             manifest = _folder_manifest(Path(sources[0]))
         if manifest is not None:
             manifest_path = Path(manifest).resolve()
-            rows = read_manifest(manifest_path)
         files: list[Path] = []
         roots: list[Path] = []
         skipped: list[tuple[str, str]] = []
@@ -395,23 +431,32 @@ class Library:
             path = Path(source)
             if path.is_dir():
                 roots.append(path.resolve())
-                files += [
-                    p
-                    for p in spectrum_files(path)
-                    if p.resolve() != manifest_path and not p.name.endswith(FILE_SUFFIX)
-                ]
+                listed, own = reference_files(path)
+                if own is not None:  # a curated folder: what its manifest lists, named by it
+                    rows.update(read_manifest(own.resolve()))
+                files += [p for p in listed if p.resolve() != manifest_path]
             elif path.is_file():
                 roots.append(path.resolve().parent)
                 files.append(path)
             else:
                 skipped.append((str(path), "no such file or folder"))
+        if manifest_path is not None:  # a manifest given (or the folder's own) names last
+            rows.update(read_manifest(manifest_path))
         seen = {p.resolve() for p in files} | {Path(p).resolve() for p, _ in skipped}
         for p in rows:
             if p not in seen:
                 files.append(p)
                 seen.add(p)
         base = manifest_path.parent if manifest_path else (roots[0] if len(roots) == 1 else None)
-        jobs = [(str(p), _relative(p, base), rows.get(p.resolve(), {})) for p in files]
+        # one order whatever the order of the sources, the folder listing or the manifest's
+        # rows: entry ids made unique in it (a second "Caffeine" gets "-2") come out the same
+        jobs = sorted(
+            {
+                str(p.resolve()): (str(p), _relative(p, base), rows.get(p.resolve(), {}))
+                for p in files
+            }.values(),
+            key=lambda job: (job[1], str(Path(job[0]).resolve())),
+        )
 
         def read_items(pool: _Workers):
             # files are read a chunk at a time, in the same pool, as the build consumes them
@@ -435,6 +480,7 @@ class Library:
                 calibrate=calibrate,
                 pool=pool,
                 skipped=skipped,
+                in_order=True,
             )
 
     @classmethod
@@ -446,11 +492,14 @@ class Library:
         calibrate: bool,
         pool: _Workers,
         skipped: list[tuple[str, str]] | None = None,
+        in_order: bool = False,
     ) -> Library:
         """Preprocess ``items`` (consumed :data:`_BUILD_CHUNK` at a time) into a library.
 
         ``skipped`` is appended to in place (readers may still be adding to it while the
-        items are consumed).
+        items are consumed). ``in_order`` stores the entries in :func:`reference_order_key`
+        order (a folder's files); otherwise they keep the order given (spectra handed over in
+        an order of the caller's).
         """
         skipped = skipped if skipped is not None else []
         pipes = {m: (pipelines or {}).get(m) or default_pipeline(m) for m in MODALITIES}
@@ -481,9 +530,22 @@ class Library:
             raise LibraryError(
                 "no reference could be read and preprocessed" + (f" ({reasons})" if reasons else "")
             )
+        # a folder's entries and rows in the one order (reference_order_key): the order the
+        # version hashes them in, and the calibration's seeded choices of rows follow it
+        order = (
+            sorted(range(len(entries)), key=lambda i: _entry_order(entries[i]))
+            if in_order
+            else range(len(entries))
+        )
+        position = np.empty(len(entries), dtype=np.int64)
+        position[order] = np.arange(len(entries))
+        entries = [entries[i] for i in order]
         blocks = {}
         for m in sorted(per_mod):
-            rows = per_mod[m]
+            rows = sorted(
+                ((s, e, v, int(position[i])) for s, e, v, i in per_mod[m]), key=lambda r: r[3]
+            )
+            per_mod[m] = []
             g = pipes[m].grid.size
             matrix = np.zeros((len(rows), g), dtype=np.float32)
             start = np.empty(len(rows), dtype=np.int64)
@@ -569,6 +631,11 @@ class Library:
         version, array offsets) and the arrays, 64-byte aligned, little-endian (see the module
         docstring); :meth:`load` reads it back.
 
+        The header records the version, its rule (:attr:`hash_scheme`), the digest of each
+        part the version covers and a checksum of the parts it leaves out (calibration,
+        cumulative sums, skipped files), which :meth:`load` checks. The version is computed
+        again from what is written, so the file states the version of what it holds.
+
         Parameters
         ----------
         path : str or os.PathLike
@@ -594,18 +661,14 @@ class Library:
         path = Path(path)
         if path.exists() and not overwrite:
             raise LibraryError(f"{path}: already exists; not overwritten (use --force to replace)")
+        digests = self._content_digests() if self.hash_scheme >= 2 else None
+        self.version = _version_of(digests) if digests is not None else self._content_hash()
         arrays: list[np.ndarray] = []
         header_blocks = {}
         offset = 0
         for m, block in sorted(self.blocks.items()):
             specs = {}
-            for key, dtype in (
-                ("matrix", "<f4"),
-                ("start", "<i8"),
-                ("stop", "<i8"),
-                ("cumsums", "<f8"),
-                ("rows", "<i8"),
-            ):
+            for key, dtype in _ARRAYS:
                 a = np.ascontiguousarray(np.asarray(getattr(block, key)), dtype=dtype)
                 offset = -(-offset // _ALIGN) * _ALIGN
                 specs[key] = {"offset": offset, "shape": list(a.shape), "dtype": dtype}
@@ -618,7 +681,10 @@ class Library:
             }
         header = {
             "format": _FORMAT,
+            "hash_scheme": self.hash_scheme,
             "version": self.version,
+            "digests": digests,
+            "seal": self._seal_digests(),
             "entries": self.entries,
             "blocks": header_blocks,
             "skipped": [list(s) for s in self.skipped],
@@ -642,15 +708,22 @@ class Library:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Library:
+    def load(cls, path: str | os.PathLike, *, verify: bool = True) -> Library:
         """Open a saved library; its arrays are memory-mapped (read-only), not read.
-
-        The header's version is taken as it is: :meth:`verify` recomputes it from the content.
 
         Parameters
         ----------
-        path : str or os.PathLike
-            A file written by :meth:`save`.
+        path : path-like
+            A ``.flib`` file (:meth:`save`).
+        verify : bool, default True
+            Check the file against its version before it is used: the version recomputed by
+            the file's own rule (:data:`HASH_SCHEME`; rule 1 for files written before it was
+            recorded) and, in files that have one, the checksum of the calibration,
+            cumulative sums and skipped list. A full check reads the file once (in blocks,
+            not through the memory map, so it does not stay resident); a file that passed is
+            remembered in the cache folder by device, inode, size and modification and
+            change times, and checked again only when one of these changes (see
+            :func:`_verified_memo`). False only for tools that inspect a damaged file.
 
         Returns
         -------
@@ -661,97 +734,429 @@ class Library:
         ------
         LibraryError
             When the file is missing or a folder, is not a library file, has a corrupt header,
-            is of another library file format (it must be rebuilt), or is truncated.
+            is of another library file format (it must be rebuilt), is truncated, or
+            (``verify``) does not match its version or checksum: the message names the file
+            and the part that does not match (entries, reference spectra, pipeline,
+            calibration...).
         """
         path = Path(path)
         try:
-            with open(path, "rb") as handle:
-                magic = handle.read(len(_MAGIC))
-                if magic != _MAGIC:
-                    raise LibraryError(
-                        f"{path}: not a forensic library file (it does not start with "
-                        f"{_MAGIC.strip().decode()!r}); build one with 'forensic library build'"
-                    )
-                raw = handle.read(8)
-                if len(raw) != 8:
-                    raise LibraryError(f"{path}: truncated library file (no header)")
-                (length,) = struct.unpack("<Q", raw)
-                head = handle.read(length)
-                if len(head) != length:
-                    raise LibraryError(f"{path}: truncated library file (header cut short)")
+            handle = open(path, "rb")  # noqa: SIM115  (closed below; the maps keep their own)
         except FileNotFoundError:
             raise LibraryError(f"{path}: no such library file") from None
         except IsADirectoryError:
             raise LibraryError(f"{path}: is a folder, not a library file") from None
-        try:
-            header = json.loads(head)
-        except ValueError as exc:
-            raise LibraryError(f"{path}: corrupt library header ({exc})") from None
-        if header.get("format") != _FORMAT:
-            raise LibraryError(
-                f"{path}: library file format {header.get('format')!r}, this toolkit reads "
-                f"{_FORMAT}; rebuild it"
-            )
-        data_start = -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
-        size = path.stat().st_size
-        blocks = {}
-        for m, spec in header["blocks"].items():
-            arrays = {}
-            for key, a in spec["arrays"].items():
-                count = int(np.prod(a["shape"]))
-                end = data_start + a["offset"] + count * np.dtype(a["dtype"]).itemsize
-                if end > size:
-                    raise LibraryError(
-                        f"{path}: truncated library file ({size} bytes, {end} needed)"
+        with handle:
+            header, data_start = _read_header(path, handle)
+            # one open file for the maps and the check: what is checked is what is used
+            stat = os.fstat(handle.fileno())
+            size = stat.st_size
+            blocks = {}
+            for m, spec in header["blocks"].items():
+                arrays = {}
+                for key, a in spec["arrays"].items():
+                    count = int(np.prod(a["shape"]))
+                    end = data_start + a["offset"] + count * np.dtype(a["dtype"]).itemsize
+                    if end > size:
+                        raise LibraryError(
+                            f"{path}: truncated library file ({size} bytes, {end} needed)"
+                        )
+                    if count == 0:
+                        arrays[key] = np.zeros(a["shape"], dtype=a["dtype"])
+                        continue
+                    arrays[key] = np.memmap(
+                        handle,
+                        dtype=a["dtype"],
+                        mode="r",
+                        offset=data_start + a["offset"],
+                        shape=tuple(a["shape"]),
                     )
-                if count == 0:
-                    arrays[key] = np.zeros(a["shape"], dtype=a["dtype"])
-                    continue
-                arrays[key] = np.memmap(
-                    path,
-                    dtype=a["dtype"],
-                    mode="r",
-                    offset=data_start + a["offset"],
-                    shape=tuple(a["shape"]),
+                blocks[m] = ModalityBlock(
+                    pipeline=Pipeline.from_dict(spec["pipeline"]),
+                    matrix=arrays["matrix"],
+                    start=np.asarray(arrays["start"]),
+                    stop=np.asarray(arrays["stop"]),
+                    cumsums=arrays["cumsums"],
+                    rows=np.asarray(arrays["rows"]),
+                    calibration=spec.get("calibration"),
                 )
-            blocks[m] = ModalityBlock(
-                pipeline=Pipeline.from_dict(spec["pipeline"]),
-                matrix=arrays["matrix"],
-                start=np.asarray(arrays["start"]),
-                stop=np.asarray(arrays["stop"]),
-                cumsums=arrays["cumsums"],
-                rows=np.asarray(arrays["rows"]),
-                calibration=spec.get("calibration"),
+            library = cls(
+                entries=header["entries"],
+                blocks=blocks,
+                skipped=[tuple(s) for s in header.get("skipped", [])],
+                version=str(header["version"]),
+                path=path,
+                hash_scheme=header.get("hash_scheme", 1),
             )
-        return cls(
-            entries=header["entries"],
-            blocks=blocks,
-            skipped=[tuple(s) for s in header.get("skipped", [])],
-            version=header["version"],
-            path=path,
-        )
+            if verify:
+                _check_file(library, header, handle, stat)
+        return library
 
     def verify(self) -> bool:
-        """Recompute the content hash and compare it with :attr:`version`."""
+        """Whether the content still hashes to :attr:`version` (by :attr:`hash_scheme`).
+
+        A full check: every array is read. :meth:`load` runs it (and the checksum of the
+        parts the version leaves out) before a file is used.
+        """
         return self._content_hash() == self.version
 
-    def _content_hash(self) -> str:
+    def _content_hash(self, read: _Reader | None = None) -> str:
+        if self.hash_scheme == 1:
+            return self._content_hash_v1(read)
+        return _version_of(self._content_digests(read))
+
+    def _content_hash_v1(self, read: _Reader | None = None) -> str:
+        """Hash rule 1 (files without ``hash_scheme``): storage order; kept to check them."""
         digest = hashlib.sha256()
         digest.update(f"forensic-library/{_FORMAT}\n".encode())
         for m, block in sorted(self.blocks.items()):
             digest.update(m.encode() + b"\n")
             digest.update(json.dumps(block.pipeline.to_dict(), sort_keys=True).encode())
             digest.update(np.asarray(block.grid, dtype="<f8").tobytes())
-            # row blocks hashed in turn (same digest as the whole matrix's bytes): no copy of
-            # a 100k-row matrix is made just to hash it
-            step = max(1, (1 << 24) // max(block.matrix.shape[1] * 4, 1))
-            for lo in range(0, block.matrix.shape[0], step):
-                digest.update(np.ascontiguousarray(block.matrix[lo : lo + step], dtype="<f4").data)
+            for chunk in _array_chunks(block.matrix, "<f4", read):
+                digest.update(chunk)
             digest.update(np.asarray(block.start, dtype="<i8").tobytes())
             digest.update(np.asarray(block.stop, dtype="<i8").tobytes())
             digest.update(np.asarray(block.rows, dtype="<i8").tobytes())
         digest.update(json.dumps(self.entries, sort_keys=True, default=str).encode())
         return digest.hexdigest()
+
+    def _content_digests(self, read: _Reader | None = None) -> dict[str, str]:
+        """SHA-256 of each part the version covers (hash rule 2), by modality and entry id.
+
+        Per modality: ``<m>.pipeline`` (pipeline and grid), ``<m>.spectra`` (the library
+        vectors and ranges) and ``<m>.entries`` (every entry's metadata), the rows taken by
+        entry id (:func:`_canonical_order`), whatever order they are stored in.
+        """
+        parts: dict[str, str] = {}
+        placed: set[int] = set()
+        for m, block in sorted(self.blocks.items()):
+            rows = np.asarray(block.rows, dtype=np.int64)
+            entries = [self.entries[int(r)] for r in rows]
+            order = _canonical_order(entries)
+            pipe = hashlib.sha256(json.dumps(block.pipeline.to_dict(), sort_keys=True).encode())
+            pipe.update(np.asarray(block.grid, dtype="<f8").tobytes())
+            parts[f"{m}.pipeline"] = pipe.hexdigest()
+            spectra = hashlib.sha256()
+            chunks = (
+                _array_chunks(block.matrix, "<f4", read)
+                if order is None
+                else _rows_chunks(block.matrix, order, read)
+            )
+            for chunk in chunks:
+                spectra.update(chunk)
+            index = slice(None) if order is None else order
+            spectra.update(np.asarray(block.start, dtype="<i8")[index].tobytes())
+            spectra.update(np.asarray(block.stop, dtype="<i8")[index].tobytes())
+            parts[f"{m}.spectra"] = spectra.hexdigest()
+            if order is not None:
+                entries = [entries[j] for j in order]
+            parts[f"{m}.entries"] = _json_digest(entries)
+            placed.update(int(r) for r in rows)
+        rest = [e for i, e in enumerate(self.entries) if i not in placed]
+        if rest:  # entries of no block (never built so): still content
+            parts["unplaced.entries"] = _json_digest(sorted(rest, key=_hash_order))
+        return parts
+
+    def _seal_digests(self, read: _Reader | None = None) -> dict[str, str]:
+        """SHA-256 of what the version leaves out: each modality's q-value calibration (it
+        changes verdicts, but its floating-point sums may differ in the last bit between
+        machines, so it cannot be part of a reproducible version) and cumulative sums (derived
+        from the matrix, used by every search), and the skipped list. A checksum against
+        damage and plain edits, stored in the file: it names no published value."""
+        parts: dict[str, str] = {}
+        for m, block in sorted(self.blocks.items()):
+            parts[f"{m}.calibration"] = _json_digest(block.calibration)
+            cumsums = hashlib.sha256()
+            for chunk in _array_chunks(block.cumsums, "<f8", read):
+                cumsums.update(chunk)
+            parts[f"{m}.cumsums"] = cumsums.hexdigest()
+        parts["skipped"] = _json_digest([list(s) for s in self.skipped])
+        return parts
+
+
+# -- integrity of saved files -------------------------------------------------------------------
+
+_ARRAYS = (
+    ("matrix", "<f4"),
+    ("start", "<i8"),
+    ("stop", "<i8"),
+    ("cumsums", "<f8"),
+    ("rows", "<i8"),
+)
+"""The arrays of a block as saved, in order, with their on-disk dtype."""
+
+_CHUNK_BYTES = 1 << 24  # hashed 16 MB at a time: no copy of a 100k-row matrix is made to hash it
+_RACY_NS = 2_000_000_000
+"""A file changed less than this before its check began is not remembered as checked: on a
+filesystem whose timestamps are coarse (1-2 s), a later change within the same tick would
+leave its times unchanged (git's "racily clean" index entries)."""
+_MEMO_DIR = "verified"
+
+_Reader = Callable[[int, int], Iterator[memoryview]]
+"""Reads ``nbytes`` of the open library file from ``offset``, a block at a time."""
+
+_PART_WORDS = {
+    "pipeline": "preprocessing pipeline and grid",
+    "spectra": "reference spectra (library vectors and their ranges)",
+    "entries": "entries (names, synonyms, CAS numbers, provenance, sources, file hashes)",
+    "calibration": "q-value calibration",
+    "cumsums": "search sums (cumulative sums of the library vectors)",
+}
+
+
+def _part_in_words(part: str) -> str:
+    if part == "skipped":
+        return "list of files left out of the build"
+    modality, _, kind = part.partition(".")
+    return f"{modality} {_PART_WORDS.get(kind, kind)}"
+
+
+def reference_order_key(modality: str, name: str, entry_id: str) -> tuple[str, str, str]:
+    """The one order of a folder's references: by modality, name (case aside), entry id.
+
+    A library built from a folder stores its entries and matrix rows in it, and a manifest is
+    written in it (:func:`forensic.curation.format_manifest`), so neither the order of a
+    manifest's rows nor of the files changes the library: not its q-value calibration, whose
+    seeded choices of rows follow the row order (the version does not depend on any order).
+
+    Parameters
+    ----------
+    modality, name, entry_id : str
+        Of the reference (a manifest row's ``modality``, ``name`` and ``id``).
+
+    Returns
+    -------
+    tuple of str
+        The sort key.
+    """
+    return (str(modality), str(name).lower(), str(entry_id))
+
+
+def _entry_order(entry: Mapping[str, Any]) -> tuple[str, str, str]:
+    return reference_order_key(
+        entry.get("modality", ""), entry.get("name", ""), entry.get("entry_id", "")
+    )
+
+
+def _hash_order(entry: Mapping[str, Any]) -> tuple[str, str]:
+    # not the name: an altered name must not look like reordered spectra too
+    return (str(entry.get("modality", "")), str(entry.get("entry_id", "")))
+
+
+def _canonical_order(entries: Sequence[Mapping[str, Any]]) -> np.ndarray | None:
+    """Indices of ``entries`` in the order the version takes them (modality, entry id), or
+    None when they already are in it.
+
+    Entry ids are unique in a built library; were two the same (a library assembled by hand),
+    their metadata as JSON decides, so the order never depends on how they were stored.
+    """
+    keys = [_hash_order(e) for e in entries]
+    if all(a < b for a, b in itertools.pairwise(keys)):
+        return None
+    if len(set(keys)) == len(keys):
+        return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+    full = [
+        (k, json.dumps(e, sort_keys=True, default=str)) for k, e in zip(keys, entries, strict=True)
+    ]
+    return np.array(sorted(range(len(full)), key=full.__getitem__), dtype=np.int64)
+
+
+def _json_digest(value: Any) -> str:
+    # through JSON and back first: what was saved (tuples as lists, keys as strings) and what is
+    # loaded give the same text
+    text = json.dumps(
+        json.loads(json.dumps(value, default=str)), sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _version_of(digests: Mapping[str, str]) -> str:
+    """The version (hash rule 2) from the digests of its parts."""
+    text = "".join(f"{part} {digest}\n" for part, digest in sorted(digests.items()))
+    return hashlib.sha256(b"forensic-library/hash-2\n" + text.encode()).hexdigest()
+
+
+def _array_chunks(array: np.ndarray, dtype: str, read: _Reader | None = None) -> Iterator:
+    """The bytes of ``array`` as ``dtype``, a few MB at a time; a memory-mapped array through
+    ``read`` when given (from the file, so that checking it does not map it all in)."""
+    if read is not None and isinstance(array, np.memmap) and array.dtype == np.dtype(dtype):
+        yield from read(array.offset, array.nbytes)
+        return
+    a = np.asarray(array)
+    if a.ndim == 0 or a.shape[0] == 0:
+        yield np.ascontiguousarray(a, dtype=dtype).tobytes()
+        return
+    row = max(1, int(np.prod(a.shape[1:], dtype=np.int64)) * np.dtype(dtype).itemsize)
+    step = max(1, _CHUNK_BYTES // row)
+    for lo in range(0, a.shape[0], step):
+        yield np.ascontiguousarray(a[lo : lo + step], dtype=dtype).data
+
+
+def _rows_chunks(matrix: np.ndarray, order: np.ndarray, read: _Reader | None = None) -> Iterator:
+    """The bytes of ``matrix``'s rows in ``order`` (float32), a few MB at a time; a
+    memory-mapped matrix through ``read`` when given, a run of consecutive rows at a time."""
+    if read is not None and isinstance(matrix, np.memmap) and matrix.dtype == np.dtype("<f4"):
+        row = matrix.shape[1] * 4
+        # runs of consecutive rows: ends of runs are where the next index is not one more
+        ends = np.flatnonzero(np.diff(order) != 1) + 1
+        for lo, hi in itertools.pairwise([0, *ends.tolist(), order.size]):
+            yield from read(matrix.offset + int(order[lo]) * row, (hi - lo) * row)
+        return
+    step = max(1, _CHUNK_BYTES // max(1, matrix.shape[1] * 4))
+    for lo in range(0, order.size, step):
+        yield np.ascontiguousarray(matrix[order[lo : lo + step]], dtype="<f4").data
+
+
+def _file_reader(handle) -> _Reader:
+    """Read a memory-mapped array's bytes from the open file, in blocks into one buffer."""
+    buffer = bytearray(_CHUNK_BYTES)
+    view = memoryview(buffer)
+
+    def read(offset: int, nbytes: int) -> Iterator[memoryview]:
+        handle.seek(offset)
+        left = nbytes
+        while left:
+            n = handle.readinto(view[: min(left, len(buffer))])
+            if not n:
+                raise LibraryError(f"{handle.name}: truncated library file")
+            left -= n
+            yield view[:n]
+
+    return read
+
+
+def _read_header(path: Path, handle) -> tuple[dict[str, Any], int]:
+    """The JSON header of an open library file and where its arrays start."""
+    magic = handle.read(len(_MAGIC))
+    if magic != _MAGIC:
+        raise LibraryError(
+            f"{path}: not a forensic library file (it does not start with "
+            f"{_MAGIC.strip().decode()!r}); build one with 'forensic library build'"
+        )
+    raw = handle.read(8)
+    if len(raw) != 8:
+        raise LibraryError(f"{path}: truncated library file (no header)")
+    (length,) = struct.unpack("<Q", raw)
+    head = handle.read(length)
+    if len(head) != length:
+        raise LibraryError(f"{path}: truncated library file (header cut short)")
+    try:
+        header = json.loads(head)
+    except ValueError as exc:
+        raise LibraryError(f"{path}: corrupt library header ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != _FORMAT:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise LibraryError(
+            f"{path}: library file format {found!r}, this toolkit reads {_FORMAT}; rebuild it"
+        )
+    return header, -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
+
+
+def _check_file(library: Library, header: Mapping[str, Any], handle, stat: os.stat_result) -> None:
+    """Refuse a loaded file whose content does not match its version or checksum."""
+    path = library.path
+    scheme = library.hash_scheme
+    if scheme not in (1, HASH_SCHEME):
+        raise LibraryError(
+            f"{path}: its version {library.version[:12]} is computed by hash rule {scheme!r}; "
+            f"this toolkit knows rules 1 and {HASH_SCHEME}: open it with the toolkit that "
+            "wrote it, or a newer one"
+        )
+    if _verified_memo(path, stat, library.version):
+        return
+    started = time.time_ns()
+    read = _file_reader(handle)
+    wrong: list[str] = []
+    if scheme == 1:
+        if library._content_hash_v1(read) != library.version:
+            wrong.append("entries or reference spectra (hash rule 1 covers them together)")
+    else:
+        digests = library._content_digests(read)
+        if _version_of(digests) != library.version:
+            stored = header.get("digests") or {}
+            parts = [p for p in sorted(digests) if digests[p] != stored.get(p)]
+            wrong += [_part_in_words(p) for p in parts] or [
+                "version (the digests the file records do not make it)"
+            ]
+    stored_seal = header.get("seal")
+    if stored_seal is not None or scheme >= 2:
+        seal = library._seal_digests(read)
+        stored_seal = stored_seal if isinstance(stored_seal, dict) else {}
+        wrong += [_part_in_words(p) for p in sorted(seal) if seal[p] != stored_seal.get(p)]
+    if wrong:
+        raise LibraryError(
+            f"{path}: damaged or altered library file, not used: what it holds does not match "
+            f"what it records for version {library.version} (hash rule {scheme}) in its "
+            f"{'; its '.join(wrong)}. Get the published file again, or rebuild it"
+        )
+    _remember_verified(path, stat, library.version, started)
+
+
+def _memo_file(path: Path) -> Path:
+    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]
+    return library_cache_dir() / _MEMO_DIR / f"{key}.json"
+
+
+def _stat_key(stat: os.stat_result) -> list[int]:
+    return [
+        stat.st_dev,
+        stat.st_ino,
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+    ]
+
+
+def _verified_memo(path: Path, stat: os.stat_result, version: str) -> bool:
+    """Whether the file, as it is, passed a full check before (so need not be read again).
+
+    Sound where ``st_ctime`` is the inode's change time (POSIX): the kernel sets it on every
+    write, truncation, rename or change of times, and no unprivileged program can set it back,
+    so a file whose device, inode, size, modification and change times are those it had when
+    it passed has not been written since (``touch -r`` restores the modification time, not the
+    change time). A file changed within :data:`_RACY_NS` before its check began is never
+    remembered, for filesystems with coarse timestamps. What it cannot see: a change beneath
+    the filesystem (a failing disk, a raw device write, root setting the clock back); the full
+    check is :meth:`Library.verify`. On Windows, where ``st_ctime`` is the creation time,
+    nothing is remembered and every load reads the whole file.
+    """
+    if os.name != "posix":
+        return False
+    try:
+        record = json.loads(_memo_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(record, dict)
+        and record.get("check") == _MEMO_CHECK
+        and record.get("stat") == _stat_key(stat)
+        and record.get("version") == version
+        and max(stat.st_mtime_ns, stat.st_ctime_ns) < int(record.get("started_ns", 0)) - _RACY_NS
+    )
+
+
+_MEMO_CHECK = f"format {_FORMAT}, hash rules 1-{HASH_SCHEME}, seal 1"
+"""What a remembered check checked: a check of another kind is not taken for it."""
+
+
+def _remember_verified(path: Path, stat: os.stat_result, version: str, started_ns: int) -> None:
+    if os.name != "posix" or max(stat.st_mtime_ns, stat.st_ctime_ns) >= started_ns - _RACY_NS:
+        return  # changed just before the check: a change in the same tick could not be seen
+    record = {
+        "check": _MEMO_CHECK,
+        "path": str(path.resolve()),
+        "stat": _stat_key(stat),
+        "version": version,
+        "started_ns": started_ns,
+    }
+    from forensic.io import atomic_write_bytes  # noqa: PLC0415  (file edge)
+
+    # a read-only cache only means the next load checks the whole file again
+    with contextlib.suppress(OSError, ForensicError):
+        target = _memo_file(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, json.dumps(record).encode(), overwrite=True)
 
 
 # -- scoring used for calibration ---------------------------------------------------------------
@@ -1012,6 +1417,10 @@ def _entry(
         "y_unit_basis": str(meta.get("y_unit_basis") or ""),
         "source_file": str(source_file or ""),
         "source_sha256": str(meta.get("source_sha256") or ""),
+        # where a measured reference was imported from (forensic library import): provenance
+        # the version covers, so a result's version names it and a diff can show it
+        "imported_file": str(meta.get("imported_file") or ""),
+        "imported_sha256": str(meta.get("imported_sha256") or ""),
     }
     return entry
 
@@ -1075,11 +1484,13 @@ def reference_files(folder: Path) -> tuple[list[Path], Path | None]:
 
 
 def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
-    """What a compiled folder depends on: the format, calibration method, pipelines, the
-    manifest and the reference files (not the folder's notes, changelog or version control)."""
+    """What a compiled folder depends on: the format, hash rule, calibration method,
+    pipelines, the manifest and the reference files (not the folder's notes, changelog or
+    version control)."""
     folder = folder.resolve()
     digest = hashlib.sha256(
-        f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}/{_ENTRY_FIELDS}\n".encode()
+        f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}/{_ENTRY_FIELDS}/"
+        f"hash-{HASH_SCHEME}\n".encode()
     )
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
@@ -1104,7 +1515,7 @@ def _compiled_folder(
     With a ``manifest.csv``, exactly the references it lists; ``strict`` refuses a folder with
     a listed reference that cannot be read, rather than identify without it.
     """
-    files, manifest = reference_files(folder)
+    _, manifest = reference_files(folder)
     pipelines = {m: default_pipeline(m) for m in MODALITIES}
     key = _folder_key(folder, manifest, pipelines)
     if not rebuild and key in _COMPILED:
@@ -1117,9 +1528,7 @@ def _compiled_folder(
         except LibraryError:
             library = None  # a damaged cache file is rebuilt
     if library is None:
-        library = Library.from_folder(
-            files if manifest is not None else folder, manifest, pipelines=pipelines
-        )
+        library = Library.from_folder(folder, pipelines=pipelines)
         if strict and library.skipped:
             listed = "; ".join(f"{Path(p).name}: {why}" for p, why in library.skipped[:5])
             raise LibraryError(

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import os
 import re
+import struct
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +24,13 @@ from forensic.errors import IdentificationError, LibraryError
 from forensic.io import OutputError, write_spectrum
 from forensic.library import (
     Library,
+    ModalityBlock,
     open_reference_library,
     shipped_library,
     spectrum_files,
     substance_key,
 )
+from forensic.search import breakpoint_cumsums
 from forensic.spectrum import Spectrum
 
 BAND_SETS = {
@@ -302,9 +309,9 @@ def test_a_library_folder_is_built_with_its_own_manifest(tmp_path):
             ]
         )
     lib = Library.from_folder(tmp_path, calibrate=False)
-    caffeine = next(e for e in lib.entries if e["entry_id"] == "r-caf")
+    (caffeine,) = lib.entries  # exactly what the manifest lists: the other files are no references
     assert caffeine["name"] == "Caffeine" and caffeine["provenance"] == "modelled"
-    assert [Path(p).name for p, _ in lib.skipped] == ["broken.jdx"]  # not manifest.csv
+    assert lib.skipped == []  # neither manifest.csv nor the unlisted broken.jdx was read
     # a CSV that only happens to be called manifest.csv is offered to the readers as before
     (tmp_path / "manifest.csv").write_text("wavenumber,intensity\n100,1\n")
     lib = Library.from_folder(tmp_path, calibrate=False)
@@ -408,3 +415,213 @@ def test_spectrum_files_leave_out_hidden_files_notes_and_code(tmp_path):
         (tmp_path / rel).write_text("x")
     found = [p.relative_to(tmp_path).as_posix() for p in spectrum_files(tmp_path)]
     assert found == ["c.txt", "ir/deep/b.csv", "raman/a.jdx"]
+
+
+# -- the version, and the check of a saved file against it ----------------------------------------
+
+
+@pytest.fixture
+def saved(tmp_path, monkeypatch):
+    """A two-modality library saved to a file, with a test cache folder."""
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    lib = Library.from_spectra(references() + references("ir", start=500, stop=3900))
+    return lib, lib.save(tmp_path / "lib.flib")
+
+
+def _layout(data: bytes) -> tuple[dict, int]:
+    """The header of a saved library's bytes and where its arrays start."""
+    n = len(library_module._MAGIC)
+    (length,) = struct.unpack("<Q", data[n : n + 8])
+    return json.loads(data[n + 8 : n + 8 + length]), -(-(n + 8 + length) // 64) * 64
+
+
+def _with_header(data: bytes, header: dict) -> bytes:
+    """The same arrays under another header (offsets are relative to where the arrays start)."""
+    _, start = _layout(data)
+    head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    prefix = library_module._MAGIC + struct.pack("<Q", len(head)) + head
+    return prefix + b"\0" * (-len(prefix) % 64) + data[start:]
+
+
+def _flip_array_byte(data: bytes, modality: str, key: str, index: int) -> bytes:
+    """``data`` with one bit changed in element ``index`` (flat) of an array."""
+    header, start = _layout(data)
+    spec = header["blocks"][modality]["arrays"][key]
+    offset = start + spec["offset"] + index * np.dtype(spec["dtype"]).itemsize
+    changed = bytearray(data)
+    changed[offset] ^= 0x01  # the lowest bit of the value: a change no eye would see
+    return bytes(changed)
+
+
+def test_load_refuses_a_file_whose_name_was_altered(saved, tmp_path):
+    lib, path = saved
+    data = path.read_bytes()
+    # the auditor's edit: another substance's name, same length, written over the bytes
+    assert data.count(b'"name":"caffeine"') == 2
+    tampered = tmp_path / "tampered.flib"
+    tampered.write_bytes(data.replace(b'"name":"caffeine"', b'"name":"morphine"', 1))
+    for opener in (Library.load, open_reference_library):
+        with pytest.raises(
+            LibraryError,
+            match=r"tampered\.flib: damaged or altered library file, not used: .*"
+            + lib.version
+            + r" \(hash rule 2\) in its raman entries \(names[^;]*\)\. Get the published",
+        ):
+            opener(tampered)
+    assert Library.load(path).version == lib.version  # the file it was copied from is sound
+
+
+def test_load_refuses_a_file_whose_spectrum_or_search_sums_were_altered(saved, tmp_path):
+    lib, path = saved
+    data = path.read_bytes()
+    block = lib.block("raman")
+    row = 2
+    column = int(np.flatnonzero(block.matrix[row])[40])
+    cases = {
+        "matrix": (row * block.matrix.shape[1] + column, "raman reference spectra"),
+        "cumsums": (block.cumsums.size - 1, "raman search sums"),
+        "stop": (0, "raman reference spectra"),
+    }
+    for key, (index, words) in cases.items():
+        tampered = tmp_path / f"{key}.flib"
+        tampered.write_bytes(_flip_array_byte(data, "raman", key, index))
+        with pytest.raises(LibraryError, match=rf"{key}\.flib: damaged .* in its {words}"):
+            Library.load(tampered)
+    # the calibration (q-values) is not in the version but is checked against its checksum
+    header, _ = _layout(data)
+    header["blocks"]["ir"]["calibration"]["n_queries"] += 1
+    tampered = tmp_path / "calibration.flib"
+    tampered.write_bytes(_with_header(data, header))
+    with pytest.raises(LibraryError, match=r"in its ir q-value calibration"):
+        Library.load(tampered)
+    # and a file whose version was replaced to fit an edit names the version it states
+    header, _ = _layout(data)
+    header["version"] = "0" * 64
+    tampered.write_bytes(_with_header(data, header))
+    with pytest.raises(LibraryError, match=r"version 0{64} .* in its version"):
+        Library.load(tampered)
+
+
+def _rule_1_version(lib: Library) -> str:
+    """Hash rule 1 written out again, independently of the code under test: the version every
+    library file written before the rule was recorded states."""
+    digest = hashlib.sha256(b"forensic-library/2\n")
+    for m, block in sorted(lib.blocks.items()):
+        digest.update(m.encode() + b"\n")
+        digest.update(json.dumps(block.pipeline.to_dict(), sort_keys=True).encode())
+        digest.update(np.asarray(block.grid, dtype="<f8").tobytes())
+        digest.update(np.asarray(block.matrix, dtype="<f4").tobytes())
+        for array in (block.start, block.stop, block.rows):
+            digest.update(np.asarray(array, dtype="<i8").tobytes())
+    digest.update(json.dumps(lib.entries, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def test_a_file_written_before_the_hash_rule_was_recorded_is_checked_by_its_own_rule(
+    saved, tmp_path
+):
+    lib, path = saved
+    data = path.read_bytes()
+    header, _ = _layout(data)
+    for key in ("hash_scheme", "digests", "seal"):  # what files of rule 1 did not have
+        del header[key]
+    header["version"] = _rule_1_version(lib)
+    old = tmp_path / "published-2026-11-23.flib"
+    old.write_bytes(_with_header(data, header))
+    loaded = Library.load(old)
+    assert loaded.hash_scheme == 1 and loaded.version == header["version"] != lib.version
+    assert loaded.verify()
+    old.write_bytes(_flip_array_byte(old.read_bytes(), "ir", "matrix", 3000))
+    with pytest.raises(LibraryError, match=r"hash rule 1\) in its entries or reference spectra"):
+        Library.load(old)
+
+
+def test_a_checked_file_is_read_again_only_when_it_changed(saved, monkeypatch):
+    lib, path = saved
+    memo = path.parent / "cache" / "verified"
+    Library.load(path)
+    assert not memo.exists()  # written just now: a change in the same clock tick could hide
+    monkeypatch.setattr(library_module, "_RACY_NS", 0)
+    Library.load(path)  # a full check, remembered
+    assert len(list(memo.glob("*.json"))) == 1
+
+    def read_again(*args, **kwargs):
+        raise AssertionError("a remembered file was read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(Library, "_content_digests", read_again)
+        assert Library.load(path).version == lib.version
+    # changed in place, its modification time set back: its change time still tells
+    before = path.stat()
+    path.write_bytes(_flip_array_byte(path.read_bytes(), "raman", "matrix", 900))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with pytest.raises(LibraryError, match="raman reference spectra"):
+        Library.load(path)
+
+
+def test_the_version_does_not_depend_on_the_order_of_the_references(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    spectra = references() + references("ir", start=500, stop=3900)
+    a = Library.from_spectra(spectra, calibrate=False)
+    b = Library.from_spectra(spectra[::-1], calibrate=False)  # stored as given
+    assert [e["entry_id"] for e in b.entries] == [e["entry_id"] for e in a.entries][::-1]
+    assert a.version == b.version
+    # and checked so when loaded (the rows read from the file in the version's order)
+    assert Library.load(b.save(tmp_path / "b.flib")).version == a.version
+    # a library stored in another order (assembled by hand) is still the same version
+    block = a.block("raman")
+    back = np.arange(len(block))[::-1]
+    reordered = Library(
+        entries=a.entries,
+        blocks={
+            **a.blocks,
+            "raman": ModalityBlock(
+                pipeline=block.pipeline,
+                matrix=block.matrix[back],
+                start=block.start[back],
+                stop=block.stop[back],
+                cumsums=breakpoint_cumsums(block.matrix[back]),
+                rows=block.rows[back],
+            ),
+        },
+    )
+    assert reordered.version == a.version
+    # two rows swapped between entries is another library
+    swapped = np.array([1, 0, *range(2, len(block))])
+    other = Library(
+        entries=a.entries,
+        blocks={**a.blocks, "raman": replace(block, matrix=block.matrix[swapped])},
+    )
+    assert other.version != a.version
+
+
+def test_a_curated_folder_is_one_library_however_it_is_built_or_its_rows_ordered(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(library_module, "_COMPILED", {})
+    folder = tmp_path / "lab-library"
+    _write_folder(folder)  # ref0..ref3, broken.jdx, notes.md
+    rows = [
+        ["id", "file", "name"],
+        ["c-raman", "raman/ref0.jdx", "Caffeine"],
+        ["k-raman", "raman/ref1.jdx", "Cocaine"],
+        ["l-raman", "raman/ref2.jdx", "Lidocaine"],
+    ]
+
+    def write_manifest(rows):
+        with open(folder / "manifest.csv", "w", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+
+    write_manifest(rows)
+    built = Library.from_folder(folder, calibrate=False)  # forensic library build FOLDER
+    # ref3.jdx and broken.jdx are in the folder, not in the manifest: no references
+    assert [e["entry_id"] for e in built.entries] == ["c-raman", "k-raman", "l-raman"]
+    assert built.skipped == []
+    assert open_reference_library(folder).version == built.version  # identify --library FOLDER
+    # the manifest's rows sorted otherwise (a spreadsheet sort): the same library
+    write_manifest([rows[0], *rows[:0:-1]])
+    resorted = Library.from_folder(folder, calibrate=False)
+    assert resorted.version == built.version and resorted.entries == built.entries
+    library_module._COMPILED.clear()
+    assert open_reference_library(folder).version == built.version

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes
+from forensic.library import reference_order_key
 
 MANIFEST_COLUMNS = [
     "id",
@@ -91,8 +92,9 @@ def read_manifest(
 
 
 def _row_order(row: Mapping[str, str]) -> tuple[str, str, str]:
-    # the order tools/model_library.py writes: a regenerated manifest then does not differ
-    return (row.get("modality", ""), row.get("name", "").lower(), row.get("id", ""))
+    # the order a library holds its references in (and tools/model_library.py writes: a
+    # regenerated manifest then does not differ)
+    return reference_order_key(row.get("modality", ""), row.get("name", ""), row.get("id", ""))
 
 
 def format_manifest(rows: Iterable[Mapping[str, str]]) -> str:
