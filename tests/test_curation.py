@@ -24,7 +24,7 @@ from forensic import curation, quality
 from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
-from forensic.library import Library
+from forensic.library import Library, open_reference_library
 from forensic.processing import default_pipeline, remove_spikes
 from forensic.spectrum import Y_UNITS
 from spectral_library import LIBRARY_DIR
@@ -1159,3 +1159,104 @@ def test_one_cas_number_for_two_substances_or_two_for_one_fails_the_metadata_gat
     compiled = Library.from_folder(small_library, calibrate=False).save(tmp_path / "l.flib")
     report = curation.validate_library(compiled, self_identification=False)
     assert any("is given 2 CAS numbers" in f.message for f in report.gate("metadata").findings)
+
+
+# -- one version of a folder: which references, in what order, what the version covers ------------
+
+
+def test_build_identify_and_publish_take_only_the_references_the_manifest_lists(
+    small_library, tmp_path
+):
+    # a spectrum dropped into the folder without a manifest row is no reference (validate
+    # names it): build and identify --library must not take it in either
+    write_spectrum(
+        synthetic_spectrum(0, seed=5).with_metadata(name="Foozolam", provenance="measured"),
+        small_library / "raman" / "foozolam-raman.jdx",
+    )
+    built = Library.from_folder(small_library, calibrate=False)
+    assert "Foozolam" not in {e["name"] for e in built.entries}
+    assert open_reference_library(small_library).version == built.version
+    assert curation.library_info(curation.open_library(small_library))["version"] == built.version
+    report = curation.validate_library(small_library, only=["alphaine-raman"])
+    assert "foozolam-raman.jdx" in report.format() and not report.ok
+    (small_library / "raman" / "foozolam-raman.jdx").unlink()
+    published = curation.publish_library(
+        small_library, approved_by="Dr. A", out=tmp_path / "v1.flib", today="2026-11-24"
+    )
+    # forensic library build FOLDER reproduces the published version
+    rebuilt = Library.from_folder(small_library, calibrate=False).save(tmp_path / "b1.flib")
+    assert Library.load(rebuilt).version == published.version
+    assert Library.load(tmp_path / "v1.flib").version == published.version
+
+
+def test_a_spreadsheet_sort_of_the_manifest_is_the_same_version(small_library):
+    first = curation.publish_library(small_library, approved_by="Dr. A", today="2026-11-24")
+    manifest = small_library / "manifest.csv"
+    header, *rows = manifest.read_text(encoding="utf-8").splitlines()
+    manifest.write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+    info = curation.library_info(curation.open_library(small_library))
+    assert info["version"] == first.version and info["release"]["current"]
+    with pytest.raises(curation.PublishRefused, match="already the published one"):
+        curation.publish_library(small_library, approved_by="Dr. A")
+
+
+def test_the_same_file_imported_again_is_the_same_version_and_another_one_shows_in_the_diff(
+    small_library, tmp_path, monkeypatch
+):
+    measured = measured_paracetamol(tmp_path / "data" / "para.jdx")
+    curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
+    first = curation.publish_library(
+        small_library, approved_by="Dr. A", out=tmp_path / "v1.flib", today="2026-11-24"
+    )
+    # the same file again, named from another working folder by a relative path
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    curation.import_spectra(
+        ["../data/para.jdx"], small_library, name="Paracetamol", licence="MIT", force=True
+    )
+    again = curation.library_info(curation.open_library(small_library))
+    assert again["version"] == first.version and again["release"]["current"]
+    # the same spectrum from another file: another version, and the diff says why
+    shutil.copyfile(measured, tmp_path / "elsewhere" / "para.jdx")
+    curation.import_spectra(
+        ["para.jdx"], small_library, name="Paracetamol", licence="MIT", force=True
+    )
+    diff = curation.diff_libraries(tmp_path / "v1.flib", small_library)
+    assert diff.new_version != first.version
+    (changed,) = diff.changed
+    assert changed["id"] == "paracetamol-raman"
+    (where,) = [c for c in changed["changes"] if c.startswith("imported from: ")]
+    assert re.fullmatch(
+        r"imported from: '\.\.\..*/data/para\.jdx' -> '\.\.\..*/elsewhere/para\.jdx'", where
+    )
+    assert any(c.startswith("reference file (sha256 of its bytes)") for c in changed["changes"])
+
+
+def test_a_release_recorded_under_hash_rule_1_is_compared_reference_by_reference(small_library):
+    curation.publish_library(small_library, approved_by="Dr. A", today="2026-11-22")
+    path = small_library / "release.json"
+    record = json.loads(path.read_text())
+    # what publish wrote before the rule was recorded: no rule, pipelines or file hashes
+    del record["hash_scheme"], record["pipelines"]
+    for entry in record["entries"].values():
+        for key in (
+            "band_confidence",
+            "y_unit",
+            "y_unit_basis",
+            "source_sha256",
+            "imported_file",
+            "imported_sha256",
+        ):
+            entry.pop(key, None)
+    record["version"] = "c41ad5e6ebb7" + "0" * 52
+    path.write_text(json.dumps(record))
+    release = curation.library_info(curation.open_library(small_library))["release"]
+    assert not release["current"] and release["same_references"] and release["hash_scheme"] == 1
+    second = curation.publish_library(small_library, approved_by="Dr. B", today="2026-11-24")
+    assert "0 added, 0 removed, 0 changed" in second.changelog_entry
+    assert "library: hash rule 1 -> 2" in second.changelog_entry
+    # a reference changed since is not the same references
+    record["entries"]["alphaine-raman"]["content"] = "0" * 64
+    path.write_text(json.dumps(record))
+    release = curation.library_info(curation.open_library(small_library))["release"]
+    assert not release["current"] and not release["same_references"]

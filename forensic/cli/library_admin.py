@@ -266,7 +266,12 @@ def export_command(lib, fmt, out, force):
     )
     # the version hashes the reference files: another format is another version
     release = library_info(open_library(out))["release"]
-    if release is not None and not release["current"] and "problem" not in release:
+    if (
+        release is not None
+        and not release["current"]
+        and not release.get("same_references")
+        and "problem" not in release
+    ):
         click.echo(
             f"note: the copy is not version {str(release['version'])[:12]} ({fmt} files hash "
             "differently from the originals): results from it cite a version no changelog "
@@ -286,6 +291,13 @@ def _release_line(release: dict, version: str) -> str:
     when = f"{release.get('published_at')}, approved by {release.get('approved_by')}"
     if release["current"]:
         return f"yes: {state}, {when}"
+    if release.get("same_references"):
+        return (
+            f"the same references as version {str(release.get('version'))[:12]} ({when}), "
+            f"whose version was computed by hash rule {release.get('hash_scheme')}; this "
+            f"toolkit names them {version[:12]}, which no changelog entry names yet (publish "
+            "again to record it; the published .flib keeps its version)"
+        )
     return (
         f"NO: {state} ({when}); results from this folder cite {version[:12]}, which no "
         "changelog entry names (publish it, or use the published files)"

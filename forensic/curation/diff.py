@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +22,25 @@ from forensic.curation.validation import _row_digest
 _SNAPSHOT_FIELDS = tuple(f for f in _LISTED if f != "id")
 """The fields a snapshot keeps of each reference: the listed ones, the id being its key."""
 
+_RECORD_FIELDS = (
+    "band_confidence",
+    "y_unit",
+    "y_unit_basis",
+    "source_sha256",
+    "imported_file",
+    "imported_sha256",
+)
+"""The rest of what the version covers of each reference (:attr:`forensic.Library.version`):
+a modelled one's band-table confidence, its unit, the reference file's hash and where a
+measured one was imported from. Snapshots
+written before they were kept lack them; a field is compared only where both sides have it."""
+
+_FIELD_WORDS = {
+    "source_sha256": "reference file (sha256 of its bytes)",
+    "imported_file": "imported from",
+    "imported_sha256": "imported file (sha256)",
+}
+
 
 def snapshot(source: LibrarySource) -> dict[str, Any]:
     """Entry ids with their metadata and a hash of their library vector, and the version.
@@ -30,7 +51,9 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"version": str, "entries": {id: {"content": sha256 hex, <metadata fields>}}}``.
+        ``{"version": str, "hash_scheme": int, "pipelines": {modality: sha256 hex},
+        "entries": {id: {"content": sha256 hex, <metadata fields>}}}``: everything the version
+        covers, so that two snapshots of different versions always differ somewhere.
     """
     library = source.library()
     rows = {r["id"]: r for r in source.rows}
@@ -45,9 +68,21 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
                     entry[key] = manifest[key] or entry[key]
             record = {k: entry[k] for k in _SNAPSHOT_FIELDS}
             record["synonyms"] = ";".join(entry["synonyms"])
+            # a library built before a field was kept has not got it: not compared then
+            record.update({k: str(compiled[k] or "") for k in _RECORD_FIELDS if k in compiled})
             record["content"] = _row_digest(block, row, modality)
             entries[entry["id"]] = record
-    return {"version": library.version, "entries": dict(sorted(entries.items()))}
+    return {
+        "version": library.version,
+        "hash_scheme": library.hash_scheme,
+        "pipelines": {
+            m: hashlib.sha256(
+                json.dumps(block.pipeline.to_dict(), sort_keys=True).encode()
+            ).hexdigest()
+            for m, block in sorted(library.blocks.items())
+        },
+        "entries": dict(sorted(entries.items())),
+    }
 
 
 @dataclass
@@ -62,6 +97,10 @@ class LibraryDiff:
     changed : list of dict
         ``{"id", "name", "modality", "changes": [str, ...]}``: each change in words
         (``"spectrum"`` when the library vector differs, else ``field: old -> new``).
+    library : list of str
+        Changes of the library as a whole that change its version: the hash rule, a
+        modality's pipeline; or, when the versions differ and neither record shows why,
+        that they differ in what the older record does not keep.
     """
 
     old_version: str
@@ -69,11 +108,12 @@ class LibraryDiff:
     added: list[dict[str, str]] = field(default_factory=list)
     removed: list[dict[str, str]] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)
+    library: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        """True when nothing was added, removed or changed."""
-        return not (self.added or self.removed or self.changed)
+        """True when nothing was added, removed or changed, in an entry or the library."""
+        return not (self.added or self.removed or self.changed or self.library)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -83,6 +123,7 @@ class LibraryDiff:
             "added": self.added,
             "removed": self.removed,
             "changed": self.changed,
+            "library": self.library,
         }
 
     def format(self, old_label: str = "old", new_label: str = "new") -> str:
@@ -92,6 +133,10 @@ class LibraryDiff:
             f"{new_label}: version {self.new_version}",
         ]
         if self.empty:
+            lines.append("no entry added, removed or changed")
+            return "\n".join(lines)
+        lines += [f"library: {change}" for change in self.library]
+        if not (self.added or self.removed or self.changed):
             lines.append("no entry added, removed or changed")
             return "\n".join(lines)
         for title, items, sign in (("added", self.added, "+"), ("removed", self.removed, "-")):
@@ -112,9 +157,12 @@ class LibraryDiff:
         return "\n".join(lines)
 
 
-def _short(value: str, limit: int = 60) -> str:
+def _short(value: str, limit: int = 60, *, tail: bool = False) -> str:
     value = str(value)
-    return value if len(value) <= limit else value[: limit - 3] + "..."
+    if len(value) <= limit:
+        return value
+    # a path differs at its end: keep that
+    return "..." + value[3 - limit :] if tail else value[: limit - 3] + "..."
 
 
 def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDiff:
@@ -140,9 +188,44 @@ def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDif
             va, vb = a[i].get(key, ""), b[i].get(key, "")
             if va != vb and not (key in ("added_by", "added_at") and (not va or not vb)):
                 changes.append(f"{key}: {_short(va)!r} -> {_short(vb)!r}")
+        for key in _RECORD_FIELDS:
+            if key in a[i] and key in b[i] and a[i][key] != b[i][key]:
+                words = _FIELD_WORDS.get(key, key)
+                va, vb = a[i][key], b[i][key]
+                if key.endswith("sha256"):
+                    va, vb = va[:12], vb[:12]
+                tail = key == "imported_file"
+                changes.append(f"{words}: {_short(va, tail=tail)!r} -> {_short(vb, tail=tail)!r}")
         if changes:
             result.changed.append({**brief(i, b[i]), "changes": changes})
+    result.library = _library_changes(old, new, result)
     return result
+
+
+def _library_changes(old: Mapping[str, Any], new: Mapping[str, Any], diff: LibraryDiff) -> list:
+    if not old.get("entries") or diff.old_version == diff.new_version:
+        return []
+    changes = []
+    # a snapshot without the field was made under hash rule 1 (before the rule was recorded)
+    rule_a, rule_b = old.get("hash_scheme", 1), new.get("hash_scheme", 1)
+    if rule_a != rule_b:
+        changes.append(
+            f"hash rule {rule_a} -> {rule_b}: the version is computed by another rule, so it "
+            "differs even where the references do not (rule 2 takes the references in a "
+            "canonical order and covers where measured ones were imported from)"
+        )
+    pipes_a, pipes_b = old.get("pipelines"), new.get("pipelines")
+    if pipes_a is not None and pipes_b is not None:
+        for m in sorted(set(pipes_a) | set(pipes_b)):
+            if pipes_a.get(m) != pipes_b.get(m):
+                changes.append(f"{m} preprocessing pipeline differs")
+    if not changes and not (diff.added or diff.removed or diff.changed):
+        changes.append(
+            "the versions differ, but nothing either record keeps does: the difference is in "
+            "what the older record does not keep (reference file hashes, units, pipelines); "
+            "diff the two compiled .flib files to see it"
+        )
+    return changes
 
 
 def diff_libraries(

@@ -178,6 +178,8 @@ def _changelog_entry(
             f"{RELEASE_FILE}): {len(diff.added)} entries recorded as the baseline"
         )
     if previous.get("version"):
+        for change in diff.library:
+            lines.append(f"  - library: {change}")
         for e in diff.added:
             lines.append(f"  - added {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})")
         for e in diff.removed:

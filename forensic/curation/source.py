@@ -19,7 +19,6 @@ from forensic.errors import LibraryError
 from forensic.library import (
     FILE_SUFFIX,
     Library,
-    reference_files,
     shipped_library,
     substance_key,
 )
@@ -76,11 +75,9 @@ class LibrarySource:
             elif self.is_shipped:
                 self._library = shipped_library()
             else:
-                # the version hash does not depend on the q-value calibration: skip it here
-                files, manifest = reference_files(self.folder)  # what identify would use
-                self._library = Library.from_folder(
-                    files if manifest is not None else self.folder, manifest, calibrate=False
-                )
+                # the version hash does not depend on the q-value calibration: skip it here;
+                # the references are those identify and build take (Library.from_folder)
+                self._library = Library.from_folder(self.folder, calibrate=False)
         return self._library
 
     def file_of(self, row: Mapping[str, str]) -> Path:
@@ -181,7 +178,10 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         ``release``: the folder's last published version (its ``release.json``: ``version``,
         ``published_at``, ``approved_by``) and whether the folder still is that version
         (``current``), or None where there is no record (a ``.flib``, a folder never
-        published or exported).
+        published or exported). A version recorded under an earlier hash rule
+        (:data:`forensic.library.HASH_SCHEME`) is never this toolkit's version of the same
+        references: ``hash_scheme`` then gives its rule and ``same_references`` whether the
+        folder still holds exactly the references that record lists.
     """
     library = source.library()
     entries = list_entries(source)
@@ -250,12 +250,21 @@ def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
         return {"version": None, "current": False, "problem": str(exc)}
     if record is None:
         return None
-    return {
+    out = {
         "version": record.get("version"),
         "published_at": record.get("published_at"),
         "approved_by": record.get("approved_by"),
         "current": record.get("version") == version,
     }
+    # a record without the field was written under hash rule 1
+    scheme = record.get("hash_scheme", 1)
+    if not out["current"] and scheme != source.library().hash_scheme:
+        from forensic.curation.diff import diff_snapshots, snapshot  # noqa: PLC0415  (cycle)
+
+        diff = diff_snapshots(record, snapshot(source))
+        out["hash_scheme"] = scheme
+        out["same_references"] = not (diff.added or diff.removed or diff.changed)
+    return out
 
 
 def copy_library(source: str | os.PathLike | None, target: str | os.PathLike) -> Path:
