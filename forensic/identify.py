@@ -135,6 +135,10 @@ OLD_CALIBRATION_WARNING = (
     "and may be optimistic"
 )
 _OLD_CALIBRATION_ADVICE = "rebuild the library (forensic library build) to recalibrate it"
+_UNAPPROVED_LIBRARY_ADVICE = (
+    "identify against the library the lab published, or have this one validated and published "
+    "(forensic library validate, forensic library publish)"
+)
 
 # What results recorded before warnings and advice were kept apart (toolkit 0.2.0, as worded
 # then) appended to their warnings for the technician: the append-only, hashed records keep
@@ -584,6 +588,8 @@ def identify(
         )
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
+    if library.standing:  # a library folder edited, or never published
+        said.append(Problem(library.standing, _UNAPPROVED_LIBRARY_ADVICE))
     warnings = [problem.fact for problem in said]
     # an acquisition gives its advice apart from its warnings (metadata["acquisition_advice"])
     actions = [str(a) for a in spectrum.metadata.get("acquisition_advice") or []]

@@ -253,6 +253,11 @@ class Library:
     hash_scheme : int
         The rule of :attr:`version` (:data:`HASH_SCHEME` for a library built now; 1 for a file
         written before the rule was recorded).
+    standing : str or None
+        Why its references, as they are, were never approved (a library folder never
+        published, or changed since its published version), set by
+        :func:`open_reference_library`; None when they were or it cannot tell. Not part of
+        the content: identify states it among a result's warnings.
     """
 
     entries: list[dict[str, Any]]
@@ -261,6 +266,7 @@ class Library:
     version: str = ""
     path: Path | None = None
     hash_scheme: int = HASH_SCHEME
+    standing: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.version:
@@ -1588,4 +1594,9 @@ def open_reference_library(path: str | os.PathLike | None = None) -> Library:
             f"{folder}: a folder without manifest.csv is not a library folder (build one with "
             "'forensic library build' or import references with 'forensic library import')"
         )
-    return _compiled_folder(folder.resolve(), "folder", strict=True)
+    library = _compiled_folder(folder.resolve(), "folder", strict=True)
+    # the I/O edge of curation, imported late: curation builds on this module
+    from forensic.curation.source import release_standing  # noqa: PLC0415
+
+    library.standing = release_standing(folder.resolve(), library.version)
+    return library

@@ -1260,3 +1260,38 @@ def test_a_release_recorded_under_hash_rule_1_is_compared_reference_by_reference
     path.write_text(json.dumps(record))
     release = curation.library_info(curation.open_library(small_library))["release"]
     assert not release["current"] and not release["same_references"]
+
+
+def test_a_result_against_an_unpublished_or_edited_library_folder_says_so(small_library, tmp_path):
+    """A technician pointed at a library folder that was never published, or was edited
+    after it was, gets results whose warnings (and so the report's limitations) say its
+    references were not approved; the published version gets no such warning."""
+    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.library import open_reference_library  # noqa: PLC0415
+
+    query = synthetic_spectrum(1, seed=77)
+
+    def said():
+        result = identify(query, open_reference_library(small_library), mixtures=False)
+        return [w for w in result.warnings if "reference library" in w], result.advice
+
+    (warning,), advice = said()
+    assert warning.endswith("has never been published: no one approved its references")
+    assert str(small_library.resolve()) in warning
+    assert any("forensic library publish" in a for a in advice)
+    published = curation.publish_library(small_library, approved_by="Dr. A. Chemist")
+    assert said()[0] == []
+    curation.import_spectra(
+        [measured_paracetamol(tmp_path / "p.jdx")], small_library, name="Paracetamol", licence="MIT"
+    )
+    (warning,), _ = said()
+    assert f"has changed since its published version {published.version[:12]}" in warning
+    assert "approved by Dr. A. Chemist" in warning
+    # the shipped library keeps no release record (its version follows the toolkit's
+    # pipelines), and a compiled file states none: neither is warned of
+    shipped = identify(query, open_reference_library(None), mixtures=False)
+    assert not [w for w in shipped.warnings if "reference library" in w]
+    compiled = open_reference_library(published.compiled or small_library)
+    flib = compiled.save(tmp_path / "l.flib")
+    in_file = identify(query, open_reference_library(flib), mixtures=False)
+    assert not [w for w in in_file.warnings if "reference library" in w]

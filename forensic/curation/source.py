@@ -267,6 +267,43 @@ def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
     return out
 
 
+def release_standing(folder: Path, version: str) -> str | None:
+    """Whether the references of a library folder, as they are, were approved: None when the
+    folder is the version its ``release.json`` records (or the same references, by an earlier
+    hash rule) or is the shipped library, else why not, as a fact for a result's warnings.
+
+    Parameters
+    ----------
+    folder : Path
+        The library folder.
+    version : str
+        Its version as compiled now.
+
+    Returns
+    -------
+    str or None
+    """
+    source = open_library(folder)
+    if source.is_shipped:  # its version depends on the toolkit's pipelines: it keeps none
+        return None
+    release = _release(source, version)
+    named = f"the reference library {folder} (version {version[:12]})"
+    if release is not None and release.get("problem"):
+        return (
+            f"{named}: its release record cannot be read ({release['problem']}), so whether "
+            "its references were approved is not known"
+        )
+    if release is None or release.get("approved_by") is None:  # none, or an export's baseline
+        return f"{named} has never been published: no one approved its references"
+    if release["current"] or release.get("same_references"):
+        return None
+    return (
+        f"{named} has changed since its published version {str(release['version'])[:12]} "
+        f"({release.get('published_at')}, approved by {release.get('approved_by')}): its "
+        "references as compared were not approved"
+    )
+
+
 def copy_library(source: str | os.PathLike | None, target: str | os.PathLike) -> Path:
     """Copy a library folder (default: the shipped one) to ``target`` for editing.
 
