@@ -1543,7 +1543,7 @@ def _compiled_folder(
                 "every problem); identifying without them would report them as absent"
             )
         # a read-only cache still leaves a usable in-memory library
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ForensicError):  # OutputError: a full or read-only disk
             library.save(target, overwrite=True)
     _COMPILED[key] = library
     return library

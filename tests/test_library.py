@@ -625,3 +625,16 @@ def test_a_curated_folder_is_one_library_however_it_is_built_or_its_rows_ordered
     assert resorted.version == built.version and resorted.entries == built.entries
     library_module._COMPILED.clear()
     assert open_reference_library(folder).version == built.version
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gives_the_library(tmp_path, monkeypatch):
+    """The cache only saves compiling again: a read-only or impossible cache folder (here
+    under a file) leaves the library compiled in memory, not an error."""
+    from library_helpers import make_library  # noqa: PLC0415
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(blocker / "cache"))
+    folder = make_library(tmp_path / "lib", shipped=False)
+    library = open_reference_library(folder)
+    assert len(library) == 6 and library.version
