@@ -64,6 +64,7 @@ __all__ = [
     "SIMULATED_WARNING",
     "Identification",
     "identify",
+    "low_confidence_statements",
     "not_measured_warning",
     "reference_confidence",
     "reference_warning",
@@ -119,6 +120,47 @@ def reference_confidence(reference: Mapping[str, Any]) -> str | None:
     if reference.get("provenance") != "modelled":
         return None
     return reference.get("band_confidence") or source_confidence(reference.get("source"))
+
+
+def low_confidence_statements(identification: Mapping[str, Any]) -> list[str]:
+    """For each substance an identified result names (identified, or possibly present) on a
+    modelled reference whose band table is of low confidence: that in plain words.
+
+    Parameters
+    ----------
+    identification : mapping
+        A result as recorded (:meth:`Identification.to_dict`): ``verdict``, ``hits`` and
+        ``mixture``; results recorded before hits carried ``band_confidence`` are read from
+        their source (:func:`reference_confidence`).
+
+    Returns
+    -------
+    list of str
+        One statement per such substance, a fact for the result's warnings and a report's
+        limitations.
+    """
+    hits = identification.get("hits") or []
+    if identification.get("verdict") != "identified" or not hits:
+        return []
+    components = (identification.get("mixture") or {}).get("components") or []
+    named, possible = verdicts.identified_substances(hits[0]["name"], components)
+    # a component recorded before components named their source: its hit's, if ranked
+    by_id = {h.get("entry_id"): h for h in hits}
+    references = {c["name"]: {**by_id.get(c.get("entry_id"), {}), **c} for c in components}
+    references[hits[0]["name"]] = hits[0]
+    said = []
+    for name in [*named, *possible]:
+        reference = references.get(name)
+        if reference is None or reference_confidence(reference) != "low":
+            continue
+        how = "identified" if name in named else "named as possibly present"
+        said.append(
+            f"{name} is {how} by a match with a modelled reference ({reference.get('entry_id')}) "
+            "whose band table is rated low confidence: its band positions and intensities may "
+            "be wrong, not only approximate, so the match is weaker evidence than its score and "
+            f"q-value suggest, and it needs a measured reference of {name} to be relied on."
+        )
+    return said
 
 
 def not_measured_warning(provenance: str) -> str:
@@ -586,6 +628,12 @@ def identify(
                 _MODELLED_ADVICE if verdict == "identified" else "",
             )
         )
+    said += [  # the technician reads it on the screen as the report states it
+        Problem(statement)
+        for statement in low_confidence_statements(
+            {"verdict": verdict, "hits": hits, "mixture": mixture}
+        )
+    ]
     if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
         said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     if library.standing:  # a library folder edited, or never published

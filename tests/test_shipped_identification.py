@@ -79,3 +79,8 @@ def test_hits_and_components_carry_their_band_tables_source_and_confidence(libra
         assert f"(confidence {reference['band_confidence']})" in reference["source"]
     levamisole = next(c for c in result.mixture["components"] if "Levamisole" in c["name"])
     assert levamisole["band_confidence"] == "low"  # bands/levamisole-hcl.toml
+    # the technician reads on the screen what the report will state: a substance the result
+    # names on a low-confidence band table is among its warnings
+    assert result.verdict == "identified"
+    (said,) = [w for w in result.warnings if "rated low confidence" in w]
+    assert said.startswith("Levamisole hydrochloride is identified by a match with a modelled")

@@ -35,8 +35,8 @@ from forensic.custody.verify import (
 from forensic.errors import CustodyError
 from forensic.identify import (
     MODELLED_WARNING,
+    low_confidence_statements,
     not_measured_warning,
-    reference_confidence,
     reference_warning,
     stated_warning,
 )
@@ -450,33 +450,6 @@ def _kept_signature(measured_by: str, signature: Any) -> str:
     return "The file was not signed" + (f" ({why})" if why else "") + f": {unverified}"
 
 
-def _low_confidence(identification: Mapping[str, Any]) -> list[str]:
-    """For each substance an identified result names (identified, or possibly present) on a
-    modelled reference whose band table is of low confidence: that in plain words."""
-    hits = identification.get("hits") or []
-    if identification.get("verdict") != "identified" or not hits:
-        return []
-    components = (identification.get("mixture") or {}).get("components") or []
-    named, possible = identified_substances(hits[0]["name"], components)
-    # a component recorded before components named their source: its hit's, if ranked
-    by_id = {h.get("entry_id"): h for h in hits}
-    references = {c["name"]: {**by_id.get(c.get("entry_id"), {}), **c} for c in components}
-    references[hits[0]["name"]] = hits[0]
-    said = []
-    for name in [*named, *possible]:
-        reference = references.get(name)
-        if reference is None or reference_confidence(reference) != "low":
-            continue
-        how = "identified" if name in named else "named as possibly present"
-        said.append(
-            f"{name} is {how} by a match with a modelled reference ({reference.get('entry_id')}) "
-            "whose band table is rated low confidence: its band positions and intensities may "
-            "be wrong, not only approximate, so the match is weaker evidence than its score and "
-            f"q-value suggest, and it needs a measured reference of {name} to be relied on."
-        )
-    return said
-
-
 def _finding(identification: Mapping[str, Any]) -> tuple[str | None, frozenset[str]]:
     """What a result finds: its verdict and the substances it names (a substance however its
     entries spell it), which two analyses of one exhibit must share to agree."""
@@ -553,7 +526,7 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 
             ]:
                 if not is_measured(reference.get("provenance")):
                     named.append(reference["provenance"])
-            for low in _low_confidence(identification):
+            for low in low_confidence_statements(identification):  # results recorded before
                 text = f"{exhibit['label']['item_number']}: {low}"
                 if text not in warnings:
                     warnings.append(text)
