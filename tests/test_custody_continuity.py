@@ -129,11 +129,14 @@ def test_a_hand_over_dated_before_collection_or_the_case_is_a_doubt():
         _event(32, "2026-11-23T19:00:00Z", "Eve", "Frank"),
         _event(4, "2026-11-23T19:28:00Z", "Ann", "Eve"),  # stated to the minute: not before
     ]
-    early, unopened = custody_doubts(events, exhibit=exhibit, case=case)
+    (early,) = custody_doubts(events, exhibit=exhibit, case=case)
     assert early.startswith(
         "custody record #34 (Carl -> Frank) is dated 2026-11-01 10:00:00Z, before the exhibit "
         "was collected (2026-11-22 22:30:00Z)"
     )
+    # after the collection, a hand-over entered once the lab opened the case is no doubt;
+    # with no collection time, the opening of the case is the only bound there is
+    _, unopened = custody_doubts(events, exhibit={"seal_number": None}, case=case)
     assert unopened.startswith("custody record #32 (Frank -> Eve) is dated 2026-11-23 19:00:00Z")
     assert "before case C1 was opened (2026-11-23 19:28:51Z)" in unopened
     # a collection known to the day: a hand-over that day is not before it

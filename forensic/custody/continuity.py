@@ -159,7 +159,8 @@ def custody_doubts(
     -------
     list of str
         One sentence per doubt, in the order the events happened: a hand-over dated before
-        the exhibit was collected or, if not, before its case was opened; a seal recorded
+        the exhibit was collected or, when the label states no collection time, before its
+        case was opened; a seal recorded
         intact after it was recorded broken, with no new seal number since.
     """
     exhibit = exhibit or {}
@@ -177,7 +178,9 @@ def custody_doubts(
                 f"{dated}, before the exhibit was collected ({utc_when(collected_at)}): its "
                 "time is wrong, or it is not a hand-over of this exhibit"
             )
-        elif _before(event["event_at"], opened_at):
+        elif not collected_at and _before(event["event_at"], opened_at):
+            # only without a collection time: a hand-over before the case was opened in the
+            # store is the ordinary record of one made before the lab took the case
             doubts.append(
                 f"{dated}, before case {case['case_number']} was opened "
                 f"({utc_when(opened_at)}): its time is wrong, or it was written down later "
