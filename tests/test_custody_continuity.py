@@ -11,6 +11,7 @@ from forensic.custody import Store
 from forensic.custody.continuity import (
     custody_doubts,
     custody_gaps,
+    first_received,
     in_time_order,
     seals_in_force,
 )
@@ -145,6 +146,22 @@ def test_a_hand_over_dated_before_collection_or_the_case_is_a_doubt():
     assert custody_doubts(events[:1], exhibit={"collected_at": "2026-11-02"})
 
 
+def test_the_exhibit_was_received_at_the_first_hand_over_whose_time_is_not_in_doubt():
+    exhibit = {"collected_at": "2026-11-22T22:30:00Z"}
+    case = {"case_number": "C1", "recorded_at": "2026-11-23T19:28:51Z"}
+    events = [
+        _event(34, "2026-11-01T10:00:00Z", "Frank", "Carl"),  # before collection
+        _event(32, "2026-11-23T19:00:00Z", "Eve", "Frank"),
+        _event(4, "2026-11-23T19:28:00Z", "Ann", "Eve"),
+    ]
+    assert first_received(events, exhibit=exhibit, case=case) == "2026-11-23T19:00:00Z"
+    # no collection time: the case's opening bounds the hand-overs instead
+    assert first_received(events, exhibit={}, case=case) == "2026-11-23T19:28:00Z"
+    assert first_received(events) == "2026-11-01T10:00:00Z"  # nothing to doubt it by
+    assert first_received(events[:1], exhibit=exhibit) is None  # none vouches for a receipt
+    assert first_received([]) is None
+
+
 def test_a_seal_recorded_broken_is_not_intact_later_without_a_new_seal():
     events = [
         _sealed(1, "2026-11-22T08:00:00Z", "Ann", "PC Smith", intact=False, seal="S-1"),
@@ -206,6 +223,12 @@ def test_custody_add_warns_of_a_hand_over_before_collection_and_the_report_shows
         x.startswith("EX-1: custody record #7 (Carl -> Frank) is dated 2026-01-01 10:00:00Z")
         for x in limitations
     )
+    # the hand-over dated before the collection does not stand as the exhibit's receipt
+    (section,) = report.content["exhibits"]
+    first, second = section["custody"][:2]  # in time order
+    assert first["record"] == 7
+    assert section["dates"]["received"] == second["event_at"]
+    assert report.content["dates"]["received"] == section["dates"]["received"]
     # the receipt that names no seal shows which seal its "ok" is (the label's)
     (row,) = [r for r in _custody_rows(report.content) if r[-2] == 7]
     assert row[4] == "ok, number not stated (last SEAL-001)"

@@ -173,14 +173,13 @@ def custody_doubts(
         ordered, seals_in_force(ordered, exhibit.get("seal_number")), strict=True
     ):
         dated = f"{_handover(event)} is dated {utc_when(event['event_at'])}"
-        if _before(event["event_at"], collected_at):
+        why = _misdated(event, collected_at, opened_at)
+        if why == "collected":
             doubts.append(
                 f"{dated}, before the exhibit was collected ({utc_when(collected_at)}): its "
                 "time is wrong, or it is not a hand-over of this exhibit"
             )
-        elif not collected_at and _before(event["event_at"], opened_at):
-            # only without a collection time: a hand-over before the case was opened in the
-            # store is the ordinary record of one made before the lab took the case
+        elif why == "opened":
             doubts.append(
                 f"{dated}, before case {case['case_number']} was opened "
                 f"({utc_when(opened_at)}): its time is wrong, or it was written down later "
@@ -208,6 +207,52 @@ def custody_doubts(
             "seal number is recorded since: a broken seal cannot be intact again"
         )
     return doubts
+
+
+def _misdated(
+    event: Mapping[str, Any], collected_at: str | None, opened_at: str | None
+) -> str | None:
+    """Why a hand-over's time cannot be right: ``"collected"`` (dated before the exhibit was
+    collected), ``"opened"`` (no collection time stated, and dated before its case was opened
+    in the store), or None."""
+    if _before(event["event_at"], collected_at):
+        return "collected"
+    if not collected_at and _before(event["event_at"], opened_at):
+        # only without a collection time: a hand-over before the case was opened in the
+        # store is the ordinary record of one made before the lab took the case
+        return "opened"
+    return None
+
+
+def first_received(
+    events: Sequence[Mapping[str, Any]],
+    *,
+    exhibit: Mapping[str, Any] | None = None,
+    case: Mapping[str, Any] | None = None,
+) -> str | None:
+    """When the exhibit was first received, as its custody log can vouch for.
+
+    Parameters
+    ----------
+    events : sequence of mapping
+        The exhibit's current custody events (``event_at``, ``seq``), in any order.
+    exhibit, case : mapping, optional
+        The exhibit's label and its case's record, as for :func:`custody_doubts`.
+
+    Returns
+    -------
+    str or None
+        The time (as recorded) of the earliest hand-over whose time is not in doubt (one
+        dated before the exhibit was collected, or before its case was opened when no
+        collection time is stated, is left out: :func:`custody_doubts` states it); None when
+        there is none.
+    """
+    collected_at = (exhibit or {}).get("collected_at")
+    opened_at = (case or {}).get("recorded_at")
+    for event in in_time_order(events):
+        if _misdated(event, collected_at, opened_at) is None:
+            return event["event_at"]
+    return None
 
 
 def custody_warnings(

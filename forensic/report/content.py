@@ -23,7 +23,12 @@ from typing import Any
 
 from forensic import __version__
 from forensic.custody import chain
-from forensic.custody.continuity import custody_doubts, custody_gaps, in_time_order
+from forensic.custody.continuity import (
+    custody_doubts,
+    custody_gaps,
+    first_received,
+    in_time_order,
+)
 from forensic.custody.keys import fingerprint, verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
 from forensic.custody.verify import (
@@ -345,7 +350,6 @@ def _exhibit_section(
                 "identification": identification,
             }
         )
-    received = [e["event_at"] for e in events]
     acquired = [m["acquired_at"] for m in measurements]
     return {
         "label": {
@@ -362,7 +366,8 @@ def _exhibit_section(
             "record_hash": exhibit["hash"],
         },
         "dates": {
-            "received": _earliest(received) if received else None,  # no custody, no receipt
+            # no custody, no receipt; a hand-over whose time is in doubt vouches for none
+            "received": first_received(events, exhibit=exhibit, case=case),
             "analysed": max(acquired, key=_moment_key, default=None),
             # the header states every analysis, not the last one alone
             "first_analysed": min(acquired, key=_moment_key, default=None),
