@@ -707,6 +707,41 @@ def test_an_ir_reference_in_reflectance_or_single_channel_units_fails_and_is_not
     assert [r["id"] for r in stated.imported] == ["caffeine-ir"]
 
 
+def test_import_leaves_out_what_a_build_could_not_compare_in_the_unit_stated(
+    small_library, tmp_path
+):
+    # percent transmittance stated as absorbance at import (values to 95): a build would leave
+    # it out (quality.comparison_problems), so import refuses it and keeps the modelled one
+    absorbance = make_spectrum(
+        [(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)],
+        start=600,
+        stop=4000,
+        modality="ir",
+        y_unit="absorbance",
+        noise=0.002,
+    )
+    percent = 100.0 * 10.0 ** -(0.5 * np.asarray(absorbance.intensity))
+    path = tmp_path / "percent.csv"  # two columns: the file names no unit
+    np.savetxt(path, np.column_stack([absorbance.wavenumber, percent]), delimiter=",")
+    assert quality.comparison_problems(read_spectrum(path)) == []  # in the unit guessed
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError, match=r"absorbance.*not absorbance.*not imported"):
+        curation.import_spectra(
+            [path],
+            small_library,
+            name="Caffeine",
+            licence="MIT",
+            modality="ir",
+            y_unit="absorbance",
+        )
+    # a spectrum upside down (its sign flipped) is not imported either
+    inverted = absorbance.replace(intensity=-np.asarray(absorbance.intensity) - 0.05)
+    flipped = write_spectrum(inverted, tmp_path / "inverted.jdx")
+    with pytest.raises(LibraryError, match=r"inverted.*not imported"):
+        curation.import_spectra([flipped], small_library, name="Caffeine", licence="MIT")
+    assert (small_library / "manifest.csv").read_bytes() == before
+
+
 def test_saturation_at_a_detector_ceiling(tmp_path):
     s = make_spectrum([(1000, 1.0, 8), (1400, 0.5, 9)], noise=0.002)
     y = np.asarray(s.intensity) * 70000

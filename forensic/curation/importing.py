@@ -29,9 +29,9 @@ from forensic.io import atomic_write_bytes, read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key, unnamed_spectra
 from forensic.quality import (
     axis_unit_problem,
+    comparison_problems,
     diagnose_clipped,
     diagnose_flat,
-    ir_unit_problem,
 )
 from forensic.spectrum import IR_UNITS, MODALITIES, Spectrum, is_measured
 
@@ -324,9 +324,12 @@ def import_spectra(
                 except SpectrumError as exc:
                     result.skipped.append((str(path), str(exc)))
                     continue
-            unit = ir_unit_problem(spectrum)
-            if unit is not None:  # it would replace a modelled reference with one upside down
-                result.skipped.append((str(path), f"{unit}: not imported"))
+            # in the unit it is now stated in: what a build would leave out, not imported
+            # (it would replace a modelled reference with one upside down or misconverted)
+            problems = comparison_problems(spectrum)
+            if problems:
+                said = "; ".join(str(problem) for _, problem in problems)
+                result.skipped.append((str(path), f"{said}: not imported"))
                 continue
             if stated or (y_unit in IR_UNITS and spectrum.modality_guessed):
                 # an infrared unit states infrared too: with_y_unit refuses one on Raman
