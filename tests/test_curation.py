@@ -1297,6 +1297,25 @@ def test_a_release_recorded_under_hash_rule_1_is_compared_reference_by_reference
     assert not release["current"] and not release["same_references"]
 
 
+def test_one_decision_says_whether_a_folder_is_a_published_version():
+    state = curation.release_state
+    approved = {"version": "a" * 64, "approved_by": "Dr. A", "published_at": "2026-11-23"}
+    assert state(None) == "unpublished"
+    assert state({"version": None, "current": False, "problem": "not JSON"}) == "unknown"
+    assert state({**approved, "approved_by": None, "current": True}) == "unpublished"
+    assert state({**approved, "current": True}) == "current"
+    assert state({**approved, "current": False, "same_references": True}) == "same_references"
+    assert state({**approved, "current": False, "same_references": False}) == "changed"
+    assert state({**approved, "current": False}) == "changed"  # same rule: nothing compared
+    assert set(curation.RELEASE_STATES) == {
+        "unknown",
+        "unpublished",
+        "current",
+        "same_references",
+        "changed",
+    }
+
+
 def test_a_result_against_an_unpublished_or_edited_library_folder_says_so(small_library, tmp_path):
     """A technician pointed at a library folder that was never published, or was edited
     after it was, gets results whose warnings (and so the report's limitations) say its

@@ -281,17 +281,22 @@ def export_command(lib, fmt, out, force):
 
 
 def _release_line(release: dict, version: str) -> str:
-    """Whether a folder is the version its release.json records, in words."""
-    if release.get("problem"):
+    """Whether a folder is the version its release.json records
+    (:func:`forensic.curation.release_state`), in words."""
+    from forensic.curation import release_state  # noqa: PLC0415  (only when run)
+
+    state = release_state(release)
+    if state == "unknown":
         return f"unknown: {release['problem']}"
-    state = "this version" if release["current"] else "changed since version "
-    state += "" if release["current"] else str(release.get("version"))[:12]
-    if release.get("approved_by") is None:  # the baseline an export records: never published
-        return f"no: {state}, {release.get('published_at')}"
+    current = state == "current"
+    said = "this version" if current else "changed since version "
+    said += "" if current else str(release.get("version"))[:12]
+    if state == "unpublished":  # the baseline an export records: never published
+        return f"no: {said}, {release.get('published_at')}"
     when = f"{release.get('published_at')}, approved by {release.get('approved_by')}"
-    if release["current"]:
-        return f"yes: {state}, {when}"
-    if release.get("same_references"):
+    if current:
+        return f"yes: {said}, {when}"
+    if state == "same_references":
         return (
             f"the same references as version {str(release.get('version'))[:12]} ({when}), "
             f"whose version was computed by hash rule {release.get('hash_scheme')}; this "
@@ -299,7 +304,7 @@ def _release_line(release: dict, version: str) -> str:
             "again to record it; the published .flib keeps its version)"
         )
     return (
-        f"NO: {state} ({when}); results from this folder cite {version[:12]}, which no "
+        f"NO: {said} ({when}); results from this folder cite {version[:12]}, which no "
         "changelog entry names (publish it, or use the published files)"
     )
 

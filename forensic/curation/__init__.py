@@ -40,11 +40,14 @@ from forensic.curation.manifest import (
 )
 from forensic.curation.publish import PublishRefused, PublishResult, publish_library
 from forensic.curation.source import (
+    RELEASE_STATES,
     LibrarySource,
     copy_library,
     library_info,
     list_entries,
     open_library,
+    release_standing,
+    release_state,
 )
 from forensic.curation.validation import (
     MIN_SNR,
@@ -64,6 +67,7 @@ __all__ = [
     "MIN_SNR",
     "NEAR_DUPLICATE_COSINE",
     "PROVENANCES",
+    "RELEASE_STATES",
     "REQUIRED_FIELDS",
     "SELF_ID_NOISE",
     "AxisRule",
@@ -91,6 +95,8 @@ __all__ = [
     "publish_library",
     "read_manifest",
     "reference_peaks",
+    "release_standing",
+    "release_state",
     "signal_to_noise",
     "snapshot",
     "validate_library",

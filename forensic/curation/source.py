@@ -267,6 +267,39 @@ def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
     return out
 
 
+RELEASE_STATES = ("unknown", "unpublished", "current", "same_references", "changed")
+"""What :func:`release_state` can say of a library folder's references."""
+
+
+def release_state(release: Mapping[str, Any] | None) -> str:
+    """Whether a library folder, as it is, is a published version: the one decision that
+    ``library info`` and a result's warnings word each in their own way.
+
+    Parameters
+    ----------
+    release : mapping or None
+        The folder's release as :func:`library_info` gives it (``release``): None when the
+        folder has no ``release.json``.
+
+    Returns
+    -------
+    str
+        One of :data:`RELEASE_STATES`: ``unknown`` (its release record cannot be read),
+        ``unpublished`` (none, or the baseline an export records: no one approved it),
+        ``current`` (the version published), ``same_references`` (the references published,
+        whose version an earlier hash rule computed) or ``changed`` (edited since).
+    """
+    if release is None:
+        return "unpublished"
+    if release.get("problem"):
+        return "unknown"
+    if release.get("approved_by") is None:  # the baseline an export records
+        return "unpublished"
+    if release["current"]:
+        return "current"
+    return "same_references" if release.get("same_references") else "changed"
+
+
 def release_standing(folder: Path, version: str) -> str | None:
     """Whether the references of a library folder, as they are, were approved: None when the
     folder is the version its ``release.json`` records (or the same references, by an earlier
@@ -287,15 +320,16 @@ def release_standing(folder: Path, version: str) -> str | None:
     if source.is_shipped:  # its version depends on the toolkit's pipelines: it keeps none
         return None
     release = _release(source, version)
+    state = release_state(release)
     named = f"the reference library {folder} (version {version[:12]})"
-    if release is not None and release.get("problem"):
+    if state == "unknown":
         return (
             f"{named}: its release record cannot be read ({release['problem']}), so whether "
             "its references were approved is not known"
         )
-    if release is None or release.get("approved_by") is None:  # none, or an export's baseline
+    if state == "unpublished":
         return f"{named} has never been published: no one approved its references"
-    if release["current"] or release.get("same_references"):
+    if state in ("current", "same_references"):
         return None
     return (
         f"{named} has changed since its published version {str(release['version'])[:12]} "
