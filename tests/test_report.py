@@ -86,6 +86,19 @@ def issued(tmp_path_factory):
         mp.undo()
 
 
+def _issued(tmp_path, *, item=None, to="text", **populated):
+    """CASE-1's report (``item`` alone if given) from a :func:`populated_store` made with
+    ``populated``, issued to ``tmp_path / "r.txt"`` (or ``r.pdf``); the store is closed."""
+    path = {"text": ("text_path", "r.txt"), "pdf": ("pdf_path", "r.pdf")}[to]
+    store = populated_store(tmp_path / "s", **populated)
+    try:
+        return issue_report(
+            store, "CASE-1", item, operator=OPERATOR, **{path[0]: tmp_path / path[1]}
+        )
+    finally:
+        store.close()
+
+
 def test_pdf_holds_every_required_field(issued):
     text = " ".join(" ".join(issued["pages"]).split())  # a long sentence wraps
     content = issued["report"].content
@@ -646,8 +659,7 @@ def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):
 
 
 def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):
-    store = populated_store(tmp_path / "s")
-    report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    report = _issued(tmp_path)
     text = (tmp_path / "r.txt").read_text()
     assert "Data provenance:      simulated" in text
     assert "no evidential value" in report.content["limitations"][0]
@@ -669,9 +681,7 @@ def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):
 def test_the_figure_names_the_reference_as_the_verdict_does(tmp_path, verdict, drawn_over):
     """A no match's best hit is a chance resemblance: the figure does not call it the best
     reference, as the verdict line does not."""
-    store = populated_store(tmp_path / "s", identification=identification_dict(verdict))
-    report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
-    store.close()
+    report = _issued(tmp_path, identification=identification_dict(verdict))
     pages = " ".join(" ".join(page_texts(report.pdf)).split())
     text = (tmp_path / "r.txt").read_text()
     assert f"Simulated spectrum and {drawn_over} " in pages + " "
@@ -694,9 +704,7 @@ def test_a_long_verdict_is_wrapped_onto_the_page(tmp_path):
         "explained": 0.99,
         "single_best_residual": 0.4,
     }
-    store = populated_store(tmp_path / "s", identification=identification)
-    issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
-    store.close()
+    _issued(tmp_path, item="EX-1", to="pdf", identification=identification)
     document = pypdfium2.PdfDocument(tmp_path / "r.pdf")
     page = document[0]
     width, height = page.get_size()
@@ -738,9 +746,7 @@ def test_a_mixture_is_drawn_as_its_fit_with_each_component(tmp_path):
             "components": [p.tolist() for p in parts],
         },
     }
-    store = populated_store(tmp_path / "s", identification=identification)
-    issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
-    store.close()
+    _issued(tmp_path, item="EX-1", to="pdf", identification=identification)
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages).split())
     assert "Simulated spectrum and mixture fit" in text  # the query is simulated
     assert "Cocaine hydrochloride (80%, measured reference)" in text
@@ -768,9 +774,7 @@ def test_a_q_value_just_above_the_threshold_is_not_shown_as_meeting_it(tmp_path)
         "residual": 0.1,
         "explained": 0.99,
     }
-    store = populated_store(tmp_path / "s", identification=identification)
-    report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
-    store.close()
+    report = _issued(tmp_path, item="EX-1", identification=identification)
     for rendering in (" ".join(page_texts(report.pdf)), (tmp_path / "r.txt").read_text()):
         text = " ".join(rendering.split())
         assert "0.982 0.0504" in text and "0.610 < 0.001" in text  # the hits
