@@ -38,6 +38,9 @@ class SerialTransport:
     exclusive : bool, default True
         Lock a device path against a second process (two processes sharing a port corrupt each
         other's frames). Ignored for ``loop://`` and ``socket://``.
+    name : str, optional
+        What messages call the port (:attr:`url`), when not ``url`` itself: a simulator's
+        pseudo-terminal is named by the instrument the technician asked for.
 
     Raises
     ------
@@ -45,8 +48,10 @@ class SerialTransport:
         The port does not exist or cannot be opened (permissions, in use).
     """
 
-    def __init__(self, url: str, *, baudrate: int = 9600, exclusive: bool = True) -> None:
-        self.url = url
+    def __init__(
+        self, url: str, *, baudrate: int = 9600, exclusive: bool = True, name: str | None = None
+    ) -> None:
+        self.url = name or url
         kwargs = {"baudrate": int(baudrate), "timeout": 0.05, "write_timeout": 2.0}
         if "://" not in url and exclusive:
             kwargs["exclusive"] = True
@@ -61,7 +66,7 @@ class SerialTransport:
                 hint = " (another program holds the port: close it first)"
             elif "://" not in url:
                 hint = f" ({FIND_INSTRUMENTS_HINT})"
-            raise InstrumentDisconnected(f"cannot open {url}: {text}{hint}") from None
+            raise InstrumentDisconnected(f"cannot open {self.url}: {text}{hint}") from None
         self.bytes_read = 0
 
     # -- context management ---------------------------------------------------------------

@@ -164,14 +164,16 @@ class SimulatedInstrument(Instrument):
         return getattr(self.inner, name)
 
 
-def _serial(scheme: str, target: str, params: dict[str, str]) -> Instrument:
+def _serial(
+    scheme: str, target: str, params: dict[str, str], name: str | None = None
+) -> Instrument:
     baud = _number(params, "baud", int)
     timeout = _number(params, "timeout") or 1.0
     laser = {
         "laser_wavelength_nm": _number(params, "laser_nm"),
         "laser_power_mw": _number(params, "laser_mw"),
     }
-    transport = SerialTransport(target, baudrate=baud or 9600)
+    transport = SerialTransport(target, baudrate=baud or 9600, name=name)
     try:
         if scheme == "ocean-rs232":
             rates = params.get("rates", "ocean")
@@ -263,7 +265,9 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
     ).start()
     serial_params = {k: v for k, v in params.items() if k in ("timeout", "baud")}
     try:
-        inner = _serial(kind, simulator.device_path, serial_params)
+        # messages name the instrument asked for, and the pty as where it runs
+        name = f"sim:{kind} (simulator on {simulator.device_path})"
+        inner = _serial(kind, simulator.device_path, serial_params, name)
     except BaseException:
         simulator.stop()
         raise

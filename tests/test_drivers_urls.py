@@ -230,6 +230,8 @@ def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert "Traceback" not in result.output
     assert not out.exists()
+    if fault != "interlock":  # a fault of the line names the instrument asked for, then the pty
+        assert lines[0].startswith("error: sim:ocean-rs232 (simulator on /dev/"), lines[0]
 
 
 @pytest.mark.parametrize(
