@@ -20,7 +20,10 @@ technician only, in ``metadata["acquisition_advice"]``, which it lists among its
 
 The laser is switched off whatever happens, and nothing partial is returned: any failure raises
 an :class:`~forensic.errors.InstrumentError`, whose message warns when the laser had fired and
-could not be switched off (the instrument stopped answering: it may still be on).
+could not be switched off (the instrument stopped answering: it may still be on). A stop
+(Ctrl-C, SIGTERM) is raised as an :class:`~forensic.errors.Interrupted` carrying the same
+warning (its ``warning``), which whoever says what the stopped work recorded keeps: an
+instrument busy with the exposure that was stopped does not hear the laser switched off.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from drivers.errors import (
     SettingError,
 )
 from drivers.ocean_rs232 import nonlinearity_factor
-from forensic.errors import ForensicError
+from forensic.errors import ForensicError, Interrupted
 from forensic.spectrum import Spectrum
 
 __all__ = ["SATURATION_FRACTION", "acquire", "auto_expose", "saturated_pixels"]
@@ -81,13 +84,17 @@ class _Session:
         try:
             self.laser(False)
         except (ForensicError, OSError) as exc:
-            if self.fired:
-                return (
-                    f"the laser could not be switched off ({exc}), so it may still be on: switch "
-                    "the instrument off or close its laser key before opening the sample "
-                    "compartment"
-                )
+            return self.may_be_on(str(exc))
         return None
+
+    def may_be_on(self, why: str) -> str | None:
+        """The warning that the laser may still be on, when it had fired."""
+        if not self.fired:
+            return None
+        return (
+            f"the laser could not be switched off ({why}), so it may still be on: switch "
+            "the instrument off or close its laser key before opening the sample compartment"
+        )
 
     def check_interlock(self) -> None:
         if self.caps.interlock and not self.spec.interlock_closed():
@@ -255,12 +262,23 @@ def acquire(
         temperature = spec.detector_temperature_c()
         finished = _utc_now()
     except BaseException as exc:
-        # a cable pulled mid-scan leaves a head's laser as it was: whoever reads the error
-        # must know it may still be on
-        warning = session.switch_off()
-        if warning is not None and isinstance(exc, ForensicError):
+        # a cable pulled mid-scan, or a stop while the instrument is busy with its exposure
+        # (it hears nothing before it is done), leaves a head's laser as it was: whoever reads
+        # the error or the stop must know it may still be on
+        try:
+            warning = session.switch_off()
+        except KeyboardInterrupt:  # stopped again while switching it off: left as it is
+            warning = session.may_be_on("switching it off was stopped")
+        if warning is None or not isinstance(exc, (ForensicError, KeyboardInterrupt)):
+            raise
+        if isinstance(exc, ForensicError):
             exc.args = (f"{exc}; WARNING: {warning}",)
-        raise
+            raise
+        stop = exc if isinstance(exc, Interrupted) else Interrupted.having_recorded(exc, None)
+        stop.warning = warning if stop.warning is None else f"{stop.warning}; {warning}"
+        if stop is exc:
+            raise
+        raise stop from exc
     else:
         session.switch_off()
 

@@ -105,6 +105,10 @@ class Interrupted(KeyboardInterrupt):
     recorded : str, optional
         What the stopped work had recorded, and what it had not, for the person who stopped it
         (e.g. "the spectrum and result ... are recorded; the report was not written: ...").
+    warning : str, optional
+        What the person who stopped the work must know whatever was recorded, said after it
+        as ``WARNING: ...`` (e.g. the laser could not be switched off, so it may still be on).
+        Work that stops again with what it recorded keeps it (:meth:`having_recorded`).
     """
 
     #: The signals that stop a command as Ctrl-C does (SIGHUP does not exist on Windows).
@@ -112,10 +116,35 @@ class Interrupted(KeyboardInterrupt):
         getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
     )
 
-    def __init__(self, signum: int = signal.SIGINT, recorded: str | None = None) -> None:
+    def __init__(
+        self, signum: int = signal.SIGINT, recorded: str | None = None, warning: str | None = None
+    ) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = int(signum)
         self.recorded = recorded
+        self.warning = warning
+
+    @classmethod
+    def having_recorded(cls, stop: BaseException, recorded: str | None) -> Interrupted:
+        """The stop ``stop`` (an :class:`Interrupted`, or Python's own Ctrl-C) saying what the
+        stopped work had ``recorded``, and still warning of what it warned of.
+
+        Parameters
+        ----------
+        stop : BaseException
+            The :class:`KeyboardInterrupt` that stopped the work.
+        recorded : str or None
+            What the stopped work had recorded, in words.
+
+        Returns
+        -------
+        Interrupted
+            With the signal and the warning of ``stop`` (SIGINT and none for a plain
+            :class:`KeyboardInterrupt`); to be raised ``from stop``.
+        """
+        if isinstance(stop, Interrupted):
+            return cls(stop.signum, recorded, stop.warning)
+        return cls(signal.SIGINT, recorded)
 
     @property
     def exit_code(self) -> int:
@@ -129,7 +158,8 @@ class Interrupted(KeyboardInterrupt):
             if self.signum == signal.SIGINT
             else f"stopped by {signal.Signals(self.signum).name}"
         )
-        return what if self.recorded is None else f"{what}: {self.recorded}"
+        said = what if self.recorded is None else f"{what}: {self.recorded}"
+        return said if self.warning is None else f"{said}; WARNING: {self.warning}"
 
     @classmethod
     def raise_on_signal(cls, signum: int, frame: object) -> NoReturn:

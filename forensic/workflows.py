@@ -997,7 +997,7 @@ def scan(
     except KeyboardInterrupt as exc:
         # Ctrl-C or a stopping signal, at any stage: the instrument is closed (its laser off)
         # and any unfinished transaction rolled back by now; say what the store holds.
-        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        # (a warning the instrument gave, that its laser may still be on, is kept)
         case_number, item_number = as_label(case_number), as_label(item_number)
         command = _report_command(db, case_number, item_number, (report_path, json_path, text_path))
         try:
@@ -1005,7 +1005,7 @@ def scan(
             recorded = _what_is_recorded(records, case_number, item_number, command, kept)
         except ForensicError as error:
             recorded = _unreadable(error, case_number, item_number, kept)
-        raise Interrupted(signum, recorded) from exc
+        raise Interrupted.having_recorded(exc, recorded) from exc
     finally:
         if own_store:
             db.close()

@@ -104,3 +104,12 @@ def test_an_interruption_says_what_was_recorded():
     assert (str(stop), stop.exit_code) == ("stopped by SIGHUP: recorded case C-1 (record #2)", 129)
     assert isinstance(stop, KeyboardInterrupt)  # passes 'except Exception': every finally runs
     assert (str(Interrupted()), Interrupted().exit_code) == ("interrupted", 130)
+
+
+def test_an_interruption_keeps_its_warning_when_it_says_what_was_recorded():
+    stop = Interrupted(signal.SIGINT, warning="the laser may still be on")
+    assert str(stop) == "interrupted; WARNING: the laser may still be on"
+    again = Interrupted.having_recorded(stop, "nothing was recorded")
+    assert str(again) == "interrupted: nothing was recorded; WARNING: the laser may still be on"
+    plain = Interrupted.having_recorded(KeyboardInterrupt(), "nothing was recorded")
+    assert (str(plain), plain.exit_code) == ("interrupted: nothing was recorded", 130)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import signal
 from typing import ClassVar
 
 import numpy as np
@@ -25,12 +26,13 @@ from drivers.errors import (
     ProtocolError,
     SettingError,
 )
-from drivers.obp import OBPSpectrometer
+from drivers.obp import MSG, OBPSpectrometer
 from drivers.ocean_rs232 import OceanRS232Spectrometer
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.synth import DetectorModel, RamanSynthesizer
 from drivers.transport import SerialTransport
+from forensic.errors import Interrupted
 
 REFERENCE = make_spectrum(name="polystyrene-like")
 PROTOCOLS = ("ocean-rs232", "obp")
@@ -300,3 +302,48 @@ def test_no_laser_control_means_no_dark_subtraction():
     assert spectrum.metadata["dark_subtracted"] is False
     assert "cannot switch its laser" in spectrum.metadata["dark_note"]
     assert [step.name for step in spectrum.history] == ["wavelength_to_raman_shift"]
+
+
+def _stopped_once_the_spectrum_is_asked_for(protocol, transport):
+    """Ctrl-C while the instrument exposes: the read of the spectrum is stopped the moment the
+    request has gone out (the simulator is then busy with its exposure, and hears nothing)."""
+    asked = []
+    write, read_some = transport.write, transport.read_some
+    request = MSG["get_raw_spectrum"].to_bytes(4, "little")
+
+    def write_noting_the_request(data):
+        if (data == b"S") if protocol == "ocean-rs232" else (data[8:12] == request):
+            asked.append(data)
+        write(data)
+
+    def read_stopped(*args, **kwargs):
+        if asked:
+            asked.clear()
+            transport.read_some = read_some
+            raise Interrupted(signal.SIGINT)
+        return read_some(*args, **kwargs)
+
+    transport.write = write_noting_the_request
+    transport.read_some = read_stopped
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_stop_during_a_long_exposure_warns_that_the_laser_may_still_be_on(protocol):
+    # Ctrl-C 3 s into a 9 s exposure printed only "interrupted: ... no spectrum ... saved": the
+    # driver had given up switching the laser off (the instrument hears nothing before its
+    # exposure ends), and a pulled cable said so but a stop did not
+    with _simulator(protocol, realtime=True) as sim:
+        spec = _driver(protocol, sim)
+        with spec:
+            spec.command_timeout_s = 0.2
+            _stopped_once_the_spectrum_is_asked_for(protocol, spec.transport)
+            with pytest.raises(Interrupted) as stopped:
+                spec.acquire(integration_time_ms=9000)  # the simulator stops at once at the end
+    message = str(stopped.value)
+    said = "interrupted; WARNING: the laser could not be switched off ("
+    assert message.startswith(said), message
+    assert message.endswith(
+        "so it may still be on: switch the instrument off or close its laser "
+        "key before opening the sample compartment"
+    ), message
+    assert stopped.value.exit_code == 130

@@ -968,6 +968,21 @@ def test_a_scan_stopped_at_any_stage_says_what_is_recorded(tmp_path, stage, said
         assert verify_store(store).ok
 
 
+def test_a_scan_stopped_while_the_laser_may_be_on_says_so_after_what_is_recorded(tmp_path):
+    # the driver's warning that the laser could not be switched off was lost when the scan
+    # said what it had recorded: the technician read only "no spectrum ... was saved"
+    warning = "the laser could not be switched off (no reply), so it may still be on"
+    stop = Interrupted(signal.SIGTERM, warning=warning)
+    with pytest.raises(Interrupted) as stopped:
+        _run(tmp_path, open_instrument=lambda url: FakeInstrument(fail=stop))
+    assert stopped.value.exit_code == 143
+    assert str(stopped.value) == (
+        "stopped by SIGTERM: recorded case C-1 (record #2), the label of exhibit E-1 (record "
+        "#3), its receipt by Ann Example (record #4); no spectrum of exhibit E-1 of case C-1 was "
+        f"saved; WARNING: {warning}"
+    )
+
+
 def test_a_stopping_signal_keeps_its_number_and_a_second_scan_names_only_its_records(tmp_path):
     _run(tmp_path)
     with pytest.raises(Interrupted) as stopped:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,11 +145,11 @@ def issue_report(
             ) from exc
     except KeyboardInterrupt as exc:
         # the transaction is rolled back by now: the store says whether the report is on record
-        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         unwritten = outputs[len(written) :]  # each file is written whole or not at all
         if not overwrite:  # none existed before: one that does now was written when stopped
             unwritten = [path for path in unwritten if not os.path.exists(path)]
-        raise Interrupted(signum, _what_is_issued(store, start, outputs, unwritten)) from exc
+        recorded = _what_is_issued(store, start, outputs, unwritten)
+        raise Interrupted.having_recorded(exc, recorded) from exc
     return IssuedReport(content, pdf, record, tuple(written))
 
 
