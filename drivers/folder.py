@@ -16,10 +16,15 @@ from typing import Any
 
 from drivers.base import Instrument
 from drivers.errors import InstrumentDisconnected, InstrumentTimeout
+from forensic.errors import FormatError
 from forensic.io import read_spectrum
 from forensic.spectrum import Spectrum
 
 __all__ = ["FolderInstrument"]
+
+DEFAULT_TIMEOUT_S = 120.0
+"""How long (s) the driver waits for a new export when neither the URL (``timeout=``) nor
+the caller says."""
 
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".lock", "~")
 
@@ -43,7 +48,12 @@ class FolderInstrument(Instrument):
     poll_s : float, default 0.2
         Polling interval.
     include_existing : bool, default False
-        Also return files already present when the driver starts (oldest first).
+        Also return files already present when the driver starts (oldest first). An export
+        left from an earlier measurement (another exhibit) is then taken as this one's.
+    timeout_s : float, default 120
+        How long :meth:`acquire` waits for a new export when it is not told; a measurement
+        that takes longer needs more, since an export that comes after the wait is never
+        taken (it is there when the next wait starts).
     trigger : callable, optional
         Called at the start of :meth:`acquire` (a simulated FTIR uses it to "press scan").
     metadata : dict, optional
@@ -59,6 +69,7 @@ class FolderInstrument(Instrument):
         settle_s: float = 1.0,
         poll_s: float = 0.2,
         include_existing: bool = False,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         trigger: Callable[[], None] | None = None,
         metadata: dict[str, Any] | None = None,
         on_close: Callable[[], None] | None = None,
@@ -73,22 +84,35 @@ class FolderInstrument(Instrument):
             )
         self.url = f"folder://{self.folder}"
         self.settle_s = settle_s
+        self.timeout_s = timeout_s
         self.poll_s = poll_s
         self.trigger = trigger
         self.extra_metadata = dict(metadata or {})
         self._on_close = on_close
         self._seen: set[tuple[str, int]] = set()
         if not include_existing:
-            for path in self._candidates():
-                self._seen.add(self._key(path))
+            for path, stat in self._candidates():
+                self._seen.add(self._key(path, stat))
 
-    def _candidates(self) -> list[Path]:
-        paths = [p for p in self.folder.iterdir() if _is_candidate(p)]
-        return sorted(paths, key=lambda p: (p.stat().st_mtime, p.name))
+    def _candidates(self) -> list[tuple[Path, os.stat_result]]:
+        """The exports in the folder with their status, oldest first.
+
+        A file deleted or renamed between the listing and its status (the instrument's
+        software replacing a partial file, a colleague tidying the folder) is not a candidate.
+        """
+        found = []
+        for path in self.folder.iterdir():
+            if not _is_candidate(path):
+                continue
+            try:
+                found.append((path, path.stat()))
+            except FileNotFoundError:
+                continue
+        return sorted(found, key=lambda item: (item[1].st_mtime, item[0].name))
 
     @staticmethod
-    def _key(path: Path) -> tuple[str, int]:
-        return (path.name, path.stat().st_mtime_ns)
+    def _key(path: Path, stat: os.stat_result) -> tuple[str, int]:
+        return (path.name, stat.st_mtime_ns)
 
     def _complete(self, path: Path, history: dict[Path, tuple[int, int, float]]) -> bool:
         stat = path.stat()
@@ -108,13 +132,13 @@ class FolderInstrument(Instrument):
             "leave it out here; this driver only waits for its export"
         )
 
-    def acquire(self, timeout_s: float = 120.0, **settings: Any) -> Spectrum:
+    def acquire(self, timeout_s: float | None = None, **settings: Any) -> Spectrum:
         """Wait for the next complete export and return it as a Spectrum.
 
         Parameters
         ----------
-        timeout_s : float, default 120
-            How long to wait for the export.
+        timeout_s : float, optional
+            How long to wait for the export (s); default the driver's :attr:`timeout_s`.
         **settings
             Refused (:meth:`check_settings`): the instrument's own software applies its settings.
 
@@ -128,23 +152,34 @@ class FolderInstrument(Instrument):
             A complete export could not be read (it is then skipped on the next call).
         """
         self.check_settings(**settings)
+        timeout_s = self.timeout_s if timeout_s is None else timeout_s
         if self.trigger is not None:
             self.trigger()
         deadline = time.monotonic() + timeout_s
         history: dict[Path, tuple[int, int, float]] = {}
         while time.monotonic() < deadline:
-            for path in self._candidates():
+            for path, stat in self._candidates():
+                key = self._key(path, stat)
                 try:
-                    key = self._key(path)
                     if key in self._seen or not self._complete(path, history):
                         continue
                 except FileNotFoundError:
                     continue
                 self._seen.add(key)  # a file that cannot be read is reported once, not retried
-                spectrum = read_spectrum(path)
+                try:
+                    spectrum = read_spectrum(path)
+                except FormatError:
+                    if not path.exists():
+                        continue  # gone since it settled: not an export any more
+                    raise
                 return spectrum.with_metadata(instrument_url=self.url, **self.extra_metadata)
             time.sleep(self.poll_s)
-        raise InstrumentTimeout(f"{self.url}: no new complete export within {timeout_s:g} s")
+        raise InstrumentTimeout(
+            f"{self.url}: no new complete export within {timeout_s:g} s; an export written "
+            "later is not taken by the next scan (it takes only files that appear after it "
+            "starts): for a measurement that takes longer, give the wait in the URL "
+            f"({self.url}?timeout=SECONDS)"
+        )
 
     def close(self) -> None:
         callback, self._on_close = self._on_close, None

@@ -18,8 +18,11 @@ replies); ``ocean-rs232`` also ``ascii=1``, ``compress=0``, ``checksum=0``, ``ra
 The port part may be anything pyserial opens (``ocean-rs232:socket://host:7000``).
 ``sim:`` URLs accept ``sample`` (a name, a file, or a cut sample such as
 ``cocaine:65,levamisole:35``: :func:`forensic.samples.resolve_sample`), ``fault`` (see
-:data:`drivers.simulators.pty.FAULTS`) and ``seed``; ``folder:`` accepts ``settle`` (seconds)
-and ``existing=1``.
+:data:`drivers.simulators.pty.FAULTS`) and ``seed``; ``folder:`` accepts ``timeout`` (seconds
+to wait for a new export, default 120, up to a day: an export written later is not taken by
+the next scan either), ``settle`` (seconds a file must stay unchanged to count as written,
+default 1) and ``existing=1`` (also take a file already there when the scan starts, which may
+be an earlier exhibit's export).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from urllib.parse import parse_qsl, unquote
 
 from drivers.base import Instrument
 from drivers.errors import SettingError
-from drivers.folder import FolderInstrument
+from drivers.folder import DEFAULT_TIMEOUT_S, FolderInstrument
 from drivers.obp import OBPSpectrometer
 from drivers.ocean_rs232 import BAUD_CODES, BWTEK_BAUD_CODES, OceanRS232Spectrometer
 from drivers.seabreeze_usb import SeabreezeSpectrometer
@@ -57,7 +60,7 @@ _ALLOWED = {
     },
     "obp": {"baud", "laser_nm", "laser_mw", "timeout"},
     "seabreeze": {"laser_nm", "laser_mw"},
-    "folder": {"settle", "existing"},
+    "folder": {"timeout", "settle", "existing"},
     "sim": {"sample", "fault", "seed", "timeout", "baud", "realtime"},
 }
 
@@ -102,15 +105,25 @@ _RANGES: dict[str, tuple[float, float, str]] = {
 of 0, NaN or infinity (waiting for ever) or a laser of 0 nm is a typing error, never used."""
 
 
-def _number(params: dict[str, str], key: str, kind: type = float) -> Any:
+_EXPORT_WAIT_RANGE = (0.0, 86400.0, "seconds")
+"""The range of a ``folder:`` URL's ``timeout``: the wait for an export, which an FTIR run of
+many scans can make long, where a serial URL's is the wait for a short reply."""
+
+
+def _number(
+    params: dict[str, str],
+    key: str,
+    kind: type = float,
+    bounds: tuple[float, float, str] | None = None,
+) -> Any:
     if key not in params:
         return None
     try:
         value = kind(params[key])
     except ValueError:
         raise SettingError(f"URL parameter {key}={params[key]!r} is not a number") from None
-    if key in _RANGES:
-        low, high, unit = _RANGES[key]
+    if bounds is not None or key in _RANGES:
+        low, high, unit = bounds or _RANGES[key]
         if not low < value <= high:  # False for NaN as well
             raise SettingError(
                 f"URL parameter {key}={params[key]!r} is out of range: expected more than "
@@ -225,6 +238,7 @@ def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) 
             target,
             settle_s=_number(params, "settle") or 1.0,
             include_existing=_flag(params, "existing", False),
+            timeout_s=_number(params, "timeout", bounds=_EXPORT_WAIT_RANGE) or DEFAULT_TIMEOUT_S,
         )
     return _simulated(target, params, sample_resolver)
 
@@ -248,6 +262,7 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
             simulator.folder,
             settle_s=0.3,
             poll_s=0.05,
+            timeout_s=_number(params, "timeout", bounds=_EXPORT_WAIT_RANGE) or DEFAULT_TIMEOUT_S,
             trigger=simulator.trigger,
             metadata={
                 "provenance": "simulated",

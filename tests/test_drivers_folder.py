@@ -8,7 +8,8 @@ import time
 import pytest
 from synthetic import make_spectrum
 
-from drivers.errors import InstrumentTimeout, NotSupported
+from drivers import folder as folder_driver
+from drivers.errors import InstrumentTimeout, NotSupported, SettingError
 from drivers.folder import FolderInstrument
 from drivers.simulators.ftir_sim import FTIRFolderSimulator, export_bytes
 from drivers.simulators.synth import simulate_ftir
@@ -97,3 +98,41 @@ def test_a_setting_the_instruments_own_software_makes_is_refused_not_dropped(tmp
             ftir.check_settings(dark=True)  # a switch reads as given, not as 1
         ftir.check_settings(timeout_s=5, integration_time_ms=None)  # None: not given
         assert len(ftir.acquire(timeout_s=10)) > 100
+
+
+def test_an_export_that_vanishes_while_the_folder_is_scanned_is_not_a_candidate(
+    tmp_path, monkeypatch
+):
+    # the instrument's software replacing its files crashed the driver with a traceback
+    # (FileNotFoundError from the sort key) instead of waiting for the export
+    data = export_bytes(simulate_ftir(IR_REFERENCE, seed=4))
+    listed = folder_driver._is_candidate
+
+    def listed_then_deleted(path):
+        candidate = listed(path)
+        if path.name.startswith("gone"):
+            path.unlink(missing_ok=True)  # deleted between the listing and its status
+        return candidate
+
+    monkeypatch.setattr(folder_driver, "_is_candidate", listed_then_deleted)
+    (tmp_path / "gone-before.csv").write_bytes(data)
+    with FolderInstrument(tmp_path, settle_s=0.1, poll_s=0.02) as folder:
+        (tmp_path / "gone-during.csv").write_bytes(data)
+        (tmp_path / "scan.csv").write_bytes(data)
+        assert folder.acquire(timeout_s=10).metadata["source_file"].endswith("scan.csv")
+
+
+def test_the_folder_url_gives_the_wait_for_an_export(tmp_path):
+    # a scan waited a fixed 120 s: an FTIR run that took longer recorded the receipt and no
+    # spectrum, and its late export was skipped by the next scan as already there
+    with open_instrument(f"folder://{tmp_path}?timeout=0.3&settle=0.1") as folder:
+        assert folder.timeout_s == 0.3
+        with pytest.raises(InstrumentTimeout, match=r"within 0\.3 s; an export written later") as e:
+            folder.acquire()  # as a scan calls it: no wait of its own
+    assert f"folder://{tmp_path}?timeout=SECONDS" in str(e.value)
+    with open_instrument(f"folder://{tmp_path}?timeout=7200") as folder:
+        assert folder.timeout_s == 7200  # an FTIR run of many scans takes longer than 10 min
+    with open_instrument(f"folder://{tmp_path}") as folder:
+        assert folder.timeout_s == 120
+    with pytest.raises(SettingError, match=r"timeout='0' is out of range"):
+        open_instrument(f"folder://{tmp_path}?timeout=0")

@@ -145,7 +145,7 @@ def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) ->
     "timeout_s",
     type=float,
     default=None,
-    help="Folder instruments: seconds to wait for an export; default 120.",
+    help="Folder instruments: seconds to wait for an export; default the URL's timeout=, else 120.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def acquire(  # noqa: PLR0917  (click passes options positionally)
