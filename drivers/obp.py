@@ -303,6 +303,11 @@ class OBPSpectrometer(Spectrometer):
         Supply the excitation when the head does not report it; a wavelength more than
         :data:`~drivers.base.EXCITATION_TOLERANCE_NM` from the one it reports is refused.
     command_timeout_s : float, default 1.0
+        Time allowed for replies other than a spectrum's.
+    paced : bool, default False
+        At 115200 baud and above, send messages one byte at a time about 1 ms apart
+        (:attr:`SerialTransport.paced <drivers.transport.SerialTransport>`), for a unit that
+        loses bytes otherwise; a message is 64 bytes or more, so it costs 64 ms each.
     """
 
     def __init__(
@@ -312,9 +317,11 @@ class OBPSpectrometer(Spectrometer):
         laser_wavelength_nm: float | None = None,
         laser_power_mw: float | None = None,
         command_timeout_s: float = 1.0,
+        paced: bool = False,
     ) -> None:
         self.transport = transport
         self.url = transport.url
+        transport.paced = paced
         self.command_timeout_s = command_timeout_s
         try:
             self._connect()

@@ -655,6 +655,11 @@ class OceanRS232Spectrometer(Spectrometer):
         Rate-code table: :data:`BAUD_CODES` (Ocean, default) or :data:`BWTEK_BAUD_CODES`.
     command_timeout_s : float, default 1.0
         Time allowed for an ACK and short replies.
+    paced : bool, default True
+        At 115200 baud and above, send commands one byte at a time about 1 ms apart, as units
+        with a one-byte input buffer need (:attr:`SerialTransport.paced
+        <drivers.transport.SerialTransport>`); commands are a few bytes, so it costs
+        milliseconds.
     """
 
     def __init__(
@@ -669,9 +674,11 @@ class OceanRS232Spectrometer(Spectrometer):
         laser_power_mw: float | None = None,
         baud_codes: dict[int, int] | None = None,
         command_timeout_s: float = 1.0,
+        paced: bool = True,
     ) -> None:
         self.transport = transport
         self.url = transport.url
+        transport.paced = paced
         self.ascii_mode = False
         self.command_timeout_s = command_timeout_s
         self.baud_codes = dict(baud_codes or BAUD_CODES)

@@ -21,9 +21,16 @@ from drivers.errors import (
     ProtocolError,
 )
 
-__all__ = ["SerialTransport"]
+__all__ = ["BYTE_GAP_S", "PACED_FROM_BAUD", "SerialTransport"]
 
 _CHUNK = 65536
+
+PACED_FROM_BAUD = 115200
+"""Line rate (bit/s) from which a paced transport sends a command one byte at a time."""
+
+BYTE_GAP_S = 0.001
+"""Pause between the bytes of a paced command: some spectrometers at 115200 baud have a one-byte
+input buffer and lose a byte that comes sooner than about 1 ms after the one before."""
 
 
 class SerialTransport:
@@ -41,6 +48,10 @@ class SerialTransport:
     name : str, optional
         What messages call the port (:attr:`url`), when not ``url`` itself: a simulator's
         pseudo-terminal is named by the instrument the technician asked for.
+    paced : bool, default False
+        At :data:`PACED_FROM_BAUD` and above, send what :meth:`write` is given one byte at a
+        time, :data:`BYTE_GAP_S` apart (:attr:`paced` may be changed later; the driver of a
+        protocol whose devices need it sets it).
 
     Raises
     ------
@@ -49,9 +60,16 @@ class SerialTransport:
     """
 
     def __init__(
-        self, url: str, *, baudrate: int = 9600, exclusive: bool = True, name: str | None = None
+        self,
+        url: str,
+        *,
+        baudrate: int = 9600,
+        exclusive: bool = True,
+        name: str | None = None,
+        paced: bool = False,
     ) -> None:
         self.url = name or url
+        self.paced = paced
         kwargs = {"baudrate": int(baudrate), "timeout": 0.05, "write_timeout": 2.0}
         if "://" not in url and exclusive:
             kwargs["exclusive"] = True
@@ -116,10 +134,19 @@ class SerialTransport:
     # -- I/O -----------------------------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
-        """Send ``data`` completely."""
+        """Send ``data`` completely; byte by byte, :data:`BYTE_GAP_S` apart, when
+        :attr:`paced` and the line runs at :data:`PACED_FROM_BAUD` or faster."""
         port = self._live()
+        data = bytes(data)
         try:
-            port.write(bytes(data))
+            if self.paced and len(data) > 1 and int(port.baudrate) >= PACED_FROM_BAUD:
+                for index in range(len(data)):
+                    if index:
+                        time.sleep(BYTE_GAP_S)
+                    port.write(data[index : index + 1])
+                    port.flush()  # out of the computer before the gap is counted
+                return
+            port.write(data)
             port.flush()
         except serial.SerialTimeoutException:
             raise InstrumentTimeout(f"{self.url}: the device did not accept data") from None

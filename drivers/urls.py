@@ -14,7 +14,10 @@ URL                                         Instrument
 
 Serial URLs accept ``baud``, ``laser_nm`` (for a head that does not report its laser; one
 that does refuses a different wavelength), ``laser_mw``, ``timeout`` (seconds for short
-replies); ``ocean-rs232`` also ``ascii=1``, ``compress=0``, ``checksum=0``, ``rates=bwtek``.
+replies), ``pace`` (at 115200 baud and above, send commands one byte at a time, 1 ms apart,
+for units with a one-byte input buffer: on by default for ``ocean-rs232``, ``pace=0`` turns
+it off; off for ``obp``, ``pace=1`` turns it on); ``ocean-rs232`` also ``ascii=1``,
+``compress=0``, ``checksum=0``, ``rates=bwtek``.
 The port part may be anything pyserial opens (``ocean-rs232:socket://host:7000``).
 ``sim:`` URLs accept ``sample`` (a name, a file, or a cut sample such as
 ``cocaine:65,levamisole:35``: :func:`forensic.samples.resolve_sample`), ``fault`` (see
@@ -57,11 +60,12 @@ _ALLOWED = {
         "compress",
         "checksum",
         "rates",
+        "pace",
     },
-    "obp": {"baud", "laser_nm", "laser_mw", "timeout"},
+    "obp": {"baud", "laser_nm", "laser_mw", "timeout", "pace"},
     "seabreeze": {"laser_nm", "laser_mw"},
     "folder": {"timeout", "settle", "existing"},
-    "sim": {"sample", "fault", "seed", "timeout", "baud", "realtime"},
+    "sim": {"sample", "fault", "seed", "timeout", "baud", "realtime", "pace"},
 }
 
 SampleResolver = Callable[[str, str], Spectrum]
@@ -200,9 +204,12 @@ def _serial(
                 checksum=_flag(params, "checksum", True),
                 baud_codes=BWTEK_BAUD_CODES if rates == "bwtek" else BAUD_CODES,
                 command_timeout_s=timeout,
+                paced=_flag(params, "pace", True),
                 **laser,
             )
-        return OBPSpectrometer(transport, command_timeout_s=timeout, **laser)
+        return OBPSpectrometer(
+            transport, command_timeout_s=timeout, paced=_flag(params, "pace", False), **laser
+        )
     except BaseException:
         transport.close()
         raise
@@ -278,7 +285,7 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
     simulator = sim_class(
         reference, fault=params.get("fault") or None, seed=seed, realtime=realtime
     ).start()
-    serial_params = {k: v for k, v in params.items() if k in ("timeout", "baud")}
+    serial_params = {k: v for k, v in params.items() if k in ("timeout", "baud", "pace")}
     try:
         # messages name the instrument asked for, and the pty as where it runs
         name = f"sim:{kind} (simulator on {simulator.device_path})"

@@ -15,9 +15,11 @@ import pytest
 from click.testing import CliRunner
 from synthetic import make_spectrum
 
+from drivers import transport as transport_module
 from drivers.errors import InstrumentDisconnected, NotSupported, SettingError, SettingsRefused
 from drivers.seabreeze_usb import SeabreezeSpectrometer, list_usb_spectrometers
 from drivers.simulators.obp_sim import OBPSimulator
+from drivers.transport import SerialTransport
 from drivers.urls import open_instrument, parse_instrument_url
 from forensic.cli import main
 from forensic.errors import LibraryError
@@ -406,3 +408,55 @@ def test_opening_instruments_leaves_the_sample_resolver_to_simulators():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+class _RecordingPort:
+    """Stands in for a pyserial port: records what is written, one call at a time."""
+
+    def __init__(self, baudrate):
+        self.baudrate = baudrate
+        self.events = []
+
+    def write(self, data):
+        self.events.append(("write", bytes(data)))
+        return len(data)
+
+    def flush(self):
+        self.events.append(("flush",))
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize(("baudrate", "paced"), [(115200, True), (9600, True), (115200, False)])
+def test_commands_go_out_byte_by_byte_1_ms_apart_at_115200_baud(monkeypatch, baudrate, paced):
+    # the protocol notes: at 115200 some devices need about 1 ms between bytes (a one-byte
+    # input buffer); every command went out in one burst
+    port = _RecordingPort(baudrate)
+    monkeypatch.setattr(transport_module.serial, "serial_for_url", lambda url, **kw: port)
+    monkeypatch.setattr(transport_module.time, "sleep", lambda s: port.events.append(("sleep", s)))
+    transport = SerialTransport("/dev/ttyFAKE", baudrate=baudrate, paced=paced)
+    transport.write(b"I\x00d")
+    transport.write(b"S")
+    if paced and baudrate >= 115200:
+        gap = ("sleep", transport_module.BYTE_GAP_S)
+        assert transport_module.BYTE_GAP_S >= 0.001
+        assert port.events == [
+            ("write", b"I"), ("flush",), gap, ("write", b"\x00"), ("flush",), gap,
+            ("write", b"d"), ("flush",), ("write", b"S"), ("flush",),
+        ]  # fmt: skip
+    else:
+        assert port.events == [("write", b"I\x00d"), ("flush",), ("write", b"S"), ("flush",)]
+
+
+def test_ocean_rs232_paces_its_commands_unless_told_and_obp_only_when_told(sample_file):
+    url = f"sim:ocean-rs232?sample={sample_file}&realtime=0"
+    with open_instrument(url) as device:
+        assert device.inner.transport.paced
+    with open_instrument(url + "&pace=0") as device:
+        assert not device.inner.transport.paced
+    url = f"sim:obp?sample={sample_file}&realtime=0"
+    with open_instrument(url) as device:
+        assert not device.inner.transport.paced
+    with open_instrument(url + "&pace=1") as device:
+        assert device.inner.transport.paced
