@@ -66,6 +66,7 @@ __all__ = [
     "decode_message",
     "encode_message",
     "message_length",
+    "spectrum_transfer_s",
 ]
 
 START = b"\xc1\xc0"
@@ -285,6 +286,13 @@ def decode_message(data: bytes, *, strict: bool = False) -> OBPMessage:
         regarding=regarding,
         checksum_type=ctype,
     )
+
+
+def spectrum_transfer_s(pixels: int, baud: int) -> float:
+    """Line time (s) allowed for one spectrum message of ``pixels`` pixels at ``baud`` bit/s:
+    two bytes a pixel and 64 of header and footer, ten bits a byte (8N1); at 9600 baud a
+    2048-pixel spectrum takes 4.3 s."""
+    return (int(pixels) * 2 + HEADER_SIZE + TRAILER_SIZE) * 10.0 / max(int(baud), 1)
 
 
 # -- the instrument ------------------------------------------------------------------------
@@ -523,7 +531,7 @@ class OBPSpectrometer(Spectrometer):
     def scan_timeout_s(self) -> float:
         """2 x integration x averages + transfer time at the line rate + the command timeout."""
         exposure = 2.0 * self.integration_time_ms * self.averages / 1000.0
-        transfer = (self.model.pixels * 2 + 64) * 10.0 / max(self.transport.baudrate, 1)
+        transfer = spectrum_transfer_s(self.model.pixels, self.transport.baudrate)
         return exposure + transfer + self.command_timeout_s
 
     def read_scan(self, timeout_s: float | None = None) -> np.ndarray:

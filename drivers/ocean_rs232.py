@@ -83,6 +83,7 @@ __all__ = [
     "frame_length",
     "parse_command",
     "pixel_selection",
+    "spectrum_transfer_s",
     "wavelength_axis",
 ]
 
@@ -629,6 +630,16 @@ def nonlinearity_factor(counts: np.ndarray, coefficients: list[float]) -> np.nda
     return factor
 
 
+def spectrum_transfer_s(pixels: int, baud: int) -> float:
+    """Line time (s) allowed for one ``S`` reply of ``pixels`` pixels at ``baud`` bit/s.
+
+    The longest the reply can be: four bytes a pixel (DWORDs, when scans are accumulated),
+    64 bytes of header and trailer, ten bits a byte (8N1). At 9600 baud a 2048-pixel
+    spectrum is allowed 8.6 s.
+    """
+    return (int(pixels) * 4 + 64) * 10.0 / max(int(baud), 1)
+
+
 # -- the instrument -------------------------------------------------------------------------------
 
 _PROBE_RATES = (9600, 115200, 38400, 19200, 4800, 2400)
@@ -945,7 +956,7 @@ class OceanRS232Spectrometer(Spectrometer):
     def scan_timeout_s(self) -> float:
         """Time allowed for one ``S`` reply: 2 x integration x averages + transfer + 1 s."""
         exposure = 2.0 * self.integration_time_ms * self.averages / 1000.0
-        transfer = (self.model.pixels * 4 + 64) * 10.0 / max(self.transport.baudrate, 1)
+        transfer = spectrum_transfer_s(self.model.pixels, self.transport.baudrate)
         return exposure + transfer + self.command_timeout_s
 
     def read_frame(self, timeout_s: float | None = None) -> SpectrumFrame:

@@ -347,3 +347,17 @@ def test_a_stop_during_a_long_exposure_warns_that_the_laser_may_still_be_on(prot
         "key before opening the sample compartment"
     ), message
     assert stopped.value.exit_code == 130
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_slow_fault_times_out_at_a_low_baud_rate_too(protocol):
+    # the slow reply came 4 s late, well within the line time the driver allows a spectrum at
+    # 9600 baud (8.6 s Ocean, 4.3 s OBP): with timeout=1 the scan succeeded after 18 s, and
+    # only timed out at 115200 baud; at 38400 here, to keep the test short
+    cls = OceanRS232Simulator if protocol == "ocean-rs232" else OBPSimulator
+    with cls(REFERENCE, fault="slow", seed=3, slow_s=0.8, baud=38400) as sim:
+        kw = {"baud": 38400} if protocol == "ocean-rs232" else {}
+        with _driver(protocol, sim, host_baud=38400, **kw) as spec:
+            spec.command_timeout_s = 0.3  # shorter than slow_s: a timeout
+            with pytest.raises(InstrumentTimeout, match="incomplete after"):
+                spec.acquire(integration_time_ms=20)

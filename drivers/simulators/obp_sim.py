@@ -9,6 +9,7 @@ numbers start with ``SIM`` so spectra acquired from it are marked simulated.
 from __future__ import annotations
 
 import struct
+import time
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from drivers.obp import (
     decode_message,
     encode_message,
     message_length,
+    spectrum_transfer_s,
 )
 from drivers.simulators.pty import RamanPtySimulator
 
@@ -147,6 +149,7 @@ class OBPSimulator(RamanPtySimulator):
         return fail(2)
 
     def _scan(self, mtype: int, flags: int) -> bytes:
+        asked_at = time.monotonic()
         if self.fault == "nak" and self.laser:  # faults strike laser-on (sample) scans
             return self._reply(mtype, error=7, flags_in=flags)
         t_ms = self.integration_us / 1000.0
@@ -162,4 +165,13 @@ class OBPSimulator(RamanPtySimulator):
         frame = self._reply(mtype, counts.tobytes(), flags_in=flags)
         if not self.laser:
             return frame  # identification and dark reads are not faulted
-        return self.send_scan(frame, (_HEADER, len(frame) - 20), (len(frame) - 20, len(frame) - 4))
+        # what the driver allows a scan besides its command timeout (scan_timeout_s)
+        allowance = 2.0 * t_ms * self.averages / 1000.0
+        allowance += spectrum_transfer_s(self.synth.detector.pixels, self.device_baud)
+        return self.send_scan(
+            frame,
+            (_HEADER, len(frame) - 20),
+            (len(frame) - 20, len(frame) - 4),
+            asked_at=asked_at,
+            allowance_s=allowance,
+        )

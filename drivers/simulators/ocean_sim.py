@@ -21,6 +21,7 @@ from drivers.ocean_rs232 import (
     encode_spectrum,
     parse_command,
     pixel_selection,
+    spectrum_transfer_s,
 )
 from drivers.simulators.pty import RamanPtySimulator
 
@@ -156,6 +157,7 @@ class OceanRS232Simulator(RamanPtySimulator):
         return b""
 
     def _scan(self) -> bytes:
+        asked_at = time.monotonic()
         if self.fault == "nak" and self.settings["J"]:
             return bytes([NAK])
         scans = self.settings["A"]
@@ -188,4 +190,9 @@ class OceanRS232Simulator(RamanPtySimulator):
         if not self.settings["J"]:
             return frame  # faults strike laser-on (sample) scans
         stop = len(frame) - 2 - 2 * checksum
-        return self.send_scan(frame, (start, stop), (stop, len(frame)))
+        # what the driver allows a scan besides its command timeout (scan_timeout_s)
+        allowance = 2.0 * integration * scans / 1000.0
+        allowance += spectrum_transfer_s(self.synth.detector.pixels, self.device_baud)
+        return self.send_scan(
+            frame, (start, stop), (stop, len(frame)), asked_at=asked_at, allowance_s=allowance
+        )

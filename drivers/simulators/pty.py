@@ -24,8 +24,10 @@ from forensic.spectrum import Spectrum
 __all__ = ["FAULTS", "PtySimulator", "RamanPtySimulator"]
 
 FAULTS = {
-    "slow": "replies to a scan only after slow_s seconds (a timeout where the driver allows "
-    "less, e.g. timeout= in the URL; otherwise a slow scan)",
+    "slow": "replies to a scan slow_s seconds (4 s by default) after the time the driver "
+    "allows a scan besides its command timeout (twice the exposure, and the line time of the "
+    "longest spectrum at the line rate): a timeout where the command timeout (timeout= in the "
+    "URL, default 1 s) is shorter than slow_s, otherwise a slow scan to interrupt",
     "truncated": "sends half of the spectrum frame, then nothing",
     "corrupt": "flips a byte of the pixel data (the checksum no longer matches)",
     "checksum": "sends intact pixel data with a wrong checksum",
@@ -54,7 +56,8 @@ class PtySimulator:
     fault : str, optional
         One of :data:`FAULTS`.
     slow_s : float, default 4.0
-        Delay of a scan reply under the ``slow`` fault.
+        Under the ``slow`` fault, how much later than the driver's scan allowance (besides its
+        command timeout) a scan is answered (see :meth:`send_scan`).
     baud : int, default 9600
         The device's line rate (the ``baud`` fault runs at 115200 instead).
     """
@@ -176,19 +179,38 @@ class PtySimulator:
             view = view[written:]
 
     def send_scan(
-        self, frame: bytes, data_range: tuple[int, int], checksum_range: tuple[int, int]
+        self,
+        frame: bytes,
+        data_range: tuple[int, int],
+        checksum_range: tuple[int, int],
+        *,
+        asked_at: float | None = None,
+        allowance_s: float = 0.0,
     ) -> bytes:
         """Apply the scan faults to a spectrum reply; returns what :meth:`handle` should send.
 
-        ``data_range`` and ``checksum_range`` are the (start, stop) byte ranges of the pixel
-        data and of the checksum inside ``frame``.
+        Parameters
+        ----------
+        frame : bytes
+            The whole reply.
+        data_range, checksum_range : (int, int)
+            The (start, stop) byte ranges of the pixel data and of the checksum in ``frame``.
+        asked_at : float, optional
+            When the scan was asked for (``time.monotonic()``); default now.
+        allowance_s : float, default 0
+            The time the driver allows the reply besides its command timeout, from when it
+            asked: twice the exposure and the line time of the longest spectrum. The ``slow``
+            fault answers :attr:`slow_s` after it, so it is a timeout exactly where the
+            driver's command timeout is shorter than :attr:`slow_s`, whatever the line rate.
         """
         if self.fault == "checksum":
             damaged = bytearray(frame)
             damaged[checksum_range[0]] ^= 0x01
             return bytes(damaged)
         if self.fault == "slow":
-            if self._stop.wait(self.slow_s):
+            start = time.monotonic() if asked_at is None else asked_at
+            late = start + allowance_s + self.slow_s - time.monotonic()
+            if self._stop.wait(max(late, 0.0)):
                 return b""
             return frame
         if self.fault == "truncated":
