@@ -299,6 +299,16 @@ def spectrum_transfer_s(pixels: int, baud: int) -> float:
 
 _PROBE_RATES = (9600, 115200, 38400, 19200, 57600)
 
+_MOST_PIXELS = 4096
+"""A generous bound on the pixels of an OBP spectrometer's detector (twice the simulated
+head's), for the line time of a spectrum before the instrument has said how many it sends."""
+
+_CONNECT_INTEGRATION_US = 100_000
+"""The integration time (µs) set on connecting, before the spectrum that counts the pixels."""
+
+QUIET_S = 0.05
+"""How long (s) the line must be quiet before a connection is tried: the end of a reply."""
+
 
 class OBPSpectrometer(Spectrometer):
     """An Ocean spectrometer (FX/HDX/ST class, or a Raman head built on one) speaking OBP.
@@ -358,7 +368,7 @@ class OBPSpectrometer(Spectrometer):
         for attempt in range(retries + 1):
             try:
                 self.transport.write(frame)
-                reply = self._read_message(timeout_s)
+                reply = self._read_message(timeout_s, mtype)
                 break
             except (InstrumentTimeout, ProtocolError) as exc:
                 if attempt == retries:
@@ -366,11 +376,6 @@ class OBPSpectrometer(Spectrometer):
                 del exc
                 time.sleep(0.05)
                 self.transport.discard_input()
-        if reply.message_type != mtype:
-            raise ProtocolError(
-                f"{self.url}: reply to {name} ({mtype:#010x}) is for message type "
-                f"{reply.message_type:#010x}"
-            )
         if reply.is_nack:
             if reply.error == 2:
                 raise NotSupported(
@@ -379,19 +384,35 @@ class OBPSpectrometer(Spectrometer):
             raise CommandRefused(f"{self.url}: the device refused {name}: {reply.error_text()}")
         return reply.payload
 
-    def _read_message(self, timeout_s: float) -> OBPMessage:
+    def _read_message(self, timeout_s: float, message_type: int) -> OBPMessage:
+        """The reply of type ``message_type``, within ``timeout_s`` seconds.
+
+        A whole reply of another type before it is passed over: one meant for a session that
+        was stopped (the spectrum of the exposure it stopped, the laser switched off while the
+        instrument was busy with it), which the instrument sends once its exposure ends. It is
+        read to its end for as long as its bytes keep coming (a spectrum at 9600 baud takes
+        seconds), and the time allowed starts again after it.
+        """
         deadline = time.monotonic() + timeout_s
         buffer = bytearray()
         while True:
             try:
                 length = message_length(bytes(buffer))
                 if length is not None and len(buffer) >= length:
-                    return decode_message(bytes(buffer[:length]))
+                    message = decode_message(bytes(buffer[:length]))
+                    if message.message_type == message_type:
+                        return message
+                    del buffer[:length]  # another session's: not the reply asked for
+                    deadline = max(deadline, time.monotonic() + timeout_s)
+                    continue
             except ProtocolError as exc:
                 raise damaged_frame(self.url, exc) from None
+            stale = length is not None and int.from_bytes(buffer[8:12], "little") != message_type
             chunk = self.transport.read_some(
                 65536 if length is None else length - len(buffer), deadline
             )
+            if chunk and stale:  # another session's reply on its way: let it come
+                deadline = max(deadline, time.monotonic() + timeout_s)
             if not chunk:
                 raise InstrumentTimeout(
                     f"{self.url}: OBP reply incomplete after {timeout_s:.2f} s ({len(buffer)} bytes"
@@ -408,27 +429,49 @@ class OBPSpectrometer(Spectrometer):
 
     # -- connection and identity ----------------------------------------------------------
 
-    def _probe(self) -> bool:
+    def _probe(self, wait_s: float | None = None) -> bool | None:
+        """True when a valid reply comes at the port's current rate, False when bytes come
+        but not one, None when nothing at all comes within ``wait_s`` (default 0.5 s at most)."""
+        wait_s = min(self.command_timeout_s, 0.5) if wait_s is None else wait_s
+        stale = self.transport.discard_input()
+        before = self.transport.bytes_read
         try:
-            self.transport.discard_input()
-            self.exchange("get_firmware", timeout_s=min(self.command_timeout_s, 0.5), retries=0)
+            self.exchange("get_firmware", timeout_s=wait_s, retries=0)
         except (InstrumentTimeout, ProtocolError):
-            return False
+            return False if stale or self.transport.bytes_read > before else None
         return True
 
     def _connect(self) -> None:
-        if self._probe():
+        # the rest of a reply meant for a session that was stopped is not an answer to this one
+        first = self.transport.baudrate
+        self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
+        answer = self._probe()
+        if answer:
             return
         for rate in _PROBE_RATES:
-            if rate == self.transport.baudrate:
+            if rate == first:
                 continue
             self.transport.baudrate = rate
             if self._probe():
                 return
+        if answer is None:
+            # Silent at its rate: lost, or busy with an exposure a stopped session asked for
+            # (it hears nothing before it ends); the other rates took a while, so once more.
+            self.transport.baudrate = first
+            self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
+            if self._probe(max(self.command_timeout_s, 1.0)):
+                self.transport.drain(QUIET_S, self.command_timeout_s)
+                return
+            raise InstrumentTimeout(
+                f"{self.url}: nothing answered at {first} baud, nor legibly at "
+                f"{', '.join(str(r) for r in _PROBE_RATES if r != first)}: an instrument still "
+                "busy with an exposure (a scan stopped with Ctrl-C during a long one) answers "
+                "nothing until it ends, so wait for that and connect again; otherwise check the "
+                "cable and the power"
+            )
         raise ProtocolError(
             f"{self.url}: no valid OBP reply at {', '.join(map(str, _PROBE_RATES))} baud: "
-            "check the "
-            "cable, power and baud rate"
+            "check the cable, power and baud rate"
         )
 
     def _identify(self, laser_wavelength_nm: float | None, laser_power_mw: float | None) -> None:
@@ -457,8 +500,18 @@ class OBPSpectrometer(Spectrometer):
         laser = self._optional("get_laser_enable") is not None
         if laser:
             self.exchange("set_laser_enable", b"\x00")
-        # The pixel count comes from one read with the laser off.
-        probe = self.exchange("get_raw_spectrum", timeout_s=self.command_timeout_s + 1.0, retries=0)
+        # The pixel count comes from one read with the laser off, at a known exposure: the
+        # instrument keeps what the last session set (a 9 s exposure, 50 averages), which a
+        # fixed time never fitted, and a spectrum at 9600 baud takes seconds on the line.
+        self.exchange("set_integration_time_us", struct.pack("<I", _CONNECT_INTEGRATION_US))
+        averaging = self._optional("set_scans_to_average", struct.pack("<H", 1)) is not None
+        exposure_s = 2.0 * _CONNECT_INTEGRATION_US / 1e6
+        transfer_s = spectrum_transfer_s(_MOST_PIXELS, self.transport.baudrate)
+        probe = self.exchange(
+            "get_raw_spectrum",
+            timeout_s=exposure_s + transfer_s + self.command_timeout_s,
+            retries=0,
+        )
         pixels = len(probe) // 2
         if pixels < 16:
             raise ProtocolError(f"{self.url}: the spectrum holds {pixels} pixels", frame=probe)
@@ -482,7 +535,6 @@ class OBPSpectrometer(Spectrometer):
         self.laser_power_mw = laser_power_mw or (struct.unpack("<f", mw[:4])[0] if mw else None)
         interlock = self._optional("get_interlock") is not None
         self._has_tec = self._optional("get_tec_temperature") is not None
-        averaging = self._optional("set_scans_to_average", struct.pack("<H", 1)) is not None
         boxcar = self._optional("set_boxcar_width", bytes([0])) is not None
         self.capabilities = Capabilities(
             laser=laser,

@@ -644,6 +644,13 @@ def spectrum_transfer_s(pixels: int, baud: int) -> float:
 
 _PROBE_RATES = (9600, 115200, 38400, 19200, 4800, 2400)
 
+_MOST_PIXELS = max(model.pixels for model in MODELS.values())
+"""The largest detector of the models known: the line time of a spectrum on its way before
+the spectrometer has said which model it is."""
+
+QUIET_S = 0.05
+"""How long (s) the line must be quiet before a connection is tried: the end of a reply."""
+
 
 class OceanRS232Spectrometer(Spectrometer):
     """An Ocean Optics USB2000/USB4000/Flame-class spectrometer on its RS-232 port.
@@ -704,20 +711,16 @@ class OceanRS232Spectrometer(Spectrometer):
     # -- connection --------------------------------------------------------------------------
 
     def _connect(self, baud: int | None, ascii_mode: bool) -> None:
-        if not self._probe():
-            found = None
-            for rate in _PROBE_RATES:
-                if rate == self.transport.baudrate:
-                    continue
-                self.transport.baudrate = rate
-                if self._probe():
-                    found = rate
-                    break
-            if found is None:
-                raise ProtocolError(
-                    f"{self.url}: no legible reply to 'v' at {', '.join(map(str, _PROBE_RATES))} "
-                    "baud: check the cable, power and baud rate"
-                )
+        # the rest of a reply meant for a session that was stopped (the spectrum of its
+        # exposure, its ACKs) is not an answer to this one
+        first = self.transport.baudrate
+        self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
+        answer = self._probe()
+        if not answer and not self._other_rates(first) and not self._after_exposure(answer, first):
+            raise ProtocolError(
+                f"{self.url}: no legible reply to 'v' at {', '.join(map(str, _PROBE_RATES))} "
+                "baud: check the cable, power and baud rate"
+            )
         if baud is not None and int(baud) != self.transport.baudrate:
             self.change_baud(int(baud))
         if ascii_mode:
@@ -725,22 +728,66 @@ class OceanRS232Spectrometer(Spectrometer):
             self._expect_ack("aA", echo=b"aA")
             self.ascii_mode = True
 
-    def _probe(self) -> bool:
-        """Binary mode and a legible version reply at the port's current rate."""
+    def _other_rates(self, first: int) -> bool:
+        """Look for the spectrometer at the usual rates other than ``first``."""
+        for rate in _PROBE_RATES:
+            if rate == first:
+                continue
+            self.transport.baudrate = rate
+            if self._probe():
+                return True
+        return False
+
+    def _after_exposure(self, answer: bool | None, first: int) -> bool:
+        """Once more at ``first``, the rate it was silent at (``answer`` None): a spectrometer
+        busy with an exposure a stopped session asked for hears nothing before it ends (the
+        other rates took a while meanwhile); raises when it is still silent."""
+        if answer is not None:
+            return False
+        self.transport.baudrate = first
+        self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
+        if self._probe(max(self.command_timeout_s, 1.0)):
+            self.transport.drain(QUIET_S, self.command_timeout_s)  # the ACKs of what it heard
+            return True
+        others = ", ".join(str(rate) for rate in _PROBE_RATES if rate != first)
+        raise InstrumentTimeout(
+            f"{self.url}: nothing answered 'v' at {first} baud, nor legibly at {others}: a "
+            "spectrometer still busy with an exposure (a scan stopped with Ctrl-C during a long "
+            "one) answers nothing until it ends, so wait for that and connect again; otherwise "
+            "check the cable and the power"
+        )
+
+    def _probe(self, wait_s: float | None = None) -> bool | None:
+        """Binary mode and a legible version reply at the port's current rate: True; False
+        when bytes came but not that reply, None when nothing at all came within ``wait_s``
+        (default 0.5 s at most)."""
+        wait = min(self.command_timeout_s, 0.5) if wait_s is None else wait_s
+        answer = self._ask_version(wait)
+        if answer is False:
+            # Garbled at a wrong rate, or the replies a busy spectrometer owed a stopped
+            # session (a spectrum, ACKs) sent the moment its exposure ended: once more after them.
+            limit = spectrum_transfer_s(_MOST_PIXELS, self.transport.baudrate)
+            self.transport.drain(QUIET_S, limit)
+            answer = self._ask_version(wait) or False
+        return answer
+
+    def _ask_version(self, wait: float) -> bool | None:
+        """One try of :meth:`_probe`."""
+        heard = False
         try:
-            self.transport.discard_input()
+            heard = bool(self.transport.discard_input())
             self.transport.write(b"bB")
             time.sleep(0.02)
-            self.transport.discard_input()
+            heard = bool(self.transport.discard_input()) or heard
             self.transport.write(b"v")
-            wait = min(self.command_timeout_s, 0.5)
             if self.transport.read_exact(1, wait, what="version")[0] != ACK:
                 time.sleep(0.05)  # garbled: let the rest arrive, then drop it
                 self.transport.discard_input()
                 return False
+            heard = True
             self.transport.read_exact(2, wait, what="version")
         except InstrumentTimeout:
-            return False
+            return False if heard else None
         return True
 
     def change_baud(self, baud: int) -> None:

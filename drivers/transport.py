@@ -164,6 +164,35 @@ class SerialTransport:
         except (serial.SerialException, OSError) as exc:
             raise InstrumentDisconnected(f"{self.url}: disconnected ({exc})") from None
 
+    def drain(self, quiet_s: float, limit_s: float) -> int:
+        """Drop what arrives until the line has been quiet for ``quiet_s`` seconds.
+
+        For the rest of a reply meant for a session that was stopped (a spectrum still on its
+        way at 9600 baud takes seconds), which :meth:`discard_input` alone would cut in two.
+
+        Parameters
+        ----------
+        quiet_s : float
+            How long nothing must arrive (s).
+        limit_s : float
+            The longest it drains (s), even if bytes keep coming.
+
+        Returns
+        -------
+        int
+            The number of bytes dropped.
+        """
+        deadline = time.monotonic() + limit_s
+        dropped = len(self.discard_input())
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return dropped
+            chunk = self.read_some(_CHUNK, min(now + quiet_s, deadline))
+            if not chunk:
+                return dropped
+            dropped += len(chunk)
+
     def read_some(self, limit: int, deadline: float) -> bytes:
         """Return at least one and at most ``limit`` bytes, waiting until ``deadline``.
 

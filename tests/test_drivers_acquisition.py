@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import signal
+import tty
 from typing import ClassVar
 
 import numpy as np
@@ -26,7 +28,7 @@ from drivers.errors import (
     ProtocolError,
     SettingError,
 )
-from drivers.obp import MSG, OBPSpectrometer
+from drivers.obp import FLAG_RESPONSE, MSG, OBPSpectrometer, encode_message
 from drivers.ocean_rs232 import OceanRS232Spectrometer
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
@@ -361,3 +363,61 @@ def test_the_slow_fault_times_out_at_a_low_baud_rate_too(protocol):
             spec.command_timeout_s = 0.3  # shorter than slow_s: a timeout
             with pytest.raises(InstrumentTimeout, match="incomplete after"):
                 spec.acquire(integration_time_ms=20)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_connect_after_a_stop_during_a_long_exposure_works_first_time(protocol):
+    # after Ctrl-C mid-scan the next connect blamed the cable ("no valid OBP reply ... check the
+    # cable"; for OBP every later one too, until a power cycle): the instrument, busy with the
+    # stopped exposure, answered nothing and then the replies it owed the stopped session
+    with _simulator(protocol, realtime=True) as sim:
+        host_baud = sim.device_baud  # as found: no baud change
+        kw = {"baud": None} if protocol == "ocean-rs232" else {}
+        first = _driver(protocol, sim, host_baud=host_baud, **kw)
+        with first:
+            first.command_timeout_s = 0.2
+            _stopped_once_the_spectrum_is_asked_for(protocol, first.transport)
+            with pytest.raises(Interrupted):
+                first.acquire(integration_time_ms=1500)
+        # at once, while it still exposes: it answers once the exposure ends
+        with _driver(protocol, sim, host_baud=host_baud, **kw) as again:
+            assert len(again.acquire(integration_time_ms=20)) == 2048
+
+
+def test_an_obp_connect_sets_the_exposure_before_it_reads_a_spectrum():
+    # a session that left 5 s x 3 averages set made every later connect time out reading the
+    # spectrum that counts the pixels (allowed the command timeout + 1 s), until a power cycle
+    with _simulator("obp", realtime=True) as sim:
+        sim.integration_us, sim.averages = 5_000_000, 3
+        with _driver("obp", sim) as spec:
+            assert spec.model.pixels == 2048
+            assert (sim.integration_us, sim.averages) == (100_000, 1)
+
+
+def test_a_reply_meant_for_a_stopped_obp_session_is_passed_over():
+    # the spectrum a stopped session asked for comes when the exposure ends, before the reply
+    # to what the next command asks: it was taken for that reply ("is for message type ...")
+    with _simulator("obp") as sim, _driver("obp", sim) as spec:
+        sim.write(encode_message(MSG["get_raw_spectrum"], bytes(4096), flags=FLAG_RESPONSE))
+        assert spec.exchange("get_serial", retries=0) == sim.serial.encode()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_an_instrument_silent_at_every_rate_may_be_busy_and_is_not_said_to_be_garbled(protocol):
+    # nothing answers on this line at all: the message says an instrument still busy with a
+    # stopped exposure does that, before the cable (it said "no valid reply ... baud rate")
+    master, slave = os.openpty()
+    try:
+        tty.setraw(slave)
+        transport = SerialTransport(os.ttyname(slave), baudrate=9600)
+        driver = OceanRS232Spectrometer if protocol == "ocean-rs232" else OBPSpectrometer
+        with pytest.raises(InstrumentTimeout, match=r"nothing answered.* at 9600 baud") as e:
+            driver(transport, command_timeout_s=0.1)
+        assert "still busy with an exposure (a scan stopped with Ctrl-C during a long one)" in (
+            str(e.value)
+        )
+        assert str(e.value).endswith("otherwise check the cable and the power")
+        assert not transport.is_open
+    finally:
+        os.close(master)
+        os.close(slave)
