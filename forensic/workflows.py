@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from forensic.commands import command
 from forensic.custody.continuity import custody_doubts, custody_gaps, same_statement
 from forensic.custody.store import (
     NOT_DESCRIBED,
@@ -159,6 +160,8 @@ def label_discrepancies(
     *,
     description: str | None,
     seal_number: str | None,
+    store: str | os.PathLike | None = None,
+    operator: str | None = None,
 ) -> list[Discrepancy]:
     """What a scan states about an exhibit that its records say otherwise.
 
@@ -177,6 +180,9 @@ def label_discrepancies(
         with the label's.
     description, seal_number : str or None
         What the scan states (``--description``, ``--seal``); None states nothing.
+    store, operator : optional
+        The store's file and who scans: the commands an action gives name them, so that
+        pasted they record in that store, signed by that operator.
 
     Returns
     -------
@@ -186,7 +192,7 @@ def label_discrepancies(
         records contradict.
     """
     item = exhibit["item_number"]
-    correct = _correct_label(exhibit)
+    correct = _correct_label(exhibit, store=store, operator=operator)
     found = []
     if description and description.strip():
         recorded = exhibit["description"]
@@ -222,18 +228,40 @@ def label_discrepancies(
                     f"the technician who scanned {item} stated seal {seal_number.strip()!r} on "
                     f"it, but the seal last recorded for it is {recorded!r} ({where}): no "
                     "record says who re-sealed it, or one of the two seal numbers is wrong",
-                    "check the packaging, and record who re-sealed it ('forensic custody add "
-                    "... --seal')",
+                    "check the packaging, and record who re-sealed it with "
+                    + command(
+                        "custody",
+                        "add",
+                        exhibit["case_number"],
+                        item,
+                        received_by="...",
+                        released_by="...",
+                        purpose="...",
+                        seal=seal_number.strip(),
+                        store=None if store is None else Path(store),
+                        operator=operator,
+                    ),
                 )
             )
     return found
 
 
-def _correct_label(exhibit: Mapping[str, Any]) -> str:
-    """The command that corrects an exhibit's current label."""
-    return (
-        f"'forensic exhibit add {exhibit['case_number']} {exhibit['item_number']} "
-        f"--description ... --corrects {exhibit['hash'][:16]}'"
+def _correct_label(
+    exhibit: Mapping[str, Any],
+    *,
+    store: str | os.PathLike | None = None,
+    operator: str | None = None,
+) -> str:
+    """The command that corrects an exhibit's current label (its description to fill in)."""
+    return command(
+        "exhibit",
+        "add",
+        exhibit["case_number"],
+        exhibit["item_number"],
+        description="...",
+        corrects=exhibit["hash"][:16],
+        store=None if store is None else Path(store),
+        operator=operator,
     )
 
 
@@ -245,7 +273,12 @@ def _comparable(label: str) -> str:
 
 
 def _refuse_near_duplicates(
-    db: Store, case_number: str, item_number: str, *, ending: str = ". Nothing was recorded"
+    db: Store,
+    case_number: str,
+    item_number: str,
+    *,
+    operator: str,
+    ending: str = ". Nothing was recorded",
 ) -> None:
     """Refuse a scan that would open a case, or label an exhibit, whose number differs from an
     existing one only in letter case, spaces or punctuation: almost always a typing error,
@@ -268,7 +301,8 @@ def _refuse_near_duplicates(
                 f"there is no case {case_number!r} in {db.db_path}, but there is case "
                 f"{near[0]!r}: scan again with --case {shlex.quote(near[0])}; if "
                 f"{case_number!r} is a new case, open it first with "
-                f"'forensic case new {shlex.quote(case_number)}'{ending}"
+                + command("case", "new", case_number, store=db.db_path, operator=operator)
+                + ending
             )
         return
     if db.get_exhibit(case_number, item_number) is None:
@@ -281,9 +315,17 @@ def _refuse_near_duplicates(
             raise CustodyError(
                 f"case {case_number} has no exhibit {item_number!r}, but it has exhibit "
                 f"{near[0]!r}: scan again with --exhibit {shlex.quote(near[0])}; if "
-                f"{item_number!r} is another item, label it first with 'forensic exhibit add "
-                f"{shlex.quote(case_number)} {shlex.quote(item_number)} --description "
-                f"...'{ending}"
+                f"{item_number!r} is another item, label it first with "
+                + command(
+                    "exhibit",
+                    "add",
+                    case_number,
+                    item_number,
+                    description="...",
+                    store=db.db_path,
+                    operator=operator,
+                )
+                + ending
             )
 
 
@@ -378,16 +420,55 @@ def _report_command(
     case_number: str,
     item_number: str,
     paths: Sequence[str | os.PathLike | None],
+    *,
+    operator: str,
+    unit: str | None = None,
+    location: str | None = None,
 ) -> str | None:
-    """The ``forensic report`` command that makes the report a scan was asked for."""
+    """The ``forensic report`` command that makes the report a scan was asked for: its
+    files, unit and location, in the scan's store, signed by the scan's operator."""
     pdf_path, json_path, text_path = paths
     if not any(paths):
         return None
-    words = ["forensic", "report", case_number, item_number, "--out", str(pdf_path or "FILE.pdf")]
-    for option, path in (("--json", json_path), ("--text", text_path)):
-        if path:
-            words += [option, str(path)]
-    return f"`{shlex.join([*words, '--store', str(db.db_path)])}`"
+    return command(
+        "report",
+        case_number,
+        item_number,
+        out=Path(pdf_path) if pdf_path else "FILE.pdf",
+        json=Path(json_path) if json_path else None,
+        text=Path(text_path) if text_path else None,
+        unit=unit,
+        location=location,
+        store=db.db_path,
+        operator=operator,
+    )
+
+
+def _library_path(library: Any) -> Path | None:
+    """The library a scan identified against, as ``--library`` names it: None for the
+    shipped one (the default), the path given, else the file a Library was loaded from."""
+    if library is None:
+        return None
+    if isinstance(library, (str, os.PathLike)):
+        return Path(library)
+    path = getattr(library, "path", None)
+    return Path(path) if path else None
+
+
+def _identify_command(
+    db: Store, case_number: str, item_number: str, *, library: Any, operator: str
+) -> str:
+    """The ``forensic exhibit identify`` command that identifies an exhibit's saved spectrum,
+    in the scan's store, against its library, signed by its operator."""
+    return command(
+        "exhibit",
+        "identify",
+        case_number,
+        item_number,
+        library=_library_path(library),
+        store=db.db_path,
+        operator=operator,
+    )
 
 
 def _what_is_recorded(
@@ -396,6 +477,8 @@ def _what_is_recorded(
     item_number: str,
     report_command: str | None,
     kept: str | None = None,
+    *,
+    identify_command: str,
 ) -> str:
     """What a stopped scan left in the store, and what it did not do, in words.
 
@@ -410,6 +493,8 @@ def _what_is_recorded(
         The command that makes the report the scan was asked for, if it was.
     kept : str or None
         Where the spectrum the store did not record is kept, in words (:func:`_keep_measured`).
+    identify_command : str
+        The command that identifies a spectrum saved without a result.
     """
     last: dict[str, Mapping[str, Any]] = {}
     for table, row in records:
@@ -435,7 +520,7 @@ def _what_is_recorded(
         return (
             f"the raw spectrum of {exhibit} is saved (measurement record #{measurement['seq']}, "
             f"SHA-256 {measurement['raw_sha256']}), but no result is recorded: "
-            f"{_identify_command(case_number, item_number)} identifies the saved spectrum"
+            f"{identify_command} identifies the saved spectrum"
         )
     done = (
         f"the spectrum and result for {exhibit} are recorded (measurement record "
@@ -462,6 +547,8 @@ def _say_what_is_recorded(
     item_number: str,
     *,
     kept: str | None = None,
+    library: Any = None,
+    operator: str,
 ) -> None:
     """Add to the message of the error that ended a scan what the store holds of the scan
     (:func:`_what_is_recorded`) and where a spectrum it did not take is kept, keeping the
@@ -469,18 +556,27 @@ def _say_what_is_recorded(
     case_number, item_number = as_label(case_number), as_label(item_number)
     try:
         records = db.appended_since(start)
-        recorded = _what_is_recorded(records, case_number, item_number, None, kept)
+        recorded = _what_is_recorded(
+            records,
+            case_number,
+            item_number,
+            None,
+            kept,
+            identify_command=_identify_command(
+                db, case_number, item_number, library=library, operator=operator
+            ),
+        )
     except ForensicError as error:
-        recorded = _unreadable(error, case_number, item_number, kept)
+        recorded = _unreadable(error, db, case_number, item_number, kept)
     exc.args = (f"{exc}; {recorded}",)
 
 
-def _unreadable(error: ForensicError, case_number: str, item_number: str, kept: str | None) -> str:
+def _unreadable(
+    error: ForensicError, db: Store, case_number: str, item_number: str, kept: str | None
+) -> str:
     """What a stopped or failed scan says when the store cannot be read back."""
-    said = (
-        f"what was recorded could not be read back ({error}): see `forensic custody log "
-        f"{case_number} {item_number}`"
-    )
+    log = command("custody", "log", case_number, item_number, store=db.db_path)
+    said = f"what was recorded could not be read back ({error}): see {log}"
     return f"{said}; {kept}" if kept else said
 
 
@@ -546,9 +642,11 @@ def _keep_measured(
     operator: str,
     exc: BaseException,
     measured: Mapping[str, Any],
+    library: Any = None,
 ) -> str | None:
     """Keep in a file a measured spectrum the store did not record, and say so in words
-    (None when the store holds it after all: stopped after it was committed)."""
+    (None when the store holds it after all: stopped after it was committed), with the
+    commands that record and identify it (against ``library``)."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
@@ -602,14 +700,30 @@ def _keep_measured(
         if unsigned_because
         else ""
     )
-    store = shlex.quote(str(db.db_path))
+    record = command(
+        "exhibit",
+        "record-spectrum",
+        Path(path),
+        store=db.db_path,
+        operator=operator,
+    )
+    identify = _identify_command(db, case_number, item_number, library=library, operator=operator)
     return (
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
         f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}; once the store can be "
-        f"written, `forensic exhibit record-spectrum {shlex.quote(str(path))} --store {store}` "
-        f"records it, and `forensic exhibit identify {shlex.quote(case_number)} "
-        f"{shlex.quote(item_number)} --store {store}` identifies it"
+        f"written, {record} records it, and {identify} identifies it"
     )
+
+
+def _reports_since(db: Store, start: int | None) -> bool:
+    """Whether the store recorded a report since position ``start`` (False if it cannot
+    say)."""
+    if start is None:
+        return False
+    try:
+        return any(table == "reports" for table, _ in db.appended_since(start))
+    except ForensicError:
+        return False
 
 
 class SavedIdentification(NamedTuple):
@@ -703,10 +817,6 @@ def _result_of(
         if r["measurement_hash"] == measurement["hash"]
     ]
     return results[-1] if results else None
-
-
-def _identify_command(case_number: str, item_number: str) -> str:
-    return f"`forensic exhibit identify {shlex.quote(case_number)} {shlex.quote(item_number)}`"
 
 
 def scan(
@@ -818,7 +928,7 @@ def scan(
         if identify is None:  # loaded before anything is recorded (a stop here records nothing)
             reference = _reference_library(library)
             identify = _identify_against(reference)
-        _refuse_near_duplicates(db, case_number, item_number)
+        _refuse_near_duplicates(db, case_number, item_number, operator=operator)
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
@@ -834,7 +944,7 @@ def scan(
             # the exhibit's records is judged on the records its receipt follows, and
             # nothing another process records comes between.
             with db.transaction():
-                _refuse_near_duplicates(db, case_number, item_number, ending="")
+                _refuse_near_duplicates(db, case_number, item_number, operator=operator, ending="")
                 case = db.open_case(
                     case_number, operator=operator, unit=unit, location=location, exist_ok=True
                 )
@@ -850,7 +960,12 @@ def scan(
                 case_number, item_number = case["case_number"], exhibit["item_number"]
                 custody = db.custody_events(case_number, item_number)
                 discrepancies = label_discrepancies(
-                    exhibit, custody, description=description, seal_number=seal_number
+                    exhibit,
+                    custody,
+                    description=description,
+                    seal_number=seal_number,
+                    store=db.db_path,
+                    operator=operator,
                 )
                 facts = [fact for fact, _ in discrepancies]
                 # a label without description, which a description stated now does not fill in
@@ -893,7 +1008,11 @@ def scan(
                     recorded,
                     gaps=gaps,
                     discrepancies=discrepancies,
-                    undescribed=_correct_label(exhibit) if undescribed else None,
+                    undescribed=(
+                        _correct_label(exhibit, store=db.db_path, operator=operator)
+                        if undescribed
+                        else None
+                    ),
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")
@@ -931,6 +1050,7 @@ def scan(
                     operator=operator,
                     exc=exc,
                     measured=measured,
+                    library=library,
                 )
             if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
                 raise CustodyError(
@@ -941,13 +1061,16 @@ def scan(
             f"the raw spectrum is saved (measurement record #{measurement['seq']}, SHA-256 "
             f"{measurement['raw_sha256']})"
         )
+        identify_again = _identify_command(
+            db, case_number, item_number, library=library, operator=operator
+        )
         notify("identify", "identifying against the reference library")
         try:
             identification = dict(identify(spectrum))
         except ForensicError as exc:
             raise ScanIncomplete(
                 f"{saved}, but identification failed: {exc}; once that is put right, "
-                f"{_identify_command(case_number, item_number)} identifies the saved spectrum"
+                f"{identify_again} identifies the saved spectrum"
             ) from exc
         if facts:  # recorded with the result, and so listed in the report's limitations
             identification["warnings"] = [*(identification.get("warnings") or []), *facts]
@@ -958,11 +1081,20 @@ def scan(
         except ForensicError as exc:
             raise ScanIncomplete(
                 f"{saved}, but its result ({verdict}) could not be recorded: {exc}; once that "
-                f"is put right, {_identify_command(case_number, item_number)} identifies the "
+                f"is put right, {identify_again} identifies the "
                 "saved spectrum and records its result"
             ) from exc
         report = None
-        if report_path or json_path or text_path:
+        report_command = _report_command(
+            db,
+            case_number,
+            item_number,
+            (report_path, json_path, text_path),
+            operator=operator,
+            unit=unit,
+            location=location,
+        )
+        if report_command is not None:
             notify("report", f"writing the report to {report_path or json_path or text_path}")
             try:
                 report = issue_report(
@@ -978,10 +1110,13 @@ def scan(
                     location=location,
                 )
             except ForensicError as exc:
-                raise ScanIncomplete(
+                said = (
                     f"{saved} and the result recorded (#{result['seq']}), but the report "
                     f"failed: {exc}"
-                ) from exc
+                )
+                if not _reports_since(db, start):  # else the error says how to issue it again
+                    said += f"; once that is put right, {report_command} makes it"
+                raise ScanIncomplete(said) from exc
         return ScanResult(case, exhibit, event, measurement, result, identification, report)
     except ScanIncomplete:
         raise
@@ -992,19 +1127,45 @@ def scan(
         if isinstance(exc, StoreGoneError):  # what the store's file held is not there
             exc.args = (f"{exc}; {kept}",)
         elif connected and start is not None:
-            _say_what_is_recorded(exc, db, start, case_number, item_number, kept=kept)
+            _say_what_is_recorded(
+                exc,
+                db,
+                start,
+                case_number,
+                item_number,
+                kept=kept,
+                library=library,
+                operator=operator,
+            )
         raise
     except KeyboardInterrupt as exc:
         # Ctrl-C or a stopping signal, at any stage: the instrument is closed (its laser off)
         # and any unfinished transaction rolled back by now; say what the store holds.
         # (a warning the instrument gave, that its laser may still be on, is kept)
         case_number, item_number = as_label(case_number), as_label(item_number)
-        command = _report_command(db, case_number, item_number, (report_path, json_path, text_path))
+        make_report = _report_command(
+            db,
+            case_number,
+            item_number,
+            (report_path, json_path, text_path),
+            operator=operator,
+            unit=unit,
+            location=location,
+        )
         try:
             records = [] if start is None else db.appended_since(start)
-            recorded = _what_is_recorded(records, case_number, item_number, command, kept)
+            recorded = _what_is_recorded(
+                records,
+                case_number,
+                item_number,
+                make_report,
+                kept,
+                identify_command=_identify_command(
+                    db, case_number, item_number, library=library, operator=operator
+                ),
+            )
         except ForensicError as error:
-            recorded = _unreadable(error, case_number, item_number, kept)
+            recorded = _unreadable(error, db, case_number, item_number, kept)
         raise Interrupted.having_recorded(exc, recorded) from exc
     finally:
         if own_store:

@@ -6,6 +6,7 @@ import builtins
 import copy
 import io
 import json
+import shlex
 import sqlite3
 import textwrap
 from pathlib import Path
@@ -608,12 +609,14 @@ def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_writte
         raise KeyboardInterrupt
 
     # stopped while the pages are laid out: nothing recorded, nothing written
+    render = report_issue.render_pdf
     monkeypatch.setattr(report_issue, "render_pdf", ctrl_c)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 130
     assert "interrupted: no report was recorded and no file written" in result.output
     assert not pdf.exists() and not as_json.exists()
-    monkeypatch.undo()
+    # (not monkeypatch.undo(): the keys stay in this test's config folder)
+    monkeypatch.setattr(report_issue, "render_pdf", render)
 
     # stopped after the PDF is written, before the JSON: on record, one file written
     write = report_issue.atomic_write_bytes
@@ -632,6 +635,26 @@ def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_writte
     assert f"report {record['report_id']} is recorded (record #{record['seq']}" in said
     assert f"written: {pdf}; not written: {as_json}: issue it again" in said
     assert pdf.exists() and not as_json.exists()
+    # the command it gives, pasted, issues it again from that store, signed by that operator
+    command = said.split("issue it again with `")[1].split("`")[0]
+    assert shlex.split(command) == [
+        "forensic",
+        *args[:-4],
+        "--store",
+        str(tmp_path / "s" / "forensic.db"),
+        "--operator",
+        OPERATOR,
+    ]
+    assert said.endswith(
+        "(a new report, with its own id; add --force to replace the files written)"
+    )
+    monkeypatch.setattr(report_issue, "atomic_write_bytes", write)
+    again = CliRunner(env={"FORENSIC_OPERATOR": None, "FORENSIC_STORE": str(tmp_path / "other")})
+    result = again.invoke(main, [*shlex.split(command)[1:], "--force"])
+    assert result.exit_code == 0, result.output
+    with Store(tmp_path / "s") as store:
+        assert [r["issued_by"] for r in store.reports("CASE-1")] == [OPERATOR, OPERATOR]
+    assert as_json.exists()
 
 
 def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):

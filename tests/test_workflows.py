@@ -82,6 +82,12 @@ class FakeInstrument:
         return {"kind": "FakeInstrument", "simulated": True}
 
 
+def _signed(tmp_path, operator=OPERATOR):
+    """How a command a scan prints ends: the scan's store and operator, as the shell reads
+    them."""
+    return shlex.join(["--store", str(tmp_path / "s" / "forensic.db"), "--operator", operator])
+
+
 def _run(tmp_path, **kw):
     options = {
         "case_number": "C-1",
@@ -236,8 +242,8 @@ def test_a_second_scan_describing_the_exhibit_otherwise_is_warned_and_recorded(t
     assert "--corrects" not in warning and "check that" not in warning
     assert progress["custody"].endswith(
         f"\n        WARNING: {warning}: check that this is the same item (another item needs "
-        f"its own exhibit number), and correct a wrong label with 'forensic exhibit add C-1 E-1 "
-        f"--description ... --corrects {first.exhibit['hash'][:16]}'"
+        f"its own exhibit number), and correct a wrong label with `forensic exhibit add C-1 E-1 "
+        f"--description ... --corrects {first.exhibit['hash'][:16]} {_signed(tmp_path)}`"
     )
     with Store(tmp_path / "s") as store:
         # the first statement stays as it was made: no second label, no correction
@@ -264,8 +270,9 @@ def test_a_scan_describing_an_exhibit_labelled_without_a_description_says_how_to
     (warning,) = [w for w in result.identification["warnings"] if "described" in w]
     assert "was made without a description" in warning and "forensic" not in warning
     assert (
-        f"WARNING: {warning}: complete the label with 'forensic exhibit add C-1 E-1 "
-        f"--description ... --corrects {first.exhibit['hash'][:16]}'" in progress["custody"]
+        f"WARNING: {warning}: complete the label with `forensic exhibit add C-1 E-1 "
+        f"--description ... --corrects {first.exhibit['hash'][:16]} {_signed(tmp_path)}`"
+        in progress["custody"]
     )
     with Store(tmp_path / "s") as store:
         assert store.get_exhibit("C-1", "E-1")["description"] == NOT_DESCRIBED
@@ -288,9 +295,8 @@ def test_a_label_without_description_is_stated_in_the_report_and_completed_from_
     assert NOT_DESCRIBED in text and "--corrects" not in text and "complete" not in text
     assert progress["custody"].endswith(
         "\n        WARNING: the label of E-1 has no description (its report says "
-        f"'{NOT_DESCRIBED}'): complete it with 'forensic exhibit add C-1 E-1 --description "
-        "... --corrects "
-        f"{result.exhibit['hash'][:16]}'"
+        f"'{NOT_DESCRIBED}'): complete it with `forensic exhibit add C-1 E-1 --description "
+        f"... --corrects {result.exhibit['hash'][:16]} {_signed(tmp_path)}`"
     )
     # a label with a description asks for nothing
     _, progress = _progress_of(tmp_path / "other", description="white powder, zip bag")
@@ -306,7 +312,7 @@ def test_a_label_recorded_with_the_old_placeholder_is_stated_as_not_described(tm
     result, progress = _progress_of(tmp_path, text_path=tmp_path / "r.txt")
     assert result.exhibit["description"] == OLD_PLACEHOLDER  # as recorded, never rewritten
     assert (
-        "complete it with 'forensic exhibit add C-1 E-1 --description ... " in (progress["custody"])
+        "complete it with `forensic exhibit add C-1 E-1 --description ... " in (progress["custody"])
     )
     text = (tmp_path / "r.txt").read_text()
     assert NOT_DESCRIBED in text and "at scan time" not in text and "--corrects" not in text
@@ -337,8 +343,9 @@ def test_a_scan_stating_another_seal_is_warned_and_the_first_seal_stays(tmp_path
     assert f"custody record #{first.custody_event['seq']}" in warning
     assert "no record says who re-sealed it" in warning and "forensic" not in warning
     assert progress["custody"].endswith(
-        f"\n        WARNING: {warning}: check the packaging, and record who re-sealed it "
-        "('forensic custody add ... --seal')"
+        f"\n        WARNING: {warning}: check the packaging, and record who re-sealed it with "
+        "`forensic custody add C-1 E-1 --received-by ... --released-by ... --purpose ... "
+        f"--seal S-8 {_signed(tmp_path)}`"
     )
     with Store(tmp_path / "s") as store:
         assert store.get_exhibit("C-1", "E-1")["seal_number"] == "S-7"
@@ -409,7 +416,9 @@ def test_a_result_that_cannot_be_recorded_leaves_the_saved_spectrum_to_identify(
         ScanIncomplete,
         match=r"raw spectrum is saved \(measurement record #5, SHA-256 [0-9a-f]{64}\), but its "
         r"result \(IDENTIFIED: Cocaine hydrochloride\) could not be recorded: .*disk is full; "
-        r"once that is put right, `forensic exhibit identify C-1 E-1` identifies",
+        r"once that is put right, `forensic exhibit identify C-1 E-1 "
+        + re.escape(_signed(tmp_path))
+        + "` identifies",
     ):
         _run(tmp_path)
     monkeypatch.undo()
@@ -941,7 +950,8 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
             "identify",
             r"the raw spectrum of exhibit E-1 of case C-1 is saved \(measurement record #5, "
             r"SHA-256 [0-9a-f]{64}\), but no result is recorded: `forensic exhibit identify "
-            r"C-1 E-1` identifies the saved spectrum",
+            r"C-1 E-1 --store \S+/s/forensic.db --operator 'Ann Example'` identifies the saved "
+            r"spectrum",
         ),
         ("record", r"raw spectrum .* is saved .*, but no result is recorded"),
         (
@@ -949,7 +959,7 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
             r"the spectrum and result for exhibit E-1 of case C-1 are recorded \(measurement "
             r"record #5, result record #6: IDENTIFIED: Cocaine hydrochloride\); the report was "
             r"not written: run `forensic report C-1 E-1 --out .*r.pdf --json .*r.json --store "
-            r".*forensic.db` to make it",
+            r".*forensic.db --operator 'Ann Example'` to make it",
         ),
     ],
 )
@@ -1080,14 +1090,16 @@ def test_a_scan_stopped_while_it_writes_the_report_says_how_to_make_it(tmp_path,
     with Store(tmp_path / "s") as store:
         assert len(store.results("R-1", "E-1")) == 1 and store.reports("R-1") == []
         assert verify_store(store).ok
-    # the command it gives makes the report
+    # the command it gives makes the report, signed by the scan's operator (not the login name)
     words = shlex.split(command)
     assert words[:2] == ["forensic", "report"]
-    made = CliRunner(env={"FORENSIC_CONFIG_DIR": str(tmp_path / "config")}).invoke(
-        main, [*words[1:], "--operator", OPERATOR]
-    )
+    made = CliRunner(
+        env={"FORENSIC_CONFIG_DIR": str(tmp_path / "config"), "FORENSIC_OPERATOR": None}
+    ).invoke(main, words[1:])
     assert made.exit_code == 0, made.output
     assert pdf.exists()
+    with Store(tmp_path / "s") as store:
+        assert [r["issued_by"] for r in store.reports("R-1")] == [OPERATOR]
 
 
 def test_a_scan_of_numbers_pasted_with_spaces_records_them_without(tmp_path):
@@ -1177,8 +1189,8 @@ def test_a_near_duplicate_number_opened_by_another_scan_meanwhile_is_refused(tmp
     assert str(refused.value) == (
         f"there is no case 'demo 1' in {tmp_path / 's' / 'forensic.db'}, but there is case "
         "'DEMO-1': scan again with --case DEMO-1; if 'demo 1' is a new case, open it first "
-        "with 'forensic case new 'demo 1''; nothing was recorded; no spectrum of exhibit A1 "
-        "of case demo 1 was saved"
+        f"with `forensic case new 'demo 1' {_signed(tmp_path)}`; nothing was recorded; no "
+        "spectrum of exhibit A1 of case demo 1 was saved"
     )
     with Store(tmp_path / "s") as store:
         assert [c["case_number"] for c in store.current("cases")] == ["OTHER", "DEMO-1"]
@@ -1287,8 +1299,11 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
         r"forensic\.db: another process kept the store locked for [23] s while the raw spectrum "
         r"waited to be saved; nothing was recorded; DO NOT MEASURE AGAIN: the raw spectrum of "
         r"exhibit E-1 of case C-1 is not in the store, but kept in .*; once the store can be "
-        r"written, `forensic exhibit record-spectrum .* --store .*forensic\.db` records it, and "
-        r"`forensic exhibit identify C-1 E-1 --store .*forensic\.db` identifies it$",
+        r"written, `forensic exhibit record-spectrum \S+ "
+        + re.escape(_signed(tmp_path))
+        + r"` records it, and `forensic exhibit identify C-1 E-1 "
+        + re.escape(_signed(tmp_path))
+        + "` identifies it$",
         message,
     ), message
     # the technician saw why the scan waited, and for how long it would
@@ -1322,7 +1337,11 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
     said = " ".join(done.output.split())
     assert said.startswith("measurement #8 of exhibit E-1 of case C-1 recorded late: acquired ")
     assert f"by {OPERATOR}, recorded now from {kept} (file SHA-256 {file_sha256}; " in said
-    assert "next: 'forensic exhibit identify C-1 E-1' identifies it" in said
+    # as pasted, it identifies in the store the spectrum was recorded in, signed by who recorded it
+    assert (
+        f"next: `forensic exhibit identify C-1 E-1 {_signed(tmp_path, 'Cy Later')}` identifies it"
+        in said
+    )
     assert (
         f"the file's signature: verified, the key of {OPERATOR} the store knows (fingerprint "
         f"{signer[:16]})" in said
@@ -1784,3 +1803,200 @@ def test_a_scan_finding_a_seal_intact_that_was_recorded_broken_warns_of_it(tmp_p
     assert "WARNING: custody record #" in line
     assert "records the seal S-1 intact at" in line and "no new seal number" in line
     assert line.endswith("check the seal and the custody log with who handed it over")
+
+
+# -- the commands a scan prints do, pasted as shown, what they say ---------------------------------
+
+
+def _pasted(message, start):
+    """The words of the command in ``message`` that begins with ``start`` (between backticks),
+    as a POSIX shell splits it."""
+    (command,) = re.findall(rf"`({re.escape(start)}[^`]*)`", message)
+    return shlex.split(command)
+
+
+def _elsewhere(tmp_path):
+    """A terminal other than the scan's: another default store, no operator, no library set."""
+    return CliRunner(
+        env={
+            "FORENSIC_STORE": str(tmp_path / "default-store"),
+            "FORENSIC_OPERATOR": None,
+            "FORENSIC_LIBRARY": None,
+        }
+    )
+
+
+def _small_library(tmp_path):
+    references = [
+        make_spectrum(bands, name=name, seed=i, noise=0.004)
+        for i, (name, bands) in enumerate(
+            {
+                "polystyrene-like": [(620, 0.3, 6), (1001, 1.0, 4), (1602, 0.4, 6)],
+                "other": [(450, 1.0, 8), (1350, 0.7, 9)],
+            }.items()
+        )
+    ]
+    lab = Library.from_spectra(references, calibrate=False)
+    return lab, lab.save(tmp_path / "lab.flib")
+
+
+def test_the_identify_command_a_scan_prints_identifies_in_its_store_against_its_library(
+    tmp_path,
+):
+    """It said `forensic exhibit identify C-1 E-1`: pasted, that looked in the default store,
+    identified against the shipped library and signed as the login name."""
+    lab, path = _small_library(tmp_path)
+
+    def broken(spectrum):
+        raise IdentificationError("the engine ran out of memory")
+
+    with pytest.raises(ScanIncomplete) as failed:
+        _run(tmp_path, identify=broken, library=path)
+    words = _pasted(str(failed.value), "forensic exhibit identify")
+    assert words == [
+        "forensic",
+        "exhibit",
+        "identify",
+        "C-1",
+        "E-1",
+        "--library",
+        str(path),
+        "--store",
+        str(tmp_path / "s" / "forensic.db"),
+        "--operator",
+        OPERATOR,
+    ]
+    done = _elsewhere(tmp_path).invoke(main, words[1:])
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1", "E-1")
+        assert result["signer"] == OPERATOR and result["library_version"] == lab.version
+    assert not (tmp_path / "default-store").exists()
+
+
+def test_the_report_command_a_scan_prints_makes_its_report_signed_by_its_operator(
+    tmp_path, monkeypatch
+):
+    """A report that failed before it was recorded: the command that makes it once that is
+    put right, with the scan's files, unit, store and operator (it said nothing of the kind,
+    and a stopped scan's command signed as the login name)."""
+    issue = importlib.import_module("forensic.report.issue")
+    render = issue.render_pdf
+
+    def no_fonts(content):
+        raise OutputError("the report's fonts cannot be read")
+
+    monkeypatch.setattr(issue, "render_pdf", no_fonts)
+    with pytest.raises(ScanIncomplete) as failed:
+        _run(tmp_path, report_path=tmp_path / "r 1.pdf", unit="Van 3", location="Lay-by")
+    message = str(failed.value)
+    assert message.startswith("the raw spectrum is saved (measurement record #5")
+    assert "but the report failed: the report's fonts cannot be read; once that is put" in message
+    words = _pasted(message, "forensic report")
+    assert words == [
+        "forensic",
+        "report",
+        "C-1",
+        "E-1",
+        "--out",
+        str(tmp_path / "r 1.pdf"),
+        "--unit",
+        "Van 3",
+        "--location",
+        "Lay-by",
+        "--store",
+        str(tmp_path / "s" / "forensic.db"),
+        "--operator",
+        OPERATOR,
+    ]
+    monkeypatch.setattr(issue, "render_pdf", render)
+    done = _elsewhere(tmp_path).invoke(main, words[1:])
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        (report,) = store.reports("C-1")
+    assert report["issued_by"] == OPERATOR and (tmp_path / "r 1.pdf").exists()
+    assert json.loads(report["content_json"])["unit"] == "Van 3"
+
+
+def test_the_command_a_report_left_unwritten_prints_issues_it_again(tmp_path, monkeypatch):
+    """It said "issue it again with 'forensic report'", without a word of what to issue."""
+    issue = importlib.import_module("forensic.report.issue")
+    real = issue.atomic_write_bytes
+
+    def disk_full(path, data, **kw):
+        if str(path).endswith(".json"):
+            raise OutputError(f"{path}: writing failed (No space left on device)")
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(issue, "atomic_write_bytes", disk_full)
+    with pytest.raises(ScanIncomplete) as failed:
+        _run(tmp_path, report_path=tmp_path / "r.pdf", json_path=tmp_path / "r.json")
+    message = str(failed.value)
+    assert f"written: {tmp_path / 'r.pdf'}; issue it again with `forensic report" in message
+    assert message.endswith(
+        "(a new report, with its own id; add --force to replace the files written)"
+    )
+    words = _pasted(message, "forensic report")
+    assert words[2:] == [
+        "C-1",
+        "E-1",
+        "--out",
+        str(tmp_path / "r.pdf"),
+        "--json",
+        str(tmp_path / "r.json"),
+        "--store",
+        str(tmp_path / "s" / "forensic.db"),
+        "--operator",
+        OPERATOR,
+    ]
+    monkeypatch.setattr(issue, "atomic_write_bytes", real)
+    done = _elsewhere(tmp_path).invoke(main, [*words[1:], "--force"])
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        assert [r["issued_by"] for r in store.reports("C-1")] == [OPERATOR, OPERATOR]
+    assert (tmp_path / "r.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("case_number", "item_number"),
+    [("2026 0412", "A1"), ("C-1", "A 1"), ("C-1", "A1;touch pwned"), ("C'1", "$(touch pwned)")],
+)
+def test_a_command_a_scan_prints_is_quoted_for_the_shell(
+    tmp_path, monkeypatch, case_number, item_number
+):
+    """`forensic exhibit add 2026 0412 A 1 --description ...` pasted as shown fails, and an
+    exhibit number holding a ';' ran the rest as a shell command."""
+    monkeypatch.chdir(tmp_path)
+    result, progress = _progress_of(tmp_path, case_number=case_number, item_number=item_number)
+    words = _pasted(progress["custody"], "forensic exhibit add")
+    assert words == [
+        "forensic",
+        "exhibit",
+        "add",
+        case_number,
+        item_number,
+        "--description",
+        "...",
+        "--corrects",
+        result.exhibit["hash"][:16],
+        "--store",
+        str(tmp_path / "s" / "forensic.db"),
+        "--operator",
+        OPERATOR,
+    ]
+    # pasted into a shell, with the description filled in: it corrects the label, and runs
+    # nothing else
+    command = _pasted(progress["custody"], "forensic exhibit add")
+    line = re.findall(r"`(forensic exhibit add [^`]*)`", progress["custody"])[0]
+    line = line.replace("--description ...", "--description 'white powder'")
+    script = f"forensic() {{ printf '%s\\n' \"$@\"; }}; {line}"
+    shell = subprocess.run(
+        ["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    command[6] = "white powder"
+    assert shell.stdout.splitlines() == command[1:]
+    assert not (tmp_path / "pwned").exists()
+    done = _elsewhere(tmp_path).invoke(main, command[1:])
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        assert store.get_exhibit(case_number, item_number)["description"] == "white powder"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import shlex
 import shutil
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Any
 import click
 
 from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, settings_as_options
+from forensic.commands import command
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import VerifyReport, verify_store
@@ -492,6 +492,7 @@ def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_pa
         done = record_unrecorded(
             store, spectrum_file, operator=operator, accept_unverified=accept_unverified
         )
+        db_path = store.db_path
     measurement, kept = done.measurement, done.unrecorded
     exhibit = f"exhibit {kept.item_number} of case {kept.case_number}"
     if not done.recorded:
@@ -507,10 +508,10 @@ def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_pa
         f"{measurement['raw_sha256']}), which can be kept with the case's papers"
     )
     click.echo(f"the file's signature: {_kept_signature(measurement, done.signature)}")
-    click.echo(
-        f"next: 'forensic exhibit identify {shlex.quote(kept.case_number)} "
-        f"{shlex.quote(kept.item_number)}' identifies it"
+    identify = command(
+        "exhibit", "identify", kept.case_number, kept.item_number, store=db_path, operator=operator
     )
+    click.echo(f"next: {identify} identifies it")
 
 
 def _kept_signature(measurement: dict, signature: dict) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forensic.commands import command
 from forensic.custody import chain
 from forensic.custody.since import concerns
 from forensic.custody.store import PDF_MEDIA_TYPE, Store, StoreBusyError
@@ -64,6 +65,9 @@ def issue_report(
         The exhibit's chain does not verify and ``force`` is false.
     OutputExistsError
         An output file exists and ``overwrite`` is false (checked before anything is recorded).
+    OutputError
+        A file could not be written after the report was recorded: the message gives the
+        command that issues it again.
     ReportOutrunError
         Records of its exhibits were added each time it was made: no report is recorded, no
         file written.
@@ -74,6 +78,19 @@ def issue_report(
     outputs = [path for path in (pdf_path, json_path, text_path) if path is not None]
     for path in outputs:  # before the report is recorded
         check_writable(path, overwrite=overwrite)
+    again = command(
+        "report",
+        case_number,
+        *([] if item_number is None else [item_number]),
+        out=Path(pdf_path) if pdf_path is not None else "FILE.pdf",
+        json=None if json_path is None else Path(json_path),
+        text=None if text_path is None else Path(text_path),
+        unit=unit,
+        location=location,
+        force=force,
+        store=store.db_path,
+        operator=operator,
+    )
     start = store.head()[0]
     written: list[Path] = []
     try:
@@ -141,14 +158,16 @@ def issue_report(
         except ForensicError as exc:  # the disk filled or went away since the check above
             raise OutputError(
                 f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF "
-                f"kept in the store), but {exc}; issue it again with 'forensic report'"
+                f"kept in the store), but {exc}; "
+                + (f"written: {', '.join(str(path) for path in written)}; " if written else "")
+                + _issue_again(again, replace=bool(written) and not force)
             ) from exc
     except KeyboardInterrupt as exc:
         # the transaction is rolled back by now: the store says whether the report is on record
         unwritten = outputs[len(written) :]  # each file is written whole or not at all
         if not overwrite:  # none existed before: one that does now was written when stopped
             unwritten = [path for path in unwritten if not os.path.exists(path)]
-        recorded = _what_is_issued(store, start, outputs, unwritten)
+        recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=force)
         raise Interrupted.having_recorded(exc, recorded) from exc
     return IssuedReport(content, pdf, record, tuple(written))
 
@@ -188,9 +207,13 @@ def _what_is_issued(
     start: int,
     outputs: Sequence[str | os.PathLike],
     unwritten: Sequence[str | os.PathLike],
+    again: str,
+    *,
+    replaces: bool = False,
 ) -> str:
     """What a stopped ``issue_report`` left: the report on record or not, its files written
-    or not, and how to finish."""
+    or not, and how to finish (``again``: the command that issues it again, which
+    ``replaces`` the files written when it has ``--force``)."""
     try:
         records = [row for table, row in store.appended_since(start) if table == "reports"]
     except ForensicError as error:
@@ -207,8 +230,17 @@ def _what_is_issued(
         said += f"; written: {', '.join(written)}"
     if not unwritten:
         return said
+    missing = ", ".join(str(path) for path in unwritten)
+    return f"{said}; not written: {missing}: " + _issue_again(
+        again, replace=bool(written) and not replaces
+    )
+
+
+def _issue_again(again: str, *, replace: bool) -> str:
+    """How to issue a report whose files were not all written: ``again``, the command, which
+    needs --force added to ``replace`` the files that were."""
     return (
-        f"{said}; not written: {', '.join(str(path) for path in unwritten)}: issue it again "
-        "with 'forensic report' "
-        "(a new report, with its own id; add --force to replace the files written)"
+        f"issue it again with {again} (a new report, with its own id"
+        + ("; add --force to replace the files written" if replace else "")
+        + ")"
     )

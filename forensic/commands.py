@@ -1,0 +1,60 @@
+"""The ``forensic`` commands a message tells the technician to run, as they are pasted.
+
+A command printed to be pasted must do what the message says when it is pasted as shown: in
+the store the work used, against its library, signed by its operator, on the files it was
+given, and whatever the case and exhibit numbers hold (spaces, quotes, a ``;``). Every
+message that names a command builds it here, from the options actually in use.
+
+Pure and import-free, so that the workflows, the reports and the command line all build
+them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from typing import Any
+
+__all__ = ["command"]
+
+
+def command(*words: Any, **options: Any) -> str:
+    """A ``forensic`` command line, quoted for a POSIX shell, between backticks.
+
+    Parameters
+    ----------
+    *words : str or path-like
+        The subcommand and its arguments (``"exhibit", "identify", case, item``).
+    **options
+        The options, in the order given: ``store=path`` gives ``--store PATH`` (an
+        underscore in the name is a hyphen in the option). A path (an :class:`os.PathLike`)
+        is made absolute, so that the command does the same from another folder; None or
+        False leaves the option out; True gives it alone (a flag); anything else is its
+        value, as a word of its own. ``"..."`` as a value is a place the technician fills in.
+
+    Returns
+    -------
+    str
+        The command between backticks, every word quoted as a POSIX shell reads it, so that
+        pasted it runs this command and nothing else.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> command("exhibit", "identify", "2026 0412", "A1;rm x", store=Path("/data/forensic.db"))
+    "`forensic exhibit identify '2026 0412' 'A1;rm x' --store /data/forensic.db`"
+    """
+    argv = ["forensic", *(_word(word) for word in words)]
+    for name, value in options.items():
+        if value is None or value is False:
+            continue
+        argv.append("--" + name.replace("_", "-"))
+        if value is not True:
+            argv.append(_word(value))
+    return f"`{shlex.join(argv)}`"
+
+
+def _word(value: Any) -> str:
+    if isinstance(value, os.PathLike):
+        return os.path.abspath(os.fspath(value))
+    return str(value)
