@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from forensic.commands import command
 from forensic.custody.continuity import custody_doubts, custody_gaps, same_statement
+from forensic.custody.keys import operator_name
 from forensic.custody.store import (
     NOT_DESCRIBED,
     Store,
@@ -355,7 +356,9 @@ def _receipt(
     with db.transaction():
         events = db.custody_events(case_number, item_number)
         latest = events[-1] if events else None
-        if latest is not None and latest["received_by"] == operator:
+        # as the custody log compares who held it: a name as stated, in any letter case or
+        # spacing, is the one recorded
+        if latest is not None and same_statement(operator, latest["received_by"]):
             stated = {
                 "released_by": received_from,
                 "seal_intact": None if seal_intact is None else int(seal_intact),
@@ -389,14 +392,17 @@ def _custody_line(
     gaps: Sequence[str] = (),
     discrepancies: Sequence[Discrepancy] = (),
     undescribed: str | None = None,
+    named_alike: str | None = None,
 ) -> str:
     """The scan's progress line on custody, with a warning for each break in the log the
     receipt made (:func:`~forensic.custody.continuity.custody_gaps`, as the report says it)
-    and for each of the scan's statements the records contradict, each with what to do; and,
-    when the exhibit's label has no description, the command (``undescribed``) that completes
-    it."""
+    and for each of the scan's statements the records contradict, each with what to do; when
+    the exhibit's label has no description, the command (``undescribed``) that completes
+    it; and first, when the operator's name is new to the store but close to a signer's, the
+    warning that says so (``named_alike``: :meth:`Store.signer_named_alike`)."""
     # each warning on a line of its own under the progress line: read at a glance, in a van
-    warnings = [
+    warnings = [f"{_WARNING_LINE}{named_alike}"] if named_alike else []
+    warnings += [
         f"{_WARNING_LINE}custody not continuous: {gap}: state who handed it over "
         "(--received-from, or 'forensic custody add') so that the chain has no gap"
         for gap in gaps
@@ -762,7 +768,7 @@ def identify_saved(
     case_number, item_number : str
         The exhibit.
     operator : str
-        Who signs the results.
+        Who signs the results (its spaces normalised: :func:`~forensic.custody.keys.operator_name`).
     store : Store or path, optional
         The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
     library : Library or path, optional
@@ -778,6 +784,7 @@ def identify_saved(
         :meth:`~forensic.custody.Store.add_result`); empty when every measurement has a
         result.
     """
+    operator = operator_name(operator)
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     try:
@@ -860,7 +867,11 @@ def scan(
         one only in letter case, spaces or punctuation is refused (a :class:`CustodyError`,
         before anything is recorded): open it first on purpose, and the scan adds to it.
     operator : str
-        The technician; signs every record.
+        The technician; signs every record. Its spaces are normalised
+        (:func:`~forensic.custody.keys.operator_name`), and it holds the exhibit when the
+        custody log says so in any letter case or spacing. A name that has signed nothing in
+        the store but differs from one that has only in letter case or spacing is warned of
+        in the ``custody`` progress line (:meth:`~forensic.custody.Store.signer_named_alike`).
     store : Store or path, optional
         The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
     report_path, json_path, text_path : path, optional
@@ -914,6 +925,7 @@ def scan(
         and the command that records it.
     """
     notify = progress or (lambda stage, message: None)
+    operator = operator_name(operator)
     for path in (report_path, json_path, text_path):
         if path is not None:  # before anything is recorded or the laser fires
             check_writable(path, overwrite=overwrite)
@@ -929,6 +941,7 @@ def scan(
             reference = _reference_library(library)
             identify = _identify_against(reference)
         _refuse_near_duplicates(db, case_number, item_number, operator=operator)
+        named_alike = db.signer_named_alike(operator)
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
@@ -1013,6 +1026,7 @@ def scan(
                         if undescribed
                         else None
                     ),
+                    named_alike=named_alike,
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")

@@ -13,6 +13,8 @@ from forensic.custody.keys import (
     key_path,
     load_key,
     load_or_create_key,
+    operator_name,
+    similar_names,
     verify_signature,
 )
 from forensic.errors import CustodyError
@@ -81,3 +83,12 @@ def test_signature_verifies_only_for_the_signed_bytes_and_key():
 def test_operator_names_are_checked(name, message):
     with pytest.raises(CustodyError, match=message):
         check_operator_name(name)
+
+
+def test_an_operator_s_name_is_normalised_where_it_enters_and_compared_as_custody_does():
+    assert operator_name(" Ann  Example\t") == "Ann Example"
+    assert operator_name(None) is None
+    known = ["Ann Example", "Ann  Example", "Anne Example", "Bob"]
+    assert similar_names("ann example", known) == ["Ann  Example", "Ann Example"]
+    assert similar_names("Ann Example", known) == ["Ann  Example"]  # itself left out
+    assert similar_names("Anne", known) == []

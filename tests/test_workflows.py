@@ -2000,3 +2000,56 @@ def test_a_command_a_scan_prints_is_quoted_for_the_shell(
     assert done.exit_code == 0, done.output
     with Store(tmp_path / "s") as store:
         assert store.get_exhibit(case_number, item_number)["description"] == "white powder"
+
+
+def test_an_operator_named_with_spaces_around_is_the_operator_holding_the_exhibit(tmp_path):
+    """'Ann Example ' (from a variable) added a receipt by "Ann Example" at every scan: the
+    store records the name stripped, and the scan compared it with the name as given."""
+    for _scan in range(3):
+        result = _run(tmp_path, operator=" Ann  Example ")
+        assert result.measurement["operator"] == OPERATOR
+    with Store(tmp_path / "s") as store:
+        assert [e["received_by"] for e in store.custody_events("C-1", "E-1")] == [OPERATOR]
+        assert list(store.operator_fingerprints()) == [OPERATOR]  # one key, not a second
+
+
+def test_an_operator_named_as_a_known_signer_in_another_case_is_warned_of(tmp_path):
+    """'ann example' after 'Ann Example' made a second key and a receipt, silently: the scan
+    says so, names the known signer, and adds no hand-over that never happened."""
+    _run(tmp_path, description="white powder, zip bag")
+    result, progress = _progress_of(tmp_path, operator="ann example")
+    assert progress["custody"].startswith(
+        "ann example holds E-1 since custody record #4\n        WARNING: 'ann example' has "
+        f"signed nothing in {tmp_path / 's' / 'forensic.db'}, but 'Ann Example' has: a name "
+        "that differs only in letter case or spacing signs with a key of its own and reads as "
+        "another person in the custody log; if you are Ann Example, give --operator "
+        "'Ann Example'"
+    )
+    assert result.measurement["signer"] == "ann example"  # warned of, not refused
+    with Store(tmp_path / "s") as store:
+        assert len(store.custody_events("C-1", "E-1")) == 1
+    # now a signer of its own: not warned of again; another name is not either
+    _, progress = _progress_of(tmp_path, operator="ann example")
+    assert "WARNING" not in progress["custody"]
+    _, progress = _progress_of(tmp_path, operator="Ann Exampel", item_number="E-2")
+    assert "WARNING: 'Ann Exampel'" not in progress["custody"]
+
+
+def test_every_command_normalises_its_operator_and_warns_of_a_name_like_a_signer_s(tmp_path):
+    common = ["--store", str(tmp_path / "s")]
+    runner = CliRunner(env={"FORENSIC_OPERATOR": " Ann  Example "})
+    done = runner.invoke(main, ["case", "new", "C-1", *common])
+    assert done.exit_code == 0 and done.stderr == "", done.output
+    done = runner.invoke(main, ["exhibit", "add", "C-1", "A1", "--description", "bag", *common])
+    assert done.exit_code == 0 and done.stderr == "", done.output
+    # a new key, warned of where it is made: recorded all the same
+    handed = ["custody", "add", "C-1", "A1", "--received-by", "Bo", "--purpose", "analysis"]
+    done = runner.invoke(main, [*handed, *common, "--operator", "ANN EXAMPLE"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.startswith(
+        f"WARNING: 'ANN EXAMPLE' has signed nothing in {tmp_path / 's' / 'forensic.db'}, but "
+        "'Ann Example' has: "
+    )
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1")["opened_by"] == OPERATOR
+        assert sorted(store.operator_fingerprints()) == ["ANN EXAMPLE", OPERATOR]

@@ -50,12 +50,21 @@ def store_option(func):
     )(func)
 
 
+def _operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An operator's name as it signs, however it was given (``"Ann Example "`` from a
+    variable is ``"Ann Example"``): :func:`~forensic.custody.keys.operator_name`."""
+    from forensic.custody.keys import operator_name  # noqa: PLC0415
+
+    return operator_name(value)
+
+
 def operator_option(func):
-    """``--operator NAME``: who signs."""
+    """``--operator NAME``: who signs (its spaces normalised, by :func:`_operator`)."""
     return click.option(
         "--operator",
         envvar="FORENSIC_OPERATOR",
         default=_default_operator,
+        callback=_operator,
         show_default="login name",
         help="Person responsible; their Ed25519 key signs the records [env FORENSIC_OPERATOR].",
     )(func)
@@ -67,9 +76,22 @@ def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return as_label(value)
 
 
-def _open(store_path: Path | None, *, create: bool = True) -> Store:
-    """The store, to record in: one this process cannot write is refused before anything."""
-    return Store(store_path, create=create)
+def _open(store_path: Path | None, *, create: bool = True, operator: str | None = None) -> Store:
+    """The store, to record in: one this process cannot write is refused before anything.
+
+    ``operator``, who is to sign in it, is warned of (not refused) when their name is new to
+    the store but differs from a signer's only in letter case or spacing: the first record
+    they sign makes a second key, under what reads as another person."""
+    store = Store(store_path, create=create)
+    if operator:
+        try:
+            named_alike = store.signer_named_alike(operator)
+        except BaseException:
+            store.close()
+            raise
+        if named_alike:
+            click.secho(f"WARNING: {named_alike}", err=True, bold=True)
+    return store
 
 
 def _read(store_path: Path | None) -> Store:
@@ -274,7 +296,7 @@ def case() -> None:
 @store_option
 def case_new(*, case_number, title, unit, location, notes, operator, store_path):
     """Open a new case."""
-    with _open(store_path) as store:
+    with _open(store_path, operator=operator) as store:
         row = store.open_case(
             case_number, operator=operator, title=title, unit=unit, location=location, notes=notes
         )
@@ -392,7 +414,7 @@ def exhibit_add(
     store_path,
 ):
     """Label an exhibit of a case (or correct its label with --corrects)."""
-    with _open(store_path) as store:
+    with _open(store_path, operator=operator) as store:
         row = store.add_exhibit(
             case_number,
             item_number,
@@ -448,7 +470,7 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
-    with _open(store_path, create=False) as store:
+    with _open(store_path, create=False, operator=operator) as store:
         done = identify_saved(
             case_number, item_number, operator=operator, store=store, library=library_path
         )
@@ -488,7 +510,7 @@ def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_pa
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
-    with _open(store_path, create=False) as store:
+    with _open(store_path, create=False, operator=operator) as store:
         done = record_unrecorded(
             store, spectrum_file, operator=operator, accept_unverified=accept_unverified
         )
@@ -591,7 +613,7 @@ def custody_add(
     opened, and a seal intact after it was recorded broken, are recorded and warned of: the
     report lists them.
     """
-    with _open(store_path) as store:
+    with _open(store_path, operator=operator) as store:
         before = set(_custody_warnings(store, case_number, item_number))
         row = store.add_custody_event(
             case_number,
@@ -922,7 +944,7 @@ def report(
     """Issue the signed report of a case (or one exhibit): PDF, and JSON / text if asked."""
     from forensic.report.issue import issue_report  # noqa: PLC0415
 
-    with _open(store_path, create=False) as store:
+    with _open(store_path, create=False, operator=operator) as store:
         issued = issue_report(
             store,
             case_number,
@@ -1082,7 +1104,7 @@ def bundle_export(case_number, out, force, operator, store_path):
     """Write a case's records, raw spectra, reports and public keys to a signed zip."""
     from forensic.custody.bundle import export_bundle  # noqa: PLC0415
 
-    with _open(store_path, create=False) as store:
+    with _open(store_path, create=False, operator=operator) as store:
         manifest = export_bundle(store, case_number, out, operator=operator, overwrite=force)
     click.echo(
         f"bundle written: {out} ({manifest['record_count']} records, "
@@ -1099,7 +1121,7 @@ def bundle_import(bundle_file, operator, store_path):
     """Verify a bundle completely, then add it to the store (nothing is added on any failure)."""
     from forensic.custody.bundle import import_bundle  # noqa: PLC0415
 
-    with _open(store_path) as store:
+    with _open(store_path, operator=operator) as store:
         summary = import_bundle(store, bundle_file, operator=operator)
     click.echo(
         f"bundle verified and imported: case {summary.case_number}, "

@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ __all__ = [
     "key_path",
     "load_key",
     "load_or_create_key",
+    "operator_name",
+    "similar_names",
     "verify_signature",
 ]
 
@@ -59,6 +62,53 @@ def check_operator_name(name: str) -> str:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise CustodyError(f"operator name {name!r} holds control characters")
     return name
+
+
+def operator_name(name: str | None) -> str | None:
+    """An operator's name as it signs: without the spaces around it, each run of spaces
+    inside it one space.
+
+    Where a name enters (``--operator``, ``$FORENSIC_OPERATOR``, a workflow's ``operator``):
+    ``"Ann Example "`` from a pasted variable and ``"Ann  Example"`` typed twice are the
+    person whose key signs as ``"Ann Example"``, not a second signer with a key of their own.
+    Names already recorded are never changed (their signatures cover them as they are).
+
+    Parameters
+    ----------
+    name : str or None
+        The name as given; None (no operator given) is returned as it is.
+
+    Returns
+    -------
+    str or None
+        The name, its whitespace normalised; not otherwise checked
+        (:func:`check_operator_name` refuses an empty one).
+    """
+    if not isinstance(name, str):
+        return name
+    return " ".join(name.split())
+
+
+def similar_names(name: str, known: Iterable[str]) -> list[str]:
+    """The names in ``known`` that differ from ``name`` only in letter case and spacing (as
+    the custody log compares who held an exhibit), ``name`` itself left out.
+
+    Parameters
+    ----------
+    name : str
+        An operator's name.
+    known : iterable of str
+        Names that already sign (the store's ``operator_keys``).
+
+    Returns
+    -------
+    list of str
+        Those names, sorted; empty when none differs only so.
+    """
+    key = " ".join(str(name).split()).casefold()
+    return sorted(
+        {other for other in known if other != name and " ".join(other.split()).casefold() == key}
+    )
 
 
 def key_path(operator: str) -> Path:

@@ -36,6 +36,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import sqlite3
 import unicodedata
 import uuid
@@ -52,6 +53,7 @@ from forensic.custody.keys import (
     check_operator_name,
     load_key,
     load_or_create_key,
+    similar_names,
 )
 from forensic.errors import CustodyError
 from forensic.spectrum import Spectrum
@@ -863,6 +865,40 @@ class Store:
         for row in self.query("SELECT operator, fingerprint FROM operator_keys"):
             known.setdefault(row["operator"], set()).add(row["fingerprint"])
         return known
+
+    def signer_named_alike(self, operator: str) -> str | None:
+        """A warning when ``operator`` has signed nothing in the store but a name that differs
+        from it only in letter case or spacing has: the first record it signs registers a
+        second key, under what reads as another person. Warned of, never refused (two people
+        may share a name): the operator knows which name is theirs.
+
+        Parameters
+        ----------
+        operator : str
+            Who is about to sign.
+
+        Returns
+        -------
+        str or None
+            The warning, naming the known signer(s) and the option that signs as one; None
+            when ``operator`` already signs here, or no name is that close to it.
+        """
+        operator = check_operator_name(operator)
+        known = self.operator_fingerprints()
+        if operator in known:
+            return None
+        alike = similar_names(operator, known)
+        if not alike:
+            return None
+        named = " or ".join(repr(name) for name in alike)
+        return (
+            f"{operator!r} has signed nothing in {self.db_path}, but {named} has: a name "
+            "that differs only in letter case or spacing signs with a key of its own and "
+            "reads as another person in the custody log; if you are "
+            + " or ".join(alike)
+            + ", give --operator "
+            + " or --operator ".join(shlex.quote(name) for name in alike)
+        )
 
     def append(
         self,
