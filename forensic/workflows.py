@@ -33,7 +33,7 @@ from forensic.custody.store import (
 )
 from forensic.custody.unrecorded import holding_signals, keep_unrecorded, last_resort_folder
 from forensic.errors import CustodyError, ForensicError, Interrupted, LibraryError
-from forensic.io import check_writable
+from forensic.io import check_outputs
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
 
@@ -875,7 +875,8 @@ def scan(
     store : Store or path, optional
         The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
     report_path, json_path, text_path : path, optional
-        Where to write the report (PDF, JSON, plain text).
+        Where to write the report (PDF, JSON, plain text): three files, each its own (the
+        same file twice is refused before anything is recorded).
     description, seal_number, seal_intact, received_from : optional
         Exhibit label and custody details known at scan time. A new exhibit's label records
         the description and seal; an existing label is never changed, and a description or
@@ -926,9 +927,10 @@ def scan(
     """
     notify = progress or (lambda stage, message: None)
     operator = operator_name(operator)
-    for path in (report_path, json_path, text_path):
-        if path is not None:  # before anything is recorded or the laser fires
-            check_writable(path, overwrite=overwrite)
+    # before anything is recorded or the laser fires
+    check_outputs(
+        {"--report": report_path, "--json": json_path, "--text": text_path}, overwrite=overwrite
+    )
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     start: int | None = None

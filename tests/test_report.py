@@ -657,6 +657,31 @@ def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_writte
     assert as_json.exists()
 
 
+@pytest.mark.parametrize("other", ["--json", "--text"])
+def test_one_file_given_for_two_outputs_of_a_report_is_refused_before_it_is_recorded(
+    tmp_path, monkeypatch, other
+):
+    """With --force the JSON (or text) was written over the PDF, and the screen said the PDF
+    was written; without, the report was recorded and then refused."""
+    populated_store(tmp_path / "s").close()
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF- an earlier report")
+    monkeypatch.chdir(tmp_path)
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    for force in ([], ["--force"]):
+        # the same file, once as a path from here
+        args = ["report", "CASE-1", "--out", str(pdf), other, "a.pdf", *common, *force]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"error: --out and {other} both name {pdf}: one would be written over the other; "
+            "give each its own file\n"
+        )
+    assert pdf.read_bytes() == b"%PDF- an earlier report"
+    with Store(tmp_path / "s") as store:
+        assert store.reports("CASE-1") == []
+
+
 def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):
     populated_store(tmp_path / "s").close()
     conn = sqlite3.connect(tmp_path / "s" / "forensic.db")

@@ -2053,3 +2053,25 @@ def test_every_command_normalises_its_operator_and_warns_of_a_name_like_a_signer
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-1")["opened_by"] == OPERATOR
         assert sorted(store.operator_fingerprints()) == ["ANN EXAMPLE", OPERATOR]
+
+
+@pytest.mark.parametrize("other", ["json_path", "text_path"])
+def test_one_file_given_for_the_pdf_and_another_output_stops_the_scan_before_anything(
+    tmp_path, monkeypatch, other
+):
+    """With --force the PDF ended up as JSON text while the screen said "Report written"
+    twice; without, the report was recorded and then could not be written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.pdf").write_bytes(b"%PDF- an earlier report")
+    (tmp_path / "link.pdf").symlink_to(tmp_path / "a.pdf")
+    option = {"json_path": "--json", "text_path": "--text"}[other]
+    for same in ("a.pdf", tmp_path / "link.pdf"):
+        for overwrite in (False, True):
+            with pytest.raises(OutputError) as refused:
+                _run(tmp_path, report_path=tmp_path / "a.pdf", overwrite=overwrite, **{other: same})
+            assert str(refused.value) == (
+                f"--report and {option} both name {tmp_path / 'a.pdf'}: one would be written "
+                "over the other; give each its own file"
+            )
+    assert (tmp_path / "a.pdf").read_bytes() == b"%PDF- an earlier report"
+    assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired

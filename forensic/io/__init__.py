@@ -12,7 +12,7 @@ import hashlib
 import importlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -252,6 +252,58 @@ def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     return path
+
+
+def check_outputs(
+    outputs: Mapping[str, str | os.PathLike | None], *, overwrite: bool = False
+) -> list[Path]:
+    """Make sure each of a command's output files can be written, and that no two of them
+    are the same file, before work whose result must not be lost on them.
+
+    Two outputs given one path would be written one over the other: the last one written
+    (a JSON or text report) would stand where the first (the PDF) was said to be.
+
+    Parameters
+    ----------
+    outputs : mapping of str to path-like or None
+        Each output by the option that names it (``{"--report": ..., "--json": ...}``), in
+        the order they are written; None is an output not asked for.
+    overwrite : bool
+        Replace existing files (else one that exists is refused), as :func:`check_writable`.
+
+    Returns
+    -------
+    list of Path
+        The paths given, in order.
+
+    Raises
+    ------
+    OutputError
+        Two outputs name the same file (the same path once resolved, or links to one file):
+        the message names both options.
+    OutputExistsError, OutputError
+        As :func:`check_writable`, for each path.
+    """
+    given = [(option, Path(path)) for option, path in outputs.items() if path is not None]
+    for index, (option, path) in enumerate(given):
+        for earlier, other in given[:index]:
+            if _same_file(path, other):
+                raise OutputError(
+                    f"{earlier} and {option} both name {other}: one would be written over the "
+                    "other; give each its own file"
+                )
+    return [check_writable(path, overwrite=overwrite) for _, path in given]
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file: the same once resolved, or links to the same file."""
+    resolved = (os.path.normcase(os.path.realpath(p)) for p in (one, other))
+    if len(set(resolved)) == 1:
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # either does not exist yet: not the same file
+        return False
 
 
 _WRITERS_BY_EXTENSION = {".jdx": "jcamp", ".dx": "jcamp", ".jcamp": "jcamp", ".csv": "text"}

@@ -13,7 +13,7 @@ from forensic.custody import chain
 from forensic.custody.since import concerns
 from forensic.custody.store import PDF_MEDIA_TYPE, Store, StoreBusyError
 from forensic.errors import ForensicError, Interrupted
-from forensic.io import OutputError, atomic_write_bytes, check_writable
+from forensic.io import OutputError, atomic_write_bytes, check_outputs
 from forensic.report.content import build_report_content, render_json
 from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
@@ -66,8 +66,9 @@ def issue_report(
     OutputExistsError
         An output file exists and ``overwrite`` is false (checked before anything is recorded).
     OutputError
-        A file could not be written after the report was recorded: the message gives the
-        command that issues it again.
+        Two of the outputs are one file (checked before anything is recorded), or a file could
+        not be written after the report was recorded: the message gives the command that
+        issues it again.
     ReportOutrunError
         Records of its exhibits were added each time it was made: no report is recorded, no
         file written.
@@ -75,9 +76,10 @@ def issue_report(
         Ctrl-C or a stopping signal (a :class:`KeyboardInterrupt`): its ``recorded`` says
         whether the report is on record and which of its files are written.
     """
-    outputs = [path for path in (pdf_path, json_path, text_path) if path is not None]
-    for path in outputs:  # before the report is recorded
-        check_writable(path, overwrite=overwrite)
+    # before the report is recorded
+    outputs = check_outputs(
+        {"--out": pdf_path, "--json": json_path, "--text": text_path}, overwrite=overwrite
+    )
     again = command(
         "report",
         case_number,
