@@ -113,3 +113,45 @@ def test_an_interruption_keeps_its_warning_when_it_says_what_was_recorded():
     assert str(again) == "interrupted: nothing was recorded; WARNING: the laser may still be on"
     plain = Interrupted.having_recorded(KeyboardInterrupt(), "nothing was recorded")
     assert (str(plain), plain.exit_code) == ("interrupted: nothing was recorded", 130)
+
+
+SIGNAL_AFTER_THE_COMMAND = textwrap.dedent(
+    """
+    import atexit, signal, sys
+
+    from forensic.__main__ import run
+
+    signum, status = int(sys.argv[1]), int(sys.argv[2])
+
+    def main():
+        print("Report written: a.pdf")
+        # a kill that arrives as the command ends: after main() has returned, while the
+        # interpreter shuts down
+        atexit.register(signal.raise_signal, signum)
+        sys.exit(status)
+
+    run(main)
+    """
+)
+
+
+@pytest.mark.parametrize("status", [0, 4])
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_after_the_command_completed_changes_nothing(stop, status):
+    """It printed 'Exception ignored in ... Traceback ... Interrupted: stopped by SIGTERM', or
+    ended with 130/143 and no message, after the report was issued."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SIGNAL_AFTER_THE_COMMAND,
+            str(int(getattr(signal, stop))),
+            str(status),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (status, "", "Report written: a.pdf\n")
