@@ -14,7 +14,7 @@ import shlex
 import signal
 import time
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,7 +32,7 @@ from forensic.custody.store import (
     stated_description,
 )
 from forensic.custody.unrecorded import holding_signals, keep_unrecorded, last_resort_folder
-from forensic.errors import CustodyError, ForensicError, Interrupted, LibraryError
+from forensic.errors import CustodyError, ForensicError, InstrumentError, Interrupted, LibraryError
 from forensic.io import check_outputs
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
@@ -41,6 +41,7 @@ __all__ = [
     "SCAN_STAGES",
     "STORE_WAIT_S",
     "Discrepancy",
+    "DriverBug",
     "SavedIdentification",
     "ScanIncomplete",
     "ScanResult",
@@ -66,6 +67,14 @@ class ScanIncomplete(ForensicError):
     """The raw spectrum is saved, but a later stage (identification, report) failed."""
 
     exit_code = 4
+
+
+class DriverBug(InstrumentError):
+    """An instrument's driver failed on an exception that is not one of the toolkit's (a
+    ``KeyError``, a ``TypeError``: a bug, to report): the scan ends as on an instrument
+    fault, saying what it recorded, with the driver's exception as its ``__cause__``."""
+
+    exit_code = 3  # as every instrument fault (drivers.errors.EXIT_INSTRUMENT)
 
 
 @dataclass(frozen=True)
@@ -732,6 +741,43 @@ def _reports_since(db: Store, start: int | None) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _driver_bug(instrument_url: str, doing: str) -> Iterator[None]:
+    """An unexpected exception of the instrument's driver (not a :class:`ForensicError`: a
+    bug) as a :class:`DriverBug`, which a scan ends with as with any instrument fault (exit
+    3, saying what it recorded), naming the exception and chained to it, so that the bug
+    stays visible and can be reported."""
+    try:
+        yield
+    except ForensicError:
+        raise
+    except Exception as exc:
+        said = " ".join(str(exc).split())
+        raise DriverBug(
+            f"{instrument_url}: {doing} failed on an unexpected error in the instrument's "
+            f"driver ({type(exc).__name__}{': ' + said if said else ''}): a bug in the "
+            "driver, to report with this message"
+        ) from exc
+
+
+@contextlib.contextmanager
+def _driver(opener: Callable[[str], Any], instrument_url: str) -> Iterator[Any]:
+    """The instrument ``opener`` opens, as a ``with`` block: opened, and closed whatever
+    happens in the block; a driver's bug in opening or closing it a :class:`DriverBug`
+    (:func:`_driver_bug`)."""
+    with _driver_bug(instrument_url, "connecting"):
+        connection = opener(instrument_url)
+        instrument = connection.__enter__()
+    try:
+        yield instrument
+    except BaseException as exc:  # closed (the laser off) as a `with` block closes it
+        if not connection.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        with _driver_bug(instrument_url, "closing the connection"):
+            connection.__exit__(None, None, None)
+
+
 class SavedIdentification(NamedTuple):
     """A saved spectrum :func:`identify_saved` identified, and the result on record for it.
 
@@ -916,10 +962,12 @@ def scan(
         report failed.
     InstrumentError, CustodyError
         The instrument could not be opened (nothing is recorded), or acquisition or the store
-        failed: the case, the exhibit and the custody event stay recorded (the message ends
-        with what the store holds of the scan), and running the scan again does not record
-        the same receipt twice. A spectrum measured that the store did not record (locked
-        for ``store_wait_s``, a full disk, the store's file deleted while the scan ran
+        failed (an unexpected exception of the instrument's driver, a bug, is a
+        :class:`DriverBug` that names it and has it as its ``__cause__``): the case, the exhibit
+        and the custody event stay recorded (the message ends with what the store holds of
+        the scan), and running the scan again does not record the same receipt twice. A
+        spectrum measured that the store did not record (locked for ``store_wait_s``, a full
+        disk, the store's file deleted while the scan ran
         (:class:`~forensic.custody.store.StoreGoneError`), a stop while saving: the error
         keeps its type and exit code, an :class:`Interrupted` too) is kept in a file
         (:func:`forensic.custody.unrecorded.keep_unrecorded`), and the message says where
@@ -948,11 +996,12 @@ def scan(
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
         opener = open_instrument or functools.partial(_default_open_instrument, library=library)
-        with opener(instrument_url) as instrument:
+        with _driver(opener, instrument_url) as instrument:
             _check_measurable(reference, instrument)
             check_settings = getattr(instrument, "check_settings", None)
             if check_settings is not None:  # refused before anything is recorded, never dropped
-                check_settings(**dict(acquire_settings or {}))
+                with _driver_bug(instrument_url, "checking the settings"):
+                    check_settings(**dict(acquire_settings or {}))
             connected = True
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
             # One transaction from the case to the receipt: what the scan states against
@@ -1032,8 +1081,9 @@ def scan(
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")
-            spectrum = instrument.acquire(**dict(acquire_settings or {}))
-            described = instrument.describe() if hasattr(instrument, "describe") else {}
+            with _driver_bug(instrument_url, "acquiring"):
+                spectrum = instrument.acquire(**dict(acquire_settings or {}))
+                described = instrument.describe() if hasattr(instrument, "describe") else {}
         spectrum = spectrum.with_metadata(operator=operator)
         measured = {
             "instrument_url": instrument_url,

@@ -2075,3 +2075,51 @@ def test_one_file_given_for_the_pdf_and_another_output_stops_the_scan_before_any
             )
     assert (tmp_path / "a.pdf").read_bytes() == b"%PDF- an earlier report"
     assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
+
+
+class BuggyInstrument(FakeInstrument):
+    """A driver with a bug: a Python error, not one of the toolkit's."""
+
+    def acquire(self, **settings):
+        return {}["integration_time_ms"]
+
+
+def test_a_driver_s_bug_in_acquisition_is_an_instrument_error_saying_what_is_recorded(
+    tmp_path, monkeypatch
+):
+    """It skipped what the scan had recorded and ended in a traceback."""
+    with pytest.raises(InstrumentError) as failed:
+        _run(tmp_path, open_instrument=lambda url: BuggyInstrument())
+    assert str(failed.value) == (
+        "fake:instrument: acquiring failed on an unexpected error in the instrument's driver "
+        "(KeyError: 'integration_time_ms'): a bug in the driver, to report with this message; "
+        "recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt by "
+        f"{OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved"
+    )
+    assert failed.value.exit_code == 3  # as any instrument fault
+    assert isinstance(failed.value.__cause__, KeyError)  # the bug, with its traceback
+    # the command line: one line, exit 3
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, library=None: BuggyInstrument()
+    )
+    typed = ["scan", "--instrument", "fake:instrument", "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(
+        main, [*typed, "--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    )
+    assert done.exit_code == 3, done.output
+    assert done.stderr.splitlines()[-1].startswith(
+        "error: fake:instrument: acquiring failed on an unexpected error in the instrument's "
+        "driver (KeyError: 'integration_time_ms')"
+    )
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == [] and verify_store(store).ok
+
+
+def test_a_driver_s_bug_when_connecting_records_nothing(tmp_path):
+    def buggy(url):
+        raise TypeError("open() missing 1 required positional argument: 'baud'")
+
+    with pytest.raises(InstrumentError, match=r"connecting failed .*\(TypeError: open\(\)"):
+        _run(tmp_path, open_instrument=buggy)
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1") is None
