@@ -37,8 +37,8 @@ from scipy.ndimage import median_filter
 from drivers.base import Spectrometer
 from drivers.errors import (
     DetectorSaturated,
-    InstrumentError,
     InterlockOpen,
+    LaserFault,
     NotSupported,
     SettingError,
 )
@@ -115,7 +115,7 @@ class _Session:
                 return
         if on:
             self.check_interlock()
-        raise InstrumentError(
+        raise LaserFault(
             f"{self.spec.url}: the laser reads back {'off' if on else 'on'} after switching it "
             f"{'on' if on else 'off'} three times"
         )
@@ -126,7 +126,7 @@ class _Session:
         if self.caps.laser and self.caps.laser_readback and self.spec.laser_enabled() != laser_on:
             if laser_on:
                 self.check_interlock()
-            raise InstrumentError(
+            raise LaserFault(
                 f"{self.spec.url}: the laser changed state during the scan "
                 f"(expected {'on' if laser_on else 'off'}); the scan is discarded"
             )

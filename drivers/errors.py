@@ -20,6 +20,7 @@ __all__ = [
     "InstrumentDisconnected",
     "InstrumentTimeout",
     "InterlockOpen",
+    "LaserFault",
     "NotSupported",
     "ProtocolError",
     "SettingError",
@@ -116,6 +117,12 @@ class CommandRefused(ProtocolError):
 
 class InterlockOpen(_InstrumentFailure):
     """The laser interlock is open (lid, key or door): the laser cannot and must not fire."""
+
+
+class LaserFault(_InstrumentFailure):
+    """The laser does not do what it was told: it reads back on or off against the command, or
+    changed state during a scan (a fault of the instrument, so the command's exit code is an
+    instrument's)."""
 
 
 class DetectorSaturated(_InstrumentFailure):

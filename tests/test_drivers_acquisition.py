@@ -24,6 +24,7 @@ from drivers.errors import (
     InstrumentDisconnected,
     InstrumentTimeout,
     InterlockOpen,
+    LaserFault,
     NotSupported,
     ProtocolError,
     SettingError,
@@ -86,6 +87,17 @@ def test_laser_is_off_after_acquisition(protocol):
     with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
         spec.acquire(integration_time_ms=20)
         assert spec.laser_enabled() is False
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_laser_that_does_not_read_back_as_told_is_an_instrument_fault(protocol, monkeypatch):
+    # a fault of the instrument, not of the command typed: the command line exits 3, as for
+    # every other instrument fault, and nothing is returned
+    with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
+        monkeypatch.setattr(spec, "laser_enabled", lambda: False)  # never reads back on
+        with pytest.raises(LaserFault, match="reads back off after switching it on") as failed:
+            spec.acquire(integration_time_ms=20)
+    assert failed.value.exit_code == 3
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
