@@ -1514,7 +1514,12 @@ _COMPILED: dict[str, Library] = {}
 
 
 def _compiled_folder(
-    folder: Path, prefix: str, *, rebuild: bool = False, strict: bool = False
+    folder: Path,
+    prefix: str,
+    *,
+    rebuild: bool = False,
+    strict: bool = False,
+    on_compile: Callable[[Path], None] | None = None,
 ) -> Library:
     """A library folder compiled into the cache folder, rebuilt only when its references change.
 
@@ -1534,6 +1539,8 @@ def _compiled_folder(
         except LibraryError:
             library = None  # a damaged cache file is rebuilt
     if library is None:
+        if on_compile is not None:  # seconds of silence otherwise, once
+            on_compile(folder)
         library = Library.from_folder(folder, pipelines=pipelines)
         if strict and library.skipped:
             listed = "; ".join(f"{Path(p).name}: {why}" for p, why in library.skipped[:5])
@@ -1549,12 +1556,16 @@ def _compiled_folder(
     return library
 
 
-def shipped_library(*, rebuild: bool = False) -> Library:
+def shipped_library(
+    *, rebuild: bool = False, on_compile: Callable[[Path], None] | None = None
+) -> Library:
     """The library shipped with the toolkit, compiled into the cache folder when needed.
 
     The compiled file is keyed on a hash of the reference files, the manifest and the default
     pipelines, so it is rebuilt (reproducibly: the same files give the same version) whenever
     any of them changes, and reused otherwise. Set ``FORENSIC_CACHE_DIR`` to choose the folder.
+    ``on_compile`` is called with the folder before it is compiled (see
+    :func:`open_reference_library`).
 
     Raises
     ------
@@ -1563,10 +1574,12 @@ def shipped_library(*, rebuild: bool = False) -> Library:
     """
     from spectral_library import LIBRARY_DIR  # noqa: PLC0415  (data package, optional)
 
-    return _compiled_folder(Path(LIBRARY_DIR), "shipped", rebuild=rebuild)
+    return _compiled_folder(Path(LIBRARY_DIR), "shipped", rebuild=rebuild, on_compile=on_compile)
 
 
-def open_reference_library(path: str | os.PathLike | None = None) -> Library:
+def open_reference_library(
+    path: str | os.PathLike | None = None, *, on_compile: Callable[[Path], None] | None = None
+) -> Library:
     """The library to identify against: the shipped one, a compiled file or a library folder.
 
     Parameters
@@ -1577,6 +1590,9 @@ def open_reference_library(path: str | os.PathLike | None = None) -> Library:
         ``publish`` keep it): exactly the references its manifest lists, compiled and
         calibrated once into the cache folder, as the shipped one is, and again only when they
         change. Default: the shipped library.
+    on_compile : callable, optional
+        Called with the folder before a folder is compiled (seconds, once), to tell whoever
+        waits.
 
     Raises
     ------
@@ -1585,7 +1601,7 @@ def open_reference_library(path: str | os.PathLike | None = None) -> Library:
         that cannot be read, or a damaged file.
     """
     if path is None:
-        return shipped_library()
+        return shipped_library(on_compile=on_compile)
     folder = Path(path)
     if not folder.is_dir():
         return Library.load(folder)
@@ -1594,7 +1610,7 @@ def open_reference_library(path: str | os.PathLike | None = None) -> Library:
             f"{folder}: a folder without manifest.csv is not a library folder (build one with "
             "'forensic library build' or import references with 'forensic library import')"
         )
-    library = _compiled_folder(folder.resolve(), "folder", strict=True)
+    library = _compiled_folder(folder.resolve(), "folder", strict=True, on_compile=on_compile)
     # the I/O edge of curation, imported late: curation builds on this module
     from forensic.curation.source import release_standing  # noqa: PLC0415
 

@@ -113,12 +113,21 @@ def _default_open_instrument(url: str, library: Any = None) -> Any:
     return open_instrument(url, sample_resolver=resolver)
 
 
-def _reference_library(library: Any) -> Any:
+def _reference_library(library: Any, on_compile: Callable[[Path], None] | None = None) -> Any:
     """``library`` as a Library (a .flib or folder path, None: the shipped one), loaded now: a
-    wrong path fails before anything is recorded or the laser fires."""
+    wrong path fails before anything is recorded or the laser fires. ``on_compile`` is told
+    before a folder is compiled (seconds, on the first run only)."""
     from forensic.library import Library, open_reference_library  # noqa: PLC0415
 
-    return library if isinstance(library, Library) else open_reference_library(library)
+    if isinstance(library, Library):
+        return library
+    return open_reference_library(library, on_compile=on_compile)
+
+
+def compiling_message(folder: Path) -> str:
+    """What a command says while it compiles a library folder (the shipped one on a first run):
+    seconds it would otherwise spend silent."""
+    return f"compiling the reference library {folder} (once: later runs reuse it; a few seconds)"
 
 
 def _identify_against(reference: Any) -> Callable[[Any], dict[str, Any]]:
@@ -988,7 +997,9 @@ def scan(
     try:
         start = db.head()[0]
         if identify is None:  # loaded before anything is recorded (a stop here records nothing)
-            reference = _reference_library(library)
+            reference = _reference_library(
+                library, lambda folder: notify("connect", compiling_message(folder))
+            )
             identify = _identify_against(reference)
         _refuse_near_duplicates(db, case_number, item_number, operator=operator)
         named_alike = db.signer_named_alike(operator)

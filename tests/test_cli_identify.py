@@ -428,3 +428,23 @@ def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
     )
     assert named.exit_code == 2
     assert "the file names its intensity unit, absorbance" in named.stderr
+
+
+def test_a_library_folder_compiled_on_first_use_says_so_once(tmp_path, monkeypatch):
+    """The first run compiles a library folder (the shipped one, on a new laptop) for seconds:
+    it says so rather than sit silent; later runs reuse it and say nothing."""
+    from library_helpers import make_library  # noqa: PLC0415
+
+    import forensic.library as library_module  # noqa: PLC0415
+
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(library_module, "_COMPILED", {})
+    folder = make_library(tmp_path / "lib", shipped=False)
+    query = write_spectrum(make_spectrum(BAND_SETS["cocaine"], seed=3), tmp_path / "q.jdx")
+    first = CliRunner().invoke(main, ["identify", str(query), "--library", str(folder)])
+    assert first.exit_code == 0, first.output
+    (said,) = [line for line in first.stderr.splitlines() if "compiling" in line]
+    assert said.startswith(f"compiling the reference library {folder.resolve()} (once")
+    monkeypatch.setattr(library_module, "_COMPILED", {})  # a new process: the cache file only
+    again = CliRunner().invoke(main, ["identify", str(query), "--library", str(folder)])
+    assert again.exit_code == 0 and "compiling" not in again.stderr

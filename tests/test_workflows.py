@@ -2123,3 +2123,34 @@ def test_a_driver_s_bug_when_connecting_records_nothing(tmp_path):
         _run(tmp_path, open_instrument=buggy)
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-1") is None
+
+
+def test_a_scan_says_it_compiles_its_library_folder_on_first_use(tmp_path, monkeypatch):
+    # seconds of silence before "connecting" on a new laptop: the technician is told why
+    from library_helpers import make_library  # noqa: PLC0415
+
+    import forensic.library as library_module  # noqa: PLC0415
+
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(library_module, "_COMPILED", {})
+    folder = make_library(tmp_path / "lib", shipped=False)
+    progress = []
+    _run(
+        tmp_path,
+        identify=None,
+        library=folder,
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    stage, message = progress[0]
+    assert stage == "connect" and message.startswith("compiling the reference library")
+    assert progress[1][1].startswith("connecting to")
+    monkeypatch.setattr(library_module, "_COMPILED", {})
+    progress.clear()
+    _run(
+        tmp_path,
+        identify=None,
+        library=folder,
+        item_number="E-2",
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    assert not any("compiling" in message for _, message in progress)

@@ -91,8 +91,11 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
     from forensic.identify import identify  # noqa: PLC0415
     from forensic.io import read_spectra  # noqa: PLC0415
     from forensic.library import open_reference_library  # noqa: PLC0415
+    from forensic.workflows import compiling_message  # noqa: PLC0415
 
-    library = open_reference_library(library_path)
+    library = open_reference_library(
+        library_path, on_compile=lambda folder: click.echo(compiling_message(folder), err=True)
+    )
     failed = 0
     for path in files:
         try:
