@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import engine, synthetic
+from forensic.processing import grid_range
 from forensic.search import pair_score, score_batch, score_query, top_hits
 
 PAIR_SUBSET = 2000
@@ -119,8 +120,7 @@ def _prepare(spectrum, block):
     """The query on the library grid, exactly as :func:`forensic.identify` prepares it."""
     grid = block.grid
     processed = block.pipeline(spectrum)
-    q_start = int(np.argmin(np.abs(grid - processed.wavenumber[0])))
-    q_stop = q_start + len(processed)
+    q_start, q_stop = grid_range(grid, processed.wavenumber)
     query = np.zeros(grid.size)
     query[q_start:q_stop] = processed.intensity
     return query, q_start, q_stop

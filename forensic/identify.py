@@ -31,6 +31,7 @@ from forensic.errors import ForensicError, IdentificationError
 from forensic.library import CALIBRATION_METHOD, Library, shipped_library, substance_key
 from forensic.modelled import source_confidence
 from forensic.processing import (
+    grid_range,
     linear_from_representation,
     remove_spikes,
     representation_from_linear,
@@ -784,7 +785,7 @@ def _rescore(block, hits, *, query, q_linear, q_range, found: _Found, evidence) 
             # derivative turns into a mismatch, an accidental cost on moving any reference whose
             # edge is not at zero (it kept LSD moved 8 cm-1 from its right alignment)
             a, b = _covered(grid, al, lo, hi)
-            aligned = representation_from_linear(al.aligned_reference, a, b, block.pipeline, grid)
+            aligned = representation_from_linear(al.aligned_reference, a, b, block.pipeline)
             aligned_score = cosine(query[a:b], aligned[a:b])
             # the reference moves by minus the query's axis offset; a move of its own costs
             own_move = abs(al.shift_cm1 + found.offset_cm1)
@@ -1175,7 +1176,6 @@ def _evidenced(
                 lo,
                 hi,
                 block.pipeline,
-                block.grid,
             )
             for i in picked
         ]
@@ -1236,7 +1236,7 @@ def _residual_candidates(
     if inside.size == 0 or not np.any(residual):
         return []
     lo, hi = int(inside[0]), int(inside[-1]) + 1
-    rep = representation_from_linear(residual, lo, hi, block.pipeline, block.grid)
+    rep = representation_from_linear(residual, lo, hi, block.pipeline)
     if not np.any(rep):
         return []
     scores = score_query(rep, lo, hi, block.matrix, block.start, block.stop, block.cumsums)
@@ -1279,8 +1279,7 @@ def _prepare(spectrum: Spectrum, block) -> _Prepared:
             f"the query ({spectrum.wavenumber[0]:.0f}-{spectrum.wavenumber[-1]:.0f} cm-1) cannot "
             f"be compared with the library grid ({grid[0]:.0f}-{grid[-1]:.0f} cm-1): {exc}"
         ) from None
-    q_start = int(np.argmin(np.abs(grid - processed.wavenumber[0])))
-    q_stop = q_start + len(processed)
+    q_start, q_stop = grid_range(grid, processed.wavenumber)
     query = np.zeros(grid.size, dtype=np.float64)
     query[q_start:q_stop] = processed.intensity
     if not np.any(query):

@@ -49,15 +49,15 @@ from typing import Any
 
 import numpy as np
 from platformdirs import user_cache_dir
-from scipy.signal import savgol_filter
 
 from forensic.errors import ForensicError, LibraryError, without_path
 from forensic.naming import substance_key  # also importable from here, its home before
 from forensic.processing import (
     Pipeline,
     default_pipeline,
+    grid_range,
     linear_from_representation,
-    split_representation,
+    representation_from_linear,
 )
 from forensic.quality import comparison_problems
 from forensic.search import (
@@ -585,7 +585,8 @@ class Library:
         (:func:`forensic.processing.linear_from_representation`: baseline-corrected
         intensities, where noise, residual baseline and band shuffling mean what they mean on
         a measurement) and then put through the pipeline's comparison
-        representation before scoring, exactly as a real query is. Libraries larger than
+        representation (:func:`forensic.processing.representation_from_linear`, each over
+        its own range) before scoring, exactly as a real query is. Libraries larger than
         :data:`_CALIBRATION_MAX_REFERENCES` are calibrated on a seeded random subset of that
         many references. A modality with fewer than 2 references, or fewer than 2 substances,
         stays uncalibrated (its verdicts say so).
@@ -1198,27 +1199,15 @@ def interval_score_fn(
 
 
 def _representation_score_fn(pipeline: Pipeline, max_shift_steps: int = 0):
-    """Score function on spectra: the pipeline's comparison representation, then the search
-    (over whole-step shifts up to ``max_shift_steps``, as :func:`interval_score_fn`)."""
-    _, tail = split_representation(pipeline)
+    """Score function on spectra: the pipeline's comparison representation of each row over
+    its own range (:func:`forensic.processing.representation_from_linear`, as a query or a
+    reference is represented), then the search (over whole-step shifts up to
+    ``max_shift_steps``, as :func:`interval_score_fn`)."""
 
     def represent(rows: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        out = np.asarray(rows, dtype=np.float64).copy()
-        mask = np.broadcast_to(np.atleast_2d(valid), out.shape)
-        for name, params in tail.steps:
-            if name == "derivative":
-                window = int(params.get("window", 11))
-                if window <= out.shape[1]:
-                    out = savgol_filter(
-                        out, window, int(params.get("polyorder", 2)), deriv=1, axis=1
-                    )
-            elif name == "compress_intensity":
-                out = np.sign(out) * np.abs(out) ** float(params.get("power", 0.5))
-            out = np.where(mask, out, 0.0)
-            if name == "normalise":
-                norm = np.linalg.norm(out, axis=1, keepdims=True)
-                out = out / np.where(norm > 0, norm, 1.0)
-        return out
+        rows = np.atleast_2d(rows)
+        start, stop = mask_to_ranges(np.broadcast_to(np.atleast_2d(valid), rows.shape))
+        return representation_from_linear(rows, start, stop, pipeline)
 
     def score(queries, query_valid, matrix, matrix_valid):
         return interval_score_fn(
@@ -1374,18 +1363,13 @@ def _preprocess_job(job):
         return _one_line(exc)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         return f"preprocessing failed: {_one_line(exc)}"
-    start, stop = _grid_range(pipeline.grid, processed.wavenumber)
+    start, stop = grid_range(pipeline.grid, processed.wavenumber)
     vector = np.asarray(processed.intensity, dtype=np.float32)
     if not np.all(np.isfinite(vector)):
         return "preprocessing produced non-finite values"
     if not np.any(vector):
         return "flat after preprocessing: no band to compare"
     return start, stop, vector
-
-
-def _grid_range(grid: np.ndarray, wavenumber: np.ndarray) -> tuple[int, int]:
-    start = int(np.argmin(np.abs(grid - wavenumber[0])))
-    return start, start + int(wavenumber.size)
 
 
 def _entry(

@@ -47,12 +47,15 @@ from 0.78/0.71 (Raman/IR) to 0.84/0.90 top-1 before alignment re-ranking.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.ndimage import convolve1d
 from scipy.signal import savgol_coeffs, savgol_filter
 
 from forensic.errors import SpectrumError
@@ -64,6 +67,7 @@ from forensic.quality import (
     noise_level,
 )
 from forensic.spectrum import (
+    MIN_POINTS,
     MODALITIES,
     TRANSMITTANCE_UNITS,
     ProcessingStep,
@@ -78,6 +82,7 @@ __all__ = [
     "default_pipeline",
     "derivative",
     "grid_from_params",
+    "grid_range",
     "linear_from_representation",
     "normalise",
     "remove_baseline",
@@ -175,6 +180,25 @@ def grid_from_params(start: float, stop: float, step: float) -> np.ndarray:
         )
     count = int(np.floor((stop - start) / step + 1e-9)) + 1
     return start + step * np.arange(count, dtype=np.float64)
+
+
+def grid_range(grid: np.ndarray, wavenumber: np.ndarray) -> tuple[int, int]:
+    """Where a spectrum resampled onto ``grid`` lies on it: grid indices ``[start, stop)``.
+
+    Parameters
+    ----------
+    grid : numpy.ndarray
+        Shape (G,), cm⁻¹: a pipeline's grid (:attr:`Pipeline.grid`).
+    wavenumber : numpy.ndarray
+        Shape (P,), cm⁻¹: the axis of a spectrum the pipeline's ``resample`` step put on it.
+
+    Returns
+    -------
+    start, stop : int
+        ``stop - start == P``.
+    """
+    start = int(np.argmin(np.abs(np.asarray(grid) - wavenumber[0])))
+    return start, start + int(np.size(wavenumber))
 
 
 def resample(
@@ -338,12 +362,16 @@ def compress_intensity(spectrum: Spectrum, *, power: float = 0.5) -> Spectrum:
     Keeps a few very strong bands from dominating a comparison whose weaker bands carry the
     identity; relative band heights vary between instruments, lasers and sample orientations.
     """
+    y = _signed_power(np.asarray(spectrum.intensity), power)
+    return spectrum.with_intensity(y, "compress_intensity", power=float(power))
+
+
+def _signed_power(y: np.ndarray, power: float) -> np.ndarray:
+    """``sign(y) |y|**power`` of any array: :func:`compress_intensity`'s arithmetic."""
     if not 0 < power <= 1:
         raise SpectrumError(f"compress_intensity: power must be in (0, 1], got {power}")
-    y = np.asarray(spectrum.intensity)
-    return spectrum.with_intensity(
-        np.sign(y) * np.abs(y) ** power, "compress_intensity", power=float(power)
-    )
+    compressed = np.abs(y) ** power
+    return np.copysign(compressed, y, out=compressed)
 
 
 _NORMALISATIONS = ("l2", "max", "snv", "area")
@@ -355,22 +383,34 @@ def normalise(spectrum: Spectrum, *, method: str = "l2") -> Spectrum:
 
     A flat spectrum (all zeros) is returned unchanged, with ``flat=True`` in its step.
     """
+    y = np.asarray(spectrum.intensity, dtype=np.float64)
+    scaled, flat = _normalise_rows(y[None, :], np.ones((1, y.size), dtype=bool), method)
+    stepped = spectrum.with_intensity(scaled[0], "normalise", method=method, flat=bool(flat[0]))
+    return stepped.replace(y_unit="normalised")
+
+
+def _normalise_rows(
+    rows: np.ndarray, inside: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalise` of each row of ``rows`` (N, G, zero outside ``inside``) over its
+    points ``inside`` (N, G, bool); and which rows were flat (left unscaled, as
+    :func:`normalise` leaves them)."""
     if method not in _NORMALISATIONS:
         raise SpectrumError(f"normalise: method must be one of {_NORMALISATIONS}, got {method!r}")
-    y = np.asarray(spectrum.intensity, dtype=np.float64)
+    y = rows
     if method == "snv":
-        y = y - y.mean()
-        scale = float(y.std())
+        count = np.maximum(inside.sum(axis=1), 1)
+        y = rows - (rows.sum(axis=1) / count)[:, None]
+        np.copyto(y, 0.0, where=~inside)
+        scale = np.sqrt(np.einsum("ij,ij->i", y, y) / count)
     elif method == "l2":
-        scale = float(np.linalg.norm(y))
+        scale = np.sqrt(np.einsum("ij,ij->i", y, y))
     elif method == "max":
-        scale = float(np.abs(y).max())
+        scale = np.abs(y).max(axis=1, initial=0.0)
     else:
-        scale = float(np.abs(y).sum())
-    flat = scale <= 0 or not np.isfinite(scale)
-    result = y if flat else y / scale
-    stepped = spectrum.with_intensity(result, "normalise", method=method, flat=flat)
-    return stepped.replace(y_unit="normalised")
+        scale = np.abs(y).sum(axis=1)
+    flat = ~(np.isfinite(scale) & (scale > 0))
+    return y / np.where(flat, 1.0, scale)[:, None], flat
 
 
 def _check_savgol(window: int, polyorder: int, points: int, step: str) -> tuple[int, int]:
@@ -582,7 +622,8 @@ def smooth_as_representation(spectrum: Spectrum, pipeline: Pipeline) -> tuple[Sp
     noise = noise_level(spectrum.intensity)
     for name, params in tail.steps:
         if name == "derivative":
-            window, polyorder = int(params.get("window", 11)), int(params.get("polyorder", 2))
+            savgol = _run_params(name, params)
+            window, polyorder = int(savgol["window"]), int(savgol["polyorder"])
             smoothed = smooth(spectrum, window=window, polyorder=polyorder)
             return smoothed, noise * float(np.linalg.norm(savgol_coeffs(window, polyorder)))
     return spectrum, noise
@@ -605,7 +646,7 @@ def linear_from_representation(
     _, tail = split_representation(pipeline)
     for name, params in reversed(tail.steps):
         if name == "compress_intensity":
-            power = float(params.get("power", 0.5))
+            power = float(_run_params(name, params)["power"])
             v = np.sign(v) * np.abs(v) ** (1.0 / power)
         elif name == "derivative":
             v = np.cumsum(v)
@@ -616,18 +657,112 @@ def linear_from_representation(
 
 
 def representation_from_linear(
-    values: np.ndarray, start: int, stop: int, pipeline: Pipeline, grid: np.ndarray
+    values: np.ndarray, start: int | np.ndarray, stop: int | np.ndarray, pipeline: Pipeline
 ) -> np.ndarray:
-    """Apply the comparison representation of ``pipeline`` to ``values[start:stop]``.
+    """The comparison representation of spectra on the grid, each over its own range.
 
-    The forward counterpart of :func:`linear_from_representation`, shape (G,), zero outside
-    ``[start, stop)``; used to re-score an aligned reference on the search's own scale.
+    What the tail of ``pipeline`` (:func:`split_representation`: its signed power, derivative
+    and normalisation, with their recorded parameters) does to each spectrum, done for a batch
+    of rows at once: row ``n``'s segment ``values[n, start[n]:stop[n]]`` comes out as that
+    segment alone would from the pipeline, the Savitzky-Golay derivative's edges fitted at the
+    ends of the segment itself. The forward counterpart of
+    :func:`linear_from_representation`: it puts an aligned reference, a mixture component's
+    part or calibration queries and decoys on the search's own scale.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Shape (G,) or (N, G): spectra as the spectrum part of ``pipeline`` leaves them
+        (baseline-corrected, on its grid); values outside each row's range are ignored.
+    start, stop : int or numpy.ndarray
+        Each row's range of grid indices ``[start, stop)``: scalars, or shape (N,).
+    pipeline : Pipeline
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, the shape of ``values``; zero outside each row's range. A row whose range
+        is shorter than a spectrum the pipeline accepts (fewer points than
+        :data:`forensic.spectrum.MIN_POINTS` or than its derivative's window: 17 for IR) is
+        all zeros, not an error: there is nothing to compare, as for a flat spectrum.
     """
-    out = np.zeros(np.shape(values), dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    rows = np.atleast_2d(values)
+    n, g = rows.shape
+    start = np.clip(np.broadcast_to(np.asarray(start, dtype=np.int64), (n,)), 0, g)
+    stop = np.clip(np.broadcast_to(np.asarray(stop, dtype=np.int64), (n,)), start, g)
     _, tail = split_representation(pipeline)
-    segment = np.asarray(values, dtype=np.float64)[start:stop]
-    if stop - start < 16:
-        return out
-    s = Spectrum(grid[start:stop], segment, modality="raman")
-    out[start:stop] = tail(s).intensity
+    steps = [(name, _run_params(name, params)) for name, params in tail.steps]
+    windows = [int(p["window"]) for name, p in steps if name == "derivative"]
+    usable = stop - start >= max([MIN_POINTS, *windows])
+    idx = np.arange(g)
+    inside = (idx >= start[:, None]) & (idx < stop[:, None]) & usable[:, None]
+    out = np.where(inside, rows, 0.0)
+    for name, params in steps:
+        if name == "compress_intensity":
+            out = _signed_power(out, float(params["power"]))
+        elif name == "derivative":
+            out = _derivative_rows(
+                out, start[usable], stop[usable], np.flatnonzero(usable), **params
+            )
+            np.copyto(out, 0.0, where=~inside)
+        elif name == "normalise":
+            out, _ = _normalise_rows(out, inside, params["method"])
+    return out.reshape(values.shape)
+
+
+def _derivative_rows(  # noqa: PLR0917  (the segments of a batch, then the step's own)
+    rows: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    which: np.ndarray,
+    window: int,
+    polyorder: int,
+) -> np.ndarray:
+    """:func:`derivative` of the segments ``rows[which[k], start[k]:stop[k]]``, each at least
+    ``window`` points long, in place of their values (elsewhere: a convolution, meaningless).
+
+    Inside a segment it is the Savitzky-Golay convolution, which never reaches outside it;
+    within half a window of its ends, the derivative of the polynomial fitted to its first or
+    last ``window`` points (``savgol_filter``'s ``mode="interp"``), a linear map applied to
+    those points of every row at once.
+    """
+    window, polyorder = _check_savgol(window, polyorder, window, "derivative")
+    half = window // 2
+    out = convolve1d(rows, savgol_coeffs(window, polyorder, deriv=1), axis=1, mode="constant")
+    head, tail = _savgol_edge_maps(window, polyorder)
+    offsets = np.arange(window)
+    r, first, last = which[:, None], start[:, None], stop[:, None] - window
+    out[r, first + offsets[:half]] = rows[r, first + offsets] @ head.T
+    out[r, last + offsets[window - half :]] = rows[r, last + offsets] @ tail.T
     return out
+
+
+@lru_cache(maxsize=16)
+def _savgol_edge_maps(window: int, polyorder: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (half window, window) matrices taking a segment's first and last ``window`` points
+    to its Savitzky-Golay derivative at its first and last ``window // 2`` points."""
+    full = savgol_filter(np.eye(window), window, polyorder, deriv=1, mode="interp", axis=0)
+    half = window // 2
+    full.setflags(write=False)
+    return full[:half], full[window - half :]
+
+
+def _run_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters step ``name`` runs with: ``params`` over the defaults of its function.
+
+    A pipeline records only the parameters it was given; whatever reads a step's parameters
+    back (the representation and its inverse) takes the rest from the step function's own
+    signature, the one place a default is written.
+    """
+    return {**_step_defaults(name), **params}
+
+
+@cache
+def _step_defaults(name: str) -> dict[str, Any]:
+    signature = inspect.signature(STEPS[name])
+    return {
+        key: p.default
+        for key, p in signature.parameters.items()
+        if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
+    }

@@ -30,7 +30,8 @@ from forensic.library import (
     spectrum_files,
     substance_key,
 )
-from forensic.search import breakpoint_cumsums
+from forensic.processing import linear_from_representation, split_representation
+from forensic.search import breakpoint_cumsums, ranges_to_mask, score_batch
 from forensic.spectrum import Spectrum
 
 BAND_SETS = {
@@ -200,6 +201,31 @@ def test_the_shipped_library_is_recompiled_when_the_calibration_method_changes(m
     key = library_module._folder_key(folder, folder / "manifest.csv", pipes)
     monkeypatch.setattr(library_module, "CALIBRATION_METHOD", library_module.CALIBRATION_METHOD + 1)
     assert library_module._folder_key(folder, folder / "manifest.csv", pipes) != key
+
+
+@pytest.mark.parametrize("modality", ["raman", "ir"])
+def test_calibration_scores_its_queries_as_the_search_scores_a_query(modality):
+    # the calibration's spectra go through the pipeline's comparison representation each over
+    # its own range, as a query through the pipeline itself: same scores, edges included
+    lib = Library.from_spectra(references(modality, start=480, stop=2600), calibrate=False)
+    block = lib.block(modality)
+    starts, stops = np.asarray(block.start), np.asarray(block.stop)
+    linear = np.stack(
+        [
+            linear_from_representation(np.asarray(block.matrix[r], float), a, b, block.pipeline)
+            for r, (a, b) in enumerate(zip(starts, stops, strict=True))
+        ]
+    )
+    _, tail = split_representation(block.pipeline)
+    as_queries = np.zeros_like(linear)
+    for r, (a, b) in enumerate(zip(starts, stops, strict=True)):
+        part = Spectrum(block.grid[a:b], linear[r, a:b], modality=modality)
+        as_queries[r, a:b] = tail(part).intensity
+    refs = as_queries.astype(np.float32)
+    expected = score_batch(as_queries, starts, stops, refs, starts, stops, breakpoint_cumsums(refs))
+    valid = ranges_to_mask(starts, stops, block.grid.size)
+    score = library_module._representation_score_fn(block.pipeline)
+    np.testing.assert_allclose(score(linear, valid, linear, valid), expected, atol=1e-7)
 
 
 def test_load_refuses_files_that_are_not_libraries(tmp_path):

@@ -19,10 +19,12 @@ from forensic.processing import (
     default_pipeline,
     derivative,
     grid_from_params,
+    grid_range,
     linear_from_representation,
     normalise,
     remove_baseline,
     remove_spikes,
+    representation_from_linear,
     resample,
     smooth,
     smooth_as_representation,
@@ -30,7 +32,7 @@ from forensic.processing import (
     to_absorbance,
 )
 from forensic.quality import SPIKE_NARROWNESS, SPIKE_THRESHOLD, SPIKE_WIDTH, find_spikes
-from forensic.spectrum import Spectrum
+from forensic.spectrum import MIN_POINTS, Spectrum
 
 STEP_PARAMS = {
     "remove_spikes": {},
@@ -302,3 +304,115 @@ def test_smooth_as_representation_smooths_like_the_derivative_and_knows_its_nois
     plain = Pipeline((("resample", {"start": 400.0, "stop": 4000.0, "step": 2.0}),))
     same, raw_noise = smooth_as_representation(part, plain)
     assert same is part and raw_noise == pytest.approx(float(np.std(part.intensity)), rel=0.15)
+
+
+def _linear_rows(modality, seed=0, count=4):
+    """Baseline-corrected spectra on the modality's grid, as the spectrum part leaves them."""
+    pipe = default_pipeline(modality)
+    head, _ = split_representation(pipe)
+    grid = pipe.grid
+    rows = np.zeros((count, grid.size))
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        bands = [
+            (c, h, w)
+            for c, h, w in zip(
+                rng.uniform(500, 3000, 6),
+                rng.uniform(0.2, 1, 6),
+                rng.uniform(6, 20, 6),
+                strict=True,
+            )
+        ]
+        part = head(
+            make_spectrum(
+                bands,
+                start=40.0,
+                stop=4100.0,
+                modality=modality,
+                noise=0.01,
+                baseline=0.3,
+                seed=seed + k,
+            )
+        )
+        start, stop = grid_range(grid, part.wavenumber)
+        rows[k, start:stop] = part.intensity
+    return pipe, rows
+
+
+@pytest.mark.parametrize("modality", ["raman", "ir"])
+def test_representation_of_rows_is_the_pipelines_own_per_spectrum(modality):
+    # each row over its own range, edges included, as the pipeline's last steps leave that
+    # segment alone: the calibration and the re-scoring compare what the search compares
+    pipe, rows = _linear_rows(modality)
+    _, tail = split_representation(pipe)
+    grid = pipe.grid
+    shortest = max(MIN_POINTS, pipe.params("derivative")["window"])
+    g = grid.size
+    ranges = [
+        (0, g),
+        (0, 300),
+        (g - 250, g),
+        (137, 1100),
+        (50, 50 + shortest),
+        (400, 401 + shortest),
+    ]
+    batch = np.stack([rows[k % len(rows)] for k in range(len(ranges))])
+    start = np.array([a for a, _ in ranges])
+    stop = np.array([b for _, b in ranges])
+    out = representation_from_linear(batch, start, stop, pipe)
+    assert out.shape == batch.shape and out.dtype == np.float64
+    for k, (a, b) in enumerate(ranges):
+        alone = tail(Spectrum(grid[a:b], batch[k, a:b], modality=modality)).intensity
+        np.testing.assert_allclose(out[k, a:b], alone, rtol=0, atol=1e-12)
+        assert not out[k, :a].any() and not out[k, b:].any()
+        # one row by itself gives the same
+        one = representation_from_linear(batch[k], a, b, pipe)
+        np.testing.assert_allclose(one, out[k], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("method", ["l2", "max", "snv", "area"])
+def test_representation_of_rows_follows_the_recorded_parameters(method):
+    # every parameter from the pipeline's own steps: a normalisation other than l2, another
+    # window, power and order; a step recorded without parameters runs with its defaults
+    pipe, rows = _linear_rows("raman", seed=5, count=2)
+    pipe = (
+        pipe.with_params("normalise", method=method)
+        .with_params("derivative", window=13, polyorder=3)
+        .with_params("compress_intensity", power=0.7)
+    )
+    bare = Pipeline(
+        tuple((n, {} if n in ("derivative", "normalise") else p) for n, p in pipe.steps)
+    )
+    grid = pipe.grid
+    for pipeline in (pipe, bare):
+        _, tail = split_representation(pipeline)
+        out = representation_from_linear(rows, [10, 200], [900, 1500], pipeline)
+        for k, (a, b) in enumerate([(10, 900), (200, 1500)]):
+            alone = tail(Spectrum(grid[a:b], rows[k, a:b], modality="raman")).intensity
+            np.testing.assert_allclose(out[k, a:b], alone, rtol=0, atol=1e-12)
+
+
+def test_representation_of_a_segment_shorter_than_the_derivative_is_empty_not_an_error():
+    # the pipeline refuses a spectrum shorter than its derivative's window (IR: 17 points);
+    # a batch gives such a row all zeros, nothing to compare, and the other rows as usual
+    pipe, rows = _linear_rows("ir", count=3)
+    _, tail = split_representation(pipe)
+    grid = pipe.grid
+    with pytest.raises(SpectrumError, match="window of 17 points exceeds the 16 points"):
+        tail(Spectrum(grid[100:116], rows[0, 100:116], modality="ir"))
+    out = representation_from_linear(rows, [100, 300, 5], [116, 800, 5], pipe)
+    assert not out[0].any() and not out[2].any()
+    alone = tail(Spectrum(grid[300:800], rows[1, 300:800], modality="ir")).intensity
+    np.testing.assert_allclose(out[1, 300:800], alone, rtol=0, atol=1e-12)
+    assert not representation_from_linear(rows[0], 100, 116, pipe).any()
+    # Raman's derivative (7 points) is shorter than the shortest spectrum (16 points)
+    raman, rows = _linear_rows("raman", count=1)
+    assert not representation_from_linear(rows[0], 100, 100 + MIN_POINTS - 1, raman).any()
+    assert representation_from_linear(rows[0], 100, 100 + MIN_POINTS, raman).any()
+
+
+def test_grid_range_places_a_resampled_spectrum_on_its_grid():
+    pipe = default_pipeline("ir")
+    part = split_representation(pipe)[0](make_spectrum(start=650.0, stop=3100.0, modality="ir"))
+    start, stop = grid_range(pipe.grid, part.wavenumber)
+    np.testing.assert_array_equal(pipe.grid[start:stop], part.wavenumber)
