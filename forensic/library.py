@@ -108,6 +108,9 @@ CALIBRATION_METHOD = 2
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
 Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
 :func:`forensic.identify.identify` warns about a library calibrated by an older method."""
+_COMPILED_REVISION = 2
+"""What else a compiled folder depends on (2: the calibration takes the references in the order
+the version takes them): a folder compiled before it changed is compiled again."""
 _ENTRY_FIELDS = 2
 """What an entry holds (2: a modelled reference's ``band_confidence``): a folder compiled
 before it changed is compiled again, so its entries hold it too."""
@@ -588,8 +591,10 @@ class Library:
         representation (:func:`forensic.processing.representation_from_linear`, each over
         its own range) before scoring, exactly as a real query is. Libraries larger than
         :data:`_CALIBRATION_MAX_REFERENCES` are calibrated on a seeded random subset of that
-        many references. A modality with fewer than 2 references, or fewer than 2 substances,
-        stays uncalibrated (its verdicts say so).
+        many references. The references are taken in the order the version takes them, so a
+        library's calibration, like its version, does not depend on the order its references
+        were given or stored in. A modality with fewer than 2 references, or fewer than 2
+        substances, stays uncalibrated (its verdicts say so).
         """
         from forensic import verdict  # noqa: PLC0415  (evidence module; needed only here)
 
@@ -598,10 +603,14 @@ class Library:
             if len(block) < 2 or np.unique(labels).size < 2:
                 block.calibration = None
                 continue
-            rows = np.arange(len(block))
+            # the rows in the order the version takes them: the same references, stored in
+            # any order, give the same calibration, as they give the same version
+            order = _canonical_order([self.entries[int(r)] for r in block.rows])
+            rows = np.arange(len(block)) if order is None else order
             if rows.size > _CALIBRATION_MAX_REFERENCES:
                 rng = np.random.default_rng(seed)
-                rows = np.sort(rng.choice(rows, _CALIBRATION_MAX_REFERENCES, replace=False))
+                picked = rng.choice(rows.size, _CALIBRATION_MAX_REFERENCES, replace=False)
+                rows = rows[np.sort(picked)]
             linear = np.zeros((rows.size, block.matrix.shape[1]), dtype=np.float32)
             for k, r in enumerate(rows):
                 linear[k] = linear_from_representation(
@@ -1474,13 +1483,13 @@ def reference_files(folder: Path) -> tuple[list[Path], Path | None]:
 
 
 def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
-    """What a compiled folder depends on: the format, hash rule, calibration method,
-    pipelines, the manifest and the reference files (not the folder's notes, changelog or
-    version control)."""
+    """What a compiled folder depends on: the format, hash rule, calibration method, how it
+    is compiled (:data:`_COMPILED_REVISION`), pipelines, the manifest and the reference files
+    (not the folder's notes, changelog or version control)."""
     folder = folder.resolve()
     digest = hashlib.sha256(
         f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}/{_ENTRY_FIELDS}/"
-        f"hash-{HASH_SCHEME}\n".encode()
+        f"hash-{HASH_SCHEME}/compiled-{_COMPILED_REVISION}\n".encode()
     )
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())

@@ -621,6 +621,17 @@ def test_the_version_does_not_depend_on_the_order_of_the_references(tmp_path, mo
     assert other.version != a.version
 
 
+def test_the_calibration_does_not_depend_on_the_order_of_the_references():
+    """One version, one set of q-values: the same references given in another order are
+    calibrated alike (the calibration's random choices are made in the version's order)."""
+    spectra = references()
+    a = Library.from_spectra(spectra)
+    b = Library.from_spectra(spectra[::-1])
+    assert a.version == b.version
+    assert a.block("raman").calibration is not None
+    assert a.block("raman").calibration == b.block("raman").calibration
+
+
 def test_a_curated_folder_is_one_library_however_it_is_built_or_its_rows_ordered(
     tmp_path, monkeypatch
 ):
