@@ -710,6 +710,7 @@ def calibrate_library(
         raise IdentificationError(f"n_queries must be at least 1, got {n_queries}")
     q_idx = np.sort(rng.choice(n, size=n_q, replace=False))
     rounds = max(1, -(-MIN_COMPETITIONS // n_q))  # ceil: small libraries are queried repeatedly
+    n_round = q_idx.size
     q_idx = np.tile(q_idx, rounds)
     n_q = q_idx.size
     queries = perturb(refs[q_idx], mask[q_idx], seed=seed + 1).astype(refs.dtype, copy=False)
@@ -744,9 +745,17 @@ def calibrate_library(
         )
         best_t = np.where(better, top, best_t)
         best_t_lab = np.where(better, top_lab, best_t_lab)
-        decoys = _decoys_for(refs, mask, lab, np.arange(start, stop), seed=seed + 2 + start)
-        s_d = np.asarray(score_fn(queries, q_valid, decoys, mask[rows]), dtype=float)
-        best_d = np.maximum(best_d, s_d.max(axis=1))
+        # each round of a small library's repeated queries meets decoys of its own, so the
+        # competition does not rest on one chance draw of decoys
+        for r in range(rounds):
+            these = slice(r * n_round, (r + 1) * n_round)
+            decoys = _decoys_for(
+                refs, mask, lab, np.arange(start, stop), seed=seed + 2 + start + r * n
+            )
+            s_d = np.asarray(
+                score_fn(queries[these], q_valid[these], decoys, mask[rows]), dtype=float
+            )
+            best_d[these] = np.maximum(best_d[these], s_d.max(axis=1))
     # a query whose targets were all excluded (single-substance library) has no target: drop it
     keep = np.isfinite(best_t)
     is_false = best_t_lab != q_lab
