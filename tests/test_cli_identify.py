@@ -254,13 +254,12 @@ def test_a_cut_sample_shows_its_components_and_the_evidence_for_each(built, tmp_
     assert table.exit_code == 0, table.output
     (line,) = [t for t in table.output.splitlines() if t.strip().startswith("mixture:")]
     assert "cocaine" in line and "caffeine" in line and line.count("its part scores") == 2
-    # the first line gives the verdict as the report's headline does; in this small library
-    # neither part is matched well enough to identify the sample as a mixture, and it says so
+    # the first line gives the verdict as the report's headline does: the drug identified
+    # (whether caffeine's part identifies it too is close to the threshold in a library of
+    # four; verdict.decide_mixture's wording of each case is tested in test_verdict)
     first = table.output.splitlines()[0]
-    assert first.startswith(f"{tmp_path / 'cut.jdx'}: INCONCLUSIVE: closest reference cocaine")
-    assert "  - mixture not identified: not identified by its own part: cocaine, caffeine" in (
-        table.output
-    )
+    assert first.startswith(f"{tmp_path / 'cut.jdx'}: IDENTIFIED"), first
+    assert "cocaine" in first
     as_json = CliRunner().invoke(
         main, ["identify", str(tmp_path / "cut.jdx"), "--library", str(lib), "--json"]
     )
