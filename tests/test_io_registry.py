@@ -34,6 +34,20 @@ def test_missing_empty_and_folder_inputs_name_the_file(tmp_path):
         read_spectra(tmp_path)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jdx"])
+def test_a_text_file_too_large_for_a_spectrum_is_refused_before_it_is_read(
+    tmp_path, monkeypatch, suffix
+):
+    # a wrong file (a log, a map export) must not fill the laptop's memory while it is parsed
+    import forensic.io as io_module  # noqa: PLC0415
+
+    path = write_spectrum(make_spectrum(), tmp_path / f"a{suffix}")
+    assert read_spectra(path)
+    monkeypatch.setattr(io_module, "MAX_TEXT_BYTES", path.stat().st_size - 1)
+    with pytest.raises(FormatError, match=r"too large for a .* spectrum file .*right file"):
+        read_spectra(path)
+
+
 def test_unknown_format_name_lists_the_known_ones(tmp_path):
     path = write_spectrum(make_spectrum(), tmp_path / "a.csv")
     with pytest.raises(FormatError, match="unknown format 'xyz'; known formats: jcamp"):

@@ -37,6 +37,13 @@ __all__ = [
 SNIFF_BYTES = 8192
 """How much of the start of a file the sniffers see."""
 
+MAX_TEXT_BYTES = 256 << 20
+"""The largest text spectrum file read (JCAMP-DX, delimited text): a spectrum's text is well
+under a megabyte, and a text file is held in memory several times over while it is parsed, so
+a larger one (a wrong file, a map export) is refused before it fills a laptop's memory."""
+
+_TEXT_FORMATS = ("jcamp", "text")
+
 
 @dataclass(frozen=True)
 class Format:
@@ -158,6 +165,15 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     if contained is not None:
         raise FormatError(contained, path=path)
     fmt = _format_named(format) if format else _choose_format(path, head)
+    if fmt.name in _TEXT_FORMATS:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise FormatError(
+                f"{size / 2**20:.0f} MB is too large for a {fmt.description} spectrum file (at "
+                f"most {MAX_TEXT_BYTES >> 20} MB are read; a spectrum's text is well under 1 MB): "
+                "is it the right file?",
+                path=path,
+            )
     try:
         spectra = fmt.read(path)
     except FormatError:
