@@ -726,7 +726,10 @@ def test_a_scan_told_to_stop_switches_the_laser_off(tmp_path, stop):
     from drivers.simulators.ocean_sim import OceanRS232Simulator  # noqa: PLC0415
     from forensic.samples import resolve_sample  # noqa: PLC0415
 
-    sim = OceanRS232Simulator(resolve_sample("cocaine", "raman"), fault="slow").start()
+    # at 115200 baud the spectrum's line time, which the slow reply waits beyond, is short
+    sim = OceanRS232Simulator(
+        resolve_sample("cocaine", "raman"), fault="slow", slow_s=1.0, baud=115200
+    ).start()
     try:
         env = {**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")}
         proc = subprocess.Popen(
@@ -736,7 +739,7 @@ def test_a_scan_told_to_stop_switches_the_laser_off(tmp_path, stop):
                 "forensic",
                 "scan",
                 "--instrument",
-                f"ocean-rs232://{sim.device_path}",
+                f"ocean-rs232://{sim.device_path}?baud=115200",
                 "--case",
                 "L-1",
                 "--exhibit",
