@@ -843,7 +843,7 @@ def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_misse
     monkeypatch.setattr(
         "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
     )
-    monkeypatch.setattr("forensic.workflows._reference_library", lambda library: None)
+    monkeypatch.setattr("forensic.workflows._reference_library", lambda library, *_: None)
     monkeypatch.setattr(
         "forensic.workflows._identify_against", lambda reference: lambda s: identification
     )
