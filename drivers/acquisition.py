@@ -43,7 +43,7 @@ from drivers.errors import (
     SettingError,
 )
 from drivers.ocean_rs232 import nonlinearity_factor
-from forensic.errors import ForensicError, Interrupted
+from forensic.errors import DriverBug, ForensicError, Interrupted
 from forensic.spectrum import Spectrum
 
 __all__ = ["SATURATION_FRACTION", "acquire", "auto_expose", "saturated_pixels"]
@@ -83,8 +83,8 @@ class _Session:
         a warning that it may still be on (the instrument no longer answers)."""
         try:
             self.laser(False)
-        except (ForensicError, OSError) as exc:
-            return self.may_be_on(str(exc))
+        except Exception as exc:  # a driver's bug leaves the laser as unknown as a dead line
+            return self.may_be_on(str(exc) or type(exc).__name__)
         return None
 
     def may_be_on(self, why: str) -> str | None:
@@ -269,6 +269,9 @@ def acquire(
             warning = session.switch_off()
         except KeyboardInterrupt:  # stopped again while switching it off: left as it is
             warning = session.may_be_on("switching it off was stopped")
+        bug = isinstance(exc, Exception) and not isinstance(exc, ForensicError)
+        if warning is not None and bug:  # a driver's bug: its message must carry the warning
+            raise DriverBug.of(spec.url, "acquiring", exc, warning) from exc
         if warning is None or not isinstance(exc, (ForensicError, KeyboardInterrupt)):
             raise
         if isinstance(exc, ForensicError):

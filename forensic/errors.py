@@ -13,6 +13,7 @@ from typing import NoReturn
 
 __all__ = [
     "CustodyError",
+    "DriverBug",
     "ForensicError",
     "FormatError",
     "IdentificationError",
@@ -84,6 +85,28 @@ class IdentificationError(ForensicError):
 
 class InstrumentError(ForensicError):
     """Root of the instrument and driver errors (timeouts, disconnects, protocol errors...)."""
+
+
+class DriverBug(InstrumentError):
+    """An instrument's driver failed on an exception that is not one of the toolkit's (a
+    ``KeyError``, a ``TypeError``: a bug, to report): the command ends as on an instrument
+    fault (exit 3), naming the exception, with it as its ``__cause__``.
+
+    Build one with :meth:`of`.
+    """
+
+    exit_code = 3  # as every instrument fault (drivers.errors.EXIT_INSTRUMENT)
+
+    @classmethod
+    def of(cls, where: str, doing: str, exc: BaseException, warning: str | None = None):
+        """The error for ``exc``, raised by the driver of ``where`` while ``doing`` (words:
+        "acquiring"), with a ``warning`` the technician must read (the laser may be on)."""
+        said = " ".join(str(exc).split())
+        return cls(
+            f"{where}: {doing} failed on an unexpected error in the instrument's driver "
+            f"({type(exc).__name__}{': ' + said if said else ''}): a bug in the driver, to "
+            "report with this message" + (f"; WARNING: {warning}" if warning else "")
+        )
 
 
 class CustodyError(ForensicError):

@@ -32,7 +32,13 @@ from forensic.custody.store import (
     stated_description,
 )
 from forensic.custody.unrecorded import holding_signals, keep_unrecorded, last_resort_folder
-from forensic.errors import CustodyError, ForensicError, InstrumentError, Interrupted, LibraryError
+from forensic.errors import (
+    CustodyError,
+    DriverBug,
+    ForensicError,
+    Interrupted,
+    LibraryError,
+)
 from forensic.io import check_outputs
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
@@ -67,14 +73,6 @@ class ScanIncomplete(ForensicError):
     """The raw spectrum is saved, but a later stage (identification, report) failed."""
 
     exit_code = 4
-
-
-class DriverBug(InstrumentError):
-    """An instrument's driver failed on an exception that is not one of the toolkit's (a
-    ``KeyError``, a ``TypeError``: a bug, to report): the scan ends as on an instrument
-    fault, saying what it recorded, with the driver's exception as its ``__cause__``."""
-
-    exit_code = 3  # as every instrument fault (drivers.errors.EXIT_INSTRUMENT)
 
 
 @dataclass(frozen=True)
@@ -761,12 +759,7 @@ def _driver_bug(instrument_url: str, doing: str) -> Iterator[None]:
     except ForensicError:
         raise
     except Exception as exc:
-        said = " ".join(str(exc).split())
-        raise DriverBug(
-            f"{instrument_url}: {doing} failed on an unexpected error in the instrument's "
-            f"driver ({type(exc).__name__}{': ' + said if said else ''}): a bug in the "
-            "driver, to report with this message"
-        ) from exc
+        raise DriverBug.of(instrument_url, doing, exc) from exc
 
 
 @contextlib.contextmanager

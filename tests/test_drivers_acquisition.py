@@ -35,7 +35,7 @@ from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.synth import DetectorModel, RamanSynthesizer
 from drivers.transport import SerialTransport
-from forensic.errors import Interrupted
+from forensic.errors import DriverBug, Interrupted
 
 REFERENCE = make_spectrum(name="polystyrene-like")
 PROTOCOLS = ("ocean-rs232", "obp")
@@ -98,6 +98,34 @@ def test_a_laser_that_does_not_read_back_as_told_is_an_instrument_fault(protocol
         with pytest.raises(LaserFault, match="reads back off after switching it on") as failed:
             spec.acquire(integration_time_ms=20)
     assert failed.value.exit_code == 3
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_driver_bug_with_the_laser_on_says_the_laser_may_still_be_on(protocol, monkeypatch):
+    # a bug (not a fault the toolkit knows) in the middle of a scan, and the switch-off then
+    # failing too: the technician still reads that the laser may be on, and the bug is named
+    with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
+        real = spec.set_laser
+        broken = {"off": True}
+
+        def set_laser(on):
+            if not on and broken["off"]:
+                raise RuntimeError("the line is gone")
+            real(on)
+
+        def read_scan(*args, **kwargs):
+            raise KeyError("pixels")
+
+        monkeypatch.setattr(spec, "set_laser", set_laser)
+        monkeypatch.setattr(spec, "read_scan", read_scan)
+        with pytest.raises(DriverBug) as failed:
+            spec.acquire(integration_time_ms=20)
+        broken["off"] = False  # the instrument closes as it would
+    message = str(failed.value)
+    assert "acquiring failed on an unexpected error in the instrument's driver" in message
+    assert "(KeyError: 'pixels')" in message
+    assert "WARNING: the laser could not be switched off (the line is gone)" in message
+    assert failed.value.exit_code == 3 and isinstance(failed.value.__cause__, KeyError)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
