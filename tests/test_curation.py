@@ -1307,6 +1307,13 @@ def test_one_decision_says_whether_a_folder_is_a_published_version():
     assert state({**approved, "current": False, "same_references": True}) == "same_references"
     assert state({**approved, "current": False, "same_references": False}) == "changed"
     assert state({**approved, "current": False}) == "changed"  # same rule: nothing compared
+    # library info words each: an export's baseline, unchanged, is this version, unpublished
+    from forensic.cli.library_admin import _release_line  # noqa: PLC0415
+
+    baseline = {**approved, "approved_by": None, "current": True}
+    assert _release_line(baseline, "a" * 64) == "no: this version, 2026-11-23"
+    edited = {**baseline, "current": False}
+    assert _release_line(edited, "b" * 64).startswith("no: changed since version aaaaaaaaaaaa")
     assert set(curation.RELEASE_STATES) == {
         "unknown",
         "unpublished",

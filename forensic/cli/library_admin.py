@@ -288,7 +288,7 @@ def _release_line(release: dict, version: str) -> str:
     state = release_state(release)
     if state == "unknown":
         return f"unknown: {release['problem']}"
-    current = state == "current"
+    current = bool(release.get("current"))  # an export's baseline is current, unpublished
     said = "this version" if current else "changed since version "
     said += "" if current else str(release.get("version"))[:12]
     if state == "unpublished":  # the baseline an export records: never published
