@@ -1503,6 +1503,12 @@ def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pip
     return digest.hexdigest()
 
 
+def compiling_message(folder: Path) -> str:
+    """What a command says while it compiles a library folder (the shipped one on a first run):
+    seconds it would otherwise spend silent."""
+    return f"compiling the reference library {folder} (once: later runs reuse it; a few seconds)"
+
+
 _COMPILED: dict[str, Library] = {}
 
 

@@ -122,12 +122,6 @@ def _reference_library(library: Any, on_compile: Callable[[Path], None] | None =
     return open_reference_library(library, on_compile=on_compile)
 
 
-def compiling_message(folder: Path) -> str:
-    """What a command says while it compiles a library folder (the shipped one on a first run):
-    seconds it would otherwise spend silent."""
-    return f"compiling the reference library {folder} (once: later runs reuse it; a few seconds)"
-
-
 def _identify_against(reference: Any) -> Callable[[Any], dict[str, Any]]:
     from forensic.identify import identify  # noqa: PLC0415
 
@@ -990,6 +984,8 @@ def scan(
     try:
         start = db.head()[0]
         if identify is None:  # loaded before anything is recorded (a stop here records nothing)
+            from forensic.library import compiling_message  # noqa: PLC0415  (as the loader)
+
             reference = _reference_library(
                 library, lambda folder: notify("connect", compiling_message(folder))
             )

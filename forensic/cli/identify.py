@@ -90,8 +90,7 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
     # the engine imports SciPy and pyteomics: only when this command runs (fast --help)
     from forensic.identify import identify  # noqa: PLC0415
     from forensic.io import read_spectra  # noqa: PLC0415
-    from forensic.library import open_reference_library  # noqa: PLC0415
-    from forensic.workflows import compiling_message  # noqa: PLC0415
+    from forensic.library import compiling_message, open_reference_library  # noqa: PLC0415
 
     library = open_reference_library(
         library_path, on_compile=lambda folder: click.echo(compiling_message(folder), err=True)
