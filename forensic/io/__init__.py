@@ -152,6 +152,7 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     try:
         with open(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
+            size = os.fstat(handle.fileno()).st_size  # of the file opened, gone or not since
     except FileNotFoundError:
         raise FormatError("no such file", path=path) from None
     except IsADirectoryError:
@@ -165,15 +166,13 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     if contained is not None:
         raise FormatError(contained, path=path)
     fmt = _format_named(format) if format else _choose_format(path, head)
-    if fmt.name in _TEXT_FORMATS:
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise FormatError(
-                f"{size / 2**20:.0f} MB is too large for a {fmt.description} spectrum file (at "
-                f"most {MAX_TEXT_BYTES >> 20} MB are read; a spectrum's text is well under 1 MB): "
-                "is it the right file?",
-                path=path,
-            )
+    if fmt.name in _TEXT_FORMATS and size > MAX_TEXT_BYTES:
+        raise FormatError(
+            f"{size / 2**20:.0f} MB is too large for a {fmt.description} spectrum file (at "
+            f"most {MAX_TEXT_BYTES >> 20} MB are read; a spectrum's text is well under 1 MB): "
+            "is it the right file?",
+            path=path,
+        )
     try:
         spectra = fmt.read(path)
     except FormatError:
