@@ -269,8 +269,8 @@ def acquire(
             warning = session.switch_off()
         except KeyboardInterrupt:  # stopped again while switching it off: left as it is
             warning = session.may_be_on("switching it off was stopped")
-        bug = isinstance(exc, Exception) and not isinstance(exc, ForensicError)
-        if warning is not None and bug:  # a driver's bug: its message must carry the warning
+        if isinstance(exc, Exception) and not isinstance(exc, ForensicError):
+            # a driver's bug: one line that names it (no traceback), with the warning if any
             raise DriverBug.of(spec.url, "acquiring", exc, warning) from exc
         if warning is None or not isinstance(exc, (ForensicError, KeyboardInterrupt)):
             raise

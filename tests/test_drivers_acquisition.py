@@ -128,6 +128,20 @@ def test_a_driver_bug_with_the_laser_on_says_the_laser_may_still_be_on(protocol,
     assert failed.value.exit_code == 3 and isinstance(failed.value.__cause__, KeyError)
 
 
+def test_a_driver_bug_after_the_laser_is_off_is_one_error_without_a_warning(monkeypatch):
+    # `forensic acquire` prints one line for it, not a traceback; the laser is known off
+    with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
+
+        def temperature():
+            raise TypeError("unsupported operand")
+
+        monkeypatch.setattr(spec, "detector_temperature_c", temperature)
+        with pytest.raises(DriverBug, match=r"\(TypeError: unsupported operand\)") as failed:
+            spec.acquire(integration_time_ms=20)
+        assert spec.laser_enabled() is False
+    assert "WARNING" not in str(failed.value) and failed.value.exit_code == 3
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_auto_exposure_lands_in_the_window(protocol):
     with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
