@@ -177,8 +177,9 @@ class FolderInstrument(Instrument):
         raise InstrumentTimeout(
             f"{self.url}: no new complete export within {timeout_s:g} s; an export written "
             "later is not taken by the next scan (it takes only files that appear after it "
-            "starts): for a measurement that takes longer, give the wait in the URL "
-            f"({self.url}?timeout=SECONDS)"
+            "starts): for a measurement that takes longer, give the wait in the instrument URL "
+            "you typed (timeout=SECONDS: '?timeout=600' at its end, '&timeout=600' after its "
+            "other settings)"
         )
 
     def close(self) -> None:
