@@ -1171,6 +1171,16 @@ def test_a_number_holding_a_character_not_seen_as_what_it_is_is_refused(
             assert store.current("cases") == []
 
 
+@pytest.mark.parametrize(("case_number", "item_number"), [("-C1", "A1"), ("C-1", "-A2")])
+def test_a_new_number_that_reads_as_an_option_is_refused(tmp_path, case_number, item_number):
+    # `forensic custody log C-1 -A2` fails: every command naming it would, pasted or typed
+    with pytest.raises(CustodyError, match=r"begins with '-', which a command line reads as"):
+        _run(tmp_path, case_number=case_number, item_number=item_number)
+    with Store(tmp_path / "s") as store:
+        assert store.current("exhibits") == [] and store.current("custody_events") == []
+        assert store.current("cases") == []  # the case, the label and the receipt: one step
+
+
 def test_a_near_duplicate_number_opened_by_another_scan_meanwhile_is_refused(tmp_path):
     """Two technicians scan the same new case at once, one typing 'DEMO-1', the other
     'demo 1': the second to record finds the first's case and files nothing under its own."""

@@ -1160,6 +1160,7 @@ class Store:
                 if exist_ok:
                     return existing
                 raise CustodyError(f"case {case_number!r} already exists in {self.db_path}")
+            _refuse_option_like(case_number, "case number")
             return self.append(
                 "cases",
                 {
@@ -1206,6 +1207,8 @@ class Store:
                 if exist_ok:
                     return existing
                 raise CustodyError(f"exhibit {item_number!r} already exists in {case_number!r}")
+            if existing is None:
+                _refuse_option_like(item_number, "exhibit (item) number")
             fields = {
                 "case_number": case["case_number"],
                 "case_hash": case["hash"],
@@ -1391,6 +1394,17 @@ _UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 (zero-width spaces and joiners, the right-to-left override that shows "2026-\u202e2140" as
 "2026-0412"), private-use, surrogate and unassigned code points, line and paragraph
 separators. None is seen as what it is, so a number holding one reads as another number."""
+
+
+def _refuse_option_like(value: str, what: str) -> None:
+    """Refuse a new case or exhibit number that begins with ``-``: on a command line (the
+    technician's, or one a message prints to paste) it reads as an option. Numbers recorded
+    before the rule are still found and used."""
+    if value.startswith("-"):
+        raise CustodyError(
+            f"{what} {value!r} begins with '-', which a command line reads as an option (every "
+            "command that names it would fail); write it without the leading '-'"
+        )
 
 
 def _check_label(value: str, what: str) -> str:
