@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from forensic.custody.continuity import same_statement
 from forensic.custody.keys import (
     check_operator_name,
     config_dir,
@@ -92,3 +93,12 @@ def test_an_operator_s_name_is_normalised_where_it_enters_and_compared_as_custod
     assert similar_names("ann example", known) == ["Ann  Example", "Ann Example"]
     assert similar_names("Ann Example", known) == ["Ann  Example"]  # itself left out
     assert similar_names("Anne", known) == []
+
+
+def test_a_signer_s_name_is_alike_exactly_when_the_custody_log_reads_it_as_the_same():
+    """One rule: the signers a name is warned to resemble are those the custody log would
+    read as the same person (it was written twice, and could drift)."""
+    known = ["Ann Example", "ann\texample", "Ann Exämple", "Ann-Example", "Ann Examplé", "BO"]
+    for name in [*known, " ANN  EXAMPLE ", "bo", "Anne"]:
+        expected = [other for other in known if other != name and same_statement(name, other)]
+        assert similar_names(name, known) == sorted(expected)

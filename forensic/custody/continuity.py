@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
+from forensic.custody.statements import same_statement  # importable from here, as before
 from forensic.custody.store import CLOCK_TOLERANCE, recorded_moment, utc_when
 
 __all__ = [
@@ -30,15 +31,6 @@ __all__ = [
 ]
 
 _UNKNOWN = datetime.max.replace(tzinfo=timezone.utc)
-
-
-def same_statement(stated: str | None, recorded: str | None) -> bool:
-    """Two statements (a name, a description, a seal number) that differ only in letter case
-    and spacing say the same."""
-    return (
-        " ".join(str(stated or "").split()).casefold()
-        == " ".join(str(recorded or "").split()).casefold()
-    )
 
 
 def in_time_order(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from forensic.custody.statements import one_spaced, statement_key
 from forensic.errors import CustodyError
 
 __all__ = [
@@ -86,12 +87,13 @@ def operator_name(name: str | None) -> str | None:
     """
     if not isinstance(name, str):
         return name
-    return " ".join(name.split())
+    return one_spaced(name)
 
 
 def similar_names(name: str, known: Iterable[str]) -> list[str]:
     """The names in ``known`` that differ from ``name`` only in letter case and spacing (as
-    the custody log compares who held an exhibit), ``name`` itself left out.
+    the custody log compares who held an exhibit:
+    :func:`~forensic.custody.statements.statement_key`), ``name`` itself left out.
 
     Parameters
     ----------
@@ -105,10 +107,8 @@ def similar_names(name: str, known: Iterable[str]) -> list[str]:
     list of str
         Those names, sorted; empty when none differs only so.
     """
-    key = " ".join(str(name).split()).casefold()
-    return sorted(
-        {other for other in known if other != name and " ".join(other.split()).casefold() == key}
-    )
+    key = statement_key(name)
+    return sorted({other for other in known if other != name and statement_key(other) == key})
 
 
 def key_path(operator: str) -> Path:

@@ -1,0 +1,55 @@
+"""When two statements say the same: names, descriptions and seal numbers as people write them.
+
+One rule, in one place: the custody log's continuity (who released an exhibit is who held
+it, :mod:`forensic.custody.continuity`), the scan's reading of an exhibit's records, and the
+signers an operator's name resembles (:func:`forensic.custody.keys.similar_names`) all compare
+so, and an operator's name is spaced as it signs (:func:`forensic.custody.keys.operator_name`)
+by the spacing rule here.
+
+Pure and import-free, so that the keys, the store and the continuity checks can use it without
+depending on one another.
+"""
+
+from __future__ import annotations
+
+__all__ = ["one_spaced", "same_statement", "statement_key"]
+
+
+def one_spaced(text: str) -> str:
+    """``text`` without the spaces around it, each run of spaces (tabs, newlines) inside it
+    one space.
+
+    Examples
+    --------
+    >>> one_spaced(" Ann  Example\\t")
+    'Ann Example'
+    """
+    return " ".join(text.split())
+
+
+def statement_key(text: str | None) -> str:
+    """The form in which two statements compare: one-spaced (:func:`one_spaced`) and its
+    letter case folded; None states nothing (``""``).
+
+    Parameters
+    ----------
+    text : str or None
+        A name, a description, a seal number, as stated or as recorded.
+
+    Returns
+    -------
+    str
+        The key: two statements with the same key say the same.
+
+    Examples
+    --------
+    >>> statement_key("  ann  EXAMPLE ") == statement_key("Ann Example")
+    True
+    """
+    return one_spaced(str(text or "")).casefold()
+
+
+def same_statement(stated: str | None, recorded: str | None) -> bool:
+    """Two statements (a name, a description, a seal number) that differ only in letter case
+    and spacing say the same (:func:`statement_key`)."""
+    return statement_key(stated) == statement_key(recorded)
