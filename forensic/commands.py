@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["command"]
+__all__ = ["command", "options"]
 
 
 def command(*words: Any, **options: Any) -> str:
@@ -44,14 +45,41 @@ def command(*words: Any, **options: Any) -> str:
     >>> command("exhibit", "identify", "2026 0412", "A1;rm x", store=Path("/data/forensic.db"))
     "`forensic exhibit identify '2026 0412' 'A1;rm x' --store /data/forensic.db`"
     """
-    argv = ["forensic", *(_word(word) for word in words)]
+    argv = ["forensic", *(_word(word) for word in words), *_option_words(options)]
+    return f"`{shlex.join(argv)}`"
+
+
+def options(**options: Any) -> str:
+    """Options of a ``forensic`` command alone, quoted as :func:`command` quotes them: for a
+    message that tells which option to give rather than the whole command to run.
+
+    Parameters
+    ----------
+    **options
+        As for :func:`command`.
+
+    Returns
+    -------
+    str
+        The options, every word quoted as a POSIX shell reads it (no backticks).
+
+    Examples
+    --------
+    >>> options(operator="Ann  Example")
+    "--operator 'Ann  Example'"
+    """
+    return shlex.join(_option_words(options))
+
+
+def _option_words(options: Mapping[str, Any]) -> list[str]:
+    argv = []
     for name, value in options.items():
         if value is None or value is False:
             continue
         argv.append("--" + name.replace("_", "-"))
         if value is not True:
             argv.append(_word(value))
-    return f"`{shlex.join(argv)}`"
+    return argv
 
 
 def _word(value: Any) -> str:

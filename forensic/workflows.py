@@ -40,6 +40,7 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.io import check_outputs
+from forensic.operators import named_alike_warning
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
 
@@ -409,7 +410,7 @@ def _custody_line(
     and for each of the scan's statements the records contradict, each with what to do; when
     the exhibit's label has no description, the command (``undescribed``) that completes
     it; and first, when the operator's name is new to the store but close to a signer's, the
-    warning that says so (``named_alike``: :meth:`Store.signer_named_alike`)."""
+    warning that says so (``named_alike``: :func:`~forensic.operators.named_alike_warning`)."""
     # each warning on a line of its own under the progress line: read at a glance, in a van
     warnings = [f"{_WARNING_LINE}{named_alike}"] if named_alike else []
     warnings += [
@@ -913,7 +914,7 @@ def scan(
         (:func:`~forensic.custody.keys.operator_name`), and it holds the exhibit when the
         custody log says so in any letter case or spacing. A name that has signed nothing in
         the store but differs from one that has only in letter case or spacing is warned of
-        in the ``custody`` progress line (:meth:`~forensic.custody.Store.signer_named_alike`).
+        in the ``custody`` progress line (:func:`~forensic.operators.named_alike_warning`).
     store : Store or path, optional
         The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
     report_path, json_path, text_path : path, optional
@@ -991,7 +992,7 @@ def scan(
             )
             identify = _identify_against(reference)
         _refuse_near_duplicates(db, case_number, item_number, operator=operator)
-        named_alike = db.signer_named_alike(operator)
+        named_alike = named_alike_warning(db, operator)
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")

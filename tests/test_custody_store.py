@@ -136,6 +136,18 @@ def test_the_key_a_store_signs_with_is_had_without_recording(tmp_path):
         }
 
 
+def test_the_signers_named_alike_are_data_not_a_message(tmp_path):
+    """The store names the signers alike; what the technician is told, and the option that
+    signs as one, is the workflow's and the command line's (the store knows no options)."""
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-1", operator="Ann Example")
+        store.open_case("C-2", operator="ANN EXAMPLE")
+        store.open_case("C-3", operator="Bo")
+        assert store.signers_named_alike("ann example") == ["ANN EXAMPLE", "Ann Example"]
+        assert store.signers_named_alike("Ann Example") == []  # signs here: nothing to warn of
+        assert store.signers_named_alike("Anne Example") == []
+
+
 def test_raw_spectrum_is_kept_exactly_by_its_sha256(tmp_path):
     store = populated_store(tmp_path / "s")
     measurement = store.measurements("CASE-1", "EX-1")[0]

@@ -26,6 +26,7 @@ from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError
+from forensic.operators import named_alike_warning
 
 EXIT_NOT_VERIFIED = 1
 
@@ -85,7 +86,7 @@ def _open(store_path: Path | None, *, create: bool = True, operator: str | None 
     store = Store(store_path, create=create)
     if operator:
         try:
-            named_alike = store.signer_named_alike(operator)
+            named_alike = named_alike_warning(store, operator)
         except BaseException:
             store.close()
             raise

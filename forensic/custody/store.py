@@ -36,7 +36,6 @@ import contextlib
 import json
 import os
 import re
-import shlex
 import sqlite3
 import unicodedata
 import uuid
@@ -866,11 +865,12 @@ class Store:
             known.setdefault(row["operator"], set()).add(row["fingerprint"])
         return known
 
-    def signer_named_alike(self, operator: str) -> str | None:
-        """A warning when ``operator`` has signed nothing in the store but a name that differs
-        from it only in letter case or spacing has: the first record it signs registers a
-        second key, under what reads as another person. Warned of, never refused (two people
-        may share a name): the operator knows which name is theirs.
+    def signers_named_alike(self, operator: str) -> list[str]:
+        """The signers whose names differ from ``operator`` only in letter case or spacing,
+        when ``operator`` has signed nothing in the store: the first record it signs
+        registers a second key, under what reads as another person. The caller warns of
+        them (never refuses: two people may share a name, and the operator knows which name
+        is theirs).
 
         Parameters
         ----------
@@ -879,26 +879,16 @@ class Store:
 
         Returns
         -------
-        str or None
-            The warning, naming the known signer(s) and the option that signs as one; None
-            when ``operator`` already signs here, or no name is that close to it.
+        list of str
+            Those names as recorded, sorted; empty when ``operator`` already signs here, or
+            no name is that close to it
+            (:func:`~forensic.custody.keys.similar_names`).
         """
         operator = check_operator_name(operator)
         known = self.operator_fingerprints()
         if operator in known:
-            return None
-        alike = similar_names(operator, known)
-        if not alike:
-            return None
-        named = " or ".join(repr(name) for name in alike)
-        return (
-            f"{operator!r} has signed nothing in {self.db_path}, but {named} has: a name "
-            "that differs only in letter case or spacing signs with a key of its own and "
-            "reads as another person in the custody log; if you are "
-            + " or ".join(alike)
-            + ", give --operator "
-            + " or --operator ".join(shlex.quote(name) for name in alike)
-        )
+            return []
+        return similar_names(operator, known)
 
     def append(
         self,
