@@ -40,7 +40,7 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.io import check_outputs
-from forensic.operators import named_alike_warning
+from forensic.operators import who_signs
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
 
@@ -392,6 +392,7 @@ def _receipt(
 
 
 _WARNING_LINE = "\n        WARNING: "
+_NOTE_LINE = "\n        note: "
 
 
 def _custody_line(
@@ -403,16 +404,19 @@ def _custody_line(
     gaps: Sequence[str] = (),
     discrepancies: Sequence[Discrepancy] = (),
     undescribed: str | None = None,
+    signed_as: str | None = None,
     named_alike: str | None = None,
 ) -> str:
     """The scan's progress line on custody, with a warning for each break in the log the
     receipt made (:func:`~forensic.custody.continuity.custody_gaps`, as the report says it)
     and for each of the scan's statements the records contradict, each with what to do; when
     the exhibit's label has no description, the command (``undescribed``) that completes
-    it; and first, when the operator's name is new to the store but close to a signer's, the
-    warning that says so (``named_alike``: :func:`~forensic.operators.named_alike_warning`)."""
+    it; and first, when the operator signs as a known signer's recorded name, the note that
+    says so (``signed_as``), or when the operator's name is new to the store but close to a
+    signer's, the warning that says so (``named_alike``): :func:`~forensic.operators.who_signs`."""
     # each warning on a line of its own under the progress line: read at a glance, in a van
-    warnings = [f"{_WARNING_LINE}{named_alike}"] if named_alike else []
+    warnings = [f"{_NOTE_LINE}{signed_as}"] if signed_as else []
+    warnings += [f"{_WARNING_LINE}{named_alike}"] if named_alike else []
     warnings += [
         f"{_WARNING_LINE}custody not continuous: {gap}: state who handed it over "
         "(--received-from, or 'forensic custody add') so that the chain has no gap"
@@ -811,7 +815,8 @@ def identify_saved(
     case_number, item_number : str
         The exhibit.
     operator : str
-        Who signs the results (its spaces normalised: :func:`~forensic.custody.keys.operator_name`).
+        Who signs the results: its spaces normalised, or a signer's name as recorded that
+        differs from it only in spacing (:meth:`~forensic.custody.Store.signer_name`).
     store : Store or path, optional
         The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
     library : Library or path, optional
@@ -831,6 +836,8 @@ def identify_saved(
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     try:
+        if operator:  # none is refused where a result is signed
+            operator = db.signer_name(operator)
         db.require_exhibit(case_number, item_number)
         pending = [
             m
@@ -912,9 +919,11 @@ def scan(
     operator : str
         The technician; signs every record. Its spaces are normalised
         (:func:`~forensic.custody.keys.operator_name`), and it holds the exhibit when the
-        custody log says so in any letter case or spacing. A name that has signed nothing in
-        the store but differs from one that has only in letter case or spacing is warned of
-        in the ``custody`` progress line (:func:`~forensic.operators.named_alike_warning`).
+        custody log says so in any letter case or spacing. A signer recorded before names
+        were normalised, whose name differs from it only in spacing and whose key is on this
+        computer, signs on under that name; a name that has signed nothing in the store but
+        differs from one that has only in letter case or spacing is warned of. The
+        ``custody`` progress line says either (:func:`~forensic.operators.who_signs`).
     store : Store or path, optional
         The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
     report_path, json_path, text_path : path, optional
@@ -992,7 +1001,8 @@ def scan(
             )
             identify = _identify_against(reference)
         _refuse_near_duplicates(db, case_number, item_number, operator=operator)
-        named_alike = named_alike_warning(db, operator)
+        signer = who_signs(db, operator)
+        operator = signer.name  # as it signs in this store, from here on
         # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
@@ -1078,7 +1088,8 @@ def scan(
                         if undescribed
                         else None
                     ),
-                    named_alike=named_alike,
+                    signed_as=signer.note,
+                    named_alike=signer.warning,
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")

@@ -148,6 +148,29 @@ def test_the_signers_named_alike_are_data_not_a_message(tmp_path):
         assert store.signers_named_alike("Anne Example") == []
 
 
+def test_a_name_signs_as_a_signer_recorded_with_other_spacing_whose_key_is_here(
+    tmp_path, monkeypatch
+):
+    """A name recorded before names were normalised where they enter ("Ann  Example") signs
+    on under that name and key; not when its key is elsewhere, another letter case, or two
+    such signers (which one is not for the store to guess)."""
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-1", operator="Ann  Example")
+        store.open_case("C-2", operator="Bo")
+        assert store.signer_name("Ann Example") == "Ann  Example"
+        assert store.signer_name("Ann   Example") == "Ann  Example"
+        assert store.signer_name("Ann  Example") == "Ann  Example"
+        assert store.signer_name("ann example") == "ann example"  # case: perhaps another person
+        assert store.signer_name("Bo") == "Bo" and store.signer_name("Cy") == "Cy"
+        store.open_case("C-3", operator="Ann   Example")
+        assert store.signer_name("Ann Example") == "Ann Example"
+    with Store(tmp_path / "t") as store:
+        store.open_case("C-1", operator="Di  Visitor")
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "another computer"))
+    with Store(tmp_path / "t") as store:
+        assert store.signer_name("Di Visitor") == "Di Visitor"
+
+
 def test_raw_spectrum_is_kept_exactly_by_its_sha256(tmp_path):
     store = populated_store(tmp_path / "s")
     measurement = store.measurements("CASE-1", "EX-1")[0]

@@ -2167,3 +2167,83 @@ def test_a_scan_says_it_compiles_its_library_folder_on_first_use(tmp_path, monke
         progress=lambda stage, message: progress.append((stage, message)),
     )
     assert not any("compiling" in message for _, message in progress)
+
+
+def _signer_before_normalisation(tmp_path, name="Ann  Example", store="s"):
+    """A store in which ``name`` signed before names were normalised where they enter (its
+    key made then, in this computer's config folder): as the store API still records it."""
+    with Store(tmp_path / store) as store:
+        store.open_case("C-0", operator=name)
+        return store.operator_key(name).fingerprint
+
+
+def test_a_signer_recorded_with_a_double_space_signs_on_under_that_name(tmp_path):
+    """'Ann  Example', recorded before today's normalisation, could no longer sign: the name
+    given was normalised to 'Ann Example', which made a second key, and the warning advised
+    --operator 'Ann  Example', which is normalised again. The scan signs as she is recorded,
+    with her key, and says so once."""
+    fingerprint = _signer_before_normalisation(tmp_path)
+    result, progress = _progress_of(tmp_path, operator="Ann  Example", description="bag")
+    assert result.measurement["signer"] == "Ann  Example"
+    assert result.result["signer"] == "Ann  Example"
+    assert progress["custody"] == (
+        "Ann  Example receives E-1 for screening analysis\n        note: signing as "
+        f"'Ann  Example', the name recorded with its key in {tmp_path / 's' / 'forensic.db'} "
+        "('Ann Example' differs from it only in spacing)"
+    )
+    with Store(tmp_path / "s") as store:
+        assert store.operator_fingerprints() == {"Ann  Example": {fingerprint}}  # no second key
+        (event,) = store.custody_events("C-1", "E-1")
+        assert event["received_by"] == "Ann  Example"
+    # as given in any spacing; she holds the exhibit: no second receipt
+    result, progress = _progress_of(tmp_path, operator=" Ann   Example")
+    assert result.measurement["signer"] == "Ann  Example"
+    assert progress["custody"].startswith("Ann  Example holds E-1 since custody record #")
+
+
+def test_every_command_signs_as_a_signer_recorded_with_a_double_space(tmp_path):
+    fingerprint = _signer_before_normalisation(tmp_path)
+    common = ["--store", str(tmp_path / "s"), "--operator", "Ann  Example"]
+    done = CliRunner().invoke(main, ["case", "new", "C-1", *common])
+    assert done.exit_code == 0, done.output
+    assert done.stderr == (
+        f"note: signing as 'Ann  Example', the name recorded with its key in "
+        f"{tmp_path / 's' / 'forensic.db'} ('Ann Example' differs from it only in spacing)\n"
+    )
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1")["opened_by"] == "Ann  Example"
+        assert store.operator_fingerprints() == {"Ann  Example": {fingerprint}}
+
+
+def test_a_warning_advises_only_an_operator_that_signs_as_the_signer_it_names(tmp_path):
+    """The advice is what pasted signs as the name it gives; a name no --operator can give
+    here (its key is on another computer) is said to be so, not advised."""
+    _signer_before_normalisation(tmp_path)
+    runner = CliRunner()
+    common = ["--store", str(tmp_path / "s")]
+    done = runner.invoke(main, ["case", "new", "C-1", *common, "--operator", "ann example"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.endswith(
+        "another person in the custody log; if you are Ann  Example, give "
+        "--operator 'Ann  Example'\n"
+    )
+    advised = shlex.split(done.stderr.rsplit("give ", 1)[1])
+    done = runner.invoke(main, ["case", "new", "C-2", *common, *advised])
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-2")["opened_by"] == "Ann  Example"
+
+    # her key on another computer: 'Ann Example' signs with a key of its own, warned of
+    _signer_before_normalisation(tmp_path, store="t")
+    (tmp_path / "config").rename(tmp_path / "her laptop")
+    common = ["--store", str(tmp_path / "t"), "--operator", "Ann  Example"]
+    done = runner.invoke(main, ["case", "new", "C-1", *common])
+    assert done.exit_code == 0, done.output
+    assert done.stderr == (
+        f"WARNING: 'Ann Example' has signed nothing in {tmp_path / 't' / 'forensic.db'}, but "
+        "'Ann  Example' has: a name that differs only in letter case or spacing signs with a "
+        "key of its own and reads as another person in the custody log; no --operator signs "
+        "as 'Ann  Example' on this computer (it makes each run of spaces one)\n"
+    )
+    with Store(tmp_path / "t") as store:
+        assert store.get_case("C-1")["opened_by"] == "Ann Example"

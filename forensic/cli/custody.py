@@ -10,11 +10,13 @@ they need a store they can write, as every other command does.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError
-from forensic.operators import named_alike_warning
+from forensic.operators import who_signs
 
 EXIT_NOT_VERIFIED = 1
 
@@ -77,22 +79,27 @@ def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return as_label(value)
 
 
-def _open(store_path: Path | None, *, create: bool = True, operator: str | None = None) -> Store:
-    """The store, to record in: one this process cannot write is refused before anything.
+@contextlib.contextmanager
+def _open(
+    store_path: Path | None, *, create: bool = True, operator: str | None = None
+) -> Iterator[tuple[Store, str | None]]:
+    """The store, to record in, and the name ``operator`` signs under in it: a store this
+    process cannot write is refused before anything.
 
-    ``operator``, who is to sign in it, is warned of (not refused) when their name is new to
-    the store but differs from a signer's only in letter case or spacing: the first record
-    they sign makes a second key, under what reads as another person."""
-    store = Store(store_path, create=create)
-    if operator:
-        try:
-            named_alike = named_alike_warning(store, operator)
-        except BaseException:
-            store.close()
-            raise
-        if named_alike:
-            click.secho(f"WARNING: {named_alike}", err=True, bold=True)
-    return store
+    Who signs (:func:`~forensic.operators.who_signs`): a signer recorded before names were
+    normalised, whose name differs from ``operator`` only in spacing and whose key is on this
+    computer, signs on under that name, and this says so once; a name new to the store that
+    differs from a signer's only in letter case or spacing is warned of (not refused): the
+    first record it signs makes a second key, under what reads as another person."""
+    with Store(store_path, create=create) as store:
+        if operator:
+            signer = who_signs(store, operator)
+            operator = signer.name
+            if signer.note:
+                click.echo(f"note: {signer.note}", err=True)
+            if signer.warning:
+                click.secho(f"WARNING: {signer.warning}", err=True, bold=True)
+        yield store, operator
 
 
 def _read(store_path: Path | None) -> Store:
@@ -297,9 +304,9 @@ def case() -> None:
 @store_option
 def case_new(*, case_number, title, unit, location, notes, operator, store_path):
     """Open a new case."""
-    with _open(store_path, operator=operator) as store:
+    with _open(store_path, operator=operator) as (store, signer):
         row = store.open_case(
-            case_number, operator=operator, title=title, unit=unit, location=location, notes=notes
+            case_number, operator=signer, title=title, unit=unit, location=location, notes=notes
         )
     click.echo(f"case {row['case_number']} opened (record #{row['seq']}, {row['hash'][:16]})")
 
@@ -415,11 +422,11 @@ def exhibit_add(
     store_path,
 ):
     """Label an exhibit of a case (or correct its label with --corrects)."""
-    with _open(store_path, operator=operator) as store:
+    with _open(store_path, operator=operator) as (store, signer):
         row = store.add_exhibit(
             case_number,
             item_number,
-            operator=operator,
+            operator=signer,
             description=description,
             seal_number=seal_number,
             collected_by=collected_by,
@@ -471,9 +478,9 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
-    with _open(store_path, create=False, operator=operator) as store:
+    with _open(store_path, create=False, operator=operator) as (store, signer):
         done = identify_saved(
-            case_number, item_number, operator=operator, store=store, library=library_path
+            case_number, item_number, operator=signer, store=store, library=library_path
         )
     if not done:
         click.echo(f"every saved spectrum of exhibit {item_number} already has a result")
@@ -511,9 +518,9 @@ def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_pa
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
-    with _open(store_path, create=False, operator=operator) as store:
+    with _open(store_path, create=False, operator=operator) as (store, signer):
         done = record_unrecorded(
-            store, spectrum_file, operator=operator, accept_unverified=accept_unverified
+            store, spectrum_file, operator=signer, accept_unverified=accept_unverified
         )
         db_path = store.db_path
     measurement, kept = done.measurement, done.unrecorded
@@ -532,7 +539,7 @@ def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_pa
     )
     click.echo(f"the file's signature: {_kept_signature(measurement, done.signature)}")
     identify = command(
-        "exhibit", "identify", kept.case_number, kept.item_number, store=db_path, operator=operator
+        "exhibit", "identify", kept.case_number, kept.item_number, store=db_path, operator=signer
     )
     click.echo(f"next: {identify} identifies it")
 
@@ -614,12 +621,12 @@ def custody_add(
     opened, and a seal intact after it was recorded broken, are recorded and warned of: the
     report lists them.
     """
-    with _open(store_path, operator=operator) as store:
+    with _open(store_path, operator=operator) as (store, signer):
         before = set(_custody_warnings(store, case_number, item_number))
         row = store.add_custody_event(
             case_number,
             item_number,
-            operator=operator,
+            operator=signer,
             received_by=received_by,
             purpose=purpose,
             released_by=released_by,
@@ -945,12 +952,12 @@ def report(
     """Issue the signed report of a case (or one exhibit): PDF, and JSON / text if asked."""
     from forensic.report.issue import issue_report  # noqa: PLC0415
 
-    with _open(store_path, create=False, operator=operator) as store:
+    with _open(store_path, create=False, operator=operator) as (store, signer):
         issued = issue_report(
             store,
             case_number,
             item_number,
-            operator=operator,
+            operator=signer,
             pdf_path=pdf_path,
             json_path=json_path,
             text_path=text_path,
@@ -1105,8 +1112,8 @@ def bundle_export(case_number, out, force, operator, store_path):
     """Write a case's records, raw spectra, reports and public keys to a signed zip."""
     from forensic.custody.bundle import export_bundle  # noqa: PLC0415
 
-    with _open(store_path, create=False, operator=operator) as store:
-        manifest = export_bundle(store, case_number, out, operator=operator, overwrite=force)
+    with _open(store_path, create=False, operator=operator) as (store, signer):
+        manifest = export_bundle(store, case_number, out, operator=signer, overwrite=force)
     click.echo(
         f"bundle written: {out} ({manifest['record_count']} records, "
         f"{len(manifest['files'])} files, signed by {manifest['exported_by']}, key "
@@ -1122,8 +1129,8 @@ def bundle_import(bundle_file, operator, store_path):
     """Verify a bundle completely, then add it to the store (nothing is added on any failure)."""
     from forensic.custody.bundle import import_bundle  # noqa: PLC0415
 
-    with _open(store_path, operator=operator) as store:
-        summary = import_bundle(store, bundle_file, operator=operator)
+    with _open(store_path, operator=operator) as (store, signer):
+        summary = import_bundle(store, bundle_file, operator=signer)
     click.echo(
         f"bundle verified and imported: case {summary.case_number}, "
         f"{summary.new_records} new records ({summary.known_records} already here); "

@@ -50,10 +50,12 @@ from forensic.custody import chain
 from forensic.custody.keys import (
     OperatorKey,
     check_operator_name,
+    key_path,
     load_key,
     load_or_create_key,
     similar_names,
 )
+from forensic.custody.statements import one_spaced
 from forensic.errors import CustodyError
 from forensic.spectrum import Spectrum
 
@@ -889,6 +891,48 @@ class Store:
         if operator in known:
             return []
         return similar_names(operator, known)
+
+    def signer_name(self, operator: str) -> str:
+        """The name under which ``operator`` signs in this store.
+
+        ``operator`` itself, unless it has signed nothing here and exactly one signer's
+        recorded name differs from it only in spacing and has its key on this computer: a
+        name recorded before names were normalised where they enter (``"Ann  Example"``),
+        which can no longer be given as it is recorded. That signer signs on, with their
+        name and key as recorded, not as a second signer with a new key. Not a name that
+        differs in letter case (perhaps another person), nor one of two so spaced (which
+        one is not for the store to guess).
+
+        Parameters
+        ----------
+        operator : str
+            Who is about to sign, as given.
+
+        Returns
+        -------
+        str
+            The name to sign with; different from ``operator`` only in its spacing.
+        """
+        operator = check_operator_name(operator)
+        known = self.operator_fingerprints()
+        if operator in known:
+            return operator
+        spaced = one_spaced(operator)
+        recorded = [
+            name
+            for name in sorted(known)
+            if name != operator and one_spaced(name) == spaced and self._has_key(name)
+        ]
+        return recorded[0] if len(recorded) == 1 else operator
+
+    def _has_key(self, operator: str) -> bool:
+        """Whether ``operator``'s private key is at hand: loaded, or its file on this computer."""
+        if operator in self._keys:
+            return True
+        try:
+            return key_path(operator).exists()
+        except (CustodyError, OSError):  # a name recorded elsewhere that cannot name a key
+            return False
 
     def append(
         self,
