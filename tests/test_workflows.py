@@ -450,7 +450,8 @@ def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
     assert (tmp_path / "r.pdf").read_bytes() == b"earlier report"
 
 
-def test_a_scan_identifies_against_the_library_it_is_given(tmp_path):
+def _small_library(tmp_path):
+    """Two synthetic references, as a library and saved in ``tmp_path`` (``lab.flib``)."""
     references = [
         make_spectrum(bands, name=name, seed=i, noise=0.004)
         for i, (name, bands) in enumerate(
@@ -461,7 +462,12 @@ def test_a_scan_identifies_against_the_library_it_is_given(tmp_path):
         )
     ]
     lab = Library.from_spectra(references, calibrate=False)
-    result = _run(tmp_path, identify=None, library=lab.save(tmp_path / "lab.flib"))
+    return lab, lab.save(tmp_path / "lab.flib")
+
+
+def test_a_scan_identifies_against_the_library_it_is_given(tmp_path):
+    lab, path = _small_library(tmp_path)
+    result = _run(tmp_path, identify=None, library=path)
     assert result.identification["library_version"] == lab.version
 
     # an instrument measuring what the library has no references of: refused before recording
@@ -1837,20 +1843,6 @@ def _elsewhere(tmp_path):
             "FORENSIC_LIBRARY": None,
         }
     )
-
-
-def _small_library(tmp_path):
-    references = [
-        make_spectrum(bands, name=name, seed=i, noise=0.004)
-        for i, (name, bands) in enumerate(
-            {
-                "polystyrene-like": [(620, 0.3, 6), (1001, 1.0, 4), (1602, 0.4, 6)],
-                "other": [(450, 1.0, 8), (1350, 0.7, 9)],
-            }.items()
-        )
-    ]
-    lab = Library.from_spectra(references, calibrate=False)
-    return lab, lab.save(tmp_path / "lab.flib")
 
 
 def test_the_identify_command_a_scan_prints_identifies_in_its_store_against_its_library(
