@@ -306,9 +306,6 @@ head's), for the line time of a spectrum before the instrument has said how many
 _CONNECT_INTEGRATION_US = 100_000
 """The integration time (µs) set on connecting, before the spectrum that counts the pixels."""
 
-QUIET_S = 0.05
-"""How long (s) the line must be quiet before a connection is tried: the end of a reply."""
-
 
 class OBPSpectrometer(Spectrometer):
     """An Ocean spectrometer (FX/HDX/ST class, or a Raman head built on one) speaking OBP.
@@ -442,36 +439,14 @@ class OBPSpectrometer(Spectrometer):
         return True
 
     def _connect(self) -> None:
-        # the rest of a reply meant for a session that was stopped is not an answer to this one
-        first = self.transport.baudrate
-        self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
-        answer = self._probe()
-        if answer:
-            return
-        for rate in _PROBE_RATES:
-            if rate == first:
-                continue
-            self.transport.baudrate = rate
-            if self._probe():
-                return
-        if answer is None:
-            # Silent at its rate: lost, or busy with an exposure a stopped session asked for
-            # (it hears nothing before it ends); the other rates took a while, so once more.
-            self.transport.baudrate = first
-            self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
-            if self._probe(max(self.command_timeout_s, 1.0)):
-                self.transport.drain(QUIET_S, self.command_timeout_s)
-                return
-            raise InstrumentTimeout(
-                f"{self.url}: nothing answered at {first} baud, nor legibly at "
-                f"{', '.join(str(r) for r in _PROBE_RATES if r != first)}: an instrument still "
-                "busy with an exposure (a scan stopped with Ctrl-C during a long one) answers "
-                "nothing until it ends, so wait for that and connect again; otherwise check the "
-                "cable and the power"
-            )
-        raise ProtocolError(
-            f"{self.url}: no valid OBP reply at {', '.join(map(str, _PROBE_RATES))} baud: "
-            "check the cable, power and baud rate"
+        self.transport.find_rate(
+            self._probe,
+            _PROBE_RATES,
+            drain_s=spectrum_transfer_s(_MOST_PIXELS, self.transport.baudrate),
+            command_timeout_s=self.command_timeout_s,
+            asked="",
+            device="an instrument",
+            garbled="no valid OBP reply",
         )
 
     def _identify(self, laser_wavelength_nm: float | None, laser_power_mw: float | None) -> None:

@@ -63,7 +63,7 @@ from drivers.errors import (
     SettingError,
     damaged_frame,
 )
-from drivers.transport import SerialTransport
+from drivers.transport import QUIET_S, SerialTransport
 
 __all__ = [
     "ACK",
@@ -648,9 +648,6 @@ _MOST_PIXELS = max(model.pixels for model in MODELS.values())
 """The largest detector of the models known: the line time of a spectrum on its way before
 the spectrometer has said which model it is."""
 
-QUIET_S = 0.05
-"""How long (s) the line must be quiet before a connection is tried: the end of a reply."""
-
 
 class OceanRS232Spectrometer(Spectrometer):
     """An Ocean Optics USB2000/USB4000/Flame-class spectrometer on its RS-232 port.
@@ -711,51 +708,21 @@ class OceanRS232Spectrometer(Spectrometer):
     # -- connection --------------------------------------------------------------------------
 
     def _connect(self, baud: int | None, ascii_mode: bool) -> None:
-        # the rest of a reply meant for a session that was stopped (the spectrum of its
-        # exposure, its ACKs) is not an answer to this one
-        first = self.transport.baudrate
-        self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
-        answer = self._probe()
-        if not answer and not self._other_rates(first) and not self._after_exposure(answer, first):
-            raise ProtocolError(
-                f"{self.url}: no legible reply to 'v' at {', '.join(map(str, _PROBE_RATES))} "
-                "baud: check the cable, power and baud rate"
-            )
+        self.transport.find_rate(
+            self._probe,
+            _PROBE_RATES,
+            drain_s=spectrum_transfer_s(_MOST_PIXELS, self.transport.baudrate),
+            command_timeout_s=self.command_timeout_s,
+            asked="'v'",
+            device="a spectrometer",
+            garbled="no legible reply to 'v'",
+        )
         if baud is not None and int(baud) != self.transport.baudrate:
             self.change_baud(int(baud))
         if ascii_mode:
             self.transport.write(b"aA")
             self._expect_ack("aA", echo=b"aA")
             self.ascii_mode = True
-
-    def _other_rates(self, first: int) -> bool:
-        """Look for the spectrometer at the usual rates other than ``first``."""
-        for rate in _PROBE_RATES:
-            if rate == first:
-                continue
-            self.transport.baudrate = rate
-            if self._probe():
-                return True
-        return False
-
-    def _after_exposure(self, answer: bool | None, first: int) -> bool:
-        """Once more at ``first``, the rate it was silent at (``answer`` None): a spectrometer
-        busy with an exposure a stopped session asked for hears nothing before it ends (the
-        other rates took a while meanwhile); raises when it is still silent."""
-        if answer is not None:
-            return False
-        self.transport.baudrate = first
-        self.transport.drain(QUIET_S, spectrum_transfer_s(_MOST_PIXELS, first))
-        if self._probe(max(self.command_timeout_s, 1.0)):
-            self.transport.drain(QUIET_S, self.command_timeout_s)  # the ACKs of what it heard
-            return True
-        others = ", ".join(str(rate) for rate in _PROBE_RATES if rate != first)
-        raise InstrumentTimeout(
-            f"{self.url}: nothing answered 'v' at {first} baud, nor legibly at {others}: a "
-            "spectrometer still busy with an exposure (a scan stopped with Ctrl-C during a long "
-            "one) answers nothing until it ends, so wait for that and connect again; otherwise "
-            "check the cable and the power"
-        )
 
     def _probe(self, wait_s: float | None = None) -> bool | None:
         """Binary mode and a legible version reply at the port's current rate: True; False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import serial
@@ -21,7 +22,7 @@ from drivers.errors import (
     ProtocolError,
 )
 
-__all__ = ["BYTE_GAP_S", "PACED_FROM_BAUD", "SerialTransport"]
+__all__ = ["BYTE_GAP_S", "PACED_FROM_BAUD", "QUIET_S", "SerialTransport"]
 
 _CHUNK = 65536
 
@@ -31,6 +32,10 @@ PACED_FROM_BAUD = 115200
 BYTE_GAP_S = 0.001
 """Pause between the bytes of a paced command: some spectrometers at 115200 baud have a one-byte
 input buffer and lose a byte that comes sooner than about 1 ms after the one before."""
+
+QUIET_S = 0.05
+"""How long (s) the line must be quiet for what came before to count as a whole reply: the wait
+of :meth:`SerialTransport.drain` before a connection is tried."""
 
 
 class SerialTransport:
@@ -192,6 +197,85 @@ class SerialTransport:
             if not chunk:
                 return dropped
             dropped += len(chunk)
+
+    def find_rate(
+        self,
+        probe: Callable[[float | None], bool | None],
+        rates: Sequence[int],
+        *,
+        drain_s: float,
+        command_timeout_s: float,
+        asked: str,
+        device: str,
+        garbled: str,
+    ) -> None:
+        """Leave the port at the line rate the device answers ``probe`` at, or raise.
+
+        The connection after a stopped session: the rest of a reply meant for it (a spectrum
+        still on its way) is drained first, then ``probe`` is tried at the port's rate and at
+        the other ``rates``. A device silent at its rate may be busy with an exposure the
+        stopped session asked for, which it hears nothing before it ends; the other rates
+        took a while meanwhile, so it is tried once more there, with a longer wait.
+
+        Parameters
+        ----------
+        probe : callable
+            The protocol's question, ``probe(wait_s)``: True for a valid answer at the port's
+            current rate, False when bytes came but not that answer, None when nothing came
+            within ``wait_s`` seconds (None: the probe's own default).
+        rates : sequence of int
+            The line rates (bit/s) to try, in order; the port's rate is tried first.
+        drain_s : float
+            The longest (s) a reply still on its way takes at the port's rate (the line time
+            of the longest spectrum), the most that is drained before a probe.
+        command_timeout_s : float
+            The driver's time for a short reply: the last try waits this long, at least 1 s,
+            and what the device answered meanwhile is drained for as long.
+        asked : str
+            What ``probe`` asks, for the message (``"'v'"``); empty to name nothing.
+        device : str
+            The device, with its article, for the message (``"a spectrometer"``).
+        garbled : str
+            What the message says never came when bytes did (``"no legible reply to 'v'"``).
+
+        Raises
+        ------
+        InstrumentTimeout
+            Nothing at all came at the port's rate, nor a valid answer at another: the message
+            says a busy instrument does that, before the cable and the power.
+        ProtocolError
+            Bytes came at the port's rate but no valid answer, at any of ``rates``.
+        InstrumentDisconnected
+            The port vanished.
+        """
+        first = self.baudrate
+        self.drain(QUIET_S, drain_s)
+        answer = probe(None)
+        if answer:
+            return
+        for rate in rates:
+            if rate == first:
+                continue
+            self.baudrate = rate
+            if probe(None):
+                return
+        if answer is None:
+            self.baudrate = first
+            self.drain(QUIET_S, drain_s)
+            if probe(max(command_timeout_s, 1.0)):
+                self.drain(QUIET_S, command_timeout_s)  # the replies to what it heard
+                return
+            others = ", ".join(str(rate) for rate in rates if rate != first)
+            raise InstrumentTimeout(
+                f"{self.url}: nothing answered{' ' if asked else ''}{asked} at {first} baud, "
+                f"nor legibly at {others}: {device} still busy with an exposure (a scan stopped "
+                "with Ctrl-C during a long one) answers nothing until it ends, so wait for that "
+                "and connect again; otherwise check the cable and the power"
+            )
+        raise ProtocolError(
+            f"{self.url}: {garbled} at {', '.join(map(str, rates))} baud: check the cable, "
+            "power and baud rate"
+        )
 
     def read_some(self, limit: int, deadline: float) -> bytes:
         """Return at least one and at most ``limit`` bytes, waiting until ``deadline``.
