@@ -66,6 +66,7 @@ __all__ = [
     "decode_message",
     "encode_message",
     "message_length",
+    "scan_allowance_s",
     "spectrum_transfer_s",
 ]
 
@@ -295,6 +296,33 @@ def spectrum_transfer_s(pixels: int, baud: int) -> float:
     return (int(pixels) * 2 + HEADER_SIZE + TRAILER_SIZE) * 10.0 / max(int(baud), 1)
 
 
+def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, baud: int) -> float:
+    """Time (s) the driver allows a spectrum reply besides its command timeout.
+
+    Twice the exposure (integration time x averages) and the line time of the spectrum
+    (:func:`spectrum_transfer_s`). The simulator's ``slow`` fault is late by this much and
+    more, so it times out wherever the driver's command timeout is the shorter.
+
+    Parameters
+    ----------
+    integration_time_ms : float
+        Integration time of one scan (ms).
+    averages : int
+        Scans averaged into the spectrum.
+    pixels : int
+        Pixels in the spectrum.
+    baud : int
+        Line rate (bit/s).
+
+    Returns
+    -------
+    float
+        The allowance in seconds.
+    """
+    exposure = 2.0 * integration_time_ms * averages / 1000.0
+    return exposure + spectrum_transfer_s(pixels, baud)
+
+
 # -- the instrument ------------------------------------------------------------------------
 
 _PROBE_RATES = (9600, 115200, 38400, 19200, 57600)
@@ -480,12 +508,11 @@ class OBPSpectrometer(Spectrometer):
         # fixed time never fitted, and a spectrum at 9600 baud takes seconds on the line.
         self.exchange("set_integration_time_us", struct.pack("<I", _CONNECT_INTEGRATION_US))
         averaging = self._optional("set_scans_to_average", struct.pack("<H", 1)) is not None
-        exposure_s = 2.0 * _CONNECT_INTEGRATION_US / 1e6
-        transfer_s = spectrum_transfer_s(_MOST_PIXELS, self.transport.baudrate)
+        allowance = scan_allowance_s(
+            _CONNECT_INTEGRATION_US / 1000.0, 1, _MOST_PIXELS, self.transport.baudrate
+        )
         probe = self.exchange(
-            "get_raw_spectrum",
-            timeout_s=exposure_s + transfer_s + self.command_timeout_s,
-            retries=0,
+            "get_raw_spectrum", timeout_s=allowance + self.command_timeout_s, retries=0
         )
         pixels = len(probe) // 2
         if pixels < 16:
@@ -556,10 +583,12 @@ class OBPSpectrometer(Spectrometer):
         return round(float(struct.unpack("<f", self.exchange("get_tec_temperature")[:4])[0]), 2)
 
     def scan_timeout_s(self) -> float:
-        """2 x integration x averages + transfer time at the line rate + the command timeout."""
-        exposure = 2.0 * self.integration_time_ms * self.averages / 1000.0
-        transfer = spectrum_transfer_s(self.model.pixels, self.transport.baudrate)
-        return exposure + transfer + self.command_timeout_s
+        """Time allowed for one spectrum reply: :func:`scan_allowance_s` at the current
+        settings and line rate, plus the command timeout."""
+        allowance = scan_allowance_s(
+            self.integration_time_ms, self.averages, self.model.pixels, self.transport.baudrate
+        )
+        return allowance + self.command_timeout_s
 
     def read_scan(self, timeout_s: float | None = None) -> np.ndarray:
         payload = self.exchange(

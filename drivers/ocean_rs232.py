@@ -83,6 +83,7 @@ __all__ = [
     "frame_length",
     "parse_command",
     "pixel_selection",
+    "scan_allowance_s",
     "spectrum_transfer_s",
     "wavelength_axis",
 ]
@@ -640,6 +641,33 @@ def spectrum_transfer_s(pixels: int, baud: int) -> float:
     return (int(pixels) * 4 + 64) * 10.0 / max(int(baud), 1)
 
 
+def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, baud: int) -> float:
+    """Time (s) the driver allows an ``S`` reply besides its command timeout.
+
+    Twice the exposure (integration time x scans accumulated) and the line time of the reply
+    (:func:`spectrum_transfer_s`). The simulator's ``slow`` fault is late by this much and
+    more, so it times out wherever the driver's command timeout is the shorter.
+
+    Parameters
+    ----------
+    integration_time_ms : float
+        Integration time of one scan (ms).
+    averages : int
+        Scans accumulated into the spectrum.
+    pixels : int
+        Pixels of the detector.
+    baud : int
+        Line rate (bit/s).
+
+    Returns
+    -------
+    float
+        The allowance in seconds.
+    """
+    exposure = 2.0 * integration_time_ms * averages / 1000.0
+    return exposure + spectrum_transfer_s(pixels, baud)
+
+
 # -- the instrument -------------------------------------------------------------------------------
 
 _PROBE_RATES = (9600, 115200, 38400, 19200, 4800, 2400)
@@ -968,10 +996,12 @@ class OceanRS232Spectrometer(Spectrometer):
         return (raw - 0x10000 if raw >= 0x8000 else raw) / 10.0
 
     def scan_timeout_s(self) -> float:
-        """Time allowed for one ``S`` reply: 2 x integration x averages + transfer + 1 s."""
-        exposure = 2.0 * self.integration_time_ms * self.averages / 1000.0
-        transfer = spectrum_transfer_s(self.model.pixels, self.transport.baudrate)
-        return exposure + transfer + self.command_timeout_s
+        """Time allowed for one ``S`` reply: :func:`scan_allowance_s` at the current settings
+        and line rate, plus the command timeout."""
+        allowance = scan_allowance_s(
+            self.integration_time_ms, self.averages, self.model.pixels, self.transport.baudrate
+        )
+        return allowance + self.command_timeout_s
 
     def read_frame(self, timeout_s: float | None = None) -> SpectrumFrame:
         """Send ``S`` once (not retried: a scan fires the laser) and decode the whole reply."""

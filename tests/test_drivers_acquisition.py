@@ -420,6 +420,29 @@ def test_the_slow_fault_times_out_at_a_low_baud_rate_too(protocol):
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_slow_fault_is_late_after_what_the_driver_itself_allows(protocol):
+    # the simulators recomputed the driver's scan allowance by hand, so the slow fault would
+    # drift from a timeout to a success the day the driver's formula changed
+    with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
+        allowances = []
+        send_scan = sim.send_scan
+
+        def spy(frame, *ranges, allowance_s=0.0, **kw):
+            allowances.append(allowance_s)
+            return send_scan(frame, *ranges, allowance_s=allowance_s, **kw)
+
+        sim.send_scan = spy
+        spec.set_integration_time_ms(30)
+        spec.set_averages(3)
+        spec.set_laser(True)  # the simulators fault only laser-on scans
+        try:
+            spec.read_scan()
+        finally:
+            spec.set_laser(False)
+        assert allowances == [pytest.approx(spec.scan_timeout_s() - spec.command_timeout_s)]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_connect_after_a_stop_during_a_long_exposure_works_first_time(protocol):
     # after Ctrl-C mid-scan the next connect blamed the cable ("no valid OBP reply ... check the
     # cable"; for OBP every later one too, until a power cycle): the instrument, busy with the

@@ -23,7 +23,7 @@ from drivers.obp import (
     decode_message,
     encode_message,
     message_length,
-    spectrum_transfer_s,
+    scan_allowance_s,
 )
 from drivers.simulators.pty import RamanPtySimulator
 
@@ -165,9 +165,10 @@ class OBPSimulator(RamanPtySimulator):
         frame = self._reply(mtype, counts.tobytes(), flags_in=flags)
         if not self.laser:
             return frame  # identification and dark reads are not faulted
-        # what the driver allows a scan besides its command timeout (scan_timeout_s)
-        allowance = 2.0 * t_ms * self.averages / 1000.0
-        allowance += spectrum_transfer_s(self.synth.detector.pixels, self.device_baud)
+        # the driver's own allowance (its scan_timeout_s less the command timeout)
+        allowance = scan_allowance_s(
+            t_ms, self.averages, self.synth.detector.pixels, self.device_baud
+        )
         return self.send_scan(
             frame,
             (_HEADER, len(frame) - 20),

@@ -21,7 +21,7 @@ from drivers.ocean_rs232 import (
     encode_spectrum,
     parse_command,
     pixel_selection,
-    spectrum_transfer_s,
+    scan_allowance_s,
 )
 from drivers.simulators.pty import RamanPtySimulator
 
@@ -190,9 +190,10 @@ class OceanRS232Simulator(RamanPtySimulator):
         if not self.settings["J"]:
             return frame  # faults strike laser-on (sample) scans
         stop = len(frame) - 2 - 2 * checksum
-        # what the driver allows a scan besides its command timeout (scan_timeout_s)
-        allowance = 2.0 * integration * scans / 1000.0
-        allowance += spectrum_transfer_s(self.synth.detector.pixels, self.device_baud)
+        # the driver's own allowance (its scan_timeout_s less the command timeout)
+        allowance = scan_allowance_s(
+            integration, scans, self.synth.detector.pixels, self.device_baud
+        )
         return self.send_scan(
             frame, (start, stop), (stop, len(frame)), asked_at=asked_at, allowance_s=allowance
         )

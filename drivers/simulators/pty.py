@@ -199,7 +199,8 @@ class PtySimulator:
             When the scan was asked for (``time.monotonic()``); default now.
         allowance_s : float, default 0
             The time the driver allows the reply besides its command timeout, from when it
-            asked: twice the exposure and the line time of the longest spectrum. The ``slow``
+            asked: its protocol's ``scan_allowance_s`` (twice the exposure and the line time
+            of the spectrum), the function the driver itself uses. The ``slow``
             fault answers :attr:`slow_s` after it, so it is a timeout exactly where the
             driver's command timeout is shorter than :attr:`slow_s`, whatever the line rate.
         """
