@@ -425,9 +425,11 @@ class OBPSpectrometer(Spectrometer):
                 length = message_length(bytes(buffer))
                 if length is not None and len(buffer) >= length:
                     message = decode_message(bytes(buffer[:length]))
-                    if message.message_type == message_type:
+                    if message.message_type == message_type and message.flags & FLAG_RESPONSE:
                         return message
-                    del buffer[:length]  # another session's: not the reply asked for
+                    # another session's reply, or a request echoed back (a loop-back, a line
+                    # that echoes): not the reply asked for
+                    del buffer[:length]
                     deadline = max(deadline, time.monotonic() + timeout_s)
                     continue
             except ProtocolError as exc:

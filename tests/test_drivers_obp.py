@@ -109,3 +109,16 @@ def test_messages_round_trip(mtype, payload, flags, checksum):
     frame = encode_message(mtype, payload, flags=flags, checksum=checksum)
     message = decode_message(frame, strict=True)
     assert (message.message_type, message.payload, message.flags) == (mtype, payload, flags)
+
+
+def test_a_request_echoed_back_is_not_taken_for_the_reply():
+    # a loop-back (or a line that echoes) returns the driver's own request: of the type asked
+    # for but not a response, it once passed as the reply and ended in a bare IndexError
+    from drivers.errors import InstrumentError  # noqa: PLC0415
+    from drivers.obp import OBPSpectrometer  # noqa: PLC0415
+    from drivers.transport import SerialTransport  # noqa: PLC0415
+
+    transport = SerialTransport("loop://")
+    with pytest.raises(InstrumentError, match="no valid OBP reply"):
+        OBPSpectrometer(transport, command_timeout_s=0.05)
+    assert not transport.is_open
