@@ -27,6 +27,7 @@ __all__ = [
     "SettingRange",
     "Spectrometer",
     "excitation_wavelength_nm",
+    "scan_allowance_s",
 ]
 
 EXCITATION_TOLERANCE_NM = 1.0
@@ -359,3 +360,28 @@ class Spectrometer(Instrument):
             "firmware": info.firmware if info else None,
             "capabilities": self.capabilities.to_dict() if hasattr(self, "capabilities") else {},
         }
+
+
+def scan_allowance_s(integration_time_ms: float, averages: int, transfer_s: float) -> float:
+    """Time (s) a driver allows a spectrum reply besides its command timeout: twice the
+    exposure (integration time x scans) and the reply's line time.
+
+    Each protocol gives its line time (``spectrum_transfer_s`` in :mod:`drivers.obp` and
+    :mod:`drivers.ocean_rs232`); the simulators' ``slow`` fault is late by this much and more,
+    so it times out wherever the driver's command timeout is the shorter.
+
+    Parameters
+    ----------
+    integration_time_ms : float
+        Integration time of one scan (ms).
+    averages : int
+        Scans averaged (or accumulated) into the spectrum.
+    transfer_s : float
+        Line time of the spectrum reply (s).
+
+    Returns
+    -------
+    float
+        The allowance in seconds.
+    """
+    return 2.0 * integration_time_ms * averages / 1000.0 + transfer_s

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drivers import base
 from drivers.base import (
     Capabilities,
     DeviceInfo,
@@ -642,30 +643,9 @@ def spectrum_transfer_s(pixels: int, baud: int) -> float:
 
 
 def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, baud: int) -> float:
-    """Time (s) the driver allows an ``S`` reply besides its command timeout.
-
-    Twice the exposure (integration time x scans accumulated) and the line time of the reply
-    (:func:`spectrum_transfer_s`). The simulator's ``slow`` fault is late by this much and
-    more, so it times out wherever the driver's command timeout is the shorter.
-
-    Parameters
-    ----------
-    integration_time_ms : float
-        Integration time of one scan (ms).
-    averages : int
-        Scans accumulated into the spectrum.
-    pixels : int
-        Pixels of the detector.
-    baud : int
-        Line rate (bit/s).
-
-    Returns
-    -------
-    float
-        The allowance in seconds.
-    """
-    exposure = 2.0 * integration_time_ms * averages / 1000.0
-    return exposure + spectrum_transfer_s(pixels, baud)
+    """:func:`drivers.base.scan_allowance_s` for an ``S`` reply of ``pixels`` pixels at ``baud``
+    (its line time: :func:`spectrum_transfer_s`)."""
+    return base.scan_allowance_s(integration_time_ms, averages, spectrum_transfer_s(pixels, baud))
 
 
 # -- the instrument -------------------------------------------------------------------------------
