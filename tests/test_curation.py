@@ -667,12 +667,9 @@ def test_units_gate_other_defects():
     assert x.size == 1700
 
 
-def test_an_ir_reference_in_reflectance_or_single_channel_units_fails_and_is_not_imported(
-    small_library, tmp_path
-):
-    # an OMNIC %reflectance export and an OPUS background (single channel): neither is
-    # compared as absorbance, so a reference made of either never finds its own substance
-    absorbance = make_spectrum(
+def _ir_absorbance():
+    """An IR reference in absorbance, as the unit checks of validation and import take it."""
+    return make_spectrum(
         [(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)],
         start=600,
         stop=4000,
@@ -680,6 +677,14 @@ def test_an_ir_reference_in_reflectance_or_single_channel_units_fails_and_is_not
         y_unit="absorbance",
         noise=0.002,
     )
+
+
+def test_an_ir_reference_in_reflectance_or_single_channel_units_fails_and_is_not_imported(
+    small_library, tmp_path
+):
+    # an OMNIC %reflectance export and an OPUS background (single channel): neither is
+    # compared as absorbance, so a reference made of either never finds its own substance
+    absorbance = _ir_absorbance()
     reflectance = absorbance.replace(
         intensity=100.0 * 10.0 ** -(0.5 * np.asarray(absorbance.intensity)), y_unit="reflectance"
     )
@@ -712,14 +717,7 @@ def test_import_leaves_out_what_a_build_could_not_compare_in_the_unit_stated(
 ):
     # percent transmittance stated as absorbance at import (values to 95): a build would leave
     # it out (quality.comparison_problems), so import refuses it and keeps the modelled one
-    absorbance = make_spectrum(
-        [(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)],
-        start=600,
-        stop=4000,
-        modality="ir",
-        y_unit="absorbance",
-        noise=0.002,
-    )
+    absorbance = _ir_absorbance()
     percent = 100.0 * 10.0 ** -(0.5 * np.asarray(absorbance.intensity))
     path = tmp_path / "percent.csv"  # two columns: the file names no unit
     np.savetxt(path, np.column_stack([absorbance.wavenumber, percent]), delimiter=",")
