@@ -14,7 +14,7 @@ import shlex
 import signal
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -39,6 +39,7 @@ from forensic.errors import (
     Interrupted,
     LibraryError,
 )
+from forensic.instruments import driver_bugs, held_instrument
 from forensic.io import check_outputs
 from forensic.operators import who_signs
 from forensic.report.issue import IssuedReport, issue_report
@@ -747,38 +748,6 @@ def _reports_since(db: Store, start: int | None) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _driver_bug(instrument_url: str, doing: str) -> Iterator[None]:
-    """An unexpected exception of the instrument's driver (not a :class:`ForensicError`: a
-    bug) as a :class:`DriverBug`, which a scan ends with as with any instrument fault (exit
-    3, saying what it recorded), naming the exception and chained to it, so that the bug
-    stays visible and can be reported."""
-    try:
-        yield
-    except ForensicError:
-        raise
-    except Exception as exc:
-        raise DriverBug.of(instrument_url, doing, exc) from exc
-
-
-@contextlib.contextmanager
-def _driver(opener: Callable[[str], Any], instrument_url: str) -> Iterator[Any]:
-    """The instrument ``opener`` opens, as a ``with`` block: opened, and closed whatever
-    happens in the block; a driver's bug in opening or closing it a :class:`DriverBug`
-    (:func:`_driver_bug`)."""
-    with _driver_bug(instrument_url, "connecting"):
-        connection = opener(instrument_url)
-        instrument = connection.__enter__()
-    try:
-        yield instrument
-    except BaseException as exc:  # closed (the laser off) as a `with` block closes it
-        if not connection.__exit__(type(exc), exc, exc.__traceback__):
-            raise
-    else:
-        with _driver_bug(instrument_url, "closing the connection"):
-            connection.__exit__(None, None, None)
-
-
 class SavedIdentification(NamedTuple):
     """A saved spectrum :func:`identify_saved` identified, and the result on record for it.
 
@@ -1007,11 +976,11 @@ def scan(
         # analyser may take seconds to answer (the driver tries its baud rates).
         notify("connect", f"connecting to {instrument_url}")
         opener = open_instrument or functools.partial(_default_open_instrument, library=library)
-        with _driver(opener, instrument_url) as instrument:
+        with held_instrument(opener, instrument_url) as instrument:
             _check_measurable(reference, instrument)
             check_settings = getattr(instrument, "check_settings", None)
             if check_settings is not None:  # refused before anything is recorded, never dropped
-                with _driver_bug(instrument_url, "checking the settings"):
+                with driver_bugs(instrument_url, "checking the settings"):
                     check_settings(**dict(acquire_settings or {}))
             connected = True
             notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
@@ -1093,7 +1062,7 @@ def scan(
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")
-            with _driver_bug(instrument_url, "acquiring"):
+            with driver_bugs(instrument_url, "acquiring"):
                 spectrum = instrument.acquire(**dict(acquire_settings or {}))
                 described = instrument.describe() if hasattr(instrument, "describe") else {}
         spectrum = spectrum.with_metadata(operator=operator)

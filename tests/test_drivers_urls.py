@@ -460,3 +460,30 @@ def test_ocean_rs232_paces_its_commands_unless_told_and_obp_only_when_told(sampl
         assert not device.inner.transport.paced
     with open_instrument(url + "&pace=1") as device:
         assert device.inner.transport.paced
+
+
+@pytest.mark.parametrize("where", ["connecting", "acquiring"])
+def test_cli_acquire_says_a_driver_bug_in_one_line(tmp_path, monkeypatch, where):
+    # a bug in a driver (not a fault the toolkit knows): one `error:` line naming it, exit 3,
+    # as the scan says it, not a traceback
+    import contextlib  # noqa: PLC0415
+
+    import forensic.cli.instrument as instrument_cli  # noqa: PLC0415
+
+    class Broken:
+        def acquire(self, **settings):
+            raise TypeError("unsupported operand")
+
+    @contextlib.contextmanager
+    def opener(url):
+        if where == "connecting":
+            raise KeyError("port")
+        yield Broken()
+
+    monkeypatch.setattr(instrument_cli, "open_instrument", opener)
+    out = tmp_path / "scan.jdx"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", "x:y", "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert line.startswith(f"error: x:y: {where} failed on an unexpected error in the instrument")
+    assert "a bug in the driver" in line and not out.exists()

@@ -18,6 +18,7 @@ from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.pty import FAULTS
 from drivers.urls import open_instrument
 from forensic.cli.app import main, settings_as_options
+from forensic.instruments import driver_bugs, held_instrument
 from forensic.io import check_writable, write_spectrum
 from forensic.samples import resolve_sample
 from forensic.spectrum import MEASURED, is_measured
@@ -165,7 +166,11 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
     check_writable(out, overwrite=force)  # before the laser fires: the spectrum must land
     given = {"integration_time_ms": integration_ms, "averages": averages, "timeout_s": timeout_s}
     given = {k: v for k, v in given.items() if v is not None}
-    with settings_as_options(ACQUIRE_OPTIONS, given), open_instrument(url) as device:
+    with (
+        settings_as_options(ACQUIRE_OPTIONS, given),
+        held_instrument(open_instrument, url) as device,
+        driver_bugs(url, "acquiring"),
+    ):
         spectrum = device.acquire(**given)
     if name:
         spectrum = spectrum.with_metadata(name=name)

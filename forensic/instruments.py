@@ -1,0 +1,66 @@
+"""Where the toolkit holds an instrument: opened and closed around the work, and a bug in its
+driver (an exception that is not one of the toolkit's) turned into one
+:class:`~forensic.errors.DriverBug` line that names it, for ``scan`` and ``acquire`` alike.
+
+Light on purpose (no drivers, no engine, no report): the command line imports it for a
+command that only acquires.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from forensic.errors import DriverBug, ForensicError
+
+__all__ = ["driver_bugs", "held_instrument"]
+
+
+@contextlib.contextmanager
+def driver_bugs(instrument_url: str, doing: str) -> Iterator[None]:
+    """An unexpected exception of the instrument's driver in the block (not a
+    :class:`ForensicError`: a bug) raised as a :class:`DriverBug`, which a command ends with
+    as with any instrument fault (exit 3), naming the exception and chained to it, so that the
+    bug stays visible and can be reported.
+
+    Parameters
+    ----------
+    instrument_url : str
+        The instrument as the technician named it.
+    doing : str
+        What the block does, in words ("acquiring").
+    """
+    try:
+        yield
+    except ForensicError:
+        raise
+    except Exception as exc:
+        raise DriverBug.of(instrument_url, doing, exc) from exc
+
+
+@contextlib.contextmanager
+def held_instrument(opener: Callable[[str], Any], instrument_url: str) -> Iterator[Any]:
+    """The instrument ``opener`` opens, as a ``with`` block: opened, and closed whatever
+    happens in the block; a driver's bug in opening or closing it a :class:`DriverBug`
+    (:func:`driver_bugs`).
+
+    Parameters
+    ----------
+    opener : callable
+        ``opener(instrument_url)``: a context manager that yields the instrument
+        (:func:`drivers.urls.open_instrument`).
+    instrument_url : str
+        The instrument as the technician named it.
+    """
+    with driver_bugs(instrument_url, "connecting"):
+        connection = opener(instrument_url)
+        instrument = connection.__enter__()
+    try:
+        yield instrument
+    except BaseException as exc:  # closed (the laser off) as a `with` block closes it
+        if not connection.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        with driver_bugs(instrument_url, "closing the connection"):
+            connection.__exit__(None, None, None)
