@@ -1256,7 +1256,9 @@ def test_a_report_that_cannot_be_written_stops_the_scan_before_anything_is_recor
     assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
 
 
-def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path, monkeypatch):
+def _json_report_cannot_be_written(monkeypatch):
+    """The disk fills after the report is recorded: its PDF is written, its JSON is not.
+    Returns the writer it stands in for, to put back when the disk has room again."""
     issue = importlib.import_module("forensic.report.issue")
     real = issue.atomic_write_bytes
 
@@ -1266,6 +1268,11 @@ def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path
         return real(path, data, **kw)
 
     monkeypatch.setattr(issue, "atomic_write_bytes", disk_full)
+    return real
+
+
+def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path, monkeypatch):
+    _json_report_cannot_be_written(monkeypatch)
     with pytest.raises(ScanIncomplete, match=r"report FR-.* is recorded .*No space left"):
         _run(tmp_path, report_path=tmp_path / "r.pdf", json_path=tmp_path / "r.json")
     with Store(tmp_path / "s") as store:
@@ -1925,15 +1932,7 @@ def test_the_report_command_a_scan_prints_makes_its_report_signed_by_its_operato
 
 def test_the_command_a_report_left_unwritten_prints_issues_it_again(tmp_path, monkeypatch):
     """It said "issue it again with 'forensic report'", without a word of what to issue."""
-    issue = importlib.import_module("forensic.report.issue")
-    real = issue.atomic_write_bytes
-
-    def disk_full(path, data, **kw):
-        if str(path).endswith(".json"):
-            raise OutputError(f"{path}: writing failed (No space left on device)")
-        return real(path, data, **kw)
-
-    monkeypatch.setattr(issue, "atomic_write_bytes", disk_full)
+    real = _json_report_cannot_be_written(monkeypatch)
     with pytest.raises(ScanIncomplete) as failed:
         _run(tmp_path, report_path=tmp_path / "r.pdf", json_path=tmp_path / "r.json")
     message = str(failed.value)
@@ -1954,7 +1953,7 @@ def test_the_command_a_report_left_unwritten_prints_issues_it_again(tmp_path, mo
         "--operator",
         OPERATOR,
     ]
-    monkeypatch.setattr(issue, "atomic_write_bytes", real)
+    monkeypatch.setattr("forensic.report.issue.atomic_write_bytes", real)  # room again
     done = _elsewhere(tmp_path).invoke(main, [*words[1:], "--force"])
     assert done.exit_code == 0, done.output
     with Store(tmp_path / "s") as store:
