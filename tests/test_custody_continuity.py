@@ -67,15 +67,18 @@ def test_custody_add_warns_of_a_gap_and_the_report_lists_it(tmp_path, monkeypatc
             "CASE-1",
             "EX-1",
             "--received-by",
-            "Lab clerk",
+            " Lab  clerk",
             "--purpose",
             "storage",
             "--released-by",
-            OPERATOR,
+            f"{OPERATOR} ",
             *common,
         ],
     )
     assert added.exit_code == 0 and "WARNING" not in added.output  # released by its holder
+    with Store(tmp_path / "s") as store:  # names spaced as an operator's are where they enter
+        last = store.custody_events("CASE-1", "EX-1")[-1]
+        assert (last["released_by"], last["received_by"]) == (OPERATOR, "Lab clerk")
     gap = runner.invoke(
         main,
         [

@@ -257,6 +257,35 @@ def test_a_correction_replaces_the_current_record_of_the_same_exhibit(tmp_path):
     assert [e["description"] for e in store.exhibits("CASE-1")] == ["green leaves", "brown powder"]
 
 
+def test_people_named_in_a_new_record_are_checked_as_signers_are(tmp_path):
+    # "--released-by ''" recorded an empty holder; a NUL went into the log as it was
+    store = populated_store(tmp_path / "s")
+    exhibit = store.add_exhibit(
+        "CASE-1", "EX-2", operator=OPERATOR, description="d", collected_by=" PC Jones\t"
+    )
+    event = store.add_custody_event(
+        "CASE-1",
+        "EX-2",
+        operator=OPERATOR,
+        released_by="PC Jones ",
+        received_by=f" {OPERATOR}\n",
+        purpose="analysis",
+    )
+    assert exhibit["collected_by"] == "PC Jones"
+    assert (event["released_by"], event["received_by"]) == ("PC Jones", OPERATOR)
+    for field, value, message in [
+        ("released_by", " ", "released by is empty"),
+        ("received_by", "", "received by is empty"),
+        ("released_by", "PC\x00Jones", "released by .PC.*Jones. holds control"),
+    ]:
+        fields = {"received_by": OPERATOR, field: value}
+        with pytest.raises(CustodyError, match=message):
+            store.add_custody_event(
+                "CASE-1", "EX-2", operator=OPERATOR, purpose="analysis", **fields
+            )
+    assert len(store.custody_events("CASE-1", "EX-2")) == 1
+
+
 def test_correcting_an_unknown_record_is_refused(tmp_path):
     store = populated_store(tmp_path / "s")
     with pytest.raises(CustodyError, match="record to correct"):

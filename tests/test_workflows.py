@@ -2046,6 +2046,11 @@ def test_every_command_normalises_its_operator_and_warns_of_a_name_like_a_signer
     assert done.exit_code == 0 and done.stderr == "", done.output
     done = runner.invoke(main, ["exhibit", "add", "C-1", "A1", "--description", "bag", *common])
     assert done.exit_code == 0 and done.stderr == "", done.output
+    # a command that records nothing (an exhibit that does not exist) makes no key: not warned
+    refused = ["custody", "add", "C-1", "NO", "--received-by", "Bo", "--purpose", "analysis"]
+    done = runner.invoke(main, [*refused, *common, "--operator", "ANN EXAMPLE"])
+    assert done.exit_code != 0 and "WARNING" not in done.stderr, done.output
+    assert "no exhibit 'NO'" in done.stderr
     # a new key, warned of where it is made: recorded all the same
     handed = ["custody", "add", "C-1", "A1", "--received-by", "Bo", "--purpose", "analysis"]
     done = runner.invoke(main, [*handed, *common, "--operator", "ANN EXAMPLE"])

@@ -53,21 +53,22 @@ def store_option(func):
     )(func)
 
 
-def _operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """An operator's name as it signs, however it was given (``"Ann Example "`` from a
-    variable is ``"Ann Example"``): :func:`~forensic.custody.keys.operator_name`."""
+def _person(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A person's name (who signs, receives, releases, collects) as an operator's signs,
+    however it was given (``"Ann Example "`` from a variable is ``"Ann Example"``):
+    :func:`~forensic.custody.keys.operator_name`."""
     from forensic.custody.keys import operator_name  # noqa: PLC0415
 
     return operator_name(value)
 
 
 def operator_option(func):
-    """``--operator NAME``: who signs (its spaces normalised, by :func:`_operator`)."""
+    """``--operator NAME``: who signs (its spaces normalised, by :func:`_person`)."""
     return click.option(
         "--operator",
         envvar="FORENSIC_OPERATOR",
         default=_default_operator,
-        callback=_operator,
+        callback=_person,
         show_default="login name",
         help="Person responsible; their Ed25519 key signs the records [env FORENSIC_OPERATOR].",
     )(func)
@@ -89,8 +90,9 @@ def _open(
     Who signs (:func:`~forensic.operators.who_signs`): a signer recorded before names were
     normalised, whose name differs from ``operator`` only in spacing and whose key is on this
     computer, signs on under that name, and this says so once; a name new to the store that
-    differs from a signer's only in letter case or spacing is warned of (not refused): the
-    first record it signs makes a second key, under what reads as another person."""
+    differs from a signer's only in letter case or spacing is warned of (not refused) as its
+    first record is signed, which makes a second key, under what reads as another person (a
+    command that records nothing says nothing of it)."""
     with Store(store_path, create=create) as store:
         if operator:
             signer = who_signs(store, operator)
@@ -98,7 +100,9 @@ def _open(
             if signer.note:
                 click.echo(f"note: {signer.note}", err=True)
             if signer.warning:
-                click.secho(f"WARNING: {signer.warning}", err=True, bold=True)
+                store.on_new_key = lambda _name, said=signer.warning: click.secho(
+                    f"WARNING: {said}", err=True, bold=True
+                )
         yield store, operator
 
 
@@ -191,7 +195,7 @@ def _print_verdict(text: str) -> None:
     "recorded is warned of and recorded.",
 )
 @click.option("--seal-intact/--seal-broken", default=None, help="State of the seal on receipt.")
-@click.option("--received-from", help="Who handed the exhibit over.")
+@click.option("--received-from", callback=_person, help="Who handed the exhibit over.")
 @click.option("--unit", help="Issuing unit, printed on the report [env FORENSIC_UNIT].")
 @click.option("--location", help="Where the scan takes place [env FORENSIC_LOCATION].")
 @click.option("--integration-ms", type=float, help="Integration time (default: auto-exposure).")
@@ -390,7 +394,7 @@ def exhibit() -> None:
 @click.argument("item_number", callback=_label)
 @click.option("--description", required=True, help="What the item is and how it is packaged.")
 @click.option("--seal", "seal_number", help="Seal number.")
-@click.option("--collected-by")
+@click.option("--collected-by", callback=_person)
 @click.option(
     "--collected-at",
     help="When it was collected: ISO-8601 with its time zone (recorded in UTC), or a date.",
@@ -579,9 +583,9 @@ def custody() -> None:
 @custody.command("add")
 @click.argument("case_number", callback=_label)
 @click.argument("item_number", callback=_label)
-@click.option("--received-by", required=True)
+@click.option("--received-by", required=True, callback=_person)
 @click.option("--purpose", required=True, help="Why it changes hands (analysis, storage...).")
-@click.option("--released-by")
+@click.option("--released-by", callback=_person)
 @click.option(
     "--at",
     "event_at",

@@ -41,6 +41,7 @@ __all__ = [
     "load_or_create_key",
     "operator_name",
     "similar_names",
+    "stated_person",
     "verify_signature",
 ]
 
@@ -53,16 +54,37 @@ def config_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_config_dir("forensic"))
 
 
-def check_operator_name(name: str) -> str:
-    """Return ``name`` stripped, or raise :class:`CustodyError` if it cannot name a person."""
+def check_operator_name(name: str, what: str = "operator name") -> str:
+    """Return ``name`` stripped, or raise :class:`CustodyError` if it cannot name a person
+    (``what`` says which name, in the error)."""
     if not isinstance(name, str) or not name.strip():
-        raise CustodyError("operator name is empty: give the name of the person responsible")
+        raise CustodyError(f"{what} is empty: give the name of the person")
     name = name.strip()
     if len(name) > _MAX_NAME:
-        raise CustodyError(f"operator name is {len(name)} characters long; at most {_MAX_NAME}")
+        raise CustodyError(f"{what} is {len(name)} characters long; at most {_MAX_NAME}")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise CustodyError(f"operator name {name!r} holds control characters")
+        raise CustodyError(f"{what} {name!r} holds control characters")
     return name
+
+
+def stated_person(name: str | None, what: str) -> str | None:
+    """A person a new record names besides its signer (who received, released or collected
+    an exhibit), checked as an operator's name is (:func:`check_operator_name`) and stripped;
+    None (not stated) is returned as it is.
+
+    Parameters
+    ----------
+    name : str or None
+        The name as given.
+    what : str
+        Which name it is, for the error (``"received by"``).
+
+    Raises
+    ------
+    CustodyError
+        If the name is blank, too long, or holds control characters.
+    """
+    return None if name is None else check_operator_name(name, what)
 
 
 def operator_name(name: str | None) -> str | None:

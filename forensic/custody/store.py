@@ -54,6 +54,7 @@ from forensic.custody.keys import (
     load_key,
     load_or_create_key,
     similar_names,
+    stated_person,
 )
 from forensic.custody.statements import one_spaced
 from forensic.errors import CustodyError
@@ -421,6 +422,10 @@ class Store:
         self.busy_timeout_s = busy_timeout_s
         self._depth = 0
         self._keys: dict[str, OperatorKey] = {}
+        # called with an operator's name just before their key is first registered (their
+        # first signed record here): the command line warns of a name close to a signer's
+        # then, and not in a command that records nothing
+        self.on_new_key: Callable[[str], None] | None = None
         self._refuse_a_lost_store()
         if read_only:
             self._open_read_only()
@@ -832,6 +837,8 @@ class Store:
                 (key.fingerprint, operator),
             ).fetchone()
             if known is None:
+                if self.on_new_key is not None:
+                    self.on_new_key(operator)
                 self._insert(
                     "operator_keys",
                     {
@@ -1249,7 +1256,7 @@ class Store:
                 "item_number": item_number,
                 "description": description,
                 "seal_number": seal_number,
-                "collected_by": collected_by,
+                "collected_by": stated_person(collected_by, "collected by"),
                 "collected_at": None
                 if collected_at is None
                 else record_time(collected_at, "collection time", date_alone=True),
@@ -1289,8 +1296,8 @@ class Store:
                 "case_number": exhibit["case_number"],
                 "item_number": exhibit["item_number"],
                 "exhibit_hash": exhibit["hash"],
-                "released_by": released_by,
-                "received_by": check_operator_name(received_by),
+                "released_by": stated_person(released_by, "released by"),
+                "received_by": check_operator_name(received_by, "received by"),
                 "event_at": None
                 if event_at is None
                 else record_time(event_at, "custody event time"),
