@@ -16,7 +16,24 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["command", "options"]
+__all__ = ["PLACEHOLDER", "command", "is_placeholder", "options"]
+
+PLACEHOLDER = "..."
+"""The value a printed command leaves for the technician to fill in (a description, who
+received the exhibit): the command line refuses it (:func:`is_placeholder`), so that a command
+pasted unfilled records nothing rather than a label that reads ``...``."""
+
+
+def is_placeholder(value: Any) -> bool:
+    """Whether ``value`` is :data:`PLACEHOLDER` (or the one-character ellipsis a word
+    processor makes of it), spaces around it aside: a place a printed command left to fill in.
+
+    Examples
+    --------
+    >>> is_placeholder(" ... "), is_placeholder("\u2026"), is_placeholder("white powder...")
+    (True, True, False)
+    """
+    return isinstance(value, str) and value.strip() in (PLACEHOLDER, "\u2026")
 
 
 def command(*words: Any, **options: Any) -> str:
@@ -31,7 +48,8 @@ def command(*words: Any, **options: Any) -> str:
         underscore in the name is a hyphen in the option). A path (an :class:`os.PathLike`)
         is made absolute, so that the command does the same from another folder; None or
         False leaves the option out; True gives it alone (a flag); anything else is its
-        value, as a word of its own. ``"..."`` as a value is a place the technician fills in.
+        value, as a word of its own. :data:`PLACEHOLDER` as a value is a place the technician
+        fills in.
 
     Returns
     -------

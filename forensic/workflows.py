@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from forensic.commands import command
+from forensic.commands import PLACEHOLDER, command
 from forensic.custody.continuity import custody_doubts, custody_gaps, same_statement
 from forensic.custody.keys import operator_name
 from forensic.custody.store import (
@@ -247,9 +247,9 @@ def label_discrepancies(
                         "add",
                         exhibit["case_number"],
                         item,
-                        received_by="...",
-                        released_by="...",
-                        purpose="...",
+                        received_by=PLACEHOLDER,
+                        released_by=PLACEHOLDER,
+                        purpose=PLACEHOLDER,
                         seal=seal_number.strip(),
                         store=None if store is None else Path(store),
                         operator=operator,
@@ -271,7 +271,7 @@ def _correct_label(
         "add",
         exhibit["case_number"],
         exhibit["item_number"],
-        description="...",
+        description=PLACEHOLDER,
         corrects=exhibit["hash"][:16],
         store=None if store is None else Path(store),
         operator=operator,
@@ -334,7 +334,7 @@ def _refuse_near_duplicates(
                     "add",
                     case_number,
                     item_number,
-                    description="...",
+                    description=PLACEHOLDER,
                     store=db.db_path,
                     operator=operator,
                 )

@@ -1841,6 +1841,34 @@ def _pasted(message, start):
     return shlex.split(command)
 
 
+def test_a_printed_command_pasted_with_its_places_unfilled_records_nothing(tmp_path):
+    """`--description ...` pasted as shown recorded a signed label reading '...' for good,
+    and `--received-by ... --released-by ... --purpose ...` a hand-over '... -> ...'."""
+    _run(tmp_path, description="white powder, zip bag", seal_number="S-7")
+    _, progress = _progress_of(tmp_path, description="brown resin", seal_number="S-8")
+    correct = _pasted(progress["custody"], "forensic exhibit add")
+    reseal = _pasted(progress["custody"], "forensic custody add")
+    assert "..." in correct and reseal.count("...") == 3
+    with Store(tmp_path / "s") as store:
+        before = store.head()
+    for words, option in [(correct, "--description"), (reseal, "--received-by")]:
+        done = _elsewhere(tmp_path).invoke(main, words[1:])
+        assert done.exit_code == 2, done.output
+        assert f"Invalid value for '{option}': '...' is the place the printed command left " in (
+            " ".join(done.stderr.split())
+        )
+        assert "nothing was recorded" in done.stderr
+    # the one-character ellipsis a word processor makes of it is the same place
+    typed = [w if w != "..." else "\u2026" for w in reseal]
+    assert _elsewhere(tmp_path).invoke(main, typed[1:]).exit_code == 2
+    with Store(tmp_path / "s") as store:
+        assert store.head() == before
+    filled = [{"...": "brown resin in foil"}.get(w, w) for w in correct]
+    assert _elsewhere(tmp_path).invoke(main, filled[1:]).exit_code == 0
+    with Store(tmp_path / "s") as store:
+        assert store.get_exhibit("C-1", "E-1")["description"] == "brown resin in foil"
+
+
 def _elsewhere(tmp_path):
     """A terminal other than the scan's: another default store, no operator, no library set."""
     return CliRunner(

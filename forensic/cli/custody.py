@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, settings_as_options
-from forensic.commands import command
+from forensic.commands import command, is_placeholder
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import VerifyReport, verify_store
@@ -53,13 +53,29 @@ def store_option(func):
     )(func)
 
 
+def _filled(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A statement to record, refused where it is the place a printed command left to fill
+    in (:func:`~forensic.commands.is_placeholder`): pasted unfilled, such a command would
+    record a label or a hand-over that reads ``...``, signed and for good."""
+    if is_placeholder(value):
+        raise click.BadParameter(
+            f"{value.strip()!r} is the place the printed command left for you to fill in: "
+            f"give the {param.name.replace('_number', '').replace('_', ' ')} itself; "
+            "nothing was recorded",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 def _person(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A person's name (who signs, receives, releases, collects) as an operator's signs,
     however it was given (``"Ann Example "`` from a variable is ``"Ann Example"``):
-    :func:`~forensic.custody.keys.operator_name`."""
+    :func:`~forensic.custody.keys.operator_name`; a place left to fill in is refused
+    (:func:`_filled`)."""
     from forensic.custody.keys import operator_name  # noqa: PLC0415
 
-    return operator_name(value)
+    return operator_name(_filled(ctx, param, value))
 
 
 def operator_option(func):
@@ -185,12 +201,14 @@ def _print_verdict(text: str) -> None:
 )
 @click.option(
     "--description",
+    callback=_filled,
     help="Exhibit description: a new exhibit's label records it; an existing label is never "
     "changed, and a description that differs from it is warned of and recorded.",
 )
 @click.option(
     "--seal",
     "seal_number",
+    callback=_filled,
     help="Seal number on the exhibit's packaging; one that differs from the seal last "
     "recorded is warned of and recorded.",
 )
@@ -392,8 +410,13 @@ def exhibit() -> None:
 @exhibit.command("add")
 @click.argument("case_number", callback=_label)
 @click.argument("item_number", callback=_label)
-@click.option("--description", required=True, help="What the item is and how it is packaged.")
-@click.option("--seal", "seal_number", help="Seal number.")
+@click.option(
+    "--description",
+    required=True,
+    callback=_filled,
+    help="What the item is and how it is packaged.",
+)
+@click.option("--seal", "seal_number", callback=_filled, help="Seal number.")
 @click.option("--collected-by", callback=_person)
 @click.option(
     "--collected-at",
@@ -584,7 +607,12 @@ def custody() -> None:
 @click.argument("case_number", callback=_label)
 @click.argument("item_number", callback=_label)
 @click.option("--received-by", required=True, callback=_person)
-@click.option("--purpose", required=True, help="Why it changes hands (analysis, storage...).")
+@click.option(
+    "--purpose",
+    required=True,
+    callback=_filled,
+    help="Why it changes hands (analysis, storage...).",
+)
 @click.option("--released-by", callback=_person)
 @click.option(
     "--at",
@@ -593,8 +621,8 @@ def custody() -> None:
     "recorded in UTC. Default: now.",
 )
 @click.option("--seal-intact/--seal-broken", default=None)
-@click.option("--seal", "seal_number")
-@click.option("--notes")
+@click.option("--seal", "seal_number", callback=_filled)
+@click.option("--notes", callback=_filled)
 @click.option(
     "--corrects",
     metavar="HASH",
