@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,28 @@ def _is_candidate(path: Path) -> bool:
     return (
         path.is_file() and not name.startswith(".") and not name.lower().endswith(_PARTIAL_SUFFIXES)
     )
+
+
+def _export_metadata(
+    spectrum: Spectrum, stat: os.stat_result, *, found_at_start: bool
+) -> dict[str, Any]:
+    """What the measurement record says of the export a spectrum was read from: when it was
+    written (``export_written_at``, UTC), which is also when it was acquired where the export
+    states no time of its own, and, for an export that was already in the folder when the
+    scan began (``include_existing``), ``export_found_at_start``: nothing then shows that it
+    is this exhibit's measurement. Its file and SHA-256 are the spectrum's ``source_file``
+    and ``source_sha256``."""
+    written = (
+        datetime.fromtimestamp(stat.st_mtime, UTC)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
+    said: dict[str, Any] = {"export_written_at": written}
+    if not spectrum.metadata.get("acquired_at"):
+        said["acquired_at"] = written
+    if found_at_start:
+        said["export_found_at_start"] = True
+    return said
 
 
 class FolderInstrument(Instrument):
@@ -89,10 +112,9 @@ class FolderInstrument(Instrument):
         self.trigger = trigger
         self.extra_metadata = dict(metadata or {})
         self._on_close = on_close
-        self._seen: set[tuple[str, int]] = set()
-        if not include_existing:
-            for path, stat in self._candidates():
-                self._seen.add(self._key(path, stat))
+        # the exports already there: not taken, unless include_existing (and then said so)
+        self._existing = {self._key(path, stat) for path, stat in self._candidates()}
+        self._seen: set[tuple[str, int]] = set() if include_existing else set(self._existing)
 
     def _candidates(self) -> list[tuple[Path, os.stat_result]]:
         """The exports in the folder with their status, oldest first.
@@ -172,7 +194,11 @@ class FolderInstrument(Instrument):
                     if not path.exists():
                         continue  # gone since it settled: not an export any more
                     raise
-                return spectrum.with_metadata(instrument_url=self.url, **self.extra_metadata)
+                return spectrum.with_metadata(
+                    instrument_url=self.url,
+                    **_export_metadata(spectrum, stat, found_at_start=key in self._existing),
+                    **self.extra_metadata,
+                )
             time.sleep(self.poll_s)
         raise InstrumentTimeout(
             f"{self.url}: no new complete export within {timeout_s:g} s; an export written "

@@ -30,6 +30,7 @@ from forensic.custody.store import (
     as_label,
     raw_sha256,
     stated_description,
+    utc_when,
 )
 from forensic.custody.unrecorded import holding_signals, keep_unrecorded, last_resort_folder
 from forensic.errors import (
@@ -1065,6 +1066,14 @@ def scan(
             with driver_bugs(instrument_url, "acquiring"):
                 spectrum = instrument.acquire(**dict(acquire_settings or {}))
                 described = instrument.describe() if hasattr(instrument, "describe") else {}
+        if spectrum.metadata.get("export_found_at_start"):
+            notify(
+                "acquire",
+                f"read {spectrum.metadata.get('source_file')}{_WARNING_LINE}it was in the "
+                f"export folder before the scan began (written "
+                f"{utc_when(spectrum.metadata.get('export_written_at'))}): check that it is "
+                "this exhibit's measurement; the report says it may not be",
+            )
         spectrum = spectrum.with_metadata(operator=operator)
         measured = {
             "instrument_url": instrument_url,

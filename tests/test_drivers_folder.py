@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from synthetic import make_spectrum
@@ -59,6 +62,24 @@ def test_existing_and_partial_files_are_ignored(tmp_path):
         folder.acquire(timeout_s=0.4)
     with FolderInstrument(tmp_path, settle_s=0.1, poll_s=0.02, include_existing=True) as folder:
         assert folder.acquire(timeout_s=2).metadata["source_file"].endswith("old.csv")
+
+
+def test_an_export_says_when_it_was_written_and_whether_it_was_there_before(tmp_path):
+    """A report said "Acquired" at the time the toolkit read a weeks-old export."""
+    data = export_bytes(simulate_ftir(IR_REFERENCE, seed=2))
+    (tmp_path / "old.csv").write_bytes(data)
+    weeks_ago = time.time() - 21 * 86400
+    os.utime(tmp_path / "old.csv", (weeks_ago, weeks_ago))
+    written = datetime.fromtimestamp(int(weeks_ago), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with FolderInstrument(tmp_path, settle_s=0.1, poll_s=0.02, include_existing=True) as folder:
+        old = folder.acquire(timeout_s=2)
+        (tmp_path / "new.csv").write_bytes(data)
+        new = folder.acquire(timeout_s=5)
+    assert old.metadata["export_written_at"] == written
+    assert old.metadata["acquired_at"] == written  # the export states no time of its own
+    assert old.metadata["export_found_at_start"] is True
+    assert "export_found_at_start" not in new.metadata
+    assert new.metadata["source_sha256"] == hashlib.sha256(data).hexdigest()
 
 
 def test_simulated_ftir_through_the_url(tmp_path):

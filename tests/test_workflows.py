@@ -30,6 +30,7 @@ from pypdf import PdfReader
 from synthetic import make_spectrum
 
 from drivers.errors import InstrumentDisconnected, NotSupported
+from drivers.folder import FolderInstrument
 from drivers.urls import open_instrument
 from forensic.cli import main
 from forensic.custody import Store, verify_store
@@ -44,7 +45,7 @@ from forensic.errors import (
     Interrupted,
     LibraryError,
 )
-from forensic.io import OutputError, OutputExistsError
+from forensic.io import OutputError, OutputExistsError, write_spectrum
 from forensic.library import Library
 from forensic.report.issue import issue_report
 from forensic.spectrum import Spectrum
@@ -125,6 +126,47 @@ def test_scan_records_everything_and_writes_the_report(tmp_path):
     # the report names the records the scan's screen named, as the custody log numbers them
     records = f"measurement #{result.measurement['seq']}, result #{result.result['seq']}"
     assert f"Store records {records}" in " ".join(text.split())
+
+
+def test_a_report_names_the_export_it_read_and_doubts_one_older_than_the_scan(tmp_path):
+    """A folder instrument's report said "Acquired" at the time the toolkit read a weeks-old
+    export, and named neither the file nor its SHA-256, so nobody holding the instrument's
+    export could match it to the report."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    export = exports / "scan 7.csv"
+    write_spectrum(make_spectrum(seed=3, noise=0.01, modality="ir", y_unit="absorbance"), export)
+    written = time.time() - 21 * 86400
+    os.utime(export, (written, written))
+    stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(int(written)))
+    progress = []
+    result = _run(
+        tmp_path,
+        instrument_url=f"folder://{exports}?existing=1",
+        open_instrument=lambda url: FolderInstrument(
+            exports,
+            include_existing=True,
+            settle_s=0.05,
+            poll_s=0.01,
+            metadata={"provenance": "simulated"},
+        ),
+        text_path=tmp_path / "r.txt",
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    assert (
+        f"it was in the export folder before the scan began (written {stamp})"
+        in (dict(progress)["acquire"])
+    )
+    text = " ".join((tmp_path / "r.txt").read_text().split())
+    sha256 = hashlib.sha256(export.read_bytes()).hexdigest()
+    assert f"Export file: {export} (SHA-256 {sha256}, written {stamp})" in text
+    assert f"Acquired: {stamp} by {OPERATOR} (when its export file was written: the" in text
+    assert (
+        f"- E-1: the spectrum of {stamp} was read from the export {export}, written {stamp}, "
+        "which was already in the instrument's export folder when the scan began: nothing "
+        "recorded shows that it is the measurement of this exhibit." in text
+    )
+    assert result.measurement["acquired_at"].startswith(stamp[:10])
 
 
 def test_a_second_scan_of_the_same_exhibit_adds_to_its_record(tmp_path):

@@ -1352,6 +1352,10 @@ class Store:
                 "simulation_note",
                 "simulated_from",
                 "simulated_from_provenance",
+                "source_file",
+                "source_sha256",
+                "export_written_at",
+                "export_found_at_start",
             )
             if key in metadata
         } | dict(instrument or {})

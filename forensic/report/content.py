@@ -489,6 +489,19 @@ def _disagreement(exhibit: Mapping[str, Any]) -> str | None:
     )
 
 
+def _export_found_at_start(item_number: str, analysis: Mapping[str, Any]) -> str:
+    """The limitation of a spectrum read from an export that was in the instrument's export
+    folder before the scan began (``folder:...?existing=1``)."""
+    instrument = analysis["instrument"]
+    return (
+        f"{item_number}: the spectrum of {utc_when(analysis['acquired_at'])} was read from the "
+        f"export {instrument.get('source_file') or '(file not recorded)'}, written "
+        f"{utc_when(instrument.get('export_written_at'))}, which was already in the "
+        "instrument's export folder when the scan began: nothing recorded shows that it is "
+        "the measurement of this exhibit."
+    )
+
+
 def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0) -> list[str]:
     items = [SWGDRUG_LIMITATION]
     not_measured: list[str] = []
@@ -518,6 +531,8 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 
                     f"exhibit (made by {made_by(provenance)}): this result has no evidential "
                     "value.",
                 )
+            if (analysis["instrument"] or {}).get("export_found_at_start"):
+                warnings.append(_export_found_at_start(exhibit["label"]["item_number"], analysis))
             late = (analysis["instrument"] or {}).get("recorded_late")
             if isinstance(late, dict):
                 warnings.append(

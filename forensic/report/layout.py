@@ -487,6 +487,29 @@ def _records(analysis: Mapping[str, Any]) -> str:
     return said
 
 
+def _export_line(instrument: dict[str, Any], acquired_at: str) -> tuple[str, str] | None:
+    """The export file a measurement was read from (an instrument whose own software exports,
+    ``folder:``), taken out of ``instrument``: its path, SHA-256 and time of writing, by which
+    anyone holding the instrument's export can match it, and what the time of acquisition
+    is when the export stated none (its time of writing); None for a spectrum that came from
+    the instrument itself."""
+    source = instrument.pop("source_file", None)
+    sha256 = instrument.pop("source_sha256", None)
+    written = instrument.pop("export_written_at", None)
+    instrument.pop("export_found_at_start", None)  # a limitation (content._limitations)
+    if not source:
+        return None
+    line = f"{source} (SHA-256 {sha256 or 'not recorded'}" + (
+        f", written {utc_when(written)})" if written else ")"
+    )
+    said = (
+        "when its export file was written: the export states no time"
+        if written and (written == acquired_at)
+        else ""
+    )
+    return line, said
+
+
 def _analysis_blocks(
     label: Mapping[str, Any], number: int, analysis: Mapping[str, Any], *, current: bool = True
 ) -> list:
@@ -505,6 +528,7 @@ def _analysis_blocks(
     note = instrument.pop("simulation_note", None)
     simulated_from = instrument.pop("simulated_from", None)
     simulated_from_provenance = instrument.pop("simulated_from_provenance", None)
+    export = _export_line(instrument, analysis["acquired_at"])
     if note and simulated_from:  # which reference the simulator made the spectrum from
         note += f"; made from the reference {simulated_from}" + (
             f" ({simulated_from_provenance})" if simulated_from_provenance else ""
@@ -547,7 +571,12 @@ def _analysis_blocks(
                 ("Settings", settings),
                 ("Data provenance", provenance + (f" ({note})" if note else "")),
                 ("Acquisition steps", acquisition or "-"),
-                ("Acquired", f"{utc_when(analysis['acquired_at'])} by {analysis['operator']}"),
+                (
+                    "Acquired",
+                    f"{utc_when(analysis['acquired_at'])} by {analysis['operator']}"
+                    + (f" ({export[1]})" if export and export[1] else ""),
+                ),
+                *([("Export file", export[0])] if export else []),
                 ("Pipeline", steps or "-"),
                 ("Library version", _fmt((identification or {}).get("library_version"))),
                 ("Reference provenance", ", ".join(provenances) if hits else "-"),
