@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from forensic.commands import PLACEHOLDER, command
-from forensic.custody.continuity import custody_doubts, custody_gaps, same_statement
+from forensic.custody.continuity import (
+    custody_doubts,
+    custody_gaps,
+    same_statement,
+    seals_in_force,
+)
 from forensic.custody.keys import operator_name
 from forensic.custody.store import (
     NOT_DESCRIBED,
@@ -362,8 +367,11 @@ def _receipt(
     event does not: who released it (``received_from``), the seal's state and number. A
     receipt with no release between would be a hand-over that never happened: a scan run
     again after a failure, a second scan, or a scan by whoever signed for the exhibit with
-    ``forensic custody add``. ``label_seal_number`` (the exhibit label's) is recorded on a new
-    receipt when the operator states none, but is not a statement of its own; ``notes`` (what
+    ``forensic custody add``. A seal number says nothing new when it is the seal the log says
+    is on the exhibit (:func:`~forensic.custody.continuity.seals_in_force`: the last one
+    stated, by a hand-over or the label). ``label_seal_number`` (the exhibit label's) is
+    recorded on a new receipt when the operator states none, but is not a statement of its
+    own; ``notes`` (what
     the scan states that the records contradict) go on a new receipt.
     """
     with db.transaction():
@@ -375,9 +383,12 @@ def _receipt(
             stated = {
                 "released_by": received_from,
                 "seal_intact": None if seal_intact is None else int(seal_intact),
+                # the seal the log says is on it: a receipt that stated none keeps the one
+                # stated before it, or the label's
                 "seal_number": seal_number,
             }
-            if all(_says(value, latest[key]) for key, value in stated.items()):
+            recorded = {**latest, "seal_number": seals_in_force(events, label_seal_number)[-1]}
+            if all(_says(value, recorded[key]) for key, value in stated.items()):
                 return latest, False
         event = db.add_custody_event(
             case_number,
