@@ -19,7 +19,7 @@ import numpy as np
 import scipy
 
 import forensic
-from benchmarks import accuracy, calibration, drugs, mixtures_bench, speed
+from benchmarks import accuracy, calibration, datasets, drugs, mixtures_bench, speed
 
 SECTIONS = ("speed", "accuracy", "drugs", "mixtures", "calibration")
 
@@ -157,6 +157,31 @@ class Report:
             )
 
 
+def _skipped(out) -> list[tuple[str, str]]:
+    """``(where, why)`` of each part of a section's results that was skipped (the section
+    itself, ``where`` empty, or one of its parts: a modality, the engine), so that the screen
+    says why a section printed no figures; the shared data's location where it is absent.
+    The engine's own skip is printed with the figures it leaves out."""
+    if not isinstance(out, dict):
+        return []
+    found = [("", out["skipped"])] if "skipped" in out else []
+    found += [
+        (f" ({key})", part["skipped"])
+        for key, part in out.items()
+        if key != "engine" and isinstance(part, dict) and "skipped" in part
+    ]
+    return [
+        (
+            where,
+            f"{why}: no {datasets.SHARED_DATA} (the measured spectra are not part of the "
+            "repository; set FORENSIC_SHARED_DATA to where they are)",
+        )
+        if why == "shared data absent"
+        else (where, why)
+        for where, why in found
+    ]
+
+
 def _fmt(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
@@ -213,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # one failing section must not hide the others' figures
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
             report.line(f"  FAILED: {type(exc).__name__}: {exc}")
+        if name != "speed":  # speed says its own
+            for where, reason in _skipped(results[name]):
+                report.line(f"  skipped{where}: {reason}")
         results[name + "_seconds"] = time.perf_counter() - t0
         report.line(f"  ({time.perf_counter() - t0:.0f} s)")
     results["total_seconds"] = time.perf_counter() - t_all

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks import run as benchmark_run
 from forensic.curation import MANIFEST_COLUMNS
 from forensic.io import read_spectrum
 from forensic.spectrum import Spectrum
@@ -235,6 +236,29 @@ def test_measured_enfsi_ir_spectra_match_their_modelled_tables_by_plain_cosine(s
     missed = [(r.enfsi_id, r.top_id) for r in results if not r.identified]
     assert len(results) >= ENFSI_MIN_PAIRS
     assert right / len(results) >= ENFSI_MIN_FRACTION, f"{right}/{len(results)}; missed {missed}"
+
+
+def test_the_enfsi_check_fails_where_it_finds_nothing_to_check(tmp_path, capsys):
+    """It printed 0/0 and exited 0 in a clone without the shared data: a pass on nothing."""
+    check = _load_tool("enfsi_check")
+    (tmp_path / "empty").mkdir()
+    for folder in (tmp_path / "absent", tmp_path / "empty"):
+        assert check.main([str(folder)]) == 2
+        assert f"no ENFSI spectrum of a substance the library holds in {folder}" in (
+            capsys.readouterr().err
+        )
+
+
+def test_a_benchmark_section_without_its_data_says_so_and_where_it_looked():
+    said = benchmark_run._skipped(
+        {"protocol": "x", "raman": {"skipped": "shared data absent"}, "engine": {"skipped": "e"}}
+    )
+    ((where, why),) = said
+    assert where == " (raman)" and why.startswith("shared data absent: no ")
+    assert "FORENSIC_SHARED_DATA" in why
+    assert benchmark_run._skipped({"skipped": "library left uncalibrated"}) == [
+        ("", "library left uncalibrated")
+    ]
 
 
 @pytest.mark.slow  # compiles the shipped library once (~20 s on 2 cores)

@@ -161,7 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--library", type=Path, default=ROOT / "spectral_library")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    results = run(args.enfsi, args.library)
+    results = run(args.enfsi, args.library) if args.enfsi.is_dir() else []
+    if not results:  # nothing checked is no pass
+        print(
+            f"no ENFSI spectrum of a substance the library holds in {args.enfsi}: the measured "
+            "spectra are not part of the repository; give the folder that holds them",
+            file=sys.stderr,
+        )
+        return 2
     if args.verbose:
         for r in results:
             print(
