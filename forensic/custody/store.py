@@ -173,9 +173,47 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+_ISO_TIME = re.compile(
+    r"(\d{4})-?(\d{2})-?(\d{2})[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?"
+    r"([zZ]|[+-]\d{2}(?::?\d{2})?)?"
+)
+"""The ISO-8601 times people write: extended or basic (``20261122T150500Z``), to the minute
+or to any fraction of a second, with ``Z``, ``+01``, ``+0100`` or ``+01:00``."""
+
+
 def _parse_iso(text: str) -> datetime:
-    """ISO-8601 with a trailing ``Z`` read as UTC (Python 3.10's parser does not take it)."""
-    return datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", text))
+    """An ISO-8601 time, read the same on every Python the toolkit supports: 3.10's
+    :meth:`datetime.fromisoformat` refuses ``Z``, ``+0100``, basic format and fractions of
+    other than 3 or 6 digits, which 3.11's takes, so the same ``--at`` was recorded on one
+    laptop and refused on another. What :data:`_ISO_TIME` does not describe is left to
+    ``fromisoformat``.
+
+    Raises
+    ------
+    ValueError
+        Not a time (a month 13, a minute 61...).
+    """
+    found = _ISO_TIME.fullmatch(text.strip())
+    if found is None:
+        return datetime.fromisoformat(text)
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    tz = None
+    if zone in ("Z", "z"):
+        tz = timezone.utc
+    elif zone:
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+        tz = timezone(-offset if zone[0] == "-" else offset)
+    return datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour),
+        int(minute or 0),
+        int(second or 0),
+        int((fraction or "0")[:6].ljust(6, "0")),
+        tzinfo=tz,
+    )
 
 
 #: How far ahead of this computer's clock a stated time may be (clocks differ a little).
