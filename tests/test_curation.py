@@ -162,6 +162,112 @@ def test_ids_of_names_in_other_scripts_stay_apart_and_never_invite_force(small_l
     assert (small_library / "manifest.csv").read_bytes() == before
 
 
+def test_an_id_of_the_other_modality_is_refused_and_its_reference_kept(small_library, tmp_path):
+    # a Raman import given the IR entry's id would have removed the IR reference and its file
+    measured = measured_paracetamol(tmp_path / "para.jdx")
+    before = (small_library / "manifest.csv").read_bytes()
+    for force in (False, True):
+        with pytest.raises(
+            LibraryError,
+            match=r"paracetamol-ir is the id of the ir reference of Paracetamol, "
+            r"not a raman one.*own id.*nothing was written",
+        ):
+            curation.import_spectra(
+                [measured],
+                small_library,
+                name="Paracetamol",
+                licence="MIT",
+                entry_id="paracetamol-ir",
+                force=force,
+            )
+    assert (small_library / "manifest.csv").read_bytes() == before
+    assert (small_library / "ir" / "paracetamol.jdx").is_file()
+
+
+@pytest.mark.parametrize(
+    "bad", ["../../escaped", "../ir/paracetamol", "sub/dir", "with space", "a,b", ".hidden", ""]
+)
+def test_an_id_that_is_no_safe_file_name_is_refused(small_library, tmp_path, bad):
+    # the id is the file name <modality>/<id>.jdx: '..' or '/' wrote outside the library
+    measured = measured_paracetamol(tmp_path / "para.jdx")
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError, match=r"--id .* is not allowed: .*letters, digits"):
+        curation.import_spectra(
+            [measured], small_library, name="Testium", licence="MIT", entry_id=bad, force=True
+        )
+    (tmp_path / "list.csv").write_text(f'file,name,id\npara.jdx,Testium,"{bad}"\n')
+    if bad:  # an empty id cell is no id: one is made from the name
+        with pytest.raises(LibraryError, match=r"list.csv: line 2: id .* is not allowed"):
+            curation.import_spectra([], small_library, manifest=tmp_path / "list.csv")
+    assert (small_library / "manifest.csv").read_bytes() == before
+    assert not list(tmp_path.rglob("escaped.jdx"))
+    assert read_spectrum(small_library / "ir" / "paracetamol.jdx").modality == "ir"
+    # letters of every script, digits, '-', '_' and '.' are ids
+    done = curation.import_spectra(
+        [measured], small_library, name="Testium", licence="MIT", entry_id="тест_1.v2-raman"
+    )
+    assert done.imported[0]["file"] == "raman/тест_1.v2-raman.jdx"
+
+
+def test_the_metadata_gate_fails_a_file_outside_the_library_folder(small_library, tmp_path):
+    # a copy of the folder (a published one handed over) would not hold the reference
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.move(small_library / "raman" / "alphaine-raman.jdx", outside / "alphaine.jdx")
+    (small_library / "raman" / "alphaine-raman.jdx").symlink_to(outside / "alphaine.jdx")
+    rows = curation.read_manifest(small_library / "manifest.csv")
+    for row in rows:
+        if row["id"] == "zetazine-raman":
+            shutil.move(small_library / row["file"], outside / "zetazine.jdx")
+            row["file"] = "../outside/zetazine.jdx"
+    curation.write_manifest(small_library / "manifest.csv", rows)
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    found = {f.entry: f.message for f in gate.findings}
+    assert gate.status == "fail" and set(found) == {"alphaine-raman", "zetazine-raman"}
+    assert "outside the library folder" in found["alphaine-raman"]
+    assert str(outside / "zetazine.jdx") in found["zetazine-raman"]
+
+
+def test_an_id_repeated_in_a_manifest_is_said_to_be_the_id_not_the_name(small_library, tmp_path):
+    write_spectrum(synthetic_spectrum(0, seed=9), tmp_path / "one.jdx")
+    write_spectrum(synthetic_spectrum(1, seed=9), tmp_path / "two.jdx")
+    (tmp_path / "list.csv").write_text(
+        "file,name,id,cas\none.jdx,Omegaine,same,58-08-2\ntwo.jdx,Heroin test,same,64-17-5\n"
+    )
+    result = curation.import_spectra(
+        [], small_library, manifest=tmp_path / "list.csv", licence="MIT"
+    )
+    assert [r["id"] for r in result.imported] == ["same", "same-2"]
+    (note,) = [n for n in result.notes if "same" in n]
+    assert "the id same is given to more than one reference (Omegaine first)" in note
+    assert "Heroin test is imported as same-2" in note
+    assert "imported more than once" not in note
+
+
+def test_a_capitalised_provenance_or_modality_is_read_as_meant(small_library, tmp_path):
+    path = write_spectrum(synthetic_spectrum(0, seed=9), tmp_path / "m.jdx")
+    text = path.read_text()
+    assert "##$provenance=measured" not in text  # written by the toolkit: none stated
+    cap = tmp_path / "cap.jdx"
+    cap.write_text(text.replace("##JCAMP-DX=", "##$provenance=Measured\n##JCAMP-DX=", 1))
+    assert read_spectrum(cap).metadata["provenance"] == "Measured"
+    (tmp_path / "list.csv").write_text("file,name,modality\ncap.jdx,Omegaine,RAMAN\n")
+    result = curation.import_spectra(
+        [], small_library, manifest=tmp_path / "list.csv", licence="MIT"
+    )
+    assert not result.skipped
+    assert [(r["modality"], r["provenance"]) for r in result.imported] == [("raman", "measured")]
+    # a manifest row in another case than its file's modality: the gate says the case
+    rows = curation.read_manifest(small_library / "manifest.csv")
+    for row in rows:
+        if row["id"] == "caffeine-ir":
+            row["modality"] = "IR"
+    curation.write_manifest(small_library / "manifest.csv", rows)
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    (finding,) = [f for f in gate.findings if f.entry == "caffeine-ir"]
+    assert "modality 'IR': a modality is written in lower case (ir" in finding.message
+
+
 def test_a_spectrum_in_nm_is_not_imported_and_the_modelled_reference_stays(small_library, tmp_path):
     in_nm = make_spectrum([(830, 1.0, 2), (870, 0.6, 2)], start=786, stop=1050, step=0.2)
     path = write_spectrum(in_nm, tmp_path / "nm.jdx")

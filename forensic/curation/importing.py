@@ -68,6 +68,35 @@ def _import_names(path: Path) -> str:
     )
 
 
+ID_RULE = "letters, digits, '-', '_' and '.', starting with a letter or digit"
+"""What an entry id may hold (:func:`id_problem`), in words for a message."""
+
+_SAFE_ID = re.compile(r"[^\W_][\w.-]*")
+
+
+def id_problem(entry_id: str) -> str | None:
+    """Why ``entry_id`` cannot name a reference, or None when it can.
+
+    An id is also the reference's file name (``<modality>/<id>.jdx``): a ``/`` or ``..`` in
+    it would write the file outside the library folder or over another reference's, and a
+    space or comma makes a file name a shell command or a CSV cell breaks. An id is
+    therefore :data:`ID_RULE` (letters of every script: ids are made from names).
+
+    Parameters
+    ----------
+    entry_id : str
+        The id stated (``--id``, or a manifest's ``id`` column).
+
+    Returns
+    -------
+    str or None
+        What is wrong with it, naming it and what is allowed.
+    """
+    if _SAFE_ID.fullmatch(entry_id):
+        return None
+    return f"id {entry_id!r} is not allowed: an id (also its file name) is {ID_RULE}"
+
+
 def _slug(text: str) -> str:
     # letters of every script are kept: "Metkatinon ž" and "Metkatinon š", or two names in
     # Japanese, must not become the same id
@@ -228,6 +257,8 @@ def import_spectra(
         ``force``, or a file's CAS number contradicts the library's for its name and none is
         stated (nothing is written then).
     """
+    if entry_id is not None and id_problem(entry_id):
+        raise LibraryError(f"not imported: --{id_problem(entry_id)}; nothing was written")
     folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
     if not folder.is_dir():
         raise LibraryError(f"{folder}: no such library folder")
@@ -244,8 +275,16 @@ def import_spectra(
     jobs += [(f, {}) for f in files]
     if manifest is not None:
         mpath = Path(manifest)
-        for row in read_manifest(mpath):
+        bad_ids = []
+        for line, row in enumerate(read_manifest(mpath), start=2):
+            if row["id"] and id_problem(row["id"]):
+                bad_ids.append(f"line {line}: {id_problem(row['id'])}")
             jobs.append(((mpath.parent / row["file"]), {k: v for k, v in row.items() if v}))
+        if bad_ids:
+            raise LibraryError(
+                f"not imported: {mpath}: {'; '.join(bad_ids)}; correct its id column (or leave "
+                "it empty for an id made from the name); nothing was written"
+            )
     if not jobs:
         if result.skipped:  # what was given holds nothing to import: say why, for each
             raise LibraryError(
@@ -258,6 +297,7 @@ def import_spectra(
 
     planned: list[tuple[Spectrum, dict[str, str]]] = []
     origins: list[Path] = []  # the file of each planned reference
+    stated_ids: list[bool] = []  # whether its id was stated (--id, a manifest's id column)
     told: set[Path] = set()  # files whose spectra are all references of one substance
     cas_conflicts: list[str] = []
     for path, given in jobs:
@@ -285,7 +325,8 @@ def import_spectra(
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
-            if not is_measured(meta.get("provenance")):
+            # "Measured" in a file written by hand is measured: the case is no provenance
+            if not is_measured(str(meta.get("provenance") or "").strip().lower()):
                 result.skipped.append(
                     (
                         str(path) if len(spectra) == 1 else f"{path} #{k + 1}",
@@ -294,7 +335,7 @@ def import_spectra(
                     )
                 )
                 continue
-            stated = modality or given.get("modality")
+            stated = (modality or given.get("modality") or "").lower() or None
             wanted = stated or spectrum.modality
             if wanted not in MODALITIES:
                 result.skipped.append((str(path), f"modality {wanted!r} is not raman or ir"))
@@ -411,6 +452,7 @@ def import_spectra(
             row["id"] = entry_id or given.get("id") or _default_id(label, wanted, rows)
             planned.append((spectrum, row))
             origins.append(path)
+            stated_ids.append(bool(entry_id or given.get("id")))
     if cas_conflicts:
         raise LibraryError(
             "not imported: a CAS number in the file contradicts the library's for the same "
@@ -431,8 +473,9 @@ def import_spectra(
     by_id = {r["id"]: r for r in rows}
     taken: set[str] = set()
     bases: set[tuple[str, Path]] = set()
-    conflicts, others = [], []
-    for (_, row), origin in zip(planned, origins, strict=True):
+    holders: dict[str, str] = {}  # id -> the name of the reference given it in this import
+    conflicts, others, modalities = [], [], []
+    for (_, row), origin, stated in zip(planned, origins, stated_ids, strict=True):
         base, n = row["id"], 1
         further = (base, origin) in bases  # a further spectrum of the same file
         bases.add((base, origin))
@@ -440,20 +483,41 @@ def import_spectra(
             n += 1
             row["id"] = f"{base}-{n}"
         if n > 1 and not (further and origin in told):  # a file's spectra: told once above
-            result.notes.append(
-                f"{row['name']} is imported more than once: this one is a further reference "
-                f"{row['id']} (check the manifest if one name was copied by mistake)"
-            )
+            if stated and not further:  # the id was repeated, not (only) the name
+                result.notes.append(
+                    f"the id {base} is given to more than one reference ({holders[base]} "
+                    f"first): {row['name']} is imported as {row['id']} (check the id column "
+                    "of the manifest if an id was copied by mistake)"
+                )
+            else:
+                result.notes.append(
+                    f"{row['name']} is imported more than once: this one is a further "
+                    f"reference {row['id']} (check the manifest if one name was copied by "
+                    "mistake)"
+                )
+        holders[row["id"]] = row["name"]
         taken.add(row["id"])
         row["file"] = f"{row['modality']}/{row['id']}.jdx"
         old = by_id.get(row["id"])
         if old is None:
             continue
-        if substance_key(old.get("name", "")) != substance_key(row["name"]):
+        if old.get("modality") != row["modality"]:
+            # even with --force: the id (and file) of the other modality's reference
+            modalities.append(
+                f"{row['id']} is the id of the {old.get('modality')} reference of "
+                f"{old.get('name')}, not a {row['modality']} one"
+            )
+        elif substance_key(old.get("name", "")) != substance_key(row["name"]):
             # even with --force: results would cite one substance's id for another
             others.append(f"{row['id']} holds {old.get('name')}, not {row['name']}")
         elif old.get("provenance") != "modelled" and not force:
             conflicts.append(f"{row['id']} ({old.get('name')}, added {old.get('added_at')})")
+    if modalities:  # one id names one reference: it would be removed, whatever the force
+        raise LibraryError(
+            f"not imported: {'; '.join(modalities)} (in {folder}); give the new reference its "
+            "own id (--id NEW-ID, or an id column in --manifest), or leave the id out for the "
+            "one of its substance and modality; nothing was written"
+        )
     if others:  # --force would replace another substance's reference: never suggested
         raise LibraryError(
             f"not imported: the id of another substance in {folder}: {'; '.join(others)}; give "
@@ -473,7 +537,7 @@ def import_spectra(
         gone = [
             r
             for r in keep
-            if r["id"] == row["id"]
+            if (r["id"] == row["id"] and r.get("modality") == row["modality"])
             or (
                 r.get("provenance") == "modelled"
                 and r.get("modality") == row["modality"]

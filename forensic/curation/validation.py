@@ -514,6 +514,15 @@ def _metadata_gate_folder(
             continue
         path = source.file_of(row)
         listed.add(path.resolve())
+        if not path.resolve().is_relative_to(source.folder.resolve()):
+            # a copy of the folder (as a published library is handed over) would lose it
+            gate.fail(
+                where,
+                f"file {row['file']} is {path.resolve()}, outside the library folder (a copy of "
+                "the folder would not hold it): import it into the folder (forensic library "
+                "import) or copy it in and list it there",
+            )
+            continue
         if not path.is_file():
             gate.fail(where, f"file {row['file']} does not exist")
             continue
@@ -524,7 +533,11 @@ def _metadata_gate_folder(
             continue
         if row.get("modality") and row["modality"] != spectrum.modality:
             gate.fail(
-                where, f"manifest says {row['modality']} but {row['file']} is {spectrum.modality}"
+                where,
+                f"manifest says modality {row['modality']!r}: a modality is written in lower "
+                f"case ({spectrum.modality}, as {row['file']} is)"
+                if row["modality"].lower() == spectrum.modality
+                else f"manifest says {row['modality']} but {row['file']} is {spectrum.modality}",
             )
         entry_id = spectrum.metadata.get("entry_id")
         if entry_id and row.get("id") and str(entry_id) != row["id"]:
@@ -638,7 +651,8 @@ def _identity_conflicts(
         )
     file_provenance = str(meta.get("provenance") or "").strip()
     row_provenance = str(row.get("provenance") or "").strip()
-    if file_provenance and row_provenance and file_provenance != row_provenance:
+    # the case is no provenance: "Measured" written by hand is measured
+    if file_provenance and row_provenance and file_provenance.lower() != row_provenance.lower():
         made_from = meta.get("simulated_from")
         problems.append(
             f"{row['file']} says it is {file_provenance}"
