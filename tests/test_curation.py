@@ -1132,6 +1132,25 @@ def test_an_exported_copy_keeps_the_history_and_publishes_on_from_it(small_libra
     assert changelog.index(first.version) < changelog.index(second.version)
 
 
+def test_an_exported_copy_never_published_is_published_unchanged(small_library, tmp_path):
+    # info and identify call the export's baseline (no approver) unpublished and ask to
+    # publish it: publish goes by the same rule, so the lab can approve it as it is
+    copy = tmp_path / "copy"
+    curation.export_library(curation.open_library(small_library), copy, "jcamp")
+
+    def state():
+        return curation.release_state(curation.library_info(curation.open_library(copy))["release"])
+
+    assert state() == "unpublished"
+    done = curation.publish_library(copy, approved_by="Dr. A. Chemist", today="2026-11-24")
+    assert state() == "current"
+    assert "approved by: Dr. A. Chemist" in done.changelog_entry
+    with pytest.raises(curation.PublishRefused, match="already the published one") as refused:
+        curation.publish_library(copy, approved_by="B. Reviewer")
+    assert "approved by Dr. A. Chemist" in str(refused.value)
+    assert "None" not in str(refused.value)
+
+
 def test_the_first_publish_of_an_exported_copy_says_what_changed_since(small_library, tmp_path):
     copy = tmp_path / "copy"  # from a library never published (as the shipped one)
     curation.export_library(curation.open_library(small_library), copy, "jcamp")

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
-from forensic.curation.source import RELEASE_FILE, library_info, open_library, read_release
+from forensic.curation.source import (
+    RELEASE_FILE,
+    _release,
+    library_info,
+    open_library,
+    read_release,
+    release_state,
+)
 from forensic.curation.validation import ValidationReport, validate_library
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes
@@ -74,7 +81,9 @@ def publish_library(
     ------
     PublishRefused
         When a validation gate fails (the report is attached), the version is already the
-        published one, or ``approved_by`` is blank.
+        published one (:func:`~forensic.curation.release_state` says ``current``: the
+        baseline an export records, which no one approved, is published), or
+        ``approved_by`` is blank.
     """
     if not approved_by or not approved_by.strip():
         raise PublishRefused("publishing needs --approved-by NAME: who approved this version")
@@ -88,7 +97,9 @@ def publish_library(
     except LibraryError as exc:
         raise PublishRefused(str(exc)) from None
     current = snapshot(source)
-    if previous.get("version") == current["version"]:  # before the gates: they take a while
+    # the rule info and identify go by: an export's baseline (no approver) is unpublished
+    state = release_state(_release(source, current["version"]))
+    if state == "current":  # before the gates: they take a while
         raise PublishRefused(
             f"version {current['version']} is already the published one "
             f"({previous.get('published_at')}, approved by {previous.get('approved_by')})"
