@@ -1358,6 +1358,49 @@ def test_a_spreadsheet_sort_of_the_manifest_is_the_same_version(small_library):
         curation.publish_library(small_library, approved_by="Dr. A")
 
 
+def _add_lab_columns(manifest: Path) -> list[dict[str, str]]:
+    """Give every row of ``manifest`` two columns of the lab's own, as a spreadsheet would."""
+    with open(manifest, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = [*rows[0], "lab_notes", "inchikey"]
+    for row in rows:
+        row["lab_notes"], row["inchikey"] = f"checked {row['id']}", "XYZ"
+    with open(manifest, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def test_an_import_keeps_the_lab_s_own_manifest_columns(small_library, tmp_path):
+    before = _add_lab_columns(small_library / "manifest.csv")
+    curation.import_spectra(
+        [measured_paracetamol(tmp_path / "p.jdx")], small_library, name="Novel", licence="MIT"
+    )
+    with open(small_library / "manifest.csv", newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        after = {row["id"]: row for row in reader}
+    assert reader.fieldnames == [*curation.MANIFEST_COLUMNS, "lab_notes", "inchikey"]
+    for row in before:
+        assert after[row["id"]]["lab_notes"] == f"checked {row['id']}"
+        assert after[row["id"]]["inchikey"] == "XYZ"
+    assert after["novel-raman"]["lab_notes"] == after["novel-raman"]["inchikey"] == ""
+
+
+def test_the_lab_s_own_columns_leave_the_shipped_library_s_version_as_it_is(tmp_path):
+    # the version hashes what changes a result, never a lab's notes: keeping them in the
+    # manifest changes no version, and the shipped manifest is written back byte for byte
+    shipped = Path(LIBRARY_DIR) / "manifest.csv"
+    rows = curation.read_manifest(shipped)
+    assert curation.format_manifest(rows).encode() == shipped.read_bytes()
+    copy = curation.copy_library(None, tmp_path / "copy")
+    _add_lab_columns(copy / "manifest.csv")
+    curation.write_manifest(copy / "manifest.csv", curation.read_manifest(copy / "manifest.csv"))
+    assert "lab_notes" in (copy / "manifest.csv").read_text(encoding="utf-8").splitlines()[0]
+    version = curation.library_info(curation.open_library(copy))["version"]
+    assert version == curation.library_info(curation.open_library(None))["version"]
+
+
 def test_the_same_file_imported_again_is_the_same_version_and_another_one_shows_in_the_diff(
     small_library, tmp_path, monkeypatch
 ):

@@ -58,7 +58,9 @@ def read_manifest(
     Returns
     -------
     list of dict of str to str
-        Values stripped; missing columns as ``""``.
+        Values stripped; missing columns as ``""``; the keys :data:`MANIFEST_COLUMNS` in
+        order, then the file's other columns in its order (:func:`format_manifest` writes
+        them back).
 
     Raises
     ------
@@ -98,19 +100,35 @@ def _row_order(row: Mapping[str, str]) -> tuple[str, str, str]:
 
 
 def format_manifest(rows: Iterable[Mapping[str, str]]) -> str:
-    """Manifest CSV text of ``rows``: :data:`MANIFEST_COLUMNS`, sorted by modality, name, id."""
+    """Manifest CSV text of ``rows``, sorted by modality, name and id.
+
+    Parameters
+    ----------
+    rows : iterable of mapping of str to str
+        Manifest rows, as :func:`read_manifest` gives them.
+
+    Returns
+    -------
+    str
+        The CSV: :data:`MANIFEST_COLUMNS`, then the lab's own columns (notes, internal codes)
+        in the order the rows first hold them, so that rewriting a manifest keeps them; a
+        row without one has an empty cell. Without such columns, the header is exactly
+        :data:`MANIFEST_COLUMNS`, as the shipped library's is.
+    """
+    rows = list(rows)
+    extra = list(dict.fromkeys(k for row in rows for k in row if k and k not in MANIFEST_COLUMNS))
+    columns = MANIFEST_COLUMNS + extra
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore"
-    )
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in sorted(rows, key=_row_order):
-        writer.writerow({c: row.get(c, "") or "" for c in MANIFEST_COLUMNS})
+        writer.writerow({c: row.get(c, "") or "" for c in columns})
     return buffer.getvalue()
 
 
 def write_manifest(path: str | os.PathLike, rows: Iterable[Mapping[str, str]]) -> Path:
-    """Write ``rows`` as a manifest, atomically (see :func:`format_manifest`)."""
+    """Write ``rows`` as a manifest, atomically (see :func:`format_manifest`: the lab's own
+    columns are kept)."""
     return atomic_write_bytes(path, format_manifest(rows).encode("utf-8"), overwrite=True)
 
 
