@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 from platformdirs import user_cache_dir
 
+from forensic.commands import command
 from forensic.errors import ForensicError, LibraryError, without_path
 from forensic.naming import substance_key  # also importable from here, its home before
 from forensic.processing import (
@@ -1545,8 +1546,8 @@ def _compiled_folder(
             listed = "; ".join(f"{Path(p).name}: {why}" for p, why in library.skipped[:5])
             raise LibraryError(
                 f"{folder}: {len(library.skipped)} reference(s) its manifest.csv lists cannot be "
-                f"read ({listed}): fix the folder ('forensic library validate {folder}' lists "
-                "every problem); identifying without them would report them as absent"
+                f"read ({listed}): fix the folder ({command('library', 'validate', folder)} "
+                "lists every problem); identifying without them would report them as absent"
             )
         # a read-only cache still leaves a usable in-memory library
         with contextlib.suppress(OSError, ForensicError):  # OutputError: a full or read-only disk

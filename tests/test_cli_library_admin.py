@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from library_helpers import SYNTHETIC, make_library, measured_paracetamol, synthetic_spectrum
+from library_helpers import (
+    SYNTHETIC,
+    make_library,
+    measured_paracetamol,
+    replicates_spc,
+    synthetic_spectrum,
+)
 from synthetic import make_spectrum
 
+from forensic import curation
 from forensic.cli import main
+from forensic.curation import importing
+from forensic.errors import LibraryError
 from forensic.identify import MODELLED_WARNING, SIMULATED_WARNING
 from forensic.io import write_spectrum
+from forensic.library import open_reference_library
 from spectral_library import LIBRARY_DIR
 
 
@@ -99,6 +111,41 @@ def test_import_replaces_modelled_then_refuses_without_force(lib, tmp_path):
     listed = json.loads(run("list", lib, "--json").output)
     para = [e for e in listed if e["id"] == "paracetamol-raman"]
     assert para[0]["provenance"] == "measured" and para[0]["added_by"] == "A. Chemist"
+
+
+def _pasted(text: str) -> list[str]:
+    """The words a shell gives the one command between backticks in ``text``."""
+    (between,) = re.findall(r"`(forensic [^`]*)`", text)
+    return shlex.split(between)
+
+
+def test_commands_in_messages_name_a_folder_with_a_space_as_pasted(tmp_path):
+    lib = make_library(tmp_path / "my lib")
+    path = measured_paracetamol(tmp_path / "para.jdx")
+    done = run("import", path, "--library", lib, "--name", "Novel", "--licence", "MIT")
+    assert done.exit_code == 0, done.output
+    (last,) = [line for line in done.output.splitlines() if "next:" in line]
+    assert _pasted(last) == ["forensic", "library", "validate", str(lib.resolve())]
+    # identify against a folder whose listed reference is gone: the command to see why
+    (lib / "raman" / "novel-raman.jdx").unlink()
+    with pytest.raises(LibraryError, match="lists every problem") as refused:
+        open_reference_library(lib)
+    assert _pasted(str(refused.value)) == ["forensic", "library", "validate", str(lib.resolve())]
+
+
+def test_the_commands_an_import_refusal_names_are_pasted_as_shown(lib, tmp_path, monkeypatch):
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    spc = replicates_spc(folder / "two scans.spc")
+    with pytest.raises(LibraryError, match="names none of them") as refused:
+        curation.import_spectra([spc], lib)
+    assert _pasted(str(refused.value)) == [
+        "forensic", "convert", str(spc.resolve()), "ONE.jdx", "--spectrum", "N"
+    ]  # fmt: skip
+    monkeypatch.setattr(importing.os, "access", lambda path, mode: False)  # root writes anywhere
+    with pytest.raises(LibraryError, match="not writable") as refused:
+        curation.import_spectra([spc], folder, name="X")
+    assert _pasted(str(refused.value))[:4] == ["forensic", "library", "export", str(folder)]
 
 
 def test_a_simulated_reference_replaced_is_said_to_be_simulated(lib, tmp_path):

@@ -14,6 +14,7 @@ import click
 
 from forensic.cli.app import y_unit_option
 from forensic.cli.library import library_group as library
+from forensic.commands import command
 
 EXIT_GATE_FAILED = 1
 
@@ -94,8 +95,8 @@ def import_command(paths, library_dir, manifest, **options):
         )
     click.echo(
         f"{len(result.imported)} imported, {len(result.replaced)} replaced, "
-        f"{len(result.skipped)} skipped; next: forensic library validate"
-        + (f" {library_dir}" if library_dir else "")
+        f"{len(result.skipped)} skipped; next: "
+        + command("library", "validate", *([library_dir] if library_dir else []))
     )
 
 

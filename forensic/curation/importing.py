@@ -17,11 +17,11 @@ import datetime as _dt
 import getpass
 import os
 import re
-import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forensic.commands import command
 from forensic.curation.manifest import MANIFEST_COLUMNS, cas_key, read_manifest, write_manifest
 from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
@@ -63,8 +63,8 @@ def _import_names(path: Path) -> str:
     """How ``library import`` is told the substance of a file whose spectra are not named."""
     return (
         "give the name of its substance (--name NAME, or a manifest row for the file) to import "
-        "them as references of that one substance, or import one of them alone (forensic "
-        f"convert {shlex.quote(str(path))} ONE.jdx --spectrum N, then import ONE.jdx)"
+        "them as references of that one substance, or import one of them alone ("
+        f"{command('convert', path, 'ONE.jdx', spectrum='N')}, then import ONE.jdx)"
     )
 
 
@@ -264,8 +264,9 @@ def import_spectra(
         raise LibraryError(f"{folder}: no such library folder")
     if not os.access(folder, os.W_OK):
         raise LibraryError(
-            f"{folder}: not writable; copy the library first (forensic library export "
-            "--format jcamp --out DIR) and import with --library DIR"
+            f"{folder}: not writable; copy the library first "
+            f"({command('library', 'export', folder, format='jcamp', out='DIR')}) and import "
+            "with --library DIR"
         )
     manifest_path = folder / "manifest.csv"
     rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else []
