@@ -1053,6 +1053,24 @@ def test_export_round_trip(small_library, tmp_path, fmt):
     curation.export_library(source, out, fmt, force=True)
 
 
+def test_export_never_writes_into_the_library_it_exports(small_library, tmp_path):
+    # --force onto the folder itself switched its manifest to the copies and changed its version
+    source = curation.open_library(small_library)
+    before = (small_library / "manifest.csv").read_bytes()
+    link = tmp_path / "link"
+    link.symlink_to(small_library)
+    for out, said in (
+        (small_library, "the library folder itself"),
+        (link, "the library folder itself"),
+        (small_library / "copy", "inside the library folder"),
+        (tmp_path, "a folder the library is in"),
+    ):
+        with pytest.raises(LibraryError, match=f"{re.escape(str(out))}: is {said}"):
+            curation.export_library(source, out, "csv", force=True)
+    assert (small_library / "manifest.csv").read_bytes() == before
+    assert not list(small_library.rglob("*.csv"))[1:]  # the manifest only
+
+
 def test_find_entries_and_peaks(small_library):
     source = curation.open_library(small_library)
     found = curation.find_entries(source, "APAP")  # a synonym of paracetamol

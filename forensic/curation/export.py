@@ -143,8 +143,9 @@ def export_library(
     Raises
     ------
     LibraryError
-        For a compiled ``.flib`` (it holds no raw spectra), an unknown format, or a non-empty
-        ``out`` without ``force``.
+        For a compiled ``.flib`` (it holds no raw spectra), an unknown format, a non-empty
+        ``out`` without ``force``, or an ``out`` that is the library folder, inside it or
+        holds it (symbolic links resolved), even with ``force``.
     """
     if fmt not in ("jcamp", "csv"):
         raise LibraryError(f"export format {fmt!r}: expected jcamp or csv")
@@ -154,6 +155,21 @@ def export_library(
             "reference spectra; export from the folder it was built from"
         )
     out = Path(out)
+    here, there = source.folder.resolve(), out.resolve()
+    if there == here or there.is_relative_to(here) or here.is_relative_to(there):
+        # --force would rewrite the library itself: its manifest switched to the copies, its
+        # references left unlisted, its version (and a published one) changed
+        raise LibraryError(
+            f"{out}: is "
+            + (
+                "the library folder itself"
+                if there == here
+                else "inside the library folder"
+                if there.is_relative_to(here)
+                else "a folder the library is in"
+            )
+            + f" ({here}); export to a folder outside it"
+        )
     if out.exists() and any(out.iterdir()) and not force:
         raise LibraryError(f"{out}: exists and is not empty; not overwritten (use --force)")
     suffix = ".jdx" if fmt == "jcamp" else ".csv"
