@@ -1253,7 +1253,7 @@ def read_manifest(path: Path) -> dict[Path, dict[str, str]]:
             rows = {}
             for line, row in enumerate(reader, start=2):
                 if not (row.get("file") or "").strip():
-                    raise LibraryError(f"{path}: line {line}: empty 'file'")
+                    raise LibraryError(f"{path}: line {line}: empty column 'file'")
                 clean = {k: (v or "").strip() for k, v in row.items() if k}
                 rows[(path.parent / clean["file"]).resolve()] = clean
             return rows

@@ -72,8 +72,13 @@ def test_manifest_missing_column_and_empty_value(tmp_path):
     with pytest.raises(LibraryError, match=r"lacks the column.*name"):
         curation.read_manifest(bad)
     bad.write_text("file,name\nx.jdx,\n")
-    with pytest.raises(LibraryError, match="line 2: empty name"):
+    with pytest.raises(LibraryError, match=r"line 2: empty column 'name'$"):
         curation.read_manifest(bad)
+    bad.write_text("file,name\n,\n")  # the column, not a file with nothing in it
+    with pytest.raises(LibraryError, match=r"line 2: empty columns 'file', 'name'$"):
+        curation.read_manifest(bad)
+    with pytest.raises(LibraryError, match=r"line 2: empty column 'file'$"):
+        Library.from_folder([], bad)
 
 
 def test_model_library_tool_uses_the_same_columns():

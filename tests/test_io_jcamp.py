@@ -620,6 +620,14 @@ def test_xy_table_disagreeing_with_header(tmp_path):
         _read(tmp_path, odd, "odd.jdx")
 
 
+def test_a_value_too_large_in_an_xy_table_names_its_line(tmp_path):
+    pairs = "\n".join(f"{400 + i}, {'1e400' if i == 7 else i}" for i in range(20))
+    text = _ir_block("big", f"##XYDATA=(XY..XY)\n{pairs}\n")
+    # the header's 5 lines and the ##XYDATA= line come first: the 8th pair is on line 14
+    with pytest.raises(FormatError, match=r"line 14: a value in the table is too large"):
+        _read(tmp_path, text)
+
+
 def test_missing_end_between_blocks(tmp_path):
     text = _ir_block("a", _xydata(list(range(20))), end="") + _ir_block("b", "")
     with pytest.raises(FormatError, match=r"block 'a' \(line 1\) has no ##END="):

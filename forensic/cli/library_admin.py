@@ -318,7 +318,8 @@ def info_command(lib, as_json):
     from forensic.curation import library_info, open_library  # noqa: PLC0415  (only when run)
     from forensic.spectrum import is_measured  # noqa: PLC0415
 
-    info = library_info(open_library(lib))
+    source = open_library(lib)
+    info = library_info(source)
     if as_json:
         click.echo(json.dumps(info, indent=1))
         return
@@ -333,6 +334,8 @@ def info_command(lib, as_json):
     release = info["release"]
     if release is not None:
         click.echo(f"published   {_release_line(release, info['version'])}")
+    elif source.is_folder and not source.is_shipped:  # as identify warns of it
+        click.echo("published   no: never published, no one approved its references")
     for provenance in info["by_provenance"]:
         if not is_measured(provenance):
             click.echo(

@@ -83,8 +83,12 @@ def read_manifest(
                 row = {c: "" for c in MANIFEST_COLUMNS}
                 row.update({k: (v or "").strip() for k, v in raw.items() if k})
                 empty = [c for c in required if not row.get(c)]
-                if empty:
-                    raise LibraryError(f"{path}: line {line}: empty {', '.join(empty)}")
+                if empty:  # "empty file" would read as a file with nothing in it
+                    raise LibraryError(
+                        f"{path}: line {line}: empty column"
+                        + ("s " if len(empty) > 1 else " ")
+                        + ", ".join(repr(c) for c in empty)
+                    )
                 rows.append(row)
             return rows
     except FileNotFoundError:

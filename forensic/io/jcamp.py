@@ -653,6 +653,7 @@ def _x_axis(
 def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.ndarray, ...]:
     """Decode ``(XY..XY)`` (width 2) or ``(XYW..XYW)``/``(XYM..XYM)`` (width 3) in AFFN."""
     chunks: list[str] = []
+    lines: list[int] = []  # the file's line number of each chunk
     last_line = block._data_line
     for offset, raw in enumerate(block._data):
         number = block._data_line + 1 + offset
@@ -670,6 +671,7 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
                 line=number,
             )
         chunks.append(text)
+        lines.append(number)
         last_line = number
     numbers = np.array(_AFFN_VALUES.findall(" ".join(chunks)), dtype=np.float64)
     if numbers.size == 0:
@@ -684,7 +686,12 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
             line=last_line,
         )
     if not np.all(np.isfinite(numbers)):
-        raise FormatError("a value in the table is too large to be a number", path=path)
+        at = next(  # the line to look at: rare, so found again line by line
+            line
+            for text, line in zip(chunks, lines, strict=True)
+            if not np.all(np.isfinite(np.array(_AFFN_VALUES.findall(text), dtype=np.float64)))
+        )
+        raise FormatError("a value in the table is too large to be a number", path=path, line=at)
     table = numbers.reshape(-1, width)
     xfactor = _factor(block, "XFACTOR", path)
     x = table[:, 0] * xfactor
