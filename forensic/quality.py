@@ -53,6 +53,7 @@ __all__ = [
     "SPIKE_NARROWNESS",
     "SPIKE_THRESHOLD",
     "SPIKE_WIDTH",
+    "UNIT_LABEL_SKEWNESS",
     "CO2Doublet",
     "Problem",
     "Spikes",
@@ -66,6 +67,7 @@ __all__ = [
     "diagnose_ir_range",
     "diagnose_ir_unit",
     "diagnose_negative",
+    "diagnose_unit_label",
     "find_spikes",
     "ir_unit_problem",
     "noise_level",
@@ -762,6 +764,75 @@ def _bands_point_down(spectrum: Spectrum) -> bool:
         y = -y
     median = float(np.median(y))
     return median - float(y.min()) > float(y.max()) - median
+
+
+UNIT_LABEL_SKEWNESS = -0.5
+"""The skewness (of the values as absorbance) below which an IR spectrum whose bands point
+down is taken to be labelled with the wrong unit (:func:`diagnose_unit_label`)."""
+
+_LABELLED_UNITS = frozenset({"absorbance", *TRANSMITTANCE_UNITS})
+
+
+def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
+    """Whether an IR spectrum's values look like the other of absorbance and transmittance
+    than its unit says, and what to check; or None. A warning, never a refusal.
+
+    Transmittance exported under an ``absorbance`` heading (baseline near 1, bands dipping
+    towards 0), or absorbance under a ``transmittance`` one, lies inside the range the unit
+    allows (:func:`diagnose_ir_range`) and is positive (:func:`diagnose_negative`), so
+    nothing else objects; as a library reference it is compared upside down and its own
+    substance is no longer found. Taken as absorbance (negated when the unit is one of
+    :data:`DIP_UNITS`), such a spectrum has bands that point down: it reaches farther below
+    its median than above it, and its values are skewed to the low side (skewness below
+    :data:`UNIT_LABEL_SKEWNESS`).
+
+    The rule is a warning because it also fits some true spectra. Measured on
+    ``../shared/data``: it flags 0 of the 104 ENFSI ATR-IR drug spectra (absorbance) and 14
+    of the 490 absorbance spectra of ENFSI and RRUFF together (RRUFF minerals with broad
+    bands: rutile, sphalerite, bornite, ...), and 410 of the same 490 converted to
+    transmittance (10^-A) and labelled absorbance. So about 3 % of true absorbance spectra
+    (none of the drugs) are warned of wrongly, and about 16 % of mislabelled ones are
+    missed. It is used where a chemist states the unit of a reference (``library import``,
+    ``library validate``'s units gate); not on queries, nor by ``library build``, where the
+    RRUFF minerals would be warned of wrongly.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read; only an IR spectrum in absorbance, transmittance or percent transmittance
+        is looked at.
+
+    Returns
+    -------
+    Problem or None
+        The fact names the unit and what the values look like; the action says to check the
+        file and import it again with the right unit.
+    """
+    unit = spectrum.y_unit
+    if spectrum.modality != "ir" or unit not in _LABELLED_UNITS:
+        return None
+    y = np.asarray(spectrum.intensity, dtype=float)
+    if unit in DIP_UNITS:
+        y = -y
+    median, sd = float(np.median(y)), float(np.std(y))
+    if sd == 0 or median - float(y.min()) <= float(y.max()) - median:
+        return None
+    skewness = float(np.mean(((y - y.mean()) / sd) ** 3))
+    if skewness >= UNIT_LABEL_SKEWNESS:
+        return None
+    other = "transmittance" if unit == "absorbance" else "absorbance"
+    shape = (
+        "a baseline at the top with bands dipping from it"
+        if unit == "absorbance"
+        else "a baseline at the bottom with bands rising from it"
+    )
+    return Problem(
+        f"labelled {unit.replace('_', ' ')}, but its values look like {other} ({shape}): "
+        f"if they are {other}, it would be compared upside down and not find its substance",
+        f"check the file's intensity unit: if the values are {other}, correct the unit it "
+        "names, a column heading or ##YUNITS=, and import it again with --force; broad "
+        "bands, as some minerals have, can look so and be right",
+    )
 
 
 def diagnose_negative(spectrum: Spectrum) -> Problem | None:

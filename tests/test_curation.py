@@ -273,6 +273,30 @@ def test_a_capitalised_provenance_or_modality_is_read_as_meant(small_library, tm
     assert "modality 'IR': a modality is written in lower case (ir" in finding.message
 
 
+def test_ir_values_on_the_other_scale_than_their_unit_are_warned_of_not_refused(
+    small_library, tmp_path
+):
+    # transmittance under an absorbance heading passes every check, then breaks identification
+    bands = [(760.0, 0.9, 14.0), (1100.0, 0.5, 18.0), (1450.0, 0.6, 16.0), (1700.0, 1.0, 12.0)]
+    absorbance = make_spectrum(bands, start=600.0, stop=4000.0, modality="ir", noise=0.002)
+    wrong = absorbance.replace(intensity=10.0 ** -np.asarray(absorbance.intensity))
+    assert wrong.y_unit == "absorbance"
+    path = write_spectrum(wrong, tmp_path / "tabs.jdx")
+    result = curation.import_spectra([path], small_library, name="Novel IR", licence="MIT")
+    assert [r["id"] for r in result.imported] == ["novel-ir-ir"]
+    (note,) = [n for n in result.notes if "warning" in n]
+    assert note.startswith("tabs.jdx: warning: labelled absorbance, but its values look like ")
+    assert "import it again" in note
+    report = curation.validate_library(
+        small_library, self_identification=False, only=["novel-ir-ir", "caffeine-ir"]
+    )
+    units = report.gate("units")
+    assert units.status == "pass" and not units.findings
+    assert "warning (not a failure): 1 IR reference(s)" in units.note
+    assert "novel-ir-ir (Novel IR): labelled absorbance" in units.note
+    assert "caffeine-ir" not in units.note
+
+
 def test_a_spectrum_in_nm_is_not_imported_and_the_modelled_reference_stays(small_library, tmp_path):
     in_nm = make_spectrum([(830, 1.0, 2), (870, 0.6, 2)], start=786, stop=1050, step=0.2)
     path = write_spectrum(in_nm, tmp_path / "nm.jdx")

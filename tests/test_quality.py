@@ -23,6 +23,7 @@ from forensic.quality import (
     diagnose_inverted,
     diagnose_ir_range,
     diagnose_negative,
+    diagnose_unit_label,
     noise_level,
     noise_sigma,
     robust_sigma,
@@ -290,3 +291,53 @@ def test_the_range_check_accepts_transmittance_on_the_scale_the_readers_tell(
         assert "neither a fraction nor percent" in problem.fact
     elif scale != unit:
         assert ("percent" if unit == "transmittance" else "fraction") in problem.fact
+
+
+# -- an IR unit label that the values contradict (a warning) -------------------------------------
+
+_IR_BANDS = [(760.0, 0.9, 14.0), (1100.0, 0.5, 18.0), (1450.0, 0.6, 16.0), (1700.0, 1.0, 12.0)]
+
+
+def _ir_absorbance(seed: int = 0):
+    return make_spectrum(_IR_BANDS, start=600.0, stop=4000.0, modality="ir", noise=0.002, seed=seed)
+
+
+def test_ir_values_on_the_other_scale_than_their_unit_are_warned_of():
+    absorbance = _ir_absorbance()
+    y = np.asarray(absorbance.intensity)
+    assert diagnose_unit_label(absorbance) is None
+    transmittance = absorbance.replace(intensity=10.0**-y, y_unit="transmittance")
+    assert diagnose_unit_label(transmittance) is None
+    # transmittance under an "absorbance" heading: inside -0.5..6, positive, nothing objects
+    as_absorbance = transmittance.replace(y_unit="absorbance")
+    assert diagnose_ir_range(as_absorbance) is None and diagnose_negative(as_absorbance) is None
+    problem = diagnose_unit_label(as_absorbance)
+    assert problem is not None
+    assert "labelled absorbance, but its values look like transmittance" in problem.fact
+    assert "import it again" in problem.action
+    # and the reverse: absorbance under a "transmittance" heading
+    problem = diagnose_unit_label(absorbance.replace(y_unit="transmittance"))
+    assert problem is not None and "look like absorbance" in problem.fact
+    percent = absorbance.replace(intensity=100.0 * 10.0**-y, y_unit="percent_transmittance")
+    assert diagnose_unit_label(percent) is None
+    # Raman, and IR units that say nothing of the scale, are not looked at
+    assert diagnose_unit_label(as_absorbance.replace(modality="raman", y_unit="arbitrary")) is None
+    assert diagnose_unit_label(as_absorbance.replace(y_unit="kubelka_munk")) is None
+
+
+def test_the_unit_label_rule_spares_the_measured_drug_spectra(shared_data):
+    # the rates its docstring states: no ENFSI drug spectrum (absorbance) is warned of, and
+    # nearly all of them are once converted to transmittance and labelled absorbance
+    folder = shared_data / "substances" / "enfsi-ir"
+    files = sorted(p for p in folder.glob("*.csv") if p.name != "manifest.csv")
+    if not files:
+        pytest.skip(f"no ENFSI IR spectra in {folder}")
+    flagged = mislabelled = 0
+    for path in files:
+        spectrum = read_spectrum(path)
+        assert spectrum.y_unit == "absorbance"
+        flagged += diagnose_unit_label(spectrum) is not None
+        t = spectrum.replace(intensity=10.0 ** -np.asarray(spectrum.intensity))
+        mislabelled += diagnose_unit_label(t) is not None
+    assert flagged == 0
+    assert mislabelled >= 0.9 * len(files)

@@ -32,6 +32,7 @@ from forensic.quality import (
     comparison_problems,
     diagnose_clipped,
     diagnose_flat,
+    diagnose_unit_label,
 )
 from forensic.spectrum import IR_UNITS, MODALITIES, Spectrum, is_measured
 
@@ -373,6 +374,11 @@ def import_spectra(
                 said = "; ".join(str(problem) for _, problem in problems)
                 result.skipped.append((str(path), f"{said}: not imported"))
                 continue
+            label = diagnose_unit_label(spectrum)  # a warning: broad true bands fit it too
+            if label is not None:
+                result.notes.append(
+                    f"{path.name}: warning: {label.fact}; imported, but {label.action}"
+                )
             if stated or (y_unit in IR_UNITS and spectrum.modality_guessed):
                 # an infrared unit states infrared too: with_y_unit refuses one on Raman
                 spectrum = spectrum.with_metadata(modality_basis="stated at import")

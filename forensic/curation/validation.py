@@ -12,7 +12,10 @@ Each gate has its threshold as a named constant:
                             signal (an FTIR sees none; its coarse sampling draws sharp
                             bands one or two points wide)
 ``units``                   Raman in absorbance, transmittance neither a fraction nor percent,
-                            absorbance out of range, a nm axis taken for cm-1, mostly negative
+                            absorbance out of range, a nm axis taken for cm-1, mostly negative;
+                            a warning in its note (no failure) for IR values that look like
+                            the other of absorbance and transmittance
+                            (:func:`forensic.quality.diagnose_unit_label`)
 ``atmosphere``              IR: no atmospheric CO2 doublet near 2349 cm-1 of 5 % of the range
                             or more (a background measured with other air in the beam)
 ``metadata``                required manifest fields, CAS check digit, file/modality/id agree;
@@ -51,6 +54,7 @@ from forensic.quality import (
     diagnose_flat,
     diagnose_ir_range,
     diagnose_negative,
+    diagnose_unit_label,
     find_spikes,
     ir_unit_problem,
     noise_sigma,
@@ -706,6 +710,7 @@ def _raw_gates(
 ) -> None:
     spike_params = _spike_params(library)
     small_spikes: list[str] = []
+    labels: list[str] = []  # values that look like the other IR unit: warned of, not failed
     for row, s in spectra:
         where = f"{row['id'] or row['file']} ({row.get('name') or 'no name'})"
         y = np.asarray(s.intensity, dtype=float)
@@ -771,6 +776,9 @@ def _raw_gates(
                 small_spikes.append(f"{where} ({_positions(small)})")
         for problem in _check_units(s):
             gates["units"].fail(where, problem)
+        label = diagnose_unit_label(s)
+        if label is not None:
+            labels.append(f"{where}: {label}")
         co2 = spectrum_atmospheric_co2(s)
         if co2 is not None:
             gates["atmosphere"].fail(
@@ -780,6 +788,13 @@ def _raw_gates(
                 "background was measured with other air in the beam: measure a fresh background "
                 "and the reference again)",
             )
+    if labels:  # a note, as the small spikes: the rule fits some true broad-banded spectra
+        said = (
+            f"warning (not a failure): {len(labels)} IR reference(s) whose values look like "
+            f"the other unit than the file names: {'; '.join(labels)}"
+        )
+        note = gates["units"].note
+        gates["units"].note = f"{note}; {said}" if note else said
     if small_spikes:
         shown = "; ".join(small_spikes[:5]) + (" ..." if len(small_spikes) > 5 else "")
         said = (
