@@ -81,13 +81,22 @@ def test_manifest_missing_column_and_empty_value(tmp_path):
         Library.from_folder([], bad)
 
 
-def test_model_library_tool_uses_the_same_columns():
+def test_model_library_tool_writes_the_manifest_as_the_curation_does(tmp_path):
+    """It wrote its own copy of the manifest format, which dropped a lab's own columns."""
     spec = importlib.util.spec_from_file_location(
         "model_library", LIBRARY_DIR.parent / "tools" / "model_library.py"
     )
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    assert tool.MANIFEST_COLUMNS is curation.MANIFEST_COLUMNS
+    library = tmp_path / "lib"
+    shutil.copytree(LIBRARY_DIR, library, ignore=shutil.ignore_patterns("__pycache__"))
+    rows = curation.read_manifest(library / "manifest.csv")
+    rows[0] = {**rows[0], "provenance": "measured", "lab_code": "QA-7"}
+    curation.write_manifest(library / "manifest.csv", rows)
+    written = tool.build(library)["manifest.csv"].decode("utf-8")
+    assert written.splitlines()[0] == ",".join([*curation.MANIFEST_COLUMNS, "lab_code"])
+    assert written.count("QA-7") == 1
+    assert tool.build(LIBRARY_DIR)["manifest.csv"] == (LIBRARY_DIR / "manifest.csv").read_bytes()
 
 
 # -- import ----------------------------------------------------------------------------------------

@@ -20,8 +20,6 @@ same substance and modality: the tool then no longer writes that modelled file.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 import tempfile
 from pathlib import Path
@@ -35,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a source tree that is not installed
     sys.path.insert(0, str(ROOT))
 
-from forensic.curation import MANIFEST_COLUMNS  # noqa: E402  (one definition, shared)
+from forensic.curation import format_manifest, read_manifest  # noqa: E402  (one format)
 from forensic.errors import LibraryError  # noqa: E402
 from forensic.io import write_spectrum  # noqa: E402
 from forensic.modelled import (  # noqa: E402
@@ -111,25 +109,15 @@ def _manifest_row(entry: ModelledEntry, modality: str) -> dict[str, str]:
     }
 
 
-def _manifest_bytes(rows: list[dict[str, str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in sorted(rows, key=lambda r: (r["modality"], r["name"].lower(), r["id"])):
-        writer.writerow(row)
-    return buffer.getvalue().encode("utf-8")
-
-
 def _measured_rows(library: Path) -> list[dict[str, str]]:
+    """The manifest's rows that are not modelled, with the lab's own columns (which
+    :func:`~forensic.curation.format_manifest` writes back)."""
     manifest = library / "manifest.csv"
     if not manifest.is_file():
         return []
-    with manifest.open(encoding="utf-8", newline="") as handle:
-        return [
-            {column: row.get(column) or "" for column in MANIFEST_COLUMNS}
-            for row in csv.DictReader(handle)
-            if row.get("provenance") != "modelled"
-        ]
+    return [
+        row for row in read_manifest(manifest, required=()) if row.get("provenance") != "modelled"
+    ]
 
 
 def build(library: Path = LIBRARY) -> dict[str, bytes]:
@@ -153,7 +141,7 @@ def build(library: Path = LIBRARY) -> dict[str, bytes]:
                 write_spectrum(spectrum, target, format="jcamp")
                 outputs[relative] = target.read_bytes()
                 rows.append(_manifest_row(entry, modality))
-    outputs["manifest.csv"] = _manifest_bytes(rows)
+    outputs["manifest.csv"] = format_manifest(rows).encode("utf-8")
     return outputs
 
 
