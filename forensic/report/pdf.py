@@ -16,15 +16,17 @@ cross-reference update by hand is what a PDF library is for.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
+import matplotlib.style
 import numpy as np
 import segno
 from matplotlib.backends.backend_pdf import PdfPages
@@ -94,6 +96,25 @@ class _Item:
     keep_with_next: bool = False
     # a table row's column headings, drawn again above it when it starts a page
     header: list[_Item] | None = None
+
+
+REPORT_SETTINGS = {"pdf.fonttype": 42, "font.family": SANS, "text.parse_math": False}
+"""The report's own matplotlib settings, over matplotlib's defaults: TrueType fonts embedded
+(the text can be extracted), DejaVu Sans, and a ``$`` drawn as a dollar sign."""
+
+
+@contextlib.contextmanager
+def drawing_settings() -> Iterator[None]:
+    """matplotlib's default settings and the report's own (:data:`REPORT_SETTINGS`), whatever
+    the settings of the computer that draws the report.
+
+    A report is laid out again to verify it, on the defence expert's computer as on the
+    technician's: a ``matplotlibrc`` in the working folder, in ``$MPLCONFIGDIR`` or named by
+    ``$MATPLOTLIBRC`` (``axes.linewidth: 3``, another font size) must draw neither of them
+    otherwise, or a genuine report would not verify.
+    """
+    with matplotlib.style.context("default"), matplotlib.rc_context(REPORT_SETTINGS):
+        yield
 
 
 def _y(top: float) -> float:
@@ -378,7 +399,7 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
         "Author": content["signature"]["signed_by"],
     }
     with (
-        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": SANS, "text.parse_math": False}),
+        drawing_settings(),  # drawn the same whatever the computer's matplotlib settings
         warnings.catch_warnings(),
         PdfPages(buffer, metadata=metadata) as pdf,
     ):
