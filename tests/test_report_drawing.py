@@ -1,4 +1,5 @@
-"""How a report PDF is drawn: the same on every computer."""
+"""How a report is laid out and drawn: the same on every computer, and a simulated
+spectrum named with the reference it was made from."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from custody_helpers import OPERATOR, populated_store
+from custody_helpers import OPERATOR, identification_dict, populated_store
 from pypdf import PdfReader
+from synthetic import make_spectrum
 
-from forensic.report import issue_report, render_pdf
+from drivers.urls import open_instrument
+from forensic.custody import Store
+from forensic.report import issue_report, render_pdf, render_text
 from forensic.report import pdf as report_pdf
+from forensic.report.layout import report_blocks
 from forensic.report.pdf import check_report_pdf, embedded_content
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +104,58 @@ def test_verify_report_ignores_a_matplotlibrc_in_the_working_folder(issued, tmp_
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and "NOT VERIFIED" not in done.stdout
+
+
+# --- a simulated spectrum names the reference it was made from ---------------------------------
+
+RAMAN_REFERENCE = make_spectrum(name="Reference made for the test").with_metadata(
+    provenance="modelled"
+)
+IR_REFERENCE = make_spectrum(
+    start=600.0, stop=4000.0, modality="ir", y_unit="absorbance", name="Reference made for the test"
+).with_metadata(provenance="modelled")
+
+
+@pytest.mark.parametrize(
+    ("url", "reference"),
+    [
+        ("sim:ocean-rs232?sample=x&seed=1", RAMAN_REFERENCE),
+        ("sim:obp?sample=x&seed=1&realtime=0", RAMAN_REFERENCE),
+        ("sim:ftir?sample=x&seed=1", IR_REFERENCE),
+    ],
+)
+def test_a_simulated_spectrum_s_report_names_the_reference_it_was_made_from(
+    tmp_path, url, reference
+):
+    """Whatever the simulator: the FTIR simulator writes no note of its own, and its report
+    said only "simulated"."""
+    instrument = open_instrument(url, sample_resolver=lambda text, modality: reference)
+    try:
+        spectrum = instrument.acquire()
+    finally:
+        instrument.close()
+    store = Store(tmp_path / "s")
+    try:
+        store.open_case("CASE-1", operator=OPERATOR)
+        store.add_exhibit("CASE-1", "EX-1", operator=OPERATOR, description="tablets")
+        measurement = store.add_measurement(
+            "CASE-1", "EX-1", spectrum, operator=OPERATOR, instrument_url=url
+        )
+        store.add_result(measurement, identification_dict(), operator=OPERATOR)
+        report = issue_report(store, "CASE-1", operator=OPERATOR)
+    finally:
+        store.close()
+    made_from = "made from the reference Reference made for the test (modelled)"
+    (provenance,) = [
+        value
+        for block in report_blocks(report.content)
+        if block.kind == "kv"
+        for key, value in block.items
+        if key == "Data provenance"
+    ]
+    assert provenance.startswith("simulated (") and made_from in provenance
+    assert made_from in " ".join(render_text(report.content).split())
+    # a report issued before (layout 2) is laid out again as it was: a note, or nothing
+    earlier = {**report.content, "layout": 2}
+    said = " ".join(render_text(earlier).split())
+    assert (made_from in said) == ("simulation_note" in spectrum.metadata)

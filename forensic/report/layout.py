@@ -288,18 +288,21 @@ def format_table(
     return out
 
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 """How reports are laid out, recorded in their signed content (``layout``): raised with each
 change that would lay out a report's content otherwise, which is then made only for content
 of the new version, so that a report issued earlier is laid out again exactly as it was
 issued and still verifies (``forensic verify-report``). Content without it is version 1 (the
-layout of forensic 0.2.0 on 23 Nov 2026)."""
+layout of forensic 0.2.0 on 23 Nov 2026). Version 2 is the layout of forensic 0.3.0;
+version 3, of forensic 0.4.0, names the reference a simulated spectrum was made from
+whatever the simulator."""
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     """The blocks of a report, in reading order, as the layout version its content records
     (:data:`LAYOUT_VERSION`) lays them out."""
-    current = content.get("layout", 1) >= 2
+    layout = content.get("layout", 1)
+    current = layout >= 2
     blocks: list[Block] = [Block("title", content["title"])]
     verification = content["verification"]
     if verification["forced"]:
@@ -346,7 +349,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         if not exhibit["analyses"]:
             blocks.append(Block("para", "No measurement of this exhibit is recorded."))
         for number, analysis in enumerate(exhibit["analyses"], start=1):
-            blocks.extend(_analysis_blocks(label, number, analysis, current=current))
+            blocks.extend(_analysis_blocks(label, number, analysis, layout=layout))
         blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
         seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
         rows = [
@@ -511,8 +514,13 @@ def _export_line(instrument: dict[str, Any], acquired_at: str) -> tuple[str, str
 
 
 def _analysis_blocks(
-    label: Mapping[str, Any], number: int, analysis: Mapping[str, Any], *, current: bool = True
+    label: Mapping[str, Any],
+    number: int,
+    analysis: Mapping[str, Any],
+    *,
+    layout: int = LAYOUT_VERSION,
 ) -> list:
+    current = layout >= 2
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification)))
@@ -529,10 +537,13 @@ def _analysis_blocks(
     simulated_from = instrument.pop("simulated_from", None)
     simulated_from_provenance = instrument.pop("simulated_from_provenance", None)
     export = _export_line(instrument, analysis["acquired_at"])
-    if note and simulated_from:  # which reference the simulator made the spectrum from
-        note += f"; made from the reference {simulated_from}" + (
+    if simulated_from and (note or layout >= 3):  # which reference it was made from
+        # every simulator records it, not only those that write a note (sim:ftir writes none);
+        # a report of layout 1 or 2 is laid out again as it was issued
+        made_from = f"made from the reference {simulated_from}" + (
             f" ({simulated_from_provenance})" if simulated_from_provenance else ""
         )
+        note = f"{note}; {made_from}" if note else made_from
     device = " ".join(
         part
         for part in (
