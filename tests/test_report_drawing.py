@@ -1,17 +1,22 @@
-"""How a report is laid out and drawn: the same on every computer, and a simulated
-spectrum named with the reference it was made from."""
+"""How a report is laid out and drawn: the same on every computer, every line inside the page
+body, a simulated spectrum named with the reference it was made from, and the pages of a
+report issued by an earlier layout drawn again as they were issued."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import matplotlib
+import pypdfium2
 import pytest
 from custody_helpers import OPERATOR, identification_dict, populated_store
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
@@ -19,10 +24,11 @@ from drivers.urls import open_instrument
 from forensic.custody import Store
 from forensic.report import issue_report, render_pdf, render_text
 from forensic.report import pdf as report_pdf
-from forensic.report.layout import report_blocks
-from forensic.report.pdf import check_report_pdf, embedded_content
+from forensic.report.layout import LAYOUT_VERSION, format_table, report_blocks, wrap_to_width
+from forensic.report.pdf import TABLE_CHARS, check_report_pdf, embedded_content
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
 
 ODD_SETTINGS = {
     "axes.linewidth": 3.0,
@@ -104,6 +110,123 @@ def test_verify_report_ignores_a_matplotlibrc_in_the_working_folder(issued, tmp_
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and "NOT VERIFIED" not in done.stdout
+
+
+# --- every line inside the page body ------------------------------------------------------------
+
+_WIDTHS = {" ": 1.0, "i": 0.5, "m": 2.5, "W": 3.0, "M": 2.8, "-": 1.0}
+
+
+def _measure(text: str) -> float:
+    return sum(_WIDTHS.get(c, 1.5) for c in text)
+
+
+@given(
+    words=st.lists(st.text(alphabet="iWmM-x0", min_size=1, max_size=30), max_size=40),
+    width=st.floats(min_value=3.0, max_value=60.0),
+)
+def test_wrapping_by_width_keeps_every_line_within_it_and_every_word_that_fits_whole(words, width):
+    text = " ".join(words)
+    lines = wrap_to_width(text, width, _measure)
+    for line in lines:
+        assert _measure(line) <= width or len(line) == 1  # one glyph wider than a line is drawn
+        assert line == line.strip()
+    assert "".join("".join(lines).split()) == "".join(words)  # nothing lost, nothing added
+    drawn = {word for line in lines for word in line.split()}
+    for word in words:
+        if _measure(word) <= width:  # a word that fits on a line is never broken
+            assert word in drawn
+
+
+def test_wrapping_by_width_fills_lines_and_breaks_a_token_wider_than_a_line():
+    assert wrap_to_width("", 10, len) == [""]
+    assert wrap_to_width("aa bb cc", 5, len) == ["aa bb", "cc"]
+    assert wrap_to_width("see 0123456789abcdef", 8, len) == ["see 0123", "456789ab", "cdef"]
+    # capitals are wider than small letters: fewer of them on a line
+    assert wrap_to_width("WWW iii", 10, _measure) == ["WWW", "iii"]
+    assert wrap_to_width("iii iii iii", 10, _measure) == ["iii iii iii"]
+
+
+def _glyphs_outside_the_body(pdf_path: Path) -> list[str]:
+    """The glyphs of a PDF drawn past the body's right edge or off the page, by page."""
+    right = (report_pdf.PAGE_W - report_pdf.RIGHT) * 72 + 0.05
+    document = pypdfium2.PdfDocument(pdf_path)
+    outside = []
+    try:
+        for number in range(len(document)):
+            page = document[number]
+            height = page.get_size()[1]
+            text = page.get_textpage()
+            for index in range(text.count_chars()):
+                left, bottom, right_edge, top = text.get_charbox(index)
+                if right_edge > right or left < 0 or bottom < 0 or top > height:
+                    outside.append(
+                        f"page {number + 1}: {text.get_text_range(index, 1)!r} at "
+                        f"{left:.1f}-{right_edge:.1f}, {bottom:.1f}-{top:.1f} pt"
+                    )
+    finally:
+        document.close()
+    return outside
+
+
+def test_no_text_of_a_report_leaves_the_page_body(tmp_path):
+    """A description in capitals, long lists of peaks, a file path and a case number wider
+    than a line: wrapped by their drawn width, every glyph is inside the body, and the
+    report verifies."""
+    case = "WWWWWWWW-MMMMMMMM-WWWWWWWW-MMMMMMMM-WWWWWWWW-MMMMMMMM-WWWWWWWW-MMMMMMMM"
+    capitals = " ".join(["WWWWWWWW MMMMMMMM"] * 6)
+    path = "/media/EVIDENCE/" + "/".join(["W0MM0W0MM0WW0MM0"] * 8) + ".spc"
+    identification = identification_dict(name="MDMA " + capitals)
+    best = identification["hits"][0]
+    best["matched_peaks"] = [[1000.0 + 11 * n, 1001.0 + 11 * n] for n in range(60)]
+    best["unmatched_peaks"] = [2000.0 + 13 * n for n in range(40)]
+    identification["warnings"] = [
+        f"the technician who scanned EX-1 described it as {capitals}",
+        f"the spectrum was read from {path}",
+    ]
+    store = populated_store(tmp_path / "s", case=case, identification=identification)
+    try:
+        issue_report(
+            store,
+            case,
+            operator=OPERATOR,
+            pdf_path=tmp_path / "r.pdf",
+            unit="WWWWWWWW MMMMMMMM " * 4,
+            location="MMMMMMMM WWWWWWWW " * 3,
+        )
+    finally:
+        store.close()
+    assert _glyphs_outside_the_body(tmp_path / "r.pdf") == []
+    pdf = (tmp_path / "r.pdf").read_bytes()
+    assert check_report_pdf(pdf)[1] == []
+    said = "".join(" ".join(report_pdf.page_texts(pdf)).split())
+    for whole in (case, "".join(capitals.split()), path, "1649->1650", "2507."):
+        assert whole in said  # wrapped, not cut
+
+
+def test_a_report_table_stays_inside_the_page_body():
+    """Tables are drawn in the monospaced font: a count of characters is a width."""
+    wide = "W" * 200
+    lines = format_table(["When", "Who", "Purpose"], [[wide, "M" * 90, wide]], TABLE_CHARS)
+    mono_em = 0.602  # the advance of every glyph of DejaVu Sans Mono, in ems
+    body = report_pdf.BODY_W * 72
+    assert max(len(line) for line in lines) * mono_em * report_pdf.TABLE_PT <= body
+    assert report_pdf.MONO_CHARS * mono_em * report_pdf.MONO_PT <= body - report_pdf.KEY_W * 72
+
+
+def test_a_report_of_an_earlier_layout_is_drawn_again_as_it_was_issued():
+    """Reports of layouts 1 and 2 wrapped their text by a count of characters: laid out again
+    to verify them, they are wrapped so again, line for line (the fixture holds their pages'
+    text as forensic 0.3.0 drew them)."""
+    content = json.loads((FIXTURES / "report_layout_1.json").read_text())["content"]
+    pages = json.loads((FIXTURES / "report_layout_1_pages.json").read_text())["pages"]
+    for layout, issued_pages in pages.items():
+        laid_out = {**content, "layout": int(layout)} if layout != "1" else content
+        pdf = PdfReader(io.BytesIO(render_pdf(laid_out)))
+        assert [page.extract_text() for page in pdf.pages] == issued_pages
+    # wrapped by width, the same content breaks its lines elsewhere: the fixture pins something
+    pdf = PdfReader(io.BytesIO(render_pdf({**content, "layout": LAYOUT_VERSION})))
+    assert [page.extract_text() for page in pdf.pages] != pages["2"]
 
 
 # --- a simulated spectrum names the reference it was made from ---------------------------------

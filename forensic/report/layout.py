@@ -6,7 +6,7 @@ Both renderings walk the same blocks, so they say the same things in the same or
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,8 @@ __all__ = [
     "signers_line",
     "stated_change",
     "verdict_line",
+    "wrap",
+    "wrap_to_width",
 ]
 
 END_MARKER = "*** END OF REPORT ***"
@@ -295,7 +297,8 @@ of the new version, so that a report issued earlier is laid out again exactly as
 issued and still verifies (``forensic verify-report``). Content without it is version 1 (the
 layout of forensic 0.2.0 on 23 Nov 2026). Version 2 is the layout of forensic 0.3.0;
 version 3, of forensic 0.4.0, names the reference a simulated spectrum was made from
-whatever the simulator."""
+whatever the simulator, and wraps the PDF's text by its drawn width
+(:func:`wrap_to_width`), not by a count of characters."""
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
@@ -758,5 +761,69 @@ def figure_title(figure: Mapping[str, Any]) -> str:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Wrap a paragraph; long unbroken tokens (hashes) are split too."""
+    """Wrap a paragraph to ``width`` characters; long unbroken tokens (hashes) are split too."""
     return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Wrap a paragraph so that no line is wider than ``width`` as ``measure`` draws it.
+
+    A count of characters does not fit a proportional font: a line of capitals or digits is
+    far wider than one of small letters. Words are kept whole where they fit on a line; a
+    word wider than a line (a hash, a file path) fills the line it starts on and breaks
+    where the line is full. Runs of whitespace are one space.
+
+    Parameters
+    ----------
+    text : str
+        The paragraph.
+    width : float
+        The widest a line may be, in the unit of ``measure`` (points for the PDF).
+    measure : callable
+        The drawn width of a line of text, in that unit.
+
+    Returns
+    -------
+    list of str
+        The lines, at least one (``[""]`` for an empty paragraph).
+    """
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if measure(joined) <= width:
+            line = joined
+            continue
+        if measure(word) <= width:  # it fits on a line of its own
+            lines.append(line)
+            line = word
+            continue
+        rest = word  # too wide for any line: break it where each line is full
+        if line:
+            line += " "
+        while True:
+            fits = _fitting(line, rest, width, measure)
+            if fits == len(rest):
+                line += rest
+                break
+            if fits == 0 and not line:  # not even one character fits: draw it anyway
+                fits = 1
+            if fits:
+                lines.append(line + rest[:fits])
+            else:
+                lines.append(line.rstrip())
+            line, rest = "", rest[fits:]
+    lines.append(line)
+    return [line for line in lines if line] or [""]
+
+
+def _fitting(line: str, word: str, width: float, measure: Callable[[str], float]) -> int:
+    """How many of ``word``'s first characters fit after ``line`` within ``width``."""
+    low, high = 0, len(word)  # the drawn width grows with each character added
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(line + word[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -43,6 +43,7 @@ from forensic.report.layout import (
     not_measured_banner,
     report_blocks,
     wrap,
+    wrap_to_width,
 )
 
 __all__ = [
@@ -74,9 +75,13 @@ TOP, BOTTOM = 1.05, 0.85  # space kept for the header and the footer
 BODY_W = PAGE_W - LEFT - RIGHT
 KEY_W = 2.1
 
-# Line heights (inches) for the fonts used.
+# Font sizes (points) and line heights (inches) for the fonts used.
 PARA_PT, MONO_PT, TABLE_PT = 8.5, 7.6, 6.8
 PARA_LH, MONO_LH, TABLE_LH = 0.155, 0.14, 0.125
+LEGEND_PT = 6.5
+# Characters a line holds: the monospaced ones always; those of DejaVu Sans (PARA_CHARS and
+# the ems below) only in reports of layouts 1 and 2, which wrapped it by a count of
+# characters (see _Wrapping).
 PARA_CHARS, MONO_CHARS, TABLE_CHARS = 105, 70, 118
 
 DISPLAY_CHAR_EM = 0.64  # average advance of bold DejaVu Sans, in ems, rounded up for capitals
@@ -96,6 +101,79 @@ class _Item:
     keep_with_next: bool = False
     # a table row's column headings, drawn again above it when it starts a page
     header: list[_Item] | None = None
+
+
+WRAPPED_BY_WIDTH = 3
+"""The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) whose text in
+the proportional font is wrapped by its drawn width; earlier reports are wrapped again by a
+count of characters, as they were issued, so that they still verify."""
+
+WIDTH_SLACK_PT = 1.0
+"""Points kept free at the end of a line measured by its drawn width: the measure is that of
+the glyphs' outlines, which a viewer may draw a hair wider (its own rounding)."""
+
+
+@dataclass(frozen=True)
+class _Wrapping:
+    """How a report's text in the proportional font (DejaVu Sans) is broken into lines: by its
+    drawn width (``by_width``, reports of layout 3 on), so that no line leaves the page body
+    whatever its letters, or by a count of characters, as reports of layouts 1 and 2 were
+    laid out (a line of capitals could run past the margin). Monospaced text (values,
+    tables) is wrapped by characters in both: each of its glyphs is as wide as any other."""
+
+    by_width: bool = True
+
+    @classmethod
+    def of(cls, content: Mapping[str, Any]) -> _Wrapping:
+        return cls(by_width=content.get("layout", 1) >= WRAPPED_BY_WIDTH)
+
+    def lines(
+        self, text: str, width: float, fontsize: float, *, bold: bool = False, chars: int
+    ) -> list[str]:
+        """``text`` as lines at most ``width`` inches wide in DejaVu Sans of ``fontsize``
+        points (bold if ``bold``), or of at most ``chars`` characters in an earlier layout."""
+        if not self.by_width:
+            return wrap(text, chars)
+        return wrap_to_width(
+            text,
+            width * 72 - WIDTH_SLACK_PT,
+            functools.partial(drawn_width, fontsize=fontsize, bold=bold),
+        )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def drawn_width(text: str, fontsize: float, bold: bool = False) -> float:
+    """The width of a line of text as a report draws it in DejaVu Sans, in points.
+
+    Measured on the glyph outlines of the font matplotlib draws with (kerning included),
+    with matplotlib's default settings (:func:`drawing_settings`), so the same on every
+    machine.
+
+    Parameters
+    ----------
+    text : str
+        One line, drawn as written (no formula).
+    fontsize : float
+        In points.
+    bold : bool
+        The bold face (headings, the verdict, a key).
+    """
+    from matplotlib.font_manager import FontProperties  # noqa: PLC0415
+    from matplotlib.textpath import text_to_path  # noqa: PLC0415
+
+    with drawing_settings(), warnings.catch_warnings():
+        # glyphs missing from the font are said on the report's first page, not here
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        face = FontProperties(
+            family=SANS,
+            style="normal",
+            variant="normal",
+            weight="bold" if bold else "normal",
+            stretch="normal",
+            size=fontsize,
+        )
+        width, _, _ = text_to_path.get_text_width_height_descent(text, face, ismath=False)
+    return width
 
 
 REPORT_SETTINGS = {"pdf.fonttype": 42, "font.family": SANS, "text.parse_math": False}
@@ -129,13 +207,20 @@ def _text(x: float, top: float, text: str, **kw: Any) -> Callable[[Figure, float
 
 
 def _display_lines(
-    text: str, fontsize: float, height: float, top: float, *, keep_with_next: bool = False, **kw
+    text: str,
+    fontsize: float,
+    height: float,
+    top: float,
+    *,
+    wrapping: _Wrapping,
+    keep_with_next: bool = False,
+    **kw,
 ) -> list[_Item]:
     """A bold line of display text, wrapped to the body width: a verdict naming a mixture of
     long substance names must not run off the page. ``height`` is that of a one-line block;
     each further line adds the font's line height."""
     chars = max(20, int(BODY_W * 72 / (DISPLAY_CHAR_EM * fontsize)))
-    lines = wrap(text, chars) or [""]
+    lines = wrapping.lines(text, BODY_W, fontsize, bold=True, chars=chars) or [""]
     line_h = 1.25 * fontsize / 72
     items = [
         _Item(
@@ -150,24 +235,26 @@ def _display_lines(
     return items
 
 
-def _items_for(block: Block) -> list[_Item]:
+def _items_for(block: Block, wrapping: _Wrapping = _Wrapping()) -> list[_Item]:
+    """What a block draws, line by line, its text wrapped as the report's layout wraps it."""
     if block.kind == "title":
-        return _display_lines(block.text, 15, 0.45, 0.05)
+        return _display_lines(block.text, 15, 0.45, 0.05, wrapping=wrapping)
     if block.kind == "banner":
-        return _display_lines(block.text, 11, 0.35, 0.08, color=RED)
+        return _display_lines(block.text, 11, 0.35, 0.08, wrapping=wrapping, color=RED)
     if block.kind == "heading":
-        return _display_lines(block.text, 11.5, 0.38, 0.14, keep_with_next=True)
+        return _display_lines(block.text, 11.5, 0.38, 0.14, wrapping=wrapping, keep_with_next=True)
     if block.kind == "verdict":
-        return _display_lines(block.text, 16, 0.5, 0.08)
+        return _display_lines(block.text, 16, 0.5, 0.08, wrapping=wrapping)
     if block.kind == "para":
-        lines = wrap(block.text, PARA_CHARS)
+        lines = wrapping.lines(block.text, BODY_W, PARA_PT, chars=PARA_CHARS)
         return [
             _Item(PARA_LH, _text(LEFT, 0.0, line, fontsize=PARA_PT, family=SANS)) for line in lines
         ] + [_Item(0.05, lambda fig, y0: None)]
     if block.kind == "kv":
         items = []
         for key, value in block.items:
-            keys = wrap(str(key), KEY_CHARS)  # a long key (an exhibit's number) wraps, too
+            # a long key (an exhibit's number) wraps, too, clear of the value's column
+            keys = wrapping.lines(str(key), KEY_W - 0.15, PARA_PT, bold=True, chars=KEY_CHARS)
             chunks = wrap(str(value), MONO_CHARS)
             for index in range(max(len(keys), len(chunks))):
                 key_line = keys[index] if index < len(keys) else ""
@@ -224,15 +311,32 @@ def _items_for(block: Block) -> list[_Item]:
         items.append(_Item(0.08, lambda fig, y0: None))
         return items
     if block.kind == "figure":
-        return [_Item(3.7, lambda fig, y0, data=block.data: _draw_spectrum(fig, y0, data))]
+        return [
+            _Item(
+                3.7,
+                lambda fig, y0, data=block.data: _draw_spectrum(fig, y0, data, wrapping),
+            )
+        ]
     if block.kind == "qr":
         return [_Item(1.75, lambda fig, y0, data=block.data: _draw_qr(fig, y0, data))]
     if block.kind == "end":
-        return _display_lines(block.text, 10, 0.5, 0.2)
+        return _display_lines(block.text, 10, 0.5, 0.2, wrapping=wrapping)
     raise ValueError(f"unknown report block {block.kind!r}")  # a programming error, not input
 
 
-def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) -> None:
+LEGEND_W = 3.2
+"""The widest a line of the figure's legend may be, in inches: a reference's long name wraps
+inside the plot rather than running off the page's left edge."""
+
+
+def _draw_spectrum(
+    fig: Figure, y0: float, identification: Mapping[str, Any], wrapping: _Wrapping
+) -> None:
+    def label(text: str) -> str:
+        if not wrapping.by_width:  # earlier layouts drew it on one line
+            return text
+        return "\n".join(wrapping.lines(text, LEGEND_W, LEGEND_PT, chars=0))
+
     query = identification["query"]
     x = np.asarray(query["wavenumber"], dtype=float)
     q = np.asarray(query["intensity"], dtype=float)
@@ -247,7 +351,7 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
         sharex=top_ax,
     )
     provenance = identification.get("query_provenance") or "measured"
-    top_ax.plot(x, q, color="black", lw=0.8, label=f"{provenance} (preprocessed)")
+    top_ax.plot(x, q, color="black", lw=0.8, label=label(f"{provenance} (preprocessed)"))
     mixture = identification.get("mixture") or {}
     spectra = mixture.get("spectra")
     model = None
@@ -264,8 +368,10 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
                 color=COMPONENT_COLOURS[number % len(COMPONENT_COLOURS)],
                 lw=0.7,
                 ls="--",
-                label=f"{component['name']} ({component['fraction']:.0%}, "
-                f"{component.get('provenance', '')} reference)",
+                label=label(
+                    f"{component['name']} ({component['fraction']:.0%}, "
+                    f"{component.get('provenance', '')} reference)"
+                ),
             )
     elif reference:
         rx = np.asarray(reference["wavenumber"], dtype=float)
@@ -279,7 +385,7 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
             color="#1f77b4",
             lw=0.8,
             alpha=0.85,
-            label=f"{name} ({provenance} reference, scaled)",
+            label=label(f"{name} ({provenance} reference, scaled)"),
         )
     if model is not None:
         bottom_ax.plot(x, q - model, color=RED, lw=0.7)
@@ -298,7 +404,7 @@ def _draw_spectrum(fig: Figure, y0: float, identification: Mapping[str, Any]) ->
     top_ax.set_ylabel("intensity (normalised)", fontsize=7)
     axis = "Raman shift" if identification.get("modality") == "raman" else "wavenumber"
     bottom_ax.set_xlabel(f"{axis} (cm⁻¹)", fontsize=7)
-    top_ax.legend(fontsize=6.5, loc="upper right", frameon=False)
+    top_ax.legend(fontsize=LEGEND_PT, loc="upper right", frameon=False)
     top_ax.set_title(figure_title(identification), fontsize=8.5)
     for ax in (top_ax, bottom_ax):
         ax.tick_params(labelsize=6.5)
@@ -387,8 +493,10 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
     if missing:  # said right under the header, before any text that shows boxes is read
         first_kv = next(i for i, b in enumerate(blocks) if b.kind == "kv")
         blocks.insert(first_kv + 1, _fonts_note(missing))
-    items = [item for block in blocks for item in _items_for(block)]
-    frame = _Frame.of(content)
+    with drawing_settings():  # the lines are measured as they are drawn
+        wrapping = _Wrapping.of(content)
+        items = [item for block in blocks for item in _items_for(block, wrapping)]
+        frame = _Frame.of(content, wrapping)
     pages = _paginate(items, frame.top, frame.bottom)
     case_number = content["case"]["case_number"]
     buffer = io.BytesIO()
@@ -725,16 +833,19 @@ class _Frame:
     forced: bool
 
     @classmethod
-    def of(cls, content: Mapping[str, Any]) -> _Frame:
+    def of(cls, content: Mapping[str, Any], wrapping: _Wrapping | None = None) -> _Frame:
+        wrapping = wrapping or _Wrapping.of(content)
         text_w = BODY_W - PAGE_NUMBER_W
         header = []
         y = 0.3
-        for line in wrap(f"{content['unit']} - {content['location']}", _chars(text_w, 7.5)):
+        issuer = f"{content['unit']} - {content['location']}"
+        for line in wrapping.lines(issuer, text_w, 7.5, chars=_chars(text_w, 7.5)):
             header.append((line, y, 7.5, False, "black"))
             y += 0.13
         y += 0.05
         case_line = f"Case {content['case']['case_number']}   Report {content['report_id']}"
-        for line in wrap(case_line, _chars(text_w, 8.5, DISPLAY_CHAR_EM)):
+        case_chars = _chars(text_w, 8.5, DISPLAY_CHAR_EM)
+        for line in wrapping.lines(case_line, text_w, 8.5, bold=True, chars=case_chars):
             header.append((line, y, 8.5, True, "black"))
             y += 0.15
         rule = max(0.85, y + 0.05)
@@ -747,11 +858,17 @@ class _Frame:
         provenance = not_measured(content)
         if provenance:
             warnings.append(not_measured_banner(provenance))
+        if wrapping.by_width:  # a provenance no simulator writes may be long
+            warnings = [
+                line
+                for warning in warnings
+                for line in wrapping.lines(warning, BODY_W, 8, bold=True, chars=0)
+            ]
         footer_text = (
             f"Case {content['case']['case_number']} - Report {content['report_id']} - content "
             f"SHA-256 {content['content_sha256'][:16]}..."
         )
-        footer_lines = wrap(footer_text, _chars(text_w, 7))
+        footer_lines = wrapping.lines(footer_text, text_w, 7, chars=_chars(text_w, 7))
         height = 0.15 * len(warnings) + 0.12 * len(footer_lines)
         bottom = max(BOTTOM, 0.2 + height + 0.3)
         y = PAGE_H - bottom + 0.2
