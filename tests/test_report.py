@@ -525,18 +525,84 @@ def test_verify_report_says_what_is_not_a_report(tmp_path):
     with pytest.raises(FormatError, match=r"no report\.json attached"):
         embedded_content(bare.read_bytes(), str(bare))
     (tmp_path / "notes.txt").write_text("hello")
-    (tmp_path / "cut.pdf").write_bytes(b"%PDF-1.4\n1 0 obj")
     runner = CliRunner()
     for name, said in (
         ("plain.pdf", "no report.json attached"),
         ("notes.txt", "neither a PDF nor a JSON report"),
-        ("cut.pdf", "cannot be read"),
     ):
         result = runner.invoke(main, ["verify-report", str(tmp_path / name)])
         assert result.exit_code == 2, result.output
         assert f"NOT A REPORT: {tmp_path / name}: " in result.output and said in result.output
     missing = runner.invoke(main, ["verify-report", str(tmp_path / "absent.pdf")])
     assert missing.exit_code == 2 and "cannot be read" in missing.output
+
+
+def _content_stream_damaged(pdf: bytes) -> bytes:
+    """The PDF with bytes of page 1's compressed content stream overwritten (a bad sector)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    number = page.get("/Contents").idnum
+    start = pdf.index(b"stream\n", pdf.index(b"\n%d 0 obj" % number)) + len(b"stream\n")
+    return pdf[: start + 40] + b"\x00" * 40 + pdf[start + 80 :]
+
+
+def test_a_damaged_or_altered_report_is_not_verified_not_called_no_report(issued, tmp_path):
+    # the auditor's: a byte of the attached report.json changed, the file cut short, a page's
+    # content stream damaged, its first byte changed; each is a report that does not verify
+    # (exit 1), not a file that is none of ours (exit 2), with what cannot be read and where
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+    at = pdf.index(b'"case_number"')
+    damaged = {
+        "flipped.pdf": pdf[:at] + b"#" + pdf[at + 1 :],
+        "cut.pdf": pdf[:5000],
+        "stub.pdf": b"%PDF-1.4\n1 0 obj",
+        "stream.pdf": _content_stream_damaged(pdf),
+        "header.pdf": b"$" + pdf[1:],
+    }
+    said = {
+        "flipped.pdf": "NOT VERIFIED: the attached report.json is damaged or altered: it is not "
+        "JSON (Expecting property name enclosed in double quotes: line ",
+        "cut.pdf": "NOT VERIFIED: the PDF is damaged or altered: it is cut short (its 5000 bytes "
+        "end without the %%EOF a PDF ends with)",
+        "stub.pdf": "NOT VERIFIED: the PDF is damaged or altered: it is cut short",
+        "stream.pdf": "NOT VERIFIED: the PDF is damaged: pypdf could read it only by recovering "
+        "from: Error -3 while decompressing data",
+        "header.pdf": "NOT VERIFIED: the file is damaged or altered: it carries a report's signed "
+        "content, an attached report.json, the document property Creator 'forensic', a "
+        "report's title, but it does not start with %PDF",
+    }
+    runner = CliRunner()
+    for name, data in damaged.items():
+        (tmp_path / name).write_bytes(data)
+        result = runner.invoke(main, ["verify-report", str(tmp_path / name)])
+        assert result.exit_code == 1, result.output
+        assert f"{name}: {said[name]}" in " ".join(result.output.split())
+        assert "NOT A REPORT" not in result.output and "VERIFIED (" not in result.output
+    with pytest.raises(report_pdf.DamagedReportError, match="it is not JSON"):
+        embedded_content(damaged["flipped.pdf"])
+
+
+def test_reading_a_damaged_pdf_prints_nothing_of_pypdf_s_and_restores_its_logger(issued):
+    import logging  # noqa: PLC0415
+
+    heard = []
+
+    class Heard(logging.Handler):
+        def emit(self, record):
+            heard.append(record.getMessage())
+
+    logger = logging.getLogger("pypdf")
+    ours = Heard()
+    logger.addHandler(ours)
+    try:
+        pdf = _content_stream_damaged((issued["folder"] / "r.pdf").read_bytes())
+        _, problems = check_report_pdf(pdf)
+        assert problems[0].startswith("the PDF is damaged: pypdf could read it only by")
+        assert heard == []  # kept for the verdict, not printed before it
+        assert ours in logger.handlers and logger.propagate  # restored
+        PdfReader(io.BytesIO(pdf)).pages[0].extract_text()  # read again, outside the check
+        assert any("decompressing" in line for line in heard)
+    finally:
+        logger.removeHandler(ours)
 
 
 def test_no_report_on_a_tampered_exhibit_unless_forced(tmp_path):
@@ -1196,13 +1262,18 @@ def test_the_lines_of_one_value_stay_on_one_page():
     assert [item for _, item in pages[1][:3]] == items[:3]
 
 
-def test_a_json_report_with_a_repeated_key_is_not_a_report(issued, tmp_path):
+def test_a_json_report_with_a_repeated_key_does_not_verify(issued, tmp_path):
     text = (issued["folder"] / "r.json").read_text()
-    # a second "title" that a reader keeping the first value would show
+    # a second "title" that a reader keeping the first value would show: a report altered,
+    # not a file that is none of ours (exit 1, not 2)
     doubled = text.replace('"title":', '"title": "Clean sample", "title":', 1)
     (tmp_path / "doubled.json").write_text(doubled)
     result = CliRunner().invoke(main, ["verify-report", str(tmp_path / "doubled.json")])
-    assert result.exit_code == 2 and "NOT A REPORT" in result.output
+    assert result.exit_code == 1 and "NOT A REPORT" not in result.output
+    assert (
+        "doubled.json: NOT VERIFIED: the file is damaged or altered: it carries a report's "
+        "signed content, but it is not JSON (the key(s) title appear twice in one object)"
+    ) in " ".join(result.output.split())
     with pytest.raises(ValueError, match="title appear twice"):
         parse_report_json(doubled)
 

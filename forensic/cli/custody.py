@@ -1032,11 +1032,16 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
     verify and every page must say what it says. A JSON report is checked the same way,
     without the pages. Who signed is shown with the key's fingerprint: compare it with the
     one the operator published. That a report is on record in a store is
-    'forensic custody verify --report'. Exit 0 if every file verifies, 1 if one does not,
-    2 if one is not a report at all.
+    'forensic custody verify --report'. Exit 0 if every file verifies, 1 if one does not
+    (a report damaged or altered so that it cannot be read included), 2 if one shows no sign
+    of being a report at all.
     """
     from forensic.report.content import check_report_json, parse_report_json  # noqa: PLC0415
-    from forensic.report.pdf import SignedContentRemovedError, check_report_pdf  # noqa: PLC0415
+    from forensic.report.pdf import (  # noqa: PLC0415
+        DamagedReportError,
+        check_report_pdf,
+        report_marks,
+    )
 
     failed = unreadable = False
     for path in files:
@@ -1045,17 +1050,27 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
             if data.startswith(b"%PDF"):
                 try:
                     content, problems = check_report_pdf(data, str(path))
-                except SignedContentRemovedError as exc:  # a report, altered: not verified
+                except DamagedReportError as exc:  # a report damaged or altered: not verified
                     content, problems = {}, [exc.reason]
                 what = "its pages say what it signed"
             else:
+                why = "it is not one JSON object with a signature block"
                 try:
                     content = parse_report_json(data)
-                except (ValueError, UnicodeDecodeError):
-                    content = None
-                if not isinstance(content, dict) or "signature" not in content:
+                except (ValueError, UnicodeDecodeError) as exc:
+                    content, why = None, f"it is not JSON ({exc})"
+                marks = report_marks(data)
+                if isinstance(content, dict) and "signature" in content:
+                    problems = check_report_json(content)
+                elif marks:  # a report, damaged or altered: not verified
+                    if b"%%EOF" in data[-1024:]:  # a PDF's end, not its start
+                        why = "it does not start with %PDF"
+                    content = {}
+                    problems = [
+                        f"the file is damaged or altered: it carries {', '.join(marks)}, but {why}"
+                    ]
+                else:
                     raise CustodyError(f"{path}: neither a PDF nor a JSON report")
-                problems = check_report_json(content)
                 what = "JSON"
         except OSError as exc:
             click.echo(f"error: {path}: cannot be read: {exc.strerror or exc}", err=True)

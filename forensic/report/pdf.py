@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import logging
 import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -34,7 +35,7 @@ from matplotlib.figure import Figure
 
 from forensic import __version__
 from forensic.errors import FormatError
-from forensic.report.content import check_report_json, parse_report_json, render_json
+from forensic.report.content import TITLE, check_report_json, parse_report_json, render_json
 from forensic.report.layout import (
     Block,
     figure_title,
@@ -48,11 +49,13 @@ from forensic.report.layout import (
 
 __all__ = [
     "REPORT_ATTACHMENT",
+    "DamagedReportError",
     "SignedContentRemovedError",
     "check_report_pdf",
     "embedded_content",
     "page_texts",
     "render_pdf",
+    "report_marks",
     "undrawable_characters",
 ]
 
@@ -64,7 +67,16 @@ CARRIES_CONTENT = f"an attached {REPORT_ATTACHMENT}"
 report"): a PDF that says so and carries none has had it removed."""
 
 
-class SignedContentRemovedError(FormatError):
+class DamagedReportError(FormatError):
+    """A PDF that cannot be read, or a report whose signed content cannot: damaged or altered.
+
+    It does not verify; it is not "not a report" either: a report cut short, or with one byte
+    of its attached ``report.json`` changed, must not pass for a file that is none of ours
+    (``verify-report`` exit 1, not 2). ``reason`` says what cannot be read and where.
+    """
+
+
+class SignedContentRemovedError(DamagedReportError):
     """A report PDF whose pages say it carries its signed content, without it: it was removed,
     so the PDF does not verify (it is not a report issued before reports carried it)."""
 
@@ -533,10 +545,72 @@ def _attach(pdf: bytes, name: str, data: bytes) -> bytes:
 
 
 def _pdf_errors() -> tuple[type[Exception], ...]:
-    """What pypdf raises on a damaged PDF (its own error, and those of the structures it walks)."""
-    from pypdf.errors import PdfReadError  # noqa: PLC0415  (only when a PDF is made or read)
+    """What pypdf raises on a damaged PDF (its own errors, and those of the structures it walks)."""
+    import zlib  # noqa: PLC0415
 
-    return (PdfReadError, KeyError, ValueError, TypeError, AttributeError)
+    from pypdf.errors import PyPdfError  # noqa: PLC0415  (only when a PDF is made or read)
+
+    return (
+        PyPdfError,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        zlib.error,
+    )
+
+
+class _QuietPypdf:
+    """pypdf's log kept, not printed, while a PDF from outside is read.
+
+    pypdf logs what it recovers from in a damaged PDF ("EOF marker not found", "Error -3 while
+    decompressing data"); with no logging set up, Python prints those lines on the terminal
+    before the verdict. They are kept instead (:attr:`active`), for the reason a damaged
+    report is given, and the logger is restored on leaving.
+    """
+
+    active: list[str] | None = None  # what pypdf said while the outermost reading is under way
+
+    class _Kept(logging.Handler):
+        def __init__(self, said: list[str]) -> None:
+            super().__init__(logging.WARNING)
+            self.said = said
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.said.append(record.getMessage())
+
+    def __enter__(self) -> _QuietPypdf:
+        self.logger = logging.getLogger("pypdf")
+        self.saved = (self.logger.handlers[:], self.logger.propagate, self.logger.level)
+        self.outer = _QuietPypdf.active
+        said = self.outer if self.outer is not None else []
+        self.logger.handlers = [self._Kept(said)]
+        self.logger.propagate = False
+        self.logger.setLevel(logging.WARNING)
+        self.warnings = warnings.catch_warnings()
+        self.warnings.__enter__()
+        warnings.simplefilter("ignore")  # pypdf's PdfReadWarning, and its dependencies'
+        _QuietPypdf.active = said
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _QuietPypdf.active = self.outer
+        self.warnings.__exit__(*exc)
+        self.logger.handlers, self.logger.propagate, level = self.saved
+        self.logger.setLevel(level)
+
+
+def _damaged(what: str, part: str, exc: BaseException) -> DamagedReportError:
+    """The error of a PDF whose ``part`` cannot be read: damaged or altered, not verified."""
+    said = [line for line in (_QuietPypdf.active or []) if line]
+    detail = str(exc) or type(exc).__name__
+    if said:
+        detail += "; pypdf: " + "; ".join(dict.fromkeys(said[:3]))
+    return DamagedReportError(
+        f"the PDF is damaged or altered: {part} cannot be read ({detail})", path=what
+    )
 
 
 def _read_pdf(pdf: bytes, what: str):
@@ -544,10 +618,16 @@ def _read_pdf(pdf: bytes, what: str):
 
     if not pdf.startswith(b"%PDF"):
         raise FormatError(f"{what}: not a PDF (it does not start with %PDF)")
+    if b"%%EOF" not in pdf[-1024:]:  # every PDF ends with it: this one was cut short
+        raise DamagedReportError(
+            f"the PDF is damaged or altered: it is cut short (its {len(pdf)} bytes end without "
+            "the %%EOF a PDF ends with)",
+            path=what,
+        )
     try:
         return PdfReader(io.BytesIO(pdf))
     except _pdf_errors() as exc:
-        raise FormatError(f"{what}: the PDF cannot be read ({exc})") from None
+        raise _damaged(what, "its structure", exc) from None
 
 
 def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
@@ -560,22 +640,31 @@ def embedded_content(pdf: bytes, what: str = "the PDF") -> dict[str, Any]:
     what : str
         How to name the file in errors (its path).
 
+    Returns
+    -------
+    dict
+        The content as its attached ``report.json`` holds it.
+
     Raises
     ------
     SignedContentRemovedError
         No ``report.json`` attached, where the pages say the report carries it.
+    DamagedReportError
+        A PDF that cannot be read, or whose attached ``report.json`` cannot (not JSON, not
+        one object, more than one): damaged or altered.
     FormatError
-        Not a readable PDF, or no (readable) ``report.json`` attached: a report issued before
+        Not a PDF, or a readable PDF with no ``report.json`` attached: a report issued before
         reports carried their content, or a PDF that is not a report.
     """
-    return _attached_content(_read_pdf(pdf, what), what)
+    with _QuietPypdf():
+        return _attached_content(_read_pdf(pdf, what), what)
 
 
 def _attached_content(reader, what: str) -> dict[str, Any]:
     try:
         attached = reader.attachments.get(REPORT_ATTACHMENT) or []
     except _pdf_errors() as exc:
-        raise FormatError(f"{what}: its attachments cannot be read ({exc})") from None
+        raise _damaged(what, "its attachments", exc) from None
     if not attached:
         removed = _says_it_carries_its_content(reader, what)
         if removed:
@@ -590,14 +679,54 @@ def _attached_content(reader, what: str) -> dict[str, Any]:
             "'forensic custody verify --report'"
         )
     if len(attached) != 1:
-        raise FormatError(f"{what}: {len(attached)} files named {REPORT_ATTACHMENT} are attached")
+        raise DamagedReportError(
+            f"{len(attached)} files named {REPORT_ATTACHMENT} are attached; a report carries one",
+            path=what,
+        )
     try:
         content = parse_report_json(attached[0])
-    except ValueError as exc:
-        raise FormatError(f"{what}: the attached {REPORT_ATTACHMENT} is not JSON ({exc})") from None
+    except ValueError as exc:  # a UnicodeDecodeError too
+        raise DamagedReportError(
+            f"the attached {REPORT_ATTACHMENT} is damaged or altered: it is not JSON ({exc})",
+            path=what,
+        ) from None
     if not isinstance(content, dict):
-        raise FormatError(f"{what}: the attached {REPORT_ATTACHMENT} is not a report object")
+        raise DamagedReportError(
+            f"the attached {REPORT_ATTACHMENT} is damaged or altered: it holds a "
+            f"{type(content).__name__}, not a report's object",
+            path=what,
+        )
     return content
+
+
+_MARKS = (
+    ((b'"format": "forensic-report/', b'"format":"forensic-report/'), "a report's signed content"),
+    ((b"(report.json)", b"(report\\056json)"), f"an attached {REPORT_ATTACHMENT}"),
+    ((b"/Creator (forensic ",), "the document property Creator 'forensic'"),
+    ((b"(" + TITLE.split(":")[0].encode(),), "a report's title"),
+)
+"""Bytes only a report's file holds, as the toolkit writes them (pypdf writes a '.' in a PDF
+string as ``\\056``), each with what it is."""
+
+
+def report_marks(data: bytes) -> list[str]:
+    """What in a file's bytes shows it is (or was) a report of this toolkit.
+
+    A file that cannot be read at all may still carry them: its attached JSON is stored
+    uncompressed, and its document properties in plain PDF strings. Such a file is a report
+    damaged or altered, not a file that is none of ours.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+
+    Returns
+    -------
+    list of str
+        What was found (``"an attached report.json"``, ...); empty when nothing was.
+    """
+    return [said for needles, said in _MARKS if any(needle in data for needle in needles)]
 
 
 def _says_it_carries_its_content(reader, what: str) -> str | None:
@@ -613,15 +742,32 @@ def _says_it_carries_its_content(reader, what: str) -> str | None:
 
 
 def page_texts(pdf: bytes, what: str = "the PDF") -> list[str]:
-    """The text of each page, whitespace collapsed (what a reader sees, not how it is laid)."""
-    return _texts(_read_pdf(pdf, what), what)
+    """The text of each page, whitespace collapsed (what a reader sees, not how it is laid).
+
+    Raises
+    ------
+    DamagedReportError
+        A PDF, or a page of it, that cannot be read.
+    """
+    with _QuietPypdf():
+        return _texts(_read_pdf(pdf, what), what)
+
+
+def _pages(reader, what: str) -> list[Any]:
+    try:
+        return list(reader.pages)
+    except _pdf_errors() as exc:
+        raise _damaged(what, "its page tree", exc) from None
 
 
 def _texts(reader, what: str) -> list[str]:
-    try:
-        return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
-    except _pdf_errors() as exc:
-        raise FormatError(f"{what}: the PDF's pages cannot be read ({exc})") from None
+    texts = []
+    for number, page in enumerate(_pages(reader, what), start=1):
+        try:
+            texts.append(" ".join((page.extract_text() or "").split()))
+        except _pdf_errors() as exc:
+            raise _damaged(what, f"page {number}", exc) from None
+    return texts
 
 
 def _plain(value: Any, seen: frozenset = frozenset()) -> Any:
@@ -653,22 +799,25 @@ _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 """Page attributes a page takes from the page tree when it does not state them."""
 
 
-def _drawings(reader) -> list[Any]:
+def _drawings(reader, what: str) -> list[Any]:
     """What each page draws and how a viewer shows it, as plain data: its content streams and
     every resource they use (fonts, images, graphics states), and the rest of its dictionary
     (page boxes, rotation, scale, actions), with what it inherits from the page tree. A page
     cropped or shrunk to hide its lower half says the same words; it must not verify.
     Annotations are :func:`_added_to`'s."""
     drawn = []
-    for page in reader.pages:
-        shown = {key: _plain(value) for key, value in page.items() if key != "/Annots"}
-        node = page.get("/Parent")
-        while node is not None:
-            node = node.get_object()
-            for key in _INHERITED:
-                if key not in shown and key in node:
-                    shown[key] = _plain(node[key])
-            node = node.get("/Parent")
+    for number, page in enumerate(_pages(reader, what), start=1):
+        try:
+            shown = {key: _plain(value) for key, value in page.items() if key != "/Annots"}
+            node = page.get("/Parent")
+            while node is not None:
+                node = node.get_object()
+                for key in _INHERITED:
+                    if key not in shown and key in node:
+                        shown[key] = _plain(node[key])
+                node = node.get("/Parent")
+        except _pdf_errors() as exc:
+            raise _damaged(what, f"what page {number} draws", exc) from None
         shown.pop("/Parent", None)
         drawn.append(shown)
     return drawn
@@ -757,12 +906,27 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
 
     Raises
     ------
-    SignedContentRemovedError
-        No signed content attached where the pages say the report carries it: it does not
-        verify.
+    DamagedReportError
+        A PDF that cannot be read, or whose attached ``report.json`` cannot, or whose pages
+        say it carries its signed content without it (:class:`SignedContentRemovedError`):
+        damaged or altered, so it does not verify.
     FormatError
-        Not a PDF, or no signed content attached (see :func:`embedded_content`).
+        Not a PDF, or a readable PDF with no signed content attached (see
+        :func:`embedded_content`).
     """
+    with _QuietPypdf():
+        content, problems = _check_report_pdf(pdf, what)
+        said = list(_QuietPypdf.active or [])
+    if problems and said:  # what differs may follow from damage pypdf read past
+        problems.insert(
+            0,
+            "the PDF is damaged: pypdf could read it only by recovering from: "
+            + "; ".join(dict.fromkeys(said[:3])),
+        )
+    return content, problems
+
+
+def _check_report_pdf(pdf: bytes, what: str) -> tuple[dict[str, Any], list[str]]:
     given = _read_pdf(pdf, what)  # each PDF is parsed once, and walked for each check
     content = _attached_content(given, what)
     problems = check_report_json(content)
@@ -774,7 +938,10 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
         return content, [f"the signed content cannot be laid out as a report ({exc!r})"]
     expected = _texts(laid_out, "the PDF laid out again")
     seen = _texts(given, what)
-    problems += _added_to(given, laid_out) + _properties_differ(given, laid_out)
+    try:
+        problems += _added_to(given, laid_out) + _properties_differ(given, laid_out)
+    except _pdf_errors() as exc:
+        raise _damaged(what, "its document catalog or properties", exc) from None
     if len(seen) != len(expected):
         problems.append(f"the PDF has {len(seen)} pages; its signed content makes {len(expected)}")
     for number, (page, signed) in enumerate(zip(seen, expected, strict=False), start=1):
@@ -790,7 +957,8 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
             )
     if not problems:  # the same words: are they drawn the same, with nothing drawn over them?
         for number, (page, signed) in enumerate(
-            zip(_drawings(given), _drawings(laid_out), strict=True), start=1
+            zip(_drawings(given, what), _drawings(laid_out, "the PDF laid out again"), strict=True),
+            start=1,
         ):
             if page != signed:
                 problems.append(
