@@ -359,6 +359,36 @@ def test_a_report_issued_before_the_signer_was_signed_verifies_and_says_so(issue
         assert "only the key fingerprint says who signed it" in out
 
 
+def _signed_again(content, key):
+    content = copy.deepcopy(content)
+    content["content_sha256"] = report_content_hash(content)
+    content["signature"]["value"] = key.sign(bytes.fromhex(content["content_sha256"]))
+    return content
+
+
+def test_a_signature_block_stating_another_algorithm_or_more_does_not_verify(issued, tmp_path):
+    # the block is outside what is signed, but its pages print its Algorithm: the auditor's
+    # 'RSA-4096 (qualified electronic signature, eIDAS)' verified, and so did any extra key
+    genuine = issued["report"].content
+    assert genuine["signature"]["algorithm"] == "Ed25519 over the 32 bytes of content_sha256"
+    claimed = copy.deepcopy(genuine)
+    claimed["signature"]["algorithm"] = "RSA-4096 (qualified electronic signature, eIDAS)"
+    assert check_report_json(claimed) == [
+        "its signature block states the algorithm 'RSA-4096 (qualified electronic signature, "
+        "eIDAS)' (printed on its pages), but every report is signed 'Ed25519 over the 32 "
+        "bytes of content_sha256'"
+    ]
+    result = _verify_report(tmp_path, "algorithm.pdf", claimed)
+    assert result.exit_code == 1 and "NOT VERIFIED: its signature block states the" in result.output
+    extra = copy.deepcopy(genuine)
+    extra["signature"]["timestamp_authority"] = "Bundesdruckerei (qualified)"
+    assert check_report_json(extra) == [
+        "its signature block holds 'timestamp_authority', which no report's does (it holds "
+        "algorithm, key_fingerprint, public_key, signed_by, value)"
+    ]
+    assert check_report_json(genuine) == []
+
+
 def test_custody_verify_compares_a_json_report_s_signature_block_with_the_record(
     tmp_path, monkeypatch
 ):

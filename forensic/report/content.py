@@ -54,6 +54,8 @@ __all__ = [
     "DEFAULT_LOCATION",
     "DEFAULT_UNIT",
     "MODELLED_WARNING",
+    "SIGNATURE_ALGORITHM",
+    "SIGNATURE_KEYS",
     "SWGDRUG_LIMITATION",
     "UnverifiedChainError",
     "build_report_content",
@@ -80,6 +82,14 @@ LIBRARY_LIMITATION = (
     "spectral contributions, not a quantitative purity."
 )
 UNVERIFIED_BANNER = "UNVERIFIED: the chain of custody of this exhibit did not verify; report forced"
+
+
+SIGNATURE_ALGORITHM = "Ed25519 over the 32 bytes of content_sha256"
+"""The ``algorithm`` of every report's signature block, as every version of forensic wrote it:
+its pages print it (Algorithm), so a report that states another is not what was signed."""
+
+SIGNATURE_KEYS = frozenset({"algorithm", "signed_by", "key_fingerprint", "public_key", "value"})
+"""The keys of a report's signature block (outside what is signed), in every version."""
 
 
 def report_content_hash(content: Mapping[str, Any]) -> str:
@@ -117,7 +127,9 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
     Besides the hash and the Ed25519 signature, the key fingerprint the report states must be
     the SHA-256 of the public key that signed it, and the signer its signed content names
     (``signer``) must be the one its signature block names: a report signed with one key
-    must not name another's fingerprint or another person.
+    must not name another's fingerprint or another person. The signature block, outside what
+    is signed but printed on the pages, must hold only its keys (:data:`SIGNATURE_KEYS`) and
+    state the one algorithm reports are signed with (:data:`SIGNATURE_ALGORITHM`).
 
     Parameters
     ----------
@@ -143,6 +155,17 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
     signature = report.get("signature")
     if not isinstance(signature, Mapping):
         return [*problems, "it has no signature block"]
+    unknown = sorted(str(key) for key in signature if key not in SIGNATURE_KEYS)
+    if unknown:
+        problems.append(
+            f"its signature block holds {', '.join(map(repr, unknown))}, which no report's "
+            f"does (it holds {', '.join(sorted(SIGNATURE_KEYS))})"
+        )
+    if signature.get("algorithm") != SIGNATURE_ALGORITHM:
+        problems.append(
+            f"its signature block states the algorithm {signature.get('algorithm')!r} (printed "
+            f"on its pages), but every report is signed {SIGNATURE_ALGORITHM!r}"
+        )
     public_key = signature.get("public_key", "")
     if not verify_signature(public_key, signature.get("value", ""), bytes.fromhex(recomputed)):
         problems.append("the signature does not verify with the public key in the report")
@@ -699,7 +722,7 @@ def build_report_content(
     content_sha256 = report_content_hash(content)
     content["content_sha256"] = content_sha256
     content["signature"] = {
-        "algorithm": "Ed25519 over the 32 bytes of content_sha256",
+        "algorithm": SIGNATURE_ALGORITHM,
         "signed_by": key.operator,
         "key_fingerprint": key.fingerprint,
         "public_key": key.public_key_hex,
