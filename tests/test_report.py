@@ -273,11 +273,14 @@ def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(
 
 
 def _issued_before_the_signer_was_signed(content, key):
-    """The report as forensic issued it before it signed the signer's name: no ``signer`` (nor
-    ``problems_elsewhere``), hashed without them and signed with the same key."""
+    """The report as forensic 0.2.0 issued it before it signed the signer's name: no
+    ``signer`` (nor ``problems_elsewhere``, nor ``layout``: layout 1), hashed without them
+    and signed with the same key."""
     earlier = copy.deepcopy(content)
     del earlier["signer"]
     del earlier["verification"]["problems_elsewhere"]
+    del earlier["layout"]
+    earlier["software"]["version"] = "0.2.0"
     earlier["content_sha256"] = report_content_hash(earlier)
     earlier["signature"]["value"] = key.sign(bytes.fromhex(earlier["content_sha256"]))
     return earlier
@@ -387,6 +390,38 @@ def test_a_signature_block_stating_another_algorithm_or_more_does_not_verify(iss
         "algorithm, key_fingerprint, public_key, signed_by, value)"
     ]
     assert check_report_json(genuine) == []
+
+
+def test_a_current_report_with_its_signer_taken_out_does_not_verify(issued, tmp_path):
+    # the auditor's downgrade: content of this version (layout 2) without its signed signer,
+    # signed again with another key under the operator's name; and the same claiming layout 1
+    # or version 0.2.0 alone. Only content that states both a version and a layout that did
+    # not sign the signer may lack it.
+    intruder = load_or_create_key("Mallory")
+    genuine = issued["report"].content
+    version = genuine["software"]["version"]
+    for change, layout, stated in (
+        (lambda c: None, 2, version),
+        (lambda c: c.pop("layout"), 1, version),
+        (lambda c: c["software"].update(version="0.2.0"), 2, "0.2.0"),
+    ):
+        downgraded = copy.deepcopy(genuine)
+        del downgraded["signer"]
+        change(downgraded)
+        downgraded["signature"].update(
+            public_key=intruder.public_key_hex, key_fingerprint=intruder.fingerprint
+        )
+        downgraded = _signed_again(downgraded, intruder)
+        assert check_report_json(downgraded) == [
+            f"its signed content names no signer, but it states it was issued by forensic "
+            f"{stated} in layout {layout}, which signs the signer's name in every report: the "
+            f"signer was taken out and the content signed again, so the name '{OPERATOR}' in "
+            "its signature block is not what was signed"
+        ]
+    result = _verify_report(tmp_path, "downgraded.pdf", downgraded)
+    assert result.exit_code == 1, result.output
+    assert "NOT VERIFIED: its signed content names no signer" in result.output
+    assert "did not sign the signer's name" not in result.output
 
 
 def test_custody_verify_compares_a_json_report_s_signature_block_with_the_record(

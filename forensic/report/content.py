@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -91,6 +92,11 @@ its pages print it (Algorithm), so a report that states another is not what was 
 SIGNATURE_KEYS = frozenset({"algorithm", "signed_by", "key_fingerprint", "public_key", "value"})
 """The keys of a report's signature block (outside what is signed), in every version."""
 
+SIGNER_SIGNED_SINCE = (0, 3, 0)
+"""The first version of forensic whose every report signs its signer (``signer``). Some
+reports of 0.2.0 sign it and some do not (it came within that version), and none of layout 1
+(content without ``layout``) must; every report of a later version or layout does."""
+
 
 def report_content_hash(content: Mapping[str, Any]) -> str:
     """SHA-256 of a report's content (without ``content_sha256`` and ``signature``).
@@ -129,7 +135,9 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
     (``signer``) must be the one its signature block names: a report signed with one key
     must not name another's fingerprint or another person. The signature block, outside what
     is signed but printed on the pages, must hold only its keys (:data:`SIGNATURE_KEYS`) and
-    state the one algorithm reports are signed with (:data:`SIGNATURE_ALGORITHM`).
+    state the one algorithm reports are signed with (:data:`SIGNATURE_ALGORITHM`). Content
+    without ``signer`` verifies only when it states a version and layout that did not sign it
+    (:func:`signer_name_unsigned` then says so): from a later one, the signer was taken out.
 
     Parameters
     ----------
@@ -179,6 +187,14 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
             f"the key fingerprint it states, {stated}, is not that of the key that signed it: "
             f"its public key's SHA-256 is {key_fingerprint}"
         )
+    if "signer" not in report and not _predates_signed_signers(report):
+        version = (report.get("software") or {}).get("version")
+        problems.append(
+            f"its signed content names no signer, but it states it was issued by forensic "
+            f"{version} in layout {report.get('layout', 1)}, which signs the signer's name in "
+            "every report: the signer was taken out and the content signed again, so the name "
+            f"{signature.get('signed_by')!r} in its signature block is not what was signed"
+        )
     if "signer" in report:  # who signed, inside what is signed (absent from earlier reports)
         signer = report["signer"]
         if not isinstance(signer, Mapping):
@@ -196,6 +212,16 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
                     f"{key_fingerprint}"
                 )
     return problems
+
+
+def _predates_signed_signers(report: Mapping[str, Any]) -> bool:
+    """Whether a report states a version and layout that did not always sign the signer's
+    name: layout 1 (no ``layout``), issued by a forensic before :data:`SIGNER_SIGNED_SINCE`."""
+    version = str((report.get("software") or {}).get("version") or "")
+    numbers = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if "layout" in report or numbers is None:
+        return False
+    return tuple(int(n or 0) for n in numbers.groups()) < SIGNER_SIGNED_SINCE
 
 
 def signer_name_unsigned(report: Mapping[str, Any]) -> str | None:
