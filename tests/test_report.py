@@ -570,6 +570,75 @@ def test_a_pdf_cropped_turned_or_given_other_properties_does_not_verify(issued):
         assert any(said in p for p in problems), (said, problems)
 
 
+def _dated(pdf: bytes, **properties: str) -> bytes:
+    return _tampered(pdf, lambda w: w.add_metadata({f"/{k}": v for k, v in properties.items()}))
+
+
+def test_every_document_property_a_viewer_shows_is_the_one_the_toolkit_writes(issued):
+    # the auditor's: a backdated CreationDate, a ModDate and Keywords verified; so would have
+    # any Producer. A report is dated when it was issued, as its signed content says.
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+    issued_at = issued["report"].content["dates"]["issued"]  # 2026-11-24T00:40:25.595Z
+    dated = "D:" + issued_at[:19].replace("-", "").replace(":", "").replace("T", "") + "Z"
+    assert PdfReader(io.BytesIO(pdf)).metadata["/CreationDate"] == dated
+    assert check_report_pdf(pdf)[1] == []
+    for properties, said in (
+        (
+            {"CreationDate": "D:20251201120000Z"},
+            "its document property CreationDate reads 'D:20251201120000Z', where the report "
+            f"was issued at {utc_when(issued_at)} (its PDF is dated '{dated}')",
+        ),
+        (
+            {"ModDate": "D:20251201120000Z"},
+            "its document properties hold ModDate ('D:20251201120000Z'), which a report's never do",
+        ),
+        (
+            {"Keywords": "verified by lab"},
+            "its document properties hold Keywords ('verified by lab'), which a report's never do",
+        ),
+        (
+            {"Producer": "Adobe Acrobat Sign (certified)"},
+            "its document property Producer reads 'Adobe Acrobat Sign (certified)', where a "
+            "report's is matplotlib's PDF backend ('Matplotlib pdf backend v...')",
+        ),
+    ):
+        _, problems = check_report_pdf(_dated(pdf, **properties))
+        assert problems == [said], properties
+
+
+def test_a_report_dated_by_the_clock_as_earlier_versions_did_still_verifies(issued):
+    # forensic 0.3.0 and earlier let matplotlib date the PDF: the clock when it was drawn,
+    # seconds after the issue time, in local time whose offset matplotlib could misstate by
+    # the hour of daylight saving time, and with minutes written in seconds (+05'1800')
+    from datetime import timedelta  # noqa: PLC0415
+
+    from forensic.custody.store import recorded_moment  # noqa: PLC0415
+
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+    content = issued["report"].content
+    moment = recorded_moment(content["dates"]["issued"])
+
+    def local(after: timedelta, offset: timedelta, written: str) -> str:
+        return "D:" + (moment + after + offset).strftime("%Y%m%d%H%M%S") + written
+
+    for creation in (
+        local(timedelta(seconds=3), timedelta(hours=1), "+01'00'"),
+        local(timedelta(seconds=3), timedelta(hours=1), "+02'00'"),  # DST misstated
+        local(timedelta(seconds=9), timedelta(hours=5, minutes=30), "+05'1800'"),
+        local(timedelta(seconds=3), timedelta(hours=-5), "-05'00'"),
+    ):
+        assert check_report_pdf(_dated(pdf, CreationDate=creation))[1] == [], creation
+    late = local(timedelta(hours=3), timedelta(0), "Z")
+    assert "CreationDate reads" in check_report_pdf(_dated(pdf, CreationDate=late))[1][0]
+    # a later version dates its PDF by its issue time: nothing else is that version's
+    later = copy.deepcopy(content)
+    later["software"]["version"] = "0.4.0"
+    later = _signed_again(later, issued["store"].operator_key(OPERATOR))
+    clocked = _dated(render_pdf(later), CreationDate=creation)
+    assert any("CreationDate reads" in p for p in check_report_pdf(clocked)[1])
+    assert check_report_pdf(render_pdf(later))[1] == []
+
+
 def test_a_signed_json_without_a_report_s_fields_does_not_verify(issued, tmp_path):
     content = copy.deepcopy(issued["report"].content)
     del content["exhibits"]

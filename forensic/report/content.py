@@ -66,6 +66,7 @@ __all__ = [
     "render_json",
     "report_content_hash",
     "signer_name_unsigned",
+    "stated_version",
 ]
 
 DEFAULT_UNIT = "Mobile forensic laboratory"
@@ -214,14 +215,33 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def stated_version(report: Mapping[str, Any]) -> tuple[int, int, int] | None:
+    """The version of forensic a report states it was issued by, as numbers to compare.
+
+    Parameters
+    ----------
+    report : mapping
+        The report's content (its ``software.version``, e.g. ``"0.3.0"`` or ``"0.2.0.dev4"``).
+
+    Returns
+    -------
+    tuple of int or None
+        ``(major, minor, patch)``; None when it states none that reads as one.
+    """
+    software = report.get("software")
+    version = str((software if isinstance(software, Mapping) else {}).get("version") or "")
+    numbers = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if numbers is None:
+        return None
+    major, minor, patch = (int(n or 0) for n in numbers.groups())
+    return major, minor, patch
+
+
 def _predates_signed_signers(report: Mapping[str, Any]) -> bool:
     """Whether a report states a version and layout that did not always sign the signer's
     name: layout 1 (no ``layout``), issued by a forensic before :data:`SIGNER_SIGNED_SINCE`."""
-    version = str((report.get("software") or {}).get("version") or "")
-    numbers = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
-    if "layout" in report or numbers is None:
-        return False
-    return tuple(int(n or 0) for n in numbers.groups()) < SIGNER_SIGNED_SINCE
+    version = stated_version(report)
+    return "layout" not in report and version is not None and version < SIGNER_SIGNED_SINCE
 
 
 def signer_name_unsigned(report: Mapping[str, Any]) -> str | None:

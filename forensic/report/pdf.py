@@ -24,6 +24,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import matplotlib
@@ -34,8 +35,15 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from forensic import __version__
+from forensic.custody.store import recorded_moment, utc_when
 from forensic.errors import FormatError
-from forensic.report.content import TITLE, check_report_json, parse_report_json, render_json
+from forensic.report.content import (
+    TITLE,
+    check_report_json,
+    parse_report_json,
+    render_json,
+    stated_version,
+)
 from forensic.report.layout import (
     Block,
     figure_title,
@@ -517,6 +525,8 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
         "Subject": f"report {content['report_id']} content SHA-256 {content['content_sha256']}",
         "Creator": f"forensic {content['software']['version']}",
         "Author": content["signature"]["signed_by"],
+        # dated when it was issued, as signed: the same PDF whenever and wherever it is drawn
+        "CreationDate": recorded_moment(content["dates"]["issued"]),
     }
     with (
         drawing_settings(),  # drawn the same whatever the computer's matplotlib settings
@@ -870,18 +880,87 @@ def _added_to(reader, laid_out) -> list[str]:
 
 
 _PROPERTIES = ("/Title", "/Subject", "/Author", "/Creator")
-"""The document properties a viewer shows (in its title bar, in File > Properties)."""
+"""The document properties a viewer shows (in its title bar, in File > Properties) that the
+signed content gives, each the same in every report of it."""
+
+PRODUCER = re.compile(r"Matplotlib pdf backend v\d[\w.+-]*")
+"""The Producer of every report: matplotlib's PDF backend, whose version is the issuer's."""
+
+CLOCK_DATED_BEFORE = (0, 4, 0)
+"""Reports of forensic before this version are dated (CreationDate) by the clock of the
+computer that drew them, not by their signed issue time (``dates.issued``) as later ones are:
+seconds after it, in local time whose offset matplotlib may misstate by the hour of daylight
+saving time. Such a date is taken within :data:`CLOCK_DATED_WINDOW` of the issue time."""
+CLOCK_DATED_WINDOW = (timedelta(hours=-2), timedelta(hours=1))
 
 
-def _properties_differ(reader, laid_out) -> list[str]:
-    """The document properties of a report PDF that are not those its signed content gives."""
+def _pdf_date(text: str) -> datetime | None:
+    """A PDF date (``D:20261124004025Z``, ``D:20261124014025+01'00'``) as a UTC moment.
+
+    matplotlib writes the minutes of an offset that is not whole hours in seconds
+    (``+05'1800'``); those are read as such.
+    """
+    found = re.fullmatch(r"D:(\d{14})(?:(Z)|([+-])(\d{2})'(\d{2,4})'?)?", text.strip())
+    if found is None:
+        return None
+    try:
+        moment = datetime.strptime(found.group(1), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    if found.group(3):
+        field = int(found.group(5))
+        offset = timedelta(hours=int(found.group(4))) + (
+            timedelta(seconds=field) if field >= 60 else timedelta(minutes=field)
+        )
+        moment -= offset if found.group(3) == "+" else -offset
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def _created_differs(given: Any, made: Any, content: Mapping[str, Any]) -> str | None:
+    """Why a report's CreationDate is not the one the toolkit writes; None when it is."""
+    if given == made:
+        return None
+    issued = recorded_moment((content.get("dates") or {}).get("issued"))
+    created = _pdf_date(str(given)) if given is not None else None
+    version = stated_version(content)
+    if created and issued and version is not None and version < CLOCK_DATED_BEFORE:
+        earliest, latest = (issued + bound for bound in CLOCK_DATED_WINDOW)
+        if earliest <= created <= latest:  # drawn by the clock, when it was issued
+            return None
+    return (
+        f"its document property CreationDate reads {None if given is None else str(given)!r}, "
+        f"where the report was issued at {utc_when((content.get('dates') or {}).get('issued'))}"
+        + (f" (its PDF is dated {str(made)!r})" if made is not None else "")
+    )
+
+
+def _properties_differ(reader, laid_out, content: Mapping[str, Any]) -> list[str]:
+    """The document properties of a report PDF that are not those the toolkit writes for its
+    signed content: Title, Subject, Author and Creator as it gives them, matplotlib's
+    Producer, the date it was issued, and no other (Keywords, ModDate, ...)."""
     given, made = reader.metadata or {}, laid_out.metadata or {}
-    return [
+    differ = [
         f"its document property {key[1:]} reads {str(given.get(key))!r} where its signed "
         f"content gives {str(made.get(key))!r}"
         for key in _PROPERTIES
         if given.get(key) != made.get(key)
     ]
+    producer = given.get("/Producer")
+    if producer is None or not PRODUCER.fullmatch(str(producer)):
+        differ.append(
+            f"its document property Producer reads {None if producer is None else str(producer)!r}"
+            ", where a report's is matplotlib's PDF backend ('Matplotlib pdf backend v...')"
+        )
+    created = _created_differs(given.get("/CreationDate"), made.get("/CreationDate"), content)
+    if created:
+        differ.append(created)
+    written = {*_PROPERTIES, "/Producer", "/CreationDate"}
+    differ += [
+        f"its document properties hold {key[1:]} ({str(given[key])!r}), which a report's never do"
+        for key in sorted(given)
+        if key not in written
+    ]
+    return differ
 
 
 def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any], list[str]]:
@@ -892,7 +971,8 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
     the text of the pages laid out again from that content, and every page is drawn exactly
     as that layout draws it (content, fonts, images), so what a reader sees is what was
     signed, and shown so (page boxes, rotation); the document properties a viewer shows are
-    those the content gives; and the PDF holds nothing a report never does (annotations,
+    those the toolkit writes for the content (its dates included, and no others); and the
+    PDF holds nothing a report never does (annotations,
     other attachments, actions, forms, scripts, bookmarks). Whose key signed it is for the
     reader to compare with the operator's published fingerprint; that the report is on record
     in the store is ``forensic custody verify --report``.
@@ -939,7 +1019,7 @@ def _check_report_pdf(pdf: bytes, what: str) -> tuple[dict[str, Any], list[str]]
     expected = _texts(laid_out, "the PDF laid out again")
     seen = _texts(given, what)
     try:
-        problems += _added_to(given, laid_out) + _properties_differ(given, laid_out)
+        problems += _added_to(given, laid_out) + _properties_differ(given, laid_out, content)
     except _pdf_errors() as exc:
         raise _damaged(what, "its document catalog or properties", exc) from None
     if len(seen) != len(expected):
