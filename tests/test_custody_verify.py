@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -248,6 +249,43 @@ def test_a_chain_cut_short_is_caught_with_a_hash_known_from_outside(store_path):
         main, ["custody", "verify", "--store", str(store_path), "--expect", last["hash"]]
     )
     assert result.exit_code == 1
+
+
+def test_only_the_report_file_catches_the_deletion_of_the_report_s_own_record(store_path, tmp_path):
+    """The README's word on a store cut short after a report: the Chain head the report
+    prints is the head before its own record, so ``--expect`` with it does not notice that
+    record deleted; ``--report`` with the file does."""
+    from forensic.report import issue_report  # noqa: PLC0415
+
+    with Store(store_path) as store:
+        issued = issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    printed = issued.content["verification"]["chain_head_hash"]
+    assert issued.record["prev_hash"] == printed  # the head before the report's record
+    triggers = {
+        name: sql
+        for name, sql in sqlite3.connect(store_path / "forensic.db").execute(
+            "SELECT name, sql FROM sqlite_master WHERE name IN "
+            "('reports_log_delete', 'chain_links_log_delete')"
+        )
+    }
+    _sql(
+        store_path,
+        *(f"DROP TRIGGER {name}" for name in triggers),
+        "DELETE FROM reports",
+        "DELETE FROM chain_links WHERE table_name = 'reports'",
+        *triggers.values(),
+    )
+    runner = CliRunner()
+    verify = ["custody", "verify", "--store", str(store_path)]
+    expected = runner.invoke(main, [*verify, "--expect", printed])
+    assert expected.exit_code == 0, expected.output  # what the README says --expect cannot do
+    caught = runner.invoke(main, [*verify, "--report", str(tmp_path / "r.pdf")])
+    assert caught.exit_code == 1 and "this store lacks records after" in caught.output
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    said = " ".join(readme.split())
+    assert "So only `verify --report FILE` catches the deletion of the report's own record" in said
+    assert "`--expect` with the report's Chain head does not" in said
+    assert "with the hash from an issued report or bundle catches it" not in said
 
 
 def test_a_correction_can_name_the_record_by_a_hash_prefix(store_path):
