@@ -393,17 +393,17 @@ def test_a_signature_block_stating_another_algorithm_or_more_does_not_verify(iss
 
 
 def test_a_current_report_with_its_signer_taken_out_does_not_verify(issued, tmp_path):
-    # the auditor's downgrade: content of this version (layout 2) without its signed signer,
+    # the auditor's downgrade: content of this version and layout without its signed signer,
     # signed again with another key under the operator's name; and the same claiming layout 1
     # or version 0.2.0 alone. Only content that states both a version and a layout that did
     # not sign the signer may lack it.
     intruder = load_or_create_key("Mallory")
     genuine = issued["report"].content
-    version = genuine["software"]["version"]
+    version, current = genuine["software"]["version"], genuine["layout"]
     for change, layout, stated in (
-        (lambda c: None, 2, version),
+        (lambda c: None, current, version),
         (lambda c: c.pop("layout"), 1, version),
-        (lambda c: c["software"].update(version="0.2.0"), 2, "0.2.0"),
+        (lambda c: c["software"].update(version="0.2.0"), current, "0.2.0"),
     ):
         downgraded = copy.deepcopy(genuine)
         del downgraded["signer"]
