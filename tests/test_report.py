@@ -45,7 +45,7 @@ from forensic.report import (
 )
 from forensic.report import issue as report_issue
 from forensic.report import pdf as report_pdf
-from forensic.report.content import MODELLED_WARNING, parse_report_json
+from forensic.report.content import MODELLED_WARNING, parse_report_json, stated_version
 from forensic.report.layout import Block, correction_line, stated_change, verdict_line
 from forensic.report.pdf import (
     SignedContentRemovedError,
@@ -614,8 +614,11 @@ def test_a_report_dated_by_the_clock_as_earlier_versions_did_still_verifies(issu
 
     from forensic.custody.store import recorded_moment  # noqa: PLC0415
 
-    pdf = (issued["folder"] / "r.pdf").read_bytes()
-    content = issued["report"].content
+    key = issued["store"].operator_key(OPERATOR)
+    content = copy.deepcopy(issued["report"].content)
+    content["software"]["version"] = "0.3.0"
+    content = _signed_again(content, key)
+    pdf = render_pdf(content)
     moment = recorded_moment(content["dates"]["issued"])
 
     def local(after: timedelta, offset: timedelta, written: str) -> str:
@@ -630,10 +633,9 @@ def test_a_report_dated_by_the_clock_as_earlier_versions_did_still_verifies(issu
         assert check_report_pdf(_dated(pdf, CreationDate=creation))[1] == [], creation
     late = local(timedelta(hours=3), timedelta(0), "Z")
     assert "CreationDate reads" in check_report_pdf(_dated(pdf, CreationDate=late))[1][0]
-    # a later version dates its PDF by its issue time: nothing else is that version's
-    later = copy.deepcopy(content)
-    later["software"]["version"] = "0.4.0"
-    later = _signed_again(later, issued["store"].operator_key(OPERATOR))
+    # a later version (this one) dates its PDF by its issue time: nothing else is its
+    later = issued["report"].content
+    assert stated_version(later) >= (0, 4, 0)
     clocked = _dated(render_pdf(later), CreationDate=creation)
     assert any("CreationDate reads" in p for p in check_report_pdf(clocked)[1])
     assert check_report_pdf(render_pdf(later))[1] == []

@@ -66,7 +66,7 @@ def issued(tmp_path_factory):
 
 
 def _drawn(pdf: bytes) -> list:
-    return report_pdf._drawings(PdfReader(io.BytesIO(pdf)))
+    return report_pdf._drawings(PdfReader(io.BytesIO(pdf)), "the report")
 
 
 # --- the same whatever the computer's matplotlib settings -------------------------------------
