@@ -189,8 +189,28 @@ def test_missing_data_parameters(write):
 
 
 def test_point_count_larger_than_the_block(write):
-    with pytest.raises(FormatError, match=r"declares 1000 points \(NPT\) but holds only 64"):
+    match = r"NPT of the AB block declares 1000 points but the block holds 64$"
+    with pytest.raises(FormatError, match=match):
         opus.read(write(opus_file(spectrum_blocks(AB, Y, NPT=1000))))
+
+
+def test_point_count_smaller_than_the_block_is_refused(write):
+    # A flipped bit in NPT: read by it, the spectrum was cut short and FXV..LXV spread over
+    # fewer points, moving every band, with no error.
+    match = (
+        r"sample\.0: corrupt OPUS file: NPT of the AB block declares 40 points but the block "
+        r"holds 64: read by that count, the spectrum would be cut short"
+    )
+    with pytest.raises(FormatError, match=match):
+        opus.read(write(opus_file(spectrum_blocks(AB, Y, NPT=40))))
+
+
+def test_a_block_padded_to_8_bytes_is_read(write):
+    # OPUS pads a block of an odd number of points with one value (3177 points in 3178).
+    y = np.asarray(Y[:63], "<f4")
+    data, status = spectrum_blocks(AB, y)
+    (s,) = opus.read(write(opus_file([(data[0], data[1] + bytes(4)), status])))
+    assert len(s) == 63
 
 
 def test_non_numeric_parameter(write):

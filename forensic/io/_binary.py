@@ -85,6 +85,43 @@ class BinaryFile:
             return f"only {left} follow (the file has {len(self.data)} bytes)"
         return f"the file ends at byte {len(self.data)}"
 
+    def check_points(
+        self, declared: int, held: int, *, declared_by: str, held_by: str, spare: int = 1
+    ) -> None:
+        """Raise a :class:`FormatError` unless a block holding ``held`` values has room for
+        exactly the ``declared`` points, give or take ``spare`` values of padding.
+
+        A count larger than its block would read past it; a smaller one is as bad: the
+        spectrum is read short and the first and last x of the header are spread over too few
+        points, so every band moves. Writers pad a block to 8 bytes at most (an OPUS block of
+        3177 float32 holds 3178), hence one spare value by default.
+
+        Parameters
+        ----------
+        declared : int
+            The point count the header states.
+        held : int
+            The number of values the block's own size makes room for.
+        declared_by : str
+            What states the count, for the message ("the header (npts)").
+        held_by : str
+            The block, for the message ("the intensity block").
+        spare : int, default 1
+            Values of padding allowed after the declared points.
+        """
+        declared, held = int(declared), int(held)
+        if declared <= held <= declared + spare:
+            return
+        message = (
+            f"corrupt {self.kind} file: {declared_by} declares {declared} points but {held_by} "
+            f"holds {held}"
+        )
+        if held > declared:
+            message += (
+                ": read by that count, the spectrum would be cut short and its axis stretched"
+            )
+        raise self.error(message)
+
     def record(self, offset: int, dtype: np.dtype, what: str) -> np.void:
         """One structured record of ``dtype`` at ``offset``."""
         dtype = np.dtype(dtype)

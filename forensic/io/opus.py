@@ -327,14 +327,19 @@ def _spectrum(
     dtype = {1: "<f4", 2: "<i4"}.get(int(_number(f, status, "DPF", what, default=1)))
     if dtype is None:
         raise f.error(f"unsupported OPUS number format DPF={status['DPF']} in {what}")
-    if 4 * npts > block.size:
-        raise f.error(
-            f"corrupt OPUS file: {what} declares {npts} points (NPT) but holds only "
-            f"{block.size // 4}"
-        )
-    start = block.offset
-    if block.extended == 4:  # "compact" blocks keep their points at the end of the block
-        start = block.offset + block.size - 4 * npts
+    held = block.size // 4
+    # A block is sized for its points, plus padding to 8 bytes: an NPT smaller than that is as
+    # corrupt as a larger one (FXV..LXV would be spread over too few points). A "compact" block
+    # keeps its points at its end, after a header of its own, so only a larger NPT shows there.
+    compact = block.extended == 4
+    f.check_points(
+        npts,
+        held,
+        declared_by=f"NPT of {what}",
+        held_by="the block",
+        spare=max(held - npts, 0) if compact else 1,
+    )
+    start = block.offset + block.size - 4 * npts if compact else block.offset
     raw = f.array(start, dtype, npts, f"{what} ({npts} points)")
     scale = _number(f, status, "CSF", what, default=1.0) or 1.0
     intensity = as_float64(raw) * scale
