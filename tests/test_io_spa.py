@@ -118,7 +118,22 @@ def test_header_claims_more_points_than_stored(write):
     data = bytearray(spa_file(Y))
     header_at = struct.unpack_from("<I", data, 304 + 2)[0]
     struct.pack_into("<I", data, header_at + 4, 5000)
-    with pytest.raises(FormatError, match="declares 5000 points but the intensity block holds 50"):
+    match = r"header declares 5000 points but the intensity block holds 50$"
+    with pytest.raises(FormatError, match=match):
+        spa.read(write(bytes(data)))
+
+
+def test_header_claims_fewer_points_than_stored(write):
+    # A corrupt count smaller than the intensity block was read as a shorter spectrum on a
+    # stretched axis (first..last spread over too few points), with no error.
+    data = bytearray(spa_file(Y))
+    header_at = struct.unpack_from("<I", data, 304 + 2)[0]
+    struct.pack_into("<I", data, header_at + 4, 20)
+    match = (
+        r"sample\.spa: corrupt OMNIC SPA file: the spectrum header declares 20 points but the "
+        r"intensity block holds 50: read by that count, the spectrum would be cut short"
+    )
+    with pytest.raises(FormatError, match=match):
         spa.read(write(bytes(data)))
 
 

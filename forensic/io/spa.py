@@ -194,12 +194,13 @@ def _spectrum(f: BinaryFile, head_record: np.void, data_record: np.void, meta: d
         )
     if npts < 1:
         raise f.error(f"corrupt SPA file: the spectrum header declares {npts} points")
-    available = int(data_record["length"]) // 4
-    if available < npts:
-        raise f.error(
-            f"corrupt SPA file: the header declares {npts} points but the intensity block "
-            f"holds {available}"
-        )
+    # The intensity block is sized for the points: a count that does not fill it is corrupt.
+    f.check_points(
+        npts,
+        int(data_record["length"]) // 4,
+        declared_by="the spectrum header",
+        held_by="the intensity block",
+    )
     intensity = as_float64(
         f.array(int(data_record["position"]), "<f4", npts, f"the SPA intensities ({npts} float32)")
     )
