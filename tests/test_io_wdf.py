@@ -162,6 +162,33 @@ def test_zero_padding_and_whole_extra_blocks_are_read(write):
     assert len(s) == X.size
 
 
+def with_points(data: bytes, points: int) -> bytes:
+    """The file with the header's point count (and the x list length, kept equal) changed."""
+    count = struct.pack("<i", points)
+    return data[:60] + count + data[64:88] + count + data[92:]
+
+
+def test_point_count_smaller_than_the_x_list_is_refused(write):
+    # Read by a corrupt count, the spectrum was the first points only, with no error.
+    match = (
+        r"sample\.wdf: corrupt WDF file: the header declares 16 points but the XLST block "
+        r"holds 64: read by that count, the spectrum would be cut short"
+    )
+    with pytest.raises(FormatError, match=match):
+        wdf.read(write(with_points(wdf_file(Y, X), 16)))
+
+
+def test_data_block_must_hold_whole_spectra(write):
+    # The x list agrees with the count, but DATA holds 64 values: not whole spectra of 40 points.
+    data = wdf_file(Y[:40], X[:40])
+    data_size = 16 + 4 * 64
+    longer = data[:512] + block(b"DATA", np.asarray(Y, "<f4").tobytes()) + data[512 + 16 + 4 * 40 :]
+    assert struct.unpack_from("<Q", longer, 512 + 8)[0] == data_size
+    match = r"the DATA block holds 64 values, not a whole number of spectra of 40 points"
+    with pytest.raises(FormatError, match=match):
+        wdf.read(write(longer))
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

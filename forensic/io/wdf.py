@@ -154,6 +154,17 @@ def read(path: str | Path) -> list[Spectrum]:
             f"truncated WDF file: the XLST block holds {(x_size - 24) // 4} values, "
             f"expected {points}"
         )
+    # The x list holds exactly the points of one spectrum, and DATA whole spectra of them
+    # (as many as the capacity WiRE reserved): a point count that fits neither is corrupt,
+    # and would read the spectrum short.
+    f.check_points(
+        points, (x_size - 24) // 4, declared_by="the header", held_by="the XLST block", spare=0
+    )
+    if ((data_size - 16) // 4) % points:
+        raise f.error(
+            f"corrupt WDF file: the DATA block holds {(data_size - 16) // 4} values, not a "
+            f"whole number of spectra of {points} points (the header's point count)"
+        )
     x_type, x_unit = (int(v) for v in f.array(x_offset + 16, "<i4", 2, "the x list header"))
     x = as_float64(f.array(x_offset + 24, "<f4", points, f"the x list ({points} float32)"))
 
