@@ -338,6 +338,40 @@ def test_trailing_bytes_after_every_declared_block_are_not_truncation(write):
     assert s.metadata["spc_log"].startswith("Laser=")
 
 
+def test_point_count_too_small_for_the_data_is_refused(write):
+    # A flipped bit in fnpts read the first points only, on the header's axis spread over them
+    # (every band moved), with no error: the data left after them shows the count is wrong.
+    data, _, _ = simple_spc(npts=200)
+    corrupt = data[:4] + struct.pack("<i", 150) + data[8:]
+    match = (
+        r"sample\.spc: corrupt SPC file: the spectra end at byte 1144 but the end of the file "
+        r"is at byte 1344, and the 200 bytes between are not padding"
+    )
+    with pytest.raises(FormatError, match=match):
+        spc.read(write(corrupt))
+
+
+def test_wrong_tsprec_flag_is_refused(write):
+    # TSPREC set on 32-bit data: read as 16-bit words, half the data is left over.
+    y = np.arange(200, dtype="<i4") * 1000
+    data = spc_header(npts=200, exponent=0) + subheader(exponent=0) + y.tobytes()
+    assert len(spc.read(write(data))) == 1
+    corrupt = bytes([data[0] | spc.TSPREC]) + data[1:]
+    with pytest.raises(FormatError, match=r"point count .* or the data format \(TSPREC\)"):
+        spc.read(write(corrupt))
+
+
+def test_spectra_must_end_where_the_log_block_starts(write):
+    data = spc_with_log()
+    assert len(spc.read(write(data))) == 1
+    short = data[:4] + struct.pack("<i", 150) + data[8:]
+    with pytest.raises(FormatError, match=r"end at byte 1144 but the log block \(flogoff\) is at"):
+        spc.read(write(short))
+    long = data[:4] + struct.pack("<i", 210) + data[8:]
+    with pytest.raises(FormatError, match=r"run to byte 1384, past the log block \(flogoff\)"):
+        spc.read(write(long))
+
+
 def test_multi_spectrum_file_cut_in_a_later_spectrum_or_its_directory(write):
     flags = spc.TMULTI | spc.TXVALS | spc.TXYXYS
     body = b""

@@ -358,7 +358,7 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
                 raise f.error(f"corrupt SPC header: axis from {first} to {last}")
             common_x = np.linspace(first, last, npts)
 
-    spectra = []
+    decoded = []
     for index in range(nsub):
         which = "" if nsub == 1 else f" of spectrum {index + 1} of {nsub}"
         sub = f.record(offset, _SUBHEADER, f"the subfile header{which}")
@@ -388,22 +388,52 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
             what=f"the intensities{which}",
         )
         offset += size
-        spectra.append(
-            _make_spectrum(
-                f,
-                x,
-                y,
-                fxtype=fxtype,
-                fytype=fytype,
-                common=meta,
-                index=index,
-                nsub=nsub,
-                sub=sub,
-                xy=xy,
-                fexper=fexper,
-            )
+        decoded.append((index, x, y, sub))
+    _check_data_end(f, offset, xy=xy and multi, directory=int(h["fnpts"]), log=int(h["flogoff"]))
+    return [
+        _make_spectrum(
+            f,
+            x,
+            y,
+            fxtype=fxtype,
+            fytype=fytype,
+            common=meta,
+            index=index,
+            nsub=nsub,
+            sub=sub,
+            xy=xy,
+            fexper=fexper,
         )
-    return spectra
+        for index, x, y, sub in decoded
+    ]
+
+
+def _check_data_end(f: BinaryFile, end: int, *, xy: bool, directory: int, log: int) -> None:
+    """The block after the spectra (subfile directory, log) starts where they end.
+
+    Every size in a new-format file follows from its point counts, and the writer puts the next
+    block right after the data, else the file ends there: a point count too small (a flipped
+    bit in ``fnpts``, the wrong ``TSPREC`` flag) reads each spectrum short and spreads the
+    header's axis over too few points, and leaves bytes the data should have filled. Zero bytes
+    are taken as padding, as after the last block.
+    """
+    if xy and directory > 0:
+        start, what = directory, "the subfile directory (fnpts)"
+    elif log > 0:
+        start, what = log, "the log block (flogoff)"
+    else:
+        start, what = len(f), "the end of the file"
+    if end > start:
+        raise f.error(
+            f"corrupt SPC file: the spectra run to byte {end}, past {what} at byte {start}: a "
+            "point count or the block's offset is wrong"
+        )
+    if f.data[end:start].strip(b"\0"):
+        raise f.error(
+            f"corrupt SPC file: the spectra end at byte {end} but {what} is at byte {start}, "
+            f"and the {start - end} bytes between are not padding: a point count (fnpts, "
+            "subnpts) or the data format (TSPREC) is wrong, so the spectra would be read short"
+        )
 
 
 def _log_text(f: BinaryFile, offset: int) -> str:
