@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -265,6 +266,44 @@ def test_bwtek_style_export(tmp_path):
     assert spectrum.metadata["instrument_model"] == "BTC162E-532S-SYS"
     assert spectrum.y_unit == "counts"
     assert _peak(spectrum, BAND) == pytest.approx(BAND, abs=0.01)
+
+
+def _bwtek_lines(pixels, declared):
+    header = ["File Version;BWSpec4.11_1", *declared, "laser_wavelength;532,07"]
+    header.append("Pixel;Raman Shift;Dark;Raw data #1;Dark Subtracted #1;")
+    rows = []
+    for p, (x, y) in enumerate(zip(AXIS[:pixels], _intensity()[:pixels], strict=True)):
+        rows.append(f"{p};{x:.2f};1000,0000;{1000 + y:.4f};{y:.4f};".replace(".", ","))
+    return header + rows
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        ["pixel_num;{n}"],
+        ["pixel_start;0", "pixel_end;{last}"],
+        ["pixel_start;10", "pixel_end;{end}"],
+    ],
+)
+def test_bwtek_table_cut_at_a_line_end_is_refused_by_its_pixel_count(tmp_path, declared):
+    # Cut exactly at a line end, the rows leave no sign; a B&W Tek header states the pixels.
+    n = AXIS.size
+    declared = [d.format(n=n, last=n - 1, end=n + 9) for d in declared]
+    (spectrum,) = read_text(_write(tmp_path, "whole.txt", _bwtek_lines(n, declared)))
+    assert len(spectrum) == n
+    lines = _bwtek_lines(n - 40, declared)
+    match = (
+        rf"cut\.txt: line {len(lines)}: the header declares {n} detector pixels \(pixel_.*\) "
+        rf"but the table ends here, after {n - 40} rows: the file looks cut off"
+    )
+    with pytest.raises(FormatError, match=match):
+        read_text(_write(tmp_path, "cut.txt", lines))
+
+
+def test_bwtek_table_longer_than_its_pixel_count_is_refused(tmp_path):
+    lines = _bwtek_lines(AXIS.size, [f"pixel_num;{AXIS.size - 5}"])
+    with pytest.raises(FormatError, match=r"more rows than the detector has pixels"):
+        read_text(_write(tmp_path, "long.txt", lines))
 
 
 def test_labspec_style_header(tmp_path):
@@ -713,7 +752,7 @@ def _cut_points(text: str, count: int) -> list[int]:
 def test_real_files_without_their_last_newline_or_cut_at_a_line_end_read(shared_data, tmp_path):
     """Every real text file reads the same without its final newline, and cut just before a
     line end (the newline lost, the row whole) reads as the rows it holds: no complete row is
-    taken for a cut."""
+    taken for a cut. A B&W Tek export states its pixel count, so a cut one is refused."""
     files = [
         *sorted((shared_data / "formats" / "text").iterdir()),
         *sorted((shared_data / "substances").glob("*.*")),
@@ -732,9 +771,14 @@ def test_real_files_without_their_last_newline_or_cut_at_a_line_end_read(shared_
         (spectrum, *_) = read_text(copy / path.name)
         np.testing.assert_array_equal(spectrum.intensity, whole[0].intensity, err_msg=str(path))
         text = raw.decode("latin-1")  # byte for byte
+        counted = re.search(r"^pixel_(num|start);", text, re.MULTILINE) is not None
         for end in _cut_points(text, 4):  # a RRUFF file loses its ##END= line too
             (copy / path.name).write_bytes(text[:end].rstrip("\r").encode("latin-1"))
-            read_text(copy / path.name)
+            if counted:
+                with pytest.raises(FormatError, match=r"detector pixels .* looks cut off"):
+                    read_text(copy / path.name)
+            else:
+                read_text(copy / path.name)
 
 
 @pytest.mark.parametrize(

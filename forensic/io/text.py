@@ -33,7 +33,8 @@ cell left empty (B&W Tek pixels outside the calibrated range) drops its row, as 
 A file that ends in a row without its newline may have been cut off (an interrupted copy or
 download): that row is refused, with its line, where the rows above show it incomplete (a
 cell short, its trailing delimiter or the decimals or exponent digits of its last number
-missing, ``1234.``); a cut exactly at a line end leaves no sign and cannot be told. An axis
+missing, ``1234.``); a cut exactly at a line end leaves no sign and cannot be told, unless the
+header states how many rows follow (a B&W Tek export's ``pixel_num``, one row per pixel). An axis
 that holds more than one sweep (a second measurement appended, points out of order: see
 :func:`~forensic.spectrum.axis_order_problem`) is refused with the line where it turns back.
 
@@ -1213,6 +1214,7 @@ def _laser_from_name(path: Path) -> float | None:
 def _spectra_from_table(table: _Table) -> list[Spectrum]:
     if table.own is not None:
         return [_own_spectrum(table)]
+    _refuse_missing_pixels(table)
     x_col, x_kind, y_cols = _select_columns(table)
     names = table.column_names
     x_name = names[x_col] if names else None
@@ -1272,6 +1274,48 @@ def _spectra_from_table(table: _Table) -> list[Spectrum]:
             )
         )
     return spectra
+
+
+def _refuse_missing_pixels(table: _Table) -> None:
+    """Raise, naming the last row's line, when a table of detector pixels (a ``Pixel`` column,
+    one row per pixel: B&W Tek) holds another number of rows than its header's ``pixel_num``,
+    or ``pixel_start`` to ``pixel_end``, declares.
+
+    A file cut exactly at a line end leaves no other sign (see the module's notes), and its
+    rows read as a spectrum cut short; a count declared in the file shows it.
+    """
+    names = table.column_names
+    if not names or not any(_norm(name) == "pixel" for name in names):
+        return
+    header = {_squash(key): _first_number(value) for key, value in table.header.items()}
+    step = header.get("step")
+    if step not in (None, 1.0):
+        return  # every step-th pixel: how the rows are counted then is not known
+    declared, said = header.get("pixelnum"), "pixel_num"
+    start, end = header.get("pixelstart"), header.get("pixelend")
+    if declared is None and start is not None and end is not None:
+        declared, said = end - start + 1, f"pixel_start {start:g} to pixel_end {end:g}"
+    if declared is None or declared < 1 or declared != int(declared):
+        return
+    rows = table.data.shape[0]
+    if rows == declared:
+        return
+    declared = int(declared)
+    if rows < declared:
+        found = (
+            f"the table ends here, after {rows} rows: the file looks cut off, as by an "
+            "interrupted copy or download; copy it again from the original"
+        )
+    else:
+        found = (
+            f"the table holds {rows} rows, to this line: more rows than the detector has "
+            "pixels (a second table appended?)"
+        )
+    raise FormatError(
+        f"the header declares {declared} detector pixels ({said}) but {found}",
+        path=table.path,
+        line=int(table.line_numbers[-1]),
+    )
 
 
 def _refuse_axis_order(table: _Table, x: np.ndarray, line_numbers: np.ndarray, x_kind: str) -> None:
