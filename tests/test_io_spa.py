@@ -114,6 +114,13 @@ def test_uv_visible_is_refused(write):
         spa.read(write(spa_file(Y, x_unit=3, first=200.0, last=600.0)))
 
 
+def test_absurd_axis_in_the_header_is_corrupt(write):
+    # Taken for a UV-visible spectrum (x_first 1e31 nm), its range printed in full.
+    with pytest.raises(FormatError, match=r"corrupt SPA header: axis from 1e\+31 to 600$") as info:
+        spa.read(write(spa_file(Y, x_unit=3, first=1e31, last=600.0)))
+    assert not isinstance(info.value, NotVibrationalError)
+
+
 def test_header_claims_more_points_than_stored(write):
     data = bytearray(spa_file(Y))
     header_at = struct.unpack_from("<I", data, 304 + 2)[0]

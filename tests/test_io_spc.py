@@ -397,6 +397,18 @@ def test_huge_point_count_fails_fast_without_allocating(write):
         spc.read(write(corrupt))
 
 
+@pytest.mark.parametrize("xtype", [1, 3])
+def test_absurd_axis_in_the_header_is_corrupt(write, xtype):
+    # ffirst 1e308 on a nm axis was called a UV-visible spectrum, its range printed in full
+    # (309 digits); it is a corrupt header, whatever the unit.
+    data, _, _ = simple_spc(xtype=xtype)
+    data = data[:8] + struct.pack("<dd", 1e308, 325.0) + data[24:]
+    match = r"sample\.spc: corrupt SPC header: axis from 1e\+308 to 325$"
+    with pytest.raises(FormatError, match=match) as info:
+        spc.read(write(data))
+    assert not isinstance(info.value, NotVibrationalError)
+
+
 def test_nan_intensities_are_a_format_error(write):
     data, _, _ = simple_spc()
     corrupt = data[:-8] + np.array([np.nan, 1.0], "<f4").tobytes()

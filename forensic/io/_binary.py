@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from forensic.errors import FormatError
+from forensic.spectrum import MAX_MAGNITUDE
 
 MAX_FILE_BYTES = 2 << 30
 """Binary spectrum files larger than this (2 GiB) are refused rather than read into memory."""
@@ -142,6 +143,15 @@ def as_float64(values: np.ndarray) -> np.ndarray:
     """A float64 copy; NaN payloads in corrupt files become NaN without a warning."""
     with np.errstate(all="ignore"):
         return np.asarray(values).astype(np.float64)
+
+
+def plausible_axis(first: float, last: float) -> bool:
+    """Whether a header's first and last x can bound an axis: finite and within
+    :data:`~forensic.spectrum.MAX_MAGNITUDE` (a corrupt header's 1e308 would otherwise be
+    spread into an axis, and taken for a UV-visible one before any check saw it)."""
+    return bool(
+        np.isfinite(first) and np.isfinite(last) and max(abs(first), abs(last)) <= MAX_MAGNITUDE
+    )
 
 
 def c_string(raw: bytes, encoding: str = "latin-1") -> str:

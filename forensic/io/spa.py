@@ -25,7 +25,7 @@ import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
-from forensic.io._binary import BinaryFile, as_float64, c_string
+from forensic.io._binary import BinaryFile, as_float64, c_string, plausible_axis
 from forensic.spectrum import ProcessingStep, Spectrum
 
 __all__ = ["FORMAT", "read", "sniff"]
@@ -205,8 +205,8 @@ def _spectrum(f: BinaryFile, head_record: np.void, data_record: np.void, meta: d
         f.array(int(data_record["position"]), "<f4", npts, f"the SPA intensities ({npts} float32)")
     )
     first, last = float(header["x_first"]), float(header["x_last"])
-    if not (np.isfinite(first) and np.isfinite(last)):
-        raise f.error(f"corrupt SPA header: axis from {first} to {last}")
+    if not plausible_axis(first, last):
+        raise f.error(f"corrupt SPA header: axis from {first:g} to {last:g}")
     x = np.linspace(first, last, npts)
     excitation = float(header["raman_excitation"])
     raman = x_unit == 32 or y_unit_code == 31
@@ -229,7 +229,7 @@ def _spectrum(f: BinaryFile, head_record: np.void, data_record: np.void, meta: d
                 raise NotVibrationalError(
                     "a UV-visible spectrum",
                     path=f.path,
-                    detail=f"wavelength axis {np.min(x):.0f}-{np.max(x):.0f} nm",
+                    detail=f"wavelength axis {np.min(x):.4g}-{np.max(x):.4g} nm",
                 )
             x = 1e7 / x
             history.append(ProcessingStep("nanometre_to_wavenumber", {}))

@@ -29,7 +29,7 @@ import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
-from forensic.io._binary import BinaryFile, as_float64, c_string, iso_datetime
+from forensic.io._binary import BinaryFile, as_float64, c_string, iso_datetime, plausible_axis
 from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
     TRANSMITTANCE_SCALE_RULE,
@@ -354,8 +354,8 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
             offset += 4 * npts
         else:
             first, last = float(h["ffirst"]), float(h["flast"])
-            if not (np.isfinite(first) and np.isfinite(last)):
-                raise f.error(f"corrupt SPC header: axis from {first} to {last}")
+            if not plausible_axis(first, last):
+                raise f.error(f"corrupt SPC header: axis from {first:g} to {last:g}")
             common_x = np.linspace(first, last, npts)
 
     decoded = []
@@ -497,8 +497,8 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
             f"{256 + npts * point_size} bytes, but the file has {len(f)}"
         )
     first, last = float(h["ofirst"]), float(h["olast"])
-    if not (np.isfinite(first) and np.isfinite(last)):
-        raise f.error(f"corrupt old-format SPC header: axis from {first} to {last}")
+    if not plausible_axis(first, last):
+        raise f.error(f"corrupt old-format SPC header: axis from {first:g} to {last:g}")
     x = np.linspace(first, last, npts)
     header_exp = int(h["oexp"])
     spectra = []
@@ -742,7 +742,7 @@ def _make_spectrum(
                 raise NotVibrationalError(
                     "a UV-visible spectrum",
                     path=f.path,
-                    detail=f"wavelength axis {np.min(x):.0f}-{np.max(x):.0f} nm and no Raman laser",
+                    detail=f"wavelength axis {np.min(x):.4g}-{np.max(x):.4g} nm and no Raman laser",
                 )
             x = nanometre_to_wavenumber(x)
             history.append(("nanometre_to_wavenumber", {}))
