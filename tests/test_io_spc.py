@@ -170,6 +170,27 @@ def test_old_format_swapped_words(write):
     assert s.metadata["spc_version"] == "old (0x4D)"
 
 
+def old_format_file(npts, nsub, *, flags=spc.TMULTI):
+    head = bytearray(256)
+    struct.pack_into("<BBhfffBB", head, 0, flags, 0x4D, -128, float(npts), 400.0, 2000.0, 1, 2)
+    head[224:256] = subheader()
+    body = np.linspace(1.0, 2.0, npts).astype("<f4").tobytes()
+    for index in range(1, nsub):
+        body += subheader(index=index) + np.full(npts, index + 1.0, "<f4").tobytes()
+    return bytes(head) + body
+
+
+def test_old_format_single_spectrum_must_fill_the_file(write):
+    # Cleared TMULTI (or a smaller onpts) read the first spectrum of a series, or the first
+    # points of one, with no error; the bytes left after it show the flag or count is wrong.
+    assert len(spc.read(write(old_format_file(64, 3)))) == 3
+    match = r"the spectra end at byte 512 but the end of the file is at byte 1088.*\(onpts\)"
+    with pytest.raises(FormatError, match=match):
+        spc.read(write(old_format_file(64, 3, flags=0)))
+    (s,) = spc.read(write(old_format_file(64, 1, flags=0) + bytes(40)))  # padding is fine
+    assert len(s) == 64
+
+
 def test_raman_laser_from_log_and_packed_date(write):
     text = b"Operator=Tech\r\nLaser=Laser: 785 nm edge\r\nLaser Wavenumber=15800\r\n"
     date = (2022 << 20) | (8 << 16) | (22 << 11) | (13 << 6) | 50
@@ -357,7 +378,7 @@ def test_wrong_tsprec_flag_is_refused(write):
     data = spc_header(npts=200, exponent=0) + subheader(exponent=0) + y.tobytes()
     assert len(spc.read(write(data))) == 1
     corrupt = bytes([data[0] | spc.TSPREC]) + data[1:]
-    with pytest.raises(FormatError, match=r"point count .* or the data format \(TSPREC\)"):
+    with pytest.raises(FormatError, match=r"point count .*, the data format \(TSPREC\)"):
         spc.read(write(corrupt))
 
 

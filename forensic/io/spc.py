@@ -408,10 +408,12 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
     ]
 
 
-def _check_data_end(f: BinaryFile, end: int, *, xy: bool, directory: int, log: int) -> None:
+def _check_data_end(
+    f: BinaryFile, end: int, *, xy: bool, directory: int, log: int, counts: str = "fnpts, subnpts"
+) -> None:
     """The block after the spectra (subfile directory, log) starts where they end.
 
-    Every size in a new-format file follows from its point counts, and the writer puts the next
+    Every size in an SPC file follows from its point counts, and the writer puts the next
     block right after the data, else the file ends there: a point count too small (a flipped
     bit in ``fnpts``, the wrong ``TSPREC`` flag) reads each spectrum short and spreads the
     header's axis over too few points, and leaves bytes the data should have filled. Zero bytes
@@ -431,8 +433,9 @@ def _check_data_end(f: BinaryFile, end: int, *, xy: bool, directory: int, log: i
     if f.data[end:start].strip(b"\0"):
         raise f.error(
             f"corrupt SPC file: the spectra end at byte {end} but {what} is at byte {start}, "
-            f"and the {start - end} bytes between are not padding: a point count (fnpts, "
-            "subnpts) or the data format (TSPREC) is wrong, so the spectra would be read short"
+            f"and the {start - end} bytes between are not padding: a point count ({counts}), "
+            "the data format (TSPREC) or the multi-spectrum flag (TMULTI) is wrong, so the "
+            "spectra would be read short"
         )
 
 
@@ -545,6 +548,8 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
             )
         sub = f.record(offset, _SUBHEADER, f"the header of spectrum {index + 1}")
         offset += _SUBHEADER.itemsize
+    if not flags & TMULTI:  # one spectrum, and nothing after it but padding
+        _check_data_end(f, offset, xy=False, directory=0, log=0, counts="onpts")
     if len(spectra) > 1:
         spectra = [s.with_metadata(spc_subfiles=len(spectra)) for s in spectra]
     return spectra
