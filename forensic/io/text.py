@@ -403,9 +403,13 @@ def _parse(text: str, path: Path) -> _Table:
     comments: list[str] = []
     own: dict[str, Any] | None = None
     end = len(lines)
+    # Each label's line is counted on from the previous label's: counted from the start of the
+    # text for every label, 100 000 ##KEY= lines took 15 s (and a 256 MB file hours).
+    index = counted = 0
     for match in _DOUBLE_HASH_RE.finditer(text):
         key, value = match.group(1).strip(), match.group(2).strip()
-        index = match.string.count("\n", 0, match.start())
+        index += text.count("\n", counted, match.start())
+        counted = match.start()
         if key.upper() == "END":
             end = index
             break
