@@ -302,7 +302,9 @@ def axis_order_problem(wavenumber: Any, *, unit: str = " cm-1") -> AxisProblem |
     Parameters
     ----------
     wavenumber : array_like, shape (n,)
-        The axis as read, ascending or descending; NaN makes it no sweep to judge (None).
+        The axis as read, ascending or descending; NaN, or a value beyond
+        :data:`MAX_MAGNITUDE` (corrupt, and refused by :class:`Spectrum` as such), makes it no
+        sweep to judge (None).
     unit : str, default " cm-1"
         The axis unit as the message writes it after a number (empty for none).
 
@@ -313,6 +315,8 @@ def axis_order_problem(wavenumber: Any, *, unit: str = " cm-1") -> AxisProblem |
     x = np.asarray(wavenumber, dtype=float)
     if x.ndim != 1 or x.size < 3 or not np.isfinite(x).all():
         return None
+    if float(np.abs(x).max()) > MAX_MAGNITUDE:
+        return None  # refused by Spectrum as corrupt; the steps between would overflow
     lo, hi = float(x.min()), float(x.max())
     span = hi - lo
     if span > 0:

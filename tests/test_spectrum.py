@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -15,6 +17,7 @@ from forensic.spectrum import (
     ProcessingStep,
     Spectrum,
     absorbance_to_transmittance,
+    axis_order_problem,
     is_measured,
     made_by,
     micrometre_to_wavenumber,
@@ -26,6 +29,16 @@ from forensic.spectrum import (
 )
 
 X = np.linspace(400.0, 1800.0, 64)
+
+
+def test_axis_order_problem_leaves_values_beyond_any_spectrum_to_spectrum():
+    # Steps between +-1e308 overflowed (RuntimeWarning); Spectrum refuses such values itself.
+    axis = np.r_[np.linspace(400.0, 1800.0, 20), 1e308, -1e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert axis_order_problem(axis) is None
+        with pytest.raises(SpectrumError, match="beyond what any spectrum holds"):
+            Spectrum(axis, np.ones(axis.size), modality="ir", y_unit="absorbance")
 
 
 def test_arrays_are_float64_and_read_only():
