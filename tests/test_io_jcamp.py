@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -364,6 +365,16 @@ def test_xypoints_and_peak_table(tmp_path):
     peaks = _ir_block("peaks", f"##NPOINTS=20\n##PEAK TABLE=(XYW..XYW)\n{triples}\n")
     _, (table,) = _read(tmp_path, peaks, "peaks.jdx")
     assert np.allclose(table.intensity, y)
+
+
+def test_a_table_value_beyond_any_spectrum_is_refused_with_its_line(tmp_path):
+    # 1e308 in a peak table overflowed the axis checks (RuntimeWarning) before it was refused.
+    pairs = "\n".join(f"{400 + 10 * i}, {i}" for i in range(20)).replace("450, 5", "1e308, 5")
+    text = _ir_block("huge", f"##NPOINTS=20\n##PEAK TABLE=(XY..XY)\n{pairs}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FormatError, match=r"line 13: a value in the table, 1e\+308, is beyond"):
+            _read(tmp_path, text)
 
 
 def test_link_file_gives_each_spectrum_block(tmp_path):

@@ -7,6 +7,7 @@ import json
 import math
 import re
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -478,9 +479,17 @@ def test_values_beyond_any_spectrum_are_refused_as_such_not_as_nan(tmp_path):
     path = _write(tmp_path, "huge.csv", _rows("{:.2f},{:.4e}", AXIS, _intensity() * 1e301))
     with pytest.raises(FormatError) as refused:
         read_text(path)
-    assert "huge.csv: intensity holds 161 value(s) up to 1.05e+304 in size" in str(refused.value)
+    assert refused.value.line == 1  # named by its line, not by its index in the spectrum
+    assert "huge.csv: line 1: number out of range ('5.0000e+302') in column 2" in str(refused.value)
     assert "beyond what any spectrum holds" in str(refused.value)
     assert "NaN" not in str(refused.value)
+    # an axis value too: it overflowed the axis checks (RuntimeWarning) before it was refused
+    rows = _rows("{:.2f},{:.2f}")
+    rows[20] = "1e308,5.0"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FormatError, match=r"line 21: number out of range \('1e308'\)"):
+            read_text(_write(tmp_path, "axis.csv", rows))
 
 
 def test_utf16_with_bom(tmp_path):

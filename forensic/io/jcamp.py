@@ -42,6 +42,7 @@ from forensic.errors import FormatError, NotVibrationalError, SpectrumError
 from forensic.io import Format
 from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
+    MAX_MAGNITUDE,
     STANDARD_METADATA_KEYS,
     TRANSMITTANCE_SCALE_RULE,
     ProcessingStep,
@@ -692,6 +693,21 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
             if not np.all(np.isfinite(np.array(_AFFN_VALUES.findall(text), dtype=np.float64)))
         )
         raise FormatError("a value in the table is too large to be a number", path=path, line=at)
+    huge = np.abs(numbers) > MAX_MAGNITUDE
+    if huge.any():
+        # checked here, with its line: the axis checks below would overflow on it
+        value = float(numbers[int(np.argmax(huge))])
+        at = next(
+            line
+            for text, line in zip(chunks, lines, strict=True)
+            if np.any(np.abs(np.array(_AFFN_VALUES.findall(text), dtype=np.float64)) == abs(value))
+        )
+        raise FormatError(
+            f"a value in the table, {value:.3g}, is beyond what any spectrum holds (at most "
+            f"{MAX_MAGNITUDE:.0e}): corrupt data",
+            path=path,
+            line=at,
+        )
     table = numbers.reshape(-1, width)
     xfactor = _factor(block, "XFACTOR", path)
     x = table[:, 0] * xfactor

@@ -109,6 +109,7 @@ from forensic.spectrum import (
     GUESSED_MODALITY_BASIS,
     GUESSED_UNIT_BASIS,
     IR_UNITS,
+    MAX_MAGNITUDE,
     MIN_POINTS,
     TRANSMITTANCE_SCALE_RULE,
     Y_UNITS,
@@ -796,7 +797,12 @@ def _read_block(
             data = np.loadtxt(rows, delimiter=style.delimiter, ndmin=2, dtype=np.float64)
         except ValueError:
             data = None
-    if data is not None and data.shape == (len(rows), width) and np.isfinite(data).all():
+    if (
+        data is not None
+        and data.shape == (len(rows), width)
+        and np.isfinite(data).all()
+        and not (np.abs(data) > MAX_MAGNITUDE).any()
+    ):
         return data
     out = np.empty((len(rows), width))
     for position, (line, index) in enumerate(zip(rows, indices, strict=True)):
@@ -834,6 +840,14 @@ def _read_block(
             if not math.isfinite(number):
                 raise FormatError(
                     f"number out of range ({cell!r}) in column {column + 1}",
+                    path=path,
+                    line=index + 1,
+                )
+            if abs(number) > MAX_MAGNITUDE:
+                # named here, with its line: the spectrum would refuse it by index only
+                raise FormatError(
+                    f"number out of range ({cell!r}) in column {column + 1}: beyond what any "
+                    f"spectrum holds (at most {MAX_MAGNITUDE:.0e}), a corrupt file",
                     path=path,
                     line=index + 1,
                 )
