@@ -189,6 +189,9 @@ def _parse_structure(text: str, path: Path | None) -> list[Block]:
     current_label: str | None = None  # normalised label whose value continues on next lines
     in_data = False
     page: Block | None = None  # the open page of an NTUPLES block
+    # The lines continuing current_label's value, joined once the label ends: added one by one
+    # to the value, 800 000 of them took a minute (and a file at the size limit, days).
+    continued: list[str] = []
     for number, raw in enumerate(lines, start=1):
         match = _LABEL_LINE.match(raw)
         if match is None:
@@ -200,17 +203,16 @@ def _parse_structure(text: str, path: Path | None) -> list[Block]:
             elif current_label is not None:
                 extra = _strip_comment(raw).strip()
                 if extra:
-                    name, value, at = block.raw_labels[-1]
-                    value = f"{value}\n{extra}" if value else extra
-                    block.raw_labels[-1] = (name, value, at)
-                    if block.label_lines.get(current_label) == at:  # the label's first use
-                        block.labels[current_label] = value
+                    continued.append(extra)
             continue
         name = match.group(1).strip()
         norm = normalise_label(name)
         if norm.startswith("$$"):
             continue  # "##$$ ..." is a comment line
         value = _strip_comment(match.group(2)).strip()
+        if continued:
+            _continue_label(stack[-1] if page is None else page, current_label, continued)
+            continued = []
         in_data = False
         current_label = None
         if norm == "TITLE":
@@ -299,6 +301,15 @@ def _parse_structure(text: str, path: Path | None) -> list[Block]:
     if not top:
         raise FormatError("no ##TITLE= label: this is not a JCAMP-DX file", path=path, line=1)
     return top
+
+
+def _continue_label(block: Block, label: str | None, lines: list[str]) -> None:
+    """Append the lines that continue a label's value (its last use in ``block``) to it."""
+    name, value, at = block.raw_labels[-1]
+    value = "\n".join([value, *lines] if value else lines)
+    block.raw_labels[-1] = (name, value, at)
+    if label is not None and block.label_lines.get(label) == at:  # the label's first use
+        block.labels[label] = value
 
 
 def _is_link(block: Block) -> bool:
