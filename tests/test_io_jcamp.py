@@ -406,6 +406,14 @@ def test_link_file_gives_each_spectrum_block(tmp_path):
         forensic.read_spectrum(path)
 
 
+def test_more_blocks_than_a_file_may_give_are_refused_before_decoding(tmp_path, monkeypatch):
+    monkeypatch.setattr(forensic.io, "MAX_SPECTRA_PER_FILE", 5)
+    blocks = "".join(_ir_block(f"s{k}", _xydata(list(range(20)))) for k in range(6))
+    text = f"##TITLE=link\n##JCAMP-DX=5.01\n##DATA TYPE=LINK\n##BLOCKS=6\n{blocks}##END=\n"
+    with pytest.raises(FormatError, match=r"holds 6 spectra \(data blocks and pages\)"):
+        _read(tmp_path, text)
+
+
 def test_wavelength_axes(tmp_path):
     wavelength = np.linspace(800.0, 900.0, 40)
     pairs = "\n".join(f"{float(w)!r} {i}" for i, w in enumerate(wavelength))

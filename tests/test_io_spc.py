@@ -154,6 +154,19 @@ def test_multi_spectrum_even_axis(write):
         forensic.read_spectrum(write(data))
 
 
+def test_more_subfiles_than_a_file_may_give_are_refused(write, monkeypatch):
+    # each subfile is 96 bytes: 2 GB of them would be 20 million spectra, tens of GB
+    monkeypatch.setattr(forensic.io, "MAX_SPECTRA_PER_FILE", 5)
+    body = b"".join(subheader(index=k) + np.ones(16, "<f4").tobytes() for k in range(6))
+    data = spc_header(flags=spc.TMULTI, npts=16, nsub=6) + body
+    with pytest.raises(FormatError, match=r"sample\.spc: holds 6 spectra \(subfiles, fnsub\)"):
+        spc.read(write(data))
+    old = old_format_file(16, 6)
+    with pytest.raises(FormatError, match=r"sample\.spc: holds 6 spectra \(subfiles\)"):
+        spc.read(write(old))
+    assert len(spc.read(write(old_format_file(16, 5)))) == 5
+
+
 def test_old_format_swapped_words(write):
     values = np.array([123456789, -98765, 1, -1, 2**30] * 10, dtype=np.int64)
     u = (values & 0xFFFFFFFF).astype(np.uint32)

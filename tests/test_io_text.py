@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import TRANSMITTANCE_SCALE_CASES, make_spectrum, transmittance_values
 
+import forensic.io as io_module
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import read_spectra, read_spectrum, write_spectrum
 from forensic.io import text as text_module
@@ -472,6 +473,20 @@ def test_a_wide_table_reads_though_its_rows_are_longer_than_the_style_probe(tmp_
     assert len(spectra) == 600 and spectra[7].name == "sample7"
     assert spectra[0].metadata["text_layout"] == "semicolon-delimited, decimal comma"
     assert _peak(spectra[150], 700.0) == pytest.approx(700.0)
+
+
+def test_a_table_of_more_spectra_than_a_file_may_give_is_refused(tmp_path, monkeypatch):
+    # 400 000 sample columns (16 MB) took 45 s and 0.9 GB, so a table at the 256 MB limit
+    # would need some 14 GB. The columns are counted before any spectrum is built.
+    monkeypatch.setattr(io_module, "MAX_SPECTRA_PER_FILE", 5)
+    names = [f"sample{k}" for k in range(6)]
+    lines = ["raman_shift," + ",".join(names)]
+    lines += [
+        ",".join(f"{v:.4f}" for v in [x, *[y] * 6]) for x, y in zip(AXIS, _intensity(), strict=True)
+    ]
+    with pytest.raises(FormatError, match=r"wide\.csv: holds 6 spectra \(a column each\): more "):
+        read_text(_write(tmp_path, "wide.csv", lines))
+    assert len(read_text(_write(tmp_path, "five.csv", [s.rsplit(",", 1)[0] for s in lines]))) == 5
 
 
 def test_values_beyond_any_spectrum_are_refused_as_such_not_as_nan(tmp_path):

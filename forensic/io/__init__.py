@@ -28,6 +28,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_bytes",
     "available_formats",
+    "check_spectrum_count",
     "file_sha256",
     "read_spectra",
     "read_spectrum",
@@ -43,6 +44,46 @@ under a megabyte, and a text file is held in memory several times over while it 
 a larger one (a wrong file, a map export) is refused before it fills a laptop's memory."""
 
 _TEXT_FORMATS = ("jcamp", "text")
+
+MAX_SPECTRA_PER_FILE = 10_000
+"""The most spectra read from one file. A spectrum costs about 2 kB however few its points, so
+a file within the size limits could still ask for gigabytes (a 16 MB table of 400 000 sample
+columns took 45 s and 0.9 GB): a map, a corrupt subfile count or a table turned sideways is
+refused by its count before any spectrum is built. Libraries and series hold hundreds."""
+
+
+def check_spectrum_count(
+    count: int, what: str, *, path: str | os.PathLike | None, line: int | None = None
+) -> None:
+    """Refuse a file that would give more than :data:`MAX_SPECTRA_PER_FILE` spectra.
+
+    Readers call it with the count their file declares or its layout implies, before they
+    build any spectrum.
+
+    Parameters
+    ----------
+    count : int
+        How many spectra reading the file would give.
+    what : str
+        What they are, for the message ("sample columns", "subfiles (fnsub)").
+    path : str or path-like or None
+        The file.
+    line : int, optional
+        The line that declares them (text formats).
+
+    Raises
+    ------
+    FormatError
+        When ``count`` exceeds :data:`MAX_SPECTRA_PER_FILE`.
+    """
+    if count > MAX_SPECTRA_PER_FILE:
+        raise FormatError(
+            f"holds {count} spectra ({what}): more than the {MAX_SPECTRA_PER_FILE} read from "
+            "one file (a map, or a corrupt count?); export the spectra you need into smaller "
+            "files",
+            path=path,
+            line=line,
+        )
 
 
 @dataclass(frozen=True)

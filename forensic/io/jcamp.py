@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
-from forensic.io import Format
+from forensic.io import Format, check_spectrum_count
 from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
     MAX_MAGNITUDE,
@@ -1416,6 +1416,9 @@ def read_text(text: str | bytes, *, path: str | Path | None = None) -> list[Spec
     """Read the vibrational spectra in JCAMP-DX text (see :func:`read`)."""
     where = None if path is None else Path(path)
     blocks = _blocks_for_reading(text, where)
+    check_spectrum_count(
+        sum(max(len(block.pages), 1) for block in blocks), "data blocks and pages", path=where
+    )
     spectra: list[Spectrum] = []
     refused: list[tuple[str, str]] = []
     for block in blocks:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
-from forensic.io import Format
+from forensic.io import Format, check_spectrum_count
 from forensic.io._binary import BinaryFile, as_float64, c_string, iso_datetime, plausible_axis
 from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
@@ -331,6 +331,7 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
         raise f.error(f"corrupt SPC header: multi-spectrum file with {nsub} spectra (fnsub)")
     if nsub * _SUBHEADER.itemsize > len(f):
         raise f.error(f"corrupt SPC header: {nsub} spectra (fnsub) cannot fit in {len(f)} bytes")
+    check_spectrum_count(nsub, "subfiles, fnsub", path=f.path)
     xy = bool(flags & TXVALS) and bool(flags & TXYXYS)
     if xy and multi and int(h["fnpts"]) > 0:
         # Per-spectrum x arrays: fnpts is the position of the subfile directory (12 bytes per
@@ -503,6 +504,11 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
     if not plausible_axis(first, last):
         raise f.error(f"corrupt old-format SPC header: axis from {first:g} to {last:g}")
     x = np.linspace(first, last, npts)
+    if flags & TMULTI:  # the subfiles follow one another to the end of the file
+        block = _SUBHEADER.itemsize + npts * point_size
+        check_spectrum_count(
+            1 + (len(f) - 256 - npts * point_size) // block, "subfiles", path=f.path
+        )
     header_exp = int(h["oexp"])
     spectra = []
     offset = 256

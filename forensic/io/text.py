@@ -104,7 +104,7 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
-from forensic.io import Format
+from forensic.io import Format, check_spectrum_count
 from forensic.spectrum import (
     GUESSED_MODALITY_BASIS,
     GUESSED_UNIT_BASIS,
@@ -1233,6 +1233,9 @@ def _spectra_from_table(table: _Table) -> list[Spectrum]:
     if table.own is not None:
         return [_own_spectrum(table)]
     _refuse_missing_pixels(table)
+    # Before the columns are told apart (tens of microseconds each): at most one spectrum per
+    # column beside the axis.
+    check_spectrum_count(table.data.shape[1] - 1, "a column each", path=table.path)
     x_col, x_kind, y_cols = _select_columns(table)
     names = table.column_names
     x_name = names[x_col] if names else None
