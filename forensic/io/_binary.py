@@ -146,9 +146,21 @@ def as_float64(values: np.ndarray) -> np.ndarray:
 
 
 def plausible_axis(first: float, last: float) -> bool:
-    """Whether a header's first and last x can bound an axis: finite and within
-    :data:`~forensic.spectrum.MAX_MAGNITUDE` (a corrupt header's 1e308 would otherwise be
-    spread into an axis, and taken for a UV-visible one before any check saw it)."""
+    """Whether a header's first and last x can bound an axis.
+
+    A corrupt header's 1e308 would otherwise be spread into an axis and, on a nm scale, taken
+    for a UV-visible spectrum before any check saw it.
+
+    Parameters
+    ----------
+    first, last : float
+        The x of the first and last point, as the header states them.
+
+    Returns
+    -------
+    bool
+        True when both are finite and within :data:`~forensic.spectrum.MAX_MAGNITUDE`.
+    """
     return bool(
         np.isfinite(first) and np.isfinite(last) and max(abs(first), abs(last)) <= MAX_MAGNITUDE
     )
