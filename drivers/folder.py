@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from drivers.base import Instrument
 from drivers.errors import InstrumentDisconnected, InstrumentTimeout
 from forensic.errors import FormatError
 from forensic.io import read_spectrum
-from forensic.spectrum import Spectrum
+from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, Spectrum
 
 __all__ = ["FolderInstrument"]
 
@@ -42,18 +42,18 @@ def _export_metadata(
 ) -> dict[str, Any]:
     """What the measurement record says of the export a spectrum was read from: when it was
     written (``export_written_at``, UTC), which is also when it was acquired where the export
-    states no time of its own, and, for an export that was already in the folder when the
-    scan began (``include_existing``), ``export_found_at_start``: nothing then shows that it
-    is this exhibit's measurement. Its file and SHA-256 are the spectrum's ``source_file``
-    and ``source_sha256``."""
+    states no time of its own (``acquired_at_basis`` then says so), and, for an export that was
+    already in the folder when the scan began (``include_existing``), ``export_found_at_start``:
+    nothing then shows that it is this exhibit's measurement. Its file and SHA-256 are the
+    spectrum's ``source_file`` and ``source_sha256``."""
     written = (
-        datetime.fromtimestamp(stat.st_mtime, UTC)
+        datetime.fromtimestamp(stat.st_mtime, timezone.utc)
         .isoformat(timespec="seconds")
         .replace("+00:00", "Z")
     )
     said: dict[str, Any] = {"export_written_at": written}
     if not spectrum.metadata.get("acquired_at"):
-        said["acquired_at"] = written
+        said.update(acquired_at=written, acquired_at_basis=ACQUIRED_WHEN_WRITTEN)
     if found_at_start:
         said["export_found_at_start"] = True
     return said
@@ -194,10 +194,10 @@ class FolderInstrument(Instrument):
                     if not path.exists():
                         continue  # gone since it settled: not an export any more
                     raise
+                said = _export_metadata(spectrum, stat, found_at_start=key in self._existing)
+                # what the caller states (a simulator's provenance, a time) comes last
                 return spectrum.with_metadata(
-                    instrument_url=self.url,
-                    **_export_metadata(spectrum, stat, found_at_start=key in self._existing),
-                    **self.extra_metadata,
+                    **{"instrument_url": self.url, **said, **self.extra_metadata}
                 )
             time.sleep(self.poll_s)
         raise InstrumentTimeout(

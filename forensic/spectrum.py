@@ -19,6 +19,7 @@ import numpy as np
 from forensic.errors import SpectrumError
 
 __all__ = [
+    "ACQUIRED_WHEN_WRITTEN",
     "FRACTION_TRANSMITTANCE_RANGE",
     "GUESSED_MODALITY_BASIS",
     "GUESSED_UNIT_BASIS",
@@ -228,6 +229,11 @@ STANDARD_METADATA_KEYS = (
     "resolution_cm1",
 )
 """Keys with a meaning shared by the whole toolkit. Vendor keys are kept under their own names."""
+
+ACQUIRED_WHEN_WRITTEN = "export written"
+"""``acquired_at_basis`` of a spectrum read from an instrument's export that states no time of
+acquisition: its ``acquired_at`` is when the export file was written (:mod:`drivers.folder`),
+as the report then says."""
 
 
 @dataclass(frozen=True)

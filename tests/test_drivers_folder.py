@@ -6,7 +6,7 @@ import hashlib
 import os
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from synthetic import make_spectrum
@@ -70,16 +70,29 @@ def test_an_export_says_when_it_was_written_and_whether_it_was_there_before(tmp_
     (tmp_path / "old.csv").write_bytes(data)
     weeks_ago = time.time() - 21 * 86400
     os.utime(tmp_path / "old.csv", (weeks_ago, weeks_ago))
-    written = datetime.fromtimestamp(int(weeks_ago), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    written = datetime.fromtimestamp(int(weeks_ago), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     with FolderInstrument(tmp_path, settle_s=0.1, poll_s=0.02, include_existing=True) as folder:
         old = folder.acquire(timeout_s=2)
         (tmp_path / "new.csv").write_bytes(data)
         new = folder.acquire(timeout_s=5)
     assert old.metadata["export_written_at"] == written
     assert old.metadata["acquired_at"] == written  # the export states no time of its own
+    assert old.metadata["acquired_at_basis"] == "export written"
     assert old.metadata["export_found_at_start"] is True
     assert "export_found_at_start" not in new.metadata
     assert new.metadata["source_sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_what_the_caller_states_of_every_export_comes_last(tmp_path):
+    """metadata={"acquired_at": ...} ended in a TypeError (two values for one keyword)."""
+    (tmp_path / "a.csv").write_bytes(export_bytes(simulate_ftir(IR_REFERENCE, seed=2)))
+    stated = {"acquired_at": "2026-11-20T10:00:00Z", "provenance": "simulated"}
+    with FolderInstrument(
+        tmp_path, settle_s=0.05, poll_s=0.01, include_existing=True, metadata=stated
+    ) as folder:
+        spectrum = folder.acquire(timeout_s=2)
+    assert spectrum.metadata["acquired_at"] == "2026-11-20T10:00:00Z"
+    assert spectrum.metadata["provenance"] == "simulated"
 
 
 def test_simulated_ftir_through_the_url(tmp_path):

@@ -1394,6 +1394,7 @@ class Store:
                 "source_sha256",
                 "export_written_at",
                 "export_found_at_start",
+                "acquired_at_basis",
             )
             if key in metadata
         } | dict(instrument or {})

@@ -13,7 +13,7 @@ from typing import Any
 from forensic.custody.continuity import seals_in_force
 from forensic.custody.store import recorded_moment, stated_description, utc_when
 from forensic.identify import reference_confidence, stated_warning
-from forensic.spectrum import MEASURED, is_measured
+from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
 from forensic.verdict import (
     MARGIN_MIN,
     MIN_SIGNAL_TO_NOISE,
@@ -493,7 +493,7 @@ def _records(analysis: Mapping[str, Any]) -> str:
     return said
 
 
-def _export_line(instrument: dict[str, Any], acquired_at: str) -> tuple[str, str] | None:
+def _export_line(instrument: dict[str, Any]) -> tuple[str, str] | None:
     """The export file a measurement was read from (an instrument whose own software exports,
     ``folder:``), taken out of ``instrument``: its path, SHA-256 and time of writing, by which
     anyone holding the instrument's export can match it, and what the time of acquisition
@@ -502,6 +502,7 @@ def _export_line(instrument: dict[str, Any], acquired_at: str) -> tuple[str, str
     source = instrument.pop("source_file", None)
     sha256 = instrument.pop("source_sha256", None)
     written = instrument.pop("export_written_at", None)
+    basis = instrument.pop("acquired_at_basis", None)  # as the folder driver records it
     instrument.pop("export_found_at_start", None)  # a limitation (content._limitations)
     if not source:
         return None
@@ -510,7 +511,7 @@ def _export_line(instrument: dict[str, Any], acquired_at: str) -> tuple[str, str
     )
     said = (
         "when its export file was written: the export states no time"
-        if written and (written == acquired_at)
+        if basis == ACQUIRED_WHEN_WRITTEN
         else ""
     )
     return line, said
@@ -539,7 +540,7 @@ def _analysis_blocks(
     note = instrument.pop("simulation_note", None)
     simulated_from = instrument.pop("simulated_from", None)
     simulated_from_provenance = instrument.pop("simulated_from_provenance", None)
-    export = _export_line(instrument, analysis["acquired_at"])
+    export = _export_line(instrument)
     if simulated_from and (note or layout >= 3):  # which reference it was made from
         # every simulator records it, not only those that write a note (sim:ftir writes none);
         # a report of layout 1 or 2 is laid out again as it was issued
