@@ -400,10 +400,18 @@ def test_a_current_report_with_its_signer_taken_out_does_not_verify(issued, tmp_
     intruder = load_or_create_key("Mallory")
     genuine = issued["report"].content
     version, current = genuine["software"]["version"], genuine["layout"]
+    issued_by = f"it was issued by forensic {version}"
     for change, layout, stated in (
-        (lambda c: None, current, version),
-        (lambda c: c.pop("layout"), 1, version),
-        (lambda c: c["software"].update(version="0.2.0"), current, "0.2.0"),
+        (lambda c: None, current, issued_by),
+        (lambda c: c.pop("layout"), 1, issued_by),
+        (
+            lambda c: c["software"].update(version="0.2.0"),
+            current,
+            "it was issued by forensic 0.2.0",
+        ),
+        # a forged content whose software is no object, or states no version: said, not a crash
+        (lambda c: c.update(software="x"), current, "no version of forensic that issued it"),
+        (lambda c: c.update(software={}), current, "no version of forensic that issued it"),
     ):
         downgraded = copy.deepcopy(genuine)
         del downgraded["signer"]
@@ -413,14 +421,19 @@ def test_a_current_report_with_its_signer_taken_out_does_not_verify(issued, tmp_
         )
         downgraded = _signed_again(downgraded, intruder)
         assert check_report_json(downgraded) == [
-            f"its signed content names no signer, but it states it was issued by forensic "
-            f"{stated} in layout {layout}, which signs the signer's name in every report: the "
-            f"signer was taken out and the content signed again, so the name '{OPERATOR}' in "
-            "its signature block is not what was signed"
+            f"its signed content names no signer, but it states {stated} in layout {layout}, "
+            "and only reports of layout 1 from before forensic 0.3.0 leave the signer's name "
+            "unsigned: the signer was taken out and the content signed again, so the name "
+            f"'{OPERATOR}' in its signature block is not what was signed"
         ]
-    result = _verify_report(tmp_path, "downgraded.pdf", downgraded)
+        if layout == 1:
+            as_layout_1 = downgraded
+    result = _verify_report(tmp_path, "downgraded.pdf", as_layout_1)
     assert result.exit_code == 1, result.output
     assert "NOT VERIFIED: its signed content names no signer" in result.output
+    (tmp_path / "forged.json").write_text(json.dumps(downgraded))  # software {}: no traceback
+    result = CliRunner().invoke(main, ["verify-report", str(tmp_path / "forged.json")])
+    assert result.exit_code == 1 and "no version of forensic" in result.output, result.output
     assert "did not sign the signer's name" not in result.output
 
 

@@ -189,12 +189,18 @@ def check_report_json(report: Mapping[str, Any]) -> list[str]:
             f"its public key's SHA-256 is {key_fingerprint}"
         )
     if "signer" not in report and not _predates_signed_signers(report):
-        version = (report.get("software") or {}).get("version")
+        version = _software_version(report)
         problems.append(
-            f"its signed content names no signer, but it states it was issued by forensic "
-            f"{version} in layout {report.get('layout', 1)}, which signs the signer's name in "
-            "every report: the signer was taken out and the content signed again, so the name "
-            f"{signature.get('signed_by')!r} in its signature block is not what was signed"
+            "its signed content names no signer, but it states "
+            + (
+                f"it was issued by forensic {version}"
+                if version
+                else "no version of forensic that issued it"
+            )
+            + f" in layout {report.get('layout', 1)}, and only reports of layout 1 from "
+            "before forensic 0.3.0 leave the signer's name unsigned: the signer was taken out "
+            f"and the content signed again, so the name {signature.get('signed_by')!r} in its "
+            "signature block is not what was signed"
         )
     if "signer" in report:  # who signed, inside what is signed (absent from earlier reports)
         signer = report["signer"]
@@ -228,13 +234,19 @@ def stated_version(report: Mapping[str, Any]) -> tuple[int, int, int] | None:
     tuple of int or None
         ``(major, minor, patch)``; None when it states none that reads as one.
     """
-    software = report.get("software")
-    version = str((software if isinstance(software, Mapping) else {}).get("version") or "")
-    numbers = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    numbers = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", _software_version(report) or "")
     if numbers is None:
         return None
     major, minor, patch = (int(n or 0) for n in numbers.groups())
     return major, minor, patch
+
+
+def _software_version(report: Mapping[str, Any]) -> str | None:
+    """The ``software.version`` a report's content states, as text; None where it states
+    none (or its ``software`` is not an object, as in a forged report)."""
+    software = report.get("software")
+    version = software.get("version") if isinstance(software, Mapping) else None
+    return str(version) if version not in (None, "") else None
 
 
 def _predates_signed_signers(report: Mapping[str, Any]) -> bool:
@@ -258,8 +270,9 @@ def signer_name_unsigned(report: Mapping[str, Any]) -> str | None:
     """
     if "signer" in report:
         return None
-    signature = report.get("signature") or {}
-    version = (report.get("software") or {}).get("version")
+    signature = report.get("signature")
+    signature = signature if isinstance(signature, Mapping) else {}
+    version = _software_version(report)
     return (
         f"the signer's name in this report ({signature.get('signed_by')!r}) is not covered by "
         "its signature: it was issued by a version of forensic"
