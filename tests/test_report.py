@@ -620,9 +620,10 @@ def test_every_document_property_a_viewer_shows_is_the_one_the_toolkit_writes(is
 
 
 def test_a_report_dated_by_the_clock_as_earlier_versions_did_still_verifies(issued):
-    # forensic 0.3.0 and earlier let matplotlib date the PDF: the clock when it was drawn,
-    # seconds after the issue time, in local time whose offset matplotlib could misstate by
-    # the hour of daylight saving time, and with minutes written in seconds (+05'1800')
+    # forensic 0.3.0 and earlier let matplotlib date the PDF: by SOURCE_DATE_EPOCH, or by the
+    # clock when it was drawn, seconds after the issue time, in local time whose offset
+    # matplotlib could misstate by the hour of daylight saving time, and with minutes written
+    # in seconds (+05'1800')
     from datetime import timedelta  # noqa: PLC0415
 
     from forensic.custody.store import recorded_moment  # noqa: PLC0415
@@ -644,8 +645,10 @@ def test_a_report_dated_by_the_clock_as_earlier_versions_did_still_verifies(issu
         local(timedelta(seconds=3), timedelta(hours=-5), "-05'00'"),
     ):
         assert check_report_pdf(_dated(pdf, CreationDate=creation))[1] == [], creation
-    late = local(timedelta(hours=3), timedelta(0), "Z")
-    assert "CreationDate reads" in check_report_pdf(_dated(pdf, CreationDate=late))[1][0]
+    # nor where SOURCE_DATE_EPOCH set it, to any date (a genuine report said altered)
+    sourced = "D:20231114221320Z"
+    assert check_report_pdf(_dated(pdf, CreationDate=sourced))[1] == []
+    assert "CreationDate reads" in check_report_pdf(_dated(pdf, CreationDate="yesterday"))[1][0]
     # a later version (this one) dates its PDF by its issue time: nothing else is its
     later = issued["report"].content
     assert stated_version(later) >= (0, 4, 0)

@@ -887,11 +887,11 @@ PRODUCER = re.compile(r"Matplotlib pdf backend v\d[\w.+-]*")
 """The Producer of every report: matplotlib's PDF backend, whose version is the issuer's."""
 
 CLOCK_DATED_BEFORE = (0, 4, 0)
-"""Reports of forensic before this version are dated (CreationDate) by the clock of the
-computer that drew them, not by their signed issue time (``dates.issued``) as later ones are:
-seconds after it, in local time whose offset matplotlib may misstate by the hour of daylight
-saving time. Such a date is taken within :data:`CLOCK_DATED_WINDOW` of the issue time."""
-CLOCK_DATED_WINDOW = (timedelta(hours=-2), timedelta(hours=1))
+"""Reports of forensic before this version are dated (CreationDate) by the computer that drew
+them, not by their signed issue time (``dates.issued``) as later ones are: its clock (seconds
+after the issue time, in local time whose offset matplotlib may misstate by the hour of
+daylight saving time) or, where ``SOURCE_DATE_EPOCH`` was set, any date at all. Their
+CreationDate must be a date, but says nothing a genuine report's must match."""
 
 
 def _pdf_date(text: str) -> datetime | None:
@@ -920,13 +920,10 @@ def _created_differs(given: Any, made: Any, content: Mapping[str, Any]) -> str |
     """Why a report's CreationDate is not the one the toolkit writes; None when it is."""
     if given == made:
         return None
-    issued = recorded_moment((content.get("dates") or {}).get("issued"))
     created = _pdf_date(str(given)) if given is not None else None
     version = stated_version(content)
-    if created and issued and version is not None and version < CLOCK_DATED_BEFORE:
-        earliest, latest = (issued + bound for bound in CLOCK_DATED_WINDOW)
-        if earliest <= created <= latest:  # drawn by the clock, when it was issued
-            return None
+    if created and version is not None and version < CLOCK_DATED_BEFORE:
+        return None  # dated by the computer that drew it (CLOCK_DATED_BEFORE)
     return (
         f"its document property CreationDate reads {None if given is None else str(given)!r}, "
         f"where the report was issued at {utc_when((content.get('dates') or {}).get('issued'))}"
