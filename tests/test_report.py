@@ -689,6 +689,21 @@ def test_verify_report_says_what_is_not_a_report(tmp_path):
     assert missing.exit_code == 2 and "cannot be read" in missing.output
 
 
+def test_the_evidence_store_given_to_verify_report_is_no_report_not_a_tampered_one(issued):
+    """It holds every report's content and PDF, so it was called a report damaged or altered
+    (exit 1): a script run over a case folder would have reported tampering."""
+    store = issued["folder"] / "forensic.db"  # as SQLite keeps a report's JSON and PDF
+    pdf = (issued["folder"] / "r.pdf").read_bytes()
+    content = json.dumps(issued["report"].content).encode()
+    store.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + content + pdf[:-2048])
+    result = CliRunner().invoke(main, ["verify-report", str(store)])
+    assert result.exit_code == 2, result.output
+    assert f"NOT A REPORT: {store}: neither a PDF nor a JSON report, though it holds " in (
+        result.output
+    )
+    assert "damaged or altered" not in result.output
+
+
 def _content_stream_damaged(pdf: bytes) -> bytes:
     """The PDF with bytes of page 1's compressed content stream overwritten (a bad sector)."""
     page = PdfReader(io.BytesIO(pdf)).pages[0]

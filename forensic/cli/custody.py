@@ -1060,15 +1060,26 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
                 except (ValueError, UnicodeDecodeError) as exc:
                     content, why = None, f"it is not JSON ({exc})"
                 marks = report_marks(data)
+                # a report, damaged or altered, begins as JSON or ends as a PDF; a store or an
+                # archive that holds reports is none
+                shaped = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" or (
+                    b"%%EOF" in data[-1024:]
+                )
                 if isinstance(content, dict) and "signature" in content:
                     problems = check_report_json(content)
-                elif marks:  # a report, damaged or altered: not verified
+                elif marks and shaped:  # a report, damaged or altered: not verified
                     if b"%%EOF" in data[-1024:]:  # a PDF's end, not its start
                         why = "it does not start with %PDF"
                     content = {}
                     problems = [
                         f"the file is damaged or altered: it carries {', '.join(marks)}, but {why}"
                     ]
+                elif marks:
+                    raise CustodyError(
+                        f"{path}: neither a PDF nor a JSON report, though it holds "
+                        f"{', '.join(marks)} (an evidence store, an archive?): give the "
+                        "report's own file"
+                    )
                 else:
                     raise CustodyError(f"{path}: neither a PDF nor a JSON report")
                 what = "JSON"
