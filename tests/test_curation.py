@@ -223,6 +223,33 @@ def test_an_id_that_is_no_safe_file_name_is_refused(small_library, tmp_path, bad
     assert done.imported[0]["file"] == "raman/тест_1.v2-raman.jdx"
 
 
+def test_an_unsafe_id_recorded_before_ids_were_checked_fails_and_is_not_reused(
+    small_library, tmp_path
+):
+    """An id like 'sub/para' from before the rule passed validation and was reused by the
+    next import of its substance, whose file then went where the id points."""
+    rows = curation.read_manifest(small_library / "manifest.csv")
+    for row in rows:
+        if row["id"] == "paracetamol-raman":
+            row["id"] = "sub/para"
+    curation.write_manifest(small_library / "manifest.csv", rows)
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    assert gate.status == "fail"
+    assert any(
+        f.entry == "sub/para" and "id 'sub/para' is not allowed" in f.message for f in gate.findings
+    )
+    before = (small_library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError, match=r"Paracetamol: id 'sub/para' is not allowed"):
+        curation.import_spectra(
+            [measured_paracetamol(tmp_path / "para.jdx")],
+            small_library,
+            name="Paracetamol",
+            licence="MIT",
+        )
+    assert (small_library / "manifest.csv").read_bytes() == before
+    assert not (small_library / "raman" / "sub").exists()
+
+
 def test_the_metadata_gate_fails_a_file_outside_the_library_folder(small_library, tmp_path):
     # a copy of the folder (a published one handed over) would not hold the reference
     outside = tmp_path / "outside"

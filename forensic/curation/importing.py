@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensic.commands import command
-from forensic.curation.manifest import MANIFEST_COLUMNS, cas_key, read_manifest, write_manifest
+from forensic.curation.manifest import (
+    MANIFEST_COLUMNS,
+    cas_key,
+    id_problem,
+    read_manifest,
+    write_manifest,
+)
 from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.io import atomic_write_bytes, read_spectra, write_spectrum
@@ -67,35 +73,6 @@ def _import_names(path: Path) -> str:
         "them as references of that one substance, or import one of them alone ("
         f"{command('convert', path, 'ONE.jdx', spectrum='N')}, then import ONE.jdx)"
     )
-
-
-ID_RULE = "letters, digits, '-', '_' and '.', starting with a letter or digit"
-"""What an entry id may hold (:func:`id_problem`), in words for a message."""
-
-_SAFE_ID = re.compile(r"[^\W_][\w.-]*")
-
-
-def id_problem(entry_id: str) -> str | None:
-    """Why ``entry_id`` cannot name a reference, or None when it can.
-
-    An id is also the reference's file name (``<modality>/<id>.jdx``): a ``/`` or ``..`` in
-    it would write the file outside the library folder or over another reference's, and a
-    space or comma makes a file name a shell command or a CSV cell breaks. An id is
-    therefore :data:`ID_RULE` (letters of every script: ids are made from names).
-
-    Parameters
-    ----------
-    entry_id : str
-        The id stated (``--id``, or a manifest's ``id`` column).
-
-    Returns
-    -------
-    str or None
-        What is wrong with it, naming it and what is allowed.
-    """
-    if _SAFE_ID.fullmatch(entry_id):
-        return None
-    return f"id {entry_id!r} is not allowed: an id (also its file name) is {ID_RULE}"
 
 
 def _slug(text: str) -> str:
@@ -481,7 +458,7 @@ def import_spectra(
     taken: set[str] = set()
     bases: set[tuple[str, Path]] = set()
     holders: dict[str, str] = {}  # id -> the name of the reference given it in this import
-    conflicts, others, modalities = [], [], []
+    conflicts, others, modalities, unsafe = [], [], [], []
     for (_, row), origin, stated in zip(planned, origins, stated_ids, strict=True):
         base, n = row["id"], 1
         further = (base, origin) in bases  # a further spectrum of the same file
@@ -502,6 +479,8 @@ def import_spectra(
                     f"reference {row['id']} (check the manifest if one name was copied by "
                     "mistake)"
                 )
+        if id_problem(row["id"]):  # an id the library held before ids were checked
+            unsafe.append(f"{row['name']}: {id_problem(row['id'])}")
         holders[row["id"]] = row["name"]
         taken.add(row["id"])
         row["file"] = f"{row['modality']}/{row['id']}.jdx"
@@ -519,6 +498,12 @@ def import_spectra(
             others.append(f"{row['id']} holds {old.get('name')}, not {row['name']}")
         elif old.get("provenance") != "modelled" and not force:
             conflicts.append(f"{row['id']} ({old.get('name')}, added {old.get('added_at')})")
+    if unsafe:  # its file would be written where the id points
+        raise LibraryError(
+            f"not imported: {'; '.join(unsafe)} (the id of its reference in {folder}); give "
+            "the new reference a safe id (--id NEW-ID, or an id column in --manifest); "
+            "nothing was written"
+        )
     if modalities:  # one id names one reference: it would be removed, whatever the force
         raise LibraryError(
             f"not imported: {'; '.join(modalities)} (in {folder}); give the new reference its "

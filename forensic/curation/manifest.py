@@ -150,3 +150,32 @@ def cas_key(cas: str) -> str:
     """The key that makes two spellings of a CAS number the same number: its digits without
     leading zeros (``0058-08-2`` and ``58082`` are ``58082``); ``""`` for no digits."""
     return re.sub(r"\D", "", str(cas)).lstrip("0")
+
+
+ID_RULE = "letters, digits, '-', '_' and '.', starting with a letter or digit"
+"""What an entry id may hold (:func:`id_problem`), in words for a message."""
+
+_SAFE_ID = re.compile(r"[^\W_][\w.-]*")
+
+
+def id_problem(entry_id: str) -> str | None:
+    """Why ``entry_id`` cannot name a reference, or None when it can.
+
+    An id is also the reference's file name (``<modality>/<id>.jdx``): a ``/`` or ``..`` in
+    it would write the file outside the library folder or over another reference's, and a
+    space or comma makes a file name a shell command or a CSV cell breaks. An id is
+    therefore :data:`ID_RULE` (letters of every script: ids are made from names).
+
+    Parameters
+    ----------
+    entry_id : str
+        The id stated (``--id``, or a manifest's ``id`` column).
+
+    Returns
+    -------
+    str or None
+        What is wrong with it, naming it and what is allowed.
+    """
+    if _SAFE_ID.fullmatch(entry_id):
+        return None
+    return f"id {entry_id!r} is not allowed: an id (also its file name) is {ID_RULE}"

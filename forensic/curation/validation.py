@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from forensic.curation.manifest import REQUIRED_FIELDS, cas_is_valid, cas_key
+from forensic.curation.manifest import REQUIRED_FIELDS, cas_is_valid, cas_key, id_problem
 from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import read_spectrum
@@ -506,6 +506,8 @@ def _metadata_gate_folder(
         if row.get("provenance") and row["provenance"] not in PROVENANCES:
             gate.fail(where, f"provenance {row['provenance']!r}: expected one of {PROVENANCES}")
         if row.get("id"):
+            if id_problem(row["id"]):  # it is also the file name import writes
+                gate.fail(where, f"manifest line {line}: {id_problem(row['id'])}")
             if row["id"] in seen_ids:
                 gate.fail(where, f"id repeated (manifest lines {seen_ids[row['id']]} and {line})")
             seen_ids[row["id"]] = line
