@@ -756,12 +756,17 @@ def ir_unit_problem(spectrum: Spectrum) -> str | None:
     return None if problem is None else str(problem)
 
 
+def _as_bands_up(spectrum: Spectrum) -> np.ndarray:
+    """The intensities with bands pointing up as the unit says they do: negated in
+    transmittance units (:data:`DIP_UNITS`), whose bands are dips."""
+    y = np.asarray(spectrum.intensity, dtype=float)
+    return -y if spectrum.y_unit in DIP_UNITS else y
+
+
 def _bands_point_down(spectrum: Spectrum) -> bool:
     """Whether the spectrum reaches farther below its median than above it, its bands taken as
     dips in transmittance units: an inverted spectrum's bands point the other way."""
-    y = np.asarray(spectrum.intensity, dtype=float)
-    if spectrum.y_unit in DIP_UNITS:
-        y = -y
+    y = _as_bands_up(spectrum)
     median = float(np.median(y))
     return median - float(y.min()) > float(y.max()) - median
 
@@ -811,11 +816,9 @@ def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
     unit = spectrum.y_unit
     if spectrum.modality != "ir" or unit not in _LABELLED_UNITS:
         return None
-    y = np.asarray(spectrum.intensity, dtype=float)
-    if unit in DIP_UNITS:
-        y = -y
-    median, sd = float(np.median(y)), float(np.std(y))
-    if sd == 0 or median - float(y.min()) <= float(y.max()) - median:
+    y = _as_bands_up(spectrum)
+    sd = float(np.std(y))
+    if sd == 0 or not _bands_point_down(spectrum):
         return None
     skewness = float(np.mean(((y - y.mean()) / sd) ** 3))
     if skewness >= UNIT_LABEL_SKEWNESS:
