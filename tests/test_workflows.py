@@ -1904,7 +1904,9 @@ def test_a_printed_command_pasted_with_its_places_unfilled_records_nothing(tmp_p
         assert f"Invalid value for '{option}': '...' is the place the printed command left " in (
             " ".join(done.stderr.split())
         )
-        assert "nothing was recorded" in done.stderr
+        assert f"fill in: give {option} its value; nothing was recorded" in (
+            " ".join(done.stderr.split())
+        )
     # the one-character ellipsis a word processor makes of it is the same place
     typed = [w if w != "..." else "\u2026" for w in reseal]
     assert _elsewhere(tmp_path).invoke(main, typed[1:]).exit_code == 2

@@ -60,8 +60,7 @@ def _filled(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     if is_placeholder(value):
         raise click.BadParameter(
             f"{value.strip()!r} is the place the printed command left for you to fill in: "
-            f"give the {param.name.replace('_number', '').replace('_', ' ')} itself; "
-            "nothing was recorded",
+            f"give {param.opts[0]} its value; nothing was recorded",
             ctx=ctx,
             param=param,
         )
