@@ -158,6 +158,8 @@ def _glyphs_outside_the_body(pdf_path: Path) -> list[str]:
             height = page.get_size()[1]
             text = page.get_textpage()
             for index in range(text.count_chars()):
+                if text.get_text_range(index, 1) in ("\r", "\n"):  # pdfium's line ends, not
+                    continue  # drawn (zero width, where some matplotlib versions end a line)
                 left, bottom, right_edge, top = text.get_charbox(index)
                 if right_edge > right or left < 0 or bottom < 0 or top > height:
                     outside.append(
