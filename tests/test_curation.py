@@ -223,17 +223,22 @@ def test_an_id_that_is_no_safe_file_name_is_refused(small_library, tmp_path, bad
     assert done.imported[0]["file"] == "raman/тест_1.v2-raman.jdx"
 
 
+def _metadata_gate_with(library, entry_id, **changes):
+    """The metadata gate of ``library`` once the manifest row ``entry_id`` holds ``changes``."""
+    rows = curation.read_manifest(library / "manifest.csv")
+    for row in rows:
+        if row["id"] == entry_id:
+            row.update(changes)
+    curation.write_manifest(library / "manifest.csv", rows)
+    return curation.validate_library(library, self_identification=False).gate("metadata")
+
+
 def test_an_unsafe_id_recorded_before_ids_were_checked_fails_and_is_not_reused(
     small_library, tmp_path
 ):
     """An id like 'sub/para' from before the rule passed validation and was reused by the
     next import of its substance, whose file then went where the id points."""
-    rows = curation.read_manifest(small_library / "manifest.csv")
-    for row in rows:
-        if row["id"] == "paracetamol-raman":
-            row["id"] = "sub/para"
-    curation.write_manifest(small_library / "manifest.csv", rows)
-    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    gate = _metadata_gate_with(small_library, "paracetamol-raman", id="sub/para")
     assert gate.status == "fail"
     assert any(
         f.entry == "sub/para" and "id 'sub/para' is not allowed" in f.message for f in gate.findings
@@ -299,12 +304,7 @@ def test_a_capitalised_provenance_or_modality_is_read_as_meant(small_library, tm
     assert not result.skipped
     assert [(r["modality"], r["provenance"]) for r in result.imported] == [("raman", "measured")]
     # a manifest row in another case than its file's modality: the gate says the case
-    rows = curation.read_manifest(small_library / "manifest.csv")
-    for row in rows:
-        if row["id"] == "caffeine-ir":
-            row["modality"] = "IR"
-    curation.write_manifest(small_library / "manifest.csv", rows)
-    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    gate = _metadata_gate_with(small_library, "caffeine-ir", modality="IR")
     (finding,) = [f for f in gate.findings if f.entry == "caffeine-ir"]
     assert "modality 'IR': a modality is written in lower case (ir" in finding.message
 
