@@ -235,8 +235,8 @@ def import_spectra(
         ``force``, or a file's CAS number contradicts the library's for its name and none is
         stated (nothing is written then).
     """
-    if entry_id is not None and id_problem(entry_id):
-        raise LibraryError(f"not imported: --{id_problem(entry_id)}; nothing was written")
+    if entry_id is not None and (problem := id_problem(entry_id)):
+        raise LibraryError(f"not imported: --{problem}; nothing was written")
     folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
     if not folder.is_dir():
         raise LibraryError(f"{folder}: no such library folder")
@@ -256,8 +256,8 @@ def import_spectra(
         mpath = Path(manifest)
         bad_ids = []
         for line, row in enumerate(read_manifest(mpath), start=2):
-            if row["id"] and id_problem(row["id"]):
-                bad_ids.append(f"line {line}: {id_problem(row['id'])}")
+            if row["id"] and (problem := id_problem(row["id"])):
+                bad_ids.append(f"line {line}: {problem}")
             jobs.append(((mpath.parent / row["file"]), {k: v for k, v in row.items() if v}))
         if bad_ids:
             raise LibraryError(
@@ -479,8 +479,8 @@ def import_spectra(
                     f"reference {row['id']} (check the manifest if one name was copied by "
                     "mistake)"
                 )
-        if id_problem(row["id"]):  # an id the library held before ids were checked
-            unsafe.append(f"{row['name']}: {id_problem(row['id'])}")
+        if problem := id_problem(row["id"]):  # an id the library held before ids were checked
+            unsafe.append(f"{row['name']}: {problem}")
         holders[row["id"]] = row["name"]
         taken.add(row["id"])
         row["file"] = f"{row['modality']}/{row['id']}.jdx"

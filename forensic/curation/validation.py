@@ -506,8 +506,8 @@ def _metadata_gate_folder(
         if row.get("provenance") and row["provenance"] not in PROVENANCES:
             gate.fail(where, f"provenance {row['provenance']!r}: expected one of {PROVENANCES}")
         if row.get("id"):
-            if id_problem(row["id"]):  # it is also the file name import writes
-                gate.fail(where, f"manifest line {line}: {id_problem(row['id'])}")
+            if problem := id_problem(row["id"]):  # it is also the file name import writes
+                gate.fail(where, f"manifest line {line}: {problem}")
             if row["id"] in seen_ids:
                 gate.fail(where, f"id repeated (manifest lines {seen_ids[row['id']]} and {line})")
             seen_ids[row["id"]] = line
