@@ -1061,13 +1061,12 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
                 marks = report_marks(data)
                 # a report, damaged or altered, begins as JSON or ends as a PDF; a store or an
                 # archive that holds reports is none
-                shaped = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" or (
-                    b"%%EOF" in data[-1024:]
-                )
+                ends_as_pdf = b"%%EOF" in data[-1024:]
+                begins_as_json = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
                 if isinstance(content, dict) and "signature" in content:
                     problems = check_report_json(content)
-                elif marks and shaped:  # a report, damaged or altered: not verified
-                    if b"%%EOF" in data[-1024:]:  # a PDF's end, not its start
+                elif marks and (begins_as_json or ends_as_pdf):  # damaged or altered
+                    if ends_as_pdf:  # a PDF's end, not its start
                         why = "it does not start with %PDF"
                     content = {}
                     problems = [
