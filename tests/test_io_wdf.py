@@ -189,6 +189,69 @@ def test_data_block_must_hold_whole_spectra(write):
         wdf.read(write(longer))
 
 
+def block_ends(data: bytes) -> list[tuple[str, int]]:
+    """Each block's name and the offset where it ends, in file order."""
+    ends, offset = [], 512
+    while offset < len(data):
+        name, _, size = struct.unpack_from("<4sIQ", data, offset)
+        offset += size
+        ends.append((name.decode(), offset))
+    return ends
+
+
+@pytest.mark.parametrize(
+    ("cut_after", "missing"),
+    [
+        ("DATA", r"no YLST block, declared by the header \(ylist_length 1\); no XLST"),
+        ("YLST", r"no XLST block, declared by the header \(xlist_length 64\); no ORGN"),
+        ("XLST", r"no ORGN block, declared by the header \(origin_count 1\)"),
+    ],
+)
+def test_a_file_cut_at_a_block_end_before_its_declared_blocks_is_refused(write, cut_after, missing):
+    # Cut where a block ends, the spectrum and its x list whole, the file read as if complete
+    # and lost its acquisition time (ORGN) without a word.
+    data = wdf_file(Y, X)
+    end = dict(block_ends(data))[cut_after]
+    match = (
+        rf"sample\.wdf: truncated or corrupt WDF file: {missing}.*; the blocks end at byte "
+        rf"{end}, after the {cut_after} block$"
+    )
+    with pytest.raises(FormatError, match=match):
+        wdf.read(write(data[:end]))
+
+
+def test_a_file_whose_header_declares_no_origin_lists_needs_no_orgn_block(write):
+    data = wdf_file(Y, X)
+    end = dict(block_ends(data))["XLST"]
+    no_origins = data[:92] + struct.pack("<i", 0) + data[96:end]
+    (s,) = wdf.read(write(no_origins))
+    assert "acquired_at" not in s.metadata
+    np.testing.assert_allclose(s.intensity, Y[::-1], rtol=1e-6)
+
+
+def test_origin_lists_must_be_those_the_header_declares(write):
+    data = wdf_file(Y, X)
+    two = data[:92] + struct.pack("<i", 2) + data[96:]
+    match = (
+        r"sample\.wdf: corrupt WDF file: the header declares 2 origin lists \(origin_count\) of "
+        r"1 values \(capacity\), but the ORGN block at offset \d+ says it holds 1 and has room "
+        r"for 1$"
+    )
+    with pytest.raises(FormatError, match=match):
+        wdf.read(write(two))
+
+
+def test_a_y_list_shorter_than_the_header_declares_is_refused(write):
+    data = wdf_file(Y, X)
+    five = data[:84] + struct.pack("<i", 5) + data[88:]
+    match = (
+        r"corrupt WDF file: the header declares a y list of 5 values \(ylist_length\) but the "
+        r"YLST block at offset \d+ holds 1$"
+    )
+    with pytest.raises(FormatError, match=match):
+        wdf.read(write(five))
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -239,3 +302,17 @@ def test_truncated_real_wdf(shared_data, tmp_path):
     path.write_bytes(data[:3000])
     with pytest.raises(FormatError, match=r"truncated WDF file: block DATA"):
         forensic.read_spectrum(path)
+
+
+def test_real_wdf_cut_at_a_block_end_before_its_origin_lists_is_refused(shared_data, tmp_path):
+    # WiRE writes DATA, YLST, XLST, then its own data block and ORGN: cut at any of those
+    # block ends, the spectrum is whole and the file used to read as complete.
+    for name in ("Renishaw_nCal_785.wdf", "sp.wdf"):
+        data = (shared_data / "formats" / "wdf" / name).read_bytes()
+        ends = block_ends(data)
+        orgn = [block for block, _ in ends].index("ORGN")
+        for block, end in ends[:orgn]:
+            path = tmp_path / f"cut-after-{block}-{name}"
+            path.write_bytes(data[:end])
+            with pytest.raises(FormatError, match=rf"no ORGN block.* after the {block} block$"):
+                forensic.read_spectrum(path)

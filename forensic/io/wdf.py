@@ -11,9 +11,12 @@ Renishaw's own larger accessor library; the layout needed for one spectrum is sm
   (int32 at 152), laser wavenumber (float32 cm-1 at 156), user (32 bytes at 208) and title
   (at 240);
 - then blocks, each ``name`` (4 ASCII), ``uid`` (uint32), ``size`` (uint64, header included):
-  ``DATA`` (float32 intensities, one spectrum after another), ``XLST`` (data type and unit,
-  int32 each, then the float32 axis), ``ORGN`` (per-spectrum origins, among them the
-  acquisition time as a Windows FILETIME).
+  ``DATA`` (float32 intensities, one spectrum after another), ``YLST`` and ``XLST`` (data type
+  and unit, int32 each, then the float32 values), ``ORGN`` (per-spectrum origins, among them
+  the acquisition time as a Windows FILETIME).
+
+A file must hold every block its header declares (``YLST``, ``XLST`` and, with origin lists,
+``ORGN``: see :func:`_refuse_missing_blocks`) and every block it starts must be whole.
 """
 
 from __future__ import annotations
@@ -135,9 +138,7 @@ def read(path: str | Path) -> list[Spectrum]:
             f"{int(h['xlist_length'])}"
         )
     blocks = _blocks(f)
-    if "DATA" not in blocks or "XLST" not in blocks:
-        missing = ", ".join(n for n in ("DATA", "XLST") if n not in blocks)
-        raise f.error(f"truncated or corrupt WDF file: no {missing} block")
+    _refuse_missing_blocks(f, h, blocks)
 
     data_offset, data_size = blocks["DATA"]
     if data_size < 16 + 4 * points:
@@ -268,6 +269,66 @@ def _blocks(f: BinaryFile) -> dict[str, tuple[int, int]]:
         found.setdefault(name, (offset, size))
         offset += size
     return found
+
+
+def _refuse_missing_blocks(f: BinaryFile, h: np.void, blocks: dict[str, tuple[int, int]]) -> None:
+    """Raise unless the file holds every block its header declares, each as large as declared.
+
+    The header gives the lengths of the x and y lists and the number of origin lists (where
+    and when each spectrum was taken), so a whole file holds ``DATA``, ``XLST``, ``YLST`` and,
+    with origin lists, ``ORGN``. WiRE writes ``ORGN`` after the spectrum and its x list: a copy
+    cut at the end of a block before it read as the whole spectrum, without its acquisition
+    time, and nothing else showed the cut. The blocks after those (comment, WiRE's measurement,
+    calibration and instrument settings, images) are declared nowhere, and which of them a file
+    holds depends on the WiRE version and the measurement: a copy that ends cleanly before one
+    of them cannot be told from a whole file.
+    """
+    origins, ylist = int(h["origin_count"]), int(h["ylist_length"])
+    # in the order WiRE writes them
+    declared = {"DATA": "which holds the spectra"}
+    if ylist > 0:
+        declared["YLST"] = f"declared by the header (ylist_length {ylist})"
+    declared["XLST"] = f"declared by the header (xlist_length {int(h['xlist_length'])})"
+    if origins > 0:
+        declared["ORGN"] = f"declared by the header (origin_count {origins})"
+    missing = [name for name in declared if name not in blocks]
+    if missing:
+        # _blocks has checked that they follow one another: the last one ends the file's blocks
+        end, last = max(
+            ((offset + size, f"the {name} block") for name, (offset, size) in blocks.items()),
+            default=(HEADER_SIZE, "the header"),
+        )
+        absent = "; ".join(f"no {name} block, {declared[name]}" for name in missing)
+        raise f.error(
+            f"truncated or corrupt WDF file: {absent}; the blocks end at byte {end}, after {last}"
+        )
+    if ylist > 0:
+        y_offset, y_size = blocks["YLST"]
+        if y_size < 24 + 4 * ylist:
+            raise f.error(
+                f"corrupt WDF file: the header declares a y list of {ylist} values (ylist_length) "
+                f"but the YLST block at offset {y_offset} holds {max(y_size - 24, 0) // 4}"
+            )
+    if origins > 0:
+        _check_origin_lists(f, blocks["ORGN"], origins, int(h["capacity"]))
+
+
+def _check_origin_lists(f: BinaryFile, block: tuple[int, int], lists: int, capacity: int) -> None:
+    """Raise unless the ``ORGN`` block holds the header's number of origin lists, each with a
+    value for every spectrum the file has room for (its capacity)."""
+    offset, size = block
+    stated = (
+        int(f.array(offset + 16, "<u4", 1, "the number of origin lists (ORGN)")[0])
+        if size >= 20
+        else 0
+    )
+    room = max(size - 20, 0) // (24 + 8 * max(capacity, 0))
+    if stated != lists or room < lists:
+        raise f.error(
+            f"corrupt WDF file: the header declares {lists} origin lists (origin_count) of "
+            f"{capacity} values (capacity), but the ORGN block at offset {offset} says it holds "
+            f"{stated} and has room for {room}"
+        )
 
 
 def _acquired_at(f: BinaryFile, block: tuple[int, int], lists: int, capacity: int) -> str | None:
