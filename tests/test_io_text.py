@@ -646,6 +646,48 @@ def test_a_broken_first_row_is_refused_not_taken_for_a_header(tmp_path, first_ro
         read_text(path)
 
 
+GARBLED = "the line just above the data reads as a row of 2 numbers but for one character"
+LABSPEC_HEADER = ["#Acq. time (s)=\t2", "#Laser=\t785nm_Edge", "#Title=\tX"]
+
+
+@pytest.mark.parametrize(
+    ("first_cell", "why"),
+    [
+        ("x00.000", "a letter for a digit"),
+        ("2O0.000", "a capital O for a zero"),
+        ("200.0#0", "a stray character"),
+        ("200.00.0", "a second decimal point"),
+        ("-200.000", None),  # a sign is a number's own: the row reads (an axis from -200)
+    ],
+)
+@pytest.mark.parametrize(
+    "above", [[], LABSPEC_HEADER, ["#Wave\t\t#Intensity"], ["Raman shift\tIntensity"]]
+)
+def test_a_first_row_with_a_garbled_number_is_refused_not_taken_for_column_names(
+    tmp_path, first_cell, why, above
+):
+    # LabSpec's first row "46.6417<TAB>37" with one character garbled ("x6.6417") read as a
+    # line of column names: the first point was lost, or both columns named by its numbers.
+    rows = _rows("{:.3f}\t{:.0f}", values=np.round(_intensity()))
+    rows[0] = first_cell + "\t" + rows[0].split("\t")[1]
+    path = _write(tmp_path, "garbled.txt", [*above, *rows], encoding="latin-1")
+    if why is None:
+        (spectrum,) = read_text(path)
+        assert len(spectrum) == AXIS.size
+        return
+    match = rf"garbled\.txt: line {len(above) + 1}: {GARBLED} \({re.escape(repr(first_cell))} in "
+    with pytest.raises(FormatError, match=match + r"column 1\): a damaged data row, not column"):
+        read_text(path)
+
+
+@pytest.mark.parametrize("names", ["X\tY", "x1\ty1", "cm-1\tcounts", "Shift 532nm\tI2"])
+def test_short_column_names_are_still_column_names(tmp_path, names):
+    rows = _rows("{:.3f}\t{:.0f}", values=np.round(_intensity()))
+    (spectrum,) = read_text(_write(tmp_path, "named.txt", [names, *rows]))
+    assert len(spectrum) == AXIS.size
+    assert spectrum.metadata["x_column"] == names.split("\t")[0]
+
+
 def test_a_lone_count_of_the_rows_below_is_a_header(tmp_path):
     rows = _rows("{:.2f},{:.3f}")
     (spectrum,) = read_text(_write(tmp_path, "count.csv", [str(len(rows)), *rows]))
@@ -1001,6 +1043,20 @@ def test_horiba_polystyrene_peak(shared_data):
     # the 1006.29 cm-1 point (the neighbour 1002.74 is lower). The reader gives the file's axis.
     assert _peak(spectrum, 1001.4) == pytest.approx(1006.29, abs=0.01)
     assert _peak(spectrum, 1602.3) == pytest.approx(1602.3, abs=3)
+
+
+@pytest.mark.parametrize(
+    "name", ["LabSpec_Si_532.txt", "Horiba_PST10_iR785.txt", "Renishaw_nCal_785.txt"]
+)
+def test_real_exports_with_a_garbled_first_row_are_refused(shared_data, tmp_path, name):
+    raw = (shared_data / "formats" / "text" / name).read_bytes()
+    lines = raw.split(b"\n")
+    first = next(i for i, line in enumerate(lines) if line[:1].isdigit() or line[:1] == b"-")
+    damaged = b"x" + lines[first][1:]  # its first character garbled
+    path = tmp_path / name
+    path.write_bytes(b"\n".join([*lines[:first], damaged, *lines[first + 1 :]]))
+    with pytest.raises(FormatError, match=rf"{name}: line {first + 1}: {GARBLED} \('x"):
+        read_text(path)
 
 
 def test_labspec_silicon_peak(shared_data):

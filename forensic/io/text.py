@@ -28,8 +28,10 @@ separator (``1001.4`` or ``1.001,4`` in a decimal-comma file) is refused with it
 Every data row must have as many cells as the others: a row with a cell missing or extra, a
 cell of text, NaN or inf, is refused with its line number, also when it is the first row
 (directly above the data, a line of numbers only is a broken row, not a header, unless it is a
-lone count of the rows below). Blank lines, comment lines and a header block are fine, and a
-cell left empty (B&W Tek pixels outside the calibrated range) drops its row, as recorded below.
+lone count of the rows below; so is a row of numbers one of which has a character garbled,
+``x6.6417<TAB>37``: column names are words). Blank lines, comment lines and a header block
+are fine, and a cell left empty (B&W Tek pixels outside the calibrated range) drops its row, as
+recorded below.
 A file that ends in a row without its newline may have been cut off (an interrupted copy or
 download): that row is refused, with its line, where the rows above show it incomplete (a
 cell short, its trailing delimiter or the decimals or exponent digits of its last number
@@ -628,15 +630,26 @@ def _refuse_broken_row_above(
     A header line holds some text; a line of numbers only, directly above the data (blank and
     comment lines aside), is the first data row with a cell missing, an extra cell, NaN or
     inf, and dropping it as header would silently lose a point; so is a line that starts with
-    a number but does not read as a row (another delimiter, ``n/a``, a typo). The one exception
-    is a lone whole number equal to the count of rows below it: a point count, as some exports
+    a number but does not read as a row (another delimiter, ``n/a``, a typo), and a row of
+    numbers one of which has a character garbled (``x6.6417<TAB>37``: see
+    :func:`_garbled_number`), which was taken for the column names. The one exception is a
+    lone whole number equal to the count of rows below it: a point count, as some exports
     write.
     """
     split = _split(lines[index].strip(), style)
     cells = [c for c in split if c]
     if not cells:
         return
-    if any(_to_number(c, style) is None and not _NOT_A_NUMBER_RE.fullmatch(c) for c in cells):
+    words = [c for c in cells if _to_number(c, style) is None and not _NOT_A_NUMBER_RE.fullmatch(c)]
+    if words:
+        if len(words) == 1 and len(split) == width and _garbled_number(words[0], style):
+            raise FormatError(
+                f"the line just above the data reads as a row of {width} numbers but for one "
+                f"character ({words[0]!r} in column {split.index(words[0]) + 1}): a damaged "
+                f"data row, not column names: {_clip(lines[index])!r}",
+                path=path,
+                line=index + 1,
+            )
         if not _STARTS_WITH_NUMBER_RE.match(lines[index]):
             return  # it has text: a header line
         # it starts as a data row but does not read as one (another delimiter, 'n/a', a typo)
@@ -656,6 +669,22 @@ def _refuse_broken_row_above(
         path=path,
         line=index + 1,
     )
+
+
+def _garbled_number(cell: str, style: _Style) -> bool:
+    """Whether ``cell`` is a number with one character garbled (``x6.6417``, ``4O.6417``,
+    ``46.6#17``): dropping one character, or making it a digit, makes it a number, and it holds
+    at least two digits and more digits than letters. A column name is words (``Raman shift``,
+    ``cm-1``) or a letter or two (``X``, ``x1``): not a number but for one character.
+    """
+    digits = sum(ch.isdigit() for ch in cell)
+    if digits < 2 or digits <= sum(ch.isalpha() for ch in cell):
+        return False
+    for at in range(len(cell)):
+        for mended in (cell[:at] + cell[at + 1 :], cell[:at] + "0" + cell[at + 1 :]):
+            if _to_number(mended, style) is not None:
+                return True
+    return False
 
 
 _CUT_EVIDENCE_ROWS = 20
