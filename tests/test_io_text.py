@@ -621,6 +621,7 @@ BROKEN_ABOVE = "the line just above the data starts with a number but does not r
         ("200.0,50.0,7.0", r"3 column\(s\) where the rows below have 2"),
         ("200.0", r"1 column\(s\) where the rows below have 2"),
         ("200.0,", r"1 column\(s\) where the rows below have 2"),
+        ("200.0,,50.0", r"3 column\(s\) where the rows below have 2"),  # one of them empty
         ("200.0,nan", r"not a number \('nan'\) in column 2"),
         ("-inf,50.0", r"not a number \('-inf'\) in column 1"),
         (

@@ -664,7 +664,7 @@ def _refuse_broken_row_above(
     if len(cells) == 1 and re.fullmatch(r"\+?\d+", cells[0]) and int(cells[0]) == rows_below:
         return
     raise FormatError(
-        f"{len(cells)} column(s) where the rows below have {width} ({style.describe()}): "
+        f"{len(split)} column(s) where the rows below have {width} ({style.describe()}): "
         f"{_clip(lines[index])!r}",
         path=path,
         line=index + 1,
