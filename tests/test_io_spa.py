@@ -116,9 +116,21 @@ def test_uv_visible_is_refused(write):
 
 def test_absurd_axis_in_the_header_is_corrupt(write):
     # Taken for a UV-visible spectrum (x_first 1e31 nm), its range printed in full.
-    with pytest.raises(FormatError, match=r"corrupt SPA header: axis from 1e\+31 to 600$") as info:
+    match = (
+        r"corrupt OMNIC SPA file: the axis from 1e\+31 to 600 \(the spectrum header's first and "
+        r"last x\): beyond what any spectrum holds \(at most 1e\+30\)$"
+    )
+    with pytest.raises(FormatError, match=match) as info:
         spa.read(write(spa_file(Y, x_unit=3, first=1e31, last=600.0)))
     assert not isinstance(info.value, NotVibrationalError)
+
+
+def test_an_axis_of_no_width_in_the_header_is_corrupt(write):
+    match = (
+        r"corrupt OMNIC SPA file: the axis from 600 to 600 .*: no width, to spread 50 points over$"
+    )
+    with pytest.raises(FormatError, match=match):
+        spa.read(write(spa_file(Y, first=600.0, last=600.0)))
 
 
 def test_header_claims_more_points_than_stored(write):

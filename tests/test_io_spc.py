@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -437,10 +438,37 @@ def test_absurd_axis_in_the_header_is_corrupt(write, xtype):
     # (309 digits); it is a corrupt header, whatever the unit.
     data, _, _ = simple_spc(xtype=xtype)
     data = data[:8] + struct.pack("<dd", 1e308, 325.0) + data[24:]
-    match = r"sample\.spc: corrupt SPC header: axis from 1e\+308 to 325$"
+    match = (
+        r"sample\.spc: corrupt SPC file: the axis from 1e\+308 to 325 \(ffirst, flast\): beyond "
+        r"what any spectrum holds \(at most 1e\+30\)$"
+    )
     with pytest.raises(FormatError, match=match) as info:
         spc.read(write(data))
     assert not isinstance(info.value, NotVibrationalError)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "problem"),
+    [
+        (1000.0, 1000.0, r"the axis from 1000 to 1000 \(ffirst, flast\): no width, to spread 200"),
+        (math.nan, 2000.0, r"the axis from nan to 2000 \(ffirst, flast\): not a finite number"),
+        (400.0, -math.inf, r"the axis from 400 to -inf \(ffirst, flast\): not a finite number"),
+    ],
+)
+def test_axis_ends_that_cannot_be_genuine_are_refused(write, first, last, problem):
+    # Both ends alike, the spectrum was read as every point at one wavenumber and refused as
+    # a repeated axis, by index; the header's fields are now named.
+    data, _, _ = simple_spc()
+    data = data[:8] + struct.pack("<dd", first, last) + data[24:]
+    with pytest.raises(FormatError, match=rf"sample\.spc: corrupt SPC file: {problem}"):
+        spc.read(write(data))
+
+
+def test_old_format_axis_of_no_width_is_refused(write):
+    data = bytearray(old_format_file(64, 1, flags=0))
+    struct.pack_into("<ff", data, 8, 900.0, 900.0)
+    with pytest.raises(FormatError, match=r"the axis from 900 to 900 \(ofirst, olast\): no width"):
+        spc.read(write(bytes(data)))
 
 
 def test_nan_intensities_are_a_format_error(write):

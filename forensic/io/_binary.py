@@ -123,6 +123,42 @@ class BinaryFile:
             )
         raise self.error(message)
 
+    def even_axis(self, first: float, last: float, points: int, *, fields: str) -> np.ndarray:
+        """The evenly spaced axis a header states by the x of its first and last point.
+
+        Both ends must be finite and within :data:`~forensic.spectrum.MAX_MAGNITUDE` (a
+        corrupt header's 1e308 would otherwise be spread into an axis and, on a nm scale,
+        taken for a UV-visible spectrum before any check saw it), and must differ when there
+        is more than one point: an axis of no width puts every point at one wavenumber.
+
+        Parameters
+        ----------
+        first, last : float
+            The x of the first and last point, as the header states them.
+        points : int
+            The number of points spread between them.
+        fields : str
+            The fields that state them, for the message ("ffirst, flast").
+
+        Returns
+        -------
+        numpy.ndarray
+            ``points`` float64 values from ``first`` to ``last``.
+        """
+        problem = None
+        if not (np.isfinite(first) and np.isfinite(last)):
+            problem = "not a finite number"
+        elif max(abs(first), abs(last)) > MAX_MAGNITUDE:
+            problem = f"beyond what any spectrum holds (at most {MAX_MAGNITUDE:.0e})"
+        elif first == last and points > 1:
+            problem = f"no width, to spread {points} points over"
+        if problem is not None:
+            raise self.error(
+                f"corrupt {self.kind} file: the axis from {first:g} to {last:g} ({fields}): "
+                f"{problem}"
+            )
+        return np.linspace(first, last, int(points))
+
     def record(self, offset: int, dtype: np.dtype, what: str) -> np.void:
         """One structured record of ``dtype`` at ``offset``."""
         dtype = np.dtype(dtype)
@@ -143,27 +179,6 @@ def as_float64(values: np.ndarray) -> np.ndarray:
     """A float64 copy; NaN payloads in corrupt files become NaN without a warning."""
     with np.errstate(all="ignore"):
         return np.asarray(values).astype(np.float64)
-
-
-def plausible_axis(first: float, last: float) -> bool:
-    """Whether a header's first and last x can bound an axis.
-
-    A corrupt header's 1e308 would otherwise be spread into an axis and, on a nm scale, taken
-    for a UV-visible spectrum before any check saw it.
-
-    Parameters
-    ----------
-    first, last : float
-        The x of the first and last point, as the header states them.
-
-    Returns
-    -------
-    bool
-        True when both are finite and within :data:`~forensic.spectrum.MAX_MAGNITUDE`.
-    """
-    return bool(
-        np.isfinite(first) and np.isfinite(last) and max(abs(first), abs(last)) <= MAX_MAGNITUDE
-    )
 
 
 def c_string(raw: bytes, encoding: str = "latin-1") -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format
-from forensic.io._binary import BinaryFile, as_float64, c_string, plausible_axis
+from forensic.io._binary import BinaryFile, as_float64, c_string
 from forensic.spectrum import ProcessingStep, Spectrum
 
 __all__ = ["FORMAT", "read", "sniff"]
@@ -204,10 +204,12 @@ def _spectrum(f: BinaryFile, head_record: np.void, data_record: np.void, meta: d
     intensity = as_float64(
         f.array(int(data_record["position"]), "<f4", npts, f"the SPA intensities ({npts} float32)")
     )
-    first, last = float(header["x_first"]), float(header["x_last"])
-    if not plausible_axis(first, last):
-        raise f.error(f"corrupt SPA header: axis from {first:g} to {last:g}")
-    x = np.linspace(first, last, npts)
+    x = f.even_axis(
+        float(header["x_first"]),
+        float(header["x_last"]),
+        npts,
+        fields="the spectrum header's first and last x",
+    )
     excitation = float(header["raman_excitation"])
     raman = x_unit == 32 or y_unit_code == 31
     laser = 1e7 / excitation if raman and np.isfinite(excitation) and excitation > 0 else None

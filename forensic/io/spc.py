@@ -29,7 +29,7 @@ import numpy as np
 
 from forensic.errors import NotVibrationalError, SpectrumError
 from forensic.io import Format, check_spectrum_count
-from forensic.io._binary import BinaryFile, as_float64, c_string, iso_datetime, plausible_axis
+from forensic.io._binary import BinaryFile, as_float64, c_string, iso_datetime
 from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
     TRANSMITTANCE_SCALE_RULE,
@@ -354,10 +354,9 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
             common_x = f.array(offset, "<f4", npts, f"the x values ({npts} float32)")
             offset += 4 * npts
         else:
-            first, last = float(h["ffirst"]), float(h["flast"])
-            if not plausible_axis(first, last):
-                raise f.error(f"corrupt SPC header: axis from {first:g} to {last:g}")
-            common_x = np.linspace(first, last, npts)
+            common_x = f.even_axis(
+                float(h["ffirst"]), float(h["flast"]), npts, fields="ffirst, flast"
+            )
 
     decoded = []
     for index in range(nsub):
@@ -500,10 +499,7 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
             f"truncated or corrupt old-format SPC file: {npts} points (onpts) need "
             f"{256 + npts * point_size} bytes, but the file has {len(f)}"
         )
-    first, last = float(h["ofirst"]), float(h["olast"])
-    if not plausible_axis(first, last):
-        raise f.error(f"corrupt old-format SPC header: axis from {first:g} to {last:g}")
-    x = np.linspace(first, last, npts)
+    x = f.even_axis(float(h["ofirst"]), float(h["olast"]), npts, fields="ofirst, olast")
     if flags & TMULTI:  # the subfiles follow one another to the end of the file
         block = _SUBHEADER.itemsize + npts * point_size
         check_spectrum_count(
