@@ -115,6 +115,69 @@ def test_int16_intensities_with_tsprec(write):
     np.testing.assert_allclose(s.intensity, raw * 2.0 ** (3 - 16))
 
 
+def int_spc(fexp, subexp, *, raw=None, flags=0):
+    """A single spectrum of integer intensities with the given exponents (fexp, subexp)."""
+    if raw is None:
+        raw = np.arange(-50, 50, dtype="<i2" if flags & spc.TSPREC else "<i4") * 7
+    header = spc_header(flags=flags, exponent=fexp, npts=raw.size)
+    return header + subheader(exponent=subexp) + raw.tobytes()
+
+
+@pytest.mark.parametrize("exponent", [spc.EXPONENT_RANGE[0], 2, 28, spc.EXPONENT_RANGE[1]])
+@pytest.mark.parametrize("subexp", ["same", 0])
+def test_a_single_spectrum_is_scaled_by_fexp_its_subexp_copying_it_or_left_zero(
+    write, exponent, subexp
+):
+    # the format's description: a single spectrum's subexp is ignored in favour of fexp
+    (s,) = spc.read(write(int_spc(exponent, exponent if subexp == "same" else subexp)))
+    np.testing.assert_allclose(s.intensity, np.arange(-50, 50) * 7 * 2.0 ** (exponent - 32))
+
+
+@pytest.mark.parametrize(("fexp", "subexp"), [(29, 28), (28, 29), (2, -128), (-128, 2)])
+def test_fexp_and_subexp_that_disagree_are_refused(write, fexp, subexp):
+    # One flipped bit in either byte (28 is 29 with its lowest bit lost) read every intensity
+    # twice or half as large, or integers as floats, without a sign.
+    match = (
+        rf"sample\.spc: corrupt SPC file: the header gives the intensities' exponent as {fexp} "
+        rf"\(fexp\) but the subfile header as {subexp} \(subexp\): one of the two is damaged"
+    )
+    with pytest.raises(FormatError, match=match):
+        spc.read(write(int_spc(fexp, subexp)))
+
+
+@pytest.mark.parametrize("fexp", [92, 60, -100, -33, 49, 127])
+@pytest.mark.parametrize("flags", [0, spc.TSPREC])
+def test_an_exponent_no_recorded_spectrum_has_is_refused(write, fexp, flags):
+    # 92, 60 and -100 are 28 with one bit flipped: every intensity scaled by 2**64, 2**32 or
+    # 2**-128, read as a spectrum of that size.
+    match = (
+        rf"sample\.spc: corrupt SPC file: the exponent of the intensities is {fexp} \(fexp\), "
+        rf"which would scale them to a full scale of 2\*\*{fexp} \(.*\); a recorded spectrum's "
+        rf"exponent lies between -32 and 48$"
+    )
+    with pytest.raises(FormatError, match=match):
+        spc.read(write(int_spc(fexp, 0, flags=flags)))
+
+
+def test_an_exponent_scales_nothing_when_every_integer_is_zero(write):
+    (s,) = spc.read(write(int_spc(90, 90, raw=np.zeros(100, "<i4"))))
+    assert not s.intensity.any()
+
+
+def test_a_subfile_exponent_no_recorded_spectrum_has_names_its_spectrum(write):
+    raw = (np.arange(50, dtype="<i4") * 1000).tobytes()
+    data = (
+        spc_header(flags=spc.TMULTI, exponent=0, npts=50, nsub=2)
+        + subheader(exponent=20)
+        + raw
+        + subheader(exponent=84, index=1)
+        + raw
+    )
+    match = r"the exponent of the intensities of spectrum 2 of 2 is 84 \(subexp of spectrum 2\)"
+    with pytest.raises(FormatError, match=match):
+        spc.read(write(data))
+
+
 def test_common_x_array_txvals(write):
     x = np.sort(np.random.default_rng(1).uniform(500, 3000, 64)).astype("<f4")
     y = np.linspace(0, 1, 64).astype("<f4")
@@ -585,6 +648,23 @@ def test_bwtek_spc_agrees_with_its_text_twin(shared_data):
     m = (s.wavenumber > 200) & (s.wavenumber < 3900)
     assert np.corrcoef(twin[m], s.intensity[m])[0, 1] > 0.999
     assert np.median(s.intensity[m] / twin[m]) == pytest.approx(1.0, abs=0.01)
+
+
+def test_real_spc_with_a_damaged_exponent_is_refused(shared_data, tmp_path):
+    # BENZENE.SPC holds 32-bit integers with fexp = subexp = 2 (full scale 4 absorbance units)
+    data = bytearray((shared_data / "formats" / "spc" / "BENZENE.SPC").read_bytes())
+    assert struct.unpack_from("<b", data, 3)[0] == 2 and struct.unpack_from("<b", data, 513)[0] == 2
+    path = tmp_path / "BENZENE.SPC"
+    one = data.copy()
+    one[3] = 3  # fexp alone: every absorbance twice as large
+    path.write_bytes(one)
+    with pytest.raises(FormatError, match=r"exponent as 3 \(fexp\) but .* as 2 \(subexp\)"):
+        forensic.read_spectrum(path)
+    both = data.copy()
+    both[3] = both[513] = 2 | 0x40  # the same bit flipped in both: 2**64 times too large
+    path.write_bytes(both)
+    with pytest.raises(FormatError, match=r"the exponent of the intensities is 66 \(fexp\)"):
+        forensic.read_spectrum(path)
 
 
 def test_renishaw_spc_agrees_with_its_text_twin(shared_data):

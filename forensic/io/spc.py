@@ -16,7 +16,9 @@ What is read
     no name of its own, so none is made up for it.
 What is refused
     The big-endian new format (0x4C, from old Motorola-based systems) with a clear message; files
-    whose axis is m/z, ppm, time or an arbitrary unit; interferograms; UV-visible spectra.
+    whose axis is m/z, ppm, time or an arbitrary unit; interferograms; UV-visible spectra; scale
+    fields no genuine file holds (an integer exponent outside :data:`EXPONENT_RANGE`, a single
+    spectrum's ``fexp`` and ``subexp`` that disagree, axis ends that are not finite or equal).
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ NEW_LSB, NEW_MSB, OLD = 0x4B, 0x4C, 0x4D
 TSPREC, TCGRAM, TMULTI, TRANDM, TORDRD, TALABS, TXYXYS, TXVALS = (1 << i for i in range(8))
 
 FLOAT_EXPONENT = -128  # 0x80 in the exponent byte: intensities are IEEE float32
+
+EXPONENT_RANGE = (-32, 48)
+"""The exponents integer intensities may have. The integers are fractions of ``2**exponent``,
+so the exponent is the full scale a writer chose to hold the spectrum's largest value: real
+files use -5 (old-format contour data) to 28 (single-beam counts). Outside this range the full
+scale is below 2e-10 or above 3e14 (100 000 times what a detector counts), which no recorded
+spectrum needs: a damaged exponent byte, which would rescale every intensity by a power of two
+without another sign."""
 
 _NEW_HEADER = np.dtype(
     [
@@ -375,9 +385,10 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
         else:
             x = common_x
             npts = x.size
-        exponent = int(sub["subexp"])
-        if not multi and int(h["fexp"]) == FLOAT_EXPONENT:
-            exponent = FLOAT_EXPONENT
+        if multi:
+            exponent, field = int(sub["subexp"]), f"subexp of spectrum {index + 1}"
+        else:
+            exponent, field = _single_exponent(f, int(h["fexp"]), int(sub["subexp"])), "fexp"
         y, size = _decode_y(
             f,
             offset,
@@ -386,6 +397,7 @@ def _read_new(f: BinaryFile) -> list[Spectrum]:
             bool(flags & TSPREC),
             old=False,
             what=f"the intensities{which}",
+            field=field,
         )
         offset += size
         decoded.append((index, x, y, sub))
@@ -512,7 +524,10 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
     sub = np.frombuffer(bytes(h["osubh1"]).ljust(32, b"\0"), dtype=_SUBHEADER, count=1)[0]
     index = 0
     while True:
-        exponent = header_exp if header_exp == FLOAT_EXPONENT else int(sub["subexp"])
+        if header_exp == FLOAT_EXPONENT:
+            exponent, field = header_exp, "oexp"
+        else:
+            exponent, field = int(sub["subexp"]), f"subexp of spectrum {index + 1}"
         y, size = _decode_y(
             f,
             offset,
@@ -521,6 +536,7 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
             bool(flags & TSPREC),
             old=True,
             what=f"the intensities of spectrum {index + 1}",
+            field=field,
         )
         offset += size
         nsub_known = None if flags & TMULTI else 1
@@ -560,24 +576,62 @@ def _read_old(f: BinaryFile) -> list[Spectrum]:
 # -- shared -------------------------------------------------------------------------------------
 
 
+def _single_exponent(f: BinaryFile, fexp: int, subexp: int) -> int:
+    """The exponent of a single spectrum's intensities: ``fexp``.
+
+    The format's description gives a single spectrum's exponent in ``fexp`` and says its
+    subfile header's ``subexp`` is ignored, so writers leave ``subexp`` zero or copy ``fexp``
+    into it (every real file here does). Any other ``subexp`` disagrees with ``fexp``: one of
+    the two bytes is damaged, and which scale is right cannot be known.
+    """
+    if subexp not in (0, fexp):
+        raise f.error(
+            f"corrupt SPC file: the header gives the intensities' exponent as {fexp} (fexp) but "
+            f"the subfile header as {subexp} (subexp): one of the two is damaged, and the "
+            "intensities' scale cannot be known"
+        )
+    return fexp
+
+
 def _decode_y(
-    f: BinaryFile, offset: int, npts: int, exponent: int, short: bool, *, old: bool, what: str
+    f: BinaryFile,
+    offset: int,
+    npts: int,
+    exponent: int,
+    short: bool,
+    *,
+    old: bool,
+    what: str,
+    field: str,
 ) -> tuple[np.ndarray, int]:
-    """Intensities of one subfile and the number of bytes they take."""
+    """Intensities of one subfile and the number of bytes they take.
+
+    Integer intensities are refused when their ``exponent`` (stated by ``field``) is outside
+    :data:`EXPONENT_RANGE`, unless they are all zero and it scales nothing.
+    """
     if exponent == FLOAT_EXPONENT:
         return as_float64(
             f.array(offset, "<f4", npts, f"{what} ({npts} points, float32)")
         ), 4 * npts
     if short:
         raw = f.array(offset, "<i2", npts, f"{what} ({npts} points, int16)")
-        return raw.astype(np.float64) * 2.0 ** (exponent - 16), 2 * npts
-    if old:
+        bits, size = 16, 2 * npts
+    elif old:
         # Old-format 32-bit integers are stored as two little-endian 16-bit words, high first.
         words = f.array(offset, "<u2", 2 * npts, f"{what} ({npts} points, int32)").reshape(-1, 2)
         raw = ((words[:, 0].astype(np.uint32) << 16) | words[:, 1]).view(np.int32)
+        bits, size = 32, 4 * npts
     else:
         raw = f.array(offset, "<i4", npts, f"{what} ({npts} points, int32)")
-    return raw.astype(np.float64) * 2.0 ** (exponent - 32), 4 * npts
+        bits, size = 32, 4 * npts
+    low, high = EXPONENT_RANGE
+    if not low <= exponent <= high and raw.any():
+        raise f.error(
+            f"corrupt SPC file: the exponent of {what} is {exponent} ({field}), which would "
+            f"scale them to a full scale of 2**{exponent} ({2.0**exponent:.1e}); a recorded "
+            f"spectrum's exponent lies between {low} and {high}"
+        )
+    return raw.astype(np.float64) * 2.0 ** (exponent - bits), size
 
 
 def _common_metadata(
