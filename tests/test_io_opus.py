@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 
 import numpy as np
@@ -62,8 +63,19 @@ def spectrum_blocks(data_type, y, *, channel=RATIO, first=4000.0, last=400.0, **
     params = {"DPF": 1, "NPT": y.size, "FXV": first, "LXV": last, "CSF": 1.0, "DXU": "WN",
               "DAT": "28/10/2020", "TIM": "14:33:02.042 (GMT-5)"}  # fmt: skip
     params.update(status)
+    if isinstance(params["CSF"], float):  # the extremes OPUS records, of the scaled values
+        params.setdefault("MXY", float(y.max()) * params["CSF"])
+        params.setdefault("MNY", float(y.min()) * params["CSF"])
     stat = (type_code(data_type=data_type, channel=channel, param=1), param_block(**params))
     return [data, stat]
+
+
+def with_number(data: bytes, key: str, value: float, occurrence: int = 0) -> bytes:
+    """The file with the float parameter ``key`` (its ``occurrence``-th) set to ``value``."""
+    found = -1
+    for _ in range(occurrence + 1):
+        found = data.index(key.encode() + b"\0" + struct.pack("<hh", 1, 4), found + 1)
+    return data[: found + 8] + struct.pack("<d", value) + data[found + 16 :]
 
 
 def sample_params(**values):
@@ -218,6 +230,63 @@ def test_non_numeric_parameter(write):
         opus.read(write(opus_file(spectrum_blocks(AB, Y, CSF="x"))))
 
 
+@pytest.mark.parametrize("factor", [0.0, -1.0, 1e-12, 1e300])
+def test_a_scale_factor_no_file_holds_is_refused(write, factor):
+    # CSF 0 was read as 1; a huge one made a spectrum of 1e300, refused by index only.
+    data = with_number(opus_file(spectrum_blocks(AB, Y)), "CSF", factor)
+    match = (
+        rf"sample\.0: corrupt OPUS file: the y scaling factor of the AB block is "
+        rf"{re.escape(f'{factor:g}')} "
+        r"\(CSF\), which would scale every intensity by it; a factor lies between 1e-09 and 1e\+09$"
+    )
+    with pytest.raises(FormatError, match=match):
+        opus.read(write(data))
+
+
+@pytest.mark.parametrize("factor", [2.0, 0.5, 1.0000153])
+def test_a_damaged_scale_factor_is_refused_by_the_extremes_opus_records(write, factor):
+    # CSF 1.0 with one bit flipped (2.0, 0.5, or low in its mantissa) is a plausible factor:
+    # only MXY and MNY, the scaled values' largest and smallest, show every value is off.
+    data = with_number(opus_file(spectrum_blocks(AB, Y)), "CSF", factor)
+    match = (
+        rf"sample\.0: corrupt OPUS file: the AB block scaled by its factor {factor:g} \(CSF\) "
+        rf"runs from {0.1 * factor:.6g} to {0.9 * factor:.6g}, but its data parameters state "
+        rf"0\.1 to 0\.9 \(MNY, MXY\): every value is {factor:.6g} times the stated one: the "
+        r"factor CSF is damaged$"
+    )
+    with pytest.raises(FormatError, match=match):
+        opus.read(write(data))
+
+
+def test_damaged_values_at_the_extremes_are_refused(write):
+    y = np.asarray(Y, "<f4").copy()
+    data = opus_file(spectrum_blocks(AB, y))
+    at = data.index(y.tobytes()) + 4 * int(np.argmax(y))
+    damaged = data[:at] + struct.pack("<f", 9.0) + data[at + 4 :]
+    with pytest.raises(FormatError, match=r"runs from 0\.1 to 9, .*: the data or the factor"):
+        opus.read(write(damaged))
+
+
+def test_a_file_without_recorded_extremes_is_read_by_its_factor(write):
+    # older or third-party writers may leave MXY and MNY out: the factor is then all there is
+    (s,) = opus.read(write(opus_file(spectrum_blocks(AB, Y, CSF=2.0, MXY="", MNY=""))))
+    np.testing.assert_allclose(s.intensity, 2.0 * Y[::-1], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "problem"),
+    [
+        (1000.0, 1000.0, r"the axis from 1000 to 1000 \(FXV, LXV of the AB block\): no width"),
+        (1e300, 400.0, r"the axis from 1e\+300 to 400 .*: beyond what any spectrum holds"),
+    ],
+)
+def test_axis_ends_that_cannot_be_genuine_are_refused(write, first, last, problem):
+    data = opus_file(spectrum_blocks(AB, Y))
+    data = with_number(with_number(data, "FXV", first), "LXV", last)
+    with pytest.raises(FormatError, match=rf"sample\.0: corrupt OPUS file: {problem}"):
+        opus.read(write(data))
+
+
 def test_unknown_axis_unit(write):
     with pytest.raises(FormatError, match="'MIN'"):
         opus.read(write(opus_file(spectrum_blocks(AB, Y, DXU="MIN"))))
@@ -346,4 +415,16 @@ def test_truncated_real_file(shared_data, tmp_path):
     path = tmp_path / "cut.0"
     path.write_bytes(data[:130000])
     with pytest.raises(FormatError, match=r"cut\.0"):
+        forensic.read_spectrum(path)
+
+
+def test_real_opus_file_with_a_damaged_scale_factor_is_refused(shared_data, tmp_path):
+    # every spectrum block of ftir_ps.0 has CSF 1.0; the absorbance block read by 0.5 had
+    # every band half as strong
+    data = (shared_data / "formats" / "opus" / "ftir_ps.0").read_bytes()
+    one = b"CSF\0" + struct.pack("<hhd", 1, 4, 1.0)
+    assert data.count(one) >= 3
+    path = tmp_path / "ftir_ps.0"
+    path.write_bytes(data.replace(one, b"CSF\0" + struct.pack("<hhd", 1, 4, 0.5)))
+    with pytest.raises(FormatError, match=r"the AB block .*: every value is 0\.5 times the stated"):
         forensic.read_spectrum(path)

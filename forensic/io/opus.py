@@ -8,9 +8,11 @@ the directory-and-blocks layout is small enough to decode here with every offset
 An OPUS file starts with the magic ``0a 0a fe fe``, a version (float64) and a directory of
 12-byte entries: a packed block type, the block size in 32-bit words and its offset. Each data
 block (float32 or int32 values) has a *data status* parameter block of the same type that gives
-``NPT`` (points), ``FXV``/``LXV`` (first and last x), ``CSF`` (y scale), ``DPF`` (number format)
-and ``DXU`` (x unit). Other parameter blocks hold the instrument (``INS``, ``SRN``), the Raman
-laser (``RLW``), the sample name (``SNM``), the operator (``CNM``) and the resolution (``RES``).
+``NPT`` (points), ``FXV``/``LXV`` (first and last x), ``CSF`` (y scale), ``DPF`` (number format),
+``DXU`` (x unit) and ``MXY``/``MNY`` (the largest and smallest scaled value, which the scaled
+intensities must reach: see :func:`_check_extremes`). Other parameter blocks hold the
+instrument (``INS``, ``SRN``), the Raman laser (``RLW``), the sample name (``SNM``), the
+operator (``CNM``) and the resolution (``RES``).
 
 The spectrum read is, in this order of preference: absorbance (AB), transmittance (TR), Raman,
 Kubelka-Munk, reflectance, ATR, the other processed types, then the sample single channel
@@ -79,6 +81,18 @@ _Y_UNIT = {
 _NOT_VIBRATIONAL = {7: "a time trace", 8: "a GC series", 9: "a GC series"}
 
 _DIRECTORY_ENTRY = np.dtype([("type", "<u4"), ("words", "<i4"), ("offset", "<i4")])
+
+SCALE_FACTOR_RANGE = (1e-9, 1e9)
+"""The y scaling factors (``CSF``) a file may hold. OPUS writes 1 for the spectra it computes
+and a fraction such as 1/128 (one over the scans averaged) for interferograms; a factor outside
+this range, or not above zero, is no factor OPUS writes but a damaged one, which would rescale
+every intensity (or, being zero, erase them)."""
+
+EXTREMES_TOLERANCE = 1e-5
+"""How closely the scaled intensities' largest and smallest values must agree with the ``MXY``
+and ``MNY`` the data parameters state, relative to the larger of the two: OPUS computes them
+from the float32 values it stores, so they agree to float32 precision (about 1e-7) in every
+real file."""
 
 
 class _Block:
@@ -341,11 +355,18 @@ def _spectrum(
     )
     start = block.offset + block.size - 4 * npts if compact else block.offset
     raw = f.array(start, dtype, npts, f"{what} ({npts} points)")
-    scale = _number(f, status, "CSF", what, default=1.0) or 1.0
+    scale = _number(f, status, "CSF", what, default=1.0)
+    low, high = SCALE_FACTOR_RANGE
+    if not low <= scale <= high:
+        raise f.error(
+            f"corrupt OPUS file: the y scaling factor of {what} is {scale:g} (CSF), which "
+            f"would scale every intensity by it; a factor lies between {low:g} and {high:g}"
+        )
     intensity = as_float64(raw) * scale
+    _check_extremes(f, intensity, status, scale, what)
     first, last = _number(f, status, "FXV", what), _number(f, status, "LXV", what)
     unit = str(status.get("DXU", "WN")).upper()
-    x = np.linspace(first, last, npts)
+    x = f.even_axis(first, last, npts, fields=f"FXV, LXV of {what}")
     history = []
     if unit == "MI":
         if np.any(x <= 0):
@@ -439,6 +460,38 @@ def _spectrum(
         )
     except SpectrumError as exc:
         raise f.error(f"{what} is not a usable spectrum: {exc}") from None
+
+
+def _check_extremes(
+    f: BinaryFile, intensity: np.ndarray, status: dict[str, Any], scale: float, what: str
+) -> None:
+    """Raise unless the scaled intensities reach the largest and smallest values the data
+    parameters state (``MXY``, ``MNY``), when they state them.
+
+    OPUS records both for every data block, computed from the values it stores times ``CSF``:
+    a damaged factor, or damaged values at the extremes, no longer reach them. A factor off
+    by a power of two is otherwise a plausible factor, and the spectrum a plausible spectrum.
+    """
+    stated_max, stated_min = status.get("MXY"), status.get("MNY")
+    if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (stated_max, stated_min)):
+        return
+    finite = intensity[np.isfinite(intensity)]
+    if not finite.size:
+        return  # NaN throughout: the spectrum refuses it as what it is
+    found_max, found_min = float(finite.max()), float(finite.min())
+    tolerance = EXTREMES_TOLERANCE * max(abs(stated_max), abs(stated_min), np.finfo("f4").tiny)
+    if abs(found_max - stated_max) <= tolerance and abs(found_min - stated_min) <= tolerance:
+        return
+    why = "the data or the factor are damaged"
+    if found_max and found_min and stated_max and stated_min:
+        ratio = found_max / stated_max
+        if abs(found_min / stated_min - ratio) <= EXTREMES_TOLERANCE * abs(ratio):
+            why = f"every value is {ratio:.6g} times the stated one: the factor CSF is damaged"
+    raise f.error(
+        f"corrupt OPUS file: {what} scaled by its factor {scale:g} (CSF) runs from "
+        f"{found_min:.6g} to {found_max:.6g}, but its data parameters state {stated_min:.6g} "
+        f"to {stated_max:.6g} (MNY, MXY): {why}"
+    )
 
 
 def _number(
