@@ -821,6 +821,40 @@ def test_a_complete_last_row_without_a_newline_is_not_taken_for_a_cut(tmp_path):
         assert len(spectrum) == len(rows)
 
 
+CUT_IN_LINE_END = (
+    r"line {line}: the last row ends in a carriage return without the line feed that follows "
+    r"it on every other line \(CR LF\): the file was cut between the two bytes of a line end"
+)
+
+
+@pytest.mark.parametrize("keep_rows", [20, 100, AXIS.size])
+def test_a_file_cut_between_the_two_bytes_of_a_crlf_line_end_is_refused(tmp_path, keep_rows):
+    # Cut after a row's CR, the row is whole and read as the last one; only the CR without its
+    # LF, where every other line has both, shows the copy was interrupted.
+    rows = _rows("{:.2f}\t{:.3f}")
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(("Raman shift\tIntensity\r\n" + "\r\n".join(rows[:keep_rows]) + "\r").encode())
+    with pytest.raises(
+        FormatError, match=r"crlf\.txt: " + CUT_IN_LINE_END.format(line=keep_rows + 1)
+    ):
+        read_text(path)
+
+
+def test_a_lone_cr_ends_a_file_whole_where_it_is_no_cut(tmp_path):
+    rows = _rows("{:.2f}\t{:.3f}")
+    whole = [
+        "\r\n".join(rows) + "\r\n",  # whole
+        "\r\n".join(rows),  # without its last line end
+        "\r".join(rows) + "\r",  # CR line ends throughout (classic Mac)
+        "\r\n".join([*rows, "# end of data"]) + "\r",  # the cut is after the data
+    ]
+    for text in whole:
+        path = tmp_path / "whole.txt"
+        path.write_bytes(text.encode())
+        (spectrum,) = read_text(path)
+        assert len(spectrum) == len(rows)
+
+
 def _cut_points(text: str, count: int) -> list[int]:
     """Offsets of ``count`` line ends spread over the second half of ``text``."""
     ends = [i for i, c in enumerate(text) if c == "\n"]
@@ -875,6 +909,18 @@ def test_real_files_cut_in_their_last_row_are_refused(shared_data, tmp_path, nam
     line = raw.count(b"\n") + 1
     with pytest.raises(FormatError, match=CUT.format(line=line)):
         read_text(path)
+
+
+@pytest.mark.parametrize("name", ["Horiba_PST10_iR785.txt", "Renishaw_nCal_785.txt"])
+def test_real_crlf_exports_cut_between_cr_and_lf_are_refused(shared_data, tmp_path, name):
+    raw = (shared_data / "formats" / "text" / name).read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n")  # CR LF line ends throughout
+    path = tmp_path / name
+    for end in _cut_points(raw.decode("latin-1"), 3):  # offsets of LFs
+        path.write_bytes(raw[:end])  # up to and with the CR before that LF
+        line = raw.count(b"\n", 0, end) + 1
+        with pytest.raises(FormatError, match=CUT_IN_LINE_END.format(line=line)):
+            read_text(path)
 
 
 # -- sniffing and the writer -----------------------------------------------------------------------

@@ -35,7 +35,8 @@ recorded below.
 A file that ends in a row without its newline may have been cut off (an interrupted copy or
 download): that row is refused, with its line, where the rows above show it incomplete (a
 cell short, its trailing delimiter or the decimals or exponent digits of its last number
-missing, ``1234.``); a cut exactly at a line end leaves no sign and cannot be told, unless the
+missing, ``1234.``), and so is a last row that ends in the first byte of a CR LF line end (cut
+between the two); a cut exactly at a line end leaves no sign and cannot be told, unless the
 header states how many rows follow (a B&W Tek export's ``pixel_num``, one row per pixel). An axis
 that holds more than one sweep (a second measurement appended, points out of order: see
 :func:`~forensic.spectrum.axis_order_problem`) is refused with the line where it turns back.
@@ -399,6 +400,8 @@ def _header_names(text: str, style: _Style, width: int) -> list[str] | None:
 
 
 def _parse(text: str, path: Path) -> _Table:
+    # A file of CR LF line ends that ends in CR alone was cut between the two bytes
+    cut_in_line_end = text.endswith("\r") and text.count("\r\n") == text.count("\n") > 0
     # Line numbers as an editor counts them: CRLF, CR and LF all end a line.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -537,6 +540,15 @@ def _parse(text: str, path: Path) -> _Table:
         rows = [lines[i] for i in data_indices]
     if data_indices[-1] == len(lines) - 1:  # the file ends in a row of data, without a newline
         _refuse_cut_last_row(rows, style, width, path=path, line=data_indices[-1] + 1)
+    if cut_in_line_end and data_indices[-1] == len(lines) - 2:  # its CR made the last newline
+        raise FormatError(
+            "the last row ends in a carriage return without the line feed that follows it on "
+            "every other line (CR LF): the file was cut between the two bytes of a line end, "
+            "as by an interrupted copy or download, and rows after it may be missing; copy it "
+            "again from the original",
+            path=path,
+            line=data_indices[-1] + 1,
+        )
     data = _read_block(rows, data_indices, style, width, path)
     if data.shape[0] < MIN_POINTS:
         raise FormatError(
