@@ -57,6 +57,7 @@ __all__ = [
     "CO2Doublet",
     "Problem",
     "Spikes",
+    "UnitLabelDoubt",
     "atmospheric_co2",
     "axis_unit_problem",
     "band_height",
@@ -77,6 +78,7 @@ __all__ = [
     "spectrum_atmospheric_co2",
     "spectrum_clipped_run",
     "spectrum_signal_to_noise",
+    "unit_label_doubt",
 ]
 
 RAMAN_SHIFT_RANGE_CM1 = (-1000.0, 5000.0)
@@ -773,23 +775,68 @@ def _bands_point_down(spectrum: Spectrum) -> bool:
 
 UNIT_LABEL_SKEWNESS = -0.5
 """The skewness (of the values as absorbance) below which an IR spectrum whose bands point
-down is taken to be labelled with the wrong unit (:func:`diagnose_unit_label`)."""
+down is taken to be labelled with the wrong unit (:func:`unit_label_doubt`)."""
 
 _LABELLED_UNITS = frozenset({"absorbance", *TRANSMITTANCE_UNITS})
 
 
-def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
-    """Whether an IR spectrum's values look like the other of absorbance and transmittance
-    than its unit says, and what to check; or None. A warning, never a refusal.
+class UnitLabelDoubt(NamedTuple):
+    """What :func:`unit_label_doubt` found: the unit an IR spectrum's values look like, and
+    what they look like, in words."""
 
+    other: str
+    """``"transmittance"`` for a spectrum labelled absorbance, ``"absorbance"`` for one labelled
+    transmittance or percent transmittance."""
+    shape: str
+    """The values' shape that says so ("a baseline at the top with bands dipping from it")."""
+
+
+def unit_label_doubt(spectrum: Spectrum) -> UnitLabelDoubt | None:
+    """Whether an IR spectrum's values look like the other of absorbance and transmittance
+    than its unit says; None when they do not, or the spectrum is not looked at.
+
+    The one rule for it, a doubt and never a proof (:func:`diagnose_unit_label` gives its
+    rates): taken as absorbance (negated when the unit is one of :data:`DIP_UNITS`), the
+    values have bands that point down: they reach farther below their median than above it,
+    and they are skewed to the low side (skewness below :data:`UNIT_LABEL_SKEWNESS`).
     Transmittance exported under an ``absorbance`` heading (baseline near 1, bands dipping
-    towards 0), or absorbance under a ``transmittance`` one, lies inside the range the unit
-    allows (:func:`diagnose_ir_range`) and is positive (:func:`diagnose_negative`), so
-    nothing else objects; as a library reference it is compared upside down and its own
-    substance is no longer found. Taken as absorbance (negated when the unit is one of
-    :data:`DIP_UNITS`), such a spectrum has bands that point down: it reaches farther below
-    its median than above it, and its values are skewed to the low side (skewness below
-    :data:`UNIT_LABEL_SKEWNESS`).
+    towards 0), or absorbance under a ``transmittance`` one, looks so; so do some true
+    spectra with broad bands.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read; only an IR spectrum in absorbance, transmittance or percent transmittance
+        is looked at.
+
+    Returns
+    -------
+    UnitLabelDoubt or None
+    """
+    unit = spectrum.y_unit
+    if spectrum.modality != "ir" or unit not in _LABELLED_UNITS:
+        return None
+    y = _as_bands_up(spectrum)
+    sd = float(np.std(y))
+    if sd == 0 or not _bands_point_down(spectrum):
+        return None
+    skewness = float(np.mean(((y - y.mean()) / sd) ** 3))
+    if skewness >= UNIT_LABEL_SKEWNESS:
+        return None
+    if unit == "absorbance":
+        return UnitLabelDoubt("transmittance", "a baseline at the top with bands dipping from it")
+    return UnitLabelDoubt("absorbance", "a baseline at the bottom with bands rising from it")
+
+
+def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
+    """Whether a reference's IR values look like the other of absorbance and transmittance
+    than its unit says (:func:`unit_label_doubt`), and what to check; or None. A warning,
+    never a refusal.
+
+    Transmittance exported under an ``absorbance`` heading, or absorbance under a
+    ``transmittance`` one, lies inside the range the unit allows (:func:`diagnose_ir_range`)
+    and is positive (:func:`diagnose_negative`), so nothing else objects; as a library
+    reference it is compared upside down and its own substance is no longer found.
 
     The rule is a warning because it also fits some true spectra. Measured on
     ``../shared/data``: it flags 0 of the 104 ENFSI ATR-IR drug spectra (absorbance) and 14
@@ -798,8 +845,10 @@ def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
     transmittance (10^-A) and labelled absorbance. So about 3 % of true absorbance spectra
     (none of the drugs) are warned of wrongly, and about 16 % of mislabelled ones are
     missed. It is used where a chemist states the unit of a reference (``library import``,
-    ``library validate``'s units gate); not on queries, nor by ``library build``, where the
-    RRUFF minerals would be warned of wrongly.
+    ``library validate``'s units gate); not by ``library build``, where the RRUFF minerals
+    would be warned of wrongly. On a query, identification takes the doubt only as a reason
+    to compare the other reading too, and warns only when that matches far better
+    (:func:`forensic.identify.identify`).
 
     Parameters
     ----------
@@ -813,26 +862,15 @@ def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
         The fact names the unit and what the values look like; the action says to check the
         file and import it again with the right unit.
     """
-    unit = spectrum.y_unit
-    if spectrum.modality != "ir" or unit not in _LABELLED_UNITS:
+    doubt = unit_label_doubt(spectrum)
+    if doubt is None:
         return None
-    y = _as_bands_up(spectrum)
-    sd = float(np.std(y))
-    if sd == 0 or not _bands_point_down(spectrum):
-        return None
-    skewness = float(np.mean(((y - y.mean()) / sd) ** 3))
-    if skewness >= UNIT_LABEL_SKEWNESS:
-        return None
-    other = "transmittance" if unit == "absorbance" else "absorbance"
-    shape = (
-        "a baseline at the top with bands dipping from it"
-        if unit == "absorbance"
-        else "a baseline at the bottom with bands rising from it"
-    )
+    unit = spectrum.y_unit.replace("_", " ")
     return Problem(
-        f"labelled {unit.replace('_', ' ')}, but its values look like {other} ({shape}): "
-        f"if they are {other}, it would be compared upside down and not find its substance",
-        f"check the file's intensity unit: if the values are {other}, correct the unit it "
+        f"labelled {unit}, but its values look like {doubt.other} ({doubt.shape}): "
+        f"if they are {doubt.other}, it would be compared upside down and not find its "
+        "substance",
+        f"check the file's intensity unit: if the values are {doubt.other}, correct the unit it "
         "names, a column heading or ##YUNITS=, and import it again with --force; broad "
         "bands, as some minerals have, can look so and be right",
     )

@@ -31,6 +31,7 @@ from forensic.quality import (
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
+    unit_label_doubt,
 )
 from forensic.spectrum import TRANSMITTANCE_UNITS, Spectrum, transmittance_scale
 
@@ -314,10 +315,12 @@ def test_ir_values_on_the_other_scale_than_their_unit_are_warned_of():
     problem = diagnose_unit_label(as_absorbance)
     assert problem is not None
     assert "labelled absorbance, but its values look like transmittance" in problem.fact
+    assert unit_label_doubt(as_absorbance).other == "transmittance"  # the rule, for queries too
     assert "import it again" in problem.action
     # and the reverse: absorbance under a "transmittance" heading
     problem = diagnose_unit_label(absorbance.replace(y_unit="transmittance"))
     assert problem is not None and "look like absorbance" in problem.fact
+    assert unit_label_doubt(absorbance.replace(y_unit="transmittance")).other == "absorbance"
     percent = absorbance.replace(intensity=100.0 * 10.0**-y, y_unit="percent_transmittance")
     assert diagnose_unit_label(percent) is None
     # Raman, and IR units that say nothing of the scale, are not looked at
