@@ -27,9 +27,10 @@ from forensic.identify import (
 )
 from forensic.io import read_spectrum
 from forensic.library import Library
+from forensic.quality import unit_label_doubt
 from forensic.report.layout import figure_title, verdict_line
 from forensic.search import SHIFT_SEARCH_CM1, Hit
-from forensic.spectrum import Spectrum
+from forensic.spectrum import GUESSED_UNIT_BASIS, Spectrum, transmittance_scale
 from forensic.verdict import (
     MIN_SIGNAL_TO_NOISE,
     Q_IDENTIFIED,
@@ -38,6 +39,7 @@ from forensic.verdict import (
     decide,
     decide_component,
     format_q_value,
+    format_score,
 )
 
 BAND_SETS = {
@@ -586,6 +588,117 @@ def test_an_ir_query_beyond_its_units_range_is_said_to_be_compared_wrongly():
     assert any("in absorbance or transmittance, and identify it again" in a for a in result.advice)
     assert result.unusable == "the intensities cannot be absorbance, as the file says"
     assert not any("outside" in w for w in identify(absorbance, ir_library).warnings)
+
+
+def _under_the_other_heading(spectrum):
+    """An IR absorbance spectrum's values as the other unit would have them, under the heading
+    it has: transmittance (10^-A) labelled absorbance. In range and positive, nothing else
+    objects to it."""
+    return spectrum.replace(intensity=10.0 ** -np.asarray(spectrum.intensity))
+
+
+@pytest.mark.parametrize(
+    ("mislabel", "labelled", "other"),
+    [
+        (_under_the_other_heading, "absorbance", "transmittance"),
+        (lambda spectrum: spectrum.replace(y_unit="transmittance"), "transmittance", "absorbance"),
+    ],
+    ids=["transmittance labelled absorbance", "absorbance labelled transmittance"],
+)
+def test_an_ir_query_in_the_other_unit_than_its_label_is_caught_and_names_nothing(
+    mislabel, labelled, other
+):
+    ir_library = _ir_library()
+    absorbance = _ir_query()
+    right = identify(absorbance, ir_library)
+    assert right.verdict == "identified" and right.best["name"] == "cocaine"
+    assert "other_unit" not in right.timings_ms  # not doubted, so not identified twice
+    result = identify(mislabel(absorbance), ir_library)
+    (said,) = [w for w in result.warnings if f"read as {other} the spectrum matches" in w]
+    # both readings' best hits: read right, the numbers are the same as the right one's
+    assert said.startswith(f"labelled {labelled}, but its values look like {other} (")
+    assert (
+        f"best hit cocaine, score {format_score(right.best['score'])}, enough to identify it"
+        in said
+    )
+    labelled_best = f"{result.best['name']}, score {format_score(result.best['score'])}"
+    assert f", against {labelled_best}, as {labelled}; " in said
+    assert said.endswith(f"compared as {labelled}, upside down, the hits mean nothing")
+    # a match found upside down names nothing, and its no match excludes nothing
+    assert result.verdict == "inconclusive"
+    assert result.unusable == f"the spectrum matches far better read as {other} than as {labelled}"
+    assert result.reasons[-1].endswith(f": {result.unusable} (see the warnings)")
+    assert verdict_line(result.to_dict()) == f"INCONCLUSIVE: {result.unusable}"
+    (advice,) = [a for a in result.advice if "intensity unit" in a]
+    assert f"if the values are {other}, correct the unit the file names" in advice
+    assert "--y-unit" not in advice  # it states only a unit the file leaves unnamed
+    assert Identification.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+
+
+def test_a_guessed_ir_unit_that_reads_far_better_the_other_way_is_to_be_stated():
+    ir_library = _ir_library()
+    guessed = _under_the_other_heading(_ir_query()).with_metadata(
+        y_unit_basis=f"{GUESSED_UNIT_BASIS}: intensities up to 6, as absorbance can be"
+    )
+    result = identify(guessed, ir_library)
+    (said,) = [w for w in result.warnings if "read as transmittance the spectrum" in w]
+    assert said.startswith("read as absorbance by a guess (the file names no unit), but its")
+    assert any("does not name its intensity unit" in w for w in result.warnings)
+    assert any(
+        "state it (a file: forensic identify --y-unit transmittance)" in a for a in result.advice
+    )
+    assert result.verdict == "inconclusive"
+
+
+def test_a_true_ir_spectrum_of_broad_bands_the_unit_rule_doubts_is_left_as_it_is(monkeypatch):
+    """Broad overlapping bands sit high with dips between them, as transmittance does: the
+    rule doubts the unit (as it does 22 of 400 RRUFF minerals), but read the other way the
+    spectrum matches nothing, so the result is what it was without the doubt."""
+    broad = [(c, 0.45 + 0.1 * (k % 3), 160.0) for k, c in enumerate(range(350, 1900, 128))]
+    refs = [
+        make_spectrum(b, name=n, modality="ir", y_unit="absorbance", noise=0.004, stop=2000)
+        for n, b in BAND_SETS.items()
+    ]
+    refs.append(make_spectrum(broad, name="sphalerite", modality="ir", noise=0.004, stop=2000))
+    ir_library = Library.from_spectra(refs, calibrate=False)
+    query = make_spectrum(broad, modality="ir", noise=0.004, stop=2000, seed=3)
+    assert unit_label_doubt(query) is not None and transmittance_scale(query.intensity)
+    result = identify(query, ir_library)
+    assert "other_unit" in result.timings_ms  # read the other way, and found no better
+    assert result.verdict == "identified" and result.best["name"] == "sphalerite"
+    engine = importlib.import_module("forensic.identify")
+    monkeypatch.setattr(engine, "unit_label_doubt", lambda spectrum: None)
+    undoubted = identify(query, ir_library)
+    assert {**result.to_dict(), "timings_ms": {}} == {**undoubted.to_dict(), "timings_ms": {}}
+
+
+def test_measured_drug_spectra_in_the_wrong_unit_are_caught_and_in_the_right_one_left(
+    shared_data,
+):
+    """ENFSI ATR-IR spectra (absorbance) against the shipped library, as labelled and as
+    transmittance labelled absorbance: as labelled they are not doubted, and each of these,
+    whose right reading is evidence, is caught the wrong way (the rates on all 104:
+    forensic.identify._other_unit_problem)."""
+    folder = shared_data / "substances" / "enfsi-ir"
+    drugs = {
+        "caffeine": "Caffeine",
+        "benzocaine": "Benzocaine",
+        "paracetamol_4_acetaminophenol": "Paracetamol",
+        "cocaine": "Cocaine hydrochloride",
+    }
+    for stem, reference in drugs.items():
+        spectrum = read_spectrum(folder / f"{stem}.csv")
+        assert spectrum.y_unit == "absorbance"
+        right = identify(spectrum)
+        assert right.best["name"] == reference, (stem, right.best["name"])
+        assert right.verdict != "no_match"
+        assert "other_unit" not in right.timings_ms and right.unusable is None
+        wrong = identify(_under_the_other_heading(spectrum))
+        assert wrong.verdict == "inconclusive", stem
+        (said,) = [w for w in wrong.warnings if "read as transmittance the spectrum" in w]
+        score, q_value = right.best["score"], right.best["q_value"]
+        read_right = f"score {format_score(score, q_value)}, q-value {format_q_value(q_value)}"
+        assert f"best hit {reference}, {read_right}" in said
 
 
 def test_a_clipped_band_is_said_to_distort_the_spectrum(library):
