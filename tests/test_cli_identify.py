@@ -364,8 +364,11 @@ IR_BANDS = {
 }
 
 
-def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
-    refs = tmp_path / "refs"
+@pytest.fixture(scope="module")
+def ir_built(tmp_path_factory):
+    """A library of the IR_BANDS as absorbance references: their folder and the built file."""
+    root = tmp_path_factory.mktemp("ir")
+    refs = root / "refs"
     refs.mkdir()
     for i, (name, bands) in enumerate(IR_BANDS.items()):
         reference = make_spectrum(
@@ -373,9 +376,14 @@ def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
             name=name, seed=i, noise=0.002,
         )  # fmt: skip
         write_spectrum(reference, refs / f"{name}.jdx")
-    lib = tmp_path / "ir.flib"
+    lib = root / "ir.flib"
     built = CliRunner().invoke(main, ["library", "build", str(refs), "--out", str(lib)])
     assert built.exit_code == 0, built.output
+    return refs, lib
+
+
+def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(ir_built, tmp_path):
+    refs, lib = ir_built
     # Absorbance of a scattering powder: a baseline rising to a plateau, bands a tenth of it.
     # Its median sits high, as transmittance's does, and the file names no unit.
     sample = make_spectrum(
@@ -427,6 +435,31 @@ def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(tmp_path):
     )
     assert named.exit_code == 2
     assert "the file names its intensity unit, absorbance" in named.stderr
+
+
+def test_an_ir_file_whose_values_read_far_better_in_the_other_unit_says_so(ir_built, tmp_path):
+    # an export of transmittance under an absorbance heading (##YUNITS=ABSORBANCE)
+    _, lib = ir_built
+    sample = make_spectrum(
+        IR_BANDS["calcite"], start=450.0, stop=3950.0, step=2.0, modality="ir",
+        y_unit="absorbance", noise=0.002, seed=9,
+    )  # fmt: skip
+    query = tmp_path / "exhibit.jdx"
+    write_spectrum(sample.replace(intensity=10.0 ** -np.asarray(sample.intensity)), query)
+    result = CliRunner().invoke(main, ["identify", str(query), "--library", str(lib), "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.splitlines()[0])
+    (said,) = [w for w in record["warnings"] if "read as transmittance" in w]
+    assert said.startswith("labelled absorbance, but its values look like transmittance")
+    assert "matches the library far better: best hit calcite, " in said
+    assert record["verdict"] == "inconclusive"
+    assert record["unusable"] == (
+        "the spectrum matches far better read as transmittance than as absorbance"
+    )
+    assert any("correct the unit the file names" in a for a in record["advice"])
+    table = CliRunner().invoke(main, ["identify", str(query), "--library", str(lib)])
+    assert f"  ! {said}" in table.output.splitlines()
+    assert "INCONCLUSIVE: the spectrum matches far better read as transmittance" in table.output
 
 
 def test_a_library_folder_compiled_on_first_use_says_so_once(tmp_path, monkeypatch):
