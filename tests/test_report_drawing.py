@@ -4,6 +4,7 @@ report issued by an earlier layout drawn again as they were issued."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -229,6 +230,23 @@ def test_a_report_of_an_earlier_layout_is_drawn_again_as_it_was_issued():
     # wrapped by width, the same content breaks its lines elsewhere: the fixture pins something
     pdf = PdfReader(io.BytesIO(render_pdf({**content, "layout": LAYOUT_VERSION})))
     assert [page.extract_text() for page in pdf.pages] != pages["2"]
+
+
+def test_reports_of_layouts_1_to_3_are_drawn_glyph_for_glyph_as_forensic_0_4_0_drew_them():
+    """verify-report compares what each page draws where, not only its words: a report issued
+    by forensic 0.4.0 must be drawn again with the same line breaks and every glyph in its
+    place, whatever changed in how later layouts draw (the fixture holds what 0.4.0 drew)."""
+    content = json.loads((FIXTURES / "report_layout_1.json").read_text())["content"]
+    issued = json.loads((FIXTURES / "report_layout_3_pages.json").read_text())
+    for layout, drawn in issued["drawn"].items():
+        pdf = PdfReader(io.BytesIO(render_pdf({**content, "layout": int(layout)})))
+        if layout in issued["pages"]:
+            assert [page.extract_text() for page in pdf.pages] == issued["pages"][layout]
+        if matplotlib.__version__ == issued["matplotlib"]:  # another draws other streams
+            streams = [
+                hashlib.sha256(page.get_contents().get_data()).hexdigest() for page in pdf.pages
+            ]
+            assert streams == drawn, f"layout {layout}"
 
 
 # --- a simulated spectrum names the reference it was made from ---------------------------------
