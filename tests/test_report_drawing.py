@@ -4,12 +4,15 @@ report issued by an earlier layout drawn again as they were issued."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +21,8 @@ import pytest
 from custody_helpers import OPERATOR, identification_dict, populated_store
 from hypothesis import given
 from hypothesis import strategies as st
+from matplotlib import font_manager
+from matplotlib.textpath import text_to_path
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
@@ -111,6 +116,74 @@ def test_verify_report_ignores_a_matplotlibrc_in_the_working_folder(issued, tmp_
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and "NOT VERIFIED" not in done.stdout
+
+
+# --- the same whatever fonts the computer has ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def _other_dejavu_found_first() -> Iterator[None]:
+    """A DejaVu Sans and a DejaVu Sans Mono of other metrics installed on the computer, and
+    found first by their family names: DejaVu Serif's regular and bold faces, registered
+    under those names ahead of matplotlib's own fonts."""
+    manager = font_manager.fontManager
+    serif = {400: "DejaVuSerif.ttf", 700: "DejaVuSerif-Bold.ttf"}
+    others = [
+        font_manager.FontEntry(
+            fname=str(Path(matplotlib.get_data_path(), "fonts", "ttf", serif[weight])),
+            name=family,
+            weight=weight,
+            size="scalable",
+        )
+        for family in (report_pdf.SANS, report_pdf.MONO)
+        for weight in serif
+    ]
+    caches = (manager._findfont_cached, report_pdf.drawn_width, report_pdf._drawable)
+    saved = manager.ttflist
+    manager.ttflist = [*others, *saved]
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        yield
+    finally:
+        manager.ttflist = saved
+        for cache in caches:
+            cache.cache_clear()
+
+
+def test_a_font_of_the_same_family_name_on_the_computer_changes_nothing_a_report_draws(issued):
+    """An expert's computer may hold another build of DejaVu Sans: found by its family name,
+    its other advances would break lines elsewhere and embed other glyphs, and a genuine
+    report would not verify there. A report draws and measures with matplotlib's own files."""
+    line = "the spectrum was read from /media/" + "/".join(["Levamisole-hydrochloride"] * 12)
+    widths = [report_pdf.drawn_width(line, report_pdf.PARA_PT, bold) for bold in (False, True)]
+    with _other_dejavu_found_first():
+        for family in (report_pdf.SANS, report_pdf.MONO):  # a family name finds the other font
+            found = font_manager.findfont(font_manager.FontProperties(family=family))
+            assert Path(found).name == "DejaVuSerif.ttf"
+
+        def by_family(text: str) -> float:
+            face = font_manager.FontProperties(family=report_pdf.SANS, size=report_pdf.PARA_PT)
+            return text_to_path.get_text_width_height_descent(text, face, ismath=False)[0]
+
+        body = report_pdf.BODY_W * 72
+        assert wrap_to_width(line, body, by_family) != wrap_to_width(
+            line, body, functools.partial(report_pdf.drawn_width, fontsize=report_pdf.PARA_PT)
+        )  # measured by family name, the lines would break elsewhere
+        assert [
+            report_pdf.drawn_width(line, report_pdf.PARA_PT, bold) for bold in (False, True)
+        ] == widths
+        assert check_report_pdf(issued)[1] == []  # issued elsewhere, verified here
+        issued_here = render_pdf(embedded_content(issued))
+    assert _drawn(issued_here) == _drawn(issued)
+
+
+def test_a_matplotlib_without_its_own_fonts_says_so(monkeypatch, tmp_path):
+    """A distribution's matplotlib may leave its fonts to the system's: a report is not drawn
+    with whichever DejaVu the computer has, and the error says why."""
+    monkeypatch.setattr(matplotlib, "get_data_path", lambda: str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="matplotlib's own fonts only"):
+        report_pdf.font_file(report_pdf.SANS)
 
 
 # --- every line inside the page body ------------------------------------------------------------

@@ -17,6 +17,7 @@ cross-reference update by hand is what a PDF library is for.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import io
 import logging
@@ -25,6 +26,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -61,6 +63,7 @@ __all__ = [
     "SignedContentRemovedError",
     "check_report_pdf",
     "embedded_content",
+    "font_file",
     "page_texts",
     "render_pdf",
     "report_marks",
@@ -110,6 +113,14 @@ KEY_CHARS = int((KEY_W - 0.15) * 72 / (DISPLAY_CHAR_EM * PARA_PT))
 PAGE_NUMBER_W = 1.2  # inches kept free for "Page x of y" beside the header and footer text
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
+FONT_FILES = {
+    (SANS, False): "DejaVuSans.ttf",
+    (SANS, True): "DejaVuSans-Bold.ttf",
+    (MONO, False): "DejaVuSansMono.ttf",
+    (MONO, True): "DejaVuSansMono-Bold.ttf",
+}
+"""The file of each font a report draws with, by family and boldness, among those matplotlib
+ships (``mpl-data/fonts/ttf``): see :func:`font_file`."""
 RED = "#b00020"
 COMPONENT_COLOURS = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e")  # up to 4 mixture components
 
@@ -165,9 +176,9 @@ class _Wrapping:
 def drawn_width(text: str, fontsize: float, bold: bool = False) -> float:
     """The width of a line of text as a report draws it in DejaVu Sans, in points.
 
-    Measured on the glyph outlines of the font matplotlib draws with (kerning included),
-    with matplotlib's default settings (:func:`drawing_settings`), so the same on every
-    machine.
+    Measured on the glyph outlines of the font file the report draws with (:func:`font_file`,
+    kerning included), with matplotlib's default settings (:func:`drawing_settings`), so the
+    same on every machine.
 
     Parameters
     ----------
@@ -184,16 +195,67 @@ def drawn_width(text: str, fontsize: float, bold: bool = False) -> float:
     with drawing_settings(), warnings.catch_warnings():
         # glyphs missing from the font are said on the report's first page, not here
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        face = FontProperties(
-            family=SANS,
-            style="normal",
-            variant="normal",
-            weight="bold" if bold else "normal",
-            stretch="normal",
-            size=fontsize,
-        )
+        face = FontProperties(fname=font_file(SANS, bold=bold), size=fontsize)
         width, _, _ = text_to_path.get_text_width_height_descent(text, face, ismath=False)
     return width
+
+
+def font_file(family: str, *, bold: bool = False) -> str:
+    """The file a report draws and measures one of its fonts with: matplotlib's own.
+
+    A family name is looked up among every font matplotlib knows, the computer's included;
+    matplotlib's own win only because its font cache lists them first and keeps the first of
+    equal matches. Where they are not listed first (another cache, a font put ahead of them)
+    a DejaVu Sans of another build is found, whose other advances and kerning break lines
+    elsewhere and embed other glyphs: a genuine report would not verify there. The files
+    matplotlib ships are the same wherever that version of matplotlib is installed.
+
+    Parameters
+    ----------
+    family : str
+        :data:`SANS` or :data:`MONO`.
+    bold : bool
+        The bold face.
+
+    Returns
+    -------
+    str
+        The font file's path (:data:`FONT_FILES`, in ``mpl-data/fonts/ttf``).
+
+    Raises
+    ------
+    FileNotFoundError
+        A matplotlib installed without its fonts (a Linux distribution's package may leave
+        them to the system's): reports are drawn with matplotlib's own fonts only.
+    """
+    path = Path(matplotlib.get_data_path(), "fonts", "ttf", FONT_FILES[family, bold])
+    if not path.is_file():
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"matplotlib's font file {path.name} is missing from {path.parent}: reports are "
+            "drawn with matplotlib's own fonts only, so that they are drawn the same on every "
+            "computer (reinstall matplotlib with pip)",
+            str(path),
+        )
+    return str(path)
+
+
+def _pin_fonts(fig: Figure) -> None:
+    """Draw every text of a page with its font's file (:func:`font_file`), not the font a
+    family name finds on this computer: those a report draws itself, and those matplotlib
+    makes (tick labels, a legend's). A tick made while the page is drawn copies the
+    properties of the axis's first, so it is drawn with the file, too."""
+    from matplotlib.text import Text  # noqa: PLC0415
+
+    for text in fig.findobj(Text):
+        face = text.get_fontproperties()
+        family, *others = face.get_family()
+        weight = face.get_weight()
+        if others or face.get_style() != "normal" or weight not in ("normal", "bold"):
+            raise ValueError(f"a report draws no text in the font {face}")  # a programming error
+        pinned = face.copy()
+        pinned.set_file(font_file(family, bold=weight == "bold"))
+        text.set_fontproperties(pinned)
 
 
 REPORT_SETTINGS = {"pdf.fonttype": 42, "font.family": SANS, "text.parse_math": False}
@@ -473,11 +535,9 @@ def _paginate(
 @functools.cache
 def _drawable() -> frozenset[int]:
     """Code points both report fonts draw (matplotlib ships them: the same on every machine)."""
-    from matplotlib import font_manager, ft2font  # noqa: PLC0415
+    from matplotlib import ft2font  # noqa: PLC0415
 
-    maps = [
-        set(ft2font.FT2Font(font_manager.findfont(family)).get_charmap()) for family in (SANS, MONO)
-    ]
+    maps = [set(ft2font.FT2Font(font_file(family)).get_charmap()) for family in (SANS, MONO)]
     return frozenset(maps[0] & maps[1])
 
 
@@ -540,6 +600,7 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
             frame.draw(fig, number, len(pages))
             for top, item in page:
                 item.draw(fig, top)
+            _pin_fonts(fig)
             pdf.savefig(fig)
     return _attach(buffer.getvalue(), REPORT_ATTACHMENT, render_json(content).encode())
 
