@@ -9,6 +9,7 @@ import functools
 import hashlib
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -22,7 +23,9 @@ from custody_helpers import OPERATOR, identification_dict, populated_store
 from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib import font_manager
+from matplotlib.text import Text
 from matplotlib.textpath import text_to_path
+from matplotlib.transforms import Bbox
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
@@ -222,7 +225,8 @@ def test_wrapping_by_width_fills_lines_and_breaks_a_token_wider_than_a_line():
 
 
 def _glyphs_outside_the_body(pdf_path: Path) -> list[str]:
-    """The glyphs of a PDF drawn past the body's right edge or off the page, by page."""
+    """The glyphs of a PDF drawn past the body's left or right edge or off the page, by page."""
+    left_margin = report_pdf.LEFT * 72 - 0.05
     right = (report_pdf.PAGE_W - report_pdf.RIGHT) * 72 + 0.05
     document = pypdfium2.PdfDocument(pdf_path)
     outside = []
@@ -235,7 +239,7 @@ def _glyphs_outside_the_body(pdf_path: Path) -> list[str]:
                 if text.get_text_range(index, 1) in ("\r", "\n"):  # pdfium's line ends, not
                     continue  # drawn (zero width, where some matplotlib versions end a line)
                 left, bottom, right_edge, top = text.get_charbox(index)
-                if right_edge > right or left < 0 or bottom < 0 or top > height:
+                if right_edge > right or left < left_margin or bottom < 0 or top > height:
                     outside.append(
                         f"page {number + 1}: {text.get_text_range(index, 1)!r} at "
                         f"{left:.1f}-{right_edge:.1f}, {bottom:.1f}-{top:.1f} pt"
@@ -278,6 +282,65 @@ def test_no_text_of_a_report_leaves_the_page_body(tmp_path):
     said = "".join(" ".join(report_pdf.page_texts(pdf)).split())
     for whole in (case, "".join(capitals.split()), path, "1649->1650", "2507."):
         assert whole in said  # wrapped, not cut
+
+
+def _texts_drawn(content: dict) -> list[tuple[Text, Bbox]]:
+    """Every text a report's PDF draws (tick labels, a legend's, a watermark's included), with
+    the box the PDF renderer draws it in: points from the page's lower left corner."""
+    drawn = []
+    draw = Text.draw
+
+    def recorded(text: Text, renderer) -> None:
+        if text.get_visible() and text.get_text():  # what matplotlib draws at all
+            drawn.append((text, text.get_window_extent(renderer)))
+        draw(text, renderer)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Text, "draw", recorded)
+        render_pdf(content)
+    return drawn
+
+
+def test_nothing_a_report_with_a_figure_draws_crosses_the_page_margins(tmp_path):
+    """A query that matches its reference closely leaves a small residual, whose tick labels
+    are long ("-0.00025"): its axis label, drawn beside them, stood 6.6 pt past the left
+    margin. It is drawn in a column at the margin, clear of its tick labels."""
+    identification = identification_dict()
+    query, reference = identification["query"], identification["best_reference"]
+    query["intensity"] = [
+        r + 3e-4 * math.sin(w / 50.0)
+        for w, r in zip(reference["wavenumber"], reference["intensity"], strict=True)
+    ]
+    store = populated_store(tmp_path / "s", identification=identification)
+    try:
+        content = issue_report(store, "CASE-1", operator=OPERATOR).content
+    finally:
+        store.close()
+    left = report_pdf.LEFT * 72
+    right = (report_pdf.PAGE_W - report_pdf.RIGHT) * 72
+    drawn = _texts_drawn(content)
+    assert "residual" in [text.get_text() for text, _ in drawn]
+    outside = [
+        f"{text.get_text()!r} at {box.x0:.2f}-{box.x1:.2f}, {box.y0:.2f}-{box.y1:.2f} pt"
+        for text, box in drawn
+        if box.x0 < left - 1e-3
+        or box.x1 > right + 1e-3
+        or box.y0 < 0
+        or box.y1 > report_pdf.PAGE_H * 72
+    ]
+    assert outside == []
+    boxes = {id(text): box for text, box in drawn}
+    plots = {id(ax): ax for text, _ in drawn if text.figure for ax in text.figure.axes}
+    labelled = [ax for ax in plots.values() if id(ax.yaxis.label) in boxes]
+    assert len(labelled) == 2
+    for ax in labelled:  # each y label clear of its tick labels, the longest included
+        ticks = [boxes[id(tick)] for tick in ax.yaxis.get_ticklabels() if id(tick) in boxes]
+        assert ticks and boxes[id(ax.yaxis.label)].x1 + 3 <= min(box.x0 for box in ticks)
+    # a report of layout 3 is drawn as it was issued, its label past the margin
+    (issued,) = [
+        box for text, box in _texts_drawn({**content, "layout": 3}) if text.get_text() == "residual"
+    ]
+    assert issued.x0 < left - 6
 
 
 def test_a_report_table_stays_inside_the_page_body():

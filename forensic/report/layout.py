@@ -290,15 +290,18 @@ def format_table(
     return out
 
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 """How reports are laid out, recorded in their signed content (``layout``): raised with each
-change that would lay out a report's content otherwise, which is then made only for content
-of the new version, so that a report issued earlier is laid out again exactly as it was
-issued and still verifies (``forensic verify-report``). Content without it is version 1 (the
-layout of forensic 0.2.0 on 23 Nov 2026). Version 2 is the layout of forensic 0.3.0;
-version 3, of forensic 0.4.0, names the reference a simulated spectrum was made from
-whatever the simulator, and wraps the PDF's text by its drawn width
-(:func:`wrap_to_width`), not by a count of characters."""
+change that would lay out a report's content otherwise, or draw its PDF otherwise (what
+verify-report compares is what each page draws where, not only its words), which is then
+made only for content of the new version, so that a report issued earlier is laid out again
+exactly as it was issued and still verifies (``forensic verify-report``). Content without it
+is version 1 (the layout of forensic 0.2.0 on 23 Nov 2026). Version 2 is the layout of
+forensic 0.3.0; version 3, of forensic 0.4.0, names the reference a simulated spectrum was
+made from whatever the simulator, and wraps the PDF's text by its drawn width
+(:func:`wrap_to_width`), not by a count of characters; version 4 draws the y labels of a
+result's figure in a column at the page's left margin, never past it
+(:data:`forensic.report.pdf.LABELS_AT_MARGIN`)."""
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:

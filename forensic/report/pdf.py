@@ -35,6 +35,7 @@ import numpy as np
 import segno
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 from forensic import __version__
 from forensic.custody.store import recorded_moment, utc_when
@@ -47,6 +48,7 @@ from forensic.report.content import (
     stated_version,
 )
 from forensic.report.layout import (
+    LAYOUT_VERSION,
     Block,
     figure_title,
     format_table,
@@ -140,8 +142,9 @@ the proportional font is wrapped by its drawn width; earlier reports are wrapped
 count of characters, as they were issued, so that they still verify."""
 
 WIDTH_SLACK_PT = 1.0
-"""Points kept free at the end of a line measured by its drawn width: the measure is that of
-the glyphs' outlines, which a viewer may draw a hair wider (its own rounding)."""
+"""Points kept free between a margin and text measured to reach it (the end of a line
+measured by its drawn width, the figure's y labels): the measure is that of the glyphs'
+outlines, which a viewer may draw a hair wider (its own rounding)."""
 
 
 @dataclass(frozen=True)
@@ -317,8 +320,11 @@ def _display_lines(
     return items
 
 
-def _items_for(block: Block, wrapping: _Wrapping = _Wrapping()) -> list[_Item]:
-    """What a block draws, line by line, its text wrapped as the report's layout wraps it."""
+def _items_for(
+    block: Block, wrapping: _Wrapping = _Wrapping(), layout: int = LAYOUT_VERSION
+) -> list[_Item]:
+    """What a block draws, line by line, as the report's layout (its version, and how it
+    wraps text) draws it."""
     if block.kind == "title":
         return _display_lines(block.text, 15, 0.45, 0.05, wrapping=wrapping)
     if block.kind == "banner":
@@ -396,7 +402,9 @@ def _items_for(block: Block, wrapping: _Wrapping = _Wrapping()) -> list[_Item]:
         return [
             _Item(
                 3.7,
-                lambda fig, y0, data=block.data: _draw_spectrum(fig, y0, data, wrapping),
+                lambda fig, y0, data=block.data: _draw_spectrum(
+                    fig, y0, data, wrapping, labels_at_margin=layout >= LABELS_AT_MARGIN
+                ),
             )
         ]
     if block.kind == "qr":
@@ -410,9 +418,27 @@ LEGEND_W = 3.2
 """The widest a line of the figure's legend may be, in inches: a reference's long name wraps
 inside the plot rather than running off the page's left edge."""
 
+LABELS_AT_MARGIN = 4
+"""The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) whose figure
+draws its y labels in a column at the page's left margin, the plots :data:`Y_LABEL_ROOM` to
+its right. Earlier reports drew each beside its tick labels, wherever those ended: the long
+tick labels of a small residual ("-0.0025", "-0.0002") pushed its label 2.5 to 6.6 pt past
+the margin. They are drawn so again, as they were issued, so that they still verify."""
+
+Y_LABEL_ROOM = 0.72
+"""Inches from the page's left margin to the figure's plots (layout 4 on): the y labels'
+column (:data:`WIDTH_SLACK_PT`, then 7 pt), 4.5 pt, the tick labels (up to 8 characters,
+"-0.00025": 32.4 pt) and their ticks (7 pt). Longer tick labels would reach the labels'
+column, never the margin."""
+
 
 def _draw_spectrum(
-    fig: Figure, y0: float, identification: Mapping[str, Any], wrapping: _Wrapping
+    fig: Figure,
+    y0: float,
+    identification: Mapping[str, Any],
+    wrapping: _Wrapping,
+    *,
+    labels_at_margin: bool = True,
 ) -> None:
     def label(text: str) -> str:
         if not wrapping.by_width:  # earlier layouts drew it on one line
@@ -425,12 +451,15 @@ def _draw_spectrum(
     reference = identification.get("best_reference")
     hits = identification.get("hits") or []
     name = hits[0].get("name") if hits else "reference"
-    top_ax = fig.add_axes(
-        ((LEFT + 0.55) / PAGE_W, _y(y0 + 2.45), (BODY_W - 0.65) / PAGE_W, 2.2 / PAGE_H)
+    # the plots end 0.1 inch inside the right margin
+    left, width = (
+        (LEFT + Y_LABEL_ROOM, BODY_W - Y_LABEL_ROOM - 0.1)
+        if labels_at_margin
+        else (LEFT + 0.55, BODY_W - 0.65)  # as earlier layouts drew it
     )
+    top_ax = fig.add_axes((left / PAGE_W, _y(y0 + 2.45), width / PAGE_W, 2.2 / PAGE_H))
     bottom_ax = fig.add_axes(
-        ((LEFT + 0.55) / PAGE_W, _y(y0 + 3.4), (BODY_W - 0.65) / PAGE_W, 0.85 / PAGE_H),
-        sharex=top_ax,
+        (left / PAGE_W, _y(y0 + 3.4), width / PAGE_W, 0.85 / PAGE_H), sharex=top_ax
     )
     provenance = identification.get("query_provenance") or "measured"
     top_ax.plot(x, q, color="black", lw=0.8, label=label(f"{provenance} (preprocessed)"))
@@ -490,6 +519,14 @@ def _draw_spectrum(
     top_ax.set_title(figure_title(identification), fontsize=8.5)
     for ax in (top_ax, bottom_ax):
         ax.tick_params(labelsize=6.5)
+        if labels_at_margin:  # whatever the width of its tick labels
+            # turned a quarter, the top of a label's box is its left side
+            ax.yaxis.label.set_verticalalignment("top")
+            ax.yaxis.set_label_coords(
+                (LEFT + WIDTH_SLACK_PT / 72) / PAGE_W,
+                0.5,
+                transform=blended_transform_factory(fig.transFigure, ax.transAxes),
+            )
     top_ax.tick_params(labelbottom=False)
 
 
@@ -575,7 +612,8 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
         blocks.insert(first_kv + 1, _fonts_note(missing))
     with drawing_settings():  # the lines are measured as they are drawn
         wrapping = _Wrapping.of(content)
-        items = [item for block in blocks for item in _items_for(block, wrapping)]
+        layout = content.get("layout", 1)
+        items = [item for block in blocks for item in _items_for(block, wrapping, layout)]
         frame = _Frame.of(content, wrapping)
     pages = _paginate(items, frame.top, frame.bottom)
     case_number = content["case"]["case_number"]
