@@ -299,8 +299,8 @@ exactly as it was issued and still verifies (``forensic verify-report``). Conten
 is version 1 (the layout of forensic 0.2.0 on 23 Nov 2026). Version 2 is the layout of
 forensic 0.3.0; version 3, of forensic 0.4.0, names the reference a simulated spectrum was
 made from whatever the simulator, and wraps the PDF's text by its drawn width
-(:func:`wrap_to_width`), not by a count of characters; version 4 draws the y labels of a
-result's figure in a column at the page's left margin, never past it
+(:func:`wrap_to_width`), not by a count of characters; version 4, of forensic 0.5.0, draws
+the y labels of a result's figure in a column at the page's left margin, never past it
 (:data:`forensic.report.pdf.LABELS_AT_MARGIN`)."""
 
 
