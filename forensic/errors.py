@@ -17,6 +17,7 @@ __all__ = [
     "ForensicError",
     "FormatError",
     "IdentificationError",
+    "InstallationError",
     "InstrumentError",
     "Interrupted",
     "LibraryError",
@@ -107,6 +108,12 @@ class DriverBug(InstrumentError):
             f"({type(exc).__name__}{': ' + said if said else ''}): a bug in the driver, to "
             "report with this message" + (f"; WARNING: {warning}" if warning else "")
         )
+
+
+class InstallationError(ForensicError):
+    """The toolkit's installation lacks a file it needs (a package installed without its data,
+    such as matplotlib without its fonts): nothing the user gave is at fault, and the message
+    says what to reinstall."""
 
 
 class CustodyError(ForensicError):

@@ -19,6 +19,7 @@ from pathlib import Path
 import matplotlib
 import pypdfium2
 import pytest
+from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict, populated_store
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,7 +31,9 @@ from pypdf import PdfReader
 from synthetic import make_spectrum
 
 from drivers.urls import open_instrument
+from forensic.cli import main
 from forensic.custody import Store
+from forensic.errors import InstallationError
 from forensic.report import issue_report, render_pdf, render_text
 from forensic.report import pdf as report_pdf
 from forensic.report.layout import LAYOUT_VERSION, format_table, report_blocks, wrap_to_width
@@ -185,8 +188,22 @@ def test_a_matplotlib_without_its_own_fonts_says_so(monkeypatch, tmp_path):
     """A distribution's matplotlib may leave its fonts to the system's: a report is not drawn
     with whichever DejaVu the computer has, and the error says why."""
     monkeypatch.setattr(matplotlib, "get_data_path", lambda: str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="matplotlib's own fonts only"):
+    with pytest.raises(InstallationError, match="matplotlib's own fonts only"):
         report_pdf.font_file(report_pdf.SANS)
+
+
+def test_verify_report_blames_a_matplotlib_without_its_fonts_not_the_report(
+    issued, monkeypatch, tmp_path
+):
+    """A computer that cannot draw a report cannot check one: ``verify-report`` says what to
+    reinstall, and neither calls the report unreadable nor "not a report"."""
+    path = tmp_path / "r.pdf"
+    path.write_bytes(issued)
+    monkeypatch.setattr(matplotlib, "get_data_path", lambda: str(tmp_path / "no-data"))
+    result = CliRunner().invoke(main, ["verify-report", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "reinstall matplotlib" in result.output
+    assert "NOT A REPORT" not in result.output and "cannot be read" not in result.output
 
 
 # --- every line inside the page body ------------------------------------------------------------

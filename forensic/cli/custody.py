@@ -27,7 +27,7 @@ from forensic.commands import command, is_placeholder
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import VerifyReport, verify_store
-from forensic.errors import CustodyError, ForensicError
+from forensic.errors import CustodyError, ForensicError, InstallationError
 from forensic.operators import who_signs
 
 EXIT_NOT_VERIFIED = 1
@@ -1085,6 +1085,8 @@ def verify_report(ctx: click.Context, files: tuple[Path, ...]) -> None:
             click.echo(f"error: {path}: cannot be read: {exc.strerror or exc}", err=True)
             unreadable = True
             continue
+        except InstallationError:  # this computer cannot check any report: not the file's fault
+            raise
         except ForensicError as exc:
             click.echo(f"NOT A REPORT: {exc}")
             unreadable = True

@@ -17,7 +17,6 @@ cross-reference update by hand is what a PDF library is for.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import io
 import logging
@@ -39,7 +38,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from forensic import __version__
 from forensic.custody.store import recorded_moment, utc_when
-from forensic.errors import FormatError
+from forensic.errors import FormatError, InstallationError
 from forensic.report.content import (
     TITLE,
     check_report_json,
@@ -227,18 +226,16 @@ def font_file(family: str, *, bold: bool = False) -> str:
 
     Raises
     ------
-    FileNotFoundError
+    InstallationError
         A matplotlib installed without its fonts (a Linux distribution's package may leave
         them to the system's): reports are drawn with matplotlib's own fonts only.
     """
     path = Path(matplotlib.get_data_path(), "fonts", "ttf", FONT_FILES[family, bold])
     if not path.is_file():
-        raise FileNotFoundError(
-            errno.ENOENT,
+        raise InstallationError(
             f"matplotlib's font file {path.name} is missing from {path.parent}: reports are "
             "drawn with matplotlib's own fonts only, so that they are drawn the same on every "
-            "computer (reinstall matplotlib with pip)",
-            str(path),
+            "computer; reinstall matplotlib with pip (pip install --force-reinstall matplotlib)"
         )
     return str(path)
 
