@@ -9,6 +9,7 @@ checked against the model's range before a byte is sent. A feature a model lacks
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -188,6 +189,22 @@ class Instrument(abc.ABC):
     then refuses a library without references of that kind before the laser fires."""
     accepted_settings: tuple[str, ...] = ()
     """The settings (keywords of :meth:`acquire`) this instrument applies."""
+    on_notice: Callable[[str], None] | None = None
+    """Whoever shows the technician what the instrument says while it works, ``on_notice(text)``
+    (a command's progress line); None: nobody. An instrument says what to do, or how long it
+    will wait, before a wait in which the screen would otherwise stay silent."""
+
+    def notice(self, text: str) -> None:
+        """Tell the technician ``text`` through :attr:`on_notice`, if anyone listens.
+
+        Parameters
+        ----------
+        text : str
+            What to do or to expect, in words ("start the measurement on the instrument now:
+            waiting up to 120 s for its export").
+        """
+        if self.on_notice is not None:
+            self.on_notice(text)
 
     @abc.abstractmethod
     def acquire(self, **settings: Any) -> Spectrum:

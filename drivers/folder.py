@@ -177,6 +177,12 @@ class FolderInstrument(Instrument):
         timeout_s = self.timeout_s if timeout_s is None else timeout_s
         if self.trigger is not None:
             self.trigger()
+            self.notice(f"measurement started: waiting up to {timeout_s:g} s for its export")
+        else:  # the instrument's own software measures: nothing happens until the technician
+            self.notice(
+                f"start the measurement on the instrument now: waiting up to {timeout_s:g} s "
+                f"for its export in {self.folder}"
+            )
         deadline = time.monotonic() + timeout_s
         history: dict[Path, tuple[int, int, float]] = {}
         while time.monotonic() < deadline:

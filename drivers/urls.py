@@ -162,6 +162,16 @@ class SimulatedInstrument(Instrument):
         """What the real driver inside refuses."""
         self.inner.check_settings(**settings)
 
+    @property
+    def on_notice(self) -> Callable[[str], None] | None:  # type: ignore[override]
+        """Whoever listens to the real driver inside (:attr:`Instrument.on_notice
+        <drivers.base.Instrument.on_notice>`)."""
+        return self.inner.on_notice
+
+    @on_notice.setter
+    def on_notice(self, listener: Callable[[str], None] | None) -> None:
+        self.inner.on_notice = listener
+
     def close(self) -> None:
         try:
             self.inner.close()

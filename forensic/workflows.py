@@ -1074,6 +1074,8 @@ def scan(
                 ),
             )
             notify("acquire", f"acquiring from {instrument_url}")
+            if hasattr(instrument, "on_notice"):  # what to do, or how long it waits, meanwhile
+                instrument.on_notice = lambda text: notify("acquire", text)
             with driver_bugs(instrument_url, "acquiring"):
                 spectrum = instrument.acquire(**dict(acquire_settings or {}))
                 described = instrument.describe() if hasattr(instrument, "describe") else {}

@@ -171,3 +171,27 @@ def test_the_folder_url_gives_the_wait_for_an_export(tmp_path):
         assert folder.timeout_s == 120
     with pytest.raises(SettingError, match=r"timeout='0' is out of range"):
         open_instrument(f"folder://{tmp_path}?timeout=0")
+
+
+def test_the_technician_is_told_to_start_the_measurement_and_how_long_it_waits(tmp_path):
+    # a folder scan said only "acquiring from folder://..." and then nothing while it waited,
+    # up to 120 s, for an export nobody had been told to start
+    told = []
+    with FolderInstrument(tmp_path, settle_s=0.1, poll_s=0.02, timeout_s=0.3) as folder:
+        folder.on_notice = told.append
+        with pytest.raises(InstrumentTimeout):
+            folder.acquire()
+    assert told == [
+        f"start the measurement on the instrument now: waiting up to 0.3 s for its export in "
+        f"{tmp_path}"
+    ]
+
+
+def test_a_simulated_ftir_says_that_it_measures_by_itself(tmp_path):
+    told = []
+    with open_instrument(
+        "sim:ftir?sample=ester&seed=4", sample_resolver=lambda text, modality: IR_REFERENCE
+    ) as ftir:
+        ftir.on_notice = told.append  # set on the simulated instrument, heard from the driver
+        ftir.acquire(timeout_s=10)
+    assert told == ["measurement started: waiting up to 10 s for its export"]

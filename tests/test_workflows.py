@@ -157,6 +157,12 @@ def test_a_report_names_the_export_it_read_and_doubts_one_older_than_the_scan(tm
         f"it was in the export folder before the scan began (written {stamp})"
         in (dict(progress)["acquire"])
     )
+    # what to do while it waits is said under the acquisition's progress line
+    assert (
+        "acquire",
+        f"start the measurement on the instrument now: waiting up to 120 s for its export in "
+        f"{exports}",
+    ) in progress
     text = " ".join((tmp_path / "r.txt").read_text().split())
     sha256 = hashlib.sha256(export.read_bytes()).hexdigest()
     assert f"Export file: {export} (SHA-256 {sha256}, written {stamp})" in text

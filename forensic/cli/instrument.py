@@ -171,6 +171,7 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
         held_instrument(open_instrument, url) as device,
         driver_bugs(url, "acquiring"),
     ):
+        device.on_notice = lambda text: click.echo(text, err=True)
         spectrum = device.acquire(**given)
     if name:
         spectrum = spectrum.with_metadata(name=name)
