@@ -22,8 +22,11 @@ The laser is switched off whatever happens, and nothing partial is returned: any
 an :class:`~forensic.errors.InstrumentError`, whose message warns when the laser had fired and
 could not be switched off (the instrument stopped answering: it may still be on). A stop
 (Ctrl-C, SIGTERM) is raised as an :class:`~forensic.errors.Interrupted` carrying the same
-warning (its ``warning``), which whoever says what the stopped work recorded keeps: an
-instrument busy with the exposure that was stopped does not hear the laser switched off.
+warning (its ``warning``), which whoever says what the stopped work recorded keeps. An
+instrument busy with the exposure that was stopped (or late with its spectrum) hears nothing
+before it ends: a serial driver lets the spectrum it owes come first, for a bounded time
+(:class:`~drivers.base.SerialSpectrometer`), so the warning is given only when the laser-off
+still went unanswered.
 """
 
 from __future__ import annotations
@@ -262,8 +265,8 @@ def acquire(
         temperature = spec.detector_temperature_c()
         finished = _utc_now()
     except BaseException as exc:
-        # a cable pulled mid-scan, or a stop while the instrument is busy with its exposure
-        # (it hears nothing before it is done), leaves a head's laser as it was: whoever reads
+        # a cable pulled mid-scan, or an instrument that does not end its exposure in time (it
+        # hears nothing before it is done), leaves a head's laser as it was: whoever reads
         # the error or the stop must know it may still be on
         try:
             warning = session.switch_off()

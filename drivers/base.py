@@ -9,7 +9,9 @@ checked against the model's range before a byte is sent. A feature a model lacks
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -17,14 +19,17 @@ from typing import Any
 import numpy as np
 
 from drivers.errors import NotSupported, SettingError, SettingsRefused
+from drivers.transport import SerialTransport
 from forensic.spectrum import Spectrum
 
 __all__ = [
     "EXCITATION_TOLERANCE_NM",
+    "LATE_SPECTRUM_S",
     "Capabilities",
     "DeviceInfo",
     "DeviceModel",
     "Instrument",
+    "SerialSpectrometer",
     "SettingRange",
     "Spectrometer",
     "excitation_wavelength_nm",
@@ -377,6 +382,68 @@ class Spectrometer(Instrument):
             "firmware": info.firmware if info else None,
             "capabilities": self.capabilities.to_dict() if hasattr(self, "capabilities") else {},
         }
+
+
+LATE_SPECTRUM_S = 5.0
+"""How long (s) past the time a driver allows a spectrum it still waits for one that has not
+begun (the scan timed out, or was stopped with Ctrl-C) before it sends anything else: a
+laser-off sent into the exposure goes unheard, or is answered by the spectrum, and the
+technician is warned that the laser may still be on when it is off. A few seconds: an
+instrument later than that is not answering."""
+
+
+class SerialSpectrometer(Spectrometer):
+    """A spectrometer on a serial line, which answers a scan with its spectrum once the
+    exposure has ended and hears nothing meanwhile.
+
+    Keeps the spectrum a scan still owes when its reading stopped (a timeout, a Ctrl-C), and
+    lets it come and drops it before the next command (:meth:`_skip_owed_spectrum`), so that
+    the laser-off after the stop gets its own answer. The drivers of the serial protocols
+    read every spectrum inside :meth:`_owing_spectrum` and call :meth:`_skip_owed_spectrum`
+    before they send anything.
+    """
+
+    transport: SerialTransport
+    late_spectrum_s: float = LATE_SPECTRUM_S
+    """How long past its time a spectrum not begun is still waited for (:data:`LATE_SPECTRUM_S`)."""
+    _owed_by: float | None = None  # the latest (monotonic) an owed spectrum may begin
+    _owed_line_s: float = 0.0  # its line time: how long it may take once begun
+
+    @contextlib.contextmanager
+    def _owing_spectrum(self, timeout_s: float, line_s: float) -> Iterator[None]:
+        """The reading of a spectrum just asked for: owed until read whole.
+
+        Parameters
+        ----------
+        timeout_s : float
+            The time its reading allows it (s).
+        line_s : float
+            Its line time (s), how long the rest of it may take to come.
+        """
+        before = self.transport.bytes_read
+        self._owed_by = time.monotonic() + timeout_s + self.late_spectrum_s
+        self._owed_line_s = line_s
+        try:
+            yield
+        except BaseException:
+            if self.transport.bytes_read > before:  # begun, so its exposure is over: the rest
+                self._owed_by = time.monotonic()  # of it, if any, follows at once
+            raise
+        self._owed_by = None
+
+    def _skip_owed_spectrum(self) -> None:
+        """Before a command: let a spectrum still owed come, and drop it (at most until its
+        time and :attr:`late_spectrum_s` have passed), saying so when that takes a while."""
+        begins_by, self._owed_by = self._owed_by, None
+        if begins_by is None:
+            return
+        wait = begins_by - time.monotonic()
+        if wait > 1.0:
+            self.notice(
+                f"waiting for the instrument to end its exposure (up to {wait:.0f} s): it "
+                "hears nothing before, not even the laser switched off"
+            )
+        self.transport.skip_reply(begins_by, self._owed_line_s)
 
 
 def scan_allowance_s(integration_time_ms: float, averages: int, transfer_s: float) -> float:

@@ -44,8 +44,8 @@ from drivers.base import (
     Capabilities,
     DeviceInfo,
     DeviceModel,
+    SerialSpectrometer,
     SettingRange,
-    Spectrometer,
     excitation_wavelength_nm,
 )
 from drivers.errors import (
@@ -315,7 +315,7 @@ _CONNECT_INTEGRATION_US = 100_000
 """The integration time (µs) set on connecting, before the spectrum that counts the pixels."""
 
 
-class OBPSpectrometer(Spectrometer):
+class OBPSpectrometer(SerialSpectrometer):
     """An Ocean spectrometer (FX/HDX/ST class, or a Raman head built on one) speaking OBP.
 
     Parameters
@@ -370,10 +370,17 @@ class OBPSpectrometer(Spectrometer):
         mtype = MSG[name]
         frame = encode_message(mtype, payload, flags=FLAG_REQUEST_ACK)
         timeout_s = self.command_timeout_s if timeout_s is None else timeout_s
+        self._skip_owed_spectrum()
         for attempt in range(retries + 1):
             try:
                 self.transport.write(frame)
-                reply = self._read_message(timeout_s, mtype)
+                if mtype != MSG["get_raw_spectrum"]:
+                    reply = self._read_message(timeout_s, mtype)
+                    break
+                pixels = getattr(getattr(self, "model", None), "pixels", _MOST_PIXELS)
+                line_s = spectrum_transfer_s(pixels, self.transport.baudrate)
+                with self._owing_spectrum(timeout_s, line_s):
+                    reply = self._read_message(timeout_s, mtype)
                 break
             except (InstrumentTimeout, ProtocolError) as exc:
                 if attempt == retries:

@@ -51,8 +51,8 @@ from drivers.base import (
     Capabilities,
     DeviceInfo,
     DeviceModel,
+    SerialSpectrometer,
     SettingRange,
-    Spectrometer,
     excitation_wavelength_nm,
 )
 from drivers.errors import (
@@ -657,7 +657,7 @@ _MOST_PIXELS = max(model.pixels for model in MODELS.values())
 the spectrometer has said which model it is."""
 
 
-class OceanRS232Spectrometer(Spectrometer):
+class OceanRS232Spectrometer(SerialSpectrometer):
     """An Ocean Optics USB2000/USB4000/Flame-class spectrometer on its RS-232 port.
 
     Parameters
@@ -793,6 +793,7 @@ class OceanRS232Spectrometer(Spectrometer):
 
     def command(self, letter: str, *words: int, retries: int = 2) -> None:
         """Send a setting command and require ACK; settings are idempotent, so retried."""
+        self._skip_owed_spectrum()
         frame = encode_command(letter, *words, ascii_mode=self.ascii_mode)
         for attempt in range(retries + 1):
             try:
@@ -809,6 +810,7 @@ class OceanRS232Spectrometer(Spectrometer):
 
     def query(self, letter: str, *words: int, retries: int = 2) -> int | str:
         """``?letter`` (a setting's value), ``?x slot`` (a slot's text) or ``v``; retried."""
+        self._skip_owed_spectrum()
         frame = encode_command(letter, *words, ascii_mode=self.ascii_mode, query=letter != "v")
         for attempt in range(retries + 1):
             try:
@@ -986,8 +988,15 @@ class OceanRS232Spectrometer(Spectrometer):
     def read_frame(self, timeout_s: float | None = None) -> SpectrumFrame:
         """Send ``S`` once (not retried: a scan fires the laser) and decode the whole reply."""
         timeout_s = self.scan_timeout_s() if timeout_s is None else timeout_s
+        self._skip_owed_spectrum()
         self.transport.discard_input()
         self.transport.write(encode_command("S", ascii_mode=self.ascii_mode))
+        line_s = spectrum_transfer_s(self.model.pixels, self.transport.baudrate)
+        with self._owing_spectrum(timeout_s, line_s):
+            return self._read_frame(timeout_s)
+
+    def _read_frame(self, timeout_s: float) -> SpectrumFrame:
+        """The reply to the ``S`` just sent, read whole within ``timeout_s`` seconds."""
         deadline = time.monotonic() + timeout_s
         if self.ascii_mode:
             echo = self.transport.read_exact(1, timeout_s, what="echo of S")

@@ -198,6 +198,27 @@ class SerialTransport:
                 return dropped
             dropped += len(chunk)
 
+    def skip_reply(self, begins_by: float, limit_s: float) -> int:
+        """Drop a reply still owed to a request whose answer was not read: wait until
+        ``begins_by`` for it to begin, then drop it until the line is quiet.
+
+        For the spectrum of a scan that timed out or was stopped: an instrument busy with the
+        exposure hears nothing, and sends that spectrum before it answers anything else.
+
+        Parameters
+        ----------
+        begins_by : float
+            The latest (``time.monotonic()``) the reply may begin; at once when past.
+        limit_s : float
+            The longest it drains once the reply has begun (its line time).
+
+        Returns
+        -------
+        int
+            The number of bytes dropped (0 when nothing came by ``begins_by``).
+        """
+        return len(self.read_some(_CHUNK, begins_by)) + self.drain(QUIET_S, limit_s)
+
     def find_rate(
         self,
         probe: Callable[[float | None], bool | None],

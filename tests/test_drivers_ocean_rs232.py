@@ -209,6 +209,7 @@ class _Feed:
 
     def __init__(self, data: bytes, chunk: int):
         self.data, self.chunk = data, max(1, chunk)
+        self.bytes_read = 0
 
     def write(self, data: bytes) -> None:
         pass
@@ -218,6 +219,7 @@ class _Feed:
 
     def read_some(self, limit: int, deadline: float) -> bytes:
         piece, self.data = self.data[: min(limit, self.chunk)], self.data[min(limit, self.chunk) :]
+        self.bytes_read += len(piece)
         return piece
 
     def close(self) -> None:
