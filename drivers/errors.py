@@ -15,13 +15,16 @@ from forensic.errors import InstrumentError
 __all__ = [
     "DAMAGED_FRAME_ADVICE",
     "FIND_INSTRUMENTS_HINT",
+    "WRONG_PORT_ADVICE",
     "CommandRefused",
     "DetectorSaturated",
     "InstrumentDisconnected",
     "InstrumentTimeout",
     "InterlockOpen",
     "LaserFault",
+    "NoAnswer",
     "NotSupported",
+    "NotThisProtocol",
     "ProtocolError",
     "SettingError",
     "SettingsRefused",
@@ -37,6 +40,15 @@ EXIT_INSTRUMENT = 3
 FIND_INSTRUMENTS_HINT = "run `forensic instrument list` to see which instruments are connected"
 """What to do when the port or device named is not there: a guessed ``/dev/ttyUSB0`` is often
 ``/dev/ttyUSB1`` or ``/dev/ttyACM0`` once the adapter is plugged in."""
+
+
+WRONG_PORT_ADVICE = (
+    "check the port with `forensic instrument list`, and the protocol the URL names "
+    "(ocean-rs232: or obp:)"
+)
+"""What to do when a port answers nothing, or not in the protocol asked for: another device
+on it (a GPS, a modem, another adapter), or an instrument speaking the other protocol, shows
+exactly that."""
 
 
 def hex_preview(frame: bytes, limit: int = 48) -> str:
@@ -65,6 +77,11 @@ class InstrumentTimeout(_InstrumentFailure, TimeoutError):
         super().__init__(message)
 
 
+class NoAnswer(InstrumentTimeout):
+    """Nothing answered the protocol's question on connecting, at any line rate: an instrument
+    busy with an exposure, a wrong port, an instrument of another protocol, or no power."""
+
+
 class InstrumentDisconnected(_InstrumentFailure, ConnectionError):
     """The port vanished: cable pulled, device powered off, or the pseudo-terminal closed."""
 
@@ -81,6 +98,11 @@ class ProtocolError(_InstrumentFailure):
         if frame:
             message += f" [frame: {hex_preview(self.frame)}]"
         super().__init__(message)
+
+
+class NotThisProtocol(ProtocolError):
+    """Bytes came on connecting, but never a valid answer of the protocol at any line rate:
+    another device on the port, or an instrument speaking another protocol."""
 
 
 DAMAGED_FRAME_ADVICE = (

@@ -64,6 +64,7 @@ __all__ = [
     "MSG",
     "OBPMessage",
     "OBPSpectrometer",
+    "answers_firmware",
     "decode_message",
     "encode_message",
     "message_length",
@@ -304,6 +305,45 @@ def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, bau
 
 
 # -- the instrument ------------------------------------------------------------------------
+
+
+def answers_firmware(transport: SerialTransport, wait_s: float) -> bool:
+    """Whether an OBP instrument answers at the port's current rate.
+
+    Sends the firmware query, which changes nothing (nor is any of its bytes a command letter
+    of the Ocean RS-232 set), so it is also safe to send to find out which protocol a port
+    speaks.
+
+    Parameters
+    ----------
+    transport : SerialTransport
+        The open port.
+    wait_s : float
+        How long (s) to wait for the reply.
+
+    Returns
+    -------
+    bool
+        True for a valid reply to the query.
+    """
+    mtype = MSG["get_firmware"]
+    transport.discard_input()
+    transport.write(encode_message(mtype, flags=FLAG_REQUEST_ACK))
+    deadline = time.monotonic() + wait_s
+    buffer = bytearray()
+    try:
+        while True:
+            length = message_length(bytes(buffer))
+            if length is not None and len(buffer) >= length:
+                reply = decode_message(bytes(buffer[:length]))
+                return reply.message_type == mtype and bool(reply.flags & FLAG_RESPONSE)
+            chunk = transport.read_some(65536 if length is None else length - len(buffer), deadline)
+            if not chunk:
+                return False
+            buffer += chunk
+    except ProtocolError:
+        return False
+
 
 _PROBE_RATES = (9600, 115200, 38400, 19200, 57600)
 

@@ -76,6 +76,7 @@ __all__ = [
     "Command",
     "OceanRS232Spectrometer",
     "SpectrumFrame",
+    "answers_version",
     "decode_compressed",
     "decode_spectrum",
     "encode_command",
@@ -650,6 +651,44 @@ def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, bau
 
 # -- the instrument -------------------------------------------------------------------------------
 
+
+def answers_version(transport: SerialTransport, wait_s: float) -> bool | None:
+    """Whether an Ocean RS-232 spectrometer answers at the port's current rate.
+
+    Sends ``bB`` (binary mode) and ``v`` (firmware version): queries that change nothing, so
+    also safe to send to find out which protocol a port speaks.
+
+    Parameters
+    ----------
+    transport : SerialTransport
+        The open port.
+    wait_s : float
+        How long (s) to wait for each part of the reply.
+
+    Returns
+    -------
+    bool or None
+        True for ACK and the version word; False when bytes came but not that; None when
+        nothing came within ``wait_s``.
+    """
+    heard = False
+    try:
+        heard = bool(transport.discard_input())
+        transport.write(b"bB")
+        time.sleep(0.02)
+        heard = bool(transport.discard_input()) or heard
+        transport.write(b"v")
+        if transport.read_exact(1, wait_s, what="version")[0] != ACK:
+            time.sleep(0.05)  # garbled: let the rest arrive, then drop it
+            transport.discard_input()
+            return False
+        heard = True
+        transport.read_exact(2, wait_s, what="version")
+    except InstrumentTimeout:
+        return False if heard else None
+    return True
+
+
 _PROBE_RATES = (9600, 115200, 38400, 19200, 4800, 2400)
 
 _MOST_PIXELS = max(model.pixels for model in MODELS.values())
@@ -737,33 +776,14 @@ class OceanRS232Spectrometer(SerialSpectrometer):
         when bytes came but not that reply, None when nothing at all came within ``wait_s``
         (default 0.5 s at most)."""
         wait = min(self.command_timeout_s, 0.5) if wait_s is None else wait_s
-        answer = self._ask_version(wait)
+        answer = answers_version(self.transport, wait)
         if answer is False:
             # Garbled at a wrong rate, or the replies a busy spectrometer owed a stopped
             # session (a spectrum, ACKs) sent the moment its exposure ended: once more after them.
             limit = spectrum_transfer_s(_MOST_PIXELS, self.transport.baudrate)
             self.transport.drain(QUIET_S, limit)
-            answer = self._ask_version(wait) or False
+            answer = answers_version(self.transport, wait) or False
         return answer
-
-    def _ask_version(self, wait: float) -> bool | None:
-        """One try of :meth:`_probe`."""
-        heard = False
-        try:
-            heard = bool(self.transport.discard_input())
-            self.transport.write(b"bB")
-            time.sleep(0.02)
-            heard = bool(self.transport.discard_input()) or heard
-            self.transport.write(b"v")
-            if self.transport.read_exact(1, wait, what="version")[0] != ACK:
-                time.sleep(0.05)  # garbled: let the rest arrive, then drop it
-                self.transport.discard_input()
-                return False
-            heard = True
-            self.transport.read_exact(2, wait, what="version")
-        except InstrumentTimeout:
-            return False if heard else None
-        return True
 
     def change_baud(self, baud: int) -> None:
         """Move the link to ``baud`` bit/s with the two-step ``K`` handshake."""

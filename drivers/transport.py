@@ -17,8 +17,11 @@ import serial
 
 from drivers.errors import (
     FIND_INSTRUMENTS_HINT,
+    WRONG_PORT_ADVICE,
     InstrumentDisconnected,
     InstrumentTimeout,
+    NoAnswer,
+    NotThisProtocol,
     ProtocolError,
 )
 
@@ -36,6 +39,18 @@ input buffer and lose a byte that comes sooner than about 1 ms after the one bef
 QUIET_S = 0.05
 """How long (s) the line must be quiet for what came before to count as a whole reply: the wait
 of :meth:`SerialTransport.drain` before a connection is tried."""
+
+
+class _LineBusy(Exception):
+    """Bytes kept coming unasked for longer than any reply left over takes (find_rate)."""
+
+
+class _Silent(Exception):
+    """Nothing answered at any rate (find_rate)."""
+
+
+class _Garbled(Exception):
+    """Bytes came, but no valid answer at any rate (find_rate)."""
 
 
 class SerialTransport:
@@ -91,6 +106,7 @@ class SerialTransport:
                 hint = f" ({FIND_INSTRUMENTS_HINT})"
             raise InstrumentDisconnected(f"cannot open {self.url}: {text}{hint}") from None
         self.bytes_read = 0
+        self._drain_left_s: float | None = None  # while connecting: see find_rate
 
     # -- context management ---------------------------------------------------------------
 
@@ -174,6 +190,7 @@ class SerialTransport:
 
         For the rest of a reply meant for a session that was stopped (a spectrum still on its
         way at 9600 baud takes seconds), which :meth:`discard_input` alone would cut in two.
+        While :meth:`find_rate` connects, every drain takes from its one allowance.
 
         Parameters
         ----------
@@ -187,16 +204,25 @@ class SerialTransport:
         int
             The number of bytes dropped.
         """
-        deadline = time.monotonic() + limit_s
+        started = time.monotonic()
+        budget = self._drain_left_s
+        limit = limit_s if budget is None else min(limit_s, budget)
+        deadline = started + max(limit, quiet_s)  # quiet now, or not: listen once at least
         dropped = len(self.discard_input())
-        while True:
-            now = time.monotonic()
-            if now >= deadline:
-                return dropped
-            chunk = self.read_some(_CHUNK, min(now + quiet_s, deadline))
-            if not chunk:
-                return dropped
-            dropped += len(chunk)
+        try:
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    if budget is not None and budget <= limit_s:
+                        raise _LineBusy
+                    return dropped
+                chunk = self.read_some(_CHUNK, min(now + quiet_s, deadline))
+                if not chunk:
+                    return dropped
+                dropped += len(chunk)
+        finally:
+            if budget is not None:
+                self._drain_left_s = budget - (time.monotonic() - started)
 
     def skip_reply(self, begins_by: float, limit_s: float) -> int:
         """Drop a reply still owed to a request whose answer was not read: wait until
@@ -238,6 +264,10 @@ class SerialTransport:
         stopped session asked for, which it hears nothing before it ends; the other rates
         took a while meanwhile, so it is tried once more there, with a longer wait.
 
+        What is left of a stopped session is one reply at most, so all the draining (here and
+        in ``probe``) takes ``drain_s`` at most: bytes that keep coming for longer are another
+        device talking on the port, and the connection stops at once.
+
         Parameters
         ----------
         probe : callable
@@ -261,14 +291,53 @@ class SerialTransport:
 
         Raises
         ------
-        InstrumentTimeout
+        NoAnswer
             Nothing at all came at the port's rate, nor a valid answer at another: the message
-            says a busy instrument does that, before the cable and the power.
-        ProtocolError
-            Bytes came at the port's rate but no valid answer, at any of ``rates``.
+            says a busy instrument does that, then a wrong port or protocol, the cable and the
+            power.
+        NotThisProtocol
+            Bytes came but no valid answer, at any of ``rates``, or bytes kept coming unasked:
+            the message says another device or protocol does that.
         InstrumentDisconnected
             The port vanished.
         """
+        first = self.baudrate
+        self._drain_left_s = drain_s
+        try:
+            self._find_rate(probe, rates, drain_s=drain_s, command_timeout_s=command_timeout_s)
+        except _Silent:
+            others = ", ".join(str(rate) for rate in rates if rate != first)
+            raise NoAnswer(
+                f"{self.url}: nothing answered{' ' if asked else ''}{asked} at {first} baud, "
+                f"nor legibly at {others}: a wrong port, or an instrument of another protocol, "
+                f"is silent, so {WRONG_PORT_ADVICE}; so is {device} busy with an exposure (a "
+                "scan stopped during a long one) until it ends: wait and connect again; "
+                "otherwise check the cable and the power"
+            ) from None
+        except _LineBusy:
+            raise NotThisProtocol(
+                f"{self.url}: bytes kept coming unasked for {drain_s:.0f} s, longer than "
+                f"anything {device} sends: another device is on this port; {WRONG_PORT_ADVICE}"
+            ) from None
+        except _Garbled:
+            raise NotThisProtocol(
+                f"{self.url}: bytes came, but {garbled} at {', '.join(map(str, rates))} baud: "
+                "another device, or an instrument of another protocol, is on this port: "
+                f"{WRONG_PORT_ADVICE}; if it is the instrument, check its cable"
+            ) from None
+        finally:
+            self._drain_left_s = None
+
+    def _find_rate(
+        self,
+        probe: Callable[[float | None], bool | None],
+        rates: Sequence[int],
+        *,
+        drain_s: float,
+        command_timeout_s: float,
+    ) -> None:
+        """:meth:`find_rate` but for its messages: raises :class:`_Silent` when nothing
+        answered, :class:`_Garbled` when bytes came but no valid answer."""
         first = self.baudrate
         self.drain(QUIET_S, drain_s)
         answer = probe(None)
@@ -286,17 +355,8 @@ class SerialTransport:
             if probe(max(command_timeout_s, 1.0)):
                 self.drain(QUIET_S, command_timeout_s)  # the replies to what it heard
                 return
-            others = ", ".join(str(rate) for rate in rates if rate != first)
-            raise InstrumentTimeout(
-                f"{self.url}: nothing answered{' ' if asked else ''}{asked} at {first} baud, "
-                f"nor legibly at {others}: {device} still busy with an exposure (a scan stopped "
-                "with Ctrl-C during a long one) answers nothing until it ends, so wait for that "
-                "and connect again; otherwise check the cable and the power"
-            )
-        raise ProtocolError(
-            f"{self.url}: {garbled} at {', '.join(map(str, rates))} baud: check the cable, "
-            "power and baud rate"
-        )
+            raise _Silent
+        raise _Garbled
 
     def read_some(self, limit: int, deadline: float) -> bytes:
         """Return at least one and at most ``limit`` bytes, waiting until ``deadline``.

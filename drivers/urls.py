@@ -35,10 +35,20 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from drivers.base import Instrument
-from drivers.errors import SettingError
+from drivers.errors import (
+    InstrumentError,
+    NoAnswer,
+    NotThisProtocol,
+    SettingError,
+)
 from drivers.folder import DEFAULT_TIMEOUT_S, FolderInstrument
-from drivers.obp import OBPSpectrometer
-from drivers.ocean_rs232 import BAUD_CODES, BWTEK_BAUD_CODES, OceanRS232Spectrometer
+from drivers.obp import OBPSpectrometer, answers_firmware
+from drivers.ocean_rs232 import (
+    BAUD_CODES,
+    BWTEK_BAUD_CODES,
+    OceanRS232Spectrometer,
+    answers_version,
+)
 from drivers.seabreeze_usb import SeabreezeSpectrometer
 from drivers.simulators.ftir_sim import FTIRFolderSimulator
 from drivers.simulators.obp_sim import OBPSimulator
@@ -220,9 +230,49 @@ def _serial(
         return OBPSpectrometer(
             transport, command_timeout_s=timeout, paced=_flag(params, "pace", False), **laser
         )
+    except (NoAnswer, NotThisProtocol) as exc:
+        transport.close()
+        if name is None:  # a port the technician named, which may speak the other protocol
+            other = _protocol_answering(target, (baud or 9600, 115200), but=scheme)
+            if other is not None:
+                port = f"{other}:{target}" if "://" in target else f"{other}://{target}"
+                raise type(exc)(
+                    f"{target}: this port answers as {_PROTOCOL_NAMES[other]}, not as "
+                    f"{_PROTOCOL_NAMES[scheme]}: use {port}"
+                ) from None
+        raise
     except BaseException:
         transport.close()
         raise
+
+
+_PROTOCOL_NAMES = {
+    "ocean-rs232": "an Ocean RS-232 spectrometer",
+    "obp": "an OBP (Ocean Binary Protocol) instrument",
+}
+
+_ANSWERS: dict[str, Callable[[SerialTransport, float], bool | None]] = {
+    "ocean-rs232": answers_version,
+    "obp": answers_firmware,
+}
+"""Each serial protocol's question that changes nothing, for finding which one a port speaks."""
+
+
+def _protocol_answering(target: str, rates: tuple[int, ...], *, but: str) -> str | None:
+    """The serial protocol other than ``but`` that the device on ``target`` answers at one of
+    ``rates``, or None (nothing answers it, or the port cannot be opened again)."""
+    for scheme, answers in _ANSWERS.items():
+        if scheme == but:
+            continue
+        try:
+            with SerialTransport(target) as transport:
+                for rate in dict.fromkeys(rates):
+                    transport.baudrate = rate
+                    if answers(transport, 0.3):
+                        return scheme
+        except InstrumentError:
+            continue
+    return None
 
 
 def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) -> Instrument:

@@ -10,6 +10,8 @@ import dataclasses
 import datetime as dt
 import os
 import signal
+import threading
+import time
 import tty
 from typing import ClassVar
 
@@ -25,7 +27,9 @@ from drivers.errors import (
     InstrumentTimeout,
     InterlockOpen,
     LaserFault,
+    NoAnswer,
     NotSupported,
+    NotThisProtocol,
     ProtocolError,
     SettingError,
 )
@@ -529,13 +533,50 @@ def test_an_instrument_silent_at_every_rate_may_be_busy_and_is_not_said_to_be_ga
         tty.setraw(slave)
         transport = SerialTransport(os.ttyname(slave), baudrate=9600)
         driver = OceanRS232Spectrometer if protocol == "ocean-rs232" else OBPSpectrometer
-        with pytest.raises(InstrumentTimeout, match=r"nothing answered.* at 9600 baud") as e:
+        with pytest.raises(NoAnswer, match=r"nothing answered.* at 9600 baud") as e:
             driver(transport, command_timeout_s=0.1)
-        assert "still busy with an exposure (a scan stopped with Ctrl-C during a long one)" in (
-            str(e.value)
-        )
+        assert "busy with an exposure (a scan stopped during a long one)" in str(e.value)
+        # nor is the wrong port or protocol left out: they are silent too
+        assert "a wrong port, or an instrument of another protocol, is silent" in str(e.value)
+        assert "`forensic instrument list`" in str(e.value)
         assert str(e.value).endswith("otherwise check the cable and the power")
         assert not transport.is_open
     finally:
+        os.close(master)
+        os.close(slave)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_port_where_bytes_keep_coming_unasked_holds_another_device(protocol):
+    # random bytes streaming on the port (another device) held the connection 30 s, then said
+    # "check the cable, power and baud rate": bytes that keep coming for longer than anything
+    # a stopped scan left on the line are no reply of this protocol, and that is said
+    master, slave = os.openpty()
+    talking = threading.Event()
+    talking.set()
+
+    def talk():
+        noise = np.random.default_rng(1)
+        while talking.is_set():
+            os.write(master, noise.integers(0, 256, 64, dtype=np.uint8).tobytes())
+            time.sleep(0.01)
+
+    talker = threading.Thread(target=talk, daemon=True)
+    try:
+        tty.setraw(slave)
+        transport = SerialTransport(os.ttyname(slave), baudrate=115200)
+        driver = OceanRS232Spectrometer if protocol == "ocean-rs232" else OBPSpectrometer
+        talker.start()
+        started = time.monotonic()
+        with pytest.raises(NotThisProtocol, match=r"another device.* is on this port") as e:
+            driver(transport, command_timeout_s=0.1)
+        # at most the line time of one spectrum at 115200 baud (1.3 s Ocean, 0.7 s OBP) in
+        # drains; it took that at every rate, 61 s at 2400 baud
+        assert time.monotonic() - started < 4.0
+        assert "`forensic instrument list`" in str(e.value)
+        assert "(ocean-rs232: or obp:)" in str(e.value)
+    finally:
+        talking.clear()
+        talker.join()
         os.close(master)
         os.close(slave)

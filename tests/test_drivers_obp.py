@@ -122,3 +122,16 @@ def test_a_request_echoed_back_is_not_taken_for_the_reply():
     with pytest.raises(InstrumentError, match="no valid OBP reply"):
         OBPSpectrometer(transport, command_timeout_s=0.05)
     assert not transport.is_open
+
+
+def test_asking_which_protocol_a_port_speaks_sends_no_ocean_rs232_command():
+    # an OBP query sent to an Ocean RS-232 head, to find which protocol a port speaks, must
+    # not switch its laser (J) or its line rate (K): none of its bytes is a command letter
+    from drivers.obp import FLAG_REQUEST_ACK  # noqa: PLC0415
+    from drivers.ocean_rs232 import parse_command  # noqa: PLC0415
+
+    rest = encode_message(MSG["get_firmware"], flags=FLAG_REQUEST_ACK)
+    while rest:
+        command, used = parse_command(rest)
+        assert command is not None and not command.known, (command, rest.hex(" "))
+        rest = rest[used:]

@@ -16,9 +16,17 @@ from click.testing import CliRunner
 from synthetic import make_spectrum
 
 from drivers import transport as transport_module
-from drivers.errors import InstrumentDisconnected, NotSupported, SettingError, SettingsRefused
+from drivers.errors import (
+    InstrumentDisconnected,
+    NoAnswer,
+    NotSupported,
+    NotThisProtocol,
+    SettingError,
+    SettingsRefused,
+)
 from drivers.seabreeze_usb import SeabreezeSpectrometer, list_usb_spectrometers
 from drivers.simulators.obp_sim import OBPSimulator
+from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.transport import SerialTransport
 from drivers.urls import open_instrument, parse_instrument_url
 from forensic.cli import main
@@ -86,6 +94,27 @@ def test_missing_port_is_a_clear_error():
         "instruments are connected",
     ):
         open_instrument("ocean-rs232:///dev/ttyNOPE")
+
+
+@pytest.mark.parametrize(
+    ("asked", "served", "error"),
+    [("ocean-rs232", "obp", NoAnswer), ("obp", "ocean-rs232", NotThisProtocol)],
+)
+def test_a_port_that_speaks_the_other_protocol_is_named_with_the_url_to_use(asked, served, error):
+    # the Ocean RS-232 driver on an OBP instrument said "a spectrometer still busy with an
+    # exposure ... connect again", and the reverse "check the cable, power and baud rate"
+    cls = OBPSimulator if served == "obp" else OceanRS232Simulator
+    with cls(REFERENCE, seed=1) as sim:
+        with pytest.raises(error) as wrong:
+            open_instrument(f"{asked}://{sim.device_path}?timeout=0.2")
+        with open_instrument(f"{served}://{sim.device_path}"):  # as the message says
+            pass
+    said = {"obp": "an OBP (Ocean Binary Protocol) instrument"}
+    said["ocean-rs232"] = "an Ocean RS-232 spectrometer"
+    assert str(wrong.value) == (
+        f"{sim.device_path}: this port answers as {said[served]}, not as {said[asked]}: "
+        f"use {served}://{sim.device_path}"
+    )
 
 
 def test_missing_usb_spectrometer_says_how_to_find_one(monkeypatch):
