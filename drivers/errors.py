@@ -31,6 +31,7 @@ __all__ = [
     "damaged_frame",
     "hex_preview",
     "setting_as_given",
+    "spectrum_timeout",
 ]
 
 EXIT_INSTRUMENT = 3
@@ -51,8 +52,13 @@ on it (a GPS, a modem, another adapter), or an instrument speaking the other pro
 exactly that."""
 
 
-def hex_preview(frame: bytes, limit: int = 48) -> str:
-    """``frame`` as spaced hex, cut to ``limit`` bytes with the total length when longer."""
+def hex_preview(frame: bytes, limit: int = 16) -> str:
+    """``frame`` as spaced hex, cut to ``limit`` bytes with the total length when longer.
+
+    Sixteen bytes hold the start of a frame, its header, which tells support what the frame
+    was; the whole of it (``received`` or ``frame`` of the error) would make a message of
+    hundreds of characters on the technician's screen.
+    """
     frame = bytes(frame)
     text = frame[:limit].hex(" ")
     if len(frame) > limit:
@@ -75,6 +81,44 @@ class InstrumentTimeout(_InstrumentFailure, TimeoutError):
         if self.received:
             message += f"; partial frame discarded: {hex_preview(self.received)}"
         super().__init__(message)
+
+
+def spectrum_timeout(
+    where: str, waited_s: float, received: bytes, expected: int | None = None
+) -> InstrumentTimeout:
+    """The timeout of a spectrum reply, as the technician is told it: what came, and what to do.
+
+    Parameters
+    ----------
+    where : str
+        The instrument's port or URL.
+    waited_s : float
+        How long the reply was waited for (s).
+    received : bytes
+        What of it came (discarded, never used as data).
+    expected : int, optional
+        Its length in bytes, when what came says.
+
+    Returns
+    -------
+    InstrumentTimeout
+        Nothing came: the instrument did not answer the scan (off, busy, or slower than the
+        time allowed); part came: it stopped sending in the middle (the cable, or the
+        instrument).
+    """
+    if not received:
+        return InstrumentTimeout(
+            f"{where}: no spectrum within {waited_s:.2f} s: the instrument did not answer the "
+            "scan; check that it is on and not busy with its own software, then scan again "
+            "(for a slower instrument, give timeout=SECONDS in the instrument URL)"
+        )
+    of = "" if expected is None else f" of {expected}"
+    return InstrumentTimeout(
+        f"{where}: spectrum incomplete after {waited_s:.2f} s ({len(received)}{of} bytes): the "
+        "instrument stopped sending in the middle; scan again, and if it happens again check "
+        "the cable and its connectors, then the instrument",
+        received=received,
+    )
 
 
 class NoAnswer(InstrumentTimeout):

@@ -55,6 +55,7 @@ from drivers.errors import (
     NotSupported,
     ProtocolError,
     damaged_frame,
+    spectrum_timeout,
 )
 from drivers.ocean_rs232 import wavelength_axis
 from drivers.transport import SerialTransport
@@ -272,9 +273,9 @@ def decode_message(data: bytes, *, strict: bool = False) -> OBPMessage:
         digest = hashlib.md5(data[: length - TRAILER_SIZE]).digest()
         sent = data[length - TRAILER_SIZE : length - 4]
         if digest != sent:
-            raise ProtocolError(
-                f"OBP checksum mismatch: message says {sent.hex()}, "
-                f"MD5 of the bytes is {digest.hex()}",
+            raise ProtocolError(  # both digests in full made the line 400 characters long
+                f"OBP checksum mismatch: the MD5 of the bytes is not the one the message carries "
+                f"({sent[:4].hex()}...)",
                 frame=data,
             )
     elif ctype != CHECKSUM_NONE:
@@ -467,6 +468,8 @@ class OBPSpectrometer(SerialSpectrometer):
             )
             if chunk and stale:  # another session's reply on its way: let it come
                 deadline = max(deadline, time.monotonic() + timeout_s)
+            if not chunk and message_type == MSG["get_raw_spectrum"]:
+                raise spectrum_timeout(self.url, timeout_s, bytes(buffer), length)
             if not chunk:
                 raise InstrumentTimeout(
                     f"{self.url}: OBP reply incomplete after {timeout_s:.2f} s ({len(buffer)} bytes"

@@ -63,6 +63,7 @@ from drivers.errors import (
     ProtocolError,
     SettingError,
     damaged_frame,
+    spectrum_timeout,
 )
 from drivers.transport import QUIET_S, SerialTransport
 
@@ -1039,11 +1040,7 @@ class OceanRS232Spectrometer(SerialSpectrometer):
                     break
                 chunk = self.transport.read_some(65536, deadline)
                 if not chunk:
-                    raise InstrumentTimeout(
-                        f"{self.url}: spectrum incomplete after {timeout_s:.2f} s ({len(buffer)}"
-                        f" bytes received{'' if length is None else f' of {length}'})",
-                        received=bytes(buffer),
-                    )
+                    raise spectrum_timeout(self.url, timeout_s, bytes(buffer), length)
                 buffer += chunk
             frame = decode_spectrum(bytes(buffer[:length]), self.model.pixels, **options)
             if frame.scans != self.averages or frame.integration_time_ms != int(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import signal
 import threading
 import time
@@ -176,7 +177,7 @@ def test_baud_fault_garbles_until_the_rate_is_found(protocol):
 
 
 FAULT_ERRORS = {
-    "slow": (InstrumentTimeout, "incomplete"),
+    "slow": (InstrumentTimeout, "no spectrum within"),
     "truncated": (InstrumentTimeout, r"incomplete.*partial frame discarded"),
     "corrupt": (ProtocolError, r"\[frame: "),
     "checksum": (ProtocolError, r"checksum mismatch.*\[frame: "),
@@ -203,6 +204,33 @@ def test_each_fault_ends_in_its_specific_error(protocol, fault):
             assert not (sim.settings["J"] if protocol == "ocean-rs232" else sim.laser)
         if fault != "disconnect":  # the released port can be opened again at once
             SerialTransport(sim.device_path).close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize(
+    ("fault", "advice"),
+    [
+        ("slow", "check that it is on and not busy with its own software, then scan again"),
+        ("truncated", "scan again, and if it happens again check the cable and its connectors"),
+    ],
+)
+def test_a_spectrum_that_times_out_says_what_to_do_in_a_short_line(protocol, fault, advice):
+    # "OBP reply incomplete after 5.53 s (0 bytes)" said nothing of what to do, after seconds
+    # of silence; "spectrum incomplete after 9.80 s ..." added 48 bytes of hex, 400-700
+    # characters on one line with what the scan had recorded
+    with _simulator(protocol, fault) as sim, _driver(protocol, sim) as spec:
+        sim.slow_s = 0.5
+        spec.command_timeout_s = 0.3  # shorter than slow_s: a timeout
+        with pytest.raises(InstrumentTimeout) as failed:
+            spec.acquire(integration_time_ms=20)
+    message = str(failed.value)
+    assert advice in message, message
+    assert len(message) < 330, message
+    if fault == "truncated":  # the start of the frame, and how long it was
+        shown = r"partial frame discarded: ((?:[0-9a-f]{2} )+)\.\.\. \((\d+) bytes\)$"
+        excerpt = re.search(shown, message)
+        assert excerpt and len(excerpt[1].split()) == 16, message
+        assert int(excerpt[2]) == len(failed.value.received) > 16  # all of it kept for support
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -460,7 +488,7 @@ def test_the_slow_fault_times_out_at_a_low_baud_rate_too(protocol):
         kw = {"baud": 38400} if protocol == "ocean-rs232" else {}
         with _driver(protocol, sim, host_baud=38400, **kw) as spec:
             spec.command_timeout_s = 0.3  # shorter than slow_s: a timeout
-            with pytest.raises(InstrumentTimeout, match="incomplete after"):
+            with pytest.raises(InstrumentTimeout, match="no spectrum within"):
                 spec.acquire(integration_time_ms=20)
 
 
