@@ -244,6 +244,7 @@ def acquire(
         spec.set_averages(averages)
         temperature_before = spec.detector_temperature_c()
         reexposures = 0
+        tried = [t]
         while True:
             spec.set_integration_time_ms(t)
             started = _utc_now()
@@ -253,12 +254,10 @@ def acquire(
                 break
             low = spec.model.integration_time_ms.minimum
             if saturation == "refuse" or reexposures >= 3 or t <= low:
-                raise DetectorSaturated(
-                    f"{spec.url}: {clipped} pixel(s) at the detector ceiling at {t:g} ms "
-                    f"x {averages}; shorten the integration time or reduce the laser power"
-                )
+                raise _saturated(spec, clipped, tried, integration_time_ms, saturation)
             reexposures += 1
             t = max(low, round(t / 2))
+            tried.append(t)
         session.laser(False)
         # Without laser control a "dark" frame would still see the laser: never subtract it.
         dark_counts = session.scan(False) if dark and spec.capabilities.laser else None
@@ -357,6 +356,39 @@ def acquire(
                 acquisition_advice=[_NONLINEARITY_ADVICE],
             )
     return spectrum
+
+
+def _saturated(
+    spec: Spectrometer,
+    clipped: int,
+    tried: list[float],
+    given_ms: float | None,
+    saturation: str,
+) -> DetectorSaturated:
+    """The error of a sample still saturating at the last of the integration times ``tried``
+    (ms): what was given, what was tried, and what to do.
+
+    "at 375 ms; shorten the integration time" read as wrong to a technician who had typed
+    3000 ms and did not know the scan had halved it three times, nor that leaving the time
+    out (auto-exposure) would have done.
+    """
+    where = f"{spec.url}: {clipped} pixel(s) at the detector ceiling"
+    halved = ", ".join(f"{t:g}" for t in tried[1:])
+    if len(tried) > 1:
+        what = f"still at {tried[-1]:g} ms after halving it {len(tried) - 1} times ({halved} ms)"
+    elif saturation == "refuse":
+        what = "not re-exposed (saturation='refuse')"
+    else:
+        what = "the shortest this detector takes"
+    if given_ms is None:  # auto-exposure chose the first time
+        return DetectorSaturated(
+            f"{where} at the {tried[0]:g} ms auto-exposure chose, {what}: reduce the laser power"
+        )
+    return DetectorSaturated(
+        f"{where} with {{integration}}, {what}: too long for this sample; leave it out and "
+        "auto-exposure finds the time, or reduce the laser power",
+        integration_time_ms=given_ms,
+    )
 
 
 def _nonlinearity_not_applied(coefficients: list[float]) -> str:

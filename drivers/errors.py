@@ -191,10 +191,6 @@ class LaserFault(_InstrumentFailure):
     instrument's)."""
 
 
-class DetectorSaturated(_InstrumentFailure):
-    """Bands reached the detector's ceiling and re-exposing could not bring them below it."""
-
-
 class NotSupported(_InstrumentFailure):
     """The instrument (or this installation) lacks a feature that was asked for."""
 
@@ -322,6 +318,30 @@ class SettingsRefused(_SettingsAsGiven, NotSupported):
             takes = ", ".join(options[k] for k in self.accepted if k in options)
             takes = takes or "none of this command's options"
         return f"{self.where}: cannot apply {refused}: {self.reason} (it takes {takes})"
+
+
+class DetectorSaturated(_SettingsAsGiven, _InstrumentFailure):
+    """Bands reached the detector's ceiling and re-exposing could not bring them below it.
+
+    Parameters
+    ----------
+    message : str
+        What happened and what to do; ``{integration}`` in it stands for the integration time
+        the caller gave, named as they gave it (``--integration-ms 3000`` on the command line).
+    integration_time_ms : float, optional
+        That integration time, as given; None when the instrument chose it (auto-exposure).
+    """
+
+    def __init__(self, message: str, *, integration_time_ms: float | None = None):
+        self.reason = message
+        self.value = integration_time_ms
+        super().__init__(self._message(None, {}))
+
+    def _message(self, options: Mapping[str, str] | None, given: Mapping[str, Any]) -> str:
+        if self.value is None:
+            return self.reason
+        named = _as_given("integration_time_ms", self.value, options, given)
+        return self.reason.replace("{integration}", named)
 
 
 class SettingError(_SettingsAsGiven, InstrumentError, ValueError):

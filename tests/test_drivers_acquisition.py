@@ -272,6 +272,32 @@ def test_saturation_is_refused_or_reexposed(protocol):
     assert spectrum.metadata["integration_time_ms"] < 200
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_saturating_integration_time_says_what_was_given_tried_and_left_to_do(protocol):
+    # "--integration-ms 3000" ended in "125 pixel(s) at the detector ceiling at 375 ms x 1;
+    # shorten the integration time", which read as wrong: nothing said the scan had halved the
+    # time three times, nor that leaving it out (auto-exposure) identifies the sample
+    bright = DetectorModel(laser_power_mw=600.0)
+    with (
+        _simulator(protocol, detector=bright) as sim,
+        _driver(protocol, sim) as spec,
+        pytest.raises(DetectorSaturated) as saturated,
+    ):
+        spec.acquire(integration_time_ms=3000)
+    message = str(saturated.value)
+    assert re.search(
+        r"\d+ pixel\(s\) at the detector ceiling with integration_time_ms=3000, still at 375 ms "
+        r"after halving it 3 times \(1500, 750, 375 ms\): too long for this sample; leave it out "
+        r"and auto-exposure finds the time, or reduce the laser power$",
+        message,
+    ), message
+    # on the command line, as typed
+    saturated.value.name_options(
+        {"integration_time_ms": "--integration-ms"}, {"integration_time_ms": 3000.0}
+    )
+    assert "with --integration-ms 3000, still at 375 ms" in str(saturated.value)
+
+
 def test_settings_are_validated_before_a_byte_is_sent():
     with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
         requests = sim.requests
