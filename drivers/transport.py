@@ -9,6 +9,7 @@ complete or an :class:`~drivers.errors.InstrumentTimeout`, never returned half-r
 from __future__ import annotations
 
 import contextlib
+import errno
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -25,7 +26,7 @@ from drivers.errors import (
     ProtocolError,
 )
 
-__all__ = ["BYTE_GAP_S", "PACED_FROM_BAUD", "QUIET_S", "SerialTransport"]
+__all__ = ["BYTE_GAP_S", "PACED_FROM_BAUD", "QUIET_S", "SerialTransport", "describe_port"]
 
 _CHUNK = 65536
 
@@ -39,6 +40,65 @@ input buffer and lose a byte that comes sooner than about 1 ms after the one bef
 QUIET_S = 0.05
 """How long (s) the line must be quiet for what came before to count as a whole reply: the wait
 of :meth:`SerialTransport.drain` before a connection is tried."""
+
+
+def describe_port(device: str, description: str, hwid: str) -> str:
+    """One line of ``forensic instrument list`` for a serial port: its device and what the
+    system knows of it.
+
+    pyserial says ``n/a`` for what it does not know (a built-in port has no USB description or
+    hardware id), which read as ``/dev/ttyS0  n/a  [n/a]``.
+
+    Parameters
+    ----------
+    device, description, hwid : str
+        As pyserial's ``list_ports`` gives them.
+
+    Examples
+    --------
+    >>> describe_port("/dev/ttyS0", "n/a", "n/a")
+    '/dev/ttyS0  built-in serial port (no USB adapter details)'
+    >>> describe_port("/dev/ttyUSB0", "FT232R USB UART", "USB VID:PID=0403:6001")
+    '/dev/ttyUSB0  FT232R USB UART  [USB VID:PID=0403:6001]'
+    """
+    known = [text for text in (description, hwid) if text and text != "n/a"]
+    if not known:
+        return f"{device}  built-in serial port (no USB adapter details)"
+    if len(known) == 1:
+        return f"{device}  {known[0]}"
+    return f"{device}  {description}  [{hwid}]"
+
+
+def _why_not_opened(exc: BaseException, url: str) -> str:
+    """Why a port could not be opened, in words, with what to do.
+
+    pyserial repeats the path and the error number ("[Errno 2] could not open port
+    /dev/ttyUSB0: [Errno 2] No such file or directory: '/dev/ttyUSB0'") and says a file that is
+    not a serial port "Could not configure port: (25, 'Inappropriate ioctl for device')".
+
+    Parameters
+    ----------
+    exc : BaseException
+        What opening it raised.
+    url : str
+        The port as given to pyserial: a path (``/dev/ttyUSB0``, ``COM3``) or a URL
+        (``socket://host:port``).
+    """
+    code = getattr(exc, "errno", None)
+    cause = exc.__context__  # pyserial's "could not configure" hides the errno here
+    if code is None and cause is not None and cause.args and isinstance(cause.args[0], int):
+        code = cause.args[0]
+    text = str(exc)
+    if code in (errno.EACCES, errno.EPERM) or "Permission" in text:
+        return "permission denied (add yourself to the 'dialout' group or install a udev rule)"
+    if "lock" in text.lower() or code == errno.EBUSY:
+        return "another program holds the port (close it first)"
+    if "://" in url:
+        return text
+    if code == errno.EISDIR:
+        return f"a folder, not a serial port (an instrument exporting into it: folder://{url})"
+    said = {errno.ENOENT: "no such port", errno.ENOTTY: "not a serial port"}
+    return f"{said.get(code) or text} ({FIND_INSTRUMENTS_HINT})"
 
 
 class _LineBusy(Exception):
@@ -96,15 +156,8 @@ class SerialTransport:
         try:
             self._port = serial.serial_for_url(url, **kwargs)
         except (serial.SerialException, OSError, ValueError) as exc:
-            hint = ""
-            text = str(exc)
-            if "Permission" in text:
-                hint = " (add yourself to the 'dialout' group or install a udev rule)"
-            elif "lock" in text.lower():
-                hint = " (another program holds the port: close it first)"
-            elif "://" not in url:
-                hint = f" ({FIND_INSTRUMENTS_HINT})"
-            raise InstrumentDisconnected(f"cannot open {self.url}: {text}{hint}") from None
+            why = _why_not_opened(exc, url)
+            raise InstrumentDisconnected(f"cannot open {self.url}: {why}") from None
         self.bytes_read = 0
         self._drain_left_s: float | None = None  # while connecting: see find_rate
 

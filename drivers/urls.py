@@ -30,6 +30,9 @@ be an earlier exhibit's export).
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -90,11 +93,9 @@ def parse_instrument_url(url: str) -> tuple[str, str, dict[str, str]]:
         Unknown scheme or parameter (the message lists the known ones).
     """
     scheme, sep, rest = url.partition(":")
+    scheme = scheme.lower()  # RFC 3986: a scheme is case-insensitive (OBP: as obp:)
     if not sep or scheme not in SCHEMES:
-        raise SettingError(
-            f"unknown instrument URL {url!r}: expected one of "
-            + ", ".join(f"{s}:..." for s in SCHEMES)
-        )
+        raise SettingError(_not_an_instrument_url(url))
     target, _, query = rest.rpartition("?") if "?" in rest else (rest, "", "")
     if target.startswith("//") and "://" not in target[2:]:
         target = target[2:]
@@ -106,6 +107,27 @@ def parse_instrument_url(url: str) -> tuple[str, str, dict[str, str]]:
             f"{scheme} accepts {', '.join(sorted(_ALLOWED[scheme]))}"
         )
     return scheme, unquote(target), params
+
+
+def _not_an_instrument_url(url: str) -> str:
+    """Why ``url`` names no instrument, with the URL meant when that can be told: a mistyped
+    scheme (``ocean-rs323:``), or a port or folder given without one (``/dev/ttyUSB0``)."""
+    expected = "expected one of " + ", ".join(f"{s}:..." for s in SCHEMES)
+    scheme, sep, rest = url.partition(":")
+    if os.path.isdir(url):
+        return (
+            f"{url} is a folder: for an instrument that exports into it, give "
+            f"folder://{os.path.abspath(url)}"
+        )
+    if not sep and (url.startswith("/dev/") or re.fullmatch(r"(?i)com\d+", url)):
+        return (
+            f"{url} is a port, not an instrument URL: give the protocol of the instrument on it, "
+            f"ocean-rs232://{url} or obp://{url}"
+        )
+    close = difflib.get_close_matches(scheme.lower(), SCHEMES, n=1, cutoff=0.6) if sep else []
+    if close:
+        return f"unknown instrument URL {url!r}: did you mean {close[0]}:{rest}?"
+    return f"unknown instrument URL {url!r}: {expected}"
 
 
 _RANGES: dict[str, tuple[float, float, str]] = {
@@ -307,7 +329,7 @@ def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) 
             include_existing=_flag(params, "existing", False),
             timeout_s=_number(params, "timeout", bounds=_EXPORT_WAIT_RANGE) or DEFAULT_TIMEOUT_S,
         )
-    return _simulated(target, params, sample_resolver)
+    return _simulated(target.lower(), params, sample_resolver)
 
 
 def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | None) -> Instrument:

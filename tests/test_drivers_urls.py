@@ -65,6 +65,57 @@ def test_urls_parse():
 
 
 @pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (  # a slip of the fingers: difflib, as the other typo hints
+            "ocean-rs323:///dev/ttyUSB0",
+            "unknown instrument URL 'ocean-rs323:///dev/ttyUSB0': did you mean "
+            "ocean-rs232:///dev/ttyUSB0?",
+        ),
+        (
+            "foldr:///mnt/ftir",
+            "unknown instrument URL 'foldr:///mnt/ftir': did you mean folder:///mnt/ftir?",
+        ),
+        (  # a port without the protocol of the instrument on it
+            "/dev/ttyUSB0",
+            "/dev/ttyUSB0 is a port, not an instrument URL: give the protocol of the instrument "
+            "on it, ocean-rs232:///dev/ttyUSB0 or obp:///dev/ttyUSB0",
+        ),
+        (
+            "COM3",
+            "COM3 is a port, not an instrument URL: give the protocol of the instrument on it, "
+            "ocean-rs232://COM3 or obp://COM3",
+        ),
+        (
+            "http://example",
+            "unknown instrument URL 'http://example': expected one of ocean-rs232:..., obp:..., "
+            "seabreeze:..., folder:..., sim:...",
+        ),
+    ],
+)
+def test_a_url_that_names_no_instrument_says_which_was_meant(url, said):
+    with pytest.raises(SettingError) as refused:
+        parse_instrument_url(url)
+    assert str(refused.value) == said
+
+
+def test_a_folder_without_its_scheme_is_given_the_folder_url(tmp_path):
+    with pytest.raises(SettingError) as refused:
+        parse_instrument_url(str(tmp_path))
+    assert str(refused.value) == (
+        f"{tmp_path} is a folder: for an instrument that exports into it, give folder://{tmp_path}"
+    )
+
+
+def test_url_schemes_are_case_insensitive():
+    # OBP:///dev/ttyACM0 was refused as unknown (RFC 3986: schemes are case-insensitive)
+    assert parse_instrument_url("OBP:///dev/ttyACM0")[:2] == ("obp", "/dev/ttyACM0")
+    assert parse_instrument_url("Ocean-RS232:///dev/ttyUSB0")[0] == "ocean-rs232"
+    with open_instrument("SIM:OBP?sample=x", sample_resolver=lambda t, m: REFERENCE) as device:
+        assert device.info.serial.startswith("SIMOBP")
+
+
+@pytest.mark.parametrize(
     "query",
     ["timeout=nan", "timeout=inf", "timeout=-1", "timeout=0", "laser_nm=0", "baud=-9600"],
 )
@@ -87,13 +138,30 @@ def test_sim_url_drives_the_real_driver(sample_file):
 
 
 def test_missing_port_is_a_clear_error():
-    # a technician who guessed the port is told where to find the right one
-    with pytest.raises(
-        InstrumentDisconnected,
-        match=r"cannot open /dev/ttyNOPE: .*run `forensic instrument list` to see which "
-        "instruments are connected",
-    ):
+    # a technician who guessed the port is told where to find the right one, once: it said
+    # "[Errno 2] could not open port /dev/ttyNOPE: [Errno 2] No such file or directory: ..."
+    with pytest.raises(InstrumentDisconnected) as missing:
         open_instrument("ocean-rs232:///dev/ttyNOPE")
+    assert str(missing.value) == (
+        "cannot open /dev/ttyNOPE: no such port (run `forensic instrument list` to see which "
+        "instruments are connected)"
+    )
+
+
+def test_a_file_that_is_not_a_serial_port_is_said_to_be_one(tmp_path):
+    # /dev/null gave "Could not configure port: (25, 'Inappropriate ioctl for device')"
+    with pytest.raises(InstrumentDisconnected) as refused:
+        open_instrument("ocean-rs232:///dev/null")
+    assert str(refused.value) == (
+        "cannot open /dev/null: not a serial port (run `forensic instrument list` to see which "
+        "instruments are connected)"
+    )
+    with pytest.raises(InstrumentDisconnected) as folder:
+        open_instrument(f"obp://{tmp_path}")
+    assert str(folder.value) == (
+        f"cannot open {tmp_path}: a folder, not a serial port (an instrument exporting into it: "
+        f"folder://{tmp_path})"
+    )
 
 
 @pytest.mark.parametrize(
@@ -361,6 +429,22 @@ def test_cli_acquire_prints_what_the_acquisition_warned_of(tmp_path, monkeypatch
 def test_cli_instrument_list_runs():
     result = CliRunner().invoke(main, ["instrument", "list", "--json"])
     assert result.exit_code == 0 and "serial_ports" in result.output
+
+
+def test_cli_instrument_list_says_what_a_port_is_without_n_a(monkeypatch):
+    # a built-in port was listed as "/dev/ttyS0  n/a  [n/a]"
+    from serial.tools import list_ports  # noqa: PLC0415
+    from serial.tools.list_ports_common import ListPortInfo  # noqa: PLC0415
+
+    builtin = ListPortInfo("/dev/ttyS0", skip_link_detection=True)
+    adapter = ListPortInfo("/dev/ttyUSB0", skip_link_detection=True)
+    adapter.description, adapter.hwid = "FT232R USB UART", "USB VID:PID=0403:6001"
+    monkeypatch.setattr(list_ports, "comports", lambda: [builtin, adapter])
+    result = CliRunner().invoke(main, ["instrument", "list"])
+    assert result.exit_code == 0, result.output
+    assert "n/a" not in result.output
+    assert "  /dev/ttyS0  built-in serial port (no USB adapter details)\n" in result.output
+    assert "  /dev/ttyUSB0  FT232R USB UART  [USB VID:PID=0403:6001]\n" in result.output
 
 
 def test_cli_simulate_prints_the_pty_first_and_stops_on_sigterm(sample_file):

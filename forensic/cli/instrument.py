@@ -16,6 +16,7 @@ from drivers.seabreeze_usb import list_usb_spectrometers
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.pty import FAULTS
+from drivers.transport import describe_port
 from drivers.urls import open_instrument
 from forensic.cli.app import main, settings_as_options
 from forensic.instruments import driver_bugs, held_instrument
@@ -55,7 +56,7 @@ def list_instruments(as_json: bool) -> None:
         return
     click.echo(f"serial ports ({len(ports)}):")
     for port in ports:
-        click.echo(f"  {port['device']}  {port['description']}  [{port['hwid']}]")
+        click.echo(f"  {describe_port(**port)}")
     if not ports:
         click.echo("  none found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM*)")
     if isinstance(usb, str):
