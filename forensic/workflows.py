@@ -33,6 +33,7 @@ from forensic.custody.store import (
     StoreBusyError,
     StoreGoneError,
     as_label,
+    check_outputs_off_store,
     raw_sha256,
     stated_description,
     utc_when,
@@ -46,7 +47,6 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.instruments import driver_bugs, held_instrument
-from forensic.io import check_outputs
 from forensic.operators import who_signs
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
@@ -909,7 +909,9 @@ def scan(
         The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
     report_path, json_path, text_path : path, optional
         Where to write the report (PDF, JSON, plain text): three files, each its own (the
-        same file twice is refused before anything is recorded).
+        same file twice is refused before anything is recorded, and so is a file the store
+        owns, its database among them:
+        :func:`~forensic.custody.store.check_outputs_off_store`).
     description, seal_number, seal_intact, received_from : optional
         Exhibit label and custody details known at scan time. A new exhibit's label records
         the description and seal; an existing label is never changed, and a description or
@@ -963,8 +965,10 @@ def scan(
     notify = progress or (lambda stage, message: None)
     operator = operator_name(operator)
     # before anything is recorded or the laser fires
-    check_outputs(
-        {"--report": report_path, "--json": json_path, "--text": text_path}, overwrite=overwrite
+    check_outputs_off_store(
+        {"--report": report_path, "--json": json_path, "--text": text_path},
+        store.db_path if isinstance(store, Store) else store,
+        overwrite=overwrite,
     )
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store

@@ -245,6 +245,24 @@ def test_export_refuses_a_case_that_does_not_verify(tmp_path):
     assert refused.exit_code == 3, refused.output  # refused on an unverified chain (README)
 
 
+@pytest.mark.parametrize("name", ["forensic.db", "forensic.db-wal", "unrecorded-spectra/b.zip"])
+def test_a_bundle_is_never_written_over_what_the_store_owns(tmp_path, name):
+    """`bundle export --out STORE --force` would have replaced the records with the bundle."""
+    populated_store(tmp_path / "van").close()
+    db = tmp_path / "van" / "forensic.db"
+    before = db.read_bytes()
+    args = ["bundle", "export", "CASE-1", "--out", str(tmp_path / "van" / name), "--force"]
+    result = CliRunner().invoke(main, [*args, "--store", str(db), "--operator", LAB])
+    assert result.exit_code == 2, result.output
+    assert f"error: --out {tmp_path / 'van' / name} is " in result.output
+    assert result.output.endswith("give --out another file (nothing was written)\n") or (
+        "give --out a file elsewhere (nothing was written)" in result.output
+    )
+    assert db.read_bytes() == before
+    with Store(db) as store:
+        assert LAB not in store.operator_fingerprints()  # nothing recorded: not even a key
+
+
 def test_cli_bundle_round_trip_and_refusal(tmp_path):
     populated_store(tmp_path / "van").close()
     runner = CliRunner()

@@ -915,6 +915,27 @@ def test_one_file_given_for_two_outputs_of_a_report_is_refused_before_it_is_reco
         assert store.reports("CASE-1") == []
 
 
+@pytest.mark.parametrize("option", ["--out", "--json", "--text"])
+def test_a_report_is_never_written_over_the_store_it_is_issued_from(tmp_path, option):
+    """`--force` replaces report files: given the store's own file, it replaced the records."""
+    populated_store(tmp_path / "s").close()
+    db = tmp_path / "s" / "forensic.db"
+    before = db.read_bytes()
+    outputs = {"--out": str(tmp_path / "r.pdf"), option: str(db)}
+    args = ["report", "CASE-1", *(x for pair in outputs.items() for x in pair)]
+    result = CliRunner().invoke(
+        main, [*args, "--store", str(db), "--operator", OPERATOR, "--force"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"error: {option} {db} is the evidence store {db}: an output written there would "
+        f"destroy it; give {option} another file (nothing was written)\n"
+    )
+    assert db.read_bytes() == before
+    with Store(db) as store:
+        assert store.reports("CASE-1") == []
+
+
 def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):
     populated_store(tmp_path / "s").close()
     conn = sqlite3.connect(tmp_path / "s" / "forensic.db")

@@ -1518,7 +1518,7 @@ def test_a_full_disk_keeps_the_measured_spectrum_in_another_folder(tmp_path, mon
     blocked = tmp_path / "full"
     blocked.write_text("a file where the folder would be")
     monkeypatch.setattr(
-        "forensic.custody.unrecorded._folders",
+        "forensic.custody.unrecorded.kept_folders",
         lambda store: [blocked / "x", tmp_path / "elsewhere"],
     )
     with pytest.raises(CustodyError) as failed:
@@ -1530,7 +1530,7 @@ def test_a_full_disk_keeps_the_measured_spectrum_in_another_folder(tmp_path, mon
     assert "disk is full" in json.loads(kept.read_text())["why_not_recorded"]
 
     monkeypatch.setattr(
-        "forensic.custody.unrecorded._folders", lambda store: [blocked / "x", blocked / "y"]
+        "forensic.custody.unrecorded.kept_folders", lambda store: [blocked / "x", blocked / "y"]
     )
     with pytest.raises(
         CustodyError, match=r"could not be kept in a file either \(.*\): it is lost"
@@ -1548,14 +1548,16 @@ def test_a_spectrum_kept_in_the_temporary_folder_is_said_to_need_copying(tmp_pat
     monkeypatch.setattr("forensic.workflows.last_resort_folder", lambda: last)
     blocked = tmp_path / "full"
     blocked.write_text("a file where the folder would be")
-    monkeypatch.setattr("forensic.custody.unrecorded._folders", lambda store: [blocked / "x", last])
+    monkeypatch.setattr(
+        "forensic.custody.unrecorded.kept_folders", lambda store: [blocked / "x", last]
+    )
     with pytest.raises(CustodyError) as failed:
         _run(tmp_path)
     message = str(failed.value)
     assert _kept_file(message).parent == last
     assert "in the temporary folder, which a restart may empty (copy the file" in message
     # kept beside the store, nothing of the kind is said
-    monkeypatch.setattr("forensic.custody.unrecorded._folders", lambda store: [tmp_path / "x"])
+    monkeypatch.setattr("forensic.custody.unrecorded.kept_folders", lambda store: [tmp_path / "x"])
     with pytest.raises(CustodyError) as failed:
         _run(tmp_path)
     assert "temporary folder" not in str(failed.value)
@@ -2167,6 +2169,59 @@ def test_one_file_given_for_the_pdf_and_another_output_stops_the_scan_before_any
             )
     assert (tmp_path / "a.pdf").read_bytes() == b"%PDF- an earlier report"
     assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("s/forensic.db", "the evidence store"),
+        ("s/forensic.db-wal", "the evidence store's write-ahead log"),
+        ("s/forensic.db-shm", "the evidence store's shared-memory index"),
+        ("s/forensic.db-journal", "the evidence store's rollback journal"),
+        ("link.db", "the evidence store"),
+        ("s/unrecorded-spectra/A1.pdf", "inside a folder of spectra scans kept"),
+        ("config/keys/A1.pdf", "inside the folder of the operators' signing keys"),
+    ],
+)
+@pytest.mark.parametrize("option", ["report_path", "json_path", "text_path"])
+def test_an_output_that_is_a_file_the_store_owns_stops_the_scan_before_anything(
+    tmp_path, name, what, option
+):
+    """`--report $FORENSIC_STORE --force` replaced the whole store with the PDF: every record
+    gone, and custody verify said the store was damaged."""
+    _run(tmp_path)
+    (tmp_path / "link.db").symlink_to(tmp_path / "s" / "forensic.db")
+    before = (tmp_path / "s" / "forensic.db").read_bytes()
+    with pytest.raises(OutputError) as refused:
+        _run(tmp_path, overwrite=True, **{option: tmp_path / name})
+    flag = {"report_path": "--report", "json_path": "--json", "text_path": "--text"}[option]
+    assert str(refused.value).startswith(f"{flag} {tmp_path / name} is ")
+    assert what in str(refused.value)
+    assert str(refused.value).endswith("(nothing was written)")
+    assert (tmp_path / "s" / "forensic.db").read_bytes() == before
+    with Store(tmp_path / "s") as store:
+        assert verify_store(store).ok
+        assert len(store.measurements("C-1")) == 1  # no second measurement: the laser never fired
+
+
+def test_the_scan_command_refuses_to_write_its_report_over_the_store(tmp_path, monkeypatch):
+    """The finding as typed: the store given as --report, with --force."""
+    monkeypatch.setenv("FORENSIC_STORE", str(tmp_path / "store" / "forensic.db"))
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["scan", "--instrument", "sim:ocean-rs232?sample=cocaine", "--case", "C-1"]
+    args += ["--exhibit", "A1", "--operator", OPERATOR, "--description", "white powder"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    store = tmp_path / "store" / "forensic.db"
+    before = store.read_bytes()
+    again = CliRunner().invoke(main, [*args, "--report", str(store), "--force"])
+    assert again.exit_code == 2, again.output
+    assert again.output.endswith(
+        f"error: --report {store} is the evidence store {store}: an output written there "
+        "would destroy it; give --report another file (nothing was written)\n"
+    )
+    assert store.read_bytes() == before
+    assert CliRunner().invoke(main, ["custody", "verify"]).exit_code == 0
 
 
 class BuggyInstrument(FakeInstrument):

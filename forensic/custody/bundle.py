@@ -34,7 +34,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from forensic.custody import chain
 from forensic.custody.keys import verify_signature
-from forensic.custody.store import PDF_MEDIA_TYPE, RAW_SPECTRUM_MEDIA_TYPE, Store, utc_now
+from forensic.custody.store import (
+    PDF_MEDIA_TYPE,
+    RAW_SPECTRUM_MEDIA_TYPE,
+    Store,
+    check_outputs_off_store,
+    utc_now,
+)
 from forensic.custody.verify import (
     Problem,
     UnverifiedChainError,
@@ -96,12 +102,13 @@ def export_bundle(
     Raises
     ------
     CustodyError
-        If the case's records do not verify (nothing tampered leaves the store), or ``out``
-        exists and ``overwrite`` is false.
+        If the case's records do not verify (nothing tampered leaves the store).
+    OutputExistsError, OutputError
+        ``out`` exists and ``overwrite`` is false, or it is (or is in) what the store owns
+        (:func:`~forensic.custody.store.check_outputs_off_store`): checked before the
+        exporter's key is recorded.
     """
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise CustodyError(f"{out}: already exists; not overwritten (use --force to replace it)")
+    (out,) = check_outputs_off_store({"--out": out}, store.db_path, overwrite=overwrite)
     case_number = store.require_case(case_number)["case_number"]  # as recorded
     problems = verify_store(store).problems_for(case_number)
     if problems:

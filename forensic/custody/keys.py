@@ -37,6 +37,7 @@ __all__ = [
     "config_dir",
     "fingerprint",
     "key_path",
+    "keys_folder",
     "load_key",
     "load_or_create_key",
     "operator_name",
@@ -138,7 +139,12 @@ def key_path(operator: str) -> Path:
     operator = check_operator_name(operator)
     slug = re.sub(r"[^a-z0-9]+", "-", operator.lower()).strip("-")[:40] or "operator"
     tag = hashlib.sha256(operator.encode("utf-8")).hexdigest()[:8]
-    return config_dir() / "keys" / f"{slug}-{tag}.pem"
+    return keys_folder() / f"{slug}-{tag}.pem"
+
+
+def keys_folder() -> Path:
+    """The folder of the operators' private keys, ``<config>/keys``."""
+    return config_dir() / "keys"
 
 
 def fingerprint(public_key_hex: str) -> str:

@@ -51,6 +51,7 @@ from forensic.custody.keys import (
     OperatorKey,
     check_operator_name,
     key_path,
+    keys_folder,
     load_key,
     load_or_create_key,
     similar_names,
@@ -72,12 +73,14 @@ __all__ = [
     "StoreGoneError",
     "StoreReadOnlyError",
     "as_label",
+    "check_outputs_off_store",
     "raw_sha256",
     "raw_spectrum_bytes",
     "record_time",
     "recorded_moment",
     "resolve_store_path",
     "stated_description",
+    "store_files",
     "utc_now",
     "utc_when",
 ]
@@ -315,6 +318,79 @@ def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
     if path.suffix.lower() in (".db", ".sqlite", ".sqlite3") or path.is_file():
         return path
     return path / DB_NAME
+
+
+def store_files(path: str | os.PathLike | None = None) -> dict[Path, str]:
+    """Every file and folder an evidence store owns besides what it records in: none of
+    them may ever be a command's output (:func:`check_outputs_off_store`).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The store, as ``--store`` names it (:func:`resolve_store_path`).
+
+    Returns
+    -------
+    dict of Path to str
+        Each file or folder, with what it is in words: the database, SQLite's files beside
+        it (``-wal``, ``-shm``, ``-journal``), the folders a scan keeps the spectra it could
+        not record in (:func:`forensic.custody.unrecorded.kept_folders`) and the folder of
+        the operators' signing keys.
+    """
+    from forensic.custody.unrecorded import kept_folders  # noqa: PLC0415  (it imports this)
+
+    db = resolve_store_path(path)
+    owned = {
+        db: f"the evidence store {db}",
+        **{
+            db.with_name(db.name + suffix): f"the evidence store's {what} {db.name}{suffix}"
+            for suffix, what in (
+                ("-wal", "write-ahead log (records not yet in the main file)"),
+                ("-shm", "shared-memory index"),
+                ("-journal", "rollback journal"),
+            )
+        },
+    }
+    for folder in kept_folders(db):
+        owned[folder] = "a folder of spectra scans kept to record later"
+    owned[keys_folder()] = "the folder of the operators' signing keys"
+    return owned
+
+
+def check_outputs_off_store(
+    outputs: Mapping[str, str | os.PathLike | None],
+    store: str | os.PathLike | None,
+    *,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Check the files a command that works on an evidence store is to write, before it
+    records anything: none may be, or be in, what the store owns (:func:`store_files`).
+
+    A ``--force`` given to replace a report would otherwise write a PDF over the store's
+    records, and one the scan had just recorded among them.
+
+    Parameters
+    ----------
+    outputs : mapping of str to path-like or None
+        Each output by the option that names it, in the order they are written.
+    store : path-like or None
+        The store the command works on, as ``--store`` names it.
+    overwrite : bool
+        Replace existing files (else one that exists is refused).
+
+    Returns
+    -------
+    list of Path
+        The paths given, in order.
+
+    Raises
+    ------
+    OutputError, OutputExistsError
+        As :func:`forensic.io.check_outputs`.
+    """
+    from forensic.io import check_outputs  # noqa: PLC0415  (files are an edge)
+
+    return check_outputs(outputs, overwrite=overwrite, keep_off=store_files(store))
 
 
 # -- schema ----------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ __all__ = [
     "UnrecordedMeasurement",
     "holding_signals",
     "keep_unrecorded",
+    "kept_folders",
     "last_resort_folder",
     "read_unrecorded",
     "record_unrecorded",
@@ -147,9 +148,11 @@ def _safe(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-.")[:40] or "x"
 
 
-def _folders(store_path: Path) -> list[Path]:
-    """Where to keep a spectrum, first choice first: beside the store (copied with it), the
-    user data folder (another disk, perhaps), the temporary folder (the last resort)."""
+def kept_folders(store_path: str | os.PathLike) -> list[Path]:
+    """Where to keep a spectrum the store at ``store_path`` (its database file) could not
+    record, first choice first: beside the store (copied with it), the user data folder
+    (another disk, perhaps), the temporary folder (the last resort)."""
+    store_path = Path(store_path)
     folders = [
         store_path.parent / FOLDER_NAME,
         Path(platformdirs.user_data_dir("forensic")) / FOLDER_NAME,
@@ -257,7 +260,7 @@ def keep_unrecorded(
     stamp = re.sub(r"[^0-9T]", "", acquired_at[:19]) or "undated"  # to the second
     name = f"{_safe(case_number)}_{_safe(item_number)}_{stamp}_{raw_digest[:12]}.json"
     failures = []
-    for folder in _folders(Path(store_path)):
+    for folder in kept_folders(store_path):
         path = folder / name
         try:
             with holding_signals():

@@ -311,13 +311,19 @@ def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
 
 
 def check_outputs(
-    outputs: Mapping[str, str | os.PathLike | None], *, overwrite: bool = False
+    outputs: Mapping[str, str | os.PathLike | None],
+    *,
+    overwrite: bool = False,
+    keep_off: Mapping[str | os.PathLike, str] | None = None,
 ) -> list[Path]:
-    """Make sure each of a command's output files can be written, and that no two of them
-    are the same file, before work whose result must not be lost on them.
+    """Make sure each of a command's output files can be written, that no two of them are
+    the same file, and that none is a file the command must never write over, before work
+    whose result must not be lost on them.
 
     Two outputs given one path would be written one over the other: the last one written
-    (a JSON or text report) would stand where the first (the PDF) was said to be.
+    (a JSON or text report) would stand where the first (the PDF) was said to be. An output
+    given the path of the evidence store (with ``--force``) would put a PDF where the
+    records were.
 
     Parameters
     ----------
@@ -326,6 +332,10 @@ def check_outputs(
         the order they are written; None is an output not asked for.
     overwrite : bool
         Replace existing files (else one that exists is refused), as :func:`check_writable`.
+    keep_off : mapping of path-like to str, optional
+        Files and folders no output may be, or be in, each with what it is in words: those
+        an evidence store owns (:func:`forensic.custody.store.store_files`). Checked first,
+        whether they exist yet or not, so that the refusal says what the file is.
 
     Returns
     -------
@@ -335,12 +345,25 @@ def check_outputs(
     Raises
     ------
     OutputError
-        Two outputs name the same file (the same path once resolved, or links to one file):
-        the message names both options.
+        An output is, or is in, one of ``keep_off`` (the message says which, and what it is),
+        or two outputs name the same file (the same path once resolved, or links to one
+        file): the message names both options.
     OutputExistsError, OutputError
         As :func:`check_writable`, for each path.
     """
     given = [(option, Path(path)) for option, path in outputs.items() if path is not None]
+    for option, path in given:
+        for owned, what in (keep_off or {}).items():
+            if _same_file(path, Path(owned)):
+                raise OutputError(
+                    f"{option} {path} is {what}: an output written there would destroy it; "
+                    f"give {option} another file (nothing was written)"
+                )
+            if _inside(path, Path(owned)):
+                raise OutputError(
+                    f"{option} {path} is inside {what} ({owned}), which only forensic "
+                    f"writes: give {option} a file elsewhere (nothing was written)"
+                )
     for index, (option, path) in enumerate(given):
         for earlier, other in given[:index]:
             if _same_file(path, other):
@@ -351,15 +374,24 @@ def check_outputs(
     return [check_writable(path, overwrite=overwrite) for _, path in given]
 
 
+def _resolved(path: Path) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
 def _same_file(one: Path, other: Path) -> bool:
     """Whether two paths name one file: the same once resolved, or links to the same file."""
-    resolved = (os.path.normcase(os.path.realpath(p)) for p in (one, other))
-    if len(set(resolved)) == 1:
+    if _resolved(one) == _resolved(other):
         return True
     try:
         return os.path.samefile(one, other)
     except OSError:  # either does not exist yet: not the same file
         return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in ``folder`` (or below it), once both are resolved."""
+    inner, outer = _resolved(path), _resolved(folder)
+    return inner != outer and inner.startswith(outer.rstrip(os.sep) + os.sep)
 
 
 _WRITERS_BY_EXTENSION = {".jdx": "jcamp", ".dx": "jcamp", ".jcamp": "jcamp", ".csv": "text"}

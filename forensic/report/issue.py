@@ -11,9 +11,14 @@ from typing import Any
 from forensic.commands import command
 from forensic.custody import chain
 from forensic.custody.since import concerns
-from forensic.custody.store import PDF_MEDIA_TYPE, Store, StoreBusyError
+from forensic.custody.store import (
+    PDF_MEDIA_TYPE,
+    Store,
+    StoreBusyError,
+    check_outputs_off_store,
+)
 from forensic.errors import ForensicError, Interrupted
-from forensic.io import OutputError, atomic_write_bytes, check_outputs
+from forensic.io import OutputError, atomic_write_bytes
 from forensic.report.content import build_report_content, render_json
 from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
@@ -66,7 +71,9 @@ def issue_report(
     OutputExistsError
         An output file exists and ``overwrite`` is false (checked before anything is recorded).
     OutputError
-        Two of the outputs are one file (checked before anything is recorded), or a file could
+        Two of the outputs are one file, or one is (or is in) what the store owns, its file
+        among them (:func:`~forensic.custody.store.check_outputs_off_store`; checked before
+        anything is recorded), or a file could
         not be written after the report was recorded: the message gives the command that
         issues it again.
     ReportOutrunError
@@ -77,8 +84,10 @@ def issue_report(
         whether the report is on record and which of its files are written.
     """
     # before the report is recorded
-    outputs = check_outputs(
-        {"--out": pdf_path, "--json": json_path, "--text": text_path}, overwrite=overwrite
+    outputs = check_outputs_off_store(
+        {"--out": pdf_path, "--json": json_path, "--text": text_path},
+        store.db_path,
+        overwrite=overwrite,
     )
     again = command(
         "report",
