@@ -29,14 +29,17 @@ from forensic.custody import (
 )
 from forensic.custody import store as store_module
 from forensic.custody.store import (
+    APPLICATION_ID,
     DB_NAME,
     MIGRATIONS,
     SCHEMA_VERSION,
+    check_outputs_off_store,
     raw_sha256,
     raw_spectrum_bytes,
 )
 from forensic.custody.unrecorded import keep_unrecorded, read_unrecorded
 from forensic.errors import CustodyError
+from forensic.io import OutputError
 
 
 @pytest.fixture(autouse=True)
@@ -479,6 +482,88 @@ def test_a_file_that_is_not_a_store_is_named(tmp_path):
     (tmp_path / "s" / DB_NAME).write_bytes(b"this is not SQLite" * 100)
     with pytest.raises(CustodyError, match=r"forensic.db: opening failed: file is not a database"):
         Store(tmp_path / "s")
+
+
+def _foreign(path, *statements):
+    conn = sqlite3.connect(path)
+    for statement in statements or ("CREATE TABLE t (x)", "INSERT INTO t VALUES (1)"):
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("statements", "said"),
+    [
+        ((), "it is an SQLite database holding other tables (t)"),
+        (
+            ("CREATE TABLE schema_version (v)", "CREATE TABLE users (name)"),
+            "it is an SQLite database holding other tables (schema_version, users)",
+        ),
+        (("PRAGMA application_id = 1234",), "another program's SQLite database (application id"),
+    ],
+)
+@pytest.mark.parametrize("read_only", [False, True])
+def test_another_program_s_database_is_not_taken_for_a_store(tmp_path, statements, said, read_only):
+    """Given as --store, it was adopted: the store's tables and a scan's records were added
+    to it for good, and custody verify called it verified."""
+    before = _foreign(tmp_path / "other.db", *statements)
+    with pytest.raises(CustodyError) as refused:
+        Store(tmp_path / "other.db", read_only=read_only)
+    assert str(refused.value).startswith(f"{tmp_path / 'other.db'}: not an evidence store: ")
+    assert said in str(refused.value)
+    assert "check --store (or FORENSIC_STORE)" in str(refused.value)
+    assert (tmp_path / "other.db").read_bytes() == before  # not even switched to WAL
+    assert not (tmp_path / "other.db-wal").exists()
+
+
+def test_the_scan_command_refuses_another_program_s_database_before_recording(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+    before = _foreign(tmp_path / "other.db")
+    args = ["scan", "--instrument", "sim:ocean-rs232?sample=cocaine", "--case", "C-1"]
+    args += ["--exhibit", "A1", "--operator", OPERATOR, "--store", str(tmp_path / "other.db")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "error: " + str(tmp_path / "other.db") + ": not an evidence store: " in result.output
+    assert "[2/8]" not in result.output  # before the instrument, the case or the laser
+    assert (tmp_path / "other.db").read_bytes() == before
+
+
+def test_a_new_store_carries_its_application_id_and_an_older_store_still_opens(tmp_path):
+    populated_store(tmp_path / "new").close()
+    db = tmp_path / "new" / DB_NAME
+    assert int.from_bytes(db.read_bytes()[68:72], "big") == APPLICATION_ID
+    # a store made before stores carried an id: known by its tables, and left as it was
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA application_id = 0")
+    conn.close()
+    with Store(tmp_path / "new") as store:
+        assert store.get_case("CASE-1") is not None
+        store.open_case("CASE-2", operator=OPERATOR)
+    with Store(tmp_path / "new", read_only=True) as store:
+        assert verify_store(store).ok
+    # and one an earlier version began to create, stopped before its tables
+    _foreign(
+        tmp_path / "begun.db",
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+        "description TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    with Store(tmp_path / "begun.db") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_no_output_is_written_over_another_evidence_store(tmp_path):
+    populated_store(tmp_path / "other").close()
+    other = tmp_path / "other" / DB_NAME
+    with pytest.raises(OutputError, match=r"is an evidence store: an output written there"):
+        check_outputs_off_store({"--report": other}, tmp_path / "s", overwrite=True)
+    _foreign(tmp_path / "plain.db")  # another program's database is just a file to replace
+    assert check_outputs_off_store(
+        {"--report": tmp_path / "plain.db"}, tmp_path / "s", overwrite=True
+    )
 
 
 CREATOR = textwrap.dedent(

@@ -19,6 +19,9 @@ How it is kept safe:
 - The raw spectrum is stored by its SHA-256 in ``blobs``, in the same transaction as its
   measurement record, before any analysis runs.
 - The schema is versioned: ``schema_version`` lists the migrations applied, in order.
+- A store says what it is: its file's header carries :data:`APPLICATION_ID` from its creation
+  (a store made before it, 0 and its tables). Another program's SQLite database given as a
+  store is refused before anything is written to it, and never gains the store's tables.
 
 Reading without writing: ``Store(path, read_only=True)`` opens the file with SQLite's
 ``mode=ro``, so that reading (listing, verifying) never changes the evidence, and works on a
@@ -62,6 +65,7 @@ from forensic.errors import CustodyError
 from forensic.spectrum import Spectrum
 
 __all__ = [
+    "APPLICATION_ID",
     "DB_NAME",
     "MIGRATIONS",
     "NOT_DESCRIBED",
@@ -74,6 +78,7 @@ __all__ = [
     "StoreReadOnlyError",
     "as_label",
     "check_outputs_off_store",
+    "is_evidence_store",
     "raw_sha256",
     "raw_spectrum_bytes",
     "record_time",
@@ -97,6 +102,11 @@ _NOT_DESCRIBED_BEFORE = frozenset(
     {"not described at scan time: complete the label with `forensic exhibit add --corrects`"}
 )
 DEFAULT_BUSY_TIMEOUT_S = 30.0
+APPLICATION_ID = int.from_bytes(b"FRNS", "big")
+"""SQLite's ``PRAGMA application_id`` of an evidence store (``FRNS``), in its file's header
+from its creation: what tells a store from another program's SQLite database. Stores made
+before it carry 0, and are known by their tables (:func:`_not_a_store`)."""
+_SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_CORRUPT = 11  # sqlite3.SQLITE_CORRUPT (Python 3.11+)
 
 
@@ -364,7 +374,8 @@ def check_outputs_off_store(
     overwrite: bool = False,
 ) -> list[Path]:
     """Check the files a command that works on an evidence store is to write, before it
-    records anything: none may be, or be in, what the store owns (:func:`store_files`).
+    records anything: none may be, or be in, what the store owns (:func:`store_files`), nor
+    be another evidence store (:func:`is_evidence_store`).
 
     A ``--force`` given to replace a report would otherwise write a PDF over the store's
     records, and one the scan had just recorded among them.
@@ -386,11 +397,79 @@ def check_outputs_off_store(
     Raises
     ------
     OutputError, OutputExistsError
-        As :func:`forensic.io.check_outputs`.
+        As :func:`forensic.io.check_outputs`, and for an existing file that is an evidence
+        store, when ``overwrite`` would replace it.
     """
-    from forensic.io import check_outputs  # noqa: PLC0415  (files are an edge)
+    from forensic.io import OutputError, check_outputs  # noqa: PLC0415  (files are an edge)
 
-    return check_outputs(outputs, overwrite=overwrite, keep_off=store_files(store))
+    paths = check_outputs(outputs, overwrite=overwrite, keep_off=store_files(store))
+    options = [option for option, path in outputs.items() if path is not None]
+    for option, path in zip(options, paths, strict=True):
+        if overwrite and is_evidence_store(path):  # another store: this one's is refused above
+            raise OutputError(
+                f"{option} {path} is an evidence store: an output written there would destroy "
+                f"its records; give {option} another file (nothing was written)"
+            )
+    return paths
+
+
+def _not_a_store(conn: sqlite3.Connection) -> str | None:
+    """Why the SQLite database open on ``conn`` is not an evidence store, in words; None when
+    it is one, or is empty (a store being created: its file is made before its tables).
+
+    A store carries :data:`APPLICATION_ID`; one made before stores did carries 0 and every
+    table of the first migration. Another program's database (one table ``t``, or anything
+    with an application id of its own) is not one, whatever its tables are called.
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return None
+    if app_id:
+        return f"it is another program's SQLite database (application id {app_id:#010x})"
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
+    if not tables:
+        return None
+    if set(_STORE_TABLES) <= set(tables):  # made before stores carried their id
+        return None
+    if (
+        tables == ["schema_version"]
+        and not conn.execute("SELECT 1 FROM schema_version LIMIT 1").fetchone()
+    ):  # an earlier version, stopped while it created this store
+        return None
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    return f"it is an SQLite database holding other tables ({shown})"
+
+
+def is_evidence_store(path: str | os.PathLike) -> bool:
+    """Whether the file at ``path`` is an evidence store (not an empty SQLite file), read
+    without changing it: a file no command may write an output over."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except OSError:
+        return False
+    if not head.startswith(_SQLITE_HEADER):
+        return False
+    if int.from_bytes(head[68:72], "big") == APPLICATION_ID:
+        return True
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        return bool(tables) and _not_a_store(conn) is None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
 
 
 # -- schema ----------------------------------------------------------------------------------------
@@ -459,6 +538,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
 """Ordered schema migrations: ``(version, description, function)``. Append, never edit."""
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_STORE_TABLES = ("schema_version", "store_meta", "blobs", "tamper_log", *chain.CHAINED_TABLES)
+"""The tables every evidence store has had since its first migration."""
 
 
 # -- the store ---------------------------------------------------------------------------------
@@ -563,6 +645,8 @@ class Store:
             raise CustodyError(f"{self.db_path}: cannot open the evidence store ({exc})") from None
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            # before anything is written: switching to WAL writes the file's header
+            self._refuse_if_not_a_store()
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise CustodyError(f"{self.db_path}: cannot switch the store to WAL ({mode})")
@@ -575,6 +659,9 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise self._error(exc, "opening") from None
+        except CustodyError:
+            self.conn.close()
+            raise
         self._opened = self._identity()
 
     def _identity(self) -> tuple[int, int] | None:
@@ -683,6 +770,7 @@ class Store:
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute("PRAGMA journal_mode = WAL")  # writes the header
             finally:
                 conn.close()  # the last connection removes the -wal and -shm of tmp
@@ -765,9 +853,13 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise self._error(exc, "opening read-only") from None
         try:
+            self._refuse_if_not_a_store()
             current = self.schema_version()
             if current == 0:
-                raise CustodyError(f"{self.db_path}: not an evidence store (no schema)")
+                raise CustodyError(
+                    f"{self.db_path}: not an evidence store: it holds no records, nor the "
+                    "tables to hold them; check --store (or FORENSIC_STORE)"
+                )
             if current > SCHEMA_VERSION:
                 raise CustodyError(
                     f"{self.db_path}: schema version {current} was written by a newer forensic "
@@ -785,11 +877,32 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             if "no such table" in str(exc):
-                raise CustodyError(f"{self.db_path}: not an evidence store ({exc})") from None
+                raise CustodyError(
+                    f"{self.db_path}: not an evidence store: it holds no records, nor the "
+                    "tables to hold them; check --store (or FORENSIC_STORE)"
+                ) from None
             raise self._error(exc, "opening read-only") from None
         except CustodyError:
             self.conn.close()
             raise
+
+    def _refuse_if_not_a_store(self) -> None:
+        """Refuse, before anything is written to it, a database that is not an evidence
+        store (:func:`_not_a_store`): taken for one, it would gain the store's tables and
+        records for good, and its own program would find them there.
+
+        Raises
+        ------
+        CustodyError
+            Saying what the file is, and to check ``--store``.
+        """
+        why = _not_a_store(self.conn)
+        if why is not None:
+            raise CustodyError(
+                f"{self.db_path}: not an evidence store: {why}. Nothing was written to it: "
+                "check --store (or FORENSIC_STORE); a new store needs a file or folder of "
+                "its own"
+            )
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -891,6 +1004,8 @@ class Store:
             return
         with self.transaction():
             current = self.schema_version()  # another process may have migrated meanwhile
+            if current == 0:  # a new store: its file says what it is from now on
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             for version, description, migrate in MIGRATIONS:
                 if version <= current:
                     continue
