@@ -284,11 +284,25 @@ def _correct_label(
     )
 
 
+_READ_AS_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+"""The letters a number is mistyped with, or misread as, and the digits they look like: the
+letter O for zero, a capital I or a small l for one."""
+
+
 def _comparable(label: str) -> str:
-    """A case or exhibit number as a person reads it aloud: letter case, spaces, punctuation
-    and the width of a character do not count ("demo-1", "DEMO 1", "DEMO-1" and the
-    full-width "ＤＥＭＯ-１" of an East Asian keyboard are the same number)."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", label)).casefold()
+    """A case or exhibit number as a person reads it, or copies it from a bag's label: letter
+    case, spaces, punctuation and the width of a character do not count ("demo-1", "DEMO 1",
+    "DEMO-1" and the full-width "ＤＥＭＯ-１" of an East Asian keyboard are the same number),
+    nor leading zeros in a run of digits ("A01" is "A1", "2026-0412" is "2026-412"), nor the
+    letters that look like digits ("DEMO-l" and "DEMO-I" are "DEMO-1", "2026-O412" is
+    "2026-0412", "B0X" is "BOX").
+
+    Letters are read as digits first, and zeros dropped from runs of digits before the
+    punctuation between them: "DEMO-1" and "DEM-1" stay two numbers (the O is a run of its
+    own, "0"), and a zero alone is a number ("A0" is not "A")."""
+    text = unicodedata.normalize("NFKC", label).translate(_READ_AS_DIGITS)
+    text = re.sub(r"\d+", lambda run: run[0].lstrip("0") or "0", text)
+    return re.sub(r"[\W_]+", "", text).casefold()
 
 
 def _refuse_near_duplicates(
@@ -300,7 +314,8 @@ def _refuse_near_duplicates(
     ending: str = ". Nothing was recorded",
 ) -> None:
     """Refuse a scan that would open a case, or label an exhibit, whose number differs from an
-    existing one only in letter case, spaces or punctuation: almost always a typing error,
+    existing one only in letter case, spaces, punctuation, leading zeros or letters that look
+    like digits (:func:`_comparable`): almost always a typing error,
     which would file the measurement under a second number that no record can ever merge
     with the first. A new number meant as such is opened first on purpose (``forensic case
     new``, ``forensic exhibit add``), and a scan then adds to it.
@@ -894,9 +909,11 @@ def scan(
     instrument_url : str
         e.g. ``"sim:ocean-rs232?sample=cocaine"`` or ``"serial:///dev/ttyUSB0?model=..."``.
     case_number, item_number : str
-        The case and the exhibit (created if new). A new number that differs from a recorded
-        one only in letter case, spaces or punctuation is refused (a :class:`CustodyError`,
-        before anything is recorded): open it first on purpose, and the scan adds to it.
+        The case and the exhibit (created if new, and the ``case`` progress line then says
+        NEW). A new number that differs from a recorded one only in letter case, spaces,
+        punctuation, leading zeros or letters that look like digits (``DEMO-l``, ``A01``) is
+        refused (a :class:`CustodyError`, before anything is recorded): open it first on
+        purpose, and the scan adds to it.
     operator : str
         The technician; signs every record. Its spaces are normalised
         (:func:`~forensic.custody.keys.operator_name`), and it holds the exhibit when the
@@ -999,7 +1016,15 @@ def scan(
                 with driver_bugs(instrument_url, "checking the settings"):
                     check_settings(**dict(acquire_settings or {}))
             connected = True
-            notify("case", f"case {case_number}, exhibit {item_number} in {db.db_path}")
+            # said before the case or the label is recorded: a number new to the store may
+            # be a typing error the near-duplicate check cannot see
+            new_case = db.get_case(case_number) is None
+            new_exhibit = new_case or db.get_exhibit(case_number, item_number) is None
+            notify(
+                "case",
+                f"{'NEW case' if new_case else 'case'} {case_number}, "
+                f"{'NEW exhibit' if new_exhibit else 'exhibit'} {item_number} in {db.db_path}",
+            )
             # One transaction from the case to the receipt: what the scan states against
             # the exhibit's records is judged on the records its receipt follows, and
             # nothing another process records comes between.

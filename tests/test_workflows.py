@@ -1174,7 +1174,7 @@ def test_a_scan_of_numbers_pasted_with_spaces_records_them_without(tmp_path):
         assert verify_store(store).ok
 
 
-def test_a_number_that_differs_from_a_recorded_one_only_in_case_or_punctuation_is_refused(
+def test_a_number_that_differs_from_a_recorded_one_only_in_case_punctuation_or_look_is_refused(
     tmp_path,
 ):
     _run(tmp_path, case_number="2026-0412", item_number="A1")
@@ -1193,6 +1193,12 @@ def test_a_number_that_differs_from_a_recorded_one_only_in_case_or_punctuation_i
             "A1",
             r"no case '２０２６-０４１２' .* but there is case '2026-0412'",
         ),
+        # what looks alike on a bag's label or a keyboard: leading zeros, O for 0, l and I for 1
+        ("2026-412", "A1", r"no case '2026-412' .* but there is case '2026-0412'"),
+        ("2026-O412", "A1", r"no case '2026-O412' .* but there is case '2026-0412'"),
+        ("2026-0412", "A01", r"has no exhibit 'A01', but it has exhibit 'A1'"),
+        ("2026-0412", "Al", r"has no exhibit 'Al', but it has exhibit 'A1'"),
+        ("2026-0412", "AI", r"has no exhibit 'AI', but it has exhibit 'A1'"),
     ):
         with pytest.raises(CustodyError, match=said + r".*Nothing was recorded"):
             _run(
@@ -1210,6 +1216,25 @@ def test_a_number_that_differs_from_a_recorded_one_only_in_case_or_punctuation_i
         store.add_exhibit("2026-0412", "a1", operator=OPERATOR, description="second bag")
     _run(tmp_path, case_number="2026-0412", item_number="a1")
     _run(tmp_path, case_number="2026-0413", item_number="A1")  # another number altogether
+    # letters next to digits stay letters, and a zero that is the whole run stays a zero
+    for case_number, item_number in (("2026-0412", "A10"), ("2026-0412", "A0"), ("DEMO-1", "A1")):
+        _run(tmp_path, case_number=case_number, item_number=item_number)
+    _run(tmp_path, case_number="DEM-1", item_number="A1")  # the O is a digit of its own
+
+
+def test_the_scan_says_when_its_case_or_exhibit_is_new(tmp_path):
+    """A mistyped number the near-duplicate check cannot see opened a case for good, with the
+    same progress line as an existing one."""
+
+    def case_line(**kw):
+        return _progress_of(tmp_path, **kw)[1]["case"]
+
+    db = tmp_path / "s" / "forensic.db"
+    assert case_line(case_number="DEMO-1") == f"NEW case DEMO-1, NEW exhibit E-1 in {db}"
+    assert case_line(case_number="DEMO-1") == f"case DEMO-1, exhibit E-1 in {db}"
+    assert case_line(case_number="DEMO-1", item_number="E-2") == (
+        f"case DEMO-1, NEW exhibit E-2 in {db}"
+    )
 
 
 @pytest.mark.parametrize(
