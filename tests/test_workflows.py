@@ -2174,6 +2174,25 @@ def test_every_command_normalises_its_operator_and_warns_of_a_name_like_a_signer
         assert sorted(store.operator_fingerprints()) == ["ANN EXAMPLE", OPERATOR]
 
 
+def test_a_command_given_no_operator_says_it_signs_as_the_login_name(tmp_path, monkeypatch):
+    """Left out, --operator signed the label, the receipt, the measurement and the result as
+    the login account (root) without a word on screen."""
+    monkeypatch.setattr("getpass.getuser", lambda: "van")
+    common = ["--store", str(tmp_path / "s")]
+    runner = CliRunner(env={"FORENSIC_OPERATOR": None})
+    done = runner.invoke(main, ["case", "new", "C-1", *common])
+    assert done.exit_code == 0, done.output
+    assert done.stderr == "WARNING: no --operator given: signing as van, the login name\n"
+    # named on the command line or by the environment: nothing to say
+    for given, env in ((["--operator", "van"], {}), ([], {"FORENSIC_OPERATOR": "van"})):
+        done = CliRunner(env=env).invoke(
+            main, ["case", "new", f"C-{len(env) + 2}", *common, *given]
+        )
+        assert done.exit_code == 0 and done.stderr == "", done.output
+    with Store(tmp_path / "s") as store:
+        assert [c["opened_by"] for c in store.current("cases")] == ["van"] * 3
+
+
 @pytest.mark.parametrize("other", ["json_path", "text_path"])
 def test_one_file_given_for_the_pdf_and_another_output_stops_the_scan_before_anything(
     tmp_path, monkeypatch, other

@@ -77,13 +77,27 @@ def _person(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     return operator_name(_filled(ctx, param, value))
 
 
+def _operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Who signs (:func:`_person`), said on screen when nobody was named: the login name signs
+    then, as documented, but a van's laptop is often logged in as a shared account (``root``,
+    ``van``), and the custody log would show that account, not the technician, for good.
+
+    A warning, not a refusal: on a laptop of one's own the login name is the right name, and
+    the scripts that rely on the documented default keep working."""
+    name = _person(ctx, param, value)
+    if name and ctx.get_parameter_source(param.name) is click.core.ParameterSource.DEFAULT:
+        click.secho(f"WARNING: no --operator given: signing as {name}, the login name", err=True)
+    return name
+
+
 def operator_option(func):
-    """``--operator NAME``: who signs (its spaces normalised, by :func:`_person`)."""
+    """``--operator NAME``: who signs (its spaces normalised, by :func:`_person`; the login
+    name, with a warning, when none is given: :func:`_operator`)."""
     return click.option(
         "--operator",
         envvar="FORENSIC_OPERATOR",
         default=_default_operator,
-        callback=_person,
+        callback=_operator,
         show_default="login name",
         help="Person responsible; their Ed25519 key signs the records [env FORENSIC_OPERATOR].",
     )(func)
