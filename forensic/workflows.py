@@ -48,6 +48,7 @@ from forensic.errors import (
 )
 from forensic.instruments import driver_bugs, held_instrument
 from forensic.operators import who_signs
+from forensic.report.content import custody_limitations, exhibit_custody_limitations
 from forensic.report.issue import IssuedReport, issue_report
 from forensic.report.layout import verdict_line
 
@@ -89,7 +90,8 @@ class ScanResult:
 
     ``identification`` is the result as identification produced it, with the warnings of the
     scan's statements the records contradict: its ``advice`` (what the technician can do about
-    its warnings) is for their screen, and is not in the recorded result.
+    its warnings) is for their screen, and is not in the recorded result. ``custody`` is what
+    the report's limitations say of the exhibit's custody.
     """
 
     case: dict[str, Any]
@@ -99,6 +101,10 @@ class ScanResult:
     result: dict[str, Any]
     identification: dict[str, Any]
     report: IssuedReport | None
+    custody: tuple[str, ...] = ()
+    """What the exhibit's report says (or, with no report, would say) of its custody among its
+    limitations (:func:`~forensic.report.content.custody_limitations`): a broken seal, a
+    break in the log, for the screen to show as the report does."""
 
     @property
     def verdict(self) -> str:
@@ -1215,7 +1221,23 @@ def scan(
                 if not _reports_since(db, start):  # else the error says how to issue it again
                     said += f"; once that is put right, {report_command} makes it"
                 raise ScanIncomplete(said) from exc
-        return ScanResult(case, exhibit, event, measurement, result, identification, report)
+        if report is not None:  # in the words the report carries, from its content
+            section = next(
+                e for e in report.content["exhibits"] if e["label"]["item_number"] == item_number
+            )
+            custody_said = custody_limitations(section)
+        else:
+            custody_said = exhibit_custody_limitations(db, case_number, item_number)
+        return ScanResult(
+            case,
+            exhibit,
+            event,
+            measurement,
+            result,
+            identification,
+            report,
+            tuple(custody_said),
+        )
     except ScanIncomplete:
         raise
     except ForensicError as exc:

@@ -890,6 +890,55 @@ def test_the_scan_screen_says_what_to_do_and_the_record_and_report_state_the_fac
     assert fact in report and "sample is in the beam" not in report
 
 
+def test_the_scan_screen_shows_what_the_report_says_of_custody(tmp_path, monkeypatch):
+    """A seal received broken and a hand-over nobody released were in the report's
+    limitations, and nowhere on the screen the technician reads."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+    common = ["--instrument", "fake:x", "--case", "C-1", "--exhibit", "A1"]
+    common += ["--description", "white powder", "--store", str(tmp_path / "s")]
+    first = CliRunner().invoke(
+        main, ["scan", *common, "--operator", "Ann Example", "--seal", "S-1"]
+    )
+    assert first.exit_code == 0, first.output
+    assert "  custody: " not in first.stdout  # nothing to say
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            *common,
+            "--operator",
+            "Bob Example",
+            "--seal",
+            "S-2",
+            "--seal-broken",
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    shown = [
+        line.removeprefix("  custody: ")
+        for line in done.stdout.splitlines()
+        if line.startswith("  custody: ")
+    ]
+    limitations = json.loads((tmp_path / "r.json").read_text())["limitations"]
+    assert shown == [
+        line
+        for line in limitations
+        if line.startswith(("A1: custody not continuous: ", "A1: the seal S-2 was broken"))
+    ]
+    assert any(line.startswith("A1: the seal S-2 was broken when Bob Example") for line in shown)
+    assert any(line.startswith("A1: custody not continuous: ") for line in shown)
+    # and so without a report: what a report would say
+    again = CliRunner().invoke(main, ["scan", *common, "--operator", "Bob Example"])
+    assert again.exit_code == 0, again.output
+    assert [line for line in again.stdout.splitlines() if line.startswith("  custody: ")] == [
+        f"  custody: {line}" for line in shown
+    ]
+
+
 def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_missed(
     tmp_path, monkeypatch
 ):

@@ -305,6 +305,8 @@ def scan(
     _say_warnings(
         result.identification.get("warnings") or [], result.identification.get("advice") or []
     )
+    for limitation in result.custody:  # as the report's limitations say it
+        click.echo(f"  custody: {limitation}")
     if result.identification.get("verdict") == "identified":  # what a named substance needs
         click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
     click.echo(

@@ -62,6 +62,8 @@ __all__ = [
     "build_report_content",
     "check_report_json",
     "correction_changes",
+    "custody_limitations",
+    "exhibit_custody_limitations",
     "parse_report_json",
     "render_json",
     "report_content_hash",
@@ -584,26 +586,57 @@ def _export_found_at_start(item_number: str, analysis: Mapping[str, Any]) -> str
     )
 
 
+def custody_limitations(exhibit: Mapping[str, Any]) -> list[str]:
+    """What a report's limitations say of an exhibit's custody, from its section of the
+    report: each break in the log, each doubt, each name that signed its records with more
+    than one key, each seal recorded broken, in the report's words and order.
+
+    The one source of those words: the report lists them, and a scan's screen shows them
+    (:func:`exhibit_custody_limitations`) so that the technician reads there what the
+    report will say.
+
+    Parameters
+    ----------
+    exhibit : mapping
+        The exhibit's section of a report's content (``label``, ``custody``,
+        ``custody_gaps``, ``custody_doubts``, ``key_warnings``).
+
+    Returns
+    -------
+    list of str
+        One sentence per limitation, each beginning with the exhibit's number.
+    """
+    item = exhibit["label"]["item_number"]
+    said = [f"{item}: custody not continuous: {gap}." for gap in exhibit.get("custody_gaps") or []]
+    said += [f"{item}: {doubt}." for doubt in exhibit.get("custody_doubts") or []]
+    said += [f"{item}: {warning}." for warning in exhibit.get("key_warnings") or []]
+    for event in exhibit["custody"]:
+        if event["seal_intact"] is False:
+            said.append(
+                f"{item}: the seal"
+                + (f" {event['seal_number']}" if event["seal_number"] else "")
+                + f" was broken when {event['received_by']} received the exhibit at "
+                f"{utc_when(event['event_at'])} (custody record #{event['record']})."
+            )
+    return said
+
+
+def exhibit_custody_limitations(store: Store, case_number: str, item_number: str) -> list[str]:
+    """What a report on an exhibit issued now would say of its custody among its limitations
+    (:func:`custody_limitations`), from the records in ``store``, without issuing one."""
+    case = store.require_case(case_number)
+    return custody_limitations(
+        _exhibit_section(store, store.require_exhibit(case_number, item_number), case)
+    )
+
+
 def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0) -> list[str]:
     items = [SWGDRUG_LIMITATION]
     not_measured: list[str] = []
     warnings: list[str] = []
     named: list[str] = []  # the provenances of the references results name, not measured
     for exhibit in exhibits:
-        for gap in exhibit.get("custody_gaps") or []:
-            warnings.append(f"{exhibit['label']['item_number']}: custody not continuous: {gap}.")
-        for doubt in exhibit.get("custody_doubts") or []:
-            warnings.append(f"{exhibit['label']['item_number']}: {doubt}.")
-        for warning in exhibit.get("key_warnings") or []:
-            warnings.append(f"{exhibit['label']['item_number']}: {warning}.")
-        for event in exhibit["custody"]:
-            if event["seal_intact"] is False:
-                warnings.append(
-                    f"{exhibit['label']['item_number']}: the seal"
-                    + (f" {event['seal_number']}" if event["seal_number"] else "")
-                    + f" was broken when {event['received_by']} received the exhibit at "
-                    f"{utc_when(event['event_at'])} (custody record #{event['record']})."
-                )
+        warnings.extend(custody_limitations(exhibit))
         for number, analysis in enumerate(exhibit["analyses"], start=1):
             provenance = (analysis["instrument"] or {}).get("provenance")
             if not is_measured(provenance):
