@@ -639,8 +639,22 @@ STORE_WAIT_S = 300.0
 """How long a scan waits for a store another process keeps locked before it keeps the raw
 spectrum it measured in a file instead (every other step waits the store's busy timeout)."""
 
-_WAIT_SLICE_S = 1.0  # SQLite's wait does not hear Ctrl-C: wait in slices that do
-_SAY_EVERY_S = 30.0
+
+def _waiting_said(
+    notify: Callable[[str, str], None], stage: str, doing: str, then: str
+) -> Callable[[float, float], None]:
+    """What a scan says on its ``stage`` progress line while the store is locked by another
+    process (:attr:`Store.on_wait`): for how long it waited, what it waits to do, how much
+    longer it will wait, and what happens then (``then``)."""
+
+    def said(waited: float, limit: float) -> None:
+        notify(
+            stage,
+            f"the store is locked by another process ({waited:.0f} s): waiting to {doing}, up "
+            f"to {max(0.0, limit - waited):.0f} s more; {then}",
+        )
+
+    return said
 
 
 def _save_measurement(
@@ -662,29 +676,23 @@ def _save_measurement(
     StoreBusyError
         The store stayed locked for ``wait_s``: the caller keeps the spectrum in a file.
     """
+    db.on_wait = _waiting_said(
+        notify,
+        "store",
+        "save the raw spectrum",
+        "then, or on Ctrl-C, it is kept in a file to record later",
+    )
     started = time.monotonic()
-    said_at: float | None = None
-    while True:
-        try:
-            with db.waiting(min(_WAIT_SLICE_S, wait_s)):
-                return db.add_measurement(
-                    case_number, item_number, spectrum, operator=operator, **measured
-                )
-        except StoreBusyError:
-            waited = time.monotonic() - started
-            if waited >= wait_s:
-                raise StoreBusyError(
-                    f"{db.db_path}: another process kept the store locked for {waited:.0f} s "
-                    "while the raw spectrum waited to be saved"
-                ) from None
-            if said_at is None or waited - said_at >= _SAY_EVERY_S:
-                said_at = waited
-                notify(
-                    "store",
-                    f"the store is locked by another process ({waited:.0f} s): waiting to save "
-                    f"the raw spectrum, up to {wait_s - waited:.0f} s more; then, or on Ctrl-C, "
-                    "it is kept in a file to record later",
-                )
+    try:
+        with db.waiting(wait_s):
+            return db.add_measurement(
+                case_number, item_number, spectrum, operator=operator, **measured
+            )
+    except StoreBusyError:
+        raise StoreBusyError(
+            f"{db.db_path}: another process kept the store locked for "
+            f"{time.monotonic() - started:.0f} s while the raw spectrum waited to be saved"
+        ) from None
 
 
 def _keep_measured(
@@ -995,6 +1003,7 @@ def scan(
     )
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
+    said_on_wait = db.on_wait  # while the scan runs, a wait for the store is its progress
     start: int | None = None
     reference = None
     connected = False
@@ -1030,6 +1039,12 @@ def scan(
                 "case",
                 f"{'NEW case' if new_case else 'case'} {case_number}, "
                 f"{'NEW exhibit' if new_exhibit else 'exhibit'} {item_number} in {db.db_path}",
+            )
+            db.on_wait = _waiting_said(
+                notify,
+                "case",
+                "record the case, the label and the receipt",
+                "Ctrl-C stops the scan before the laser fires",
             )
             # One transaction from the case to the receipt: what the scan states against
             # the exhibit's records is judged on the records its receipt follows, and
@@ -1180,8 +1195,22 @@ def scan(
             identification["warnings"] = [*(identification.get("warnings") or []), *facts]
         verdict = verdict_line(identification)
         notify("record", f"recording the result: {verdict}")
+        db.on_wait = _waiting_said(
+            notify,
+            "record",
+            "record the result",
+            "the raw spectrum is saved, and stays so on Ctrl-C",
+        )
         try:
             result = db.add_result(measurement, identification, operator=operator)
+        except StoreBusyError as exc:
+            # not "try again": the scan again would measure again; the spectrum is saved
+            raise ScanIncomplete(
+                f"{saved}, but its result ({verdict}) could not be recorded: another process "
+                f"kept the store locked for more than {db.busy_timeout_s:g} s, and nothing more "
+                f"was written. Do not measure again: once the store is free, {identify_again} "
+                "identifies the saved spectrum and records its result"
+            ) from exc
         except ForensicError as exc:
             raise ScanIncomplete(
                 f"{saved}, but its result ({verdict}) could not be recorded: {exc}; once that "
@@ -1200,6 +1229,12 @@ def scan(
         )
         if report_command is not None:
             notify("report", f"writing the report to {report_path or json_path or text_path}")
+            db.on_wait = _waiting_said(
+                notify,
+                "report",
+                "record the report",
+                "the spectrum and its result are recorded, and stay so on Ctrl-C",
+            )
             try:
                 report = issue_report(
                     db,
@@ -1288,5 +1323,6 @@ def scan(
             recorded = _unreadable(error, db, case_number, item_number, kept)
         raise Interrupted.having_recorded(exc, recorded) from exc
     finally:
+        db.on_wait = said_on_wait
         if own_store:
             db.close()

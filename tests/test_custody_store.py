@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -440,6 +444,67 @@ def test_a_second_writer_fails_cleanly_when_the_store_stays_locked(tmp_path):
         blocker.close()
     assert verify_store(store).ok
     assert len(store.custody_events("CASE-1")) == 1
+
+
+class _Stopped(Exception):
+    pass
+
+
+def test_a_wait_for_a_locked_store_is_said_and_can_be_stopped(tmp_path):
+    """SQLite's own wait was 30 s of silence, and Ctrl-C was heard only once it ended."""
+    store = populated_store(tmp_path / "s")
+    blocker = sqlite3.connect(store.db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+
+    def stop(signum, frame):
+        raise _Stopped
+
+    previous = signal.signal(signal.SIGUSR1, stop)
+    try:
+        waiting = Store(tmp_path / "s", busy_timeout_s=20.0)
+        said = []
+        waiting.on_wait = lambda waited, limit: said.append((round(waited), limit))
+        threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        started = time.monotonic()
+        with pytest.raises(_Stopped):  # as Ctrl-C would be: within a slice, not 20 s
+            waiting.add_custody_event(
+                "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="storage"
+            )
+        assert time.monotonic() - started < 1.5 + 2 * store_module.WAIT_SLICE_S
+        assert said == [(1, 20.0)]  # said after the first slice, with how long it will wait
+        # stopped before it began: the store writes on as before, with its own busy timeout
+        blocker.execute("ROLLBACK")
+        assert waiting.busy_timeout_s == 20.0
+        waiting.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, received_by="B", purpose="storage"
+        )
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        with contextlib.suppress(sqlite3.Error):
+            blocker.execute("ROLLBACK")
+        blocker.close()
+    assert verify_store(store).ok
+
+
+def test_every_command_that_records_says_it_waits_for_a_locked_store(tmp_path):
+    populated_store(tmp_path / "s").close()
+    blocker = sqlite3.connect(
+        tmp_path / "s" / DB_NAME, isolation_level=None, check_same_thread=False
+    )
+    blocker.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, lambda: blocker.execute("ROLLBACK"))
+    release.start()
+    try:
+        args = ["case", "new", "CASE-2", "--store", str(tmp_path / "s"), "--operator", OPERATOR]
+        done = CliRunner().invoke(main, args)
+    finally:
+        release.join()
+        blocker.close()
+    assert done.exit_code == 0, done.output
+    assert done.stderr == (
+        "the store is locked by another process (1 s): waiting up to 29 s more; Ctrl-C stops "
+        "the command\n"
+    )
 
 
 WRITER = textwrap.dedent(

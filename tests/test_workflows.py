@@ -1558,6 +1558,99 @@ def test_a_store_locked_for_a_while_is_waited_for_and_the_scan_goes_on(tmp_path)
     assert not (tmp_path / "s" / "unrecorded-spectra").exists()
 
 
+def test_a_scan_says_it_waits_for_a_locked_store_before_it_records_the_case(tmp_path):
+    """At step 2 the scan was silent for 30 s, then gave up; Ctrl-C was not heard meanwhile."""
+    _run(tmp_path)
+    progress, locks = [], []
+
+    def locked_when_connected(url):
+        locks.append(_lock(tmp_path / "s" / "forensic.db"))
+        locks.append(threading.Timer(2.5, lambda: locks[0].execute("ROLLBACK")))
+        locks[1].start()
+        return FakeInstrument()
+
+    try:
+        result = _run(
+            tmp_path,
+            item_number="E-2",
+            open_instrument=locked_when_connected,
+            progress=lambda stage, message: progress.append((stage, message)),
+        )
+    finally:
+        locks[1].join()
+        locks[0].close()
+    said = [m for stage, m in progress if stage == "case"]
+    assert said[1] == (
+        "the store is locked by another process (1 s): waiting to record the case, the label "
+        "and the receipt, up to 29 s more; Ctrl-C stops the scan before the laser fires"
+    )
+    assert result.exhibit["item_number"] == "E-2"
+
+    # and Ctrl-C while it waits stops it there: nothing recorded, no laser fired
+    acquired = []
+
+    class Watched(FakeInstrument):
+        def acquire(self, **settings):
+            acquired.append(settings)
+            return super().acquire(**settings)
+
+    def locked(url):
+        locks[:] = [_lock(tmp_path / "s" / "forensic.db")]
+        return Watched()
+
+    def stop_while_waiting(stage, message):
+        if stage == "case" and "locked" in message:
+            raise Interrupted(signal.SIGINT)
+
+    before = _count(tmp_path, "custody_events")
+    try:
+        with pytest.raises(Interrupted) as stopped:
+            _run(tmp_path, item_number="E-3", open_instrument=locked, progress=stop_while_waiting)
+    finally:
+        locks[0].execute("ROLLBACK")
+        locks[0].close()
+    assert "nothing was recorded" in str(stopped.value) and acquired == []
+    assert _count(tmp_path, "custody_events") == before
+
+
+def test_a_result_the_locked_store_did_not_take_says_to_record_it_not_to_scan_again(tmp_path):
+    """At step 7 the advice was "try again", which invites a second measurement."""
+    _run(tmp_path)
+    progress, locks = [], []
+
+    def lock_at_identify(stage, message):
+        progress.append((stage, message))
+        if stage == "identify":
+            locks.append(_lock(tmp_path / "s" / "forensic.db"))
+
+    try:
+        with Store(tmp_path / "s", busy_timeout_s=2.0) as store:
+            with pytest.raises(ScanIncomplete) as failed:
+                _run(
+                    tmp_path,
+                    store=store,
+                    report_path=tmp_path / "r.pdf",
+                    progress=lock_at_identify,
+                )
+            assert store.on_wait is None  # the scan's progress is no longer called
+    finally:
+        locks[0].execute("ROLLBACK")
+        locks[0].close()
+    said = [m for stage, m in progress if stage == "record"]
+    assert said[1].startswith(
+        "the store is locked by another process (1 s): waiting to record the result, up to 1 s "
+        "more; the raw spectrum is saved"
+    )
+    message = str(failed.value)
+    assert "try again" not in message
+    assert (
+        "could not be recorded: another process kept the store locked for more than 2 s, and "
+        "nothing more was written. Do not measure again: once the store is free, "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum "
+        "and records its result"
+    ) in message
+
+
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_a_scan_stopped_while_it_waits_for_the_store_keeps_the_spectrum(tmp_path, stop):
     _run(tmp_path)

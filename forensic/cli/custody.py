@@ -114,7 +114,8 @@ def _open(
     store_path: Path | None, *, create: bool = True, operator: str | None = None
 ) -> Iterator[tuple[Store, str | None]]:
     """The store, to record in, and the name ``operator`` signs under in it: a store this
-    process cannot write is refused before anything.
+    process cannot write is refused before anything, and a wait for a store another process
+    keeps locked is said (:func:`_say_waiting`).
 
     Who signs (:func:`~forensic.operators.who_signs`): a signer recorded before names were
     normalised, whose name differs from ``operator`` only in spacing and whose key is on this
@@ -123,6 +124,7 @@ def _open(
     first record is signed, which makes a second key, under what reads as another person (a
     command that records nothing says nothing of it)."""
     with Store(store_path, create=create) as store:
+        store.on_wait = _say_waiting
         if operator:
             signer = who_signs(store, operator)
             operator = signer.name
@@ -133,6 +135,16 @@ def _open(
                     f"WARNING: {said}", err=True, bold=True
                 )
         yield store, operator
+
+
+def _say_waiting(waited: float, limit: float) -> None:
+    """Say that a command waits for a store another process keeps locked (as the scan
+    does), rather than leave the screen silent for up to half a minute."""
+    click.echo(
+        f"the store is locked by another process ({waited:.0f} s): waiting up to "
+        f"{max(0.0, limit - waited):.0f} s more; Ctrl-C stops the command",
+        err=True,
+    )
 
 
 def _read(store_path: Path | None) -> Store:

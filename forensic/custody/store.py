@@ -40,6 +40,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -119,6 +120,12 @@ class StoreDamagedError(CustodyError):
 class StoreGoneError(StoreDamagedError):
     """The store's file was deleted, moved or replaced while this process had it open: what
     it wrote since went to a file no longer there (SQLite does not notice)."""
+
+
+WAIT_SLICE_S = 1.0
+"""How long one slice of a wait for a locked store lasts: how late Ctrl-C may be heard."""
+SAY_WAIT_EVERY_S = 30.0
+"""How often a long wait for a locked store is said again."""
 
 
 class StoreBusyError(CustodyError):
@@ -622,6 +629,10 @@ class Store:
         # first signed record here): the command line warns of a name close to a signer's
         # then, and not in a command that records nothing
         self.on_new_key: Callable[[str], None] | None = None
+        # called while a write waits for a store another process keeps locked, with the
+        # seconds waited and the seconds it will wait in all (:meth:`_begin`): the command
+        # says so, instead of half a minute of silence
+        self.on_wait: Callable[[float, float], None] | None = None
         self._refuse_a_lost_store()
         if read_only:
             self._open_read_only()
@@ -949,10 +960,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise self._error(exc, "starting a write") from None
+        self._begin()
         self._depth = 1
         try:
             yield self.conn
@@ -972,11 +980,51 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise self._error(exc, "committing") from None
 
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, waiting up to ``busy_timeout_s`` for another process's write.
+
+        SQLite's own wait cannot be interrupted, and says nothing: a store another process
+        keeps locked would hold a command for half a minute, silent and deaf to Ctrl-C. So it
+        waits in slices of :data:`WAIT_SLICE_S`, between which Ctrl-C and the stopping signals
+        are heard, and tells :attr:`on_wait` how long it has waited and will wait (after the
+        first slice, then every :data:`SAY_WAIT_EVERY_S`), for the command to say so.
+
+        Raises
+        ------
+        StoreBusyError
+            The store stayed locked for ``busy_timeout_s``.
+        """
+        limit = self.busy_timeout_s
+        started = time.monotonic()
+        said_at: float | None = None
+        try:
+            while True:
+                left = limit - (time.monotonic() - started)
+                self.conn.execute(
+                    f"PRAGMA busy_timeout = {max(0, int(min(WAIT_SLICE_S, left) * 1000))}"
+                )
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    error = self._error(exc, "starting a write")
+                    waited = time.monotonic() - started
+                    if not isinstance(error, StoreBusyError) or waited >= limit:
+                        raise error from None
+                if self.on_wait is not None and (
+                    said_at is None or waited - said_at >= SAY_WAIT_EVERY_S
+                ):
+                    said_at = waited
+                    self.on_wait(waited, limit)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(limit * 1000))}")
+
     @contextlib.contextmanager
     def waiting(self, seconds: float) -> Iterator[None]:
         """Wait up to ``seconds`` (instead of ``busy_timeout_s``) for another process's write,
-        within the block: a step that must not fail for a lock waits longer, or in short
-        slices so that Ctrl-C is heard (SQLite's wait cannot be interrupted)."""
+        within the block: a step that must not fail for a lock waits longer (:meth:`_begin`
+        waits in slices, saying so through :attr:`on_wait`)."""
         before = self.busy_timeout_s
         self._busy_timeout(seconds)
         try:
