@@ -499,6 +499,12 @@ def _report_command(
     )
 
 
+def _then_report(report_command: str | None) -> str:
+    """The end of a message that gives the commands left to run on a spectrum without a
+    result: the report the scan was asked for, made once the result is recorded."""
+    return f", and then {report_command} makes the report" if report_command else ""
+
+
 def _library_path(library: Any) -> Path | None:
     """The library a scan identified against, as ``--library`` names it: None for the
     shipped one (the default), the path given, else the file a Library was loaded from."""
@@ -534,6 +540,7 @@ def _what_is_recorded(
     kept: str | None = None,
     *,
     identify_command: str,
+    stopped: bool = False,
 ) -> str:
     """What a stopped scan left in the store, and what it did not do, in words.
 
@@ -550,6 +557,9 @@ def _what_is_recorded(
         Where the spectrum the store did not record is kept, in words (:func:`_keep_measured`).
     identify_command : str
         The command that identifies a spectrum saved without a result.
+    stopped : bool
+        The scan was stopped (Ctrl-C, a signal), not failed: where it stopped before a
+        spectrum was saved, it says to scan again (a failure says what to put right first).
     """
     last: dict[str, Mapping[str, Any]] = {}
     for table, row in records:
@@ -567,7 +577,9 @@ def _what_is_recorded(
         if "custody_events" in last:
             event = last["custody_events"]
             done.append(f"its receipt by {event['received_by']} (record #{event['seq']})")
-        spectrum = kept or f"no spectrum of {exhibit} was saved"
+        spectrum = kept or f"no spectrum of {exhibit} was saved" + (
+            ": scan again to measure it" if stopped else ""
+        )
         if not done:
             return f"nothing was recorded; {spectrum}"
         return f"recorded {', '.join(done)}; {spectrum}"
@@ -575,7 +587,7 @@ def _what_is_recorded(
         return (
             f"the raw spectrum of {exhibit} is saved (measurement record #{measurement['seq']}, "
             f"SHA-256 {measurement['raw_sha256']}), but no result is recorded: "
-            f"{identify_command} identifies the saved spectrum"
+            f"{identify_command} identifies the saved spectrum{_then_report(report_command)}"
         )
     done = (
         f"the spectrum and result for {exhibit} are recorded (measurement record "
@@ -604,9 +616,11 @@ def _say_what_is_recorded(
     kept: str | None = None,
     library: Any = None,
     operator: str,
+    report_command: str | None = None,
 ) -> None:
     """Add to the message of the error that ended a scan what the store holds of the scan
-    (:func:`_what_is_recorded`) and where a spectrum it did not take is kept, keeping the
+    (:func:`_what_is_recorded`), where a spectrum it did not take is kept, and the commands
+    left to run (the report's, ``report_command``, when one was asked for), keeping the
     error's type and exit code."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     try:
@@ -615,7 +629,7 @@ def _say_what_is_recorded(
             records,
             case_number,
             item_number,
-            None,
+            report_command,
             kept,
             identify_command=_identify_command(
                 db, case_number, item_number, library=library, operator=operator
@@ -706,10 +720,12 @@ def _keep_measured(
     exc: BaseException,
     measured: Mapping[str, Any],
     library: Any = None,
+    report_command: str | None = None,
 ) -> str | None:
     """Keep in a file a measured spectrum the store did not record, and say so in words
     (None when the store holds it after all: stopped after it was committed), with the
-    commands that record and identify it (against ``library``)."""
+    commands that record and identify it (against ``library``), and the one that makes the
+    report the scan was asked for (``report_command``)."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
@@ -774,7 +790,7 @@ def _keep_measured(
     return (
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
         f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}; once the store can be "
-        f"written, {record} records it, and {identify} identifies it"
+        f"written, {record} records it, and {identify} identifies it" + _then_report(report_command)
     )
 
 
@@ -1005,6 +1021,20 @@ def scan(
     db = Store(store) if own_store else store
     said_on_wait = db.on_wait  # while the scan runs, a wait for the store is its progress
     start: int | None = None
+
+    def report_command() -> str | None:
+        """The command that makes the report asked for, as the scan would have (its numbers
+        and operator as they stand when it is asked: as recorded, as it signs)."""
+        return _report_command(
+            db,
+            as_label(case_number),
+            as_label(item_number),
+            (report_path, json_path, text_path),
+            operator=operator,
+            unit=unit,
+            location=location,
+        )
+
     reference = None
     connected = False
     kept: str | None = None  # where a spectrum the store did not take is kept, in words
@@ -1170,6 +1200,7 @@ def scan(
                     exc=exc,
                     measured=measured,
                     library=library,
+                    report_command=report_command(),
                 )
             if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
                 raise CustodyError(
@@ -1183,13 +1214,14 @@ def scan(
         identify_again = _identify_command(
             db, case_number, item_number, library=library, operator=operator
         )
+        then_report = _then_report(report_command())
         notify("identify", "identifying against the reference library")
         try:
             identification = dict(identify(spectrum))
         except ForensicError as exc:
             raise ScanIncomplete(
                 f"{saved}, but identification failed: {exc}; once that is put right, "
-                f"{identify_again} identifies the saved spectrum"
+                f"{identify_again} identifies the saved spectrum{then_report}"
             ) from exc
         if facts:  # recorded with the result, and so listed in the report's limitations
             identification["warnings"] = [*(identification.get("warnings") or []), *facts]
@@ -1209,25 +1241,17 @@ def scan(
                 f"{saved}, but its result ({verdict}) could not be recorded: another process "
                 f"kept the store locked for more than {db.busy_timeout_s:g} s, and nothing more "
                 f"was written. Do not measure again: once the store is free, {identify_again} "
-                "identifies the saved spectrum and records its result"
+                f"identifies the saved spectrum and records its result{then_report}"
             ) from exc
         except ForensicError as exc:
             raise ScanIncomplete(
                 f"{saved}, but its result ({verdict}) could not be recorded: {exc}; once that "
                 f"is put right, {identify_again} identifies the "
-                "saved spectrum and records its result"
+                f"saved spectrum and records its result{then_report}"
             ) from exc
         report = None
-        report_command = _report_command(
-            db,
-            case_number,
-            item_number,
-            (report_path, json_path, text_path),
-            operator=operator,
-            unit=unit,
-            location=location,
-        )
-        if report_command is not None:
+        make_report = report_command()
+        if make_report is not None:
             notify("report", f"writing the report to {report_path or json_path or text_path}")
             db.on_wait = _waiting_said(
                 notify,
@@ -1254,7 +1278,7 @@ def scan(
                     f"failed: {exc}"
                 )
                 if not _reports_since(db, start):  # else the error says how to issue it again
-                    said += f"; once that is put right, {report_command} makes it"
+                    said += f"; once that is put right, {make_report} makes it"
                 raise ScanIncomplete(said) from exc
         if report is not None:  # in the words the report carries, from its content
             section = next(
@@ -1262,7 +1286,10 @@ def scan(
             )
             custody_said = custody_limitations(section)
         else:
-            custody_said = exhibit_custody_limitations(db, case_number, item_number)
+            try:
+                custody_said = exhibit_custody_limitations(db, case_number, item_number)
+            except ForensicError as exc:  # everything is recorded: that is no failed scan
+                custody_said = [f"what a report would say of custody could not be read: {exc}"]
         return ScanResult(
             case,
             exhibit,
@@ -1291,6 +1318,7 @@ def scan(
                 kept=kept,
                 library=library,
                 operator=operator,
+                report_command=report_command(),
             )
         raise
     except KeyboardInterrupt as exc:
@@ -1298,23 +1326,15 @@ def scan(
         # and any unfinished transaction rolled back by now; say what the store holds.
         # (a warning the instrument gave, that its laser may still be on, is kept)
         case_number, item_number = as_label(case_number), as_label(item_number)
-        make_report = _report_command(
-            db,
-            case_number,
-            item_number,
-            (report_path, json_path, text_path),
-            operator=operator,
-            unit=unit,
-            location=location,
-        )
         try:
             records = [] if start is None else db.appended_since(start)
             recorded = _what_is_recorded(
                 records,
                 case_number,
                 item_number,
-                make_report,
+                report_command(),
                 kept,
+                stopped=True,
                 identify_command=_identify_command(
                     db, case_number, item_number, library=library, operator=operator
                 ),

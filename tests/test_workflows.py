@@ -419,8 +419,14 @@ def test_failed_identification_keeps_the_raw_spectrum(tmp_path):
     def broken(spectrum):
         raise IdentificationError("no overlap with the library grid")
 
-    with pytest.raises(ScanIncomplete, match=r"raw spectrum is saved.*#\d+.*no overlap"):
+    with pytest.raises(ScanIncomplete, match=r"raw spectrum is saved.*#\d+.*no overlap") as failed:
         _run(tmp_path, identify=broken, report_path=tmp_path / "r.pdf")
+    # the report asked for is named with what is left to do, not dropped
+    assert str(failed.value).endswith(
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum, "
+        f"and then `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` "
+        "makes the report"
+    )
     with Store(tmp_path / "s") as store:
         measurement = store.measurements("C-1", "E-1")[0]
         assert store.load_spectrum(measurement).metadata["operator"] == OPERATOR
@@ -1043,13 +1049,17 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
 @pytest.mark.parametrize(
     ("stage", "said"),
     [
-        ("connect", r"nothing was recorded; no spectrum of exhibit E-1 of case C-1 was saved"),
+        (
+            "connect",
+            r"nothing was recorded; no spectrum of exhibit E-1 of case C-1 was saved: scan again "
+            r"to measure it$",
+        ),
         ("case", r"nothing was recorded; no spectrum"),
         (
             "custody",
             r"recorded case C-1 \(record #2\), the label of exhibit E-1 \(record #3\), its "
             r"receipt by Ann Example \(record #4\); no spectrum of exhibit E-1 of case C-1 "
-            r"was saved",
+            r"was saved: scan again to measure it$",
         ),
         (
             "store",
@@ -1062,7 +1072,8 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
             r"the raw spectrum of exhibit E-1 of case C-1 is saved \(measurement record #5, "
             r"SHA-256 [0-9a-f]{64}\), but no result is recorded: `forensic exhibit identify "
             r"C-1 E-1 --store \S+/s/forensic.db --operator 'Ann Example'` identifies the saved "
-            r"spectrum",
+            r"spectrum, and then `forensic report C-1 E-1 --out \S+/r.pdf --json \S+/r.json "
+            r"--store \S+/s/forensic.db --operator 'Ann Example'` makes the report$",
         ),
         ("record", r"raw spectrum .* is saved .*, but no result is recorded"),
         (
@@ -1100,7 +1111,7 @@ def test_a_scan_stopped_while_the_laser_may_be_on_says_so_after_what_is_recorded
     assert str(stopped.value) == (
         "stopped by SIGTERM: recorded case C-1 (record #2), the label of exhibit E-1 (record "
         "#3), its receipt by Ann Example (record #4); no spectrum of exhibit E-1 of case C-1 was "
-        f"saved; WARNING: {warning}"
+        f"saved: scan again to measure it; WARNING: {warning}"
     )
 
 
@@ -1647,7 +1658,8 @@ def test_a_result_the_locked_store_did_not_take_says_to_record_it_not_to_scan_ag
         "could not be recorded: another process kept the store locked for more than 2 s, and "
         "nothing more was written. Do not measure again: once the store is free, "
         f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum "
-        "and records its result"
+        "and records its result, and then `forensic report C-1 E-1 --out "
+        f"{tmp_path / 'r.pdf'} {_signed(tmp_path)}` makes the report"
     ) in message
 
 
@@ -1664,11 +1676,20 @@ def test_a_scan_stopped_while_it_waits_for_the_store_keeps_the_spectrum(tmp_path
 
     try:
         with pytest.raises(Interrupted) as stopped:
-            _run(tmp_path, progress=stop_while_waiting, store_wait_s=60.0)
+            _run(
+                tmp_path,
+                progress=stop_while_waiting,
+                store_wait_s=60.0,
+                text_path=tmp_path / "r.txt",
+            )
     finally:
         locks[0].execute("ROLLBACK")
         locks[0].close()
     assert stopped.value.signum == getattr(signal, stop)
+    assert str(stopped.value).endswith(
+        f"and then `forensic report C-1 E-1 --out FILE.pdf --text {tmp_path / 'r.txt'} "
+        f"{_signed(tmp_path)}` makes the report"
+    )
     kept = _kept_file(str(stopped.value))
     document = json.loads(kept.read_text())
     assert document["why_not_recorded"] == f"the scan was stopped ({stop}) while saving it"
