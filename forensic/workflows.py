@@ -33,7 +33,6 @@ from forensic.custody.store import (
     StoreBusyError,
     StoreGoneError,
     as_label,
-    check_outputs_off_store,
     raw_sha256,
     stated_description,
     utc_when,
@@ -49,7 +48,7 @@ from forensic.errors import (
 from forensic.instruments import driver_bugs, held_instrument
 from forensic.operators import who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
-from forensic.report.issue import IssuedReport, issue_report
+from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
 from forensic.report.layout import verdict_line
 
 __all__ = [
@@ -957,8 +956,8 @@ def scan(
     report_path, json_path, text_path : path, optional
         Where to write the report (PDF, JSON, plain text): three files, each its own (the
         same file twice is refused before anything is recorded, and so is a file the store
-        owns, its database among them:
-        :func:`~forensic.custody.store.check_outputs_off_store`).
+        owns, its database among them, a file in a folder that does not exist, or one named
+        as another kind of report: :func:`~forensic.report.issue.check_report_outputs`).
     description, seal_number, seal_intact, received_from : optional
         Exhibit label and custody details known at scan time. A new exhibit's label records
         the description and seal; an existing label is never changed, and a description or
@@ -1012,9 +1011,11 @@ def scan(
     notify = progress or (lambda stage, message: None)
     operator = operator_name(operator)
     # before anything is recorded or the laser fires
-    check_outputs_off_store(
-        {"--report": report_path, "--json": json_path, "--text": text_path},
+    check_report_outputs(
         store.db_path if isinstance(store, Store) else store,
+        pdf=("--report", report_path),
+        json=("--json", json_path),
+        text=("--text", text_path),
         overwrite=overwrite,
     )
     own_store = not isinstance(store, Store)

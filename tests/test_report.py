@@ -936,6 +936,31 @@ def test_a_report_is_never_written_over_the_store_it_is_issued_from(tmp_path, op
         assert store.reports("CASE-1") == []
 
 
+def test_a_report_or_a_bundle_in_a_folder_that_does_not_exist_is_refused(tmp_path):
+    populated_store(tmp_path / "s").close()
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    stick = tmp_path / "usb-stik"
+    for args in (
+        ["report", "CASE-1", "--out", str(stick / "A1.pdf")],
+        ["bundle", "export", "CASE-1", "--out", str(stick / "CASE-1.zip")],
+    ):
+        result = CliRunner().invoke(main, [*args, *common])
+        assert result.exit_code == 2, result.output
+        assert f"the folder {stick} does not exist (a mistyped path, or a USB stick" in (
+            result.output
+        )
+    assert not stick.exists()
+    with Store(tmp_path / "s") as store:
+        assert store.reports("CASE-1") == []
+    result = CliRunner().invoke(
+        main, ["report", "CASE-1", "--out", str(tmp_path / "A1.txt"), *common]
+    )
+    assert result.exit_code == 2
+    assert "--out writes the report as a PDF, which a name ending in .txt would hide" in (
+        result.output
+    )
+
+
 def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):
     populated_store(tmp_path / "s").close()
     conn = sqlite3.connect(tmp_path / "s" / "forensic.db")

@@ -2431,6 +2431,51 @@ def test_the_scan_command_refuses_to_write_its_report_over_the_store(tmp_path, m
     assert CliRunner().invoke(main, ["custody", "verify"]).exit_code == 0
 
 
+def test_a_report_in_a_folder_that_does_not_exist_stops_the_scan_before_anything(tmp_path):
+    """A mistyped USB stick (/media/usb-stik/A1.pdf) was created as a folder on the laptop,
+    and the report written there, with 'Report written' on screen."""
+    stick = tmp_path / "media" / "usb-stik"
+    for option in ("report_path", "json_path", "text_path"):
+        name = {"report_path": "A1.pdf", "json_path": "A1.json", "text_path": "A1.txt"}[option]
+        with pytest.raises(OutputError) as refused:
+            _run(tmp_path, **{option: stick / name})
+        assert str(refused.value) == (
+            f"{stick / name}: the folder {tmp_path / 'media'} does not exist (a mistyped path, "
+            "or a USB stick not mounted?): give a folder that exists, or create it first"
+        )
+    assert not (tmp_path / "media").exists()
+    assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
+
+
+@pytest.mark.parametrize(
+    ("outputs", "said"),
+    [
+        (
+            {"report_path": "A1.txt"},
+            "--report {0}/A1.txt: --report writes the report as a PDF, which a name ending in "
+            ".txt would hide (--text writes it as plain text): name it A1.pdf, or give --text "
+            "{0}/A1.txt",
+        ),
+        (
+            {"report_path": "A1.pdf", "json_path": "A1.pdf.json", "text_path": "A1.JSON"},
+            "--text {0}/A1.JSON: --text writes the report as plain text, which a name ending in "
+            ".json would hide (--json writes it as JSON): name it A1.txt, or give --json "
+            "{0}/A1.JSON",
+        ),
+    ],
+)
+def test_a_report_file_named_as_another_kind_stops_the_scan_before_anything(
+    tmp_path, outputs, said
+):
+    """--report A1.txt wrote a PDF named .txt, with no word that --text exists."""
+    with pytest.raises(OutputError) as refused:
+        _run(tmp_path, **{option: tmp_path / name for option, name in outputs.items()})
+    assert str(refused.value) == said.format(tmp_path)
+    assert not (tmp_path / "s").exists()
+    # a name of its own kind, or of none, is the technician's to choose
+    _run(tmp_path, report_path=tmp_path / "A1", text_path=tmp_path / "A1.log")
+
+
 class BuggyInstrument(FakeInstrument):
     """A driver with a bug: a Python error, not one of the toolkit's."""
 

@@ -382,10 +382,13 @@ def check_outputs_off_store(
 ) -> list[Path]:
     """Check the files a command that works on an evidence store is to write, before it
     records anything: none may be, or be in, what the store owns (:func:`store_files`), nor
-    be another evidence store (:func:`is_evidence_store`).
+    be another evidence store (:func:`is_evidence_store`), and each must go in a folder that
+    exists.
 
     A ``--force`` given to replace a report would otherwise write a PDF over the store's
-    records, and one the scan had just recorded among them.
+    records, and one the scan had just recorded among them; a folder created for a mistyped
+    path (``/media/usb-stik/A1.pdf``, or a stick not mounted) would leave the report or the
+    bundle on the laptop, not on the stick it is to be carried away on.
 
     Parameters
     ----------
@@ -409,7 +412,9 @@ def check_outputs_off_store(
     """
     from forensic.io import OutputError, check_outputs  # noqa: PLC0415  (files are an edge)
 
-    paths = check_outputs(outputs, overwrite=overwrite, keep_off=store_files(store))
+    paths = check_outputs(
+        outputs, overwrite=overwrite, keep_off=store_files(store), make_folders=False
+    )
     options = [option for option, path in outputs.items() if path is not None]
     for option, path in zip(options, paths, strict=True):
         if overwrite and is_evidence_store(path):  # another store: this one's is refused above

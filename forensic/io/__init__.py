@@ -279,19 +279,33 @@ class OutputError(ForensicError):
     read-only or full disk...)."""
 
 
-def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+def check_writable(
+    path: str | os.PathLike, *, overwrite: bool = False, make_folders: bool = True
+) -> Path:
     """Make sure ``path`` can be written, before work whose result must not be lost on it.
 
-    Creates the missing folders and a probe file beside ``path`` (removed at once): a scan
-    checks its report files before it records anything, ``acquire`` its output before the
-    laser fires.
+    Creates the missing folders (unless ``make_folders`` is false) and a probe file beside
+    ``path`` (removed at once): a scan checks its report files before it records anything,
+    ``acquire`` its output before the laser fires.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to be written.
+    overwrite : bool
+        Replace an existing file (else one that exists is refused).
+    make_folders : bool
+        Create the folders ``path`` needs. False refuses a folder that does not exist: where
+        the file is evidence to carry away (a report, a bundle), a mistyped folder (a USB
+        stick's mount point misspelt, or not mounted) must not quietly put it on the laptop.
 
     Raises
     ------
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
     OutputError
-        ``path`` is a folder, or no file can be created beside it.
+        ``path`` is a folder, its folder does not exist and ``make_folders`` is false, or no
+        file can be created beside it.
     """
     path = Path(path)
     if path.is_dir():
@@ -299,6 +313,14 @@ def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     if path.exists() and not overwrite:
         raise OutputExistsError(
             f"{path}: already exists; not overwritten (use --force to replace it)"
+        )
+    if not make_folders and not path.parent.exists():  # (a file there: the probe says so)
+        missing = path.parent
+        while not missing.parent.exists() and missing.parent != missing:
+            missing = missing.parent
+        raise OutputError(
+            f"{path}: the folder {missing} does not exist (a mistyped path, or a USB stick "
+            "not mounted?): give a folder that exists, or create it first"
         )
     probe = path.parent / f".{path.name}.{secrets.token_hex(6)}.probe"
     try:
@@ -315,6 +337,7 @@ def check_outputs(
     *,
     overwrite: bool = False,
     keep_off: Mapping[str | os.PathLike, str] | None = None,
+    make_folders: bool = True,
 ) -> list[Path]:
     """Make sure each of a command's output files can be written, that no two of them are
     the same file, and that none is a file the command must never write over, before work
@@ -336,6 +359,9 @@ def check_outputs(
         Files and folders no output may be, or be in, each with what it is in words: those
         an evidence store owns (:func:`forensic.custody.store.store_files`). Checked first,
         whether they exist yet or not, so that the refusal says what the file is.
+    make_folders : bool
+        Create the folders the outputs need (else a folder that does not exist is refused),
+        as :func:`check_writable`.
 
     Returns
     -------
@@ -371,7 +397,9 @@ def check_outputs(
                     f"{earlier} and {option} both name {other}: one would be written over the "
                     "other; give each its own file"
                 )
-    return [check_writable(path, overwrite=overwrite) for _, path in given]
+    return [
+        check_writable(path, overwrite=overwrite, make_folders=make_folders) for _, path in given
+    ]
 
 
 def _resolved(path: Path) -> str:

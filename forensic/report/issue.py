@@ -23,7 +23,15 @@ from forensic.report.content import build_report_content, render_json
 from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
 
-__all__ = ["REPORT_ATTEMPTS", "IssuedReport", "ReportOutrunError", "issue_report", "render_json"]
+__all__ = [
+    "REPORT_ATTEMPTS",
+    "REPORT_KINDS",
+    "IssuedReport",
+    "ReportOutrunError",
+    "check_report_outputs",
+    "issue_report",
+    "render_json",
+]
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,11 @@ def issue_report(
         whether the report is on record and which of its files are written.
     """
     # before the report is recorded
-    outputs = check_outputs_off_store(
-        {"--out": pdf_path, "--json": json_path, "--text": text_path},
+    outputs = check_report_outputs(
         store.db_path,
+        pdf=("--out", pdf_path),
+        json=("--json", json_path),
+        text=("--text", text_path),
         overwrite=overwrite,
     )
     again = command(
@@ -181,6 +191,64 @@ def issue_report(
         recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=force)
         raise Interrupted.having_recorded(exc, recorded) from exc
     return IssuedReport(content, pdf, record, tuple(written))
+
+
+REPORT_KINDS = {"pdf": (".pdf", "a PDF"), "json": (".json", "JSON"), "text": (".txt", "plain text")}
+"""How the file of each kind of report is named, and what it holds in words; a name that
+ends as another kind's would hide what the file holds."""
+
+
+def check_report_outputs(
+    store: str | os.PathLike | None,
+    *,
+    pdf: tuple[str, str | os.PathLike | None],
+    json: tuple[str, str | os.PathLike | None] = ("--json", None),
+    text: tuple[str, str | os.PathLike | None] = ("--text", None),
+    overwrite: bool = False,
+) -> list[Path]:
+    """Check a report's files before anything is recorded: what
+    :func:`~forensic.custody.store.check_outputs_off_store` checks, and that none is named as
+    another kind of report (``--report A1.txt`` would be a PDF named as text, where ``--text``
+    was meant).
+
+    Parameters
+    ----------
+    store : path-like or None
+        The store the report is issued from.
+    pdf, json, text : (str, path-like or None)
+        Each file by the option that names it (``("--report", "A1.pdf")``); None for one not
+        asked for.
+    overwrite : bool
+        Replace existing files.
+
+    Returns
+    -------
+    list of Path
+        The paths given, in the order PDF, JSON, text.
+
+    Raises
+    ------
+    OutputError
+        A file named as another kind (saying which option writes that kind), or as
+        :func:`~forensic.custody.store.check_outputs_off_store`.
+    """
+    given = {"pdf": pdf, "json": json, "text": text}
+    # first: that a file is the store's, or given twice, says more than how it is named
+    paths = check_outputs_off_store(dict(given.values()), store, overwrite=overwrite)
+    for kind, (option, path) in given.items():
+        if path is None:
+            continue
+        suffix = Path(path).suffix.lower()
+        for other, (other_option, _) in given.items():
+            if other != kind and suffix == REPORT_KINDS[other][0]:
+                raise OutputError(
+                    f"{option} {path}: {option} writes the report as {REPORT_KINDS[kind][1]}, "
+                    f"which a name ending in {suffix} would hide ({other_option} writes it as "
+                    f"{REPORT_KINDS[other][1]}): name it "
+                    f"{Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
+                    f"{other_option} {path}"
+                )
+    return paths
 
 
 REPORT_ATTEMPTS = 3
