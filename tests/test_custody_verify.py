@@ -45,6 +45,16 @@ def test_an_untouched_store_verifies(store_path):
     assert report.summary().startswith("verified: 6 records")
 
 
+def test_an_empty_store_is_said_to_hold_nothing_to_check(tmp_path):
+    """It said 'verified: 0 records, every hash, link and signature ()'."""
+    Store(tmp_path / "s").close()
+    result = CliRunner().invoke(main, ["custody", "verify", "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "verified: the store holds no records yet, so there is nothing to check\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("table", "column", "value"),
     [

@@ -32,6 +32,7 @@ from synthetic import make_spectrum
 from drivers.errors import InstrumentDisconnected, NotSupported
 from drivers.folder import FolderInstrument
 from drivers.urls import open_instrument
+from forensic import io as forensic_io
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.custody.continuity import custody_gaps
@@ -1724,6 +1725,34 @@ def test_a_full_disk_keeps_the_measured_spectrum_in_another_folder(tmp_path, mon
         CustodyError, match=r"could not be kept in a file either \(.*\): it is lost"
     ):
         _run(tmp_path)
+
+
+def test_a_folder_a_full_disk_could_not_keep_the_spectrum_in_is_not_left_behind(
+    tmp_path, monkeypatch
+):
+    """An empty unrecorded-spectra/ was left beside the full store: it reads as if a
+    spectrum had been kept there."""
+
+    def disk_full(self, *args, **kwargs):
+        raise CustodyError(f"{self.db_path}: writing failed: database or disk is full")
+
+    real = forensic_io.atomic_write_bytes
+
+    def full_beside_the_store(path, data, **kw):
+        if Path(path).parent.parent == tmp_path / "s":
+            forensic_io.check_writable(path)  # makes the folder, as the real write does
+            raise OutputError(f"{path}: cannot be written (No space left on device)")
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(Store, "add_measurement", disk_full)
+    monkeypatch.setattr(forensic_io, "atomic_write_bytes", full_beside_the_store)
+    folders = [tmp_path / "s" / "unrecorded-spectra", tmp_path / "data" / "unrecorded-spectra"]
+    monkeypatch.setattr("forensic.custody.unrecorded.kept_folders", lambda store: folders)
+    with pytest.raises(CustodyError) as failed:
+        _run(tmp_path)
+    assert _kept_file(str(failed.value)).parent == folders[1]
+    assert not folders[0].exists()
+    assert not [path for path in (tmp_path / "s").iterdir() if path.is_dir()]
 
 
 def test_a_spectrum_kept_in_the_temporary_folder_is_said_to_need_copying(tmp_path, monkeypatch):

@@ -262,6 +262,7 @@ def keep_unrecorded(
     failures = []
     for folder in kept_folders(store_path):
         path = folder / name
+        made = _first_missing(folder)
         try:
             with holding_signals():
                 if path.is_file() and _kept_there(path, raw_digest):
@@ -271,7 +272,33 @@ def keep_unrecorded(
             return written, raw_digest, failures, unsigned_because
         except (ForensicError, OSError) as exc:
             failures.append(f"{folder}: {exc}")
+            _remove_empty(folder, made)
     return None, raw_digest, failures, unsigned_because
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost of ``folder`` and its parents that does not exist yet (None if it does):
+    what writing a file in it creates."""
+    missing = None
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
+
+
+def _remove_empty(folder: Path, made: Path | None) -> None:
+    """Remove the folders a failed write created, up to ``made``, where they are empty: an
+    empty ``unrecorded-spectra/`` left beside a full store reads as a spectrum kept there."""
+    if made is None:
+        return
+    for candidate in (folder, *folder.parents):
+        try:
+            candidate.rmdir()  # only if empty: never a file another scan kept meanwhile
+        except OSError:
+            return
+        if candidate == made:
+            return
 
 
 def _signed(

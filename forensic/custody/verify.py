@@ -112,7 +112,10 @@ class VerifyReport:
         return [p for p in self.problems if p.touches(case_number, item_number)]
 
     def summary(self) -> str:
-        """One line: verified, or the first bad record."""
+        """One line: verified (or nothing to verify, in a store with no records), or the
+        first bad record."""
+        if self.ok and not self.records:  # nothing to check is not "every hash"
+            return "verified: the store holds no records yet, so there is nothing to check"
         if self.ok:
             heads = ", ".join(
                 f"chain {cid[:8]} head #{seq} {digest[:16]}"
