@@ -786,10 +786,16 @@ def _keep_measured(
         operator=operator,
     )
     identify = _identify_command(db, case_number, item_number, library=library, operator=operator)
+    # a scan stopped while saving found nothing wrong with the store: it can be written now
+    when = "" if isinstance(exc, KeyboardInterrupt) else "once the store can be written, "
+    steps = (
+        f"{record} records it, {identify} identifies it, and then {report_command} makes the report"
+        if report_command
+        else f"{record} records it, and {identify} identifies it"
+    )
     return (
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
-        f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}; once the store can be "
-        f"written, {record} records it, and {identify} identifies it" + _then_report(report_command)
+        f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}; {when}{steps}"
     )
 
 
