@@ -946,6 +946,31 @@ def test_the_scan_screen_shows_what_the_report_says_of_custody(tmp_path, monkeyp
     ]
 
 
+def test_a_report_without_a_location_says_how_to_name_it(tmp_path, monkeypatch):
+    """Every page read "Mobile lab (location not configured)" and nothing on screen said
+    that --location or FORENSIC_LOCATION names the place."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+    monkeypatch.delenv("FORENSIC_LOCATION", raising=False)
+    common = ["scan", "--instrument", "fake:x", "--exhibit", "A1", "--operator", OPERATOR]
+    common += ["--store", str(tmp_path / "s")]
+    done = CliRunner().invoke(main, [*common, "--case", "C-1", "--json", str(tmp_path / "a.json")])
+    assert done.exit_code == 0, done.output
+    hint = (
+        "note: the report reads 'Mobile lab (location not configured)': give --location (and "
+        "--unit), or set FORENSIC_LOCATION (and FORENSIC_UNIT) once on this laptop"
+    )
+    assert hint in done.stderr.splitlines()
+    placed = CliRunner(env={"FORENSIC_LOCATION": "Van 3, A1 lay-by"}).invoke(
+        main, [*common, "--case", "C-2", "--json", str(tmp_path / "b.json")]
+    )
+    assert placed.exit_code == 0 and "note: the report reads" not in placed.stderr
+    report = ["report", "C-1", "--out", str(tmp_path / "c.pdf"), "--store", str(tmp_path / "s")]
+    again = CliRunner().invoke(main, [*report, "--operator", OPERATOR])
+    assert again.exit_code == 0 and hint in again.stderr.splitlines(), again.output
+
+
 def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_missed(
     tmp_path, monkeypatch
 ):

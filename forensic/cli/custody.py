@@ -189,6 +189,20 @@ def _table(headers: list[str], rows: list[list[Any]]) -> None:
 # -- scan ------------------------------------------------------------------------------------------
 
 
+def _say_location_unset(content: dict[str, Any]) -> None:
+    """A one-line hint when a report was issued without a location: its header then reads
+    "Mobile lab (location not configured)" on every page, and nothing else would say how to
+    name the place."""
+    from forensic.report.content import DEFAULT_LOCATION  # noqa: PLC0415
+
+    if content.get("location") == DEFAULT_LOCATION:
+        click.echo(
+            f"note: the report reads {DEFAULT_LOCATION!r}: give --location (and --unit), or "
+            "set FORENSIC_LOCATION (and FORENSIC_UNIT) once on this laptop",
+            err=True,
+        )
+
+
 def _print_verdict(text: str) -> None:
     bar = "=" * max(40, len(text) + 8)
     click.echo("")
@@ -333,6 +347,7 @@ def scan(
             f"Report {result.report.content['report_id']} content SHA-256 "
             f"{result.report.content['content_sha256']}"
         )
+        _say_location_unset(result.report.content)
 
 
 # -- case ------------------------------------------------------------------------------------------
@@ -1040,6 +1055,7 @@ def report(
             err=True,
             bold=True,
         )
+    _say_location_unset(issued.content)
     for path in issued.paths:
         click.echo(f"written: {path}")
     click.echo(
