@@ -403,6 +403,7 @@ def check_outputs(
 
 
 def _resolved(path: Path) -> str:
+    """A path as the file system names it: links followed, letter case as the system compares it."""
     return os.path.normcase(os.path.realpath(path))
 
 
