@@ -897,6 +897,29 @@ def test_the_scan_screen_says_what_to_do_and_the_record_and_report_state_the_fac
     assert fact in report and "sample is in the beam" not in report
 
 
+def test_the_scan_screen_gives_a_mixtures_shares_and_says_what_a_q_value_is(tmp_path):
+    """A technician reads a cut sample's proportions on the screen, as the investigator reads
+    them in the report, and what the q-values beside the scores mean."""
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan", "--instrument", "sim:ocean-rs232?sample=cocaine:65,levamisole:35",
+            "--case", "C-1", "--exhibit", "E-1", "--operator", OPERATOR,
+            "--store", str(tmp_path / "s"), "--text", str(tmp_path / "r.txt"),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1", "E-1")
+    mixture = json.loads(result["identification_json"])["mixture"]
+    assert mixture is not None
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("  mixture: ")]
+    for component in mixture["components"]:
+        assert f"{component['name']} {component['fraction']:.0%}" in line
+    assert line.endswith(f"; residual {mixture['residual']:.3f}")
+    assert "q-value: the estimated share of wrong identifications" in done.stdout
+
+
 def test_the_scan_screen_shows_what_the_report_says_of_custody(tmp_path, monkeypatch):
     """A seal received broken and a hand-over nobody released were in the report's
     limitations, and nowhere on the screen the technician reads."""

@@ -22,7 +22,13 @@ from typing import Any
 
 import click
 
-from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, settings_as_options
+from forensic.cli.app import (
+    EXIT_BAD_INPUT,
+    library_option,
+    main,
+    mixture_line,
+    settings_as_options,
+)
 from forensic.commands import command, is_placeholder
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
@@ -327,6 +333,13 @@ def scan(
             f"  {hit.get('rank')}. {hit.get('name')}  score {format_score(hit.get('score'), q)}"
             + (f"  q-value {format_q_value(q)}" if isinstance(q, (int, float)) else "")
             + (f"  ({hit.get('provenance')} reference)" if hit.get("provenance") else "")
+        )
+    if result.identification.get("mixture"):  # the shares the report gives the investigator
+        click.echo(f"  {mixture_line(result.identification['mixture'])}")
+    if any(isinstance(hit.get("q_value"), (int, float)) for hit in hits[:3]):
+        click.echo(
+            "  (score: similarity to the reference, 1 = identical; q-value: the estimated "
+            "share of wrong identifications among hits scoring at least as high)"
         )
     _say_warnings(
         result.identification.get("warnings") or [], result.identification.get("advice") or []

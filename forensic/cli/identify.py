@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, y_unit_option
+from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, mixture_line, y_unit_option
 from forensic.errors import ForensicError
 
 
@@ -52,16 +52,7 @@ def _table(path: str, result) -> str:
             f"{h['shift_cm1']:>+6.1f}  {n_match}/{n_all}"
         )
     if result.mixture:
-        parts = ", ".join(
-            f"{c['name']} {c['fraction']:.0%}"
-            + (
-                f" (its part scores {format_score(c['score'], c.get('q_value'))}: {c['verdict']})"
-                if "score" in c
-                else ""
-            )
-            for c in result.mixture["components"]
-        )
-        lines.append(f"  mixture: {parts}; residual {result.mixture['residual']:.3f}")
+        lines.append(f"  {mixture_line(result.mixture)}")
     for reason in result.reasons:
         lines.append(f"  - {reason}")
     for warning in result.warnings:
