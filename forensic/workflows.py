@@ -289,25 +289,44 @@ def _correct_label(
     )
 
 
-_READ_AS_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
-"""The letters a number is mistyped with, or misread as, and the digits they look like: the
-letter O for zero, a capital I or a small l for one."""
+_READ_AS_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1"})
+"""The letters a number is mistyped with, or misread as, and the digits they look like (after
+letter case is set aside): O for zero, I or l for one."""
 
 
-def _comparable(label: str) -> str:
-    """A case or exhibit number as a person reads it, or copies it from a bag's label: letter
-    case, spaces, punctuation and the width of a character do not count ("demo-1", "DEMO 1",
-    "DEMO-1" and the full-width "ＤＥＭＯ-１" of an East Asian keyboard are the same number),
-    nor leading zeros in a run of digits ("A01" is "A1", "2026-0412" is "2026-412"), nor the
-    letters that look like digits ("DEMO-l" and "DEMO-I" are "DEMO-1", "2026-O412" is
-    "2026-0412", "B0X" is "BOX").
+def _comparable(label: str) -> frozenset[str]:
+    """The ways a case or exhibit number reads to a person who copies it from a bag's label:
+    two numbers are twins when they share one (:func:`_twins`).
 
-    Letters are read as digits first, and zeros dropped from runs of digits before the
-    punctuation between them: "DEMO-1" and "DEM-1" stay two numbers (the O is a run of its
-    own, "0"), and a zero alone is a number ("A0" is not "A")."""
-    text = unicodedata.normalize("NFKC", label).translate(_READ_AS_DIGITS)
-    text = re.sub(r"\d+", lambda run: run[0].lstrip("0") or "0", text)
-    return re.sub(r"[\W_]+", "", text).casefold()
+    Letter case, spaces, punctuation and the width of a character never count ("demo-1",
+    "DEMO 1", "DEMO-1" and the full-width "ＤＥＭＯ-１" of an East Asian keyboard are the same
+    number). Nor do the leading zeros of a run of digits ("A01" is "A1", "2026-412" is
+    "2026-0412"), nor letters that look like digits ("DEMO-l" and "DEMO-I" are "DEMO-1",
+    "2026-O412" is "2026-0412", "B0X" is "BOX").
+
+    Each is a reading of its own, so one does not undo another: a zero is dropped only where
+    it was typed as a digit, so an O read as a zero stays ("DEMO1" and "DEM1" are two
+    numbers, as are "DEMO-1" and "DEM-1"), and a zero that is a whole run stays ("A0" is not
+    "A").
+    """
+    text = unicodedata.normalize("NFKC", label).casefold()
+
+    def bare(value: str) -> str:
+        return re.sub(r"[\W_]+", "", value)
+
+    without_zeros = re.sub(r"\d+", lambda run: run[0].lstrip("0") or "0", text)
+    return frozenset(
+        {
+            bare(text),
+            bare(text).translate(_READ_AS_DIGITS),
+            bare(without_zeros).translate(_READ_AS_DIGITS),
+        }
+    )
+
+
+def _twins(one: str, other: str) -> bool:
+    """Whether two case or exhibit numbers read the same (:func:`_comparable`)."""
+    return bool(_comparable(one) & _comparable(other))
 
 
 def _refuse_near_duplicates(
@@ -320,7 +339,7 @@ def _refuse_near_duplicates(
 ) -> None:
     """Refuse a scan that would open a case, or label an exhibit, whose number differs from an
     existing one only in letter case, spaces, punctuation, leading zeros or letters that look
-    like digits (:func:`_comparable`): almost always a typing error,
+    like digits (:func:`_twins`): almost always a typing error,
     which would file the measurement under a second number that no record can ever merge
     with the first. A new number meant as such is opened first on purpose (``forensic case
     new``, ``forensic exhibit add``), and a scan then adds to it.
@@ -333,7 +352,7 @@ def _refuse_near_duplicates(
         near = [
             row["case_number"]
             for row in db.current("cases")
-            if _comparable(row["case_number"]) == _comparable(case_number)
+            if _twins(row["case_number"], case_number)
         ]
         if near:
             raise CustodyError(
@@ -348,7 +367,7 @@ def _refuse_near_duplicates(
         near = [
             row["item_number"]
             for row in db.exhibits(case_number)
-            if _comparable(row["item_number"]) == _comparable(item_number)
+            if _twins(row["item_number"], item_number)
         ]
         if near:
             raise CustodyError(

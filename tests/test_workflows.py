@@ -33,6 +33,7 @@ from drivers.errors import InstrumentDisconnected, NotSupported
 from drivers.folder import FolderInstrument
 from drivers.urls import open_instrument
 from forensic import io as forensic_io
+from forensic import workflows
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.custody.continuity import custody_gaps
@@ -1331,6 +1332,39 @@ def test_a_number_that_differs_from_a_recorded_one_only_in_case_punctuation_or_l
     for case_number, item_number in (("2026-0412", "A10"), ("2026-0412", "A0"), ("DEMO-1", "A1")):
         _run(tmp_path, case_number=case_number, item_number=item_number)
     _run(tmp_path, case_number="DEM-1", item_number="A1")  # the O is a digit of its own
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("LAB-1", "lab-1"),  # letter case, whatever the letters (l and I look like digits)
+        ("ITEM-1", "item-1"),
+        ("DEMO-I", "DEMO-i"),
+        ("2026-0412", "20260412"),  # punctuation, also before a zero
+        ("2026-0412", "2026 412"),
+        ("A01", "A1"),
+        ("DEMO-l", "DEMO-1"),
+        ("2026-O412", "2026-0412"),
+        ("B0X", "box"),
+    ],
+)
+def test_numbers_that_read_the_same_are_twins(one, other):
+    assert workflows._twins(one, other) and workflows._twins(other, one)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("DEMO1", "DEM1"),  # an O read as a zero is not a leading zero to drop
+        ("DEMO-1", "DEM-1"),
+        ("BO1", "B1"),
+        ("A10", "A1"),
+        ("A0", "A"),
+        ("CO2-1", "C2-1"),
+    ],
+)
+def test_numbers_that_read_differently_are_not_twins(one, other):
+    assert not workflows._twins(one, other) and not workflows._twins(other, one)
 
 
 def test_the_scan_says_when_its_case_or_exhibit_is_new(tmp_path):
