@@ -620,6 +620,21 @@ def test_a_new_store_carries_its_application_id_and_an_older_store_still_opens(t
         assert store.schema_version() == SCHEMA_VERSION
 
 
+def test_an_older_store_with_a_table_dropped_is_damaged_not_another_program_s(tmp_path):
+    """A store made before stores carried their id, one of whose tables was dropped, was
+    called another program's database, and its verifier told to check --store."""
+    populated_store(tmp_path / "old").close()
+    conn = sqlite3.connect(tmp_path / "old" / DB_NAME)
+    conn.execute("PRAGMA application_id = 0")
+    conn.execute("DROP TABLE tamper_log")
+    conn.commit()
+    conn.close()
+    with pytest.raises(CustodyError) as refused, Store(tmp_path / "old", read_only=True) as store:
+        verify_store(store)
+    assert "not an evidence store" not in str(refused.value)
+    assert "tamper_log" in str(refused.value)
+
+
 def test_no_output_is_written_over_another_evidence_store(tmp_path):
     populated_store(tmp_path / "other").close()
     other = tmp_path / "other" / DB_NAME

@@ -429,8 +429,8 @@ def _not_a_store(conn: sqlite3.Connection) -> str | None:
     """Why the SQLite database open on ``conn`` is not an evidence store, in words; None when
     it is one, or is empty (a store being created: its file is made before its tables).
 
-    A store carries :data:`APPLICATION_ID`; one made before stores did carries 0 and every
-    table of the first migration. Another program's database (one table ``t``, or anything
+    A store carries :data:`APPLICATION_ID`; one made before stores did carries 0 and the
+    tables :data:`_OWN_TABLES`. Another program's database (one table ``t``, or anything
     with an application id of its own) is not one, whatever its tables are called.
     """
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -447,7 +447,9 @@ def _not_a_store(conn: sqlite3.Connection) -> str | None:
     ]
     if not tables:
         return None
-    if set(_STORE_TABLES) <= set(tables):  # made before stores carried their id
+    if set(_OWN_TABLES) <= set(tables):
+        # made before stores carried their id; a table of it missing is damage to the store,
+        # which reading or verifying it reports as such, not another program's database
         return None
     if (
         tables == ["schema_version"]
@@ -551,8 +553,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-_STORE_TABLES = ("schema_version", "store_meta", "blobs", "tamper_log", *chain.CHAINED_TABLES)
-"""The tables every evidence store has had since its first migration."""
+_OWN_TABLES = ("schema_version", "store_meta")
+"""Two tables every evidence store has had since its first migration, by which one made before
+stores carried :data:`APPLICATION_ID` is known (another program's database holds neither)."""
 
 
 # -- the store ---------------------------------------------------------------------------------
