@@ -380,7 +380,15 @@ def _saturated(
         what = "not re-exposed (saturation='refuse')"
     else:
         what = "the shortest this detector takes"
-    if given_ms is None:  # auto-exposure chose the first time
+    if given_ms is None or tried[-1] <= spec.model.integration_time_ms.minimum:
+        # auto-exposure chose the time, or it is as short as the detector goes: only less
+        # light helps
+        if given_ms is not None:
+            return DetectorSaturated(
+                f"{where} with {{integration}}, {what} ({tried[-1]:g} ms, the shortest this "
+                "detector takes): reduce the laser power",
+                integration_time_ms=given_ms,
+            )
         return DetectorSaturated(
             f"{where} at the {tried[0]:g} ms auto-exposure chose, {what}: reduce the laser power"
         )

@@ -298,6 +298,24 @@ def test_a_saturating_integration_time_says_what_was_given_tried_and_left_to_do(
     assert "with --integration-ms 3000, still at 375 ms" in str(saturated.value)
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_saturation_at_the_shortest_time_says_only_to_reduce_the_laser_power(protocol):
+    # the time cannot be shorter, so "leave it out and auto-exposure finds the time" was wrong
+    blinding = DetectorModel(laser_power_mw=1e7)
+    with (
+        _simulator(protocol, detector=blinding) as sim,
+        _driver(protocol, sim) as spec,
+        pytest.raises(DetectorSaturated) as saturated,
+    ):
+        shortest = spec.model.integration_time_ms.minimum
+        spec.acquire(integration_time_ms=shortest)
+    message = str(saturated.value)
+    assert message.endswith(
+        f"({shortest:g} ms, the shortest this detector takes): reduce the laser power"
+    ), message
+    assert "leave it out" not in message
+
+
 def test_settings_are_validated_before_a_byte_is_sent():
     with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
         requests = sim.requests
