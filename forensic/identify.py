@@ -270,9 +270,9 @@ OTHER_UNIT_GAIN_MIN = 0.1
 """How much higher an IR query's best hit must score read in the other of absorbance and
 transmittance than as its unit says, that match being evidence on its own, for the unit to be
 taken as wrong (:func:`_other_unit_problem`): what :data:`SHIFT_GAIN_MIN` asks of a moved query,
-not chosen on the measurements. Of the 400 true RRUFF IR spectra, the one whose other reading
-is evidence at all (greenockite) gains 0.086 by it; of the 104 ENFSI drugs read in the wrong
-unit, 60 are caught at this gain and 60 at none."""
+not chosen on the measurements. Of the 400 RRUFF IR spectra all taken as absorbance, the one
+whose other reading is evidence at all (greenockite) gains 0.086 by it; of the 104 ENFSI drugs
+read in the wrong unit, 60 are caught at this gain and 60 at none."""
 
 
 @dataclass
@@ -975,11 +975,13 @@ def _other_unit_problem(
       Absorbance labelled transmittance: 62 caught, every one whose right reading is evidence.
       Percent transmittance labelled absorbance was already refused by its range
       (:func:`forensic.quality.diagnose_ir_range`);
-    - the 400 RRUFF IR mineral spectra (absorbance), each against every other sample's (the
-      accuracy benchmark's library): 22 are doubted (broad bands: sphalerite, rutile,
-      chalcopyrite...), none is borne out, no verdict changes. Converted to transmittance and
-      labelled absorbance, 214 are caught (85 of the 109 dev spectra, 47 of the 49 the right
-      reading identifies).
+    - the 400 RRUFF IR mineral spectra, each against every other sample's (the accuracy
+      benchmark's library), as that benchmark loads them, every one as absorbance (12 of them
+      state transmittance or another unit in their own header): 22 are doubted (broad bands:
+      sphalerite, rutile, chalcopyrite...), none is borne out, no verdict changes. Read in the
+      units their files state, 14 are doubted, all absorbance, and no verdict changes.
+      Converted to transmittance and labelled absorbance, 214 are caught (85 of the 109 dev
+      spectra, 47 of the 49 the right reading identifies).
 
     A caught query's verdict becomes inconclusive (a match found upside down names nothing,
     and its no match excludes nothing); before, every one caught was a no match but 3 RRUFF
