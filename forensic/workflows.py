@@ -680,11 +680,7 @@ def _waiting_said(
     longer it will wait, and what happens then (``then``)."""
 
     def said(waited: float, limit: float) -> None:
-        notify(
-            stage,
-            f"the store is locked by another process ({waited:.0f} s): waiting to {doing}, up "
-            f"to {max(0.0, limit - waited):.0f} s more; {then}",
-        )
+        notify(stage, f"{Store.waiting_words(waited, limit, doing)}; {then}")
 
     return said
 
@@ -807,10 +803,10 @@ def _keep_measured(
     identify = _identify_command(db, case_number, item_number, library=library, operator=operator)
     # a scan stopped while saving found nothing wrong with the store: it can be written now
     when = "" if isinstance(exc, KeyboardInterrupt) else "once the store can be written, "
-    steps = (
-        f"{record} records it, {identify} identifies it, and then {report_command} makes the report"
+    steps = f"{record} records it, " + (
+        f"{identify} identifies it{_then_report(report_command)}"
         if report_command
-        else f"{record} records it, and {identify} identifies it"
+        else f"and {identify} identifies it"
     )
     return (
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "

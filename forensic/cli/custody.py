@@ -146,11 +146,7 @@ def _open(
 def _say_waiting(waited: float, limit: float) -> None:
     """Say that a command waits for a store another process keeps locked (as the scan
     does), rather than leave the screen silent for up to half a minute."""
-    click.echo(
-        f"the store is locked by another process ({waited:.0f} s): waiting up to "
-        f"{max(0.0, limit - waited):.0f} s more; Ctrl-C stops the command",
-        err=True,
-    )
+    click.echo(f"{Store.waiting_words(waited, limit)}; Ctrl-C stops the command", err=True)
 
 
 def _read(store_path: Path | None) -> Store:

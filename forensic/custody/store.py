@@ -875,10 +875,7 @@ class Store:
             self._refuse_if_not_a_store()
             current = self.schema_version()
             if current == 0:
-                raise CustodyError(
-                    f"{self.db_path}: not an evidence store: it holds no records, nor the "
-                    "tables to hold them; check --store (or FORENSIC_STORE)"
-                )
+                raise self._no_tables()
             if current > SCHEMA_VERSION:
                 raise CustodyError(
                     f"{self.db_path}: schema version {current} was written by a newer forensic "
@@ -896,14 +893,19 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             if "no such table" in str(exc):
-                raise CustodyError(
-                    f"{self.db_path}: not an evidence store: it holds no records, nor the "
-                    "tables to hold them; check --store (or FORENSIC_STORE)"
-                ) from None
+                raise self._no_tables() from None
             raise self._error(exc, "opening read-only") from None
         except CustodyError:
             self.conn.close()
             raise
+
+    def _no_tables(self) -> CustodyError:
+        """The refusal of a database opened read-only that lacks the store's tables: an empty
+        SQLite file, or one whose tables were never made (nothing read-only can make them)."""
+        return CustodyError(
+            f"{self.db_path}: not an evidence store: it holds no records, nor the tables to "
+            "hold them; check --store (or FORENSIC_STORE)"
+        )
 
     def _refuse_if_not_a_store(self) -> None:
         """Refuse, before anything is written to it, a database that is not an evidence
@@ -1027,6 +1029,17 @@ class Store:
         finally:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(limit * 1000))}")
+
+    @staticmethod
+    def waiting_words(waited: float, limit: float, doing: str = "") -> str:
+        """What a command says while the store is locked by another process (the words of
+        :attr:`on_wait`'s call): for how long it has waited, what it waits to do (``doing``,
+        e.g. "save the raw spectrum"; none: it waits to record), and how much longer."""
+        waits = f"waiting to {doing}," if doing else "waiting"
+        return (
+            f"the store is locked by another process ({waited:.0f} s): {waits} up to "
+            f"{max(0.0, limit - waited):.0f} s more"
+        )
 
     @contextlib.contextmanager
     def waiting(self, seconds: float) -> Iterator[None]:
