@@ -385,12 +385,20 @@ def test_a_report_of_an_earlier_layout_is_drawn_again_as_it_was_issued():
     assert [page.extract_text() for page in pdf.pages] != pages["2"]
 
 
-def test_reports_of_layouts_1_to_3_are_drawn_glyph_for_glyph_as_forensic_0_4_0_drew_them():
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "report_layout_3_pages.json",  # layouts 1 to 3, as forensic 0.4.0 drew them
+        "report_layout_4_pages.json",  # layout 4, as forensic 0.5.0 drew it
+    ],
+)
+def test_reports_of_earlier_layouts_are_drawn_glyph_for_glyph_as_they_were_issued(fixture):
     """verify-report compares what each page draws where, not only its words: a report issued
-    by forensic 0.4.0 must be drawn again with the same line breaks and every glyph in its
-    place, whatever changed in how later layouts draw (the fixture holds what 0.4.0 drew)."""
+    by an earlier version must be drawn again with the same line breaks and every glyph in its
+    place, whatever changed in how later layouts draw (each fixture holds what its version
+    drew)."""
     content = json.loads((FIXTURES / "report_layout_1.json").read_text())["content"]
-    issued = json.loads((FIXTURES / "report_layout_3_pages.json").read_text())
+    issued = json.loads((FIXTURES / fixture).read_text())
     for layout, drawn in issued["drawn"].items():
         pdf = PdfReader(io.BytesIO(render_pdf({**content, "layout": int(layout)})))
         if layout in issued["pages"]:
