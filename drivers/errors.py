@@ -28,6 +28,7 @@ __all__ = [
     "ProtocolError",
     "SettingError",
     "SettingsRefused",
+    "SpectrumTimeout",
     "damaged_frame",
     "hex_preview",
     "setting_as_given",
@@ -83,9 +84,37 @@ class InstrumentTimeout(_InstrumentFailure, TimeoutError):
         super().__init__(message)
 
 
+class SpectrumTimeout(InstrumentTimeout):
+    """A spectrum reply did not come, or not whole, within the time allowed.
+
+    Parameters
+    ----------
+    message : str
+        What happened and what to do.
+    waited_s : float
+        How long the reply was waited for (s).
+    received : bytes, optional
+        What of it came (discarded, never used as data).
+    expected : int, optional
+        Its length in bytes, when what came says.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        waited_s: float,
+        received: bytes = b"",
+        expected: int | None = None,
+    ):
+        self.waited_s = float(waited_s)
+        self.expected = expected
+        super().__init__(message, received=received)
+
+
 def spectrum_timeout(
     where: str, waited_s: float, received: bytes, expected: int | None = None
-) -> InstrumentTimeout:
+) -> SpectrumTimeout:
     """The timeout of a spectrum reply, as the technician is told it: what came, and what to do.
 
     Parameters
@@ -101,23 +130,26 @@ def spectrum_timeout(
 
     Returns
     -------
-    InstrumentTimeout
+    SpectrumTimeout
         Nothing came: the instrument did not answer the scan (off, busy, or slower than the
         time allowed); part came: it stopped sending in the middle (the cable, or the
         instrument).
     """
     if not received:
-        return InstrumentTimeout(
+        return SpectrumTimeout(
             f"{where}: no spectrum within {waited_s:.2f} s: the instrument did not answer the "
             "scan; check that it is on and not busy with its own software, then scan again "
-            "(for a slower instrument, give timeout=SECONDS in the instrument URL)"
+            "(for a slower instrument, give timeout=SECONDS in the instrument URL)",
+            waited_s=waited_s,
         )
     of = "" if expected is None else f" of {expected}"
-    return InstrumentTimeout(
+    return SpectrumTimeout(
         f"{where}: spectrum incomplete after {waited_s:.2f} s ({len(received)}{of} bytes): the "
         "instrument stopped sending in the middle; scan again, and if it happens again check "
         "the cable and its connectors, then the instrument",
+        waited_s=waited_s,
         received=received,
+        expected=expected,
     )
 
 

@@ -54,6 +54,7 @@ from drivers.errors import (
     InstrumentTimeout,
     NotSupported,
     ProtocolError,
+    SpectrumTimeout,
     damaged_frame,
     spectrum_timeout,
 )
@@ -540,12 +541,12 @@ class OBPSpectrometer(SerialSpectrometer):
         # fixed time never fitted, and a spectrum at 9600 baud takes seconds on the line.
         self.exchange("set_integration_time_us", struct.pack("<I", _CONNECT_INTEGRATION_US))
         averaging = self._optional("set_scans_to_average", struct.pack("<H", 1)) is not None
-        allowance = scan_allowance_s(
-            _CONNECT_INTEGRATION_US / 1000.0, 1, _MOST_PIXELS, self.transport.baudrate
-        )
-        probe = self.exchange(
-            "get_raw_spectrum", timeout_s=allowance + self.command_timeout_s, retries=0
-        )
+        try:
+            probe = self.exchange(
+                "get_raw_spectrum", timeout_s=self._pixel_count_timeout_s(), retries=0
+            )
+        except SpectrumTimeout as exc:
+            raise self._pixel_count_late(serial, exc) from None
         pixels = len(probe) // 2
         if pixels < 16:
             raise ProtocolError(f"{self.url}: the spectrum holds {pixels} pixels", frame=probe)
@@ -578,6 +579,50 @@ class OBPSpectrometer(SerialSpectrometer):
             averaging=averaging,
             boxcar=boxcar,
             checksum=True,
+        )
+
+    def _pixel_count_timeout_s(self) -> float:
+        """Time (s) allowed the spectrum that counts the pixels on connecting.
+
+        Its allowance (:func:`scan_allowance_s` for the largest detector at the port's rate)
+        and the command timeout, and as much again as the line time, at least
+        :attr:`late_spectrum_s`: the instrument has just answered in OBP, so waiting longer
+        costs nothing when all is well, while a line slower than its rate (an adapter's
+        latency, a unit that pauses between bytes) or a short ``timeout=`` failed the connect
+        with the command timeout as its only slack.
+        """
+        line_s = spectrum_transfer_s(_MOST_PIXELS, self.transport.baudrate)
+        allowance = scan_allowance_s(
+            _CONNECT_INTEGRATION_US / 1000.0, 1, _MOST_PIXELS, self.transport.baudrate
+        )
+        return allowance + self.command_timeout_s + max(self.late_spectrum_s, line_s)
+
+    def _pixel_count_late(self, serial: str, late: SpectrumTimeout) -> InstrumentTimeout:
+        """The timeout of the spectrum that counts the pixels, as the technician is told it.
+
+        The instrument has answered OBP queries on this port already: what failed is that one
+        read, not the port or the protocol, and a connect has no scan to do again.
+        """
+        read = (
+            f"the {_CONNECT_INTEGRATION_US / 1000:g} ms read, laser off, that counts the "
+            "detector's pixels"
+        )
+        answered = f"{self.url}: the instrument answered as OBP (serial {serial}), but"
+        if not late.received:
+            return InstrumentTimeout(
+                f"{answered} sent no spectrum within {late.waited_s:.1f} s of {read}: it may be "
+                "busy with something else (its own software, or a long exposure a stopped session "
+                "asked for); close that software or let the exposure end, then connect again, "
+                "and if it fails again switch the instrument off and on"
+            )
+        of = "" if late.expected is None else f" of {late.expected}"
+        return InstrumentTimeout(
+            f"{answered} the spectrum of {read} was incomplete after {late.waited_s:.1f} s "
+            f"({len(late.received)}{of} bytes), more than twice its line time at "
+            f"{self.transport.baudrate} baud: the line is slower than its rate or the "
+            "instrument stopped sending; check the cable and the adapter, then connect again "
+            "(for a slow line, give a longer timeout=SECONDS in the instrument URL)",
+            received=late.received,
         )
 
     # -- Spectrometer primitives ----------------------------------------------------------

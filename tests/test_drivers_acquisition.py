@@ -588,6 +588,72 @@ def test_an_obp_connect_sets_the_exposure_before_it_reads_a_spectrum():
             assert (sim.integration_us, sim.averages) == (100_000, 1)
 
 
+class _SlowLineOBPSimulator(OBPSimulator):
+    """An OBP head on a line that carries its bytes ``slowness`` times slower than its rate
+    (an adapter's latency, a unit that pauses between bytes), with the largest detector the
+    driver reckons with before it has counted the pixels (4096)."""
+
+    def __init__(self, slowness, **kw):
+        super().__init__(REFERENCE, seed=3, detector=DetectorModel(pixels=4096), **kw)
+        self.slowness = slowness
+
+    def write(self, data):
+        byte_s = self.slowness * 10.0 / self.device_baud
+        for start in range(0, len(data), 16):
+            super().write(data[start : start + 16])
+            if self._stop.wait(16 * byte_s):
+                return
+
+
+class _SilentScanOBPSimulator(OBPSimulator):
+    """An OBP head that answers every query but never sends the spectrum of a laser-off read
+    (busy with something else)."""
+
+    def _scan(self, mtype, flags):
+        return b"" if not self.laser else super()._scan(mtype, flags)
+
+
+def test_an_obp_connect_waits_for_a_line_slower_than_its_rate():
+    # the spectrum that counts the pixels was allowed its nominal line time and the command
+    # timeout only: on a line carrying 3 times slower (2.2 s for 4096 pixels at 115200 baud)
+    # the connect failed with "spectrum incomplete ... stopped sending in the middle; scan
+    # again", from an instrument that had answered every query and was still sending
+    with _SlowLineOBPSimulator(3.0, baud=115200) as sim, _driver("obp", sim) as spec:
+        assert spec.model.pixels == 4096
+
+
+@pytest.mark.parametrize(
+    ("simulator", "said"),
+    [
+        (
+            lambda: _SilentScanOBPSimulator(REFERENCE, seed=3, baud=115200),
+            r"sent no spectrum within \d+\.\d s of the 100 ms read, laser off, that counts the "
+            r"detector's pixels: it may be busy .* then connect again",
+        ),
+        (
+            lambda: _SlowLineOBPSimulator(12.0, baud=115200),
+            r"the spectrum of the 100 ms read, laser off, that counts the detector's pixels was "
+            r"incomplete after \d+\.\d s \(\d+ of 8256 bytes\), more than twice its line time "
+            r"at 115200 baud: .*check the cable and the adapter, then connect again",
+        ),
+    ],
+    ids=["nothing", "part"],
+)
+def test_an_obp_connect_whose_pixel_count_read_times_out_says_so(simulator, said, monkeypatch):
+    # the instrument has answered OBP queries on this port: the late read is neither another
+    # device nor another protocol, and a connect has no scan to do again
+    from drivers.urls import open_instrument  # noqa: PLC0415
+
+    monkeypatch.setattr(OBPSpectrometer, "late_spectrum_s", 0.3)
+    with simulator() as sim, pytest.raises(InstrumentTimeout) as e:
+        open_instrument(f"obp://{sim.device_path}?baud=115200&timeout=0.2")
+    message = str(e.value)
+    assert type(e.value) is InstrumentTimeout, message  # not NoAnswer, not NotThisProtocol
+    assert message.startswith(f"{sim.device_path}: the instrument answered as OBP (serial SIMOBP")
+    assert re.search(said, message), message
+    assert "scan again" not in message and "another" not in message
+
+
 def test_a_reply_meant_for_a_stopped_obp_session_is_passed_over():
     # the spectrum a stopped session asked for comes when the exposure ends, before the reply
     # to what the next command asks: it was taken for that reply ("is for message type ...")
