@@ -304,24 +304,44 @@ def _comparable(label: str) -> frozenset[str]:
     "2026-0412"), nor letters that look like digits ("DEMO-l" and "DEMO-I" are "DEMO-1",
     "2026-O412" is "2026-0412", "B0X" is "BOX").
 
-    Each is a reading of its own, so one does not undo another: a zero is dropped only where
-    it was typed as a digit, so an O read as a zero stays ("DEMO1" and "DEM1" are two
-    numbers, as are "DEMO-1" and "DEM-1"), and a zero that is a whole run stays ("A0" is not
-    "A").
+    Each is a reading of its own, so one does not undo another: a zero is dropped where it
+    was typed as a digit, and an O read as a zero only where it follows a single letter, the
+    zero padding of an exhibit number typed with the letter ("AO1" is "A01", so "A1"); after
+    a word it stays ("DEMO1" and "DEM1" are two numbers, as are "DEMO-1" and "DEM-1"), and
+    a zero that is a whole run stays ("A0" is not "A").
     """
     text = unicodedata.normalize("NFKC", label).casefold()
 
     def bare(value: str) -> str:
         return re.sub(r"[\W_]+", "", value)
 
-    without_zeros = re.sub(r"\d+", lambda run: run[0].lstrip("0") or "0", text)
+    def without_zeros(value: str) -> str:
+        return re.sub(r"\d+", lambda run: run[0].lstrip("0") or "0", value)
+
     return frozenset(
         {
             bare(text),
             bare(text).translate(_READ_AS_DIGITS),
-            bare(without_zeros).translate(_READ_AS_DIGITS),
+            bare(without_zeros(text)).translate(_READ_AS_DIGITS),
+            bare(_padding_read_as_digits(text)),
         }
     )
+
+
+def _padding_read_as_digits(text: str) -> str:
+    """``text`` (casefolded) with look-alike letters read as digits, then the leading zeros of
+    each run of digits dropped, but for a run whose zeros include an O after more than one
+    letter, which is kept whole: the O of a word ("demo1") is no zero padding."""
+    digits = text.translate(_READ_AS_DIGITS)
+
+    def unpadded(run: re.Match[str]) -> str:
+        kept = run[0].lstrip("0") or "0"
+        padding = text[run.start() : run.end() - len(kept)]
+        before = digits[max(run.start() - 2, 0) : run.start()]
+        after_word = len(before) == 2 and before.isalpha()
+        return run[0] if "o" in padding and after_word else kept
+
+    return re.sub(r"\d+", unpadded, digits)
 
 
 def _twins(one: str, other: str) -> bool:
