@@ -143,7 +143,14 @@ def key_path(operator: str) -> Path:
 
 
 def keys_folder() -> Path:
-    """The folder of the operators' private keys, ``<config>/keys``."""
+    """The folder of the operators' private keys, ``<config>/keys``.
+
+    Returns
+    -------
+    Path
+        ``keys`` in :func:`config_dir` (``$FORENSIC_CONFIG_DIR`` or the platform's user
+        config folder); it may not exist yet.
+    """
     return config_dir() / "keys"
 
 

@@ -462,7 +462,20 @@ def _not_a_store(conn: sqlite3.Connection) -> str | None:
 
 def is_evidence_store(path: str | os.PathLike) -> bool:
     """Whether the file at ``path`` is an evidence store (not an empty SQLite file), read
-    without changing it: a file no command may write an output over."""
+    without changing it: a file no command may write an output over.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to look at; it need not exist.
+
+    Returns
+    -------
+    bool
+        True for a SQLite database that carries the store's application id, or (made before
+        stores carried it) has the store's tables; False for a file that cannot be read, is
+        not SQLite, is an empty SQLite file, or is another program's database.
+    """
     path = Path(path)
     try:
         with open(path, "rb") as handle:

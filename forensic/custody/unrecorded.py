@@ -151,7 +151,19 @@ def _safe(label: str) -> str:
 def kept_folders(store_path: str | os.PathLike) -> list[Path]:
     """Where to keep a spectrum the store at ``store_path`` (its database file) could not
     record, first choice first: beside the store (copied with it), the user data folder
-    (another disk, perhaps), the temporary folder (the last resort)."""
+    (another disk, perhaps), the temporary folder (the last resort).
+
+    Parameters
+    ----------
+    store_path : str or os.PathLike
+        The store's database file (``forensic.db``).
+
+    Returns
+    -------
+    list of Path
+        The :data:`FOLDER_NAME` folder beside the store, the one in the user data folder and
+        :func:`last_resort_folder`, without repeats; none is created here.
+    """
     store_path = Path(store_path)
     folders = [
         store_path.parent / FOLDER_NAME,

@@ -623,7 +623,26 @@ def custody_limitations(exhibit: Mapping[str, Any]) -> list[str]:
 
 def exhibit_custody_limitations(store: Store, case_number: str, item_number: str) -> list[str]:
     """What a report on an exhibit issued now would say of its custody among its limitations
-    (:func:`custody_limitations`), from the records in ``store``, without issuing one."""
+    (:func:`custody_limitations`), from the records in ``store``, without issuing one.
+
+    Parameters
+    ----------
+    store : Store
+        The evidence store, read only.
+    case_number, item_number : str
+        The recorded case and exhibit.
+
+    Returns
+    -------
+    list of str
+        The sentences a report's limitations would give of the exhibit's custody, in its
+        order; empty when there is nothing to say.
+
+    Raises
+    ------
+    CustodyError
+        The store holds no such case or exhibit.
+    """
     case = store.require_case(case_number)
     return custody_limitations(
         _exhibit_section(store, store.require_exhibit(case_number, item_number), case)
