@@ -961,6 +961,26 @@ def test_a_report_or_a_bundle_in_a_folder_that_does_not_exist_is_refused(tmp_pat
     )
 
 
+def test_a_report_file_named_as_another_kind_is_said_so_before_that_it_exists(tmp_path):
+    # --out A1.txt over an A1.txt already there said "already exists ... (use --force to
+    # replace it)"; with --force, that --out writes a PDF: the name is said first
+    populated_store(tmp_path / "s").close()
+    (tmp_path / "A1.txt").write_text("an earlier text report")
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    for force in ([], ["--force"]):
+        result = CliRunner().invoke(
+            main, ["report", "CASE-1", "--out", str(tmp_path / "A1.txt"), *common, *force]
+        )
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(
+            f"error: --out {tmp_path / 'A1.txt'}: --out writes the report as a PDF, which a "
+            "name ending in .txt would hide (--text writes it as plain text)"
+        ), result.output
+    assert (tmp_path / "A1.txt").read_text() == "an earlier text report"
+    with Store(tmp_path / "s") as store:
+        assert store.reports("CASE-1") == []
+
+
 def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):
     populated_store(tmp_path / "s").close()
     conn = sqlite3.connect(tmp_path / "s" / "forensic.db")

@@ -2605,6 +2605,21 @@ def test_a_report_file_named_as_another_kind_stops_the_scan_before_anything(
     _run(tmp_path, report_path=tmp_path / "A1", text_path=tmp_path / "A1.log")
 
 
+def test_a_report_file_named_as_another_kind_is_said_so_before_that_it_exists(tmp_path):
+    """--report A1.txt over an A1.txt already there said "already exists ... use --force";
+    with --force, that the name was wrong: the name is said first, and nothing is written."""
+    (tmp_path / "A1.txt").write_text("an earlier text report")
+    for overwrite in (False, True):
+        with pytest.raises(OutputError) as refused:
+            _run(tmp_path, report_path=tmp_path / "A1.txt", overwrite=overwrite)
+        assert str(refused.value).startswith(
+            f"--report {tmp_path / 'A1.txt'}: --report writes the report as a PDF, which a name "
+            "ending in .txt would hide"
+        ), str(refused.value)
+    assert (tmp_path / "A1.txt").read_text() == "an earlier text report"
+    assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
+
+
 class BuggyInstrument(FakeInstrument):
     """A driver with a bug: a Python error, not one of the toolkit's."""
 

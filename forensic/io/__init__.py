@@ -377,6 +377,37 @@ def check_outputs(
     OutputExistsError, OutputError
         As :func:`check_writable`, for each path.
     """
+    check_output_names(outputs, keep_off=keep_off)
+    return [
+        check_writable(path, overwrite=overwrite, make_folders=make_folders)
+        for path in outputs.values()
+        if path is not None
+    ]
+
+
+def check_output_names(
+    outputs: Mapping[str, str | os.PathLike | None],
+    *,
+    keep_off: Mapping[str | os.PathLike, str] | None = None,
+) -> None:
+    """The checks of :func:`check_outputs` on what the outputs name, not on the files there:
+    that none is, or is in, a file the command must never write over, and that no two are
+    the same file. A command with checks of its own on the names (a report's kind by its
+    suffix) makes them between these and the files' (one that exists, a missing folder).
+
+    Parameters
+    ----------
+    outputs : mapping of str to path-like or None
+        Each output by the option that names it, as :func:`check_outputs`.
+    keep_off : mapping of path-like to str, optional
+        Files and folders no output may be, or be in, as :func:`check_outputs`.
+
+    Raises
+    ------
+    OutputError
+        As :func:`check_outputs`: an output is, or is in, one of ``keep_off``, or two outputs
+        name the same file.
+    """
     given = [(option, Path(path)) for option, path in outputs.items() if path is not None]
     for option, path in given:
         for owned, what in (keep_off or {}).items():
@@ -397,9 +428,6 @@ def check_outputs(
                     f"{earlier} and {option} both name {other}: one would be written over the "
                     "other; give each its own file"
                 )
-    return [
-        check_writable(path, overwrite=overwrite, make_folders=make_folders) for _, path in given
-    ]
 
 
 def _resolved(path: Path) -> str:

@@ -16,9 +16,10 @@ from forensic.custody.store import (
     Store,
     StoreBusyError,
     check_outputs_off_store,
+    store_files,
 )
 from forensic.errors import ForensicError, Interrupted
-from forensic.io import OutputError, atomic_write_bytes
+from forensic.io import OutputError, atomic_write_bytes, check_output_names
 from forensic.report.content import build_report_content, render_json
 from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
@@ -211,6 +212,11 @@ def check_report_outputs(
     another kind of report (``--report A1.txt`` would be a PDF named as text, where ``--text``
     was meant).
 
+    That a file is the store's, or given twice, is said first: it says more than how the file
+    is named. How it is named is said before anything about the file there: a technician told
+    that ``A1.txt`` exists and to add ``--force`` was, once they had, told that it was the
+    wrong name.
+
     Parameters
     ----------
     store : path-like or None
@@ -233,8 +239,7 @@ def check_report_outputs(
         :func:`~forensic.custody.store.check_outputs_off_store`.
     """
     given = {"pdf": pdf, "json": json, "text": text}
-    # first: that a file is the store's, or given twice, says more than how it is named
-    paths = check_outputs_off_store(dict(given.values()), store, overwrite=overwrite)
+    check_output_names(dict(given.values()), keep_off=store_files(store))
     for kind, (option, path) in given.items():
         if path is None:
             continue
@@ -248,7 +253,7 @@ def check_report_outputs(
                     f"{Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
                     f"{other_option} {path}"
                 )
-    return paths
+    return check_outputs_off_store(dict(given.values()), store, overwrite=overwrite)
 
 
 REPORT_ATTEMPTS = 3
