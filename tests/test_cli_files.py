@@ -252,6 +252,20 @@ def test_convert_unknown_extension(runner, raman_csv, tmp_path):
     assert ".jdx, .dx or .csv" in error
 
 
+def test_convert_says_an_extension_it_cannot_write_before_that_the_target_exists(
+    runner, raman_csv, tmp_path
+):
+    # an existing x.txt was refused as existing ("use --force"), then, forced, by its extension
+    out = tmp_path / "x.txt"
+    out.write_text("precious\n")
+    for force in ([], ["--force"]):
+        result = runner.invoke(main, ["convert", str(raman_csv), str(out), *force])
+        assert result.exit_code == 2
+        (error,) = _one_line_errors(result.stderr)
+        assert "cannot choose a writer for extension '.txt'" in error and "--force" not in error
+    assert out.read_text() == "precious\n"
+
+
 def test_convert_chooses_one_of_several_spectra(runner, tmp_path):
     table = tmp_path / "samples.csv"
     x = np.arange(200.0, 400.0)

@@ -317,6 +317,30 @@ def test_cli_acquire_checks_its_output_before_the_laser_fires(tmp_path, sample_f
     assert "Traceback" not in result.output
 
 
+def test_cli_acquire_refuses_a_name_it_cannot_write_before_the_laser_fires(
+    tmp_path, sample_file, monkeypatch
+):
+    # --out scan.txt measured the sample, then said "cannot choose a writer for extension
+    # '.txt'": the spectrum was lost, and over an existing file --force was asked for first
+    def never(url):
+        raise AssertionError("the instrument was opened for a spectrum that could not be saved")
+
+    monkeypatch.setattr("forensic.cli.instrument.open_instrument", never)
+    (tmp_path / "scan.txt").write_text("an earlier file")
+    url = f"sim:obp?sample={sample_file}&seed=2"
+    for name in ("new.txt", "scan.txt"):
+        result = CliRunner().invoke(
+            main, ["acquire", "--instrument", url, "--out", str(tmp_path / name)]
+        )
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"error: {tmp_path / name}: cannot choose a writer for extension '.txt': use .jdx, "
+            ".dx or .csv\n"
+        )
+    assert (tmp_path / "scan.txt").read_text() == "an earlier file"
+    assert not (tmp_path / "new.txt").exists()
+
+
 @pytest.mark.parametrize("fault", ["disconnect", "interlock", "corrupt"])
 def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
     out = tmp_path / "scan.jdx"

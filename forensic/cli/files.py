@@ -24,6 +24,7 @@ from forensic.io import (
     available_formats,
     file_sha256,
     read_spectra,
+    spectrum_writer,
     write_spectrum,
 )
 from forensic.spectrum import STANDARD_METADATA_KEYS, Spectrum
@@ -305,6 +306,7 @@ def convert(
     .jdx or .dx writes JCAMP-DX (AFFN); .csv writes our CSV, whose comment lines carry the
     modality, unit, metadata and history so that it reads back unchanged.
     """
+    spectrum_writer(target)  # its name first: a TARGET that exists would ask for --force
     _refuse_existing(target, force)
     spectra = _read_or_report(source)
     if spectra is None:

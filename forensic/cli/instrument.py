@@ -20,7 +20,7 @@ from drivers.transport import describe_port
 from drivers.urls import open_instrument
 from forensic.cli.app import main, settings_as_options
 from forensic.instruments import driver_bugs, held_instrument
-from forensic.io import check_writable, write_spectrum
+from forensic.io import check_writable, spectrum_writer, write_spectrum
 from forensic.samples import resolve_sample
 from forensic.spectrum import MEASURED, is_measured
 
@@ -164,7 +164,9 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
     A setting the instrument cannot apply (an integration time for an FTIR whose own software
     measures, a wait for an export from a serial spectrometer) is refused, never dropped.
     """
-    check_writable(out, overwrite=force)  # before the laser fires: the spectrum must land
+    # before the laser fires: the spectrum must land, in a format that writes (said first)
+    spectrum_writer(out)
+    check_writable(out, overwrite=force)
     given = {"integration_time_ms": integration_ms, "averages": averages, "timeout_s": timeout_s}
     given = {k: v for k, v in given.items() if v is not None}
     with (

@@ -32,6 +32,7 @@ __all__ = [
     "file_sha256",
     "read_spectra",
     "read_spectrum",
+    "spectrum_writer",
     "write_spectrum",
 ]
 
@@ -546,6 +547,35 @@ def write_spectrum(
     OutputError
         ``path`` is a folder or cannot be written there, or writing failed.
     """
+    fmt = spectrum_writer(path, format=format)
+    return atomic_write_bytes(path, fmt.write(spectrum), overwrite=overwrite)
+
+
+def spectrum_writer(path: str | os.PathLike, *, format: str | None = None) -> Format:
+    """The format :func:`write_spectrum` writes ``path`` in, or why it cannot.
+
+    A command that writes a spectrum asks before it measures or reads anything, and before
+    it looks at the file there: a name it cannot write is said first (``--out x.txt`` was
+    refused after the laser had fired, and a TARGET that existed was refused as existing, then,
+    with ``--force``, by its extension).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write; its extension chooses the format unless ``format`` is given.
+    format : str, optional
+        The name of a format that writes, whatever the extension.
+
+    Returns
+    -------
+    Format
+        The format, whose ``write`` is not None.
+
+    Raises
+    ------
+    FormatError
+        No writer for the extension, no format of that name, or a format that is only read.
+    """
     path = Path(path)
     name = format or _WRITERS_BY_EXTENSION.get(path.suffix.lower())
     if name is None:
@@ -556,4 +586,4 @@ def write_spectrum(
     fmt = _format_named(name)
     if fmt.write is None:
         raise FormatError(f"the {fmt.description} format is read-only here", path=path)
-    return atomic_write_bytes(path, fmt.write(spectrum), overwrite=overwrite)
+    return fmt
