@@ -45,7 +45,13 @@ from forensic.report import (
 )
 from forensic.report import issue as report_issue
 from forensic.report import pdf as report_pdf
-from forensic.report.content import MODELLED_WARNING, parse_report_json, stated_version
+from forensic.report.content import (
+    MODELLED_WARNING,
+    custody_limitations,
+    exhibit_custody_limitations,
+    parse_report_json,
+    stated_version,
+)
 from forensic.report.layout import Block, correction_line, stated_change, verdict_line
 from forensic.report.pdf import (
     SignedContentRemovedError,
@@ -1268,6 +1274,60 @@ def test_a_seal_broken_on_receipt_is_a_limitation(tmp_path):
     (note,) = [item for item in report.content["limitations"] if "broken" in item]
     assert note.startswith("EX-1: the seal SEAL-001 was broken when Lab clerk received the exhibit")
     assert " ".join((tmp_path / "r.txt").read_text().split()).count("SEAL-001 was broken") == 1
+
+
+def test_a_scan_says_of_custody_what_the_report_says_without_reading_a_spectrum(
+    tmp_path, monkeypatch
+):
+    # the scan without a report built a report's whole section of the exhibit, every spectrum
+    # of it loaded, for the few lines it shows of custody
+    store = populated_store(tmp_path / "s")
+    store.add_measurement(  # a second analysis: more spectra for the section to load
+        "CASE-1", "EX-1", make_spectrum(seed=2, noise=0.01), operator=OPERATOR
+    )
+    for released_by, received_by, seal_intact, event_at in (
+        (OPERATOR, "Lab clerk", False, None),  # the seal broken on receipt
+        ("Nobody recorded", "Store room", None, None),  # a break in the log
+        (None, "Lab clerk", True, "2026-01-29T09:00:00Z"),  # before it was collected; intact
+    ):
+        store.add_custody_event(
+            "CASE-1",
+            "EX-1",
+            operator=OPERATOR,
+            released_by=released_by,
+            received_by=received_by,
+            purpose="storage",
+            seal_intact=seal_intact,
+            seal_number="SEAL-001",
+            event_at=event_at,
+        )
+    store.close()
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "elsewhere"))  # a second key
+    with Store(tmp_path / "s") as elsewhere:
+        elsewhere.add_custody_event(
+            "CASE-1",
+            "EX-1",
+            operator=OPERATOR,
+            released_by="Store room",
+            received_by=OPERATOR,
+            purpose="analysis",
+        )
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+    store = Store(tmp_path / "s")
+    content = build_report_content(store, "CASE-1", "EX-1", issued_by=OPERATOR)
+    reported = custody_limitations(content["exhibits"][0])
+    said = " ".join(reported)
+    assert "broken" in said and "not continuous" in said and "before the exhibit was" in said
+    assert "signs with 2 keys" in said
+    assert all(line in content["limitations"] for line in reported)
+
+    def no_spectrum(self, measurement):
+        raise AssertionError("a spectrum was read for the custody lines")
+
+    monkeypatch.setattr(Store, "load_spectrum", no_spectrum)
+    assert exhibit_custody_limitations(store, "CASE-1", "EX-1") == reported
+    assert exhibit_custody_limitations(store, " CASE-1 ", "EX-1 ") == reported  # as pasted
+    store.close()
 
 
 def test_case_and_custody_listings_state_a_mixture_as_the_report_does(tmp_path):

@@ -396,6 +396,64 @@ def _key_warnings(store: Store, records: list[tuple[str, Mapping[str, Any]]]) ->
     return warnings
 
 
+def _label(exhibit: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``label`` of an exhibit's section of a report: its current label record."""
+    return {
+        "case_number": exhibit["case_number"],
+        "item_number": exhibit["item_number"],
+        "description": exhibit["description"],
+        "seal_number": exhibit["seal_number"],
+        "collected_by": exhibit["collected_by"],
+        "collected_at": exhibit["collected_at"],
+        "collected_where": exhibit["collected_where"],
+        "gps": None if exhibit["gps_lat"] is None else [exhibit["gps_lat"], exhibit["gps_lon"]],
+        "condition": exhibit["condition"],
+        "record": exhibit["seq"],
+        "record_hash": exhibit["hash"],
+    }
+
+
+def _custody_part(
+    store: Store,
+    exhibit: Mapping[str, Any],
+    case: Mapping[str, Any],
+    *,
+    events: list[dict[str, Any]],
+    measurements: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The custody of an exhibit's section of a report: its log (``events``, in time order),
+    its breaks and doubts, and the names that signed its records (the label, ``events``,
+    ``measurements``, ``results``) with more than one key. Read from the records alone: no
+    spectrum is loaded, so a scan can say it without building the rest of a section."""
+    return {
+        "custody": [
+            {
+                "record": e["seq"],
+                "event_at": e["event_at"],
+                "released_by": e["released_by"],
+                "received_by": e["received_by"],
+                "purpose": e["purpose"],
+                "seal_intact": None if e["seal_intact"] is None else bool(e["seal_intact"]),
+                "seal_number": e["seal_number"],
+                "signed_by": e["signer"],
+                "key_fingerprint": e["key_fingerprint"],
+                "record_hash": e["hash"],
+            }
+            for e in events
+        ],
+        "custody_gaps": custody_gaps(events, collected_by=exhibit["collected_by"]),
+        "custody_doubts": custody_doubts(events, exhibit=exhibit, case=case),
+        "key_warnings": _key_warnings(
+            store,
+            [("exhibits", exhibit)]
+            + [("custody_events", e) for e in events]
+            + [("measurements", m) for m in measurements]
+            + [("results", r) for r in results],
+        ),
+    }
+
+
 def _exhibit_section(
     store: Store, exhibit: Mapping[str, Any], case: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -436,19 +494,7 @@ def _exhibit_section(
         )
     acquired = [m["acquired_at"] for m in measurements]
     return {
-        "label": {
-            "case_number": case_number,
-            "item_number": item,
-            "description": exhibit["description"],
-            "seal_number": exhibit["seal_number"],
-            "collected_by": exhibit["collected_by"],
-            "collected_at": exhibit["collected_at"],
-            "collected_where": exhibit["collected_where"],
-            "gps": None if exhibit["gps_lat"] is None else [exhibit["gps_lat"], exhibit["gps_lon"]],
-            "condition": exhibit["condition"],
-            "record": exhibit["seq"],
-            "record_hash": exhibit["hash"],
-        },
+        "label": _label(exhibit),
         "dates": {
             # no custody, no receipt; a hand-over whose time is in doubt vouches for none
             "received": first_received(events, exhibit=exhibit, case=case),
@@ -457,29 +503,8 @@ def _exhibit_section(
             "first_analysed": min(acquired, key=_moment_key, default=None),
             "analyses": len(acquired),
         },
-        "custody": [
-            {
-                "record": e["seq"],
-                "event_at": e["event_at"],
-                "released_by": e["released_by"],
-                "received_by": e["received_by"],
-                "purpose": e["purpose"],
-                "seal_intact": None if e["seal_intact"] is None else bool(e["seal_intact"]),
-                "seal_number": e["seal_number"],
-                "signed_by": e["signer"],
-                "key_fingerprint": e["key_fingerprint"],
-                "record_hash": e["hash"],
-            }
-            for e in events
-        ],
-        "custody_gaps": custody_gaps(events, collected_by=exhibit["collected_by"]),
-        "custody_doubts": custody_doubts(events, exhibit=exhibit, case=case),
-        "key_warnings": _key_warnings(
-            store,
-            [("exhibits", exhibit)]
-            + [("custody_events", e) for e in events]
-            + [("measurements", m) for m in measurements]
-            + [("results", r) for r in results],
+        **_custody_part(
+            store, exhibit, case, events=events, measurements=measurements, results=results
         ),
         "analyses": analyses,
         "corrections": _corrections(store, case_number, item),
@@ -625,6 +650,10 @@ def exhibit_custody_limitations(store: Store, case_number: str, item_number: str
     """What a report on an exhibit issued now would say of its custody among its limitations
     (:func:`custody_limitations`), from the records in ``store``, without issuing one.
 
+    Only the custody part of the exhibit's section of a report is built, as a report builds
+    it (its log, breaks, doubts and key warnings): no spectrum is loaded and no analysis
+    assembled, so a scan without a report says it at the cost of reading the records.
+
     Parameters
     ----------
     store : Store
@@ -644,9 +673,17 @@ def exhibit_custody_limitations(store: Store, case_number: str, item_number: str
         The store holds no such case or exhibit.
     """
     case = store.require_case(case_number)
-    return custody_limitations(
-        _exhibit_section(store, store.require_exhibit(case_number, item_number), case)
+    exhibit = store.require_exhibit(case_number, item_number)
+    case_number, item = exhibit["case_number"], exhibit["item_number"]  # as recorded
+    custody = _custody_part(
+        store,
+        exhibit,
+        case,
+        events=in_time_order(store.custody_events(case_number, item)),
+        measurements=store.measurements(case_number, item),  # their records, not spectra
+        results=store.results(case_number, item),
     )
+    return custody_limitations({"label": _label(exhibit), **custody})
 
 
 def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0) -> list[str]:
