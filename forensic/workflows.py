@@ -305,10 +305,10 @@ def _comparable(label: str) -> frozenset[str]:
     "2026-O412" is "2026-0412", "B0X" is "BOX").
 
     Each is a reading of its own, so one does not undo another: a zero is dropped where it
-    was typed as a digit, and an O read as a zero only where it follows a single letter, the
-    zero padding of an exhibit number typed with the letter ("AO1" is "A01", so "A1"); after
-    a word it stays ("DEMO1" and "DEM1" are two numbers, as are "DEMO-1" and "DEM-1"), and
-    a zero that is a whole run stays ("A0" is not "A").
+    was typed as a digit, and an O read as a zero too (zero padding typed with the letter:
+    "AO1" is "A01", so "A1"; "2026-O412" is "2026-412") but after a word, two letters or
+    more, whose letter it is ("DEMO1" and "DEM1" are two numbers, as are "DEMO-1" and
+    "DEM-1"); a zero that is a whole run stays ("A0" is not "A").
     """
     text = unicodedata.normalize("NFKC", label).casefold()
 
