@@ -68,7 +68,21 @@ def _robust(counts: np.ndarray) -> np.ndarray:
 
 
 def saturated_pixels(counts: np.ndarray, max_counts: int) -> int:
-    """Number of pixels whose (median-filtered) counts reach :data:`SATURATION_FRACTION`."""
+    """Number of pixels whose (median-filtered) counts reach :data:`SATURATION_FRACTION`.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (pixels,)
+        The raw counts of one frame.
+    max_counts : int
+        Full-scale count of the instrument's A/D converter (65535 for 16 bits).
+
+    Returns
+    -------
+    int
+        Pixels at or above the saturation fraction of ``max_counts``; a hot pixel or a
+        cosmic-ray spike alone does not count.
+    """
     return int(np.count_nonzero(_robust(counts) >= SATURATION_FRACTION * max_counts))
 
 
@@ -150,6 +164,29 @@ def auto_expose(
     Returns the time and the steps taken (``[{"integration_time_ms", "peak_fraction"}, ...]``).
     Bounded: at most ``max_steps`` scans, and within the model's range and
     ``max_integration_ms``; a weak sample ends at the upper bound.
+
+    Parameters
+    ----------
+    spec : Spectrometer
+        The open spectrometer; its averaging is set to one scan.
+    session : optional
+        The laser session of :func:`acquire` (interlock checks, laser read-back); a new one
+        when None. The scans are taken with the laser on, and it is left on.
+    start_ms : float
+        Integration time of the first scan (ms), brought within the model's range.
+    max_integration_ms : float
+        Longest integration time tried (ms); the model's own maximum bounds it too.
+    target : tuple of (float, float)
+        Lowest and highest fraction of full scale for the strongest band.
+    max_steps : int
+        Most scans taken.
+
+    Returns
+    -------
+    float
+        The integration time chosen (ms, a whole number).
+    list of dict
+        One ``{"integration_time_ms": float, "peak_fraction": float}`` a scan taken, in order.
     """
     session = session or _Session(spec)
     limits = spec.model.integration_time_ms

@@ -87,7 +87,19 @@ def excitation_wavelength_nm(
 
 @dataclass(frozen=True)
 class SettingRange:
-    """The allowed closed range of one numeric setting, with its unit."""
+    """The allowed closed range of one numeric setting, with its unit.
+
+    Attributes
+    ----------
+    name : str
+        The setting's keyword (``"integration_time_ms"``), as messages name it.
+    minimum, maximum : float
+        The lowest and highest values allowed, both included.
+    unit : str
+        Unit for messages (``"ms"``, ``"scans"``); empty for none.
+    integer : bool
+        Only whole numbers are allowed.
+    """
 
     name: str
     minimum: float
@@ -121,7 +133,31 @@ class SettingRange:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What an instrument can do; the acquisition workflow adapts to it."""
+    """What an instrument can do; the acquisition workflow adapts to it.
+
+    Attributes
+    ----------
+    laser : bool
+        The driver switches the laser.
+    laser_readback : bool
+        The laser's state can be read back after switching it.
+    interlock : bool
+        The state of the laser interlock (lid, key or door) can be read.
+    tec : bool
+        The detector has a thermo-electric cooler whose temperature is read.
+    shutter : bool
+        The unit has a shutter the driver controls.
+    averaging : bool
+        The unit averages (or accumulates) scans itself.
+    boxcar : bool
+        The unit smooths with a boxcar (moving average) itself.
+    compression : bool
+        Spectra are transferred compressed.
+    checksum : bool
+        Spectrum transfers carry a checksum that is verified.
+    wavelength_calibration : bool
+        The unit reports its wavelength calibration coefficients.
+    """
 
     laser: bool = False
     laser_readback: bool = False
@@ -173,7 +209,20 @@ class DeviceModel:
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """Identity of the connected unit, as it reports itself."""
+    """Identity of the connected unit, as it reports itself.
+
+    Attributes
+    ----------
+    model : str
+        Model name, as the unit gives it.
+    serial : str
+        Serial number.
+    firmware : str
+        Firmware version.
+    simulated : bool
+        The unit is one of the toolkit's simulators (its serial number starts with ``SIM``):
+        its spectra are recorded as simulated, not measured.
+    """
 
     model: str
     serial: str

@@ -59,6 +59,19 @@ def hex_preview(frame: bytes, limit: int = 16) -> str:
     Sixteen bytes hold the start of a frame, its header, which tells support what the frame
     was; the whole of it (``received`` or ``frame`` of the error) would make a message of
     hundreds of characters on the technician's screen.
+
+    Parameters
+    ----------
+    frame : bytes
+        The frame received or sent.
+    limit : int
+        Most bytes shown.
+
+    Returns
+    -------
+    str
+        The bytes as hex pairs separated by spaces (``"c1 c0 00 11"``), followed by
+        ``" ... (N bytes)"`` when cut; ``"(no bytes)"`` for an empty frame.
     """
     frame = bytes(frame)
     text = frame[:limit].hex(" ")

@@ -81,6 +81,8 @@ class FolderInstrument(Instrument):
         Called at the start of :meth:`acquire` (a simulated FTIR uses it to "press scan").
     metadata : dict, optional
         Extra metadata added to each spectrum (``provenance`` for simulated instruments).
+    on_close : callable, optional
+        Called when the instrument is closed (once, however often it is closed).
     modality : {"raman", "ir"}, optional
         What the instrument exporting into the folder measures, when known.
     """

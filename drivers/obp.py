@@ -142,7 +142,23 @@ _HEADER = struct.Struct("<2sHHHII6sBB16sI")
 
 @dataclass(frozen=True)
 class OBPMessage:
-    """One decoded OBP message."""
+    """One decoded OBP message.
+
+    Attributes
+    ----------
+    message_type : int
+        The OBP message type (the command, ``0x00000100`` for the serial number).
+    payload : bytes
+        The data carried: the immediate data for 16 bytes or fewer, otherwise the payload.
+    flags : int
+        The flags word (response, ACK, NACK, hardware exception bits).
+    error : int
+        The device's error code, 0 for none (:data:`ERROR_CODES`).
+    regarding : int
+        The ``regarding`` field, echoed by the device from the request.
+    checksum_type : int
+        0 for no checksum, 1 for MD5.
+    """
 
     message_type: int
     payload: bytes = b""
@@ -171,6 +187,31 @@ def encode_message(
     checksum: bool = True,
 ) -> bytes:
     """Bytes of one OBP message (short payloads in the immediate field, MD5 when asked).
+
+    Parameters
+    ----------
+    message_type : int
+        The OBP message type (the command).
+    payload : bytes
+        The data to send: 16 bytes or fewer go in the immediate field, more in the body.
+    flags : int
+        The flags word (0 for a request from the host).
+    error : int
+        Error code (a simulated device's reply; 0 for none).
+    regarding : int
+        The ``regarding`` field.
+    checksum : bool
+        Append the MD5 of the header and body (otherwise 16 zero bytes, checksum type 0).
+
+    Returns
+    -------
+    bytes
+        The whole message: 44-byte header, body, 16-byte checksum and 4-byte footer.
+
+    Raises
+    ------
+    ProtocolError
+        The payload is longer than :data:`MAX_PAYLOAD` bytes.
 
     Examples
     --------
@@ -202,6 +243,19 @@ def encode_message(
 
 def message_length(data: bytes, *, strict: bool = False) -> int | None:
     """Total length of the message starting ``data``, or None until 44 bytes are there.
+
+    Parameters
+    ----------
+    data : bytes
+        Bytes received so far, starting with the message's first byte.
+    strict : bool
+        Refuse the swapped start byte order (the simulator is strict; the driver is not).
+
+    Returns
+    -------
+    int or None
+        The total length in bytes (header, body, checksum and footer), or None while fewer than
+        44 bytes (the header) have arrived.
 
     Raises
     ------
@@ -241,6 +295,11 @@ def decode_message(data: bytes, *, strict: bool = False) -> OBPMessage:
         The whole message.
     strict : bool
         Refuse the swapped start/footer byte orders (the simulator is strict; the driver is not).
+
+    Returns
+    -------
+    OBPMessage
+        The message, its payload taken from the immediate field or the body.
 
     Raises
     ------
@@ -296,13 +355,43 @@ def decode_message(data: bytes, *, strict: bool = False) -> OBPMessage:
 def spectrum_transfer_s(pixels: int, baud: int) -> float:
     """Line time (s) allowed for one spectrum message of ``pixels`` pixels at ``baud`` bit/s:
     two bytes a pixel and 64 of header and footer, ten bits a byte (8N1); at 9600 baud a
-    2048-pixel spectrum takes 4.3 s."""
+    2048-pixel spectrum takes 4.3 s.
+
+    Parameters
+    ----------
+    pixels : int
+        Pixels in the spectrum.
+    baud : int
+        Line rate (bit/s); 0 or less is taken as 1.
+
+    Returns
+    -------
+    float
+        The line time in seconds.
+    """
     return (int(pixels) * 2 + HEADER_SIZE + TRAILER_SIZE) * 10.0 / max(int(baud), 1)
 
 
 def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, baud: int) -> float:
     """:func:`drivers.base.scan_allowance_s` for the spectrum of ``pixels`` pixels at ``baud``
-    (its line time: :func:`spectrum_transfer_s`)."""
+    (its line time: :func:`spectrum_transfer_s`).
+
+    Parameters
+    ----------
+    integration_time_ms : float
+        Integration time of one scan (ms).
+    averages : int
+        Scans averaged into the spectrum.
+    pixels : int
+        Pixels in the spectrum.
+    baud : int
+        Line rate (bit/s).
+
+    Returns
+    -------
+    float
+        The allowance in seconds.
+    """
     return base.scan_allowance_s(integration_time_ms, averages, spectrum_transfer_s(pixels, baud))
 
 

@@ -126,7 +126,17 @@ MODELS = {
 
 @dataclass(frozen=True)
 class Command:
-    """One decoded command: its letter, data words, and whether it is a ``?`` query."""
+    """One decoded command: its letter, data words, and whether it is a ``?`` query.
+
+    Attributes
+    ----------
+    letter : str
+        The command letter (``"I"``), or ``"aA"``/``"bB"`` for the mode switches.
+    words : tuple of int
+        The data words that followed, 0-65535 each.
+    query : bool
+        The command was a ``?`` query of the setting ``letter``.
+    """
 
     letter: str
     words: tuple[int, ...] = ()
@@ -156,6 +166,16 @@ def encode_command(
     query : bool
         Prefix ``?`` (query the value of setting ``letter``; ``"x"`` queries a slot).
 
+    Returns
+    -------
+    bytes
+        The command as sent on the line.
+
+    Raises
+    ------
+    ProtocolError
+        A data word is outside 0-65535.
+
     Examples
     --------
     >>> encode_command("I", 100).hex()
@@ -183,6 +203,13 @@ def _word_count(letter: str, first: int | None) -> int | None:
 
 def parse_command(buffer: bytes, *, ascii_mode: bool = False) -> tuple[Command | None, int]:
     """Decode the first command in ``buffer`` (device side).
+
+    Parameters
+    ----------
+    buffer : bytes
+        Bytes received by the device so far.
+    ascii_mode : bool
+        Data words arrive as decimal text ended by CR or LF, not as binary words.
 
     Returns
     -------
@@ -237,7 +264,23 @@ def parse_command(buffer: bytes, *, ascii_mode: bool = False) -> tuple[Command |
 
 
 def encode_compressed(values: np.ndarray) -> bytes:
-    """Compress pixel WORDs: first raw, then signed byte differences or 0x80 + WORD."""
+    """Compress pixel WORDs: first raw, then signed byte differences or 0x80 + WORD.
+
+    Parameters
+    ----------
+    values : array_like of int
+        Pixel values, 0-65535 each.
+
+    Returns
+    -------
+    bytes
+        The compressed data; empty for no pixels.
+
+    Raises
+    ------
+    ProtocolError
+        A value is outside 0-65535.
+    """
     v = np.asarray(values, dtype=np.int64)
     if v.size == 0:
         return b""
@@ -298,6 +341,13 @@ def _cached_tokens(tail: bytes, count: int) -> tuple[np.ndarray, int] | None:
 
 def decode_compressed(data: bytes, count: int) -> tuple[np.ndarray, int]:
     """Decode ``count`` compressed pixels from the start of ``data``.
+
+    Parameters
+    ----------
+    data : bytes
+        The compressed pixel data, from its first byte (more may follow).
+    count : int
+        Pixels to decode; 0 or less decodes none.
 
     Returns
     -------
@@ -370,7 +420,27 @@ class SpectrumFrame:
 
 
 def pixel_selection(total_pixels: int, pixel_mode: int, params: tuple[int, ...]) -> np.ndarray:
-    """Indices of the pixels transmitted in ``pixel_mode`` with ``params``."""
+    """Indices of the pixels transmitted in ``pixel_mode`` with ``params``.
+
+    Parameters
+    ----------
+    total_pixels : int
+        Pixels of the detector.
+    pixel_mode : int
+        0 (every pixel), 1 (every n-th) or 3 (every n-th from x to y).
+    params : tuple of int
+        The mode's parameters: none for 0, ``(n,)`` for 1, ``(x, y, n)`` for 3.
+
+    Returns
+    -------
+    ndarray of int, shape (transmitted,)
+        The indices of the pixels sent, in order.
+
+    Raises
+    ------
+    ProtocolError
+        The mode is not supported, or its parameters do not fit the detector.
+    """
     if pixel_mode == 0:
         return np.arange(total_pixels)
     if pixel_mode == 1 and len(params) == 1 and params[0] >= 1:
@@ -402,6 +472,37 @@ def encode_spectrum(
     ``counts`` are the transmitted values (already summed over ``scans``). The data-size flag
     is 1 when ``scans`` > 1 (accumulated scans need DWORDs); compression applies to WORD data
     only, and never in ASCII mode.
+
+    Parameters
+    ----------
+    counts : array_like of int, shape (pixels,)
+        The transmitted pixel values: 0-65535 for one scan, 0-4294967295 when accumulated.
+    scans : int
+        Scans accumulated (the header's scan count).
+    integration_time_ms : int
+        Integration time (ms) for the header.
+    baseline : int
+        The baseline (dark offset) for the header, 32 bits.
+    pixel_mode : int
+        The pixel mode (0 all pixels, 1 every n-th, 3 every n-th of a range).
+    pixel_params : tuple of int
+        The pixel mode's parameters.
+    compressed : bool
+        Compress the pixel data (WORD data in binary mode only).
+    checksum : bool
+        Put a checksum word (the pixel sum, 16 bits) before the end word.
+    ascii_mode : bool
+        Send decimal text, one number a line, instead of binary words.
+
+    Returns
+    -------
+    bytes
+        The reply, STX to the end word ``FFFD``.
+
+    Raises
+    ------
+    ProtocolError
+        A value is outside the range its data size can carry.
     """
     values = np.asarray(counts, dtype=np.int64)
     flag = 1 if scans > 1 else 0
@@ -460,6 +561,24 @@ def frame_length(
     ascii_mode: bool = False,
 ) -> int | None:
     """Length in bytes of the ``S`` reply at the start of ``data``, or None if more is needed.
+
+    Parameters
+    ----------
+    data : bytes
+        Bytes received so far, starting with the reply's first byte.
+    total_pixels : int
+        Pixels of the detector (in pixel mode 0).
+    compressed : bool
+        The pixel data is compressed (``G1``).
+    checksum : bool
+        A checksum word precedes the end word (``k1``).
+    ascii_mode : bool
+        The reply is decimal text, one number a line.
+
+    Returns
+    -------
+    int or None
+        The reply's length in bytes, or None until enough has arrived to tell.
 
     Raises
     ------
@@ -539,6 +658,24 @@ def decode_spectrum(
 ) -> SpectrumFrame:
     """Decode one complete ``S`` reply (exactly the bytes of :func:`frame_length`).
 
+    Parameters
+    ----------
+    data : bytes
+        The whole reply, STX to the end word.
+    total_pixels : int
+        Pixels of the detector (in pixel mode 0), for the pixel modes that send fewer.
+    compressed : bool
+        The pixel data is compressed (``G1``); applies to WORD data only.
+    checksum : bool
+        A checksum word precedes the end word (``k1``).
+    ascii_mode : bool
+        The reply is decimal text, one number a line.
+
+    Returns
+    -------
+    SpectrumFrame
+        The pixel values and the header (scans, integration time, baseline, pixel mode).
+
     Raises
     ------
     ProtocolError
@@ -603,7 +740,25 @@ def decode_spectrum(
 
 
 def wavelength_axis(coefficients: list[float] | np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """λ(p) = Σ cᵢ pⁱ (nm) for pixel indices ``pixels``; refuses a non-finite or flat axis."""
+    """λ(p) = Σ cᵢ pⁱ (nm) for pixel indices ``pixels``; refuses a non-finite or flat axis.
+
+    Parameters
+    ----------
+    coefficients : sequence of float
+        The calibration coefficients c₀, c₁, ..., constant first (nm, nm/pixel, ...).
+    pixels : array_like of int
+        Pixel indices.
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``pixels``
+        The wavelength of each pixel (nm).
+
+    Raises
+    ------
+    ProtocolError
+        A wavelength is not finite or not positive, or the axis is not monotonic.
+    """
     coeffs = np.asarray(coefficients, dtype=np.float64)
     wavelengths = np.polynomial.polynomial.polyval(np.asarray(pixels, dtype=np.float64), coeffs)
     if not np.all(np.isfinite(wavelengths)) or np.any(wavelengths <= 0):
@@ -640,13 +795,42 @@ def spectrum_transfer_s(pixels: int, baud: int) -> float:
     The longest the reply can be: four bytes a pixel (DWORDs, when scans are accumulated),
     64 bytes of header and trailer, ten bits a byte (8N1). At 9600 baud a 2048-pixel
     spectrum is allowed 8.6 s.
+
+    Parameters
+    ----------
+    pixels : int
+        Pixels in the spectrum.
+    baud : int
+        Line rate (bit/s); 0 or less is taken as 1.
+
+    Returns
+    -------
+    float
+        The line time in seconds.
     """
     return (int(pixels) * 4 + 64) * 10.0 / max(int(baud), 1)
 
 
 def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, baud: int) -> float:
     """:func:`drivers.base.scan_allowance_s` for an ``S`` reply of ``pixels`` pixels at ``baud``
-    (its line time: :func:`spectrum_transfer_s`)."""
+    (its line time: :func:`spectrum_transfer_s`).
+
+    Parameters
+    ----------
+    integration_time_ms : float
+        Integration time of one scan (ms).
+    averages : int
+        Scans accumulated into the spectrum.
+    pixels : int
+        Pixels in the spectrum.
+    baud : int
+        Line rate (bit/s).
+
+    Returns
+    -------
+    float
+        The allowance in seconds.
+    """
     return base.scan_allowance_s(integration_time_ms, averages, spectrum_transfer_s(pixels, baud))
 
 

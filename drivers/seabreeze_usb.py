@@ -29,7 +29,19 @@ def _seabreeze() -> Any:
 
 
 def list_usb_spectrometers() -> list[dict[str, str]]:
-    """``[{"model", "serial"}]`` for each Ocean USB spectrometer seabreeze can see."""
+    """``[{"model", "serial"}]`` for each Ocean USB spectrometer seabreeze can see.
+
+    Returns
+    -------
+    list of dict of str to str
+        ``{"model": ..., "serial": ...}`` for each device found; empty when there is none.
+
+    Raises
+    ------
+    NotSupported
+        python-seabreeze is not installed, or its backend could not list the devices
+        (no libusb, no permission).
+    """
     sb = _seabreeze()
     try:
         devices = sb.list_devices()

@@ -54,6 +54,12 @@ def describe_port(device: str, description: str, hwid: str) -> str:
     device, description, hwid : str
         As pyserial's ``list_ports`` gives them.
 
+    Returns
+    -------
+    str
+        The device, then what is known of it (the description and ``[hardware id]``), two
+        spaces apart; a port pyserial knows nothing of is said to be built in.
+
     Examples
     --------
     >>> describe_port("/dev/ttyS0", "n/a", "n/a")

@@ -87,6 +87,21 @@ SampleResolver = Callable[[str, str], Spectrum]
 def parse_instrument_url(url: str) -> tuple[str, str, dict[str, str]]:
     """Split an instrument URL into (scheme, target, parameters).
 
+    Parameters
+    ----------
+    url : str
+        The instrument URL (``ocean-rs232:///dev/ttyUSB0?baud=9600``).
+
+    Returns
+    -------
+    scheme : str
+        One of :data:`SCHEMES`, in lower case.
+    target : str
+        The port, serial number, folder or simulated protocol, percent-decoding undone and a
+        leading ``//`` removed.
+    parameters : dict of str to str
+        The query parameters, each as given (a blank value is kept).
+
     Raises
     ------
     SettingError
@@ -174,7 +189,17 @@ def _flag(params: dict[str, str], key: str, default: bool) -> bool:
 
 
 class SimulatedInstrument(Instrument):
-    """A real driver talking to a simulator owned by the same process; closing stops both."""
+    """A real driver talking to a simulator owned by the same process; closing stops both.
+
+    Parameters
+    ----------
+    inner : Instrument
+        The real driver, connected to the simulator.
+    simulator : object
+        The simulator; its ``stop`` (or else ``close``) is called on closing.
+    reference : Spectrum
+        The sample simulated, named in the metadata of every spectrum acquired.
+    """
 
     def __init__(self, inner: Instrument, simulator: Any, reference: Spectrum) -> None:
         self.inner = inner

@@ -23,7 +23,19 @@ __all__ = ["FTIRFolderSimulator", "export_bytes"]
 
 
 def export_bytes(spectrum: Spectrum) -> bytes:
-    """The CSV export of a simulated FTIR spectrum (wavenumber, absorbance)."""
+    """The CSV export of a simulated FTIR spectrum (wavenumber, absorbance).
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The simulated spectrum (wavenumber in cm⁻¹, absorbance).
+
+    Returns
+    -------
+    bytes
+        ASCII CSV: a header line ``wavenumber_cm-1,absorbance``, then one line a point
+        (wavenumber to 0.01 cm⁻¹, absorbance to 6 decimals).
+    """
     rows = np.column_stack((spectrum.wavenumber, spectrum.intensity))
     lines = ["wavenumber_cm-1,absorbance"]
     lines += [f"{x:.2f},{y:.6f}" for x, y in rows]

@@ -35,7 +35,13 @@ _HEADER = 44
 
 class OBPSimulator(RamanPtySimulator):
     """Serve OBP on a pty for a synthetic sample (parameters as
-    :class:`~drivers.simulators.pty.RamanPtySimulator`)."""
+    :class:`~drivers.simulators.pty.RamanPtySimulator`).
+
+    Parameters
+    ----------
+    reference, fault, seed, realtime, detector, slow_s, baud
+        As :class:`~drivers.simulators.pty.RamanPtySimulator`.
+    """
 
     name = "obp simulator"
 

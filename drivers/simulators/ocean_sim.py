@@ -35,6 +35,11 @@ class OceanRS232Simulator(RamanPtySimulator):
 
     Parameters as :class:`~drivers.simulators.pty.RamanPtySimulator`; with ``realtime`` the
     ``S`` command takes as long as the exposure (integration x scans).
+
+    Parameters
+    ----------
+    reference, fault, seed, realtime, detector, slow_s, baud
+        As :class:`~drivers.simulators.pty.RamanPtySimulator`.
     """
 
     name = "ocean-rs232 simulator"

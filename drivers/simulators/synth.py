@@ -25,7 +25,40 @@ FULL_SCALE = 65535
 
 @dataclass(frozen=True)
 class DetectorModel:
-    """Parameters of the simulated detector and laser (counts, ms, mW, °C)."""
+    """Parameters of the simulated detector and laser (counts, ms, mW, °C).
+
+    Attributes
+    ----------
+    pixels : int
+        Detector pixels.
+    wavelength_coefficients : tuple of 4 float
+        Wavelength calibration λ(p) = c₀ + c₁p + c₂p² + c₃p³ (nm).
+    laser_wavelength_nm : float
+        Excitation wavelength (nm).
+    laser_power_mw : float
+        Laser power (mW).
+    offset_counts : float
+        Electronic offset of every pixel (counts).
+    dark_rate_per_ms : float
+        Dark current at 25 °C (counts per ms); doubles every 6 °C.
+    temperature_c : float
+        Detector temperature (°C).
+    read_noise_counts : float
+        Read noise (counts, standard deviation).
+    counts_per_electron : float
+        Gain (counts per electron), for the shot noise.
+    band_rate_per_mw_ms : float
+        Counts of the strongest Raman band per mW of laser per ms of integration.
+    fluorescence_fraction : float
+        Height of the broad fluorescence background, as a fraction of the strongest band.
+    hot_pixels : int
+        Pixels with a high dark current.
+    cosmic_rate_per_s : float
+        Cosmic-ray spikes a second of integration, on average, in each scan.
+    axis_shift_cm1 : float
+        Error of the instrument's Raman shift axis (cm⁻¹): every band appears this much above
+        its place in the reference.
+    """
 
     pixels: int = 2048
     wavelength_coefficients: tuple[float, float, float, float] = (790.0, 0.1420, -6.0e-6, 0.0)
@@ -123,6 +156,23 @@ def simulate_ftir(
     The reference is put on the instrument's grid (transmittance converted to absorbance),
     scaled to a strongest band of about 0.8 AU, given a small sloping baseline and Gaussian
     noise. Metadata ``provenance = "simulated"``.
+
+    Parameters
+    ----------
+    reference : Spectrum
+        An IR spectrum, absorbance or transmittance.
+    seed : int, optional
+        Noise seed; None for fresh noise each time.
+    resolution_cm1 : float
+        Point spacing of the simulated spectrum (cm⁻¹).
+    noise_absorbance : float
+        Standard deviation of the noise (absorbance units).
+
+    Returns
+    -------
+    Spectrum
+        The simulated spectrum: ``modality="ir"``, ``y_unit="absorbance"``, named as the
+        reference.
     """
     rng = np.random.default_rng(seed)
     ref = reference
