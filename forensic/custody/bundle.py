@@ -99,6 +99,27 @@ def export_bundle(
 ) -> dict[str, Any]:
     """Write the bundle of a case to ``out`` and return its manifest.
 
+    Parameters
+    ----------
+    store : Store
+        The evidence store.
+    case_number : str
+        The case (as recorded, or differing from it only as :meth:`Store.require_case`
+        allows).
+    out : str or path-like
+        The bundle file to write (a ZIP archive).
+    operator : str
+        Who exports: their key signs the manifest.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    dict
+        The manifest: ``format``, ``case_number``, ``created_at``, ``exported_by``,
+        ``exporter_key_fingerprint``, ``origin_chain_id``, ``chains`` (each chain's id and
+        head), ``record_count`` and ``files`` (the SHA-256 of every other file of the bundle).
+
     Raises
     ------
     CustodyError
@@ -175,7 +196,23 @@ def export_bundle(
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What an import accepted."""
+    """What an import accepted.
+
+    Attributes
+    ----------
+    case_number : str
+        The case the bundle holds.
+    new_records : int
+        Records added to the store.
+    known_records : int
+        Records the store held already (the same hash), not added again.
+    exported_by : str
+        The operator who exported the bundle.
+    exporter_key_fingerprint : str
+        The fingerprint of the key that signed the bundle's manifest.
+    import_record : dict
+        The ``imports`` record of this import, signed by the importing operator.
+    """
 
     case_number: str
     new_records: int
@@ -341,6 +378,20 @@ def check_bundle(
 
 def import_bundle(store: Store, path: str | os.PathLike, *, operator: str) -> ImportSummary:
     """Verify a bundle completely, then add its records to ``store`` in one transaction.
+
+    Parameters
+    ----------
+    store : Store
+        The evidence store to add the records to.
+    path : str or path-like
+        The bundle file.
+    operator : str
+        Who imports: signs the ``imports`` record.
+
+    Returns
+    -------
+    ImportSummary
+        What was added, and what the store held already.
 
     Raises
     ------

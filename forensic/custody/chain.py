@@ -159,6 +159,16 @@ def _check_finite(value: Any, where: str) -> None:
 def canonical_json(value: Any) -> bytes:
     """The canonical UTF-8 JSON bytes of ``value`` (sorted keys, compact, no NaN).
 
+    Parameters
+    ----------
+    value : object
+        Plain JSON data: dicts with str keys, lists, str, int, finite float, bool, None.
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON, keys sorted, no spaces, non-ASCII characters as they are.
+
     Raises
     ------
     CustodyError
@@ -175,12 +185,36 @@ def canonical_json(value: Any) -> bytes:
 
 
 def canonical_text(value: Any) -> str:
-    """:func:`canonical_json` as a ``str`` (what JSON columns of the store hold)."""
+    """:func:`canonical_json` as a ``str`` (what JSON columns of the store hold).
+
+    Parameters
+    ----------
+    value : object
+        As for :func:`canonical_json`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    CustodyError
+        As :func:`canonical_json`.
+    """
     return canonical_json(value).decode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data`` as 64 lowercase hex digits."""
+    """SHA-256 of ``data`` as 64 lowercase hex digits.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    str
+    """
     return hashlib.sha256(data).hexdigest()
 
 
@@ -190,6 +224,23 @@ def record_content(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     Columns not in the schema (for example a column a later migration adds to an old row) are
     ignored only if their value is NULL; anything else makes the record unverifiable, so it is
     included and the hash will not match.
+
+    Parameters
+    ----------
+    table : str
+        A chained table (a key of :data:`CHAINED_TABLES`).
+    row : mapping
+        The row as stored.
+
+    Returns
+    -------
+    dict
+        The row without :data:`NOT_CONTENT` columns, nor NULL columns the schema does not know.
+
+    Raises
+    ------
+    CustodyError
+        ``table`` is not a chained table.
     """
     if table not in CHAINED_TABLES:
         raise CustodyError(f"{table!r} is not a chained table")
@@ -204,12 +255,41 @@ def record_content(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def record_hash(table: str, content: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of a record: canonical JSON of ``{"table": table, "content": content}``."""
+    """SHA-256 (hex) of a record: canonical JSON of ``{"table": table, "content": content}``.
+
+    Parameters
+    ----------
+    table : str
+        The record's table.
+    content : mapping
+        Its content (:func:`record_content`).
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+
+    Raises
+    ------
+    CustodyError
+        As :func:`canonical_json`.
+    """
     return sha256_hex(canonical_json({"table": table, "content": dict(content)}))
 
 
 def column_digests(content: Mapping[str, Any]) -> str:
-    """The ``column_digests`` value for a record's content (canonical JSON text)."""
+    """The ``column_digests`` value for a record's content (canonical JSON text).
+
+    Parameters
+    ----------
+    content : mapping
+        A record's content; a ``column_digests`` column in it is left out.
+
+    Returns
+    -------
+    str
+        Canonical JSON of ``{column: first 16 hex digits of the SHA-256 of its value}``.
+    """
     return canonical_text(
         {
             column: sha256_hex(canonical_json(value))[:16]
@@ -223,6 +303,17 @@ def changed_columns(content: Mapping[str, Any]) -> list[str] | None:
     """Columns whose value no longer matches the digest recorded when the record was signed.
 
     Returns None when the recorded digests themselves are unreadable.
+
+    Parameters
+    ----------
+    content : mapping
+        A record's content (:func:`record_content`), with its recorded ``column_digests``.
+
+    Returns
+    -------
+    list of str or None
+        The names of the changed columns, sorted (a column added or removed since counts);
+        empty when none changed; None when the recorded digests cannot be read.
     """
     try:
         recorded = json.loads(content.get("column_digests") or "")

@@ -35,7 +35,18 @@ _UNKNOWN = datetime.max.replace(tzinfo=timezone.utc)
 
 def in_time_order(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Custody events by the moment they happened, then by record (a time without a zone, in
-    records older than that rule, goes last)."""
+    records older than that rule, goes last).
+
+    Parameters
+    ----------
+    events : sequence of mapping
+        Custody events, each with its ``event_at`` and ``seq``.
+
+    Returns
+    -------
+    list of mapping
+        The same events, sorted.
+    """
     return sorted(events, key=lambda e: (recorded_moment(e["event_at"]) or _UNKNOWN, e["seq"]))
 
 
@@ -114,7 +125,21 @@ def seals_in_force(
 ) -> list[str | None]:
     """The seal each hand-over's state refers to, for events in time order
     (:func:`in_time_order`): the number it states, else the last one stated before it (by an
-    earlier hand-over or, before any, the exhibit's label); None when none is known."""
+    earlier hand-over or, before any, the exhibit's label); None when none is known.
+
+    Parameters
+    ----------
+    events : sequence of mapping
+        Custody events in time order, each with its ``seal_number`` (None or empty: not
+        stated).
+    label_seal : str, optional
+        The seal number on the exhibit's label.
+
+    Returns
+    -------
+    list of str or None
+        One a event, in the order given.
+    """
     seal = label_seal or None
     found = []
     for event in events:
@@ -255,7 +280,22 @@ def custody_warnings(
 ) -> list[str]:
     """Every warning on an exhibit's custody log, as the commands say them: each break
     (:func:`custody_gaps`, after "custody not continuous: ") and each doubt
-    (:func:`custody_doubts`)."""
+    (:func:`custody_doubts`).
+
+    Parameters
+    ----------
+    events : sequence of mapping
+        The exhibit's custody events, as recorded.
+    exhibit : mapping, optional
+        The exhibit's label record (who collected it, its seal).
+    case : mapping, optional
+        The case record.
+
+    Returns
+    -------
+    list of str
+        The warnings, breaks first; empty for a log without either.
+    """
     gaps = custody_gaps(events, collected_by=(exhibit or {}).get("collected_by"))
     return [f"custody not continuous: {gap}" for gap in gaps] + custody_doubts(
         events, exhibit=exhibit, case=case

@@ -50,14 +50,38 @@ _MAX_NAME = 200
 
 
 def config_dir() -> Path:
-    """The toolkit's config folder: ``$FORENSIC_CONFIG_DIR`` or the platform's user config dir."""
+    """The toolkit's config folder: ``$FORENSIC_CONFIG_DIR`` or the platform's user config dir.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
     override = os.environ.get("FORENSIC_CONFIG_DIR")
     return Path(override) if override else Path(platformdirs.user_config_dir("forensic"))
 
 
 def check_operator_name(name: str, what: str = "operator name") -> str:
     """Return ``name`` stripped, or raise :class:`CustodyError` if it cannot name a person
-    (``what`` says which name, in the error)."""
+    (``what`` says which name, in the error).
+
+    Parameters
+    ----------
+    name : str
+        The name as given.
+    what : str
+        Which name it is, for the error.
+
+    Returns
+    -------
+    str
+        The name without the spaces around it.
+
+    Raises
+    ------
+    CustodyError
+        The name is not a str, is blank, is too long, or holds control characters.
+    """
     if not isinstance(name, str) or not name.strip():
         raise CustodyError(f"{what} is empty: give the name of the person")
     name = name.strip()
@@ -79,6 +103,11 @@ def stated_person(name: str | None, what: str) -> str | None:
         The name as given.
     what : str
         Which name it is, for the error (``"received by"``).
+
+    Returns
+    -------
+    str or None
+        The name stripped, or None.
 
     Raises
     ------
@@ -135,7 +164,25 @@ def similar_names(name: str, known: Iterable[str]) -> list[str]:
 
 
 def key_path(operator: str) -> Path:
-    """Where the private key of ``operator`` is kept (the file may not exist yet)."""
+    """Where the private key of ``operator`` is kept (the file may not exist yet).
+
+    Parameters
+    ----------
+    operator : str
+        The operator's name.
+
+    Returns
+    -------
+    Path
+        ``<slug>-<tag>.pem`` in :func:`keys_folder`: the name in lower case with runs of other
+        characters as ``-`` (at most 40), and 8 hex digits of the SHA-256 of the name, so that
+        names alike in letters keep their own files.
+
+    Raises
+    ------
+    CustodyError
+        As :func:`check_operator_name`.
+    """
     operator = check_operator_name(operator)
     slug = re.sub(r"[^a-z0-9]+", "-", operator.lower()).strip("-")[:40] or "operator"
     tag = hashlib.sha256(operator.encode("utf-8")).hexdigest()[:8]
@@ -155,13 +202,34 @@ def keys_folder() -> Path:
 
 
 def fingerprint(public_key_hex: str) -> str:
-    """SHA-256 (hex) of the raw 32-byte public key: the name under which a key is recorded."""
+    """SHA-256 (hex) of the raw 32-byte public key: the name under which a key is recorded.
+
+    Parameters
+    ----------
+    public_key_hex : str
+        The raw public key, 64 hex digits.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+    """
     return hashlib.sha256(bytes.fromhex(public_key_hex)).hexdigest()
 
 
 @dataclass(frozen=True)
 class OperatorKey:
-    """An operator's signing key (private part loaded from the config folder)."""
+    """An operator's signing key (private part loaded from the config folder).
+
+    Attributes
+    ----------
+    operator : str
+        The operator's name, as checked (:func:`check_operator_name`).
+    private_key : Ed25519PrivateKey
+        The private key.
+    path : Path
+        The key file it was loaded from (:func:`key_path`).
+    """
 
     operator: str
     private_key: Ed25519PrivateKey
@@ -199,6 +267,15 @@ def _check_private_permissions(path: Path) -> None:
 def load_or_create_key(operator: str) -> OperatorKey:
     """Load the operator's private key, creating it (mode 0600) on first use.
 
+    Parameters
+    ----------
+    operator : str
+        The operator's name.
+
+    Returns
+    -------
+    OperatorKey
+
     Raises
     ------
     CustodyError
@@ -234,6 +311,15 @@ def load_key(operator: str) -> OperatorKey:
     For signing where a new key would prove nothing (it is known nowhere) and writing its file
     might fail half-way (a full disk).
 
+    Parameters
+    ----------
+    operator : str
+        The operator's name.
+
+    Returns
+    -------
+    OperatorKey
+
     Raises
     ------
     CustodyError
@@ -262,7 +348,22 @@ def _load(operator: str, path: Path) -> OperatorKey:
 
 
 def verify_signature(public_key_hex: str, signature_hex: str, message: bytes) -> bool:
-    """True if ``signature_hex`` is a valid Ed25519 signature of ``message`` by that key."""
+    """True if ``signature_hex`` is a valid Ed25519 signature of ``message`` by that key.
+
+    Parameters
+    ----------
+    public_key_hex : str
+        The raw Ed25519 public key, 64 hex digits.
+    signature_hex : str
+        The signature, 128 hex digits.
+    message : bytes
+        What was signed.
+
+    Returns
+    -------
+    bool
+        False also for a key or signature that is not hex, or not of its length.
+    """
     try:
         public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
         public.verify(bytes.fromhex(signature_hex), message)

@@ -33,7 +33,21 @@ _NOT_CITED = frozenset({"chain_head_hash"})
 def concerns(row: Mapping[str, Any], case_number: str, item_number: str | None) -> bool:
     """True if a record says something about a report's case (``item_number`` None) or
     exhibit: a record of the case that names that exhibit or no exhibit (the case itself, an
-    import of it, a report on the whole case); another exhibit's records do not."""
+    import of it, a report on the whole case); another exhibit's records do not.
+
+    Parameters
+    ----------
+    row : mapping
+        A record.
+    case_number : str
+        The report's case.
+    item_number : str or None
+        The report's exhibit; None for a report on the whole case.
+
+    Returns
+    -------
+    bool
+    """
     return row.get("case_number") == case_number and (
         item_number is None or row.get("item_number") in (None, item_number)
     )
@@ -73,6 +87,17 @@ class LaterRecord:
     corrects (directly, or through corrections in between), None if it corrects none;
     ``results`` are a later measurement's results (recorded after the report too), oldest
     first.
+
+    Attributes
+    ----------
+    table : str
+        The record's table.
+    row : dict
+        The record.
+    corrects : dict or None
+        The record stated in the report that it corrects.
+    results : tuple of dict
+        A later measurement's later results, oldest first.
     """
 
     table: str
@@ -91,6 +116,13 @@ class SinceReport:
     for them (custody hand-overs, new labels, imports); each in the order they were recorded.
     ``problems`` are those of the records the report states (altered, missing), as
     verification found them.
+
+    Attributes
+    ----------
+    corrections, analyses, other, reports : list of LaterRecord
+        The later records, by kind.
+    problems : list of Problem
+        Verification's problems with the records the report states.
     """
 
     corrections: list[LaterRecord] = field(default_factory=list)

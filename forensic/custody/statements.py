@@ -19,6 +19,14 @@ def one_spaced(text: str) -> str:
     """``text`` without the spaces around it, each run of spaces (tabs, newlines) inside it
     one space.
 
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> one_spaced(" Ann  Example\\t")
@@ -51,5 +59,16 @@ def statement_key(text: str | None) -> str:
 
 def same_statement(stated: str | None, recorded: str | None) -> bool:
     """Two statements (a name, a description, a seal number) that differ only in letter case
-    and spacing say the same (:func:`statement_key`)."""
+    and spacing say the same (:func:`statement_key`).
+
+    Parameters
+    ----------
+    stated, recorded : str or None
+        The statements, as given and as recorded; None states nothing.
+
+    Returns
+    -------
+    bool
+        True when their :func:`statement_key` is the same (two None say the same).
+    """
     return statement_key(stated) == statement_key(recorded)

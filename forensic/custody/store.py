@@ -189,7 +189,12 @@ def raw_sha256(spectrum: Spectrum) -> str:
 
 
 def utc_now() -> str:
-    """The current time as ISO-8601 UTC with milliseconds, e.g. ``2026-01-31T09:15:02.123Z``."""
+    """The current time as ISO-8601 UTC with milliseconds, e.g. ``2026-01-31T09:15:02.123Z``.
+
+    Returns
+    -------
+    str
+    """
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -303,6 +308,16 @@ def recorded_moment(iso: str | None) -> datetime | None:
     """A recorded time as an aware UTC datetime; ``None`` for a date alone or free text.
 
     Records written before :func:`record_time` existed may hold any offset, or text.
+
+    Parameters
+    ----------
+    iso : str or None
+        A recorded time (ISO 8601).
+
+    Returns
+    -------
+    datetime or None
+        The moment in UTC; None for an empty value, or one without a time zone or not a time.
     """
     if not iso:
         return None
@@ -316,7 +331,18 @@ def recorded_moment(iso: str | None) -> datetime | None:
 def utc_when(iso: str | None) -> str:
     """A recorded time in UTC for a table: ``2026-01-31T10:15:02.123+01:00`` ->
     ``2026-01-31 09:15:02Z``; a date alone or free text (records older than the check on
-    entered times) is shown as it is."""
+    entered times) is shown as it is.
+
+    Parameters
+    ----------
+    iso : str or None
+        A recorded time.
+
+    Returns
+    -------
+    str
+        ``-`` for an empty value.
+    """
     if not iso:
         return "-"
     moment = recorded_moment(iso)
@@ -326,7 +352,21 @@ def utc_when(iso: str | None) -> str:
 
 
 def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
-    """The SQLite file for ``path`` (argument, ``$FORENSIC_STORE`` or the default folder)."""
+    """The SQLite file for ``path`` (argument, ``$FORENSIC_STORE`` or the default folder).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The store's database file (a name ending ``.db``, ``.sqlite`` or ``.sqlite3``, or an
+        existing file), or its folder. None or empty: ``$FORENSIC_STORE``, else ``store`` in
+        the user data folder.
+
+    Returns
+    -------
+    Path
+        The database file (:data:`DB_NAME` in a folder); neither it nor the folder is created
+        here.
+    """
     if path is None or str(path) == "":
         path = os.environ.get("FORENSIC_STORE") or (
             Path(platformdirs.user_data_dir("forensic")) / "store"
@@ -1737,12 +1777,32 @@ class Store:
 
 def stated_description(description: str | None) -> str | None:
     """A label's description as it is stated to a reader: :data:`NOT_DESCRIBED` for what
-    older scans recorded in its place (an instruction to the technician), else as recorded."""
+    older scans recorded in its place (an instruction to the technician), else as recorded.
+
+    Parameters
+    ----------
+    description : str or None
+        The label's description as recorded.
+
+    Returns
+    -------
+    str or None
+    """
     return NOT_DESCRIBED if description in _NOT_DESCRIBED_BEFORE else description
 
 
 def as_label(value: str) -> str:
-    """A case or exhibit number as recorded: without the spaces a paste leaves around it."""
+    """A case or exhibit number as recorded: without the spaces a paste leaves around it.
+
+    Parameters
+    ----------
+    value : str
+        The number as given; anything not a str is returned as it is.
+
+    Returns
+    -------
+    str
+    """
     return value.strip() if isinstance(value, str) else value
 
 

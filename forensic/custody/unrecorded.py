@@ -97,7 +97,17 @@ UNSIGNED = "unsigned"
 
 def statement(document: Mapping[str, Any]) -> bytes:
     """The bytes a kept file's signature signs: canonical JSON of its format and its
-    :data:`SIGNED_FIELDS` (a field absent is signed as null)."""
+    :data:`SIGNED_FIELDS` (a field absent is signed as null).
+
+    Parameters
+    ----------
+    document : mapping
+        The file's content (or the content about to be written).
+
+    Returns
+    -------
+    bytes
+    """
     return chain.canonical_json({"format": FORMAT, **{k: document.get(k) for k in SIGNED_FIELDS}})
 
 
@@ -108,6 +118,21 @@ class UnrecordedMeasurement:
     ``document`` is the file's content; ``file_sha256`` the SHA-256 of the file as read;
     ``key_fingerprint`` that of the key whose signature of its statement was verified (None
     when the file is unsigned, and ``unsigned_because`` then says why).
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    document : dict
+        Its content.
+    spectrum : Spectrum
+        The spectrum it keeps.
+    file_sha256 : str
+        SHA-256 of the file as read (hex).
+    key_fingerprint : str or None
+        The fingerprint of the key whose signature was verified; None when unsigned.
+    unsigned_because : str or None
+        Why the file is unsigned; None when it is signed.
     """
 
     path: Path
@@ -133,7 +158,19 @@ class UnrecordedMeasurement:
 @dataclass(frozen=True)
 class LateRecord:
     """What :func:`record_unrecorded` did: the measurement record (made now, or found made
-    before) and whether this call made it."""
+    before) and whether this call made it.
+
+    Attributes
+    ----------
+    measurement : dict
+        The measurement record.
+    unrecorded : UnrecordedMeasurement
+        The file it was recorded from.
+    recorded : bool
+        Whether this call made the record.
+    signature : dict or None
+        What the file's signature showed.
+    """
 
     measurement: dict[str, Any]
     unrecorded: UnrecordedMeasurement
@@ -175,7 +212,13 @@ def kept_folders(store_path: str | os.PathLike) -> list[Path]:
 
 def last_resort_folder() -> Path:
     """The folder a spectrum is kept in when neither the store's nor the user data folder can
-    take it: in the temporary folder, which may be in memory and emptied at a restart."""
+    take it: in the temporary folder, which may be in memory and emptied at a restart.
+
+    Returns
+    -------
+    Path
+        ``forensic-<FOLDER_NAME>`` in the temporary folder (not created here).
+    """
     return Path(tempfile.gettempdir()) / f"forensic-{FOLDER_NAME}"
 
 
@@ -183,7 +226,12 @@ def last_resort_folder() -> Path:
 def holding_signals() -> Iterator[None]:
     """Hold Ctrl-C and the stopping signals for the milliseconds a spectrum takes to be
     kept: a second Ctrl-C while the first is being handled must not lose it. They are
-    delivered when the block ends."""
+    delivered when the block ends.
+
+    Yields
+    ------
+    None
+    """
     held = {signal.SIGINT, *Interrupted.SIGNALS}
     try:
         before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
@@ -231,6 +279,9 @@ def keep_unrecorded(
         The operator's key, the one the scan's records are signed with: it signs the file's
         :func:`statement`. Without it (or if signing fails) the file is kept unsigned, and
         says why: ``unsigned_because``, else that no key was given.
+    unsigned_because : str, optional
+        Why there is no key (it could not be loaded), for the file to say; unused when
+        ``key`` is given.
 
     Returns
     -------
@@ -348,6 +399,16 @@ def _kept_there(path: Path, raw_sha256: str) -> bool:
 def read_unrecorded(path: str | os.PathLike) -> UnrecordedMeasurement:
     """Read, and check, a file :func:`keep_unrecorded` wrote.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    UnrecordedMeasurement
+        Its content, spectrum and signature, checked.
+
     Raises
     ------
     FormatError
@@ -448,6 +509,13 @@ def record_unrecorded(
 
     Parameters
     ----------
+    store : Store
+        The evidence store that holds the exhibit.
+    path : str or path-like
+        The file :func:`keep_unrecorded` wrote.
+    operator : str
+        Who records it: signs the measurement record (the file's ``operator`` stays the
+        one who measured).
     accept_unverified : bool
         Record a file whose keeper cannot be verified: unsigned, or signed with a key the
         store knows, but not as the operator's. Its record says so, and who accepted it.

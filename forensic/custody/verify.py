@@ -63,6 +63,19 @@ class Problem:
     ``table`` and ``seq`` name the record (``seq`` is its position in chain ``chain_id``);
     ``what`` says what differs. ``case_number``/``item_number`` say which exhibit it touches
     (None: it touches everything, e.g. a broken link or a signing key).
+
+    Attributes
+    ----------
+    table : str
+        The record's table, or what else is wrong (``"schema"``).
+    seq : int or None
+        The record's position in its chain; None when the problem is of no one record.
+    what : str
+        What differs.
+    chain_id : str or None
+        The record's chain.
+    case_number, item_number : str or None
+        The case and exhibit the problem touches.
     """
 
     table: str
@@ -89,7 +102,22 @@ class Problem:
 
 @dataclass
 class VerifyReport:
-    """What :func:`verify_store` found."""
+    """What :func:`verify_store` found.
+
+    Attributes
+    ----------
+    store : str
+        The store's database file.
+    records : int
+        Records checked.
+    chains : dict of str to (int, str)
+        Each chain's head: its last ``seq`` and that record's hash, by chain id.
+    problems : list of Problem
+        What does not verify: the records' problems in chain order, then the others.
+    warnings : list of str
+        What verifies but should be looked at: an operator name signing with several keys,
+        an exhibit's custody log with a break or a doubt.
+    """
 
     store: str
     records: int = 0
@@ -126,7 +154,18 @@ class VerifyReport:
 
 
 def links_digest(links: list[tuple[int, str, str, str]]) -> str:
-    """SHA-256 of a chain's link skeleton ``[(seq, table, hash, prev_hash), ...]`` in seq order."""
+    """SHA-256 of a chain's link skeleton ``[(seq, table, hash, prev_hash), ...]`` in seq order.
+
+    Parameters
+    ----------
+    links : list of (int, str, str, str)
+        The chain's links, in any order (they are sorted).
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+    """
     return chain.sha256_hex(chain.canonical_json([list(link) for link in sorted(links)]))
 
 
@@ -353,7 +392,21 @@ _RECORD_KIND = {
 
 def record_label(table: str, row: Mapping[str, Any], own_chain: str | None = None) -> str:
     """A record as warnings name it: ``custody record #30``, with its chain when it is not
-    the store's own (``(chain 45f9f459)``)."""
+    the store's own (``(chain 45f9f459)``).
+
+    Parameters
+    ----------
+    table : str
+        The record's table.
+    row : mapping
+        The record, with its ``seq`` and ``chain_id``.
+    own_chain : str, optional
+        The store's own chain id; None names no chain.
+
+    Returns
+    -------
+    str
+    """
     label = f"{_RECORD_KIND.get(table, table)} record #{row['seq']}"
     if own_chain is not None and row["chain_id"] != own_chain:
         label += f" (chain {row['chain_id'][:8]})"
@@ -401,6 +454,20 @@ def several_keys_warning(
     A key may be replaced legitimately (a new computer, a lost key file); anyone who can write
     to the store can also register a key under someone's name. Which keys are theirs only the
     operator can say, so this is a warning with the facts, not a failure.
+
+    Parameters
+    ----------
+    name : str
+        The operator name.
+    uses : mapping of str to sequence of (str, mapping)
+        For each key's fingerprint, the records it signed as ``(table, row)``; the first few
+        are named, the rest counted.
+    own_chain : str, optional
+        The store's own chain id, as for :func:`record_label`.
+
+    Returns
+    -------
+    str
     """
     parts = []
     for fpr, rows in uses.items():
