@@ -28,6 +28,16 @@ def is_placeholder(value: Any) -> bool:
     """Whether ``value`` is :data:`PLACEHOLDER` (or the one-character ellipsis a word
     processor makes of it), spaces around it aside: a place a printed command left to fill in.
 
+    Parameters
+    ----------
+    value : object
+        An argument or option value as given.
+
+    Returns
+    -------
+    bool
+        True for ``...`` or ``…`` alone; False for anything else, text with it included.
+
     Examples
     --------
     >>> is_placeholder(" ... "), is_placeholder("\u2026"), is_placeholder("white powder...")

@@ -203,6 +203,17 @@ def without_path(exc: BaseException) -> str:
 
     For lists that already name each file (``skipped FILE: reason``); a :class:`FormatError`
     keeps its line number.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The error.
+
+    Returns
+    -------
+    str
+        Its message with runs of white space made one space (``line 12: reason`` for a
+        :class:`FormatError` with a path); the exception's class name when the message is empty.
     """
     if isinstance(exc, FormatError) and exc.path is not None:
         text = ": ".join([*([f"line {exc.line}"] if exc.line is not None else []), exc.reason])

@@ -119,7 +119,20 @@ def reference_confidence(reference: Mapping[str, Any]) -> str | None:
     modelled reference was made from; None for a measured one, or one that does not say.
 
     Results recorded before hits carried ``band_confidence`` state it in the reference's
-    ``source`` (:func:`forensic.modelled.source_confidence`)."""
+    ``source`` (:func:`forensic.modelled.source_confidence`).
+
+    Parameters
+    ----------
+    reference : mapping
+        A hit or mixture component as recorded (its ``provenance``, ``band_confidence`` and
+        ``source``).
+
+    Returns
+    -------
+    str or None
+        ``"high"``, ``"medium"`` or ``"low"``; None for a reference that is not modelled, or
+        that states no confidence.
+    """
     if reference.get("provenance") != "modelled":
         return None
     return reference.get("band_confidence") or source_confidence(reference.get("source"))
@@ -168,7 +181,19 @@ def low_confidence_statements(identification: Mapping[str, Any]) -> list[str]:
 
 def not_measured_warning(provenance: str) -> str:
     """The warning on a result whose query spectrum no instrument measured from a sample
-    (:func:`forensic.spectrum.is_measured` false)."""
+    (:func:`forensic.spectrum.is_measured` false).
+
+    Parameters
+    ----------
+    provenance : str
+        The query's provenance (``"modelled"``, ``"simulated"``, or one the toolkit does not
+        know).
+
+    Returns
+    -------
+    str
+        The warning, naming the provenance in capitals and what made the spectrum.
+    """
     return (
         f"the spectrum is {str(provenance).upper()} (made by {made_by(provenance)}), not measured "
         "from a sample: this result has no evidential value"
@@ -216,6 +241,16 @@ def stated_warning(warning: str) -> str:
     sample again"); the records keep them as they are, and this leaves those instructions out,
     as a result recorded since has them only in its advice, on the technician's screen. A
     warning recorded since is returned as it is.
+
+    Parameters
+    ----------
+    warning : str
+        A warning as recorded.
+
+    Returns
+    -------
+    str
+        The warning without the instructions appended before 0.2.0.
     """
     if warning == _MODELLED_WARNING_BEFORE:
         return MODELLED_WARNING
@@ -1474,10 +1509,25 @@ def search(spectrum: Spectrum, library: Library, *, top: int = 5) -> list[dict[s
     The fast path of :func:`identify` (what the speed benchmark times): the library's pipeline,
     one pass over the matrix (:func:`forensic.search.score_query`), top ``top`` substances.
 
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The query, as read (the library's pipeline for its modality is applied to it).
+    library : Library
+        The reference library.
+    top : int
+        Substances returned.
+
     Returns
     -------
     list of dict
         ``{"rank", "name", "entry_id", "score", "row"}``, best first.
+
+    Raises
+    ------
+    IdentificationError
+        The library has no reference of the spectrum's modality, the pipeline refuses the
+        spectrum (too little of its range on the library's grid), or it is flat once processed.
     """
     block = _block_for(spectrum, library)
     _, query, q_start, q_stop = _prepare(spectrum, block)
@@ -1492,6 +1542,20 @@ def search_batch(
     spectra: list[Spectrum], library: Library, *, top: int = 5
 ) -> list[list[dict[str, Any]]]:
     """:func:`search` for many queries of one modality with one pass over the matrix.
+
+    Parameters
+    ----------
+    spectra : list of Spectrum
+        The queries, all of one modality.
+    library : Library
+        The reference library.
+    top : int
+        Substances returned for each query.
+
+    Returns
+    -------
+    list of list of dict
+        For each query in order, its hits as :func:`search` gives them; empty for no queries.
 
     Raises
     ------

@@ -30,6 +30,16 @@ def driver_bugs(instrument_url: str, doing: str) -> Iterator[None]:
         The instrument as the technician named it.
     doing : str
         What the block does, in words ("acquiring").
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    DriverBug
+        The block raised an exception other than a :class:`ForensicError` (those pass as they
+        are).
     """
     try:
         yield
@@ -52,6 +62,17 @@ def held_instrument(opener: Callable[[str], Any], instrument_url: str) -> Iterat
         (:func:`drivers.urls.open_instrument`).
     instrument_url : str
         The instrument as the technician named it.
+
+    Yields
+    ------
+    object
+        The open instrument (:class:`drivers.base.Instrument`).
+
+    Raises
+    ------
+    DriverBug
+        The driver raised an exception other than a :class:`ForensicError` while opening or
+        closing the instrument.
     """
     with driver_bugs(instrument_url, "connecting"):
         connection = opener(instrument_url)

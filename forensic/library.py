@@ -141,6 +141,16 @@ def spectrum_files(folder: Path) -> list[Path]:
     Hidden files and folders (a name starting with ".") and notes, code, configuration and
     figures (``.md``, ``.py``, ``.json``, ``.png``...) are left out; every other file is
     offered to the readers, which say why one is not a spectrum.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder, searched with its subfolders.
+
+    Returns
+    -------
+    list of Path
+        The files, sorted by path.
     """
     return [
         p
@@ -1462,7 +1472,13 @@ class _Workers:
 
 
 def library_cache_dir() -> Path:
-    """Folder of the compiled shipped library: ``$FORENSIC_CACHE_DIR`` or the user cache."""
+    """Folder of the compiled shipped library: ``$FORENSIC_CACHE_DIR`` or the user cache.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env)
@@ -1476,6 +1492,18 @@ def reference_files(folder: Path) -> tuple[list[Path], Path | None]:
     names them), or every spectrum file of a folder without one (manifest None). A file in
     the folder that the manifest does not list is not a reference: ``forensic library
     validate`` names it.
+
+    Parameters
+    ----------
+    folder : Path
+        The library folder.
+
+    Returns
+    -------
+    list of Path
+        The reference files, in the manifest's order (sorted when there is no manifest).
+    Path or None
+        The ``manifest.csv``, or None when the folder has none.
     """
     manifest = _folder_manifest(folder)
     if manifest is None:
@@ -1567,6 +1595,18 @@ def shipped_library(
     ``on_compile`` is called with the folder before it is compiled (see
     :func:`open_reference_library`).
 
+    Parameters
+    ----------
+    rebuild : bool
+        Compile again even when the cached file is up to date.
+    on_compile : callable, optional
+        Called with the folder before it is compiled.
+
+    Returns
+    -------
+    Library
+        The shipped library, loaded.
+
     Raises
     ------
     LibraryError
@@ -1593,6 +1633,11 @@ def open_reference_library(
     on_compile : callable, optional
         Called with the folder before a folder is compiled (seconds, once), to tell whoever
         waits.
+
+    Returns
+    -------
+    Library
+        The library, loaded.
 
     Raises
     ------

@@ -159,7 +159,31 @@ class BandTable:
 
 @dataclass(frozen=True)
 class ModelledEntry:
-    """A substance of the shipped library with its Raman and/or IR band tables."""
+    """A substance of the shipped library with its Raman and/or IR band tables.
+
+    Attributes
+    ----------
+    entry_id : str
+        The band table's ``id`` (its file is ``bands/<entry_id>.toml``).
+    name : str
+        The substance's name.
+    cas : str
+        CAS registry number; empty when not given.
+    substance_class : str
+        The class of substance (``"stimulant"``, ``"cutting agent"``...).
+    salt_form : str
+        The salt form (``"hydrochloride"``); empty for the base or unstated.
+    synonyms : tuple of str
+        Other names the substance is known by.
+    legal_control : str
+        Its legal status, as the band table states it.
+    added_by, added_at : str
+        Who added the band table, and when.
+    licence : str
+        The licence of the band data.
+    tables : mapping of str to BandTable
+        The band table of each modality given (``"raman"``, ``"ir"``).
+    """
 
     entry_id: str
     name: str
@@ -175,7 +199,23 @@ class ModelledEntry:
 
 
 def modelled_axis(modality: str) -> np.ndarray:
-    """The wavenumber axis (cm⁻¹, shape (n,)) of the modelled references of ``modality``."""
+    """The wavenumber axis (cm⁻¹, shape (n,)) of the modelled references of ``modality``.
+
+    Parameters
+    ----------
+    modality : {"raman", "ir"}
+        The modality.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        The axis, from start to stop of :data:`AXES` at its step (cm⁻¹).
+
+    Raises
+    ------
+    LibraryError
+        ``modality`` is neither ``"raman"`` nor ``"ir"``.
+    """
     if modality not in AXES:
         raise LibraryError(f"modality must be one of {tuple(AXES)}, got {modality!r}")
     start, stop, step = AXES[modality]
@@ -313,6 +353,11 @@ def entry_from_dict(data: Mapping[str, Any], *, where: str = "band table") -> Mo
     where : str
         Names the file in error messages.
 
+    Returns
+    -------
+    ModelledEntry
+        The entry, with a band table for each modality given.
+
     Raises
     ------
     LibraryError
@@ -364,7 +409,20 @@ def entry_from_dict(data: Mapping[str, Any], *, where: str = "band table") -> Mo
 
 def modelled_source(entry_id: str, table: BandTable) -> str:
     """The ``source`` of a modelled reference, as the library manifest states it: the band
-    table's file, its confidence and the literature it names."""
+    table's file, its confidence and the literature it names.
+
+    Parameters
+    ----------
+    entry_id : str
+        The band table's ``id``.
+    table : BandTable
+        The band table the reference is modelled from.
+
+    Returns
+    -------
+    str
+        ``modelled from bands/<entry_id>.toml (confidence <confidence>): <source>``.
+    """
     return f"modelled from bands/{entry_id}.toml (confidence {table.confidence}): {table.source}"
 
 
@@ -374,6 +432,18 @@ _STATED_CONFIDENCE = re.compile(r"^modelled from \S+ \(confidence (high|medium|l
 def source_confidence(source: str | None) -> str | None:
     """The band table's confidence a modelled reference's ``source`` states
     (:func:`modelled_source`), or None: how the confidence of a reference is known in results
-    recorded before hits carried it (``band_confidence``)."""
+    recorded before hits carried it (``band_confidence``).
+
+    Parameters
+    ----------
+    source : str or None
+        A reference's ``source``.
+
+    Returns
+    -------
+    str or None
+        The confidence (``"high"``, ``"medium"``, ``"low"``), or None when ``source`` is not
+        that of a modelled reference.
+    """
     found = _STATED_CONFIDENCE.match(str(source or ""))
     return found.group(1) if found else None

@@ -163,6 +163,16 @@ def to_absorbance(spectrum: Spectrum) -> Spectrum:
 
     A spectrum already in absorbance (or any other unit) is returned as a copy with the step
     recorded as ``to_absorbance`` with ``applied=False``, so a pipeline can always include it.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+
+    Returns
+    -------
+    Spectrum
+        In absorbance when it was in transmittance, otherwise as it was; the step
+        ``to_absorbance`` (``applied`` True or False) in its history.
     """
     if spectrum.y_unit in TRANSMITTANCE_UNITS:
         converted = transmittance_to_absorbance(spectrum)
@@ -171,7 +181,26 @@ def to_absorbance(spectrum: Spectrum) -> Spectrum:
 
 
 def grid_from_params(start: float, stop: float, step: float) -> np.ndarray:
-    """The grid ``start, start + step, ... <= stop`` (cm⁻¹), computed the same way everywhere."""
+    """The grid ``start, start + step, ... <= stop`` (cm⁻¹), computed the same way everywhere.
+
+    Parameters
+    ----------
+    start, stop : float
+        First point and upper bound of the grid (cm⁻¹); ``stop`` is included when the steps
+        land on it.
+    step : float
+        Spacing (cm⁻¹), positive.
+
+    Returns
+    -------
+    ndarray of float64, shape (G,)
+        The grid (cm⁻¹).
+
+    Raises
+    ------
+    SpectrumError
+        A bound is not finite, ``stop <= start`` or ``step <= 0``.
+    """
     if not (np.isfinite(start) and np.isfinite(stop) and np.isfinite(step)):
         raise SpectrumError(f"grid bounds must be finite, got {start}, {stop}, {step}")
     if step <= 0 or stop <= start:
@@ -218,6 +247,22 @@ def resample(
     the spectrum is sampled more finely than the grid, each grid value is the mean intensity
     over its ``step``-wide bin (the integral of the linear interpolant), which averages noise
     rather than aliasing it; elsewhere it is linear interpolation.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    start, stop, step : float
+        The grid (cm⁻¹), as :func:`grid_from_params`.
+    trim_cm1 : float, default 0
+        Width left out at each end of the spectrum's own range (cm⁻¹), 0 or more.
+    min_points : int, default 16
+        Fewest grid points the spectrum must cover (at least 2).
+
+    Returns
+    -------
+    Spectrum
+        On the grid points inside its range, with the step ``resample`` (the grid, the points
+        kept, the first and last of them in cm⁻¹) in its history.
 
     Raises
     ------
@@ -294,6 +339,16 @@ def remove_baseline(
         SNIP's largest clipping half-window, in cm⁻¹ (wider than any band).
     clip_negative : bool, default True
         Set what falls below the baseline (noise) to zero.
+
+    Returns
+    -------
+    Spectrum
+        The spectrum less its baseline, with the step ``remove_baseline`` in its history.
+
+    Raises
+    ------
+    SpectrumError
+        An unknown ``method``, or ``lam`` not positive.
     """
     if method not in _BASELINE_METHODS:
         raise SpectrumError(
@@ -339,7 +394,26 @@ def remove_baseline(
 
 
 def smooth(spectrum: Spectrum, *, window: int = 7, polyorder: int = 2) -> Spectrum:
-    """Savitzky-Golay smoothing over ``window`` points (odd) with a ``polyorder`` polynomial."""
+    """Savitzky-Golay smoothing over ``window`` points (odd) with a ``polyorder`` polynomial.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    window : int, default 7
+        Points of the window: odd, at least 3 and no more than the spectrum's.
+    polyorder : int, default 2
+        Order of the fitted polynomial, below ``window``.
+
+    Returns
+    -------
+    Spectrum
+        With the step ``smooth`` in its history.
+
+    Raises
+    ------
+    SpectrumError
+        ``window`` or ``polyorder`` is out of range.
+    """
     window, polyorder = _check_savgol(window, polyorder, len(spectrum), "smooth")
     y = savgol_filter(np.asarray(spectrum.intensity), window, polyorder, mode="interp")
     return spectrum.with_intensity(y, "smooth", window=window, polyorder=polyorder)
@@ -350,6 +424,25 @@ def derivative(spectrum: Spectrum, *, window: int = 11, polyorder: int = 2) -> S
 
     The derivative is blind to any constant or slowly varying background and turns each band
     into a positive/negative pair whose zero crossing is the band position.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    window : int, default 11
+        Points of the Savitzky-Golay window: odd, at least 3 and no more than the spectrum's.
+    polyorder : int, default 2
+        Order of the fitted polynomial, below ``window``.
+
+    Returns
+    -------
+    Spectrum
+        The first derivative per point (not per cm⁻¹), with the step ``derivative`` in its
+        history.
+
+    Raises
+    ------
+    SpectrumError
+        ``window`` or ``polyorder`` is out of range.
     """
     window, polyorder = _check_savgol(window, polyorder, len(spectrum), "derivative")
     y = savgol_filter(np.asarray(spectrum.intensity), window, polyorder, deriv=1, mode="interp")
@@ -361,6 +454,22 @@ def compress_intensity(spectrum: Spectrum, *, power: float = 0.5) -> Spectrum:
 
     Keeps a few very strong bands from dominating a comparison whose weaker bands carry the
     identity; relative band heights vary between instruments, lasers and sample orientations.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    power : float, default 0.5
+        The exponent, 0 < power <= 1 (1 leaves the intensities as they are).
+
+    Returns
+    -------
+    Spectrum
+        With the step ``compress_intensity`` in its history.
+
+    Raises
+    ------
+    SpectrumError
+        ``power`` is outside (0, 1].
     """
     y = _signed_power(np.asarray(spectrum.intensity), power)
     return spectrum.with_intensity(y, "compress_intensity", power=float(power))
@@ -382,6 +491,21 @@ def normalise(spectrum: Spectrum, *, method: str = "l2") -> Spectrum:
     zero mean and unit standard deviation (``snv``), or unit sum of ``|y|`` (``area``).
 
     A flat spectrum (all zeros) is returned unchanged, with ``flat=True`` in its step.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    method : {"l2", "max", "snv", "area"}, default "l2"
+
+    Returns
+    -------
+    Spectrum
+        With ``y_unit="normalised"`` and the step ``normalise`` in its history.
+
+    Raises
+    ------
+    SpectrumError
+        An unknown ``method``.
     """
     y = np.asarray(spectrum.intensity, dtype=np.float64)
     scaled, flat = _normalise_rows(y[None, :], np.ones((1, y.size), dtype=bool), method)
@@ -537,6 +661,23 @@ def default_pipeline(modality: str) -> Pipeline:
 
     See the module docstring for what each step does and why; every parameter can be changed
     with :meth:`Pipeline.with_params`.
+
+    Parameters
+    ----------
+    modality : {"raman", "ir"}
+        The modality of the spectra.
+
+    Returns
+    -------
+    Pipeline
+        Raman: spikes removed, 50-3400 cm⁻¹ at 2 cm⁻¹, arPLS baseline, square root,
+        derivative, unit norm. IR: to absorbance, 400-4000 cm⁻¹ at 2 cm⁻¹ less 50 cm⁻¹ at each
+        end, a stiffer baseline, power 0.85, derivative, unit norm.
+
+    Raises
+    ------
+    SpectrumError
+        ``modality`` is neither.
     """
     if modality == "raman":
         return Pipeline(
@@ -581,6 +722,17 @@ def split_representation(pipeline: Pipeline) -> tuple[Pipeline, Pipeline]:
     The tail is the run of trailing steps among ``derivative``, ``compress_intensity`` and
     ``normalise``: steps that make spectra comparable but no longer look like spectra, and that
     can be undone (up to scale) by :func:`linear_from_representation`.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+
+    Returns
+    -------
+    spectrum_part : Pipeline
+        The steps up to the representation; the whole pipeline when it ends otherwise.
+    representation : Pipeline
+        The trailing representation steps; empty when there are none.
     """
     steps = list(pipeline.steps)
     cut = len(steps)
@@ -639,6 +791,21 @@ def linear_from_representation(
     set so the minimum is 0). The result is the baseline-corrected, slightly smoothed spectrum,
     scaled to a maximum of 1, zero outside ``[start, stop)``; shape (G,). It is linear in the
     amount of substance again, as peak alignment and mixture fitting need.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Shape (G,): one row of the comparison representation, on the pipeline's grid.
+    start, stop : int
+        The row's range of grid indices ``[start, stop)`` (:func:`grid_range`).
+    pipeline : Pipeline
+        The pipeline that made the representation.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (G,): the spectrum, maximum 1, zero outside ``[start, stop)``; all zeros
+        where the row was.
     """
     values = np.asarray(values, dtype=np.float64)
     out = np.zeros(values.shape, dtype=np.float64)

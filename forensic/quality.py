@@ -312,6 +312,18 @@ def signal_to_noise(wavenumber: np.ndarray, intensity: np.ndarray) -> float:
 
     :data:`NOISELESS_SNR` for a spectrum with a band and no noise to be found, 0 for a
     spectrum without any band (flat).
+
+    Parameters
+    ----------
+    wavenumber : numpy.ndarray
+        Shape (G,), cm⁻¹.
+    intensity : numpy.ndarray
+        Shape (G,), bands pointing up.
+
+    Returns
+    -------
+    float
+        The ratio, 0 to :data:`NOISELESS_SNR`.
     """
     sigma = noise_sigma(intensity)
     height = band_height(wavenumber, intensity)
@@ -346,6 +358,11 @@ def diagnose_flat(spectrum: Spectrum) -> Problem | None:
     Flat means :func:`spectrum_signal_to_noise` 0: nothing rises above the background, as in
     an all-zero export or a constant line. Its strongest value runs the whole spectrum long,
     but that is no clipped band (:func:`clipped_run`): there is no band to clip.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read, before preprocessing.
 
     Returns
     -------
@@ -387,7 +404,19 @@ def clipped_run(intensity: np.ndarray) -> int:
 
 def spectrum_clipped_run(spectrum: Spectrum) -> int:
     """:func:`clipped_run` of a spectrum at its strongest band: the minimum in transmittance
-    units (a band absorbing all the light), else the maximum."""
+    units (a band absorbing all the light), else the maximum.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read, before preprocessing.
+
+    Returns
+    -------
+    int
+        Points in the longest run at the extreme; :data:`CLIPPED_RUN` or more is a clipped
+        band.
+    """
     y = np.asarray(spectrum.intensity, dtype=float)
     return clipped_run(-y if spectrum.y_unit in DIP_UNITS else y)
 
@@ -564,6 +593,13 @@ class Problem(NamedTuple):
     what whoever holds the spectrum can do about it, for their screen (empty when there is
     nothing to do). ``str()`` gives both as one sentence, the fact with the action in brackets,
     as a curation problem states it.
+
+    Attributes
+    ----------
+    fact : str
+        What is wrong and what it means.
+    action : str
+        What to do about it; empty when there is nothing to do.
     """
 
     fact: str
@@ -648,7 +684,18 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
 
 def axis_unit_problem(spectrum: Spectrum) -> str | None:
     """:func:`diagnose_axis_unit` in one sentence (its fact, then its action in brackets), or
-    None: to show as a curation problem."""
+    None: to show as a curation problem.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read, before preprocessing.
+
+    Returns
+    -------
+    str or None
+        The problem, or None when the axis looks like wavenumbers in cm⁻¹.
+    """
     problem = diagnose_axis_unit(spectrum)
     return None if problem is None else str(problem)
 
@@ -710,6 +757,17 @@ def diagnose_ir_range(spectrum: Spectrum) -> Problem | None:
     Absorbance must lie within :data:`ABSORBANCE_RANGE`. A spectrum beyond them is in another
     unit than it says (percent taken for a fraction, transmittance or counts taken for
     absorbance), and is converted and compared wrongly.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        An IR spectrum as read, before preprocessing.
+
+    Returns
+    -------
+    Problem or None
+        The problem, naming the range of the values; None when they fit the unit stated, or
+        the unit is neither transmittance nor absorbance.
     """
     unit = spectrum.y_unit
     y = np.asarray(spectrum.intensity, dtype=float)
@@ -753,7 +811,18 @@ def diagnose_ir_range(spectrum: Spectrum) -> Problem | None:
 
 def ir_unit_problem(spectrum: Spectrum) -> str | None:
     """:func:`diagnose_ir_unit` in one sentence (its fact, then its action in brackets), or
-    None: to show as a curation problem."""
+    None: to show as a curation problem.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        An IR spectrum as read, before preprocessing.
+
+    Returns
+    -------
+    str or None
+        The problem, or None when the unit can be compared.
+    """
     problem = diagnose_ir_unit(spectrum)
     return None if problem is None else str(problem)
 
@@ -782,7 +851,15 @@ _LABELLED_UNITS = frozenset({"absorbance", *TRANSMITTANCE_UNITS})
 
 class UnitLabelDoubt(NamedTuple):
     """What :func:`unit_label_doubt` found: the unit an IR spectrum's values look like, and
-    what they look like, in words."""
+    what they look like, in words.
+
+    Attributes
+    ----------
+    other : str
+        The unit the values look like.
+    shape : str
+        What the values look like, in words.
+    """
 
     other: str
     """``"transmittance"`` for a spectrum labelled absorbance, ``"absorbance"`` for one labelled
@@ -916,7 +993,19 @@ def diagnose_negative(spectrum: Spectrum) -> Problem | None:
 def diagnose_inverted(spectrum: Spectrum) -> Problem | None:
     """:func:`diagnose_negative` when the spectrum is inverted (its bands point down too), else
     None: a spectrum compared upside down, where a baseline subtracted too far is compared
-    right after the pipeline's own baseline correction."""
+    right after the pipeline's own baseline correction.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        As read, before preprocessing.
+
+    Returns
+    -------
+    Problem or None
+        That of :func:`diagnose_negative`, or None when the spectrum is not mostly negative or
+        its bands point up.
+    """
     problem = diagnose_negative(spectrum)
     return problem if problem is not None and _bands_point_down(spectrum) else None
 

@@ -41,7 +41,26 @@ def _manifest_rows(library_dir: Path) -> list[dict[str, str]]:
 
 
 def library_names(modality: str | None = None, *, library_dir: Path | None = None) -> list[str]:
-    """Names of the shipped references (of ``modality`` when given), sorted."""
+    """Names of the shipped references (of ``modality`` when given), sorted.
+
+    Parameters
+    ----------
+    modality : {"raman", "ir"}, optional
+        Only the references of this modality; None for all.
+    library_dir : path, optional
+        The library folder (default: ``$FORENSIC_LIBRARY_DIR`` or the shipped
+        ``spectral_library``).
+
+    Returns
+    -------
+    list of str
+        The names in the manifest, once each, sorted.
+
+    Raises
+    ------
+    LibraryError
+        The folder has no ``manifest.csv``.
+    """
     rows = _manifest_rows(library_dir or _library_dir())
     return sorted({r["name"] for r in rows if modality is None or r.get("modality") == modality})
 
@@ -63,6 +82,11 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
         Which reference to take when a substance has both.
     library_dir : path, optional
         The library folder (default: the shipped ``spectral_library``).
+
+    Returns
+    -------
+    Spectrum
+        The spectrum read from the file, the library's reference, or the cut sample.
 
     Raises
     ------

@@ -73,7 +73,20 @@ BREAKPOINT_EVERY = 16
 
 
 def breakpoints(grid_points: int, every: int = BREAKPOINT_EVERY) -> np.ndarray:
-    """Grid indices at which cumulative sums are stored: ``0, every, 2 every, ..., G``."""
+    """Grid indices at which cumulative sums are stored: ``0, every, 2 every, ..., G``.
+
+    Parameters
+    ----------
+    grid_points : int
+        G, the points of the grid.
+    every : int
+        Grid points between breakpoints.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, shape (B,), ascending; the last is G even when ``every`` does not divide it.
+    """
     return np.unique(np.append(np.arange(0, grid_points + 1, every), grid_points)).astype(np.int64)
 
 
@@ -82,6 +95,18 @@ def breakpoint_cumsums(matrix: np.ndarray, every: int = BREAKPOINT_EVERY) -> np.
 
     Returns shape (B, N), breakpoint-major: row ``b`` holds ``sum(matrix[:, :bp[b]]**2)`` for
     every reference, so a search reads two contiguous rows of it, not a column of each reference.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        Shape (N, G): the library matrix, each row zero outside its range.
+    every : int
+        Grid points between breakpoints.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (B, N), float64, B the number of :func:`breakpoints`.
     """
     matrix = np.asarray(matrix)
     n, g = matrix.shape
@@ -101,6 +126,16 @@ def mask_to_ranges(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     A row without True gets ``(0, 0)``. Rows are assumed to be one interval (as measured ranges
     on a grid are); :func:`mask_scores` handles arbitrary masks.
+
+    Parameters
+    ----------
+    valid : numpy.ndarray
+        Bool, shape (N, G) or (G,) for one row.
+
+    Returns
+    -------
+    start, stop : numpy.ndarray
+        int64, shape (N,) each.
     """
     valid = np.atleast_2d(np.asarray(valid, dtype=bool))
     any_ = valid.any(axis=1)
@@ -111,7 +146,20 @@ def mask_to_ranges(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ranges_to_mask(start: np.ndarray, stop: np.ndarray, grid_points: int) -> np.ndarray:
-    """Bool mask (N, G) that is True on ``[start, stop)`` of each row."""
+    """Bool mask (N, G) that is True on ``[start, stop)`` of each row.
+
+    Parameters
+    ----------
+    start, stop : numpy.ndarray
+        Shape (N,): each row's range of grid indices.
+    grid_points : int
+        G, the points of the grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool, shape (N, G).
+    """
     idx = np.arange(grid_points)
     return (idx[None, :] >= np.asarray(start)[:, None]) & (idx[None, :] < np.asarray(stop)[:, None])
 
@@ -119,7 +167,21 @@ def ranges_to_mask(start: np.ndarray, stop: np.ndarray, grid_points: int) -> np.
 def overlap_ok(
     q_start: np.ndarray, q_stop: np.ndarray, r_start: np.ndarray, r_stop: np.ndarray
 ) -> np.ndarray:
-    """Whether each query/reference range pair overlaps enough (broadcasts; see module doc)."""
+    """Whether each query/reference range pair overlaps enough (broadcasts; see module doc).
+
+    Parameters
+    ----------
+    q_start, q_stop : int or numpy.ndarray
+        The query ranges, grid indices ``[start, stop)``.
+    r_start, r_stop : int or numpy.ndarray
+        The reference ranges, broadcast against the query ranges.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool, of the broadcast shape: True where the ranges share at least
+        :data:`MIN_OVERLAP_POINTS` points and :data:`MIN_OVERLAP_FRACTION` of the shorter one.
+    """
     overlap = np.minimum(q_stop, r_stop) - np.maximum(q_start, r_start)
     shorter = np.minimum(q_stop - q_start, r_stop - r_start)
     return (overlap >= MIN_OVERLAP_POINTS) & (overlap >= MIN_OVERLAP_FRACTION * shorter)
@@ -199,6 +261,8 @@ def score_query(  # noqa: PLR0917  (the arrays of a library block, in order)
         Shape (N,), the references' ranges.
     cumsums : numpy.ndarray
         Shape (B, N) from :func:`breakpoint_cumsums` with the same ``every``.
+    every : int
+        Grid points between breakpoints.
 
     Returns
     -------
@@ -231,6 +295,20 @@ def score_batch(  # noqa: PLR0917
 
     Parameters as in :func:`score_query`, with ``queries`` of shape (Q, G) and ``q_start``,
     ``q_stop`` of shape (Q,).
+
+    Parameters
+    ----------
+    queries : numpy.ndarray
+        Shape (Q, G), or (G,) for one query; zero outside each query's range.
+    q_start, q_stop : numpy.ndarray
+        Shape (Q,): the queries' measured ranges as grid indices.
+    matrix, r_start, r_stop, cumsums, every
+        As for :func:`score_query`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (Q, N), float64; ``-inf`` where the overlap rule excludes the reference.
     """
     queries = np.atleast_2d(np.asarray(queries))
     nq, g = queries.shape
@@ -262,7 +340,20 @@ def score_batch(  # noqa: PLR0917
 
 
 def shift_steps(grid: np.ndarray, max_cm1: float = SHIFT_SEARCH_CM1) -> int:
-    """How many whole grid steps ``max_cm1`` spans on an evenly spaced grid (at least 0)."""
+    """How many whole grid steps ``max_cm1`` spans on an evenly spaced grid (at least 0).
+
+    Parameters
+    ----------
+    grid : numpy.ndarray
+        Shape (G,), cm⁻¹, evenly spaced.
+    max_cm1 : float
+        The largest shift (cm⁻¹).
+
+    Returns
+    -------
+    int
+        Whole grid steps, rounded down; 0 for a grid of fewer than two points.
+    """
     grid = np.asarray(grid, dtype=float)
     if grid.size < 2:
         return 0
@@ -297,6 +388,11 @@ def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
         As for :func:`score_batch`.
     max_steps : int
         Largest move, in grid points (see :func:`shift_steps`); 0 is the unmoved search.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (Q, N), float64; ``-inf`` where no move passes the overlap rule.
     """
     queries = np.atleast_2d(np.asarray(queries))
     nq = queries.shape[0]
@@ -333,6 +429,23 @@ def score_moves(  # noqa: PLR0917  (the arrays of a library block, in order)
 
     What :func:`score_shifted` reduces to a maximum, kept per move, so that a caller can see
     at which move the query matches best (an instrument whose axis is off).
+
+    Parameters
+    ----------
+    query : numpy.ndarray
+        Shape (G,), zero outside ``[q_start, q_stop)``.
+    q_start, q_stop : int
+        The query's measured range as grid indices.
+    matrix, r_start, r_stop, cumsums, every
+        As for :func:`score_query`.
+    moves : sequence of int
+        The moves to try, in grid points (negative: towards lower wavenumbers).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(moves), N), float64, a row a move in the order given; empty, shape (0, N),
+        for no move.
     """
     query = np.atleast_2d(np.asarray(query))
     pairs = [(0, int(k)) for k in moves]
@@ -384,6 +497,22 @@ def snap_ranges(
     ``every - 1`` grid points at each end (the edges, where a measurement is least reliable),
     so that the reference norms over it are two stored cumulative sums. ``b_start``,
     ``b_stop`` index the breakpoints. A range holding no whole breakpoint interval becomes empty.
+
+    Parameters
+    ----------
+    q_start, q_stop : int or numpy.ndarray
+        The queries' ranges as grid indices, scalars or shape (Q,).
+    grid_points : int
+        G, the points of the grid.
+    every : int
+        Grid points between breakpoints.
+
+    Returns
+    -------
+    start, stop : numpy.ndarray
+        int64, shape (Q,): the snapped ranges (grid indices).
+    b_start, b_stop : numpy.ndarray
+        int64, shape (Q,): their indices among the :func:`breakpoints`.
     """
     bp = breakpoints(grid_points, every)
     q_start = np.atleast_1d(np.asarray(q_start, dtype=np.int64))
@@ -407,6 +536,22 @@ def mask_scores(
     :meth:`forensic.library.Library.calibrate` gives :func:`forensic.verdict.calibrate_library`,
     is :func:`forensic.library.interval_score_fn` (:func:`score_batch` with mask arguments).
     The overlap rule is applied to the masks' first and last True.
+
+    Parameters
+    ----------
+    queries : numpy.ndarray
+        Shape (Q, G), or (G,) for one query.
+    query_valid : numpy.ndarray
+        Bool, the shape of ``queries`` (or one row for all): the points compared.
+    matrix : numpy.ndarray
+        Shape (N, G), or (G,) for one reference.
+    matrix_valid : numpy.ndarray
+        Bool, the shape of ``matrix`` (or one row for all): each reference's measured points.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (Q, N), float64; ``-inf`` where the overlap rule excludes the pair.
     """
     q = np.atleast_2d(np.asarray(queries, dtype=np.float64))
     r = np.atleast_2d(np.asarray(matrix, dtype=np.float64))
@@ -435,6 +580,24 @@ def pair_score(
 
     With ``snap`` the query's range is first snapped inward to the breakpoints, as
     :func:`score_batch` does; without it, the score is the one :func:`mask_scores` computes.
+
+    Parameters
+    ----------
+    query : numpy.ndarray
+        Shape (G,).
+    query_valid : numpy.ndarray
+        Bool, shape (G,): the query's measured points (one interval).
+    reference : numpy.ndarray
+        Shape (G,).
+    reference_valid : numpy.ndarray
+        Bool, shape (G,): the reference's measured points (one interval).
+    snap : bool
+        Snap the query's range inward to the breakpoints first.
+
+    Returns
+    -------
+    float
+        The cosine over the shared range; ``-inf`` when the overlap rule excludes the pair.
     """
     qs, qe = (int(v[0]) for v in mask_to_ranges(query_valid))
     if snap:
@@ -466,6 +629,21 @@ def top_hits(scores: np.ndarray, substances: Sequence[str] | np.ndarray, k: int)
     substances (or the whole library), so a library with many entries of one substance still
     returns ``k`` different ones. Entries scored ``-inf`` (excluded by the overlap rule) never
     become hits.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        Shape (N,): one query's score against each reference.
+    substances : sequence of str
+        Shape (N,): the substance of each reference.
+    k : int
+        Substances wanted.
+
+    Returns
+    -------
+    list of Hit
+        At most ``k``, one a substance, best first; fewer when fewer substances have a finite
+        score, none for ``k <= 0``.
     """
     scores = np.asarray(scores)
     n = scores.size

@@ -113,6 +113,16 @@ def is_measured(provenance: object) -> bool:
     from instruments do not state it. Every other value is not measured: those of
     :data:`NOT_MEASURED`, and one the toolkit does not know (a manifest allows only
     :data:`PROVENANCES`; a file may state anything), which is never taken for a measurement.
+
+    Parameters
+    ----------
+    provenance : object
+        The stated provenance (``"measured"``, ``"modelled"``, ``"simulated"``...), or None.
+
+    Returns
+    -------
+    bool
+        True for ``"measured"``, None or an empty string; False otherwise.
     """
     return provenance is None or provenance in ("", MEASURED)
 
@@ -120,7 +130,18 @@ def is_measured(provenance: object) -> bool:
 def made_by(provenance: object) -> str:
     """What made a spectrum not measured from a sample, in words, by its ``provenance``:
     ``"a band table"`` (modelled), ``"an instrument simulator"`` (simulated), or ``"a source the
-    toolkit does not know"``."""
+    toolkit does not know"``.
+
+    Parameters
+    ----------
+    provenance : object
+        The stated provenance.
+
+    Returns
+    -------
+    str
+        The words, to follow "made by" in a warning.
+    """
     return _MADE_BY.get(str(provenance), "a source the toolkit does not know")
 
 
@@ -137,7 +158,18 @@ alone (no column name, header word, laser line or file name said which):
 
 def y_unit_basis_is_guess(basis: object) -> bool:
     """Whether a ``y_unit_basis`` (of a spectrum's metadata or a library entry) says the
-    intensity unit was guessed from the numbers rather than named or stated."""
+    intensity unit was guessed from the numbers rather than named or stated.
+
+    Parameters
+    ----------
+    basis : object
+        The ``y_unit_basis`` stated, or None.
+
+    Returns
+    -------
+    bool
+        True when it starts with ``"guessed"``.
+    """
     return str(basis or "").startswith("guessed")
 
 
@@ -242,6 +274,13 @@ class ProcessingStep:
 
     Parameters are plain JSON-serialisable values so that a pipeline can be written into a
     result or a report and replayed.
+
+    Attributes
+    ----------
+    name : str
+        The step's name (``"resample"``, ``"normalise"``).
+    params : mapping of str to object
+        The parameters it ran with, JSON values; read-only.
     """
 
     name: str
@@ -276,6 +315,15 @@ class AxisProblem(NamedTuple):
     ``index`` is the 0-based point where it shows; :meth:`reason` says what and how much, and
     what is allowed, placing it at that index or where the caller says (a reader names the
     line).
+
+    Attributes
+    ----------
+    index : int
+        The 0-based point where the axis turns back or repeats.
+    what : str
+        The problem, up to the place (``"the axis turns back"``).
+    why : str
+        The rest of the sentence from the place on, with its leading space or colon.
     """
 
     index: int
@@ -793,6 +841,23 @@ def wavelength_to_raman_shift(wavelength_nm: Any, laser_wavelength_nm: float) ->
     """Raman shift (cm⁻¹) of scattered light at ``wavelength_nm`` for a given excitation.
 
     ``shift = 1e7 / laser_wavelength_nm - 1e7 / wavelength_nm``.
+
+    Parameters
+    ----------
+    wavelength_nm : array_like of float
+        Wavelengths of the scattered light (nm).
+    laser_wavelength_nm : float
+        Excitation wavelength (nm).
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``wavelength_nm``
+        Raman shifts (cm⁻¹); anti-Stokes light gives negative shifts.
+
+    Raises
+    ------
+    SpectrumError
+        The laser wavelength is not a positive number, or a wavelength is zero or negative.
     """
     laser = float(laser_wavelength_nm)
     if not np.isfinite(laser) or laser <= 0:
@@ -834,7 +899,23 @@ def raman_shift_to_wavelength(shift_cm1: Any, laser_wavelength_nm: float) -> np.
 
 
 def micrometre_to_wavenumber(wavelength_um: Any) -> np.ndarray:
-    """Wavenumber (cm⁻¹) of an IR wavelength in µm: ``1e4 / λ``."""
+    """Wavenumber (cm⁻¹) of an IR wavelength in µm: ``1e4 / λ``.
+
+    Parameters
+    ----------
+    wavelength_um : array_like of float
+        Wavelengths (µm).
+
+    Returns
+    -------
+    ndarray of float64, same shape
+        Wavenumbers (cm⁻¹).
+
+    Raises
+    ------
+    SpectrumError
+        A wavelength is zero or negative.
+    """
     wavelength = np.asarray(wavelength_um, dtype=np.float64)
     if np.any(wavelength <= 0):
         raise SpectrumError("wavelengths must be positive (µm)")
@@ -842,7 +923,23 @@ def micrometre_to_wavenumber(wavelength_um: Any) -> np.ndarray:
 
 
 def nanometre_to_wavenumber(wavelength_nm: Any) -> np.ndarray:
-    """Wavenumber (cm⁻¹) of a wavelength in nm: ``1e7 / λ``."""
+    """Wavenumber (cm⁻¹) of a wavelength in nm: ``1e7 / λ``.
+
+    Parameters
+    ----------
+    wavelength_nm : array_like of float
+        Wavelengths (nm).
+
+    Returns
+    -------
+    ndarray of float64, same shape
+        Wavenumbers (cm⁻¹).
+
+    Raises
+    ------
+    SpectrumError
+        A wavelength is zero or negative.
+    """
     wavelength = np.asarray(wavelength_nm, dtype=np.float64)
     if np.any(wavelength <= 0):
         raise SpectrumError("wavelengths must be positive (nm)")
@@ -893,7 +990,25 @@ def transmittance_to_absorbance(spectrum: Spectrum) -> Spectrum:
 
 
 def absorbance_to_transmittance(spectrum: Spectrum, *, percent: bool = False) -> Spectrum:
-    """Convert an absorbance spectrum to transmittance, ``T = 10**(-A)`` (fraction or percent)."""
+    """Convert an absorbance spectrum to transmittance, ``T = 10**(-A)`` (fraction or percent).
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        An absorbance spectrum.
+    percent : bool
+        Give percent transmittance (0-100) rather than a fraction (0-1).
+
+    Returns
+    -------
+    Spectrum
+        A new spectrum in ``"transmittance"`` or ``"percent_transmittance"``, the step recorded.
+
+    Raises
+    ------
+    SpectrumError
+        ``spectrum`` is not in absorbance.
+    """
     if spectrum.y_unit != "absorbance":
         raise SpectrumError(
             f"absorbance_to_transmittance needs an absorbance spectrum, got {spectrum.y_unit!r}"

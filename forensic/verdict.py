@@ -820,6 +820,18 @@ def decoy_efficiency(false_target_scores: np.ndarray, decoy_scores: np.ndarray) 
     target is wrong by construction: (decoy wins + 1) / (target wins + 1), clipped to
     [0.05, 1]. It only ever makes q-values more conservative (decoys found *stronger* than wrong
     targets are not taken as a licence to lower them).
+
+    Parameters
+    ----------
+    false_target_scores : numpy.ndarray
+        Shape (N,): each calibration query's best score against a wrong target.
+    decoy_scores : numpy.ndarray
+        Shape (N,): the same queries' best decoy scores.
+
+    Returns
+    -------
+    float
+        The efficiency, 0.05 to 1; 1 when there is no query.
     """
     t = np.asarray(false_target_scores, dtype=float)
     d = np.asarray(decoy_scores, dtype=float)
@@ -839,7 +851,20 @@ def _uncalibrated(q_value: float | None) -> bool:
 def is_no_match(score: float, q_value: float | None) -> bool:
     """Whether a hit is too weak to be evidence (the ``no_match`` rule of :func:`decide`):
     its q-value is above :data:`Q_NO_MATCH`, or, without a calibration (``q_value`` None or
-    NaN), its score is below :data:`SCORE_NO_MATCH_UNCALIBRATED`."""
+    NaN), its score is below :data:`SCORE_NO_MATCH_UNCALIBRATED`.
+
+    Parameters
+    ----------
+    score : float
+        The hit's score.
+    q_value : float or None
+        Its q-value; None or NaN without a calibration.
+
+    Returns
+    -------
+    bool
+        True when the hit is no match.
+    """
     if _uncalibrated(q_value):
         return score < SCORE_NO_MATCH_UNCALIBRATED
     return q_value > Q_NO_MATCH
@@ -1052,6 +1077,16 @@ def decide_component(score: float, q_value: float | None, margin: float) -> str:
     :data:`MARGIN_MIN`. There is no separate band rule: bands that no component explains stay in
     every part and lower each part's score.
 
+    Parameters
+    ----------
+    score : float
+        The part's score against the component's own substance.
+    q_value : float or None
+        That score's q-value; None or NaN without a calibration.
+    margin : float
+        By how much the part's score for its own substance beats that of any other substance
+        (infinity when there is no other).
+
     Returns
     -------
     str
@@ -1121,7 +1156,19 @@ def decide_mixture(
 
 
 def component_evidence(component: Mapping[str, Any]) -> str:
-    """``its part scores 0.890 (q-value 0.0094)``: a component's evidence in words."""
+    """``its part scores 0.890 (q-value 0.0094)``: a component's evidence in words.
+
+    Parameters
+    ----------
+    component : mapping
+        A mixture component as recorded: its ``score`` and ``q_value`` (None without a
+        calibration).
+
+    Returns
+    -------
+    str
+        The score, and the q-value when there is one.
+    """
     q_value = component.get("q_value")
     if q_value is None:  # judged on its score (no calibration)
         return f"its part scores {format_score(component['score'])}"
@@ -1141,6 +1188,20 @@ def identified_substances(
     (:func:`decide_component`), in the fit's order; ``possible`` the other components, which a
     result may mention only as possible. A component without a ``"verdict"`` (results
     recorded before components had one) counts as identified, as every component did then.
+
+    Parameters
+    ----------
+    best : str or None
+        The name of the best single hit; None when there is none.
+    components : sequence of mapping
+        The mixture components as recorded, each with its ``name`` (and ``verdict``).
+
+    Returns
+    -------
+    named : list of str
+        The substances identified.
+    possible : list of str
+        The other components.
     """
     sure = [c["name"] for c in components if c.get("verdict", "identified") == "identified"]
     # entries of one substance may spell its name differently ("Cocaine HCl", "cocaine-HCl")

@@ -91,6 +91,19 @@ class ScanResult:
     scan's statements the records contradict: its ``advice`` (what the technician can do about
     its warnings) is for their screen, and is not in the recorded result. ``custody`` is what
     the report's limitations say of the exhibit's custody.
+
+    Attributes
+    ----------
+    case, exhibit, custody_event, measurement, result : dict
+        The records of the store the scan made or used: the case, the exhibit, the custody
+        event (the receipt recorded, or the one already in the log), the measurement of the raw
+        spectrum and the signed result.
+    identification : dict
+        The result as identification produced it, with its ``advice``.
+    report : IssuedReport or None
+        The report issued; None when no report file was asked for.
+    custody : tuple of str
+        What the report says of the exhibit's custody.
     """
 
     case: dict[str, Any]
@@ -172,6 +185,13 @@ class Discrepancy(NamedTuple):
     ``fact`` is what was stated and what the records say, as it is recorded (in the notes of
     a receipt, among the result's warnings) and read in the report's limitations; ``action``
     is what the technician should do about it, shown on their screen only.
+
+    Attributes
+    ----------
+    fact : str
+        What was stated and what the records say.
+    action : str
+        What the technician should do about it.
     """
 
     fact: str
@@ -851,6 +871,19 @@ class SavedIdentification(NamedTuple):
     ``recorded`` is false when another process (a second ``exhibit identify`` run at the
     same time) recorded a result for the measurement while this one identified it: ``result``
     is then that record, and nothing was recorded here.
+
+    Attributes
+    ----------
+    measurement : dict
+        The measurement record of the saved spectrum.
+    result : dict
+        The result record for it: the one recorded here, or, when ``recorded`` is false, the
+        one another process recorded.
+    advice : list of str
+        What the technician can do about the result's warnings, for their screen (not
+        recorded).
+    recorded : bool
+        Whether this call recorded ``result``.
     """
 
     measurement: dict[str, Any]
@@ -1026,6 +1059,11 @@ def scan(
     store_wait_s : float, optional
         How long to wait, saying so, for a store another process keeps locked when the raw
         spectrum is to be saved (default :data:`STORE_WAIT_S`).
+
+    Returns
+    -------
+    ScanResult
+        The records the scan made and the report issued.
 
     Raises
     ------

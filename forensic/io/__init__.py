@@ -129,7 +129,13 @@ _formats: list[Format] | None = None
 
 
 def available_formats() -> list[Format]:
-    """All registered formats, in the order their sniffers are asked."""
+    """All registered formats, in the order their sniffers are asked.
+
+    Returns
+    -------
+    list of Format
+        A new list each call: JCAMP-DX, SPC, OPUS, SPA, WDF, then text.
+    """
     global _formats
     if _formats is None:
         _formats = [importlib.import_module(name).FORMAT for name in _FORMAT_MODULES]
@@ -145,7 +151,23 @@ def _format_named(name: str) -> Format:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a file's bytes, read in blocks."""
+    """SHA-256 (hex) of a file's bytes, read in blocks.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -257,6 +279,19 @@ def _stamp_source(spectrum: Spectrum, path: Path, sha: str, format_name: str) ->
 
 def read_spectrum(path: str | os.PathLike, *, format: str | None = None) -> Spectrum:
     """Read the one spectrum in a file (see :func:`read_spectra` for parameters and errors).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    format : str, optional
+        Force a reader by name (see :func:`available_formats`).
+
+    Returns
+    -------
+    Spectrum
+        The spectrum, with ``source_file``, ``source_sha256`` and ``source_format`` in its
+        metadata.
 
     Raises
     ------
@@ -464,6 +499,20 @@ def atomic_write(
     and write in pieces, so large files need not be held in memory); the file is flushed to disk
     and then put in place. The temporary file is removed on any failure.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The file to create.
+    write : callable
+        ``write(handle)``: writes the file's content to the binary file ``handle``.
+    overwrite : bool
+        Replace an existing file (else one that exists is refused).
+
+    Returns
+    -------
+    Path
+        The path written, as :func:`check_writable` gives it.
+
     Raises
     ------
     OutputExistsError
@@ -504,7 +553,27 @@ def atomic_write(
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
-    """Write ``data`` to ``path`` all at once (see :func:`atomic_write`)."""
+    """Write ``data`` to ``path`` all at once (see :func:`atomic_write`).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to create.
+    data : bytes
+        Its whole content.
+    overwrite : bool
+        Replace an existing file (else one that exists is refused).
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    OutputExistsError, OutputError
+        As :func:`atomic_write`.
+    """
     return atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite)
 
 

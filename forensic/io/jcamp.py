@@ -76,6 +76,16 @@ def normalise_label(label: str) -> str:
     The standard makes these characters insignificant, so ``DATA TYPE`` and ``DATATYPE``,
     ``JCAMP-DX`` and ``JCAMPDX`` are the same label. A leading ``$`` (user label) or ``.``
     (NMR label) is kept.
+
+    Parameters
+    ----------
+    label : str
+        A label name as written, without ``##`` and ``=``.
+
+    Returns
+    -------
+    str
+        The canonical name (``"DATATYPE"``).
     """
     return re.sub(r"[\s\-/_]", "", label).upper()
 
@@ -116,6 +126,8 @@ class Block:
         1-based line of the block's ``##TITLE=``.
     parent : Block or None
         The enclosing ``LINK`` block, if any.
+    children : list of Block
+        The blocks a ``LINK`` block encloses, in file order.
     warnings : list of str
         Header values that disagree with the data without making it unreadable (a wrong
         ``FIRSTY``).
@@ -1413,7 +1425,25 @@ def _blocks_for_reading(text: str | bytes, path: Path | None) -> list[Block]:
 
 
 def read_text(text: str | bytes, *, path: str | Path | None = None) -> list[Spectrum]:
-    """Read the vibrational spectra in JCAMP-DX text (see :func:`read`)."""
+    """Read the vibrational spectra in JCAMP-DX text (see :func:`read`).
+
+    Parameters
+    ----------
+    text : str or bytes
+        The whole content of a JCAMP-DX file.
+    path : str or path-like, optional
+        The file it came from, named in errors.
+
+    Returns
+    -------
+    list of Spectrum
+        As :func:`read`.
+
+    Raises
+    ------
+    NotVibrationalError, FormatError
+        As :func:`read`.
+    """
     where = None if path is None else Path(path)
     blocks = _blocks_for_reading(text, where)
     check_spectrum_count(
@@ -1503,7 +1533,19 @@ def sniff(head: bytes, path: Path | None = None) -> bool:
     """True when ``head`` is JCAMP-DX: ``##`` first (after a BOM and blanks), and a
     ``##TITLE=`` or ``##JCAMP-DX=`` label (so RRUFF text exports, which start with
     ``##NAMES=`` and have neither, are left to the text reader). A UTF-16 file (a BOM
-    first) is looked at as the text it holds."""
+    first) is looked at as the text it holds.
+
+    Parameters
+    ----------
+    head : bytes
+        The first :data:`~forensic.io.SNIFF_BYTES` bytes of the file.
+    path : Path, optional
+        The file (not looked at: the bytes decide).
+
+    Returns
+    -------
+    bool
+    """
     if head.startswith(_UTF16_BOMS):
         head = head.decode("utf-16", errors="ignore").encode("utf-8")
     return bool(_SNIFF_START.match(head)) and bool(_SNIFF_JCAMP.search(head))
@@ -1618,6 +1660,11 @@ def write(spectrum: Spectrum) -> bytes:
     -> ``SPECTROMETER/DATA SYSTEM``, ``acquired_at`` -> ``LONGDATE``, others by name), vendor keys
     ``##$KEY=`` labels, the history ``##$PROCESSING HISTORY=`` (JSON). Values that are not plain
     one-line ASCII text are written as JSON so that they read back unchanged.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The spectrum, with its metadata and history.
 
     Returns
     -------

@@ -146,7 +146,19 @@ class _Block:
 
 
 def sniff(head: bytes, path: Path) -> bool:
-    """True when the file starts with the OPUS magic bytes ``0a 0a fe fe``."""
+    """True when the file starts with the OPUS magic bytes ``0a 0a fe fe``.
+
+    Parameters
+    ----------
+    head : bytes
+        The first :data:`~forensic.io.SNIFF_BYTES` bytes of the file.
+    path : Path
+        The file (not looked at: the bytes decide).
+
+    Returns
+    -------
+    bool
+    """
     return head[:4] == MAGIC
 
 

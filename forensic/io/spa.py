@@ -90,7 +90,19 @@ _EPOCH = datetime(1899, 12, 31, tzinfo=timezone.utc)
 
 
 def sniff(head: bytes, path: Path) -> bool:
-    """True when the file starts with ``Spectral Data File`` (SPA/SPG) or is an SRS series."""
+    """True when the file starts with ``Spectral Data File`` (SPA/SPG) or is an SRS series.
+
+    Parameters
+    ----------
+    head : bytes
+        The first :data:`~forensic.io.SNIFF_BYTES` bytes of the file.
+    path : Path
+        The file (not looked at: the bytes decide).
+
+    Returns
+    -------
+    bool
+    """
     return head.startswith(MAGIC) or head.startswith(SERIES_MAGIC)
 
 

@@ -239,7 +239,20 @@ _CHROMATOGRAPHY = {1, 2, 3, 14}
 
 
 def sniff(head: bytes, path: Path) -> bool:
-    """True when the first bytes are an SPC header (version byte and plausible type codes)."""
+    """True when the first bytes are an SPC header (version byte and plausible type codes).
+
+    Parameters
+    ----------
+    head : bytes
+        The first :data:`~forensic.io.SNIFF_BYTES` bytes of the file.
+    path : Path
+        The file (not looked at: the bytes decide).
+
+    Returns
+    -------
+    bool
+        False for fewer than 32 bytes.
+    """
     if len(head) < 32:
         return False
     version = head[1]

@@ -1510,7 +1510,22 @@ def read_text(path: str | Path) -> list[Spectrum]:
 
 
 def sniff_text(head: bytes, path: Path) -> bool:
-    """True when ``head`` is mostly printable text with at least one row of two numbers."""
+    """True when ``head`` is mostly printable text with at least one row of two numbers.
+
+    Parameters
+    ----------
+    head : bytes
+        The first :data:`~forensic.io.SNIFF_BYTES` bytes of the file (UTF-16 with a BOM, or
+        an 8-bit encoding).
+    path : Path
+        The file (not looked at: the bytes decide).
+
+    Returns
+    -------
+    bool
+        False for bytes with NUL in them (without a UTF-16 BOM) or more than 5 % unprintable
+        characters.
+    """
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="ignore")
     else:
@@ -1535,6 +1550,12 @@ def write_csv(spectrum: Spectrum) -> bytes:
     The file reads in any spreadsheet (comment lines aside) and reads back through
     :func:`read_text` with the same numbers (shortest round-tripping decimal form), modality,
     unit, metadata and history.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The spectrum, with its metadata and history (a value JSON cannot hold is written as
+        its text).
 
     Returns
     -------

@@ -93,7 +93,19 @@ _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
 
 
 def sniff(head: bytes, path: Path) -> bool:
-    """True when the file starts with ``WDF1``."""
+    """True when the file starts with ``WDF1``.
+
+    Parameters
+    ----------
+    head : bytes
+        The first :data:`~forensic.io.SNIFF_BYTES` bytes of the file.
+    path : Path
+        The file (not looked at: the bytes decide).
+
+    Returns
+    -------
+    bool
+    """
     return head[:4] == MAGIC
 
 
