@@ -257,11 +257,17 @@ def _quoted(value: Any) -> str:
 
 
 def format_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int, keep: Sequence[int] = ()
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    width: int,
+    keep: Sequence[int] = (),
+    *,
+    marked: bool = False,
 ) -> list[str]:
     """Fixed-width table lines; columns shrink to fit ``width``, and a cell longer than its
     column wraps onto the row's next lines: a name, a time or a hash is never cut short.
-    The columns in ``keep`` (a time, a hash) shrink only when no other column can."""
+    The columns in ``keep`` (a time, a hash) shrink only when no other column can. A cell is
+    wrapped as :func:`wrap` wraps it (``marked``: broken after a hyphen or slash, or marked)."""
     cells = [[_fmt(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
@@ -275,7 +281,7 @@ def format_table(
         widths[widest] -= 1
 
     def lines(values: Sequence[str]) -> list[str]:
-        wrapped = [wrap(value, w) for value, w in zip(values, widths, strict=True)]
+        wrapped = [wrap(value, w, marked=marked) for value, w in zip(values, widths, strict=True)]
         return [
             "  ".join(
                 (column[n] if n < len(column) else "").ljust(w)
@@ -290,7 +296,7 @@ def format_table(
     return out
 
 
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 """How reports are laid out, recorded in their signed content (``layout``): raised with each
 change that would lay out a report's content otherwise, or draw its PDF otherwise (what
 verify-report compares is what each page draws where, not only its words), which is then
@@ -301,7 +307,12 @@ forensic 0.3.0; version 3, of forensic 0.4.0, names the reference a simulated sp
 made from whatever the simulator, and wraps the PDF's text by its drawn width
 (:func:`wrap_to_width`), not by a count of characters; version 4, of forensic 0.5.0, draws
 the y labels of a result's figure in a column at the page's left margin, never past it
-(:data:`forensic.report.pdf.LABELS_AT_MARGIN`)."""
+(:data:`forensic.report.pdf.LABELS_AT_MARGIN`); version 5 draws the figure for paper (told
+apart in a black-and-white copy, IR high to low, labelled by what it shows, its key and a
+caption under it: :data:`forensic.report.pdf.GRAYSCALE_FIGURE`,
+:data:`forensic.report.pdf.FIGURE_AS_PRINTED`), every page inside the area A4 and US Letter
+share (:data:`forensic.report.pdf.PRINTABLE_ON_LETTER`), and breaks a long name or number only
+after a hyphen or slash, or visibly marked (:data:`MARKED_BREAKS`)."""
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
@@ -764,12 +775,32 @@ def figure_title(figure: Mapping[str, Any]) -> str:
     return spectrum
 
 
-def wrap(text: str, width: int) -> list[str]:
-    """Wrap a paragraph to ``width`` characters; long unbroken tokens (hashes) are split too."""
+MARKED_BREAKS = 5
+"""The first layout version (:data:`LAYOUT_VERSION`) that breaks a word too long for its line
+(a name, a seal or case number, a hash) only after a hyphen or a slash where it can, and marks
+a break it must make anywhere else with :data:`CONTINUED` (:func:`wrap_to_width` with
+``marked``): a number copied from paper must not lose or gain characters at an unmarked break.
+Earlier reports broke it where the line was full, unmarked, and are wrapped so again."""
+
+CONTINUED = "↩"
+"""Ends a line where a word is broken that goes on on the next (layout :data:`MARKED_BREAKS`
+on): a character no identifier holds, in both of the report's fonts."""
+
+_BREAKS_AFTER = "-/"
+
+
+def wrap(text: str, width: int, *, marked: bool = False) -> list[str]:
+    """Wrap a paragraph to ``width`` characters; long unbroken tokens (hashes) are split too:
+    where the line is full, or, ``marked``, after a hyphen or slash where possible and else
+    with :data:`CONTINUED` at the end of the line (:func:`wrap_to_width`)."""
+    if marked:
+        return wrap_to_width(text, width, len, marked=True)
     return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
 
 
-def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+def wrap_to_width(
+    text: str, width: float, measure: Callable[[str], float], *, marked: bool = False
+) -> list[str]:
     """Wrap a paragraph so that no line is wider than ``width`` as ``measure`` draws it.
 
     A count of characters does not fit a proportional font: a line of capitals or digits is
@@ -786,11 +817,18 @@ def wrap_to_width(text: str, width: float, measure: Callable[[str], float]) -> l
     measure : callable
         The drawn width of a line of text, in that unit.
 
+    marked : bool
+        Break a word wider than a line only after one of its hyphens or slashes where one
+        fits, and elsewhere with :data:`CONTINUED` ending the line (layout
+        :data:`MARKED_BREAKS` on), never silently inside it.
+
     Returns
     -------
     list of str
         The lines, at least one (``[""]`` for an empty paragraph).
     """
+    if marked:
+        return _wrap_marked(text, width, measure)
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -831,3 +869,31 @@ def _fitting(line: str, word: str, width: float, measure: Callable[[str], float]
         else:
             high = middle - 1
     return low
+
+
+def _wrap_marked(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """:func:`wrap_to_width` with ``marked``: words that fit a line kept whole, a longer one
+    broken after its last hyphen or slash that fits, or with :data:`CONTINUED`."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if measure(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+            line = ""
+        rest = word
+        while measure(rest) > width:
+            fits = _fitting("", rest, width, measure)
+            at = max(rest.rfind(mark, 0, fits) for mark in _BREAKS_AFTER) + 1
+            if at <= 0:  # no hyphen or slash fits: break inside the token, marked
+                at = max(1, _fitting("", rest, width - measure(CONTINUED), measure))
+                lines.append(rest[:at] + CONTINUED)
+            else:
+                lines.append(rest[:at])
+            rest = rest[at:]
+        line = rest
+    lines.append(line)
+    return [line for line in lines if line] or [""]

@@ -48,6 +48,7 @@ from forensic.report.content import (
 )
 from forensic.report.layout import (
     LAYOUT_VERSION,
+    MARKED_BREAKS,
     Block,
     figure_title,
     format_table,
@@ -155,10 +156,12 @@ class _Wrapping:
     tables) is wrapped by characters in both: each of its glyphs is as wide as any other."""
 
     by_width: bool = True
+    marked: bool = True  # a word broken only after a hyphen or slash, or marked (MARKED_BREAKS)
 
     @classmethod
     def of(cls, content: Mapping[str, Any]) -> _Wrapping:
-        return cls(by_width=content.get("layout", 1) >= WRAPPED_BY_WIDTH)
+        layout = content.get("layout", 1)
+        return cls(by_width=layout >= WRAPPED_BY_WIDTH, marked=layout >= MARKED_BREAKS)
 
     def lines(
         self, text: str, width: float, fontsize: float, *, bold: bool = False, chars: int
@@ -171,7 +174,12 @@ class _Wrapping:
             text,
             width * 72 - WIDTH_SLACK_PT,
             functools.partial(drawn_width, fontsize=fontsize, bold=bold),
+            marked=self.marked,
         )
+
+    def chunks(self, text: str, chars: int) -> list[str]:
+        """Monospaced ``text`` as lines of at most ``chars`` characters."""
+        return wrap(text, chars, marked=self.marked)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -340,7 +348,7 @@ def _items_for(
         for key, value in block.items:
             # a long key (an exhibit's number) wraps, too, clear of the value's column
             keys = wrapping.lines(str(key), KEY_W - 0.15, PARA_PT, bold=True, chars=KEY_CHARS)
-            chunks = wrap(str(value), MONO_CHARS)
+            chunks = wrapping.chunks(str(value), MONO_CHARS)
             for index in range(max(len(keys), len(chunks))):
                 key_line = keys[index] if index < len(keys) else ""
                 chunk = chunks[index] if index < len(chunks) else ""
@@ -370,7 +378,9 @@ def _items_for(
         items.append(_Item(0.06, lambda fig, y0: None))
         return items
     if block.kind == "table":
-        lines = format_table(block.headers, block.items, TABLE_CHARS, block.keep)
+        lines = format_table(
+            block.headers, block.items, TABLE_CHARS, block.keep, marked=wrapping.marked
+        )
         items = [
             _Item(
                 TABLE_LH,

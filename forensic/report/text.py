@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from forensic.report.layout import figure_title, format_table, report_blocks, wrap
+from forensic.report.layout import (
+    MARKED_BREAKS,
+    figure_title,
+    format_table,
+    report_blocks,
+    wrap,
+)
 
 __all__ = ["render_text"]
 
@@ -16,6 +22,8 @@ def render_text(content: Mapping[str, Any]) -> str:
     """The report as plain text (UTF-8, lines of at most 100 characters)."""
     lines: list[str] = []
     banner = content["verification"]["forced"]
+    # a word too long for its line broken after a hyphen or slash, or marked (MARKED_BREAKS)
+    marked = content.get("layout", 1) >= MARKED_BREAKS
     for block in report_blocks(content):
         if block.kind == "title":
             lines += [block.text.upper(), "=" * len(block.text)]
@@ -26,15 +34,15 @@ def render_text(content: Mapping[str, Any]) -> str:
         elif block.kind == "verdict":
             lines += ["", ">>> " + block.text + " <<<", ""]
         elif block.kind == "para":
-            lines += wrap(block.text, WIDTH)
+            lines += wrap(block.text, WIDTH, marked=marked)
         elif block.kind == "kv":
             key_width = max(len(k) for k, _ in block.items) + 2
             for key, value in block.items:
-                chunks = wrap(str(value), WIDTH - key_width)
+                chunks = wrap(str(value), WIDTH - key_width, marked=marked)
                 lines.append(f"{key + ':':<{key_width}}{chunks[0]}")
                 lines += [" " * key_width + chunk for chunk in chunks[1:]]
         elif block.kind == "table":
-            lines += format_table(block.headers, block.items, WIDTH, block.keep)
+            lines += format_table(block.headers, block.items, WIDTH, block.keep, marked=marked)
         elif block.kind == "figure":
             lines.append(f"[figure in the PDF: {figure_title(block.data).lower()}, residual]")
         elif block.kind == "qr":
