@@ -406,6 +406,9 @@ def _items_for(
         items.append(_Item(0.08, lambda fig, y0: None))
         return items
     if block.kind == "figure":
+        if layout >= GRAYSCALE_FIGURE:
+            figure = _PrintedFigure.of(block.data, wrapping, layout)
+            return [_Item(figure.height, figure.draw)]
         return [
             _Item(
                 3.7,
@@ -535,6 +538,314 @@ def _draw_spectrum(
                 transform=blended_transform_factory(fig.transFigure, ax.transAxes),
             )
     top_ax.tick_params(labelbottom=False)
+
+
+GRAYSCALE_FIGURE = 5
+"""The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) whose result
+figure reads in a black-and-white copy: every line is told apart by its dash pattern and width
+as well as its colour (:data:`LINE_STYLES`), and its key is drawn under the plots, never over
+the data. Earlier reports drew the spectrum and its reference as solid lines of one width
+(black and blue: one grey on a photocopy) and every mixture component with the same dashes,
+the key in the plot's upper right corner; they are drawn so again, as they were issued."""
+
+FIGURE_AS_PRINTED = 5
+"""The first layout version whose result figure is drawn as spectra are printed and says what
+it shows: an IR spectrum with its wavenumber axis running from high to low, the y axis named
+by what is drawn (absorbance or Raman intensity), the residual named as the difference it is,
+the reference and the residual drawn only where the reference has data (a move of the
+reference, or a range narrower than the spectrum's, leaves points without: drawn as zero, they
+made a spike that set the residual's scale), and a caption saying what was done to the
+spectra drawn and what the score compares."""
+
+LINE_STYLES = {
+    "spectrum": {"color": "black", "lw": 1.4, "ls": "-"},
+    "reference": {"color": "#1f77b4", "lw": 0.8, "ls": (0, (4.0, 1.6))},
+}
+"""How the figure of layout :data:`GRAYSCALE_FIGURE` on draws the spectrum (thick, solid) and
+its reference or mixture fit (thin, dashed, drawn over it): told apart without colour."""
+
+COMPONENT_STYLES = (
+    {"color": "#d62728", "lw": 1.2, "ls": (0, (1.0, 1.4))},  # dotted
+    {"color": "#2ca02c", "lw": 0.9, "ls": (0, (7.0, 1.6, 1.2, 1.6))},  # dash-dot
+    {"color": "#9467bd", "lw": 0.9, "ls": (0, (2.5, 1.2, 1.0, 1.2, 1.0, 1.2))},  # dash-dot-dot
+    {"color": "#ff7f0e", "lw": 1.0, "ls": (0, (10.0, 3.0))},  # long dashes
+)
+"""The line of each mixture component (layout :data:`GRAYSCALE_FIGURE` on): a dash pattern
+and a width of its own, and its colour, for up to 4 components."""
+
+LEGEND_COLUMN_W = 2.3
+"""The widest a line of the key under the figure (two columns) may be, in inches."""
+
+CAPTION_PT = 6.5
+_FIGURE_TOP, _PLOT_H, _GAP, _RESIDUAL_H = 0.25, 2.2, 0.25, 0.85
+_KEY_TOP = _FIGURE_TOP + _PLOT_H + _GAP + _RESIDUAL_H + 0.4  # under the x axis' label
+
+
+def _data_span(values: np.ndarray) -> tuple[int, int]:
+    """The indices ``[first, last + 1)`` of a spectrum's values from its first non-zero one to
+    its last: where it has data. Outside its own range a spectrum of the library grid is zero
+    (:func:`forensic.processing.linear_from_representation`), as is a reference where its move
+    onto the query left it without data (:func:`forensic.alignment.align`, which takes a
+    reference's range so too)."""
+    found = np.flatnonzero(values != 0.0)
+    return (int(found[0]), int(found[-1]) + 1) if found.size else (0, 0)
+
+
+def _only_with_data(x: np.ndarray, wavenumber: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (on ``wavenumber``) on the axis ``x``, NaN (not drawn) where they have no
+    data: never extrapolated past their range, nor drawn as zero where they hold none."""
+    first, stop = _data_span(values)
+    if stop - first < 2:
+        return np.full(x.shape, np.nan)
+    inside = (x >= wavenumber[first]) & (x <= wavenumber[stop - 1])
+    return np.where(inside, np.interp(x, wavenumber[first:stop], values[first:stop]), np.nan)
+
+
+def _moved_range(x: np.ndarray, wavenumber: np.ndarray, hit: Mapping[str, Any]) -> np.ndarray:
+    """Where on the axis ``x`` the best reference, recorded on ``wavenumber`` as it was moved
+    onto the query (the hit's ``shift_cm1`` and ``stretch`` about the centre of its compared
+    range, :mod:`forensic.alignment`), has data: inside its recorded range, and inside that
+    range moved (the move leaves the points past its moved ends without, recorded as zero)."""
+    if wavenumber.size < 2:
+        return np.zeros(x.shape, dtype=bool)
+    first, last = float(wavenumber[0]), float(wavenumber[-1])
+    centre = 0.5 * (first + last)
+    shift, stretch = float(hit.get("shift_cm1") or 0.0), float(hit.get("stretch") or 0.0)
+    low, high = sorted(centre + (1.0 + stretch) * (end - centre) + shift for end in (first, last))
+    return (x >= max(low, first)) & (x <= min(high, last))
+
+
+@dataclass
+class _PrintedFigure:
+    """The result figure of layout :data:`GRAYSCALE_FIGURE` on: the spectrum over its
+    reference or mixture fit, the residual under them, then the key and a caption, each in
+    its own place on the page (the item's height holds them all)."""
+
+    data: Mapping[str, Any]
+    as_printed: bool
+    lines: list[tuple[np.ndarray, np.ndarray, str, dict[str, Any]]]  # x, y, key, style
+    residual: np.ndarray | None
+    residual_label: str
+    key_rows: float  # the key's height, in inches
+    caption: list[str]
+    height: float
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any], wrapping: _Wrapping, layout: int) -> _PrintedFigure:
+        as_printed = layout >= FIGURE_AS_PRINTED
+
+        def key(text: str) -> str:
+            return "\n".join(wrapping.lines(text, LEGEND_COLUMN_W, LEGEND_PT, chars=0))
+
+        query = data["query"]
+        x = np.asarray(query["wavenumber"], dtype=float)
+        q = np.asarray(query["intensity"], dtype=float)
+        provenance = data.get("query_provenance") or "measured"
+        hits = data.get("hits") or []
+        lines = [(x, q, key(f"{provenance} spectrum"), LINE_STYLES["spectrum"])]
+        mixture = data.get("mixture") or {}
+        spectra = mixture.get("spectra")
+        model, compared_with = None, "reference"
+        if spectra:
+            sx = np.asarray(spectra["wavenumber"], dtype=float)
+            parts = [np.asarray(values, dtype=float) for values in spectra["components"]]
+            fit = np.asarray(spectra["fit"], dtype=float)
+            if as_printed:  # the fit where a component's reference has data
+                covered = np.any(np.vstack(parts) != 0.0, axis=0) if parts else fit != 0.0
+                first, stop = _data_span(covered.astype(float))
+                inside = (
+                    (x >= sx[first]) & (x <= sx[stop - 1])
+                    if stop > first
+                    else np.zeros(x.shape, dtype=bool)
+                )
+                model = np.where(inside, np.interp(x, sx, fit), np.nan)
+            else:
+                model = np.interp(x, sx, fit)
+            lines.append((x, model, key("mixture fit"), LINE_STYLES["reference"]))
+            compared_with = "mixture fit"
+            for number, (component, values) in enumerate(
+                zip(mixture["components"], parts, strict=True)
+            ):
+                drawn = _only_with_data(x, sx, values) if as_printed else np.interp(x, sx, values)
+                lines.append(
+                    (
+                        x,
+                        drawn,
+                        key(
+                            f"{component['name']} ({component['fraction']:.0%}, "
+                            f"{component.get('provenance', '')} reference)"
+                        ),
+                        COMPONENT_STYLES[number % len(COMPONENT_STYLES)],
+                    )
+                )
+        elif data.get("best_reference"):
+            reference = data["best_reference"]
+            rx = np.asarray(reference["wavenumber"], dtype=float)
+            rv = np.asarray(reference["intensity"], dtype=float)
+            r = (
+                np.where(_moved_range(x, rx, hits[0] if hits else {}), np.interp(x, rx, rv), np.nan)
+                if as_printed
+                else np.interp(x, rx, rv)
+            )
+            both = ~np.isnan(r)
+            denominator = float(r[both] @ r[both])
+            scale = float(q[both] @ r[both]) / denominator if denominator > 0 else 1.0
+            model = scale * r
+            name = hits[0].get("name") if hits else "reference"
+            source = hits[0].get("provenance", "") if hits else ""
+            lines.append(
+                (x, model, key(f"{name} ({source} reference, scaled)"), LINE_STYLES["reference"])
+            )
+        residual = None if model is None else q - model
+        residual_label = (
+            f"residual: {provenance} spectrum − {compared_with}"
+            if as_printed and model is not None
+            else ""
+        )
+        labels = [line[2] for line in lines]
+        rows = (len(labels) + 1) // 2
+        key_height = 0.0
+        for row in range(rows):  # column-wise, as matplotlib fills a legend's columns
+            in_row = [labels[row], *([labels[row + rows]] if row + rows < len(labels) else [])]
+            tallest = max(label.count("\n") + 1 for label in in_row)
+            key_height += (tallest * 1.2 + 0.5) * LEGEND_PT / 72
+        caption = (
+            wrapping.lines(
+                _caption(data, compared_with, model is not None),
+                BODY_W - Y_LABEL_ROOM - 0.1,
+                CAPTION_PT,
+                chars=0,
+            )
+            if as_printed
+            else []
+        )
+        height = _KEY_TOP + key_height + 0.08 + len(caption) * 1.25 * CAPTION_PT / 72 + 0.15
+        return cls(data, as_printed, lines, residual, residual_label, key_height, caption, height)
+
+    def draw(self, fig: Figure, y0: float) -> None:
+        data = self.data
+        left, width = LEFT + Y_LABEL_ROOM, BODY_W - Y_LABEL_ROOM - 0.1
+        top_ax = fig.add_axes(
+            (
+                left / PAGE_W,
+                _y(y0 + _FIGURE_TOP + _PLOT_H),
+                width / PAGE_W,
+                _PLOT_H / PAGE_H,
+            )
+        )
+        residual_top = _FIGURE_TOP + _PLOT_H + _GAP
+        bottom_ax = fig.add_axes(
+            (
+                left / PAGE_W,
+                _y(y0 + residual_top + _RESIDUAL_H),
+                width / PAGE_W,
+                _RESIDUAL_H / PAGE_H,
+            ),
+            sharex=top_ax,
+        )
+        handles = []
+        for order, (x, y, label, style) in enumerate(self.lines):
+            # the spectrum first, its reference or fit over it, the components over both
+            (line,) = top_ax.plot(x, y, label=label, zorder=2 + order, **style)
+            handles.append(line)
+        if self.residual is not None:
+            x = self.lines[0][0]
+            bottom_ax.plot(x, self.residual, color=RED, lw=0.7)
+            bottom_ax.axhline(0.0, color="grey", lw=0.5)
+            bottom_ax.set_ylabel("residual", fontsize=7)
+            if self.residual_label:
+                bottom_ax.set_title(self.residual_label, fontsize=CAPTION_PT, loc="left", pad=2)
+        else:
+            bottom_ax.text(
+                0.5,
+                0.5,
+                "no reference to compare with",
+                ha="center",
+                va="center",
+                transform=bottom_ax.transAxes,
+                fontsize=7,
+            )
+        modality = data.get("modality")
+        steps = {step.get("name") for step in data.get("pipeline") or []}
+        if not self.as_printed:
+            drawn = "intensity"
+        elif modality == "ir":
+            drawn = "absorbance" if "to_absorbance" in steps else "IR intensity"
+        elif modality == "raman":
+            drawn = "Raman intensity"
+        else:
+            drawn = "intensity"
+        top_ax.set_ylabel(f"{drawn} (normalised)", fontsize=7)
+        axis = "Raman shift" if modality == "raman" else "wavenumber"
+        bottom_ax.set_xlabel(f"{axis} (cm⁻¹)", fontsize=7)
+        if self.as_printed and modality == "ir":  # as IR spectra are printed: high to low
+            top_ax.invert_xaxis()
+        top_ax.set_title(figure_title(data), fontsize=8.5)
+        for ax in (top_ax, bottom_ax):
+            ax.tick_params(labelsize=6.5)
+            # turned a quarter, the top of a label's box is its left side
+            ax.yaxis.label.set_verticalalignment("top")
+            ax.yaxis.set_label_coords(
+                (LEFT + WIDTH_SLACK_PT / 72) / PAGE_W,
+                0.5,
+                transform=blended_transform_factory(fig.transFigure, ax.transAxes),
+            )
+        top_ax.tick_params(labelbottom=False)
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(left / PAGE_W, _y(y0 + _KEY_TOP)),
+            bbox_transform=fig.transFigure,
+            ncols=2,
+            fontsize=LEGEND_PT,
+            frameon=False,
+            handlelength=5.0,
+            borderaxespad=0.0,
+            borderpad=0.0,
+            columnspacing=1.5,
+        )
+        caption_top = y0 + _KEY_TOP + self.key_rows + 0.08
+        for number, line in enumerate(self.caption):
+            fig.text(
+                left / PAGE_W,
+                _y(caption_top + number * 1.25 * CAPTION_PT / 72),
+                line,
+                fontsize=CAPTION_PT,
+                family=SANS,
+                va="top",
+            )
+
+
+def _caption(data: Mapping[str, Any], compared_with: str, compared: bool) -> str:
+    """What was done to the spectra a figure draws, and what its score compares, as the
+    result's recorded pipeline says."""
+    steps = [step.get("name") for step in data.get("pipeline") or []]
+    done = []
+    if data.get("modality") == "ir" and "to_absorbance" in steps:
+        done.append("in absorbance")
+    if "remove_baseline" in steps:
+        done.append("baseline removed")
+    if "derivative" in steps:
+        done.append("smoothed")
+    done.append("scaled to a maximum of 1")
+    said = "Drawn: the spectrum " + ", ".join(done)
+    if compared:
+        said += (
+            "; the references fitted to it by non-negative least squares, each component drawn "
+            "as its share of the fit"
+            if compared_with == "mixture fit"
+            else "; the reference scaled to it by least squares"
+        )
+        said += (
+            f"; the residual is the spectrum minus the {compared_with}, drawn where both have data"
+        )
+    said += "."
+    if "derivative" in steps:
+        said += (
+            " The score compares the spectra's first derivatives, which a constant offset "
+            "between them does not change."
+        )
+    return said
 
 
 def _draw_qr(fig: Figure, y0: float, data: str) -> None:
