@@ -1242,10 +1242,12 @@ def test_long_identifiers_wrap_clear_of_the_page_number_and_the_values(tmp_path)
         def words(left, bottom, right, top, text=text):
             return " ".join(text.get_text_bounded(left, bottom, right, top).split())
 
-        # the page number stands alone at the top right and the bottom right corners
-        corner = width - 1.6 * 72
-        assert words(corner, height - 0.5 * 72, width, height) == f"Page {number + 1} of {pages}"
-        assert words(corner, 0, width, 0.8 * 72) == f"Page {number + 1} of {pages}"
+        # the page number stands alone at the top right and the bottom right corners (the
+        # header and footer of layout 5 on are drawn inside the area Letter shares with A4)
+        corner, inset = width - 1.6 * 72, (report_pdf.LETTER_EDGE - 0.3) * 72
+        top = height - inset
+        assert words(corner, top - 0.5 * 72, width, top) == f"Page {number + 1} of {pages}"
+        assert words(corner, inset, width, inset + 0.8 * 72) == f"Page {number + 1} of {pages}"
         # every identifier is on the page, whole (wrapped lines joined)
         whole = "".join(words(0, 0, width, height).split())
         assert case in whole and report.content["report_id"] in whole

@@ -1475,6 +1475,55 @@ def _check_report_pdf(pdf: bytes, what: str) -> tuple[dict[str, Any], list[str]]
     return content, problems
 
 
+CASE_LINE_PT = (8.5, 8.0, 7.5, 7.0, 6.5)
+"""The sizes (points) the page header's case number is drawn in, the largest it fits in
+(layout :data:`~forensic.report.layout.MARKED_BREAKS` on)."""
+
+
+def _case_lines(
+    content: Mapping[str, Any], y: float
+) -> tuple[list[tuple[str, float, float, bool, str]], float]:
+    """The page header's case number and report id (layout
+    :data:`~forensic.report.layout.MARKED_BREAKS` on), from ``y`` inches below the page's top,
+    and where the header goes on: on one line where they fit beside the page number, else the
+    case number on a line of its own, the body's width (the page number is beside the line
+    above), in the largest of :data:`CASE_LINE_PT` it fits in whole; only a case number wider
+    than that breaks, after a hyphen or slash or marked (:func:`wrap_to_width`)."""
+    number, report = content["case"]["case_number"], content["report_id"]
+    both = f"Case {number}   Report {report}"
+    if drawn_width(both, 8.5, bold=True) <= (BODY_W - PAGE_NUMBER_W) * 72 - WIDTH_SLACK_PT:
+        return [(both, y, 8.5, True, "black")], y + 0.15
+    width = BODY_W * 72 - WIDTH_SLACK_PT
+    size = next(
+        (pt for pt in CASE_LINE_PT if drawn_width(f"Case {number}", pt, bold=True) <= width),
+        CASE_LINE_PT[-1],
+    )
+    measure = functools.partial(drawn_width, fontsize=size, bold=True)
+    lines = []
+    for line in wrap_to_width(f"Case {number}", width, measure, marked=True):
+        lines.append((line, y, size, True, "black"))
+        y += 0.15 * size / 8.5
+    lines.append((f"Report {report}", y, 8.5, True, "black"))
+    return lines, y + 0.15
+
+
+PRINTABLE_ON_LETTER = 5
+"""The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) whose pages print
+on US Letter at 100 % as well as on A4: everything is drawn inside the area the two papers
+share (595 x 792 pt, centred on the A4 page as a printer centres it), at least 12.7 mm inside
+its edges (:data:`LETTER_EDGE`). Earlier reports drew their header 7 mm from the top edge and
+their footer 10 mm from the bottom: on Letter the header's first line was cut off. They are
+drawn so again, as they were issued; the page stays A4."""
+
+LETTER_H = 11.0
+"""The height of a US Letter page, in inches (its width, 8.5, is more than A4's)."""
+
+LETTER_EDGE = (PAGE_H - LETTER_H) / 2 + 0.5 + 0.02
+"""Inches from the A4 page's top and bottom edges inside which a page of layout
+:data:`PRINTABLE_ON_LETTER` on draws: the part of the page a Letter sheet does not hold when
+the page is centred on it, then 12.7 mm (0.5 inch) of margin, and 0.02 inch for rounding."""
+
+
 def _chars(width: float, fontsize: float, em: float = TEXT_CHAR_EM) -> int:
     """How many characters of a DejaVu Sans font fit in ``width`` inches."""
     return max(20, int(width * 72 / (em * fontsize)))
@@ -1497,9 +1546,11 @@ class _Frame:
     @classmethod
     def of(cls, content: Mapping[str, Any], wrapping: _Wrapping | None = None) -> _Frame:
         wrapping = wrapping or _Wrapping.of(content)
+        on_letter = content.get("layout", 1) >= PRINTABLE_ON_LETTER
+        edge = LETTER_EDGE if on_letter else 0.0  # where drawing may start, from either edge
         text_w = BODY_W - PAGE_NUMBER_W
         header = []
-        y = 0.3
+        y = start = max(0.3, edge)
         issuer = f"{content['unit']} - {content['location']}"
         for line in wrapping.lines(issuer, text_w, 7.5, chars=_chars(text_w, 7.5)):
             header.append((line, y, 7.5, False, "black"))
@@ -1507,10 +1558,14 @@ class _Frame:
         y += 0.05
         case_line = f"Case {content['case']['case_number']}   Report {content['report_id']}"
         case_chars = _chars(text_w, 8.5, DISPLAY_CHAR_EM)
-        for line in wrapping.lines(case_line, text_w, 8.5, bold=True, chars=case_chars):
-            header.append((line, y, 8.5, True, "black"))
-            y += 0.15
-        rule = max(0.85, y + 0.05)
+        if wrapping.marked:
+            lines, y = _case_lines(content, y)
+            header += lines
+        else:
+            for line in wrapping.lines(case_line, text_w, 8.5, bold=True, chars=case_chars):
+                header.append((line, y, 8.5, True, "black"))
+                y += 0.15
+        rule = max(start + 0.55, y + 0.05)
         warnings = []
         forced = content["verification"]["forced"]
         if forced:
@@ -1532,7 +1587,7 @@ class _Frame:
         )
         footer_lines = wrapping.lines(footer_text, text_w, 7, chars=_chars(text_w, 7))
         height = 0.15 * len(warnings) + 0.12 * len(footer_lines)
-        bottom = max(BOTTOM, 0.2 + height + 0.3)
+        bottom = max(BOTTOM, 0.2 + height + max(0.3, edge))
         y = PAGE_H - bottom + 0.2
         footer = []
         for warning in warnings:
