@@ -436,6 +436,7 @@ def _custody_part(
                 "purpose": e["purpose"],
                 "seal_intact": None if e["seal_intact"] is None else bool(e["seal_intact"]),
                 "seal_number": e["seal_number"],
+                "notes": e.get("notes") or None,  # why a seal was broken, what was done
                 "signed_by": e["signer"],
                 "key_fingerprint": e["key_fingerprint"],
                 "record_hash": e["hash"],

@@ -25,8 +25,11 @@ from forensic.verdict import (
 )
 
 __all__ = [
+    "LAYOUT_VERSION",
+    "WORDED_FOR_THE_READER",
     "Block",
     "correction_line",
+    "custody_notes",
     "figure_title",
     "format_table",
     "references_line",
@@ -136,6 +139,37 @@ def _seal(event: Mapping[str, Any], in_force: str | None, *, current: bool = Tru
     if not state:
         return "-"
     return f"{state}, number not stated" + (f" (last {in_force})" if in_force else "")
+
+
+def custody_notes(custody: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Under the custody table: the notes recorded with each hand-over that has any (why a
+    seal was found broken, what was done about it), one line each, quoted as recorded.
+
+    Parameters
+    ----------
+    custody : sequence of mapping
+        The exhibit's custody events as the report's content states them (``record``,
+        ``event_at``, ``notes``; content issued before layout 5 has no ``notes``).
+
+    Returns
+    -------
+    list of str
+        ``Notes of custody record #34 (2026-11-24 05:00:00 UTC): "seal torn on arrival"``,
+        one per record with notes, in the table's order.
+    """
+    return [
+        f"Notes of custody record #{event['record']} ({_when(event['event_at'])}): "
+        f'"{" ".join(str(event["notes"]).split())}"'
+        for event in custody
+        if event.get("notes")
+    ]
+
+
+def _when(iso: str | None) -> str:
+    """A recorded time as a layout-5 report states it: in UTC, said in words
+    (``2026-11-23 20:14:00 UTC``), not with a bare ``Z``."""
+    shown = utc_when(iso)
+    return shown[:-1] + " UTC" if recorded_moment(iso or "") and shown.endswith("Z") else shown
 
 
 def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
@@ -312,7 +346,16 @@ apart in a black-and-white copy, IR high to low, labelled by what it shows, its 
 caption under it: :data:`forensic.report.pdf.GRAYSCALE_FIGURE`,
 :data:`forensic.report.pdf.FIGURE_AS_PRINTED`), every page inside the area A4 and US Letter
 share (:data:`forensic.report.pdf.PRINTABLE_ON_LETTER`), and breaks a long name or number only
-after a hyphen or slash, or visibly marked (:data:`MARKED_BREAKS`)."""
+after a hyphen or slash, or visibly marked (:data:`MARKED_BREAKS`); and it words the report
+for its reader (:data:`WORDED_FOR_THE_READER`): each custody record's notes under the custody
+table, a simulated-spectrum warning that names the analyses it applies to, each verdict's
+reasons and a key to the hit table, an inconclusive verdict that names no substance, plain
+steps to check the report, a summary of the exhibits of a case, the library searched, and a
+seal's state and times in words ("intact", "UTC")."""
+
+WORDED_FOR_THE_READER = 5
+"""The first layout version whose report is worded for its reader, as :data:`LAYOUT_VERSION`
+lists: content of an earlier version is laid out without those words, as it was issued."""
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
@@ -398,6 +441,8 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                     keep=[0, 6],  # the time and the hash are read whole
                 )
             )
+            if layout >= WORDED_FOR_THE_READER:
+                blocks += [Block("para", line) for line in custody_notes(exhibit["custody"])]
             signers = signers_line(exhibit["custody"])
             if signers:
                 blocks.append(Block("para", signers))
