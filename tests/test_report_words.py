@@ -10,8 +10,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from custody_helpers import OPERATOR, populated_store
+from custody_helpers import OPERATOR, identification_dict, populated_store
 from pypdf import PdfReader
+from synthetic import make_spectrum
 
 from forensic.report import issue_report, render_text
 from forensic.report.layout import LAYOUT_VERSION, WORDED_FOR_THE_READER
@@ -77,3 +78,82 @@ def test_custody_notes_are_signed_and_printed_under_the_custody_table(tmp_path):
         assert expected in text
         assert text.count("Notes of custody record") == 1  # only the record that has notes
     assert "Notes of custody record" not in render_text(_earlier(report.content))
+
+
+# --- finding 1: which analyses are simulated --------------------------------------------------
+
+
+def _with_measured_exhibit(store, item: str = "EX-2") -> None:
+    """A second exhibit of CASE-1 whose spectrum was measured (it states no provenance)."""
+    store.add_exhibit("CASE-1", item, operator=OPERATOR, description="tablets", seal_number="S-2")
+    measurement = store.add_measurement(
+        "CASE-1",
+        item,
+        make_spectrum(seed=2, noise=0.01).with_metadata(instrument_model="Bench FTIR"),
+        operator=OPERATOR,
+        instrument_url="folder:///exports",
+    )
+    store.add_result(measurement, identification_dict(), operator=OPERATOR)
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return [_flat(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_a_report_mixing_simulated_and_measured_analyses_says_which_are_which(tmp_path):
+    store = populated_store(tmp_path / "s")  # EX-1: simulated
+    try:
+        _with_measured_exhibit(store)
+        report = issue_report(
+            store,
+            "CASE-1",
+            operator=OPERATOR,
+            pdf_path=tmp_path / "r.pdf",
+            text_path=tmp_path / "r.txt",
+        )
+    finally:
+        store.close()
+    note = "Simulated spectra (no evidential value): EX-1; measured: EX-2"
+    pages = _pages(report.pdf)
+    assert all(note in page for page in pages)  # the footer of every page
+    assert not any("NOT MEASURED FROM THE EXHIBIT: NO EVIDENTIAL VALUE" in p[-400:] for p in pages)
+    # the measured exhibit's analysis is never under a simulated banner
+    measured = [page for page in pages if "Analysis 1 of exhibit EX-2" in page]
+    assert measured
+    assert all("SIMULATED SPECTRUM" not in page for page in measured)
+    text = _flat((tmp_path / "r.txt").read_text())
+    assert text.count(note) == 1  # said once, before the exhibits
+    assert text.index(note) < text.index("Exhibit EX-1")
+    # a report of layout 4 said the first simulated spectrum's banner, as it was issued
+    assert note not in render_text(_earlier(report.content))
+
+
+def test_a_report_whose_every_analysis_is_simulated_keeps_the_banner_s_words(tmp_path):
+    report = _issued(tmp_path)
+    pages = _pages(report.pdf)
+    banner = "SIMULATED SPECTRUM, NOT MEASURED FROM THE EXHIBIT: NO EVIDENTIAL VALUE"
+    assert all(banner in page for page in pages)
+    assert "measured:" not in " ".join(pages)
+
+
+def test_runs_of_exhibit_numbers_are_written_as_ranges():
+    from forensic.report.layout import _runs  # noqa: PLC0415
+
+    assert _runs(["A1", "A2", "A3", "A5", "B1", "B2", "X"]) == "A1-A3, A5, B1-B2, X"
+    assert _runs(["A1 analysis 1", "A2"]) == "A1 analysis 1, A2"
+
+
+def _issued(tmp_path, item=None, **populated):
+    """CASE-1's report issued as PDF and text from a :func:`populated_store`."""
+    store = populated_store(tmp_path / "s", **populated)
+    try:
+        return issue_report(
+            store,
+            "CASE-1",
+            item,
+            operator=OPERATOR,
+            pdf_path=tmp_path / "r.pdf",
+            text_path=tmp_path / "r.txt",
+        )
+    finally:
+        store.close()

@@ -5,6 +5,7 @@ Both renderings walk the same blocks, so they say the same things in the same or
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ __all__ = [
     "custody_notes",
     "figure_title",
     "format_table",
+    "not_measured_note",
     "references_line",
     "report_blocks",
     "signers_line",
@@ -58,6 +60,83 @@ def not_measured(content: Mapping[str, Any]) -> str | None:
             if not is_measured(provenance):
                 return provenance
     return None
+
+
+def not_measured_note(content: Mapping[str, Any]) -> str | None:
+    """What every page's footer says of the report's spectra not measured from their exhibit.
+
+    A report of layout 5 on names which analyses that is when only some are: a page of a
+    measured exhibit must not read as simulated (``Simulated spectra (no evidential value):
+    A1-A6; measured: A7``); when every analysis is of one provenance, the banner of each
+    (:func:`not_measured_banner`). A report of an earlier layout says the banner of the first
+    such spectrum, as it was issued.
+
+    Parameters
+    ----------
+    content : mapping
+        The report's signed content.
+
+    Returns
+    -------
+    str or None
+        The footer's warning; None when every spectrum was measured.
+    """
+    if content.get("layout", 1) < WORDED_FOR_THE_READER:
+        provenance = not_measured(content)
+        return not_measured_banner(provenance) if provenance else None
+    by_provenance = _analyses_by_provenance(content)
+    not_measured_ = [p for p in by_provenance if p is not None]
+    if not not_measured_:
+        return None
+    if len(by_provenance) == 1:  # every analysis of the report is of this one provenance
+        return not_measured_banner(not_measured_[0])
+    said = [
+        f"{provenance.capitalize()} spectra (no evidential value): "
+        + _runs(by_provenance[provenance])
+        for provenance in not_measured_
+    ]
+    if None in by_provenance:
+        said.append("measured: " + _runs(by_provenance[None]))
+    return "; ".join(said)
+
+
+def _analyses_by_provenance(content: Mapping[str, Any]) -> dict[str | None, list[str]]:
+    """The report's analyses by the provenance of their spectrum (None: measured), each named
+    by its exhibit, and by its number too where the exhibit has several."""
+    by_provenance: dict[str | None, list[str]] = {}
+    for exhibit in content["exhibits"]:
+        analyses = exhibit["analyses"]
+        item = exhibit["label"]["item_number"]
+        for number, analysis in enumerate(analyses, start=1):
+            provenance = (analysis["instrument"] or {}).get("provenance")
+            key = None if is_measured(provenance) else str(provenance)
+            by_provenance.setdefault(key, []).append(
+                item if len(analyses) == 1 else f"{item} analysis {number}"
+            )
+    return by_provenance
+
+
+def _runs(items: Sequence[str]) -> str:
+    """Exhibit numbers in the report's order, a run of consecutive ones written as a range:
+    ``A1-A6, B2``."""
+    groups: list[list[tuple[str, int | None, str]]] = []
+    for item in items:
+        found = re.fullmatch(r"(.*?)(\d+)", item)
+        prefix, number = (found.group(1), int(found.group(2))) if found else (item, None)
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and number is not None
+            and last[1] is not None
+            and last[0] == prefix
+            and last[1] + 1 == number
+        ):
+            groups[-1].append((prefix, number, item))
+        else:
+            groups.append([(prefix, number, item)])
+    return ", ".join(
+        group[0][2] if len(group) == 1 else f"{group[0][2]}-{group[-1][2]}" for group in groups
+    )
 
 
 @dataclass
@@ -383,6 +462,9 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             ],
         )
     )
+    if layout >= WORDED_FOR_THE_READER and len(_analyses_by_provenance(content)) > 1:
+        # some analyses measured, some not: said before any exhibit, as on every page
+        blocks.append(Block("banner", not_measured_note(content)))
     for exhibit in content["exhibits"]:
         label = exhibit["label"]
         blocks.append(Block("heading", f"Exhibit {label['item_number']}"))

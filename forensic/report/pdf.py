@@ -52,8 +52,7 @@ from forensic.report.layout import (
     Block,
     figure_title,
     format_table,
-    not_measured,
-    not_measured_banner,
+    not_measured_note,
     report_blocks,
     wrap,
     wrap_to_width,
@@ -1572,9 +1571,9 @@ class _Frame:
             warnings.append(
                 "UNVERIFIED CHAIN OF CUSTODY - report forced despite failed verification"
             )
-        provenance = not_measured(content)
-        if provenance:
-            warnings.append(not_measured_banner(provenance))
+        note = not_measured_note(content)  # which analyses, in a report of layout 5 on
+        if note:
+            warnings.append(note)
         if wrapping.by_width:  # a provenance no simulator writes may be long
             warnings = [
                 line
