@@ -50,6 +50,7 @@ __all__ = [
     "Q_IDENTIFIED",
     "Q_NO_MATCH",
     "SCORE_IDENTIFIED_UNCALIBRATED",
+    "SCORE_KEY",
     "SCORE_NO_MATCH_UNCALIBRATED",
     "Calibration",
     "calibrate",
@@ -119,6 +120,12 @@ SCORE_IDENTIFIED_UNCALIBRATED = 0.95
 """Only when no q-value is available (NaN): cosine needed for ``identified``."""
 SCORE_NO_MATCH_UNCALIBRATED = 0.80
 """Only when no q-value is available (NaN): below this cosine, ``no_match``."""
+SCORE_KEY = (
+    "score: similarity to the reference, 1 = identical; q-value: the estimated share of wrong "
+    "identifications among hits scoring at least as high"
+)
+"""What a hit's score and q-value mean, in the words every screen and report gives them (the
+scan's screen under its hits, a report's key under its hit table)."""
 Q_SHOWN_MIN = 0.001
 """Smaller q-values are shown as ``< 0.001`` (:func:`format_q_value`): about the smallest rate
 a calibration of :data:`MIN_COMPETITIONS` queries tells apart from zero."""

@@ -8,6 +8,7 @@ laid out as it was issued (tests/test_report_drawing.py pins how)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from custody_helpers import OPERATOR, identification_dict, populated_store
@@ -157,3 +158,106 @@ def _issued(tmp_path, item=None, **populated):
         )
     finally:
         store.close()
+
+
+# --- findings 4 and 5: how sure, and what the other hits are ----------------------------------
+
+
+def _inconclusive() -> dict:
+    """A cut sample whose two closest substances score within 0.02 of each other."""
+    identification = identification_dict("inconclusive", name="Paracetamol")
+    identification["hits"][1].update(name="Heroin base", entry_id="heroin", score=0.975)
+    identification["hits"][0]["q_value"] = 0.055
+    identification["reasons"] = [
+        "q-value 0.055 is above 0.05 needed to identify (score 0.982)",
+        "the best different substance scores within 0.007 (< 0.02): the spectrum does not "
+        "tell them apart",
+    ]
+    identification["mixture"] = {
+        "components": [
+            {"name": "Heroin base", "fraction": 0.42, "score": 0.7, "q_value": 0.1},
+            {"name": "Paracetamol", "fraction": 0.58, "score": 0.6, "q_value": 0.1},
+        ],
+        "explained": 0.9,
+        "residual": 0.1,
+    }
+    return identification
+
+
+def test_an_identification_prints_its_reasons_and_a_key_to_its_hit_table(tmp_path):
+    identification = identification_dict()
+    identification["reasons"] = [
+        "score 0.982, q-value 0.001, at most 0.05",
+        "99% of the query's bands matched (by prominence)",
+    ]
+    report = _issued(tmp_path, identification=identification)
+    why = (
+        "Why: score 0.982, q-value 0.001, at most 0.05; 99% of the query's bands matched "
+        "(by prominence)."
+    )
+    rank_2 = "rank 2 is the next-closest reference, not a finding"
+    key = "Key: score: similarity to the reference, 1 = identical; q-value: the estimated share"
+    for text in (_flat((tmp_path / "r.txt").read_text()), _pdf_text(report.pdf)):
+        assert why in text
+        assert rank_2 in text
+        assert key in text
+        assert text.index("IDENTIFIED: Cocaine hydrochloride") < text.index(why)
+    earlier = render_text(_earlier(report.content))
+    assert "Why:" not in earlier
+    assert "Key:" not in earlier
+
+
+def test_the_scan_s_screen_and_the_report_explain_score_and_q_value_in_one_set_of_words():
+    from forensic.cli import custody as cli_custody  # noqa: PLC0415
+    from forensic.report.layout import HIT_TABLE_KEY  # noqa: PLC0415
+    from forensic.verdict import SCORE_KEY  # noqa: PLC0415
+
+    assert SCORE_KEY in HIT_TABLE_KEY
+    source = Path(cli_custody.__file__).read_text()
+    assert "SCORE_KEY" in source
+    assert "share of wrong identifications" not in source  # not worded a second time
+
+
+def test_an_inconclusive_headline_names_no_substance_and_says_what_was_not_told_apart(tmp_path):
+    report = _issued(tmp_path, identification=_inconclusive())
+    closest = (
+        "Closest references, not told apart (within 0.02 of each other's score) and not "
+        "confirmed: Paracetamol (score 0.982, q-value 0.055), Heroin base (score 0.975, "
+        "q-value 0.2). The mixture fit suggests Heroin base 42% + Paracetamol 58%: not "
+        "confirmed."
+    )
+    for text in (_flat((tmp_path / "r.txt").read_text()), _pdf_text(report.pdf)):
+        assert "INCONCLUSIVE: no substance identified" in text
+        assert "closest reference Paracetamol" not in text
+        assert closest in text
+        assert "none is a finding (the verdict is inconclusive)" in text
+    # a report of layout 4 is laid out as it was issued
+    assert "INCONCLUSIVE: closest reference Paracetamol" in render_text(_earlier(report.content))
+
+
+def test_the_terminal_words_an_inconclusive_verdict_as_the_report_does():
+    from forensic.report.layout import closest_line, verdict_line  # noqa: PLC0415
+
+    identification = _inconclusive()
+    assert verdict_line(identification) == "INCONCLUSIVE: no substance identified"
+    assert verdict_line(identification, layout=4) == "INCONCLUSIVE: closest reference Paracetamol"
+    assert closest_line(identification).startswith("Closest references, not told apart")
+    assert closest_line(identification_dict()) is None  # an identification needs none
+
+
+@pytest.mark.parametrize(
+    ("signal", "verdict", "said"),
+    [
+        (None, "no_match", "(the spectrum matches no reference)"),
+        (2.2, "inconclusive", "(the spectrum holds no usable signal)"),
+    ],
+)
+def test_the_hits_of_a_no_match_or_an_empty_spectrum_are_said_to_be_chance(
+    tmp_path, signal, verdict, said
+):
+    identification = identification_dict(verdict)
+    identification["signal_to_noise"] = signal
+    _issued(tmp_path, identification=identification)
+    text = _flat((tmp_path / "r.txt").read_text())
+    assert f"closest to the spectrum by chance similarity only: none is a finding {said}" in text
+    assert "Closest reference" not in text  # no lead is named

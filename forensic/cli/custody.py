@@ -286,7 +286,8 @@ def scan(
     The raw spectrum is stored before identification runs, so nothing is lost if analysis
     fails or the process is stopped.
     """
-    from forensic.verdict import format_q_value, format_score  # noqa: PLC0415
+    from forensic.report.layout import closest_line  # noqa: PLC0415
+    from forensic.verdict import SCORE_KEY, format_q_value, format_score  # noqa: PLC0415
     from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
     from forensic.workflows import scan as run_scan  # noqa: PLC0415
 
@@ -322,6 +323,9 @@ def scan(
             progress=progress,
         )
     _print_verdict(result.verdict)
+    closest = closest_line(result.identification)  # an inconclusive verdict names none
+    if closest:
+        click.echo(f"  {closest}")
     hits = result.identification.get("hits") or []
     for hit in hits[:3]:
         q = hit.get("q_value")
@@ -333,10 +337,7 @@ def scan(
     if result.identification.get("mixture"):  # the shares the report gives the investigator
         click.echo(f"  {mixture_line(result.identification['mixture'])}")
     if any(isinstance(hit.get("q_value"), (int, float)) for hit in hits[:3]):
-        click.echo(
-            "  (score: similarity to the reference, 1 = identical; q-value: the estimated "
-            "share of wrong identifications among hits scoring at least as high)"
-        )
+        click.echo(f"  ({SCORE_KEY})")
     _say_warnings(
         result.identification.get("warnings") or [], result.identification.get("advice") or []
     )

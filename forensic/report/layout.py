@@ -19,21 +19,28 @@ from forensic.verdict import (
     MARGIN_MIN,
     MIN_SIGNAL_TO_NOISE,
     Q_IDENTIFIED,
+    Q_NO_MATCH,
+    SCORE_KEY,
     format_beside,
     format_q_value,
     format_score,
     identified_substances,
+    substance_key,
 )
 
 __all__ = [
+    "HIT_TABLE_KEY",
     "LAYOUT_VERSION",
     "WORDED_FOR_THE_READER",
     "Block",
+    "closest_line",
     "correction_line",
     "custody_notes",
     "figure_title",
     "format_table",
+    "hits_line",
     "not_measured_note",
+    "reasons_line",
     "references_line",
     "report_blocks",
     "signers_line",
@@ -172,8 +179,28 @@ def _percent(fraction: float | None) -> str:
     return "-" if fraction is None else f"{fraction:.0%}"
 
 
-def verdict_line(identification: Mapping[str, Any] | None) -> str:
-    """The verdict in plain words, e.g. ``IDENTIFIED: cocaine hydrochloride``."""
+def verdict_line(identification: Mapping[str, Any] | None, *, layout: int | None = None) -> str:
+    """The verdict in plain words, e.g. ``IDENTIFIED: cocaine hydrochloride``.
+
+    The one source of a verdict's headline: a report's, and the screens of ``scan`` and
+    ``identify``. An inconclusive verdict names no substance as if it were the finding
+    (``INCONCLUSIVE: no substance identified``; the closest references are said under it,
+    :func:`closest_line`); a report of a layout before 5 named its closest reference, as it
+    was issued.
+
+    Parameters
+    ----------
+    identification : mapping or None
+        The result (``Identification.to_dict()``); None for an analysis that did not finish.
+    layout : int, optional
+        The layout version of the report it is laid out in (default: the current one).
+
+    Returns
+    -------
+    str
+        The headline.
+    """
+    layout = LAYOUT_VERSION if layout is None else layout
     if not identification:
         return "NO RESULT: the analysis did not finish"
     verdict = identification.get("verdict")
@@ -202,8 +229,115 @@ def verdict_line(identification: Mapping[str, Any] | None) -> str:
             )
         if identification.get("unusable"):  # compared wrongly: its closest reference is none
             return f"INCONCLUSIVE: {identification['unusable']}"
+        if layout >= WORDED_FOR_THE_READER:
+            return "INCONCLUSIVE: no substance identified"
         return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
     return "NO MATCH in the reference library"
+
+
+def _no_usable_signal(identification: Mapping[str, Any]) -> bool:
+    signal = identification.get("signal_to_noise")
+    return signal is not None and signal < MIN_SIGNAL_TO_NOISE
+
+
+def reasons_line(identification: Mapping[str, Any]) -> str | None:
+    """Under a verdict's headline: the reasons the verdict was reached, as recorded with it.
+
+    Returns
+    -------
+    str or None
+        ``Why: score 0.947, q-value 0.0031, at most 0.05; 99% of the query's bands matched
+        (by prominence).``; None for a result recorded without reasons.
+    """
+    reasons = [str(r).strip().rstrip(".") for r in identification.get("reasons") or []]
+    return "Why: " + "; ".join(reasons) + "." if reasons else None
+
+
+def closest_line(identification: Mapping[str, Any]) -> str | None:
+    """Under an inconclusive headline with usable signal: the closest references, those the
+    spectrum does not tell apart from the best (within :data:`MARGIN_MIN` of its score), and
+    the substances the mixture fit suggests, each said to be no finding.
+
+    Returns
+    -------
+    str or None
+        e.g. ``Closest references, not told apart (within 0.02) and not confirmed:
+        Paracetamol (score 0.626, q-value 0.055), Heroin base (score 0.623, q-value 0.061).
+        The mixture fit suggests Heroin base 42% + Caffeine 29% + Paracetamol 29%: not
+        confirmed.``; None for another verdict, or a result whose comparison is unusable.
+    """
+    hits = identification.get("hits") or []
+    if (
+        identification.get("verdict") != "inconclusive"
+        or not hits
+        or _no_usable_signal(identification)
+        or identification.get("unusable")
+    ):
+        return None
+    best = hits[0].get("score")
+    near: dict[str, Mapping[str, Any]] = {}
+    for hit in hits:
+        score = hit.get("score")
+        if hit is hits[0] or (best is not None and score is not None and best - score < MARGIN_MIN):
+            near.setdefault(substance_key(str(hit.get("name"))), hit)
+    said = ", ".join(
+        f"{h.get('name')} (score {format_score(h.get('score'), h.get('q_value'))}"
+        + (
+            f", q-value {format_q_value(h.get('q_value'))})"
+            if format_q_value(h.get("q_value")) != "-"
+            else ")"
+        )
+        for h in near.values()
+    )
+    text = (
+        f"Closest references, not told apart (within {MARGIN_MIN} of each other's score) and "
+        f"not confirmed: {said}."
+        if len(near) > 1
+        else f"Closest reference, not confirmed: {said}."
+    )
+    components = (identification.get("mixture") or {}).get("components") or []
+    if len(components) > 1:
+        text += (
+            " The mixture fit suggests "
+            + " + ".join(f"{c.get('name')} {_percent(c.get('fraction'))}" for c in components)
+            + ": not confirmed."
+        )
+    return text
+
+
+def hits_line(identification: Mapping[str, Any]) -> str:
+    """Above a result's hit table: what its ranks are, so that a reference listed is not
+    read as a finding."""
+    count = len(identification.get("hits") or [])
+    verdict = identification.get("verdict")
+    if verdict == "identified":
+        return "References closest to the spectrum: rank 1 is the one the verdict names" + (
+            f"; ranks 2 to {count} are the next-closest references, not findings."
+            if count > 2
+            else "; rank 2 is the next-closest reference, not a finding."
+            if count == 2
+            else "."
+        )
+    if _no_usable_signal(identification) or verdict == "no_match":
+        return (
+            "References closest to the spectrum by chance similarity only: none is a finding "
+            + (
+                "(the spectrum holds no usable signal)."
+                if _no_usable_signal(identification)
+                else "(the spectrum matches no reference)."
+            )
+        )
+    return "References closest to the spectrum: none is a finding (the verdict is inconclusive)."
+
+
+HIT_TABLE_KEY = (
+    f"Key: {SCORE_KEY} (a hit identifies at a q-value of at most {Q_IDENTIFIED}; above "
+    f"{Q_NO_MATCH} it is no match); shift: how far the reference's bands were moved, in cm-1, "
+    "to line up with the spectrum's; provenance: whether the reference was measured from a "
+    "sample or modelled."
+)
+"""Under a report's hit table (layout 5 on): what its numbers mean, in the words the scan's
+screen uses (:data:`forensic.verdict.SCORE_KEY`)."""
 
 
 def _seal(event: Mapping[str, Any], in_force: str | None, *, current: bool = True) -> str:
@@ -668,10 +802,17 @@ def _analysis_blocks(
     current = layout >= 2
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
-    blocks.append(Block("verdict", verdict_line(identification)))
+    blocks.append(Block("verdict", verdict_line(identification, layout=layout)))
     instrument = dict(analysis["instrument"] or {})
     if not is_measured(instrument.get("provenance")):
         blocks.append(Block("banner", not_measured_banner(instrument["provenance"])))
+    worded = layout >= WORDED_FOR_THE_READER
+    if worded and identification:  # how sure, under the headline
+        blocks += [
+            Block("para", line)
+            for line in (reasons_line(identification), closest_line(identification))
+            if line
+        ]
     instrument.pop("driver", None)
     identity = [
         instrument.pop(k, None)
@@ -745,6 +886,8 @@ def _analysis_blocks(
         blocks.append(Block("para", "No identification result is recorded for this measurement."))
         return blocks
     if hits:
+        if worded:
+            blocks.append(Block("para", hits_line(identification)))
         blocks.append(
             Block(
                 "table",
@@ -775,6 +918,8 @@ def _analysis_blocks(
                 ],
             )
         )
+        if worded:
+            blocks.append(Block("para", HIT_TABLE_KEY))
         if current:
             blocks.append(Block("para", references_line(hits, identification.get("mixture"))))
         peaks = hits[0].get("matched_peaks") or []
