@@ -33,16 +33,13 @@ def _plain(value):
 
 def _table(path: str, result) -> str:
     # the report package imports matplotlib: not at start-up, and not for --json
-    from forensic.report.layout import closest_line, verdict_line  # noqa: PLC0415
+    from forensic.report.layout import verdict_line  # noqa: PLC0415
     from forensic.spectrum import is_measured  # noqa: PLC0415
     from forensic.verdict import format_q_value, format_score  # noqa: PLC0415
 
     version = result.library_version[:12]
     verdict = verdict_line(result.to_dict())
     lines = [f"{path}: {verdict} ({result.modality}, library {version})"]
-    closest = closest_line(result.to_dict())  # an inconclusive verdict names none
-    if closest:
-        lines.append(f"  {closest}")
     lines.append(f"  {'#':>2}  {'substance':<32} {'score':>7} {'q-value':>8} {'shift':>7}  peaks")
     for h in result.hits:
         q = format_q_value(h["q_value"])
