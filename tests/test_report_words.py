@@ -261,3 +261,32 @@ def test_the_hits_of_a_no_match_or_an_empty_spectrum_are_said_to_be_chance(
     text = _flat((tmp_path / "r.txt").read_text())
     assert f"closest to the spectrum by chance similarity only: none is a finding {said}" in text
     assert "Closest reference" not in text  # no lead is named
+
+
+# --- finding 11: how to check the report --------------------------------------------------------
+
+
+def test_how_to_check_the_report_is_plain_numbered_steps(tmp_path):
+    from forensic.report.pdf import CARRIES_CONTENT  # noqa: PLC0415
+
+    report = _issued(tmp_path)
+    text = _pdf_text(report.pdf)
+    steps = text[text.index("How to check this report") :]
+    for number in range(1, 7):
+        assert f" {number}. " in steps
+    assert "`" not in text  # no Markdown
+    assert "forensic verify-report FILE.pdf" in steps
+    assert "must print VERIFIED" in steps
+    assert "first 16 hex digits of the report content SHA-256" in steps
+    assert "application/vnd.forensic.spectrum+json" in steps  # what the raw hash is of
+    assert "sha256sum FILE" in steps
+    assert "certutil -hashfile FILE SHA256" in steps
+    assert CARRIES_CONTENT in steps  # a PDF whose content was removed is still caught
+    assert steps.rstrip().endswith("*** END OF REPORT ***")
+    assert "`forensic verify-report FILE.pdf`" in render_text(_earlier(report.content))
+
+
+def test_every_footer_says_its_content_hash_is_cut_to_16_hex_digits(tmp_path):
+    report = _issued(tmp_path)
+    cut = f"(first 16 hex digits) {report.content['content_sha256'][:16]}"
+    assert all(cut in page for page in _pages(report.pdf))

@@ -720,6 +720,11 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         )
     )
     blocks.append(Block("qr", data=content["content_sha256"]))
+    if layout >= WORDED_FOR_THE_READER:
+        blocks.append(Block("heading", "How to check this report"))
+        blocks += [Block("para", step) for step in checking_steps(content)]
+        blocks.append(Block("end", END_MARKER))
+        return blocks
     blocks.append(
         Block(
             "para",
@@ -742,6 +747,66 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     )
     blocks.append(Block("end", END_MARKER))
     return blocks
+
+
+def checking_steps(content: Mapping[str, Any]) -> list[str]:
+    """How to check a report, in numbered steps a reader who is no programmer can follow:
+    the commands to run and what they must print, what each hash on the pages is the hash of
+    and how to compute it, and last the recipe without the toolkit (layout 5 on).
+
+    Parameters
+    ----------
+    content : mapping
+        The report's signed content.
+
+    Returns
+    -------
+    list of str
+        One paragraph per step, each beginning with its number.
+    """
+    steps = [
+        "Run the command: forensic verify-report FILE.pdf (FILE.pdf is this report). It must "
+        "print VERIFIED. It checks the report's signature, and that every page says what "
+        "its signed content says (the PDF carries that content: an attached report.json).",
+        "Check that the key fingerprint it prints, and the one under Signature above, are the "
+        "fingerprint the signer's laboratory published for them.",
+        "To check that this report is on record in the laboratory's evidence store, the "
+        "laboratory runs: forensic custody verify --store STORE --report FILE.pdf. It must "
+        "end with exit status 0 and say the report is on record.",
+        "To check a raw spectrum: each Raw data SHA-256 above is the SHA-256 of the spectrum "
+        "file the evidence store keeps (the toolkit's own JSON spectrum file, "
+        f"{_raw_formats(content)}), not of a file exported by the instrument. Ask the "
+        "laboratory for the case's evidence bundle (made with: forensic bundle export CASE "
+        "--out FILE.zip); the spectrum is the file raw/HASH.json in it. Compute its SHA-256: "
+        "on Linux, sha256sum FILE; on macOS, shasum -a 256 FILE; on Windows, certutil "
+        "-hashfile FILE SHA256. All 64 hex digits must equal the value printed.",
+        "Shortened hashes: the footer of every page gives the first 16 hex digits of the "
+        "report content SHA-256 (all 64 are under Integrity and in the QR code); the custody "
+        "table gives the first 12 hex digits of each record's hash, and the line under it "
+        "the first 16 of each signer's key fingerprint. forensic custody log CASE ITEM and "
+        "forensic custody verify show them whole.",
+        "Without the toolkit (for a programmer): save the attached report.json (a PDF "
+        "reader's attachments, or pdfdetach -save 1 FILE.pdf). The SHA-256 of its JSON "
+        "without the keys content_sha256 and signature (keys sorted, no spaces, UTF-8 as "
+        "written) must be the report content SHA-256 above; the signature is Ed25519 over "
+        "those 32 bytes, by the public key above, whose SHA-256 is the key fingerprint. Its "
+        "signer (name and key fingerprint) is in that JSON, so the signature covers them.",
+    ]
+    return [f"{number}. {step}" for number, step in enumerate(steps, start=1)]
+
+
+def _raw_formats(content: Mapping[str, Any]) -> str:
+    """The media types of the report's raw spectra, as recorded (``application/vnd.forensic.
+    spectrum+json``)."""
+    formats = sorted(
+        {
+            str(analysis.get("raw_format"))
+            for exhibit in content["exhibits"]
+            for analysis in exhibit["analyses"]
+            if analysis.get("raw_format")
+        }
+    )
+    return "media type " + ", ".join(formats) if formats else "its media type not recorded"
 
 
 def _chain_verified(verification: Mapping[str, Any]) -> str:

@@ -49,6 +49,7 @@ from forensic.report.content import (
 from forensic.report.layout import (
     LAYOUT_VERSION,
     MARKED_BREAKS,
+    WORDED_FOR_THE_READER,
     Block,
     figure_title,
     format_table,
@@ -1582,7 +1583,11 @@ class _Frame:
             ]
         footer_text = (
             f"Case {content['case']['case_number']} - Report {content['report_id']} - content "
-            f"SHA-256 {content['content_sha256'][:16]}..."
+            + (
+                f"SHA-256 (first 16 hex digits) {content['content_sha256'][:16]}"
+                if content.get("layout", 1) >= WORDED_FOR_THE_READER  # says what is cut
+                else f"SHA-256 {content['content_sha256'][:16]}..."
+            )
         )
         footer_lines = wrapping.lines(footer_text, text_w, 7, chars=_chars(text_w, 7))
         height = 0.15 * len(warnings) + 0.12 * len(footer_lines)
