@@ -290,3 +290,55 @@ def test_every_footer_says_its_content_hash_is_cut_to_16_hex_digits(tmp_path):
     report = _issued(tmp_path)
     cut = f"(first 16 hex digits) {report.content['content_sha256'][:16]}"
     assert all(cut in page for page in _pages(report.pdf))
+
+
+# --- finding 13: a case report opens with its exhibits, in their order --------------------------
+
+
+def test_a_case_report_opens_with_a_summary_of_its_exhibits_in_their_number_s_order(tmp_path):
+    store = populated_store(tmp_path / "s", item="A10")  # simulated, sealed, handed over
+    try:
+        _with_measured_exhibit(store, "A2")
+        _with_measured_exhibit(store, "a1")
+        store.add_custody_event(
+            "CASE-1",
+            "A10",
+            operator=OPERATOR,
+            released_by=OPERATOR,
+            received_by="Lab clerk",
+            purpose="storage",
+            seal_intact=False,
+            seal_number="SEAL-001",
+        )
+        report = issue_report(
+            store,
+            "CASE-1",
+            operator=OPERATOR,
+            pdf_path=tmp_path / "r.pdf",
+            text_path=tmp_path / "r.txt",
+        )
+    finally:
+        store.close()
+    assert [e["label"]["item_number"] for e in report.content["exhibits"]] == ["a1", "A2", "A10"]
+    text = (tmp_path / "r.txt").read_text()
+    summary = text[text.index("Summary of exhibits") : text.index("Exhibit a1\n")]
+    rows = [line for line in summary.splitlines() if line.startswith(("a1 ", "A2 ", "A10 "))]
+    assert [row.split()[0] for row in rows] == ["a1", "A2", "A10"]
+    assert "IDENTIFIED: Cocaine" in rows[0] and "measured" in rows[0]
+    assert "simulated (no" in summary
+    assert "no custody record" in rows[0]
+    assert "SEAL-001 BROKEN" in " ".join(summary.split())
+    assert "Summary of exhibits" in _pdf_text(report.pdf)
+    assert "Summary of exhibits" not in render_text(_earlier(report.content))
+
+
+def test_a_report_on_one_exhibit_has_no_summary(tmp_path):
+    report = _issued(tmp_path)
+    assert "Summary of exhibits" not in render_text(report.content)
+
+
+def test_exhibit_numbers_sort_as_a_reader_expects():
+    from forensic.report.content import natural_key  # noqa: PLC0415
+
+    items = ["A10", "B1", "A2", "a3", "A1b", "A1", "10", "9"]
+    assert sorted(items, key=natural_key) == ["9", "10", "A1", "A1b", "A2", "a3", "A10", "B1"]

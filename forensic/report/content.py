@@ -64,6 +64,7 @@ __all__ = [
     "correction_changes",
     "custody_limitations",
     "exhibit_custody_limitations",
+    "natural_key",
     "parse_report_json",
     "render_json",
     "report_content_hash",
@@ -281,6 +282,27 @@ def signer_name_unsigned(report: Mapping[str, Any]) -> str | None:
         + (f" ({version})" if version else "")
         + " that did not sign the signer's name, so anyone could have changed it; only the "
         "key fingerprint says who signed it"
+    )
+
+
+def natural_key(label: str) -> tuple[tuple[int, int, str], ...]:
+    """The order of exhibit numbers a reader expects: digits by their value, letters without
+    case (``A2`` before ``A10``, ``a3`` beside ``A3``).
+
+    Parameters
+    ----------
+    label : str
+        An exhibit (or case) number as recorded.
+
+    Returns
+    -------
+    tuple
+        A key for :func:`sorted`.
+    """
+    return tuple(
+        (0, int(part), part) if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", str(label))
+        if part
     )
 
 
@@ -819,6 +841,9 @@ def build_report_content(
             "(--force issues one marked as unverified on every page)"
         )
     key = store.operator_key(issued_by)
+    # by number (A2 before A10), not by which label was recorded last: a corrected label
+    # must not move its exhibit to the end of the report
+    exhibits = sorted(exhibits, key=lambda exhibit: natural_key(exhibit["item_number"]))
     sections = [_exhibit_section(store, exhibit, case) for exhibit in exhibits]
     analysed = [s["dates"]["analysed"] for s in sections if s["dates"]["analysed"]]
     first = [s["dates"]["first_analysed"] for s in sections if s["dates"]["first_analysed"]]

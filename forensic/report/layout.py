@@ -45,6 +45,7 @@ __all__ = [
     "report_blocks",
     "signers_line",
     "stated_change",
+    "summary_row",
     "verdict_line",
     "wrap",
     "wrap_to_width",
@@ -354,6 +355,70 @@ def _seal(event: Mapping[str, Any], in_force: str | None, *, current: bool = Tru
     return f"{state}, number not stated" + (f" (last {in_force})" if in_force else "")
 
 
+SUMMARY_DESCRIPTION_CHARS = 60
+"""The most of an exhibit's description its row of a case's summary gives (the exhibit's own
+section gives it whole)."""
+
+
+def summary_row(exhibit: Mapping[str, Any]) -> list[str]:
+    """An exhibit's row in the summary that opens a report on several (layout 5 on): its
+    number, description, the verdict of each analysis, whether each spectrum was measured or
+    simulated, and what its custody section warns of.
+
+    Parameters
+    ----------
+    exhibit : mapping
+        The exhibit's section of the report's content.
+
+    Returns
+    -------
+    list of str
+        The row's cells.
+    """
+    label = exhibit["label"]
+    description = str(stated_description(label["description"]) or "-")
+    if len(description) > SUMMARY_DESCRIPTION_CHARS:
+        description = description[: SUMMARY_DESCRIPTION_CHARS - 4].rstrip() + " ..."
+    analyses = exhibit["analyses"]
+    numbered = len(analyses) > 1
+    verdicts = "; ".join(
+        (f"{number}: " if numbered else "")
+        + verdict_line(analysis["identification"], layout=WORDED_FOR_THE_READER)
+        for number, analysis in enumerate(analyses, start=1)
+    )
+    spectra = "; ".join(
+        (f"{number}: " if numbered else "")
+        + (
+            MEASURED
+            if is_measured(provenance := (analysis["instrument"] or {}).get("provenance"))
+            else f"{provenance} (no evidential value)"
+        )
+        for number, analysis in enumerate(analyses, start=1)
+    )
+    alerts = [
+        "seal"
+        + (f" {event['seal_number']}" if event.get("seal_number") else "")
+        + f" BROKEN on receipt (record #{event['record']})"
+        for event in exhibit["custody"]
+        if event["seal_intact"] is False
+    ]
+    if exhibit.get("custody_gaps"):
+        alerts.append("custody not continuous")
+    if exhibit.get("custody_doubts"):
+        alerts.append("custody record in doubt")
+    if exhibit.get("key_warnings"):
+        alerts.append("a signer used several keys")
+    if not exhibit["custody"]:
+        alerts.append("no custody record")
+    return [
+        label["item_number"],
+        description,
+        verdicts or "not analysed",
+        spectra or "-",
+        "; ".join(alerts) or "none",
+    ]
+
+
 def custody_notes(custody: Sequence[Mapping[str, Any]]) -> list[str]:
     """Under the custody table: the notes recorded with each hand-over that has any (why a
     seal was found broken, what was done about it), one line each, quoted as recorded.
@@ -599,6 +664,16 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     if layout >= WORDED_FOR_THE_READER and len(_analyses_by_provenance(content)) > 1:
         # some analyses measured, some not: said before any exhibit, as on every page
         blocks.append(Block("banner", not_measured_note(content)))
+    if layout >= WORDED_FOR_THE_READER and len(content["exhibits"]) > 1:
+        blocks.append(Block("heading", "Summary of exhibits"))
+        blocks.append(
+            Block(
+                "table",
+                headers=["Exhibit", "Description", "Verdict", "Spectrum", "Custody alerts"],
+                items=[summary_row(exhibit) for exhibit in content["exhibits"]],
+                keep=[0],
+            )
+        )
     for exhibit in content["exhibits"]:
         label = exhibit["label"]
         blocks.append(Block("heading", f"Exhibit {label['item_number']}"))
