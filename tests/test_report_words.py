@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from synthetic import make_spectrum
 
 from forensic.report import issue_report, render_text
-from forensic.report.layout import LAYOUT_VERSION, WORDED_FOR_THE_READER
+from forensic.report.layout import LAYOUT_VERSION, WORDED_FOR_THE_READER, report_blocks
 
 
 @pytest.fixture(autouse=True)
@@ -342,3 +342,38 @@ def test_exhibit_numbers_sort_as_a_reader_expects():
 
     items = ["A10", "B1", "A2", "a3", "A1b", "A1", "10", "9"]
     assert sorted(items, key=natural_key) == ["9", "10", "A1", "A1b", "A2", "a3", "A10", "B1"]
+
+
+# --- finding 15 (words): a seal's state and times -----------------------------------------------
+
+
+def test_the_seal_column_says_intact_or_broken_and_times_say_utc(tmp_path):
+    store = populated_store(tmp_path / "s")
+    try:
+        store.add_custody_event(
+            "CASE-1",
+            "EX-1",
+            operator=OPERATOR,
+            released_by=OPERATOR,
+            received_by="Lab clerk",
+            purpose="storage",
+            seal_intact=False,
+            seal_number="SEAL-001",
+        )
+        report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    finally:
+        store.close()
+    text = (tmp_path / "r.txt").read_text()
+
+    def custody_rows(content):
+        (table,) = [b for b in report_blocks(content) if b.kind == "table" and "Seal" in b.headers]
+        return table.items
+
+    rows = custody_rows(report.content)
+    assert [row[4] for row in rows] == ["intact SEAL-001", "BROKEN SEAL-001"]
+    assert all(row[0].endswith(" UTC") for row in rows)  # each hand-over's time
+    assert "Collected at:    2026-01-30 22:10:00 UTC" in text
+    assert "2026-01-30 22:10:00Z" not in text
+    earlier = _earlier(report.content)
+    assert [row[4] for row in custody_rows(earlier)] == ["ok SEAL-001", "BROKEN SEAL-001"]
+    assert "2026-01-30 22:10:00Z" in render_text(earlier)

@@ -341,12 +341,15 @@ HIT_TABLE_KEY = (
 screen uses (:data:`forensic.verdict.SCORE_KEY`)."""
 
 
-def _seal(event: Mapping[str, Any], in_force: str | None, *, current: bool = True) -> str:
+def _seal(
+    event: Mapping[str, Any], in_force: str | None, *, current: bool = True, worded: bool = False
+) -> str:
     """A hand-over's seal for the custody table: its state on receipt and which seal that is,
     the number it states or, when it states none, the last one recorded before it
     (:func:`~forensic.custody.continuity.seals_in_force`); in a report of an earlier layout
-    (``current`` false), its state and the number it states, as it was laid out."""
-    state = {True: "ok", False: "BROKEN", None: ""}[event["seal_intact"]]
+    (``current`` false), its state and the number it states, as it was laid out. An intact
+    seal is "intact" in a report of layout 5 on (``worded``), "ok" before."""
+    state = {True: "intact" if worded else "ok", False: "BROKEN", None: ""}[event["seal_intact"]]
     number = event.get("seal_number")
     if number or not current:
         return f"{state} {number or ''}".strip() or "-"
@@ -468,15 +471,14 @@ def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
     )
 
 
-def _analysed(dates: Mapping[str, Any]) -> str:
+def _analysed(dates: Mapping[str, Any], when: Callable[[str | None], str] = utc_when) -> str:
     """When the analyses were made: the time of the one, or the first and the last with how
-    many (a report issued before its dates counted them shows its last, as it was laid out)."""
+    many (a report issued before its dates counted them shows its last, as it was laid out),
+    each as ``when`` shows a time."""
     count = dates.get("analyses") or 0
     if count < 2:
-        return utc_when(dates["analysed"])
-    return (
-        f"{utc_when(dates['first_analysed'])} to {utc_when(dates['analysed'])} ({count} analyses)"
-    )
+        return when(dates["analysed"])
+    return f"{when(dates['first_analysed'])} to {when(dates['analysed'])} ({count} analyses)"
 
 
 def correction_line(correction: Mapping[str, Any]) -> str:
@@ -641,6 +643,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     (:data:`LAYOUT_VERSION`) lays them out."""
     layout = content.get("layout", 1)
     current = layout >= 2
+    when = _when if layout >= WORDED_FOR_THE_READER else utc_when  # "UTC" said in words
     blocks: list[Block] = [Block("title", content["title"])]
     verification = content["verification"]
     if verification["forced"]:
@@ -655,9 +658,9 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 ("Issued by", f"{content['unit']}, {content['location']}"),
                 ("Case", case["case_number"] + (f" ({case['title']})" if case["title"] else "")),
                 ("Scope", content["scope"]),
-                ("Received", utc_when(dates["received"])),
-                ("Analysed", _analysed(dates)),
-                ("Issued", utc_when(dates["issued"])),
+                ("Received", when(dates["received"])),
+                ("Analysed", _analysed(dates, when)),
+                ("Issued", when(dates["issued"])),
             ],
         )
     )
@@ -686,14 +689,14 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                     ("Condition", _fmt(label["condition"])),
                     ("Seal number", _fmt(label["seal_number"])),
                     ("Collected by", _fmt(label["collected_by"])),
-                    ("Collected at", utc_when(label["collected_at"])),
+                    ("Collected at", when(label["collected_at"])),
                     (
                         "Collected where",
                         _fmt(label["collected_where"])
                         + (f" (GPS {gps[0]:.6f}, {gps[1]:.6f})" if gps else ""),
                     ),
-                    ("Received", utc_when(exhibit["dates"]["received"])),
-                    ("Analysed", _analysed(exhibit["dates"])),
+                    ("Received", when(exhibit["dates"]["received"])),
+                    ("Analysed", _analysed(exhibit["dates"], when)),
                 ],
             )
         )
@@ -705,11 +708,11 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
         rows = [
             [
-                utc_when(e["event_at"]),
+                when(e["event_at"]),
                 e["released_by"],
                 e["received_by"],
                 e["purpose"],
-                _seal(e, seal, current=current),
+                _seal(e, seal, current=current, worded=layout >= WORDED_FOR_THE_READER),
                 e["record"],
                 e["record_hash"][:12],
             ]
@@ -720,7 +723,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 Block(
                     "table",
                     headers=[
-                        "When (UTC)",
+                        "When" if layout >= WORDED_FOR_THE_READER else "When (UTC)",
                         "Released by",
                         "Received by",
                         "Purpose",
@@ -908,7 +911,9 @@ def _records(analysis: Mapping[str, Any]) -> str:
     return said
 
 
-def _export_line(instrument: dict[str, Any]) -> tuple[str, str] | None:
+def _export_line(
+    instrument: dict[str, Any], when: Callable[[str | None], str] = utc_when
+) -> tuple[str, str] | None:
     """The export file a measurement was read from (an instrument whose own software exports,
     ``folder:``), taken out of ``instrument``: its path, SHA-256 and time of writing, by which
     anyone holding the instrument's export can match it, and what the time of acquisition
@@ -922,7 +927,7 @@ def _export_line(instrument: dict[str, Any]) -> tuple[str, str] | None:
     if not source:
         return None
     line = f"{source} (SHA-256 {sha256 or 'not recorded'}" + (
-        f", written {utc_when(written)})" if written else ")"
+        f", written {when(written)})" if written else ")"
     )
     said = (
         "when its export file was written: the export states no time"
@@ -940,6 +945,7 @@ def _analysis_blocks(
     layout: int = LAYOUT_VERSION,
 ) -> list:
     current = layout >= 2
+    when = _when if layout >= WORDED_FOR_THE_READER else utc_when  # "UTC" said in words
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification, layout=layout)))
@@ -962,7 +968,7 @@ def _analysis_blocks(
     note = instrument.pop("simulation_note", None)
     simulated_from = instrument.pop("simulated_from", None)
     simulated_from_provenance = instrument.pop("simulated_from_provenance", None)
-    export = _export_line(instrument)
+    export = _export_line(instrument, when)
     if simulated_from and (note or layout >= 3):  # which reference it was made from
         # every simulator records it, not only those that write a note (sim:ftir writes none);
         # a report of layout 1 or 2 is laid out again as it was issued
@@ -1010,7 +1016,7 @@ def _analysis_blocks(
                 ("Acquisition steps", acquisition or "-"),
                 (
                     "Acquired",
-                    f"{utc_when(analysis['acquired_at'])} by {analysis['operator']}"
+                    f"{when(analysis['acquired_at'])} by {analysis['operator']}"
                     + (f" ({export[1]})" if export and export[1] else ""),
                 ),
                 *([("Export file", export[0])] if export else []),
