@@ -370,6 +370,9 @@ class Identification:
         grid (baseline-corrected, scaled to a maximum of 1), over its measured range.
     best_reference : dict or None
         The best hit's reference on the same grid, aligned onto the query.
+    library_substances : dict of str to int or None
+        How many substances the library searched holds for each modality (``{"raman": 61,
+        "ir": 40}``); None in results recorded before it was kept.
     """
 
     verdict: str
@@ -386,6 +389,7 @@ class Identification:
     best_reference: dict[str, list[float]] | None = None
     signal_to_noise: float | None = None
     unusable: str | None = None
+    library_substances: dict[str, int] | None = None
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -404,6 +408,9 @@ class Identification:
             "advice": list(self.advice),
             "pipeline": [dict(p) for p in self.pipeline],
             "library_version": self.library_version,
+            "library_substances": (
+                None if self.library_substances is None else dict(self.library_substances)
+            ),
             "signal_to_noise": self.signal_to_noise,
             "unusable": self.unusable,
             "timings_ms": dict(self.timings_ms),
@@ -424,6 +431,9 @@ class Identification:
             advice=list(data.get("advice", [])),
             pipeline=[dict(p) for p in data.get("pipeline", [])],
             library_version=data.get("library_version", ""),
+            library_substances=(
+                None if data.get("library_substances") is None else dict(data["library_substances"])
+            ),
             signal_to_noise=data.get("signal_to_noise"),
             unusable=data.get("unusable"),
             timings_ms=dict(data.get("timings_ms", {})),
@@ -703,6 +713,10 @@ def identify(
         advice=advice,
         pipeline=block.pipeline.to_list(),
         library_version=library.version,
+        library_substances={  # what a no match was searched against, for the report
+            modality: len(set(library.substances(modality).tolist()))
+            for modality in library.modalities
+        },
         signal_to_noise=signal_to_noise,
         unusable=unusable,
         timings_ms=timings,

@@ -377,3 +377,39 @@ def test_the_seal_column_says_intact_or_broken_and_times_say_utc(tmp_path):
     earlier = _earlier(report.content)
     assert [row[4] for row in custody_rows(earlier)] == ["ok SEAL-001", "BROKEN SEAL-001"]
     assert "2026-01-30 22:10:00Z" in render_text(earlier)
+
+
+# --- finding 8: what library was searched -------------------------------------------------------
+
+
+def test_the_report_says_how_many_substances_the_library_searched_holds(tmp_path):
+    identification = identification_dict("no_match")
+    identification["library_substances"] = {"raman": 61, "ir": 40}
+    report = _issued(tmp_path, identification=identification)
+    text = _flat((tmp_path / "r.txt").read_text())
+    assert (
+        "Library searched: version lib-0123456789ab (40 substances for ir, 61 substances for "
+        "raman; this spectrum was searched among the raman ones)"
+    ) in text
+    assert "Library version" in render_text(_earlier(report.content))
+
+
+def test_a_result_recorded_without_the_library_s_counts_says_so(tmp_path):
+    _issued(tmp_path)
+    text = _flat((tmp_path / "r.txt").read_text())
+    assert "version lib-0123456789ab (how many substances it holds was not recorded)" in text
+
+
+def test_identify_records_how_many_substances_each_modality_of_the_library_holds():
+    from library_helpers import SYNTHETIC, synthetic_spectrum  # noqa: PLC0415
+
+    from forensic.identify import Identification, identify  # noqa: PLC0415
+    from forensic.library import Library  # noqa: PLC0415
+
+    references = [synthetic_spectrum(i) for i in range(len(SYNTHETIC))]
+    library = Library.from_spectra(references, calibrate=False)
+    spectrum = synthetic_spectrum(0, seed=7)
+    result = identify(spectrum, library)
+    expected = {m: len(set(library.substances(m).tolist())) for m in library.modalities}
+    assert result.library_substances == expected
+    assert Identification.from_dict(result.to_dict()).library_substances == expected

@@ -39,6 +39,7 @@ __all__ = [
     "figure_title",
     "format_table",
     "hits_line",
+    "library_line",
     "not_measured_note",
     "reasons_line",
     "references_line",
@@ -444,6 +445,36 @@ def custody_notes(custody: Sequence[Mapping[str, Any]]) -> list[str]:
         for event in custody
         if event.get("notes")
     ]
+
+
+def library_line(identification: Mapping[str, Any]) -> str:
+    """What a result's library held, as recorded with the result: its version and how many
+    substances it holds for each modality (a no match means something only against what was
+    searched); a result recorded before the counts were kept says so. The library records no
+    name or build date, so none is given.
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (``library_version``, ``library_substances``, ``modality``).
+
+    Returns
+    -------
+    str
+        e.g. ``version 0059621d48... (61 substances for raman, 40 for ir; this spectrum was
+        searched among the raman ones)``.
+    """
+    version = _fmt(identification.get("library_version"))
+    counts = identification.get("library_substances")
+    if not counts:
+        return f"version {version} (how many substances it holds was not recorded)"
+    held = ", ".join(
+        f"{count} substance{'s' if count != 1 else ''} for {modality}"
+        for modality, count in sorted(counts.items())
+    )
+    modality = identification.get("modality")
+    searched = f"; this spectrum was searched among the {modality} ones" if modality else ""
+    return f"version {version} ({held}{searched})"
 
 
 def _when(iso: str | None) -> str:
@@ -1021,7 +1052,11 @@ def _analysis_blocks(
                 ),
                 *([("Export file", export[0])] if export else []),
                 ("Pipeline", steps or "-"),
-                ("Library version", _fmt((identification or {}).get("library_version"))),
+                (
+                    ("Library searched", library_line(identification or {}))
+                    if worded
+                    else ("Library version", _fmt((identification or {}).get("library_version")))
+                ),
                 ("Reference provenance", ", ".join(provenances) if hits else "-"),
                 ("Raw data SHA-256", analysis["raw_sha256"]),
                 *([("Store records", _records(analysis))] if current else []),
