@@ -882,8 +882,8 @@ def checking_steps(content: Mapping[str, Any]) -> list[str]:
         "To check that this report is on record in the laboratory's evidence store, the "
         "laboratory runs: forensic custody verify --store STORE --report FILE.pdf. It must "
         "end with exit status 0 and say the report is on record.",
-        "To check a raw spectrum: each Raw data SHA-256 above is the SHA-256 of the spectrum "
-        "file the evidence store keeps (the toolkit's own JSON spectrum file, "
+        "To check a raw spectrum: each raw data hash under Integrity above is the SHA-256 of "
+        "the spectrum file the evidence store keeps (the toolkit's own JSON spectrum file, "
         f"{_raw_formats(content)}), not of a file exported by the instrument. Ask the "
         "laboratory for the case's evidence bundle (made with: forensic bundle export CASE "
         "--out FILE.zip); the spectrum is the file raw/HASH.json in it. Compute its SHA-256: "
@@ -898,7 +898,7 @@ def checking_steps(content: Mapping[str, Any]) -> list[str]:
         "reader's attachments, or pdfdetach -save 1 FILE.pdf). The SHA-256 of its JSON "
         "without the keys content_sha256 and signature (keys sorted, no spaces, UTF-8 as "
         "written) must be the report content SHA-256 above; the signature is Ed25519 over "
-        "those 32 bytes, by the public key above, whose SHA-256 is the key fingerprint. Its "
+        "its 32 bytes, by the public key above, whose SHA-256 is the key fingerprint. Its "
         "signer (name and key fingerprint) is in that JSON, so the signature covers them.",
     ]
     return [f"{number}. {step}" for number, step in enumerate(steps, start=1)]
