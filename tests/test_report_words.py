@@ -413,3 +413,17 @@ def test_identify_records_how_many_substances_each_modality_of_the_library_holds
     expected = {m: len(set(library.substances(m).tolist())) for m in library.modalities}
     assert result.library_substances == expected
     assert Identification.from_dict(result.to_dict()).library_substances == expected
+
+
+def test_verify_report_says_of_a_mixed_report_what_its_footer_says(tmp_path):
+    from forensic.cli.custody import _report_summary  # noqa: PLC0415
+
+    store = populated_store(tmp_path / "s")
+    try:
+        _with_measured_exhibit(store)
+        report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
+    finally:
+        store.close()
+    lines = _report_summary(report.content)
+    assert "Simulated spectra (no evidential value): EX-1; measured: EX-2" in lines
+    assert not any("NOT MEASURED FROM THE EXHIBIT" in line for line in lines)

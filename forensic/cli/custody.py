@@ -1171,8 +1171,7 @@ def _report_summary(content: dict[str, Any]) -> list[str]:
     from forensic.custody.keys import fingerprint  # noqa: PLC0415
     from forensic.report.content import signer_name_unsigned  # noqa: PLC0415
     from forensic.report.layout import (  # noqa: PLC0415
-        not_measured,
-        not_measured_banner,
+        not_measured_note,
         utc_when,
         verdict_line,
     )
@@ -1196,13 +1195,14 @@ def _report_summary(content: dict[str, Any]) -> list[str]:
             f"the store it was issued from did not verify: {len(elsewhere)} problem(s) in "
             f"records the report does not state (first: {elsewhere[0]})"
         )
-    provenance = not_measured(content)
-    if provenance:
-        lines.append(not_measured_banner(provenance))
+    note = not_measured_note(content)  # which analyses, as the report's footer says
+    if note:
+        lines.append(note)
     for exhibit in content["exhibits"]:
         for analysis in exhibit["analyses"]:
             item = exhibit["label"]["item_number"]
-            lines.append(f"{item}: {verdict_line(analysis['identification'])}")
+            said = verdict_line(analysis["identification"], layout=content.get("layout", 1))
+            lines.append(f"{item}: {said}")
     return lines
 
 
