@@ -232,9 +232,9 @@ def test_custody_add_warns_of_a_hand_over_before_collection_and_the_report_shows
     assert first["record"] == 7
     assert section["dates"]["received"] == second["event_at"]
     assert report.content["dates"]["received"] == section["dates"]["received"]
-    # the receipt that names no seal shows which seal its "ok" is (the label's)
+    # the receipt that names no seal shows which seal its "intact" is (the label's)
     (row,) = [r for r in _custody_rows(report.content) if r[-2] == 7]
-    assert row[4] == "ok, number not stated (last SEAL-001)"
+    assert row[4] == "intact, number not stated (last SEAL-001)"
 
 
 def _custody_rows(content):

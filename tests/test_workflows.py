@@ -167,8 +167,9 @@ def test_a_report_names_the_export_it_read_and_doubts_one_older_than_the_scan(tm
     ) in progress
     text = " ".join((tmp_path / "r.txt").read_text().split())
     sha256 = hashlib.sha256(export.read_bytes()).hexdigest()
-    assert f"Export file: {export} (SHA-256 {sha256}, written {stamp})" in text
-    assert f"Acquired: {stamp} by {OPERATOR} (when its export file was written: the" in text
+    said = stamp.removesuffix("Z") + " UTC"  # as the pages show a time (layout 5)
+    assert f"Export file: {export} (SHA-256 {sha256}, written {said})" in text
+    assert f"Acquired: {said} by {OPERATOR} (when its export file was written: the" in text
     assert (
         f"- E-1: the spectrum of {stamp} was read from the export {export}, written {stamp}, "
         "which was already in the instrument's export folder when the scan began: nothing "

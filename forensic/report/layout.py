@@ -754,7 +754,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 Block(
                     "table",
                     headers=[
-                        "When" if layout >= WORDED_FOR_THE_READER else "When (UTC)",
+                        "When (UTC)",
                         "Released by",
                         "Received by",
                         "Purpose",
