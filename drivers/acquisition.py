@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from scipy.ndimage import median_filter
 
-from drivers.base import Spectrometer
+from drivers.base import SettingRange, Spectrometer
 from drivers.errors import (
     DetectorSaturated,
     InterlockOpen,
@@ -163,7 +163,9 @@ def auto_expose(
 
     Returns the time and the steps taken (``[{"integration_time_ms", "peak_fraction"}, ...]``).
     Bounded: at most ``max_steps`` scans, and within the model's range and
-    ``max_integration_ms``; a weak sample ends at the upper bound.
+    ``max_integration_ms``; a weak sample ends at the upper bound. A sample still saturated
+    at the model's shortest time raises :class:`~drivers.errors.DetectorSaturated` (only less
+    light helps).
 
     Parameters
     ----------
@@ -184,7 +186,7 @@ def auto_expose(
     Returns
     -------
     float
-        The integration time chosen (ms, a whole number).
+        The integration time chosen (ms, to the model's resolution).
     list of dict
         One ``{"integration_time_ms": float, "peak_fraction": float}`` a scan taken, in order.
     """
@@ -194,28 +196,59 @@ def auto_expose(
     high = min(limits.maximum, max_integration_ms)
     full = float(spec.model.max_counts)
     goal = sum(target) / 2
-    t = float(np.clip(start_ms, low, high))
+    t = _settable_time_ms(limits, start_ms, high)
     steps: list[dict[str, float]] = []
     spec.set_averages(1)
     for _ in range(max_steps):
-        spec.set_integration_time_ms(round(t))
-        robust = _robust(session.scan(True))
+        spec.set_integration_time_ms(t)
+        counts = session.scan(True)
+        robust = _robust(counts)
         peak, floor = float(robust.max()), float(np.percentile(robust, 1))
         fraction = peak / full
-        steps.append({"integration_time_ms": float(round(t)), "peak_fraction": round(fraction, 4)})
+        steps.append({"integration_time_ms": float(t), "peak_fraction": round(fraction, 4)})
         if target[0] <= fraction <= target[1]:
             break
         if fraction >= SATURATION_FRACTION:
+            if t <= low:  # as short as the detector goes: only less light helps
+                clipped = saturated_pixels(counts, spec.model.max_counts)
+                raise _saturated(spec, clipped, [t], None, "reexpose")
             new = t * 0.25
         else:
             rate = max(peak - floor, 1.0) / t
             new = (goal * full - floor) / rate
             new = min(new, t * 20.0)
-        new = float(np.clip(new, low, high))
-        if round(new) == round(t):
+        new = _settable_time_ms(limits, new, high)
+        if new == t:
             break  # at a bound: the best this sample allows
         t = new
-    return float(round(t)), steps
+    return float(t), steps
+
+
+def _settable_time_ms(limits: SettingRange, t: float, high: float | None = None) -> float:
+    """``t`` (ms) rounded to what the model can be set to, then kept within its range.
+
+    An integer model (Ocean RS-232) takes whole milliseconds; any other is set in
+    microseconds (OBP), so ``t`` keeps three decimals. Rounding comes before clipping: an OBP
+    time rounded to whole milliseconds reached ``round(0.5) == 0``, below the 0.01 ms minimum,
+    and a bright sample failed as a setting out of range instead of as saturated.
+
+    Parameters
+    ----------
+    limits : SettingRange
+        The model's ``integration_time_ms`` range.
+    t : float
+        The wanted integration time (ms).
+    high : float, optional
+        A lower upper bound than the model's (ms).
+
+    Returns
+    -------
+    float
+        The integration time (ms) to set.
+    """
+    rounded = round(t) if limits.integer else round(t, 3)
+    top = limits.maximum if high is None else min(limits.maximum, high)
+    return float(np.clip(rounded, limits.minimum, top))
 
 
 def acquire(
@@ -289,11 +322,11 @@ def acquire(
             clipped = saturated_pixels(sample, spec.model.max_counts)
             if not clipped:
                 break
-            low = spec.model.integration_time_ms.minimum
-            if saturation == "refuse" or reexposures >= 3 or t <= low:
+            limits = spec.model.integration_time_ms
+            if saturation == "refuse" or reexposures >= 3 or t <= limits.minimum:
                 raise _saturated(spec, clipped, tried, integration_time_ms, saturation)
             reexposures += 1
-            t = max(low, round(t / 2))
+            t = _settable_time_ms(limits, t / 2)
             tried.append(t)
         session.laser(False)
         # Without laser control a "dark" frame would still see the laser: never subtract it.

@@ -316,6 +316,40 @@ def test_saturation_at_the_shortest_time_says_only_to_reduce_the_laser_power(pro
     assert "leave it out" not in message
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_sample_saturating_at_every_time_auto_exposure_tries_says_to_reduce_the_laser_power(
+    protocol,
+):
+    # auto-exposure rounded its times to whole ms: on OBP (0.01 ms minimum) it reached
+    # round(0.5) == 0 and failed as "integration_time_ms=0 is out of range", a setting the
+    # technician never typed (exit 2), instead of as saturated (exit 3)
+    blinding = DetectorModel(laser_power_mw=1e7)
+    with (
+        _simulator(protocol, detector=blinding) as sim,
+        _driver(protocol, sim) as spec,
+        pytest.raises(DetectorSaturated) as saturated,
+    ):
+        shortest = spec.model.integration_time_ms.minimum
+        spec.acquire()
+    assert re.search(
+        rf"pixel\(s\) at the detector ceiling at the {shortest:g} ms auto-exposure chose, the "
+        r"shortest this detector takes: reduce the laser power$",
+        str(saturated.value),
+    ), str(saturated.value)
+
+
+def test_obp_auto_exposure_finds_a_time_shorter_than_a_millisecond():
+    # the OBP model takes the time in microseconds: a sample right at about 0.6 ms is exposed
+    # at that time, not refused because whole milliseconds saturate
+    bright = DetectorModel(laser_power_mw=5e4)
+    with _simulator("obp", detector=bright) as sim, _driver("obp", sim) as spec:
+        spectrum = spec.acquire()
+    meta = spectrum.metadata
+    assert 0.01 <= meta["integration_time_ms"] < 1.0
+    assert 0.6 <= meta["auto_exposure_steps"][-1]["peak_fraction"] <= 0.8
+    assert meta["saturated"] is False and meta["reexposures"] == 0
+
+
 def test_settings_are_validated_before_a_byte_is_sent():
     with _simulator("ocean-rs232") as sim, _driver("ocean-rs232", sim) as spec:
         requests = sim.requests
