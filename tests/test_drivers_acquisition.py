@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import os
 import re
 import signal
@@ -719,7 +720,7 @@ def test_an_instrument_silent_at_every_rate_may_be_busy_and_is_not_said_to_be_ga
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_port_where_bytes_keep_coming_unasked_holds_another_device(protocol):
+def test_a_port_where_bytes_keep_coming_unasked_holds_another_device(protocol, monkeypatch):
     # random bytes streaming on the port (another device) held the connection 30 s, then said
     # "check the cable, power and baud rate": bytes that keep coming for longer than anything
     # a stopped scan left on the line are no reply of this protocol, and that is said
@@ -738,13 +739,23 @@ def test_a_port_where_bytes_keep_coming_unasked_holds_another_device(protocol):
         tty.setraw(slave)
         transport = SerialTransport(os.ttyname(slave), baudrate=115200)
         driver = OceanRS232Spectrometer if protocol == "ocean-rs232" else OBPSpectrometer
+        drains = []  # (allowance left, limit asked) of each drain while connecting
+        drain_as_is = transport.drain
+
+        def drain(quiet_s, limit_s):
+            drains.append((transport._drain_left_s, limit_s))
+            return drain_as_is(quiet_s, limit_s)
+
+        monkeypatch.setattr(transport, "drain", drain)
         talker.start()
-        started = time.monotonic()
         with pytest.raises(NotThisProtocol, match=r"another device.* is on this port") as e:
             driver(transport, command_timeout_s=0.1)
         # at most the line time of one spectrum at 115200 baud (1.3 s Ocean, 0.7 s OBP) in
-        # drains; it took that at every rate, 61 s at 2400 baud
-        assert time.monotonic() - started < 4.0
+        # drains, all of them: each rate had its own, 61 s at 2400 baud. Counted, not timed:
+        # every drain takes from the one allowance the first was given
+        lefts = [left for left, _ in drains]
+        assert 0 < lefts[0] < 1.5 and lefts[0] == drains[0][1]
+        assert all(later < earlier for earlier, later in itertools.pairwise(lefts))
         assert "`forensic instrument list`" in str(e.value)
         assert "(ocean-rs232: or obp:)" in str(e.value)
     finally:

@@ -305,6 +305,12 @@ def _numeric_row(line: str, style: _Style) -> list[float] | None:
     return values if found >= 2 else None
 
 
+def _newlines(text: str, start: int, stop: int) -> int:
+    """The line ends in ``text[start:stop]``: line numbers are counted on from the last one
+    counted, never from the start of the text again (that was quadratic in the labels)."""
+    return text.count("\n", start, stop)
+
+
 def _candidate_lines(text: str, end: int) -> list[int]:
     """0-based numbers of the lines before ``end`` that are not blank, comments or ##KEY lines."""
     # One regular-expression pass finds the few special lines; the rest are ranges between them.
@@ -312,7 +318,7 @@ def _candidate_lines(text: str, end: int) -> list[int]:
     line = 0
     position = 0
     for match in _SPECIAL_LINE_RE.finditer(text):
-        line += text.count("\n", position, match.start())
+        line += _newlines(text, position, match.start())
         position = match.start()
         if line >= end:
             break
@@ -414,7 +420,7 @@ def _parse(text: str, path: Path) -> _Table:
     index = counted = 0
     for match in _DOUBLE_HASH_RE.finditer(text):
         key, value = match.group(1).strip(), match.group(2).strip()
-        index += text.count("\n", counted, match.start())
+        index += _newlines(text, counted, match.start())
         counted = match.start()
         if key.upper() == "END":
             end = index
