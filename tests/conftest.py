@@ -1,4 +1,5 @@
-"""Shared fixtures: the real spectra in ../shared/data, and one builder of synthetic spectra."""
+"""Shared fixtures: each test's own environment, the real spectra in ../shared/data, and one
+builder of synthetic spectra."""
 
 from __future__ import annotations
 
@@ -13,6 +14,29 @@ _SHARED_DATA = Path(
         "FORENSIC_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
     )
 ).resolve()
+
+
+@pytest.fixture(scope="session")
+def _compiled_cache(tmp_path_factory) -> Path:
+    """The session's ``FORENSIC_CACHE_DIR``: the shipped library is compiled into it once per
+    session (a few seconds), never into the user's cache."""
+    return tmp_path_factory.getbasetemp() / "cache"
+
+
+@pytest.fixture(autouse=True)
+def _own_environment(tmp_path, _compiled_cache, monkeypatch):
+    """Every test with its own keys folder and the session's compiled-library cache, and none
+    of the user's ``FORENSIC_*`` settings (a store, library, operator, unit or location).
+
+    Keys are created in ``<tmp_path>/config``: a test that moves ``FORENSIC_CONFIG_DIR`` (keys
+    on another computer) moves it back there. ``FORENSIC_SHARED_DATA`` says where the real
+    spectra are and is kept.
+    """
+    for name in [n for n in os.environ if n.startswith("FORENSIC_")]:
+        if name != "FORENSIC_SHARED_DATA":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(_compiled_cache))
 
 
 @pytest.fixture(scope="session")

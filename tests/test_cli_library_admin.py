@@ -29,11 +29,6 @@ from forensic.library import open_reference_library
 from spectral_library import LIBRARY_DIR
 
 
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
-
-
 @pytest.fixture
 def lib(tmp_path):
     return make_library(tmp_path / "lib")

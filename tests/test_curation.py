@@ -30,12 +30,6 @@ from forensic.spectrum import Y_UNITS
 from spectral_library import LIBRARY_DIR
 
 
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    # the compiled shipped library goes to a test folder, not the user's cache
-    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
-
-
 @pytest.fixture
 def small_library(tmp_path):
     return make_library(tmp_path / "lib")

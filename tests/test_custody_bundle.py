@@ -20,11 +20,6 @@ from forensic.report import issue_report
 LAB = "Lab Receiver"
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 @pytest.fixture(scope="module")
 def _van_bundle(tmp_path_factory):
     folder = tmp_path_factory.mktemp("van")

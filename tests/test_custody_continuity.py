@@ -54,8 +54,7 @@ def test_a_gap_gives_its_time_in_utc_as_the_custody_table_does():
     assert gap.startswith("Bob Tech received the exhibit at 2026-11-22 09:30:00Z")
 
 
-def test_custody_add_warns_of_a_gap_and_the_report_lists_it(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
+def test_custody_add_warns_of_a_gap_and_the_report_lists_it(tmp_path):
     populated_store(tmp_path / "s").close()
     runner = CliRunner()
     common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
@@ -188,9 +187,8 @@ def test_a_seal_recorded_broken_is_not_intact_later_without_a_new_seal():
 
 
 def test_custody_add_warns_of_a_hand_over_before_collection_and_the_report_shows_it(
-    tmp_path, monkeypatch
+    tmp_path,
 ):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
     populated_store(tmp_path / "s").close()  # collected 2026-01-30T22:10Z by PC Smith, SEAL-001
     common = ["CASE-1", "EX-1", "--store", str(tmp_path / "s"), "--operator", OPERATOR]
     added = CliRunner().invoke(

@@ -21,11 +21,6 @@ from forensic.custody.keys import (
 from forensic.errors import CustodyError
 
 
-@pytest.fixture(autouse=True)
-def _config(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 def test_key_is_created_private_and_reused(tmp_path):
     key = load_or_create_key("Ann Example")
     assert key.path.parent == config_dir() / "keys"

@@ -18,11 +18,6 @@ from forensic.custody.since import chain_standing, since_report
 from forensic.report import issue_report
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 def _measure(store: Store, item: str, name: str) -> tuple[dict, dict]:
     spectrum = make_spectrum(seed=3, noise=0.01).with_metadata(provenance="simulated")
     measurement = store.add_measurement("CASE-1", item, spectrum, operator=OPERATOR)

@@ -45,11 +45,6 @@ from forensic.errors import CustodyError
 from forensic.io import OutputError
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 def test_store_path_folder_file_and_environment(tmp_path, monkeypatch):
     assert resolve_store_path(tmp_path / "van") == tmp_path / "van" / DB_NAME
     assert resolve_store_path(tmp_path / "evidence.db") == tmp_path / "evidence.db"
@@ -595,9 +590,8 @@ def test_another_program_s_database_is_not_taken_for_a_store(tmp_path, statement
 
 
 def test_the_scan_command_refuses_another_program_s_database_before_recording(
-    tmp_path, monkeypatch
+    tmp_path,
 ):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
     before = _foreign(tmp_path / "other.db")
     args = ["scan", "--instrument", "sim:ocean-rs232?sample=cocaine", "--case", "C-1"]
     args += ["--exhibit", "A1", "--operator", OPERATOR, "--store", str(tmp_path / "other.db")]

@@ -14,11 +14,6 @@ from forensic.custody import Store, StoreDamagedError, chain, verify_store
 from forensic.custody.keys import load_or_create_key
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 @pytest.fixture
 def store_path(tmp_path):
     populated_store(tmp_path / "s").close()

@@ -24,9 +24,8 @@ def test_there_are_notebooks():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch):
-    # the kernel inherits this environment: keep the compiled-library cache out of the user's
-    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+def test_notebook_runs(path):
+    # the kernel inherits this environment: the session's compiled-library cache (conftest)
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         notebook,

@@ -69,11 +69,6 @@ from forensic.report.pdf import (
 from forensic.spectrum import Spectrum
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")

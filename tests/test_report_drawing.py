@@ -55,11 +55,6 @@ ODD_SETTINGS = {
 """matplotlib settings a technician's or an expert's computer may have in its matplotlibrc."""
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory):
     """A report issued with matplotlib's default settings: its PDF bytes."""

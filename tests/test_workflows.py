@@ -56,11 +56,6 @@ from forensic.workflows import SCAN_STAGES, ScanIncomplete, label_discrepancies,
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 class FakeInstrument:
     """Stands in for a driver: a context manager with ``acquire`` and ``describe``."""
 
