@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -22,13 +21,8 @@ def _json_line(path: str, result) -> str:
     out["mixture"] = mixture["components"] if mixture else None
     out["mixture_residual"] = mixture["residual"] if mixture else None
     out["mixture_explained"] = mixture["explained"] if mixture else None
-    return json.dumps(out, allow_nan=False, default=_plain)
-
-
-def _plain(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return str(value)
+    # a float never reaches default= (json encodes every float itself, and refuses NaN)
+    return json.dumps(out, allow_nan=False, default=str)
 
 
 def _table(path: str, result) -> str:

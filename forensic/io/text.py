@@ -131,7 +131,6 @@ CSV_MAGIC = "# forensic-toolkit spectrum CSV"
 """First line of the CSV files we write; the next comment line holds the attributes as JSON."""
 
 _COMMENT_PREFIXES = ("#", "%", "//", ";")
-_PREFIXES = _COMMENT_PREFIXES  # "##KEY=" lines start with "#" too
 _DOUBLE_HASH_RE = re.compile(r"^[ \t]*##([^=\n]*)=?([^\n]*)$", re.MULTILINE)
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -913,9 +912,6 @@ def _squash(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", name.lower())
 
 
-_X_RAMAN = ("raman shift", "ramanshift", "raman")
-_X_WAVENUMBER = ("wavenumber", "wave number", "wavenumbers", "cm 1", "cm1", "1 cm", "wave")
-_X_WAVELENGTH = ("wavelength", "nm", "µm", "micron", "um")
 _Y_WORDS = (
     ("dark subtracted", "counts"),
     ("absorbance", "absorbance"),
@@ -941,10 +937,6 @@ _Y_WORDS = (
     ("int", None),
 )
 _NOT_SAMPLE = ("pixel", "dark", "reference", "raw", "irradiance", "index", "point", "%", "#")
-
-
-def _words(name: str) -> set[str]:
-    return set(_norm(name).split())
 
 
 def _x_kind(name: str) -> str | None:
