@@ -21,7 +21,7 @@ from forensic.io import read_spectrum
 from forensic.spectrum import Spectrum
 from spectral_library import LIBRARY_DIR
 
-__all__ = ["library_names", "resolve_sample"]
+__all__ = ["resolve_sample"]
 
 
 def _library_dir() -> Path:
@@ -38,31 +38,6 @@ def _manifest_rows(library_dir: Path) -> list[dict[str, str]]:
         )
     with open(manifest, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def library_names(modality: str | None = None, *, library_dir: Path | None = None) -> list[str]:
-    """Names of the shipped references (of ``modality`` when given), sorted.
-
-    Parameters
-    ----------
-    modality : {"raman", "ir"}, optional
-        Only the references of this modality; None for all.
-    library_dir : path, optional
-        The library folder (default: ``$FORENSIC_LIBRARY_DIR`` or the shipped
-        ``spectral_library``).
-
-    Returns
-    -------
-    list of str
-        The names in the manifest, once each, sorted.
-
-    Raises
-    ------
-    LibraryError
-        The folder has no ``manifest.csv``.
-    """
-    rows = _manifest_rows(library_dir or _library_dir())
-    return sorted({r["name"] for r in rows if modality is None or r.get("modality") == modality})
 
 
 def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None) -> Spectrum:
