@@ -1010,7 +1010,8 @@ def scan(
     Parameters
     ----------
     instrument_url : str
-        e.g. ``"sim:ocean-rs232?sample=cocaine"`` or ``"serial:///dev/ttyUSB0?model=..."``.
+        e.g. ``"sim:ocean-rs232?sample=cocaine"`` or ``"ocean-rs232:///dev/ttyUSB0?baud=9600"``
+        (the schemes: :mod:`drivers.urls`).
     case_number, item_number : str
         The case and the exhibit (created if new, and the ``case`` progress line then says
         NEW). A new number that differs from a recorded one only in letter case, spaces,
