@@ -16,6 +16,24 @@ _SHARED_DATA = Path(
 ).resolve()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--hardware",
+        action="store_true",
+        help="also run the tests marked hardware, which need a real instrument attached",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``hardware`` run only when asked for (``--hardware``), never by default."""
+    if config.getoption("--hardware"):
+        return
+    skip = pytest.mark.skip(reason="needs a real instrument: run with --hardware")
+    for item in items:
+        if "hardware" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def _compiled_cache(tmp_path_factory) -> Path:
     """The session's ``FORENSIC_CACHE_DIR``: the shipped library is compiled into it once per
