@@ -34,7 +34,6 @@ passed is remembered by its inode, size and modification and change times
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import itertools
 import json
@@ -52,6 +51,7 @@ from platformdirs import user_cache_dir
 
 from forensic.commands import command
 from forensic.errors import ForensicError, LibraryError, without_path
+from forensic.manifest import is_manifest, read_manifest
 from forensic.naming import substance_key  # also importable from here, its home before
 from forensic.processing import (
     Pipeline,
@@ -453,7 +453,7 @@ class Library:
                 roots.append(path.resolve())
                 listed, own = reference_files(path)
                 if own is not None:  # a curated folder: what its manifest lists, named by it
-                    rows.update(read_manifest(own.resolve()))
+                    rows.update(_rows_by_file(own.resolve()))
                 files += [p for p in listed if p.resolve() != manifest_path]
             elif path.is_file():
                 roots.append(path.resolve().parent)
@@ -461,7 +461,7 @@ class Library:
             else:
                 skipped.append((str(path), "no such file or folder"))
         if manifest_path is not None:  # a manifest given (or the folder's own) names last
-            rows.update(read_manifest(manifest_path))
+            rows.update(_rows_by_file(manifest_path))
         seen = {p.resolve() for p in files} | {Path(p).resolve() for p, _ in skipped}
         for p in rows:
             if p not in seen:
@@ -1244,33 +1244,14 @@ def _representation_score_fn(pipeline: Pipeline, max_shift_steps: int = 0):
 # -- helpers for building -----------------------------------------------------------------------
 
 
-_MANIFEST_NEEDS = frozenset({"file", "name"})
-"""The columns without which a CSV is no manifest."""
-
-
-def read_manifest(path: Path) -> dict[Path, dict[str, str]]:
-    """Rows of a manifest CSV keyed by the resolved path of their ``file``."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            fields = set(reader.fieldnames or [])
-            missing = _MANIFEST_NEEDS - fields
-            if missing:
-                raise LibraryError(
-                    f"{path}: manifest lacks the column(s) {', '.join(sorted(missing))} "
-                    f"(found: {', '.join(sorted(fields)) or 'none'})"
-                )
-            rows = {}
-            for line, row in enumerate(reader, start=2):
-                if not (row.get("file") or "").strip():
-                    raise LibraryError(f"{path}: line {line}: empty column 'file'")
-                clean = {k: (v or "").strip() for k, v in row.items() if k}
-                rows[(path.parent / clean["file"]).resolve()] = clean
-            return rows
-    except FileNotFoundError:
-        raise LibraryError(f"{path}: no such manifest") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise LibraryError(f"{path}: unreadable manifest ({exc})") from None
+def _rows_by_file(path: Path) -> dict[Path, dict[str, str]]:
+    """The rows of a manifest (:func:`forensic.manifest.read_manifest`, which refuses a file
+    listed twice) keyed by the resolved path of their ``file``; a row may leave ``name`` empty
+    (the reference is named by its file)."""
+    return {
+        (path.parent / row["file"]).resolve(): dict(row)
+        for row in read_manifest(path, filled=("file",))
+    }
 
 
 def _folder_manifest(folder: Path) -> Path | None:
@@ -1278,12 +1259,7 @@ def _folder_manifest(folder: Path) -> Path | None:
     path = folder / "manifest.csv"
     if not (folder.is_dir() and path.is_file()):
         return None
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-    return path if {h.strip() for h in header} >= _MANIFEST_NEEDS else None
+    return path if is_manifest(path) else None
 
 
 def _relative(path: Path, base: Path | None) -> str:
@@ -1508,7 +1484,7 @@ def reference_files(folder: Path) -> tuple[list[Path], Path | None]:
     manifest = _folder_manifest(folder)
     if manifest is None:
         return [p for p in spectrum_files(folder) if not p.name.endswith(FILE_SUFFIX)], None
-    return list(read_manifest(manifest)), manifest
+    return list(_rows_by_file(manifest)), manifest
 
 
 def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:

@@ -9,7 +9,6 @@ with an optional share after a colon: ``cocaine:65,levamisole:35``.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import os
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum
+from forensic.manifest import read_manifest
 from forensic.spectrum import Spectrum
 from spectral_library import LIBRARY_DIR
 
@@ -36,8 +36,7 @@ def _manifest_rows(library_dir: Path) -> list[dict[str, str]]:
             f"no library manifest at {manifest}: cannot look up sample names "
             f"(folder holds: {', '.join(available) or 'nothing'}); give a spectrum file instead"
         )
-    with open(manifest, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return read_manifest(manifest)  # the one reader: a spreadsheet's byte order mark too
 
 
 def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None) -> Spectrum:

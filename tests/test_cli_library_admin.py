@@ -234,6 +234,30 @@ def test_validate_passes_and_fails_with_exit_codes(lib, tmp_path):
     assert as_json["ok"] is False and as_json["failed"] == ["signal-to-noise"]
 
 
+def test_validate_info_and_build_count_the_references_the_version_holds(lib, tmp_path):
+    """With a manifest row repeated, validate said "N references" then "[N+1 checked]", and
+    info counted N+1 references for a version that holds N: now every command refuses the
+    manifest, naming the lines, before it counts anything."""
+    info = json.loads(run("info", lib, "--json").output)
+    report = json.loads(run("validate", lib, "--no-self-id", "--json").stdout)
+    checked = {g["name"]: g["checked"] for g in report["gates"]}
+    assert info["entries"] == report["entries"] == checked["metadata"] == checked["duplicates"]
+    text = (lib / "manifest.csv").read_text()
+    (lib / "manifest.csv").write_text(text + text.splitlines()[-1] + "\n")
+    line = len(text.splitlines()) + 1
+    for args in (
+        ("info", lib),
+        ("validate", lib),
+        ("list", lib),
+        ("build", lib, "--out", tmp_path / "lib.flib"),
+        ("publish", lib, "--approved-by", "A. Chemist"),
+    ):
+        refused = run(*args)
+        assert refused.exit_code == 2, (args, refused.output)
+        assert f"line {line} lists " in refused.output and "again (first on line " in refused.output
+    assert not (tmp_path / "lib.flib").exists()
+
+
 def test_diff_and_export(lib, tmp_path):
     new = tmp_path / "new"
     shutil.copytree(lib, new)

@@ -26,6 +26,7 @@ from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library, open_reference_library
 from forensic.processing import default_pipeline, remove_spikes
+from forensic.samples import resolve_sample
 from forensic.spectrum import Y_UNITS
 from spectral_library import LIBRARY_DIR
 
@@ -73,6 +74,84 @@ def test_manifest_missing_column_and_empty_value(tmp_path):
         curation.read_manifest(bad)
     with pytest.raises(LibraryError, match=r"line 2: empty column 'file'$"):
         Library.from_folder([], bad)
+
+
+def _listed_twice(library):
+    """``library``'s manifest with its first row again at the end, its file spelt otherwise."""
+    text = (library / "manifest.csv").read_text()
+    first = text.splitlines()[1]
+    again = first.replace(",raman/", ",./raman/", 1).replace(",ir/", ",./ir/", 1)
+    (library / "manifest.csv").write_text(text + again + "\n")
+    return first.split(",")[1], len(text.splitlines()) + 1
+
+
+def test_a_file_listed_twice_is_refused_by_every_reader_naming_both_lines(small_library):
+    """Building kept one row of a file listed twice, curation counted both: validate said
+    "N references" but "[N+1 checked]", info counted a reference the version does not hold."""
+    file, line = _listed_twice(small_library)
+    said = rf"line {line} lists '\./{re.escape(file)}' again \(first on line 2, as '{file}'\)"
+    for read in (
+        curation.read_manifest,
+        lambda m: Library.from_folder(m.parent, calibrate=False),
+        lambda m: curation.library_info(curation.open_library(m.parent)),
+        lambda m: curation.validate_library(m.parent, self_identification=False),
+        lambda m: resolve_sample("Alphaine", "raman", library_dir=m.parent),
+    ):
+        with pytest.raises(LibraryError, match=rf"manifest\.csv: {said}: a reference file has one"):
+            read(small_library / "manifest.csv")
+
+
+def test_every_reader_takes_a_manifest_a_spreadsheet_saved_with_a_byte_order_mark(
+    small_library,
+):
+    # the simulators' sample names read it as plain UTF-8: its first column was "\ufeffid"
+    manifest = small_library / "manifest.csv"
+    plain = curation.read_manifest(manifest)
+    manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes())
+    assert curation.read_manifest(manifest) == plain
+    found = resolve_sample("alphaine-raman", "raman", library_dir=small_library)
+    assert found.metadata["name"] == "Alphaine"
+    assert len(Library.from_folder(small_library, calibrate=False)) == len(plain)
+
+
+def _write_rows(manifest, *rows):
+    """A manifest of ``rows`` (None for an empty line) with the columns in their order."""
+    with open(manifest, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(curation.MANIFEST_COLUMNS)
+        for row in rows:
+            if row is None:
+                handle.write("\n")
+            else:
+                writer.writerow([row.get(c, "") for c in curation.MANIFEST_COLUMNS])
+
+
+def test_a_manifest_problem_names_its_line_in_the_file_empty_lines_counted(small_library):
+    # validation numbered the rows, not the lines: after an empty line it named the wrong one
+    manifest = small_library / "manifest.csv"
+    rows = curation.read_manifest(manifest)
+    twin = {**rows[2], "id": rows[1]["id"]}  # one id given to two files
+    _write_rows(manifest, rows[0], None, rows[1], twin, *rows[3:])
+    assert [r.line for r in curation.read_manifest(manifest)[:4]] == [2, 4, 5, 6]
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    assert any("id repeated (manifest lines 4 and 5)" in f.message for f in gate.findings)
+    _write_rows(manifest, rows[0], None, {**rows[1], "name": ""})
+    with pytest.raises(LibraryError, match=r"manifest\.csv: line 4: empty column 'name'$"):
+        curation.read_manifest(manifest)
+    manifest.write_bytes(manifest.read_bytes().replace(b"\n\n", "\n\ncaf\xe9\n".encode("latin-1")))
+    with pytest.raises(LibraryError, match=r"line 4: unreadable manifest \(byte 0xe9 is not UTF-8"):
+        curation.read_manifest(manifest)
+    # the folder is still the manifest's: not built as a folder without one, all files in it
+    with pytest.raises(LibraryError, match=r"manifest\.csv: line 4: unreadable manifest"):
+        Library.from_folder(small_library, calibrate=False)
+
+
+def test_a_column_named_twice_in_the_header_is_refused(tmp_path):
+    # which "name" held the name depended on the reader (the last one, silently)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file, name,name\nx.jdx,A,B\n")
+    with pytest.raises(LibraryError, match=r"line 1: the column\(s\) name appear more than once"):
+        curation.read_manifest(manifest)
 
 
 def test_model_library_tool_writes_the_manifest_as_the_curation_does(tmp_path):

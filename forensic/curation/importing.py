@@ -255,9 +255,9 @@ def import_spectra(
     if manifest is not None:
         mpath = Path(manifest)
         bad_ids = []
-        for line, row in enumerate(read_manifest(mpath), start=2):
+        for row in read_manifest(mpath):
             if row["id"] and (problem := id_problem(row["id"])):
-                bad_ids.append(f"line {line}: {problem}")
+                bad_ids.append(f"line {row.line}: {problem}")
             jobs.append(((mpath.parent / row["file"]), {k: v for k, v in row.items() if v}))
         if bad_ids:
             raise LibraryError(

@@ -1,5 +1,8 @@
 """The manifest of a library folder: ``manifest.csv``, one row per reference.
 
+Its columns and its reader are :mod:`forensic.manifest`'s (building a library reads it too);
+here is what curation adds: writing it back, and the rules for its CAS numbers and ids.
+
 The columns (:data:`MANIFEST_COLUMNS`) are what a chemist reviews in a diff: identity (name,
 synonyms, CAS, class, legal control, salt form), modality, provenance (one of
 :data:`forensic.spectrum.PROVENANCES`), source and licence, and who added the reference when.
@@ -11,90 +14,30 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes
 from forensic.library import reference_order_key
+from forensic.manifest import (  # the columns and the one reader live below the core
+    MANIFEST_COLUMNS,
+    OPTIONAL_FIELDS,
+    REQUIRED_FIELDS,
+    read_manifest,
+)
 
-MANIFEST_COLUMNS = [
-    "id",
-    "file",
-    "name",
-    "synonyms",
-    "cas",
-    "class",
-    "legal_control",
-    "salt_form",
-    "modality",
-    "provenance",
-    "source",
-    "licence",
-    "added_by",
-    "added_at",
+__all__ = [
+    "ID_RULE",
+    "MANIFEST_COLUMNS",
+    "OPTIONAL_FIELDS",
+    "REQUIRED_FIELDS",
+    "cas_is_valid",
+    "cas_key",
+    "format_manifest",
+    "id_problem",
+    "read_manifest",
+    "write_manifest",
 ]
-"""The columns of a library manifest, in order (``file`` relative to the manifest)."""
-
-OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form")
-"""Manifest fields a reference may leave empty."""
-
-REQUIRED_FIELDS = tuple(c for c in MANIFEST_COLUMNS if c not in OPTIONAL_FIELDS)
-"""Manifest fields every reference must fill: every column but :data:`OPTIONAL_FIELDS`."""
-
-
-def read_manifest(
-    path: str | os.PathLike, *, required: Sequence[str] = ("file", "name")
-) -> list[dict[str, str]]:
-    """Rows of a manifest CSV, in file order, with every column of :data:`MANIFEST_COLUMNS`.
-
-    Parameters
-    ----------
-    path : path-like
-        The CSV (UTF-8, a header line with the column names; extra columns are kept).
-    required : sequence of str
-        Columns that must be present in the header and non-empty on every row.
-
-    Returns
-    -------
-    list of dict of str to str
-        Values stripped; missing columns as ``""``; the keys :data:`MANIFEST_COLUMNS` in
-        order, then the file's other columns in its order (:func:`format_manifest` writes
-        them back).
-
-    Raises
-    ------
-    LibraryError
-        Missing file or column, an empty required value (with its line), undecodable text.
-    """
-    path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            fields = [f for f in (reader.fieldnames or []) if f]
-            missing = [c for c in required if c not in fields]
-            if missing:
-                raise LibraryError(
-                    f"{path}: manifest lacks the column(s) {', '.join(missing)} "
-                    f"(found: {', '.join(fields) or 'none'})"
-                )
-            rows = []
-            for line, raw in enumerate(reader, start=2):
-                row = {c: "" for c in MANIFEST_COLUMNS}
-                row.update({k: (v or "").strip() for k, v in raw.items() if k})
-                empty = [c for c in required if not row.get(c)]
-                if empty:  # "empty file" would read as a file with nothing in it
-                    raise LibraryError(
-                        f"{path}: line {line}: empty column"
-                        + ("s " if len(empty) > 1 else " ")
-                        + ", ".join(repr(c) for c in empty)
-                    )
-                rows.append(row)
-            return rows
-    except FileNotFoundError:
-        raise LibraryError(f"{path}: no such manifest") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise LibraryError(f"{path}: unreadable manifest ({exc})") from None
 
 
 def _row_order(row: Mapping[str, str]) -> tuple[str, str, str]:

@@ -22,6 +22,7 @@ from forensic.library import (
     shipped_library,
     substance_key,
 )
+from forensic.manifest import ManifestRow
 
 RELEASE_FILE = "release.json"
 """A library folder's record of its last published version (``forensic library publish``)."""
@@ -43,13 +44,13 @@ class LibrarySource:
         What was given (folder or compiled file).
     folder : Path or None
         The folder of reference files; None for a compiled file.
-    rows : list of dict
-        Manifest rows (empty for a compiled file).
+    rows : list of ManifestRow
+        Manifest rows, each with its ``line`` (empty for a compiled file).
     """
 
     path: Path
     folder: Path | None
-    rows: list[dict[str, str]]
+    rows: list[ManifestRow]
     _library: Library | None = None
 
     @property

@@ -495,7 +495,8 @@ def _metadata_gate_folder(
     seen_ids: dict[str, int] = {}
     listed: set[Path] = set()
     known = _substance_names(source.rows)
-    for line, row in enumerate(source.rows, start=2):
+    for row in source.rows:
+        line = row.line  # the file's line: empty lines and quoted line breaks counted
         gate.checked += 1
         where = f"{row.get('id') or row.get('file') or f'manifest line {line}'}"
         missing = [c for c in REQUIRED_FIELDS if not row.get(c)]

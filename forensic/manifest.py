@@ -1,0 +1,221 @@
+"""The manifest of a library folder: ``manifest.csv``, one row per reference, read one way.
+
+Building a library (:meth:`forensic.library.Library.from_folder`), curating it
+(:mod:`forensic.curation`: validate, info, list, import, export, publish) and the simulators'
+sample names (:mod:`forensic.samples`) all read a manifest with :func:`read_manifest`, so they
+agree on which rows a manifest holds:
+
+- UTF-8 text, with or without the byte order mark a spreadsheet writes ("CSV UTF-8");
+- a header line naming the columns (:data:`MANIFEST_COLUMNS`; a lab's own columns are kept),
+  spaces around a name ignored, no name twice;
+- empty lines are skipped (a row of empty cells is a row, whose empty ``file`` is refused);
+- one row per reference file: a second row for the same file is refused, naming both lines,
+  since one file would otherwise be counted twice by some tools and once by others.
+
+Every error names the manifest and, for a row, its line in the file. This module imports
+nothing of ours but the errors, so the core (:mod:`forensic.library`) and the edges use it
+alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from forensic.errors import LibraryError
+
+__all__ = [
+    "MANIFEST_COLUMNS",
+    "MANIFEST_NEEDS",
+    "OPTIONAL_FIELDS",
+    "REQUIRED_FIELDS",
+    "ManifestRow",
+    "is_manifest",
+    "read_manifest",
+]
+
+MANIFEST_COLUMNS = [
+    "id",
+    "file",
+    "name",
+    "synonyms",
+    "cas",
+    "class",
+    "legal_control",
+    "salt_form",
+    "modality",
+    "provenance",
+    "source",
+    "licence",
+    "added_by",
+    "added_at",
+]
+"""The columns of a library manifest, in order (``file`` relative to the manifest)."""
+
+OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form")
+"""Manifest fields a reference may leave empty."""
+
+REQUIRED_FIELDS = tuple(c for c in MANIFEST_COLUMNS if c not in OPTIONAL_FIELDS)
+"""Manifest fields every reference must fill: every column but :data:`OPTIONAL_FIELDS`."""
+
+MANIFEST_NEEDS = ("file", "name")
+"""The columns without which a CSV is no manifest (:func:`is_manifest`)."""
+
+
+class ManifestRow(dict):
+    """One row of a manifest: column name -> stripped value, and the ``line`` it starts on.
+
+    A plain ``dict`` in every other way (a copy of it is a plain dict without ``line``), so
+    rows can be edited and written back (:func:`forensic.curation.write_manifest`).
+    """
+
+    line: int = 0
+
+
+def _text(path: Path) -> str:
+    """The manifest's text: UTF-8 with or without a byte order mark."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LibraryError(f"{path}: no such manifest") from None
+    except IsADirectoryError:
+        raise LibraryError(f"{path}: is a folder, not a manifest CSV") from None
+    except OSError as exc:
+        raise LibraryError(f"{path}: manifest cannot be read ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LibraryError(
+            f"{path}: line {line}: unreadable manifest (byte 0x{raw[exc.start]:02x} is not "
+            "UTF-8 text): save it as CSV UTF-8"
+        ) from None
+
+
+def _header(path: Path, reader) -> list[str]:
+    """The column names of the header line, stripped; an empty name stands for no column."""
+    try:
+        header = next(reader, [])
+    except csv.Error as exc:
+        raise LibraryError(f"{path}: line {reader.line_num}: unreadable manifest ({exc})") from None
+    return [h.strip() for h in header]
+
+
+def is_manifest(path: str | os.PathLike) -> bool:
+    """Whether the header line of ``path`` names :data:`MANIFEST_NEEDS`.
+
+    What makes a ``manifest.csv`` in a folder the folder's manifest (a curated library folder)
+    rather than a spectrum file or a lab's own table. Only the header line is decided on: a
+    manifest with a fault further down is still the folder's manifest, and reading it
+    (:func:`read_manifest`) says where the fault is, rather than the folder being taken for
+    one without a manifest.
+    """
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(1 << 16)
+    except OSError:
+        return False
+    text = first.decode("utf-8-sig", errors="replace")
+    try:
+        names = _header(Path(path), csv.reader(io.StringIO(text, newline="")))
+    except LibraryError:
+        return False
+    return set(names) >= set(MANIFEST_NEEDS)
+
+
+def read_manifest(
+    path: str | os.PathLike,
+    *,
+    required: Sequence[str] = MANIFEST_NEEDS,
+    filled: Sequence[str] | None = None,
+) -> list[ManifestRow]:
+    """Rows of a manifest CSV, in file order, with every column of :data:`MANIFEST_COLUMNS`.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV (UTF-8, a byte order mark allowed; a header line with the column names; extra
+        columns are kept; empty lines are skipped).
+    required : sequence of str
+        Columns the header must name.
+    filled : sequence of str, optional
+        Columns every row must fill (default: ``required``). Building a library fills only
+        ``file``: a reference whose row leaves ``name`` empty is named by its file.
+
+    Returns
+    -------
+    list of ManifestRow
+        Values stripped; missing columns as ``""``; the keys :data:`MANIFEST_COLUMNS` in
+        order, then the file's other columns in its order; each row's ``line`` is the line of
+        the file it starts on.
+
+    Raises
+    ------
+    LibraryError
+        Missing file or column, a column named twice, an empty filled value, a file listed
+        by two rows (with their lines), text that is not UTF-8 or not CSV (with its line).
+    """
+    path = Path(path)
+    filled = required if filled is None else filled
+    reader = csv.reader(io.StringIO(_text(path), newline=""))
+    names = _header(path, reader)
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        raise LibraryError(
+            f"{path}: line 1: the column(s) {', '.join(twice)} appear more than once in the "
+            "header: which one holds the value?"
+        )
+    missing = [c for c in required if c not in names]
+    if missing:
+        found = ", ".join(n for n in names if n) or "none"
+        raise LibraryError(
+            f"{path}: manifest lacks the column(s) {', '.join(missing)} (found: {found})"
+        )
+    rows: list[ManifestRow] = []
+    first_line: dict[Path, ManifestRow] = {}
+    again: list[str] = []
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            raise LibraryError(
+                f"{path}: line {reader.line_num}: unreadable manifest ({exc})"
+            ) from None
+        end = reader.line_num
+        if cells is None:
+            break
+        if not cells:  # an empty line
+            continue
+        row = ManifestRow.fromkeys(MANIFEST_COLUMNS, "")
+        row.update({n: v.strip() for n, v in zip(names, cells, strict=False) if n})
+        row.line = start
+        empty = [c for c in filled if not row.get(c)]
+        if empty:  # "empty file" would read as a file with nothing in it
+            raise LibraryError(
+                f"{path}: line {start}: empty column"
+                + ("s " if len(empty) > 1 else " ")
+                + ", ".join(repr(c) for c in empty)
+            )
+        if row["file"]:
+            key = (path.parent / row["file"]).resolve()
+            if key in first_line:
+                earlier = first_line[key]
+                spelt = "" if earlier["file"] == row["file"] else f", as {earlier['file']!r}"
+                again.append(
+                    f"line {start} lists {row['file']!r} again (first on line {earlier.line}"
+                    f"{spelt})"
+                )
+            else:
+                first_line[key] = row
+        rows.append(row)
+    if again:
+        raise LibraryError(
+            f"{path}: {'; '.join(again)}: a reference file has one row; delete or correct the "
+            "extra row (left in, one file would count as two references)"
+        )
+    return rows
