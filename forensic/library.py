@@ -118,6 +118,8 @@ before it changed is compiled again, so its entries hold it too."""
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
 _NOT_SPECTRA = frozenset({".md", ".toml", ".py", ".pyc", ".json", ".yaml", ".yml", ".pdf", ".png"})
+"""Notes, code, configuration and figures: left out of a folder's files unless a reader takes
+the extension (:func:`forensic.io.spectrum_extensions` decides first)."""
 _ENTRY_KEYS = (
     "entry_id",
     "name",
@@ -138,9 +140,11 @@ _ENTRY_KEYS = (
 def spectrum_files(folder: Path) -> list[Path]:
     """The files below ``folder`` that may be spectra, sorted: what a library folder is read as.
 
-    Hidden files and folders (a name starting with ".") and notes, code, configuration and
-    figures (``.md``, ``.py``, ``.json``, ``.png``...) are left out; every other file is
-    offered to the readers, which say why one is not a spectrum.
+    Hidden files and folders (a name starting with ".") are left out, and so are notes, code,
+    configuration and figures (``.md``, ``.py``, ``.json``, ``.png``...) unless a registered
+    reader takes the extension (:func:`forensic.io.spectrum_extensions`, the one list); every
+    other file is offered to the readers, which say why one is not a spectrum (a ``notes.txt``,
+    a workbook), so that building lists it rather than leave it out unsaid.
 
     Parameters
     ----------
@@ -152,12 +156,15 @@ def spectrum_files(folder: Path) -> list[Path]:
     list of Path
         The files, sorted by path.
     """
+    from forensic.io import spectrum_extensions  # noqa: PLC0415  (the readers' own list)
+
+    readable = spectrum_extensions()
     return [
         p
         for p in sorted(folder.rglob("*"))
         if p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and p.suffix.lower() not in _NOT_SPECTRA
+        and (p.suffix.lower() in readable or p.suffix.lower() not in _NOT_SPECTRA)
     ]
 
 

@@ -23,7 +23,7 @@ from synthetic import co2_doublet, make_spectrum
 from forensic import curation, quality
 from forensic.curation import importing, validation
 from forensic.errors import LibraryError
-from forensic.io import read_spectrum, write_spectrum
+from forensic.io import read_spectrum, spectrum_extensions, write_spectrum
 from forensic.library import Library, open_reference_library
 from forensic.processing import default_pipeline, remove_spikes
 from forensic.samples import resolve_sample
@@ -345,6 +345,26 @@ def test_the_metadata_gate_fails_a_file_outside_the_library_folder(small_library
     assert gate.status == "fail" and set(found) == {"alphaine-raman", "zetazine-raman"}
     assert "outside the library folder" in found["alphaine-raman"]
     assert str(outside / "zetazine.jdx") in found["zetazine-raman"]
+
+
+def test_an_unlisted_file_of_any_extension_a_reader_takes_fails_the_metadata_gate(small_library):
+    """validate had a list of its own: an unlisted .jcm, .spg, .tsv, .dat or OPUS .1 was
+    neither built nor named. Notes and figures beside the references are no references."""
+    reference = (small_library / "raman" / "alphaine-raman.jdx").read_bytes()
+    unlisted = {f"raman/unlisted{ext}" for ext in spectrum_extensions()}
+    unlisted.add("raman/no-extension")  # a JCAMP-DX file saved without one: its first bytes
+    for rel in unlisted:
+        (small_library / rel).write_bytes(reference)
+    for rel in ("raman/README.md", "raman/photo.png", "README.md", "notes.txt"):
+        (small_library / rel).write_text("measured on 2026-11-20, 785 nm\n")
+    gate = curation.validate_library(small_library, self_identification=False).gate("metadata")
+    found = {f.entry for f in gate.findings if "not listed in manifest.csv" in f.message}
+    assert found == unlisted
+    assert {".jcm", ".spg", ".tsv", ".dat", ".1", ".9"} <= spectrum_extensions()
+    assert any(
+        "list it, or move it out of raman/ if it is no reference" in f.message
+        for f in gate.findings
+    )
 
 
 def test_an_id_repeated_in_a_manifest_is_said_to_be_the_id_not_the_name(small_library, tmp_path):

@@ -443,6 +443,19 @@ def test_spectrum_files_leave_out_hidden_files_notes_and_code(tmp_path):
     assert found == ["c.txt", "ir/deep/b.csv", "raman/a.jdx"]
 
 
+def test_spectrum_files_offer_every_extension_a_reader_registers(tmp_path, monkeypatch):
+    # a reader registered for an extension of the notes list (a JSON export) is not overruled
+    import forensic.io as io  # noqa: PLC0415
+
+    json_reader = io.Format("acme", "an instrument's JSON", (".json",), lambda h, p: False, list)
+    monkeypatch.setattr(io, "_formats", [*io.available_formats(), json_reader])
+    wanted = [f"s{ext}" for ext in io.spectrum_extensions()]
+    for name in (*wanted, "README.md", "tool.py", "settings.yaml"):
+        (tmp_path / name).write_text("x")
+    found = [p.name for p in spectrum_files(tmp_path)]
+    assert found == sorted(wanted) and "s.json" in found
+
+
 # -- the version, and the check of a saved file against it ----------------------------------------
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from forensic.curation.manifest import REQUIRED_FIELDS, cas_is_valid, cas_key, id_problem
 from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
-from forensic.io import read_spectrum
+from forensic.io import is_spectrum_file, read_spectrum
 from forensic.library import Library, substance_key
 from forensic.processing import default_pipeline
 from forensic.quality import (
@@ -103,9 +103,6 @@ _UNIT_AFTER_VALUE = {
     "normalised": "(normalised)",
 }
 """How a finding writes an intensity's unit after its value (a transmittance says its scale)."""
-
-_REFERENCE_SUFFIXES = {".jdx", ".dx", ".jcamp", ".csv", ".txt", ".spc", ".spa", ".wdf", ".0"}
-"""Files under a modality folder with these suffixes are references the manifest must list."""
 
 
 @dataclass(frozen=True)
@@ -558,10 +555,14 @@ def _metadata_gate_folder(
             p.is_file()
             and len(rel.parts) > 1
             and rel.parts[0] in MODALITIES
-            and p.suffix.lower() in _REFERENCE_SUFFIXES
             and p.resolve() not in listed
+            and is_spectrum_file(p)  # the readers' extensions, or a reader's first bytes
         ):
-            gate.fail(rel.as_posix(), "reference file not listed in manifest.csv (no metadata)")
+            gate.fail(
+                rel.as_posix(),
+                "reference file not listed in manifest.csv (no metadata): list it, or move it "
+                f"out of {rel.parts[0]}/ if it is no reference",
+            )
     _cas_conflicts([(row.get("id") or row.get("file") or "", row) for row in source.rows], gate)
 
 

@@ -30,8 +30,10 @@ __all__ = [
     "available_formats",
     "check_spectrum_count",
     "file_sha256",
+    "is_spectrum_file",
     "read_spectra",
     "read_spectrum",
+    "spectrum_extensions",
     "spectrum_writer",
     "write_spectrum",
 ]
@@ -140,6 +142,49 @@ def available_formats() -> list[Format]:
     if _formats is None:
         _formats = [importlib.import_module(name).FORMAT for name in _FORMAT_MODULES]
     return list(_formats)
+
+
+def spectrum_extensions() -> frozenset[str]:
+    """Every extension a registered reader takes (lower case, with the dot: ``.jdx``, ``.0`` to
+    ``.9`` for OPUS, ``.txt``...): the one list of which file names are spectrum files.
+
+    Returns
+    -------
+    frozenset of str
+        The union of the :attr:`Format.extensions` of :func:`available_formats`, so a new
+        reader's extensions count as soon as it is registered.
+    """
+    return frozenset(e for fmt in available_formats() for e in fmt.extensions)
+
+
+def is_spectrum_file(path: str | os.PathLike) -> bool:
+    """Whether a registered reader takes ``path`` for its format, as :func:`read_spectra`
+    chooses one: by its extension (:func:`spectrum_extensions`), or by its first bytes when
+    its extension is none of those (a JCAMP-DX file saved without one).
+
+    Whether it then reads is the reader's to say: a ``notes.txt`` is a spectrum file by this
+    rule, as it is to :func:`read_spectra`, and reading it says why it holds no spectrum.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file; one that cannot be opened is not a spectrum file.
+
+    Returns
+    -------
+    bool
+    """
+    path = Path(path)
+    if path.suffix.lower() in spectrum_extensions():
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    if not head or container_problem(head, path) is not None:
+        return False  # an archive or office document holds a spectrum file, is none
+    return any(fmt.sniff(head, path) for fmt in available_formats())
 
 
 def _format_named(name: str) -> Format:
