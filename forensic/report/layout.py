@@ -652,9 +652,9 @@ forensic 0.3.0; version 3, of forensic 0.4.0, names the reference a simulated sp
 made from whatever the simulator, and wraps the PDF's text by its drawn width
 (:func:`wrap_to_width`), not by a count of characters; version 4, of forensic 0.5.0, draws
 the y labels of a result's figure in a column at the page's left margin, never past it
-(:data:`forensic.report.pdf.LABELS_AT_MARGIN`); version 5, of forensic 0.6.0, draws the figure for paper (told
-apart in a black-and-white copy, IR high to low, labelled by what it shows, its key and a
-caption under it: :data:`forensic.report.pdf.GRAYSCALE_FIGURE`,
+(:data:`forensic.report.pdf.LABELS_AT_MARGIN`); version 5, of forensic 0.6.0, draws the
+figure for paper (told apart in a black-and-white copy, IR high to low, labelled by what it
+shows, its key and a caption under it: :data:`forensic.report.pdf.GRAYSCALE_FIGURE`,
 :data:`forensic.report.pdf.FIGURE_AS_PRINTED`), every page inside the area A4 and US Letter
 share (:data:`forensic.report.pdf.PRINTABLE_ON_LETTER`), and breaks a long name or number only
 after a hyphen or slash, or visibly marked (:data:`MARKED_BREAKS`); and it words the report
