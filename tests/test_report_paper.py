@@ -332,7 +332,7 @@ def test_long_names_seals_and_case_numbers_are_never_split_silently(tmp_path):
         for word in said:  # every piece of the seal ends where the seal breaks visibly
             if len(word) >= 5 and word in seal and word != seal:
                 assert word.endswith(("-", CONTINUED)) or seal.endswith(word), word
-        assert any(w.startswith("SEAL-NL-2026-") for w in said)
+        assert any(w.startswith("SEAL-NL-") for w in said)  # its start, as typed
     # a report of layout 4 is wrapped as it was issued: the seal broken mid-token
     earlier = render_text({**report.content, "layout": 4})
     assert any(
