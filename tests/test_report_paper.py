@@ -118,7 +118,7 @@ def test_the_figure_s_key_and_caption_are_drawn_under_the_plots_not_over_them(da
         if text.get_text() and text.get_visible()
     )
     # all of it inside the item's height (what the page keeps for it)
-    figure = report_pdf._PrintedFigure.of(data, report_pdf._Wrapping(), LAYOUT_VERSION)
+    figure = report_pdf._PrintedFigure.of(data, report_pdf._Wrapping())
     assert lowest >= (report_pdf.PAGE_H - 1.5 - figure.height) * 72 - 0.5
     # layout 4 drew its key inside the plot
     (earlier,) = _figure(data, layout=4).findobj(Legend)

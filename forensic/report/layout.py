@@ -654,15 +654,15 @@ made from whatever the simulator, and wraps the PDF's text by its drawn width
 the y labels of a result's figure in a column at the page's left margin, never past it
 (:data:`forensic.report.pdf.LABELS_AT_MARGIN`); version 5, of forensic 0.6.0, draws the
 figure for paper (told apart in a black-and-white copy, IR high to low, labelled by what it
-shows, its key and a caption under it: :data:`forensic.report.pdf.GRAYSCALE_FIGURE`,
-:data:`forensic.report.pdf.FIGURE_AS_PRINTED`), every page inside the area A4 and US Letter
-share (:data:`forensic.report.pdf.PRINTABLE_ON_LETTER`), and breaks a long name or number only
-after a hyphen or slash, or visibly marked (:data:`MARKED_BREAKS`); and it words the report
-for its reader (:data:`WORDED_FOR_THE_READER`): each custody record's notes under the custody
-table, a simulated-spectrum warning that names the analyses it applies to, each verdict's
-reasons and a key to the hit table, an inconclusive verdict that names no substance, plain
-steps to check the report, a summary of the exhibits of a case, the library searched, and a
-seal's state and times in words ("intact", "UTC")."""
+shows, its key and a caption under it: :data:`forensic.report.pdf.GRAYSCALE_FIGURE`), every
+page inside the area A4 and US Letter share (:data:`forensic.report.pdf.PRINTABLE_ON_LETTER`),
+and breaks a long name or number only after a hyphen or slash, or visibly marked
+(:data:`MARKED_BREAKS`); and it words the report for its reader
+(:data:`WORDED_FOR_THE_READER`): each custody record's notes under the custody table, a
+simulated-spectrum warning that names the analyses it applies to, each verdict's reasons and a
+key to the hit table, an inconclusive verdict that names no substance, plain steps to check the
+report, a summary of the exhibits of a case, the library searched, and a seal's state and times
+in words ("intact", "UTC")."""
 
 WORDED_FOR_THE_READER = 5
 """The first layout version whose report is worded for its reader, as :data:`LAYOUT_VERSION`

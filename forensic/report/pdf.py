@@ -32,6 +32,7 @@ import matplotlib
 import matplotlib.style
 import numpy as np
 import segno
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
@@ -407,7 +408,7 @@ def _items_for(
         return items
     if block.kind == "figure":
         if layout >= GRAYSCALE_FIGURE:
-            figure = _PrintedFigure.of(block.data, wrapping, layout)
+            figure = _PrintedFigure.of(block.data, wrapping)
             return [_Item(figure.height, figure.draw)]
         return [
             _Item(
@@ -440,6 +441,37 @@ Y_LABEL_ROOM = 0.72
 column (:data:`WIDTH_SLACK_PT`, then 7 pt), 4.5 pt, the tick labels (up to 8 characters,
 "-0.00025": 32.4 pt) and their ticks (7 pt). Longer tick labels would reach the labels'
 column, never the margin."""
+
+
+def _draw_residual(ax: Axes, wavenumber: np.ndarray, residual: np.ndarray | None) -> None:
+    """The residual panel of a result's figure: the residual on its zero line, or, with no
+    reference, a note saying so."""
+    if residual is not None:
+        ax.plot(wavenumber, residual, color=RED, lw=0.7)
+        ax.axhline(0.0, color="grey", lw=0.5)
+        ax.set_ylabel("residual", fontsize=7)
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            "no reference to compare with",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=7,
+        )
+
+
+def _label_at_margin(fig: Figure, ax: Axes) -> None:
+    """Put ``ax``'s y label in the column at the page's left margin, whatever the width of its
+    tick labels (:data:`LABELS_AT_MARGIN`)."""
+    # turned a quarter, the top of a label's box is its left side
+    ax.yaxis.label.set_verticalalignment("top")
+    ax.yaxis.set_label_coords(
+        (LEFT + WIDTH_SLACK_PT / 72) / PAGE_W,
+        0.5,
+        transform=blended_transform_factory(fig.transFigure, ax.transAxes),
+    )
 
 
 def _draw_spectrum(
@@ -508,20 +540,7 @@ def _draw_spectrum(
             alpha=0.85,
             label=label(f"{name} ({provenance} reference, scaled)"),
         )
-    if model is not None:
-        bottom_ax.plot(x, q - model, color=RED, lw=0.7)
-        bottom_ax.axhline(0.0, color="grey", lw=0.5)
-        bottom_ax.set_ylabel("residual", fontsize=7)
-    else:
-        bottom_ax.text(
-            0.5,
-            0.5,
-            "no reference to compare with",
-            ha="center",
-            va="center",
-            transform=bottom_ax.transAxes,
-            fontsize=7,
-        )
+    _draw_residual(bottom_ax, x, None if model is None else q - model)
     top_ax.set_ylabel("intensity (normalised)", fontsize=7)
     axis = "Raman shift" if identification.get("modality") == "raman" else "wavenumber"
     bottom_ax.set_xlabel(f"{axis} (cm⁻¹)", fontsize=7)
@@ -529,33 +548,27 @@ def _draw_spectrum(
     top_ax.set_title(figure_title(identification), fontsize=8.5)
     for ax in (top_ax, bottom_ax):
         ax.tick_params(labelsize=6.5)
-        if labels_at_margin:  # whatever the width of its tick labels
-            # turned a quarter, the top of a label's box is its left side
-            ax.yaxis.label.set_verticalalignment("top")
-            ax.yaxis.set_label_coords(
-                (LEFT + WIDTH_SLACK_PT / 72) / PAGE_W,
-                0.5,
-                transform=blended_transform_factory(fig.transFigure, ax.transAxes),
-            )
+        if labels_at_margin:
+            _label_at_margin(fig, ax)
     top_ax.tick_params(labelbottom=False)
 
 
 GRAYSCALE_FIGURE = 5
 """The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) whose result
-figure reads in a black-and-white copy: every line is told apart by its dash pattern and width
-as well as its colour (:data:`LINE_STYLES`), and its key is drawn under the plots, never over
-the data. Earlier reports drew the spectrum and its reference as solid lines of one width
-(black and blue: one grey on a photocopy) and every mixture component with the same dashes,
-the key in the plot's upper right corner; they are drawn so again, as they were issued."""
+figure (:class:`_PrintedFigure`) reads in a black-and-white copy: every line is told apart by
+its dash pattern and width as well as its colour (:data:`LINE_STYLES`), and its key is drawn
+under the plots, never over the data. Earlier reports drew the spectrum and its reference as
+solid lines of one width (black and blue: one grey on a photocopy) and every mixture component
+with the same dashes, the key in the plot's upper right corner; they are drawn so again, as
+they were issued.
 
-FIGURE_AS_PRINTED = 5
-"""The first layout version whose result figure is drawn as spectra are printed and says what
-it shows: an IR spectrum with its wavenumber axis running from high to low, the y axis named
-by what is drawn (absorbance or Raman intensity), the residual named as the difference it is,
-the reference and the residual drawn only where the reference has data (a move of the
-reference, or a range narrower than the spectrum's, leaves points without: drawn as zero, they
-made a spike that set the residual's scale), and a caption saying what was done to the
-spectra drawn and what the score compares."""
+The same layout draws the figure as spectra are printed and says what it shows: an IR
+spectrum with its wavenumber axis running from high to low, the y axis named by what is drawn
+(absorbance or Raman intensity), the residual named as the difference it is, the reference and
+the residual drawn only where the reference has data (a move of the reference, or a range
+narrower than the spectrum's, leaves points without: drawn as zero, they made a spike that set
+the residual's scale), and a caption saying what was done to the spectra drawn and what the
+score compares."""
 
 LINE_STYLES = {
     "spectrum": {"color": "black", "lw": 1.4, "ls": "-"},
@@ -622,7 +635,6 @@ class _PrintedFigure:
     its own place on the page (the item's height holds them all)."""
 
     data: Mapping[str, Any]
-    as_printed: bool
     lines: list[tuple[np.ndarray, np.ndarray, str, dict[str, Any]]]  # x, y, key, style
     residual: np.ndarray | None
     residual_label: str
@@ -631,9 +643,7 @@ class _PrintedFigure:
     height: float
 
     @classmethod
-    def of(cls, data: Mapping[str, Any], wrapping: _Wrapping, layout: int) -> _PrintedFigure:
-        as_printed = layout >= FIGURE_AS_PRINTED
-
+    def of(cls, data: Mapping[str, Any], wrapping: _Wrapping) -> _PrintedFigure:
         def key(text: str) -> str:
             return "\n".join(wrapping.lines(text, LEGEND_COLUMN_W, LEGEND_PT, chars=0))
 
@@ -650,27 +660,24 @@ class _PrintedFigure:
             sx = np.asarray(spectra["wavenumber"], dtype=float)
             parts = [np.asarray(values, dtype=float) for values in spectra["components"]]
             fit = np.asarray(spectra["fit"], dtype=float)
-            if as_printed:  # the fit where a component's reference has data
-                covered = np.any(np.vstack(parts) != 0.0, axis=0) if parts else fit != 0.0
-                first, stop = _data_span(covered.astype(float))
-                inside = (
-                    (x >= sx[first]) & (x <= sx[stop - 1])
-                    if stop > first
-                    else np.zeros(x.shape, dtype=bool)
-                )
-                model = np.where(inside, np.interp(x, sx, fit), np.nan)
-            else:
-                model = np.interp(x, sx, fit)
+            # the fit where a component's reference has data
+            covered = np.any(np.vstack(parts) != 0.0, axis=0) if parts else fit != 0.0
+            first, stop = _data_span(covered.astype(float))
+            inside = (
+                (x >= sx[first]) & (x <= sx[stop - 1])
+                if stop > first
+                else np.zeros(x.shape, dtype=bool)
+            )
+            model = np.where(inside, np.interp(x, sx, fit), np.nan)
             lines.append((x, model, key("mixture fit"), LINE_STYLES["reference"]))
             compared_with = "mixture fit"
             for number, (component, values) in enumerate(
                 zip(mixture["components"], parts, strict=True)
             ):
-                drawn = _only_with_data(x, sx, values) if as_printed else np.interp(x, sx, values)
                 lines.append(
                     (
                         x,
-                        drawn,
+                        _only_with_data(x, sx, values),
                         key(
                             f"{component['name']} ({component['fraction']:.0%}, "
                             f"{component.get('provenance', '')} reference)"
@@ -682,11 +689,7 @@ class _PrintedFigure:
             reference = data["best_reference"]
             rx = np.asarray(reference["wavenumber"], dtype=float)
             rv = np.asarray(reference["intensity"], dtype=float)
-            r = (
-                np.where(_moved_range(x, rx, hits[0] if hits else {}), np.interp(x, rx, rv), np.nan)
-                if as_printed
-                else np.interp(x, rx, rv)
-            )
+            r = np.where(_moved_range(x, rx, hits[0] if hits else {}), np.interp(x, rx, rv), np.nan)
             both = ~np.isnan(r)
             denominator = float(r[both] @ r[both])
             scale = float(q[both] @ r[both]) / denominator if denominator > 0 else 1.0
@@ -698,9 +701,7 @@ class _PrintedFigure:
             )
         residual = None if model is None else q - model
         residual_label = (
-            f"residual: {provenance} spectrum − {compared_with}"
-            if as_printed and model is not None
-            else ""
+            f"residual: {provenance} spectrum − {compared_with}" if model is not None else ""
         )
         labels = [line[2] for line in lines]
         rows = (len(labels) + 1) // 2
@@ -709,18 +710,14 @@ class _PrintedFigure:
             in_row = [labels[row], *([labels[row + rows]] if row + rows < len(labels) else [])]
             tallest = max(label.count("\n") + 1 for label in in_row)
             key_height += (tallest * 1.2 + 0.5) * LEGEND_PT / 72
-        caption = (
-            wrapping.lines(
-                _caption(data, compared_with, model is not None),
-                BODY_W - Y_LABEL_ROOM - 0.1,
-                CAPTION_PT,
-                chars=0,
-            )
-            if as_printed
-            else []
+        caption = wrapping.lines(
+            _caption(data, compared_with, model is not None),
+            BODY_W - Y_LABEL_ROOM - 0.1,
+            CAPTION_PT,
+            chars=0,
         )
         height = _KEY_TOP + key_height + 0.08 + len(caption) * 1.25 * CAPTION_PT / 72 + 0.15
-        return cls(data, as_printed, lines, residual, residual_label, key_height, caption, height)
+        return cls(data, lines, residual, residual_label, key_height, caption, height)
 
     def draw(self, fig: Figure, y0: float) -> None:
         data = self.data
@@ -748,28 +745,12 @@ class _PrintedFigure:
             # the spectrum first, its reference or fit over it, the components over both
             (line,) = top_ax.plot(x, y, label=label, zorder=2 + order, **style)
             handles.append(line)
-        if self.residual is not None:
-            x = self.lines[0][0]
-            bottom_ax.plot(x, self.residual, color=RED, lw=0.7)
-            bottom_ax.axhline(0.0, color="grey", lw=0.5)
-            bottom_ax.set_ylabel("residual", fontsize=7)
-            if self.residual_label:
-                bottom_ax.set_title(self.residual_label, fontsize=CAPTION_PT, loc="left", pad=2)
-        else:
-            bottom_ax.text(
-                0.5,
-                0.5,
-                "no reference to compare with",
-                ha="center",
-                va="center",
-                transform=bottom_ax.transAxes,
-                fontsize=7,
-            )
+        _draw_residual(bottom_ax, self.lines[0][0], self.residual)
+        if self.residual_label:
+            bottom_ax.set_title(self.residual_label, fontsize=CAPTION_PT, loc="left", pad=2)
         modality = data.get("modality")
         steps = {step.get("name") for step in data.get("pipeline") or []}
-        if not self.as_printed:
-            drawn = "intensity"
-        elif modality == "ir":
+        if modality == "ir":
             drawn = "absorbance" if "to_absorbance" in steps else "IR intensity"
         elif modality == "raman":
             drawn = "Raman intensity"
@@ -778,18 +759,12 @@ class _PrintedFigure:
         top_ax.set_ylabel(f"{drawn} (normalised)", fontsize=7)
         axis = "Raman shift" if modality == "raman" else "wavenumber"
         bottom_ax.set_xlabel(f"{axis} (cm⁻¹)", fontsize=7)
-        if self.as_printed and modality == "ir":  # as IR spectra are printed: high to low
+        if modality == "ir":  # as IR spectra are printed: high to low
             top_ax.invert_xaxis()
         top_ax.set_title(figure_title(data), fontsize=8.5)
         for ax in (top_ax, bottom_ax):
             ax.tick_params(labelsize=6.5)
-            # turned a quarter, the top of a label's box is its left side
-            ax.yaxis.label.set_verticalalignment("top")
-            ax.yaxis.set_label_coords(
-                (LEFT + WIDTH_SLACK_PT / 72) / PAGE_W,
-                0.5,
-                transform=blended_transform_factory(fig.transFigure, ax.transAxes),
-            )
+            _label_at_margin(fig, ax)
         top_ax.tick_params(labelbottom=False)
         fig.legend(
             handles=handles,
