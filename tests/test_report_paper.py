@@ -29,11 +29,6 @@ IR_PIPELINE = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 def _figure(data: dict, layout: int = LAYOUT_VERSION) -> Figure:
     """The result figure of ``data`` drawn alone on a page, as a report of ``layout`` draws it."""
     with report_pdf.drawing_settings():

@@ -19,11 +19,6 @@ from forensic.report import issue_report, render_text
 from forensic.report.layout import LAYOUT_VERSION, WORDED_FOR_THE_READER, report_blocks
 
 
-@pytest.fixture(autouse=True)
-def _keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-
-
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
