@@ -217,8 +217,12 @@ def import_spectra(
     source, licence : str, optional
         Provenance text and licence for every imported spectrum.
     entry_id : str, optional
-        Id of the new entry (one spectrum only); default ``<name>-<modality>`` in lower case,
-        with ``-2``, ``-3``... for further spectra of the same substance in one import.
+        Id of the new entry (one spectrum only), as
+        :data:`~forensic.curation.manifest.ID_RULE` says. Default: the id of the library's
+        entry of the same substance and modality (the modelled one first), so that replacing
+        it keeps the id results cite; else ``<name>-<modality>`` in lower case, each run of
+        characters in the name other than letters and digits made one ``-``. Further spectra
+        given the same id in one import get ``-2``, ``-3``...
     force : bool, default False
         Replace a measured entry with the same id (otherwise refused).
     today : str, optional
@@ -227,13 +231,19 @@ def import_spectra(
     Returns
     -------
     ImportResult
+        The rows added and removed, the files skipped with why, and notes for the chemist.
 
     Raises
     ------
     LibraryError
-        When nothing could be imported, an import would overwrite a measured entry without
-        ``force``, or a file's CAS number contradicts the library's for its name and none is
-        stated (nothing is written then).
+        When the library folder does not exist or cannot be written; an id (``entry_id``, a
+        ``manifest`` row's, or one of the library's that the import would take) breaks
+        :data:`~forensic.curation.manifest.ID_RULE`; ``entry_id`` is given for several
+        spectra; nothing could be imported; an import would overwrite a measured entry (or a
+        file the manifest does not list) without ``force``, or take the id of another
+        modality's or another substance's reference (even with ``force``); or a file's CAS
+        number contradicts the library's for its name and none is stated. Nothing is written
+        then.
     """
     if entry_id is not None and (problem := id_problem(entry_id)):
         raise LibraryError(f"not imported: --{problem}; nothing was written")
