@@ -48,6 +48,12 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
     The machine-readable form :func:`publish_library` keeps in ``release.json`` and
     :func:`diff_libraries` compares.
 
+    Parameters
+    ----------
+    source : LibrarySource
+        The library, as :func:`open_library` gives it; a folder is compiled (once) to take
+        its library vectors, and its manifest gives ``added_by``, ``added_at`` and ``file``.
+
     Returns
     -------
     dict
@@ -166,7 +172,23 @@ def _short(value: str, limit: int = 60, *, tail: bool = False) -> str:
 
 
 def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDiff:
-    """Compare two :func:`snapshot` dicts entry by entry (by id)."""
+    """Compare two :func:`snapshot` dicts entry by entry (by id).
+
+    Parameters
+    ----------
+    old : mapping
+        The earlier snapshot, or a ``release.json`` record (a snapshot with publishing
+        fields); an empty mapping when there is none, which makes every entry of ``new``
+        added. A field an older record does not keep is not compared.
+    new : mapping
+        The later snapshot; it must have a ``version``.
+
+    Returns
+    -------
+    LibraryDiff
+        Entries added, removed and changed, each list sorted by id, and changes of the library
+        as a whole (none when ``old`` has no entries or the versions are equal).
+    """
     a, b = old.get("entries", {}), new.get("entries", {})
     result = LibraryDiff(old_version=str(old.get("version", "")), new_version=str(new["version"]))
 
@@ -236,6 +258,22 @@ def diff_libraries(
     A change is a different library vector (the spectrum, as the search sees it) or a different
     metadata field. Both versions are given. ``added_by``/``added_at`` are compared only when
     both sides have them (a ``.flib`` does not keep them).
+
+    Parameters
+    ----------
+    old, new : str, path-like or LibrarySource
+        The two libraries, each a library folder, a compiled ``.flib`` or one already opened
+        (:func:`open_library`); a folder is compiled to compare its library vectors.
+
+    Returns
+    -------
+    LibraryDiff
+        What changed from ``old`` to ``new``.
+
+    Raises
+    ------
+    LibraryError
+        When a path is neither a library folder nor a library file (:func:`open_library`).
     """
     a = old if isinstance(old, LibrarySource) else open_library(old)
     b = new if isinstance(new, LibrarySource) else open_library(new)

@@ -32,10 +32,29 @@ def find_entries(
 ) -> list[dict[str, Any]]:
     """Entries whose id, name or synonym is ``name`` (case and punctuation ignored).
 
+    Names are compared by :func:`forensic.library.substance_key`: "Cocaine HCl" finds
+    "cocaine-hcl".
+
+    Parameters
+    ----------
+    source : LibrarySource
+        The library, folder or ``.flib`` (:func:`open_library`).
+    name : str
+        An entry id, a substance name or one of its synonyms.
+    modality : {"raman", "ir"}, optional
+        Only the entries of this modality; default both.
+
+    Returns
+    -------
+    list of dict
+        The matching entries as :func:`list_entries` gives them (sorted by modality, name and
+        id); never empty.
+
     Raises
     ------
     LibraryError
-        When nothing matches, naming the closest names.
+        When nothing matches (also when ``name`` matches only in the other modality), naming
+        the library and up to five close names.
     """
     key = substance_key(name)
     entries = list_entries(source)
@@ -58,8 +77,23 @@ def find_entries(
 def reference_peaks(spectrum: Spectrum, *, limit: int = 30) -> list[tuple[float, float]]:
     """The bands of a reference: ``(position cm⁻¹, relative intensity 0..1)``, by position.
 
-    Positions from :func:`forensic.alignment.find_peaks`; relative intensity is the height
-    above the spectrum's minimum over the largest such height. At most ``limit``, the strongest.
+    Positions from :func:`forensic.alignment.find_peaks` (its default prominence); relative
+    intensity is the height above the spectrum's minimum over the spectrum's range (maximum
+    minus minimum), so the highest point of the spectrum is 1.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The reference, as read from its file (any modality). Bands are the maxima of its
+        intensities as they are: a spectrum in transmittance is not inverted first.
+    limit : int, default 30
+        The most bands given: the strongest ``limit`` of those found.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(position cm⁻¹, relative intensity 0..1)`` per band, sorted by position; empty for a
+        flat spectrum (no range).
     """
     x = np.asarray(spectrum.wavenumber, dtype=float)
     y = np.asarray(spectrum.intensity, dtype=float)
@@ -80,7 +114,40 @@ def plot_reference(
     *,
     overwrite: bool = False,
 ) -> Path:
-    """Plot a reference with its peaks marked to a PNG (refuses to overwrite unless asked)."""
+    """Plot a reference with its peaks marked to a PNG (refuses to overwrite unless asked).
+
+    The plot is 1100 x 495 pixels: the spectrum, each peak labelled with its position
+    (cm⁻¹), the x axis reversed for IR, the title ``name — modality — id``, and for a
+    reference that is not measured (:func:`forensic.spectrum.is_measured`) a red line saying
+    to confirm it against a measured library.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The reference spectrum.
+    entry : mapping
+        Its entry, as :func:`find_entries` gives it: ``name``, ``id`` and ``provenance`` are
+        used.
+    peaks : sequence of (float, float)
+        ``(position cm⁻¹, relative intensity)`` per peak, as :func:`reference_peaks` gives
+        them; only the positions are drawn.
+    out : str or path-like
+        The PNG file to write; missing folders are created.
+    overwrite : bool, default False
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    forensic.io.OutputExistsError
+        When ``out`` exists and ``overwrite`` is false.
+    forensic.io.OutputError
+        When ``out`` is a folder or cannot be written.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415  (heavy)
     from matplotlib.figure import Figure  # noqa: PLC0415
 
@@ -140,12 +207,38 @@ def export_library(
     folder without ``release.json`` (the shipped one) gets one in the copy describing it as
     exported, so that the copy's first publish lists what changed since.
 
+    Parameters
+    ----------
+    source : LibrarySource
+        The library folder (:func:`open_library`); a ``.flib`` is refused.
+    out : str or path-like
+        The folder to write; created if missing. It must be outside the library folder.
+    fmt : {"jcamp", "csv"}, default "jcamp"
+        JCAMP-DX (``.jdx``) or CSV (``.csv``, as :func:`forensic.io.write_spectrum` writes
+        it). The metadata that names the file a spectrum was read from (``source_*``) is
+        left out: a copy does not claim the original's file.
+    force : bool, default False
+        Write into a non-empty ``out``, replacing files of the same names (other files in it
+        stay).
+
+    Returns
+    -------
+    list of Path
+        Every file written: the references in manifest order, ``manifest.csv``, then
+        ``CHANGELOG.md`` and ``README.md`` where the folder has them, ``release.json`` (the
+        folder's, or the baseline written for the copy) and the band tables
+        (``bands/*.toml``).
+
     Raises
     ------
     LibraryError
         For a compiled ``.flib`` (it holds no raw spectra), an unknown format, a non-empty
         ``out`` without ``force``, or an ``out`` that is the library folder, inside it or
         holds it (symbolic links resolved), even with ``force``.
+    FormatError
+        When a reference file cannot be read (:func:`forensic.io.read_spectrum`).
+    forensic.io.OutputError
+        When a file cannot be written in ``out``.
     """
     if fmt not in ("jcamp", "csv"):
         raise LibraryError(f"export format {fmt!r}: expected jcamp or csv")

@@ -74,13 +74,46 @@ def format_manifest(rows: Iterable[Mapping[str, str]]) -> str:
 
 
 def write_manifest(path: str | os.PathLike, rows: Iterable[Mapping[str, str]]) -> Path:
-    """Write ``rows`` as a manifest, atomically (see :func:`format_manifest`: the lab's own
-    columns are kept)."""
+    """Write ``rows`` as a manifest, atomically: a reader never sees half a file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``manifest.csv`` to write; an existing file is replaced, missing folders are
+        created.
+    rows : iterable of mapping of str to str
+        Manifest rows, as :func:`read_manifest` gives them; written as
+        :func:`format_manifest` formats them (sorted, the lab's own columns kept).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    forensic.io.OutputError
+        When ``path`` is a folder or the file cannot be written there.
+    """
     return atomic_write_bytes(path, format_manifest(rows).encode("utf-8"), overwrite=True)
 
 
 def cas_is_valid(cas: str) -> bool:
-    """Whether ``cas`` is a CAS Registry Number with a correct check digit (e.g. ``58-08-2``)."""
+    """Whether ``cas`` is a CAS Registry Number with a correct check digit (e.g. ``58-08-2``).
+
+    Parameters
+    ----------
+    cas : str
+        The number as written: 2 to 7 digits, 2 digits and the check digit, joined by
+        hyphens; white space around it is ignored.
+
+    Returns
+    -------
+    bool
+        True when it has that form and its last digit is the check digit: the sum of the
+        other digits, each times its place counted from the right (1, 2, ...), modulo 10.
+        False otherwise (another form, such as ``58082``, is never valid here).
+    """
     match = re.fullmatch(r"(\d{2,7})-(\d{2})-(\d)", cas.strip())
     if not match:
         return False
@@ -90,8 +123,20 @@ def cas_is_valid(cas: str) -> bool:
 
 
 def cas_key(cas: str) -> str:
-    """The key that makes two spellings of a CAS number the same number: its digits without
-    leading zeros (``0058-08-2`` and ``58082`` are ``58082``); ``""`` for no digits."""
+    """The key that makes two spellings of a CAS number the same number.
+
+    Parameters
+    ----------
+    cas : str
+        A CAS number in any spelling (hyphens, spaces or leading zeros or not); its check
+        digit is not checked (:func:`cas_is_valid` does that).
+
+    Returns
+    -------
+    str
+        Its digits without leading zeros (``0058-08-2`` and ``58082`` are ``58082``); ``""``
+        when it holds no digit other than zeros.
+    """
     return re.sub(r"\D", "", str(cas)).lstrip("0")
 
 

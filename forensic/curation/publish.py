@@ -29,7 +29,26 @@ CHANGELOG_FILE = "CHANGELOG.md"
 
 @dataclass
 class PublishResult:
-    """What :func:`publish_library` did: the version, the changelog entry, the diff."""
+    """What :func:`publish_library` did: the version, the changelog entry, the diff.
+
+    Attributes
+    ----------
+    version : str
+        The version published: the compiled library's content hash (SHA-256, hex).
+    approved_by : str
+        Who approved it, as given (white space around it removed).
+    date : str
+        The date recorded for it (``YYYY-MM-DD``).
+    changelog_entry : str
+        The Markdown entry appended to the folder's ``CHANGELOG.md``.
+    diff : LibraryDiff
+        What changed since the last published version (every entry added when there was
+        none).
+    report : ValidationReport
+        The validation it passed.
+    compiled : Path or None
+        The ``.flib`` saved (``out``), or None when none was asked for.
+    """
 
     version: str
     approved_by: str
@@ -76,14 +95,28 @@ def publish_library(
         Also save the compiled library (``.flib``) there.
     force : bool, default False
         Overwrite ``out`` if it exists.
+    today : str, optional
+        The date to record, ``YYYY-MM-DD`` (written as given); default today's date in UTC.
+    progress : callable, optional
+        Called with a short message as each step starts (validation's gates, saving the
+        compiled library); the CLI prints them to stderr.
+
+    Returns
+    -------
+    PublishResult
+        The version, its changelog entry, what changed and the validation report.
 
     Raises
     ------
     PublishRefused
         When a validation gate fails (the report is attached), the version is already the
         published one (:func:`~forensic.curation.release_state` says ``current``: the
-        baseline an export records, which no one approved, is published), or
-        ``approved_by`` is blank.
+        baseline an export records, which no one approved, is published),
+        ``approved_by`` is blank, ``folder`` is a compiled file, or its ``release.json``
+        cannot be read. Nothing is written then.
+    LibraryError
+        When ``folder`` is not a library folder (:func:`open_library`), or ``out`` exists and
+        ``force`` is false (nothing is written then either).
     """
     if not approved_by or not approved_by.strip():
         raise PublishRefused("publishing needs --approved-by NAME: who approved this version")

@@ -93,12 +93,22 @@ def open_library(path: str | os.PathLike | None = None) -> LibrarySource:
     Parameters
     ----------
     path : path-like, optional
+        A library folder holding ``manifest.csv``, or a compiled library file (``.flib``).
         Default: the shipped library folder (``spectral_library.LIBRARY_DIR``).
+
+    Returns
+    -------
+    LibrarySource
+        For a folder, its manifest rows, read now; the folder is compiled only when
+        :meth:`LibrarySource.library` is first asked for. For a ``.flib``, the library,
+        loaded now, and no rows.
 
     Raises
     ------
     LibraryError
-        When the path does not exist, or a folder has no ``manifest.csv``.
+        When the path does not exist, a folder has no ``manifest.csv`` or its manifest cannot
+        be read (:func:`read_manifest` says where), or a file is not a library file that loads
+        (:meth:`forensic.library.Library.load` says why).
     """
     p = Path(path).resolve() if path is not None else _shipped_dir()
     if p.is_dir():
@@ -151,6 +161,11 @@ def _entry_from_compiled(entry: Mapping[str, Any]) -> dict[str, Any]:
 def list_entries(source: LibrarySource) -> list[dict[str, Any]]:
     """Every entry of a library, sorted by modality, name and id.
 
+    Parameters
+    ----------
+    source : LibrarySource
+        The library, as :func:`open_library` gives it.
+
     Returns
     -------
     list of dict
@@ -169,20 +184,31 @@ def list_entries(source: LibrarySource) -> list[dict[str, Any]]:
 def library_info(source: LibrarySource) -> dict[str, Any]:
     """Summary of a library: version, counts, modalities, provenance, source folder.
 
+    A folder is compiled (once, see :meth:`LibrarySource.library`) to know its version.
+
+    Parameters
+    ----------
+    source : LibrarySource
+        The library, as :func:`open_library` gives it.
+
     Returns
     -------
     dict
         ``version`` (content hash of the compiled library), ``entries`` (count), ``substances``
         (distinct names, compared case- and punctuation-insensitively), ``modalities`` (list),
         ``by_modality`` and ``by_provenance`` (counts), ``measured``/``modelled`` counts,
-        ``source`` (the folder of reference files, or None for a ``.flib``), ``path``, and
-        ``release``: the folder's last published version (its ``release.json``: ``version``,
+        ``source`` (the folder of reference files, or None for a ``.flib``), ``path`` (what
+        was opened), ``compiled`` (the ``.flib`` the library was loaded from, the cached one
+        for the shipped library; None for a folder compiled in memory), ``skipped`` (``[file,
+        reason]`` for each listed file left out of the compiled library), and ``release``: the
+        folder's last published version (its ``release.json``: ``version``,
         ``published_at``, ``approved_by``) and whether the folder still is that version
         (``current``), or None where there is no record (a ``.flib``, a folder never
         published or exported). A version recorded under an earlier hash rule
         (:data:`forensic.library.HASH_SCHEME`) is never this toolkit's version of the same
         references: ``hash_scheme`` then gives its rule and ``same_references`` whether the
-        folder still holds exactly the references that record lists.
+        folder still holds exactly the references that record lists. A ``release.json`` that
+        cannot be read gives ``{"version": None, "current": False, "problem": why}``.
     """
     library = source.library()
     entries = list_entries(source)
@@ -316,6 +342,14 @@ def release_standing(folder: Path, version: str) -> str | None:
     Returns
     -------
     str or None
+        None, or a sentence naming the folder and its version: its release record cannot be
+        read, it was never published (or only exported), or it changed since the version
+        published (named, with its date and approver).
+
+    Raises
+    ------
+    LibraryError
+        When ``folder`` is not a library folder (:func:`open_library`).
     """
     source = open_library(folder)
     if source.is_shipped:  # its version depends on the toolkit's pipelines: it keeps none
@@ -342,7 +376,28 @@ def release_standing(folder: Path, version: str) -> str | None:
 def copy_library(source: str | os.PathLike | None, target: str | os.PathLike) -> Path:
     """Copy a library folder (default: the shipped one) to ``target`` for editing.
 
-    Python files and caches are left out. ``target`` must not exist.
+    Everything is copied (references, manifest, changelog, band tables) but Python files and
+    their caches, which make the shipped folder a package and are no part of the library.
+
+    Parameters
+    ----------
+    source : str, path-like or None
+        The library folder to copy; None for the shipped one. It is copied as it is, not
+        checked to be a library folder.
+    target : str or path-like
+        The new folder; it must not exist (missing parent folders are created).
+
+    Returns
+    -------
+    Path
+        ``target``.
+
+    Raises
+    ------
+    LibraryError
+        When ``target`` exists already.
+    OSError
+        When ``source`` is not a folder that can be read, or the copy cannot be written.
     """
     src = Path(source).resolve() if source is not None else _shipped_dir()
     dst = Path(target)

@@ -131,7 +131,19 @@ fine enough for bands of 5-10 cm⁻¹ (Raman) and ~10-20 cm⁻¹ (ATR-IR)."""
 
 @dataclass
 class Finding:
-    """One problem a gate found, naming the entry (id, and file or name)."""
+    """One problem a gate found, naming the entry (id, and file or name).
+
+    Attributes
+    ----------
+    gate : str
+        The gate that found it (a key of :data:`GATES`).
+    entry : str
+        The entry it concerns, for a reader: its id or file, with its name where the gate
+        has it, or a manifest line for a row without either; both entries for a pair
+        (duplicates, near-duplicates).
+    message : str
+        What is wrong, with the values found and what was expected.
+    """
 
     gate: str
     entry: str
@@ -144,7 +156,25 @@ class Finding:
 
 @dataclass
 class GateResult:
-    """The outcome of one gate: ``status`` is "pass", "fail" or "skipped"."""
+    """The outcome of one gate.
+
+    Attributes
+    ----------
+    name : str
+        The gate (a key of :data:`GATES`).
+    description : str
+        What it checks, in words (the value of :data:`GATES`).
+    status : {"pass", "fail", "skipped"}, default "pass"
+        "fail" as soon as one finding is recorded (:meth:`fail`); "skipped" when the gate
+        could not run (a ``.flib`` holds no raw spectra) or was not asked for.
+    checked : int, default 0
+        How many references (or manifest rows) it checked.
+    findings : list of Finding
+        The problems found; empty when it passed.
+    note : str, default ""
+        Why it was skipped, or what a reader should know of a gate that ran (run on selected
+        entries only, warnings that do not fail it).
+    """
 
     name: str
     description: str
@@ -199,7 +229,19 @@ _RAW_GATES = (
 
 @dataclass
 class ValidationReport:
-    """The result of :func:`validate_library`: one :class:`GateResult` per gate."""
+    """The result of :func:`validate_library`: one :class:`GateResult` per gate.
+
+    Attributes
+    ----------
+    library : str
+        The library validated: the folder or ``.flib`` as opened (resolved path).
+    version : str
+        Its version (content hash of the compiled library, SHA-256 hex).
+    entries : int
+        How many references the compiled library holds.
+    gates : list of GateResult
+        Every gate of :data:`GATES`, in that order, run, failed or skipped.
+    """
 
     library: str
     version: str
@@ -355,12 +397,24 @@ def near_duplicates(
 
     Scores every row of each modality against every other with the production search
     (:func:`forensic.search.score_batch`: cosine over the overlap of measured ranges), ``chunk``
-    rows at a time, so memory stays (chunk x N) for a library of any size.
+    rows at a time, so memory stays (chunk x N) for a library of any size. Entries of
+    different modalities are never compared; entries of one substance
+    (:meth:`forensic.library.Library.substances`) never flagged.
+
+    Parameters
+    ----------
+    library : Library
+        The compiled library.
+    threshold : float, default NEAR_DUPLICATE_COSINE
+        Cosine (0..1) above which a pair is flagged.
+    chunk : int, default 256
+        Rows scored at once.
 
     Returns
     -------
     list of (entry, entry, float)
-        Both entries' metadata and their cosine, highest first.
+        Both entries' metadata (:meth:`forensic.library.Library.entry`) and their cosine,
+        highest first; each pair once.
     """
     pairs = []
     for modality, block in library.blocks.items():
@@ -427,6 +481,12 @@ def validate_library(
     -------
     ValidationReport
         ``report.ok`` is False when a gate failed; every finding names its entry.
+
+    Raises
+    ------
+    LibraryError
+        When ``path`` is neither a library folder nor a library file (:func:`open_library`),
+        or ``only`` names an id the folder does not hold.
     """
     source = path if isinstance(path, LibrarySource) else open_library(path)
     say = progress or (lambda _msg: None)
