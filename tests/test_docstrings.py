@@ -40,6 +40,8 @@ DOCUMENTED_MODULES = [
     "forensic.cli",
     "forensic.cli.files",
     "forensic.commands",
+    "forensic.curation",
+    "forensic.curation.manifest",
     "forensic.custody",
     "forensic.custody.bundle",
     "forensic.custody.chain",
