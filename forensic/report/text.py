@@ -19,7 +19,26 @@ WIDTH = 100
 
 
 def render_text(content: Mapping[str, Any]) -> str:
-    """The report as plain text (UTF-8, lines of at most 100 characters)."""
+    """The report as plain text: the blocks the PDF draws (:func:`report_blocks`), in order.
+
+    Paragraphs, key-value lists and tables are wrapped to 100 characters (a long word broken
+    as the content's layout version breaks it: :data:`MARKED_BREAKS`; a table's columns
+    shrink to 6 characters at the least); the title, headings,
+    banners, the verdict and the notes that stand for the PDF's figure and QR code (the
+    latter holds the 64-digit content hash) are one line each, whatever their length.
+
+    Parameters
+    ----------
+    content : mapping
+        The signed content (:func:`~forensic.report.content.build_report_content`, or as
+        read from a report's JSON).
+
+    Returns
+    -------
+    str
+        The text, lines ending in a newline, to be written as UTF-8; a forced report (its
+        chain did not verify) says so under its title and on its last line.
+    """
     lines: list[str] = []
     banner = content["verification"]["forced"]
     # a word too long for its line broken after a hyphen or slash, or marked (MARKED_BREAKS)
