@@ -107,13 +107,44 @@ def report_content_hash(content: Mapping[str, Any]) -> str:
 
     What it covers includes ``signer``, the signer's name and key fingerprint, in reports that
     state it.
+
+    Parameters
+    ----------
+    content : mapping
+        A report's content, as :func:`build_report_content` makes it or as read from its
+        JSON; its ``content_sha256`` and ``signature``, when it has them, are left out.
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits: the SHA-256 of the rest as canonical JSON (keys sorted, no
+        spaces, UTF-8, :func:`forensic.custody.chain.canonical_json`). The signature is over
+        these 32 bytes.
+
+    Raises
+    ------
+    CustodyError
+        When the content holds NaN, infinity or something JSON cannot represent.
     """
     body = {k: v for k, v in content.items() if k not in ("content_sha256", "signature")}
     return chain.sha256_hex(chain.canonical_json(body))
 
 
 def render_json(content: Mapping[str, Any]) -> str:
-    """The report as indented JSON (its content hash is over the canonical form, not this)."""
+    """The report as indented JSON (its content hash is over the canonical form, not this).
+
+    Parameters
+    ----------
+    content : mapping
+        The signed content, with its ``content_sha256`` and ``signature``.
+
+    Returns
+    -------
+    str
+        JSON indented by 2, keys sorted, non-ASCII characters as they are (to be written as
+        UTF-8), ending with a newline: the ``report.json`` attached to the PDF and the JSON
+        report. :func:`parse_report_json` reads it back to the same content.
+    """
     return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -126,8 +157,26 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_report_json(data: str | bytes) -> Any:
-    """A JSON report as data, refusing an object with a repeated key (ValueError): one reader
-    shows the first value and another the last, so the file would say two things."""
+    """A JSON report as data, refusing an object with a repeated key: one reader shows the
+    first value and another the last, so the file would say two things.
+
+    Parameters
+    ----------
+    data : str or bytes
+        The JSON text (bytes in UTF-8, -16 or -32, as :func:`json.loads` reads them).
+
+    Returns
+    -------
+    object
+        What the JSON holds: a report's content is a dict, but nothing here checks that it
+        is one, or a report (:func:`check_report_json` does).
+
+    Raises
+    ------
+    ValueError
+        When ``data`` is not JSON (:class:`json.JSONDecodeError`), bytes that do not decode
+        (:class:`UnicodeDecodeError`), or an object in it names a key twice (naming it).
+    """
     return json.loads(data, object_pairs_hook=_unique_keys)
 
 
@@ -265,6 +314,12 @@ def signer_name_unsigned(report: Mapping[str, Any]) -> str | None:
     Reports issued before the signer was stated in the signed content (``signer``) name their
     signer only in the signature block, outside what is signed: anyone can change that name
     without the signature failing. Only the key fingerprint says who signed them.
+
+    Parameters
+    ----------
+    report : mapping
+        The report's content as read from its JSON (its ``signer``, and its signature
+        block's ``signed_by`` and ``software.version`` to name in the sentence).
 
     Returns
     -------
@@ -818,6 +873,9 @@ def build_report_content(
     UnverifiedChainError
         If a record of the case or exhibit (or the chain itself) does not verify and ``force``
         is false.
+    CustodyError
+        When the case, or the exhibit, is not in the store (naming those that are), or the
+        case has no exhibit to report on.
     """
     verification = verify_store(store)
     case = store.require_case(case_number)
