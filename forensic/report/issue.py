@@ -37,7 +37,20 @@ __all__ = [
 
 @dataclass(frozen=True)
 class IssuedReport:
-    """A report that was issued: its content, the PDF bytes and the chained record."""
+    """A report that was issued: its content, the PDF bytes and the chained record.
+
+    Attributes
+    ----------
+    content : dict
+        The signed content (:func:`~forensic.report.content.build_report_content`).
+    pdf : bytes
+        The PDF, as written and as kept in the store.
+    record : dict
+        The ``reports`` record it joined the chain with, as stored (``seq``, ``hash``,
+        ``report_id``, ``content_sha256``, ``pdf_sha256``, ...).
+    paths : tuple of Path
+        The files written, in the order PDF, JSON, text (those asked for only).
+    """
 
     content: dict[str, Any]
     pdf: bytes
@@ -72,6 +85,33 @@ def issue_report(
     exhibits when it is recorded: when records of them were added while it was made (a scan
     of the exhibit recording its result), it is made again, up to :data:`REPORT_ATTEMPTS`
     times.
+
+    Parameters
+    ----------
+    store : Store
+        The evidence store the report is issued from and recorded in.
+    case_number : str
+        The case.
+    item_number : str, optional
+        One exhibit of it; default every exhibit of the case.
+    operator : str
+        Who issues the report: their key signs its content and its record.
+    pdf_path, json_path, text_path : str or path-like, optional
+        Where to write the PDF, the JSON and the plain-text report; None for one not
+        wanted (the PDF is recorded and kept in the store whether or not it is written).
+    force : bool, default False
+        Issue the report even when the exhibit's chain does not verify: it then says so on
+        every page.
+    overwrite : bool, default False
+        Replace output files that exist.
+    unit, location : str, optional
+        Who issues it and where (see
+        :func:`~forensic.report.content.build_report_content` for the defaults).
+
+    Returns
+    -------
+    IssuedReport
+        Its content, PDF, record and the files written.
 
     Raises
     ------
