@@ -877,6 +877,18 @@ def undrawable_characters(content: Mapping[str, Any]) -> list[str]:
     DejaVu Sans covers Latin, Greek, Cyrillic and more, not Chinese, Japanese or Korean: a
     name or description in those scripts is exact in the JSON and text reports, and the PDF
     must say that some of its characters are not.
+
+    Parameters
+    ----------
+    content : mapping
+        The signed content; every printable character of its JSON (:func:`render_json`) is
+        looked at, including those of text the pages do not show.
+
+    Returns
+    -------
+    list of str
+        The characters, each once, sorted by code point; empty when both fonts (DejaVu Sans
+        and DejaVu Sans Mono) draw every one.
     """
     drawable = _drawable()
     return sorted({c for c in render_json(content) if c.isprintable() and ord(c) not in drawable})
@@ -896,7 +908,24 @@ def _fonts_note(missing: list[str]) -> Block:
 def render_pdf(content: Mapping[str, Any]) -> bytes:
     """The report as PDF bytes (A4, text extractable, one header and footer per page).
 
-    Text is drawn as written: a ``$`` is a dollar sign, never the start of a formula.
+    Text is drawn as written: a ``$`` is a dollar sign, never the start of a formula. The
+    pages are laid out as the content's layout version (``layout``) lays them out, so a
+    report issued earlier is drawn again exactly as it was; characters the fonts cannot draw
+    (:func:`undrawable_characters`) are listed on the first page.
+
+    Parameters
+    ----------
+    content : mapping
+        The signed content, with its ``content_sha256`` and ``signature``
+        (:func:`~forensic.report.content.build_report_content`, or as read from a report).
+
+    Returns
+    -------
+    bytes
+        The PDF file, with the content attached as ``report.json`` (:func:`render_json`)
+        and document properties (title, subject with the content hash, creator, author,
+        the issue date as creation date) made from the content alone: the same content
+        gives the same bytes (with the same versions of the toolkit and matplotlib).
     """
     blocks = report_blocks(content)
     missing = undrawable_characters(content)
@@ -1146,10 +1175,25 @@ def _says_it_carries_its_content(reader, what: str) -> str | None:
 def page_texts(pdf: bytes, what: str = "the PDF") -> list[str]:
     """The text of each page, whitespace collapsed (what a reader sees, not how it is laid).
 
+    Parameters
+    ----------
+    pdf : bytes
+        The PDF file's bytes.
+    what : str
+        How to name the file in errors (its path).
+
+    Returns
+    -------
+    list of str
+        One string per page, in page order: its extracted text, each run of whitespace one
+        space.
+
     Raises
     ------
+    FormatError
+        Not a PDF (it does not start with ``%PDF``).
     DamagedReportError
-        A PDF, or a page of it, that cannot be read.
+        A PDF, or a page of it, that cannot be read (cut short, a broken structure).
     """
     with _QuietPypdf():
         return _texts(_read_pdf(pdf, what), what)
@@ -1365,6 +1409,13 @@ def check_report_pdf(pdf: bytes, what: str = "the PDF") -> tuple[dict[str, Any],
     other attachments, actions, forms, scripts, bookmarks). Whose key signed it is for the
     reader to compare with the operator's published fingerprint; that the report is on record
     in the store is ``forensic custody verify --report``.
+
+    Parameters
+    ----------
+    pdf : bytes
+        The PDF file's bytes.
+    what : str
+        How to name the file in errors (its path).
 
     Returns
     -------
