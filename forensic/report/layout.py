@@ -150,8 +150,26 @@ def _runs(items: Sequence[str]) -> str:
 
 @dataclass
 class Block:
-    """One element of a report: ``kind`` is title, heading, para, kv, table, verdict, figure,
-    qr, banner or end."""
+    """One element of a report, as both renderings draw it.
+
+    Attributes
+    ----------
+    kind : str
+        One of ``title``, ``heading``, ``para``, ``kv`` (labels and values), ``table``,
+        ``verdict``, ``figure``, ``qr``, ``banner`` or ``end``.
+    text : str
+        The words of a title, heading, para, verdict, banner or end block.
+    items : list
+        A ``kv`` block's ``(label, value)`` pairs, or a ``table`` block's rows (each a list
+        of cells).
+    headers : list of str
+        A ``table`` block's column headings.
+    data : object
+        A ``figure`` block's result (the analysis's identification with its spectrum's
+        ``query_provenance``: :func:`figure_title`), or a ``qr`` block's content SHA-256.
+    keep : list of int
+        The columns of a ``table`` block (by index) that shrink last: a time, a hash.
+    """
 
     kind: str
     text: str = ""
@@ -245,6 +263,11 @@ def _no_usable_signal(identification: Mapping[str, Any]) -> bool:
 def reasons_line(identification: Mapping[str, Any]) -> str | None:
     """Under a verdict's headline: the reasons the verdict was reached, as recorded with it.
 
+    Parameters
+    ----------
+    identification : mapping
+        The result (its ``reasons``, a list of sentences).
+
     Returns
     -------
     str or None
@@ -309,7 +332,20 @@ def closest_line(identification: Mapping[str, Any]) -> str | None:
 
 def hits_line(identification: Mapping[str, Any]) -> str:
     """Above a result's hit table: what its ranks are, so that a reference listed is not
-    read as a finding."""
+    read as a finding.
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (its ``verdict``, ``hits`` and ``signal_to_noise``).
+
+    Returns
+    -------
+    str
+        For an identified result, that rank 1 is the reference the verdict names and the
+        others are not findings; for a no match, or a spectrum without usable signal, that
+        the references are close by chance only; else that none is a finding.
+    """
     count = len(identification.get("hits") or [])
     verdict = identification.get("verdict")
     if verdict == "identified":
@@ -486,8 +522,21 @@ def _when(iso: str | None) -> str:
 
 def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
     """Under the custody table: who signed each of its records, with the first 16 hex digits
-    of the key's fingerprint, so that a second key under one name shows (None for reports
-    issued before the content carried the key)."""
+    of the key's fingerprint, so that a second key under one name shows.
+
+    Parameters
+    ----------
+    custody : sequence of mapping
+        The exhibit's custody events as the report's content states them (``record``,
+        ``signed_by``, ``key_fingerprint``).
+
+    Returns
+    -------
+    str or None
+        ``Custody records signed by (key fingerprint, first 16 hex digits): #3 PC Smith
+        0f1e2d3c4b5a6978; ...``; None when no event carries a key fingerprint (reports
+        issued before the content carried the key).
+    """
     signed = [
         f"#{e['record']} {e['signed_by']} {e['key_fingerprint'][:16]}"
         for e in custody
@@ -513,7 +562,24 @@ def _analysed(dates: Mapping[str, Any], when: Callable[[str | None], str] = utc_
 
 
 def correction_line(correction: Mapping[str, Any]) -> str:
-    """One correction of a report's exhibit: which record, by whom, when, and what it changed."""
+    """One correction of a report's exhibit: which record, by whom, when, and what it changed.
+
+    Parameters
+    ----------
+    correction : mapping
+        One of the exhibit's ``corrections`` in the report's content: ``what`` (``label`` or
+        ``custody event``), ``record``, ``record_hash``, ``recorded_at``, ``signed_by``,
+        ``corrects_record``, ``corrects_hash`` and ``changes``
+        (:func:`~forensic.report.content.correction_changes`; content issued before a change
+        carried its ``stated`` wording gives ``field``, ``was`` and ``now`` only).
+
+    Returns
+    -------
+    str
+        e.g. ``custody event record #12 (3f2a...), recorded 2026-11-24 09:00:00Z by PC Jones,
+        corrects record #9 (c01d...): seal intact yes -> no``; the changes joined by ``; ``,
+        or ``nothing stated differs``. Hashes are cut to their first 12 hex digits.
+    """
     # a report issued before its changes carried how they are stated is laid out as it was
     changes = "; ".join(
         c.get("stated")
@@ -547,6 +613,13 @@ def stated_change(field: str, was: Any, now: Any) -> str:
         The record's column (``seal_intact``, ``event_at``, ...).
     was, now : object
         Its value in the record corrected and in the correcting record, as recorded.
+
+    Returns
+    -------
+    str
+        The field's name in words (``_`` as spaces), then ``was -> now``: a seal's state
+        ``yes``, ``no`` or ``not stated``; a float to 6 decimals, or in full where only that
+        shows the change; other values quoted, an empty one ``(none)``.
     """
     name = field.replace("_", " ")
     if field == "seal_intact":
@@ -612,7 +685,29 @@ def format_table(
     """Fixed-width table lines; columns shrink to fit ``width``, and a cell longer than its
     column wraps onto the row's next lines: a name, a time or a hash is never cut short.
     The columns in ``keep`` (a time, a hash) shrink only when no other column can. A cell is
-    wrapped as :func:`wrap` wraps it (``marked``: broken after a hyphen or slash, or marked)."""
+    wrapped as :func:`wrap` wraps it (``marked``: broken after a hyphen or slash, or marked).
+
+    Parameters
+    ----------
+    headers : sequence of str
+        The column headings.
+    rows : sequence of sequence
+        The rows, a cell per column: None is shown ``-``, a bool ``yes`` or ``no``, a float
+        to 3 decimals (3 significant digits below 0.001), anything else as ``str`` gives it.
+    width : int
+        The most characters a line may hold. No column shrinks below 6 characters, so a
+        table of many columns may be wider.
+    keep : sequence of int, default ()
+        The columns (by index) that shrink last.
+    marked : bool, default False
+        Break a word too long for its column as layout :data:`MARKED_BREAKS` does.
+
+    Returns
+    -------
+    list of str
+        The heading's lines, a rule of dashes under each column, then each row's lines;
+        columns two spaces apart, no trailing spaces.
+    """
     cells = [[_fmt(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
@@ -671,7 +766,21 @@ lists: content of an earlier version is laid out without those words, as it was 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     """The blocks of a report, in reading order, as the layout version its content records
-    (:data:`LAYOUT_VERSION`) lays them out."""
+    (:data:`LAYOUT_VERSION`) lays them out.
+
+    Parameters
+    ----------
+    content : mapping
+        The signed content (:func:`~forensic.report.content.build_report_content`, or as
+        read from a report's JSON); without ``layout`` it is laid out as version 1.
+
+    Returns
+    -------
+    list of Block
+        From the title to the end marker: the report's header, each exhibit (its
+        analyses, custody and corrections), limitations, integrity and signature; the PDF
+        and the text report draw each in turn.
+    """
     layout = content.get("layout", 1)
     current = layout >= 2
     when = _when if layout >= WORDED_FOR_THE_READER else utc_when  # "UTC" said in words
@@ -1178,7 +1287,23 @@ def references_line(
     hits: Sequence[Mapping[str, Any]], mixture: Mapping[str, Any] | None = None
 ) -> str:
     """Where each reference of a result comes from: every hit's, then each mixture
-    component's not among them, with the confidence of a modelled reference's band table."""
+    component's not among them, with the confidence of a modelled reference's band table.
+
+    Parameters
+    ----------
+    hits : sequence of mapping
+        The result's hits as recorded (``rank``, ``name``, ``entry_id``, ``provenance``,
+        ``source``, ``band_confidence``).
+    mixture : mapping, optional
+        The result's mixture fit; its ``components`` (the same keys, without ``rank``) that
+        are not among the hits (by ``entry_id``) are added.
+
+    Returns
+    -------
+    str
+        ``References: [1. Caffeine (raman-caffeine, measured): <source>] [2. ...]``;
+        ``source not stated`` for a reference that states none.
+    """
     references = list(hits)
     listed = {h.get("entry_id") for h in hits}
     references += [
@@ -1209,7 +1334,20 @@ def figure_title(figure: Mapping[str, Any]) -> str:
     its provenance, so a simulated one is never called measured, and what it is drawn over,
     named as the verdict names it: the best reference only when it identifies the spectrum,
     else the closest one, and a no match's says so, as does one that is chance (no usable
-    signal) or compared wrongly (:attr:`forensic.identify.Identification.unusable`)."""
+    signal) or compared wrongly (:attr:`forensic.identify.Identification.unusable`).
+
+    Parameters
+    ----------
+    figure : mapping
+        The result (``verdict``, ``best_reference``, ``mixture``, ``signal_to_noise``,
+        ``unusable``) with ``query_provenance``, the spectrum's provenance (None: measured).
+
+    Returns
+    -------
+    str
+        e.g. ``Measured spectrum and best reference``, ``Simulated spectrum and closest
+        reference (no match)``, ``Measured spectrum and mixture fit``.
+    """
     spectrum = f"{(figure.get('query_provenance') or 'measured').capitalize()} spectrum"
     if (figure.get("mixture") or {}).get("spectra"):
         return f"{spectrum} and mixture fit"
@@ -1245,7 +1383,22 @@ _BREAKS_AFTER = "-/"
 def wrap(text: str, width: int, *, marked: bool = False) -> list[str]:
     """Wrap a paragraph to ``width`` characters; long unbroken tokens (hashes) are split too:
     where the line is full, or, ``marked``, after a hyphen or slash where possible and else
-    with :data:`CONTINUED` at the end of the line (:func:`wrap_to_width`)."""
+    with :data:`CONTINUED` at the end of the line (:func:`wrap_to_width`).
+
+    Parameters
+    ----------
+    text : str
+        The paragraph.
+    width : int
+        The most characters a line may hold.
+    marked : bool, default False
+        Break long words as layout :data:`MARKED_BREAKS` does, marking a break inside one.
+
+    Returns
+    -------
+    list of str
+        The lines, at least one (``[""]`` for an empty paragraph).
+    """
     if marked:
         return wrap_to_width(text, width, len, marked=True)
     return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
@@ -1269,7 +1422,6 @@ def wrap_to_width(
         The widest a line may be, in the unit of ``measure`` (points for the PDF).
     measure : callable
         The drawn width of a line of text, in that unit.
-
     marked : bool
         Break a word wider than a line only after one of its hyphens or slashes where one
         fits, and elsewhere with :data:`CONTINUED` ending the line (layout
