@@ -16,8 +16,6 @@ from forensic.custody.unrecorded import kept_folders
 from forensic.report.content import exhibit_custody_limitations
 
 # Every public name (in ``__all__``) of these modules must document what it takes and gives.
-# forensic.report.* are to follow: others are editing them, and they are not checked yet (the
-# one above, exhibit_custody_limitations, was done already).
 DOCUMENTED_MODULES = [
     "drivers",
     "drivers.acquisition",
@@ -69,6 +67,12 @@ DOCUMENTED_MODULES = [
     "forensic.operators",
     "forensic.processing",
     "forensic.quality",
+    "forensic.report",
+    "forensic.report.content",
+    "forensic.report.issue",
+    "forensic.report.layout",
+    "forensic.report.pdf",
+    "forensic.report.text",
     "forensic.samples",
     "forensic.search",
     "forensic.spectrum",
@@ -78,6 +82,12 @@ DOCUMENTED_MODULES = [
 
 # Public names that genuinely cannot have the sections, each with the reason.
 EXCEPTIONS: dict[str, str] = {}
+
+# Not checked while they are defined in forensic.report: another branch is moving them out of
+# forensic/report/layout.py, and their docstrings with them. Once moved, the skip excuses
+# nothing (a re-export, or their new module listed above, gets them checked where they are
+# defined): drop it then.
+MOVING_OUT_OF_REPORT = frozenset({"verdict_line", "closest_line"})
 
 
 def _section(doc: str, title: str) -> str | None:
@@ -108,8 +118,8 @@ def _public_objects() -> list[tuple[str, object]]:
             if not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue  # constants are documented by a docstring after their assignment
             home = getattr(obj, "__module__", "")
-            if home.startswith("forensic.report"):
-                continue  # to follow
+            if home.startswith("forensic.report") and obj.__name__ in MOVING_OUT_OF_REPORT:
+                continue
             found.setdefault(id(obj), (f"{home}.{obj.__qualname__}", obj))
     return sorted(found.values())
 
