@@ -33,7 +33,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -45,40 +45,31 @@ from drivers.errors import (
     SettingError,
 )
 from drivers.folder import DEFAULT_TIMEOUT_S, FolderInstrument
-from drivers.obp import OBPSpectrometer, answers_firmware
-from drivers.ocean_rs232 import (
-    BAUD_CODES,
-    BWTEK_BAUD_CODES,
-    OceanRS232Spectrometer,
-    answers_version,
-)
+from drivers.protocols import SERIAL_PARAMETERS, SERIAL_PROTOCOLS, url_flag
 from drivers.seabreeze_usb import SeabreezeSpectrometer
 from drivers.simulators.ftir_sim import FTIRFolderSimulator
-from drivers.simulators.obp_sim import OBPSimulator
-from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.transport import SerialTransport
 from forensic.spectrum import Spectrum
 
 __all__ = ["SCHEMES", "SimulatedInstrument", "open_instrument", "parse_instrument_url"]
 
-SCHEMES = ("ocean-rs232", "obp", "seabreeze", "folder", "sim")
+SCHEMES = (*SERIAL_PROTOCOLS, "seabreeze", "folder", "sim")
+"""Every URL scheme: the serial protocols (:data:`drivers.protocols.SERIAL_PROTOCOLS`), then
+USB, folder and simulated instruments."""
+
+_SIM_SERIAL_PARAMETERS = frozenset({"timeout", "baud", "pace"})
+"""What a ``sim:`` URL of a serial protocol passes on to the real driver."""
+
+_SIM_KINDS = (*SERIAL_PROTOCOLS, "ftir")
 
 _ALLOWED = {
-    "ocean-rs232": {
-        "baud",
-        "laser_nm",
-        "laser_mw",
-        "timeout",
-        "ascii",
-        "compress",
-        "checksum",
-        "rates",
-        "pace",
+    **{
+        scheme: SERIAL_PARAMETERS | protocol.parameters
+        for scheme, protocol in SERIAL_PROTOCOLS.items()
     },
-    "obp": {"baud", "laser_nm", "laser_mw", "timeout", "pace"},
-    "seabreeze": {"laser_nm", "laser_mw"},
-    "folder": {"timeout", "settle", "existing"},
-    "sim": {"sample", "fault", "seed", "timeout", "baud", "realtime", "pace"},
+    "seabreeze": frozenset({"laser_nm", "laser_mw"}),
+    "folder": frozenset({"timeout", "settle", "existing"}),
+    "sim": frozenset({"sample", "fault", "seed", "realtime"}) | _SIM_SERIAL_PARAMETERS,
 }
 
 SampleResolver = Callable[[str, str], Spectrum]
@@ -137,7 +128,7 @@ def _not_an_instrument_url(url: str) -> str:
     if not sep and (url.startswith("/dev/") or re.fullmatch(r"(?i)com\d+", url)):
         return (
             f"{url} is a port, not an instrument URL: give the protocol of the instrument on it, "
-            f"ocean-rs232://{url} or obp://{url}"
+            f"{_either(f'{scheme}://{url}' for scheme in SERIAL_PROTOCOLS)}"
         )
     close = difflib.get_close_matches(scheme.lower(), SCHEMES, n=1, cutoff=0.6) if sep else []
     if close:
@@ -183,9 +174,10 @@ def _number(
     return value
 
 
-def _flag(params: dict[str, str], key: str, default: bool) -> bool:
-    value = params.get(key)
-    return default if value is None else value.lower() not in ("0", "false", "no", "off")
+def _either(choices: Iterable[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    *first, last = choices
+    return f"{', '.join(first)} or {last}" if first else last
 
 
 class SimulatedInstrument(Instrument):
@@ -257,35 +249,19 @@ def _serial(
         "laser_wavelength_nm": _number(params, "laser_nm"),
         "laser_power_mw": _number(params, "laser_mw"),
     }
+    protocol = SERIAL_PROTOCOLS[scheme]
     transport = SerialTransport(target, baudrate=baud or 9600, name=name)
     try:
-        if scheme == "ocean-rs232":
-            rates = params.get("rates", "ocean")
-            if rates not in ("ocean", "bwtek"):
-                raise SettingError(f"rates={rates!r}: expected 'ocean' or 'bwtek'")
-            return OceanRS232Spectrometer(
-                transport,
-                baud=baud,
-                ascii_mode=_flag(params, "ascii", False),
-                compression=_flag(params, "compress", True),
-                checksum=_flag(params, "checksum", True),
-                baud_codes=BWTEK_BAUD_CODES if rates == "bwtek" else BAUD_CODES,
-                command_timeout_s=timeout,
-                paced=_flag(params, "pace", True),
-                **laser,
-            )
-        return OBPSpectrometer(
-            transport, command_timeout_s=timeout, paced=_flag(params, "pace", False), **laser
-        )
+        return protocol.open(transport, params, baud=baud, command_timeout_s=timeout, **laser)
     except (NoAnswer, NotThisProtocol) as exc:
         transport.close()
-        if name is None:  # a port the technician named, which may speak the other protocol
+        if name is None:  # a port the technician named, which may speak another protocol
             other = _protocol_answering(target, (baud or 9600, 115200), but=scheme)
             if other is not None:
                 port = f"{other}:{target}" if "://" in target else f"{other}://{target}"
                 raise type(exc)(
-                    f"{target}: this port answers as {_PROTOCOL_NAMES[other]}, not as "
-                    f"{_PROTOCOL_NAMES[scheme]}: use {port}"
+                    f"{target}: this port answers as {SERIAL_PROTOCOLS[other].instrument}, not "
+                    f"as {protocol.instrument}: use {port}"
                 ) from None
         raise
     except BaseException:
@@ -293,29 +269,17 @@ def _serial(
         raise
 
 
-_PROTOCOL_NAMES = {
-    "ocean-rs232": "an Ocean RS-232 spectrometer",
-    "obp": "an OBP (Ocean Binary Protocol) instrument",
-}
-
-_ANSWERS: dict[str, Callable[[SerialTransport, float], bool | None]] = {
-    "ocean-rs232": answers_version,
-    "obp": answers_firmware,
-}
-"""Each serial protocol's question that changes nothing, for finding which one a port speaks."""
-
-
 def _protocol_answering(target: str, rates: tuple[int, ...], *, but: str) -> str | None:
     """The serial protocol other than ``but`` that the device on ``target`` answers at one of
     ``rates``, or None (nothing answers it, or the port cannot be opened again)."""
-    for scheme, answers in _ANSWERS.items():
+    for scheme, protocol in SERIAL_PROTOCOLS.items():
         if scheme == but:
             continue
         try:
             with SerialTransport(target) as transport:
                 for rate in dict.fromkeys(rates):
                     transport.baudrate = rate
-                    if answers(transport, 0.3):
+                    if protocol.answers(transport, 0.3):
                         return scheme
         except InstrumentError:
             continue
@@ -337,7 +301,7 @@ def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) 
         A context manager; closing it releases the port (and stops a simulator it started).
     """
     scheme, target, params = parse_instrument_url(url)
-    if scheme in ("ocean-rs232", "obp"):
+    if scheme in SERIAL_PROTOCOLS:
         if not target:
             raise SettingError(f"{url}: no port given (e.g. {scheme}:///dev/ttyUSB0)")
         return _serial(scheme, target, params)
@@ -351,15 +315,15 @@ def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) 
         return FolderInstrument(
             target,
             settle_s=_number(params, "settle") or 1.0,
-            include_existing=_flag(params, "existing", False),
+            include_existing=url_flag(params, "existing", False),
             timeout_s=_number(params, "timeout", bounds=_EXPORT_WAIT_RANGE) or DEFAULT_TIMEOUT_S,
         )
     return _simulated(target.lower(), params, sample_resolver)
 
 
 def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | None) -> Instrument:
-    if kind not in ("ocean-rs232", "obp", "ftir"):
-        raise SettingError(f"sim:{kind}: expected sim:ocean-rs232, sim:obp or sim:ftir")
+    if kind not in _SIM_KINDS:
+        raise SettingError(f"sim:{kind}: expected {_either(f'sim:{k}' for k in _SIM_KINDS)}")
     if not params.get("sample"):
         raise SettingError(f"sim:{kind} needs a sample: sim:{kind}?sample=NAME|FILE")
     if resolver is None:
@@ -387,12 +351,13 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
         )
         return SimulatedInstrument(folder, simulator, reference)
     reference = resolver(params["sample"], "raman")
-    realtime = _flag(params, "realtime", True)
-    sim_class = OceanRS232Simulator if kind == "ocean-rs232" else OBPSimulator
-    simulator = sim_class(
-        reference, fault=params.get("fault") or None, seed=seed, realtime=realtime
-    ).start()
-    serial_params = {k: v for k, v in params.items() if k in ("timeout", "baud", "pace")}
+    realtime = url_flag(params, "realtime", True)
+    simulator = (
+        SERIAL_PROTOCOLS[kind]
+        .simulator(reference, fault=params.get("fault") or None, seed=seed, realtime=realtime)
+        .start()
+    )
+    serial_params = {k: v for k, v in params.items() if k in _SIM_SERIAL_PARAMETERS}
     try:
         # messages name the instrument asked for, and the pty as where it runs
         name = f"sim:{kind} (simulator on {simulator.device_path})"

@@ -24,6 +24,7 @@ DOCUMENTED_MODULES = [
     "drivers.folder",
     "drivers.obp",
     "drivers.ocean_rs232",
+    "drivers.protocols",
     "drivers.seabreeze_usb",
     "drivers.simulators",
     "drivers.simulators.ftir_sim",

@@ -36,7 +36,7 @@ from drivers.errors import (
     SettingError,
 )
 from drivers.obp import FLAG_RESPONSE, MSG, OBPSpectrometer, encode_message
-from drivers.ocean_rs232 import OceanRS232Spectrometer
+from drivers.protocols import SERIAL_PROTOCOLS
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.synth import DetectorModel, RamanSynthesizer
@@ -44,21 +44,19 @@ from drivers.transport import SerialTransport
 from forensic.errors import DriverBug, Interrupted
 
 REFERENCE = make_spectrum(name="polystyrene-like")
-PROTOCOLS = ("ocean-rs232", "obp")
+PROTOCOLS = tuple(SERIAL_PROTOCOLS)
 
 
 def _simulator(protocol, fault=None, **kw):
-    cls = OceanRS232Simulator if protocol == "ocean-rs232" else OBPSimulator
     kw.setdefault("baud", 9600 if protocol == "ocean-rs232" else 115200)
-    return cls(REFERENCE, fault=fault, seed=3, slow_s=3.0, **kw)
+    return SERIAL_PROTOCOLS[protocol].simulator(REFERENCE, fault=fault, seed=3, slow_s=3.0, **kw)
 
 
 def _driver(protocol, sim, *, host_baud=115200, **kw):
     transport = SerialTransport(sim.device_path, baudrate=host_baud)
     if protocol == "ocean-rs232":
-        kw.setdefault("baud", 115200)
-        return OceanRS232Spectrometer(transport, command_timeout_s=0.5, **kw)
-    return OBPSpectrometer(transport, command_timeout_s=0.5, **kw)
+        kw.setdefault("baud", 115200)  # it switches the simulator from 9600
+    return SERIAL_PROTOCOLS[protocol].driver(transport, command_timeout_s=0.5, **kw)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -562,8 +560,8 @@ def test_the_slow_fault_times_out_at_a_low_baud_rate_too(protocol):
     # the slow reply came 4 s late, well within the line time the driver allows a spectrum at
     # 9600 baud (8.6 s Ocean, 4.3 s OBP): with timeout=1 the scan succeeded after 18 s, and
     # only timed out at 115200 baud; at 38400 here, to keep the test short
-    cls = OceanRS232Simulator if protocol == "ocean-rs232" else OBPSimulator
-    with cls(REFERENCE, fault="slow", seed=3, slow_s=0.8, baud=38400) as sim:
+    with _simulator(protocol, "slow", baud=38400) as sim:
+        sim.slow_s = 0.8
         kw = {"baud": 38400} if protocol == "ocean-rs232" else {}
         with _driver(protocol, sim, host_baud=38400, **kw) as spec:
             spec.command_timeout_s = 0.3  # shorter than slow_s: a timeout
@@ -705,7 +703,7 @@ def test_an_instrument_silent_at_every_rate_may_be_busy_and_is_not_said_to_be_ga
     try:
         tty.setraw(slave)
         transport = SerialTransport(os.ttyname(slave), baudrate=9600)
-        driver = OceanRS232Spectrometer if protocol == "ocean-rs232" else OBPSpectrometer
+        driver = SERIAL_PROTOCOLS[protocol].driver
         with pytest.raises(NoAnswer, match=r"nothing answered.* at 9600 baud") as e:
             driver(transport, command_timeout_s=0.1)
         assert "busy with an exposure (a scan stopped during a long one)" in str(e.value)
@@ -738,7 +736,7 @@ def test_a_port_where_bytes_keep_coming_unasked_holds_another_device(protocol, m
     try:
         tty.setraw(slave)
         transport = SerialTransport(os.ttyname(slave), baudrate=115200)
-        driver = OceanRS232Spectrometer if protocol == "ocean-rs232" else OBPSpectrometer
+        driver = SERIAL_PROTOCOLS[protocol].driver
         drains = []  # (allowance left, limit asked) of each drain while connecting
         drain_as_is = transport.drain
 

@@ -12,9 +12,8 @@ import click
 from serial.tools import list_ports
 
 from drivers.errors import NotSupported
+from drivers.protocols import SERIAL_PROTOCOLS
 from drivers.seabreeze_usb import list_usb_spectrometers
-from drivers.simulators.obp_sim import OBPSimulator
-from drivers.simulators.ocean_sim import OceanRS232Simulator
 from drivers.simulators.pty import FAULTS
 from drivers.transport import describe_port
 from drivers.urls import open_instrument
@@ -23,8 +22,6 @@ from forensic.instruments import driver_bugs, held_instrument
 from forensic.io import check_writable, spectrum_writer, write_spectrum
 from forensic.samples import resolve_sample
 from forensic.spectrum import MEASURED, is_measured
-
-PROTOCOLS = ("ocean-rs232", "obp")
 
 ACQUIRE_OPTIONS = {
     "integration_time_ms": "--integration-ms",
@@ -71,7 +68,12 @@ def list_instruments(as_json: bool) -> None:
 
 
 @instrument.command("simulate")
-@click.option("--protocol", type=click.Choice(PROTOCOLS), required=True, help="Protocol to speak.")
+@click.option(
+    "--protocol",
+    type=click.Choice(list(SERIAL_PROTOCOLS)),
+    required=True,
+    help="Protocol to speak.",
+)
 @click.option(
     "--sample",
     required=True,
@@ -95,8 +97,7 @@ def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) ->
             f"{fault!r}; choose from {', '.join(FAULTS)}", param_hint="--fault"
         )
     reference = resolve_sample(sample, "raman")
-    sim_class = OceanRS232Simulator if protocol == "ocean-rs232" else OBPSimulator
-    simulator = sim_class(reference, fault=fault, seed=seed)
+    simulator = SERIAL_PROTOCOLS[protocol].simulator(reference, fault=fault, seed=seed)
     done = threading.Event()
 
     def stop(signum: int, frame: object) -> None:
