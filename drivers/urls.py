@@ -292,13 +292,26 @@ def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) 
     Parameters
     ----------
     url : str
+        The instrument URL (``obp:///dev/ttyACM0``, ``sim:ocean-rs232?sample=cocaine``).
     sample_resolver : callable (text, modality) -> Spectrum, optional
-        Resolves ``sample=`` of ``sim:`` URLs; default :func:`forensic.samples.resolve_sample`.
+        ``sample_resolver(sample, modality)``: the reference spectrum a ``sim:`` URL's
+        ``sample=`` names (``modality`` ``"raman"`` or ``"ir"``), such as
+        :func:`forensic.samples.resolve_sample`. Needed for ``sim:`` URLs only: the drivers
+        know nothing of the reference library, so whoever opens a simulator says where its
+        sample comes from.
 
     Returns
     -------
     Instrument
         A context manager; closing it releases the port (and stops a simulator it started).
+
+    Raises
+    ------
+    SettingError
+        An unknown scheme, parameter or simulated protocol, a value out of range, or a
+        ``sim:`` URL without a sample or opened without a ``sample_resolver``.
+    InstrumentError
+        The instrument cannot be opened, or does not answer in its URL's protocol.
     """
     scheme, target, params = parse_instrument_url(url)
     if scheme in SERIAL_PROTOCOLS:
@@ -327,9 +340,14 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
     if not params.get("sample"):
         raise SettingError(f"sim:{kind} needs a sample: sim:{kind}?sample=NAME|FILE")
     if resolver is None:
-        from forensic.samples import resolve_sample  # noqa: PLC0415  (files and the library)
-
-        resolver = resolve_sample
+        # the drivers know nothing of the library: whoever opens a simulator says where its
+        # sample comes from (a name, a file or a cut sample, all through the one resolver)
+        raise SettingError(
+            f"sim:{kind}?sample={params['sample']}: no sample resolver to find the sample "
+            "with: open_instrument needs sample_resolver= for a sim: URL (such as "
+            "forensic.samples.resolve_sample, which reads a spectrum file or looks a name up "
+            "in the library)"
+        )
     seed = _number(params, "seed", int)
     if kind == "ftir":
         if params.get("fault"):

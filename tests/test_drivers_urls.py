@@ -129,7 +129,8 @@ def test_a_url_number_that_cannot_be_meant_is_refused_before_the_port_opens(quer
 
 
 def test_sim_url_drives_the_real_driver(sample_file):
-    with open_instrument(f"sim:ocean-rs232?sample={sample_file}&seed=1") as device:
+    url = f"sim:ocean-rs232?sample={sample_file}&seed=1"
+    with open_instrument(url, sample_resolver=resolve_sample) as device:
         assert device.simulator.device_path.startswith("/dev/")
         spectrum = device.acquire(integration_time_ms=20)
     assert spectrum.metadata["provenance"] == "simulated"
@@ -302,8 +303,21 @@ def test_cli_acquire_writes_jcamp_and_never_overwrites(tmp_path, sample_file):
     assert out.read_bytes() == before
 
 
+def test_cli_acquire_finds_a_simulated_sample_by_its_library_name(tmp_path):
+    # the drivers know nothing of the library: the command passes them the resolver
+    out = tmp_path / "demo.jdx"
+    url = "sim:ocean-rs232?sample=paracetamol&seed=2&realtime=0"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--averages", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    meta = read_spectrum(out).metadata
+    assert meta["simulated_from"] == resolve_sample("paracetamol", "raman").name
+    assert meta["averages"] == 2
+
+
 def test_cli_acquire_checks_its_output_before_the_laser_fires(tmp_path, sample_file, monkeypatch):
-    def never(url):
+    def never(url, *, sample_resolver):
         raise AssertionError("the instrument was opened for a spectrum that could not be saved")
 
     monkeypatch.setattr("forensic.cli.instrument.open_instrument", never)
@@ -322,7 +336,7 @@ def test_cli_acquire_refuses_a_name_it_cannot_write_before_the_laser_fires(
 ):
     # --out scan.txt measured the sample, then said "cannot choose a writer for extension
     # '.txt'": the spectrum was lost, and over an existing file --force was asked for first
-    def never(url):
+    def never(url, *, sample_resolver):
         raise AssertionError("the instrument was opened for a spectrum that could not be saved")
 
     monkeypatch.setattr("forensic.cli.instrument.open_instrument", never)
@@ -403,7 +417,8 @@ def test_cli_acquire_names_a_setting_out_of_range_as_typed(tmp_path, sample_file
 
 
 def test_the_python_api_keeps_naming_settings_by_keyword(sample_file):
-    with open_instrument(f"sim:ocean-rs232?sample={sample_file}&baud=115200") as device:
+    url = f"sim:ocean-rs232?sample={sample_file}&baud=115200"
+    with open_instrument(url, sample_resolver=resolve_sample) as device:
         with pytest.raises(NotSupported, match=r"cannot apply timeout_s=5: .*\(it takes "):
             device.check_settings(timeout_s=5)
         with pytest.raises(SettingError, match=r"^integration_time_ms=12.5 is not a whole"):
@@ -441,7 +456,10 @@ def test_cli_acquire_prints_what_the_acquisition_warned_of(tmp_path, monkeypatch
         def acquire(self, **settings):
             return REFERENCE.with_metadata(acquisition_warnings=[said], acquisition_advice=[to_do])
 
-    monkeypatch.setattr("forensic.cli.instrument.open_instrument", lambda url: Device())
+    def opened(url, *, sample_resolver):
+        return Device()
+
+    monkeypatch.setattr("forensic.cli.instrument.open_instrument", opened)
     out = tmp_path / "scan.jdx"
     result = CliRunner().invoke(main, ["acquire", "--instrument", "x", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -547,6 +565,21 @@ def test_opening_instruments_leaves_the_sample_resolver_to_simulators():
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("kind", ["ocean-rs232", "obp", "ftir"])
+def test_a_simulator_opened_without_a_sample_resolver_says_what_to_pass(kind, sample_file):
+    # it fell back on forensic.samples, reaching the library from the drivers; a file is
+    # refused as a name is: one resolver reads both, and cut samples that mix them
+    for sample in ("cocaine", str(sample_file)):
+        with pytest.raises(SettingError) as refused:
+            open_instrument(f"sim:{kind}?sample={sample}")
+        assert str(refused.value) == (
+            f"sim:{kind}?sample={sample}: no sample resolver to find the sample with: "
+            "open_instrument needs sample_resolver= for a sim: URL (such as "
+            "forensic.samples.resolve_sample, which reads a spectrum file or looks a name up in "
+            "the library)"
+        )
+
+
 class _RecordingPort:
     """Stands in for a pyserial port: records what is written, one call at a time."""
 
@@ -587,15 +620,18 @@ def test_commands_go_out_byte_by_byte_1_ms_apart_at_115200_baud(monkeypatch, bau
 
 
 def test_ocean_rs232_paces_its_commands_unless_told_and_obp_only_when_told(sample_file):
+    def simulated(url):
+        return open_instrument(url, sample_resolver=resolve_sample)
+
     url = f"sim:ocean-rs232?sample={sample_file}&realtime=0"
-    with open_instrument(url) as device:
+    with simulated(url) as device:
         assert device.inner.transport.paced
-    with open_instrument(url + "&pace=0") as device:
+    with simulated(url + "&pace=0") as device:
         assert not device.inner.transport.paced
     url = f"sim:obp?sample={sample_file}&realtime=0"
-    with open_instrument(url) as device:
+    with simulated(url) as device:
         assert not device.inner.transport.paced
-    with open_instrument(url + "&pace=1") as device:
+    with simulated(url + "&pace=1") as device:
         assert device.inner.transport.paced
 
 
@@ -612,7 +648,7 @@ def test_cli_acquire_says_a_driver_bug_in_one_line(tmp_path, monkeypatch, where)
             raise TypeError("unsupported operand")
 
     @contextlib.contextmanager
-    def opener(url):
+    def opener(url, *, sample_resolver):
         if where == "connecting":
             raise KeyError("port")
         yield Broken()

@@ -14,6 +14,12 @@ from drivers.urls import open_instrument
 from forensic.identify import MODELLED_WARNING
 from forensic.library import shipped_library
 from forensic.report.layout import verdict_line
+from forensic.samples import resolve_sample
+
+
+def _simulated(url):
+    """The simulator of ``url``, its sample (names, a cut sample) from the shipped library."""
+    return open_instrument(url, sample_resolver=resolve_sample)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +35,7 @@ def library():
     ],
 )
 def test_simulated_cut_sample_is_found_with_its_cutting_agent(library, parts, expected):
-    with open_instrument(f"sim:ocean-rs232?sample={parts}&seed=3&realtime=0") as instrument:
+    with _simulated(f"sim:ocean-rs232?sample={parts}&seed=3&realtime=0") as instrument:
         measured = instrument.acquire()
     assert measured.metadata["provenance"] == "simulated"
     result = forensic.identify(measured, library)
@@ -41,7 +47,7 @@ def test_simulated_cut_sample_is_found_with_its_cutting_agent(library, parts, ex
 
 
 def test_simulated_pure_sample_is_identified_as_itself(library):
-    with open_instrument("sim:ocean-rs232?sample=paracetamol&seed=5&realtime=0") as instrument:
+    with _simulated("sim:ocean-rs232?sample=paracetamol&seed=5&realtime=0") as instrument:
         measured = instrument.acquire()
     result = forensic.identify(measured, library)
     assert result.hits[0]["name"] == "Paracetamol"
@@ -52,7 +58,7 @@ def test_a_cut_sample_that_no_single_reference_identifies_is_identified_as_its_m
     """At 60:40 cocaine and caffeine each explain part of the spectrum and score alike: the best
     single hit cannot be told from the other, but the fit confirms each by its own part."""
     sample = "cocaine:60,caffeine:40"
-    with open_instrument(f"sim:ocean-rs232?sample={sample}&seed=3&realtime=0") as instrument:
+    with _simulated(f"sim:ocean-rs232?sample={sample}&seed=3&realtime=0") as instrument:
         measured = instrument.acquire()
     result = forensic.identify(measured, library)
     assert any("does not tell them apart" in r for r in result.reasons), result.reasons
@@ -70,7 +76,7 @@ def test_hits_and_components_carry_their_band_tables_source_and_confidence(libra
     """The confidence of each band table (bands/*.toml) reaches the result, so that a report
     can say how far a match on a modelled reference is to be trusted."""
     sample = "cocaine hydrochloride:65,levamisole hydrochloride:35"
-    with open_instrument(f"sim:ocean-rs232?sample={sample}&seed=3&realtime=0") as instrument:
+    with _simulated(f"sim:ocean-rs232?sample={sample}&seed=3&realtime=0") as instrument:
         measured = instrument.acquire()
     result = forensic.identify(measured, library)
     for reference in [*result.hits, *result.mixture["components"]]:

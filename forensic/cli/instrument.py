@@ -31,6 +31,12 @@ ACQUIRE_OPTIONS = {
 """The option of ``forensic acquire`` that gives each setting keyword of the instrument."""
 
 
+def _open(url: str):
+    """The instrument at ``url``; a simulator's sample is a file, or a name in the library
+    (``FORENSIC_LIBRARY_DIR``, else the shipped one)."""
+    return open_instrument(url, sample_resolver=resolve_sample)
+
+
 @main.group()
 def instrument() -> None:
     """Find instruments and run simulated ones."""
@@ -172,7 +178,7 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
     given = {k: v for k, v in given.items() if v is not None}
     with (
         settings_as_options(ACQUIRE_OPTIONS, given),
-        held_instrument(open_instrument, url) as device,
+        held_instrument(_open, url) as device,
         driver_bugs(url, "acquiring"),
     ):
         device.on_notice = lambda text: click.echo(text, err=True)
