@@ -19,9 +19,15 @@ for units with a one-byte input buffer: on by default for ``ocean-rs232``, ``pac
 it off; off for ``obp``, ``pace=1`` turns it on); ``ocean-rs232`` also ``ascii=1``,
 ``compress=0``, ``checksum=0``, ``rates=bwtek``.
 The port part may be anything pyserial opens (``ocean-rs232:socket://host:7000``).
+The serial protocols, their drivers, simulators and own parameters are declared once in
+:data:`drivers.protocols.SERIAL_PROTOCOLS`; a scheme or ``sim:`` kind not there is refused.
 ``sim:`` URLs accept ``sample`` (a name, a file, or a cut sample such as
-``cocaine:65,levamisole:35``: :func:`forensic.samples.resolve_sample`), ``fault`` (see
-:data:`drivers.simulators.pty.FAULTS`) and ``seed``; ``folder:`` accepts ``timeout`` (seconds
+``cocaine:65,levamisole:35``, which the caller's ``sample_resolver`` finds, such as
+:func:`forensic.samples.resolve_sample`), ``fault`` (see :data:`drivers.simulators.pty.FAULTS`),
+``seed`` (the noise, for reproducible spectra), ``realtime=0`` (answer a scan at once rather than
+after its exposure) and, for the serial protocols, ``baud``, ``timeout`` and ``pace`` as their
+serial URLs do (the simulated device starts at 9600 baud; the Ocean RS-232 driver moves it to
+``baud`` as it would a real one); ``folder:`` accepts ``timeout`` (seconds
 to wait for a new export, default 120, up to a day: an export written later is not taken by
 the next scan either), ``settle`` (seconds a file must stay unchanged to count as written,
 default 1) and ``existing=1`` (also take a file already there when the scan starts, which may

@@ -39,6 +39,7 @@ from drivers.obp import FLAG_RESPONSE, MSG, OBPSpectrometer, encode_message
 from drivers.protocols import SERIAL_PROTOCOLS
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
+from drivers.simulators.pty import FAULTS
 from drivers.simulators.synth import DetectorModel, RamanSynthesizer
 from drivers.transport import SerialTransport
 from forensic.errors import DriverBug, Interrupted
@@ -184,6 +185,17 @@ FAULT_ERRORS = {
     "disconnect": (InstrumentDisconnected, "disconnected"),
     "interlock": (InterlockOpen, "interlock is open"),
 }
+"""The error each simulator fault must end in, on every protocol."""
+
+RECOVERED_FAULTS = {"baud": "test_baud_fault_garbles_until_the_rate_is_found"}
+"""Faults the driver overcomes, with the test that checks it does."""
+
+
+def test_every_simulator_fault_is_tested():
+    # a fault added to FAULTS without its expected error would go untested
+    assert sorted(FAULT_ERRORS.keys() | RECOVERED_FAULTS.keys()) == sorted(FAULTS)
+    assert not FAULT_ERRORS.keys() & RECOVERED_FAULTS.keys()
+    assert all(callable(globals().get(test)) for test in RECOVERED_FAULTS.values())
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
