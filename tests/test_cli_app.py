@@ -1,4 +1,5 @@
-"""The ``forensic`` program: Ctrl-C and the stopping signals end it in one line, at any moment."""
+"""The ``forensic`` program: Ctrl-C and the stopping signals end it in one line, at any moment;
+the options its commands share are the same everywhere."""
 
 from __future__ import annotations
 
@@ -155,3 +156,21 @@ def test_a_signal_after_the_command_completed_changes_nothing(stop, status):
         check=False,
     )
     assert (done.returncode, done.stderr, done.stdout) == (status, "", "Report written: a.pdf\n")
+
+
+def test_acquire_and_scan_take_the_same_instrument_settings_as_the_same_options():
+    # scan had its own map of settings to options, and lacked --averages for it
+    from forensic.cli.app import ACQUISITION_OPTIONS  # noqa: PLC0415
+
+    def options(command):
+        return {
+            p.name: (p.opts, p.type.name, p.help)
+            for p in main.commands[command].params
+            if p.name in ACQUISITION_OPTIONS
+        }
+
+    acquire, scan = options("acquire"), options("scan")
+    assert acquire == scan
+    assert {name: opts for name, (opts, _, _) in acquire.items()} == {
+        name: [option] for name, option in ACQUISITION_OPTIONS.items()
+    }

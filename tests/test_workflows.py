@@ -564,27 +564,64 @@ def test_a_setting_the_instrument_cannot_apply_stops_the_scan_before_recording(t
 
 
 @pytest.mark.parametrize(
-    ("url", "said"),
+    ("url", "option", "said"),
     [
         (  # the FTIR's own software sets how it measures
             "sim:ftir?sample=cocaine",
-            r"cannot apply --integration-ms 20: .* \(it takes none of this command's options\)",
+            ["--integration-ms", "20"],
+            r"cannot apply --integration-ms 20: .* \(it takes --timeout\)",
         ),
-        ("sim:obp?sample=cocaine", r"--integration-ms 0.001 is out of range: expected 0.01-"),
+        (
+            "sim:obp?sample=cocaine",
+            ["--integration-ms", "0.001"],
+            r"--integration-ms 0.001 is out of range: expected 0.01-",
+        ),
+        ("sim:obp?sample=cocaine", ["--averages", "0"], r"--averages 0 is out of range"),
+        (  # a serial spectrometer waits for no export
+            "sim:obp?sample=cocaine",
+            ["--timeout", "30"],
+            r"cannot apply --timeout 30: .*\(it takes --integration-ms, --averages\)",
+        ),
     ],
 )
-def test_the_scan_command_names_a_refused_setting_as_typed(tmp_path, monkeypatch, url, said):
+def test_the_scan_command_names_a_refused_setting_as_typed(
+    tmp_path, monkeypatch, url, option, said
+):
     monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
-    value = "20" if "ftir" in url else "0.001"
     command = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
     where = ["--operator", OPERATOR, "--store", str(tmp_path / "s")]
-    result = CliRunner().invoke(main, [*command, *where, "--integration-ms", value])
+    result = CliRunner().invoke(main, [*command, *where, *option])
     assert result.exit_code == 2, result.output  # the command must change, not the instrument
     (error,) = [line for line in result.output.splitlines() if line.startswith("error: ")]
     assert re.search(said, error), error
-    assert "integration_time_ms" not in result.output
+    assert "_ms" not in result.output and "timeout_s" not in result.output
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-1") is None
+
+
+def test_the_scan_command_passes_on_the_settings_acquire_takes(tmp_path, monkeypatch):
+    # scan took --integration-ms only: scans averaged, or a long FTIR run's wait for its
+    # export, needed `forensic acquire` and a spectrum outside the custody record
+    settings = []
+
+    class Recording(FakeInstrument):
+        def acquire(self, **given):
+            settings.append(given)
+            return super().acquire(**given)
+
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: Recording()
+    )
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1",
+            "--operator", OPERATOR, "--store", str(tmp_path / "s"),
+            "--integration-ms", "200", "--averages", "4", "--timeout", "900",
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert settings == [{"integration_time_ms": 200.0, "averages": 4, "timeout_s": 900.0}]
 
 
 KILLABLE = textwrap.dedent(

@@ -10,9 +10,10 @@ and exit code 128 + the signal (130, 143, 129). The ``forensic`` program
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -67,6 +68,67 @@ def settings_as_options(options: Mapping[str, str], given: Mapping[str, Any]) ->
         if callable(name_options):
             name_options(options, given)
         raise
+
+
+_ACQUISITION_SETTINGS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    (
+        "integration_time_ms",
+        "--integration-ms",
+        {"type": float, "help": "Integration time per scan (ms); auto-exposure when omitted."},
+    ),
+    (
+        "averages",
+        "--averages",
+        {"type": int, "help": "Scans averaged (sample and dark); default 1."},
+    ),
+    (
+        "timeout_s",
+        "--timeout",
+        {
+            "type": float,
+            "help": "Folder instruments: seconds to wait for an export; default the URL's "
+            "timeout=, else 120.",
+        },
+    ),
+)
+"""Each instrument setting a command passes on (a keyword of the instrument's ``acquire``), the
+option that gives it, and the option's type and help."""
+
+ACQUISITION_OPTIONS: dict[str, str] = {
+    keyword: option for keyword, option, _ in _ACQUISITION_SETTINGS
+}
+"""The option of ``acquire`` and ``scan`` that gives each instrument setting, by the setting's
+keyword (``{"integration_time_ms": "--integration-ms", ...}``), for :func:`settings_as_options`."""
+
+
+def acquisition_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the options of the instrument settings (:data:`ACQUISITION_OPTIONS`),
+    the same in every command that acquires.
+
+    The command receives them as one keyword argument, ``settings``: the settings given, by
+    keyword, without those left out (``{"integration_time_ms": 200.0}``), ready for the
+    instrument's ``check_settings`` and ``acquire``.
+
+    Parameters
+    ----------
+    command : callable
+        The command's function, before ``@main.command()`` makes it a command.
+
+    Returns
+    -------
+    callable
+        The function with the options added.
+    """
+
+    @functools.wraps(command)
+    def with_settings(*args: Any, **kwargs: Any) -> Any:
+        given = {keyword: kwargs.pop(keyword) for keyword in ACQUISITION_OPTIONS}
+        settings = {keyword: value for keyword, value in given.items() if value is not None}
+        return command(*args, settings=settings, **kwargs)
+
+    for keyword, option, attributes in reversed(_ACQUISITION_SETTINGS):
+        with_settings = click.option(option, keyword, default=None, **attributes)(with_settings)
+    return with_settings
 
 
 LIBRARY_ENV = "FORENSIC_LIBRARY"

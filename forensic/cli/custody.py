@@ -23,7 +23,9 @@ from typing import Any
 import click
 
 from forensic.cli.app import (
+    ACQUISITION_OPTIONS,
     EXIT_BAD_INPUT,
+    acquisition_options,
     library_option,
     main,
     mixture_line,
@@ -257,7 +259,7 @@ def _print_verdict(text: str) -> None:
 @click.option("--received-from", callback=_person, help="Who handed the exhibit over.")
 @click.option("--unit", help="Issuing unit, printed on the report [env FORENSIC_UNIT].")
 @click.option("--location", help="Where the scan takes place [env FORENSIC_LOCATION].")
-@click.option("--integration-ms", type=float, help="Integration time (default: auto-exposure).")
+@acquisition_options
 @library_option
 @click.option("--force", is_flag=True, help="Replace existing report files.")
 @store_option
@@ -276,7 +278,7 @@ def scan(
     received_from,
     unit,
     location,
-    integration_ms,
+    settings,
     library_path,
     force,
     store_path,
@@ -300,8 +302,7 @@ def scan(
         number = SCAN_STAGES.index(stage) + 1
         click.echo(f"[{number}/{total}] {time.monotonic() - started:5.1f}s  {message}", err=True)
 
-    settings = {} if integration_ms is None else {"integration_time_ms": integration_ms}
-    with settings_as_options({"integration_time_ms": "--integration-ms"}, settings):
+    with settings_as_options(ACQUISITION_OPTIONS, settings):
         result = run_scan(
             instrument_url,
             case_number=case_number,

@@ -17,18 +17,11 @@ from drivers.seabreeze_usb import list_usb_spectrometers
 from drivers.simulators.pty import FAULTS
 from drivers.transport import describe_port
 from drivers.urls import open_instrument
-from forensic.cli.app import main, settings_as_options
+from forensic.cli.app import ACQUISITION_OPTIONS, acquisition_options, main, settings_as_options
 from forensic.instruments import driver_bugs, held_instrument
 from forensic.io import check_writable, spectrum_writer, write_spectrum
 from forensic.samples import resolve_sample
 from forensic.spectrum import MEASURED, is_measured
-
-ACQUIRE_OPTIONS = {
-    "integration_time_ms": "--integration-ms",
-    "averages": "--averages",
-    "timeout_s": "--timeout",
-}
-"""The option of ``forensic acquire`` that gives each setting keyword of the instrument."""
 
 
 def _open(url: str):
@@ -139,32 +132,11 @@ def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) ->
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output JCAMP-DX file (.jdx).",
 )
-@click.option(
-    "--integration-ms",
-    type=float,
-    default=None,
-    help="Integration time per scan (ms); auto-exposure when omitted.",
-)
-@click.option(
-    "--averages", type=int, default=None, help="Scans averaged (sample and dark); default 1."
-)
+@acquisition_options
 @click.option("--name", default=None, help="Sample name recorded in the metadata.")
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=float,
-    default=None,
-    help="Folder instruments: seconds to wait for an export; default the URL's timeout=, else 120.",
-)
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
-def acquire(  # noqa: PLR0917  (click passes options positionally)
-    url: str,
-    out: Path,
-    integration_ms: float | None,
-    averages: int | None,
-    name: str | None,
-    timeout_s: float | None,
-    force: bool,
+def acquire(
+    url: str, out: Path, settings: dict[str, float | int], name: str | None, force: bool
 ) -> None:
     """Acquire one spectrum from an instrument and write it as JCAMP-DX with its metadata.
 
@@ -174,15 +146,13 @@ def acquire(  # noqa: PLR0917  (click passes options positionally)
     # before the laser fires: the spectrum must land, in a format that writes (said first)
     spectrum_writer(out)
     check_writable(out, overwrite=force)
-    given = {"integration_time_ms": integration_ms, "averages": averages, "timeout_s": timeout_s}
-    given = {k: v for k, v in given.items() if v is not None}
     with (
-        settings_as_options(ACQUIRE_OPTIONS, given),
+        settings_as_options(ACQUISITION_OPTIONS, settings),
         held_instrument(_open, url) as device,
         driver_bugs(url, "acquiring"),
     ):
         device.on_notice = lambda text: click.echo(text, err=True)
-        spectrum = device.acquire(**given)
+        spectrum = device.acquire(**settings)
     if name:
         spectrum = spectrum.with_metadata(name=name)
     write_spectrum(spectrum, out, overwrite=force)
