@@ -32,6 +32,7 @@ still went unanswered.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Any
 
 import numpy as np
@@ -49,7 +50,13 @@ from drivers.ocean_rs232 import nonlinearity_factor
 from forensic.errors import DriverBug, ForensicError, Interrupted
 from forensic.spectrum import Spectrum
 
-__all__ = ["SATURATION_FRACTION", "acquire", "auto_expose", "saturated_pixels"]
+__all__ = [
+    "ACQUIRE_SETTINGS",
+    "SATURATION_FRACTION",
+    "acquire",
+    "auto_expose",
+    "saturated_pixels",
+]
 
 SATURATION_FRACTION = 0.98
 """A (median-filtered) pixel at or above this fraction of full scale counts as saturated."""
@@ -426,6 +433,17 @@ def acquire(
                 acquisition_advice=[_NONLINEARITY_ADVICE],
             )
     return spectrum
+
+
+ACQUIRE_SETTINGS: tuple[str, ...] = tuple(
+    name
+    for name, parameter in inspect.signature(acquire).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+)
+"""The settings :func:`acquire` takes (its keyword arguments), read from its signature: what
+every :class:`~drivers.base.Spectrometer` accepts (its ``accepted_settings``), so that a
+setting added to the workflow is accepted, and one removed refused, with no list to keep in
+step."""
 
 
 def _saturated(

@@ -396,15 +396,13 @@ class Spectrometer(Instrument):
         """Detector temperature in °C, or None when the unit has no sensor."""
         return None
 
-    accepted_settings = (
-        "integration_time_ms",
-        "averages",
-        "boxcar_width",
-        "dark",
-        "saturation",
-        "max_integration_ms",
-        "name",
-    )
+    @property
+    def accepted_settings(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The settings of the acquisition workflow it runs: the keywords of
+        :func:`drivers.acquisition.acquire` (:data:`~drivers.acquisition.ACQUIRE_SETTINGS`)."""
+        from drivers.acquisition import ACQUIRE_SETTINGS  # noqa: PLC0415  (it imports base)
+
+        return ACQUIRE_SETTINGS
 
     def check_settings(self, **settings: Any) -> None:
         """Refuse settings the acquisition workflow does not take, and an integration time or

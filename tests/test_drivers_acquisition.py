@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import itertools
 import os
 import re
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 from synthetic import make_spectrum
 
-from drivers.acquisition import acquire, saturated_pixels
+from drivers.acquisition import ACQUIRE_SETTINGS, acquire, saturated_pixels
 from drivers.errors import (
     CommandRefused,
     DetectorSaturated,
@@ -189,6 +190,28 @@ FAULT_ERRORS = {
 
 RECOVERED_FAULTS = {"baud": "test_baud_fault_garbles_until_the_rate_is_found"}
 """Faults the driver overcomes, with the test that checks it does."""
+
+
+def test_a_spectrometer_takes_every_setting_of_the_acquisition_workflow_and_no_other():
+    keywords = [
+        name
+        for name, parameter in inspect.signature(acquire).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY
+    ]
+    assert list(ACQUIRE_SETTINGS) == keywords
+    with _simulator("obp", realtime=False) as sim, _driver("obp", sim) as spec:
+        assert spec.accepted_settings == ACQUIRE_SETTINGS
+        spec.check_settings(
+            integration_time_ms=20,
+            averages=2,
+            boxcar_width=0,
+            dark=True,
+            saturation="refuse",
+            max_integration_ms=400,
+            name="x",
+        )
+        with pytest.raises(NotSupported, match=r"cannot apply timeout_s=5: .*\(it takes "):
+            spec.check_settings(timeout_s=5)
 
 
 def test_every_simulator_fault_is_tested():
