@@ -71,6 +71,7 @@ __all__ = [
     "encode_message",
     "message_length",
     "scan_allowance_s",
+    "spectrum_message_size",
     "spectrum_transfer_s",
 ]
 
@@ -352,10 +353,27 @@ def decode_message(data: bytes, *, strict: bool = False) -> OBPMessage:
     )
 
 
+def spectrum_message_size(pixels: int) -> int:
+    """Bytes of the message that carries a spectrum of ``pixels`` pixels: two a pixel, and 64
+    of header, checksum and footer.
+
+    Parameters
+    ----------
+    pixels : int
+        Pixels in the spectrum (more than 8, so that it does not fit the immediate field).
+
+    Returns
+    -------
+    int
+        The message's length in bytes (4160 for 2048 pixels).
+    """
+    return int(pixels) * 2 + HEADER_SIZE + TRAILER_SIZE
+
+
 def spectrum_transfer_s(pixels: int, baud: int) -> float:
     """Line time (s) allowed for one spectrum message of ``pixels`` pixels at ``baud`` bit/s:
-    two bytes a pixel and 64 of header and footer, ten bits a byte (8N1); at 9600 baud a
-    2048-pixel spectrum takes 4.3 s.
+    :func:`spectrum_message_size` bytes, ten bits a byte (8N1); at 9600 baud a 2048-pixel
+    spectrum takes 4.3 s.
 
     Parameters
     ----------
@@ -369,7 +387,7 @@ def spectrum_transfer_s(pixels: int, baud: int) -> float:
     float
         The line time in seconds.
     """
-    return (int(pixels) * 2 + HEADER_SIZE + TRAILER_SIZE) * 10.0 / max(int(baud), 1)
+    return spectrum_message_size(pixels) * 10.0 / max(int(baud), 1)
 
 
 def scan_allowance_s(integration_time_ms: float, averages: int, pixels: int, baud: int) -> float:
@@ -559,6 +577,9 @@ class OBPSpectrometer(SerialSpectrometer):
             if chunk and stale:  # another session's reply on its way: let it come
                 deadline = max(deadline, time.monotonic() + timeout_s)
             if not chunk and message_type == MSG["get_raw_spectrum"]:
+                if length is None and hasattr(self, "model"):
+                    # less than its header came: the detector says how long it was to be
+                    length = spectrum_message_size(self.model.pixels)
                 raise spectrum_timeout(self.url, timeout_s, bytes(buffer), length)
             if not chunk:
                 raise InstrumentTimeout(

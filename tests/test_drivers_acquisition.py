@@ -240,6 +240,32 @@ def test_each_fault_ends_in_its_specific_error(protocol, fault):
             SerialTransport(sim.device_path).close()
 
 
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        (0, r"no spectrum within \d+\.\d\d s: the instrument did not answer the scan; check"),
+        (
+            20,
+            r"spectrum incomplete after \d+\.\d\d s \(20 of 4160 bytes\): the instrument stopped ",
+        ),
+        (2080, r"spectrum incomplete after \d+\.\d\d s \(2080 of 4160 bytes\): the instrument "),
+    ],
+    ids=["nothing", "part-of-its-header", "half"],
+)
+def test_a_late_obp_spectrum_says_whether_anything_of_it_came(sent, said):
+    # a spectrum cut short in its 44-byte header said "(20 bytes)": how much was to come is
+    # known from the detector, and nothing at all is not "stopped sending in the middle"
+    with _simulator("obp") as sim, _driver("obp", sim) as spec:
+        sim.send_scan = lambda frame, *ranges, **kw: frame[:sent]
+        spec.set_laser(True)  # the simulator faults laser-on scans only
+        with pytest.raises(InstrumentTimeout) as late:
+            spec.read_scan(timeout_s=0.3)
+    message = str(late.value)
+    assert re.search(said, message), message
+    assert ("stopped sending in the middle" in message) == (sent > 0), message
+    assert len(late.value.received) == sent
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize(
     ("fault", "advice"),
