@@ -305,3 +305,30 @@ def test_cli_bundle_round_trip_and_refusal(tmp_path):
     )
     assert refused.exit_code == 3
     assert "records/results.json was changed" in refused.output
+
+
+def test_a_bundle_carries_where_a_measurement_was_made_and_leaves_out_a_place_not_recorded(
+    tmp_path,
+):
+    """A measurement recorded without a place is written as a store of schema 1 holds it
+    (without the column), so a toolkit of that schema imports it; one with a place carries it,
+    and both verify where they are imported."""
+    van = populated_store(tmp_path / "van")  # its measurement records no place
+    spectrum = van.load_spectrum(van.measurements("CASE-1", "EX-1")[0])
+    van.add_measurement(
+        "CASE-1", "EX-1", spectrum, operator=OPERATOR, location="Van 3, A1 lay-by", unit="FDU"
+    )
+    export_bundle(van, "CASE-1", tmp_path / "b.zip", operator=OPERATOR)
+    van.close()
+    rows = json.loads(zipfile.ZipFile(tmp_path / "b.zip").read("records/measurements.json"))
+    assert [(r.get("location", "absent"), r.get("unit", "absent")) for r in rows] == [
+        ("absent", "absent"),
+        ("Van 3, A1 lay-by", "FDU"),
+    ]
+    lab = _lab(tmp_path)
+    import_bundle(lab, tmp_path / "b.zip", operator=LAB)
+    assert [m["location"] for m in lab.measurements("CASE-1", "EX-1")] == [
+        None,
+        "Van 3, A1 lay-by",
+    ]
+    assert verify_store(lab).ok

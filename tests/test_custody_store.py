@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import itertools
+import json
 import os
 import re
 import signal
@@ -27,6 +29,7 @@ from forensic.custody import (
     StoreBusyError,
     StoreDamagedError,
     StoreReadOnlyError,
+    chain,
     resolve_store_path,
     verify_store,
 )
@@ -71,14 +74,110 @@ def test_a_new_migration_is_applied_once_to_an_existing_store(tmp_path, monkeypa
     def add_lab_table(conn):
         conn.execute("CREATE TABLE lab_notes (id INTEGER PRIMARY KEY, text TEXT)")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, (2, "lab notes", add_lab_table)])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    following = SCHEMA_VERSION + 1
+    monkeypatch.setattr(
+        store_module, "MIGRATIONS", [*MIGRATIONS, (following, "lab notes", add_lab_table)]
+    )
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", following)
     with Store(tmp_path / "s") as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == following
         assert store.query("SELECT count(*) AS n FROM lab_notes")[0]["n"] == 0
-        assert verify_store(store).ok  # records written under version 1 still verify
+        assert verify_store(store).ok  # records written under the earlier versions still verify
     with Store(tmp_path / "s") as store:
-        assert [r["version"] for r in store.query("SELECT version FROM schema_version")] == [1, 2]
+        versions = [r["version"] for r in store.query("SELECT version FROM schema_version")]
+        assert versions == [*range(1, following + 1)]
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _store_of_0_6_0(tmp_path: Path) -> Path:
+    """A copy of the store forensic 0.6.0 made (schema 1: its measurements record no
+    location; ``fixtures/make_store_0_6_0.py``)."""
+    path = tmp_path / "old.db"
+    path.write_bytes(gzip.decompress((FIXTURES / "store-0.6.0.db.gz").read_bytes()))
+    return path
+
+
+def _hashes(store: Store) -> dict[str, list[str]]:
+    return {
+        table: [row["hash"] for row in store.query(f"SELECT hash FROM {table} ORDER BY seq")]
+        for table in chain.CHAINED_TABLES
+    }
+
+
+def test_a_store_of_0_6_0_is_read_verified_and_upgraded_with_its_records_as_signed(tmp_path):
+    """Schema 2 adds where a measurement was made: a store made before it is read as it is
+    (read-only too, where it cannot be upgraded), upgraded by a command that records, and
+    every record it held still hashes and verifies as it was signed."""
+    path = _store_of_0_6_0(tmp_path)
+    with Store(path, read_only=True) as store:
+        assert store.schema_version() == 1
+        assert verify_store(store).ok
+        (measurement,) = store.measurements("CASE-1", "EX-1")
+        assert "location" not in measurement  # read as it is: the column is not there yet
+        before = _hashes(store)
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 2
+        (measurement,) = store.measurements("CASE-1", "EX-1")
+        assert (measurement["location"], measurement["unit"]) == (None, None)
+        assert _hashes(store) == before
+        report = verify_store(store)
+        assert report.ok, report.summary()
+        # recorded now, beside them: where it was done, and the chain goes on verifying
+        again = store.add_measurement(
+            "CASE-1",
+            "EX-1",
+            store.load_spectrum(measurement),
+            operator=OPERATOR,
+            location="Central Lab, Den Haag",
+        )
+        assert again["location"] == "Central Lab, Den Haag" and again["unit"] is None
+        assert verify_store(store).ok
+    with Store(path, read_only=True) as store:
+        assert [m["location"] for m in store.measurements("CASE-1")] == [
+            None,
+            "Central Lab, Den Haag",
+        ]
+
+
+def test_a_measurement_records_where_and_by_which_unit_and_a_change_to_either_is_caught(tmp_path):
+    """The columns schema 2 added are content only when they hold a value (a record made
+    without one hashes as records made before them did), so setting or changing one after
+    the record was signed is caught, and named."""
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-1", operator=OPERATOR)
+        store.add_exhibit("C-1", "A1", operator=OPERATOR, description="powder")
+        spectrum = make_spectrum(step=10.0)
+        placed = store.add_measurement(
+            "C-1",
+            "A1",
+            spectrum,
+            operator=OPERATOR,
+            location="  Central Lab,\tDen Haag ",
+            unit="Forensic Drugs Unit",
+        )
+        unplaced = store.add_measurement("C-1", "A1", spectrum, operator=OPERATOR, location=" ")
+        assert placed["location"] == "Central Lab, Den Haag"  # one-spaced, as names are
+        assert placed["unit"] == "Forensic Drugs Unit"
+        assert (unplaced["location"], unplaced["unit"]) == (None, None)
+        (stored,) = [m for m in store.measurements("C-1") if m["seq"] == placed["seq"]]
+        assert chain.record_content("measurements", stored)["location"] == "Central Lab, Den Haag"
+        assert "location" not in json.loads(unplaced["column_digests"])
+        assert verify_store(store).ok
+    for seq, column in ((unplaced["seq"], "location"), (placed["seq"], "unit")):
+        copy = tmp_path / f"copy-{column}"
+        copy.mkdir()
+        (copy / DB_NAME).write_bytes((tmp_path / "s" / DB_NAME).read_bytes())
+        conn = sqlite3.connect(copy / DB_NAME)
+        conn.execute(f"UPDATE measurements SET {column} = 'Van 3' WHERE seq = ?", (seq,))
+        conn.commit()
+        conn.close()
+        with Store(copy) as store:
+            report = verify_store(store)
+        assert not report.ok
+        assert report.first.table == "measurements" and report.first.seq == seq
+        assert f"changed: {column} (now " in report.first.what
 
 
 def test_store_from_a_newer_toolkit_is_refused(tmp_path):

@@ -89,6 +89,14 @@ def _skeleton(store: Store, chain_id: str) -> list[list]:
     return [links[seq] for seq in sorted(links)]
 
 
+def _exported(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A record as a bundle holds it: without its local row id, nor a column a later schema
+    added that it has no value in (:data:`forensic.custody.chain.LATER_COLUMNS`), as a store
+    made before that column holds it, so that a toolkit of that schema imports it."""
+    later = chain.LATER_COLUMNS.get(table, {})
+    return {k: v for k, v in row.items() if k != "id" and not (k in later and v is None)}
+
+
 def export_bundle(
     store: Store,
     case_number: str,
@@ -144,7 +152,7 @@ def export_bundle(
         rows = store.query(
             f"SELECT * FROM {table} WHERE case_number = ? ORDER BY chain_id, seq", (case_number,)
         )
-        records[table] = [{k: v for k, v in row.items() if k != "id"} for row in rows]
+        records[table] = [_exported(table, row) for row in rows]
     fingerprints = {key.fingerprint} | {
         row["key_fingerprint"] for rows in records.values() for row in rows
     }
@@ -325,12 +333,16 @@ def check_bundle(
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise BundleError(f"{path}: records/{table}.json is not a list of records")
         allowed = {*chain.CHAIN_COLUMNS, *chain.CHAINED_TABLES[table], "hash", "signature"}
+        # a column a later schema added is absent from a record without a value in it
+        # (a bundle of an earlier toolkit holds none)
+        required = allowed - set(chain.LATER_COLUMNS.get(table, {}))
         for row in rows:
             unknown = sorted(set(row) - allowed)
-            if unknown or set(row) != allowed:
+            missing = sorted(required - set(row))
+            if unknown or missing:
                 raise BundleError(
                     f"{path}: a {table} record has unexpected or missing columns "
-                    f"({', '.join(unknown or sorted(allowed - set(row)))})"
+                    f"({', '.join(unknown or missing)})"
                 )
         for row in rows:
             if row.get("case_number", manifest["case_number"]) != manifest["case_number"]:

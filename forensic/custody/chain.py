@@ -25,6 +25,7 @@ __all__ = [
     "CHAINED_TABLES",
     "CHAIN_COLUMNS",
     "GENESIS_HASH",
+    "LATER_COLUMNS",
     "NOT_CONTENT",
     "canonical_json",
     "canonical_text",
@@ -108,6 +109,10 @@ CHAINED_TABLES: dict[str, dict[str, str]] = {
         "instrument_json": "TEXT NOT NULL",
         "operator": "TEXT NOT NULL",
         "acquired_at": "TEXT NOT NULL",
+        # where the spectrum was acquired, and the unit that acquired it, as the scan stated
+        # them (``--location``, ``--unit``); added by schema version 2 (LATER_COLUMNS)
+        "location": "TEXT",
+        "unit": "TEXT",
     },
     "results": {
         "case_number": "TEXT NOT NULL",
@@ -140,6 +145,13 @@ CHAINED_TABLES: dict[str, dict[str, str]] = {
         "imported_by": "TEXT NOT NULL",
     },
 }
+
+LATER_COLUMNS: dict[str, dict[str, int]] = {"measurements": {"location": 2, "unit": 2}}
+"""Columns added to a chained table after its first schema, with the schema version that added
+each (``{table: {column: version}}``). A record's content holds such a column only when it
+has a value: a record made before the column existed reads NULL in it, and hashes (and
+verifies) as it was signed, without it; a record made since without a value hashes the same
+way. Setting a value in a record made without one changes its content, and its hash."""
 
 NOT_CONTENT = frozenset({"id", "hash", "signature"})
 """Columns of a chained row that are not part of its hashed content."""
@@ -221,9 +233,10 @@ def sha256_hex(data: bytes) -> str:
 def record_content(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """The hashed content of a chained row: its chain columns and its own columns.
 
-    Columns not in the schema (for example a column a later migration adds to an old row) are
-    ignored only if their value is NULL; anything else makes the record unverifiable, so it is
-    included and the hash will not match.
+    Columns not in the schema, and columns a later migration added to the schema
+    (:data:`LATER_COLUMNS`: a record made before them reads NULL in them), are left out when
+    their value is NULL; any other value is included, so a value set in such a column after
+    the record was signed makes its hash not match.
 
     Parameters
     ----------
@@ -235,7 +248,8 @@ def record_content(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        The row without :data:`NOT_CONTENT` columns, nor NULL columns the schema does not know.
+        The row without :data:`NOT_CONTENT` columns, nor NULL columns the schema does not know
+        or added later.
 
     Raises
     ------
@@ -245,10 +259,13 @@ def record_content(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     if table not in CHAINED_TABLES:
         raise CustodyError(f"{table!r} is not a chained table")
     content = {}
+    later = LATER_COLUMNS.get(table, {})
     for column, value in row.items():
         if column in NOT_CONTENT:
             continue
-        if column not in CHAIN_COLUMNS and column not in CHAINED_TABLES[table] and value is None:
+        if value is None and (
+            column in later or (column not in CHAIN_COLUMNS and column not in CHAINED_TABLES[table])
+        ):
             continue
         content[column] = value
     return content

@@ -71,6 +71,7 @@ __all__ = [
     "MIGRATIONS",
     "NOT_DESCRIBED",
     "RAW_SPECTRUM_MEDIA_TYPE",
+    "READABLE_SINCE",
     "SCHEMA_VERSION",
     "Store",
     "StoreBusyError",
@@ -543,9 +544,14 @@ def is_evidence_store(path: str | os.PathLike) -> bool:
 
 
 def _create_chained_table(conn: sqlite3.Connection, table: str) -> None:
+    """A chained table as the first schema made it: without the columns a later migration
+    added (:data:`forensic.custody.chain.LATER_COLUMNS`), which that migration adds."""
+    later = chain.LATER_COLUMNS.get(table, {})
     columns = ["id INTEGER PRIMARY KEY"]
     columns += [f"{name} {kind}" for name, kind in chain.CHAIN_COLUMNS.items()]
-    columns += [f"{name} {kind}" for name, kind in chain.CHAINED_TABLES[table].items()]
+    columns += [
+        f"{name} {kind}" for name, kind in chain.CHAINED_TABLES[table].items() if name not in later
+    ]
     columns += ["hash TEXT NOT NULL UNIQUE", "signature TEXT NOT NULL"]
     conn.execute(f"CREATE TABLE {table} (\n  " + ",\n  ".join(columns) + "\n)")
     conn.execute(f"CREATE UNIQUE INDEX {table}_chain_seq ON {table}(chain_id, seq)")
@@ -595,16 +601,41 @@ def _migration_1(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE INDEX {table}_case ON {table}(case_number)")
 
 
+def _add_later_columns(version: int) -> Callable[[sqlite3.Connection], None]:
+    """The migration that adds the columns schema ``version`` added to chained tables
+    (:data:`forensic.custody.chain.LATER_COLUMNS`): NULL in every record made before, which
+    therefore hashes as it was signed."""
+
+    def migrate(conn: sqlite3.Connection) -> None:
+        for table, columns in chain.LATER_COLUMNS.items():
+            for column, added in columns.items():
+                if added == version:
+                    kind = chain.CHAINED_TABLES[table][column]
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    return migrate
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (
         1,
         "cases, exhibits, custody events, measurements, results, reports, keys; hash chain",
         _migration_1,
     ),
+    (
+        2,
+        "measurements: where the spectrum was acquired (location) and by which unit",
+        _add_later_columns(2),
+    ),
 ]
 """Ordered schema migrations: ``(version, description, function)``. Append, never edit."""
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+READABLE_SINCE = 1
+"""The oldest schema a store opened read-only (which cannot be upgraded) is read in: every
+migration since adds only columns (:data:`forensic.custody.chain.LATER_COLUMNS`), which its
+records lack as records made before them have no value in them."""
 
 _OWN_TABLES = ("schema_version", "store_meta")
 """Two tables every evidence store has had since its first migration, by which one made before
@@ -934,7 +965,7 @@ class Store:
                     f"{self.db_path}: schema version {current} was written by a newer forensic "
                     f"(this one knows up to {SCHEMA_VERSION}); upgrade the toolkit"
                 )
-            if current < SCHEMA_VERSION:
+            if current < READABLE_SINCE:
                 raise CustodyError(
                     f"{self.db_path}: schema version {current} was written by an older "
                     f"forensic (this one reads version {SCHEMA_VERSION}); a command that "
@@ -1396,6 +1427,9 @@ class Store:
             "prev_hash": prev_hash,
             **_normalise(table, fields),
         }
+        # a column added by a later schema is content only when it has a value, as it is in
+        # the records made before it (chain.record_content)
+        content = chain.record_content(table, content)
         content["column_digests"] = chain.column_digests(content)
         digest = chain.record_hash(table, content)
         signature = key.sign(bytes.fromhex(digest))
@@ -1409,7 +1443,14 @@ class Store:
             )
         except sqlite3.IntegrityError as exc:
             raise CustodyError(f"{table}: record refused by the store ({exc})") from None
-        return {"id": cursor.lastrowid, **content, "hash": digest, "signature": signature}
+        unstated = dict.fromkeys(chain.LATER_COLUMNS.get(table, {}))  # NULL, as read back
+        return {
+            "id": cursor.lastrowid,
+            **unstated,
+            **content,
+            "hash": digest,
+            "signature": signature,
+        }
 
     # -- blobs -----------------------------------------------------------------------------------
 
@@ -1673,6 +1714,8 @@ class Store:
         instrument: Mapping[str, Any] | None = None,
         acquired_at: str | None = None,
         measured_by: str | None = None,
+        location: str | None = None,
+        unit: str | None = None,
     ) -> dict[str, Any]:
         """Store the raw spectrum (by SHA-256) and its measurement record in one transaction.
 
@@ -1681,7 +1724,9 @@ class Store:
         ``measured_by`` (default the operator) is who measured, and ``acquired_at`` (default
         the spectrum's ``acquired_at``, else now) when: both differ from the signer and the
         time of recording for a spectrum recorded late, from the file a scan kept it in
-        (:mod:`forensic.custody.unrecorded`).
+        (:mod:`forensic.custody.unrecorded`). ``location`` and ``unit`` are where it was
+        acquired and the unit that acquired it, as stated (one-spaced; blank is not stated,
+        and the record then holds none, as every record made before schema version 2 does).
         """
         raw = raw_spectrum_bytes(spectrum)
         metadata = dict(spectrum.metadata)
@@ -1730,6 +1775,8 @@ class Store:
                     ),
                     "operator": check_operator_name(measured_by or operator),
                     "acquired_at": acquired_at,
+                    "location": one_spaced(location or "") or None,
+                    "unit": one_spaced(unit or "") or None,
                 },
                 operator=operator,
             )
