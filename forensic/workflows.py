@@ -725,6 +725,31 @@ def _waiting_said(
     return said
 
 
+def _where_measured(unit: str | None, location: str | None) -> dict[str, str | None]:
+    """Where a scan acquires its spectrum, and the unit that acquires it, as its measurement
+    record states them: as given (``--location``, ``--unit``), else as set on the computer
+    that scans (``$FORENSIC_LOCATION``, ``$FORENSIC_UNIT``), else not stated (None).
+
+    Never the case's: a case opened in a van is analysed in a laboratory too, and a report
+    must not place every analysis where the case was opened.
+
+    Parameters
+    ----------
+    unit, location : str, optional
+        As given to the scan.
+
+    Returns
+    -------
+    dict
+        ``{"location": ..., "unit": ...}``, blank values as None.
+    """
+    stated = {
+        "location": location or os.environ.get("FORENSIC_LOCATION"),
+        "unit": unit or os.environ.get("FORENSIC_UNIT"),
+    }
+    return {key: " ".join((value or "").split()) or None for key, value in stated.items()}
+
+
 def _save_measurement(
     db: Store,
     case_number: str,
@@ -1042,7 +1067,9 @@ def scan(
         limitations).
     unit, location : str, optional
         The issuing unit and where the scan takes place, recorded on a new case and printed on
-        the report (default ``$FORENSIC_UNIT`` / ``$FORENSIC_LOCATION``, then a mobile lab).
+        the report (default ``$FORENSIC_UNIT`` / ``$FORENSIC_LOCATION``, then a mobile lab);
+        recorded with the measurement too, as given or as set on this computer
+        (:func:`_where_measured`), so that a later report says where each analysis was done.
     acquire_settings : mapping, optional
         Passed to the instrument's ``acquire`` (e.g. ``integration_time_ms``); one it cannot
         apply (an integration time for an FTIR whose own software measures) is refused before
@@ -1252,6 +1279,7 @@ def scan(
         measured = {
             "instrument_url": instrument_url,
             "instrument": {"driver": described} if described else None,
+            **_where_measured(unit, location),  # recorded with it: a later report says where
         }
         try:
             notify("store", "saving the raw spectrum")

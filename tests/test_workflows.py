@@ -125,6 +125,34 @@ def test_scan_records_everything_and_writes_the_report(tmp_path):
     assert f"Store records {records}" in " ".join(text.split())
 
 
+def test_a_scan_records_where_it_was_made_as_given_or_as_set_on_the_laptop(tmp_path, monkeypatch):
+    """A scan's --location reached only its own report; a later report put the analysis
+    where the case was opened (print review, finding 9). The measurement records the place
+    given, else the one set on the computer that scans, and never guesses the case's."""
+    monkeypatch.delenv("FORENSIC_LOCATION", raising=False)
+    monkeypatch.delenv("FORENSIC_UNIT", raising=False)
+    first = _run(tmp_path, location="Van 3, Rotterdam Noord", unit="Forensic Drugs Unit")
+    assert (first.measurement["location"], first.measurement["unit"]) == (
+        "Van 3, Rotterdam Noord",
+        "Forensic Drugs Unit",
+    )
+    monkeypatch.setenv("FORENSIC_LOCATION", "Central Lab,  Den Haag")
+    in_the_lab = _run(tmp_path)
+    assert in_the_lab.measurement["location"] == "Central Lab, Den Haag"
+    assert in_the_lab.measurement["unit"] is None
+    monkeypatch.delenv("FORENSIC_LOCATION")
+    unplaced = _run(tmp_path)
+    assert unplaced.measurement["location"] is None  # not the case's "Van 3, ..."
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1")["location"] == "Van 3, Rotterdam Noord"
+        assert [m["location"] for m in store.measurements("C-1", "E-1")] == [
+            "Van 3, Rotterdam Noord",
+            "Central Lab, Den Haag",
+            None,
+        ]
+        assert verify_store(store).ok
+
+
 def test_a_report_names_the_export_it_read_and_doubts_one_older_than_the_scan(tmp_path):
     """A folder instrument's report said "Acquired" at the time the toolkit read a weeks-old
     export, and named neither the file nor its SHA-256, so nobody holding the instrument's
@@ -1911,6 +1939,38 @@ def test_a_spectrum_kept_in_the_temporary_folder_is_said_to_need_copying(tmp_pat
     with pytest.raises(CustodyError) as failed:
         _run(tmp_path)
     assert "temporary folder" not in str(failed.value)
+
+
+def test_a_spectrum_kept_in_a_file_keeps_where_it_was_made_under_its_signature(
+    tmp_path, monkeypatch
+):
+    """Recorded late from the file a scan kept it in, a measurement states the place the scan
+    was given; the file's signature covers it, so a file whose place was changed is refused."""
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            Store, "add_measurement", lambda *a, **k: (_ for _ in ()).throw(CustodyError("full"))
+        )
+        with pytest.raises(CustodyError) as failed:
+            _run(tmp_path, location="Van 3, Rotterdam Noord", unit="Forensic Drugs Unit")
+    kept = _kept_file(str(failed.value))
+    document = json.loads(kept.read_text())
+    assert (document["location"], document["unit"]) == (
+        "Van 3, Rotterdam Noord",
+        "Forensic Drugs Unit",
+    )
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps({**document, "location": "Central Lab, Den Haag"}))
+    done = _record_spectrum(tmp_path, moved, "--accept-unverified")
+    assert done.exit_code == 2 and "does not hold for what the file states" in done.output
+    done = _record_spectrum(tmp_path, kept)
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        (measurement,) = store.measurements("C-1", "E-1")
+        assert (measurement["location"], measurement["unit"]) == (
+            "Van 3, Rotterdam Noord",
+            "Forensic Drugs Unit",
+        )
+        assert verify_store(store).ok
 
 
 def test_a_kept_spectrum_file_that_was_changed_is_not_recorded(tmp_path, monkeypatch):

@@ -55,6 +55,7 @@ __all__ = [
     "FOLDER_NAME",
     "FORMAT",
     "SIGNED_FIELDS",
+    "SIGNED_WHEN_STATED",
     "LateRecord",
     "UnrecordedMeasurement",
     "holding_signals",
@@ -86,6 +87,11 @@ SIGNED_FIELDS = (
 """The fields of a kept file its signature covers: everything its record is to state (the
 spectrum through ``raw_sha256``)."""
 
+SIGNED_WHEN_STATED = ("location", "unit")
+"""Fields of a kept file its signature covers when the file states them (where the spectrum
+was acquired, and by which unit): files kept before they were kept state neither, and their
+signatures hold as they were made."""
+
 _UNSIGNED_OLD = "kept by a version of forensic that did not sign the files it kept"
 
 # recorded_late["signature"]["status"]: what the signature of the file shows about who kept it
@@ -97,7 +103,8 @@ UNSIGNED = "unsigned"
 
 def statement(document: Mapping[str, Any]) -> bytes:
     """The bytes a kept file's signature signs: canonical JSON of its format and its
-    :data:`SIGNED_FIELDS` (a field absent is signed as null).
+    :data:`SIGNED_FIELDS` (a field absent is signed as null), and those of
+    :data:`SIGNED_WHEN_STATED` it states.
 
     Parameters
     ----------
@@ -108,7 +115,10 @@ def statement(document: Mapping[str, Any]) -> bytes:
     -------
     bytes
     """
-    return chain.canonical_json({"format": FORMAT, **{k: document.get(k) for k in SIGNED_FIELDS}})
+    stated = {k: document[k] for k in SIGNED_WHEN_STATED if document.get(k) is not None}
+    return chain.canonical_json(
+        {"format": FORMAT, **{k: document.get(k) for k in SIGNED_FIELDS}, **stated}
+    )
 
 
 @dataclass(frozen=True)
@@ -254,6 +264,8 @@ def keep_unrecorded(
     why: str,
     instrument_url: str | None = None,
     instrument: Mapping[str, Any] | None = None,
+    location: str | None = None,
+    unit: str | None = None,
     chain_id: str | None = None,
     key: OperatorKey | None = None,
     unsigned_because: str | None = None,
@@ -271,8 +283,9 @@ def keep_unrecorded(
         Whose spectrum, and who measured it.
     why : str
         Why the store did not record it (the error, or the stop).
-    instrument_url, instrument : optional
-        As for :meth:`Store.add_measurement`.
+    instrument_url, instrument, location, unit : optional
+        As for :meth:`Store.add_measurement` (the file states a location or unit only when
+        given one, and its signature then covers it).
     chain_id : str, optional
         The chain of the store it was measured for.
     key : OperatorKey, optional
@@ -315,6 +328,7 @@ def keep_unrecorded(
         "instrument": json.loads(json.dumps(dict(instrument or {}), default=str)),
         "raw_format": RAW_SPECTRUM_MEDIA_TYPE,
         "raw_sha256": raw_digest,
+        **{k: v for k, v in (("location", location), ("unit", unit)) if v is not None},
         "spectrum": json.loads(raw),
     }
     document.update(_signed(document, key, unsigned_because))
@@ -443,6 +457,9 @@ def read_unrecorded(path: str | os.PathLike) -> UnrecordedMeasurement:
         raise FormatError(
             f"incomplete: {', '.join(missing) or 'spectrum'} missing or empty", path=path
         )
+    for key in SIGNED_WHEN_STATED:
+        if document.get(key) is not None and not isinstance(document[key], str):
+            raise FormatError(f"its {key} {document[key]!r} is not text", path=path)
     try:
         spectrum = Spectrum.from_dict(document["spectrum"])
     except (SpectrumError, KeyError, TypeError, ValueError) as exc:
@@ -569,6 +586,8 @@ def record_unrecorded(
             acquired_at=document["acquired_at"],
             instrument_url=document.get("instrument_url"),
             instrument={**dict(document.get("instrument") or {}), "recorded_late": late},
+            location=document.get("location"),
+            unit=document.get("unit"),
         )
     return LateRecord(measurement, kept, recorded=True, signature=signature)
 
