@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +110,10 @@ CALIBRATION_METHOD = 2
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
 Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
 :func:`forensic.identify.identify` warns about a library calibrated by an older method."""
-_COMPILED_REVISION = 2
+_COMPILED_REVISION = 3
 """What else a compiled folder depends on (2: the calibration takes the references in the order
-the version takes them): a folder compiled before it changed is compiled again."""
+the version takes them; 3: the library records its name and build date): a folder compiled
+before it changed is compiled again."""
 _ENTRY_FIELDS = 2
 """What an entry holds (2: a modelled reference's ``band_confidence``): a folder compiled
 before it changed is compiled again, so its entries hold it too."""
@@ -279,6 +281,21 @@ class Library:
         published, or changed since its published version), set by
         :func:`open_reference_library`; None when they were or it cannot tell. Not part of
         the content: identify states it among a result's warnings.
+    name : str or None
+        What the library is called, for a reader (``forensic library build --name``; the
+        shipped one :data:`spectral_library.LIBRARY_NAME`, a library folder its folder's
+        name); None in files built before it was kept.
+    built_at : str or None
+        When it was built (compiled), UTC, ISO 8601 (``2026-11-24T06:37:51Z``); None in files
+        built before it was kept.
+
+    Notes
+    -----
+    Neither :attr:`name` nor :attr:`built_at` is in :attr:`version`: the version says which
+    references and pipelines decide a result, and the same references built twice, on two
+    computers or under two names, must give the same version (a published version is
+    checked by building its folder again). They are covered by the file's checksum of what
+    the version leaves out, so a file whose name or date was edited is refused.
     """
 
     entries: list[dict[str, Any]]
@@ -288,6 +305,8 @@ class Library:
     path: Path | None = None
     hash_scheme: int = HASH_SCHEME
     standing: str | None = field(default=None, compare=False)
+    name: str | None = field(default=None, compare=False)
+    built_at: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.version:
@@ -345,6 +364,33 @@ class Library:
         """Metadata of row ``row`` of the ``modality`` block."""
         return self.entries[int(self.block(modality).rows[row])]
 
+    def substance_names(self, modality: str) -> list[str]:
+        """The substances the library holds for ``modality``, one name each, sorted.
+
+        A substance with several references (a measured and a second one, ``--id``) is
+        named once, by its first entry's name; two names are one substance when
+        :func:`substance_key` says so, as :meth:`substances` counts them.
+
+        Parameters
+        ----------
+        modality : str
+            ``"raman"`` or ``"ir"``.
+
+        Returns
+        -------
+        list of str
+            The names, in alphabetical order (letter case aside).
+
+        Raises
+        ------
+        LibraryError
+            The library has no references of ``modality``.
+        """
+        named: dict[str, str] = {}
+        for row, key in zip(self.block(modality).rows, self.substances(modality), strict=True):
+            named.setdefault(str(key), str(self.entries[int(row)]["name"]))
+        return sorted(named.values(), key=lambda name: (name.casefold(), name))
+
     # -- building -----------------------------------------------------------------------------
 
     @classmethod
@@ -355,6 +401,7 @@ class Library:
         pipelines: Mapping[str, Pipeline] | None = None,
         calibrate: bool = True,
         workers: int | None = None,
+        name: str | None = None,
     ) -> Library:
         """Build a library from reference spectra.
 
@@ -372,6 +419,8 @@ class Library:
             references).
         workers : int, optional
             Processes for preprocessing (default: every core; 1 runs in-process).
+        name : str, optional
+            What the library is called (:attr:`name`); it is dated now (:attr:`built_at`).
 
         Raises
         ------
@@ -408,7 +457,12 @@ class Library:
 
         with _Workers(workers) as pool:
             return cls._build(
-                items(), pipelines=pipelines, calibrate=calibrate, pool=pool, skipped=skipped
+                items(),
+                pipelines=pipelines,
+                calibrate=calibrate,
+                pool=pool,
+                skipped=skipped,
+                name=name,
             )
 
     @classmethod
@@ -420,6 +474,7 @@ class Library:
         pipelines: Mapping[str, Pipeline] | None = None,
         calibrate: bool = True,
         workers: int | None = None,
+        name: str | None = None,
     ) -> Library:
         """Build a library from the spectrum files in folders (read recursively) or files.
 
@@ -440,6 +495,9 @@ class Library:
         that cannot be compared (:func:`forensic.quality.comparison_problems`: an axis not in
         cm-1, an infrared one in reflectance or single-channel units or with values its unit
         cannot have, one upside down), as :meth:`from_spectra` leaves them out.
+
+        ``name`` is what the library is called (:attr:`name`); it is dated now
+        (:attr:`built_at`).
 
         Reading files is the I/O edge of this otherwise pure module: :mod:`forensic.io` is
         imported here only.
@@ -508,6 +566,7 @@ class Library:
                 pool=pool,
                 skipped=skipped,
                 in_order=True,
+                name=name,
             )
 
     @classmethod
@@ -520,6 +579,7 @@ class Library:
         pool: _Workers,
         skipped: list[tuple[str, str]] | None = None,
         in_order: bool = False,
+        name: str | None = None,
     ) -> Library:
         """Preprocess ``items`` (consumed :data:`_BUILD_CHUNK` at a time) into a library.
 
@@ -590,7 +650,13 @@ class Library:
                 cumsums=breakpoint_cumsums(matrix),
                 rows=entry_rows,
             )
-        library = cls(entries=entries, blocks=blocks, skipped=skipped)
+        library = cls(
+            entries=entries,
+            blocks=blocks,
+            skipped=skipped,
+            name=" ".join((name or "").split()) or None,
+            built_at=_utc_now(),
+        )
         if calibrate:
             library.calibrate()
         return library
@@ -722,6 +788,8 @@ class Library:
             "entries": self.entries,
             "blocks": header_blocks,
             "skipped": [list(s) for s in self.skipped],
+            "name": self.name,
+            "built_at": self.built_at,
         }
         head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
         prefix = _MAGIC + struct.pack("<Q", len(head)) + head
@@ -821,6 +889,8 @@ class Library:
                 version=str(header["version"]),
                 path=path,
                 hash_scheme=header.get("hash_scheme", 1),
+                name=_text_or_none(header.get("name")),
+                built_at=_text_or_none(header.get("built_at")),
             )
             if verify:
                 _check_file(library, header, handle, stat)
@@ -906,6 +976,8 @@ class Library:
                 cumsums.update(chunk)
             parts[f"{m}.cumsums"] = cumsums.hexdigest()
         parts["skipped"] = _json_digest([list(s) for s in self.skipped])
+        if self.name is not None or self.built_at is not None:  # files before them hold none
+            parts["about"] = _json_digest({"name": self.name, "built_at": self.built_at})
         return parts
 
 
@@ -942,6 +1014,8 @@ _PART_WORDS = {
 def _part_in_words(part: str) -> str:
     if part == "skipped":
         return "list of files left out of the build"
+    if part == "about":
+        return "name and build date"
     modality, _, kind = part.partition(".")
     return f"{modality} {_PART_WORDS.get(kind, kind)}"
 
@@ -1170,8 +1244,19 @@ def _verified_memo(path: Path, stat: os.stat_result, version: str) -> bool:
     )
 
 
-_MEMO_CHECK = f"format {_FORMAT}, hash rules 1-{HASH_SCHEME}, seal 1"
-"""What a remembered check checked: a check of another kind is not taken for it."""
+_MEMO_CHECK = f"format {_FORMAT}, hash rules 1-{HASH_SCHEME}, seal 2"
+"""What a remembered check checked: a check of another kind is not taken for it (seal 2: the
+name and build date too)."""
+
+
+def _utc_now() -> str:
+    """Now, in UTC to the second, as a library records when it was built."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A library file's name or build date as read: text, or None (not recorded)."""
+    return value if isinstance(value, str) and value else None
 
 
 def _remember_verified(path: Path, stat: os.stat_result, version: str, started_ns: int) -> None:
@@ -1494,15 +1579,19 @@ def reference_files(folder: Path) -> tuple[list[Path], Path | None]:
     return list(_rows_by_file(manifest)), manifest
 
 
-def _folder_key(folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline]) -> str:
+def _folder_key(
+    folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline], name: str = ""
+) -> str:
     """What a compiled folder depends on: the format, hash rule, calibration method, how it
     is compiled (:data:`_COMPILED_REVISION`), pipelines, the manifest and the reference files
-    (not the folder's notes, changelog or version control)."""
+    (not the folder's notes, changelog or version control), and the name it is compiled
+    under (two folders of the same references are two libraries to their reader)."""
     folder = folder.resolve()
     digest = hashlib.sha256(
         f"forensic-library/{_FORMAT}/{CALIBRATION_METHOD}/{_ENTRY_FIELDS}/"
         f"hash-{HASH_SCHEME}/compiled-{_COMPILED_REVISION}\n".encode()
     )
+    digest.update(name.encode() + b"\0")
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
     files, _ = reference_files(folder)
@@ -1528,6 +1617,7 @@ def _compiled_folder(
     folder: Path,
     prefix: str,
     *,
+    name: str,
     rebuild: bool = False,
     strict: bool = False,
     on_compile: Callable[[Path], None] | None = None,
@@ -1535,11 +1625,13 @@ def _compiled_folder(
     """A library folder compiled into the cache folder, rebuilt only when its references change.
 
     With a ``manifest.csv``, exactly the references it lists; ``strict`` refuses a folder with
-    a listed reference that cannot be read, rather than identify without it.
+    a listed reference that cannot be read, rather than identify without it. ``name`` is what
+    the compiled library is called (:attr:`Library.name`); its build date is when it was
+    compiled.
     """
     _, manifest = reference_files(folder)
     pipelines = {m: default_pipeline(m) for m in MODALITIES}
-    key = _folder_key(folder, manifest, pipelines)
+    key = _folder_key(folder, manifest, pipelines, name)
     if not rebuild and key in _COMPILED:
         return _COMPILED[key]
     target = library_cache_dir() / f"{prefix}-{key[:20]}{FILE_SUFFIX}"
@@ -1552,7 +1644,7 @@ def _compiled_folder(
     if library is None:
         if on_compile is not None:  # seconds of silence otherwise, once
             on_compile(folder)
-        library = Library.from_folder(folder, pipelines=pipelines)
+        library = Library.from_folder(folder, pipelines=pipelines, name=name)
         if strict and library.skipped:
             listed = "; ".join(f"{Path(p).name}: {why}" for p, why in library.skipped[:5])
             raise LibraryError(
@@ -1595,9 +1687,11 @@ def shipped_library(
     LibraryError
         When the shipped folder holds no usable reference.
     """
-    from spectral_library import LIBRARY_DIR  # noqa: PLC0415  (data package, optional)
+    from spectral_library import LIBRARY_DIR, LIBRARY_NAME  # noqa: PLC0415  (data, optional)
 
-    return _compiled_folder(Path(LIBRARY_DIR), "shipped", rebuild=rebuild, on_compile=on_compile)
+    return _compiled_folder(
+        Path(LIBRARY_DIR), "shipped", name=LIBRARY_NAME, rebuild=rebuild, on_compile=on_compile
+    )
 
 
 def open_reference_library(
@@ -1638,9 +1732,12 @@ def open_reference_library(
             f"{folder}: a folder without manifest.csv is not a library folder (build one with "
             "'forensic library build' or import references with 'forensic library import')"
         )
-    library = _compiled_folder(folder.resolve(), "folder", strict=True, on_compile=on_compile)
+    folder = folder.resolve()
+    library = _compiled_folder(
+        folder, "folder", name=folder.name, strict=True, on_compile=on_compile
+    )
     # the I/O edge of curation, imported late: curation builds on this module
     from forensic.curation.source import release_standing  # noqa: PLC0415
 
-    library.standing = release_standing(folder.resolve(), library.version)
+    library.standing = release_standing(folder, library.version)
     return library

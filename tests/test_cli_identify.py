@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -12,6 +13,7 @@ from synthetic import make_spectrum
 
 from forensic.cli import main
 from forensic.io import write_spectrum
+from forensic.library import Library
 
 BAND_SETS = {
     "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
@@ -56,6 +58,28 @@ def test_library_build_lists_skipped_files_and_prints_the_version(built):
     )
     assert forced.exit_code == 0
     assert forced.output.splitlines()[-1] == result.output.splitlines()[-1]  # same version
+
+
+def test_library_build_names_and_dates_the_library_outside_its_version(built, tmp_path):
+    """What a report prints of the library searched (print review, finding 8)."""
+    root, lib, _, result = built
+    assert Library.load(lib).name == "lib"  # the file's name, without .flib
+    assert re.search(r"^name 'lib', built \d{4}-\d{2}-\d{2}T[\d:]{8}Z$", result.stdout, re.M)
+    named = tmp_path / "named.flib"
+    build = ["library", "build", str(root / "refs"), "--no-calibration"]
+    done = CliRunner().invoke(
+        main,
+        [*build, "--out", str(named), "--name", "Lab Raman 2026", "--built-at", "2026-11-20"],
+    )
+    assert done.exit_code == 0, done.output
+    loaded = Library.load(named)
+    assert (loaded.name, loaded.built_at) == ("Lab Raman 2026", "2026-11-20")
+    assert loaded.version == Library.load(lib).version  # the same references: one version
+    refused = CliRunner().invoke(
+        main, [*build, "--out", str(tmp_path / "x.flib"), "--built-at", "2026-11-20T10:00"]
+    )
+    assert refused.exit_code == 2 and not (tmp_path / "x.flib").exists()
+    assert "error: --built-at '2026-11-20T10:00' has no time zone" in refused.stderr
 
 
 def test_library_build_skips_a_reference_in_nm_as_library_import_refuses_it(tmp_path):

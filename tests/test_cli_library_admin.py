@@ -26,7 +26,7 @@ from forensic.errors import LibraryError
 from forensic.identify import MODELLED_WARNING, SIMULATED_WARNING
 from forensic.io import write_spectrum
 from forensic.library import open_reference_library
-from spectral_library import LIBRARY_DIR
+from spectral_library import LIBRARY_DIR, LIBRARY_NAME
 
 
 @pytest.fixture
@@ -63,6 +63,9 @@ def test_info_json_contract(lib):
     assert info["by_provenance"] == {"modelled": 4, "simulated": len(SYNTHETIC)}
     text = run("info", lib)
     assert info["version"] in text.output and "modelled references" in text.output
+    # a folder is compiled under its folder's name; it has no build date until it is built
+    assert info["name"] == "lib" and "\nname        lib\n" in text.output
+    assert "\nbuilt " not in text.output
     # the synthetic references are simulated, and said so, not called modelled
     assert "note        simulated references: confirm hits against a measured library" in (
         text.output
@@ -77,6 +80,8 @@ def test_info_json_shipped_source_is_the_library_folder():
     info = json.loads(result.output)
     assert info["source"] == str(LIBRARY_DIR)
     assert info["substances"] >= 40
+    assert info["name"] == LIBRARY_NAME and info["built_at"]  # compiled into the cache
+    assert f"\nbuilt       {info['built_at']}\n" in run("info").output
 
 
 def test_import_replaces_modelled_then_refuses_without_force(lib, tmp_path):

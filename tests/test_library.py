@@ -688,3 +688,57 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_library(tmp_path,
     folder = make_library(tmp_path / "lib", shipped=False)
     library = open_reference_library(folder)
     assert len(library) == 6 and library.version
+
+
+def test_a_library_records_its_name_and_build_date_outside_its_version(tmp_path, monkeypatch):
+    """What a report calls the library searched, and when it was built (print review,
+    finding 8): kept in the file and covered by its checksum, but not in the version, which
+    the same references give under any name, on any day."""
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    named = Library.from_spectra(references(), calibrate=False, name="  Lab   Raman 2026 ")
+    unnamed = Library.from_spectra(references(), calibrate=False)
+    assert named.name == "Lab Raman 2026" and unnamed.name is None
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", named.built_at)
+    assert named.version == unnamed.version
+    loaded = Library.load(named.save(tmp_path / "lab.flib"))
+    assert (loaded.name, loaded.built_at, loaded.version) == (
+        "Lab Raman 2026",
+        named.built_at,
+        named.version,
+    )
+    data = (tmp_path / "lab.flib").read_bytes()
+    renamed = tmp_path / "renamed.flib"
+    renamed.write_bytes(data.replace(b'"name":"Lab Raman 2026"', b'"name":"Lab Raman 2027"'))
+    with pytest.raises(LibraryError, match=r"renamed\.flib: damaged .* in its name and build date"):
+        Library.load(renamed)
+    # a file written before libraries had a name or a date holds neither, and loads
+    header, _ = _layout(data)
+    for key in ("name", "built_at"):
+        del header[key]
+    header["seal"].pop("about")
+    old = tmp_path / "before.flib"
+    old.write_bytes(_with_header(data, header))
+    assert (Library.load(old).name, Library.load(old).built_at) == (None, None)
+
+
+def test_a_library_names_each_substance_once_per_modality():
+    spectra = [*references(), make_spectrum(BAND_SETS["cocaine"], name="COCAINE", seed=9)]
+    lib = Library.from_spectra(spectra, calibrate=False)
+    assert lib.substance_names("raman") == ["caffeine", "cocaine", "lidocaine", "sucrose"]
+    with pytest.raises(LibraryError, match="no ir references"):
+        lib.substance_names("ir")
+
+
+def test_the_shipped_library_and_a_library_folder_are_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    shipped = shipped_library()
+    assert shipped.name == spectral_library.LIBRARY_NAME and shipped.built_at
+    folder = tmp_path / "lab-library"
+    folder.mkdir()
+    for spectrum in references():
+        write_spectrum(spectrum, folder / f"{spectrum.metadata['name']}.jdx")
+    with (folder / "manifest.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "name"])
+        writer.writerows([f"{name}.jdx", name] for name in BAND_SETS)
+    assert open_reference_library(folder).name == "lab-library"

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from forensic.cli.app import main
-from forensic.errors import LibraryError
+from forensic.errors import ForensicError, LibraryError
 
 
 @main.group("library")
@@ -25,21 +25,47 @@ def library_group():
     default=None,
     help="CSV with file,name[,synonyms,cas,class,provenance,source,...] per reference.",
 )
+@click.option(
+    "--name",
+    help="What the library is called, printed on every report of a result identified "
+    "against it (default: the name of the --out file, without .flib).",
+)
+@click.option(
+    "--built-at",
+    help="When it was built, printed on reports: an ISO-8601 date (2026-11-24) or time with "
+    "its time zone (default: now, in UTC).",
+)
 @click.option("--force", is_flag=True, help="Replace LIB if it exists.")
 @click.option("--no-calibration", is_flag=True, help="Skip the q-value calibration (faster).")
-def build_command(sources, out, manifest, force, no_calibration):
+def build_command(*, sources, out, manifest, name, built_at, force, no_calibration):
     """Compile reference spectra in SOURCE files or folders (read recursively) into LIB.
 
     Each reference's name comes from the manifest, else the file (JCAMP ##TITLE/##NAMES, RRUFF
     ##NAMES), else the file name. A single library folder's own manifest.csv is used when no
     --manifest is given. Unreadable files are listed and skipped, and so is a file of several
     spectra that names none of them (the subfiles of an SPC file) unless the manifest names it.
+    The library records its name and build date (neither is part of its version: the same
+    references give the same version under any name, on any day).
     """
-    from forensic.library import Library  # noqa: PLC0415  (the engine: only when run)
+    from forensic.custody.store import record_time  # noqa: PLC0415  (only when run)
+    from forensic.library import FILE_SUFFIX, Library  # noqa: PLC0415  (the engine: only when run)
 
     if out.exists() and not force:
         raise LibraryError(f"{out}: already exists; not overwritten (use --force to replace it)")
-    library = Library.from_folder(list(sources), manifest, calibrate=not no_calibration)
+    if name is not None and not name.strip():
+        raise LibraryError("--name is blank: name the library, or leave --name out")
+    built = None
+    if built_at is not None:  # checked before the build, which may take minutes
+        try:
+            built = record_time(built_at, "--built-at", date_alone=True)
+        except ForensicError as exc:
+            raise LibraryError(str(exc)) from None
+    stem = out.name[: -len(FILE_SUFFIX)] if out.name.endswith(FILE_SUFFIX) else out.name
+    library = Library.from_folder(
+        list(sources), manifest, calibrate=not no_calibration, name=name or stem
+    )
+    if built is not None:
+        library.built_at = built
     for path, reason in library.skipped:
         click.echo(f"skipped {path}: {reason}", err=True)
     guessed = library.guessed_units
@@ -55,4 +81,5 @@ def build_command(sources, out, manifest, force, no_calibration):
     library.save(out, overwrite=force)
     counts = ", ".join(f"{len(b)} {m}" for m, b in sorted(library.blocks.items()))
     click.echo(f"{out}: {len(library)} references ({counts}), {len(library.skipped)} skipped")
+    click.echo(f"name {library.name!r}, built {library.built_at}")
     click.echo(f"version {library.version}")

@@ -324,6 +324,9 @@ def info_command(lib, as_json):
         click.echo(json.dumps(info, indent=1))
         return
     click.echo(f"version     {info['version']}")
+    click.echo(f"name        {info['name'] or 'not recorded (built before libraries had one)'}")
+    if info["compiled"]:  # a folder read only now has no build date worth saying
+        click.echo(f"built       {info['built_at'] or 'not recorded'}")
     click.echo(f"source      {info['source'] or info['path']}")
     if info.get("compiled"):
         click.echo(f"compiled    {info['compiled']}")

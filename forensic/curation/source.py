@@ -78,7 +78,9 @@ class LibrarySource:
             else:
                 # the version hash does not depend on the q-value calibration: skip it here;
                 # the references are those identify and build take (Library.from_folder)
-                self._library = Library.from_folder(self.folder, calibrate=False)
+                self._library = Library.from_folder(
+                    self.folder, calibrate=False, name=self.folder.name
+                )
         return self._library
 
     def file_of(self, row: Mapping[str, str]) -> Path:
@@ -198,10 +200,12 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         (distinct names, compared case- and punctuation-insensitively), ``modalities`` (list),
         ``by_modality`` and ``by_provenance`` (counts), ``measured``/``modelled`` counts,
         ``source`` (the folder of reference files, or None for a ``.flib``), ``path`` (what
-        was opened), ``compiled`` (the ``.flib`` the library was loaded from, the cached one
-        for the shipped library; None for a folder compiled in memory), ``skipped`` (``[file,
-        reason]`` for each listed file left out of the compiled library), and ``release``: the
-        folder's last published version (its ``release.json``: ``version``,
+        was opened), ``name`` and ``built_at`` (what the compiled library is called and when
+        it was built: :attr:`forensic.library.Library.name`, ``built_at``), ``compiled`` (the
+        ``.flib`` the library was loaded from, the cached one for the shipped library; None
+        for a folder compiled in memory), ``skipped`` (``[file, reason]`` for each listed file
+        left out of the compiled library), and ``release``: the folder's last published
+        version (its ``release.json``: ``version``,
         ``published_at``, ``approved_by``) and whether the folder still is that version
         (``current``), or None where there is no record (a ``.flib``, a folder never
         published or exported). A version recorded under an earlier hash rule
@@ -219,6 +223,8 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         by_provenance[e["provenance"]] = by_provenance.get(e["provenance"], 0) + 1
     return {
         "version": library.version,
+        "name": library.name,
+        "built_at": library.built_at,
         "entries": len(entries),
         "substances": len({substance_key(e["name"]) for e in entries}),
         "modalities": sorted(by_modality),
