@@ -61,6 +61,7 @@ from forensic.search import (
 from forensic.spectrum import MEASURED, Spectrum, is_measured, made_by, transmittance_scale
 
 __all__ = [
+    "LISTED_SUBSTANCES_MAX",
     "MODELLED_WARNING",
     "OLD_CALIBRATION_WARNING",
     "RERANK_CANDIDATES",
@@ -301,6 +302,12 @@ MIXTURE_CANDIDATES = 40
 RESIDUAL_CANDIDATES = 10
 """How many more substances the search of the residual may add to the mixture's candidates
 (:func:`_residual_candidates`)."""
+LISTED_SUBSTANCES_MAX = 300
+"""The most substances of one modality a result lists by name
+(:attr:`Identification.library_substance_names`), for the annex of its report: about two
+pages. The shipped library holds 49 Raman and 48 IR substances; a library of thousands would
+make every recorded result, and every report, that much longer, and is listed by ``forensic
+library list``."""
 OTHER_UNIT_GAIN_MIN = 0.1
 """How much higher an IR query's best hit must score read in the other of absorbance and
 transmittance than as its unit says, that match being evidence on its own, for the unit to be
@@ -373,6 +380,16 @@ class Identification:
     library_substances : dict of str to int or None
         How many substances the library searched holds for each modality (``{"raman": 61,
         "ir": 40}``); None in results recorded before it was kept.
+    library_name, library_built_at : str or None
+        What the library searched is called and when it was built
+        (:attr:`forensic.library.Library.name`, ``built_at``); None for a library that
+        records neither, and in results recorded before they were kept.
+    library_substance_names : dict of str to list of str, or None
+        The substances the library searched holds for each modality, one name each, sorted
+        (:meth:`forensic.library.Library.substance_names`), for a report to list what a no
+        match was searched against; a modality of more than :data:`LISTED_SUBSTANCES_MAX`
+        substances is left out (its count is in ``library_substances``). None in results
+        recorded before it was kept.
     """
 
     verdict: str
@@ -390,6 +407,9 @@ class Identification:
     signal_to_noise: float | None = None
     unusable: str | None = None
     library_substances: dict[str, int] | None = None
+    library_name: str | None = None
+    library_built_at: str | None = None
+    library_substance_names: dict[str, list[str]] | None = None
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -410,6 +430,13 @@ class Identification:
             "library_version": self.library_version,
             "library_substances": (
                 None if self.library_substances is None else dict(self.library_substances)
+            ),
+            "library_name": self.library_name,
+            "library_built_at": self.library_built_at,
+            "library_substance_names": (
+                None
+                if self.library_substance_names is None
+                else {m: list(names) for m, names in self.library_substance_names.items()}
             ),
             "signal_to_noise": self.signal_to_noise,
             "unusable": self.unusable,
@@ -433,6 +460,13 @@ class Identification:
             library_version=data.get("library_version", ""),
             library_substances=(
                 None if data.get("library_substances") is None else dict(data["library_substances"])
+            ),
+            library_name=data.get("library_name"),
+            library_built_at=data.get("library_built_at"),
+            library_substance_names=(
+                None
+                if data.get("library_substance_names") is None
+                else {m: list(n) for m, n in data["library_substance_names"].items()}
             ),
             signal_to_noise=data.get("signal_to_noise"),
             unusable=data.get("unusable"),
@@ -716,6 +750,13 @@ def identify(
         library_substances={  # what a no match was searched against, for the report
             modality: len(set(library.substances(modality).tolist()))
             for modality in library.modalities
+        },
+        library_name=library.name,
+        library_built_at=library.built_at,
+        library_substance_names={  # listed in the report's annex
+            modality: names
+            for modality in library.modalities
+            if len(names := library.substance_names(modality)) <= LISTED_SUBSTANCES_MAX
         },
         signal_to_noise=signal_to_noise,
         unusable=unusable,

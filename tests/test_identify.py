@@ -1019,3 +1019,29 @@ def test_the_margin_is_the_difference_of_the_recorded_scores_as_the_record_reads
         assert _margin(best, other + 1e-6) < MARGIN_MIN
     assert decide(0.800001, 0.01, _margin(0.800001, 0.780001), 0.9)[0] == "identified"
     assert _margin(0.9, None) == float("inf")
+
+
+def test_a_result_names_the_library_it_searched_and_lists_its_substances(monkeypatch):
+    """What a report needs to say what a no match was searched against (print review,
+    finding 8): the library's name, build date and substances, recorded with the result; a
+    modality too large to list is left out (its count is kept)."""
+    references = [make_spectrum(b, name=n, seed=i) for i, (n, b) in enumerate(BAND_SETS.items())]
+    references.append(make_spectrum(BAND_SETS["cocaine"], modality="ir", name="cocaine"))
+    named = Library.from_spectra(references, calibrate=False, name="Lab 2026")
+    query = make_spectrum(BAND_SETS["cocaine"], seed=8, noise=0.004)
+    result = identify(query, named, mixtures=False)
+    assert (result.library_name, result.library_built_at) == ("Lab 2026", named.built_at)
+    assert result.library_substance_names == {
+        "ir": ["cocaine"],
+        "raman": sorted(BAND_SETS),
+    }
+    again = Identification.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again.library_substance_names == result.library_substance_names
+    assert again.library_name == "Lab 2026"
+    monkeypatch.setattr("forensic.identify.LISTED_SUBSTANCES_MAX", 2)
+    listed = identify(query, named, mixtures=False)
+    assert listed.library_substance_names == {"ir": ["cocaine"]}
+    assert listed.library_substances == {"ir": 1, "raman": len(BAND_SETS)}
+    # a result recorded before these were kept reads as not recorded
+    old = Identification.from_dict({"verdict": "no_match", "modality": "raman", "hits": []})
+    assert (old.library_name, old.library_built_at, old.library_substance_names) == (None,) * 3
