@@ -192,7 +192,11 @@ def test_a_report_names_the_export_it_read_and_doubts_one_older_than_the_scan(tm
     sha256 = hashlib.sha256(export.read_bytes()).hexdigest()
     said = stamp.removesuffix("Z") + " UTC"  # as the pages show a time (layout 5)
     assert f"Export file: {export} (SHA-256 {sha256}, written {said})" in text
-    assert f"Acquired: {said} by {OPERATOR} (when its export file was written: the" in text
+    # what qualifies the time is said right after it (layout 6), then where and by whom
+    assert (
+        f"Acquired: {said} (when its export file was written: the export states no time) by "
+        f"{OPERATOR}; location not recorded"
+    ) in text
     assert (
         f"- E-1: the spectrum of {stamp} was read from the export {export}, written {stamp}, "
         "which was already in the instrument's export folder when the scan began: nothing "
@@ -1047,6 +1051,7 @@ def test_a_report_without_a_location_says_how_to_name_it(tmp_path, monkeypatch):
         "--unit), or set FORENSIC_LOCATION (and FORENSIC_UNIT) once on this laptop"
     )
     assert hint in done.stderr.splitlines()
+    assert "note: where this analysis" not in done.stderr  # the same remedy, said once
     placed = CliRunner(env={"FORENSIC_LOCATION": "Van 3, A1 lay-by"}).invoke(
         main, [*common, "--case", "C-2", "--json", str(tmp_path / "b.json")]
     )
@@ -1054,6 +1059,30 @@ def test_a_report_without_a_location_says_how_to_name_it(tmp_path, monkeypatch):
     report = ["report", "C-1", "--out", str(tmp_path / "c.pdf"), "--store", str(tmp_path / "s")]
     again = CliRunner().invoke(main, [*report, "--operator", OPERATOR])
     assert again.exit_code == 0 and hint in again.stderr.splitlines(), again.output
+
+
+def test_a_scan_that_records_no_place_for_its_analysis_says_how_to_name_it(tmp_path, monkeypatch):
+    """Its reports say "location not recorded" for that analysis for good: the screen says
+    so while --location can still be given."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+    monkeypatch.delenv("FORENSIC_LOCATION", raising=False)
+    store = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    opened = CliRunner().invoke(main, ["case", "new", "C-1", "--location", "Van 3", *store])
+    assert opened.exit_code == 0, opened.output
+    common = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "A1", *store]
+    done = CliRunner().invoke(main, [*common, "--json", str(tmp_path / "a.json")])
+    assert done.exit_code == 0, done.output
+    (note,) = [line for line in done.stderr.splitlines() if line.startswith("note: where")]
+    assert re.fullmatch(
+        r"note: where this analysis was done is not recorded with it \(measurement record "
+        r'#\d+; its reports say "location not recorded"\): give --location, or set '
+        r"FORENSIC_LOCATION once on this laptop",
+        note,
+    )
+    placed = CliRunner().invoke(main, [*common, "--location", "Central Lab, Den Haag"])
+    assert placed.exit_code == 0 and "note: where" not in placed.stderr, placed.output
 
 
 def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_missed(

@@ -207,6 +207,61 @@ def _say_location_unset(content: dict[str, Any]) -> None:
         )
 
 
+def _say_place_unrecorded(result: Any) -> None:
+    """A one-line hint when a scan recorded no place with its measurement (no ``--location``,
+    no ``$FORENSIC_LOCATION``): its reports say "location not recorded" for this analysis for
+    good. Said once: where the report's header has no place either, its own hint
+    (:func:`_say_location_unset`) names the same remedy."""
+    from forensic.report.content import DEFAULT_LOCATION  # noqa: PLC0415
+
+    if result.measurement.get("location"):
+        return
+    if result.report is not None and result.report.content.get("location") == DEFAULT_LOCATION:
+        return
+    click.echo(
+        f"note: where this analysis was done is not recorded with it (measurement record "
+        f'#{result.measurement["seq"]}; its reports say "location not recorded"): give '
+        "--location, or set FORENSIC_LOCATION once on this laptop",
+        err=True,
+    )
+
+
+def _say_analysed_elsewhere(
+    content: dict[str, Any], *, given: str | None, case_location: str | None
+) -> None:
+    """A one-line hint when a report's header names a place it fell back to (no
+    ``--location``: the case's, or ``$FORENSIC_LOCATION``) and an analysis it states was
+    recorded as done elsewhere: the header would otherwise say, on every page, a place the
+    reader takes for where the work was done. Each analysis's own place is printed with it
+    (layout 6 on); this says only that the header is a fallback. (A header with no place at
+    all has its own hint, :func:`_say_location_unset`.)"""
+    from forensic.report.content import DEFAULT_LOCATION  # noqa: PLC0415
+
+    header = content.get("location")
+    if given or not header or header == DEFAULT_LOCATION:
+        return
+    elsewhere: dict[str, list[str]] = {}
+    for exhibit in content.get("exhibits") or []:
+        analyses = exhibit.get("analyses") or []
+        item = exhibit["label"]["item_number"]
+        for number, analysis in enumerate(analyses, start=1):
+            where = analysis.get("location")
+            if where and where != header:
+                elsewhere.setdefault(where, []).append(
+                    item if len(analyses) == 1 else f"{item} analysis {number}"
+                )
+    if not elsewhere:
+        return
+    source = "the case's location" if header == case_location else "FORENSIC_LOCATION"
+    places = "; ".join(f"{where!r} ({', '.join(which)})" for where, which in elsewhere.items())
+    click.echo(
+        f"note: the report's header reads {header!r} ({source}: no --location was given), but "
+        f"analyses it states were done elsewhere: {places}. Each analysis's place is printed "
+        "with it; give --location to name where this report is issued",
+        err=True,
+    )
+
+
 def _print_verdict(text: str) -> None:
     bar = "=" * max(40, len(text) + 8)
     click.echo("")
@@ -359,6 +414,10 @@ def scan(
             f"{result.report.content['content_sha256']}"
         )
         _say_location_unset(result.report.content)
+        _say_analysed_elsewhere(
+            result.report.content, given=location, case_location=result.case["location"]
+        )
+    _say_place_unrecorded(result)
 
 
 # -- case ------------------------------------------------------------------------------------------
@@ -1038,6 +1097,7 @@ def report(
     from forensic.report.issue import issue_report  # noqa: PLC0415
 
     with _open(store_path, create=False, operator=operator) as (store, signer):
+        case_location = (store.get_case(case_number) or {}).get("location")
         issued = issue_report(
             store,
             case_number,
@@ -1067,6 +1127,7 @@ def report(
             bold=True,
         )
     _say_location_unset(issued.content)
+    _say_analysed_elsewhere(issued.content, given=location, case_location=case_location)
     for path in issued.paths:
         click.echo(f"written: {path}")
     click.echo(

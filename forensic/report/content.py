@@ -559,6 +559,10 @@ def _exhibit_section(
                 "recorded_by": measurement["signer"],
                 "acquired_at": measurement["acquired_at"],
                 "operator": measurement["operator"],
+                # where it was acquired, and by which unit: None in a record made before they
+                # were recorded (or a scan told neither), which the report says
+                "location": measurement.get("location"),
+                "unit": measurement.get("unit"),
                 "modality": measurement["modality"],
                 "instrument_url": measurement["instrument_url"],
                 "instrument": _json(measurement["instrument_json"], {}),

@@ -31,14 +31,18 @@ from forensic.verdict import (
 __all__ = [
     "HIT_TABLE_KEY",
     "LAYOUT_VERSION",
+    "NO_MATCH_CAVEAT",
+    "WHERE_AND_WHICH_LIBRARY",
     "WORDED_FOR_THE_READER",
     "Block",
+    "acquired_line",
     "closest_line",
     "correction_line",
     "custody_notes",
     "figure_title",
     "format_table",
     "hits_line",
+    "library_annex",
     "library_line",
     "not_measured_note",
     "reasons_line",
@@ -483,23 +487,33 @@ def custody_notes(custody: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
-def library_line(identification: Mapping[str, Any]) -> str:
-    """What a result's library held, as recorded with the result: its version and how many
-    substances it holds for each modality (a no match means something only against what was
-    searched); a result recorded before the counts were kept says so. The library records no
-    name or build date, so none is given.
+def library_line(identification: Mapping[str, Any], *, layout: int | None = None) -> str:
+    """What a result's library held, as recorded with the result (a no match means something
+    only against what was searched).
+
+    In a report of layout :data:`WHERE_AND_WHICH_LIBRARY` on: its name, build date, how many
+    substances it holds for each modality and the first 16 hex digits of its version; what
+    the result does not record (a library or a result made before it was kept) is said to be
+    not recorded. In layout 5: its version and counts, as it was issued.
 
     Parameters
     ----------
     identification : mapping
-        The result (``library_version``, ``library_substances``, ``modality``).
+        The result (``library_name``, ``library_built_at``, ``library_version``,
+        ``library_substances``, ``modality``).
+    layout : int, optional
+        The layout version of the report it is laid out in (default: the current one).
 
     Returns
     -------
     str
-        e.g. ``version 0059621d48... (61 substances for raman, 40 for ir; this spectrum was
-        searched among the raman ones)``.
+        e.g. ``forensic shipped library, built 2026-11-24, 49 Raman / 48 IR substances,
+        version 0059621d4823e56c``; in layout 5 ``version 0059621d48... (61 substances for
+        raman, 40 for ir; this spectrum was searched among the raman ones)``.
     """
+    layout = LAYOUT_VERSION if layout is None else layout
+    if layout >= WHERE_AND_WHICH_LIBRARY:
+        return _library_named(identification)
     version = _fmt(identification.get("library_version"))
     counts = identification.get("library_substances")
     if not counts:
@@ -511,6 +525,153 @@ def library_line(identification: Mapping[str, Any]) -> str:
     modality = identification.get("modality")
     searched = f"; this spectrum was searched among the {modality} ones" if modality else ""
     return f"version {version} ({held}{searched})"
+
+
+_MODALITY_NAMES = {"raman": "Raman", "ir": "IR"}
+"""How a report names a modality in running text."""
+
+
+def _modality_name(modality: str) -> str:
+    return _MODALITY_NAMES.get(str(modality), str(modality))
+
+
+def _modality_order(modality: str) -> tuple[int, str]:
+    """Raman before IR, as the library's files and the report name them; others after."""
+    order = list(_MODALITY_NAMES)
+    return (order.index(modality) if modality in order else len(order), str(modality))
+
+
+def _built_on(built_at: Any) -> str | None:
+    """The day a library was built (UTC), from its recorded build time or date."""
+    if not built_at:
+        return None
+    text = str(built_at)
+    return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else text
+
+
+def _library_named(identification: Mapping[str, Any]) -> str:
+    """:func:`library_line` of layout :data:`WHERE_AND_WHICH_LIBRARY` on."""
+    name = identification.get("library_name")
+    built = _built_on(identification.get("library_built_at"))
+    if name or built:
+        said = [
+            name or "name not recorded",
+            f"built {built}" if built else "build date not recorded",
+        ]
+    else:
+        said = ["name and build date not recorded"]
+    counts = identification.get("library_substances") or {}
+    said.append(
+        " / ".join(f"{counts[m]} {_modality_name(m)}" for m in sorted(counts, key=_modality_order))
+        + " substances"
+        if counts
+        else "number of substances not recorded"
+    )
+    version = identification.get("library_version")
+    said.append(f"version {str(version)[:16]}" if version else "version not recorded")
+    return ", ".join(said)
+
+
+NO_MATCH_CAVEAT = (
+    "A substance absent from the library searched cannot be identified: this no match does "
+    "not show that no controlled substance is present. The library is named under Library "
+    "below"
+)
+"""Under a NO MATCH headline (layout :data:`WHERE_AND_WHICH_LIBRARY` on): what a no match
+cannot say, where the reader looks first, not only among the limitations."""
+
+
+def _no_match_caveat(identification: Mapping[str, Any]) -> str:
+    """:data:`NO_MATCH_CAVEAT`, pointing to the annex when the result lists the library's
+    substances."""
+    listed = identification.get("library_substance_names")
+    return NO_MATCH_CAVEAT + (
+        ", and the substances it holds are listed in the annex." if listed else "."
+    )
+
+
+def _listed_libraries(content: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The libraries the report's analyses searched whose results list their substances: the
+    first result of each (by version), in the report's order."""
+    libraries: dict[str, Mapping[str, Any]] = {}
+    for exhibit in content["exhibits"]:
+        for analysis in exhibit["analyses"]:
+            identification = analysis["identification"] or {}
+            if identification.get("library_substance_names") is not None:
+                version = str(identification.get("library_version") or "")
+                libraries.setdefault(version, identification)
+    return list(libraries.values())
+
+
+def library_annex(content: Mapping[str, Any]) -> list[str]:
+    """The annex of a report (layout :data:`WHERE_AND_WHICH_LIBRARY` on): for each library
+    its analyses were searched against, the substances it holds, modality by modality, as
+    each result recorded them (a no match means something only against these).
+
+    Parameters
+    ----------
+    content : mapping
+        The report's signed content.
+
+    Returns
+    -------
+    list of str
+        Paragraphs: for each library (by version, in the report's order) its line
+        (:func:`library_line`) and one paragraph per modality (``Raman, 49 substances:
+        alpha-PVP hydrochloride, Alprazolam, ...``); a modality too large to list
+        (:data:`forensic.identify.LISTED_SUBSTANCES_MAX`) is said to be so. Empty when no
+        result records the names (results recorded before they were kept).
+    """
+    paragraphs = []
+    for identification in _listed_libraries(content):
+        paragraphs.append(_library_named(identification) + ":")
+        names = identification["library_substance_names"]
+        counts = identification.get("library_substances") or {}
+        for modality in sorted({*counts, *names}, key=_modality_order):
+            listed = names.get(modality)
+            count = counts.get(modality, len(listed or []))
+            held = f"{_modality_name(modality)}, {count} substance{'s' if count != 1 else ''}"
+            paragraphs.append(
+                f"{held}: {', '.join(listed)}."
+                if listed is not None
+                else f"{held}: too many to list here (forensic library list names them)."
+            )
+    return paragraphs
+
+
+def acquired_line(
+    analysis: Mapping[str, Any],
+    when: Callable[[str | None], str] = utc_when,
+    about_the_time: str | None = None,
+) -> str:
+    """When, where and by whom an analysis's spectrum was acquired, as its measurement record
+    states them (layout :data:`WHERE_AND_WHICH_LIBRARY` on).
+
+    Parameters
+    ----------
+    analysis : mapping
+        The analysis in the report's content (``acquired_at``, ``location``, ``unit``,
+        ``operator``; a report's content before layout 6 has no ``location`` or ``unit``).
+    when : callable
+        How the report shows a time.
+    about_the_time : str, optional
+        What qualifies the time (an export that states none), said after it.
+
+    Returns
+    -------
+    str
+        e.g. ``2026-11-24 07:10:00 UTC at Central Lab, Den Haag by Dr. Chloé Lab (Forensic
+        Drugs Unit)``; ``...; location not recorded`` for a measurement recorded without one
+        (before locations were recorded, or by a scan told none).
+    """
+    location, unit = analysis.get("location"), analysis.get("unit")
+    said = when(analysis["acquired_at"])
+    if about_the_time:
+        said += f" ({about_the_time})"
+    if location:
+        said += f" at {location}"
+    said += f" by {analysis['operator']}" + (f" ({unit})" if unit else "")
+    return said if location else f"{said}; location not recorded"
 
 
 def _when(iso: str | None) -> str:
@@ -736,7 +897,7 @@ def format_table(
     return out
 
 
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 """How reports are laid out, recorded in their signed content (``layout``): raised with each
 change that would lay out a report's content otherwise, or draw its PDF otherwise (what
 verify-report compares is what each page draws where, not only its words), which is then
@@ -757,11 +918,21 @@ and breaks a long name or number only after a hyphen or slash, or visibly marked
 simulated-spectrum warning that names the analyses it applies to, each verdict's reasons and a
 key to the hit table, an inconclusive verdict that names no substance, plain steps to check the
 report, a summary of the exhibits of a case, the library searched, and a seal's state and times
-in words ("intact", "UTC")."""
+in words ("intact", "UTC"); version 6 says where each analysis was done and names the library
+searched, with its substances in an annex (:data:`WHERE_AND_WHICH_LIBRARY`)."""
 
 WORDED_FOR_THE_READER = 5
 """The first layout version whose report is worded for its reader, as :data:`LAYOUT_VERSION`
 lists: content of an earlier version is laid out without those words, as it was issued."""
+
+WHERE_AND_WHICH_LIBRARY = 6
+"""The first layout version that says where each analysis was done and which library was
+searched (:data:`LAYOUT_VERSION`): "Acquired <time> at <location>" (:func:`acquired_line`),
+the library by its name, build date, substances per modality and version
+(:func:`library_line`), the no-match caveat directly under a NO MATCH headline
+(:data:`NO_MATCH_CAVEAT`) and an annex listing the library's substances
+(:func:`library_annex`). Content of an earlier version is laid out without them, as it was
+issued."""
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
@@ -941,6 +1112,26 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     if layout >= WORDED_FOR_THE_READER:
         blocks.append(Block("heading", "How to check this report"))
         blocks += [Block("para", step) for step in checking_steps(content)]
+        annex = library_annex(content) if layout >= WHERE_AND_WHICH_LIBRARY else []
+        if annex:
+            several = len(_listed_libraries(content)) > 1
+            blocks.append(
+                Block(
+                    "heading",
+                    "Annex: the substances of the "
+                    + ("libraries" if several else "library")
+                    + " searched",
+                )
+            )
+            blocks.append(
+                Block(
+                    "para",
+                    "A substance a library does not hold cannot be identified against it: a no "
+                    "match says nothing of it. Each library the analyses of this report were "
+                    "searched against, as their results recorded it:",
+                )
+            )
+            blocks += [Block("para", paragraph) for paragraph in annex]
         blocks.append(Block("end", END_MARKER))
         return blocks
     blocks.append(
@@ -1002,7 +1193,13 @@ def checking_steps(content: Mapping[str, Any]) -> list[str]:
         "report content SHA-256 (all 64 are under Integrity and in the QR code); the custody "
         "table gives the first 12 hex digits of each record's hash, and the line under it "
         "the first 16 of each signer's key fingerprint. forensic custody log CASE ITEM and "
-        "forensic custody verify show them whole.",
+        "forensic custody verify show them whole."
+        + (
+            " Each Library line gives the first 16 hex digits of the library's version; "
+            "forensic library info LIB shows it whole."
+            if content.get("layout", 1) >= WHERE_AND_WHICH_LIBRARY
+            else ""
+        ),
         "Without the toolkit (for a programmer): save the attached report.json (a PDF "
         "reader's attachments, or pdfdetach -save 1 FILE.pdf). The SHA-256 of its JSON "
         "without the keys content_sha256 and signature (keys sorted, no spaces, UTF-8 as "
@@ -1089,6 +1286,9 @@ def _analysis_blocks(
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification, layout=layout)))
+    where_and_which = layout >= WHERE_AND_WHICH_LIBRARY
+    if where_and_which and identification and identification.get("verdict") == "no_match":
+        blocks.append(Block("para", _no_match_caveat(identification)))  # under the headline
     instrument = dict(analysis["instrument"] or {})
     if not is_measured(instrument.get("provenance")):
         blocks.append(Block("banner", not_measured_banner(instrument["provenance"])))
@@ -1156,13 +1356,17 @@ def _analysis_blocks(
                 ("Acquisition steps", acquisition or "-"),
                 (
                     "Acquired",
-                    f"{when(analysis['acquired_at'])} by {analysis['operator']}"
+                    acquired_line(analysis, when, export[1] if export else None)
+                    if where_and_which
+                    else f"{when(analysis['acquired_at'])} by {analysis['operator']}"
                     + (f" ({export[1]})" if export and export[1] else ""),
                 ),
                 *([("Export file", export[0])] if export else []),
                 ("Pipeline", steps or "-"),
                 (
-                    ("Library searched", library_line(identification or {}))
+                    ("Library", library_line(identification or {}, layout=layout))
+                    if where_and_which
+                    else ("Library searched", library_line(identification or {}, layout=layout))
                     if worded
                     else ("Library version", _fmt((identification or {}).get("library_version")))
                 ),
