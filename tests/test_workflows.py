@@ -145,12 +145,19 @@ def test_a_scan_records_where_it_was_made_as_given_or_as_set_on_the_laptop(tmp_p
     assert unplaced.measurement["location"] is None  # not the case's "Van 3, ..."
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-1")["location"] == "Van 3, Rotterdam Noord"
-        assert [m["location"] for m in store.measurements("C-1", "E-1")] == [
+        measurements = store.measurements("C-1", "E-1")
+        assert [m["location"] for m in measurements] == [
             "Van 3, Rotterdam Noord",
             "Central Lab, Den Haag",
             None,
         ]
         assert verify_store(store).ok
+    # the custody log says it too
+    from forensic.cli.custody import _record_line  # noqa: PLC0415
+
+    said = [_record_line("measurements", m) for m in measurements]
+    assert said[1].endswith("(fake:instrument) at Central Lab, Den Haag")
+    assert said[2].endswith("(fake:instrument)")
 
 
 def test_a_report_names_the_export_it_read_and_doubts_one_older_than_the_scan(tmp_path):

@@ -811,7 +811,9 @@ def _record_line(table: str, r: dict[str, Any]) -> str:
             + (f"; notes: {r['notes']}" if r["notes"] else "")
         )
     if table == "measurements":
-        return f"{r['modality']} spectrum {r['raw_sha256'][:16]} ({r['instrument_url']})"
+        return f"{r['modality']} spectrum {r['raw_sha256'][:16]} ({r['instrument_url']})" + (
+            f" at {r['location']}" if r.get("location") else ""  # none before schema 2
+        )
     if table == "results":
         return _result_line(r)
     if table == "reports":
