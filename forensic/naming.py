@@ -1,8 +1,11 @@
-"""Names of substances: when two names are the same substance.
+"""Names and numbers: when two names are the same substance, and how a number prints.
 
 Pure and import-free, so that the evidence (:mod:`forensic.verdict`), the search's grouping
 of hits (:meth:`forensic.library.Library.substances`) and the curation tools all decide it the
-same way without depending on one another.
+same way without depending on one another; and so that the store, the workflows and the
+command line read a case, exhibit or seal number as a person reads it on paper
+(:func:`read_as_latin`) and say the same of one that holds letters of another script that
+print like Latin ones (:func:`lookalike_note`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["substance_key"]
+__all__ = [
+    "latin_lookalikes",
+    "lookalike_note",
+    "mixes_scripts",
+    "read_as_latin",
+    "substance_key",
+]
 
 
 def substance_key(name: str) -> str:
@@ -38,3 +47,263 @@ def substance_key(name: str) -> str:
     """
     key = re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", str(name)).casefold())
     return key or str(name)
+
+
+_LATIN_LOOKALIKES = {
+    # Greek
+    "\u037f": "J",  # Ϳ capital yot
+    "\u0391": "A",  # Α alpha
+    "\u0392": "B",  # Β beta
+    "\u0395": "E",  # Ε epsilon
+    "\u0396": "Z",  # Ζ zeta
+    "\u0397": "H",  # Η eta
+    "\u0399": "I",  # Ι iota
+    "\u039a": "K",  # Κ kappa
+    "\u039c": "M",  # Μ mu
+    "\u039d": "N",  # Ν nu
+    "\u039f": "O",  # Ο omicron
+    "\u03a1": "P",  # Ρ rho
+    "\u03a4": "T",  # Τ tau
+    "\u03a5": "Y",  # Υ upsilon
+    "\u03a7": "X",  # Χ chi
+    "\u03b1": "a",  # α alpha
+    "\u03b3": "y",  # γ gamma
+    "\u03b9": "i",  # ι iota
+    "\u03ba": "K",  # κ kappa (UTS #39: kra, a small capital K)
+    "\u03bd": "v",  # ν nu
+    "\u03bf": "o",  # ο omicron
+    "\u03c1": "p",  # ρ rho
+    "\u03c3": "o",  # σ sigma
+    "\u03c5": "u",  # υ upsilon
+    "\u03dc": "F",  # Ϝ digamma
+    "\u03f2": "c",  # ϲ lunate sigma (NFKC makes it ς, which looks like no Latin letter)
+    "\u03f3": "j",  # ϳ yot
+    "\u03f9": "C",  # Ϲ capital lunate sigma (NFKC makes it Σ)
+    "\u03fa": "M",  # Ϻ san
+    # Cyrillic
+    "\u0405": "S",  # Ѕ dze
+    "\u0406": "I",  # І Byelorussian-Ukrainian i
+    "\u0408": "J",  # Ј je
+    "\u0410": "A",  # А a
+    "\u0412": "B",  # В ve
+    "\u0415": "E",  # Е ie
+    "\u0417": "3",  # З ze
+    "\u041a": "K",  # К ka
+    "\u041c": "M",  # М em
+    "\u041d": "H",  # Н en
+    "\u041e": "O",  # О o
+    "\u0420": "P",  # Р er
+    "\u0421": "C",  # С es
+    "\u0422": "T",  # Т te
+    "\u0423": "Y",  # У u
+    "\u0425": "X",  # Х ha
+    "\u042c": "b",  # Ь soft sign
+    "\u0430": "a",  # а a
+    "\u0431": "6",  # б be
+    "\u0432": "B",  # в ve (UTS #39: a small capital B)
+    "\u0433": "r",  # г ghe
+    "\u0435": "e",  # е ie
+    "\u043a": "K",  # к ka (UTS #39: kra, a small capital K)
+    "\u043c": "M",  # м em (a small capital M)
+    "\u043d": "H",  # н en (UTS #39: a small capital H)
+    "\u043e": "o",  # о o
+    "\u0440": "p",  # р er
+    "\u0441": "c",  # с es
+    "\u0442": "T",  # т te (UTS #39: a small capital T)
+    "\u0443": "y",  # у u
+    "\u0445": "x",  # х ha
+    "\u0455": "s",  # ѕ dze
+    "\u0456": "i",  # і Byelorussian-Ukrainian i
+    "\u0458": "j",  # ј je
+    "\u0461": "w",  # ѡ omega
+    "\u0474": "V",  # Ѵ izhitsa
+    "\u0475": "v",  # ѵ izhitsa
+    "\u04ae": "Y",  # Ү straight u
+    "\u04af": "y",  # ү straight u
+    "\u04bb": "h",  # һ shha
+    "\u04bd": "e",  # ҽ Abkhasian che
+    "\u04c0": "I",  # Ӏ palochka
+    "\u04cf": "i",  # ӏ small palochka
+    "\u04e0": "3",  # Ӡ Abkhasian dze
+    "\u0501": "d",  # ԁ Komi de
+    "\u050c": "G",  # Ԍ Komi sje
+    "\u051b": "q",  # ԛ qa
+    "\u051c": "W",  # Ԝ we
+    "\u051d": "w",  # ԝ we
+}
+"""Letters of the Greek and Cyrillic scripts that print like a Latin letter or a digit, and
+the one they print like.
+
+Taken from Unicode's confusables data (UTS #39, *Unicode Security Mechanisms*,
+``confusables.txt``, as of Unicode 15.1): every Greek letter (U+0370-U+03FF) and Cyrillic
+letter (U+0400-U+052F) that it pairs with one ASCII letter or digit, in the letter case it
+prints in (UTS #39 gives ``l`` for the capitals that print like I, which are named I here).
+Added: the lower-case Cyrillic в к м н т and Greek κ, which print as small capitals of B, K,
+M, H, T (UTS #39 pairs them with ʙ, ĸ, ʍ, ʜ, ᴛ), and read as those letters where letter case
+is set aside. Those two scripts only: they are the ones the keyboards of the units that use
+this toolkit switch to, a Latin look-alike a key away. Symbols that NFKC makes letters (ϒ, ϱ,
+the mathematical alphanumerics) are read through NFKC (:func:`read_as_latin`).
+
+A table of its own, checked letter by letter against the report's font (DejaVu Sans), rather
+than a package's copy of the whole data: no installed or maintained package offers it
+offline to this toolkit without a new dependency, and the whole data also reads ``rn`` as
+``m`` and maps hundreds of symbols, so that which numbers are twins would change with each
+release of it, while a store's numbers must read next year as they read today."""
+
+_LOOKALIKE_TABLE = str.maketrans(_LATIN_LOOKALIKES)
+
+
+def read_as_latin(text: str) -> str:
+    """``text`` as a reader copies it from paper: letters of another script that print like a
+    Latin letter or a digit read as that one.
+
+    The Greek and Cyrillic letters that Unicode's confusables data (UTS #39) gives a Latin
+    letter or a digit as look-alike: Cyrillic "ЗАК-2026" reads "3AK-2026", Greek "ΡΟ-1"
+    reads "PO-1". As in UTS #39's skeleton, the letters are read whatever marks they carry
+    (Cyrillic Ё reads as Latin Ë) and after NFKC normalisation (a full-width or mathematical
+    letter reads as the letter). Letter case, spaces and punctuation are kept: whether they
+    matter is for the caller to say.
+
+    Parameters
+    ----------
+    text : str
+        A case, exhibit or seal number, or any text a person copies by hand.
+
+    Returns
+    -------
+    str
+        The text in NFKC normalisation with its look-alike letters replaced; ``text``
+        normalised alone when it holds none (any ASCII text is returned as it is).
+
+    Examples
+    --------
+    >>> read_as_latin("\\u0417\\u0410\\u041a-2026")  # Cyrillic З, А, К
+    '3AK-2026'
+    """
+    # the table before NFKD too: NFKD makes the lunate sigmas ϲ, Ϲ (which print like c, C)
+    # final and capital sigma ς, Σ (which do not)
+    spelled = unicodedata.normalize("NFKD", text.translate(_LOOKALIKE_TABLE))
+    return unicodedata.normalize("NFKC", spelled.translate(_LOOKALIKE_TABLE))
+
+
+def _script(letter: str) -> str | None:
+    """The script of a letter, in the words of its Unicode name ("LATIN", "CYRILLIC",
+    "GREEK", "CJK", ...), read through NFKD (a full-width A is Latin); None for a character
+    that is not a letter, or a modifier letter, which belongs to none."""
+    if not unicodedata.category(letter).startswith("L") or unicodedata.category(letter) == "Lm":
+        return None
+    base = unicodedata.normalize("NFKD", letter)[:1] or letter
+    words = unicodedata.name(base, "").split()
+    return words[0] if words else None
+
+
+def latin_lookalikes(text: str) -> list[tuple[str, str, str]]:
+    """The letters of ``text`` in another script than Latin that print like a Latin letter or
+    a digit (:func:`read_as_latin`).
+
+    Parameters
+    ----------
+    text : str
+        A case, exhibit or seal number.
+
+    Returns
+    -------
+    list of (str, str, str)
+        For each such letter, once, in the order of its first appearance: the letter as
+        typed, its script ("Cyrillic", "Greek") and what it prints like ("3", "A", "Ë").
+        Empty for a number with none (a number in Latin letters and digits).
+
+    Examples
+    --------
+    >>> latin_lookalikes("\\u0417\\u0410\\u041a-2026")
+    [('З', 'Cyrillic', '3'), ('А', 'Cyrillic', 'A'), ('К', 'Cyrillic', 'K')]
+    """
+    found = []
+    for letter in dict.fromkeys(text):
+        script = _script(letter)
+        if script in (None, "LATIN"):
+            continue
+        latin = read_as_latin(letter)
+        if latin != unicodedata.normalize("NFKC", letter):
+            found.append((letter, script.capitalize(), latin))
+    return found
+
+
+def mixes_scripts(text: str) -> bool:
+    """Whether ``text`` holds a letter that prints like a Latin letter or a digit
+    (:func:`latin_lookalikes`) among letters of another script.
+
+    "DEMО-1" with a Cyrillic О among Latin letters does, as does "ЗАК-2026 THC"; "ЗАК-2026"
+    (Cyrillic letters and digits) and "ΑΒ-Δ9" (Greek letters alone) do not: a unit that
+    writes its numbers in its own script writes them whole, while a mix is almost always a
+    keyboard set to another layout for a letter or two. Digits, spaces and punctuation
+    belong to no script.
+
+    Parameters
+    ----------
+    text : str
+        A case, exhibit or seal number.
+
+    Returns
+    -------
+    bool
+    """
+    scripts = {_script(letter) for letter in text} - {None}
+    return len(scripts) > 1 and bool(latin_lookalikes(text))
+
+
+def lookalike_note(text: str, what: str) -> str | None:
+    """What to say of a number that holds letters of another script that print like Latin
+    letters or digits: which, with their code points, and how the number reads on paper.
+
+    Parameters
+    ----------
+    text : str
+        The number, as typed.
+    what : str
+        What it is, as the sentence begins: ``"case number"``, ``"seal number"``.
+
+    Returns
+    -------
+    str or None
+        One sentence (no full stop), e.g. "case number 'ЗАК-2026' contains Cyrillic З
+        (U+0417), А (U+0410), К (U+041A), which print like Latin 3, A, K: on paper it reads
+        '3AK-2026', and typed so it is another number"; where the number mixes scripts
+        (:func:`mixes_scripts`) it says so, with the letters of the other scripts. None when
+        the number holds no such letter.
+    """
+    found = latin_lookalikes(text)
+    if not found:
+        return None
+    verb = "prints" if len(found) == 1 else "print"
+    said = (
+        f"{what} {text!r} contains {_named(found)}, which {verb} like Latin "
+        f"{', '.join(latin for _, _, latin in found)}: on paper it reads "
+        f"{read_as_latin(text)!r}, and typed so it is another number"
+    )
+    if mixes_scripts(text):
+        own = {script for _, script, _ in found}
+        others = [
+            (letter, _script(letter).capitalize(), letter)
+            for letter in dict.fromkeys(text)
+            if _script(letter) and _script(letter).capitalize() not in own
+        ]
+        mixed = (
+            f"them with {_named(others, code_points=False)}"
+            if others
+            else f"{' and '.join(sorted(own))} letters"
+        )
+        said += f"; it mixes {mixed}: almost always a keyboard set to another layout"
+    return said
+
+
+def _named(letters: list[tuple[str, str, str]], *, code_points: bool = True) -> str:
+    """Letters as a note names them, each script said once before its letters: "Cyrillic З
+    (U+0417), А (U+0410) and Greek Ο (U+039F)"."""
+    scripts: dict[str, list[str]] = {}
+    for letter, script, _ in letters:
+        scripts.setdefault(script, []).append(
+            f"{letter} (U+{ord(letter):04X})" if code_points else letter
+        )
+    named = [f"{script} {', '.join(its)}" for script, its in scripts.items()]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"

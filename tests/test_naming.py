@@ -1,0 +1,83 @@
+"""How a case, exhibit or seal number prints: letters of another script that look Latin."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from forensic import naming
+from forensic.naming import latin_lookalikes, lookalike_note, mixes_scripts, read_as_latin
+
+
+def test_every_lookalike_is_a_greek_or_cyrillic_letter_read_as_one_ascii_letter_or_digit():
+    for letter, latin in naming._LATIN_LOOKALIKES.items():
+        assert unicodedata.category(letter).startswith("L"), letter
+        assert unicodedata.name(letter).split()[0] in ("GREEK", "CYRILLIC"), letter
+        assert len(latin) == 1 and latin.isascii() and latin.isalnum(), (letter, latin)
+
+
+@pytest.mark.parametrize(
+    ("typed", "printed"),
+    [
+        # the letters a printed-report review found, and those that keyboards a key away type
+        ("\u0417\u0410\u041a-2026", "3AK-2026"),  # Cyrillic З А К
+        ("АВЕКМНОРСТХЗІЈЅ", "ABEKMHOPCTX3IJS"),  # Cyrillic capitals
+        ("аеорсхуіјѕ", "aeopcxyijs"),  # Cyrillic small letters
+        ("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX"),  # Greek capitals
+        ("ον", "ov"),  # Greek small letters
+        ("Ё-1", "Ë-1"),  # a look-alike read whatever marks it carries (UTS #39's skeleton)
+        ("𝚨-1", "A-1"),  # a mathematical alpha is an alpha (NFKC), so an A
+        ("ϲ-1", "c-1"),  # a lunate sigma prints like c, though NFKC makes it a final sigma
+        ("ЖД-Δ9/№12", "ЖД-Δ9/No12"),  # letters that look like no Latin one stay as they are
+        ("S-0093 ab", "S-0093 ab"),  # ASCII is left as it is
+    ],
+)
+def test_a_number_reads_as_it_prints(typed, printed):
+    assert read_as_latin(typed) == printed
+
+
+def test_the_lookalikes_of_a_number_are_named_once_each_with_their_script():
+    assert latin_lookalikes("ЗАК-ЗΑ-2026") == [
+        ("З", "Cyrillic", "3"),
+        ("А", "Cyrillic", "A"),
+        ("К", "Cyrillic", "K"),
+        ("Α", "Greek", "A"),
+    ]
+    assert latin_lookalikes("DEMO-1 Øß") == []  # Latin letters, however accented
+    assert latin_lookalikes("ΔЖ-1") == []  # letters of other scripts that look like none
+
+
+@pytest.mark.parametrize(
+    ("number", "mixed"),
+    [
+        ("DEM\u041e-1", True),  # a Cyrillic О among Latin letters: a keyboard-layout slip
+        ("ЗАК-2026 THC", True),
+        ("ΑЗ-1", True),  # Greek and Cyrillic
+        ("ЗАК-2026", False),  # Cyrillic letters and digits: a unit's own script, whole
+        ("ΑΒ-Δ9", False),  # Greek letters alone
+        ("ЖД-THC", False),  # Cyrillic letters that look like no Latin one, beside Latin ones
+        ("DEMO-1", False),
+    ],
+)
+def test_a_number_mixes_scripts_when_a_lookalike_stands_among_letters_of_another(number, mixed):
+    assert mixes_scripts(number) is mixed
+
+
+def test_the_note_names_the_letters_their_code_points_and_what_they_print_like():
+    assert lookalike_note("ЗАК-2026", "case number") == (
+        "case number 'ЗАК-2026' contains Cyrillic З (U+0417), А (U+0410), К (U+041A), which "
+        "print like Latin 3, A, K: on paper it reads '3AK-2026', and typed so it is another "
+        "number"
+    )
+    assert lookalike_note("DEM\u041e-1", "exhibit number") == (
+        "exhibit number 'DEMО-1' contains Cyrillic О (U+041E), which prints like Latin O: on "
+        "paper it reads 'DEMO-1', and typed so it is another number; it mixes them with Latin "
+        "D, E, M: almost always a keyboard set to another layout"
+    )
+    assert lookalike_note("ΑЗ-1", "seal number") == (
+        "seal number 'ΑЗ-1' contains Greek Α (U+0391) and Cyrillic З (U+0417), which print "
+        "like Latin A, 3: on paper it reads 'A3-1', and typed so it is another number; it "
+        "mixes Cyrillic and Greek letters: almost always a keyboard set to another layout"
+    )
+    assert lookalike_note("3AK-2026", "case number") is None
