@@ -46,6 +46,7 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.instruments import driver_bugs, held_instrument
+from forensic.naming import lookalike_note, read_as_latin
 from forensic.operators import who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
 from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
@@ -322,15 +323,19 @@ def _comparable(label: str) -> frozenset[str]:
     "DEMO 1", "DEMO-1" and the full-width "ＤＥＭＯ-１" of an East Asian keyboard are the same
     number). Nor do the leading zeros of a run of digits ("A01" is "A1", "2026-412" is
     "2026-0412"), nor letters that look like digits ("DEMO-l" and "DEMO-I" are "DEMO-1",
-    "2026-O412" is "2026-0412", "B0X" is "BOX").
+    "2026-O412" is "2026-0412", "B0X" is "BOX"), nor the script of a letter that prints like
+    a Latin letter or a digit (:func:`~forensic.naming.read_as_latin`: Cyrillic "ЗАК-1" is
+    "3AK-1", and "DEMО-1" with a Cyrillic О is "DEMO-1").
 
     Each is a reading of its own, so one does not undo another: a zero is dropped where it
     was typed as a digit, and an O read as a zero too (zero padding typed with the letter:
     "AO1" is "A01", so "A1"; "2026-O412" is "2026-412") but after a word, two letters or
     more, whose letter it is ("DEMO1" and "DEM1" are two numbers, as are "DEMO-1" and
-    "DEM-1"); a zero that is a whole run stays ("A0" is not "A").
+    "DEM-1"); a zero that is a whole run stays ("A0" is not "A"). Letters of another script
+    are read as Latin ones before letter case is set aside (a Greek Ν prints like N, its small
+    ν like v), and each reading is also made with them as typed, so that a number stays the
+    twin of itself in the other letter case ("Ν-1" and "ν-1", "Γ-1" and "γ-1").
     """
-    text = unicodedata.normalize("NFKC", label).casefold()
 
     def bare(value: str) -> str:
         return re.sub(r"[\W_]+", "", value)
@@ -338,14 +343,18 @@ def _comparable(label: str) -> frozenset[str]:
     def without_zeros(value: str) -> str:
         return re.sub(r"\d+", lambda run: run[0].lstrip("0") or "0", value)
 
-    return frozenset(
-        {
+    readings: set[str] = set()
+    for text in {
+        unicodedata.normalize("NFKC", label).casefold(),
+        read_as_latin(label).casefold(),
+    }:
+        readings |= {
             bare(text),
             bare(text).translate(_READ_AS_DIGITS),
             bare(without_zeros(text)).translate(_READ_AS_DIGITS),
             bare(_padding_read_as_digits(text)),
         }
-    )
+    return frozenset(readings)
 
 
 def _padding_read_as_digits(text: str) -> str:
@@ -378,8 +387,9 @@ def _refuse_near_duplicates(
     ending: str = ". Nothing was recorded",
 ) -> None:
     """Refuse a scan that would open a case, or label an exhibit, whose number differs from an
-    existing one only in letter case, spaces, punctuation, leading zeros or letters that look
-    like digits (:func:`_twins`): almost always a typing error,
+    existing one only in letter case, spaces, punctuation, leading zeros, letters that look
+    like digits or letters of another script that print like Latin ones (:func:`_twins`):
+    almost always a typing error,
     which would file the measurement under a second number that no record can ever merge
     with the first. A new number meant as such is opened first on purpose (``forensic case
     new``, ``forensic exhibit add``), and a scan then adds to it.
@@ -397,7 +407,8 @@ def _refuse_near_duplicates(
         if near:
             raise CustodyError(
                 f"there is no case {case_number!r} in {db.db_path}, but there is case "
-                f"{near[0]!r}: scan again with --case {shlex.quote(near[0])}; if "
+                f"{near[0]!r}{_printed_alike(case_number, near[0], 'case number')}: scan "
+                f"again with --case {shlex.quote(near[0])}; if "
                 f"{case_number!r} is a new case, open it first with "
                 + command("case", "new", case_number, store=db.db_path, operator=operator)
                 + ending
@@ -412,7 +423,8 @@ def _refuse_near_duplicates(
         if near:
             raise CustodyError(
                 f"case {case_number} has no exhibit {item_number!r}, but it has exhibit "
-                f"{near[0]!r}: scan again with --exhibit {shlex.quote(near[0])}; if "
+                f"{near[0]!r}{_printed_alike(item_number, near[0], 'exhibit number')}: scan "
+                f"again with --exhibit {shlex.quote(near[0])}; if "
                 f"{item_number!r} is another item, label it first with "
                 + command(
                     "exhibit",
@@ -425,6 +437,19 @@ def _refuse_near_duplicates(
                 )
                 + ending
             )
+
+
+def _printed_alike(given: str, recorded: str, what: str) -> str:
+    """Why a number given and its recorded twin look alike, where it is that letters of
+    another script print like Latin ones in either (:func:`~forensic.naming.lookalike_note`),
+    in parentheses; else nothing. Without it the two would read the same on the screen, and
+    a message that names both as different numbers would make no sense."""
+    notes = [
+        lookalike_note(given, f"the {what} given"),
+        lookalike_note(recorded, f"the recorded {what}"),
+    ]
+    said = "; ".join(note for note in notes if note)
+    return f" ({said})" if said else ""
 
 
 def _receipt(

@@ -1452,6 +1452,17 @@ def test_a_number_that_differs_from_a_recorded_one_only_in_case_punctuation_or_l
         ("BO1", "B1"),  # the same shape as AO1, so a twin too (it was pinned as two numbers)
         ("CO2-1", "C2-1"),
         ("2026-O412", "2026-412"),  # an O after punctuation is no letter of a word either
+        # letters of another script that print like Latin letters or digits (UTS #39)
+        ("\u0417\u0410\u041a-1", "3AK-1"),  # Cyrillic З А К
+        ("\u0437\u0430\u043a-1", "\u0417\u0410\u041a-1"),  # and in the other letter case
+        ("DEM\u041e-1", "DEMO-1"),  # a Cyrillic О among Latin letters
+        ("2026-\u041e412", "2026-0412"),  # a Cyrillic О read as a zero, as a Latin one is
+        ("\u0391\u0392-1", "ab-1"),  # Greek Α Β
+        ("\u039d-1", "\u03bd-1"),  # Greek Ν and ν: N and v, and each other in the other case
+        ("\u039d-1", "N-1"),
+        ("\u03bd-1", "v-1"),
+        ("\u0393-1", "\u03b3-1"),  # Greek Γ prints like no Latin letter, its γ like y
+        ("\u0406\u0422\u0415\u041c-1", "ITEM-1"),  # Cyrillic І Т Е М
     ],
 )
 def test_numbers_that_read_the_same_are_twins(one, other):
@@ -1467,10 +1478,54 @@ def test_numbers_that_read_the_same_are_twins(one, other):
         ("A10", "A1"),
         ("A0", "A"),
         ("AO-1", "A-1"),  # an O that is a whole run is a zero that stays, as in A0
+        ("\u039d-1", "v-1"),  # a Greek Ν prints like N, not v (its small letter does)
+        ("\u0393-1", "Y-1"),  # a Greek Γ prints like no Latin letter (its small γ like y)
+        ("\u0437\u0430\u043a-1", "3ak-1"),  # a small з prints like no 3 (its capital does)
+        ("\u0416-1", "X-1"),  # Cyrillic Ж, Latin X
     ],
 )
 def test_numbers_that_read_differently_are_not_twins(one, other):
     assert not workflows._twins(one, other) and not workflows._twins(other, one)
+
+
+ZAK = "\u0417\u0410\u041a-2026"  # Cyrillic З А К: prints like the Latin 3AK-2026
+ZAK_NOTE = (
+    "contains Cyrillic З (U+0417), А (U+0410), К (U+041A), which print like Latin 3, A, K: on "
+    "paper it reads '3AK-2026', and typed so it is another number"
+)
+
+
+def test_a_number_that_prints_like_a_recorded_one_in_other_letters_is_refused_as_its_twin(
+    tmp_path,
+):
+    _run(tmp_path, case_number="3AK-2026", item_number="A1")
+    opened = []
+
+    def instrument(url):
+        opened.append(url)
+        return FakeInstrument()
+
+    db = tmp_path / "s" / "forensic.db"
+    with pytest.raises(CustodyError) as refused:
+        _run(tmp_path, case_number=ZAK, item_number="A1", open_instrument=instrument)
+    assert str(refused.value) == (
+        f"there is no case {ZAK!r} in {db}, but there is case '3AK-2026' (the case number "
+        f"given {ZAK!r} {ZAK_NOTE}): scan again with --case 3AK-2026; if {ZAK!r} is a new "
+        f"case, open it first with `forensic case new {shlex.quote(ZAK)} {_signed(tmp_path)}`"
+        ". Nothing was recorded"
+    )
+    with pytest.raises(CustodyError) as refused:  # a Cyrillic А
+        _run(tmp_path, case_number="3AK-2026", item_number="\u04101", open_instrument=instrument)
+    assert str(refused.value).startswith(
+        "case 3AK-2026 has no exhibit 'А1', but it has exhibit 'A1' (the exhibit number given "
+        "'А1' contains Cyrillic А (U+0410), which prints like Latin A: on paper it reads 'A1', "
+        "and typed so it is another number): scan again with --exhibit A1; if 'А1' is another "
+        "item, label it first with `forensic exhibit add 3AK-2026 "
+    )
+    assert opened == []  # refused before the instrument is opened or the laser fires
+    with Store(tmp_path / "s") as store:
+        assert [c["case_number"] for c in store.current("cases")] == ["3AK-2026"]
+        assert [e["item_number"] for e in store.exhibits("3AK-2026")] == ["A1"]
 
 
 def test_the_scan_says_when_its_case_or_exhibit_is_new(tmp_path):
