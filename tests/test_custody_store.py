@@ -440,6 +440,117 @@ def test_bad_input_is_refused_and_nothing_is_recorded(tmp_path, call, message):
     assert verify_store(store).ok
 
 
+ZAK = "\u0417\u0410\u041a-1"  # Cyrillic З А К: prints like the Latin 3AK-1
+DEMO = "DEM\u041e-1"  # a Cyrillic О among Latin letters
+
+
+def test_a_new_number_that_mixes_scripts_is_recorded_only_when_confirmed(tmp_path):
+    with Store(tmp_path / "s") as store:
+        for call in (
+            lambda: store.open_case(DEMO, operator=OPERATOR),
+            lambda: store.add_exhibit("CASE-1", "\u0410B1", operator=OPERATOR, description="d"),
+        ):
+            if not store.get_case("CASE-1"):
+                store.open_case("CASE-1", operator=OPERATOR)
+            head = store.head()
+            with pytest.raises(
+                CustodyError,
+                match=r"contains Cyrillic .* it mixes them with Latin .*; type it again in one "
+                r"script, or, if the label writes it so, confirm it \(--mixed-scripts\)$",
+            ):
+                call()
+            assert store.head() == head
+        store.open_case(DEMO, operator=OPERATOR, mixed_scripts=True)
+        store.add_exhibit(DEMO, "\u0410B1", operator=OPERATOR, description="d", mixed_scripts=True)
+        # a number whole in its own script is a unit's own: recorded as it is
+        store.open_case(ZAK, operator=OPERATOR)
+        store.add_exhibit(ZAK, "\u04101", operator=OPERATOR, description="d")  # Cyrillic А1
+        # recorded, a number is found and used as any other
+        old = store.get_exhibit(DEMO, "\u0410B1")
+        store.add_exhibit(
+            DEMO, "\u0410B1", operator=OPERATOR, description="e", corrects=old["hash"]
+        )
+        assert verify_store(store).ok
+
+
+def test_a_new_number_that_prints_exactly_like_a_recorded_one_is_refused(tmp_path):
+    with Store(tmp_path / "s") as store:
+        store.open_case(ZAK, operator=OPERATOR)
+        store.add_exhibit(ZAK, "A1", operator=OPERATOR, description="d")
+        head = store.head()
+        with pytest.raises(CustodyError) as refused:
+            store.open_case("3AK-1", operator=OPERATOR)
+        assert str(refused.value) == (
+            f"case number '3AK-1' prints exactly like {ZAK!r}, recorded in other letters (the "
+            f"recorded one {ZAK!r} contains Cyrillic З (U+0417), А (U+0410), К (U+041A), which "
+            "print like Latin 3, A, K: on paper it reads '3AK-1', and typed so it is another "
+            "number): no reader could tell the two apart on paper; name the recorded one with "
+            "its own letters (copy it from a record), or give this one a number that reads "
+            "otherwise"
+        )
+        with pytest.raises(CustodyError, match=r"exhibit \(item\) number 'А1' prints exactly "):
+            store.add_exhibit(
+                ZAK, "\u04101", operator=OPERATOR, description="d", mixed_scripts=True
+            )
+        assert store.head() == head
+        # numbers that print otherwise stay numbers to open on purpose, as before
+        store.open_case("3ak-1", operator=OPERATOR)
+        store.open_case("DEMO-1", operator=OPERATOR)
+        store.open_case("\uff24\uff25\uff2d\uff2f-\uff11", operator=OPERATOR)  # full width
+
+
+def test_a_number_not_found_says_which_recorded_one_prints_like_it(tmp_path):
+    with Store(tmp_path / "s") as store:
+        store.open_case(ZAK, operator=OPERATOR)
+        store.add_exhibit(ZAK, "\u04101", operator=OPERATOR, description="d")  # Cyrillic А1
+        with pytest.raises(CustodyError) as missing:
+            store.require_case("3AK-1")
+        assert str(missing.value).endswith(
+            f"; known cases: {ZAK}; case {ZAK!r} prints like it in other letters (the recorded "
+            f"case number {ZAK!r} contains Cyrillic З (U+0417), А (U+0410), К (U+041A), which "
+            "print like Latin 3, A, K: on paper it reads '3AK-1', and typed so it is another "
+            "number)"
+        )
+        with pytest.raises(CustodyError, match=r"exhibit 'А1' prints like it in other letters"):
+            store.require_exhibit(ZAK, "A1")
+        with pytest.raises(CustodyError) as missing:
+            store.require_case("3AK-2")
+        assert "prints like" not in str(missing.value)
+
+
+def test_the_commands_that_record_a_number_say_how_it_prints(tmp_path):
+    runner = CliRunner()
+    signed = ["--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    done = runner.invoke(main, ["case", "new", ZAK, *signed])
+    assert done.exit_code == 0, done.output
+    assert done.stderr == (
+        f"note: case number {ZAK!r} contains Cyrillic З (U+0417), А (U+0410), К (U+041A), which "
+        "print like Latin 3, A, K: on paper it reads '3AK-1', and typed so it is another "
+        "number\n"
+    )
+    refused = runner.invoke(main, ["case", "new", DEMO, *signed])
+    assert refused.exit_code == 2
+    assert "it mixes them with Latin D, E, M" in refused.stderr
+    assert "confirm it (--mixed-scripts)" in refused.stderr
+    done = runner.invoke(main, ["case", "new", DEMO, "--mixed-scripts", *signed])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.startswith(f"WARNING: case number {DEMO!r} contains Cyrillic О (U+041E)")
+    args = ["exhibit", "add", ZAK, "Б1", "--description", "bag", "--seal", "\u0405-0093"]
+    done = runner.invoke(main, [*args, *signed])
+    assert done.exit_code == 0, done.output
+    assert done.stderr == (
+        "note: seal number 'Ѕ-0093' contains Cyrillic Ѕ (U+0405), which prints like Latin S: "
+        "on paper it reads 'S-0093', and typed so it is another number\n"
+    )
+    args = ["custody", "add", ZAK, "Б1", "--received-by", OPERATOR, "--purpose", "storage"]
+    done = runner.invoke(main, [*args, "--seal", "S\u0415AL-1", *signed])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.startswith("WARNING: seal number 'SЕAL-1' contains Cyrillic Е (U+0415)")
+    assert "mixes them with Latin S, A, L" in done.stderr
+    done = runner.invoke(main, [*args, "--seal", "S-0094", *signed])
+    assert done.exit_code == 0 and done.stderr == "", done.output
+
+
 def test_stated_times_are_recorded_in_utc(tmp_path):
     store = populated_store(tmp_path / "s")
     event = store.add_custody_event(

@@ -36,6 +36,7 @@ from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError, InstallationError
+from forensic.naming import lookalike_note, mixes_scripts
 from forensic.operators import who_signs
 
 EXIT_NOT_VERIFIED = 1
@@ -115,6 +116,31 @@ def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     """A case or exhibit number without the spaces a paste leaves around it (the store keeps
     none), so that every command finds the records it names."""
     return as_label(value)
+
+
+def mixed_scripts_option(func):
+    """``--mixed-scripts``: confirm a new number whose letters mix scripts, as its label
+    writes it (:meth:`~forensic.custody.store.Store.open_case`)."""
+    return click.option(
+        "--mixed-scripts",
+        is_flag=True,
+        help="Record a new number that mixes scripts (a Cyrillic or Greek letter that prints "
+        "like a Latin one, among letters of another script) as the label writes it; without "
+        "it such a number, almost always a keyboard set to another layout, is refused.",
+    )(func)
+
+
+def _say_lookalikes(*numbers: tuple[str | None, str]) -> None:
+    """Say, on standard error, of each number just recorded that holds letters of another
+    script that print like Latin letters or digits, which and how it reads on paper
+    (:func:`~forensic.naming.lookalike_note`): a note for a number whole in its script, a
+    WARNING for one that mixes scripts. Each ``(value, what)``; None is not said."""
+    for value, what in numbers:
+        note = lookalike_note(value, what) if value else None
+        if note and mixes_scripts(value):
+            click.secho(f"WARNING: {note}", err=True, bold=True)
+        elif note:
+            click.echo(f"note: {note}", err=True)
 
 
 @contextlib.contextmanager
@@ -434,15 +460,23 @@ def case() -> None:
 @click.option("--unit", help="The unit in charge (printed on reports).")
 @click.option("--location", help="Where the analysis takes place (printed on reports).")
 @click.option("--notes")
+@mixed_scripts_option
 @operator_option
 @store_option
-def case_new(*, case_number, title, unit, location, notes, operator, store_path):
+def case_new(*, case_number, title, unit, location, notes, mixed_scripts, operator, store_path):
     """Open a new case."""
     with _open(store_path, operator=operator) as (store, signer):
         row = store.open_case(
-            case_number, operator=signer, title=title, unit=unit, location=location, notes=notes
+            case_number,
+            operator=signer,
+            title=title,
+            unit=unit,
+            location=location,
+            notes=notes,
+            mixed_scripts=mixed_scripts,
         )
     click.echo(f"case {row['case_number']} opened (record #{row['seq']}, {row['hash'][:16]})")
+    _say_lookalikes((row["case_number"], "case number"))
 
 
 @case.command("list")
@@ -543,6 +577,7 @@ def exhibit() -> None:
     help="Hash of the current label of this exhibit that this one corrects (what is not given "
     "is kept from it).",
 )
+@mixed_scripts_option
 @operator_option
 @store_option
 def exhibit_add(
@@ -557,6 +592,7 @@ def exhibit_add(
     gps,
     condition,
     corrects,
+    mixed_scripts,
     operator,
     store_path,
 ):
@@ -574,11 +610,13 @@ def exhibit_add(
             gps=_gps(gps),
             condition=condition,
             corrects=corrects,
+            mixed_scripts=mixed_scripts,
         )
     verb = "corrected" if corrects else "added"
     click.echo(
         f"exhibit {case_number}/{item_number} {verb} (record #{row['seq']}, {row['hash'][:16]})"
     )
+    _say_lookalikes((row["item_number"], "exhibit number"), (seal_number, "seal number"))
 
 
 @exhibit.command("show")
@@ -782,6 +820,7 @@ def custody_add(
         )
         after = _custody_warnings(store, case_number, item_number)
     click.echo(f"custody event recorded (record #{row['seq']}, {row['hash'][:16]})")
+    _say_lookalikes((seal_number, "seal number"))
     for warning in after:
         if warning not in before:
             click.secho(f"WARNING: {warning}", err=True, bold=True)

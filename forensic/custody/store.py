@@ -63,6 +63,12 @@ from forensic.custody.keys import (
 )
 from forensic.custody.statements import one_spaced
 from forensic.errors import CustodyError
+from forensic.naming import (
+    latin_lookalikes,
+    lookalike_note,
+    mixes_scripts,
+    read_as_latin,
+)
 from forensic.spectrum import Spectrum
 
 __all__ = [
@@ -1521,6 +1527,7 @@ class Store:
         if case is None:
             known = [r["case_number"] for r in self.current("cases")]
             hint = f"; known cases: {', '.join(known[:10])}" if known else "; the store is empty"
+            hint += _printed_like(as_label(case_number), known, "case")
             raise CustodyError(f"no case {case_number!r} in {self.db_path}{hint}")
         return case
 
@@ -1540,6 +1547,7 @@ class Store:
         if exhibit is None:
             known = [r["item_number"] for r in self.exhibits(case_number)]
             hint = f"; its exhibits: {', '.join(known)}" if known else "; it has no exhibits yet"
+            hint += _printed_like(as_label(item_number), known, "exhibit")
             raise CustodyError(f"no exhibit {item_number!r} in case {case_number!r}{hint}")
         return exhibit
 
@@ -1584,8 +1592,13 @@ class Store:
         location: str | None = None,
         notes: str | None = None,
         exist_ok: bool = False,
+        mixed_scripts: bool = False,
     ) -> dict[str, Any]:
-        """Record a new case (or return the existing one when ``exist_ok``)."""
+        """Record a new case (or return the existing one when ``exist_ok``).
+
+        A new number that mixes scripts (:func:`~forensic.naming.mixes_scripts`) is refused
+        unless ``mixed_scripts`` confirms it, and one that prints exactly like a recorded one
+        in other letters is refused (:func:`_refuse_lookalike`)."""
         case_number = _check_label(case_number, "case number")
         with self.transaction():
             existing = self.get_case(case_number)
@@ -1594,6 +1607,12 @@ class Store:
                     return existing
                 raise CustodyError(f"case {case_number!r} already exists in {self.db_path}")
             _refuse_option_like(case_number, "case number")
+            _refuse_lookalike(
+                case_number,
+                "case number",
+                [row["case_number"] for row in self.current("cases")],
+                mixed_scripts=mixed_scripts,
+            )
             return self.append(
                 "cases",
                 {
@@ -1622,8 +1641,11 @@ class Store:
         condition: str | None = None,
         exist_ok: bool = False,
         corrects: str | None = None,
+        mixed_scripts: bool = False,
     ) -> dict[str, Any]:
-        """Record an exhibit label (ASTM E1459 fields); ``corrects`` replaces an earlier label."""
+        """Record an exhibit label (ASTM E1459 fields); ``corrects`` replaces an earlier label.
+
+        A new number is refused as :meth:`open_case` refuses one (``mixed_scripts``)."""
         item_number = _check_label(item_number, "exhibit (item) number")
         if not description or not str(description).strip():
             raise CustodyError("an exhibit needs a description (what it is, how packaged)")
@@ -1642,6 +1664,12 @@ class Store:
                 raise CustodyError(f"exhibit {item_number!r} already exists in {case_number!r}")
             if existing is None:
                 _refuse_option_like(item_number, "exhibit (item) number")
+                _refuse_lookalike(
+                    item_number,
+                    "exhibit (item) number",
+                    [row["item_number"] for row in self.exhibits(case["case_number"])],
+                    mixed_scripts=mixed_scripts,
+                )
             fields = {
                 "case_number": case["case_number"],
                 "case_hash": case["hash"],
@@ -1868,6 +1896,67 @@ def _refuse_option_like(value: str, what: str) -> None:
         raise CustodyError(
             f"{what} {value!r} begins with '-', which a command line reads as an option (every "
             "command that names it would fail); write it without the leading '-'"
+        )
+
+
+def _printed_like(asked: str, known: list[str], what: str) -> str:
+    """What to add where a number asked for is not in the store but a recorded one prints
+    exactly like it in other letters (:func:`~forensic.naming.read_as_latin`), naming the
+    letters: the message would otherwise list, as another number, one that reads the same."""
+    printed = read_as_latin(asked)
+    for number in known:
+        if number != asked and read_as_latin(number) == printed:
+            said = "; ".join(
+                note
+                for note in (
+                    lookalike_note(asked, f"the {what} number given"),
+                    lookalike_note(number, f"the recorded {what} number"),
+                )
+                if note
+            )
+            if said:
+                return f"; {what} {number!r} prints like it in other letters ({said})"
+    return ""
+
+
+def _refuse_lookalike(
+    value: str, what: str, recorded: list[str], *, mixed_scripts: bool = False
+) -> None:
+    """Refuse a new case or exhibit number that holds letters of another script that print
+    like Latin letters or digits (:func:`~forensic.naming.latin_lookalikes`) where:
+
+    - it prints exactly like a number recorded in other letters (Latin "3AK-1" and Cyrillic
+      "ЗАК-1"): no reader of a report or a label can tell the two apart, nor type either back
+      from paper, so there is no number to open on purpose beside the other;
+    - it mixes scripts (:func:`~forensic.naming.mixes_scripts`: "DEMО-1" with a Cyrillic О),
+      almost always a keyboard set to another layout for a letter, unless ``mixed_scripts``
+      confirms that the label writes it so. A number whole in its own script ("ЗАК-1") is
+      a unit's own, and recorded (the command that records it says how it prints).
+
+    Numbers recorded before the rule are still found and used."""
+    printed = read_as_latin(value)
+    alike = [
+        number
+        for number in recorded
+        if read_as_latin(number) == printed
+        and (latin_lookalikes(value) or latin_lookalikes(number))  # not a full-width twin
+    ]
+    if alike:
+        said = "; ".join(
+            note
+            for note in (lookalike_note(value, what), lookalike_note(alike[0], "the recorded one"))
+            if note
+        )
+        raise CustodyError(
+            f"{what} {value!r} prints exactly like {alike[0]!r}, recorded in other letters "
+            f"({said}): no reader could tell the two apart on paper; name the recorded one "
+            "with its own letters (copy it from a record), or give this one a number that "
+            "reads otherwise"
+        )
+    if mixes_scripts(value) and not mixed_scripts:
+        raise CustodyError(
+            f"{lookalike_note(value, what)}; type it again in one script, or, if the label "
+            "writes it so, confirm it (--mixed-scripts)"
         )
 
 
