@@ -46,7 +46,7 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.instruments import driver_bugs, held_instrument
-from forensic.naming import lookalike_note, read_as_latin
+from forensic.naming import lookalike_note, mixes_scripts, read_as_latin
 from forensic.operators import who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
 from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
@@ -267,7 +267,31 @@ def label_discrepancies(
             recorded, where = sealed[-1]["seal_number"], f"custody record #{sealed[-1]['seq']}"
         else:
             recorded, where = exhibit["seal_number"], f"label record #{exhibit['seq']}"
-        if recorded and not same_statement(seal_number, recorded):
+        if (
+            recorded
+            and not same_statement(seal_number, recorded)
+            and same_statement(read_as_latin(seal_number), read_as_latin(recorded))
+        ):
+            # the same seal, typed with letters of another script: no re-sealing to record
+            found.append(
+                Discrepancy(
+                    f"the technician who scanned {item} stated seal {seal_number.strip()!r} on "
+                    f"it, which prints like the seal last recorded for it, {recorded!r} "
+                    f"({where}), but in other letters"
+                    + _printed_alike(seal_number.strip(), recorded, "seal number"),
+                    "check that the seal is the one recorded, and type its number as the "
+                    "records write it ("
+                    + command(
+                        "exhibit",
+                        "show",
+                        exhibit["case_number"],
+                        item,
+                        store=None if store is None else Path(store),
+                    )
+                    + " shows it)",
+                )
+            )
+        elif recorded and not same_statement(seal_number, recorded):
             found.append(
                 Discrepancy(
                     f"the technician who scanned {item} stated seal {seal_number.strip()!r} on "
@@ -392,7 +416,10 @@ def _refuse_near_duplicates(
     almost always a typing error,
     which would file the measurement under a second number that no record can ever merge
     with the first. A new number meant as such is opened first on purpose (``forensic case
-    new``, ``forensic exhibit add``), and a scan then adds to it.
+    new``, ``forensic exhibit add``), and a scan then adds to it. So is a new number that
+    mixes scripts (:func:`~forensic.naming.mixes_scripts`: a Cyrillic О among Latin letters),
+    almost always a keyboard set to another layout for a letter, which the store records only
+    when it is confirmed (``--mixed-scripts``).
 
     A scan checks before anything is recorded or the laser fires, and again in the
     transaction that opens the case and the exhibit (another scan may have opened the other
@@ -404,39 +431,54 @@ def _refuse_near_duplicates(
             for row in db.current("cases")
             if _twins(row["case_number"], case_number)
         ]
+        open_it = command(
+            "case",
+            "new",
+            case_number,
+            mixed_scripts=mixes_scripts(case_number),
+            store=db.db_path,
+            operator=operator,
+        )
         if near:
             raise CustodyError(
                 f"there is no case {case_number!r} in {db.db_path}, but there is case "
                 f"{near[0]!r}{_printed_alike(case_number, near[0], 'case number')}: scan "
-                f"again with --case {shlex.quote(near[0])}; if "
-                f"{case_number!r} is a new case, open it first with "
-                + command("case", "new", case_number, store=db.db_path, operator=operator)
-                + ending
+                f"again with --case {shlex.quote(near[0])}; if {case_number!r} is a new "
+                f"case, open it first with {open_it}{ending}"
             )
-        return
-    if db.get_exhibit(case_number, item_number) is None:
-        near = [
-            row["item_number"]
-            for row in db.exhibits(case_number)
-            if _twins(row["item_number"], item_number)
-        ]
-        if near:
+        if mixes_scripts(case_number):
             raise CustodyError(
-                f"case {case_number} has no exhibit {item_number!r}, but it has exhibit "
-                f"{near[0]!r}{_printed_alike(item_number, near[0], 'exhibit number')}: scan "
-                f"again with --exhibit {shlex.quote(near[0])}; if "
-                f"{item_number!r} is another item, label it first with "
-                + command(
-                    "exhibit",
-                    "add",
-                    case_number,
-                    item_number,
-                    description=PLACEHOLDER,
-                    store=db.db_path,
-                    operator=operator,
-                )
-                + ending
+                f"{lookalike_note(case_number, 'case number')}; type it again in one script, "
+                f"or, if the label writes it so, open the case first with {open_it}{ending}"
             )
+        exhibits = []  # a new case has none: its exhibit number may still mix scripts
+    elif db.get_exhibit(case_number, item_number) is None:
+        exhibits = db.exhibits(case_number)
+    else:
+        return
+    near = [row["item_number"] for row in exhibits if _twins(row["item_number"], item_number)]
+    label_it = command(
+        "exhibit",
+        "add",
+        case_number,
+        item_number,
+        description=PLACEHOLDER,
+        mixed_scripts=mixes_scripts(item_number),
+        store=db.db_path,
+        operator=operator,
+    )
+    if near:
+        raise CustodyError(
+            f"case {case_number} has no exhibit {item_number!r}, but it has exhibit "
+            f"{near[0]!r}{_printed_alike(item_number, near[0], 'exhibit number')}: scan "
+            f"again with --exhibit {shlex.quote(near[0])}; if {item_number!r} is another "
+            f"item, label it first with {label_it}{ending}"
+        )
+    if mixes_scripts(item_number):
+        raise CustodyError(
+            f"{lookalike_note(item_number, 'exhibit number')}; type it again in one script, "
+            f"or, if the label writes it so, label it first with {label_it}{ending}"
+        )
 
 
 def _printed_alike(given: str, recorded: str, what: str) -> str:
@@ -510,6 +552,20 @@ def _receipt(
 
 _WARNING_LINE = "\n        WARNING: "
 _NOTE_LINE = "\n        note: "
+
+
+def _lookalike_lines(*numbers: tuple[str | None, str]) -> str:
+    """A line under a progress line for each number the scan records that holds letters of
+    another script that print like Latin letters or digits
+    (:func:`~forensic.naming.lookalike_note`): a note for a number whole in its script, a
+    WARNING for one that mixes scripts (a seal number; a case or exhibit number that does is
+    refused unless opened on purpose). Each ``(value, what)``; None is not said."""
+    lines = []
+    for value, what in numbers:
+        note = lookalike_note(value.strip(), what) if value else None
+        if note:
+            lines.append(f"{_WARNING_LINE if mixes_scripts(value) else _NOTE_LINE}{note}")
+    return "".join(lines)
 
 
 def _custody_line(
@@ -1201,7 +1257,12 @@ def scan(
             notify(
                 "case",
                 f"{'NEW case' if new_case else 'case'} {case_number}, "
-                f"{'NEW exhibit' if new_exhibit else 'exhibit'} {item_number} in {db.db_path}",
+                f"{'NEW exhibit' if new_exhibit else 'exhibit'} {item_number} in {db.db_path}"
+                + _lookalike_lines(
+                    (case_number if new_case else None, "case number"),
+                    (item_number if new_exhibit else None, "exhibit number"),
+                    (seal_number, "seal number"),
+                ),
             )
             db.on_wait = _waiting_said(
                 notify,

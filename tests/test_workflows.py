@@ -1528,6 +1528,69 @@ def test_a_number_that_prints_like_a_recorded_one_in_other_letters_is_refused_as
         assert [e["item_number"] for e in store.exhibits("3AK-2026")] == ["A1"]
 
 
+def test_a_new_number_that_mixes_scripts_is_refused_unless_opened_on_purpose(tmp_path):
+    demo = "DEM\u041e-1"  # a Cyrillic О among Latin letters
+    with pytest.raises(CustodyError) as refused:
+        _run(tmp_path, case_number=demo)
+    assert str(refused.value) == (
+        f"case number {demo!r} contains Cyrillic О (U+041E), which prints like Latin O: on "
+        "paper it reads 'DEMO-1', and typed so it is another number; it mixes them with Latin "
+        "D, E, M: almost always a keyboard set to another layout; type it again in one "
+        "script, or, if the label writes it so, open the case first with `forensic case new "
+        f"{shlex.quote(demo)} --mixed-scripts {_signed(tmp_path)}`. Nothing was recorded"
+    )
+    # an exhibit number too, in a new case as in a recorded one
+    for recorded in (False, True):
+        with pytest.raises(CustodyError, match=r"^exhibit number 'АB-1' .* it mixes them with "):
+            _run(tmp_path, case_number="C-2", item_number="\u0410B-1")
+        if not recorded:
+            _run(tmp_path, case_number="C-2", item_number="E-1")
+    with Store(tmp_path / "s") as store:
+        assert [c["case_number"] for c in store.current("cases")] == ["C-2"]
+        store.open_case(demo, operator=OPERATOR, mixed_scripts=True)
+    _run(tmp_path, case_number=demo)  # opened on purpose, as the label writes it
+    with Store(tmp_path / "s") as store:
+        assert len(store.measurements(demo)) == 1
+
+
+def test_a_scan_recording_a_number_in_another_script_says_how_it_prints(tmp_path):
+    seal = "\u0405-0093"  # a Cyrillic Ѕ
+    _, progress = _progress_of(tmp_path, case_number=ZAK, item_number="Б1", seal_number=seal)
+    assert progress["case"] == (
+        f"NEW case {ZAK}, NEW exhibit Б1 in {tmp_path / 's' / 'forensic.db'}"
+        f"\n        note: case number {ZAK!r} {ZAK_NOTE}"
+        f"\n        note: seal number {seal!r} contains Cyrillic Ѕ (U+0405), which prints like "
+        "Latin S: on paper it reads 'S-0093', and typed so it is another number"
+    )
+    with Store(tmp_path / "s") as store:  # a whole-script number is the unit's own: recorded
+        assert store.get_exhibit(ZAK, "Б1")["seal_number"] == seal
+    _, progress = _progress_of(tmp_path, case_number=ZAK, item_number="Б1")
+    assert "note" not in progress["case"]  # recorded before: nothing new to say
+    _, progress = _progress_of(tmp_path, case_number=ZAK, item_number="Б2", seal_number="SЕ-1")
+    assert progress["case"].endswith(
+        "\n        WARNING: seal number 'SЕ-1' contains Cyrillic Е (U+0415), which prints like "
+        "Latin E: on paper it reads 'SE-1', and typed so it is another number; it mixes them "
+        "with Latin S: almost always a keyboard set to another layout"
+    )
+
+
+def test_a_seal_stated_in_letters_that_print_like_the_recorded_ones_is_told_apart(tmp_path):
+    first = _run(tmp_path, seal_number="S-7")
+    result, progress = _progress_of(tmp_path, seal_number="\u0405-7")  # a Cyrillic Ѕ
+    (warning,) = [w for w in result.identification["warnings"] if "seal" in w]
+    assert warning == (
+        "the technician who scanned E-1 stated seal 'Ѕ-7' on it, which prints like the seal "
+        f"last recorded for it, 'S-7' (custody record #{first.custody_event['seq']}), but in "
+        "other letters (the seal number given 'Ѕ-7' contains Cyrillic Ѕ (U+0405), which "
+        "prints like Latin S: on paper it reads 'S-7', and typed so it is another number)"
+    )
+    assert (
+        f"WARNING: {warning}: check that the seal is the one recorded, and type its "
+        in (progress["custody"])
+    )
+    assert "`forensic exhibit show C-1 E-1 --store " in progress["custody"]
+
+
 def test_the_scan_says_when_its_case_or_exhibit_is_new(tmp_path):
     """A mistyped number the near-duplicate check cannot see opened a case for good, with the
     same progress line as an existing one."""
