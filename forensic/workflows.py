@@ -1121,9 +1121,13 @@ def scan(
     case_number, item_number : str
         The case and the exhibit (created if new, and the ``case`` progress line then says
         NEW). A new number that differs from a recorded one only in letter case, spaces,
-        punctuation, leading zeros or letters that look like digits (``DEMO-l``, ``A01``) is
-        refused (a :class:`CustodyError`, before anything is recorded): open it first on
-        purpose, and the scan adds to it.
+        punctuation, leading zeros, letters that look like digits (``DEMO-l``, ``A01``) or
+        Greek and Cyrillic letters that print like Latin ones (Cyrillic ``ЗАК-1`` for
+        ``3AK-1``) is refused (a :class:`CustodyError`, before anything is recorded), and so
+        is a new number that mixes scripts (:func:`~forensic.naming.mixes_scripts`): open it
+        first on purpose, and the scan adds to it. The ``case`` progress line notes a new
+        number, or the seal stated, that holds such letters
+        (:func:`~forensic.naming.lookalike_note`).
     operator : str
         The technician; signs every record. Its spaces are normalised
         (:func:`~forensic.custody.keys.operator_name`), and it holds the exhibit when the
