@@ -221,7 +221,8 @@ def test_custody_add_warns_of_a_hand_over_before_collection_and_the_report_shows
         report = issue_report(store, "CASE-1", operator=OPERATOR)
     limitations = report.content["limitations"]
     assert any(
-        x.startswith("EX-1: custody record #7 (Carl -> Frank) is dated 2026-01-01 10:00:00Z")
+        # its times in words in the report (layout 6)
+        x.startswith("EX-1: custody record #7 (Carl -> Frank) is dated 2026-01-01 10:00:00 UTC")
         for x in limitations
     )
     # the hand-over dated before the collection does not stand as the exhibit's receipt

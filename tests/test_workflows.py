@@ -205,7 +205,7 @@ def test_a_report_names_the_export_it_read_and_doubts_one_older_than_the_scan(tm
         f"{OPERATOR}; location not recorded"
     ) in text
     assert (
-        f"- E-1: the spectrum of {stamp} was read from the export {export}, written {stamp}, "
+        f"- E-1: the spectrum of {said} was read from the export {export}, written {said}, "
         "which was already in the instrument's export folder when the scan began: nothing "
         "recorded shows that it is the measurement of this exhibit." in text
     )
@@ -345,7 +345,8 @@ def test_a_second_scan_describing_the_exhibit_otherwise_is_warned_and_recorded(t
         assert warning in json.loads(recorded["identification_json"])["warnings"]
         assert verify_store(store).ok
         report = issue_report(store, "C-1", "E-1", operator=OPERATOR)
-    assert f"E-1: {warning}" in report.content["limitations"]
+    # the second analysis of the exhibit (layout 6 names it)
+    assert f"E-1, analysis 2: {warning}" in report.content["limitations"]
     # the same words in other case and spacing say the same: no warning
     result, progress = _progress_of(tmp_path, description=" White  powder, zip bag")
     assert "WARNING" not in progress["custody"]
@@ -1847,7 +1848,7 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
         "(measurement record #8), was not recorded in the evidence store when it was " in limitation
     )
     assert f"it was kept in the file {kept.name} (SHA-256 {file_sha256}), written at " in limitation
-    assert re.search(r"and recorded from it at [0-9-]+ [0-9:]+Z by Cy Later\. ", limitation)
+    assert re.search(r"and recorded from it at [0-9-]+ [0-9:]+ UTC by Cy Later\. ", limitation)
     assert limitation.endswith(
         f"The file's signature was verified: it was signed with the key of {OPERATOR} known to "
         f"the evidence store (fingerprint {signer[:16]})."

@@ -46,9 +46,14 @@ from forensic.identify import (
     reference_warning,
     stated_warning,
 )
-from forensic.report.layout import LAYOUT_VERSION, stated_change, verdict_line
-from forensic.spectrum import is_measured, made_by
-from forensic.verdict import identified_substances, substance_key
+from forensic.report.layout import (
+    LAYOUT_VERSION,
+    analyses_disagree,
+    said_in_utc,
+    stated_change,
+    verdict_line,
+)
+from forensic.spectrum import NOT_MEASURED, is_measured, made_by
 
 __all__ = [
     "CORRECTED_RECORDS",
@@ -646,28 +651,17 @@ def _kept_signature(measured_by: str, signature: Any) -> str:
     return "The file was not signed" + (f" ({why})" if why else "") + f": {unverified}"
 
 
-def _finding(identification: Mapping[str, Any]) -> tuple[str | None, frozenset[str]]:
-    """What a result finds: its verdict and the substances it names (a substance however its
-    entries spell it), which two analyses of one exhibit must share to agree."""
-    verdict = identification.get("verdict")
-    if verdict != "identified":
-        return verdict, frozenset()
-    hits = identification.get("hits") or []
-    components = (identification.get("mixture") or {}).get("components") or []
-    named, _ = identified_substances(hits[0]["name"] if hits else None, components)
-    return verdict, frozenset(map(substance_key, named))
-
-
 def _disagreement(exhibit: Mapping[str, Any]) -> str | None:
     """The limitation of an exhibit whose analyses differ in verdict or in the substances they
-    name: each analysis with its verdict, in the report's numbering; None when they agree."""
+    name (:func:`~forensic.report.layout.analyses_disagree`): each analysis with its verdict,
+    in the report's numbering; None when they agree."""
+    if not analyses_disagree(exhibit):
+        return None
     stated = [
         (number, analysis)
         for number, analysis in enumerate(exhibit["analyses"], start=1)
         if analysis["identification"]
     ]
-    if len({_finding(analysis["identification"]) for _, analysis in stated}) < 2:
-        return None
     return (
         f"{exhibit['label']['item_number']}: its analyses do not agree: "
         + "; ".join(
@@ -725,7 +719,7 @@ def custody_limitations(exhibit: Mapping[str, Any]) -> list[str]:
                 + f" was broken when {event['received_by']} received the exhibit at "
                 f"{utc_when(event['event_at'])} (custody record #{event['record']})."
             )
-    return said
+    return [said_in_utc(text) for text in said]  # "UTC" in words, as the report's pages say
 
 
 def exhibit_custody_limitations(store: Store, case_number: str, item_number: str) -> list[str]:
@@ -769,61 +763,73 @@ def exhibit_custody_limitations(store: Store, case_number: str, item_number: str
 
 
 def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0) -> list[str]:
-    items = [SWGDRUG_LIMITATION]
-    not_measured: list[str] = []
-    warnings: list[str] = []
-    named: list[str] = []  # the provenances of the references results name, not measured
+    """A report's limitations, as a report of layout
+    :data:`~forensic.report.layout.SAID_ONCE` on lists them.
+
+    By exhibit, in the report's order: what its custody log warns of, whether its analyses
+    disagree, then what qualifies each analysis (its warnings, a spectrum recorded late or
+    read from an export found before the scan, a result missing), named ``A1`` or, where the
+    exhibit has several analyses, ``A1, analysis 2``. Then what applies to the whole report,
+    each said once and naming the analyses it applies to: a store that does not verify
+    elsewhere, spectra not measured from their exhibit, references not measured from a sample,
+    and the limits of the technique and of the library. Times are said in UTC in words.
+    """
+    items = [UNVERIFIED_BANNER] if forced else []
+    not_measured: dict[str, list[tuple[str, int | None]]] = {}  # the spectra, by provenance
+    references: dict[str, list[tuple[str, int | None]]] = {}  # the references, by provenance
     for exhibit in exhibits:
-        warnings.extend(custody_limitations(exhibit))
-        for number, analysis in enumerate(exhibit["analyses"], start=1):
-            provenance = (analysis["instrument"] or {}).get("provenance")
-            if not is_measured(provenance):
-                not_measured.append(
-                    f"{exhibit['label']['item_number']}: the spectrum acquired at "
-                    f"{utc_when(analysis['acquired_at'])} is {provenance}, not measured from the "
-                    f"exhibit (made by {made_by(provenance)}): this result has no evidential "
-                    "value.",
-                )
-            if (analysis["instrument"] or {}).get("export_found_at_start"):
-                warnings.append(_export_found_at_start(exhibit["label"]["item_number"], analysis))
-            late = (analysis["instrument"] or {}).get("recorded_late")
-            if isinstance(late, dict):
-                warnings.append(
-                    _recorded_late(exhibit["label"]["item_number"], number, analysis, late)
-                )
-            identification = analysis["identification"] or {}
-            mixture = identification.get("mixture") or {}
-            for reference in [
-                *(identification.get("hits") or [])[:1],  # the reference it names
-                *(mixture.get("components") or []),
-            ]:
-                if not is_measured(reference.get("provenance")):
-                    named.append(reference["provenance"])
-            for low in low_confidence_statements(identification):  # results recorded before
-                text = f"{exhibit['label']['item_number']}: {low}"
-                if text not in warnings:
-                    warnings.append(text)
-            for warning in map(stated_warning, identification.get("warnings") or []):
-                if not is_measured(provenance) and warning == not_measured_warning(provenance):
-                    continue  # said above, with the time of the acquisition
-                text = f"{exhibit['label']['item_number']}: {warning}"
-                if text not in warnings:
-                    warnings.append(text)
-            if analysis["identification"] is None:
-                warnings.append(
-                    f"{exhibit['label']['item_number']}: measurement of "
-                    f"{utc_when(analysis['acquired_at'])} has no recorded result (analysis did not "
-                    "finish)"
-                )
+        item = exhibit["label"]["item_number"]
+        analyses = exhibit["analyses"]
+        items.extend(custody_limitations(exhibit))
         disagreement = _disagreement(exhibit)
         if disagreement:
-            warnings.append(disagreement)
-    for provenance in dict.fromkeys(named):  # results recorded without the warning
-        said = reference_warning(provenance)
-        if not any(said in w for w in warnings):
-            items.append(f"A matched reference is {provenance}: {said}.")
-    items.append(LIBRARY_LIMITATION)
-    items.extend(warnings)
+            items.append(disagreement)
+        for number, analysis in enumerate(analyses, start=1):
+            named = (item, number if len(analyses) > 1 else None)
+            which = item if len(analyses) == 1 else f"{item}, analysis {number}"
+            instrument = analysis["instrument"] or {}
+            provenance = instrument.get("provenance")
+            if not is_measured(provenance):
+                not_measured.setdefault(str(provenance), []).append(named)
+            if instrument.get("export_found_at_start"):
+                items.append(_export_found_at_start(item, analysis))
+            late = instrument.get("recorded_late")
+            if isinstance(late, dict):
+                items.append(_recorded_late(item, number, analysis, late))
+            if analysis["identification"] is None:
+                items.append(
+                    f"{which}: measurement of {utc_when(analysis['acquired_at'])} has no recorded "
+                    "result (analysis did not finish)"
+                )
+                continue
+            identification = analysis["identification"]
+            mixture = identification.get("mixture") or {}
+            provenances = {
+                str(reference.get("provenance"))
+                for reference in [
+                    *(identification.get("hits") or [])[:1],  # the reference it names
+                    *(mixture.get("components") or []),
+                ]
+                if not is_measured(reference.get("provenance"))
+            }
+            said_of_references = {reference_warning(p): p for p in {*NOT_MEASURED, *provenances}}
+            for p in provenances:  # results recorded without the warning too
+                references.setdefault(p, []).append(named)
+            own: list[str] = []
+            for warning in [
+                *low_confidence_statements(identification),  # results recorded before
+                *map(stated_warning, identification.get("warnings") or []),
+            ]:
+                if not is_measured(provenance) and warning == not_measured_warning(provenance):
+                    continue  # said below, once for every such spectrum
+                if warning in said_of_references:  # said below, once for every such result
+                    listed = references.setdefault(said_of_references[warning], [])
+                    if named not in listed:
+                        listed.append(named)
+                    continue
+                if warning not in own:
+                    own.append(warning)
+            items += [f"{which}: {warning}" for warning in own]
     if elsewhere:
         items.append(
             "The evidence store this report was issued from does not verify: its check found "
@@ -832,10 +838,37 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 
             "this report states verify, each by its hash, link and signature, but the store was "
             "altered or damaged elsewhere."
         )
-    items[:0] = not_measured
-    if forced:
-        items.insert(0, UNVERIFIED_BANNER)
-    return items
+    for provenance, analyses in not_measured.items():
+        one = len(analyses) == 1
+        items.append(
+            f"{_analyses_named(analyses)}: {'the' if one else 'each'} spectrum is {provenance}, "
+            f"not measured from the exhibit (made by {made_by(provenance)}): "
+            + ("this result has" if one else "these results have")
+            + " no evidential value."
+        )
+    for provenance, analyses in references.items():
+        items.append(f"{_analyses_named(analyses)}: {reference_warning(provenance)}.")
+    items += [SWGDRUG_LIMITATION, LIBRARY_LIMITATION]
+    return [said_in_utc(text) for text in items]
+
+
+def _analyses_named(analyses: list[tuple[str, int | None]]) -> str:
+    """Analyses named as a limitation names them: by exhibit, with the numbers of those of an
+    exhibit with several (``A1 (analyses 1 and 2), A2, A6``)."""
+    numbers: dict[str, list[int]] = {}
+    for item, number in analyses:
+        numbers.setdefault(item, [])
+        if number is not None:
+            numbers[item].append(number)
+    said = []
+    for item, listed in numbers.items():
+        if not listed:
+            said.append(item)
+        elif len(listed) == 1:
+            said.append(f"{item} (analysis {listed[0]})")
+        else:
+            said.append(f"{item} (analyses {', '.join(map(str, listed[:-1]))} and {listed[-1]})")
+    return ", ".join(said)
 
 
 def build_report_content(

@@ -32,13 +32,16 @@ __all__ = [
     "HIT_TABLE_KEY",
     "LAYOUT_VERSION",
     "NO_MATCH_CAVEAT",
+    "SAID_ONCE",
     "WHERE_AND_WHICH_LIBRARY",
+    "WHOLE_HASHES",
     "WORDED_FOR_THE_READER",
     "Block",
     "acquired_line",
     "closest_line",
     "correction_line",
     "custody_notes",
+    "exhibit_summary",
     "figure_title",
     "format_table",
     "hits_line",
@@ -46,8 +49,11 @@ __all__ = [
     "library_line",
     "not_measured_note",
     "reasons_line",
+    "reference_sources",
     "references_line",
     "report_blocks",
+    "said_in_utc",
+    "seal_now",
     "signers_line",
     "stated_change",
     "summary_row",
@@ -681,6 +687,270 @@ def _when(iso: str | None) -> str:
     return shown[:-1] + " UTC" if recorded_moment(iso or "") and shown.endswith("Z") else shown
 
 
+_Z_TIME = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)Z\b")
+
+
+def said_in_utc(text: str) -> str:
+    """A sentence's times in UTC said in words, as a report of layout 5 on states every time
+    it lays out itself (:func:`_when`): a time written ``2026-11-23 20:14:00Z`` (as
+    :func:`~forensic.custody.store.utc_when` writes it, also to the millisecond) becomes
+    ``2026-11-23 20:14:00 UTC``.
+
+    For sentences made elsewhere in words of their own (a break in the custody log, a
+    correction), so that a report of layout :data:`SAID_ONCE` on writes no time with a bare
+    ``Z``.
+
+    Parameters
+    ----------
+    text : str
+        The sentence.
+
+    Returns
+    -------
+    str
+        The sentence, every such time rewritten; the rest as it was.
+    """
+    return _Z_TIME.sub(r"\1 UTC", text)
+
+
+def seal_now(exhibit: Mapping[str, Any]) -> str:
+    """The seal an exhibit carries now, for its block (layout :data:`SAID_ONCE` on): the state
+    and number the latest custody record that states a seal gives (its number, or the one in
+    force when it states only the state: :func:`~forensic.custody.continuity.seals_in_force`),
+    with the label's seal where that differs.
+
+    Parameters
+    ----------
+    exhibit : mapping
+        The exhibit's section of the report's content (``label``, ``custody`` in time order).
+
+    Returns
+    -------
+    str
+        e.g. ``now: S-1200, intact (custody record #30, 2026-11-24 06:35:46 UTC); label:
+        S-0093``, or ``S-0094, intact (custody record #8, ...)`` when it is the label's; the
+        label's seal, said to be only that, when no custody record states a seal.
+    """
+    label_seal = exhibit["label"]["seal_number"] or None
+    events = exhibit["custody"]
+    stated = [
+        (event, seal)
+        for event, seal in zip(events, seals_in_force(events, label_seal), strict=True)
+        if event.get("seal_number") or event["seal_intact"] is not None
+    ]
+    if not stated:
+        return f"{label_seal} (the label's; no custody record states a seal)" if label_seal else "-"
+    event, seal = stated[-1]
+    state = {True: "intact", False: "BROKEN on receipt", None: "its state not stated"}[
+        event["seal_intact"]
+    ]
+    now = (
+        f"{seal or 'number not stated'}, {state} (custody record #{event['record']}, "
+        f"{_when(event['event_at'])})"
+    )
+    if label_seal and seal != label_seal:
+        return f"now: {now}; label: {label_seal}"
+    return now
+
+
+def analyses_disagree(exhibit: Mapping[str, Any]) -> bool:
+    """Whether the analyses of an exhibit that have a result differ in verdict or in the
+    substances they name (a substance however its entries spell it).
+
+    Parameters
+    ----------
+    exhibit : mapping
+        The exhibit's section of the report's content.
+
+    Returns
+    -------
+    bool
+        True when two of its results find different things.
+    """
+    found = {
+        _finding(analysis["identification"])
+        for analysis in exhibit["analyses"]
+        if analysis["identification"]
+    }
+    return len(found) > 1
+
+
+def _finding(identification: Mapping[str, Any]) -> tuple[str | None, frozenset[str]]:
+    """What a result finds: its verdict and the substances it names, which two analyses of
+    one exhibit must share to agree."""
+    verdict = identification.get("verdict")
+    if verdict != "identified":
+        return verdict, frozenset()
+    hits = identification.get("hits") or []
+    components = (identification.get("mixture") or {}).get("components") or []
+    named, _ = identified_substances(hits[0]["name"] if hits else None, components)
+    return verdict, frozenset(map(substance_key, named))
+
+
+def _resting_on(identification: Mapping[str, Any] | None) -> str | None:
+    """What an identification rests on when a reference it names (identified or possibly
+    present) was not measured from a sample: ``rests on a modelled reference (band table of
+    low confidence)``; None for one that names only measured references, or names none."""
+    hits = (identification or {}).get("hits") or []
+    if not identification or identification.get("verdict") != "identified" or not hits:
+        return None
+    components = (identification.get("mixture") or {}).get("components") or []
+    named, possible = identified_substances(hits[0]["name"], components)
+    by_name = {c.get("name"): c for c in components}
+    by_name[hits[0]["name"]] = hits[0]
+    resting = [
+        by_name[name]
+        for name in [*named, *possible]
+        if name in by_name and not is_measured(by_name[name].get("provenance"))
+    ]
+    if not resting:
+        return None
+    provenances = " and ".join(sorted({str(r.get("provenance")) for r in resting}))
+    low = any(reference_confidence(r) == "low" for r in resting)
+    return (
+        f"rests on a {provenances} reference"
+        if len(resting) == 1
+        else f"rests on {provenances} references"
+    ) + (" (band table of low confidence)" if low else "")
+
+
+def _custody_summary(exhibit: Mapping[str, Any]) -> str:
+    """What an exhibit's custody log warns of, for the summary on page 1: each seal received
+    broken, when, and the seal that replaced it; a break, a doubt, a signer with several keys;
+    or that there is nothing to warn of."""
+    events = exhibit["custody"]
+    seals = seals_in_force(events, exhibit["label"]["seal_number"])
+    said = []
+    for index, (event, seal) in enumerate(zip(events, seals, strict=True)):
+        if event["seal_intact"] is not False:
+            continue
+        later = next(
+            (e for e in events[index + 1 :] if e.get("seal_number") and e["seal_number"] != seal),
+            None,
+        )
+        said.append(
+            f"seal {seal or '(number not stated)'} received BROKEN at {_when(event['event_at'])} "
+            f"(custody record #{event['record']}), "
+            + (
+                f"resealed {later['seal_number']} (record #{later['record']})"
+                if later
+                else "no new seal recorded since"
+            )
+        )
+    if exhibit.get("custody_gaps"):
+        said.append("custody not continuous")
+    if exhibit.get("custody_doubts"):
+        said.append("custody record in doubt")
+    if exhibit.get("key_warnings"):
+        said.append("a signer used several keys")
+    if not events:
+        said.append("no custody record")
+    return "; ".join(said) or "nothing to warn of: no seal broken, no break or doubt in the log"
+
+
+def exhibit_summary(
+    exhibit: Mapping[str, Any], *, layout: int | None = None
+) -> list[tuple[str, str]]:
+    """An exhibit's part of the summary that opens a report (layout :data:`SAID_ONCE` on):
+    what qualifies its verdicts, said before any of its pages.
+
+    Parameters
+    ----------
+    exhibit : mapping
+        The exhibit's section of the report's content.
+    layout : int, optional
+        The layout version of the report (default: the current one).
+
+    Returns
+    -------
+    list of (str, str)
+        Key-value lines: the exhibit and its description; each analysis's verdict (by number
+        where there are several, with its technique) and, under it, whether its spectrum was
+        measured and whether the identification rests on a reference not measured;
+        ``ANALYSES DISAGREE`` where they do; and what its custody log warns of.
+    """
+    layout = LAYOUT_VERSION if layout is None else layout
+    label = exhibit["label"]
+    description = str(stated_description(label["description"]) or "-")
+    if len(description) > SUMMARY_DESCRIPTION_CHARS:
+        description = description[: SUMMARY_DESCRIPTION_CHARS - 4].rstrip() + " ..."
+    items = [(f"Exhibit {label['item_number']}", description)]
+    analyses = exhibit["analyses"]
+    if not analyses:
+        items.append(("Verdict", "not analysed"))
+    for number, analysis in enumerate(analyses, start=1):
+        technique = _modality_name(analysis["modality"])
+        key = f"Analysis {number} ({technique})" if len(analyses) > 1 else f"Verdict ({technique})"
+        items.append((key, verdict_line(analysis["identification"], layout=layout)))
+        provenance = (analysis["instrument"] or {}).get("provenance")
+        said = [
+            "measured spectrum"
+            if is_measured(provenance)
+            else f"{provenance} spectrum: no evidential value"
+        ]
+        resting = _resting_on(analysis["identification"])
+        if resting:
+            said.append(resting)
+        items.append(("", "; ".join(said)))
+    if analyses_disagree(exhibit):
+        items.append(
+            (
+                "ANALYSES DISAGREE",
+                "each states what its own spectrum showed; this report does not settle which "
+                "holds for the exhibit",
+            )
+        )
+    items.append(("Custody", _custody_summary(exhibit)))
+    return items
+
+
+def reference_sources(content: Mapping[str, Any]) -> list[str]:
+    """Where each reference a report's tables name comes from, once each (layout
+    :data:`SAID_ONCE` on): every hit and mixture component of every analysis, by the technique
+    it was searched with, its name and library entry, its provenance and the confidence of a
+    modelled one's band table, and its source as recorded.
+
+    Parameters
+    ----------
+    content : mapping
+        The report's signed content.
+
+    Returns
+    -------
+    list of str
+        One line per reference, by technique and name: ``Raman: Cocaine base
+        (cocaine-base-raman, modelled, band table of low confidence): modelled from ...``.
+    """
+    said: dict[str, tuple[str, str, str]] = {}
+    for exhibit in content["exhibits"]:
+        for analysis in exhibit["analyses"]:
+            identification = analysis["identification"] or {}
+            hits = identification.get("hits") or []
+            listed = {h.get("entry_id") for h in hits}
+            components = (identification.get("mixture") or {}).get("components") or []
+            technique = _modality_name(analysis["modality"])
+            for reference in [*hits, *(c for c in components if c.get("entry_id") not in listed)]:
+                text = f"{technique}: " + _reference_source(reference)
+                said.setdefault(text, (technique, str(reference.get("name")).casefold(), text))
+    return [text for *_, text in sorted(said.values())]
+
+
+def _reference_source(reference: Mapping[str, Any]) -> str:
+    """A reference named with its entry, provenance and band-table confidence, and its source:
+    ``Cocaine base (cocaine-base-raman, modelled, band table of low confidence): ...``."""
+    confidence = reference_confidence(reference)
+    what = ", ".join(
+        part
+        for part in (
+            reference.get("entry_id"),
+            reference.get("provenance"),
+            f"band table of {confidence} confidence" if confidence else None,
+        )
+        if part
+    )
+    return f"{reference.get('name')} ({what}): " + (reference.get("source") or "source not stated")
+
+
 def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
     """Under the custody table: who signed each of its records, with the first 16 hex digits
     of the key's fingerprint, so that a second key under one name shows.
@@ -842,11 +1112,13 @@ def format_table(
     keep: Sequence[int] = (),
     *,
     marked: bool = False,
+    hashes: bool = False,
 ) -> list[str]:
     """Fixed-width table lines; columns shrink to fit ``width``, and a cell longer than its
     column wraps onto the row's next lines: a name, a time or a hash is never cut short.
     The columns in ``keep`` (a time, a hash) shrink only when no other column can. A cell is
-    wrapped as :func:`wrap` wraps it (``marked``: broken after a hyphen or slash, or marked).
+    wrapped as :func:`wrap` wraps it (``marked``: broken after a hyphen or slash, or marked;
+    ``hashes``: a hex digest only after a multiple of :data:`HEX_GROUP` digits).
 
     Parameters
     ----------
@@ -862,6 +1134,9 @@ def format_table(
         The columns (by index) that shrink last.
     marked : bool, default False
         Break a word too long for its column as layout :data:`MARKED_BREAKS` does.
+    hashes : bool, default False
+        With ``marked``, break a hex digest too long for its column as layout
+        :data:`WHOLE_HASHES` does: only after a multiple of :data:`HEX_GROUP` digits.
 
     Returns
     -------
@@ -882,7 +1157,10 @@ def format_table(
         widths[widest] -= 1
 
     def lines(values: Sequence[str]) -> list[str]:
-        wrapped = [wrap(value, w, marked=marked) for value, w in zip(values, widths, strict=True)]
+        wrapped = [
+            wrap(value, w, marked=marked, hashes=hashes)
+            for value, w in zip(values, widths, strict=True)
+        ]
         return [
             "  ".join(
                 (column[n] if n < len(column) else "").ljust(w)
@@ -918,8 +1196,10 @@ and breaks a long name or number only after a hyphen or slash, or visibly marked
 simulated-spectrum warning that names the analyses it applies to, each verdict's reasons and a
 key to the hit table, an inconclusive verdict that names no substance, plain steps to check the
 report, a summary of the exhibits of a case, the library searched, and a seal's state and times
-in words ("intact", "UTC"); version 6 says where each analysis was done and names the library
-searched, with its substances in an annex (:data:`WHERE_AND_WHICH_LIBRARY`)."""
+in words ("intact", "UTC"). Version 6, of forensic 0.7.0, says where each analysis was done
+and names the library searched, with its substances in an annex
+(:data:`WHERE_AND_WHICH_LIBRARY`), says on page 1 what qualifies each verdict and says each
+thing once (:data:`SAID_ONCE`), and never breaks a hash (:data:`WHOLE_HASHES`)."""
 
 WORDED_FOR_THE_READER = 5
 """The first layout version whose report is worded for its reader, as :data:`LAYOUT_VERSION`
@@ -933,6 +1213,38 @@ the library by its name, build date, substances per modality and version
 (:data:`NO_MATCH_CAVEAT`) and an annex listing the library's substances
 (:func:`library_annex`). Content of an earlier version is laid out without them, as it was
 issued."""
+
+SAID_ONCE = 6
+"""The first layout version (:data:`LAYOUT_VERSION`) that says on page 1 what qualifies each
+verdict, and says each thing once.
+
+Page 1 opens with a summary of every exhibit, a single one's too (:func:`exhibit_summary`):
+each analysis's verdict, whether its spectrum was measured and whether it rests on a modelled
+reference, ANALYSES DISAGREE where they do, and what the custody log warns of (a seal received
+broken and what replaced it, a break in the log). An exhibit's block gives the seal it carries
+now besides its label's (:func:`seal_now`). Where each reference comes from is said once, in
+a References section keyed by library entry (:func:`reference_sources`), not under every
+analysis; a result's warnings are said once, under Limitations, which its content lists by
+exhibit, custody and disagreement first, a sentence that applies to several analyses (a
+simulated spectrum, a modelled reference) stated once naming them, and its times in words
+(:func:`said_in_utc`). Content of an earlier version is laid out as it was issued."""
+
+WHOLE_HASHES = 6
+"""The first layout version (:data:`LAYOUT_VERSION`) that never breaks a hash across lines
+with a mark a reader must delete to copy it: the plain text's key column is at most
+:data:`TEXT_KEY_CHARS` wide, so that a value has room for a whole SHA-256 beside it; the
+signature (128 hex digits) is given as two lines of 64; and a hex digest too wide for its line
+or cell all the same is broken only after a multiple of :data:`HEX_GROUP` digits, unmarked, as
+"How to check this report" says (:func:`wrap_to_width` with ``hashes``)."""
+
+TEXT_KEY_CHARS = 28
+"""The widest the key column of the plain text's key-value blocks is (layout
+:data:`WHOLE_HASHES` on): a longer key (a long exhibit number) wraps in it, leaving the value
+at least 70 of the 100 characters, enough for a SHA-256."""
+
+HEX_GROUP = 16
+"""A hex digest wider than its line is broken only after a multiple of this many digits
+(layout :data:`WHOLE_HASHES` on), so that a reader can count the digits of each line."""
 
 
 def report_blocks(content: Mapping[str, Any]) -> list[Block]:
@@ -978,7 +1290,16 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     if layout >= WORDED_FOR_THE_READER and len(_analyses_by_provenance(content)) > 1:
         # some analyses measured, some not: said before any exhibit, as on every page
         blocks.append(Block("banner", not_measured_note(content)))
-    if layout >= WORDED_FOR_THE_READER and len(content["exhibits"]) > 1:
+    if layout >= SAID_ONCE:  # what qualifies each verdict, before any exhibit's pages
+        blocks.append(
+            Block("heading", "Summary of exhibits" if len(content["exhibits"]) > 1 else "Summary")
+        )
+        items = []
+        for exhibit in content["exhibits"]:  # one block: its keys in one column
+            items += [("", "")] if items else []  # a line between exhibits
+            items += exhibit_summary(exhibit, layout=layout)
+        blocks.append(Block("kv", items=items))
+    elif layout >= WORDED_FOR_THE_READER and len(content["exhibits"]) > 1:
         blocks.append(Block("heading", "Summary of exhibits"))
         blocks.append(
             Block(
@@ -988,6 +1309,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 keep=[0],
             )
         )
+    explained: dict[str, str] = {}  # what an analysis explained, and which (SAID_ONCE)
     for exhibit in content["exhibits"]:
         label = exhibit["label"]
         blocks.append(Block("heading", f"Exhibit {label['item_number']}"))
@@ -998,7 +1320,11 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 items=[
                     ("Description", stated_description(label["description"])),
                     ("Condition", _fmt(label["condition"])),
-                    ("Seal number", _fmt(label["seal_number"])),
+                    (
+                        ("Seal", seal_now(exhibit))
+                        if layout >= SAID_ONCE
+                        else ("Seal number", _fmt(label["seal_number"]))
+                    ),
                     ("Collected by", _fmt(label["collected_by"])),
                     ("Collected at", when(label["collected_at"])),
                     (
@@ -1014,7 +1340,9 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         if not exhibit["analyses"]:
             blocks.append(Block("para", "No measurement of this exhibit is recorded."))
         for number, analysis in enumerate(exhibit["analyses"], start=1):
-            blocks.extend(_analysis_blocks(label, number, analysis, layout=layout))
+            blocks.extend(
+                _analysis_blocks(label, number, analysis, layout=layout, explained=explained)
+            )
         blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
         seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
         rows = [
@@ -1064,10 +1392,32 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                     "as corrected; the records corrected stay in the store unchanged.",
                 )
             )
-            blocks += [Block("para", "- " + correction_line(c)) for c in corrections]
+            blocks += [
+                Block(
+                    "para",
+                    "- "
+                    + (
+                        said_in_utc(correction_line(c))
+                        if layout >= SAID_ONCE
+                        else correction_line(c)
+                    ),
+                )
+                for c in corrections
+            ]
     blocks.append(Block("heading", "Limitations"))
     for limitation in content["limitations"]:
         blocks.append(Block("para", "- " + limitation))
+    sources = reference_sources(content) if layout >= SAID_ONCE else []
+    if sources:  # said once here, not under each analysis
+        blocks.append(Block("heading", "References"))
+        blocks.append(
+            Block(
+                "para",
+                "Where each reference named in the tables above comes from, once each, by the "
+                "technique it was searched with and its name, with its entry in the library:",
+            )
+        )
+        blocks += [Block("para", "- " + source) for source in sources]
     blocks.append(Block("heading", "Integrity"))
     items = []
     for exhibit in content["exhibits"]:
@@ -1094,6 +1444,9 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             )
         )
     signature = content["signature"]
+    value = signature["value"]
+    if layout >= WHOLE_HASHES and re.fullmatch(r"[0-9a-fA-F]{128}", value):
+        value = f"{value[:64]} {value[64:]}"  # two lines of 64, each whole (How to check)
     blocks.append(Block("heading", "Signature"))
     blocks.append(
         Block(
@@ -1102,7 +1455,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 ("Signed by", signature["signed_by"]),
                 ("Key fingerprint", signature["key_fingerprint"]),
                 ("Public key", signature["public_key"]),
-                ("Signature", signature["value"]),
+                ("Signature", value),
                 ("Algorithm", signature["algorithm"]),
                 ("Software", f"{content['software']['name']} {content['software']['version']}"),
             ],
@@ -1199,6 +1552,13 @@ def checking_steps(content: Mapping[str, Any]) -> list[str]:
             "forensic library info LIB shows it whole."
             if content.get("layout", 1) >= WHERE_AND_WHICH_LIBRARY
             else ""
+        )
+        + (
+            " No hash is broken across lines with a mark to delete: the signature's 128 hex "
+            "digits are given as two lines of 64, to be copied as one, and a hash too long for "
+            f"its line goes on on the next only after a multiple of {HEX_GROUP} digits."
+            if content.get("layout", 1) >= WHOLE_HASHES
+            else ""
         ),
         "Without the toolkit (for a programmer): save the attached report.json (a PDF "
         "reader's attachments, or pdfdetach -save 1 FILE.pdf). The SHA-256 of its JSON "
@@ -1280,7 +1640,13 @@ def _analysis_blocks(
     analysis: Mapping[str, Any],
     *,
     layout: int = LAYOUT_VERSION,
+    explained: dict[str, str] | None = None,
 ) -> list:
+    """An analysis's blocks; ``explained`` holds what an earlier analysis of the report
+    explained (the hit table's key, the mixture fit's columns), and where, which one of layout
+    :data:`SAID_ONCE` on does not explain again: it is added to where this one does."""
+    explained = {} if explained is None else explained
+    here = f"analysis {number} of exhibit {label['item_number']}"
     current = layout >= 2
     when = _when if layout >= WORDED_FOR_THE_READER else utc_when  # "UTC" said in words
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
@@ -1412,9 +1778,12 @@ def _analysis_blocks(
                 ],
             )
         )
-        if worded:
+        if worded and layout >= SAID_ONCE and "key" in explained:  # said once
+            blocks.append(Block("para", f"Key: as under the table of {explained['key']}."))
+        elif worded:
             blocks.append(Block("para", HIT_TABLE_KEY))
-        if current:
+            explained["key"] = here
+        if current and layout < SAID_ONCE:  # said once, under References, from layout 6
             blocks.append(Block("para", references_line(hits, identification.get("mixture"))))
         peaks = hits[0].get("matched_peaks") or []
         unmatched = hits[0].get("unmatched_peaks") or []
@@ -1456,22 +1825,39 @@ def _analysis_blocks(
                 ],
             )
         )
+        fit = (
+            f"Mixture fit: explained variance {_fmt(mixture.get('explained'))}, relative "
+            f"residual {_fmt(mixture.get('residual'))}."
+        )
+        if layout >= SAID_ONCE and "mixture" in explained:  # its columns said once
+            blocks.append(
+                Block("para", f"{fit} Its columns: as explained under {explained['mixture']}.")
+            )
+        else:
+            explained["mixture"] = here
+            blocks.append(
+                Block(
+                    "para",
+                    f"{fit} Score of its part: the spectrum less the other components, "
+                    "compared with the component's reference; a component is reported only when "
+                    "no other reference matches its part clearly better and, by the library's "
+                    "calibration, that match is evidence (it would not be a no match on its "
+                    "own). Its part is identified when it would be on its own: q-value at most "
+                    f"{Q_IDENTIFIED} and no other substance within {MARGIN_MIN} of its score; "
+                    "the sample is identified as a mixture when every component's part is.",
+                )
+            )
+    if layout < SAID_ONCE:
+        for warning in identification.get("warnings") or []:
+            blocks.append(Block("para", "Warning: " + stated_warning(warning)))
+    elif identification.get("warnings"):  # said once, under Limitations
         blocks.append(
             Block(
                 "para",
-                f"Mixture fit: explained variance {_fmt(mixture.get('explained'))}, relative "
-                f"residual {_fmt(mixture.get('residual'))}. Score of its part: the spectrum "
-                "less the other components, compared with the component's reference; a "
-                "component is reported only when no other reference matches its part clearly "
-                "better and, by the library's calibration, that match is evidence (it would not "
-                "be a no match on its own). Its part is identified when it would be on its own: "
-                f"q-value at most {Q_IDENTIFIED} and no other substance within {MARGIN_MIN} of "
-                "its score; the sample is identified as a mixture when every component's part "
-                "is.",
+                "The warnings on this result are stated once, under Limitations (exhibit "
+                f"{label['item_number']}).",
             )
         )
-    for warning in identification.get("warnings") or []:
-        blocks.append(Block("para", "Warning: " + stated_warning(warning)))
     if identification.get("query"):
         blocks.append(
             Block(
@@ -1513,23 +1899,11 @@ def references_line(
     references += [
         c for c in (mixture or {}).get("components") or [] if c.get("entry_id") not in listed
     ]
-    said = []
-    for reference in references:
-        confidence = reference_confidence(reference)
-        what = ", ".join(
-            part
-            for part in (
-                reference.get("entry_id"),
-                reference.get("provenance"),
-                f"band table of {confidence} confidence" if confidence else None,
-            )
-            if part
-        )
-        rank = f"{reference['rank']}. " if reference.get("rank") is not None else ""
-        said.append(
-            f"{rank}{reference.get('name')} ({what}): "
-            + (reference.get("source") or "source not stated")
-        )
+    said = [
+        (f"{reference['rank']}. " if reference.get("rank") is not None else "")
+        + _reference_source(reference)
+        for reference in references
+    ]
     return "References: " + " ".join(f"[{text}]" for text in said)
 
 
@@ -1584,10 +1958,11 @@ on): a character no identifier holds, in both of the report's fonts."""
 _BREAKS_AFTER = "-/"
 
 
-def wrap(text: str, width: int, *, marked: bool = False) -> list[str]:
+def wrap(text: str, width: int, *, marked: bool = False, hashes: bool = False) -> list[str]:
     """Wrap a paragraph to ``width`` characters; long unbroken tokens (hashes) are split too:
     where the line is full, or, ``marked``, after a hyphen or slash where possible and else
-    with :data:`CONTINUED` at the end of the line (:func:`wrap_to_width`).
+    with :data:`CONTINUED` at the end of the line, a hex digest (``hashes``) only after a
+    multiple of :data:`HEX_GROUP` digits (:func:`wrap_to_width`).
 
     Parameters
     ----------
@@ -1597,6 +1972,9 @@ def wrap(text: str, width: int, *, marked: bool = False) -> list[str]:
         The most characters a line may hold.
     marked : bool, default False
         Break long words as layout :data:`MARKED_BREAKS` does, marking a break inside one.
+    hashes : bool, default False
+        With ``marked``, break a hex digest as layout :data:`WHOLE_HASHES` does: only after
+        a multiple of :data:`HEX_GROUP` digits, unmarked.
 
     Returns
     -------
@@ -1604,12 +1982,17 @@ def wrap(text: str, width: int, *, marked: bool = False) -> list[str]:
         The lines, at least one (``[""]`` for an empty paragraph).
     """
     if marked:
-        return wrap_to_width(text, width, len, marked=True)
+        return wrap_to_width(text, width, len, marked=True, hashes=hashes)
     return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
 
 
 def wrap_to_width(
-    text: str, width: float, measure: Callable[[str], float], *, marked: bool = False
+    text: str,
+    width: float,
+    measure: Callable[[str], float],
+    *,
+    marked: bool = False,
+    hashes: bool = False,
 ) -> list[str]:
     """Wrap a paragraph so that no line is wider than ``width`` as ``measure`` draws it.
 
@@ -1630,6 +2013,11 @@ def wrap_to_width(
         Break a word wider than a line only after one of its hyphens or slashes where one
         fits, and elsewhere with :data:`CONTINUED` ending the line (layout
         :data:`MARKED_BREAKS` on), never silently inside it.
+    hashes : bool
+        With ``marked``: break a hex digest (32 hex digits or more) wider than a line only
+        after a multiple of :data:`HEX_GROUP` of its digits, unmarked (layout
+        :data:`WHOLE_HASHES` on): a mark would have to be deleted to copy it, and the rule is
+        stated on the report's last page.
 
     Returns
     -------
@@ -1637,7 +2025,7 @@ def wrap_to_width(
         The lines, at least one (``[""]`` for an empty paragraph).
     """
     if marked:
-        return _wrap_marked(text, width, measure)
+        return _wrap_marked(text, width, measure, hashes=hashes)
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -1680,9 +2068,32 @@ def _fitting(line: str, word: str, width: float, measure: Callable[[str], float]
     return low
 
 
-def _wrap_marked(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+_HEX_DIGEST = re.compile(r"([^0-9a-fA-F]*)([0-9a-fA-F]{32,})\W*")
+"""A word that is a hex digest, perhaps between brackets or before a comma."""
+
+
+_HEX_REST = re.compile(r"([^0-9a-fA-F]*)([0-9a-fA-F]+)\W*")
+"""What is left of a hex digest (:data:`_HEX_DIGEST`) once its first lines are taken."""
+
+
+def _hex_break(word: str, fits: int) -> int:
+    """Where to break what is left of a hex digest (:data:`_HEX_REST`) of which ``fits``
+    characters fit a line: after the most digits that are a multiple of :data:`HEX_GROUP`
+    and fit; 0 where not even one group fits."""
+    found = _HEX_REST.fullmatch(word)
+    if found is None:
+        return 0
+    before = len(found.group(1))
+    groups = min(fits - before, len(found.group(2)) - 1) // HEX_GROUP
+    return before + groups * HEX_GROUP if groups > 0 else 0
+
+
+def _wrap_marked(
+    text: str, width: float, measure: Callable[[str], float], *, hashes: bool = False
+) -> list[str]:
     """:func:`wrap_to_width` with ``marked``: words that fit a line kept whole, a longer one
-    broken after its last hyphen or slash that fits, or with :data:`CONTINUED`."""
+    broken after its last hyphen or slash that fits, or with :data:`CONTINUED`; a hex digest,
+    with ``hashes``, after a multiple of :data:`HEX_GROUP` digits that fits."""
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -1694,8 +2105,14 @@ def _wrap_marked(text: str, width: float, measure: Callable[[str], float]) -> li
             lines.append(line)
             line = ""
         rest = word
+        digest = hashes and _HEX_DIGEST.fullmatch(word) is not None
         while measure(rest) > width:
             fits = _fitting("", rest, width, measure)
+            at = _hex_break(rest, fits) if digest else 0
+            if at:  # unmarked, after whole groups of digits
+                lines.append(rest[:at])
+                rest = rest[at:]
+                continue
             at = max(rest.rfind(mark, 0, fits) for mark in _BREAKS_AFTER) + 1
             if at <= 0:  # no hyphen or slash fits: break inside the token, marked
                 at = max(1, _fitting("", rest, width - measure(CONTINUED), measure))

@@ -50,6 +50,7 @@ from forensic.report.content import (
 from forensic.report.layout import (
     LAYOUT_VERSION,
     MARKED_BREAKS,
+    WHOLE_HASHES,
     WORDED_FOR_THE_READER,
     Block,
     figure_title,
@@ -158,11 +159,16 @@ class _Wrapping:
 
     by_width: bool = True
     marked: bool = True  # a word broken only after a hyphen or slash, or marked (MARKED_BREAKS)
+    hashes: bool = True  # a hex digest broken only after whole groups, unmarked (WHOLE_HASHES)
 
     @classmethod
     def of(cls, content: Mapping[str, Any]) -> _Wrapping:
         layout = content.get("layout", 1)
-        return cls(by_width=layout >= WRAPPED_BY_WIDTH, marked=layout >= MARKED_BREAKS)
+        return cls(
+            by_width=layout >= WRAPPED_BY_WIDTH,
+            marked=layout >= MARKED_BREAKS,
+            hashes=layout >= WHOLE_HASHES,
+        )
 
     def lines(
         self, text: str, width: float, fontsize: float, *, bold: bool = False, chars: int
@@ -176,11 +182,12 @@ class _Wrapping:
             width * 72 - WIDTH_SLACK_PT,
             functools.partial(drawn_width, fontsize=fontsize, bold=bold),
             marked=self.marked,
+            hashes=self.hashes,
         )
 
     def chunks(self, text: str, chars: int) -> list[str]:
         """Monospaced ``text`` as lines of at most ``chars`` characters."""
-        return wrap(text, chars, marked=self.marked)
+        return wrap(text, chars, marked=self.marked, hashes=self.hashes)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -380,7 +387,12 @@ def _items_for(
         return items
     if block.kind == "table":
         lines = format_table(
-            block.headers, block.items, TABLE_CHARS, block.keep, marked=wrapping.marked
+            block.headers,
+            block.items,
+            TABLE_CHARS,
+            block.keep,
+            marked=wrapping.marked,
+            hashes=wrapping.hashes,
         )
         items = [
             _Item(

@@ -7,6 +7,8 @@ from typing import Any
 
 from forensic.report.layout import (
     MARKED_BREAKS,
+    TEXT_KEY_CHARS,
+    WHOLE_HASHES,
     figure_title,
     format_table,
     report_blocks,
@@ -22,10 +24,13 @@ def render_text(content: Mapping[str, Any]) -> str:
     """The report as plain text: the blocks the PDF draws (:func:`report_blocks`), in order.
 
     Paragraphs, key-value lists and tables are wrapped to 100 characters (a long word broken
-    as the content's layout version breaks it: :data:`MARKED_BREAKS`; a table's columns
-    shrink to 6 characters at the least); the title, headings,
-    banners, the verdict and the notes that stand for the PDF's figure and QR code (the
-    latter holds the 64-digit content hash) are one line each, whatever their length.
+    as the content's layout version breaks it: :data:`MARKED_BREAKS`, a hash as
+    :data:`WHOLE_HASHES` does; a table's columns shrink to 6 characters at the least); the
+    title, headings, banners and the verdict are one line each, whatever their length, and so,
+    before layout :data:`WHOLE_HASHES`, are the notes that stand for the PDF's figure and QR
+    code (the latter then holds the 64-digit content hash). From that layout on a key-value
+    list's keys take at most :data:`~forensic.report.layout.TEXT_KEY_CHARS` characters,
+    wrapping beside their value, so that a SHA-256 fits whole beside any key.
 
     Parameters
     ----------
@@ -43,6 +48,8 @@ def render_text(content: Mapping[str, Any]) -> str:
     banner = content["verification"]["forced"]
     # a word too long for its line broken after a hyphen or slash, or marked (MARKED_BREAKS)
     marked = content.get("layout", 1) >= MARKED_BREAKS
+    # a hash never broken with a mark, given room beside its key (WHOLE_HASHES)
+    hashes = content.get("layout", 1) >= WHOLE_HASHES
     for block in report_blocks(content):
         if block.kind == "title":
             lines += [block.text.upper(), "=" * len(block.text)]
@@ -53,19 +60,35 @@ def render_text(content: Mapping[str, Any]) -> str:
         elif block.kind == "verdict":
             lines += ["", ">>> " + block.text + " <<<", ""]
         elif block.kind == "para":
-            lines += wrap(block.text, WIDTH, marked=marked)
+            lines += wrap(block.text, WIDTH, marked=marked, hashes=hashes)
         elif block.kind == "kv":
             key_width = max(len(k) for k, _ in block.items) + 2
+            if hashes:
+                key_width = min(key_width, TEXT_KEY_CHARS)
             for key, value in block.items:
-                chunks = wrap(str(value), WIDTH - key_width, marked=marked)
-                lines.append(f"{key + ':':<{key_width}}{chunks[0]}")
-                lines += [" " * key_width + chunk for chunk in chunks[1:]]
+                chunks = wrap(str(value), WIDTH - key_width, marked=marked, hashes=hashes)
+                if not hashes:
+                    lines.append(f"{key + ':':<{key_width}}{chunks[0]}")
+                    lines += [" " * key_width + chunk for chunk in chunks[1:]]
+                    continue
+                keys = wrap(key + ":", key_width - 1, marked=True) if key else [""]
+                for index in range(max(len(keys), len(chunks))):
+                    key_line = keys[index] if index < len(keys) else ""
+                    chunk = chunks[index] if index < len(chunks) else ""
+                    lines.append(f"{key_line:<{key_width}}{chunk}".rstrip())
         elif block.kind == "table":
-            lines += format_table(block.headers, block.items, WIDTH, block.keep, marked=marked)
+            lines += format_table(
+                block.headers, block.items, WIDTH, block.keep, marked=marked, hashes=hashes
+            )
         elif block.kind == "figure":
-            lines.append(f"[figure in the PDF: {figure_title(block.data).lower()}, residual]")
+            said = f"[figure in the PDF: {figure_title(block.data).lower()}, residual]"
+            lines += wrap(said, WIDTH, marked=True) if hashes else [said]
         elif block.kind == "qr":
-            lines.append(f"[QR code in the PDF holding the content SHA-256 {block.data}]")
+            lines.append(
+                "[QR code in the PDF holding the report content SHA-256, as under Integrity]"
+                if hashes
+                else f"[QR code in the PDF holding the content SHA-256 {block.data}]"
+            )
         elif block.kind == "end":
             lines += ["", block.text]
     if banner:
