@@ -38,6 +38,7 @@ __all__ = [
     "WORDED_FOR_THE_READER",
     "Block",
     "acquired_line",
+    "analyses_disagree",
     "closest_line",
     "correction_line",
     "custody_notes",
