@@ -447,7 +447,9 @@ def test_spectrum_files_offer_every_extension_a_reader_registers(tmp_path, monke
     # a reader registered for an extension of the notes list (a JSON export) is not overruled
     import forensic.io as io  # noqa: PLC0415
 
-    json_reader = io.Format("acme", "an instrument's JSON", (".json",), lambda h, p: False, list)
+    json_reader = io.Format(
+        "acme", "an instrument's JSON", (".json",), lambda h, p: False, list, text=True
+    )
     monkeypatch.setattr(io, "_formats", [*io.available_formats(), json_reader])
     wanted = [f"s{ext}" for ext in io.spectrum_extensions()]
     for name in (*wanted, "README.md", "tool.py", "settings.yaml"):

@@ -13,11 +13,12 @@ import importlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from forensic.errors import ForensicError, FormatError
+from forensic.io._binary import MAX_FILE_BYTES
 from forensic.io._containers import container_problem
 from forensic.spectrum import Spectrum
 
@@ -42,11 +43,14 @@ SNIFF_BYTES = 8192
 """How much of the start of a file the sniffers see."""
 
 MAX_TEXT_BYTES = 256 << 20
-"""The largest text spectrum file read (JCAMP-DX, delimited text): a spectrum's text is well
-under a megabyte, and a text file is held in memory several times over while it is parsed, so
-a larger one (a wrong file, a map export) is refused before it fills a laptop's memory."""
+"""The largest text spectrum file read (:attr:`Format.text`: JCAMP-DX, delimited text): a
+spectrum's text is well under a megabyte, and a text file is held in memory several times
+over while it is parsed, so a larger one (a wrong file, a map export) is refused before it
+fills a laptop's memory."""
 
-_TEXT_FORMATS = ("jcamp", "text")
+MAX_BINARY_BYTES = MAX_FILE_BYTES
+"""The largest binary spectrum file read (SPC, OPUS, SPA, WDF): each is read into memory whole
+(:data:`forensic.io._binary.MAX_FILE_BYTES`, which the binary readers check themselves too)."""
 
 MAX_SPECTRA_PER_FILE = 10_000
 """The most spectra read from one file. A spectrum costs about 2 kB however few its points, so
@@ -108,6 +112,10 @@ class Format:
         :class:`~forensic.errors.NotVibrationalError`) naming the file and, for text, the line.
     write : callable (spectrum: Spectrum) -> bytes, optional
         Serialises one spectrum; :func:`write_spectrum` writes the bytes atomically.
+    text : bool
+        Whether the format is text (parsed in memory, several times its size) rather than
+        binary (read into memory whole, every size in it checked against the file). Required,
+        by keyword, so that every reader states it: it sets :attr:`max_bytes`.
     """
 
     name: str
@@ -116,6 +124,14 @@ class Format:
     sniff: Callable[[bytes, Path], bool]
     read: Callable[[Path], list[Spectrum]]
     write: Callable[[Spectrum], bytes] | None = None
+    text: bool = field(kw_only=True)
+
+    @property
+    def max_bytes(self) -> int:
+        """The largest file (bytes) :func:`read_spectra` hands to :attr:`read`:
+        :data:`MAX_TEXT_BYTES` for a text format, :data:`MAX_BINARY_BYTES` for a binary one.
+        A larger file (a wrong file, a map export) is refused before it is read."""
+        return MAX_TEXT_BYTES if self.text else MAX_BINARY_BYTES
 
 
 _FORMAT_MODULES = (
@@ -275,10 +291,10 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     if contained is not None:
         raise FormatError(contained, path=path)
     fmt = _format_named(format) if format else _choose_format(path, head)
-    if fmt.name in _TEXT_FORMATS and size > MAX_TEXT_BYTES:
+    if size > fmt.max_bytes:
         raise FormatError(
-            f"{size / 2**20:.0f} MB is too large for a {fmt.description} spectrum file (at "
-            f"most {MAX_TEXT_BYTES >> 20} MB are read; a spectrum's text is well under 1 MB): "
+            f"{_megabytes(size)} is too large for a {fmt.description} spectrum file (at most "
+            f"{_megabytes(fmt.max_bytes)} are read; one spectrum's file is well under 1 MB): "
             "is it the right file?",
             path=path,
         )
@@ -297,6 +313,11 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
         raise FormatError(f"no spectrum found in this {fmt.description} file", path=path)
     sha = file_sha256(path)
     return [_stamp_source(s, path, sha, fmt.name) for s in spectra]
+
+
+def _megabytes(size: int) -> str:
+    """A file size in MB, with a decimal where a whole number would hide it (0.004 MB)."""
+    return f"{size / 2**20:.0f} MB" if size >= 10 << 20 else f"{size / 2**20:.2g} MB"
 
 
 _SOURCE_KEYS = ("source_file", "source_sha256", "source_format")

@@ -1766,4 +1766,5 @@ FORMAT = Format(
     sniff=sniff,
     read=read,
     write=write,
+    text=True,
 )

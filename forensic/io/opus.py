@@ -552,4 +552,5 @@ FORMAT = Format(
     extensions=tuple(f".{i}" for i in range(10)),
     sniff=sniff,
     read=read,
+    text=False,
 )

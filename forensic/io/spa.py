@@ -271,4 +271,5 @@ FORMAT = Format(
     extensions=(".spa", ".spg"),
     sniff=sniff,
     read=read,
+    text=False,
 )

@@ -855,4 +855,5 @@ FORMAT = Format(
     extensions=(".spc",),
     sniff=sniff,
     read=read,
+    text=False,
 )

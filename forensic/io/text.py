@@ -1585,4 +1585,5 @@ FORMAT = Format(
     sniff=sniff_text,
     read=read_text,
     write=write_csv,
+    text=True,
 )

@@ -371,4 +371,5 @@ FORMAT = Format(
     extensions=(".wdf",),
     sniff=sniff,
     read=read,
+    text=False,
 )
