@@ -1,5 +1,5 @@
-"""Shared fixtures: each test's own environment, the real spectra in ../shared/data, and one
-builder of synthetic spectra."""
+"""Shared fixtures: each test's own environment, the real spectra in ../shared/data, one
+builder of synthetic spectra, and files written from bytes for the readers' tests."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from synthetic import make_spectrum
+
+from forensic.io import available_formats
 
 _SHARED_DATA = Path(
     os.environ.get(
@@ -69,3 +71,24 @@ def shared_data() -> Path:
 def spectrum_factory():
     """The synthetic spectrum builder, as a fixture."""
     return make_spectrum
+
+
+@pytest.fixture
+def write(tmp_path, request):
+    """Write bytes to a file in the test's own folder and give its path.
+
+    ``write(data)`` names the file ``sample`` with the first extension of the format the test
+    module reads, by its name (``test_io_spc.py``: ``sample.spc``; ``test_io_opus.py``:
+    ``sample.0``), or no extension in another module; ``write(data, name)`` names it. Writing
+    the same name again replaces the file (a hypothesis test writes one per example).
+    """
+    module = request.module.__name__.rpartition(".")[2]
+    extensions = {f"test_io_{fmt.name}": fmt.extensions[0] for fmt in available_formats()}
+    default = "sample" + extensions.get(module, "")
+
+    def _write(data: bytes, name: str = default) -> Path:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return _write

@@ -7,15 +7,12 @@ import struct
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from synthetic import TRANSMITTANCE_SCALE_CASES, transmittance_values
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import opus
 from forensic.quality import diagnose_ir_range
-from forensic.spectrum import Spectrum
 
 AB, TR, RAMAN, SC, IG = 4, 5, 10, 1, 2
 SAMPLE, REFERENCE, RATIO = 1, 2, 3
@@ -84,16 +81,6 @@ def sample_params(**values):
 
 def instrument_params(**values):
     return (type_code(param=2, complex_=0), param_block(**values))
-
-
-@pytest.fixture
-def write(tmp_path):
-    def _write(data: bytes, name: str = "sample.0"):
-        path = tmp_path / name
-        path.write_bytes(data)
-        return path
-
-    return _write
 
 
 Y = np.linspace(0.1, 0.9, 64)
@@ -343,21 +330,6 @@ def test_cut_in_a_block_not_read_names_the_block_and_the_bytes_missing(write):
 def test_sniff():
     assert opus.sniff(opus_file(spectrum_blocks(AB, Y)), None)
     assert not opus.sniff(b"WDF1" + bytes(10), None)
-
-
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(tail=st.binary(max_size=2000), keep=st.integers(min_value=4, max_value=400))
-def test_random_bytes_after_the_magic_give_a_spectrum_or_format_error(write, tail, keep):
-    data = opus_file([*spectrum_blocks(AB, Y), sample_params(SNM="x")])
-    path = write(data[:keep] + tail)
-    try:
-        spectra = opus.read(path)
-    except FormatError as exc:
-        assert str(path) in str(exc)
-    else:
-        assert all(isinstance(s, Spectrum) for s in spectra)
 
 
 # -- real files ---------------------------------------------------------------------------------

@@ -7,13 +7,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import spa
-from forensic.spectrum import Spectrum
 
 EPOCH = datetime(1899, 12, 31, tzinfo=timezone.utc)
 
@@ -52,16 +49,6 @@ def spa_file(
     start[30 : 30 + len(title)] = title
     struct.pack_into("<HI", start, 294, len(blocks), int((when - EPOCH).total_seconds()))
     return bytes(start) + table + payload
-
-
-@pytest.fixture
-def write(tmp_path):
-    def _write(data: bytes, name: str = "sample.spa"):
-        path = tmp_path / name
-        path.write_bytes(data)
-        return path
-
-    return _write
 
 
 Y = np.linspace(0.1, 0.9, 50)
@@ -205,20 +192,6 @@ def test_cut_in_a_block_not_read_names_the_directory_record_and_the_bytes_missin
 def test_trailing_bytes_after_every_block_are_read(write):
     (s,) = spa.read(write(spa_file(Y, extra_blocks=[INTERFEROGRAM]) + bytes(64)))
     assert len(s) == Y.size
-
-
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(tail=st.binary(max_size=2000), keep=st.integers(min_value=18, max_value=600))
-def test_random_bytes_after_the_magic_give_a_spectrum_or_format_error(write, tail, keep):
-    path = write(spa_file(Y)[:keep] + tail)
-    try:
-        spectra = spa.read(path)
-    except FormatError as exc:
-        assert str(path) in str(exc)
-    else:
-        assert all(isinstance(s, Spectrum) for s in spectra)
 
 
 # -- real files ---------------------------------------------------------------------------------

@@ -7,15 +7,12 @@ import struct
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from synthetic import TRANSMITTANCE_SCALE_CASES, transmittance_values
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
 from forensic.io import spc
 from forensic.quality import diagnose_ir_range
-from forensic.spectrum import Spectrum
 
 # -- writing synthetic SPC files (independently of the reader's own dtypes) ---------------------
 
@@ -68,16 +65,6 @@ def simple_spc(npts=200, first=400.0, last=2000.0, **header):
     y = (band(x, 1001.0) + 10.0).astype("<f4")
     data = spc_header(npts=npts, first=first, last=last, **header) + subheader() + y.tobytes()
     return data, x, y.astype(np.float64)
-
-
-@pytest.fixture
-def write(tmp_path):
-    def _write(data: bytes, name: str = "sample.spc"):
-        path = tmp_path / name
-        path.write_bytes(data)
-        return path
-
-    return _write
 
 
 # -- synthetic: what is read ---------------------------------------------------------------------
@@ -546,21 +533,6 @@ def test_sniff_accepts_spc_and_rejects_text():
     assert spc.sniff(data, None)
     assert not spc.sniff(b"OK, this is text with K second\n" * 4, None)
     assert not spc.sniff(b"#K some csv\n1,2\n" * 4, None)
-
-
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(tail=st.binary(max_size=3000), keep=st.integers(min_value=2, max_value=560))
-def test_random_bytes_after_a_valid_start_give_spectra_or_format_error(write, tail, keep):
-    data, _, _ = simple_spc()
-    path = write(data[:keep] + tail)
-    try:
-        spectra = spc.read(path)
-    except FormatError as exc:
-        assert str(path) in str(exc)
-    else:
-        assert spectra and all(isinstance(s, Spectrum) for s in spectra)
 
 
 # -- real files ---------------------------------------------------------------------------------

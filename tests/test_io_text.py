@@ -289,7 +289,9 @@ def test_bwtek_style_export(tmp_path):
     assert _peak(spectrum, BAND) == pytest.approx(BAND, abs=0.01)
 
 
-def _bwtek_lines(pixels, declared):
+def bwtek_lines(pixels, declared):
+    """The lines of a B&W Tek export of ``pixels`` rows whose header holds the lines
+    ``declared`` (its pixel count, or none)."""
     header = ["File Version;BWSpec4.11_1", *declared, "laser_wavelength;532,07"]
     header.append("Pixel;Raman Shift;Dark;Raw data #1;Dark Subtracted #1;")
     rows = []
@@ -310,9 +312,9 @@ def test_bwtek_table_cut_at_a_line_end_is_refused_by_its_pixel_count(tmp_path, d
     # Cut exactly at a line end, the rows leave no sign; a B&W Tek header states the pixels.
     n = AXIS.size
     declared = [d.format(n=n, last=n - 1, end=n + 9) for d in declared]
-    (spectrum,) = read_text(_write(tmp_path, "whole.txt", _bwtek_lines(n, declared)))
+    (spectrum,) = read_text(_write(tmp_path, "whole.txt", bwtek_lines(n, declared)))
     assert len(spectrum) == n
-    lines = _bwtek_lines(n - 40, declared)
+    lines = bwtek_lines(n - 40, declared)
     match = (
         rf"cut\.txt: line {len(lines)}: the header declares {n} detector pixels \(pixel_.*\) "
         rf"but the table ends here, after {n - 40} rows: the file looks cut off"
@@ -322,7 +324,7 @@ def test_bwtek_table_cut_at_a_line_end_is_refused_by_its_pixel_count(tmp_path, d
 
 
 def test_bwtek_table_longer_than_its_pixel_count_is_refused(tmp_path):
-    lines = _bwtek_lines(AXIS.size, [f"pixel_num;{AXIS.size - 5}"])
+    lines = bwtek_lines(AXIS.size, [f"pixel_num;{AXIS.size - 5}"])
     with pytest.raises(FormatError, match=r"more rows than the detector has pixels"):
         read_text(_write(tmp_path, "long.txt", lines))
 

@@ -7,13 +7,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import forensic
 from forensic.errors import FormatError
 from forensic.io import wdf
-from forensic.spectrum import Spectrum
 
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
 
@@ -56,16 +53,6 @@ def wdf_file(
         + block(b"XLST", struct.pack("<ii", 1, x_unit) + x.tobytes())
         + block(b"ORGN", origin)
     )
-
-
-@pytest.fixture
-def write(tmp_path):
-    def _write(data: bytes, name: str = "sample.wdf"):
-        path = tmp_path / name
-        path.write_bytes(data)
-        return path
-
-    return _write
 
 
 X = np.linspace(1800.0, 200.0, 64)
@@ -250,20 +237,6 @@ def test_a_y_list_shorter_than_the_header_declares_is_refused(write):
     )
     with pytest.raises(FormatError, match=match):
         wdf.read(write(five))
-
-
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(tail=st.binary(max_size=2000), keep=st.integers(min_value=4, max_value=900))
-def test_random_bytes_after_the_magic_give_a_spectrum_or_format_error(write, tail, keep):
-    path = write(wdf_file(Y, X)[:keep] + tail)
-    try:
-        spectra = wdf.read(path)
-    except FormatError as exc:
-        assert str(path) in str(exc)
-    else:
-        assert all(isinstance(s, Spectrum) for s in spectra)
 
 
 # -- real files ---------------------------------------------------------------------------------
