@@ -4,6 +4,30 @@
 first bytes), and only then from its extension, so a file with a misleading name is still read
 right or refused clearly. Each format module declares a :class:`Format`; the order of
 :data:`_FORMAT_MODULES` is the order in which their sniffers are asked.
+
+Adding a reader
+---------------
+1. A module ``forensic/io/<format>.py`` defining ``FORMAT = Format(name=..., description=...,
+   extensions=..., sniff=..., read=..., text=...)`` (see :class:`Format`). ``read`` raises
+   :class:`~forensic.errors.FormatError` naming the file (and, in text, the line) for anything
+   it cannot read; a binary reader reads through :class:`forensic.io._binary.BinaryFile`, whose
+   every read is checked against the file. ``text`` sets the size of file it is given.
+2. Its registration: the module's name in :data:`_FORMAT_MODULES`, before ``text`` (plain
+   text is what is left when no other sniffer claims a file). Its extensions then count as
+   spectrum files everywhere (:func:`spectrum_extensions`: library folders, ``validate``).
+3. A builder of a small valid file of the format in ``SAMPLES`` of
+   ``tests/test_io_contract.py`` (a test fails until there is one): the contract then checks
+   that the file is recognised by its content, reads, is refused when cut short at any of
+   several points and gives spectra or :class:`~forensic.errors.FormatError` with random
+   bytes after its start. What only this format does goes in ``tests/test_io_<format>.py``,
+   whose ``write`` fixture (``tests/conftest.py``) names a file ``sample`` with the format's
+   first extension.
+4. Its extensions in the README's table of formats (a test compares the two).
+
+A vendor's *text* export (another instrument's CSV or TXT) needs no reader of its own:
+:mod:`forensic.io.text` reads it once its header keys and column names are in that module's
+tables (``_TIME_KEYS``, ``_LASER_KEYS``, ``_STANDARD_FROM_HEADER``, ``_Y_WORDS``...); add a test
+of an export in ``tests/test_io_text.py``.
 """
 
 from __future__ import annotations
