@@ -8,13 +8,19 @@ agree on which rows a manifest holds:
 - UTF-8 text, with or without the byte order mark a spreadsheet writes ("CSV UTF-8");
 - a header line naming the columns (:data:`MANIFEST_COLUMNS`; a lab's own columns are kept),
   spaces around a name ignored, no name twice;
-- empty lines are skipped (a row of empty cells is a row, whose empty ``file`` is refused);
+- comment lines: a line whose first cell starts with ``#`` (``# re-measured 2026-03, see
+  notebook 12``; a spreadsheet saves it as ``"# ...",,,``) is a chemist's note, anywhere, also
+  above the header. A note belongs to the row below it (:attr:`ManifestRow.comments`), or, above
+  the header and after the last row, to the manifest (:class:`ManifestRows`), so that a tool
+  that sorts and rewrites the manifest (``library import``) keeps each note where it belongs;
+- empty lines, and rows whose every cell is empty or spaces (a spreadsheet's ``,,,,``), are
+  skipped;
 - one row per reference file: a second row for the same file is refused, naming both lines,
   since one file would otherwise be counted twice by some tools and once by others.
 
-Every error names the manifest and, for a row, its line in the file. This module imports
-nothing of ours but the errors, so the core (:mod:`forensic.library`) and the edges use it
-alike.
+Every error names the manifest and, for a row, its line in the file (comment and empty lines
+counted). This module imports nothing of ours but the errors, so the core
+(:mod:`forensic.library`) and the edges use it alike.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from forensic.errors import LibraryError
@@ -33,6 +39,7 @@ __all__ = [
     "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
     "ManifestRow",
+    "ManifestRows",
     "is_manifest",
     "read_manifest",
 ]
@@ -66,13 +73,69 @@ MANIFEST_NEEDS = ("file", "name")
 
 
 class ManifestRow(dict):
-    """One row of a manifest: column name -> stripped value, and the ``line`` it starts on.
+    """One row of a manifest: column name -> stripped value, the ``line`` it starts on, and
+    the ``comments`` (the chemist's note lines) directly above it.
 
-    A plain ``dict`` in every other way (a copy of it is a plain dict without ``line``), so
-    rows can be edited and written back (:func:`forensic.curation.write_manifest`).
+    A plain ``dict`` in every other way (a copy of it is a plain dict without ``line`` or
+    ``comments``), so rows can be edited and written back
+    (:func:`forensic.curation.write_manifest`, which writes each row's comments above it).
     """
 
     line: int = 0
+    comments: tuple[str, ...] = ()
+    """Each comment line above the row, as CSV text (``# checked by B. Chemist``), in order."""
+
+
+class ManifestRows(list):
+    """The rows of a manifest, in file order, and the comment lines that belong to no row.
+
+    A plain ``list`` of :class:`ManifestRow` in every other way (a slice or a copy is a plain
+    list without the comments).
+
+    Attributes
+    ----------
+    header_comments : tuple of str
+        The comment lines above the header line, as CSV text.
+    closing_comments : tuple of str
+        The comment lines after the last row, as CSV text.
+    """
+
+    header_comments: tuple[str, ...] = ()
+    closing_comments: tuple[str, ...] = ()
+
+    def with_rows(self, rows: Iterable[ManifestRow]) -> ManifestRows:
+        """Other rows (an edited copy of these) with this manifest's comment lines above its
+        header and after its rows, to be written back in their place.
+
+        Parameters
+        ----------
+        rows : iterable of ManifestRow
+            The rows, each with its own ``comments``.
+
+        Returns
+        -------
+        ManifestRows
+        """
+        out = ManifestRows(rows)
+        out.header_comments, out.closing_comments = self.header_comments, self.closing_comments
+        return out
+
+
+def _is_comment(cells: list[str]) -> bool:
+    """Whether a line of cells is a chemist's note: its first cell starts with ``#``."""
+    return bool(cells) and cells[0].lstrip().startswith("#")
+
+
+def _is_blank(cells: list[str]) -> bool:
+    """Whether a line holds nothing: no cell, or only empty ones (``,,,,``)."""
+    return all(not cell.strip() for cell in cells)
+
+
+def _as_text(cells: list[str]) -> str:
+    """A comment line's cells as the CSV text that reads back as the same cells."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
 
 
 def _text(path: Path) -> str:
@@ -95,32 +158,43 @@ def _text(path: Path) -> str:
         ) from None
 
 
-def _header(path: Path, reader) -> list[str]:
-    """The column names of the header line, stripped; an empty name stands for no column."""
-    try:
-        header = next(reader, [])
-    except csv.Error as exc:
-        raise LibraryError(f"{path}: line {reader.line_num}: unreadable manifest ({exc})") from None
-    return [h.strip() for h in header]
+def _header(path: Path, reader) -> tuple[list[str], list[str]]:
+    """The column names of the header line, stripped (an empty name stands for no column),
+    and the comment lines above it; empty lines above it are skipped."""
+    comments = []
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            raise LibraryError(
+                f"{path}: line {reader.line_num}: unreadable manifest ({exc})"
+            ) from None
+        if cells is None:
+            return [], comments
+        if _is_comment(cells):
+            comments.append(_as_text(cells))
+        elif not _is_blank(cells):
+            return [h.strip() for h in cells], comments
 
 
 def is_manifest(path: str | os.PathLike) -> bool:
     """Whether the header line of ``path`` names :data:`MANIFEST_NEEDS`.
 
     What makes a ``manifest.csv`` in a folder the folder's manifest (a curated library folder)
-    rather than a spectrum file or a lab's own table. Only the header line is decided on: a
+    rather than a spectrum file or a lab's own table. Only the header line (the first line
+    that is neither empty nor a comment, within the first 64 KB) is decided on: a
     manifest with a fault further down is still the folder's manifest, and reading it
     (:func:`read_manifest`) says where the fault is, rather than the folder being taken for
     one without a manifest.
     """
     try:
         with open(path, "rb") as handle:
-            first = handle.readline(1 << 16)
+            start = handle.read(1 << 16)  # the header, after any notes above it
     except OSError:
         return False
-    text = first.decode("utf-8-sig", errors="replace")
+    text = start.decode("utf-8-sig", errors="replace")
     try:
-        names = _header(Path(path), csv.reader(io.StringIO(text, newline="")))
+        names, _ = _header(Path(path), csv.reader(io.StringIO(text, newline="")))
     except LibraryError:
         return False
     return set(names) >= set(MANIFEST_NEEDS)
@@ -131,14 +205,15 @@ def read_manifest(
     *,
     required: Sequence[str] = MANIFEST_NEEDS,
     filled: Sequence[str] | None = None,
-) -> list[ManifestRow]:
+) -> ManifestRows:
     """Rows of a manifest CSV, in file order, with every column of :data:`MANIFEST_COLUMNS`.
 
     Parameters
     ----------
     path : path-like
         The CSV (UTF-8, a byte order mark allowed; a header line with the column names; extra
-        columns are kept; empty lines are skipped).
+        columns are kept; comment lines, whose first cell starts with ``#``, are kept as
+        comments; empty lines and rows of empty cells are skipped).
     required : sequence of str
         Columns the header must name.
     filled : sequence of str, optional
@@ -147,10 +222,12 @@ def read_manifest(
 
     Returns
     -------
-    list of ManifestRow
-        Values stripped; missing columns as ``""``; the keys :data:`MANIFEST_COLUMNS` in
-        order, then the file's other columns in its order; each row's ``line`` is the line of
-        the file it starts on.
+    ManifestRows
+        A list of :class:`ManifestRow`: values stripped; missing columns as ``""``; the keys
+        :data:`MANIFEST_COLUMNS` in order, then the file's other columns in its order; each
+        row's ``line`` is the line of the file it starts on, its ``comments`` the comment lines
+        above it. The comment lines above the header and after the last row are the list's
+        ``header_comments`` and ``closing_comments``.
 
     Raises
     ------
@@ -161,12 +238,12 @@ def read_manifest(
     path = Path(path)
     filled = required if filled is None else filled
     reader = csv.reader(io.StringIO(_text(path), newline=""))
-    names = _header(path, reader)
+    names, header_comments = _header(path, reader)
     twice = sorted({n for n in names if n and names.count(n) > 1})
     if twice:
         raise LibraryError(
-            f"{path}: line 1: the column(s) {', '.join(twice)} appear more than once in the "
-            "header: which one holds the value?"
+            f"{path}: line {reader.line_num}: the column(s) {', '.join(twice)} appear more "
+            "than once in the header: which one holds the value?"
         )
     missing = [c for c in required if c not in names]
     if missing:
@@ -174,7 +251,9 @@ def read_manifest(
         raise LibraryError(
             f"{path}: manifest lacks the column(s) {', '.join(missing)} (found: {found})"
         )
-    rows: list[ManifestRow] = []
+    rows = ManifestRows()
+    rows.header_comments = tuple(header_comments)
+    comments: list[str] = []  # above the next row
     first_line: dict[Path, ManifestRow] = {}
     again: list[str] = []
     end = reader.line_num
@@ -189,11 +268,15 @@ def read_manifest(
         end = reader.line_num
         if cells is None:
             break
-        if not cells:  # an empty line
+        if _is_comment(cells):
+            comments.append(_as_text(cells))
+            continue
+        if _is_blank(cells):  # an empty line, or a spreadsheet's row of empty cells
             continue
         row = ManifestRow.fromkeys(MANIFEST_COLUMNS, "")
         row.update({n: v.strip() for n, v in zip(names, cells, strict=False) if n})
         row.line = start
+        row.comments, comments = tuple(comments), []
         empty = [c for c in filled if not row.get(c)]
         if empty:  # "empty file" would read as a file with nothing in it
             raise LibraryError(
@@ -213,6 +296,7 @@ def read_manifest(
             else:
                 first_line[key] = row
         rows.append(row)
+    rows.closing_comments = tuple(comments)
     if again:
         raise LibraryError(
             f"{path}: {'; '.join(again)}: a reference file has one row; delete or correct the "

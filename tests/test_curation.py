@@ -25,6 +25,7 @@ from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, spectrum_extensions, write_spectrum
 from forensic.library import Library, open_reference_library
+from forensic.manifest import is_manifest
 from forensic.processing import default_pipeline, remove_spikes
 from forensic.samples import resolve_sample
 from forensic.spectrum import Y_UNITS
@@ -69,11 +70,14 @@ def test_manifest_missing_column_and_empty_value(tmp_path):
     bad.write_text("file,name\nx.jdx,\n")
     with pytest.raises(LibraryError, match=r"line 2: empty column 'name'$"):
         curation.read_manifest(bad)
-    bad.write_text("file,name\n,\n")  # the column, not a file with nothing in it
-    with pytest.raises(LibraryError, match=r"line 2: empty columns 'file', 'name'$"):
+    bad.write_text("file,name\n ,A\n")  # the column, not a file with nothing in it
+    with pytest.raises(LibraryError, match=r"line 2: empty column 'file'$"):
         curation.read_manifest(bad)
     with pytest.raises(LibraryError, match=r"line 2: empty column 'file'$"):
         Library.from_folder([], bad)
+    bad.write_text("file,name\n,B\n")
+    with pytest.raises(LibraryError, match=r"line 2: empty column 'file'$"):
+        curation.read_manifest(bad)
 
 
 def _listed_twice(library):
@@ -146,6 +150,82 @@ def test_a_manifest_problem_names_its_line_in_the_file_empty_lines_counted(small
         Library.from_folder(small_library, calibrate=False)
 
 
+NOTED_MANIFEST = """\
+# Lab library, kept by the QA group: see SOP-12
+id,file,name,cas
+# alphaine: re-measured 2026-03 after the laser was serviced
+alphaine-raman,raman/alphaine-raman.jdx,Alphaine,64-17-5
+,,,
+  , ,,
+"# betaine, test batch 4 (a spreadsheet quotes a note with a comma)",,,
+
+betaine-test-raman,raman/betaine-test-raman.jdx,Betaine test,67-64-1
+#end of list
+"""
+
+
+def test_a_manifest_may_hold_comment_lines_and_rows_of_empty_cells(tmp_path):
+    # chemists keep notes in their CSVs, and a spreadsheet saves an emptied row as ",,,"
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(NOTED_MANIFEST)
+    rows = curation.read_manifest(manifest)
+    assert [(r["id"], r.line) for r in rows] == [("alphaine-raman", 4), ("betaine-test-raman", 9)]
+    assert rows.header_comments == ("# Lab library, kept by the QA group: see SOP-12",)
+    assert rows[0].comments == ("# alphaine: re-measured 2026-03 after the laser was serviced",)
+    assert rows[1].comments == (
+        '"# betaine, test batch 4 (a spreadsheet quotes a note with a comma)",,,',
+    )
+    assert rows.closing_comments == ("#end of list",)
+    assert is_manifest(manifest)  # a note above the header does not hide it
+    # the line numbers of errors count the comment and empty lines
+    manifest.write_text(NOTED_MANIFEST.replace(",Betaine test,", ",,"))
+    with pytest.raises(LibraryError, match=r"manifest\.csv: line 9: empty column 'name'$"):
+        curation.read_manifest(manifest)
+    manifest.write_text(NOTED_MANIFEST.replace("id,file,name,cas", "id,file,name,name"))
+    with pytest.raises(LibraryError, match=r"line 2: the column\(s\) name appear more than once"):
+        curation.read_manifest(manifest)
+
+
+def test_a_library_with_notes_in_its_manifest_builds_and_keeps_them_when_rewritten(
+    small_library, tmp_path
+):
+    manifest = small_library / "manifest.csv"
+    rows = curation.read_manifest(manifest)
+    first, last = rows[0], rows[-1]  # the manifest is written sorted by modality, name and id
+    text = manifest.read_text().splitlines()
+    text.insert(0, "# kept by the QA group")
+    text.insert(2, f"# {first['id']}: checked against the vendor's file")
+    text.insert(len(text) - 1, f"# {last['id']}, batch 7,")
+    text.append(",,,,")
+    manifest.write_text("\n".join(text) + "\n")
+    assert len(Library.from_folder(small_library, calibrate=False)) == len(rows)
+    assert len(curation.library_info(curation.open_library(small_library))["skipped"]) == 0
+    # an import rewrites the manifest (sorted, rows added and replaced): each note stays
+    # with its row, and the note on a replaced reference goes to the one replacing it
+    (paracetamol,) = [r for r in rows if r["id"] == "paracetamol-raman"]
+    text.insert(text.index(next(t for t in text if t.startswith("paracetamol-raman,"))), "# old")
+    manifest.write_text("\n".join(text) + "\n")
+    curation.import_spectra(
+        [measured_paracetamol(tmp_path / "para.jdx")], small_library, name="Paracetamol",
+        licence="MIT",
+    )  # fmt: skip
+    after = curation.read_manifest(manifest)
+    assert after.header_comments == ("# kept by the QA group",)
+    by_id = {r["id"]: r for r in after}
+    assert by_id[first["id"]].comments == (f"# {first['id']}: checked against the vendor's file",)
+    assert by_id[last["id"]].comments == (f"# {last['id']}, batch 7,",)  # as written
+    assert by_id["paracetamol-raman"]["provenance"] == "measured"
+    assert by_id["paracetamol-raman"].comments == ("# old",)
+    assert paracetamol["provenance"] == "modelled"
+    # so does an export, and a second rewrite changes nothing
+    copy = tmp_path / "copy"
+    curation.export_library(curation.open_library(small_library), copy, "jcamp")
+    exported = curation.read_manifest(copy / "manifest.csv")
+    assert exported.header_comments == after.header_comments
+    assert [r.comments for r in exported] == [r.comments for r in after]
+    assert curation.format_manifest(after) == manifest.read_text()
+
+
 def test_a_column_named_twice_in_the_header_is_refused(tmp_path):
     # which "name" held the name depended on the reader (the last one, silently)
     manifest = tmp_path / "manifest.csv"
@@ -165,10 +245,15 @@ def test_model_library_tool_writes_the_manifest_as_the_curation_does(tmp_path):
     shutil.copytree(LIBRARY_DIR, library, ignore=shutil.ignore_patterns("__pycache__"))
     rows = curation.read_manifest(library / "manifest.csv")
     rows[0] = {**rows[0], "provenance": "measured", "lab_code": "QA-7"}
+    rows[1].comments = ("# band table checked by B. Chemist",)
+    rows.header_comments = ("# the shipped library",)
     curation.write_manifest(library / "manifest.csv", rows)
     written = tool.build(library)["manifest.csv"].decode("utf-8")
-    assert written.splitlines()[0] == ",".join([*curation.MANIFEST_COLUMNS, "lab_code"])
+    assert written.splitlines()[1] == ",".join([*curation.MANIFEST_COLUMNS, "lab_code"])
     assert written.count("QA-7") == 1
+    assert written.splitlines()[0] == "# the shipped library"
+    (noted,) = [i for i, line in enumerate(written.splitlines()) if line.startswith("# band")]
+    assert written.splitlines()[noted + 1].startswith(f"{rows[1]['id']},")
     assert tool.build(LIBRARY_DIR)["manifest.csv"] == (LIBRARY_DIR / "manifest.csv").read_bytes()
 
 

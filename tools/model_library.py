@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:  # run as a script from a source tree that is not 
 from forensic.curation import format_manifest, read_manifest  # noqa: E402  (one format)
 from forensic.errors import LibraryError  # noqa: E402
 from forensic.io import write_spectrum  # noqa: E402
+from forensic.manifest import ManifestRow, ManifestRows  # noqa: E402
 from forensic.modelled import (  # noqa: E402
     ModelledEntry,
     entry_from_dict,
@@ -109,24 +110,23 @@ def _manifest_row(entry: ModelledEntry, modality: str) -> dict[str, str]:
     }
 
 
-def _measured_rows(library: Path) -> list[dict[str, str]]:
-    """The manifest's rows that are not modelled, with the lab's own columns (which
+def _manifest(library: Path) -> ManifestRows:
+    """The manifest's rows, with the lab's own columns and the chemists' comment lines (which
     :func:`~forensic.curation.format_manifest` writes back)."""
     manifest = library / "manifest.csv"
-    if not manifest.is_file():
-        return []
-    return [
-        row for row in read_manifest(manifest, required=()) if row.get("provenance") != "modelled"
-    ]
+    return read_manifest(manifest, required=()) if manifest.is_file() else ManifestRows()
 
 
 def build(library: Path = LIBRARY) -> dict[str, bytes]:
     """Relative path -> bytes of every file the band tables give (``manifest.csv`` included).
 
     A substance and modality that already has a measured reference in the manifest (same
-    ``name`` and ``modality``) gets no modelled file: the measured one replaces it.
+    ``name`` and ``modality``) gets no modelled file: the measured one replaces it. Rows that
+    are not modelled are kept as they are; a modelled row keeps the comment lines above it.
     """
-    measured = _measured_rows(library)
+    existing = _manifest(library)
+    measured = [row for row in existing if row.get("provenance") != "modelled"]
+    notes = {row["id"]: row.comments for row in existing if row.get("provenance") == "modelled"}
     replaced = {(row["name"].lower(), row["modality"]) for row in measured}
     outputs: dict[str, bytes] = {}
     rows = list(measured)
@@ -140,8 +140,10 @@ def build(library: Path = LIBRARY) -> dict[str, bytes]:
                 target.parent.mkdir(exist_ok=True)
                 write_spectrum(spectrum, target, format="jcamp")
                 outputs[relative] = target.read_bytes()
-                rows.append(_manifest_row(entry, modality))
-    outputs["manifest.csv"] = format_manifest(rows).encode("utf-8")
+                row = ManifestRow(_manifest_row(entry, modality))
+                row.comments = notes.get(row["id"], ())
+                rows.append(row)
+    outputs["manifest.csv"] = format_manifest(existing.with_rows(rows)).encode("utf-8")
     return outputs
 
 

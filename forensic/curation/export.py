@@ -21,6 +21,7 @@ from forensic.curation.source import RELEASE_FILE, LibrarySource, list_entries
 from forensic.errors import LibraryError
 from forensic.io import atomic_write_bytes, read_spectrum, write_spectrum
 from forensic.library import substance_key
+from forensic.manifest import ManifestRow, ManifestRows
 from forensic.spectrum import Spectrum, is_measured
 
 BANDS_DIR = "bands"
@@ -278,7 +279,11 @@ def export_library(
         written.append(
             write_spectrum(spectrum, target, format=fmt.replace("csv", "text"), overwrite=force)
         )
-        rows.append({**row, "file": relative})
+        copy = ManifestRow({**row, "file": relative})
+        copy.comments = getattr(row, "comments", ())
+        rows.append(copy)
+    if isinstance(source.rows, ManifestRows):  # the notes above the header and below the rows
+        rows = source.rows.with_rows(rows)
     written.append(
         atomic_write_bytes(out / "manifest.csv", format_manifest(rows).encode(), overwrite=force)
     )

@@ -33,6 +33,7 @@ from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.io import atomic_write_bytes, read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key, unnamed_spectra
+from forensic.manifest import ManifestRow, ManifestRows
 from forensic.quality import (
     axis_unit_problem,
     comparison_problems,
@@ -257,7 +258,7 @@ def import_spectra(
             "with --library DIR"
         )
     manifest_path = folder / "manifest.csv"
-    rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else []
+    rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else ManifestRows()
     result = ImportResult()
     jobs: list[tuple[Path, dict[str, str]]] = []
     files, result.skipped = _collect_files(paths)
@@ -535,20 +536,21 @@ def import_spectra(
 
     keep = list(rows)
     writes: list[tuple[Spectrum, Path]] = []
-    for spectrum, row in planned:
+    for spectrum, new_row in planned:
         gone = [
             r
             for r in keep
-            if (r["id"] == row["id"] and r.get("modality") == row["modality"])
+            if (r["id"] == new_row["id"] and r.get("modality") == new_row["modality"])
             or (
                 r.get("provenance") == "modelled"
-                and r.get("modality") == row["modality"]
-                and substance_key(r.get("name", "")) == substance_key(row["name"])
+                and r.get("modality") == new_row["modality"]
+                and substance_key(r.get("name", "")) == substance_key(new_row["name"])
             )
         ]
         for r in gone:
             keep.remove(r)
             result.replaced.append(dict(r))
+        row = _with_notes_of(new_row, gone)
         meta = dict(spectrum.metadata)
         meta.update(
             name=row["name"],
@@ -576,7 +578,7 @@ def import_spectra(
         writes.append((spectrum.replace(metadata=meta), target))
         keep.append(row)
         result.imported.append(row)
-    _write_all(writes, manifest_path, keep)
+    _write_all(writes, manifest_path, rows.with_rows(keep))
     for r in result.replaced:  # after the manifest: a file left over is harmless, one lost not
         old_file = folder / r["file"]
         if r["file"] not in {row["file"] for row in keep} and old_file.is_file():
@@ -584,8 +586,21 @@ def import_spectra(
     return result
 
 
+def _with_notes_of(row: Mapping[str, str], replaced: Sequence[Mapping[str, str]]) -> ManifestRow:
+    """``row`` with the comment lines and the lab's own columns of the rows it replaces: a
+    chemist's note on a reference stays with it when an import replaces the reference (a
+    measured one for a modelled one, or the same file imported again with its unit stated)."""
+    new = ManifestRow(row)
+    new.comments = tuple(line for old in replaced for line in getattr(old, "comments", ()))
+    for old in replaced:
+        for key, value in old.items():
+            if key not in MANIFEST_COLUMNS and value:
+                new.setdefault(key, value)
+    return new
+
+
 def _write_all(
-    writes: list[tuple[Spectrum, Path]], manifest_path: Path, rows: list[dict[str, str]]
+    writes: list[tuple[Spectrum, Path]], manifest_path: Path, rows: ManifestRows
 ) -> None:
     """Write the imported references and then the manifest that lists them, or, when any of
     it fails, put back every file as it was: a failed import leaves the library folder as it

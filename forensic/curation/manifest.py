@@ -14,7 +14,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from forensic.io import atomic_write_bytes
@@ -46,13 +46,24 @@ def _row_order(row: Mapping[str, str]) -> tuple[str, str, str]:
     return reference_order_key(row.get("modality", ""), row.get("name", ""), row.get("id", ""))
 
 
-def format_manifest(rows: Iterable[Mapping[str, str]]) -> str:
-    """Manifest CSV text of ``rows``, sorted by modality, name and id.
+def format_manifest(
+    rows: Iterable[Mapping[str, str]],
+    *,
+    header_comments: Sequence[str] | None = None,
+    closing_comments: Sequence[str] | None = None,
+) -> str:
+    """Manifest CSV text of ``rows``, sorted by modality, name and id, with their comments.
 
     Parameters
     ----------
     rows : iterable of mapping of str to str
-        Manifest rows, as :func:`read_manifest` gives them.
+        Manifest rows, as :func:`read_manifest` gives them: a row's ``comments`` (the note
+        lines above it, :class:`~forensic.manifest.ManifestRow`) are written above it, so a
+        note moves with its row when the rows are sorted.
+    header_comments, closing_comments : sequence of str, optional
+        Comment lines (CSV text, first cell starting with ``#``) to write above the header and
+        after the last row; by default those of ``rows`` when it is what
+        :func:`read_manifest` gave (:class:`~forensic.manifest.ManifestRows`), else none.
 
     Returns
     -------
@@ -62,18 +73,31 @@ def format_manifest(rows: Iterable[Mapping[str, str]]) -> str:
         row without one has an empty cell. Without such columns, the header is exactly
         :data:`MANIFEST_COLUMNS`, as the shipped library's is.
     """
+    if header_comments is None:
+        header_comments = getattr(rows, "header_comments", ())
+    if closing_comments is None:
+        closing_comments = getattr(rows, "closing_comments", ())
     rows = list(rows)
     extra = list(dict.fromkeys(k for row in rows for k in row if k and k not in MANIFEST_COLUMNS))
     columns = MANIFEST_COLUMNS + extra
     buffer = io.StringIO()
+    buffer.writelines(f"{line}\n" for line in header_comments)
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in sorted(rows, key=_row_order):
+        buffer.writelines(f"{line}\n" for line in getattr(row, "comments", ()))
         writer.writerow({c: row.get(c, "") or "" for c in columns})
+    buffer.writelines(f"{line}\n" for line in closing_comments)
     return buffer.getvalue()
 
 
-def write_manifest(path: str | os.PathLike, rows: Iterable[Mapping[str, str]]) -> Path:
+def write_manifest(
+    path: str | os.PathLike,
+    rows: Iterable[Mapping[str, str]],
+    *,
+    header_comments: Sequence[str] | None = None,
+    closing_comments: Sequence[str] | None = None,
+) -> Path:
     """Write ``rows`` as a manifest, atomically: a reader never sees half a file.
 
     Parameters
@@ -83,7 +107,11 @@ def write_manifest(path: str | os.PathLike, rows: Iterable[Mapping[str, str]]) -
         created.
     rows : iterable of mapping of str to str
         Manifest rows, as :func:`read_manifest` gives them; written as
-        :func:`format_manifest` formats them (sorted, the lab's own columns kept).
+        :func:`format_manifest` formats them (sorted, the lab's own columns and each row's
+        comment lines kept).
+    header_comments, closing_comments : sequence of str, optional
+        Comment lines above the header and after the last row, as :func:`format_manifest`
+        takes them (by default those of ``rows`` when :func:`read_manifest` gave it).
 
     Returns
     -------
@@ -95,7 +123,8 @@ def write_manifest(path: str | os.PathLike, rows: Iterable[Mapping[str, str]]) -
     forensic.io.OutputError
         When ``path`` is a folder or the file cannot be written there.
     """
-    return atomic_write_bytes(path, format_manifest(rows).encode("utf-8"), overwrite=True)
+    text = format_manifest(rows, header_comments=header_comments, closing_comments=closing_comments)
+    return atomic_write_bytes(path, text.encode("utf-8"), overwrite=True)
 
 
 def cas_is_valid(cas: str) -> bool:
