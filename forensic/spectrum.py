@@ -35,6 +35,7 @@ __all__ = [
     "PERCENT_TRANSMITTANCE_RANGE",
     "PROVENANCES",
     "STANDARD_METADATA_KEYS",
+    "STATED_Y_UNITS",
     "TRANSMITTANCE_SCALE_RULE",
     "TRANSMITTANCE_UNITS",
     "Y_UNITS",
@@ -89,6 +90,11 @@ Y_UNITS = (
 
 IR_UNITS = ("absorbance", "transmittance", "percent_transmittance", "kubelka_munk", "reflectance")
 """The intensity units only an infrared spectrum can have."""
+
+STATED_Y_UNITS = ("absorbance", "transmittance", "percent_transmittance")
+"""The units that may be stated for an IR file that does not name its unit (``--y-unit`` of
+``forensic identify`` and ``forensic library import``, :meth:`Spectrum.with_y_unit`): the
+ones a reader tells apart by a guess from the numbers."""
 
 MEASURED = "measured"
 """The ``provenance`` of a spectrum an instrument measured from a sample."""

@@ -19,6 +19,7 @@ from library_helpers import (
 )
 from synthetic import make_spectrum
 
+import forensic
 from forensic import curation
 from forensic.cli import main
 from forensic.curation import importing
@@ -413,3 +414,170 @@ def test_import_modality_override(lib, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "imported ir/film-ir.jdx: Film (ir" in result.output
+
+
+# -- the commands validate prints run as pasted ----------------------------------------------------
+
+
+def _commands(text: str) -> list[list[str]]:
+    """The words a shell gives each command between backticks in ``text``, in order."""
+    return [shlex.split(between) for between in re.findall(r"`(forensic [^`]*)`", text)]
+
+
+def _findings(lib, entry: str, gate: str) -> list[str]:
+    done = run("validate", lib, "--entry", entry, "--no-self-id", "--json")
+    report = json.loads(done.stdout)
+    (found,) = [g for g in report["gates"] if g["name"] == gate]
+    return [f["message"] for f in found["findings"]]
+
+
+def _paste(words: list[str], *fill: str):
+    """Run a printed command as pasted, each ``...`` filled in with the next of ``fill``."""
+    values = iter(fill)
+    words = [next(values) if word == "..." else word for word in words]
+    return CliRunner().invoke(main, words[1:])
+
+
+def test_validate_prints_the_import_that_states_a_guessed_unit_and_it_runs(lib, tmp_path):
+    # absorbance bands on a baseline that rises to a plateau, no unit named: read as
+    # transmittance; "state it (forensic library import --y-unit ... --force)" was no command
+    axis = np.arange(450.0, 3950.0, 2.0)
+    values = 0.2 + 0.6 * (1.0 - np.exp(-(axis - 450.0) / 900.0))
+    values += 0.1 * np.exp(-(((axis - 1420.0) / 30.0) ** 2))
+    raw = tmp_path / "calcite.txt"
+    raw.write_text("\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, values, strict=True)))
+    imported = run(
+        "import", raw, "--library", lib, "--name", "Calcite", "--cas", "471-34-1",
+        "--class", "excipient", "--licence", "CC BY 4.0", "--source", "ATR, lab 3, it's ours",
+    )  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    (message,) = _findings(lib, "calcite-ir", "units")
+    assert "the file does not name its intensity unit" in message
+    assert (
+        "with the unit in place of ... (absorbance, transmittance or percent_transmittance)"
+    ) in message
+    state, as_raman = _commands(message)
+    assert state == [
+        "forensic", "library", "import", str((lib / "ir" / "calcite-ir.jdx").resolve()),
+        "--library", str(lib.resolve()), "--name", "Calcite", "--id", "calcite-ir",
+        "--source", "ATR, lab 3, it's ours", "--licence", "CC BY 4.0", "--y-unit", "...",
+        "--force",
+    ]  # fmt: skip
+    assert as_raman[-2:] == ["--modality", "raman"] and "--id" not in as_raman
+    before = (lib / "manifest.csv").read_bytes()
+    unfilled = _paste(state, "...")
+    assert unfilled.exit_code == 2 and "'...' is not one of 'absorbance'" in unfilled.output
+    assert (lib / "manifest.csv").read_bytes() == before
+    done = _paste(state, "absorbance")
+    assert done.exit_code == 0, done.output
+    assert "replaced measured reference Calcite (calcite-ir) (--force)" in done.output
+    assert _findings(lib, "calcite-ir", "units") == []
+    row = next(r for r in curation.read_manifest(lib / "manifest.csv") if r["id"] == "calcite-ir")
+    assert (row["name"], row["source"], row["licence"], row["cas"]) == (
+        "Calcite", "ATR, lab 3, it's ours", "CC BY 4.0", "471-34-1",
+    )  # fmt: skip
+    reference = forensic.read_spectrum(lib / row["file"])
+    assert reference.y_unit == "absorbance"
+    # imported again from the library's own file: the origin is still the file first imported
+    assert reference.metadata["imported_file"] == str(raw.resolve())
+
+
+def test_validate_prints_the_imports_that_state_a_guessed_modality_and_they_run(lib, tmp_path):
+    # a headerless ATR export cut at 3500 cm-1: nothing says IR, and the numbers read as Raman
+    ir = make_spectrum([(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)], start=650, stop=3500)
+    cut = tmp_path / "sample9.csv"
+    cut.write_text(
+        "".join(f"{x:.2f},{y:.5f}\n" for x, y in zip(ir.wavenumber, ir.intensity, strict=True))
+    )
+    imported = run("import", cut, "--library", lib, "--name", "Caffeine", "--licence", "MIT")
+    assert imported.exit_code == 0, imported.output
+    (message,) = _findings(lib, "caffeine-raman", "units")
+    assert "raman was told from the numbers" in message
+    as_raman, as_ir = _commands(message)
+    assert as_raman[as_raman.index("--id") + 1] == "caffeine-raman"
+    assert as_raman[-3:] == ["--modality", "raman", "--force"]
+    assert as_ir[-4:] == ["--modality", "ir", "--y-unit", "..."] and "--id" not in as_ir
+    assert (
+        "then delete the raman row of caffeine-raman from manifest.csv and its file "
+        "raman/caffeine-raman.jdx"
+    ) in message
+    # it is IR: imported as the IR reference (the modelled one goes), then the Raman row and
+    # file deleted as the message says
+    done = _paste(as_ir, "absorbance")
+    assert done.exit_code == 0, done.output
+    assert "imported ir/caffeine-ir.jdx: Caffeine (ir" in done.output
+    rows = [r for r in curation.read_manifest(lib / "manifest.csv") if r["id"] != "caffeine-raman"]
+    curation.write_manifest(lib / "manifest.csv", rows)
+    (lib / "raman" / "caffeine-raman.jdx").unlink()
+    assert _findings(lib, "caffeine-ir", "units") == []
+    assert forensic.read_spectrum(lib / "ir" / "caffeine-ir.jdx").metadata["imported_file"] == (
+        str(cut.resolve())
+    )
+
+
+def test_validate_prints_the_import_that_states_a_cas_number_and_it_runs(lib, tmp_path):
+    path = measured_paracetamol(tmp_path / "para.jdx")
+    done = run("import", path, "--library", lib, "--name", "Paracetamol", "--licence", "MIT")
+    assert done.exit_code == 0, done.output
+    rows = curation.read_manifest(lib / "manifest.csv")
+    for row in rows:
+        if row["id"] == "paracetamol-raman":
+            row["cas"] = "58-08-2"  # the row now says another number than the file
+    curation.write_manifest(lib / "manifest.csv", rows)
+    (message,) = [m for m in _findings(lib, "paracetamol-raman", "metadata") if "gives CAS" in m]
+    assert message.startswith(
+        "raman/paracetamol-raman.jdx gives CAS 103-90-2, the manifest row 58-08-2: one is wrong"
+    )
+    assert "with the number in place of ... (103-90-2, the file's, or 58-08-2, the row's)" in (
+        message
+    )
+    (state,) = _commands(message)
+    assert state[-3:] == ["--cas", "...", "--force"]
+    before = (lib / "manifest.csv").read_bytes()
+    unfilled = _paste(state, "...")
+    assert unfilled.exit_code == 2
+    assert "'...' is the place the printed command left for you to fill in" in unfilled.output
+    assert (lib / "manifest.csv").read_bytes() == before
+    done = _paste(state, "103-90-2")
+    assert done.exit_code == 0, done.output
+    assert _findings(lib, "paracetamol-raman", "metadata") == []
+    # a modelled reference is not imported: its hint is to correct the row
+    rows = curation.read_manifest(lib / "manifest.csv")
+    for row in rows:
+        if row["id"] == "caffeine-ir":
+            row["cas"] = "58-55-9"
+            line = row.line
+    curation.write_manifest(lib / "manifest.csv", rows)
+    (modelled,) = [m for m in _findings(lib, "caffeine-ir", "metadata") if "gives CAS" in m]
+    assert not _commands(modelled)
+    assert modelled.endswith(
+        f"one is wrong; correct the row (manifest line {line}) if the file's is right; if the "
+        "row's is, the modelled file is made again from its source (an import takes only "
+        "measured spectra)"
+    )
+
+
+def test_a_reference_listed_by_hand_is_said_to_move_where_the_printed_import_writes_it(
+    lib, tmp_path
+):
+    axis = np.arange(450.0, 3950.0, 2.0)
+    values = 0.2 + 0.6 * (1.0 - np.exp(-(axis - 450.0) / 900.0))
+    values += 0.1 * np.exp(-(((axis - 1420.0) / 30.0) ** 2))
+    listed = lib / "ir" / "calcite export.txt"
+    listed.write_text("\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, values, strict=True)))
+    rows = curation.read_manifest(lib / "manifest.csv")
+    rows.append(
+        {"id": "calcite-ir", "file": "ir/calcite export.txt", "name": "Calcite", "cas": "471-34-1",
+         "class": "excipient", "modality": "ir", "provenance": "measured", "source": "ATR",
+         "licence": "MIT", "added_by": "A. Chemist", "added_at": "2026-11-22"}
+    )  # fmt: skip
+    curation.write_manifest(lib / "manifest.csv", rows)
+    (message,) = _findings(lib, "calcite-ir", "units")
+    moved = "(the reference then becomes ir/calcite-ir.jdx, and ir/calcite export.txt is removed)"
+    assert moved in message
+    state = _commands(message)[0]
+    assert state[3] == str(listed.resolve())
+    done = _paste(state, "absorbance")
+    assert done.exit_code == 0, done.output
+    assert not listed.exists() and (lib / "ir" / "calcite-ir.jdx").is_file()
+    assert _findings(lib, "calcite-ir", "units") == []

@@ -867,9 +867,9 @@ def test_the_metadata_gate_fails_a_name_or_cas_the_file_contradicts(small_librar
         "are right"
     )
     assert found["caffeine-ir"] == (
-        "ir/caffeine.jdx gives CAS 58-08-2, the manifest row 58-55-9: correct the row, or "
-        "import the file again with the right number (forensic library import --cas ... "
-        "--force)"
+        "ir/caffeine.jdx gives CAS 58-08-2, the manifest row 58-55-9: one is wrong; correct "
+        "the row (manifest line 3) if the file's is right; if the row's is, the modelled file "
+        "is made again from its source (an import takes only measured spectra)"
     )
     assert found["foreign"].startswith(
         "raman/foreign.jdx names the substance 'Caffeine' (its name in the file), the manifest "

@@ -21,7 +21,9 @@ from typing import Any, NoReturn
 import click
 
 from forensic import __version__
+from forensic.commands import is_placeholder
 from forensic.errors import ForensicError, Interrupted
+from forensic.spectrum import STATED_Y_UNITS
 
 EXIT_BAD_INPUT = 2
 
@@ -39,11 +41,26 @@ def y_unit_option(otherwise: str):
     """
     return click.option(
         "--y-unit",
-        type=click.Choice(["absorbance", "transmittance", "percent_transmittance"]),
+        type=click.Choice(STATED_Y_UNITS),
         default=None,
         help="The intensity unit of IR files that do not name it (instead of the reader's "
         f"guess); a file that names another unit {otherwise}.",
     )
+
+
+def filled_in(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An option's value (a ``click`` callback), refused where it is the place a printed
+    command left to fill in (:func:`~forensic.commands.is_placeholder`): pasted unfilled, such
+    a command would record a label or a hand-over that reads ``...``, signed and for good, or
+    a reference whose CAS number reads ``...``."""
+    if is_placeholder(value):
+        raise click.BadParameter(
+            f"{value.strip()!r} is the place the printed command left for you to fill in: "
+            f"give {param.opts[0]} its value; nothing was recorded",
+            ctx=ctx,
+            param=param,
+        )
+    return value
 
 
 @contextmanager

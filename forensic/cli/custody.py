@@ -26,12 +26,13 @@ from forensic.cli.app import (
     ACQUISITION_OPTIONS,
     EXIT_BAD_INPUT,
     acquisition_options,
+    filled_in,
     library_option,
     main,
     mixture_line,
     settings_as_options,
 )
-from forensic.commands import command, is_placeholder
+from forensic.commands import command
 from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label
 from forensic.custody.verify import VerifyReport, verify_store
@@ -62,28 +63,14 @@ def store_option(func):
     )(func)
 
 
-def _filled(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A statement to record, refused where it is the place a printed command left to fill
-    in (:func:`~forensic.commands.is_placeholder`): pasted unfilled, such a command would
-    record a label or a hand-over that reads ``...``, signed and for good."""
-    if is_placeholder(value):
-        raise click.BadParameter(
-            f"{value.strip()!r} is the place the printed command left for you to fill in: "
-            f"give {param.opts[0]} its value; nothing was recorded",
-            ctx=ctx,
-            param=param,
-        )
-    return value
-
-
 def _person(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A person's name (who signs, receives, releases, collects) as an operator's signs,
     however it was given (``"Ann Example "`` from a variable is ``"Ann Example"``):
     :func:`~forensic.custody.keys.operator_name`; a place left to fill in is refused
-    (:func:`_filled`)."""
+    (:func:`~forensic.cli.app.filled_in`)."""
     from forensic.custody.keys import operator_name  # noqa: PLC0415
 
-    return operator_name(_filled(ctx, param, value))
+    return operator_name(filled_in(ctx, param, value))
 
 
 def _operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -325,14 +312,14 @@ def _print_verdict(text: str) -> None:
 )
 @click.option(
     "--description",
-    callback=_filled,
+    callback=filled_in,
     help="Exhibit description: a new exhibit's label records it; an existing label is never "
     "changed, and a description that differs from it is warned of and recorded.",
 )
 @click.option(
     "--seal",
     "seal_number",
-    callback=_filled,
+    callback=filled_in,
     help="Seal number on the exhibit's packaging; one that differs from the seal last "
     "recorded is warned of and recorded.",
 )
@@ -559,10 +546,10 @@ def exhibit() -> None:
 @click.option(
     "--description",
     required=True,
-    callback=_filled,
+    callback=filled_in,
     help="What the item is and how it is packaged.",
 )
-@click.option("--seal", "seal_number", callback=_filled, help="Seal number.")
+@click.option("--seal", "seal_number", callback=filled_in, help="Seal number.")
 @click.option("--collected-by", callback=_person)
 @click.option(
     "--collected-at",
@@ -760,7 +747,7 @@ def custody() -> None:
 @click.option(
     "--purpose",
     required=True,
-    callback=_filled,
+    callback=filled_in,
     help="Why it changes hands (analysis, storage...).",
 )
 @click.option("--released-by", callback=_person)
@@ -771,8 +758,8 @@ def custody() -> None:
     "recorded in UTC. Default: now.",
 )
 @click.option("--seal-intact/--seal-broken", default=None)
-@click.option("--seal", "seal_number", callback=_filled)
-@click.option("--notes", callback=_filled)
+@click.option("--seal", "seal_number", callback=filled_in)
+@click.option("--notes", callback=filled_in)
 @click.option(
     "--corrects",
     metavar="HASH",

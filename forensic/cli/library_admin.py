@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from forensic.cli.app import y_unit_option
+from forensic.cli.app import filled_in, y_unit_option
 from forensic.cli.library import library_group as library
 from forensic.commands import command
 
@@ -34,9 +34,18 @@ def _progress(message: str) -> None:
     default=None,
     help="Library folder to import into (default: the shipped library).",
 )
-@click.option("--name", default=None, help="Substance name (default: from the file).")
-@click.option("--cas", default=None, help="CAS Registry Number (default: from the file).")
-@click.option("--class", "substance_class", default=None, help="Class, e.g. stimulant.")
+@click.option(
+    "--name", default=None, callback=filled_in, help="Substance name (default: from the file)."
+)
+@click.option(
+    "--cas",
+    default=None,
+    callback=filled_in,
+    help="CAS Registry Number (default: from the file).",
+)
+@click.option(
+    "--class", "substance_class", default=None, callback=filled_in, help="Class, e.g. stimulant."
+)
 @click.option(
     "--modality",
     type=click.Choice(["raman", "ir"]),
@@ -50,13 +59,21 @@ def _progress(message: str) -> None:
     default=None,
     help="CSV describing many files (manifest columns; file and name required).",
 )
-@click.option("--added-by", default=None, help="Who adds them (default: your login name).")
-@click.option("--source", default=None, help="Provenance: instrument, sample, lab.")
-@click.option("--licence", default=None, help="Licence of the spectra.")
+@click.option(
+    "--added-by",
+    default=None,
+    callback=filled_in,
+    help="Who adds them (default: your login name).",
+)
+@click.option(
+    "--source", default=None, callback=filled_in, help="Provenance: instrument, sample, lab."
+)
+@click.option("--licence", default=None, callback=filled_in, help="Licence of the spectra.")
 @click.option(
     "--id",
     "entry_id",
     default=None,
+    callback=filled_in,
     help="Entry id (default: that of the library's entry of the same substance and modality, "
     "else NAME-MODALITY).",
 )

@@ -196,6 +196,12 @@ def import_spectra(
     the modelled row and file are removed (as ``tools/model_library.py`` expects: it never
     regenerates a modelled file that a measured row replaces).
 
+    The library's manifest is written back sorted, with its comment lines: a replaced row's
+    comments and lab columns go to the row that replaces it. The file each reference was read
+    from is recorded as ``imported_file`` (and its SHA-256 and format), unless it is itself a
+    reference an import wrote (imported again, as ``forensic library validate`` prints to state
+    its unit): the file it was first imported from stays its origin.
+
     Parameters
     ----------
     paths : sequence of path-like
@@ -562,10 +568,13 @@ def import_spectra(
             meta["cas"] = row["cas"]
         if row["synonyms"]:
             meta["synonyms"] = row["synonyms"]
-        # the registry's source_* keys describe the file read now: keep them as the origin
+        # the registry's source_* keys describe the file read now: keep them as the origin,
+        # unless the file is a reference an import wrote (imported again to state its unit, or
+        # from another library): its origin stays the file it was first imported from
+        first_origin = bool(meta.get("imported_file"))
         for key in ("file", "sha256", "format"):
             value = meta.pop(f"source_{key}", None)
-            if value:
+            if value and not first_origin:
                 meta[f"imported_{key}"] = value
         target = folder / row["file"]
         replaceable = force or any((folder / r["file"]).resolve() == target.resolve() for r in gone)

@@ -32,6 +32,7 @@ near-duplicate gates.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -41,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from forensic.commands import PLACEHOLDER, command
 from forensic.curation.manifest import REQUIRED_FIELDS, cas_is_valid, cas_key, id_problem
 from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
@@ -63,7 +65,14 @@ from forensic.quality import (
     spectrum_signal_to_noise,
 )
 from forensic.search import score_batch
-from forensic.spectrum import IR_UNITS, MODALITIES, PROVENANCES, Spectrum
+from forensic.spectrum import (
+    IR_UNITS,
+    MODALITIES,
+    PROVENANCES,
+    STATED_Y_UNITS,
+    Spectrum,
+    is_measured,
+)
 from forensic.verdict import format_beside, format_score
 
 MIN_SNR = 30.0
@@ -340,7 +349,86 @@ def _positions(at: np.ndarray) -> str:
     return f"{at.size} spike(s) at {shown}{' ...' if at.size > 5 else ''} cm-1"
 
 
-def _check_units(spectrum: Spectrum) -> list[str]:
+Restate = Callable[..., str | None]
+"""``restate(same_entry=True, **options)``: the command that imports a reference's file again
+with ``options`` said of it (:func:`_import_again` for one reference), or None."""
+
+
+def _import_again(
+    source: LibrarySource,
+    row: Mapping[str, str],
+    spectrum: Spectrum,
+    *,
+    same_entry: bool = True,
+    **stated: Any,
+) -> str | None:
+    """The ``forensic library import`` command, pasteable as printed, that imports a
+    reference's own file again into its library folder with ``stated`` said of it
+    (``y_unit=PLACEHOLDER``, ``cas="58-08-2"``), or None where an import would not take the
+    file (a modelled or simulated reference: only a measured spectrum becomes a reference).
+
+    The row's name, source and licence are given again, so that the new row says what this
+    one said; whoever runs it becomes its ``added_by``. The import keeps the file the
+    reference was first imported from as its origin. ``same_entry`` replaces the entry
+    itself (its id, and ``--force``: a measured entry is replaced only when asked); without
+    it (the other modality: an id is one modality's) the import chooses the id, and refuses
+    to overwrite another measured reference. A reference listed in a file of another name
+    than an import gives it is said to move there.
+    """
+    provenance = str(spectrum.metadata.get("provenance") or "").strip().lower()
+    if source.folder is None or not is_measured(provenance):
+        return None
+    again = command(
+        "library",
+        "import",
+        source.file_of(row),
+        library=source.folder,
+        name=row.get("name") or None,
+        id=(row.get("id") or None) if same_entry else None,
+        source=row.get("source") or None,
+        licence=row.get("licence") or None,
+        **stated,
+        force=same_entry,
+    )
+    written = f"{spectrum.modality}/{row.get('id')}.jdx"  # where an import writes a reference
+    if same_entry and row.get("file") != written:  # a file listed by hand: the import moves it
+        again += f" (the reference then becomes {written}, and {row.get('file')} is removed)"
+    return again
+
+
+def _no_command(**_: Any) -> None:
+    """The :data:`Restate` of a reference that has no folder to import it into again."""
+    return None
+
+
+def _in_words(values: Iterable[str]) -> str:
+    """``a, b or c``."""
+    values = list(values)
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+_FILL_UNIT = f"with the unit in place of {PLACEHOLDER} ({_in_words(STATED_Y_UNITS)})"
+
+
+def _other_modality(row: Mapping[str, str], spectrum: Spectrum, restate: Restate) -> str:
+    """How to import a reference read as the wrong modality as the other one: the import
+    gives it the other modality's id, so the entry read wrongly is then deleted by hand."""
+    other = next(m for m in MODALITIES if m != spectrum.modality)
+    unit = PLACEHOLDER if other == "ir" else None  # an IR reference needs its unit
+    again = restate(same_entry=False, modality=other, y_unit=unit)
+    if again is None:
+        return f"if it is {other}, say so in the file"
+    return (
+        f"if it is {other}: {again}"
+        + (f" {_FILL_UNIT}" if unit else "")
+        + f", then delete the {spectrum.modality} row of {row.get('id')} from manifest.csv and "
+        f"its file {row.get('file')}"
+    )
+
+
+def _check_units(
+    spectrum: Spectrum, row: Mapping[str, str] | None = None, restate: Restate = _no_command
+) -> list[str]:
     unit = spectrum.y_unit
     problems = []
     if spectrum.modality == "raman" and unit in IR_UNITS:
@@ -352,18 +440,36 @@ def _check_units(spectrum: Spectrum) -> list[str]:
     if out_of_range is not None:
         problems.append(str(out_of_range))
     if spectrum.modality == "ir" and spectrum.y_unit_guessed:
+        again = restate(y_unit=PLACEHOLDER)
         problems.append(
             f"the file does not name its intensity unit: {unit} was "
             f"{spectrum.metadata['y_unit_basis']}. The unit decides whether the reference is "
-            "converted to absorbance; state it (forensic library import --y-unit ... --force"
-            + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")")
+            "converted to absorbance; state it: "
+            + (
+                f"{again} {_FILL_UNIT}"
+                if again
+                else f"in the file ({_in_words(STATED_Y_UNITS)}): a "
+                f"{spectrum.metadata.get('provenance')} reference is not imported"
+            )
+            + (
+                f"; {_other_modality(row or {}, spectrum, restate)}"
+                if spectrum.modality_guessed
+                else ""
+            )
         )
     elif spectrum.modality_guessed:
+        again = restate(modality=spectrum.modality)
         problems.append(
             f"the file does not say whether it is Raman or IR: {spectrum.modality} was told "
             f"from the {spectrum.metadata['modality_basis']}. A reference of the wrong kind is "
-            "compared with spectra it can never match; state it (forensic library import "
-            "--modality ... --force)"
+            "compared with spectra it can never match; state it: "
+            + (
+                f"if it is {spectrum.modality}: {again}; "
+                f"{_other_modality(row or {}, spectrum, restate)}"
+                if again
+                else f"in the file: a {spectrum.metadata.get('provenance')} reference is not "
+                "imported"
+            )
         )
     axis = axis_unit_problem(spectrum)
     if axis is not None:
@@ -509,7 +615,7 @@ def validate_library(
             for name in _RAW_GATES:
                 gates[name].note = f"run on the {len(spectra)} selected entries only"
         say(f"checking {len(spectra)} reference spectra")
-        _raw_gates(spectra, gates, library)
+        _raw_gates(spectra, gates, library, source)
     else:
         _metadata_gate_compiled(library, gates["metadata"])
         for name in _RAW_GATES:
@@ -606,7 +712,8 @@ def _metadata_gate_folder(
         entry_id = spectrum.metadata.get("entry_id")
         if entry_id and row.get("id") and str(entry_id) != row["id"]:
             gate.fail(where, f"the file's entry_id {entry_id!r} differs from the manifest id")
-        for problem in _identity_conflicts(row, spectrum, known):
+        restate = functools.partial(_import_again, source, row, spectrum)
+        for problem in _identity_conflicts(row, spectrum, known, restate):
             gate.fail(where, problem)
         spectra.append((row, spectrum))
     for p in sorted(source.folder.rglob("*")):
@@ -683,7 +790,10 @@ def _substance_names(rows: Iterable[Mapping[str, str]]) -> dict[str, set[str]]:
 
 
 def _identity_conflicts(
-    row: Mapping[str, str], spectrum: Spectrum, known: Mapping[str, set[str]]
+    row: Mapping[str, str],
+    spectrum: Spectrum,
+    known: Mapping[str, set[str]],
+    restate: Restate = _no_command,
 ) -> list[str]:
     """What the file says it is that its manifest row contradicts: its CAS number, its
     provenance (a modelled or simulated file listed as measured), and its name (``##TITLE=``,
@@ -712,10 +822,17 @@ def _identity_conflicts(
         )
     file_cas = str(meta.get("cas") or "").strip()
     if file_cas and row.get("cas") and cas_key(file_cas) != cas_key(row["cas"]):
+        again = restate(cas=PLACEHOLDER)
         problems.append(
-            f"{row['file']} gives CAS {file_cas}, the manifest row {row['cas']}: correct the "
-            "row, or import the file again with the right number (forensic library import "
-            "--cas ... --force)"
+            f"{row['file']} gives CAS {file_cas}, the manifest row {row['cas']}: one is wrong; "
+            + (
+                f"import the file again stating the right one: {again} with the number in "
+                f"place of {PLACEHOLDER} ({file_cas}, the file's, or {row['cas']}, the row's)"
+                if again
+                else f"correct the row (manifest line {getattr(row, 'line', '?')}) if the "
+                f"file's is right; if the row's is, the {meta.get('provenance')} file is made "
+                "again from its source (an import takes only measured spectra)"
+            )
         )
     file_provenance = str(meta.get("provenance") or "").strip()
     row_provenance = str(row.get("provenance") or "").strip()
@@ -771,6 +888,7 @@ def _raw_gates(
     spectra: list[tuple[dict[str, str], Spectrum]],
     gates: Mapping[str, GateResult],
     library: Library | None = None,
+    source: LibrarySource | None = None,
 ) -> None:
     spike_params = _spike_params(library)
     small_spikes: list[str] = []
@@ -838,7 +956,10 @@ def _raw_gates(
                 )
             if small.size:
                 small_spikes.append(f"{where} ({_positions(small)})")
-        for problem in _check_units(s):
+        restate: Restate = (
+            _no_command if source is None else functools.partial(_import_again, source, row, s)
+        )
+        for problem in _check_units(s, row, restate):
             gates["units"].fail(where, problem)
         label = diagnose_unit_label(s)
         if label is not None:
