@@ -255,9 +255,74 @@ def test_damaged_values_at_the_extremes_are_refused(write):
 
 
 def test_a_file_without_recorded_extremes_is_read_by_its_factor(write):
-    # older or third-party writers may leave MXY and MNY out: the factor is then all there is
+    # older or third-party writers may leave MXY and MNY out: without the single channels to
+    # compute the spectrum from, the factor is then all there is, and a damaged one is read
     (s,) = opus.read(write(opus_file(spectrum_blocks(AB, Y, CSF=2.0, MXY="", MNY=""))))
     np.testing.assert_allclose(s.intensity, 2.0 * Y[::-1], rtol=1e-6)
+
+
+CHANNEL_X = np.linspace(4000.0, 400.0, 64)
+SAMPLE_CHANNEL = (1.0 + np.exp(-(((CHANNEL_X - 2000.0) / 900.0) ** 2))) * (
+    1.0 - 0.6 * np.exp(-(((CHANNEL_X - 1600.0) / 30.0) ** 2))
+)
+REFERENCE_CHANNEL = 1.0 + np.exp(-(((CHANNEL_X - 2000.0) / 900.0) ** 2))
+
+
+def with_channels(data_type, y, *, reference_margin=0, **status):
+    """Blocks of a spectrum computed from single channels, as OPUS writes it, without the
+    extremes (MXY, MNY) other writers leave out; the reference channel ``reference_margin``
+    points wider at each end, as OPUS keeps it."""
+    step = CHANNEL_X[1] - CHANNEL_X[0]
+    margin = np.arange(1, reference_margin + 1) * step
+    reference = np.concatenate(
+        [np.full(reference_margin, 1.0), REFERENCE_CHANNEL, np.full(reference_margin, 1.0)]
+    )
+    ends = {"MXY": "", "MNY": ""}
+    return [
+        *spectrum_blocks(SC, SAMPLE_CHANNEL, channel=SAMPLE, **ends),
+        *spectrum_blocks(
+            SC,
+            reference,
+            channel=REFERENCE,
+            first=4000.0 - (margin[-1] if reference_margin else 0.0),
+            last=400.0 + (margin[-1] if reference_margin else 0.0),
+            **ends,
+        ),
+        *spectrum_blocks(data_type, y, **ends, **status),
+    ]
+
+
+ABSORBANCE = -np.log10(SAMPLE_CHANNEL / REFERENCE_CHANNEL)
+
+
+@pytest.mark.parametrize("margin", [0, 3])
+def test_a_damaged_factor_without_extremes_is_refused_by_the_single_channels(write, margin):
+    # AB is -log10(ScSm/ScRf) to float32 precision in every real file: a whole spectrum that
+    # is a constant multiple of it has a damaged factor
+    (s,) = opus.read(write(opus_file(with_channels(AB, ABSORBANCE, reference_margin=margin))))
+    np.testing.assert_allclose(s.intensity, ABSORBANCE[::-1], rtol=1e-5, atol=1e-7)
+    damaged = opus_file(with_channels(AB, ABSORBANCE, CSF=2.0, reference_margin=margin))
+    with pytest.raises(
+        FormatError,
+        match=r"sample\.0: corrupt OPUS file: the AB block scaled by its factor 2 \(CSF\) is 2 "
+        r"times the absorbance its single channels give \(-log10\(ScSm/ScRf\)\): the factor "
+        r"CSF is damaged \(its data parameters state no MNY, MXY to check it by\)",
+    ):
+        opus.read(write(damaged))
+
+
+def test_a_spectrum_processed_after_it_was_computed_is_read_though_its_channels_differ(write):
+    # a baseline correction in OPUS changes AB, not the channels: no sign of damage
+    corrected = ABSORBANCE - 0.02 * (CHANNEL_X - 400.0) / 3600.0
+    (s,) = opus.read(write(opus_file(with_channels(AB, corrected))))
+    np.testing.assert_allclose(s.intensity, corrected[::-1], rtol=1e-5, atol=1e-7)
+    # transmittance is the channels' ratio, as a fraction or in percent
+    ratio = SAMPLE_CHANNEL / REFERENCE_CHANNEL
+    for scale, unit in [(1.0, "transmittance"), (100.0, "percent_transmittance")]:
+        (t,) = opus.read(write(opus_file(with_channels(TR, scale * ratio))))
+        assert t.y_unit == unit
+    with pytest.raises(FormatError, match=r"is 0\.5 times the transmittance its single channels"):
+        opus.read(write(opus_file(with_channels(TR, ratio, CSF=0.5))))
 
 
 @pytest.mark.parametrize(
@@ -388,6 +453,29 @@ def test_truncated_real_file(shared_data, tmp_path):
     path.write_bytes(data[:130000])
     with pytest.raises(FormatError, match=r"cut\.0"):
         forensic.read_spectrum(path)
+
+
+def test_real_opus_file_without_extremes_and_a_damaged_factor_is_refused(shared_data, tmp_path):
+    # the same file as another writer would leave it, without MXY and MNY: its absorbance is
+    # checked against its single channels instead
+    data = (shared_data / "formats" / "opus" / "ftir_ps.0").read_bytes()
+    data = data.replace(b"MXY\0", b"MXZ\0").replace(b"MNY\0", b"MNZ\0")
+    path = tmp_path / "ftir_ps.0"
+    path.write_bytes(data)
+    assert len(forensic.read_spectrum(path)) == 2126
+    # each factor of 1.0 doubled in turn: a single channel's leaves the absorbance whole (read);
+    # the absorbance's own is refused
+    one = b"CSF\0" + struct.pack("<hhd", 1, 4, 1.0)
+    at = [m.start() for m in re.finditer(re.escape(one), data)]
+    refused = []
+    for i in at:
+        path.write_bytes(data[:i] + b"CSF\0" + struct.pack("<hhd", 1, 4, 2.0) + data[i + 16 :])
+        try:
+            forensic.read_spectrum(path)
+        except FormatError as exc:
+            refused.append(str(exc))
+    assert len(at) >= 3 and len(refused) == 1
+    assert re.search(r"the AB block .* is 2 times the absorbance its single channels", refused[0])
 
 
 def test_real_opus_file_with_a_damaged_scale_factor_is_refused(shared_data, tmp_path):

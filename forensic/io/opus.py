@@ -14,6 +14,14 @@ intensities must reach: see :func:`_check_extremes`). Other parameter blocks hol
 instrument (``INS``, ``SRN``), the Raman laser (``RLW``), the sample name (``SNM``), the
 operator (``CNM``) and the resolution (``RES``).
 
+A file whose data parameters leave ``MXY``/``MNY`` out (other writers, older versions) has no
+record of its values to check a damaged ``CSF`` by. An absorbance or transmittance block is then
+checked against the single channels it was computed from, when the file holds both
+(:func:`_check_against_channels`); without them, a factor damaged to another value within
+:data:`SCALE_FACTOR_RANGE` (a power of two off, say) cannot be told from the file: every
+intensity is read that many times too large or small. So can values damaged anywhere but at
+the extremes, in any file.
+
 The spectrum read is, in this order of preference: absorbance (AB), transmittance (TR), Raman,
 Kubelka-Munk, reflectance, ATR, the other processed types, then the sample single channel
 (ScSm), then the reference single channel (ScRf, a background). Files holding only
@@ -29,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from forensic.errors import NotVibrationalError, SpectrumError
+from forensic.errors import FormatError, NotVibrationalError, SpectrumError
 from forensic.io import Format
 from forensic.io._binary import BinaryFile, as_float64
 from forensic.spectrum import (
@@ -247,7 +255,15 @@ def read(path: str | Path) -> list[Spectrum]:
         )
     status = _status_for(f, chosen, statuses, data_blocks)
     return [
-        _spectrum(f, chosen, status=status, params=params, header=header, data_blocks=data_blocks)
+        _spectrum(
+            f,
+            chosen,
+            status=status,
+            params=params,
+            header=header,
+            data_blocks=data_blocks,
+            statuses=statuses,
+        )
     ]
 
 
@@ -342,43 +358,19 @@ def _spectrum(
     params: dict[str, Any],
     header: np.void,
     data_blocks: list[_Block],
+    statuses: list[_Block],
 ) -> Spectrum:
     what = f"the {block.label} block"
-    for key in ("NPT", "FXV", "LXV"):
-        if key not in status:
-            raise f.error(f"corrupt OPUS file: the data parameters of {what} lack {key}")
-    npts = int(_number(f, status, "NPT", what))
-    if npts < 1:
-        raise f.error(f"corrupt OPUS file: {what} declares {npts} points (NPT)")
-    dtype = {1: "<f4", 2: "<i4"}.get(int(_number(f, status, "DPF", what, default=1)))
-    if dtype is None:
-        raise f.error(f"unsupported OPUS number format DPF={status['DPF']} in {what}")
-    held = block.size // 4
-    # A block is sized for its points, plus padding to 8 bytes: an NPT smaller than that is as
-    # corrupt as a larger one (FXV..LXV would be spread over too few points). A "compact" block
-    # keeps its points at its end, after a header of its own, so only a larger NPT shows there.
-    compact = block.extended == 4
-    f.check_points(
-        npts,
-        held,
-        declared_by=f"NPT of {what}",
-        held_by="the block",
-        spare=max(held - npts, 0) if compact else 1,
-    )
-    start = block.offset + block.size - 4 * npts if compact else block.offset
-    raw = f.array(start, dtype, npts, f"{what} ({npts} points)")
-    scale = _number(f, status, "CSF", what, default=1.0)
-    low, high = SCALE_FACTOR_RANGE
-    if not low <= scale <= high:
-        raise f.error(
-            f"corrupt OPUS file: the y scaling factor of {what} is {scale:g} (CSF), which "
-            f"would scale every intensity by it; a factor lies between {low:g} and {high:g}"
+    intensity, scale = _values(f, block, status, what)
+    if _states_extremes(status):
+        _check_extremes(f, intensity, status, scale, what)
+    else:
+        _check_against_channels(
+            f, block, status, intensity, scale=scale, what=what, blocks=(data_blocks, statuses)
         )
-    intensity = as_float64(raw) * scale
-    _check_extremes(f, intensity, status, scale, what)
     first, last = _number(f, status, "FXV", what), _number(f, status, "LXV", what)
     unit = str(status.get("DXU", "WN")).upper()
-    x = f.even_axis(first, last, npts, fields=f"FXV, LXV of {what}")
+    x = f.even_axis(first, last, intensity.size, fields=f"FXV, LXV of {what}")
     history = []
     if unit == "MI":
         if np.any(x <= 0):
@@ -474,6 +466,52 @@ def _spectrum(
         raise f.error(f"{what} is not a usable spectrum: {exc}") from None
 
 
+def _values(
+    f: BinaryFile, block: _Block, status: dict[str, Any], what: str
+) -> tuple[np.ndarray, float]:
+    """A data block's values times its factor (``CSF``), and the factor, every size and the
+    factor checked."""
+    for key in ("NPT", "FXV", "LXV"):
+        if key not in status:
+            raise f.error(f"corrupt OPUS file: the data parameters of {what} lack {key}")
+    npts = int(_number(f, status, "NPT", what))
+    if npts < 1:
+        raise f.error(f"corrupt OPUS file: {what} declares {npts} points (NPT)")
+    dtype = {1: "<f4", 2: "<i4"}.get(int(_number(f, status, "DPF", what, default=1)))
+    if dtype is None:
+        raise f.error(f"unsupported OPUS number format DPF={status['DPF']} in {what}")
+    held = block.size // 4
+    # A block is sized for its points, plus padding to 8 bytes: an NPT smaller than that is as
+    # corrupt as a larger one (FXV..LXV would be spread over too few points). A "compact" block
+    # keeps its points at its end, after a header of its own, so only a larger NPT shows there.
+    compact = block.extended == 4
+    f.check_points(
+        npts,
+        held,
+        declared_by=f"NPT of {what}",
+        held_by="the block",
+        spare=max(held - npts, 0) if compact else 1,
+    )
+    start = block.offset + block.size - 4 * npts if compact else block.offset
+    raw = f.array(start, dtype, npts, f"{what} ({npts} points)")
+    scale = _number(f, status, "CSF", what, default=1.0)
+    low, high = SCALE_FACTOR_RANGE
+    if not low <= scale <= high:
+        raise f.error(
+            f"corrupt OPUS file: the y scaling factor of {what} is {scale:g} (CSF), which "
+            f"would scale every intensity by it; a factor lies between {low:g} and {high:g}"
+        )
+    return as_float64(raw) * scale, scale
+
+
+def _states_extremes(status: dict[str, Any]) -> bool:
+    """Whether data parameters state the largest and smallest value (``MXY``, ``MNY``)."""
+    return all(
+        isinstance(status.get(key), (int, float)) and np.isfinite(status[key])
+        for key in ("MXY", "MNY")
+    )
+
+
 def _check_extremes(
     f: BinaryFile, intensity: np.ndarray, status: dict[str, Any], scale: float, what: str
 ) -> None:
@@ -484,9 +522,9 @@ def _check_extremes(
     a damaged factor, or damaged values at the extremes, no longer reach them. A factor off
     by a power of two is otherwise a plausible factor, and the spectrum a plausible spectrum.
     """
-    stated_max, stated_min = status.get("MXY"), status.get("MNY")
-    if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (stated_max, stated_min)):
+    if not _states_extremes(status):
         return
+    stated_max, stated_min = status["MXY"], status["MNY"]
     finite = intensity[np.isfinite(intensity)]
     if not finite.size:
         return  # NaN throughout: the spectrum refuses it as what it is
@@ -504,6 +542,101 @@ def _check_extremes(
         f"{found_min:.6g} to {found_max:.6g}, but its data parameters state {stated_min:.6g} "
         f"to {stated_max:.6g} (MNY, MXY): {why}"
     )
+
+
+_FROM_CHANNELS = {4: ("absorbance", "-log10(ScSm/ScRf)"), 5: ("transmittance", "ScSm/ScRf")}
+"""What OPUS computes an AB and a TR block from: the sample and reference single channels."""
+
+
+def _check_against_channels(
+    f: BinaryFile,
+    block: _Block,
+    status: dict[str, Any],
+    intensity: np.ndarray,
+    *,
+    scale: float,
+    what: str,
+    blocks: tuple[list[_Block], list[_Block]],
+) -> None:
+    """Raise when an absorbance or transmittance block whose data parameters state no
+    extremes (``MXY``, ``MNY``: another writer, an older version) is a constant multiple, other
+    than one, of what the file's own single channels give: its factor is damaged.
+
+    OPUS computes AB as ``-log10(ScSm / ScRf)`` and TR as ``ScSm / ScRf`` at the sample's
+    points (the real files agree to float32 precision). Only a constant ratio, to that
+    precision, is evidence of a damaged factor: a block that differs otherwise (processed
+    after it was computed: a baseline or ATR correction), a file without both channels, or
+    channels on another grid, say nothing, and the block is read.
+    """
+    base = block.data_type % 32
+    if base not in _FROM_CHANNELS or block.derivative:
+        return
+    data_blocks, statuses = blocks  # the file's data blocks and data parameter blocks
+    channels = []
+    for channel in (1, 2):  # the sample's and the reference's single channel (ScSm, ScRf)
+        found = [
+            b for b in data_blocks if b.data_type % 32 == SINGLE_CHANNEL and b.channel == channel
+        ]
+        if not found:
+            return
+        try:
+            single_status = _status_for(f, found[-1], statuses, data_blocks)
+            values, _ = _values(f, found[-1], single_status, f"the {found[-1].label} block")
+        except FormatError:
+            return  # a channel that cannot be read says nothing of this block
+        on_grid = _at_points_of(status, single_status, values)
+        if on_grid is None:
+            return
+        channels.append(on_grid)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = channels[0] / channels[1]
+        usable = np.isfinite(ratio) & (ratio > 0) & np.isfinite(intensity)
+        if np.count_nonzero(usable) < 16:
+            return
+        expected = -np.log10(ratio[usable]) if base == 4 else ratio[usable]
+    found_values = intensity[usable]
+    size = float(np.max(np.abs(expected)))
+    if not size:
+        return
+    if np.max(np.abs(found_values - expected)) <= EXTREMES_TOLERANCE * size:
+        return  # as OPUS computed it
+    strong = np.abs(expected) >= 0.1 * size
+    factor = float(np.median(found_values[strong] / expected[strong]))
+    if not np.isfinite(factor) or factor <= 0:
+        return
+    if np.max(np.abs(found_values - factor * expected)) > EXTREMES_TOLERANCE * factor * size:
+        return  # not a multiple: processed after it was computed, no sign of damage
+    if base == 5 and abs(factor - 100.0) <= 100.0 * EXTREMES_TOLERANCE:
+        return  # transmittance in percent
+    quantity, formula = _FROM_CHANNELS[base]
+    raise f.error(
+        f"corrupt OPUS file: {what} scaled by its factor {scale:g} (CSF) is {factor:.6g} times "
+        f"the {quantity} its single channels give ({formula}): the factor CSF is damaged (its "
+        "data parameters state no MNY, MXY to check it by)"
+    )
+
+
+def _at_points_of(
+    status: dict[str, Any], other_status: dict[str, Any], values: np.ndarray
+) -> np.ndarray | None:
+    """``values`` (of a block with ``other_status``) at the points of the block with
+    ``status``, when those are points of its own (same unit and step, aligned): OPUS keeps a
+    reference channel a few points wider than the sample's. None when they are not."""
+    try:
+        first, last, npts = (float(status[k]) for k in ("FXV", "LXV", "NPT"))
+        o_first, o_last, o_npts = (float(other_status[k]) for k in ("FXV", "LXV", "NPT"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if status.get("DXU", "WN") != other_status.get("DXU", "WN") or npts < 2 or o_npts < 2:
+        return None
+    step, o_step = (last - first) / (npts - 1), (o_last - o_first) / (o_npts - 1)
+    if not step or abs(step - o_step) > 1e-6 * abs(step):
+        return None
+    shift = (first - o_first) / o_step
+    start = round(shift)
+    if abs(shift - start) > 1e-3 or start < 0 or start + int(npts) > values.size:
+        return None
+    return values[start : start + int(npts)]
 
 
 def _number(

@@ -19,6 +19,15 @@ What is refused
     whose axis is m/z, ppm, time or an arbitrary unit; interferograms; UV-visible spectra; scale
     fields no genuine file holds (an integer exponent outside :data:`EXPONENT_RANGE`, a single
     spectrum's ``fexp`` and ``subexp`` that disagree, axis ends that are not finite or equal).
+What cannot be told
+    An exponent of integer intensities damaged to another value within :data:`EXPONENT_RANGE`:
+    in ``fexp`` of a single spectrum whose writer left ``subexp`` zero, in both bytes alike, or
+    in a subfile's ``subexp`` (each subfile has a scale of its own). The integers themselves are
+    the same whatever the exponent, and the format records no largest value or checksum to
+    compare with, so every intensity is read a power of two too large or small. Absorbance and
+    transmittance that leave their ranges then are caught by the unit checks downstream
+    (:func:`forensic.quality.diagnose_ir_range`, the library's units gate); counts are not.
+    Float intensities (``fexp`` = -128) have no exponent to damage.
 """
 
 from __future__ import annotations

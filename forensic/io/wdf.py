@@ -17,6 +17,12 @@ Renishaw's own larger accessor library; the layout needed for one spectrum is sm
 
 A file must hold every block its header declares (``YLST``, ``XLST`` and, with origin lists,
 ``ORGN``: see :func:`_refuse_missing_blocks`) and every block it starts must be whole.
+
+What cannot be told: a copy cut exactly where a block ends, after those (WiRE then writes
+``TEXT``, ``WXDM``, ``WXCS``, ``WXIS``, ``ZLDC``, ``BKXL``... in an order and number that
+differ between WiRE versions and measurements). The header gives neither the file's size nor
+its blocks, no block counts or lists the others, so such a copy looks whole; the spectrum,
+its axis and its acquisition time, which come before, are read whole.
 """
 
 from __future__ import annotations
