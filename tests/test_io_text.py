@@ -21,7 +21,7 @@ from forensic.io import read_spectra, read_spectrum, write_spectrum
 from forensic.io import text as text_module
 from forensic.io.text import FORMAT, read_text, sniff_text, write_csv
 from forensic.quality import diagnose_ir_range
-from forensic.spectrum import Spectrum
+from forensic.spectrum import MIN_POINTS, Spectrum
 
 # -- synthetic files -------------------------------------------------------------------------------
 
@@ -962,6 +962,7 @@ def test_csv_writer_layout(tmp_path):
     assert lines[0].startswith("# forensic-toolkit spectrum CSV")
     attributes = json.loads(lines[1][2:])
     assert attributes["modality"] == "raman" and attributes["metadata"]["name"] == "caffeine"
+    assert attributes["points"] == len(spectrum)
     assert lines[2] == "wavenumber_cm-1,counts"
     assert len(lines) == 3 + len(spectrum)
 
@@ -1221,3 +1222,31 @@ def test_carbs_file_holds_three_spectra(shared_data):
             1600.0,
         )
         assert not math.isnan(spectrum.intensity.sum())
+
+
+def test_our_csv_cut_anywhere_is_refused_also_at_a_line_end(tmp_path):
+    # a cut at a line end read as a shorter spectrum, one inside the last number as a wrong
+    # last value: our writer states the points and ends every row, so neither passes
+    raw = write_csv(make_spectrum(step=20.0, name="x"))
+    first_row = raw.index(b"\n", raw.index(b"wavenumber_cm-1")) + 1
+    ends = [i + 1 for i in range(first_row, len(raw) - 1) if raw[i] == ord("\n")]
+    inside = [end - 3 for end in ends[::7]]
+    path = tmp_path / "cut.csv"
+    for cut in ends[MIN_POINTS:] + inside[3:]:
+        path.write_bytes(raw[:cut])
+        with pytest.raises(FormatError, match=r"cut\.csv: line \d+: .*the file looks cut off"):
+            read_text(path)
+    path.write_bytes(raw[: ends[-1]])
+    with pytest.raises(
+        FormatError,
+        match=r"line \d+: the attributes line \(line 2\) states 151 points, but the table holds "
+        "150 rows, to this line: the file looks cut off",
+    ):
+        read_text(path)
+    path.write_bytes(raw + raw[ends[-1] :])  # a row added by hand
+    with pytest.raises(FormatError, match="holds 152 rows, to this line: rows were added"):
+        read_text(path)
+    # a file written before the count was stated is read, cut at a line end or not
+    older = raw.replace(b'"points": 151, ', b"")
+    path.write_bytes(older[: older.rindex(b"\n", 0, len(older) - 1) + 1])
+    assert len(read_text(path)[0]) == 150

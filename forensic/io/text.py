@@ -11,8 +11,9 @@ format has declined. One parser handles
 - vendor exports: B&W Tek (a ``key;value`` header block, then ``Pixel;Wavelength;Wavenumber;
   Raman Shift;Dark;...;Dark Subtracted #1;...``), Horiba/LabSpec (``#Key=<tab>value`` header,
   tab-separated rows), OpenSpecy CSV (``wavenumber,intensity``), Renishaw WiRE text exports;
-- our own CSV (see :func:`write_csv`), whose ``#`` comment lines carry modality, unit, metadata
-  and history as JSON so that it reads back exactly.
+- our own CSV (see :func:`write_csv`), whose ``#`` comment lines carry modality, unit, metadata,
+  history and its number of points as JSON so that it reads back exactly, and a copy cut short
+  is refused wherever it was cut.
 
 Decimal commas, and rows that do not fit
 ----------------------------------------
@@ -37,7 +38,8 @@ download): that row is refused, with its line, where the rows above show it inco
 cell short, its trailing delimiter or the decimals or exponent digits of its last number
 missing, ``1234.``), and so is a last row that ends in the first byte of a CR LF line end (cut
 between the two); a cut exactly at a line end leaves no sign and cannot be told, unless the
-header states how many rows follow (a B&W Tek export's ``pixel_num``, one row per pixel). An axis
+header states how many rows follow (a B&W Tek export's ``pixel_num``, one row per pixel; our
+own CSV's ``points``). An axis
 that holds more than one sweep (a second measurement appended, points out of order: see
 :func:`~forensic.spectrum.axis_order_problem`) is refused with the line where it turns back.
 
@@ -555,6 +557,14 @@ def _parse(text: str, path: Path) -> _Table:
             line=data_indices[-1] + 1,
         )
     data = _read_block(rows, data_indices, style, width, path)
+    if own is not None:
+        _refuse_cut_own_csv(
+            own,
+            data.shape[0],
+            ended=data_indices[-1] < len(lines) - 1,
+            path=path,
+            line=data_indices[-1] + 1,
+        )
     if data.shape[0] < MIN_POINTS:
         raise FormatError(
             f"only {data.shape[0]} rows of numbers; a spectrum needs at least {MIN_POINTS}",
@@ -736,6 +746,41 @@ def _written(cell: str, style: _Style) -> _Written | None:
         significant=len((match["whole"] + decimals).lstrip("0")),
         exponent=exponent,
     )
+
+
+def _refuse_cut_own_csv(
+    own: dict[str, Any], rows: int, *, ended: bool, path: Path, line: int
+) -> None:
+    """Raise when our own CSV (:func:`write_csv`) shows it was cut off.
+
+    Its writer ends every row with a line end and states the number of points, so a copy cut
+    inside its last number (``0.00012`` read as ``0.0001``) or exactly at a line end, which
+    no other text shows (see the module's notes), is refused rather than read as a spectrum
+    with a wrong last value or fewer points. A file written before the count was stated is
+    checked by its line end alone.
+    """
+    if not ended:
+        raise FormatError(
+            "the last row has no line end, which every row of a forensic CSV has: the file "
+            "looks cut off, as by an interrupted copy or download; copy it again from the "
+            "original (a file edited by hand: end its last row with a line end)",
+            path=path,
+            line=line,
+        )
+    declared = own.get("points")
+    if isinstance(declared, int) and declared != rows:
+        raise FormatError(
+            f"the attributes line (line 2) states {declared} points, but the table holds "
+            f"{rows} rows, to this line: "
+            + (
+                "the file looks cut off, as by an interrupted copy or download; copy it "
+                "again from the original"
+                if rows < declared
+                else "rows were added to it after it was written"
+            ),
+            path=path,
+            line=line,
+        )
 
 
 def _refuse_cut_last_row(
@@ -1547,7 +1592,8 @@ def write_csv(spectrum: Spectrum) -> bytes:
 
     The file reads in any spreadsheet (comment lines aside) and reads back through
     :func:`read_text` with the same numbers (shortest round-tripping decimal form), modality,
-    unit, metadata and history.
+    unit, metadata and history. Its attributes state its number of points and every row ends
+    with a line end, so that a copy cut short is refused, wherever it was cut.
 
     Parameters
     ----------
@@ -1562,6 +1608,7 @@ def write_csv(spectrum: Spectrum) -> bytes:
     """
     attributes = {
         "modality": spectrum.modality,
+        "points": len(spectrum),  # a copy cut at a line end shows by it
         "y_unit": spectrum.y_unit,
         "metadata": json.loads(json.dumps(dict(spectrum.metadata), default=str)),
         "history": [step.to_dict() for step in spectrum.history],
