@@ -52,9 +52,11 @@ __all__ = [
     "SCORE_IDENTIFIED_UNCALIBRATED",
     "SCORE_KEY",
     "SCORE_NO_MATCH_UNCALIBRATED",
+    "WORDED_FOR_THE_READER",
     "Calibration",
     "calibrate",
     "calibrate_library",
+    "closest_line",
     "component_evidence",
     "decide",
     "decide_component",
@@ -63,10 +65,13 @@ __all__ = [
     "format_beside",
     "format_q_value",
     "format_score",
+    "format_share",
     "identified_substances",
     "is_no_match",
     "make_decoys",
+    "no_usable_signal",
     "perturb",
+    "verdict_line",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -1217,3 +1222,163 @@ def identified_substances(
     named_keys = {substance_key(name) for name in named}
     possible = [c["name"] for c in components if substance_key(c["name"]) not in named_keys]
     return named, possible
+
+
+# ---------------------------------------------------------------------------------------------
+# A result in words: the verdict's headline and, under an inconclusive one, what came closest.
+# Here, not with the report, because every screen says them too (``identify``, ``scan``,
+# ``exhibit identify``): saying a verdict needs this module, not matplotlib or the store.
+# ---------------------------------------------------------------------------------------------
+WORDED_FOR_THE_READER = 5
+"""The first layout version whose report is worded for its reader, as
+:data:`forensic.report.layout.LAYOUT_VERSION` lists: content of an earlier version is laid out
+without those words, as it was issued (an inconclusive headline then named its closest
+reference: :func:`verdict_line`)."""
+
+
+def format_share(fraction: float | None) -> str:
+    """A mixture component's share of the fitted signal as the verdict and warnings give it.
+
+    Parameters
+    ----------
+    fraction : float or None
+        The share, in [0, 1]; None when there is none.
+
+    Returns
+    -------
+    str
+        A whole percent (``"42%"``); ``"-"`` for none.
+    """
+    return "-" if fraction is None else f"{fraction:.0%}"
+
+
+def no_usable_signal(identification: Mapping[str, Any]) -> bool:
+    """Whether a result rests on a spectrum with no usable signal (its strongest band below
+    :data:`MIN_SIGNAL_TO_NOISE` times the noise): its hits are then chance, not leads.
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (``Identification.to_dict()``); one recorded without a signal-to-noise
+        has usable signal.
+
+    Returns
+    -------
+    bool
+    """
+    signal = identification.get("signal_to_noise")
+    return signal is not None and signal < MIN_SIGNAL_TO_NOISE
+
+
+def verdict_line(identification: Mapping[str, Any] | None, *, layout: int | None = None) -> str:
+    """The verdict in plain words, e.g. ``IDENTIFIED: cocaine hydrochloride``.
+
+    The one source of a verdict's headline: a report's, and the screens of ``scan`` and
+    ``identify``. An inconclusive verdict names no substance as if it were the finding
+    (``INCONCLUSIVE: no substance identified``; the closest references are said under it,
+    :func:`closest_line`); a report of a layout before 5 named its closest reference, as it
+    was issued.
+
+    Parameters
+    ----------
+    identification : mapping or None
+        The result (``Identification.to_dict()``); None for an analysis that did not finish.
+    layout : int, optional
+        The layout version of the report it is laid out in (default: the current one,
+        :data:`forensic.report.layout.LAYOUT_VERSION`, which is never below
+        :data:`WORDED_FOR_THE_READER`).
+
+    Returns
+    -------
+    str
+        The headline.
+    """
+    if not identification:
+        return "NO RESULT: the analysis did not finish"
+    verdict = identification.get("verdict")
+    hits = identification.get("hits") or []
+    best = hits[0]["name"] if hits else None
+    mixture = identification.get("mixture")
+    if verdict == "identified":
+        components = (mixture or {}).get("components") or []
+        named, possible = identified_substances(best, components)
+        text = (
+            f"IDENTIFIED (mixture): {' + '.join(named)}"
+            if len(named) > 1
+            else f"IDENTIFIED: {best}"
+        )
+        if possible:
+            text += f"; possibly also {', '.join(possible)}"
+        return text
+    if verdict == "inconclusive":
+        signal = identification.get("signal_to_noise")
+        if signal is not None and signal < MIN_SIGNAL_TO_NOISE:
+            # an empty measurement: its closest reference is chance, not a lead
+            return (
+                "INCONCLUSIVE: no usable signal (strongest band "
+                f"{format_beside(signal, [MIN_SIGNAL_TO_NOISE], decimals=1)} times the noise, "
+                f"{MIN_SIGNAL_TO_NOISE:g} needed)"
+            )
+        if identification.get("unusable"):  # compared wrongly: its closest reference is none
+            return f"INCONCLUSIVE: {identification['unusable']}"
+        if layout is None or layout >= WORDED_FOR_THE_READER:
+            return "INCONCLUSIVE: no substance identified"
+        return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
+    return "NO MATCH in the reference library"
+
+
+def closest_line(identification: Mapping[str, Any]) -> str | None:
+    """Under an inconclusive headline with usable signal: the closest references, those the
+    spectrum does not tell apart from the best (within :data:`MARGIN_MIN` of its score), and
+    the substances the mixture fit suggests, each said to be no finding.
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (``Identification.to_dict()``).
+
+    Returns
+    -------
+    str or None
+        e.g. ``Closest references, not told apart (within 0.02) and not confirmed:
+        Paracetamol (score 0.626, q-value 0.055), Heroin base (score 0.623, q-value 0.061).
+        The mixture fit suggests Heroin base 42% + Caffeine 29% + Paracetamol 29%: not
+        confirmed.``; None for another verdict, or a result whose comparison is unusable.
+    """
+    hits = identification.get("hits") or []
+    if (
+        identification.get("verdict") != "inconclusive"
+        or not hits
+        or no_usable_signal(identification)
+        or identification.get("unusable")
+    ):
+        return None
+    best = hits[0].get("score")
+    near: dict[str, Mapping[str, Any]] = {}
+    for hit in hits:
+        score = hit.get("score")
+        if hit is hits[0] or (best is not None and score is not None and best - score < MARGIN_MIN):
+            near.setdefault(substance_key(str(hit.get("name"))), hit)
+    said = ", ".join(
+        f"{h.get('name')} (score {format_score(h.get('score'), h.get('q_value'))}"
+        + (
+            f", q-value {format_q_value(h.get('q_value'))})"
+            if format_q_value(h.get("q_value")) != "-"
+            else ")"
+        )
+        for h in near.values()
+    )
+    text = (
+        f"Closest references, not told apart (within {MARGIN_MIN} of each other's score) and "
+        f"not confirmed: {said}."
+        if len(near) > 1
+        else f"Closest reference, not confirmed: {said}."
+    )
+    components = (identification.get("mixture") or {}).get("components") or []
+    if len(components) > 1:
+        text += (
+            " The mixture fit suggests "
+            + " + ".join(f"{c.get('name')} {format_share(c.get('fraction'))}" for c in components)
+            + ": not confirmed."
+        )
+    return text

@@ -50,7 +50,7 @@ from forensic.naming import lookalike_note, mixes_scripts, read_as_latin
 from forensic.operators import who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
 from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
-from forensic.report.layout import verdict_line
+from forensic.verdict import verdict_line
 
 __all__ = [
     "SCAN_STAGES",

@@ -84,12 +84,6 @@ DOCUMENTED_MODULES = [
 # Public names that genuinely cannot have the sections, each with the reason.
 EXCEPTIONS: dict[str, str] = {}
 
-# Not checked while they are defined in forensic.report: another branch is moving them out of
-# forensic/report/layout.py, and their docstrings with them. Once moved, the skip excuses
-# nothing (a re-export, or their new module listed above, gets them checked where they are
-# defined): drop it then.
-MOVING_OUT_OF_REPORT = frozenset({"verdict_line", "closest_line"})
-
 
 def _section(doc: str, title: str) -> str | None:
     """The text of the numpydoc section ``title`` of ``doc``, or None when it has none."""
@@ -119,8 +113,6 @@ def _public_objects() -> list[tuple[str, object]]:
             if not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue  # constants are documented by a docstring after their assignment
             home = getattr(obj, "__module__", "")
-            if home.startswith("forensic.report") and obj.__name__ in MOVING_OUT_OF_REPORT:
-                continue
             found.setdefault(id(obj), (f"{home}.{obj.__qualname__}", obj))
     return sorted(found.values())
 

@@ -28,7 +28,7 @@ from forensic.identify import (
 from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.quality import unit_label_doubt
-from forensic.report.layout import figure_title, verdict_line
+from forensic.report.layout import figure_title
 from forensic.search import SHIFT_SEARCH_CM1, Hit
 from forensic.spectrum import GUESSED_UNIT_BASIS, Spectrum, transmittance_scale
 from forensic.verdict import (
@@ -40,6 +40,7 @@ from forensic.verdict import (
     decide_component,
     format_q_value,
     format_score,
+    verdict_line,
 )
 
 BAND_SETS = {

@@ -57,7 +57,6 @@ from forensic.report.layout import (
     correction_line,
     report_blocks,
     stated_change,
-    verdict_line,
 )
 from forensic.report.pdf import (
     SignedContentRemovedError,
@@ -67,6 +66,7 @@ from forensic.report.pdf import (
     undrawable_characters,
 )
 from forensic.spectrum import Spectrum
+from forensic.verdict import verdict_line
 
 
 @pytest.fixture(scope="module")

@@ -231,7 +231,7 @@ def test_an_inconclusive_headline_names_no_substance_and_says_what_was_not_told_
 
 
 def test_the_terminal_words_an_inconclusive_verdict_as_the_report_does():
-    from forensic.report.layout import closest_line, verdict_line  # noqa: PLC0415
+    from forensic.verdict import closest_line, verdict_line  # noqa: PLC0415
 
     identification = _inconclusive()
     assert verdict_line(identification) == "INCONCLUSIVE: no substance identified"

@@ -13,8 +13,8 @@ import forensic
 from drivers.urls import open_instrument
 from forensic.identify import MODELLED_WARNING
 from forensic.library import shipped_library
-from forensic.report.layout import verdict_line
 from forensic.samples import resolve_sample
+from forensic.verdict import verdict_line
 
 
 def _simulated(url):

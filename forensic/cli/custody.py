@@ -181,7 +181,7 @@ def utc_when(iso: str | None) -> str:
 
 def _result_line(result: dict[str, Any]) -> str:
     """A recorded result in the words of the report's verdict (a mixture names its parts)."""
-    from forensic.report.layout import verdict_line  # noqa: PLC0415
+    from forensic.verdict import verdict_line  # noqa: PLC0415
 
     return verdict_line(json.loads(result["identification_json"]))
 
@@ -356,8 +356,7 @@ def scan(
     The raw spectrum is stored before identification runs, so nothing is lost if analysis
     fails or the process is stopped.
     """
-    from forensic.report.layout import closest_line  # noqa: PLC0415
-    from forensic.verdict import SCORE_KEY, format_q_value, format_score  # noqa: PLC0415
+    from forensic.verdict import SCORE_KEY, closest_line, format_q_value, format_score  # noqa: PLC0415
     from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
     from forensic.workflows import scan as run_scan  # noqa: PLC0415
 
@@ -1260,11 +1259,8 @@ def _report_summary(content: dict[str, Any]) -> list[str]:
     name), its banners and its verdicts."""
     from forensic.custody.keys import fingerprint  # noqa: PLC0415
     from forensic.report.content import signer_name_unsigned  # noqa: PLC0415
-    from forensic.report.layout import (  # noqa: PLC0415
-        not_measured_note,
-        utc_when,
-        verdict_line,
-    )
+    from forensic.report.layout import not_measured_note, utc_when  # noqa: PLC0415
+    from forensic.verdict import verdict_line  # noqa: PLC0415
 
     signature = content["signature"]
     unsigned = signer_name_unsigned(content)

@@ -26,10 +26,8 @@ def _json_line(path: str, result) -> str:
 
 
 def _table(path: str, result) -> str:
-    # the report package imports matplotlib: not at start-up, and not for --json
-    from forensic.report.layout import verdict_line  # noqa: PLC0415
     from forensic.spectrum import is_measured  # noqa: PLC0415
-    from forensic.verdict import format_q_value, format_score  # noqa: PLC0415
+    from forensic.verdict import format_q_value, format_score, verdict_line  # noqa: PLC0415
 
     version = result.library_version[:12]
     verdict = verdict_line(result.to_dict())

@@ -51,9 +51,9 @@ from forensic.report.layout import (
     analyses_disagree,
     said_in_utc,
     stated_change,
-    verdict_line,
 )
 from forensic.spectrum import NOT_MEASURED, is_measured, made_by
+from forensic.verdict import verdict_line
 
 __all__ = [
     "CORRECTED_RECORDS",

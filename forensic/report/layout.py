@@ -21,11 +21,15 @@ from forensic.verdict import (
     Q_IDENTIFIED,
     Q_NO_MATCH,
     SCORE_KEY,
-    format_beside,
+    WORDED_FOR_THE_READER,
+    closest_line,
     format_q_value,
     format_score,
+    format_share,
     identified_substances,
+    no_usable_signal,
     substance_key,
+    verdict_line,
 )
 
 __all__ = [
@@ -39,7 +43,6 @@ __all__ = [
     "Block",
     "acquired_line",
     "analyses_disagree",
-    "closest_line",
     "correction_line",
     "custody_notes",
     "exhibit_summary",
@@ -58,7 +61,6 @@ __all__ = [
     "signers_line",
     "stated_change",
     "summary_row",
-    "verdict_line",
     "wrap",
     "wrap_to_width",
 ]
@@ -205,72 +207,6 @@ def _signed(shift_cm1: float | None) -> str:
     return "-" if shift_cm1 is None else f"{shift_cm1:+.1f}"
 
 
-def _percent(fraction: float | None) -> str:
-    """A mixture component's share of the fitted signal as the verdict and warnings give it."""
-    return "-" if fraction is None else f"{fraction:.0%}"
-
-
-def verdict_line(identification: Mapping[str, Any] | None, *, layout: int | None = None) -> str:
-    """The verdict in plain words, e.g. ``IDENTIFIED: cocaine hydrochloride``.
-
-    The one source of a verdict's headline: a report's, and the screens of ``scan`` and
-    ``identify``. An inconclusive verdict names no substance as if it were the finding
-    (``INCONCLUSIVE: no substance identified``; the closest references are said under it,
-    :func:`closest_line`); a report of a layout before 5 named its closest reference, as it
-    was issued.
-
-    Parameters
-    ----------
-    identification : mapping or None
-        The result (``Identification.to_dict()``); None for an analysis that did not finish.
-    layout : int, optional
-        The layout version of the report it is laid out in (default: the current one).
-
-    Returns
-    -------
-    str
-        The headline.
-    """
-    layout = LAYOUT_VERSION if layout is None else layout
-    if not identification:
-        return "NO RESULT: the analysis did not finish"
-    verdict = identification.get("verdict")
-    hits = identification.get("hits") or []
-    best = hits[0]["name"] if hits else None
-    mixture = identification.get("mixture")
-    if verdict == "identified":
-        components = (mixture or {}).get("components") or []
-        named, possible = identified_substances(best, components)
-        text = (
-            f"IDENTIFIED (mixture): {' + '.join(named)}"
-            if len(named) > 1
-            else f"IDENTIFIED: {best}"
-        )
-        if possible:
-            text += f"; possibly also {', '.join(possible)}"
-        return text
-    if verdict == "inconclusive":
-        signal = identification.get("signal_to_noise")
-        if signal is not None and signal < MIN_SIGNAL_TO_NOISE:
-            # an empty measurement: its closest reference is chance, not a lead
-            return (
-                "INCONCLUSIVE: no usable signal (strongest band "
-                f"{format_beside(signal, [MIN_SIGNAL_TO_NOISE], decimals=1)} times the noise, "
-                f"{MIN_SIGNAL_TO_NOISE:g} needed)"
-            )
-        if identification.get("unusable"):  # compared wrongly: its closest reference is none
-            return f"INCONCLUSIVE: {identification['unusable']}"
-        if layout >= WORDED_FOR_THE_READER:
-            return "INCONCLUSIVE: no substance identified"
-        return f"INCONCLUSIVE: closest reference {best}" if best else "INCONCLUSIVE"
-    return "NO MATCH in the reference library"
-
-
-def _no_usable_signal(identification: Mapping[str, Any]) -> bool:
-    signal = identification.get("signal_to_noise")
-    return signal is not None and signal < MIN_SIGNAL_TO_NOISE
-
-
 def reasons_line(identification: Mapping[str, Any]) -> str | None:
     """Under a verdict's headline: the reasons the verdict was reached, as recorded with it.
 
@@ -287,58 +223,6 @@ def reasons_line(identification: Mapping[str, Any]) -> str | None:
     """
     reasons = [str(r).strip().rstrip(".") for r in identification.get("reasons") or []]
     return "Why: " + "; ".join(reasons) + "." if reasons else None
-
-
-def closest_line(identification: Mapping[str, Any]) -> str | None:
-    """Under an inconclusive headline with usable signal: the closest references, those the
-    spectrum does not tell apart from the best (within :data:`MARGIN_MIN` of its score), and
-    the substances the mixture fit suggests, each said to be no finding.
-
-    Returns
-    -------
-    str or None
-        e.g. ``Closest references, not told apart (within 0.02) and not confirmed:
-        Paracetamol (score 0.626, q-value 0.055), Heroin base (score 0.623, q-value 0.061).
-        The mixture fit suggests Heroin base 42% + Caffeine 29% + Paracetamol 29%: not
-        confirmed.``; None for another verdict, or a result whose comparison is unusable.
-    """
-    hits = identification.get("hits") or []
-    if (
-        identification.get("verdict") != "inconclusive"
-        or not hits
-        or _no_usable_signal(identification)
-        or identification.get("unusable")
-    ):
-        return None
-    best = hits[0].get("score")
-    near: dict[str, Mapping[str, Any]] = {}
-    for hit in hits:
-        score = hit.get("score")
-        if hit is hits[0] or (best is not None and score is not None and best - score < MARGIN_MIN):
-            near.setdefault(substance_key(str(hit.get("name"))), hit)
-    said = ", ".join(
-        f"{h.get('name')} (score {format_score(h.get('score'), h.get('q_value'))}"
-        + (
-            f", q-value {format_q_value(h.get('q_value'))})"
-            if format_q_value(h.get("q_value")) != "-"
-            else ")"
-        )
-        for h in near.values()
-    )
-    text = (
-        f"Closest references, not told apart (within {MARGIN_MIN} of each other's score) and "
-        f"not confirmed: {said}."
-        if len(near) > 1
-        else f"Closest reference, not confirmed: {said}."
-    )
-    components = (identification.get("mixture") or {}).get("components") or []
-    if len(components) > 1:
-        text += (
-            " The mixture fit suggests "
-            + " + ".join(f"{c.get('name')} {_percent(c.get('fraction'))}" for c in components)
-            + ": not confirmed."
-        )
-    return text
 
 
 def hits_line(identification: Mapping[str, Any]) -> str:
@@ -367,12 +251,12 @@ def hits_line(identification: Mapping[str, Any]) -> str:
             if count == 2
             else "."
         )
-    if _no_usable_signal(identification) or verdict == "no_match":
+    if no_usable_signal(identification) or verdict == "no_match":
         return (
             "References closest to the spectrum by chance similarity only: none is a finding "
             + (
                 "(the spectrum holds no usable signal)."
-                if _no_usable_signal(identification)
+                if no_usable_signal(identification)
                 else "(the spectrum matches no reference)."
             )
         )
@@ -1202,10 +1086,6 @@ and names the library searched, with its substances in an annex
 (:data:`WHERE_AND_WHICH_LIBRARY`), says on page 1 what qualifies each verdict and says each
 thing once (:data:`SAID_ONCE`), and never breaks a hash (:data:`WHOLE_HASHES`)."""
 
-WORDED_FOR_THE_READER = 5
-"""The first layout version whose report is worded for its reader, as :data:`LAYOUT_VERSION`
-lists: content of an earlier version is laid out without those words, as it was issued."""
-
 WHERE_AND_WHICH_LIBRARY = 6
 """The first layout version that says where each analysis was done and which library was
 searched (:data:`LAYOUT_VERSION`): "Acquired <time> at <location>" (:func:`acquired_line`),
@@ -1814,7 +1694,7 @@ def _analysis_blocks(
                 items=[
                     [
                         c.get("name"),
-                        _percent(c.get("fraction")),
+                        format_share(c.get("fraction")),
                         format_score(c.get("score"), c.get("q_value"))
                         if current
                         else c.get("score"),
