@@ -3,6 +3,7 @@ the options its commands share are the same everywhere."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -174,3 +175,51 @@ def test_acquire_and_scan_take_the_same_instrument_settings_as_the_same_options(
     assert {name: opts for name, (opts, _, _) in acquire.items()} == {
         name: [option] for name, option in ACQUISITION_OPTIONS.items()
     }
+
+
+LOADED_BY_THE_COMMAND = textwrap.dedent(
+    """
+    import json, sys
+    from forensic.__main__ import run
+    try:
+        run()
+    except SystemExit as exc:
+        status = exc.code
+    heavy = ("matplotlib", "forensic.report", "forensic.report.pdf")
+    print(json.dumps({"status": status, "loaded": [m for m in heavy if m in sys.modules]}))
+    """
+)
+"""Runs the ``forensic`` program as ``python -m forensic`` does, then says which of the heavy
+modules the command loaded."""
+
+
+def _run_and_list_heavy_modules(*command: str) -> tuple[dict, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_BY_THE_COMMAND, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    *said, loaded = done.stdout.splitlines() or [""]
+    assert loaded.startswith("{"), done.stderr
+    return json.loads(loaded), "\n".join(said)
+
+
+def test_identify_says_its_verdict_without_the_report_package():
+    # it printed one line from forensic.report.layout, whose package imported matplotlib
+    exhibit = ROOT / "spectral_library" / "raman" / "cocaine-hcl.jdx"
+    found, said = _run_and_list_heavy_modules("identify", str(exhibit))
+    assert found == {"status": 0, "loaded": []}
+    assert said.startswith(f"{exhibit}: IDENTIFIED: Cocaine hydrochloride")
+
+
+def test_a_scan_without_a_report_never_loads_matplotlib(tmp_path):
+    found, said = _run_and_list_heavy_modules(
+        "scan", "--instrument", "sim:ocean-rs232?sample=cocaine", "--case", "C-1",
+        "--exhibit", "A1", "--operator", "Ann Example", "--store", str(tmp_path / "s"),
+    )  # fmt: skip
+    # the scan records its result, whose custody limitations come from forensic.report.content
+    assert found["status"] == 0 and "matplotlib" not in found["loaded"], found
+    assert "IDENTIFIED: Cocaine base" in said

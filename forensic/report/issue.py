@@ -21,7 +21,6 @@ from forensic.custody.store import (
 from forensic.errors import ForensicError, Interrupted
 from forensic.io import OutputError, atomic_write_bytes, check_output_names
 from forensic.report.content import build_report_content, render_json
-from forensic.report.pdf import render_pdf
 from forensic.report.text import render_text
 
 __all__ = [
@@ -33,6 +32,14 @@ __all__ = [
     "issue_report",
     "render_json",
 ]
+
+
+def render_pdf(content: dict[str, Any]) -> bytes:
+    """:func:`forensic.report.pdf.render_pdf`, loaded when a report is issued: it imports
+    matplotlib, most of a second, which a scan that issues no report does not wait for."""
+    from forensic.report.pdf import render_pdf as render  # noqa: PLC0415
+
+    return render(content)
 
 
 @dataclass(frozen=True)
