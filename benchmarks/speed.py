@@ -25,10 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import engine, synthetic
-from forensic.identify import RERANK_CANDIDATES
-from forensic.identify import search as quick_search
-from forensic.identify import search_batch as quick_search_batch
-from forensic.processing import grid_range
+from forensic.identification import (
+    RERANK_CANDIDATES,
+    comparison_row,
+    quick_search,
+    quick_search_batch,
+)
 from forensic.search import pair_score
 
 PAIR_SUBSET = 2000
@@ -119,25 +121,15 @@ def load_probe(path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _prepare(spectrum, block):
-    """The query on the library grid, through the library's pipeline: the pair loop's probe."""
-    grid = block.grid
-    processed = block.pipeline(spectrum)
-    q_start, q_stop = grid_range(grid, processed.wavenumber)
-    query = np.zeros(grid.size)
-    query[q_start:q_stop] = processed.intensity
-    return query, q_start, q_stop
-
-
 def search_single(spectrum, library, k=5):
     """Preprocess one query and search it, no alignment or verdict:
-    :func:`forensic.identify.search`."""
+    :func:`forensic.identification.quick_search`."""
     return quick_search(spectrum, library, top=k)
 
 
 def search_batch(spectra, library, k=5):
     """Preprocess a batch and search it with one pass over the matrix:
-    :func:`forensic.identify.search_batch`."""
+    :func:`forensic.identification.quick_search_batch`."""
     return quick_search_batch(spectra, library, top=k)
 
 
@@ -148,8 +140,8 @@ def run(quick: bool, report) -> dict:
         "pair_loop": f"forensic.search.pair_score per reference, timed on {PAIR_SUBSET} and "
         "scaled linearly to the library size",
         "bound": "float32 matrix @ vector over the same library matrix, best of 20",
-        "search": "forensic.identify.search / search_batch: preprocessing + score_query/"
-        "score_batch + top_hits (no alignment/verdict)",
+        "search": "forensic.identification.quick_search / quick_search_batch: preprocessing + "
+        "score_query/score_batch + top_hits (no alignment/verdict)",
         "identify": "forensic.identify(..., mixtures=False): search + alignment of the top "
         f"{RERANK_CANDIDATES} + verdict",
         "sizes": {},
@@ -191,7 +183,7 @@ def run(quick: bool, report) -> dict:
         row["search_batch_per_query_s"] = (time.perf_counter() - t0) / len(queries)
         row["bound_s"] = stream_bound(matrix)
         valid = block.valid if n <= 10_000 else block.valid[:PAIR_SUBSET]
-        probe, _, _ = _prepare(queries[3], block)
+        probe, _, _ = comparison_row(queries[3], library)  # the query as the search scores it
         qvalid = probe != 0
         row["pair_loop_s"] = pair_loop_per_query(matrix, valid, probe, qvalid)
         row["search_single_vs_bound"] = row["search_single_s"] / row["bound_s"]

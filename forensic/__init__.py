@@ -23,7 +23,7 @@ from forensic.errors import (
 )
 
 if TYPE_CHECKING:
-    from forensic.identify import Identification, identify
+    from forensic.identification import Identification, identify
     from forensic.io import read_spectra, read_spectrum, write_spectrum
     from forensic.library import Library
     from forensic.spectrum import ProcessingStep, Spectrum
@@ -39,8 +39,8 @@ _LAZY = {
     "write_spectrum": ("forensic.io", "write_spectrum"),
     "ProcessingStep": ("forensic.spectrum", "ProcessingStep"),
     "Spectrum": ("forensic.spectrum", "Spectrum"),
-    "identify": ("forensic.identify", "identify"),
-    "Identification": ("forensic.identify", "Identification"),
+    "identify": ("forensic.identification", "identify"),
+    "Identification": ("forensic.identification", "Identification"),
     "Library": ("forensic.library", "Library"),
 }
 

@@ -361,7 +361,7 @@ def align(
         Largest relative stretch considered (``0.01`` = 1 %).
     evidence : numpy.ndarray, optional
         Shape (G,): the query as the peak evidence should see it, when ``query`` is not that
-        spectrum (:func:`forensic.identify.identify` aligns a query rebuilt from the comparison
+        spectrum (:func:`forensic.identify` aligns a query rebuilt from the comparison
         representation, like the references, and counts the bands of the query's own
         spectrum). Default: ``query``.
     evidence_noise : float, optional

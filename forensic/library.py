@@ -109,7 +109,7 @@ _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bo
 CALIBRATION_METHOD = 2
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
 Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
-:func:`forensic.identify.identify` warns about a library calibrated by an older method."""
+:func:`forensic.identify` warns about a library calibrated by an older method."""
 _COMPILED_REVISION = 3
 """What else a compiled folder depends on (2: the calibration takes the references in the order
 the version takes them; 3: the library records its name and build date): a folder compiled

@@ -925,7 +925,7 @@ def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
     ``library validate``'s units gate); not by ``library build``, where the RRUFF minerals
     would be warned of wrongly. On a query, identification takes the doubt only as a reason
     to compare the other reading too, and warns only when that matches far better
-    (:func:`forensic.identify.identify`).
+    (:func:`forensic.identify`).
 
     Parameters
     ----------

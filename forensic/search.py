@@ -378,7 +378,7 @@ def score_shifted(  # noqa: PLR0917  (the arrays of a library block, in order)
     moves with it and is clipped to the grid; a move leaving fewer than 16 points is skipped)
     and scored with :func:`score_batch`; the result is the maximum over the moves. It is the
     scoring the q-values are calibrated with (:meth:`forensic.library.Library.calibrate`):
-    :func:`forensic.identify.identify` tries the same moves with :func:`score_moves`, which
+    :func:`forensic.identify` tries the same moves with :func:`score_moves`, which
     keeps each move's scores (to find an axis offset), and takes their best as this does, so
     the look-elsewhere effect of trying many shifts is in the calibration too.
 

@@ -150,7 +150,7 @@ def _reference_library(library: Any, on_compile: Callable[[Path], None] | None =
 
 
 def _identify_against(reference: Any) -> Callable[[Any], dict[str, Any]]:
-    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.identification import identify  # noqa: PLC0415
 
     return lambda spectrum: identify(spectrum, reference).to_dict()
 

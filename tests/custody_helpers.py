@@ -8,7 +8,7 @@ import numpy as np
 from synthetic import make_spectrum
 
 from forensic.custody import Store
-from forensic.identify import MODELLED_WARNING
+from forensic.identification import MODELLED_WARNING
 
 OPERATOR = "Ann Example"
 

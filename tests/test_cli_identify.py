@@ -180,7 +180,7 @@ def test_identify_table_is_readable(built):
 def test_the_table_shows_q_values_as_the_report_does():
     """A q-value just above Q_IDENTIFIED reads above it, as in the report, not 0.050."""
     from forensic.cli.identify import _table  # noqa: PLC0415
-    from forensic.identify import Identification  # noqa: PLC0415
+    from forensic.identification import Identification  # noqa: PLC0415
 
     hit = {
         "rank": 1,
@@ -208,7 +208,7 @@ def test_the_table_never_shows_an_uncalibrated_score_on_the_threshold_it_missed(
     """0.9496, below the 0.95 an uncalibrated identification needs, read 0.950 beside
     INCONCLUSIVE and a reason saying it is below 0.95."""
     from forensic.cli.identify import _table  # noqa: PLC0415
-    from forensic.identify import Identification  # noqa: PLC0415
+    from forensic.identification import Identification  # noqa: PLC0415
 
     hit = {
         "rank": 1,
@@ -238,7 +238,7 @@ def test_the_table_never_shows_an_uncalibrated_score_on_the_threshold_it_missed(
 def test_the_table_names_each_reference_s_provenance():
     """A simulated reference was flagged "(modelled)"."""
     from forensic.cli.identify import _table  # noqa: PLC0415
-    from forensic.identify import Identification  # noqa: PLC0415
+    from forensic.identification import Identification  # noqa: PLC0415
 
     hit = {
         "rank": 1,

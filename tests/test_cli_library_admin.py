@@ -24,7 +24,7 @@ from forensic import curation
 from forensic.cli import main
 from forensic.curation import importing
 from forensic.errors import LibraryError
-from forensic.identify import MODELLED_WARNING, SIMULATED_WARNING
+from forensic.identification import MODELLED_WARNING, SIMULATED_WARNING
 from forensic.io import write_spectrum
 from forensic.library import open_reference_library
 from spectral_library import LIBRARY_DIR, LIBRARY_NAME

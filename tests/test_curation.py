@@ -1757,7 +1757,7 @@ def test_a_result_against_an_unpublished_or_edited_library_folder_says_so(small_
     """A technician pointed at a library folder that was never published, or was edited
     after it was, gets results whose warnings (and so the report's limitations) say its
     references were not approved; the published version gets no such warning."""
-    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.identification import identify  # noqa: PLC0415
     from forensic.library import open_reference_library  # noqa: PLC0415
 
     query = synthetic_spectrum(1, seed=77)

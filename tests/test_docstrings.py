@@ -52,7 +52,7 @@ DOCUMENTED_MODULES = [
     "forensic.custody.unrecorded",
     "forensic.custody.verify",
     "forensic.errors",
-    "forensic.identify",
+    "forensic.identification",
     "forensic.instruments",
     "forensic.io",
     "forensic.io.jcamp",

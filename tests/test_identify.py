@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
+import sys
 from collections import defaultdict
 
 import numpy as np
@@ -12,24 +14,25 @@ from synthetic import co2_doublet, make_spectrum
 
 import forensic
 from forensic.errors import IdentificationError, LibraryError
-from forensic.identify import (
+from forensic.identification import (
     MODELLED_WARNING,
     MOVE_COST_PER_CM1,
     MOVE_FREE_CM1,
     OLD_CALIBRATION_WARNING,
     SIMULATED_WARNING,
     Identification,
+    comparison_row,
     identify,
     not_measured_warning,
+    quick_search,
+    quick_search_batch,
     reference_warning,
-    search,
-    search_batch,
 )
 from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.quality import unit_label_doubt
 from forensic.report.layout import figure_title
-from forensic.search import SHIFT_SEARCH_CM1, Hit
+from forensic.search import SHIFT_SEARCH_CM1, Hit, score_query
 from forensic.spectrum import GUESSED_UNIT_BASIS, Spectrum, transmittance_scale
 from forensic.verdict import (
     MIN_SIGNAL_TO_NOISE,
@@ -193,7 +196,7 @@ def test_the_verdict_is_decided_on_the_q_value_the_result_records(
 ):
     """A q-value within rounding of a threshold: the record must not say q-value 0.05 beside
     "inconclusive" under "q-value at most 0.05: identified"."""
-    engine = importlib.import_module("forensic.identify")
+    engine = importlib.import_module("forensic.identification")
     monkeypatch.setattr(engine, "_q_value", lambda calibration, score: q_value)
     result = identify(_query("caffeine"), library, mixtures=False).to_dict()
     assert result["hits"][0]["name"] == "caffeine"
@@ -206,7 +209,7 @@ def test_the_verdict_is_decided_on_the_q_value_the_result_records(
 
 
 def test_a_mixture_component_s_verdict_is_decided_on_what_the_result_records(library, monkeypatch):
-    engine = importlib.import_module("forensic.identify")
+    engine = importlib.import_module("forensic.identification")
     monkeypatch.setattr(engine, "_q_value", lambda calibration, score: Q_IDENTIFIED + 4e-7)
     a = _query("cocaine", noise=0.0)
     b = _query("levamisole", noise=0.0)
@@ -225,7 +228,7 @@ def test_a_mixture_component_s_verdict_is_decided_on_what_the_result_records(lib
 def test_the_verdict_is_decided_on_the_signal_to_noise_the_result_records(
     library, monkeypatch, measured, recorded
 ):
-    engine = importlib.import_module("forensic.identify")
+    engine = importlib.import_module("forensic.identification")
     monkeypatch.setattr(engine, "_signal_to_noise", lambda spectrum, pipeline: measured)
     result = identify(_query("caffeine"), library, mixtures=False)
     assert result.signal_to_noise == recorded
@@ -362,7 +365,7 @@ def test_a_component_only_possibly_present_is_said_so_with_what_would_settle_it(
 def test_a_component_dropped_below_a_threshold_is_not_shown_on_it(monkeypatch):
     """A component whose part scores 0.79996, below the uncalibrated no-match score 0.80, was
     warned of as matching "no better than chance (score 0.80)"."""
-    engine = importlib.import_module("forensic.identify")
+    engine = importlib.import_module("forensic.identification")
     judged = engine._evidenced
 
     def minor_part_just_below(fit, *args, **kwargs):
@@ -667,7 +670,7 @@ def test_a_true_ir_spectrum_of_broad_bands_the_unit_rule_doubts_is_left_as_it_is
     result = identify(query, ir_library)
     assert "other_unit" in result.timings_ms  # read the other way, and found no better
     assert result.verdict == "identified" and result.best["name"] == "sphalerite"
-    engine = importlib.import_module("forensic.identify")
+    engine = importlib.import_module("forensic.identification")
     monkeypatch.setattr(engine, "unit_label_doubt", lambda spectrum: None)
     undoubted = identify(query, ir_library)
     assert {**result.to_dict(), "timings_ms": {}} == {**undoubted.to_dict(), "timings_ms": {}}
@@ -679,7 +682,7 @@ def test_measured_drug_spectra_in_the_wrong_unit_are_caught_and_in_the_right_one
     """ENFSI ATR-IR spectra (absorbance) against the shipped library, as labelled and as
     transmittance labelled absorbance: as labelled they are not doubted, and each of these,
     whose right reading is evidence, is caught the wrong way (the rates on all 104:
-    forensic.identify._other_unit_problem)."""
+    forensic.identification._other_unit_problem)."""
     folder = shared_data / "substances" / "enfsi-ir"
     drugs = {
         "caffeine": "Caffeine",
@@ -789,7 +792,7 @@ def test_without_a_library_the_shipped_one_s_error_escapes(monkeypatch):
     def no_library():
         raise LibraryError("the shipped folder holds no usable reference")
 
-    monkeypatch.setattr(importlib.import_module("forensic.identify"), "shipped_library", no_library)
+    monkeypatch.setattr("forensic.identification.shipped_library", no_library)
     with pytest.raises(LibraryError, match="no usable reference"):
         identify(_query("caffeine"))
 
@@ -797,13 +800,35 @@ def test_without_a_library_the_shipped_one_s_error_escapes(monkeypatch):
 def test_package_exports():
     assert forensic.Library is Library
     assert forensic.Identification is Identification
-    assert callable(forensic.identify)
+    assert forensic.identify is identify
 
 
-def test_search_and_search_batch_agree(library):
+# forensic.identify was both a module and the function: which one the package attribute held
+# depended on what was imported first, and help(), inspect.signature and monkeypatching it did too
+IMPORT_ORDERS = {
+    "engine first": "import forensic.identification, forensic",
+    "package first": "import forensic; forensic.identify; import forensic.identification",
+}
+
+
+@pytest.mark.parametrize("imports", IMPORT_ORDERS.values(), ids=IMPORT_ORDERS.keys())
+def test_forensic_identify_is_the_function_whatever_was_imported_first(imports):
+    check = (
+        f"{imports}; import inspect; "
+        "assert inspect.isfunction(forensic.identify), forensic.identify; "
+        "print(list(inspect.signature(forensic.identify).parameters))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['spectrum', 'library', 'top', 'mixtures']"
+
+
+def test_quick_search_and_its_batch_agree(library):
     queries = [_query("cocaine"), _query("sucrose"), _query("lidocaine", seed=4)]
-    singles = [search(q, library, top=3) for q in queries]
-    batch = search_batch(queries, library, top=3)
+    singles = [quick_search(q, library, top=3) for q in queries]
+    batch = quick_search_batch(queries, library, top=3)
     for one, many in zip(singles, batch, strict=True):
         assert [h["name"] for h in one] == [h["name"] for h in many]
         for a, b in zip(one, many, strict=True):
@@ -811,7 +836,20 @@ def test_search_and_search_batch_agree(library):
     assert [s[0]["name"] for s in singles] == ["cocaine", "sucrose", "lidocaine"]
     ir = make_spectrum(modality="ir", y_unit="absorbance")
     with pytest.raises(IdentificationError, match="a batch must be of one modality"):
-        search_batch([queries[0], ir], library)
+        quick_search_batch([queries[0], ir], library)
+
+
+def test_the_comparison_row_is_the_query_the_quick_search_scores(library):
+    # the speed benchmark's pair loop scores this row: it must be the search's own query
+    query = _query("cocaine")
+    row, start, stop = comparison_row(query, library)
+    block = library.block("raman")
+    assert row.shape == block.grid.shape and not row[:start].any() and not row[stop:].any()
+    scores = score_query(row, start, stop, block.matrix, block.start, block.stop, block.cumsums)
+    (best,) = quick_search(query, library, top=1)
+    assert scores[best["row"]] == pytest.approx(best["score"]) == pytest.approx(scores.max())
+    with pytest.raises(IdentificationError, match="the library holds only raman references"):
+        comparison_row(make_spectrum(modality="ir", y_unit="absorbance"), library)
 
 
 def test_real_rruff_spectra_identify_another_sample_of_the_same_mineral(shared_data):
@@ -953,7 +991,7 @@ def test_the_rerank_pool_also_aligns_each_substance_s_best_entry_at_a_move():
     """Entry 1 is A's best as measured, entry 2 its best moved: both are aligned; C, which only
     the moved query nominates, joins with its own best entry; B's best moved entry is the one
     already pooled, so it is not added twice."""
-    found_module = importlib.import_module("forensic.identify")
+    found_module = importlib.import_module("forensic.identification")
     substances = np.array(["a", "a", "b", "b", "c"])
     scores = np.array([0.80, 0.60, 0.70, 0.65, 0.40])
     shift_best = np.array([0.80, 0.90, 0.75, 0.70, 0.82])
@@ -1009,7 +1047,7 @@ def test_a_spectrum_without_noise_to_find_gives_a_result_that_can_be_recorded(li
 def test_the_margin_is_the_difference_of_the_recorded_scores_as_the_record_reads():
     """A margin of exactly the threshold between two recorded scores passes it: the verdict
     is decided as anyone checking the record against the thresholds decides it."""
-    from forensic.identify import _margin  # noqa: PLC0415
+    from forensic.identification import _margin  # noqa: PLC0415
     from forensic.verdict import MARGIN_MIN  # noqa: PLC0415
 
     rng = np.random.default_rng(0)
@@ -1039,7 +1077,7 @@ def test_a_result_names_the_library_it_searched_and_lists_its_substances(monkeyp
     again = Identification.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again.library_substance_names == result.library_substance_names
     assert again.library_name == "Lab 2026"
-    monkeypatch.setattr("forensic.identify.LISTED_SUBSTANCES_MAX", 2)
+    monkeypatch.setattr("forensic.identification.LISTED_SUBSTANCES_MAX", 2)
     listed = identify(query, named, mixtures=False)
     assert listed.library_substance_names == {"ir": ["cocaine"]}
     assert listed.library_substances == {"ir": 1, "raman": len(BAND_SETS)}

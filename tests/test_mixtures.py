@@ -12,7 +12,7 @@ from synthetic import lorentzian_bands, make_spectrum
 from forensic import mixtures
 from forensic import verdict as verdicts
 from forensic.errors import IdentificationError
-from forensic.identify import MIXTURE_CANDIDATES, identify, search
+from forensic.identification import MIXTURE_CANDIDATES, identify, quick_search
 from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.mixtures import MixtureFit, fit_mixture, has_structured_residual
@@ -20,8 +20,8 @@ from forensic.processing import linear_from_representation
 from forensic.search import Hit
 from forensic.verdict import Calibration
 
-# the module, not the function of the same name that ``forensic`` exports
-identify_module = importlib.import_module("forensic.identify")
+# the module itself: its private candidate pools are patched and called below
+identify_module = importlib.import_module("forensic.identification")
 
 GRID = np.arange(200.0, 1800.0, 2.0)
 
@@ -278,7 +278,7 @@ def test_a_minor_component_ranked_beyond_the_candidates_is_found_from_the_residu
     """The agent ranks below the drug's 50 relatives in the search of the whole sample, so
     only the search of what the drug leaves unexplained makes it a mixture candidate."""
     library, sample = cut_sample_library
-    ranked = [h["name"] for h in search(sample, library, top=52)]
+    ranked = [h["name"] for h in quick_search(sample, library, top=52)]
     assert ranked.index("Agent") >= MIXTURE_CANDIDATES
     result = identify(sample, library)
     assert result.hits[0]["name"] == "Drug"

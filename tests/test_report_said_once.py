@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from synthetic import make_spectrum
 
 from forensic.custody.store import utc_when
-from forensic.identify import MODELLED_WARNING
+from forensic.identification import MODELLED_WARNING
 from forensic.report import content as report_content
 from forensic.report import issue_report, render_text
 from forensic.report.layout import (

@@ -406,7 +406,7 @@ def test_a_result_recorded_without_the_library_s_counts_says_so(tmp_path):
 def test_identify_records_how_many_substances_each_modality_of_the_library_holds():
     from library_helpers import SYNTHETIC, synthetic_spectrum  # noqa: PLC0415
 
-    from forensic.identify import Identification, identify  # noqa: PLC0415
+    from forensic.identification import Identification, identify  # noqa: PLC0415
     from forensic.library import Library  # noqa: PLC0415
 
     references = [synthetic_spectrum(i) for i in range(len(SYNTHETIC))]

@@ -11,7 +11,7 @@ import pytest
 
 import forensic
 from drivers.urls import open_instrument
-from forensic.identify import MODELLED_WARNING
+from forensic.identification import MODELLED_WARNING
 from forensic.library import shipped_library
 from forensic.samples import resolve_sample
 from forensic.verdict import verdict_line

@@ -264,7 +264,7 @@ def test_a_benchmark_section_without_its_data_says_so_and_where_it_looked():
 @pytest.mark.slow  # compiles the shipped library once (~20 s on 2 cores)
 def test_measured_enfsi_ir_spectra_identify_as_themselves_with_the_engine(shared_data):
     """forensic.identify against the shipped library: the figure the README reports."""
-    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.identification import identify  # noqa: PLC0415
     from forensic.library import shipped_library  # noqa: PLC0415
 
     enfsi = _enfsi_dir(shared_data)
@@ -306,7 +306,7 @@ def test_measured_raman_spectra_identify_as_their_modelled_reference(
     shared_data, relative, expected
 ):
     """Measured Raman spectra in ../shared/data (a check, never a source) find their reference."""
-    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.identification import identify  # noqa: PLC0415
     from forensic.library import shipped_library  # noqa: PLC0415
 
     path = shared_data / relative

@@ -776,7 +776,7 @@ def test_kill_at_any_moment_of_repeated_scans(tmp_path, delay_s):
 
 needs_engine = pytest.mark.skipif(
     importlib.util.find_spec("drivers.urls") is None
-    or importlib.util.find_spec("forensic.identify") is None
+    or importlib.util.find_spec("forensic.identification") is None
     or shutil.which("forensic") is None,
     reason="needs the drivers (drivers.urls), the identification engine and the console script",
 )

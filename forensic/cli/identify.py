@@ -71,7 +71,7 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
     exit code is 2 at the end.
     """
     # the engine imports SciPy and pyteomics: only when this command runs (fast --help)
-    from forensic.identify import identify  # noqa: PLC0415
+    from forensic.identification import identify  # noqa: PLC0415
     from forensic.io import read_spectra  # noqa: PLC0415
     from forensic.library import compiling_message, open_reference_library  # noqa: PLC0415
 

@@ -210,7 +210,7 @@ def list_command(lib, as_json):
 def show_command(name, library_dir, modality, out, force):
     """Show the reference(s) NAME: metadata, peak table and (with --out) a plot."""
     from forensic import curation  # noqa: PLC0415  (only when run)
-    from forensic.identify import reference_warning  # noqa: PLC0415
+    from forensic.identification import reference_warning  # noqa: PLC0415
     from forensic.io import read_spectrum  # noqa: PLC0415
     from forensic.spectrum import is_measured  # noqa: PLC0415
 

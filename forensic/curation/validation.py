@@ -1011,7 +1011,7 @@ def _self_identification(
     gate: GateResult,
     seed: int,
 ) -> None:
-    from forensic.identify import identify  # noqa: PLC0415  (the engine: only when run)
+    from forensic.identification import identify  # noqa: PLC0415  (the engine: only when run)
 
     for i, (row, s) in enumerate(spectra):
         if s.modality not in library.blocks:

@@ -39,7 +39,7 @@ from forensic.custody.verify import (
     verify_store,
 )
 from forensic.errors import CustodyError
-from forensic.identify import (
+from forensic.identification import (
     MODELLED_WARNING,
     low_confidence_statements,
     not_measured_warning,

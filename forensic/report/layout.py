@@ -13,7 +13,7 @@ from typing import Any
 
 from forensic.custody.continuity import seals_in_force
 from forensic.custody.store import recorded_moment, stated_description, utc_when
-from forensic.identify import reference_confidence, stated_warning
+from forensic.identification import reference_confidence, stated_warning
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
 from forensic.verdict import (
     MARGIN_MIN,
@@ -510,7 +510,7 @@ def library_annex(content: Mapping[str, Any]) -> list[str]:
         Paragraphs: for each library (by version, in the report's order) its line
         (:func:`library_line`) and one paragraph per modality (``Raman, 49 substances:
         alpha-PVP hydrochloride, Alprazolam, ...``); a modality too large to list
-        (:data:`forensic.identify.LISTED_SUBSTANCES_MAX`) is said to be so. Empty when no
+        (:data:`forensic.identification.LISTED_SUBSTANCES_MAX`) is said to be so. Empty when no
         result records the names (results recorded before they were kept).
     """
     paragraphs = []
@@ -1793,7 +1793,7 @@ def figure_title(figure: Mapping[str, Any]) -> str:
     its provenance, so a simulated one is never called measured, and what it is drawn over,
     named as the verdict names it: the best reference only when it identifies the spectrum,
     else the closest one, and a no match's says so, as does one that is chance (no usable
-    signal) or compared wrongly (:attr:`forensic.identify.Identification.unusable`).
+    signal) or compared wrongly (:attr:`forensic.identification.Identification.unusable`).
 
     Parameters
     ----------

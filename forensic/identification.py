@@ -15,9 +15,7 @@ inverts it.
 
 from __future__ import annotations
 
-import sys
 import time
-import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -67,13 +65,14 @@ __all__ = [
     "RERANK_CANDIDATES",
     "SIMULATED_WARNING",
     "Identification",
+    "comparison_row",
     "identify",
     "low_confidence_statements",
     "not_measured_warning",
+    "quick_search",
+    "quick_search_batch",
     "reference_confidence",
     "reference_warning",
-    "search",
-    "search_batch",
     "stated_warning",
 ]
 
@@ -1558,7 +1557,35 @@ def _hit_dicts(library: Library, modality: str, hits) -> list[dict[str, Any]]:
     return out
 
 
-def search(spectrum: Spectrum, library: Library, *, top: int = 5) -> list[dict[str, Any]]:
+def comparison_row(spectrum: Spectrum, library: Library) -> tuple[np.ndarray, int, int]:
+    """A query as the library's matrix is scored against it (:func:`quick_search`,
+    :func:`identify`): the library's pipeline for its modality run on it, on the library's grid.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The query, as read.
+    library : Library
+        The reference library.
+
+    Returns
+    -------
+    row : numpy.ndarray
+        (G,) float64 on the library's grid of the spectrum's modality, zero outside
+        ``[start, stop)``.
+    start, stop : int
+        The grid points the query covers.
+
+    Raises
+    ------
+    IdentificationError
+        As :func:`quick_search`.
+    """
+    prepared = _prepare(spectrum, _block_for(spectrum, library))
+    return prepared.row, prepared.start, prepared.stop
+
+
+def quick_search(spectrum: Spectrum, library: Library, *, top: int = 5) -> list[dict[str, Any]]:
     """Preprocess one query and score it against the whole library: no alignment, no verdict.
 
     The fast path of :func:`identify` (what the speed benchmark times): the library's pipeline,
@@ -1593,10 +1620,10 @@ def search(spectrum: Spectrum, library: Library, *, top: int = 5) -> list[dict[s
     return _hit_dicts(library, spectrum.modality, hits)
 
 
-def search_batch(
+def quick_search_batch(
     spectra: list[Spectrum], library: Library, *, top: int = 5
 ) -> list[list[dict[str, Any]]]:
-    """:func:`search` for many queries of one modality with one pass over the matrix.
+    """:func:`quick_search` for many queries of one modality with one pass over the matrix.
 
     Parameters
     ----------
@@ -1610,7 +1637,8 @@ def search_batch(
     Returns
     -------
     list of list of dict
-        For each query in order, its hits as :func:`search` gives them; empty for no queries.
+        For each query in order, its hits as :func:`quick_search` gives them; empty for no
+        queries.
 
     Raises
     ------
@@ -1636,15 +1664,3 @@ def search_batch(
 
 def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000.0, 3)
-
-
-class _CallableModule(types.ModuleType):
-    """``forensic.identify`` is both this module and the function: whichever Python binds to
-    the package attribute first (the submodule on import, or the function exported by
-    ``forensic.__init__``), ``forensic.identify(spectrum)`` works."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Identification:
-        return identify(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
