@@ -54,8 +54,12 @@ from forensic.spectrum import Spectrum
 __all__ = [
     "FOLDER_NAME",
     "FORMAT",
+    "KEY_NOT_IN_STORE",
+    "NOT_OPERATOR_KEY",
     "SIGNED_FIELDS",
     "SIGNED_WHEN_STATED",
+    "UNSIGNED",
+    "VERIFIED",
     "LateRecord",
     "UnrecordedMeasurement",
     "holding_signals",

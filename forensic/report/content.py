@@ -32,6 +32,7 @@ from forensic.custody.continuity import (
 )
 from forensic.custody.keys import fingerprint, verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
+from forensic.custody.unrecorded import KEY_NOT_IN_STORE, NOT_OPERATOR_KEY, VERIFIED
 from forensic.custody.verify import (
     UnverifiedChainError,
     key_uses,
@@ -631,18 +632,18 @@ def _kept_signature(measured_by: str, signature: Any) -> str:
         f"{accepted} recorded it nonetheless."
     )
     status = signature.get("status")
-    if status == "verified":
+    if status == VERIFIED:
         return (
             f"The file's signature was verified: it was signed with the key of {measured_by} "
             f"known to the evidence store (fingerprint {key})."
         )
-    if status == "key-not-in-store":
+    if status == KEY_NOT_IN_STORE:
         return (
             f"The file's signature is valid, but its key (fingerprint {key}) was not known to "
             f"the evidence store, in which {measured_by} had signed nothing: that the file was "
             f"kept by {measured_by} is not verified."
         )
-    if status == "not-operator-key":
+    if status == NOT_OPERATOR_KEY:
         return (
             f"The file was signed with a key (fingerprint {key}) that is not {measured_by}'s "
             f"key as the evidence store knows it: {unverified}"
