@@ -979,6 +979,20 @@ def test_reading_needs_an_evidence_store_of_this_schema(tmp_path):
         Store(tmp_path / "text.db", read_only=True)
 
 
+def test_the_custody_log_states_a_seal_s_state_as_the_report_does(tmp_path):
+    """A hand-over recorded without the seal's state read "seal intact: -" in the log, and
+    "seal intact not stated" in a report's corrections."""
+    with populated_store(tmp_path / "s") as store:  # its hand-over: seal intact
+        store.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, released_by=OPERATOR, received_by="B",
+            purpose="storage",
+        )  # fmt: skip
+    log = CliRunner().invoke(main, ["custody", "log", "CASE-1", "--store", str(tmp_path / "s")])
+    assert log.exit_code == 0, log.output
+    assert "Ann Example -> B: storage (seal intact: not stated)" in log.output
+    assert "screening analysis (seal" in log.output and "intact: yes, seal SEAL-001)" in log.output
+
+
 READING = [  # each command and what its output must hold
     (["case", "list"], "CASE-1"),
     (["case", "show", "CASE-1"], "Case CASE-1"),

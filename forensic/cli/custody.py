@@ -34,7 +34,7 @@ from forensic.cli.app import (
 )
 from forensic.commands import command
 from forensic.custody import chain
-from forensic.custody.store import Store, StoreDamagedError, as_label
+from forensic.custody.store import Store, StoreDamagedError, as_label, stated_yes_no
 from forensic.custody.verify import VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError, InstallationError
 from forensic.naming import lookalike_note, mixes_scripts
@@ -167,10 +167,6 @@ def _say_waiting(waited: float, limit: float) -> None:
 def _read(store_path: Path | None) -> Store:
     """The store, to read only: it is not changed, and may be on read-only media."""
     return Store(store_path, read_only=True)
-
-
-def _yes_no(value: Any) -> str:
-    return "-" if value is None else ("yes" if value else "no")
 
 
 def utc_when(iso: str | None) -> str:
@@ -830,7 +826,7 @@ def _record_line(table: str, r: dict[str, Any]) -> str:
     if table == "custody_events":
         return (
             f"{r['released_by'] or '-'} -> {r['received_by']}: {r['purpose']} "
-            f"(seal intact: {_yes_no(r['seal_intact'])}"
+            f"(seal intact: {stated_yes_no(r['seal_intact'])}"
             + (f", seal {r['seal_number']}" if r["seal_number"] else "")
             + ")"
             + (f"; notes: {r['notes']}" if r["notes"] else "")

@@ -93,6 +93,7 @@ __all__ = [
     "recorded_moment",
     "resolve_store_path",
     "stated_description",
+    "stated_yes_no",
     "store_files",
     "utc_now",
     "utc_when",
@@ -1864,6 +1865,23 @@ def stated_description(description: str | None) -> str | None:
     str or None
     """
     return NOT_DESCRIBED if description in _NOT_DESCRIBED_BEFORE else description
+
+
+def stated_yes_no(value: object) -> str:
+    """A yes-or-no field of a record (``seal_intact``: 1, 0, or NULL when it was not stated) as
+    it is stated to a reader, in a report's corrections and in the custody log.
+
+    Parameters
+    ----------
+    value : object
+        The field as recorded (or as a report's content holds it: True, False or None).
+
+    Returns
+    -------
+    str
+        ``"yes"``, ``"no"`` or ``"not stated"``.
+    """
+    return "not stated" if value is None else ("yes" if value else "no")
 
 
 def as_label(value: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.custody.continuity import seals_in_force
-from forensic.custody.store import recorded_moment, stated_description, utc_when
+from forensic.custody.store import recorded_moment, stated_description, stated_yes_no, utc_when
 from forensic.identification import reference_confidence, stated_warning
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
 from forensic.verdict import (
@@ -939,7 +939,7 @@ def stated_change(field: str, was: Any, now: Any) -> str:
     """
     name = field.replace("_", " ")
     if field == "seal_intact":
-        return f"{name} {_yes_no(was)} -> {_yes_no(now)}"
+        return f"{name} {stated_yes_no(was)} -> {stated_yes_no(now)}"
     if field in _TIMES:
         return f"{name} {_times(was, now)}"
     if isinstance(was, float) or isinstance(now, float):
@@ -950,10 +950,6 @@ def stated_change(field: str, was: Any, now: Any) -> str:
             shown = [repr(was), repr(now)]
         return f"{name} {shown[0]} -> {shown[1]}"
     return f"{name} {_quoted(_stated(field, was))} -> {_quoted(_stated(field, now))}"
-
-
-def _yes_no(value: Any) -> str:
-    return "not stated" if value is None else ("yes" if value else "no")
 
 
 def _times(was: Any, now: Any) -> str:
