@@ -177,6 +177,54 @@ def test_identify_table_is_readable(built):
     assert len(rows) == 3
 
 
+def test_the_key_to_scores_is_said_once_after_every_file_s_table(built):
+    _, lib, queries, _ = built
+    files = [str(queries / "cocaine.jdx"), str(queries / "sucrose.jdx")]
+    result = CliRunner().invoke(main, ["identify", *files, "--library", str(lib)])
+    assert result.exit_code == 0, result.output
+    key = "(score: similarity to the reference, 1 = identical; q-value: the estimated share"
+    assert [line.startswith(key) for line in result.output.splitlines()].count(True) == 1
+    assert result.output.splitlines()[-1].startswith(key)
+
+
+def test_a_long_name_is_shown_whole_and_a_field_not_recorded_as_a_dash():
+    """The substance column cut "alpha-PVP hydrochloride (modelled)" to "... (modelle", and
+    scan's screen, which shows recorded results too, needs the table to take one recorded
+    without shifts or peaks."""
+    from forensic.cli.result import hits_table  # noqa: PLC0415
+
+    long_name = {
+        "rank": 1,
+        "name": "Diphenhydramine hydrochloride",
+        "score": 0.54,
+        "q_value": 0.092,
+        "shift_cm1": -0.3,
+        "matched_peaks": [[1001.0, 1000.0]],
+        "unmatched_peaks": [870.0],
+        "provenance": "modelled",
+    }
+    recorded_early = {"rank": 2, "name": "Cocaine base", "score": 0.5, "q_value": None}
+    heading, first, second = hits_table([long_name, recorded_early])
+    assert first.split() == [
+        "1", "Diphenhydramine", "hydrochloride", "(modelled)", "0.540", "0.092", "-0.3", "1/2"
+    ]  # fmt: skip
+    assert second.split() == ["2", "Cocaine", "base", "0.500", "-", "-", "-"]
+    for column, value in (("score", "0.540"), ("q-value", "0.092"), ("shift", "-0.3")):
+        assert heading.index(column) + len(column) == first.index(value) + len(value), column
+
+
+def _hit_rows(table: str) -> list[str]:
+    """The lines of a result's hit table under its heading (each begins with its rank)."""
+    lines = table.splitlines()
+    (heading,) = [n for n, line in enumerate(lines) if line.split()[:2] == ["#", "substance"]]
+    rows = []
+    for line in lines[heading + 1 :]:
+        if not line.split()[0].isdigit():
+            break
+        rows.append(line)
+    return rows
+
+
 def test_the_table_shows_q_values_as_the_report_does():
     """A q-value just above Q_IDENTIFIED reads above it, as in the report, not 0.050."""
     from forensic.cli.identify import _table  # noqa: PLC0415
@@ -200,8 +248,18 @@ def test_the_table_shows_q_values_as_the_report_does():
         reasons=["q-value 0.0504 is above 0.05 needed to identify (score 0.900)"],
         pipeline=[],
     )
-    rows = _table("q.jdx", result).splitlines()[2:4]
+    table = _table("q.jdx", result)
+    rows = _hit_rows(table)
     assert rows[0].split()[3] == "0.0504" and "< 0.001" in rows[1]
+    # as scan's screen and the report do: an inconclusive verdict names no substance, the
+    # references it could not tell apart are said under it, before the table
+    headline, closest = table.splitlines()[:2]
+    assert headline.startswith("q.jdx: INCONCLUSIVE: no substance identified")
+    assert closest == (
+        "  Closest references, not told apart (within 0.02 of each other's score) and not "
+        "confirmed: cocaine (score 0.900, q-value 0.0504), sucrose (score 0.900, q-value "
+        "< 0.001)."
+    )
 
 
 def test_the_table_never_shows_an_uncalibrated_score_on_the_threshold_it_missed():
@@ -230,9 +288,11 @@ def test_the_table_never_shows_an_uncalibrated_score_on_the_threshold_it_missed(
         pipeline=[],
         mixture={"components": [{**component, "verdict": "inconclusive"}], "residual": 0.1},
     )
-    lines = _table("q.jdx", result).splitlines()
-    assert lines[2].split()[2] == "0.9496"
-    assert "caffeine 30% (its part scores 0.7996: inconclusive)" in lines[3]
+    table = _table("q.jdx", result)
+    (row,) = _hit_rows(table)
+    assert row.split()[2] == "0.9496"
+    (mixture,) = [line for line in table.splitlines() if line.startswith("  mixture: ")]
+    assert "caffeine 30% (its part scores 0.7996: inconclusive)" in mixture
 
 
 def test_the_table_names_each_reference_s_provenance():
@@ -263,7 +323,7 @@ def test_the_table_names_each_reference_s_provenance():
         reasons=[],
         pipeline=[],
     )
-    rows = [line.split()[1:3] for line in _table("q.jdx", result).splitlines()[2:5]]
+    rows = [line.split()[1:3] for line in _hit_rows(_table("q.jdx", result))]
     assert rows == [["cocaine", "(simulated)"], ["caffeine", "(modelled)"], ["sucrose", "0.990"]]
 
 
@@ -482,7 +542,7 @@ def test_an_ir_file_whose_values_read_far_better_in_the_other_unit_says_so(ir_bu
     )
     assert any("correct the unit the file names" in a for a in record["advice"])
     table = CliRunner().invoke(main, ["identify", str(query), "--library", str(lib)])
-    assert f"  ! {said}" in table.output.splitlines()
+    assert f"  warning: {said}" in table.output.splitlines()  # as scan's screen says it
     assert "INCONCLUSIVE: the spectrum matches far better read as transmittance" in table.output
 
 

@@ -38,6 +38,7 @@ DOCUMENTED_MODULES = [
     "forensic.alignment",
     "forensic.cli",
     "forensic.cli.files",
+    "forensic.cli.result",
     "forensic.commands",
     "forensic.curation",
     "forensic.curation.manifest",

@@ -204,13 +204,15 @@ def test_an_identification_prints_its_reasons_and_a_key_to_its_hit_table(tmp_pat
 
 def test_the_scan_s_screen_and_the_report_explain_score_and_q_value_in_one_set_of_words():
     from forensic.cli import custody as cli_custody  # noqa: PLC0415
+    from forensic.cli import result as cli_result  # noqa: PLC0415
     from forensic.report.layout import HIT_TABLE_KEY  # noqa: PLC0415
     from forensic.verdict import SCORE_KEY  # noqa: PLC0415
 
     assert SCORE_KEY in HIT_TABLE_KEY
-    source = Path(cli_custody.__file__).read_text()
-    assert "SCORE_KEY" in source
-    assert "share of wrong identifications" not in source  # not worded a second time
+    # the key scan's and identify's screens give under their hits (forensic.cli.result)
+    assert cli_result.score_key([{"q_value": 0.01}]) == f"  ({SCORE_KEY})"
+    for module in (cli_custody, cli_result):  # not worded a second time
+        assert "share of wrong identifications" not in Path(module.__file__).read_text()
 
 
 def test_an_inconclusive_headline_names_no_substance_and_says_what_was_not_told_apart(tmp_path):

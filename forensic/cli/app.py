@@ -213,22 +213,3 @@ class ForensicGroup(click.Group):
 @click.version_option(__version__, "--version", prog_name="forensic")
 def main() -> None:
     """Identify seized substances from Raman and infrared spectra."""
-
-
-def mixture_line(mixture: dict[str, Any]) -> str:
-    """A mixture fit as a result's screen shows it: each component's share of the fitted signal
-    (with the score and verdict of its part, when the fit recorded them) and the residual left
-    unexplained, e.g. ``mixture: Cocaine base 63% (its part scores 0.85: identified),
-    Levamisole hydrochloride 37% (...); residual 0.112``."""
-    from forensic.verdict import format_score  # noqa: PLC0415  (not at start-up)
-
-    parts = ", ".join(
-        f"{c['name']} {c['fraction']:.0%}"
-        + (
-            f" (its part scores {format_score(c['score'], c.get('q_value'))}: {c['verdict']})"
-            if "score" in c
-            else ""
-        )
-        for c in mixture["components"]
-    )
-    return f"mixture: {parts}; residual {mixture['residual']:.3f}"

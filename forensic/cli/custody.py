@@ -29,7 +29,6 @@ from forensic.cli.app import (
     filled_in,
     library_option,
     main,
-    mixture_line,
     settings_as_options,
 )
 from forensic.commands import command
@@ -182,15 +181,6 @@ def _result_line(result: dict[str, Any]) -> str:
     return verdict_line(json.loads(result["identification_json"]))
 
 
-def _say_warnings(warnings: list[str], advice: list[str]) -> None:
-    """A result's warnings (the facts its record and report state) and what to do about them
-    (for this screen only)."""
-    for warning in warnings:
-        click.echo(f"  warning: {warning}")
-    for action in advice:
-        click.echo(f"  to do: {action}")
-
-
 def _table(headers: list[str], rows: list[list[Any]]) -> None:
     from forensic.report.layout import format_table  # noqa: PLC0415
 
@@ -269,6 +259,10 @@ def _say_analysed_elsewhere(
         "with it; give --location to name where this report is issued",
         err=True,
     )
+
+
+SCAN_HITS_SHOWN = 3
+"""The hits a scan's screen shows under its verdict (the report lists them all)."""
 
 
 def _print_verdict(text: str) -> None:
@@ -352,7 +346,7 @@ def scan(
     The raw spectrum is stored before identification runs, so nothing is lost if analysis
     fails or the process is stopped.
     """
-    from forensic.verdict import SCORE_KEY, closest_line, format_q_value, format_score  # noqa: PLC0415
+    from forensic.cli.result import result_lines  # noqa: PLC0415
     from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
     from forensic.workflows import scan as run_scan  # noqa: PLC0415
 
@@ -387,24 +381,8 @@ def scan(
             progress=progress,
         )
     _print_verdict(result.verdict)
-    closest = closest_line(result.identification)  # an inconclusive verdict names none
-    if closest:
-        click.echo(f"  {closest}")
-    hits = result.identification.get("hits") or []
-    for hit in hits[:3]:
-        q = hit.get("q_value")
-        click.echo(
-            f"  {hit.get('rank')}. {hit.get('name')}  score {format_score(hit.get('score'), q)}"
-            + (f"  q-value {format_q_value(q)}" if isinstance(q, (int, float)) else "")
-            + (f"  ({hit.get('provenance')} reference)" if hit.get("provenance") else "")
-        )
-    if result.identification.get("mixture"):  # the shares the report gives the investigator
-        click.echo(f"  {mixture_line(result.identification['mixture'])}")
-    if any(isinstance(hit.get("q_value"), (int, float)) for hit in hits[:3]):
-        click.echo(f"  ({SCORE_KEY})")
-    _say_warnings(
-        result.identification.get("warnings") or [], result.identification.get("advice") or []
-    )
+    for line in result_lines(result.identification, top=SCAN_HITS_SHOWN):
+        click.echo(line)
     for limitation in result.custody:  # as the report's limitations say it
         click.echo(f"  custody: {limitation}")
     if result.identification.get("verdict") == "identified":  # what a named substance needs
@@ -633,6 +611,7 @@ def exhibit_show(case_number, item_number, store_path):
 def exhibit_identify(case_number, item_number, library_path, operator, store_path):
     """Identify the exhibit's saved spectra that have no result (a scan stopped or failed
     after saving one), and record the results: no new measurement."""
+    from forensic.cli.result import warning_lines  # noqa: PLC0415
     from forensic.workflows import identify_saved  # noqa: PLC0415
 
     if not operator:
@@ -653,7 +632,9 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
             )
             continue
         click.echo(f"{said}{_result_line(result)} (result record #{result['seq']})")
-        _say_warnings(json.loads(result["identification_json"]).get("warnings") or [], advice)
+        warnings = json.loads(result["identification_json"]).get("warnings") or []
+        for line in warning_lines(warnings, advice):
+            click.echo(line)
 
 
 @exhibit.command("record-spectrum")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, mixture_line, y_unit_option
+from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, y_unit_option
 from forensic.errors import ForensicError
 
 
@@ -26,32 +26,15 @@ def _json_line(path: str, result) -> str:
 
 
 def _table(path: str, result) -> str:
-    from forensic.spectrum import is_measured  # noqa: PLC0415
-    from forensic.verdict import format_q_value, format_score, verdict_line  # noqa: PLC0415
+    """A file's result as every result is shown (:func:`forensic.cli.result.result_lines`),
+    headed by the file and its verdict; what the scores mean is said once, after the last."""
+    from forensic.cli.result import result_lines  # noqa: PLC0415
+    from forensic.verdict import verdict_line  # noqa: PLC0415
 
+    identification = result.to_dict()
     version = result.library_version[:12]
-    verdict = verdict_line(result.to_dict())
-    lines = [f"{path}: {verdict} ({result.modality}, library {version})"]
-    lines.append(f"  {'#':>2}  {'substance':<32} {'score':>7} {'q-value':>8} {'shift':>7}  peaks")
-    for h in result.hits:
-        q = format_q_value(h["q_value"])
-        n_match = len(h["matched_peaks"])
-        n_all = n_match + len(h["unmatched_peaks"])
-        flag = "" if is_measured(h["provenance"]) else f" ({h['provenance']})"
-        lines.append(
-            f"  {h['rank']:>2}  {(h['name'] + flag)[:32]:<32} "
-            f"{format_score(h['score'], h['q_value']):>7} {q:>8} "
-            f"{h['shift_cm1']:>+6.1f}  {n_match}/{n_all}"
-        )
-    if result.mixture:
-        lines.append(f"  {mixture_line(result.mixture)}")
-    for reason in result.reasons:
-        lines.append(f"  - {reason}")
-    for warning in result.warnings:
-        lines.append(f"  ! {warning}")
-    for action in result.advice:  # what to do: for this screen, not for the record
-        lines.append(f"  to do: {action}")
-    return "\n".join(lines)
+    headline = f"{path}: {verdict_line(identification)} ({result.modality}, library {version})"
+    return "\n".join([headline, *result_lines(identification, key=False)])
 
 
 @main.command("identify")
@@ -79,6 +62,7 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
         library_path, on_compile=lambda folder: click.echo(compiling_message(folder), err=True)
     )
     failed = 0
+    shown = []  # the hits of the tables printed, whose scores the key explains
     for path in files:
         try:
             spectra = read_spectra(path)
@@ -90,6 +74,7 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
                 click.echo(_json_line(label, result) if as_json else _table(label, result))
                 if not as_json:
                     click.echo("")
+                    shown += result.hits
         except ForensicError as exc:
             failed += 1
             message = " ".join(str(exc).split())
@@ -98,5 +83,11 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
             click.echo(f"error: {message}", err=True)
             if as_json:
                 click.echo(json.dumps({"file": str(path), "error": message}))
+    if shown:
+        from forensic.cli.result import score_key  # noqa: PLC0415
+
+        key = score_key(shown)
+        if key:
+            click.echo(key.strip())
     if failed:
         sys.exit(EXIT_BAD_INPUT)

@@ -1,0 +1,176 @@
+"""A result on the technician's screen: one format for every command that prints one.
+
+``identify`` (a file), ``scan`` (an exhibit) and ``exhibit identify`` (a saved spectrum) each
+head a result their own way (the file's name, a large verdict, the record's number), with the
+verdict in the words of the report (:func:`forensic.verdict.verdict_line`); what follows the
+headline is laid out here, so that a hit, a warning or what to do reads the same whichever
+command printed it.
+
+Nothing here is loaded at start-up: the verdict's words import NumPy and SciPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["hits_table", "mixture_line", "result_lines", "score_key", "warning_lines"]
+
+SUBSTANCE_WIDTH = 32
+"""The substance column's narrowest width; it widens to the longest name shown, never cuts one."""
+
+
+def mixture_line(mixture: Mapping[str, Any]) -> str:
+    """A mixture fit as a result's screen shows it: each component's share of the fitted signal
+    (with the score and verdict of its part, when the fit recorded them) and the residual left
+    unexplained.
+
+    Parameters
+    ----------
+    mixture : mapping
+        The result's ``mixture``: its ``components`` and ``residual``.
+
+    Returns
+    -------
+    str
+        e.g. ``mixture: Cocaine base 63% (its part scores 0.85: identified), Levamisole
+        hydrochloride 37% (...); residual 0.112``.
+    """
+    from forensic.verdict import format_score, format_share  # noqa: PLC0415
+
+    parts = ", ".join(
+        f"{c['name']} {format_share(c['fraction'])}"
+        + (
+            f" (its part scores {format_score(c['score'], c.get('q_value'))}: {c['verdict']})"
+            if "score" in c
+            else ""
+        )
+        for c in mixture["components"]
+    )
+    return f"mixture: {parts}; residual {mixture['residual']:.3f}"
+
+
+def _peaks(hit: Mapping[str, Any]) -> str:
+    matched, unmatched = hit.get("matched_peaks"), hit.get("unmatched_peaks")
+    if matched is None or unmatched is None:  # a result recorded without them
+        return "-"
+    return f"{len(matched)}/{len(matched) + len(unmatched)}"
+
+
+def hits_table(hits: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A result's hits as a table: rank, substance (and its provenance when it was not
+    measured), score, q-value, shift of the reference's bands (cm-1) and peaks matched.
+
+    Parameters
+    ----------
+    hits : sequence of mapping
+        The hits to show, best first, as a result records them (``rank``, ``name``,
+        ``score``, ``q_value``, ``shift_cm1``, ``matched_peaks``, ``unmatched_peaks``,
+        ``provenance``); a field a result was recorded without is shown as ``-``.
+
+    Returns
+    -------
+    list of str
+        The heading, then one line per hit, each indented by two spaces.
+    """
+    from forensic.spectrum import is_measured  # noqa: PLC0415
+    from forensic.verdict import format_q_value, format_score  # noqa: PLC0415
+
+    names = []
+    for hit in hits:
+        provenance = hit.get("provenance")
+        names.append(str(hit.get("name")) + ("" if is_measured(provenance) else f" ({provenance})"))
+    width = max([SUBSTANCE_WIDTH, *map(len, names)])
+    lines = [f"  {'#':>2}  {'substance':<{width}} {'score':>7} {'q-value':>8} {'shift':>7}  peaks"]
+    for hit, name in zip(hits, names, strict=True):
+        shift = hit.get("shift_cm1")
+        lines.append(
+            f"  {hit.get('rank', '-'):>2}  {name:<{width}} "
+            f"{format_score(hit.get('score'), hit.get('q_value')):>7} "
+            f"{format_q_value(hit.get('q_value')):>8} "
+            f"{'-' if shift is None else f'{shift:+.1f}':>7}  {_peaks(hit)}"
+        )
+    return lines
+
+
+def warning_lines(warnings: Sequence[str], advice: Sequence[str]) -> list[str]:
+    """A result's warnings (the facts its record and report state) and, under them, what to do
+    about them (for this screen only: advice is never recorded).
+
+    Parameters
+    ----------
+    warnings : sequence of str
+        The result's warnings.
+    advice : sequence of str
+        What the technician can do about them.
+
+    Returns
+    -------
+    list of str
+        ``  warning: ...`` lines, then ``  to do: ...`` lines.
+    """
+    return [f"  warning: {w}" for w in warnings] + [f"  to do: {a}" for a in advice]
+
+
+def score_key(hits: Sequence[Mapping[str, Any]]) -> str | None:
+    """What a score and a q-value mean (:data:`forensic.verdict.SCORE_KEY`), for a screen that
+    showed a q-value.
+
+    Parameters
+    ----------
+    hits : sequence of mapping
+        The hits shown.
+
+    Returns
+    -------
+    str or None
+        The key in brackets, indented; None when no hit shown has a q-value (a library without
+        a calibration), since the scores alone need no key.
+    """
+    from forensic.verdict import SCORE_KEY  # noqa: PLC0415
+
+    if any(isinstance(hit.get("q_value"), (int, float)) for hit in hits):
+        return f"  ({SCORE_KEY})"
+    return None
+
+
+def result_lines(
+    identification: Mapping[str, Any], *, top: int | None = None, key: bool = True
+) -> list[str]:
+    """What a screen shows of a result under its headline: the closest references of an
+    inconclusive verdict (none is a finding), the hits, the mixture fit, what the scores mean,
+    the verdict's reasons, its warnings and what to do.
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (``Identification.to_dict()``, or as recorded in the store), with its
+        ``advice`` when there is any to give.
+    top : int, optional
+        Show only the best ``top`` hits (default: all the result holds).
+    key : bool, default True
+        Say what the scores and q-values mean (:func:`score_key`) under the hits; a command
+        that shows many results says it once instead.
+
+    Returns
+    -------
+    list of str
+        The lines, each indented by two spaces.
+    """
+    from forensic.verdict import closest_line  # noqa: PLC0415
+
+    hits = list(identification.get("hits") or [])[:top]
+    lines = []
+    closest = closest_line(identification)  # an inconclusive verdict names none
+    if closest:
+        lines.append(f"  {closest}")
+    if hits:
+        lines += hits_table(hits)
+    if identification.get("mixture"):  # the shares the report gives the investigator
+        lines.append(f"  {mixture_line(identification['mixture'])}")
+    said = score_key(hits) if key else None
+    if said:
+        lines.append(said)
+    lines += [f"  - {reason}" for reason in identification.get("reasons") or []]
+    lines += warning_lines(identification.get("warnings") or [], identification.get("advice") or [])
+    return lines
