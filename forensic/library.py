@@ -286,8 +286,10 @@ class Library:
         shipped one :data:`spectral_library.LIBRARY_NAME`, a library folder its folder's
         name); None in files built before it was kept.
     built_at : str or None
-        When it was built (compiled), UTC, ISO 8601 (``2026-11-24T06:37:51Z``); None in files
-        built before it was kept.
+        When it was built (compiled), UTC, ISO 8601 (``2026-11-24T06:37:51Z``), or the date
+        alone where one was given (``library build --built-at``; the shipped library: the
+        date its version was published, :data:`spectral_library.LIBRARY_PUBLISHED`); None in
+        files built before it was kept.
 
     Notes
     -----
@@ -1687,11 +1689,18 @@ def shipped_library(
     LibraryError
         When the shipped folder holds no usable reference.
     """
-    from spectral_library import LIBRARY_DIR, LIBRARY_NAME  # noqa: PLC0415  (data, optional)
+    from spectral_library import (  # noqa: PLC0415  (data, optional)
+        LIBRARY_DIR,
+        LIBRARY_NAME,
+        LIBRARY_PUBLISHED,
+    )
 
-    return _compiled_folder(
+    library = _compiled_folder(
         Path(LIBRARY_DIR), "shipped", name=LIBRARY_NAME, rebuild=rebuild, on_compile=on_compile
     )
+    # dated by the version it is, not by when this computer compiled it into its cache
+    library.built_at = LIBRARY_PUBLISHED
+    return library
 
 
 def open_reference_library(

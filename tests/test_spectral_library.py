@@ -14,8 +14,9 @@ import pytest
 from benchmarks import run as benchmark_run
 from forensic.curation import MANIFEST_COLUMNS
 from forensic.io import read_spectrum
+from forensic.library import shipped_library
 from forensic.spectrum import Spectrum
-from spectral_library import LIBRARY_DIR
+from spectral_library import LIBRARY_DIR, LIBRARY_PUBLISHED
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = LIBRARY_DIR / "manifest.csv"
@@ -316,3 +317,13 @@ def test_measured_raman_spectra_identify_as_their_modelled_reference(
     top = identify(query, shipped_library(), top=1, mixtures=False).to_dict()["hits"][0]
     assert top["entry_id"] == expected
     assert top["provenance"] == "modelled"
+
+
+def test_the_shipped_library_is_dated_by_its_published_version_not_by_its_compilation():
+    """A report prints the shipped library's date: the newest CHANGELOG entry's, the same on
+    every computer, never the moment this one compiled it into its cache."""
+    changelog = (LIBRARY_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## (\d{4}-\d{2}-\d{2})\b", changelog, flags=re.MULTILINE)
+    assert newest is not None, "CHANGELOG.md has no dated entry"
+    assert newest[1] == LIBRARY_PUBLISHED
+    assert shipped_library().built_at == LIBRARY_PUBLISHED
