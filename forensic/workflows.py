@@ -47,7 +47,7 @@ from forensic.errors import (
 )
 from forensic.instruments import driver_bugs, held_instrument
 from forensic.naming import lookalike_note, mixes_scripts, read_as_latin
-from forensic.operators import who_signs
+from forensic.operators import Signer, who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
 from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
 from forensic.verdict import verdict_line
@@ -1081,6 +1081,320 @@ def _result_of(
     return results[-1] if results else None
 
 
+class _Receipt(NamedTuple):
+    """What a scan recorded, or found recorded, of the exhibit before the laser fires
+    (:meth:`_Scan.record_receipt`), and what it says of it on the ``custody`` progress line.
+
+    Attributes
+    ----------
+    case, exhibit : dict
+        The case and the exhibit label, as recorded (opened now or before).
+    event : dict
+        The custody event: the receipt recorded now, or the one already in the log.
+    recorded : bool
+        Whether ``event`` was recorded now.
+    gaps : list of str
+        The breaks in the custody log the receipt made, in the report's words.
+    discrepancies : list of Discrepancy
+        The scan's statements the records contradict, and the doubts the receipt made, each
+        with what to do.
+    facts : list of str
+        The contradictions alone: noted on a new receipt, and recorded among the result's
+        warnings.
+    undescribed : bool
+        The label has no description, and the scan states none.
+    """
+
+    case: dict[str, Any]
+    exhibit: dict[str, Any]
+    event: dict[str, Any]
+    recorded: bool
+    gaps: list[str]
+    discrepancies: list[Discrepancy]
+    facts: list[str]
+    undescribed: bool
+
+
+@dataclass
+class _Scan:
+    """One run of :func:`scan`: what it was asked to do, and how far it has got.
+
+    The steps are its methods, run in the order :func:`scan` calls them; each says what the
+    store holds when it begins and when it ends, and what an error or a stop (Ctrl-C, a
+    stopping signal: a :class:`KeyboardInterrupt`) there leaves. What they share is here, so
+    that the failure and stop handlers of :func:`scan` can say what the store holds of the
+    scan and the commands left to run, from wherever it ended.
+    """
+
+    db: Store
+    notify: Callable[[str, str], None]
+    instrument_url: str
+    case_number: str
+    """As given; as recorded (without the spaces a paste leaves) once the case is recorded."""
+    item_number: str
+    """As given; as recorded once the exhibit is labelled."""
+    operator: str
+    """Normalised (:func:`~forensic.custody.keys.operator_name`); the name it signs under in
+    this store once :meth:`check_numbers` has found it."""
+    report_paths: tuple[str | os.PathLike | None, ...]
+    """The PDF, JSON and text reports asked for (None where not)."""
+    unit: str | None
+    location: str | None
+    library: Any
+    description: str | None
+    seal_number: str | None
+    seal_intact: bool | None
+    received_from: str | None
+    acquire_settings: Mapping[str, Any] | None
+    overwrite: bool
+    store_wait_s: float | None
+    start: int | None = None
+    """The store's position before the scan recorded anything (None until it is read): what
+    it records is read back from there."""
+    reference: Any = None
+    """The reference library loaded (None when an ``identify`` was given)."""
+    signer: Signer | None = None
+    """Who signs (:func:`~forensic.operators.who_signs`), once known."""
+    connected: bool = False
+    """The instrument answered and accepted the settings: from here on, records may be made."""
+    kept: str | None = None
+    """Where a measured spectrum the store did not take is kept, in words."""
+
+    def begin(self) -> None:
+        """Read where the store stands (:attr:`start`), before anything is recorded."""
+        self.start = self.db.head()[0]
+
+    def load_library(
+        self, identify: Callable[[Any], Mapping[str, Any]] | None
+    ) -> Callable[[Any], Mapping[str, Any]]:
+        """The identification the scan runs: ``identify`` if given, else against the reference
+        library, loaded now (saying so on the ``connect`` line if it is compiled), before
+        anything is recorded: a library that cannot be loaded, or a stop here, records
+        nothing."""
+        if identify is not None:
+            return identify
+        from forensic.library import compiling_message  # noqa: PLC0415  (as the loader)
+
+        self.reference = _reference_library(
+            self.library, lambda folder: self.notify("connect", compiling_message(folder))
+        )
+        return _identify_against(self.reference)
+
+    def check_numbers(self) -> None:
+        """Refuse a case or exhibit number that looks like a typing error of a recorded one,
+        or that mixes scripts (:func:`_refuse_near_duplicates`), and find who signs
+        (:attr:`signer`; from here on :attr:`operator` is the name it signs under). Nothing
+        is recorded yet, and the laser has not fired."""
+        _refuse_near_duplicates(self.db, self.case_number, self.item_number, operator=self.operator)
+        self.signer = who_signs(self.db, self.operator)
+        self.operator = self.signer.name  # as it signs in this store, from here on
+
+    def connect(
+        self, open_instrument: Callable[[str], Any] | None
+    ) -> contextlib.AbstractContextManager[Any]:
+        """The instrument, as a ``with`` block that closes it (its laser off) whatever happens
+        (:func:`~forensic.instruments.held_instrument`), said on the ``connect`` line.
+
+        A mistyped URL or an unplugged cable fails on entering the block, before anything is
+        recorded; a serial analyser may take seconds to answer (the driver tries its baud
+        rates)."""
+        self.notify("connect", f"connecting to {self.instrument_url}")
+        opener = open_instrument or functools.partial(
+            _default_open_instrument, library=self.library
+        )
+        return held_instrument(opener, self.instrument_url)
+
+    def check_instrument(self, instrument: Any) -> None:
+        """Refuse an instrument the library cannot identify from (:func:`_check_measurable`),
+        and settings it cannot apply: refused before anything is recorded, never dropped.
+        Once both pass, the scan is :attr:`connected`: a failure from here on says what the
+        store holds of it."""
+        _check_measurable(self.reference, instrument)
+        check_settings = getattr(instrument, "check_settings", None)
+        if check_settings is not None:
+            with driver_bugs(self.instrument_url, "checking the settings"):
+                check_settings(**dict(self.acquire_settings or {}))
+        self.connected = True
+
+    def say_case(self) -> None:
+        """The ``case`` progress line: the case and the exhibit, NEW where new to the store,
+        and a note of the numbers that hold letters of another script. Said before the case
+        or the label is recorded: a number new to the store may be a typing error the
+        near-duplicate check cannot see."""
+        new_case = self.db.get_case(self.case_number) is None
+        new_exhibit = new_case or self.db.get_exhibit(self.case_number, self.item_number) is None
+        self.notify(
+            "case",
+            f"{'NEW case' if new_case else 'case'} {self.case_number}, "
+            f"{'NEW exhibit' if new_exhibit else 'exhibit'} {self.item_number} in "
+            f"{self.db.db_path}"
+            + _lookalike_lines(
+                (self.case_number if new_case else None, "case number"),
+                (self.item_number if new_exhibit else None, "exhibit number"),
+                (self.seal_number, "seal number"),
+            ),
+        )
+
+    def record_receipt(self) -> _Receipt:
+        """Open the case and label the exhibit (if new), and record the receipt
+        (:func:`_receipt`), in one transaction: what the scan states against the exhibit's
+        records is judged on the records its receipt follows, and nothing another process
+        records comes between. A wait for the store is said on the ``case`` line; a failure
+        or a stop in the transaction rolls all of it back (the laser has not fired). From
+        here on the numbers are as recorded."""
+        db = self.db
+        db.on_wait = _waiting_said(
+            self.notify,
+            "case",
+            "record the case, the label and the receipt",
+            "Ctrl-C stops the scan before the laser fires",
+        )
+        with db.transaction():
+            _refuse_near_duplicates(
+                db, self.case_number, self.item_number, operator=self.operator, ending=""
+            )
+            case = db.open_case(
+                self.case_number,
+                operator=self.operator,
+                unit=self.unit,
+                location=self.location,
+                exist_ok=True,
+            )
+            exhibit = db.add_exhibit(
+                self.case_number,
+                self.item_number,
+                operator=self.operator,
+                description=self.description or NOT_DESCRIBED,
+                seal_number=self.seal_number,
+                exist_ok=True,
+            )
+            # as recorded: a pasted number may carry spaces the store does not keep
+            self.case_number, self.item_number = case["case_number"], exhibit["item_number"]
+            custody = db.custody_events(self.case_number, self.item_number)
+            discrepancies = label_discrepancies(
+                exhibit,
+                custody,
+                description=self.description,
+                seal_number=self.seal_number,
+                store=db.db_path,
+                operator=self.operator,
+            )
+            facts = [fact for fact, _ in discrepancies]
+            # a label without description, which a description stated now does not fill in
+            # (a discrepancy says that, with what to do)
+            undescribed = stated_description(exhibit["description"]) == NOT_DESCRIBED and not (
+                self.description and self.description.strip()
+            )
+            event, recorded = _receipt(
+                db,
+                self.case_number,
+                self.item_number,
+                operator=self.operator,
+                received_from=self.received_from,
+                seal_intact=self.seal_intact,
+                seal_number=self.seal_number,
+                label_seal_number=exhibit["seal_number"],
+                notes="; ".join(facts) or None,
+            )
+            # the breaks and doubts this receipt made, in the report's words
+            after = db.custody_events(self.case_number, self.item_number)
+            collector = exhibit["collected_by"]
+            gaps_before = set(custody_gaps(custody, collected_by=collector))
+            gaps = [
+                gap for gap in custody_gaps(after, collected_by=collector) if gap not in gaps_before
+            ]
+            doubts_before = set(custody_doubts(custody, exhibit=exhibit, case=case))
+            discrepancies += [
+                Discrepancy(doubt, "check the seal and the custody log with who handed it over")
+                for doubt in custody_doubts(after, exhibit=exhibit, case=case)
+                if doubt not in doubts_before
+            ]
+        return _Receipt(case, exhibit, event, recorded, gaps, discrepancies, facts, undescribed)
+
+    def say_custody(self, receipt: _Receipt) -> None:
+        """The ``custody`` progress line (:func:`_custody_line`), said once the receipt is
+        committed: who holds or receives the exhibit, with a warning for each break in the
+        log and each contradicted statement, and what to do about it."""
+        signer = self.signer
+        self.notify(
+            "custody",
+            _custody_line(
+                self.operator,
+                self.item_number,
+                receipt.event,
+                receipt.recorded,
+                gaps=receipt.gaps,
+                discrepancies=receipt.discrepancies,
+                undescribed=(
+                    _correct_label(receipt.exhibit, store=self.db.db_path, operator=self.operator)
+                    if receipt.undescribed
+                    else None
+                ),
+                signed_as=signer.note if signer else None,
+                named_alike=signer.warning if signer else None,
+            ),
+        )
+
+    def report_command(self) -> str | None:
+        """The command that makes the report asked for, as the scan would have (its numbers
+        and operator as they stand when it is asked: as recorded, as it signs); None when no
+        report was asked for."""
+        return _report_command(
+            self.db,
+            as_label(self.case_number),
+            as_label(self.item_number),
+            self.report_paths,
+            operator=self.operator,
+            unit=self.unit,
+            location=self.location,
+        )
+
+    def say_what_is_recorded(self, exc: ForensicError) -> None:
+        """Add to the message of the error that ended the scan what the store holds of it,
+        as a stop does; a failure before the instrument answered has recorded nothing, and
+        its message says what to put right. A store whose file went says where the spectrum
+        is kept instead (what the file held is not there to read back)."""
+        if isinstance(exc, StoreGoneError):  # what the store's file held is not there
+            exc.args = (f"{exc}; {self.kept}",)
+        elif self.connected and self.start is not None:
+            _say_what_is_recorded(
+                exc,
+                self.db,
+                self.start,
+                self.case_number,
+                self.item_number,
+                kept=self.kept,
+                library=self.library,
+                operator=self.operator,
+                report_command=self.report_command(),
+            )
+
+    def recorded_when_stopped(self) -> str:
+        """What the store holds of a scan stopped (Ctrl-C, a stopping signal) at any stage,
+        and what is left to do, in words (:func:`_what_is_recorded`). By then the instrument
+        is closed (its laser off) and any unfinished transaction rolled back."""
+        case_number, item_number = as_label(self.case_number), as_label(self.item_number)
+        try:
+            records = [] if self.start is None else self.db.appended_since(self.start)
+            return _what_is_recorded(
+                records,
+                case_number,
+                item_number,
+                self.report_command(),
+                self.kept,
+                stopped=True,
+                identify_command=_identify_command(
+                    self.db,
+                    case_number,
+                    item_number,
+                    library=self.library,
+                    operator=self.operator,
+                ),
+            )
+        except ForensicError as error:
+            return _unreadable(error, self.db, case_number, item_number, self.kept)
+
+
 def scan(
     instrument_url: str,
     *,
@@ -1213,144 +1527,41 @@ def scan(
     own_store = not isinstance(store, Store)
     db = Store(store) if own_store else store
     said_on_wait = db.on_wait  # while the scan runs, a wait for the store is its progress
-    start: int | None = None
-
-    def report_command() -> str | None:
-        """The command that makes the report asked for, as the scan would have (its numbers
-        and operator as they stand when it is asked: as recorded, as it signs)."""
-        return _report_command(
-            db,
-            as_label(case_number),
-            as_label(item_number),
-            (report_path, json_path, text_path),
-            operator=operator,
-            unit=unit,
-            location=location,
-        )
-
-    reference = None
-    connected = False
-    kept: str | None = None  # where a spectrum the store did not take is kept, in words
+    run = _Scan(
+        db=db,
+        notify=notify,
+        instrument_url=instrument_url,
+        case_number=case_number,
+        item_number=item_number,
+        operator=operator,
+        report_paths=(report_path, json_path, text_path),
+        unit=unit,
+        location=location,
+        library=library,
+        description=description,
+        seal_number=seal_number,
+        seal_intact=seal_intact,
+        received_from=received_from,
+        acquire_settings=acquire_settings,
+        overwrite=overwrite,
+        store_wait_s=store_wait_s,
+    )
     try:
-        start = db.head()[0]
-        if identify is None:  # loaded before anything is recorded (a stop here records nothing)
-            from forensic.library import compiling_message  # noqa: PLC0415  (as the loader)
-
-            reference = _reference_library(
-                library, lambda folder: notify("connect", compiling_message(folder))
+        run.begin()
+        identify = run.load_library(identify)
+        run.check_numbers()
+        with run.connect(open_instrument) as instrument:
+            run.check_instrument(instrument)
+            run.say_case()
+            receipt = run.record_receipt()
+            run.say_custody(receipt)
+            case, exhibit, event, facts = (
+                receipt.case,
+                receipt.exhibit,
+                receipt.event,
+                receipt.facts,
             )
-            identify = _identify_against(reference)
-        _refuse_near_duplicates(db, case_number, item_number, operator=operator)
-        signer = who_signs(db, operator)
-        operator = signer.name  # as it signs in this store, from here on
-        # A mistyped URL or an unplugged cable fails here, before anything is recorded; a serial
-        # analyser may take seconds to answer (the driver tries its baud rates).
-        notify("connect", f"connecting to {instrument_url}")
-        opener = open_instrument or functools.partial(_default_open_instrument, library=library)
-        with held_instrument(opener, instrument_url) as instrument:
-            _check_measurable(reference, instrument)
-            check_settings = getattr(instrument, "check_settings", None)
-            if check_settings is not None:  # refused before anything is recorded, never dropped
-                with driver_bugs(instrument_url, "checking the settings"):
-                    check_settings(**dict(acquire_settings or {}))
-            connected = True
-            # said before the case or the label is recorded: a number new to the store may
-            # be a typing error the near-duplicate check cannot see
-            new_case = db.get_case(case_number) is None
-            new_exhibit = new_case or db.get_exhibit(case_number, item_number) is None
-            notify(
-                "case",
-                f"{'NEW case' if new_case else 'case'} {case_number}, "
-                f"{'NEW exhibit' if new_exhibit else 'exhibit'} {item_number} in {db.db_path}"
-                + _lookalike_lines(
-                    (case_number if new_case else None, "case number"),
-                    (item_number if new_exhibit else None, "exhibit number"),
-                    (seal_number, "seal number"),
-                ),
-            )
-            db.on_wait = _waiting_said(
-                notify,
-                "case",
-                "record the case, the label and the receipt",
-                "Ctrl-C stops the scan before the laser fires",
-            )
-            # One transaction from the case to the receipt: what the scan states against
-            # the exhibit's records is judged on the records its receipt follows, and
-            # nothing another process records comes between.
-            with db.transaction():
-                _refuse_near_duplicates(db, case_number, item_number, operator=operator, ending="")
-                case = db.open_case(
-                    case_number, operator=operator, unit=unit, location=location, exist_ok=True
-                )
-                exhibit = db.add_exhibit(
-                    case_number,
-                    item_number,
-                    operator=operator,
-                    description=description or NOT_DESCRIBED,
-                    seal_number=seal_number,
-                    exist_ok=True,
-                )
-                # as recorded: a pasted number may carry spaces the store does not keep
-                case_number, item_number = case["case_number"], exhibit["item_number"]
-                custody = db.custody_events(case_number, item_number)
-                discrepancies = label_discrepancies(
-                    exhibit,
-                    custody,
-                    description=description,
-                    seal_number=seal_number,
-                    store=db.db_path,
-                    operator=operator,
-                )
-                facts = [fact for fact, _ in discrepancies]
-                # a label without description, which a description stated now does not fill in
-                # (a discrepancy says that, with what to do)
-                undescribed = stated_description(exhibit["description"]) == NOT_DESCRIBED and not (
-                    description and description.strip()
-                )
-                event, recorded = _receipt(
-                    db,
-                    case_number,
-                    item_number,
-                    operator=operator,
-                    received_from=received_from,
-                    seal_intact=seal_intact,
-                    seal_number=seal_number,
-                    label_seal_number=exhibit["seal_number"],
-                    notes="; ".join(facts) or None,
-                )
-                # the breaks and doubts this receipt made, in the report's words
-                after = db.custody_events(case_number, item_number)
-                collector = exhibit["collected_by"]
-                gaps_before = set(custody_gaps(custody, collected_by=collector))
-                gaps = [
-                    gap
-                    for gap in custody_gaps(after, collected_by=collector)
-                    if gap not in gaps_before
-                ]
-                doubts_before = set(custody_doubts(custody, exhibit=exhibit, case=case))
-                discrepancies += [
-                    Discrepancy(doubt, "check the seal and the custody log with who handed it over")
-                    for doubt in custody_doubts(after, exhibit=exhibit, case=case)
-                    if doubt not in doubts_before
-                ]
-            notify(
-                "custody",
-                _custody_line(
-                    operator,
-                    item_number,
-                    event,
-                    recorded,
-                    gaps=gaps,
-                    discrepancies=discrepancies,
-                    undescribed=(
-                        _correct_label(exhibit, store=db.db_path, operator=operator)
-                        if undescribed
-                        else None
-                    ),
-                    signed_as=signer.note,
-                    named_alike=signer.warning,
-                ),
-            )
+            case_number, item_number, operator = run.case_number, run.item_number, run.operator
             notify("acquire", f"acquiring from {instrument_url}")
             if hasattr(instrument, "on_notice"):  # what to do, or how long it waits, meanwhile
                 instrument.on_notice = lambda text: notify("acquire", text)
@@ -1389,9 +1600,9 @@ def scan(
             # take is kept in a file, and the error says where and how to record it.
             # (a second Ctrl-C is held until the file is written and `kept` says where)
             with holding_signals():
-                kept = _keep_measured(
+                run.kept = _keep_measured(
                     db,
-                    start,
+                    run.start,
                     spectrum,
                     case_number=case_number,
                     item_number=item_number,
@@ -1399,7 +1610,7 @@ def scan(
                     exc=exc,
                     measured=measured,
                     library=library,
-                    report_command=report_command(),
+                    report_command=run.report_command(),
                 )
             if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
                 raise CustodyError(
@@ -1413,7 +1624,7 @@ def scan(
         identify_again = _identify_command(
             db, case_number, item_number, library=library, operator=operator
         )
-        then_report = _then_report(report_command())
+        then_report = _then_report(run.report_command())
         notify("identify", "identifying against the reference library")
         try:
             identification = dict(identify(spectrum))
@@ -1449,7 +1660,7 @@ def scan(
                 f"saved spectrum and records its result{then_report}"
             ) from exc
         report = None
-        make_report = report_command()
+        make_report = run.report_command()
         if make_report is not None:
             notify("report", f"writing the report to {report_path or json_path or text_path}")
             db.on_wait = _waiting_said(
@@ -1476,7 +1687,7 @@ def scan(
                     f"{saved} and the result recorded (#{result['seq']}), but the report "
                     f"failed: {exc}"
                 )
-                if not _reports_since(db, start):  # else the error says how to issue it again
+                if not _reports_since(db, run.start):  # else the error says how to issue it again
                     said += f"; once that is put right, {make_report} makes it"
                 raise ScanIncomplete(said) from exc
         if report is not None:  # in the words the report carries, from its content
@@ -1502,45 +1713,10 @@ def scan(
     except ScanIncomplete:
         raise
     except ForensicError as exc:
-        # The instrument or the store failed once records may have been made: the error says
-        # what the store holds of this scan, as a stop does (a failure before the instrument
-        # answered has recorded nothing, and its message says what to put right).
-        if isinstance(exc, StoreGoneError):  # what the store's file held is not there
-            exc.args = (f"{exc}; {kept}",)
-        elif connected and start is not None:
-            _say_what_is_recorded(
-                exc,
-                db,
-                start,
-                case_number,
-                item_number,
-                kept=kept,
-                library=library,
-                operator=operator,
-                report_command=report_command(),
-            )
+        run.say_what_is_recorded(exc)
         raise
     except KeyboardInterrupt as exc:
-        # Ctrl-C or a stopping signal, at any stage: the instrument is closed (its laser off)
-        # and any unfinished transaction rolled back by now; say what the store holds.
-        # (a warning the instrument gave, that its laser may still be on, is kept)
-        case_number, item_number = as_label(case_number), as_label(item_number)
-        try:
-            records = [] if start is None else db.appended_since(start)
-            recorded = _what_is_recorded(
-                records,
-                case_number,
-                item_number,
-                report_command(),
-                kept,
-                stopped=True,
-                identify_command=_identify_command(
-                    db, case_number, item_number, library=library, operator=operator
-                ),
-            )
-        except ForensicError as error:
-            recorded = _unreadable(error, db, case_number, item_number, kept)
-        raise Interrupted.having_recorded(exc, recorded) from exc
+        raise Interrupted.having_recorded(exc, run.recorded_when_stopped()) from exc
     finally:
         db.on_wait = said_on_wait
         if own_store:
