@@ -1115,6 +1115,29 @@ class _Receipt(NamedTuple):
     undescribed: bool
 
 
+class _Saved(NamedTuple):
+    """A raw spectrum a scan saved (:meth:`_Scan.save_raw_spectrum`), and the words that say
+    so, and what is left to do, when a later step fails.
+
+    Attributes
+    ----------
+    measurement : dict
+        The measurement record of the raw spectrum.
+    said : str
+        That the raw spectrum is saved, naming its record and its SHA-256.
+    identify_again : str
+        The command that identifies the saved spectrum (:func:`_identify_command`).
+    then_report : str
+        The end of a message that gives the command that makes the report asked for
+        (:func:`_then_report`; empty when none was).
+    """
+
+    measurement: dict[str, Any]
+    said: str
+    identify_again: str
+    then_report: str
+
+
 @dataclass
 class _Scan:
     """One run of :func:`scan`: what it was asked to do, and how far it has got.
@@ -1334,6 +1357,204 @@ class _Scan:
                 named_alike=signer.warning if signer else None,
             ),
         )
+
+    def acquire(self, instrument: Any) -> tuple[Any, dict[str, Any]]:
+        """Fire the laser (or read the export) and acquire one spectrum, with what the driver
+        says of the instrument; what the instrument asks for or waits for meanwhile is said on
+        the ``acquire`` line. The case, the label and the receipt are recorded; a failure (an
+        unexpected exception of the driver is a :class:`DriverBug`) or a stop leaves them so,
+        and nothing of the measurement."""
+        self.notify("acquire", f"acquiring from {self.instrument_url}")
+        if hasattr(instrument, "on_notice"):  # what to do, or how long it waits, meanwhile
+            instrument.on_notice = lambda text: self.notify("acquire", text)
+        with driver_bugs(self.instrument_url, "acquiring"):
+            spectrum = instrument.acquire(**dict(self.acquire_settings or {}))
+            described = instrument.describe() if hasattr(instrument, "describe") else {}
+        return spectrum, described
+
+    def as_measured(self, spectrum: Any) -> Any:
+        """The spectrum acquired, signed by the operator; once the instrument is closed, a
+        warning on the ``acquire`` line when it was read from an export file that was there
+        before the scan began (the report says it may not be this exhibit's)."""
+        if spectrum.metadata.get("export_found_at_start"):
+            self.notify(
+                "acquire",
+                f"read {spectrum.metadata.get('source_file')}{_WARNING_LINE}it was in the "
+                f"export folder before the scan began (written "
+                f"{utc_when(spectrum.metadata.get('export_written_at'))}): check that it is "
+                "this exhibit's measurement; the report says it may not be",
+            )
+        return spectrum.with_metadata(operator=self.operator)
+
+    def save_raw_spectrum(self, spectrum: Any, described: Mapping[str, Any]) -> _Saved:
+        """Record the raw spectrum and its measurement (where and by what it was measured),
+        committed before any analysis, so nothing is lost if analysis fails or the process is
+        killed; a store another process keeps locked is waited for (``store_wait_s``), saying
+        so on the ``store`` line.
+
+        The laser has fired and the sample may be used up: a spectrum the store did not take
+        (a failure, a stop while saving, the store's file gone) is kept in a file
+        (:func:`_keep_measured`, :attr:`kept`), and the error, which keeps its type (an
+        unexpected one becomes a :class:`CustodyError`), says where and how to record it. A
+        second Ctrl-C is held until the file is written."""
+        db = self.db
+        measured = {
+            "instrument_url": self.instrument_url,
+            "instrument": {"driver": described} if described else None,
+            # recorded with it: a later report says where
+            **_where_measured(self.unit, self.location),
+        }
+        try:
+            self.notify("store", "saving the raw spectrum")
+            measurement = _save_measurement(
+                db,
+                self.case_number,
+                self.item_number,
+                spectrum,
+                operator=self.operator,
+                notify=self.notify,
+                wait_s=STORE_WAIT_S if self.store_wait_s is None else self.store_wait_s,
+                **measured,
+            )
+            db.check_in_place()  # not recorded, if the store's file went meanwhile
+        except BaseException as exc:
+            # (a second Ctrl-C is held until the file is written and `kept` says where)
+            with holding_signals():
+                self.kept = _keep_measured(
+                    db,
+                    self.start,
+                    spectrum,
+                    case_number=self.case_number,
+                    item_number=self.item_number,
+                    operator=self.operator,
+                    exc=exc,
+                    measured=measured,
+                    library=self.library,
+                    report_command=self.report_command(),
+                )
+            if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
+                raise CustodyError(
+                    f"{db.db_path}: saving the raw spectrum failed ({type(exc).__name__}: {exc})"
+                ) from exc
+            raise
+        return _Saved(
+            measurement,
+            f"the raw spectrum is saved (measurement record #{measurement['seq']}, SHA-256 "
+            f"{measurement['raw_sha256']})",
+            _identify_command(
+                db, self.case_number, self.item_number, library=self.library, operator=self.operator
+            ),
+            _then_report(self.report_command()),
+        )
+
+    def identify(
+        self,
+        engine: Callable[[Any], Mapping[str, Any]],
+        spectrum: Any,
+        saved: _Saved,
+        facts: Sequence[str],
+    ) -> dict[str, Any]:
+        """Identify the saved spectrum with ``engine``, the contradicted statements (``facts``)
+        added to its warnings, so that they are recorded with the result and listed among the
+        report's limitations. A failure is a :class:`ScanIncomplete` that names the saved spectrum
+        and the commands that identify it and make the report."""
+        self.notify("identify", "identifying against the reference library")
+        try:
+            identification = dict(engine(spectrum))
+        except ForensicError as exc:
+            raise ScanIncomplete(
+                f"{saved.said}, but identification failed: {exc}; once that is put right, "
+                f"{saved.identify_again} identifies the saved spectrum{saved.then_report}"
+            ) from exc
+        if facts:  # recorded with the result, and so listed in the report's limitations
+            identification["warnings"] = [*(identification.get("warnings") or []), *facts]
+        return identification
+
+    def record_result(self, saved: _Saved, identification: Mapping[str, Any]) -> dict[str, Any]:
+        """Record the signed result, its verdict said on the ``record`` line (and a wait for
+        the store too). The raw spectrum is saved, and stays so on Ctrl-C; a failure is a
+        :class:`ScanIncomplete` that says not to measure again, and the commands that
+        identify the saved spectrum and make the report."""
+        db = self.db
+        verdict = verdict_line(identification)
+        self.notify("record", f"recording the result: {verdict}")
+        db.on_wait = _waiting_said(
+            self.notify,
+            "record",
+            "record the result",
+            "the raw spectrum is saved, and stays so on Ctrl-C",
+        )
+        try:
+            return db.add_result(saved.measurement, identification, operator=self.operator)
+        except StoreBusyError as exc:
+            # not "try again": the scan again would measure again; the spectrum is saved
+            raise ScanIncomplete(
+                f"{saved.said}, but its result ({verdict}) could not be recorded: another "
+                f"process kept the store locked for more than {db.busy_timeout_s:g} s, and "
+                f"nothing more was written. Do not measure again: once the store is free, "
+                f"{saved.identify_again} identifies the saved spectrum and records its "
+                f"result{saved.then_report}"
+            ) from exc
+        except ForensicError as exc:
+            raise ScanIncomplete(
+                f"{saved.said}, but its result ({verdict}) could not be recorded: {exc}; once "
+                f"that is put right, {saved.identify_again} identifies the "
+                f"saved spectrum and records its result{saved.then_report}"
+            ) from exc
+
+    def issue_report(self, saved: _Saved, result: Mapping[str, Any]) -> IssuedReport | None:
+        """Issue the report asked for (None when none was), said on the ``report`` line. The
+        spectrum and its result are recorded, and stay so on Ctrl-C; a failure is a
+        :class:`ScanIncomplete` that says what is recorded and, unless the report was
+        recorded (then the error says how to issue it again), the command that makes it."""
+        make_report = self.report_command()
+        if make_report is None:
+            return None
+        report_path, json_path, text_path = self.report_paths
+        self.notify("report", f"writing the report to {report_path or json_path or text_path}")
+        self.db.on_wait = _waiting_said(
+            self.notify,
+            "report",
+            "record the report",
+            "the spectrum and its result are recorded, and stay so on Ctrl-C",
+        )
+        try:
+            return issue_report(
+                self.db,
+                self.case_number,
+                self.item_number,
+                operator=self.operator,
+                pdf_path=report_path,
+                json_path=json_path,
+                text_path=text_path,
+                overwrite=self.overwrite,
+                unit=self.unit,
+                location=self.location,
+            )
+        except ForensicError as exc:
+            said = (
+                f"{saved.said} and the result recorded (#{result['seq']}), but the report "
+                f"failed: {exc}"
+            )
+            if not _reports_since(self.db, self.start):  # else the error says how to issue it
+                said += f"; once that is put right, {make_report} makes it"
+            raise ScanIncomplete(said) from exc
+
+    def custody_said(self, report: IssuedReport | None) -> tuple[str, ...]:
+        """What the exhibit's report says (or, with no report, would say) of its custody, for
+        the screen: everything is recorded by now, so a store that cannot be read back for it
+        is said, not a failed scan."""
+        if report is not None:  # in the words the report carries, from its content
+            section = next(
+                e
+                for e in report.content["exhibits"]
+                if e["label"]["item_number"] == self.item_number
+            )
+            return tuple(custody_limitations(section))
+        try:
+            return tuple(exhibit_custody_limitations(self.db, self.case_number, self.item_number))
+        except ForensicError as exc:  # everything is recorded: that is no failed scan
+            return (f"what a report would say of custody could not be read: {exc}",)
 
     def report_command(self) -> str | None:
         """The command that makes the report asked for, as the scan would have (its numbers
@@ -1555,160 +1776,21 @@ def scan(
             run.say_case()
             receipt = run.record_receipt()
             run.say_custody(receipt)
-            case, exhibit, event, facts = (
-                receipt.case,
-                receipt.exhibit,
-                receipt.event,
-                receipt.facts,
-            )
-            case_number, item_number, operator = run.case_number, run.item_number, run.operator
-            notify("acquire", f"acquiring from {instrument_url}")
-            if hasattr(instrument, "on_notice"):  # what to do, or how long it waits, meanwhile
-                instrument.on_notice = lambda text: notify("acquire", text)
-            with driver_bugs(instrument_url, "acquiring"):
-                spectrum = instrument.acquire(**dict(acquire_settings or {}))
-                described = instrument.describe() if hasattr(instrument, "describe") else {}
-        if spectrum.metadata.get("export_found_at_start"):
-            notify(
-                "acquire",
-                f"read {spectrum.metadata.get('source_file')}{_WARNING_LINE}it was in the "
-                f"export folder before the scan began (written "
-                f"{utc_when(spectrum.metadata.get('export_written_at'))}): check that it is "
-                "this exhibit's measurement; the report says it may not be",
-            )
-        spectrum = spectrum.with_metadata(operator=operator)
-        measured = {
-            "instrument_url": instrument_url,
-            "instrument": {"driver": described} if described else None,
-            **_where_measured(unit, location),  # recorded with it: a later report says where
-        }
-        try:
-            notify("store", "saving the raw spectrum")
-            measurement = _save_measurement(
-                db,
-                case_number,
-                item_number,
-                spectrum,
-                operator=operator,
-                notify=notify,
-                wait_s=STORE_WAIT_S if store_wait_s is None else store_wait_s,
-                **measured,
-            )
-            db.check_in_place()  # not recorded, if the store's file went meanwhile
-        except BaseException as exc:
-            # The laser has fired and the sample may be used up: a spectrum the store did not
-            # take is kept in a file, and the error says where and how to record it.
-            # (a second Ctrl-C is held until the file is written and `kept` says where)
-            with holding_signals():
-                run.kept = _keep_measured(
-                    db,
-                    run.start,
-                    spectrum,
-                    case_number=case_number,
-                    item_number=item_number,
-                    operator=operator,
-                    exc=exc,
-                    measured=measured,
-                    library=library,
-                    report_command=run.report_command(),
-                )
-            if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
-                raise CustodyError(
-                    f"{db.db_path}: saving the raw spectrum failed ({type(exc).__name__}: {exc})"
-                ) from exc
-            raise
-        saved = (
-            f"the raw spectrum is saved (measurement record #{measurement['seq']}, SHA-256 "
-            f"{measurement['raw_sha256']})"
-        )
-        identify_again = _identify_command(
-            db, case_number, item_number, library=library, operator=operator
-        )
-        then_report = _then_report(run.report_command())
-        notify("identify", "identifying against the reference library")
-        try:
-            identification = dict(identify(spectrum))
-        except ForensicError as exc:
-            raise ScanIncomplete(
-                f"{saved}, but identification failed: {exc}; once that is put right, "
-                f"{identify_again} identifies the saved spectrum{then_report}"
-            ) from exc
-        if facts:  # recorded with the result, and so listed in the report's limitations
-            identification["warnings"] = [*(identification.get("warnings") or []), *facts]
-        verdict = verdict_line(identification)
-        notify("record", f"recording the result: {verdict}")
-        db.on_wait = _waiting_said(
-            notify,
-            "record",
-            "record the result",
-            "the raw spectrum is saved, and stays so on Ctrl-C",
-        )
-        try:
-            result = db.add_result(measurement, identification, operator=operator)
-        except StoreBusyError as exc:
-            # not "try again": the scan again would measure again; the spectrum is saved
-            raise ScanIncomplete(
-                f"{saved}, but its result ({verdict}) could not be recorded: another process "
-                f"kept the store locked for more than {db.busy_timeout_s:g} s, and nothing more "
-                f"was written. Do not measure again: once the store is free, {identify_again} "
-                f"identifies the saved spectrum and records its result{then_report}"
-            ) from exc
-        except ForensicError as exc:
-            raise ScanIncomplete(
-                f"{saved}, but its result ({verdict}) could not be recorded: {exc}; once that "
-                f"is put right, {identify_again} identifies the "
-                f"saved spectrum and records its result{then_report}"
-            ) from exc
-        report = None
-        make_report = run.report_command()
-        if make_report is not None:
-            notify("report", f"writing the report to {report_path or json_path or text_path}")
-            db.on_wait = _waiting_said(
-                notify,
-                "report",
-                "record the report",
-                "the spectrum and its result are recorded, and stay so on Ctrl-C",
-            )
-            try:
-                report = issue_report(
-                    db,
-                    case_number,
-                    item_number,
-                    operator=operator,
-                    pdf_path=report_path,
-                    json_path=json_path,
-                    text_path=text_path,
-                    overwrite=overwrite,
-                    unit=unit,
-                    location=location,
-                )
-            except ForensicError as exc:
-                said = (
-                    f"{saved} and the result recorded (#{result['seq']}), but the report "
-                    f"failed: {exc}"
-                )
-                if not _reports_since(db, run.start):  # else the error says how to issue it again
-                    said += f"; once that is put right, {make_report} makes it"
-                raise ScanIncomplete(said) from exc
-        if report is not None:  # in the words the report carries, from its content
-            section = next(
-                e for e in report.content["exhibits"] if e["label"]["item_number"] == item_number
-            )
-            custody_said = custody_limitations(section)
-        else:
-            try:
-                custody_said = exhibit_custody_limitations(db, case_number, item_number)
-            except ForensicError as exc:  # everything is recorded: that is no failed scan
-                custody_said = [f"what a report would say of custody could not be read: {exc}"]
+            spectrum, described = run.acquire(instrument)
+        spectrum = run.as_measured(spectrum)
+        saved = run.save_raw_spectrum(spectrum, described)
+        identification = run.identify(identify, spectrum, saved, receipt.facts)
+        result = run.record_result(saved, identification)
+        report = run.issue_report(saved, result)
         return ScanResult(
-            case,
-            exhibit,
-            event,
-            measurement,
+            receipt.case,
+            receipt.exhibit,
+            receipt.event,
+            saved.measurement,
             result,
             identification,
             report,
-            tuple(custody_said),
+            run.custody_said(report),
         )
     except ScanIncomplete:
         raise
