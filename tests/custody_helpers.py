@@ -116,3 +116,28 @@ def populated_store(
         identification = identification_dict(modelled=modelled)
     store.add_result(measurement, identification, operator=operator)
     return store
+
+
+def break_seal(
+    store: Store,
+    *,
+    case: str = "CASE-1",
+    item: str = "EX-1",
+    received_by: str = "Lab clerk",
+    purpose: str = "storage",
+    seal_number: str = "SEAL-001",
+    notes: str | None = None,
+) -> dict[str, Any]:
+    """Hand an exhibit of :func:`populated_store` over from :data:`OPERATOR` with its seal
+    (by default the one it was labelled with) received broken; the custody event recorded."""
+    return store.add_custody_event(
+        case,
+        item,
+        operator=OPERATOR,
+        released_by=OPERATOR,
+        received_by=received_by,
+        purpose=purpose,
+        seal_intact=False,
+        seal_number=seal_number,
+        notes=notes,
+    )

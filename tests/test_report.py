@@ -15,7 +15,7 @@ import numpy as np
 import pypdfium2
 import pytest
 from click.testing import CliRunner, Result
-from custody_helpers import OPERATOR, identification_dict, populated_store
+from custody_helpers import OPERATOR, break_seal, identification_dict, populated_store
 from library_helpers import SYNTHETIC, synthetic_spectrum
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -1266,16 +1266,7 @@ def test_long_identifiers_wrap_clear_of_the_page_number_and_the_values(tmp_path)
 
 def test_a_seal_broken_on_receipt_is_a_limitation(tmp_path):
     store = populated_store(tmp_path / "s")
-    store.add_custody_event(
-        "CASE-1",
-        "EX-1",
-        operator=OPERATOR,
-        released_by=OPERATOR,
-        received_by="Lab clerk",
-        purpose="storage",
-        seal_intact=False,
-        seal_number="SEAL-001",
-    )
+    break_seal(store)
     report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
     (note,) = [item for item in report.content["limitations"] if "broken" in item]
     assert note.startswith("EX-1: the seal SEAL-001 was broken when Lab clerk received the exhibit")

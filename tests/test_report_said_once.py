@@ -13,7 +13,7 @@ import io
 import re
 
 import pytest
-from custody_helpers import OPERATOR, identification_dict, populated_store
+from custody_helpers import OPERATOR, break_seal, identification_dict, populated_store
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -55,15 +55,10 @@ def test_the_layout_version_is_that_of_page_one():
 def _disputed_exhibit(store) -> None:
     """EX-1 of populated_store: its seal received broken and replaced by S-1200, then a second
     analysis that names another substance on a modelled reference of low confidence."""
-    store.add_custody_event(
-        "CASE-1",
-        "EX-1",
-        operator=OPERATOR,
-        released_by=OPERATOR,
+    break_seal(
+        store,
         received_by="Dr. Chloé Lab",
         purpose="confirmatory analysis",
-        seal_intact=False,
-        seal_number="SEAL-001",
         notes="seal torn on arrival; resealed with S-1200",
     )
     store.add_custody_event(

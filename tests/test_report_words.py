@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pytest
-from custody_helpers import OPERATOR, identification_dict, populated_store
+from custody_helpers import OPERATOR, break_seal, identification_dict, populated_store
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
@@ -42,15 +42,10 @@ def test_the_layout_version_is_that_of_the_words():
 def test_custody_notes_are_signed_and_printed_under_the_custody_table(tmp_path):
     store = populated_store(tmp_path / "s")
     try:
-        store.add_custody_event(
-            "CASE-1",
-            "EX-1",
-            operator=OPERATOR,
-            released_by=OPERATOR,
+        break_seal(
+            store,
             received_by="Dr. Chloé Lab",
             purpose="confirmatory analysis",
-            seal_intact=False,
-            seal_number="SEAL-001",
             notes="seal torn on arrival, bag intact;\nresealed with S-1200",
         )
         report = issue_report(
@@ -297,16 +292,7 @@ def test_a_case_report_opens_with_a_summary_of_its_exhibits_in_their_number_s_or
     try:
         _with_measured_exhibit(store, "A2")
         _with_measured_exhibit(store, "a1")
-        store.add_custody_event(
-            "CASE-1",
-            "A10",
-            operator=OPERATOR,
-            released_by=OPERATOR,
-            received_by="Lab clerk",
-            purpose="storage",
-            seal_intact=False,
-            seal_number="SEAL-001",
-        )
+        break_seal(store, item="A10")
         report = issue_report(
             store,
             "CASE-1",
@@ -354,16 +340,7 @@ def test_exhibit_numbers_sort_as_a_reader_expects():
 def test_the_seal_column_says_intact_or_broken_and_times_say_utc(tmp_path):
     store = populated_store(tmp_path / "s")
     try:
-        store.add_custody_event(
-            "CASE-1",
-            "EX-1",
-            operator=OPERATOR,
-            released_by=OPERATOR,
-            received_by="Lab clerk",
-            purpose="storage",
-            seal_intact=False,
-            seal_number="SEAL-001",
-        )
+        break_seal(store)
         report = issue_report(store, "CASE-1", operator=OPERATOR, text_path=tmp_path / "r.txt")
     finally:
         store.close()
