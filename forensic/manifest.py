@@ -158,17 +158,21 @@ def _text(path: Path) -> str:
         ) from None
 
 
+def _next_cells(path: Path, reader) -> list[str] | None:
+    """The next row's cells (None at the end of the file); a line the CSV reader cannot parse
+    (a stray quote) is a :class:`LibraryError` naming it."""
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        raise LibraryError(f"{path}: line {reader.line_num}: unreadable manifest ({exc})") from None
+
+
 def _header(path: Path, reader) -> tuple[list[str], list[str]]:
     """The column names of the header line, stripped (an empty name stands for no column),
     and the comment lines above it; empty lines above it are skipped."""
     comments = []
     while True:
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            raise LibraryError(
-                f"{path}: line {reader.line_num}: unreadable manifest ({exc})"
-            ) from None
+        cells = _next_cells(path, reader)
         if cells is None:
             return [], comments
         if _is_comment(cells):
@@ -259,12 +263,7 @@ def read_manifest(
     end = reader.line_num
     while True:
         start = end + 1
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            raise LibraryError(
-                f"{path}: line {reader.line_num}: unreadable manifest ({exc})"
-            ) from None
+        cells = _next_cells(path, reader)
         end = reader.line_num
         if cells is None:
             break
