@@ -16,6 +16,7 @@ import unicodedata
 __all__ = [
     "latin_lookalikes",
     "lookalike_note",
+    "lookalike_notes",
     "mixes_scripts",
     "read_as_latin",
     "substance_key",
@@ -295,6 +296,25 @@ def lookalike_note(text: str, what: str) -> str | None:
         )
         said += f"; it mixes {mixed}: almost always a keyboard set to another layout"
     return said
+
+
+def lookalike_notes(*numbers: tuple[str, str]) -> str:
+    """The :func:`lookalike_note` of each number that has one, in one text: what a message
+    that names two numbers which read alike adds, so that they do not look like one number.
+
+    Parameters
+    ----------
+    *numbers : (str, str)
+        Each number, as typed, and what it is as its sentence begins (``("ЗАК-1", "the case
+        number given")``).
+
+    Returns
+    -------
+    str
+        The notes, in the order given, joined by ``"; "``; empty when no number holds a
+        letter of another script that prints like a Latin one.
+    """
+    return "; ".join(note for text, what in numbers if (note := lookalike_note(text, what)))
 
 
 def _named(letters: list[tuple[str, str, str]], *, code_points: bool = True) -> str:

@@ -46,7 +46,7 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.instruments import driver_bugs, held_instrument
-from forensic.naming import lookalike_note, mixes_scripts, read_as_latin
+from forensic.naming import lookalike_note, lookalike_notes, mixes_scripts, read_as_latin
 from forensic.operators import Signer, who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
 from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
@@ -486,11 +486,7 @@ def _printed_alike(given: str, recorded: str, what: str) -> str:
     another script print like Latin ones in either (:func:`~forensic.naming.lookalike_note`),
     in parentheses; else nothing. Without it the two would read the same on the screen, and
     a message that names both as different numbers would make no sense."""
-    notes = [
-        lookalike_note(given, f"the {what} given"),
-        lookalike_note(recorded, f"the recorded {what}"),
-    ]
-    said = "; ".join(note for note in notes if note)
+    said = lookalike_notes((given, f"the {what} given"), (recorded, f"the recorded {what}"))
     return f" ({said})" if said else ""
 
 

@@ -66,6 +66,7 @@ from forensic.errors import CustodyError
 from forensic.naming import (
     latin_lookalikes,
     lookalike_note,
+    lookalike_notes,
     mixes_scripts,
     read_as_latin,
 )
@@ -1924,13 +1925,8 @@ def _printed_like(asked: str, known: list[str], what: str) -> str:
     printed = read_as_latin(asked)
     for number in known:
         if number != asked and read_as_latin(number) == printed:
-            said = "; ".join(
-                note
-                for note in (
-                    lookalike_note(asked, f"the {what} number given"),
-                    lookalike_note(number, f"the recorded {what} number"),
-                )
-                if note
+            said = lookalike_notes(
+                (asked, f"the {what} number given"), (number, f"the recorded {what} number")
             )
             if said:
                 return f"; {what} {number!r} prints like it in other letters ({said})"
@@ -1960,11 +1956,7 @@ def _refuse_lookalike(
         and (latin_lookalikes(value) or latin_lookalikes(number))  # not a full-width twin
     ]
     if alike:
-        said = "; ".join(
-            note
-            for note in (lookalike_note(value, what), lookalike_note(alike[0], "the recorded one"))
-            if note
-        )
+        said = lookalike_notes((value, what), (alike[0], "the recorded one"))
         raise CustodyError(
             f"{what} {value!r} prints exactly like {alike[0]!r}, recorded in other letters "
             f"({said}): no reader could tell the two apart on paper; name the recorded one "
