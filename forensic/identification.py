@@ -735,6 +735,9 @@ def identify(
     # an acquisition gives its advice apart from its warnings (metadata["acquisition_advice"])
     actions = [str(a) for a in spectrum.metadata.get("acquisition_advice") or []]
     advice = list(dict.fromkeys(actions + [problem.action for problem in said if problem.action]))
+    substance_names = {
+        modality: library.substance_names(modality) for modality in library.modalities
+    }
     timings["total"] = _ms(t0)
     return Identification(
         verdict=verdict,
@@ -747,15 +750,14 @@ def identify(
         pipeline=block.pipeline.to_list(),
         library_version=library.version,
         library_substances={  # what a no match was searched against, for the report
-            modality: len(set(library.substances(modality).tolist()))
-            for modality in library.modalities
+            modality: len(names) for modality, names in substance_names.items()
         },
         library_name=library.name,
         library_built_at=library.built_at,
         library_substance_names={  # listed in the report's annex
             modality: names
-            for modality in library.modalities
-            if len(names := library.substance_names(modality)) <= LISTED_SUBSTANCES_MAX
+            for modality, names in substance_names.items()
+            if len(names) <= LISTED_SUBSTANCES_MAX
         },
         signal_to_noise=signal_to_noise,
         unusable=unusable,

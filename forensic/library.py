@@ -388,10 +388,13 @@ class Library:
         LibraryError
             The library has no references of ``modality``.
         """
-        named: dict[str, str] = {}
-        for row, key in zip(self.block(modality).rows, self.substances(modality), strict=True):
-            named.setdefault(str(key), str(self.entries[int(row)]["name"]))
-        return sorted(named.values(), key=lambda name: (name.casefold(), name))
+        cache = self.__dict__.setdefault("_substance_names", {})
+        if modality not in cache:  # every identification records them: worked out once
+            named: dict[str, str] = {}
+            for row, key in zip(self.block(modality).rows, self.substances(modality), strict=True):
+                named.setdefault(str(key), str(self.entries[int(row)]["name"]))
+            cache[modality] = sorted(named.values(), key=lambda name: (name.casefold(), name))
+        return list(cache[modality])
 
     # -- building -----------------------------------------------------------------------------
 

@@ -727,6 +727,9 @@ def test_a_library_names_each_substance_once_per_modality():
     spectra = [*references(), make_spectrum(BAND_SETS["cocaine"], name="COCAINE", seed=9)]
     lib = Library.from_spectra(spectra, calibrate=False)
     assert lib.substance_names("raman") == ["caffeine", "cocaine", "lidocaine", "sucrose"]
+    # worked out once and kept: a caller's copy changed leaves the library's as it is
+    lib.substance_names("raman").append("heroin")
+    assert lib.substance_names("raman") == ["caffeine", "cocaine", "lidocaine", "sucrose"]
     with pytest.raises(LibraryError, match="no ir references"):
         lib.substance_names("ir")
 
