@@ -23,11 +23,13 @@ The serial protocols, their drivers, simulators and own parameters are declared 
 :data:`drivers.protocols.SERIAL_PROTOCOLS`; a scheme or ``sim:`` kind not there is refused.
 ``sim:`` URLs accept ``sample`` (a name, a file, or a cut sample such as
 ``cocaine:65,levamisole:35``, which the caller's ``sample_resolver`` finds, such as
-:func:`forensic.samples.resolve_sample`), ``fault`` (see :data:`drivers.simulators.pty.FAULTS`),
-``seed`` (the noise, for reproducible spectra), ``realtime=0`` (answer a scan at once rather than
-after its exposure) and, for the serial protocols, ``baud``, ``timeout`` and ``pace`` as their
-serial URLs do (the simulated device starts at 9600 baud; the Ocean RS-232 driver moves it to
-``baud`` as it would a real one); ``folder:`` accepts ``timeout`` (seconds
+:func:`forensic.samples.resolve_sample`) and ``seed`` (the noise, for reproducible spectra);
+those of the serial protocols also ``fault`` (see :data:`drivers.simulators.pty.FAULTS`),
+``realtime=0`` (answer a scan at once rather than after its exposure), and ``baud``,
+``timeout`` and ``pace`` as their serial URLs do (the simulated device starts at 9600 baud; the
+Ocean RS-232 driver moves it to ``baud`` as it would a real one); ``sim:ftir`` also ``timeout``
+as ``folder:`` does. A parameter the instrument does not use (``sim:ftir?baud=9600``) is
+refused, naming those it accepts, never ignored. ``folder:`` accepts ``timeout`` (seconds
 to wait for a new export, default 120, up to a day: an export written later is not taken by
 the next scan either), ``settle`` (seconds a file must stay unchanged to count as written,
 default 1) and ``existing=1`` (also take a file already there when the scan starts, which may
@@ -66,8 +68,6 @@ USB, folder and simulated instruments."""
 _SIM_SERIAL_PARAMETERS = frozenset({"timeout", "baud", "pace"})
 """What a ``sim:`` URL of a serial protocol passes on to the real driver."""
 
-_SIM_KINDS = (*SERIAL_PROTOCOLS, "ftir")
-
 _ALLOWED = {
     **{
         scheme: SERIAL_PARAMETERS | protocol.parameters
@@ -75,8 +75,19 @@ _ALLOWED = {
     },
     "seabreeze": frozenset({"laser_nm", "laser_mw"}),
     "folder": frozenset({"timeout", "settle", "existing"}),
-    "sim": frozenset({"sample", "fault", "seed", "realtime"}) | _SIM_SERIAL_PARAMETERS,
+    **{
+        f"sim:{scheme}": frozenset({"sample", "fault", "seed", "realtime"}) | _SIM_SERIAL_PARAMETERS
+        for scheme in SERIAL_PROTOCOLS
+    },
+    # a folder it writes into, not a port: no frames to garble, no rate, no exposure to wait
+    # out; its timeout is the folder's wait for the export
+    "sim:ftir": frozenset({"sample", "seed", "timeout"}),
 }
+"""The URL parameters each instrument uses, by scheme, and by kind for ``sim:``
+(``"sim:ftir"``): any other is refused, never ignored, for a technician who types
+``sim:ftir?baud=9600`` believes it did something."""
+
+_SIM_KINDS = tuple(key.removeprefix("sim:") for key in _ALLOWED if key.startswith("sim:"))
 
 SampleResolver = Callable[[str, str], Spectrum]
 
@@ -102,7 +113,8 @@ def parse_instrument_url(url: str) -> tuple[str, str, dict[str, str]]:
     Raises
     ------
     SettingError
-        Unknown scheme or parameter (the message lists the known ones).
+        An unknown scheme or ``sim:`` kind, or a parameter the instrument does not use (the
+        message names it and lists those the instrument accepts).
     """
     scheme, sep, rest = url.partition(":")
     scheme = scheme.lower()  # RFC 3986: a scheme is case-insensitive (OBP: as obp:)
@@ -111,14 +123,21 @@ def parse_instrument_url(url: str) -> tuple[str, str, dict[str, str]]:
     target, _, query = rest.rpartition("?") if "?" in rest else (rest, "", "")
     if target.startswith("//") and "://" not in target[2:]:
         target = target[2:]
+    target = unquote(target)
+    instrument = scheme
+    if scheme == "sim":
+        kind = target.lower()
+        if kind not in _SIM_KINDS:
+            raise SettingError(f"sim:{kind}: expected {_either(f'sim:{k}' for k in _SIM_KINDS)}")
+        instrument = f"sim:{kind}"
     params = dict(parse_qsl(query, keep_blank_values=True))
-    unknown = set(params) - _ALLOWED[scheme]
-    if unknown:
+    unused = sorted(set(params) - _ALLOWED[instrument])
+    if unused:
         raise SettingError(
-            f"{url}: unknown parameter(s) {', '.join(sorted(unknown))}; "
-            f"{scheme} accepts {', '.join(sorted(_ALLOWED[scheme]))}"
+            f"{url}: {instrument} does not use {_either(unused)}; it accepts "
+            f"{', '.join(sorted(_ALLOWED[instrument]))}"
         )
-    return scheme, unquote(target), params
+    return scheme, target, params
 
 
 def _not_an_instrument_url(url: str) -> str:
@@ -341,8 +360,6 @@ def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) 
 
 
 def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | None) -> Instrument:
-    if kind not in _SIM_KINDS:
-        raise SettingError(f"sim:{kind}: expected {_either(f'sim:{k}' for k in _SIM_KINDS)}")
     if not params.get("sample"):
         raise SettingError(f"sim:{kind} needs a sample: sim:{kind}?sample=NAME|FILE")
     if resolver is None:
@@ -356,8 +373,6 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
         )
     seed = _number(params, "seed", int)
     if kind == "ftir":
-        if params.get("fault"):
-            raise SettingError("sim:ftir takes no fault: it writes files, not frames")
         reference = resolver(params["sample"], "ir")
         simulator = FTIRFolderSimulator(reference, seed=seed)
         folder = FolderInstrument(

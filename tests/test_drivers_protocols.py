@@ -68,7 +68,7 @@ def test_every_protocol_is_a_url_scheme_with_its_own_parameters():
             assert parse_instrument_url(f"{scheme}:///dev/ttyX?{parameter}=1")[2] == {
                 parameter: "1"
             }
-    with pytest.raises(SettingError, match=r"unknown parameter\(s\) ascii; obp accepts "):
+    with pytest.raises(SettingError, match=r"obp does not use ascii; it accepts "):
         parse_instrument_url("obp:///dev/ttyX?ascii=1")  # an Ocean RS-232 parameter
 
 

@@ -58,8 +58,12 @@ def test_urls_parse():
     }
     with pytest.raises(SettingError, match="unknown instrument URL"):
         parse_instrument_url("http://example")
-    with pytest.raises(SettingError, match=r"unknown parameter.*bauds.*accepts"):
+    with pytest.raises(SettingError) as refused:
         parse_instrument_url("obp:///dev/ttyACM0?bauds=9600")
+    assert str(refused.value) == (
+        "obp:///dev/ttyACM0?bauds=9600: obp does not use bauds; it accepts baud, laser_mw, "
+        "laser_nm, pace, timeout"
+    )
     with pytest.raises(SettingError, match="unknown fault 'melt'"):
         open_instrument("sim:obp?sample=x&fault=melt", sample_resolver=lambda t, m: REFERENCE)
 
@@ -97,6 +101,55 @@ def test_a_url_that_names_no_instrument_says_which_was_meant(url, said):
     with pytest.raises(SettingError) as refused:
         parse_instrument_url(url)
     assert str(refused.value) == said
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (  # the simulated FTIR writes files: no serial line, no frames, no exposure to wait out
+            "sim:ftir?sample=x&baud=9600",
+            "sim:ftir?sample=x&baud=9600: sim:ftir does not use baud; it accepts sample, seed, "
+            "timeout",
+        ),
+        (
+            "sim:ftir?sample=x&pace=0&fault=nak&realtime=0",
+            "sim:ftir?sample=x&pace=0&fault=nak&realtime=0: sim:ftir does not use fault, pace or "
+            "realtime; it accepts sample, seed, timeout",
+        ),
+        (  # the kind, not the scheme, says what a sim: URL uses, in any letter case
+            "SIM:FTIR?sample=x&baud=9600",
+            "SIM:FTIR?sample=x&baud=9600: sim:ftir does not use baud; it accepts sample, seed, "
+            "timeout",
+        ),
+        (  # nor does a simulator on a pty take what its port does not: the laser is simulated
+            "sim:obp?sample=x&laser_nm=785",
+            "sim:obp?sample=x&laser_nm=785: sim:obp does not use laser_nm; it accepts baud, "
+            "fault, pace, realtime, sample, seed, timeout",
+        ),
+        (
+            "folder:///mnt/ftir?baud=9600",
+            "folder:///mnt/ftir?baud=9600: folder does not use baud; it accepts existing, "
+            "settle, timeout",
+        ),
+        (
+            "seabreeze:?timeout=5",
+            "seabreeze:?timeout=5: seabreeze does not use timeout; it accepts laser_mw, laser_nm",
+        ),
+    ],
+)
+def test_a_parameter_the_instrument_does_not_use_is_refused_never_ignored(url, said):
+    # sim:ftir?baud=9600 was taken, the baud dropped: the technician believed it did something
+    with pytest.raises(SettingError) as refused:
+        open_instrument(url, sample_resolver=lambda t, m: REFERENCE)
+    assert str(refused.value) == said
+
+
+def test_sim_ftir_takes_the_parameters_it_uses():
+    ir = make_spectrum(start=600.0, stop=4000.0, modality="ir", y_unit="absorbance")
+    url = "sim:ftir?sample=x&seed=2&timeout=30"
+    with open_instrument(url, sample_resolver=lambda t, m: ir) as device:
+        assert device.inner.timeout_s == 30.0  # the folder's wait for the export
+        assert device.simulator.seed == 2
 
 
 def test_a_folder_without_its_scheme_is_given_the_folder_url(tmp_path):
