@@ -43,7 +43,7 @@ from forensic.custody.store import (
     raw_sha256,
     raw_spectrum_bytes,
 )
-from forensic.custody.unrecorded import keep_unrecorded, read_unrecorded
+from forensic.custody.unrecorded import keep_unrecorded, read_unrecorded, signature_finding
 from forensic.errors import CustodyError
 from forensic.io import OutputError
 
@@ -301,6 +301,13 @@ def test_the_recorded_raw_sha256_is_the_one_a_kept_file_and_a_scan_compute(tmp_p
     )
     assert digest == measurement["raw_sha256"]
     assert read_unrecorded(path).raw_sha256 == measurement["raw_sha256"]
+
+
+def test_a_spectrum_recorded_late_before_kept_files_were_signed_says_so():
+    # recorded_late of such a record holds no signature: the report's words, and the screen's
+    assert signature_finding(None, OPERATOR) == (
+        "Who kept the file was not verified: it was recorded before such files were signed."
+    )
 
 
 def test_corrections_are_new_records_and_the_original_stays(tmp_path):

@@ -654,7 +654,7 @@ def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_pa
 
     The scan signed the file with its operator's key: a file whose signature does not hold is
     refused, and so is one unsigned or signed with another's key, unless --accept-unverified."""
-    from forensic.custody.unrecorded import record_unrecorded  # noqa: PLC0415
+    from forensic.custody.unrecorded import record_unrecorded, signature_finding  # noqa: PLC0415
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
@@ -677,35 +677,12 @@ def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_pa
         f"from {spectrum_file} (file SHA-256 {kept.file_sha256}; spectrum SHA-256 "
         f"{measurement['raw_sha256']}), which can be kept with the case's papers"
     )
-    click.echo(f"the file's signature: {_kept_signature(measurement, done.signature)}")
+    # in the words the report will state it in
+    click.echo(signature_finding(done.signature, measurement["operator"]))
     identify = command(
         "exhibit", "identify", kept.case_number, kept.item_number, store=db_path, operator=signer
     )
     click.echo(f"next: {identify} identifies it")
-
-
-def _kept_signature(measurement: dict, signature: dict) -> str:
-    """What the signature of a kept spectrum's file showed, in words."""
-    from forensic.custody import unrecorded  # noqa: PLC0415
-
-    status, key = signature["status"], (signature.get("key_fingerprint") or "")[:16]
-    measured_by = measurement["operator"]
-    if status == unrecorded.VERIFIED:
-        return f"verified, the key of {measured_by} the store knows (fingerprint {key})"
-    if status == unrecorded.KEY_NOT_IN_STORE:
-        return (
-            f"valid, but with a key (fingerprint {key}) the store does not know: {measured_by} "
-            "has signed nothing in it; the record says so"
-        )
-    if status == unrecorded.NOT_OPERATOR_KEY:
-        return (
-            f"with a key (fingerprint {key}) that is not {measured_by}'s as the store knows "
-            f"them; recorded as accepted by {signature['accepted_by']}, and the record says so"
-        )
-    return (
-        f"none ({signature['unsigned_because']}); recorded as accepted by "
-        f"{signature['accepted_by']}, and the record says so"
-    )
 
 
 # -- custody ---------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ __all__ = [
     "last_resort_folder",
     "read_unrecorded",
     "record_unrecorded",
+    "signature_finding",
     "statement",
 ]
 
@@ -103,6 +104,59 @@ VERIFIED = "verified"  # valid, with a key the store knows as the operator's
 KEY_NOT_IN_STORE = "key-not-in-store"  # valid, but the operator has no key in the store
 NOT_OPERATOR_KEY = "not-operator-key"  # valid, with a key the store knows as not theirs
 UNSIGNED = "unsigned"
+
+
+def signature_finding(signature: Mapping[str, Any] | None, measured_by: str) -> str:
+    """What the signature of the file a spectrum was kept in shows of who kept it, and so of
+    who measured the spectrum and when, in the words a report states it (and the screen too).
+
+    The words are those of the reports already issued (they are in their signed content):
+    change them only with a new report layout, and only for it.
+
+    Parameters
+    ----------
+    signature : mapping or None
+        The measurement record's ``recorded_late["signature"]`` (:func:`record_unrecorded`):
+        its ``status`` (:data:`VERIFIED`, :data:`KEY_NOT_IN_STORE`, :data:`NOT_OPERATOR_KEY`
+        or :data:`UNSIGNED`), ``key_fingerprint``, ``accepted_by`` and ``unsigned_because``.
+        None (or anything not a mapping) for a spectrum recorded before kept files were
+        signed.
+    measured_by : str
+        Who the file says measured the spectrum.
+
+    Returns
+    -------
+    str
+        One or two sentences, each ending with a full stop (the key by the first 16 digits of
+        its fingerprint).
+    """
+    if not isinstance(signature, Mapping):  # recorded before kept files were signed
+        return "Who kept the file was not verified: it was recorded before such files were signed."
+    key = str(signature.get("key_fingerprint") or "")[:16]
+    accepted = signature.get("accepted_by")
+    unverified = (
+        "who kept the file, and so who measured the spectrum and when, is not verified; "
+        f"{accepted} recorded it nonetheless."
+    )
+    status = signature.get("status")
+    if status == VERIFIED:
+        return (
+            f"The file's signature was verified: it was signed with the key of {measured_by} "
+            f"known to the evidence store (fingerprint {key})."
+        )
+    if status == KEY_NOT_IN_STORE:
+        return (
+            f"The file's signature is valid, but its key (fingerprint {key}) was not known to "
+            f"the evidence store, in which {measured_by} had signed nothing: that the file was "
+            f"kept by {measured_by} is not verified."
+        )
+    if status == NOT_OPERATOR_KEY:
+        return (
+            f"The file was signed with a key (fingerprint {key}) that is not {measured_by}'s "
+            f"key as the evidence store knows it: {unverified}"
+        )
+    why = signature.get("unsigned_because")
+    return "The file was not signed" + (f" ({why})" if why else "") + f": {unverified}"
 
 
 def statement(document: Mapping[str, Any]) -> bytes:

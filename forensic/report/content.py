@@ -32,7 +32,7 @@ from forensic.custody.continuity import (
 )
 from forensic.custody.keys import fingerprint, verify_signature
 from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
-from forensic.custody.unrecorded import KEY_NOT_IN_STORE, NOT_OPERATOR_KEY, VERIFIED
+from forensic.custody.unrecorded import signature_finding
 from forensic.custody.verify import (
     UnverifiedChainError,
     key_uses,
@@ -616,40 +616,8 @@ def _recorded_late(item: str, number: int, analysis: dict[str, Any], late: dict[
         "was measured" + (f" ({why})" if why else "") + f"; it was kept in the file "
         f"{late.get('file')} (SHA-256 {late.get('file_sha256')}), written at "
         f"{utc_when(late.get('saved_at'))}, and recorded from it{recorded}. "
-        + _kept_signature(analysis["operator"], late.get("signature"))
+        + signature_finding(late.get("signature"), analysis["operator"])
     )
-
-
-def _kept_signature(measured_by: str, signature: Any) -> str:
-    """Whether the signature of the file a late-recorded spectrum was kept in was verified:
-    what shows who kept the file, and so who measured the spectrum and when."""
-    if not isinstance(signature, dict):  # recorded before kept files were signed
-        return "Who kept the file was not verified: it was recorded before such files were signed."
-    key = str(signature.get("key_fingerprint") or "")[:16]
-    accepted = signature.get("accepted_by")
-    unverified = (
-        "who kept the file, and so who measured the spectrum and when, is not verified; "
-        f"{accepted} recorded it nonetheless."
-    )
-    status = signature.get("status")
-    if status == VERIFIED:
-        return (
-            f"The file's signature was verified: it was signed with the key of {measured_by} "
-            f"known to the evidence store (fingerprint {key})."
-        )
-    if status == KEY_NOT_IN_STORE:
-        return (
-            f"The file's signature is valid, but its key (fingerprint {key}) was not known to "
-            f"the evidence store, in which {measured_by} had signed nothing: that the file was "
-            f"kept by {measured_by} is not verified."
-        )
-    if status == NOT_OPERATOR_KEY:
-        return (
-            f"The file was signed with a key (fingerprint {key}) that is not {measured_by}'s "
-            f"key as the evidence store knows it: {unverified}"
-        )
-    why = signature.get("unsigned_because")
-    return "The file was not signed" + (f" ({why})" if why else "") + f": {unverified}"
 
 
 def _disagreement(exhibit: Mapping[str, Any]) -> str | None:
