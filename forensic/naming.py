@@ -5,18 +5,22 @@ of hits (:meth:`forensic.library.Library.substances`) and the curation tools all
 same way without depending on one another; and so that the store, the workflows and the
 command line read a case, exhibit or seal number as a person reads it on paper
 (:func:`read_as_latin`) and say the same of one that holds letters of another script that
-print like Latin ones (:func:`lookalike_note`).
+print like Latin ones (:func:`lookalike_note`), as a note or a WARNING alike
+(:func:`lookalike_remarks`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 __all__ = [
+    "LookalikeRemark",
     "latin_lookalikes",
     "lookalike_note",
     "lookalike_notes",
+    "lookalike_remarks",
     "mixes_scripts",
     "read_as_latin",
     "substance_key",
@@ -315,6 +319,55 @@ def lookalike_notes(*numbers: tuple[str, str]) -> str:
         letter of another script that prints like a Latin one.
     """
     return "; ".join(note for text, what in numbers if (note := lookalike_note(text, what)))
+
+
+class LookalikeRemark(NamedTuple):
+    """What to say of a number just recorded that holds letters of another script that print
+    like Latin ones, and how loud (:func:`lookalike_remarks`).
+
+    Attributes
+    ----------
+    warning : bool
+        Whether it is a WARNING: the number mixes scripts (:func:`mixes_scripts`), almost
+        always a keyboard set to another layout. Otherwise a note: a number whole in its
+        script, as a unit that writes its numbers in it writes them.
+    note : str
+        The :func:`lookalike_note`.
+    """
+
+    warning: bool
+    note: str
+
+    @property
+    def line(self) -> str:
+        """The remark as a line says it: ``"WARNING: ..."`` or ``"note: ..."``."""
+        return f"{'WARNING' if self.warning else 'note'}: {self.note}"
+
+
+def lookalike_remarks(*numbers: tuple[str | None, str]) -> list[LookalikeRemark]:
+    """A remark on each number that holds letters of another script that print like Latin
+    letters or digits: a note for a number whole in its script, a WARNING for one that mixes
+    scripts. What the scan's progress lines and the command line's notes both say.
+
+    Parameters
+    ----------
+    *numbers : (str or None, str)
+        Each number, as given (the spaces a paste leaves around it are not quoted), and what
+        it is as its sentence begins (``("ЗАК-1", "case number")``); a number that is None
+        or blank is not remarked on.
+
+    Returns
+    -------
+    list of LookalikeRemark
+        In the order given, for the numbers that hold such letters only.
+    """
+    remarks = []
+    for text, what in numbers:
+        number = text.strip() if text else ""
+        note = lookalike_note(number, what) if number else None
+        if note:
+            remarks.append(LookalikeRemark(mixes_scripts(number), note))
+    return remarks
 
 
 def _named(letters: list[tuple[str, str, str]], *, code_points: bool = True) -> str:

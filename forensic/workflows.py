@@ -46,7 +46,13 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.instruments import driver_bugs, held_instrument
-from forensic.naming import lookalike_note, lookalike_notes, mixes_scripts, read_as_latin
+from forensic.naming import (
+    lookalike_note,
+    lookalike_notes,
+    lookalike_remarks,
+    mixes_scripts,
+    read_as_latin,
+)
 from forensic.operators import Signer, who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
 from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
@@ -553,15 +559,10 @@ _NOTE_LINE = "\n        note: "
 def _lookalike_lines(*numbers: tuple[str | None, str]) -> str:
     """A line under a progress line for each number the scan records that holds letters of
     another script that print like Latin letters or digits
-    (:func:`~forensic.naming.lookalike_note`): a note for a number whole in its script, a
+    (:func:`~forensic.naming.lookalike_remarks`): a note for a number whole in its script, a
     WARNING for one that mixes scripts (a seal number; a case or exhibit number that does is
     refused unless opened on purpose). Each ``(value, what)``; None is not said."""
-    lines = []
-    for value, what in numbers:
-        note = lookalike_note(value.strip(), what) if value else None
-        if note:
-            lines.append(f"{_WARNING_LINE if mixes_scripts(value) else _NOTE_LINE}{note}")
-    return "".join(lines)
+    return "".join(f"\n        {remark.line}" for remark in lookalike_remarks(*numbers))
 
 
 def _custody_line(

@@ -7,7 +7,13 @@ import unicodedata
 import pytest
 
 from forensic import naming
-from forensic.naming import latin_lookalikes, lookalike_note, mixes_scripts, read_as_latin
+from forensic.naming import (
+    latin_lookalikes,
+    lookalike_note,
+    lookalike_remarks,
+    mixes_scripts,
+    read_as_latin,
+)
 
 
 def test_every_lookalike_is_a_greek_or_cyrillic_letter_read_as_one_ascii_letter_or_digit():
@@ -81,3 +87,37 @@ def test_the_note_names_the_letters_their_code_points_and_what_they_print_like()
         "mixes Cyrillic and Greek letters: almost always a keyboard set to another layout"
     )
     assert lookalike_note("3AK-2026", "case number") is None
+
+
+def test_a_number_whole_in_its_script_is_a_note_and_one_that_mixes_them_a_warning():
+    remarks = lookalike_remarks(
+        ("ЗАК-2026", "case number"),
+        ("A1", "exhibit number"),  # Latin: nothing to say
+        (" SЕAL-1 ", "seal number"),  # the spaces a paste leaves are not quoted
+        (None, "seal number"),
+    )
+    assert [(remark.warning, remark.line[:30]) for remark in remarks] == [
+        (False, "note: case number 'ЗАК-2026' c"),
+        (True, "WARNING: seal number 'SЕAL-1' "),
+    ]
+    assert remarks[1].note == lookalike_note("SЕAL-1", "seal number")
+
+
+def test_the_scan_and_the_command_line_say_the_same_of_the_same_numbers(capsys):
+    # the scan's progress lines and the stderr notes of case new, exhibit add and custody add
+    # decided note or WARNING each on its own: one place decides, both print through it
+    from forensic.cli.custody import _say_lookalikes  # noqa: PLC0415
+    from forensic.workflows import _lookalike_lines  # noqa: PLC0415
+
+    numbers = (
+        ("ЗАК-1", "case number"),
+        ("DEMО-1", "exhibit number"),
+        ("A1", "exhibit number"),
+        (" Ѕ-0093", "seal number"),
+        (None, "seal number"),
+    )
+    scan = _lookalike_lines(*numbers)
+    _say_lookalikes(*numbers)
+    screen = capsys.readouterr().err.splitlines()
+    assert scan.split("\n        ")[1:] == screen
+    assert [line.split(":")[0] for line in screen] == ["note", "WARNING", "note"]

@@ -36,7 +36,7 @@ from forensic.custody import chain
 from forensic.custody.store import Store, StoreDamagedError, as_label, stated_yes_no
 from forensic.custody.verify import VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError, InstallationError
-from forensic.naming import lookalike_note, mixes_scripts
+from forensic.naming import lookalike_remarks
 from forensic.operators import who_signs
 
 EXIT_NOT_VERIFIED = 1
@@ -119,14 +119,13 @@ def mixed_scripts_option(func):
 def _say_lookalikes(*numbers: tuple[str | None, str]) -> None:
     """Say, on standard error, of each number just recorded that holds letters of another
     script that print like Latin letters or digits, which and how it reads on paper
-    (:func:`~forensic.naming.lookalike_note`): a note for a number whole in its script, a
+    (:func:`~forensic.naming.lookalike_remarks`): a note for a number whole in its script, a
     WARNING for one that mixes scripts. Each ``(value, what)``; None is not said."""
-    for value, what in numbers:
-        note = lookalike_note(value, what) if value else None
-        if note and mixes_scripts(value):
-            click.secho(f"WARNING: {note}", err=True, bold=True)
-        elif note:
-            click.echo(f"note: {note}", err=True)
+    for remark in lookalike_remarks(*numbers):
+        if remark.warning:
+            click.secho(remark.line, err=True, bold=True)
+        else:
+            click.echo(remark.line, err=True)
 
 
 @contextlib.contextmanager
