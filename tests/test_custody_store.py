@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -118,7 +119,7 @@ def test_a_store_of_0_6_0_is_read_verified_and_upgraded_with_its_records_as_sign
         assert "location" not in measurement  # read as it is: the column is not there yet
         before = _hashes(store)
     with Store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION
         (measurement,) = store.measurements("CASE-1", "EX-1")
         assert (measurement["location"], measurement["unit"]) == (None, None)
         assert _hashes(store) == before
@@ -178,6 +179,131 @@ def test_a_measurement_records_where_and_by_which_unit_and_a_change_to_either_is
         assert not report.ok
         assert report.first.table == "measurements" and report.first.seq == seq
         assert f"changed: {column} (now " in report.first.what
+
+
+def _store_of_0_7_0(tmp_path: Path) -> Path:
+    """A copy of the store forensic 0.7.0 made (schema 2: its measurements record where they
+    were acquired, its hand-overs record no place; ``fixtures/make_store_0_7_0.py``), in a
+    folder of its own."""
+    folder = tmp_path / "old-0.7.0"
+    folder.mkdir()
+    (folder / DB_NAME).write_bytes(gzip.decompress((FIXTURES / "store-0.7.0.db.gz").read_bytes()))
+    return folder
+
+
+def test_a_store_of_0_7_0_is_upgraded_to_schema_3_with_its_records_as_signed(tmp_path):
+    """Schema 3 adds where a hand-over took place: a store of schema 2 is read as it is, a
+    command that records upgrades it, and every record it held (its measurements' places
+    among them) still hashes and verifies as it was signed."""
+    path = _store_of_0_7_0(tmp_path)
+    with Store(path, read_only=True) as store:
+        assert store.schema_version() == 2
+        assert verify_store(store).ok
+        events = store.custody_events("CASE-7", "EX-1")
+        assert len(events) == 2 and all("location" not in e for e in events)  # no column yet
+        before = _hashes(store)
+    log = CliRunner().invoke(main, ["custody", "log", "CASE-7", "--store", str(path)])
+    assert log.exit_code == 0, log.output  # the log reads a store of schema 2 as it is
+    assert "PC Smith -> Ann Example: screening analysis (seal" in log.output
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert [r["version"] for r in store.query("SELECT version FROM schema_version")] == [
+            1,
+            2,
+            3,
+        ]
+        assert [e["location"] for e in store.custody_events("CASE-7", "EX-1")] == [None, None]
+        assert [m["location"] for m in store.measurements("CASE-7", "EX-1")] == [
+            "Van 3, A1 lay-by",
+            None,
+        ]
+        assert _hashes(store) == before
+        report = verify_store(store)
+        assert report.ok, report.summary()
+        # recorded now, beside them: where the exhibit changed hands, one-spaced
+        placed = store.add_custody_event(
+            "CASE-7",
+            "EX-1",
+            operator=OPERATOR,
+            released_by="Bo Courier",
+            received_by="Cy Clerk",
+            purpose="storage",
+            location="  Evidence room 2,\n Central   Lab ",
+        )
+        unplaced = store.add_custody_event(
+            "CASE-7", "EX-1", operator=OPERATOR, released_by="Cy Clerk", received_by="Di Lab",
+            purpose="analysis", location=" \t ",
+        )  # fmt: skip
+        assert placed["location"] == "Evidence room 2, Central Lab"
+        assert unplaced["location"] is None
+        (stored,) = [e for e in store.custody_events("CASE-7") if e["seq"] == placed["seq"]]
+        assert stored["location"] == "Evidence room 2, Central Lab"
+        assert "location" in json.loads(placed["column_digests"])
+        # a hand-over with no place hashes as those recorded before schema 3
+        assert "location" not in json.loads(unplaced["column_digests"])
+        assert "location" not in chain.record_content("custody_events", unplaced)
+        assert _hashes(store)["custody_events"][:2] == before["custody_events"]
+        assert verify_store(store).ok
+    with Store(path, read_only=True) as store:
+        assert [e["location"] for e in store.custody_events("CASE-7")] == [
+            None,
+            None,
+            "Evidence room 2, Central Lab",
+            None,
+        ]
+
+
+def test_a_correction_states_a_hand_over_s_place_and_keeps_the_rest(tmp_path):
+    """A hand-over of schema 2 corrected to say where it took place keeps what the correction
+    does not state (who, the seal, the notes), and the report names the place as the change;
+    a correction that states no place keeps the place of the hand-over it corrects."""
+    from forensic.report.content import correction_changes  # noqa: PLC0415
+
+    path = _store_of_0_7_0(tmp_path)
+    with Store(path) as store:
+        first = store.custody_events("CASE-7", "EX-1")[0]
+        fixed = store.add_custody_event(
+            "CASE-7", "EX-1", operator=OPERATOR, received_by=OPERATOR,
+            purpose="screening analysis", location="Van 3, A1 lay-by", corrects=first["hash"],
+        )  # fmt: skip
+        assert fixed["location"] == "Van 3, A1 lay-by"
+        assert (fixed["released_by"], fixed["seal_number"], fixed["notes"]) == (
+            "PC Smith",
+            "S-7",
+            "received at the roadside",
+        )
+        changes = correction_changes("custody_events", first, fixed)
+        assert [c["stated"] for c in changes] == ['location (none) -> "Van 3, A1 lay-by"']
+        again = store.add_custody_event(
+            "CASE-7", "EX-1", operator=OPERATOR, received_by=OPERATOR,
+            purpose="screening analysis", seal_number="S-7b", corrects=fixed["hash"],
+        )  # fmt: skip
+        assert again["location"] == "Van 3, A1 lay-by"
+        assert verify_store(store).ok
+
+
+def test_a_changed_place_of_a_hand_over_is_named_by_custody_verify(tmp_path):
+    """Setting a place in a hand-over recorded without one (before schema 3, or since) and
+    changing the place of one recorded with one are each caught by ``custody verify``, which
+    names the record and the column."""
+    path = _store_of_0_7_0(tmp_path)
+    with Store(path) as store:
+        placed = store.add_custody_event(
+            "CASE-7", "EX-1", operator=OPERATOR, released_by="Bo Courier",
+            received_by="Cy Clerk", purpose="storage", location="Evidence room 2",
+        )  # fmt: skip
+        old_seq = store.custody_events("CASE-7", "EX-1")[0]["seq"]
+    for seq, place in ((placed["seq"], "Evidence room 3"), (old_seq, "Van 9")):
+        copy = tmp_path / f"copy-{seq}"
+        shutil.copytree(path, copy)
+        conn = sqlite3.connect(copy / DB_NAME)
+        conn.execute("UPDATE custody_events SET location = ? WHERE seq = ?", (place, seq))
+        conn.commit()
+        conn.close()
+        result = CliRunner().invoke(main, ["custody", "verify", "--store", str(copy)])
+        assert result.exit_code == 1, result.output
+        assert f"custody_events record #{seq}" in result.output
+        assert f"changed: location (now '{place}')" in result.output
 
 
 def test_store_from_a_newer_toolkit_is_refused(tmp_path):

@@ -62,6 +62,7 @@ def test_an_empty_store_is_said_to_hold_nothing_to_check(tmp_path):
         ("custody_events", "received_by", "Someone Else"),
         ("custody_events", "seal_intact", 0),
         ("custody_events", "event_at", "2020-01-01T00:00:00Z"),
+        ("custody_events", "location", "Evidence room 9"),  # none was stated: schema 3's
         ("measurements", "operator", "Someone Else"),
         ("measurements", "instrument_json", "{}"),
         ("results", "verdict", "no_match"),

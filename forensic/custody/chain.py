@@ -97,6 +97,9 @@ CHAINED_TABLES: dict[str, dict[str, str]] = {
         "seal_intact": "INTEGER",  # 1 intact, 0 broken, NULL not sealed / not stated
         "seal_number": "TEXT",
         "notes": "TEXT",
+        # where the exhibit changed hands, as stated (``custody add --location``); added by
+        # schema version 3 (LATER_COLUMNS)
+        "location": "TEXT",
     },
     "measurements": {
         "case_number": "TEXT NOT NULL",
@@ -146,7 +149,10 @@ CHAINED_TABLES: dict[str, dict[str, str]] = {
     },
 }
 
-LATER_COLUMNS: dict[str, dict[str, int]] = {"measurements": {"location": 2, "unit": 2}}
+LATER_COLUMNS: dict[str, dict[str, int]] = {
+    "measurements": {"location": 2, "unit": 2},
+    "custody_events": {"location": 3},
+}
 """Columns added to a chained table after its first schema, with the schema version that added
 each (``{table: {column: version}}``). A record's content holds such a column only when it
 has a value: a record made before the column existed reads NULL in it, and hashes (and

@@ -12,7 +12,7 @@ depending on one another.
 
 from __future__ import annotations
 
-__all__ = ["one_spaced", "same_statement", "statement_key"]
+__all__ = ["one_spaced", "same_statement", "stated_place", "statement_key"]
 
 
 def one_spaced(text: str) -> str:
@@ -33,6 +33,31 @@ def one_spaced(text: str) -> str:
     'Ann Example'
     """
     return " ".join(text.split())
+
+
+def stated_place(text: str | None) -> str | None:
+    """A place as a record states it (where a spectrum was acquired, where an exhibit changed
+    hands): one-spaced (:func:`one_spaced`); blank or None is not stated (None), and the record
+    then holds none, as every record made before the schema that added the place does.
+
+    Parameters
+    ----------
+    text : str or None
+        The place as given.
+
+    Returns
+    -------
+    str or None
+        The place one-spaced, or None when nothing was stated.
+
+    Examples
+    --------
+    >>> stated_place("  Evidence room 2,\tCentral Lab ")
+    'Evidence room 2, Central Lab'
+    >>> stated_place("   ") is None
+    True
+    """
+    return one_spaced(text or "") or None
 
 
 def statement_key(text: str | None) -> str:

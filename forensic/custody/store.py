@@ -61,7 +61,7 @@ from forensic.custody.keys import (
     similar_names,
     stated_person,
 )
-from forensic.custody.statements import one_spaced
+from forensic.custody.statements import one_spaced, stated_place
 from forensic.errors import CustodyError
 from forensic.naming import (
     latin_lookalikes,
@@ -634,6 +634,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
         2,
         "measurements: where the spectrum was acquired (location) and by which unit",
         _add_later_columns(2),
+    ),
+    (
+        3,
+        "custody events: where the exhibit changed hands (location)",
+        _add_later_columns(3),
     ),
 ]
 """Ordered schema migrations: ``(version, description, function)``. Append, never edit."""
@@ -1707,9 +1712,16 @@ class Store:
         seal_intact: bool | None = None,
         seal_number: str | None = None,
         notes: str | None = None,
+        location: str | None = None,
         corrects: str | None = None,
     ) -> dict[str, Any]:
-        """Record a hand-over of an exhibit (ASTM E1492 fields)."""
+        """Record a hand-over of an exhibit (ASTM E1492 fields).
+
+        ``location`` is where the exhibit changed hands, as stated
+        (:func:`~forensic.custody.statements.stated_place`: one-spaced; blank is not stated,
+        and the record then holds none, as every hand-over recorded before schema version 3
+        does). A correction (``corrects``) that states none keeps the place of the hand-over
+        it corrects, as it keeps its time and seal."""
         if not purpose or not purpose.strip():
             raise CustodyError("a custody event needs a purpose (e.g. 'analysis', 'storage')")
         with self.transaction():
@@ -1727,6 +1739,7 @@ class Store:
                 "seal_intact": seal_intact,
                 "seal_number": seal_number,
                 "notes": notes,
+                "location": stated_place(location),
             }
             fields = self._keep_unstated("custody_events", fields, corrects)
             if fields["event_at"] is None:
@@ -1805,7 +1818,7 @@ class Store:
                     ),
                     "operator": check_operator_name(measured_by or operator),
                     "acquired_at": acquired_at,
-                    "location": one_spaced(location or "") or None,
+                    "location": stated_place(location),
                     "unit": one_spaced(unit or "") or None,
                 },
                 operator=operator,
