@@ -306,6 +306,32 @@ def test_a_changed_place_of_a_hand_over_is_named_by_custody_verify(tmp_path):
         assert f"changed: location (now '{place}')" in result.output
 
 
+def test_custody_add_records_a_hand_over_s_place_and_refuses_a_blank_one(tmp_path):
+    """``custody add --location`` records the place one-spaced, and the log shows it; a blank
+    one, given by mistake (a script's unset variable), is refused with nothing recorded:
+    leaving the option out states no place."""
+    populated_store(tmp_path / "s").close()
+    runner = CliRunner()
+    base = ["custody", "add", "CASE-1", "EX-1", "--received-by", "B", "--released-by",
+            OPERATOR, "--purpose", "storage", "--operator", OPERATOR,
+            "--store", str(tmp_path / "s")]  # fmt: skip
+    for blank in ("", "  \t "):
+        refused = runner.invoke(main, [*base, "--location", blank])
+        assert refused.exit_code == 2
+        assert "Invalid value for '--location'" in refused.output
+        assert "is blank: give the place" in refused.output
+        assert "nothing was recorded" in refused.output
+    with Store(tmp_path / "s", read_only=True) as store:
+        assert len(store.custody_events("CASE-1", "EX-1")) == 1
+    added = runner.invoke(main, [*base, "--location", " Evidence  room 2 "])
+    assert added.exit_code == 0, added.output
+    with Store(tmp_path / "s", read_only=True) as store:
+        assert store.custody_events("CASE-1", "EX-1")[-1]["location"] == "Evidence room 2"
+    log = runner.invoke(main, ["custody", "log", "CASE-1", "--store", str(tmp_path / "s")])
+    assert "Ann Example -> B: storage at Evidence room 2 (seal" in log.output
+    assert "--location" in runner.invoke(main, ["custody", "add", "--help"]).output
+
+
 def test_store_from_a_newer_toolkit_is_refused(tmp_path):
     Store(tmp_path / "s").close()
     conn = sqlite3.connect(tmp_path / "s" / DB_NAME)

@@ -33,6 +33,7 @@ from forensic.cli.app import (
 )
 from forensic.commands import command
 from forensic.custody import chain
+from forensic.custody.statements import stated_place
 from forensic.custody.store import Store, StoreDamagedError, as_label, stated_yes_no
 from forensic.custody.verify import VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError, InstallationError
@@ -96,6 +97,25 @@ def operator_option(func):
         show_default="login name",
         help="Person responsible; their Ed25519 key signs the records [env FORENSIC_OPERATOR].",
     )(func)
+
+
+def _place(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A place as records state it (:func:`~forensic.custody.statements.stated_place`:
+    one-spaced). Given blank it is refused, not taken for "not stated": the option was given
+    to state a place (a script's unset variable, a paste that lost it), and the signed record
+    would lack it for good; leaving the option out states none. A place left to fill in is
+    refused too (:func:`~forensic.cli.app.filled_in`)."""
+    if value is None:
+        return None
+    place = stated_place(filled_in(ctx, param, value))
+    if place is None:
+        raise click.BadParameter(
+            f"{value!r} is blank: give the place (a room, a vehicle, an address), or leave "
+            f"{param.opts[0]} out to state none; nothing was recorded",
+            ctx=ctx,
+            param=param,
+        )
+    return place
 
 
 def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -713,6 +733,12 @@ def custody() -> None:
 @click.option("--seal", "seal_number", callback=filled_in)
 @click.option("--notes", callback=filled_in)
 @click.option(
+    "--location",
+    callback=_place,
+    help="Where the exhibit changes hands (evidence room, vehicle, address). Default: not "
+    "stated; a correction keeps the place of the event it corrects.",
+)
+@click.option(
     "--corrects",
     metavar="HASH",
     help="Hash of an earlier event of this exhibit that this one corrects (what is not given, "
@@ -731,6 +757,7 @@ def custody_add(
     seal_intact,
     seal_number,
     notes,
+    location,
     corrects,
     operator,
     store_path,
@@ -755,6 +782,7 @@ def custody_add(
             seal_intact=seal_intact,
             seal_number=seal_number,
             notes=notes,
+            location=location,
             corrects=corrects,
         )
         after = _custody_warnings(store, case_number, item_number)
@@ -783,7 +811,8 @@ def _record_line(table: str, r: dict[str, Any]) -> str:
     if table == "custody_events":
         return (
             f"{r['released_by'] or '-'} -> {r['received_by']}: {r['purpose']} "
-            f"(seal intact: {stated_yes_no(r['seal_intact'])}"
+            + (f"at {r['location']} " if r.get("location") else "")  # none before schema 3
+            + f"(seal intact: {stated_yes_no(r['seal_intact'])}"
             + (f", seal {r['seal_number']}" if r["seal_number"] else "")
             + ")"
             + (f"; notes: {r['notes']}" if r["notes"] else "")
