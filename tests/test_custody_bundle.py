@@ -332,3 +332,27 @@ def test_a_bundle_carries_where_a_measurement_was_made_and_leaves_out_a_place_no
         "Van 3, A1 lay-by",
     ]
     assert verify_store(lab).ok
+
+
+def test_a_bundle_carries_where_an_exhibit_changed_hands_and_leaves_out_a_place_not_stated(
+    tmp_path,
+):
+    """A hand-over recorded without a place is written as a store of schema 2 holds it
+    (without the column), so a toolkit of that schema imports it; one with a place carries
+    it, and both verify where they are imported."""
+    van = populated_store(tmp_path / "van")  # its hand-over states no place
+    van.add_custody_event(
+        "CASE-1", "EX-1", operator=OPERATOR, released_by=OPERATOR, received_by=LAB,
+        purpose="transport to the laboratory", location="Van 3, A1 lay-by",
+    )  # fmt: skip
+    export_bundle(van, "CASE-1", tmp_path / "b.zip", operator=OPERATOR)
+    van.close()
+    rows = json.loads(zipfile.ZipFile(tmp_path / "b.zip").read("records/custody_events.json"))
+    assert [r.get("location", "absent") for r in rows] == ["absent", "Van 3, A1 lay-by"]
+    lab = _lab(tmp_path)
+    import_bundle(lab, tmp_path / "b.zip", operator=LAB)
+    assert [e["location"] for e in lab.custody_events("CASE-1", "EX-1")] == [
+        None,
+        "Van 3, A1 lay-by",
+    ]
+    assert verify_store(lab).ok

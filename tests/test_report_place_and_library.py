@@ -18,7 +18,7 @@ from custody_helpers import OPERATOR, identification_dict, populated_store
 from forensic.cli import main
 from forensic.custody import Store, verify_store
 from forensic.report import issue_report, render_pdf, render_text
-from forensic.report.content import check_report_json
+from forensic.report.content import check_report_json, correction_changes
 from forensic.report.layout import (
     LAYOUT_VERSION,
     NO_MATCH_CAVEAT,
@@ -230,3 +230,34 @@ def test_a_store_and_a_report_of_0_6_0_still_verify_and_are_reported_on(tmp_path
     assert acquired.endswith(f"by {OPERATOR}; location not recorded")
     assert _kv(report.content, "Library")[0].startswith("name and build date not recorded")
     assert check_report_pdf(render_pdf(report.content))[1] == []
+
+
+def test_a_report_s_custody_events_state_where_the_exhibit_changed_hands(tmp_path):
+    """A report's content states each hand-over's place under ``location``: None where none
+    was recorded (every hand-over of a store made before schema 3, here one of 0.7.0's), for
+    a layout to print; the content, signed with it, checks and verifies. What a correction
+    changed is read from a store of schema 2 too (``custody verify --report`` reads it as it
+    is), which has no place to compare."""
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "forensic.db").write_bytes(
+        gzip.decompress((FIXTURES / "store-0.7.0.db.gz").read_bytes())
+    )
+    with Store(folder, read_only=True) as store:  # read as it is: no place column yet
+        first = store.custody_events("CASE-7", "EX-1")[0]
+        changed = correction_changes("custody_events", first, {**first, "notes": "in the van"})
+        assert [change["field"] for change in changed] == ["notes"]
+    with Store(folder) as store:  # upgraded to schema 3 by a command that records
+        store.add_custody_event(
+            "CASE-7", "EX-1", operator=OPERATOR, released_by="Bo Courier",
+            received_by="Cy Clerk", purpose="storage", location="Evidence room 2, Central Lab",
+        )  # fmt: skip
+        report = issue_report(store, "CASE-7", "EX-1", operator="Bo Reviewer")
+        assert verify_store(store).ok
+    custody = report.content["exhibits"][0]["custody"]
+    assert [(e["received_by"], e["location"]) for e in custody] == [
+        (OPERATOR, None),
+        ("Bo Courier", None),
+        ("Cy Clerk", "Evidence room 2, Central Lab"),
+    ]
+    assert check_report_json(report.content) == []

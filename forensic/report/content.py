@@ -412,15 +412,17 @@ def correction_changes(
         recorded, and the change as a reader is shown it
         (:func:`forensic.report.layout.stated_change`: ``seal intact yes -> no``).
     """
+    # .get: a store read as it is (read-only, an older schema) lacks the columns a later
+    # schema added (chain.LATER_COLUMNS), which its records state nothing in
     return [
         {
             "field": column,
-            "was": earlier[column],
-            "now": later[column],
-            "stated": stated_change(column, earlier[column], later[column]),
+            "was": earlier.get(column),
+            "now": later.get(column),
+            "stated": stated_change(column, earlier.get(column), later.get(column)),
         }
         for column in chain.CHAINED_TABLES[table]
-        if column not in _NOT_COMPARED and earlier[column] != later[column]
+        if column not in _NOT_COMPARED and earlier.get(column) != later.get(column)
     ]
 
 
@@ -520,6 +522,9 @@ def _custody_part(
                 "seal_intact": None if e["seal_intact"] is None else bool(e["seal_intact"]),
                 "seal_number": e["seal_number"],
                 "notes": e.get("notes") or None,  # why a seal was broken, what was done
+                # where it changed hands; none in a hand-over recorded before schema 3 (a
+                # store read as it is lacks the column)
+                "location": e.get("location"),
                 "signed_by": e["signer"],
                 "key_fingerprint": e["key_fingerprint"],
                 "record_hash": e["hash"],
