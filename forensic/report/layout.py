@@ -61,6 +61,7 @@ __all__ = [
     "signers_line",
     "stated_change",
     "summary_row",
+    "table_lines",
     "wrap",
     "wrap_to_width",
 ]
@@ -1023,7 +1024,35 @@ def format_table(
     -------
     list of str
         The heading's lines, a rule of dashes under each column, then each row's lines;
-        columns two spaces apart, no trailing spaces.
+        columns two spaces apart, no trailing spaces (:func:`table_lines`, one list).
+    """
+    heading, lines_of_rows = table_lines(headers, rows, width, keep, marked=marked, hashes=hashes)
+    return [*heading, *(line for lines in lines_of_rows for line in lines)]
+
+
+def table_lines(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    width: int,
+    keep: Sequence[int] = (),
+    *,
+    marked: bool = False,
+    hashes: bool = False,
+) -> tuple[list[str], list[list[str]]]:
+    """The lines of :func:`format_table`, the heading's apart and each row's apart: what a
+    page that must not split a row, or part a table's heading from its first row, needs.
+
+    Parameters
+    ----------
+    headers, rows, width, keep, marked, hashes
+        As :func:`format_table` takes them.
+
+    Returns
+    -------
+    heading : list of str
+        The column headings' lines and, last, the rule of dashes under them.
+    rows : list of list of str
+        Each row's lines (one or more), in order.
     """
     cells = [[_fmt(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
@@ -1050,10 +1079,8 @@ def format_table(
             for n in range(max(len(column) for column in wrapped))
         ]
 
-    out = [*lines(list(headers)), "  ".join("-" * w for w in widths)]
-    for row in cells:
-        out += lines(row)
-    return out
+    heading = [*lines(list(headers)), "  ".join("-" * w for w in widths)]
+    return heading, [lines(row) for row in cells]
 
 
 LAYOUT_VERSION = 6
