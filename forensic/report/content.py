@@ -47,6 +47,7 @@ from forensic.identification import (
     reference_warning,
     stated_warning,
 )
+from forensic.naming import lookalike_note
 from forensic.report.layout import (
     LAYOUT_VERSION,
     analyses_disagree,
@@ -736,24 +737,82 @@ def exhibit_custody_limitations(store: Store, case_number: str, item_number: str
     return custody_limitations({"label": _label(exhibit), **custody})
 
 
-def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0) -> list[str]:
+def _numbers_read_alike(
+    case_number: str, exhibits: list[dict[str, Any]]
+) -> tuple[str | None, list[list[str]]]:
+    """What a report's limitations say of its numbers that hold letters of another script
+    which print like Latin letters or digits (:func:`~forensic.naming.lookalike_note`): an
+    investigator who types such a number from the paper types another one, and finds nothing.
+
+    Said once for each number, in the words of :mod:`forensic.naming` (the letters, their code
+    points, how the number reads on paper): the case number's for the whole report; an
+    exhibit's number and each seal number its label or custody log states, under the first
+    exhibit that carries it, naming every exhibit that does (``A1, A2: seal number ...``).
+
+    Parameters
+    ----------
+    case_number : str
+        The case number, as recorded.
+    exhibits : list of dict
+        The exhibits' sections of the report's content, in the report's order (``label``,
+        ``custody``).
+
+    Returns
+    -------
+    case : str or None
+        The sentence on the case number (``The case number 'ЗАК-2026' contains Cyrillic З
+        (U+0417), ...``), or None when it holds no such letter.
+    by_exhibit : list of list of str
+        For each exhibit, in order, the sentences said under it, each beginning with the
+        exhibit's number (or numbers); empty for one whose numbers hold no such letter.
+    """
+    carried: dict[str, list[str]] = {}  # each seal number, and the exhibits that carry it
+    seals_of = []
+    for exhibit in exhibits:
+        item = exhibit["label"]["item_number"]
+        seals = [exhibit["label"]["seal_number"], *(e["seal_number"] for e in exhibit["custody"])]
+        seals_of.append(list(dict.fromkeys(seal for seal in seals if seal)))
+        for seal in seals_of[-1]:
+            carried.setdefault(seal, []).append(item)
+    by_exhibit = []
+    for exhibit, seals in zip(exhibits, seals_of, strict=True):
+        item = exhibit["label"]["item_number"]
+        note = lookalike_note(item, "exhibit number")
+        said = [f"{item}: {note}."] if note else []
+        said += [
+            f"{', '.join(carried[seal])}: {note}."
+            for seal in seals
+            if carried[seal][0] == item and (note := lookalike_note(seal, "seal number"))
+        ]
+        by_exhibit.append(said)
+    note = lookalike_note(case_number, "The case number")
+    return (f"{note}." if note else None), by_exhibit
+
+
+def _limitations(
+    exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0, *, case_number: str
+) -> list[str]:
     """A report's limitations, as a report of layout
     :data:`~forensic.report.layout.SAID_ONCE` on lists them.
 
-    By exhibit, in the report's order: what its custody log warns of, whether its analyses
+    By exhibit, in the report's order: its numbers that print like others (its own, its
+    seals': :func:`_numbers_read_alike`), what its custody log warns of, whether its analyses
     disagree, then what qualifies each analysis (its warnings, a spectrum recorded late or
     read from an export found before the scan, a result missing), named ``A1`` or, where the
     exhibit has several analyses, ``A1, analysis 2``. Then what applies to the whole report,
-    each said once and naming the analyses it applies to: a store that does not verify
-    elsewhere, spectra not measured from their exhibit, references not measured from a sample,
-    and the limits of the technique and of the library. Times are said in UTC in words.
+    each said once and naming the analyses it applies to: a case number that prints like
+    another, a store that does not verify elsewhere, spectra not measured from their exhibit,
+    references not measured from a sample, and the limits of the technique and of the
+    library. Times are said in UTC in words.
     """
     items = [UNVERIFIED_BANNER] if forced else []
+    case_read_alike, read_alike = _numbers_read_alike(case_number, exhibits)
     not_measured: dict[str, list[tuple[str, int | None]]] = {}  # the spectra, by provenance
     references: dict[str, list[tuple[str, int | None]]] = {}  # the references, by provenance
-    for exhibit in exhibits:
+    for exhibit, numbers in zip(exhibits, read_alike, strict=True):
         item = exhibit["label"]["item_number"]
         analyses = exhibit["analyses"]
+        items.extend(numbers)
         items.extend(custody_limitations(exhibit))
         disagreement = _disagreement(exhibit)
         if disagreement:
@@ -804,6 +863,8 @@ def _limitations(exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 
                 if warning not in own:
                     own.append(warning)
             items += [f"{which}: {warning}" for warning in own]
+    if case_read_alike:
+        items.append(case_read_alike)
     if elsewhere:
         items.append(
             "The evidence store this report was issued from does not verify: its check found "
@@ -947,7 +1008,9 @@ def build_report_content(
             "issued": issued_at,
         },
         "exhibits": sections,
-        "limitations": _limitations(sections, bool(problems), len(elsewhere)),
+        "limitations": _limitations(
+            sections, bool(problems), len(elsewhere), case_number=case["case_number"]
+        ),
         "verification": {
             "verified": not verification.problems,  # every record of the store
             "forced": bool(problems),
