@@ -8,7 +8,11 @@ layouts 1 to 6 glyph for glyph)."""
 
 from __future__ import annotations
 
+import copy
 import io
+import json
+import re
+from pathlib import Path
 
 from custody_helpers import OPERATOR, identification_dict
 from pypdf import PdfReader
@@ -16,7 +20,14 @@ from synthetic import make_spectrum
 
 from forensic.custody import Store
 from forensic.naming import lookalike_note
-from forensic.report import issue_report, render_text
+from forensic.report import issue_report, render_pdf, render_text
+from forensic.report.layout import HAND_OVER_PLACES
+
+FIXTURES = Path(__file__).parent / "fixtures"
+_ISSUED = json.loads((FIXTURES / "report_layout_6_case.json").read_text())
+LAYOUT_6_CASE = _ISSUED["content"]
+"""A case report of layout 6 as forensic 0.7.0 issued it (fixtures/make_report_layout_6.py)."""
+LAYOUT_6_TEXT = _ISSUED["text"]
 
 
 def _flat(text: str) -> str:
@@ -25,6 +36,11 @@ def _flat(text: str) -> str:
 
 def _pages(pdf: bytes) -> list[str]:
     return [_flat(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _utc(event: dict) -> str:
+    """A hand-over's time as the custody table shows it."""
+    return event["event_at"].replace("T", " ").removesuffix("Z") + " UTC"
 
 
 def _limitations(text: str) -> list[str]:
@@ -126,3 +142,84 @@ def test_a_report_in_latin_numbers_says_nothing_of_other_letters(tmp_path):
         report = issue_report(store, "CASE-1", operator=OPERATOR)
     assert not [said for said in report.content["limitations"] if "U+" in said]
     assert "print like Latin" not in render_text(report.content)
+
+
+# --- where each hand-over took place -----------------------------------------------------------
+
+HAND_OVER_PLACE = "Central Lab, Den Haag, intake desk"
+
+
+def _with_places(content: dict, layout: int = HAND_OVER_PLACES) -> dict:
+    """``content`` as a store of schema 3 gives it (a hand-over's ``location``): A1's second
+    and third hand-overs state where they took place, its first and A2's and A3's none."""
+    exhibits = copy.deepcopy(content["exhibits"])
+    custody = exhibits[0]["custody"]
+    custody[1]["location"] = HAND_OVER_PLACE
+    custody[2]["location"] = "Central Lab, Den Haag"
+    for exhibit in exhibits:
+        for event in exhibit["custody"]:
+            event.setdefault("location", None)
+    return {**content, "exhibits": exhibits, "layout": layout}
+
+
+def _custody_table(text: str, item: str) -> list[str]:
+    """The lines of exhibit ``item``'s custody table in the plain-text report."""
+    lines = text[text.index(f"\nChain of custody: exhibit {item}\n") :].splitlines()[3:]
+    return lines[: next(i for i, line in enumerate(lines) if line.startswith("Notes") or not line)]
+
+
+def test_each_hand_over_says_where_it_took_place_under_its_time():
+    """A hand-over that states a place has it under its time, the column headed "When (UTC),
+    where"; one that states none shows its time alone (no "unknown", no dash under it); an
+    exhibit none of whose hand-overs states one keeps the heading "When (UTC)"; the other
+    columns keep their widths, so no word of theirs is broken."""
+    content = _with_places(LAYOUT_6_CASE)
+    text = render_text(content)
+    table = _custody_table(text, "A1")
+    assert re.match(r"When \(UTC\), where +Released by +Received by +Purpose", table[0])
+    events = content["exhibits"][0]["custody"]
+    width = len(_utc(events[0]))
+    assert table[1].split("  ")[0] == "-" * width  # the time sets the column's width
+    first_column = [line[:width].strip() for line in table[2:]]
+    assert [cell for cell in first_column if cell] == [
+        _utc(events[0]),  # its time alone
+        _utc(events[1]),
+        "Central Lab, Den Haag,",
+        "intake desk",
+        _utc(events[2]),
+        "Central Lab, Den Haag",
+        _utc(events[3]),
+    ]
+    assert "↩" not in "\n".join(table) and "unknown" not in text
+    # the other columns are as layout 6 drew them
+    assert table[1] == _custody_table(LAYOUT_6_TEXT, "A1")[1]
+    # an exhibit whose hand-overs state no place: its table is as layout 6 draws it
+    assert _custody_table(text, "A2") == _custody_table(LAYOUT_6_TEXT, "A2")
+    assert _custody_table(text, "A2")[0].startswith("When (UTC)   ")
+    # the PDF says the same
+    said = " ".join(_pages(render_pdf(content)))
+    assert "When (UTC), where Released by Received by" in said
+    assert f"{_utc(events[1])} Ann Example Bob Courier" in said
+    assert (
+        f"{_utc(events[1])} Ann Example Bob Courier transport to central lab intact S-0093 10 "
+        f"{events[1]['record_hash'][:12]} Central Lab, Den Haag, intake desk "
+        f"{_utc(events[2])}"
+    ) in said
+    # a report of layout 6 says nothing of places, whatever its content holds
+    earlier = render_text(_with_places(LAYOUT_6_CASE, layout=6))
+    assert _custody_table(earlier, "A1") == _custody_table(LAYOUT_6_TEXT, "A1")
+    assert "intake desk" not in earlier
+
+
+def test_a_place_never_widens_the_time_column():
+    """A place longer than the time wraps under it: the time's column is as wide as the time
+    (the time and the record hash are the columns read whole), the table within its 100
+    characters."""
+    content = _with_places(LAYOUT_6_CASE)
+    custody = content["exhibits"][0]["custody"]
+    custody[1]["location"] = "Forensic Institute, Laan van Ypenburg 6, 2497 GB Den Haag, room B-214"
+    table = _custody_table(render_text(content), "A1")
+    assert table[1] == _custody_table(LAYOUT_6_TEXT, "A1")[1]
+    assert max(len(line) for line in table) <= 100
+    under_the_time = [line[: len(_utc(custody[0]))].strip() for line in table[2:]]
+    assert custody[1]["location"] in " ".join(under_the_time)

@@ -33,6 +33,7 @@ from forensic.verdict import (
 )
 
 __all__ = [
+    "HAND_OVER_PLACES",
     "HIT_TABLE_KEY",
     "LAYOUT_VERSION",
     "NO_MATCH_CAVEAT",
@@ -41,6 +42,7 @@ __all__ = [
     "WHOLE_HASHES",
     "WORDED_FOR_THE_READER",
     "Block",
+    "Stacked",
     "acquired_line",
     "analyses_disagree",
     "correction_line",
@@ -987,6 +989,27 @@ def _quoted(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
+class Stacked(tuple):
+    """A table cell of several parts, each beginning a line of its own and wrapped on its own
+    (:func:`table_lines`); the first part alone sets how wide its column wants to be, the
+    others wrapping under it: a hand-over's time with the place it took place under it
+    (:data:`HAND_OVER_PLACES`). No value read from a report's content is one, so a table of
+    an earlier layout is laid out as it was.
+
+    Parameters
+    ----------
+    iterable : iterable of object
+        The parts, each shown as a table's cell is (:func:`format_table`).
+    """
+
+    __slots__ = ()
+
+
+def _cell(value: Any) -> str | Stacked:
+    """A table's cell as it is shown: a :class:`Stacked` cell part by part."""
+    return Stacked(_fmt(part) for part in value) if isinstance(value, Stacked) else _fmt(value)
+
+
 def format_table(
     headers: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -1008,7 +1031,8 @@ def format_table(
         The column headings.
     rows : sequence of sequence
         The rows, a cell per column: None is shown ``-``, a bool ``yes`` or ``no``, a float
-        to 3 decimals (3 significant digits below 0.001), anything else as ``str`` gives it.
+        to 3 decimals (3 significant digits below 0.001), a :class:`Stacked` cell part by
+        part, each on lines of its own, anything else as ``str`` gives it.
     width : int
         The most characters a line may hold. No column shrinks below 6 characters, so a
         table of many columns may be wider.
@@ -1054,11 +1078,11 @@ def table_lines(
     rows : list of list of str
         Each row's lines (one or more), in order.
     """
-    cells = [[_fmt(c) for c in row] for row in rows]
+    cells = [[_cell(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for index, cell in enumerate(row):
-            widths[index] = max(widths[index], len(cell))
+            widths[index] = max(widths[index], len(cell[0] if isinstance(cell, Stacked) else cell))
     while sum(widths) + 2 * (len(widths) - 1) > width:
         others = [i for i in range(len(widths)) if i not in keep and widths[i] > 6]
         widest = max(others or range(len(widths)), key=widths.__getitem__)
@@ -1066,9 +1090,13 @@ def table_lines(
             break
         widths[widest] -= 1
 
-    def lines(values: Sequence[str]) -> list[str]:
+    def lines(values: Sequence[str | Stacked]) -> list[str]:
         wrapped = [
-            wrap(value, w, marked=marked, hashes=hashes)
+            [
+                line
+                for part in (value if isinstance(value, Stacked) else [value])
+                for line in wrap(part, w, marked=marked, hashes=hashes)
+            ]
             for value, w in zip(values, widths, strict=True)
         ]
         return [
@@ -1083,7 +1111,7 @@ def table_lines(
     return heading, [lines(row) for row in cells]
 
 
-LAYOUT_VERSION = 6
+LAYOUT_VERSION = 7
 """How reports are laid out, recorded in their signed content (``layout``): raised with each
 change that would lay out a report's content otherwise, or draw its PDF otherwise (what
 verify-report compares is what each page draws where, not only its words), which is then
@@ -1107,7 +1135,11 @@ report, a summary of the exhibits of a case, the library searched, and a seal's 
 in words ("intact", "UTC"). Version 6, of forensic 0.7.0, says where each analysis was done
 and names the library searched, with its substances in an annex
 (:data:`WHERE_AND_WHICH_LIBRARY`), says on page 1 what qualifies each verdict and says each
-thing once (:data:`SAID_ONCE`), and never breaks a hash (:data:`WHOLE_HASHES`)."""
+thing once (:data:`SAID_ONCE`), and never breaks a hash (:data:`WHOLE_HASHES`). Version 7, of
+forensic 0.8.0, says where each hand-over took place (:data:`HAND_OVER_PLACES`); its content
+names, among its limitations, a case, exhibit or seal number holding letters of another script
+that print like Latin ones (words of the signed content, which need no version to be drawn
+again as issued)."""
 
 WHERE_AND_WHICH_LIBRARY = 6
 """The first layout version that says where each analysis was done and which library was
@@ -1140,6 +1172,16 @@ with a mark a reader must delete to copy it: the plain text's key column is at m
 signature (128 hex digits) is given as two lines of 64; and a hex digest too wide for its line
 or cell all the same is broken only after a multiple of :data:`HEX_GROUP` digits, unmarked, as
 "How to check this report" says (:func:`wrap_to_width` with ``hashes``)."""
+
+HAND_OVER_PLACES = 7
+"""The first layout version (:data:`LAYOUT_VERSION`) that says where each hand-over took
+place (a custody event's ``location``): under its time in the custody table's first column,
+headed "When (UTC), where" when one of the exhibit's hand-overs states a place (a
+:class:`Stacked` cell, the time setting the column's width, so that the other columns keep
+theirs: a column of its own would break their words in the plain text's 100 characters). A
+hand-over that states none shows its time alone; an exhibit none of whose hand-overs states
+a place has the heading "When (UTC)", and nothing is said of places. Content of an earlier
+version is laid out without them, as it was issued."""
 
 TEXT_KEY_CHARS = 28
 """The widest the key column of the plain text's key-value blocks is (layout
@@ -1249,9 +1291,13 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             )
         blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
         seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
+        # where each hand-over took place, under its time, when one of them states it
+        places = layout >= HAND_OVER_PLACES and any(e.get("location") for e in exhibit["custody"])
         rows = [
             [
-                when(e["event_at"]),
+                Stacked([when(e["event_at"]), e["location"]])
+                if places and e.get("location")
+                else when(e["event_at"]),
                 e["released_by"],
                 e["received_by"],
                 e["purpose"],
@@ -1262,18 +1308,19 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             for e, seal in zip(exhibit["custody"], seals, strict=True)
         ]
         if rows:
+            headers = [
+                "When (UTC), where" if places else "When (UTC)",
+                "Released by",
+                "Received by",
+                "Purpose",
+                "Seal",
+                "Record",
+                "Record hash",
+            ]
             blocks.append(
                 Block(
                     "table",
-                    headers=[
-                        "When (UTC)",
-                        "Released by",
-                        "Received by",
-                        "Purpose",
-                        "Seal",
-                        "Record",
-                        "Record hash",
-                    ],
+                    headers=headers,
                     items=rows,
                     keep=[0, 6],  # the time and the hash are read whole
                 )
