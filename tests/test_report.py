@@ -1945,8 +1945,16 @@ def test_a_report_issued_by_an_earlier_layout_is_laid_out_again_as_it_was():
     fixture = json.loads((Path(__file__).parent / "fixtures" / "report_layout_1.json").read_text())
 
     def laid_out(content):
+        # leads_in, added with layout 7, is how its PDF paginates a paragraph; a report of an
+        # earlier layout is paginated without it (the pages fixtures pin that)
         return [
-            json.loads(json.dumps(dataclasses.asdict(b), sort_keys=True, default=repr))
+            json.loads(
+                json.dumps(
+                    {k: v for k, v in dataclasses.asdict(b).items() if k != "leads_in"},
+                    sort_keys=True,
+                    default=repr,
+                )
+            )
             for b in report_blocks(content)
             if b.kind != "figure"
         ]

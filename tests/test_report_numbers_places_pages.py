@@ -21,7 +21,8 @@ from synthetic import make_spectrum
 from forensic.custody import Store
 from forensic.naming import lookalike_note
 from forensic.report import issue_report, render_pdf, render_text
-from forensic.report.layout import HAND_OVER_PLACES
+from forensic.report import pdf as report_pdf
+from forensic.report.layout import HAND_OVER_PLACES, Block, table_lines
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _ISSUED = json.loads((FIXTURES / "report_layout_6_case.json").read_text())
@@ -223,3 +224,136 @@ def test_a_place_never_widens_the_time_column():
     assert max(len(line) for line in table) <= 100
     under_the_time = [line[: len(_utc(custody[0]))].strip() for line in table[2:]]
     assert custody[1]["location"] in " ".join(under_the_time)
+
+
+# --- a heading on the page of its first rows ---------------------------------------------------
+
+
+def _pages_of(content: dict) -> tuple[list[tuple[Block, list]], dict[int, int]]:
+    """What each block of ``content``'s PDF draws, and the page (from 0) each item is first
+    drawn on."""
+    drawn, pages, _ = report_pdf._paginated(content)
+    page_of: dict[int, int] = {}
+    for number, page in enumerate(pages):
+        for _, item in page:  # a table's headings are drawn again above a row starting a page
+            page_of.setdefault(id(item), number)
+    return drawn, page_of
+
+
+def _padded(content: dict, lines: int) -> dict:
+    """``content`` with ``lines`` more lines in A1's stated condition (near the top of the
+    report): every heading after it moves down the pages."""
+    padded = copy.deepcopy(content)
+    line = ("sealed;" * 10)[: report_pdf.MONO_CHARS]  # a word as wide as a value's line
+    padded["exhibits"][0]["label"]["condition"] = " ".join([line] * lines) or "sealed"
+    return padded
+
+
+def _rows(block: Block) -> list[int]:
+    """How many lines each row of a table block draws in the PDF."""
+    _, rows = table_lines(
+        block.headers, block.items, report_pdf.TABLE_CHARS, block.keep, marked=True, hashes=True
+    )
+    return [len(row) for row in rows]
+
+
+def _first_row(block: Block, items: list) -> list:
+    """The items of a block's first row: a paragraph's first lines, a table's headings and
+    first row, a key-value block's first line (its value's lines keep together anyway)."""
+    if block.kind == "para":
+        return items[: min(report_pdf.FIRST_LINES, len(items) - 1)]
+    if block.kind == "table":
+        heading = len(items) - 1 - sum(_rows(block))  # the last item is the space after it
+        return items[: heading + _rows(block)[0]]
+    return items[:1]
+
+
+def _parted(content: dict) -> list[str]:
+    """Where ``content``'s PDF parts a heading or a paragraph that leads in from the first
+    row of what follows, or splits a row of a table across pages."""
+    drawn, page_of = _pages_of(content)
+    parted = []
+    for index, (block, items) in enumerate(drawn):
+        if block.kind == "table":
+            first = len(items) - 1 - sum(_rows(block))
+            for number, lines in enumerate(_rows(block), start=1):
+                if len({page_of[id(item)] for item in items[first : first + lines]}) > 1:
+                    parted.append(f"row {number} of the table {block.headers[:2]}")
+                first += lines
+        if block.kind != "heading" and not (block.kind == "para" and block.leads_in):
+            continue
+        following, its = drawn[index + 1]
+        own = items if block.kind == "heading" else items[:-1]  # a paragraph's space after it
+        together = [*own, *_first_row(following, its)]
+        if len({page_of[id(item)] for item in together}) > 1:
+            parted.append(f"{block.text[:40]!r} from its first row")
+    return parted
+
+
+def test_the_annex_heading_is_drawn_with_its_first_rows():
+    """The annex's heading and its opening sentence could end a page, the library's line and
+    its substances on the next: from layout 7 they go on together, and a report of layout 6
+    is paginated as it was issued."""
+    for lines in range(80):  # the annex's heading at the foot of a page of layout 6
+        content = {
+            **LAYOUT_6_CASE,
+            "limitations": [
+                *LAYOUT_6_CASE["limitations"],
+                *(f"Note {n} of the test." for n in range(lines)),
+            ],
+        }
+        drawn, page_of = _pages_of(content)
+        heading = next(i for i, (b, _) in enumerate(drawn) if b.text.startswith("Annex"))
+        library_line = drawn[heading + 2][1][0]
+        if page_of[id(drawn[heading][1][0])] != page_of[id(library_line)]:
+            break
+    else:
+        raise AssertionError("no padding leaves the annex's heading at the foot of a page")
+    assert content["layout"] == 6
+    issued = _pages(render_pdf(content))
+    annex = next(page for page in issued if "Annex: the substances" in page)
+    assert "Lab Raman 2026, built 2026-11-20" not in annex  # the heading without its rows
+    assert _parted({**content, "layout": 7}) == []
+    drawn7 = _pages(render_pdf({**content, "layout": 7}))
+    annex = next(page for page in drawn7 if "Annex: the substances" in page)
+    assert (
+        "Annex: the substances of the library searched A substance a library does not hold"
+    ) in annex
+    assert (
+        "Lab Raman 2026, built 2026-11-20, 16 Raman / 5 IR substances, version "
+        "lib-0123456789ab: Raman, 16 substances: Amphetamine sulfate"
+    ) in annex
+    assert len(drawn7) == len(issued)  # moved to the next page, not a page of its own
+
+
+def test_no_heading_or_lead_in_ends_a_page_and_no_row_is_split():
+    """Wherever the page breaks fall (A1's condition made longer line by line moves every
+    heading after it down the pages), a report of layout 7 draws each heading (an exhibit's,
+    an analysis's, a custody table's, Limitations, References, Integrity, the annex's) and
+    each paragraph that leads in (the key above a hit table, the References' and the annex's
+    opening sentences, a library's line) on the page of its first row, and no row of a table
+    across two pages; the same content laid out as layout 6 does not."""
+    content = _with_places(LAYOUT_6_CASE)
+    # a page holds some 70 lines of a value, which must stay on one page
+    faults = {lines: _parted(_padded(content, lines)) for lines in range(64)}
+    assert {lines: said for lines, said in faults.items() if said} == {}
+    earlier = {lines: _parted({**_padded(content, lines), "layout": 6}) for lines in range(64)}
+    assert any(earlier.values())  # the faults this fixes
+
+
+def test_a_row_of_a_table_is_not_split_across_pages():
+    """A row of several lines (a hand-over's place under its time, a long purpose) at the foot
+    of a page went on on the next, under the headings drawn again, where it read as a row of
+    its own: from layout 7 it goes over whole, its headings with it."""
+    table = Block("table", headers=["When", "Purpose"], items=[["t0", "storage " * 60]])
+    room = report_pdf.PAGE_H - report_pdf.TOP - report_pdf.BOTTOM
+    filler = [report_pdf._Item(room - 3.5 * report_pdf.TABLE_LH, lambda fig, y0: None)]
+    earlier = report_pdf._items_for(table, layout=6)
+    assert len(earlier) > 4  # headings, rule, a row of several lines and the space after it
+    first, second = report_pdf._paginate(filler + earlier)[:2]
+    assert [item for _, item in first] == [*filler, *earlier[:3]]  # the row's first line
+    assert [item for _, item in second][:3] == [*earlier[:2], earlier[3]]  # its second line
+    items = report_pdf._items_for(table, layout=7)
+    first, second = report_pdf._paginate(filler + items)[:2]
+    assert [item for _, item in first] == filler
+    assert [item for _, item in second] == items

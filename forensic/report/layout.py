@@ -185,6 +185,10 @@ class Block:
         ``query_provenance``: :func:`figure_title`), or a ``qr`` block's content SHA-256.
     keep : list of int
         The columns of a ``table`` block (by index) that shrink last: a time, a hash.
+    leads_in : bool
+        A ``para`` that introduces the blocks after it (a list's opening sentence, a key to
+        the table under it): from layout :data:`~forensic.report.pdf.HEADINGS_WITH_FIRST_ROWS`
+        on, the PDF draws it on the page of their first row, as it draws a heading.
     """
 
     kind: str
@@ -193,6 +197,7 @@ class Block:
     headers: list[str] = field(default_factory=list)
     data: Any = None
     keep: list[int] = field(default_factory=list)  # table columns that shrink last
+    leads_in: bool = False  # a para drawn on the page of the next block's first row
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -1136,10 +1141,11 @@ in words ("intact", "UTC"). Version 6, of forensic 0.7.0, says where each analys
 and names the library searched, with its substances in an annex
 (:data:`WHERE_AND_WHICH_LIBRARY`), says on page 1 what qualifies each verdict and says each
 thing once (:data:`SAID_ONCE`), and never breaks a hash (:data:`WHOLE_HASHES`). Version 7, of
-forensic 0.8.0, says where each hand-over took place (:data:`HAND_OVER_PLACES`); its content
-names, among its limitations, a case, exhibit or seal number holding letters of another script
-that print like Latin ones (words of the signed content, which need no version to be drawn
-again as issued)."""
+forensic 0.8.0, says where each hand-over took place (:data:`HAND_OVER_PLACES`) and draws a
+heading on the page of its first rows (:data:`forensic.report.pdf.HEADINGS_WITH_FIRST_ROWS`);
+its content names, among its limitations, a case, exhibit or seal number holding letters of
+another script that print like Latin ones (words of the signed content, which need no version
+to be drawn again as issued)."""
 
 WHERE_AND_WHICH_LIBRARY = 6
 """The first layout version that says where each analysis was done and which library was
@@ -1341,6 +1347,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                     + (" was" if len(corrections) == 1 else "s were")
                     + " corrected by a later record. The exhibit's label and custody above are "
                     "as corrected; the records corrected stay in the store unchanged.",
+                    leads_in=True,
                 )
             )
             blocks += [
@@ -1366,6 +1373,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 "para",
                 "Where each reference named in the tables above comes from, once each, by the "
                 "technique it was searched with and its name, with its entry in the library:",
+                leads_in=True,
             )
         )
         blocks += [Block("para", "- " + source) for source in sources]
@@ -1433,9 +1441,13 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                     "A substance a library does not hold cannot be identified against it: a no "
                     "match says nothing of it. Each library the analyses of this report were "
                     "searched against, as their results recorded it:",
+                    leads_in=True,
                 )
             )
-            blocks += [Block("para", paragraph) for paragraph in annex]
+            # a library's line introduces the lists of its substances
+            blocks += [
+                Block("para", paragraph, leads_in=paragraph.endswith(":")) for paragraph in annex
+            ]
         blocks.append(Block("end", END_MARKER))
         return blocks
     blocks.append(
@@ -1698,7 +1710,7 @@ def _analysis_blocks(
         return blocks
     if hits:
         if worded:
-            blocks.append(Block("para", hits_line(identification)))
+            blocks.append(Block("para", hits_line(identification), leads_in=True))
         blocks.append(
             Block(
                 "table",

@@ -54,9 +54,9 @@ from forensic.report.layout import (
     WORDED_FOR_THE_READER,
     Block,
     figure_title,
-    format_table,
     not_measured_note,
     report_blocks,
+    table_lines,
     wrap,
     wrap_to_width,
 )
@@ -386,7 +386,7 @@ def _items_for(
         items.append(_Item(0.06, lambda fig, y0: None))
         return items
     if block.kind == "table":
-        lines = format_table(
+        heading, rows = table_lines(
             block.headers,
             block.items,
             TABLE_CHARS,
@@ -394,6 +394,7 @@ def _items_for(
             marked=wrapping.marked,
             hashes=wrapping.hashes,
         )
+        lines = [*heading, *(line for row in rows for line in row)]
         items = [
             _Item(
                 TABLE_LH,
@@ -410,12 +411,17 @@ def _items_for(
         ]
         # the headings and their rule stay with the first row; a row that starts a page has
         # them drawn again above it
-        rule = next((i for i, line in enumerate(lines) if line and not line.strip("- ")), 0)
-        header = items[: rule + 1]
+        header = items[: len(heading)]
         for item in header:
             item.keep_with_next = True
-        for item in items[rule + 1 :]:
+        for item in items[len(heading) :]:
             item.header = header
+        if layout >= HEADINGS_WITH_FIRST_ROWS:  # a row's lines on one page, under its headings
+            first = len(heading)
+            for row in rows:
+                for item in items[first : first + len(row) - 1]:
+                    item.keep_with_next = True
+                first += len(row)
         items.append(_Item(0.08, lambda fig, y0: None))
         return items
     if block.kind == "figure":
@@ -435,6 +441,48 @@ def _items_for(
     if block.kind == "end":
         return _display_lines(block.text, 10, 0.5, 0.2, wrapping=wrapping)
     raise ValueError(f"unknown report block {block.kind!r}")  # a programming error, not input
+
+
+HEADINGS_WITH_FIRST_ROWS = 7
+"""The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) that draws a
+heading on the page of its first rows, never alone at the foot of a page
+(:func:`_keep_headings_with_first_rows`): with the paragraphs that lead in under it (the
+annex's and the References' opening sentences, a library's line before its substances) and
+its first row: a table's first row whole, the first key of a key-value block, the first
+:data:`FIRST_LINES` lines of a paragraph (all of a shorter one). A paragraph that leads in
+(:attr:`~forensic.report.layout.Block.leads_in`: the key above a hit table, the sentence
+before a list of corrections) is kept so with what it introduces, and no row of a table is
+split across pages (its second half read as a row of its own, under headings drawn again).
+Earlier reports let a heading or a lead-in end a page, and split a row, and are paginated
+so again, as they were issued."""
+
+FIRST_LINES = 2
+"""The lines of a paragraph a heading or a lead-in is kept with (layout
+:data:`HEADINGS_WITH_FIRST_ROWS` on): a row of the list it heads, not one line of it."""
+
+
+def _keep_headings_with_first_rows(drawn: list[tuple[Block, list[_Item]]]) -> None:
+    """Keep each heading, and each paragraph that leads in, on the page of the first row of
+    what follows (:data:`HEADINGS_WITH_FIRST_ROWS`): the one place the report's pages decide
+    it, whatever the heading (Limitations, References, the custody table's, the annex's).
+
+    ``drawn`` holds each block with the items it draws; their ``keep_with_next`` is set so
+    that the heading (its lines already keep with the next item), every line of a lead-in
+    under it and the first :data:`FIRST_LINES` lines of a paragraph after them go on one
+    page. A table (its headings with its first row whole) and a key-value block (the lines
+    of one value) keep their own first row together already."""
+    for index, (block, items) in enumerate(drawn):
+        if block.kind == "para" and block.leads_in:
+            for item in items:  # its lines and the space after them
+                item.keep_with_next = True
+        elif block.kind != "heading":
+            continue
+        following = drawn[index + 1] if index + 1 < len(drawn) else None
+        if following is None or following[0].kind != "para" or following[0].leads_in:
+            continue  # a lead-in is kept whole above
+        lines = following[1][:-1]  # without the space after them
+        for item in lines[: min(FIRST_LINES, len(lines)) - 1]:
+            item.keep_with_next = True
 
 
 LEGEND_W = 3.2
@@ -917,6 +965,28 @@ def _fonts_note(missing: list[str]) -> Block:
     )
 
 
+def _paginated(
+    content: Mapping[str, Any],
+) -> tuple[list[tuple[Block, list[_Item]]], list[list[tuple[float, _Item]]], _Frame]:
+    """The report's blocks, each with the items it draws, those items on their pages (each
+    with its top, in inches from the page's top), and the header and footer every page draws:
+    the pages as the content's layout version lays them out."""
+    blocks = report_blocks(content)
+    missing = undrawable_characters(content)
+    if missing:  # said right under the header, before any text that shows boxes is read
+        first_kv = next(i for i, b in enumerate(blocks) if b.kind == "kv")
+        blocks.insert(first_kv + 1, _fonts_note(missing))
+    with drawing_settings():  # the lines are measured as they are drawn
+        wrapping = _Wrapping.of(content)
+        layout = content.get("layout", 1)
+        drawn = [(block, _items_for(block, wrapping, layout)) for block in blocks]
+        if layout >= HEADINGS_WITH_FIRST_ROWS:
+            _keep_headings_with_first_rows(drawn)
+        frame = _Frame.of(content, wrapping)
+    items = [item for _, its in drawn for item in its]
+    return drawn, _paginate(items, frame.top, frame.bottom), frame
+
+
 def render_pdf(content: Mapping[str, Any]) -> bytes:
     """The report as PDF bytes (A4, text extractable, one header and footer per page).
 
@@ -939,17 +1009,7 @@ def render_pdf(content: Mapping[str, Any]) -> bytes:
         the issue date as creation date) made from the content alone: the same content
         gives the same bytes (with the same versions of the toolkit and matplotlib).
     """
-    blocks = report_blocks(content)
-    missing = undrawable_characters(content)
-    if missing:  # said right under the header, before any text that shows boxes is read
-        first_kv = next(i for i, b in enumerate(blocks) if b.kind == "kv")
-        blocks.insert(first_kv + 1, _fonts_note(missing))
-    with drawing_settings():  # the lines are measured as they are drawn
-        wrapping = _Wrapping.of(content)
-        layout = content.get("layout", 1)
-        items = [item for block in blocks for item in _items_for(block, wrapping, layout)]
-        frame = _Frame.of(content, wrapping)
-    pages = _paginate(items, frame.top, frame.bottom)
+    _, pages, frame = _paginated(content)
     case_number = content["case"]["case_number"]
     buffer = io.BytesIO()
     metadata = {
