@@ -48,10 +48,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from platformdirs import user_cache_dir
 
 from forensic.commands import command
 from forensic.errors import ForensicError, LibraryError, without_path
+from forensic.files import OutputExistsError, atomic_write, atomic_write_bytes, library_cache_dir
 from forensic.manifest import is_manifest, read_manifest
 from forensic.naming import substance_key  # also importable from here, its home before
 from forensic.processing import (
@@ -74,13 +74,11 @@ from forensic.search import (
 from forensic.spectrum import MODALITIES, Spectrum, y_unit_basis_is_guess
 
 __all__ = [
-    "CACHE_ENV",
     "CALIBRATION_METHOD",
     "FILE_SUFFIX",
     "HASH_SCHEME",
     "Library",
     "ModalityBlock",
-    "library_cache_dir",
     "open_reference_library",
     "reference_files",
     "reference_order_key",
@@ -91,8 +89,6 @@ __all__ = [
 ]
 
 FILE_SUFFIX = ".flib"
-CACHE_ENV = "FORENSIC_CACHE_DIR"
-"""Environment variable that overrides the cache folder of the compiled shipped library."""
 
 _MAGIC = b"FORENSIC-LIBRARY v1\n"
 _ALIGN = 64
@@ -759,7 +755,7 @@ class Library:
         LibraryError
             When ``path`` exists (or another writer created it meanwhile) and ``overwrite``
             is false.
-        forensic.io.OutputError
+        forensic.files.OutputError
             When the file cannot be written there (a folder in its place, no permission, a
             full disk).
         """
@@ -799,7 +795,6 @@ class Library:
         head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
         prefix = _MAGIC + struct.pack("<Q", len(head)) + head
         data_start = -(-len(prefix) // _ALIGN) * _ALIGN
-        from forensic.io import OutputExistsError, atomic_write  # noqa: PLC0415  (file edge)
 
         def write(handle) -> None:
             handle.write(prefix + b"\0" * (data_start - len(prefix)))
@@ -1274,8 +1269,6 @@ def _remember_verified(path: Path, stat: os.stat_result, version: str, started_n
         "version": version,
         "started_ns": started_ns,
     }
-    from forensic.io import atomic_write_bytes  # noqa: PLC0415  (file edge)
-
     # a read-only cache only means the next load checks the whole file again
     with contextlib.suppress(OSError, ForensicError):
         target = _memo_file(path)
@@ -1542,20 +1535,6 @@ class _Workers:
 
 
 # -- the shipped library --------------------------------------------------------------------
-
-
-def library_cache_dir() -> Path:
-    """Folder of the compiled shipped library: ``$FORENSIC_CACHE_DIR`` or the user cache.
-
-    Returns
-    -------
-    Path
-        The folder (not created here).
-    """
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    return Path(user_cache_dir("forensic"))
 
 
 def reference_files(folder: Path) -> tuple[list[Path], Path | None]:

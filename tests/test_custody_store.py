@@ -46,7 +46,7 @@ from forensic.custody.store import (
 )
 from forensic.custody.unrecorded import keep_unrecorded, read_unrecorded, signature_finding
 from forensic.errors import CustodyError
-from forensic.io import OutputError
+from forensic.files import OutputError
 
 
 def test_store_path_folder_file_and_environment(tmp_path, monkeypatch):

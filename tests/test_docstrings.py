@@ -53,6 +53,7 @@ DOCUMENTED_MODULES = [
     "forensic.custody.unrecorded",
     "forensic.custody.verify",
     "forensic.errors",
+    "forensic.files",
     "forensic.identification",
     "forensic.instruments",
     "forensic.io",

@@ -16,6 +16,7 @@ from synthetic import TRANSMITTANCE_SCALE_CASES, make_spectrum, transmittance_va
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
+from forensic.files import OutputExistsError
 from forensic.io import jcamp
 from forensic.quality import comparison_problems, diagnose_ir_range
 from forensic.spectrum import (
@@ -723,7 +724,7 @@ def test_written_file_is_plain_jcamp(tmp_path):
     assert "##NPOINTS=3001" in lines and "##CAS REGISTRY NO=9003-53-6" in lines
     assert lines[-1] == "##END="
     assert max(len(line) for line in lines[lines.index("##XYDATA=(X++(Y..Y))") :]) <= 80
-    with pytest.raises(forensic.io.OutputExistsError):
+    with pytest.raises(OutputExistsError):
         path = tmp_path / "p.jdx"
         forensic.write_spectrum(spectrum, path)
         forensic.write_spectrum(spectrum, path)

@@ -6,7 +6,6 @@ import bz2
 import gzip
 import lzma
 import os
-import stat
 import zipfile
 
 import numpy as np
@@ -15,14 +14,8 @@ from synthetic import make_spectrum
 
 import forensic
 from forensic.errors import FormatError, NotVibrationalError
-from forensic.io import (
-    OutputError,
-    OutputExistsError,
-    atomic_write_bytes,
-    available_formats,
-    read_spectra,
-    write_spectrum,
-)
+from forensic.files import OutputError, OutputExistsError
+from forensic.io import available_formats, read_spectra, write_spectrum
 
 
 def test_missing_empty_and_folder_inputs_name_the_file(tmp_path):
@@ -144,26 +137,6 @@ def test_compressed_files_are_named_with_how_to_decompress_them(tmp_path):
     (tmp_path / "a.csv.xz").write_bytes(lzma.compress(csv))
     with pytest.raises(FormatError, match=r"compressed with xz.*unxz a.csv.xz"):
         read_spectra(tmp_path / "a.csv.xz")
-
-
-def test_atomic_write_never_overwrites_unless_asked(tmp_path):
-    target = tmp_path / "out" / "a.bin"
-    atomic_write_bytes(target, b"first")
-    with pytest.raises(OutputExistsError, match="already exists"):
-        atomic_write_bytes(target, b"second")
-    assert target.read_bytes() == b"first"
-    atomic_write_bytes(target, b"second", overwrite=True)
-    assert target.read_bytes() == b"second"
-    assert [p.name for p in target.parent.iterdir()] == ["a.bin"]  # no .part left behind
-
-
-def test_output_files_follow_the_umask_not_private_tempfile_permissions(tmp_path):
-    old = os.umask(0o022)
-    try:
-        path = atomic_write_bytes(tmp_path / "shared.jdx", b"x")
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 def test_converted_files_keep_the_first_origin(tmp_path):

@@ -21,7 +21,8 @@ from synthetic import make_spectrum
 import forensic.library as library_module
 import spectral_library
 from forensic.errors import IdentificationError, LibraryError
-from forensic.io import OutputError, write_spectrum
+from forensic.files import OutputError
+from forensic.io import write_spectrum
 from forensic.library import (
     Library,
     ModalityBlock,

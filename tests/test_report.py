@@ -30,8 +30,8 @@ from forensic.custody.chain import sha256_hex
 from forensic.custody.keys import load_or_create_key
 from forensic.custody.store import utc_when
 from forensic.errors import FormatError
+from forensic.files import OutputExistsError
 from forensic.identification import SIMULATED_WARNING, identify
-from forensic.io import OutputExistsError
 from forensic.library import Library
 from forensic.report import (
     UnverifiedChainError,

@@ -32,7 +32,7 @@ from synthetic import make_spectrum
 from drivers.errors import InstrumentDisconnected, NotSupported
 from drivers.folder import FolderInstrument
 from drivers.urls import open_instrument
-from forensic import io as forensic_io
+from forensic import files as forensic_files
 from forensic import workflows
 from forensic.cli import main
 from forensic.custody import Store, verify_store
@@ -47,7 +47,8 @@ from forensic.errors import (
     Interrupted,
     LibraryError,
 )
-from forensic.io import OutputError, OutputExistsError, write_spectrum
+from forensic.files import OutputError, OutputExistsError
+from forensic.io import write_spectrum
 from forensic.library import Library
 from forensic.report.issue import issue_report
 from forensic.spectrum import Spectrum
@@ -2053,16 +2054,16 @@ def test_a_folder_a_full_disk_could_not_keep_the_spectrum_in_is_not_left_behind(
     def disk_full(self, *args, **kwargs):
         raise CustodyError(f"{self.db_path}: writing failed: database or disk is full")
 
-    real = forensic_io.atomic_write_bytes
+    real = forensic_files.atomic_write_bytes
 
     def full_beside_the_store(path, data, **kw):
         if Path(path).parent.parent == tmp_path / "s":
-            forensic_io.check_writable(path)  # makes the folder, as the real write does
+            forensic_files.check_writable(path)  # makes the folder, as the real write does
             raise OutputError(f"{path}: cannot be written (No space left on device)")
         return real(path, data, **kw)
 
     monkeypatch.setattr(Store, "add_measurement", disk_full)
-    monkeypatch.setattr(forensic_io, "atomic_write_bytes", full_beside_the_store)
+    monkeypatch.setattr(forensic_files, "atomic_write_bytes", full_beside_the_store)
     folders = [tmp_path / "s" / "unrecorded-spectra", tmp_path / "data" / "unrecorded-spectra"]
     monkeypatch.setattr("forensic.custody.unrecorded.kept_folders", lambda store: folders)
     with pytest.raises(CustodyError) as failed:

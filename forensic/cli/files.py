@@ -19,8 +19,8 @@ import numpy as np
 
 from forensic.cli.app import EXIT_BAD_INPUT, main
 from forensic.errors import ForensicError, FormatError
+from forensic.files import atomic_write_bytes
 from forensic.io import (
-    atomic_write_bytes,
     available_formats,
     file_sha256,
     read_spectra,

@@ -18,8 +18,9 @@ from drivers.simulators.pty import FAULTS
 from drivers.transport import describe_port
 from drivers.urls import open_instrument
 from forensic.cli.app import ACQUISITION_OPTIONS, acquisition_options, main, settings_as_options
+from forensic.files import check_writable
 from forensic.instruments import driver_bugs, held_instrument
-from forensic.io import check_writable, spectrum_writer, write_spectrum
+from forensic.io import spectrum_writer, write_spectrum
 from forensic.samples import resolve_sample
 from forensic.spectrum import MEASURED, is_measured
 

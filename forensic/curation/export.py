@@ -19,7 +19,8 @@ from forensic.curation.manifest import format_manifest
 from forensic.curation.publish import CHANGELOG_FILE
 from forensic.curation.source import RELEASE_FILE, LibrarySource, list_entries
 from forensic.errors import LibraryError
-from forensic.io import atomic_write_bytes, read_spectrum, write_spectrum
+from forensic.files import atomic_write_bytes
+from forensic.io import read_spectrum, write_spectrum
 from forensic.library import substance_key
 from forensic.manifest import ManifestRow, ManifestRows
 from forensic.spectrum import Spectrum, is_measured
@@ -144,9 +145,9 @@ def plot_reference(
 
     Raises
     ------
-    forensic.io.OutputExistsError
+    forensic.files.OutputExistsError
         When ``out`` exists and ``overwrite`` is false.
-    forensic.io.OutputError
+    forensic.files.OutputError
         When ``out`` is a folder or cannot be written.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415  (heavy)
@@ -238,7 +239,7 @@ def export_library(
         holds it (symbolic links resolved), even with ``force``.
     FormatError
         When a reference file cannot be read (:func:`forensic.io.read_spectrum`).
-    forensic.io.OutputError
+    forensic.files.OutputError
         When a file cannot be written in ``out``.
     """
     if fmt not in ("jcamp", "csv"):

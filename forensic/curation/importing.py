@@ -31,7 +31,8 @@ from forensic.curation.manifest import (
 )
 from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
-from forensic.io import atomic_write_bytes, read_spectra, write_spectrum
+from forensic.files import atomic_write_bytes
+from forensic.io import read_spectra, write_spectrum
 from forensic.library import spectrum_files, substance_key, unnamed_spectra
 from forensic.manifest import ManifestRow, ManifestRows
 from forensic.quality import (

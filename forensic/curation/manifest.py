@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from forensic.io import atomic_write_bytes
+from forensic.files import atomic_write_bytes
 from forensic.library import reference_order_key
 from forensic.manifest import (  # the columns and the one reader live below the core
     MANIFEST_COLUMNS,
@@ -120,7 +120,7 @@ def write_manifest(
 
     Raises
     ------
-    forensic.io.OutputError
+    forensic.files.OutputError
         When ``path`` is a folder or the file cannot be written there.
     """
     text = format_manifest(rows, header_comments=header_comments, closing_comments=closing_comments)

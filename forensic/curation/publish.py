@@ -22,7 +22,7 @@ from forensic.curation.source import (
 )
 from forensic.curation.validation import ValidationReport, validate_library
 from forensic.errors import LibraryError
-from forensic.io import atomic_write_bytes
+from forensic.files import atomic_write_bytes
 
 CHANGELOG_FILE = "CHANGELOG.md"
 

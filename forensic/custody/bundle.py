@@ -49,7 +49,7 @@ from forensic.custody.verify import (
     verify_store,
 )
 from forensic.errors import CustodyError
-from forensic.io import atomic_write_bytes
+from forensic.files import atomic_write_bytes
 
 __all__ = ["BUNDLE_FORMAT", "BundleError", "ImportSummary", "export_bundle", "import_bundle"]
 

@@ -456,10 +456,10 @@ def check_outputs_off_store(
     Raises
     ------
     OutputError, OutputExistsError
-        As :func:`forensic.io.check_outputs`, and for an existing file that is an evidence
+        As :func:`forensic.files.check_outputs`, and for an existing file that is an evidence
         store, when ``overwrite`` would replace it.
     """
-    from forensic.io import OutputError, check_outputs  # noqa: PLC0415  (files are an edge)
+    from forensic.files import OutputError, check_outputs  # noqa: PLC0415  (files are an edge)
 
     paths = check_outputs(
         outputs, overwrite=overwrite, keep_off=store_files(store), make_folders=False

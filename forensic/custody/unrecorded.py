@@ -361,7 +361,7 @@ def keep_unrecorded(
         the store keeps it, why each folder tried before (or instead) failed, and why the
         file is not signed (None when it is).
     """
-    from forensic.io import atomic_write_bytes  # noqa: PLC0415  (files are an edge)
+    from forensic.files import atomic_write_bytes  # noqa: PLC0415  (files are an edge)
 
     raw = raw_spectrum_bytes(spectrum)
     raw_digest = chain.sha256_hex(raw)

@@ -19,7 +19,7 @@ from forensic.custody.store import (
     store_files,
 )
 from forensic.errors import ForensicError, Interrupted
-from forensic.io import OutputError, atomic_write_bytes, check_output_names
+from forensic.files import OutputError, atomic_write_bytes, check_output_names
 from forensic.report.content import build_report_content, render_json
 from forensic.report.text import render_text
 
