@@ -26,7 +26,8 @@ from forensic import alignment
 from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
 from forensic.errors import ForensicError, IdentificationError
-from forensic.library import CALIBRATION_METHOD, Library, shipped_library, substance_key
+from forensic.library import CALIBRATION_METHOD, Library, substance_key
+from forensic.library_folders import shipped_library
 from forensic.modelled import source_confidence
 from forensic.processing import (
     grid_range,
@@ -505,7 +506,7 @@ def identify(
         reference overlaps it enough to be compared.
     LibraryError
         When no ``library`` is given and the shipped one cannot be compiled
-        (:func:`forensic.library.shipped_library`).
+        (:func:`forensic.library_folders.shipped_library`).
     """
     if top < 1:
         raise IdentificationError(f"top must be at least 1, got {top}")

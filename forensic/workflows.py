@@ -148,7 +148,8 @@ def _reference_library(library: Any, on_compile: Callable[[Path], None] | None =
     """``library`` as a Library (a .flib or folder path, None: the shipped one), loaded now: a
     wrong path fails before anything is recorded or the laser fires. ``on_compile`` is told
     before a folder is compiled (seconds, on the first run only)."""
-    from forensic.library import Library, open_reference_library  # noqa: PLC0415
+    from forensic.library import Library  # noqa: PLC0415
+    from forensic.library_folders import open_reference_library  # noqa: PLC0415
 
     if isinstance(library, Library):
         return library
@@ -1193,7 +1194,7 @@ class _Scan:
         nothing."""
         if identify is not None:
             return identify
-        from forensic.library import compiling_message  # noqa: PLC0415  (as the loader)
+        from forensic.library_folders import compiling_message  # noqa: PLC0415  (as the loader)
 
         self.reference = _reference_library(
             self.library, lambda folder: self.notify("connect", compiling_message(folder))
@@ -1697,7 +1698,7 @@ def scan(
         Called at each stage of :data:`SCAN_STAGES`.
     library : Library or path, optional
         The reference library: a :class:`~forensic.library.Library`, a compiled ``.flib`` or
-        a library folder (:func:`~forensic.library.open_reference_library`); default the
+        a library folder (:func:`~forensic.library_folders.open_reference_library`); default the
         shipped one. Loaded before anything is recorded.
     open_instrument, identify : callable, optional
         Replace the driver and the identification engine (tests, notebooks).

@@ -551,16 +551,16 @@ def test_a_library_folder_compiled_on_first_use_says_so_once(tmp_path, monkeypat
     it says so rather than sit silent; later runs reuse it and say nothing."""
     from library_helpers import make_library  # noqa: PLC0415
 
-    import forensic.library as library_module  # noqa: PLC0415
+    import forensic.library_folders as library_folders  # noqa: PLC0415
 
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(library_module, "_COMPILED", {})
+    monkeypatch.setattr(library_folders, "_COMPILED", {})
     folder = make_library(tmp_path / "lib", shipped=False)
     query = write_spectrum(make_spectrum(BAND_SETS["cocaine"], seed=3), tmp_path / "q.jdx")
     first = CliRunner().invoke(main, ["identify", str(query), "--library", str(folder)])
     assert first.exit_code == 0, first.output
     (said,) = [line for line in first.stderr.splitlines() if "compiling" in line]
     assert said.startswith(f"compiling the reference library {folder.resolve()} (once")
-    monkeypatch.setattr(library_module, "_COMPILED", {})  # a new process: the cache file only
+    monkeypatch.setattr(library_folders, "_COMPILED", {})  # a new process: the cache file only
     again = CliRunner().invoke(main, ["identify", str(query), "--library", str(folder)])
     assert again.exit_code == 0 and "compiling" not in again.stderr

@@ -26,7 +26,7 @@ from forensic.curation import importing
 from forensic.errors import LibraryError
 from forensic.identification import MODELLED_WARNING, SIMULATED_WARNING
 from forensic.io import write_spectrum
-from forensic.library import open_reference_library
+from forensic.library_folders import open_reference_library
 from spectral_library import LIBRARY_DIR, LIBRARY_NAME
 
 

@@ -24,7 +24,8 @@ from forensic import curation, quality
 from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, spectrum_extensions, write_spectrum
-from forensic.library import Library, open_reference_library
+from forensic.library import Library
+from forensic.library_folders import open_reference_library
 from forensic.manifest import is_manifest
 from forensic.processing import default_pipeline, remove_spikes
 from forensic.samples import resolve_sample
@@ -1758,7 +1759,6 @@ def test_a_result_against_an_unpublished_or_edited_library_folder_says_so(small_
     after it was, gets results whose warnings (and so the report's limitations) say its
     references were not approved; the published version gets no such warning."""
     from forensic.identification import identify  # noqa: PLC0415
-    from forensic.library import open_reference_library  # noqa: PLC0415
 
     query = synthetic_spectrum(1, seed=77)
 

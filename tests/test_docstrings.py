@@ -64,6 +64,7 @@ DOCUMENTED_MODULES = [
     "forensic.io.text",
     "forensic.io.wdf",
     "forensic.library",
+    "forensic.library_folders",
     "forensic.mixtures",
     "forensic.modelled",
     "forensic.naming",

@@ -19,18 +19,13 @@ from library_helpers import replicates_spc
 from synthetic import make_spectrum
 
 import forensic.library as library_module
+import forensic.library_folders as library_folders
 import spectral_library
 from forensic.errors import IdentificationError, LibraryError
 from forensic.files import OutputError
 from forensic.io import write_spectrum
-from forensic.library import (
-    Library,
-    ModalityBlock,
-    open_reference_library,
-    shipped_library,
-    spectrum_files,
-    substance_key,
-)
+from forensic.library import Library, ModalityBlock, substance_key
+from forensic.library_folders import open_reference_library, shipped_library, spectrum_files
 from forensic.processing import linear_from_representation, split_representation
 from forensic.search import breakpoint_cumsums, ranges_to_mask, score_batch
 from forensic.spectrum import Spectrum
@@ -199,9 +194,9 @@ def test_the_shipped_library_is_recompiled_when_the_calibration_method_changes(m
 
     folder = Path(spectral_library.LIBRARY_DIR)
     pipes = {m: default_pipeline(m) for m in ("raman", "ir")}
-    key = library_module._folder_key(folder, folder / "manifest.csv", pipes)
+    key = library_folders._folder_key(folder, folder / "manifest.csv", pipes)
     monkeypatch.setattr(library_module, "CALIBRATION_METHOD", library_module.CALIBRATION_METHOD + 1)
-    assert library_module._folder_key(folder, folder / "manifest.csv", pipes) != key
+    assert library_folders._folder_key(folder, folder / "manifest.csv", pipes) != key
 
 
 @pytest.mark.parametrize("modality", ["raman", "ir"])
@@ -373,15 +368,15 @@ def test_shipped_library_is_compiled_once_into_the_cache(tmp_path, monkeypatch):
     _write_folder(source)
     monkeypatch.setattr(spectral_library, "LIBRARY_DIR", source)
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(library_module, "_COMPILED", {})
+    monkeypatch.setattr(library_folders, "_COMPILED", {})
     lib = shipped_library()
     compiled = list((tmp_path / "cache").glob("*.flib"))
     assert len(compiled) == 1 and len(lib) == 4
-    library_module._COMPILED.clear()
+    library_folders._COMPILED.clear()
     assert shipped_library().version == lib.version  # loaded from the cache file
     # a changed reference file makes the cache stale: rebuilt under a new key
     write_spectrum(make_spectrum(name="new one"), source / "raman" / "ref9.jdx")
-    library_module._COMPILED.clear()
+    library_folders._COMPILED.clear()
     assert len(shipped_library()) == 5
     assert len(list((tmp_path / "cache").glob("*.flib"))) == 2
 
@@ -391,11 +386,11 @@ def test_a_library_folder_or_file_is_opened_for_identification(tmp_path, monkeyp
     _write_folder(folder)
     (folder / "manifest.csv").write_text("file,name\nraman/ref0.jdx,First one\n")
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(library_module, "_COMPILED", {})
+    monkeypatch.setattr(library_folders, "_COMPILED", {})
     lib = open_reference_library(folder)
     assert "First one" in {e["name"] for e in lib.entries}
     assert [p.name[:7] for p in (tmp_path / "cache").glob("*.flib")] == ["folder-"]
-    library_module._COMPILED.clear()
+    library_folders._COMPILED.clear()
     assert open_reference_library(folder).version == lib.version  # from the cache file
     saved = lib.save(tmp_path / "lab.flib")
     assert open_reference_library(saved).version == lib.version
@@ -652,7 +647,7 @@ def test_a_curated_folder_is_one_library_however_it_is_built_or_its_rows_ordered
     tmp_path, monkeypatch
 ):
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(library_module, "_COMPILED", {})
+    monkeypatch.setattr(library_folders, "_COMPILED", {})
     folder = tmp_path / "lab-library"
     _write_folder(folder)  # ref0..ref3, broken.jdx, notes.md
     rows = [
@@ -676,7 +671,7 @@ def test_a_curated_folder_is_one_library_however_it_is_built_or_its_rows_ordered
     write_manifest([rows[0], *rows[:0:-1]])
     resorted = Library.from_folder(folder, calibrate=False)
     assert resorted.version == built.version and resorted.entries == built.entries
-    library_module._COMPILED.clear()
+    library_folders._COMPILED.clear()
     assert open_reference_library(folder).version == built.version
 
 

@@ -12,7 +12,7 @@ import pytest
 import forensic
 from drivers.urls import open_instrument
 from forensic.identification import MODELLED_WARNING
-from forensic.library import shipped_library
+from forensic.library_folders import shipped_library
 from forensic.samples import resolve_sample
 from forensic.verdict import verdict_line
 

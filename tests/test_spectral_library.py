@@ -14,7 +14,7 @@ import pytest
 from benchmarks import run as benchmark_run
 from forensic.curation import MANIFEST_COLUMNS
 from forensic.io import read_spectrum
-from forensic.library import shipped_library
+from forensic.library_folders import shipped_library
 from forensic.spectrum import Spectrum
 from spectral_library import LIBRARY_DIR, LIBRARY_PUBLISHED
 
@@ -266,7 +266,7 @@ def test_a_benchmark_section_without_its_data_says_so_and_where_it_looked():
 def test_measured_enfsi_ir_spectra_identify_as_themselves_with_the_engine(shared_data):
     """forensic.identify against the shipped library: the figure the README reports."""
     from forensic.identification import identify  # noqa: PLC0415
-    from forensic.library import shipped_library  # noqa: PLC0415
+    from forensic.library_folders import shipped_library  # noqa: PLC0415
 
     enfsi = _enfsi_dir(shared_data)
     check = _load_tool("enfsi_check")
@@ -308,7 +308,7 @@ def test_measured_raman_spectra_identify_as_their_modelled_reference(
 ):
     """Measured Raman spectra in ../shared/data (a check, never a source) find their reference."""
     from forensic.identification import identify  # noqa: PLC0415
-    from forensic.library import shipped_library  # noqa: PLC0415
+    from forensic.library_folders import shipped_library  # noqa: PLC0415
 
     path = shared_data / relative
     if not path.is_file():

@@ -2916,10 +2916,10 @@ def test_a_scan_says_it_compiles_its_library_folder_on_first_use(tmp_path, monke
     # seconds of silence before "connecting" on a new laptop: the technician is told why
     from library_helpers import make_library  # noqa: PLC0415
 
-    import forensic.library as library_module  # noqa: PLC0415
+    import forensic.library_folders as library_folders  # noqa: PLC0415
 
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(library_module, "_COMPILED", {})
+    monkeypatch.setattr(library_folders, "_COMPILED", {})
     folder = make_library(tmp_path / "lib", shipped=False)
     progress = []
     _run(
@@ -2931,7 +2931,7 @@ def test_a_scan_says_it_compiles_its_library_folder_on_first_use(tmp_path, monke
     stage, message = progress[0]
     assert stage == "connect" and message.startswith("compiling the reference library")
     assert progress[1][1].startswith("connecting to")
-    monkeypatch.setattr(library_module, "_COMPILED", {})
+    monkeypatch.setattr(library_folders, "_COMPILED", {})
     progress.clear()
     _run(
         tmp_path,

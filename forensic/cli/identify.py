@@ -56,7 +56,10 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
     # the engine imports SciPy and pyteomics: only when this command runs (fast --help)
     from forensic.identification import identify  # noqa: PLC0415
     from forensic.io import read_spectra  # noqa: PLC0415
-    from forensic.library import compiling_message, open_reference_library  # noqa: PLC0415
+    from forensic.library_folders import (  # noqa: PLC0415
+        compiling_message,
+        open_reference_library,
+    )
 
     library = open_reference_library(
         library_path, on_compile=lambda folder: click.echo(compiling_message(folder), err=True)

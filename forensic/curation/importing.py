@@ -33,7 +33,8 @@ from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.files import atomic_write_bytes
 from forensic.io import read_spectra, write_spectrum
-from forensic.library import spectrum_files, substance_key, unnamed_spectra
+from forensic.library import substance_key
+from forensic.library_folders import spectrum_files, unnamed_spectra
 from forensic.manifest import ManifestRow, ManifestRows
 from forensic.quality import (
     axis_unit_problem,

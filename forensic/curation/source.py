@@ -16,12 +16,8 @@ from typing import Any
 
 from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest
 from forensic.errors import LibraryError
-from forensic.library import (
-    FILE_SUFFIX,
-    Library,
-    shipped_library,
-    substance_key,
-)
+from forensic.library import FILE_SUFFIX, Library, substance_key
+from forensic.library_folders import shipped_library
 from forensic.manifest import ManifestRow
 
 RELEASE_FILE = "release.json"
