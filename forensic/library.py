@@ -204,8 +204,9 @@ class Library:
     built_at : str or None
         When it was built (compiled), UTC, ISO 8601 (``2026-11-24T06:37:51Z``), or the date
         alone where one was given (``library build --built-at``; the shipped library: the
-        date its version was published, :data:`spectral_library.LIBRARY_PUBLISHED`); None in
-        files built before it was kept.
+        date its version was published, :data:`spectral_library.LIBRARY_PUBLISHED`; a
+        library folder that is the version it published, opened for identification: the
+        date in its ``release.json``); None in files built before it was kept.
 
     Notes
     -----

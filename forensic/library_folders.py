@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -426,7 +427,9 @@ def shipped_library(
     library = _compiled_folder(
         Path(LIBRARY_DIR), "shipped", name=LIBRARY_NAME, rebuild=rebuild, on_compile=on_compile
     )
-    # dated by the version it is, not by when this computer compiled it into its cache
+    # dated by the version it is, not by when this computer compiled it into its cache; the
+    # date is the toolkit's constant, so the cached library itself may carry it (and keep the
+    # work identify saves on it between queries)
     library.built_at = LIBRARY_PUBLISHED
     return library
 
@@ -451,7 +454,12 @@ def open_reference_library(
     Returns
     -------
     Library
-        The library, loaded.
+        The library, loaded. A library folder's is named by the folder, states whether its
+        references were approved (:attr:`~forensic.library.Library.standing`), and is dated
+        (:attr:`~forensic.library.Library.built_at`) by the publication of its version when
+        it is the version its ``release.json`` records (``forensic library publish``;
+        :func:`forensic.curation.folder_standing`), else by when it was compiled; the
+        shipped library by :data:`spectral_library.LIBRARY_PUBLISHED`.
 
     Raises
     ------
@@ -470,11 +478,18 @@ def open_reference_library(
             "'forensic library build' or import references with 'forensic library import')"
         )
     folder = folder.resolve()
-    library = _compiled_folder(
+    compiled = _compiled_folder(
         folder, "folder", name=folder.name, strict=True, on_compile=on_compile
     )
     # the I/O edge of curation, imported late: curation builds on this module
-    from forensic.curation.source import release_standing  # noqa: PLC0415
+    from forensic.curation.source import folder_standing  # noqa: PLC0415
 
-    library.standing = release_standing(folder, library.version)
-    return library
+    standing = folder_standing(folder, compiled.version)
+    # a copy for this opening: the compiled library stays as compiled (in memory and in the
+    # cache), dated when it was compiled, so that a folder published again after it was
+    # compiled, with the same references, is never given the date of an earlier record
+    return replace(
+        compiled,
+        standing=standing.unapproved,
+        built_at=standing.published_at or compiled.built_at,
+    )

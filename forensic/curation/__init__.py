@@ -41,8 +41,10 @@ from forensic.curation.manifest import (
 from forensic.curation.publish import PublishRefused, PublishResult, publish_library
 from forensic.curation.source import (
     RELEASE_STATES,
+    FolderStanding,
     LibrarySource,
     copy_library,
+    folder_standing,
     library_info,
     list_entries,
     open_library,
@@ -72,6 +74,7 @@ __all__ = [
     "SELF_ID_NOISE",
     "AxisRule",
     "Finding",
+    "FolderStanding",
     "GateResult",
     "ImportResult",
     "LibraryDiff",
@@ -86,6 +89,7 @@ __all__ = [
     "diff_snapshots",
     "export_library",
     "find_entries",
+    "folder_standing",
     "format_manifest",
     "import_spectra",
     "library_info",

@@ -92,7 +92,8 @@ def publish_library(
     notes : str, optional
         Free text for the changelog entry.
     out : path-like, optional
-        Also save the compiled library (``.flib``) there.
+        Also save the compiled library (``.flib``) there, dated by this publication
+        (:attr:`~forensic.library.Library.built_at` is ``today``).
     force : bool, default False
         Overwrite ``out`` if it exists.
     today : str, optional
@@ -153,6 +154,9 @@ def publish_library(
         library = source.library()
         if library.blocks and all(b.calibration is None for b in library.blocks.values()):
             library.calibrate()
+        # dated as the folder is once published (open_reference_library): the same date on
+        # a report whichever of the two a technician identifies against
+        library.built_at = date
         compiled = library.save(out, overwrite=force)
     info = library_info(source)
     entry = _changelog_entry(

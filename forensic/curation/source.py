@@ -329,6 +329,73 @@ def release_state(release: Mapping[str, Any] | None) -> str:
     return "same_references" if release.get("same_references") else "changed"
 
 
+@dataclass(frozen=True)
+class FolderStanding:
+    """What a library folder's release record says of its references as they are now.
+
+    Attributes
+    ----------
+    unapproved : str or None
+        Why its references, as they are, were never approved (:func:`release_standing`), a
+        sentence for a result's warnings; None when they were, or for the shipped library.
+    published_at : str or None
+        When they were published, as ``release.json`` records it (``published_at``, the date
+        ``forensic library publish`` was given or ran on): the date a report gives the
+        library. None when they are not the version published (never published, only
+        exported, changed since, a record that cannot be read) or it records no date.
+    """
+
+    unapproved: str | None
+    published_at: str | None = None
+
+
+def folder_standing(folder: Path, version: str) -> FolderStanding:
+    """Whether the references of a library folder, as they are, were approved, and when
+    they were published: what :func:`forensic.library_folders.open_reference_library` tells a
+    result (its warnings, and the library's date on a report).
+
+    Parameters
+    ----------
+    folder : Path
+        The library folder.
+    version : str
+        Its version as compiled now.
+
+    Returns
+    -------
+    FolderStanding
+        ``unapproved`` as :func:`release_standing` says it; ``published_at`` from its
+        ``release.json`` when the folder is the version that record publishes (or the same
+        references, by an earlier hash rule), else None.
+
+    Raises
+    ------
+    LibraryError
+        When ``folder`` is not a library folder (:func:`open_library`).
+    """
+    source = open_library(folder)
+    if source.is_shipped:  # its version depends on the toolkit's pipelines: it keeps none
+        return FolderStanding(None)
+    release = _release(source, version)
+    state = release_state(release)
+    named = f"the reference library {folder} (version {version[:12]})"
+    if state == "unknown":
+        return FolderStanding(
+            f"{named}: its release record cannot be read ({release['problem']}), so whether "
+            "its references were approved is not known"
+        )
+    if state == "unpublished":
+        return FolderStanding(f"{named} has never been published: no one approved its references")
+    if state in ("current", "same_references"):
+        date = release.get("published_at")
+        return FolderStanding(None, date if isinstance(date, str) and date.strip() else None)
+    return FolderStanding(
+        f"{named} has changed since its published version {str(release['version'])[:12]} "
+        f"({release.get('published_at')}, approved by {release.get('approved_by')}): its "
+        "references as compared were not approved"
+    )
+
+
 def release_standing(folder: Path, version: str) -> str | None:
     """Whether the references of a library folder, as they are, were approved: None when the
     folder is the version its ``release.json`` records (or the same references, by an earlier
@@ -353,26 +420,7 @@ def release_standing(folder: Path, version: str) -> str | None:
     LibraryError
         When ``folder`` is not a library folder (:func:`open_library`).
     """
-    source = open_library(folder)
-    if source.is_shipped:  # its version depends on the toolkit's pipelines: it keeps none
-        return None
-    release = _release(source, version)
-    state = release_state(release)
-    named = f"the reference library {folder} (version {version[:12]})"
-    if state == "unknown":
-        return (
-            f"{named}: its release record cannot be read ({release['problem']}), so whether "
-            "its references were approved is not known"
-        )
-    if state == "unpublished":
-        return f"{named} has never been published: no one approved its references"
-    if state in ("current", "same_references"):
-        return None
-    return (
-        f"{named} has changed since its published version {str(release['version'])[:12]} "
-        f"({release.get('published_at')}, approved by {release.get('approved_by')}): its "
-        "references as compared were not approved"
-    )
+    return folder_standing(folder, version).unapproved
 
 
 def copy_library(source: str | os.PathLike | None, target: str | os.PathLike) -> Path:
