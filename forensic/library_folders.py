@@ -60,8 +60,8 @@ _ENTRY_KEYS = (
     "source_file",
     "source_sha256",
 )
-"""The manifest columns a row gives its reference's metadata in when the folder is built (the
-row's ``id`` gives ``entry_id``; its ``modality`` overrides the file's)."""
+"""The manifest columns that, filled in a row, set its reference's metadata when the folder is
+built (the row's ``id`` sets ``entry_id``; its ``modality`` overrides the file's)."""
 
 
 def reference_files(folder: Path) -> tuple[list[Path], Path | None]:
