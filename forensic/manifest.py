@@ -59,10 +59,15 @@ MANIFEST_COLUMNS = [
     "licence",
     "added_by",
     "added_at",
+    "waivers",
 ]
-"""The columns of a library manifest, in order (``file`` relative to the manifest)."""
+"""The columns of a library manifest, in order (``file`` relative to the manifest).
 
-OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form")
+``waivers`` holds the quality gates a reference is let pass, each with the reason it was
+allowed (``axis: mineral reference, the instrument's range``; several separated by ``;``):
+:func:`forensic.curation.validate_library` reads them."""
+
+OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form", "waivers")
 """Manifest fields a reference may leave empty."""
 
 REQUIRED_FIELDS = tuple(c for c in MANIFEST_COLUMNS if c not in OPTIONAL_FIELDS)
