@@ -42,6 +42,7 @@ DOCUMENTED_MODULES = [
     "forensic.commands",
     "forensic.curation",
     "forensic.curation.manifest",
+    "forensic.curation.digest",
     "forensic.custody",
     "forensic.custody.bundle",
     "forensic.custody.chain",

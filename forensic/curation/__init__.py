@@ -16,6 +16,7 @@ notebook or a test can call them directly. One module per task:
                    copying the shipped library to edit it
 ``importing``      measured spectra in as references (:func:`import_spectra`)
 ``validation``     the quality gates (:func:`validate_library`) and their thresholds
+``digest``         the digest of a reference's values that shows an edit after import
 ``diff``           snapshots of a library and what changed between two (:func:`diff_libraries`)
 ``export``         finding, plotting and exporting references
 ``publish``        a new validated, compiled version with its changelog (:func:`publish_library`)
@@ -23,6 +24,7 @@ notebook or a test can call them directly. One module per task:
 """
 
 from forensic.curation.diff import LibraryDiff, diff_libraries, diff_snapshots, snapshot
+from forensic.curation.digest import DATA_DIGEST_KEY, data_digest
 from forensic.curation.export import (
     export_library,
     find_entries,
@@ -65,6 +67,7 @@ from forensic.quality import band_height, signal_to_noise
 from forensic.spectrum import PROVENANCES
 
 __all__ = [
+    "DATA_DIGEST_KEY",
     "MANIFEST_COLUMNS",
     "MIN_SNR",
     "NEAR_DUPLICATE_COSINE",
@@ -85,6 +88,7 @@ __all__ = [
     "band_height",
     "cas_is_valid",
     "copy_library",
+    "data_digest",
     "diff_libraries",
     "diff_snapshots",
     "export_library",

@@ -218,7 +218,10 @@ def export_library(
     fmt : {"jcamp", "csv"}, default "jcamp"
         JCAMP-DX (``.jdx``) or CSV (``.csv``, as :func:`forensic.io.write_spectrum` writes
         it). The metadata that names the file a spectrum was read from (``source_*``) is
-        left out: a copy does not claim the original's file.
+        left out: a copy does not claim the original's file. The digest a file states of its
+        values (:mod:`forensic.curation.digest`) is copied as it is, so that a copy of a file
+        edited by hand fails validation as the file does; none is added to a file without one
+        (the copy of the shipped library stays its version).
     force : bool, default False
         Write into a non-empty ``out``, replacing files of the same names (other files in it
         stay).

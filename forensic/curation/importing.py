@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensic.commands import command
+from forensic.curation.digest import DATA_DIGEST_KEY, data_digest, digest_problem
 from forensic.curation.manifest import (
     MANIFEST_COLUMNS,
     cas_key,
@@ -202,7 +203,9 @@ def import_spectra(
     comments and lab columns go to the row that replaces it. The file each reference was read
     from is recorded as ``imported_file`` (and its SHA-256 and format), unless it is itself a
     reference an import wrote (imported again, as ``forensic library validate`` prints to state
-    its unit): the file it was first imported from stays its origin.
+    its unit): the file it was first imported from stays its origin. Each file written states
+    the digest of its values (:func:`~forensic.curation.digest.data_digest`), and a file whose
+    values no longer give the digest it states (a reference edited by hand) is skipped.
 
     Parameters
     ----------
@@ -331,6 +334,13 @@ def import_spectra(
                         f"the spectrum is {meta['provenance']} (provenance in the file), not "
                         "measured from a sample: it cannot become a measured reference",
                     )
+                )
+                continue
+            edited = digest_problem(spectrum)  # a reference imported again, edited since
+            if edited is not None:  # kept, it would go on naming the file it was imported from
+                where = str(path) if len(spectra) == 1 else f"{path} #{k + 1}"
+                result.skipped.append(
+                    (where, f"{edited}: not imported; import the instrument's file instead")
                 )
                 continue
             stated = (modality or given.get("modality") or "").lower() or None
@@ -578,6 +588,7 @@ def import_spectra(
             value = meta.pop(f"source_{key}", None)
             if value and not first_origin:
                 meta[f"imported_{key}"] = value
+        meta[DATA_DIGEST_KEY] = data_digest(spectrum)  # an edit of a value shows
         target = folder / row["file"]
         replaceable = force or any((folder / r["file"]).resolve() == target.resolve() for r in gone)
         if target.exists() and not replaceable:  # found before anything is written
