@@ -104,9 +104,10 @@ CALIBRATION_METHOD = 2
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
 Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
 :func:`forensic.identify` warns about a library calibrated by an older method."""
-_ENTRY_FIELDS = 2
-"""What an entry holds (2: a modelled reference's ``band_confidence``): a folder compiled
-before it changed is compiled again, so its entries hold it too."""
+_ENTRY_FIELDS = 3
+"""What an entry holds (2: a modelled reference's ``band_confidence``; 3: the gates a
+reference is let pass, ``waivers``): a folder compiled before it changed is compiled again, so
+its entries hold it too."""
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
 
@@ -179,7 +180,9 @@ class Library:
         intensity unit the reference was read in), ``y_unit_basis`` (how, when its file did not
         name it), ``source_file`` and ``source_sha256`` (the reference file and its hash),
         ``imported_file`` and ``imported_sha256`` (what a measured reference was imported from;
-        empty in libraries built before they were kept)...
+        empty in libraries built before they were kept), and ``waivers`` (the validation gates
+        its manifest row lets it pass, with each reason,
+        :func:`forensic.manifest.waivers_text`; only in entries that have some)...
     blocks : dict of str to ModalityBlock
         One block per modality present.
     skipped : list of (str, str)
@@ -1327,6 +1330,9 @@ def _entry(
         "imported_file": str(meta.get("imported_file") or ""),
         "imported_sha256": str(meta.get("imported_sha256") or ""),
     }
+    waivers = str(meta.get("waivers") or "")  # a folder's in one spelling (waivers_text)
+    if waivers:  # part of what was approved; only where given, so other versions stay
+        entry["waivers"] = waivers
     return entry
 
 

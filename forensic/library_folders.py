@@ -29,7 +29,7 @@ from forensic.errors import ForensicError, LibraryError, without_path
 from forensic.files import library_cache_dir
 from forensic.io import read_spectra, spectrum_extensions
 from forensic.library import FILE_SUFFIX, Library, _build_rules, _not_comparable, _one_line
-from forensic.manifest import is_manifest, read_manifest
+from forensic.manifest import is_manifest, read_manifest, waivers_text
 from forensic.processing import Pipeline, default_pipeline
 from forensic.spectrum import MODALITIES, Spectrum
 
@@ -59,6 +59,7 @@ _ENTRY_KEYS = (
     "modality",
     "source_file",
     "source_sha256",
+    "waivers",
 )
 """The manifest columns that, filled in a row, set its reference's metadata when the folder is
 built (the row's ``id`` sets ``entry_id``; its ``modality`` overrides the file's)."""
@@ -269,6 +270,8 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
             for key in _ENTRY_KEYS:
                 if row.get(key):
                     meta[key] = row[key]
+            if row.get("waivers"):  # in one spelling, so spacing and order change no version
+                meta["waivers"] = waivers_text(row["waivers"])
             if row.get("id"):
                 meta["entry_id"] = row["id"]
             if row.get("modality") in MODALITIES and row["modality"] != s.modality:

@@ -38,10 +38,13 @@ __all__ = [
     "MANIFEST_NEEDS",
     "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
+    "WAIVER_SEPARATOR",
     "ManifestRow",
     "ManifestRows",
     "is_manifest",
     "read_manifest",
+    "split_waivers",
+    "waivers_text",
 ]
 
 MANIFEST_COLUMNS = [
@@ -75,6 +78,58 @@ REQUIRED_FIELDS = tuple(c for c in MANIFEST_COLUMNS if c not in OPTIONAL_FIELDS)
 
 MANIFEST_NEEDS = ("file", "name")
 """The columns without which a CSV is no manifest (:func:`is_manifest`)."""
+
+
+WAIVER_SEPARATOR = ";"
+"""What separates two waivers in a manifest's ``waivers`` cell (a reason cannot hold it)."""
+
+
+def split_waivers(cell: str | None) -> list[tuple[str, str]]:
+    """The waivers a manifest's ``waivers`` cell holds: ``(gate, reason)`` pairs, as written.
+
+    ``axis: mineral reference, the instrument's range; spikes: 1130 cm-1 is a real band``
+    gives ``[("axis", "mineral reference, the instrument's range"), ("spikes", "1130 cm-1 is
+    a real band")]``: waivers are separated by :data:`WAIVER_SEPARATOR`, each is the gate's
+    name, a colon and the reason. Nothing is judged here (the validation refuses an unknown
+    gate, a waiver without a reason, a gate waived twice), so that every reader of a
+    manifest reads a cell alike, also one with such a fault.
+
+    Parameters
+    ----------
+    cell : str or None
+        The cell's text.
+
+    Returns
+    -------
+    list of (str, str)
+        Each waiver's gate name (stripped, in lower case) and reason (stripped; ``""`` when
+        the waiver has no colon, or nothing after it), in the order written; empty parts
+        between separators are left out.
+    """
+    out = []
+    for part in str(cell or "").split(WAIVER_SEPARATOR):
+        if not part.strip():
+            continue
+        gate, _, reason = part.partition(":")
+        out.append((gate.strip().lower(), reason.strip()))
+    return out
+
+
+def waivers_text(cell: str | None) -> str:
+    """A ``waivers`` cell in one spelling: ``gate: reason`` pairs sorted by gate, joined by
+    ``"; "`` (what a compiled library keeps, so that spacing and order change no version).
+
+    Parameters
+    ----------
+    cell : str or None
+        The cell's text (:func:`split_waivers`).
+
+    Returns
+    -------
+    str
+        The waivers, ``""`` when there are none.
+    """
+    return "; ".join(f"{gate}: {reason}" for gate, reason in sorted(split_waivers(cell)))
 
 
 class ManifestRow(dict):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,9 @@ class PublishResult:
         The validation it passed.
     compiled : Path or None
         The ``.flib`` saved (``out``), or None when none was asked for.
+    waivers : list of dict
+        Every finding a waiver let pass, with its reason (:attr:`ValidationReport.waivers`):
+        approved with this version, and recorded in the changelog entry and ``release.json``.
     """
 
     version: str
@@ -57,6 +60,7 @@ class PublishResult:
     diff: LibraryDiff
     report: ValidationReport
     compiled: Path | None = None
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
 
 class PublishRefused(LibraryError):
@@ -81,7 +85,9 @@ def publish_library(
 
     Appends to ``<folder>/CHANGELOG.md`` an entry with the version hash, the date, the counts,
     what changed since the last published version (from ``<folder>/release.json``, which is
-    then rewritten with this version's snapshot) and who approved it.
+    then rewritten with this version's snapshot) and who approved it. Each finding a
+    reference's waiver let pass (its ``waivers`` manifest column) is listed in both, with its
+    reason: approved with the version, of which the waivers are part.
 
     Parameters
     ----------
@@ -160,7 +166,13 @@ def publish_library(
         compiled = library.save(out, overwrite=force)
     info = library_info(source)
     entry = _changelog_entry(
-        info, diff, previous=previous, approved_by=approved_by.strip(), notes=notes, date=date
+        info,
+        diff,
+        previous=previous,
+        approved_by=approved_by.strip(),
+        notes=notes,
+        date=date,
+        waivers=report.waivers,
     )
     changelog = source.folder / CHANGELOG_FILE
     text = (
@@ -176,6 +188,8 @@ def publish_library(
         "published_at": date,
         "approved_by": approved_by.strip(),
         "previous_version": previous.get("version"),
+        # what the approver let pass, and why: part of what was approved
+        "waivers": report.waivers,
     }
     atomic_write_bytes(
         release_path,
@@ -193,6 +207,7 @@ def publish_library(
         diff=diff,
         report=report,
         compiled=compiled,
+        waivers=report.waivers,
     )
 
 
@@ -204,6 +219,7 @@ def _changelog_entry(
     approved_by: str,
     notes: str | None,
     date: str,
+    waivers: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     counts = ", ".join(f"{n} {m}" for m, n in info["by_modality"].items())
     provenance = ", ".join(f"{n} {p}" for p, n in info["by_provenance"].items())
@@ -212,7 +228,8 @@ def _changelog_entry(
         "",
         f"- Version: `{info['version']}`",
         f"- {info['substances']} substances, {info['entries']} references ({counts}); {provenance}",
-        "- Validation: all gates passed (`forensic library validate`)",
+        "- Validation: all gates passed (`forensic library validate`)"
+        + (f", {len(waivers)} finding(s) waived" if waivers else ""),
     ]
     if previous.get("version"):
         lines.append(
@@ -234,6 +251,13 @@ def _changelog_entry(
             lines.append(f"  - removed {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})")
         for e in diff.changed:
             lines.append(f"  - changed {e['id']}: {'; '.join(e['changes'])}")
+    if waivers:
+        lines.append("- Waived (let pass by the reference's waiver, with the reason given):")
+        for w in waivers:
+            lines.append(
+                f"  - {', '.join(w['ids'])}: {w['waived_as']}: {w['reason']} "
+                f"(the {w['gate']} gate found: {w['finding']})"
+            )
     if notes:
         lines.append(f"- Notes: {notes.strip()}")
     lines += ["", f"approved by: {approved_by}", ""]

@@ -136,6 +136,7 @@ _LISTED = (
     "licence",
     "added_by",
     "added_at",
+    "waivers",
     "file",
 )
 """The fields :func:`list_entries` gives each reference, in order (manifest column names)."""
@@ -168,9 +169,10 @@ def list_entries(source: LibrarySource) -> list[dict[str, Any]]:
     -------
     list of dict
         Keys ``id, name, modality, provenance, cas, class, synonyms (list), salt_form,
-        legal_control, source, licence, added_by, added_at, file``. For a folder these come
-        from its manifest (nothing is compiled); ``added_by``/``added_at`` are empty for a
-        compiled file, which does not keep them.
+        legal_control, source, licence, added_by, added_at, waivers, file``. For a folder
+        these come from its manifest (nothing is compiled); ``added_by``/``added_at`` are
+        empty for a compiled file, which does not keep them; ``waivers`` is a compiled file's
+        in one spelling (:func:`forensic.manifest.waivers_text`), a folder's as written.
     """
     if source.is_folder:
         entries = [_listed(r) for r in source.rows]

@@ -50,6 +50,7 @@ from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import is_spectrum_file, read_spectrum
 from forensic.library import Library, substance_key
+from forensic.manifest import split_waivers
 from forensic.processing import default_pipeline
 from forensic.quality import (
     CLIPPED_RUN,
@@ -154,15 +155,34 @@ class Finding:
         (duplicates, near-duplicates).
     message : str
         What is wrong, with the values found and what was expected.
+    ids : tuple of str, default ()
+        The ids of the entries it concerns (two for a pair): a waiver in one of their
+        manifest rows may let it pass (:data:`WAIVABLE`).
+    waivable_as : str, default ""
+        The name a waiver gives to let it pass: the gate's (``""``), or ``cas`` for a
+        reference without a CAS number; none for a finding no waiver lets pass (an id or a
+        file that is wrong, a spectrum in two entries).
+    waived : str or None, default None
+        The reason a waiver gives, when one lets it pass (:func:`validate_library` applies
+        them).
     """
 
     gate: str
     entry: str
     message: str
+    ids: tuple[str, ...] = ()
+    waivable_as: str = ""
+    waived: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"gate": self.gate, "entry": self.entry, "message": self.message}
+        return {
+            "gate": self.gate,
+            "entry": self.entry,
+            "message": self.message,
+            "ids": list(self.ids),
+            "waived": self.waived,
+        }
 
 
 @dataclass
@@ -175,9 +195,11 @@ class GateResult:
         The gate (a key of :data:`GATES`).
     description : str
         What it checks, in words (the value of :data:`GATES`).
-    status : {"pass", "fail", "skipped"}, default "pass"
-        "fail" as soon as one finding is recorded (:meth:`fail`); "skipped" when the gate
-        could not run (a ``.flib`` holds no raw spectra) or was not asked for.
+    status : {"pass", "fail", "waived", "skipped"}, default "pass"
+        "fail" as soon as one finding is recorded (:meth:`fail`); "waived" when every finding
+        was let pass by a waiver of its entry (:data:`WAIVABLE`), which does not fail the
+        gate; "skipped" when the gate could not run (a ``.flib`` holds no raw spectra) or was
+        not asked for.
     checked : int, default 0
         How many references (or manifest rows) it checked.
     findings : list of Finding
@@ -194,10 +216,37 @@ class GateResult:
     findings: list[Finding] = field(default_factory=list)
     note: str = ""
 
-    def fail(self, entry: str, message: str) -> None:
-        """Record a finding and mark the gate failed."""
-        self.findings.append(Finding(self.name, entry, message))
+    def fail(
+        self,
+        entry: str,
+        message: str,
+        *,
+        ids: Iterable[str] = (),
+        waivable_as: str | None = None,
+    ) -> None:
+        """Record a finding and mark the gate failed.
+
+        Parameters
+        ----------
+        entry : str
+            The entry, for a reader (:attr:`Finding.entry`).
+        message : str
+            What is wrong.
+        ids : iterable of str, optional
+            The ids of the entries it concerns, whose waivers may let it pass; none for a
+            finding no waiver lets pass.
+        waivable_as : str, optional
+            The name a waiver gives to let it pass, when it is not the gate's (``cas``).
+        """
+        ids = tuple(i for i in ids if i)
+        key = (waivable_as or self.name) if ids else ""
+        self.findings.append(Finding(self.name, entry, message, ids, key))
         self.status = "fail"
+
+    @property
+    def waived(self) -> list[Finding]:
+        """The findings a waiver let pass."""
+        return [f for f in self.findings if f.waived is not None]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -238,6 +287,31 @@ _RAW_GATES = (
     "self-identification",
 )
 
+WAIVABLE = (
+    "signal-to-noise",
+    "saturation",
+    "axis",
+    "spikes",
+    "units",
+    "atmosphere",
+    "near-duplicates",
+    "self-identification",
+    "cas",
+)
+"""What a reference's manifest row may waive (its ``waivers`` column, ``gate: reason``): the
+gates that judge a spectrum's quality against a rule a real reference may not meet (a
+mineral measured over its instrument's range, a real band as narrow as a cosmic ray, two
+enantiomers' identical spectra), and ``cas``: a substance without a CAS number yet (a new
+psychoactive substance), the manifest having no other identifier column. A waived finding
+is printed with its reason and fails nothing. The ``metadata`` and ``duplicates`` gates are
+never waived: what they find are errors in the folder to correct."""
+
+_NEVER_WAIVED = {
+    "metadata": "its findings are errors in the folder to correct (a reference without a "
+    "CAS number waives 'cas')",
+    "duplicates": "one spectrum in two entries is an error to correct: delete one",
+}
+
 
 @dataclass
 class ValidationReport:
@@ -270,6 +344,29 @@ class ValidationReport:
         """Names of the gates that failed."""
         return [g.name for g in self.gates if g.status == "fail"]
 
+    @property
+    def waived(self) -> list[str]:
+        """Names of the gates whose every finding a waiver let pass."""
+        return [g.name for g in self.gates if g.status == "waived"]
+
+    @property
+    def waivers(self) -> list[dict[str, Any]]:
+        """Every waiver that let a finding pass: ``{"ids", "gate", "waived_as", "reason",
+        "entry", "finding"}`` per finding, in gate order (what :func:`publish_library` records
+        as approved)."""
+        return [
+            {
+                "ids": list(f.ids),
+                "gate": g.name,
+                "waived_as": f.waivable_as,
+                "reason": f.waived,
+                "entry": f.entry,
+                "finding": f.message,
+            }
+            for g in self.gates
+            for f in g.waived
+        ]
+
     def gate(self, name: str) -> GateResult:
         """The result of the gate ``name``."""
         for g in self.gates:
@@ -285,6 +382,7 @@ class ValidationReport:
             "entries": self.entries,
             "ok": self.ok,
             "failed": self.failed,
+            "waived": self.waived,
             "gates": [g.to_dict() for g in self.gates],
         }
 
@@ -296,23 +394,35 @@ class ValidationReport:
             "",
         ]
         width = max(len(g.name) for g in self.gates)
+        status = {"pass": "PASS", "fail": "FAIL", "waived": "WAIVED", "skipped": "SKIP"}
+        label_width = max(len(status[g.status]) for g in self.gates)
         for g in self.gates:
-            status = {"pass": "PASS", "fail": "FAIL", "skipped": "SKIP"}[g.status]
             detail = g.note if g.status == "skipped" else f"{g.checked} checked"
-            if g.findings:
-                detail += f", {len(g.findings)} problem(s)"
-            lines.append(f"{status}  {g.name:<{width}}  {g.description}  [{detail}]")
+            open_findings = len(g.findings) - len(g.waived)
+            if open_findings:
+                detail += f", {open_findings} problem(s)"
+            if g.waived:
+                detail += f", {len(g.waived)} waived"
+            lines.append(
+                f"{status[g.status]:<{label_width}}  {g.name:<{width}}  {g.description}  [{detail}]"
+            )
             for f in g.findings:
                 lines.append(f"      {f.entry}: {f.message}")
+                if f.waived is not None:
+                    lines.append(f"        WAIVED: {f.waived}")
             if g.note and g.status != "skipped":
                 lines.append(f"      note: {g.note}")
         lines.append("")
         skipped = [g.name for g in self.gates if g.status == "skipped"]
-        if self.ok and skipped:
-            lines.append(
-                f"PASSED: {len(self.gates) - len(skipped)} gates passed, {len(skipped)} skipped "
-                f"({', '.join(skipped)}); {self.entries} references"
-            )
+        waived = self.waived
+        if self.ok and (skipped or waived):
+            passed = len(self.gates) - len(skipped) - len(waived)
+            said = [f"{passed} gates passed"]
+            if waived:
+                said.append(f"{len(waived)} waived ({', '.join(waived)})")
+            if skipped:
+                said.append(f"{len(skipped)} skipped ({', '.join(skipped)})")
+            lines.append(f"PASSED: {', '.join(said)}; {self.entries} references")
         elif self.ok:
             lines.append(f"PASSED: all {len(self.gates)} gates passed ({self.entries} references)")
         else:
@@ -636,6 +746,7 @@ def validate_library(
             f"cosine {format_beside(score, [NEAR_DUPLICATE_COSINE], decimals=4, strict=True)} > "
             f"{NEAR_DUPLICATE_COSINE} ({a.get('modality')}): the search "
             "cannot tell these substances apart",
+            ids=[a.get("entry_id", ""), b.get("entry_id", "")],
         )
 
     if source.is_folder:
@@ -646,12 +757,98 @@ def validate_library(
         else:
             gate.status = "skipped"
             gate.note = "not asked for"
+    unused = _apply_waivers(
+        gates.values(), _waivers(source.rows if source.is_folder else library.entries)
+    )
+    for entry_id, name in unused:  # a waiver no finding needs: say so, as it is approved too
+        gate = gates.get(name, gates["metadata"])  # "cas" is the metadata gate's
+        if gate.status == "skipped" or (only is not None and entry_id not in set(only)):
+            continue
+        said = f"waiver of {name} by {entry_id} let nothing pass: remove it if it is not needed"
+        gate.note = f"{gate.note}; {said}" if gate.note else said
     return ValidationReport(
         library=str(source.path),
         version=library.version,
         entries=len(library),
         gates=list(gates.values()),
     )
+
+
+_NO_CAS = (
+    "empty cas (no CAS number): give it; for a substance that has none yet (a new "
+    "psychoactive substance), say so in the row's waivers column: "
+    "'cas: no CAS number assigned yet'"
+)
+
+
+def _waiver_problems(cell: str | None) -> list[str]:
+    """What is wrong with a ``waivers`` cell: a gate no waiver can name (with those it can),
+    a waiver without its reason, a gate waived twice."""
+    problems = []
+    seen: set[str] = set()
+    for gate, reason in split_waivers(cell):
+        if gate in _NEVER_WAIVED:
+            problems.append(f"waiver of the {gate} gate: it is never waived: {_NEVER_WAIVED[gate]}")
+            continue
+        if gate not in WAIVABLE:
+            problems.append(
+                f"waiver of {gate!r}: no such gate; a waiver names one of {', '.join(WAIVABLE)}"
+            )
+            continue
+        if not reason:
+            problems.append(
+                f"waiver of {gate} gives no reason: write it as '{gate}: why the reference "
+                "is kept' (the reason is what the approver approves)"
+            )
+        if gate in seen:
+            problems.append(f"{gate} is waived twice: keep one waiver, with one reason")
+        seen.add(gate)
+    return problems
+
+
+def _waivers(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """Entry id -> the gates its waivers name -> the reason (those with one, of gates
+    :data:`WAIVABLE` names): the waivers that let findings pass."""
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        entry_id = str(row.get("id") or row.get("entry_id") or "")
+        for gate, reason in split_waivers(row.get("waivers")):
+            if entry_id and reason and gate in WAIVABLE:
+                out.setdefault(entry_id, {}).setdefault(gate, reason)
+    return out
+
+
+def _apply_waivers(
+    gates: Iterable[GateResult], waivers: Mapping[str, Mapping[str, str]]
+) -> list[tuple[str, str]]:
+    """Let pass each finding an entry it concerns waives (:attr:`Finding.waived`), mark a
+    gate whose every finding is waived "waived", and give the waivers that let nothing pass:
+    ``(id, gate)``."""
+    used: set[tuple[str, str]] = set()
+    for gate in gates:
+        for finding in gate.findings:
+            if not finding.waivable_as:
+                continue
+            reasons = []
+            for entry_id in finding.ids:
+                reason = waivers.get(entry_id, {}).get(finding.waivable_as)
+                if reason is not None:
+                    reasons.append(reason)
+                    used.add((entry_id, finding.waivable_as))
+            if reasons:
+                finding.waived = "; ".join(dict.fromkeys(reasons))
+        if gate.status == "fail" and all(f.waived is not None for f in gate.findings):
+            gate.status = "waived"
+    return [(i, g) for i, gates_ in waivers.items() for g in gates_ if (i, g) not in used]
+
+
+def _tag_findings(gates: Iterable[GateResult], since: Mapping[str, int], entry_id: str) -> None:
+    """Name ``entry_id`` as the entry of every finding the gates recorded since ``since``
+    (gate name -> its count of findings then), so that its waivers may let them pass."""
+    for gate in gates:
+        for finding in gate.findings[since[gate.name] :]:
+            if entry_id and not finding.ids:
+                finding.ids, finding.waivable_as = (entry_id,), gate.name
 
 
 def _metadata_gate_folder(
@@ -666,9 +863,13 @@ def _metadata_gate_folder(
         line = row.line  # the file's line: empty lines and quoted line breaks counted
         gate.checked += 1
         where = f"{row.get('id') or row.get('file') or f'manifest line {line}'}"
-        missing = [c for c in REQUIRED_FIELDS if not row.get(c)]
+        missing = [c for c in REQUIRED_FIELDS if not row.get(c) and c != "cas"]
         if missing:
             gate.fail(where, f"manifest line {line}: empty {', '.join(missing)}")
+        if not row.get("cas"):
+            gate.fail(where, f"manifest line {line}: {_NO_CAS}", ids=[row["id"]], waivable_as="cas")
+        for problem in _waiver_problems(row.get("waivers")):
+            gate.fail(where, f"manifest line {line}: {problem}")
         if row.get("cas") and not cas_is_valid(row["cas"]):
             gate.fail(where, f"CAS number {row['cas']!r} fails its check digit (or format)")
         if row.get("provenance") and row["provenance"] not in PROVENANCES:
@@ -895,12 +1096,14 @@ def _metadata_gate_compiled(library: Library, gate: GateResult) -> None:
         gate.checked += 1
         where = _label(entry)
         missing = [
-            k
-            for k in ("name", "cas", "class", "provenance", "source", "licence")
-            if not entry.get(k)
+            k for k in ("name", "class", "provenance", "source", "licence") if not entry.get(k)
         ]
         if missing:
             gate.fail(where, f"empty {', '.join(missing)}")
+        if not entry.get("cas"):
+            gate.fail(where, _NO_CAS, ids=[entry.get("entry_id", "")], waivable_as="cas")
+        for problem in _waiver_problems(entry.get("waivers")):
+            gate.fail(where, problem)
         if entry.get("cas") and not cas_is_valid(str(entry["cas"])):
             gate.fail(where, f"CAS number {entry['cas']!r} fails its check digit (or format)")
         if entry.get("provenance") and entry["provenance"] not in PROVENANCES:
@@ -934,6 +1137,7 @@ def _raw_gates(
     small_spikes: list[str] = []
     labels: list[str] = []  # values that look like the other IR unit: warned of, not failed
     for row, s in spectra:
+        since = {name: len(gate.findings) for name, gate in gates.items()}
         where = f"{row['id'] or row['file']} ({row.get('name') or 'no name'})"
         y = np.asarray(s.intensity, dtype=float)
         x = s.wavenumber
@@ -1013,6 +1217,7 @@ def _raw_gates(
                 "background was measured with other air in the beam: measure a fresh background "
                 "and the reference again)",
             )
+        _tag_findings(gates.values(), since, row.get("id", ""))  # its waivers may let them pass
     if labels:  # a note, as the small spikes: the rule fits some true broad-banded spectra
         said = (
             f"warning (not a failure): {len(labels)} IR reference(s) whose values look like "
@@ -1073,13 +1278,14 @@ def _self_identification(
             continue
         best = result.best
         if best is None:
-            gate.fail(where, "no hit at all")
+            gate.fail(where, "no hit at all", ids=[row["id"]])
         elif substance_key(best["name"]) != substance_key(row["name"]):
             gate.fail(
                 where,
                 f"identified as {best['name']} ({best['entry_id']}, score "
                 f"{format_score(best['score'], best['q_value'])}) "
                 "instead of itself",
+                ids=[row["id"]],
             )
     gate.note = (gate.note + "; " if gate.note else "") + (
         f"Gaussian noise of sd {SELF_ID_NOISE:.0%} of each reference's range, top hit"
