@@ -352,6 +352,7 @@ def test_info_says_whether_a_folder_is_its_published_version(lib, tmp_path):
         "published_at": json.loads((lib / "release.json").read_text())["published_at"],
         "approved_by": "Dr. A. Chemist",
         "current": False,
+        "record_edits": [],
     }
     assert f"published   NO: changed since version {version[:12]}" in run("info", out).output
     # a JCAMP-DX copy of it is the published version itself

@@ -332,7 +332,11 @@ def _release_line(release: dict, version: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def info_command(lib, as_json):
     """Version, counts and source folder of LIB (default the shipped library)."""
-    from forensic.curation import library_info, open_library  # noqa: PLC0415  (only when run)
+    from forensic.curation import (  # noqa: PLC0415  (only when run)
+        library_info,
+        open_library,
+        release_state,
+    )
     from forensic.spectrum import is_measured  # noqa: PLC0415
 
     source = open_library(lib)
@@ -354,6 +358,13 @@ def info_command(lib, as_json):
     release = info["release"]
     if release is not None:
         click.echo(f"published   {_release_line(release, info['version'])}")
+        edits = release.get("record_edits") or []
+        if edits and release_state(release) != "unpublished":
+            click.echo(
+                f"EDITED      since publication, {len(edits)} record(s) of who added a "
+                "reference or when (not part of the version, so it is unchanged; "
+                "release.json keeps what was published): " + "; ".join(edits)
+            )
     elif source.is_folder and not source.is_shipped:  # as identify warns of it
         click.echo("published   no: never published, no one approved its references")
     for provenance in info["by_provenance"]:

@@ -35,6 +35,14 @@ a modelled one's band-table confidence, its unit, the reference file's hash and 
 measured one was imported from. Snapshots
 written before they were kept lack them; a field is compared only where both sides have it."""
 
+NOT_IN_VERSION = ("added_by", "added_at")
+"""Fields a diff compares that the version does not cover: who added a reference and when
+(the manifest's record of the library's own history; a compiled ``.flib`` does not keep
+them). A diff marks their changes "not part of the version"; ``library info`` names those
+made in a published folder since publication (:func:`record_edits`)."""
+
+_NOT_IN_VERSION_MARK = " (not part of the version)"
+
 _FIELD_WORDS = {
     "source_sha256": "reference file (sha256 of its bytes)",
     "imported_file": "imported from",
@@ -102,7 +110,9 @@ class LibraryDiff:
         ``{"id", "name", "modality", "provenance"}`` per entry.
     changed : list of dict
         ``{"id", "name", "modality", "changes": [str, ...]}``: each change in words
-        (``"spectrum"`` when the library vector differs, else ``field: old -> new``).
+        (``"spectrum"`` when the library vector differs, else ``field: old -> new``; a
+        field the version does not cover, :data:`NOT_IN_VERSION`, ends "(not part of the
+        version)").
     library : list of str
         Changes of the library as a whole that change its version: the hash rule, a
         modality's pipeline; or, when the versions differ and neither record shows why,
@@ -208,8 +218,9 @@ def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDif
             changes.append("spectrum (library vector differs)")
         for key in _SNAPSHOT_FIELDS:
             va, vb = a[i].get(key, ""), b[i].get(key, "")
-            if va != vb and not (key in ("added_by", "added_at") and (not va or not vb)):
-                changes.append(f"{key}: {_short(va)!r} -> {_short(vb)!r}")
+            if va != vb and not (key in NOT_IN_VERSION and (not va or not vb)):
+                mark = _NOT_IN_VERSION_MARK if key in NOT_IN_VERSION else ""
+                changes.append(f"{key}: {_short(va)!r} -> {_short(vb)!r}{mark}")
         for key in _RECORD_FIELDS:
             if key in a[i] and key in b[i] and a[i][key] != b[i][key]:
                 words = _FIELD_WORDS.get(key, key)
@@ -257,7 +268,8 @@ def diff_libraries(
 
     A change is a different library vector (the spectrum, as the search sees it) or a different
     metadata field. Both versions are given. ``added_by``/``added_at`` are compared only when
-    both sides have them (a ``.flib`` does not keep them).
+    both sides have them (a ``.flib`` does not keep them), and are marked as not part of the
+    version (:data:`NOT_IN_VERSION`): two folders that differ only there are one version.
 
     Parameters
     ----------
@@ -278,3 +290,34 @@ def diff_libraries(
     a = old if isinstance(old, LibrarySource) else open_library(old)
     b = new if isinstance(new, LibrarySource) else open_library(new)
     return diff_snapshots(snapshot(a), snapshot(b))
+
+
+def record_edits(record: Mapping[str, Any], rows: list[Mapping[str, str]]) -> list[str]:
+    """The fields outside the version (:data:`NOT_IN_VERSION`) that a folder's manifest no
+    longer gives as its published record gives them: who added a reference and when, edited
+    after publication (the version cannot show it).
+
+    Parameters
+    ----------
+    record : mapping
+        The folder's ``release.json`` (a :func:`snapshot` with publishing fields).
+    rows : list of mapping
+        The folder's manifest rows.
+
+    Returns
+    -------
+    list of str
+        ``id: field: 'published' -> 'now'`` per edit, by id; empty when the record keeps
+        none of the fields, or nothing was edited. An entry added or removed since is the
+        version's business, not listed here.
+    """
+    published = record.get("entries") or {}
+    edits = []
+    for row in sorted(rows, key=lambda r: r.get("id", "")):
+        then = published.get(row.get("id", ""))
+        if not isinstance(then, Mapping):
+            continue
+        for key in NOT_IN_VERSION:
+            if key in then and str(then[key] or "") != str(row.get(key) or ""):
+                edits.append(f"{row['id']}: {key}: {then[key]!r} -> {row.get(key) or ''!r}")
+    return edits

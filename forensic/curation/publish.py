@@ -138,11 +138,20 @@ def publish_library(
         raise PublishRefused(str(exc)) from None
     current = snapshot(source)
     # the rule info and identify go by: an export's baseline (no approver) is unpublished
-    state = release_state(_release(source, current["version"]))
+    release = _release(source, current["version"])
+    state = release_state(release)
     if state == "current":  # before the gates: they take a while
+        edits = (release or {}).get("record_edits") or []
         raise PublishRefused(
             f"version {current['version']} is already the published one "
             f"({previous.get('published_at')}, approved by {previous.get('approved_by')})"
+            + (
+                f"; who added a reference or when was edited since ({'; '.join(edits)}): "
+                "that record is not part of the version and is not published again; put it "
+                f"back as {RELEASE_FILE} keeps it"
+                if edits
+                else ""
+            )
         )
     report = validate_library(source, progress=progress)
     if not report.ok:

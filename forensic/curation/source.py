@@ -206,7 +206,10 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         version (its ``release.json``: ``version``,
         ``published_at``, ``approved_by``) and whether the folder still is that version
         (``current``), or None where there is no record (a ``.flib``, a folder never
-        published or exported). A version recorded under an earlier hash rule
+        published or exported), and ``record_edits``: who added a reference or when, as the
+        manifest now says it and the record does not (``id: field: 'then' -> 'now'``; the
+        version does not cover them, :data:`forensic.curation.diff.NOT_IN_VERSION`). A
+        version recorded under an earlier hash rule
         (:data:`forensic.library.HASH_SCHEME`) is never this toolkit's version of the same
         references: ``hash_scheme`` then gives its rule and ``same_references`` whether the
         folder still holds exactly the references that record lists. A ``release.json`` that
@@ -281,11 +284,15 @@ def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
         return {"version": None, "current": False, "problem": str(exc)}
     if record is None:
         return None
+    from forensic.curation.diff import record_edits  # noqa: PLC0415  (cycle)
+
     out = {
         "version": record.get("version"),
         "published_at": record.get("published_at"),
         "approved_by": record.get("approved_by"),
         "current": record.get("version") == version,
+        # who added a reference and when, which the version does not cover, edited since
+        "record_edits": record_edits(record, source.rows),
     }
     # a record without the field was written under hash rule 1
     scheme = record.get("hash_scheme", 1)
