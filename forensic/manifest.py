@@ -6,8 +6,12 @@ sample names (:mod:`forensic.samples`) all read a manifest with :func:`read_mani
 agree on which rows a manifest holds:
 
 - UTF-8 text, with or without the byte order mark a spreadsheet writes ("CSV UTF-8");
-- a header line naming the columns (:data:`MANIFEST_COLUMNS`; a lab's own columns are kept),
-  spaces around a name ignored, no name twice;
+- cells separated by commas, or by semicolons (or tabs) where the header line holds no comma:
+  a spreadsheet set to a European locale saves "CSV" with semicolons, and its decimal commas
+  would otherwise split cells;
+- a header line naming the columns (:data:`MANIFEST_COLUMNS`; a lab's own columns are kept,
+  and :func:`unknown_columns` names those that are not a manifest's, for the commands whose
+  manifest has no place for them), spaces around a name ignored, no name twice;
 - comment lines: a line whose first cell starts with ``#`` (``# re-measured 2026-03, see
   notebook 12``; a spreadsheet saves it as ``"# ...",,,``) is a chemist's note, anywhere, also
   above the header. A note belongs to the row below it (:attr:`ManifestRow.comments`), or, above
@@ -26,6 +30,7 @@ counted). This module imports nothing of ours but the errors, so the core
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import os
 from collections.abc import Iterable, Sequence
@@ -44,6 +49,7 @@ __all__ = [
     "is_manifest",
     "read_manifest",
     "split_waivers",
+    "unknown_columns",
     "waivers_text",
 ]
 
@@ -158,10 +164,17 @@ class ManifestRows(list):
         The comment lines above the header line, as CSV text.
     closing_comments : tuple of str
         The comment lines after the last row, as CSV text.
+    columns : tuple of str
+        The column names of the header line, in its order (empty names left out): the
+        manifest's columns and the lab's own (:func:`unknown_columns` tells them apart).
+    header_line : int
+        The line of the file the header is on (comment and empty lines above it counted).
     """
 
     header_comments: tuple[str, ...] = ()
     closing_comments: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    header_line: int = 0
 
     def with_rows(self, rows: Iterable[ManifestRow]) -> ManifestRows:
         """Other rows (an edited copy of these) with this manifest's comment lines above its
@@ -218,6 +231,30 @@ def _text(path: Path) -> str:
         ) from None
 
 
+_DELIMITERS = (";", "\t")
+"""The separators other than a comma that a spreadsheet saves "CSV" with: ``;`` where the
+decimal separator is a comma (a European locale), a tab ("Text, tab delimited")."""
+
+
+def _delimiter(path: Path, text: str) -> str:
+    """The separator of the manifest's cells: a comma, unless the header line, read with
+    commas, is one cell that holds a semicolon (or a tab): then that."""
+    try:
+        names, _ = _header(path, csv.reader(io.StringIO(text, newline="")))
+    except LibraryError:  # a stray quote: read it with commas, which names the line
+        return ","
+    if len(names) == 1:
+        for delimiter in _DELIMITERS:
+            if delimiter in names[0]:
+                return delimiter
+    return ","
+
+
+def _reader(path: Path, text: str):
+    """A CSV reader of the manifest's text, with the separator it is written with."""
+    return csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text))
+
+
 def _next_cells(path: Path, reader) -> list[str] | None:
     """The next row's cells (None at the end of the file); a line the CSV reader cannot parse
     (a stray quote) is a :class:`LibraryError` naming it."""
@@ -258,7 +295,7 @@ def is_manifest(path: str | os.PathLike) -> bool:
         return False
     text = start.decode("utf-8-sig", errors="replace")
     try:
-        names, _ = _header(Path(path), csv.reader(io.StringIO(text, newline="")))
+        names, _ = _header(Path(path), _reader(Path(path), text))
     except LibraryError:
         return False
     return set(names) >= set(MANIFEST_NEEDS)
@@ -275,9 +312,11 @@ def read_manifest(
     Parameters
     ----------
     path : path-like
-        The CSV (UTF-8, a byte order mark allowed; a header line with the column names; extra
-        columns are kept; comment lines, whose first cell starts with ``#``, are kept as
-        comments; empty lines and rows of empty cells are skipped).
+        The CSV (UTF-8, a byte order mark allowed; cells separated by commas, or by
+        semicolons or tabs where the header line holds no comma; a header line with the
+        column names; extra columns are kept, and named in the rows' ``columns``; comment
+        lines, whose first cell starts with ``#``, are kept as comments; empty lines and rows
+        of empty cells are skipped).
     required : sequence of str
         Columns the header must name.
     filled : sequence of str, optional
@@ -291,7 +330,8 @@ def read_manifest(
         :data:`MANIFEST_COLUMNS` in order, then the file's other columns in its order; each
         row's ``line`` is the line of the file it starts on, its ``comments`` the comment lines
         above it. The comment lines above the header and after the last row are the list's
-        ``header_comments`` and ``closing_comments``.
+        ``header_comments`` and ``closing_comments``; its ``columns`` are the header's names,
+        ``header_line`` the header's line.
 
     Raises
     ------
@@ -301,7 +341,7 @@ def read_manifest(
     """
     path = Path(path)
     filled = required if filled is None else filled
-    reader = csv.reader(io.StringIO(_text(path), newline=""))
+    reader = _reader(path, _text(path))
     names, header_comments = _header(path, reader)
     twice = sorted({n for n in names if n and names.count(n) > 1})
     if twice:
@@ -317,6 +357,8 @@ def read_manifest(
         )
     rows = ManifestRows()
     rows.header_comments = tuple(header_comments)
+    rows.columns = tuple(n for n in names if n)
+    rows.header_line = reader.line_num
     comments: list[str] = []  # above the next row
     first_line: dict[Path, ManifestRow] = {}
     again: list[str] = []
@@ -362,3 +404,43 @@ def read_manifest(
             "extra row (left in, one file would count as two references)"
         )
     return rows
+
+
+def unknown_columns(path: str | os.PathLike, rows: ManifestRows) -> str | None:
+    """What to say of the columns of a manifest that are not manifest columns
+    (:data:`MANIFEST_COLUMNS`), each with the manifest column nearest to it in spelling.
+
+    A manifest that a command imports or builds from has a place for its columns only: the
+    value of a misspelt column (``license``, ``synonym``, ``clas``) or of a column of another
+    tool's (``aliases``, ``category``) would be lost without a word, so the command refuses
+    it, naming each (a library folder's own ``manifest.csv`` keeps a lab's own columns).
+
+    Parameters
+    ----------
+    path : path-like
+        The manifest, as the message names it.
+    rows : ManifestRows
+        Its rows, as :func:`read_manifest` gave them (their ``columns`` and ``header_line``).
+
+    Returns
+    -------
+    str or None
+        None when every column is a manifest column; else the manifest, the header's line
+        and, for each unknown name in the header's order, ``'license': did you mean
+        'licence'?`` where a manifest column is near in spelling (:mod:`difflib`, a ratio of
+        0.75 or more, letter case set aside: near enough for a slip of the keyboard, not for
+        another word, ``aliases`` for ``class``), else ``'aliases': no such column``; then
+        the manifest columns, and that the values would be lost. The caller says how to go on.
+    """
+    said = []
+    for name in rows.columns:
+        if name in MANIFEST_COLUMNS:
+            continue
+        near = difflib.get_close_matches(name.lower(), MANIFEST_COLUMNS, n=1, cutoff=0.75)
+        said.append(f"{name!r}: did you mean {near[0]!r}?" if near else f"{name!r}: no such column")
+    if not said:
+        return None
+    return (
+        f"{path}: line {rows.header_line}: {'; '.join(said)} (the manifest columns are "
+        f"{', '.join(MANIFEST_COLUMNS)}): their values would be lost"
+    )
