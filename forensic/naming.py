@@ -6,7 +6,11 @@ same way without depending on one another; and so that the store, the workflows 
 command line read a case, exhibit or seal number as a person reads it on paper
 (:func:`read_as_latin`) and say the same of one that holds letters of another script that
 print like Latin ones (:func:`lookalike_note`), as a note or a WARNING alike
-(:func:`lookalike_remarks`).
+(:func:`lookalike_remarks`). A substance's name is read the same way: two names that print
+alike (:func:`printed_key`) are one name on a report, and a word typed on a keyboard set to
+another layout for a letter (:func:`mixed_words`) is another word to every search; a name that
+leaves out the salt of the library's substance it would join is not that substance
+(:func:`unstated_salt`).
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ __all__ = [
     "lookalike_note",
     "lookalike_notes",
     "lookalike_remarks",
+    "mixed_words",
     "mixes_scripts",
+    "printed_key",
     "read_as_latin",
     "substance_key",
+    "unstated_salt",
 ]
 
 
@@ -257,7 +264,7 @@ def mixes_scripts(text: str) -> bool:
     return len(scripts) > 1 and bool(latin_lookalikes(text))
 
 
-def lookalike_note(text: str, what: str) -> str | None:
+def lookalike_note(text: str, what: str, *, kind: str = "number") -> str | None:
     """What to say of a number that holds letters of another script that print like Latin
     letters or digits: which, with their code points, and how the number reads on paper.
 
@@ -267,6 +274,9 @@ def lookalike_note(text: str, what: str) -> str | None:
         The number, as typed.
     what : str
         What it is, as the sentence begins: ``"case number"``, ``"seal number"``.
+    kind : str, default "number"
+        What the text is, as the note ends ("typed so it is another number"): ``"name"`` for
+        a substance's name or synonym.
 
     Returns
     -------
@@ -284,7 +294,7 @@ def lookalike_note(text: str, what: str) -> str | None:
     said = (
         f"{what} {text!r} contains {_named(found)}, which {verb} like Latin "
         f"{', '.join(latin for _, _, latin in found)}: on paper it reads "
-        f"{read_as_latin(text)!r}, and typed so it is another number"
+        f"{read_as_latin(text)!r}, and typed so it is another {kind}"
     )
     if mixes_scripts(text):
         own = {script for _, script, _ in found}
@@ -302,7 +312,107 @@ def lookalike_note(text: str, what: str) -> str | None:
     return said
 
 
-def lookalike_notes(*numbers: tuple[str, str]) -> str:
+def mixed_words(text: str) -> list[str]:
+    """The words of ``text`` that mix scripts (:func:`mixes_scripts`), each once.
+
+    A name is read word by word: a Greek letter that stands alone as a word of a chemical
+    name ("α-PVP", "Δ9-THC", "γ-butyrolactone") is the chemist's, while one letter of
+    another script inside a word ("Сocaine" with a Cyrillic С) is almost always a keyboard
+    set to another layout. A word is a run of letters (digits, spaces and punctuation end it).
+
+    Parameters
+    ----------
+    text : str
+        A substance's name or synonym.
+
+    Returns
+    -------
+    list of str
+        The words that mix scripts, in the order of their first appearance; empty when none
+        does.
+    """
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
+    return [word for word in dict.fromkeys(words) if mixes_scripts(word)]
+
+
+def printed_key(name: str) -> str:
+    """The :func:`substance_key` of a name as it reads on paper (:func:`read_as_latin`).
+
+    Two names whose :func:`substance_key` differ but whose printed keys are equal
+    ("Cocaine hydrochloride", and the same with a Cyrillic С) print exactly alike on a report
+    or a screen: no reader can tell which is meant, and neither finds the other.
+
+    Parameters
+    ----------
+    name : str
+        A substance's name or synonym.
+
+    Returns
+    -------
+    str
+        The key; that of ``name`` itself when it holds no look-alike letter.
+    """
+    return substance_key(read_as_latin(name))
+
+
+_SALT_WORDS = {
+    "hydrochloride": ("hcl",),
+    "dihydrochloride": ("2hcl", "dihcl"),
+    "hydrobromide": ("hbr",),
+    "hydroiodide": ("hi",),
+    "sulfate": ("sulphate", "h2so4"),
+    "hemisulfate": ("hemisulphate",),
+    "bisulfate": ("bisulphate",),
+    "phosphate": (),
+    "citrate": (),
+    "tartrate": (),
+    "bitartrate": (),
+    "fumarate": (),
+    "maleate": (),
+    "oxalate": (),
+    "acetate": (),
+    "mesylate": ("mesilate", "methanesulfonate"),
+    "succinate": (),
+    "nitrate": (),
+}
+"""The counter-ions a salt form names, each with the other ways a name writes it: the
+acid-addition salts of the drugs and cutting agents a library holds. A form that names none
+(``base``, ``neutral compound``, ``monohydrate``, ``inorganic salt``) is no salt of a base
+that its bare name could be taken for."""
+
+
+def unstated_salt(name: str, salt_form: str) -> str | None:
+    """The salt of ``salt_form`` that ``name`` does not state, or None.
+
+    "Methamphetamine" does not state the hydrochloride of "Methamphetamine hydrochloride"
+    (salt form ``hydrochloride``), while "methamphetamine HCl" and "metamfetamine
+    hydrochloride" do. A base and its salt are two substances with two spectra, CAS numbers
+    and, often, legal notes: a spectrum named by the bare name is not known to be the salt's.
+
+    Parameters
+    ----------
+    name : str
+        The name a spectrum is given.
+    salt_form : str
+        The salt form of the library's substance the name would join (its ``salt_form``
+        column: ``hydrochloride``, ``hydrochloride (monohydrate)``, ``base``, ...).
+
+    Returns
+    -------
+    str or None
+        The salt (``"hydrochloride"``) when the salt form names a counter-ion
+        (:data:`_SALT_WORDS`) that the name does not, in any of its spellings; None when it
+        does, or when the salt form names none (a base, a neutral compound).
+    """
+    words = set(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", name).casefold()))
+    for salt in re.findall(r"[^\W_]+", salt_form.casefold()):
+        spellings = _SALT_WORDS.get(salt)
+        if spellings is not None and not words & {salt, *spellings}:
+            return salt
+    return None
+
+
+def lookalike_notes(*numbers: tuple[str, str], kind: str = "number") -> str:
     """The :func:`lookalike_note` of each number that has one, in one text: what a message
     that names two numbers which read alike adds, so that they do not look like one number.
 
@@ -311,6 +421,8 @@ def lookalike_notes(*numbers: tuple[str, str]) -> str:
     *numbers : (str, str)
         Each number, as typed, and what it is as its sentence begins (``("ЗАК-1", "the case
         number given")``).
+    kind : str, default "number"
+        What the texts are (:func:`lookalike_note`): ``"name"`` for substances' names.
 
     Returns
     -------
@@ -318,7 +430,9 @@ def lookalike_notes(*numbers: tuple[str, str]) -> str:
         The notes, in the order given, joined by ``"; "``; empty when no number holds a
         letter of another script that prints like a Latin one.
     """
-    return "; ".join(note for text, what in numbers if (note := lookalike_note(text, what)))
+    return "; ".join(
+        note for text, what in numbers if (note := lookalike_note(text, what, kind=kind))
+    )
 
 
 class LookalikeRemark(NamedTuple):

@@ -121,3 +121,53 @@ def test_the_scan_and_the_command_line_say_the_same_of_the_same_numbers(capsys):
     screen = capsys.readouterr().err.splitlines()
     assert scan.split("\n        ")[1:] == screen
     assert [line.split(":")[0] for line in screen] == ["note", "WARNING", "note"]
+
+
+# -- substances' names ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "mixed"),
+    [
+        ("\u0421ocaine hydrochloride", ["\u0421ocaine"]),  # a Cyrillic С typed for a C
+        ("MD\u041cA", ["MD\u041cA"]),  # a Cyrillic М in a Latin word
+        ("α-PVP", []),  # a Greek letter standing alone: the chemist's prefix
+        ("Δ9-THC", []),
+        ("γ-butyrolactone", []),
+        ("Метамфетамин", []),  # a name whole in Cyrillic
+        ("Cocaine hydrochloride", []),
+    ],
+)
+def test_a_name_mixes_scripts_when_a_word_of_it_does(name, mixed):
+    assert naming.mixed_words(name) == mixed
+
+
+def test_two_names_that_print_alike_have_one_printed_key():
+    assert naming.printed_key("\u0421ocaine HCl") == naming.printed_key("cocaine-hcl")
+    assert naming.substance_key("\u0421ocaine HCl") != naming.substance_key("cocaine-hcl")
+    assert naming.printed_key("Cocaine base") != naming.printed_key("Cocaine HCl")
+    note = lookalike_note("\u0421ocaine", "the name given", kind="name")
+    assert note.startswith("the name given 'Сocaine' contains Cyrillic С (U+0421), which prints")
+    assert "and typed so it is another name;" in note
+
+
+@pytest.mark.parametrize(
+    ("name", "salt_form", "unstated"),
+    [
+        ("Methamphetamine", "hydrochloride", "hydrochloride"),
+        ("crystal meth", "hydrochloride", "hydrochloride"),
+        ("methamphetamine HCl", "hydrochloride", None),
+        ("metamfetamine hydrochloride", "hydrochloride", None),
+        ("lidocaine", "hydrochloride (monohydrate)", "hydrochloride"),
+        ("hydroxyzine hydrochloride", "dihydrochloride", "dihydrochloride"),  # one HCl, not two
+        ("hydroxyzine 2HCl", "dihydrochloride", None),
+        ("amphetamine", "sulfate", "sulfate"),
+        ("Amphetamine sulphate", "sulfate", None),
+        ("crack", "base", None),  # a base is no salt of one
+        ("lactose", "monohydrate", None),
+        ("chalk", "inorganic salt (calcite)", None),
+        ("caffeine", "", None),
+    ],
+)
+def test_a_name_that_leaves_out_its_substance_s_salt_is_said_to(name, salt_form, unstated):
+    assert naming.unstated_salt(name, salt_form) == unstated
