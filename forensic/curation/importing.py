@@ -17,6 +17,7 @@ import datetime as _dt
 import getpass
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from forensic.io import read_spectra, write_spectrum
 from forensic.library import substance_key
 from forensic.library_folders import spectrum_files, unnamed_spectra
 from forensic.manifest import ManifestRow, ManifestRows
+from forensic.naming import read_as_latin
 from forensic.quality import (
     axis_unit_problem,
     comparison_problems,
@@ -80,9 +82,27 @@ def _import_names(path: Path) -> str:
 
 
 def _slug(text: str) -> str:
-    # letters of every script are kept: "Metkatinon ž" and "Metkatinon š", or two names in
-    # Japanese, must not become the same id
-    slug = re.sub(r"[\W_]+", "-", text.lower()).strip("-")
+    """The part of an id made from a name: ASCII letters and digits, each other run ``-``.
+
+    An id is typed back from a printed report, and two ids that print alike would be two
+    references that read as one, so an id holds ASCII only (``ID_RULE``): a letter with marks
+    is read without them ("Metkatinon ž" and "Metkatinon š" give ``metkatinon-z`` and
+    ``metkatinon-s``), a Greek or Cyrillic letter that prints like a Latin one as that one
+    (:func:`~forensic.naming.read_as_latin`), and any other letter by the last word of its
+    Unicode name (Δ ``delta``, Л ``el``), or its code point where that is no word (``u4e00``).
+    """
+    spelled = []
+    for char in unicodedata.normalize("NFKD", read_as_latin(text)):
+        if unicodedata.combining(char):
+            continue
+        if char.isascii():
+            spelled.append(char.lower() if char.isalnum() else "-")
+        elif char.isalnum():
+            word = unicodedata.name(char, "").split()[-1:] or [""]
+            spelled.append(word[0].lower() if word[0].isalpha() else f"u{ord(char):04x}")
+        else:
+            spelled.append("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", "".join(spelled)).strip("-")
     return slug or "reference"
 
 

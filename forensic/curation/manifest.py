@@ -169,10 +169,10 @@ def cas_key(cas: str) -> str:
     return re.sub(r"\D", "", str(cas)).lstrip("0")
 
 
-ID_RULE = "letters, digits, '-', '_' and '.', starting with a letter or digit"
+ID_RULE = "ASCII letters (a-z, A-Z), digits, '-', '_' and '.', starting with a letter or digit"
 """What an entry id may hold (:func:`id_problem`), in words for a message."""
 
-_SAFE_ID = re.compile(r"[^\W_][\w.-]*")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def id_problem(entry_id: str) -> str | None:
@@ -180,8 +180,11 @@ def id_problem(entry_id: str) -> str | None:
 
     An id is also the reference's file name (``<modality>/<id>.jdx``): a ``/`` or ``..`` in
     it would write the file outside the library folder or over another reference's, and a
-    space or comma makes a file name a shell command or a CSV cell breaks. An id is
-    therefore :data:`ID_RULE` (letters of every script: ids are made from names).
+    space or comma makes a file name a shell command or a CSV cell breaks. Results and
+    reports cite it, and a reader types it back from paper: a letter of another script
+    that prints like a Latin one (a Cyrillic с in ``сocaine-hcl-ir``) would make two ids
+    that print alike. An id is therefore :data:`ID_RULE` (an import makes one from a name
+    of any script in ASCII letters).
 
     Parameters
     ----------
