@@ -161,27 +161,30 @@ def test_a_simulated_reference_replaced_is_said_to_be_simulated(lib, tmp_path):
     assert "replaced measured reference" not in result.output
 
 
-def test_import_lists_unreadable_files(lib, tmp_path):
+def test_an_import_that_skipped_a_file_exits_1_says_so_last_and_keeps_the_rest(lib, tmp_path):
+    # "49 imported, 12 replaced, 1 skipped", exit 0, and the reason printed after the summary:
+    # a script could not tell a partial import from a complete one
     (tmp_path / "junk.jdx").write_text("##TITLE=junk\nnothing\n")
     good = measured_paracetamol(tmp_path / "good.jdx")
     result = run(
-        "import",
-        good,
-        tmp_path / "junk.jdx",
-        "--library",
-        lib,
-        "--name",
-        "Extra",
-        "--cas",
-        "7440-57-5",
-        "--class",
-        "test substance",
-        "--licence",
-        "MIT",
+        "import", good, tmp_path / "junk.jdx", "--library", lib, "--name", "Extra", "--cas",
+        "7440-57-5", "--class", "test substance", "--licence", "MIT", "--replicates",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    skipped = [k for k, line in enumerate(lines) if line.startswith("skipped ")]
+    assert [lines[k].split(":")[0] for k in skipped] == [f"skipped {tmp_path / 'junk.jdx'}"]
+    assert lines.index("imported raman/extra-raman.jdx: Extra (raman, id extra-raman, CAS "
+                       "7440-57-5)") < skipped[0]  # fmt: skip
+    assert lines[-1].startswith(
+        "1 imported, 0 replaced, 1 skipped (listed above; the others are imported and kept); "
+        "next: `forensic library validate"
     )
-    assert result.exit_code == 0, result.output
-    assert f"skipped {tmp_path / 'junk.jdx'}" in result.output
-    assert "1 imported" in result.output
+    assert skipped[-1] == len(lines) - 2  # the summary comes after what was not taken
+    assert any(r["id"] == "extra-raman" for r in curation.read_manifest(lib / "manifest.csv"))
+    assert "Exit 0 when every file was imported; 1 when a file was skipped" in " ".join(
+        run("import", "--help").output.split()
+    )
 
 
 def test_import_and_build_treat_a_multi_spectrum_spc_file_alike(lib, tmp_path, shared_data):
@@ -191,7 +194,7 @@ def test_import_and_build_treat_a_multi_spectrum_spc_file_alike(lib, tmp_path, s
     polys = shared_data / "formats" / "spc" / "POLYS.SPC"
     said = f"skipped {contour}: holds 19 spectra (SPC subfiles) and names none of them: "
     imported = run("import", contour, polys, "--library", lib, "--licence", "test")
-    assert imported.exit_code == 0, imported.output
+    assert imported.exit_code == 1, imported.output  # a file skipped
     assert said in imported.output and "--name NAME" in imported.output
     assert "1 imported, 0 replaced, 1 skipped" in imported.output
     built = run("build", contour, polys, "--out", tmp_path / "x.flib", "--no-calibration")
@@ -499,17 +502,20 @@ def test_validate_prints_the_imports_that_state_a_guessed_modality_and_they_run(
     assert as_raman[-3:] == ["--modality", "raman", "--force"]
     assert as_ir[-4:] == ["--modality", "ir", "--y-unit", "..."] and "--id" not in as_ir
     assert (
-        "then delete the raman row of caffeine-raman from manifest.csv and its file "
-        "raman/caffeine-raman.jdx"
+        "(it replaces the raman reference caffeine-raman, whose row and file "
+        "raman/caffeine-raman.jdx go)"
     ) in message
-    # it is IR: imported as the IR reference (the modelled one goes), then the Raman row and
-    # file deleted as the message says
+    # it is IR: imported as the IR reference (the modelled one goes), and the Raman row and
+    # file go with it, as the message says: one spectrum is one reference
     done = _paste(as_ir, "absorbance")
     assert done.exit_code == 0, done.output
     assert "imported ir/caffeine-ir.jdx: Caffeine (ir" in done.output
-    rows = [r for r in curation.read_manifest(lib / "manifest.csv") if r["id"] != "caffeine-raman"]
-    curation.write_manifest(lib / "manifest.csv", rows)
-    (lib / "raman" / "caffeine-raman.jdx").unlink()
+    assert (
+        "replaced measured reference Caffeine (caffeine-raman, raman/caffeine-raman.jdx): its "
+        "file was imported again under another id"
+    ) in done.output
+    assert "caffeine-raman" not in {r["id"] for r in curation.read_manifest(lib / "manifest.csv")}
+    assert not (lib / "raman" / "caffeine-raman.jdx").exists()
     assert _findings(lib, "caffeine-ir", "units") == []
     assert forensic.read_spectrum(lib / "ir" / "caffeine-ir.jdx").metadata["imported_file"] == (
         str(cut.resolve())

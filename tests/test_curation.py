@@ -325,6 +325,7 @@ def test_ids_of_names_in_other_scripts_are_ascii_stay_apart_and_never_invite_for
     )
     lsd = curation.import_spectra([first], small_library, name="ЛСД", licence="MIT")
     assert lsd.imported[0]["id"] == "elcde-raman"  # Л EL, С prints like C, Д DE
+    assert any("the id elcde-raman is made from the name 'ЛСД' in ASCII" in n for n in lsd.notes)
     delta = curation.import_spectra([first], small_library, name="Δ9-THC", licence="MIT")
     assert delta.imported[0]["id"] == "delta9-thc-raman"
     # an id given in another script is refused, naming the rule
@@ -597,9 +598,21 @@ def test_an_empty_folder_is_said_to_hold_no_spectrum_files(small_library, tmp_pa
         curation.import_spectra([tmp_path / "nope"], small_library, name="X", licence="MIT")
 
 
-def test_a_name_repeated_in_one_import_is_noted(small_library, tmp_path):
+def test_one_name_for_several_files_is_refused_unless_they_are_replicates(small_library, tmp_path):
+    # --name Caffeine on a folder of ten files made ten "Caffeine" references
     files = [measured_paracetamol(tmp_path / f"{n}.jdx") for n in ("a", "b")]
-    result = curation.import_spectra(files, small_library, name="Novel thing", licence="MIT")
+    before = (small_library / "manifest.csv").read_bytes()
+    for stated in ({"name": "Novel thing"}, {"cas": "58-08-2"}):
+        with pytest.raises(
+            LibraryError,
+            match=rf"--{next(iter(stated))} .* would name every one of the 2 files given "
+            r"\(a.jdx, b.jdx\) as one substance: .*--manifest CSV.*\(--replicates\); nothing",
+        ):
+            curation.import_spectra(files, small_library, licence="MIT", **stated)
+    assert (small_library / "manifest.csv").read_bytes() == before
+    result = curation.import_spectra(
+        files, small_library, name="Novel thing", licence="MIT", replicates=True
+    )
     assert [r["id"] for r in result.imported] == ["novel-thing-raman", "novel-thing-raman-2"]
     assert any("imported more than once" in note for note in result.notes)
 
@@ -826,7 +839,10 @@ def test_a_simulated_spectrum_never_becomes_a_measured_reference(small_library, 
         curation.import_spectra([tmp_path / "sim.jdx"], small_library, name="Omegaine")
     assert (small_library / "manifest.csv").read_bytes() == before
     result = curation.import_spectra(
-        [tmp_path / "sim.jdx", tmp_path / "real.jdx"], small_library, name="Omegaine"
+        [tmp_path / "sim.jdx", tmp_path / "real.jdx"],
+        small_library,
+        name="Omegaine",
+        replicates=True,
     )
     assert [p for p, _ in result.skipped] == [str(tmp_path / "sim.jdx")]
     assert [r["provenance"] for r in result.imported] == ["measured"]
@@ -930,7 +946,7 @@ def _bad_files(folder):
     add(
         "Undocumented sample",
         make_spectrum([(820, 1.0, 8), (1420, 0.6, 8), (2200, 0.3, 10)], noise=0.002, seed=15),
-        cas="123-45-6",
+        cas="",  # an invalid number is refused at import: bad_report types one in by hand
         licence="",
     )
     # an IR reference whose background held less CO2 than the air at the sample measurement
@@ -965,6 +981,11 @@ def bad_report(tmp_path_factory):
     library = make_library(root / "lib", shipped=False)
     manifest = _bad_files(root / "incoming")
     curation.import_spectra([], library, manifest=manifest, added_by="tester")
+    rows = curation.read_manifest(library / "manifest.csv")
+    for row in rows:
+        if row["id"] == "undocumented-sample-raman":
+            row["cas"] = "123-45-6"  # typed into the manifest by hand: no check digit then
+    curation.write_manifest(library / "manifest.csv", rows)
     # the same spectrum as a reference under the same name, as a measurement of it would be
     # (not marked simulated, which no import takes): a duplicate, not a near-duplicate
     reference = read_spectrum(library / "raman" / "gammaol-raman.jdx")
@@ -1070,7 +1091,9 @@ def test_an_ir_reference_in_reflectance_or_single_channel_units_fails_and_is_not
         write_spectrum(single, tmp_path / "background.jdx"),
     ]
     with pytest.raises(LibraryError, match=r"reflectance.*upside down.*not imported"):
-        curation.import_spectra(files, small_library, name="Caffeine", licence="MIT")
+        curation.import_spectra(
+            files, small_library, name="Caffeine", licence="MIT", replicates=True
+        )
     assert (small_library / "manifest.csv").read_bytes() == before
     assert (small_library / "ir" / "caffeine.jdx").is_file()  # the modelled one stays
     # a file that does not say its unit is imported once the chemist states it

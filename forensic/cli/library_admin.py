@@ -15,8 +15,11 @@ import click
 from forensic.cli.app import filled_in, y_unit_option
 from forensic.cli.library import library_group as library
 from forensic.commands import command
+from forensic.manifest import MANIFEST_COLUMNS
 
 EXIT_GATE_FAILED = 1
+EXIT_SKIPPED = 1
+"""``library import``: a file was skipped; what was imported is kept."""
 
 _LIB_ARG = click.Path(path_type=Path, exists=True)
 
@@ -35,13 +38,17 @@ def _progress(message: str) -> None:
     help="Library folder to import into (default: the shipped library).",
 )
 @click.option(
-    "--name", default=None, callback=filled_in, help="Substance name (default: from the file)."
+    "--name",
+    default=None,
+    callback=filled_in,
+    help="Substance name (default: from the file); for one file, unless --replicates.",
 )
 @click.option(
     "--cas",
     default=None,
     callback=filled_in,
-    help="CAS Registry Number (default: from the file).",
+    help="CAS Registry Number, check digit checked (default: from the file); for one file, "
+    "unless --replicates.",
 )
 @click.option(
     "--class", "substance_class", default=None, callback=filled_in, help="Class, e.g. stimulant."
@@ -57,13 +64,37 @@ def _progress(message: str) -> None:
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
-    help="CSV describing many files (manifest columns; file and name required).",
+    help="CSV naming the files to import, one row each, with the manifest columns ("
+    + ", ".join(MANIFEST_COLUMNS)
+    + "; file and name required; commas or semicolons). A row's file is a path relative to "
+    "the CSV's folder, or to a folder given (or a file given, or the name of one file among "
+    "those given). Refused, writing nothing, when a row's file is not found or a column is "
+    "not a manifest column; files given that no row names are skipped.",
+)
+@click.option(
+    "--ignore-columns",
+    is_flag=True,
+    help="Import a --manifest with columns that are not manifest columns, leaving them out "
+    "(without it, refused, naming each and the nearest manifest column).",
+)
+@click.option(
+    "--replicates",
+    is_flag=True,
+    help="The files given are replicate spectra of one substance: --name and --cas name "
+    "them all (without it, refused for several files).",
+)
+@click.option(
+    "--mixed-scripts",
+    is_flag=True,
+    help="Record a name or synonym whose word mixes scripts (a Cyrillic or Greek letter that "
+    "prints like a Latin one, among Latin letters) as given; without it such a name, almost "
+    "always a keyboard set to another layout, is refused.",
 )
 @click.option(
     "--added-by",
     default=None,
     callback=filled_in,
-    help="Who adds them (default: your login name).",
+    help="Who adds them (default: your login name; a library file imported again keeps its row's).",
 )
 @click.option(
     "--source", default=None, callback=filled_in, help="Provenance: instrument, sample, lab."
@@ -85,7 +116,12 @@ def import_command(paths, library_dir, manifest, **options):
     manifest row. A measured spectrum replaces the modelled reference of the same substance
     and modality. Unreadable files are listed and skipped, and so is a file of several spectra
     that names none of them (the subfiles of an SPC file) unless --name or the manifest names
-    its substance.
+    its substance. A reference file of the library imported again (to state its unit, or
+    under another name or id) replaces its own row and keeps its source, licence, added-by
+    and date unless given.
+
+    Exit 0 when every file was imported; 1 when a file was skipped (the others are imported
+    and kept); 2 when the import was refused (nothing written).
     """
     from forensic.curation import import_spectra  # noqa: PLC0415  (only when run)
     from forensic.spectrum import is_measured  # noqa: PLC0415
@@ -93,11 +129,7 @@ def import_command(paths, library_dir, manifest, **options):
     if not paths and manifest is None:
         raise click.UsageError("give spectrum files or folders, or --manifest CSV")
     result = import_spectra(paths, library_dir, manifest=manifest, **options)
-    for path, reason in result.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    new_ids = {row["id"] for row in result.imported}
+    new_ids = {row["id"]: row for row in result.imported}
     for row in result.replaced:
         if not is_measured(row.get("provenance")):
             click.echo(
@@ -105,16 +137,29 @@ def import_command(paths, library_dir, manifest, **options):
             )
         elif row["id"] in new_ids:
             click.echo(f"replaced measured reference {row['name']} ({row['id']}) (--force)")
+        else:  # a library's own file imported again under another id
+            click.echo(
+                f"replaced measured reference {row['name']} ({row['id']}, {row['file']}): its "
+                "file was imported again under another id"
+            )
     for row in result.imported:
         click.echo(
             f"imported {row['file']}: {row['name']} ({row['modality']}, id {row['id']}"
             f"{', CAS ' + row['cas'] if row['cas'] else ''})"
         )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for path, reason in result.skipped:  # last before the summary: what was not taken
+        click.echo(f"skipped {path}: {reason}", err=True)
     click.echo(
         f"{len(result.imported)} imported, {len(result.replaced)} replaced, "
-        f"{len(result.skipped)} skipped; next: "
+        f"{len(result.skipped)} skipped"
+        + (" (listed above; the others are imported and kept)" if result.skipped else "")
+        + "; next: "
         + command("library", "validate", *([library_dir] if library_dir else []))
     )
+    if result.skipped:
+        sys.exit(EXIT_SKIPPED)
 
 
 @library.command("validate")

@@ -5,9 +5,14 @@ Each readable spectrum becomes ``<modality>/<id>.jdx`` (JCAMP-DX) with a manifes
 a measured import replaces the modelled reference of the same substance and modality.
 Unreadable files are listed and skipped, and so is a file of several spectra that does not name
 each (the subfiles of an SPC file: replicates or a series of one sample, not a substance each)
-unless its substance is named at import; an import that would overwrite a measured entry, or
-whose file gives a CAS number other than the library's for the same name, is refused before
-anything is written.
+unless its substance is named at import. An import is refused before anything is written when
+it would overwrite a measured entry; when a file gives a CAS number other than the library's
+for the same name, or a CAS number fails its check digit; when a name would join a salt it
+does not state, is a synonym of several substances, prints like another substance's name, or
+mixes scripts in a word; when a ``--manifest`` row's file cannot be found, or the manifest has
+a column it has no place for; and when one name or CAS number is given for several files that
+are not said to be replicates. A file the library wrote, imported again (to state its unit, or
+to rename it), keeps its row's provenance and replaces that row.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from forensic.commands import command
 from forensic.curation.digest import DATA_DIGEST_KEY, data_digest, digest_problem
 from forensic.curation.manifest import (
     MANIFEST_COLUMNS,
+    cas_is_valid,
     cas_key,
     id_problem,
     read_manifest,
@@ -37,8 +43,15 @@ from forensic.files import atomic_write_bytes
 from forensic.io import read_spectra, write_spectrum
 from forensic.library import substance_key
 from forensic.library_folders import spectrum_files, unnamed_spectra
-from forensic.manifest import ManifestRow, ManifestRows
-from forensic.naming import read_as_latin
+from forensic.manifest import ManifestRow, ManifestRows, is_manifest, unknown_columns
+from forensic.naming import (
+    lookalike_note,
+    lookalike_notes,
+    mixed_words,
+    printed_key,
+    read_as_latin,
+    unstated_salt,
+)
 from forensic.quality import (
     axis_unit_problem,
     comparison_problems,
@@ -119,13 +132,28 @@ def _default_id(name: str, modality: str, rows: Sequence[Mapping[str, str]]) -> 
     return same[0]["id"] if same else f"{_slug(name)}-{modality}"
 
 
-def _collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
+def _collect_files(
+    paths: Iterable[str | os.PathLike], manifest: Path | None = None
+) -> tuple[list[Path], list[tuple[str, str]], list[Path]]:
+    """The spectrum files given (folders read recursively), what was given that holds none,
+    and the manifests found in the folders given: a CSV whose header names ``file`` and
+    ``name`` is a manifest, not a spectrum (and ``manifest``, the one given, is not read as
+    one either)."""
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
+    manifests: list[Path] = []
+    given = manifest.resolve() if manifest is not None else None
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = [q for q in spectrum_files(p) if q.name != "manifest.csv"]
+            found = []
+            for q in spectrum_files(p):
+                if q.name == "manifest.csv" or q.resolve() == given:
+                    continue
+                if q.suffix.lower() == ".csv" and is_manifest(q):
+                    manifests.append(q)
+                    continue
+                found.append(q)
             if not found:
                 others = sum(1 for q in p.rglob("*") if q.is_file())
                 skipped.append(
@@ -142,10 +170,123 @@ def _collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list
                 )
             files += found
         elif p.is_file():
-            files.append(p)
+            if p.resolve() != given:
+                files.append(p)
         else:
             skipped.append((str(p), "no such file or folder"))
-    return files, skipped
+    return files, skipped, manifests
+
+
+def _tail(path: str | os.PathLike) -> tuple[str, ...]:
+    """The parts of a path as written, ``.`` and ``..`` worked out (``a/./b`` is ``a/b``)."""
+    return Path(os.path.normpath(path)).parts
+
+
+def _row_files(
+    file: str, beside: Path, paths: Sequence[Path], files: Sequence[Path]
+) -> tuple[list[Path], list[Path]]:
+    """The files a manifest row's ``file`` names, and, when none does by its path, the files
+    that share its name.
+
+    By its path: relative to the CSV's folder (``beside``), relative to a folder given, or a
+    file given whose path ends with it. By its name alone, when no path names a file: the one
+    file given (on the command line or under a folder given) of that name; several of that
+    name are a choice the row does not make (returned second, for the message).
+    """
+    file = file.replace("\\", "/")  # a manifest written on Windows
+    hits: dict[Path, Path] = {}
+    for base in (beside, *(p for p in paths if p.is_dir())):
+        candidate = base / file
+        if candidate.is_file():
+            hits.setdefault(candidate.resolve(), candidate)
+    tail = _tail(file)
+    for given in (p for p in paths if p.is_file()):
+        if _tail(given)[-len(tail) :] == tail:
+            hits.setdefault(given.resolve(), given)
+    if hits:
+        return list(hits.values()), []
+    named: dict[Path, Path] = {}
+    for found in files:
+        if found.name == tail[-1]:
+            named.setdefault(found.resolve(), found)
+    if len(named) == 1:
+        return list(named.values()), []
+    return [], list(named.values())
+
+
+def _manifest_jobs(
+    manifest: Path,
+    paths: Sequence[Path],
+    files: Sequence[Path],
+    result: ImportResult,
+    *,
+    ignore_columns: bool,
+) -> list[tuple[Path, dict[str, str], str]]:
+    """A job (the file, the row's filled values, where the row is) for each row of an
+    import's ``--manifest``; the files given that no row names are skipped, said so.
+
+    Refused, before anything is read or written (every row said at once): a column a manifest
+    has no place for (unless ``ignore_columns``: then said in a note), a row's id that breaks
+    ``ID_RULE``, a row whose file cannot be found or is found twice.
+    """
+    rows = read_manifest(manifest)
+    unknown = unknown_columns(manifest, rows)
+    if unknown and not ignore_columns:
+        raise LibraryError(
+            f"not imported: {unknown}; correct the header, or import without them "
+            "(--ignore-columns); nothing was written"
+        )
+    if unknown:
+        names = ", ".join(repr(c) for c in rows.columns if c not in MANIFEST_COLUMNS)
+        result.notes.append(f"{manifest.name}: column(s) {names} not read (--ignore-columns)")
+    bad_ids, unfound = [], []
+    jobs: list[tuple[Path, dict[str, str], str]] = []
+    claimed: set[Path] = set()
+    for row in rows:
+        if row["id"] and (problem := id_problem(row["id"])):
+            bad_ids.append(f"line {row.line}: {problem}")
+        found, same_name = _row_files(row["file"], manifest.parent, paths, files)
+        if len(found) > 1:
+            unfound.append(
+                f"line {row.line}: {row['file']!r} is {' and '.join(map(str, found))}, two "
+                "files: which one?"
+            )
+        elif same_name:
+            unfound.append(
+                f"line {row.line}: {row['file']!r} is found only by its name, and "
+                f"{len(same_name)} files have it ({', '.join(map(str, same_name))}): give its "
+                "path relative to the folder given"
+            )
+        elif not found:
+            unfound.append(f"line {row.line}: {row['file']!r} is not there")
+        else:
+            claimed.add(found[0].resolve())
+            given = {k: v for k, v in row.items() if v and k in MANIFEST_COLUMNS}
+            jobs.append((found[0], given, f"{manifest.name} line {row.line}"))
+    if bad_ids:
+        raise LibraryError(
+            f"not imported: {manifest}: {'; '.join(bad_ids)}; correct its id column (or leave "
+            "it empty for an id made from the name); nothing was written"
+        )
+    if unfound:
+        where = f"beside the CSV (in {manifest.parent})"
+        if paths:
+            where += ", in a folder given, or among the files given"
+        raise LibraryError(
+            f"not imported: {manifest}: {'; '.join(unfound)}; a row's file is looked for "
+            f"{where}: correct the file column (a path relative to the CSV, or to a folder "
+            "given), or give the folder that holds the files; nothing was written"
+        )
+    for file in files:
+        if file.resolve() not in claimed:
+            result.skipped.append(
+                (
+                    str(file),
+                    f"no row of {manifest.name} names it: with a manifest, its rows say what "
+                    "is imported (add a row for the file, or import it on its own)",
+                )
+            )
+    return jobs
 
 
 def _default_source(spectrum: Spectrum, path: Path) -> str:
@@ -163,6 +304,18 @@ def _default_source(spectrum: Spectrum, path: Path) -> str:
     if meta.get("operator"):
         parts.append(f"operator {meta['operator']}")
     return "; ".join(parts)
+
+
+_CAS_INVALID = (
+    "fails its check digit (a CAS Registry Number is 2 to 7 digits, 2 digits and the check "
+    "digit, joined by hyphens: 58-08-2)"
+)
+
+
+def _names_of(row: Mapping[str, str]) -> list[str]:
+    """A row's name and synonyms (``;``-separated), stripped, the empty ones left out."""
+    names = [row.get("name", ""), *row.get("synonyms", "").split(";")]
+    return [n.strip() for n in names if n.strip()]
 
 
 def _canonical(
@@ -186,6 +339,54 @@ def _canonical(
     return None, sorted(matches)
 
 
+def _salt_refusal(label: str, canonical: Mapping[str, str], where: str) -> str | None:
+    """Why ``label`` may not join ``canonical``, the library's substance it is a synonym of:
+    the substance is a salt the name does not state (:func:`~forensic.naming.unstated_salt`),
+    and a spectrum named by the bare name is not known to be the salt's."""
+    salt = unstated_salt(label, canonical.get("salt_form", ""))
+    if salt is None:
+        return None
+    named = re.compile(rf"\b{re.escape(salt)}\b", re.IGNORECASE)
+    base = (
+        named.sub("base", canonical["name"]) if named.search(canonical["name"]) else f"{label} base"
+    )
+    return (
+        f"{where}: name {label!r} is a synonym of the library's {canonical['name']!r} "
+        f"(salt form {canonical.get('salt_form')}), but does not state the {salt}: a base and "
+        f"its salts are substances of their own, with spectra of their own; if the sample is "
+        f"the {salt}, name it so (--name {canonical['name']!r}), and if it is the base or "
+        f"another salt, name that (--name {base!r})"
+    )
+
+
+def _name_refusals(
+    names: Iterable[str], known: Mapping[str, list[str]], where: str, *, mixed_scripts: bool
+) -> list[str]:
+    """Why each of ``names`` (a name and the synonyms an import adds) may not be recorded: it
+    prints exactly like the names or synonyms ``known`` by its printed key
+    (:func:`~forensic.naming.printed_key`: the library's, and those of this import so far)
+    but is spelt as none of them, or a word of it mixes scripts
+    (:func:`~forensic.naming.mixed_words`) and ``mixed_scripts`` does not confirm it."""
+    refusals = []
+    for name in names:
+        alike = known.get(printed_key(name), [])
+        spelt = {substance_key(n) for n in alike}
+        twin = alike[0] if alike and substance_key(name) not in spelt else None
+        if twin is not None:
+            said = lookalike_notes((name, "the name given"), (twin, "the name"), kind="name")
+            refusals.append(
+                f"{where}: name {name!r} prints exactly like {twin!r}, spelt in other letters "
+                f"({said}): no reader could tell the two apart; type it in Latin letters to "
+                "name that substance, or give a name that reads otherwise"
+            )
+        elif mixed_words(name) and not mixed_scripts:
+            refusals.append(
+                f"{where}: {lookalike_note(name, 'name', kind='name')}; type it again in one "
+                "script, or, if the substance is written so, confirm it (--mixed-scripts)"
+            )
+    return refusals
+
+
 def import_spectra(
     paths: Sequence[str | os.PathLike] = (),
     library_dir: str | os.PathLike | None = None,
@@ -202,6 +403,9 @@ def import_spectra(
     entry_id: str | None = None,
     force: bool = False,
     today: str | None = None,
+    replicates: bool = False,
+    ignore_columns: bool = False,
+    mixed_scripts: bool = False,
 ) -> ImportResult:
     """Import measured spectra into a library folder as references.
 
@@ -210,14 +414,23 @@ def import_spectra(
     has them (name, CAS, modality, instrument), then from the ``manifest`` CSV row of that
     file, then from the keyword arguments (which override both). A name that is a synonym of a
     library substance takes that substance's name (so it replaces and groups with it), and
-    fields left empty are taken from the library's entry of that substance. A CAS number in
-    the file that is not the library's for that substance is refused unless a CAS number is
-    stated (``cas``, or a ``cas`` column in ``manifest``): the name or the number is wrong, and
-    only the chemist knows which.
+    fields left empty are taken from the library's entry of that substance; a synonym of a
+    salt that does not state the salt ("Methamphetamine" for "Methamphetamine
+    hydrochloride"), and a synonym of several substances, are refused: the chemist names the
+    substance. A CAS number in the file that is not the library's for that substance is
+    refused unless a CAS number is stated (``cas``, or a ``cas`` column in ``manifest``): the
+    name or the number is wrong, and only the chemist knows which; a CAS number that fails
+    its check digit is refused wherever it comes from.
 
     A measured import replaces the *modelled* reference of the same substance and modality:
     the modelled row and file are removed (as ``tools/model_library.py`` expects: it never
     regenerates a modelled file that a measured row replaces).
+
+    A reference file of the library itself, imported again (to state its unit, as ``forensic
+    library validate`` prints, or under another name or id), replaces its own row: the row's
+    source, licence, ``added_by`` and ``added_at`` are kept unless given, and so are its CAS
+    number, class, synonyms, salt form and legal control while its name stays; under a new
+    id, the old row and file are removed, so that one spectrum is one reference.
 
     The library's manifest is written back sorted, with its comment lines: a replaced row's
     comments and lab columns go to the row that replaces it. The file each reference was read
@@ -230,11 +443,15 @@ def import_spectra(
     Parameters
     ----------
     paths : sequence of path-like
-        Spectrum files or folders (read recursively).
+        Spectrum files or folders (read recursively). A CSV in a folder that is a manifest
+        (``file`` and ``name`` columns) is not read as a spectrum (a note says so).
     library_dir : path-like, optional
         The library folder; default the shipped one (``spectral_library.LIBRARY_DIR``).
-    name, cas, substance_class : str, optional
-        Override the name, CAS number and class of every imported spectrum.
+    name, cas : str, optional
+        The name and CAS number of every imported spectrum (over the file's and the
+        manifest's); for the spectra of one file only, unless ``replicates``.
+    substance_class : str, optional
+        The class of every imported spectrum.
     modality : {"raman", "ir"}, optional
         Override the modality the reader decided (e.g. for a plain two-column text file).
     y_unit : {"absorbance", "transmittance", "percent_transmittance"}, optional
@@ -242,23 +459,39 @@ def import_spectra(
         (:meth:`forensic.spectrum.Spectrum.with_y_unit`). A unit still guessed is listed in
         the result's notes.
     manifest : path-like, optional
-        CSV with :data:`MANIFEST_COLUMNS` (``file``, relative to the CSV, and ``name``
-        required) describing many files; its files are imported too.
+        CSV with :data:`MANIFEST_COLUMNS` (``file`` and ``name`` required; cells separated by
+        commas, or by semicolons) describing the files to import, one row each. A row's
+        ``file`` is a path relative to the CSV's folder, or to a folder in ``paths``, or the
+        end of the path of a file in ``paths``; else the name of the one file of that name
+        in ``paths``. With a manifest, the files of ``paths`` that no row names are skipped.
     added_by : str, optional
-        Who adds the references (default: the login name).
+        Who adds the references (default: the manifest's, the replaced row's when a
+        library's own file is imported again, else the login name).
     source, licence : str, optional
         Provenance text and licence for every imported spectrum.
     entry_id : str, optional
         Id of the new entry (one spectrum only), as
         :data:`~forensic.curation.manifest.ID_RULE` says. Default: the id of the library's
         entry of the same substance and modality (the modelled one first), so that replacing
-        it keeps the id results cite; else ``<name>-<modality>`` in lower case, each run of
-        characters in the name other than letters and digits made one ``-``. Further spectra
-        given the same id in one import get ``-2``, ``-3``...
+        it keeps the id results cite; else ``<name>-<modality>`` in lower-case ASCII, each run
+        of other characters made one ``-`` (a letter of another script spelt by its Latin
+        look-alike or its Unicode name; a note says so). Further spectra given the same id in
+        one import get ``-2``, ``-3``...
     force : bool, default False
         Replace a measured entry with the same id (otherwise refused).
     today : str, optional
         ISO date for ``added_at`` (default: today, UTC).
+    replicates : bool, default False
+        The files given are replicate spectra of one substance: ``name`` and ``cas`` name
+        them all (otherwise refused for several files: one name copied onto every file of a
+        folder would make each a reference of that substance).
+    ignore_columns : bool, default False
+        Import a ``manifest`` with columns it has no place for, leaving them out (a note
+        names them); otherwise refused, naming each and the column nearest in spelling.
+    mixed_scripts : bool, default False
+        Record a name or synonym whose word mixes scripts (a Cyrillic or Greek letter that
+        prints like a Latin one among Latin letters) as given; otherwise refused. A name that
+        prints exactly like another substance's is refused even so.
 
     Returns
     -------
@@ -271,14 +504,24 @@ def import_spectra(
         When the library folder does not exist or cannot be written; an id (``entry_id``, a
         ``manifest`` row's, or one of the library's that the import would take) breaks
         :data:`~forensic.curation.manifest.ID_RULE`; ``entry_id`` is given for several
-        spectra; nothing could be imported; an import would overwrite a measured entry (or a
-        file the manifest does not list) without ``force``, or take the id of another
-        modality's or another substance's reference (even with ``force``); or a file's CAS
-        number contradicts the library's for its name and none is stated. Nothing is written
-        then.
+        spectra, or ``name`` or ``cas`` for several files without ``replicates``; the
+        ``manifest`` has a column it has no place for (without ``ignore_columns``), or a row
+        whose file is not found or is found twice; nothing could be imported; an import
+        would overwrite a measured entry (or a file the manifest does not list) without
+        ``force``, or take the id of another modality's or another substance's reference
+        (even with ``force``); a file's CAS number contradicts the library's for its name
+        and none is stated, or a CAS number fails its check digit; a name would join a salt
+        it does not state, is a synonym of several substances, prints like another's, or
+        mixes scripts without ``mixed_scripts``. Nothing is written then, and every file or
+        row refused for one reason is named at once.
     """
     if entry_id is not None and (problem := id_problem(entry_id)):
         raise LibraryError(f"not imported: --{problem}; nothing was written")
+    if cas is not None and not cas_is_valid(cas):
+        raise LibraryError(
+            f"not imported: --cas {cas}: {_CAS_INVALID}; state it correctly, or leave it out "
+            "while the substance has none; nothing was written"
+        )
     folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
     if not folder.is_dir():
         raise LibraryError(f"{folder}: no such library folder")
@@ -291,21 +534,18 @@ def import_spectra(
     manifest_path = folder / "manifest.csv"
     rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else ManifestRows()
     result = ImportResult()
-    jobs: list[tuple[Path, dict[str, str]]] = []
-    files, result.skipped = _collect_files(paths)
-    jobs += [(f, {}) for f in files]
-    if manifest is not None:
-        mpath = Path(manifest)
-        bad_ids = []
-        for row in read_manifest(mpath):
-            if row["id"] and (problem := id_problem(row["id"])):
-                bad_ids.append(f"line {row.line}: {problem}")
-            jobs.append(((mpath.parent / row["file"]), {k: v for k, v in row.items() if v}))
-        if bad_ids:
-            raise LibraryError(
-                f"not imported: {mpath}: {'; '.join(bad_ids)}; correct its id column (or leave "
-                "it empty for an id made from the name); nothing was written"
-            )
+    given_paths = [Path(p) for p in paths]
+    mpath = Path(manifest) if manifest is not None else None
+    files, result.skipped, manifests = _collect_files(given_paths, mpath)
+    for found in manifests:
+        result.notes.append(
+            f"{found}: a manifest (file and name columns), not a spectrum: not read as one"
+            + ("" if mpath else " (give it with --manifest to import the files it names)")
+        )
+    if mpath is not None:
+        jobs = _manifest_jobs(mpath, given_paths, files, result, ignore_columns=ignore_columns)
+    else:
+        jobs = [(f, {}, "") for f in files]
     if not jobs:
         if result.skipped:  # what was given holds nothing to import: say why, for each
             raise LibraryError(
@@ -313,15 +553,32 @@ def import_spectra(
                 + "; ".join(f"{where}: {why}" for where, why in result.skipped)
             )
         raise LibraryError("nothing to import: give spectrum files, folders or --manifest CSV")
-    who = added_by or _login_name()
+    sources = list(dict.fromkeys(path.resolve() for path, _, _ in jobs))
+    stated = [f"--{o} {v}" for o, v in (("name", name), ("cas", cas)) if v is not None]
+    if stated and len(sources) > 1 and not replicates:
+        shown = ", ".join(path.name for path, _, _ in jobs[:3]) + (", ..." if len(jobs) > 3 else "")
+        raise LibraryError(
+            f"not imported: {' and '.join(stated)} would name every one of the {len(sources)} "
+            f"files given ({shown}) as one substance: name each file in a --manifest CSV, or, "
+            "if they are replicate spectra of one substance, say so (--replicates); nothing "
+            "was written"
+        )
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    listed = {(folder / r["file"]).resolve(): r for r in rows if r.get("file")}
+    # every name and synonym by how it prints, to find one that prints like another
+    known: dict[str, list[str]] = {}
+    for r in rows:
+        for n in _names_of(r):
+            known.setdefault(printed_key(n), []).append(n)
 
     planned: list[tuple[Spectrum, dict[str, str]]] = []
     origins: list[Path] = []  # the file of each planned reference
+    own_rows: list[Mapping[str, str] | None] = []  # its library row, for a library's own file
     stated_ids: list[bool] = []  # whether its id was stated (--id, a manifest's id column)
     told: set[Path] = set()  # files whose spectra are all references of one substance
     cas_conflicts: list[str] = []
-    for path, given in jobs:
+    refusals: list[str] = []  # names and CAS numbers that cannot be recorded
+    for path, given, line in jobs:
         try:
             spectra = read_spectra(path)
         except ForensicError as exc:
@@ -330,6 +587,7 @@ def import_spectra(
         except OSError as exc:
             result.skipped.append((str(path), f"cannot read: {exc.strerror or exc}"))
             continue
+        own = listed.get(path.resolve())  # a reference of this library, imported again
         named = name or given.get("name")
         unnamed = None if named else unnamed_spectra(spectra, _import_names(path))
         if unnamed:
@@ -346,6 +604,8 @@ def import_spectra(
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
+            where = path.name if len(spectra) == 1 else f"{path.name} #{k + 1}"
+            said_where = f"{where} ({line})" if line else where
             # "Measured" in a file written by hand is measured: the case is no provenance
             if not is_measured(str(meta.get("provenance") or "").strip().lower()):
                 result.skipped.append(
@@ -358,15 +618,22 @@ def import_spectra(
                 continue
             edited = digest_problem(spectrum)  # a reference imported again, edited since
             if edited is not None:  # kept, it would go on naming the file it was imported from
-                where = str(path) if len(spectra) == 1 else f"{path} #{k + 1}"
                 result.skipped.append(
-                    (where, f"{edited}: not imported; import the instrument's file instead")
+                    (
+                        str(path) if len(spectra) == 1 else f"{path} #{k + 1}",
+                        f"{edited}: not imported; import the instrument's file instead",
+                    )
                 )
                 continue
-            stated = (modality or given.get("modality") or "").lower() or None
-            wanted = stated or spectrum.modality
+            stated_modality = (modality or given.get("modality") or "").lower() or None
+            wanted = stated_modality or spectrum.modality
             if wanted not in MODALITIES:
-                result.skipped.append((str(path), f"modality {wanted!r} is not raman or ir"))
+                result.skipped.append(
+                    (
+                        str(path),
+                        f"{line + ': ' if line else ''}modality {wanted!r} is not raman or ir",
+                    )
+                )
                 continue
             if wanted != spectrum.modality:
                 spectrum = spectrum.replace(modality=wanted)
@@ -405,7 +672,7 @@ def import_spectra(
                 result.notes.append(
                     f"{path.name}: warning: {label.fact}; imported, but {label.action}"
                 )
-            if stated or (y_unit in IR_UNITS and spectrum.modality_guessed):
+            if stated_modality or (y_unit in IR_UNITS and spectrum.modality_guessed):
                 # an infrared unit states infrared too: with_y_unit refuses one on Raman
                 spectrum = spectrum.with_metadata(modality_basis="stated at import")
             if y_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
@@ -424,14 +691,22 @@ def import_spectra(
             if not label:
                 label = path.stem if len(spectra) == 1 else f"{path.stem} #{k + 1}"
             row = {c: "" for c in MANIFEST_COLUMNS}
-            canonical, matched = _canonical(label, rows)
+            if own is not None and substance_key(own.get("name", "")) == substance_key(label):
+                canonical, matched = own, [own["name"]]  # the same reference, its own row
+            else:
+                canonical, matched = _canonical(label, rows)
             if canonical is None and len(matched) > 1:
-                result.notes.append(
-                    f"{path.name}: name {label!r} is a synonym of {' and '.join(matched)}: "
-                    "imported as a new substance; give the exact name (--name) to replace one"
+                refusals.append(
+                    f"{said_where}: name {label!r} is a synonym of {' and '.join(matched)}: "
+                    "which one is the sample? give its exact name (--name, or the name column)"
                 )
+                continue
             if canonical is not None:
-                if canonical["name"] != label:
+                if substance_key(canonical["name"]) != substance_key(label):
+                    salt = _salt_refusal(label, canonical, said_where)
+                    if salt is not None:
+                        refusals.append(salt)
+                        continue
                     result.notes.append(
                         f"{path.name}: name {label!r} is the library's {canonical['name']!r}"
                     )
@@ -439,17 +714,21 @@ def import_spectra(
                     row[key] = canonical.get(key, "")
                 if substance_key(canonical["name"]) != substance_key(label):
                     synonyms = [s for s in row["synonyms"].split(";") if s]
-                    if label not in synonyms:
+                    if substance_key(label) not in map(substance_key, synonyms):
                         row["synonyms"] = ";".join([*synonyms, label])
                 label = canonical["name"]
             file_cas = str(meta.get("cas") or "").strip()
             stated_cas = cas if cas is not None else given.get("cas")
-            where = path.name if len(spectra) == 1 else f"{path.name} #{k + 1}"
             if file_cas and stated_cas and cas_key(file_cas) != cas_key(stated_cas):
                 result.notes.append(
                     f"{where}: the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
                 )
-            elif file_cas and row["cas"] and cas_key(file_cas) != cas_key(row["cas"]):
+            elif (
+                file_cas
+                and not stated_cas
+                and row["cas"]
+                and cas_key(file_cas) != cas_key(row["cas"])
+            ):
                 # cocaine HCl is 53-21-4, the base 50-36-2: a name and a number that disagree
                 # may be a salt taken for the base; neither may silently win
                 cas_conflicts.append(
@@ -470,22 +749,59 @@ def import_spectra(
                 row["cas"] = cas
             if substance_class is not None:
                 row["class"] = substance_class
+            if row["cas"] and not cas_is_valid(row["cas"]):
+                whose = (
+                    "stated"
+                    if stated_cas
+                    else "the file's"
+                    if file_cas
+                    else f"the library's {label}"
+                )
+                refusals.append(
+                    f"{said_where}: CAS {row['cas']} ({whose}): {_CAS_INVALID}; state the right "
+                    "one (--cas, or the cas column), or leave it out while the substance has none"
+                )
+            before = set(_names_of(canonical)) if canonical is not None else set()
+            new_names = [n for n in _names_of(row) if n not in before]
+            refusals += _name_refusals(new_names, known, said_where, mixed_scripts=mixed_scripts)
+            for n in new_names:
+                known.setdefault(printed_key(n), []).append(n)
             row["modality"] = wanted
             row["provenance"] = "measured"
-            row["source"] = source or given.get("source") or _default_source(spectrum, path)
-            row["licence"] = licence or given.get("licence") or ""
+            kept = own or {}  # a library's own file imported again keeps who and where from
+            row["source"] = (
+                source
+                or given.get("source")
+                or kept.get("source")
+                or _default_source(spectrum, path)
+            )
+            row["licence"] = licence or given.get("licence") or kept.get("licence") or ""
             if not row["licence"]:
                 result.notes.append(
                     f"{path.name}: no licence given (--licence): validate will flag it"
                 )
             row["added_by"] = (
-                given.get("added_by") if not added_by and given.get("added_by") else who
+                added_by or given.get("added_by") or kept.get("added_by") or _login_name()
             )
-            row["added_at"] = given.get("added_at") or date
-            row["id"] = entry_id or given.get("id") or _default_id(label, wanted, rows)
+            row["added_at"] = given.get("added_at") or kept.get("added_at") or date
+            if entry_id or given.get("id"):
+                row["id"] = entry_id or given["id"]
+            elif own is not None and own.get("modality") == wanted and canonical is own:
+                row["id"] = own["id"]  # imported again as itself: its id stays
+            else:
+                row["id"] = _default_id(label, wanted, rows)
+                if not label.isascii() and row["id"] == f"{_slug(label)}-{wanted}":
+                    result.notes.append(
+                        f"{where}: the id {row['id']} is made from the name {label!r} in ASCII "
+                        "letters (an id is typed back from reports); if it reads badly, give "
+                        "another (--id, or the id column)"
+                    )
             planned.append((spectrum, row))
             origins.append(path)
+            own_rows.append(own)
             stated_ids.append(bool(entry_id or given.get("id")))
+    if refusals:
+        raise LibraryError(f"not imported: {'; '.join(refusals)}; nothing was written")
     if cas_conflicts:
         raise LibraryError(
             "not imported: a CAS number in the file contradicts the library's for the same "
@@ -574,7 +890,7 @@ def import_spectra(
 
     keep = list(rows)
     writes: list[tuple[Spectrum, Path]] = []
-    for spectrum, new_row in planned:
+    for (spectrum, new_row), own in zip(planned, own_rows, strict=True):
         gone = [
             r
             for r in keep
@@ -584,6 +900,7 @@ def import_spectra(
                 and r.get("modality") == new_row["modality"]
                 and substance_key(r.get("name", "")) == substance_key(new_row["name"])
             )
+            or r is own  # a library's own file imported again: one spectrum, one reference
         ]
         for r in gone:
             keep.remove(r)

@@ -481,12 +481,13 @@ def _import_again(
     file (a modelled or simulated reference: only a measured spectrum becomes a reference).
 
     The row's name, source and licence are given again, so that the new row says what this
-    one said; whoever runs it becomes its ``added_by``. The import keeps the file the
-    reference was first imported from as its origin. ``same_entry`` replaces the entry
-    itself (its id, and ``--force``: a measured entry is replaced only when asked); without
-    it (the other modality: an id is one modality's) the import chooses the id, and refuses
-    to overwrite another measured reference. A reference listed in a file of another name
-    than an import gives it is said to move there.
+    one said; the import keeps the rest of the row it replaces (``added_by``, ``added_at``,
+    CAS number, class, synonyms) and the file the reference was first imported from as its
+    origin. ``same_entry`` replaces the entry itself (its id, and ``--force``: a measured
+    entry is replaced only when asked); without it (the other modality: an id is one
+    modality's) the import chooses the id, refuses to overwrite another measured reference,
+    and removes this row and file (one spectrum is one reference). A reference listed in a
+    file of another name than an import gives it is said to move there.
     """
     provenance = str(spectrum.metadata.get("provenance") or "").strip().lower()
     if source.folder is None or not is_measured(provenance):
@@ -525,7 +526,7 @@ _FILL_UNIT = f"with the unit in place of {PLACEHOLDER} ({_in_words(STATED_Y_UNIT
 
 def _other_modality(row: Mapping[str, str], spectrum: Spectrum, restate: Restate) -> str:
     """How to import a reference read as the wrong modality as the other one: the import
-    gives it the other modality's id, so the entry read wrongly is then deleted by hand."""
+    gives it the other modality's id, and removes the entry read wrongly."""
     other = next(m for m in MODALITIES if m != spectrum.modality)
     unit = PLACEHOLDER if other == "ir" else None  # an IR reference needs its unit
     again = restate(same_entry=False, modality=other, y_unit=unit)
@@ -534,8 +535,8 @@ def _other_modality(row: Mapping[str, str], spectrum: Spectrum, restate: Restate
     return (
         f"if it is {other}: {again}"
         + (f" {_FILL_UNIT}" if unit else "")
-        + f", then delete the {spectrum.modality} row of {row.get('id')} from manifest.csv and "
-        f"its file {row.get('file')}"
+        + f" (it replaces the {spectrum.modality} reference {row.get('id')}, whose row and "
+        f"file {row.get('file')} go)"
     )
 
 
