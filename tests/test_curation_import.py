@@ -261,6 +261,21 @@ def test_a_name_that_mixes_scripts_needs_confirming_and_its_id_is_ascii(library,
     assert greek.imported[0]["id"] == "a-omegaine-raman"
 
 
+def test_the_metadata_gate_fails_a_look_alike_name_edited_in_by_hand(library):
+    _edit_row(library, "gammaol-raman", synonyms="\u0421affeine")  # Caffeine's, in Cyrillic С
+    _edit_row(library, "deltamide-raman", name="Delt\u0430mide")  # a Cyrillic а: a mix only
+    gate = curation.validate_library(library, self_identification=False).gate("metadata")
+    failed = [f for f in gate.findings if "prints exactly like" in f.message]
+    assert [f.entry for f in failed] == ["gammaol-raman"]
+    assert failed[0].message.startswith(
+        "name '\u0421affeine' prints exactly like 'Caffeine' (caffeine-ir), spelt in other "
+        "letters (the name '\u0421affeine' contains Cyrillic \u0421 (U+0421)"
+    )
+    assert "names that mix scripts: deltamide-raman: name 'Deltаmide' contains Cyrillic а" in (
+        gate.note
+    )
+
+
 # -- a file the library wrote, imported again (defect 10) -------------------------------------
 
 

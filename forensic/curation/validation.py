@@ -51,6 +51,7 @@ from forensic.errors import ForensicError, LibraryError
 from forensic.io import is_spectrum_file, read_spectrum
 from forensic.library import Library, substance_key
 from forensic.manifest import split_waivers
+from forensic.naming import lookalike_note, lookalike_notes, mixed_words, printed_key
 from forensic.processing import default_pipeline
 from forensic.quality import (
     CLIPPED_RUN,
@@ -951,6 +952,7 @@ def _metadata_gate_folder(
             f"cannot be told (not a failure): {shown}"
         )
         gate.note = f"{gate.note}; {said}" if gate.note else said
+    _lookalike_names(source.rows, gate)
 
 
 def _undo_edit(source: LibrarySource, row: Mapping[str, str], spectrum: Spectrum) -> str:
@@ -973,6 +975,37 @@ def _undo_edit(source: LibrarySource, row: Mapping[str, str], spectrum: Spectrum
         force=True,
     )
     return f"{restore}, or import the instrument's file again: {again}"
+
+
+def _lookalike_names(rows: Iterable[Mapping[str, str]], gate: GateResult) -> None:
+    """Fail a name or synonym that prints exactly like another one spelt in other letters (a
+    Cyrillic С for a Latin C: :func:`~forensic.naming.printed_key`), as ``library import``
+    refuses it: on a report the two are one name, and neither finds the other. A word that
+    mixes scripts (:func:`~forensic.naming.mixed_words`) that prints like no other name is
+    said in the gate's note, not failed: ``library import --mixed-scripts`` records such a
+    name on purpose (a Greek letter in "αPVP")."""
+    first: dict[str, tuple[str, str]] = {}  # printed key -> the first spelling, its entry
+    mixed: dict[str, str] = {}
+    for row in rows:
+        where = row.get("id") or row.get("file") or f"manifest line {getattr(row, 'line', '?')}"
+        for name in _names(row.get("name"), row.get("synonyms")):
+            key = printed_key(name)
+            twin, its = first.setdefault(key, (name, where))
+            if substance_key(twin) != substance_key(name):
+                said = lookalike_notes((name, "the name"), (twin, "the name"), kind="name")
+                gate.fail(
+                    where,
+                    f"name {name!r} prints exactly like {twin!r} ({its}), spelt in other "
+                    f"letters ({said}): no reader could tell them apart; type it in Latin "
+                    "letters (import the file again with --name, or correct the row)",
+                )
+            elif mixed_words(name):
+                mixed.setdefault(name, where)
+    if mixed:
+        said = "; ".join(
+            f"{where}: {lookalike_note(name, 'name', kind='name')}" for name, where in mixed.items()
+        )
+        gate.note = "; ".join(filter(None, [gate.note, f"names that mix scripts: {said}"]))
 
 
 def _cas_conflicts(entries: list[tuple[str, Mapping[str, Any]]], gate: GateResult) -> None:
