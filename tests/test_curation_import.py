@@ -7,10 +7,14 @@ look-alike letter, a re-import losing its row's provenance, one name for a folde
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from click.testing import CliRunner
 from library_helpers import make_library, measured_paracetamol, synthetic_spectrum
 
 from forensic import curation
+from forensic.cli import main
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
 
@@ -149,6 +153,23 @@ def test_a_misspelt_manifest_column_is_refused_naming_the_one_meant(library, tmp
     assert "typo.csv: column(s) 'synonym', 'clas', 'license' not read (--ignore-columns)" in (
         done.notes
     )
+
+
+def test_build_refuses_a_manifest_column_it_has_no_place_for(library, tmp_path):
+    manifest = tmp_path / "build.csv"
+    manifest.write_text("file,name,license\nraman/alphaine-raman.jdx,Alphaine,MIT\n")
+    shutil.copy(manifest, library / "build.csv")
+    args = ["library", "build", str(library), "--out", str(tmp_path / "x.flib"), "--no-calibration"]
+    refused = CliRunner().invoke(main, [*args, "--manifest", str(library / "build.csv")])
+    assert refused.exit_code == 2
+    assert (
+        "not built: " in refused.output and "'license': did you mean 'licence'?" in refused.output
+    )
+    assert not (tmp_path / "x.flib").exists()
+    done = CliRunner().invoke(
+        main, [*args, "--manifest", str(library / "build.csv"), "--ignore-columns"]
+    )
+    assert done.exit_code == 0, done.output
 
 
 def test_a_semicolon_manifest_is_imported(library, tmp_path):

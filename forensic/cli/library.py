@@ -23,7 +23,13 @@ def library_group():
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="CSV with file,name[,synonyms,cas,class,provenance,source,...] per reference.",
+    help="CSV with file,name[,synonyms,cas,class,provenance,source,...] per reference (file "
+    "relative to the CSV); a column that is not a manifest column is refused.",
+)
+@click.option(
+    "--ignore-columns",
+    is_flag=True,
+    help="Build from a --manifest with columns that are not manifest columns, leaving them out.",
 )
 @click.option(
     "--name",
@@ -37,7 +43,7 @@ def library_group():
 )
 @click.option("--force", is_flag=True, help="Replace LIB if it exists.")
 @click.option("--no-calibration", is_flag=True, help="Skip the q-value calibration (faster).")
-def build_command(*, sources, out, manifest, name, built_at, force, no_calibration):
+def build_command(*, sources, out, manifest, ignore_columns, name, built_at, force, no_calibration):
     """Compile reference spectra in SOURCE files or folders (read recursively) into LIB.
 
     Each reference's name comes from the manifest, else the file (JCAMP ##TITLE/##NAMES, RRUFF
@@ -60,6 +66,15 @@ def build_command(*, sources, out, manifest, name, built_at, force, no_calibrati
             built = record_time(built_at, "--built-at", date_alone=True)
         except ForensicError as exc:
             raise LibraryError(str(exc)) from None
+    if manifest is not None:  # its columns checked before the build, which may take minutes
+        from forensic.manifest import read_manifest, unknown_columns  # noqa: PLC0415
+
+        unknown = unknown_columns(manifest, read_manifest(manifest, filled=("file",)))
+        if unknown and not ignore_columns:
+            raise LibraryError(
+                f"not built: {unknown}; correct the header, or build without them "
+                "(--ignore-columns)"
+            )
     stem = out.name[: -len(FILE_SUFFIX)] if out.name.endswith(FILE_SUFFIX) else out.name
     library = Library.from_folder(
         list(sources), manifest, calibrate=not no_calibration, name=name or stem
