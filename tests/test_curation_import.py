@@ -215,7 +215,11 @@ def test_a_bare_name_does_not_take_over_a_salt_s_reference(salts, tmp_path):
     assert (salts / "manifest.csv").read_bytes() == before
     # a manifest row is named by its line
     (tmp_path / "m.csv").write_text("file,name\nalphaine.jdx,alphaine\n")
-    with pytest.raises(LibraryError, match=r"alphaine.jdx \(m.csv line 2\): name 'alphaine'"):
+    with pytest.raises(
+        LibraryError,
+        match=r"alphaine.jdx \(m.csv line 2\): name 'alphaine' .*name it so \(name column "
+        r"'Alphaine hydrochloride'\)",
+    ):
         curation.import_spectra([], salts, manifest=tmp_path / "m.csv")
     # a name that states the salt joins it; one that names the base is a substance of its own
     salt = curation.import_spectra([path], salts, name="alphaine HCl", licence="MIT", force=True)

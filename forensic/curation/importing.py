@@ -339,10 +339,13 @@ def _canonical(
     return None, sorted(matches)
 
 
-def _salt_refusal(label: str, canonical: Mapping[str, str], where: str) -> str | None:
+def _salt_refusal(
+    label: str, canonical: Mapping[str, str], where: str, option: str = "--name"
+) -> str | None:
     """Why ``label`` may not join ``canonical``, the library's substance it is a synonym of:
     the substance is a salt the name does not state (:func:`~forensic.naming.unstated_salt`),
-    and a spectrum named by the bare name is not known to be the salt's."""
+    and a spectrum named by the bare name is not known to be the salt's. ``option`` is where
+    the chemist gives the name (``--name``, or a manifest's ``name`` column)."""
     salt = unstated_salt(label, canonical.get("salt_form", ""))
     if salt is None:
         return None
@@ -354,8 +357,8 @@ def _salt_refusal(label: str, canonical: Mapping[str, str], where: str) -> str |
         f"{where}: name {label!r} is a synonym of the library's {canonical['name']!r} "
         f"(salt form {canonical.get('salt_form')}), but does not state the {salt}: a base and "
         f"its salts are substances of their own, with spectra of their own; if the sample is "
-        f"the {salt}, name it so (--name {canonical['name']!r}), and if it is the base or "
-        f"another salt, name that (--name {base!r})"
+        f"the {salt}, name it so ({option} {canonical['name']!r}), and if it is the base or "
+        f"another salt, name that ({option} {base!r})"
     )
 
 
@@ -703,7 +706,8 @@ def import_spectra(
                 continue
             if canonical is not None:
                 if substance_key(canonical["name"]) != substance_key(label):
-                    salt = _salt_refusal(label, canonical, said_where)
+                    option = "name column" if given.get("name") and not name else "--name"
+                    salt = _salt_refusal(label, canonical, said_where, option)
                     if salt is not None:
                         refusals.append(salt)
                         continue
