@@ -124,6 +124,7 @@ def test_an_edited_reference_is_not_imported_again_under_its_old_origin(imported
         other,
         name="Paracetamol",
         licence="CC0",
+        replicates=True,  # one name for two files
     )
     ((where, why),) = result.skipped
     assert where == str(reference) and why.startswith(EDITED)

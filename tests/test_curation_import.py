@@ -315,15 +315,17 @@ def test_renaming_by_re_import_keeps_the_provenance_and_leaves_no_duplicate(libr
         today="2026-11-01",
     )
     old = first.imported[0]
+    _edit_row(library, old["id"], waivers="axis: the instrument's range")
     again = curation.import_spectra(
         [library / old["file"]], library, name="Polystyrene film", today="2026-11-24"
     )
     new = again.imported[0]
-    assert (new["source"], new["licence"], new["added_by"], new["added_at"]) == (
+    assert (new["source"], new["licence"], new["added_by"], new["added_at"], new["waivers"]) == (
         "BWTek i-Raman 532, CHARISMA",
         "CC BY 4.0",
         "A. Chemist",
         "2026-11-01",
+        "axis: the instrument's range",
     )
     rows = _rows(library)
     assert old["id"] not in rows and new["id"] in rows
@@ -391,3 +393,28 @@ def test_a_cas_number_that_fails_its_check_digit_is_refused_at_import(library, t
     assert (library / "manifest.csv").read_bytes() == before
     done = curation.import_spectra([path], library, name="3-MMC", cas="1246816-62-5")
     assert done.imported[0]["cas"] == "1246816-62-5"
+
+
+def test_the_instrument_s_file_imported_again_under_its_id_is_the_same_reference(library, tmp_path):
+    # what validate prints to put back a reference edited by hand: the file it was imported
+    # from, imported again under its id; who added it and when stay
+    path = _measured(tmp_path / "instrument.jdx")
+    first = curation.import_spectra(
+        [path], library, name="Omegaine", licence="MIT", added_by="A. Chemist", today="2026-11-03"
+    )
+    entry = first.imported[0]["id"]
+    again = curation.import_spectra(
+        [path], library, name="Omegaine", entry_id=entry, force=True, today="2026-11-24"
+    )
+    assert (again.imported[0]["added_by"], again.imported[0]["added_at"]) == (
+        "A. Chemist",
+        "2026-11-03",
+    )
+    assert again.imported[0]["licence"] == "MIT"
+    # another file under that id is another measurement: its import is today's, by its adder
+    other = _measured(tmp_path / "other.jdx", 1)
+    replaced = curation.import_spectra(
+        [other], library, name="Omegaine", entry_id=entry, force=True, added_by="B. Chemist"
+    )
+    assert replaced.imported[0]["added_by"] == "B. Chemist"
+    assert replaced.imported[0]["added_at"] != "2026-11-03"

@@ -40,7 +40,7 @@ from forensic.curation.manifest import (
 from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.files import atomic_write_bytes
-from forensic.io import read_spectra, write_spectrum
+from forensic.io import read_spectra, read_spectrum, write_spectrum
 from forensic.library import substance_key
 from forensic.library_folders import spectrum_files, unnamed_spectra
 from forensic.manifest import ManifestRow, ManifestRows, is_manifest, unknown_columns
@@ -318,6 +318,24 @@ def _names_of(row: Mapping[str, str]) -> list[str]:
     return [n.strip() for n in names if n.strip()]
 
 
+def _imported_from(
+    path: Path, entry_id: str | None, rows: Sequence[Mapping[str, str]], folder: Path
+) -> Mapping[str, str] | None:
+    """The library's measured row ``entry_id`` when its reference was imported from ``path``
+    (its ``imported_file``): the instrument's file imported again under the reference's id,
+    as ``forensic library validate`` prints to put back a reference edited by hand, is the
+    same reference, and keeps its row's provenance as its own file imported again does."""
+    for row in rows:
+        if entry_id and row.get("id") == entry_id and is_measured(row.get("provenance")):
+            try:
+                reference = read_spectrum(folder / row["file"])
+            except (ForensicError, OSError):
+                return None
+            origin = str(reference.metadata.get("imported_file") or "")
+            return row if origin and Path(origin) == path.resolve() else None
+    return None
+
+
 def _canonical(
     name: str, rows: Sequence[Mapping[str, str]]
 ) -> tuple[Mapping[str, str] | None, list[str]]:
@@ -431,9 +449,11 @@ def import_spectra(
 
     A reference file of the library itself, imported again (to state its unit, as ``forensic
     library validate`` prints, or under another name or id), replaces its own row: the row's
-    source, licence, ``added_by`` and ``added_at`` are kept unless given, and so are its CAS
-    number, class, synonyms, salt form and legal control while its name stays; under a new
-    id, the old row and file are removed, so that one spectrum is one reference.
+    source, licence, ``added_by``, ``added_at`` and waivers are kept unless given, and so are
+    its CAS number, class, synonyms, salt form and legal control while its name stays; under a
+    new id, the old row and file are removed, so that one spectrum is one reference. So does
+    the file a measured reference was imported from, imported again under its id (as
+    ``validate`` prints to put back a reference edited by hand).
 
     The library's manifest is written back sorted, with its comment lines: a replaced row's
     comments and lab columns go to the row that replaces it. The file each reference was read
@@ -591,6 +611,8 @@ def import_spectra(
             result.skipped.append((str(path), f"cannot read: {exc.strerror or exc}"))
             continue
         own = listed.get(path.resolve())  # a reference of this library, imported again
+        if own is None:  # or the file it was imported from, under its id
+            own = _imported_from(path, entry_id or given.get("id"), rows, folder)
         named = name or given.get("name")
         unnamed = None if named else unnamed_spectra(spectra, _import_names(path))
         if unnamed:
@@ -788,6 +810,7 @@ def import_spectra(
                 added_by or given.get("added_by") or kept.get("added_by") or _login_name()
             )
             row["added_at"] = given.get("added_at") or kept.get("added_at") or date
+            row["waivers"] = row["waivers"] or kept.get("waivers", "")  # said of this spectrum
             if entry_id or given.get("id"):
                 row["id"] = entry_id or given["id"]
             elif own is not None and own.get("modality") == wanted and canonical is own:
