@@ -793,7 +793,7 @@ def test_no_report_on_a_tampered_exhibit_unless_forced(tmp_path):
     assert not (tmp_path / "r.pdf").exists()
     assert store.reports("CASE-1") == []
     forced = issue_report(
-        store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf", force=True
+        store, "CASE-1", "EX-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf", unverified=True
     )
     pages = [page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages]
     for page in pages:
@@ -1011,6 +1011,117 @@ def test_cli_report_on_a_tampered_store_exits_non_zero(tmp_path):
     assert result.exit_code == 3
     assert "results record #6" in result.output
     assert not (tmp_path / "r.pdf").exists()
+
+
+def _exhibit_edited(tmp_path):
+    """A store whose exhibit EX-1 record was edited outside forensic (its chain fails)."""
+    populated_store(tmp_path / "s").close()
+    conn = sqlite3.connect(tmp_path / "s" / "forensic.db")
+    conn.execute("UPDATE exhibits SET description = 'edited' WHERE item_number = 'EX-1'")
+    conn.commit()
+    conn.close()
+    return ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+
+
+def test_force_replaces_files_and_never_issues_a_report_on_a_chain_that_does_not_verify(
+    tmp_path,
+):
+    """The audit: with a file there, the refusal said "already exists ... (use --force)", and
+    --force then issued an UNVERIFIED report on the tampered chain, exit 0."""
+    common = _exhibit_edited(tmp_path)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(b"%PDF- an earlier report")
+    args = ["report", "CASE-1", "EX-1", "--out", str(pdf), *common]
+    for force in ([], ["--force"]):
+        refused = CliRunner().invoke(main, [*args, *force])
+        assert refused.exit_code == 3, refused.output
+        # the chain is said, not the file: the file's --force would not have helped
+        assert "does not verify (first bad record: exhibits record #3" in refused.output
+        assert "no report issued, nothing was recorded (--unverified issues one" in (refused.output)
+        assert "already exists" not in refused.output
+        assert pdf.read_bytes() == b"%PDF- an earlier report"
+    with Store(tmp_path / "s") as store:
+        assert store.reports("CASE-1") == []
+    # --unverified without --force: the chain allows it now, the file there is refused
+    kept = CliRunner().invoke(main, [*args, "--unverified"])
+    assert kept.exit_code == 2 and "already exists" in kept.output, kept.output
+    # both asked for: issued, marked, and the exit status says the chain did not verify
+    issued = CliRunner().invoke(main, [*args, "--unverified", "--force"])
+    assert issued.exit_code == 3, issued.output
+    assert "WARNING: the custody chain does not verify (first bad record: exhibits record #3" in (
+        issued.stderr
+    )
+    assert "the report is issued marked UNVERIFIED on every page (--unverified)" in issued.stderr
+    with Store(tmp_path / "s") as store:
+        (record,) = store.reports("CASE-1")
+    assert record["forced"] == 1 and f"report {record['report_id']}" in issued.stdout
+    for page in page_texts(pdf.read_bytes()):
+        assert "UNVERIFIED CHAIN OF CUSTODY" in page
+
+
+def test_a_report_on_a_store_that_verifies_is_not_changed_by_unverified(tmp_path):
+    populated_store(tmp_path / "s").close()
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    done = CliRunner().invoke(
+        main, ["report", "CASE-1", "--out", str(tmp_path / "r.pdf"), "--unverified", *common]
+    )
+    assert done.exit_code == 0, done.output
+    with Store(tmp_path / "s") as store:
+        (record,) = store.reports("CASE-1")
+    assert record["forced"] == 0 and "UNVERIFIED" not in done.output
+
+
+def test_an_existing_report_file_is_refused_saying_nothing_was_recorded_and_a_free_name(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    populated_store(tmp_path / "s").close()
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    (tmp_path / "A1.pdf").write_bytes(b"%PDF- an earlier report")
+    (tmp_path / "A1-2.pdf").write_bytes(b"%PDF- another")
+    (tmp_path / "A1.json").write_text("{}")
+    args = ["report", "CASE-1", "--out", str(tmp_path / "A1.pdf"), *common]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2
+    assert refused.output == (
+        f"error: {tmp_path / 'A1.pdf'}: already exists; nothing was recorded, and the file is "
+        f"left as it is: give --out a new name ({tmp_path / 'A1-3.pdf'}), or add --force to "
+        "replace it\n"
+    )
+    refused = CliRunner().invoke(
+        main, ["report", "CASE-1", "--out", str(tmp_path / "B.pdf"), "--json", "A1.json", *common]
+    )
+    assert refused.exit_code == 2 and "A1.json: already exists; nothing was" in refused.output
+    assert "give --json a new name (A1-2.json)" in refused.output
+    assert not (tmp_path / "B.pdf").exists()
+    with Store(tmp_path / "s") as store:
+        assert store.reports("CASE-1") == []
+
+
+def test_force_keeps_the_pdf_of_a_report_on_record_beside_it(tmp_path):
+    """With --force, the PDF of report FR-... already issued was written over, and existed
+    nowhere any more (outside the store)."""
+    populated_store(tmp_path / "s").close()
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    pdf = tmp_path / "A1.pdf"
+    args = ["report", "CASE-1", "--out", str(pdf), *common]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    first = pdf.read_bytes()
+    replaced = CliRunner().invoke(main, [*args, "--force"])
+    assert replaced.exit_code == 0, replaced.output
+    with Store(tmp_path / "s") as store:
+        earlier, later = store.reports("CASE-1")
+    kept = tmp_path / f"A1.{earlier['report_id']}.pdf"
+    assert kept.read_bytes() == first  # named by the id printed on its pages
+    assert sha256_hex(pdf.read_bytes()) == later["pdf_sha256"]
+    assert replaced.stdout.startswith(
+        f"the PDF of report {earlier['report_id']} that was at {pdf} is kept as {kept}\n"
+    )
+    # a file that is no report on record is replaced, as --force says
+    pdf.write_bytes(b"%PDF- a draft")
+    again = CliRunner().invoke(main, [*args, "--force"])
+    assert again.exit_code == 0 and "is kept as" not in again.output, again.output
+    assert sorted(path.name for path in tmp_path.glob("A1*.pdf")) == sorted(["A1.pdf", kept.name])
 
 
 def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):

@@ -543,9 +543,16 @@ def test_an_instrument_that_cannot_be_opened_records_nothing(tmp_path):
 
 def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
     (tmp_path / "r.pdf").write_bytes(b"earlier report")
-    with pytest.raises(OutputExistsError, match="already exists"):
-        _run(tmp_path, report_path=tmp_path / "r.pdf")
+    opened = []
+    with pytest.raises(OutputExistsError) as refused:
+        _run(tmp_path, report_path=tmp_path / "r.pdf", open_instrument=opened.append)
+    assert str(refused.value) == (
+        f"{tmp_path / 'r.pdf'}: already exists; nothing was recorded, and the file is left as "
+        f"it is: give --report a new name ({tmp_path / 'r-2.pdf'}), or add --force to replace it"
+    )
     assert (tmp_path / "r.pdf").read_bytes() == b"earlier report"
+    assert opened == []  # the laser never fired
+    assert not (tmp_path / "s").exists()  # nor was the store touched
 
 
 def _small_library(tmp_path):

@@ -35,7 +35,7 @@ from forensic.commands import command
 from forensic.custody import chain
 from forensic.custody.statements import stated_place
 from forensic.custody.store import Store, StoreDamagedError, as_label, stated_yes_no
-from forensic.custody.verify import VerifyReport, verify_store
+from forensic.custody.verify import UnverifiedChainError, VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError, InstallationError
 from forensic.naming import lookalike_remarks
 from forensic.operators import who_signs
@@ -338,7 +338,12 @@ def _print_verdict(text: str) -> None:
 @click.option("--location", help="Where the scan takes place [env FORENSIC_LOCATION].")
 @acquisition_options
 @library_option
-@click.option("--force", is_flag=True, help="Replace existing report files.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace existing report files (the PDF of a report on record there is kept beside "
+    "it, named by its report id).",
+)
 @store_option
 def scan(
     *,
@@ -412,6 +417,10 @@ def scan(
         f"{result.measurement['raw_sha256']}"
     )
     if result.report is not None:
+        from forensic.report.issue import kept_said  # noqa: PLC0415
+
+        for line in kept_said(result.report.kept):
+            click.echo(line[0].upper() + line[1:])
         for path in result.report.paths:
             click.echo(f"Report written: {path}")
         click.echo(
@@ -933,8 +942,8 @@ def _check_report_file(store: Store, path: Path, report) -> bool:
 
     data = path.read_bytes()
     if data.startswith(b"%PDF"):
-        digest = chain.sha256_hex(data)
-        rows = store.query("SELECT * FROM reports WHERE pdf_sha256 = ?", (digest,))
+        issued = store.report_with_pdf(chain.sha256_hex(data))
+        rows = [] if issued is None else [issued]
         kind = "PDF"
     else:
         try:
@@ -1084,8 +1093,14 @@ def _signature_differs(signature: dict[str, Any], recorded: dict[str, Any]) -> l
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace existing files, and issue the report even if the chain does not "
-    "verify (every page then says so).",
+    help="Replace existing files (the PDF of a report on record there is kept beside it, "
+    "named by its report id).",
+)
+@click.option(
+    "--unverified",
+    is_flag=True,
+    help="Issue the report even though the custody chain of what it states does not verify: "
+    "every page then says UNVERIFIED, and the command exits 3.",
 )
 @operator_option
 @store_option
@@ -1099,11 +1114,17 @@ def report(
     unit,
     location,
     force,
+    unverified,
     operator,
     store_path,
 ):
-    """Issue the signed report of a case (or one exhibit): PDF, and JSON / text if asked."""
-    from forensic.report.issue import issue_report  # noqa: PLC0415
+    """Issue the signed report of a case (or one exhibit): PDF, and JSON / text if asked.
+
+    A chain of custody that does not verify is checked first, and refuses the report (exit
+    3); with --unverified the report is issued marked UNVERIFIED, and the command still
+    exits 3.
+    """
+    from forensic.report.issue import issue_report, kept_said  # noqa: PLC0415
 
     with _open(store_path, create=False, operator=operator) as (store, signer):
         case_location = (store.get_case(case_number) or {}).get("location")
@@ -1115,14 +1136,17 @@ def report(
             pdf_path=pdf_path,
             json_path=json_path,
             text_path=text_path,
-            force=force,
+            unverified=unverified,
             overwrite=force,
             unit=unit,
             location=location,
         )
-    if issued.content["verification"]["forced"]:
+    forced = issued.content["verification"]["forced"]
+    if forced:
+        problems = issued.content["verification"]["problems"]
         click.secho(
-            "WARNING: the chain does not verify; the report is marked UNVERIFIED",
+            f"WARNING: the custody chain does not verify (first bad record: {problems[0]}); "
+            "the report is issued marked UNVERIFIED on every page (--unverified)",
             err=True,
             bold=True,
         )
@@ -1137,6 +1161,8 @@ def report(
         )
     _say_location_unset(issued.content)
     _say_analysed_elsewhere(issued.content, given=location, case_location=case_location)
+    for line in kept_said(issued.kept):
+        click.echo(line)
     for path in issued.paths:
         click.echo(f"written: {path}")
     click.echo(
@@ -1144,6 +1170,8 @@ def report(
         f"content SHA-256 {issued.content['content_sha256']}; PDF SHA-256 "
         f"{issued.pdf_sha256}"
     )
+    if forced:  # issued, but on a chain that does not verify: as a refusal for it exits
+        sys.exit(UnverifiedChainError.exit_code)
 
 
 @main.command("verify-report")

@@ -1587,6 +1587,14 @@ class Store:
         """Reports issued for a case, oldest first."""
         return self.current("reports", "case_number = ?", (as_label(case_number),))
 
+    def report_with_pdf(self, pdf_sha256: str) -> dict | None:
+        """The record of the report whose PDF is the file with this SHA-256 (hex), or None
+        when no report on record here has it."""
+        rows = self.query(
+            "SELECT * FROM reports WHERE pdf_sha256 = ? ORDER BY chain_id, seq", (pdf_sha256,)
+        )
+        return rows[0] if rows else None
+
     # -- writing the domain records ----------------------------------------------------------------
 
     def open_case(

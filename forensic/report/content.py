@@ -914,7 +914,7 @@ def build_report_content(
     issued_by: str,
     unit: str | None = None,
     location: str | None = None,
-    force: bool = False,
+    unverified: bool = False,
 ) -> dict[str, Any]:
     """The signed content of a report on a case (or one exhibit of it).
 
@@ -929,8 +929,9 @@ def build_report_content(
     unit, location : str, optional
         Who issues it and where; default the case's record, then ``$FORENSIC_UNIT`` /
         ``$FORENSIC_LOCATION``, then a mobile-lab default.
-    force : bool
-        Issue the report even if the exhibit's chain does not verify; it then says so.
+    unverified : bool
+        Make the report even if the chain of what it states does not verify; it is then
+        ``forced``, and says so on every page.
 
     Returns
     -------
@@ -943,8 +944,8 @@ def build_report_content(
     Raises
     ------
     UnverifiedChainError
-        If a record of the case or exhibit (or the chain itself) does not verify and ``force``
-        is false.
+        If a record of the case or exhibit (or the chain itself) does not verify and
+        ``unverified`` is false.
     CustodyError
         When the case, or the exhibit, is not in the store (naming those that are), or the
         case has no exhibit to report on.
@@ -963,12 +964,12 @@ def build_report_content(
     # Records of other cases and exhibits that fail do not stop this report (it states none
     # of them), but the report must not say the chain verified: it names them.
     elsewhere = [p for p in verification.problems if not p.touches(case_number, item_number)]
-    if problems and not force:
+    if problems and not unverified:
         raise UnverifiedChainError(
             f"the custody chain of case {case_number}"
             + (f" exhibit {item_number}" if item_number else "")
-            + f" does not verify (first bad record: {problems[0]}); no report issued "
-            "(--force issues one marked as unverified on every page)"
+            + f" does not verify (first bad record: {problems[0]}); no report issued, nothing "
+            "was recorded (--unverified issues one marked UNVERIFIED on every page)"
         )
     key = store.operator_key(issued_by)
     # by number (A2 before A10), not by which label was recorded last: a corrected label

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from forensic.custody.store import (
     store_files,
 )
 from forensic.errors import ForensicError, Interrupted
-from forensic.files import OutputError, atomic_write_bytes, check_output_names
+from forensic.files import OutputError, OutputExistsError, atomic_write_bytes, check_output_names
 from forensic.report.content import build_report_content, render_json
 from forensic.report.text import render_text
 
@@ -28,8 +29,11 @@ __all__ = [
     "REPORT_KINDS",
     "IssuedReport",
     "ReportOutrunError",
+    "check_report_names",
     "check_report_outputs",
     "issue_report",
+    "kept_name",
+    "kept_said",
     "render_json",
 ]
 
@@ -57,12 +61,16 @@ class IssuedReport:
         ``report_id``, ``content_sha256``, ``pdf_sha256``, ...).
     paths : tuple of Path
         The files written, in the order PDF, JSON, text (those asked for only).
+    kept : mapping of Path to (str, Path)
+        The PDFs of reports on record that were at a path written (``--force``), by that
+        path: the id of the report each is and where it is kept now (:func:`kept_name`).
     """
 
     content: dict[str, Any]
     pdf: bytes
     record: dict[str, Any]
     paths: tuple[Path, ...]
+    kept: Mapping[Path, tuple[str, Path]] = field(default_factory=dict)
 
     @property
     def pdf_sha256(self) -> str:
@@ -79,7 +87,7 @@ def issue_report(
     pdf_path: str | os.PathLike | None = None,
     json_path: str | os.PathLike | None = None,
     text_path: str | os.PathLike | None = None,
-    force: bool = False,
+    unverified: bool = False,
     overwrite: bool = False,
     unit: str | None = None,
     location: str | None = None,
@@ -92,6 +100,11 @@ def issue_report(
     exhibits when it is recorded: when records of them were added while it was made (a scan
     of the exhibit recording its result), it is made again, up to :data:`REPORT_ATTEMPTS`
     times.
+
+    The chain is checked before the files: a report refused on a chain that does not verify
+    is said so, whatever files are there. A file that exists is then refused, unless
+    ``overwrite``; the PDF of a report on record there is never lost with it, but kept beside
+    it under its report id (:func:`kept_name`).
 
     Parameters
     ----------
@@ -106,11 +119,12 @@ def issue_report(
     pdf_path, json_path, text_path : str or path-like, optional
         Where to write the PDF, the JSON and the plain-text report; None for one not
         wanted (the PDF is recorded and kept in the store whether or not it is written).
-    force : bool, default False
-        Issue the report even when the exhibit's chain does not verify: it then says so on
-        every page.
+    unverified : bool, default False
+        Issue the report even when the chain of what it states does not verify: it is then
+        marked UNVERIFIED on every page (its content's ``verification["forced"]``).
     overwrite : bool, default False
-        Replace output files that exist.
+        Replace output files that exist; a PDF there of a report on record in ``store`` is
+        kept beside it (:attr:`IssuedReport.kept`).
     unit, location : str, optional
         Who issues it and where (see
         :func:`~forensic.report.content.build_report_content` for the defaults).
@@ -123,15 +137,18 @@ def issue_report(
     Raises
     ------
     UnverifiedChainError
-        The exhibit's chain does not verify and ``force`` is false.
+        The chain of what the report states does not verify and ``unverified`` is false
+        (checked before the files).
     OutputExistsError
-        An output file exists and ``overwrite`` is false (checked before anything is recorded).
+        An output file exists and ``overwrite`` is false (checked after the chain, before
+        anything is recorded): the message says that nothing was recorded and offers a free
+        name.
     OutputError
         Two of the outputs are one file, or one is (or is in) what the store owns, its file
-        among them (:func:`~forensic.custody.store.check_outputs_off_store`; checked before
-        anything is recorded), or a file could
-        not be written after the report was recorded: the message gives the command that
-        issues it again.
+        among them (:func:`~forensic.custody.store.check_outputs_off_store`; checked first,
+        before anything is recorded), or a file could not be written (nor a report's PDF
+        there kept) after the report was recorded: the message gives the command that issues
+        it again.
     ReportOutrunError
         Records of its exhibits were added each time it was made: no report is recorded, no
         file written.
@@ -139,14 +156,17 @@ def issue_report(
         Ctrl-C or a stopping signal (a :class:`KeyboardInterrupt`): its ``recorded`` says
         whether the report is on record and which of its files are written.
     """
-    # before the report is recorded
-    outputs = check_report_outputs(
-        store.db_path,
-        pdf=("--out", pdf_path),
-        json=("--json", json_path),
-        text=("--text", text_path),
-        overwrite=overwrite,
-    )
+    # before the report is recorded: what the outputs name first, the files there once the
+    # chain is known to allow a report (a refusal for a file there hid a failing chain, and
+    # the --force it suggested issued the report on it)
+    named = {
+        "pdf": ("--out", pdf_path),
+        "json": ("--json", json_path),
+        "text": ("--text", text_path),
+    }
+    check_report_names(store.db_path, **named)
+    outputs = [Path(path) for _, path in named.values() if path is not None]
+    checked = False
     again = command(
         "report",
         case_number,
@@ -156,12 +176,14 @@ def issue_report(
         text=None if text_path is None else Path(text_path),
         unit=unit,
         location=location,
-        force=force,
+        unverified=unverified,
+        force=overwrite,
         store=store.db_path,
         operator=operator,
     )
     start = store.head()[0]
     written: list[Path] = []
+    kept: dict[Path, tuple[str, Path]] = {}
     try:
         newer: list[tuple[str, dict[str, Any]]] = []
         for _attempt in range(REPORT_ATTEMPTS):
@@ -177,8 +199,11 @@ def issue_report(
                 issued_by=operator,
                 unit=unit,
                 location=location,
-                force=force,
+                unverified=unverified,
             )
+            if not checked:  # the chain allows this report: now the files there
+                check_report_outputs(store.db_path, **named, overwrite=overwrite)
+                checked = True
             pdf = render_pdf(content)
             with store.transaction():
                 newer = _records_of(store, since, content)
@@ -216,34 +241,87 @@ def issue_report(
                 "or an import of the case) is done"
             )
         renderings = (
-            (pdf_path, lambda: pdf),
-            (json_path, lambda: render_json(content).encode()),
-            (text_path, lambda: render_text(content).encode()),
+            ("pdf", pdf_path, lambda: pdf),
+            ("json", json_path, lambda: render_json(content).encode()),
+            ("text", text_path, lambda: render_text(content).encode()),
         )
         try:
-            for path, data in renderings:
-                if path is not None:
-                    written.append(atomic_write_bytes(path, data(), overwrite=overwrite))
+            for kind, path, data in renderings:
+                if path is None:
+                    continue
+                if overwrite and kind == "pdf":  # a report's PDF there is not lost with it
+                    kept.update(_keep_issued_pdf(store, Path(path)))
+                written.append(atomic_write_bytes(path, data(), overwrite=overwrite))
         except ForensicError as exc:  # the disk filled or went away since the check above
             raise OutputError(
                 f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF "
                 f"kept in the store), but {exc}; "
                 + (f"written: {', '.join(str(path) for path in written)}; " if written else "")
-                + _issue_again(again, replace=bool(written) and not force)
+                + "".join(f"{line}; " for line in kept_said(kept))
+                + _issue_again(again, replace=bool(written) and not overwrite)
             ) from exc
     except KeyboardInterrupt as exc:
         # the transaction is rolled back by now: the store says whether the report is on record
         unwritten = outputs[len(written) :]  # each file is written whole or not at all
         if not overwrite:  # none existed before: one that does now was written when stopped
             unwritten = [path for path in unwritten if not os.path.exists(path)]
-        recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=force)
+        recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=overwrite)
+        recorded = "; ".join([recorded, *kept_said(kept)])
         raise Interrupted.having_recorded(exc, recorded) from exc
-    return IssuedReport(content, pdf, record, tuple(written))
+    return IssuedReport(content, pdf, record, tuple(written), kept)
 
 
 REPORT_KINDS = {"pdf": (".pdf", "a PDF"), "json": (".json", "JSON"), "text": (".txt", "plain text")}
 """How the file of each kind of report is named, and what it holds in words; a name that
 ends as another kind's would hide what the file holds."""
+
+
+def check_report_names(
+    store: str | os.PathLike | None,
+    *,
+    pdf: tuple[str, str | os.PathLike | None],
+    json: tuple[str, str | os.PathLike | None] = ("--json", None),
+    text: tuple[str, str | os.PathLike | None] = ("--text", None),
+) -> None:
+    """The checks of :func:`check_report_outputs` on what a report's files are named, not on
+    the files there: none is, or is in, what the store owns, no two are one file
+    (:func:`~forensic.io.check_output_names`), and none is named as another kind of report
+    (``--report A1.txt`` would be a PDF named as text, where ``--text`` was meant).
+
+    That a file is the store's, or given twice, is said first: it says more than how the file
+    is named. How it is named is said before anything about the file there: a technician told
+    that ``A1.txt`` exists and to add ``--force`` was, once they had, told that it was the
+    wrong name.
+
+    Parameters
+    ----------
+    store : path-like or None
+        The store the report is issued from.
+    pdf, json, text : (str, path-like or None)
+        Each file by the option that names it (``("--report", "A1.pdf")``); None for one not
+        asked for.
+
+    Raises
+    ------
+    OutputError
+        A file named as another kind (saying which option writes that kind), or as
+        :func:`~forensic.io.check_output_names`.
+    """
+    given = {"pdf": pdf, "json": json, "text": text}
+    check_output_names(dict(given.values()), keep_off=store_files(store))
+    for kind, (option, path) in given.items():
+        if path is None:
+            continue
+        suffix = Path(path).suffix.lower()
+        for other, (other_option, _) in given.items():
+            if other != kind and suffix == REPORT_KINDS[other][0]:
+                raise OutputError(
+                    f"{option} {path}: {option} writes the report as {REPORT_KINDS[kind][1]}, "
+                    f"which a name ending in {suffix} would hide ({other_option} writes it as "
+                    f"{REPORT_KINDS[other][1]}): name it "
+                    f"{Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
+                    f"{other_option} {path}"
+                )
 
 
 def check_report_outputs(
@@ -254,15 +332,13 @@ def check_report_outputs(
     text: tuple[str, str | os.PathLike | None] = ("--text", None),
     overwrite: bool = False,
 ) -> list[Path]:
-    """Check a report's files before anything is recorded: what
-    :func:`~forensic.custody.store.check_outputs_off_store` checks, and that none is named as
-    another kind of report (``--report A1.txt`` would be a PDF named as text, where ``--text``
-    was meant).
+    """Check a report's files before anything is recorded: their names
+    (:func:`check_report_names`), then the files there, as
+    :func:`~forensic.custody.store.check_outputs_off_store` does.
 
-    That a file is the store's, or given twice, is said first: it says more than how the file
-    is named. How it is named is said before anything about the file there: a technician told
-    that ``A1.txt`` exists and to add ``--force`` was, once they had, told that it was the
-    wrong name.
+    A file that exists is refused (unless ``overwrite``) saying that nothing was recorded and
+    offering a name that is free (``A1-2.pdf`` for ``A1.pdf``) before ``--force``: the file
+    there may be the PDF of a report already issued.
 
     Parameters
     ----------
@@ -281,26 +357,101 @@ def check_report_outputs(
 
     Raises
     ------
+    OutputExistsError
+        A file exists and ``overwrite`` is false.
     OutputError
-        A file named as another kind (saying which option writes that kind), or as
+        As :func:`check_report_names` and
         :func:`~forensic.custody.store.check_outputs_off_store`.
     """
-    given = {"pdf": pdf, "json": json, "text": text}
-    check_output_names(dict(given.values()), keep_off=store_files(store))
-    for kind, (option, path) in given.items():
-        if path is None:
-            continue
-        suffix = Path(path).suffix.lower()
-        for other, (other_option, _) in given.items():
-            if other != kind and suffix == REPORT_KINDS[other][0]:
-                raise OutputError(
-                    f"{option} {path}: {option} writes the report as {REPORT_KINDS[kind][1]}, "
-                    f"which a name ending in {suffix} would hide ({other_option} writes it as "
-                    f"{REPORT_KINDS[other][1]}): name it "
-                    f"{Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
-                    f"{other_option} {path}"
-                )
-    return check_outputs_off_store(dict(given.values()), store, overwrite=overwrite)
+    check_report_names(store, pdf=pdf, json=json, text=text)
+    for option, path in (pdf, json, text):
+        if path is not None and not overwrite and os.path.isfile(path):
+            raise OutputExistsError(
+                f"{path}: already exists; nothing was recorded, and the file is left as it "
+                f"is: give {option} a new name ({_free_name(Path(path))}), or add --force to "
+                "replace it"
+            )
+    return check_outputs_off_store(
+        {option: path for option, path in (pdf, json, text)}, store, overwrite=overwrite
+    )
+
+
+def _free_name(path: Path) -> Path:
+    """The first name after ``path``'s that names no file: ``A1-2.pdf`` for ``A1.pdf``,
+    ``A1-3.pdf`` for ``A1-2.pdf``."""
+    numbered = re.fullmatch(r"(.*)-(\d+)", path.stem)
+    stem, number = (numbered[1], int(numbered[2])) if numbered else (path.stem, 1)
+    while True:
+        number += 1
+        free = path.with_name(f"{stem}-{number}{path.suffix}")
+        if not os.path.lexists(free):
+            return free
+
+
+def kept_name(path: str | os.PathLike, report_id: str) -> Path:
+    """Where the PDF of report ``report_id``, found at ``path`` when a new report is written
+    there (``--force``), is kept: beside it, named by its report id (``A1.pdf`` is kept as
+    ``A1.FR-20261124-B869C1D12C.pdf``), the id printed on each of its pages.
+
+    Not ``A1.pdf.1``, nor a date: a name ending in ``.pdf`` opens as a PDF, and the report
+    id says which report it is (a name taken by another file gets ``-2``, ``-3``, ...).
+
+    Parameters
+    ----------
+    path : path-like
+        The report's file, about to be replaced.
+    report_id : str
+        The id of the report on record whose PDF it is.
+
+    Returns
+    -------
+    Path
+        ``path`` with the report id before its suffix.
+    """
+    path = Path(path)
+    return path.with_name(f"{path.stem}.{report_id}{path.suffix or '.pdf'}")
+
+
+def _keep_issued_pdf(store: Store, path: Path) -> dict[Path, tuple[str, Path]]:
+    """Keep the PDF of a report on record that is at ``path`` beside it
+    (:func:`kept_name`), before a new report is written there: no report's PDF is lost to
+    ``--force``. Nothing for a file that is not one (or no file)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    issued = store.report_with_pdf(chain.sha256_hex(data)) if data.startswith(b"%PDF") else None
+    if issued is None:
+        return {}
+    keep = kept_name(path, issued["report_id"])
+    while os.path.lexists(keep):
+        if keep.is_file() and keep.read_bytes() == data:  # kept there before
+            return {path: (issued["report_id"], keep)}
+        keep = _free_name(keep)
+    atomic_write_bytes(keep, data)
+    return {path: (issued["report_id"], keep)}
+
+
+def kept_said(kept: Mapping[Path, tuple[str, Path]]) -> list[str]:
+    """Where the PDFs of reports on record that were at the paths a report was written to are
+    kept (:attr:`IssuedReport.kept`), in words, one line for each.
+
+    Parameters
+    ----------
+    kept : mapping of Path to (str, Path)
+        As :attr:`IssuedReport.kept`.
+
+    Returns
+    -------
+    list of str
+        ``the PDF of report FR-... that was at A1.pdf is kept as A1.FR-....pdf``, for each.
+    """
+    return [
+        f"the PDF of report {report_id} that was at {path} is kept as {keep}"
+        for path, (report_id, keep) in kept.items()
+    ]
 
 
 REPORT_ATTEMPTS = 3
