@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 from os import PathLike
+from pathlib import Path
 from typing import NoReturn
 
 __all__ = [
@@ -28,7 +29,19 @@ __all__ = [
 
 
 class ForensicError(Exception):
-    """Root of every error the toolkit raises on purpose."""
+    """Root of every error the toolkit raises on purpose.
+
+    Attributes
+    ----------
+    spectrum_kept : Path or None
+        The file a measured spectrum is kept in because the evidence store could not record
+        it (``DO NOT MEASURE AGAIN``: :func:`forensic.custody.unrecorded.keep_unrecorded`),
+        when the work this error ended left one; None otherwise. Whatever the error, the
+        command line then exits 75, as for a store that stayed locked: record it later, do
+        not measure again.
+    """
+
+    spectrum_kept: Path | None = None
 
 
 class SpectrumError(ForensicError, ValueError):

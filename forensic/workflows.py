@@ -879,11 +879,12 @@ def _keep_measured(
     measured: Mapping[str, Any],
     library: Any = None,
     report_command: str | None = None,
-) -> str | None:
+) -> tuple[str | None, Path | None]:
     """Keep in a file a measured spectrum the store did not record, and say so in words
     (None when the store holds it after all: stopped after it was committed), with the
     commands that record and identify it (against ``library``), and the one that makes the
-    report the scan was asked for (``report_command``)."""
+    report the scan was asked for (``report_command``); and the file (None when none could
+    be written, or none was needed)."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
@@ -895,7 +896,7 @@ def _keep_measured(
                 for table, row in db.appended_since(start)
             )
         ):
-            return None
+            return None, None
     if isinstance(exc, KeyboardInterrupt):
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         why = f"the scan was stopped ({signal.Signals(signum).name}) while saving it"
@@ -925,7 +926,7 @@ def _keep_measured(
         return (
             f"the raw spectrum of {exhibit} (spectrum SHA-256 {digest}) could not be kept in a "
             f"file either ({'; '.join(failures)}): it is lost"
-        )
+        ), None
     # the last resort may be in memory (tmpfs) and gone at the next restart
     volatile = (
         ", in the temporary folder, which a restart may empty (copy the file to safe storage now)"
@@ -955,7 +956,7 @@ def _keep_measured(
     return (
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
         f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}; {when}{steps}"
-    )
+    ), Path(path)
 
 
 def _reports_since(db: Store, start: int | None) -> bool:
@@ -1393,7 +1394,8 @@ class _Scan:
         The laser has fired and the sample may be used up: a spectrum the store did not take
         (a failure, a stop while saving, the store's file gone) is kept in a file
         (:func:`_keep_measured`, :attr:`kept`), and the error, which keeps its type (an
-        unexpected one becomes a :class:`CustodyError`), says where and how to record it. A
+        unexpected one becomes a :class:`CustodyError`), says where and how to record it, and
+        names the file in its ``spectrum_kept`` (the command line's exit code says so). A
         second Ctrl-C is held until the file is written."""
         db = self.db
         measured = {
@@ -1418,7 +1420,7 @@ class _Scan:
         except BaseException as exc:
             # (a second Ctrl-C is held until the file is written and `kept` says where)
             with holding_signals():
-                self.kept = _keep_measured(
+                self.kept, kept_in = _keep_measured(
                     db,
                     self.start,
                     spectrum,
@@ -1431,9 +1433,13 @@ class _Scan:
                     report_command=self.report_command(),
                 )
             if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
-                raise CustodyError(
+                error = CustodyError(
                     f"{db.db_path}: saving the raw spectrum failed ({type(exc).__name__}: {exc})"
-                ) from exc
+                )
+                error.spectrum_kept = kept_in
+                raise error from exc
+            if isinstance(exc, ForensicError):
+                exc.spectrum_kept = kept_in
             raise
         return _Saved(
             measurement,
@@ -1729,9 +1735,9 @@ def scan(
         spectrum measured that the store did not record (locked for ``store_wait_s``, a full
         disk, the store's file deleted while the scan ran
         (:class:`~forensic.custody.store.StoreGoneError`), a stop while saving: the error
-        keeps its type and exit code, an :class:`Interrupted` too) is kept in a file
+        keeps its type, an :class:`Interrupted` too) is kept in a file
         (:func:`forensic.custody.unrecorded.keep_unrecorded`), and the message says where
-        and the command that records it.
+        and the command that records it; the error's ``spectrum_kept`` names the file.
     """
     notify = progress or (lambda stage, message: None)
     operator = operator_name(operator)

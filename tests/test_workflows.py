@@ -2389,6 +2389,39 @@ def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_pat
     assert _kept_file(lines[-1]).exists()
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        CustodyError("forensic.db: committing failed: database or disk is full"),  # was exit 2
+        StoreGoneError("forensic.db: the store's file was deleted or moved"),  # was exit 1
+        RuntimeError("an unexpected error"),  # was exit 2
+    ],
+)
+def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_75(tmp_path, monkeypatch, failure):
+    """The audit: "DO NOT MEASURE AGAIN" exited 2, the code of a typing error, on a full disk,
+    but 75 when the store was locked. One code whenever a spectrum was kept in a file."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+
+    def refuse(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(Store, "add_measurement", refuse)
+    args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
+    assert done.exit_code == 75, done.output
+    assert "DO NOT MEASURE AGAIN" in done.output
+    assert _kept_file(done.output.splitlines()[-1]).exists()
+    # a spectrum that could not be kept either is lost: the error's own code says what failed
+    monkeypatch.setattr(
+        "forensic.workflows.keep_unrecorded",
+        lambda *a, **k: (None, "0" * 64, ["no room anywhere"], None),
+    )
+    lost = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
+    assert lost.exit_code != 75 and "it is lost" in lost.output, lost.output
+
+
 def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tmp_path):
     _run(tmp_path)
 
@@ -2400,6 +2433,7 @@ def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tm
         _run(tmp_path, progress=delete_the_store)
     message = str(failed.value)
     assert failed.value.exit_code == 1
+    assert failed.value.spectrum_kept == _kept_file(message)  # the command line exits 75
     assert message.startswith(
         f"{tmp_path / 's' / 'forensic.db'}: the store's file was deleted or moved while this "
         "command had it open: what it recorded since went to a file no longer there, and is "

@@ -1,8 +1,9 @@
 """The ``forensic`` command group: the one place that knows about terminals and exit codes.
 
 Every command module registers its commands on :data:`main`. A :class:`ForensicError` raised
-anywhere below ends as one line on standard error, never a traceback, with exit code 2 (bad
-input) or the error's own ``exit_code``. Ctrl-C, SIGTERM and SIGHUP end a command as an
+anywhere below ends as one line on standard error, never a traceback, with the exit code
+:func:`exit_code` chooses for it: 75 when a measured spectrum was kept in a file, else the
+error's own ``exit_code``, else 2 (bad input). Ctrl-C, SIGTERM and SIGHUP end a command as an
 :class:`~forensic.errors.Interrupted` does: one line that says what the command had recorded,
 and exit code 128 + the signal (130, 143, 129). The ``forensic`` program
 (:func:`forensic.__main__.run`) handles them from its first moment, before this is loaded.
@@ -26,6 +27,39 @@ from forensic.errors import ForensicError, Interrupted
 from forensic.spectrum import STATED_Y_UNITS
 
 EXIT_BAD_INPUT = 2
+EXIT_TEMPFAIL = 75
+"""The store could not record the work now, and nothing is lost: it stayed locked (run the
+command again), or a scan's measured spectrum is kept in a file (record the file; DO NOT
+MEASURE AGAIN). The message says which, and the command that finishes the work. (sysexits'
+``EX_TEMPFAIL``.)"""
+
+
+def exit_code(exc: ForensicError) -> int:
+    """The exit code of a command that ``exc`` ended.
+
+    A measured spectrum kept in a file because the store could not record it (the error's
+    ``spectrum_kept``) exits :data:`EXIT_TEMPFAIL` whatever kept it from the store (locked, a
+    full disk, the store's file gone): a script, or the technician, must tell "record the
+    file, do not measure again" from a typing error (2), which a full disk gave, or from a
+    damaged store (1), which a store deleted under the scan gave. Otherwise the error's own
+    ``exit_code`` (1 a failed verification or a damaged store, 3 an instrument fault or a
+    chain that does not verify, 4 a scan whose analysis failed, 75 a store that stayed
+    locked), else :data:`EXIT_BAD_INPUT`. (A stop, Ctrl-C or a signal, is no error: it exits
+    128 + the signal, a spectrum kept or not, as a shell expects of a stopped program.)
+
+    Parameters
+    ----------
+    exc : ForensicError
+        The error that ended the command.
+
+    Returns
+    -------
+    int
+        The process's exit status.
+    """
+    if exc.spectrum_kept is not None:
+        return EXIT_TEMPFAIL
+    return getattr(exc, "exit_code", EXIT_BAD_INPUT)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -201,7 +235,7 @@ class ForensicGroup(click.Group):
                 pass
             return super().invoke(ctx)
         except ForensicError as exc:
-            fail(str(exc), getattr(exc, "exit_code", EXIT_BAD_INPUT))
+            fail(str(exc), exit_code(exc))
         except KeyboardInterrupt as exc:
             stopped(exc)
         finally:
