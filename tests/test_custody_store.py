@@ -40,6 +40,7 @@ from forensic.custody.store import (
     DB_NAME,
     MIGRATIONS,
     SCHEMA_VERSION,
+    StoreFullError,
     check_outputs_off_store,
     raw_sha256,
     raw_spectrum_bytes,
@@ -1329,18 +1330,108 @@ def test_a_new_store_is_made_where_the_file_system_has_no_hard_links(tmp_path, m
         assert verify_store(store).ok
 
 
-def test_a_full_disk_while_recording_is_said_and_leaves_nothing(tmp_path):
+def _free(monkeypatch, free_bytes):
+    """The disk holding the store has ``free_bytes`` free, as shutil.disk_usage says."""
+    usage = shutil.disk_usage(os.getcwd())._replace(free=free_bytes)
+    monkeypatch.setattr(store_module.shutil, "disk_usage", lambda path: usage)
+
+
+def test_a_full_disk_while_recording_is_said_and_leaves_nothing(tmp_path, monkeypatch):
     store = populated_store(tmp_path / "s")
     head = store.head()
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
-    store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # as a disk that fills up
-    with pytest.raises(
-        CustodyError, match=r"forensic\.db: writing failed: database or disk is full"
-    ):
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # SQLITE_FULL, as a full disk
+    _free(monkeypatch, 40 * 1024)
+    with pytest.raises(StoreFullError) as full:
         store.add_measurement(
             "CASE-1", "EX-1", make_spectrum(seed=4, noise=0.01), operator=OPERATOR
         )
+    # which disk, how much room, what to do: not SQLite's "database or disk is full"
+    assert str(full.value) == (
+        f"{store.db_path}: writing failed: the disk holding {store.db_path.parent} is full "
+        "(40 kB free): free space on it; what this step would have recorded was not recorded"
+    )
+    assert full.value.exit_code == 75  # nothing lost: again once there is room
     assert store.head() == head
+    # SQLite full with room on the store's disk: its temporary files' disk may be full
+    _free(monkeypatch, 5 * 2**30)
+    with pytest.raises(StoreFullError) as full:
+        store.add_measurement(
+            "CASE-1", "EX-1", make_spectrum(seed=4, noise=0.01), operator=OPERATOR
+        )
+    assert str(full.value) == (
+        f"{store.db_path}: writing failed: no room was left to write (database or disk is "
+        f"full), though the disk holding {store.db_path.parent} has 5120 MB free now: the disk "
+        "of the temporary folder may be the full one: free space on it; what this step would "
+        "have recorded was not recorded"
+    )
     store.conn.execute(f"PRAGMA max_page_count = {2**30}")
     assert len(store.measurements("CASE-1")) == 1 and verify_store(store).ok
     store.close()
+
+
+def _io_error_on_open(monkeypatch):
+    """Opening fails as SQLite fails on a full disk: a disk I/O error (SQLITE_IOERR_WRITE)
+    once it has made the store's -wal and -shm files, empty."""
+
+    def fail(self):
+        for suffix in ("-wal", "-shm"):
+            self.db_path.with_name(self.db_path.name + suffix).write_bytes(b"")
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorcode = 778  # SQLITE_IOERR_WRITE: SQLITE_IOERR in its low byte
+        raise error
+
+    monkeypatch.setattr(Store, "_refuse_if_not_a_store", fail)
+
+
+def test_a_full_disk_on_opening_is_said_with_the_room_left_and_leaves_no_side_files(
+    tmp_path, monkeypatch
+):
+    """The audit: `opening failed: disk I/O error`, exit 2, and a 0-byte forensic.db-wal and
+    a -shm left beside the store."""
+    populated_store(tmp_path / "s").close()
+    before = sorted(path.name for path in (tmp_path / "s").iterdir())
+    db = tmp_path / "s" / DB_NAME
+    _free(monkeypatch, 3 * 1024)
+    _io_error_on_open(monkeypatch)
+    with pytest.raises(StoreFullError) as full:
+        Store(tmp_path / "s")
+    assert str(full.value) == (
+        f"{db}: opening failed: the disk holding {db.parent} is full (3 kB free): free space "
+        "on it, or use another --store; nothing was recorded"
+    )
+    assert sorted(path.name for path in (tmp_path / "s").iterdir()) == before
+    # from the command line: one line, and the code of "nothing lost, again later"
+    refused = CliRunner().invoke(
+        main, ["case", "new", "C-9", "--store", str(db), "--operator", OPERATOR]
+    )
+    assert refused.exit_code == 75
+    assert refused.output == f"error: {full.value}\n"
+
+
+def test_a_disk_io_error_with_room_on_the_disk_is_not_called_a_full_disk(tmp_path, monkeypatch):
+    populated_store(tmp_path / "s").close()
+    _free(monkeypatch, 5 * 2**30)
+    _io_error_on_open(monkeypatch)
+    with pytest.raises(CustodyError) as failed:
+        Store(tmp_path / "s")
+    assert not isinstance(failed.value, StoreFullError)
+    assert str(failed.value).endswith("forensic.db: opening failed: disk I/O error")
+
+
+def test_a_new_store_on_a_full_disk_leaves_no_empty_file_to_be_taken_for_a_lost_store(
+    tmp_path, monkeypatch
+):
+    """An empty forensic.db beside a -wal reads as a store whose file was lost."""
+    monkeypatch.setattr(os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "full")))
+    _free(monkeypatch, 0)
+    _io_error_on_open(monkeypatch)
+    with pytest.raises(StoreFullError, match=r"is full \(0 kB free\): free space on it, or use"):
+        Store(tmp_path / "s")
+    assert list((tmp_path / "s").iterdir()) == []
+    # a folder that cannot be made for want of room says so too
+    monkeypatch.setattr(
+        Path, "mkdir", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left"))
+    )
+    with pytest.raises(StoreFullError, match=r"creating the store failed: the disk holding"):
+        Store(tmp_path / "t" / "s")

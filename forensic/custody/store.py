@@ -36,9 +36,11 @@ recorded (:class:`StoreReadOnlyError`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
+import shutil
 import sqlite3
 import time
 import unicodedata
@@ -83,6 +85,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
+    "StoreFullError",
     "StoreGoneError",
     "StoreReadOnlyError",
     "as_label",
@@ -118,6 +121,12 @@ from its creation: what tells a store from another program's SQLite database. St
 before it carry 0, and are known by their tables (:func:`_not_a_store`)."""
 _SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_CORRUPT = 11  # sqlite3.SQLITE_CORRUPT (Python 3.11+)
+SQLITE_IOERR = 10  # sqlite3.SQLITE_IOERR: its extended codes keep it in their low byte
+SQLITE_FULL = 13  # sqlite3.SQLITE_FULL
+NEARLY_FULL_BYTES = 1 << 20
+"""Free space (bytes) under which a disk I/O error of the store is taken for a full disk:
+SQLite says ``disk I/O error``, not ``disk is full``, when a full disk stops it opening the
+store (creating its ``-wal`` and ``-shm`` files)."""
 
 
 class StoreDamagedError(CustodyError):
@@ -141,6 +150,15 @@ class StoreBusyError(CustodyError):
     """Another process kept the store locked for longer than the busy timeout."""
 
     exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+class StoreFullError(CustodyError):
+    """The disk that holds the store is full (SQLite's ``SQLITE_FULL``, a disk I/O error with
+    next to no space left, or ``ENOSPC``): what the step would have recorded was not recorded.
+    Nothing is lost, the work is to be done again once there is room (exit 75, as for a store
+    another process keeps locked)."""
+
+    exit_code = 75  # EX_TEMPFAIL: free space, then again
 
 
 class StoreReadOnlyError(CustodyError):
@@ -748,6 +766,9 @@ class Store:
             try:
                 self.db_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
+                full = self._full_disk(exc, "creating the store")
+                if full is not None:
+                    raise full from None
                 raise CustodyError(
                     f"cannot create the evidence store at {self.db_path}: "
                     f"{exc.strerror or exc} ({exc.filename or self.db_path.parent})"
@@ -755,9 +776,13 @@ class Store:
             self._refuse_if_not_writable()
             self._create_file()
         self._refuse_if_not_writable()
+        made = [path for path in self._opened_files() if not path.exists()]
         try:
             self.conn = sqlite3.connect(self.db_path, timeout=busy_timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
+            full = self._full_disk(exc, "opening")
+            if full is not None:
+                raise full from None
             raise CustodyError(f"{self.db_path}: cannot open the evidence store ({exc})") from None
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
@@ -774,11 +799,70 @@ class Store:
             ).fetchone()[0]
         except sqlite3.DatabaseError as exc:
             self.conn.close()
-            raise self._error(exc, "opening") from None
+            error = self._error(exc, "opening")
+            if isinstance(error, StoreFullError):
+                self._remove_empty(made)
+            raise error from None
         except CustodyError:
             self.conn.close()
             raise
         self._opened = self._identity()
+
+    def _opened_files(self) -> list[Path]:
+        """The store's file and the files SQLite makes beside it, in the order it makes them."""
+        return [self.db_path, self._side_file("-wal"), self._side_file("-shm")]
+
+    def _remove_empty(self, made: list[Path]) -> None:
+        """Remove the files this process made in opening a store it could not open for a full
+        disk, while they hold nothing (a 0-byte store or ``-wal``; the ``-shm`` index is made
+        again from them): left, a 0-byte store beside a ``-wal`` reads as a store whose file
+        was lost (:meth:`_refuse_a_lost_store`). None is removed once any holds data."""
+        files = [path for path in made if path.exists()]
+        sizes = {path: path.stat().st_size for path in files if path.is_file()}
+        holding = [p for p in files if not p.name.endswith("-shm") and sizes.get(p, 1) != 0]
+        if holding:
+            return
+        for path in files:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    def _full_disk(self, exc: BaseException, doing: str) -> StoreFullError | None:
+        """The error to say for ``exc`` when it is a full disk (SQLite's ``SQLITE_FULL``, an
+        ``ENOSPC`` :class:`OSError`, or a disk I/O error with less than
+        :data:`NEARLY_FULL_BYTES` free): which folder's disk, how much is free, and what to do;
+        None when ``exc`` is no sign of a full disk."""
+        folder = self.db_path.parent
+        try:
+            free: int | None = shutil.disk_usage(folder).free
+        except OSError:
+            free = None
+        nearly_full = free is None or free < NEARLY_FULL_BYTES
+        if isinstance(exc, OSError):
+            full = exc.errno == errno.ENOSPC
+        else:
+            code = getattr(exc, "sqlite_errorcode", None)
+            primary = None if code is None else code & 0xFF
+            text = str(exc)
+            full = primary == SQLITE_FULL or "disk is full" in text
+            if primary == SQLITE_IOERR or "disk I/O error" in text:
+                full = full or (free is not None and nearly_full)
+        if not full:
+            return None
+        if free is None:
+            said = f"the disk holding {folder} is full (its free space could not be read)"
+        elif nearly_full:
+            said = f"the disk holding {folder} is full ({free // 1024} kB free)"
+        else:  # SQLite's temporary files may be on another disk (TMPDIR), or room was made
+            said = (
+                f"no room was left to write ({' '.join(str(exc).split())}), though the disk "
+                f"holding {folder} has {free // 2**20} MB free now: the disk of the temporary "
+                "folder may be the full one"
+            )
+        if doing in ("opening", "creating the store"):
+            todo = "free space on it, or use another --store; nothing was recorded"
+        else:  # the store holds this work's records so far: another one would split them
+            todo = "free space on it; what this step would have recorded was not recorded"
+        return StoreFullError(f"{self.db_path}: {doing} failed: {said}: {todo}")
 
     def _identity(self) -> tuple[int, int] | None:
         """Which file the store's path names (device, inode), None if none."""
@@ -1025,6 +1109,9 @@ class Store:
     # -- plumbing --------------------------------------------------------------------------------
 
     def _error(self, exc: sqlite3.Error, doing: str) -> CustodyError:
+        full = self._full_disk(exc, doing)
+        if full is not None:
+            return full
         text = str(exc)
         if "readonly" in text or "read-only" in text:
             return StoreReadOnlyError(
