@@ -223,6 +223,12 @@ def test_export_refuses_a_case_that_does_not_verify(tmp_path):
     with pytest.raises(UnverifiedChainError, match="does not verify"):
         export_bundle(Store(tmp_path / "van"), "CASE-1", tmp_path / "b.zip", operator=OPERATOR)
     assert not (tmp_path / "b.zip").exists()
+    # a file there is not what is said: "already exists (use --force)" hid the chain
+    (tmp_path / "b.zip").write_bytes(b"an earlier bundle")
+    with pytest.raises(UnverifiedChainError, match="does not verify"):
+        export_bundle(Store(tmp_path / "van"), "CASE-1", tmp_path / "b.zip", operator=OPERATOR)
+    assert (tmp_path / "b.zip").read_bytes() == b"an earlier bundle"
+    (tmp_path / "b.zip").unlink()
     refused = CliRunner().invoke(
         main,
         [

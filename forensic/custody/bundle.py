@@ -39,6 +39,7 @@ from forensic.custody.store import (
     RAW_SPECTRUM_MEDIA_TYPE,
     Store,
     check_outputs_off_store,
+    store_files,
     utc_now,
 )
 from forensic.custody.verify import (
@@ -49,7 +50,7 @@ from forensic.custody.verify import (
     verify_store,
 )
 from forensic.errors import CustodyError
-from forensic.files import atomic_write_bytes
+from forensic.files import atomic_write_bytes, check_output_names
 
 __all__ = ["BUNDLE_FORMAT", "BundleError", "ImportSummary", "export_bundle", "import_bundle"]
 
@@ -131,13 +132,14 @@ def export_bundle(
     Raises
     ------
     CustodyError
-        If the case's records do not verify (nothing tampered leaves the store).
+        If the case's records do not verify (nothing tampered leaves the store): checked
+        before the file there, whose refusal would hide it.
     OutputExistsError, OutputError
         ``out`` exists and ``overwrite`` is false, or it is (or is in) what the store owns
-        (:func:`~forensic.custody.store.check_outputs_off_store`): checked before the
-        exporter's key is recorded.
+        (:func:`~forensic.custody.store.check_outputs_off_store`; said first): checked before
+        the exporter's key is recorded.
     """
-    (out,) = check_outputs_off_store({"--out": out}, store.db_path, overwrite=overwrite)
+    check_output_names({"--out": out}, keep_off=store_files(store.db_path))
     case_number = store.require_case(case_number)["case_number"]  # as recorded
     problems = verify_store(store).problems_for(case_number)
     if problems:
@@ -145,6 +147,7 @@ def export_bundle(
             f"case {case_number} does not verify (first bad record: {problems[0]}); "
             "a bundle is only made of verified records"
         )
+    (out,) = check_outputs_off_store({"--out": out}, store.db_path, overwrite=overwrite)
     key = store.operator_key(operator)
     files: dict[str, bytes] = {}
     records: dict[str, list[dict]] = {}
