@@ -1107,12 +1107,18 @@ def test_force_keeps_the_pdf_of_a_report_on_record_beside_it(tmp_path):
     args = ["report", "CASE-1", "--out", str(pdf), *common]
     assert CliRunner().invoke(main, args).exit_code == 0
     first = pdf.read_bytes()
+    with Store(tmp_path / "s") as store:
+        (earlier,) = store.reports("CASE-1")
+    taken = tmp_path / f"A1.{earlier['report_id']}.pdf"  # its name, taken by another file
+    taken.write_bytes(b"%PDF- not that report")
     replaced = CliRunner().invoke(main, [*args, "--force"])
     assert replaced.exit_code == 0, replaced.output
     with Store(tmp_path / "s") as store:
         earlier, later = store.reports("CASE-1")
-    kept = tmp_path / f"A1.{earlier['report_id']}.pdf"
+    kept = tmp_path / f"A1.{earlier['report_id']}-2.pdf"
     assert kept.read_bytes() == first  # named by the id printed on its pages
+    assert taken.read_bytes() == b"%PDF- not that report"
+    taken.unlink()
     assert sha256_hex(pdf.read_bytes()) == later["pdf_sha256"]
     assert replaced.stdout.startswith(
         f"the PDF of report {earlier['report_id']} that was at {pdf} is kept as {kept}\n"

@@ -417,12 +417,16 @@ def _keep_issued_pdf(store: Store, path: Path) -> dict[Path, tuple[str, Path]]:
     (:func:`kept_name`), before a new report is written there: no report's PDF is lost to
     ``--force``. Nothing for a file that is not one (or no file)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            if handle.read(4) != b"%PDF":  # no PDF: no report's (and not read whole)
+                return {}
+            handle.seek(0)
+            data = handle.read()
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise OutputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    issued = store.report_with_pdf(chain.sha256_hex(data)) if data.startswith(b"%PDF") else None
+    issued = store.report_with_pdf(chain.sha256_hex(data))
     if issued is None:
         return {}
     keep = kept_name(path, issued["report_id"])
