@@ -1080,7 +1080,8 @@ def test_an_existing_report_file_is_refused_saying_nothing_was_recorded_and_a_fr
     (tmp_path / "A1.pdf").write_bytes(b"%PDF- an earlier report")
     (tmp_path / "A1-2.pdf").write_bytes(b"%PDF- another")
     (tmp_path / "A1.json").write_text("{}")
-    args = ["report", "CASE-1", "--out", str(tmp_path / "A1.pdf"), *common]
+    # signed by someone who has signed nothing here: not even their key is recorded
+    args = ["report", "CASE-1", "--out", str(tmp_path / "A1.pdf"), *common, "--operator", "Bo New"]
     refused = CliRunner().invoke(main, args)
     assert refused.exit_code == 2
     assert refused.output == (
@@ -1096,6 +1097,7 @@ def test_an_existing_report_file_is_refused_saying_nothing_was_recorded_and_a_fr
     assert not (tmp_path / "B.pdf").exists()
     with Store(tmp_path / "s") as store:
         assert store.reports("CASE-1") == []
+        assert "Bo New" not in store.operator_fingerprints()
 
 
 def test_force_keeps_the_pdf_of_a_report_on_record_beside_it(tmp_path):

@@ -35,6 +35,7 @@ from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
 from forensic.custody.unrecorded import signature_finding
 from forensic.custody.verify import (
     UnverifiedChainError,
+    VerifyReport,
     key_uses,
     several_keys_warning,
     verify_store,
@@ -77,6 +78,7 @@ __all__ = [
     "report_content_hash",
     "signer_name_unsigned",
     "stated_version",
+    "verify_for_report",
 ]
 
 DEFAULT_UNIT = "Mobile forensic laboratory"
@@ -906,6 +908,57 @@ def _analyses_named(analyses: list[tuple[str, int | None]]) -> str:
     return ", ".join(said)
 
 
+def verify_for_report(
+    store: Store,
+    case_number: str,
+    item_number: str | None = None,
+    *,
+    unverified: bool = False,
+    verification: VerifyReport | None = None,
+) -> VerifyReport:
+    """Verify the store for a report on a case (or one exhibit of it), and refuse the report
+    when a record it would state does not verify: before anything is recorded for it, and
+    before its files are looked at, so that nothing hides a chain that does not verify.
+
+    Parameters
+    ----------
+    store : Store
+        The evidence store.
+    case_number, item_number : str
+        The case and, optionally, one exhibit.
+    unverified : bool
+        Allow the report all the same (it is then ``forced``, marked UNVERIFIED).
+    verification : VerifyReport, optional
+        The store's verification, when it was just made (default: made here).
+
+    Returns
+    -------
+    VerifyReport
+        The store's verification (for :func:`build_report_content`).
+
+    Raises
+    ------
+    UnverifiedChainError
+        If a record of the case or exhibit (or the chain itself) does not verify and
+        ``unverified`` is false; nothing was recorded.
+    CustodyError
+        When the case, or the exhibit, is not in the store.
+    """
+    verification = verification or verify_store(store)
+    case_number = store.require_case(case_number)["case_number"]  # as recorded
+    if item_number is not None:
+        item_number = store.require_exhibit(case_number, item_number)["item_number"]
+    problems = verification.problems_for(case_number, item_number)
+    if problems and not unverified:
+        raise UnverifiedChainError(
+            f"the custody chain of case {case_number}"
+            + (f" exhibit {item_number}" if item_number else "")
+            + f" does not verify (first bad record: {problems[0]}); no report issued, nothing "
+            "was recorded (--unverified issues one marked UNVERIFIED on every page)"
+        )
+    return verification
+
+
 def build_report_content(
     store: Store,
     case_number: str,
@@ -915,6 +968,7 @@ def build_report_content(
     unit: str | None = None,
     location: str | None = None,
     unverified: bool = False,
+    verification: VerifyReport | None = None,
 ) -> dict[str, Any]:
     """The signed content of a report on a case (or one exhibit of it).
 
@@ -932,6 +986,9 @@ def build_report_content(
     unverified : bool
         Make the report even if the chain of what it states does not verify; it is then
         ``forced``, and says so on every page.
+    verification : VerifyReport, optional
+        The store's verification by :func:`verify_for_report`, when it was just made
+        (default: made here).
 
     Returns
     -------
@@ -944,13 +1001,14 @@ def build_report_content(
     Raises
     ------
     UnverifiedChainError
-        If a record of the case or exhibit (or the chain itself) does not verify and
-        ``unverified`` is false.
+        As :func:`verify_for_report`.
     CustodyError
         When the case, or the exhibit, is not in the store (naming those that are), or the
         case has no exhibit to report on.
     """
-    verification = verify_store(store)
+    verification = verify_for_report(
+        store, case_number, item_number, unverified=unverified, verification=verification
+    )
     case = store.require_case(case_number)
     case_number = case["case_number"]  # as recorded (a pasted number may carry spaces)
     if item_number is not None:
@@ -964,13 +1022,6 @@ def build_report_content(
     # Records of other cases and exhibits that fail do not stop this report (it states none
     # of them), but the report must not say the chain verified: it names them.
     elsewhere = [p for p in verification.problems if not p.touches(case_number, item_number)]
-    if problems and not unverified:
-        raise UnverifiedChainError(
-            f"the custody chain of case {case_number}"
-            + (f" exhibit {item_number}" if item_number else "")
-            + f" does not verify (first bad record: {problems[0]}); no report issued, nothing "
-            "was recorded (--unverified issues one marked UNVERIFIED on every page)"
-        )
     key = store.operator_key(issued_by)
     # by number (A2 before A10), not by which label was recorded last: a corrected label
     # must not move its exhibit to the end of the report

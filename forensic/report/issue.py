@@ -19,9 +19,10 @@ from forensic.custody.store import (
     check_outputs_off_store,
     store_files,
 )
+from forensic.custody.verify import VerifyReport
 from forensic.errors import ForensicError, Interrupted
 from forensic.files import OutputError, OutputExistsError, atomic_write_bytes, check_output_names
-from forensic.report.content import build_report_content, render_json
+from forensic.report.content import build_report_content, render_json, verify_for_report
 from forensic.report.text import render_text
 
 __all__ = [
@@ -156,17 +157,12 @@ def issue_report(
         Ctrl-C or a stopping signal (a :class:`KeyboardInterrupt`): its ``recorded`` says
         whether the report is on record and which of its files are written.
     """
-    # before the report is recorded: what the outputs name first, the files there once the
-    # chain is known to allow a report (a refusal for a file there hid a failing chain, and
-    # the --force it suggested issued the report on it)
     named = {
         "pdf": ("--out", pdf_path),
         "json": ("--json", json_path),
         "text": ("--text", text_path),
     }
-    check_report_names(store.db_path, **named)
     outputs = [Path(path) for _, path in named.values() if path is not None]
-    checked = False
     again = command(
         "report",
         case_number,
@@ -185,13 +181,22 @@ def issue_report(
     written: list[Path] = []
     kept: dict[Path, tuple[str, Path]] = {}
     try:
+        # Before anything is recorded (the signer's key, on its first use, among it): what
+        # the outputs name, then the chain, then the files there. A refusal for a file there
+        # hid a chain that did not verify, and the --force it suggested issued the report
+        # on it.
+        check_report_names(store.db_path, **named)
+        since = start
+        verification: VerifyReport | None = verify_for_report(
+            store, case_number, item_number, unverified=unverified
+        )
+        check_report_outputs(store.db_path, **named, overwrite=overwrite)
         newer: list[tuple[str, dict[str, Any]]] = []
         for _attempt in range(REPORT_ATTEMPTS):
             # Built outside the write transaction (verifying the store and laying out the
             # pages take seconds, and scans must not wait for them): what the case gained
             # meanwhile is checked in the transaction that records the report, and the
-            # report is made again from what is then on record.
-            since = store.head()[0]
+            # report is made again from what is then on record (verified again).
             content = build_report_content(
                 store,
                 case_number,
@@ -200,14 +205,13 @@ def issue_report(
                 unit=unit,
                 location=location,
                 unverified=unverified,
+                verification=verification,
             )
-            if not checked:  # the chain allows this report: now the files there
-                check_report_outputs(store.db_path, **named, overwrite=overwrite)
-                checked = True
             pdf = render_pdf(content)
             with store.transaction():
                 newer = _records_of(store, since, content)
                 if newer:
+                    since, verification = store.head()[0], None
                     continue
                 pdf_sha256 = store.put_blob(pdf, PDF_MEDIA_TYPE)
                 record = store.append(
