@@ -289,7 +289,7 @@ def check_report_names(
 ) -> None:
     """The checks of :func:`check_report_outputs` on what a report's files are named, not on
     the files there: none is, or is in, what the store owns, no two are one file
-    (:func:`~forensic.io.check_output_names`), and none is named as another kind of report
+    (:func:`~forensic.files.check_output_names`), and none is named as another kind of report
     (``--report A1.txt`` would be a PDF named as text, where ``--text`` was meant).
 
     That a file is the store's, or given twice, is said first: it says more than how the file
@@ -309,7 +309,7 @@ def check_report_names(
     ------
     OutputError
         A file named as another kind (saying which option writes that kind), or as
-        :func:`~forensic.io.check_output_names`.
+        :func:`~forensic.files.check_output_names`.
     """
     given = {"pdf": pdf, "json": json, "text": text}
     check_output_names(dict(given.values()), keep_off=store_files(store))
