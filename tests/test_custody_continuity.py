@@ -8,6 +8,7 @@ from custody_helpers import OPERATOR, populated_store
 
 from forensic.cli import main
 from forensic.custody import Store
+from forensic.custody import store as store_module
 from forensic.custody.continuity import (
     custody_doubts,
     custody_gaps,
@@ -30,6 +31,42 @@ def test_a_continuous_log_has_no_gap_whatever_order_it_was_written_in():
     ]
     assert [e["seq"] for e in in_time_order(events)] == [1, 2, 3]
     assert custody_gaps(events) == []
+
+
+def _recorded(seq, at, received_by, released_by=None, *, recorded_at=None):
+    """A custody event as the store holds it: dated by the clock when it was recorded (its
+    ``recorded_at``), unless its time was stated."""
+    return {
+        **_event(seq, at, received_by, released_by),
+        "chain_id": "c",
+        "recorded_at": recorded_at or at,
+    }
+
+
+def test_a_clock_that_was_ahead_does_not_put_a_hand_over_after_those_that_followed_it():
+    """A scan on a laptop a year fast dated its receipt 2027; the hand-over recorded after it
+    with the clock set right was read first, and reported as the break."""
+    events = [
+        _recorded(71, "2026-11-24T09:00:00Z", "Bob Lab", "Ann Example"),
+        _recorded(68, "2027-11-26T00:54:13Z", "Ann Example"),  # the scan's receipt
+        _recorded(60, "2026-11-24T08:00:00Z", "Ann Example"),  # labelled, and first received
+    ]
+    assert [e["seq"] for e in in_time_order(events)] == [60, 68, 71]
+    assert custody_gaps(events) == []
+
+
+def test_a_hand_over_written_down_later_is_read_where_it_happened():
+    """Recorded after the scan, with the time it happened (--at): it happened before it."""
+    events = [
+        _recorded(2, "2026-11-24T12:00:00Z", "Bob Tech"),  # the scan's receipt, no release
+        _recorded(
+            3, "2026-11-24T10:00:00Z", "Bob Tech", "PC Smith", recorded_at="2026-11-24T14:00:00Z"
+        ),
+        # stated a minute before it was recorded: as clocks differ, recorded as it happened
+        _recorded(4, "2026-11-24T14:29:00Z", "Cy", "Bob Tech", recorded_at="2026-11-24T14:30:00Z"),
+    ]
+    assert [e["seq"] for e in in_time_order(events)] == [3, 2, 4]
+    assert custody_gaps(events, collected_by="PC Smith") == []
 
 
 def test_a_release_by_someone_else_and_a_receipt_without_release_are_gaps():
@@ -241,3 +278,39 @@ def _custody_rows(content):
 
     (table,) = [b for b in report_blocks(content) if b.headers and b.headers[0] == "When (UTC)"]
     return table.items
+
+
+def test_records_a_clock_dated_a_year_ahead_are_read_in_the_order_they_were_made(
+    tmp_path, monkeypatch
+):
+    """The audit's exhibit K2: scanned on a laptop a year fast, then handed over with the
+    clock right. `custody log` showed the hand-over first, and `custody verify` named it, the
+    record that was right, as the break."""
+    monkeypatch.setattr(store_module, "utc_now", lambda: "2027-11-26T00:54:13.000Z")
+    with Store(tmp_path / "s") as store:
+        store.open_case("2026-0412", operator=OPERATOR)
+        store.add_exhibit("2026-0412", "K2", operator=OPERATOR, description="clock ahead test")
+        store.add_custody_event(  # the scan's receipt, dated by the clock
+            "2026-0412", "K2", operator=OPERATOR, received_by=OPERATOR, purpose="analysis"
+        )
+    monkeypatch.setattr(store_module, "utc_now", lambda: "2026-11-24T10:00:00.000Z")
+    with Store(tmp_path / "s") as store:
+        store.add_custody_event(
+            "2026-0412", "K2", operator=OPERATOR, released_by=OPERATOR, received_by="Bob Lab",
+            purpose="transfer to lab",
+        )  # fmt: skip
+        assert [e["received_by"] for e in store.custody_events("2026-0412", "K2")] == [
+            OPERATOR,
+            "Bob Lab",
+        ]
+    runner = CliRunner()
+    log = runner.invoke(main, ["custody", "log", "2026-0412", "K2", "--store", str(tmp_path / "s")])
+    numbers = [int(line.split()[3]) for line in log.stdout.splitlines() if line[:4].isdigit()]
+    assert numbers == sorted(numbers) and len(numbers) == 3
+    verified = runner.invoke(main, ["custody", "verify", "--store", str(tmp_path / "s")])
+    assert verified.exit_code == 0, verified.output
+    assert "custody not continuous" not in verified.output
+    # what is said instead: a clock was wrong, and the dates it gave with it
+    assert "custody record #5 was recorded at 2026-11-24 10:00:00Z, before custody record #4" in (
+        verified.output
+    )

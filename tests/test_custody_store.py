@@ -1435,3 +1435,24 @@ def test_a_new_store_on_a_full_disk_leaves_no_empty_file_to_be_taken_for_a_lost_
     )
     with pytest.raises(StoreFullError, match=r"creating the store failed: the disk holding"):
         Store(tmp_path / "t" / "s")
+
+
+def test_chain_order_keeps_each_chain_s_order_and_merges_chains_by_time():
+    own = [
+        {"chain_id": "a", "seq": 2, "recorded_at": "2027-11-26T00:00:00Z"},  # a clock ahead
+        {"chain_id": "a", "seq": 3, "recorded_at": "2026-11-24T10:00:00Z"},
+        {"chain_id": "a", "seq": 1, "recorded_at": "2026-11-24T09:00:00Z"},
+    ]
+    imported = [
+        {"chain_id": "b", "seq": 7, "recorded_at": "2026-11-23T12:00:00Z"},
+        {"chain_id": "b", "seq": 8, "recorded_at": "2026-11-24T09:30:00+01:00"},  # 08:30Z
+    ]
+    ordered = store_module.chain_order([*own, *imported])
+    assert [(r["chain_id"], r["seq"]) for r in ordered] == [
+        ("b", 7),
+        ("b", 8),
+        ("a", 1),
+        ("a", 2),
+        ("a", 3),
+    ]
+    assert store_module.chain_order([]) == []

@@ -12,6 +12,7 @@ from custody_helpers import OPERATOR, populated_store
 from forensic.cli import main
 from forensic.custody import Store, StoreDamagedError, chain, verify_store
 from forensic.custody.keys import load_or_create_key
+from forensic.custody.verify import dated_out_of_order
 
 
 @pytest.fixture
@@ -370,3 +371,25 @@ def test_a_second_key_under_one_name_is_warned_of_not_failed(store_path, tmp_pat
     assert f"#4 {OPERATOR} {genuine[:16]}; #8 {OPERATOR} {rogue['key_fingerprint'][:16]}." in (
         signers
     )
+
+
+def test_a_record_dated_before_the_one_before_it_in_its_chain_is_warned_of():
+    """A clock a year fast dated a result 2027; the hand-over recorded after it, with the
+    clock set right, is dated 2026: one of the two dates is wrong, and the reader is told."""
+    rows = [
+        ("cases", {"chain_id": "own", "seq": 1, "recorded_at": "2026-11-24T09:00:00Z"}),
+        ("results", {"chain_id": "own", "seq": 2, "recorded_at": "2027-11-26T00:54:13Z"}),
+        ("custody_events", {"chain_id": "own", "seq": 3, "recorded_at": "2026-11-24T10:00:00Z"}),
+        # within the minutes two clocks differ by: no wrong clock
+        ("reports", {"chain_id": "lab", "seq": 8, "recorded_at": "2026-11-24T10:00:00Z"}),
+        ("reports", {"chain_id": "lab", "seq": 9, "recorded_at": "2026-11-24T09:56:00Z"}),
+        ("imports", {"chain_id": "lab", "seq": 10, "recorded_at": "2026-11-24T09:00:00Z"}),
+    ]
+    assert dated_out_of_order(reversed(rows), own_chain="own") == [
+        "custody record #3 was recorded at 2026-11-24 10:00:00Z, before result record #2 "
+        "(2027-11-26 00:54:13Z), which was recorded before it: the clock that dated one of "
+        "them was wrong, and so are the dates it gave",
+        "import record #10 (chain lab) was recorded at 2026-11-24 09:00:00Z, before report "
+        "record #9 (chain lab) (2026-11-24 09:56:00Z), which was recorded before it: the "
+        "clock that dated one of them was wrong, and so are the dates it gave",
+    ]

@@ -34,7 +34,13 @@ from forensic.cli.app import (
 from forensic.commands import command
 from forensic.custody import chain
 from forensic.custody.statements import stated_place
-from forensic.custody.store import Store, StoreDamagedError, as_label, stated_yes_no
+from forensic.custody.store import (
+    Store,
+    StoreDamagedError,
+    as_label,
+    chain_order,
+    stated_yes_no,
+)
 from forensic.custody.verify import UnverifiedChainError, VerifyReport, verify_store
 from forensic.errors import CustodyError, ForensicError, InstallationError
 from forensic.naming import lookalike_remarks
@@ -838,9 +844,13 @@ def _record_line(table: str, r: dict[str, Any]) -> str:
 
 
 def _log(store: Store, case_number: str, item_number: str | None) -> None:
+    """The records of a case (or exhibit) as a table, in the order they were recorded
+    (:func:`~forensic.custody.store.chain_order`), not by the time each computer's clock gave
+    them: a record dated by a clock that was ahead is never shown after those that followed
+    it."""
     where = "case_number = ?" + (" AND item_number = ?" if item_number else "")
     params = [case_number] + ([item_number] if item_number else [])
-    rows = []
+    records = []
     for table in ("exhibits", "custody_events", "measurements", "results", "reports"):
         if table == "reports" and item_number:
             found = store.query(
@@ -850,25 +860,26 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
             )
         else:
             found = store.query(f"SELECT * FROM {table} WHERE {where}", params)
-        for r in found:
-            what = _record_line(table, r)
-            if r["corrects"]:
-                what += f" [corrects {r['corrects'][:12]}]"
-            rows.append(
-                [
-                    r["recorded_at"],
-                    r["chain_id"][:8],
-                    r["seq"],
-                    table,
-                    r.get("item_number"),
-                    r["signer"],
-                    what,
-                    r["hash"][:12],
-                ]
-            )
-    rows.sort(key=lambda row: (row[0], row[1], row[2]))
-    for row in rows:
-        row[0] = utc_when(row[0])
+        records += [(table, r) for r in found]
+    in_order = chain_order({**r, "table": table} for table, r in records)
+    rows = []
+    for r in in_order:
+        table = r["table"]
+        what = _record_line(table, r)
+        if r["corrects"]:
+            what += f" [corrects {r['corrects'][:12]}]"
+        rows.append(
+            [
+                utc_when(r["recorded_at"]),
+                r["chain_id"][:8],
+                r["seq"],
+                table,
+                r.get("item_number"),
+                r["signer"],
+                what,
+                r["hash"][:12],
+            ]
+        )
     if rows:
         _table(["Recorded (UTC)", "Chain", "#", "Kind", "Item", "Signed by", "What", "Hash"], rows)
     else:

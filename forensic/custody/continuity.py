@@ -3,8 +3,9 @@
 A chain of custody (ASTM E1492) is continuous when each transfer is released by the person
 the previous one handed the exhibit to, the first by whoever collected it. The hash chain
 proves that the records were not altered; it cannot tell that they describe an unbroken
-custody. :func:`custody_gaps` reads the events in the order they happened (their stated times,
-not the order they were recorded: a hand-over may be written down later) and names each break;
+custody. :func:`custody_gaps` reads the events in the order they happened
+(:func:`in_time_order`: the order they were recorded, but for a hand-over written down later,
+which its stated time puts where it happened) and names each break;
 :func:`custody_doubts` names a hand-over dated before the exhibit was collected or its case
 opened, and a seal found intact after it was recorded broken with no new seal number.
 :func:`custody_warnings` is both, as ``custody add``, ``custody verify`` and the scan say them;
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from forensic.custody.statements import same_statement  # importable from here, as before
-from forensic.custody.store import CLOCK_TOLERANCE, recorded_moment, utc_when
+from forensic.custody.store import CLOCK_TOLERANCE, chain_order, recorded_moment, utc_when
 
 __all__ = [
     "custody_doubts",
@@ -30,24 +31,55 @@ __all__ = [
     "seals_in_force",
 ]
 
-_UNKNOWN = datetime.max.replace(tzinfo=timezone.utc)
+
+def _written_later(event: Mapping[str, Any]) -> bool:
+    """Whether a hand-over was written down after it happened: its time was stated (``--at``,
+    or kept by a correction) and lies before the record was made by more than clocks differ.
+    Without the time of its record (an event not read from a store) its time is all there is."""
+    happened = recorded_moment(event["event_at"])
+    recorded = recorded_moment(event.get("recorded_at"))
+    if happened is None:
+        return False
+    return recorded is None or happened < recorded - CLOCK_TOLERANCE
+
+
+def _after(event: Mapping[str, Any], moment: datetime) -> bool:
+    """Whether an event is dated after ``moment`` (not when its time is not known)."""
+    when = recorded_moment(event["event_at"])
+    return when is not None and when > moment
 
 
 def in_time_order(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Custody events by the moment they happened, then by record (a time without a zone, in
-    records older than that rule, goes last).
+    """Custody events in the order they happened.
+
+    That is the order they were recorded (:func:`~forensic.custody.store.chain_order`): a
+    hand-over recorded as it happens is dated by the clock, and a clock that was wrong (a
+    year fast) must not put it after the hand-overs recorded after it. A hand-over written
+    down later (its time stated, before its record was made: :func:`_written_later`) is put
+    where its time says it happened, before the events recorded earlier but dated after it.
 
     Parameters
     ----------
     events : sequence of mapping
-        Custody events, each with its ``event_at`` and ``seq``.
+        Custody events, each with its ``event_at`` and ``seq`` (and, read from the store,
+        ``recorded_at`` and ``chain_id``), in any order.
 
     Returns
     -------
     list of mapping
-        The same events, sorted.
+        The same events, in order.
     """
-    return sorted(events, key=lambda e: (recorded_moment(e["event_at"]) or _UNKNOWN, e["seq"]))
+    ordered: list[Mapping[str, Any]] = []
+    for event in chain_order(events):
+        place = len(ordered)
+        if _written_later(event):
+            happened = recorded_moment(event["event_at"])
+            # back past each event recorded before it but dated after it (one whose time is
+            # not known is not known to be after it)
+            while place and _after(ordered[place - 1], happened):
+                place -= 1
+        ordered.insert(place, event)
+    return ordered
 
 
 def custody_gaps(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.custody import chain
-from forensic.custody.store import Store, recorded_moment
+from forensic.custody.store import Store, chain_order, recorded_moment
 from forensic.custody.verify import Problem, VerifyReport, verify_store
 
 __all__ = ["LaterRecord", "SinceReport", "chain_standing", "concerns", "since_report"]
@@ -200,9 +200,9 @@ def since_report(
         for h in sorted(cited - set(by_hash))
     ]
     later_measurements = {row["hash"] for table, row in later if table == "measurements"}
-    in_order = sorted(
-        later, key=lambda item: (item[1]["recorded_at"], item[1]["chain_id"], item[1]["seq"])
-    )
+    # in the order they were recorded, not by their computers' clocks
+    tables = {id(row): table for table, row in later}
+    in_order = [(tables[id(row)], row) for row in chain_order(row for _, row in later)]
     for table, row in in_order:
         corrected = _cited_corrected(row, table, by_hash, cited)
         if corrected is not None:

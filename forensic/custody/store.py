@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import heapq
 import json
 import os
 import re
@@ -45,10 +46,10 @@ import sqlite3
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 
@@ -89,6 +90,7 @@ __all__ = [
     "StoreGoneError",
     "StoreReadOnlyError",
     "as_label",
+    "chain_order",
     "check_outputs_off_store",
     "is_evidence_store",
     "raw_sha256",
@@ -376,6 +378,46 @@ def utc_when(iso: str | None) -> str:
     if moment is None:
         return str(iso)
     return moment.strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+_NO_MOMENT = datetime.min.replace(tzinfo=timezone.utc)
+
+
+_Record = TypeVar("_Record", bound=Mapping[str, Any])
+
+
+def chain_order(records: Iterable[_Record]) -> list[_Record]:
+    """Records in the order they were recorded: by their position in their chain (``seq``,
+    the record number), not by the time each says it was recorded.
+
+    A record's ``recorded_at`` is what its computer's clock read: a clock a year fast dates a
+    record after those recorded after it, and ordered by it a correct hand-over would be shown
+    before the scan it followed. Its position is not a clock's: the chain gives it. The
+    records of another chain (imported from a bundle: another store's) have positions of
+    their own, which say nothing of this store's; each chain keeps its order, and the chains
+    are merged by the time each record was recorded.
+
+    Parameters
+    ----------
+    records : iterable of mapping
+        Records of the store (each with ``seq`` and, read from the store, ``chain_id`` and
+        ``recorded_at``), in any order.
+
+    Returns
+    -------
+    list of mapping
+        The same records, in chain order.
+    """
+    chains: dict[str, list[_Record]] = {}
+    for record in records:
+        chains.setdefault(str(record.get("chain_id") or ""), []).append(record)
+    runs = [sorted(rows, key=lambda r: r["seq"]) for _, rows in sorted(chains.items())]
+    if len(runs) < 2:
+        return runs[0] if runs else []
+    # each run is taken in its own order, whatever its times: a merge, not a sort
+    return list(
+        heapq.merge(*runs, key=lambda r: recorded_moment(r.get("recorded_at")) or _NO_MOMENT)
+    )
 
 
 def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
@@ -1583,27 +1625,28 @@ class Store:
     # -- current view (corrections applied) ------------------------------------------------------
 
     def current(self, table: str, where: str = "1", params: tuple | list = ()) -> list[dict]:
-        """Rows of ``table`` matching ``where`` that no later record corrects, oldest first."""
-        return self.query(
-            f"SELECT * FROM {table} WHERE ({where}) AND hash NOT IN "
-            f"(SELECT corrects FROM {table} WHERE corrects IS NOT NULL) "
-            f"ORDER BY recorded_at, chain_id, seq",
-            params,
+        """Rows of ``table`` matching ``where`` that no later record corrects, in the order
+        they were recorded (:func:`chain_order`)."""
+        return chain_order(
+            self.query(
+                f"SELECT * FROM {table} WHERE ({where}) AND hash NOT IN "
+                f"(SELECT corrects FROM {table} WHERE corrects IS NOT NULL)",
+                params,
+            )
         )
 
     def corrections(
         self, table: str, where: str = "1", params: tuple | list = ()
     ) -> list[tuple[dict, dict]]:
-        """``(earlier, correcting)`` record pairs of ``table`` matching ``where``, oldest first.
+        """``(earlier, correcting)`` record pairs of ``table`` matching ``where``, in the
+        order the corrections were recorded (:func:`chain_order`).
 
         What :meth:`current` hides: each record that corrects another, with the record it
         corrects (which stays in the store as it was recorded).
         """
         pairs = []
-        for later in self.query(
-            f"SELECT * FROM {table} WHERE ({where}) AND corrects IS NOT NULL "
-            "ORDER BY recorded_at, chain_id, seq",
-            params,
+        for later in chain_order(
+            self.query(f"SELECT * FROM {table} WHERE ({where}) AND corrects IS NOT NULL", params)
         ):
             earlier = self.query(f"SELECT * FROM {table} WHERE hash = ?", (later["corrects"],))
             if earlier:

@@ -15,13 +15,15 @@ reported too. The first problem in chain order is "the first bad record".
 
 What verifies may still deserve a reader's eye: one operator name signing with more than one
 key (a key change, or someone else registering a key under that name:
-:func:`several_keys_warning`) and an exhibit's custody log that cannot be as recorded
-(:func:`forensic.custody.continuity.custody_warnings`). These are
+:func:`several_keys_warning`), an exhibit's custody log that cannot be as recorded
+(:func:`forensic.custody.continuity.custody_warnings`) and a record dated before the one before
+it in its chain (:func:`dated_out_of_order`: a computer's clock was wrong). These are
 :attr:`VerifyReport.warnings`, not problems: the records verify.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,13 +33,14 @@ from typing import Any
 from forensic.custody import chain
 from forensic.custody.continuity import custody_warnings
 from forensic.custody.keys import fingerprint, verify_signature
-from forensic.custody.store import Store
+from forensic.custody.store import CLOCK_TOLERANCE, Store, recorded_moment, utc_when
 from forensic.errors import CustodyError
 
 __all__ = [
     "Problem",
     "UnverifiedChainError",
     "VerifyReport",
+    "dated_out_of_order",
     "key_uses",
     "links_digest",
     "record_label",
@@ -363,6 +366,7 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
         for name, uses in key_uses(by_hash.values()).items()
         if len(uses) > 1
     ]
+    report.warnings += dated_out_of_order(by_hash.values(), own_chain=store.chain_id)
     cases = {c["case_number"]: c for c in store.current("cases")}
     for exhibit in store.current("exhibits"):
         case_number, item = exhibit["case_number"], exhibit["item_number"]
@@ -411,6 +415,53 @@ def record_label(table: str, row: Mapping[str, Any], own_chain: str | None = Non
     if own_chain is not None and row["chain_id"] != own_chain:
         label += f" (chain {row['chain_id'][:8]})"
     return label
+
+
+def dated_out_of_order(
+    records: Iterable[tuple[str, Mapping[str, Any]]], *, own_chain: str | None = None
+) -> list[str]:
+    """Each record dated before the record before it in its chain, by more than clocks differ
+    (:data:`~forensic.custody.store.CLOCK_TOLERANCE`), in words.
+
+    Records are made one after another, so one of the two was dated by a wrong clock: one that
+    was behind (a store refuses it since, :meth:`~forensic.custody.store.Store.check_clock`),
+    or one that was ahead, which a record made with ``--clock-checked`` then follows. The
+    dates the records state (when analysed, received, issued) are as wrong as that clock; the
+    order in which they are read is their chain's, which is not.
+
+    Parameters
+    ----------
+    records : iterable of (str, mapping)
+        ``(table, row)`` of the records, each with ``chain_id``, ``seq`` and ``recorded_at``,
+        in any order.
+    own_chain : str, optional
+        The store's own chain id, to name the chain of another's records
+        (:func:`record_label`).
+
+    Returns
+    -------
+    list of str
+        One sentence per record dated before the one before it, in chain order.
+    """
+    chains: dict[str, dict[int, tuple[str, Mapping[str, Any]]]] = defaultdict(dict)
+    for table, row in records:
+        chains[row["chain_id"]].setdefault(row["seq"], (table, row))
+    said = []
+    for chain_id in sorted(chains, key=lambda c: (c != own_chain, c)):
+        positions = chains[chain_id]
+        ordered = [positions[seq] for seq in sorted(positions)]
+        for (table_before, before), (table, row) in itertools.pairwise(ordered):
+            then, now = recorded_moment(before["recorded_at"]), recorded_moment(row["recorded_at"])
+            if then is None or now is None or now >= then - CLOCK_TOLERANCE:
+                continue
+            said.append(
+                f"{record_label(table, row, own_chain)} was recorded at "
+                f"{utc_when(row['recorded_at'])}, before "
+                f"{record_label(table_before, before, own_chain)} "
+                f"({utc_when(before['recorded_at'])}), which was recorded before it: the clock "
+                "that dated one of them was wrong, and so are the dates it gave"
+            )
+    return said
 
 
 def key_uses(

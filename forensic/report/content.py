@@ -31,7 +31,7 @@ from forensic.custody.continuity import (
     in_time_order,
 )
 from forensic.custody.keys import fingerprint, verify_signature
-from forensic.custody.store import Store, recorded_moment, utc_now, utc_when
+from forensic.custody.store import Store, chain_order, recorded_moment, utc_now, utc_when
 from forensic.custody.unrecorded import signature_finding
 from forensic.custody.verify import (
     UnverifiedChainError,
@@ -430,25 +430,30 @@ def correction_changes(
 
 
 def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, Any]]:
-    """Every correction of the exhibit's label and custody events: what each one changed."""
-    found = []
-    for table, what in CORRECTED_RECORDS.items():
+    """Every correction of the exhibit's label and custody events, in the order they were
+    recorded (:func:`~forensic.custody.store.chain_order`): what each one changed."""
+    corrected = {}  # each correcting record, by its hash: its table and the record it corrects
+    for table in CORRECTED_RECORDS:
         for earlier, later in store.corrections(
             table, "case_number = ? AND item_number = ?", (case_number, item)
         ):
-            found.append(
-                {
-                    "what": what,
-                    "record": later["seq"],
-                    "record_hash": later["hash"],
-                    "recorded_at": later["recorded_at"],
-                    "signed_by": later["signer"],
-                    "corrects_record": earlier["seq"],
-                    "corrects_hash": earlier["hash"],
-                    "changes": correction_changes(table, earlier, later),
-                }
-            )
-    return sorted(found, key=lambda c: _moment_key(c["recorded_at"]))
+            corrected[later["hash"]] = (table, earlier, later)
+    found = []
+    for later in chain_order(later for _, _, later in corrected.values()):
+        table, earlier, _ = corrected[later["hash"]]
+        found.append(
+            {
+                "what": CORRECTED_RECORDS[table],
+                "record": later["seq"],
+                "record_hash": later["hash"],
+                "recorded_at": later["recorded_at"],
+                "signed_by": later["signer"],
+                "corrects_record": earlier["seq"],
+                "corrects_hash": earlier["hash"],
+                "changes": correction_changes(table, earlier, later),
+            }
+        )
+    return found
 
 
 def _key_warnings(store: Store, records: list[tuple[str, Mapping[str, Any]]]) -> list[str]:
