@@ -1203,10 +1203,13 @@ class _Scan:
         return _identify_against(self.reference)
 
     def check_numbers(self) -> None:
-        """Refuse a case or exhibit number that looks like a typing error of a recorded one,
-        or that mixes scripts (:func:`_refuse_near_duplicates`), and find who signs
-        (:attr:`signer`; from here on :attr:`operator` is the name it signs under). Nothing
-        is recorded yet, and the laser has not fired."""
+        """Refuse to record with a clock that reads a time it cannot be
+        (:meth:`~forensic.custody.store.Store.check_clock`), and a case or exhibit number that
+        looks like a typing error of a recorded one, or that mixes scripts
+        (:func:`_refuse_near_duplicates`); find who signs (:attr:`signer`; from here on
+        :attr:`operator` is the name it signs under). Nothing is recorded yet, and the laser
+        has not fired."""
+        self.db.check_clock()
         _refuse_near_duplicates(self.db, self.case_number, self.item_number, operator=self.operator)
         self.signer = who_signs(self.db, self.operator)
         self.operator = self.signer.name  # as it signs in this store, from here on
@@ -1643,6 +1646,7 @@ def scan(
     open_instrument: Callable[[str], Any] | None = None,
     identify: Callable[[Any], Mapping[str, Any]] | None = None,
     store_wait_s: float | None = None,
+    clock_checked: bool = False,
 ) -> ScanResult:
     """From instrument to signed report: the technician's one command, as a function.
 
@@ -1651,6 +1655,10 @@ def scan(
     already says so); acquire one spectrum; store the raw spectrum and its measurement record
     (committed before any analysis, so nothing is lost if analysis fails or the process is
     killed); identify; record the result; write the report.
+
+    Before anything is recorded or the laser fires, it refuses to record with a clock that
+    reads a time it cannot be (before this release, or before the store's last record:
+    :class:`~forensic.custody.store.ClockError`).
 
     Parameters
     ----------
@@ -1711,6 +1719,11 @@ def scan(
     store_wait_s : float, optional
         How long to wait, saying so, for a store another process keeps locked when the raw
         spectrum is to be saved (default :data:`STORE_WAIT_S`).
+    clock_checked : bool
+        Record even though this computer's clock reads earlier than the store's last record:
+        a person has checked that the clock is right
+        (:meth:`~forensic.custody.store.Store.check_clock`). For a store given as a path; a
+        :class:`Store` given is used as it was opened.
 
     Returns
     -------
@@ -1750,7 +1763,7 @@ def scan(
         overwrite=overwrite,
     )
     own_store = not isinstance(store, Store)
-    db = Store(store) if own_store else store
+    db = Store(store, clock_checked=clock_checked) if own_store else store
     said_on_wait = db.on_wait  # while the scan runs, a wait for the store is its progress
     run = _Scan(
         db=db,

@@ -294,7 +294,7 @@ def test_records_a_clock_dated_a_year_ahead_are_read_in_the_order_they_were_made
             "2026-0412", "K2", operator=OPERATOR, received_by=OPERATOR, purpose="analysis"
         )
     monkeypatch.setattr(store_module, "utc_now", lambda: "2026-11-24T10:00:00.000Z")
-    with Store(tmp_path / "s") as store:
+    with Store(tmp_path / "s", clock_checked=True) as store:  # set right, and checked
         store.add_custody_event(
             "2026-0412", "K2", operator=OPERATOR, released_by=OPERATOR, received_by="Bob Lab",
             purpose="transfer to lab",

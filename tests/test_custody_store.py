@@ -1437,6 +1437,124 @@ def test_a_new_store_on_a_full_disk_leaves_no_empty_file_to_be_taken_for_a_lost_
         Store(tmp_path / "t" / "s")
 
 
+# -- the computer's clock --------------------------------------------------------------------------
+
+
+def _clock_reads(monkeypatch, iso: str) -> None:
+    """This computer's clock, as the store reads it, set to ``iso``."""
+    monkeypatch.setattr(store_module, "utc_now", lambda: iso)
+
+
+def test_a_clock_behind_the_store_s_last_record_records_nothing(tmp_path, monkeypatch):
+    """A laptop clock a year slow dated the receipt, measurement and result a year before the
+    case was opened, without a word: a date recorded is never changed."""
+    _clock_reads(monkeypatch, "2026-11-24T10:00:00.000Z")
+    store = populated_store(tmp_path / "s")
+    head = store.head()
+    # clocks differ a little: up to CLOCK_TOLERANCE behind is no wrong clock
+    _clock_reads(monkeypatch, "2026-11-24T09:56:00.000Z")
+    store.add_custody_event("CASE-1", "EX-1", operator=OPERATOR, received_by="Bo", purpose="x")
+    head = store.head()
+    _clock_reads(monkeypatch, "2026-11-24T09:50:00.000Z")  # 6 minutes behind the last one
+    said = (
+        r"this computer's clock reads 2026-11-24 09:50:00Z, but the last record in "
+        rf"{re.escape(str(store.db_path))} \(record #{head[0]}\) was recorded at 2026-11-24 "
+        r"09:56:00Z, 6 minutes later: .* Set this laptop's clock to the right date, time and "
+        r"time zone, then run the command again; if it is right \(check it against a phone\), "
+        r"that record was dated by a clock that was ahead: run the command again with "
+        r"--clock-checked\. Nothing was recorded$"
+    )
+    with pytest.raises(store_module.ClockError, match=said):
+        store.add_custody_event("CASE-1", "EX-1", operator=OPERATOR, received_by="Cy", purpose="x")
+    with pytest.raises(store_module.ClockError):  # nor a new signer's key, first of all
+        store.add_custody_event(
+            "CASE-1", "EX-1", operator="New Signer", received_by="Cy", purpose="x"
+        )
+    with pytest.raises(store_module.ClockError):  # nor the scan's check, before the laser
+        store.check_clock()
+    assert store.head() == head
+    assert "New Signer" not in store.operator_fingerprints()
+    assert not store_module.key_path("New Signer").exists()  # no key made for nothing
+    store.close()
+
+
+def test_a_clock_checked_records_after_a_record_a_clock_ahead_dated(tmp_path, monkeypatch):
+    """A record dated a year ahead: the clock that is right is refused once, recorded when a
+    person says it is right, and from then on as ever (the chain keeps the order)."""
+    _clock_reads(monkeypatch, "2027-11-26T00:54:13.000Z")  # a year fast
+    populated_store(tmp_path / "s").close()
+    _clock_reads(monkeypatch, "2026-11-24T10:00:00.000Z")  # set right
+    with Store(tmp_path / "s") as store, pytest.raises(store_module.ClockError, match="366 days"):
+        store.add_custody_event("CASE-1", "EX-1", operator=OPERATOR, received_by="Bo", purpose="x")
+    with Store(tmp_path / "s", clock_checked=True) as store:
+        event = store.add_custody_event(
+            "CASE-1", "EX-1", operator=OPERATOR, received_by="Bo", purpose="x"
+        )
+    assert event["recorded_at"] == "2026-11-24T10:00:00.000Z"
+    _clock_reads(monkeypatch, "2026-11-24T10:05:00.000Z")
+    with Store(tmp_path / "s") as store:
+        store.add_custody_event("CASE-1", "EX-1", operator=OPERATOR, received_by="Cy", purpose="x")
+        # in the order they were recorded, not by their dates
+        assert [e["received_by"] for e in store.custody_events("CASE-1", "EX-1")][-2:] == [
+            "Bo",
+            "Cy",
+        ]
+        assert verify_store(store).ok
+
+
+@pytest.mark.parametrize("clock_checked", [False, True])
+def test_a_clock_before_this_release_records_nothing(tmp_path, monkeypatch, clock_checked):
+    """A clock reset to a factory date, or a year slow, in a new store: nothing in the store
+    shows it, but no computer running this release can read a time before it was made."""
+    _clock_reads(monkeypatch, "2025-11-22T17:05:54.000Z")
+    with (
+        Store(tmp_path / "s", clock_checked=clock_checked) as store,
+        pytest.raises(
+            store_module.ClockError,
+            match=r"^this computer's clock reads 2025-11-22 17:05:54Z, before this release of "
+            r"forensic was made \(2026-11-22\): every record would be dated wrong, for good\. "
+            r"Set this laptop's clock",
+        ),
+    ):
+        store.open_case("C-1", operator=OPERATOR)
+    with Store(tmp_path / "s") as store:
+        assert store.head()[0] == 0
+
+
+def test_a_command_refused_for_its_clock_says_so_and_records_with_clock_checked(
+    tmp_path, monkeypatch
+):
+    _clock_reads(monkeypatch, "2027-11-26T00:54:13.000Z")
+    populated_store(tmp_path / "s").close()
+    _clock_reads(monkeypatch, "2026-11-24T10:00:00.000Z")
+    command = ["custody", "add", "CASE-1", "EX-1", "--released-by", OPERATOR, "--received-by"]
+    command += ["Bob Lab", "--purpose", "transfer to lab", "--store", str(tmp_path / "s")]
+    command += ["--operator", OPERATOR]
+    runner = CliRunner()
+    refused = runner.invoke(main, command)
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.startswith(
+        "error: this computer's clock reads 2026-11-24 10:00:00Z, but the last record in "
+    )
+    assert "was recorded at 2027-11-26 00:54:13Z, 366 days later" in refused.stderr
+    done = runner.invoke(main, [*command, "--clock-checked"])
+    assert done.exit_code == 0, done.output
+    # the hand-over that followed is no break: the log reads the records in chain order
+    assert "WARNING" not in done.stderr
+    log = runner.invoke(main, ["custody", "log", "CASE-1", "EX-1", "--store", str(tmp_path / "s")])
+    kinds = [line.split()[4] for line in log.stdout.splitlines()[2:] if line[:4].isdigit()]
+    assert kinds == ["exhibits", "custody_events", "measurements", "results", "custody_events"]
+    verified = runner.invoke(main, ["custody", "verify", "--store", str(tmp_path / "s")])
+    assert verified.exit_code == 0, verified.output
+    # no break in the custody log; the dates one clock gave are said to be wrong
+    (warning,) = [line for line in verified.output.splitlines() if "WARNING" in line]
+    assert warning.endswith(
+        "custody record #7 was recorded at 2026-11-24 10:00:00Z, before result record #6 "
+        "(2027-11-26 00:54:13Z), which was recorded before it: the clock that dated one of "
+        "them was wrong, and so are the dates it gave"
+    )
+
+
 def test_chain_order_keeps_each_chain_s_order_and_merges_chains_by_time():
     own = [
         {"chain_id": "a", "seq": 2, "recorded_at": "2027-11-26T00:00:00Z"},  # a clock ahead

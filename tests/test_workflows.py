@@ -20,6 +20,7 @@ import textwrap
 import threading
 import time
 from contextlib import suppress
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +37,10 @@ from forensic import files as forensic_files
 from forensic import workflows
 from forensic.cli import main
 from forensic.custody import Store, verify_store
+from forensic.custody import store as store_module
 from forensic.custody.continuity import custody_gaps
 from forensic.custody.keys import load_or_create_key
-from forensic.custody.store import NOT_DESCRIBED, StoreBusyError, StoreGoneError
+from forensic.custody.store import NOT_DESCRIBED, StoreBusyError, StoreGoneError, utc_when
 from forensic.custody.unrecorded import statement
 from forensic.errors import (
     CustodyError,
@@ -320,6 +322,39 @@ def _progress_of(tmp_path, **kw):
     progress = []
     result = _run(tmp_path, progress=lambda stage, message: progress.append((stage, message)), **kw)
     return result, dict(progress)
+
+
+def test_a_scan_on_a_clock_behind_the_store_stops_before_the_instrument_opens(
+    tmp_path, monkeypatch
+):
+    """A clock a year slow: the scan recorded "Analysed 2025-11-22" and issued report
+    FR-20251122-... for a case opened a year later, without a word of the clock."""
+    first = _run(tmp_path)
+    last = datetime.fromisoformat(first.result["recorded_at"].replace("Z", "+00:00"))
+    behind = (last - timedelta(hours=3)).isoformat(timespec="milliseconds")
+    monkeypatch.setattr(store_module, "utc_now", lambda: behind.replace("+00:00", "Z"))
+    opened = []
+
+    def instrument(url):
+        opened.append(url)
+        return FakeInstrument()
+
+    with Store(tmp_path / "s") as store:
+        head = store.head()
+    with pytest.raises(store_module.ClockError) as refused:
+        _run(tmp_path, open_instrument=instrument)
+    assert str(refused.value).startswith(
+        f"this computer's clock reads {utc_when(behind)}, but the last record in "
+        f"{tmp_path / 's' / 'forensic.db'} (record #{head[0]}) was recorded at "
+        f"{utc_when(first.result['recorded_at'])}, 3 hours later"
+    )
+    assert opened == []
+    with Store(tmp_path / "s") as store:
+        assert store.head() == head
+    # the technician has checked the clock: the analysis is recorded, after the last record
+    again = _run(tmp_path, open_instrument=instrument, clock_checked=True)
+    assert again.measurement["seq"] > head[0] and opened == ["fake:instrument"]
+    assert again.measurement["recorded_at"] == behind.replace("+00:00", "Z")
 
 
 def test_a_second_scan_describing_the_exhibit_otherwise_is_warned_and_recorded(tmp_path):

@@ -2,8 +2,9 @@
 
 Every command takes ``--store PATH`` (or ``$FORENSIC_STORE``); commands that write take
 ``--operator NAME`` (or ``$FORENSIC_OPERATOR``, else the login name), whose Ed25519 key signs
-what is recorded. Commands that only read (case list/show, exhibit show, custody log/verify)
-open the store read-only, so they work on a store one may not write and never change it;
+what is recorded, and ``--clock-checked`` (:func:`clock_option`). Commands that only read
+(case list/show, exhibit show, custody log/verify) open the store read-only, so they work on a
+store one may not write and never change it;
 ``report`` and ``bundle export`` record what they issue (the report, the exporter's key), so
 they need a store they can write, as every other command does.
 """
@@ -105,6 +106,41 @@ def operator_option(func):
     )(func)
 
 
+_CLOCK_CHECKED = "forensic.clock_checked"
+"""Where ``--clock-checked`` is kept in a command's context (:func:`clock_option`)."""
+
+
+def _keep_clock_checked(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    ctx.meta[_CLOCK_CHECKED] = bool(value)
+
+
+def clock_checked() -> bool:
+    """Whether the command running was given ``--clock-checked`` (:func:`clock_option`).
+
+    Returns
+    -------
+    bool
+        False outside a command, or when it was not given.
+    """
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_CLOCK_CHECKED))
+
+
+def clock_option(func):
+    """``--clock-checked`` on every command that records: the technician has checked that
+    this laptop's clock is right, and it records although the store's last record is dated
+    later (:meth:`~forensic.custody.store.Store.check_clock`), which a clock that was ahead
+    dated. Kept in the command's context, for the store it opens (:func:`clock_checked`)."""
+    return click.option(
+        "--clock-checked",
+        is_flag=True,
+        expose_value=False,
+        callback=_keep_clock_checked,
+        help="This laptop's clock is right (checked against a phone): record although the "
+        "store's last record is dated later, by a clock that was ahead.",
+    )(func)
+
+
 def _place(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A place as records state it (:func:`~forensic.custody.statements.stated_place`:
     one-spaced). Given blank it is refused, not taken for "not stated": the option was given
@@ -168,7 +204,7 @@ def _open(
     differs from a signer's only in letter case or spacing is warned of (not refused) as its
     first record is signed, which makes a second key, under what reads as another person (a
     command that records nothing says nothing of it)."""
-    with Store(store_path, create=create) as store:
+    with Store(store_path, create=create, clock_checked=clock_checked()) as store:
         store.on_wait = _say_waiting
         if operator:
             signer = who_signs(store, operator)
@@ -313,6 +349,7 @@ def _print_verdict(text: str) -> None:
     "--exhibit", "item_number", required=True, callback=_label, help="Exhibit (item) number."
 )
 @operator_option
+@clock_option
 @click.option(
     "--report", "report_path", type=click.Path(path_type=Path), help="Write the PDF report here."
 )
@@ -409,6 +446,7 @@ def scan(
             library=library_path,
             overwrite=force,
             progress=progress,
+            clock_checked=clock_checked(),
         )
     _print_verdict(result.verdict)
     for line in result_lines(result.identification, top=SCAN_HITS_SHOWN):
@@ -456,6 +494,7 @@ def case() -> None:
 @click.option("--notes")
 @mixed_scripts_option
 @operator_option
+@clock_option
 @store_option
 def case_new(*, case_number, title, unit, location, notes, mixed_scripts, operator, store_path):
     """Open a new case."""
@@ -573,6 +612,7 @@ def exhibit() -> None:
 )
 @mixed_scripts_option
 @operator_option
+@clock_option
 @store_option
 def exhibit_add(
     *,
@@ -641,6 +681,7 @@ def exhibit_show(case_number, item_number, store_path):
 @click.argument("item_number", callback=_label)
 @library_option
 @operator_option
+@clock_option
 @store_option
 def exhibit_identify(case_number, item_number, library_path, operator, store_path):
     """Identify the exhibit's saved spectra that have no result (a scan stopped or failed
@@ -681,6 +722,7 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
     "reports say so, and that you accepted it.",
 )
 @operator_option
+@clock_option
 @store_option
 def exhibit_record_spectrum(spectrum_file, accept_unverified, operator, store_path):
     """Record a spectrum a scan measured but could not save in the store (locked, full, gone,
@@ -760,6 +802,7 @@ def custody() -> None:
     "its time and seal among them, is kept from it).",
 )
 @operator_option
+@clock_option
 @store_option
 def custody_add(
     *,
@@ -1114,6 +1157,7 @@ def _signature_differs(signature: dict[str, Any], recorded: dict[str, Any]) -> l
     "every page then says UNVERIFIED, and the command exits 3.",
 )
 @operator_option
+@clock_option
 @store_option
 def report(
     *,
@@ -1326,6 +1370,7 @@ def bundle() -> None:
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Zip file to write.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @operator_option
+@clock_option
 @store_option
 def bundle_export(case_number, out, force, operator, store_path):
     """Write a case's records, raw spectra, reports and public keys to a signed zip."""
@@ -1343,6 +1388,7 @@ def bundle_export(case_number, out, force, operator, store_path):
 @bundle.command("import")
 @click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @operator_option
+@clock_option
 @store_option
 def bundle_import(bundle_file, operator, store_path):
     """Verify a bundle completely, then add it to the store (nothing is added on any failure)."""

@@ -77,12 +77,15 @@ from forensic.spectrum import Spectrum
 
 __all__ = [
     "APPLICATION_ID",
+    "CLOCK_TOLERANCE",
     "DB_NAME",
+    "EARLIEST_CLOCK",
     "MIGRATIONS",
     "NOT_DESCRIBED",
     "RAW_SPECTRUM_MEDIA_TYPE",
     "READABLE_SINCE",
     "SCHEMA_VERSION",
+    "ClockError",
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
@@ -270,8 +273,37 @@ def _parse_iso(text: str) -> datetime:
     )
 
 
-#: How far ahead of this computer's clock a stated time may be (clocks differ a little).
 CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far two clocks may differ and still be taken as right: how far ahead of this computer's
+clock a stated time may be, and how far behind the store's last record this computer's clock
+may read (:meth:`Store.check_clock`). A laptop's clock left to itself drifts by seconds a
+day, and two laptops sharing a store by a minute or two; a clock set wrong is wrong by far
+more (a time zone: an hour or half an hour; a date: a day or more), so five minutes never
+troubles a clock that is right and lets none of those pass."""
+
+EARLIEST_CLOCK = datetime(2026, 11, 22, tzinfo=timezone.utc)
+"""No clock that reads a time before this one can be right on a computer running this
+release: the day its shipped reference library was first published
+(``spectral_library/CHANGELOG.md``). A clock reset to a factory date, or a year behind, reads
+earlier; a newer release may move it on, never back."""
+
+
+def _how_long(span: timedelta) -> str:
+    """A span of time as a person says it: ``"400 days"``, ``"3 hours"``, ``"12 minutes"``."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes >= 2 * 24 * 60:
+        count, unit = minutes // (24 * 60), "day"
+    elif minutes >= 2 * 60:
+        count, unit = minutes // 60, "hour"
+    else:
+        count, unit = minutes, "minute"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+class ClockError(CustodyError):
+    """This computer's clock reads a time it cannot be (before :data:`EARLIEST_CLOCK`, or
+    before the store's last record): what it recorded would be dated wrong, for good, so
+    nothing is recorded until the clock is set."""
 
 
 def record_time(text: str, what: str, *, date_alone: bool = False) -> str:
@@ -765,6 +797,10 @@ class Store:
         The store must exist and have this toolkit's schema.
     busy_timeout_s : float, default 30
         How long to wait for another process's write to finish before failing.
+    clock_checked : bool, default False
+        Record even where this computer's clock reads earlier than the store's last record
+        (:meth:`check_clock`): a person has checked that the clock is right, so that record
+        was dated by a clock that was ahead.
 
     Raises
     ------
@@ -784,10 +820,12 @@ class Store:
         create: bool = True,
         read_only: bool = False,
         busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+        clock_checked: bool = False,
     ) -> None:
         self.db_path = resolve_store_path(path)
         self.read_only = read_only
         self.busy_timeout_s = busy_timeout_s
+        self.clock_checked = clock_checked
         self._depth = 0
         self._keys: dict[str, OperatorKey] = {}
         # called with an operator's name just before their key is first registered (their
@@ -1327,15 +1365,73 @@ class Store:
 
     def head(self, chain_id: str | None = None) -> tuple[int, str]:
         """``(seq, hash)`` of the last record of a chain (``(0, GENESIS_HASH)`` when empty)."""
+        last = self._last_record(chain_id)
+        return (0, chain.GENESIS_HASH) if last is None else (last["seq"], last["hash"])
+
+    def _last_record(self, chain_id: str | None = None) -> dict[str, Any] | None:
+        """``seq``, ``hash``, ``recorded_at`` and ``table`` of the last record of a chain
+        (this store's own by default); None when it has none."""
         chain_id = chain_id or self.chain_id
         union = " UNION ALL ".join(
-            f"SELECT seq, hash FROM {t} WHERE chain_id = ?" for t in chain.CHAINED_TABLES
+            f"SELECT seq, hash, recorded_at, '{t}' AS kind FROM {t} WHERE chain_id = ?"
+            for t in chain.CHAINED_TABLES
         )
         row = self.conn.execute(
-            f"SELECT seq, hash FROM ({union}) ORDER BY seq DESC LIMIT 1",
+            f"SELECT seq, hash, recorded_at, kind FROM ({union}) ORDER BY seq DESC LIMIT 1",
             [chain_id] * len(chain.CHAINED_TABLES),
         ).fetchone()
-        return (0, chain.GENESIS_HASH) if row is None else (int(row[0]), row[1])
+        if row is None:
+            return None
+        return {"seq": int(row[0]), "hash": row[1], "recorded_at": row[2], "table": row[3]}
+
+    def check_clock(self) -> None:
+        """Refuse to record while this computer's clock reads a time it cannot be.
+
+        Every record is dated by the clock (its ``recorded_at``, and a hand-over's time when
+        none is stated), and a date once recorded is never changed. So before anything is
+        recorded (and a scan checks before the laser fires), the clock must not read:
+
+        - a time before :data:`EARLIEST_CLOCK` (no computer running this release can rightly);
+        - a time earlier, by more than :data:`CLOCK_TOLERANCE`, than the last record of this
+          store's chain was recorded: the store's records were made one after another, so
+          either this clock is behind or the clock that dated that record was ahead. Only a
+          person can tell which; ``clock_checked`` (given when this store was opened) says
+          that the clock is right, and the record is made after that one, as the chain
+          says, whatever their times.
+
+        A clock that is ahead cannot be seen from the store: being later than its last record
+        is what a clock that is right reads.
+
+        Raises
+        ------
+        ClockError
+            Naming both times, and to set this computer's clock; nothing was recorded.
+        """
+        now = utc_now()
+        moment = recorded_moment(now)
+        if moment < EARLIEST_CLOCK:
+            raise ClockError(
+                f"this computer's clock reads {utc_when(now)}, before this release of forensic "
+                f"was made ({EARLIEST_CLOCK:%Y-%m-%d}): every record would be dated wrong, for "
+                "good. Set this laptop's clock to the right date, time and time zone, then run "
+                "the command again; nothing was recorded"
+            )
+        last = self._last_record()
+        if last is None or self.clock_checked:
+            return
+        then = recorded_moment(last["recorded_at"])
+        if then is None or moment >= then - CLOCK_TOLERANCE:
+            return
+        raise ClockError(
+            f"this computer's clock reads {utc_when(now)}, but the last record in "
+            f"{self.db_path} (record #{last['seq']}) was recorded at "
+            f"{utc_when(last['recorded_at'])}, {_how_long(then - moment)} later: records are "
+            "made one after another, so this "
+            "clock is behind, or the one that dated that record was ahead. Set this laptop's "
+            "clock to the right date, time and time zone, then run the command again; if it "
+            "is right (check it against a phone), that record was dated by a clock that was "
+            "ahead: run the command again with --clock-checked. Nothing was recorded"
+        )
 
     def appended_since(self, seq: int) -> list[tuple[str, dict[str, Any]]]:
         """``(table, row)`` of every record this store's chain gained after position ``seq``
@@ -1354,6 +1450,7 @@ class Store:
         operator = check_operator_name(operator)
         key = self._keys.get(operator)
         if key is None:
+            self.check_clock()  # a clock that records nothing makes no key either
             key = load_or_create_key(operator)
         with self.transaction():
             known = self.conn.execute(
@@ -1558,6 +1655,7 @@ class Store:
         self, table: str, fields: Mapping[str, Any], key: OperatorKey, corrects: str | None
     ) -> dict[str, Any]:
         assert self._depth, "records are inserted inside a transaction"  # internal invariant
+        self.check_clock()  # before every record: the transaction is rolled back if not
         seq, prev_hash = self.head()
         content = {
             "chain_id": self.chain_id,
