@@ -2786,23 +2786,55 @@ def test_every_command_normalises_its_operator_and_warns_of_a_name_like_a_signer
         assert sorted(store.operator_fingerprints()) == ["ANN EXAMPLE", OPERATOR]
 
 
-def test_a_command_given_no_operator_says_it_signs_as_the_login_name(tmp_path, monkeypatch):
-    """Left out, --operator signed the label, the receipt, the measurement and the result as
-    the login account (root) without a word on screen."""
-    monkeypatch.setattr("getpass.getuser", lambda: "van")
-    common = ["--store", str(tmp_path / "s")]
-    runner = CliRunner(env={"FORENSIC_OPERATOR": None})
-    done = runner.invoke(main, ["case", "new", "C-1", *common])
-    assert done.exit_code == 0, done.output
-    assert done.stderr == "WARNING: no --operator given: signing as van, the login name\n"
-    # named on the command line or by the environment: nothing to say
-    for given, env in ((["--operator", "van"], {}), ([], {"FORENSIC_OPERATOR": "van"})):
-        done = CliRunner(env=env).invoke(
-            main, ["case", "new", f"C-{len(env) + 2}", *common, *given]
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["case", "new", "C-1"],
+        ["exhibit", "add", "C-1", "A1", "--description", "bag"],
+        ["custody", "add", "C-1", "A1", "--received-by", "Bo", "--purpose", "analysis"],
+        ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "A1"],
+        ["report", "C-1", "--out", "r.pdf"],
+        ["bundle", "export", "C-1", "--out", "b.zip"],
+    ],
+)
+def test_a_command_that_records_refuses_to_run_when_nobody_is_named_to_sign(
+    tmp_path, monkeypatch, command
+):
+    """Left out, --operator signed as the login account (root): a key made for it, and a
+    scan's receipt by it, a break in the exhibit's custody, recorded for good."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("getpass.getuser", lambda: "root")
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+    populated = tmp_path / "s"
+    with Store(populated) as store:
+        store.open_case("C-0", operator=OPERATOR)
+    with Store(populated) as store:
+        before = store.head()
+    for given in (None, " "):  # unset, or set to nothing
+        env = {"FORENSIC_OPERATOR": given, "FORENSIC_STORE": str(populated)}
+        done = CliRunner(env=env).invoke(main, command)
+        assert done.exit_code == 2, done.output
+        assert done.stderr == (
+            "error: no operator: nobody is named to sign what this command records (the "
+            "laptop's login name is an account, not a person). Give --operator 'Your Name', "
+            "or name yourself once in this terminal: export FORENSIC_OPERATOR='Your Name'. "
+            "Nothing was recorded\n"
         )
-        assert done.exit_code == 0 and done.stderr == "", done.output
-    with Store(tmp_path / "s") as store:
-        assert [c["opened_by"] for c in store.current("cases")] == ["van"] * 3
+    with Store(populated) as store:
+        assert store.head() == before
+        assert list(store.operator_fingerprints()) == [OPERATOR]  # no key for "root"
+    assert not [key for key in (tmp_path / "config").rglob("root-*")]
+    # named on the command line or by the environment: it records
+    if command[0] == "case":
+        for options, env in ((["--operator", "van"], {}), ([], {"FORENSIC_OPERATOR": "van"})):
+            done = CliRunner(env={"FORENSIC_STORE": str(populated), **env}).invoke(
+                main, ["case", "new", f"C-{len(env) + 2}", *options]
+            )
+            assert done.exit_code == 0 and done.stderr == "", done.output
+        with Store(populated) as store:
+            assert [c["opened_by"] for c in store.current("cases")] == [OPERATOR, "van", "van"]
 
 
 @pytest.mark.parametrize("other", ["json_path", "text_path"])

@@ -1,7 +1,7 @@
 """Commands of the custody area: scan, case, exhibit, custody, report, bundle.
 
 Every command takes ``--store PATH`` (or ``$FORENSIC_STORE``); commands that write take
-``--operator NAME`` (or ``$FORENSIC_OPERATOR``, else the login name), whose Ed25519 key signs
+``--operator NAME`` (or ``$FORENSIC_OPERATOR``: never the login name), whose Ed25519 key signs
 what is recorded, and ``--clock-checked`` (:func:`clock_option`). Commands that only read
 (case list/show, exhibit show, custody log/verify) open the store read-only, so they work on a
 store one may not write and never change it;
@@ -12,7 +12,6 @@ they need a store they can write, as every other command does.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import shutil
 import sys
@@ -50,13 +49,6 @@ from forensic.operators import who_signs
 EXIT_NOT_VERIFIED = 1
 
 
-def _default_operator() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
 def store_option(func):
     """``--store PATH`` on every command."""
     return click.option(
@@ -80,29 +72,40 @@ def _person(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     return operator_name(filled_in(ctx, param, value))
 
 
-def _operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Who signs (:func:`_person`), said on screen when nobody was named: the login name signs
-    then, as documented, but a van's laptop is often logged in as a shared account (``root``,
-    ``van``), and the custody log would show that account, not the technician, for good.
+def _operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """Who signs (:func:`_person`), named by ``--operator`` or ``$FORENSIC_OPERATOR``; a
+    command that records refuses, before anything, to run when neither names anyone.
 
-    A warning, not a refusal: on a laptop of one's own the login name is the right name, and
-    the scripts that rely on the documented default keep working."""
+    The login name is never taken for it: a van's laptop is often logged in as a shared
+    account (``root``, ``van``), and the signature, a key made for that account and a
+    receipt by it (a break in the exhibit's custody) would be recorded for good.
+
+    Raises
+    ------
+    CustodyError
+        Nobody named (or a blank name), with the two ways to name the operator.
+    """
     name = _person(ctx, param, value)
-    if name and ctx.get_parameter_source(param.name) is click.core.ParameterSource.DEFAULT:
-        click.secho(f"WARNING: no --operator given: signing as {name}, the login name", err=True)
+    if not name:
+        raise CustodyError(
+            "no operator: nobody is named to sign what this command records (the laptop's "
+            "login name is an account, not a person). Give --operator 'Your Name', or name "
+            "yourself once in this terminal: export FORENSIC_OPERATOR='Your Name'. Nothing "
+            "was recorded"
+        )
     return name
 
 
 def operator_option(func):
-    """``--operator NAME``: who signs (its spaces normalised, by :func:`_person`; the login
-    name, with a warning, when none is given: :func:`_operator`)."""
+    """``--operator NAME``: who signs (its spaces normalised, by :func:`_person`), required
+    unless ``$FORENSIC_OPERATOR`` names them (:func:`_operator`)."""
     return click.option(
         "--operator",
         envvar="FORENSIC_OPERATOR",
-        default=_default_operator,
+        default=None,
         callback=_operator,
-        show_default="login name",
-        help="Person responsible; their Ed25519 key signs the records [env FORENSIC_OPERATOR].",
+        help="Person responsible, who signs the records with their Ed25519 key; required "
+        "[env FORENSIC_OPERATOR].",
     )(func)
 
 
