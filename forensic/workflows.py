@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 from forensic.commands import PLACEHOLDER, command
 from forensic.custody.continuity import (
     custody_doubts,
-    custody_gaps,
+    custody_holder,
+    in_time_order,
     same_statement,
     seals_in_force,
 )
@@ -227,9 +228,10 @@ def label_discrepancies(
     exhibit : mapping
         The exhibit's current label (a row of the store's ``exhibits``).
     custody : sequence of mapping
-        Its custody events, oldest first. A seal is compared with the last seal they record
-        (an exhibit re-sealed after an earlier analysis is recorded with its new seal), else
-        with the label's.
+        Its custody events, in the order they happened
+        (:func:`~forensic.custody.continuity.in_time_order`). A seal is compared with the
+        last seal they record (an exhibit re-sealed after an earlier analysis is recorded
+        with its new seal), else with the label's.
     description, seal_number : str or None
         What the scan states (``--description``, ``--seal``); None states nothing.
     store, operator : optional
@@ -497,48 +499,175 @@ def _printed_alike(given: str, recorded: str, what: str) -> str:
     return f" ({said})" if said else ""
 
 
-def _receipt(
+def _refuse_a_custody_break(
     db: Store,
-    case_number: str,
-    item_number: str,
+    exhibit: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    *,
+    operator: str,
+    received_from: str | None,
+    ending: str,
+) -> None:
+    """Refuse a scan whose receipt would be a break in the exhibit's custody
+    (:func:`~forensic.custody.continuity.custody_gaps`): one from nobody, when the records say
+    someone else holds it (:func:`~forensic.custody.continuity.custody_holder`: who received
+    it last, or who collected it), or one from someone they do not say holds it.
+
+    A receipt is recorded for good, and every report of the exhibit would list the break;
+    the scan knows who holds the exhibit before it records anything, and the mistake (another
+    exhibit's number, a hand-over not stated, or one not recorded) is put right before it.
+    Checked before anything is recorded or the laser fires, and again in the transaction that
+    records the receipt (another process may have recorded a hand-over meanwhile), where the
+    scan's failure handler says what is recorded (``ending=""``).
+
+    Raises
+    ------
+    CustodyError
+        Naming who holds the exhibit, the record that says so, and what to give instead.
+    """
+    holder = custody_holder(events, exhibit=exhibit)
+    if holder is None:
+        return
+    if same_statement(received_from or operator, holder.name):
+        return  # handed over by its holder, or held by the operator already
+    case_number, item_number = exhibit["case_number"], exhibit["item_number"]
+    stated = holder.stated(item_number)
+    if received_from is None:
+        raise CustodyError(
+            f"{stated}: a receipt by {operator} from nobody would record a break in its custody, "
+            f"for good. If {holder.name} handed it to you, scan again with --received-from "
+            f"{shlex.quote(holder.name)}; if not, check the case and exhibit numbers{ending}"
+        )
+    record_it = command(
+        "custody",
+        "add",
+        case_number,
+        item_number,
+        released_by=holder.name,
+        received_by=received_from,
+        purpose=PLACEHOLDER,
+        store=db.db_path,
+        operator=operator,
+    )
+    if same_statement(operator, holder.name):
+        what_to_do = (
+            f"If {received_from} had it from you meanwhile, record that hand-over first with "
+            f"{record_it} and scan again; if not, scan again without --received-from"
+        )
+    else:
+        what_to_do = (
+            f"If {holder.name} handed it to you, scan again with --received-from "
+            f"{shlex.quote(holder.name)}; if {received_from} did, record that hand-over to "
+            f"{received_from} first with {record_it} and scan again"
+        )
+    raise CustodyError(
+        f"{stated}, not {received_from}: a receipt from {received_from} would record a break "
+        f"in its custody, for good. {what_to_do}{ending}"
+    )
+
+
+def _held_as_stated(
+    exhibit: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
     *,
     operator: str,
     received_from: str | None,
     seal_intact: bool | None,
     seal_number: str | None,
-    label_seal_number: str | None = None,
+) -> Mapping[str, Any] | None:
+    """The custody event that already records what a scan would receive the exhibit with,
+    or None when the scan is to record a receipt.
+
+    The custody log already says so when the operator holds the exhibit (the receiver of the
+    last event in the order they happened, :func:`~forensic.custody.continuity.in_time_order`;
+    a name in any letter case or spacing is the one recorded, as the log compares them) and
+    the scan states nothing that event does not: who released it (``received_from``), the
+    seal's state and number. A receipt with no release between would be a hand-over that
+    never happened: a scan run again after a failure, a second scan, or a scan by whoever
+    signed for the exhibit with ``forensic custody add``. A seal number says nothing new when
+    it is the seal the log says is on the exhibit
+    (:func:`~forensic.custody.continuity.seals_in_force`: the last one stated, by a hand-over
+    or the label).
+    """
+    events = in_time_order(events)
+    latest = events[-1] if events else None
+    if latest is None or not same_statement(operator, latest["received_by"]):
+        return None
+    stated = {
+        "released_by": received_from,
+        "seal_intact": None if seal_intact is None else int(seal_intact),
+        # the seal the log says is on it: a receipt that stated none keeps the one stated
+        # before it, or the label's
+        "seal_number": seal_number,
+    }
+    recorded = {**latest, "seal_number": seals_in_force(events, exhibit["seal_number"])[-1]}
+    if all(_says(value, recorded[key]) for key, value in stated.items()):
+        return latest
+    return None
+
+
+def _already_received(
+    db: Store,
+    exhibit: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    *,
+    operator: str,
+    received_from: str | None,
+    seal_intact: bool | None,
+    seal_number: str | None,
+    ending: str = ". Nothing was recorded, and the laser did not fire",
+) -> Mapping[str, Any] | None:
+    """The custody event that already records what a scan states (:func:`_held_as_stated`),
+    or None when its receipt is to be recorded; a receipt that would be a break in the
+    exhibit's custody is refused (:func:`_refuse_a_custody_break`, with ``ending``)."""
+    held = _held_as_stated(
+        exhibit,
+        events,
+        operator=operator,
+        received_from=received_from,
+        seal_intact=seal_intact,
+        seal_number=seal_number,
+    )
+    if held is None:
+        _refuse_a_custody_break(
+            db, exhibit, events, operator=operator, received_from=received_from, ending=ending
+        )
+    return held
+
+
+def _receipt(
+    db: Store,
+    exhibit: Mapping[str, Any],
+    *,
+    operator: str,
+    received_from: str | None,
+    seal_intact: bool | None,
+    seal_number: str | None,
     notes: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """The custody event of a scan, and whether it is new.
 
     A scan records that the operator receives the exhibit, unless the custody log already
-    says the operator holds it (the latest event's receiver) and the scan states nothing that
-    event does not: who released it (``received_from``), the seal's state and number. A
-    receipt with no release between would be a hand-over that never happened: a scan run
-    again after a failure, a second scan, or a scan by whoever signed for the exhibit with
-    ``forensic custody add``. A seal number says nothing new when it is the seal the log says
-    is on the exhibit (:func:`~forensic.custody.continuity.seals_in_force`: the last one
-    stated, by a hand-over or the label). ``label_seal_number`` (the exhibit label's) is
-    recorded on a new receipt when the operator states none, but is not a statement of its
-    own; ``notes`` (what
-    the scan states that the records contradict) go on a new receipt.
+    says so (:func:`_already_received`, in the transaction that would record the receipt,
+    where one that would be a break in the exhibit's custody is refused). The label's seal
+    number is recorded on a new receipt when the operator states none, but is not a
+    statement of its own; ``notes`` (what the scan states that the records contradict) go on
+    a new receipt.
     """
+    case_number, item_number = exhibit["case_number"], exhibit["item_number"]
     with db.transaction():
-        events = db.custody_events(case_number, item_number)
-        latest = events[-1] if events else None
-        # as the custody log compares who held it: a name as stated, in any letter case or
-        # spacing, is the one recorded
-        if latest is not None and same_statement(operator, latest["received_by"]):
-            stated = {
-                "released_by": received_from,
-                "seal_intact": None if seal_intact is None else int(seal_intact),
-                # the seal the log says is on it: a receipt that stated none keeps the one
-                # stated before it, or the label's
-                "seal_number": seal_number,
-            }
-            recorded = {**latest, "seal_number": seals_in_force(events, label_seal_number)[-1]}
-            if all(_says(value, recorded[key]) for key, value in stated.items()):
-                return latest, False
+        held = _already_received(
+            db,
+            exhibit,
+            db.custody_events(case_number, item_number),
+            operator=operator,
+            received_from=received_from,
+            seal_intact=seal_intact,
+            seal_number=seal_number,
+            ending="",
+        )
+        if held is not None:
+            return dict(held), False
         event = db.add_custody_event(
             case_number,
             item_number,
@@ -547,7 +676,7 @@ def _receipt(
             released_by=received_from,
             purpose=SCAN_PURPOSE,
             seal_intact=seal_intact,
-            seal_number=seal_number or label_seal_number,
+            seal_number=seal_number or exhibit["seal_number"],
             notes=notes,
         )
         return event, True
@@ -572,15 +701,14 @@ def _custody_line(
     event: Mapping[str, Any],
     recorded: bool,
     *,
-    gaps: Sequence[str] = (),
     discrepancies: Sequence[Discrepancy] = (),
     undescribed: str | None = None,
     signed_as: str | None = None,
     named_alike: str | None = None,
 ) -> str:
-    """The scan's progress line on custody, with a warning for each break in the log the
-    receipt made (:func:`~forensic.custody.continuity.custody_gaps`, as the report says it)
-    and for each of the scan's statements the records contradict, each with what to do; when
+    """The scan's progress line on custody, with a warning for each of the scan's statements
+    the records contradict, and each doubt its receipt made, each with what to do (a receipt
+    that would be a break in the log is refused: :func:`_refuse_a_custody_break`); when
     the exhibit's label has no description, the command (``undescribed``) that completes
     it; and first, when the operator signs as a known signer's recorded name, the note that
     says so (``signed_as``), or when the operator's name is new to the store but close to a
@@ -588,11 +716,7 @@ def _custody_line(
     # each warning on a line of its own under the progress line: read at a glance, in a van
     warnings = [f"{_NOTE_LINE}{signed_as}"] if signed_as else []
     warnings += [f"{_WARNING_LINE}{named_alike}"] if named_alike else []
-    warnings += [
-        f"{_WARNING_LINE}custody not continuous: {gap}: state who handed it over "
-        "(--received-from, or 'forensic custody add') so that the chain has no gap"
-        for gap in gaps
-    ] + [f"{_WARNING_LINE}{fact}: {action}" for fact, action in discrepancies]
+    warnings += [f"{_WARNING_LINE}{fact}: {action}" for fact, action in discrepancies]
     if undescribed:
         warnings.append(
             f"{_WARNING_LINE}the label of {item_number} has no description (its report says "
@@ -701,6 +825,8 @@ def _what_is_recorded(
     last: dict[str, Mapping[str, Any]] = {}
     for table, row in records:
         item = row.get("item_number")
+        if table == "custody_events" and row["purpose"] != SCAN_PURPOSE:
+            continue  # a hand-over another process recorded meanwhile: not the scan's receipt
         if row.get("case_number") == case_number and item in (None, item_number):
             last[table] = row
     exhibit = f"exhibit {item_number} of case {case_number}"
@@ -1092,8 +1218,6 @@ class _Receipt(NamedTuple):
         The custody event: the receipt recorded now, or the one already in the log.
     recorded : bool
         Whether ``event`` was recorded now.
-    gaps : list of str
-        The breaks in the custody log the receipt made, in the report's words.
     discrepancies : list of Discrepancy
         The scan's statements the records contradict, and the doubts the receipt made, each
         with what to do.
@@ -1108,7 +1232,6 @@ class _Receipt(NamedTuple):
     exhibit: dict[str, Any]
     event: dict[str, Any]
     recorded: bool
-    gaps: list[str]
     discrepancies: list[Discrepancy]
     facts: list[str]
     undescribed: bool
@@ -1204,15 +1327,28 @@ class _Scan:
 
     def check_numbers(self) -> None:
         """Refuse to record with a clock that reads a time it cannot be
-        (:meth:`~forensic.custody.store.Store.check_clock`), and a case or exhibit number that
+        (:meth:`~forensic.custody.store.Store.check_clock`), a case or exhibit number that
         looks like a typing error of a recorded one, or that mixes scripts
-        (:func:`_refuse_near_duplicates`); find who signs (:attr:`signer`; from here on
-        :attr:`operator` is the name it signs under). Nothing is recorded yet, and the laser
-        has not fired."""
+        (:func:`_refuse_near_duplicates`), and a receipt that would be a break in the
+        exhibit's custody (:func:`_refuse_a_custody_break`); find who signs (:attr:`signer`;
+        from here on :attr:`operator` is the name it signs under). Nothing is recorded yet,
+        and the laser has not fired."""
         self.db.check_clock()
         _refuse_near_duplicates(self.db, self.case_number, self.item_number, operator=self.operator)
         self.signer = who_signs(self.db, self.operator)
         self.operator = self.signer.name  # as it signs in this store, from here on
+        exhibit = self.db.get_exhibit(self.case_number, self.item_number)
+        if exhibit is None:
+            return  # a new label: nobody holds it yet
+        _already_received(
+            self.db,
+            exhibit,
+            self.db.custody_events(exhibit["case_number"], exhibit["item_number"]),
+            operator=self.operator,
+            received_from=self.received_from,
+            seal_intact=self.seal_intact,
+            seal_number=self.seal_number,
+        )
 
     def connect(
         self, open_instrument: Callable[[str], Any] | None
@@ -1295,7 +1431,7 @@ class _Scan:
             )
             # as recorded: a pasted number may carry spaces the store does not keep
             self.case_number, self.item_number = case["case_number"], exhibit["item_number"]
-            custody = db.custody_events(self.case_number, self.item_number)
+            custody = in_time_order(db.custody_events(self.case_number, self.item_number))
             discrepancies = label_discrepancies(
                 exhibit,
                 custody,
@@ -1312,29 +1448,23 @@ class _Scan:
             )
             event, recorded = _receipt(
                 db,
-                self.case_number,
-                self.item_number,
+                exhibit,
                 operator=self.operator,
                 received_from=self.received_from,
                 seal_intact=self.seal_intact,
                 seal_number=self.seal_number,
-                label_seal_number=exhibit["seal_number"],
                 notes="; ".join(facts) or None,
             )
-            # the breaks and doubts this receipt made, in the report's words
+            # the doubts this receipt made, in the report's words (a break it would have made
+            # was refused)
             after = db.custody_events(self.case_number, self.item_number)
-            collector = exhibit["collected_by"]
-            gaps_before = set(custody_gaps(custody, collected_by=collector))
-            gaps = [
-                gap for gap in custody_gaps(after, collected_by=collector) if gap not in gaps_before
-            ]
             doubts_before = set(custody_doubts(custody, exhibit=exhibit, case=case))
             discrepancies += [
                 Discrepancy(doubt, "check the seal and the custody log with who handed it over")
                 for doubt in custody_doubts(after, exhibit=exhibit, case=case)
                 if doubt not in doubts_before
             ]
-        return _Receipt(case, exhibit, event, recorded, gaps, discrepancies, facts, undescribed)
+        return _Receipt(case, exhibit, event, recorded, discrepancies, facts, undescribed)
 
     def say_custody(self, receipt: _Receipt) -> None:
         """The ``custody`` progress line (:func:`_custody_line`), said once the receipt is
@@ -1348,7 +1478,6 @@ class _Scan:
                 self.item_number,
                 receipt.event,
                 receipt.recorded,
-                gaps=receipt.gaps,
                 discrepancies=receipt.discrepancies,
                 undescribed=(
                     _correct_label(receipt.exhibit, store=self.db.db_path, operator=self.operator)
@@ -1656,9 +1785,11 @@ def scan(
     (committed before any analysis, so nothing is lost if analysis fails or the process is
     killed); identify; record the result; write the report.
 
-    Before anything is recorded or the laser fires, it refuses to record with a clock that
-    reads a time it cannot be (before this release, or before the store's last record:
-    :class:`~forensic.custody.store.ClockError`).
+    Before anything is recorded or the laser fires, it refuses (a :class:`CustodyError`) to
+    record with a clock that reads a time it cannot be (before this release, or before the
+    store's last record: :class:`~forensic.custody.store.ClockError`), and a receipt that
+    would be a break in the exhibit's custody: the records say someone else holds it and
+    ``received_from`` does not name them (:func:`_refuse_a_custody_break`).
 
     Parameters
     ----------
@@ -1691,7 +1822,9 @@ def scan(
         owns, its database among them, a file in a folder that does not exist, or one named
         as another kind of report: :func:`~forensic.report.issue.check_report_outputs`).
     description, seal_number, seal_intact, received_from : optional
-        Exhibit label and custody details known at scan time. A new exhibit's label records
+        Exhibit label and custody details known at scan time. ``received_from`` is who
+        handed the exhibit over: whoever the records say holds it, unless the operator does.
+        A new exhibit's label records
         the description and seal; an existing label is never changed, and a description or
         seal that differs from the records (:func:`label_discrepancies`) is warned of, with
         what to do, in the ``custody`` progress line; the fact alone is written in the notes

@@ -12,6 +12,7 @@ from forensic.custody import store as store_module
 from forensic.custody.continuity import (
     custody_doubts,
     custody_gaps,
+    custody_holder,
     first_received,
     in_time_order,
     seals_in_force,
@@ -53,6 +54,9 @@ def test_a_clock_that_was_ahead_does_not_put_a_hand_over_after_those_that_follow
     ]
     assert [e["seq"] for e in in_time_order(events)] == [60, 68, 71]
     assert custody_gaps(events) == []
+    holder = custody_holder(events)
+    assert (holder.name, holder.record["seq"], holder.collected) == ("Bob Lab", 71, False)
+    assert holder.stated("K2") == "the custody log says Bob Lab holds K2 (custody record #71)"
 
 
 def test_a_hand_over_written_down_later_is_read_where_it_happened():
@@ -67,6 +71,18 @@ def test_a_hand_over_written_down_later_is_read_where_it_happened():
     ]
     assert [e["seq"] for e in in_time_order(events)] == [3, 2, 4]
     assert custody_gaps(events, collected_by="PC Smith") == []
+    assert custody_holder(events).name == "Cy"
+
+
+def test_before_any_hand_over_its_collector_holds_the_exhibit():
+    label = {"seq": 3, "collected_by": "PC Smith"}
+    holder = custody_holder([], exhibit=label)
+    assert (holder.name, holder.collected) == ("PC Smith", True)
+    assert holder.stated("A2") == (
+        "the label of A2 (record #3) says PC Smith collected it, and no hand-over is recorded"
+    )
+    assert custody_holder([]) is None
+    assert custody_holder([], exhibit={"seq": 3, "collected_by": " "}) is None
 
 
 def test_a_release_by_someone_else_and_a_receipt_without_release_are_gaps():

@@ -235,14 +235,25 @@ def test_a_scan_after_a_hand_over_records_the_new_receipt(tmp_path):
             "C-1", "E-1", operator=OPERATOR, received_by="Evidence Locker", purpose="storage"
         )
     _run(tmp_path, received_from="Evidence Locker", seal_intact=True)
-    _run(tmp_path, received_from="Evidence Locker", seal_intact=False)
+    # the operator holds it since: a second release by the locker never happened
+    with pytest.raises(CustodyError) as refused:
+        _run(tmp_path, received_from="Evidence Locker", seal_intact=False)
+    assert str(refused.value).startswith(
+        f"the custody log says {OPERATOR} holds E-1 (custody record #8), not Evidence Locker: "
+        "a receipt from Evidence Locker would record a break in its custody, for good. If "
+        "Evidence Locker had it from you meanwhile, record that hand-over first with "
+        "`forensic custody add C-1 E-1 --released-by 'Ann Example' --received-by 'Evidence "
+        f"Locker' --purpose ... {_signed(tmp_path)}` and scan again; if not, scan again without "
+        "--received-from. Nothing was recorded, and the laser did not fire"
+    )
+    _run(tmp_path, seal_intact=False)
     with Store(tmp_path / "s") as store:
         events = store.custody_events("C-1", "E-1")
     assert [(e["released_by"], e["received_by"], e["seal_intact"]) for e in events] == [
         (None, OPERATOR, None),
         (None, "Evidence Locker", None),
         ("Evidence Locker", OPERATOR, 1),
-        ("Evidence Locker", OPERATOR, 0),  # a different statement (the seal) is recorded
+        (None, OPERATOR, 0),  # a different statement (the seal) is recorded
     ]
 
 
@@ -284,38 +295,111 @@ def test_a_scan_by_whoever_signed_for_the_exhibit_adds_no_receipt(tmp_path):
     ]
 
 
-def test_a_scan_by_someone_who_does_not_hold_the_exhibit_warns_of_the_gap(tmp_path):
+def test_a_scan_by_someone_who_does_not_hold_the_exhibit_is_refused_before_anything(tmp_path):
+    """It recorded the receipt, a break in the exhibit's custody for good, and only then
+    warned of it: the scan knew who held the exhibit before it recorded anything."""
     _run(tmp_path, description="white powder, zip bag")  # a label that needs nothing
-    progress = []
-    _run(
-        tmp_path,
-        operator="Bob Other",
-        progress=lambda stage, message: progress.append((stage, message)),
-    )
-    line = dict(progress)["custody"]
-    assert line.startswith("Bob Other receives E-1 for screening analysis\n        WARNING: ")
-    # the break in the words the report's limitations give it (one wording, custody_gaps)
     with Store(tmp_path / "s") as store:
-        (gap,) = custody_gaps(store.custody_events("C-1", "E-1"))
-    assert f"WARNING: custody not continuous: {gap}: state who handed it over" in line
-    assert f"the log says {OPERATOR} held it" in gap and "--received-from" in line
-    progress.clear()
-    _run(
-        tmp_path,
-        operator="Carl Third",
-        received_from="Bob Other",
-        progress=lambda stage, message: progress.append((stage, message)),
-    )
+        before = store.head()
+    opened = []
+
+    def instrument(url):
+        opened.append(url)
+        return FakeInstrument()
+
+    for received_from, said in (
+        (None, "a receipt by Bob Other from nobody would record a break in its custody"),
+        ("Carl Third", "E-1 (custody record #4), not Carl Third: a receipt from Carl Third"),
+    ):
+        with pytest.raises(CustodyError) as refused:
+            _run(
+                tmp_path,
+                operator="Bob Other",
+                received_from=received_from,
+                open_instrument=instrument,
+            )
+        message = str(refused.value)
+        assert message.startswith(f"the custody log says {OPERATOR} holds E-1 (custody record #4)")
+        assert said in message
+        assert f"scan again with --received-from '{OPERATOR}'" in message
+        assert message.endswith("Nothing was recorded, and the laser did not fire")
+    # the hand-over a third person says they made, to record first, signed by the scan's
+    # operator in its store
     assert (
-        dict(progress)["custody"] == "Carl Third receives E-1 for screening analysis from Bob Other"
-    )
+        "if Carl Third did, record that hand-over to Carl Third first with `forensic custody "
+        f"add C-1 E-1 --released-by '{OPERATOR}' --received-by 'Carl Third' --purpose ... "
+        f"{_signed(tmp_path, 'Bob Other')}` and scan again"
+    ) in message
+    assert opened == []  # the laser did not fire: the instrument was not even opened
+    with Store(tmp_path / "s") as store:
+        assert store.head() == before
+    # handed over by its holder: recorded, without a break
+    _, progress = _progress_of(tmp_path, operator="Bob Other", received_from=OPERATOR)
+    assert progress["custody"] == f"Bob Other receives E-1 for screening analysis from {OPERATOR}"
+    _, progress = _progress_of(tmp_path, operator="Carl Third", received_from="Bob Other")
+    assert progress["custody"] == "Carl Third receives E-1 for screening analysis from Bob Other"
     with Store(tmp_path / "s") as store:
         events = store.custody_events("C-1", "E-1")
+        assert custody_gaps(events) == []
     assert [(e["released_by"], e["received_by"]) for e in events] == [
         (None, OPERATOR),
-        (None, "Bob Other"),
+        (OPERATOR, "Bob Other"),
         ("Bob Other", "Carl Third"),
     ]
+
+
+def test_a_scan_of_an_exhibit_its_collector_holds_names_them(tmp_path):
+    """With no hand-over recorded, who collected the exhibit holds it: a receipt from nobody
+    by someone else is the break its reports would list."""
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-1", operator=OPERATOR)
+        store.add_exhibit(
+            "C-1", "E-1", operator=OPERATOR, description="bag", collected_by="PC Smith"
+        )
+    with pytest.raises(CustodyError) as refused:
+        _run(tmp_path)
+    assert str(refused.value).startswith(
+        "the label of E-1 (record #3) says PC Smith collected it, and no hand-over is "
+        f"recorded: a receipt by {OPERATOR} from nobody would record a break in its custody"
+    )
+    assert "scan again with --received-from 'PC Smith'" in str(refused.value)
+    result = _run(tmp_path, received_from="pc smith")  # as the log compares names
+    assert result.custody == ()
+    with Store(tmp_path / "s") as store:
+        (event,) = store.custody_events("C-1", "E-1")
+    assert event["released_by"] == "pc smith"
+
+
+def test_a_hand_over_recorded_while_the_scan_connects_is_judged_in_its_transaction(
+    tmp_path, monkeypatch
+):
+    """Checked before the instrument is opened, the holder is checked again where the
+    receipt is recorded: another process may have recorded a hand-over meanwhile."""
+    _run(tmp_path)
+
+    def instrument(url):
+        with Store(tmp_path / "s") as other:
+            other.add_custody_event(
+                "C-1", "E-1", operator=OPERATOR, released_by=OPERATOR, received_by="Bob Lab",
+                purpose="transport",
+            )  # fmt: skip
+        return FakeInstrument()
+
+    with pytest.raises(CustodyError) as refused:
+        _run(tmp_path, open_instrument=instrument)
+    message = str(refused.value)
+    assert message.startswith("the custody log says Bob Lab holds E-1 (custody record #7)")
+    # the failure handler's account: the hand-over is not the scan's receipt
+    assert message.endswith(
+        "check the case and exhibit numbers; nothing was recorded; no spectrum of exhibit E-1 "
+        "of case C-1 was saved"
+    )
+    with Store(tmp_path / "s") as store:
+        assert [e["received_by"] for e in store.custody_events("C-1", "E-1")] == [
+            OPERATOR,
+            "Bob Lab",
+        ]
+        assert len(store.measurements("C-1", "E-1")) == 1  # the first scan's
 
 
 def _progress_of(tmp_path, **kw):
@@ -1050,6 +1134,12 @@ def test_the_scan_screen_shows_what_the_report_says_of_custody(tmp_path, monkeyp
     )
     assert first.exit_code == 0, first.output
     assert "  custody: " not in first.stdout  # nothing to say
+    # a hand-over released by someone the log does not show holding it (a scan refuses to
+    # record one; 'custody add' records it, with a warning)
+    handed = ["custody", "add", "C-1", "A1", "--released-by", "Mallory", "--received-by"]
+    handed += ["Bob Example", "--purpose", "analysis", "--store", str(tmp_path / "s")]
+    added = CliRunner().invoke(main, [*handed, "--operator", "Bob Example"])
+    assert added.exit_code == 0 and "custody not continuous" in added.stderr, added.output
     done = CliRunner().invoke(
         main,
         [
@@ -1727,7 +1817,7 @@ def test_what_a_scan_states_against_the_records_is_judged_on_those_its_receipt_f
         return found
 
     monkeypatch.setattr("forensic.workflows.label_discrepancies", judge_while_another_records)
-    _run(tmp_path, seal_number="S-8", operator="Cy Tech")
+    _run(tmp_path, seal_number="S-8", operator="Cy Tech", received_from=OPERATOR)
     with Store(tmp_path / "s") as store:
         events = store.custody_events("C-1", "E-1")
         assert verify_store(store).ok

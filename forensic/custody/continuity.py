@@ -17,14 +17,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from forensic.custody.statements import same_statement  # importable from here, as before
 from forensic.custody.store import CLOCK_TOLERANCE, chain_order, recorded_moment, utc_when
 
 __all__ = [
+    "Holder",
     "custody_doubts",
     "custody_gaps",
+    "custody_holder",
     "custody_warnings",
     "in_time_order",
     "same_statement",
@@ -80,6 +82,77 @@ def in_time_order(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]
                 place -= 1
         ordered.insert(place, event)
     return ordered
+
+
+class Holder(NamedTuple):
+    """Who holds an exhibit as its records say (:func:`custody_holder`).
+
+    Attributes
+    ----------
+    name : str
+        The person, as recorded.
+    record : mapping
+        The record that says so: the last hand-over, or the exhibit's label.
+    collected : bool
+        True when it is the label (who collected the exhibit; no hand-over is recorded).
+    """
+
+    name: str
+    record: Mapping[str, Any]
+    collected: bool
+
+    def stated(self, item_number: str) -> str:
+        """What the records say, in words.
+
+        Parameters
+        ----------
+        item_number : str
+            The exhibit, as the words name it.
+
+        Returns
+        -------
+        str
+            ``the custody log says Bob Lab holds A2 (custody record #82)``, or ``the label of
+            A2 (record #3) says PC Smith collected it, and no hand-over is recorded``.
+        """
+        if self.collected:
+            return (
+                f"the label of {item_number} (record #{self.record['seq']}) says {self.name} "
+                "collected it, and no hand-over is recorded"
+            )
+        return (
+            f"the custody log says {self.name} holds {item_number} "
+            f"(custody record #{self.record['seq']})"
+        )
+
+
+def custody_holder(
+    events: Sequence[Mapping[str, Any]], *, exhibit: Mapping[str, Any] | None = None
+) -> Holder | None:
+    """Who holds an exhibit as its records say: the next hand-over is continuous only when
+    it is released by them (:func:`custody_gaps`), or received by them again.
+
+    Parameters
+    ----------
+    events : sequence of mapping
+        The exhibit's current custody events, in any order.
+    exhibit : mapping, optional
+        The exhibit's current label (``collected_by``, ``seq``): who collected it holds it
+        before any hand-over.
+
+    Returns
+    -------
+    Holder or None
+        Who received it at the last hand-over in the order they happened
+        (:func:`in_time_order`), else who collected it; None when neither is recorded.
+    """
+    if events:
+        last = in_time_order(events)[-1]
+        return Holder(last["received_by"], last, collected=False)
+    collector = (exhibit or {}).get("collected_by")
+    if collector and str(collector).strip():
+        return Holder(collector, exhibit, collected=True)
+    return None
 
 
 def custody_gaps(
