@@ -28,6 +28,7 @@ from forensic.custody.continuity import (
     seals_in_force,
 )
 from forensic.custody.keys import operator_name
+from forensic.custody.statements import same_description
 from forensic.custody.store import (
     NOT_DESCRIBED,
     Store,
@@ -233,7 +234,10 @@ def label_discrepancies(
         last seal they record (an exhibit re-sealed after an earlier analysis is recorded
         with its new seal), else with the label's.
     description, seal_number : str or None
-        What the scan states (``--description``, ``--seal``); None states nothing.
+        What the scan states (``--description``, ``--seal``); None states nothing. A
+        description that differs from the label's only in punctuation, letter case or
+        spacing says the same (:func:`~forensic.custody.statements.same_description`); a
+        seal number differs in punctuation too.
     store, operator : optional
         The store's file and who scans: the commands an action gives name them, so that
         pasted they record in that store, signed by that operator.
@@ -259,7 +263,7 @@ def label_discrepancies(
                     f"complete the label with {correct}",
                 )
             )
-        elif not same_statement(description, recorded):
+        elif not same_description(description, recorded):
             found.append(
                 Discrepancy(
                     f"the technician who scanned {item} described it as "

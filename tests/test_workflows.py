@@ -408,6 +408,33 @@ def _progress_of(tmp_path, **kw):
     return result, dict(progress)
 
 
+def test_a_description_that_differs_only_in_punctuation_says_the_same(tmp_path):
+    """'white powder, bag 2.' against the label's 'white powder, bag 2' was recorded, in every
+    report, as "either the item scanned is not the item labelled"."""
+    _run(tmp_path, description="white powder, bag 2")
+    for said in ("white powder, bag 2.", "White powder bag 2", "white powder - bag (2)"):
+        result, progress = _progress_of(tmp_path, description=said)
+        assert "WARNING" not in progress["custody"], said
+        assert not [w for w in result.identification["warnings"] if "described" in w], said
+    result, progress = _progress_of(tmp_path, description="white powder, bag 3")
+    assert "the item scanned is not the item labelled" in progress["custody"]
+    with Store(tmp_path / "s") as store:
+        label = store.get_exhibit("C-1", "E-1")
+    # a mark is read as a space, never as nothing: it joins no numbers
+    (found,) = label_discrepancies(
+        {**label, "description": "0.5 g white powder"},
+        [],
+        description="05 g white powder",
+        seal_number=None,
+    )
+    assert "'05 g white powder'" in found.fact
+    # a seal number is no prose: a mark in it is part of the number
+    (seal,) = label_discrepancies(
+        {**label, "seal_number": "S-12"}, [], description=None, seal_number="S1-2"
+    )
+    assert "the seal last recorded for it is 'S-12'" in seal.fact
+
+
 def test_a_scan_on_a_clock_behind_the_store_stops_before_the_instrument_opens(
     tmp_path, monkeypatch
 ):

@@ -6,13 +6,26 @@ signers an operator's name resembles (:func:`forensic.custody.keys.similar_names
 so, and an operator's name is spaced as it signs (:func:`forensic.custody.keys.operator_name`)
 by the spacing rule here.
 
-Pure and import-free, so that the keys, the store and the continuity checks can use it without
-depending on one another.
+A description of an item (``white powder, bag 2``) is prose: its punctuation is not part of
+what it says, and :func:`same_description` sets it aside too. A name or a seal number is not
+(``S-12`` and ``S1-2`` are two seals): they compare by :func:`same_statement`.
+
+Pure (only the standard library), so that the keys, the store and the continuity checks can
+use it without depending on one another.
 """
 
 from __future__ import annotations
 
-__all__ = ["one_spaced", "same_statement", "stated_place", "statement_key"]
+import unicodedata
+
+__all__ = [
+    "description_key",
+    "one_spaced",
+    "same_description",
+    "same_statement",
+    "stated_place",
+    "statement_key",
+]
 
 
 def one_spaced(text: str) -> str:
@@ -97,3 +110,52 @@ def same_statement(stated: str | None, recorded: str | None) -> bool:
         True when their :func:`statement_key` is the same (two None say the same).
     """
     return statement_key(stated) == statement_key(recorded)
+
+
+def description_key(text: str | None) -> str:
+    """The form in which two descriptions of an item compare: every punctuation mark (Unicode
+    category P: ``.,;:!?'"-()/#%...``) read as a space, then as :func:`statement_key`.
+
+    A mark is read as a space rather than dropped, so that it never joins two words or
+    numbers: ``0.5 g`` and ``05 g`` differ, and ``0.5 g`` and ``0,5 g`` (a decimal comma)
+    do not.
+
+    Parameters
+    ----------
+    text : str or None
+        A description, as stated or as recorded.
+
+    Returns
+    -------
+    str
+        The key: two descriptions with the same key say the same of the item.
+
+    Examples
+    --------
+    >>> description_key("White powder, bag 2.") == description_key("white powder bag 2")
+    True
+    >>> description_key("0.5 g") == description_key("05 g")
+    False
+    """
+    text = "".join(
+        " " if unicodedata.category(ch).startswith("P") else ch for ch in str(text or "")
+    )
+    return statement_key(text)
+
+
+def same_description(stated: str | None, recorded: str | None) -> bool:
+    """Two descriptions of an item that differ only in punctuation, letter case and spacing
+    say the same (:func:`description_key`): a full stop typed at the end, or a comma left
+    out, is no other item.
+
+    Parameters
+    ----------
+    stated, recorded : str or None
+        The descriptions, as given and as recorded; None states nothing.
+
+    Returns
+    -------
+    bool
+        True when their :func:`description_key` is the same.
+    """
+    return description_key(stated) == description_key(recorded)
