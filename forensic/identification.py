@@ -75,6 +75,7 @@ __all__ = [
     "reference_confidence",
     "reference_warning",
     "stated_warning",
+    "verdict_qualifier",
 ]
 
 MODELLED_WARNING = (
@@ -199,6 +200,66 @@ def not_measured_warning(provenance: str) -> str:
         f"the spectrum is {str(provenance).upper()} (made by {made_by(provenance)}), not measured "
         "from a sample: this result has no evidential value"
     )
+
+
+def _resting_on(identification: Mapping[str, Any] | None) -> str | None:
+    """What an identification rests on when a reference it names (identified or possibly
+    present) was not measured from a sample: ``rests on a modelled reference (band table of
+    low confidence)``; None for one that names only measured references, or names none."""
+    hits = (identification or {}).get("hits") or []
+    if not identification or identification.get("verdict") != "identified" or not hits:
+        return None
+    components = (identification.get("mixture") or {}).get("components") or []
+    named, possible = verdicts.identified_substances(hits[0]["name"], components)
+    by_name = {c.get("name"): c for c in components}
+    by_name[hits[0]["name"]] = hits[0]
+    resting = [
+        by_name[name]
+        for name in [*named, *possible]
+        if name in by_name and not is_measured(by_name[name].get("provenance"))
+    ]
+    if not resting:
+        return None
+    provenances = " and ".join(sorted({str(r.get("provenance")) for r in resting}))
+    low = any(reference_confidence(r) == "low" for r in resting)
+    return (
+        f"rests on a {provenances} reference"
+        if len(resting) == 1
+        else f"rests on {provenances} references"
+    ) + (" (band table of low confidence)" if low else "")
+
+
+def verdict_qualifier(identification: Mapping[str, Any] | None, provenance: str | None) -> str:
+    """What qualifies a verdict, said right under it: in a report's summary on page 1, and on
+    the screen of every command that shows a result (``scan``, ``identify``, ``exhibit
+    identify``), so that a verdict is never read without it.
+
+    Parameters
+    ----------
+    identification : mapping or None
+        The result (``Identification.to_dict()``, or as recorded); None for an analysis that
+        did not finish.
+    provenance : str or None
+        The provenance of the spectrum identified (its metadata's, or the measurement
+        record's instrument's); None or ``"measured"`` for a measurement.
+
+    Returns
+    -------
+    str
+        Whether the spectrum was measured and, for an identification that names a reference
+        not measured from a sample, what it rests on: ``measured spectrum``, or ``simulated
+        spectrum: no evidential value; rests on a modelled reference (band table of low
+        confidence)``.
+    """
+    said = [
+        "measured spectrum"
+        if is_measured(provenance)
+        else f"{provenance} spectrum: no evidential value"
+    ]
+    resting = _resting_on(identification)
+    if resting:
+        said.append(resting)
+    return "; ".join(said)
 
 
 OLD_CALIBRATION_WARNING = (

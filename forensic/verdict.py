@@ -47,11 +47,14 @@ __all__ = [
     "MATCHED_FRACTION_MIN",
     "MIN_COMPETITIONS",
     "MIN_SIGNAL_TO_NOISE",
+    "NOT_A_PURITY",
+    "NO_MATCH_CANNOT_EXCLUDE",
     "Q_IDENTIFIED",
     "Q_NO_MATCH",
     "SCORE_IDENTIFIED_UNCALIBRATED",
     "SCORE_KEY",
     "SCORE_NO_MATCH_UNCALIBRATED",
+    "SHARE_OF_SIGNAL",
     "WORDED_FOR_THE_READER",
     "Calibration",
     "calibrate",
@@ -66,6 +69,7 @@ __all__ = [
     "format_q_value",
     "format_score",
     "format_share",
+    "hits_line",
     "identified_substances",
     "is_no_match",
     "make_decoys",
@@ -1236,6 +1240,22 @@ without those words, as it was issued (an inconclusive headline then named its c
 reference: :func:`verdict_line`)."""
 
 
+SHARE_OF_SIGNAL = "share of signal"
+"""What a mixture component's percentage is: its share of the fitted signal, as a report's
+mixture table heads its column ("Share of signal") and the screen's mixture line says it."""
+NOT_A_PURITY = "not a quantitative purity"
+"""What a mixture component's share of signal is not, in the words of a report's limitations
+(``Mixture fractions are relative spectral contributions, not a quantitative purity``) and of
+the screen's mixture line: "64%" of cocaine in the signal is easily read, and radioed, as a
+sample of 64 % cocaine."""
+NO_MATCH_CANNOT_EXCLUDE = (
+    "A substance absent from the library searched cannot be identified: this no match does "
+    "not show that no controlled substance is present."
+)
+"""Under a NO MATCH headline, in a report (layout 6 on) and on every screen: what a no match
+cannot say."""
+
+
 def format_share(fraction: float | None) -> str:
     """A mixture component's share of the fitted signal as the verdict and warnings give it.
 
@@ -1382,3 +1402,42 @@ def closest_line(identification: Mapping[str, Any]) -> str | None:
             + ": not confirmed."
         )
     return text
+
+
+def hits_line(identification: Mapping[str, Any]) -> str:
+    """Above a result's hit table, in a report and on every screen: what its ranks are, so
+    that a reference listed is not read as a finding.
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (its ``verdict``, ``hits`` and ``signal_to_noise``), with the hits the
+        table shows.
+
+    Returns
+    -------
+    str
+        For an identified result, that rank 1 is the reference the verdict names and the
+        others are not findings; for a no match, or a spectrum without usable signal, that
+        the references are close by chance only; else that none is a finding.
+    """
+    count = len(identification.get("hits") or [])
+    verdict = identification.get("verdict")
+    if verdict == "identified":
+        return "References closest to the spectrum: rank 1 is the one the verdict names" + (
+            f"; ranks 2 to {count} are the next-closest references, not findings."
+            if count > 2
+            else "; rank 2 is the next-closest reference, not a finding."
+            if count == 2
+            else "."
+        )
+    if no_usable_signal(identification) or verdict == "no_match":
+        return (
+            "References closest to the spectrum by chance similarity only: none is a finding "
+            + (
+                "(the spectrum holds no usable signal)."
+                if no_usable_signal(identification)
+                else "(the spectrum matches no reference)."
+            )
+        )
+    return "References closest to the spectrum: none is a finding (the verdict is inconclusive)."

@@ -56,7 +56,7 @@ from forensic.report.layout import (
     stated_change,
 )
 from forensic.spectrum import NOT_MEASURED, is_measured, made_by
-from forensic.verdict import verdict_line
+from forensic.verdict import NOT_A_PURITY, verdict_line
 
 __all__ = [
     "CORRECTED_RECORDS",
@@ -93,7 +93,7 @@ SWGDRUG_LIMITATION = (
 LIBRARY_LIMITATION = (
     "A substance absent from the reference library cannot be identified; a 'no match' verdict "
     "does not show that no controlled substance is present. Mixture fractions are relative "
-    "spectral contributions, not a quantitative purity."
+    f"spectral contributions, {NOT_A_PURITY}."
 )
 UNVERIFIED_BANNER = "UNVERIFIED: the chain of custody of this exhibit did not verify; report forced"
 

@@ -13,21 +13,23 @@ from typing import Any
 
 from forensic.custody.continuity import seals_in_force
 from forensic.custody.store import recorded_moment, stated_description, stated_yes_no, utc_when
-from forensic.identification import reference_confidence, stated_warning
+from forensic.identification import reference_confidence, stated_warning, verdict_qualifier
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
 from forensic.verdict import (
     MARGIN_MIN,
     MIN_SIGNAL_TO_NOISE,
+    NO_MATCH_CANNOT_EXCLUDE,
     Q_IDENTIFIED,
     Q_NO_MATCH,
     SCORE_KEY,
+    SHARE_OF_SIGNAL,
     WORDED_FOR_THE_READER,
     closest_line,
     format_q_value,
     format_score,
     format_share,
+    hits_line,
     identified_substances,
-    no_usable_signal,
     substance_key,
     verdict_line,
 )
@@ -233,44 +235,6 @@ def reasons_line(identification: Mapping[str, Any]) -> str | None:
     return "Why: " + "; ".join(reasons) + "." if reasons else None
 
 
-def hits_line(identification: Mapping[str, Any]) -> str:
-    """Above a result's hit table: what its ranks are, so that a reference listed is not
-    read as a finding.
-
-    Parameters
-    ----------
-    identification : mapping
-        The result (its ``verdict``, ``hits`` and ``signal_to_noise``).
-
-    Returns
-    -------
-    str
-        For an identified result, that rank 1 is the reference the verdict names and the
-        others are not findings; for a no match, or a spectrum without usable signal, that
-        the references are close by chance only; else that none is a finding.
-    """
-    count = len(identification.get("hits") or [])
-    verdict = identification.get("verdict")
-    if verdict == "identified":
-        return "References closest to the spectrum: rank 1 is the one the verdict names" + (
-            f"; ranks 2 to {count} are the next-closest references, not findings."
-            if count > 2
-            else "; rank 2 is the next-closest reference, not a finding."
-            if count == 2
-            else "."
-        )
-    if no_usable_signal(identification) or verdict == "no_match":
-        return (
-            "References closest to the spectrum by chance similarity only: none is a finding "
-            + (
-                "(the spectrum holds no usable signal)."
-                if no_usable_signal(identification)
-                else "(the spectrum matches no reference)."
-            )
-        )
-    return "References closest to the spectrum: none is a finding (the verdict is inconclusive)."
-
-
 HIT_TABLE_KEY = (
     f"Key: {SCORE_KEY} (a hit identifies at a q-value of at most {Q_IDENTIFIED}; above "
     f"{Q_NO_MATCH} it is no match); shift: how far the reference's bands were moved, in cm-1, "
@@ -471,11 +435,7 @@ def _library_named(identification: Mapping[str, Any]) -> str:
     return ", ".join(said)
 
 
-NO_MATCH_CAVEAT = (
-    "A substance absent from the library searched cannot be identified: this no match does "
-    "not show that no controlled substance is present. The library is named under Library "
-    "below"
-)
+NO_MATCH_CAVEAT = f"{NO_MATCH_CANNOT_EXCLUDE} The library is named under Library below"
 """Under a NO MATCH headline (layout :data:`WHERE_AND_WHICH_LIBRARY` on): what a no match
 cannot say, where the reader looks first, not only among the limitations."""
 
@@ -680,33 +640,6 @@ def _finding(identification: Mapping[str, Any]) -> tuple[str | None, frozenset[s
     return verdict, frozenset(map(substance_key, named))
 
 
-def _resting_on(identification: Mapping[str, Any] | None) -> str | None:
-    """What an identification rests on when a reference it names (identified or possibly
-    present) was not measured from a sample: ``rests on a modelled reference (band table of
-    low confidence)``; None for one that names only measured references, or names none."""
-    hits = (identification or {}).get("hits") or []
-    if not identification or identification.get("verdict") != "identified" or not hits:
-        return None
-    components = (identification.get("mixture") or {}).get("components") or []
-    named, possible = identified_substances(hits[0]["name"], components)
-    by_name = {c.get("name"): c for c in components}
-    by_name[hits[0]["name"]] = hits[0]
-    resting = [
-        by_name[name]
-        for name in [*named, *possible]
-        if name in by_name and not is_measured(by_name[name].get("provenance"))
-    ]
-    if not resting:
-        return None
-    provenances = " and ".join(sorted({str(r.get("provenance")) for r in resting}))
-    low = any(reference_confidence(r) == "low" for r in resting)
-    return (
-        f"rests on a {provenances} reference"
-        if len(resting) == 1
-        else f"rests on {provenances} references"
-    ) + (" (band table of low confidence)" if low else "")
-
-
 def _custody_summary(exhibit: Mapping[str, Any]) -> str:
     """What an exhibit's custody log warns of, for the summary on page 1: each seal received
     broken, when, and the seal that replaced it; a break, a doubt, a signer with several keys;
@@ -776,15 +709,7 @@ def exhibit_summary(
         key = f"Analysis {number} ({technique})" if len(analyses) > 1 else f"Verdict ({technique})"
         items.append((key, verdict_line(analysis["identification"], layout=layout)))
         provenance = (analysis["instrument"] or {}).get("provenance")
-        said = [
-            "measured spectrum"
-            if is_measured(provenance)
-            else f"{provenance} spectrum: no evidential value"
-        ]
-        resting = _resting_on(analysis["identification"])
-        if resting:
-            said.append(resting)
-        items.append(("", "; ".join(said)))
+        items.append(("", verdict_qualifier(analysis["identification"], provenance)))
     if analyses_disagree(exhibit):
         items.append(
             (
@@ -1767,7 +1692,7 @@ def _analysis_blocks(
                 "table",
                 headers=[
                     "Mixture component",
-                    "Share of signal",
+                    SHARE_OF_SIGNAL.capitalize(),
                     "Score of its part",
                     "q-value of its part",
                     "Its part",
