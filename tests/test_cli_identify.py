@@ -248,13 +248,14 @@ def test_the_table_shows_q_values_as_the_report_does():
         reasons=["q-value 0.0504 is above 0.05 needed to identify (score 0.900)"],
         pipeline=[],
     )
-    table = _table("q.jdx", result)
+    table = _table("q.jdx", result, None)
     rows = _hit_rows(table)
     assert rows[0].split()[3] == "0.0504" and "< 0.001" in rows[1]
     # as scan's screen and the report do: an inconclusive verdict names no substance, the
     # references it could not tell apart are said under it, before the table
-    headline, closest = table.splitlines()[:2]
+    headline, measured, closest = table.splitlines()[:3]
     assert headline.startswith("q.jdx: INCONCLUSIVE: no substance identified")
+    assert measured == "  measured spectrum"
     assert closest == (
         "  Closest references, not told apart (within 0.02 of each other's score) and not "
         "confirmed: cocaine (score 0.900, q-value 0.0504), sucrose (score 0.900, q-value "
@@ -288,10 +289,10 @@ def test_the_table_never_shows_an_uncalibrated_score_on_the_threshold_it_missed(
         pipeline=[],
         mixture={"components": [{**component, "verdict": "inconclusive"}], "residual": 0.1},
     )
-    table = _table("q.jdx", result)
+    table = _table("q.jdx", result, None)
     (row,) = _hit_rows(table)
     assert row.split()[2] == "0.9496"
-    (mixture,) = [line for line in table.splitlines() if line.startswith("  mixture: ")]
+    (mixture,) = [line for line in table.splitlines() if line.startswith("  mixture (")]
     assert "caffeine 30% (its part scores 0.7996: inconclusive)" in mixture
 
 
@@ -323,7 +324,7 @@ def test_the_table_names_each_reference_s_provenance():
         reasons=[],
         pipeline=[],
     )
-    rows = [line.split()[1:3] for line in _hit_rows(_table("q.jdx", result))]
+    rows = [line.split()[1:3] for line in _hit_rows(_table("q.jdx", result, None))]
     assert rows == [["cocaine", "(simulated)"], ["caffeine", "(modelled)"], ["sucrose", "0.990"]]
 
 
@@ -336,7 +337,7 @@ def test_a_cut_sample_shows_its_components_and_the_evidence_for_each(built, tmp_
     write_spectrum(drug.replace(intensity=y), tmp_path / "cut.jdx")
     table = CliRunner().invoke(main, ["identify", str(tmp_path / "cut.jdx"), "--library", str(lib)])
     assert table.exit_code == 0, table.output
-    (line,) = [t for t in table.output.splitlines() if t.strip().startswith("mixture:")]
+    (line,) = [t for t in table.output.splitlines() if t.strip().startswith("mixture (")]
     assert "cocaine" in line and "caffeine" in line and line.count("its part scores") == 2
     # the first line gives the verdict as the report's headline does: the drug identified
     # (whether caffeine's part identifies it too is close to the threshold in a library of
@@ -564,3 +565,39 @@ def test_a_library_folder_compiled_on_first_use_says_so_once(tmp_path, monkeypat
     monkeypatch.setattr(library_folders, "_COMPILED", {})  # a new process: the cache file only
     again = CliRunner().invoke(main, ["identify", str(query), "--library", str(folder)])
     assert again.exit_code == 0 and "compiling" not in again.stderr
+
+
+def test_a_file_s_result_says_what_its_report_would_say_under_the_verdict():
+    """`identify` showed a simulated spectrum's verdict, and a no match's closest references,
+    without the words the report gives them: no evidential value, chance similarity, and that
+    a no match does not show that no controlled substance is present."""
+    from forensic.cli.identify import _table  # noqa: PLC0415
+    from forensic.identification import Identification  # noqa: PLC0415
+
+    hit = {
+        "rank": 1,
+        "name": "Alprazolam",
+        "score": 0.18,
+        "q_value": 1.0,
+        "shift_cm1": 0.0,
+        "provenance": "modelled",
+        "matched_peaks": [],
+        "unmatched_peaks": [],
+    }
+    result = Identification(
+        verdict="no_match",
+        hits=[hit],
+        modality="raman",
+        library_version="0" * 64,
+        reasons=[],
+        pipeline=[],
+    )
+    assert _table("q.jdx", result, "simulated").splitlines()[:5] == [
+        f"q.jdx: NO MATCH in the reference library (raman, library {'0' * 12})",
+        "  simulated spectrum: no evidential value",
+        "  A substance absent from the library searched cannot be identified: this no match "
+        "does not show that no controlled substance is present.",
+        "  References closest to the spectrum by chance similarity only: none is a finding "
+        "(the spectrum matches no reference).",
+        "   #  substance                          score  q-value   shift  peaks",
+    ]

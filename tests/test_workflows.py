@@ -1141,11 +1141,71 @@ def test_the_scan_screen_gives_a_mixtures_shares_and_says_what_a_q_value_is(tmp_
         (result,) = store.results("C-1", "E-1")
     mixture = json.loads(result["identification_json"])["mixture"]
     assert mixture is not None
-    (line,) = [x for x in done.stdout.splitlines() if x.startswith("  mixture: ")]
+    # a share of the signal, not a purity: "64%" is radioed as "64 % cocaine" otherwise
+    prefix = "  mixture (share of signal, not a quantitative purity): "
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith(prefix)]
     for component in mixture["components"]:
         assert f"{component['name']} {component['fraction']:.0%}" in line
     assert line.endswith(f"; residual {mixture['residual']:.3f}")
     assert "q-value: the estimated share of wrong identifications" in done.stdout
+
+
+def _screen_and_report(tmp_path, instrument: str) -> tuple[list[str], str]:
+    """A scan's screen (its lines) and its report as plain text (spaces made single)."""
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan", "--instrument", instrument, "--case", "C-1", "--exhibit", "E-1",
+            "--operator", OPERATOR, "--store", str(tmp_path / "s"),
+            "--text", str(tmp_path / "r.txt"),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return done.stdout.splitlines(), " ".join((tmp_path / "r.txt").read_text().split())
+
+
+def test_the_scan_screen_says_under_its_verdict_what_the_report_s_summary_says(tmp_path):
+    """The banner said only "IDENTIFIED: Cocaine base"; that the spectrum was simulated and
+    the match rests on a modelled reference was a warning among three of the same weight,
+    while the report's summary puts it under the verdict."""
+    lines, report = _screen_and_report(tmp_path, "sim:ocean-rs232?sample=cocaine&seed=1")
+    bar = next(n for n, line in enumerate(lines) if line.startswith("====="))
+    assert lines[bar + 1].strip() == "IDENTIFIED: Cocaine base" and lines[bar + 2] == lines[bar]
+    said = (
+        "simulated spectrum: no evidential value; rests on a modelled reference (band table "
+        "of low confidence)"
+    )
+    assert lines[bar + 3] == f"  {said}"  # right under the banner
+    assert said in report  # in the words of the report's summary
+
+
+def test_a_no_match_screen_says_its_hits_are_chance_and_that_it_excludes_nothing(
+    tmp_path, shared_data
+):
+    """NO MATCH listed its closest references as a plain hit table, and never said that a no
+    match does not show that no controlled substance is present, as its report does."""
+    mineral = (
+        shared_data / "rruff" / "raman-confusers"
+        / "Abelsonite__R070007__Raman__532__0__unoriented__Raman_Data_Processed__27040.txt"
+    )  # fmt: skip
+    lines, report = _screen_and_report(tmp_path, f"sim:ocean-rs232?sample={mineral}&seed=1")
+    bar = next(n for n, line in enumerate(lines) if line.startswith("====="))
+    assert lines[bar + 1].strip() == "NO MATCH in the reference library"
+    excludes_nothing = (
+        "A substance absent from the library searched cannot be identified: this no match "
+        "does not show that no controlled substance is present."
+    )
+    chance = (
+        "References closest to the spectrum by chance similarity only: none is a finding (the "
+        "spectrum matches no reference)."
+    )
+    assert lines[bar + 3 : bar + 7] == [
+        "  simulated spectrum: no evidential value",
+        f"  {excludes_nothing}",
+        f"  {chance}",
+        "   #  substance" + lines[bar + 6].removeprefix("   #  substance"),  # the hit table
+    ]
+    assert excludes_nothing in report and chance in report  # the report's own sentences
 
 
 def test_the_scan_screen_shows_what_the_report_says_of_custody(tmp_path, monkeypatch):
@@ -1296,6 +1356,8 @@ def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_agai
     done = runner.invoke(main, ["exhibit", "identify", "C-1", "E-1", *common])
     assert done.exit_code == 0, done.output
     assert done.output.startswith("measurement #5 (")
+    # under its verdict, as under a scan's: the fake instrument's spectrum is simulated
+    assert done.output.splitlines()[1].startswith("  simulated spectrum: no evidential value")
     with Store(tmp_path / "s") as store:
         (result,) = store.results("C-1", "E-1")
         (measurement,) = store.measurements("C-1", "E-1")

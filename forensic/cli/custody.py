@@ -452,7 +452,8 @@ def scan(
             clock_checked=clock_checked(),
         )
     _print_verdict(result.verdict)
-    for line in result_lines(result.identification, top=SCAN_HITS_SHOWN):
+    provenance = json.loads(result.measurement["instrument_json"] or "{}").get("provenance")
+    for line in result_lines(result.identification, provenance=provenance, top=SCAN_HITS_SHOWN):
         click.echo(line)
     for limitation in result.custody:  # as the report's limitations say it
         click.echo(f"  custody: {limitation}")
@@ -689,7 +690,7 @@ def exhibit_show(case_number, item_number, store_path):
 def exhibit_identify(case_number, item_number, library_path, operator, store_path):
     """Identify the exhibit's saved spectra that have no result (a scan stopped or failed
     after saving one), and record the results: no new measurement."""
-    from forensic.cli.result import warning_lines  # noqa: PLC0415
+    from forensic.cli.result import qualifier_line, warning_lines  # noqa: PLC0415
     from forensic.workflows import identify_saved  # noqa: PLC0415
 
     if not operator:
@@ -710,7 +711,10 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
             )
             continue
         click.echo(f"{said}{_result_line(result)} (result record #{result['seq']})")
-        warnings = json.loads(result["identification_json"]).get("warnings") or []
+        identification = json.loads(result["identification_json"])
+        provenance = json.loads(measurement["instrument_json"] or "{}").get("provenance")
+        click.echo(qualifier_line(identification, provenance=provenance))
+        warnings = identification.get("warnings") or []
         for line in warning_lines(warnings, advice):
             click.echo(line)
 

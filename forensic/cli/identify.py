@@ -25,16 +25,17 @@ def _json_line(path: str, result) -> str:
     return json.dumps(out, allow_nan=False, default=str)
 
 
-def _table(path: str, result) -> str:
+def _table(path: str, result, provenance: str | None) -> str:
     """A file's result as every result is shown (:func:`forensic.cli.result.result_lines`),
-    headed by the file and its verdict; what the scores mean is said once, after the last."""
+    headed by the file and its verdict; what the scores mean is said once, after the last.
+    ``provenance`` is the spectrum's (None: measured)."""
     from forensic.cli.result import result_lines  # noqa: PLC0415
     from forensic.verdict import verdict_line  # noqa: PLC0415
 
     identification = result.to_dict()
     version = result.library_version[:12]
     headline = f"{path}: {verdict_line(identification)} ({result.modality}, library {version})"
-    return "\n".join([headline, *result_lines(identification, key=False)])
+    return "\n".join([headline, *result_lines(identification, provenance=provenance, key=False)])
 
 
 @main.command("identify")
@@ -74,7 +75,10 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
             for k, spectrum in enumerate(spectra):
                 label = str(path) if len(spectra) == 1 else f"{path}#{k + 1}"
                 result = identify(spectrum, library, top=top, mixtures=not no_mixtures)
-                click.echo(_json_line(label, result) if as_json else _table(label, result))
+                provenance = spectrum.metadata.get("provenance")
+                click.echo(
+                    _json_line(label, result) if as_json else _table(label, result, provenance)
+                )
                 if not as_json:
                     click.echo("")
                     shown += result.hits

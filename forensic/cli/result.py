@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["hits_table", "mixture_line", "result_lines", "score_key", "warning_lines"]
+__all__ = [
+    "hits_table",
+    "mixture_line",
+    "qualifier_line",
+    "result_lines",
+    "score_key",
+    "warning_lines",
+]
 
 SUBSTANCE_WIDTH = 32
 """The substance column's narrowest width; it widens to the longest name shown, never cuts one."""
@@ -23,7 +30,9 @@ SUBSTANCE_WIDTH = 32
 def mixture_line(mixture: Mapping[str, Any]) -> str:
     """A mixture fit as a result's screen shows it: each component's share of the fitted signal
     (with the score and verdict of its part, when the fit recorded them) and the residual left
-    unexplained.
+    unexplained, headed by what a share is and is not, in the report's words
+    (:data:`forensic.verdict.SHARE_OF_SIGNAL`, :data:`forensic.verdict.NOT_A_PURITY`): a
+    share read alone is read, and radioed, as a purity.
 
     Parameters
     ----------
@@ -33,10 +42,15 @@ def mixture_line(mixture: Mapping[str, Any]) -> str:
     Returns
     -------
     str
-        e.g. ``mixture: Cocaine base 63% (its part scores 0.85: identified), Levamisole
-        hydrochloride 37% (...); residual 0.112``.
+        e.g. ``mixture (share of signal, not a quantitative purity): Cocaine base 63% (its
+        part scores 0.85: identified), Levamisole hydrochloride 37% (...); residual 0.112``.
     """
-    from forensic.verdict import format_score, format_share  # noqa: PLC0415
+    from forensic.verdict import (  # noqa: PLC0415
+        NOT_A_PURITY,
+        SHARE_OF_SIGNAL,
+        format_score,
+        format_share,
+    )
 
     parts = ", ".join(
         f"{c['name']} {format_share(c['fraction'])}"
@@ -47,7 +61,9 @@ def mixture_line(mixture: Mapping[str, Any]) -> str:
         )
         for c in mixture["components"]
     )
-    return f"mixture: {parts}; residual {mixture['residual']:.3f}"
+    return (
+        f"mixture ({SHARE_OF_SIGNAL}, {NOT_A_PURITY}): {parts}; residual {mixture['residual']:.3f}"
+    )
 
 
 def _peaks(hit: Mapping[str, Any]) -> str:
@@ -134,18 +150,51 @@ def score_key(hits: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
+def qualifier_line(identification: Mapping[str, Any], *, provenance: str | None) -> str:
+    """Right under a result's headline: whether its spectrum was measured, and what an
+    identification rests on when a reference it names was not measured from a sample, as the
+    summary on page 1 of its report says it (:func:`forensic.identification.verdict_qualifier`).
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (``Identification.to_dict()``, or as recorded in the store).
+    provenance : str or None
+        The provenance of the spectrum identified; None for a measurement.
+
+    Returns
+    -------
+    str
+        The line, indented by two spaces: ``  simulated spectrum: no evidential value; rests
+        on a modelled reference (band table of low confidence)``.
+    """
+    from forensic.identification import verdict_qualifier  # noqa: PLC0415
+
+    return f"  {verdict_qualifier(identification, provenance)}"
+
+
 def result_lines(
-    identification: Mapping[str, Any], *, top: int | None = None, key: bool = True
+    identification: Mapping[str, Any],
+    *,
+    provenance: str | None,
+    top: int | None = None,
+    key: bool = True,
 ) -> list[str]:
-    """What a screen shows of a result under its headline: the closest references of an
-    inconclusive verdict (none is a finding), the hits, the mixture fit, what the scores mean,
-    the verdict's reasons, its warnings and what to do.
+    """What a screen shows of a result under its headline, in the words of its report: what
+    qualifies the verdict (:func:`qualifier_line`), what a no match cannot say, the closest
+    references of an inconclusive verdict (none is a finding), what the hits are (a finding,
+    or chance similarity), the hits, the mixture fit, what the scores mean, the verdict's
+    reasons, its warnings and what to do.
 
     Parameters
     ----------
     identification : mapping
         The result (``Identification.to_dict()``, or as recorded in the store), with its
         ``advice`` when there is any to give.
+    provenance : str or None
+        The provenance of the spectrum identified (its metadata's, or its measurement
+        record's instrument's); None for a measurement. Required: a screen that left it out
+        would call a simulated spectrum measured.
     top : int, optional
         Show only the best ``top`` hits (default: all the result holds).
     key : bool, default True
@@ -157,14 +206,18 @@ def result_lines(
     list of str
         The lines, each indented by two spaces.
     """
-    from forensic.verdict import closest_line  # noqa: PLC0415
+    from forensic.verdict import NO_MATCH_CANNOT_EXCLUDE, closest_line, hits_line  # noqa: PLC0415
 
     hits = list(identification.get("hits") or [])[:top]
-    lines = []
+    lines = [qualifier_line(identification, provenance=provenance)]
+    if identification.get("verdict") == "no_match":  # where it is read, not only in the report
+        lines.append(f"  {NO_MATCH_CANNOT_EXCLUDE}")
     closest = closest_line(identification)  # an inconclusive verdict names none
     if closest:
         lines.append(f"  {closest}")
     if hits:
+        # what the ranks shown are: a finding, or chance similarity
+        lines.append(f"  {hits_line({**identification, 'hits': hits})}")
         lines += hits_table(hits)
     if identification.get("mixture"):  # the shares the report gives the investigator
         lines.append(f"  {mixture_line(identification['mixture'])}")
