@@ -482,8 +482,8 @@ class SerialSpectrometer(Spectrometer):
         """Before a command: let a spectrum still owed come, and drop it (at most until its
         time and :attr:`late_spectrum_s` have passed), saying so when that takes a while."""
         begins_by, self._owed_by = self._owed_by, None
-        if begins_by is None:
-            return
+        if begins_by is None or not self.transport.is_open:
+            return  # nothing owed, or nothing will come: the device disconnected
         wait = begins_by - time.monotonic()
         if wait > 1.0:
             self.notice(

@@ -14,7 +14,9 @@ from forensic.errors import InstrumentError
 
 __all__ = [
     "DAMAGED_FRAME_ADVICE",
+    "DISCONNECTED_ADVICE",
     "FIND_INSTRUMENTS_HINT",
+    "REFUSED_ADVICE",
     "WRONG_PORT_ADVICE",
     "CommandRefused",
     "DetectorSaturated",
@@ -29,7 +31,9 @@ __all__ = [
     "SettingError",
     "SettingsRefused",
     "SpectrumTimeout",
+    "command_refused",
     "damaged_frame",
+    "disconnected",
     "hex_preview",
     "setting_as_given",
     "spectrum_timeout",
@@ -175,6 +179,38 @@ class InstrumentDisconnected(_InstrumentFailure, ConnectionError):
     """The port vanished: cable pulled, device powered off, or the pseudo-terminal closed."""
 
 
+DISCONNECTED_ADVICE = (
+    "check that its cable is plugged in at both ends and the instrument is switched on, then "
+    "scan again"
+)
+"""What a technician does when the instrument's port vanishes in the middle of a command: a
+cable pulled or knocked loose, a USB adapter unplugged, the instrument switched off or its
+battery flat."""
+
+
+def disconnected(where: str, how: str, error: BaseException) -> InstrumentDisconnected:
+    """The port's disconnection, as the technician is told it: what happened, what to do
+    (:data:`DISCONNECTED_ADVICE`), and last what the port itself said.
+
+    Parameters
+    ----------
+    where : str
+        The instrument's port or URL.
+    how : str
+        When it happened, in a few words (``"the device disconnected"``,
+        ``"the device disconnected while data was sent to it"``).
+    error : BaseException
+        What the serial port raised (pyserial's own words, for support).
+
+    Returns
+    -------
+    InstrumentDisconnected
+        ``{where}: {how}: check that its cable ... then scan again (the port said: ...)``.
+    """
+    said = str(error) or type(error).__name__
+    return InstrumentDisconnected(f"{where}: {how}: {DISCONNECTED_ADVICE} (the port said: {said})")
+
+
 class ProtocolError(_InstrumentFailure):
     """The bytes received are not a valid frame of the protocol; the frame is shown in hex.
 
@@ -224,6 +260,42 @@ def damaged_frame(where: str, error: ProtocolError) -> ProtocolError:
 
 class CommandRefused(ProtocolError):
     """The instrument answered NAK (or an OBP error code) to a command."""
+
+
+REFUSED_ADVICE = (
+    "switch the instrument off and on again, wait until it has started, then scan again; if "
+    "it refuses again, send this message to the instrument's support"
+)
+"""What a technician does when the instrument refuses a command the driver sends as the
+protocol documents it: an instrument left in a state where it does not take it (another
+program's session, a firmware hang) refuses it until it is restarted; one that still refuses
+it has a fault, or a firmware the driver does not know."""
+
+
+def command_refused(where: str, what: str, why: str, *, frame: bytes = b"") -> CommandRefused:
+    """A command the instrument refused, as the technician is told it: which command, in
+    words, what the instrument answered, and what to do (:data:`REFUSED_ADVICE`).
+
+    Parameters
+    ----------
+    where : str
+        The instrument's port or URL.
+    what : str
+        The command refused, in words (``"the scan (command S)"``).
+    why : str
+        What the instrument answered (``"NAK"``, an OBP error's text).
+    frame : bytes, optional
+        The reply, shown in hex at the end of the message for support.
+
+    Returns
+    -------
+    CommandRefused
+        ``{where}: the instrument refused {what}, answering {why}; switch the instrument off
+        and on ...``, then the reply's hex.
+    """
+    return CommandRefused(
+        f"{where}: the instrument refused {what}, answering {why}; {REFUSED_ADVICE}", frame=frame
+    )
 
 
 class InterlockOpen(_InstrumentFailure):

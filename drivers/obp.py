@@ -55,6 +55,7 @@ from drivers.errors import (
     NotSupported,
     ProtocolError,
     SpectrumTimeout,
+    command_refused,
     damaged_frame,
     spectrum_timeout,
 )
@@ -137,6 +138,22 @@ MSG = {
     "get_model": 0x00F00040,
 }
 """Message types by name."""
+
+_IN_WORDS = {
+    "get_raw_spectrum": "the scan",
+    "set_integration_time_us": "the integration time",
+    "set_scans_to_average": "the number of scans to average",
+    "set_boxcar_width": "the boxcar width",
+    "set_trigger_mode": "the trigger mode",
+    "set_laser_enable": "the laser switch",
+}
+"""What a technician reading an error calls the messages a scan sends."""
+
+
+def _in_words(name: str) -> str:
+    """A message as an error names it: ``the scan (message get_raw_spectrum)``."""
+    return f"{_IN_WORDS[name]} (message {name})" if name in _IN_WORDS else f"message {name}"
+
 
 _HEADER = struct.Struct("<2sHHHII6sBB16sI")
 
@@ -542,7 +559,7 @@ class OBPSpectrometer(SerialSpectrometer):
                 raise NotSupported(
                     f"{self.url}: the device does not know {name} ({reply.error_text()})"
                 )
-            raise CommandRefused(f"{self.url}: the device refused {name}: {reply.error_text()}")
+            raise command_refused(self.url, _in_words(name), reply.error_text())
         return reply.payload
 
     def _read_message(self, timeout_s: float, message_type: int) -> OBPMessage:

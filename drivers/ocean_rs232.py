@@ -62,6 +62,7 @@ from drivers.errors import (
     NotSupported,
     ProtocolError,
     SettingError,
+    command_refused,
     damaged_frame,
     spectrum_timeout,
 )
@@ -102,6 +103,27 @@ PIXEL_MODE_PARAMS = {0: 0, 1: 1, 3: 3}
 # Number of data words each command letter takes (P depends on its first word).
 _WORDS = {"A": 1, "B": 1, "G": 1, "I": 1, "J": 1, "K": 1, "T": 1, "k": 1, "S": 0, "v": 0, "Q": 0}
 _QUERYABLE = set("ABGIJKPTkLt")
+_IN_WORDS = {
+    "S": "the scan",
+    "I": "the integration time",
+    "A": "the number of scans to average",
+    "B": "the boxcar width",
+    "J": "the laser switch",
+    "G": "compressed transfer",
+    "k": "checksum mode",
+    "P": "the pixel mode",
+    "T": "the trigger mode",
+    "K": "the change of line rate",
+}
+"""What a technician reading an error calls the commands a scan sends."""
+
+
+def _in_words(letter: str, words: tuple[int, ...] = ()) -> str:
+    """A command as an error names it: ``the integration time (command I[8000])``."""
+    shown = f"command {letter}" + (str(list(words)) if words else "")
+    return f"{_IN_WORDS[letter]} ({shown})" if letter in _IN_WORDS else shown
+
+
 _HEADER_BYTES = 1 + 7 * 2  # STX + seven header words
 
 MODELS = {
@@ -977,7 +999,7 @@ class OceanRS232Spectrometer(SerialSpectrometer):
             raise NotSupported(f"{baud} baud is not in the rate table {sorted(codes)}")
         frame = encode_command("K", codes[baud], ascii_mode=self.ascii_mode)
         self.transport.write(frame)
-        self._expect_ack("K", echo=frame if self.ascii_mode else b"")
+        self._expect_ack("K", echo=frame if self.ascii_mode else b"", named=_in_words("K"))
         time.sleep(0.06)  # the device needs > 50 ms before it listens at the new rate
         self.transport.baudrate = baud
         self.transport.write(frame)
@@ -985,14 +1007,15 @@ class OceanRS232Spectrometer(SerialSpectrometer):
 
     # -- command primitives ---------------------------------------------------------------------
 
-    def _expect_ack(self, what: str, *, echo: bytes = b"") -> None:
+    def _expect_ack(self, what: str, *, echo: bytes = b"", named: str | None = None) -> None:
+        """Read the ACK to the command ``what`` (``named``, in words, when it is refused)."""
         reply = self.transport.read_exact(
             len(echo) + 1, self.command_timeout_s, what=f"{what} reply"
         )
         if echo and reply[:-1] != echo:
             raise ProtocolError(f"{self.url}: {what}: echo differs from the command", frame=reply)
         if reply[-1] == NAK:
-            raise CommandRefused(f"{self.url}: the spectrometer refused {what} (NAK)", frame=reply)
+            raise command_refused(self.url, named or what, "NAK", frame=reply)
         if reply[-1] != ACK:
             raise ProtocolError(f"{self.url}: {what}: expected ACK (06) or NAK (15)", frame=reply)
 
@@ -1004,7 +1027,9 @@ class OceanRS232Spectrometer(SerialSpectrometer):
             try:
                 self.transport.write(frame)
                 self._expect_ack(
-                    f"command {letter}{list(words)}", echo=frame if self.ascii_mode else b""
+                    f"command {letter}{list(words)}",
+                    echo=frame if self.ascii_mode else b"",
+                    named=_in_words(letter, words),
                 )
                 return
             except (InstrumentTimeout, ProtocolError) as exc:
@@ -1216,9 +1241,7 @@ class OceanRS232Spectrometer(SerialSpectrometer):
         try:
             while True:
                 if buffer[:1] == bytes([NAK]):
-                    raise CommandRefused(
-                        f"{self.url}: the spectrometer refused S (NAK)", frame=bytes(buffer)
-                    )
+                    raise command_refused(self.url, _in_words("S"), "NAK", frame=bytes(buffer))
                 length = frame_length(bytes(buffer), self.model.pixels, **options)
                 if length is not None and len(buffer) >= length:
                     break

@@ -24,6 +24,7 @@ from drivers.errors import (
     NoAnswer,
     NotThisProtocol,
     ProtocolError,
+    disconnected,
 )
 
 __all__ = ["BYTE_GAP_S", "PACED_FROM_BAUD", "QUIET_S", "SerialTransport", "describe_port"]
@@ -166,6 +167,9 @@ class SerialTransport:
             raise InstrumentDisconnected(f"cannot open {self.url}: {why}") from None
         self.bytes_read = 0
         self._drain_left_s: float | None = None  # while connecting: see find_rate
+        # the device disconnected: the port is then released (is_open false), so that
+        # nothing waits on it or writes to it again
+        self.lost = False
 
     # -- context management ---------------------------------------------------------------
 
@@ -208,8 +212,17 @@ class SerialTransport:
 
     def _live(self) -> serial.SerialBase:
         if self._port is None:
+            if self.lost:  # what to do was said with the disconnection
+                raise InstrumentDisconnected(f"{self.url}: the device disconnected")
             raise InstrumentDisconnected(f"{self.url}: the port is closed")
         return self._port
+
+    def _lost(self, how: str, error: BaseException) -> InstrumentDisconnected:
+        """The device disconnected (``how``, the port's ``error``): release the port, and
+        return the error that says what to do."""
+        self.lost = True
+        self.close()
+        return disconnected(self.url, how, error)
 
     # -- I/O -----------------------------------------------------------------------------------
 
@@ -231,8 +244,8 @@ class SerialTransport:
         except serial.SerialTimeoutException:
             raise InstrumentTimeout(f"{self.url}: the device did not accept data") from None
         except (serial.SerialException, OSError) as exc:
-            raise InstrumentDisconnected(
-                f"{self.url}: disconnected while writing ({exc})"
+            raise self._lost(
+                "the device disconnected while a command was sent to it", exc
             ) from None
 
     def discard_input(self) -> bytes:
@@ -242,7 +255,7 @@ class SerialTransport:
             waiting = port.in_waiting
             return port.read(waiting) if waiting else b""
         except (serial.SerialException, OSError) as exc:
-            raise InstrumentDisconnected(f"{self.url}: disconnected ({exc})") from None
+            raise self._lost("the device disconnected", exc) from None
 
     def drain(self, quiet_s: float, limit_s: float) -> int:
         """Drop what arrives until the line has been quiet for ``quiet_s`` seconds.
@@ -432,9 +445,7 @@ class SerialTransport:
                 waiting = port.in_waiting
                 chunk = port.read(max(1, min(limit, max(waiting, 1))))
             except (serial.SerialException, OSError) as exc:
-                raise InstrumentDisconnected(
-                    f"{self.url}: the device disconnected ({exc})"
-                ) from None
+                raise self._lost("the device disconnected", exc) from None
             if chunk:
                 self.bytes_read += len(chunk)
                 return chunk

@@ -182,8 +182,19 @@ FAULT_ERRORS = {
     "truncated": (InstrumentTimeout, r"incomplete.*partial frame discarded"),
     "corrupt": (ProtocolError, r"\[frame: "),
     "checksum": (ProtocolError, r"checksum mismatch.*\[frame: "),
-    "nak": (CommandRefused, "refused"),
-    "disconnect": (InstrumentDisconnected, "disconnected"),
+    # what the instrument refused, and what to do (a bare "refused S (NAK)" said neither)
+    "nak": (
+        CommandRefused,
+        r"refused the scan \((command S|message get_raw_spectrum)\), answering (NAK|OBP error "
+        r"7: device not ready for this message type); switch the instrument off and on again, "
+        r"wait until it has started, then scan again; if it refuses again, send this message",
+    ),
+    # what to do first, pyserial's words last (they said "multiple access on port?" only)
+    "disconnect": (
+        InstrumentDisconnected,
+        r": the device disconnected: check that its cable is plugged in at both ends and the "
+        r"instrument is switched on, then scan again \(the port said: ",
+    ),
     "interlock": (InterlockOpen, "interlock is open"),
 }
 """The error each simulator fault must end in, on every protocol."""
@@ -577,6 +588,35 @@ def test_a_stop_during_a_long_exposure_switches_the_laser_off_once_the_exposure_
     assert str(stopped.value) == "interrupted", str(stopped.value)
     assert stopped.value.warning is None
     assert len(told) == 1 and told[0].startswith("waiting for the instrument to end its exposure")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_cable_pulled_during_an_exposure_is_not_waited_on(protocol):
+    # the cable pulled 1 s into an 8 s exposure printed "waiting for the instrument to end its
+    # exposure (up to 27 s)" at the moment of the disconnection: nothing was coming any more
+    with _simulator(protocol, realtime=True) as sim:
+        spec = _driver(protocol, sim)
+        told = []
+        write = spec.transport.write
+        request = MSG["get_raw_spectrum"].to_bytes(4, "little")
+
+        def write_then_pull_the_cable(data):
+            write(data)
+            if (data == b"S") if protocol == "ocean-rs232" else (data[8:12] == request):
+                threading.Timer(0.3, sim._close_pty).start()
+
+        with spec:
+            spec.on_notice = told.append
+            spec.transport.write = write_then_pull_the_cable
+            with pytest.raises(InstrumentDisconnected) as pulled:
+                spec.acquire(integration_time_ms=1500)
+            assert not spec.transport.is_open  # released at once: nothing waits on it
+    assert told == []
+    said = str(pulled.value)
+    assert "then scan again (the port said: " in said, said
+    # the laser-off that could not be sent says why in a few words, not the advice again
+    assert said.count("check that its cable is plugged in") == 1, said
+    assert "WARNING: the laser could not be switched off (" in said, said
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
