@@ -17,6 +17,7 @@ from typing import Any
 
 from drivers.base import Instrument
 from drivers.errors import InstrumentDisconnected, InstrumentTimeout
+from forensic.commands import options
 from forensic.errors import FormatError
 from forensic.io import read_spectrum
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, Spectrum
@@ -208,12 +209,27 @@ class FolderInstrument(Instrument):
                     **{"instrument_url": self.url, **said, **self.extra_metadata}
                 )
             time.sleep(self.poll_s)
-        raise InstrumentTimeout(
-            f"{self.url}: no new complete export within {timeout_s:g} s; an export written "
-            "later is not taken by the next scan (it takes only files that appear after it "
-            "starts): for a measurement that takes longer, give the wait in the instrument URL "
-            "you typed (timeout=SECONDS: '?timeout=600' at its end, '&timeout=600' after its "
-            "other settings)"
+        raise InstrumentTimeout(self._no_export(timeout_s))
+
+    def _no_export(self, timeout_s: float) -> str:
+        """What a technician is told when no export came within ``timeout_s`` seconds: how
+        to wait longer, as an option of the command (an instrument URL edited with ``?`` or
+        ``&`` is easily mistyped, and an unquoted ``&`` sends the command to the background),
+        and, when the instrument's own software measures, how to take an export that came
+        after the wait, which the next scan skips as a file already there."""
+        longer = options(timeout=600 if timeout_s < 600 else int(2 * timeout_s))
+        said = (
+            f"{self.url}: no new complete export within {timeout_s:g} s: for a measurement "
+            f"that takes longer, scan again with a longer wait, {longer} (seconds)"
+        )
+        if self.trigger is not None:  # a simulator: its export comes, or never will
+            return said
+        taken = options(instrument=f"folder://{self.folder}?existing=1")
+        return (
+            f"{said}. An export written after the wait is not taken by the next scan, which "
+            "takes only files that appear after it starts: to record it for this exhibit, "
+            f"move every other file out of {self.folder} and scan again with {taken}; to "
+            "see what it holds without recording it, `forensic identify FILE`"
         )
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -161,10 +162,13 @@ def test_the_folder_url_gives_the_wait_for_an_export(tmp_path):
     # spectrum, and its late export was skipped by the next scan as already there
     with open_instrument(f"folder://{tmp_path}?timeout=0.3&settle=0.1") as folder:
         assert folder.timeout_s == 0.3
-        with pytest.raises(InstrumentTimeout, match=r"within 0\.3 s; an export written later") as e:
+        with pytest.raises(InstrumentTimeout, match=r"no new complete export within 0\.3 s: ") as e:
             folder.acquire()  # as a scan calls it: no wait of its own
-    # the URL as typed may be sim:ftir?... or carry other settings: the hint fits any of them
-    assert "'?timeout=600' at its end, '&timeout=600' after its other settings" in str(e.value)
+    # the wait as an option of the command: a URL edited with '?' or '&' is easily mistyped,
+    # and an unquoted '&' sent the scan to the background
+    said = str(e.value)
+    assert "scan again with a longer wait, --timeout 600 (seconds)" in said, said
+    assert "&timeout" not in said and "?timeout" not in said, said
     with open_instrument(f"folder://{tmp_path}?timeout=7200") as folder:
         assert folder.timeout_s == 7200  # an FTIR run of many scans takes longer than 10 min
     with open_instrument(f"folder://{tmp_path}") as folder:
@@ -195,3 +199,27 @@ def test_a_simulated_ftir_says_that_it_measures_by_itself(tmp_path):
         ftir.on_notice = told.append  # set on the simulated instrument, heard from the driver
         ftir.acquire(timeout_s=10)
     assert told == ["measurement started: waiting up to 10 s for its export"]
+
+
+def test_a_late_export_is_taken_as_the_timeout_says(tmp_path):
+    # "an export written later is not taken by the next scan" said nothing of how to take it
+    folder = tmp_path / "ftir exports"
+    folder.mkdir()
+    with (
+        open_instrument(f"folder://{folder}?timeout=0.3&settle=0.1") as waiting,
+        pytest.raises(InstrumentTimeout) as e,
+    ):
+        waiting.acquire()
+    said = str(e.value)
+    assert said.endswith(
+        f"to record it for this exhibit, move every other file out of {folder} and scan again "
+        f"with --instrument 'folder://{folder}?existing=1'; to see what it holds without "
+        "recording it, `forensic identify FILE`"
+    ), said
+    (folder / "late.csv").write_bytes(export_bytes(simulate_ftir(IR_REFERENCE, seed=2)))
+    (url,) = re.findall(r"--instrument '([^']+)'", said)  # as pasted: the shell drops quotes
+    with open_instrument(url) as taking:
+        taking.settle_s = 0.1
+        late = taking.acquire(timeout_s=10)
+    assert late.metadata["source_file"].endswith("late.csv")
+    assert late.metadata["export_found_at_start"] is True  # its report says so
