@@ -1303,14 +1303,23 @@ def test_a_scan_that_records_no_place_for_its_analysis_says_how_to_name_it(tmp_p
     done = CliRunner().invoke(main, [*common, "--json", str(tmp_path / "a.json")])
     assert done.exit_code == 0, done.output
     (note,) = [line for line in done.stderr.splitlines() if line.startswith("note: where")]
+    # the case's place, as the option to paste (a case opened in the van it is scanned in)
     assert re.fullmatch(
         r"note: where this analysis was done is not recorded with it \(measurement record "
-        r'#\d+; its reports say "location not recorded"\): give --location, or set '
+        r'#\d+; its reports say "location not recorded"\): on the next scan give '
+        r"--location 'Van 3' \(the place of case C-1, if you scan there\), or set "
         r"FORENSIC_LOCATION once on this laptop",
         note,
     )
     placed = CliRunner().invoke(main, [*common, "--location", "Central Lab, Den Haag"])
     assert placed.exit_code == 0 and "note: where" not in placed.stderr, placed.output
+    # a case opened without a place: nothing to offer but the option
+    CliRunner().invoke(main, ["case", "new", "C-2", *store])
+    common[common.index("C-1")] = "C-2"
+    unplaced = CliRunner().invoke(main, common)
+    assert unplaced.exit_code == 0, unplaced.output
+    (note,) = [line for line in unplaced.stderr.splitlines() if line.startswith("note: where")]
+    assert note.endswith(": give --location, or set FORENSIC_LOCATION once on this laptop")
 
 
 def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_missed(

@@ -273,18 +273,28 @@ def _say_location_unset(content: dict[str, Any]) -> None:
 def _say_place_unrecorded(result: Any) -> None:
     """A one-line hint when a scan recorded no place with its measurement (no ``--location``,
     no ``$FORENSIC_LOCATION``): its reports say "location not recorded" for this analysis for
-    good. Said once: where the report's header has no place either, its own hint
-    (:func:`_say_location_unset`) names the same remedy."""
+    good. It offers the case's place as the option to paste, when the case has one (in a van,
+    the case is often opened where its exhibits are scanned). Said once: where the report's
+    header has no place either, its own hint (:func:`_say_location_unset`) names the same
+    remedy."""
+    from forensic.commands import options  # noqa: PLC0415
     from forensic.report.content import DEFAULT_LOCATION  # noqa: PLC0415
 
     if result.measurement.get("location"):
         return
     if result.report is not None and result.report.content.get("location") == DEFAULT_LOCATION:
         return
+    place = result.case.get("location")
+    give = (
+        f"on the next scan give {options(location=place)} (the place of case "
+        f"{result.case['case_number']}, if you scan there)"
+        if place
+        else "give --location"
+    )
     click.echo(
         f"note: where this analysis was done is not recorded with it (measurement record "
-        f'#{result.measurement["seq"]}; its reports say "location not recorded"): give '
-        "--location, or set FORENSIC_LOCATION once on this laptop",
+        f'#{result.measurement["seq"]}; its reports say "location not recorded"): {give}, or '
+        "set FORENSIC_LOCATION once on this laptop",
         err=True,
     )
 
