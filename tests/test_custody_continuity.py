@@ -3,6 +3,8 @@ report."""
 
 from __future__ import annotations
 
+import shlex
+
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, populated_store
 
@@ -153,6 +155,42 @@ def test_custody_add_warns_of_a_gap_and_the_report_lists_it(tmp_path):
         report = issue_report(store, "CASE-1", operator=OPERATOR)
     (listed,) = [x for x in report.content["limitations"] if "custody not continuous" in x]
     assert listed.startswith("EX-1: custody not continuous: Mallory released the exhibit")
+
+
+def test_a_name_mistyped_in_a_hand_over_is_warned_of_with_the_command_that_corrects_it(tmp_path):
+    # "Ann Exampel" for "Ann Example": the warning of a custody break gave no correction, as
+    # a scan's warnings on a label do
+    populated_store(tmp_path / "s").close()
+    store = ["--store", str(tmp_path / "s" / "forensic.db"), "--operator", OPERATOR]
+    hand_over = ["custody", "add", "CASE-1", "EX-1", "--received-by", "Bob Lab"]
+    hand_over += ["--purpose", "transfer to lab"]
+    typo = CliRunner().invoke(main, [*hand_over, "--released-by", "Ann Exampel", *store])
+    assert typo.exit_code == 0, typo.output
+    with Store(tmp_path / "s") as opened:
+        *_, holder, mistyped = opened.custody_events("CASE-1", "EX-1")
+    assert holder["received_by"] == OPERATOR
+    warning, to_do = typo.stderr.splitlines()
+    assert warning.startswith("WARNING: custody not continuous: Ann Exampel released")
+    fix = (
+        "forensic custody add CASE-1 EX-1 --received-by 'Bob Lab' --purpose 'transfer to lab' "
+        f"--released-by {shlex.quote(OPERATOR)} --corrects {mistyped['hash'][:16]} "
+        f"--store {tmp_path / 's' / 'forensic.db'} --operator {shlex.quote(OPERATOR)}"
+    )
+    assert to_do == (
+        f"  to do: if {OPERATOR} handed it over (a name mistyped, or the release left out), "
+        f"correct record #{mistyped['seq']} with `{fix}`"
+    )
+    pasted = CliRunner().invoke(main, shlex.split(fix)[1:])  # as pasted, less "forensic"
+    assert pasted.exit_code == 0 and "WARNING" not in pasted.output, pasted.output
+    with Store(tmp_path / "s") as opened:
+        events = opened.custody_events("CASE-1", "EX-1")
+        assert custody_gaps(events) == []
+        assert events[-1]["event_at"] == mistyped["event_at"]  # its time kept
+    # a hand-over stated with no release, where someone held the exhibit: the same command
+    stored = ["custody", "add", "CASE-1", "EX-1", "--received-by", "Cy Store"]
+    unreleased = CliRunner().invoke(main, [*stored, "--purpose", "storage", *store])
+    (to_do,) = [line for line in unreleased.stderr.splitlines() if "to do:" in line]
+    assert "--released-by 'Bob Lab' --corrects " in to_do, to_do
 
 
 def _sealed(seq, at, received_by, released_by, *, intact=None, seal=None):

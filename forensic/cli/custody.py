@@ -861,11 +861,47 @@ def custody_add(
             corrects=corrects,
         )
         after = _custody_warnings(store, case_number, item_number)
+        correction = _correcting_the_release(store, row, operator=signer)
     click.echo(f"custody event recorded (record #{row['seq']}, {row['hash'][:16]})")
     _say_lookalikes((seal_number, "seal number"))
-    for warning in after:
-        if warning not in before:
-            click.secho(f"WARNING: {warning}", err=True, bold=True)
+    new = [warning for warning in after if warning not in before]
+    for warning in new:
+        click.secho(f"WARNING: {warning}", err=True, bold=True)
+    if new and correction:
+        click.echo(correction, err=True)
+
+
+def _correcting_the_release(store: Store, row: dict[str, Any], *, operator: str | None) -> str:
+    """When a hand-over just recorded breaks the custody log where it stands (its release is
+    not the holder the log shows, or it states no release where someone held the exhibit):
+    the command that corrects it to a release by that holder, for a name mistyped ("Ann
+    Exampel") or left out, as a scan's warnings on a label give the command that corrects
+    it; "" otherwise."""
+    from forensic.commands import command  # noqa: PLC0415
+    from forensic.custody.continuity import held_before, same_statement  # noqa: PLC0415
+
+    events = store.custody_events(row["case_number"], row["item_number"])
+    exhibit = store.require_exhibit(row["case_number"], row["item_number"])
+    holder = held_before(events, row, collected_by=exhibit.get("collected_by"))
+    stated = row["released_by"] or row["received_by"]
+    if not holder or same_statement(stated, holder):
+        return ""
+    fix = command(
+        "custody",
+        "add",
+        row["case_number"],
+        row["item_number"],
+        received_by=row["received_by"],
+        purpose=row["purpose"],
+        released_by=holder,
+        corrects=row["hash"][:16],
+        store=store.db_path,
+        operator=operator,
+    )
+    return (
+        f"  to do: if {holder} handed it over (a name mistyped, or the release left out), "
+        f"correct record #{row['seq']} with {fix}"
+    )
 
 
 def _custody_warnings(store: Store, case_number: str, item_number: str) -> list[str]:

@@ -28,6 +28,7 @@ __all__ = [
     "custody_gaps",
     "custody_holder",
     "custody_warnings",
+    "held_before",
     "in_time_order",
     "same_statement",
     "seals_in_force",
@@ -207,6 +208,41 @@ def custody_gaps(
                 f"the log says {held_by} held it (record #{before['seq']})"
             )
     return gaps
+
+
+def held_before(
+    events: Sequence[Mapping[str, Any]],
+    event: Mapping[str, Any],
+    *,
+    collected_by: str | None = None,
+) -> str | None:
+    """Who the log says held the exhibit just before a hand-over: the person who received it
+    at the hand-over before (in the order :func:`custody_gaps` reads them), or, before the
+    first, whoever collected it. :func:`custody_gaps` names a break where the hand-over's
+    release, or with no release its receiver, is not this person.
+
+    Parameters
+    ----------
+    events : sequence of mapping
+        The exhibit's current custody events, ``event`` among them.
+    event : mapping
+        The hand-over (its ``seq``).
+    collected_by : str, optional
+        Who collected the exhibit (its label's ``collected_by``).
+
+    Returns
+    -------
+    str or None
+        The holder; None before the first hand-over of an exhibit whose collector is not
+        stated, or for an event not among ``events``.
+    """
+    ordered = in_time_order(events)
+    index = next((n for n, e in enumerate(ordered) if e["seq"] == event["seq"]), None)
+    if index is None:
+        return None
+    if index:
+        return ordered[index - 1]["received_by"]
+    return collected_by if collected_by and str(collected_by).strip() else None
 
 
 def _before(moment: str | None, bound: str | None) -> bool:
