@@ -419,11 +419,37 @@ def smooth(spectrum: Spectrum, *, window: int = 7, polyorder: int = 2) -> Spectr
     return spectrum.with_intensity(y, "smooth", window=window, polyorder=polyorder)
 
 
-def derivative(spectrum: Spectrum, *, window: int = 11, polyorder: int = 2) -> Spectrum:
+DERIVATIVE_MODES = ("interp", "nearest")
+"""What :func:`derivative` does within half a window of either end of a spectrum, where its
+window would reach past the measured range: the ``mode`` of ``scipy.signal.savgol_filter``."""
+
+
+def derivative(
+    spectrum: Spectrum, *, window: int = 11, polyorder: int = 2, mode: str = "interp"
+) -> Spectrum:
     """Savitzky-Golay first derivative (per point) over ``window`` points.
 
     The derivative is blind to any constant or slowly varying background and turns each band
     into a positive/negative pair whose zero crossing is the band position.
+
+    Each value is the difference of two successive values of the spectrum smoothed over
+    ``window - 1`` points (for ``polyorder`` up to 2 with positive weights, a parabola): a
+    running sum of the derivative gives that smoothed spectrum back, which is how
+    :func:`linear_from_representation` rebuilds a spectrum a chemist can read. Within half a
+    window of either end the window reaches past the measured range; ``mode`` says what is
+    done there:
+
+    ``"interp"``
+        The derivative of the polynomial fitted to the first or last ``window`` points. A
+        band within that many points of an end bends the polynomial, which then overshoots at
+        the end: a spectrum rebuilt from this derivative rises or dips there, for a 17-point
+        window by up to half the band's height, and when the dip is its lowest point it
+        lifts the whole rebuilt spectrum (whose lowest point is taken as zero).
+    ``"nearest"``
+        The same filter as everywhere else, on the spectrum continued past each end by its
+        end value: the derivative of one smoothing up to the ends, so the spectrum rebuilt
+        from it is that smoothing there too, a weighted mean of measured values that never
+        overshoots them.
 
     Parameters
     ----------
@@ -432,21 +458,34 @@ def derivative(spectrum: Spectrum, *, window: int = 11, polyorder: int = 2) -> S
         Points of the Savitzky-Golay window: odd, at least 3 and no more than the spectrum's.
     polyorder : int, default 2
         Order of the fitted polynomial, below ``window``.
+    mode : {"interp", "nearest"}, default "interp"
+        The treatment of the first and last ``window // 2`` points (above). The default is
+        what pipelines recorded without a mode did, so they still mean what they did.
 
     Returns
     -------
     Spectrum
         The first derivative per point (not per cm⁻¹), with the step ``derivative`` in its
-        history.
+        history (``mode`` recorded unless it is ``"interp"``).
 
     Raises
     ------
     SpectrumError
-        ``window`` or ``polyorder`` is out of range.
+        ``window``, ``polyorder`` or ``mode`` is out of range.
     """
     window, polyorder = _check_savgol(window, polyorder, len(spectrum), "derivative")
-    y = savgol_filter(np.asarray(spectrum.intensity), window, polyorder, deriv=1, mode="interp")
-    return spectrum.with_intensity(y, "derivative", window=window, polyorder=polyorder)
+    mode = _check_derivative_mode(mode)
+    y = savgol_filter(np.asarray(spectrum.intensity), window, polyorder, deriv=1, mode=mode)
+    params = {"window": window, "polyorder": polyorder}
+    if mode != "interp":  # recorded as before when it is what was done before
+        params["mode"] = mode
+    return spectrum.with_intensity(y, "derivative", **params)
+
+
+def _check_derivative_mode(mode: str) -> str:
+    if mode not in DERIVATIVE_MODES:
+        raise SpectrumError(f"derivative: mode must be one of {DERIVATIVE_MODES}, got {mode!r}")
+    return mode
 
 
 def compress_intensity(spectrum: Spectrum, *, power: float = 0.5) -> Spectrum:
@@ -831,8 +870,8 @@ def representation_from_linear(
     What the tail of ``pipeline`` (:func:`split_representation`: its signed power, derivative
     and normalisation, with their recorded parameters) does to each spectrum, done for a batch
     of rows at once: row ``n``'s segment ``values[n, start[n]:stop[n]]`` comes out as that
-    segment alone would from the pipeline, the Savitzky-Golay derivative's edges fitted at the
-    ends of the segment itself. The forward counterpart of
+    segment alone would from the pipeline, the Savitzky-Golay derivative's ends taken at the
+    ends of the segment itself (its ``mode``). The forward counterpart of
     :func:`linear_from_representation`: it puts an aligned reference, a mixture component's
     part or calibration queries and decoys on the search's own scale.
 
@@ -885,19 +924,21 @@ def _derivative_rows(  # noqa: PLR0917  (the segments of a batch, then the step'
     which: np.ndarray,
     window: int,
     polyorder: int,
+    mode: str = "interp",
 ) -> np.ndarray:
     """:func:`derivative` of the segments ``rows[which[k], start[k]:stop[k]]``, each at least
     ``window`` points long, in place of their values (elsewhere: a convolution, meaningless).
 
     Inside a segment it is the Savitzky-Golay convolution, which never reaches outside it;
-    within half a window of its ends, the derivative of the polynomial fitted to its first or
-    last ``window`` points (``savgol_filter``'s ``mode="interp"``), a linear map applied to
-    those points of every row at once.
+    within half a window of its ends, what the step's ``mode`` does there to the segment's
+    first or last ``window`` points (``savgol_filter``'s), a linear map applied to those
+    points of every row at once.
     """
     window, polyorder = _check_savgol(window, polyorder, window, "derivative")
+    mode = _check_derivative_mode(mode)
     half = window // 2
     out = convolve1d(rows, savgol_coeffs(window, polyorder, deriv=1), axis=1, mode="constant")
-    head, tail = _savgol_edge_maps(window, polyorder)
+    head, tail = _savgol_edge_maps(window, polyorder, mode)
     offsets = np.arange(window)
     r, first, last = which[:, None], start[:, None], stop[:, None] - window
     out[r, first + offsets[:half]] = rows[r, first + offsets] @ head.T
@@ -906,10 +947,13 @@ def _derivative_rows(  # noqa: PLR0917  (the segments of a batch, then the step'
 
 
 @lru_cache(maxsize=16)
-def _savgol_edge_maps(window: int, polyorder: int) -> tuple[np.ndarray, np.ndarray]:
+def _savgol_edge_maps(
+    window: int, polyorder: int, mode: str = "interp"
+) -> tuple[np.ndarray, np.ndarray]:
     """The (half window, window) matrices taking a segment's first and last ``window`` points
-    to its Savitzky-Golay derivative at its first and last ``window // 2`` points."""
-    full = savgol_filter(np.eye(window), window, polyorder, deriv=1, mode="interp", axis=0)
+    to its Savitzky-Golay derivative at its first and last ``window // 2`` points, with the
+    ``mode`` of :func:`derivative` (both of its modes need no point beyond those)."""
+    full = savgol_filter(np.eye(window), window, polyorder, deriv=1, mode=mode, axis=0)
     half = window // 2
     full.setflags(write=False)
     return full[:half], full[window - half :]

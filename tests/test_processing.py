@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.signal import savgol_coeffs
 from synthetic import make_spectrum
 
 from forensic.errors import SpectrumError
@@ -272,6 +273,34 @@ def test_smoothing_derivative_and_compression_parameters():
         compress_intensity(s, power=2)
 
 
+def test_derivative_with_nearest_ends_sums_back_to_a_smoothing_that_never_overshoots():
+    # a band 20 cm-1 (10 points) inside the start: within reach of the 17-point window
+    s = make_spectrum([(220.0, 1.0, 10.0), (600.0, 0.5, 10.0)], start=200.0, stop=800.0, step=2.0)
+    y = s.intensity
+    fitted = derivative(s, window=17).intensity
+    nearest = derivative(s, window=17, mode="nearest")
+    # recorded as it was done; a pipeline recorded without a mode still means "interp"
+    assert nearest.history[-1].params == {"window": 17, "polyorder": 2, "mode": "nearest"}
+    assert derivative(s, window=17).history[-1].params == {"window": 17, "polyorder": 2}
+    np.testing.assert_allclose(nearest.intensity[8:-8], fitted[8:-8], rtol=0, atol=1e-15)
+    # summed, it is the spectrum continued by its end values and smoothed with positive
+    # weights summing to 1 (the derivative's coefficients summed from the window's far side):
+    # a mean of measured values, never outside them
+    weights = np.cumsum(savgol_coeffs(17, 2, deriv=1, use="dot")[::-1])[::-1][1:]
+    assert (weights > 0).all() and weights.sum() == pytest.approx(1.0)
+    smoothed = np.correlate(np.pad(y, 8, mode="edge"), weights, mode="valid")  # from point -1
+    np.testing.assert_allclose(np.cumsum(nearest.intensity), smoothed[1:] - smoothed[0], atol=1e-12)
+    assert y.min() <= smoothed.min() and smoothed.max() <= y.max()
+    # the polynomial fitted to the first 17 points, bent by the band, overshoots: summed, its
+    # derivative is that smoothing from the 8th point on and dips below every measured value
+    summed = np.cumsum(fitted)
+    summed += smoothed[21] - summed[20]
+    np.testing.assert_allclose(summed[7:-8], smoothed[8:-8], atol=1e-12)
+    assert summed[0] < y.min() - 0.2
+    with pytest.raises(SpectrumError, match=r"mode must be one of \('interp', 'nearest'\)"):
+        derivative(s, mode="mirror")
+
+
 def test_linear_from_representation_recovers_band_positions():
     pipe = default_pipeline("raman")
     spectrum = make_spectrum([(600.0, 1.0, 8.0), (1200.0, 0.5, 10.0)], noise=0.002)
@@ -370,14 +399,16 @@ def test_representation_of_rows_is_the_pipelines_own_per_spectrum(modality):
         np.testing.assert_allclose(one, out[k], rtol=0, atol=1e-15)
 
 
+@pytest.mark.parametrize("mode", ["interp", "nearest"])
 @pytest.mark.parametrize("method", ["l2", "max", "snv", "area"])
-def test_representation_of_rows_follows_the_recorded_parameters(method):
+def test_representation_of_rows_follows_the_recorded_parameters(method, mode):
     # every parameter from the pipeline's own steps: a normalisation other than l2, another
-    # window, power and order; a step recorded without parameters runs with its defaults
+    # window, power, order and derivative's ends; a step recorded without parameters runs
+    # with its defaults
     pipe, rows = _linear_rows("raman", seed=5, count=2)
     pipe = (
         pipe.with_params("normalise", method=method)
-        .with_params("derivative", window=13, polyorder=3)
+        .with_params("derivative", window=13, polyorder=3, mode=mode)
         .with_params("compress_intensity", power=0.7)
     )
     bare = Pipeline(
