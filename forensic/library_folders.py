@@ -298,10 +298,12 @@ def _read_file_job(job: tuple[str, str, dict[str, str]]):
 
 # -- folders compiled once, into the cache folder ---------------------------------------------
 
-_COMPILED_REVISION = 3
+_COMPILED_REVISION = 4
 """What else a compiled folder depends on (2: the calibration takes the references in the order
-the version takes them; 3: the library records its name and build date): a folder compiled
-before it changed is compiled again."""
+the version takes them; 3: the library records its name and build date; 4: the calibration's
+queries are references rebuilt with the integration constant taken inside their range,
+:func:`forensic.processing.linear_from_representation`): a folder compiled before it changed
+is compiled again."""
 
 
 def _folder_key(

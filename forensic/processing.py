@@ -826,10 +826,19 @@ def linear_from_representation(
     """Undo the comparison representation of one row: a spectrum a chemist can read.
 
     Inverts the tail of :func:`split_representation` on ``values[start:stop]``: a signed power
-    by its reciprocal, a per-point derivative by a cumulative sum (the integration constant is
-    set so the minimum is 0). The result is the baseline-corrected, slightly smoothed spectrum,
-    scaled to a maximum of 1, zero outside ``[start, stop)``; shape (G,). It is linear in the
-    amount of substance again, as peak alignment and mixture fitting need.
+    by its reciprocal, a per-point derivative by a cumulative sum. The result is the
+    baseline-corrected spectrum, smoothed as the derivative's window smooths it (its running
+    sum: over 16 points, 32 cm⁻¹, for IR), scaled to a maximum of 1, zero outside
+    ``[start, stop)``; shape (G,). It is linear in the amount of substance again, as peak
+    alignment and mixture fitting need.
+
+    The integration constant sets the lowest point to 0, the lowest of the points whose
+    derivative's window lay inside the range. Within half a window of either end the running
+    sum follows what the derivative did there (:func:`derivative`'s ``mode``): with
+    ``"interp"``, the polynomial fitted to the end window, which a band near the end bends
+    into a rise or a dip of up to half its height. Taken over every point, such a dip set the
+    zero of the whole spectrum and lifted everything else (6 of the 48 shipped IR references
+    by 0.015 to 0.07 of their maximum); taken inside, it stays at the end.
 
     Parameters
     ----------
@@ -855,8 +864,10 @@ def linear_from_representation(
             power = float(_run_params(name, params)["power"])
             v = np.sign(v) * np.abs(v) ** (1.0 / power)
         elif name == "derivative":
+            half = int(_run_params(name, params)["window"]) // 2
             v = np.cumsum(v)
-            v = v - v.min() if v.size else v
+            inside = v[half : v.size - half] if v.size > 2 * half else v
+            v = v - inside.min() if v.size else v
     peak = float(np.abs(v).max()) if v.size else 0.0
     out[start:stop] = v / peak if peak > 0 else v
     return out

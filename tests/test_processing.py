@@ -317,6 +317,33 @@ def test_linear_from_representation_recovers_band_positions():
     assert head.names[-1] == "remove_baseline"
 
 
+def _ir_row_with_a_band_at_the_start(centre):
+    """The IR pipeline's spectrum part of a clean spectrum measured from 650 cm-1 (its range
+    starts at 700), a band at ``centre``, on the grid; its range of grid indices."""
+    pipe = default_pipeline("ir")
+    bands = [(centre, 1.0, 10.0), (1010.0, 0.6, 12.0), (1600.0, 0.8, 14.0), (2950.0, 0.5, 20.0)]
+    part = split_representation(pipe)[0](
+        make_spectrum(bands, start=650.0, stop=4000.0, modality="ir")
+    )
+    start, stop = grid_range(pipe.grid, part.wavenumber)
+    row = np.zeros(pipe.grid.size)
+    row[start:stop] = part.intensity
+    return pipe, row, start, stop
+
+
+def test_a_band_at_the_start_does_not_lift_the_whole_rebuilt_spectrum():
+    # the band rises from the range's first points: the derivative's end polynomial dips
+    # below the baseline there, and that dip, as the lowest point, once set the zero of the
+    # whole rebuilt spectrum: its baseline stood at 0.22 of its maximum
+    pipe, row, start, stop = _ir_row_with_a_band_at_the_start(720.0)
+    rebuilt = linear_from_representation(
+        representation_from_linear(row, start, stop, pipe), start, stop, pipe
+    )
+    far = (pipe.grid > 1200.0) & (pipe.grid < 1450.0)  # far from every band
+    assert np.abs(rebuilt[far]).max() < 0.01
+    assert rebuilt.max() == pytest.approx(1.0)
+
+
 def test_smooth_as_representation_smooths_like_the_derivative_and_knows_its_noise():
     pipe = default_pipeline("ir")
     head, _ = split_representation(pipe)
