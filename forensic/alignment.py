@@ -361,9 +361,10 @@ def align(
         Largest relative stretch considered (``0.01`` = 1 %).
     evidence : numpy.ndarray, optional
         Shape (G,): the query as the peak evidence should see it, when ``query`` is not that
-        spectrum (:func:`forensic.identify` aligns a query rebuilt from the comparison
-        representation, like the references, and counts the bands of the query's own
-        spectrum). Default: ``query``.
+        spectrum (:func:`forensic.identify` aligns the query smoothed as the references are
+        rebuilt from the comparison representation,
+        :func:`forensic.processing.linear_from_spectrum`, and counts the bands of the query's
+        own spectrum). Default: ``query``.
     evidence_noise : float, optional
         Noise standard deviation of ``evidence``, in its unit, when known better than
         :func:`forensic.quality.noise_level` estimates it from the spectrum.

@@ -32,6 +32,7 @@ from forensic.modelled import source_confidence
 from forensic.processing import (
     grid_range,
     linear_from_representation,
+    linear_from_spectrum,
     remove_spikes,
     representation_from_linear,
     smooth_as_representation,
@@ -601,7 +602,11 @@ def identify(
 
     # -- alignment and re-scoring -------------------------------------------------------------
     t = time.perf_counter()
-    q_linear = linear_from_representation(query, q_start, q_stop, block.pipeline)
+    # the query's own spectrum smoothed as the references are rebuilt: rebuilt from its
+    # representation, its first and last points would follow the derivative's end polynomial
+    part = np.zeros(grid.size, dtype=np.float64)
+    part[q_start:q_stop] = prepared.spectrum_part.intensity
+    q_linear = linear_from_spectrum(part, q_start, q_stop, block.pipeline)
     rescored = _rescore(
         block,
         _rerank_pool(found, library.substances(spectrum.modality)),
@@ -1582,11 +1587,12 @@ def _evidence_row(prepared: _Prepared, block) -> tuple[np.ndarray, float]:
     """The query whose bands are the peak evidence, on the grid (maximum 1), and its noise.
 
     Its own spectrum part smoothed as the references are
-    (:func:`forensic.processing.smooth_as_representation`), not the query rebuilt from the
-    representation that the alignment compares with the rebuilt references: with noise of 2 %
-    of the range the square root and derivative make noise bumps of that rebuilt query look
-    like bands, which no reference has, and the right reference then matches fewer than half
-    of the "bands" (README, *Peak alignment*).
+    (:func:`forensic.processing.smooth_as_representation`), not the query that the alignment
+    compares with the rebuilt references, smoothed through the representation's power as they
+    are (:func:`forensic.processing.linear_from_spectrum`): with noise of 2 % of the range the
+    square root and derivative make noise bumps of that query look like bands, which no
+    reference has, and the right reference then matches fewer than half of the "bands"
+    (README, *Peak alignment*).
     """
     smoothed, noise = smooth_as_representation(prepared.spectrum_part, block.pipeline)
     row = np.zeros(block.grid.size, dtype=np.float64)

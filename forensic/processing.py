@@ -84,6 +84,7 @@ __all__ = [
     "grid_from_params",
     "grid_range",
     "linear_from_representation",
+    "linear_from_spectrum",
     "normalise",
     "remove_baseline",
     "remove_spikes",
@@ -838,7 +839,8 @@ def linear_from_representation(
     ``"interp"``, the polynomial fitted to the end window, which a band near the end bends
     into a rise or a dip of up to half its height. Taken over every point, such a dip set the
     zero of the whole spectrum and lifted everything else (6 of the 48 shipped IR references
-    by 0.015 to 0.07 of their maximum); taken inside, it stays at the end.
+    by 0.015 to 0.07 of their maximum); taken inside, it stays at the end. A query's own spectrum is
+    at hand: :func:`linear_from_spectrum` smooths it without that polynomial.
 
     Parameters
     ----------
@@ -871,6 +873,43 @@ def linear_from_representation(
     peak = float(np.abs(v).max()) if v.size else 0.0
     out[start:stop] = v / peak if peak > 0 else v
     return out
+
+
+def linear_from_spectrum(
+    values: np.ndarray, start: int, stop: int, pipeline: Pipeline
+) -> np.ndarray:
+    """A spectrum on the grid smoothed as :func:`linear_from_representation` rebuilds one.
+
+    The rebuilt spectrum is the running sum of the comparison representation's derivative:
+    the spectrum smoothed over the derivative's window. This smooths ``values[start:stop]``
+    the same way, from the spectrum itself, and within half a window of either end with the
+    spectrum continued by its end value (:func:`derivative`'s ``mode="nearest"``): a weighted
+    mean of measured values there too, never the overshoot of the polynomial that the
+    representation's derivative fits to the end window (``"interp"``, which keeps the slope
+    there for the search), nor a dip at the ends, nor, through the integration constant, a
+    lift of the whole spectrum. It is how a query, whose spectrum is at hand, is set beside
+    references rebuilt from the library (:func:`forensic.identify`): away from its ends, it
+    is what :func:`linear_from_representation` gives of its representation.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Shape (G,): a spectrum as the spectrum part of ``pipeline`` leaves it
+        (:func:`split_representation`: baseline-corrected, on its grid).
+    start, stop : int
+        Its range of grid indices ``[start, stop)`` (:func:`grid_range`).
+    pipeline : Pipeline
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (G,): maximum 1, zero outside ``[start, stop)``; all zeros for a flat
+        spectrum or a range shorter than the representation accepts.
+    """
+    if "derivative" in split_representation(pipeline)[1].names:
+        pipeline = pipeline.with_params("derivative", mode="nearest")
+    representation = representation_from_linear(values, start, stop, pipeline)
+    return linear_from_representation(representation, start, stop, pipeline)
 
 
 def representation_from_linear(

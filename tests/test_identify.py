@@ -31,6 +31,7 @@ from forensic.identification import (
 from forensic.io import read_spectrum
 from forensic.library import Library
 from forensic.quality import unit_label_doubt
+from forensic.report import pdf as report_pdf
 from forensic.report.layout import figure_title
 from forensic.search import SHIFT_SEARCH_CM1, Hit, score_query
 from forensic.spectrum import GUESSED_UNIT_BASIS, Spectrum, transmittance_scale
@@ -490,6 +491,52 @@ def test_a_reference_moved_onto_the_query_is_scored_where_it_has_data():
     assert hits[8.0]["score"] == pytest.approx(hits[-8.0]["score"], abs=0.01)
     cost = MOVE_COST_PER_CM1 * (8.0 - MOVE_FREE_CM1)
     assert as_measured["score"] - cost - 0.03 < hits[8.0]["score"] <= as_measured["score"] - cost
+
+
+def _drawn_residual(result) -> np.ndarray:
+    """The residual a report's figure draws for ``result`` (NaN where it draws none)."""
+    return report_pdf._PrintedFigure.of(result.to_dict(), report_pdf._Wrapping()).residual
+
+
+# a band 30 cm-1 inside the IR range's start (an ATR spectrum measured from 650 cm-1, whose
+# range starts at 700), its sample in the library measured from 550 cm-1
+EDGE_BANDS = [(730.0, 1.0, 10.0), (1010.0, 0.6, 12.0), (1600.0, 0.8, 14.0), (2950.0, 0.5, 20.0)]
+
+
+@pytest.mark.parametrize("move", [0.0, 3.0], ids=["itself", "shifted copy"])
+def test_the_residual_of_an_ir_spectrum_is_no_larger_at_its_range_s_ends(move):
+    # rebuilt from its derivative, the query's first 8 points once followed the polynomial
+    # fitted to its first 17, bent by the band's flank: the residual rose by 0.08-0.11 there
+    # (of a maximum of 1), against 0.004-0.016 elsewhere; now under 0.01 everywhere
+    reference = make_spectrum(EDGE_BANDS, start=550.0, stop=4000.0, modality="ir")
+    library = Library.from_spectra([reference.with_metadata(name="edge band")], calibrate=False)
+    moved = [(centre + move, height, width) for centre, height, width in EDGE_BANDS]
+    query = make_spectrum(moved, start=650.0, stop=4000.0, modality="ir")
+    result = identify(query, library, top=1, mixtures=False)
+    assert result.query["wavenumber"][0] == 700.0
+    drawn = _drawn_residual(result)
+    drawn = drawn[np.isfinite(drawn)]
+    ends = np.abs(np.concatenate([drawn[:8], drawn[-8:]]))
+    rest = np.abs(drawn[8:-8])
+    assert ends.max() < max(2.0 * rest.max(), 0.01), (ends.max(), rest.max())
+    assert rest.max() < 0.01
+
+
+def test_a_band_at_an_ir_range_s_start_does_not_lift_the_whole_rebuilt_spectrum():
+    # a band rising from the query's first points: the polynomial fitted there dipped below
+    # the baseline, and as the rebuilt spectrum's lowest point it set its zero, lifting the
+    # rest by 0.22 of its maximum: the residual dipped at the first points from that offset
+    bands = [(720.0, *EDGE_BANDS[0][1:]), *EDGE_BANDS[1:]]
+    reference = make_spectrum(bands, start=550.0, stop=4000.0, modality="ir")
+    library = Library.from_spectra([reference.with_metadata(name="edge band")], calibrate=False)
+    query = make_spectrum(bands, start=650.0, stop=4000.0, modality="ir")
+    result = identify(query, library, top=1, mixtures=False)
+    rebuilt = np.asarray(result.query["intensity"])
+    grid = np.asarray(result.query["wavenumber"])
+    baseline = (grid > 1200.0) & (grid < 1450.0)  # far from every band
+    assert np.abs(rebuilt[baseline]).max() < 0.01
+    drawn = _drawn_residual(result)
+    assert np.nanmax(np.abs(drawn[grid > 760.0])) < 0.01
 
 
 def test_atmospheric_co2_in_an_ir_query_is_said_and_does_not_change_the_answer():

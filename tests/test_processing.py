@@ -22,6 +22,7 @@ from forensic.processing import (
     grid_from_params,
     grid_range,
     linear_from_representation,
+    linear_from_spectrum,
     normalise,
     remove_baseline,
     remove_spikes,
@@ -342,6 +343,23 @@ def test_a_band_at_the_start_does_not_lift_the_whole_rebuilt_spectrum():
     far = (pipe.grid > 1200.0) & (pipe.grid < 1450.0)  # far from every band
     assert np.abs(rebuilt[far]).max() < 0.01
     assert rebuilt.max() == pytest.approx(1.0)
+
+
+def test_linear_from_spectrum_is_the_rebuilt_spectrum_without_the_end_polynomial():
+    pipe, row, start, stop = _ir_row_with_a_band_at_the_start(730.0)
+    rebuilt = linear_from_representation(
+        representation_from_linear(row, start, stop, pipe), start, stop, pipe
+    )
+    smoothed = linear_from_spectrum(row, start, stop, pipe)
+    assert not smoothed[:start].any() and not smoothed[stop:].any()
+    # the same smoothing, and the same zero, away from the ends
+    np.testing.assert_allclose(smoothed[start + 8 : stop - 8], rebuilt[start + 8 : stop - 8])
+    # at the start, the polynomial fitted to the first 17 points, bent by the band's flank,
+    # rose by 0.16 of the maximum above the smoothed spectrum
+    ends = slice(start, start + 8)
+    assert (rebuilt[ends] - smoothed[ends]).max() > 0.12
+    # a range too short for the representation: nothing, as linear_from_representation
+    assert not linear_from_spectrum(row, start, start + 10, pipe).any()
 
 
 def test_smooth_as_representation_smooths_like_the_derivative_and_knows_its_noise():
