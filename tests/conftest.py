@@ -50,13 +50,16 @@ def _own_environment(tmp_path, _compiled_cache, monkeypatch):
 
     Keys are created in ``<tmp_path>/config``: a test that moves ``FORENSIC_CONFIG_DIR`` (keys
     on another computer) moves it back there. ``FORENSIC_SHARED_DATA`` says where the real
-    spectra are and is kept.
+    spectra are and is kept. The screen is 140 columns wide whatever terminal runs the tests
+    (pytest-xdist's workers say 80): tables are laid out the same in every run.
     """
     for name in [n for n in os.environ if n.startswith("FORENSIC_")]:
         if name != "FORENSIC_SHARED_DATA":
             monkeypatch.delenv(name)
     monkeypatch.setenv("FORENSIC_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("FORENSIC_CACHE_DIR", str(_compiled_cache))
+    monkeypatch.setenv("COLUMNS", "140")
+    monkeypatch.delenv("LINES", raising=False)
 
 
 @pytest.fixture(scope="session")
