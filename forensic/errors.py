@@ -37,8 +37,8 @@ class ForensicError(Exception):
         The file a measured spectrum is kept in because the evidence store could not record
         it (``DO NOT MEASURE AGAIN``: :func:`forensic.custody.unrecorded.keep_unrecorded`),
         when the work this error ended left one; None otherwise. Whatever the error, the
-        command line then exits 75, as for a store that stayed locked: record it later, do
-        not measure again.
+        command line then exits 5 (:data:`forensic.cli.app.EXIT_SPECTRUM_KEPT`): record the
+        file, do not measure again.
     """
 
     spectrum_kept: Path | None = None

@@ -2609,7 +2609,7 @@ def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_pat
     finally:
         locks[0].execute("ROLLBACK")
         locks[0].close()
-    assert done.exit_code == 75, done.output
+    assert done.exit_code == 5, done.output  # not 75: the store's "run it again" would measure
     lines = done.output.splitlines()
     assert any(
         re.match(r"\[5/8\] +\d+\.\ds  the store is locked by another", line) for line in lines
@@ -2626,9 +2626,10 @@ def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_pat
         RuntimeError("an unexpected error"),  # was exit 2
     ],
 )
-def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_75(tmp_path, monkeypatch, failure):
+def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_5(tmp_path, monkeypatch, failure):
     """The audit: "DO NOT MEASURE AGAIN" exited 2, the code of a typing error, on a full disk,
-    but 75 when the store was locked. One code whenever a spectrum was kept in a file."""
+    but 75 when the store was locked, the code that also says "nothing was done, run the same
+    command again". One code of its own whenever a spectrum was kept in a file."""
     monkeypatch.setattr(
         "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
     )
@@ -2639,7 +2640,7 @@ def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_75(tmp_path, monkeyp
     monkeypatch.setattr(Store, "add_measurement", refuse)
     args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
     done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
-    assert done.exit_code == 75, done.output
+    assert done.exit_code == 5, done.output
     assert "DO NOT MEASURE AGAIN" in done.output
     assert _kept_file(done.output.splitlines()[-1]).exists()
     # a spectrum that could not be kept either is lost: the error's own code says what failed
@@ -2648,7 +2649,26 @@ def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_75(tmp_path, monkeyp
         lambda *a, **k: (None, "0" * 64, ["no room anywhere"], None),
     )
     lost = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
-    assert lost.exit_code != 75 and "it is lost" in lost.output, lost.output
+    assert lost.exit_code != 5 and "it is lost" in lost.output, lost.output
+
+
+def test_a_scan_stopped_while_saving_exits_130_and_says_the_spectrum_is_kept(tmp_path, monkeypatch):
+    """Ctrl-C keeps its own code (130, as a shell expects of a stopped program), a spectrum
+    kept or not; the message, not the code, says not to measure again, and where the file is."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "add_measurement", stopped)
+    args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
+    assert done.exit_code == 130, done.output
+    last = done.output.splitlines()[-1]
+    assert last.startswith("error: interrupted: ") and "DO NOT MEASURE AGAIN" in last, last
+    assert _kept_file(last).exists()
 
 
 def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tmp_path):
@@ -2662,7 +2682,7 @@ def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tm
         _run(tmp_path, progress=delete_the_store)
     message = str(failed.value)
     assert failed.value.exit_code == 1
-    assert failed.value.spectrum_kept == _kept_file(message)  # the command line exits 75
+    assert failed.value.spectrum_kept == _kept_file(message)  # the command line exits 5
     assert message.startswith(
         f"{tmp_path / 's' / 'forensic.db'}: the store's file was deleted or moved while this "
         "command had it open: what it recorded since went to a file no longer there, and is "

@@ -2,7 +2,7 @@
 
 Every command module registers its commands on :data:`main`. A :class:`ForensicError` raised
 anywhere below ends as one line on standard error, never a traceback, with the exit code
-:func:`exit_code` chooses for it: 75 when a measured spectrum was kept in a file, else the
+:func:`exit_code` chooses for it: 5 when a measured spectrum was kept in a file, else the
 error's own ``exit_code``, else 2 (bad input). Ctrl-C, SIGTERM and SIGHUP end a command as an
 :class:`~forensic.errors.Interrupted` does: one line that says what the command had recorded,
 and exit code 128 + the signal (130, 143, 129). The ``forensic`` program
@@ -27,25 +27,31 @@ from forensic.errors import ForensicError, Interrupted
 from forensic.spectrum import STATED_Y_UNITS
 
 EXIT_BAD_INPUT = 2
+EXIT_SPECTRUM_KEPT = 5
+"""A scan measured a spectrum the store did not take, and kept it in a file: record the file
+(the message gives the command); DO NOT MEASURE AGAIN. Its own code, not :data:`EXIT_TEMPFAIL`'s
+"nothing was done: run the same command again", which here would fire the laser a second time
+on a sample the first exposure may have used up. After the toolkit's own 1 to 4, and clear of
+sysexits' 64 to 78 (each of which says something else) and of the shell's 126 and up."""
 EXIT_TEMPFAIL = 75
-"""The store could not record the work now, and nothing is lost: it stayed locked (run the
-command again), or a scan's measured spectrum is kept in a file (record the file; DO NOT
-MEASURE AGAIN). The message says which, and the command that finishes the work. (sysexits'
-``EX_TEMPFAIL``.)"""
+"""The store could not record the work now, and nothing is lost or measured: it stayed locked,
+or its disk is full: run the same command again once it can. (sysexits' ``EX_TEMPFAIL``.)"""
 
 
 def exit_code(exc: ForensicError) -> int:
     """The exit code of a command that ``exc`` ended.
 
     A measured spectrum kept in a file because the store could not record it (the error's
-    ``spectrum_kept``) exits :data:`EXIT_TEMPFAIL` whatever kept it from the store (locked, a
-    full disk, the store's file gone): a script, or the technician, must tell "record the
-    file, do not measure again" from a typing error (2), which a full disk gave, or from a
-    damaged store (1), which a store deleted under the scan gave. Otherwise the error's own
-    ``exit_code`` (1 a failed verification or a damaged store, 3 an instrument fault or a
-    chain that does not verify, 4 a scan whose analysis failed, 75 a store that stayed
-    locked), else :data:`EXIT_BAD_INPUT`. (A stop, Ctrl-C or a signal, is no error: it exits
-    128 + the signal, a spectrum kept or not, as a shell expects of a stopped program.)
+    ``spectrum_kept``) exits :data:`EXIT_SPECTRUM_KEPT` whatever kept it from the store
+    (locked, a full disk, the store's file gone): a script, or the technician, must tell
+    "record the file, do not measure again" from a typing error (2), from a damaged store
+    (1), and from a store that could not record now (75), after which the same command is run
+    again, and would measure again. Otherwise the error's own ``exit_code`` (1 a failed
+    verification or a damaged store, 3 an instrument fault or a chain that does not verify, 4
+    a scan whose analysis failed, 75 a store that stayed locked or a full disk, nothing
+    measured), else :data:`EXIT_BAD_INPUT`. (A stop, Ctrl-C or a signal, is no error: it
+    exits 128 + the signal, a spectrum kept or not, as a shell expects of a stopped program;
+    its message says DO NOT MEASURE AGAIN and where the spectrum is kept.)
 
     Parameters
     ----------
@@ -58,7 +64,7 @@ def exit_code(exc: ForensicError) -> int:
         The process's exit status.
     """
     if exc.spectrum_kept is not None:
-        return EXIT_TEMPFAIL
+        return EXIT_SPECTRUM_KEPT
     return getattr(exc, "exit_code", EXIT_BAD_INPUT)
 
 
