@@ -1780,6 +1780,7 @@ def scan(
     identify: Callable[[Any], Mapping[str, Any]] | None = None,
     store_wait_s: float | None = None,
     clock_checked: bool = False,
+    on_result: Callable[[ScanResult], None] | None = None,
 ) -> ScanResult:
     """From instrument to signed report: the technician's one command, as a function.
 
@@ -1861,6 +1862,10 @@ def scan(
         a person has checked that the clock is right
         (:meth:`~forensic.custody.store.Store.check_clock`). For a store given as a path; a
         :class:`Store` given is used as it was opened.
+    on_result : callable(ScanResult), optional
+        Called once the result is recorded, before the report is written, with what the
+        scan has recorded so far (its ``report`` None, its ``custody`` what a report would
+        say): a screen shows the verdict then, not after the seconds a PDF takes to render.
 
     Returns
     -------
@@ -1935,17 +1940,19 @@ def scan(
         saved = run.save_raw_spectrum(spectrum, described)
         identification = run.identify(identify, spectrum, saved, receipt.facts)
         result = run.record_result(saved, identification)
-        report = run.issue_report(saved, result)
-        return ScanResult(
+        recorded = functools.partial(
+            ScanResult,
             receipt.case,
             receipt.exhibit,
             receipt.event,
             saved.measurement,
             result,
             identification,
-            report,
-            run.custody_said(report),
         )
+        if on_result is not None:
+            on_result(recorded(None, run.custody_said(None)))
+        report = run.issue_report(saved, result)
+        return recorded(report, run.custody_said(report))
     except ScanIncomplete:
         raise
     except ForensicError as exc:

@@ -54,6 +54,7 @@ from forensic.io import write_spectrum
 from forensic.library import Library
 from forensic.report.issue import issue_report
 from forensic.spectrum import Spectrum
+from forensic.verdict import verdict_line
 from forensic.workflows import SCAN_STAGES, ScanIncomplete, label_discrepancies, scan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1099,6 +1100,49 @@ NO_SIGNAL_TO_DO = (
     "  to do: check that the sample is in the beam, the laser or source is on and the exposure "
     "long enough, then measure again"
 )
+
+
+def test_a_scan_gives_its_result_once_recorded_before_the_report_is_written(tmp_path):
+    """The audit: the verdict waited 13 s for the PDF to render."""
+    said = []
+    result = _run(
+        tmp_path,
+        report_path=tmp_path / "r.pdf",
+        progress=lambda stage, message: said.append(stage),
+        on_result=said.append,
+    )
+    (early,) = [x for x in said if not isinstance(x, str)]
+    assert said.index(early) == said.index("record") + 1 == said.index("report") - 1
+    assert early.report is None and result.report is not None
+    assert early.verdict == result.verdict == "IDENTIFIED: Cocaine hydrochloride"
+    assert early.result == result.result and early.custody == result.custody
+
+
+def test_the_scan_screen_shows_the_verdict_before_the_report_step(tmp_path, monkeypatch):
+    """Shown once the result is recorded: a report stopped while it renders (Ctrl-C, a slow
+    laptop) leaves the verdict and its hits on the screen."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+
+    def stopped(content):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("forensic.report.issue.render_pdf", stopped)
+    args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    args += ["--report", str(tmp_path / "r.pdf"), "--store", str(tmp_path / "s")]
+    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR])
+    assert done.exit_code == 130, done.output
+    lines = done.output.splitlines()
+    banner = next(n for n, line in enumerate(lines) if line.startswith("====="))
+    report_step = next(n for n, line in enumerate(lines) if line.startswith("[8/8]"))
+    assert banner < report_step
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1", "E-1")
+    assert lines[banner + 1].strip() == verdict_line(json.loads(result["identification_json"]))
+    assert any(line.startswith("   #  substance") for line in lines[banner:report_step])
+    assert lines[report_step - 1].startswith("Case C-1, exhibit E-1, store records: measurement #")
+    assert "the report was not written" in lines[-1]
 
 
 def test_the_scan_screen_says_what_to_do_and_the_record_and_report_state_the_fact(

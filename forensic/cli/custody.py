@@ -238,6 +238,12 @@ def utc_when(iso: str | None) -> str:
     return when(iso)
 
 
+def _provenance(measurement: dict[str, Any]) -> str | None:
+    """The provenance of a measurement's spectrum, as its record's instrument states it (None
+    for one measured from a sample)."""
+    return json.loads(measurement["instrument_json"] or "{}").get("provenance")
+
+
 def _result_line(result: dict[str, Any]) -> str:
     """A recorded result in the words of the report's verdict (a mixture names its parts)."""
     from forensic.verdict import verdict_line  # noqa: PLC0415
@@ -347,6 +353,29 @@ def _print_verdict(text: str) -> None:
     click.secho(bar, bold=True)
 
 
+def _print_scan_result(result: Any) -> None:
+    """A scan's result, as soon as it is recorded (before its report is written): the verdict
+    large and plain, then what its report says under it, with its best hits
+    (:func:`~forensic.cli.result.result_lines`), what its report says of the exhibit's
+    custody, and the records that hold it."""
+    from forensic.cli.result import result_lines  # noqa: PLC0415
+
+    _print_verdict(result.verdict)
+    for line in result_lines(
+        result.identification, provenance=_provenance(result.measurement), top=SCAN_HITS_SHOWN
+    ):
+        click.echo(line)
+    for limitation in result.custody:  # as the report's limitations say it
+        click.echo(f"  custody: {limitation}")
+    if result.identification.get("verdict") == "identified":  # what a named substance needs
+        click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
+    click.echo(
+        f"Case {result.case['case_number']}, exhibit {result.exhibit['item_number']}, store "
+        f"records: measurement #{result.measurement['seq']}, result #{result.result['seq']}; "
+        f"raw data SHA-256 {result.measurement['raw_sha256']}"
+    )
+
+
 @main.command()
 @click.option(
     "--instrument",
@@ -426,7 +455,6 @@ def scan(
     The raw spectrum is stored before identification runs, so nothing is lost if analysis
     fails or the process is stopped.
     """
-    from forensic.cli.result import result_lines  # noqa: PLC0415
     from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
     from forensic.workflows import scan as run_scan  # noqa: PLC0415
 
@@ -460,20 +488,8 @@ def scan(
             overwrite=force,
             progress=progress,
             clock_checked=clock_checked(),
+            on_result=_print_scan_result,
         )
-    _print_verdict(result.verdict)
-    provenance = json.loads(result.measurement["instrument_json"] or "{}").get("provenance")
-    for line in result_lines(result.identification, provenance=provenance, top=SCAN_HITS_SHOWN):
-        click.echo(line)
-    for limitation in result.custody:  # as the report's limitations say it
-        click.echo(f"  custody: {limitation}")
-    if result.identification.get("verdict") == "identified":  # what a named substance needs
-        click.echo("  Screening result: confirm with a second, uncorrelated technique (SWGDRUG).")
-    click.echo(
-        f"Case {case_number}, exhibit {item_number}, store records: measurement "
-        f"#{result.measurement['seq']}, result #{result.result['seq']}; raw data SHA-256 "
-        f"{result.measurement['raw_sha256']}"
-    )
     if result.report is not None:
         from forensic.report.issue import kept_said  # noqa: PLC0415
 
@@ -722,8 +738,7 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
             continue
         click.echo(f"{said}{_result_line(result)} (result record #{result['seq']})")
         identification = json.loads(result["identification_json"])
-        provenance = json.loads(measurement["instrument_json"] or "{}").get("provenance")
-        click.echo(qualifier_line(identification, provenance=provenance))
+        click.echo(qualifier_line(identification, provenance=_provenance(measurement)))
         warnings = identification.get("warnings") or []
         for line in warning_lines(warnings, advice):
             click.echo(line)
