@@ -73,6 +73,7 @@ __all__ = [
     "identified_substances",
     "is_no_match",
     "make_decoys",
+    "no_match_to_do",
     "no_usable_signal",
     "perturb",
     "verdict_line",
@@ -1254,6 +1255,47 @@ NO_MATCH_CANNOT_EXCLUDE = (
 )
 """Under a NO MATCH headline, in a report (layout 6 on) and on every screen: what a no match
 cannot say."""
+
+
+NO_MATCH_PRESENTATION = {
+    "raman": "check the sample presentation (in focus, not behind thick or coloured packaging) "
+    "and measure again with a longer exposure",
+    "ir": "check the sample presentation (pressed firmly on a clean ATR crystal, after a fresh "
+    "background) and measure again",
+}
+"""What to check of a sample that gave a NO MATCH, and how to measure it again, by modality."""
+NO_MATCH_SEND_TO_LAB = (
+    "still NO MATCH: send the exhibit to the lab for a second, uncorrelated technique (e.g. GC-MS)"
+)
+"""The last step after a NO MATCH, in the words of a report's SWGDRUG limitation."""
+
+
+def no_match_to_do(identification: Mapping[str, Any]) -> str | None:
+    """What the technician does after a NO MATCH, for every screen's ``to do:`` line (never
+    recorded, as no advice is): check how the sample is presented and measure again, then
+    send it to the lab (:data:`NO_MATCH_CANNOT_EXCLUDE`: the sample may hold a controlled
+    substance the library lacks).
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (its ``verdict`` and ``modality``).
+
+    Returns
+    -------
+    str or None
+        e.g. ``check the sample presentation (in focus, not behind thick or coloured
+        packaging) and measure again with a longer exposure; still NO MATCH: send the exhibit
+        to the lab for a second, uncorrelated technique (e.g. GC-MS)``; None for another
+        verdict.
+    """
+    if identification.get("verdict") != "no_match":
+        return None
+    again = NO_MATCH_PRESENTATION.get(
+        str(identification.get("modality")),
+        "check the sample presentation and measure again",
+    )
+    return f"{again}; {NO_MATCH_SEND_TO_LAB}"
 
 
 def format_share(fraction: float | None) -> str:

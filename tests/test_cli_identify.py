@@ -601,3 +601,8 @@ def test_a_file_s_result_says_what_its_report_would_say_under_the_verdict():
         "(the spectrum matches no reference).",
         "   #  substance                          score  q-value   shift  peaks",
     ]
+    assert _table("q.jdx", result, "simulated").splitlines()[-1] == (
+        "  to do: check the sample presentation (in focus, not behind thick or coloured "
+        "packaging) and measure again with a longer exposure; still NO MATCH: send the exhibit "
+        "to the lab for a second, uncorrelated technique (e.g. GC-MS)"
+    )

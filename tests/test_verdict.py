@@ -399,3 +399,25 @@ def test_the_evidence_does_not_depend_on_the_library_module():
     code = "import sys, forensic.verdict; print('forensic.library' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("modality", "presentation"),
+    [
+        ("raman", "(in focus, not behind thick or coloured packaging) and measure again with a "
+         "longer exposure"),
+        ("ir", "(pressed firmly on a clean ATR crystal, after a fresh background) and measure "
+         "again"),
+    ],
+)  # fmt: skip
+def test_a_no_match_says_what_to_do_next_and_other_verdicts_leave_it_to_their_advice(
+    modality, presentation
+):
+    """The audit: the NO MATCH screen gave no `to do:` (a no match does not exclude a
+    controlled substance: check the sample, measure again, then send it to the lab)."""
+    assert verdict.no_match_to_do({"verdict": "no_match", "modality": modality}) == (
+        f"check the sample presentation {presentation}; still NO MATCH: send the exhibit to the "
+        "lab for a second, uncorrelated technique (e.g. GC-MS)"
+    )
+    for other in ("identified", "inconclusive"):
+        assert verdict.no_match_to_do({"verdict": other, "modality": modality}) is None

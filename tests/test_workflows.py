@@ -1256,6 +1256,15 @@ def test_a_no_match_screen_says_its_hits_are_chance_and_that_it_excludes_nothing
         "   #  substance" + lines[bar + 6].removeprefix("   #  substance"),  # the hit table
     ]
     assert excludes_nothing in report and chance in report  # the report's own sentences
+    # what to do next, as after the other verdicts: the last line of the result
+    (to_do,) = [line for line in lines if line.startswith("  to do: ")]
+    assert lines[lines.index(to_do) + 1].startswith("Case C-1, exhibit E-1, store records: ")
+    assert to_do == (
+        "  to do: check the sample presentation (in focus, not behind thick or coloured "
+        "packaging) and measure again with a longer exposure; still NO MATCH: send the exhibit "
+        "to the lab for a second, uncorrelated technique (e.g. GC-MS)"
+    )
+    assert "a second, uncorrelated technique (e.g. GC-MS)" in report  # the report's words
 
 
 def test_the_scan_screen_shows_what_the_report_says_of_custody(tmp_path, monkeypatch):

@@ -716,7 +716,7 @@ def exhibit_show(case_number, item_number, store_path):
 def exhibit_identify(case_number, item_number, library_path, operator, store_path):
     """Identify the exhibit's saved spectra that have no result (a scan stopped or failed
     after saving one), and record the results: no new measurement."""
-    from forensic.cli.result import qualifier_line, warning_lines  # noqa: PLC0415
+    from forensic.cli.result import qualifier_line, to_do, warning_lines  # noqa: PLC0415
     from forensic.workflows import identify_saved  # noqa: PLC0415
 
     if not operator:
@@ -740,7 +740,7 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
         identification = json.loads(result["identification_json"])
         click.echo(qualifier_line(identification, provenance=_provenance(measurement)))
         warnings = identification.get("warnings") or []
-        for line in warning_lines(warnings, advice):
+        for line in warning_lines(warnings, to_do(identification, advice)):
             click.echo(line)
 
 

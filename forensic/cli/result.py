@@ -20,6 +20,7 @@ __all__ = [
     "qualifier_line",
     "result_lines",
     "score_key",
+    "to_do",
     "warning_lines",
 ]
 
@@ -184,7 +185,7 @@ def result_lines(
     qualifies the verdict (:func:`qualifier_line`), what a no match cannot say, the closest
     references of an inconclusive verdict (none is a finding), what the hits are (a finding,
     or chance similarity), the hits, the mixture fit, what the scores mean, the verdict's
-    reasons, its warnings and what to do.
+    reasons, its warnings and what to do (:func:`to_do`).
 
     Parameters
     ----------
@@ -225,5 +226,28 @@ def result_lines(
     if said:
         lines.append(said)
     lines += [f"  - {reason}" for reason in identification.get("reasons") or []]
-    lines += warning_lines(identification.get("warnings") or [], identification.get("advice") or [])
+    lines += warning_lines(identification.get("warnings") or [], to_do(identification))
     return lines
+
+
+def to_do(identification: Mapping[str, Any], advice: Sequence[str] | None = None) -> list[str]:
+    """What to do after a result, for its screen: the advice its warnings gave, then what its
+    verdict asks for (after a NO MATCH: :func:`forensic.verdict.no_match_to_do`).
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (``Identification.to_dict()``, or as recorded in the store).
+    advice : sequence of str, optional
+        The advice to give (default: the result's own ``advice``).
+
+    Returns
+    -------
+    list of str
+        Each thing to do once, in that order.
+    """
+    from forensic.verdict import no_match_to_do  # noqa: PLC0415
+
+    said = list(identification.get("advice") or [] if advice is None else advice)
+    after = no_match_to_do(identification)
+    return list(dict.fromkeys(said + ([after] if after else [])))
