@@ -648,6 +648,7 @@ def _receipt(
     seal_intact: bool | None,
     seal_number: str | None,
     notes: str | None = None,
+    location: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """The custody event of a scan, and whether it is new.
 
@@ -655,8 +656,9 @@ def _receipt(
     says so (:func:`_already_received`, in the transaction that would record the receipt,
     where one that would be a break in the exhibit's custody is refused). The label's seal
     number is recorded on a new receipt when the operator states none, but is not a
-    statement of its own; ``notes`` (what the scan states that the records contradict) go on
-    a new receipt.
+    statement of its own; ``notes`` (what the scan states that the records contradict) and
+    ``location`` (where the scan takes place, as its measurement records it:
+    :func:`_where_measured`) go on a new receipt, from someone (``received_from``) or not.
     """
     case_number, item_number = exhibit["case_number"], exhibit["item_number"]
     with db.transaction():
@@ -682,6 +684,7 @@ def _receipt(
             seal_intact=seal_intact,
             seal_number=seal_number or exhibit["seal_number"],
             notes=notes,
+            location=location,
         )
         return event, True
 
@@ -732,6 +735,8 @@ def _custody_line(
     line = f"{operator} receives {item_number} for screening analysis"
     if event["released_by"]:
         line += f" from {event['released_by']}"
+    if event.get("location"):
+        line += f" at {event['location']}"
     return line + "".join(warnings)
 
 
@@ -936,11 +941,12 @@ def _waiting_said(
 
 def _where_measured(unit: str | None, location: str | None) -> dict[str, str | None]:
     """Where a scan acquires its spectrum, and the unit that acquires it, as its measurement
-    record states them: as given (``--location``, ``--unit``), else as set on the computer
-    that scans (``$FORENSIC_LOCATION``, ``$FORENSIC_UNIT``), else not stated (None).
+    record states them (and its receipt the place: :func:`_receipt`): as given
+    (``--location``, ``--unit``), else as set on the computer that scans
+    (``$FORENSIC_LOCATION``, ``$FORENSIC_UNIT``), else not stated (None).
 
     Never the case's: a case opened in a van is analysed in a laboratory too, and a report
-    must not place every analysis where the case was opened.
+    must not place every analysis, or every hand-over, where the case was opened.
 
     Parameters
     ----------
@@ -1458,6 +1464,7 @@ class _Scan:
                 seal_intact=self.seal_intact,
                 seal_number=self.seal_number,
                 notes="; ".join(facts) or None,
+                location=_where_measured(self.unit, self.location)["location"],
             )
             # the doubts this receipt made, in the report's words (a break it would have made
             # was refused)

@@ -355,6 +355,42 @@ def test_a_scan_by_someone_who_does_not_hold_the_exhibit_is_refused_before_anyth
     ]
 
 
+def test_a_scan_records_where_it_receives_the_exhibit_as_its_measurement_does(
+    tmp_path, monkeypatch
+):
+    """A hand-over a scan recorded (--received-from) stated no place, though the scan had one
+    (--location, FORENSIC_LOCATION) and `custody add --location` records one. Never the
+    case's: the measurement does not take it either (a case opened in a van is analysed in a
+    lab too)."""
+    monkeypatch.delenv("FORENSIC_LOCATION", raising=False)
+    with Store(tmp_path / "s") as store:
+        store.open_case("C-1", operator=OPERATOR, location="Border post Nord")
+    _, progress = _progress_of(tmp_path, location="  Van 3,  Kruiskade ", description="bag")
+    assert (
+        progress["custody"] == f"{OPERATOR} receives E-1 for screening analysis at Van 3, Kruiskade"
+    )
+    monkeypatch.setenv("FORENSIC_LOCATION", "Lab Rotterdam, bench 2")
+    result, progress = _progress_of(
+        tmp_path, operator="Bob Other", received_from=OPERATOR, text_path=tmp_path / "r.txt"
+    )
+    assert progress["custody"] == (
+        f"Bob Other receives E-1 for screening analysis from {OPERATOR} at Lab Rotterdam, bench 2"
+    )
+    assert result.measurement["location"] == result.custody_event["location"]
+    report = " ".join((tmp_path / "r.txt").read_text().split())
+    assert "Lab Rotterdam, bench 2" in report.split("Chain of custody: exhibit E-1")[1]
+    monkeypatch.delenv("FORENSIC_LOCATION")
+    _, progress = _progress_of(tmp_path, operator="Carl Third", received_from="Bob Other")
+    assert progress["custody"] == "Carl Third receives E-1 for screening analysis from Bob Other"
+    with Store(tmp_path / "s") as store:
+        events = store.custody_events("C-1", "E-1")
+    assert [(e["received_by"], e["location"]) for e in events] == [
+        (OPERATOR, "Van 3, Kruiskade"),  # one-spaced, as custody add records it
+        ("Bob Other", "Lab Rotterdam, bench 2"),
+        ("Carl Third", None),  # not stated: not the case's
+    ]
+
+
 def test_a_scan_of_an_exhibit_its_collector_holds_names_them(tmp_path):
     """With no hand-over recorded, who collected the exhibit holds it: a receipt from nobody
     by someone else is the break its reports would list."""
