@@ -223,3 +223,126 @@ def test_a_scan_without_a_report_never_loads_matplotlib(tmp_path):
     # the scan records its result, whose custody limitations come from forensic.report.content
     assert found["status"] == 0 and "matplotlib" not in found["loaded"], found
     assert "IDENTIFIED: Cocaine base" in said
+
+
+def _every_command(command=main, path=("forensic",)):
+    """Each command and group under ``forensic``, with the words that run it."""
+    import click  # noqa: PLC0415
+
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            yield from _every_command(sub, (*path, name))
+
+
+def test_every_command_s_help_gives_each_option_a_line_and_no_markup():
+    """The audit: `custody add --received-by`, `--released-by` and `exhibit add
+    --collected-by` had no help at all, and `instrument simulate --help` showed RST markup
+    (``forensic acquire ...``) that a terminal prints as it is."""
+    import click  # noqa: PLC0415
+
+    runner = CliRunner()
+    walked = []
+    for path, command in _every_command():
+        walked.append(" ".join(path))
+        shown = runner.invoke(main, [*path[1:], "--help"], terminal_width=100)
+        assert shown.exit_code == 0, (path, shown.output)
+        assert "``" not in shown.output, path
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert (param.help or "").strip(), f"{' '.join(path)} {param.opts[0]}: no help"
+                # every option is listed with its help on the screen
+                assert param.opts[-1] in shown.output, (path, param.opts)
+    assert {"forensic scan", "forensic custody add", "forensic library export"} <= set(walked)
+
+
+TECHNICIAN_EXAMPLES = {
+    ("scan",): "forensic scan --instrument ocean-rs232:///dev/ttyUSB0 --case 2026-0412 "
+    "--exhibit A1 --operator 'Ann Example' --report A1.pdf",
+    ("case", "new"): "forensic case new 2026-0412 --title 'Border seizure' --location "
+    "'Border post Nord' --operator 'Ann Example'",
+    ("exhibit", "add"): "forensic exhibit add 2026-0412 A1 --description 'white powder, zip "
+    "bag' --seal S-0093 --collected-by 'PC J. Smith 4471' --operator 'Ann Example'",
+    ("custody", "add"): "forensic custody add 2026-0412 A1 --released-by 'Ann Example' "
+    "--received-by 'Bob Lab' --purpose 'transport to lab' --seal-intact --operator "
+    "'Ann Example'",
+    ("report",): "forensic report 2026-0412 A1 --out A1.pdf --operator 'Ann Example'",
+    ("identify",): "forensic identify exhibit-A1.spc",
+}
+
+
+@pytest.mark.parametrize("words", sorted(TECHNICIAN_EXAMPLES), ids=" ".join)
+def test_a_technician_command_s_help_opens_with_a_real_command_line(words, monkeypatch):
+    """The audit: `scan --help` was 47 lines with no example, and its one URL was the
+    simulator's: a technician who copied it scanned a simulated cocaine sample."""
+    import shlex  # noqa: PLC0415
+
+    monkeypatch.delenv("FORENSIC_OPERATOR", raising=False)
+    shown = CliRunner().invoke(main, [*words, "--help"], terminal_width=80)
+    lines = shown.output.splitlines()
+    assert lines[0].startswith("Usage: ") and lines[1] == ""
+    example = TECHNICIAN_EXAMPLES[words]
+    assert lines[2:4] == ["  Example:", f"    {example}"]  # one line, never wrapped
+    assert "sim:" not in example
+    # the example is a whole, valid command line of this command, as typed
+    typed = shlex.split(example)
+    assert typed[: 1 + len(words)] == ["forensic", *words]
+    command = main
+    for word in words:
+        command = command.commands[word]
+    with command.make_context(" ".join(words), typed[1 + len(words) :]) as ctx:
+        assert all(ctx.params[p.name] is not None for p in command.params if p.required), ctx.params
+
+
+OPERATOR_LEFT_OUT = "'--operator' (or set FORENSIC_OPERATOR)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "operator", "said"),
+    [
+        (
+            ["scan"],
+            None,
+            f"Missing options '--instrument', '--case', '--exhibit' and {OPERATOR_LEFT_OUT}.",
+        ),
+        (
+            ["scan", "--instrument", "obp:///dev/ttyUSB0", "--case", "C-1"],
+            None,
+            f"Missing options '--exhibit' and {OPERATOR_LEFT_OUT}.",
+        ),
+        (
+            ["custody", "add"],
+            None,
+            "Missing arguments 'CASE_NUMBER' and 'ITEM_NUMBER'; options '--received-by', "
+            f"'--purpose' and {OPERATOR_LEFT_OUT}.",
+        ),
+        (["report", "C-1"], "Ann Example", "Missing option '--out'."),  # one: click's words
+        (
+            ["scan", "--instrument", "x", "--case", "C-1"],
+            "Ann Example",
+            "Missing option '--exhibit'.",
+        ),
+    ],
+)
+def test_a_command_left_bare_names_everything_it_needs_at_once(
+    tmp_path, monkeypatch, typed, operator, said
+):
+    """The audit: a bare `forensic scan` named only --instrument; given it, --case; and so
+    on, one option at a time, in a van. Who signs counts among them when nobody is named."""
+    monkeypatch.delenv("FORENSIC_OPERATOR", raising=False)
+    if operator:
+        monkeypatch.setenv("FORENSIC_OPERATOR", operator)
+    monkeypatch.setenv("FORENSIC_STORE", str(tmp_path / "s"))
+    done = CliRunner().invoke(main, typed)
+    assert done.exit_code == 2, done.output
+    assert done.output.splitlines()[-1] == f"Error: {said}"
+    assert not (tmp_path / "s").exists()  # nothing recorded
+
+
+def test_who_signs_left_out_alone_is_said_as_before(tmp_path, monkeypatch):
+    """The operator alone left out keeps its own message: how to name yourself once."""
+    monkeypatch.delenv("FORENSIC_OPERATOR", raising=False)
+    typed = ["custody", "add", "C-1", "A1", "--purpose", "storage", "--received-by", "Bob Lab"]
+    done = CliRunner().invoke(main, [*typed, "--store", str(tmp_path / "s")])
+    assert done.exit_code != 0
+    assert "export FORENSIC_OPERATOR='Your Name'" in done.output.splitlines()[-1]

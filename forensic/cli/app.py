@@ -222,8 +222,94 @@ def stopped(exc: KeyboardInterrupt) -> NoReturn:
     fail(str(stop), stop.exit_code)
 
 
+class NeededOption(click.Option):
+    """An option a command cannot do without that is not click's ``required``: its callback
+    refuses a missing value with a message of its own (who signs: ``--operator``, or
+    ``$FORENSIC_OPERATOR``). :class:`ForensicCommand` names it among the options left out
+    when others are."""
+
+
+def _left_out_words(params: list[click.Parameter], ctx: click.Context) -> str:
+    """``Missing options '--instrument', '--case' and '--exhibit'.``: every argument and
+    option left out, an option set by the environment with its variable."""
+
+    def listed(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+    arguments = [p.get_error_hint(ctx) for p in params if isinstance(p, click.Argument)]
+    options = [
+        p.get_error_hint(ctx) + (f" (or set {p.envvar})" if isinstance(p.envvar, str) else "")
+        for p in params
+        if not isinstance(p, click.Argument)
+    ]
+    said = [
+        f"{kind}{'s' if len(names) > 1 else ''} {listed(names)}"
+        for kind, names in (("argument", arguments), ("option", options))
+        if names
+    ]
+    return f"Missing {'; '.join(said)}."
+
+
+class ForensicCommand(click.Command):
+    """A command whose help opens with a real command line (``example``), and which names
+    every argument and option left out at once, not the first only: a technician who types
+    ``forensic scan`` learns in one go what it needs."""
+
+    def __init__(self, *args: Any, example: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.example = example
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.example:  # on a line of its own, never wrapped: copied as it is
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text("Example:")
+                with formatter.indentation():
+                    formatter.write(f"{'':>{formatter.current_indent}}{self.example}\n")
+        super().format_help_text(ctx, formatter)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except (click.MissingParameter, ForensicError):
+            left_out = self._left_out(ctx, given)
+            if len(left_out) < 2:  # the error says it, in its own words
+                raise
+            raise click.UsageError(_left_out_words(left_out, ctx), ctx) from None
+
+    def _left_out(self, ctx: click.Context, given: list[str]) -> list[click.Parameter]:
+        """The required (or needed: :class:`NeededOption`) parameters the command line and
+        the environment leave out, found by parsing it again without stopping at the first."""
+        probe = click.Context(
+            self, info_name=ctx.info_name, parent=ctx.parent, resilient_parsing=True
+        )
+        with probe.scope(cleanup=False):
+            click.Command.parse_args(self, probe, given)
+        return [
+            p
+            for p in self.get_params(probe)
+            if (p.required or isinstance(p, NeededOption))
+            and probe.get_parameter_source(p.name) in (None, click.core.ParameterSource.DEFAULT)
+            and (probe.params.get(p.name) is None or p.value_is_missing(probe.params[p.name]))
+        ]
+
+
+class CommandGroup(click.Group):
+    """A group of commands under ``forensic`` (``case``, ``exhibit``, ...), each a
+    :class:`ForensicCommand`."""
+
+    command_class = ForensicCommand
+    group_class = type
+
+
 class ForensicGroup(click.Group):
-    """A click group that turns the toolkit's errors into one clear line and an exit code."""
+    """A click group that turns the toolkit's errors into one clear line and an exit code;
+    each of its commands a :class:`ForensicCommand`, each of its groups a
+    :class:`CommandGroup`."""
+
+    command_class = ForensicCommand
+    group_class = CommandGroup
 
     def make_context(self, *args, **kwargs) -> click.Context:
         try:

@@ -25,6 +25,7 @@ import click
 from forensic.cli.app import (
     ACQUISITION_OPTIONS,
     EXIT_BAD_INPUT,
+    NeededOption,
     acquisition_options,
     filled_in,
     library_option,
@@ -101,6 +102,7 @@ def operator_option(func):
     unless ``$FORENSIC_OPERATOR`` names them (:func:`_operator`)."""
     return click.option(
         "--operator",
+        cls=NeededOption,
         envvar="FORENSIC_OPERATOR",
         default=None,
         callback=_operator,
@@ -376,13 +378,17 @@ def _print_scan_result(result: Any) -> None:
     )
 
 
-@main.command()
+@main.command(
+    example="forensic scan --instrument ocean-rs232:///dev/ttyUSB0 --case 2026-0412 --exhibit A1 "
+    "--operator 'Ann Example' --report A1.pdf"
+)
 @click.option(
     "--instrument",
     "instrument_url",
     required=True,
     metavar="URL",
-    help='Instrument URL, e.g. "sim:ocean-rs232?sample=cocaine".',
+    help="Instrument: ocean-rs232:///dev/ttyUSB0, obp:///dev/ttyUSB0 or folder:///path/to/exports "
+    "(FTIR); sim:... is a simulator, for practice only.",
 )
 @click.option(
     "--case", "case_number", required=True, callback=_label, help="Case number (created if new)."
@@ -420,7 +426,11 @@ def _print_scan_result(result: Any) -> None:
 @click.option("--seal-intact/--seal-broken", default=None, help="State of the seal on receipt.")
 @click.option("--received-from", callback=_person, help="Who handed the exhibit over.")
 @click.option("--unit", help="Issuing unit, printed on the report [env FORENSIC_UNIT].")
-@click.option("--location", help="Where the scan takes place [env FORENSIC_LOCATION].")
+@click.option(
+    "--location",
+    help="Where the scan takes place, recorded with the spectrum and the receipt "
+    "[env FORENSIC_LOCATION].",
+)
 @acquisition_options
 @library_option
 @click.option(
@@ -516,12 +526,16 @@ def case() -> None:
     """Cases: open, list, show."""
 
 
-@case.command("new")
+@case.command(
+    "new",
+    example="forensic case new 2026-0412 --title 'Border seizure' --location 'Border post Nord' "
+    "--operator 'Ann Example'",
+)
 @click.argument("case_number", callback=_label)
 @click.option("--title", help="Short title of the case.")
 @click.option("--unit", help="The unit in charge (printed on reports).")
 @click.option("--location", help="Where the analysis takes place (printed on reports).")
-@click.option("--notes")
+@click.option("--notes", help="Free text kept with the case record.")
 @mixed_scripts_option
 @operator_option
 @clock_option
@@ -616,7 +630,11 @@ def exhibit() -> None:
     """Exhibits (ASTM E1459 labels): add, show."""
 
 
-@exhibit.command("add")
+@exhibit.command(
+    "add",
+    example="forensic exhibit add 2026-0412 A1 --description 'white powder, zip bag' --seal "
+    "S-0093 --collected-by 'PC J. Smith 4471' --operator 'Ann Example'",
+)
 @click.argument("case_number", callback=_label)
 @click.argument("item_number", callback=_label)
 @click.option(
@@ -626,7 +644,7 @@ def exhibit() -> None:
     help="What the item is and how it is packaged.",
 )
 @click.option("--seal", "seal_number", callback=filled_in, help="Seal number.")
-@click.option("--collected-by", callback=_person)
+@click.option("--collected-by", callback=_person, help="Who seized or collected the item.")
 @click.option(
     "--collected-at",
     help="When it was collected: ISO-8601 with its time zone (recorded in UTC), or a date.",
@@ -801,32 +819,38 @@ def custody() -> None:
     """Chain of custody (ASTM E1492): add events, show the log, verify the store."""
 
 
-@custody.command("add")
+@custody.command(
+    "add",
+    example="forensic custody add 2026-0412 A1 --released-by 'Ann Example' --received-by "
+    "'Bob Lab' --purpose 'transport to lab' --seal-intact --operator 'Ann Example'",
+)
 @click.argument("case_number", callback=_label)
 @click.argument("item_number", callback=_label)
-@click.option("--received-by", required=True, callback=_person)
+@click.option("--released-by", callback=_person, help="Who hands the exhibit over.")
+@click.option("--received-by", required=True, callback=_person, help="Who takes it.")
 @click.option(
     "--purpose",
     required=True,
     callback=filled_in,
     help="Why it changes hands (analysis, storage...).",
 )
-@click.option("--released-by", callback=_person)
 @click.option(
-    "--at",
-    "event_at",
-    help="When, ISO-8601 with its time zone (2026-11-22T14:05+01:00, or Z for UTC); "
-    "recorded in UTC. Default: now.",
+    "--seal-intact/--seal-broken", default=None, help="State of the seal at the hand-over."
 )
-@click.option("--seal-intact/--seal-broken", default=None)
-@click.option("--seal", "seal_number", callback=filled_in)
-@click.option("--notes", callback=filled_in)
+@click.option("--seal", "seal_number", callback=filled_in, help="Seal number on the packaging.")
 @click.option(
     "--location",
     callback=_place,
     help="Where the exhibit changes hands (evidence room, vehicle, address). Default: not "
     "stated; a correction keeps the place of the event it corrects.",
 )
+@click.option(
+    "--at",
+    "event_at",
+    help="When, ISO-8601 with its time zone (2026-11-22T14:05+01:00, or Z for UTC); "
+    "recorded in UTC. Default: now.",
+)
+@click.option("--notes", callback=filled_in, help="Free text kept with the record.")
 @click.option(
     "--corrects",
     metavar="HASH",
@@ -854,10 +878,9 @@ def custody_add(
 ):
     """Record a hand-over of an exhibit.
 
-    A hand-over released by someone the log does not show holding the exhibit, or with no
-    release where someone else held it, one dated before the exhibit was collected or its case
-    opened, and a seal intact after it was recorded broken, are recorded and warned of: the
-    report lists them.
+    A hand-over the log does not bear out (released by someone who did not hold it, or by
+    nobody where someone did; dated before the exhibit was collected or its case opened; a
+    seal intact after it was recorded broken) is recorded and warned of: the report lists it.
     """
     with _open(store_path, operator=operator) as (store, signer):
         before = set(_custody_warnings(store, case_number, item_number))
@@ -1202,7 +1225,7 @@ def _signature_differs(signature: dict[str, Any], recorded: dict[str, Any]) -> l
 # -- report ----------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(example="forensic report 2026-0412 A1 --out A1.pdf --operator 'Ann Example'")
 @click.argument("case_number", callback=_label)
 @click.argument("item_number", required=False, callback=_label)
 @click.option(

@@ -38,10 +38,12 @@ def _table(path: str, result, provenance: str | None) -> str:
     return "\n".join([headline, *result_lines(identification, provenance=provenance, key=False)])
 
 
-@main.command("identify")
+@main.command("identify", example="forensic identify exhibit-A1.spc")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @library_option
-@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits.")
+@click.option(
+    "--top", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits to show."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
 @click.option("--no-mixtures", is_flag=True, help="Do not try mixture fits.")
 @y_unit_option("is an error")

@@ -89,7 +89,7 @@ def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) ->
     """Serve a simulated instrument on a pseudo-terminal until interrupted.
 
     The first line printed is the device path to give to the driver, e.g.
-    ``forensic acquire --instrument ocean-rs232:///dev/pts/5 --out x.jdx``. Every spectrum it
+    'forensic acquire --instrument ocean-rs232:///dev/pts/5 --out x.jdx'. Every spectrum it
     produces is synthetic (provenance "simulated"), never a measurement.
     """
     if fault is not None and fault not in FAULTS:

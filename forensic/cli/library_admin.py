@@ -244,7 +244,12 @@ def list_command(lib, as_json):
     default=None,
     help="Library folder (default: the shipped library).",
 )
-@click.option("--modality", type=click.Choice(["raman", "ir"]), default=None)
+@click.option(
+    "--modality",
+    type=click.Choice(["raman", "ir"]),
+    default=None,
+    help="Show only this modality's reference (default: every modality).",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -309,8 +314,19 @@ def show_command(name, library_dir, modality, out, force):
 
 @library.command("export")
 @click.argument("lib", required=False, type=_LIB_ARG)
-@click.option("--format", "fmt", type=click.Choice(["jcamp", "csv"]), required=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jcamp", "csv"]),
+    required=True,
+    help="File format of the exported spectra.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write the files into.",
+)
 @click.option("--force", is_flag=True, help="Write into a non-empty --out, overwriting files.")
 def export_command(lib, fmt, out, force):
     """Export every reference of LIB (a folder; default the shipped one) to --out."""
