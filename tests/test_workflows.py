@@ -2701,8 +2701,9 @@ def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_pat
     assert done.exit_code == 5, done.output  # not 75: the store's "run it again" would measure
     lines = done.output.splitlines()
     assert any(
-        re.match(r"\[5/8\] +\d+\.\ds  the store is locked by another", line) for line in lines
-    )
+        re.match(r" {5} +\d+\.\ds  the store is locked by another", line) for line in lines
+    )  # under the step it waits in, not a second "[5/8]"
+    assert sum(line.startswith("[5/8]") for line in lines) == 1
     assert lines[-1].startswith("error: ") and "kept in " in lines[-1]
     assert _kept_file(lines[-1]).exists()
 
@@ -3321,6 +3322,30 @@ def test_a_driver_s_bug_when_connecting_records_nothing(tmp_path):
         _run(tmp_path, open_instrument=buggy)
     with Store(tmp_path / "s") as store:
         assert store.get_case("C-1") is None
+
+
+def test_the_scan_screen_numbers_each_step_once_on_a_first_run(tmp_path, monkeypatch):
+    """The audit: a first run printed `[1/8] compiling the reference library`, then
+    `[1/8] connecting`: two lines numbered as one step. What a step says again is under it."""
+    from library_helpers import make_library  # noqa: PLC0415
+
+    import forensic.library_folders as library_folders  # noqa: PLC0415
+
+    monkeypatch.setenv("FORENSIC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(library_folders, "_COMPILED", {})
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+    folder = make_library(tmp_path / "lib", shipped=False)
+    args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    args += ["--library", str(folder), "--store", str(tmp_path / "s")]
+    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR])
+    assert done.exit_code == 0, done.output
+    steps = [line for line in done.stderr.splitlines() if re.match(r"(\[\d/8\]| {5}) +\d", line)]
+    assert re.match(r"\[1/8\] +\d+\.\ds  compiling the reference library ", steps[0])
+    assert re.match(r" {5} +\d+\.\ds  connecting to fake:x$", steps[1])
+    numbered = [line[:5] for line in steps if line.startswith("[")]
+    assert numbered == [f"[{n}/8]" for n in range(1, 8)]  # no report asked for: no [8/8]
 
 
 def test_a_scan_says_it_compiles_its_library_folder_on_first_use(tmp_path, monkeypatch):

@@ -473,9 +473,16 @@ def scan(
     started = time.monotonic()
     total = len(SCAN_STAGES)
 
+    numbered: set[str] = set()
+
     def progress(stage: str, message: str) -> None:
-        number = SCAN_STAGES.index(stage) + 1
-        click.echo(f"[{number}/{total}] {time.monotonic() - started:5.1f}s  {message}", err=True)
+        # a step's number once: what it says again (compiling the library, then connecting;
+        # a wait for the store) is under it, not a second "[1/8]"
+        step = f"[{SCAN_STAGES.index(stage) + 1}/{total}]"
+        if stage in numbered:
+            step = " " * len(step)
+        numbered.add(stage)
+        click.echo(f"{step} {time.monotonic() - started:5.1f}s  {message}", err=True)
 
     with settings_as_options(ACQUISITION_OPTIONS, settings):
         result = run_scan(
