@@ -967,6 +967,13 @@ def test_a_report_or_a_bundle_in_a_folder_that_does_not_exist_is_refused(tmp_pat
     assert "--out writes the report as a PDF, which a name ending in .txt would hide" in (
         result.output
     )
+    # the audit's --report out/A2b: a PDF named without .pdf opens as nothing
+    result = CliRunner().invoke(main, ["report", "CASE-1", "--out", str(tmp_path / "A2b"), *common])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].endswith("name it A2b.pdf; nothing was recorded")
+    assert not (tmp_path / "A2b").exists() and not (tmp_path / "A2b.pdf").exists()
+    with Store(tmp_path / "s") as store:
+        assert store.reports("CASE-1") == []
 
 
 def test_a_report_file_named_as_another_kind_is_said_so_before_that_it_exists(tmp_path):

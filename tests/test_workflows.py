@@ -3257,8 +3257,22 @@ def test_a_report_file_named_as_another_kind_stops_the_scan_before_anything(
         _run(tmp_path, **{option: tmp_path / name for option, name in outputs.items()})
     assert str(refused.value) == said.format(tmp_path)
     assert not (tmp_path / "s").exists()
-    # a name of its own kind, or of none, is the technician's to choose
-    _run(tmp_path, report_path=tmp_path / "A1", text_path=tmp_path / "A1.log")
+    # a JSON or text file's name is the technician's to choose; a PDF's ends in .pdf
+    _run(tmp_path, report_path=tmp_path / "A1.PDF", text_path=tmp_path / "A1.log")
+
+
+@pytest.mark.parametrize("name", ["A2b", "A2b.2026-0412", "A2b.pdf.bak"])
+def test_a_pdf_report_named_without_pdf_stops_the_scan_before_anything(tmp_path, name):
+    """The audit: --report out/A2b wrote a PDF named A2b, which a laptop opens as nothing.
+    Refused, not renamed: the file is where the technician said, or nowhere."""
+    with pytest.raises(OutputError) as refused:
+        _run(tmp_path, report_path=tmp_path / "out" / name)  # said before the missing folder
+    assert str(refused.value) == (
+        f"--report {tmp_path / 'out' / name}: --report writes the report as a PDF, and a PDF's "
+        f"name ends in .pdf (a laptop opens it by that): name it {name}.pdf; nothing was "
+        "recorded"
+    )
+    assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
 
 
 def test_a_report_file_named_as_another_kind_is_said_so_before_that_it_exists(tmp_path):

@@ -289,8 +289,11 @@ def check_report_names(
 ) -> None:
     """The checks of :func:`check_report_outputs` on what a report's files are named, not on
     the files there: none is, or is in, what the store owns, no two are one file
-    (:func:`~forensic.files.check_output_names`), and none is named as another kind of report
-    (``--report A1.txt`` would be a PDF named as text, where ``--text`` was meant).
+    (:func:`~forensic.files.check_output_names`), none is named as another kind of report
+    (``--report A1.txt`` would be a PDF named as text, where ``--text`` was meant), and the
+    PDF's ends in ``.pdf``: ``--report A2b`` is refused, not written as a PDF named ``A2b``
+    that a laptop opens as nothing, nor renamed behind the technician's back. (A JSON or text
+    file may be named as the technician likes, ``A1.log``: any viewer reads it.)
 
     That a file is the store's, or given twice, is said first: it says more than how the file
     is named. How it is named is said before anything about the file there: a technician told
@@ -308,7 +311,8 @@ def check_report_names(
     Raises
     ------
     OutputError
-        A file named as another kind (saying which option writes that kind), or as
+        A file named as another kind (saying which option writes that kind), a PDF whose
+        name does not end in ``.pdf`` (offering the name that does), or as
         :func:`~forensic.files.check_output_names`.
     """
     given = {"pdf": pdf, "json": json, "text": text}
@@ -326,6 +330,12 @@ def check_report_names(
                     f"{Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
                     f"{other_option} {path}"
                 )
+        if kind == "pdf" and suffix != ".pdf":  # a PDF named A2b opens as nothing
+            raise OutputError(
+                f"{option} {path}: {option} writes the report as a PDF, and a PDF's name ends "
+                f"in .pdf (a laptop opens it by that): name it {Path(path).name}.pdf; nothing "
+                "was recorded"
+            )
 
 
 def check_report_outputs(
