@@ -50,6 +50,7 @@ from forensic.errors import (
     LibraryError,
 )
 from forensic.files import OutputError, OutputExistsError
+from forensic.identification import verdict_qualifier
 from forensic.io import write_spectrum
 from forensic.library import Library
 from forensic.report.issue import issue_report
@@ -1354,6 +1355,23 @@ def test_the_scan_screen_shows_what_the_report_says_of_custody(tmp_path, monkeyp
     again = CliRunner().invoke(main, ["scan", *common, "--operator", "Bob Example"])
     assert again.exit_code == 0, again.output
     assert [line for line in again.stdout.splitlines() if line.startswith("  custody: ")] == [
+        f"  custody: {line}" for line in shown
+    ]
+    # and so does the case's summary, under each verdict what qualifies it (the audit:
+    # `case show` listed IDENTIFIED for each exhibit, without SIMULATED or custody)
+    case = CliRunner().invoke(
+        main, ["case", "show", "C-1", "--store", str(tmp_path / "s")], env={"COLUMNS": "200"}
+    )
+    assert case.exit_code == 0, case.output
+    lines = case.stdout.splitlines()
+    row = next(n for n, line in enumerate(lines) if line.startswith("A1 "))
+    with Store(tmp_path / "s") as store:
+        latest = json.loads(store.results("C-1", "A1")[-1]["identification_json"])
+    # with the verdict, what qualifies it in the words of the report's summary
+    said = f"{verdict_line(latest)}; {verdict_qualifier(latest, 'simulated')}"
+    assert lines[row].endswith(f"  {said}")
+    assert "; simulated spectrum: no evidential value" in said
+    assert [line for line in lines if line.startswith("  custody: ")] == [
         f"  custody: {line}" for line in shown
     ]
 

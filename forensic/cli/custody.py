@@ -592,7 +592,11 @@ def case_list(store_path):
 @click.argument("case_number", callback=_label)
 @store_option
 def case_show(case_number, store_path):
-    """Show a case: its exhibits and their latest results."""
+    """Show a case: its exhibits, their latest results (with what qualifies each, as its
+    report says under the verdict) and what a report would say of their custody."""
+    from forensic.identification import verdict_qualifier  # noqa: PLC0415
+    from forensic.report.content import exhibit_custody_limitations  # noqa: PLC0415
+
     with _read(store_path) as store:
         c = store.require_case(case_number)
         click.echo(f"Case {c['case_number']}" + (f": {c['title']}" if c["title"] else ""))
@@ -601,20 +605,25 @@ def case_show(case_number, store_path):
             f"{c['unit'] or '-'}; location {c['location'] or '-'}"
         )
         rows = []
+        custody: list[str] = []
         for e in store.exhibits(case_number):
-            results = store.results(case_number, e["item_number"])
+            item = e["item_number"]
+            results = store.results(case_number, item)
             latest = results[-1] if results else None
-            rows.append(
-                [
-                    e["item_number"],
-                    e["description"],
-                    e["seal_number"],
-                    len(store.measurements(case_number, e["item_number"])),
-                    _result_line(latest) if latest else "-",
-                ]
-            )
+            measurements = store.measurements(case_number, item)
+            said = "-"
+            if latest:  # "IDENTIFIED" is never read without what qualifies it (SIMULATED)
+                measured = {m["hash"]: m for m in measurements}[latest["measurement_hash"]]
+                qualifier = verdict_qualifier(
+                    json.loads(latest["identification_json"]), _provenance(measured)
+                )
+                said = f"{_result_line(latest)}; {qualifier}"
+            rows.append([item, e["description"], e["seal_number"], len(measurements), said])
+            custody += exhibit_custody_limitations(store, case_number, item)  # "A1: ..."
     if rows:
         _table(["Exhibit", "Description", "Seal", "Measurements", "Latest result"], rows)
+        for limitation in custody:  # as the report's limitations say it, and the scan's
+            click.echo(f"  custody: {limitation}")
     else:
         click.echo("  no exhibits")
 
