@@ -330,7 +330,8 @@ def check_report_names(
                     f"{Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
                     f"{other_option} {path}"
                 )
-        if kind == "pdf" and suffix != ".pdf":  # a PDF named A2b opens as nothing
+        # a PDF named A2b opens as nothing (a folder, /media/usb/, is said to be one, later)
+        if kind == "pdf" and suffix != ".pdf" and not Path(path).is_dir():
             raise OutputError(
                 f"{option} {path}: {option} writes the report as a PDF, and a PDF's name ends "
                 f"in .pdf (a laptop opens it by that): name it {Path(path).name}.pdf; nothing "
