@@ -27,9 +27,12 @@ __all__ = [
     "lookalike_remarks",
     "mixed_words",
     "mixes_scripts",
+    "nearest_number",
     "printed_key",
     "read_as_latin",
+    "slips_apart",
     "substance_key",
+    "typing_slip",
     "unstated_salt",
 ]
 
@@ -494,3 +497,132 @@ def _named(letters: list[tuple[str, str, str]], *, code_points: bool = True) -> 
         )
     named = [f"{script} {', '.join(its)}" for script, its in scripts.items()]
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+def _typed_characters(number: str) -> list[str]:
+    """The letters and digits of a number as a reader copies it (:func:`read_as_latin`), in
+    order: what a slip of the hand changes. Spaces and punctuation are no characters of it
+    here (a number that differs in them alone is a twin, which the store reads as one)."""
+    return [ch for ch in read_as_latin(number) if ch.isalnum()]
+
+
+def typing_slip(given: str, recorded: str) -> str | None:
+    """How ``given`` is ``recorded`` typed with one slip of the hand, in words; None when it
+    is not.
+
+    A slip is two neighbouring characters swapped (``2026-0421`` for ``2026-0412``), one
+    character left out (``2026-042`` for ``2026-0412``) or one added (``2026-04112``).
+    Characters are the letters and digits a reader copies (:func:`read_as_latin`); letter
+    case, spaces and punctuation do not count. One character typed for another is no slip
+    here: consecutive case numbers (``2026-0412``, ``2026-0413``) differ so.
+
+    Parameters
+    ----------
+    given : str
+        A number as typed (a case number a command would open).
+    recorded : str
+        A number the store holds.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"'21' typed for '12'"``, ``"'1' left out"``, ``"'1' added"``; None when the
+        two are the same (in those characters) or differ otherwise.
+
+    Examples
+    --------
+    >>> typing_slip("2026-0421", "2026-0412")
+    "'21' typed for '12'"
+    >>> typing_slip("2026-0413", "2026-0412") is None
+    True
+    """
+    typed, kept = _typed_characters(given), _typed_characters(recorded)
+    fold = [ch.casefold() for ch in typed]
+    folded = [ch.casefold() for ch in kept]
+    if fold == folded:
+        return None
+    if len(fold) == len(folded):
+        differ = [i for i, (a, b) in enumerate(zip(fold, folded, strict=True)) if a != b]
+        if (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and fold[differ[0]] == folded[differ[1]]
+            and fold[differ[1]] == folded[differ[0]]
+        ):
+            i = differ[0]
+            return f"{''.join(typed[i : i + 2])!r} typed for {''.join(kept[i : i + 2])!r}"
+        return None
+    if abs(len(fold) - len(folded)) != 1:
+        return None
+    longer, shorter = (folded, fold) if len(folded) > len(fold) else (fold, folded)
+    # where the longer one has the character the shorter lacks: the first that differs
+    i = next((i for i in range(len(shorter)) if longer[i] != shorter[i]), len(shorter))
+    if longer[i + 1 :] != shorter[i:]:
+        return None
+    if longer is folded:
+        return f"{kept[i]!r} left out"
+    return f"{typed[i]!r} added"
+
+
+def slips_apart(one: str, other: str) -> int:
+    """How many slips of the hand turn one number into the other: characters typed for
+    others, left out, added, or neighbours swapped (the optimal string alignment distance),
+    counted on what a reader copies, as :func:`typing_slip` counts them.
+
+    Parameters
+    ----------
+    one, other : str
+        Two case, exhibit or seal numbers.
+
+    Returns
+    -------
+    int
+        0 for numbers that differ only in letter case, spaces or punctuation.
+
+    Examples
+    --------
+    >>> slips_apart("2026-0412", "2026-0413"), slips_apart("2026-0412", "2026-0421")
+    (1, 1)
+    """
+    a = [ch.casefold() for ch in _typed_characters(one)]
+    b = [ch.casefold() for ch in _typed_characters(other)]
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(
+                rows[i - 1][j] + 1,
+                row[j - 1] + 1,
+                rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]),
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[i - 2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def nearest_number(given: str, numbers: list[str]) -> str | None:
+    """The number of ``numbers`` the fewest slips of the hand from ``given``
+    (:func:`slips_apart`), the later of those as near; None when there is none.
+
+    Parameters
+    ----------
+    given : str
+        A number as typed.
+    numbers : list of str
+        Numbers recorded, in the order they were recorded.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> nearest_number("2026-0413", ["DEMO-1", "2026-0412"])
+    '2026-0412'
+    """
+    if not numbers:
+        return None
+    distances = [slips_apart(given, number) for number in numbers]
+    nearest = min(distances)
+    return [n for n, d in zip(numbers, distances, strict=True) if d == nearest][-1]

@@ -171,3 +171,51 @@ def test_two_names_that_print_alike_have_one_printed_key():
 )
 def test_a_name_that_leaves_out_its_substance_s_salt_is_said_to(name, salt_form, unstated):
     assert naming.unstated_salt(name, salt_form) == unstated
+
+
+@pytest.mark.parametrize(
+    ("given", "recorded", "slip"),
+    [
+        ("2026-0421", "2026-0412", "'21' typed for '12'"),  # neighbours swapped
+        ("2062-0412", "2026-0412", "'62' typed for '26'"),
+        ("2026-042", "2026-0412", "'1' left out"),
+        ("2026-04112", "2026-0412", "'1' added"),
+        ("2026-04121", "2026-0412", "'1' added"),  # at the end
+        ("026-0412", "2026-0412", "'2' left out"),  # at the start
+        ("DEM-1", "DEMO-1", "'O' left out"),
+        ("demo-12", "DEMO-1", "'2' added"),  # in any letter case
+        # punctuation and spaces are no characters a slip changes
+        ("2026-04-21", "2026-0412", "'21' typed for '12'"),
+        # a Cyrillic О is the letter O it prints like
+        ("DEM\u041e-11", "DEMO-1", "'1' added"),
+    ],
+)
+def test_a_number_typed_with_one_slip_of_the_hand_says_which(given, recorded, slip):
+    assert naming.typing_slip(given, recorded) == slip
+
+
+@pytest.mark.parametrize(
+    ("given", "recorded"),
+    [
+        ("2026-0413", "2026-0412"),  # one character for another: the next case, not a slip
+        ("2026-0412", "2026-0412"),  # the same
+        ("2026 0412", "2026-0412"),  # the same but for punctuation: a twin, refused as such
+        ("2026-0124", "2026-0412"),  # two slips
+        ("2026-04", "2026-0412"),  # two characters left out
+        ("2026-0431", "2026-0412"),  # two characters changed, not swapped
+        ("B-2", "A-1"),
+    ],
+)
+def test_a_number_that_is_no_slip_of_a_recorded_one_is_not_said_to_be(given, recorded):
+    assert naming.typing_slip(given, recorded) is None
+
+
+def test_the_nearest_number_is_the_fewest_slips_away_and_the_latest_of_those():
+    assert naming.slips_apart("2026-0412", "2026-0413") == 1
+    assert naming.slips_apart("2026-0412", "2026-0421") == 1
+    assert naming.slips_apart("2026-0412", "2026-0124") == 2
+    assert naming.slips_apart("2026-0412", "2026 0412") == 0
+    recorded = ["2026-0410", "DEMO-1", "2026-0412"]
+    assert naming.nearest_number("2026-0413", recorded) == "2026-0412"  # the later of two
+    assert naming.nearest_number("DEMO-2", recorded) == "DEMO-1"
+    assert naming.nearest_number("2026-0413", []) is None
