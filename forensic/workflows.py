@@ -28,6 +28,7 @@ from forensic.custody.continuity import (
     seals_in_force,
 )
 from forensic.custody.keys import operator_name
+from forensic.custody.known_stores import check_new_store
 from forensic.custody.statements import same_description
 from forensic.custody.store import (
     NOT_DESCRIBED,
@@ -35,7 +36,9 @@ from forensic.custody.store import (
     StoreBusyError,
     StoreGoneError,
     as_label,
+    case_typed_with_a_slip,
     raw_sha256,
+    refuse_seal_of_another,
     stated_description,
     utc_when,
 )
@@ -53,6 +56,7 @@ from forensic.naming import (
     lookalike_notes,
     lookalike_remarks,
     mixes_scripts,
+    nearest_number,
     read_as_latin,
 )
 from forensic.operators import Signer, who_signs
@@ -432,7 +436,9 @@ def _refuse_near_duplicates(
     new``, ``forensic exhibit add``), and a scan then adds to it. So is a new number that
     mixes scripts (:func:`~forensic.naming.mixes_scripts`: a Cyrillic О among Latin letters),
     almost always a keyboard set to another layout for a letter, which the store records only
-    when it is confirmed (``--mixed-scripts``).
+    when it is confirmed (``--mixed-scripts``), and a new case number that is a recorded one
+    typed with one slip of the hand (:func:`~forensic.custody.store.case_typed_with_a_slip`:
+    ``2026-0421`` or ``2026-041`` for ``2026-0412``; not ``2026-0413``, the next case).
 
     A scan checks before anything is recorded or the laser fires, and again in the
     transaction that opens the case and the exhibit (another scan may have opened the other
@@ -463,6 +469,15 @@ def _refuse_near_duplicates(
             raise CustodyError(
                 f"{lookalike_note(case_number, 'case number')}; type it again in one script, "
                 f"or, if the label writes it so, open the case first with {open_it}{ending}"
+            )
+        slipped = case_typed_with_a_slip(db, case_number)
+        if slipped is not None:
+            recorded, slip = slipped
+            raise CustodyError(
+                f"there is no case {case_number!r} in {db.db_path}, but there is case "
+                f"{recorded!r}, which reads the same but for one slip ({slip}): to scan an "
+                f"exhibit of that case, scan again with --case {shlex.quote(recorded)}; if "
+                f"{case_number!r} is a new case, open it first with {open_it}{ending}"
             )
         exhibits = []  # a new case has none: its exhibit number may still mix scripts
     elif db.get_exhibit(case_number, item_number) is None:
@@ -1303,6 +1318,10 @@ class _Scan:
     acquire_settings: Mapping[str, Any] | None
     overwrite: bool
     store_wait_s: float | None
+    new_store: tuple[str, ...] = ()
+    """What to say of the store when the scan creates it: ``NEW evidence store at ...`` and
+    the stores already known (:func:`~forensic.custody.known_stores.check_new_store`); empty
+    for a store that holds records."""
     start: int | None = None
     """The store's position before the scan recorded anything (None until it is read): what
     it records is read back from there."""
@@ -1339,12 +1358,14 @@ class _Scan:
         """Refuse to record with a clock that reads a time it cannot be
         (:meth:`~forensic.custody.store.Store.check_clock`), a case or exhibit number that
         looks like a typing error of a recorded one, or that mixes scripts
-        (:func:`_refuse_near_duplicates`), and a receipt that would be a break in the
-        exhibit's custody (:func:`_refuse_a_custody_break`); find who signs (:attr:`signer`;
-        from here on :attr:`operator` is the name it signs under). Nothing is recorded yet,
-        and the laser has not fired."""
+        (:func:`_refuse_near_duplicates`), a seal the store records as another exhibit's
+        (:func:`~forensic.custody.store.refuse_seal_of_another`), and a receipt that would be
+        a break in the exhibit's custody (:func:`_refuse_a_custody_break`); find who signs
+        (:attr:`signer`; from here on :attr:`operator` is the name it signs under). Nothing is
+        recorded yet, and the laser has not fired."""
         self.db.check_clock()
         _refuse_near_duplicates(self.db, self.case_number, self.item_number, operator=self.operator)
+        refuse_seal_of_another(self.db, self.seal_number, self.case_number, self.item_number)
         self.signer = who_signs(self.db, self.operator)
         self.operator = self.signer.name  # as it signs in this store, from here on
         exhibit = self.db.get_exhibit(self.case_number, self.item_number)
@@ -1388,15 +1409,27 @@ class _Scan:
         self.connected = True
 
     def say_case(self) -> None:
-        """The ``case`` progress line: the case and the exhibit, NEW where new to the store,
-        and a note of the numbers that hold letters of another script. Said before the case
+        """The ``case`` progress line: the case and the exhibit, NEW where new to the store
+        (a new case with the recorded case nearest to it, :func:`~forensic.naming.nearest_number`),
+        and a note of the numbers that hold letters of another script; under a line that says
+        so first, when the scan creates the store (:attr:`new_store`). Said before the case
         or the label is recorded: a number new to the store may be a typing error the
         near-duplicate check cannot see."""
+        if self.new_store:
+            said, *notes = self.new_store
+            self.notify("case", said + "".join(f"{_NOTE_LINE}{note}" for note in notes))
         new_case = self.db.get_case(self.case_number) is None
         new_exhibit = new_case or self.db.get_exhibit(self.case_number, self.item_number) is None
+        nearest = (
+            nearest_number(self.case_number, [c["case_number"] for c in self.db.current("cases")])
+            if new_case
+            else None
+        )
         self.notify(
             "case",
-            f"{'NEW case' if new_case else 'case'} {self.case_number}, "
+            f"{'NEW case' if new_case else 'case'} {self.case_number}"
+            + (f" (the nearest case in this store is {nearest})" if nearest else "")
+            + ", "
             f"{'NEW exhibit' if new_exhibit else 'exhibit'} {self.item_number} in "
             f"{self.db.db_path}"
             + _lookalike_lines(
@@ -1423,6 +1456,9 @@ class _Scan:
         with db.transaction():
             _refuse_near_duplicates(
                 db, self.case_number, self.item_number, operator=self.operator, ending=""
+            )
+            refuse_seal_of_another(
+                db, self.seal_number, self.case_number, self.item_number, ending=""
             )
             case = db.open_case(
                 self.case_number,
@@ -1788,6 +1824,7 @@ def scan(
     store_wait_s: float | None = None,
     clock_checked: bool = False,
     on_result: Callable[[ScanResult], None] | None = None,
+    new_store: bool = False,
 ) -> ScanResult:
     """From instrument to signed report: the technician's one command, as a function.
 
@@ -1799,9 +1836,10 @@ def scan(
 
     Before anything is recorded or the laser fires, it refuses (a :class:`CustodyError`) to
     record with a clock that reads a time it cannot be (before this release, or before the
-    store's last record: :class:`~forensic.custody.store.ClockError`), and a receipt that
+    store's last record: :class:`~forensic.custody.store.ClockError`), a receipt that
     would be a break in the exhibit's custody: the records say someone else holds it and
-    ``received_from`` does not name them (:func:`_refuse_a_custody_break`).
+    ``received_from`` does not name them (:func:`_refuse_a_custody_break`), and a seal the
+    store records as another exhibit's (:func:`~forensic.custody.store.refuse_seal_of_another`).
 
     Parameters
     ----------
@@ -1814,10 +1852,13 @@ def scan(
         punctuation, leading zeros, letters that look like digits (``DEMO-l``, ``A01``) or
         Greek and Cyrillic letters that print like Latin ones (Cyrillic ``ЗАК-1`` for
         ``3AK-1``) is refused (a :class:`CustodyError`, before anything is recorded), and so
-        is a new number that mixes scripts (:func:`~forensic.naming.mixes_scripts`): open it
-        first on purpose, and the scan adds to it. The ``case`` progress line notes a new
-        number, or the seal stated, that holds such letters
-        (:func:`~forensic.naming.lookalike_note`).
+        is a new number that mixes scripts (:func:`~forensic.naming.mixes_scripts`), and a
+        new case number that is a recorded one typed with one slip of the hand (two
+        neighbouring characters swapped, one left out or added:
+        :func:`~forensic.custody.store.case_typed_with_a_slip`): open it first on purpose,
+        and the scan adds to it. The ``case`` progress line notes a new number, or the seal
+        stated, that holds such letters (:func:`~forensic.naming.lookalike_note`), and names
+        the recorded case nearest to a new one.
     operator : str
         The technician; signs every record. Its spaces are normalised
         (:func:`~forensic.custody.keys.operator_name`), and it holds the exhibit when the
@@ -1827,7 +1868,12 @@ def scan(
         differs from one that has only in letter case or spacing is warned of. The
         ``custody`` progress line says either (:func:`~forensic.operators.who_signs`).
     store : Store or path, optional
-        The evidence store (default ``$FORENSIC_STORE`` or the user data folder).
+        The evidence store (default ``$FORENSIC_STORE`` or the user data folder). A path
+        where there is no store yet (or a store that holds no record) is a new store: the
+        ``case`` progress line says ``NEW evidence store at ...`` first, naming the stores
+        this computer has already recorded into, and a case one of them holds is refused
+        before the store is created (:func:`~forensic.custody.known_stores.check_new_store`)
+        unless ``new_store``.
     report_path, json_path, text_path : path, optional
         Where to write the report (PDF, JSON, plain text): three files, each its own (the
         same file twice is refused before anything is recorded, and so is a file the store
@@ -1841,7 +1887,8 @@ def scan(
         seal that differs from the records (:func:`label_discrepancies`) is warned of, with
         what to do, in the ``custody`` progress line; the fact alone is written in the notes
         of a new receipt and recorded among the result's warnings (which the report lists as
-        limitations).
+        limitations). A seal the store records as another exhibit's is refused before
+        anything is recorded (:func:`~forensic.custody.store.refuse_seal_of_another`).
     unit, location : str, optional
         The issuing unit and where the scan takes place, recorded on a new case and printed on
         the report (default ``$FORENSIC_UNIT`` / ``$FORENSIC_LOCATION``, then a mobile lab);
@@ -1873,6 +1920,9 @@ def scan(
         Called once the result is recorded, before the report is written, with what the
         scan has recorded so far (its ``report`` None, its ``custody`` what a report would
         say): a screen shows the verdict then, not after the seconds a PDF takes to render.
+    new_store : bool
+        A new store is wanted although a store this computer has recorded into holds the
+        case (``--new-store``).
 
     Returns
     -------
@@ -1881,6 +1931,9 @@ def scan(
 
     Raises
     ------
+    NewStoreRefused
+        The store is new and another store this computer has recorded into holds the case:
+        nothing is recorded, and no store is created.
     Interrupted
         Ctrl-C or a stopping signal at any stage (a :class:`KeyboardInterrupt`): its
         ``recorded`` says what the store holds of this scan and what is left to do, e.g. the
@@ -1912,6 +1965,12 @@ def scan(
         overwrite=overwrite,
     )
     own_store = not isinstance(store, Store)
+    # before the store is created: a case another known store holds is refused here
+    store_said = (
+        check_new_store(store, case_number=case_number, new_store=new_store, doing="this scan")
+        if own_store
+        else []
+    )
     db = Store(store, clock_checked=clock_checked) if own_store else store
     said_on_wait = db.on_wait  # while the scan runs, a wait for the store is its progress
     run = _Scan(
@@ -1932,6 +1991,7 @@ def scan(
         acquire_settings=acquire_settings,
         overwrite=overwrite,
         store_wait_s=store_wait_s,
+        new_store=tuple(store_said),
     )
     try:
         run.begin()

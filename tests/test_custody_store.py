@@ -684,6 +684,7 @@ def test_the_commands_that_record_a_number_say_how_it_prints(tmp_path):
     done = runner.invoke(main, ["case", "new", ZAK, *signed])
     assert done.exit_code == 0, done.output
     assert done.stderr == (
+        f"NEW evidence store at {tmp_path / 's' / 'forensic.db'}: this command creates it\n"
         f"note: case number {ZAK!r} contains Cyrillic З (U+0417), А (U+0410), К (U+041A), which "
         "print like Latin 3, A, K: on paper it reads '3AK-1', and typed so it is another "
         "number\n"
@@ -1574,3 +1575,60 @@ def test_chain_order_keeps_each_chain_s_order_and_merges_chains_by_time():
         ("a", 3),
     ]
     assert store_module.chain_order([]) == []
+
+
+def test_exhibit_add_and_custody_add_refuse_a_seal_or_case_another_exhibit_holds(tmp_path):
+    runner = CliRunner(env={"FORENSIC_OPERATOR": OPERATOR})
+    db = tmp_path / "s" / "forensic.db"
+    signed = ["--store", str(tmp_path / "s")]
+    for args in (
+        ["case", "new", "2026-0412"],
+        ["case", "new", "2026-0500"],
+        ["exhibit", "add", "2026-0412", "A1", "--description", "bag", "--seal", "S-0093"],
+        ["exhibit", "add", "2026-0500", "B1", "--description", "box", "--seal", "S-0200"],
+    ):
+        done = runner.invoke(main, [*args, *signed])
+        assert done.exit_code == 0, done.output
+    with Store(db) as store:
+        label = store.get_exhibit("2026-0412", "A1")["seq"]
+        head = store.head()
+
+    def unchanged():
+        with Store(db) as store:
+            return store.head() == head
+
+    # a seal the store records as another exhibit's, of this case or another
+    for case, item in (("2026-0412", "A2"), ("2026-0500", "B2")):
+        args = ["exhibit", "add", case, item, "--description", "bag", "--seal", "s-0093"]
+        done = runner.invoke(main, [*args, *signed])
+        assert done.exit_code == 2
+        assert done.stderr == (
+            f"error: seal 's-0093' is the seal of exhibit A1 of case 2026-0412 (label record "
+            f"#{label}, 'S-0093'), not of exhibit {item} of case {case}: a seal closes one "
+            "package, and a seal number never passes to another exhibit. Check the case and "
+            "exhibit numbers given (is this exhibit A1 of case 2026-0412?); if the seal number "
+            "was mistyped, give the right one. Nothing was recorded\n"
+        )
+    handed = ["custody", "add", "2026-0500", "B1", "--received-by", "Bob Lab"]
+    done = runner.invoke(main, [*handed, "--purpose", "storage", "--seal", "S-0093", *signed])
+    assert done.exit_code == 2
+    assert "seal 'S-0093' is the seal of exhibit A1 of case 2026-0412" in done.stderr
+    assert unchanged()
+    # a case number one slip from a recorded one: the two commands to choose from
+    args = ["exhibit", "add", "2026-0421", "A2", "--description", "bag"]
+    done = runner.invoke(main, [*args, *signed])
+    assert done.exit_code == 2
+    assert done.stderr == (
+        f"error: there is no case '2026-0421' in {db}, but there is case '2026-0412', which "
+        "reads the same but for one slip ('21' typed for '12'): to label the exhibit in that "
+        f"case, run `forensic exhibit add 2026-0412 A2 --description bag --store {db} "
+        f"--operator 'Ann Example'`; if '2026-0421' is a new case, open it first with "
+        f"`forensic case new 2026-0421 --store {db} --operator 'Ann Example'`. Nothing was "
+        "recorded\n"
+    )
+    assert unchanged()
+    # the exhibit's own seal, and a new seal on re-sealing, are recorded
+    done = runner.invoke(main, [*handed, "--purpose", "storage", "--seal", "S-0200", *signed])
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(main, [*handed, "--purpose", "re-sealed", "--seal", "S-0201", *signed])
+    assert done.exit_code == 0, done.output

@@ -48,6 +48,7 @@ DOCUMENTED_MODULES = [
     "forensic.custody.chain",
     "forensic.custody.continuity",
     "forensic.custody.keys",
+    "forensic.custody.known_stores",
     "forensic.custody.since",
     "forensic.custody.statements",
     "forensic.custody.store",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -112,7 +113,12 @@ def test_scan_records_everything_and_writes_the_report(tmp_path):
         json_path=tmp_path / "r.json",
         progress=lambda stage, message: progress.append((stage, message)),
     )
-    assert [stage for stage, _ in progress] == list(SCAN_STAGES)
+    # each stage in order; the scan that creates the store says so first, on a line of its own
+    stages = [stage for stage, _ in progress]
+    assert [stage for stage, _ in itertools.groupby(stages)] == list(SCAN_STAGES)
+    assert next(message for stage, message in progress if stage == "case") == (
+        f"NEW evidence store at {tmp_path / 's' / 'forensic.db'}: this scan creates it"
+    )
     assert result.verdict == "IDENTIFIED: Cocaine hydrochloride"
     # the technician reads the verdict before the report is rendered
     assert dict(progress)["record"].endswith(": IDENTIFIED: Cocaine hydrochloride")
@@ -581,7 +587,9 @@ def test_a_label_without_description_is_stated_in_the_report_and_completed_from_
         f"... --corrects {result.exhibit['hash'][:16]} {_signed(tmp_path)}`"
     )
     # a label with a description asks for nothing
-    _, progress = _progress_of(tmp_path / "other", description="white powder, zip bag")
+    _, progress = _progress_of(
+        tmp_path / "other", description="white powder, zip bag", new_store=True
+    )
     assert "WARNING" not in progress["custody"]
 
 
@@ -1777,7 +1785,13 @@ def test_a_number_that_differs_from_a_recorded_one_only_in_case_punctuation_or_l
     # letters next to digits stay letters, and a zero that is the whole run stays a zero
     for case_number, item_number in (("2026-0412", "A10"), ("2026-0412", "A0"), ("DEMO-1", "A1")):
         _run(tmp_path, case_number=case_number, item_number=item_number)
-    _run(tmp_path, case_number="DEM-1", item_number="A1")  # the O is a digit of its own
+    # the O is a letter of its own, not a zero to drop: DEM-1 is no twin of DEMO-1, but it is
+    # DEMO-1 with one letter left out, a slip of the hand opened on purpose or not at all
+    with pytest.raises(CustodyError, match=r"there is case 'DEMO-1'.*\('O' left out\)"):
+        _run(tmp_path, case_number="DEM-1", item_number="A1")
+    with Store(tmp_path / "s") as store:
+        store.open_case("DEM-1", operator=OPERATOR)
+    _run(tmp_path, case_number="DEM-1", item_number="A1")
 
 
 @pytest.mark.parametrize(
@@ -3087,7 +3101,8 @@ def test_every_command_normalises_its_operator_and_warns_of_a_name_like_a_signer
     common = ["--store", str(tmp_path / "s")]
     runner = CliRunner(env={"FORENSIC_OPERATOR": " Ann  Example "})
     done = runner.invoke(main, ["case", "new", "C-1", *common])
-    assert done.exit_code == 0 and done.stderr == "", done.output
+    new_store = f"NEW evidence store at {tmp_path / 's' / 'forensic.db'}: this command creates it"
+    assert done.exit_code == 0 and done.stderr == new_store + "\n", done.output
     done = runner.invoke(main, ["exhibit", "add", "C-1", "A1", "--description", "bag", *common])
     assert done.exit_code == 0 and done.stderr == "", done.output
     # a command that records nothing (an exhibit that does not exist) makes no key: not warned
@@ -3489,3 +3504,108 @@ def test_a_warning_advises_only_an_operator_that_signs_as_the_signer_it_names(tm
     )
     with Store(tmp_path / "t") as store:
         assert store.get_case("C-1")["opened_by"] == "Ann Example"
+
+
+def _unchanged(tmp_path):
+    """What the store holds, to compare: its file's bytes and its last record."""
+    with Store(tmp_path / "s") as store:
+        head = store.head()
+    return (tmp_path / "s" / "forensic.db").read_bytes(), head
+
+
+def test_a_new_case_number_one_slip_from_a_recorded_one_is_refused_before_anything(tmp_path):
+    _run(tmp_path, case_number="2026-0412", item_number="A1")
+    opened = []
+
+    def instrument(url):
+        opened.append(url)
+        return FakeInstrument()
+
+    before = _unchanged(tmp_path)
+    for typed, slip in (
+        ("2026-0421", "'21' typed for '12'"),
+        ("2026-041", "'2' left out"),
+        ("2026-04122", "'2' added"),
+    ):
+        with pytest.raises(CustodyError) as refused:
+            _run(tmp_path, case_number=typed, item_number="A2", open_instrument=instrument)
+        assert str(refused.value) == (
+            f"there is no case {typed!r} in {tmp_path / 's' / 'forensic.db'}, but there is case "
+            f"'2026-0412', which reads the same but for one slip ({slip}): to scan an exhibit "
+            f"of that case, scan again with --case 2026-0412; if {typed!r} is a new case, open "
+            f"it first with `forensic case new {typed} {_signed(tmp_path)}`. Nothing was recorded"
+        )
+    assert opened == []  # the laser never fired
+    assert _unchanged(tmp_path) == before
+    # the next case number is no slip: opened, and its line names the case nearest to it
+    _, progress = _progress_of(tmp_path, case_number="2026-0413", item_number="A1")
+    assert progress["case"].startswith(
+        "NEW case 2026-0413 (the nearest case in this store is 2026-0412), NEW exhibit A1 in "
+    )
+    # a slipped number opened on purpose is scanned into as any other
+    with Store(tmp_path / "s") as store:
+        store.open_case("2026-0421", operator=OPERATOR)
+    _, progress = _progress_of(tmp_path, case_number="2026-0421", item_number="A1")
+    assert progress["case"].startswith("case 2026-0421, NEW exhibit A1 in ")
+
+
+def test_a_seal_recorded_on_another_exhibit_is_refused_before_anything(tmp_path):
+    first = _run(tmp_path, case_number="2026-0412", item_number="A1", seal_number="S-0093")
+    receipt = first.custody_event["seq"]  # the latest record of the seal
+    opened = []
+
+    def instrument(url):
+        opened.append(url)
+        return FakeInstrument()
+
+    before = _unchanged(tmp_path)
+    # another exhibit of the case, or of another case; the seal as typed, in any letter case
+    # or spacing, or with a Cyrillic letter that prints like the Latin one
+    for case_number, item_number, seal in (
+        ("2026-0412", "A2", "S-0093"),
+        ("2026-0500", "B1", " s-0093"),
+        ("2026-0500", "B1", "\u0405-0093"),  # Cyrillic Ѕ
+    ):
+        with pytest.raises(CustodyError) as refused:
+            _run(
+                tmp_path,
+                case_number=case_number,
+                item_number=item_number,
+                seal_number=seal,
+                open_instrument=instrument,
+            )
+        assert str(refused.value) == (
+            f"seal {seal.strip()!r} is the seal of exhibit A1 of case 2026-0412 (custody "
+            f"record #{receipt}, 'S-0093'), not of exhibit {item_number} of case "
+            f"{case_number}: a seal closes one package, and a seal number never passes to "
+            "another exhibit. Check the case and exhibit numbers given (is this exhibit A1 of "
+            "case 2026-0412?); if the seal number was mistyped, give the right one. Nothing was "
+            "recorded"
+        )
+    assert opened == []
+    assert _unchanged(tmp_path) == before
+    # the exhibit's own seal is its own; another seal number is another seal
+    _run(tmp_path, case_number="2026-0412", item_number="A1", seal_number="s-0093")
+    _run(tmp_path, case_number="2026-0412", item_number="A2", seal_number="S-0094")
+    _run(tmp_path, case_number="2026-0412", item_number="A3", seal_number="S-093")
+    # re-sealed, A1 carries a new seal: its old one is still none of another exhibit's
+    with Store(tmp_path / "s") as store:
+        resealed = store.add_custody_event(
+            "2026-0412",
+            "A1",
+            operator=OPERATOR,
+            released_by=OPERATOR,
+            received_by=OPERATOR,
+            purpose="re-sealed after sampling",
+            seal_intact=True,
+            seal_number="S-0100",
+        )
+    with pytest.raises(CustodyError, match=r"^seal 'S-0093' was the seal \(before it was re-"):
+        _run(tmp_path, case_number="2026-0412", item_number="A4", seal_number="S-0093")
+    now = rf"is the seal of exhibit A1 .*record #{resealed['seq']}"
+    with pytest.raises(CustodyError, match=now):
+        _run(tmp_path, case_number="2026-0412", item_number="A4", seal_number="S-0100")
+    _, progress = _progress_of(
+        tmp_path, case_number="2026-0412", item_number="A1", seal_number="S-0093"
+    )
+    assert "the seal last recorded for it is 'S-0100'" in progress["custody"]  # warned of

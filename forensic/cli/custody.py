@@ -34,12 +34,16 @@ from forensic.cli.app import (
 )
 from forensic.commands import command
 from forensic.custody import chain
+from forensic.custody.known_stores import check_new_store, stores_hint
 from forensic.custody.statements import stated_place
 from forensic.custody.store import (
+    NoStoreError,
     Store,
     StoreDamagedError,
     as_label,
+    case_typed_with_a_slip,
     chain_order,
+    refuse_seal_of_another,
     stated_yes_no,
 )
 from forensic.custody.verify import UnverifiedChainError, VerifyReport, verify_store
@@ -183,6 +187,17 @@ def mixed_scripts_option(func):
     )(func)
 
 
+def new_store_option(func):
+    """``--new-store``: start a new evidence store although a store this computer has
+    recorded into holds the case (:func:`~forensic.custody.known_stores.check_new_store`)."""
+    return click.option(
+        "--new-store",
+        is_flag=True,
+        help="Create the store given (--store) although another evidence store this computer "
+        "has recorded into holds the case; without it that is refused, naming the store.",
+    )(func)
+
+
 def _say_lookalikes(*numbers: tuple[str | None, str]) -> None:
     """Say, on standard error, of each number just recorded that holds letters of another
     script that print like Latin letters or digits, which and how it reads on paper
@@ -197,11 +212,23 @@ def _say_lookalikes(*numbers: tuple[str | None, str]) -> None:
 
 @contextlib.contextmanager
 def _open(
-    store_path: Path | None, *, create: bool = True, operator: str | None = None
+    store_path: Path | None,
+    *,
+    create: bool = True,
+    operator: str | None = None,
+    case_number: str | None = None,
+    new_store: bool = False,
 ) -> Iterator[tuple[Store, str | None]]:
     """The store, to record in, and the name ``operator`` signs under in it: a store this
     process cannot write is refused before anything, and a wait for a store another process
     keeps locked is said (:func:`_say_waiting`).
+
+    A store that is not there is created only where ``create`` (else the error names the
+    stores this computer has recorded into: :func:`_no_store`). One about to be created, or
+    one that holds no record yet, is said (``NEW evidence store at ...``) on standard error
+    before anything is recorded, naming the stores already known, and a case
+    (``case_number``) one of them holds is refused unless ``new_store``
+    (:func:`~forensic.custody.known_stores.check_new_store`).
 
     Who signs (:func:`~forensic.operators.who_signs`): a signer recorded before names were
     normalised, whose name differs from ``operator`` only in spacing and whose key is on this
@@ -209,7 +236,14 @@ def _open(
     differs from a signer's only in letter case or spacing is warned of (not refused) as its
     first record is signed, which makes a second key, under what reads as another person (a
     command that records nothing says nothing of it)."""
-    with Store(store_path, create=create, clock_checked=clock_checked()) as store:
+    if create:
+        for line in check_new_store(store_path, case_number=case_number, new_store=new_store):
+            click.secho(line, err=True, bold=line.startswith("NEW"))
+    try:
+        opened = Store(store_path, create=create, clock_checked=clock_checked())
+    except NoStoreError as exc:
+        raise _no_store(exc, case_number) from None
+    with opened as store:
         store.on_wait = _say_waiting
         if operator:
             signer = who_signs(store, operator)
@@ -229,9 +263,20 @@ def _say_waiting(waited: float, limit: float) -> None:
     click.echo(f"{Store.waiting_words(waited, limit)}; Ctrl-C stops the command", err=True)
 
 
-def _read(store_path: Path | None) -> Store:
-    """The store, to read only: it is not changed, and may be on read-only media."""
-    return Store(store_path, read_only=True)
+def _read(store_path: Path | None, case_number: str | None = None) -> Store:
+    """The store, to read only: it is not changed, and may be on read-only media. Where there
+    is none, the error names the stores this computer has recorded into (:func:`_no_store`)."""
+    try:
+        return Store(store_path, read_only=True)
+    except NoStoreError as exc:
+        raise _no_store(exc, case_number) from None
+
+
+def _no_store(exc: NoStoreError, case_number: str | None) -> NoStoreError:
+    """``no evidence store at PATH``, with the stores this computer has recorded into (the
+    one that holds ``case_number`` first) and the ``--store`` that names one: a relative
+    ``--store`` typed in another folder, or a forgotten one, looks where no store is."""
+    return NoStoreError(f"{exc}{stores_hint(case_number)}")
 
 
 def utc_when(iso: str | None) -> str:
@@ -439,6 +484,7 @@ def _print_scan_result(result: Any) -> None:
     help="Replace existing report files (the PDF of a report on record there is kept beside "
     "it, named by its report id).",
 )
+@new_store_option
 @store_option
 def scan(
     *,
@@ -458,6 +504,7 @@ def scan(
     settings,
     library_path,
     force,
+    new_store,
     store_path,
 ):
     """Scan an exhibit: custody, acquisition, identification, signed report in one go.
@@ -506,6 +553,7 @@ def scan(
             progress=progress,
             clock_checked=clock_checked(),
             on_result=_print_scan_result,
+            new_store=new_store,
         )
     if result.report is not None:
         from forensic.report.issue import kept_said  # noqa: PLC0415
@@ -546,10 +594,16 @@ def case() -> None:
 @mixed_scripts_option
 @operator_option
 @clock_option
+@new_store_option
 @store_option
-def case_new(*, case_number, title, unit, location, notes, mixed_scripts, operator, store_path):
+def case_new(
+    *, case_number, title, unit, location, notes, mixed_scripts, operator, new_store, store_path
+):
     """Open a new case."""
-    with _open(store_path, operator=operator) as (store, signer):
+    with _open(store_path, operator=operator, case_number=case_number, new_store=new_store) as (
+        store,
+        signer,
+    ):
         row = store.open_case(
             case_number,
             operator=signer,
@@ -597,7 +651,7 @@ def case_show(case_number, store_path):
     from forensic.identification import verdict_qualifier  # noqa: PLC0415
     from forensic.report.content import exhibit_custody_limitations  # noqa: PLC0415
 
-    with _read(store_path) as store:
+    with _read(store_path, case_number) as store:
         c = store.require_case(case_number)
         click.echo(f"Case {c['case_number']}" + (f": {c['title']}" if c["title"] else ""))
         click.echo(
@@ -694,8 +748,38 @@ def exhibit_add(
     operator,
     store_path,
 ):
-    """Label an exhibit of a case (or correct its label with --corrects)."""
-    with _open(store_path, operator=operator) as (store, signer):
+    """Label an exhibit of a case (or correct its label with --corrects).
+
+    A case number that is a recorded one typed with one slip of the hand, and a seal the store
+    records as another exhibit's, are refused before anything is recorded."""
+    with (
+        _open(store_path, create=False, operator=operator, case_number=case_number) as (
+            store,
+            signer,
+        ),
+        store.transaction(),  # the checks and the label: nothing recorded between them
+    ):
+        slipped = case_typed_with_a_slip(store, case_number)
+        if slipped is not None:
+            recorded, slip = slipped
+            in_it = command(
+                "exhibit",
+                "add",
+                recorded,
+                item_number,
+                description=description,
+                seal=seal_number,
+                store=store.db_path,
+                operator=signer,
+            )
+            open_it = command("case", "new", case_number, store=store.db_path, operator=signer)
+            raise CustodyError(
+                f"there is no case {case_number!r} in {store.db_path}, but there is case "
+                f"{recorded!r}, which reads the same but for one slip ({slip}): to label the "
+                f"exhibit in that case, run {in_it}; if {case_number!r} is a new case, open "
+                f"it first with {open_it}. Nothing was recorded"
+            )
+        refuse_seal_of_another(store, seal_number, case_number, item_number)
         row = store.add_exhibit(
             case_number,
             item_number,
@@ -723,7 +807,7 @@ def exhibit_add(
 @store_option
 def exhibit_show(case_number, item_number, store_path):
     """Show an exhibit's label, custody, measurements and results."""
-    with _read(store_path) as store:
+    with _read(store_path, case_number) as store:
         e = store.require_exhibit(case_number, item_number)
         for key in (
             "description",
@@ -755,7 +839,10 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
-    with _open(store_path, create=False, operator=operator) as (store, signer):
+    with _open(store_path, create=False, operator=operator, case_number=case_number) as (
+        store,
+        signer,
+    ):
         done = identify_saved(
             case_number, item_number, operator=signer, store=store, library=library_path
         )
@@ -898,7 +985,14 @@ def custody_add(
     nobody where someone did; dated before the exhibit was collected or its case opened; a
     seal intact after it was recorded broken) is recorded and warned of: the report lists it.
     """
-    with _open(store_path, operator=operator) as (store, signer):
+    with (
+        _open(store_path, create=False, operator=operator, case_number=case_number) as (
+            store,
+            signer,
+        ),
+        store.transaction(),  # the seal's check and the hand-over: nothing recorded between
+    ):
+        refuse_seal_of_another(store, seal_number, case_number, item_number)
         before = set(_custody_warnings(store, case_number, item_number))
         row = store.add_custody_event(
             case_number,
@@ -1042,7 +1136,7 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
 @store_option
 def custody_log(case_number, item_number, store_path):
     """Every record of a case (or exhibit) in the order it was written."""
-    with _read(store_path) as store:
+    with _read(store_path, case_number) as store:
         store.require_case(case_number)
         _log(store, case_number, item_number)
 
@@ -1288,7 +1382,10 @@ def report(
     """
     from forensic.report.issue import issue_report, kept_said  # noqa: PLC0415
 
-    with _open(store_path, create=False, operator=operator) as (store, signer):
+    with _open(store_path, create=False, operator=operator, case_number=case_number) as (
+        store,
+        signer,
+    ):
         case_location = (store.get_case(case_number) or {}).get("location")
         issued = issue_report(
             store,
@@ -1483,7 +1580,10 @@ def bundle_export(case_number, out, force, operator, store_path):
     """Write a case's records, raw spectra, reports and public keys to a signed zip."""
     from forensic.custody.bundle import export_bundle  # noqa: PLC0415
 
-    with _open(store_path, create=False, operator=operator) as (store, signer):
+    with _open(store_path, create=False, operator=operator, case_number=case_number) as (
+        store,
+        signer,
+    ):
         manifest = export_bundle(store, case_number, out, operator=signer, overwrite=force)
     click.echo(
         f"bundle written: {out} ({manifest['record_count']} records, "

@@ -64,7 +64,7 @@ from forensic.custody.keys import (
     similar_names,
     stated_person,
 )
-from forensic.custody.statements import one_spaced, stated_place
+from forensic.custody.statements import one_spaced, stated_place, statement_key
 from forensic.errors import CustodyError
 from forensic.naming import (
     latin_lookalikes,
@@ -72,6 +72,7 @@ from forensic.naming import (
     lookalike_notes,
     mixes_scripts,
     read_as_latin,
+    typing_slip,
 )
 from forensic.spectrum import Spectrum
 
@@ -86,6 +87,7 @@ __all__ = [
     "READABLE_SINCE",
     "SCHEMA_VERSION",
     "ClockError",
+    "NoStoreError",
     "Store",
     "StoreBusyError",
     "StoreDamagedError",
@@ -93,6 +95,7 @@ __all__ = [
     "StoreGoneError",
     "StoreReadOnlyError",
     "as_label",
+    "case_typed_with_a_slip",
     "chain_order",
     "check_outputs_off_store",
     "is_evidence_store",
@@ -100,6 +103,7 @@ __all__ = [
     "raw_spectrum_bytes",
     "record_time",
     "recorded_moment",
+    "refuse_seal_of_another",
     "resolve_store_path",
     "stated_description",
     "stated_yes_no",
@@ -164,6 +168,12 @@ class StoreFullError(CustodyError):
     another process keeps locked)."""
 
     exit_code = 75  # EX_TEMPFAIL: free space, then again
+
+
+class NoStoreError(CustodyError):
+    """There is no evidence store where a command that needs one looked (a mistyped or
+    forgotten ``--store``): the command line names the stores this computer has recorded into
+    (:mod:`forensic.custody.known_stores`)."""
 
 
 class StoreReadOnlyError(CustodyError):
@@ -465,14 +475,17 @@ def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
     Returns
     -------
     Path
-        The database file (:data:`DB_NAME` in a folder); neither it nor the folder is created
-        here.
+        The database file (:data:`DB_NAME` in a folder), absolute: a relative ``--store``
+        names a folder under the current one, and every message that names the store says
+        which (a store started there by mistake is then seen for what it is). Neither it nor
+        the folder is created here.
     """
     if path is None or str(path) == "":
         path = os.environ.get("FORENSIC_STORE") or (
             Path(platformdirs.user_data_dir("forensic")) / "store"
         )
-    path = Path(path).expanduser()
+    # abspath, not resolve(): a store reached through a link is named as it was given
+    path = Path(os.path.abspath(Path(path).expanduser()))
     if path.suffix.lower() in (".db", ".sqlite", ".sqlite3") or path.is_file():
         return path
     return path / DB_NAME
@@ -827,6 +840,7 @@ class Store:
         self.busy_timeout_s = busy_timeout_s
         self.clock_checked = clock_checked
         self._depth = 0
+        self._remembered = False
         self._keys: dict[str, OperatorKey] = {}
         # called with an operator's name just before their key is first registered (their
         # first signed record here): the command line warns of a name close to a signer's
@@ -842,7 +856,7 @@ class Store:
             return
         if not self.db_path.exists():
             if not create:
-                raise CustodyError(f"no evidence store at {self.db_path}")
+                raise NoStoreError(f"no evidence store at {self.db_path}")
             try:
                 self.db_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -1106,7 +1120,7 @@ class Store:
 
     def _open_read_only(self) -> None:
         if not self.db_path.is_file():
-            raise CustodyError(f"no evidence store at {self.db_path}")
+            raise NoStoreError(f"no evidence store at {self.db_path}")
         try:
             try:
                 self.conn = self._connect_read_only(immutable=False)
@@ -1253,6 +1267,37 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
             raise self._error(exc, "committing") from None
+        self._remember()
+
+    def _remember(self) -> None:
+        """Note this store among those this computer has recorded into, once it holds a
+        record (:func:`~forensic.custody.known_stores.remember_store`): once per opening,
+        after the first commit that leaves a record in it (a new store's tables alone are
+        none). What is noted is a convenience of this computer, never evidence: a failure to
+        note it is not said, and records nothing less."""
+        if self._remembered or not self.holds_records():
+            return
+        from forensic.custody.known_stores import remember_store  # noqa: PLC0415  (imports this)
+
+        self._remembered = True
+        remember_store(self.db_path)
+
+    def holds_records(self) -> bool:
+        """Whether the store holds any record, of its own chain or an imported one: a store
+        that holds none (just created, or left so by a command that failed before recording)
+        is a new store to every command that records into it.
+
+        Returns
+        -------
+        bool
+        """
+        for table in chain.CHAINED_TABLES:
+            try:
+                if self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+                    return True
+            except sqlite3.Error:  # a table a store being created does not have yet
+                continue
+        return False
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, waiting up to ``busy_timeout_s`` for another process's write.
@@ -1786,6 +1831,33 @@ class Store:
             raise CustodyError(f"no exhibit {item_number!r} in case {case_number!r}{hint}")
         return exhibit
 
+    def seal_records(self, seal_number: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every current record that states the seal ``seal_number``: exhibit labels and
+        custody events (a re-sealing, a receipt), of every case, in the order they were
+        recorded. Seal numbers compare as a scan compares a seal with the one last recorded:
+        in any letter case or spacing, and a Greek or Cyrillic letter as the Latin letter or
+        digit it prints like (:func:`~forensic.naming.read_as_latin`).
+
+        Parameters
+        ----------
+        seal_number : str
+            The seal number, as given.
+
+        Returns
+        -------
+        list of (str, dict)
+            ``("exhibits", label)`` or ``("custody_events", event)`` for each.
+        """
+        key = statement_key(read_as_latin(seal_number))
+        found = [
+            (table, row)
+            for table in ("exhibits", "custody_events")
+            for row in self.current(table, "seal_number IS NOT NULL")
+            if statement_key(read_as_latin(row["seal_number"])) == key
+        ]
+        order = {id(row): n for n, row in enumerate(chain_order([row for _, row in found]))}
+        return sorted(found, key=lambda pair: order[id(pair[1])])
+
     def exhibits(self, case_number: str) -> list[dict[str, Any]]:
         """Current labels of the case's exhibits, in the order they were added."""
         return self.current("exhibits", "case_number = ?", (as_label(case_number),))
@@ -2237,3 +2309,101 @@ def _check_label(value: str, what: str) -> str:
             "another one; type it again"
         )
     return value
+
+
+def case_typed_with_a_slip(store: Store, case_number: str) -> tuple[str, str] | None:
+    """A case the store holds whose number ``case_number`` would be typed with one slip of
+    the hand (:func:`~forensic.naming.typing_slip`: two neighbouring characters swapped, one
+    left out or one added), when the store does not hold ``case_number`` itself.
+
+    A case opened under such a number would file the evidence under a second case for good
+    (``2026-0421`` for ``2026-0412``); a number that differs in one character typed for
+    another is no slip here (consecutive case numbers differ so).
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    case_number : str
+        The case number given.
+
+    Returns
+    -------
+    (str, str) or None
+        The recorded case number (the latest opened, if several) and how the one given
+        differs from it (``"'21' typed for '12'"``); None when the store holds the case, or
+        no case a slip away.
+    """
+    case_number = as_label(case_number)
+    if store.get_case(case_number) is not None:
+        return None
+    found = None
+    for row in store.current("cases"):
+        slip = typing_slip(case_number, row["case_number"])
+        if slip is not None:
+            found = (row["case_number"], slip)
+    return found
+
+
+def refuse_seal_of_another(
+    store: Store,
+    seal_number: str | None,
+    case_number: str,
+    item_number: str,
+    *,
+    ending: str = ". Nothing was recorded",
+) -> None:
+    """Refuse a seal stated for an exhibit (``--seal``) that the store records as the seal
+    of another exhibit, of this case or another (:meth:`Store.seal_records`).
+
+    A seal closes one package, and a broken seal is replaced by a new one with a number of
+    its own: a seal number never passes from one exhibit to another. A seal recorded for
+    another exhibit is a mistyped case or exhibit number (evidence about to be filed under
+    the wrong one), or a mistyped seal number. The exhibit's own seals, the one it carries
+    and those it carried before a re-sealing, are its own: a scan that states an earlier one
+    is warned of as stating another seal than the last recorded, not refused here.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    seal_number : str or None
+        The seal stated; None or blank states none, and nothing is refused.
+    case_number, item_number : str
+        The exhibit it is stated for.
+    ending : str
+        How the message ends (what was recorded).
+
+    Raises
+    ------
+    CustodyError
+        Naming the seal, the exhibit and case it is recorded for and the record, and what
+        to check.
+    """
+    if not seal_number or not seal_number.strip():
+        return
+    from forensic.custody.continuity import in_time_order  # noqa: PLC0415  (it imports this)
+
+    case_number, item_number = as_label(case_number), as_label(item_number)
+    others = [
+        (table, row)
+        for table, row in store.seal_records(seal_number)
+        if (row["case_number"], row["item_number"]) != (case_number, item_number)
+    ]
+    if not others:
+        return
+    table, row = others[-1]
+    case, item = row["case_number"], row["item_number"]
+    exhibit = store.get_exhibit(case, item)
+    sealed = [e for e in in_time_order(store.custody_events(case, item)) if e["seal_number"]]
+    carries = sealed[-1]["seal_number"] if sealed else (exhibit or {}).get("seal_number")
+    now = statement_key(read_as_latin(carries or "")) == statement_key(read_as_latin(seal_number))
+    record = "label record" if table == "exhibits" else "custody record"
+    said = "is the seal" if now else "was the seal (before it was re-sealed)"
+    raise CustodyError(
+        f"seal {seal_number.strip()!r} {said} of exhibit {item} of case {case} ({record} "
+        f"#{row['seq']}, {row['seal_number']!r}), not of exhibit {item_number} of case "
+        f"{case_number}: a seal closes one package, and a seal number never passes to another "
+        f"exhibit. Check the case and exhibit numbers given (is this exhibit {item} of case "
+        f"{case}?); if the seal number was mistyped, give the right one{ending}"
+    )
