@@ -192,10 +192,11 @@ def _store_of_0_7_0(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_store_of_0_7_0_is_upgraded_to_schema_3_with_its_records_as_signed(tmp_path):
-    """Schema 3 adds where a hand-over took place: a store of schema 2 is read as it is, a
-    command that records upgrades it, and every record it held (its measurements' places
-    among them) still hashes and verifies as it was signed."""
+def test_a_store_of_0_7_0_is_upgraded_to_schema_4_with_its_records_as_signed(tmp_path):
+    """Schema 3 adds where a hand-over took place, schema 4 a label's marking as filed in
+    error: a store of schema 2 is read as it is, a command that records upgrades it, and every
+    record it held (its measurements' places among them) still hashes and verifies as it was
+    signed."""
     path = _store_of_0_7_0(tmp_path)
     with Store(path, read_only=True) as store:
         assert store.schema_version() == 2
@@ -207,11 +208,12 @@ def test_a_store_of_0_7_0_is_upgraded_to_schema_3_with_its_records_as_signed(tmp
     assert log.exit_code == 0, log.output  # the log reads a store of schema 2 as it is
     assert "PC Smith -> Ann Example: screening analysis (seal" in log.output
     with Store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
         assert [r["version"] for r in store.query("SELECT version FROM schema_version")] == [
             1,
             2,
             3,
+            4,
         ]
         assert [e["location"] for e in store.custody_events("CASE-7", "EX-1")] == [None, None]
         assert [m["location"] for m in store.measurements("CASE-7", "EX-1")] == [

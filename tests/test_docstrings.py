@@ -47,6 +47,7 @@ DOCUMENTED_MODULES = [
     "forensic.custody.bundle",
     "forensic.custody.chain",
     "forensic.custody.continuity",
+    "forensic.custody.filing",
     "forensic.custody.keys",
     "forensic.custody.known_stores",
     "forensic.custody.since",

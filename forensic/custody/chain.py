@@ -85,6 +85,14 @@ CHAINED_TABLES: dict[str, dict[str, str]] = {
         "gps_lat": "REAL",
         "gps_lon": "REAL",
         "condition": "TEXT",
+        # the exhibit's records were filed under this case and exhibit number by mistake
+        # (``exhibit filed-in-error``): 1 from the label that marks it so, 0 from one that
+        # withdraws that marking, NULL in every label before; why, and (for a marking) the
+        # case and exhibit its records belong to. Added by schema version 4 (LATER_COLUMNS)
+        "filed_in_error": "INTEGER",
+        "filed_in_error_reason": "TEXT",
+        "see_case_number": "TEXT",
+        "see_item_number": "TEXT",
     },
     "custody_events": {
         "case_number": "TEXT NOT NULL",
@@ -152,6 +160,12 @@ CHAINED_TABLES: dict[str, dict[str, str]] = {
 LATER_COLUMNS: dict[str, dict[str, int]] = {
     "measurements": {"location": 2, "unit": 2},
     "custody_events": {"location": 3},
+    "exhibits": {
+        "filed_in_error": 4,
+        "filed_in_error_reason": 4,
+        "see_case_number": 4,
+        "see_item_number": 4,
+    },
 }
 """Columns added to a chained table after its first schema, with the schema version that added
 each (``{table: {column: version}}``). A record's content holds such a column only when it

@@ -745,6 +745,12 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
         "custody events: where the exhibit changed hands (location)",
         _add_later_columns(3),
     ),
+    (
+        4,
+        "exhibits: a label that marks the exhibit's records filed in error, why, and where "
+        "they belong",
+        _add_later_columns(4),
+    ),
 ]
 """Ordered schema migrations: ``(version, description, function)``. Append, never edit."""
 
@@ -1960,7 +1966,9 @@ class Store:
     ) -> dict[str, Any]:
         """Record an exhibit label (ASTM E1459 fields); ``corrects`` replaces an earlier label.
 
-        A new number is refused as :meth:`open_case` refuses one (``mixed_scripts``)."""
+        A new number is refused as :meth:`open_case` refuses one (``mixed_scripts``). A
+        correction keeps the label's marking as filed in error (or its withdrawal), which only
+        :mod:`forensic.custody.filing` records."""
         item_number = _check_label(item_number, "exhibit (item) number")
         if not description or not str(description).strip():
             raise CustodyError("an exhibit needs a description (what it is, how packaged)")
@@ -1999,6 +2007,12 @@ class Store:
                 "gps_lat": lat,
                 "gps_lon": lon,
                 "condition": condition,
+                # a correction keeps the label's marking as filed in error, or its withdrawal:
+                # only forensic.custody.filing states one
+                "filed_in_error": None,
+                "filed_in_error_reason": None,
+                "see_case_number": None,
+                "see_item_number": None,
             }
             return self.append(
                 "exhibits",
@@ -2029,11 +2043,21 @@ class Store:
         (:func:`~forensic.custody.statements.stated_place`: one-spaced; blank is not stated,
         and the record then holds none, as every hand-over recorded before schema version 3
         does). A correction (``corrects``) that states none keeps the place of the hand-over
-        it corrects, as it keeps its time and seal."""
+        it corrects, as it keeps its time and seal.
+
+        A new hand-over of an exhibit whose records are marked filed in error is refused
+        (:func:`forensic.custody.filing.refuse_if_filed_in_error`); a correction of one
+        recorded before is not."""
         if not purpose or not purpose.strip():
             raise CustodyError("a custody event needs a purpose (e.g. 'analysis', 'storage')")
         with self.transaction():
             exhibit = self.require_exhibit(case_number, item_number)
+            if corrects is None:  # a hand-over recorded before the marking may be corrected
+                from forensic.custody.filing import (  # noqa: PLC0415  (it imports this)
+                    refuse_if_filed_in_error,
+                )
+
+                refuse_if_filed_in_error(self, exhibit["case_number"], exhibit["item_number"])
             fields = {
                 "case_number": exhibit["case_number"],
                 "item_number": exhibit["item_number"],
