@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from forensic.commands import PLACEHOLDER, command
+from forensic.commands import PLACEHOLDER, command, options
 from forensic.custody.continuity import (
     custody_doubts,
     custody_holder,
@@ -27,6 +27,7 @@ from forensic.custody.continuity import (
     same_statement,
     seals_in_force,
 )
+from forensic.custody.filing import filed_in_error, refuse_if_filed_in_error
 from forensic.custody.keys import operator_name
 from forensic.custody.known_stores import check_new_store
 from forensic.custody.statements import same_description
@@ -1359,7 +1360,8 @@ class _Scan:
         (:meth:`~forensic.custody.store.Store.check_clock`), a case or exhibit number that
         looks like a typing error of a recorded one, or that mixes scripts
         (:func:`_refuse_near_duplicates`), a seal the store records as another exhibit's
-        (:func:`~forensic.custody.store.refuse_seal_of_another`), and a receipt that would be
+        (:func:`~forensic.custody.store.refuse_seal_of_another`), an exhibit whose records are
+        marked filed in error (:meth:`refuse_if_filed_in_error`), and a receipt that would be
         a break in the exhibit's custody (:func:`_refuse_a_custody_break`); find who signs
         (:attr:`signer`; from here on :attr:`operator` is the name it signs under). Nothing is
         recorded yet, and the laser has not fired."""
@@ -1371,6 +1373,7 @@ class _Scan:
         exhibit = self.db.get_exhibit(self.case_number, self.item_number)
         if exhibit is None:
             return  # a new label: nobody holds it yet
+        self.refuse_if_filed_in_error(exhibit)
         _already_received(
             self.db,
             exhibit,
@@ -1380,6 +1383,26 @@ class _Scan:
             seal_intact=self.seal_intact,
             seal_number=self.seal_number,
         )
+
+    def refuse_if_filed_in_error(self, exhibit: Mapping[str, Any]) -> None:
+        """Refuse to scan an exhibit whose records are marked filed in error
+        (:func:`~forensic.custody.filing.refuse_if_filed_in_error`): the number typed is, most
+        often, the mistake the marking records, made again. Said with the scan's options
+        for the exhibit the records belong to; nothing is recorded, the laser has not
+        fired."""
+        case_number, item_number = exhibit["case_number"], exhibit["item_number"]
+        marking = filed_in_error(self.db, case_number, item_number)
+        if marking is None:
+            return
+        instead = "scan it under the case and exhibit it belongs to"
+        if marking.see_case_number:
+            instead = (
+                f"scan it as exhibit {marking.see_item_number} of case "
+                f"{marking.see_case_number} ("
+                + options(case=marking.see_case_number, exhibit=marking.see_item_number)
+                + ")"
+            )
+        refuse_if_filed_in_error(self.db, case_number, item_number, instead=instead)
 
     def connect(
         self, open_instrument: Callable[[str], Any] | None
@@ -1477,6 +1500,7 @@ class _Scan:
             )
             # as recorded: a pasted number may carry spaces the store does not keep
             self.case_number, self.item_number = case["case_number"], exhibit["item_number"]
+            self.refuse_if_filed_in_error(exhibit)  # marked since check_numbers read it
             custody = in_time_order(db.custody_events(self.case_number, self.item_number))
             discrepancies = label_discrepancies(
                 exhibit,

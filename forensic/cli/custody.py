@@ -620,19 +620,25 @@ def case_new(
 @case.command("list")
 @store_option
 def case_list(store_path):
-    """List the cases in the store."""
+    """List the cases in the store (and how many of their exhibits are filed in error)."""
+    from forensic.custody.filing import filed_in_error  # noqa: PLC0415
+
     with _read(store_path) as store:
         rows = []
         for c in store.current("cases"):
             exhibits = store.exhibits(c["case_number"])
             results = store.results(c["case_number"])
+            in_error = sum(
+                filed_in_error(store, c["case_number"], e["item_number"]) is not None
+                for e in exhibits
+            )
             rows.append(
                 [
                     c["case_number"],
                     c["title"],
                     utc_when(c["recorded_at"]),
                     c["opened_by"],
-                    len(exhibits),
+                    f"{len(exhibits)} ({in_error} FILED IN ERROR)" if in_error else len(exhibits),
                     len(results),
                 ]
             )
@@ -647,7 +653,9 @@ def case_list(store_path):
 @store_option
 def case_show(case_number, store_path):
     """Show a case: its exhibits, their latest results (with what qualifies each, as its
-    report says under the verdict) and what a report would say of their custody."""
+    report says under the verdict), what a report would say of their custody, and which
+    exhibits' records are filed in error."""
+    from forensic.custody.filing import filed_in_error  # noqa: PLC0415
     from forensic.identification import verdict_qualifier  # noqa: PLC0415
     from forensic.report.content import exhibit_custody_limitations  # noqa: PLC0415
 
@@ -660,6 +668,7 @@ def case_show(case_number, store_path):
         )
         rows = []
         custody: list[str] = []
+        in_error = []
         for e in store.exhibits(case_number):
             item = e["item_number"]
             results = store.results(case_number, item)
@@ -672,7 +681,18 @@ def case_show(case_number, store_path):
                     json.loads(latest["identification_json"]), _provenance(measured)
                 )
                 said = f"{_result_line(latest)}; {qualifier}"
-            rows.append([item, e["description"], e["seal_number"], len(measurements), said])
+            marking = filed_in_error(store, e["case_number"], item)
+            if marking is not None:
+                in_error.append(f"  exhibit {item}: {marking.stated()}")
+            rows.append(
+                [
+                    item + (" FILED IN ERROR" if marking else ""),
+                    e["description"],
+                    e["seal_number"],
+                    len(measurements),
+                    said,
+                ]
+            )
             custody += exhibit_custody_limitations(store, case_number, item)  # "A1: ..."
     if rows:
         _table(["Exhibit", "Description", "Seal", "Measurements", "Latest result"], rows)
@@ -680,6 +700,8 @@ def case_show(case_number, store_path):
             click.echo(f"  custody: {limitation}")
     else:
         click.echo("  no exhibits")
+    for line in in_error:
+        click.secho(line, bold=True)
 
 
 # -- exhibit ---------------------------------------------------------------------------------------
@@ -697,7 +719,7 @@ def _gps(value: str | None) -> tuple[float, float] | None:
 
 @main.group()
 def exhibit() -> None:
-    """Exhibits (ASTM E1459 labels): add, show."""
+    """Exhibits (ASTM E1459 labels): add, show, mark filed in error."""
 
 
 @exhibit.command(
@@ -806,9 +828,15 @@ def exhibit_add(
 @click.argument("item_number", callback=_label)
 @store_option
 def exhibit_show(case_number, item_number, store_path):
-    """Show an exhibit's label, custody, measurements and results."""
+    """Show an exhibit's label, custody, measurements and results, and whether its records
+    are marked filed in error."""
+    from forensic.custody.filing import filed_in_error  # noqa: PLC0415
+
     with _read(store_path, case_number) as store:
         e = store.require_exhibit(case_number, item_number)
+        marking = filed_in_error(store, e["case_number"], e["item_number"])
+        if marking is not None:
+            click.secho(marking.stated(), bold=True)
         for key in (
             "description",
             "condition",
@@ -822,6 +850,96 @@ def exhibit_show(case_number, item_number, store_path):
             click.echo(f"{'GPS:':<17}{e['gps_lat']:.6f}, {e['gps_lon']:.6f}")
         click.echo(f"{'Label record:':<17}#{e['seq']} {e['hash']}")
         _log(store, case_number, item_number)
+
+
+@exhibit.command("filed-in-error")
+@click.argument("case_number", callback=_label)
+@click.argument("item_number", callback=_label)
+@click.option(
+    "--reason",
+    callback=filled_in,
+    help="Why its records are filed in error (e.g. 'case number mistyped'); required, signed "
+    "with the marking and printed on every report of the exhibit.",
+)
+@click.option(
+    "--see-case",
+    "see_case_number",
+    callback=_label,
+    help="The case its records belong to (default: this case, with --see-exhibit).",
+)
+@click.option(
+    "--see-exhibit",
+    "see_item_number",
+    callback=_label,
+    help="The exhibit its records belong to (default: the same number, with --see-case).",
+)
+@click.option(
+    "--withdraw",
+    is_flag=True,
+    help="Withdraw a marking made by mistake (on the wrong exhibit); it stays on record.",
+)
+@operator_option
+@clock_option
+@store_option
+def exhibit_filed_in_error(
+    *,
+    case_number,
+    item_number,
+    reason,
+    see_case_number,
+    see_item_number,
+    withdraw,
+    operator,
+    store_path,
+):
+    """Mark every record of an exhibit as filed in error (a mistyped case or exhibit number,
+    the wrong exhibit scanned), saying why and where they belong.
+
+    Nothing is changed or deleted: a signed label records the marking, which the log, the
+    screens and every report of the exhibit show. Scans and hand-overs of the exhibit are
+    refused from then on. With --withdraw, a marking made by mistake is withdrawn.
+    """
+    from forensic.custody.filing import (  # noqa: PLC0415
+        filed_in_error,
+        mark_filed_in_error,
+        withdraw_filed_in_error,
+    )
+
+    if withdraw and (see_case_number or see_item_number):
+        raise click.BadParameter(
+            "a withdrawal names no place: leave --see-case and --see-exhibit out; nothing was "
+            "recorded",
+            param_hint="--withdraw",
+        )
+    with _open(store_path, create=False, operator=operator) as (store, signer):
+        if withdraw:
+            row = withdraw_filed_in_error(
+                store, case_number, item_number, operator=signer, reason=reason
+            )
+        else:
+            row = mark_filed_in_error(
+                store,
+                case_number,
+                item_number,
+                operator=signer,
+                reason=reason,
+                see_case_number=see_case_number,
+                see_item_number=see_item_number,
+            )
+        marking = filed_in_error(store, row["case_number"], row["item_number"])
+    exhibit = f"exhibit {row['case_number']}/{row['item_number']}"
+    if marking is None:
+        click.echo(
+            f"{exhibit}: marking as filed in error withdrawn (record #{row['seq']}, "
+            f"{row['hash'][:16]}); its records stand as recorded"
+        )
+        return
+    click.secho(f"{exhibit}: {marking.stated()}", bold=True)
+    click.echo(
+        f"recorded as label record #{row['seq']} ({row['hash'][:16]}); nothing was changed or "
+        "deleted. Its scans and hand-overs are refused from now on; its reports say it is "
+        "filed in error"
+    )
 
 
 @exhibit.command("identify")
@@ -1091,7 +1209,9 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
     """The records of a case (or exhibit) as a table, in the order they were recorded
     (:func:`~forensic.custody.store.chain_order`), not by the time each computer's clock gave
     them: a record dated by a clock that was ahead is never shown after those that followed
-    it."""
+    it. A label that marks the exhibit filed in error (or withdraws that) says so, and why."""
+    from forensic.custody.filing import Marking, is_marking  # noqa: PLC0415
+
     where = "case_number = ?" + (" AND item_number = ?" if item_number else "")
     params = [case_number] + ([item_number] if item_number else [])
     records = []
@@ -1106,10 +1226,14 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
             found = store.query(f"SELECT * FROM {table} WHERE {where}", params)
         records += [(table, r) for r in found]
     in_order = chain_order({**r, "table": table} for table, r in records)
+    by_hash = {r["hash"]: r for r in in_order}
     rows = []
     for r in in_order:
         table = r["table"]
         what = _record_line(table, r)
+        earlier = by_hash.get(r["corrects"] or "")
+        if table == "exhibits" and earlier is not None and is_marking(earlier, r):
+            what = f"label {r['item_number']}: {Marking.of(r).stated()}"
         if r["corrects"]:
             what += f" [corrects {r['corrects'][:12]}]"
         rows.append(

@@ -116,8 +116,13 @@ class Marking:
         )
 
     def belongs(self) -> str | None:
-        """Where the records belong, in words (``case 2026-0412, exhibit A1``); None when
-        the marking names no place."""
+        """Where the records belong, in words.
+
+        Returns
+        -------
+        str or None
+            ``case 2026-0412, exhibit A1``; None when the marking names no place.
+        """
         if not self.see_case_number:
             return None
         return f"case {self.see_case_number}, exhibit {self.see_item_number}"
@@ -281,9 +286,9 @@ def refuse_if_filed_in_error(
         store=store.db_path,
     )
     raise FiledInErrorError(
-        f"exhibit {as_label(item_number)} of case {as_label(case_number)} is marked "
-        f"{marking.stated()}: {instead}. Nothing was recorded. If the marking itself is the "
-        f"mistake, withdraw it: {withdraw}, saying why"
+        f"exhibit {as_label(item_number)} of case {as_label(case_number)}: {marking.stated()}. "
+        f"{instead[:1].upper()}{instead[1:]}. Nothing was recorded. If the marking itself is "
+        f"the mistake, withdraw it: {withdraw}, saying why"
     )
 
 
