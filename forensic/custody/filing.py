@@ -37,6 +37,7 @@ __all__ = [
     "filed_in_error",
     "is_marking",
     "mark_filed_in_error",
+    "marking_said",
     "markings",
     "refuse_if_filed_in_error",
     "withdraw_filed_in_error",
@@ -128,7 +129,7 @@ class Marking:
         return f"case {self.see_case_number}, exhibit {self.see_item_number}"
 
     def stated(self) -> str:
-        """The marking in one sentence, as the screens and the report say it.
+        """The marking in one sentence, as the screens say it (:func:`marking_said`).
 
         Returns
         -------
@@ -138,16 +139,27 @@ class Marking:
             or, for a withdrawal, ``FILED IN ERROR withdrawn: marked the wrong exhibit (by
             ..., label record #33)``.
         """
+        said = marking_said(self.as_content())
         if not self.filed_in_error:
-            return (
-                f"FILED IN ERROR withdrawn: {self.reason} (by {self.signed_by} at "
-                f"{utc_when(self.recorded_at)}, label record #{self.record})"
-            )
+            return f"FILED IN ERROR withdrawn: {said}"
+        return f"FILED IN ERROR: {said}"
+
+    def change(self) -> str:
+        """What the label that states the marking changed, as a list of corrections says it
+        (which names the record, who and when already).
+
+        Returns
+        -------
+        str
+            ``marked FILED IN ERROR: case number mistyped; its records belong to case
+            2026-0412, exhibit A1``, or ``FILED IN ERROR withdrawn: marked the wrong
+            exhibit``.
+        """
+        if not self.filed_in_error:
+            return f"FILED IN ERROR withdrawn: {self.reason}"
         belongs = self.belongs()
-        return (
-            f"FILED IN ERROR: {self.reason} (marked by {self.signed_by} at "
-            f"{utc_when(self.recorded_at)}, label record #{self.record})"
-            + (f"; its records belong to {belongs}" if belongs else "")
+        return f"marked FILED IN ERROR: {self.reason}" + (
+            f"; its records belong to {belongs}" if belongs else ""
         )
 
     def as_content(self) -> dict[str, Any]:
@@ -169,6 +181,34 @@ class Marking:
             "key_fingerprint": self.key_fingerprint,
             "recorded_at": self.recorded_at,
         }
+
+
+def marking_said(marking: Mapping[str, Any]) -> str:
+    """What a marking (or its withdrawal) says after ``FILED IN ERROR:``: why, who marked it
+    when, and where the records belong. One wording for the screens and the reports.
+
+    Parameters
+    ----------
+    marking : mapping
+        :meth:`Marking.as_content` (as a report's content holds it).
+
+    Returns
+    -------
+    str
+        ``case number mistyped (marked by Ann Example at 2026-11-24 10:02:00Z, label record
+        #31); its records belong to case 2026-0412, exhibit A1``; a withdrawal says ``by``.
+    """
+    verb = "marked by" if marking["filed_in_error"] else "by"
+    said = (
+        f"{marking['reason']} ({verb} {marking['signed_by']} at "
+        f"{utc_when(marking['recorded_at'])}, label record #{marking['record']})"
+    )
+    if marking["filed_in_error"] and marking.get("see_case_number"):
+        said += (
+            f"; its records belong to case {marking['see_case_number']}, exhibit "
+            f"{marking['see_item_number']}"
+        )
+    return said
 
 
 def is_marking(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> bool:

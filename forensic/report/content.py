@@ -30,6 +30,7 @@ from forensic.custody.continuity import (
     first_received,
     in_time_order,
 )
+from forensic.custody.filing import Marking, filed_in_error, is_marking
 from forensic.custody.keys import fingerprint, verify_signature
 from forensic.custody.store import Store, chain_order, recorded_moment, utc_now, utc_when
 from forensic.custody.unrecorded import signature_finding
@@ -441,6 +442,16 @@ def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, An
     found = []
     for later in chain_order(later for _, _, later in corrected.values()):
         table, earlier, _ = corrected[later["hash"]]
+        changes = correction_changes(table, earlier, later)
+        if table == "exhibits" and is_marking(earlier, later):  # its columns said as one
+            changes = [
+                {
+                    "field": "filed_in_error",
+                    "was": earlier.get("filed_in_error"),
+                    "now": later.get("filed_in_error"),
+                    "stated": Marking.of(later).change(),
+                }
+            ]
         found.append(
             {
                 "what": CORRECTED_RECORDS[table],
@@ -450,7 +461,7 @@ def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, An
                 "signed_by": later["signer"],
                 "corrects_record": earlier["seq"],
                 "corrects_hash": earlier["hash"],
-                "changes": correction_changes(table, earlier, later),
+                "changes": changes,
             }
         )
     return found
@@ -594,6 +605,7 @@ def _exhibit_section(
             }
         )
     acquired = [m["acquired_at"] for m in measurements]
+    marking = filed_in_error(store, case_number, item)
     return {
         "label": _label(exhibit),
         "dates": {
@@ -609,6 +621,8 @@ def _exhibit_section(
         ),
         "analyses": analyses,
         "corrections": _corrections(store, case_number, item),
+        # the marking of its records as filed in error in force (None when none is)
+        "filed_in_error": marking.as_content() if marking else None,
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensic.custody.continuity import seals_in_force
+from forensic.custody.filing import marking_said
 from forensic.custody.store import recorded_moment, stated_description, stated_yes_no, utc_when
 from forensic.identification import reference_confidence, stated_warning, verdict_qualifier
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
@@ -35,6 +36,7 @@ from forensic.verdict import (
 )
 
 __all__ = [
+    "FILED_IN_ERROR",
     "HAND_OVER_PLACES",
     "HIT_TABLE_KEY",
     "LAYOUT_VERSION",
@@ -690,7 +692,9 @@ def exhibit_summary(
     Returns
     -------
     list of (str, str)
-        Key-value lines: the exhibit and its description; each analysis's verdict (by number
+        Key-value lines: the exhibit and its description; from layout :data:`FILED_IN_ERROR`,
+        where its records are marked filed in error, ``FILED IN ERROR`` with why, who marked it
+        when and where they belong; each analysis's verdict (by number
         where there are several, with its technique) and, under it, whether its spectrum was
         measured and whether the identification rests on a reference not measured;
         ``ANALYSES DISAGREE`` where they do; and what its custody log warns of.
@@ -701,6 +705,9 @@ def exhibit_summary(
     if len(description) > SUMMARY_DESCRIPTION_CHARS:
         description = description[: SUMMARY_DESCRIPTION_CHARS - 4].rstrip() + " ..."
     items = [(f"Exhibit {label['item_number']}", description)]
+    marking = exhibit.get("filed_in_error") if layout >= FILED_IN_ERROR else None
+    if marking:  # before its verdicts: what a reader must know before reading them
+        items.append(("FILED IN ERROR", said_in_utc(marking_said(marking))))
     analyses = exhibit["analyses"]
     if not analyses:
         items.append(("Verdict", "not analysed"))
@@ -1041,7 +1048,7 @@ def table_lines(
     return heading, [lines(row) for row in cells]
 
 
-LAYOUT_VERSION = 7
+LAYOUT_VERSION = 8
 """How reports are laid out, recorded in their signed content (``layout``): raised with each
 change that would lay out a report's content otherwise, or draw its PDF otherwise (what
 verify-report compares is what each page draws where, not only its words), which is then
@@ -1070,7 +1077,17 @@ forensic 0.8.0, says where each hand-over took place (:data:`HAND_OVER_PLACES`) 
 heading on the page of its first rows (:data:`forensic.report.pdf.HEADINGS_WITH_FIRST_ROWS`);
 its content names, among its limitations, a case, exhibit or seal number holding letters of
 another script that print like Latin ones (words of the signed content, which need no version
-to be drawn again as issued)."""
+to be drawn again as issued). Version 8 says of an exhibit whose records are marked filed in
+error that it is, why and where they belong (:data:`FILED_IN_ERROR`)."""
+
+FILED_IN_ERROR = 8
+"""The first layout version (:data:`LAYOUT_VERSION`) that says of an exhibit whose records are
+marked filed in error (its section's ``filed_in_error``:
+:func:`forensic.custody.filing.filed_in_error`) that it is: in the summary on page 1, under
+the exhibit's line, ``FILED IN ERROR`` with why, who marked it when, and where its records
+belong (:func:`~forensic.custody.filing.marking_said`); and in the heading of its pages
+(``Exhibit A1: FILED IN ERROR``). Content of an earlier version holds no marking, and is laid
+out as it was issued."""
 
 WHERE_AND_WHICH_LIBRARY = 6
 """The first layout version that says where each analysis was done and which library was
@@ -1189,7 +1206,13 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
     explained: dict[str, str] = {}  # what an analysis explained, and which (SAID_ONCE)
     for exhibit in content["exhibits"]:
         label = exhibit["label"]
-        blocks.append(Block("heading", f"Exhibit {label['item_number']}"))
+        in_error = layout >= FILED_IN_ERROR and exhibit.get("filed_in_error")
+        blocks.append(
+            Block(
+                "heading",
+                f"Exhibit {label['item_number']}" + (": FILED IN ERROR" if in_error else ""),
+            )
+        )
         gps = label["gps"]
         blocks.append(
             Block(
