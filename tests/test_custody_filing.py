@@ -347,3 +347,17 @@ def test_a_store_of_0_7_0_marks_an_exhibit_with_its_records_as_signed(tmp_path):
         assert now[: len(hashes)] == hashes and len(now) == len(hashes) + 1
         report = verify_store(store)
         assert report.ok, report.summary()
+
+
+def test_a_report_issued_before_the_marking_is_told_of_it_by_custody_verify(store_path, tmp_path):
+    """A report in circulation stays as issued; checked against the store, it is told that its
+    exhibit was marked filed in error since, in the words of the marking."""
+    with Store(store_path) as store:
+        issue_report(store, WRONG, "A1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    assert _mark("--see-case", RIGHT).exit_code == 0
+    checked = _run("custody", "verify", "--report", str(tmp_path / "r.pdf"))
+    assert checked.exit_code == 0, checked.output
+    assert (
+        f"correction of the label #8 this report states: marked FILED IN ERROR: {REASON}; its "
+        f"records belong to case {RIGHT}, exhibit A1" in checked.output
+    )

@@ -414,8 +414,20 @@ def correction_changes(
     list of dict
         One ``{"field", "was", "now", "stated"}`` per field that differs: the values as
         recorded, and the change as a reader is shown it
-        (:func:`forensic.report.layout.stated_change`: ``seal intact yes -> no``).
+        (:func:`forensic.report.layout.stated_change`: ``seal intact yes -> no``). A label
+        that marks its exhibit filed in error, or withdraws that, is one change, ``field``
+        ``filed_in_error``, stated in words (:meth:`~forensic.custody.filing.Marking.change`:
+        ``marked FILED IN ERROR: case number mistyped; its records belong to ...``).
     """
+    if table == "exhibits" and is_marking(earlier, later):  # its columns said as one
+        return [
+            {
+                "field": "filed_in_error",
+                "was": earlier.get("filed_in_error"),
+                "now": later.get("filed_in_error"),
+                "stated": Marking.of(later).change(),
+            }
+        ]
     # .get: a store read as it is (read-only, an older schema) lacks the columns a later
     # schema added (chain.LATER_COLUMNS), which its records state nothing in
     return [
@@ -442,16 +454,6 @@ def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, An
     found = []
     for later in chain_order(later for _, _, later in corrected.values()):
         table, earlier, _ = corrected[later["hash"]]
-        changes = correction_changes(table, earlier, later)
-        if table == "exhibits" and is_marking(earlier, later):  # its columns said as one
-            changes = [
-                {
-                    "field": "filed_in_error",
-                    "was": earlier.get("filed_in_error"),
-                    "now": later.get("filed_in_error"),
-                    "stated": Marking.of(later).change(),
-                }
-            ]
         found.append(
             {
                 "what": CORRECTED_RECORDS[table],
@@ -461,7 +463,7 @@ def _corrections(store: Store, case_number: str, item: str) -> list[dict[str, An
                 "signed_by": later["signer"],
                 "corrects_record": earlier["seq"],
                 "corrects_hash": earlier["hash"],
-                "changes": changes,
+                "changes": correction_changes(table, earlier, later),
             }
         )
     return found
