@@ -400,6 +400,7 @@ class Library:
         calibrate: bool = True,
         workers: int | None = None,
         name: str | None = None,
+        ignore_columns: bool = False,
     ) -> Library:
         """Build a library from the spectrum files in folders (read recursively) or files.
 
@@ -428,7 +429,12 @@ class Library:
         folder : path-like or sequence of path-like
             A library folder, or several folders and files.
         manifest : path-like, optional
-            A manifest naming the files (default: the one folder's own ``manifest.csv``).
+            A manifest naming the files (default: the one folder's own ``manifest.csv``). A
+            column it has that is not a manifest column (a misspelt ``license``, another
+            tool's ``aliases``, an import's ``y_unit``) is refused, naming each and the one
+            nearest in spelling, as ``forensic library import`` and ``build`` refuse it
+            (:func:`forensic.manifest.refuse_unknown_columns`): its values would be lost. A
+            folder's own ``manifest.csv`` keeps a lab's own columns.
         pipelines : mapping of modality to Pipeline, optional
             As :meth:`from_spectra`.
         calibrate : bool, default True
@@ -437,6 +443,9 @@ class Library:
             Processes for reading and preprocessing (default: every core; 1 runs in-process).
         name : str, optional
             What the library is called (:attr:`name`); it is dated now (:attr:`built_at`).
+        ignore_columns : bool, default False
+            Build from a ``manifest`` with columns that are not manifest columns, leaving
+            them out (``--ignore-columns``).
 
         Returns
         -------
@@ -446,8 +455,9 @@ class Library:
         Raises
         ------
         LibraryError
-            When the manifest cannot be read (it says where), or no reference could be read
-            and preprocessed.
+            When the manifest cannot be read (it says where), has a column that is not a
+            manifest column (unless ``ignore_columns``; before any file is read), or no
+            reference could be read and preprocessed.
 
         Notes
         -----
@@ -459,7 +469,7 @@ class Library:
         # the file edge, imported only here: the in-memory library itself reads no files
         from forensic.library_folders import _read_file_job, _reading_jobs  # noqa: PLC0415
 
-        jobs, skipped = _reading_jobs(folder, manifest)
+        jobs, skipped = _reading_jobs(folder, manifest, ignore_columns=ignore_columns)
 
         def read_items(pool: _Workers):
             # files are read a chunk at a time, in the same pool, as the build consumes them

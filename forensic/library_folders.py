@@ -29,7 +29,7 @@ from forensic.errors import ForensicError, LibraryError, without_path
 from forensic.files import library_cache_dir
 from forensic.io import read_spectra, spectrum_extensions
 from forensic.library import FILE_SUFFIX, Library, _build_rules, _not_comparable, _one_line
-from forensic.manifest import is_manifest, read_manifest, waivers_text
+from forensic.manifest import is_manifest, read_manifest, refuse_unknown_columns, waivers_text
 from forensic.processing import Pipeline, default_pipeline
 from forensic.spectrum import MODALITIES, Spectrum
 
@@ -178,18 +178,29 @@ def _folder_manifest(folder: Path) -> Path | None:
 
 
 def _reading_jobs(
-    folder: str | os.PathLike | Sequence[str | os.PathLike], manifest: str | os.PathLike | None
+    folder: str | os.PathLike | Sequence[str | os.PathLike],
+    manifest: str | os.PathLike | None,
+    *,
+    ignore_columns: bool = False,
 ) -> tuple[list[tuple[str, str, dict[str, str]]], list[tuple[str, str]]]:
     """The files :meth:`Library.from_folder <forensic.library.Library.from_folder>` reads, as
     jobs for :func:`_read_file_job`, and the sources that are neither file nor folder.
 
     Each job is ``(path, path relative to the manifest or the one folder, manifest row)``,
     in one order whatever the order of the sources, the folder listing or the manifest's
-    rows (see :meth:`~forensic.library.Library.from_folder` for which files and names).
+    rows (see :meth:`~forensic.library.Library.from_folder` for which files and names). A
+    ``manifest`` given is refused, before any file is listed, when it has a column that is
+    not a manifest column (:func:`forensic.manifest.refuse_unknown_columns`, unless
+    ``ignore_columns``); a folder's own is not (it keeps a lab's own columns).
     """
     sources = [folder] if isinstance(folder, (str, os.PathLike)) else list(folder)
     rows: dict[Path, dict[str, str]] = {}
     manifest_path = None
+    if manifest is not None:
+        given = Path(manifest)
+        refuse_unknown_columns(
+            given, read_manifest(given, filled=("file",)), command="build", ignore=ignore_columns
+        )
     if manifest is None and len(sources) == 1:
         manifest = _folder_manifest(Path(sources[0]))
     if manifest is not None:

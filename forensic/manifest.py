@@ -10,8 +10,9 @@ agree on which rows a manifest holds:
   a spreadsheet set to a European locale saves "CSV" with semicolons, and its decimal commas
   would otherwise split cells;
 - a header line naming the columns (:data:`MANIFEST_COLUMNS`; a lab's own columns are kept,
-  and :func:`unknown_columns` names those that are not a manifest's, for the commands whose
-  manifest has no place for them), spaces around a name ignored, no name twice;
+  and :func:`refuse_unknown_columns` refuses those that are not a manifest's for the commands
+  whose manifest has no place for them; an import's manifest has :data:`STATED_COLUMNS` too),
+  spaces around a name ignored, no name twice;
 - comment lines: a line whose first cell starts with ``#`` (``# re-measured 2026-03, see
   notebook 12``; a spreadsheet saves it as ``"# ...",,,``) is a chemist's note, anywhere, also
   above the header. A note belongs to the row below it (:attr:`ManifestRow.comments`), or, above
@@ -39,15 +40,18 @@ from pathlib import Path
 from forensic.errors import LibraryError
 
 __all__ = [
+    "IMPORT_COLUMNS",
     "MANIFEST_COLUMNS",
     "MANIFEST_NEEDS",
     "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
+    "STATED_COLUMNS",
     "WAIVER_SEPARATOR",
     "ManifestRow",
     "ManifestRows",
     "is_manifest",
     "read_manifest",
+    "refuse_unknown_columns",
     "split_waivers",
     "unknown_columns",
     "waivers_text",
@@ -75,6 +79,17 @@ MANIFEST_COLUMNS = [
 ``waivers`` holds the quality gates a reference is let pass, each with the reason it was
 allowed (``axis: mineral reference, the instrument's range``; several separated by ``;``):
 :func:`forensic.curation.validate_library` reads them."""
+
+STATED_COLUMNS = ("y_unit", "laser_nm")
+"""The columns of an import's manifest (``forensic library import --manifest``) that state
+what a file leaves unsaid, or says wrongly, about its own spectrum: its intensity unit
+(``y_unit``) and the laser wavelength in nm of a Raman spectrum (``laser_nm``), as the
+options ``--y-unit`` and ``--laser-nm`` do for one file. They describe the file read, not
+the reference written from it (that file then holds the unit and the Raman shift, and
+records the statement), so a library folder's ``manifest.csv`` has no such columns."""
+
+IMPORT_COLUMNS = (*MANIFEST_COLUMNS, *STATED_COLUMNS)
+"""The columns of an import's manifest: :data:`MANIFEST_COLUMNS` and :data:`STATED_COLUMNS`."""
 
 OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form", "waivers")
 """Manifest fields a reference may leave empty."""
@@ -406,9 +421,11 @@ def read_manifest(
     return rows
 
 
-def unknown_columns(path: str | os.PathLike, rows: ManifestRows) -> str | None:
-    """What to say of the columns of a manifest that are not manifest columns
-    (:data:`MANIFEST_COLUMNS`), each with the manifest column nearest to it in spelling.
+def unknown_columns(
+    path: str | os.PathLike, rows: ManifestRows, columns: Sequence[str] = MANIFEST_COLUMNS
+) -> str | None:
+    """What to say of the columns of a manifest that are not ``columns``, each with the
+    column nearest to it in spelling.
 
     A manifest that a command imports or builds from has a place for its columns only: the
     value of a misspelt column (``license``, ``synonym``, ``clas``) or of a column of another
@@ -421,26 +438,96 @@ def unknown_columns(path: str | os.PathLike, rows: ManifestRows) -> str | None:
         The manifest, as the message names it.
     rows : ManifestRows
         Its rows, as :func:`read_manifest` gave them (their ``columns`` and ``header_line``).
+    columns : sequence of str, default MANIFEST_COLUMNS
+        The columns the command has a place for (:data:`IMPORT_COLUMNS` for an import).
 
     Returns
     -------
     str or None
-        None when every column is a manifest column; else the manifest, the header's line
+        None when every column is one of ``columns``; else the manifest, the header's line
         and, for each unknown name in the header's order, ``'license': did you mean
-        'licence'?`` where a manifest column is near in spelling (:mod:`difflib`, a ratio of
-        0.75 or more, letter case set aside: near enough for a slip of the keyboard, not for
-        another word, ``aliases`` for ``class``), else ``'aliases': no such column``; then
-        the manifest columns, and that the values would be lost. The caller says how to go on.
+        'licence'?`` where a column is near in spelling (:mod:`difflib`, a ratio of 0.75 or
+        more, letter case set aside: near enough for a slip of the keyboard, not for another
+        word, ``aliases`` for ``class``), ``'y_unit': a column of an import's manifest`` for
+        a column of :data:`STATED_COLUMNS` where ``columns`` has none, else ``'aliases': no
+        such column``; then the columns, and that the values would be lost. The caller says
+        how to go on (:func:`refuse_unknown_columns`).
     """
     said = []
     for name in rows.columns:
-        if name in MANIFEST_COLUMNS:
+        if name in columns:
             continue
-        near = difflib.get_close_matches(name.lower(), MANIFEST_COLUMNS, n=1, cutoff=0.75)
-        said.append(f"{name!r}: did you mean {near[0]!r}?" if near else f"{name!r}: no such column")
+        near = difflib.get_close_matches(name.lower(), list(columns), n=1, cutoff=0.75)
+        if name in STATED_COLUMNS:
+            said.append(
+                f"{name!r}: a column of an import's manifest (what a file leaves unsaid about "
+                "its spectrum), applied when the file is imported (forensic library import "
+                "--manifest), not here"
+            )
+        elif near:
+            said.append(f"{name!r}: did you mean {near[0]!r}?")
+        else:
+            said.append(f"{name!r}: no such column")
     if not said:
         return None
     return (
         f"{path}: line {rows.header_line}: {'; '.join(said)} (the manifest columns are "
-        f"{', '.join(MANIFEST_COLUMNS)}): their values would be lost"
+        f"{', '.join(columns)}): their values would be lost"
     )
+
+
+_DONE = {"import": "imported", "build": "built"}
+
+
+def refuse_unknown_columns(
+    path: str | os.PathLike,
+    rows: ManifestRows,
+    *,
+    command: str,
+    ignore: bool = False,
+    columns: Sequence[str] = MANIFEST_COLUMNS,
+) -> str | None:
+    """Refuse a manifest given to a command that has columns the command has no place for.
+
+    The one rule for every manifest a chemist gives a command (``library import --manifest``,
+    ``library build --manifest``, :meth:`forensic.library.Library.from_folder` with a
+    ``manifest``): a column that is not one of ``columns`` is refused, naming each with the
+    nearest one (:func:`unknown_columns`), before anything is read or written, unless
+    ``ignore`` says to leave them out. A library folder's own ``manifest.csv`` is not checked:
+    it keeps a lab's own columns.
+
+    Parameters
+    ----------
+    path : path-like
+        The manifest, as the message names it.
+    rows : ManifestRows
+        Its rows, as :func:`read_manifest` gave them.
+    command : {"import", "build"}
+        What the manifest is given to, for the message ("not imported: ...").
+    ignore : bool, default False
+        Leave the unknown columns out (``--ignore-columns``) instead of refusing.
+    columns : sequence of str, default MANIFEST_COLUMNS
+        The columns the command has a place for.
+
+    Returns
+    -------
+    str or None
+        None when every column is known; with ``ignore``, a note naming the columns left out.
+
+    Raises
+    ------
+    LibraryError
+        When a column is unknown and ``ignore`` is false: ``not built: <the columns, as
+        unknown_columns says them>; correct the header, or build without them
+        (--ignore-columns); nothing was written``.
+    """
+    unknown = unknown_columns(path, rows, columns)
+    if unknown is None:
+        return None
+    if not ignore:
+        raise LibraryError(
+            f"not {_DONE.get(command, command)}: {unknown}; correct the header, or {command} "
+            "without them (--ignore-columns); nothing was written"
+        )
+    names = ", ".join(repr(c) for c in rows.columns if c not in columns)
+    return f"{Path(path).name}: column(s) {names} not read (--ignore-columns)"

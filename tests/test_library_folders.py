@@ -10,6 +10,7 @@ from library_helpers import make_library, synthetic_spectrum
 import forensic.library_folders as library_folders
 from forensic import curation
 from forensic.curation.source import RELEASE_FILE
+from forensic.errors import LibraryError
 from forensic.identification import identify
 from forensic.library import Library
 from forensic.library_folders import open_reference_library
@@ -85,3 +86,23 @@ def test_the_published_library_file_is_dated_as_the_published_folder(folder, tmp
     curation.publish_library(folder, approved_by="Dr. A", today="2020-03-14", out=out)
     assert Library.load(out).built_at == "2020-03-14"
     assert open_reference_library(out).built_at == open_reference_library(folder).built_at
+
+
+def test_from_folder_refuses_a_manifest_column_it_has_no_place_for(folder, tmp_path, monkeypatch):
+    # the one rule of library import and build: a misspelt column's values would be lost
+    manifest = folder / "build.csv"
+    rows = curation.read_manifest(folder / "manifest.csv")
+    manifest.write_text(
+        "file,name,license\n" + "".join(f"{r['file']},{r['name']},MIT\n" for r in rows)
+    )
+    read = []
+    with monkeypatch.context() as m:
+        m.setattr(library_folders, "_read_file_job", lambda *a, **k: read.append(a))
+        with pytest.raises(
+            LibraryError,
+            match=r"not built: .*build.csv: line 1: 'license': did you mean 'licence'\?",
+        ):
+            Library.from_folder(folder, manifest, calibrate=False, workers=1)
+    assert read == []  # refused before any file is read
+    built = Library.from_folder(folder, manifest, calibrate=False, workers=1, ignore_columns=True)
+    assert len(built) == len(rows)

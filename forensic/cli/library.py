@@ -66,18 +66,14 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
             built = record_time(built_at, "--built-at", date_alone=True)
         except ForensicError as exc:
             raise LibraryError(str(exc)) from None
-    if manifest is not None:  # its columns checked before the build, which may take minutes
-        from forensic.manifest import read_manifest, unknown_columns  # noqa: PLC0415
-
-        unknown = unknown_columns(manifest, read_manifest(manifest, filled=("file",)))
-        if unknown and not ignore_columns:
-            raise LibraryError(
-                f"not built: {unknown}; correct the header, or build without them "
-                "(--ignore-columns)"
-            )
     stem = out.name[: -len(FILE_SUFFIX)] if out.name.endswith(FILE_SUFFIX) else out.name
+    # a --manifest column it has no place for is refused before any file is read
     library = Library.from_folder(
-        list(sources), manifest, calibrate=not no_calibration, name=name or stem
+        list(sources),
+        manifest,
+        calibrate=not no_calibration,
+        name=name or stem,
+        ignore_columns=ignore_columns,
     )
     if built is not None:
         library.built_at = built

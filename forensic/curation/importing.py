@@ -43,7 +43,13 @@ from forensic.files import atomic_write_bytes
 from forensic.io import read_spectra, read_spectrum, write_spectrum
 from forensic.library import substance_key
 from forensic.library_folders import spectrum_files, unnamed_spectra
-from forensic.manifest import ManifestRow, ManifestRows, is_manifest, unknown_columns
+from forensic.manifest import (
+    IMPORT_COLUMNS,
+    ManifestRow,
+    ManifestRows,
+    is_manifest,
+    refuse_unknown_columns,
+)
 from forensic.naming import (
     lookalike_note,
     lookalike_notes,
@@ -230,15 +236,11 @@ def _manifest_jobs(
     ``ID_RULE``, a row whose file cannot be found or is found twice.
     """
     rows = read_manifest(manifest)
-    unknown = unknown_columns(manifest, rows)
-    if unknown and not ignore_columns:
-        raise LibraryError(
-            f"not imported: {unknown}; correct the header, or import without them "
-            "(--ignore-columns); nothing was written"
-        )
-    if unknown:
-        names = ", ".join(repr(c) for c in rows.columns if c not in MANIFEST_COLUMNS)
-        result.notes.append(f"{manifest.name}: column(s) {names} not read (--ignore-columns)")
+    left_out = refuse_unknown_columns(
+        manifest, rows, command="import", ignore=ignore_columns, columns=IMPORT_COLUMNS
+    )
+    if left_out:
+        result.notes.append(left_out)
     bad_ids, unfound = [], []
     jobs: list[tuple[Path, dict[str, str], str]] = []
     claimed: set[Path] = set()
