@@ -43,6 +43,7 @@ DOCUMENTED_MODULES = [
     "forensic.curation",
     "forensic.curation.manifest",
     "forensic.curation.digest",
+    "forensic.curation.editing",
     "forensic.custody",
     "forensic.custody.bundle",
     "forensic.custody.chain",

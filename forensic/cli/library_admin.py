@@ -1,4 +1,5 @@
-"""``forensic library import|validate|diff|list|show|export|info|publish``: the chemist's commands.
+"""``forensic library import|remove|rename|validate|diff|list|show|export|info|publish``:
+the chemist's commands.
 
 The logic lives in :mod:`forensic.curation`; this module only parses options and formats.
 The commands are registered on the ``library`` group that :mod:`forensic.cli.library` defines.
@@ -160,6 +161,122 @@ def import_command(paths, library_dir, manifest, **options):
     )
     if result.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+_FOLDER_OPTION = click.option(
+    "--library",
+    "library_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The library folder to edit (required: the shipped library is not edited by default).",
+)
+
+
+def _next_steps(library_dir: Path) -> str:
+    return (
+        f"{library_dir} is now not its published version (library info and every result "
+        "identified against it say so) until it is published again; next: "
+        + command("library", "validate", library_dir)
+        + ", then "
+        + command("library", "publish", library_dir, approved_by="...")
+    )
+
+
+@library.command("remove")
+@click.argument("ids", nargs=-1, required=True)
+@_FOLDER_OPTION
+@click.option(
+    "--reason",
+    required=True,
+    callback=filled_in,
+    help="Why they are removed: recorded in manifest.csv, and quoted in the changelog entry "
+    "when the folder is published.",
+)
+@click.option(
+    "--by",
+    "removed_by",
+    default=None,
+    callback=filled_in,
+    help="Who removes them (default: your login name).",
+)
+def remove_command(ids, library_dir, reason, removed_by):
+    """Remove the references ID... from a library folder: their manifest rows and files.
+
+    The removal (each reference, date, who, reason) is recorded as a comment line at the end
+    of manifest.csv. An id the folder does not hold is refused with the nearest id, and
+    nothing is changed (forensic library list FOLDER lists the ids).
+    """
+    from forensic.curation.editing import remove_references  # noqa: PLC0415  (only when run)
+
+    result = remove_references(library_dir, ids, reason=reason, removed_by=removed_by)
+    for row in result.removed:
+        click.echo(f"removed {row['id']}: {row['name']} ({row['modality']}, {row['file']})")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{len(result.removed)} removed; {_next_steps(library_dir)}")
+
+
+@library.command("rename")
+@click.argument("ids", nargs=-1, required=True)
+@_FOLDER_OPTION
+@click.option("--name", required=True, callback=filled_in, help="The new substance name.")
+@click.option(
+    "--id",
+    "new_id",
+    default=None,
+    callback=filled_in,
+    help="A new id too (one reference only; results identified before cite the old one, so "
+    "by default the id stays).",
+)
+@click.option(
+    "--cas",
+    default=None,
+    callback=filled_in,
+    help="The new name's CAS Registry Number (check digit checked).",
+)
+@click.option(
+    "--class", "substance_class", default=None, callback=filled_in, help="The new name's class."
+)
+@click.option(
+    "--keep-old-name",
+    is_flag=True,
+    help="Keep the old name as a synonym (a trade name, another language's); by default it "
+    "is dropped, since a rename most often corrects a wrong name.",
+)
+@click.option("--reason", default=None, help="Why, recorded with the rename in manifest.csv.")
+@click.option(
+    "--by",
+    "renamed_by",
+    default=None,
+    callback=filled_in,
+    help="Who renames them (default: your login name).",
+)
+@click.option(
+    "--mixed-scripts",
+    is_flag=True,
+    help="Record a name whose word mixes scripts as given (as library import --mixed-scripts).",
+)
+def rename_command(ids, library_dir, **options):
+    """Give the references ID... another substance name, keeping their provenance.
+
+    Source, licence, who added them and when, waivers, where they were imported from and
+    their values stay; the reference file's name is changed with its manifest row. A name
+    that is a library substance's name or synonym joins that substance (its CAS number and
+    class are taken). The rename is recorded as a comment line above the row.
+    """
+    from forensic.curation.editing import rename_references  # noqa: PLC0415  (only when run)
+
+    name = options.pop("name")
+    result = rename_references(library_dir, ids, name, **options)
+    for old, new in result.renamed:
+        moved = f", id {old['id']} -> {new['id']}" if old["id"] != new["id"] else ""
+        click.echo(
+            f"renamed {new['id']}: {old['name']!r} -> {new['name']!r} ({new['modality']}"
+            f"{moved}{', CAS ' + new['cas'] if new['cas'] else ''})"
+        )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{len(result.renamed)} renamed; {_next_steps(library_dir)}")
 
 
 @library.command("validate")

@@ -1,4 +1,5 @@
-"""Curating a reference library: import, validate, diff, list, export and publish.
+"""Curating a reference library: import, remove, rename, validate, diff, list, export and
+publish.
 
 A *library folder* is what ``spectral_library/`` is: one spectrum file per reference (JCAMP-DX,
 ``<modality>/<id>.jdx``) and a ``manifest.csv`` with :data:`MANIFEST_COLUMNS` that a chemist
@@ -15,6 +16,8 @@ notebook or a test can call them directly. One module per task:
 ``source``         opening a folder or a ``.flib`` (:func:`open_library`), listing its entries,
                    copying the shipped library to edit it
 ``importing``      measured spectra in as references (:func:`import_spectra`)
+``editing``        removing and renaming references (:func:`remove_references`,
+                   :func:`rename_references`)
 ``validation``     the quality gates (:func:`validate_library`) and their thresholds
 ``digest``         the digest of a reference's values that shows an edit after import
 ``diff``           snapshots of a library and what changed between two (:func:`diff_libraries`)
@@ -25,6 +28,12 @@ notebook or a test can call them directly. One module per task:
 
 from forensic.curation.diff import LibraryDiff, diff_libraries, diff_snapshots, snapshot
 from forensic.curation.digest import DATA_DIGEST_KEY, data_digest
+from forensic.curation.editing import (
+    RemoveResult,
+    RenameResult,
+    remove_references,
+    rename_references,
+)
 from forensic.curation.export import (
     export_library,
     find_entries,
@@ -84,6 +93,8 @@ __all__ = [
     "LibrarySource",
     "PublishRefused",
     "PublishResult",
+    "RemoveResult",
+    "RenameResult",
     "ValidationReport",
     "band_height",
     "cas_is_valid",
@@ -105,6 +116,8 @@ __all__ = [
     "reference_peaks",
     "release_standing",
     "release_state",
+    "remove_references",
+    "rename_references",
     "signal_to_noise",
     "snapshot",
     "validate_library",

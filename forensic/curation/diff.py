@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensic.curation.editing import removal_reasons
 from forensic.curation.source import (
     _LISTED,
     LibrarySource,
@@ -67,7 +68,9 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
     dict
         ``{"version": str, "hash_scheme": int, "pipelines": {modality: sha256 hex},
         "entries": {id: {"content": sha256 hex, <metadata fields>}}}``: everything the version
-        covers, so that two snapshots of different versions always differ somewhere.
+        covers, so that two snapshots of different versions always differ somewhere; and, for
+        a folder whose manifest records removals (``forensic library remove``), ``"removals":
+        {id: reason}`` (:func:`~forensic.curation.editing.removal_reasons`).
     """
     library = source.library()
     rows = {r["id"]: r for r in source.rows}
@@ -86,7 +89,7 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
             record.update({k: str(compiled[k] or "") for k in _RECORD_FIELDS if k in compiled})
             record["content"] = _row_digest(block, row, modality)
             entries[entry["id"]] = record
-    return {
+    snap = {
         "version": library.version,
         "hash_scheme": library.hash_scheme,
         "pipelines": {
@@ -97,6 +100,11 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
         },
         "entries": dict(sorted(entries.items())),
     }
+    # why references were removed (library remove): not part of the version, quoted by a diff
+    removals = removal_reasons(source.rows) if source.folder is not None else {}
+    if removals:
+        snap["removals"] = removals
+    return snap
 
 
 @dataclass
@@ -107,7 +115,8 @@ class LibraryDiff:
     ----------
     old_version, new_version : str
     added, removed : list of dict
-        ``{"id", "name", "modality", "provenance"}`` per entry.
+        ``{"id", "name", "modality", "provenance"}`` per entry; a removed one has its
+        ``"reason"`` too when ``forensic library remove`` recorded it.
     changed : list of dict
         ``{"id", "name", "modality", "changes": [str, ...]}``: each change in words
         (``"spectrum"`` when the library vector differs, else ``field: old -> new``; a
@@ -160,6 +169,7 @@ class LibraryDiff:
                 lines.append(f"{title} ({len(items)}):")
                 lines += [
                     f"  {sign} {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})"
+                    + (f": {e['reason']}" if e.get("reason") else "")
                     for e in items
                 ]
         if self.changed:
@@ -211,7 +221,11 @@ def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDif
         }
 
     result.added = [brief(i, b[i]) for i in sorted(set(b) - set(a))]
-    result.removed = [brief(i, a[i]) for i in sorted(set(a) - set(b))]
+    reasons = new.get("removals", {})
+    result.removed = [
+        {**brief(i, a[i]), **({"reason": reasons[i]} if i in reasons else {})}
+        for i in sorted(set(a) - set(b))
+    ]
     for i in sorted(set(a) & set(b)):
         changes = []
         if a[i].get("content") != b[i].get("content"):

@@ -33,6 +33,7 @@ __all__ = [
     "REQUIRED_FIELDS",
     "cas_is_valid",
     "cas_key",
+    "comment_line",
     "format_manifest",
     "id_problem",
     "read_manifest",
@@ -125,6 +126,28 @@ def write_manifest(
     """
     text = format_manifest(rows, header_comments=header_comments, closing_comments=closing_comments)
     return atomic_write_bytes(path, text.encode("utf-8"), overwrite=True)
+
+
+def comment_line(text: str) -> str:
+    """A manifest comment line saying ``text``: ``# text`` as one CSV cell.
+
+    What a tool records in a manifest for the chemist who reviews it in a diff (a reference
+    removed or renamed, by whom, when and why): :func:`read_manifest` reads it back as a
+    comment (its first cell starts with ``#``), whatever commas or quotes ``text`` holds.
+
+    Parameters
+    ----------
+    text : str
+        What to say, on one line (runs of white space, line breaks too, become one space).
+
+    Returns
+    -------
+    str
+        The CSV text of the line, without its line end.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(["# " + " ".join(str(text).split())])
+    return buffer.getvalue()
 
 
 def cas_is_valid(cas: str) -> bool:

@@ -257,7 +257,10 @@ def _changelog_entry(
         for e in diff.added:
             lines.append(f"  - added {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})")
         for e in diff.removed:
-            lines.append(f"  - removed {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})")
+            lines.append(
+                f"  - removed {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})"
+                + (f": {e['reason']}" if e.get("reason") else "")
+            )
         for e in diff.changed:
             lines.append(f"  - changed {e['id']}: {'; '.join(e['changes'])}")
     if waivers:
