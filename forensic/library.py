@@ -104,10 +104,16 @@ CALIBRATION_METHOD = 2
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
 Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
 :func:`forensic.identify` warns about a library calibrated by an older method."""
-_ENTRY_FIELDS = 3
+_ENTRY_FIELDS = 4
 """What an entry holds (2: a modelled reference's ``band_confidence``; 3: the gates a
-reference is let pass, ``waivers``): a folder compiled before it changed is compiled again, so
-its entries hold it too."""
+reference is let pass, ``waivers``; 4: what the chemist stated over its file, ``stated``): a
+folder compiled before it changed is compiled again, so its entries hold it too."""
+STATED_KEY = "stated_at_import"
+"""The metadata key (``##$stated_at_import=`` in a reference's JCAMP-DX file) that records what
+the chemist stated at import over or beyond what the file said: an intensity unit its header
+names wrongly, the laser wavelength of a wavelength axis (``forensic library import
+--y-unit ... --override-file``, ``--laser-nm``), with who and when. A compiled entry keeps it as
+``stated``; ``library show`` prints it and a published changelog entry lists it."""
 _CALIBRATION_QUERIES = 1000  # perturbed references per modality used to calibrate q-values
 _CALIBRATION_MAX_REFERENCES = 20_000  # larger libraries are calibrated on a random subset
 
@@ -182,7 +188,9 @@ class Library:
         ``imported_file`` and ``imported_sha256`` (what a measured reference was imported from;
         empty in libraries built before they were kept), and ``waivers`` (the validation gates
         its manifest row lets it pass, with each reason,
-        :func:`forensic.manifest.waivers_text`; only in entries that have some)...
+        :func:`forensic.manifest.waivers_text`; only in entries that have some), ``stated``
+        (what the chemist stated over the file at import, :data:`STATED_KEY`; only where
+        stated)...
     blocks : dict of str to ModalityBlock
         One block per modality present.
     skipped : list of (str, str)
@@ -1343,6 +1351,9 @@ def _entry(
     waivers = str(meta.get("waivers") or "")  # a folder's in one spelling (waivers_text)
     if waivers:  # part of what was approved; only where given, so other versions stay
         entry["waivers"] = waivers
+    stated = str(meta.get(STATED_KEY) or "")  # library import --y-unit/--laser-nm: approved too
+    if stated:
+        entry["stated"] = stated
     return entry
 
 

@@ -758,29 +758,51 @@ class Spectrum:
         basis = str(self._metadata.get("modality_basis") or "")
         return basis.startswith(f"{GUESSED_MODALITY_BASIS}:")
 
-    def with_y_unit(self, y_unit: str, /, basis: str = "stated") -> Spectrum:
+    def with_y_unit(
+        self, y_unit: str, /, basis: str = "stated", *, over_file: bool = False
+    ) -> Spectrum:
         """Return a copy whose intensities are declared to be in ``y_unit`` (numbers unchanged).
 
         For a file that does not name its unit, where the reader had to guess
         (:attr:`y_unit_guessed`) or left it ``arbitrary``. The change is recorded as the step
         ``set_y_unit`` (with the unit it was read as) and ``basis`` is kept as
-        ``metadata["y_unit_basis"]``. A unit the file names is not overridden: convert it
-        instead (:func:`transmittance_to_absorbance`).
+        ``metadata["y_unit_basis"]``. A unit the file names is not overridden unless
+        ``over_file`` says the file's header is wrong (the step then records
+        ``over_file_unit``); a unit the file names rightly is converted instead
+        (:func:`transmittance_to_absorbance`).
+
+        Parameters
+        ----------
+        y_unit : str
+            The unit the intensities are in.
+        basis : str, default "stated"
+            How it is known, kept as ``metadata["y_unit_basis"]``.
+        over_file : bool, default False
+            Replace a unit the file names: its header is wrong (the numbers are not in it).
+
+        Returns
+        -------
+        Spectrum
+            The same numbers in ``y_unit``, with the step ``set_y_unit``.
 
         Raises
         ------
         SpectrumError
-            For an unknown unit, an IR unit on a Raman spectrum, or a spectrum whose file named
-            another unit.
+            For an unknown unit, an IR unit on a Raman spectrum, or (without ``over_file``) a
+            spectrum whose file named another unit.
         """
         if self.modality == "raman" and y_unit in IR_UNITS:
             raise SpectrumError(f"{y_unit} is an infrared unit; this spectrum is Raman")
-        if not (self.y_unit_guessed or self.y_unit in ("arbitrary", y_unit)):
+        named = not (self.y_unit_guessed or self.y_unit in ("arbitrary", y_unit))
+        if named and not over_file:
             raise SpectrumError(
                 f"the file names its intensity unit, {self.y_unit}; only a unit a file leaves "
                 f"unnamed can be stated (not {y_unit})"
             )
-        step = ProcessingStep("set_y_unit", {"y_unit": y_unit, "was": self.y_unit})
+        params: dict[str, Any] = {"y_unit": y_unit, "was": self.y_unit}
+        if named:
+            params["over_file_unit"] = True
+        step = ProcessingStep("set_y_unit", params)
         return self.replace(
             y_unit=y_unit, metadata={**self._metadata, "y_unit_basis": basis}, step=step
         )

@@ -60,17 +60,32 @@ def _progress(message: str) -> None:
     default=None,
     help="Override the modality read from the file.",
 )
-@y_unit_option("is skipped")
+@y_unit_option("is refused unless --override-file says the file is wrong")
+@click.option(
+    "--laser-nm",
+    type=float,
+    default=None,
+    help="The laser wavelength (nm) of a Raman text or JCAMP-DX file whose axis is a "
+    "wavelength in nm and that does not name its laser line; recorded with the reference.",
+)
+@click.option(
+    "--override-file",
+    is_flag=True,
+    help="The file's header is wrong: --y-unit (or a y_unit column) replaces the intensity "
+    "unit it names, --laser-nm (or laser_nm) the laser wavelength it names. Recorded with the "
+    "reference (who, when, what the file said), shown by library show and in the changelog.",
+)
 @click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
     help="CSV naming the files to import, one row each, with the manifest columns ("
     + ", ".join(MANIFEST_COLUMNS)
-    + "; file and name required; commas or semicolons). A row's file is a path relative to "
-    "the CSV's folder, or to a folder given (or a file given, or the name of one file among "
-    "those given). Refused, writing nothing, when a row's file is not found or a column is "
-    "not a manifest column; files given that no row names are skipped.",
+    + "; file and name required; commas or semicolons) and, per file, y_unit and laser_nm "
+    "(as --y-unit and --laser-nm). A row's file is a path relative to the CSV's folder (not "
+    "to the current folder), or to a folder given (or a file given, or the name of one file "
+    "among those given). Refused, writing nothing, when a row's file is not found or a "
+    "column is none of these; files given that no row names are skipped.",
 )
 @click.option(
     "--ignore-columns",
@@ -357,9 +372,10 @@ def list_command(lib, as_json):
 @click.option(
     "--library",
     "library_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    type=click.Path(path_type=Path, exists=True),
     default=None,
-    help="Library folder (default: the shipped library).",
+    help="Library folder (default: the shipped library); not a compiled .flib, which holds no "
+    "raw spectra.",
 )
 @click.option(
     "--modality",
@@ -379,14 +395,23 @@ def show_command(name, library_dir, modality, out, force):
     from forensic import curation  # noqa: PLC0415  (only when run)
     from forensic.identification import reference_warning  # noqa: PLC0415
     from forensic.io import read_spectrum  # noqa: PLC0415
+    from forensic.library import STATED_KEY  # noqa: PLC0415
     from forensic.spectrum import is_measured  # noqa: PLC0415
 
     find_entries, open_library = curation.find_entries, curation.open_library
     plot_reference, reference_peaks = curation.plot_reference, curation.reference_peaks
 
+    if library_dir is not None and library_dir.is_file():  # not loaded only to say so
+        raise click.UsageError(
+            f"{library_dir}: a file (a compiled library holds no raw spectra to show): give "
+            "the library folder it was built from (--library DIR)"
+        )
     source = open_library(library_dir)
     if not source.is_folder:
-        raise click.UsageError("show needs a library folder (a .flib holds no raw spectra)")
+        raise click.UsageError(
+            f"{library_dir}: a compiled library, which holds no raw spectra to show: give the "
+            "library folder it was built from (--library DIR)"
+        )
     entries = find_entries(source, name, modality)
     for k, entry in enumerate(entries):
         spectrum = read_spectrum(source.folder / entry["file"])
@@ -408,6 +433,9 @@ def show_command(name, library_dir, modality, out, force):
                 click.echo(f"  {key:<13} {entry[key]}")
         if entry["synonyms"]:
             click.echo(f"  {'synonyms':<13} {'; '.join(entry['synonyms'])}")
+        stated = spectrum.metadata.get(STATED_KEY)
+        if stated:  # what the chemist said over the file: never silently
+            click.echo(f"  {'stated':<13} {stated}")
         if not is_measured(entry["provenance"]):
             click.echo(f"  {reference_warning(entry['provenance'])}")
         x = spectrum.wavenumber

@@ -87,6 +87,8 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
             record["synonyms"] = ";".join(entry["synonyms"])
             # a library built before a field was kept has not got it: not compared then
             record.update({k: str(compiled[k] or "") for k in _RECORD_FIELDS if k in compiled})
+            if compiled.get("stated"):  # said over the file at import: only where said
+                record["stated"] = str(compiled["stated"])
             record["content"] = _row_digest(block, row, modality)
             entries[entry["id"]] = record
     snap = {
@@ -116,7 +118,9 @@ class LibraryDiff:
     old_version, new_version : str
     added, removed : list of dict
         ``{"id", "name", "modality", "provenance"}`` per entry; a removed one has its
-        ``"reason"`` too when ``forensic library remove`` recorded it.
+        ``"reason"`` too when ``forensic library remove`` recorded it, an added one its
+        ``"stated"`` when the chemist stated something over its file at import (a unit, a
+        laser wavelength).
     changed : list of dict
         ``{"id", "name", "modality", "changes": [str, ...]}``: each change in words
         (``"spectrum"`` when the library vector differs, else ``field: old -> new``; a
@@ -170,6 +174,7 @@ class LibraryDiff:
                 lines += [
                     f"  {sign} {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})"
                     + (f": {e['reason']}" if e.get("reason") else "")
+                    + (f"; stated over the file: {e['stated']}" if e.get("stated") else "")
                     for e in items
                 ]
         if self.changed:
@@ -220,7 +225,10 @@ def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDif
             "provenance": e.get("provenance", ""),
         }
 
-    result.added = [brief(i, b[i]) for i in sorted(set(b) - set(a))]
+    result.added = [
+        {**brief(i, b[i]), **({"stated": b[i]["stated"]} if b[i].get("stated") else {})}
+        for i in sorted(set(b) - set(a))
+    ]
     reasons = new.get("removals", {})
     result.removed = [
         {**brief(i, a[i]), **({"reason": reasons[i]} if i in reasons else {})}
@@ -235,6 +243,12 @@ def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDif
             if va != vb and not (key in NOT_IN_VERSION and (not va or not vb)):
                 mark = _NOT_IN_VERSION_MARK if key in NOT_IN_VERSION else ""
                 changes.append(f"{key}: {_short(va)!r} -> {_short(vb)!r}{mark}")
+        if a[i].get("stated", "") != b[i].get("stated", ""):
+            changes.append(
+                f"stated over the file: {a[i].get('stated', '')!r} -> {b[i]['stated']!r}"
+                if b[i].get("stated")
+                else "stated over the file: no longer"
+            )
         for key in _RECORD_FIELDS:
             if key in a[i] and key in b[i] and a[i][key] != b[i][key]:
                 words = _FIELD_WORDS.get(key, key)

@@ -41,7 +41,7 @@ from forensic.curation.source import _shipped_dir
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.files import atomic_write_bytes
 from forensic.io import read_spectra, read_spectrum, write_spectrum
-from forensic.library import substance_key
+from forensic.library import STATED_KEY, substance_key
 from forensic.library_folders import spectrum_files, unnamed_spectra
 from forensic.manifest import (
     IMPORT_COLUMNS,
@@ -65,7 +65,15 @@ from forensic.quality import (
     diagnose_flat,
     diagnose_unit_label,
 )
-from forensic.spectrum import IR_UNITS, MODALITIES, Spectrum, is_measured
+from forensic.spectrum import (
+    IR_UNITS,
+    MODALITIES,
+    STATED_Y_UNITS,
+    ProcessingStep,
+    Spectrum,
+    is_measured,
+    wavelength_to_raman_shift,
+)
 
 
 @dataclass
@@ -241,7 +249,7 @@ def _manifest_jobs(
     )
     if left_out:
         result.notes.append(left_out)
-    bad_ids, unfound = [], []
+    bad_ids, unfound, bad_stated = [], [], []
     jobs: list[tuple[Path, dict[str, str], str]] = []
     claimed: set[Path] = set()
     for row in rows:
@@ -263,12 +271,27 @@ def _manifest_jobs(
             unfound.append(f"line {row.line}: {row['file']!r} is not there")
         else:
             claimed.add(found[0].resolve())
-            given = {k: v for k, v in row.items() if v and k in MANIFEST_COLUMNS}
+            given = {k: v for k, v in row.items() if v and k in IMPORT_COLUMNS}
+            if given.get("y_unit") and given["y_unit"] not in STATED_Y_UNITS:
+                bad_stated.append(
+                    f"line {row.line}: y_unit {given['y_unit']!r} is not one of "
+                    f"{', '.join(STATED_Y_UNITS)}"
+                )
+            if given.get("laser_nm") and _laser_value(given["laser_nm"]) is None:
+                bad_stated.append(
+                    f"line {row.line}: laser_nm {given['laser_nm']!r} is not a laser "
+                    "wavelength in nm (150-2000: 532, 785, 1064, ...)"
+                )
             jobs.append((found[0], given, f"{manifest.name} line {row.line}"))
     if bad_ids:
         raise LibraryError(
             f"not imported: {manifest}: {'; '.join(bad_ids)}; correct its id column (or leave "
             "it empty for an id made from the name); nothing was written"
+        )
+    if bad_stated:
+        raise LibraryError(
+            f"not imported: {manifest}: {'; '.join(bad_stated)}; correct the cell (or leave it "
+            "empty where the file says it); nothing was written"
         )
     if unfound:
         where = f"beside the CSV (in {manifest.parent})"
@@ -289,6 +312,16 @@ def _manifest_jobs(
                 )
             )
     return jobs
+
+
+def _laser_value(text: str | float | None) -> float | None:
+    """A laser wavelength stated in nm (a manifest's ``laser_nm`` cell, ``--laser-nm``), or
+    None when it is no number in 150-2000 nm."""
+    try:
+        value = float(str(text).strip().removesuffix("nm").strip())
+    except ValueError:
+        return None
+    return value if 150.0 <= value <= 2000.0 else None
 
 
 def _default_source(spectrum: Spectrum, path: Path) -> str:
@@ -419,6 +452,8 @@ def import_spectra(
     substance_class: str | None = None,
     modality: str | None = None,
     y_unit: str | None = None,
+    laser_nm: float | None = None,
+    override_file: bool = False,
     manifest: str | os.PathLike | None = None,
     added_by: str | None = None,
     source: str | None = None,
@@ -482,7 +517,18 @@ def import_spectra(
     y_unit : {"absorbance", "transmittance", "percent_transmittance"}, optional
         The intensity unit of IR files that do not name it, instead of the reader's guess
         (:meth:`forensic.spectrum.Spectrum.with_y_unit`). A unit still guessed is listed in
-        the result's notes.
+        the result's notes. One the file names otherwise is refused unless ``override_file``.
+        A manifest's ``y_unit`` column states it per file.
+    laser_nm : float, optional
+        The laser wavelength (nm, 150-2000) of a Raman text or JCAMP-DX file whose axis is a
+        wavelength (:func:`forensic.io.read_spectra`): the axis becomes Raman shift. One the
+        file names otherwise is refused unless ``override_file``. A manifest's ``laser_nm``
+        column states it per file.
+    override_file : bool, default False
+        The file's header is wrong: ``y_unit`` replaces the unit it names, ``laser_nm`` the
+        laser wavelength it names. Every statement over or beyond the file (this, a laser
+        line the file lacks) is recorded in the reference file as
+        :data:`forensic.library.STATED_KEY` (what, over what, who, when).
     manifest : path-like, optional
         CSV with :data:`MANIFEST_COLUMNS` (``file`` and ``name`` required; cells separated by
         commas, or by semicolons) describing the files to import, one row each. A row's
@@ -537,8 +583,10 @@ def import_spectra(
         (even with ``force``); a file's CAS number contradicts the library's for its name
         and none is stated, or a CAS number fails its check digit; a name would join a salt
         it does not state, is a synonym of several substances, prints like another's, or
-        mixes scripts without ``mixed_scripts``. Nothing is written then, and every file or
-        row refused for one reason is named at once.
+        mixes scripts without ``mixed_scripts``; ``y_unit`` or ``laser_nm`` (or a manifest's
+        ``y_unit`` or ``laser_nm``) contradicts what the file names without ``override_file``,
+        or is no unit or laser line. Nothing is written then, and every file or row refused
+        for one reason is named at once.
     """
     if entry_id is not None and (problem := id_problem(entry_id)):
         raise LibraryError(f"not imported: --{problem}; nothing was written")
@@ -546,6 +594,11 @@ def import_spectra(
         raise LibraryError(
             f"not imported: --cas {cas}: {_CAS_INVALID}; state it correctly, or leave it out "
             "while the substance has none; nothing was written"
+        )
+    if laser_nm is not None and _laser_value(laser_nm) is None:
+        raise LibraryError(
+            f"not imported: --laser-nm {laser_nm}: not a Raman laser wavelength in nm (150-2000: "
+            "532, 785, 1064, ...); nothing was written"
         )
     folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
     if not folder.is_dir():
@@ -604,8 +657,12 @@ def import_spectra(
     cas_conflicts: list[str] = []
     refusals: list[str] = []  # names and CAS numbers that cannot be recorded
     for path, given, line in jobs:
+        stated_unit = y_unit or given.get("y_unit") or None
+        unit_option = "--y-unit" if y_unit else f"the y_unit column ({line})"
+        stated_laser = laser_nm if laser_nm is not None else _laser_value(given.get("laser_nm"))
+        laser_option = "--laser-nm" if laser_nm is not None else f"the laser_nm column ({line})"
         try:
-            spectra = read_spectra(path)
+            spectra = read_spectra(path, laser_nm=stated_laser)
         except ForensicError as exc:
             result.skipped.append((str(path), without_path(exc)))
             continue
@@ -667,7 +724,21 @@ def import_spectra(
                 if wanted == "raman" and spectrum.y_unit_guessed:  # an IR unit guessed for it
                     meta_raman = {k: v for k, v in meta.items() if k != "y_unit_basis"}
                     spectrum = spectrum.replace(y_unit="arbitrary", metadata=meta_raman)
+            statements = []  # what the chemist states over what the file says, recorded
             axis = axis_unit_problem(spectrum)
+            if (
+                axis is not None
+                and stated_laser is not None
+                and wanted == "raman"
+                and "looks like a wavelength in nm" in str(axis)
+            ):  # a file that does not name its axis unit: the stated laser line says it is nm
+                shift = wavelength_to_raman_shift(spectrum.wavenumber, stated_laser)
+                step = ProcessingStep(
+                    "wavelength_to_raman_shift", {"laser_wavelength_nm": stated_laser}
+                )
+                spectrum = spectrum.replace(wavenumber=shift, step=step)
+                statements.append("axis read as a wavelength in nm (the file does not say)")
+                axis = axis_unit_problem(spectrum)
             if axis is not None:  # it would replace a modelled reference with nonsense
                 result.skipped.append((str(path), f"{axis}: not imported"))
                 continue
@@ -681,12 +752,63 @@ def import_spectra(
                     f"{path.name}: {clipped.fact}; 'forensic library validate' will fail it: "
                     f"{clipped.action}"
                 )
-            if y_unit is not None:
+            who = added_by or given.get("added_by") or _login_name()
+            if stated_laser is not None:
+                file_laser = meta.get("laser_wavelength_file")
+                if wanted != "raman":
+                    refusals.append(
+                        f"{said_where}: {laser_option} states a Raman laser line, but the "
+                        f"spectrum is {wanted}: leave it out, or state the modality (--modality)"
+                    )
+                    continue
+                if file_laser is not None and float(file_laser) != float(stated_laser):
+                    if not override_file:
+                        refusals.append(
+                            f"{said_where}: the file names its laser wavelength, {file_laser:g} "
+                            f"nm; {laser_option} states {stated_laser:g} nm: if the file is "
+                            "wrong, say so (--override-file), and the statement is recorded "
+                            "with the reference"
+                        )
+                        continue
+                    statements.append(
+                        f"laser wavelength {stated_laser:g} nm over the file's {file_laser:g} nm"
+                    )
+                elif file_laser is None:
+                    statements.append(f"laser wavelength {stated_laser:g} nm (the file names none)")
+            if stated_unit is not None:
+                named = not (
+                    spectrum.y_unit_guessed or spectrum.y_unit in ("arbitrary", stated_unit)
+                )
+                if named and spectrum.modality == "ir" and not override_file:
+                    refusals.append(
+                        f"{said_where}: the file names its intensity unit, {spectrum.y_unit}; "
+                        f"{unit_option} states {stated_unit}: if the file's header is wrong "
+                        "(the numbers are not in its unit), say so (--override-file), and the "
+                        "statement is recorded with the reference; if the file is right, leave "
+                        f"{unit_option} out"
+                    )
+                    continue
+                basis = f"stated at import by {who} over the file's {spectrum.y_unit}"
                 try:
-                    spectrum = spectrum.with_y_unit(y_unit, "stated at import")
+                    spectrum = spectrum.with_y_unit(
+                        stated_unit,
+                        basis if named else "stated at import",
+                        over_file=named,
+                    )
                 except SpectrumError as exc:
                     result.skipped.append((str(path), str(exc)))
                     continue
+                if named:
+                    statements.append(
+                        f"intensity unit {stated_unit} over the file's "
+                        f"{spectrum.history[-1].params['was']}"
+                    )
+            if statements:
+                earlier = str(spectrum.metadata.get(STATED_KEY) or "")
+                said = f"{'; '.join(statements)} (stated by {who}, {date})"
+                spectrum = spectrum.with_metadata(
+                    **{STATED_KEY: f"{earlier}; {said}" if earlier else said}
+                )
             # in the unit it is now stated in: what a build would leave out, not imported
             # (it would replace a modelled reference with one upside down or misconverted)
             problems = comparison_problems(spectrum)
@@ -699,10 +821,10 @@ def import_spectra(
                 result.notes.append(
                     f"{path.name}: warning: {label.fact}; imported, but {label.action}"
                 )
-            if stated_modality or (y_unit in IR_UNITS and spectrum.modality_guessed):
+            if stated_modality or (stated_unit in IR_UNITS and spectrum.modality_guessed):
                 # an infrared unit states infrared too: with_y_unit refuses one on Raman
                 spectrum = spectrum.with_metadata(modality_basis="stated at import")
-            if y_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
+            if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
                 result.notes.append(
                     f"{path.name}: the file does not name its intensity unit; read as "
                     f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "

@@ -251,11 +251,17 @@ def _changelog_entry(
             f"- First version published with `forensic library publish` (no earlier "
             f"{RELEASE_FILE}): {len(diff.added)} entries recorded as the baseline"
         )
+        for e in diff.added:  # what the chemist said over a file is listed, never silent
+            if e.get("stated"):
+                lines.append(f"  - {e['id']}: stated over the file: {e['stated']}")
     if previous.get("version"):
         for change in diff.library:
             lines.append(f"  - library: {change}")
         for e in diff.added:
-            lines.append(f"  - added {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})")
+            lines.append(
+                f"  - added {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})"
+                + (f"; stated over the file: {e['stated']}" if e.get("stated") else "")
+            )
         for e in diff.removed:
             lines.append(
                 f"  - removed {e['id']}: {e['name']} ({e['modality']}, {e['provenance']})"

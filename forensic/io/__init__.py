@@ -36,6 +36,7 @@ import hashlib
 import importlib
 import os
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +56,19 @@ __all__ = [
     "read_spectrum",
     "spectrum_extensions",
     "spectrum_writer",
+    "stated_laser_nm",
     "write_spectrum",
 ]
+
+LASER_STATED_FORMATS = ("text", "jcamp")
+"""The formats whose axis may be a scattered-light wavelength (nm) that the laser wavelength
+makes Raman shift: the ones :func:`read_spectra` takes a stated ``laser_nm`` for (the binary
+formats state their own, and convert their axis themselves)."""
+
+LASER_STATED_BASIS = "stated"
+"""The ``laser_wavelength_basis`` of a laser wavelength stated to :func:`read_spectra`."""
+
+_STATED_LASER: ContextVar[float | None] = ContextVar("stated_laser", default=None)
 
 SNIFF_BYTES = 8192
 """How much of the start of a file the sniffers see."""
@@ -267,7 +279,20 @@ def _choose_format(path: Path, head: bytes) -> Format:
     raise FormatError("not a spectrum file this toolkit recognises", path=path)
 
 
-def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[Spectrum]:
+def stated_laser_nm() -> float | None:
+    """The laser wavelength (nm) stated for the file being read (:func:`read_spectra`'s
+    ``laser_nm``), for a reader of :data:`LASER_STATED_FORMATS`; None when none was stated.
+
+    Returns
+    -------
+    float or None
+    """
+    return _STATED_LASER.get()
+
+
+def read_spectra(
+    path: str | os.PathLike, *, format: str | None = None, laser_nm: float | None = None
+) -> list[Spectrum]:
     """Read every spectrum in a file.
 
     Parameters
@@ -277,6 +302,13 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
     format : str, optional
         Force a reader by name (see :func:`available_formats`); by default it is chosen from the
         file's content, then its extension.
+    laser_nm : float, optional
+        The excitation wavelength (nm) of a Raman spectrum, stated by the user (``library
+        import --laser-nm``): a text or JCAMP-DX file whose axis is a wavelength in nm and
+        that names no laser line becomes Raman shift with it. It replaces a laser wavelength
+        the file names, which is kept as ``laser_wavelength_file`` in the metadata (the
+        caller decides whether that may be replaced); ``laser_wavelength_basis`` is
+        ``"stated"``. Refused for another format, which states its own.
 
     Returns
     -------
@@ -317,6 +349,19 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
             "is it the right file?",
             path=path,
         )
+    if laser_nm is not None and fmt.name not in LASER_STATED_FORMATS:
+        raise FormatError(
+            f"a laser wavelength can be stated only for a text or JCAMP-DX file (an axis in "
+            f"nm); this {fmt.description} file gives its own Raman shift axis",
+            path=path,
+        )
+    if laser_nm is not None and not 150.0 <= float(laser_nm) <= 2000.0:
+        raise FormatError(
+            f"a stated laser wavelength of {laser_nm} nm is not a Raman laser line (150-2000 "
+            "nm: 532, 785, 1064, ...)",
+            path=path,
+        )
+    token = _STATED_LASER.set(None if laser_nm is None else float(laser_nm))
     try:
         spectra = fmt.read(path)
     except FormatError:
@@ -328,6 +373,8 @@ def read_spectra(path: str | os.PathLike, *, format: str | None = None) -> list[
         ) from None
     except ForensicError as exc:
         raise FormatError(str(exc), path=path) from None
+    finally:
+        _STATED_LASER.reset(token)
     if not spectra:
         raise FormatError(f"no spectrum found in this {fmt.description} file", path=path)
     sha = file_sha256(path)

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
-from forensic.io import Format, check_spectrum_count
+from forensic.io import LASER_STATED_BASIS, Format, check_spectrum_count, stated_laser_nm
 from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
     MAX_MAGNITUDE,
@@ -1370,6 +1370,12 @@ def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
             meta["jcamp_yunits"] = block.labels.get("YUNITS", "")
         if guess is not None:
             meta["y_unit_basis"] = guess
+    stated = stated_laser_nm()  # library import --laser-nm: over what the file says
+    if stated is not None:
+        if meta.get("laser_wavelength_nm") is not None:
+            meta["laser_wavelength_file"] = meta["laser_wavelength_nm"]
+        meta["laser_wavelength_nm"] = stated
+        meta["laser_wavelength_basis"] = LASER_STATED_BASIS
     laser = meta.get("laser_wavelength_nm")
     laser_nm = (
         float(laser) if isinstance(laser, (int, float)) and not isinstance(laser, bool) else None
@@ -1381,7 +1387,8 @@ def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
             if laser_nm is None:
                 raise FormatError(
                     f"block {block.title!r}: a Raman spectrum on a wavelength axis (nm) without "
-                    "a laser wavelength label: the Raman shift cannot be computed",
+                    "a laser wavelength label (##$LASER WAVELENGTH=, or state it: forensic "
+                    "library import --laser-nm NM): the Raman shift cannot be computed",
                     path=path,
                     line=block.label_lines.get("XUNITS"),
                 )

@@ -109,7 +109,7 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
-from forensic.io import Format, check_spectrum_count
+from forensic.io import LASER_STATED_BASIS, Format, check_spectrum_count, stated_laser_nm
 from forensic.spectrum import (
     GUESSED_MODALITY_BASIS,
     GUESSED_UNIT_BASIS,
@@ -1184,6 +1184,12 @@ def _standard_metadata(table: _Table) -> dict[str, Any]:
             meta["rruff_id"] = match.group(1)
     if table.comments:
         meta["comment"] = "\n".join(table.comments)
+    stated = stated_laser_nm()  # library import --laser-nm: over what the header says
+    if stated is not None:
+        if "laser_wavelength_nm" in meta:
+            meta["laser_wavelength_file"] = meta["laser_wavelength_nm"]
+        meta["laser_wavelength_nm"] = stated
+        meta["laser_wavelength_basis"] = LASER_STATED_BASIS
     return meta
 
 
@@ -1256,7 +1262,7 @@ def _decide(
     elif y_unit_named in IR_UNITS:
         modality, basis = "ir", f"column {y_name!r}"
     elif "laser_wavelength_nm" in meta and str(meta.get("laser_wavelength_basis", "")).startswith(
-        "header"
+        ("header", LASER_STATED_BASIS)
     ):
         modality, basis = "raman", "laser wavelength in the header"
     if modality is None:
@@ -1451,7 +1457,9 @@ def _build(
             # Only a laser line stated in the file makes a nm axis Raman (a number in the file
             # name is too weak for that); nm beyond 2000 is mid/near IR; the rest is refused.
             laser = meta.get("laser_wavelength_nm")
-            stated = str(meta.get("laser_wavelength_basis", "")).startswith("header")
+            stated = str(meta.get("laser_wavelength_basis", "")).startswith(
+                ("header", LASER_STATED_BASIS)
+            )
             if laser is not None and stated and modality == "raman":
                 shift = wavelength_to_raman_shift(x, float(laser))
                 history.append(
@@ -1467,7 +1475,8 @@ def _build(
                     "a spectrum on a wavelength axis (nm) with no laser wavelength",
                     path=table.path,
                     detail=f"{float(np.min(x)):.0f}-{float(np.max(x)):.0f} nm; a Raman export "
-                    "needs its excitation wavelength in the header to become Raman shift, and "
+                    "needs its excitation wavelength (a 'laser wavelength' line in the header, or "
+                    "forensic library import --laser-nm NM) to become Raman shift, and "
                     "UV-visible or emission data are not vibrational spectra",
                 )
             x = nanometre_to_wavenumber(x)

@@ -1,0 +1,190 @@
+"""What a chemist states over what a file says at import: a y unit its header names wrongly,
+the laser line of a wavelength axis (audit 0.7.0, friction 3). Never silently: each statement
+is recorded with the reference, shown by library show and listed by publish."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from library_helpers import make_library, synthetic_spectrum
+from synthetic import make_spectrum
+
+from forensic import curation
+from forensic.cli import main
+from forensic.errors import LibraryError
+from forensic.io import read_spectrum, write_spectrum
+from forensic.library import Library
+
+LASER = 785.0
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path / "lib")
+
+
+def _snapshot(library):
+    return {p.relative_to(library): p.read_bytes() for p in library.rglob("*") if p.is_file()}
+
+
+def _nm_file(path, index=0):
+    """A Raman export against the scattered light's wavelength (nm) that names no laser."""
+    spectrum = synthetic_spectrum(index, seed=60 + index)
+    nm = 1e7 / (1e7 / LASER - spectrum.wavenumber)
+    path.write_text(
+        "wavelength (nm),intensity\n"
+        + "".join(f"{x:.5f},{y:.6f}\n" for x, y in zip(nm, spectrum.intensity, strict=True))
+    )
+    return path
+
+
+def _mislabelled_ir(path):
+    """An IR file whose header says absorbance, its numbers percent transmittance."""
+    ir = make_spectrum([(1000, 1.0, 10), (1600, 0.5, 12)], start=600, stop=4000, modality="ir")
+    percent = 100.0 * 10.0 ** -(0.8 * np.asarray(ir.intensity))
+    return write_spectrum(ir.replace(y_unit="absorbance", intensity=percent), path)
+
+
+def test_a_wavelength_axis_is_imported_with_the_stated_laser_line_and_says_so(library, tmp_path):
+    raman = _nm_file(tmp_path / "export.csv")
+    with pytest.raises(LibraryError, match=r"--laser-nm NM"):  # the message names the option
+        curation.import_spectra([raman], library, name="Omegaine", licence="MIT")
+    done = curation.import_spectra(
+        [raman],
+        library,
+        name="Omegaine",
+        licence="MIT",
+        laser_nm=LASER,
+        added_by="A. Chemist",
+        today="2026-11-24",
+    )
+    written = read_spectrum(library / done.imported[0]["file"])
+    assert written.wavenumber[0] == pytest.approx(200.0, abs=0.01)  # Raman shift, cm-1
+    assert written.metadata["laser_wavelength_nm"] == LASER
+    assert written.history[0].name == "wavelength_to_raman_shift"
+    assert written.metadata["stated_at_import"] == (
+        "laser wavelength 785 nm (the file names none) (stated by A. Chemist, 2026-11-24)"
+    )
+    shown = CliRunner().invoke(main, ["library", "show", "Omegaine", "--library", str(library)])
+    assert shown.exit_code == 0, shown.output
+    assert "stated        laser wavelength 785 nm (the file names none)" in shown.output
+
+
+def test_a_unit_the_file_names_wrongly_is_replaced_only_when_said_and_recorded(library, tmp_path):
+    wrong = _mislabelled_ir(tmp_path / "atr.jdx")
+    before = _snapshot(library)
+    with pytest.raises(
+        LibraryError,
+        match=r"atr.jdx: the file names its intensity unit, absorbance; --y-unit states "
+        r"percent_transmittance: if the file's header is wrong .*\(--override-file\).*nothing "
+        r"was written",
+    ):
+        curation.import_spectra(
+            [wrong], library, name="Omegaine", licence="MIT", y_unit="percent_transmittance"
+        )
+    assert _snapshot(library) == before
+    done = curation.import_spectra(
+        [wrong],
+        library,
+        name="Omegaine",
+        licence="MIT",
+        y_unit="percent_transmittance",
+        override_file=True,
+        added_by="A. Chemist",
+        today="2026-11-24",
+    )
+    written = read_spectrum(library / done.imported[0]["file"])
+    assert written.y_unit == "percent_transmittance"
+    step = written.history[-1]
+    assert (step.name, dict(step.params)) == (
+        "set_y_unit",
+        {"y_unit": "percent_transmittance", "was": "absorbance", "over_file_unit": True},
+    )
+    assert written.metadata["y_unit_basis"] == (
+        "stated at import by A. Chemist over the file's absorbance"
+    )
+    assert written.metadata["stated_at_import"] == (
+        "intensity unit percent_transmittance over the file's absorbance (stated by A. "
+        "Chemist, 2026-11-24)"
+    )
+    # the instrument's file stays the origin: it was not edited to correct it
+    assert written.metadata["imported_file"] == str(wrong.resolve())
+
+
+def test_a_batch_states_units_and_laser_lines_in_manifest_columns(library, tmp_path):
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    _nm_file(incoming / "a.csv", 0)
+    _mislabelled_ir(incoming / "b.jdx")
+    manifest = incoming / "batch.csv"
+    manifest.write_text(
+        "file,name,licence,y_unit,laser_nm\n"
+        "a.csv,Omegaine,MIT,,785\n"
+        "b.jdx,Kappaine,MIT,percent_transmittance,\n"
+    )
+    before = _snapshot(library)
+    with pytest.raises(LibraryError, match=r"the y_unit column \(batch.csv line 3\).*--override"):
+        curation.import_spectra([], library, manifest=manifest)
+    assert _snapshot(library) == before
+    done = curation.import_spectra([], library, manifest=manifest, override_file=True)
+    stated = {
+        r["name"]: read_spectrum(library / r["file"]).metadata["stated_at_import"]
+        for r in done.imported
+    }
+    assert stated["Omegaine"].startswith("laser wavelength 785 nm (the file names none)")
+    assert stated["Kappaine"].startswith("intensity unit percent_transmittance over the file's")
+    # a cell that is no unit or no laser line is refused with its line, nothing written
+    manifest.write_text("file,name,y_unit,laser_nm\na.csv,Omegaine,percent,\nb.jdx,K,,78.5\n")
+    before = _snapshot(library)
+    with pytest.raises(
+        LibraryError,
+        match=r"line 2: y_unit 'percent' is not one of absorbance, transmittance, "
+        r"percent_transmittance; line 3: laser_nm '78.5' is not a laser wavelength",
+    ):
+        curation.import_spectra([], library, manifest=manifest)
+    assert _snapshot(library) == before
+
+
+def test_a_build_manifest_has_no_stated_columns(library):
+    build = library / "build.csv"
+    build.write_text("file,name,y_unit\nraman/alphaine-raman.jdx,Alphaine,absorbance\n")
+    with pytest.raises(LibraryError, match=r"'y_unit': a column of an import's manifest"):
+        Library.from_folder(library, build, calibrate=False, workers=1)
+
+
+def test_publish_lists_what_was_stated_over_a_file(library, tmp_path):
+    curation.publish_library(library, approved_by="Dr. A. Chemist", today="2026-11-22")
+    curation.import_spectra(
+        [_nm_file(tmp_path / "export.csv", 0)],
+        library,
+        name="Alphaine",
+        source="bench Raman",
+        licence="MIT",
+        laser_nm=LASER,
+        added_by="A. Chemist",
+        today="2026-11-24",
+        force=True,
+    )
+    second = curation.publish_library(library, approved_by="B. Reviewer", today="2026-11-24")
+    assert (
+        "stated over the file: '' -> 'laser wavelength 785 nm (the file names none) (stated by "
+        "A. Chemist, 2026-11-24)'" in second.changelog_entry
+    )
+
+
+def test_import_help_lists_the_columns_and_where_a_file_is_looked_for():
+    shown = CliRunner().invoke(main, ["library", "import", "--help"], terminal_width=200)
+    text = " ".join(shown.output.split())
+    for word in ("licence", "waivers", "y_unit", "laser_nm", "--laser-nm", "--override-file"):
+        assert word in text
+    assert "relative to the CSV's folder" in text
+
+
+def test_show_on_a_compiled_library_says_what_to_give(library, tmp_path):
+    flib = tmp_path / "v1.flib"
+    flib.write_bytes(b"x")
+    shown = CliRunner().invoke(main, ["library", "show", "Alphaine", "--library", str(flib)])
+    assert shown.exit_code == 2
+    assert "is a file" not in shown.output.replace("a file (a compiled", "")
+    assert "give the library folder it was built from" in shown.output
