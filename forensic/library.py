@@ -80,6 +80,7 @@ __all__ = [
     "CALIBRATION_METHOD",
     "FILE_SUFFIX",
     "HASH_SCHEME",
+    "NOT_PUBLISHED",
     "Library",
     "ModalityBlock",
     "reference_order_key",
@@ -98,6 +99,10 @@ HASH_SCHEME = 2
 written before 2026-11-24); 2: the same content taken by modality and entry id, as
 digests per part (``Library._content_digests``), so the order of a manifest's rows or of a
 build's inputs does not change it. A file is checked by the rule it was written under."""
+NOT_PUBLISHED = "not a published version"
+"""What a result and its report say of a library no one approved as it is (a library file
+built rather than published, a folder never published or changed since): the one wording
+(:attr:`Library.approval` says who approved one that was)."""
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
 CALIBRATION_METHOD = 2
@@ -218,6 +223,21 @@ class Library:
         date its version was published, :data:`spectral_library.LIBRARY_PUBLISHED`; a
         library folder that is the version it published, opened for identification: the
         date in its ``release.json``); None in files built before it was kept.
+    release : dict or None
+        The signed record of the published version it is, when ``forensic library publish
+        --out`` wrote it (or ``library build`` of a folder that is its published version):
+        version, entries digest, waivers, publication date, approver, name and the approver's
+        Ed25519 signature (:func:`forensic.curation.approval.approval_record`). Saved in the file,
+        under its checksum; whether the signature verifies is decided when the library is
+        opened for identification (:func:`forensic.curation.compiled_standing`). None for a
+        library no one approved.
+    approval : str or None
+        Who approved it, in the words a result records (``published 2026-11-24, approved by
+        Dr. A. Chemist (key 0123456789abcdef)``; the shipped library: ``published 2026-11-22
+        with forensic 0.8.0``), set by
+        :func:`forensic.library_folders.open_reference_library` when the approval checks out;
+        None otherwise (:attr:`standing` then says why, and a result says
+        :data:`NOT_PUBLISHED`). Not part of the content.
 
     Notes
     -----
@@ -237,6 +257,8 @@ class Library:
     standing: str | None = field(default=None, compare=False)
     name: str | None = field(default=None, compare=False)
     built_at: str | None = field(default=None, compare=False)
+    release: dict[str, Any] | None = field(default=None, compare=False)
+    approval: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.version:
@@ -727,6 +749,8 @@ class Library:
             "name": self.name,
             "built_at": self.built_at,
         }
+        if self.release is not None:  # only where there is one: other files stay as they were
+            header["release"] = self.release
         head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
         prefix = _MAGIC + struct.pack("<Q", len(head)) + head
         data_start = -(-len(prefix) // _ALIGN) * _ALIGN
@@ -826,6 +850,7 @@ class Library:
                 hash_scheme=header.get("hash_scheme", 1),
                 name=_text_or_none(header.get("name")),
                 built_at=_text_or_none(header.get("built_at")),
+                release=header["release"] if isinstance(header.get("release"), dict) else None,
             )
             if verify:
                 _check_file(library, header, handle, stat)
@@ -913,6 +938,8 @@ class Library:
         parts["skipped"] = _json_digest([list(s) for s in self.skipped])
         if self.name is not None or self.built_at is not None:  # files before them hold none
             parts["about"] = _json_digest({"name": self.name, "built_at": self.built_at})
+        if self.release is not None:  # the signed record of its publication, where it has one
+            parts["release"] = _json_digest(self.release)
         return parts
 
 
@@ -951,6 +978,8 @@ def _part_in_words(part: str) -> str:
         return "list of files left out of the build"
     if part == "about":
         return "name and build date"
+    if part == "release":
+        return "record of its publication (who approved it, when)"
     modality, _, kind = part.partition(".")
     return f"{modality} {_PART_WORDS.get(kind, kind)}"
 
@@ -1126,7 +1155,10 @@ def _check_file(library: Library, header: Mapping[str, Any], handle, stat: os.st
     if stored_seal is not None or scheme >= 2:
         seal = library._seal_digests(read)
         stored_seal = stored_seal if isinstance(stored_seal, dict) else {}
-        wrong += [_part_in_words(p) for p in sorted(seal) if seal[p] != stored_seal.get(p)]
+        # a publication record taken out of the header is wrong too (other parts the
+        # checksum names and this toolkit does not compute are a later toolkit's)
+        parts = sorted({*seal, *({"release"} & set(stored_seal))})
+        wrong += [_part_in_words(p) for p in parts if seal.get(p) != stored_seal.get(p)]
     if wrong:
         raise LibraryError(
             f"{path}: damaged or altered library file, not used: what it holds does not match "
@@ -1179,9 +1211,9 @@ def _verified_memo(path: Path, stat: os.stat_result, version: str) -> bool:
     )
 
 
-_MEMO_CHECK = f"format {_FORMAT}, hash rules 1-{HASH_SCHEME}, seal 2"
+_MEMO_CHECK = f"format {_FORMAT}, hash rules 1-{HASH_SCHEME}, seal 3"
 """What a remembered check checked: a check of another kind is not taken for it (seal 2: the
-name and build date too)."""
+name and build date too; 3: the record of its publication too)."""
 
 
 def _utc_now() -> str:

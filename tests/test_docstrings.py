@@ -44,6 +44,7 @@ DOCUMENTED_MODULES = [
     "forensic.curation.manifest",
     "forensic.curation.digest",
     "forensic.curation.editing",
+    "forensic.curation.approval",
     "forensic.custody",
     "forensic.custody.bundle",
     "forensic.custody.chain",
