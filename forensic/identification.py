@@ -26,7 +26,7 @@ from forensic import alignment
 from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
 from forensic.errors import ForensicError, IdentificationError
-from forensic.library import CALIBRATION_METHOD, Library, substance_key
+from forensic.library import CALIBRATION_METHOD, NOT_PUBLISHED, Library, substance_key
 from forensic.library_folders import shipped_library
 from forensic.modelled import source_confidence
 from forensic.processing import (
@@ -446,6 +446,14 @@ class Identification:
         What the library searched is called and when it was built
         (:attr:`forensic.library.Library.name`, ``built_at``); None for a library that
         records neither, and in results recorded before they were kept.
+    library_approval : str or None
+        Whether the library searched is a published version, in words a report prints
+        (:attr:`forensic.library.Library.approval`: ``published 2026-11-24, approved by
+        Dr. A. Chemist (key 0123456789abcdef)``, or the shipped library's ``published
+        2026-11-22 with forensic 0.8.0``), or :data:`forensic.library.NOT_PUBLISHED` for a
+        library whose standing was checked and found wanting (its warnings say why). None
+        for a library no one checked (made in memory), and in results recorded before it
+        was kept.
     library_substance_names : dict of str to list of str, or None
         The substances the library searched holds for each modality, one name each, sorted
         (:meth:`forensic.library.Library.substance_names`), for a report to list what a no
@@ -472,6 +480,7 @@ class Identification:
     library_name: str | None = None
     library_built_at: str | None = None
     library_substance_names: dict[str, list[str]] | None = None
+    library_approval: str | None = None
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -495,6 +504,7 @@ class Identification:
             ),
             "library_name": self.library_name,
             "library_built_at": self.library_built_at,
+            "library_approval": self.library_approval,
             "library_substance_names": (
                 None
                 if self.library_substance_names is None
@@ -525,6 +535,7 @@ class Identification:
             ),
             library_name=data.get("library_name"),
             library_built_at=data.get("library_built_at"),
+            library_approval=data.get("library_approval"),
             library_substance_names=(
                 None
                 if data.get("library_substance_names") is None
@@ -821,6 +832,7 @@ def identify(
         },
         library_name=library.name,
         library_built_at=library.built_at,
+        library_approval=library.approval or (NOT_PUBLISHED if library.standing else None),
         library_substance_names={  # listed in the report's annex
             modality: names
             for modality, names in substance_names.items()

@@ -28,15 +28,25 @@ from forensic.commands import command
 from forensic.errors import ForensicError, LibraryError, without_path
 from forensic.files import library_cache_dir
 from forensic.io import read_spectra, spectrum_extensions
-from forensic.library import FILE_SUFFIX, Library, _build_rules, _not_comparable, _one_line
+from forensic.library import (
+    FILE_SUFFIX,
+    NOT_PUBLISHED,
+    Library,
+    _build_rules,
+    _not_comparable,
+    _one_line,
+)
 from forensic.manifest import is_manifest, read_manifest, refuse_unknown_columns, waivers_text
 from forensic.processing import Pipeline, default_pipeline
 from forensic.spectrum import MODALITIES, Spectrum
 
 __all__ = [
     "compiling_message",
+    "files_digest",
+    "listed_but_unread",
     "open_reference_library",
     "reference_files",
+    "shipped_approval",
     "shipped_library",
     "spectrum_files",
     "unnamed_spectra",
@@ -249,6 +259,38 @@ def _relative(path: Path, base: Path | None) -> str:
     return path.name
 
 
+def listed_but_unread(
+    skipped: Sequence[tuple[str, str]],
+    folder: str | os.PathLike | Sequence[str | os.PathLike],
+    manifest: str | os.PathLike | None = None,
+) -> list[tuple[str, str]]:
+    """The files a build left out (:attr:`forensic.library.Library.skipped`) that a manifest
+    lists: references the chemist named, which the library would lack without a word.
+
+    Parameters
+    ----------
+    skipped : sequence of (str, str)
+        What the build left out, ``(path, reason)``; a spectrum of a file of several is
+        ``path #k``.
+    folder, manifest
+        What was built, as given to :meth:`forensic.library.Library.from_folder`.
+
+    Returns
+    -------
+    list of (str, str)
+        Those of ``skipped`` whose file a manifest row lists (a folder's own ``manifest.csv``
+        or ``manifest``), in their order.
+    """
+    jobs, _ = _reading_jobs(folder, manifest)
+    listed = {str(Path(path).resolve()) for path, _, row in jobs if row}
+    return [
+        (path, why)
+        for path, why in skipped
+        if str(Path(path.rsplit(" #", 1)[0] if " #" in path else path).resolve()) in listed
+        or str(Path(path).resolve()) in listed
+    ]
+
+
 BUILD_NAMES_A_FILE = (
     "give the name of its substance in a manifest row for the file (--manifest CSV with "
     "file,name) to build them as references of that one substance"
@@ -406,6 +448,77 @@ def _compiled_folder(
     return library
 
 
+def files_digest(folder: Path) -> str:
+    """SHA-256 of what a library folder's references are made of: its ``manifest.csv`` and
+    every file it lists, by path and content (not its notes, changelog or band tables).
+
+    What :data:`spectral_library.LIBRARY_FILES_SHA256` records of the shipped references, so
+    that a shipped folder edited since the toolkit was released is not taken for the one it
+    released (:func:`shipped_approval`). Unlike the library's version it does not depend on
+    the toolkit's pipelines.
+
+    Parameters
+    ----------
+    folder : Path
+        The library folder.
+
+    Returns
+    -------
+    str
+        64 hex digits; a listed file that is missing counts as ``missing``.
+    """
+    folder = folder.resolve()
+    files, manifest = reference_files(folder)
+    digest = hashlib.sha256()
+    for p in sorted(files):
+        name = p.relative_to(folder).as_posix() if p.is_relative_to(folder) else str(p)
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(p.read_bytes()).digest() if p.is_file() else b"missing")
+    if manifest is not None:
+        digest.update(b"manifest.csv\0" + hashlib.sha256(manifest.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def shipped_approval(folder: Path | None = None) -> tuple[str | None, str | None]:
+    """Whether the shipped library is the one the toolkit released: its approval in a
+    result's words, or why it is not.
+
+    The shipped references are published with the toolkit, not by a key on the user's
+    computer: no one here can sign them, and a project key would have to be kept somewhere
+    a release could use it. What can be checked is that they are the files the package
+    lists (:func:`files_digest` equals :data:`spectral_library.LIBRARY_FILES_SHA256`, set
+    when the references are published with a release).
+
+    Parameters
+    ----------
+    folder : Path, optional
+        The shipped folder (default :data:`spectral_library.LIBRARY_DIR`).
+
+    Returns
+    -------
+    approval : str or None
+        ``published 2026-11-22 with forensic 0.8.0`` when the files are those released, else
+        None.
+    unapproved : str or None
+        None when they are, else a warning for a result: they were changed since.
+    """
+    import forensic  # noqa: PLC0415  (its version, looked up late)
+    from spectral_library import (  # noqa: PLC0415  (data, optional)
+        LIBRARY_DIR,
+        LIBRARY_FILES_SHA256,
+        LIBRARY_PUBLISHED,
+    )
+
+    folder = Path(folder or LIBRARY_DIR)
+    if files_digest(folder) == LIBRARY_FILES_SHA256:
+        return f"published {LIBRARY_PUBLISHED} with forensic {forensic.__version__}", None
+    return None, (
+        f"the shipped reference library {folder} was changed since forensic "
+        f"{forensic.__version__} released it (its files are not those the package lists): it "
+        f"is {NOT_PUBLISHED}"
+    )
+
+
 def shipped_library(
     *, rebuild: bool = False, on_compile: Callable[[Path], None] | None = None
 ) -> Library:
@@ -415,7 +528,9 @@ def shipped_library(
     pipelines, so it is rebuilt (reproducibly: the same files give the same version) whenever
     any of them changes, and reused otherwise. Set ``FORENSIC_CACHE_DIR`` to choose the folder.
     ``on_compile`` is called with the folder before it is compiled (see
-    :func:`open_reference_library`).
+    :func:`open_reference_library`). Its approval (:attr:`~forensic.library.Library.approval`)
+    is the toolkit release's, when its files are those released (:func:`shipped_approval`);
+    else its :attr:`~forensic.library.Library.standing` says they were changed.
 
     Parameters
     ----------
@@ -447,6 +562,7 @@ def shipped_library(
     # date is the toolkit's constant, so the cached library itself may carry it (and keep the
     # work identify saves on it between queries)
     library.built_at = LIBRARY_PUBLISHED
+    library.approval, library.standing = shipped_approval(Path(LIBRARY_DIR))
     return library
 
 
@@ -470,24 +586,38 @@ def open_reference_library(
     Returns
     -------
     Library
-        The library, loaded. A library folder's is named by the folder, states whether its
-        references were approved (:attr:`~forensic.library.Library.standing`), and is dated
-        (:attr:`~forensic.library.Library.built_at`) by the publication of its version when
-        it is the version its ``release.json`` records (``forensic library publish``;
-        :func:`forensic.curation.folder_standing`), else by when it was compiled; the
-        shipped library by :data:`spectral_library.LIBRARY_PUBLISHED`.
+        The library, loaded. Each states whether its references were approved
+        (:attr:`~forensic.library.Library.standing`: why not) and by whom
+        (:attr:`~forensic.library.Library.approval`). A library folder is a published version
+        when its ``release.json`` records that version with a signed approval, or keeps it
+        among the versions published before (``forensic library publish``;
+        :func:`forensic.curation.folder_standing`): it is then named and dated
+        (:attr:`~forensic.library.Library.built_at`) as published, else named by the folder
+        and dated by when it was compiled. A library file is a published version when it
+        carries a signed approval of the version it holds (``publish --out``;
+        :func:`forensic.curation.compiled_standing`). The shipped library is dated by
+        :data:`spectral_library.LIBRARY_PUBLISHED` and approved by the toolkit's release
+        while its files are those released (:func:`shipped_approval`).
 
     Raises
     ------
     LibraryError
         No such file or folder, a folder without ``manifest.csv`` or with a listed reference
-        that cannot be read, or a damaged file.
+        that cannot be read, a damaged file, or a list of trusted approvers that cannot be
+        read (:func:`forensic.curation.approval.trusted_approvers`).
     """
+    # the I/O edge of curation, imported late: curation builds on this module
+    from forensic.curation.source import compiled_standing, folder_standing  # noqa: PLC0415
+
     if path is None:
         return shipped_library(on_compile=on_compile)
     folder = Path(path)
     if not folder.is_dir():
-        return Library.load(folder)
+        library = Library.load(folder)
+        standing = compiled_standing(library)
+        library.standing = standing.unapproved
+        library.approval = standing.approval
+        return library
     if not (folder / "manifest.csv").is_file():
         raise LibraryError(
             f"{folder}: a folder without manifest.csv is not a library folder (build one with "
@@ -497,9 +627,6 @@ def open_reference_library(
     compiled = _compiled_folder(
         folder, "folder", name=folder.name, strict=True, on_compile=on_compile
     )
-    # the I/O edge of curation, imported late: curation builds on this module
-    from forensic.curation.source import folder_standing  # noqa: PLC0415
-
     standing = folder_standing(folder, compiled.version)
     # a copy for this opening: the compiled library stays as compiled (in memory and in the
     # cache), dated when it was compiled, so that a folder published again after it was
@@ -507,5 +634,7 @@ def open_reference_library(
     return replace(
         compiled,
         standing=standing.unapproved,
+        approval=standing.approval,
+        name=standing.name or compiled.name,
         built_at=standing.published_at or compiled.built_at,
     )

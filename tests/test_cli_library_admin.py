@@ -27,7 +27,7 @@ from forensic.errors import LibraryError
 from forensic.identification import MODELLED_WARNING, SIMULATED_WARNING
 from forensic.io import write_spectrum
 from forensic.library_folders import open_reference_library
-from spectral_library import LIBRARY_DIR, LIBRARY_NAME
+from spectral_library import LIBRARY_DIR, LIBRARY_NAME, LIBRARY_PUBLISHED
 
 
 @pytest.fixture
@@ -333,10 +333,16 @@ def test_publish_writes_the_changelog_with_the_approver(lib):
 
 def test_info_says_whether_a_folder_is_its_published_version(lib, tmp_path):
     # never published (no release.json): said, as identify warns of it; the shipped library
-    # keeps no record (its version depends on the toolkit's pipelines) and is not called so
-    never = "published   no: never published, no one approved its references"
+    # keeps no record (its version depends on the toolkit's pipelines): it is published with
+    # the toolkit's release, its files checked against the package
+    never = "published   no: not a published version (never published): no one approved"
     assert never in run("info", lib).output
-    assert "published" not in run("info").output
+    shipped = [x for x in run("info").output.splitlines() if x.startswith("published")]
+    assert shipped == [
+        f"published   yes: published {LIBRARY_PUBLISHED} with forensic {forensic.__version__} "
+        "(the shipped library: approved by the toolkit's release, its files those the package "
+        "lists)"
+    ]
     assert run("publish", lib, "--approved-by", "Dr. A. Chemist").exit_code == 0
     version = json.loads((lib / "release.json").read_text())["version"]
     published = run("info", lib)
@@ -350,13 +356,16 @@ def test_info_says_whether_a_folder_is_its_published_version(lib, tmp_path):
     assert f"the copy is not version {version[:12]}" in exported.output
     copy = json.loads(run("info", out, "--json").output)
     assert copy["version"] != version
-    assert copy["release"] == {
+    signed = json.loads((lib / "release.json").read_text())
+    assert {k: copy["release"][k] for k in ("version", "approved_by", "current")} == {
         "version": version,
-        "published_at": json.loads((lib / "release.json").read_text())["published_at"],
         "approved_by": "Dr. A. Chemist",
         "current": False,
-        "record_edits": [],
     }
+    assert copy["release"]["published_at"] == signed["published_at"]
+    assert copy["release"]["approval"]["state"] == "signed"  # the record holds: not the copy
+    assert copy["release"]["approval"]["key_fingerprint"] == signed["signature"]["key_fingerprint"]
+    assert copy["release"]["record_edits"] == [] and copy["release"]["earlier"] is None
     assert f"published   NO: changed since version {version[:12]}" in run("info", out).output
     # a JCAMP-DX copy of it is the published version itself
     same = run("export", lib, "--format", "jcamp", "--out", tmp_path / "jcamp-copy")

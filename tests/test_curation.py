@@ -1243,7 +1243,13 @@ def test_compiled_library_runs_the_gates_it_can(small_library, tmp_path):
         "self-identification",
     }
     assert "compiled .flib" in report.gate("spikes").note
-    assert report.format().splitlines()[-1].startswith("PASSED: 3 gates passed, 7 skipped")
+    # what it could not check is no pass (defect 2 of the 0.7.0 audit): not PASSED, exit 1
+    assert (
+        report.format()
+        .splitlines()[-1]
+        .startswith("NOT PASSED: a compiled library file; 3 gates passed; 7 cannot be checked")
+    )
+    assert not report.passed and sorted(report.unchecked) == sorted(skipped)
     assert report.gate("near-duplicates").checked == len(lib)
 
 
@@ -1768,7 +1774,12 @@ def test_a_release_recorded_under_hash_rule_1_is_compared_reference_by_reference
 
 def test_one_decision_says_whether_a_folder_is_a_published_version():
     state = curation.release_state
-    approved = {"version": "a" * 64, "approved_by": "Dr. A", "published_at": "2026-11-23"}
+    approved = {
+        "version": "a" * 64,
+        "approved_by": "Dr. A",
+        "published_at": "2026-11-23",
+        "approval": {"state": "signed"},
+    }
     assert state(None) == "unpublished"
     assert state({"version": None, "current": False, "problem": "not JSON"}) == "unknown"
     assert state({**approved, "approved_by": None, "current": True}) == "unpublished"
@@ -1776,6 +1787,14 @@ def test_one_decision_says_whether_a_folder_is_a_published_version():
     assert state({**approved, "current": False, "same_references": True}) == "same_references"
     assert state({**approved, "current": False, "same_references": False}) == "changed"
     assert state({**approved, "current": False}) == "changed"  # same rule: nothing compared
+    # an approval that does not hold is never published, this version or not
+    for current in (True, False):
+        unsigned = {**approved, "current": current, "approval": {"state": "unsigned"}}
+        assert state(unsigned) == "unsigned"
+        for said in ("not_verified", "untrusted"):
+            assert state({**unsigned, "approval": {"state": said}}) == "not_approved"
+    # rolled back to a version the record keeps, signed
+    assert state({**approved, "current": False, "earlier": {"state": "signed"}}) == "earlier"
     # library info words each: an export's baseline, unchanged, is this version, unpublished
     from forensic.cli.library_admin import _release_line  # noqa: PLC0415
 
@@ -1786,7 +1805,10 @@ def test_one_decision_says_whether_a_folder_is_a_published_version():
     assert set(curation.RELEASE_STATES) == {
         "unknown",
         "unpublished",
+        "unsigned",
+        "not_approved",
         "current",
+        "earlier",
         "same_references",
         "changed",
     }
@@ -1805,7 +1827,9 @@ def test_a_result_against_an_unpublished_or_edited_library_folder_says_so(small_
         return [w for w in result.warnings if "reference library" in w], result.advice
 
     (warning,), advice = said()
-    assert warning.endswith("has never been published: no one approved its references")
+    assert warning.endswith(
+        "is not a published version (never published): no one approved its references"
+    )
     assert str(small_library.resolve()) in warning
     assert any("forensic library publish" in a for a in advice)
     published = curation.publish_library(small_library, approved_by="Dr. A. Chemist")
@@ -1817,10 +1841,15 @@ def test_a_result_against_an_unpublished_or_edited_library_folder_says_so(small_
     assert f"has changed since its published version {published.version[:12]}" in warning
     assert "approved by Dr. A. Chemist" in warning
     # the shipped library keeps no release record (its version follows the toolkit's
-    # pipelines), and a compiled file states none: neither is warned of
+    # pipelines): it is published with the toolkit, not warned of while its files are those
+    # released; a compiled file saved without publishing is warned of
     shipped = identify(query, open_reference_library(None), mixtures=False)
     assert not [w for w in shipped.warnings if "reference library" in w]
     compiled = open_reference_library(published.compiled or small_library)
     flib = compiled.save(tmp_path / "l.flib")
     in_file = identify(query, open_reference_library(flib), mixtures=False)
-    assert not [w for w in in_file.warnings if "reference library" in w]
+    # a file saved so carries no approval: not a published version (publish --out's does)
+    (warning,) = [w for w in in_file.warnings if "reference library" in w]
+    assert warning.endswith(
+        "is not a published version (built, not published): no one approved its references"
+    )

@@ -39,7 +39,7 @@ def _edit_a_row(folder):
 def test_a_published_folder_is_dated_by_its_publication_not_its_compilation(folder):
     unpublished = open_reference_library(folder)
     assert COMPILED_NOW.fullmatch(unpublished.built_at)  # no release.json: as before
-    assert "never been published" in unpublished.standing
+    assert "not a published version (never published)" in unpublished.standing
     published = curation.publish_library(folder, approved_by="Dr. A", today="2020-03-14")
     library = open_reference_library(folder)
     assert library.version == published.version

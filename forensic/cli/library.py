@@ -49,12 +49,17 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
     Each reference's name comes from the manifest, else the file (JCAMP ##TITLE/##NAMES, RRUFF
     ##NAMES), else the file name. A single library folder's own manifest.csv is used when no
     --manifest is given. Unreadable files are listed and skipped, and so is a file of several
-    spectra that names none of them (the subfiles of an SPC file) unless the manifest names it.
-    The library records its name and build date (neither is part of its version: the same
-    references give the same version under any name, on any day).
+    spectra that names none of them (the subfiles of an SPC file) unless the manifest names it;
+    but a file a manifest lists that cannot be read refuses the build (exit 2, nothing
+    written). The library records its name and build date (neither is part of its version:
+    the same references give the same version under any name, on any day). A library folder
+    that is its published version gives a file carrying its signed approval, named and dated
+    as published; any other folder is warned of: the file is not a published version, and
+    every result identified against it says so.
     """
     from forensic.custody.store import record_time  # noqa: PLC0415  (only when run)
     from forensic.library import FILE_SUFFIX, Library  # noqa: PLC0415  (the engine: only when run)
+    from forensic.library_folders import listed_but_unread  # noqa: PLC0415
 
     if out.exists() and not force:
         raise LibraryError(f"{out}: already exists; not overwritten (use --force to replace it)")
@@ -79,6 +84,15 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
         library.built_at = built
     for path, reason in library.skipped:
         click.echo(f"skipped {path}: {reason}", err=True)
+    unread = listed_but_unread(library.skipped, list(sources), manifest)
+    if unread:  # as identifying against the folder refuses: a library without them says
+        # nothing of their absence
+        raise LibraryError(
+            f"not built, nothing written: {len(unread)} reference(s) a manifest lists cannot be "
+            f"read ({'; '.join(f'{Path(p).name}: {why}' for p, why in unread[:5])}); fix them "
+            "or remove their rows"
+        )
+    _carry_approval(library, sources, manifest, name=name, built=built)
     guessed = library.guessed_units
     if guessed:
         units = collections.Counter(e["y_unit"] for e in guessed)
@@ -94,3 +108,48 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
     click.echo(f"{out}: {len(library)} references ({counts}), {len(library.skipped)} skipped")
     click.echo(f"name {library.name!r}, built {library.built_at}")
     click.echo(f"version {library.version}")
+    if library.release is not None:
+        from forensic.curation.approval import check_approval, key_words  # noqa: PLC0415
+
+        said = check_approval(library.release)
+        click.echo(
+            f"carries the approval of this version: published {said.published_at}, approved by "
+            f"{said.approved_by} ({key_words(said.key_fingerprint)})"
+        )
+
+
+def _carry_approval(library, sources, manifest, *, name, built) -> None:
+    """Build of one library folder: the signed record of its published version goes into the
+    file (named and dated as published) when the folder is that version; else a warning that
+    the file is not a published version, as every result from it will say."""
+    from forensic.curation.source import folder_standing, published_record  # noqa: PLC0415
+
+    if len(sources) != 1 or manifest is not None:
+        return
+    folder = Path(sources[0])
+    if not (folder.is_dir() and (folder / "manifest.csv").is_file()):
+        return
+    folder = folder.resolve()
+    standing = folder_standing(folder, library.version)
+    record = published_record(folder, library.version)
+    if record is None:
+        if standing.unapproved:
+            click.echo(
+                f"warning: {standing.unapproved}; the library file built from it carries no "
+                "approval, and every result identified against it says so (publish the "
+                "folder: forensic library publish, with --out)",
+                err=True,
+            )
+        return
+    if name is not None and name != record.get("name"):
+        click.echo(
+            f"warning: the folder's published version is named {record.get('name')!r}; a file "
+            f"named {name!r} is not the library approved, and every result from it says so "
+            "(leave --name out to keep the approved name)",
+            err=True,
+        )
+        return
+    library.release = record
+    library.name = record.get("name") or library.name
+    if built is None and record.get("published_at"):
+        library.built_at = record["published_at"]

@@ -308,7 +308,8 @@ def rename_command(ids, library_dir, **options):
 def validate_command(lib, as_json, seed, no_self_id, entries):
     """Run the quality gates on LIB (a library folder or a .flib; default the shipped one).
 
-    Exits 1 when a gate fails.
+    Exits 1 when a gate fails, and for a .flib, which the gates that need the raw spectra
+    cannot check (validate the folder it was built from).
     """
     from forensic.curation import validate_library  # noqa: PLC0415  (only when run)
 
@@ -323,7 +324,7 @@ def validate_command(lib, as_json, seed, no_self_id, entries):
         click.echo(json.dumps(report.to_dict(), indent=1))
     else:
         click.echo(report.format())
-    if not report.ok:
+    if not report.passed:
         sys.exit(EXIT_GATE_FAILED)
 
 
@@ -504,10 +505,23 @@ def export_command(lib, fmt, out, force):
         )
 
 
+def _approval_words(approval: dict | None, release: dict) -> str:
+    """Who approved a version and with which key, for ``library info``: the whole key
+    fingerprint, for anyone to check with the approver or list among the trusted ones."""
+    approval = approval or {}
+    key = approval.get("key_fingerprint")
+    return (
+        f"{approval.get('published_at') or release.get('published_at')}, approved by "
+        f"{approval.get('approved_by') or release.get('approved_by')}"
+        + (f", key {key}" if key else "")
+    )
+
+
 def _release_line(release: dict, version: str) -> str:
-    """Whether a folder is the version its release.json records
+    """Whether a library is the version its record of publication records
     (:func:`forensic.curation.release_state`), in words."""
     from forensic.curation import release_state  # noqa: PLC0415  (only when run)
+    from forensic.library import NOT_PUBLISHED  # noqa: PLC0415
 
     state = release_state(release)
     if state == "unknown":
@@ -517,9 +531,25 @@ def _release_line(release: dict, version: str) -> str:
     said += "" if current else str(release.get("version"))[:12]
     if state == "unpublished":  # the baseline an export records: never published
         return f"no: {said}, {release.get('published_at')}"
-    when = f"{release.get('published_at')}, approved by {release.get('approved_by')}"
-    if current:
+    recorded = f"version {str(release.get('version'))[:12]} ({_approval_words(None, release)})"
+    if state == "unsigned":
+        return (
+            f"NO: approval not signed: its record of {recorded} holds no signature (written by "
+            f"a toolkit before approvals were signed, or by hand), so it is {NOT_PUBLISHED}; "
+            "publish it again to sign it"
+        )
+    if state == "not_approved":
+        problem = (release.get("approval") or {}).get("problem")
+        return f"NO: the approval its record names ({recorded}) does not hold: {problem}"
+    when = _approval_words(release.get("approval"), release)
+    if state == "current":
         return f"yes: {said}, {when}"
+    if state == "earlier":
+        earlier = release["earlier"]
+        return (
+            f"yes: an earlier published version, {_approval_words(earlier, release)} (rolled "
+            f"back: the latest published is {recorded})"
+        )
     if state == "same_references":
         return (
             f"the same references as version {str(release.get('version'))[:12]} ({when}), "
@@ -571,8 +601,21 @@ def info_command(lib, as_json):
                 "reference or when (not part of the version, so it is unchanged; "
                 "release.json keeps what was published): " + "; ".join(edits)
             )
-    elif source.is_folder and not source.is_shipped:  # as identify warns of it
-        click.echo("published   no: never published, no one approved its references")
+    elif source.is_shipped:  # released with the toolkit: its files checked, not signed here
+        from forensic.library_folders import shipped_approval  # noqa: PLC0415
+
+        approval, unapproved = shipped_approval(source.folder)
+        click.echo(
+            f"published   yes: {approval} (the shipped library: approved by the toolkit's "
+            "release, its files those the package lists)"
+            if approval
+            else f"published   NO: {unapproved}"
+        )
+    else:  # as identify warns of it
+        from forensic.library import NOT_PUBLISHED  # noqa: PLC0415
+
+        how = "never published" if source.is_folder else "built, not published"
+        click.echo(f"published   no: {NOT_PUBLISHED} ({how}): no one approved its references")
     for provenance in info["by_provenance"]:
         if not is_measured(provenance):
             click.echo(
@@ -586,17 +629,27 @@ def info_command(lib, as_json):
 @click.argument(
     "folder", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True)
 )
-@click.option("--approved-by", required=True, help="Who approved this version.")
+@click.option(
+    "--approved-by",
+    required=True,
+    help="Who approved this version; their key on this computer signs it (made on first use).",
+)
+@click.option(
+    "--name",
+    default=None,
+    help="The library's name in results and reports (default: the folder's name).",
+)
 @click.option("--notes", default=None, help="Text for the changelog entry.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Also save the compiled library (.flib) here.",
+    help="Also save the compiled library (.flib) here, carrying the signed approval.",
 )
 @click.option("--force", is_flag=True, help="Overwrite --out.")
-def publish_command(folder, approved_by, notes, out, force):
-    """Validate, compile and publish FOLDER: a CHANGELOG.md entry with the approver.
+def publish_command(*, folder, approved_by, name, notes, out, force):
+    """Validate, compile and publish FOLDER: a CHANGELOG.md entry with the approver, and
+    release.json signed with the approver's key (default FOLDER: the shipped library).
 
     Refused (exit 1) when a validation gate fails; the report says which.
     """
@@ -606,6 +659,7 @@ def publish_command(folder, approved_by, notes, out, force):
         result = publish_library(
             folder,
             approved_by=approved_by,
+            name=name,
             notes=notes,
             out=out,
             force=force,
@@ -619,5 +673,9 @@ def publish_command(folder, approved_by, notes, out, force):
         raise
     click.echo(result.changelog_entry.rstrip())
     if result.compiled is not None:
-        click.echo(f"compiled library saved to {result.compiled}")
+        click.echo(f"compiled library saved to {result.compiled} (it carries the approval)")
     click.echo(f"published version {result.version}, approved by {result.approved_by}")
+    click.echo(
+        f"signed with the key of {result.approved_by}: {result.key_fingerprint} (give this "
+        "fingerprint to whoever checks the approval, or lists trusted approvers)"
+    )

@@ -23,9 +23,18 @@ notebook or a test can call them directly. One module per task:
 ``diff``           snapshots of a library and what changed between two (:func:`diff_libraries`)
 ``export``         finding, plotting and exporting references
 ``publish``        a new validated, compiled version with its changelog (:func:`publish_library`)
+``approval``       the approver's signature of a published version, and checking it
+                   (:func:`check_approval`)
 =================  ==============================================================================
 """
 
+from forensic.curation.approval import (
+    TRUSTED_APPROVERS_FILE,
+    Approval,
+    approver_name,
+    check_approval,
+    trusted_approvers,
+)
 from forensic.curation.diff import LibraryDiff, diff_libraries, diff_snapshots, snapshot
 from forensic.curation.digest import DATA_DIGEST_KEY, data_digest
 from forensic.curation.editing import (
@@ -54,11 +63,14 @@ from forensic.curation.source import (
     RELEASE_STATES,
     FolderStanding,
     LibrarySource,
+    compiled_standing,
     copy_library,
     folder_standing,
     library_info,
     list_entries,
+    not_published,
     open_library,
+    published_record,
     release_standing,
     release_state,
 )
@@ -84,6 +96,8 @@ __all__ = [
     "RELEASE_STATES",
     "REQUIRED_FIELDS",
     "SELF_ID_NOISE",
+    "TRUSTED_APPROVERS_FILE",
+    "Approval",
     "AxisRule",
     "Finding",
     "FolderStanding",
@@ -96,8 +110,11 @@ __all__ = [
     "RemoveResult",
     "RenameResult",
     "ValidationReport",
+    "approver_name",
     "band_height",
     "cas_is_valid",
+    "check_approval",
+    "compiled_standing",
     "copy_library",
     "data_digest",
     "diff_libraries",
@@ -109,9 +126,11 @@ __all__ = [
     "import_spectra",
     "library_info",
     "list_entries",
+    "not_published",
     "open_library",
     "plot_reference",
     "publish_library",
+    "published_record",
     "read_manifest",
     "reference_peaks",
     "release_standing",
@@ -120,6 +139,7 @@ __all__ = [
     "rename_references",
     "signal_to_noise",
     "snapshot",
+    "trusted_approvers",
     "validate_library",
     "write_manifest",
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensic.curation.approval import approval_record, approver_name, sign_release
 from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
 from forensic.curation.source import (
     RELEASE_FILE,
@@ -21,7 +22,8 @@ from forensic.curation.source import (
     release_state,
 )
 from forensic.curation.validation import ValidationReport, validate_library
-from forensic.errors import LibraryError
+from forensic.custody.keys import load_or_create_key
+from forensic.errors import ForensicError, LibraryError
 from forensic.files import atomic_write_bytes
 
 CHANGELOG_FILE = "CHANGELOG.md"
@@ -36,7 +38,7 @@ class PublishResult:
     version : str
         The version published: the compiled library's content hash (SHA-256, hex).
     approved_by : str
-        Who approved it, as given (white space around it removed).
+        Who approved it, as signed (white space around it removed, runs of spaces one).
     date : str
         The date recorded for it (``YYYY-MM-DD``).
     changelog_entry : str
@@ -51,6 +53,12 @@ class PublishResult:
     waivers : list of dict
         Every finding a waiver let pass, with its reason (:attr:`ValidationReport.waivers`):
         approved with this version, and recorded in the changelog entry and ``release.json``.
+    key_fingerprint : str
+        SHA-256 of the approver's public key (64 hex digits), which signed the release record:
+        for anyone to check with the approver, and to list among the trusted approvers
+        (:data:`forensic.curation.approval.TRUSTED_APPROVERS_FILE`).
+    name : str
+        The library's name in results and reports, as signed.
     """
 
     version: str
@@ -61,6 +69,8 @@ class PublishResult:
     report: ValidationReport
     compiled: Path | None = None
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    key_fingerprint: str = ""
+    name: str = ""
 
 
 class PublishRefused(LibraryError):
@@ -75,26 +85,36 @@ def publish_library(
     folder: str | os.PathLike | None = None,
     *,
     approved_by: str,
+    name: str | None = None,
     notes: str | None = None,
     out: str | os.PathLike | None = None,
     force: bool = False,
     today: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PublishResult:
-    """Validate, compile and publish a library folder: changelog entry with approver, snapshot.
+    """Validate, compile and publish a library folder: changelog entry with approver, snapshot,
+    signed by the approver.
 
     Appends to ``<folder>/CHANGELOG.md`` an entry with the version hash, the date, the counts,
     what changed since the last published version (from ``<folder>/release.json``, which is
     then rewritten with this version's snapshot) and who approved it. Each finding a
     reference's waiver let pass (its ``waivers`` manifest column) is listed in both, with its
-    reason: approved with the version, of which the waivers are part.
+    reason: approved with the version, of which the waivers are part. The release record is
+    signed with the approver's Ed25519 key on this computer
+    (:func:`forensic.custody.keys.load_or_create_key`, made on first use;
+    :func:`forensic.curation.approval.sign_release`), and keeps in ``history`` the signed
+    record of every version published before it (without their entries), so that a folder
+    rolled back to one of them is known as that version.
 
     Parameters
     ----------
     folder : path-like, optional
         The library folder (default: the shipped one).
     approved_by : str
-        Who approved this version (required, not blank).
+        Who approved this version (required; a name with a letter or digit:
+        :func:`forensic.curation.approval.approver_name`). Their key signs it.
+    name : str, optional
+        The library's name in results and reports (default: the folder's name).
     notes : str, optional
         Free text for the changelog entry.
     out : path-like, optional
@@ -119,18 +139,28 @@ def publish_library(
         When a validation gate fails (the report is attached), the version is already the
         published one (:func:`~forensic.curation.release_state` says ``current``: the
         baseline an export records, which no one approved, is published),
-        ``approved_by`` is blank, ``folder`` is a compiled file, or its ``release.json``
-        cannot be read. Nothing is written then.
+        ``approved_by`` names no one, ``name`` is blank, ``folder`` is a compiled file, its
+        ``release.json`` cannot be read, or the approver's key cannot be read. Nothing is
+        written then.
     LibraryError
         When ``folder`` is not a library folder (:func:`open_library`), or ``out`` exists and
         ``force`` is false (nothing is written then either).
     """
-    if not approved_by or not approved_by.strip():
-        raise PublishRefused("publishing needs --approved-by NAME: who approved this version")
+    try:
+        approved_by = approver_name(approved_by)
+    except LibraryError as exc:
+        raise PublishRefused(str(exc)) from None
+    if name is not None and not name.strip():
+        raise PublishRefused("--name is blank: name the library, or leave --name out")
     source = open_library(folder)
     if not source.is_folder:
         raise PublishRefused(f"{source.path}: publish a library folder, not a compiled file")
     assert source.folder is not None
+    name = " ".join((name or source.folder.name).split())
+    try:  # before the gates, which take a while: a key that cannot sign refuses at once
+        key = load_or_create_key(approved_by)
+    except ForensicError as exc:
+        raise PublishRefused(f"the approver's key cannot sign: {exc}") from None
     release_path = source.folder / RELEASE_FILE
     try:
         previous = read_release(source.folder) or {}
@@ -162,6 +192,23 @@ def publish_library(
         )
     diff = diff_snapshots(previous, current)
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    history = []  # every version published before, signed as it was (or not: as written)
+    if previous.get("approved_by") is not None and previous.get("version"):
+        history.append(approval_record(previous))
+    history += [h for h in previous.get("history") or [] if isinstance(h, Mapping)]
+    release = sign_release(
+        {
+            **current,
+            "published_at": date,
+            "approved_by": approved_by,
+            "name": name,
+            "previous_version": previous.get("version"),
+            # what the approver let pass, and why: part of what was approved
+            "waivers": report.waivers,
+        },
+        key,
+    )
+    release["history"] = history
     compiled = None
     if out is not None:
         if progress:
@@ -169,16 +216,21 @@ def publish_library(
         library = source.library()
         if library.blocks and all(b.calibration is None for b in library.blocks.values()):
             library.calibrate()
-        # dated as the folder is once published (open_reference_library): the same date on
-        # a report whichever of the two a technician identifies against
+        # dated and named as the folder is once published (open_reference_library): the
+        # same on a report whichever of the two a technician identifies against; the file
+        # carries the signed record, under its checksum
         library.built_at = date
+        library.name = name
+        library.release = approval_record(release)
         compiled = library.save(out, overwrite=force)
     info = library_info(source)
     entry = _changelog_entry(
         info,
         diff,
         previous=previous,
-        approved_by=approved_by.strip(),
+        approved_by=approved_by,
+        key_fingerprint=key.fingerprint,
+        name=name,
         notes=notes,
         date=date,
         waivers=report.waivers,
@@ -192,14 +244,6 @@ def publish_library(
             "approved it.\n"
         )
     )
-    release = {
-        **current,
-        "published_at": date,
-        "approved_by": approved_by.strip(),
-        "previous_version": previous.get("version"),
-        # what the approver let pass, and why: part of what was approved
-        "waivers": report.waivers,
-    }
     atomic_write_bytes(
         release_path,
         (json.dumps(release, indent=1, sort_keys=True) + "\n").encode(),
@@ -210,13 +254,15 @@ def publish_library(
     )
     return PublishResult(
         version=current["version"],
-        approved_by=approved_by.strip(),
+        approved_by=approved_by,
         date=date,
         changelog_entry=entry,
         diff=diff,
         report=report,
         compiled=compiled,
         waivers=report.waivers,
+        key_fingerprint=key.fingerprint,
+        name=name,
     )
 
 
@@ -226,6 +272,8 @@ def _changelog_entry(
     *,
     previous: Mapping[str, Any],
     approved_by: str,
+    key_fingerprint: str,
+    name: str,
     notes: str | None,
     date: str,
     waivers: Sequence[Mapping[str, Any]] = (),
@@ -236,6 +284,7 @@ def _changelog_entry(
         f"## {date} — version {info['version'][:12]}",
         "",
         f"- Version: `{info['version']}`",
+        f"- Name in results and reports: {name}",
         f"- {info['substances']} substances, {info['entries']} references ({counts}); {provenance}",
         "- Validation: all gates passed (`forensic library validate`)"
         + (f", {len(waivers)} finding(s) waived" if waivers else ""),
@@ -278,5 +327,10 @@ def _changelog_entry(
             )
     if notes:
         lines.append(f"- Notes: {notes.strip()}")
-    lines += ["", f"approved by: {approved_by}", ""]
+    lines += [
+        "",
+        f"approved by: {approved_by}",
+        f"signed with key: {key_fingerprint} (Ed25519, SHA-256 of the public key)",
+        "",
+    ]
     return "\n".join(lines)

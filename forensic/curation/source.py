@@ -16,7 +16,7 @@ from typing import Any
 
 from forensic.curation.manifest import MANIFEST_COLUMNS, read_manifest
 from forensic.errors import LibraryError
-from forensic.library import FILE_SUFFIX, Library, substance_key
+from forensic.library import FILE_SUFFIX, NOT_PUBLISHED, Library, substance_key
 from forensic.library_folders import shipped_library
 from forensic.manifest import ManifestRow
 
@@ -199,16 +199,22 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         ``by_modality`` and ``by_provenance`` (counts), ``measured``/``modelled`` counts,
         ``source`` (the folder of reference files, or None for a ``.flib``), ``path`` (what
         was opened), ``name`` and ``built_at`` (what the compiled library is called and when
-        it was built: :attr:`forensic.library.Library.name`, ``built_at``), ``compiled`` (the
+        it was built: :attr:`forensic.library.Library.name`, ``built_at``; a folder that is a
+        published version is called by the name signed), ``compiled`` (the
         ``.flib`` the library was loaded from, the cached one for the shipped library; None
         for a folder compiled in memory), ``skipped`` (``[file, reason]`` for each listed file
-        left out of the compiled library), and ``release``: the folder's last published
-        version (its ``release.json``: ``version``,
-        ``published_at``, ``approved_by``) and whether the folder still is that version
-        (``current``), or None where there is no record (a ``.flib``, a folder never
-        published or exported), and ``record_edits``: who added a reference or when, as the
+        left out of the compiled library), and ``release``: the record of its publication (a
+        folder's ``release.json``; the one a ``.flib`` carries, ``publish --out``):
+        ``version``, ``published_at``, ``approved_by``, ``name``, whether the library is
+        that version (``current``), ``approval`` (whether the approval holds:
+        :meth:`forensic.curation.approval.Approval.to_dict`, with the signer's
+        ``key_fingerprint``), ``earlier`` (the approval of an earlier version the record
+        keeps in its ``history`` when the folder is that one, rolled back; else None), and
+        ``record_edits``: who added a reference or when, as the
         manifest now says it and the record does not (``id: field: 'then' -> 'now'``; the
-        version does not cover them, :data:`forensic.curation.diff.NOT_IN_VERSION`). A
+        version does not cover them, :data:`forensic.curation.diff.NOT_IN_VERSION`). None
+        where there is no record (a ``.flib`` built, not published; a folder never
+        published or exported); :func:`release_state` decides what it says. A
         version recorded under an earlier hash rule
         (:data:`forensic.library.HASH_SCHEME`) is never this toolkit's version of the same
         references: ``hash_scheme`` then gives its rule and ``same_references`` whether the
@@ -222,9 +228,16 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
     for e in entries:
         by_modality[e["modality"]] = by_modality.get(e["modality"], 0) + 1
         by_provenance[e["provenance"]] = by_provenance.get(e["provenance"], 0) + 1
+    release = _release(source, library.version)
+    state = release_state(release)
+    name = library.name  # a published folder's is the name signed (publish --name)
+    if state == "current" and release.get("name"):
+        name = release["name"]
+    elif state == "earlier" and release["earlier"].get("name"):
+        name = release["earlier"]["name"]
     return {
         "version": library.version,
-        "name": library.name,
+        "name": name,
         "built_at": library.built_at,
         "entries": len(entries),
         "substances": len({substance_key(e["name"]) for e in entries}),
@@ -237,7 +250,7 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         "path": str(source.path),
         "compiled": str(library.path) if library.path is not None else None,
         "skipped": [list(s) for s in library.skipped],
-        "release": _release(source, library.version),
+        "release": release,
     }
 
 
@@ -275,9 +288,39 @@ def read_release(folder: Path) -> dict[str, Any] | None:
     return record
 
 
+def _record_release(record: Mapping[str, Any], version: str) -> dict[str, Any]:
+    """What a record of publication (``release.json``, or the one a ``.flib`` carries) says
+    of references of ``version``: the record's own fields, whether it is their version, and
+    whether its approval, or that of an earlier version it keeps (``history``), holds."""
+    from forensic.curation.approval import check_approval, trusted_approvers  # noqa: PLC0415
+
+    trusted = trusted_approvers()
+    out: dict[str, Any] = {
+        "version": record.get("version"),
+        "published_at": record.get("published_at"),
+        "approved_by": record.get("approved_by"),
+        "name": record.get("name"),
+        "current": record.get("version") == version,
+        # whether the approval it records holds: signed by the approver it names, over what
+        # it says, with a key this computer accepts
+        "approval": check_approval(record, trusted).to_dict(),
+        "record_edits": [],
+        "earlier": None,
+    }
+    if not out["current"]:  # a folder rolled back to a version published before
+        for earlier in record.get("history") or []:
+            if isinstance(earlier, Mapping) and earlier.get("version") == version:
+                said = check_approval(earlier, trusted)
+                if said.state == "signed":
+                    out["earlier"] = said.to_dict()
+                    break
+    return out
+
+
 def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
-    if source.folder is None:
-        return None
+    if source.folder is None:  # a library file: the approval it carries, if any
+        library = source.library()
+        return None if library.release is None else _record_release(library.release, version)
     try:
         record = read_release(source.folder)
     except LibraryError as exc:
@@ -286,14 +329,9 @@ def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
         return None
     from forensic.curation.diff import record_edits  # noqa: PLC0415  (cycle)
 
-    out = {
-        "version": record.get("version"),
-        "published_at": record.get("published_at"),
-        "approved_by": record.get("approved_by"),
-        "current": record.get("version") == version,
-        # who added a reference and when, which the version does not cover, edited since
-        "record_edits": record_edits(record, source.rows),
-    }
+    out = _record_release(record, version)
+    # who added a reference and when, which the version does not cover, edited since
+    out["record_edits"] = record_edits(record, source.rows)
     # a record without the field was written under hash rule 1
     scheme = record.get("hash_scheme", 1)
     if not out["current"] and scheme != source.library().hash_scheme:
@@ -305,13 +343,22 @@ def _release(source: LibrarySource, version: str) -> dict[str, Any] | None:
     return out
 
 
-RELEASE_STATES = ("unknown", "unpublished", "current", "same_references", "changed")
+RELEASE_STATES = (
+    "unknown",
+    "unpublished",
+    "unsigned",
+    "not_approved",
+    "current",
+    "earlier",
+    "same_references",
+    "changed",
+)
 """What :func:`release_state` can say of a library folder's references."""
 
 
 def release_state(release: Mapping[str, Any] | None) -> str:
     """Whether a library folder, as it is, is a published version: the one decision that
-    ``library info`` and a result's warnings word each in their own way.
+    ``library info``, ``library publish`` and a result's warnings word each in their own way.
 
     Parameters
     ----------
@@ -324,8 +371,14 @@ def release_state(release: Mapping[str, Any] | None) -> str:
     str
         One of :data:`RELEASE_STATES`: ``unknown`` (its release record cannot be read),
         ``unpublished`` (none, or the baseline an export records: no one approved it),
-        ``current`` (the version published), ``same_references`` (the references published,
-        whose version an earlier hash rule computed) or ``changed`` (edited since).
+        ``current`` (the version published, its approval signed and verified:
+        :func:`forensic.curation.approval.check_approval`), ``earlier`` (a version published
+        before, signed, that the record's ``history`` keeps: a folder rolled back),
+        ``unsigned`` (a record that names an approver without a signature, as toolkits
+        before 0.9 wrote it), ``not_approved`` (its signature does not verify, was made with
+        another key or name than it says, or by a key the list of trusted approvers does not
+        hold), ``same_references`` (the references published, whose version an earlier hash
+        rule computed) or ``changed`` (edited since).
     """
     if release is None:
         return "unpublished"
@@ -333,35 +386,100 @@ def release_state(release: Mapping[str, Any] | None) -> str:
         return "unknown"
     if release.get("approved_by") is None:  # the baseline an export records
         return "unpublished"
-    if release["current"]:
+    approval = (release.get("approval") or {}).get("state")
+    if release["current"] and approval == "signed":
         return "current"
+    if release.get("earlier"):
+        return "earlier"
+    if approval == "unsigned":
+        return "unsigned"
+    if approval != "signed":
+        return "not_approved"
     return "same_references" if release.get("same_references") else "changed"
+
+
+def not_published(named: str, how: str) -> str:
+    """The warning a result gives of a library no one approved as it is: a folder never
+    published, or a library file without a signed approval (``library build``).
+
+    Parameters
+    ----------
+    named : str
+        The library, as the warning names it (``the reference library lab.flib (version
+        0123456789ab)``).
+    how : str
+        What it is instead, in a few words (``never published``, ``built, not published``).
+
+    Returns
+    -------
+    str
+        ``<named> is not a published version (<how>): no one approved its references``
+        (:data:`forensic.library.NOT_PUBLISHED`).
+    """
+    return f"{named} is {NOT_PUBLISHED} ({how}): no one approved its references"
 
 
 @dataclass(frozen=True)
 class FolderStanding:
-    """What a library folder's release record says of its references as they are now.
+    """What a library's record of its publication says of its references as they are now.
 
     Attributes
     ----------
     unapproved : str or None
         Why its references, as they are, were never approved (:func:`release_standing`), a
-        sentence for a result's warnings; None when they were, or for the shipped library.
+        sentence for a result's warnings; None when they were.
     published_at : str or None
-        When they were published, as ``release.json`` records it (``published_at``, the date
+        When they were published, as the signed record says it (``published_at``, the date
         ``forensic library publish`` was given or ran on): the date a report gives the
-        library. None when they are not the version published (never published, only
-        exported, changed since, a record that cannot be read) or it records no date.
+        library. None when they are not a published version (never published, only
+        exported, changed since, an approval that does not hold, a record that cannot be
+        read) or it records no date.
+    approval : str or None
+        The approval in the words a result records (:attr:`forensic.library.Library.approval`:
+        ``published 2026-11-24, approved by Dr. A. Chemist (key 0123456789abcdef)``); None
+        when they are not a published version.
+    name : str or None
+        The library's name in the signed record (``publish --name``); None where it names
+        none or they are not a published version.
     """
 
     unapproved: str | None
     published_at: str | None = None
+    approval: str | None = None
+    name: str | None = None
+
+
+def _approved(said: Mapping[str, Any]) -> FolderStanding:
+    from forensic.curation.approval import Approval  # noqa: PLC0415  (cycle)
+
+    approval = Approval(**said)
+    return FolderStanding(None, approval.published_at, approval.phrase, approval.name)
+
+
+def _not_approved_fact(named: str, release: Mapping[str, Any]) -> str:
+    """Why the approval a release record names does not hold, for a warning."""
+    approval = release.get("approval") or {}
+    who = (
+        f"version {str(release.get('version'))[:12]} ({release.get('published_at')}, "
+        f"approved by {release.get('approved_by')})"
+    )
+    if approval.get("state") == "unsigned":
+        return (
+            f"{named}: its record of {who} holds no signature: approval not signed (written "
+            f"by a toolkit before approvals were signed, or by hand), so it is {NOT_PUBLISHED} "
+            "until it is published again"
+        )
+    return (
+        f"{named}: the approval its record names ({who}) does not hold: "
+        f"{approval.get('problem')}; it is {NOT_PUBLISHED}"
+    )
 
 
 def folder_standing(folder: Path, version: str) -> FolderStanding:
-    """Whether the references of a library folder, as they are, were approved, and when
-    they were published: what :func:`forensic.library_folders.open_reference_library` tells a
-    result (its warnings, and the library's date on a report).
+    """Whether the references of a library folder, as they are, were approved, when they
+    were published and by whom: what
+    :func:`forensic.library_folders.open_reference_library` tells a result (its warnings, and
+    the library's date, name and approval on a report).
 
     Parameters
     ----------
@@ -373,42 +491,136 @@ def folder_standing(folder: Path, version: str) -> FolderStanding:
     Returns
     -------
     FolderStanding
-        ``unapproved`` as :func:`release_standing` says it; ``published_at`` from its
-        ``release.json`` when the folder is the version that record publishes (or the same
-        references, by an earlier hash rule), else None.
+        ``unapproved`` as :func:`release_standing` says it; the date, approval and name from
+        its ``release.json`` when the folder is the version that record publishes with a
+        signed approval (or an earlier version its ``history`` keeps, signed: a folder
+        rolled back; or the same references, by an earlier hash rule), else None.
 
     Raises
     ------
     LibraryError
-        When ``folder`` is not a library folder (:func:`open_library`).
+        When ``folder`` is not a library folder (:func:`open_library`), or the list of
+        trusted approvers cannot be read
+        (:func:`forensic.curation.approval.trusted_approvers`).
     """
     source = open_library(folder)
     if source.is_shipped:  # its version depends on the toolkit's pipelines: it keeps none
         return FolderStanding(None)
-    release = _release(source, version)
-    state = release_state(release)
     named = f"the reference library {folder} (version {version[:12]})"
+    return _standing(named, _release(source, version))
+
+
+def _standing(named: str, release: Mapping[str, Any] | None) -> FolderStanding:
+    """:class:`FolderStanding` of a library ``named`` so, from its release
+    (:func:`_release`)."""
+    state = release_state(release)
     if state == "unknown":
         return FolderStanding(
             f"{named}: its release record cannot be read ({release['problem']}), so whether "
             "its references were approved is not known"
         )
     if state == "unpublished":
-        return FolderStanding(f"{named} has never been published: no one approved its references")
+        return FolderStanding(not_published(named, "never published"))
+    assert release is not None  # "unpublished" otherwise
+    if state in ("unsigned", "not_approved"):
+        return FolderStanding(_not_approved_fact(named, release))
+    if state == "earlier":
+        return _approved(release["earlier"])
     if state in ("current", "same_references"):
-        date = release.get("published_at")
-        return FolderStanding(None, date if isinstance(date, str) and date.strip() else None)
+        return _approved(release["approval"])
+    approval = release["approval"]
     return FolderStanding(
         f"{named} has changed since its published version {str(release['version'])[:12]} "
-        f"({release.get('published_at')}, approved by {release.get('approved_by')}): its "
-        "references as compared were not approved"
+        f"({release.get('published_at')}, approved by {release.get('approved_by')}, "
+        f"{_key_words(approval.get('key_fingerprint'))}): its references as compared were not "
+        "approved"
     )
+
+
+def _key_words(key: str | None) -> str:
+    from forensic.curation.approval import key_words  # noqa: PLC0415  (cycle)
+
+    return key_words(key)
+
+
+def compiled_standing(library: Library) -> FolderStanding:
+    """Whether a library file (``.flib``) is a published version: the approval it carries
+    (:attr:`forensic.library.Library.release`, written by ``library publish --out``) signed,
+    verified, by a key this computer accepts, for the version the file holds.
+
+    Parameters
+    ----------
+    library : Library
+        The library, loaded from its file (which checked the record is the file's:
+        it is under the file's checksum).
+
+    Returns
+    -------
+    FolderStanding
+        ``unapproved`` None and the approval, date and name when it holds; else why not (a
+        file without one, as ``library build`` writes, is :func:`not_published`; a file
+        whose name is not the one signed is not the library approved either).
+
+    Raises
+    ------
+    LibraryError
+        When the list of trusted approvers cannot be read.
+    """
+    where = library.path if library.path is not None else library.name
+    named = f"the reference library {where} (version {library.version[:12]})"
+    if library.release is None:
+        return FolderStanding(not_published(named, "built, not published"))
+    signed_name = library.release.get("name")
+    if signed_name is not None and signed_name != library.name:
+        return FolderStanding(
+            f"{named}: the approval it carries is of the library named {signed_name!r}, and "
+            f"the file is named {library.name!r}: it is {NOT_PUBLISHED}"
+        )
+    return _standing(named, _record_release(library.release, library.version))
+
+
+def published_record(folder: Path, version: str) -> dict[str, Any] | None:
+    """The signed record of a library folder's published version, when the folder is it:
+    what ``library build`` of the folder carries into the file it writes, as ``publish --out``
+    does.
+
+    Parameters
+    ----------
+    folder : Path
+        The library folder.
+    version : str
+        Its version as compiled now.
+
+    Returns
+    -------
+    dict or None
+        The approval record (:func:`forensic.curation.approval.approval_record`) of the
+        version the folder is, its approval holding (the latest published, or an earlier
+        one its ``release.json`` keeps: a folder rolled back); None otherwise.
+    """
+    from forensic.curation.approval import approval_record  # noqa: PLC0415  (cycle)
+
+    source = open_library(folder)
+    if source.is_shipped:
+        return None
+    release = _release(source, version)
+    state = release_state(release)
+    if state not in ("current", "earlier"):
+        return None
+    record = read_release(source.folder) or {}
+    if state == "current":
+        return approval_record(record)
+    for earlier in record.get("history") or []:
+        if isinstance(earlier, Mapping) and earlier.get("version") == version:
+            return approval_record(earlier)
+    return None  # pragma: no cover  ("earlier" found it)
 
 
 def release_standing(folder: Path, version: str) -> str | None:
     """Whether the references of a library folder, as they are, were approved: None when the
-    folder is the version its ``release.json`` records (or the same references, by an earlier
-    hash rule) or is the shipped library, else why not, as a fact for a result's warnings.
+    folder is a version its ``release.json`` records as approved (or the same references, by
+    an earlier hash rule) or is the shipped library, else why not, as a fact for a result's
+    warnings.
 
     Parameters
     ----------
@@ -421,8 +633,9 @@ def release_standing(folder: Path, version: str) -> str | None:
     -------
     str or None
         None, or a sentence naming the folder and its version: its release record cannot be
-        read, it was never published (or only exported), or it changed since the version
-        published (named, with its date and approver).
+        read, it was never published (or only exported), its approval does not hold (not
+        signed, or signed otherwise than it says), or it changed since the version published
+        (named, with its date, approver and key).
 
     Raises
     ------

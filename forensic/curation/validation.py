@@ -328,17 +328,34 @@ class ValidationReport:
         How many references the compiled library holds.
     gates : list of GateResult
         Every gate of :data:`GATES`, in that order, run, failed or skipped.
+    compiled : bool, default False
+        Whether a compiled ``.flib`` was validated: the gates that need the raw spectra
+        cannot run on it (:attr:`unchecked`), so it never passes as a folder does
+        (:attr:`passed`).
     """
 
     library: str
     version: str
     entries: int
     gates: list[GateResult]
+    compiled: bool = False
 
     @property
     def ok(self) -> bool:
         """True when no gate failed (skipped gates do not fail)."""
         return all(g.status != "fail" for g in self.gates)
+
+    @property
+    def unchecked(self) -> list[str]:
+        """Names of the gates a compiled ``.flib`` cannot be checked by (they need the raw
+        spectra); empty for a folder (a gate not asked for, ``--no-self-id``, is not one)."""
+        return [g.name for g in self.gates if g.status == "skipped"] if self.compiled else []
+
+    @property
+    def passed(self) -> bool:
+        """True when no gate failed and every gate could be checked: what ``forensic library
+        validate`` calls PASSED and exits 0 for (a ``.flib`` never: :attr:`unchecked`)."""
+        return self.ok and not self.unchecked
 
     @property
     def failed(self) -> list[str]:
@@ -382,6 +399,9 @@ class ValidationReport:
             "version": self.version,
             "entries": self.entries,
             "ok": self.ok,
+            "passed": self.passed,
+            "compiled": self.compiled,
+            "unchecked": self.unchecked,
             "failed": self.failed,
             "waived": self.waived,
             "gates": [g.to_dict() for g in self.gates],
@@ -416,7 +436,16 @@ class ValidationReport:
         lines.append("")
         skipped = [g.name for g in self.gates if g.status == "skipped"]
         waived = self.waived
-        if self.ok and (skipped or waived):
+        if self.ok and self.unchecked:  # a .flib: what it cannot be checked by is no pass
+            checked = len(self.gates) - len(self.unchecked) - len(waived)
+            lines.append(
+                f"NOT PASSED: a compiled library file; {checked} gates passed"
+                + (f", {len(waived)} waived ({', '.join(waived)})" if waived else "")
+                + f"; {len(self.unchecked)} cannot be checked on a compiled file (they need "
+                f"the raw spectra: {', '.join(self.unchecked)}): validate the library folder "
+                f"it was built from; {self.entries} references"
+            )
+        elif self.ok and (skipped or waived):
             passed = len(self.gates) - len(skipped) - len(waived)
             said = [f"{passed} gates passed"]
             if waived:
@@ -773,6 +802,7 @@ def validate_library(
         version=library.version,
         entries=len(library),
         gates=list(gates.values()),
+        compiled=not source.is_folder,
     )
 
 

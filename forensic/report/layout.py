@@ -15,6 +15,7 @@ from forensic.custody.continuity import seals_in_force
 from forensic.custody.filing import marking_said
 from forensic.custody.store import recorded_moment, stated_description, stated_yes_no, utc_when
 from forensic.identification import reference_confidence, stated_warning, verdict_qualifier
+from forensic.library import NOT_PUBLISHED
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
 from forensic.verdict import (
     MARGIN_MIN,
@@ -359,7 +360,12 @@ def library_line(identification: Mapping[str, Any], *, layout: int | None = None
     In a report of layout :data:`WHERE_AND_WHICH_LIBRARY` on: its name, build date, how many
     substances it holds for each modality and the first 16 hex digits of its version; what
     the result does not record (a library or a result made before it was kept) is said to be
-    not recorded. In layout 5: its version and counts, as it was issued.
+    not recorded. Where the result records whether the library is a published version
+    (``library_approval``, from forensic 0.9), its approval takes the build date's place
+    (``published 2026-11-24, approved by Dr. A. Chemist (key 0123456789abcdef)``), or
+    :data:`forensic.library.NOT_PUBLISHED` follows the build date: words of the result, so
+    a report issued before is laid out as it was. In layout 5: its version and counts, as
+    it was issued.
 
     Parameters
     ----------
@@ -418,13 +424,20 @@ def _library_named(identification: Mapping[str, Any]) -> str:
     """:func:`library_line` of layout :data:`WHERE_AND_WHICH_LIBRARY` on."""
     name = identification.get("library_name")
     built = _built_on(identification.get("library_built_at"))
-    if name or built:
+    # whether it is a published version, where the result records it (results of forensic
+    # 0.9 on): its approval says when it was published, in place of the build date
+    approval = identification.get("library_approval")
+    if approval and approval != NOT_PUBLISHED:
+        said = [name or "name not recorded", str(approval)]
+    elif name or built:
         said = [
             name or "name not recorded",
             f"built {built}" if built else "build date not recorded",
         ]
     else:
         said = ["name and build date not recorded"]
+    if approval == NOT_PUBLISHED:
+        said.append(NOT_PUBLISHED)
     counts = identification.get("library_substances") or {}
     said.append(
         " / ".join(f"{counts[m]} {_modality_name(m)}" for m in sorted(counts, key=_modality_order))
