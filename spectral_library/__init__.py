@@ -24,4 +24,5 @@ once they are edited, it is not a published version. Publishing new shipped refe
 setting this (``python -c "from forensic.library_folders import files_digest; from
 spectral_library import LIBRARY_DIR; print(files_digest(LIBRARY_DIR))"``), with
 :data:`LIBRARY_PUBLISHED` and a ``CHANGELOG.md`` entry (``tests/test_spectral_library.py``
-checks all three agree)."""
+checks the date against the changelog, ``tests/test_library_approval.py`` this digest against
+the files)."""
