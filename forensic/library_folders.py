@@ -281,7 +281,11 @@ def listed_but_unread(
         Those of ``skipped`` whose file a manifest row lists (a folder's own ``manifest.csv``
         or ``manifest``), in their order.
     """
-    jobs, _ = _reading_jobs(folder, manifest)
+    if not skipped:
+        return []
+    # the build has checked the manifest's columns (or was told to leave them out): this only
+    # lists the files it names
+    jobs, _ = _reading_jobs(folder, manifest, ignore_columns=True)
     listed = {str(Path(path).resolve()) for path, _, row in jobs if row}
     return [
         (path, why)
