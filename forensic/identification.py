@@ -450,7 +450,7 @@ class Identification:
         Whether the library searched is a published version, in words a report prints
         (:attr:`forensic.library.Library.approval`: ``published 2026-11-24, approved by
         Dr. A. Chemist (key 0123456789abcdef)``, or the shipped library's ``published
-        2026-11-22 with forensic 0.8.0``), or :data:`forensic.library.NOT_PUBLISHED` for a
+        2026-11-22 with forensic 0.9.0``), or :data:`forensic.library.NOT_PUBLISHED` for a
         library whose standing was checked and found wanting (its warnings say why). None
         for a library no one checked (made in memory), and in results recorded before it
         was kept.
