@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict, populated_store
 from synthetic import make_spectrum
 
+from forensic.cli import custody as custody_cli
 from forensic.cli import main
 from forensic.custody import (
     Store,
@@ -1154,6 +1155,52 @@ def test_the_custody_log_states_a_seal_s_state_as_the_report_does(tmp_path):
     assert log.exit_code == 0, log.output
     assert "Ann Example -> B: storage (seal intact: not stated)" in log.output
     assert "screening analysis (seal" in log.output and "intact: yes, seal SEAL-001)" in log.output
+
+
+@pytest.mark.parametrize(
+    "command", [["custody", "log", "CASE-1"], ["exhibit", "show", "CASE-1", "EX-1"]]
+)
+def test_the_custody_log_fits_an_80_column_terminal(tmp_path, command):
+    """At 80 columns the log was laid out 100 wide, so the terminal wrapped every row into a
+    jumble: it now leaves out the one chain and (one exhibit's) the item, shows the hash by
+    the 8 digits ``--corrects`` takes, and wraps what each record says within its column."""
+    with populated_store(tmp_path / "s") as store:
+        label = store.exhibits("CASE-1")[0]
+    run = CliRunner().invoke
+    narrow = run(main, [*command, "--store", str(tmp_path / "s")], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    lines = narrow.output.splitlines()
+    assert max(map(len, lines)) <= 80, narrow.output
+    heading = next(line for line in lines if line.startswith("Recorded (UTC)"))
+    item = ["Item"] if command[0] == "custody" else []  # the case's log, not one exhibit's
+    assert re.split(r"\s{2,}", heading) == [
+        "Recorded (UTC)",
+        "#",
+        "Kind",
+        *item,
+        "Signed by",
+        "What",
+        "Hash",
+    ]
+    table = narrow.output[narrow.output.index(heading) :]
+    assert f"  {label['hash'][:8]}\n" in table and label["hash"][:9] not in table
+    assert "IDENTIFIED:" in table
+    if command[0] == "exhibit":  # the label's whole hash, its 64 digits in two lines of 32
+        assert f"#{label['seq']} {label['hash'][:32]}\n" in narrow.output
+        assert f"  {' ' * len(str(label['seq']))} {label['hash'][32:]}\n" in narrow.output
+    wide = run(main, [*command, "--store", str(tmp_path / "s")], env={"COLUMNS": "140"})
+    heading = next(line for line in wide.output.splitlines() if line.startswith("Recorded"))
+    assert heading.split()[2:4] == ["Chain", "#"] and f"{label['hash'][:12]}" in wide.output
+
+
+def test_a_narrow_custody_log_keeps_the_chain_of_records_from_several():
+    """Records of another chain (a bundle imported) are told apart by their chain, even at
+    80 columns."""
+    rows = [{"Chain": "6e8b547c"}, {"Chain": "0a1b2c3d"}]
+    assert "Chain" in custody_cli._log_columns(rows, one_exhibit=True, width=80)
+    assert "Chain" not in custody_cli._log_columns(rows[:1], one_exhibit=True, width=80)
+    assert "Item" in custody_cli._log_columns(rows[:1], one_exhibit=False, width=80)
+    assert len(custody_cli._log_columns(rows[:1], one_exhibit=True, width=100)) == 8
 
 
 READING = [  # each command and what its output must hold

@@ -298,11 +298,21 @@ def _result_line(result: dict[str, Any]) -> str:
     return verdict_line(json.loads(result["identification_json"]))
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> None:
+NARROW_TABLE = 100
+"""A terminal narrower than this (characters) gets the custody log's narrow columns
+(:func:`_log_columns`): an 80-column terminal, a laptop's window half the screen."""
+
+
+def _table_width() -> int:
+    """How wide (characters) a table is laid out: the terminal's width, at most 160 (a wider
+    line is hard to follow), at least 60 (a table of many columns may be wider anyway)."""
+    return max(60, min(160, shutil.get_terminal_size((140, 24)).columns))
+
+
+def _table(headers: list[str], rows: list[list[Any]], keep: tuple[int, ...] = ()) -> None:
     from forensic.report.layout import format_table  # noqa: PLC0415
 
-    width = max(100, min(160, shutil.get_terminal_size((140, 24)).columns))
-    for line in format_table(headers, rows, width):
+    for line in format_table(headers, rows, _table_width(), keep):
         click.echo(line)
 
 
@@ -848,7 +858,10 @@ def exhibit_show(case_number, item_number, store_path):
             click.echo(f"{key.replace('_', ' ').capitalize() + ':':<17}{e[key] or '-'}")
         if e["gps_lat"] is not None:
             click.echo(f"{'GPS:':<17}{e['gps_lat']:.6f}, {e['gps_lon']:.6f}")
-        click.echo(f"{'Label record:':<17}#{e['seq']} {e['hash']}")
+        label = f"{'Label record:':<17}#{e['seq']} {e['hash']}"
+        if len(label) > _table_width():  # 84 characters: its second half under the first
+            label = f"{label[:-32]}\n{'':<17}{' ' * len(str(e['seq']) + '# ')}{label[-32:]}"
+        click.echo(label)
         _log(store, case_number, item_number)
 
 
@@ -1237,21 +1250,46 @@ def _log(store: Store, case_number: str, item_number: str | None) -> None:
         if r["corrects"]:
             what += f" [corrects {r['corrects'][:12]}]"
         rows.append(
-            [
-                utc_when(r["recorded_at"]),
-                r["chain_id"][:8],
-                r["seq"],
-                table,
-                r.get("item_number"),
-                r["signer"],
-                what,
-                r["hash"][:12],
-            ]
+            {
+                "Recorded (UTC)": utc_when(r["recorded_at"]),
+                "Chain": r["chain_id"][:8],
+                "#": r["seq"],
+                "Kind": table,
+                "Item": r.get("item_number"),
+                "Signed by": r["signer"],
+                "What": what,
+                "Hash": r["hash"][:12],
+            }
         )
-    if rows:
-        _table(["Recorded (UTC)", "Chain", "#", "Kind", "Item", "Signed by", "What", "Hash"], rows)
-    else:
+    if not rows:
         click.echo("no records")
+        return
+    headers = _log_columns(rows, one_exhibit=bool(item_number), width=_table_width())
+    if len(headers) < len(rows[0]):  # narrow: see _log_columns
+        for row in rows:
+            row["Hash"] = row["Hash"][:8]
+            row["Kind"] = row["Kind"].replace("_", " ")  # "custody" over "events"
+    # the hash shrinks last: the other columns wrap within theirs first
+    _table(headers, [[row[h] for h in headers] for row in rows], keep=(len(headers) - 1,))
+
+
+def _log_columns(rows: list[dict[str, Any]], *, one_exhibit: bool, width: int) -> list[str]:
+    """The columns of the custody log for a terminal ``width`` characters wide.
+
+    All of them from :data:`NARROW_TABLE` characters on. Narrower (an 80-column terminal),
+    "What" would be squeezed to a few characters, so the log leaves out what it can do
+    without: the chain, unless the records come from more than one (a bundle imported); the
+    item, when it is one exhibit's log; and it shows the hash by its first 8 digits (as many
+    as ``--corrects`` takes) and a kind of record in words that wrap (``custody events``).
+    """
+    headers = ["Recorded (UTC)", "Chain", "#", "Kind", "Item", "Signed by", "What", "Hash"]
+    if width >= NARROW_TABLE:
+        return headers
+    if len({row["Chain"] for row in rows}) == 1:
+        headers.remove("Chain")
+    if one_exhibit:
+        headers.remove("Item")
+    return headers
 
 
 @custody.command("log")
