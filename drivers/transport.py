@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 
 import serial
@@ -27,7 +29,15 @@ from drivers.errors import (
     disconnected,
 )
 
-__all__ = ["BYTE_GAP_S", "PACED_FROM_BAUD", "QUIET_S", "SerialTransport", "describe_port"]
+__all__ = [
+    "BYTE_GAP_S",
+    "PACED_FROM_BAUD",
+    "PROC",
+    "QUIET_S",
+    "SerialTransport",
+    "describe_port",
+    "port_holders",
+]
 
 _CHUNK = 65536
 
@@ -76,6 +86,55 @@ def describe_port(device: str, description: str, hwid: str) -> str:
     return f"{device}  {description}  [{hwid}]"
 
 
+PROC = Path("/proc")
+"""Where Linux shows each process's open files (``/proc/PID/fd``) and command line; on a
+system without it, who holds a port is not said."""
+
+
+def port_holders(device: str, *, proc: Path | None = None) -> list[str]:
+    """The processes that have ``device`` open, as far as the system tells.
+
+    Parameters
+    ----------
+    device : str
+        The port's path (``/dev/ttyUSB0``); a link to it (``/dev/serial/by-id/...``) is
+        followed.
+    proc : Path, optional
+        The process table to read (default :data:`PROC`, Linux's ``/proc``).
+
+    Returns
+    -------
+    list of str
+        ``pid 1234 (forensic scan --instrument ...)`` for each process whose open files
+        include the device: its command line, the program by its name (not its folder), cut
+        to 80 characters; empty where the system has no ``/proc`` or hides the holders
+        (another user's processes).
+    """
+    proc = PROC if proc is None else proc
+    try:
+        target = os.path.realpath(device)
+        pids = sorted(int(entry.name) for entry in proc.iterdir() if entry.name.isdigit())
+    except OSError:
+        return []
+    holders = []
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in (proc / str(pid) / "fd").iterdir()]
+            if target not in links:
+                continue
+            argv = (proc / str(pid) / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # ended meanwhile, or another user's: not for us to see
+            continue
+        words = [arg.decode(errors="replace") for arg in argv if arg]
+        if words:  # the program by its name: its folder would take half the line
+            words[0] = os.path.basename(words[0])
+        line = " ".join(" ".join(words).split())
+        if len(line) > 80:
+            line = line[:77] + "..."
+        holders.append(f"pid {pid} ({line})" if line else f"pid {pid}")
+    return holders
+
+
 def _why_not_opened(exc: BaseException, url: str) -> str:
     """Why a port could not be opened, in words, with what to do.
 
@@ -99,6 +158,9 @@ def _why_not_opened(exc: BaseException, url: str) -> str:
     if code in (errno.EACCES, errno.EPERM) or "Permission" in text:
         return "permission denied (add yourself to the 'dialout' group or install a udev rule)"
     if "lock" in text.lower() or code == errno.EBUSY:
+        holders = [] if "://" in url else port_holders(url)
+        if holders:
+            return f"another program holds the port: {', '.join(holders)}; close it first"
         return "another program holds the port (close it first)"
     if "://" in url:
         return text

@@ -218,6 +218,43 @@ def test_a_file_that_is_not_a_serial_port_is_said_to_be_one(tmp_path):
     )
 
 
+HOLD_PORT = (
+    "import sys, time, serial; port = serial.Serial(sys.argv[1], exclusive=True); "
+    "print('holding', flush=True); time.sleep(60)"
+)
+
+
+@pytest.mark.skipif(not transport_module.PROC.is_dir(), reason="no /proc to tell who holds it")
+def test_a_port_another_program_holds_names_that_program(tmp_path):
+    # "another program holds the port" did not say which: here, a scan still running in
+    # another terminal, which the technician can now find and end
+    master, slave = os.openpty()
+    device = os.ttyname(slave)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_PORT, device],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(InstrumentDisconnected) as held:
+            SerialTransport(device)
+        said = str(held.value)
+        assert said.startswith(f"cannot open {device}: another program holds the port: ")
+        program = os.path.basename(sys.executable)  # its name: its folder is not needed
+        assert f"pid {holder.pid} ({program} -c import sys, time, serial; port = " in said
+        assert said.endswith("...); close it first")  # its command line cut to 80 characters
+        # where the system does not tell (no /proc), nothing more is said
+        assert transport_module.port_holders(device, proc=tmp_path / "none") == []
+        assert transport_module.port_holders(device, proc=tmp_path) == []
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+        os.close(master)
+        os.close(slave)
+
+
 @pytest.mark.parametrize(
     ("asked", "served", "error"),
     [("ocean-rs232", "obp", NoAnswer), ("obp", "ocean-rs232", NotThisProtocol)],
