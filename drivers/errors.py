@@ -178,6 +178,10 @@ class NoAnswer(InstrumentTimeout):
 class InstrumentDisconnected(_InstrumentFailure, ConnectionError):
     """The port vanished: cable pulled, device powered off, or the pseudo-terminal closed."""
 
+    measure_again = "reconnect the instrument (cable in at both ends, switched on) and scan again"
+    """What a scan that measured nothing ends by saying to do: the last words a technician
+    reads, after what the scan recorded (:data:`DISCONNECTED_ADVICE` is the whole of it)."""
+
 
 DISCONNECTED_ADVICE = (
     "check that its cable is plugged in at both ends and the instrument is switched on, then "
@@ -260,6 +264,10 @@ def damaged_frame(where: str, error: ProtocolError) -> ProtocolError:
 
 class CommandRefused(ProtocolError):
     """The instrument answered NAK (or an OBP error code) to a command."""
+
+    measure_again = "switch the instrument off and on, then scan again"
+    """What a scan that measured nothing ends by saying to do (:data:`REFUSED_ADVICE` is the
+    whole of it)."""
 
 
 REFUSED_ADVICE = (

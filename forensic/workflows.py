@@ -827,6 +827,7 @@ def _what_is_recorded(
     *,
     identify_command: str,
     stopped: bool = False,
+    measure_again: str | None = None,
 ) -> str:
     """What a stopped scan left in the store, and what it did not do, in words.
 
@@ -846,6 +847,10 @@ def _what_is_recorded(
     stopped : bool
         The scan was stopped (Ctrl-C, a signal), not failed: where it stopped before a
         spectrum was saved, it says to scan again (a failure says what to put right first).
+    measure_again : str, optional
+        What to do to measure the exhibit, said last when no spectrum was saved: a failure
+        whose remedy is a step at the instrument (reconnect it, restart it) says it again
+        here, after what the scan recorded, where the technician's eye lands.
     """
     last: dict[str, Mapping[str, Any]] = {}
     for table, row in records:
@@ -865,9 +870,8 @@ def _what_is_recorded(
         if "custody_events" in last:
             event = last["custody_events"]
             done.append(f"its receipt by {event['received_by']} (record #{event['seq']})")
-        spectrum = kept or f"no spectrum of {exhibit} was saved" + (
-            ": scan again to measure it" if stopped else ""
-        )
+        again = "scan again to measure it" if stopped else measure_again
+        spectrum = kept or f"no spectrum of {exhibit} was saved" + (f": {again}" if again else "")
         if not done:
             return f"nothing was recorded; {spectrum}"
         return f"recorded {', '.join(done)}; {spectrum}"
@@ -907,9 +911,10 @@ def _say_what_is_recorded(
     report_command: str | None = None,
 ) -> None:
     """Add to the message of the error that ended a scan what the store holds of the scan
-    (:func:`_what_is_recorded`), where a spectrum it did not take is kept, and the commands
-    left to run (the report's, ``report_command``, when one was asked for), keeping the
-    error's type and exit code."""
+    (:func:`_what_is_recorded`), where a spectrum it did not take is kept, what to do to
+    measure it when none was saved (the error's ``measure_again``: reconnect the instrument,
+    restart it), and the commands left to run (the report's, ``report_command``, when one
+    was asked for), keeping the error's type and exit code."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     try:
         records = db.appended_since(start)
@@ -922,6 +927,7 @@ def _say_what_is_recorded(
             identify_command=_identify_command(
                 db, case_number, item_number, library=library, operator=operator
             ),
+            measure_again=getattr(exc, "measure_again", None),
         )
     except ForensicError as error:
         recorded = _unreadable(error, db, case_number, item_number, kept)

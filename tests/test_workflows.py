@@ -31,7 +31,7 @@ from custody_helpers import OPERATOR, identification_dict
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
-from drivers.errors import InstrumentDisconnected, NotSupported
+from drivers.errors import CommandRefused, InstrumentDisconnected, NotSupported
 from drivers.folder import FolderInstrument
 from drivers.urls import open_instrument
 from forensic import files as forensic_files
@@ -692,13 +692,29 @@ def test_a_cable_pulled_mid_scan_says_what_the_scan_recorded(tmp_path):
         _run(tmp_path, open_instrument=None, instrument_url=url)
     message = str(failed.value)
     assert message.startswith("sim:ocean-rs232 (simulator on /dev/") and "disconnected" in message
+    # it ends with what to do (it said what the scan recorded, then nothing to do)
     assert message.endswith(
         f"; recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt "
-        f"by {OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved"
+        f"by {OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved: "
+        "reconnect the instrument (cable in at both ends, switched on) and scan again"
     )
     assert failed.value.exit_code == 3  # still the instrument's failure
     with Store(tmp_path / "s") as store:
         assert store.measurements("C-1") == [] and verify_store(store).ok
+
+
+def test_a_scan_the_instrument_refuses_ends_with_what_to_do(tmp_path):
+    # "the spectrometer refused S (NAK)", then what was recorded, and no step to take
+    url = "sim:ocean-rs232?sample=cocaine&fault=nak&realtime=0&seed=1"
+    with pytest.raises(CommandRefused) as refused:
+        _run(tmp_path, open_instrument=None, instrument_url=url)
+    message = str(refused.value)
+    assert "the instrument refused the scan (command S), answering NAK; switch the" in message
+    assert message.endswith(
+        f"its receipt by {OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was "
+        "saved: switch the instrument off and on, then scan again"
+    )
+    assert refused.value.exit_code == 3
 
 
 def test_a_result_that_cannot_be_recorded_leaves_the_saved_spectrum_to_identify(
