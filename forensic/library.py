@@ -195,7 +195,8 @@ class Library:
         its manifest row lets it pass, with each reason,
         :func:`forensic.manifest.waivers_text`; only in entries that have some), ``stated``
         (what the chemist stated over the file at import, :data:`STATED_KEY`; only where
-        stated)...
+        stated), ``inchikey`` (the substance's standard InChIKey; only where its manifest row
+        gives one)...
     blocks : dict of str to ModalityBlock
         One block per modality present.
     skipped : list of (str, str)
@@ -1383,6 +1384,9 @@ def _entry(
     waivers = str(meta.get("waivers") or "")  # a folder's in one spelling (waivers_text)
     if waivers:  # part of what was approved; only where given, so other versions stay
         entry["waivers"] = waivers
+    inchikey = str(meta.get("inchikey") or "").strip()
+    if inchikey:  # the identity of a substance without a CAS number: only where given
+        entry["inchikey"] = inchikey
     stated = str(meta.get(STATED_KEY) or "")  # library import --y-unit/--laser-nm: approved too
     if stated:
         entry["stated"] = stated

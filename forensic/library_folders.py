@@ -60,6 +60,7 @@ _ENTRY_KEYS = (
     "name",
     "synonyms",
     "cas",
+    "inchikey",
     "class",
     "legal_control",
     "salt_form",

@@ -34,6 +34,7 @@ import csv
 import difflib
 import io
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -47,8 +48,10 @@ __all__ = [
     "REQUIRED_FIELDS",
     "STATED_COLUMNS",
     "WAIVER_SEPARATOR",
+    "WRITTEN_WHEN_FILLED",
     "ManifestRow",
     "ManifestRows",
+    "inchikey_problem",
     "is_manifest",
     "read_manifest",
     "refuse_unknown_columns",
@@ -63,6 +66,7 @@ MANIFEST_COLUMNS = [
     "name",
     "synonyms",
     "cas",
+    "inchikey",
     "class",
     "legal_control",
     "salt_form",
@@ -75,6 +79,10 @@ MANIFEST_COLUMNS = [
     "waivers",
 ]
 """The columns of a library manifest, in order (``file`` relative to the manifest).
+
+``inchikey`` holds the substance's standard InChIKey (:func:`inchikey_problem`): with it, a
+substance that has no CAS number yet (a new psychoactive substance) is identified without
+one; one of ``cas`` and ``inchikey`` is required (:func:`forensic.curation.validate_library`).
 
 ``waivers`` holds the quality gates a reference is let pass, each with the reason it was
 allowed (``axis: mineral reference, the instrument's range``; several separated by ``;``):
@@ -91,8 +99,14 @@ records the statement), so a library folder's ``manifest.csv`` has no such colum
 IMPORT_COLUMNS = (*MANIFEST_COLUMNS, *STATED_COLUMNS)
 """The columns of an import's manifest: :data:`MANIFEST_COLUMNS` and :data:`STATED_COLUMNS`."""
 
-OPTIONAL_FIELDS = ("synonyms", "legal_control", "salt_form", "waivers")
-"""Manifest fields a reference may leave empty."""
+OPTIONAL_FIELDS = ("synonyms", "inchikey", "legal_control", "salt_form", "waivers")
+"""Manifest fields a reference may leave empty (``cas`` may be left empty too where
+``inchikey`` is given: :func:`forensic.curation.validate_library` checks one of them)."""
+
+WRITTEN_WHEN_FILLED = ("inchikey",)
+"""Manifest columns written back (:func:`forensic.curation.format_manifest`) only when a row
+fills one: a column added after manifests were written without it (the shipped library's),
+so that writing such a manifest back leaves its header, and its files' digest, as they were."""
 
 REQUIRED_FIELDS = tuple(c for c in MANIFEST_COLUMNS if c not in OPTIONAL_FIELDS)
 """Manifest fields every reference must fill: every column but :data:`OPTIONAL_FIELDS`."""
@@ -103,6 +117,44 @@ MANIFEST_NEEDS = ("file", "name")
 
 WAIVER_SEPARATOR = ";"
 """What separates two waivers in a manifest's ``waivers`` cell (a reason cannot hold it)."""
+
+
+_INCHIKEY = re.compile(r"[A-Z]{14}-[A-Z]{10}-[A-Z]")
+
+
+def inchikey_problem(key: str) -> str | None:
+    """What is wrong with the form of a standard InChIKey, or None when it has that form.
+
+    A standard InChIKey (IUPAC) is 27 characters: 14 upper-case letters (the hash of the
+    skeleton), a hyphen, 10 upper-case letters (the hash of stereochemistry and isotopes,
+    the 9th ``S`` for a standard key, the 10th the version, ``A``), a hyphen, and one
+    upper-case letter (protonation, ``N`` for neutral): ``RZVAJINKPMORJF-UHFFFAOYSA-N``
+    (paracetamol). Only the form is checked: the key is a hash, with no check digit, so a
+    typing slip of one letter in its body cannot be told here.
+
+    Parameters
+    ----------
+    key : str
+        The key as written; white space around it is ignored.
+
+    Returns
+    -------
+    str or None
+        None for a key of that form; else what is wrong, with the key and the form
+        expected (a key in lower case is named as such, since InChIKeys are upper case).
+    """
+    text = str(key).strip()
+    if _INCHIKEY.fullmatch(text):
+        return None
+    form = (
+        "a standard InChIKey is 14 upper-case letters, a hyphen, 10, a hyphen and 1 "
+        "(RZVAJINKPMORJF-UHFFFAOYSA-N)"
+    )
+    if _INCHIKEY.fullmatch(text.upper()):
+        return f"InChIKey {text!r} is in lower case: {form}; write {text.upper()}"
+    if text.upper().startswith("INCHIKEY="):
+        return f"InChIKey {text!r} starts with 'InChIKey=': give the key alone ({form})"
+    return f"InChIKey {text!r} is not one: {form}"
 
 
 def split_waivers(cell: str | None) -> list[tuple[str, str]]:

@@ -57,7 +57,8 @@ def test_manifest_round_trip_and_order(tmp_path):
     ]
     path = curation.write_manifest(tmp_path / "manifest.csv", rows)
     text = path.read_text()
-    assert text.splitlines()[0] == ",".join(curation.MANIFEST_COLUMNS)
+    unfilled = [c for c in curation.MANIFEST_COLUMNS if c != "inchikey"]  # no row gives one
+    assert text.splitlines()[0] == ",".join(unfilled)
     back = curation.read_manifest(path)
     assert [r["id"] for r in back] == ["a-ir", "b-raman"]  # modality, name, id
     assert back[0]["cas"] == ""
@@ -250,7 +251,8 @@ def test_model_library_tool_writes_the_manifest_as_the_curation_does(tmp_path):
     rows.header_comments = ("# the shipped library",)
     curation.write_manifest(library / "manifest.csv", rows)
     written = tool.build(library)["manifest.csv"].decode("utf-8")
-    assert written.splitlines()[1] == ",".join([*curation.MANIFEST_COLUMNS, "lab_code"])
+    columns = [c for c in curation.MANIFEST_COLUMNS if c != "inchikey"]  # none fills it
+    assert written.splitlines()[1] == ",".join([*columns, "lab_code"])
     assert written.count("QA-7") == 1
     assert written.splitlines()[0] == "# the shipped library"
     (noted,) = [i for i, line in enumerate(written.splitlines()) if line.startswith("# band")]
@@ -1671,9 +1673,9 @@ def _add_lab_columns(manifest: Path) -> list[dict[str, str]]:
     """Give every row of ``manifest`` two columns of the lab's own, as a spreadsheet would."""
     with open(manifest, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    fields = [*rows[0], "lab_notes", "inchikey"]
+    fields = [*rows[0], "lab_notes", "smiles"]
     for row in rows:
-        row["lab_notes"], row["inchikey"] = f"checked {row['id']}", "XYZ"
+        row["lab_notes"], row["smiles"] = f"checked {row['id']}", "XYZ"
     with open(manifest, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
@@ -1689,11 +1691,12 @@ def test_an_import_keeps_the_lab_s_own_manifest_columns(small_library, tmp_path)
     with open(small_library / "manifest.csv", newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         after = {row["id"]: row for row in reader}
-    assert reader.fieldnames == [*curation.MANIFEST_COLUMNS, "lab_notes", "inchikey"]
+    columns = [c for c in curation.MANIFEST_COLUMNS if c != "inchikey"]  # none fills it
+    assert reader.fieldnames == [*columns, "lab_notes", "smiles"]
     for row in before:
         assert after[row["id"]]["lab_notes"] == f"checked {row['id']}"
-        assert after[row["id"]]["inchikey"] == "XYZ"
-    assert after["novel-raman"]["lab_notes"] == after["novel-raman"]["inchikey"] == ""
+        assert after[row["id"]]["smiles"] == "XYZ"
+    assert after["novel-raman"]["lab_notes"] == after["novel-raman"]["smiles"] == ""
 
 
 def test_the_lab_s_own_columns_leave_the_shipped_library_s_version_as_it_is(tmp_path):

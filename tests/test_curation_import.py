@@ -379,16 +379,22 @@ def test_a_cas_number_that_fails_its_check_digit_is_refused_at_import(library, t
     path = _measured(tmp_path / "x.jdx")
     before = (library / "manifest.csv").read_bytes()
     with pytest.raises(
-        LibraryError, match=r"--cas 1246816-62-0: fails its check digit .*nothing was written"
+        LibraryError,
+        match=r"--cas: CAS number '1246816-62-0' fails its check digit: a number "
+        r"1246816-62-\.\.\. ends in 5, not 0 .*nothing was written",
     ):
         curation.import_spectra([path], library, name="3-MMC", cas="1246816-62-0")
     (tmp_path / "m.csv").write_text("file,name,cas\nx.jdx,3-MMC,1246816-62-0\n")
     with pytest.raises(
-        LibraryError, match=r"x.jdx \(m.csv line 2\): CAS 1246816-62-0 \(stated\): fails its"
+        LibraryError,
+        match=r"x.jdx \(m.csv line 2\): CAS number '1246816-62-0' fails its check digit: .*"
+        r"\(stated\)",
     ):
         curation.import_spectra([], library, manifest=tmp_path / "m.csv")
     write_spectrum(read_spectrum(path).with_metadata(cas="50-36-3"), tmp_path / "y.jdx")
-    with pytest.raises(LibraryError, match=r"y.jdx: CAS 50-36-3 \(the file's\): fails its"):
+    with pytest.raises(
+        LibraryError, match=r"y.jdx: CAS number '50-36-3' fails its .*\(the file's\)"
+    ):
         curation.import_spectra([tmp_path / "y.jdx"], library, name="Novel")
     assert (library / "manifest.csv").read_bytes() == before
     done = curation.import_spectra([path], library, name="3-MMC", cas="1246816-62-5")

@@ -50,6 +50,7 @@ from forensic.curation.importing import (
 from forensic.curation.manifest import (
     cas_is_valid,
     cas_key,
+    cas_problem,
     comment_line,
     id_problem,
     read_manifest,
@@ -429,12 +430,8 @@ def rename_references(
                 f"not renamed: {new_id} is the id of {other['name']} ({other.get('modality')}, "
                 f"{other['file']}); give another id; nothing was changed"
             )
-    if cas is not None and not cas_is_valid(cas):
-        raise LibraryError(
-            f"not renamed: --cas {cas} fails its check digit (a CAS Registry Number is 2 to 7 "
-            "digits, 2 digits and the check digit, joined by hyphens: 58-08-2); nothing was "
-            "changed"
-        )
+    if cas is not None and (problem := cas_problem(cas)):
+        raise LibraryError(f"not renamed: --cas: {problem}; nothing was changed")
     renaming = [by_id[i] for i in wanted]
     others = [r for r in rows if r["id"] not in wanted]
     where = f"--name {label!r}"

@@ -33,6 +33,7 @@ from forensic.curation.manifest import (
     MANIFEST_COLUMNS,
     cas_is_valid,
     cas_key,
+    cas_problem,
     id_problem,
     read_manifest,
     write_manifest,
@@ -47,6 +48,7 @@ from forensic.manifest import (
     IMPORT_COLUMNS,
     ManifestRow,
     ManifestRows,
+    inchikey_problem,
     is_manifest,
     refuse_unknown_columns,
 )
@@ -341,12 +343,6 @@ def _default_source(spectrum: Spectrum, path: Path) -> str:
     return "; ".join(parts)
 
 
-_CAS_INVALID = (
-    "fails its check digit (a CAS Registry Number is 2 to 7 digits, 2 digits and the check "
-    "digit, joined by hyphens: 58-08-2)"
-)
-
-
 def _names_of(row: Mapping[str, str]) -> list[str]:
     """A row's name and synonyms (``;``-separated), stripped, the empty ones left out."""
     names = [row.get("name", ""), *row.get("synonyms", "").split(";")]
@@ -590,10 +586,11 @@ def import_spectra(
     """
     if entry_id is not None and (problem := id_problem(entry_id)):
         raise LibraryError(f"not imported: --{problem}; nothing was written")
-    if cas is not None and not cas_is_valid(cas):
+    if cas is not None and (problem := cas_problem(cas)):
         raise LibraryError(
-            f"not imported: --cas {cas}: {_CAS_INVALID}; state it correctly, or leave it out "
-            "while the substance has none; nothing was written"
+            f"not imported: --cas: {problem}; state it correctly, or leave it out while the "
+            "substance has none (give its InChIKey in a manifest's inchikey column); nothing "
+            "was written"
         )
     if laser_nm is not None and _laser_value(laser_nm) is None:
         raise LibraryError(
@@ -908,9 +905,11 @@ def import_spectra(
                     else f"the library's {label}"
                 )
                 refusals.append(
-                    f"{said_where}: CAS {row['cas']} ({whose}): {_CAS_INVALID}; state the right "
-                    "one (--cas, or the cas column), or leave it out while the substance has none"
+                    f"{said_where}: {cas_problem(row['cas'])} ({whose}); state the right one "
+                    "(--cas, or the cas column), or leave it out while the substance has none"
                 )
+            if row["inchikey"] and (problem := inchikey_problem(row["inchikey"])):
+                refusals.append(f"{said_where}: {problem}; correct the inchikey column")
             before = set(_names_of(canonical)) if canonical is not None else set()
             new_names = [n for n in _names_of(row) if n not in before]
             refusals += _name_refusals(new_names, known, said_where, mixed_scripts=mixed_scripts)

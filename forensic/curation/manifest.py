@@ -23,6 +23,7 @@ from forensic.manifest import (  # the columns and the one reader live below the
     MANIFEST_COLUMNS,
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
+    WRITTEN_WHEN_FILLED,
     read_manifest,
 )
 
@@ -31,8 +32,10 @@ __all__ = [
     "MANIFEST_COLUMNS",
     "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
+    "cas_check_digit",
     "cas_is_valid",
     "cas_key",
+    "cas_problem",
     "comment_line",
     "format_manifest",
     "id_problem",
@@ -71,8 +74,10 @@ def format_manifest(
     str
         The CSV: :data:`MANIFEST_COLUMNS`, then the lab's own columns (notes, internal codes)
         in the order the rows first hold them, so that rewriting a manifest keeps them; a
-        row without one has an empty cell. Without such columns, the header is exactly
-        :data:`MANIFEST_COLUMNS`, as the shipped library's is.
+        row without one has an empty cell. A column of
+        :data:`~forensic.manifest.WRITTEN_WHEN_FILLED` (``inchikey``) that no row fills is
+        left out, so that the shipped library's manifest, written before it, is written
+        back as it is.
     """
     if header_comments is None:
         header_comments = getattr(rows, "header_comments", ())
@@ -80,7 +85,8 @@ def format_manifest(
         closing_comments = getattr(rows, "closing_comments", ())
     rows = list(rows)
     extra = list(dict.fromkeys(k for row in rows for k in row if k and k not in MANIFEST_COLUMNS))
-    columns = MANIFEST_COLUMNS + extra
+    unfilled = {c for c in WRITTEN_WHEN_FILLED if not any(row.get(c) for row in rows)}
+    columns = [c for c in MANIFEST_COLUMNS if c not in unfilled] + extra
     buffer = io.StringIO()
     buffer.writelines(f"{line}\n" for line in header_comments)
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
@@ -166,12 +172,61 @@ def cas_is_valid(cas: str) -> bool:
         other digits, each times its place counted from the right (1, 2, ...), modulo 10.
         False otherwise (another form, such as ``58082``, is never valid here).
     """
-    match = re.fullmatch(r"(\d{2,7})-(\d{2})-(\d)", cas.strip())
+    expected = cas_check_digit(cas)
+    return expected is not None and int(cas.strip()[-1]) == expected
+
+
+def cas_check_digit(cas: str) -> int | None:
+    """The check digit a CAS Registry Number of this form should end with.
+
+    Parameters
+    ----------
+    cas : str
+        The number as written (``1246816-62-0``): 2 to 7 digits, 2 digits and a digit,
+        joined by hyphens; white space around it is ignored.
+
+    Returns
+    -------
+    int or None
+        The sum of the digits before the last, each times its place counted from the right
+        (1, 2, ...), modulo 10; None when ``cas`` does not have that form.
+    """
+    match = re.fullmatch(r"(\d{2,7})-(\d{2})-(\d)", str(cas).strip())
     if not match:
-        return False
+        return None
     digits = (match.group(1) + match.group(2))[::-1]
-    total = sum((i + 1) * int(d) for i, d in enumerate(digits))
-    return total % 10 == int(match.group(3))
+    return sum((i + 1) * int(d) for i, d in enumerate(digits)) % 10
+
+
+def cas_problem(cas: str) -> str | None:
+    """What is wrong with a CAS Registry Number, or None when it is valid
+    (:func:`cas_is_valid`).
+
+    Parameters
+    ----------
+    cas : str
+        The number as written.
+
+    Returns
+    -------
+    str or None
+        ``CAS number '1246816-62-0' fails its check digit: a number 1246816-62-... ends
+        in 4, not 0 (a digit mistyped or two swapped)``, naming the check digit the other
+        digits give; or, for another form, the form expected (``58-08-2``).
+    """
+    text = str(cas).strip()
+    expected = cas_check_digit(text)
+    if expected is None:
+        return (
+            f"CAS number {text!r} is not one: a CAS Registry Number is 2 to 7 digits, 2 "
+            "digits and the check digit, joined by hyphens (58-08-2)"
+        )
+    if int(text[-1]) == expected:
+        return None
+    return (
+        f"CAS number {text!r} fails its check digit: a number {text[:-1]}... ends in "
+        f"{expected}, not {text[-1]} (a digit mistyped or two swapped; check it at its source)"
+    )
 
 
 def cas_key(cas: str) -> str:

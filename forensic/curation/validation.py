@@ -6,7 +6,8 @@ Each gate has its threshold as a named constant:
 ``signal-to-noise``         band height above the background over a robust noise estimate
                             from first differences
 ``saturation``              flat tops at the maximum, values at a detector ceiling (2^n - 1)
-``axis``                    range covers the modality's fingerprint region; sampling step
+``axis``                    range covers the modality's fingerprint region (an inorganic
+                            substance's own, :data:`INORGANIC_AXIS_RULES`); sampling step
 ``spikes``                  Raman: the spikes identification's pipeline replaces
                             (:func:`forensic.quality.find_spikes`), failing at 2 % of the
                             signal (an FTIR sees none; its coarse sampling draws sharp
@@ -18,7 +19,8 @@ Each gate has its threshold as a named constant:
                             (:func:`forensic.quality.diagnose_unit_label`)
 ``atmosphere``              IR: no atmospheric CO2 doublet near 2349 cm-1 of 5 % of the range
                             or more (a background measured with other air in the beam)
-``metadata``                required manifest fields, CAS check digit, file/modality/id agree;
+``metadata``                required manifest fields, a CAS number (check digit checked) or a
+                            standard InChIKey (its form checked), file/modality/id agree;
                             a name or CAS number the file states contradicts the manifest row;
                             values edited after import (:mod:`forensic.curation.digest`)
 ``duplicates``              two entries with the same spectrum
@@ -36,6 +38,7 @@ import datetime as _dt
 import functools
 import hashlib
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,12 +48,18 @@ import numpy as np
 
 from forensic.commands import PLACEHOLDER, command
 from forensic.curation.digest import DATA_DIGEST_KEY, digest_problem
-from forensic.curation.manifest import REQUIRED_FIELDS, cas_is_valid, cas_key, id_problem
+from forensic.curation.manifest import (
+    REQUIRED_FIELDS,
+    cas_is_valid,
+    cas_key,
+    cas_problem,
+    id_problem,
+)
 from forensic.curation.source import LibrarySource, open_library
 from forensic.errors import ForensicError, LibraryError
 from forensic.io import is_spectrum_file, read_spectrum
 from forensic.library import Library, substance_key
-from forensic.manifest import split_waivers
+from forensic.manifest import inchikey_problem, split_waivers
 from forensic.naming import lookalike_note, lookalike_notes, mixed_words, printed_key
 from forensic.processing import default_pipeline
 from forensic.quality import (
@@ -140,6 +149,50 @@ AXIS_RULES = {
 }
 """Axis requirements per modality: the fingerprint region must be measured in full, at a step
 fine enough for bands of 5-10 cm⁻¹ (Raman) and ~10-20 cm⁻¹ (ATR-IR)."""
+
+INORGANIC_AXIS_RULES = {
+    "raman": AxisRule(cover=(250.0, 1200.0), max_step=4.0),
+    "ir": AxisRule(cover=(600.0, 1500.0), max_step=8.0),
+}
+"""Axis requirements of an inorganic reference (:func:`axis_rule`): a cutting agent or diluent
+such as a carbonate, bicarbonate, sulfate, borate or a mineral. Its bands lie lower than an
+organic compound's, and it has few above 1200 (Raman) or 1500 cm⁻¹ (IR): in Raman, the
+anion's stretch (carbonate 1086, bicarbonate 1046, nitrate 1050, sulfate 1008, phosphate 960
+cm⁻¹), its bends (calcite 712, sulfate 415-490, quartz 464 cm⁻¹) and the lattice modes down to
+about 250 cm⁻¹ (calcite 281), where a handheld Raman's range starts; in IR, the anion's
+stretch (carbonate 1420-1450, nitrate 1380, sulfate 1100 cm⁻¹) and bends down to 600 cm⁻¹
+(carbonate 875 and 712, sulfate 610 cm⁻¹), what a diamond ATR still measures. So an
+inorganic reference must cover that region instead of the organic fingerprint region: a
+mineral reference measured from 113 to 1290 cm⁻¹ (RRUFF quartz) passes, as it identifies,
+and one that stops at 1000 cm⁻¹ (no carbonate stretch) or starts at 400 cm⁻¹ (no lattice
+mode) does not."""
+
+INORGANIC_FORMS = ("inorganic", "element", "mineral")
+"""How a manifest's ``salt_form`` says a substance is inorganic (its first word, any case):
+``inorganic salt (calcite)``, ``inorganic acid``, ``element (crystalline)``, ``mineral``."""
+
+
+def axis_rule(modality: str, salt_form: str | None = "") -> AxisRule:
+    """The axis requirement of a reference: :data:`INORGANIC_AXIS_RULES` for an inorganic
+    substance, else :data:`AXIS_RULES`.
+
+    Parameters
+    ----------
+    modality : {"raman", "ir"}
+        The reference's modality.
+    salt_form : str, optional
+        Its manifest's ``salt_form``: inorganic when its first word is one of
+        :data:`INORGANIC_FORMS` (the chemist states the substance's form there; its
+        ``class``, such as ``cutting agent``, holds organic and inorganic substances alike).
+
+    Returns
+    -------
+    AxisRule
+    """
+    words = str(salt_form or "").lower().split()
+    if words and words[0].strip(",;:()") in INORGANIC_FORMS:
+        return INORGANIC_AXIS_RULES[modality]
+    return AXIS_RULES[modality]
 
 
 @dataclass
@@ -266,12 +319,14 @@ GATES = {
     "saturation": "no clipped (flat) tops, no counts at a detector ceiling",
     "axis": "covers the fingerprint region ("
     + ", ".join(f"{m} {r.cover[0]:g}-{r.cover[1]:g} cm-1" for m, r in AXIS_RULES.items())
+    + "; inorganic: "
+    + ", ".join(f"{m} {r.cover[0]:g}-{r.cover[1]:g}" for m, r in INORGANIC_AXIS_RULES.items())
     + "), step fine enough",
     "spikes": f"Raman: no cosmic-ray spike of {SPIKE_MIN_FRACTION:.0%} of the signal or more",
     "units": "intensity unit and axis plausible for the modality",
     "atmosphere": "IR: no atmospheric CO2 doublet (a stale background)",
-    "metadata": "required manifest fields, CAS check digit, files agree (name, CAS, ...), "
-    "values as imported",
+    "metadata": "required manifest fields, CAS number (check digit) or InChIKey, files agree "
+    "(name, CAS, ...), values as imported",
     "duplicates": "no two entries with the same spectrum",
     "near-duplicates": f"different names never alike above cosine {NEAR_DUPLICATE_COSINE}",
     "self-identification": "each reference with noise added identifies as itself",
@@ -302,14 +357,16 @@ WAIVABLE = (
 """What a reference's manifest row may waive (its ``waivers`` column, ``gate: reason``): the
 gates that judge a spectrum's quality against a rule a real reference may not meet (a
 mineral measured over its instrument's range, a real band as narrow as a cosmic ray, two
-enantiomers' identical spectra), and ``cas``: a substance without a CAS number yet (a new
-psychoactive substance), the manifest having no other identifier column. A waived finding
+enantiomers' identical spectra), and ``cas``: a substance with neither a CAS number nor a
+standard InChIKey (an InChIKey is the way to publish a new psychoactive substance that has
+no CAS number yet; the waiver stays for rows written before the ``inchikey`` column). A
+waived finding
 is printed with its reason and fails nothing. The ``metadata`` and ``duplicates`` gates are
 never waived: what they find are errors in the folder to correct."""
 
 _NEVER_WAIVED = {
     "metadata": "its findings are errors in the folder to correct (a reference without a "
-    "CAS number waives 'cas')",
+    "CAS number gives its InChIKey in the inchikey column)",
     "duplicates": "one spectrum in two entries is an error to correct: delete one",
 }
 
@@ -476,15 +533,63 @@ def _spike_params(library: Library | None) -> dict[str, Any]:
     return pipeline.params("remove_spikes") if "remove_spikes" in pipeline.names else {}
 
 
-def _spike_findings(spectrum: Spectrum, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+SPIKE_BAND_WIDTH_RATIO = 0.75
+"""A point the spike test finds is a real band, not a cosmic ray, when its width at half
+height is at least this share of the median width of the (up to) :data:`SPIKE_NEIGHBOUR_BANDS`
+bands nearest to it, and at least :data:`SPIKE_MIN_BAND_POINTS` points: a coarsely sampled
+spectrum draws every sharp band two or three points wide (HDPE's C-C stretches at 1063, 1130
+and 1296 cm-1 at a 3 cm-1 step), a cosmic ray is narrower than the spectrum's own bands."""
+
+SPIKE_NEIGHBOUR_BANDS = 3
+"""How many of the nearest bands a spike's width is compared with."""
+
+SPIKE_MIN_BAND_POINTS = 1.5
+"""Least width at half height (points) of a band: a one-pixel cosmic ray, about one point
+wide, is never taken for a band, however narrow the spectrum's bands."""
+
+_BAND_PROMINENCE = 0.05
+"""Least prominence, as a share of the signal, of a band the spike's width is compared with."""
+
+
+def _band_like(y: np.ndarray, points: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+    """Which of ``points`` (spikes found) are as wide at half height as the bands nearest to
+    them (:data:`SPIKE_BAND_WIDTH_RATIO`), the spikes ``exclude`` not counted as bands."""
+    from scipy.signal import find_peaks, peak_widths  # noqa: PLC0415  (only with spikes)
+
+    if points.size == 0:
+        return np.zeros(0, dtype=bool)
+    peaks, _ = find_peaks(y, prominence=_BAND_PROMINENCE * _signal(y))
+    near_spike = np.any(np.abs(peaks[:, None] - exclude[None, :]) <= 2, axis=1)
+    bands = peaks[~near_spike]
+    if bands.size == 0:
+        return np.zeros(points.size, dtype=bool)
+    band_widths = peak_widths(y, bands, rel_height=0.5)[0]
+    with warnings.catch_warnings():  # a spike's second pixel is no peak: width 0, a spike
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's PeakPropertyWarning
+        widths = peak_widths(y, points, rel_height=0.5)[0]
+    out = np.zeros(points.size, dtype=bool)
+    for k, (point, width) in enumerate(zip(points, widths, strict=True)):
+        nearest = np.argsort(np.abs(bands - point))[:SPIKE_NEIGHBOUR_BANDS]
+        typical = float(np.median(band_widths[nearest]))
+        out[k] = width >= SPIKE_MIN_BAND_POINTS and width >= SPIKE_BAND_WIDTH_RATIO * typical
+    return out
+
+
+def _spike_findings(
+    spectrum: Spectrum, params: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The positions (cm⁻¹) of the spikes identification's pipeline replaces in a Raman
     reference (:func:`forensic.quality.find_spikes` with the pipeline's own ``params``), split
-    into those that fail it (at least :data:`SPIKE_MIN_FRACTION` of its signal) and the rest."""
+    into those that fail it (at least :data:`SPIKE_MIN_FRACTION` of its signal, and narrower
+    than the bands near it), the rest, and those as large but as wide as the bands near them
+    (:data:`SPIKE_BAND_WIDTH_RATIO`): real bands, which pass with a note."""
     y = np.asarray(spectrum.intensity, dtype=float)
     found = find_spikes(y, **params)
     at = np.asarray(spectrum.wavenumber, dtype=float)[found.points]
     large = found.excess >= SPIKE_MIN_FRACTION * _signal(y)
-    return at[large], at[~large]
+    band = np.zeros(at.size, dtype=bool)
+    band[large] = _band_like(y, found.points[large], found.points)
+    return at[large & ~band], at[~large], at[band]
 
 
 def _positions(at: np.ndarray) -> str:
@@ -807,10 +912,26 @@ def validate_library(
 
 
 _NO_CAS = (
-    "empty cas (no CAS number): give it; for a substance that has none yet (a new "
-    "psychoactive substance), say so in the row's waivers column: "
-    "'cas: no CAS number assigned yet'"
+    "empty cas and inchikey (the substance is identified by neither): give its CAS number; "
+    "for a substance that has none yet (a new psychoactive substance), give its standard "
+    "InChIKey in the inchikey column (RZVAJINKPMORJF-UHFFFAOYSA-N)"
 )
+
+
+def _identifier_problems(cas: str, inchikey: str) -> list[tuple[str, bool]]:
+    """What is wrong with a reference's identifiers, each with whether a ``cas`` waiver may
+    let it pass: one of a CAS number and a standard InChIKey is required (a new psychoactive
+    substance is published with an InChIKey before CAS assigns it a number; a waiver ``cas:
+    ...`` still lets one without either pass, as before InChIKeys were kept), and each given
+    must have its form (a CAS number its check digit)."""
+    problems = []
+    if not cas and not inchikey:
+        problems.append((_NO_CAS, True))
+    if cas and (problem := cas_problem(cas)):
+        problems.append((problem, False))
+    if inchikey and (problem := inchikey_problem(inchikey)):
+        problems.append((problem, False))
+    return problems
 
 
 def _waiver_problems(cell: str | None) -> list[str]:
@@ -898,12 +1019,15 @@ def _metadata_gate_folder(
         missing = [c for c in REQUIRED_FIELDS if not row.get(c) and c != "cas"]
         if missing:
             gate.fail(where, f"manifest line {line}: empty {', '.join(missing)}")
-        if not row.get("cas"):
-            gate.fail(where, f"manifest line {line}: {_NO_CAS}", ids=[row["id"]], waivable_as="cas")
+        for problem, waivable in _identifier_problems(row.get("cas", ""), row.get("inchikey", "")):
+            gate.fail(
+                where,
+                f"manifest line {line}: {problem}",
+                ids=[row["id"]] if waivable else (),
+                waivable_as="cas" if waivable else None,
+            )
         for problem in _waiver_problems(row.get("waivers")):
             gate.fail(where, f"manifest line {line}: {problem}")
-        if row.get("cas") and not cas_is_valid(row["cas"]):
-            gate.fail(where, f"CAS number {row['cas']!r} fails its check digit (or format)")
         if row.get("provenance") and row["provenance"] not in PROVENANCES:
             gate.fail(where, f"provenance {row['provenance']!r}: expected one of {PROVENANCES}")
         if row.get("id"):
@@ -1127,18 +1251,51 @@ def _identity_conflicts(
         )
     file_cas = str(meta.get("cas") or "").strip()
     if file_cas and row.get("cas") and cas_key(file_cas) != cas_key(row["cas"]):
-        again = restate(cas=PLACEHOLDER)
-        problems.append(
-            f"{row['file']} gives CAS {file_cas}, the manifest row {row['cas']}: one is wrong; "
-            + (
-                f"import the file again stating the right one: {again} with the number in "
-                f"place of {PLACEHOLDER} ({file_cas}, the file's, or {row['cas']}, the row's)"
-                if again
-                else f"correct the row (manifest line {getattr(row, 'line', '?')}) if the "
-                f"file's is right; if the row's is, the {meta.get('provenance')} file is made "
-                "again from its source (an import takes only measured spectra)"
-            )
+        # a fix offers only a number that passes its check digit: one that fails is wrong
+        valid = [
+            (number, whose)
+            for number, whose in ((file_cas, "the file's"), (row["cas"], "the row's"))
+            if cas_is_valid(number)
+        ]
+        invalid = "; ".join(
+            f"{whose} {problem}"
+            for number, whose in ((file_cas, "the file's"), (row["cas"], "the row's"))
+            if (problem := cas_problem(number))
         )
+        said = f"{row['file']} gives CAS {file_cas}, the manifest row {row['cas']}: " + (
+            f"one is wrong; {invalid}; " if invalid else "one is wrong; "
+        )
+        if len(valid) == 1:
+            number, whose = valid[0]
+            again = restate(cas=number)
+            problems.append(
+                said
+                + (
+                    f"if {whose}, {number}, is right, import the file again stating it: {again}"
+                    if again
+                    else f"if {whose}, {number}, is right, correct the row (manifest line "
+                    f"{getattr(row, 'line', '?')}) or make the {meta.get('provenance')} file "
+                    "again from its source"
+                )
+            )
+        else:
+            again = restate(cas=PLACEHOLDER)
+            choice = (
+                f"({file_cas}, the file's, or {row['cas']}, the row's)"
+                if valid
+                else "(neither of these: find the substance's number at its source)"
+            )
+            problems.append(
+                said
+                + (
+                    f"import the file again stating the right one: {again} with the number in "
+                    f"place of {PLACEHOLDER} {choice}"
+                    if again
+                    else f"correct the row (manifest line {getattr(row, 'line', '?')}) if the "
+                    f"file's is right; if the row's is, the {meta.get('provenance')} file is "
+                    "made again from its source (an import takes only measured spectra)"
+                )
+            )
     file_provenance = str(meta.get("provenance") or "").strip()
     row_provenance = str(row.get("provenance") or "").strip()
     # the case is no provenance: "Measured" written by hand is measured
@@ -1164,12 +1321,16 @@ def _metadata_gate_compiled(library: Library, gate: GateResult) -> None:
         ]
         if missing:
             gate.fail(where, f"empty {', '.join(missing)}")
-        if not entry.get("cas"):
-            gate.fail(where, _NO_CAS, ids=[entry.get("entry_id", "")], waivable_as="cas")
+        identifiers = str(entry.get("cas") or ""), str(entry.get("inchikey") or "")
+        for problem, waivable in _identifier_problems(*identifiers):
+            gate.fail(
+                where,
+                problem,
+                ids=[entry.get("entry_id", "")] if waivable else (),
+                waivable_as="cas" if waivable else None,
+            )
         for problem in _waiver_problems(entry.get("waivers")):
             gate.fail(where, problem)
-        if entry.get("cas") and not cas_is_valid(str(entry["cas"])):
-            gate.fail(where, f"CAS number {entry['cas']!r} fails its check digit (or format)")
         if entry.get("provenance") and entry["provenance"] not in PROVENANCES:
             gate.fail(where, f"provenance {entry['provenance']!r}: expected one of {PROVENANCES}")
     _cas_conflicts([(_label(entry), entry) for entry in library.entries], gate)
@@ -1199,6 +1360,7 @@ def _raw_gates(
 ) -> None:
     spike_params = _spike_params(library)
     small_spikes: list[str] = []
+    band_spikes: list[str] = []  # as wide as the bands near them: bands, not failed
     labels: list[str] = []  # values that look like the other IR unit: warned of, not failed
     for row, s in spectra:
         since = {name: len(gate.findings) for name, gate in gates.items()}
@@ -1233,7 +1395,8 @@ def _raw_gates(
                 gates["saturation"].fail(
                     where, f"counts at the detector ceiling {at[0]} (saturated detector)"
                 )
-        rule = AXIS_RULES[s.modality]
+        rule = axis_rule(s.modality, row.get("salt_form"))
+        region = "inorganic " if rule is INORGANIC_AXIS_RULES[s.modality] else ""
         step = float(np.median(np.diff(x)))
         if x[0] > rule.cover[0] or x[-1] < rule.cover[1]:
             gates["axis"].fail(
@@ -1241,8 +1404,16 @@ def _raw_gates(
                 # each end on its side of the region's (x[0] > start, x[-1] < end)
                 f"axis {format_beside(x[0], [rule.cover[0]], decimals=0, strict=True)}-"
                 f"{format_beside(x[-1], [rule.cover[1]], decimals=0)} cm-1 does not cover the "
-                f"{s.modality} fingerprint "
-                f"region {rule.cover[0]:g}-{rule.cover[1]:g} cm-1",
+                f"{s.modality} {region}fingerprint "
+                f"region {rule.cover[0]:g}-{rule.cover[1]:g} cm-1"
+                + (
+                    ""
+                    if region
+                    else " (an inorganic substance, stated in its salt_form column as "
+                    "'inorganic salt', 'element' or 'mineral', needs "
+                    f"{INORGANIC_AXIS_RULES[s.modality].cover[0]:g}-"
+                    f"{INORGANIC_AXIS_RULES[s.modality].cover[1]:g} cm-1)"
+                ),
             )
         if step > rule.max_step:
             gates["axis"].fail(
@@ -1255,7 +1426,9 @@ def _raw_gates(
         # the one-point test would call them spikes (ENFSI's cocaine at 730 cm-1); nor does
         # the IR pipeline remove spikes.
         if s.modality == "raman":
-            large, small = _spike_findings(s, spike_params)
+            large, small, bands = _spike_findings(s, spike_params)
+            if bands.size:
+                band_spikes.append(f"{where} ({', '.join(f'{v:.0f}' for v in bands[:5])} cm-1)")
             if large.size:
                 gates["spikes"].fail(
                     where,
@@ -1294,6 +1467,14 @@ def _raw_gates(
         said = (
             f"{len(small_spikes)} reference(s) with spikes below {SPIKE_MIN_FRACTION:.0%} of "
             f"their signal, which identification replaces too (not a failure): {shown}"
+        )
+        note = gates["spikes"].note
+        gates["spikes"].note = f"{note}; {said}" if note else said
+    if band_spikes:
+        said = (
+            f"{len(band_spikes)} reference(s) with sharp points as wide as the bands near them, "
+            "taken for real bands sampled coarsely, not cosmic rays (not a failure; "
+            f"identification's spike filter replaces them too): {'; '.join(band_spikes[:5])}"
         )
         note = gates["spikes"].note
         gates["spikes"].note = f"{note}; {said}" if note else said

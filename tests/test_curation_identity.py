@@ -1,0 +1,99 @@
+"""What identifies a reference's substance: its CAS number or, for a substance that has none
+yet, its standard InChIKey (the remainder of a lab chemist's audit, frictions 1, 5, 6, 11).
+"""
+
+from __future__ import annotations
+
+import pytest
+from library_helpers import make_library, synthetic_spectrum
+
+from forensic import curation
+from forensic.errors import LibraryError
+from forensic.io import write_spectrum
+from forensic.library import Library
+from forensic.manifest import inchikey_problem
+
+KEY = "RZVAJINKPMORJF-UHFFFAOYSA-N"  # paracetamol's standard InChIKey
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path / "lib", shipped=False)
+
+
+def _measured(path, index=0):
+    return write_spectrum(synthetic_spectrum(index, seed=40 + index).with_metadata(name=""), path)
+
+
+def _metadata(library):
+    report = curation.validate_library(library, self_identification=False)
+    (gate,) = [g for g in report.gates if g.name == "metadata"]
+    return gate.status, [f.message for f in gate.findings]
+
+
+def test_an_inchikey_is_checked_for_its_form():
+    assert inchikey_problem(KEY) is None
+    assert inchikey_problem(f"  {KEY} ") is None
+    assert "write RZVAJINKPMORJF-UHFFFAOYSA-N" in inchikey_problem(KEY.lower())
+    assert "starts with 'InChIKey='" in inchikey_problem(f"InChIKey={KEY}")
+    for wrong in ("RZVAJINKPMORJF-UHFFFAOYSA", "RZVAJINKPMORJ-UHFFFAOYSA-N", "58-08-2", ""):
+        assert "14 upper-case letters, a hyphen, 10" in inchikey_problem(wrong)
+
+
+def test_a_new_substance_without_a_cas_number_is_imported_and_passes_with_its_inchikey(
+    library, tmp_path
+):
+    _measured(tmp_path / "nps.jdx")
+    (tmp_path / "m.csv").write_text(
+        f"file,name,inchikey,class,licence\nnps.jdx,Novelone,{KEY},new psychoactive substance,MIT\n"
+    )
+    done = curation.import_spectra([], library, manifest=tmp_path / "m.csv")
+    assert (done.imported[0]["cas"], done.imported[0]["inchikey"]) == ("", KEY)
+    status, messages = _metadata(library)
+    assert status == "pass", messages
+    header = (library / "manifest.csv").read_text().splitlines()[0]
+    assert ",cas,inchikey,class," in header
+    compiled = Library.from_folder(library)
+    (entry,) = [e for e in compiled.entries if e["name"] == "Novelone"]
+    assert entry["inchikey"] == KEY
+    assert all("inchikey" not in e for e in compiled.entries if e["name"] != "Novelone")
+
+
+def test_one_of_cas_and_inchikey_is_required_and_each_must_have_its_form(library, tmp_path):
+    rows = curation.read_manifest(library / "manifest.csv")
+    rows[0]["cas"] = ""
+    rows[1]["cas"], rows[1]["inchikey"] = "", KEY.lower()
+    rows[2]["cas"] = "58-08-3"
+    curation.write_manifest(library / "manifest.csv", rows)
+    status, messages = _metadata(library)
+    assert status == "fail"
+    said = " | ".join(messages)
+    assert "line 2: empty cas and inchikey" in said and "give its standard InChIKey" in said
+    assert f"InChIKey '{KEY.lower()}' is in lower case" in said
+    assert "CAS number '58-08-3' fails its check digit: a number 58-08-... ends in 2, not 3" in said
+
+
+def test_an_inchikey_of_the_wrong_form_is_refused_at_import(library, tmp_path):
+    _measured(tmp_path / "nps.jdx")
+    before = (library / "manifest.csv").read_bytes()
+    (tmp_path / "m.csv").write_text("file,name,inchikey\nnps.jdx,Novelone,NOT-A-KEY\n")
+    with pytest.raises(LibraryError, match=r"nps.jdx \(m.csv line 2\): InChIKey 'NOT-A-KEY'"):
+        curation.import_spectra([], library, manifest=tmp_path / "m.csv")
+    assert (library / "manifest.csv").read_bytes() == before
+
+
+def test_validate_never_offers_a_cas_number_that_fails_its_check_digit(library, tmp_path):
+    # the file gives 1246816-62-5, the row (edited by hand) 1246816-62-0, a wrong check
+    # digit: the fix offered was "the file's or the row's", the invalid number among them
+    path = _measured(tmp_path / "nps.jdx")
+    done = curation.import_spectra([path], library, name="Novelone", cas="1246816-62-5")
+    rows = curation.read_manifest(library / "manifest.csv")
+    for row in rows:
+        if row["id"] == done.imported[0]["id"]:
+            row["cas"] = "1246816-62-0"
+    curation.write_manifest(library / "manifest.csv", rows)
+    _, messages = _metadata(library)
+    (said,) = [m for m in messages if "gives CAS 1246816-62-5" in m]
+    assert "the row's CAS number '1246816-62-0' fails its check digit" in said
+    assert "if the file's, 1246816-62-5, is right, import the file again" in said
+    assert "--cas 1246816-62-5" in said and "1246816-62-0, the row's" not in said
