@@ -914,7 +914,8 @@ def validate_library(
 _NO_CAS = (
     "empty cas and inchikey (the substance is identified by neither): give its CAS number; "
     "for a substance that has none yet (a new psychoactive substance), give its standard "
-    "InChIKey in the inchikey column (RZVAJINKPMORJF-UHFFFAOYSA-N)"
+    "InChIKey in the inchikey column (RZVAJINKPMORJF-UHFFFAOYSA-N); with neither known yet, "
+    "say so in the row's waivers column: 'cas: no CAS number assigned yet'"
 )
 
 
