@@ -597,3 +597,16 @@ def test_a_reference_listed_by_hand_is_said_to_move_where_the_printed_import_wri
     assert done.exit_code == 0, done.output
     assert not listed.exists() and (lib / "ir" / "calcite-ir.jdx").is_file()
     assert _findings(lib, "calcite-ir", "units") == []
+
+
+def test_import_and_publish_never_default_to_the_shipped_library(tmp_path):
+    # a forgotten --library (or FOLDER) edited the library installed with the toolkit
+    spectrum = tmp_path / "x.jdx"
+    spectrum.write_text("")
+    runner = CliRunner()
+    imported = runner.invoke(main, ["library", "import", str(spectrum), "--name", "X"])
+    assert imported.exit_code == 2 and "--library" in imported.output
+    published = runner.invoke(main, ["library", "publish", "--approved-by", "A. Chemist"])
+    assert published.exit_code == 2 and "FOLDER" in published.output
+    shown = runner.invoke(main, ["library", "publish", "--help"], terminal_width=200)
+    assert "FOLDER is required" in " ".join(shown.output.split())

@@ -320,30 +320,37 @@ def test_ids_of_names_in_other_scripts_are_ascii_stay_apart_and_never_invite_for
     # scripts spelt by their Latin look-alike or their Unicode name, and said so
     first = measured_paracetamol(tmp_path / "a.jdx")
     one = curation.import_spectra([first], small_library, name="Metkatinon ž", licence="MIT")
-    two = curation.import_spectra([first], small_library, name="Metkatinon š", licence="MIT")
+    # one instrument file is one reference: each name here is given a file of its own
+    other = [
+        write_spectrum(
+            read_spectrum(first).with_metadata(sample=f"vial {n}"), tmp_path / f"{n}.jdx"
+        )
+        for n in range(4)
+    ]
+    two = curation.import_spectra([other[0]], small_library, name="Metkatinon š", licence="MIT")
     assert (one.imported[0]["id"], two.imported[0]["id"]) == (
         "metkatinon-z-raman",
         "metkatinon-s-raman",
     )
-    lsd = curation.import_spectra([first], small_library, name="ЛСД", licence="MIT")
+    lsd = curation.import_spectra([other[1]], small_library, name="ЛСД", licence="MIT")
     assert lsd.imported[0]["id"] == "elcde-raman"  # Л EL, С prints like C, Д DE
     assert any("the id elcde-raman is made from the name 'ЛСД' in ASCII" in n for n in lsd.notes)
-    delta = curation.import_spectra([first], small_library, name="Δ9-THC", licence="MIT")
+    delta = curation.import_spectra([other[2]], small_library, name="Δ9-THC", licence="MIT")
     assert delta.imported[0]["id"] == "delta9-thc-raman"
     # an id given in another script is refused, naming the rule
     with pytest.raises(LibraryError, match=r"--id 'лсд-raman' is not allowed: .*ASCII letters"):
-        curation.import_spectra([first], small_library, name="ЛСД", entry_id="лсд-raman")
+        curation.import_spectra([other[3]], small_library, name="ЛСД", entry_id="лсд-raman")
     # an explicit id that holds another substance is refused without suggesting --force
     with pytest.raises(LibraryError, match=r"holds ЛСД, not Cocaine.*--id NEW-ID") as refused:
         curation.import_spectra(
-            [first], small_library, name="Cocaine", licence="MIT", entry_id="elcde-raman"
+            [other[3]], small_library, name="Cocaine", licence="MIT", entry_id="elcde-raman"
         )
     assert "--force" not in str(refused.value)
     # nor with --force: results would cite the id of ЛСД for cocaine
     before = (small_library / "manifest.csv").read_bytes()
     with pytest.raises(LibraryError, match=r"holds ЛСД, not Cocaine"):
         curation.import_spectra(
-            [first], small_library, name="Cocaine", entry_id="elcde-raman", force=True
+            [other[3]], small_library, name="Cocaine", entry_id="elcde-raman", force=True
         )
     assert (small_library / "manifest.csv").read_bytes() == before
 

@@ -97,3 +97,37 @@ def test_validate_never_offers_a_cas_number_that_fails_its_check_digit(library, 
     assert "the row's CAS number '1246816-62-0' fails its check digit" in said
     assert "if the file's, 1246816-62-5, is right, import the file again" in said
     assert "--cas 1246816-62-5" in said and "1246816-62-0, the row's" not in said
+
+
+def test_an_instrument_file_already_a_reference_is_refused_under_another_name(library, tmp_path):
+    # BWTEK_PST10_iR532.txt imported again as "Polystyrene film" passed silently
+    path = _measured(tmp_path / "instrument.jdx")
+    first = curation.import_spectra([path], library, name="Omegaine", licence="MIT")
+    entry = first.imported[0]["id"]
+    copy = tmp_path / "copy" / "renamed.jdx"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    before = (library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError) as refused:
+        curation.import_spectra([copy], library, name="Omegaine film")
+    said = str(refused.value)
+    assert f"its SHA-256 is that of the file reference {entry} (Omegaine" in said
+    assert f"forensic library rename {entry} --library" in said and "--name NEW-NAME" in said
+    assert f"--id {entry} --force" in said and "nothing was written" in said
+    assert (library / "manifest.csv").read_bytes() == before
+    again = curation.import_spectra([path], library, name="Omegaine", entry_id=entry, force=True)
+    assert [r["id"] for r in again.imported] == [entry]  # as itself: allowed
+
+
+def test_the_duplicates_gate_says_which_entry_to_drop_and_how(library, tmp_path):
+    rows = curation.read_manifest(library / "manifest.csv")
+    first = rows[0]
+    copy = {**first, "id": "copy-raman", "file": "raman/copy-raman.jdx", "name": "Copyine"}
+    copy["added_at"] = "2026-11-23"
+    (library / copy["file"]).write_bytes((library / first["file"]).read_bytes())
+    curation.write_manifest(library / "manifest.csv", [*rows, copy])
+    report = curation.validate_library(library, self_identification=False)
+    (finding,) = report.gate("duplicates").findings
+    assert "drop copy-raman (added 2026-11-23, after " + first["id"] in finding.message
+    assert "`forensic library remove copy-raman --library " in finding.message
+    assert f"--reason 'the same spectrum as {first['id']}'`" in finding.message

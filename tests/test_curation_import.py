@@ -227,7 +227,8 @@ def test_a_bare_name_does_not_take_over_a_salt_s_reference(salts, tmp_path):
         "Alphaine hydrochloride",
         "hydrochloride",
     )
-    base = curation.import_spectra([path], salts, name="Alphaine base", licence="MIT")
+    other = _measured(tmp_path / "base.jdx", 1)  # one instrument file is one reference
+    base = curation.import_spectra([other], salts, name="Alphaine base", licence="MIT")
     assert (base.imported[0]["name"], base.imported[0]["salt_form"]) == ("Alphaine base", "")
     assert base.imported[0]["legal_control"] == ""
 
@@ -282,7 +283,8 @@ def test_a_name_that_mixes_scripts_needs_confirming_and_its_id_is_ascii(library,
     assert done.imported[0]["id"] == "cocaine-x-raman"  # ASCII: an id is typed back from paper
     assert (library / "raman" / "cocaine-x-raman.jdx").is_file()
     # a Greek letter standing alone in a chemical name is no mix
-    greek = curation.import_spectra([path], library, name="α-Omegaine", licence="MIT")
+    other = _measured(tmp_path / "y.jdx", 1)  # one instrument file is one reference
+    greek = curation.import_spectra([other], library, name="α-Omegaine", licence="MIT")
     assert greek.imported[0]["id"] == "a-omegaine-raman"
 
 

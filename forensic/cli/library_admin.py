@@ -35,8 +35,9 @@ def _progress(message: str) -> None:
     "--library",
     "library_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Library folder to import into (default: the shipped library).",
+    required=True,
+    help="Library folder to import into (required: a forgotten option would edit the shipped "
+    "library installed with the toolkit; to edit that one, name its folder).",
 )
 @click.option(
     "--name",
@@ -172,7 +173,7 @@ def import_command(paths, library_dir, manifest, **options):
         f"{len(result.skipped)} skipped"
         + (" (listed above; the others are imported and kept)" if result.skipped else "")
         + "; next: "
-        + command("library", "validate", *([library_dir] if library_dir else []))
+        + command("library", "validate", library_dir)
     )
     if result.skipped:
         sys.exit(EXIT_SKIPPED)
@@ -627,7 +628,7 @@ def info_command(lib, as_json):
 
 @library.command("publish")
 @click.argument(
-    "folder", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True)
+    "folder", required=True, type=click.Path(path_type=Path, file_okay=False, exists=True)
 )
 @click.option(
     "--approved-by",
@@ -649,7 +650,11 @@ def info_command(lib, as_json):
 @click.option("--force", is_flag=True, help="Overwrite --out.")
 def publish_command(*, folder, approved_by, name, notes, out, force):
     """Validate, compile and publish FOLDER: a CHANGELOG.md entry with the approver, and
-    release.json signed with the approver's key (default FOLDER: the shipped library).
+    release.json signed with the approver's key.
+
+    FOLDER is required: the library folder to publish (a forgotten argument would publish
+    the shipped library installed with the toolkit, which its release approves; to publish
+    that folder, name it).
 
     Refused (exit 1) when a validation gate fails; the report says which.
     """

@@ -367,6 +367,31 @@ def _imported_from(
     return None
 
 
+def _imported_sources(
+    rows: Sequence[Mapping[str, str]], folder: Path
+) -> dict[str, Mapping[str, str]]:
+    """The SHA-256 of the file each measured reference of the library was imported from
+    (its ``imported_sha256``) -> its row: an instrument's file imported a second time, under
+    any name, is found by its bytes."""
+    out: dict[str, Mapping[str, str]] = {}
+    for row in rows:
+        if not row.get("file") or not is_measured(row.get("provenance")):
+            continue
+        try:
+            meta = read_spectrum(folder / row["file"]).metadata
+        except (ForensicError, OSError):  # validate says what is wrong with it
+            continue
+        digest = str(meta.get("imported_sha256") or "")
+        if digest:
+            out.setdefault(digest, row)
+    return out
+
+
+def _sha256_of(spectra: Sequence[Spectrum]) -> str:
+    """The SHA-256 of the file the spectra were read from (``source_sha256``), or ``""``."""
+    return str(spectra[0].metadata.get("source_sha256") or "") if spectra else ""
+
+
 def _canonical(
     name: str, rows: Sequence[Mapping[str, str]]
 ) -> tuple[Mapping[str, str] | None, list[str]]:
@@ -653,6 +678,7 @@ def import_spectra(
     told: set[Path] = set()  # files whose spectra are all references of one substance
     cas_conflicts: list[str] = []
     refusals: list[str] = []  # names and CAS numbers that cannot be recorded
+    sources_of: dict[str, Mapping[str, str]] | None = None  # read once, when needed
     for path, given, line in jobs:
         stated_unit = y_unit or given.get("y_unit") or None
         unit_option = "--y-unit" if y_unit else f"the y_unit column ({line})"
@@ -669,6 +695,32 @@ def import_spectra(
         own = listed.get(path.resolve())  # a reference of this library, imported again
         if own is None:  # or the file it was imported from, under its id
             own = _imported_from(path, entry_id or given.get("id"), rows, folder)
+        if own is None and sources_of is None:
+            sources_of = _imported_sources(rows, folder)
+        holder = None if own is not None else sources_of.get(_sha256_of(spectra))
+        if holder is not None:  # under its own name: replaced, or refused as measured below
+            label = (
+                name
+                or given.get("name")
+                or str(spectra[0].metadata.get("name") or "").strip()
+                or path.stem
+            )
+            canonical, _ = _canonical(label, rows)
+            same = canonical["name"] if canonical is not None else label
+            if substance_key(same) == substance_key(holder.get("name", "")):
+                holder = None
+        if holder is not None:  # the same instrument file, already another substance's
+            refusals.append(
+                f"{path}: its SHA-256 is that of the file reference {holder['id']} "
+                f"({holder['name']}, {holder['file']}) was imported from: the same spectrum "
+                f"would be a reference of {holder['name']} and of {label}; to name that "
+                "reference otherwise: "
+                + command("library", "rename", holder["id"], library=folder, name="NEW-NAME")
+                + "; to import it again as itself, give its id (--id "
+                + holder["id"]
+                + " --force)"
+            )
+            continue
         named = name or given.get("name")
         unnamed = None if named else unnamed_spectra(spectra, _import_names(path))
         if unnamed:

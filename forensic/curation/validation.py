@@ -852,7 +852,7 @@ def validate_library(
     spectra: list[tuple[dict[str, str], Spectrum]] = []
     if source.is_folder:
         _metadata_gate_folder(source, gates["metadata"], spectra)
-        _duplicates_raw(spectra, gates["duplicates"])
+        _duplicates_raw(spectra, gates["duplicates"], source.folder)
         if only is not None:
             wanted = set(only)
             unknown = wanted - {row["id"] for row in source.rows}
@@ -1481,16 +1481,33 @@ def _raw_gates(
         gates["spikes"].note = f"{note}; {said}" if note else said
 
 
-def _duplicates_raw(spectra: list[tuple[dict[str, str], Spectrum]], gate: GateResult) -> None:
+def _duplicates_raw(
+    spectra: list[tuple[dict[str, str], Spectrum]], gate: GateResult, folder: Path | None = None
+) -> None:
     seen: dict[str, dict[str, str]] = {}
     for row, s in spectra:
         gate.checked += 1
         digest = _content_digest(s)
         if digest in seen:
             other = seen[digest]
+            # the one added later is the copy: the earlier is what results have cited
+            drop, keep = (
+                (other, row)
+                if other.get("added_at", "") > row.get("added_at", "")
+                else (row, other)
+            )
             gate.fail(
                 f"{other['id']} ({other['name']}) and {row['id']} ({row['name']})",
-                "the same spectrum in two entries",
+                f"the same spectrum in two entries: keep one; drop {drop['id']} (added "
+                f"{drop.get('added_at') or 'on an unknown date'}, after {keep['id']}) unless "
+                "the other is the wrong one: "
+                + command(
+                    "library",
+                    "remove",
+                    drop["id"],
+                    library=folder or "DIR",
+                    reason=f"the same spectrum as {keep['id']}",
+                ),
             )
         else:
             seen[digest] = row
