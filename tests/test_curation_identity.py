@@ -131,3 +131,31 @@ def test_the_duplicates_gate_says_which_entry_to_drop_and_how(library, tmp_path)
     assert "drop copy-raman (added 2026-11-23, after " + first["id"] in finding.message
     assert "`forensic library remove copy-raman --library " in finding.message
     assert f"--reason 'the same spectrum as {first['id']}'`" in finding.message
+
+
+def test_synonyms_salt_form_and_legal_control_are_import_options(library, tmp_path):
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from forensic.cli import main  # noqa: PLC0415
+
+    path = _measured(tmp_path / "mmc.jdx")
+    done = CliRunner().invoke(
+        main,
+        [
+            "library", "import", str(path), "--library", str(library), "--name", "3-MMC",
+            "--cas", "1246816-62-5", "--synonyms", "3-methylmethcathinone; metaphedrone",
+            "--salt-form", "hydrochloride", "--legal-control", "UN 1971 Convention, Schedule II",
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    (row,) = [r for r in curation.read_manifest(library / "manifest.csv") if r["name"] == "3-MMC"]
+    assert row["synonyms"] == "3-methylmethcathinone;metaphedrone"
+    assert (row["salt_form"], row["legal_control"]) == (
+        "hydrochloride",
+        "UN 1971 Convention, Schedule II",
+    )
+    # a synonym is checked as a name is: one that prints like another substance's is refused
+    with pytest.raises(LibraryError, match="prints"):
+        curation.import_spectra(
+            [_measured(tmp_path / "y.jdx", 1)], library, name="Novelone", synonyms="3-ММС"
+        )

@@ -56,6 +56,25 @@ def _progress(message: str) -> None:
     "--class", "substance_class", default=None, callback=filled_in, help="Class, e.g. stimulant."
 )
 @click.option(
+    "--synonyms",
+    default=None,
+    callback=filled_in,
+    help="Other names of the substance, separated by ';' (street names, INN, salt-less name).",
+)
+@click.option(
+    "--salt-form",
+    default=None,
+    callback=filled_in,
+    help="Its form: hydrochloride, base, neutral compound, inorganic salt (an inorganic "
+    "substance's axis must cover its own region, see library validate).",
+)
+@click.option(
+    "--legal-control",
+    default=None,
+    callback=filled_in,
+    help="Its legal control, e.g. 'UN 1971 Convention, Schedule II'.",
+)
+@click.option(
     "--modality",
     type=click.Choice(["raman", "ir"]),
     default=None,

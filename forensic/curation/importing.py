@@ -471,6 +471,9 @@ def import_spectra(
     name: str | None = None,
     cas: str | None = None,
     substance_class: str | None = None,
+    synonyms: str | None = None,
+    salt_form: str | None = None,
+    legal_control: str | None = None,
     modality: str | None = None,
     y_unit: str | None = None,
     laser_nm: float | None = None,
@@ -533,6 +536,10 @@ def import_spectra(
         manifest's); for the spectra of one file only, unless ``replicates``.
     substance_class : str, optional
         The class of every imported spectrum.
+    synonyms, salt_form, legal_control : str, optional
+        The synonyms (``;``-separated), salt form and legal control of every imported
+        spectrum, over the file's, the manifest's and the library substance's (the synonyms
+        are checked as a name is: one that prints like another substance's is refused).
     modality : {"raman", "ir"}, optional
         Override the modality the reader decided (e.g. for a plain two-column text file).
     y_unit : {"absorbance", "transmittance", "percent_transmittance"}, optional
@@ -679,6 +686,7 @@ def import_spectra(
     cas_conflicts: list[str] = []
     refusals: list[str] = []  # names and CAS numbers that cannot be recorded
     sources_of: dict[str, Mapping[str, str]] | None = None  # read once, when needed
+    stated_synonyms = synonyms  # the name "synonyms" is the file's in the loop below
     for path, given, line in jobs:
         stated_unit = y_unit or given.get("y_unit") or None
         unit_option = "--y-unit" if y_unit else f"the y_unit column ({line})"
@@ -948,6 +956,14 @@ def import_spectra(
                 row["cas"] = cas
             if substance_class is not None:
                 row["class"] = substance_class
+            if stated_synonyms is not None:
+                row["synonyms"] = ";".join(
+                    p.strip() for p in stated_synonyms.split(";") if p.strip()
+                )
+            if salt_form is not None:
+                row["salt_form"] = salt_form.strip()
+            if legal_control is not None:
+                row["legal_control"] = legal_control.strip()
             if row["cas"] and not cas_is_valid(row["cas"]):
                 whose = (
                     "stated"
