@@ -426,3 +426,98 @@ def test_the_instrument_s_file_imported_again_under_its_id_is_the_same_reference
     )
     assert replaced.imported[0]["added_by"] == "B. Chemist"
     assert replaced.imported[0]["added_at"] != "2026-11-03"
+
+
+# -- names taken from a title or a file name (friction 5) --------------------------------------
+
+
+def _titled(path, title, index=0):
+    """A measured-looking spectrum file whose title (the only name it gives) is ``title``."""
+    spectrum = synthetic_spectrum(index, seed=40 + index)
+    return write_spectrum(spectrum.with_metadata(name=title), path)
+
+
+def test_a_name_from_a_title_that_no_substance_has_is_said_to_make_a_new_substance(
+    library, tmp_path
+):
+    # "Single scan measurement 1" and "raman_hdpe" went in as new substances, said nowhere
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _titled(folder / "A.jdx", "Single scan measurement 1", 0)
+    _measured(folder / "raman_hdpe.jdx", 1)  # no title: named by its file name
+    _titled(folder / "known.jdx", "caffeine", 2)  # the library's Caffeine: nothing to say
+    result = curation.import_spectra([folder], library, licence="MIT")
+    assert sorted(r["name"] for r in result.imported) == [
+        "Caffeine",
+        "Single scan measurement 1",
+        "raman_hdpe",
+    ]
+    new = sorted(n for n in result.notes if "no substance of the library" in n)
+    assert new == [
+        "A.jdx: named 'Single scan measurement 1' from its title: no substance of the library "
+        "has that name; give --name (or a manifest row) if it is not a new substance",
+        "raman_hdpe.jdx: named 'raman_hdpe' from its file name: no substance of the library has "
+        "that name; give --name (or a manifest row) if it is not a new substance",
+    ]
+    # a name stated is the chemist's: nothing to say, new substance or not
+    stated = curation.import_spectra(
+        [_titled(tmp_path / "B.jdx", "Single scan measurement 2", 3)],
+        library,
+        name="Novelone",
+        licence="MIT",
+    )
+    assert not [n for n in stated.notes if "no substance of the library" in n]
+
+
+def test_a_cas_number_in_a_title_is_offered_never_set(library, tmp_path):
+    # "Aspartame 22839-47-0 run1": the number was not recognised
+    path = _titled(tmp_path / "asp.jdx", "Aspartame 22839-47-0 run1")
+    result = curation.import_spectra([path], library, licence="MIT")
+    assert result.imported[0]["cas"] == ""  # offered, not set
+    (note,) = [n for n in result.notes if "no substance of the library" in n]
+    assert note == (
+        "asp.jdx: named 'Aspartame 22839-47-0 run1' from its title: no substance of the library "
+        "has that name; the title holds CAS 22839-47-0: give --cas 22839-47-0; give --name (or "
+        "a manifest row) if it is not a new substance"
+    )
+    # the CAS number of a substance the library has: that substance's name is offered
+    caffeine = _titled(tmp_path / "caf.jdx", "Sample 7 58-08-2 785nm", 1)
+    (note,) = [
+        n
+        for n in curation.import_spectra([caffeine], library, licence="MIT").notes
+        if "no substance of the library" in n
+    ]
+    assert note.endswith("the title holds CAS 58-08-2: it is Caffeine's CAS: give --name Caffeine")
+    # a number that fails its check digit is no CAS number (a date or a run has the form too)
+    wrong = _titled(tmp_path / "wrong.jdx", "Aspartame 22839-47-1 run2", 2)
+    (note,) = [
+        n
+        for n in curation.import_spectra([wrong], library, licence="MIT").notes
+        if "no substance of the library" in n
+    ]
+    assert "CAS" not in note
+
+
+def test_the_note_on_a_new_name_is_printed_and_the_import_succeeds(library, tmp_path):
+    path = _titled(tmp_path / "A.jdx", "Single scan measurement 1")
+    result = CliRunner().invoke(
+        main, ["library", "import", str(path), "--library", str(library), "--licence", "MIT"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: A.jdx: named 'Single scan measurement 1' from its title: no substance of the "
+        "library has that name; give --name (or a manifest row) if it is not a new substance"
+    ) in result.output
+
+
+def test_a_manifest_row_with_a_bad_modality_is_skipped_naming_its_line(library, tmp_path):
+    _measured(tmp_path / "a.jdx", 0)
+    _measured(tmp_path / "b.jdx", 1)
+    (tmp_path / "m.csv").write_text(
+        "file,name,modality,licence\na.jdx,Omegaine,raman,MIT\nb.jdx,Kappaine,infrared,MIT\n"
+    )
+    result = curation.import_spectra([], library, manifest=tmp_path / "m.csv")
+    assert [r["name"] for r in result.imported] == ["Omegaine"]
+    assert result.skipped == [
+        (str(tmp_path / "b.jdx"), "m.csv line 3: modality 'infrared' is not raman or ir")
+    ]

@@ -22,6 +22,7 @@ import datetime as _dt
 import getpass
 import os
 import re
+import shlex
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -413,6 +414,55 @@ def _canonical(
     return None, sorted(matches)
 
 
+_NAME_PLACES = {
+    "jcamp": "title",
+    "spa": "title",
+    "wdf": "title",
+    "opus": "sample name",
+    "text": "column heading",
+}
+"""Where each format's reader finds the name of a spectrum (``source_format`` -> the words a
+note uses); "header" for another."""
+
+
+def _cas_numbers_in(text: str) -> list[str]:
+    """The CAS Registry Numbers written in ``text`` (a title, a file name), each once: digits,
+    2 digits and one digit joined by hyphens (not part of a longer run of them), whose check
+    digit passes (:func:`~forensic.curation.manifest.cas_is_valid`); a date or a run number
+    that only has the form is not one."""
+    found = re.findall(r"(?<![\d-])\d{2,7}-\d{2}-\d(?![\d-])", text)
+    return [number for number in dict.fromkeys(found) if cas_is_valid(number)]
+
+
+def _new_name_note(
+    file: str, label: str, place: str, rows: Sequence[Mapping[str, str]], cas: str
+) -> str:
+    """What an import says of a name nobody stated (taken from a file's ``place``: its title,
+    its file name, ...) that no library substance has: a new substance is being made of it,
+    which a title such as "Single scan measurement 1" never meant. A CAS number in the name
+    is offered, never set: as the CAS of a library substance (give its name), else as the
+    number to state, unless ``cas`` (the row's, from the file or stated) is that number
+    already. (A manifest row always names its file's substance: no note for one.)"""
+    said = f"{file}: named {label!r} from its {place}: no substance of the library has that name"
+    for number in _cas_numbers_in(label):
+        owners = sorted(
+            {r["name"] for r in rows if r.get("cas") and cas_key(r["cas"]) == cas_key(number)}
+        )
+        if len(owners) == 1:
+            return (
+                f"{said}; the {place} holds CAS {number}: it is {owners[0]}'s CAS: give --name "
+                f"{shlex.quote(owners[0])}"
+            )
+        if owners:
+            return (
+                f"{said}; the {place} holds CAS {number}, the CAS of the library's "
+                f"{' and '.join(owners)}: give --name with the one it is"
+            )
+        if not cas or cas_key(cas) != cas_key(number):
+            said += f"; the {place} holds CAS {number}: give --cas {number}"
+    return f"{said}; give --name (or a manifest row) if it is not a new substance"
+
+
 def _salt_refusal(
     label: str, canonical: Mapping[str, str], where: str, option: str = "--name"
 ) -> str | None:
@@ -683,6 +733,7 @@ def import_spectra(
     own_rows: list[Mapping[str, str] | None] = []  # its library row, for a library's own file
     stated_ids: list[bool] = []  # whether its id was stated (--id, a manifest's id column)
     told: set[Path] = set()  # files whose spectra are all references of one substance
+    told_new: set[tuple[Path, str]] = set()  # (file, name key) told to be a new substance
     cas_conflicts: list[str] = []
     refusals: list[str] = []  # names and CAS numbers that cannot be recorded
     sources_of: dict[str, Mapping[str, str]] | None = None  # read once, when needed
@@ -894,6 +945,10 @@ def import_spectra(
                     f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)"
                 )
             label = name or given.get("name") or str(meta.get("name") or "").strip()
+            # where a name nobody stated came from: a new substance made of it is told
+            taken_from = None if label or meta.get("entry_id") else "file name"
+            if label and not (name or given.get("name") or meta.get("entry_id")):
+                taken_from = _NAME_PLACES.get(str(meta.get("source_format") or ""), "header")
             if not label:
                 label = path.stem if len(spectra) == 1 else f"{path.stem} #{k + 1}"
             row = {c: "" for c in MANIFEST_COLUMNS}
@@ -964,6 +1019,9 @@ def import_spectra(
                 row["salt_form"] = salt_form.strip()
             if legal_control is not None:
                 row["legal_control"] = legal_control.strip()
+            if canonical is None and taken_from and (path, substance_key(label)) not in told_new:
+                told_new.add((path, substance_key(label)))
+                result.notes.append(_new_name_note(path.name, label, taken_from, rows, row["cas"]))
             if row["cas"] and not cas_is_valid(row["cas"]):
                 whose = (
                     "stated"
