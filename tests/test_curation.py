@@ -666,8 +666,18 @@ def test_the_spectra_of_one_file_named_once_are_references_of_one_substance(
         "novel-thing-raman-2",
         "novel-thing-raman-3",
     ]
-    (note,) = [n for n in result.notes if "series.spc" in n or "more than once" in n]
+    (note,) = [n for n in result.notes if "its 3 spectra" in n or "more than once" in n]
     assert note.startswith("series.spc: its 3 spectra are imported as 3 references of Novel thing")
+    # a name the file gives, not the chemist, of no library substance: said once for the file
+    new = [n for n in result.notes if "no substance of the library" in n]
+    assert new == (
+        [
+            "series.spc: named 'Novel thing' from its header: no substance of the library has that "
+            "name; give --name (or a manifest row) if it is not a new substance"
+        ]
+        if how == "log"
+        else []
+    )
 
 
 def test_a_cas_in_the_file_contradicting_the_library_is_refused_until_stated(

@@ -4,10 +4,14 @@ yet, its standard InChIKey (the remainder of a lab chemist's audit, frictions 1,
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from library_helpers import make_library, synthetic_spectrum
 
 from forensic import curation
+from forensic.cli import main
 from forensic.errors import LibraryError
 from forensic.io import write_spectrum
 from forensic.library import Library
@@ -159,3 +163,23 @@ def test_synonyms_salt_form_and_legal_control_are_import_options(library, tmp_pa
         curation.import_spectra(
             [_measured(tmp_path / "y.jdx", 1)], library, name="Novelone", synonyms="3-ММС"
         )
+
+
+def test_library_list_shows_the_inchikey_of_the_entries_that_have_one(library, tmp_path):
+    _measured(tmp_path / "nps.jdx")
+    (tmp_path / "m.csv").write_text(f"file,name,inchikey,licence\nnps.jdx,Novelone,{KEY},MIT\n")
+    curation.import_spectra([], library, manifest=tmp_path / "m.csv")
+    flib = tmp_path / "lib.flib"
+    Library.from_folder(library).save(flib)
+    for listed in (library, flib):  # the folder's manifest, and a compiled library
+        entries = curation.list_entries(curation.open_library(listed))
+        assert {e["name"]: e["inchikey"] for e in entries if e["inchikey"]} == {"Novelone": KEY}
+        text = CliRunner().invoke(main, ["library", "list", str(listed)])
+        assert text.exit_code == 0, text.output
+        lines = text.output.splitlines()
+        (novel,) = [line for line in lines if "Novelone" in line]
+        assert novel.endswith(f"novelone-raman  InChIKey {KEY}")
+        assert not [line for line in lines if "InChIKey" in line and "Novelone" not in line]
+        as_json = CliRunner().invoke(main, ["library", "list", str(listed), "--json"])
+        (entry,) = [e for e in json.loads(as_json.output) if e["name"] == "Novelone"]
+        assert entry["inchikey"] == KEY

@@ -380,6 +380,7 @@ def list_command(lib, as_json):
         click.echo(
             f"{e['modality']:<6} {e['name']:<{width}}  {e['provenance']:<9} "
             f"{e['cas'] or '-':<12} {e['class'] or '-':<28} {e['id']}"
+            + (f"  InChIKey {e['inchikey']}" if e["inchikey"] else "")
         )
     made = [e["provenance"] for e in entries if not is_measured(e["provenance"])]
     click.echo(

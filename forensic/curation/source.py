@@ -169,15 +169,21 @@ def list_entries(source: LibrarySource) -> list[dict[str, Any]]:
     -------
     list of dict
         Keys ``id, name, modality, provenance, cas, class, synonyms (list), salt_form,
-        legal_control, source, licence, added_by, added_at, waivers, file``. For a folder
+        legal_control, source, licence, added_by, added_at, waivers, file, inchikey`` (the
+        substance's standard InChIKey; empty where its row gives none). For a folder
         these come from its manifest (nothing is compiled); ``added_by``/``added_at`` are
         empty for a compiled file, which does not keep them; ``waivers`` is a compiled file's
         in one spelling (:func:`forensic.manifest.waivers_text`), a folder's as written.
     """
     if source.is_folder:
-        entries = [_listed(r) for r in source.rows]
+        fields = source.rows
+        entries = [_listed(r) for r in fields]
     else:
-        entries = [_entry_from_compiled(e) for e in source.library().entries]
+        fields = source.library().entries
+        entries = [_entry_from_compiled(e) for e in fields]
+    for entry, given in zip(entries, fields, strict=True):
+        # listed, not in _LISTED: a snapshot keeps those, and every release.json would change
+        entry["inchikey"] = str(given.get("inchikey") or "").strip()
     return sorted(entries, key=lambda e: (e["modality"], e["name"].lower(), e["id"]))
 
 
