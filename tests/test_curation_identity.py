@@ -4,6 +4,7 @@ yet, its standard InChIKey (the remainder of a lab chemist's audit, frictions 1,
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -183,3 +184,30 @@ def test_library_list_shows_the_inchikey_of_the_entries_that_have_one(library, t
         as_json = CliRunner().invoke(main, ["library", "list", str(listed), "--json"])
         (entry,) = [e for e in json.loads(as_json.output) if e["name"] == "Novelone"]
         assert entry["inchikey"] == KEY
+
+
+def test_library_diff_says_an_inchikey_given_or_changed(library, tmp_path):
+    _measured(tmp_path / "nps.jdx")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("file,name,licence\nnps.jdx,Novelone,MIT\n")
+    curation.import_spectra([], library, manifest=manifest)
+    before = tmp_path / "before.flib"
+    Library.from_folder(library).save(before)
+    with (library / "manifest.csv").open(newline="") as f:
+        reader = csv.DictReader(f)
+        fields = [
+            *reader.fieldnames,
+            *(["inchikey"] if "inchikey" not in reader.fieldnames else []),
+        ]
+        rows = [{**row, "inchikey": KEY if row["name"] == "Novelone" else ""} for row in reader]
+    with (library / "manifest.csv").open("w", newline="") as f:  # the chemist gives its key
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    after = tmp_path / "after.flib"
+    Library.from_folder(library).save(after)
+    result = curation.diff_libraries(curation.open_library(before), curation.open_library(after))
+    (changed,) = result.changed
+    assert changed["name"] == "Novelone"
+    assert changed["changes"] == [f"inchikey: '' -> {KEY!r}"]
+    assert not result.added and not result.removed

@@ -89,6 +89,8 @@ def snapshot(source: LibrarySource) -> dict[str, Any]:
             record.update({k: str(compiled[k] or "") for k in _RECORD_FIELDS if k in compiled})
             if compiled.get("stated"):  # said over the file at import: only where said
                 record["stated"] = str(compiled["stated"])
+            if compiled.get("inchikey"):  # only where the manifest gives one
+                record["inchikey"] = str(compiled["inchikey"])
             record["content"] = _row_digest(block, row, modality)
             entries[entry["id"]] = record
     snap = {
@@ -248,6 +250,10 @@ def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> LibraryDif
                 f"stated over the file: {a[i].get('stated', '')!r} -> {b[i]['stated']!r}"
                 if b[i].get("stated")
                 else "stated over the file: no longer"
+            )
+        if a[i].get("inchikey", "") != b[i].get("inchikey", ""):
+            changes.append(
+                f"inchikey: {a[i].get('inchikey', '')!r} -> {b[i].get('inchikey', '')!r}"
             )
         for key in _RECORD_FIELDS:
             if key in a[i] and key in b[i] and a[i][key] != b[i][key]:
