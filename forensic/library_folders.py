@@ -364,26 +364,18 @@ queries are references rebuilt with the integration constant taken inside their 
 is compiled again."""
 
 
-def _folder_key(
-    folder: Path, manifest: Path | None, pipelines: Mapping[str, Pipeline], name: str = ""
-) -> str:
+def _folder_key(folder: Path, pipelines: Mapping[str, Pipeline], name: str = "") -> str:
     """What a compiled folder depends on: the rules a library is built by (format, hash rule,
     calibration method, what an entry holds: :func:`forensic.library._build_rules`), how a
     folder is compiled (:data:`_COMPILED_REVISION`), pipelines, the manifest and the reference
-    files (not the folder's notes, changelog or version control), and the name it is compiled
-    under (two folders of the same references are two libraries to their reader)."""
-    folder = folder.resolve()
+    files (:func:`files_digest`: not the folder's notes, changelog or version control), and the
+    name it is compiled under (two folders of the same references are two libraries to their
+    reader)."""
     digest = hashlib.sha256(f"{_build_rules()}/compiled-{_COMPILED_REVISION}\n".encode())
     digest.update(name.encode() + b"\0")
     for m in sorted(pipelines):
         digest.update(json.dumps(pipelines[m].to_dict(), sort_keys=True).encode())
-    files, _ = reference_files(folder)
-    for p in sorted(files):
-        name = p.relative_to(folder).as_posix() if p.is_relative_to(folder) else str(p)
-        digest.update(name.encode() + b"\0")
-        digest.update(hashlib.sha256(p.read_bytes()).digest() if p.is_file() else b"missing")
-    if manifest is not None and manifest.exists():
-        digest.update(manifest.read_bytes())
+    digest.update(files_digest(folder).encode())
     return digest.hexdigest()
 
 
@@ -423,9 +415,8 @@ def _compiled_folder(
     the compiled library is called (:attr:`Library.name`); its build date is when it was
     compiled.
     """
-    _, manifest = reference_files(folder)
     pipelines = {m: default_pipeline(m) for m in MODALITIES}
-    key = _folder_key(folder, manifest, pipelines, name)
+    key = _folder_key(folder, pipelines, name)
     if not rebuild and key in _COMPILED:
         return _COMPILED[key]
     target = library_cache_dir() / f"{prefix}-{key[:20]}{FILE_SUFFIX}"
