@@ -26,6 +26,7 @@ Two noise estimators, for two kinds of input, both the robust standard deviation
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -78,6 +79,7 @@ __all__ = [
     "spectrum_atmospheric_co2",
     "spectrum_clipped_run",
     "spectrum_signal_to_noise",
+    "spike_signal",
     "unit_label_doubt",
 ]
 
@@ -119,6 +121,24 @@ its neighbours (~0.2 of its height), a cosmic ray is not (~1)."""
 
 SPIKE_BASE_POINTS = 10
 """How many points either side of a point its height is measured from (the lowest of them)."""
+
+SPIKE_BAND_WIDTH_RATIO = 0.75
+"""An excursion the spike test finds is a real band, not a cosmic ray, when its width at half
+height is at least this share of the median width of the (up to) :data:`SPIKE_NEIGHBOUR_BANDS`
+bands nearest to it, and at least :data:`SPIKE_MIN_BAND_POINTS` points: a coarsely sampled
+spectrum draws every sharp band two or three points wide (HDPE's C-C stretches at 1063, 1130
+and 1296 cm-1 at a 3 cm-1 step), a cosmic ray is narrower than the spectrum's own bands."""
+
+SPIKE_NEIGHBOUR_BANDS = 3
+"""How many of the nearest bands a spike's width is compared with."""
+
+SPIKE_MIN_BAND_POINTS = 1.5
+"""Least width at half height (points) of a band: a one-pixel cosmic ray, about one point
+wide, is never taken for a band, however narrow the spectrum's bands."""
+
+SPIKE_BAND_PROMINENCE = 0.05
+"""Least prominence, as a share of the signal (:func:`spike_signal`), of a band a spike's width
+is compared with."""
 
 
 _NOISE_WINDOW, _NOISE_ORDER = 21, 3
@@ -210,10 +230,56 @@ class Spikes(NamedTuple):
     excess : numpy.ndarray
         Shape (S,): how far each stands above the median of its neighbours, in the spectrum's
         intensity units.
+    bands : numpy.ndarray
+        Shape (B,), int: the indices of points that stand out as much but are as wide as the
+        bands near them (:data:`SPIKE_BAND_WIDTH_RATIO`): sharp real bands, not spikes, and
+        not in ``points``.
     """
 
     points: np.ndarray
     excess: np.ndarray
+    bands: np.ndarray = np.zeros(0, dtype=int)
+
+
+def spike_signal(intensity: np.ndarray) -> float:
+    """The signal spikes and bands are measured against: the strongest point above the 5th
+    percentile (the baseline, whatever the fluorescence).
+
+    Parameters
+    ----------
+    intensity : numpy.ndarray
+        Shape (N,).
+
+    Returns
+    -------
+    float
+        In the unit of ``intensity``.
+    """
+    y = np.asarray(intensity, dtype=float)
+    return float(np.max(y) - np.percentile(y, 5)) if y.size else 0.0
+
+
+def _band_like(y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Which of ``candidates`` (points the spike test found, ascending) belong to an excursion
+    as wide at half height as the bands nearest to it: each run of adjacent candidates is judged
+    by its highest point, and the candidates are not counted as bands."""
+    out = np.zeros(candidates.size, dtype=bool)
+    peaks, _ = signal.find_peaks(y, prominence=SPIKE_BAND_PROMINENCE * spike_signal(y))
+    near_candidate = np.any(np.abs(peaks[:, None] - candidates[None, :]) <= 2, axis=1)
+    bands = peaks[~near_candidate]
+    if bands.size == 0:
+        return out
+    band_widths = signal.peak_widths(y, bands, rel_height=0.5)[0]
+    runs = np.split(np.arange(candidates.size), np.flatnonzero(np.diff(candidates) > 1) + 1)
+    tops = np.array([candidates[run[np.argmax(y[candidates[run]])]] for run in runs])
+    with warnings.catch_warnings():  # a top that is no local maximum: width 0, a spike
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's PeakPropertyWarning
+        widths = signal.peak_widths(y, tops, rel_height=0.5)[0]
+    for run, top, width in zip(runs, tops, widths, strict=True):
+        nearest = np.argsort(np.abs(bands - top))[:SPIKE_NEIGHBOUR_BANDS]
+        typical = float(np.median(band_widths[nearest]))
+        out[run] = width >= SPIKE_MIN_BAND_POINTS and width >= SPIKE_BAND_WIDTH_RATIO * typical
+    return out
 
 
 def find_spikes(
@@ -232,7 +298,9 @@ def find_spikes(
     the median absolute deviation of that residual over the whole spectrum, / 0.6745) and
     when that excess is more than ``narrowness`` of its height above the lowest point within
     :data:`SPIKE_BASE_POINTS` either side. Counted in points, not cm⁻¹: a cosmic ray strikes
-    one or two detector pixels, whatever the axis.
+    one or two detector pixels, whatever the axis. An excursion that passes both tests but is
+    as wide at half height as the bands near it (:data:`SPIKE_BAND_WIDTH_RATIO`) is a sharp
+    band of a coarsely sampled spectrum, not a spike: it is returned apart, and left in place.
 
     Parameters
     ----------
@@ -248,8 +316,9 @@ def find_spikes(
     Returns
     -------
     Spikes
-        The spike points and how far each stands out; none when the residual has no spread
-        (a spectrum smoother than its median: nothing stands out of noise it does not have).
+        The spike points and how far each stands out, and the sharp bands told apart from
+        them; none when the residual has no spread (a spectrum smoother than its median:
+        nothing stands out of noise it does not have).
 
     Raises
     ------
@@ -271,8 +340,12 @@ def find_spikes(
     z = 0.6745 * (excess - centre) / mad
     height = y - ndimage.minimum_filter1d(y, size=2 * SPIKE_BASE_POINTS + 1, mode="nearest")
     spikes = (z > threshold) & (excess > narrowness * np.where(height > 0, height, np.inf))
-    points = np.flatnonzero(spikes)
-    return Spikes(points, excess[points])
+    candidates = np.flatnonzero(spikes)
+    if candidates.size == 0:
+        return Spikes(candidates, excess[candidates], candidates)
+    band = _band_like(y, candidates)
+    points = candidates[~band]
+    return Spikes(points, excess[points], candidates[band])
 
 
 def band_height(wavenumber: np.ndarray, intensity: np.ndarray) -> float:

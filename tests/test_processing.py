@@ -13,6 +13,7 @@ from scipy.signal import savgol_coeffs
 from synthetic import make_spectrum
 
 from forensic.errors import SpectrumError
+from forensic.io import read_spectrum
 from forensic.processing import (
     STEPS,
     Pipeline,
@@ -159,6 +160,30 @@ def test_remove_spikes_replaces_what_find_spikes_finds_and_its_neighbours():
         "width": SPIKE_WIDTH,
         "narrowness": SPIKE_NARROWNESS,
     }
+
+
+def test_a_sharp_band_as_wide_as_its_neighbours_is_left_and_a_cosmic_ray_beside_it_removed():
+    # sampled every 3 cm-1, bands 6 cm-1 wide are two or three points: the one at 1296 cm-1
+    # stands out as a spike would, but it is as wide as the bands near it
+    sharp = [(1063, 0.6, 6), (1130, 0.5, 6), (1296, 0.7, 6), (1440, 0.8, 12)]
+    clean = make_spectrum(sharp, start=400, stop=1800, step=3.0, noise=0.002, seed=3)
+    found = find_spikes(clean.intensity)
+    assert found.points.size == 0
+    assert clean.wavenumber[found.bands].tolist() == [1297.0]
+    kept = remove_spikes(clean)
+    assert kept.history[-1].params["replaced_points"] == 0
+    np.testing.assert_array_equal(kept.intensity, clean.intensity)
+    y = np.array(clean.intensity)
+    y[100] += 0.5  # one pixel struck, at 700 cm-1
+    out = remove_spikes(clean.with_intensity(y, "test"))
+    assert np.flatnonzero(out.intensity != y).tolist() == [99, 100, 101]
+
+
+def test_the_measured_hdpe_1130_band_survives_spike_removal(shared_data):
+    spectrum = read_spectrum(shared_data / "formats" / "text" / "raman_hdpe.csv")
+    out = remove_spikes(spectrum)
+    assert out.history[-1].params["replaced_points"] == 0
+    np.testing.assert_array_equal(out.intensity, spectrum.intensity)
 
 
 def test_remove_spikes_rejects_bad_parameters():

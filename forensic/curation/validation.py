@@ -38,7 +38,6 @@ import datetime as _dt
 import functools
 import hashlib
 import os
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +75,7 @@ from forensic.quality import (
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
     spectrum_signal_to_noise,
+    spike_signal,
 )
 from forensic.search import score_batch
 from forensic.spectrum import (
@@ -520,10 +520,6 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _signal(y: np.ndarray) -> float:
-    return float(np.max(y) - np.percentile(y, 5))
-
-
 def _spike_params(library: Library | None) -> dict[str, Any]:
     """The parameters the library's Raman pipeline removes spikes with (its default pipeline's
     when it has no Raman block); the defaults of :func:`forensic.quality.find_spikes` for a
@@ -533,63 +529,21 @@ def _spike_params(library: Library | None) -> dict[str, Any]:
     return pipeline.params("remove_spikes") if "remove_spikes" in pipeline.names else {}
 
 
-SPIKE_BAND_WIDTH_RATIO = 0.75
-"""A point the spike test finds is a real band, not a cosmic ray, when its width at half
-height is at least this share of the median width of the (up to) :data:`SPIKE_NEIGHBOUR_BANDS`
-bands nearest to it, and at least :data:`SPIKE_MIN_BAND_POINTS` points: a coarsely sampled
-spectrum draws every sharp band two or three points wide (HDPE's C-C stretches at 1063, 1130
-and 1296 cm-1 at a 3 cm-1 step), a cosmic ray is narrower than the spectrum's own bands."""
-
-SPIKE_NEIGHBOUR_BANDS = 3
-"""How many of the nearest bands a spike's width is compared with."""
-
-SPIKE_MIN_BAND_POINTS = 1.5
-"""Least width at half height (points) of a band: a one-pixel cosmic ray, about one point
-wide, is never taken for a band, however narrow the spectrum's bands."""
-
-_BAND_PROMINENCE = 0.05
-"""Least prominence, as a share of the signal, of a band the spike's width is compared with."""
-
-
-def _band_like(y: np.ndarray, points: np.ndarray, exclude: np.ndarray) -> np.ndarray:
-    """Which of ``points`` (spikes found) are as wide at half height as the bands nearest to
-    them (:data:`SPIKE_BAND_WIDTH_RATIO`), the spikes ``exclude`` not counted as bands."""
-    from scipy.signal import find_peaks, peak_widths  # noqa: PLC0415  (only with spikes)
-
-    if points.size == 0:
-        return np.zeros(0, dtype=bool)
-    peaks, _ = find_peaks(y, prominence=_BAND_PROMINENCE * _signal(y))
-    near_spike = np.any(np.abs(peaks[:, None] - exclude[None, :]) <= 2, axis=1)
-    bands = peaks[~near_spike]
-    if bands.size == 0:
-        return np.zeros(points.size, dtype=bool)
-    band_widths = peak_widths(y, bands, rel_height=0.5)[0]
-    with warnings.catch_warnings():  # a spike's second pixel is no peak: width 0, a spike
-        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's PeakPropertyWarning
-        widths = peak_widths(y, points, rel_height=0.5)[0]
-    out = np.zeros(points.size, dtype=bool)
-    for k, (point, width) in enumerate(zip(points, widths, strict=True)):
-        nearest = np.argsort(np.abs(bands - point))[:SPIKE_NEIGHBOUR_BANDS]
-        typical = float(np.median(band_widths[nearest]))
-        out[k] = width >= SPIKE_MIN_BAND_POINTS and width >= SPIKE_BAND_WIDTH_RATIO * typical
-    return out
-
-
 def _spike_findings(
     spectrum: Spectrum, params: Mapping[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The positions (cm⁻¹) of the spikes identification's pipeline replaces in a Raman
     reference (:func:`forensic.quality.find_spikes` with the pipeline's own ``params``), split
-    into those that fail it (at least :data:`SPIKE_MIN_FRACTION` of its signal, and narrower
-    than the bands near it), the rest, and those as large but as wide as the bands near them
-    (:data:`SPIKE_BAND_WIDTH_RATIO`): real bands, which pass with a note."""
+    into those that fail it (at least :data:`SPIKE_MIN_FRACTION` of its signal), the rest, and
+    the points that stand out as much but are as wide as the bands near them
+    (:data:`forensic.quality.SPIKE_BAND_WIDTH_RATIO`): real bands, which the pipeline leaves
+    and which pass with a note."""
     y = np.asarray(spectrum.intensity, dtype=float)
     found = find_spikes(y, **params)
-    at = np.asarray(spectrum.wavenumber, dtype=float)[found.points]
-    large = found.excess >= SPIKE_MIN_FRACTION * _signal(y)
-    band = np.zeros(at.size, dtype=bool)
-    band[large] = _band_like(y, found.points[large], found.points)
-    return at[large & ~band], at[~large], at[band]
+    wavenumber = np.asarray(spectrum.wavenumber, dtype=float)
+    at = wavenumber[found.points]
+    large = found.excess >= SPIKE_MIN_FRACTION * spike_signal(y)
+    return at[large], at[~large], wavenumber[found.bands]
 
 
 def _positions(at: np.ndarray) -> str:
@@ -1475,7 +1429,7 @@ def _raw_gates(
         said = (
             f"{len(band_spikes)} reference(s) with sharp points as wide as the bands near them, "
             "taken for real bands sampled coarsely, not cosmic rays (not a failure; "
-            f"identification's spike filter replaces them too): {'; '.join(band_spikes[:5])}"
+            f"identification's spike filter leaves them too): {'; '.join(band_spikes[:5])}"
         )
         note = gates["spikes"].note
         gates["spikes"].note = f"{note}; {said}" if note else said
