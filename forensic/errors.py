@@ -43,6 +43,43 @@ class ForensicError(Exception):
 
     spectrum_kept: Path | None = None
 
+    advice: str | None = None
+    """What to do about it, one action, said last (``to do: ...``); None when there is nothing
+    more to say than what happened (the message itself says it)."""
+
+    warning: str | None = None
+    """What must not be missed whatever is done next (the laser may still be on), said right
+    after what happened (``WARNING: ...``); None when there is none."""
+
+    recorded: str | None = None
+    """What the work this error ended had recorded, and where a spectrum it could not record is
+    kept, in words (a failed scan's records); None when it recorded nothing worth saying."""
+
+    @property
+    def problem(self) -> str:
+        """What happened and where, with the value found: the message without the warning,
+        what was recorded and what to do."""
+        return super().__str__()
+
+    def said(self) -> list[str]:
+        """The message in the order a technician reads it, each part once: what happened,
+        ``WARNING: ...``, what was recorded, ``to do: ...`` (the parts there are).
+
+        Returns
+        -------
+        list of str
+            The parts, the first :attr:`problem`; the command line prints each on a line.
+        """
+        return [
+            self.problem,
+            *([f"WARNING: {self.warning}"] if self.warning else []),
+            *([self.recorded] if self.recorded else []),
+            *([f"to do: {self.advice}"] if self.advice else []),
+        ]
+
+    def __str__(self) -> str:
+        return "; ".join(self.said())
+
 
 class SpectrumError(ForensicError, ValueError):
     """A spectrum's arrays or attributes are not valid (NaN, length mismatch, too few points...)."""

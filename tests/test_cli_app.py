@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from forensic.cli import main
-from forensic.errors import Interrupted
+from forensic.cli.app import error_lines
+from forensic.errors import InstrumentError, Interrupted
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,6 +116,46 @@ def test_an_interruption_keeps_its_warning_when_it_says_what_was_recorded():
     assert str(again) == "interrupted: nothing was recorded; WARNING: the laser may still be on"
     plain = Interrupted.having_recorded(KeyboardInterrupt(), "nothing was recorded")
     assert (str(plain), plain.exit_code) == ("interrupted: nothing was recorded", 130)
+
+
+def test_a_stop_puts_its_warning_on_a_line_of_its_own(monkeypatch):
+    # "interrupted: recorded ...; WARNING: the laser ..." ended a line hundreds of characters
+    # long, where the one thing that must not be missed was easily missed
+    def interrupted(*args, **kwargs):
+        raise Interrupted(signal.SIGINT, "nothing was recorded", "the laser may still be on")
+
+    monkeypatch.setattr("click.Group.parse_args", interrupted)
+    result = CliRunner().invoke(main, ["case", "list"])
+    assert (result.exit_code, result.output) == (
+        130,
+        "error: interrupted: nothing was recorded\nWARNING: the laser may still be on\n",
+    )
+
+
+def test_an_error_says_each_of_its_parts_on_a_line_of_its_own(monkeypatch):
+    # what happened, a warning, what was recorded, what to do: apart, in that order, once each
+    error = InstrumentError("x:y: the device disconnected")
+    error.advice, error.warning, error.recorded = "plug it in", "laser on", "recorded case C-1"
+    assert str(error) == (
+        "x:y: the device disconnected; WARNING: laser on; recorded case C-1; to do: plug it in"
+    )
+    assert error.problem == "x:y: the device disconnected"
+    assert error_lines(error) == [
+        "error: x:y: the device disconnected",
+        "WARNING: laser on",
+        "recorded case C-1",
+        "to do: plug it in",
+    ]
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("click.Command.invoke", failing)  # the command "case list" fails
+    result = CliRunner().invoke(main, ["case", "list"])
+    assert (result.exit_code, result.output.splitlines()) == (2, error_lines(error))
+    # an error without them is the one line it always was
+    assert error_lines(InstrumentError("x:y: gone")) == ["error: x:y: gone"]
+    assert str(InstrumentError("x:y: gone")) == "x:y: gone"
 
 
 SIGNAL_AFTER_THE_COMMAND = textwrap.dedent(

@@ -74,6 +74,35 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     sys.exit(code)
 
 
+def error_lines(exc: ForensicError) -> list[str]:
+    """What the command line prints for the error that ended a command, each part on a line
+    of its own and said once (:meth:`~forensic.errors.ForensicError.said`).
+
+    Parameters
+    ----------
+    exc : ForensicError
+        The error.
+
+    Returns
+    -------
+    list of str
+        ``error: <what happened>``; then, for an error that has them, ``WARNING: ...`` (the
+        laser may still be on: on a line of its own, so that it cannot be missed), what the
+        command had recorded (a failed scan's records, a spectrum kept in a file), and last
+        ``to do: ...``, the one thing to do.
+    """
+    first, *rest = exc.said()
+    return [f"error: {first}", *rest]
+
+
+def failed(exc: ForensicError) -> NoReturn:
+    """End the command that ``exc`` ended: its lines (:func:`error_lines`) on standard error,
+    and its exit code (:func:`exit_code`)."""
+    for line in error_lines(exc):
+        click.echo(line, err=True)
+    sys.exit(exit_code(exc))
+
+
 def y_unit_option(otherwise: str):
     """The ``--y-unit`` option: the intensity unit of IR files that do not name it.
 
@@ -217,9 +246,13 @@ library_option = click.option(
 
 def stopped(exc: KeyboardInterrupt) -> NoReturn:
     """End the process for a Ctrl-C or a stopping signal: one ``error:`` line saying what was
-    recorded (when the work said so), and exit code 128 + the signal."""
+    recorded (when the work said so), a warning on a line of its own (``WARNING: the laser
+    could not be switched off ...``), and exit code 128 + the signal."""
     stop = exc if isinstance(exc, Interrupted) else Interrupted()
-    fail(str(stop), stop.exit_code)
+    click.echo(f"error: {Interrupted(stop.signum, stop.recorded)}", err=True)
+    if stop.warning is not None:
+        click.echo(f"WARNING: {stop.warning}", err=True)
+    sys.exit(stop.exit_code)
 
 
 class NeededOption(click.Option):
@@ -327,7 +360,7 @@ class ForensicGroup(click.Group):
                 pass
             return super().invoke(ctx)
         except ForensicError as exc:
-            fail(str(exc), exit_code(exc))
+            failed(exc)
         except KeyboardInterrupt as exc:
             stopped(exc)
         finally:
