@@ -19,8 +19,8 @@ which identification lists among its result's warnings; what to do about it, for
 technician only, in ``metadata["acquisition_advice"]``, which it lists among its advice.
 
 The laser is switched off whatever happens, and nothing partial is returned: any failure raises
-an :class:`~forensic.errors.InstrumentError`, whose message warns when the laser had fired and
-could not be switched off (the instrument stopped answering: it may still be on). A stop
+an :class:`~forensic.errors.InstrumentError`, whose ``warning`` says when the laser had fired
+and could not be switched off (the instrument stopped answering: it may still be on). A stop
 (Ctrl-C, SIGTERM) is raised as an :class:`~forensic.errors.Interrupted` carrying the same
 warning (its ``warning``), which whoever says what the stopped work recorded keeps. An
 instrument busy with the exposure that was stopped (or late with its spectrum) hears nothing
@@ -107,6 +107,8 @@ class _Session:
         a warning that it may still be on (the instrument no longer answers)."""
         try:
             self.laser(False)
+        except ForensicError as exc:  # what happened, in a few words: not the advice again
+            return self.may_be_on(exc.problem.removeprefix(f"{self.spec.url}: "))
         except Exception as exc:  # a driver's bug leaves the laser as unknown as a dead line
             return self.may_be_on(str(exc) or type(exc).__name__)
         return None
@@ -122,10 +124,7 @@ class _Session:
 
     def check_interlock(self) -> None:
         if self.caps.interlock and not self.spec.interlock_closed():
-            raise InterlockOpen(
-                f"{self.spec.url}: the laser interlock is open (lid, key or door): close it and "
-                "scan again"
-            )
+            raise InterlockOpen(f"{self.spec.url}: the laser interlock is open")
 
     def laser(self, on: bool) -> None:
         if not self.caps.laser:
@@ -304,8 +303,8 @@ def acquire(
         raise SettingError(f"saturation must be 'reexpose' or 'refuse', got {saturation!r}")
     if spec.laser_wavelength_nm is None:
         raise NotSupported(
-            f"{spec.url}: the excitation wavelength is unknown; give it in the instrument URL "
-            "(laser_nm=785)"
+            f"{spec.url}: the excitation wavelength is unknown",
+            advice="give it in the instrument URL (laser_nm=785), then scan again",
         )
     session = _Session(spec)
     started = _utc_now()
@@ -354,7 +353,7 @@ def acquire(
         if warning is None or not isinstance(exc, (ForensicError, KeyboardInterrupt)):
             raise
         if isinstance(exc, ForensicError):
-            exc.args = (f"{exc}; WARNING: {warning}",)
+            exc.warning = warning if exc.warning is None else f"{exc.warning}; {warning}"
             raise
         stop = exc if isinstance(exc, Interrupted) else Interrupted.having_recorded(exc, None)
         stop.warning = warning if stop.warning is None else f"{stop.warning}; {warning}"
@@ -468,21 +467,24 @@ def _saturated(
         what = "not re-exposed (saturation='refuse')"
     else:
         what = "the shortest this detector takes"
+    less_light = "reduce the laser power, then scan again"
     if given_ms is None or tried[-1] <= spec.model.integration_time_ms.minimum:
         # auto-exposure chose the time, or it is as short as the detector goes: only less
         # light helps
         if given_ms is not None:
             return DetectorSaturated(
                 f"{where} with {{integration}}, {what} ({tried[-1]:g} ms, the shortest this "
-                "detector takes): reduce the laser power",
+                "detector takes)",
+                advice=less_light,
                 integration_time_ms=given_ms,
             )
         return DetectorSaturated(
-            f"{where} at the {tried[0]:g} ms auto-exposure chose, {what}: reduce the laser power"
+            f"{where} at the {tried[0]:g} ms auto-exposure chose, {what}", advice=less_light
         )
     return DetectorSaturated(
-        f"{where} with {{integration}}, {what}: too long for this sample; leave it out and "
-        "auto-exposure finds the time, or reduce the laser power",
+        f"{where} with {{integration}}, {what}: too long for this sample",
+        advice="leave out {integration} (auto-exposure finds the time), or reduce the laser "
+        "power, then scan again",
         integration_time_ms=given_ms,
     )
 

@@ -1,7 +1,12 @@
 """The errors of the instrument layer, all under :class:`forensic.errors.InstrumentError`.
 
-Each message says what failed, on which port or frame, the value found and what was expected;
+Each error says what failed, on which port or frame, the value found and what was expected;
 protocol errors carry the offending bytes in hex so a technician can send them to support.
+What happened (the message: :attr:`~forensic.errors.ForensicError.problem`) and what to do
+about it (:attr:`~forensic.errors.ForensicError.advice`, one action) are kept apart: ``str()``
+of an error says both, and a scan says what it recorded between them. Each advice is written
+once, here (the ``*_ADVICE`` constants), and is each class's own unless a failure needs
+another.
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ __all__ = [
     "DAMAGED_FRAME_ADVICE",
     "DISCONNECTED_ADVICE",
     "FIND_INSTRUMENTS_HINT",
+    "INCOMPLETE_ADVICE",
+    "INTERLOCK_ADVICE",
+    "LASER_FAULT_ADVICE",
+    "NOT_ANSWERING_ADVICE",
+    "NO_ANSWER_ADVICE",
     "REFUSED_ADVICE",
     "WRONG_PORT_ADVICE",
     "CommandRefused",
@@ -50,11 +60,64 @@ FIND_INSTRUMENTS_HINT = "run `forensic instrument list` to see which instruments
 
 WRONG_PORT_ADVICE = (
     "check the port with `forensic instrument list`, and the protocol the URL names "
-    "(ocean-rs232: or obp:)"
+    "(ocean-rs232: or obp:), then scan again"
 )
-"""What to do when a port answers nothing, or not in the protocol asked for: another device
-on it (a GPS, a modem, another adapter), or an instrument speaking the other protocol, shows
-exactly that."""
+"""What to do when a port answers, but not in the protocol asked for: another device on it (a
+GPS, a modem, another adapter), or an instrument speaking the other protocol, shows exactly
+that."""
+
+NO_ANSWER_ADVICE = (
+    "check the port with `forensic instrument list`, and the protocol the URL names "
+    "(ocean-rs232: or obp:); if both are right, wait a minute and scan again"
+)
+"""What to do when nothing answers on a port: a wrong port or protocol is silent, and so is an
+instrument busy with an exposure until it ends (a scan stopped during a long one)."""
+
+DISCONNECTED_ADVICE = (
+    "check that the instrument's cable is plugged in at both ends and that the instrument is "
+    "switched on, then scan again"
+)
+"""What a technician does when the instrument's port vanishes in the middle of a command: a
+cable pulled or knocked loose, a USB adapter unplugged, the instrument switched off or its
+battery flat."""
+
+NOT_ANSWERING_ADVICE = (
+    "check that the instrument is switched on and not busy with its own software, then scan "
+    "again (for a slower instrument, give timeout=SECONDS in the instrument URL)"
+)
+"""What a technician does when the instrument answers nothing in its time: switched off, held
+by its own software, or slower than the time allowed."""
+
+INCOMPLETE_ADVICE = (
+    "scan again; if it happens again, check the cable and its connectors, then the instrument"
+)
+"""What a technician does when a reply stops in the middle: once is the line, twice the cable."""
+
+DAMAGED_FRAME_ADVICE = (
+    "scan again; if it fails again, check the cable, its connectors and the adapter (and keep "
+    "it away from power leads)"
+)
+"""What a technician does about a reply that fails its checksum or its framing: a bit flipped
+on the line is rare and passes, a cable that keeps flipping them has to be looked at."""
+
+REFUSED_ADVICE = (
+    "switch the instrument off and on, wait until it has started, then scan again; if it "
+    "refuses again, send this message to the instrument's support"
+)
+"""What a technician does when the instrument refuses a command the driver sends as the
+protocol documents it: an instrument left in a state where it does not take it (another
+program's session, a firmware hang) refuses it until it is restarted; one that still refuses
+it has a fault, or a firmware the driver does not know."""
+
+INTERLOCK_ADVICE = "close the laser interlock (lid, key or door), then scan again"
+"""What a technician does when the interlock is open: the laser cannot and must not fire."""
+
+LASER_FAULT_ADVICE = (
+    "switch the instrument off and on, then scan again; if the laser fails again, send this "
+    "message to the instrument's support"
+)
+"""What a technician does when the laser does not do what it was told: a restart clears a
+firmware's confusion, a laser that keeps doing it needs the instrument's support."""
 
 
 def hex_preview(frame: bytes, limit: int = 16) -> str:
@@ -85,7 +148,24 @@ def hex_preview(frame: bytes, limit: int = 16) -> str:
 
 
 class _InstrumentFailure(InstrumentError):
+    """A failure of the instrument (exit 3): the message says what happened, ``advice`` the
+    one thing to do (the class's own, unless given).
+
+    Parameters
+    ----------
+    message : str
+        What happened, where (the port), with the port's own words or the frame's hex for
+        support; never what to do.
+    advice : str, optional
+        What to do, when not the class's :attr:`advice`.
+    """
+
     exit_code = EXIT_INSTRUMENT
+
+    def __init__(self, message: str, *, advice: str | None = None):
+        super().__init__(message)
+        if advice is not None:
+            self.advice = advice
 
 
 class InstrumentTimeout(_InstrumentFailure, TimeoutError):
@@ -94,11 +174,13 @@ class InstrumentTimeout(_InstrumentFailure, TimeoutError):
     ``received`` holds whatever partial bytes did arrive; they are never used as data.
     """
 
-    def __init__(self, message: str, *, received: bytes = b""):
+    advice = NOT_ANSWERING_ADVICE
+
+    def __init__(self, message: str, *, received: bytes = b"", advice: str | None = None):
         self.received = bytes(received)
         if self.received:
             message += f"; partial frame discarded: {hex_preview(self.received)}"
-        super().__init__(message)
+        super().__init__(message, advice=advice)
 
 
 class SpectrumTimeout(InstrumentTimeout):
@@ -107,13 +189,15 @@ class SpectrumTimeout(InstrumentTimeout):
     Parameters
     ----------
     message : str
-        What happened and what to do.
+        What happened.
     waited_s : float
         How long the reply was waited for (s).
     received : bytes, optional
         What of it came (discarded, never used as data).
     expected : int, optional
         Its length in bytes, when what came says.
+    advice : str, optional
+        What to do (default :data:`NOT_ANSWERING_ADVICE`).
     """
 
     def __init__(
@@ -123,10 +207,11 @@ class SpectrumTimeout(InstrumentTimeout):
         waited_s: float,
         received: bytes = b"",
         expected: int | None = None,
+        advice: str | None = None,
     ):
         self.waited_s = float(waited_s)
         self.expected = expected
-        super().__init__(message, received=received)
+        super().__init__(message, received=received, advice=advice)
 
 
 def spectrum_timeout(
@@ -149,24 +234,22 @@ def spectrum_timeout(
     -------
     SpectrumTimeout
         Nothing came: the instrument did not answer the scan (off, busy, or slower than the
-        time allowed); part came: it stopped sending in the middle (the cable, or the
-        instrument).
+        time allowed: :data:`NOT_ANSWERING_ADVICE`); part came: it stopped sending in the
+        middle (the cable, or the instrument: :data:`INCOMPLETE_ADVICE`).
     """
     if not received:
         return SpectrumTimeout(
-            f"{where}: no spectrum within {waited_s:.2f} s: the instrument did not answer the "
-            "scan; check that it is on and not busy with its own software, then scan again "
-            "(for a slower instrument, give timeout=SECONDS in the instrument URL)",
+            f"{where}: no spectrum within {waited_s:.2f} s: the instrument did not answer the scan",
             waited_s=waited_s,
         )
     of = "" if expected is None else f" of {expected}"
     return SpectrumTimeout(
         f"{where}: spectrum incomplete after {waited_s:.2f} s ({len(received)}{of} bytes): the "
-        "instrument stopped sending in the middle; scan again, and if it happens again check "
-        "the cable and its connectors, then the instrument",
+        "instrument stopped sending in the middle",
         waited_s=waited_s,
         received=received,
         expected=expected,
+        advice=INCOMPLETE_ADVICE,
     )
 
 
@@ -174,27 +257,19 @@ class NoAnswer(InstrumentTimeout):
     """Nothing answered the protocol's question on connecting, at any line rate: an instrument
     busy with an exposure, a wrong port, an instrument of another protocol, or no power."""
 
+    advice = NO_ANSWER_ADVICE
+
 
 class InstrumentDisconnected(_InstrumentFailure, ConnectionError):
-    """The port vanished: cable pulled, device powered off, or the pseudo-terminal closed."""
+    """The port vanished: cable pulled, device powered off, or the pseudo-terminal closed;
+    or it is not there to open."""
 
-    measure_again = "reconnect the instrument (cable in at both ends, switched on) and scan again"
-    """What a scan that measured nothing ends by saying to do: the last words a technician
-    reads, after what the scan recorded (:data:`DISCONNECTED_ADVICE` is the whole of it)."""
-
-
-DISCONNECTED_ADVICE = (
-    "check that its cable is plugged in at both ends and the instrument is switched on, then "
-    "scan again"
-)
-"""What a technician does when the instrument's port vanishes in the middle of a command: a
-cable pulled or knocked loose, a USB adapter unplugged, the instrument switched off or its
-battery flat."""
+    advice = DISCONNECTED_ADVICE
 
 
 def disconnected(where: str, how: str, error: BaseException) -> InstrumentDisconnected:
-    """The port's disconnection, as the technician is told it: what happened, what to do
-    (:data:`DISCONNECTED_ADVICE`), and last what the port itself said.
+    """The port's disconnection, as the technician is told it: what happened, and last what
+    the port itself said (what to do is the error's ``advice``, :data:`DISCONNECTED_ADVICE`).
 
     Parameters
     ----------
@@ -209,10 +284,10 @@ def disconnected(where: str, how: str, error: BaseException) -> InstrumentDiscon
     Returns
     -------
     InstrumentDisconnected
-        ``{where}: {how}: check that its cable ... then scan again (the port said: ...)``.
+        ``{where}: {how} (the port said: ...)``.
     """
     said = str(error) or type(error).__name__
-    return InstrumentDisconnected(f"{where}: {how}: {DISCONNECTED_ADVICE} (the port said: {said})")
+    return InstrumentDisconnected(f"{where}: {how} (the port said: {said})")
 
 
 class ProtocolError(_InstrumentFailure):
@@ -221,26 +296,21 @@ class ProtocolError(_InstrumentFailure):
     ``reason`` is the message without the hex of the frame.
     """
 
-    def __init__(self, message: str, *, frame: bytes = b""):
+    advice = DAMAGED_FRAME_ADVICE
+
+    def __init__(self, message: str, *, frame: bytes = b"", advice: str | None = None):
         self.reason = message
         self.frame = bytes(frame)
         if frame:
             message += f" [frame: {hex_preview(self.frame)}]"
-        super().__init__(message)
+        super().__init__(message, advice=advice)
 
 
 class NotThisProtocol(ProtocolError):
     """Bytes came on connecting, but never a valid answer of the protocol at any line rate:
     another device on the port, or an instrument speaking another protocol."""
 
-
-DAMAGED_FRAME_ADVICE = (
-    "the reply was damaged on its way from the instrument and is discarded: scan again; if it "
-    "fails again, check the cable, its connectors and the adapter (and keep it away from "
-    "power leads)"
-)
-"""What a technician does about a reply that fails its checksum or its framing: a bit flipped
-on the line is rare and passes, a cable that keeps flipping them has to be looked at."""
+    advice = WRONG_PORT_ADVICE
 
 
 def damaged_frame(where: str, error: ProtocolError) -> ProtocolError:
@@ -256,33 +326,25 @@ def damaged_frame(where: str, error: ProtocolError) -> ProtocolError:
     Returns
     -------
     ProtocolError
-        Of the same class, naming ``where`` and saying what to do (:data:`DAMAGED_FRAME_ADVICE`)
-        before the frame's hex.
+        Of the same class, naming ``where`` and that the reply is discarded, then the frame's
+        hex; what to do is its ``advice`` (:data:`DAMAGED_FRAME_ADVICE`).
     """
-    return type(error)(f"{where}: {error.reason}; {DAMAGED_FRAME_ADVICE}", frame=error.frame)
+    return type(error)(
+        f"{where}: the reply was damaged on its way from the instrument, and is discarded "
+        f"({error.reason})",
+        frame=error.frame,
+    )
 
 
 class CommandRefused(ProtocolError):
     """The instrument answered NAK (or an OBP error code) to a command."""
 
-    measure_again = "switch the instrument off and on, then scan again"
-    """What a scan that measured nothing ends by saying to do (:data:`REFUSED_ADVICE` is the
-    whole of it)."""
-
-
-REFUSED_ADVICE = (
-    "switch the instrument off and on again, wait until it has started, then scan again; if "
-    "it refuses again, send this message to the instrument's support"
-)
-"""What a technician does when the instrument refuses a command the driver sends as the
-protocol documents it: an instrument left in a state where it does not take it (another
-program's session, a firmware hang) refuses it until it is restarted; one that still refuses
-it has a fault, or a firmware the driver does not know."""
+    advice = REFUSED_ADVICE
 
 
 def command_refused(where: str, what: str, why: str, *, frame: bytes = b"") -> CommandRefused:
     """A command the instrument refused, as the technician is told it: which command, in
-    words, what the instrument answered, and what to do (:data:`REFUSED_ADVICE`).
+    words, and what the instrument answered (what to do: :data:`REFUSED_ADVICE`).
 
     Parameters
     ----------
@@ -298,22 +360,23 @@ def command_refused(where: str, what: str, why: str, *, frame: bytes = b"") -> C
     Returns
     -------
     CommandRefused
-        ``{where}: the instrument refused {what}, answering {why}; switch the instrument off
-        and on ...``, then the reply's hex.
+        ``{where}: the instrument refused {what}, answering {why}``, then the reply's hex.
     """
-    return CommandRefused(
-        f"{where}: the instrument refused {what}, answering {why}; {REFUSED_ADVICE}", frame=frame
-    )
+    return CommandRefused(f"{where}: the instrument refused {what}, answering {why}", frame=frame)
 
 
 class InterlockOpen(_InstrumentFailure):
     """The laser interlock is open (lid, key or door): the laser cannot and must not fire."""
+
+    advice = INTERLOCK_ADVICE
 
 
 class LaserFault(_InstrumentFailure):
     """The laser does not do what it was told: it reads back on or off against the command, or
     changed state during a scan (a fault of the instrument, so the command's exit code is an
     instrument's)."""
+
+    advice = LASER_FAULT_ADVICE
 
 
 class NotSupported(_InstrumentFailure):
@@ -389,11 +452,11 @@ class _SettingsAsGiven:
 
         Notes
         -----
-        What was added to the message since it was raised (what a scan had recorded) is kept;
-        a message otherwise reworded since is left as it is.
+        What happened (:attr:`problem`) is renamed; a message reworded since it was raised is
+        left as it is.
         """
         by_keyword = self._message(None, {})
-        message = str(self)
+        message = self.problem
         if message.startswith(by_keyword):
             self.args = (self._message(options, given) + message[len(by_keyword) :],)
 
@@ -451,22 +514,34 @@ class DetectorSaturated(_SettingsAsGiven, _InstrumentFailure):
     Parameters
     ----------
     message : str
-        What happened and what to do; ``{integration}`` in it stands for the integration time
-        the caller gave, named as they gave it (``--integration-ms 3000`` on the command line).
+        What happened; ``{integration}`` in it stands for the integration time the caller
+        gave, named as they gave it (``--integration-ms 3000`` on the command line).
+    advice : str
+        What to do; ``{integration}`` in it stands for that integration time too.
     integration_time_ms : float, optional
         That integration time, as given; None when the instrument chose it (auto-exposure).
     """
 
-    def __init__(self, message: str, *, integration_time_ms: float | None = None):
+    def __init__(self, message: str, *, advice: str, integration_time_ms: float | None = None):
         self.reason = message
+        self.advised = advice
         self.value = integration_time_ms
-        super().__init__(self._message(None, {}))
+        super().__init__(self._message(None, {}), advice=self._named(advice, None, {}))
+
+    def _named(self, text: str, options: Mapping[str, str] | None, given: Mapping[str, Any]) -> str:
+        if self.value is None:
+            return text
+        named = _as_given("integration_time_ms", self.value, options, given)
+        return text.replace("{integration}", named)
 
     def _message(self, options: Mapping[str, str] | None, given: Mapping[str, Any]) -> str:
-        if self.value is None:
-            return self.reason
-        named = _as_given("integration_time_ms", self.value, options, given)
-        return self.reason.replace("{integration}", named)
+        return self._named(self.reason, options, given)
+
+    def name_options(self, options: Mapping[str, str], given: Mapping[str, Any]) -> None:
+        """Name the integration time given, in what happened and in what to do, by the
+        command-line option that gave it (:meth:`_SettingsAsGiven.name_options`)."""
+        super().name_options(options, given)
+        self.advice = self._named(self.advised, options, given)
 
 
 class SettingError(_SettingsAsGiven, InstrumentError, ValueError):

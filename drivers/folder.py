@@ -105,8 +105,9 @@ class FolderInstrument(Instrument):
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise InstrumentDisconnected(
-                f"export folder {self.folder} does not exist (is the instrument PC's share "
-                "mounted?)"
+                f"export folder {self.folder} does not exist",
+                advice="check that the instrument PC's share is mounted (and the folder's "
+                "name), then scan again",
             )
         self.url = f"folder://{self.folder}"
         self.settle_s = settle_s
@@ -209,27 +210,29 @@ class FolderInstrument(Instrument):
                     **{"instrument_url": self.url, **said, **self.extra_metadata}
                 )
             time.sleep(self.poll_s)
-        raise InstrumentTimeout(self._no_export(timeout_s))
+        raise InstrumentTimeout(
+            f"{self.url}: no new complete export within {timeout_s:g} s",
+            advice=self._no_export_advice(timeout_s),
+        )
 
-    def _no_export(self, timeout_s: float) -> str:
-        """What a technician is told when no export came within ``timeout_s`` seconds: how
-        to wait longer, as an option of the command (an instrument URL edited with ``?`` or
-        ``&`` is easily mistyped, and an unquoted ``&`` sends the command to the background),
-        and, when the instrument's own software measures, how to take an export that came
-        after the wait, which the next scan skips as a file already there."""
+    def _no_export_advice(self, timeout_s: float) -> str:
+        """What a technician is told to do when no export came within ``timeout_s`` seconds:
+        wait longer, as an option of the command (an instrument URL edited with ``?`` or ``&``
+        is easily mistyped, and an unquoted ``&`` sends the command to the background); and,
+        when the instrument's own software measures, how to take an export that came after
+        the wait, which the next scan skips as a file already there."""
         longer = options(timeout=600 if timeout_s < 600 else int(2 * timeout_s))
         said = (
-            f"{self.url}: no new complete export within {timeout_s:g} s: for a measurement "
-            f"that takes longer, scan again with a longer wait, {longer} (seconds)"
+            f"for a measurement that takes longer, scan again with a longer wait, {longer} "
+            "(seconds)"
         )
         if self.trigger is not None:  # a simulator: its export comes, or never will
             return said
         taken = options(instrument=f"folder://{self.folder}?existing=1")
         return (
-            f"{said}. An export written after the wait is not taken by the next scan, which "
-            "takes only files that appear after it starts: to record it for this exhibit, "
-            f"move every other file out of {self.folder} and scan again with {taken}; to "
-            "see what it holds without recording it, `forensic identify FILE`"
+            f"{said}; for an export written after the wait (the next scan takes only files that "
+            f"appear after it starts), move every other file out of {self.folder} and scan "
+            f"again with {taken}"
         )
 
     def close(self) -> None:

@@ -739,17 +739,19 @@ class OBPSpectrometer(SerialSpectrometer):
             return InstrumentTimeout(
                 f"{answered} sent no spectrum within {late.waited_s:.1f} s of {read}: it may be "
                 "busy with something else (its own software, or a long exposure a stopped session "
-                "asked for); close that software or let the exposure end, then connect again, "
-                "and if it fails again switch the instrument off and on"
+                "asked for)",
+                advice="close that software or let the exposure end, then connect again; if it "
+                "fails again, switch the instrument off and on",
             )
         of = "" if late.expected is None else f" of {late.expected}"
         return InstrumentTimeout(
             f"{answered} the spectrum of {read} was incomplete after {late.waited_s:.1f} s "
             f"({len(late.received)}{of} bytes), more than twice its line time at "
             f"{self.transport.baudrate} baud: the line is slower than its rate or the "
-            "instrument stopped sending; check the cable and the adapter, then connect again "
-            "(for a slow line, give a longer timeout=SECONDS in the instrument URL)",
+            "instrument stopped sending",
             received=late.received,
+            advice="check the cable and the adapter, then connect again (for a slow line, give a "
+            "longer timeout=SECONDS in the instrument URL)",
         )
 
     # -- Spectrometer primitives ----------------------------------------------------------

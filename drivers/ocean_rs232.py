@@ -1099,7 +1099,9 @@ class OceanRS232Spectrometer(SerialSpectrometer):
                 coeffs.append(float(text))
             except (TypeError, ValueError):
                 raise ProtocolError(
-                    f"{self.url}: wavelength coefficient slot {slot} holds {text!r}, not a number"
+                    f"{self.url}: wavelength coefficient slot {slot} holds {text!r}, not a number",
+                    advice="have the instrument's wavelength calibration checked: send this "
+                    "message to the instrument's support",
                 ) from None
         self.wavelength_coefficients = coeffs
         self._wavelengths = wavelength_axis(coeffs, np.arange(self.model.pixels))

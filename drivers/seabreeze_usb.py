@@ -17,14 +17,15 @@ from drivers.errors import FIND_INSTRUMENTS_HINT, InstrumentDisconnected, NotSup
 
 __all__ = ["SeabreezeSpectrometer", "list_usb_spectrometers"]
 
-_INSTALL = "python-seabreeze is not installed: pip install 'forensic-toolkit[usb]'"
-
 
 def _seabreeze() -> Any:
     try:
         import seabreeze.spectrometers as sb  # type: ignore[import-not-found]  # noqa: PLC0415
     except ImportError:
-        raise NotSupported(_INSTALL) from None
+        raise NotSupported(
+            "python-seabreeze is not installed",
+            advice="install it: pip install 'forensic-toolkit[usb]'",
+        ) from None
     return sb
 
 
@@ -76,8 +77,8 @@ class SeabreezeSpectrometer(Spectrometer):
             )
         except Exception as exc:
             raise InstrumentDisconnected(
-                f"seabreeze:{serial or ''}: no such USB spectrometer ({exc}): "
-                f"{FIND_INSTRUMENTS_HINT}"
+                f"seabreeze:{serial or ''}: no such USB spectrometer ({exc})",
+                advice=FIND_INSTRUMENTS_HINT,
             ) from None
         self.url = f"seabreeze:{self._device.serial_number}"
         low_us, high_us = self._device.integration_time_micros_limits

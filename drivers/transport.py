@@ -20,7 +20,6 @@ import serial
 
 from drivers.errors import (
     FIND_INSTRUMENTS_HINT,
-    WRONG_PORT_ADVICE,
     InstrumentDisconnected,
     InstrumentTimeout,
     NoAnswer,
@@ -135,8 +134,8 @@ def port_holders(device: str, *, proc: Path | None = None) -> list[str]:
     return holders
 
 
-def _why_not_opened(exc: BaseException, url: str) -> str:
-    """Why a port could not be opened, in words, with what to do.
+def _why_not_opened(exc: BaseException, url: str) -> tuple[str, str | None]:
+    """Why a port could not be opened, in words, and what to do.
 
     pyserial repeats the path and the error number ("[Errno 2] could not open port
     /dev/ttyUSB0: [Errno 2] No such file or directory: '/dev/ttyUSB0'") and says a file that is
@@ -149,6 +148,14 @@ def _why_not_opened(exc: BaseException, url: str) -> str:
     url : str
         The port as given to pyserial: a path (``/dev/ttyUSB0``, ``COM3``) or a URL
         (``socket://host:port``).
+
+    Returns
+    -------
+    str
+        Why, in words.
+    str or None
+        What to do; None for a cause the port's words alone say (a network URL's): the
+        disconnected instrument's advice then.
     """
     code = getattr(exc, "errno", None)
     cause = exc.__context__  # pyserial's "could not configure" hides the errno here
@@ -156,18 +163,23 @@ def _why_not_opened(exc: BaseException, url: str) -> str:
         code = cause.args[0]
     text = str(exc)
     if code in (errno.EACCES, errno.EPERM) or "Permission" in text:
-        return "permission denied (add yourself to the 'dialout' group or install a udev rule)"
+        return (
+            "permission denied",
+            "add yourself to the 'dialout' group or install a udev rule, then scan again",
+        )
     if "lock" in text.lower() or code == errno.EBUSY:
         holders = [] if "://" in url else port_holders(url)
-        if holders:
-            return f"another program holds the port: {', '.join(holders)}; close it first"
-        return "another program holds the port (close it first)"
+        held = f": {', '.join(holders)}" if holders else ""
+        return f"another program holds the port{held}", "close it first, then scan again"
     if "://" in url:
-        return text
+        return text, None
     if code == errno.EISDIR:
-        return f"a folder, not a serial port (an instrument exporting into it: folder://{url})"
+        return (
+            "a folder, not a serial port",
+            f"for an instrument exporting into it, give the URL folder://{url}",
+        )
     said = {errno.ENOENT: "no such port", errno.ENOTTY: "not a serial port"}
-    return f"{said.get(code) or text} ({FIND_INSTRUMENTS_HINT})"
+    return said.get(code) or text, FIND_INSTRUMENTS_HINT
 
 
 class _LineBusy(Exception):
@@ -225,8 +237,8 @@ class SerialTransport:
         try:
             self._port = serial.serial_for_url(url, **kwargs)
         except (serial.SerialException, OSError, ValueError) as exc:
-            why = _why_not_opened(exc, url)
-            raise InstrumentDisconnected(f"cannot open {self.url}: {why}") from None
+            why, advice = _why_not_opened(exc, url)
+            raise InstrumentDisconnected(f"cannot open {self.url}: {why}", advice=advice) from None
         self.bytes_read = 0
         self._drain_left_s: float | None = None  # while connecting: see find_rate
         # the device disconnected: the port is then released (is_open false), so that
@@ -274,14 +286,14 @@ class SerialTransport:
 
     def _live(self) -> serial.SerialBase:
         if self._port is None:
-            if self.lost:  # what to do was said with the disconnection
+            if self.lost:  # the port's own words were said with the disconnection
                 raise InstrumentDisconnected(f"{self.url}: the device disconnected")
             raise InstrumentDisconnected(f"{self.url}: the port is closed")
         return self._port
 
     def _lost(self, how: str, error: BaseException) -> InstrumentDisconnected:
         """The device disconnected (``how``, the port's ``error``): release the port, and
-        return the error that says what to do."""
+        return the error that says so."""
         self.lost = True
         self.close()
         return disconnected(self.url, how, error)
@@ -427,7 +439,7 @@ class SerialTransport:
         ------
         NoAnswer
             Nothing at all came at the port's rate, nor a valid answer at another: the message
-            says a busy instrument does that, then a wrong port or protocol, the cable and the
+            says a wrong port or protocol does that, a busy instrument, the cable and the
             power.
         NotThisProtocol
             Bytes came but no valid answer, at any of ``rates``, or bytes kept coming unasked:
@@ -444,20 +456,19 @@ class SerialTransport:
             raise NoAnswer(
                 f"{self.url}: nothing answered{' ' if asked else ''}{asked} at {first} baud, "
                 f"nor legibly at {others}: a wrong port, or an instrument of another protocol, "
-                f"is silent, so {WRONG_PORT_ADVICE}; so is {device} busy with an exposure (a "
-                "scan stopped during a long one) until it ends: wait and connect again; "
-                "otherwise check the cable and the power"
+                f"is silent; so is {device} busy with an exposure (a scan stopped during a "
+                "long one) until it ends, and one without power or cable"
             ) from None
         except _LineBusy:
             raise NotThisProtocol(
                 f"{self.url}: bytes kept coming unasked for {drain_s:.0f} s, longer than "
-                f"anything {device} sends: another device is on this port; {WRONG_PORT_ADVICE}"
+                f"anything {device} sends: another device is on this port"
             ) from None
         except _Garbled:
             raise NotThisProtocol(
                 f"{self.url}: bytes came, but {garbled} at {', '.join(map(str, rates))} baud: "
-                "another device, or an instrument of another protocol, is on this port: "
-                f"{WRONG_PORT_ADVICE}; if it is the instrument, check its cable"
+                "another device, or an instrument of another protocol (or a bad cable), is on "
+                "this port"
             ) from None
         finally:
             self._drain_left_s = None

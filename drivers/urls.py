@@ -286,7 +286,8 @@ def _serial(
                 port = f"{other}:{target}" if "://" in target else f"{other}://{target}"
                 raise type(exc)(
                     f"{target}: this port answers as {SERIAL_PROTOCOLS[other].instrument}, not "
-                    f"as {protocol.instrument}: use {port}"
+                    f"as {protocol.instrument}",
+                    advice=f"give the instrument's URL as {port}, then scan again",
                 ) from None
         raise
     except BaseException:

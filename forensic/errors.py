@@ -148,16 +148,19 @@ class DriverBug(InstrumentError):
 
     exit_code = 3  # as every instrument fault (drivers.errors.EXIT_INSTRUMENT)
 
+    advice = "report this bug in the instrument's driver, with this message"
+
     @classmethod
     def of(cls, where: str, doing: str, exc: BaseException, warning: str | None = None):
         """The error for ``exc``, raised by the driver of ``where`` while ``doing`` (words:
         "acquiring"), with a ``warning`` the technician must read (the laser may be on)."""
         said = " ".join(str(exc).split())
-        return cls(
+        bug = cls(
             f"{where}: {doing} failed on an unexpected error in the instrument's driver "
-            f"({type(exc).__name__}{': ' + said if said else ''}): a bug in the driver, to "
-            "report with this message" + (f"; WARNING: {warning}" if warning else "")
+            f"({type(exc).__name__}{': ' + said if said else ''})"
         )
+        bug.warning = warning
+        return bug
 
 
 class InstallationError(ForensicError):

@@ -48,6 +48,7 @@ from forensic.errors import (
     CustodyError,
     DriverBug,
     ForensicError,
+    InstrumentError,
     Interrupted,
     LibraryError,
 )
@@ -818,18 +819,36 @@ def _identify_command(
     )
 
 
+class _Said(NamedTuple):
+    """What a scan's records say (``said``), and what is left to do about them (``to_do``;
+    None when the records leave nothing to do), apart: a failed scan says them on lines of
+    their own (its error's :attr:`~forensic.errors.ForensicError.recorded` and ``advice``),
+    a stopped one on its one line, joined by ``joint``."""
+
+    said: str
+    to_do: str | None = None
+    joint: str = ": "
+
+    def __str__(self) -> str:
+        return self.said if self.to_do is None else f"{self.said}{self.joint}{self.to_do}"
+
+    def after(self, said: str) -> _Said:
+        """The same, what ``said`` says put first (``"{said}; {self.said}"``)."""
+        return self._replace(said=f"{said}; {self.said}")
+
+
 def _what_is_recorded(
     records: Sequence[tuple[str, Mapping[str, Any]]],
     case_number: str,
     item_number: str,
     report_command: str | None,
-    kept: str | None = None,
+    kept: _Said | None = None,
     *,
     identify_command: str,
     stopped: bool = False,
-    measure_again: str | None = None,
-) -> str:
-    """What a stopped scan left in the store, and what it did not do, in words.
+) -> _Said:
+    """What a stopped or failed scan left in the store, what it did not do, and what is left
+    to do about it, in words.
 
     Parameters
     ----------
@@ -840,17 +859,21 @@ def _what_is_recorded(
         The exhibit scanned.
     report_command : str or None
         The command that makes the report the scan was asked for, if it was.
-    kept : str or None
-        Where the spectrum the store did not record is kept, in words (:func:`_keep_measured`).
+    kept : _Said or None
+        Where the spectrum the store did not record is kept, and how to record it
+        (:func:`_keep_measured`).
     identify_command : str
         The command that identifies a spectrum saved without a result.
     stopped : bool
         The scan was stopped (Ctrl-C, a signal), not failed: where it stopped before a
-        spectrum was saved, it says to scan again (a failure says what to put right first).
-    measure_again : str, optional
-        What to do to measure the exhibit, said last when no spectrum was saved: a failure
-        whose remedy is a step at the instrument (reconnect it, restart it) says it again
-        here, after what the scan recorded, where the technician's eye lands.
+        spectrum was saved, it says to scan again. A failure leaves that to its error, whose
+        ``advice`` says what to put right first (reconnect the instrument, restart it).
+
+    Returns
+    -------
+    _Said
+        What the store holds of the scan, and what is left to do (None for a failure before
+        a spectrum was measured, and once everything is done).
     """
     last: dict[str, Mapping[str, Any]] = {}
     for table, row in records:
@@ -870,16 +893,15 @@ def _what_is_recorded(
         if "custody_events" in last:
             event = last["custody_events"]
             done.append(f"its receipt by {event['received_by']} (record #{event['seq']})")
-        again = "scan again to measure it" if stopped else measure_again
-        spectrum = kept or f"no spectrum of {exhibit} was saved" + (f": {again}" if again else "")
-        if not done:
-            return f"nothing was recorded; {spectrum}"
-        return f"recorded {', '.join(done)}; {spectrum}"
+        spectrum = kept or _Said(
+            f"no spectrum of {exhibit} was saved", "scan again to measure it" if stopped else None
+        )
+        return spectrum.after(f"recorded {', '.join(done)}" if done else "nothing was recorded")
     if result is None:
-        return (
+        return _Said(
             f"the raw spectrum of {exhibit} is saved (measurement record #{measurement['seq']}, "
-            f"SHA-256 {measurement['raw_sha256']}), but no result is recorded: "
-            f"{identify_command} identifies the saved spectrum{_then_report(report_command)}"
+            f"SHA-256 {measurement['raw_sha256']}), but no result is recorded",
+            f"{identify_command} identifies the saved spectrum{_then_report(report_command)}",
         )
     done = (
         f"the spectrum and result for {exhibit} are recorded (measurement record "
@@ -888,14 +910,14 @@ def _what_is_recorded(
     )
     report = last.get("reports")
     if report is not None:
-        return (
+        return _Said(
             f"{done}, and so is report {report['report_id']} (record #{report['seq']}), but "
-            f"its files may not all be written: check them, or issue it again with "
-            f"{report_command or '`forensic report`'}"
+            "its files may not all be written",
+            f"check them, or issue it again with {report_command or '`forensic report`'}",
         )
     if report_command:
-        return f"{done}; the report was not written: run {report_command} to make it"
-    return done
+        return _Said(f"{done}; the report was not written", f"run {report_command} to make it")
+    return _Said(done)
 
 
 def _say_what_is_recorded(
@@ -905,16 +927,18 @@ def _say_what_is_recorded(
     case_number: str,
     item_number: str,
     *,
-    kept: str | None = None,
+    kept: _Said | None = None,
     library: Any = None,
     operator: str,
     report_command: str | None = None,
 ) -> None:
-    """Add to the message of the error that ended a scan what the store holds of the scan
-    (:func:`_what_is_recorded`), where a spectrum it did not take is kept, what to do to
-    measure it when none was saved (the error's ``measure_again``: reconnect the instrument,
-    restart it), and the commands left to run (the report's, ``report_command``, when one
-    was asked for), keeping the error's type and exit code."""
+    """Give the error that ended a scan what the store holds of the scan (its ``recorded``:
+    :func:`_what_is_recorded`) and where a spectrum it did not take is kept, keeping the
+    error's type and exit code. What to do stays the error's own ``advice`` (reconnect the
+    instrument, restart it), unless the records leave something else to do first: a spectrum
+    kept in a file or saved without a result is recorded or identified, never measured again.
+    The commands left to run include the report's (``report_command``), when one was asked
+    for."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     try:
         records = db.appended_since(start)
@@ -927,20 +951,26 @@ def _say_what_is_recorded(
             identify_command=_identify_command(
                 db, case_number, item_number, library=library, operator=operator
             ),
-            measure_again=getattr(exc, "measure_again", None),
         )
     except ForensicError as error:
         recorded = _unreadable(error, db, case_number, item_number, kept)
-    exc.args = (f"{exc}; {recorded}",)
+    _tell(exc, recorded)
+
+
+def _tell(exc: ForensicError, recorded: _Said) -> None:
+    """Give ``exc`` what a scan recorded, and what is left to do about it, if anything."""
+    exc.recorded = recorded.said
+    if recorded.to_do is not None:
+        exc.advice = recorded.to_do
 
 
 def _unreadable(
-    error: ForensicError, db: Store, case_number: str, item_number: str, kept: str | None
-) -> str:
+    error: ForensicError, db: Store, case_number: str, item_number: str, kept: _Said | None
+) -> _Said:
     """What a stopped or failed scan says when the store cannot be read back."""
     log = command("custody", "log", case_number, item_number, store=db.db_path)
     said = f"what was recorded could not be read back ({error}): see {log}"
-    return f"{said}; {kept}" if kept else said
+    return kept.after(said) if kept else _Said(said)
 
 
 STORE_WAIT_S = 300.0
@@ -1037,12 +1067,12 @@ def _keep_measured(
     measured: Mapping[str, Any],
     library: Any = None,
     report_command: str | None = None,
-) -> tuple[str | None, Path | None]:
+) -> tuple[_Said | None, Path | None]:
     """Keep in a file a measured spectrum the store did not record, and say so in words
-    (None when the store holds it after all: stopped after it was committed), with the
-    commands that record and identify it (against ``library``), and the one that makes the
-    report the scan was asked for (``report_command``); and the file (None when none could
-    be written, or none was needed)."""
+    (None when the store holds it after all: stopped after it was committed), with what to
+    do: the commands that record and identify it (against ``library``), and the one that
+    makes the report the scan was asked for (``report_command``); and the file (None when
+    none could be written, or none was needed)."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
@@ -1081,7 +1111,7 @@ def _keep_measured(
     )
     exhibit = f"exhibit {item_number} of case {case_number}"
     if path is None:
-        return (
+        return _Said(
             f"the raw spectrum of {exhibit} (spectrum SHA-256 {digest}) could not be kept in a "
             f"file either ({'; '.join(failures)}): it is lost"
         ), None
@@ -1111,9 +1141,11 @@ def _keep_measured(
         if report_command
         else f"and {identify} identifies it"
     )
-    return (
+    return _Said(
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
-        f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}; {when}{steps}"
+        f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}",
+        f"{when}{steps}",
+        "; ",
     ), Path(path)
 
 
@@ -1338,8 +1370,8 @@ class _Scan:
     """Who signs (:func:`~forensic.operators.who_signs`), once known."""
     connected: bool = False
     """The instrument answered and accepted the settings: from here on, records may be made."""
-    kept: str | None = None
-    """Where a measured spectrum the store did not take is kept, in words."""
+    kept: _Said | None = None
+    """Where a measured spectrum the store did not take is kept, and how to record it."""
 
     def begin(self) -> None:
         """Read where the store stands (:attr:`start`), before anything is recorded."""
@@ -1784,12 +1816,16 @@ class _Scan:
         )
 
     def say_what_is_recorded(self, exc: ForensicError) -> None:
-        """Add to the message of the error that ended the scan what the store holds of it,
-        as a stop does; a failure before the instrument answered has recorded nothing, and
-        its message says what to put right. A store whose file went says where the spectrum
-        is kept instead (what the file held is not there to read back)."""
+        """Give the error that ended the scan what the store holds of it (its ``recorded``),
+        as a stop says it, and what is left to do about that, if anything. An instrument that
+        failed before it answered has recorded nothing, and says so; any other failure then
+        says what to put right in its own words. A store whose file went says where the
+        spectrum is kept instead (what the file held is not there to read back)."""
         if isinstance(exc, StoreGoneError):  # what the store's file held is not there
-            exc.args = (f"{exc}; {self.kept}",)
+            if self.kept is not None:
+                _tell(exc, self.kept)
+        elif not self.connected and isinstance(exc, InstrumentError):
+            exc.recorded = "nothing was recorded"
         elif self.connected and self.start is not None:
             _say_what_is_recorded(
                 exc,
@@ -1810,7 +1846,7 @@ class _Scan:
         case_number, item_number = as_label(self.case_number), as_label(self.item_number)
         try:
             records = [] if self.start is None else self.db.appended_since(self.start)
-            return _what_is_recorded(
+            said = _what_is_recorded(
                 records,
                 case_number,
                 item_number,
@@ -1826,7 +1862,8 @@ class _Scan:
                 ),
             )
         except ForensicError as error:
-            return _unreadable(error, self.db, case_number, item_number, self.kept)
+            said = _unreadable(error, self.db, case_number, item_number, self.kept)
+        return str(said)
 
 
 def scan(

@@ -24,6 +24,14 @@ from synthetic import make_spectrum
 
 from drivers.acquisition import ACQUIRE_SETTINGS, acquire, saturated_pixels
 from drivers.errors import (
+    DAMAGED_FRAME_ADVICE,
+    DISCONNECTED_ADVICE,
+    INCOMPLETE_ADVICE,
+    INTERLOCK_ADVICE,
+    LASER_FAULT_ADVICE,
+    NO_ANSWER_ADVICE,
+    NOT_ANSWERING_ADVICE,
+    REFUSED_ADVICE,
     CommandRefused,
     DetectorSaturated,
     InstrumentDisconnected,
@@ -104,6 +112,32 @@ def test_a_laser_that_does_not_read_back_as_told_is_an_instrument_fault(protocol
         with pytest.raises(LaserFault, match="reads back off after switching it on") as failed:
             spec.acquire(integration_time_ms=20)
     assert failed.value.exit_code == 3
+    assert str(failed.value).endswith(f"three times; to do: {LASER_FAULT_ADVICE}")
+    assert failed.value.warning is None  # it never read back on
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_laser_that_reads_back_on_after_switching_it_off_is_warned_of(protocol, monkeypatch):
+    # the one fault after which the laser is known to have fired and not known to be off: the
+    # WARNING is its own part, apart from what happened and from the one thing to do
+    with _simulator(protocol) as sim, _driver(protocol, sim) as spec:
+        monkeypatch.setattr(spec, "laser_enabled", lambda: True)  # never reads back off
+        with pytest.raises(LaserFault, match="reads back on after switching it off") as failed:
+            spec.acquire(integration_time_ms=20)
+        monkeypatch.undo()
+        spec.set_laser(False)
+    error = failed.value
+    assert error.warning == (
+        "the laser could not be switched off (the laser reads back on after switching it off "
+        "three times), so it may still be on: switch the instrument off or close its laser key "
+        "before opening the sample compartment"
+    )
+    assert error.advice == LASER_FAULT_ADVICE
+    assert error.said() == [
+        error.problem,
+        f"WARNING: {error.warning}",
+        f"to do: {LASER_FAULT_ADVICE}",
+    ]
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -130,6 +164,7 @@ def test_a_driver_bug_with_the_laser_on_says_the_laser_may_still_be_on(protocol,
     message = str(failed.value)
     assert "acquiring failed on an unexpected error in the instrument's driver" in message
     assert "(KeyError: 'pixels')" in message
+    assert failed.value.warning.startswith("the laser could not be switched off (the line is gone)")
     assert "WARNING: the laser could not be switched off (the line is gone)" in message
     assert failed.value.exit_code == 3 and isinstance(failed.value.__cause__, KeyError)
 
@@ -182,22 +217,28 @@ FAULT_ERRORS = {
     "truncated": (InstrumentTimeout, r"incomplete.*partial frame discarded"),
     "corrupt": (ProtocolError, r"\[frame: "),
     "checksum": (ProtocolError, r"checksum mismatch.*\[frame: "),
-    # what the instrument refused, and what to do (a bare "refused S (NAK)" said neither)
+    # what the instrument refused (a bare "refused S (NAK)" said neither that nor what to do)
     "nak": (
         CommandRefused,
         r"refused the scan \((command S|message get_raw_spectrum)\), answering (NAK|OBP error "
-        r"7: device not ready for this message type); switch the instrument off and on again, "
-        r"wait until it has started, then scan again; if it refuses again, send this message",
+        r"7: device not ready for this message type)",
     ),
-    # what to do first, pyserial's words last (they said "multiple access on port?" only)
-    "disconnect": (
-        InstrumentDisconnected,
-        r": the device disconnected: check that its cable is plugged in at both ends and the "
-        r"instrument is switched on, then scan again \(the port said: ",
-    ),
+    # pyserial's words for support (they said "multiple access on port?" only)
+    "disconnect": (InstrumentDisconnected, r": the device disconnected \(the port said: "),
     "interlock": (InterlockOpen, "interlock is open"),
 }
 """The error each simulator fault must end in, on every protocol."""
+
+FAULT_ADVICE = {
+    "slow": NOT_ANSWERING_ADVICE,
+    "truncated": INCOMPLETE_ADVICE,
+    "corrupt": DAMAGED_FRAME_ADVICE,
+    "checksum": DAMAGED_FRAME_ADVICE,
+    "nak": REFUSED_ADVICE,
+    "disconnect": DISCONNECTED_ADVICE,
+    "interlock": INTERLOCK_ADVICE,
+}
+"""The one thing to do after each fault: the error's ``advice``, said once, last."""
 
 RECOVERED_FAULTS = {"baud": "test_baud_fault_garbles_until_the_rate_is_found"}
 """Faults the driver overcomes, with the test that checks it does."""
@@ -245,6 +286,12 @@ def test_each_fault_ends_in_its_specific_error(protocol, fault):
         # then (an instrument still answering, a late one too, had it switched off)
         laser_warning = "WARNING: the laser could not be switched off" in str(failed.value)
         assert laser_warning == (fault == "disconnect"), str(failed.value)
+        assert (failed.value.warning is not None) == laser_warning
+        # what happened, then (a warning), then the one thing to do, said once and last
+        message, advice = str(failed.value), FAULT_ADVICE[fault]
+        assert failed.value.advice == advice
+        assert message.endswith(f"; to do: {advice}"), message
+        assert message.count(advice) == 1 and advice not in failed.value.problem, message
         if fault == "interlock":
             assert not (sim.settings["J"] if protocol == "ocean-rs232" else sim.laser)
         if fault != "disconnect":  # the released port can be opened again at once
@@ -254,7 +301,7 @@ def test_each_fault_ends_in_its_specific_error(protocol, fault):
 @pytest.mark.parametrize(
     ("sent", "said"),
     [
-        (0, r"no spectrum within \d+\.\d\d s: the instrument did not answer the scan; check"),
+        (0, r"no spectrum within \d+\.\d\d s: the instrument did not answer the scan; to do: "),
         (
             20,
             r"spectrum incomplete after \d+\.\d\d s \(20 of 4160 bytes\): the instrument stopped ",
@@ -281,8 +328,8 @@ def test_a_late_obp_spectrum_says_whether_anything_of_it_came(sent, said):
 @pytest.mark.parametrize(
     ("fault", "advice"),
     [
-        ("slow", "check that it is on and not busy with its own software, then scan again"),
-        ("truncated", "scan again, and if it happens again check the cable and its connectors"),
+        ("slow", "check that the instrument is switched on and not busy with its own software"),
+        ("truncated", "scan again; if it happens again, check the cable and its connectors"),
     ],
 )
 def test_a_spectrum_that_times_out_says_what_to_do_in_a_short_line(protocol, fault, advice):
@@ -295,11 +342,11 @@ def test_a_spectrum_that_times_out_says_what_to_do_in_a_short_line(protocol, fau
         with pytest.raises(InstrumentTimeout) as failed:
             spec.acquire(integration_time_ms=20)
     message = str(failed.value)
-    assert advice in message, message
+    assert failed.value.advice.startswith(advice), message
     assert len(message) < 330, message
     if fault == "truncated":  # the start of the frame, and how long it was
         shown = r"partial frame discarded: ((?:[0-9a-f]{2} )+)\.\.\. \((\d+) bytes\)$"
-        excerpt = re.search(shown, message)
+        excerpt = re.search(shown, failed.value.problem)
         assert excerpt and len(excerpt[1].split()) == 16, message
         assert int(excerpt[2]) == len(failed.value.received) > 16  # all of it kept for support
 
@@ -315,9 +362,9 @@ def test_a_damaged_frame_names_the_port_and_says_what_to_do(protocol, fault):
     ):
         spec.acquire(integration_time_ms=20)
     message = str(failed.value)
-    assert message.startswith(f"{sim.device_path}: "), message
-    advice = message.index("scan again; if it fails again, check the cable")
-    assert advice < message.index("[frame: "), message  # read before the hex, not after it
+    assert message.startswith(f"{sim.device_path}: the reply was damaged"), message
+    assert failed.value.problem.endswith("]") and "[frame: " in failed.value.problem, message
+    assert message.endswith(f"; to do: {DAMAGED_FRAME_ADVICE}"), message
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -358,15 +405,17 @@ def test_a_saturating_integration_time_says_what_was_given_tried_and_left_to_do(
     message = str(saturated.value)
     assert re.search(
         r"\d+ pixel\(s\) at the detector ceiling with integration_time_ms=3000, still at 375 ms "
-        r"after halving it 3 times \(1500, 750, 375 ms\): too long for this sample; leave it out "
-        r"and auto-exposure finds the time, or reduce the laser power$",
+        r"after halving it 3 times \(1500, 750, 375 ms\): too long for this sample; to do: leave "
+        r"out integration_time_ms=3000 \(auto-exposure finds the time\), or reduce the laser "
+        r"power, then scan again$",
         message,
     ), message
-    # on the command line, as typed
+    # on the command line, as typed, where it happened and in what to do
     saturated.value.name_options(
         {"integration_time_ms": "--integration-ms"}, {"integration_time_ms": 3000.0}
     )
-    assert "with --integration-ms 3000, still at 375 ms" in str(saturated.value)
+    assert "with --integration-ms 3000, still at 375 ms" in saturated.value.problem
+    assert saturated.value.advice.startswith("leave out --integration-ms 3000 (auto-exposure")
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -382,9 +431,10 @@ def test_saturation_at_the_shortest_time_says_only_to_reduce_the_laser_power(pro
         spec.acquire(integration_time_ms=shortest)
     message = str(saturated.value)
     assert message.endswith(
-        f"({shortest:g} ms, the shortest this detector takes): reduce the laser power"
+        f"({shortest:g} ms, the shortest this detector takes); to do: reduce the laser power, "
+        "then scan again"
     ), message
-    assert "leave it out" not in message
+    assert "leave out" not in message
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -404,7 +454,7 @@ def test_a_sample_saturating_at_every_time_auto_exposure_tries_says_to_reduce_th
         spec.acquire()
     assert re.search(
         rf"pixel\(s\) at the detector ceiling at the {shortest:g} ms auto-exposure chose, the "
-        r"shortest this detector takes: reduce the laser power$",
+        r"shortest this detector takes; to do: reduce the laser power, then scan again$",
         str(saturated.value),
     ), str(saturated.value)
 
@@ -613,9 +663,10 @@ def test_a_cable_pulled_during_an_exposure_is_not_waited_on(protocol):
             assert not spec.transport.is_open  # released at once: nothing waits on it
     assert told == []
     said = str(pulled.value)
-    assert "then scan again (the port said: " in said, said
+    assert "the device disconnected (the port said: " in said, said
     # the laser-off that could not be sent says why in a few words, not the advice again
-    assert said.count("check that its cable is plugged in") == 1, said
+    assert said.count("check that the instrument's cable is plugged in") == 1, said
+    assert pulled.value.warning.startswith("the laser could not be switched off (the device "), said
     assert "WARNING: the laser could not be switched off (" in said, said
 
 
@@ -810,8 +861,8 @@ def test_an_instrument_silent_at_every_rate_may_be_busy_and_is_not_said_to_be_ga
         assert "busy with an exposure (a scan stopped during a long one)" in str(e.value)
         # nor is the wrong port or protocol left out: they are silent too
         assert "a wrong port, or an instrument of another protocol, is silent" in str(e.value)
-        assert "`forensic instrument list`" in str(e.value)
-        assert str(e.value).endswith("otherwise check the cable and the power")
+        assert e.value.problem.endswith("and one without power or cable")
+        assert e.value.advice == NO_ANSWER_ADVICE and "`forensic instrument list`" in str(e.value)
         assert not transport.is_open
     finally:
         os.close(master)

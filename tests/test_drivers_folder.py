@@ -162,12 +162,17 @@ def test_the_folder_url_gives_the_wait_for_an_export(tmp_path):
     # spectrum, and its late export was skipped by the next scan as already there
     with open_instrument(f"folder://{tmp_path}?timeout=0.3&settle=0.1") as folder:
         assert folder.timeout_s == 0.3
-        with pytest.raises(InstrumentTimeout, match=r"no new complete export within 0\.3 s: ") as e:
+        waited = r"no new complete export within 0\.3 s; to do: "
+        with pytest.raises(InstrumentTimeout, match=waited) as e:
             folder.acquire()  # as a scan calls it: no wait of its own
     # the wait as an option of the command: a URL edited with '?' or '&' is easily mistyped,
     # and an unquoted '&' sent the scan to the background
     said = str(e.value)
-    assert "scan again with a longer wait, --timeout 600 (seconds)" in said, said
+    assert said.count("; to do: ") == 1, said
+    assert e.value.advice.startswith(
+        "for a measurement that takes longer, scan again with a longer wait, --timeout 600 "
+        "(seconds); "
+    ), said
     assert "&timeout" not in said and "?timeout" not in said, said
     with open_instrument(f"folder://{tmp_path}?timeout=7200") as folder:
         assert folder.timeout_s == 7200  # an FTIR run of many scans takes longer than 10 min
@@ -211,10 +216,11 @@ def test_a_late_export_is_taken_as_the_timeout_says(tmp_path):
     ):
         waiting.acquire()
     said = str(e.value)
+    assert e.value.problem == f"folder://{folder}: no new complete export within 0.3 s"
     assert said.endswith(
-        f"to record it for this exhibit, move every other file out of {folder} and scan again "
-        f"with --instrument 'folder://{folder}?existing=1'; to see what it holds without "
-        "recording it, `forensic identify FILE`"
+        "; for an export written after the wait (the next scan takes only files that appear "
+        f"after it starts), move every other file out of {folder} and scan again with "
+        f"--instrument 'folder://{folder}?existing=1'"
     ), said
     (folder / "late.csv").write_bytes(export_bytes(simulate_ftir(IR_REFERENCE, seed=2)))
     (url,) = re.findall(r"--instrument '([^']+)'", said)  # as pasted: the shell drops quotes

@@ -17,6 +17,10 @@ from synthetic import make_spectrum
 
 from drivers import transport as transport_module
 from drivers.errors import (
+    DAMAGED_FRAME_ADVICE,
+    DISCONNECTED_ADVICE,
+    FIND_INSTRUMENTS_HINT,
+    INTERLOCK_ADVICE,
     InstrumentDisconnected,
     NoAnswer,
     NotSupported,
@@ -197,9 +201,10 @@ def test_missing_port_is_a_clear_error():
     with pytest.raises(InstrumentDisconnected) as missing:
         open_instrument("ocean-rs232:///dev/ttyNOPE")
     assert str(missing.value) == (
-        "cannot open /dev/ttyNOPE: no such port (run `forensic instrument list` to see which "
-        "instruments are connected)"
+        "cannot open /dev/ttyNOPE: no such port; to do: run `forensic instrument list` to see "
+        "which instruments are connected"
     )
+    assert missing.value.advice == FIND_INSTRUMENTS_HINT
 
 
 def test_a_file_that_is_not_a_serial_port_is_said_to_be_one(tmp_path):
@@ -207,14 +212,13 @@ def test_a_file_that_is_not_a_serial_port_is_said_to_be_one(tmp_path):
     with pytest.raises(InstrumentDisconnected) as refused:
         open_instrument("ocean-rs232:///dev/null")
     assert str(refused.value) == (
-        "cannot open /dev/null: not a serial port (run `forensic instrument list` to see which "
-        "instruments are connected)"
+        f"cannot open /dev/null: not a serial port; to do: {FIND_INSTRUMENTS_HINT}"
     )
     with pytest.raises(InstrumentDisconnected) as folder:
         open_instrument(f"obp://{tmp_path}")
     assert str(folder.value) == (
-        f"cannot open {tmp_path}: a folder, not a serial port (an instrument exporting into it: "
-        f"folder://{tmp_path})"
+        f"cannot open {tmp_path}: a folder, not a serial port; to do: for an instrument "
+        f"exporting into it, give the URL folder://{tmp_path}"
     )
 
 
@@ -239,11 +243,12 @@ def test_a_port_another_program_holds_names_that_program(tmp_path):
         assert holder.stdout.readline().strip() == "holding"
         with pytest.raises(InstrumentDisconnected) as held:
             SerialTransport(device)
-        said = str(held.value)
+        said = held.value.problem
         assert said.startswith(f"cannot open {device}: another program holds the port: ")
         program = os.path.basename(sys.executable)  # its name: its folder is not needed
         assert f"pid {holder.pid} ({program} -c import sys, time, serial; port = " in said
-        assert said.endswith("...); close it first")  # its command line cut to 80 characters
+        assert said.endswith("...)")  # its command line cut to 80 characters
+        assert held.value.advice == "close it first, then scan again"
         # where the system does not tell (no /proc), nothing more is said
         assert transport_module.port_holders(device, proc=tmp_path / "none") == []
         assert transport_module.port_holders(device, proc=tmp_path) == []
@@ -271,8 +276,8 @@ def test_a_port_that_speaks_the_other_protocol_is_named_with_the_url_to_use(aske
     said = {"obp": "an OBP (Ocean Binary Protocol) instrument"}
     said["ocean-rs232"] = "an Ocean RS-232 spectrometer"
     assert str(wrong.value) == (
-        f"{sim.device_path}: this port answers as {said[served]}, not as {said[asked]}: "
-        f"use {served}://{sim.device_path}"
+        f"{sim.device_path}: this port answers as {said[served]}, not as {said[asked]}; to do: "
+        f"give the instrument's URL as {served}://{sim.device_path}, then scan again"
     )
 
 
@@ -445,8 +450,20 @@ def test_cli_acquire_refuses_a_name_it_cannot_write_before_the_laser_fires(
     assert not (tmp_path / "new.txt").exists()
 
 
-@pytest.mark.parametrize("fault", ["disconnect", "interlock", "corrupt"])
-def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
+@pytest.mark.parametrize(
+    ("fault", "advice"),
+    [
+        ("disconnect", DISCONNECTED_ADVICE),
+        ("interlock", INTERLOCK_ADVICE),
+        ("corrupt", DAMAGED_FRAME_ADVICE),
+    ],
+)
+def test_cli_fault_says_what_happened_and_what_to_do_and_writes_no_file(
+    tmp_path, sample_file, fault, advice
+):
+    # `forensic acquire` says a fault as a scan does, each part once on a line of its own
+    # (the scan adds what it recorded): what happened, a WARNING when the laser may be on,
+    # and the one thing to do
     out = tmp_path / "scan.jdx"
     url = f"sim:ocean-rs232?sample={sample_file}&fault={fault}&baud=115200&timeout=1.0"
     result = CliRunner().invoke(
@@ -454,11 +471,14 @@ def test_cli_fault_is_one_line_and_no_file(tmp_path, sample_file, fault):
     )
     assert result.exit_code == 3
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ")
+    warned = ["WARNING: the laser could not be switched off"] if fault == "disconnect" else []
+    starts = ["error: sim:ocean-rs232 (simulator on /dev/", *warned, f"to do: {advice}"]
+    assert len(lines) == len(starts), lines
+    assert all(line.startswith(start) for line, start in zip(lines, starts, strict=True)), lines
+    assert lines[-1] == f"to do: {advice}"
+    assert result.output.count(advice) == 1, result.output
     assert "Traceback" not in result.output
     assert not out.exists()
-    if fault != "interlock":  # a fault of the line names the instrument asked for, then the pty
-        assert lines[0].startswith("error: sim:ocean-rs232 (simulator on /dev/"), lines[0]
 
 
 @pytest.mark.parametrize(
@@ -747,6 +767,7 @@ def test_cli_acquire_says_a_driver_bug_in_one_line(tmp_path, monkeypatch, where)
     out = tmp_path / "scan.jdx"
     result = CliRunner().invoke(main, ["acquire", "--instrument", "x:y", "--out", str(out)])
     assert result.exit_code == 3, result.output
-    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    (line, to_do) = [line for line in result.output.splitlines() if line.strip()]
     assert line.startswith(f"error: x:y: {where} failed on an unexpected error in the instrument")
-    assert "a bug in the driver" in line and not out.exists()
+    assert to_do == "to do: report this bug in the instrument's driver, with this message"
+    assert not out.exists()

@@ -31,8 +31,20 @@ from custody_helpers import OPERATOR, identification_dict
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
-from drivers.errors import CommandRefused, InstrumentDisconnected, NotSupported
+from drivers.errors import (
+    DAMAGED_FRAME_ADVICE,
+    DISCONNECTED_ADVICE,
+    INCOMPLETE_ADVICE,
+    INTERLOCK_ADVICE,
+    NOT_ANSWERING_ADVICE,
+    REFUSED_ADVICE,
+    CommandRefused,
+    DetectorSaturated,
+    InstrumentDisconnected,
+    NotSupported,
+)
 from drivers.folder import FolderInstrument
+from drivers.simulators.pty import FAULTS
 from drivers.urls import open_instrument
 from forensic import files as forensic_files
 from forensic import workflows
@@ -690,31 +702,178 @@ def test_a_cable_pulled_mid_scan_says_what_the_scan_recorded(tmp_path):
     url = "sim:ocean-rs232?sample=cocaine&fault=disconnect&realtime=0&seed=1"
     with pytest.raises(InstrumentDisconnected) as failed:
         _run(tmp_path, open_instrument=None, instrument_url=url)
-    message = str(failed.value)
-    assert message.startswith("sim:ocean-rs232 (simulator on /dev/") and "disconnected" in message
-    # it ends with what to do (it said what the scan recorded, then nothing to do)
-    assert message.endswith(
-        f"; recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt "
-        f"by {OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved: "
-        "reconnect the instrument (cable in at both ends, switched on) and scan again"
+    error = failed.value
+    assert error.problem.startswith("sim:ocean-rs232 (simulator on /dev/")
+    assert "the device disconnected (the port said: " in error.problem
+    # what happened, the laser warning on its own, what the scan recorded, the one thing to do
+    assert error.warning.startswith("the laser could not be switched off (the device ")
+    assert error.recorded == (
+        f"recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt by "
+        f"{OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved"
     )
-    assert failed.value.exit_code == 3  # still the instrument's failure
+    assert error.advice == DISCONNECTED_ADVICE
+    assert str(error) == (
+        f"{error.problem}; WARNING: {error.warning}; {error.recorded}; to do: {DISCONNECTED_ADVICE}"
+    )
+    assert error.exit_code == 3  # still the instrument's failure
     with Store(tmp_path / "s") as store:
         assert store.measurements("C-1") == [] and verify_store(store).ok
 
 
 def test_a_scan_the_instrument_refuses_ends_with_what_to_do(tmp_path):
-    # "the spectrometer refused S (NAK)", then what was recorded, and no step to take
+    # "the spectrometer refused S (NAK)", then what was recorded, and no step to take; then the
+    # step said twice, in the middle and at the end
     url = "sim:ocean-rs232?sample=cocaine&fault=nak&realtime=0&seed=1"
     with pytest.raises(CommandRefused) as refused:
         _run(tmp_path, open_instrument=None, instrument_url=url)
     message = str(refused.value)
-    assert "the instrument refused the scan (command S), answering NAK; switch the" in message
+    assert refused.value.problem.endswith(
+        ": the instrument refused the scan (command S), answering NAK [frame: 15]"
+    )
     assert message.endswith(
         f"its receipt by {OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was "
-        "saved: switch the instrument off and on, then scan again"
+        f"saved; to do: {REFUSED_ADVICE}"
     )
+    assert message.count("switch the instrument off and on") == 1, message
     assert refused.value.exit_code == 3
+
+
+SCAN_FAULT_ADVICE = {
+    "slow": NOT_ANSWERING_ADVICE,
+    "truncated": INCOMPLETE_ADVICE,
+    "corrupt": DAMAGED_FRAME_ADVICE,
+    "checksum": DAMAGED_FRAME_ADVICE,
+    "nak": REFUSED_ADVICE,
+    "disconnect": DISCONNECTED_ADVICE,
+    "interlock": INTERLOCK_ADVICE,
+}
+"""The one thing a scan says to do after each fault of the simulators that ends it (``baud``
+is overcome by the driver)."""
+
+
+def test_every_simulator_fault_that_ends_a_scan_has_its_one_thing_to_do():
+    assert sorted(SCAN_FAULT_ADVICE) == sorted(set(FAULTS) - {"baud"})
+
+
+def _error_lines(output):
+    """What a failed command printed from its ``error:`` line on."""
+    lines = output.splitlines()
+    first = next(n for n, line in enumerate(lines) if line.startswith("error: "))
+    return lines[first:]
+
+
+@pytest.mark.parametrize("protocol", ["ocean-rs232", "obp"])
+@pytest.mark.parametrize("fault", sorted(SCAN_FAULT_ADVICE))
+def test_a_scan_an_instrument_fault_ends_says_each_thing_once_on_its_own_line(
+    tmp_path, protocol, fault
+):
+    # the technician read one paragraph: the advice said twice, the laser warning in the
+    # middle, and for some faults nothing to do at the end. The real driver, over the
+    # simulator's pseudo-terminal, on the command line
+    _run(tmp_path, item_number="E-0")  # what the store held before must stay as it was
+    with Store(tmp_path / "s") as store:
+        before = store.appended_since(0)
+    url = f"sim:{protocol}?sample=cocaine&fault={fault}&realtime=0&seed=1&baud=115200&timeout=0.3"
+    typed = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(
+        main, [*typed, "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    )
+    assert done.exit_code == 3, done.output  # an instrument fault
+    advice = SCAN_FAULT_ADVICE[fault]
+    error, *rest = _error_lines(done.output)
+    warned = ["WARNING: the laser could not be switched off ("] if fault == "disconnect" else []
+    recorded = (
+        f"recorded the label of exhibit E-1 (record #{len(before) + 1}), its receipt by "
+        f"{OPERATOR} (record #{len(before) + 2}); no spectrum of exhibit E-1 of case C-1 was "
+        "saved"
+    )
+    assert error.startswith(f"error: sim:{protocol} (simulator on /dev/"), done.output
+    assert len(rest) == len(warned) + 2, done.output
+    assert all(line.startswith(start) for line, start in zip(rest, warned, strict=False))
+    if warned:  # the laser may be on: said right under what happened, and so it stays off
+        assert rest[0].endswith(
+            "so it may still be on: switch the instrument off or close its laser key before "
+            "opening the sample compartment"
+        ), done.output
+    assert rest[-2:] == [recorded, f"to do: {advice}"], done.output
+    # each thing once: the advice only on the to-do line, one to-do line
+    assert done.output.count(advice) == 1 and done.output.count("to do:") == 1, done.output
+    with Store(tmp_path / "s") as store:
+        after = store.appended_since(0)
+        assert after[: len(before)] == before  # nothing recorded before is changed or lost
+        assert [table for table, _ in after[len(before) :]] == ["exhibits", "custody_events"]
+        assert store.measurements("C-1", "E-1") == [] and verify_store(store).ok
+
+
+def test_a_folder_instrument_without_an_export_ends_a_scan_the_same_way(tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    url = f"folder://{exports}?timeout=0.3&settle=0.1"
+    typed = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(
+        main, [*typed, "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    )
+    assert done.exit_code == 3, done.output
+    assert _error_lines(done.output) == [
+        f"error: folder://{exports}: no new complete export within 0.3 s",
+        "recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt by "
+        f"{OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved",
+        "to do: for a measurement that takes longer, scan again with a longer wait, --timeout "
+        "600 (seconds); for an export written after the wait (the next scan takes only files "
+        f"that appear after it starts), move every other file out of {exports} and scan again "
+        f"with --instrument 'folder://{exports}?existing=1'",
+    ]
+
+
+def test_a_saturated_detector_ends_a_scan_naming_the_option_typed(tmp_path, monkeypatch):
+    # what happened and what to do both name the integration time as the technician typed it
+    saturated = DetectorSaturated(
+        "x: 12 pixel(s) at the detector ceiling with {integration}, still at 375 ms after "
+        "halving it 3 times (1500, 750, 375 ms): too long for this sample",
+        advice="leave out {integration} (auto-exposure finds the time), or reduce the laser "
+        "power, then scan again",
+        integration_time_ms=3000.0,
+    )
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument",
+        lambda url, **kw: FakeInstrument(fail=saturated),
+    )
+    typed = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(
+        main,
+        [
+            *typed,
+            "--integration-ms",
+            "3000",
+            "--operator",
+            OPERATOR,
+            "--store",
+            str(tmp_path / "s"),
+        ],
+    )
+    assert done.exit_code == 3, done.output
+    error, recorded, to_do = _error_lines(done.output)
+    assert error.startswith("error: x: 12 pixel(s) at the detector ceiling with --integration-ms ")
+    assert recorded.startswith("recorded case C-1 (record #2), ")
+    assert to_do == (
+        "to do: leave out --integration-ms 3000 (auto-exposure finds the time), or reduce the "
+        "laser power, then scan again"
+    )
+
+
+def test_an_instrument_not_there_says_that_nothing_was_recorded(tmp_path):
+    typed = ["scan", "--instrument", "ocean-rs232:///dev/ttyNOPE", "--case", "C-1"]
+    done = CliRunner().invoke(
+        main, [*typed, "--exhibit", "E-1", "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    )
+    assert done.exit_code == 3, done.output
+    assert _error_lines(done.output) == [
+        "error: cannot open /dev/ttyNOPE: no such port",
+        "nothing was recorded",
+        "to do: run `forensic instrument list` to see which instruments are connected",
+    ]
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1") is None
 
 
 def test_a_result_that_cannot_be_recorded_leaves_the_saved_spectrum_to_identify(
@@ -2148,8 +2307,8 @@ def test_a_store_locked_past_the_wait_keeps_the_measured_spectrum_in_a_file(tmp_
     assert re.search(
         r"forensic\.db: another process kept the store locked for [23] s while the raw spectrum "
         r"waited to be saved; nothing was recorded; DO NOT MEASURE AGAIN: the raw spectrum of "
-        r"exhibit E-1 of case C-1 is not in the store, but kept in .*; once the store can be "
-        r"written, `forensic exhibit record-spectrum \S+ "
+        r"exhibit E-1 of case C-1 is not in the store, but kept in .*; to do: once the store "
+        r"can be written, `forensic exhibit record-spectrum \S+ "
         + re.escape(_signed(tmp_path))
         + r"` records it, and `forensic exhibit identify C-1 E-1 "
         + re.escape(_signed(tmp_path))
@@ -2683,7 +2842,7 @@ def test_a_spectrum_is_kept_unsigned_when_the_key_cannot_be_loaded(tmp_path, mon
     assert (
         f"(spectrum SHA-256 {json.loads(kept.read_text())['raw_sha256']}), unsigned (the key of "
         f"{OPERATOR} could not be loaded: key.pem: not a readable private key: recording it "
-        "will need --accept-unverified); once the store can be written" in message
+        "will need --accept-unverified); to do: once the store can be written" in message
     )
     document = json.loads(kept.read_text())
     assert document["signature"] is None
@@ -2752,8 +2911,11 @@ def test_the_scan_command_keeps_a_spectrum_the_locked_store_did_not_take(tmp_pat
         re.match(r" {5} +\d+\.\ds  the store is locked by another", line) for line in lines
     )  # under the step it waits in, not a second "[5/8]"
     assert sum(line.startswith("[5/8]") for line in lines) == 1
-    assert lines[-1].startswith("error: ") and "kept in " in lines[-1]
-    assert _kept_file(lines[-1]).exists()
+    # what happened, where the spectrum is kept, then what to do: record it, not measure again
+    error, kept, to_do = lines[-3:]
+    assert error.startswith("error: ") and kept.startswith("nothing was recorded; DO NOT MEASURE")
+    assert to_do.startswith("to do: once the store can be written, `forensic exhibit record-")
+    assert _kept_file(kept).exists()
 
 
 @pytest.mark.parametrize(
@@ -2780,7 +2942,9 @@ def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_5(tmp_path, monkeypa
     done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
     assert done.exit_code == 5, done.output
     assert "DO NOT MEASURE AGAIN" in done.output
-    assert _kept_file(done.output.splitlines()[-1]).exists()
+    kept, to_do = done.output.splitlines()[-2:]
+    assert to_do.startswith("to do: once the store can be written, `forensic exhibit record-")
+    assert _kept_file(kept).exists()
     # a spectrum that could not be kept either is lost: the error's own code says what failed
     monkeypatch.setattr(
         "forensic.workflows.keep_unrecorded",
@@ -3354,9 +3518,10 @@ def test_a_driver_s_bug_in_acquisition_is_an_instrument_error_saying_what_is_rec
         _run(tmp_path, open_instrument=lambda url: BuggyInstrument())
     assert str(failed.value) == (
         "fake:instrument: acquiring failed on an unexpected error in the instrument's driver "
-        "(KeyError: 'integration_time_ms'): a bug in the driver, to report with this message; "
-        "recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt by "
-        f"{OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved"
+        "(KeyError: 'integration_time_ms'); recorded case C-1 (record #2), the label of "
+        f"exhibit E-1 (record #3), its receipt by {OPERATOR} (record #4); no spectrum of "
+        "exhibit E-1 of case C-1 was saved; to do: report this bug in the instrument's "
+        "driver, with this message"
     )
     assert failed.value.exit_code == 3  # as any instrument fault
     assert isinstance(failed.value.__cause__, KeyError)  # the bug, with its traceback
@@ -3369,10 +3534,14 @@ def test_a_driver_s_bug_in_acquisition_is_an_instrument_error_saying_what_is_rec
         main, [*typed, "--store", str(tmp_path / "s"), "--operator", OPERATOR]
     )
     assert done.exit_code == 3, done.output
-    assert done.stderr.splitlines()[-1].startswith(
+    error, recorded, to_do = done.stderr.splitlines()[-3:]
+    assert error == (
         "error: fake:instrument: acquiring failed on an unexpected error in the instrument's "
         "driver (KeyError: 'integration_time_ms')"
     )
+    # the second try: its receipt is on record already, and not recorded again
+    assert recorded == "nothing was recorded; no spectrum of exhibit E-1 of case C-1 was saved"
+    assert to_do == "to do: report this bug in the instrument's driver, with this message"
     with Store(tmp_path / "s") as store:
         assert store.measurements("C-1") == [] and verify_store(store).ok
 

@@ -44,10 +44,11 @@ def list_instruments(as_json: bool) -> None:
         {"device": p.device, "description": p.description, "hwid": p.hwid}
         for p in sorted(list_ports.comports(), key=lambda p: p.device)
     ]
+    unavailable: NotSupported | None = None
     try:
         usb: list[dict[str, str]] | str = list_usb_spectrometers()
     except NotSupported as exc:
-        usb = str(exc)
+        usb, unavailable = str(exc), exc
     if as_json:
         click.echo(json.dumps({"serial_ports": ports, "usb_spectrometers": usb}, indent=2))
         return
@@ -56,8 +57,10 @@ def list_instruments(as_json: bool) -> None:
         click.echo(f"  {describe_port(**port)}")
     if not ports:
         click.echo("  none found (USB adapters appear as /dev/ttyUSB* or /dev/ttyACM*)")
-    if isinstance(usb, str):
-        click.echo(f"USB spectrometers: unavailable ({usb})")
+    if unavailable is not None:
+        click.echo(f"USB spectrometers: unavailable ({unavailable.problem})")
+        if unavailable.advice:
+            click.echo(f"  to do: {unavailable.advice}")
     else:
         click.echo(f"USB spectrometers ({len(usb)}):")
         for device in usb:
