@@ -14,7 +14,7 @@ from typing import Any
 
 from forensic.errors import DriverBug, ForensicError
 
-__all__ = ["driver_bugs", "held_instrument"]
+__all__ = ["driver_bugs", "held_instrument", "unclosed_warning"]
 
 
 @contextlib.contextmanager
@@ -50,10 +50,19 @@ def driver_bugs(instrument_url: str, doing: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def held_instrument(opener: Callable[[str], Any], instrument_url: str) -> Iterator[Any]:
+def held_instrument(
+    opener: Callable[[str], Any],
+    instrument_url: str,
+    *,
+    on_unclosed: Callable[[ForensicError], None] | None = None,
+) -> Iterator[Any]:
     """The instrument ``opener`` opens, as a ``with`` block: opened, and closed whatever
     happens in the block; a driver's bug in opening or closing it a :class:`DriverBug`
     (:func:`driver_bugs`).
+
+    A block that ended well has done its work (a spectrum measured, the laser switched off
+    and read back): an instrument that then fails to close is given to ``on_unclosed``, when
+    there is one, and the work stands; without it, the failure is raised, as any other.
 
     Parameters
     ----------
@@ -62,6 +71,10 @@ def held_instrument(opener: Callable[[str], Any], instrument_url: str) -> Iterat
         (:func:`drivers.urls.open_instrument`).
     instrument_url : str
         The instrument as the technician named it.
+    on_unclosed : callable, optional
+        ``on_unclosed(error)``: told of a failure to close the instrument after the block
+        ended well (a :class:`ForensicError`, a driver's bug as a :class:`DriverBug`), so that
+        the block's work is not lost to it.
 
     Yields
     ------
@@ -72,7 +85,8 @@ def held_instrument(opener: Callable[[str], Any], instrument_url: str) -> Iterat
     ------
     DriverBug
         The driver raised an exception other than a :class:`ForensicError` while opening or
-        closing the instrument.
+        closing the instrument (closing it after the block ended well: only without
+        ``on_unclosed``).
     """
     with driver_bugs(instrument_url, "connecting"):
         connection = opener(instrument_url)
@@ -83,5 +97,33 @@ def held_instrument(opener: Callable[[str], Any], instrument_url: str) -> Iterat
         if not connection.__exit__(type(exc), exc, exc.__traceback__):
             raise
     else:
-        with driver_bugs(instrument_url, "closing the connection"):
-            connection.__exit__(None, None, None)
+        try:
+            with driver_bugs(instrument_url, "closing the connection"):
+                connection.__exit__(None, None, None)
+        except ForensicError as unclosed:
+            if on_unclosed is None:
+                raise
+            on_unclosed(unclosed)
+
+
+def unclosed_warning(error: ForensicError) -> str:
+    """What a technician is told of an instrument that failed to close after its work ended
+    well (``on_unclosed`` of :func:`held_instrument`): what failed, that the spectrum measured
+    stands, and what to do before the next measurement.
+
+    Parameters
+    ----------
+    error : ForensicError
+        The failure to close it.
+
+    Returns
+    -------
+    str
+        One warning, without its ``WARNING:`` label.
+    """
+    advice = getattr(error, "advice", None)
+    return (
+        f"{error.problem}; the spectrum measured before is not affected, but the instrument "
+        "may still be held: unplug it and plug it in again before the next measurement"
+        + (f"; {advice}" if advice else "")
+    )

@@ -52,7 +52,7 @@ from forensic.errors import (
     Interrupted,
     LibraryError,
 )
-from forensic.instruments import driver_bugs, held_instrument
+from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.naming import (
     lookalike_note,
     lookalike_notes,
@@ -1450,12 +1450,19 @@ class _Scan:
 
         A mistyped URL or an unplugged cable fails on entering the block, before anything is
         recorded; a serial analyser may take seconds to answer (the driver tries its baud
-        rates)."""
+        rates). An instrument that fails to close once the spectrum is measured leaves the
+        spectrum to be saved and identified, warned of on the ``acquire`` line."""
         self.notify("connect", f"connecting to {self.instrument_url}")
         opener = open_instrument or functools.partial(
             _default_open_instrument, library=self.library
         )
-        return held_instrument(opener, self.instrument_url)
+        return held_instrument(
+            opener,
+            self.instrument_url,
+            on_unclosed=lambda error: self.notify(
+                "acquire", f"closing the instrument failed{_WARNING_LINE}{unclosed_warning(error)}"
+            ),
+        )
 
     def check_instrument(self, instrument: Any) -> None:
         """Refuse an instrument the library cannot identify from (:func:`_check_measurable`),

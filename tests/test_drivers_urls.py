@@ -771,3 +771,35 @@ def test_cli_acquire_says_a_driver_bug_in_one_line(tmp_path, monkeypatch, where)
     assert line.startswith(f"error: x:y: {where} failed on an unexpected error in the instrument")
     assert to_do == "to do: report this bug in the instrument's driver, with this message"
     assert not out.exists()
+
+
+def test_cli_acquire_writes_the_spectrum_of_an_instrument_that_fails_to_close(
+    monkeypatch, tmp_path
+):
+    # the spectrum was measured, then closing the port raised a driver's bug: it was lost
+    class Device:
+        on_notice = None
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            if exc == (None, None, None):
+                raise RuntimeError("port handle already released")
+
+        def acquire(self, **settings):
+            return REFERENCE
+
+    monkeypatch.setattr(
+        "forensic.cli.instrument.open_instrument", lambda url, *, sample_resolver: Device()
+    )
+    out = tmp_path / "scan.jdx"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", "x", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert read_spectrum(out).metadata["name"] == REFERENCE.metadata["name"]
+    assert (
+        "WARNING: x: closing the connection failed on an unexpected error in the instrument's "
+        "driver (RuntimeError: port handle already released); the spectrum measured before is "
+        "not affected, but the instrument may still be held: unplug it and plug it in again "
+        "before the next measurement; report this bug in the instrument's driver"
+    ) in " ".join(result.output.split())

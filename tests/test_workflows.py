@@ -684,6 +684,37 @@ def test_failed_identification_keeps_the_raw_spectrum(tmp_path):
     assert not (tmp_path / "r.pdf").exists()
 
 
+def test_an_instrument_that_fails_to_close_after_measuring_loses_nothing(tmp_path):
+    # closing the port raised a driver's bug once the spectrum was measured: the scan ended
+    # with it, and the spectrum was never saved
+    class Unclosable(FakeInstrument):
+        def __exit__(self, *exc):
+            super().__exit__(*exc)
+            if exc == (None, None, None):
+                raise RuntimeError("port handle already released")
+
+    progress = []
+    result = _run(
+        tmp_path,
+        open_instrument=lambda url: Unclosable(),
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    assert result.verdict == "IDENTIFIED: Cocaine hydrochloride"
+    warned = [message for stage, message in progress if "closing the instrument failed" in message]
+    assert [" ".join(message.split()) for message in warned] == [
+        "closing the instrument failed WARNING: fake:instrument: closing the connection failed "
+        "on an unexpected error in the instrument's driver (RuntimeError: port handle already "
+        "released); the spectrum measured before is not affected, but the instrument may still "
+        "be held: unplug it and plug it in again before the next measurement; report this bug "
+        "in the instrument's driver, with this message"
+    ]
+    stages = [stage for stage, message in progress]
+    assert stages[stages.index("acquire") : stages.index("acquire") + 2] == ["acquire"] * 2
+    with Store(tmp_path / "s") as store:
+        assert len(store.measurements("C-1")) == 1 and len(store.results("C-1")) == 1
+        assert verify_store(store).ok
+
+
 def test_instrument_failure_records_no_measurement(tmp_path):
     def unplugged(url):
         return FakeInstrument(fail=InstrumentError("/dev/ttyUSB0: no reply (cable pulled?)"))

@@ -19,7 +19,7 @@ from drivers.transport import describe_port
 from drivers.urls import open_instrument
 from forensic.cli.app import ACQUISITION_OPTIONS, acquisition_options, main, settings_as_options
 from forensic.files import check_writable
-from forensic.instruments import driver_bugs, held_instrument
+from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.io import spectrum_writer, write_spectrum
 from forensic.samples import resolve_sample
 from forensic.spectrum import MEASURED, is_measured
@@ -152,7 +152,11 @@ def acquire(
     check_writable(out, overwrite=force)
     with (
         settings_as_options(ACQUISITION_OPTIONS, settings),
-        held_instrument(_open, url) as device,
+        held_instrument(
+            _open,
+            url,
+            on_unclosed=lambda error: click.echo(f"WARNING: {unclosed_warning(error)}", err=True),
+        ) as device,
         driver_bugs(url, "acquiring"),
     ):
         device.on_notice = lambda text: click.echo(text, err=True)
