@@ -196,84 +196,153 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
         ``ok`` is true only if every record of every chain verifies. Problems are in chain order
         (the store's own chain first), then problems with raw data and the tamper log.
     """
-    report = VerifyReport(store=str(store.db_path))
-    # SQLite's own check of the file's pages and indexes: damage the records' hashes cannot
-    # see (a free page, an index) is still damage to evidence
-    damage = [
+    damage = _sqlite_damage(store)
+    found = _read_store(store)
+    report = VerifyReport(store=str(store.db_path), records=found.count)
+    chain_order = [store.chain_id, *sorted(c for c in found.chain_ids if c != store.chain_id)]
+    problems: list[Problem] = []
+    for chain_id in chain_order:
+        problems += _check_chain(chain_id, found, report.chains)
+    problems += _check_imports(found)
+    problems += _dropped_triggers(store)
+    problems += _missing_expected(expect, found)
+    citing = _citing(found)
+    problems += _altered_data_no_record_cites(found, citing)
+    problems += _logged_tampering(store, found, citing)
+    problems += [Problem("store", None, f"SQLite integrity check: {line}") for line in damage]
+    report.problems = _in_chain_order(problems, chain_order)
+    report.warnings = _warnings(store, found)
+    return report
+
+
+@dataclass
+class _StoreRecords:
+    """What verification reads of a store, once: every chained record, the link skeletons of
+    imported chains, the operators' keys and whether each piece of stored data still hashes
+    to its SHA-256."""
+
+    #: ``{chain_id: {seq: [(table, row), ...]}}``: more than one at a position is a problem.
+    by_position: dict[str, dict[int, list[tuple[str, dict]]]]
+    #: ``{hash: (table, row)}``: every record by its stored hash.
+    by_hash: dict[str, tuple[str, dict]]
+    #: ``{chain_id: {seq: link}}``: the ``chain_links`` rows of imported chains.
+    links: dict[str, dict[int, dict]]
+    #: ``{fingerprint: operator_keys row}``.
+    keys: dict[str, dict]
+    #: ``{sha256: whether the stored bytes still hash to it}``.
+    blob_ok: dict[str, bool]
+    #: How many chained records the store holds.
+    count: int
+
+    @property
+    def chain_ids(self) -> set[str]:
+        """Every chain with a record or a link here."""
+        return {*self.by_position, *self.links}
+
+
+def _sqlite_damage(store: Store) -> list[str]:
+    """SQLite's own check of the file's pages and indexes: damage the records' hashes cannot
+    see (a free page, an index) is still damage to evidence. Each line that is not ``ok``."""
+    return [
         row["quick_check"]
         for row in store.query("PRAGMA quick_check(20)")
         if row["quick_check"] != "ok"
     ]
-    records: dict[str, dict[int, list[tuple[str, dict]]]] = defaultdict(lambda: defaultdict(list))
+
+
+def _read_store(store: Store) -> _StoreRecords:
+    """Read every chained record, link, key and piece of stored data verification needs."""
+    by_position: dict[str, dict[int, list[tuple[str, dict]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     by_hash: dict[str, tuple[str, dict]] = {}
+    count = 0
     for table in chain.CHAINED_TABLES:
         for row in store.query(f"SELECT * FROM {table}"):
-            records[row["chain_id"]][row["seq"]].append((table, row))
+            by_position[row["chain_id"]][row["seq"]].append((table, row))
             by_hash[row["hash"]] = (table, row)
-            report.records += 1
+            count += 1
     links: dict[str, dict[int, dict]] = defaultdict(dict)
     for link in store.query("SELECT * FROM chain_links"):
         links[link["chain_id"]][link["seq"]] = link
     keys = {row["fingerprint"]: row for row in store.query("SELECT * FROM operator_keys")}
-    blob_hashes = {
-        row["sha256"]: row["actual"]
+    blob_ok = {
+        row["sha256"]: chain.sha256_hex(bytes(row["actual"])) == row["sha256"]
         for row in store.query("SELECT sha256, CAST(data AS BLOB) AS actual FROM blobs")
     }
-    blob_ok = {sha: chain.sha256_hex(bytes(data)) == sha for sha, data in blob_hashes.items()}
+    return _StoreRecords(by_position, by_hash, links, keys, blob_ok, count)
 
-    chain_order = [store.chain_id, *sorted(c for c in {*records, *links} if c != store.chain_id)]
+
+def _check_chain(
+    chain_id: str, found: _StoreRecords, heads: dict[str, tuple[int, str]]
+) -> list[Problem]:
+    """Walk one chain from position 1 to its last: a position no record or link holds, two
+    records at one position, each record's own checks (:func:`_check_record`), a record that
+    differs from its chain's imported link, and a ``prev_hash`` that is not the hash of the
+    record before. Its head goes in ``heads``."""
     problems: list[Problem] = []
-    for chain_id in chain_order:
-        positions = records.get(chain_id, {})
-        skeleton = links.get(chain_id, {})
-        last = max([*positions, *skeleton], default=0)
-        prev_hash = chain.GENESIS_HASH
-        for seq in range(1, last + 1):
-            entries = positions.get(seq, [])
-            link = skeleton.get(seq)
-            if not entries and link is None:
-                problems.append(
-                    Problem(
-                        "chain", seq, "record missing: the positions jump here (deleted?)", chain_id
-                    )
+    positions = found.by_position.get(chain_id, {})
+    skeleton = found.links.get(chain_id, {})
+    last = max([*positions, *skeleton], default=0)
+    prev_hash = chain.GENESIS_HASH
+    for seq in range(1, last + 1):
+        entries = positions.get(seq, [])
+        link = skeleton.get(seq)
+        if not entries and link is None:
+            problems.append(
+                Problem(
+                    "chain", seq, "record missing: the positions jump here (deleted?)", chain_id
                 )
-                prev_hash = None
-                continue
-            if len(entries) > 1:
-                tables = ", ".join(t for t, _ in entries)
-                problems.append(
-                    Problem("chain", seq, f"two records claim this position ({tables})", chain_id)
+            )
+            prev_hash = None
+            continue
+        if len(entries) > 1:
+            tables = ", ".join(t for t, _ in entries)
+            problems.append(
+                Problem("chain", seq, f"two records claim this position ({tables})", chain_id)
+            )
+        if entries:
+            table, row = entries[0]
+            stored_hash, stored_prev = row["hash"], row["prev_hash"]
+            problems.extend(_check_record(table, row, found.keys, found.by_hash, found.blob_ok))
+        else:
+            table = link["table_name"]
+            stored_hash, stored_prev = link["hash"], link["prev_hash"]
+        if link is not None and (link["hash"], link["prev_hash"]) != (stored_hash, stored_prev):
+            problems.append(
+                Problem(
+                    table, seq, "differs from the imported link skeleton of its chain", chain_id
                 )
-            if entries:
-                table, row = entries[0]
-                stored_hash, stored_prev = row["hash"], row["prev_hash"]
-                problems.extend(_check_record(table, row, keys, by_hash, blob_ok))
-            else:
-                table, row = link["table_name"], None
-                stored_hash, stored_prev = link["hash"], link["prev_hash"]
-            if link is not None and (link["hash"], link["prev_hash"]) != (stored_hash, stored_prev):
-                problems.append(
-                    Problem(
-                        table, seq, "differs from the imported link skeleton of its chain", chain_id
-                    )
+            )
+        if prev_hash is not None and stored_prev != prev_hash:
+            problems.append(
+                Problem(
+                    table,
+                    seq,
+                    f"chain link broken: prev_hash {stored_prev[:16]}... but "
+                    f"the record before has hash {prev_hash[:16]}...",
+                    chain_id,
                 )
-            if prev_hash is not None and stored_prev != prev_hash:
-                problems.append(
-                    Problem(
-                        table,
-                        seq,
-                        f"chain link broken: prev_hash {stored_prev[:16]}... but "
-                        f"the record before has hash {prev_hash[:16]}...",
-                        chain_id,
-                    )
-                )
-            prev_hash = stored_hash
-        if last:
-            report.chains[chain_id] = (last, prev_hash or "")
+            )
+        prev_hash = stored_hash
+    if last:
+        heads[chain_id] = (last, prev_hash or "")
+    return problems
 
-    for row in (r for t, r in by_hash.values() if t == "imports"):
-        problems.extend(_check_import(row, links))
-    expected_triggers = {
+
+def _check_imports(found: _StoreRecords) -> list[Problem]:
+    """Each import record's hash of the link skeletons it brought, against the links now
+    (:func:`_check_import`)."""
+    problems: list[Problem] = []
+    for row in (r for t, r in found.by_hash.values() if t == "imports"):
+        problems.extend(_check_import(row, found.links))
+    return problems
+
+
+def _dropped_triggers(store: Store) -> list[Problem]:
+    """The store's tamper-logging triggers that are gone: what was changed since is not
+    logged."""
+    expected = {
         f"{table}_log_{action}"
         for table in (*chain.CHAINED_TABLES, "blobs", "chain_links")
         for action in ("update", "delete")
@@ -281,18 +350,24 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
     present = {
         r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type='trigger'")
     }
-    for trigger in sorted(expected_triggers - present):
-        problems.append(
-            Problem(
-                "schema",
-                None,
-                f"trigger {trigger} was dropped: changes made behind the "
-                "toolkit's back since then are not logged (the hash chain still checks them)",
-            )
+    return [
+        Problem(
+            "schema",
+            None,
+            f"trigger {trigger} was dropped: changes made behind the "
+            "toolkit's back since then are not logged (the hash chain still checks them)",
         )
-    known = set(by_hash) | {
-        link["hash"] for chain_links in links.values() for link in chain_links.values()
+        for trigger in sorted(expected - present)
+    ]
+
+
+def _missing_expected(expect: Iterable[str], found: _StoreRecords) -> list[Problem]:
+    """Each hash known from outside the store (``expect``) that no record or link has, or
+    that is too short or not hex to look for."""
+    known = set(found.by_hash) | {
+        link["hash"] for chain_links in found.links.values() for link in chain_links.values()
     }
+    problems = []
     for digest in expect:
         wanted = digest.strip().lower()
         if len(wanted) < 8 or any(ch not in "0123456789abcdef" for ch in wanted):
@@ -313,24 +388,47 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
                     "the chain was cut short or this is another store",
                 )
             )
-    citing = defaultdict(list)  # blob SHA-256 -> the records that cite it
-    for table, row in by_hash.values():
+    return problems
+
+
+def _citing(found: _StoreRecords) -> dict[str, list[tuple[str, dict]]]:
+    """``{blob SHA-256: [(table, row), ...]}``: the records that cite each piece of stored
+    data (a raw spectrum, a report's PDF)."""
+    citing: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for table, row in found.by_hash.values():
         for column in ("raw_sha256", "pdf_sha256"):
             if row.get(column):
                 citing[row[column]].append((table, row))
-    for sha, fine in blob_ok.items():
-        # altered data a record cites is that record's problem (it names its case and
-        # exhibit, so another case's report is not refused); data no record cites touches all
-        if not fine and sha not in citing:
-            problems.append(
-                Problem("blobs", None, f"stored data {sha[:16]}... no longer hashes to its SHA-256")
-            )
-    by_row_id = {(t, r["id"]): r for t, r in by_hash.values()}
+    return citing
+
+
+def _altered_data_no_record_cites(
+    found: _StoreRecords, citing: Mapping[str, list[tuple[str, dict]]]
+) -> list[Problem]:
+    """Stored data that no longer hashes to its SHA-256 and that no record cites.
+
+    Altered data a record cites is that record's problem (:func:`_check_record`: it names
+    its case and exhibit, so another case's report is not refused); data no record cites
+    touches all."""
+    return [
+        Problem("blobs", None, f"stored data {sha[:16]}... no longer hashes to its SHA-256")
+        for sha, fine in found.blob_ok.items()
+        if not fine and sha not in citing
+    ]
+
+
+def _logged_tampering(
+    store: Store, found: _StoreRecords, citing: Mapping[str, list[tuple[str, dict]]]
+) -> list[Problem]:
+    """Each update or delete the store's triggers logged, once for each exhibit it touches.
+
+    A row still present tells which exhibit the logged change touches (for stored data, the
+    exhibits of the records citing it); a deleted one could have been anything, so it
+    touches every exhibit."""
+    by_row_id = {(t, r["id"]): r for t, r in found.by_hash.values()}
     blob_rows = {r["rowid"]: r["sha256"] for r in store.query("SELECT rowid, sha256 FROM blobs")}
+    problems = []
     for entry in store.query("SELECT * FROM tamper_log ORDER BY id"):
-        # A row still present tells which exhibit the logged change touches (for stored data,
-        # the exhibits of the records citing it); a deleted one could have been anything, so
-        # it touches every exhibit.
         table = entry["table_name"]
         if table == "blobs":
             sha = blob_rows.get(entry["row_id"])
@@ -353,24 +451,32 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
                     item,
                 )
             )
-    problems.extend(
-        Problem("store", None, f"SQLite integrity check: {message}") for message in damage
-    )
+    return problems
+
+
+def _in_chain_order(problems: list[Problem], chain_order: list[str]) -> list[Problem]:
+    """The records' problems in chain order (by chain, then position; as found within one
+    record), then the others as found; each once."""
     order = {cid: index for index, cid in enumerate(chain_order)}
     record_problems = [p for p in problems if p.seq is not None]
     other = [p for p in problems if p.seq is None]
     record_problems.sort(key=lambda p: (order.get(p.chain_id, len(order)), p.seq))
-    report.problems = _dedupe(record_problems) + _dedupe(other)
-    report.warnings = [
+    return _dedupe(record_problems) + _dedupe(other)
+
+
+def _warnings(store: Store, found: _StoreRecords) -> list[str]:
+    """What verifies but deserves a reader's eye: an operator name signing with several
+    keys, records dated out of order, and each exhibit's custody log's breaks and doubts."""
+    warnings = [
         several_keys_warning(name, uses, own_chain=store.chain_id)
-        for name, uses in key_uses(by_hash.values()).items()
+        for name, uses in key_uses(found.by_hash.values()).items()
         if len(uses) > 1
     ]
-    report.warnings += dated_out_of_order(by_hash.values(), own_chain=store.chain_id)
+    warnings += dated_out_of_order(found.by_hash.values(), own_chain=store.chain_id)
     cases = {c["case_number"]: c for c in store.current("cases")}
     for exhibit in store.current("exhibits"):
         case_number, item = exhibit["case_number"], exhibit["item_number"]
-        report.warnings += [
+        warnings += [
             f"case {case_number} exhibit {item}: {warning}"
             for warning in custody_warnings(
                 store.custody_events(case_number, item),
@@ -378,7 +484,7 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
                 case=cases.get(case_number),
             )
         ]
-    return report
+    return warnings
 
 
 #: What a record of each chained table is called in a warning.
