@@ -163,7 +163,7 @@ def issue_report(
         "text": ("--text", text_path),
     }
     outputs = [Path(path) for _, path in named.values() if path is not None]
-    again = command(
+    again = command(  # what a message says to run to issue it again
         "report",
         case_number,
         *([] if item_number is None else [item_number]),
@@ -178,101 +178,203 @@ def issue_report(
         operator=operator,
     )
     start = store.head()[0]
-    written: list[Path] = []
+    written: list[Path] = []  # filled as each file is written: a stop says which are
     kept: dict[Path, tuple[str, Path]] = {}
     try:
-        # Before anything is recorded (the signer's key, on its first use, among it): what
-        # the outputs name, then the chain, then the files there. A refusal for a file there
-        # hid a chain that did not verify, and the --force it suggested issued the report
-        # on it.
-        check_report_names(store.db_path, **named)
-        since = start
-        verification: VerifyReport | None = verify_for_report(
-            store, case_number, item_number, unverified=unverified
+        verification = _check_before_recording(
+            store, case_number, item_number, named, unverified=unverified, overwrite=overwrite
         )
-        check_report_outputs(store.db_path, **named, overwrite=overwrite)
-        newer: list[tuple[str, dict[str, Any]]] = []
-        for _attempt in range(REPORT_ATTEMPTS):
-            # Built outside the write transaction (verifying the store and laying out the
-            # pages take seconds, and scans must not wait for them): what the case gained
-            # meanwhile is checked in the transaction that records the report, and the
-            # report is made again from what is then on record (verified again).
-            content = build_report_content(
-                store,
-                case_number,
-                item_number,
-                issued_by=operator,
-                unit=unit,
-                location=location,
-                unverified=unverified,
-                verification=verification,
-            )
-            pdf = render_pdf(content)
-            with store.transaction():
-                newer = _records_of(store, since, content)
-                if newer:
-                    since, verification = store.head()[0], None
-                    continue
-                pdf_sha256 = store.put_blob(pdf, PDF_MEDIA_TYPE)
-                record = store.append(
-                    "reports",
-                    {
-                        "case_number": case_number,
-                        "item_number": item_number,
-                        "report_id": content["report_id"],
-                        "content_sha256": content["content_sha256"],
-                        "pdf_sha256": pdf_sha256,
-                        "content_json": chain.canonical_text(content),
-                        "issued_by": content["signature"]["signed_by"],
-                        "issued_at": content["dates"]["issued"],
-                        "forced": content["verification"]["forced"],
-                    },
-                    operator=operator,
-                )
-                break
-        else:
-            scope = content["case"]["case_number"]
-            if item_number is not None:
-                scope = f"exhibit {content['exhibits'][0]['label']['item_number']} of case {scope}"
-            else:
-                scope = f"case {scope}"
-            raise ReportOutrunError(
-                f"no report was recorded or written: {scope} gained records while its report "
-                f"was made, {REPORT_ATTEMPTS} times (the last time: "
-                + ", ".join(f"{table} record #{row['seq']}" for table, row in newer)
-                + "); a report must cover everything on record for its exhibits when it is "
-                "recorded: run the same command again once the work that records them (a scan "
-                "or an import of the case) is done"
-            )
-        renderings = (
-            ("pdf", pdf_path, lambda: pdf),
-            ("json", json_path, lambda: render_json(content).encode()),
-            ("text", text_path, lambda: render_text(content).encode()),
+        content, pdf, record = _record_report(
+            store,
+            case_number,
+            item_number,
+            since=start,
+            verification=verification,
+            operator=operator,
+            unit=unit,
+            location=location,
+            unverified=unverified,
         )
-        try:
-            for kind, path, data in renderings:
-                if path is None:
-                    continue
-                if overwrite and kind == "pdf":  # a report's PDF there is not lost with it
-                    kept.update(_keep_issued_pdf(store, Path(path)))
-                written.append(atomic_write_bytes(path, data(), overwrite=overwrite))
-        except ForensicError as exc:  # the disk filled or went away since the check above
-            raise OutputError(
-                f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF "
-                f"kept in the store), but {exc}; "
-                + (f"written: {', '.join(str(path) for path in written)}; " if written else "")
-                + "".join(f"{line}; " for line in kept_said(kept))
-                + _issue_again(again, replace=bool(written) and not overwrite)
-            ) from exc
+        _write_report_files(
+            store,
+            content,
+            pdf,
+            record,
+            [(kind, path) for kind, (_, path) in named.items()],
+            overwrite=overwrite,
+            again=again,
+            written=written,
+            kept=kept,
+        )
     except KeyboardInterrupt as exc:
-        # the transaction is rolled back by now: the store says whether the report is on record
-        unwritten = outputs[len(written) :]  # each file is written whole or not at all
-        if not overwrite:  # none existed before: one that does now was written when stopped
-            unwritten = [path for path in unwritten if not os.path.exists(path)]
-        recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=overwrite)
-        recorded = "; ".join([recorded, *kept_said(kept)])
+        recorded = _what_a_stop_left(
+            store, start, outputs, written, kept, overwrite=overwrite, again=again
+        )
         raise Interrupted.having_recorded(exc, recorded) from exc
     return IssuedReport(content, pdf, record, tuple(written), kept)
+
+
+def _check_before_recording(
+    store: Store,
+    case_number: str,
+    item_number: str | None,
+    named: Mapping[str, tuple[str, str | os.PathLike | None]],
+    *,
+    unverified: bool,
+    overwrite: bool,
+) -> VerifyReport | None:
+    """What is checked before anything is recorded (the signer's key, on its first use,
+    among it): what the outputs are named, then the chain, then the files there. The
+    verification of the chain, for the report's content.
+
+    In that order: a refusal for a file there hid a chain that did not verify, and the
+    --force it suggested issued the report on it."""
+    check_report_names(store.db_path, **named)
+    verification = verify_for_report(store, case_number, item_number, unverified=unverified)
+    check_report_outputs(store.db_path, **named, overwrite=overwrite)
+    return verification
+
+
+def _record_report(
+    store: Store,
+    case_number: str,
+    item_number: str | None,
+    *,
+    since: int,
+    verification: VerifyReport | None,
+    operator: str,
+    unit: str | None,
+    location: str | None,
+    unverified: bool,
+) -> tuple[dict[str, Any], bytes, dict[str, Any]]:
+    """Build and render the report and record it (its PDF kept in the store): ``(content,
+    pdf, record)``.
+
+    It is built outside the write transaction (verifying the store and laying out the pages
+    take seconds, and scans must not wait for them): what the case gained after ``since``
+    is checked in the transaction that records the report, and when it gained anything
+    the report is made again from what is then on record (verified again), up to
+    :data:`REPORT_ATTEMPTS` times, then refused (:class:`ReportOutrunError`)."""
+    newer: list[tuple[str, dict[str, Any]]] = []
+    for _attempt in range(REPORT_ATTEMPTS):
+        content = build_report_content(
+            store,
+            case_number,
+            item_number,
+            issued_by=operator,
+            unit=unit,
+            location=location,
+            unverified=unverified,
+            verification=verification,
+        )
+        pdf = render_pdf(content)
+        with store.transaction():
+            newer = _records_of(store, since, content)
+            if newer:
+                since, verification = store.head()[0], None
+                continue
+            pdf_sha256 = store.put_blob(pdf, PDF_MEDIA_TYPE)
+            record = store.append(
+                "reports",
+                {
+                    "case_number": case_number,
+                    "item_number": item_number,
+                    "report_id": content["report_id"],
+                    "content_sha256": content["content_sha256"],
+                    "pdf_sha256": pdf_sha256,
+                    "content_json": chain.canonical_text(content),
+                    "issued_by": content["signature"]["signed_by"],
+                    "issued_at": content["dates"]["issued"],
+                    "forced": content["verification"]["forced"],
+                },
+                operator=operator,
+            )
+            return content, pdf, record
+    raise _outrun(content, item_number, newer)
+
+
+def _outrun(
+    content: dict[str, Any], item_number: str | None, newer: list[tuple[str, dict[str, Any]]]
+) -> ReportOutrunError:
+    """The refusal of a report whose exhibits gained ``newer`` records each time it was
+    made."""
+    scope = content["case"]["case_number"]
+    if item_number is not None:
+        scope = f"exhibit {content['exhibits'][0]['label']['item_number']} of case {scope}"
+    else:
+        scope = f"case {scope}"
+    return ReportOutrunError(
+        f"no report was recorded or written: {scope} gained records while its report "
+        f"was made, {REPORT_ATTEMPTS} times (the last time: "
+        + ", ".join(f"{table} record #{row['seq']}" for table, row in newer)
+        + "); a report must cover everything on record for its exhibits when it is "
+        "recorded: run the same command again once the work that records them (a scan "
+        "or an import of the case) is done"
+    )
+
+
+def _write_report_files(
+    store: Store,
+    content: dict[str, Any],
+    pdf: bytes,
+    record: Mapping[str, Any],
+    paths: Sequence[tuple[str, str | os.PathLike | None]],
+    *,
+    overwrite: bool,
+    again: str,
+    written: list[Path],
+    kept: dict[Path, tuple[str, Path]],
+) -> None:
+    """Write the recorded report's files asked for (``paths``: ``(kind, path or None)``,
+    PDF, JSON, text), each whole or not at all, adding each to ``written`` as it is; with
+    ``overwrite``, a report's PDF at the PDF's path is kept beside it first (``kept``).
+
+    A file that cannot be written (the disk filled or went away since the check) is an
+    :class:`~forensic.files.OutputError` that says the report is recorded, what was written
+    and how to issue it again."""
+    renderings = {
+        "pdf": lambda: pdf,
+        "json": lambda: render_json(content).encode(),
+        "text": lambda: render_text(content).encode(),
+    }
+    try:
+        for kind, path in paths:
+            if path is None:
+                continue
+            if overwrite and kind == "pdf":  # a report's PDF there is not lost with it
+                kept.update(_keep_issued_pdf(store, Path(path)))
+            written.append(atomic_write_bytes(path, renderings[kind](), overwrite=overwrite))
+    except ForensicError as exc:
+        raise OutputError(
+            f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF "
+            f"kept in the store), but {exc}; "
+            + (f"written: {', '.join(str(path) for path in written)}; " if written else "")
+            + "".join(f"{line}; " for line in kept_said(kept))
+            + _issue_again(again, replace=bool(written) and not overwrite)
+        ) from exc
+
+
+def _what_a_stop_left(
+    store: Store,
+    start: int,
+    outputs: Sequence[Path],
+    written: Sequence[Path],
+    kept: Mapping[Path, tuple[str, Path]],
+    *,
+    overwrite: bool,
+    again: str,
+) -> str:
+    """What an ``issue_report`` stopped by Ctrl-C left, in words (:func:`_what_is_issued`,
+    then where the PDFs of reports on record that were at its paths are kept).
+
+    The transaction is rolled back by now: the store says whether the report is on record.
+    Each file is written whole or not at all, and none existed before unless ``overwrite``:
+    one that does now was written when it stopped."""
+    unwritten = outputs[len(written) :]
+    if not overwrite:
+        unwritten = [path for path in unwritten if not os.path.exists(path)]
+    recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=overwrite)
+    return "; ".join([recorded, *kept_said(kept)])
 
 
 REPORT_KINDS = {"pdf": (".pdf", "a PDF"), "json": (".json", "JSON"), "text": (".txt", "plain text")}
