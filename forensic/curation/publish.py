@@ -15,6 +15,7 @@ from forensic.curation.approval import approval_record, approver_name, sign_rele
 from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
 from forensic.curation.source import (
     RELEASE_FILE,
+    LibrarySource,
     _release,
     library_info,
     open_library,
@@ -22,7 +23,7 @@ from forensic.curation.source import (
     release_state,
 )
 from forensic.curation.validation import ValidationReport, validate_library
-from forensic.custody.keys import load_or_create_key
+from forensic.custody.keys import OperatorKey, load_or_create_key
 from forensic.errors import ForensicError, LibraryError
 from forensic.files import atomic_write_bytes
 
@@ -146,43 +147,116 @@ def publish_library(
         When ``folder`` is not a library folder (:func:`open_library`), or ``out`` exists and
         ``force`` is false (nothing is written then either).
     """
-    try:
-        approved_by = approver_name(approved_by)
-    except LibraryError as exc:
-        raise PublishRefused(str(exc)) from None
+    approved_by = _approver(approved_by)
     if name is not None and not name.strip():
         raise PublishRefused("--name is blank: name the library, or leave --name out")
+    source = _library_folder(folder)
+    name = " ".join((name or source.folder.name).split())
+    key = _approver_key(approved_by)  # before the gates, which take a while
+    previous = _previous_release(source)
+    current = snapshot(source)
+    _refuse_if_published(source, current, previous)  # before the gates: they take a while
+    report = _validated(source, progress)
+    diff = diff_snapshots(previous, current)
+    date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    release = _signed_release(
+        current, previous, approved_by=approved_by, name=name, date=date, report=report, key=key
+    )
+    compiled = None
+    if out is not None:
+        compiled = _save_compiled(
+            source, out, release, name=name, date=date, force=force, progress=progress
+        )
+    entry = _changelog_entry(
+        library_info(source),
+        diff,
+        previous=previous,
+        approved_by=approved_by,
+        key_fingerprint=key.fingerprint,
+        name=name,
+        notes=notes,
+        date=date,
+        waivers=report.waivers,
+    )
+    _write_release(source.folder, release, entry)
+    return PublishResult(
+        version=current["version"],
+        approved_by=approved_by,
+        date=date,
+        changelog_entry=entry,
+        diff=diff,
+        report=report,
+        compiled=compiled,
+        waivers=report.waivers,
+        key_fingerprint=key.fingerprint,
+        name=name,
+    )
+
+
+def _approver(approved_by: str) -> str:
+    """The approver's name as signed (:func:`~forensic.curation.approval.approver_name`), or
+    the refusal of one that names no one."""
+    try:
+        return approver_name(approved_by)
+    except LibraryError as exc:
+        raise PublishRefused(str(exc)) from None
+
+
+def _library_folder(folder: str | os.PathLike | None) -> LibrarySource:
+    """The library folder to publish (:func:`open_library`); a compiled file is refused."""
     source = open_library(folder)
     if not source.is_folder:
         raise PublishRefused(f"{source.path}: publish a library folder, not a compiled file")
     assert source.folder is not None
-    name = " ".join((name or source.folder.name).split())
-    try:  # before the gates, which take a while: a key that cannot sign refuses at once
-        key = load_or_create_key(approved_by)
+    return source
+
+
+def _approver_key(approved_by: str) -> OperatorKey:
+    """The approver's key on this computer, made on first use: one that cannot sign refuses
+    at once, before the gates, which take a while."""
+    try:
+        return load_or_create_key(approved_by)
     except ForensicError as exc:
         raise PublishRefused(f"the approver's key cannot sign: {exc}") from None
-    release_path = source.folder / RELEASE_FILE
+
+
+def _previous_release(source: LibrarySource) -> dict[str, Any]:
+    """The folder's record of the version published last (``release.json``), or ``{}``;
+    one that cannot be read refuses."""
+    assert source.folder is not None
     try:
-        previous = read_release(source.folder) or {}
+        return read_release(source.folder) or {}
     except LibraryError as exc:
         raise PublishRefused(str(exc)) from None
-    current = snapshot(source)
-    # the rule info and identify go by: an export's baseline (no approver) is unpublished
+
+
+def _refuse_if_published(
+    source: LibrarySource, current: Mapping[str, Any], previous: Mapping[str, Any]
+) -> None:
+    """Refuse a version that is already the published one, by the rule ``library info`` and
+    identify go by (:func:`~forensic.curation.release_state`: an export's baseline, which
+    no one approved, is unpublished), saying who added a reference or when was edited since,
+    which is not part of the version."""
     release = _release(source, current["version"])
-    state = release_state(release)
-    if state == "current":  # before the gates: they take a while
-        edits = (release or {}).get("record_edits") or []
-        raise PublishRefused(
-            f"version {current['version']} is already the published one "
-            f"({previous.get('published_at')}, approved by {previous.get('approved_by')})"
-            + (
-                f"; who added a reference or when was edited since ({'; '.join(edits)}): "
-                "that record is not part of the version and is not published again; put it "
-                f"back as {RELEASE_FILE} keeps it"
-                if edits
-                else ""
-            )
+    if release_state(release) != "current":
+        return
+    edits = (release or {}).get("record_edits") or []
+    raise PublishRefused(
+        f"version {current['version']} is already the published one "
+        f"({previous.get('published_at')}, approved by {previous.get('approved_by')})"
+        + (
+            f"; who added a reference or when was edited since ({'; '.join(edits)}): "
+            "that record is not part of the version and is not published again; put it "
+            f"back as {RELEASE_FILE} keeps it"
+            if edits
+            else ""
         )
+    )
+
+
+def _validated(source: LibrarySource, progress: Callable[[str], None] | None) -> ValidationReport:
+    """Run every validation gate (:func:`validate_library`); any that fails refuses, with
+    the report attached."""
     report = validate_library(source, progress=progress)
     if not report.ok:
         raise PublishRefused(
@@ -190,9 +264,23 @@ def publish_library(
             f"{', '.join(report.failed)}",
             report,
         )
-    diff = diff_snapshots(previous, current)
-    date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
-    history = []  # every version published before, signed as it was (or not: as written)
+    return report
+
+
+def _signed_release(
+    current: Mapping[str, Any],
+    previous: Mapping[str, Any],
+    *,
+    approved_by: str,
+    name: str,
+    date: str,
+    report: ValidationReport,
+    key: OperatorKey,
+) -> dict[str, Any]:
+    """The release record of this version (its snapshot, date, approver, name, the version
+    before and the waivers approved with it) signed by the approver's key, and in
+    ``history`` every version published before, signed as it was (or not: as written)."""
+    history = []
     if previous.get("approved_by") is not None and previous.get("version"):
         history.append(approval_record(previous))
     history += [h for h in previous.get("history") or [] if isinstance(h, Mapping)]
@@ -209,33 +297,38 @@ def publish_library(
         key,
     )
     release["history"] = history
-    compiled = None
-    if out is not None:
-        if progress:
-            progress(f"saving the compiled library to {out}")
-        library = source.library()
-        if library.blocks and all(b.calibration is None for b in library.blocks.values()):
-            library.calibrate()
-        # dated and named as the folder is once published (open_reference_library): the
-        # same on a report whichever of the two a technician identifies against; the file
-        # carries the signed record, under its checksum
-        library.built_at = date
-        library.name = name
-        library.release = approval_record(release)
-        compiled = library.save(out, overwrite=force)
-    info = library_info(source)
-    entry = _changelog_entry(
-        info,
-        diff,
-        previous=previous,
-        approved_by=approved_by,
-        key_fingerprint=key.fingerprint,
-        name=name,
-        notes=notes,
-        date=date,
-        waivers=report.waivers,
-    )
-    changelog = source.folder / CHANGELOG_FILE
+    return release
+
+
+def _save_compiled(
+    source: LibrarySource,
+    out: str | os.PathLike,
+    release: Mapping[str, Any],
+    *,
+    name: str,
+    date: str,
+    force: bool,
+    progress: Callable[[str], None] | None,
+) -> Path:
+    """Save the compiled library (``.flib``) to ``out``, calibrated, and dated and named as
+    the folder is once published (open_reference_library): the same on a report whichever
+    of the two a technician identifies against. The file carries the signed record, under
+    its checksum."""
+    if progress:
+        progress(f"saving the compiled library to {out}")
+    library = source.library()
+    if library.blocks and all(b.calibration is None for b in library.blocks.values()):
+        library.calibrate()
+    library.built_at = date
+    library.name = name
+    library.release = approval_record(release)
+    return library.save(out, overwrite=force)
+
+
+def _write_release(folder: Path, release: Mapping[str, Any], entry: str) -> None:
+    """Write the signed release record (``release.json``) and append the entry to the
+    folder's changelog (begun with its heading when there is none)."""
+    changelog = folder / CHANGELOG_FILE
     text = (
         changelog.read_text(encoding="utf-8")
         if changelog.is_file()
@@ -245,24 +338,12 @@ def publish_library(
         )
     )
     atomic_write_bytes(
-        release_path,
+        folder / RELEASE_FILE,
         (json.dumps(release, indent=1, sort_keys=True) + "\n").encode(),
         overwrite=True,
     )
     atomic_write_bytes(
         changelog, (text.rstrip("\n") + "\n\n" + entry).encode("utf-8"), overwrite=True
-    )
-    return PublishResult(
-        version=current["version"],
-        approved_by=approved_by,
-        date=date,
-        changelog_entry=entry,
-        diff=diff,
-        report=report,
-        compiled=compiled,
-        waivers=report.waivers,
-        key_fingerprint=key.fingerprint,
-        name=name,
     )
 
 
