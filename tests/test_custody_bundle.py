@@ -362,3 +362,32 @@ def test_a_bundle_carries_where_an_exhibit_changed_hands_and_leaves_out_a_place_
         "Van 3, A1 lay-by",
     ]
     assert verify_store(lab).ok
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "null",
+        "{}",
+        "[1]",
+        '[{"chain_id": "x"}]',
+        '[{"chain_id": "x", "head_seq": "3", "links_sha256": "y"}]',
+    ],
+)
+def test_an_import_record_edited_into_other_json_is_reported_not_a_crash(
+    exported, tmp_path, edited
+):
+    # origin_chains_json edited into valid JSON of another shape: verify said nothing of it
+    # but a TypeError or KeyError (a traceback for `custody verify`)
+    path, _ = exported
+    lab = _lab(tmp_path)
+    import_bundle(lab, path, operator=LAB)
+    lab.close()
+    conn = sqlite3.connect(tmp_path / "lab" / "forensic.db")
+    conn.execute("UPDATE imports SET origin_chains_json = ?", (edited,))
+    conn.commit()
+    conn.close()
+    report = verify_store(Store(tmp_path / "lab"))
+    assert not report.ok
+    said = [str(p) for p in report.problems if p.table == "imports"]
+    assert any("origin_chains_json is not a list of origin chains" in s for s in said), said

@@ -765,6 +765,17 @@ def _check_import(row: dict[str, Any], links: dict[str, dict[int, dict]]) -> lis
         return [
             Problem("imports", row["seq"], "origin_chains_json is not valid JSON", row["chain_id"])
         ]
+    if not _are_origins(origins):
+        # JSON of another shape (edited behind the toolkit's back) is reported, not a crash
+        return [
+            Problem(
+                "imports",
+                row["seq"],
+                f"origin_chains_json is not a list of origin chains, each with its chain_id, "
+                f"head_seq and links_sha256 (now {_short(row['origin_chains_json'])})",
+                row["chain_id"],
+            )
+        ]
     for origin in origins:
         skeleton = links.get(origin["chain_id"], {})
         subset = [
@@ -783,6 +794,20 @@ def _check_import(row: dict[str, Any], links: dict[str, dict[int, dict]]) -> lis
                 )
             )
     return found
+
+
+def _are_origins(origins: Any) -> bool:
+    """Whether an import's ``origin_chains_json`` holds what :func:`_check_import` reads: a
+    list of objects, each with a ``chain_id`` and ``links_sha256`` (text) and a
+    ``head_seq`` (a whole number)."""
+    return isinstance(origins, list) and all(
+        isinstance(origin, dict)
+        and isinstance(origin.get("chain_id"), str)
+        and isinstance(origin.get("links_sha256"), str)
+        and isinstance(origin.get("head_seq"), int)
+        and not isinstance(origin.get("head_seq"), bool)
+        for origin in origins
+    )
 
 
 def _short(value: Any) -> str:
