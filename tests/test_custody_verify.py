@@ -393,3 +393,35 @@ def test_a_record_dated_before_the_one_before_it_in_its_chain_is_warned_of():
         "record #9 (chain lab) (2026-11-24 09:56:00Z), which was recorded before it: the "
         "clock that dated one of them was wrong, and so are the dates it gave",
     ]
+
+
+@pytest.mark.parametrize("position", ["'x'", "x'0a'", "2.5", "0"])
+def test_a_position_edited_into_no_whole_number_is_reported_not_a_crash(store_path, position):
+    # SQLite keeps the text 'x' in an INTEGER column: verify stopped with a TypeError, and
+    # so did every screen that lists the records in chain order
+    _sql(store_path, f"UPDATE custody_events SET seq = {position} WHERE rowid = 1")
+    report = _verify(store_path)
+    assert not report.ok
+    said = [problem.what for problem in report.problems]
+    assert "record missing: the positions jump here (deleted?)" in said
+    assert any(
+        what.startswith("the record of hash ")
+        and what.endswith(
+            "cannot stand in a chain: its position "
+            f"{_stored(store_path)!r} is not a whole number from 1 (edited?)"
+        )
+        for what in said
+    ), said
+    for command in (["custody", "log", "CASE-1", "EX-1"], ["case", "show", "CASE-1"]):
+        shown = CliRunner().invoke(main, [*command, "--store", str(store_path)])
+        assert shown.exit_code == 0, (command, shown.output, shown.exception)
+        assert "EX-1" in shown.output
+
+
+def _stored(store_path):
+    """The position the edited custody record holds, as Python reads it."""
+    conn = sqlite3.connect(store_path / "forensic.db")
+    try:
+        return conn.execute("SELECT seq FROM custody_events WHERE rowid = 1").fetchone()[0]
+    finally:
+        conn.close()

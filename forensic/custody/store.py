@@ -97,6 +97,7 @@ __all__ = [
     "as_label",
     "case_typed_with_a_slip",
     "chain_order",
+    "chain_position",
     "check_outputs_off_store",
     "is_evidence_store",
     "raw_sha256",
@@ -428,6 +429,29 @@ _NO_MOMENT = datetime.min.replace(tzinfo=timezone.utc)
 _Record = TypeVar("_Record", bound=Mapping[str, Any])
 
 
+def chain_position(record: Mapping[str, Any]) -> tuple[int, float | str]:
+    """Where a record sorts in its chain: by its position (``seq``).
+
+    A position edited into something that is no number (SQLite keeps the text ``'x'`` in an
+    INTEGER column), which verification reports, sorts after every number, so that reading
+    the store never fails on it.
+
+    Parameters
+    ----------
+    record : mapping
+        A record of the store, with its ``seq``.
+
+    Returns
+    -------
+    tuple
+        A sort key: ``(0, seq)`` for a number, ``(1, repr(seq))`` for anything else.
+    """
+    seq = record["seq"]
+    if isinstance(seq, (int, float)) and not isinstance(seq, bool):
+        return (0, seq)
+    return (1, repr(seq))
+
+
 def chain_order(records: Iterable[_Record]) -> list[_Record]:
     """Records in the order they were recorded: by their position in their chain (``seq``,
     the record number), not by the time each says it was recorded.
@@ -453,7 +477,7 @@ def chain_order(records: Iterable[_Record]) -> list[_Record]:
     chains: dict[str, list[_Record]] = {}
     for record in records:
         chains.setdefault(str(record.get("chain_id") or ""), []).append(record)
-    runs = [sorted(rows, key=lambda r: r["seq"]) for _, rows in sorted(chains.items())]
+    runs = [sorted(rows, key=chain_position) for _, rows in sorted(chains.items())]
     if len(runs) < 2:
         return runs[0] if runs else []
     # each run is taken in its own order, whatever its times: a merge, not a sort
@@ -1494,7 +1518,7 @@ class Store:
                 f"SELECT * FROM {table} WHERE chain_id = ? AND seq > ?", (self.chain_id, int(seq))
             )
         ]
-        return sorted(found, key=lambda item: item[1]["seq"])
+        return sorted(found, key=lambda item: chain_position(item[1]))
 
     def operator_key(self, operator: str) -> OperatorKey:
         """The operator's signing key, registered in the store (a chained record) on first use."""

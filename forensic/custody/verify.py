@@ -33,7 +33,13 @@ from typing import Any
 from forensic.custody import chain
 from forensic.custody.continuity import custody_warnings
 from forensic.custody.keys import fingerprint, verify_signature
-from forensic.custody.store import CLOCK_TOLERANCE, Store, recorded_moment, utc_when
+from forensic.custody.store import (
+    CLOCK_TOLERANCE,
+    Store,
+    chain_position,
+    recorded_moment,
+    utc_when,
+)
 from forensic.errors import CustodyError
 
 __all__ = [
@@ -203,6 +209,7 @@ def verify_store(store: Store, *, expect: list[str] | tuple[str, ...] = ()) -> V
     problems: list[Problem] = []
     for chain_id in chain_order:
         problems += _check_chain(chain_id, found, report.chains)
+    problems += found.unplaced
     problems += _check_imports(found)
     problems += _dropped_triggers(store)
     problems += _missing_expected(expect, found)
@@ -233,6 +240,8 @@ class _StoreRecords:
     blob_ok: dict[str, bool]
     #: How many chained records the store holds.
     count: int
+    #: A record or link that cannot stand in a chain (:func:`_unplaced`), left out of the rest.
+    unplaced: list[Problem]
 
     @property
     def chain_ids(self) -> set[str]:
@@ -257,20 +266,47 @@ def _read_store(store: Store) -> _StoreRecords:
     )
     by_hash: dict[str, tuple[str, dict]] = {}
     count = 0
+    unplaced: list[Problem] = []
     for table in chain.CHAINED_TABLES:
         for row in store.query(f"SELECT * FROM {table}"):
+            count += 1
+            if (why := _unplaced(table, row)) is not None:
+                unplaced.append(why)
+                continue
             by_position[row["chain_id"]][row["seq"]].append((table, row))
             by_hash[row["hash"]] = (table, row)
-            count += 1
     links: dict[str, dict[int, dict]] = defaultdict(dict)
     for link in store.query("SELECT * FROM chain_links"):
+        if (why := _unplaced("chain_links", link)) is not None:
+            unplaced.append(why)
+            continue
         links[link["chain_id"]][link["seq"]] = link
     keys = {row["fingerprint"]: row for row in store.query("SELECT * FROM operator_keys")}
     blob_ok = {
         row["sha256"]: chain.sha256_hex(bytes(row["actual"])) == row["sha256"]
         for row in store.query("SELECT sha256, CAST(data AS BLOB) AS actual FROM blobs")
     }
-    return _StoreRecords(by_position, by_hash, links, keys, blob_ok, count)
+    return _StoreRecords(by_position, by_hash, links, keys, blob_ok, count, unplaced)
+
+
+def _unplaced(table: str, row: Mapping[str, Any]) -> Problem | None:
+    """A record or link whose position is not a whole number from 1, or whose chain id is not
+    text: edited (SQLite keeps the text ``'x'`` in an INTEGER column), it cannot stand in a
+    chain, and is said so; None for one that can."""
+    seq, chain_id = row["seq"], row["chain_id"]
+    if not isinstance(chain_id, str):
+        why = f"its chain id {chain_id!r} is not text"
+    elif isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        why = f"its position {seq!r} is not a whole number from 1"
+    else:
+        return None
+    return Problem(
+        table,
+        None,
+        f"the {'link' if table == 'chain_links' else 'record'} of hash "
+        f"{str(row['hash'])[:16]}... cannot stand in a chain: {why} (edited?)",
+        chain_id if isinstance(chain_id, str) else None,
+    )
 
 
 def _check_chain(
@@ -589,7 +625,7 @@ def key_uses(
         :func:`several_keys_warning` says.
     """
     uses: dict[str, dict[str, list[tuple[str, Mapping[str, Any]]]]] = {}
-    for table, row in sorted(records, key=lambda r: (r[1]["chain_id"], r[1]["seq"])):
+    for table, row in sorted(records, key=lambda r: (str(r[1]["chain_id"]), chain_position(r[1]))):
         uses.setdefault(row["signer"], {}).setdefault(row["key_fingerprint"], []).append(
             (table, row)
         )
