@@ -91,9 +91,11 @@ class ImportResult:
         Manifest rows removed: modelled references replaced by a measured one of the same
         substance and modality, or (with ``force``) measured entries overwritten.
     skipped : list of (str, str)
-        Files not imported and why.
+        Files not imported and why; one spectrum of a file of several is ``FILE #N``, its
+        place in the file counted from 1.
     notes : list of str
-        Decisions worth telling the chemist (a name matched to a library synonym, ...).
+        Decisions worth telling the chemist (a name matched to a library synonym, ...); a
+        note on one spectrum of a file of several names it ``FILE #N`` too.
     """
 
     imported: list[dict[str, str]] = field(default_factory=list)
@@ -730,6 +732,7 @@ def import_spectra(
 
     planned: list[tuple[Spectrum, dict[str, str]]] = []
     origins: list[Path] = []  # the file of each planned reference
+    whence: list[str] = []  # and how a note names it: FILE, or FILE #N of a file of several
     own_rows: list[Mapping[str, str] | None] = []  # its library row, for a library's own file
     stated_ids: list[bool] = []  # whether its id was stated (--id, a manifest's id column)
     told: set[Path] = set()  # files whose spectra are all references of one substance
@@ -796,13 +799,15 @@ def import_spectra(
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
+            # a spectrum of a file of several is named by its place in the file, 1-based
             where = path.name if len(spectra) == 1 else f"{path.name} #{k + 1}"
             said_where = f"{where} ({line})" if line else where
+            skipped_as = str(path) if len(spectra) == 1 else f"{path} #{k + 1}"
             # "Measured" in a file written by hand is measured: the case is no provenance
             if not is_measured(str(meta.get("provenance") or "").strip().lower()):
                 result.skipped.append(
                     (
-                        str(path) if len(spectra) == 1 else f"{path} #{k + 1}",
+                        skipped_as,
                         f"the spectrum is {meta['provenance']} (provenance in the file), not "
                         "measured from a sample: it cannot become a measured reference",
                     )
@@ -812,7 +817,7 @@ def import_spectra(
             if edited is not None:  # kept, it would go on naming the file it was imported from
                 result.skipped.append(
                     (
-                        str(path) if len(spectra) == 1 else f"{path} #{k + 1}",
+                        skipped_as,
                         f"{edited}: not imported; import the instrument's file instead",
                     )
                 )
@@ -822,7 +827,7 @@ def import_spectra(
             if wanted not in MODALITIES:
                 result.skipped.append(
                     (
-                        str(path),
+                        skipped_as,
                         f"{line + ': ' if line else ''}modality {wanted!r} is not raman or ir",
                     )
                 )
@@ -848,16 +853,16 @@ def import_spectra(
                 statements.append("axis read as a wavelength in nm (the file does not say)")
                 axis = axis_unit_problem(spectrum)
             if axis is not None:  # it would replace a modelled reference with nonsense
-                result.skipped.append((str(path), f"{axis}: not imported"))
+                result.skipped.append((skipped_as, f"{axis}: not imported"))
                 continue
             flat = diagnose_flat(spectrum)
             if flat is not None:  # all at its top, but no band to clip: nothing to refer to
-                result.skipped.append((str(path), f"{flat.fact}: not imported"))
+                result.skipped.append((skipped_as, f"{flat.fact}: not imported"))
                 continue
             clipped = diagnose_clipped(spectrum)
             if clipped is not None:
                 result.notes.append(
-                    f"{path.name}: {clipped.fact}; 'forensic library validate' will fail it: "
+                    f"{where}: {clipped.fact}; 'forensic library validate' will fail it: "
                     f"{clipped.action}"
                 )
             who = added_by or given.get("added_by") or _login_name()
@@ -904,7 +909,7 @@ def import_spectra(
                         over_file=named,
                     )
                 except SpectrumError as exc:
-                    result.skipped.append((str(path), str(exc)))
+                    result.skipped.append((skipped_as, str(exc)))
                     continue
                 if named:
                     statements.append(
@@ -922,26 +927,24 @@ def import_spectra(
             problems = comparison_problems(spectrum)
             if problems:
                 said = "; ".join(str(problem) for _, problem in problems)
-                result.skipped.append((str(path), f"{said}: not imported"))
+                result.skipped.append((skipped_as, f"{said}: not imported"))
                 continue
             label = diagnose_unit_label(spectrum)  # a warning: broad true bands fit it too
             if label is not None:
-                result.notes.append(
-                    f"{path.name}: warning: {label.fact}; imported, but {label.action}"
-                )
+                result.notes.append(f"{where}: warning: {label.fact}; imported, but {label.action}")
             if stated_modality or (stated_unit in IR_UNITS and spectrum.modality_guessed):
                 # an infrared unit states infrared too: with_y_unit refuses one on Raman
                 spectrum = spectrum.with_metadata(modality_basis="stated at import")
             if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
                 result.notes.append(
-                    f"{path.name}: the file does not name its intensity unit; read as "
+                    f"{where}: the file does not name its intensity unit; read as "
                     f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
                     "(--y-unit"
                     + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")")
                 )
             elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
                 result.notes.append(
-                    f"{path.name}: the file does not say whether it is Raman or IR; read as "
+                    f"{where}: the file does not say whether it is Raman or IR; read as "
                     f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)"
                 )
             label = name or given.get("name") or str(meta.get("name") or "").strip()
@@ -970,7 +973,7 @@ def import_spectra(
                         refusals.append(salt)
                         continue
                     result.notes.append(
-                        f"{path.name}: name {label!r} is the library's {canonical['name']!r}"
+                        f"{where}: name {label!r} is the library's {canonical['name']!r}"
                     )
                 for key in ("synonyms", "cas", "class", "legal_control", "salt_form"):
                     row[key] = canonical.get(key, "")
@@ -994,7 +997,7 @@ def import_spectra(
                 # cocaine HCl is 53-21-4, the base 50-36-2: a name and a number that disagree
                 # may be a salt taken for the base; neither may silently win
                 cas_conflicts.append(
-                    f"{path if len(spectra) == 1 else f'{path} #{k + 1}'}: the file gives CAS "
+                    f"{skipped_as}: the file gives CAS "
                     f"{file_cas} but the library's {label} is {row['cas']}"
                 )
             synonyms = meta.get("synonyms")
@@ -1021,7 +1024,8 @@ def import_spectra(
                 row["legal_control"] = legal_control.strip()
             if canonical is None and taken_from and (path, substance_key(label)) not in told_new:
                 told_new.add((path, substance_key(label)))
-                result.notes.append(_new_name_note(path.name, label, taken_from, rows, row["cas"]))
+                said_of = path.name if path in told else where  # one name for all: the file's
+                result.notes.append(_new_name_note(said_of, label, taken_from, rows, row["cas"]))
             if row["cas"] and not cas_is_valid(row["cas"]):
                 whose = (
                     "stated"
@@ -1074,6 +1078,7 @@ def import_spectra(
                     )
             planned.append((spectrum, row))
             origins.append(path)
+            whence.append(where)
             own_rows.append(own)
             stated_ids.append(bool(entry_id or given.get("id")))
     if refusals:
@@ -1100,7 +1105,7 @@ def import_spectra(
     bases: set[tuple[str, Path]] = set()
     holders: dict[str, str] = {}  # id -> the name of the reference given it in this import
     conflicts, others, modalities, unsafe = [], [], [], []
-    for (_, row), origin, stated in zip(planned, origins, stated_ids, strict=True):
+    for (_, row), origin, stated, said_of in zip(planned, origins, stated_ids, whence, strict=True):
         base, n = row["id"], 1
         further = (base, origin) in bases  # a further spectrum of the same file
         bases.add((base, origin))
@@ -1110,13 +1115,13 @@ def import_spectra(
         if n > 1 and not (further and origin in told):  # a file's spectra: told once above
             if stated and not further:  # the id was repeated, not (only) the name
                 result.notes.append(
-                    f"the id {base} is given to more than one reference ({holders[base]} "
-                    f"first): {row['name']} is imported as {row['id']} (check the id column "
-                    "of the manifest if an id was copied by mistake)"
+                    f"{said_of}: the id {base} is given to more than one reference "
+                    f"({holders[base]} first): {row['name']} is imported as {row['id']} (check "
+                    "the id column of the manifest if an id was copied by mistake)"
                 )
             else:
                 result.notes.append(
-                    f"{row['name']} is imported more than once: this one is a further "
+                    f"{said_of}: {row['name']} is imported more than once: this one is a further "
                     f"reference {row['id']} (check the manifest if one name was copied by "
                     "mistake)"
                 )

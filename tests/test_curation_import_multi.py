@@ -1,0 +1,162 @@
+"""``library import`` of a file that holds several spectra names the one it speaks of.
+
+A multi-block JCAMP-DX file, the subfiles of an SPC file and a CSV with several spectrum
+columns are imported spectrum by spectrum; what is said of one of them (why it was skipped, a
+note on it) names it ``FILE #N``, its place in the file counted from 1, so that the chemist can
+tell which one it was. A file of one spectrum stays plain ``FILE``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from library_helpers import SYNTHETIC, make_library, replicates_spc
+from synthetic import make_spectrum
+
+from forensic import curation
+from forensic.errors import LibraryError
+from forensic.io import read_spectra, write_spectrum
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path / "lib")
+
+
+def _spectrum(index, name, **kw):
+    """A measured-looking spectrum of the synthetic reference ``index``, titled ``name``."""
+    return make_spectrum(SYNTHETIC[index][2], noise=0.002, seed=10 + index, name=name, **kw)
+
+
+def _flat(name):
+    """A spectrum with no band at all (an all-zero export): skipped at import."""
+    return make_spectrum([], name=name)
+
+
+def _clipped(index, name):
+    """A spectrum whose strongest band is cut flat (a saturated detector): imported, noted."""
+    spectrum = _spectrum(index, name)
+    top = 0.5 * float(np.max(spectrum.intensity))
+    return spectrum.replace(intensity=np.minimum(spectrum.intensity, top))
+
+
+def _jcamp_link(path, spectra):
+    """A multi-block JCAMP-DX file (``##DATA TYPE=LINK``) of ``spectra``, in their order."""
+    blocks = []
+    for k, spectrum in enumerate(spectra):
+        one = write_spectrum(spectrum, path.with_name(f"{path.stem}-block{k}.jdx"))
+        blocks.append(one.read_text())
+        one.unlink()
+    path.write_text(
+        f"##TITLE={path.stem}\n##JCAMP-DX=5.01\n##DATA TYPE=LINK\n##BLOCKS={len(blocks)}\n"
+        + "".join(blocks)
+        + "##END=\n"
+    )
+    return path
+
+
+def _csv_columns(path, columns):
+    """A CSV of one Raman shift axis and one intensity column per ``(heading, spectrum)``."""
+    axis = columns[0][1].wavenumber
+    lines = ["raman_shift_cm-1," + ",".join(heading for heading, _ in columns)]
+    for i, x in enumerate(axis):
+        lines.append(f"{x:g}," + ",".join(f"{s.intensity[i]:.6f}" for _, s in columns))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _reasons(result):
+    """The skipped spectra, each with the first words of why."""
+    return [(where, why.split(":")[0]) for where, why in result.skipped]
+
+
+def test_a_skipped_block_of_a_jcamp_file_is_named_by_its_place(library, tmp_path):
+    # "skipped multi.jdx: the spectrum is flat" for one block of five: which one?
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [
+            _spectrum(0, "Novel one"),
+            _flat("Novel two"),
+            _clipped(1, "Novel three"),
+            _spectrum(2, "Novel four").with_metadata(provenance="simulated"),
+            _spectrum(3, "Novel five", start=800.0, stop=900.0, step=0.1),  # nm, not cm-1
+        ],
+    )
+    names = ["Novel one", "Novel two", "Novel three", "Novel four", "Novel five"]
+    assert [s.name for s in read_spectra(multi)] == names
+    result = curation.import_spectra([multi], library, licence="MIT")
+    assert [r["name"] for r in result.imported] == ["Novel one", "Novel three"]
+    assert _reasons(result) == [
+        (f"{multi} #2", "the spectrum is flat"),
+        (
+            f"{multi} #4",
+            "the spectrum is simulated (provenance in the file), not measured from a sample",
+        ),
+        (f"{multi} #5", "axis 800-900"),
+    ]
+    # a note on one of its spectra names that one too
+    (clipped,) = [n for n in result.notes if "band is clipped" in n]
+    assert clipped.startswith("multi.jdx #3: the strongest band is clipped")
+    new = sorted(n for n in result.notes if "no substance of the library" in n)
+    assert [n.split(" from ")[0] for n in new] == [
+        "multi.jdx #1: named 'Novel one'",
+        "multi.jdx #3: named 'Novel three'",
+    ]
+
+
+def test_a_skipped_column_of_a_csv_is_named_by_its_place(library, tmp_path):
+    table = _csv_columns(
+        tmp_path / "three.csv",
+        [("Novel A", _spectrum(1, "")), ("Novel B", _flat("")), ("Novel C", _spectrum(2, ""))],
+    )
+    result = curation.import_spectra([table], library, licence="MIT")
+    assert [r["name"] for r in result.imported] == ["Novel A", "Novel C"]
+    assert _reasons(result) == [(f"{table} #2", "the spectrum is flat")]
+    new = [n.split(" from ")[0] for n in result.notes if "no substance of the library" in n]
+    assert new == ["three.csv #1: named 'Novel A'", "three.csv #3: named 'Novel C'"]
+
+
+def test_each_skipped_subfile_of_an_spc_file_is_named_by_its_place(library, tmp_path):
+    series = replicates_spc(tmp_path / "series.spc")
+    (tmp_path / "m.csv").write_text("file,name,modality,licence\nseries.spc,Novel thing,uv,MIT\n")
+    with pytest.raises(LibraryError, match="nothing imported"):
+        curation.import_spectra([], library, manifest=tmp_path / "m.csv")
+    # listed one by one, beside a file that is imported
+    one = write_spectrum(_spectrum(0, "Novel one"), tmp_path / "one.jdx")
+    (tmp_path / "m.csv").write_text(
+        "file,name,modality,licence\nseries.spc,Novel thing,uv,MIT\none.jdx,Novel one,,MIT\n"
+    )
+    result = curation.import_spectra([], library, manifest=tmp_path / "m.csv")
+    assert [r["name"] for r in result.imported] == ["Novel one"]
+    assert result.skipped == [
+        (f"{series} #{k}", "m.csv line 2: modality 'uv' is not raman or ir") for k in (1, 2, 3)
+    ]
+    assert str(one) not in {where for where, _ in result.skipped}
+
+
+def test_a_file_of_one_spectrum_is_named_plainly(library, tmp_path):
+    flat = write_spectrum(_flat("Novel two"), tmp_path / "flat.jdx")
+    clipped = write_spectrum(_clipped(1, "Novel three"), tmp_path / "clipped.jdx")
+    result = curation.import_spectra([flat, clipped], library, licence="MIT")
+    assert _reasons(result) == [(str(flat), "the spectrum is flat")]
+    (note,) = [n for n in result.notes if "band is clipped" in n]
+    assert note.startswith("clipped.jdx: the strongest band is clipped")
+
+
+def test_a_further_reference_of_one_name_is_said_of_its_spectrum(library, tmp_path):
+    # "Novel one is imported more than once: this one is a further reference": which one?
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [_spectrum(0, "Novel one"), _spectrum(1, "Novel two"), _spectrum(2, "Novel one")],
+    )
+    result = curation.import_spectra([multi], library, licence="MIT")
+    assert [r["id"] for r in result.imported] == [
+        "novel-one-raman",
+        "novel-two-raman",
+        "novel-one-raman-2",
+    ]
+    (note,) = [n for n in result.notes if "more than once" in n]
+    assert note.startswith(
+        "multi.jdx #3: Novel one is imported more than once: this one is a further reference "
+        "novel-one-raman-2"
+    )
