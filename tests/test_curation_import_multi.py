@@ -160,3 +160,67 @@ def test_a_further_reference_of_one_name_is_said_of_its_spectrum(library, tmp_pa
         "multi.jdx #3: Novel one is imported more than once: this one is a further reference "
         "novel-one-raman-2"
     )
+
+
+# -- a note about the file is said once, a note about one spectrum with its place ---------------
+
+
+def _ir_table(path, headings):
+    """A CSV of IR spectra, one column per heading, that does not name its intensity unit."""
+    spectra = [
+        make_spectrum(
+            [(700 + 40 * k, 0.5, 10), (1200, 0.8, 12), (1700 - 30 * k, 1.0, 15), (2900, 0.6, 30)],
+            start=400.0,
+            stop=4000.0,
+            step=2.0,
+            noise=0.002,
+            seed=k,
+            modality="ir",
+        )
+        for k in range(len(headings))
+    ]
+    lines = ["wavenumber_cm-1," + ",".join(headings)]
+    for i, x in enumerate(spectra[0].wavenumber):
+        lines.append(f"{x:g}," + ",".join(f"{s.intensity[i]:.6f}" for s in spectra))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_note_about_the_file_is_said_once(library, tmp_path):
+    # its unit, the library substance its name is, the licence it lacks: once a spectrum
+    table = _ir_table(tmp_path / "ir.csv", ["acetaminophen"] * 3)
+    assert all(s.y_unit_guessed for s in read_spectra(table))
+    result = curation.import_spectra([table], library)
+    assert [r["name"] for r in result.imported] == ["Paracetamol"] * 3
+    assert [n.split(";")[0].split(" (")[0] for n in result.notes] == [
+        "ir.csv: its 3 spectra are imported as 3 references of acetaminophen, the name the file "
+        "gives all of them",
+        "ir.csv: the file does not name its intensity unit",
+        "ir.csv: name 'acetaminophen' is the library's 'Paracetamol'",
+        "ir.csv: no licence given",
+    ]
+
+
+def test_a_cas_number_in_the_title_of_every_block_is_offered_once(library, tmp_path):
+    multi = _jcamp_link(tmp_path / "multi.jdx", [_spectrum(k, "Sample 58-08-2") for k in range(3)])
+    result = curation.import_spectra([multi], library, licence="MIT")
+    assert len(result.imported) == 3
+    (note,) = [n for n in result.notes if "CAS" in n]
+    assert note == (
+        "multi.jdx: named 'Sample 58-08-2' from its title: no substance of the library has that "
+        "name; the title holds CAS 58-08-2: it is Caffeine's CAS: give --name Caffeine"
+    )
+
+
+def test_a_note_about_some_spectra_of_a_file_names_those(library, tmp_path):
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [_spectrum(0, "Novel one"), _spectrum(1, "Novel two"), _spectrum(2, "Novel one")],
+    )
+    result = curation.import_spectra([multi], library)
+    assert [n.split(" from ")[0] for n in result.notes if "no substance" in n] == [
+        "multi.jdx #1, #3: named 'Novel one'",
+        "multi.jdx #2: named 'Novel two'",
+    ]
+    assert "multi.jdx: no licence given (--licence): validate will flag it" in result.notes
+    assert len(result.notes) == len(set(result.notes)) == 4  # and the further reference's

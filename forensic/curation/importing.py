@@ -94,14 +94,46 @@ class ImportResult:
         Files not imported and why; one spectrum of a file of several is ``FILE #N``, its
         place in the file counted from 1.
     notes : list of str
-        Decisions worth telling the chemist (a name matched to a library synonym, ...); a
-        note on one spectrum of a file of several names it ``FILE #N`` too.
+        Decisions worth telling the chemist (a name matched to a library synonym, ...), each
+        said once: of a file (``FILE``) when it holds for every spectrum the file gives, else
+        of the spectra it holds for (``FILE #N``, ``FILE #1, #3``).
     """
 
     imported: list[dict[str, str]] = field(default_factory=list)
     replaced: list[dict[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _FileNotes:
+    """The notes an import has for one file, each said once: of the file when it holds for
+    every one of its spectra (its units, a name or CAS number it gives them all, the licence
+    it lacks), else of the spectra it holds for, by their place in the file (``FILE #2``, or
+    ``FILE #1, #3``)."""
+
+    file: str  # as a note names it (the file's name)
+    count: int  # the spectra it holds
+    said: dict[str, list[int]] = field(default_factory=dict)  # note -> of which spectra
+
+    def of_spectrum(self, k: int, text: str) -> None:
+        """Say ``text`` of the spectrum ``k`` (0-based) of the file."""
+        self.said.setdefault(text, []).append(k)
+
+    def of_file(self, text: str) -> None:
+        """Say ``text`` of the file as a whole."""
+        self.said[text] = list(range(self.count))
+
+    def notes(self) -> list[str]:
+        """Each note, in the order first said, naming what it is about."""
+        out = []
+        for text, spectra in self.said.items():
+            places = sorted(set(spectra))
+            if len(places) == self.count:
+                out.append(f"{self.file}: {text}")
+            else:
+                out.append(f"{self.file} {', '.join(f'#{k + 1}' for k in places)}: {text}")
+        return out
 
 
 def _import_names(path: Path) -> str:
@@ -436,16 +468,14 @@ def _cas_numbers_in(text: str) -> list[str]:
     return [number for number in dict.fromkeys(found) if cas_is_valid(number)]
 
 
-def _new_name_note(
-    file: str, label: str, place: str, rows: Sequence[Mapping[str, str]], cas: str
-) -> str:
+def _new_name_note(label: str, place: str, rows: Sequence[Mapping[str, str]], cas: str) -> str:
     """What an import says of a name nobody stated (taken from a file's ``place``: its title,
     its file name, ...) that no library substance has: a new substance is being made of it,
     which a title such as "Single scan measurement 1" never meant. A CAS number in the name
     is offered, never set: as the CAS of a library substance (give its name), else as the
     number to state, unless ``cas`` (the row's, from the file or stated) is that number
     already. (A manifest row always names its file's substance: no note for one.)"""
-    said = f"{file}: named {label!r} from its {place}: no substance of the library has that name"
+    said = f"named {label!r} from its {place}: no substance of the library has that name"
     for number in _cas_numbers_in(label):
         owners = sorted(
             {r["name"] for r in rows if r.get("cas") and cas_key(r["cas"]) == cas_key(number)}
@@ -736,7 +766,6 @@ def import_spectra(
     own_rows: list[Mapping[str, str] | None] = []  # its library row, for a library's own file
     stated_ids: list[bool] = []  # whether its id was stated (--id, a manifest's id column)
     told: set[Path] = set()  # files whose spectra are all references of one substance
-    told_new: set[tuple[Path, str]] = set()  # (file, name key) told to be a new substance
     cas_conflicts: list[str] = []
     refusals: list[str] = []  # names and CAS numbers that cannot be recorded
     sources_of: dict[str, Mapping[str, str]] | None = None  # read once, when needed
@@ -796,6 +825,7 @@ def import_spectra(
                 + ("given for the file" if named else "the file gives all of them")
             )
             told.add(path)
+        file_notes = _FileNotes(path.name, len(spectra))  # what is said of the file and its spectra
         for k, read in enumerate(spectra):
             spectrum = read
             meta = spectrum.metadata
@@ -861,9 +891,9 @@ def import_spectra(
                 continue
             clipped = diagnose_clipped(spectrum)
             if clipped is not None:
-                result.notes.append(
-                    f"{where}: {clipped.fact}; 'forensic library validate' will fail it: "
-                    f"{clipped.action}"
+                file_notes.of_spectrum(
+                    k,
+                    f"{clipped.fact}; 'forensic library validate' will fail it: {clipped.action}",
                 )
             who = added_by or given.get("added_by") or _login_name()
             if stated_laser is not None:
@@ -931,21 +961,23 @@ def import_spectra(
                 continue
             label = diagnose_unit_label(spectrum)  # a warning: broad true bands fit it too
             if label is not None:
-                result.notes.append(f"{where}: warning: {label.fact}; imported, but {label.action}")
+                file_notes.of_spectrum(k, f"warning: {label.fact}; imported, but {label.action}")
             if stated_modality or (stated_unit in IR_UNITS and spectrum.modality_guessed):
                 # an infrared unit states infrared too: with_y_unit refuses one on Raman
                 spectrum = spectrum.with_metadata(modality_basis="stated at import")
             if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
-                result.notes.append(
-                    f"{where}: the file does not name its intensity unit; read as "
+                file_notes.of_spectrum(
+                    k,
+                    "the file does not name its intensity unit; read as "
                     f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
                     "(--y-unit"
-                    + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")")
+                    + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")"),
                 )
             elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
-                result.notes.append(
-                    f"{where}: the file does not say whether it is Raman or IR; read as "
-                    f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)"
+                file_notes.of_spectrum(
+                    k,
+                    "the file does not say whether it is Raman or IR; read as "
+                    f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)",
                 )
             label = name or given.get("name") or str(meta.get("name") or "").strip()
             # where a name nobody stated came from: a new substance made of it is told
@@ -972,8 +1004,8 @@ def import_spectra(
                     if salt is not None:
                         refusals.append(salt)
                         continue
-                    result.notes.append(
-                        f"{where}: name {label!r} is the library's {canonical['name']!r}"
+                    file_notes.of_spectrum(
+                        k, f"name {label!r} is the library's {canonical['name']!r}"
                     )
                 for key in ("synonyms", "cas", "class", "legal_control", "salt_form"):
                     row[key] = canonical.get(key, "")
@@ -985,8 +1017,8 @@ def import_spectra(
             file_cas = str(meta.get("cas") or "").strip()
             stated_cas = cas if cas is not None else given.get("cas")
             if file_cas and stated_cas and cas_key(file_cas) != cas_key(stated_cas):
-                result.notes.append(
-                    f"{where}: the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
+                file_notes.of_spectrum(
+                    k, f"the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
                 )
             elif (
                 file_cas
@@ -1022,10 +1054,8 @@ def import_spectra(
                 row["salt_form"] = salt_form.strip()
             if legal_control is not None:
                 row["legal_control"] = legal_control.strip()
-            if canonical is None and taken_from and (path, substance_key(label)) not in told_new:
-                told_new.add((path, substance_key(label)))
-                said_of = path.name if path in told else where  # one name for all: the file's
-                result.notes.append(_new_name_note(said_of, label, taken_from, rows, row["cas"]))
+            if canonical is None and taken_from:
+                file_notes.of_spectrum(k, _new_name_note(label, taken_from, rows, row["cas"]))
             if row["cas"] and not cas_is_valid(row["cas"]):
                 whose = (
                     "stated"
@@ -1056,9 +1086,7 @@ def import_spectra(
             )
             row["licence"] = licence or given.get("licence") or kept.get("licence") or ""
             if not row["licence"]:
-                result.notes.append(
-                    f"{path.name}: no licence given (--licence): validate will flag it"
-                )
+                file_notes.of_file("no licence given (--licence): validate will flag it")
             row["added_by"] = (
                 added_by or given.get("added_by") or kept.get("added_by") or _login_name()
             )
@@ -1071,16 +1099,18 @@ def import_spectra(
             else:
                 row["id"] = _default_id(label, wanted, rows)
                 if not label.isascii() and row["id"] == f"{_slug(label)}-{wanted}":
-                    result.notes.append(
-                        f"{where}: the id {row['id']} is made from the name {label!r} in ASCII "
-                        "letters (an id is typed back from reports); if it reads badly, give "
-                        "another (--id, or the id column)"
+                    file_notes.of_spectrum(
+                        k,
+                        f"the id {row['id']} is made from the name {label!r} in ASCII letters "
+                        "(an id is typed back from reports); if it reads badly, give another "
+                        "(--id, or the id column)",
                     )
             planned.append((spectrum, row))
             origins.append(path)
             whence.append(where)
             own_rows.append(own)
             stated_ids.append(bool(entry_id or given.get("id")))
+        result.notes += file_notes.notes()
     if refusals:
         raise LibraryError(f"not imported: {'; '.join(refusals)}; nothing was written")
     if cas_conflicts:
