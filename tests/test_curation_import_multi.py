@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from library_helpers import SYNTHETIC, make_library, replicates_spc
 from synthetic import make_spectrum
 
 from forensic import curation
+from forensic.cli import main
+from forensic.curation import importing
 from forensic.errors import LibraryError
 from forensic.io import read_spectra, write_spectrum
 
@@ -224,3 +227,66 @@ def test_a_note_about_some_spectra_of_a_file_names_those(library, tmp_path):
     ]
     assert "multi.jdx: no licence given (--licence): validate will flag it" in result.notes
     assert len(result.notes) == len(set(result.notes)) == 4  # and the further reference's
+
+
+# -- an entry in the way is said as what it is ---------------------------------------------------
+
+
+def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp_path):
+    # a simulated reference in the way was called "measured entry": a simulated spectrum is
+    # never to be presented as measured
+    alphaine = write_spectrum(_spectrum(0, "Alphaine"), tmp_path / "alphaine.jdx")
+    rows = {row["id"]: row for row in curation.read_manifest(library / "manifest.csv")}
+    assert rows["alphaine-raman"]["provenance"] == "simulated"
+    before = (library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError) as refused:
+        curation.import_spectra([alphaine], library, licence="MIT")
+    assert str(refused.value) == (
+        f"not imported: simulated entry already in {library}: alphaine-raman (Alphaine, added "
+        "2026-11-22); use --force to replace it, or --id NEW-ID (or an id column in "
+        "--manifest) to add another reference"
+    )
+    assert (library / "manifest.csv").read_bytes() == before
+    args = ["library", "import", str(alphaine), "--library", str(library), "--licence", "MIT"]
+    cli = CliRunner().invoke(main, args)
+    assert cli.exit_code == 2
+    assert "simulated entry already in" in cli.output and "measured" not in cli.output
+    # a measured one is said to be measured
+    para = write_spectrum(_spectrum(1, "Paracetamol"), tmp_path / "para.jdx")
+    curation.import_spectra([para], library, licence="MIT", today="2026-12-01")
+    with pytest.raises(LibraryError, match=r"not imported: measured entry already in .*: "):
+        curation.import_spectra([para], library, licence="MIT")
+    # both at once: each said as what it is
+    (tmp_path / "m.csv").write_text(
+        "file,name,licence\nalphaine.jdx,Alphaine,MIT\npara.jdx,Paracetamol,MIT\n"
+    )
+    with pytest.raises(LibraryError) as both:
+        curation.import_spectra([], library, manifest=tmp_path / "m.csv")
+    assert (
+        f"not imported: entries already in {library}: alphaine-raman (Alphaine, simulated, "
+        "added 2026-11-22), paracetamol-raman (Paracetamol, measured, added 2026-12-01); use "
+        "--force to replace them"
+    ) in str(both.value)
+    # replaced when forced, and said to be the simulated reference it was
+    forced = CliRunner().invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "replaced simulated reference Alphaine (alphaine-raman" in forced.output
+
+
+def test_an_entry_of_no_stated_or_an_unknown_provenance_is_said_so(tmp_path):
+    # no provenance is measured (as the library reads it); one the toolkit does not know is
+    # quoted, never taken for a measurement
+    unstated = {"id": "a-raman", "name": "A", "provenance": "", "added_at": "2026-01-02"}
+    unknown = {"id": "b-raman", "name": "B", "provenance": "predicted", "added_at": "2026-01-03"}
+    assert importing._taken_refusal([unstated], tmp_path).startswith(
+        f"not imported: measured entry already in {tmp_path}: a-raman (A, added 2026-01-02); "
+        "use --force to replace it"
+    )
+    assert importing._taken_refusal([unknown], tmp_path).startswith(
+        f"not imported: entry of provenance 'predicted' already in {tmp_path}: b-raman (B, "
+        "added 2026-01-03)"
+    )
+    assert (
+        f"entries already in {tmp_path}: a-raman (A, measured, added 2026-01-02), b-raman (B, "
+        "provenance 'predicted', added 2026-01-03); use --force to replace them"
+    ) in importing._taken_refusal([unstated, unknown], tmp_path)

@@ -144,7 +144,11 @@ def _progress(message: str) -> None:
     help="Entry id (default: that of the library's entry of the same substance and modality, "
     "else NAME-MODALITY).",
 )
-@click.option("--force", is_flag=True, help="Replace a measured entry with the same id.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an entry with the same id that is not modelled (a measured or simulated one).",
+)
 def import_command(paths, library_dir, manifest, **options):
     """Import measured spectra (FILE or DIR ...) as references of a library folder.
 

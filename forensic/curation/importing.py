@@ -5,8 +5,10 @@ Each readable spectrum becomes ``<modality>/<id>.jdx`` (JCAMP-DX) with a manifes
 a measured import replaces the modelled reference of the same substance and modality.
 Unreadable files are listed and skipped, and so is a file of several spectra that does not name
 each (the subfiles of an SPC file: replicates or a series of one sample, not a substance each)
-unless its substance is named at import. An import is refused before anything is written when
-it would overwrite a measured entry; when a file gives a CAS number other than the library's
+unless its substance is named at import; what is said of one spectrum of a file of several
+names it ``FILE #N``, and what holds for the whole file is said once. An import is refused
+before anything is written when it would overwrite an entry that is not modelled (a measured
+or a simulated one, said as which); when a file gives a CAS number other than the library's
 for the same name, or a CAS number fails its check digit; when a name would join a salt it
 does not state, is a synonym of several substances, prints like another substance's name, or
 mixes scripts in a word; when a ``--manifest`` row's file cannot be found, or the manifest has
@@ -70,7 +72,9 @@ from forensic.quality import (
 )
 from forensic.spectrum import (
     IR_UNITS,
+    MEASURED,
     MODALITIES,
+    PROVENANCES,
     STATED_Y_UNITS,
     ProcessingStep,
     Spectrum,
@@ -89,7 +93,8 @@ class ImportResult:
         The manifest rows added (one per spectrum written).
     replaced : list of dict
         Manifest rows removed: modelled references replaced by a measured one of the same
-        substance and modality, or (with ``force``) measured entries overwritten.
+        substance and modality, or (with ``force``) entries of the same id that are not
+        modelled (measured, or simulated) overwritten.
     skipped : list of (str, str)
         Files not imported and why; one spectrum of a file of several is ``FILE #N``, its
         place in the file counted from 1.
@@ -659,7 +664,8 @@ def import_spectra(
         look-alike or its Unicode name; a note says so). Further spectra given the same id in
         one import get ``-2``, ``-3``...
     force : bool, default False
-        Replace a measured entry with the same id (otherwise refused).
+        Replace an entry with the same id that is not modelled (a measured or a simulated
+        one; otherwise refused, saying which it is).
     today : str, optional
         ISO date for ``added_at`` (default: today, UTC).
     replicates : bool, default False
@@ -688,8 +694,8 @@ def import_spectra(
         spectra, or ``name`` or ``cas`` for several files without ``replicates``; the
         ``manifest`` has a column it has no place for (without ``ignore_columns``), or a row
         whose file is not found or is found twice; nothing could be imported; an import
-        would overwrite a measured entry (or a file the manifest does not list) without
-        ``force``, or take the id of another modality's or another substance's reference
+        would overwrite an entry that is not modelled (or a file the manifest does not list)
+        without ``force``, or take the id of another modality's or another substance's reference
         (even with ``force``); a file's CAS number contradicts the library's for its name
         and none is stated, or a CAS number fails its check digit; a name would join a salt
         it does not state, is a synonym of several substances, prints like another's, or
@@ -1173,7 +1179,7 @@ def import_spectra(
             # even with --force: results would cite one substance's id for another
             others.append(f"{row['id']} holds {old.get('name')}, not {row['name']}")
         elif old.get("provenance") != "modelled" and not force:
-            conflicts.append(f"{row['id']} ({old.get('name')}, added {old.get('added_at')})")
+            conflicts.append(old)
     if unsafe:  # its file would be written where the id points
         raise LibraryError(
             f"not imported: {'; '.join(unsafe)} (the id of its reference in {folder}); give "
@@ -1192,12 +1198,7 @@ def import_spectra(
             "the new reference its own id (--id NEW-ID, or an id column in --manifest)"
         )
     if conflicts:
-        raise LibraryError(
-            "not imported: measured entr"
-            + ("ies" if len(conflicts) > 1 else "y")
-            + f" already in {folder}: {', '.join(conflicts)}; use --force to replace it, or "
-            "--id NEW-ID (or an id column in --manifest) to add another reference"
-        )
+        raise LibraryError(_taken_refusal(conflicts, folder))
 
     keep = list(rows)
     writes: list[tuple[Spectrum, Path]] = []
@@ -1254,6 +1255,43 @@ def import_spectra(
         if r["file"] not in {row["file"] for row in keep} and old_file.is_file():
             old_file.unlink()
     return result
+
+
+def _provenance_word(row: Mapping[str, str]) -> str:
+    """What a library entry is, by the provenance its row records, in the words a message
+    says it in: ``measured`` (also when none is recorded, as :func:`is_measured` reads it),
+    ``simulated``, ``modelled``, or ``of provenance 'x'`` for one the toolkit does not know."""
+    provenance = str(row.get("provenance") or "")
+    if is_measured(provenance):
+        return MEASURED
+    return provenance if provenance in PROVENANCES else f"of provenance {provenance!r}"
+
+
+def _taken_refusal(entries: Sequence[Mapping[str, str]], folder: Path) -> str:
+    """Why an import is refused that would overwrite ``entries`` (rows of ``folder``'s
+    manifest) without ``force``, each said as what its provenance records: a simulated or
+    modelled reference is never called a measured one."""
+    words = [_provenance_word(row) for row in entries]
+    kinds = list(dict.fromkeys(words))
+    plural = len(entries) > 1
+    listed = ", ".join(
+        f"{row['id']} ({row.get('name')}, "
+        + (f"{word.removeprefix('of ')}, " if len(kinds) > 1 else "")
+        + f"added {row.get('added_at')})"
+        for row, word in zip(entries, words, strict=True)
+    )
+    noun = "entries" if plural else "entry"
+    if len(kinds) > 1:
+        what = noun
+    elif kinds[0].startswith("of provenance"):
+        what = f"{noun} {kinds[0]}"
+    else:
+        what = f"{kinds[0]} {noun}"
+    return (
+        f"not imported: {what} already in {folder}: {listed}; use --force to replace "
+        + ("them" if plural else "it")
+        + ", or --id NEW-ID (or an id column in --manifest) to add another reference"
+    )
 
 
 def _with_notes_of(row: Mapping[str, str], replaced: Sequence[Mapping[str, str]]) -> ManifestRow:
