@@ -410,6 +410,50 @@ def rename_references(
     who = _one_line(renamed_by, "who renames them") if renamed_by is not None else _login_name()
     why = " ".join(str(reason or "").split())
     by_id = {r["id"]: r for r in rows}
+    _refuse_bad_rename(wanted, rows, folder, new_id=new_id, cas=cas)
+    new_id = new_id.strip() if new_id is not None else None
+    renaming = [by_id[i] for i in wanted]
+    others = [r for r in rows if r["id"] not in wanted]
+    where = f"--name {label!r}"
+    canonical, label = _substance_joined(label, others, where)
+    new_rows = _renamed_rows(
+        renaming,
+        label,
+        canonical,
+        new_id=new_id,
+        cas=cas,
+        substance_class=substance_class,
+        keep_old_name=keep_old_name,
+    )
+    _refuse_unrecordable_names(new_rows, canonical, others, where, mixed_scripts=mixed_scripts)
+    result = RenameResult()
+    writes, moved = _renamed_files(renaming, new_rows, folder)
+    _record_renames(renaming, new_rows, _date(today), who, why)
+    _write_all(writes, manifest, rows.with_rows(new_rows.get(r["id"], r) for r in rows))
+    _delete_moved(moved, result)
+    for old in renaming:
+        result.renamed.append((dict(old), dict(new_rows[old["id"]])))
+    result.notes += _rename_notes(
+        renaming, new_rows, canonical, label, others, cas=cas, substance_class=substance_class
+    )
+    return result
+
+
+# -- the steps of a rename, in the order rename_references takes them ---------------------------
+
+
+def _refuse_bad_rename(
+    wanted: Sequence[str],
+    rows: Sequence[Mapping[str, str]],
+    folder: Path,
+    *,
+    new_id: str | None,
+    cas: str | None,
+) -> None:
+    """Refuse, before anything is read, ids the folder does not hold, a new id for several
+    references, one the id rule does not allow or that another reference has, and a CAS
+    number that fails its check."""
+    by_id = {r["id"]: r for r in rows}
     missing = [i for i in wanted if i not in by_id]
     if missing:
         raise LibraryError(
@@ -432,29 +476,43 @@ def rename_references(
             )
     if cas is not None and (problem := cas_problem(cas)):
         raise LibraryError(f"not renamed: --cas: {problem}; nothing was changed")
-    renaming = [by_id[i] for i in wanted]
-    others = [r for r in rows if r["id"] not in wanted]
-    where = f"--name {label!r}"
-    refusals: list[str] = []
-    result = RenameResult()
 
+
+def _substance_joined(
+    label: str, others: Sequence[Mapping[str, str]], where: str
+) -> tuple[Mapping[str, str] | None, str]:
+    """The library substance (of the ``others``, the references not renamed) whose name or
+    synonym the new name is, and the name the references take: that substance's, else the
+    one given. Refused when the name is a synonym of several substances, or the bare name of
+    a salt (:func:`~forensic.curation.importing._salt_refusal`)."""
     canonical, matched = _canonical(label, others)
     if canonical is None and len(matched) > 1:
         raise LibraryError(
             f"not renamed: {where} is a synonym of {' and '.join(matched)}: which one is the "
             "reference? give its exact name; nothing was changed"
         )
-    if canonical is not None:
-        salt = _salt_refusal(label, canonical, where)
-        if salt is not None:
-            raise LibraryError(f"not renamed: {salt}; nothing was changed")
-        label = canonical["name"]
-    known: dict[str, list[str]] = {}
-    for r in others:
-        for n in _names_of(r):
-            known.setdefault(printed_key(n), []).append(n)
-    before_names = set(_names_of(canonical)) if canonical is not None else set()
+    if canonical is None:
+        return None, label
+    salt = _salt_refusal(label, canonical, where)
+    if salt is not None:
+        raise LibraryError(f"not renamed: {salt}; nothing was changed")
+    return canonical, canonical["name"]
 
+
+def _renamed_rows(
+    renaming: Sequence[ManifestRow],
+    label: str,
+    canonical: Mapping[str, str] | None,
+    *,
+    new_id: str | None,
+    cas: str | None,
+    substance_class: str | None,
+    keep_old_name: bool,
+) -> dict[str, ManifestRow]:
+    """Each renamed reference's new row (by its old id): the name, and the identity of the
+    substance joined, or its own without the name among its synonyms; the old name as a
+    synonym when kept; the CAS number, class and id stated. Its notes and line stay. Refused
+    when a reference would not change."""
     new_rows: dict[str, ManifestRow] = {}
     for old in renaming:
         row = ManifestRow(old)
@@ -486,12 +544,38 @@ def rename_references(
                 "class and synonyms; nothing was changed"
             )
         new_rows[old["id"]] = row
+    return new_rows
+
+
+def _refuse_unrecordable_names(
+    new_rows: Mapping[str, Mapping[str, str]],
+    canonical: Mapping[str, str] | None,
+    others: Sequence[Mapping[str, str]],
+    where: str,
+    *,
+    mixed_scripts: bool,
+) -> None:
+    """Refuse, every reason at once, the names an import refuses (one that prints like
+    another's, a word that mixes scripts) and a CAS number the metadata gate would fail
+    (:func:`_cas_refusals`)."""
+    known: dict[str, list[str]] = {}
+    for r in others:
+        for n in _names_of(r):
+            known.setdefault(printed_key(n), []).append(n)
+    before_names = set(_names_of(canonical)) if canonical is not None else set()
     new_names = [n for n in _names_of(next(iter(new_rows.values()))) if n not in before_names]
-    refusals += _name_refusals(new_names, known, where, mixed_scripts=mixed_scripts)
+    refusals = _name_refusals(new_names, known, where, mixed_scripts=mixed_scripts)
     refusals += _cas_refusals(list(new_rows.values()), others)
     if refusals:
         raise LibraryError(f"not renamed: {'; '.join(refusals)}; nothing was changed")
 
+
+def _renamed_files(
+    renaming: Sequence[Mapping[str, str]], new_rows: Mapping[str, ManifestRow], folder: Path
+) -> tuple[list[tuple[Spectrum, Path]], list[Path]]:
+    """The reference files to write (those the toolkit wrote, :func:`_rewritten`), at
+    ``<modality>/<new id>.jdx`` under a new id (the row's file changed to it), and the files
+    they move from. Refused when a file no row lists is in the way."""
     writes: list[tuple[Spectrum, Path]] = []
     moved: list[Path] = []
     for old in renaming:
@@ -510,14 +594,31 @@ def rename_references(
             moved.append(path)
         if spectrum is not None:
             writes.append((spectrum, target))
-        note = f"renamed {_date(today)} by {who} from {old['name']!r}" + (
+    return writes, moved
+
+
+def _record_renames(
+    renaming: Sequence[ManifestRow],
+    new_rows: Mapping[str, ManifestRow],
+    date: str,
+    who: str,
+    why: str,
+) -> None:
+    """Record each rename as a comment line above its row (when, who, the old name and id,
+    why), after the row's own notes."""
+    for old in renaming:
+        row = new_rows[old["id"]]
+        note = f"renamed {date} by {who} from {old['name']!r}" + (
             f" (id {old['id']})" if row["id"] != old["id"] else ""
         )
         row.comments = (*old.comments, comment_line(f"{note}: {why}" if why else note))
         row.pop("_old_id", None)
-    edited = rows.with_rows(new_rows.get(r["id"], r) for r in rows)
-    _write_all(writes, manifest, edited)
-    for path in moved:  # after the manifest: a file left over is harmless, one lost not
+
+
+def _delete_moved(moved: Sequence[Path], result: RenameResult) -> None:
+    """Delete the files a new id moved away from: after the manifest is written, since a
+    file left over is harmless and one lost is not; one that cannot be deleted is noted."""
+    for path in moved:
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
@@ -525,12 +626,24 @@ def rename_references(
                 f"{path} could not be deleted ({exc.strerror or exc}): delete it by hand "
                 "(validate names it until then)"
             )
-    for old in renaming:
-        new = new_rows[old["id"]]
-        result.renamed.append((dict(old), dict(new)))
+
+
+def _rename_notes(
+    renaming: Sequence[Mapping[str, str]],
+    new_rows: Mapping[str, Mapping[str, str]],
+    canonical: Mapping[str, str] | None,
+    label: str,
+    others: Sequence[Mapping[str, str]],
+    *,
+    cas: str | None,
+    substance_class: str | None,
+) -> list[str]:
+    """What the chemist should know of a rename: the library substance the name joined, or
+    the identity kept from the old name; the references still of the old name."""
+    notes = []
     first_old, first_new = renaming[0], new_rows[renaming[0]["id"]]
     if canonical is not None:
-        result.notes.append(
+        notes.append(
             f"{label!r} is the library's substance ({canonical['id']}): its CAS number, "
             "class, synonyms, salt form and legal control are taken"
         )
@@ -544,7 +657,7 @@ def rename_references(
             and not (k == "class" and substance_class is not None)
         ]
         if kept:
-            result.notes.append(
+            notes.append(
                 f"kept {', '.join(kept)} of {first_old['name']!r}: if they were the old "
                 "name's, state the new name's (forensic library rename ... --cas, --class)"
             )
@@ -554,11 +667,11 @@ def rename_references(
         if substance_key(r["name"]) in {substance_key(o["name"]) for o in renaming}
     ]
     if still:
-        result.notes.append(
+        notes.append(
             f"{', '.join(still)} still named {first_old['name']!r}: rename them too if the "
             "substance, not one reference, was misnamed"
         )
-    return result
+    return notes
 
 
 def _cas_refusals(

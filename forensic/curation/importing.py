@@ -704,19 +704,214 @@ def import_spectra(
         or is no unit or laser line. Nothing is written then, and every file or row refused
         for one reason is named at once.
     """
-    if entry_id is not None and (problem := id_problem(entry_id)):
+    said = _Statements(
+        name=name,
+        cas=cas,
+        substance_class=substance_class,
+        synonyms=synonyms,
+        salt_form=salt_form,
+        legal_control=legal_control,
+        modality=modality,
+        y_unit=y_unit,
+        laser_nm=laser_nm,
+        override_file=override_file,
+        added_by=added_by,
+        source=source,
+        licence=licence,
+        entry_id=entry_id,
+        mixed_scripts=mixed_scripts,
+        date=today or _dt.datetime.now(_dt.timezone.utc).date().isoformat(),
+    )
+    _refuse_bad_statements(said)
+    folder = _writable_folder(library_dir)
+    manifest_path = folder / "manifest.csv"
+    rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else ManifestRows()
+    result = ImportResult()
+    jobs = _import_jobs(paths, manifest, result, ignore_columns=ignore_columns)
+    _refuse_one_name_for_many(jobs, said, replicates=replicates)
+    under_way = _Import(said, _LibraryAsFound(folder, rows), result)
+    for job in jobs:
+        _plan_file(under_way, job)
+    _refuse_what_cannot_be_recorded(under_way)
+    _give_ids(under_way, force=force)
+    writes, kept = _replacements(under_way, force=force)
+    _write_all(writes, manifest_path, rows.with_rows(kept))
+    _remove_replaced_files(result.replaced, kept, folder)
+    return result
+
+
+# -- the steps of an import, in the order import_spectra takes them -----------------------------
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """What the chemist states for every spectrum of one import (the keyword arguments of
+    :func:`import_spectra`), and the date it records."""
+
+    name: str | None
+    cas: str | None
+    substance_class: str | None
+    synonyms: str | None
+    salt_form: str | None
+    legal_control: str | None
+    modality: str | None
+    y_unit: str | None
+    laser_nm: float | None
+    override_file: bool
+    added_by: str | None
+    source: str | None
+    licence: str | None
+    entry_id: str | None
+    mixed_scripts: bool
+    date: str
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One file to import: the file, the values its ``--manifest`` row fills in, and where
+    that row is (``"list.csv line 3"``; ``""`` without a manifest)."""
+
+    path: Path
+    given: Mapping[str, str]
+    line: str
+
+    def unit(self, said: _Statements) -> tuple[str | None, str]:
+        """The intensity unit stated for the file (None when none is), and where it is
+        stated, as a message names it."""
+        stated = said.y_unit or self.given.get("y_unit") or None
+        return stated, "--y-unit" if said.y_unit else f"the y_unit column ({self.line})"
+
+    def laser(self, said: _Statements) -> tuple[float | None, str]:
+        """The laser wavelength (nm) stated for the file (None when none is), and where it
+        is stated, as a message names it."""
+        if said.laser_nm is not None:
+            return said.laser_nm, "--laser-nm"
+        return _laser_value(self.given.get("laser_nm")), f"the laser_nm column ({self.line})"
+
+
+@dataclass(frozen=True)
+class _File:
+    """One file of an import, read: its job, how many spectra it holds, its library row
+    when it is a library's own file imported again, and what is to be said of it and its
+    spectra."""
+
+    job: _Job
+    count: int
+    own: Mapping[str, str] | None
+    notes: _FileNotes
+
+
+@dataclass(frozen=True)
+class _Place:
+    """One spectrum of a file, as what is said of it names it: ``FILE`` for a file of one
+    spectrum, ``FILE #N`` (its place in the file, from 1) for one of several."""
+
+    file: _File
+    k: int  # its index in the file, from 0
+
+    @property
+    def job(self) -> _Job:
+        """The job of the spectrum's file."""
+        return self.file.job
+
+    @property
+    def count(self) -> int:
+        """The spectra its file holds."""
+        return self.file.count
+
+    @property
+    def where(self) -> str:
+        """In a note or refusal: the file's name, and the spectrum's place."""
+        name = self.job.path.name
+        return name if self.count == 1 else f"{name} #{self.k + 1}"
+
+    @property
+    def said_where(self) -> str:
+        """In a refusal: :attr:`where`, and the manifest row that names the file."""
+        return f"{self.where} ({self.job.line})" if self.job.line else self.where
+
+    @property
+    def skipped_as(self) -> str:
+        """In the list of what was skipped: the file's path, and the spectrum's place."""
+        path = self.job.path
+        return str(path) if self.count == 1 else f"{path} #{self.k + 1}"
+
+
+class _LibraryAsFound:
+    """The library folder an import writes into, as it was before the import: its rows, the
+    file each lists, every name and synonym by how it prints (grown by the names the import
+    records), and the files its measured references were imported from (read once, when
+    needed)."""
+
+    def __init__(self, folder: Path, rows: ManifestRows) -> None:
+        self.folder = folder
+        self.rows = rows
+        self.listed = {(folder / r["file"]).resolve(): r for r in rows if r.get("file")}
+        # every name and synonym by how it prints, to find one that prints like another
+        self.known: dict[str, list[str]] = {}
+        for r in rows:
+            for n in _names_of(r):
+                self.known.setdefault(printed_key(n), []).append(n)
+        self._sources: dict[str, Mapping[str, str]] | None = None
+
+    def imported_sources(self) -> dict[str, Mapping[str, str]]:
+        """:func:`_imported_sources` of the library, read the first time it is asked for."""
+        if self._sources is None:
+            self._sources = _imported_sources(self.rows, self.folder)
+        return self._sources
+
+
+@dataclass
+class _Planned:
+    """A reference an import is to write: its spectrum and manifest row, the file it was
+    read from and how notes name it, the library row of a library's own file imported
+    again, and whether its id was stated (``--id``, a manifest's id column)."""
+
+    spectrum: Spectrum
+    row: dict[str, str]
+    origin: Path
+    whence: str
+    own: Mapping[str, str] | None
+    stated_id: bool
+
+
+@dataclass
+class _Import:
+    """One import under way: what the chemist stated, the library as it was found, the
+    result so far, the references it is to write, and what it found that refuses it (names
+    and CAS numbers that cannot be recorded, CAS numbers in files that contradict the
+    library's)."""
+
+    said: _Statements
+    library: _LibraryAsFound
+    result: ImportResult
+    planned: list[_Planned] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    cas_conflicts: list[str] = field(default_factory=list)
+    told: set[Path] = field(default_factory=set)  # files whose spectra are one substance's
+
+
+def _refuse_bad_statements(said: _Statements) -> None:
+    """Refuse an id, a CAS number or a laser wavelength stated for the whole import that is
+    no such thing, before anything is read."""
+    if said.entry_id is not None and (problem := id_problem(said.entry_id)):
         raise LibraryError(f"not imported: --{problem}; nothing was written")
-    if cas is not None and (problem := cas_problem(cas)):
+    if said.cas is not None and (problem := cas_problem(said.cas)):
         raise LibraryError(
             f"not imported: --cas: {problem}; state it correctly, or leave it out while the "
             "substance has none (give its InChIKey in a manifest's inchikey column); nothing "
             "was written"
         )
-    if laser_nm is not None and _laser_value(laser_nm) is None:
+    if said.laser_nm is not None and _laser_value(said.laser_nm) is None:
         raise LibraryError(
-            f"not imported: --laser-nm {laser_nm}: not a Raman laser wavelength in nm (150-2000: "
-            "532, 785, 1064, ...); nothing was written"
+            f"not imported: --laser-nm {said.laser_nm}: not a Raman laser wavelength in nm "
+            "(150-2000: 532, 785, 1064, ...); nothing was written"
         )
+
+
+def _writable_folder(library_dir: str | os.PathLike | None) -> Path:
+    """The library folder to import into (the shipped one by default), refused when it is
+    not there or cannot be written."""
     folder = Path(library_dir).resolve() if library_dir is not None else _shipped_dir()
     if not folder.is_dir():
         raise LibraryError(f"{folder}: no such library folder")
@@ -726,9 +921,20 @@ def import_spectra(
             f"({command('library', 'export', folder, format='jcamp', out='DIR')}) and import "
             "with --library DIR"
         )
-    manifest_path = folder / "manifest.csv"
-    rows = read_manifest(manifest_path, required=()) if manifest_path.is_file() else ManifestRows()
-    result = ImportResult()
+    return folder
+
+
+def _import_jobs(
+    paths: Sequence[str | os.PathLike],
+    manifest: str | os.PathLike | None,
+    result: ImportResult,
+    *,
+    ignore_columns: bool,
+) -> list[_Job]:
+    """The files to import, each with its manifest row's values: the files given (folders
+    read recursively), or those ``manifest`` names. What was given that holds nothing is
+    skipped, and a manifest found among the files is said not to be read as a spectrum;
+    refused when nothing is left to import."""
     given_paths = [Path(p) for p in paths]
     mpath = Path(manifest) if manifest is not None else None
     files, result.skipped, manifests = _collect_files(given_paths, mpath)
@@ -738,9 +944,14 @@ def import_spectra(
             + ("" if mpath else " (give it with --manifest to import the files it names)")
         )
     if mpath is not None:
-        jobs = _manifest_jobs(mpath, given_paths, files, result, ignore_columns=ignore_columns)
+        jobs = [
+            _Job(*job)
+            for job in _manifest_jobs(
+                mpath, given_paths, files, result, ignore_columns=ignore_columns
+            )
+        ]
     else:
-        jobs = [(f, {}, "") for f in files]
+        jobs = [_Job(f, {}, "") for f in files]
     if not jobs:
         if result.skipped:  # what was given holds nothing to import: say why, for each
             raise LibraryError(
@@ -748,408 +959,494 @@ def import_spectra(
                 + "; ".join(f"{where}: {why}" for where, why in result.skipped)
             )
         raise LibraryError("nothing to import: give spectrum files, folders or --manifest CSV")
-    sources = list(dict.fromkeys(path.resolve() for path, _, _ in jobs))
-    stated = [f"--{o} {v}" for o, v in (("name", name), ("cas", cas)) if v is not None]
+    return jobs
+
+
+def _refuse_one_name_for_many(jobs: Sequence[_Job], said: _Statements, *, replicates: bool) -> None:
+    """Refuse ``--name`` or ``--cas`` for several files not said to be replicates: one name
+    copied onto every file of a folder would make each a reference of that substance."""
+    sources = list(dict.fromkeys(job.path.resolve() for job in jobs))
+    stated = [f"--{o} {v}" for o, v in (("name", said.name), ("cas", said.cas)) if v is not None]
     if stated and len(sources) > 1 and not replicates:
-        shown = ", ".join(path.name for path, _, _ in jobs[:3]) + (", ..." if len(jobs) > 3 else "")
+        shown = ", ".join(job.path.name for job in jobs[:3]) + (", ..." if len(jobs) > 3 else "")
         raise LibraryError(
             f"not imported: {' and '.join(stated)} would name every one of the {len(sources)} "
             f"files given ({shown}) as one substance: name each file in a --manifest CSV, or, "
             "if they are replicate spectra of one substance, say so (--replicates); nothing "
             "was written"
         )
-    date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
-    listed = {(folder / r["file"]).resolve(): r for r in rows if r.get("file")}
-    # every name and synonym by how it prints, to find one that prints like another
-    known: dict[str, list[str]] = {}
-    for r in rows:
-        for n in _names_of(r):
-            known.setdefault(printed_key(n), []).append(n)
 
-    planned: list[tuple[Spectrum, dict[str, str]]] = []
-    origins: list[Path] = []  # the file of each planned reference
-    whence: list[str] = []  # and how a note names it: FILE, or FILE #N of a file of several
-    own_rows: list[Mapping[str, str] | None] = []  # its library row, for a library's own file
-    stated_ids: list[bool] = []  # whether its id was stated (--id, a manifest's id column)
-    told: set[Path] = set()  # files whose spectra are all references of one substance
-    cas_conflicts: list[str] = []
-    refusals: list[str] = []  # names and CAS numbers that cannot be recorded
-    sources_of: dict[str, Mapping[str, str]] | None = None  # read once, when needed
-    stated_synonyms = synonyms  # the name "synonyms" is the file's in the loop below
-    for path, given, line in jobs:
-        stated_unit = y_unit or given.get("y_unit") or None
-        unit_option = "--y-unit" if y_unit else f"the y_unit column ({line})"
-        stated_laser = laser_nm if laser_nm is not None else _laser_value(given.get("laser_nm"))
-        laser_option = "--laser-nm" if laser_nm is not None else f"the laser_nm column ({line})"
+
+def _plan_file(under_way: _Import, job: _Job) -> None:
+    """Plan the references of one file: read it, find whether it is a library's own file
+    imported again, refuse it when it is another reference's instrument file, skip it when
+    it holds several spectra it does not name, then plan each of its spectra. What is said of
+    the file and its spectra is said once each (:class:`_FileNotes`)."""
+    said, library, result = under_way.said, under_way.library, under_way.result
+    spectra = _read_file(job, said, result)
+    if spectra is None:
+        return
+    own = _own_row(job, said, library)
+    refusal = None if own is not None else _held_elsewhere(job, spectra, said, library)
+    if refusal is not None:
+        under_way.refusals.append(refusal)
+        return
+    path = job.path
+    named = said.name or job.given.get("name")
+    unnamed = None if named else unnamed_spectra(spectra, _import_names(path))
+    if unnamed:
+        result.skipped.append((str(path), unnamed))
+        return
+    names = {named} if named else {str(s.metadata.get("name")).strip() for s in spectra}
+    if len(spectra) > 1 and len(names) == 1:  # replicates, or a series, of one sample
+        result.notes.append(
+            f"{path.name}: its {len(spectra)} spectra are imported as {len(spectra)} "
+            f"references of {names.pop()}, the name "
+            + ("given for the file" if named else "the file gives all of them")
+        )
+        under_way.told.add(path)
+    in_file = _File(job, len(spectra), own, _FileNotes(path.name, len(spectra)))
+    for k, read in enumerate(spectra):
+        _plan_spectrum(under_way, _Place(in_file, k), read)
+    result.notes += in_file.notes.notes()
+
+
+def _read_file(job: _Job, said: _Statements, result: ImportResult) -> list[Spectrum] | None:
+    """The spectra of the job's file (a wavelength axis made Raman shift by the laser line
+    stated for it), or None when it cannot be read: skipped, saying why."""
+    try:
+        return read_spectra(job.path, laser_nm=job.laser(said)[0])
+    except ForensicError as exc:
+        result.skipped.append((str(job.path), without_path(exc)))
+    except OSError as exc:
+        result.skipped.append((str(job.path), f"cannot read: {exc.strerror or exc}"))
+    return None
+
+
+def _own_row(job: _Job, said: _Statements, library: _LibraryAsFound) -> Mapping[str, str] | None:
+    """The library's row of the job's file when it is the library's own reference file, or
+    the instrument file a measured reference was imported from under that reference's id
+    (:func:`_imported_from`); else None."""
+    own = library.listed.get(job.path.resolve())  # a reference of this library, imported again
+    if own is None:  # or the file it was imported from, under its id
+        own = _imported_from(
+            job.path, said.entry_id or job.given.get("id"), library.rows, library.folder
+        )
+    return own
+
+
+def _held_elsewhere(
+    job: _Job, spectra: Sequence[Spectrum], said: _Statements, library: _LibraryAsFound
+) -> str | None:
+    """Why the job's file may not be imported when it is the very file (by its SHA-256) a
+    measured reference of another substance was imported from: one spectrum would be a
+    reference of two substances. None when it is no such file, or is that substance's."""
+    holder = library.imported_sources().get(_sha256_of(spectra))
+    if holder is None:
+        return None
+    # under its own name: replaced, or refused as measured later
+    path = job.path
+    label = (
+        said.name
+        or job.given.get("name")
+        or str(spectra[0].metadata.get("name") or "").strip()
+        or path.stem
+    )
+    canonical, _ = _canonical(label, library.rows)
+    same = canonical["name"] if canonical is not None else label
+    if substance_key(same) == substance_key(holder.get("name", "")):
+        return None
+    # the same instrument file, already another substance's
+    return (
+        f"{path}: its SHA-256 is that of the file reference {holder['id']} "
+        f"({holder['name']}, {holder['file']}) was imported from: the same spectrum "
+        f"would be a reference of {holder['name']} and of {label}; to name that "
+        "reference otherwise: "
+        + command("library", "rename", holder["id"], library=library.folder, name="NEW-NAME")
+        + "; to import it again as itself, give its id (--id "
+        + holder["id"]
+        + " --force)"
+    )
+
+
+def _plan_spectrum(under_way: _Import, place: _Place, read: Spectrum) -> None:
+    """Plan one spectrum of a file as a reference: judge it, name it, fill in its row's
+    provenance and id; it is left out when skipped or refused on the way."""
+    judged = _judged_spectrum(under_way, place, read)
+    if judged is None:
+        return
+    spectrum, modality = judged
+    named = _named_row(under_way, place, read.metadata)
+    if named is None:
+        return
+    row, canonical, label = named
+    row["modality"] = modality
+    _fill_provenance(under_way, place, row, spectrum)
+    row["id"] = _first_id(under_way, place, row, canonical=canonical, label=label)
+    stated_id = bool(under_way.said.entry_id or place.job.given.get("id"))
+    under_way.planned.append(
+        _Planned(spectrum, row, place.job.path, place.where, place.file.own, stated_id)
+    )
+
+
+def _judged_spectrum(
+    under_way: _Import, place: _Place, read: Spectrum
+) -> tuple[Spectrum, str] | None:
+    """A spectrum as a reference is made of it, with its modality, or None when it cannot
+    be one: not measured, edited since an import wrote it, no Raman or IR, an axis or unit
+    that cannot be compared, flat (skipped, saying why), or a laser line or unit stated
+    against the file's without ``override_file`` (refused). What is stated over or beyond
+    the file is recorded in it (:data:`~forensic.library.STATED_KEY`); what is doubtful of
+    it (a clipped band, a unit or modality guessed) is noted."""
+    said, result, file_notes = under_way.said, under_way.result, place.file.notes
+    job, k = place.job, place.k
+    spectrum = read
+    meta = spectrum.metadata
+    given, line = job.given, job.line
+    stated_unit, unit_option = job.unit(said)
+    stated_laser, laser_option = job.laser(said)
+    # "Measured" in a file written by hand is measured: the case is no provenance
+    if not is_measured(str(meta.get("provenance") or "").strip().lower()):
+        result.skipped.append(
+            (
+                place.skipped_as,
+                f"the spectrum is {meta['provenance']} (provenance in the file), not "
+                "measured from a sample: it cannot become a measured reference",
+            )
+        )
+        return None
+    edited = digest_problem(spectrum)  # a reference imported again, edited since
+    if edited is not None:  # kept, it would go on naming the file it was imported from
+        result.skipped.append(
+            (place.skipped_as, f"{edited}: not imported; import the instrument's file instead")
+        )
+        return None
+    stated_modality = (said.modality or given.get("modality") or "").lower() or None
+    wanted = stated_modality or spectrum.modality
+    if wanted not in MODALITIES:
+        result.skipped.append(
+            (
+                place.skipped_as,
+                f"{line + ': ' if line else ''}modality {wanted!r} is not raman or ir",
+            )
+        )
+        return None
+    if wanted != spectrum.modality:
+        spectrum = spectrum.replace(modality=wanted)
+        if wanted == "raman" and spectrum.y_unit_guessed:  # an IR unit guessed for it
+            meta_raman = {key: v for key, v in meta.items() if key != "y_unit_basis"}
+            spectrum = spectrum.replace(y_unit="arbitrary", metadata=meta_raman)
+    statements = []  # what the chemist states over what the file says, recorded
+    axis = axis_unit_problem(spectrum)
+    if (
+        axis is not None
+        and stated_laser is not None
+        and wanted == "raman"
+        and "looks like a wavelength in nm" in str(axis)
+    ):  # a file that does not name its axis unit: the stated laser line says it is nm
+        shift = wavelength_to_raman_shift(spectrum.wavenumber, stated_laser)
+        step = ProcessingStep("wavelength_to_raman_shift", {"laser_wavelength_nm": stated_laser})
+        spectrum = spectrum.replace(wavenumber=shift, step=step)
+        statements.append("axis read as a wavelength in nm (the file does not say)")
+        axis = axis_unit_problem(spectrum)
+    if axis is not None:  # it would replace a modelled reference with nonsense
+        result.skipped.append((place.skipped_as, f"{axis}: not imported"))
+        return None
+    flat = diagnose_flat(spectrum)
+    if flat is not None:  # all at its top, but no band to clip: nothing to refer to
+        result.skipped.append((place.skipped_as, f"{flat.fact}: not imported"))
+        return None
+    clipped = diagnose_clipped(spectrum)
+    if clipped is not None:
+        file_notes.of_spectrum(
+            k,
+            f"{clipped.fact}; 'forensic library validate' will fail it: {clipped.action}",
+        )
+    who = said.added_by or given.get("added_by") or _login_name()
+    if stated_laser is not None:
+        file_laser = meta.get("laser_wavelength_file")
+        if wanted != "raman":
+            under_way.refusals.append(
+                f"{place.said_where}: {laser_option} states a Raman laser line, but the "
+                f"spectrum is {wanted}: leave it out, or state the modality (--modality)"
+            )
+            return None
+        if file_laser is not None and float(file_laser) != float(stated_laser):
+            if not said.override_file:
+                under_way.refusals.append(
+                    f"{place.said_where}: the file names its laser wavelength, {file_laser:g} "
+                    f"nm; {laser_option} states {stated_laser:g} nm: if the file is "
+                    "wrong, say so (--override-file), and the statement is recorded "
+                    "with the reference"
+                )
+                return None
+            statements.append(
+                f"laser wavelength {stated_laser:g} nm over the file's {file_laser:g} nm"
+            )
+        elif file_laser is None:
+            statements.append(f"laser wavelength {stated_laser:g} nm (the file names none)")
+    if stated_unit is not None:
+        named = not (spectrum.y_unit_guessed or spectrum.y_unit in ("arbitrary", stated_unit))
+        if named and spectrum.modality == "ir" and not said.override_file:
+            under_way.refusals.append(
+                f"{place.said_where}: the file names its intensity unit, {spectrum.y_unit}; "
+                f"{unit_option} states {stated_unit}: if the file's header is wrong "
+                "(the numbers are not in its unit), say so (--override-file), and the "
+                "statement is recorded with the reference; if the file is right, leave "
+                f"{unit_option} out"
+            )
+            return None
+        basis = f"stated at import by {who} over the file's {spectrum.y_unit}"
         try:
-            spectra = read_spectra(path, laser_nm=stated_laser)
-        except ForensicError as exc:
-            result.skipped.append((str(path), without_path(exc)))
-            continue
-        except OSError as exc:
-            result.skipped.append((str(path), f"cannot read: {exc.strerror or exc}"))
-            continue
-        own = listed.get(path.resolve())  # a reference of this library, imported again
-        if own is None:  # or the file it was imported from, under its id
-            own = _imported_from(path, entry_id or given.get("id"), rows, folder)
-        if own is None and sources_of is None:
-            sources_of = _imported_sources(rows, folder)
-        holder = None if own is not None else sources_of.get(_sha256_of(spectra))
-        if holder is not None:  # under its own name: replaced, or refused as measured below
-            label = (
-                name
-                or given.get("name")
-                or str(spectra[0].metadata.get("name") or "").strip()
-                or path.stem
+            spectrum = spectrum.with_y_unit(
+                stated_unit,
+                basis if named else "stated at import",
+                over_file=named,
             )
-            canonical, _ = _canonical(label, rows)
-            same = canonical["name"] if canonical is not None else label
-            if substance_key(same) == substance_key(holder.get("name", "")):
-                holder = None
-        if holder is not None:  # the same instrument file, already another substance's
-            refusals.append(
-                f"{path}: its SHA-256 is that of the file reference {holder['id']} "
-                f"({holder['name']}, {holder['file']}) was imported from: the same spectrum "
-                f"would be a reference of {holder['name']} and of {label}; to name that "
-                "reference otherwise: "
-                + command("library", "rename", holder["id"], library=folder, name="NEW-NAME")
-                + "; to import it again as itself, give its id (--id "
-                + holder["id"]
-                + " --force)"
+        except SpectrumError as exc:
+            result.skipped.append((place.skipped_as, str(exc)))
+            return None
+        if named:
+            statements.append(
+                f"intensity unit {stated_unit} over the file's {spectrum.history[-1].params['was']}"
             )
-            continue
-        named = name or given.get("name")
-        unnamed = None if named else unnamed_spectra(spectra, _import_names(path))
-        if unnamed:
-            result.skipped.append((str(path), unnamed))
-            continue
-        names = {named} if named else {str(s.metadata.get("name")).strip() for s in spectra}
-        if len(spectra) > 1 and len(names) == 1:  # replicates, or a series, of one sample
-            result.notes.append(
-                f"{path.name}: its {len(spectra)} spectra are imported as {len(spectra)} "
-                f"references of {names.pop()}, the name "
-                + ("given for the file" if named else "the file gives all of them")
-            )
-            told.add(path)
-        file_notes = _FileNotes(path.name, len(spectra))  # what is said of the file and its spectra
-        for k, read in enumerate(spectra):
-            spectrum = read
-            meta = spectrum.metadata
-            # a spectrum of a file of several is named by its place in the file, 1-based
-            where = path.name if len(spectra) == 1 else f"{path.name} #{k + 1}"
-            said_where = f"{where} ({line})" if line else where
-            skipped_as = str(path) if len(spectra) == 1 else f"{path} #{k + 1}"
-            # "Measured" in a file written by hand is measured: the case is no provenance
-            if not is_measured(str(meta.get("provenance") or "").strip().lower()):
-                result.skipped.append(
-                    (
-                        skipped_as,
-                        f"the spectrum is {meta['provenance']} (provenance in the file), not "
-                        "measured from a sample: it cannot become a measured reference",
-                    )
-                )
-                continue
-            edited = digest_problem(spectrum)  # a reference imported again, edited since
-            if edited is not None:  # kept, it would go on naming the file it was imported from
-                result.skipped.append(
-                    (
-                        skipped_as,
-                        f"{edited}: not imported; import the instrument's file instead",
-                    )
-                )
-                continue
-            stated_modality = (modality or given.get("modality") or "").lower() or None
-            wanted = stated_modality or spectrum.modality
-            if wanted not in MODALITIES:
-                result.skipped.append(
-                    (
-                        skipped_as,
-                        f"{line + ': ' if line else ''}modality {wanted!r} is not raman or ir",
-                    )
-                )
-                continue
-            if wanted != spectrum.modality:
-                spectrum = spectrum.replace(modality=wanted)
-                if wanted == "raman" and spectrum.y_unit_guessed:  # an IR unit guessed for it
-                    meta_raman = {k: v for k, v in meta.items() if k != "y_unit_basis"}
-                    spectrum = spectrum.replace(y_unit="arbitrary", metadata=meta_raman)
-            statements = []  # what the chemist states over what the file says, recorded
-            axis = axis_unit_problem(spectrum)
-            if (
-                axis is not None
-                and stated_laser is not None
-                and wanted == "raman"
-                and "looks like a wavelength in nm" in str(axis)
-            ):  # a file that does not name its axis unit: the stated laser line says it is nm
-                shift = wavelength_to_raman_shift(spectrum.wavenumber, stated_laser)
-                step = ProcessingStep(
-                    "wavelength_to_raman_shift", {"laser_wavelength_nm": stated_laser}
-                )
-                spectrum = spectrum.replace(wavenumber=shift, step=step)
-                statements.append("axis read as a wavelength in nm (the file does not say)")
-                axis = axis_unit_problem(spectrum)
-            if axis is not None:  # it would replace a modelled reference with nonsense
-                result.skipped.append((skipped_as, f"{axis}: not imported"))
-                continue
-            flat = diagnose_flat(spectrum)
-            if flat is not None:  # all at its top, but no band to clip: nothing to refer to
-                result.skipped.append((skipped_as, f"{flat.fact}: not imported"))
-                continue
-            clipped = diagnose_clipped(spectrum)
-            if clipped is not None:
-                file_notes.of_spectrum(
-                    k,
-                    f"{clipped.fact}; 'forensic library validate' will fail it: {clipped.action}",
-                )
-            who = added_by or given.get("added_by") or _login_name()
-            if stated_laser is not None:
-                file_laser = meta.get("laser_wavelength_file")
-                if wanted != "raman":
-                    refusals.append(
-                        f"{said_where}: {laser_option} states a Raman laser line, but the "
-                        f"spectrum is {wanted}: leave it out, or state the modality (--modality)"
-                    )
-                    continue
-                if file_laser is not None and float(file_laser) != float(stated_laser):
-                    if not override_file:
-                        refusals.append(
-                            f"{said_where}: the file names its laser wavelength, {file_laser:g} "
-                            f"nm; {laser_option} states {stated_laser:g} nm: if the file is "
-                            "wrong, say so (--override-file), and the statement is recorded "
-                            "with the reference"
-                        )
-                        continue
-                    statements.append(
-                        f"laser wavelength {stated_laser:g} nm over the file's {file_laser:g} nm"
-                    )
-                elif file_laser is None:
-                    statements.append(f"laser wavelength {stated_laser:g} nm (the file names none)")
-            if stated_unit is not None:
-                named = not (
-                    spectrum.y_unit_guessed or spectrum.y_unit in ("arbitrary", stated_unit)
-                )
-                if named and spectrum.modality == "ir" and not override_file:
-                    refusals.append(
-                        f"{said_where}: the file names its intensity unit, {spectrum.y_unit}; "
-                        f"{unit_option} states {stated_unit}: if the file's header is wrong "
-                        "(the numbers are not in its unit), say so (--override-file), and the "
-                        "statement is recorded with the reference; if the file is right, leave "
-                        f"{unit_option} out"
-                    )
-                    continue
-                basis = f"stated at import by {who} over the file's {spectrum.y_unit}"
-                try:
-                    spectrum = spectrum.with_y_unit(
-                        stated_unit,
-                        basis if named else "stated at import",
-                        over_file=named,
-                    )
-                except SpectrumError as exc:
-                    result.skipped.append((skipped_as, str(exc)))
-                    continue
-                if named:
-                    statements.append(
-                        f"intensity unit {stated_unit} over the file's "
-                        f"{spectrum.history[-1].params['was']}"
-                    )
-            if statements:
-                earlier = str(spectrum.metadata.get(STATED_KEY) or "")
-                said = f"{'; '.join(statements)} (stated by {who}, {date})"
-                spectrum = spectrum.with_metadata(
-                    **{STATED_KEY: f"{earlier}; {said}" if earlier else said}
-                )
-            # in the unit it is now stated in: what a build would leave out, not imported
-            # (it would replace a modelled reference with one upside down or misconverted)
-            problems = comparison_problems(spectrum)
-            if problems:
-                said = "; ".join(str(problem) for _, problem in problems)
-                result.skipped.append((skipped_as, f"{said}: not imported"))
-                continue
-            label = diagnose_unit_label(spectrum)  # a warning: broad true bands fit it too
-            if label is not None:
-                file_notes.of_spectrum(k, f"warning: {label.fact}; imported, but {label.action}")
-            if stated_modality or (stated_unit in IR_UNITS and spectrum.modality_guessed):
-                # an infrared unit states infrared too: with_y_unit refuses one on Raman
-                spectrum = spectrum.with_metadata(modality_basis="stated at import")
-            if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
-                file_notes.of_spectrum(
-                    k,
-                    "the file does not name its intensity unit; read as "
-                    f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
-                    "(--y-unit"
-                    + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")"),
-                )
-            elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
-                file_notes.of_spectrum(
-                    k,
-                    "the file does not say whether it is Raman or IR; read as "
-                    f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)",
-                )
-            label = name or given.get("name") or str(meta.get("name") or "").strip()
-            # where a name nobody stated came from: a new substance made of it is told
-            taken_from = None if label or meta.get("entry_id") else "file name"
-            if label and not (name or given.get("name") or meta.get("entry_id")):
-                taken_from = _NAME_PLACES.get(str(meta.get("source_format") or ""), "header")
-            if not label:
-                label = path.stem if len(spectra) == 1 else f"{path.stem} #{k + 1}"
-            row = {c: "" for c in MANIFEST_COLUMNS}
-            if own is not None and substance_key(own.get("name", "")) == substance_key(label):
-                canonical, matched = own, [own["name"]]  # the same reference, its own row
-            else:
-                canonical, matched = _canonical(label, rows)
-            if canonical is None and len(matched) > 1:
-                refusals.append(
-                    f"{said_where}: name {label!r} is a synonym of {' and '.join(matched)}: "
-                    "which one is the sample? give its exact name (--name, or the name column)"
-                )
-                continue
-            if canonical is not None:
-                if substance_key(canonical["name"]) != substance_key(label):
-                    option = "name column" if given.get("name") and not name else "--name"
-                    salt = _salt_refusal(label, canonical, said_where, option)
-                    if salt is not None:
-                        refusals.append(salt)
-                        continue
-                    file_notes.of_spectrum(
-                        k, f"name {label!r} is the library's {canonical['name']!r}"
-                    )
-                for key in ("synonyms", "cas", "class", "legal_control", "salt_form"):
-                    row[key] = canonical.get(key, "")
-                if substance_key(canonical["name"]) != substance_key(label):
-                    synonyms = [s for s in row["synonyms"].split(";") if s]
-                    if substance_key(label) not in map(substance_key, synonyms):
-                        row["synonyms"] = ";".join([*synonyms, label])
-                label = canonical["name"]
-            file_cas = str(meta.get("cas") or "").strip()
-            stated_cas = cas if cas is not None else given.get("cas")
-            if file_cas and stated_cas and cas_key(file_cas) != cas_key(stated_cas):
-                file_notes.of_spectrum(
-                    k, f"the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
-                )
-            elif (
-                file_cas
-                and not stated_cas
-                and row["cas"]
-                and cas_key(file_cas) != cas_key(row["cas"])
-            ):
-                # cocaine HCl is 53-21-4, the base 50-36-2: a name and a number that disagree
-                # may be a salt taken for the base; neither may silently win
-                cas_conflicts.append(
-                    f"{skipped_as}: the file gives CAS "
-                    f"{file_cas} but the library's {label} is {row['cas']}"
-                )
-            synonyms = meta.get("synonyms")
-            if synonyms and not row["synonyms"]:
-                row["synonyms"] = (
-                    synonyms if isinstance(synonyms, str) else ";".join(map(str, synonyms))
-                )
-            for key, meta_key in (("cas", "cas"), ("class", "class")):
-                if meta.get(meta_key) and not row[key]:
-                    row[key] = str(meta[meta_key]).strip()
-            row.update({k: v for k, v in given.items() if k in MANIFEST_COLUMNS and v})
-            row["name"] = label
-            if cas is not None:
-                row["cas"] = cas
-            if substance_class is not None:
-                row["class"] = substance_class
-            if stated_synonyms is not None:
-                row["synonyms"] = ";".join(
-                    p.strip() for p in stated_synonyms.split(";") if p.strip()
-                )
-            if salt_form is not None:
-                row["salt_form"] = salt_form.strip()
-            if legal_control is not None:
-                row["legal_control"] = legal_control.strip()
-            if canonical is None and taken_from:
-                file_notes.of_spectrum(k, _new_name_note(label, taken_from, rows, row["cas"]))
-            if row["cas"] and not cas_is_valid(row["cas"]):
-                whose = (
-                    "stated"
-                    if stated_cas
-                    else "the file's"
-                    if file_cas
-                    else f"the library's {label}"
-                )
-                refusals.append(
-                    f"{said_where}: {cas_problem(row['cas'])} ({whose}); state the right one "
-                    "(--cas, or the cas column), or leave it out while the substance has none"
-                )
-            if row["inchikey"] and (problem := inchikey_problem(row["inchikey"])):
-                refusals.append(f"{said_where}: {problem}; correct the inchikey column")
-            before = set(_names_of(canonical)) if canonical is not None else set()
-            new_names = [n for n in _names_of(row) if n not in before]
-            refusals += _name_refusals(new_names, known, said_where, mixed_scripts=mixed_scripts)
-            for n in new_names:
-                known.setdefault(printed_key(n), []).append(n)
-            row["modality"] = wanted
-            row["provenance"] = "measured"
-            kept = own or {}  # a library's own file imported again keeps who and where from
-            row["source"] = (
-                source
-                or given.get("source")
-                or kept.get("source")
-                or _default_source(spectrum, path)
-            )
-            row["licence"] = licence or given.get("licence") or kept.get("licence") or ""
-            if not row["licence"]:
-                file_notes.of_file("no licence given (--licence): validate will flag it")
-            row["added_by"] = (
-                added_by or given.get("added_by") or kept.get("added_by") or _login_name()
-            )
-            row["added_at"] = given.get("added_at") or kept.get("added_at") or date
-            row["waivers"] = row["waivers"] or kept.get("waivers", "")  # said of this spectrum
-            if entry_id or given.get("id"):
-                row["id"] = entry_id or given["id"]
-            elif own is not None and own.get("modality") == wanted and canonical is own:
-                row["id"] = own["id"]  # imported again as itself: its id stays
-            else:
-                row["id"] = _default_id(label, wanted, rows)
-                if not label.isascii() and row["id"] == f"{_slug(label)}-{wanted}":
-                    file_notes.of_spectrum(
-                        k,
-                        f"the id {row['id']} is made from the name {label!r} in ASCII letters "
-                        "(an id is typed back from reports); if it reads badly, give another "
-                        "(--id, or the id column)",
-                    )
-            planned.append((spectrum, row))
-            origins.append(path)
-            whence.append(where)
-            own_rows.append(own)
-            stated_ids.append(bool(entry_id or given.get("id")))
-        result.notes += file_notes.notes()
-    if refusals:
-        raise LibraryError(f"not imported: {'; '.join(refusals)}; nothing was written")
-    if cas_conflicts:
+    if statements:
+        earlier = str(spectrum.metadata.get(STATED_KEY) or "")
+        stated = f"{'; '.join(statements)} (stated by {who}, {said.date})"
+        spectrum = spectrum.with_metadata(
+            **{STATED_KEY: f"{earlier}; {stated}" if earlier else stated}
+        )
+    # in the unit it is now stated in: what a build would leave out, not imported
+    # (it would replace a modelled reference with one upside down or misconverted)
+    problems = comparison_problems(spectrum)
+    if problems:
+        found = "; ".join(str(problem) for _, problem in problems)
+        result.skipped.append((place.skipped_as, f"{found}: not imported"))
+        return None
+    unit_label = diagnose_unit_label(spectrum)  # a warning: broad true bands fit it too
+    if unit_label is not None:
+        file_notes.of_spectrum(k, f"warning: {unit_label.fact}; imported, but {unit_label.action}")
+    if stated_modality or (stated_unit in IR_UNITS and spectrum.modality_guessed):
+        # an infrared unit states infrared too: with_y_unit refuses one on Raman
+        spectrum = spectrum.with_metadata(modality_basis="stated at import")
+    if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
+        file_notes.of_spectrum(
+            k,
+            "the file does not name its intensity unit; read as "
+            f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
+            "(--y-unit"
+            + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")"),
+        )
+    elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
+        file_notes.of_spectrum(
+            k,
+            "the file does not say whether it is Raman or IR; read as "
+            f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)",
+        )
+    return spectrum, wanted
+
+
+def _named_row(
+    under_way: _Import, place: _Place, meta: Mapping[str, object]
+) -> tuple[dict[str, str], Mapping[str, str] | None, str] | None:
+    """The manifest row of a spectrum (``meta``, its file's metadata) with its name and
+    identity: the name stated, else the file's, else the file name; a synonym of a library
+    substance takes that substance's name and identity. Returns the row, the library
+    substance's row it joins (or None) and the name as given, or None when the name is
+    refused (a synonym of several substances, a salt's bare name). A CAS number, InChIKey or
+    name that cannot be recorded is refused too (:attr:`_Import.refusals`), and a CAS number
+    in the file that contradicts the library's (:attr:`_Import.cas_conflicts`); what the
+    chemist should know of the name is noted."""
+    said, library, file_notes = under_way.said, under_way.library, place.file.notes
+    own = place.file.own
+    job, k = place.job, place.k
+    given, path = job.given, job.path
+    rows = library.rows
+    label = said.name or given.get("name") or str(meta.get("name") or "").strip()
+    # where a name nobody stated came from: a new substance made of it is told
+    taken_from = None if label or meta.get("entry_id") else "file name"
+    if label and not (said.name or given.get("name") or meta.get("entry_id")):
+        taken_from = _NAME_PLACES.get(str(meta.get("source_format") or ""), "header")
+    if not label:
+        label = path.stem if place.count == 1 else f"{path.stem} #{k + 1}"
+    row = {c: "" for c in MANIFEST_COLUMNS}
+    if own is not None and substance_key(own.get("name", "")) == substance_key(label):
+        canonical, matched = own, [own["name"]]  # the same reference, its own row
+    else:
+        canonical, matched = _canonical(label, rows)
+    if canonical is None and len(matched) > 1:
+        under_way.refusals.append(
+            f"{place.said_where}: name {label!r} is a synonym of {' and '.join(matched)}: "
+            "which one is the sample? give its exact name (--name, or the name column)"
+        )
+        return None
+    if canonical is not None:
+        if substance_key(canonical["name"]) != substance_key(label):
+            option = "name column" if given.get("name") and not said.name else "--name"
+            salt = _salt_refusal(label, canonical, place.said_where, option)
+            if salt is not None:
+                under_way.refusals.append(salt)
+                return None
+            file_notes.of_spectrum(k, f"name {label!r} is the library's {canonical['name']!r}")
+        for key in ("synonyms", "cas", "class", "legal_control", "salt_form"):
+            row[key] = canonical.get(key, "")
+        if substance_key(canonical["name"]) != substance_key(label):
+            synonyms = [s for s in row["synonyms"].split(";") if s]
+            if substance_key(label) not in map(substance_key, synonyms):
+                row["synonyms"] = ";".join([*synonyms, label])
+        label = canonical["name"]
+    file_cas = str(meta.get("cas") or "").strip()
+    stated_cas = said.cas if said.cas is not None else given.get("cas")
+    if file_cas and stated_cas and cas_key(file_cas) != cas_key(stated_cas):
+        file_notes.of_spectrum(
+            k, f"the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
+        )
+    elif file_cas and not stated_cas and row["cas"] and cas_key(file_cas) != cas_key(row["cas"]):
+        # cocaine HCl is 53-21-4, the base 50-36-2: a name and a number that disagree
+        # may be a salt taken for the base; neither may silently win
+        under_way.cas_conflicts.append(
+            f"{place.skipped_as}: the file gives CAS "
+            f"{file_cas} but the library's {label} is {row['cas']}"
+        )
+    file_synonyms = meta.get("synonyms")
+    if file_synonyms and not row["synonyms"]:
+        row["synonyms"] = (
+            file_synonyms if isinstance(file_synonyms, str) else ";".join(map(str, file_synonyms))
+        )
+    for key, meta_key in (("cas", "cas"), ("class", "class")):
+        if meta.get(meta_key) and not row[key]:
+            row[key] = str(meta[meta_key]).strip()
+    row.update({key: v for key, v in given.items() if key in MANIFEST_COLUMNS and v})
+    row["name"] = label
+    if said.cas is not None:
+        row["cas"] = said.cas
+    if said.substance_class is not None:
+        row["class"] = said.substance_class
+    if said.synonyms is not None:
+        row["synonyms"] = ";".join(p.strip() for p in said.synonyms.split(";") if p.strip())
+    if said.salt_form is not None:
+        row["salt_form"] = said.salt_form.strip()
+    if said.legal_control is not None:
+        row["legal_control"] = said.legal_control.strip()
+    if canonical is None and taken_from:
+        file_notes.of_spectrum(k, _new_name_note(label, taken_from, rows, row["cas"]))
+    if row["cas"] and not cas_is_valid(row["cas"]):
+        whose = "stated" if stated_cas else "the file's" if file_cas else f"the library's {label}"
+        under_way.refusals.append(
+            f"{place.said_where}: {cas_problem(row['cas'])} ({whose}); state the right one "
+            "(--cas, or the cas column), or leave it out while the substance has none"
+        )
+    if row["inchikey"] and (problem := inchikey_problem(row["inchikey"])):
+        under_way.refusals.append(f"{place.said_where}: {problem}; correct the inchikey column")
+    before = set(_names_of(canonical)) if canonical is not None else set()
+    new_names = [n for n in _names_of(row) if n not in before]
+    under_way.refusals += _name_refusals(
+        new_names, library.known, place.said_where, mixed_scripts=said.mixed_scripts
+    )
+    for n in new_names:
+        library.known.setdefault(printed_key(n), []).append(n)
+    return row, canonical, label
+
+
+def _fill_provenance(
+    under_way: _Import, place: _Place, row: dict[str, str], spectrum: Spectrum
+) -> None:
+    """Fill in a reference's provenance: measured; its source, licence, who added it and
+    when, as stated, else as its manifest row says, else as its own row said (a library's
+    own file imported again), else from the file (the source) or the login name and today.
+    A missing licence is noted, of the file."""
+    said, given = under_way.said, place.job.given
+    row["provenance"] = "measured"
+    kept = place.file.own or {}  # a library's own file imported again keeps who and where from
+    row["source"] = (
+        said.source
+        or given.get("source")
+        or kept.get("source")
+        or _default_source(spectrum, place.job.path)
+    )
+    row["licence"] = said.licence or given.get("licence") or kept.get("licence") or ""
+    if not row["licence"]:
+        place.file.notes.of_file("no licence given (--licence): validate will flag it")
+    row["added_by"] = (
+        said.added_by or given.get("added_by") or kept.get("added_by") or _login_name()
+    )
+    row["added_at"] = given.get("added_at") or kept.get("added_at") or said.date
+    row["waivers"] = row["waivers"] or kept.get("waivers", "")  # said of this spectrum
+
+
+def _first_id(
+    under_way: _Import,
+    place: _Place,
+    row: Mapping[str, str],
+    *,
+    canonical: Mapping[str, str] | None,
+    label: str,
+) -> str:
+    """The id a reference is given before the ids of one import are made unique
+    (:func:`_give_ids`): the one stated, its own (a library's own file imported again as
+    itself), else :func:`_default_id`; an id made from a name in other letters is noted."""
+    stated = under_way.said.entry_id or place.job.given.get("id")
+    if stated:
+        return stated
+    wanted, own = row["modality"], place.file.own
+    if own is not None and own.get("modality") == wanted and canonical is own:
+        return own["id"]  # imported again as itself: its id stays
+    entry_id = _default_id(label, wanted, under_way.library.rows)
+    if not label.isascii() and entry_id == f"{_slug(label)}-{wanted}":
+        place.file.notes.of_spectrum(
+            place.k,
+            f"the id {entry_id} is made from the name {label!r} in ASCII letters "
+            "(an id is typed back from reports); if it reads badly, give another "
+            "(--id, or the id column)",
+        )
+    return entry_id
+
+
+def _refuse_what_cannot_be_recorded(under_way: _Import) -> None:
+    """Refuse the import, every reason at once, when a name or CAS number cannot be
+    recorded, a file's CAS number contradicts the library's, ``--id`` is given for several
+    spectra, or nothing is left to import."""
+    said, result = under_way.said, under_way.result
+    if under_way.refusals:
+        raise LibraryError(f"not imported: {'; '.join(under_way.refusals)}; nothing was written")
+    if under_way.cas_conflicts:
         raise LibraryError(
             "not imported: a CAS number in the file contradicts the library's for the same "
-            f"name: {'; '.join(cas_conflicts)}; if the name is right, state the CAS number "
-            "(--cas, or a cas column in --manifest); if the number is right, give the name of "
-            "the substance it belongs to (--name)"
+            f"name: {'; '.join(under_way.cas_conflicts)}; if the name is right, state the CAS "
+            "number (--cas, or a cas column in --manifest); if the number is right, give the "
+            "name of the substance it belongs to (--name)"
         )
-    if entry_id and len(planned) > 1:
+    if said.entry_id and len(under_way.planned) > 1:
         raise LibraryError(
-            f"--id {entry_id} names one entry but {len(planned)} spectra are being imported: "
-            "give ids in a --manifest CSV instead"
+            f"--id {said.entry_id} names one entry but {len(under_way.planned)} spectra are being "
+            "imported: give ids in a --manifest CSV instead"
         )
-    if not planned:
+    if not under_way.planned:
         reasons = "; ".join(f"{p}: {r}" for p, r in result.skipped[:3])
         raise LibraryError(f"nothing imported: no spectrum could be imported ({reasons})")
 
-    # ids: unique within this import; an existing measured id is refused unless forced
-    by_id = {r["id"]: r for r in rows}
+
+def _give_ids(under_way: _Import, *, force: bool) -> None:
+    """Make the ids of the planned references unique within the import (``-2``, ``-3``...,
+    noted), and set the file each is written to. Refused: an id the id rule does not allow,
+    the id of another modality's or another substance's reference (even with ``force``), and
+    that of an entry that is not modelled without ``force``."""
+    library, result = under_way.library, under_way.result
+    by_id = {r["id"]: r for r in library.rows}
     taken: set[str] = set()
     bases: set[tuple[str, Path]] = set()
     holders: dict[str, str] = {}  # id -> the name of the reference given it in this import
     conflicts, others, modalities, unsafe = [], [], [], []
-    for (_, row), origin, stated, said_of in zip(planned, origins, stated_ids, whence, strict=True):
+    for planned in under_way.planned:
+        row, origin, said_of = planned.row, planned.origin, planned.whence
         base, n = row["id"], 1
         further = (base, origin) in bases  # a further spectrum of the same file
         bases.add((base, origin))
         while row["id"] in taken:
             n += 1
             row["id"] = f"{base}-{n}"
-        if n > 1 and not (further and origin in told):  # a file's spectra: told once above
-            if stated and not further:  # the id was repeated, not (only) the name
+        if n > 1 and not (further and origin in under_way.told):  # a file's spectra: told once
+            if planned.stated_id and not further:  # the id was repeated, not (only) the name
                 result.notes.append(
                     f"{said_of}: the id {base} is given to more than one reference "
                     f"({holders[base]} first): {row['name']} is imported as {row['id']} (check "
@@ -1157,9 +1454,9 @@ def import_spectra(
                 )
             else:
                 result.notes.append(
-                    f"{said_of}: {row['name']} is imported more than once: this one is a further "
-                    f"reference {row['id']} (check the manifest if one name was copied by "
-                    "mistake)"
+                    f"{said_of}: {row['name']} is imported more than once: this one is a "
+                    f"further reference {row['id']} (check the manifest if one name was "
+                    "copied by mistake)"
                 )
         if problem := id_problem(row["id"]):  # an id the library held before ids were checked
             unsafe.append(f"{row['name']}: {problem}")
@@ -1180,6 +1477,7 @@ def import_spectra(
             others.append(f"{row['id']} holds {old.get('name')}, not {row['name']}")
         elif old.get("provenance") != "modelled" and not force:
             conflicts.append(old)
+    folder = library.folder
     if unsafe:  # its file would be written where the id points
         raise LibraryError(
             f"not imported: {'; '.join(unsafe)} (the id of its reference in {folder}); give "
@@ -1200,9 +1498,20 @@ def import_spectra(
     if conflicts:
         raise LibraryError(_taken_refusal(conflicts, folder))
 
-    keep = list(rows)
+
+def _replacements(
+    under_way: _Import, *, force: bool
+) -> tuple[list[tuple[Spectrum, Path]], list[Mapping[str, str]]]:
+    """The reference files to write and the manifest rows the library keeps: each planned
+    reference replaces the row of its id, the modelled reference of its substance and
+    modality, and its own row (a library's own file imported again), taking their notes.
+    Refused when a file is in the way that the manifest does not list (unless ``force``)."""
+    result = under_way.result
+    folder = under_way.library.folder
+    keep = list(under_way.library.rows)
     writes: list[tuple[Spectrum, Path]] = []
-    for (spectrum, new_row), own in zip(planned, own_rows, strict=True):
+    for planned in under_way.planned:
+        new_row = planned.row
         gone = [
             r
             for r in keep
@@ -1212,32 +1521,12 @@ def import_spectra(
                 and r.get("modality") == new_row["modality"]
                 and substance_key(r.get("name", "")) == substance_key(new_row["name"])
             )
-            or r is own  # a library's own file imported again: one spectrum, one reference
+            or r is planned.own  # a library's own file imported again: one spectrum, one reference
         ]
         for r in gone:
             keep.remove(r)
             result.replaced.append(dict(r))
         row = _with_notes_of(new_row, gone)
-        meta = dict(spectrum.metadata)
-        meta.update(
-            name=row["name"],
-            entry_id=row["id"],
-            provenance="measured",
-            **{"class": row["class"]},
-        )
-        if row["cas"]:
-            meta["cas"] = row["cas"]
-        if row["synonyms"]:
-            meta["synonyms"] = row["synonyms"]
-        # the registry's source_* keys describe the file read now: keep them as the origin,
-        # unless the file is a reference an import wrote (imported again to state its unit, or
-        # from another library): its origin stays the file it was first imported from
-        first_origin = bool(meta.get("imported_file"))
-        for key in ("file", "sha256", "format"):
-            value = meta.pop(f"source_{key}", None)
-            if value and not first_origin:
-                meta[f"imported_{key}"] = value
-        meta[DATA_DIGEST_KEY] = data_digest(spectrum)  # an edit of a value shows
         target = folder / row["file"]
         replaceable = force or any((folder / r["file"]).resolve() == target.resolve() for r in gone)
         if target.exists() and not replaceable:  # found before anything is written
@@ -1246,15 +1535,47 @@ def import_spectra(
                 f"{row['name']}'s (a file left by an earlier import, or copied in); move it "
                 "away, or use --force to overwrite it; nothing was written"
             )
-        writes.append((spectrum.replace(metadata=meta), target))
+        writes.append((_reference_spectrum(planned.spectrum, row), target))
         keep.append(row)
         result.imported.append(row)
-    _write_all(writes, manifest_path, rows.with_rows(keep))
-    for r in result.replaced:  # after the manifest: a file left over is harmless, one lost not
+    return writes, keep
+
+
+def _reference_spectrum(spectrum: Spectrum, row: Mapping[str, str]) -> Spectrum:
+    """The spectrum as its reference file states it: its row's name, id and identity,
+    measured, where it was imported from, and the digest of its values."""
+    meta = dict(spectrum.metadata)
+    meta.update(
+        name=row["name"],
+        entry_id=row["id"],
+        provenance="measured",
+        **{"class": row["class"]},
+    )
+    if row["cas"]:
+        meta["cas"] = row["cas"]
+    if row["synonyms"]:
+        meta["synonyms"] = row["synonyms"]
+    # the registry's source_* keys describe the file read now: keep them as the origin,
+    # unless the file is a reference an import wrote (imported again to state its unit, or
+    # from another library): its origin stays the file it was first imported from
+    first_origin = bool(meta.get("imported_file"))
+    for key in ("file", "sha256", "format"):
+        value = meta.pop(f"source_{key}", None)
+        if value and not first_origin:
+            meta[f"imported_{key}"] = value
+    meta[DATA_DIGEST_KEY] = data_digest(spectrum)  # an edit of a value shows
+    return spectrum.replace(metadata=meta)
+
+
+def _remove_replaced_files(
+    replaced: Sequence[Mapping[str, str]], kept: Sequence[Mapping[str, str]], folder: Path
+) -> None:
+    """Delete the files of the replaced references that no kept row lists: after the
+    manifest is written, since a file left over is harmless and one lost is not."""
+    for r in replaced:
         old_file = folder / r["file"]
-        if r["file"] not in {row["file"] for row in keep} and old_file.is_file():
+        if r["file"] not in {row["file"] for row in kept} and old_file.is_file():
             old_file.unlink()
-    return result
 
 
 def _provenance_word(row: Mapping[str, str]) -> str:
