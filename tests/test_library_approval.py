@@ -16,6 +16,7 @@ from forensic import curation
 from forensic.cli import main
 from forensic.curation.approval import TRUSTED_APPROVERS_FILE, check_approval
 from forensic.custody.keys import config_dir, load_or_create_key
+from forensic.files import OutputExistsError
 from forensic.identification import identify
 from forensic.library import NOT_PUBLISHED, Library
 from forensic.library_folders import files_digest, open_reference_library, shipped_library
@@ -54,6 +55,20 @@ def _said(library):
     concern the library."""
     result = identify(synthetic_spectrum(1, seed=7), library, mixtures=False)
     return result.library_approval, [w for w in result.warnings if "reference library" in w]
+
+
+def test_publish_refuses_an_out_file_that_exists_before_the_gates(folder, tmp_path):
+    # it was refused only once every validation gate had run, which takes a while
+    out = tmp_path / "lab.flib"
+    out.write_bytes(b"an earlier build")
+    said = []
+    with pytest.raises(OutputExistsError, match=r"lab\.flib: already exists"):
+        curation.publish_library(folder, approved_by=APPROVER, out=out, progress=said.append)
+    assert said == []  # no gate ran
+    assert out.read_bytes() == b"an earlier build"
+    assert not (folder / "release.json").exists()
+    done = curation.publish_library(folder, approved_by=APPROVER, out=out, force=True)
+    assert Library.load(out).version == done.version
 
 
 # -- 1. signed approval --

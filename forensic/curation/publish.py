@@ -25,7 +25,7 @@ from forensic.curation.source import (
 from forensic.curation.validation import ValidationReport, validate_library
 from forensic.custody.keys import OperatorKey, load_or_create_key
 from forensic.errors import ForensicError, LibraryError
-from forensic.files import atomic_write_bytes
+from forensic.files import atomic_write_bytes, check_writable
 
 CHANGELOG_FILE = "CHANGELOG.md"
 
@@ -144,8 +144,10 @@ def publish_library(
         ``release.json`` cannot be read, or the approver's key cannot be read. Nothing is
         written then.
     LibraryError
-        When ``folder`` is not a library folder (:func:`open_library`), or ``out`` exists and
-        ``force`` is false (nothing is written then either).
+        When ``folder`` is not a library folder (:func:`open_library`).
+    forensic.files.OutputExistsError, forensic.files.OutputError
+        When ``out`` exists and ``force`` is false, or cannot be written there: said before
+        the gates, which take a while; nothing is written then either.
     """
     approved_by = _approver(approved_by)
     if name is not None and not name.strip():
@@ -156,6 +158,8 @@ def publish_library(
     previous = _previous_release(source)
     current = snapshot(source)
     _refuse_if_published(source, current, previous)  # before the gates: they take a while
+    if out is not None:  # an --out that exists, a folder, or cannot be written: so too
+        check_writable(out, overwrite=force)
     report = _validated(source, progress)
     diff = diff_snapshots(previous, current)
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
