@@ -589,18 +589,104 @@ def identify(
         library = shipped_library()
         timings["library_load"] = _ms(t0)
     block = _block_for(spectrum, library)
-    grid = block.grid
+    substances = library.substances(spectrum.modality)
 
-    # -- preprocess ------------------------------------------------------------------------
     t = time.perf_counter()
     prepared = _prepare(spectrum, block)
-    query, q_start, q_stop = prepared.row, prepared.start, prepared.stop
     timings["preprocess"] = _ms(t)
 
-    # -- search ----------------------------------------------------------------------------
     t = time.perf_counter()
-    found = _candidates(query, (q_start, q_stop), block, library.substances(spectrum.modality), top)
+    found = _search(spectrum, prepared, block, substances, top)
     timings["search"] = _ms(t)
+
+    t = time.perf_counter()
+    q_linear = _query_linear(prepared, block)
+    rescored = _rescore(
+        block,
+        _rerank_pool(found, substances),
+        query=prepared.row,
+        q_linear=q_linear,
+        q_range=(prepared.start, prepared.stop),
+        found=found,
+        evidence=_evidence_row(prepared, block),
+    )
+    timings["align"] = _ms(t)
+
+    t = time.perf_counter()
+    calibration = verdicts.Calibration.from_dict(block.calibration) if block.calibration else None
+    hits = _ranked_hits(library, spectrum.modality, rescored[:top], found, calibration)
+    best = _best_of(rescored, found, block.grid)
+    decision = _decide(hits, rescored, found.offset_cm1)
+    timings["verdict"] = _ms(t)
+
+    mixture, unconfirmed = None, []
+    if mixtures and len(found.candidates) > 1:
+        t = time.perf_counter()
+        mixture, unconfirmed = _mixture_of(
+            library,
+            spectrum.modality,
+            block,
+            q_linear=q_linear,
+            q_range=(prepared.start, prepared.stop),
+            best=best,
+            found=found,
+            calibration=calibration,
+            decision=decision,
+            best_name=hits[0]["name"],
+        )
+        timings["mixture"] = _ms(t)
+
+    # as recorded (one decimal), so the record says why the verdict is what it is
+    signal_to_noise = round(_signal_to_noise(spectrum, block.pipeline), 1)
+    _withhold_without_signal(decision, signal_to_noise)
+    comparison = _comparison_with_unit(spectrum, library, hits[0], timings)
+    unusable = "; ".join(why for why, _ in comparison) or None
+    _withhold_when_unusable(decision, unusable)
+
+    said = _problems(
+        spectrum,
+        library,
+        verdict=decision.verdict,
+        hits=hits,
+        mixture=mixture,
+        unconfirmed=unconfirmed,
+        signal_to_noise=signal_to_noise,
+        comparison=comparison,
+        offset_cm1=found.offset_cm1,
+        best=best,
+        calibration=calibration,
+    )
+    timings["total"] = _ms(t0)
+    return Identification(
+        verdict=decision.verdict,
+        reasons=decision.reasons,
+        modality=spectrum.modality,
+        hits=hits,
+        mixture=mixture,
+        warnings=[problem.fact for problem in said],
+        advice=_advice(spectrum, said),
+        pipeline=block.pipeline.to_list(),
+        library_version=library.version,
+        **_library_fields(library),
+        signal_to_noise=signal_to_noise,
+        unusable=unusable,
+        timings_ms=timings,
+        query={
+            "wavenumber": [float(v) for v in block.grid[prepared.start : prepared.stop]],
+            "intensity": [round(float(v), 6) for v in q_linear[prepared.start : prepared.stop]],
+        },
+        best_reference={
+            "wavenumber": [float(v) for v in block.grid[best.valid]],
+            "intensity": [round(float(v), 6) for v in best.aligned[best.valid]],
+        },
+    )
+
+
+def _search(spectrum: Spectrum, prepared: _Prepared, block, substances, top: int) -> _Found:
+    """Search step of :func:`identify`: the candidates (:func:`_candidates`), or an
+    :class:`~forensic.errors.IdentificationError` when no reference overlaps the query enough
+    to be compared (naming a wavenumber axis that is not in cm-1, the likely cause)."""
+    found = _candidates(prepared.row, (prepared.start, prepared.stop), block, substances, top)
     if not found.candidates:
         axis = axis_unit_problem(spectrum)
         raise IdentificationError(
@@ -608,163 +694,262 @@ def identify(
             f"{prepared.spectrum_part.wavenumber[-1]:.0f} cm-1 enough to be compared"
             + ("" if axis is None else f"; the {axis}")
         )
-    scores, shift_best, offset_cm1 = found.scores, found.shift_best, found.offset_cm1
-    candidates = found.candidates
+    return found
 
-    # -- alignment and re-scoring -------------------------------------------------------------
-    t = time.perf_counter()
-    # the query's own spectrum smoothed as the references are rebuilt: rebuilt from its
-    # representation, its first and last points would follow the derivative's end polynomial
-    part = np.zeros(grid.size, dtype=np.float64)
-    part[q_start:q_stop] = prepared.spectrum_part.intensity
-    q_linear = linear_from_spectrum(part, q_start, q_stop, block.pipeline)
-    rescored = _rescore(
-        block,
-        _rerank_pool(found, library.substances(spectrum.modality)),
-        query=query,
-        q_linear=q_linear,
-        q_range=(q_start, q_stop),
-        found=found,
-        evidence=_evidence_row(prepared, block),
-    )
-    timings["align"] = _ms(t)
 
-    # -- q-values and verdict ---------------------------------------------------------------
-    t = time.perf_counter()
-    calibration = verdicts.Calibration.from_dict(block.calibration) if block.calibration else None
+def _query_linear(prepared: _Prepared, block) -> np.ndarray:
+    """The query as the alignment and the mixture fit compare it with the rebuilt references:
+    its own spectrum part, on the grid, smoothed as the references are rebuilt
+    (:func:`forensic.processing.linear_from_spectrum`). Rebuilt from its representation
+    instead, its first and last points would follow the derivative's end polynomial."""
+    part = np.zeros(block.grid.size, dtype=np.float64)
+    part[prepared.start : prepared.stop] = prepared.spectrum_part.intensity
+    return linear_from_spectrum(part, prepared.start, prepared.stop, block.pipeline)
 
-    def q_value_of(score: float, row: int) -> float:
-        # the calibration scored its queries at their best whole-step shift, not with the
-        # alignment's sub-step refinement: the q-value is read at the hit's score, but never
-        # above that best rigid-shift score, the quantity the calibration measured
-        return _q_value(calibration, min(score, float(shift_best[row])))
 
-    hits = [
+def _ranked_hits(
+    library: Library,
+    modality: str,
+    rescored: list[tuple],
+    found: _Found,
+    calibration: verdicts.Calibration | None,
+) -> list[dict[str, Any]]:
+    """The hits as a result records them (:func:`_hit_entry`), one per re-scored substance of
+    ``rescored`` (best first), each with its q-value.
+
+    The calibration scored its queries at their best whole-step shift, not with the
+    alignment's sub-step refinement: the q-value is read at the hit's score, but never above
+    that best rigid-shift score, the quantity the calibration measured.
+    """
+    return [
         _hit_entry(
-            library.entry(spectrum.modality, hit.index),
+            library.entry(modality, hit.index),
             rank,
             score,
             al,
-            search_score=float(scores[hit.index]),
-            q_value=q_value_of(score, hit.index),
+            search_score=float(found.scores[hit.index]),
+            q_value=_q_value(calibration, min(score, float(found.shift_best[hit.index]))),
         )
-        for rank, (score, hit, al, _, _) in enumerate(rescored[:top], start=1)
+        for rank, (score, hit, al, _, _) in enumerate(rescored, start=1)
     ]
-    _, best_hit, best_al, best_valid, best_linear = rescored[0]
-    query_move_cm1 = _query_move_cm1(offset_cm1, best_al, float(grid[1] - grid[0]))
-    # decided on the best hit as recorded (_hit_entry rounds it): a value within rounding of a
-    # threshold is on the same side of it in the verdict as in the record, and anyone who
-    # checks the verdict against the thresholds from the record finds it (the margin is the
-    # best score less the next substance's, hits[1]["score"] when it is listed)
+
+
+class _Best(NamedTuple):
+    """The best re-scored reference, as the mixture fit, the warnings and the figure use it."""
+
+    substance: str  # its substance key
+    alignment: Any  # its peak alignment (forensic.alignment.Alignment), or None
+    valid: np.ndarray  # (G,) bool, where it was compared with the query
+    aligned: np.ndarray  # (G,) its reference aligned onto the query (as it is, unaligned)
+    query_move_cm1: float  # how far the query moves to sit on the library's axis
+
+
+def _best_of(rescored: list[tuple], found: _Found, grid: np.ndarray) -> _Best:
+    """The best of the re-scored references (``rescored[0]``), with how far the query is moved
+    onto the library's axis (:func:`_query_move_cm1`)."""
+    _, hit, al, valid, linear = rescored[0]
+    return _Best(
+        hit.substance,
+        al,
+        valid,
+        al.aligned_reference if al is not None else linear,
+        _query_move_cm1(found.offset_cm1, al, float(grid[1] - grid[0])),
+    )
+
+
+@dataclass
+class _Decision:
+    """The verdict of :func:`identify` as it is decided, step by step, and why."""
+
+    verdict: str
+    reasons: list[str]
+    no_match_reason: str | None  # the no match's reason that the spectrum is unlike all
+    bare_numbers: str  # what replaces it when there is no verdict: the best hit's numbers
+
+    def withhold(self, reason: str) -> None:
+        """Make the verdict inconclusive for ``reason``: "no match" says the spectrum is unlike
+        every reference, which a query with no usable signal, or compared wrongly, does not
+        show, so that reason of a no match is replaced by the bare numbers."""
+        if self.verdict == "no_match":
+            self.reasons = [
+                self.bare_numbers if r == self.no_match_reason else r for r in self.reasons
+            ]
+        self.verdict = "inconclusive"
+        self.reasons.append(reason)
+
+
+def _decide(hits: list[dict[str, Any]], rescored: list[tuple], offset_cm1: float) -> _Decision:
+    """The verdict of the best hit (:func:`forensic.verdict.decide`) and its reasons.
+
+    Decided on the best hit as recorded (:func:`_hit_entry` rounds it): a value within
+    rounding of a threshold is on the same side of it in the verdict as in the record, and
+    anyone who checks the verdict against the thresholds from the record finds it (the margin
+    is the best score less the next substance's, ``hits[1]["score"]`` when it is listed).
+    """
     best = hits[0]
-    other = next((s for s, h, *_ in rescored[1:] if h.substance != best_hit.substance), None)
+    best_substance = rescored[0][1].substance
+    other = next((s for s, h, *_ in rescored[1:] if h.substance != best_substance), None)
     margin = _margin(best["score"], other)
     best_q = float("nan") if best["q_value"] is None else best["q_value"]
     verdict, reasons = verdicts.decide(best["score"], best_q, margin, best["matched_band_fraction"])
-    # "no match" says the spectrum is unlike every reference: a query with no usable signal, or
-    # compared wrongly, is then inconclusive, and that reason is replaced by the bare numbers
-    no_match_reason = reasons[-1] if verdict == "no_match" else None
-    bare_numbers = f"best hit {best['name']}: {_hit_numbers(best)}"
+    decision = _Decision(
+        verdict,
+        reasons,
+        reasons[-1] if verdict == "no_match" else None,
+        f"best hit {best['name']}: {_hit_numbers(best)}",
+    )
     if offset_cm1:
         reasons.append(
             f"the query matches far better moved by {offset_cm1:+.0f} cm-1 (whole grid steps) "
             "than as measured: the candidates were taken from the moved query"
         )
-    timings["verdict"] = _ms(t)
+    return decision
 
-    # -- mixture -------------------------------------------------------------------------------
+
+def _mixture_of(
+    library: Library,
+    modality: str,
+    block,
+    *,
+    q_linear: np.ndarray,
+    q_range: tuple[int, int],
+    best: _Best,
+    found: _Found,
+    calibration: verdicts.Calibration | None,
+    decision: _Decision,
+    best_name: str,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Mixture step of :func:`identify`: :func:`_mixture` over the best
+    :data:`MIXTURE_CANDIDATES` substances, the query moved onto the references as its best
+    hit's alignment says, and the verdict as a mixture
+    (:func:`forensic.verdict.decide_mixture`) when one is found. A fit that cannot be made is
+    no mixture, and ``decision`` says why among its reasons."""
     mixture, unconfirmed = None, []
-    best_aligned = best_al.aligned_reference if best_al is not None else best_linear
-    if mixtures and len(candidates) > 1:
-        t = time.perf_counter()
-        try:
-            mixture, unconfirmed = _mixture(
-                library,
-                spectrum.modality,
-                block,
-                q_linear=q_linear,
-                q_range=(q_start, q_stop),
-                move_cm1=query_move_cm1,
-                best_reference=best_aligned,
-                best_valid=best_valid,
-                candidates=candidates[:MIXTURE_CANDIDATES],
-                calibration=calibration,
-            )
-        except ForensicError as exc:
-            reasons.append(f"mixture fit not possible: {exc}")
-        if mixture is not None:
-            verdict, more = verdicts.decide_mixture(
-                verdict, mixture["components"], best=hits[0]["name"]
-            )
-            reasons += more
-        timings["mixture"] = _ms(t)
+    try:
+        mixture, unconfirmed = _mixture(
+            library,
+            modality,
+            block,
+            q_linear=q_linear,
+            q_range=q_range,
+            move_cm1=best.query_move_cm1,
+            best_reference=best.aligned,
+            best_valid=best.valid,
+            candidates=found.candidates[:MIXTURE_CANDIDATES],
+            calibration=calibration,
+        )
+    except ForensicError as exc:
+        decision.reasons.append(f"mixture fit not possible: {exc}")
+    if mixture is not None:
+        decision.verdict, more = verdicts.decide_mixture(
+            decision.verdict, mixture["components"], best=best_name
+        )
+        decision.reasons += more
+    return mixture, unconfirmed
 
-    # as recorded (one decimal), so the record says why the verdict is what it is
-    signal_to_noise = round(_signal_to_noise(spectrum, block.pipeline), 1)
-    if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE and verdict != "inconclusive":
-        if verdict == "no_match":
-            reasons = [bare_numbers if r == no_match_reason else r for r in reasons]
-        verdict = "inconclusive"
-        reasons.append(
+
+def _withhold_without_signal(decision: _Decision, signal_to_noise: float) -> None:
+    """No verdict for a query below :data:`forensic.verdict.MIN_SIGNAL_TO_NOISE`: an empty or
+    failed measurement can neither identify a substance nor exclude one."""
+    if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE and decision.verdict != "inconclusive":
+        decision.withhold(
             f"no verdict: {_no_signal(signal_to_noise)}, and an empty or failed measurement can "
             "neither identify a substance nor exclude one"
         )
+
+
+def _comparison_with_unit(
+    spectrum: Spectrum,
+    library: Library,
+    labelled_best: Mapping[str, Any],
+    timings: dict[str, float],
+) -> list[tuple[str, Problem]]:
+    """What makes the query's comparison with the library meaningless
+    (:func:`_comparison_problems`) and, when nothing else does but its IR unit is in doubt
+    (:func:`forensic.quality.unit_label_doubt`), whether it matches far better read in the
+    other unit (:func:`_other_unit_problem`, timed as ``other_unit``)."""
     comparison = _comparison_problems(spectrum)
     doubt = None if comparison else unit_label_doubt(spectrum)
     if doubt is not None:
         # only on a doubt, so a normal query pays nothing: the doubt is cheap, reading the
         # query in the other unit is an identification
         t = time.perf_counter()
-        other_unit = _other_unit_problem(spectrum, doubt, library, labelled_best=hits[0])
+        other_unit = _other_unit_problem(spectrum, doubt, library, labelled_best=labelled_best)
         comparison += [] if other_unit is None else [other_unit]
         timings["other_unit"] = _ms(t)
-    unusable = "; ".join(why for why, _ in comparison) or None
-    if verdict != "inconclusive" and unusable is not None:
-        # compared at the wrong positions, or upside down, or in a unit it is not in: a match
-        # identifies nothing and no match excludes anything
-        if verdict == "no_match":
-            reasons = [bare_numbers if r == no_match_reason else r for r in reasons]
-        reasons.append(
-            ("not identified" if verdict == "identified" else "no substance excluded")
+    return comparison
+
+
+def _withhold_when_unusable(decision: _Decision, unusable: str | None) -> None:
+    """No verdict for a query compared at the wrong positions, or upside down, or in a unit it
+    is not in (``unusable``, why in a few words): a match identifies nothing and no match
+    excludes anything."""
+    if decision.verdict != "inconclusive" and unusable is not None:
+        decision.withhold(
+            ("not identified" if decision.verdict == "identified" else "no substance excluded")
             + f": {unusable} (see the warnings)"
         )
-        verdict = "inconclusive"
 
-    # each warning is a fact, recorded and reported; what to do about it is the technician's
-    # (advice), shown on their screen only
+
+def _problems(
+    spectrum: Spectrum,
+    library: Library,
+    *,
+    verdict: str,
+    hits: list[dict[str, Any]],
+    mixture: dict[str, Any] | None,
+    unconfirmed: list[dict[str, Any]],
+    signal_to_noise: float,
+    comparison: list[tuple[str, Problem]],
+    offset_cm1: float,
+    best: _Best,
+    calibration: verdicts.Calibration | None,
+) -> list[Problem]:
+    """The result's warnings, each a fact (recorded and reported) with what to do about it
+    (the technician's advice, shown on their screen only), in the order they are read: the
+    query's provenance, the measurement, its axis, the mixture, and last the library (the
+    measurement's own problems are the first thing to put right, and confirming against a
+    measured library matters only for a substance the result names)."""
     said: list[Problem] = []
-    # the references the answer names: the best hit and a mixture's components (a modelled
-    # entry ranked lower names nothing, and warning of it on every result would drown it)
-    provenances = [hits[0]["provenance"]]
-    if mixture is not None:
-        provenances += [c["provenance"] for c in mixture["components"]]
     query_provenance = spectrum.metadata.get("provenance")
     if not is_measured(query_provenance):
         said.append(Problem(not_measured_warning(query_provenance)))
     said += _measurement_warnings(spectrum, signal_to_noise, comparison)
     if offset_cm1:
-        # the best hit's peak alignment measures the offset finer than whole grid steps
-        axis = (
-            f"the instrument's wavenumber axis looks off by about {-query_move_cm1:+.0f} cm-1 "
-            f"(the spectrum matches the library best moved by {query_move_cm1:+.1f} cm-1)"
-        )
-        if not is_measured(hits[0]["provenance"]):
-            # literature band tables place bands within a few cm-1: the offset may be theirs
-            axis += (
-                f", or the {hits[0]['provenance']} reference's band positions are a few cm-1 off"
-            )
-        said.append(
-            Problem(
-                axis,
-                "check the instrument's wavenumber calibration with a standard (polystyrene, "
-                "silicon)",
-            )
-        )
-    if mixture is not None and verdict == "identified":
-        # the verdict names the identified components; one named only as possible is said,
-        # with its evidence and what would settle it
-        _, possible = verdicts.identified_substances(hits[0]["name"], mixture["components"])
-        said += [
+        said.append(_axis_offset_problem(best.query_move_cm1, hits[0]["provenance"]))
+    said += _mixture_problems(verdict, hits[0]["name"], mixture)
+    said += _unconfirmed_problems(unconfirmed, best.substance)
+    said += _library_problems(library, verdict, hits, mixture, calibration)
+    return said
+
+
+def _axis_offset_problem(query_move_cm1: float, best_provenance: str) -> Problem:
+    """The warning of a query whose axis the shift search found off, by as much as the best
+    hit's peak alignment measures it (finer than whole grid steps)."""
+    axis = (
+        f"the instrument's wavenumber axis looks off by about {-query_move_cm1:+.0f} cm-1 "
+        f"(the spectrum matches the library best moved by {query_move_cm1:+.1f} cm-1)"
+    )
+    if not is_measured(best_provenance):
+        # literature band tables place bands within a few cm-1: the offset may be theirs
+        axis += f", or the {best_provenance} reference's band positions are a few cm-1 off"
+    return Problem(
+        axis,
+        "check the instrument's wavenumber calibration with a standard (polystyrene, silicon)",
+    )
+
+
+def _mixture_problems(
+    verdict: str, best_name: str, mixture: dict[str, Any] | None
+) -> list[Problem]:
+    """What a mixture leaves open: of an identified one, each component named only as possibly
+    present, with its evidence and what would settle it (the verdict names the identified
+    ones); of one not identified, that the spectrum looks like it."""
+    if mixture is None:
+        return []
+    if verdict == "identified":
+        _, possible = verdicts.identified_substances(best_name, mixture["components"])
+        return [
             Problem(
                 f"{c['name']} ({c['fraction']:.0%} of the fitted signal) is only possibly "
                 f"present: {verdicts.component_evidence(c)}, which does not identify it",
@@ -773,11 +958,16 @@ def identify(
             for c in mixture["components"]
             if c["name"] in possible
         ]
-    elif mixture is not None:
-        names = " + ".join(f"{c['name']} ({c['fraction']:.0%})" for c in mixture["components"])
-        said.append(Problem(f"the spectrum looks like a mixture: {names}"))
-    # the best hit stands on its own evidence (its q-value and verdict), whatever a fit made of it
-    said += [
+    names = " + ".join(f"{c['name']} ({c['fraction']:.0%})" for c in mixture["components"])
+    return [Problem(f"the spectrum looks like a mixture: {names}")]
+
+
+def _unconfirmed_problems(unconfirmed: list[dict[str, Any]], best_substance: str) -> list[Problem]:
+    """For each substance a mixture fit gave a share of the signal that matches it no better
+    than chance (:func:`_mixture`), other than the best hit's (which stands on its own
+    evidence, whatever a fit made of it): that the spectrum holds something the result does
+    not explain."""
+    return [
         Problem(
             f"a mixture fit also gave {c['name']} {c['fraction']:.0%} of the signal, but what "
             f"it attributes to {c['name']} matches it no better than chance (score "
@@ -787,18 +977,29 @@ def identify(
             f"confirm or exclude {c['name']} by another technique",
         )
         for c in unconfirmed
-        if substance_key(c["name"]) != best_hit.substance
+        if substance_key(c["name"]) != best_substance
     ]
-    # what concerns the library comes last: the measurement's own problems are the first
-    # thing to put right, and confirming against a measured library matters only for a
-    # substance the result names
-    for provenance in dict.fromkeys(p for p in provenances if not is_measured(p)):
-        said.append(
-            Problem(
-                reference_warning(provenance),
-                _MODELLED_ADVICE if verdict == "identified" else "",
-            )
-        )
+
+
+def _library_problems(
+    library: Library,
+    verdict: str,
+    hits: list[dict[str, Any]],
+    mixture: dict[str, Any] | None,
+    calibration: verdicts.Calibration | None,
+) -> list[Problem]:
+    """What concerns the library: a reference the answer names (the best hit, a mixture's
+    components) not measured from a sample, a modelled one of low confidence, a calibration
+    by an older method, and a library no one approved as it is (:attr:`Library.standing`)."""
+    # the references the answer names: a modelled entry ranked lower names nothing, and
+    # warning of it on every result would drown it
+    provenances = [hits[0]["provenance"]]
+    if mixture is not None:
+        provenances += [c["provenance"] for c in mixture["components"]]
+    said = [
+        Problem(reference_warning(provenance), _MODELLED_ADVICE if verdict == "identified" else "")
+        for provenance in dict.fromkeys(p for p in provenances if not is_measured(p))
+    ]
     said += [  # the technician reads it on the screen as the report states it
         Problem(statement)
         for statement in low_confidence_statements(
@@ -809,47 +1010,35 @@ def identify(
         said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     if library.standing:  # a library folder edited, or never published
         said.append(Problem(library.standing, _UNAPPROVED_LIBRARY_ADVICE))
-    warnings = [problem.fact for problem in said]
-    # an acquisition gives its advice apart from its warnings (metadata["acquisition_advice"])
+    return said
+
+
+def _advice(spectrum: Spectrum, said: list[Problem]) -> list[str]:
+    """What the technician can do: the acquisition's own advice
+    (``metadata["acquisition_advice"]``, given apart from its warnings), then each warning's,
+    once each."""
     actions = [str(a) for a in spectrum.metadata.get("acquisition_advice") or []]
-    advice = list(dict.fromkeys(actions + [problem.action for problem in said if problem.action]))
+    return list(dict.fromkeys(actions + [problem.action for problem in said if problem.action]))
+
+
+def _library_fields(library: Library) -> dict[str, Any]:
+    """What a result records of the library searched: what it holds (a no match means
+    something only against that; the names listed in the report's annex, up to
+    :data:`LISTED_SUBSTANCES_MAX` per modality), its name, build date and standing."""
     substance_names = {
         modality: library.substance_names(modality) for modality in library.modalities
     }
-    timings["total"] = _ms(t0)
-    return Identification(
-        verdict=verdict,
-        reasons=reasons,
-        modality=spectrum.modality,
-        hits=hits,
-        mixture=mixture,
-        warnings=warnings,
-        advice=advice,
-        pipeline=block.pipeline.to_list(),
-        library_version=library.version,
-        library_substances={  # what a no match was searched against, for the report
-            modality: len(names) for modality, names in substance_names.items()
-        },
-        library_name=library.name,
-        library_built_at=library.built_at,
-        library_approval=library.approval or (NOT_PUBLISHED if library.standing else None),
-        library_substance_names={  # listed in the report's annex
+    return {
+        "library_substances": {modality: len(names) for modality, names in substance_names.items()},
+        "library_name": library.name,
+        "library_built_at": library.built_at,
+        "library_approval": library.approval or (NOT_PUBLISHED if library.standing else None),
+        "library_substance_names": {
             modality: names
             for modality, names in substance_names.items()
             if len(names) <= LISTED_SUBSTANCES_MAX
         },
-        signal_to_noise=signal_to_noise,
-        unusable=unusable,
-        timings_ms=timings,
-        query={
-            "wavenumber": [float(v) for v in grid[q_start:q_stop]],
-            "intensity": [round(float(v), 6) for v in q_linear[q_start:q_stop]],
-        },
-        best_reference={
-            "wavenumber": [float(v) for v in grid[best_valid]],
-            "intensity": [round(float(v), 6) for v in best_aligned[best_valid]],
-        },
-    )
+    }
 
 
 @dataclass(frozen=True)
