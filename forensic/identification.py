@@ -16,7 +16,7 @@ inverts it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -1527,12 +1527,51 @@ def _mixture(
     """
     if not mixture_fit.has_structured_residual(q_linear, best_reference * best_valid, best_valid):
         return None, []
-    grid = block.grid
+    valid, onto_references = _onto_references(block.grid, q_range, move_cm1)
+    pool = list(candidates)
+    pool += _residual_candidates(
+        onto_references(_positive_residual(q_linear, best_reference, best_valid)),
+        valid,
+        block,
+        substances=library.substances(modality),
+        calibration=calibration,
+        pool=pool,
+    )
+    fitted = _evidenced_fit(
+        onto_references(q_linear),
+        _reference_rows(block, pool),
+        valid,
+        library=library,
+        modality=modality,
+        block=block,
+        pool=pool,
+        calibration=calibration,
+    )
+    if fitted.fit is None:
+        return None, fitted.unconfirmed
+    fit = fitted.fit
+    mixture = {
+        "components": _components(library, modality, fitted, calibration),
+        "residual": round(float(fit.residual), 6),
+        "explained": round(float(fit.explained), 6),
+        "single_best_residual": round(float(fit.single_best_residual), 6),
+        "spectra": _fit_spectra(block.grid, q_range, move_cm1, fit, fitted.rows),
+    }
+    return mixture, fitted.unconfirmed
+
+
+def _onto_references(
+    grid: np.ndarray, q_range: tuple[int, int], move_cm1: float
+) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """Where the query, moved by ``move_cm1`` onto the references, lies on the grid (a (G,)
+    mask), and the function that moves a spectrum of the query's range (on the grid) there.
+
+    The references are fitted where they are: the query is moved onto them by its best hit's
+    peak alignment (to the sub-step: a few cm-1 of axis error on narrow bands leave residual
+    at every band, which bogus components fill and real minor ones are judged against), or by
+    the whole-step axis offset when that alignment disagrees (:func:`_query_move_cm1`).
+    """
     q_start, q_stop = q_range
-    # the references are fitted where they are: the query is moved onto them by its best
-    # hit's peak alignment (to the sub-step: a few cm-1 of axis error on narrow bands leave
-    # residual at every band, which bogus components fill and real minor ones are judged
-    # against), or by the whole-step axis offset when that alignment disagrees
     source = grid - move_cm1
     valid = (source >= grid[q_start]) & (source <= grid[q_stop - 1])
 
@@ -1540,17 +1579,13 @@ def _mixture(
         inside = np.interp(source, grid[q_start:q_stop], linear[q_start:q_stop])
         return np.where(valid, inside, 0.0)
 
-    residual = _positive_residual(q_linear, best_reference, best_valid)
-    pool = list(candidates)
-    pool += _residual_candidates(
-        onto_references(residual),
-        valid,
-        block,
-        substances=library.substances(modality),
-        calibration=calibration,
-        pool=pool,
-    )
-    rows = np.stack(
+    return valid, onto_references
+
+
+def _reference_rows(block, pool: list) -> np.ndarray:
+    """(len(pool), G): each candidate's reference rebuilt from the library's matrix as the
+    fit compares it (:func:`forensic.processing.linear_from_representation`)."""
+    return np.stack(
         [
             linear_from_representation(
                 np.asarray(block.matrix[h.index], dtype=np.float64),
@@ -1561,16 +1596,42 @@ def _mixture(
             for h in pool
         ]
     )
-    q_onto = onto_references(q_linear)
-    substances = library.substances(modality)
 
+
+class _EvidencedFit(NamedTuple):
+    """A mixture fit whose every component is evidenced (see :func:`_evidenced_fit`)."""
+
+    fit: mixture_fit.MixtureFit | None  # None: fewer than two components were left
+    evidence: dict[int, tuple[float, float]]  # (score, margin) of each component (_evidenced)
+    pool: list  # the candidates it was fitted over, as ``rows``
+    rows: np.ndarray  # (len(pool), G) their references
+    unconfirmed: list[dict[str, Any]]  # components dropped as no better than chance
+
+
+def _evidenced_fit(
+    query: np.ndarray,
+    rows: np.ndarray,
+    valid: np.ndarray,
+    *,
+    library: Library,
+    modality: str,
+    block,
+    pool: list,
+    calibration: verdicts.Calibration | None,
+) -> _EvidencedFit:
+    """Fit the query (moved onto the references) over the candidates, and again over those
+    the fit kept and evidenced (:func:`_evidenced`) and whose evidence is more than chance
+    (not a no match on its own, :func:`_no_evidence`), until every component passes, or fewer
+    than two are left (``fit`` None). A component dropped as no better than chance is kept as
+    unconfirmed (see :func:`_mixture`), from the fit that dropped it."""
+    substances = library.substances(modality)
     unconfirmed = []
     while True:  # the candidates shrink to the evidenced components at each refit: this ends
-        fit = mixture_fit.fit_mixture(q_onto, rows, valid, max_components=4)
+        fit = mixture_fit.fit_mixture(query, rows, valid, max_components=4)
         if fit is None or len(fit.components) < 2:
-            return None, unconfirmed
+            return _EvidencedFit(None, {}, pool, rows, unconfirmed)
         evidence = _evidenced(
-            fit, rows, q_onto, valid, block=block, pool=pool, substances=substances
+            fit, rows, query, valid, block=block, pool=pool, substances=substances
         )
         chance = {i for i, (score, _) in evidence.items() if _no_evidence(score, calibration)}
         unconfirmed += [
@@ -1585,15 +1646,25 @@ def _mixture(
         ]
         kept = sorted(set(evidence) - chance)
         if len(kept) == len(fit.components):
-            break
+            return _EvidencedFit(fit, evidence, pool, rows, unconfirmed)
         pool = [pool[i] for i in kept]
         rows = rows[kept]
+
+
+def _components(
+    library: Library,
+    modality: str,
+    fitted: _EvidencedFit,
+    calibration: verdicts.Calibration | None,
+) -> list[dict[str, Any]]:
+    """The mixture's components as a result records them, in the fit's order, each with its
+    evidence and its verdict (:func:`forensic.verdict.decide_component`), decided as recorded,
+    as the best hit is: a reader of the record finds the same verdict."""
     components = []
-    for idx, fraction in fit.components:
-        entry = library.entry(modality, pool[idx].index)
-        score, margin = evidence[idx]
+    for idx, fraction in fitted.fit.components:
+        entry = library.entry(modality, fitted.pool[idx].index)
+        score, margin = fitted.evidence[idx]
         q_value = _recorded_q(_q_value(calibration, score))
-        # decided as recorded, as the best hit is: a reader of the record finds the same verdict
         score = _recorded(score, 4)
         margin = _recorded(margin, 4) if np.isfinite(margin) else None
         components.append(
@@ -1614,24 +1685,30 @@ def _mixture(
                 "band_confidence": entry.get("band_confidence", ""),
             }
         )
-    # the fit is drawn over the query as reported (``Identification.query``): moved back
+    return components
+
+
+def _fit_spectra(
+    grid: np.ndarray,
+    q_range: tuple[int, int],
+    move_cm1: float,
+    fit: mixture_fit.MixtureFit,
+    rows: np.ndarray,
+) -> dict[str, list[float]]:
+    """The mixture's ``spectra``, for the figure of the fit: the fit and each component's part
+    of it, drawn over the query as reported (``Identification.query``), so moved back by
+    ``move_cm1``."""
+    q_start, q_stop = q_range
     back = grid[q_start:q_stop] + move_cm1
 
     def rounded(values: np.ndarray) -> list[float]:
         return [round(float(v), 6) for v in np.interp(back, grid, values)]
 
-    mixture = {
-        "components": components,
-        "residual": round(float(fit.residual), 6),
-        "explained": round(float(fit.explained), 6),
-        "single_best_residual": round(float(fit.single_best_residual), 6),
-        "spectra": {
-            "wavenumber": [float(v) for v in grid[q_start:q_stop]],
-            "fit": rounded(fit.fitted),
-            "components": [rounded(fit.coefficients[i] * rows[i]) for i, _ in fit.components],
-        },
+    return {
+        "wavenumber": [float(v) for v in grid[q_start:q_stop]],
+        "fit": rounded(fit.fitted),
+        "components": [rounded(fit.coefficients[i] * rows[i]) for i, _ in fit.components],
     }
-    return mixture, unconfirmed
 
 
 def _evidenced(
