@@ -1172,11 +1172,38 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         and the text report draw each in turn.
     """
     layout = content.get("layout", 1)
-    current = layout >= 2
     when = _when if layout >= WORDED_FOR_THE_READER else utc_when  # "UTC" said in words
-    blocks: list[Block] = [Block("title", content["title"])]
-    verification = content["verification"]
-    if verification["forced"]:
+    blocks = _header_blocks(content, layout, when)
+    blocks += _summary_blocks(content, layout)
+    explained: dict[str, str] = {}  # what an analysis explained, and which (SAID_ONCE)
+    for exhibit in content["exhibits"]:
+        blocks += _exhibit_blocks(exhibit, layout, when)
+        for number, analysis in enumerate(exhibit["analyses"], start=1):
+            blocks += _analysis_blocks(
+                exhibit["label"], number, analysis, layout=layout, explained=explained
+            )
+        blocks += _custody_blocks(exhibit, layout, when)
+        blocks += _correction_blocks(exhibit, layout)
+    blocks += _limitation_blocks(content, layout)
+    blocks += _integrity_blocks(content)
+    blocks += _signature_blocks(content, layout)
+    if layout >= WORDED_FOR_THE_READER:
+        blocks.append(Block("heading", "How to check this report"))
+        blocks += [Block("para", step) for step in checking_steps(content)]
+        blocks += _annex_blocks(content) if layout >= WHERE_AND_WHICH_LIBRARY else []
+    else:
+        blocks.append(Block("para", _checking_paragraph(content)))
+    blocks.append(Block("end", END_MARKER))
+    return blocks
+
+
+def _header_blocks(
+    content: Mapping[str, Any], layout: int, when: Callable[[str | None], str]
+) -> list[Block]:
+    """The report's title, a forced report's banner, and what it is: its id, who issued it,
+    the case, its scope and its dates."""
+    blocks = [Block("title", content["title"])]
+    if content["verification"]["forced"]:
         blocks.append(Block("banner", "UNVERIFIED CHAIN OF CUSTODY: this report was forced"))
     case = content["case"]
     dates = content["dates"]
@@ -1194,6 +1221,14 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             ],
         )
     )
+    return blocks
+
+
+def _summary_blocks(content: Mapping[str, Any], layout: int) -> list[Block]:
+    """Before any exhibit: which analyses were measured, where only some were, and the summary
+    of the exhibits (layout :data:`SAID_ONCE` on, what qualifies each verdict; before, of a
+    report of several exhibits, a table)."""
+    blocks = []
     if layout >= WORDED_FOR_THE_READER and len(_analyses_by_provenance(content)) > 1:
         # some analyses measured, some not: said before any exhibit, as on every page
         blocks.append(Block("banner", not_measured_note(content)))
@@ -1216,116 +1251,132 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 keep=[0],
             )
         )
-    explained: dict[str, str] = {}  # what an analysis explained, and which (SAID_ONCE)
-    for exhibit in content["exhibits"]:
-        label = exhibit["label"]
-        in_error = layout >= FILED_IN_ERROR and exhibit.get("filed_in_error")
-        blocks.append(
-            Block(
-                "heading",
-                f"Exhibit {label['item_number']}" + (": FILED IN ERROR" if in_error else ""),
-            )
-        )
-        gps = label["gps"]
-        blocks.append(
-            Block(
-                "kv",
-                items=[
-                    ("Description", stated_description(label["description"])),
-                    ("Condition", _fmt(label["condition"])),
-                    (
-                        ("Seal", seal_now(exhibit))
-                        if layout >= SAID_ONCE
-                        else ("Seal number", _fmt(label["seal_number"]))
-                    ),
-                    ("Collected by", _fmt(label["collected_by"])),
-                    ("Collected at", when(label["collected_at"])),
-                    (
-                        "Collected where",
-                        _fmt(label["collected_where"])
-                        + (f" (GPS {gps[0]:.6f}, {gps[1]:.6f})" if gps else ""),
-                    ),
-                    ("Received", when(exhibit["dates"]["received"])),
-                    ("Analysed", _analysed(exhibit["dates"], when)),
-                ],
-            )
-        )
-        if not exhibit["analyses"]:
-            blocks.append(Block("para", "No measurement of this exhibit is recorded."))
-        for number, analysis in enumerate(exhibit["analyses"], start=1):
-            blocks.extend(
-                _analysis_blocks(label, number, analysis, layout=layout, explained=explained)
-            )
-        blocks.append(Block("heading", f"Chain of custody: exhibit {label['item_number']}"))
-        seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
-        # where each hand-over took place, under its time, when one of them states it
-        places = layout >= HAND_OVER_PLACES and any(e.get("location") for e in exhibit["custody"])
-        rows = [
-            [
-                Stacked([when(e["event_at"]), e["location"]])
-                if places and e.get("location")
-                else when(e["event_at"]),
-                e["released_by"],
-                e["received_by"],
-                e["purpose"],
-                _seal(e, seal, current=current, worded=layout >= WORDED_FOR_THE_READER),
-                e["record"],
-                e["record_hash"][:12],
-            ]
-            for e, seal in zip(exhibit["custody"], seals, strict=True)
+    return blocks
+
+
+def _exhibit_blocks(
+    exhibit: Mapping[str, Any], layout: int, when: Callable[[str | None], str]
+) -> list[Block]:
+    """An exhibit's heading (marked filed in error, from layout :data:`FILED_IN_ERROR`) and its
+    label: what it is, its seal, where and when it was collected, received and analysed; or
+    that no measurement of it is recorded."""
+    label = exhibit["label"]
+    in_error = layout >= FILED_IN_ERROR and exhibit.get("filed_in_error")
+    heading = f"Exhibit {label['item_number']}" + (": FILED IN ERROR" if in_error else "")
+    gps = label["gps"]
+    blocks = [
+        Block("heading", heading),
+        Block(
+            "kv",
+            items=[
+                ("Description", stated_description(label["description"])),
+                ("Condition", _fmt(label["condition"])),
+                (
+                    ("Seal", seal_now(exhibit))
+                    if layout >= SAID_ONCE
+                    else ("Seal number", _fmt(label["seal_number"]))
+                ),
+                ("Collected by", _fmt(label["collected_by"])),
+                ("Collected at", when(label["collected_at"])),
+                (
+                    "Collected where",
+                    _fmt(label["collected_where"])
+                    + (f" (GPS {gps[0]:.6f}, {gps[1]:.6f})" if gps else ""),
+                ),
+                ("Received", when(exhibit["dates"]["received"])),
+                ("Analysed", _analysed(exhibit["dates"], when)),
+            ],
+        ),
+    ]
+    if not exhibit["analyses"]:
+        blocks.append(Block("para", "No measurement of this exhibit is recorded."))
+    return blocks
+
+
+def _custody_blocks(
+    exhibit: Mapping[str, Any], layout: int, when: Callable[[str | None], str]
+) -> list[Block]:
+    """An exhibit's chain of custody: a table of its hand-overs (where each took place under
+    its time, from layout :data:`HAND_OVER_PLACES`, when one of them states it), each record's
+    notes (layout :data:`WORDED_FOR_THE_READER` on) and who signed; or that none is
+    recorded."""
+    label = exhibit["label"]
+    blocks = [Block("heading", f"Chain of custody: exhibit {label['item_number']}")]
+    seals = seals_in_force(exhibit["custody"], label["seal_number"])  # in time order
+    # where each hand-over took place, under its time, when one of them states it
+    places = layout >= HAND_OVER_PLACES and any(e.get("location") for e in exhibit["custody"])
+    rows = [
+        [
+            Stacked([when(e["event_at"]), e["location"]])
+            if places and e.get("location")
+            else when(e["event_at"]),
+            e["released_by"],
+            e["received_by"],
+            e["purpose"],
+            _seal(e, seal, current=layout >= 2, worded=layout >= WORDED_FOR_THE_READER),
+            e["record"],
+            e["record_hash"][:12],
         ]
-        if rows:
-            headers = [
-                "When (UTC), where" if places else "When (UTC)",
-                "Released by",
-                "Received by",
-                "Purpose",
-                "Seal",
-                "Record",
-                "Record hash",
-            ]
-            blocks.append(
-                Block(
-                    "table",
-                    headers=headers,
-                    items=rows,
-                    keep=[0, 6],  # the time and the hash are read whole
-                )
+        for e, seal in zip(exhibit["custody"], seals, strict=True)
+    ]
+    if not rows:
+        blocks.append(Block("para", "No custody event is recorded for this exhibit."))
+        return blocks
+    headers = [
+        "When (UTC), where" if places else "When (UTC)",
+        "Released by",
+        "Received by",
+        "Purpose",
+        "Seal",
+        "Record",
+        "Record hash",
+    ]
+    blocks.append(
+        Block(
+            "table",
+            headers=headers,
+            items=rows,
+            keep=[0, 6],  # the time and the hash are read whole
+        )
+    )
+    if layout >= WORDED_FOR_THE_READER:
+        blocks += [Block("para", line) for line in custody_notes(exhibit["custody"])]
+    signers = signers_line(exhibit["custody"])
+    if signers:
+        blocks.append(Block("para", signers))
+    return blocks
+
+
+def _correction_blocks(exhibit: Mapping[str, Any], layout: int) -> list[Block]:
+    """How many of an exhibit's records a later record corrected, and each correction."""
+    corrections = exhibit.get("corrections") or []
+    if not corrections:
+        return []
+    return [
+        Block(
+            "para",
+            f"Corrections: {len(corrections)} record"
+            + (" was" if len(corrections) == 1 else "s were")
+            + " corrected by a later record. The exhibit's label and custody above are "
+            "as corrected; the records corrected stay in the store unchanged.",
+            leads_in=True,
+        ),
+        *(
+            Block(
+                "para",
+                "- "
+                + (said_in_utc(correction_line(c)) if layout >= SAID_ONCE else correction_line(c)),
             )
-            if layout >= WORDED_FOR_THE_READER:
-                blocks += [Block("para", line) for line in custody_notes(exhibit["custody"])]
-            signers = signers_line(exhibit["custody"])
-            if signers:
-                blocks.append(Block("para", signers))
-        else:
-            blocks.append(Block("para", "No custody event is recorded for this exhibit."))
-        corrections = exhibit.get("corrections") or []
-        if corrections:
-            blocks.append(
-                Block(
-                    "para",
-                    f"Corrections: {len(corrections)} record"
-                    + (" was" if len(corrections) == 1 else "s were")
-                    + " corrected by a later record. The exhibit's label and custody above are "
-                    "as corrected; the records corrected stay in the store unchanged.",
-                    leads_in=True,
-                )
-            )
-            blocks += [
-                Block(
-                    "para",
-                    "- "
-                    + (
-                        said_in_utc(correction_line(c))
-                        if layout >= SAID_ONCE
-                        else correction_line(c)
-                    ),
-                )
-                for c in corrections
-            ]
-    blocks.append(Block("heading", "Limitations"))
-    for limitation in content["limitations"]:
-        blocks.append(Block("para", "- " + limitation))
+            for c in corrections
+        ),
+    ]
+
+
+def _limitation_blocks(content: Mapping[str, Any], layout: int) -> list[Block]:
+    """The report's limitations and, from layout :data:`SAID_ONCE`, where each reference
+    named comes from, once each (:func:`reference_sources`)."""
+    blocks = [Block("heading", "Limitations")]
+    blocks += [Block("para", "- " + limitation) for limitation in content["limitations"]]
     sources = reference_sources(content) if layout >= SAID_ONCE else []
     if sources:  # said once here, not under each analysis
         blocks.append(Block("heading", "References"))
@@ -1338,7 +1389,13 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
             )
         )
         blocks += [Block("para", "- " + source) for source in sources]
-    blocks.append(Block("heading", "Integrity"))
+    return blocks
+
+
+def _integrity_blocks(content: Mapping[str, Any]) -> list[Block]:
+    """The hashes a reader checks: each analysis's raw data, the chain and the report's
+    content; and the problems the store's verification found."""
+    verification = content["verification"]
     items = []
     for exhibit in content["exhibits"]:
         for number, analysis in enumerate(exhibit["analyses"], start=1):
@@ -1354,7 +1411,7 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
         ("Chain id", verification["chain_id"]),
         ("Report content SHA-256", content["content_sha256"]),
     ]
-    blocks.append(Block("kv", items=items))
+    blocks = [Block("heading", "Integrity"), Block("kv", items=items)]
     for problem in verification["problems"]:
         blocks.append(Block("para", "Verification problem: " + problem))
     for problem in verification.get("problems_elsewhere") or []:  # absent from earlier reports
@@ -1363,12 +1420,19 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 "para", "Verification problem elsewhere in the store (not stated here): " + problem
             )
         )
+    return blocks
+
+
+def _signature_blocks(content: Mapping[str, Any], layout: int) -> list[Block]:
+    """Who signed the report, with what key, the signature (from layout :data:`WHOLE_HASHES`
+    as two lines of 64 hex digits, each whole), the software, and the QR code of the content's
+    hash."""
     signature = content["signature"]
     value = signature["value"]
     if layout >= WHOLE_HASHES and re.fullmatch(r"[0-9a-fA-F]{128}", value):
         value = f"{value[:64]} {value[64:]}"  # two lines of 64, each whole (How to check)
-    blocks.append(Block("heading", "Signature"))
-    blocks.append(
+    return [
+        Block("heading", "Signature"),
         Block(
             "kv",
             items=[
@@ -1379,60 +1443,54 @@ def report_blocks(content: Mapping[str, Any]) -> list[Block]:
                 ("Algorithm", signature["algorithm"]),
                 ("Software", f"{content['software']['name']} {content['software']['version']}"),
             ],
-        )
-    )
-    blocks.append(Block("qr", data=content["content_sha256"]))
-    if layout >= WORDED_FOR_THE_READER:
-        blocks.append(Block("heading", "How to check this report"))
-        blocks += [Block("para", step) for step in checking_steps(content)]
-        annex = library_annex(content) if layout >= WHERE_AND_WHICH_LIBRARY else []
-        if annex:
-            several = len(_listed_libraries(content)) > 1
-            blocks.append(
-                Block(
-                    "heading",
-                    "Annex: the substances of the "
-                    + ("libraries" if several else "library")
-                    + " searched",
-                )
-            )
-            blocks.append(
-                Block(
-                    "para",
-                    "A substance a library does not hold cannot be identified against it: a no "
-                    "match says nothing of it. Each library the analyses of this report were "
-                    "searched against, as their results recorded it:",
-                    leads_in=True,
-                )
-            )
-            # a library's line introduces the lists of its substances
-            blocks += [
-                Block("para", paragraph, leads_in=paragraph.endswith(":")) for paragraph in annex
-            ]
-        blocks.append(Block("end", END_MARKER))
-        return blocks
-    blocks.append(
+        ),
+        Block("qr", data=content["content_sha256"]),
+    ]
+
+
+def _annex_blocks(content: Mapping[str, Any]) -> list[Block]:
+    """The annex listing the substances of each library the analyses searched
+    (:func:`library_annex`), when a result lists them."""
+    annex = library_annex(content)
+    if not annex:
+        return []
+    several = len(_listed_libraries(content)) > 1
+    return [
+        Block(
+            "heading",
+            "Annex: the substances of the " + ("libraries" if several else "library") + " searched",
+        ),
         Block(
             "para",
-            "To check this report: `forensic verify-report FILE.pdf` checks the PDF on its own "
-            "(it carries its signed content, an attached report.json: its hash, signature and "
-            "that these pages say what it says); `forensic custody verify --store STORE "
-            "--report FILE.pdf` that it is on record. Without the toolkit: save the attached "
-            "report.json (a PDF reader's attachments, or `pdfdetach -save 1 FILE.pdf`); the "
-            "SHA-256 of its JSON without content_sha256 and signature (keys sorted, no spaces, "
-            "UTF-8 as written) must be the content SHA-256 above, in the QR code and in every "
-            "footer; the signature is Ed25519 over its 32 bytes, by the public key above, whose "
-            "SHA-256 is the key fingerprint."
-            + (
-                " Its signer (name and key fingerprint) is in that JSON, so the signature "
-                "covers them."
-                if "signer" in content  # earlier reports left the signer's name unsigned
-                else ""
-            ),
+            "A substance a library does not hold cannot be identified against it: a no "
+            "match says nothing of it. Each library the analyses of this report were "
+            "searched against, as their results recorded it:",
+            leads_in=True,
+        ),
+        # a library's line introduces the lists of its substances
+        *(Block("para", paragraph, leads_in=paragraph.endswith(":")) for paragraph in annex),
+    ]
+
+
+def _checking_paragraph(content: Mapping[str, Any]) -> str:
+    """How to check a report of a layout before :data:`WORDED_FOR_THE_READER`, in one
+    paragraph, as it was issued (a later one has :func:`checking_steps`)."""
+    return (
+        "To check this report: `forensic verify-report FILE.pdf` checks the PDF on its own "
+        "(it carries its signed content, an attached report.json: its hash, signature and "
+        "that these pages say what it says); `forensic custody verify --store STORE "
+        "--report FILE.pdf` that it is on record. Without the toolkit: save the attached "
+        "report.json (a PDF reader's attachments, or `pdfdetach -save 1 FILE.pdf`); the "
+        "SHA-256 of its JSON without content_sha256 and signature (keys sorted, no spaces, "
+        "UTF-8 as written) must be the content SHA-256 above, in the QR code and in every "
+        "footer; the signature is Ed25519 over its 32 bytes, by the public key above, whose "
+        "SHA-256 is the key fingerprint."
+        + (
+            " Its signer (name and key fingerprint) is in that JSON, so the signature covers them."
+            if "signer" in content  # earlier reports left the signer's name unsigned
+            else ""
         )
     )
-    blocks.append(Block("end", END_MARKER))
-    return blocks
 
 
 def checking_steps(content: Mapping[str, Any]) -> list[str]:
