@@ -9,7 +9,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from forensic.custody.continuity import seals_in_force
 from forensic.custody.filing import marking_said
@@ -1629,29 +1629,121 @@ def _analysis_blocks(
     :data:`SAID_ONCE` on does not explain again: it is added to where this one does."""
     explained = {} if explained is None else explained
     here = f"analysis {number} of exhibit {label['item_number']}"
-    current = layout >= 2
-    when = _when if layout >= WORDED_FOR_THE_READER else utc_when  # "UTC" said in words
+    blocks = _headline_blocks(label, number, analysis, layout)
+    blocks.append(_method_block(analysis, layout))
+    identification = analysis["identification"]
+    if identification is None:
+        blocks.append(Block("para", "No identification result is recorded for this measurement."))
+        return blocks
+    if identification.get("hits"):
+        blocks += _hit_blocks(identification, layout, here=here, explained=explained)
+    if identification.get("mixture"):
+        blocks += _mixture_blocks(identification["mixture"], layout, here=here, explained=explained)
+    blocks += _warning_blocks(identification, label, layout)
+    if identification.get("query"):
+        blocks.append(
+            Block(
+                "figure",
+                data={
+                    **identification,
+                    "query_provenance": analysis["instrument"].get("provenance")
+                    if analysis["instrument"]
+                    else None,
+                },
+            )
+        )
+    return blocks
+
+
+def _headline_blocks(
+    label: Mapping[str, Any], number: int, analysis: Mapping[str, Any], layout: int
+) -> list[Block]:
+    """An analysis's heading and verdict and, under them, what a no match cannot say (layout
+    :data:`WHERE_AND_WHICH_LIBRARY` on), the banner of a spectrum not measured from the
+    exhibit, and how sure the verdict is (its reasons and the closest reference, layout
+    :data:`WORDED_FOR_THE_READER` on)."""
     blocks = [Block("heading", f"Analysis {number} of exhibit {label['item_number']}")]
     identification = analysis["identification"]
     blocks.append(Block("verdict", verdict_line(identification, layout=layout)))
-    where_and_which = layout >= WHERE_AND_WHICH_LIBRARY
-    if where_and_which and identification and identification.get("verdict") == "no_match":
+    if (
+        layout >= WHERE_AND_WHICH_LIBRARY
+        and identification
+        and identification.get("verdict") == "no_match"
+    ):
         blocks.append(Block("para", _no_match_caveat(identification)))  # under the headline
-    instrument = dict(analysis["instrument"] or {})
+    instrument = analysis["instrument"] or {}
     if not is_measured(instrument.get("provenance")):
         blocks.append(Block("banner", not_measured_banner(instrument["provenance"])))
-    worded = layout >= WORDED_FOR_THE_READER
-    if worded and identification:  # how sure, under the headline
+    if layout >= WORDED_FOR_THE_READER and identification:  # how sure, under the headline
         blocks += [
             Block("para", line)
             for line in (reasons_line(identification), closest_line(identification))
             if line
         ]
+    return blocks
+
+
+def _method_block(analysis: Mapping[str, Any], layout: int) -> Block:
+    """How the analysis was made, as a key-value block: the technique, the instrument and its
+    settings, where the data come from, the acquisition's steps, when (and, layout
+    :data:`WHERE_AND_WHICH_LIBRARY` on, where) it was acquired and from which export file, the
+    pipeline, the library searched, the references' provenance, the raw data's hash and the
+    store's records."""
+    when = _when if layout >= WORDED_FOR_THE_READER else utc_when  # "UTC" said in words
+    identification = analysis["identification"] or {}
+    instrument = _instrument_said(analysis["instrument"], layout, when)
+    export = instrument.export
+    acquisition = ", ".join(step["name"] for step in analysis.get("acquisition_steps") or [])
+    hits = identification.get("hits") or []
+    provenances = sorted({h.get("provenance") or "unknown" for h in hits})
+    return Block(
+        "kv",
+        items=[
+            ("Method", f"{analysis['modality']} spectroscopy, library search"),
+            ("Instrument", instrument.device or "-"),
+            ("Instrument URL", _fmt(analysis["instrument_url"])),
+            ("Settings", instrument.settings),
+            ("Data provenance", instrument.provenance),
+            ("Acquisition steps", acquisition or "-"),
+            (
+                "Acquired",
+                acquired_line(analysis, when, export[1] if export else None)
+                if layout >= WHERE_AND_WHICH_LIBRARY
+                else f"{when(analysis['acquired_at'])} by {analysis['operator']}"
+                + (f" ({export[1]})" if export and export[1] else ""),
+            ),
+            *([("Export file", export[0])] if export else []),
+            ("Pipeline", _pipeline_said(identification.get("pipeline") or []) or "-"),
+            _library_row(identification, layout),
+            ("Reference provenance", ", ".join(provenances) if hits else "-"),
+            ("Raw data SHA-256", analysis["raw_sha256"]),
+            *([("Store records", _records(analysis))] if layout >= 2 else []),
+        ],
+    )
+
+
+class _InstrumentSaid(NamedTuple):
+    """What a method block says of the instrument a measurement records
+    (:func:`_instrument_said`)."""
+
+    device: str  # model, serial and firmware, those recorded ("" for none)
+    settings: str  # its other settings, "name=value, ..." ("-" for none)
+    provenance: str  # where the data come from, with a simulation's note
+    export: tuple[str, str] | None  # the export file read, and when acquired (_export_line)
+
+
+def _instrument_said(
+    recorded: Mapping[str, Any] | None, layout: int, when: Callable[[str | None], str]
+) -> _InstrumentSaid:
+    """The instrument a measurement records (its ``instrument``), as a method block says it:
+    its identity, the provenance of its data (a simulated spectrum with the reference it was
+    made from, layout 3 on), the export file it was read from, and the settings left."""
+    instrument = dict(recorded or {})
     instrument.pop("driver", None)
-    identity = [
+    model, serial, firmware = (
         instrument.pop(k, None)
         for k in ("instrument_model", "instrument_serial", "firmware_version")
-    ]
+    )
     provenance = instrument.pop("provenance", None) or MEASURED
     note = instrument.pop("simulation_note", None)
     simulated_from = instrument.pop("simulated_from", None)
@@ -1667,9 +1759,9 @@ def _analysis_blocks(
     device = " ".join(
         part
         for part in (
-            identity[0],
-            f"serial {identity[1]}" if identity[1] else None,
-            f"firmware {identity[2]}" if identity[2] else None,
+            model,
+            f"serial {serial}" if serial else None,
+            f"firmware {firmware}" if firmware else None,
         )
         if part
     )
@@ -1679,9 +1771,12 @@ def _analysis_blocks(
         )
         or "-"
     )
-    acquisition = ", ".join(step["name"] for step in analysis.get("acquisition_steps") or [])
-    pipeline = (identification or {}).get("pipeline") or []
-    steps = ", ".join(
+    return _InstrumentSaid(device, settings, provenance + (f" ({note})" if note else ""), export)
+
+
+def _pipeline_said(pipeline: Sequence[Mapping[str, Any]]) -> str:
+    """A result's preprocessing steps in one line: ``name(param=value, ...)``, in order."""
+    return ", ".join(
         step["name"]
         + (
             "(" + ", ".join(f"{k}={v}" for k, v in sorted((step.get("params") or {}).items())) + ")"
@@ -1690,169 +1785,156 @@ def _analysis_blocks(
         )
         for step in pipeline
     )
-    hits = (identification or {}).get("hits") or []
-    provenances = sorted({h.get("provenance") or "unknown" for h in hits})
+
+
+def _library_row(identification: Mapping[str, Any], layout: int) -> tuple[str, str]:
+    """The method block's row naming the library searched (:func:`library_line`), under the
+    heading of the layout: "Library" (layout :data:`WHERE_AND_WHICH_LIBRARY` on), "Library
+    searched" (layout :data:`WORDED_FOR_THE_READER`), or its version alone before."""
+    if layout >= WHERE_AND_WHICH_LIBRARY:
+        return ("Library", library_line(identification, layout=layout))
+    if layout >= WORDED_FOR_THE_READER:
+        return ("Library searched", library_line(identification, layout=layout))
+    return ("Library version", _fmt(identification.get("library_version")))
+
+
+def _hit_blocks(
+    identification: Mapping[str, Any], layout: int, *, here: str, explained: dict[str, str]
+) -> list[Block]:
+    """The hit table, with what leads into it and its key (said once in a report of layout
+    :data:`SAID_ONCE` on, under the first analysis that has one: ``explained["key"]``), where
+    its references come from (layouts 2 to 5) and the best hit's matched peaks."""
+    current = layout >= 2
+    worded = layout >= WORDED_FOR_THE_READER
+    hits = identification.get("hits") or []
+    blocks = []
+    if worded:
+        blocks.append(Block("para", hits_line(identification), leads_in=True))
     blocks.append(
         Block(
-            "kv",
+            "table",
+            headers=[
+                "Rank",
+                "Reference",
+                "Score",
+                "q-value",
+                "Shift cm-1",
+                "Provenance",
+                "CAS",
+                "Class",
+            ],
             items=[
-                ("Method", f"{analysis['modality']} spectroscopy, library search"),
-                ("Instrument", device or "-"),
-                ("Instrument URL", _fmt(analysis["instrument_url"])),
-                ("Settings", settings),
-                ("Data provenance", provenance + (f" ({note})" if note else "")),
-                ("Acquisition steps", acquisition or "-"),
-                (
-                    "Acquired",
-                    acquired_line(analysis, when, export[1] if export else None)
-                    if where_and_which
-                    else f"{when(analysis['acquired_at'])} by {analysis['operator']}"
-                    + (f" ({export[1]})" if export and export[1] else ""),
-                ),
-                *([("Export file", export[0])] if export else []),
-                ("Pipeline", steps or "-"),
-                (
-                    ("Library", library_line(identification or {}, layout=layout))
-                    if where_and_which
-                    else ("Library searched", library_line(identification or {}, layout=layout))
-                    if worded
-                    else ("Library version", _fmt((identification or {}).get("library_version")))
-                ),
-                ("Reference provenance", ", ".join(provenances) if hits else "-"),
-                ("Raw data SHA-256", analysis["raw_sha256"]),
-                *([("Store records", _records(analysis))] if current else []),
+                [
+                    h.get("rank"),
+                    h.get("name"),
+                    format_score(h.get("score"), h.get("q_value")) if current else h.get("score"),
+                    format_q_value(h.get("q_value")),
+                    _signed(h.get("shift_cm1")),
+                    h.get("provenance"),
+                    h.get("cas"),
+                    h.get("class"),
+                ]
+                for h in hits
             ],
         )
     )
-    if identification is None:
-        blocks.append(Block("para", "No identification result is recorded for this measurement."))
+    if worded and layout >= SAID_ONCE and "key" in explained:  # said once
+        blocks.append(Block("para", f"Key: as under the table of {explained['key']}."))
+    elif worded:
+        blocks.append(Block("para", HIT_TABLE_KEY))
+        explained["key"] = here
+    if current and layout < SAID_ONCE:  # said once, under References, from layout 6
+        blocks.append(Block("para", references_line(hits, identification.get("mixture"))))
+    peaks = hits[0].get("matched_peaks") or []
+    unmatched = hits[0].get("unmatched_peaks") or []
+    blocks.append(
+        Block(
+            "para",
+            f"Matched peaks with {hits[0].get('name')} (measured -> reference, cm-1): "
+            + (", ".join(f"{q:.0f}->{r:.0f}" for q, r in peaks) or "none")
+            + ". Unmatched measured peaks: "
+            + (", ".join(f"{p:.0f}" for p in unmatched) or "none")
+            + ".",
+        )
+    )
+    return blocks
+
+
+def _mixture_blocks(
+    mixture: Mapping[str, Any], layout: int, *, here: str, explained: dict[str, str]
+) -> list[Block]:
+    """The mixture's table of components and the fit's figures, with what its columns mean
+    (said once in a report of layout :data:`SAID_ONCE` on: ``explained["mixture"]``)."""
+    current = layout >= 2
+    blocks = [
+        Block(
+            "table",
+            headers=[
+                "Mixture component",
+                SHARE_OF_SIGNAL.capitalize(),
+                "Score of its part",
+                "q-value of its part",
+                "Its part",
+                "Provenance",
+            ],
+            items=[
+                [
+                    c.get("name"),
+                    format_share(c.get("fraction")),
+                    format_score(c.get("score"), c.get("q_value")) if current else c.get("score"),
+                    format_q_value(c.get("q_value")),
+                    c.get("verdict", "-"),
+                    c.get("provenance"),
+                ]
+                for c in mixture.get("components") or []
+            ],
+        )
+    ]
+    fit = (
+        f"Mixture fit: explained variance {_fmt(mixture.get('explained'))}, relative "
+        f"residual {_fmt(mixture.get('residual'))}."
+    )
+    if layout >= SAID_ONCE and "mixture" in explained:  # its columns said once
+        blocks.append(
+            Block("para", f"{fit} Its columns: as explained under {explained['mixture']}.")
+        )
         return blocks
-    if hits:
-        if worded:
-            blocks.append(Block("para", hits_line(identification), leads_in=True))
-        blocks.append(
-            Block(
-                "table",
-                headers=[
-                    "Rank",
-                    "Reference",
-                    "Score",
-                    "q-value",
-                    "Shift cm-1",
-                    "Provenance",
-                    "CAS",
-                    "Class",
-                ],
-                items=[
-                    [
-                        h.get("rank"),
-                        h.get("name"),
-                        format_score(h.get("score"), h.get("q_value"))
-                        if current
-                        else h.get("score"),
-                        format_q_value(h.get("q_value")),
-                        _signed(h.get("shift_cm1")),
-                        h.get("provenance"),
-                        h.get("cas"),
-                        h.get("class"),
-                    ]
-                    for h in hits
-                ],
-            )
+    explained["mixture"] = here
+    blocks.append(
+        Block(
+            "para",
+            f"{fit} Score of its part: the spectrum less the other components, "
+            "compared with the component's reference; a component is reported only when "
+            "no other reference matches its part clearly better and, by the library's "
+            "calibration, that match is evidence (it would not be a no match on its "
+            "own). Its part is identified when it would be on its own: q-value at most "
+            f"{Q_IDENTIFIED} and no other substance within {MARGIN_MIN} of its score; "
+            "the sample is identified as a mixture when every component's part is.",
         )
-        if worded and layout >= SAID_ONCE and "key" in explained:  # said once
-            blocks.append(Block("para", f"Key: as under the table of {explained['key']}."))
-        elif worded:
-            blocks.append(Block("para", HIT_TABLE_KEY))
-            explained["key"] = here
-        if current and layout < SAID_ONCE:  # said once, under References, from layout 6
-            blocks.append(Block("para", references_line(hits, identification.get("mixture"))))
-        peaks = hits[0].get("matched_peaks") or []
-        unmatched = hits[0].get("unmatched_peaks") or []
-        blocks.append(
-            Block(
-                "para",
-                f"Matched peaks with {hits[0].get('name')} (measured -> reference, cm-1): "
-                + (", ".join(f"{q:.0f}->{r:.0f}" for q, r in peaks) or "none")
-                + ". Unmatched measured peaks: "
-                + (", ".join(f"{p:.0f}" for p in unmatched) or "none")
-                + ".",
-            )
-        )
-    mixture = identification.get("mixture")
-    if mixture:
-        blocks.append(
-            Block(
-                "table",
-                headers=[
-                    "Mixture component",
-                    SHARE_OF_SIGNAL.capitalize(),
-                    "Score of its part",
-                    "q-value of its part",
-                    "Its part",
-                    "Provenance",
-                ],
-                items=[
-                    [
-                        c.get("name"),
-                        format_share(c.get("fraction")),
-                        format_score(c.get("score"), c.get("q_value"))
-                        if current
-                        else c.get("score"),
-                        format_q_value(c.get("q_value")),
-                        c.get("verdict", "-"),
-                        c.get("provenance"),
-                    ]
-                    for c in mixture.get("components") or []
-                ],
-            )
-        )
-        fit = (
-            f"Mixture fit: explained variance {_fmt(mixture.get('explained'))}, relative "
-            f"residual {_fmt(mixture.get('residual'))}."
-        )
-        if layout >= SAID_ONCE and "mixture" in explained:  # its columns said once
-            blocks.append(
-                Block("para", f"{fit} Its columns: as explained under {explained['mixture']}.")
-            )
-        else:
-            explained["mixture"] = here
-            blocks.append(
-                Block(
-                    "para",
-                    f"{fit} Score of its part: the spectrum less the other components, "
-                    "compared with the component's reference; a component is reported only when "
-                    "no other reference matches its part clearly better and, by the library's "
-                    "calibration, that match is evidence (it would not be a no match on its "
-                    "own). Its part is identified when it would be on its own: q-value at most "
-                    f"{Q_IDENTIFIED} and no other substance within {MARGIN_MIN} of its score; "
-                    "the sample is identified as a mixture when every component's part is.",
-                )
-            )
+    )
+    return blocks
+
+
+def _warning_blocks(
+    identification: Mapping[str, Any], label: Mapping[str, Any], layout: int
+) -> list[Block]:
+    """A result's warnings: each under the analysis before layout :data:`SAID_ONCE`, as the
+    report states them (:func:`~forensic.identification.stated_warning`); from it, once,
+    under Limitations, which this says."""
     if layout < SAID_ONCE:
-        for warning in identification.get("warnings") or []:
-            blocks.append(Block("para", "Warning: " + stated_warning(warning)))
-    elif identification.get("warnings"):  # said once, under Limitations
-        blocks.append(
+        return [
+            Block("para", "Warning: " + stated_warning(warning))
+            for warning in identification.get("warnings") or []
+        ]
+    if identification.get("warnings"):  # said once, under Limitations
+        return [
             Block(
                 "para",
                 "The warnings on this result are stated once, under Limitations (exhibit "
                 f"{label['item_number']}).",
             )
-        )
-    if identification.get("query"):
-        blocks.append(
-            Block(
-                "figure",
-                data={
-                    **identification,
-                    "query_provenance": analysis["instrument"].get("provenance")
-                    if analysis["instrument"]
-                    else None,
-                },
-            )
-        )
-    return blocks
+        ]
+    return []
 
 
 def references_line(
