@@ -15,6 +15,7 @@ inverts it.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ __all__ = [
     "Identification",
     "comparison_row",
     "identify",
+    "library_named",
     "low_confidence_statements",
     "not_measured_warning",
     "quick_search",
@@ -261,6 +263,70 @@ def verdict_qualifier(identification: Mapping[str, Any] | None, provenance: str 
     if resting:
         said.append(resting)
     return "; ".join(said)
+
+
+def library_named(library: Library | Mapping[str, Any]) -> str:
+    """The library answers come from, by its name and its standing: whether it is a version
+    the lab (or the toolkit's release) published, and when it was published, or built.
+
+    The one wording: ``forensic identify``, ``forensic scan`` and ``forensic exhibit identify``
+    print it once (``library: ...``), and a report's Library line opens with it
+    (:func:`forensic.report.layout.library_line`, which adds what the library holds and its
+    version).
+
+    Parameters
+    ----------
+    library : Library or mapping
+        The library identified against (its :attr:`~forensic.library.Library.name`,
+        ``built_at``, ``approval`` and ``standing``), or a result as recorded
+        (:meth:`Identification.to_dict`: its ``library_name``, ``library_built_at`` and
+        ``library_approval``).
+
+    Returns
+    -------
+    str
+        e.g. ``forensic shipped library, published 2026-11-22 with forensic 0.9.0``, ``Lab
+        Raman 2026, published 2026-11-24, approved by Dr. A. Chemist (key 0123456789abcdef)``
+        or ``Lab Raman 2026, built 2026-11-20, not a published version``; without a standing
+        (a library made in memory, that no one checked) its build date alone. What a result
+        recorded before it was kept does not state is said to be not recorded (``name and
+        build date not recorded``).
+    """
+    if isinstance(library, Library):
+        name, built_at, approval = library.name, library.built_at, _approval(library)
+    else:
+        name = library.get("library_name")
+        built_at = library.get("library_built_at")
+        approval = library.get("library_approval")
+    built = _built_on(built_at)
+    # a published version says when it was published, in place of the build date
+    if approval and approval != NOT_PUBLISHED:
+        said = [name or "name not recorded", str(approval)]
+    elif name or built:
+        said = [
+            name or "name not recorded",
+            f"built {built}" if built else "build date not recorded",
+        ]
+    else:
+        said = ["name and build date not recorded"]
+    if approval == NOT_PUBLISHED:
+        said.append(NOT_PUBLISHED)
+    return ", ".join(said)
+
+
+def _approval(library: Library) -> str | None:
+    """A library's standing as a result records it (``library_approval``): who approved it
+    (:attr:`~forensic.library.Library.approval`), :data:`forensic.library.NOT_PUBLISHED` for a
+    library whose standing was checked and found wanting, None for one no one checked."""
+    return library.approval or (NOT_PUBLISHED if library.standing else None)
+
+
+def _built_on(built_at: Any) -> str | None:
+    """The day a library was built (UTC), from its recorded build time or date."""
+    if not built_at:
+        return None
+    text = str(built_at)
+    return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else text
 
 
 OLD_CALIBRATION_WARNING = (
@@ -1032,7 +1098,7 @@ def _library_fields(library: Library) -> dict[str, Any]:
         "library_substances": {modality: len(names) for modality, names in substance_names.items()},
         "library_name": library.name,
         "library_built_at": library.built_at,
-        "library_approval": library.approval or (NOT_PUBLISHED if library.standing else None),
+        "library_approval": _approval(library),
         "library_substance_names": {
             modality: names
             for modality, names in substance_names.items()

@@ -1711,6 +1711,10 @@ class _Scan:
         report's limitations. A failure is a :class:`ScanIncomplete` that names the saved spectrum
         and the commands that identify it and make the report."""
         self.notify("identify", "identifying against the reference library")
+        if self.reference is not None:  # named under it as forensic identify names it
+            from forensic.identification import library_named  # noqa: PLC0415  (as the engine)
+
+            self.notify("identify", f"library: {library_named(self.reference)}")
         try:
             identification = dict(engine(spectrum))
         except ForensicError as exc:

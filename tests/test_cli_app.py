@@ -253,7 +253,9 @@ def test_identify_says_its_verdict_without_the_report_package():
     exhibit = ROOT / "spectral_library" / "raman" / "cocaine-hcl.jdx"
     found, said = _run_and_list_heavy_modules("identify", str(exhibit))
     assert found == {"status": 0, "loaded": []}
-    assert said.startswith(f"{exhibit}: IDENTIFIED: Cocaine hydrochloride")
+    # under the library's line (forensic.identification.library_named) and a blank one
+    assert said.startswith("library: forensic shipped library, published ")
+    assert said.splitlines()[2].startswith(f"{exhibit}: IDENTIFIED: Cocaine hydrochloride")
 
 
 def test_a_scan_without_a_report_never_loads_matplotlib(tmp_path):

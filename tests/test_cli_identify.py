@@ -187,6 +187,35 @@ def test_the_key_to_scores_is_said_once_after_every_file_s_table(built):
     assert result.output.splitlines()[-1].startswith(key)
 
 
+def test_the_table_names_the_library_and_its_standing_once_before_the_results(built):
+    _, lib, queries, _ = built
+    files = [str(queries / "cocaine.jdx"), str(queries / "sucrose.jdx")]
+    table = CliRunner().invoke(main, ["identify", *files, "--library", str(lib)])
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    named = [line for line in lines if line.startswith("library:")]
+    # built by `library build`, not published: its build date, and that it is not published
+    assert named == [lines[0]]
+    assert re.fullmatch(r"library: .+, built \d{4}-\d{2}-\d{2}, not a published version", lines[0])
+    assert lines[2].startswith(files[0])
+    as_json = CliRunner().invoke(main, ["identify", *files, "--library", str(lib), "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert not [line for line in as_json.output.splitlines() if line.startswith("library:")]
+
+
+def test_the_shipped_library_is_named_as_the_toolkit_published_it(built):
+    import forensic  # noqa: PLC0415
+    from spectral_library import LIBRARY_NAME, LIBRARY_PUBLISHED  # noqa: PLC0415
+
+    _, _, queries, _ = built
+    result = CliRunner().invoke(main, ["identify", str(queries / "cocaine.jdx")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (  # "compiling ..." on a first run is stderr's
+        f"library: {LIBRARY_NAME}, published {LIBRARY_PUBLISHED} with forensic "
+        f"{forensic.__version__}"
+    )
+
+
 def test_a_long_name_is_shown_whole_and_a_field_not_recorded_as_a_dash():
     """The substance column cut "alpha-PVP hydrochloride (modelled)" to "... (modelle", and
     scan's screen, which shows recorded results too, needs the table to take one recorded
@@ -342,7 +371,7 @@ def test_a_cut_sample_shows_its_components_and_the_evidence_for_each(built, tmp_
     # the first line gives the verdict as the report's headline does: the drug identified
     # (whether caffeine's part identifies it too is close to the threshold in a library of
     # four; verdict.decide_mixture's wording of each case is tested in test_verdict)
-    first = table.output.splitlines()[0]
+    first = table.output.splitlines()[2]  # under the library's line and a blank one
     assert first.startswith(f"{tmp_path / 'cut.jdx'}: IDENTIFIED"), first
     assert "cocaine" in first
     as_json = CliRunner().invoke(

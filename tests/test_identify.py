@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import subprocess
@@ -23,6 +24,7 @@ from forensic.identification import (
     Identification,
     comparison_row,
     identify,
+    library_named,
     not_measured_warning,
     quick_search,
     quick_search_batch,
@@ -1131,3 +1133,30 @@ def test_a_result_names_the_library_it_searched_and_lists_its_substances(monkeyp
     # a result recorded before these were kept reads as not recorded
     old = Identification.from_dict({"verdict": "no_match", "modality": "raman", "hits": []})
     assert (old.library_name, old.library_built_at, old.library_substance_names) == (None,) * 3
+
+
+def test_the_library_is_named_with_its_standing_as_its_results_record_it(library):
+    """library_named: the words that forensic identify, scan and exhibit identify print, and
+    a report's Library line opens with, the same for a library and for a result against it."""
+    query = _query("cocaine")
+    lab = copy.copy(library)
+    lab.name, lab.built_at = "Lab Raman 2026", "2026-11-20T09:15:00Z"
+    lab.approval = "published 2026-11-24, approved by Dr. A. Chemist (key 0123456789abcdef)"
+    published = (
+        "Lab Raman 2026, published 2026-11-24, approved by Dr. A. Chemist (key 0123456789abcdef)"
+    )
+    lab.approval, lab.standing = None, "it is not a published version (built, not published)"
+    built = "Lab Raman 2026, built 2026-11-20, not a published version"
+    unchecked = copy.copy(lab)
+    unchecked.standing = None  # made in memory: no one checked whether it was published
+    for named, said in ((lab, built), (unchecked, "Lab Raman 2026, built 2026-11-20")):
+        assert library_named(named) == said
+        assert library_named(identify(query, named).to_dict()) == said
+    lab.approval = "published 2026-11-24, approved by Dr. A. Chemist (key 0123456789abcdef)"
+    assert library_named(lab) == published
+    assert library_named(identify(query, lab).to_dict()) == published
+    # a result recorded before the library's name and standing were kept says so
+    assert library_named({}) == "name and build date not recorded"
+    assert library_named({"library_approval": "not a published version"}) == (
+        "name and build date not recorded, not a published version"
+    )

@@ -17,12 +17,15 @@ from custody_helpers import OPERATOR, identification_dict, populated_store
 
 from forensic.cli import main
 from forensic.custody import Store, verify_store
+from forensic.identification import library_named
+from forensic.library import NOT_PUBLISHED
 from forensic.report import issue_report, render_pdf, render_text
 from forensic.report.content import check_report_json, correction_changes
 from forensic.report.layout import (
     LAYOUT_VERSION,
     NO_MATCH_CAVEAT,
     WHERE_AND_WHICH_LIBRARY,
+    library_line,
     report_blocks,
 )
 from forensic.report.pdf import check_report_pdf
@@ -162,6 +165,24 @@ def test_the_library_is_named_with_its_build_date_substances_and_version(tmp_pat
     assert "Library: Lab Raman 2026, built 2026-11-20" in _flat((tmp_path / "r.txt").read_text())
     assert _kv(_before(report.content), "Library") == []  # layout 5: "Library searched"
     assert _kv(_before(report.content), "Library searched")[0].startswith("version lib-")
+
+
+def test_the_library_line_opens_with_the_words_the_screen_names_the_library_in():
+    """The report names the library and its standing as forensic identify, scan and exhibit
+    identify do (library_named: one wording), then what it holds and its version."""
+    named = _named(identification_dict())
+    for identification in (
+        named,
+        {**named, "library_approval": NOT_PUBLISHED},
+        {**named, "library_approval": "published 2026-11-22 with forensic 0.9.0"},
+        identification_dict(),  # recorded before the library was named
+    ):
+        line = library_line(identification)
+        assert line.startswith(library_named(identification) + ", "), line
+    assert library_line({**named, "library_approval": NOT_PUBLISHED}) == (
+        "Lab Raman 2026, built 2026-11-20, not a published version, 3 Raman / 2 IR substances, "
+        "version lib-0123456789ab"
+    )
 
 
 def test_a_result_recorded_before_the_library_was_named_says_what_is_not_recorded(tmp_path):

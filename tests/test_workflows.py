@@ -1683,6 +1683,30 @@ def test_the_scan_screen_and_report_never_show_a_score_on_the_threshold_it_misse
     assert ["2", "Lidocaine", "0.7996", "-"] in [row[:4] for row in rows]
 
 
+def _shipped_named() -> str:
+    """How the shipped library is named on the screen (forensic.identification.library_named)."""
+    from forensic import __version__  # noqa: PLC0415
+    from spectral_library import LIBRARY_NAME, LIBRARY_PUBLISHED  # noqa: PLC0415
+
+    return f"{LIBRARY_NAME}, published {LIBRARY_PUBLISHED} with forensic {__version__}"
+
+
+_SHIPPED_NAMED = _shipped_named()
+
+
+def test_a_scan_names_the_library_under_its_identification_step(tmp_path):
+    progress = []
+    _run(
+        tmp_path,
+        identify=None,  # the shipped library, loaded by the scan
+        progress=lambda stage, message: progress.append((stage, message)),
+    )
+    assert [message for stage, message in progress if stage == "identify"] == [
+        "identifying against the reference library",
+        f"library: {_SHIPPED_NAMED}",  # as forensic identify names it
+    ]
+
+
 def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_again(tmp_path):
     with pytest.raises(Interrupted, match="exhibit identify C-1 E-1"):
         _run(tmp_path, progress=_stop_at("identify"))
@@ -1694,6 +1718,8 @@ def test_a_spectrum_saved_by_a_stopped_scan_is_identified_without_measuring_agai
     assert done.output.startswith("measurement #5 (")
     # under its verdict, as under a scan's: the fake instrument's spectrum is simulated
     assert done.output.splitlines()[1].startswith("  simulated spectrum: no evidential value")
+    # the library last, once, as forensic identify and a scan name it
+    assert done.output.splitlines()[-1] == f"library: {_SHIPPED_NAMED}"
     with Store(tmp_path / "s") as store:
         (result,) = store.results("C-1", "E-1")
         (measurement,) = store.measurements("C-1", "E-1")

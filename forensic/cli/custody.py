@@ -994,6 +994,11 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
         warnings = identification.get("warnings") or []
         for line in warning_lines(warnings, to_do(identification, advice)):
             click.echo(line)
+    named = [json.loads(r["identification_json"]) for _, r, _, now in done if now]
+    if named:  # the library the results come from, once, as forensic identify names it
+        from forensic.identification import library_named  # noqa: PLC0415
+
+        click.echo(f"library: {library_named(named[0])}")
 
 
 @exhibit.command("record-spectrum")

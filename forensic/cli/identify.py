@@ -52,12 +52,13 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
 ):
     """Identify the substance in each FILE (Raman or IR spectra, any supported format).
 
-    Every file is identified in one process against a library loaded once. A file that cannot
-    be read or identified gets its own error line; the others are still processed, and the
-    exit code is 2 at the end.
+    Every file is identified in one process against a library loaded once, named first with
+    its standing: published (when, by whom), or built (when) and not a published version. A
+    file that cannot be read or identified gets its own error line; the others are still
+    processed, and the exit code is 2 at the end.
     """
     # the engine imports SciPy and pyteomics: only when this command runs (fast --help)
-    from forensic.identification import identify  # noqa: PLC0415
+    from forensic.identification import identify, library_named  # noqa: PLC0415
     from forensic.io import read_spectra  # noqa: PLC0415
     from forensic.library_folders import (  # noqa: PLC0415
         compiling_message,
@@ -67,6 +68,8 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
     library = open_reference_library(
         library_path, on_compile=lambda folder: click.echo(compiling_message(folder), err=True)
     )
+    if not as_json:  # which library the answers come from, and its standing: once, first
+        click.echo(f"library: {library_named(library)}\n")
     failed = 0
     shown = []  # the hits of the tables printed, whose scores the key explains
     for path in files:

@@ -14,8 +14,12 @@ from typing import Any, NamedTuple
 from forensic.custody.continuity import seals_in_force
 from forensic.custody.filing import marking_said
 from forensic.custody.store import recorded_moment, stated_description, stated_yes_no, utc_when
-from forensic.identification import reference_confidence, stated_warning, verdict_qualifier
-from forensic.library import NOT_PUBLISHED
+from forensic.identification import (
+    library_named,
+    reference_confidence,
+    stated_warning,
+    verdict_qualifier,
+)
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
 from forensic.verdict import (
     MARGIN_MIN,
@@ -412,32 +416,11 @@ def _modality_order(modality: str) -> tuple[int, str]:
     return (order.index(modality) if modality in order else len(order), str(modality))
 
 
-def _built_on(built_at: Any) -> str | None:
-    """The day a library was built (UTC), from its recorded build time or date."""
-    if not built_at:
-        return None
-    text = str(built_at)
-    return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else text
-
-
 def _library_named(identification: Mapping[str, Any]) -> str:
-    """:func:`library_line` of layout :data:`WHERE_AND_WHICH_LIBRARY` on."""
-    name = identification.get("library_name")
-    built = _built_on(identification.get("library_built_at"))
-    # whether it is a published version, where the result records it (results of forensic
-    # 0.9 on): its approval says when it was published, in place of the build date
-    approval = identification.get("library_approval")
-    if approval and approval != NOT_PUBLISHED:
-        said = [name or "name not recorded", str(approval)]
-    elif name or built:
-        said = [
-            name or "name not recorded",
-            f"built {built}" if built else "build date not recorded",
-        ]
-    else:
-        said = ["name and build date not recorded"]
-    if approval == NOT_PUBLISHED:
-        said.append(NOT_PUBLISHED)
+    """:func:`library_line` of layout :data:`WHERE_AND_WHICH_LIBRARY` on: the library by its
+    name and standing, in the words the screen names it
+    (:func:`~forensic.identification.library_named`), what it holds and its version."""
+    said = [library_named(identification)]
     counts = identification.get("library_substances") or {}
     said.append(
         " / ".join(f"{counts[m]} {_modality_name(m)}" for m in sorted(counts, key=_modality_order))
