@@ -20,18 +20,14 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from driver_helpers import FAULT_ADVICE
 from synthetic import make_spectrum
 
 from drivers.acquisition import ACQUIRE_SETTINGS, acquire, saturated_pixels
 from drivers.errors import (
     DAMAGED_FRAME_ADVICE,
-    DISCONNECTED_ADVICE,
-    INCOMPLETE_ADVICE,
-    INTERLOCK_ADVICE,
     LASER_FAULT_ADVICE,
     NO_ANSWER_ADVICE,
-    NOT_ANSWERING_ADVICE,
-    REFUSED_ADVICE,
     CommandRefused,
     DetectorSaturated,
     InstrumentDisconnected,
@@ -229,16 +225,6 @@ FAULT_ERRORS = {
 }
 """The error each simulator fault must end in, on every protocol."""
 
-FAULT_ADVICE = {
-    "slow": NOT_ANSWERING_ADVICE,
-    "truncated": INCOMPLETE_ADVICE,
-    "corrupt": DAMAGED_FRAME_ADVICE,
-    "checksum": DAMAGED_FRAME_ADVICE,
-    "nak": REFUSED_ADVICE,
-    "disconnect": DISCONNECTED_ADVICE,
-    "interlock": INTERLOCK_ADVICE,
-}
-"""The one thing to do after each fault: the error's ``advice``, said once, last."""
 
 RECOVERED_FAULTS = {"baud": "test_baud_fault_garbles_until_the_rate_is_found"}
 """Faults the driver overcomes, with the test that checks it does."""

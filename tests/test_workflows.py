@@ -28,15 +28,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict
+from driver_helpers import FAULT_ADVICE
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
 from drivers.errors import (
-    DAMAGED_FRAME_ADVICE,
     DISCONNECTED_ADVICE,
-    INCOMPLETE_ADVICE,
-    INTERLOCK_ADVICE,
-    NOT_ANSWERING_ADVICE,
     REFUSED_ADVICE,
     CommandRefused,
     DetectorSaturated,
@@ -769,21 +766,8 @@ def test_a_scan_the_instrument_refuses_ends_with_what_to_do(tmp_path):
     assert refused.value.exit_code == 3
 
 
-SCAN_FAULT_ADVICE = {
-    "slow": NOT_ANSWERING_ADVICE,
-    "truncated": INCOMPLETE_ADVICE,
-    "corrupt": DAMAGED_FRAME_ADVICE,
-    "checksum": DAMAGED_FRAME_ADVICE,
-    "nak": REFUSED_ADVICE,
-    "disconnect": DISCONNECTED_ADVICE,
-    "interlock": INTERLOCK_ADVICE,
-}
-"""The one thing a scan says to do after each fault of the simulators that ends it (``baud``
-is overcome by the driver)."""
-
-
 def test_every_simulator_fault_that_ends_a_scan_has_its_one_thing_to_do():
-    assert sorted(SCAN_FAULT_ADVICE) == sorted(set(FAULTS) - {"baud"})
+    assert sorted(FAULT_ADVICE) == sorted(set(FAULTS) - {"baud"})
 
 
 def _error_lines(output):
@@ -794,7 +778,7 @@ def _error_lines(output):
 
 
 @pytest.mark.parametrize("protocol", ["ocean-rs232", "obp"])
-@pytest.mark.parametrize("fault", sorted(SCAN_FAULT_ADVICE))
+@pytest.mark.parametrize("fault", sorted(FAULT_ADVICE))
 def test_a_scan_an_instrument_fault_ends_says_each_thing_once_on_its_own_line(
     tmp_path, protocol, fault
 ):
@@ -810,7 +794,7 @@ def test_a_scan_an_instrument_fault_ends_says_each_thing_once_on_its_own_line(
         main, [*typed, "--operator", OPERATOR, "--store", str(tmp_path / "s")]
     )
     assert done.exit_code == 3, done.output  # an instrument fault
-    advice = SCAN_FAULT_ADVICE[fault]
+    advice = FAULT_ADVICE[fault]
     error, *rest = _error_lines(done.output)
     warned = ["WARNING: the laser could not be switched off ("] if fault == "disconnect" else []
     recorded = (
