@@ -58,18 +58,17 @@ FIND_INSTRUMENTS_HINT = "run `forensic instrument list` to see which instruments
 ``/dev/ttyUSB1`` or ``/dev/ttyACM0`` once the adapter is plugged in."""
 
 
-WRONG_PORT_ADVICE = (
+_CHECK_PORT = (
     "check the port with `forensic instrument list`, and the protocol the URL names "
-    "(ocean-rs232: or obp:), then scan again"
+    "(ocean-rs232: or obp:)"
 )
+
+WRONG_PORT_ADVICE = f"{_CHECK_PORT}, then scan again"
 """What to do when a port answers, but not in the protocol asked for: another device on it (a
 GPS, a modem, another adapter), or an instrument speaking the other protocol, shows exactly
 that."""
 
-NO_ANSWER_ADVICE = (
-    "check the port with `forensic instrument list`, and the protocol the URL names "
-    "(ocean-rs232: or obp:); if both are right, wait a minute and scan again"
-)
+NO_ANSWER_ADVICE = f"{_CHECK_PORT}; if both are right, wait a minute and scan again"
 """What to do when nothing answers on a port: a wrong port or protocol is silent, and so is an
 instrument busy with an exposure until it ends (a scan stopped during a long one)."""
 

@@ -121,9 +121,8 @@ def unclosed_warning(error: ForensicError) -> str:
     str
         One warning, without its ``WARNING:`` label.
     """
-    advice = getattr(error, "advice", None)
     return (
         f"{error.problem}; the spectrum measured before is not affected, but the instrument "
         "may still be held: unplug it and plug it in again before the next measurement"
-        + (f"; {advice}" if advice else "")
+        + (f"; {error.advice}" if error.advice else "")
     )

@@ -979,6 +979,7 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
         )
     if not done:
         click.echo(f"every saved spectrum of exhibit {item_number} already has a result")
+    identified = None  # a result recorded now, whose library is named once, after them all
     for measurement, result, advice, recorded in done:
         said = f"measurement #{measurement['seq']} ({measurement['acquired_at']}): "
         if not recorded:  # another run recorded it while this one identified
@@ -989,16 +990,15 @@ def exhibit_identify(case_number, item_number, library_path, operator, store_pat
             )
             continue
         click.echo(f"{said}{_result_line(result)} (result record #{result['seq']})")
-        identification = json.loads(result["identification_json"])
+        identification = identified = json.loads(result["identification_json"])
         click.echo(qualifier_line(identification, provenance=_provenance(measurement)))
         warnings = identification.get("warnings") or []
         for line in warning_lines(warnings, to_do(identification, advice)):
             click.echo(line)
-    named = [json.loads(r["identification_json"]) for _, r, _, now in done if now]
-    if named:  # the library the results come from, once, as forensic identify names it
+    if identified is not None:  # the library the results come from, as forensic identify says
         from forensic.identification import library_named  # noqa: PLC0415
 
-        click.echo(f"library: {library_named(named[0])}")
+        click.echo(f"library: {library_named(identified)}")
 
 
 @exhibit.command("record-spectrum")
