@@ -819,11 +819,15 @@ class _Place:
         """The spectra its file holds."""
         return self.file.count
 
+    def numbered(self, text: str) -> str:
+        """``text`` (the file's name, path or stem), with the spectrum's place, ``#N``, after
+        it in a file of several spectra."""
+        return text if self.count == 1 else f"{text} #{self.k + 1}"
+
     @property
     def where(self) -> str:
         """In a note or refusal: the file's name, and the spectrum's place."""
-        name = self.job.path.name
-        return name if self.count == 1 else f"{name} #{self.k + 1}"
+        return self.numbered(self.job.path.name)
 
     @property
     def said_where(self) -> str:
@@ -833,8 +837,7 @@ class _Place:
     @property
     def skipped_as(self) -> str:
         """In the list of what was skipped: the file's path, and the spectrum's place."""
-        path = self.job.path
-        return str(path) if self.count == 1 else f"{path} #{self.k + 1}"
+        return self.numbered(str(self.job.path))
 
 
 class _LibraryAsFound:
@@ -1268,7 +1271,7 @@ def _named_row(
     if label and not (said.name or given.get("name") or meta.get("entry_id")):
         taken_from = _NAME_PLACES.get(str(meta.get("source_format") or ""), "header")
     if not label:
-        label = path.stem if place.count == 1 else f"{path.stem} #{k + 1}"
+        label = place.numbered(path.stem)
     row = {c: "" for c in MANIFEST_COLUMNS}
     if own is not None and substance_key(own.get("name", "")) == substance_key(label):
         canonical, matched = own, [own["name"]]  # the same reference, its own row
