@@ -1,10 +1,12 @@
 """Resolve a sample given as a file path or a substance name to a reference :class:`Spectrum`.
 
 Used by the instrument simulators (``--sample NAME|FILE``, ``sample=`` in ``sim:`` URLs): an
-existing file is read with the toolkit's readers; otherwise the text is looked up,
-case-insensitively, among the names and synonyms of the shipped library's ``manifest.csv``
-for the wanted modality. A cut sample is a comma-separated list of parts, each a name or file
-with an optional share after a colon: ``cocaine:65,levamisole:35``.
+existing file is read with the toolkit's readers; otherwise the text is looked up among the
+ids, names and synonyms of the shipped library's ``manifest.csv`` for the wanted modality, as
+the library compares names (:func:`forensic.naming.substance_key`: letter case, spaces and
+punctuation aside, so ``cocaine-hydrochloride`` is "Cocaine hydrochloride"). A cut sample is
+a comma-separated list of parts, each a name or file with an optional share after a colon:
+``cocaine:65,levamisole:35``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum
 from forensic.manifest import read_manifest
+from forensic.naming import substance_key
 from forensic.spectrum import Spectrum
 from spectral_library import LIBRARY_DIR
 
@@ -46,7 +49,8 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
     Parameters
     ----------
     text : str
-        A path to a spectrum file, a substance name ("paracetamol", "cocaine HCl"), or a cut
+        A path to a spectrum file, a substance name or id ("paracetamol", "cocaine HCl",
+        "cocaine-hydrochloride": letter case, spaces and punctuation aside), or a cut
         sample: parts separated by commas, each a name or file with an optional share after a
         colon ("cocaine:65,levamisole:35"; parts without a share get equal ones). The parts
         are scaled to a maximum of 1 (IR in absorbance), weighted by their shares and summed
@@ -81,20 +85,22 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
 def _library_sample(text: str, modality: str, library_dir: Path | None) -> Spectrum:
     folder = library_dir or _library_dir()
     rows = _manifest_rows(folder)
-    wanted = text.strip().casefold()
+    wanted = substance_key(text.strip())
     candidates = [r for r in rows if r.get("modality", modality) == modality] or rows
-    # Names and ids first, then synonyms ("cocaine" is a synonym of both salt forms).
+    # Names and ids first, then synonyms ("cocaine" is a synonym of both salt forms), each
+    # compared as the library compares names: "cocaine-hydrochloride" (a URL's sample= has no
+    # easy space) is "Cocaine hydrochloride".
     for fields in (("name", "id"), ("synonyms",)):
         for row in candidates:
             names = [n for f in fields for n in (row.get(f) or "").split(";")]
-            if wanted in {n.strip().casefold() for n in names if n.strip()}:
+            if wanted in {substance_key(n.strip()) for n in names if n.strip()}:
                 spectrum = read_spectrum(folder / row["file"])
                 extra = {k: row[k] for k in ("name", "cas", "provenance") if row.get(k)}
                 return spectrum.with_metadata(**extra)
     names = sorted({r["name"] for r in candidates})
     close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
     if not close:
-        close = [n for n in names if wanted[:4] and wanted[:4] in n.casefold()][:5]
+        close = [n for n in names if wanted[:4] and wanted[:4] in substance_key(n)][:5]
     hint = (
         f"close names: {', '.join(close)}"
         if close

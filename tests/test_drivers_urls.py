@@ -314,6 +314,16 @@ def test_resolve_sample_by_file_and_by_name(tmp_path, sample_file):
         resolve_sample("Polystyrene", "raman", library_dir=tmp_path)
 
 
+def test_a_sample_name_is_compared_as_the_library_compares_names():
+    """A URL's ``sample=`` has no easy space: the name written with hyphens or underscores, in
+    any letter case, is the shipped library's substance, as every other name lookup takes it."""
+    written = ("cocaine-hydrochloride", "Cocaine_Hydrochloride", " COCAINE HYDROCHLORIDE ")
+    for text in written:
+        assert resolve_sample(text, "raman").metadata["name"] == "Cocaine hydrochloride", text
+    with pytest.raises(LibraryError, match="close names: Cocaine hydrochloride"):
+        resolve_sample("cocaine-hydrochlorid", "raman")
+
+
 def test_cut_sample_is_the_weighted_sum_of_its_parts(tmp_path):
     drug = make_spectrum([(1000.0, 2.0, 8.0)], start=200, stop=3000, name="drug")
     agent = make_spectrum([(1500.0, 5.0, 8.0)], start=400, stop=3200, step=0.5, name="agent")
