@@ -242,9 +242,9 @@ def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp
     with pytest.raises(LibraryError) as refused:
         curation.import_spectra([alphaine], library, licence="MIT")
     assert str(refused.value) == (
-        f"not imported: simulated entry already in {library}: alphaine-raman (Alphaine, added "
-        "2026-11-22); use --force to replace it, or --id NEW-ID (or an id column in "
-        "--manifest) to add another reference"
+        f"not imported: simulated entry already in {library}: alphaine.jdx would replace "
+        "alphaine-raman (Alphaine, added 2026-11-22); use --force to replace it, or --id NEW-ID "
+        "(or an id column in --manifest) to add another reference"
     )
     assert (library / "manifest.csv").read_bytes() == before
     args = ["library", "import", str(alphaine), "--library", str(library), "--licence", "MIT"]
@@ -263,9 +263,10 @@ def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp
     with pytest.raises(LibraryError) as both:
         curation.import_spectra([], library, manifest=tmp_path / "m.csv")
     assert (
-        f"not imported: entries already in {library}: alphaine-raman (Alphaine, simulated, "
-        "added 2026-11-22), paracetamol-raman (Paracetamol, measured, added 2026-12-01); use "
-        "--force to replace them"
+        f"not imported: entries already in {library}: alphaine.jdx (m.csv line 2) would replace "
+        "alphaine-raman (Alphaine, simulated, added 2026-11-22); para.jdx (m.csv line 3) would "
+        "replace paracetamol-raman (Paracetamol, measured, added 2026-12-01); use --force to "
+        "replace them"
     ) in str(both.value)
     # replaced when forced, and said to be the simulated reference it was
     forced = CliRunner().invoke(main, [*args, "--force"])
@@ -278,15 +279,193 @@ def test_an_entry_of_no_stated_or_an_unknown_provenance_is_said_so(tmp_path):
     # quoted, never taken for a measurement
     unstated = {"id": "a-raman", "name": "A", "provenance": "", "added_at": "2026-01-02"}
     unknown = {"id": "b-raman", "name": "B", "provenance": "predicted", "added_at": "2026-01-03"}
-    assert importing._taken_refusal([unstated], tmp_path).startswith(
-        f"not imported: measured entry already in {tmp_path}: a-raman (A, added 2026-01-02); "
-        "use --force to replace it"
+    assert importing._taken_refusal({"a.jdx": [unstated]}, tmp_path).startswith(
+        f"not imported: measured entry already in {tmp_path}: a.jdx would replace a-raman (A, "
+        "added 2026-01-02); use --force to replace it"
     )
-    assert importing._taken_refusal([unknown], tmp_path).startswith(
-        f"not imported: entry of provenance 'predicted' already in {tmp_path}: b-raman (B, "
-        "added 2026-01-03)"
+    assert importing._taken_refusal({"b.jdx": [unknown]}, tmp_path).startswith(
+        f"not imported: entry of provenance 'predicted' already in {tmp_path}: b.jdx would "
+        "replace b-raman (B, added 2026-01-03)"
     )
     assert (
-        f"entries already in {tmp_path}: a-raman (A, measured, added 2026-01-02), b-raman (B, "
-        "provenance 'predicted', added 2026-01-03); use --force to replace them"
-    ) in importing._taken_refusal([unstated, unknown], tmp_path)
+        f"entries already in {tmp_path}: ab.jdx would replace a-raman (A, measured, added "
+        "2026-01-02), b-raman (B, provenance 'predicted', added 2026-01-03); use --force to "
+        "replace them"
+    ) in importing._taken_refusal({"ab.jdx": [unstated, unknown]}, tmp_path)
+
+
+# -- what refuses an import is said once, of the spectra it holds for ---------------------------
+
+
+def _import(*args):
+    """``forensic library import ARGS`` run as the chemist runs it."""
+    return CliRunner().invoke(main, ["library", "import", *map(str, args)])
+
+
+def test_a_refusal_of_several_spectra_is_said_once_naming_them(library, tmp_path):
+    # "multi.jdx #1: CAS ...; multi.jdx #3: CAS ...; one.jdx: CAS ...": one problem, said
+    # once for each spectrum
+    bad = {"cas": "50-00-1"}  # its check digit fails
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [
+            _spectrum(0, "Novel one").with_metadata(**bad),
+            _spectrum(1, "Novel two"),
+            _spectrum(2, "Novel three").with_metadata(**bad),
+        ],
+    )
+    one = write_spectrum(_spectrum(3, "Novel four").with_metadata(**bad), tmp_path / "one.jdx")
+    before = (library / "manifest.csv").read_bytes()
+    refused = _import(multi, one, "--library", library, "--licence", "MIT")
+    assert refused.exit_code == 2
+    assert refused.output == (
+        "error: not imported: multi.jdx #1, #3, one.jdx: CAS number '50-00-1' fails its check "
+        "digit: a number 50-00-... ends in 0, not 1 (a digit mistyped or two swapped; check it "
+        "at its source) (the file's); state the right one (--cas, or the cas column), or leave "
+        "it out while the substance has none; nothing was written\n"
+    )
+    # a refusal of every spectrum of a file names the file
+    ir = _import(multi, one, "--library", library, "--modality", "ir", "--laser-nm", "785")
+    assert ir.exit_code == 2
+    assert ir.output == (
+        "error: not imported: multi.jdx, one.jdx: --laser-nm states a Raman laser line, but the "
+        "spectrum is ir: leave it out, or state the modality (--modality); nothing was written\n"
+    )
+    # with the manifest row of each file
+    (tmp_path / "m.csv").write_text(
+        "file,name,cas\nmulti.jdx,Novel one,50-00-1\none.jdx,Novel four,50-00-1\n"
+    )
+    rows = _import("--manifest", tmp_path / "m.csv", "--library", library, "--licence", "MIT")
+    assert rows.exit_code == 2
+    assert rows.output.startswith(
+        "error: not imported: multi.jdx (m.csv line 2), one.jdx (m.csv line 3): CAS number "
+        "'50-00-1' fails its check digit: a number 50-00-... ends in 0, not 1 (a digit mistyped "
+        "or two swapped; check it at its source) (stated); state the right one"
+    )
+    assert (library / "manifest.csv").read_bytes() == before
+
+
+def test_a_name_refused_in_several_spectra_is_refused_alike(library, tmp_path):
+    # the first 'Сaffeine' (a Cyrillic С) was refused as printing like Caffeine; the next
+    # one, compared with the first, as mixing scripts: two reasons for one name
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [_spectrum(0, "\u0421affeine"), _spectrum(1, "Novel two"), _spectrum(2, "\u0421affeine")],
+    )
+    with pytest.raises(LibraryError) as refused:
+        curation.import_spectra([multi], library, licence="MIT")
+    said = str(refused.value)
+    assert said.startswith(
+        "not imported: multi.jdx #1, #3: name '\u0421affeine' prints exactly like 'Caffeine'"
+    )
+    assert said.count("\u0421affeine' prints") == 1 and "type it again in one script" not in said
+
+
+def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
+    # "novel-one-raman (Novel one, added ...), novel-one-raman-2 (Novel one, added ...), ...":
+    # the same entries, said once for each spectrum, and not which file would replace them
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [_spectrum(0, "Novel one"), _spectrum(1, "Novel one"), _spectrum(2, "Novel one")],
+    )
+    curation.import_spectra([multi], library, licence="MIT", today="2026-12-01")
+    before = (library / "manifest.csv").read_bytes()
+    again = _import(multi, "--library", library, "--licence", "MIT")
+    assert again.exit_code == 2
+    assert again.output == (
+        f"error: not imported: measured entries already in {library}: multi.jdx would replace "
+        "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, added 2026-12-01); "
+        "use --force to replace them, or --id NEW-ID (or an id column in --manifest) to add "
+        "another reference\n"
+    )
+    # some of its spectra, and another file's, each named with what it would replace
+    alpha = _jcamp_link(
+        tmp_path / "alpha.jdx", [_spectrum(0, "Alphaine"), _spectrum(1, "Alphaine")]
+    )
+    both = _import(alpha, multi, "--library", library, "--licence", "MIT")
+    assert both.exit_code == 2
+    assert both.output == (
+        f"error: not imported: entries already in {library}: alpha.jdx #1 would replace "
+        "alphaine-raman (Alphaine, simulated, added 2026-11-22); multi.jdx would replace "
+        "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, measured, added "
+        "2026-12-01); use --force to replace them, or --id NEW-ID (or an id column in "
+        "--manifest) to add another reference\n"
+    )
+    assert (library / "manifest.csv").read_bytes() == before
+
+
+def test_a_cas_number_a_file_contradicts_is_said_once(library, tmp_path):
+    formalin = {"cas": "50-00-0"}  # formaldehyde's, not the library's Alphaine's
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [_spectrum(0, "Alphaine").with_metadata(**formalin)] * 2 + [_spectrum(0, "Alphaine")],
+    )
+    refused = _import(multi, "--library", library, "--licence", "MIT")
+    assert refused.exit_code == 2
+    assert refused.output == (
+        "error: not imported: a CAS number in the file contradicts the library's for the same "
+        f"name: {multi} #1, #2: the file gives CAS 50-00-0 but the library's Alphaine is "
+        "64-17-5; if the name is right, state the CAS number (--cas, or a cas column in "
+        "--manifest); if the number is right, give the name of the substance it belongs to "
+        "(--name)\n"
+    )
+
+
+# -- a note of several files is said once, naming them -------------------------------------------
+
+
+def test_a_note_of_several_files_is_said_once_naming_them(library, tmp_path):
+    # "note: f0.jdx: no licence given ..." once for each of the files of a folder
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for k in range(6):
+        write_spectrum(_spectrum(k, f"Novel {k}"), folder / f"f{k}.jdx")
+    imported = _import(folder, "--library", library)
+    assert imported.exit_code == 0, imported.output
+    new = "no substance of the library has that name; give --name (or a manifest row) if it is "
+    assert imported.stderr.splitlines() == [
+        f"note: f0.jdx: named 'Novel 0' from its title: {new}not a new substance",
+        "note: f0.jdx, f1.jdx, f2.jdx and 3 more files: no licence given (--licence): validate "
+        "will flag it",
+        *(
+            f"note: f{k}.jdx: named 'Novel {k}' from its title: {new}not a new substance"
+            for k in range(1, 6)
+        ),
+    ]
+    # a few are named, each
+    few = tmp_path / "few"
+    few.mkdir()
+    for k in range(4):
+        write_spectrum(_spectrum(k, "Single scan measurement 1"), few / f"s{k}.jdx")
+    imported = _import(few, "--library", library)
+    assert imported.exit_code == 0, imported.output
+    notes = [line for line in imported.stderr.splitlines() if not line.endswith("by mistake)")]
+    assert notes == [
+        "note: s0.jdx, s1.jdx, s2.jdx, s3.jdx: named 'Single scan measurement 1' from its "
+        f"title: {new}not a new substance",
+        "note: s0.jdx, s1.jdx, s2.jdx, s3.jdx: no licence given (--licence): validate will flag it",
+    ]
+
+
+def test_a_unit_not_named_by_several_files_is_said_once(library, tmp_path):
+    # the same guess of the same unit, by the same rule: one note; a name each file gives, one
+    # note of each
+    first = _ir_table(tmp_path / "first.csv", ["acetaminophen"] * 2)
+    second = _ir_table(tmp_path / "second.csv", ["acetaminophen"] * 2)
+    third = _ir_table(tmp_path / "third.csv", ["acetaminophen"] * 3)
+    imported = _import(first, second, third, "--library", library, "--licence", "MIT")
+    assert imported.exit_code == 0, imported.output
+    notes = imported.stderr.splitlines()
+    assert [line.split(" (")[0] for line in notes if "more than once" not in line] == [
+        # what is said of one file's spectra together is said of each file, of its own
+        "note: first.csv: its 2 spectra are imported as 2 references of acetaminophen, the "
+        "name the file gives all of them",
+        "note: first.csv, second.csv, third.csv: the file does not name its intensity unit; "
+        "read as absorbance",
+        "note: first.csv, second.csv, third.csv: name 'acetaminophen' is the library's "
+        "'Paracetamol'",
+        "note: second.csv: its 2 spectra are imported as 2 references of acetaminophen, the "
+        "name the file gives all of them",
+        "note: third.csv: its 3 spectra are imported as 3 references of acetaminophen, the "
+        "name the file gives all of them",
+    ]

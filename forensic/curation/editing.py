@@ -493,9 +493,9 @@ def _substance_joined(
         )
     if canonical is None:
         return None, label
-    salt = _salt_refusal(label, canonical, where)
+    salt = _salt_refusal(label, canonical)
     if salt is not None:
-        raise LibraryError(f"not renamed: {salt}; nothing was changed")
+        raise LibraryError(f"not renamed: {where}: {salt}; nothing was changed")
     return canonical, canonical["name"]
 
 
@@ -564,7 +564,10 @@ def _refuse_unrecordable_names(
             known.setdefault(printed_key(n), []).append(n)
     before_names = set(_names_of(canonical)) if canonical is not None else set()
     new_names = [n for n in _names_of(next(iter(new_rows.values()))) if n not in before_names]
-    refusals = _name_refusals(new_names, known, where, mixed_scripts=mixed_scripts)
+    refusals = [
+        f"{where}: {refusal}"
+        for refusal in _name_refusals(new_names, known, mixed_scripts=mixed_scripts)
+    ]
     refusals += _cas_refusals(list(new_rows.values()), others)
     if refusals:
         raise LibraryError(f"not renamed: {'; '.join(refusals)}; nothing was changed")

@@ -6,7 +6,8 @@ a measured import replaces the modelled reference of the same substance and moda
 Unreadable files are listed and skipped, and so is a file of several spectra that does not name
 each (the subfiles of an SPC file: replicates or a series of one sample, not a substance each)
 unless its substance is named at import; what is said of one spectrum of a file of several
-names it ``FILE #N``, and what holds for the whole file is said once. An import is refused
+names it ``FILE #N``, what holds for the whole file is said once, and so is what holds for
+several files, naming them (a note, the first few). An import is refused
 before anything is written when it would overwrite an entry that is not modelled (a measured
 or a simulated one, said as which); when a file gives a CAS number other than the library's
 for the same name, or a CAS number fails its check digit; when a name would join a salt it
@@ -26,7 +27,7 @@ import os
 import re
 import shlex
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +102,9 @@ class ImportResult:
     notes : list of str
         Decisions worth telling the chemist (a name matched to a library synonym, ...), each
         said once: of a file (``FILE``) when it holds for every spectrum the file gives, else
-        of the spectra it holds for (``FILE #N``, ``FILE #1, #3``).
+        of the spectra it holds for (``FILE #N``, ``FILE #1, #3``); of several files, each so
+        (``a.jdx, b.jdx #2``), and of more than 4 files, the first 3 and how many more
+        (``a.jdx, b.jdx, c.jdx and 37 more files``).
     """
 
     imported: list[dict[str, str]] = field(default_factory=list)
@@ -110,34 +113,47 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
+_LISTED = 3
+"""How many files a note said of many files names before ``and N more files``."""
+
+
 @dataclass
-class _FileNotes:
-    """The notes an import has for one file, each said once: of the file when it holds for
-    every one of its spectra (its units, a name or CAS number it gives them all, the licence
-    it lacks), else of the spectra it holds for, by their place in the file (``FILE #2``, or
-    ``FILE #1, #3``)."""
+class _Said:
+    """What an import says of the spectra of its files, its notes or its refusals, each
+    thing once, naming what it holds for: a file by itself when it holds for every spectrum
+    the file gives, else with the places of those it holds for (``FILE #2``, ``FILE #1,
+    #3``); several files, each so (``a.jdx, b.jdx #2: ...``), and when ``shortened`` (a
+    note, not a refusal: that names every spectrum it refuses), the first few and how many
+    more (``a.jdx, b.jdx, c.jdx and 37 more files: ...``).
 
-    file: str  # as a note names it (the file's name)
-    count: int  # the spectra it holds
-    said: dict[str, list[int]] = field(default_factory=dict)  # note -> of which spectra
+    A thing is the same for several files when it is said in the same words: what differs
+    from file to file (its title's name, its clipped band) is said of each alone, and so is
+    what is said of one file's own spectra together (:meth:`of_file` ``alone``).
+    """
 
-    def of_spectrum(self, k: int, text: str) -> None:
-        """Say ``text`` of the spectrum ``k`` (0-based) of the file."""
-        self.said.setdefault(text, []).append(k)
+    shortened: bool = False
+    # (text, None; or the file it is said of alone) -> of which spectra of which files
+    said: dict[tuple[str, _File | None], dict[_File, list[int]]] = field(default_factory=dict)
 
-    def of_file(self, text: str) -> None:
-        """Say ``text`` of the file as a whole."""
-        self.said[text] = list(range(self.count))
+    def of_spectrum(self, place: _Place, text: str) -> None:
+        """Say ``text`` of the spectrum at ``place``."""
+        self.said.setdefault((text, None), {}).setdefault(place.file, []).append(place.k)
 
-    def notes(self) -> list[str]:
-        """Each note, in the order first said, naming what it is about."""
+    def of_file(self, file: _File, text: str, *, alone: bool = False) -> None:
+        """Say ``text`` of ``file`` as a whole; ``alone``: of it alone, even when another
+        file is said the same of (``its 3 spectra are ...``: of each file, its own)."""
+        self.said.setdefault((text, file if alone else None), {})[file] = list(range(file.count))
+
+    def lines(self, label: Callable[[_File, str], str]) -> list[str]:
+        """Each thing, in the order first said, after what it holds for: each file by
+        ``label(file, places)``, ``places`` the spectra of it that it holds for (``" #1,
+        #3"``, or ``""`` for all of them)."""
         out = []
-        for text, spectra in self.said.items():
-            places = sorted(set(spectra))
-            if len(places) == self.count:
-                out.append(f"{self.file}: {text}")
-            else:
-                out.append(f"{self.file} {', '.join(f'#{k + 1}' for k in places)}: {text}")
+        for (text, _), files in self.said.items():
+            named = [label(file, file.places(ks)) for file, ks in files.items()]
+            if self.shortened and len(named) > _LISTED + 1:
+                named = [", ".join(named[:_LISTED]) + f" and {len(named) - _LISTED} more files"]
+            out.append(f"{', '.join(named)}: {text}")
         return out
 
 
@@ -500,9 +516,7 @@ def _new_name_note(label: str, place: str, rows: Sequence[Mapping[str, str]], ca
     return f"{said}; give --name (or a manifest row) if it is not a new substance"
 
 
-def _salt_refusal(
-    label: str, canonical: Mapping[str, str], where: str, option: str = "--name"
-) -> str | None:
+def _salt_refusal(label: str, canonical: Mapping[str, str], option: str = "--name") -> str | None:
     """Why ``label`` may not join ``canonical``, the library's substance it is a synonym of:
     the substance is a salt the name does not state (:func:`~forensic.naming.unstated_salt`),
     and a spectrum named by the bare name is not known to be the salt's. ``option`` is where
@@ -515,7 +529,7 @@ def _salt_refusal(
         named.sub("base", canonical["name"]) if named.search(canonical["name"]) else f"{label} base"
     )
     return (
-        f"{where}: name {label!r} is a synonym of the library's {canonical['name']!r} "
+        f"name {label!r} is a synonym of the library's {canonical['name']!r} "
         f"(salt form {canonical.get('salt_form')}), but does not state the {salt}: a base and "
         f"its salts are substances of their own, with spectra of their own; if the sample is "
         f"the {salt}, name it so ({option} {canonical['name']!r}), and if it is the base or "
@@ -524,7 +538,7 @@ def _salt_refusal(
 
 
 def _name_refusals(
-    names: Iterable[str], known: Mapping[str, list[str]], where: str, *, mixed_scripts: bool
+    names: Iterable[str], known: Mapping[str, list[str]], *, mixed_scripts: bool
 ) -> list[str]:
     """Why each of ``names`` (a name and the synonyms an import adds) may not be recorded: it
     prints exactly like the names or synonyms ``known`` by its printed key
@@ -539,13 +553,13 @@ def _name_refusals(
         if twin is not None:
             said = lookalike_notes((name, "the name given"), (twin, "the name"), kind="name")
             refusals.append(
-                f"{where}: name {name!r} prints exactly like {twin!r}, spelt in other letters "
+                f"name {name!r} prints exactly like {twin!r}, spelt in other letters "
                 f"({said}): no reader could tell the two apart; type it in Latin letters to "
                 "name that substance, or give a name that reads otherwise"
             )
         elif mixed_words(name) and not mixed_scripts:
             refusals.append(
-                f"{where}: {lookalike_note(name, 'name', kind='name')}; type it again in one "
+                f"{lookalike_note(name, 'name', kind='name')}; type it again in one "
                 "script, or, if the substance is written so, confirm it (--mixed-scripts)"
             )
     return refusals
@@ -702,7 +716,9 @@ def import_spectra(
         mixes scripts without ``mixed_scripts``; ``y_unit`` or ``laser_nm`` (or a manifest's
         ``y_unit`` or ``laser_nm``) contradicts what the file names without ``override_file``,
         or is no unit or laser line. Nothing is written then, and every file or row refused
-        for one reason is named at once.
+        for one reason is named at once: each reason once, with the spectra it refuses
+        (``multi.jdx #1, #3, one.jdx: ...``), an entry in the way with those that would
+        replace it.
     """
     said = _Statements(
         name=name,
@@ -732,6 +748,7 @@ def import_spectra(
     under_way = _Import(said, _LibraryAsFound(folder, rows), result)
     for job in jobs:
         _plan_file(under_way, job)
+    result.notes += under_way.notes.lines(_File.named)
     _refuse_what_cannot_be_recorded(under_way)
     _give_ids(under_way, force=force)
     writes, kept = _replacements(under_way, force=force)
@@ -789,16 +806,34 @@ class _Job:
         return _laser_value(self.given.get("laser_nm")), f"the laser_nm column ({self.line})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one file of an import is itself, whatever it holds
 class _File:
-    """One file of an import, read: its job, how many spectra it holds, its library row
-    when it is a library's own file imported again, and what is to be said of it and its
-    spectra."""
+    """One file of an import, read: its job, how many spectra it holds, and its library row
+    when it is a library's own file imported again; and how what is said of it names it."""
 
     job: _Job
     count: int
     own: Mapping[str, str] | None
-    notes: _FileNotes
+
+    def places(self, spectra: Iterable[int]) -> str:
+        """The places of ``spectra`` (indices from 0) in the file, as said after its name:
+        ``" #1, #3"``, or ``""`` when they are all it holds (a file of one spectrum, too)."""
+        held = sorted(set(spectra))
+        return "" if len(held) == self.count else " " + ", ".join(f"#{k + 1}" for k in held)
+
+    def named(self, places: str = "") -> str:
+        """In a note: the file's name, and the ``places`` of the spectra it is about."""
+        return f"{self.job.path.name}{places}"
+
+    def said_where(self, places: str = "") -> str:
+        """In a refusal: :meth:`named`, and the manifest row that names the file (the
+        spectra of one file are refused by one row)."""
+        line = self.job.line
+        return f"{self.named(places)} ({line})" if line else self.named(places)
+
+    def skipped_as(self, places: str = "") -> str:
+        """In the list of what was skipped: the file's path, and the ``places``."""
+        return f"{self.job.path}{places}"
 
 
 @dataclass(frozen=True)
@@ -814,30 +849,20 @@ class _Place:
         """The job of the spectrum's file."""
         return self.file.job
 
-    @property
-    def count(self) -> int:
-        """The spectra its file holds."""
-        return self.file.count
-
     def numbered(self, text: str) -> str:
         """``text`` (the file's name, path or stem), with the spectrum's place, ``#N``, after
         it in a file of several spectra."""
-        return text if self.count == 1 else f"{text} #{self.k + 1}"
+        return f"{text}{self.file.places([self.k])}"
 
     @property
     def where(self) -> str:
         """In a note or refusal: the file's name, and the spectrum's place."""
-        return self.numbered(self.job.path.name)
-
-    @property
-    def said_where(self) -> str:
-        """In a refusal: :attr:`where`, and the manifest row that names the file."""
-        return f"{self.where} ({self.job.line})" if self.job.line else self.where
+        return self.file.named(self.file.places([self.k]))
 
     @property
     def skipped_as(self) -> str:
         """In the list of what was skipped: the file's path, and the spectrum's place."""
-        return self.numbered(str(self.job.path))
+        return self.file.skipped_as(self.file.places([self.k]))
 
 
 class _LibraryAsFound:
@@ -866,31 +891,46 @@ class _LibraryAsFound:
 
 @dataclass
 class _Planned:
-    """A reference an import is to write: its spectrum and manifest row, the file it was
-    read from and how notes name it, the library row of a library's own file imported
-    again, and whether its id was stated (``--id``, a manifest's id column)."""
+    """A reference an import is to write: its spectrum and manifest row, where in which file
+    it was read, and whether its id was stated (``--id``, a manifest's id column)."""
 
     spectrum: Spectrum
     row: dict[str, str]
-    origin: Path
-    whence: str
-    own: Mapping[str, str] | None
+    place: _Place
     stated_id: bool
+
+    @property
+    def origin(self) -> Path:
+        """The file it was read from."""
+        return self.place.job.path
+
+    @property
+    def whence(self) -> str:
+        """How a note names it (:attr:`_Place.where`)."""
+        return self.place.where
+
+    @property
+    def own(self) -> Mapping[str, str] | None:
+        """The library row of its file when that is a library's own file imported again."""
+        return self.place.file.own
 
 
 @dataclass
 class _Import:
     """One import under way: what the chemist stated, the library as it was found, the
-    result so far, the references it is to write, and what it found that refuses it (names
-    and CAS numbers that cannot be recorded, CAS numbers in files that contradict the
-    library's)."""
+    result so far, the references it is to write, what it says of its files' spectra, and
+    what it found that refuses it: a file that is another reference's, names and CAS
+    numbers that cannot be recorded, CAS numbers in files that contradict the library's
+    (each said once, of every spectrum it holds for: :class:`_Said`)."""
 
     said: _Statements
     library: _LibraryAsFound
     result: ImportResult
     planned: list[_Planned] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)
-    cas_conflicts: list[str] = field(default_factory=list)
+    notes: _Said = field(default_factory=lambda: _Said(shortened=True))
+    refusals: list[str] = field(default_factory=list)  # of a whole file, naming it
+    refused: _Said = field(default_factory=_Said)  # of spectra, with the manifest row
+    cas_conflicts: _Said = field(default_factory=_Said)  # of spectra, by their path
     told: set[Path] = field(default_factory=set)  # files whose spectra are one substance's
 
 
@@ -984,7 +1024,7 @@ def _plan_file(under_way: _Import, job: _Job) -> None:
     """Plan the references of one file: read it, find whether it is a library's own file
     imported again, refuse it when it is another reference's instrument file, skip it when
     it holds several spectra it does not name, then plan each of its spectra. What is said of
-    the file and its spectra is said once each (:class:`_FileNotes`)."""
+    the file and its spectra is said once each, when every file is planned (:class:`_Said`)."""
     said, library, result = under_way.said, under_way.library, under_way.result
     spectra = _read_file(job, said, result)
     if spectra is None:
@@ -1001,17 +1041,18 @@ def _plan_file(under_way: _Import, job: _Job) -> None:
         result.skipped.append((str(path), unnamed))
         return
     names = {named} if named else {str(s.metadata.get("name")).strip() for s in spectra}
+    in_file = _File(job, len(spectra), own)
     if len(spectra) > 1 and len(names) == 1:  # replicates, or a series, of one sample
-        result.notes.append(
-            f"{path.name}: its {len(spectra)} spectra are imported as {len(spectra)} "
-            f"references of {names.pop()}, the name "
-            + ("given for the file" if named else "the file gives all of them")
+        under_way.notes.of_file(
+            in_file,
+            f"its {len(spectra)} spectra are imported as {len(spectra)} references of "
+            f"{names.pop()}, the name "
+            + ("given for the file" if named else "the file gives all of them"),
+            alone=True,
         )
         under_way.told.add(path)
-    in_file = _File(job, len(spectra), own, _FileNotes(path.name, len(spectra)))
     for k, read in enumerate(spectra):
         _plan_spectrum(under_way, _Place(in_file, k), read)
-    result.notes += in_file.notes.notes()
 
 
 def _read_file(job: _Job, said: _Statements, result: ImportResult) -> list[Spectrum] | None:
@@ -1087,9 +1128,7 @@ def _plan_spectrum(under_way: _Import, place: _Place, read: Spectrum) -> None:
     _fill_provenance(under_way, place, row, spectrum)
     row["id"] = _first_id(under_way, place, row, canonical=canonical, label=label)
     stated_id = bool(under_way.said.entry_id or place.job.given.get("id"))
-    under_way.planned.append(
-        _Planned(spectrum, row, place.job.path, place.where, place.file.own, stated_id)
-    )
+    under_way.planned.append(_Planned(spectrum, row, place, stated_id))
 
 
 def _judged_spectrum(
@@ -1101,8 +1140,8 @@ def _judged_spectrum(
     against the file's without ``override_file`` (refused). What is stated over or beyond
     the file is recorded in it (:data:`~forensic.library.STATED_KEY`); what is doubtful of
     it (a clipped band, a unit or modality guessed) is noted."""
-    said, result, file_notes = under_way.said, under_way.result, place.file.notes
-    job, k = place.job, place.k
+    said, result, notes = under_way.said, under_way.result, under_way.notes
+    job = place.job
     spectrum = read
     meta = spectrum.metadata
     given, line = job.given, job.line
@@ -1161,26 +1200,26 @@ def _judged_spectrum(
         return None
     clipped = diagnose_clipped(spectrum)
     if clipped is not None:
-        file_notes.of_spectrum(
-            k,
-            f"{clipped.fact}; 'forensic library validate' will fail it: {clipped.action}",
+        notes.of_spectrum(
+            place, f"{clipped.fact}; 'forensic library validate' will fail it: {clipped.action}"
         )
     who = said.added_by or given.get("added_by") or _login_name()
     if stated_laser is not None:
         file_laser = meta.get("laser_wavelength_file")
         if wanted != "raman":
-            under_way.refusals.append(
-                f"{place.said_where}: {laser_option} states a Raman laser line, but the "
-                f"spectrum is {wanted}: leave it out, or state the modality (--modality)"
+            under_way.refused.of_spectrum(
+                place,
+                f"{laser_option} states a Raman laser line, but the spectrum is {wanted}: "
+                "leave it out, or state the modality (--modality)",
             )
             return None
         if file_laser is not None and float(file_laser) != float(stated_laser):
             if not said.override_file:
-                under_way.refusals.append(
-                    f"{place.said_where}: the file names its laser wavelength, {file_laser:g} "
-                    f"nm; {laser_option} states {stated_laser:g} nm: if the file is "
-                    "wrong, say so (--override-file), and the statement is recorded "
-                    "with the reference"
+                under_way.refused.of_spectrum(
+                    place,
+                    f"the file names its laser wavelength, {file_laser:g} nm; {laser_option} "
+                    f"states {stated_laser:g} nm: if the file is wrong, say so "
+                    "(--override-file), and the statement is recorded with the reference",
                 )
                 return None
             statements.append(
@@ -1191,12 +1230,12 @@ def _judged_spectrum(
     if stated_unit is not None:
         named = not (spectrum.y_unit_guessed or spectrum.y_unit in ("arbitrary", stated_unit))
         if named and spectrum.modality == "ir" and not said.override_file:
-            under_way.refusals.append(
-                f"{place.said_where}: the file names its intensity unit, {spectrum.y_unit}; "
-                f"{unit_option} states {stated_unit}: if the file's header is wrong "
-                "(the numbers are not in its unit), say so (--override-file), and the "
-                "statement is recorded with the reference; if the file is right, leave "
-                f"{unit_option} out"
+            under_way.refused.of_spectrum(
+                place,
+                f"the file names its intensity unit, {spectrum.y_unit}; {unit_option} states "
+                f"{stated_unit}: if the file's header is wrong (the numbers are not in its "
+                "unit), say so (--override-file), and the statement is recorded with the "
+                f"reference; if the file is right, leave {unit_option} out",
             )
             return None
         basis = f"stated at import by {who} over the file's {spectrum.y_unit}"
@@ -1228,21 +1267,21 @@ def _judged_spectrum(
         return None
     unit_label = diagnose_unit_label(spectrum)  # a warning: broad true bands fit it too
     if unit_label is not None:
-        file_notes.of_spectrum(k, f"warning: {unit_label.fact}; imported, but {unit_label.action}")
+        notes.of_spectrum(place, f"warning: {unit_label.fact}; imported, but {unit_label.action}")
     if stated_modality or (stated_unit in IR_UNITS and spectrum.modality_guessed):
         # an infrared unit states infrared too: with_y_unit refuses one on Raman
         spectrum = spectrum.with_metadata(modality_basis="stated at import")
     if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
-        file_notes.of_spectrum(
-            k,
+        notes.of_spectrum(
+            place,
             "the file does not name its intensity unit; read as "
             f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
             "(--y-unit"
             + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")"),
         )
     elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
-        file_notes.of_spectrum(
-            k,
+        notes.of_spectrum(
+            place,
             "the file does not say whether it is Raman or IR; read as "
             f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)",
         )
@@ -1260,9 +1299,9 @@ def _named_row(
     name that cannot be recorded is refused too (:attr:`_Import.refusals`), and a CAS number
     in the file that contradicts the library's (:attr:`_Import.cas_conflicts`); what the
     chemist should know of the name is noted."""
-    said, library, file_notes = under_way.said, under_way.library, place.file.notes
+    said, library, notes = under_way.said, under_way.library, under_way.notes
     own = place.file.own
-    job, k = place.job, place.k
+    job = place.job
     given, path = job.given, job.path
     rows = library.rows
     label = said.name or given.get("name") or str(meta.get("name") or "").strip()
@@ -1278,19 +1317,20 @@ def _named_row(
     else:
         canonical, matched = _canonical(label, rows)
     if canonical is None and len(matched) > 1:
-        under_way.refusals.append(
-            f"{place.said_where}: name {label!r} is a synonym of {' and '.join(matched)}: "
-            "which one is the sample? give its exact name (--name, or the name column)"
+        under_way.refused.of_spectrum(
+            place,
+            f"name {label!r} is a synonym of {' and '.join(matched)}: which one is the "
+            "sample? give its exact name (--name, or the name column)",
         )
         return None
     if canonical is not None:
         if substance_key(canonical["name"]) != substance_key(label):
             option = "name column" if given.get("name") and not said.name else "--name"
-            salt = _salt_refusal(label, canonical, place.said_where, option)
+            salt = _salt_refusal(label, canonical, option)
             if salt is not None:
-                under_way.refusals.append(salt)
+                under_way.refused.of_spectrum(place, salt)
                 return None
-            file_notes.of_spectrum(k, f"name {label!r} is the library's {canonical['name']!r}")
+            notes.of_spectrum(place, f"name {label!r} is the library's {canonical['name']!r}")
         for key in ("synonyms", "cas", "class", "legal_control", "salt_form"):
             row[key] = canonical.get(key, "")
         if substance_key(canonical["name"]) != substance_key(label):
@@ -1301,15 +1341,14 @@ def _named_row(
     file_cas = str(meta.get("cas") or "").strip()
     stated_cas = said.cas if said.cas is not None else given.get("cas")
     if file_cas and stated_cas and cas_key(file_cas) != cas_key(stated_cas):
-        file_notes.of_spectrum(
-            k, f"the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
+        notes.of_spectrum(
+            place, f"the file gives CAS {file_cas}; imported as {stated_cas} (stated)"
         )
     elif file_cas and not stated_cas and row["cas"] and cas_key(file_cas) != cas_key(row["cas"]):
         # cocaine HCl is 53-21-4, the base 50-36-2: a name and a number that disagree
         # may be a salt taken for the base; neither may silently win
-        under_way.cas_conflicts.append(
-            f"{place.skipped_as}: the file gives CAS "
-            f"{file_cas} but the library's {label} is {row['cas']}"
+        under_way.cas_conflicts.of_spectrum(
+            place, f"the file gives CAS {file_cas} but the library's {label} is {row['cas']}"
         )
     file_synonyms = meta.get("synonyms")
     if file_synonyms and not row["synonyms"]:
@@ -1332,22 +1371,26 @@ def _named_row(
     if said.legal_control is not None:
         row["legal_control"] = said.legal_control.strip()
     if canonical is None and taken_from:
-        file_notes.of_spectrum(k, _new_name_note(label, taken_from, rows, row["cas"]))
+        notes.of_spectrum(place, _new_name_note(label, taken_from, rows, row["cas"]))
     if row["cas"] and not cas_is_valid(row["cas"]):
         whose = "stated" if stated_cas else "the file's" if file_cas else f"the library's {label}"
-        under_way.refusals.append(
-            f"{place.said_where}: {cas_problem(row['cas'])} ({whose}); state the right one "
-            "(--cas, or the cas column), or leave it out while the substance has none"
+        under_way.refused.of_spectrum(
+            place,
+            f"{cas_problem(row['cas'])} ({whose}); state the right one (--cas, or the cas "
+            "column), or leave it out while the substance has none",
         )
     if row["inchikey"] and (problem := inchikey_problem(row["inchikey"])):
-        under_way.refusals.append(f"{place.said_where}: {problem}; correct the inchikey column")
+        under_way.refused.of_spectrum(place, f"{problem}; correct the inchikey column")
     before = set(_names_of(canonical)) if canonical is not None else set()
     new_names = [n for n in _names_of(row) if n not in before]
-    under_way.refusals += _name_refusals(
-        new_names, library.known, place.said_where, mixed_scripts=said.mixed_scripts
-    )
-    for n in new_names:
-        library.known.setdefault(printed_key(n), []).append(n)
+    refusals = {
+        n: _name_refusals([n], library.known, mixed_scripts=said.mixed_scripts) for n in new_names
+    }
+    for n, refused in refusals.items():
+        for refusal in refused:
+            under_way.refused.of_spectrum(place, refusal)
+        if not refused:  # a name refused is none to compare with: refused alike each time
+            library.known.setdefault(printed_key(n), []).append(n)
     return row, canonical, label
 
 
@@ -1369,7 +1412,7 @@ def _fill_provenance(
     )
     row["licence"] = said.licence or given.get("licence") or kept.get("licence") or ""
     if not row["licence"]:
-        place.file.notes.of_file("no licence given (--licence): validate will flag it")
+        under_way.notes.of_file(place.file, "no licence given (--licence): validate will flag it")
     row["added_by"] = (
         said.added_by or given.get("added_by") or kept.get("added_by") or _login_name()
     )
@@ -1396,8 +1439,8 @@ def _first_id(
         return own["id"]  # imported again as itself: its id stays
     entry_id = _default_id(label, wanted, under_way.library.rows)
     if not label.isascii() and entry_id == f"{_slug(label)}-{wanted}":
-        place.file.notes.of_spectrum(
-            place.k,
+        under_way.notes.of_spectrum(
+            place,
             f"the id {entry_id} is made from the name {label!r} in ASCII letters "
             "(an id is typed back from reports); if it reads badly, give another "
             "(--id, or the id column)",
@@ -1410,12 +1453,14 @@ def _refuse_what_cannot_be_recorded(under_way: _Import) -> None:
     recorded, a file's CAS number contradicts the library's, ``--id`` is given for several
     spectra, or nothing is left to import."""
     said, result = under_way.said, under_way.result
-    if under_way.refusals:
-        raise LibraryError(f"not imported: {'; '.join(under_way.refusals)}; nothing was written")
-    if under_way.cas_conflicts:
+    refusals = [*under_way.refusals, *under_way.refused.lines(_File.said_where)]
+    if refusals:
+        raise LibraryError(f"not imported: {'; '.join(refusals)}; nothing was written")
+    conflicts = under_way.cas_conflicts.lines(_File.skipped_as)
+    if conflicts:
         raise LibraryError(
             "not imported: a CAS number in the file contradicts the library's for the same "
-            f"name: {'; '.join(under_way.cas_conflicts)}; if the name is right, state the CAS "
+            f"name: {'; '.join(conflicts)}; if the name is right, state the CAS "
             "number (--cas, or a cas column in --manifest); if the number is right, give the "
             "name of the substance it belongs to (--name)"
         )
@@ -1439,7 +1484,8 @@ def _give_ids(under_way: _Import, *, force: bool) -> None:
     taken: set[str] = set()
     bases: set[tuple[str, Path]] = set()
     holders: dict[str, str] = {}  # id -> the name of the reference given it in this import
-    conflicts, others, modalities, unsafe = [], [], [], []
+    others, modalities, unsafe = [], [], []
+    in_the_way: dict[_File, list[tuple[int, Mapping[str, str]]]] = {}  # without force
     for planned in under_way.planned:
         row, origin, said_of = planned.row, planned.origin, planned.whence
         base, n = row["id"], 1
@@ -1479,7 +1525,7 @@ def _give_ids(under_way: _Import, *, force: bool) -> None:
             # even with --force: results would cite one substance's id for another
             others.append(f"{row['id']} holds {old.get('name')}, not {row['name']}")
         elif old.get("provenance") != "modelled" and not force:
-            conflicts.append(old)
+            in_the_way.setdefault(planned.place.file, []).append((planned.place.k, old))
     folder = library.folder
     if unsafe:  # its file would be written where the id points
         raise LibraryError(
@@ -1498,8 +1544,12 @@ def _give_ids(under_way: _Import, *, force: bool) -> None:
             f"not imported: the id of another substance in {folder}: {'; '.join(others)}; give "
             "the new reference its own id (--id NEW-ID, or an id column in --manifest)"
         )
-    if conflicts:
-        raise LibraryError(_taken_refusal(conflicts, folder))
+    if in_the_way:
+        taken = {
+            file.said_where(file.places(k for k, _ in held)): [row for _, row in held]
+            for file, held in in_the_way.items()
+        }
+        raise LibraryError(_taken_refusal(taken, folder))
 
 
 def _replacements(
@@ -1591,19 +1641,27 @@ def _provenance_word(row: Mapping[str, str]) -> str:
     return provenance if provenance in PROVENANCES else f"of provenance {provenance!r}"
 
 
-def _taken_refusal(entries: Sequence[Mapping[str, str]], folder: Path) -> str:
-    """Why an import is refused that would overwrite ``entries`` (rows of ``folder``'s
-    manifest) without ``force``, each said as what its provenance records: a simulated or
-    modelled reference is never called a measured one."""
+def _taken_refusal(taken: Mapping[str, Sequence[Mapping[str, str]]], folder: Path) -> str:
+    """Why an import is refused that would overwrite entries (rows of ``folder``'s manifest)
+    without ``force``: ``taken`` gives them by the spectra that would replace them (as a
+    refusal names those: ``multi.jdx``, ``multi.jdx #1, #3``). Each entry is said as what
+    its provenance records (a simulated or modelled reference is never called a measured
+    one), and entries of one name, kind and date once, their ids together."""
+    entries = [row for rows in taken.values() for row in rows]
     words = [_provenance_word(row) for row in entries]
     kinds = list(dict.fromkeys(words))
     plural = len(entries) > 1
-    listed = ", ".join(
-        f"{row['id']} ({row.get('name')}, "
-        + (f"{word.removeprefix('of ')}, " if len(kinds) > 1 else "")
-        + f"added {row.get('added_at')})"
-        for row, word in zip(entries, words, strict=True)
-    )
+    said = []
+    for spectra, rows in taken.items():
+        ids: dict[str, list[str]] = {}  # what is said of entries -> their ids
+        for row in rows:
+            word = _provenance_word(row)
+            kind = f"{word.removeprefix('of ')}, " if len(kinds) > 1 else ""
+            ids.setdefault(f"({row.get('name')}, {kind}added {row.get('added_at')})", []).append(
+                row["id"]
+            )
+        listed = ", ".join(f"{', '.join(same)} {what}" for what, same in ids.items())
+        said.append(f"{spectra} would replace {listed}")
     noun = "entries" if plural else "entry"
     if len(kinds) > 1:
         what = noun
@@ -1612,7 +1670,7 @@ def _taken_refusal(entries: Sequence[Mapping[str, str]], folder: Path) -> str:
     else:
         what = f"{kinds[0]} {noun}"
     return (
-        f"not imported: {what} already in {folder}: {listed}; use --force to replace "
+        f"not imported: {what} already in {folder}: {'; '.join(said)}; use --force to replace "
         + ("them" if plural else "it")
         + ", or --id NEW-ID (or an id column in --manifest) to add another reference"
     )
