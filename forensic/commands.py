@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["PLACEHOLDER", "command", "is_placeholder", "options"]
+__all__ = ["PLACEHOLDER", "blank_refusal", "command", "is_placeholder", "options"]
 
 PLACEHOLDER = "..."
 """The value a printed command leaves for the technician to fill in (a description, who
@@ -44,6 +44,40 @@ def is_placeholder(value: Any) -> bool:
     (True, True, False)
     """
     return isinstance(value, str) and value.strip() in (PLACEHOLDER, "\u2026")
+
+
+def blank_refusal(option: str, value: str | None, what: str) -> str | None:
+    """Why ``option`` given blank (empty, or white space alone) is refused, or None when it
+    was not given or says something.
+
+    An option given blank is not taken for one left out: it was given to state something (a
+    shell variable that is not set, a paste that lost the text), and what it would record, an
+    empty notes line or a reference whose source or licence is blank, would stand for good.
+
+    Parameters
+    ----------
+    option : str
+        The option as typed (``--notes``).
+    value : str or None
+        Its value as given; None when it was left out.
+    what : str
+        What to give it, in words (``the text of the changelog entry``).
+
+    Returns
+    -------
+    str or None
+        ``"--notes is blank: give the text of the changelog entry, or leave --notes out"``.
+
+    Examples
+    --------
+    >>> blank_refusal("--licence", "  ", "the licence of the spectra")
+    '--licence is blank: give the licence of the spectra, or leave --licence out'
+    >>> blank_refusal("--licence", None, "the licence"), blank_refusal("--licence", "MIT", "")
+    (None, None)
+    """
+    if value is None or value.strip():
+        return None
+    return f"{option} is blank: give {what}, or leave {option} out"
 
 
 def command(*words: Any, **options: Any) -> str:

@@ -610,3 +610,87 @@ def test_import_and_publish_never_default_to_the_shipped_library(tmp_path):
     assert published.exit_code == 2 and "FOLDER" in published.output
     shown = runner.invoke(main, ["library", "publish", "--help"], terminal_width=200)
     assert "FOLDER is required" in " ".join(shown.output.split())
+
+
+# -- a blank free-text option is refused, never recorded ------------------------------------------
+
+
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_publish_refuses_blank_notes_before_anything_is_written(lib, tmp_path):
+    """``--notes "$NOTES"`` with NOTES not set wrote an empty ``- Notes:`` line into the
+    published library's changelog, for good."""
+    before = _files(lib)
+    for blank in ("", "   ", " \t\n"):
+        refused = run("publish", lib, "--approved-by", "Dr. A. Chemist", "--notes", blank)
+        assert refused.exit_code == 2
+        assert refused.output == (
+            "error: --notes is blank: give the text of the changelog entry, or leave --notes "
+            "out; nothing was written\n"
+        )
+    blank_name = run("publish", lib, "--approved-by", "Dr. A. Chemist", "--name", " ")
+    assert blank_name.exit_code == 2
+    assert blank_name.output == (
+        "error: --name is blank: give the library's name, or leave --name out; nothing was "
+        "written\n"
+    )
+    assert _files(lib) == before  # no CHANGELOG.md, no release.json
+    assert not (tmp_path / "config").exists()  # and no key made for the approver
+    # left out, no Notes line; given, its text
+    published = run("publish", lib, "--approved-by", "Dr. A. Chemist", "--notes", " first ")
+    assert published.exit_code == 0, published.output
+    assert "- Notes: first\n" in (lib / "CHANGELOG.md").read_text()
+
+
+def test_build_refuses_a_blank_name(lib, tmp_path):
+    out = tmp_path / "lib.flib"
+    refused = run("build", lib, "--out", out, "--name", "\t", "--no-calibration")
+    assert refused.exit_code == 2
+    assert refused.output == (
+        "error: --name is blank: give the library's name, or leave --name out; nothing was "
+        "written\n"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "what"),
+    [
+        ("--name", "the substance's name"),
+        ("--cas", "the substance's CAS number"),
+        ("--class", "the substance's class"),
+        ("--synonyms", "the substance's other names (separated by ';')"),
+        ("--salt-form", "the substance's salt form"),
+        ("--legal-control", "the substance's legal control"),
+        ("--added-by", "who adds the spectra"),
+        ("--source", "where the spectra come from (instrument, sample, lab)"),
+        ("--licence", "the licence of the spectra"),
+        ("--id", "the id of the new entry"),
+    ],
+)
+def test_import_refuses_a_blank_option_it_would_record(lib, tmp_path, option, what):
+    """``--name '  '`` imported a reference named '  ' (id reference-raman); a blank
+    ``--source``, ``--licence``, ``--class`` or ``--added-by`` was recorded blank, and a blank
+    ``--synonyms`` wiped the synonyms the library's substance has from the new row."""
+    spectrum = write_spectrum(synthetic_spectrum(1, seed=70), tmp_path / "betaine.jdx")
+    before = _files(lib)
+    refused = run("import", spectrum, "--library", lib, option, "  ")
+    assert refused.exit_code == 2
+    assert refused.output == (
+        f"error: not imported: {option} is blank: give {what}, or leave {option} out; nothing "
+        "was written\n"
+    )
+    assert _files(lib) == before
+
+
+def test_import_says_every_blank_option_at_once(lib, tmp_path):
+    spectrum = write_spectrum(synthetic_spectrum(1, seed=70), tmp_path / "betaine.jdx")
+    refused = run("import", spectrum, "--library", lib, "--source", "", "--synonyms", " ; ")
+    assert refused.exit_code == 2
+    assert refused.output == (
+        "error: not imported: --synonyms is blank: give the substance's other names (separated "
+        "by ';'), or leave --synonyms out; --source is blank: give where the spectra come from "
+        "(instrument, sample, lab), or leave --source out; nothing was written\n"
+    )

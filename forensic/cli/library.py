@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from forensic.cli.app import main
+from forensic.commands import blank_refusal
 from forensic.errors import ForensicError, LibraryError
 
 
@@ -63,8 +64,8 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
 
     if out.exists() and not force:
         raise LibraryError(f"{out}: already exists; not overwritten (use --force to replace it)")
-    if name is not None and not name.strip():
-        raise LibraryError("--name is blank: name the library, or leave --name out")
+    if blank := blank_refusal("--name", name, "the library's name"):
+        raise LibraryError(f"{blank}; nothing was written")
     built = None
     if built_at is not None:  # checked before the build, which may take minutes
         try:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from forensic.commands import command
+from forensic.commands import blank_refusal, command
 from forensic.curation.digest import DATA_DIGEST_KEY, data_digest, digest_problem
 from forensic.curation.manifest import (
     MANIFEST_COLUMNS,
@@ -934,9 +934,36 @@ class _Import:
     told: set[Path] = field(default_factory=set)  # files whose spectra are one substance's
 
 
+_STATED_TEXT = (
+    ("name", "--name", "the substance's name"),
+    ("cas", "--cas", "the substance's CAS number"),
+    ("substance_class", "--class", "the substance's class"),
+    ("synonyms", "--synonyms", "the substance's other names (separated by ';')"),
+    ("salt_form", "--salt-form", "the substance's salt form"),
+    ("legal_control", "--legal-control", "the substance's legal control"),
+    ("added_by", "--added-by", "who adds the spectra"),
+    ("source", "--source", "where the spectra come from (instrument, sample, lab)"),
+    ("licence", "--licence", "the licence of the spectra"),
+    ("entry_id", "--id", "the id of the new entry"),
+)
+"""The text an import records as stated (the :class:`_Statements` field), by its option,
+and what to give it."""
+
+
 def _refuse_bad_statements(said: _Statements) -> None:
-    """Refuse an id, a CAS number or a laser wavelength stated for the whole import that is
-    no such thing, before anything is read."""
+    """Refuse, before anything is read, text stated for the whole import that is blank
+    (every such option at once: it would record a blank name, source or licence, or a
+    blank over the library's synonyms), and an id, a CAS number or a laser wavelength that
+    is no such thing."""
+    blank = []
+    for key, option, what in _STATED_TEXT:
+        value = getattr(said, key)
+        if key == "synonyms" and value is not None:
+            value = value.replace(";", " ")  # ";" alone names no other name either
+        if refusal := blank_refusal(option, value, what):
+            blank.append(refusal)
+    if blank:
+        raise LibraryError(f"not imported: {'; '.join(blank)}; nothing was written")
     if said.entry_id is not None and (problem := id_problem(said.entry_id)):
         raise LibraryError(f"not imported: --{problem}; nothing was written")
     if said.cas is not None and (problem := cas_problem(said.cas)):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensic.commands import blank_refusal
 from forensic.curation.approval import approval_record, approver_name, sign_release
 from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
 from forensic.curation.source import (
@@ -117,7 +118,7 @@ def publish_library(
     name : str, optional
         The library's name in results and reports (default: the folder's name).
     notes : str, optional
-        Free text for the changelog entry.
+        Free text for the changelog entry (refused blank: an empty Notes line).
     out : path-like, optional
         Also save the compiled library (``.flib``) there, dated by this publication
         (:attr:`~forensic.library.Library.built_at` is ``today``).
@@ -140,9 +141,9 @@ def publish_library(
         When a validation gate fails (the report is attached), the version is already the
         published one (:func:`~forensic.curation.release_state` says ``current``: the
         baseline an export records, which no one approved, is published),
-        ``approved_by`` names no one, ``name`` is blank, ``folder`` is a compiled file, its
-        ``release.json`` cannot be read, or the approver's key cannot be read. Nothing is
-        written then.
+        ``approved_by`` names no one, ``name`` or ``notes`` is blank, ``folder`` is a
+        compiled file, its ``release.json`` cannot be read, or the approver's key cannot be
+        read. Nothing is written then.
     LibraryError
         When ``folder`` is not a library folder (:func:`open_library`).
     forensic.files.OutputExistsError, forensic.files.OutputError
@@ -150,8 +151,12 @@ def publish_library(
         the gates, which take a while; nothing is written then either.
     """
     approved_by = _approver(approved_by)
-    if name is not None and not name.strip():
-        raise PublishRefused("--name is blank: name the library, or leave --name out")
+    for option, value, what in (
+        ("--name", name, "the library's name"),
+        ("--notes", notes, "the text of the changelog entry"),  # not an empty Notes line
+    ):
+        if blank := blank_refusal(option, value, what):
+            raise PublishRefused(f"{blank}; nothing was written")
     source = _library_folder(folder)
     name = " ".join((name or source.folder.name).split())
     key = _approver_key(approved_by)  # before the gates, which take a while
