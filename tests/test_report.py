@@ -29,8 +29,8 @@ from forensic.custody import Store
 from forensic.custody.chain import sha256_hex
 from forensic.custody.keys import load_or_create_key
 from forensic.custody.store import utc_when
-from forensic.errors import FormatError
-from forensic.files import OutputExistsError
+from forensic.errors import FormatError, Interrupted
+from forensic.files import OutputError, OutputExistsError
 from forensic.identification import SIMULATED_WARNING, identify
 from forensic.library import Library
 from forensic.report import (
@@ -1137,6 +1137,116 @@ def test_force_keeps_the_pdf_of_a_report_on_record_beside_it(tmp_path):
     again = CliRunner().invoke(main, [*args, "--force"])
     assert again.exit_code == 0 and "is kept as" not in again.output, again.output
     assert sorted(path.name for path in tmp_path.glob("A1*.pdf")) == sorted(["A1.pdf", kept.name])
+
+
+def _kept_before_a_stop(tmp_path, monkeypatch, *, in_place):
+    """Issue a report of CASE-1 to A1.pdf, then again with --force, stopped by Ctrl-C while
+    the first report's PDF is kept: once the kept file is in place (``in_place``; not yet
+    noted), or before. The stopped command's result, the first report's record and PDF, and
+    where it is kept."""
+    populated_store(tmp_path / "s").close()
+    pdf = tmp_path / "A1.pdf"
+    args = ["report", "CASE-1", "--out", str(pdf), "--store", str(tmp_path / "s")]
+    args += ["--operator", OPERATOR]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    with Store(tmp_path / "s") as store:
+        (earlier,) = store.reports("CASE-1")
+    kept = tmp_path / f"A1.{earlier['report_id']}.pdf"
+    write = report_issue.atomic_write_bytes
+
+    def ctrl_c_as_it_is_kept(path, data, **kwargs):
+        if Path(path) == kept and not in_place:
+            raise KeyboardInterrupt
+        written = write(path, data, **kwargs)
+        if Path(path) == kept:
+            raise KeyboardInterrupt
+        return written
+
+    monkeypatch.setattr(report_issue, "atomic_write_bytes", ctrl_c_as_it_is_kept)
+    first = pdf.read_bytes()
+    stopped = CliRunner().invoke(main, [*args, "--force"])
+    monkeypatch.setattr(report_issue, "atomic_write_bytes", write)
+    return stopped, earlier, first, kept
+
+
+def test_a_stop_once_a_report_s_pdf_is_kept_says_where_it_is_kept(tmp_path, monkeypatch):
+    """Ctrl-C between keeping the PDF of the report at --out (--force) and noting it: the
+    stop said nothing of the file kept beside it, a copy of a report nobody was told of."""
+    stopped, earlier, first, kept = _kept_before_a_stop(tmp_path, monkeypatch, in_place=True)
+    assert stopped.exit_code == 130
+    with Store(tmp_path / "s") as store:
+        _, later = store.reports("CASE-1")  # recorded before its files are written
+    pdf = tmp_path / "A1.pdf"
+    said = " ".join(stopped.output.split())
+    assert said.startswith(
+        f"error: interrupted: report {later['report_id']} is recorded (record #{later['seq']}, "
+        f"its PDF kept in the store); not written: {pdf}: issue it again with `"
+    )
+    assert said.endswith(
+        f"(a new report, with its own id); the PDF of report {earlier['report_id']} that was "
+        f"at {pdf} is kept as {kept}"
+    )
+    assert pdf.read_bytes() == first and kept.read_bytes() == first  # both PDFs there
+
+
+def test_a_stop_before_a_report_s_pdf_is_kept_says_nothing_kept(tmp_path, monkeypatch):
+    stopped, _, first, kept = _kept_before_a_stop(tmp_path, monkeypatch, in_place=False)
+    assert stopped.exit_code == 130
+    assert "is kept as" not in stopped.output and "interrupted: report" in stopped.output
+    assert (tmp_path / "A1.pdf").read_bytes() == first and not kept.exists()
+    assert sorted(path.name for path in tmp_path.glob("*.pdf")) == ["A1.pdf"]  # no part file
+
+
+def test_the_stop_of_issue_report_says_where_a_pdf_is_kept(tmp_path, monkeypatch):
+    """What the Interrupted that escapes issue_report holds for whoever calls it (a scan)."""
+    populated_store(tmp_path / "s").close()
+    pdf = tmp_path / "A1.pdf"
+    with Store(tmp_path / "s") as store:
+        earlier = issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=pdf)
+        kept = tmp_path / f"A1.{earlier.content['report_id']}.pdf"
+        write = report_issue.atomic_write_bytes
+
+        def kept_then_ctrl_c(path, data, **kwargs):
+            written = write(path, data, **kwargs)
+            if Path(path) == kept:
+                raise KeyboardInterrupt
+            return written
+
+        monkeypatch.setattr(report_issue, "atomic_write_bytes", kept_then_ctrl_c)
+        with pytest.raises(Interrupted) as stop:
+            issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=pdf, overwrite=True)
+        _, later = store.reports("CASE-1")
+    assert stop.value.recorded.startswith(
+        f"report {later['report_id']} is recorded (record #{later['seq']}, its PDF kept in the "
+        f"store); not written: {pdf}: issue it again with `"
+    )
+    assert stop.value.recorded.endswith(
+        f"; the PDF of report {earlier.content['report_id']} that was at {pdf} is kept as {kept}"
+    )
+    assert pdf.read_bytes() == kept.read_bytes() == earlier.pdf
+
+
+def test_a_pdf_that_could_not_be_kept_is_not_said_kept(tmp_path, monkeypatch):
+    populated_store(tmp_path / "s").close()
+    pdf = tmp_path / "A1.pdf"
+    with Store(tmp_path / "s") as store:
+        earlier = issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=pdf)
+        kept = tmp_path / f"A1.{earlier.content['report_id']}.pdf"
+        write = report_issue.atomic_write_bytes
+
+        def disk_full_for_the_kept(path, data, **kwargs):
+            if Path(path) == kept:
+                raise OutputError(f"{path}: writing failed (No space left on device)")
+            return write(path, data, **kwargs)
+
+        monkeypatch.setattr(report_issue, "atomic_write_bytes", disk_full_for_the_kept)
+        with pytest.raises(OutputError) as failed:
+            issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=pdf, overwrite=True)
+    assert f"but {kept}: writing failed (No space left on device); issue it again" in str(
+        failed.value
+    )
+    assert "is kept as" not in str(failed.value)
+    assert pdf.read_bytes() == earlier.pdf and not kept.exists()
 
 
 def test_a_simulated_spectrum_is_never_presented_as_measured(tmp_path):

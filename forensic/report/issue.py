@@ -342,7 +342,7 @@ def _write_report_files(
             if path is None:
                 continue
             if overwrite and kind == "pdf":  # a report's PDF there is not lost with it
-                kept.update(_keep_issued_pdf(store, Path(path)))
+                _keep_issued_pdf(store, Path(path), kept)
             written.append(atomic_write_bytes(path, renderings[kind](), overwrite=overwrite))
     except ForensicError as exc:
         raise OutputError(
@@ -369,12 +369,15 @@ def _what_a_stop_left(
 
     The transaction is rolled back by now: the store says whether the report is on record.
     Each file is written whole or not at all, and none existed before unless ``overwrite``:
-    one that does now was written when it stopped."""
+    one that does now was written when it stopped. A report's PDF is said to be kept where
+    it is (:func:`_keep_issued_pdf` notes where before it keeps it): a stop while it was
+    being kept says it when it is there, and only then."""
     unwritten = outputs[len(written) :]
     if not overwrite:
         unwritten = [path for path in unwritten if not os.path.exists(path)]
     recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=overwrite)
-    return "; ".join([recorded, *kept_said(kept)])
+    there = {path: (report_id, keep) for path, (report_id, keep) in kept.items() if keep.is_file()}
+    return "; ".join([recorded, *kept_said(there)])
 
 
 REPORT_KINDS = {"pdf": (".pdf", "a PDF"), "json": (".json", "JSON"), "text": (".txt", "plain text")}
@@ -529,30 +532,40 @@ def kept_name(path: str | os.PathLike, report_id: str) -> Path:
     return path.with_name(f"{path.stem}.{report_id}{path.suffix or '.pdf'}")
 
 
-def _keep_issued_pdf(store: Store, path: Path) -> dict[Path, tuple[str, Path]]:
+def _keep_issued_pdf(store: Store, path: Path, kept: dict[Path, tuple[str, Path]]) -> None:
     """Keep the PDF of a report on record that is at ``path`` beside it
-    (:func:`kept_name`), before a new report is written there: no report's PDF is lost to
-    ``--force``. Nothing for a file that is not one (or no file)."""
+    (:func:`kept_name`), before a new report is written there, and note where in ``kept``:
+    no report's PDF is lost to ``--force``. Nothing for a file that is not one (or no file).
+
+    Where it is kept is noted before it is written there, to a name no file had: a stop
+    (Ctrl-C) at any moment of its keeping finds it noted, and says it when the file is
+    there (:func:`_what_a_stop_left`), so that no PDF is kept unsaid. A failure to write it
+    takes the note back."""
     try:
         with open(path, "rb") as handle:
             if handle.read(4) != b"%PDF":  # no PDF: no report's (and not read whole)
-                return {}
+                return
             handle.seek(0)
             data = handle.read()
     except FileNotFoundError:
-        return {}
+        return
     except OSError as exc:
         raise OutputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     issued = store.report_with_pdf(chain.sha256_hex(data))
     if issued is None:
-        return {}
+        return
     keep = kept_name(path, issued["report_id"])
     while os.path.lexists(keep):
         if keep.is_file() and keep.read_bytes() == data:  # kept there before
-            return {path: (issued["report_id"], keep)}
+            kept[path] = (issued["report_id"], keep)
+            return
         keep = _free_name(keep)
-    atomic_write_bytes(keep, data)
-    return {path: (issued["report_id"], keep)}
+    kept[path] = (issued["report_id"], keep)
+    try:
+        atomic_write_bytes(keep, data)
+    except ForensicError:  # not kept: said so by the error, not as kept
+        del kept[path]
+        raise
 
 
 def kept_said(kept: Mapping[Path, tuple[str, Path]]) -> list[str]:
