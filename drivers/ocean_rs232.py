@@ -863,7 +863,10 @@ def answers_version(transport: SerialTransport, wait_s: float) -> bool | None:
     """Whether an Ocean RS-232 spectrometer answers at the port's current rate.
 
     Sends ``bB`` (binary mode) and ``v`` (firmware version): queries that change nothing, so
-    also safe to send to find out which protocol a port speaks.
+    also safe to send to find out which protocol a port speaks. The answer to ``bB`` is read
+    before ``v`` is sent, however long it takes within ``wait_s``: one later than a fixed pause
+    (a busy controller, an adapter's latency, a loaded laptop) was read as the answer to
+    ``v``, and left the version's last byte on the line as the answer to the next command.
 
     Parameters
     ----------
@@ -882,14 +885,19 @@ def answers_version(transport: SerialTransport, wait_s: float) -> bool | None:
     try:
         heard = bool(transport.discard_input())
         transport.write(b"bB")
-        time.sleep(0.02)
-        heard = bool(transport.discard_input()) or heard
-        transport.write(b"v")
-        if transport.read_exact(1, wait_s, what="version")[0] != ACK:
+        reply = transport.read_exact(1, wait_s, what="reply to bB")
+        heard = True
+        if reply == b"b":  # left in ASCII mode, it echoes bB before it answers
+            echo = transport.read_exact(2, wait_s, what="reply to bB")
+            reply = echo[1:] if echo[:1] == b"B" else b""
+        legible = reply in (bytes([ACK]), bytes([NAK]))
+        if legible:
+            transport.write(b"v")
+            legible = transport.read_exact(1, wait_s, what="version")[0] == ACK
+        if not legible:
             time.sleep(0.05)  # garbled: let the rest arrive, then drop it
             transport.discard_input()
             return False
-        heard = True
         transport.read_exact(2, wait_s, what="version")
     except InstrumentTimeout:
         return False if heard else None

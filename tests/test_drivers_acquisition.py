@@ -201,6 +201,33 @@ def test_baud_handshake_moves_device_and_host():
         assert sim.device_baud == 115200 and spec.transport.baudrate == 115200
 
 
+class _SlowToBinaryModeSimulator(OceanRS232Simulator):
+    """An Ocean RS-232 head that takes 100 ms to answer ``bB``, the switch to binary mode a
+    connect sends before it asks ``v``: a controller busy for a moment, or an adapter's
+    latency."""
+
+    def _answer(self, cmd):
+        if cmd.letter == "bB":
+            time.sleep(0.1)
+        return super()._answer(cmd)
+
+
+@pytest.mark.parametrize("left_in_ascii_mode", [False, True], ids=["binary", "ascii"])
+def test_an_ocean_connect_waits_for_a_slow_answer_to_binary_mode(left_in_ascii_mode):
+    # the connect gave bB 20 ms, then dropped what had come: an ACK later than that was read
+    # as the ACK of 'v', the version's first two bytes as the version, and its last byte as the
+    # answer to the change of line rate ("K: expected ACK (06) or NAK (15) [frame: cd]": a
+    # damaged cable, from an instrument answering every command). A loaded laptop did it too.
+    # Left in ASCII mode by another program, the head echoes bB before its ACK
+    with _SlowToBinaryModeSimulator(REFERENCE, seed=3, baud=9600) as sim:
+        sim.ascii_mode = left_in_ascii_mode
+        with _driver("ocean-rs232", sim, host_baud=9600) as spec:
+            assert not sim.ascii_mode
+            assert sim.device_baud == 115200 and spec.transport.baudrate == 115200
+            assert spec.info.firmware == "3.0.21"
+            assert len(spec.acquire(integration_time_ms=20)) == 2048
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_baud_fault_garbles_until_the_rate_is_found(protocol):
     with _simulator(protocol, "baud") as sim, _driver(protocol, sim, host_baud=9600) as spec:
