@@ -94,7 +94,7 @@ FLAG_DEPRECATED = 0x0020
 CHECKSUM_NONE, CHECKSUM_MD5 = 0, 1
 
 ERROR_CODES = {
-    0: "success",
+    0: "success (no detectable errors)",
     1: "invalid or unsupported protocol",
     2: "unknown message type",
     3: "bad checksum",
@@ -104,17 +104,19 @@ ERROR_CODES = {
     7: "device not ready for this message type",
     8: "unknown checksum type",
     9: "device reset unexpectedly",
-    10: "too many buses",
-    11: "out of memory",
-    12: "the requested information does not exist",
-    13: "internal device error",
+    10: "too many buses (commands came from too many bus interfaces)",
+    11: "out of memory (not enough space to complete the request)",
+    12: "the command is valid, but the information asked for does not exist",
+    13: "internal device error, may be unrecoverable",
     100: "could not decrypt",
     101: "firmware layout invalid",
     102: "data packet was the wrong size",
     103: "hardware revision not compatible with firmware",
     104: "existing flash map not compatible with firmware",
-    255: "operation deferred",
+    255: "operation deferred: the answer will take some time",
 }
+"""The meaning of each error number of a reply, as python-seabreeze's ``pyseabreeze/protocol.py``
+(the source of the layout) documents it; :meth:`OBPMessage.error_text` says it."""
 
 MSG = {
     "get_firmware": 0x00000090,
@@ -191,7 +193,8 @@ class OBPMessage:
         return bool(self.flags & (FLAG_NACK | FLAG_HW_EXCEPTION)) or self.error != 0
 
     def error_text(self) -> str:
-        """The error code in words."""
+        """The error number and its documented meaning (:data:`ERROR_CODES`):
+        ``"OBP error 7: device not ready for this message type"``."""
         return f"OBP error {self.error}: {ERROR_CODES.get(self.error, 'undocumented error code')}"
 
 

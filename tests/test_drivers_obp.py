@@ -62,6 +62,22 @@ def test_error_codes_are_reported_in_words():
     assert message.error_text() == "OBP error 7: device not ready for this message type"
 
 
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        # "too many buses" alone did not say that commands came from more than one interface
+        (10, "OBP error 10: too many buses (commands came from too many bus interfaces)"),
+        (12, "OBP error 12: the command is valid, but the information asked for does not exist"),
+        (13, "OBP error 13: internal device error, may be unrecoverable"),
+        (255, "OBP error 255: operation deferred: the answer will take some time"),
+        (42, "OBP error 42: undocumented error code"),
+    ],
+)
+def test_an_error_code_says_its_documented_meaning(error, said):
+    frame = encode_message(MSG["get_serial"], flags=FLAG_RESPONSE | FLAG_NACK, error=error)
+    assert decode_message(frame).error_text() == said
+
+
 def test_checksum_mismatch_shows_the_frame():
     frame = bytearray(encode_message(MSG["get_raw_spectrum"], bytes(100)))
     frame[50] ^= 0xFF
