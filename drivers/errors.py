@@ -341,9 +341,10 @@ class CommandRefused(ProtocolError):
     advice = REFUSED_ADVICE
 
 
-def command_refused(where: str, what: str, why: str, *, frame: bytes = b"") -> CommandRefused:
+def command_refused(where: str, what: str, why: str, *, frame: bytes) -> CommandRefused:
     """A command the instrument refused, as the technician is told it: which command, in
-    words, and what the instrument answered (what to do: :data:`REFUSED_ADVICE`).
+    words, what the instrument answered, and the bytes of its answer, which support needs
+    (what to do: :data:`REFUSED_ADVICE`).
 
     Parameters
     ----------
@@ -353,13 +354,14 @@ def command_refused(where: str, what: str, why: str, *, frame: bytes = b"") -> C
         The command refused, in words (``"the scan (command S)"``).
     why : str
         What the instrument answered (``"NAK"``, an OBP error's text).
-    frame : bytes, optional
-        The reply, shown in hex at the end of the message for support.
+    frame : bytes
+        The reply, shown in hex at the end of the message, shortened as every frame is
+        (:func:`hex_preview`): required, so that no refusal leaves it out.
 
     Returns
     -------
     CommandRefused
-        ``{where}: the instrument refused {what}, answering {why}``, then the reply's hex.
+        ``{where}: the instrument refused {what}, answering {why} [frame: ...]``.
     """
     return CommandRefused(f"{where}: the instrument refused {what}, answering {why}", frame=frame)
 

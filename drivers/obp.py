@@ -35,7 +35,7 @@ import contextlib
 import hashlib
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -178,6 +178,9 @@ class OBPMessage:
         The ``regarding`` field, echoed by the device from the request.
     checksum_type : int
         0 for no checksum, 1 for MD5.
+    frame : bytes
+        The whole message as received (:func:`decode_message`), for the hex of an error about
+        it; empty for a message built in code. Not part of the message's value (equality).
     """
 
     message_type: int
@@ -186,6 +189,7 @@ class OBPMessage:
     error: int = 0
     regarding: int = 0
     checksum_type: int = CHECKSUM_MD5
+    frame: bytes = field(default=b"", compare=False, repr=False)
 
     @property
     def is_nack(self) -> bool:
@@ -370,6 +374,7 @@ def decode_message(data: bytes, *, strict: bool = False) -> OBPMessage:
         error=error,
         regarding=regarding,
         checksum_type=ctype,
+        frame=data,
     )
 
 
@@ -562,7 +567,7 @@ class OBPSpectrometer(SerialSpectrometer):
                 raise NotSupported(
                     f"{self.url}: the device does not know {name} ({reply.error_text()})"
                 )
-            raise command_refused(self.url, _in_words(name), reply.error_text())
+            raise command_refused(self.url, _in_words(name), reply.error_text(), frame=reply.frame)
         return reply.payload
 
     def _read_message(self, timeout_s: float, message_type: int) -> OBPMessage:

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
-from driver_helpers import FAULT_ADVICE
+from driver_helpers import FAULT_ADVICE, REFUSED_SCAN
 from synthetic import make_spectrum
 
 from drivers.acquisition import ACQUIRE_SETTINGS, acquire, saturated_pixels
@@ -240,11 +240,12 @@ FAULT_ERRORS = {
     "truncated": (InstrumentTimeout, r"incomplete.*partial frame discarded"),
     "corrupt": (ProtocolError, r"\[frame: "),
     "checksum": (ProtocolError, r"checksum mismatch.*\[frame: "),
-    # what the instrument refused (a bare "refused S (NAK)" said neither that nor what to do)
+    # what the instrument refused (a bare "refused S (NAK)" said neither that nor what to do),
+    # and the reply's bytes (REFUSED_SCAN says each protocol's)
     "nak": (
         CommandRefused,
         r"refused the scan \((command S|message get_raw_spectrum)\), answering (NAK|OBP error "
-        r"7: device not ready for this message type)",
+        r"7: device not ready for this message type) \[frame: ",
     ),
     # pyserial's words for support (they said "multiple access on port?" only)
     "disconnect": (InstrumentDisconnected, r": the device disconnected \(the port said: "),
@@ -305,6 +306,8 @@ def test_each_fault_ends_in_its_specific_error(protocol, fault):
         assert failed.value.advice == advice
         assert message.endswith(f"; to do: {advice}"), message
         assert message.count(advice) == 1 and advice not in failed.value.problem, message
+        if fault == "nak":
+            assert failed.value.problem == f"{sim.device_path}: {REFUSED_SCAN[protocol]}"
         if fault == "interlock":
             assert not (sim.settings["J"] if protocol == "ocean-rs232" else sim.laser)
         if fault != "disconnect":  # the released port can be opened again at once

@@ -60,6 +60,7 @@ def test_error_codes_are_reported_in_words():
     message = decode_message(frame)
     assert message.is_nack
     assert message.error_text() == "OBP error 7: device not ready for this message type"
+    assert message.frame == frame  # its bytes, for the hex of the error that names it
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import select
 import signal
 import socket
@@ -13,6 +14,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from driver_helpers import REFUSED_SCAN
 from synthetic import make_spectrum
 
 from drivers import transport as transport_module
@@ -21,6 +23,7 @@ from drivers.errors import (
     DISCONNECTED_ADVICE,
     FIND_INSTRUMENTS_HINT,
     INTERLOCK_ADVICE,
+    REFUSED_ADVICE,
     InstrumentDisconnected,
     NoAnswer,
     NotSupported,
@@ -488,6 +491,26 @@ def test_cli_fault_says_what_happened_and_what_to_do_and_writes_no_file(
     assert lines[-1] == f"to do: {advice}"
     assert result.output.count(advice) == 1, result.output
     assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("protocol", ["ocean-rs232", "obp"])
+def test_cli_acquire_says_what_the_instrument_answered_to_the_scan_it_refused_and_its_bytes(
+    tmp_path, sample_file, protocol
+):
+    # an OBP refusal said the instrument's error text but not the reply's bytes, which every
+    # other unexpected reply shows ("answering NAK [frame: 15]"): told to send the message to
+    # the instrument's support, the technician sent no bytes
+    out = tmp_path / "scan.jdx"
+    url = f"sim:{protocol}?sample={sample_file}&fault=nak&baud=115200&timeout=1.0"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
+    )
+    assert result.exit_code == 3, result.output
+    error, to_do = result.output.splitlines()
+    said = re.escape(REFUSED_SCAN[protocol])
+    assert re.fullmatch(rf"error: sim:{protocol} \(simulator on /dev/[^)]+\): {said}", error)
+    assert to_do == f"to do: {REFUSED_ADVICE}"
     assert not out.exists()
 
 

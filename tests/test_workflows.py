@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict
-from driver_helpers import FAULT_ADVICE
+from driver_helpers import FAULT_ADVICE, REFUSED_SCAN
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
@@ -755,9 +755,7 @@ def test_a_scan_the_instrument_refuses_ends_with_what_to_do(tmp_path):
     with pytest.raises(CommandRefused) as refused:
         _run(tmp_path, open_instrument=None, instrument_url=url)
     message = str(refused.value)
-    assert refused.value.problem.endswith(
-        ": the instrument refused the scan (command S), answering NAK [frame: 15]"
-    )
+    assert refused.value.problem.endswith(f": {REFUSED_SCAN['ocean-rs232']}")
     assert message.endswith(
         f"its receipt by {OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was "
         f"saved; to do: {REFUSED_ADVICE}"
@@ -803,6 +801,10 @@ def test_a_scan_an_instrument_fault_ends_says_each_thing_once_on_its_own_line(
         "saved"
     )
     assert error.startswith(f"error: sim:{protocol} (simulator on /dev/"), done.output
+    if fault == "nak":  # what the instrument answered, and its bytes for its support
+        said = re.escape(REFUSED_SCAN[protocol])
+        shown = rf"error: sim:{protocol} \(simulator on /dev/[^)]+\): {said}"
+        assert re.fullmatch(shown, error), done.output
     assert len(rest) == len(warned) + 2, done.output
     assert all(line.startswith(start) for line, start in zip(rest, warned, strict=False))
     if warned:  # the laser may be on: said right under what happened, and so it stays off
