@@ -2,7 +2,9 @@
 
 Every message names what went wrong and where (the file and line, the serial frame, the
 record), the value found and what was expected, so that a technician can act on one line.
-:class:`Interrupted` is apart: work stopped by a person or the system is not a failure.
+:class:`Interrupted` is apart: work stopped by a person or the system is not a failure; both
+say what happened, a warning, what was recorded and what to do in the same parts
+(:class:`SaidInParts`).
 """
 
 from __future__ import annotations
@@ -23,25 +25,21 @@ __all__ = [
     "Interrupted",
     "LibraryError",
     "NotVibrationalError",
+    "SaidInParts",
     "SpectrumError",
     "without_path",
 ]
 
 
-class ForensicError(Exception):
-    """Root of every error the toolkit raises on purpose.
+class SaidInParts:
+    """What an error or a stop says, in parts, each said once and in the order a technician
+    reads them: what happened (:attr:`problem`), ``WARNING: ...``, what was recorded, and
+    ``to do: ...`` (:meth:`said`). The command line prints each on a line of its own
+    (:func:`forensic.cli.app.error_lines`); ``str()`` joins them on one line.
 
-    Attributes
-    ----------
-    spectrum_kept : Path or None
-        The file a measured spectrum is kept in because the evidence store could not record
-        it (``DO NOT MEASURE AGAIN``: :func:`forensic.custody.unrecorded.keep_unrecorded`),
-        when the work this error ended left one; None otherwise. Whatever the error, the
-        command line then exits 5 (:data:`forensic.cli.app.EXIT_SPECTRUM_KEPT`): record the
-        file, do not measure again.
+    The root of :class:`ForensicError` and of :class:`Interrupted`: a failure and a stop are
+    told the same way.
     """
-
-    spectrum_kept: Path | None = None
 
     advice: str | None = None
     """What to do about it, one action, said last (``to do: ...``); None when there is nothing
@@ -52,14 +50,15 @@ class ForensicError(Exception):
     after what happened (``WARNING: ...``); None when there is none."""
 
     recorded: str | None = None
-    """What the work this error ended had recorded, and where a spectrum it could not record is
-    kept, in words (a failed scan's records); None when it recorded nothing worth saying."""
+    """What the work this ended had recorded, and where a spectrum it could not record is
+    kept, in words (a failed or stopped scan's records); None when it recorded nothing worth
+    saying."""
 
     @property
     def problem(self) -> str:
         """What happened and where, with the value found: the message without the warning,
         what was recorded and what to do."""
-        return super().__str__()
+        raise NotImplementedError
 
     def said(self) -> list[str]:
         """The message in the order a technician reads it, each part once: what happened,
@@ -79,6 +78,31 @@ class ForensicError(Exception):
 
     def __str__(self) -> str:
         return "; ".join(self.said())
+
+
+class ForensicError(SaidInParts, Exception):
+    """Root of every error the toolkit raises on purpose.
+
+    Its parts beside the message (:class:`SaidInParts`): ``advice``, ``warning`` and
+    ``recorded``, each None unless the error says it.
+
+    Attributes
+    ----------
+    spectrum_kept : Path or None
+        The file a measured spectrum is kept in because the evidence store could not record
+        it (``DO NOT MEASURE AGAIN``: :func:`forensic.custody.unrecorded.keep_unrecorded`),
+        when the work this error ended left one; None otherwise. Whatever the error, the
+        command line then exits 5 (:data:`forensic.cli.app.EXIT_SPECTRUM_KEPT`): record the
+        file, do not measure again.
+    """
+
+    spectrum_kept: Path | None = None
+
+    @property
+    def problem(self) -> str:
+        """What happened and where, with the value found: the message without the warning,
+        what was recorded and what to do."""
+        return Exception.__str__(self)
 
 
 class SpectrumError(ForensicError, ValueError):
@@ -173,13 +197,15 @@ class CustodyError(ForensicError):
     """The evidence store, the custody chain, a signature or a bundle is not as it must be."""
 
 
-class Interrupted(KeyboardInterrupt):
+class Interrupted(SaidInParts, KeyboardInterrupt):
     """Work stopped by Ctrl-C, or by a signal that stops it the same way (SIGTERM: ``kill``, a
     shutdown; SIGHUP: the terminal was closed).
 
     A :class:`KeyboardInterrupt`, not a :class:`ForensicError`: ``except Exception`` lets it
     pass and every ``finally`` runs, so a driver switches its laser off and closes its port and
-    a store rolls back what it had not committed.
+    a store rolls back what it had not committed. It is told as an error is
+    (:class:`SaidInParts`): what happened is that it stopped (``interrupted``, ``stopped by
+    SIGTERM``), then its warning, what the stopped work had recorded and what to do.
 
     Parameters
     ----------
@@ -187,11 +213,16 @@ class Interrupted(KeyboardInterrupt):
         The signal that stopped the work (SIGINT: Ctrl-C).
     recorded : str, optional
         What the stopped work had recorded, and what it had not, for the person who stopped it
-        (e.g. "the spectrum and result ... are recorded; the report was not written: ...").
+        (e.g. "the spectrum and result ... are recorded; the report was not written").
     warning : str, optional
-        What the person who stopped the work must know whatever was recorded, said after it
-        as ``WARNING: ...`` (e.g. the laser could not be switched off, so it may still be on).
-        Work that stops again with what it recorded keeps it (:meth:`having_recorded`).
+        What the person who stopped the work must know whatever was recorded, said right
+        after what happened as ``WARNING: ...`` (e.g. the laser could not be switched off, so
+        it may still be on). Work that stops again with what it recorded keeps it
+        (:meth:`having_recorded`).
+    advice : str, optional
+        What is left to do about what the stopped work recorded, or did not, one action, said
+        last as ``to do: ...`` (e.g. "run `forensic report ...` to make it", "scan again to
+        measure it").
     """
 
     #: The signals that stop a command as Ctrl-C does (SIGHUP does not exist on Windows).
@@ -200,17 +231,25 @@ class Interrupted(KeyboardInterrupt):
     )
 
     def __init__(
-        self, signum: int = signal.SIGINT, recorded: str | None = None, warning: str | None = None
+        self,
+        signum: int = signal.SIGINT,
+        recorded: str | None = None,
+        warning: str | None = None,
+        advice: str | None = None,
     ) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = int(signum)
         self.recorded = recorded
         self.warning = warning
+        self.advice = advice
 
     @classmethod
-    def having_recorded(cls, stop: BaseException, recorded: str | None) -> Interrupted:
+    def having_recorded(
+        cls, stop: BaseException, recorded: str | None, advice: str | None = None
+    ) -> Interrupted:
         """The stop ``stop`` (an :class:`Interrupted`, or Python's own Ctrl-C) saying what the
-        stopped work had ``recorded``, and still warning of what it warned of.
+        stopped work had ``recorded`` and what is left to do about it (``advice``), and still
+        warning of what it warned of.
 
         Parameters
         ----------
@@ -218,6 +257,9 @@ class Interrupted(KeyboardInterrupt):
             The :class:`KeyboardInterrupt` that stopped the work.
         recorded : str or None
             What the stopped work had recorded, in words.
+        advice : str or None
+            What is left to do about it, one action; None when nothing is. It stands for what
+            ``stop`` said to do: the work that says what it recorded says what is left.
 
         Returns
         -------
@@ -226,8 +268,8 @@ class Interrupted(KeyboardInterrupt):
             :class:`KeyboardInterrupt`); to be raised ``from stop``.
         """
         if isinstance(stop, Interrupted):
-            return cls(stop.signum, recorded, stop.warning)
-        return cls(signal.SIGINT, recorded)
+            return cls(stop.signum, recorded, stop.warning, advice)
+        return cls(signal.SIGINT, recorded, advice=advice)
 
     @property
     def exit_code(self) -> int:
@@ -235,14 +277,13 @@ class Interrupted(KeyboardInterrupt):
         Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
         return 128 + self.signum
 
-    def __str__(self) -> str:
-        what = (
-            "interrupted"
-            if self.signum == signal.SIGINT
-            else f"stopped by {signal.Signals(self.signum).name}"
-        )
-        said = what if self.recorded is None else f"{what}: {self.recorded}"
-        return said if self.warning is None else f"{said}; WARNING: {self.warning}"
+    @property
+    def problem(self) -> str:
+        """That the work stopped, and by what: ``interrupted`` (Ctrl-C), else ``stopped by``
+        the signal (``stopped by SIGTERM``)."""
+        if self.signum == signal.SIGINT:
+            return "interrupted"
+        return f"stopped by {signal.Signals(self.signum).name}"
 
     @classmethod
     def raise_on_signal(cls, signum: int, frame: object) -> NoReturn:

@@ -821,16 +821,12 @@ def _identify_command(
 
 class _Said(NamedTuple):
     """What a scan's records say (``said``), and what is left to do about them (``to_do``;
-    None when the records leave nothing to do), apart: a failed scan says them on lines of
-    their own (its error's :attr:`~forensic.errors.ForensicError.recorded` and ``advice``),
-    a stopped one on its one line, joined by ``joint``."""
+    None when the records leave nothing to do), apart: a failed or stopped scan says them on
+    lines of their own (its error's or its stop's
+    :attr:`~forensic.errors.SaidInParts.recorded` and ``advice``)."""
 
     said: str
     to_do: str | None = None
-    joint: str = ": "
-
-    def __str__(self) -> str:
-        return self.said if self.to_do is None else f"{self.said}{self.joint}{self.to_do}"
 
     def after(self, said: str) -> _Said:
         """The same, what ``said`` says put first (``"{said}; {self.said}"``)."""
@@ -1145,7 +1141,6 @@ def _keep_measured(
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
         f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}",
         f"{when}{steps}",
-        "; ",
     ), Path(path)
 
 
@@ -1850,7 +1845,7 @@ class _Scan:
                 report_command=self.report_command(),
             )
 
-    def recorded_when_stopped(self) -> str:
+    def recorded_when_stopped(self) -> _Said:
         """What the store holds of a scan stopped (Ctrl-C, a stopping signal) at any stage,
         and what is left to do, in words (:func:`_what_is_recorded`). By then the instrument
         is closed (its laser off) and any unfinished transaction rolled back."""
@@ -1874,7 +1869,7 @@ class _Scan:
             )
         except ForensicError as error:
             said = _unreadable(error, self.db, case_number, item_number, self.kept)
-        return str(said)
+        return said
 
 
 def scan(
@@ -2104,7 +2099,8 @@ def scan(
         run.say_what_is_recorded(exc)
         raise
     except KeyboardInterrupt as exc:
-        raise Interrupted.having_recorded(exc, run.recorded_when_stopped()) from exc
+        said = run.recorded_when_stopped()
+        raise Interrupted.having_recorded(exc, said.said, said.to_do) from exc
     finally:
         db.on_wait = said_on_wait
         if own_store:

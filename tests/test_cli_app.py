@@ -104,32 +104,54 @@ def test_a_command_stopped_while_its_options_are_read_exits_as_interrupted(monke
 
 def test_an_interruption_says_what_was_recorded():
     stop = Interrupted(signal.SIGHUP, "recorded case C-1 (record #2)")
-    assert (str(stop), stop.exit_code) == ("stopped by SIGHUP: recorded case C-1 (record #2)", 129)
+    assert (str(stop), stop.exit_code) == ("stopped by SIGHUP; recorded case C-1 (record #2)", 129)
+    assert (stop.problem, stop.recorded, stop.warning, stop.advice) == (
+        "stopped by SIGHUP",
+        "recorded case C-1 (record #2)",
+        None,
+        None,
+    )
     assert isinstance(stop, KeyboardInterrupt)  # passes 'except Exception': every finally runs
+    assert not isinstance(stop, Exception)
     assert (str(Interrupted()), Interrupted().exit_code) == ("interrupted", 130)
 
 
 def test_an_interruption_keeps_its_warning_when_it_says_what_was_recorded():
-    stop = Interrupted(signal.SIGINT, warning="the laser may still be on")
-    assert str(stop) == "interrupted; WARNING: the laser may still be on"
-    again = Interrupted.having_recorded(stop, "nothing was recorded")
-    assert str(again) == "interrupted: nothing was recorded; WARNING: the laser may still be on"
+    stop = Interrupted(signal.SIGINT, warning="the laser may still be on", advice="old advice")
+    assert str(stop) == "interrupted; WARNING: the laser may still be on; to do: old advice"
+    # what the stopped work says it recorded says what is left to do: the stop's is replaced
+    again = Interrupted.having_recorded(stop, "nothing was recorded", "scan again")
+    assert str(again) == (
+        "interrupted; WARNING: the laser may still be on; nothing was recorded; to do: scan again"
+    )
     plain = Interrupted.having_recorded(KeyboardInterrupt(), "nothing was recorded")
-    assert (str(plain), plain.exit_code) == ("interrupted: nothing was recorded", 130)
+    assert (str(plain), plain.exit_code) == ("interrupted; nothing was recorded", 130)
 
 
-def test_a_stop_puts_its_warning_on_a_line_of_its_own(monkeypatch):
+def test_a_stop_says_each_of_its_parts_on_a_line_of_its_own_as_an_error_does(monkeypatch):
     # "interrupted: recorded ...; WARNING: the laser ..." ended a line hundreds of characters
-    # long, where the one thing that must not be missed was easily missed
+    # long, where the one thing that must not be missed was easily missed; and what to do
+    # ("scan again to measure it") was said inside what was recorded
+    stop = Interrupted(
+        signal.SIGTERM, "nothing was recorded", "the laser may still be on", "scan again"
+    )
+    assert error_lines(stop) == [
+        "error: stopped by SIGTERM",
+        "WARNING: the laser may still be on",
+        "nothing was recorded",
+        "to do: scan again",
+    ]
+
     def interrupted(*args, **kwargs):
-        raise Interrupted(signal.SIGINT, "nothing was recorded", "the laser may still be on")
+        raise stop
 
     monkeypatch.setattr("click.Group.parse_args", interrupted)
     result = CliRunner().invoke(main, ["case", "list"])
-    assert (result.exit_code, result.output) == (
-        130,
-        "error: interrupted: nothing was recorded\nWARNING: the laser may still be on\n",
-    )
+    assert (result.exit_code, result.output.splitlines()) == (143, error_lines(stop))
+    # the order and the words an error's lines have (one function says both)
+    error = InstrumentError("stopped by SIGTERM")
+    error.recorded, error.warning, error.advice = stop.recorded, stop.warning, stop.advice
+    assert error_lines(error) == error_lines(stop)
 
 
 def test_an_error_says_each_of_its_parts_on_a_line_of_its_own(monkeypatch):

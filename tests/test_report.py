@@ -6,6 +6,7 @@ import builtins
 import copy
 import io
 import json
+import re
 import shlex
 import sqlite3
 import textwrap
@@ -853,8 +854,14 @@ def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_writte
     render = report_issue.render_pdf
     monkeypatch.setattr(report_issue, "render_pdf", ctrl_c)
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 130
-    assert "interrupted: no report was recorded and no file written" in result.output
+    assert (result.exit_code, result.output.splitlines()) == (
+        130,
+        [
+            "error: interrupted",
+            "no report was recorded and no file written",
+            "to do: run the same command again",
+        ],
+    )
     assert not pdf.exists() and not as_json.exists()
     # (not monkeypatch.undo(): the keys stay in this test's config folder)
     monkeypatch.setattr(report_issue, "render_pdf", render)
@@ -869,15 +876,18 @@ def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_writte
 
     monkeypatch.setattr(report_issue, "atomic_write_bytes", write_pdf_only)
     result = CliRunner().invoke(main, args)
-    said = " ".join(result.output.split())
     with Store(tmp_path / "s") as store:
         (record,) = store.reports("CASE-1")
     assert result.exit_code == 130
-    assert f"report {record['report_id']} is recorded (record #{record['seq']}" in said
-    assert f"written: {pdf}; not written: {as_json}: issue it again" in said
+    stopped, recorded, to_do = result.output.splitlines()
+    assert (stopped, recorded) == (
+        "error: interrupted",
+        f"report {record['report_id']} is recorded (record #{record['seq']}, its PDF kept in the "
+        f"store); written: {pdf}; not written: {as_json}",
+    )
     assert pdf.exists() and not as_json.exists()
     # the command it gives, pasted, issues it again from that store, signed by that operator
-    command = said.split("issue it again with `")[1].split("`")[0]
+    (command,) = re.fullmatch(r"to do: issue it again with `([^`]+)` .*", to_do).groups()
     assert shlex.split(command) == [
         "forensic",
         *args[:-4],
@@ -886,8 +896,8 @@ def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_writte
         "--operator",
         OPERATOR,
     ]
-    assert said.endswith(
-        "(a new report, with its own id; add --force to replace the files written)"
+    assert to_do.endswith(
+        "` (a new report, with its own id; add --force to replace the files written)"
     )
     monkeypatch.setattr(report_issue, "atomic_write_bytes", write)
     again = CliRunner(env={"FORENSIC_OPERATOR": None, "FORENSIC_STORE": str(tmp_path / "other")})

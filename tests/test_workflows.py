@@ -1301,8 +1301,16 @@ def test_a_scan_told_to_stop_switches_the_laser_off(tmp_path, stop):
         proc.send_signal(getattr(signal, stop))
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 128 + getattr(signal, stop), err
-        assert f"error: stopped by {stop}" in err and "Traceback" not in err
-        assert "its receipt by Ann Example (record #4); no spectrum of exhibit E-1 of case " in err
+        assert "Traceback" not in err
+        said = err.splitlines()
+        said = said[said.index(f"error: stopped by {stop}") :]
+        # (and a WARNING: line under it, when the laser did not read back as off in time)
+        assert [line for line in said if not line.startswith("WARNING: ")] == [
+            f"error: stopped by {stop}",
+            "recorded case L-1 (record #2), the label of exhibit E-1 (record #3), its receipt "
+            "by Ann Example (record #4); no spectrum of exhibit E-1 of case L-1 was saved",
+            "to do: scan again to measure it",
+        ]
         deadline = time.monotonic() + 15  # the simulator reads the command after its slow reply
         while sim.settings["J"] and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -1379,7 +1387,9 @@ def test_the_scan_screen_shows_the_verdict_before_the_report_step(tmp_path, monk
     assert lines[banner + 1].strip() == verdict_line(json.loads(result["identification_json"]))
     assert any(line.startswith("   #  substance") for line in lines[banner:report_step])
     assert lines[report_step - 1].startswith("Case C-1, exhibit E-1, store records: measurement #")
-    assert "the report was not written" in lines[-1]
+    assert lines[-3] == "error: interrupted"
+    assert lines[-2].endswith("; the report was not written")
+    assert lines[-1].startswith("to do: run `forensic report C-1 E-1 --out ")
 
 
 def test_the_scan_screen_says_what_to_do_and_the_record_and_report_state_the_fact(
@@ -1767,62 +1777,71 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
 
 
 @pytest.mark.parametrize(
-    ("stage", "said"),
+    ("stage", "recorded", "to_do"),
     [
         (
             "connect",
-            r"nothing was recorded; no spectrum of exhibit E-1 of case C-1 was saved: scan again "
-            r"to measure it$",
+            r"nothing was recorded; no spectrum of exhibit E-1 of case C-1 was saved",
+            r"scan again to measure it",
         ),
-        ("case", r"nothing was recorded; no spectrum"),
+        ("case", r"nothing was recorded; no spectrum .*", r"scan again to measure it"),
         (
             "custody",
             r"recorded case C-1 \(record #2\), the label of exhibit E-1 \(record #3\), its "
             r"receipt by Ann Example \(record #4\); no spectrum of exhibit E-1 of case C-1 "
-            r"was saved: scan again to measure it$",
+            r"was saved",
+            r"scan again to measure it",
         ),
         (
             "store",
             r"recorded case C-1 .*; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of "
             r"case C-1 is not in the store, but kept in "
-            r".*unrecorded-spectra/C-1_E-1_.*\.json \(spectrum SHA-256 [0-9a-f]{64}\); "
+            r".*unrecorded-spectra/C-1_E-1_.*\.json \(spectrum SHA-256 [0-9a-f]{64}\)",
             r"`forensic exhibit record-spectrum .* records it, .* identifies it, and then "
-            r"`forensic report C-1 E-1 .*` makes the report$",
+            r"`forensic report C-1 E-1 .*` makes the report",
         ),
         (
             "identify",
             r"the raw spectrum of exhibit E-1 of case C-1 is saved \(measurement record #5, "
-            r"SHA-256 [0-9a-f]{64}\), but no result is recorded: `forensic exhibit identify "
-            r"C-1 E-1 --store \S+/s/forensic.db --operator 'Ann Example'` identifies the saved "
-            r"spectrum, and then `forensic report C-1 E-1 --out \S+/r.pdf --json \S+/r.json "
-            r"--store \S+/s/forensic.db --operator 'Ann Example'` makes the report$",
+            r"SHA-256 [0-9a-f]{64}\), but no result is recorded",
+            r"`forensic exhibit identify C-1 E-1 --store \S+/s/forensic.db --operator 'Ann "
+            r"Example'` identifies the saved spectrum, and then `forensic report C-1 E-1 --out "
+            r"\S+/r.pdf --json \S+/r.json --store \S+/s/forensic.db --operator 'Ann Example'` "
+            r"makes the report",
         ),
-        ("record", r"raw spectrum .* is saved .*, but no result is recorded"),
+        ("record", r"the raw spectrum .* is saved .*, but no result is recorded", r".*"),
         (
             "report",
             r"the spectrum and result for exhibit E-1 of case C-1 are recorded \(measurement "
             r"record #5, result record #6: IDENTIFIED: Cocaine hydrochloride\); the report was "
-            r"not written: run `forensic report C-1 E-1 --out .*r.pdf --json .*r.json --store "
+            r"not written",
+            r"run `forensic report C-1 E-1 --out .*r.pdf --json .*r.json --store "
             r".*forensic.db --operator 'Ann Example'` to make it",
         ),
     ],
 )
-def test_a_scan_stopped_at_any_stage_says_what_is_recorded(tmp_path, stage, said):
-    with pytest.raises(Interrupted, match=said) as stopped:
+def test_a_scan_stopped_at_any_stage_says_what_is_recorded_and_what_to_do_apart(
+    tmp_path, stage, recorded, to_do
+):
+    with pytest.raises(Interrupted) as stopped:
         _run(
             tmp_path,
             report_path=tmp_path / "r.pdf",
             json_path=tmp_path / "r.json",
             progress=_stop_at(stage),
         )
-    assert stopped.value.signum == signal.SIGINT and stopped.value.exit_code == 130
-    assert str(stopped.value).startswith("interrupted: ")
+    stop = stopped.value
+    assert stop.signum == signal.SIGINT and stop.exit_code == 130
+    assert (stop.problem, stop.warning) == ("interrupted", None)
+    assert re.fullmatch(recorded, stop.recorded), stop.recorded
+    assert re.fullmatch(to_do, stop.advice), stop.advice
+    assert str(stop) == f"interrupted; {stop.recorded}; to do: {stop.advice}"
     assert not (tmp_path / "r.pdf").exists()
     with Store(tmp_path / "s") as store:
         assert verify_store(store).ok
 
 
-def test_a_scan_stopped_while_the_laser_may_be_on_says_so_after_what_is_recorded(tmp_path):
+def test_a_scan_stopped_while_the_laser_may_be_on_says_so_before_what_is_recorded(tmp_path):
     # the driver's warning that the laser could not be switched off was lost when the scan
     # said what it had recorded: the technician read only "no spectrum ... was saved"
     warning = "the laser could not be switched off (no reply), so it may still be on"
@@ -1830,11 +1849,13 @@ def test_a_scan_stopped_while_the_laser_may_be_on_says_so_after_what_is_recorded
     with pytest.raises(Interrupted) as stopped:
         _run(tmp_path, open_instrument=lambda url: FakeInstrument(fail=stop))
     assert stopped.value.exit_code == 143
-    assert str(stopped.value) == (
-        "stopped by SIGTERM: recorded case C-1 (record #2), the label of exhibit E-1 (record "
-        "#3), its receipt by Ann Example (record #4); no spectrum of exhibit E-1 of case C-1 was "
-        f"saved: scan again to measure it; WARNING: {warning}"
-    )
+    assert stopped.value.said() == [
+        "stopped by SIGTERM",
+        f"WARNING: {warning}",
+        "recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt by "
+        "Ann Example (record #4); no spectrum of exhibit E-1 of case C-1 was saved",
+        "to do: scan again to measure it",
+    ]
 
 
 def test_a_stopping_signal_keeps_its_number_and_a_second_scan_names_only_its_records(tmp_path):
@@ -1842,8 +1863,8 @@ def test_a_stopping_signal_keeps_its_number_and_a_second_scan_names_only_its_rec
     with pytest.raises(Interrupted) as stopped:
         _run(tmp_path, progress=_stop_at("record", lambda: Interrupted(signal.SIGTERM)))
     assert stopped.value.exit_code == 143
-    assert str(stopped.value).startswith("stopped by SIGTERM: the raw spectrum of exhibit E-1")
-    assert "measurement record #7," in str(stopped.value)  # not the first scan's #5
+    assert str(stopped.value).startswith("stopped by SIGTERM; the raw spectrum of exhibit E-1")
+    assert "measurement record #7," in stopped.value.recorded  # not the first scan's #5
 
 
 def test_a_scan_stopped_while_writing_report_files_says_the_report_is_recorded(
@@ -1855,12 +1876,17 @@ def test_a_scan_stopped_while_writing_report_files_says_the_report_is_recorded(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(issue, "atomic_write_bytes", stopped_while_writing)
-    with pytest.raises(
-        Interrupted,
-        match=r"result record #6: .*\), and so is report FR-\S+ \(record #7\), but its files "
-        r"may not all be written: check them, or issue it again with `forensic report C-1 E-1",
-    ):
+    with pytest.raises(Interrupted) as stopped:
         _run(tmp_path, report_path=tmp_path / "r.pdf")
+    assert re.search(
+        r"result record #6: .*\), and so is report FR-\S+ \(record #7\), but its files "
+        r"may not all be written$",
+        stopped.value.recorded,
+    ), stopped.value.recorded
+    assert stopped.value.advice == (
+        f"check them, or issue it again with `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} "
+        f"{_signed(tmp_path)}`"
+    )
 
 
 SLOW_REPORT = textwrap.dedent(
@@ -1923,13 +1949,14 @@ def test_a_scan_stopped_while_it_writes_the_report_says_how_to_make_it(tmp_path,
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + getattr(signal, stop), err
     assert "Traceback" not in err
-    (line,) = err.splitlines()
-    what = "interrupted" if stop == "SIGINT" else f"stopped by {stop}"
-    assert line.startswith(
-        f"error: {what}: the spectrum and result for exhibit E-1 of case R-1 are recorded "
-        "(measurement record #5, result record #6: "
+    stopped, recorded, to_do = err.splitlines()
+    assert stopped == ("error: interrupted" if stop == "SIGINT" else f"error: stopped by {stop}")
+    assert recorded.startswith(
+        "the spectrum and result for exhibit E-1 of case R-1 are recorded (measurement record "
+        "#5, result record #6: "
     )
-    command = line.split("the report was not written: run `")[1].split("` to make it")[0]
+    assert recorded.endswith("); the report was not written")
+    (command,) = re.fullmatch(r"to do: run `(forensic report [^`]+)` to make it", to_do).groups()
     assert not pdf.exists()
     with Store(tmp_path / "s") as store:
         assert len(store.results("R-1", "E-1")) == 1 and store.reports("R-1") == []
@@ -2573,18 +2600,19 @@ def test_a_scan_stopped_while_it_waits_for_the_store_keeps_the_spectrum(tmp_path
         locks[0].execute("ROLLBACK")
         locks[0].close()
     assert stopped.value.signum == getattr(signal, stop)
+    assert re.search(r"\(spectrum SHA-256 [0-9a-f]{64}\)$", stopped.value.recorded)
     # nothing is wrong with the store: no "once the store can be written"
-    assert re.search(
-        r"\(spectrum SHA-256 [0-9a-f]{64}\); `forensic exhibit record-spectrum \S+ "
+    assert re.fullmatch(
+        r"`forensic exhibit record-spectrum \S+ "
         + re.escape(_signed(tmp_path))
         + r"` records it, `forensic exhibit identify C-1 E-1 "
         + re.escape(_signed(tmp_path))
         + r"` identifies it, and then `forensic report C-1 E-1 --out FILE.pdf --text "
         + re.escape(f"{tmp_path / 'r.txt'} {_signed(tmp_path)}")
-        + r"` makes the report$",
-        str(stopped.value),
-    ), str(stopped.value)
-    kept = _kept_file(str(stopped.value))
+        + r"` makes the report",
+        stopped.value.advice,
+    ), stopped.value.advice
+    kept = _kept_file(stopped.value.recorded)
     document = json.loads(kept.read_text())
     assert document["why_not_recorded"] == f"the scan was stopped ({stop}) while saving it"
     done = _record_spectrum(tmp_path, kept)
@@ -3011,9 +3039,12 @@ def test_a_scan_stopped_while_saving_exits_130_and_says_the_spectrum_is_kept(tmp
     args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
     done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
     assert done.exit_code == 130, done.output
-    last = done.output.splitlines()[-1]
-    assert last.startswith("error: interrupted: ") and "DO NOT MEASURE AGAIN" in last, last
-    assert _kept_file(last).exists()
+    stopped, kept, to_do = done.output.splitlines()[-3:]
+    assert stopped == "error: interrupted"
+    assert kept.startswith("recorded case C-1 (record #2), ") and "; DO NOT MEASURE AGAIN: " in kept
+    assert _kept_file(kept).exists()
+    # nothing is wrong with the store: it can be written now
+    assert to_do.startswith("to do: `forensic exhibit record-spectrum "), to_do
 
 
 def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tmp_path):

@@ -1,12 +1,14 @@
 """The ``forensic`` command group: the one place that knows about terminals and exit codes.
 
 Every command module registers its commands on :data:`main`. A :class:`ForensicError` raised
-anywhere below ends as one line on standard error, never a traceback, with the exit code
-:func:`exit_code` chooses for it: 5 when a measured spectrum was kept in a file, else the
-error's own ``exit_code``, else 2 (bad input). Ctrl-C, SIGTERM and SIGHUP end a command as an
-:class:`~forensic.errors.Interrupted` does: one line that says what the command had recorded,
-and exit code 128 + the signal (130, 143, 129). The ``forensic`` program
-(:func:`forensic.__main__.run`) handles them from its first moment, before this is loaded.
+anywhere below ends as its ``error:`` line on standard error, and a line for each part it has
+beside it (:func:`error_lines`), never a traceback, with the exit code :func:`exit_code`
+chooses for it: 5 when a measured spectrum was kept in a file, else the error's own
+``exit_code``, else 2 (bad input). Ctrl-C, SIGTERM and SIGHUP end a command as an
+:class:`~forensic.errors.Interrupted` does: in the same lines (``error: interrupted``, a
+warning, what the command had recorded, what to do), with exit code 128 + the signal (130,
+143, 129). The ``forensic`` program (:func:`forensic.__main__.run`) handles them from its
+first moment, before this is loaded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import click
 
 from forensic import __version__
 from forensic.commands import is_placeholder
-from forensic.errors import ForensicError, Interrupted
+from forensic.errors import ForensicError, Interrupted, SaidInParts
 from forensic.spectrum import STATED_Y_UNITS
 
 EXIT_BAD_INPUT = 2
@@ -74,33 +76,40 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     sys.exit(code)
 
 
-def error_lines(exc: ForensicError) -> list[str]:
-    """What the command line prints for the error that ended a command, each part on a line
-    of its own and said once (:meth:`~forensic.errors.ForensicError.said`).
+def error_lines(exc: SaidInParts) -> list[str]:
+    """What the command line prints for the error, or the stop, that ended a command, each
+    part on a line of its own and said once (:meth:`~forensic.errors.SaidInParts.said`).
 
     Parameters
     ----------
-    exc : ForensicError
-        The error.
+    exc : ForensicError or Interrupted
+        The error, or the stop (Ctrl-C, a stopping signal).
 
     Returns
     -------
     list of str
-        ``error: <what happened>``; then, for an error that has them, ``WARNING: ...`` (the
-        laser may still be on: on a line of its own, so that it cannot be missed), what the
-        command had recorded (a failed scan's records, a spectrum kept in a file), and last
-        ``to do: ...``, the one thing to do.
+        ``error: <what happened>`` (for a stop ``error: interrupted``, ``error: stopped by
+        SIGTERM``); then, for one that has them, ``WARNING: ...`` (the laser may still be on:
+        on a line of its own, so that it cannot be missed), what the command had recorded (a
+        failed or stopped scan's records, a spectrum kept in a file), and last ``to do:
+        ...``, the one thing to do.
     """
     first, *rest = exc.said()
     return [f"error: {first}", *rest]
 
 
+def _ended(exc: SaidInParts, code: int) -> NoReturn:
+    """Print the lines of what ended the command (:func:`error_lines`) on standard error, and
+    exit with ``code``."""
+    for line in error_lines(exc):
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
 def failed(exc: ForensicError) -> NoReturn:
     """End the command that ``exc`` ended: its lines (:func:`error_lines`) on standard error,
     and its exit code (:func:`exit_code`)."""
-    for line in error_lines(exc):
-        click.echo(line, err=True)
-    sys.exit(exit_code(exc))
+    _ended(exc, exit_code(exc))
 
 
 def y_unit_option(otherwise: str):
@@ -245,14 +254,12 @@ library_option = click.option(
 
 
 def stopped(exc: KeyboardInterrupt) -> NoReturn:
-    """End the process for a Ctrl-C or a stopping signal: one ``error:`` line saying what was
-    recorded (when the work said so), a warning on a line of its own (``WARNING: the laser
-    could not be switched off ...``), and exit code 128 + the signal."""
+    """End the process for a Ctrl-C or a stopping signal: its lines as an error's
+    (:func:`error_lines`: ``error: interrupted``, a ``WARNING:`` line when the laser could not
+    be switched off, what was recorded and ``to do:``, when the work said so), and exit code
+    128 + the signal."""
     stop = exc if isinstance(exc, Interrupted) else Interrupted()
-    click.echo(f"error: {Interrupted(stop.signum, stop.recorded)}", err=True)
-    if stop.warning is not None:
-        click.echo(f"WARNING: {stop.warning}", err=True)
-    sys.exit(stop.exit_code)
+    _ended(stop, stop.exit_code)
 
 
 class NeededOption(click.Option):

@@ -155,7 +155,8 @@ def issue_report(
         file written.
     Interrupted
         Ctrl-C or a stopping signal (a :class:`KeyboardInterrupt`): its ``recorded`` says
-        whether the report is on record and which of its files are written.
+        whether the report is on record and which of its files are written, and its
+        ``advice`` how to finish (the command that issues it again).
     """
     named = {
         "pdf": ("--out", pdf_path),
@@ -207,10 +208,10 @@ def issue_report(
             kept=kept,
         )
     except KeyboardInterrupt as exc:
-        recorded = _what_a_stop_left(
+        recorded, to_do = _what_a_stop_left(
             store, start, outputs, written, kept, overwrite=overwrite, again=again
         )
-        raise Interrupted.having_recorded(exc, recorded) from exc
+        raise Interrupted.having_recorded(exc, recorded, to_do) from exc
     return IssuedReport(content, pdf, record, tuple(written), kept)
 
 
@@ -363,9 +364,10 @@ def _what_a_stop_left(
     *,
     overwrite: bool,
     again: str,
-) -> str:
-    """What an ``issue_report`` stopped by Ctrl-C left, in words (:func:`_what_is_issued`,
-    then where the PDFs of reports on record that were at its paths are kept).
+) -> tuple[str, str | None]:
+    """What an ``issue_report`` stopped by Ctrl-C left, and what is left to do (None when
+    nothing is), in words (:func:`_what_is_issued`, then where the PDFs of reports on record
+    that were at its paths are kept).
 
     The transaction is rolled back by now: the store says whether the report is on record.
     Each file is written whole or not at all, and none existed before unless ``overwrite``:
@@ -375,9 +377,9 @@ def _what_a_stop_left(
     unwritten = outputs[len(written) :]
     if not overwrite:
         unwritten = [path for path in unwritten if not os.path.exists(path)]
-    recorded = _what_is_issued(store, start, outputs, unwritten, again, replaces=overwrite)
+    recorded, to_do = _what_is_issued(store, start, outputs, unwritten, again, replaces=overwrite)
     there = {path: (report_id, keep) for path, (report_id, keep) in kept.items() if keep.is_file()}
-    return "; ".join([recorded, *kept_said(there)])
+    return "; ".join([recorded, *kept_said(there)]), to_do
 
 
 REPORT_KINDS = {"pdf": (".pdf", "a PDF"), "json": (".json", "JSON"), "text": (".txt", "plain text")}
@@ -626,16 +628,16 @@ def _what_is_issued(
     again: str,
     *,
     replaces: bool = False,
-) -> str:
+) -> tuple[str, str | None]:
     """What a stopped ``issue_report`` left: the report on record or not, its files written
-    or not, and how to finish (``again``: the command that issues it again, which
-    ``replaces`` the files written when it has ``--force``)."""
+    or not; and apart, how to finish (``again``: the command that issues it again, which
+    ``replaces`` the files written when it has ``--force``), None when nothing is left."""
     try:
         records = [row for table, row in store.appended_since(start) if table == "reports"]
     except ForensicError as error:
-        return f"whether the report is on record could not be read back ({error})"
+        return f"whether the report is on record could not be read back ({error})", None
     if not records:
-        return "no report was recorded and no file written: run the same command again"
+        return "no report was recorded and no file written", "run the same command again"
     record = records[-1]
     said = (
         f"report {record['report_id']} is recorded (record #{record['seq']}, its PDF kept in "
@@ -645,9 +647,9 @@ def _what_is_issued(
     if written:
         said += f"; written: {', '.join(written)}"
     if not unwritten:
-        return said
+        return said, None
     missing = ", ".join(str(path) for path in unwritten)
-    return f"{said}; not written: {missing}: " + _issue_again(
+    return f"{said}; not written: {missing}", _issue_again(
         again, replace=bool(written) and not replaces
     )
 
