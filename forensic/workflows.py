@@ -93,9 +93,53 @@ SCAN_STAGES = (
 
 
 class ScanIncomplete(ForensicError):
-    """The raw spectrum is saved, but a later stage (identification, report) failed."""
+    """The raw spectrum is saved, but a later stage (identification, recording the result,
+    the report) failed: measuring again is not the cure, and would use up evidence.
+
+    Its parts (:class:`~forensic.errors.SaidInParts`): what failed, in the words of the error
+    that failed it; that error's warning; what is recorded (``DO NOT MEASURE AGAIN: the raw
+    spectrum is saved (measurement record #5, ...)``); and what to do, the commands that
+    finish the scan's work. Build one with :meth:`after`.
+    """
 
     exit_code = 4
+
+    @classmethod
+    def after(
+        cls, cause: ForensicError, problem: str, recorded: str, advice: str | None
+    ) -> ScanIncomplete:
+        """The failure of a scan that ``cause`` failed after its raw spectrum was saved.
+
+        Parameters
+        ----------
+        cause : ForensicError
+            The error that failed the stage: its warning is kept, and what it says it
+            recorded is said after ``recorded``.
+        problem : str
+            What failed, with the cause's own words (its :attr:`problem`).
+        recorded : str
+            What the scan recorded, and that it is not to be measured again.
+        advice : str or None
+            What to do, one action: the commands that finish the scan's work, after what
+            the cause says to do (:func:`_then`).
+
+        Returns
+        -------
+        ScanIncomplete
+            To be raised ``from cause``.
+        """
+        error = cls(problem)
+        error.warning = cause.warning
+        error.recorded = "; ".join(part for part in (recorded, cause.recorded) if part)
+        error.advice = advice
+        return error
+
+
+def _then(cause: ForensicError, left: str) -> str:
+    """What to do after ``cause`` failed a scan's stage, which ``left`` the commands that
+    finish it to run: what the cause says to do first, when it says (one ``to do:``, not two),
+    else to put it right."""
+    return f"{cause.advice}; then {left}" if cause.advice else f"once that is put right, {left}"
 
 
 @dataclass(frozen=True)
@@ -1318,6 +1362,12 @@ class _Saved(NamedTuple):
     identify_again: str
     then_report: str
 
+    @property
+    def without_result(self) -> str:
+        """What a scan that failed before its result was recorded has recorded: the raw
+        spectrum, not to be measured again."""
+        return f"DO NOT MEASURE AGAIN: {self.said}, but no result is recorded"
+
 
 @dataclass
 class _Scan:
@@ -1713,9 +1763,13 @@ class _Scan:
         try:
             identification = dict(engine(spectrum))
         except ForensicError as exc:
-            raise ScanIncomplete(
-                f"{saved.said}, but identification failed: {exc}; once that is put right, "
-                f"{saved.identify_again} identifies the saved spectrum{saved.then_report}"
+            raise ScanIncomplete.after(
+                exc,
+                f"identification failed: {exc.problem}",
+                saved.without_result,
+                _then(
+                    exc, f"{saved.identify_again} identifies the saved spectrum{saved.then_report}"
+                ),
             ) from exc
         if facts:  # recorded with the result, and so listed in the report's limitations
             identification["warnings"] = [*(identification.get("warnings") or []), *facts]
@@ -1737,20 +1791,25 @@ class _Scan:
         )
         try:
             return db.add_result(saved.measurement, identification, operator=self.operator)
-        except StoreBusyError as exc:
-            # not "try again": the scan again would measure again; the spectrum is saved
-            raise ScanIncomplete(
-                f"{saved.said}, but its result ({verdict}) could not be recorded: another "
-                f"process kept the store locked for more than {db.busy_timeout_s:g} s, and "
-                f"nothing more was written. Do not measure again: once the store is free, "
+        except ForensicError as exc:
+            left = (
                 f"{saved.identify_again} identifies the saved spectrum and records its "
                 f"result{saved.then_report}"
-            ) from exc
-        except ForensicError as exc:
-            raise ScanIncomplete(
-                f"{saved.said}, but its result ({verdict}) could not be recorded: {exc}; once "
-                f"that is put right, {saved.identify_again} identifies the "
-                f"saved spectrum and records its result{saved.then_report}"
+            )
+            if isinstance(exc, StoreBusyError):
+                # not "try again": the scan again would measure again; the spectrum is saved
+                why = (
+                    f"another process kept the store locked for more than "
+                    f"{db.busy_timeout_s:g} s, and nothing more was written"
+                )
+                to_do = f"once the store is free, {left}"
+            else:
+                why, to_do = exc.problem, _then(exc, left)
+            raise ScanIncomplete.after(
+                exc,
+                f"the result ({verdict}) could not be recorded: {why}",
+                saved.without_result,
+                to_do,
             ) from exc
 
     def issue_report(self, saved: _Saved, result: Mapping[str, Any]) -> IssuedReport | None:
@@ -1783,13 +1842,15 @@ class _Scan:
                 location=self.location,
             )
         except ForensicError as exc:
-            said = (
-                f"{saved.said} and the result recorded (#{result['seq']}), but the report "
-                f"failed: {exc}"
-            )
-            if not _reports_since(self.db, self.start):  # else the error says how to issue it
-                said += f"; once that is put right, {make_report} makes it"
-            raise ScanIncomplete(said) from exc
+            # a report on record: the error says how to issue it again
+            reported = _reports_since(self.db, self.start)
+            raise ScanIncomplete.after(
+                exc,
+                f"the report failed: {exc.problem}",
+                f"DO NOT MEASURE AGAIN: {saved.said} and its result recorded (result record "
+                f"#{result['seq']})",
+                exc.advice if reported else _then(exc, f"{make_report} makes the report"),
+            ) from exc
 
     def custody_said(self, report: IssuedReport | None) -> tuple[str, ...]:
         """What the exhibit's report says (or, with no report, would say) of its custody, for

@@ -661,18 +661,37 @@ def test_a_scan_stating_another_seal_is_warned_and_the_first_seal_stays(tmp_path
     assert "the seal last recorded for it is 'S-8'" in progress["custody"]
 
 
+_SAVED_WITHOUT_RESULT = (
+    "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 {}), but "
+    "no result is recorded"
+)
+"""What a first scan that failed after saving its raw spectrum, before its result, recorded
+(``.format(the spectrum's SHA-256)``)."""
+
+
+def _raw_sha256(tmp_path):
+    """The SHA-256 of the raw spectrum of case C-1's only measurement."""
+    with Store(tmp_path / "s") as store:
+        (measurement,) = store.measurements("C-1")
+    return measurement["raw_sha256"]
+
+
 def test_failed_identification_keeps_the_raw_spectrum(tmp_path):
     def broken(spectrum):
         raise IdentificationError("no overlap with the library grid")
 
-    with pytest.raises(ScanIncomplete, match=r"raw spectrum is saved.*#\d+.*no overlap") as failed:
+    with pytest.raises(ScanIncomplete) as failed:
         _run(tmp_path, identify=broken, report_path=tmp_path / "r.pdf")
-    # the report asked for is named with what is left to do, not dropped
-    assert str(failed.value).endswith(
+    # what failed, what is recorded, what to do: each once, apart; the report asked for is
+    # named with what is left to do, not dropped
+    assert failed.value.said() == [
+        "identification failed: no overlap with the library grid",
+        _SAVED_WITHOUT_RESULT.format(_raw_sha256(tmp_path)),
+        "to do: once that is put right, "
         f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum, "
         f"and then `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` "
-        "makes the report"
-    )
+        "makes the report",
+    ]
     with Store(tmp_path / "s") as store:
         measurement = store.measurements("C-1", "E-1")[0]
         assert store.load_spectrum(measurement).metadata["operator"] == OPERATOR
@@ -900,15 +919,16 @@ def test_a_result_that_cannot_be_recorded_leaves_the_saved_spectrum_to_identify(
         raise CustodyError(f"{self.db_path}: committing failed: database or disk is full")
 
     monkeypatch.setattr(Store, "add_result", disk_full)
-    with pytest.raises(
-        ScanIncomplete,
-        match=r"raw spectrum is saved \(measurement record #5, SHA-256 [0-9a-f]{64}\), but its "
-        r"result \(IDENTIFIED: Cocaine hydrochloride\) could not be recorded: .*disk is full; "
-        r"once that is put right, `forensic exhibit identify C-1 E-1 "
-        + re.escape(_signed(tmp_path))
-        + "` identifies",
-    ):
+    with pytest.raises(ScanIncomplete) as failed:
         _run(tmp_path)
+    assert failed.value.said() == [
+        "the result (IDENTIFIED: Cocaine hydrochloride) could not be recorded: "
+        f"{tmp_path / 's' / 'forensic.db'}: committing failed: database or disk is full",
+        _SAVED_WITHOUT_RESULT.format(_raw_sha256(tmp_path)),
+        "to do: once that is put right, "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum "
+        "and records its result",
+    ]
     monkeypatch.undo()
     with Store(tmp_path / "s") as store:
         assert len(store.measurements("C-1")) == 1 and store.results("C-1") == []
@@ -2326,11 +2346,23 @@ def _json_report_cannot_be_written(monkeypatch):
 
 def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path, monkeypatch):
     _json_report_cannot_be_written(monkeypatch)
-    with pytest.raises(ScanIncomplete, match=r"report FR-.* is recorded .*No space left"):
+    with pytest.raises(ScanIncomplete) as failed:
         _run(tmp_path, report_path=tmp_path / "r.pdf", json_path=tmp_path / "r.json")
     with Store(tmp_path / "s") as store:
-        assert len(store.reports("C-1")) == 1 and len(store.results("C-1")) == 1
+        (report,) = store.reports("C-1")
+        (measurement,) = store.measurements("C-1")
+        assert len(store.results("C-1")) == 1
         assert verify_store(store).ok
+    assert failed.value.said() == [
+        f"the report failed: {tmp_path / 'r.json'}: writing failed (No space left on device)",
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
+        f"{measurement['raw_sha256']}) and its result recorded (result record #6); report "
+        f"{report['report_id']} is recorded (record #7, its PDF kept in the store); written: "
+        f"{tmp_path / 'r.pdf'}",
+        f"to do: issue it again with `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} --json "
+        f"{tmp_path / 'r.json'} {_signed(tmp_path)}` (a new report, with its own id; add "
+        "--force to replace the files written)",
+    ]
 
 
 # -- a measured spectrum the store cannot take is kept in a file -----------------------------------
@@ -2566,15 +2598,19 @@ def test_a_result_the_locked_store_did_not_take_says_to_record_it_not_to_scan_ag
         "the store is locked by another process (1 s): waiting to record the result, up to 1 s "
         "more; the raw spectrum is saved"
     )
-    message = str(failed.value)
-    assert "try again" not in message
-    assert (
-        "could not be recorded: another process kept the store locked for more than 2 s, and "
-        "nothing more was written. Do not measure again: once the store is free, "
+    assert "try again" not in str(failed.value)
+    with Store(tmp_path / "s") as store:
+        measurement = store.measurements("C-1")[-1]
+    assert failed.value.said() == [
+        "the result (IDENTIFIED: Cocaine hydrochloride) could not be recorded: another process "
+        "kept the store locked for more than 2 s, and nothing more was written",
+        f"DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
+        f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}), but no result is recorded",
+        "to do: once the store is free, "
         f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum "
         "and records its result, and then `forensic report C-1 E-1 --out "
-        f"{tmp_path / 'r.pdf'} {_signed(tmp_path)}` makes the report"
-    ) in message
+        f"{tmp_path / 'r.pdf'} {_signed(tmp_path)}` makes the report",
+    ]
 
 
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
@@ -3176,7 +3212,7 @@ def test_the_identify_command_a_scan_prints_identifies_in_its_store_against_its_
 
     with pytest.raises(ScanIncomplete) as failed:
         _run(tmp_path, identify=broken, library=path)
-    words = _pasted(str(failed.value), "forensic exhibit identify")
+    words = _pasted(failed.value.advice, "forensic exhibit identify")
     assert words == [
         "forensic",
         "exhibit",
@@ -3213,10 +3249,14 @@ def test_the_report_command_a_scan_prints_makes_its_report_signed_by_its_operato
     monkeypatch.setattr(issue, "render_pdf", no_fonts)
     with pytest.raises(ScanIncomplete) as failed:
         _run(tmp_path, report_path=tmp_path / "r 1.pdf", unit="Van 3", location="Lay-by")
-    message = str(failed.value)
-    assert message.startswith("the raw spectrum is saved (measurement record #5")
-    assert "but the report failed: the report's fonts cannot be read; once that is put" in message
-    words = _pasted(message, "forensic report")
+    assert failed.value.problem == "the report failed: the report's fonts cannot be read"
+    assert failed.value.recorded.startswith(
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
+    )
+    assert failed.value.recorded.endswith(") and its result recorded (result record #6)")
+    assert failed.value.advice.startswith("once that is put right, `forensic report C-1 E-1 ")
+    assert failed.value.advice.endswith("` makes the report")
+    words = _pasted(failed.value.advice, "forensic report")
     assert words == [
         "forensic",
         "report",
@@ -3247,12 +3287,12 @@ def test_the_command_a_report_left_unwritten_prints_issues_it_again(tmp_path, mo
     real = _json_report_cannot_be_written(monkeypatch)
     with pytest.raises(ScanIncomplete) as failed:
         _run(tmp_path, report_path=tmp_path / "r.pdf", json_path=tmp_path / "r.json")
-    message = str(failed.value)
-    assert f"written: {tmp_path / 'r.pdf'}; issue it again with `forensic report" in message
-    assert message.endswith(
+    assert failed.value.recorded.endswith(f"; written: {tmp_path / 'r.pdf'}")
+    assert failed.value.advice.startswith("issue it again with `forensic report")
+    assert failed.value.advice.endswith(
         "(a new report, with its own id; add --force to replace the files written)"
     )
-    words = _pasted(message, "forensic report")
+    words = _pasted(failed.value.advice, "forensic report")
     assert words[2:] == [
         "C-1",
         "E-1",

@@ -331,8 +331,8 @@ def _write_report_files(
     ``overwrite``, a report's PDF at the PDF's path is kept beside it first (``kept``).
 
     A file that cannot be written (the disk filled or went away since the check) is an
-    :class:`~forensic.files.OutputError` that says the report is recorded, what was written
-    and how to issue it again."""
+    :class:`~forensic.files.OutputError` that says why, and as its ``recorded`` that the report
+    is recorded and what was written, and as its ``advice`` how to issue it again."""
     renderings = {
         "pdf": lambda: pdf,
         "json": lambda: render_json(content).encode(),
@@ -346,13 +346,19 @@ def _write_report_files(
                 _keep_issued_pdf(store, Path(path), kept)
             written.append(atomic_write_bytes(path, renderings[kind](), overwrite=overwrite))
     except ForensicError as exc:
-        raise OutputError(
-            f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF "
-            f"kept in the store), but {exc}; "
-            + (f"written: {', '.join(str(path) for path in written)}; " if written else "")
-            + "".join(f"{line}; " for line in kept_said(kept))
-            + _issue_again(again, replace=bool(written) and not overwrite)
-        ) from exc
+        error = OutputError(exc.problem)
+        error.warning = exc.warning
+        error.recorded = "; ".join(
+            [
+                f"report {content['report_id']} is recorded (record #{record['seq']}, its PDF "
+                "kept in the store)",
+                *([f"written: {', '.join(str(path) for path in written)}"] if written else []),
+                *kept_said(kept),
+            ]
+        )
+        issue_again = _issue_again(again, replace=bool(written) and not overwrite)
+        error.advice = f"{exc.advice}; then {issue_again}" if exc.advice else issue_again
+        raise error from exc
 
 
 def _what_a_stop_left(
