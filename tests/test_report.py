@@ -839,6 +839,49 @@ def test_cli_report_writes_pdf_json_text(tmp_path):
     assert forced.exit_code == 0, forced.output
 
 
+def test_a_report_file_not_written_once_recorded_says_why_what_is_recorded_and_what_to_do(
+    tmp_path, monkeypatch
+):
+    """It said "error: report FR-... is recorded (...), but ...: writing failed (...); written:
+    ...; issue it again with ..." on one line: now each on a line of its own."""
+    populated_store(tmp_path / "s").close()
+    pdf, as_json = tmp_path / "r.pdf", tmp_path / "r.json"
+    args = ["report", "CASE-1", "--out", str(pdf), "--json", str(as_json)]
+    args += ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    write = report_issue.atomic_write_bytes
+
+    def disk_full(path, data, **kwargs):
+        if str(path).endswith(".json"):
+            raise OutputError(f"{path}: writing failed (No space left on device)")
+        return write(path, data, **kwargs)
+
+    monkeypatch.setattr(report_issue, "atomic_write_bytes", disk_full)
+    result = CliRunner().invoke(main, args)
+    with Store(tmp_path / "s") as store:
+        (record,) = store.reports("CASE-1")
+    again = shlex.join(
+        [
+            "forensic",
+            *args[:-4],
+            "--store",
+            str(tmp_path / "s" / "forensic.db"),
+            "--operator",
+            OPERATOR,
+        ]
+    )
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        2,
+        [
+            f"error: {as_json}: writing failed (No space left on device)",
+            f"report {record['report_id']} is recorded (record #{record['seq']}, its PDF kept in "
+            f"the store); written: {pdf}",
+            f"to do: issue it again with `{again}` (a new report, with its own id; add --force "
+            "to replace the files written)",
+        ],
+    )
+    assert pdf.exists() and not as_json.exists()
+
+
 def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_written(
     tmp_path, monkeypatch
 ):

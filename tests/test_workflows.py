@@ -50,7 +50,13 @@ from forensic.custody import Store, verify_store
 from forensic.custody import store as store_module
 from forensic.custody.continuity import custody_gaps
 from forensic.custody.keys import load_or_create_key
-from forensic.custody.store import NOT_DESCRIBED, StoreBusyError, StoreGoneError, utc_when
+from forensic.custody.store import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    NOT_DESCRIBED,
+    StoreBusyError,
+    StoreGoneError,
+    utc_when,
+)
 from forensic.custody.unrecorded import statement
 from forensic.errors import (
     CustodyError,
@@ -3081,6 +3087,219 @@ def test_a_scan_stopped_while_saving_exits_130_and_says_the_spectrum_is_kept(tmp
     assert _kept_file(kept).exists()
     # nothing is wrong with the store: it can be written now
     assert to_do.startswith("to do: `forensic exhibit record-spectrum "), to_do
+
+
+# -- a failed or stopped scan says each part on a line of its own, on the command line ----------
+
+
+def _scan_on_the_command_line(
+    tmp_path, monkeypatch, *, instrument=None, engine=None, report=False, json_report=False
+):
+    """``forensic scan`` of exhibit E-1 of case C-1 with a fake instrument (``instrument``,
+    else one that measures), identifying with ``engine`` (else against the shipped library),
+    a PDF report asked for with ``report`` (and its JSON with ``json_report``)."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument",
+        lambda url, **kw: instrument or FakeInstrument(),
+    )
+    if engine is not None:
+        monkeypatch.setattr("forensic.workflows._identify_against", lambda reference: engine)
+    args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    args += ["--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    args += ["--report", str(tmp_path / "r.pdf")] if report else []
+    args += ["--json", str(tmp_path / "r.json")] if json_report else []
+    return CliRunner().invoke(main, args)
+
+
+def _last_said(done):
+    """The lines standard error ends with, from the last ``error:`` line on."""
+    lines = done.stderr.splitlines()
+    return lines[max(n for n, line in enumerate(lines) if line.startswith("error: ")) :]
+
+
+def _measurement(tmp_path):
+    """The one measurement record of case C-1."""
+    with Store(tmp_path / "s") as store:
+        (measurement,) = store.measurements("C-1")
+    return measurement
+
+
+_RECEIPT_RECORDED = (
+    "recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt by Ann "
+    "Example (record #4)"
+)
+
+
+@pytest.mark.parametrize(
+    ("stop", "code", "warned"),
+    [
+        (KeyboardInterrupt(), 130, []),
+        (
+            Interrupted(signal.SIGTERM, warning="the laser could not be switched off"),
+            143,
+            ["WARNING: the laser could not be switched off"],
+        ),
+    ],
+)
+def test_a_scan_stopped_before_its_spectrum_is_saved_says_to_scan_again_on_a_line_of_its_own(
+    tmp_path, monkeypatch, stop, code, warned
+):
+    """It said "...; no spectrum of exhibit E-1 of case C-1 was saved: scan again to measure
+    it" on the one error line, the action inside what was recorded."""
+    done = _scan_on_the_command_line(tmp_path, monkeypatch, instrument=FakeInstrument(fail=stop))
+    assert done.exit_code == code, done.output
+    assert _last_said(done) == [
+        "error: interrupted" if code == 130 else "error: stopped by SIGTERM",
+        *warned,
+        f"{_RECEIPT_RECORDED}; no spectrum of exhibit E-1 of case C-1 was saved",
+        "to do: scan again to measure it",
+    ]
+
+
+def test_a_scan_stopped_after_its_spectrum_is_saved_says_to_identify_it_on_a_line_of_its_own(
+    tmp_path, monkeypatch
+):
+    def stopped(spectrum):
+        raise KeyboardInterrupt
+
+    done = _scan_on_the_command_line(tmp_path, monkeypatch, engine=stopped, report=True)
+    assert done.exit_code == 130, done.output
+    measurement = _measurement(tmp_path)
+    assert _last_said(done) == [
+        "error: interrupted",
+        "the raw spectrum of exhibit E-1 of case C-1 is saved (measurement record #5, SHA-256 "
+        f"{measurement['raw_sha256']}), but no result is recorded",
+        f"to do: `forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved "
+        f"spectrum, and then `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} "
+        f"{_signed(tmp_path)}` makes the report",
+    ]
+
+
+def test_a_scan_whose_identification_failed_says_what_failed_what_is_saved_and_what_to_do(
+    tmp_path, monkeypatch
+):
+    """It said "the raw spectrum is saved (...), but identification failed: ...; once that is
+    put right, `forensic exhibit identify ...` identifies the saved spectrum" in one line."""
+
+    def broken(spectrum):
+        raise IdentificationError("the query has no overlap with the library's grid")
+
+    done = _scan_on_the_command_line(tmp_path, monkeypatch, engine=broken, report=True)
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    assert _last_said(done) == [
+        "error: identification failed: the query has no overlap with the library's grid",
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
+        f"{measurement['raw_sha256']}), but no result is recorded",
+        "to do: once that is put right, "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum, "
+        f"and then `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` "
+        "makes the report",
+    ]
+
+
+def test_a_scan_whose_result_the_locked_store_did_not_take_says_not_to_measure_again(
+    tmp_path, monkeypatch
+):
+    def locked(self, *args, **kwargs):
+        raise StoreBusyError(f"{self.db_path}: the store is locked by another process")
+
+    monkeypatch.setattr(Store, "add_result", locked)
+    done = _scan_on_the_command_line(
+        tmp_path, monkeypatch, engine=lambda spectrum: identification_dict()
+    )
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    assert _last_said(done) == [
+        "error: the result (IDENTIFIED: Cocaine hydrochloride) could not be recorded: another "
+        f"process kept the store locked for more than {DEFAULT_BUSY_TIMEOUT_S:g} s, and nothing "
+        "more was written",
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
+        f"{measurement['raw_sha256']}), but no result is recorded",
+        "to do: once the store is free, "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum "
+        "and records its result",
+    ]
+
+
+def test_a_scan_whose_result_could_not_be_recorded_says_its_causes_advice_once(
+    tmp_path, monkeypatch
+):
+    """The cause's own warning on its line, and its advice first in the one ``to do:``."""
+
+    def refused(self, *args, **kwargs):
+        error = CustodyError(f"{self.db_path}: committing failed: database or disk is full")
+        error.warning = "the store's disk is nearly full"
+        error.advice = "free some room on the disk"
+        raise error
+
+    monkeypatch.setattr(Store, "add_result", refused)
+    done = _scan_on_the_command_line(
+        tmp_path, monkeypatch, engine=lambda spectrum: identification_dict(), report=True
+    )
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    assert _last_said(done) == [
+        "error: the result (IDENTIFIED: Cocaine hydrochloride) could not be recorded: "
+        f"{tmp_path / 's' / 'forensic.db'}: committing failed: database or disk is full",
+        "WARNING: the store's disk is nearly full",
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
+        f"{measurement['raw_sha256']}), but no result is recorded",
+        "to do: free some room on the disk; then "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved spectrum "
+        f"and records its result, and then `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} "
+        f"{_signed(tmp_path)}` makes the report",
+    ]
+
+
+def test_a_scan_whose_report_failed_before_it_was_recorded_says_the_command_that_makes_it(
+    tmp_path, monkeypatch
+):
+    def no_fonts(content):
+        raise OutputError("the report's fonts cannot be read")
+
+    monkeypatch.setattr("forensic.report.issue.render_pdf", no_fonts)
+    done = _scan_on_the_command_line(
+        tmp_path, monkeypatch, engine=lambda spectrum: identification_dict(), report=True
+    )
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    assert _last_said(done) == [
+        "error: the report failed: the report's fonts cannot be read",
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
+        f"{measurement['raw_sha256']}) and its result recorded (result record #6)",
+        f"to do: once that is put right, `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} "
+        f"{_signed(tmp_path)}` makes the report",
+    ]
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_scan_whose_report_file_was_lost_after_recording_says_how_to_issue_it_again(
+    tmp_path, monkeypatch
+):
+    _json_report_cannot_be_written(monkeypatch)
+    done = _scan_on_the_command_line(
+        tmp_path,
+        monkeypatch,
+        engine=lambda spectrum: identification_dict(),
+        report=True,
+        json_report=True,
+    )
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    with Store(tmp_path / "s") as store:
+        (report,) = store.reports("C-1")
+    assert _last_said(done) == [
+        f"error: the report failed: {tmp_path / 'r.json'}: writing failed (No space left on "
+        "device)",
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
+        f"{measurement['raw_sha256']}) and its result recorded (result record #6); report "
+        f"{report['report_id']} is recorded (record #7, its PDF kept in the store); written: "
+        f"{tmp_path / 'r.pdf'}",
+        f"to do: issue it again with `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} --json "
+        f"{tmp_path / 'r.json'} {_signed(tmp_path)}` (a new report, with its own id; add "
+        "--force to replace the files written)",
+    ]
 
 
 def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tmp_path):
