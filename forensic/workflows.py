@@ -2070,11 +2070,13 @@ def scan(
         nothing is recorded, and no store is created.
     Interrupted
         Ctrl-C or a stopping signal at any stage (a :class:`KeyboardInterrupt`): its
-        ``recorded`` says what the store holds of this scan and what is left to do, e.g. the
-        ``forensic report`` command that makes a report the scan did not finish.
+        ``recorded`` says what the store holds of this scan, and its ``advice`` what is left
+        to do, e.g. the ``forensic report`` command that makes a report the scan did not
+        finish, or to scan again when no spectrum was saved.
     ScanIncomplete
-        The raw spectrum was saved (the message names its record) but identification or the
-        report failed.
+        The raw spectrum was saved (its ``recorded`` names its record, and says not to
+        measure again) but identification, recording the result or the report failed: its
+        ``advice`` gives the commands that finish the work.
     InstrumentError, CustodyError
         The instrument could not be opened (nothing is recorded), or acquisition or the store
         failed (an unexpected exception of the instrument's driver, a bug, is a
