@@ -76,6 +76,27 @@ class SaidInParts:
             *([f"to do: {self.advice}"] if self.advice else []),
         ]
 
+    def advice_before(self, left: str, otherwise: str | None = None) -> str:
+        """What to do about this and then what is ``left`` to do, as the one action of a
+        message that says this in its own words: this one's advice first, then ``left``.
+
+        Parameters
+        ----------
+        left : str
+            What is left to do once this is put right (``"`forensic report ...` makes the
+            report"``).
+        otherwise : str, optional
+            What to do when this has no advice (default ``left``).
+
+        Returns
+        -------
+        str
+            ``"{advice}; then {left}"``, else ``otherwise``.
+        """
+        if self.advice:
+            return f"{self.advice}; then {left}"
+        return left if otherwise is None else otherwise
+
     def __str__(self) -> str:
         return "; ".join(self.said())
 

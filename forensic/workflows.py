@@ -139,7 +139,7 @@ def _then(cause: ForensicError, left: str) -> str:
     """What to do after ``cause`` failed a scan's stage, which ``left`` the commands that
     finish it to run: what the cause says to do first, when it says (one ``to do:``, not two),
     else to put it right."""
-    return f"{cause.advice}; then {left}" if cause.advice else f"once that is put right, {left}"
+    return cause.advice_before(left, otherwise=f"once that is put right, {left}")
 
 
 @dataclass(frozen=True)

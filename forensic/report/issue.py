@@ -356,8 +356,9 @@ def _write_report_files(
                 *kept_said(kept),
             ]
         )
-        issue_again = _issue_again(again, replace=bool(written) and not overwrite)
-        error.advice = f"{exc.advice}; then {issue_again}" if exc.advice else issue_again
+        error.advice = exc.advice_before(
+            _issue_again(again, replace=bool(written) and not overwrite)
+        )
         raise error from exc
 
 
