@@ -1230,22 +1230,22 @@ def test_a_stop_once_a_report_s_pdf_is_kept_says_where_it_is_kept(tmp_path, monk
     with Store(tmp_path / "s") as store:
         _, later = store.reports("CASE-1")  # recorded before its files are written
     pdf = tmp_path / "A1.pdf"
-    said = " ".join(stopped.output.split())
-    assert said.startswith(
-        f"error: interrupted: report {later['report_id']} is recorded (record #{later['seq']}, "
-        f"its PDF kept in the store); not written: {pdf}: issue it again with `"
+    error, recorded, to_do = stopped.output.splitlines()
+    assert error == "error: interrupted"
+    assert recorded == (
+        f"report {later['report_id']} is recorded (record #{later['seq']}, its PDF kept in the "
+        f"store); not written: {pdf}; the PDF of report {earlier['report_id']} that was at "
+        f"{pdf} is kept as {kept}"
     )
-    assert said.endswith(
-        f"(a new report, with its own id); the PDF of report {earlier['report_id']} that was "
-        f"at {pdf} is kept as {kept}"
-    )
+    assert to_do.startswith(f"to do: issue it again with `forensic report CASE-1 --out {pdf} ")
+    assert to_do.endswith("` (a new report, with its own id)")
     assert pdf.read_bytes() == first and kept.read_bytes() == first  # both PDFs there
 
 
 def test_a_stop_before_a_report_s_pdf_is_kept_says_nothing_kept(tmp_path, monkeypatch):
     stopped, _, first, kept = _kept_before_a_stop(tmp_path, monkeypatch, in_place=False)
     assert stopped.exit_code == 130
-    assert "is kept as" not in stopped.output and "interrupted: report" in stopped.output
+    assert "is kept as" not in stopped.output and "interrupted\nreport " in stopped.output
     assert (tmp_path / "A1.pdf").read_bytes() == first and not kept.exists()
     assert sorted(path.name for path in tmp_path.glob("*.pdf")) == ["A1.pdf"]  # no part file
 
@@ -1269,13 +1269,12 @@ def test_the_stop_of_issue_report_says_where_a_pdf_is_kept(tmp_path, monkeypatch
         with pytest.raises(Interrupted) as stop:
             issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=pdf, overwrite=True)
         _, later = store.reports("CASE-1")
-    assert stop.value.recorded.startswith(
+    assert stop.value.recorded == (
         f"report {later['report_id']} is recorded (record #{later['seq']}, its PDF kept in the "
-        f"store); not written: {pdf}: issue it again with `"
+        f"store); not written: {pdf}; the PDF of report {earlier.content['report_id']} that was "
+        f"at {pdf} is kept as {kept}"
     )
-    assert stop.value.recorded.endswith(
-        f"; the PDF of report {earlier.content['report_id']} that was at {pdf} is kept as {kept}"
-    )
+    assert stop.value.advice.startswith("issue it again with `forensic report CASE-1 ")
     assert pdf.read_bytes() == kept.read_bytes() == earlier.pdf
 
 
@@ -1295,9 +1294,9 @@ def test_a_pdf_that_could_not_be_kept_is_not_said_kept(tmp_path, monkeypatch):
         monkeypatch.setattr(report_issue, "atomic_write_bytes", disk_full_for_the_kept)
         with pytest.raises(OutputError) as failed:
             issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=pdf, overwrite=True)
-    assert f"but {kept}: writing failed (No space left on device); issue it again" in str(
-        failed.value
-    )
+    error = failed.value
+    assert error.problem == f"{kept}: writing failed (No space left on device)"
+    assert error.advice.startswith("issue it again with `forensic report CASE-1 ")
     assert "is kept as" not in str(failed.value)
     assert pdf.read_bytes() == earlier.pdf and not kept.exists()
 
