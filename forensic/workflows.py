@@ -937,15 +937,17 @@ def _what_is_recorded(
             f"no spectrum of {exhibit} was saved", "scan again to measure it" if stopped else None
         )
         return spectrum.after(f"recorded {', '.join(done)}" if done else "nothing was recorded")
+    # measuring again would only use up more of the exhibit: what is left is done from the store
     if result is None:
         return _Said(
-            f"the raw spectrum of {exhibit} is saved (measurement record #{measurement['seq']}, "
-            f"SHA-256 {measurement['raw_sha256']}), but no result is recorded",
+            f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is saved (measurement record "
+            f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}), but no result is "
+            "recorded",
             f"{identify_command} identifies the saved spectrum{_then_report(report_command)}",
         )
     done = (
-        f"the spectrum and result for {exhibit} are recorded (measurement record "
-        f"#{measurement['seq']}, result record #{result['seq']}: "
+        f"DO NOT MEASURE AGAIN: the spectrum and result for {exhibit} are recorded "
+        f"(measurement record #{measurement['seq']}, result record #{result['seq']}: "
         f"{verdict_line(json.loads(result['identification_json']))})"
     )
     report = last.get("reports")

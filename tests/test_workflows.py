@@ -1828,19 +1828,24 @@ def test_identifying_a_saved_spectrum_says_what_to_do_on_the_screen_only(tmp_pat
         ),
         (
             "identify",
-            r"the raw spectrum of exhibit E-1 of case C-1 is saved \(measurement record #5, "
+            r"DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case C-1 is saved "
+            r"\(measurement record #5, "
             r"SHA-256 [0-9a-f]{64}\), but no result is recorded",
             r"`forensic exhibit identify C-1 E-1 --store \S+/s/forensic.db --operator 'Ann "
             r"Example'` identifies the saved spectrum, and then `forensic report C-1 E-1 --out "
             r"\S+/r.pdf --json \S+/r.json --store \S+/s/forensic.db --operator 'Ann Example'` "
             r"makes the report",
         ),
-        ("record", r"the raw spectrum .* is saved .*, but no result is recorded", r".*"),
+        (
+            "record",
+            r"DO NOT MEASURE AGAIN: the raw spectrum .* is saved .*, but no result is recorded",
+            r".*",
+        ),
         (
             "report",
-            r"the spectrum and result for exhibit E-1 of case C-1 are recorded \(measurement "
-            r"record #5, result record #6: IDENTIFIED: Cocaine hydrochloride\); the report was "
-            r"not written",
+            r"DO NOT MEASURE AGAIN: the spectrum and result for exhibit E-1 of case C-1 are "
+            r"recorded \(measurement record #5, result record #6: IDENTIFIED: Cocaine "
+            r"hydrochloride\); the report was not written",
             r"run `forensic report C-1 E-1 --out .*r.pdf --json .*r.json --store "
             r".*forensic.db --operator 'Ann Example'` to make it",
         ),
@@ -1889,7 +1894,9 @@ def test_a_stopping_signal_keeps_its_number_and_a_second_scan_names_only_its_rec
     with pytest.raises(Interrupted) as stopped:
         _run(tmp_path, progress=_stop_at("record", lambda: Interrupted(signal.SIGTERM)))
     assert stopped.value.exit_code == 143
-    assert str(stopped.value).startswith("stopped by SIGTERM; the raw spectrum of exhibit E-1")
+    assert str(stopped.value).startswith(
+        "stopped by SIGTERM; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1"
+    )
     assert "measurement record #7," in stopped.value.recorded  # not the first scan's #5
 
 
@@ -1978,8 +1985,8 @@ def test_a_scan_stopped_while_it_writes_the_report_says_how_to_make_it(tmp_path,
     stopped, recorded, to_do = err.splitlines()
     assert stopped == ("error: interrupted" if stop == "SIGINT" else f"error: stopped by {stop}")
     assert recorded.startswith(
-        "the spectrum and result for exhibit E-1 of case R-1 are recorded (measurement record "
-        "#5, result record #6: "
+        "DO NOT MEASURE AGAIN: the spectrum and result for exhibit E-1 of case R-1 are recorded "
+        "(measurement record #5, result record #6: "
     )
     assert recorded.endswith("); the report was not written")
     (command,) = re.fullmatch(r"to do: run `(forensic report [^`]+)` to make it", to_do).groups()
@@ -3167,7 +3174,8 @@ def test_a_scan_stopped_after_its_spectrum_is_saved_says_to_identify_it_on_a_lin
     measurement = _measurement(tmp_path)
     assert _last_said(done) == [
         "error: interrupted",
-        "the raw spectrum of exhibit E-1 of case C-1 is saved (measurement record #5, SHA-256 "
+        "DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case C-1 is saved "
+        "(measurement record #5, SHA-256 "
         f"{measurement['raw_sha256']}), but no result is recorded",
         f"to do: `forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies the saved "
         f"spectrum, and then `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} "
