@@ -2366,7 +2366,14 @@ def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path
         (measurement,) = store.measurements("C-1")
         assert len(store.results("C-1")) == 1
         assert verify_store(store).ok
-    assert failed.value.said() == [
+    assert failed.value.said() == _report_file_lost_said(tmp_path, measurement, report)
+
+
+def _report_file_lost_said(tmp_path, measurement, report):
+    """What a scan says when its JSON report could not be written once the report was
+    recorded (``_json_report_cannot_be_written``): through the API, and on the command line
+    after ``error: ``."""
+    return [
         f"the report failed: {tmp_path / 'r.json'}: writing failed (No space left on device)",
         "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
         f"{measurement['raw_sha256']}) and its result recorded (result record #6); report "
@@ -3297,17 +3304,8 @@ def test_a_scan_whose_report_file_was_lost_after_recording_says_how_to_issue_it_
     measurement = _measurement(tmp_path)
     with Store(tmp_path / "s") as store:
         (report,) = store.reports("C-1")
-    assert _last_said(done) == [
-        f"error: the report failed: {tmp_path / 'r.json'}: writing failed (No space left on "
-        "device)",
-        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
-        f"{measurement['raw_sha256']}) and its result recorded (result record #6); report "
-        f"{report['report_id']} is recorded (record #7, its PDF kept in the store); written: "
-        f"{tmp_path / 'r.pdf'}",
-        f"to do: issue it again with `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} --json "
-        f"{tmp_path / 'r.json'} {_signed(tmp_path)}` (a new report, with its own id; add "
-        "--force to replace the files written)",
-    ]
+    error, *rest = _report_file_lost_said(tmp_path, measurement, report)
+    assert _last_said(done) == [f"error: {error}", *rest]
 
 
 def test_a_store_deleted_while_the_scan_measures_keeps_the_spectrum_in_a_file(tmp_path):
