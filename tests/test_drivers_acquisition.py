@@ -41,6 +41,7 @@ from drivers.errors import (
     SettingError,
 )
 from drivers.obp import FLAG_RESPONSE, MSG, OBPSpectrometer, encode_message
+from drivers.ocean_rs232 import parse_command
 from drivers.protocols import SERIAL_PROTOCOLS
 from drivers.simulators.obp_sim import OBPSimulator
 from drivers.simulators.ocean_sim import OceanRS232Simulator
@@ -929,3 +930,45 @@ def test_a_port_where_bytes_keep_coming_unasked_holds_another_device(protocol, m
         talker.join()
         os.close(master)
         os.close(slave)
+
+
+class _LateOnceSimulator(OceanRS232Simulator):
+    """An Ocean RS-232 head that answers the ``nth`` sending of one command ``late_s`` seconds
+    late, and everything else at once: a controller busy for a moment, just past the driver's
+    command timeout."""
+
+    def __init__(self, *args, late: bytes, nth: int, late_s: float, **kw):
+        super().__init__(*args, **kw)
+        self.late, self.nth, self.late_s, self.sent = late, nth, late_s, 0
+
+    def handle(self, request):
+        if self.sent < self.nth and request.startswith(self.late):
+            command, _ = parse_command(request, ascii_mode=self.ascii_mode)
+            if command is None:
+                return b"", 0
+            self.sent += 1
+            if self.sent == self.nth:
+                time.sleep(self.late_s)
+        return super().handle(request)
+
+
+@pytest.mark.parametrize(
+    ("late", "nth"), [(b"v", 2), (b"I", 1)], ids=["firmware-version", "integration-time"]
+)
+def test_an_ocean_answer_later_than_the_timeout_is_not_read_as_the_next_ones(late, nth):
+    # answered 0.25 s after the driver's 0.5 s: the driver sent the command again 50 ms after
+    # its timeout, read the late answer as the answer to the new sending, and that one's as the
+    # next command's. The version asked by the identification (the second v) left its word on
+    # the line for ?x0: the serial number recorded began with its bytes ("\ufffd\x06SIM..."),
+    # and spectra of the simulator were no longer marked simulated. The integration time of
+    # the configuration (the first I) left its ACK for ?L: the value read was that of ?L's own
+    # ACK, and the scan ended in "the laser interlock is open", the interlock being closed
+    sim = _LateOnceSimulator(REFERENCE, seed=3, late=late, nth=nth, late_s=0.75)
+    with sim, _driver("ocean-rs232", sim) as spec:
+        spectrum = spec.acquire(integration_time_ms=20)
+        assert sim.sent == nth
+        assert spec.query("I") == 20 and spec.query("L") == 1 and spec.query("J") == 0
+    assert spec.info.serial == sim.slots[0] and spec.info.firmware == "3.0.21"
+    assert spectrum.metadata["instrument_serial"] == sim.slots[0]
+    assert spectrum.metadata["provenance"] == "simulated"
+    assert len(spectrum) == 2048 and spectrum.metadata["interlock_checked"]
