@@ -19,6 +19,7 @@ from forensic.errors import InstrumentError
 
 __all__ = [
     "DAMAGED_FRAME_ADVICE",
+    "DEFERRED_ADVICE",
     "DISCONNECTED_ADVICE",
     "FIND_INSTRUMENTS_HINT",
     "INCOMPLETE_ADVICE",
@@ -27,6 +28,7 @@ __all__ = [
     "NOT_ANSWERING_ADVICE",
     "NO_ANSWER_ADVICE",
     "REFUSED_ADVICE",
+    "UNKNOWN_MESSAGE_ADVICE",
     "WRONG_PORT_ADVICE",
     "CommandRefused",
     "DetectorSaturated",
@@ -41,12 +43,14 @@ __all__ = [
     "SettingError",
     "SettingsRefused",
     "SpectrumTimeout",
+    "answer_deferred",
     "command_refused",
     "damaged_frame",
     "disconnected",
     "hex_preview",
     "setting_as_given",
     "spectrum_timeout",
+    "unknown_message",
 ]
 
 EXIT_INSTRUMENT = 3
@@ -107,6 +111,22 @@ REFUSED_ADVICE = (
 protocol documents it: an instrument left in a state where it does not take it (another
 program's session, a firmware hang) refuses it until it is restarted; one that still refuses
 it has a fault, or a firmware the driver does not know."""
+
+DEFERRED_ADVICE = (
+    "wait a minute for the instrument to finish what it is busy with, then scan again; if it "
+    "puts the answer off again, send this message to the instrument's support"
+)
+"""What a technician does when the instrument puts an answer off (OBP error 255, "the answer
+will take some time"): how a deferred answer comes is not documented, so the driver does not
+wait for it; an instrument busy with another program's work or its own answers once it is
+done, one that keeps deferring has a fault, or a firmware the driver does not know."""
+
+UNKNOWN_MESSAGE_ADVICE = (
+    "send this message to the instrument's support, and ask which firmware knows the message "
+    "it names"
+)
+"""What a technician does when the instrument does not know a message the driver cannot work
+without (OBP error 2): a restart does not teach it; its support can say which firmware does."""
 
 INTERLOCK_ADVICE = "close the laser interlock (lid, key or door), then scan again"
 """What a technician does when the interlock is open: the laser cannot and must not fire."""
@@ -382,6 +402,68 @@ class LaserFault(_InstrumentFailure):
 
 class NotSupported(_InstrumentFailure):
     """The instrument (or this installation) lacks a feature that was asked for."""
+
+
+def answer_deferred(where: str, what: str, why: str, *, frame: bytes) -> CommandRefused:
+    """A command whose answer the instrument put off (OBP error 255), as the technician is told
+    it: which command, in words, what the instrument answered, that the driver does not wait
+    for such an answer, and the bytes of the reply (what to do: :data:`DEFERRED_ADVICE`).
+
+    python-seabreeze's ``pyseabreeze/protocol.py``, the source of the OBP layout, documents
+    the error's meaning but not how the answer put off comes, so it is not waited for: a
+    refusal of this command, for now.
+
+    Parameters
+    ----------
+    where : str
+        The instrument's port or URL.
+    what : str
+        The command, in words (``"the scan (message get_raw_spectrum)"``).
+    why : str
+        What the instrument answered (the OBP error's text).
+    frame : bytes
+        The reply, shown in hex at the end of the message (:func:`hex_preview`).
+
+    Returns
+    -------
+    CommandRefused
+        ``{where}: the instrument put off its answer to {what} ({why}), and the driver cannot
+        wait for it: how an answer put off comes is not documented [frame: ...]``.
+    """
+    return CommandRefused(
+        f"{where}: the instrument put off its answer to {what} ({why}), and the driver cannot "
+        "wait for it: how an answer put off comes is not documented",
+        frame=frame,
+        advice=DEFERRED_ADVICE,
+    )
+
+
+def unknown_message(where: str, what: str, why: str, *, frame: bytes) -> NotSupported:
+    """A message the instrument does not know (OBP error 2), as the technician is told it when
+    the driver cannot do without it: which message, what the instrument answered, and the
+    bytes of its reply, as every refusal (what to do: :data:`UNKNOWN_MESSAGE_ADVICE`).
+
+    Parameters
+    ----------
+    where : str
+        The instrument's port or URL.
+    what : str
+        The message, in words (``"message get_serial"``).
+    why : str
+        What the instrument answered (the OBP error's text).
+    frame : bytes
+        The reply, shown in hex at the end of the message (:func:`hex_preview`).
+
+    Returns
+    -------
+    NotSupported
+        ``{where}: the instrument does not know {what}, answering {why} [frame: ...]``.
+    """
+    return NotSupported(
+        f"{where}: the instrument does not know {what}, answering {why} "
+        f"[frame: {hex_preview(frame)}]",
+        advice=UNKNOWN_MESSAGE_ADVICE,
+    )
 
 
 def _number(value: float) -> str:

@@ -55,15 +55,19 @@ from drivers.errors import (
     NotSupported,
     ProtocolError,
     SpectrumTimeout,
+    answer_deferred,
     command_refused,
     damaged_frame,
     spectrum_timeout,
+    unknown_message,
 )
 from drivers.ocean_rs232 import wavelength_axis
 from drivers.transport import SerialTransport
 
 __all__ = [
     "ERROR_CODES",
+    "ERROR_DEFERRED",
+    "ERROR_UNKNOWN_MESSAGE",
     "MSG",
     "OBPMessage",
     "OBPSpectrometer",
@@ -113,10 +117,20 @@ ERROR_CODES = {
     102: "data packet was the wrong size",
     103: "hardware revision not compatible with firmware",
     104: "existing flash map not compatible with firmware",
-    255: "operation deferred: the answer will take some time",
+    255: "operation deferred: the answer will take some time (no ACK or NACK yet)",
 }
 """The meaning of each error number of a reply, as python-seabreeze's ``pyseabreeze/protocol.py``
 (the source of the layout) documents it; :meth:`OBPMessage.error_text` says it."""
+
+ERROR_UNKNOWN_MESSAGE = 2
+"""The error number of a message the device does not know: a feature it lacks, or, for a
+message the driver needs, an error naming the reply's bytes
+(:func:`~drivers.errors.unknown_message`)."""
+
+ERROR_DEFERRED = 255
+"""The error number of an answer put off. Its source documents what it means, not how the
+answer comes later, so the driver does not wait for it: an error saying so
+(:func:`~drivers.errors.answer_deferred`)."""
 
 MSG = {
     "get_firmware": 0x00000090,
@@ -563,11 +577,12 @@ class OBPSpectrometer(SerialSpectrometer):
                 time.sleep(0.05)
                 self.transport.discard_input()
         if reply.is_nack:
-            if reply.error == 2:
-                raise NotSupported(
-                    f"{self.url}: the device does not know {name} ({reply.error_text()})"
-                )
-            raise command_refused(self.url, _in_words(name), reply.error_text(), frame=reply.frame)
+            said = (self.url, _in_words(name), reply.error_text())
+            if reply.error == ERROR_UNKNOWN_MESSAGE:
+                raise unknown_message(*said, frame=reply.frame)
+            if reply.error == ERROR_DEFERRED:
+                raise answer_deferred(*said, frame=reply.frame)
+            raise command_refused(*said, frame=reply.frame)
         return reply.payload
 
     def _read_message(self, timeout_s: float, message_type: int) -> OBPMessage:

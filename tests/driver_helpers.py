@@ -10,6 +10,8 @@ from drivers.errors import (
     NOT_ANSWERING_ADVICE,
     REFUSED_ADVICE,
 )
+from drivers.obp import MSG
+from drivers.simulators.obp_sim import OBPSimulator
 
 FAULT_ADVICE = {
     "slow": NOT_ANSWERING_ADVICE,
@@ -35,3 +37,32 @@ REFUSED_SCAN = {
 """What follows the port in the one line that says each protocol's simulator refused the scan
 (the ``nak`` fault): the scan in words, the instrument's answer, and the reply's bytes for
 its support, as ``acquire`` and a scan say it."""
+
+DEFERRED_SCAN = (
+    "the instrument put off its answer to the scan (message get_raw_spectrum) (OBP error 255: "
+    "operation deferred: the answer will take some time (no ACK or NACK yet)), and the driver "
+    "cannot wait for it: how an answer put off comes is not documented [frame: c1 c0 00 11 09 "
+    "00 ff 00 00 11 10 00 00 00 00 00 ... (64 bytes)]"
+)
+"""What follows the port in the line that says the OBP simulator put off its answer to the
+sample's scan (:func:`obp_answers_with_error`, ``get_raw_spectrum``, 255)."""
+
+UNKNOWN_SERIAL = (
+    "the instrument does not know message get_serial, answering OBP error 2: unknown message "
+    "type [frame: c1 c0 00 11 09 00 02 00 00 01 00 00 00 00 00 00 ... (64 bytes)]"
+)
+"""What follows the port in the line that says the OBP simulator does not know ``get_serial``,
+which the driver cannot do without (:func:`obp_answers_with_error`, ``get_serial``, 2)."""
+
+
+def obp_answers_with_error(monkeypatch, name: str, error: int) -> None:
+    """Make the OBP simulator answer message ``name`` with OBP error ``error`` (the scan only
+    while the laser is on: the sample's, not the dark or the one that counts the pixels)."""
+    answer = OBPSimulator._answer
+
+    def answer_with_error(self, mtype, payload, flags):
+        if mtype == MSG[name] and (name != "get_raw_spectrum" or self.laser):
+            return self._reply(mtype, error=error, flags_in=flags)
+        return answer(self, mtype, payload, flags)
+
+    monkeypatch.setattr(OBPSimulator, "_answer", answer_with_error)

@@ -70,7 +70,12 @@ def test_error_codes_are_reported_in_words():
         (10, "OBP error 10: too many buses (commands came from too many bus interfaces)"),
         (12, "OBP error 12: the command is valid, but the information asked for does not exist"),
         (13, "OBP error 13: internal device error, may be unrecoverable"),
-        (255, "OBP error 255: operation deferred: the answer will take some time"),
+        # and that it is neither accepted nor refused yet ("Do not ACK or NACK yet")
+        (
+            255,
+            "OBP error 255: operation deferred: the answer will take some time "
+            "(no ACK or NACK yet)",
+        ),
         (42, "OBP error 42: undocumented error code"),
     ],
 )

@@ -14,16 +14,18 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from driver_helpers import REFUSED_SCAN
+from driver_helpers import DEFERRED_SCAN, REFUSED_SCAN, UNKNOWN_SERIAL, obp_answers_with_error
 from synthetic import make_spectrum
 
 from drivers import transport as transport_module
 from drivers.errors import (
     DAMAGED_FRAME_ADVICE,
+    DEFERRED_ADVICE,
     DISCONNECTED_ADVICE,
     FIND_INSTRUMENTS_HINT,
     INTERLOCK_ADVICE,
     REFUSED_ADVICE,
+    UNKNOWN_MESSAGE_ADVICE,
     InstrumentDisconnected,
     NoAnswer,
     NotSupported,
@@ -836,3 +838,33 @@ def test_cli_acquire_writes_the_spectrum_of_an_instrument_that_fails_to_close(
         "not affected, but the instrument may still be held: unplug it and plug it in again "
         "before the next measurement; report this bug in the instrument's driver"
     ) in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "said", "advice"),
+    [
+        ("get_serial", 2, UNKNOWN_SERIAL, UNKNOWN_MESSAGE_ADVICE),
+        ("get_raw_spectrum", 255, DEFERRED_SCAN, DEFERRED_ADVICE),
+    ],
+    ids=["unknown-message", "deferred-answer"],
+)
+def test_cli_acquire_says_what_an_obp_instrument_answered_it_cannot_take_and_its_bytes(
+    tmp_path, sample_file, monkeypatch, name, error, said, advice
+):
+    # a message the instrument did not know ended in "the device does not know get_serial
+    # (OBP error 2: unknown message type)", without its reply's bytes (which every refusal
+    # names) and with nothing to do; an answer put off (OBP error 255) was a refusal, and the
+    # technician was told to restart an instrument that was busy
+    obp_answers_with_error(monkeypatch, name, error)
+    out = tmp_path / "scan.jdx"
+    url = f"sim:obp?sample={sample_file}&baud=115200&timeout=1.0"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
+    )
+    assert result.exit_code == 3, result.output
+    error_line, to_do = result.output.splitlines()
+    assert re.fullmatch(
+        rf"error: sim:obp \(simulator on /dev/[^)]+\): {re.escape(said)}", error_line
+    )
+    assert to_do == f"to do: {advice}"
+    assert not out.exists()

@@ -28,13 +28,21 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from custody_helpers import OPERATOR, identification_dict
-from driver_helpers import FAULT_ADVICE, REFUSED_SCAN
+from driver_helpers import (
+    DEFERRED_SCAN,
+    FAULT_ADVICE,
+    REFUSED_SCAN,
+    UNKNOWN_SERIAL,
+    obp_answers_with_error,
+)
 from pypdf import PdfReader
 from synthetic import make_spectrum
 
 from drivers.errors import (
+    DEFERRED_ADVICE,
     DISCONNECTED_ADVICE,
     REFUSED_ADVICE,
+    UNKNOWN_MESSAGE_ADVICE,
     CommandRefused,
     DetectorSaturated,
     InstrumentDisconnected,
@@ -4133,3 +4141,39 @@ def test_a_seal_recorded_on_another_exhibit_is_refused_before_anything(tmp_path)
         tmp_path, case_number="2026-0412", item_number="A1", seal_number="S-0093"
     )
     assert "the seal last recorded for it is 'S-0100'" in progress["custody"]  # warned of
+
+
+_RECORDED_BEFORE_THE_SCAN = (
+    f"recorded case C-1 (record #2), the label of exhibit E-1 (record #3), its receipt by "
+    f"{OPERATOR} (record #4); no spectrum of exhibit E-1 of case C-1 was saved"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "said", "recorded", "advice"),
+    [
+        ("get_serial", 2, UNKNOWN_SERIAL, "nothing was recorded", UNKNOWN_MESSAGE_ADVICE),
+        ("get_raw_spectrum", 255, DEFERRED_SCAN, _RECORDED_BEFORE_THE_SCAN, DEFERRED_ADVICE),
+    ],
+    ids=["unknown-message", "deferred-answer"],
+)
+def test_a_scan_says_what_an_obp_instrument_answered_it_cannot_take_and_its_bytes(
+    tmp_path, monkeypatch, name, error, said, recorded, advice
+):
+    # "the device does not know get_serial (OBP error 2: unknown message type)", without the
+    # reply's bytes and with nothing to do; an answer put off (OBP error 255) was a refusal,
+    # with the advice to restart an instrument that was busy
+    obp_answers_with_error(monkeypatch, name, error)
+    url = "sim:obp?sample=cocaine&realtime=0&seed=1&baud=115200&timeout=0.3"
+    typed = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(
+        main, [*typed, "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    )
+    assert done.exit_code == 3, done.output
+    error_line, *rest = _error_lines(done.output)
+    shown = rf"error: sim:obp \(simulator on /dev/[^)]+\): {re.escape(said)}"
+    assert re.fullmatch(shown, error_line), done.output
+    assert rest == [recorded, f"to do: {advice}"], done.output
+    if name == "get_raw_spectrum":  # what was recorded before the scan is there, and sound
+        with Store(tmp_path / "s") as store:
+            assert store.measurements("C-1", "E-1") == [] and verify_store(store).ok
