@@ -644,6 +644,68 @@ def test_publish_refuses_blank_notes_before_anything_is_written(lib, tmp_path):
     assert "- Notes: first\n" in (lib / "CHANGELOG.md").read_text()
 
 
+def test_publish_notes_of_several_lines_stay_in_their_list_item(lib):
+    """``--notes`` with line breaks wrote its second line unindented into the changelog's
+    list, ending it; a line beginning with ``#`` or ``-`` became a heading or an item."""
+    notes = "Measured spectra of batch 7.\r\n# 2 of them re-measured\n\n\n  - see lab book 12  \n"
+    published = run("publish", lib, "--approved-by", "Dr. A. Chemist", "--notes", notes)
+    assert published.exit_code == 0, published.output
+    changelog = (lib / "CHANGELOG.md").read_text()
+    release = json.loads((lib / "release.json").read_text())
+    key = curation.check_approval(release).key_fingerprint
+    version = release["version"]
+    entry = (
+        f"## {release['published_at']} — version {version[:12]}\n"
+        "\n"
+        f"- Version: `{version}`\n"
+        "- Name in results and reports: lib\n"
+        "- 8 substances, 10 references (2 ir, 8 raman); 4 modelled, 6 simulated\n"
+        "- Validation: all gates passed (`forensic library validate`)\n"
+        "- First version published with `forensic library publish` (no earlier release.json): "
+        "10 entries recorded as the baseline\n"
+        "- Notes: Measured spectra of batch 7.\n"
+        "  \\# 2 of them re-measured\n"
+        "\n"
+        "  \\- see lab book 12\n"
+        "\n"
+        "approved by: Dr. A. Chemist\n"
+        f"signed with key: {key} (Ed25519, SHA-256 of the public key)\n"
+    )
+    assert changelog == (
+        "# Changelog of the reference library\n\nEach published version: what changed, and who "
+        "approved it.\n\n" + entry
+    )
+    assert f"{entry.rstrip()}\npublished version {version}," in published.output
+    # what reads the publication back reads it as published
+    info = run("info", lib)
+    assert info.exit_code == 0, info.output
+    assert "published   yes: this version, " in info.output
+    assert run("diff", lib, lib).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("publish", "--notes"), ("publish", "--name"), ("build", "--name")],
+)
+def test_publish_and_build_refuse_the_placeholder_of_a_printed_command(
+    lib, tmp_path, command, option
+):
+    """A ``...`` pasted from a printed command was published as the changelog's notes or the
+    library's name (import refused it already)."""
+    before = _files(lib)
+    out = tmp_path / "lib.flib"
+    given = ["--approved-by", "Dr. A. Chemist"] if command == "publish" else ["--out", out]
+    for placeholder in ("...", " \u2026 "):
+        refused = run(command, lib, *given, option, placeholder)
+        assert refused.exit_code == 2
+        assert (
+            f"Invalid value for '{option}': {placeholder.strip()!r} is the place the printed "
+            f"command left for you to fill in: give {option} its value; nothing was recorded"
+        ) in refused.output
+    assert _files(lib) == before and not out.exists()
+    assert not (tmp_path / "config").exists()
+
+
 def test_build_refuses_a_blank_name(lib, tmp_path):
     out = tmp_path / "lib.flib"
     refused = run("build", lib, "--out", out, "--name", "\t", "--no-calibration")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from forensic.cli.app import main
+from forensic.cli.app import filled_in, main
 from forensic.commands import blank_refusal
 from forensic.errors import ForensicError, LibraryError
 
@@ -34,6 +34,7 @@ def library_group():
 )
 @click.option(
     "--name",
+    callback=filled_in,
     help="What the library is called, printed on every report of a result identified "
     "against it (default: the name of the --out file, without .flib).",
 )

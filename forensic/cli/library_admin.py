@@ -662,9 +662,15 @@ def info_command(lib, as_json):
 @click.option(
     "--name",
     default=None,
+    callback=filled_in,
     help="The library's name in results and reports (default: the folder's name).",
 )
-@click.option("--notes", default=None, help="Text for the changelog entry.")
+@click.option(
+    "--notes",
+    default=None,
+    callback=filled_in,
+    help="Text for the changelog entry (its lines are the entry's Notes item).",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),

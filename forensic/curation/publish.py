@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -416,7 +417,7 @@ def _changelog_entry(
                 f"(the {w['gate']} gate found: {w['finding']})"
             )
     if notes:
-        lines.append(f"- Notes: {notes.strip()}")
+        lines.append(f"- Notes: {_list_item_text(notes)}")
     lines += [
         "",
         f"approved by: {approved_by}",
@@ -424,3 +425,42 @@ def _changelog_entry(
         "",
     ]
     return "\n".join(lines)
+
+
+_ITEM_INDENT = "  "
+"""How far a line that goes on a changelog entry's list item is indented: as far as the item's
+text begins after ``- ``, as its sub-items (``  - added ...``) are."""
+
+_BLOCK_SIGN = re.compile(r"[#>=+*_~`|<-]|\d+[.)]")
+"""What begins a Markdown block at the start of a line (a heading, a list item, a quote, a
+rule or heading underline, a code fence, a table row, HTML): escaped in the lines of a note,
+so that they stay its text."""
+
+
+def _list_item_text(text: str) -> str:
+    """Free text (``--notes``) as the text of a changelog entry's list item: each of its
+    lines after the first indented as the item's text is (:data:`_ITEM_INDENT`), a Markdown
+    block sign at the start of a line escaped, white space around each line removed, and
+    empty lines between two paragraphs made one (a paragraph of the item).
+
+    Examples
+    --------
+    >>> print("- Notes: " + _list_item_text(" first\\r\\n# 2 replaced\\n\\n\\n2. see 3 "))
+    - Notes: first
+      \\# 2 replaced
+    <BLANKLINE>
+      2\\. see 3
+    """
+    said: list[str] = []
+    for written in text.strip().splitlines():
+        line = written.strip()
+        if not line:
+            if said[-1]:  # one empty line between paragraphs; the first line is text
+                said.append("")
+            continue
+        sign = _BLOCK_SIGN.match(line)
+        if sign and said:  # "2." escaped at its dot, "#" and "-" themselves
+            escaped = sign.end() - 1
+            line = line[:escaped] + "\\" + line[escaped:]
+        said.append(_ITEM_INDENT + line if said else line)
+    return "\n".join(said)
