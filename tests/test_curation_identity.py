@@ -124,6 +124,36 @@ def test_an_instrument_file_already_a_reference_is_refused_under_another_name(li
     assert [r["id"] for r in again.imported] == [entry]  # as itself: allowed
 
 
+def test_an_instrument_file_already_a_reference_is_named_as_other_refusals_name_it(
+    library, tmp_path
+):
+    # "/tmp/.../copy/renamed.jdx: its SHA-256 ...": the whole path, where every other
+    # refusal names the file, and its manifest row
+    path = _measured(tmp_path / "instrument.jdx")
+    entry = curation.import_spectra([path], library, name="Omegaine", licence="MIT")
+    entry = entry.imported[0]["id"]
+    copy = tmp_path / "copy" / "renamed.jdx"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    rename = f"`forensic library rename {entry} --library {library} --name NEW-NAME`"
+    said = (
+        f"its SHA-256 is that of the file reference {entry} (Omegaine, raman/{entry}.jdx) was "
+        "imported from: the same spectrum would be a reference of Omegaine and of Omegaine "
+        f"film; to name that reference otherwise: {rename}; to import it again as itself, "
+        f"give its id (--id {entry} --force); nothing was written\n"
+    )
+    run = CliRunner().invoke
+    given = ["library", "import", str(copy), "--library", str(library), "--name", "Omegaine film"]
+    refused = run(main, given)
+    assert refused.exit_code == 2
+    assert refused.output == f"error: not imported: renamed.jdx: {said}"
+    (tmp_path / "copy" / "m.csv").write_text("file,name\nrenamed.jdx,Omegaine film\n")
+    rows = run(main, ["library", "import", "--manifest", str(copy.with_name("m.csv")),
+                      "--library", str(library)])  # fmt: skip
+    assert rows.exit_code == 2
+    assert rows.output == f"error: not imported: renamed.jdx (m.csv line 2): {said}"
+
+
 def test_the_duplicates_gate_says_which_entry_to_drop_and_how(library, tmp_path):
     rows = curation.read_manifest(library / "manifest.csv")
     first = rows[0]

@@ -335,6 +335,17 @@ def test_a_refusal_of_several_spectra_is_said_once_naming_them(library, tmp_path
     (tmp_path / "m.csv").write_text(
         "file,name,cas\nmulti.jdx,Novel one,50-00-1\none.jdx,Novel four,50-00-1\n"
     )
+    # a column's row said once, before what it states (not again inside it)
+    (tmp_path / "lasers.csv").write_text(
+        "file,name,modality,laser_nm\nmulti.jdx,Novel one,ir,785\n"
+    )
+    laser = _import("--manifest", tmp_path / "lasers.csv", "--library", library)
+    assert laser.exit_code == 2
+    assert laser.output == (
+        "error: not imported: multi.jdx (lasers.csv line 2): the laser_nm column states a "
+        "Raman laser line, but the spectrum is ir: leave it out, or state the modality "
+        "(--modality); nothing was written\n"
+    )
     rows = _import("--manifest", tmp_path / "m.csv", "--library", library, "--licence", "MIT")
     assert rows.exit_code == 2
     assert rows.output.startswith(

@@ -794,16 +794,17 @@ class _Job:
 
     def unit(self, said: _Statements) -> tuple[str | None, str]:
         """The intensity unit stated for the file (None when none is), and where it is
-        stated, as a message names it."""
+        stated, as a message names it (the row of a column: where the message names the
+        file, :meth:`_File.said_where`)."""
         stated = said.y_unit or self.given.get("y_unit") or None
-        return stated, "--y-unit" if said.y_unit else f"the y_unit column ({self.line})"
+        return stated, "--y-unit" if said.y_unit else "the y_unit column"
 
     def laser(self, said: _Statements) -> tuple[float | None, str]:
         """The laser wavelength (nm) stated for the file (None when none is), and where it
-        is stated, as a message names it."""
+        is stated, as a message names it (as :meth:`unit`)."""
         if said.laser_nm is not None:
             return said.laser_nm, "--laser-nm"
-        return _laser_value(self.given.get("laser_nm")), f"the laser_nm column ({self.line})"
+        return _laser_value(self.given.get("laser_nm")), "the laser_nm column"
 
 
 @dataclass(frozen=True, eq=False)  # one file of an import is itself, whatever it holds
@@ -1128,8 +1129,9 @@ def _held_elsewhere(
     if substance_key(same) == substance_key(holder.get("name", "")):
         return None
     # the same instrument file, already another substance's
+    refused = _File(job, len(spectra), None).said_where()  # as every refusal names a file
     return (
-        f"{path}: its SHA-256 is that of the file reference {holder['id']} "
+        f"{refused}: its SHA-256 is that of the file reference {holder['id']} "
         f"({holder['name']}, {holder['file']}) was imported from: the same spectrum "
         f"would be a reference of {holder['name']} and of {label}; to name that "
         "reference otherwise: "
