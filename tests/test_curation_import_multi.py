@@ -243,8 +243,8 @@ def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp
         curation.import_spectra([alphaine], library, licence="MIT")
     assert str(refused.value) == (
         f"not imported: simulated entry already in {library}: alphaine.jdx would replace "
-        "alphaine-raman (Alphaine, added 2026-11-22); use --force to replace it, or --id NEW-ID "
-        "(or an id column in --manifest) to add another reference"
+        "alphaine-raman (Alphaine, added 2026-11-22); use --force to replace it, or give other "
+        "ids (--id NEW-ID, or an id column in --manifest) to add another reference"
     )
     assert (library / "manifest.csv").read_bytes() == before
     args = ["library", "import", str(alphaine), "--library", str(library), "--licence", "MIT"]
@@ -279,11 +279,11 @@ def test_an_entry_of_no_stated_or_an_unknown_provenance_is_said_so(tmp_path):
     # quoted, never taken for a measurement
     unstated = {"id": "a-raman", "name": "A", "provenance": "", "added_at": "2026-01-02"}
     unknown = {"id": "b-raman", "name": "B", "provenance": "predicted", "added_at": "2026-01-03"}
-    assert importing._taken_refusal({"a.jdx": [unstated]}, tmp_path).startswith(
+    assert importing._taken_refusal({"a.jdx": [unstated]}, tmp_path, spectra=1).startswith(
         f"not imported: measured entry already in {tmp_path}: a.jdx would replace a-raman (A, "
         "added 2026-01-02); use --force to replace it"
     )
-    assert importing._taken_refusal({"b.jdx": [unknown]}, tmp_path).startswith(
+    assert importing._taken_refusal({"b.jdx": [unknown]}, tmp_path, spectra=1).startswith(
         f"not imported: entry of provenance 'predicted' already in {tmp_path}: b.jdx would "
         "replace b-raman (B, added 2026-01-03)"
     )
@@ -291,7 +291,7 @@ def test_an_entry_of_no_stated_or_an_unknown_provenance_is_said_so(tmp_path):
         f"entries already in {tmp_path}: ab.jdx would replace a-raman (A, measured, added "
         "2026-01-02), b-raman (B, provenance 'predicted', added 2026-01-03); use --force to "
         "replace them"
-    ) in importing._taken_refusal({"ab.jdx": [unstated, unknown]}, tmp_path)
+    ) in importing._taken_refusal({"ab.jdx": [unstated, unknown]}, tmp_path, spectra=2)
 
 
 # -- what refuses an import is said once, of the spectra it holds for ---------------------------
@@ -386,8 +386,9 @@ def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
     assert again.output == (
         f"error: not imported: measured entries already in {library}: multi.jdx would replace "
         "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, added 2026-12-01); "
-        "use --force to replace them, or --id NEW-ID (or an id column in --manifest) to add "
-        "another reference\n"
+        "use --force to replace them, or give other ids (an id column in --manifest, one id for "
+        "each file, its further spectra taking NEW-ID-2, NEW-ID-3, ...: --id names one spectrum "
+        "only) to add other references\n"
     )
     # some of its spectra, and another file's, each named with what it would replace
     alpha = _jcamp_link(
@@ -399,10 +400,19 @@ def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
         f"error: not imported: entries already in {library}: alpha.jdx #1 would replace "
         "alphaine-raman (Alphaine, simulated, added 2026-11-22); multi.jdx would replace "
         "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, measured, added "
-        "2026-12-01); use --force to replace them, or --id NEW-ID (or an id column in "
-        "--manifest) to add another reference\n"
+        "2026-12-01); use --force to replace them, or give other ids (an id column in "
+        "--manifest, one id for each file, its further spectra taking NEW-ID-2, NEW-ID-3, ...: "
+        "--id names one spectrum only) to add other references\n"
     )
     assert (library / "manifest.csv").read_bytes() == before
+    # as advised: its spectra added under the id its row gives, and --id refused, as said
+    assert _import(multi, "--library", library, "--id", "novel-one-b").exit_code == 2
+    (tmp_path / "ids.csv").write_text("file,name,id,licence\nmulti.jdx,Novel one,novel-one-b,MIT\n")
+    added = _import("--manifest", tmp_path / "ids.csv", "--library", library)
+    assert added.exit_code == 0, added.output
+    assert [line.split(":")[0] for line in added.output.splitlines() if line.startswith("imp")] == [
+        f"imported raman/{new}.jdx" for new in ("novel-one-b", "novel-one-b-2", "novel-one-b-3")
+    ]
 
 
 def test_a_cas_number_a_file_contradicts_is_said_once(library, tmp_path):

@@ -1556,29 +1556,41 @@ def _give_ids(under_way: _Import, *, force: bool) -> None:
         elif old.get("provenance") != "modelled" and not force:
             in_the_way.setdefault(planned.place.file, []).append((planned.place.k, old))
     folder = library.folder
+    how = _new_id_advice(len(under_way.planned))
     if unsafe:  # its file would be written where the id points
         raise LibraryError(
             f"not imported: {'; '.join(unsafe)} (the id of its reference in {folder}); give "
-            "the new reference a safe id (--id NEW-ID, or an id column in --manifest); "
-            "nothing was written"
+            f"the new reference a safe id ({how}); nothing was written"
         )
     if modalities:  # one id names one reference: it would be removed, whatever the force
         raise LibraryError(
             f"not imported: {'; '.join(modalities)} (in {folder}); give the new reference its "
-            "own id (--id NEW-ID, or an id column in --manifest), or leave the id out for the "
-            "one of its substance and modality; nothing was written"
+            f"own id ({how}), or leave the id out for the one of its substance and modality; "
+            "nothing was written"
         )
     if others:  # --force would replace another substance's reference: never suggested
         raise LibraryError(
             f"not imported: the id of another substance in {folder}: {'; '.join(others)}; give "
-            "the new reference its own id (--id NEW-ID, or an id column in --manifest)"
+            f"the new reference its own id ({how})"
         )
     if in_the_way:
         taken = {
             file.said_where(file.places(k for k, _ in held)): [row for _, row in held]
             for file, held in in_the_way.items()
         }
-        raise LibraryError(_taken_refusal(taken, folder))
+        raise LibraryError(_taken_refusal(taken, folder, spectra=len(under_way.planned)))
+
+
+def _new_id_advice(spectra: int) -> str:
+    """How to give the references an import plans (``spectra`` of them) ids of their own:
+    ``--id`` for one spectrum; for several, which ``--id`` refuses, a manifest's id column
+    (a file's further spectra take the id with ``-2``, ``-3``, ...: :func:`_give_ids`)."""
+    if spectra == 1:
+        return "--id NEW-ID, or an id column in --manifest"
+    return (
+        "an id column in --manifest, one id for each file, its further spectra taking "
+        "NEW-ID-2, NEW-ID-3, ...: --id names one spectrum only"
+    )
 
 
 def _replacements(
@@ -1670,18 +1682,22 @@ def _provenance_word(row: Mapping[str, str]) -> str:
     return provenance if provenance in PROVENANCES else f"of provenance {provenance!r}"
 
 
-def _taken_refusal(taken: Mapping[str, Sequence[Mapping[str, str]]], folder: Path) -> str:
+def _taken_refusal(
+    taken: Mapping[str, Sequence[Mapping[str, str]]], folder: Path, *, spectra: int
+) -> str:
     """Why an import is refused that would overwrite entries (rows of ``folder``'s manifest)
     without ``force``: ``taken`` gives them by the spectra that would replace them (as a
     refusal names those: ``multi.jdx``, ``multi.jdx #1, #3``). Each entry is said as what
     its provenance records (a simulated or modelled reference is never called a measured
-    one), and entries of one name, kind and date once, their ids together."""
+    one), and entries of one name, kind and date once, their ids together; how to add the
+    ``spectra`` the import holds under other ids instead is said as fits so many
+    (:func:`_new_id_advice`)."""
     entries = [row for rows in taken.values() for row in rows]
     words = [_provenance_word(row) for row in entries]
     kinds = list(dict.fromkeys(words))
     plural = len(entries) > 1
     said = []
-    for spectra, rows in taken.items():
+    for replacing, rows in taken.items():
         ids: dict[str, list[str]] = {}  # what is said of entries -> their ids
         for row in rows:
             word = _provenance_word(row)
@@ -1690,7 +1706,7 @@ def _taken_refusal(taken: Mapping[str, Sequence[Mapping[str, str]]], folder: Pat
                 row["id"]
             )
         listed = ", ".join(f"{', '.join(same)} {what}" for what, same in ids.items())
-        said.append(f"{spectra} would replace {listed}")
+        said.append(f"{replacing} would replace {listed}")
     noun = "entries" if plural else "entry"
     if len(kinds) > 1:
         what = noun
@@ -1701,7 +1717,8 @@ def _taken_refusal(taken: Mapping[str, Sequence[Mapping[str, str]]], folder: Pat
     return (
         f"not imported: {what} already in {folder}: {'; '.join(said)}; use --force to replace "
         + ("them" if plural else "it")
-        + ", or --id NEW-ID (or an id column in --manifest) to add another reference"
+        + f", or give other ids ({_new_id_advice(spectra)}) to add "
+        + ("other references" if spectra > 1 else "another reference")
     )
 
 
