@@ -177,7 +177,8 @@ def test_an_import_that_skipped_a_file_exits_1_says_so_last_and_keeps_the_rest(l
     assert lines.index("imported raman/extra-raman.jdx: Extra (raman, id extra-raman, CAS "
                        "7440-57-5)") < skipped[0]  # fmt: skip
     assert lines[-1].startswith(
-        "1 imported, 0 replaced, 1 skipped (listed above; the others are imported and kept); "
+        "1 imported, 0 replaced, 1 file skipped (listed above; the others are imported and "
+        "kept); "
         "next: `forensic library validate"
     )
     assert skipped[-1] == len(lines) - 2  # the summary comes after what was not taken
@@ -196,7 +197,7 @@ def test_import_and_build_treat_a_multi_spectrum_spc_file_alike(lib, tmp_path, s
     imported = run("import", contour, polys, "--library", lib, "--licence", "test")
     assert imported.exit_code == 1, imported.output  # a file skipped
     assert said in imported.output and "--name NAME" in imported.output
-    assert "1 imported, 0 replaced, 1 skipped" in imported.output
+    assert "1 imported, 0 replaced, 1 file skipped (listed above" in imported.output
     built = run("build", contour, polys, "--out", tmp_path / "x.flib", "--no-calibration")
     assert built.exit_code == 0, built.output
     assert said in built.output and "--manifest" in built.output

@@ -131,10 +131,33 @@ def test_each_skipped_subfile_of_an_spc_file_is_named_by_its_place(library, tmp_
     )
     result = curation.import_spectra([], library, manifest=tmp_path / "m.csv")
     assert [r["name"] for r in result.imported] == ["Novel one"]
-    assert result.skipped == [
-        (f"{series} #{k}", "m.csv line 2: modality 'uv' is not raman or ir") for k in (1, 2, 3)
-    ]
+    # the same reason for each of them: said once, of the file, and counted as 3
+    assert result.skipped == [(f"{series}", "m.csv line 2: modality 'uv' is not raman or ir")]
+    assert (result.skipped_spectra, result.skipped_files) == (3, 0)
     assert str(one) not in {where for where, _ in result.skipped}
+
+
+def test_spectra_of_a_file_skipped_for_one_reason_are_said_once_and_counted(library, tmp_path):
+    # "skipped multi.jdx #1: ...", "skipped multi.jdx #3: ..." with the same reason, and a
+    # summary that counted lines, not what they said of
+    multi = _jcamp_link(
+        tmp_path / "multi.jdx",
+        [_flat("Novel one"), _spectrum(1, "Novel two"), _flat("Novel three")],
+    )
+    (tmp_path / "junk.jdx").write_text("##TITLE=junk\nnothing\n")
+    done = _import(multi, tmp_path / "junk.jdx", "--library", library, "--licence", "MIT")
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    skipped = [line for line in lines if line.startswith("skipped ")]
+    assert [line.split(": ")[0] for line in skipped] == [
+        f"skipped {tmp_path / 'junk.jdx'}",
+        f"skipped {multi} #1, #3",
+    ]
+    assert skipped[1].endswith(": not imported") and "flat" in skipped[1]
+    assert lines[-1].startswith(
+        "1 imported, 0 replaced, 2 spectra and 1 file skipped (listed above; the others are "
+        "imported and kept); next: "
+    )
 
 
 def test_a_file_of_one_spectrum_is_named_plainly(library, tmp_path):

@@ -193,13 +193,27 @@ def import_command(paths, library_dir, manifest, **options):
         click.echo(f"skipped {path}: {reason}", err=True)
     click.echo(
         f"{len(result.imported)} imported, {len(result.replaced)} replaced, "
-        f"{len(result.skipped)} skipped"
+        f"{_skipped_count(result)} skipped"
         + (" (listed above; the others are imported and kept)" if result.skipped else "")
         + "; next: "
         + command("library", "validate", library_dir)
     )
     if result.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+def _skipped_count(result) -> str:
+    """How much an import skipped, in words: ``0``, ``3 spectra``, ``1 file``, ``3 spectra
+    and 1 file`` (a line of what was skipped may stand for several spectra of a file)."""
+    counted = [
+        f"{n} {word if n == 1 else plural}"
+        for n, word, plural in (
+            (result.skipped_spectra, "spectrum", "spectra"),
+            (result.skipped_files, "file", "files"),
+        )
+        if n
+    ]
+    return " and ".join(counted) or "0"
 
 
 _FOLDER_OPTION = click.option(

@@ -97,8 +97,14 @@ class ImportResult:
         substance and modality, or (with ``force``) entries of the same id that are not
         modelled (measured, or simulated) overwritten.
     skipped : list of (str, str)
-        Files not imported and why; one spectrum of a file of several is ``FILE #N``, its
-        place in the file counted from 1.
+        Files not imported and why: a file not read (or of several spectra it does not
+        name), and then the spectra of the files read that were not, each reason once of
+        the spectra it holds for (``FILE #1, #3``, ``FILE`` for all it holds; ``FILE #N``
+        is a spectrum's place in its file, counted from 1).
+    skipped_files : int
+        How many files were not read (the first ``skipped_files`` of ``skipped``).
+    skipped_spectra : int
+        How many spectra of the files read were not imported (the rest of ``skipped``).
     notes : list of str
         Decisions worth telling the chemist (a name matched to a library synonym, ...), each
         said once: of a file (``FILE``) when it holds for every spectrum the file gives, else
@@ -111,6 +117,8 @@ class ImportResult:
     replaced: list[dict[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped_files: int = 0
+    skipped_spectra: int = 0
 
 
 _LISTED = 3
@@ -148,13 +156,23 @@ class _Said:
         """Each thing, in the order first said, after what it holds for: each file by
         ``label(file, places)``, ``places`` the spectra of it that it holds for (``" #1,
         #3"``, or ``""`` for all of them)."""
+        return [f"{held}: {text}" for held, text in self.held(label)]
+
+    def held(self, label: Callable[[_File, str], str]) -> list[tuple[str, str]]:
+        """As :meth:`lines`, each thing as (what it holds for, the thing)."""
         out = []
         for (text, _), files in self.said.items():
             named = [label(file, file.places(ks)) for file, ks in files.items()]
             if self.shortened and len(named) > _LISTED + 1:
                 named = [", ".join(named[:_LISTED]) + f" and {len(named) - _LISTED} more files"]
-            out.append(f"{', '.join(named)}: {text}")
+            out.append((", ".join(named), text))
         return out
+
+    def count(self) -> int:
+        """How many spectra it says something of (each once, whatever is said of it)."""
+        return len(
+            {(id(f), k) for files in self.said.values() for f, ks in files.items() for k in ks}
+        )
 
 
 def _import_names(path: Path) -> str:
@@ -748,6 +766,9 @@ def import_spectra(
     under_way = _Import(said, _LibraryAsFound(folder, rows), result)
     for job in jobs:
         _plan_file(under_way, job)
+    result.skipped_files = len(result.skipped)  # each said of a file not read, or not named
+    result.skipped += under_way.skipped.held(_File.skipped_as)
+    result.skipped_spectra = under_way.skipped.count()
     result.notes += under_way.notes.lines(_File.named)
     _refuse_what_cannot_be_recorded(under_way)
     _give_ids(under_way, force=force)
@@ -932,6 +953,7 @@ class _Import:
     refusals: list[str] = field(default_factory=list)  # of a whole file, naming it
     refused: _Said = field(default_factory=_Said)  # of spectra, with the manifest row
     cas_conflicts: _Said = field(default_factory=_Said)  # of spectra, by their path
+    skipped: _Said = field(default_factory=_Said)  # spectra read, not imported, by their path
     told: set[Path] = field(default_factory=set)  # files whose spectra are one substance's
 
 
@@ -1169,7 +1191,7 @@ def _judged_spectrum(
     against the file's without ``override_file`` (refused). What is stated over or beyond
     the file is recorded in it (:data:`~forensic.library.STATED_KEY`); what is doubtful of
     it (a clipped band, a unit or modality guessed) is noted."""
-    said, result, notes = under_way.said, under_way.result, under_way.notes
+    said, skipped, notes = under_way.said, under_way.skipped, under_way.notes
     job = place.job
     spectrum = read
     meta = spectrum.metadata
@@ -1178,28 +1200,21 @@ def _judged_spectrum(
     stated_laser, laser_option = job.laser(said)
     # "Measured" in a file written by hand is measured: the case is no provenance
     if not is_measured(str(meta.get("provenance") or "").strip().lower()):
-        result.skipped.append(
-            (
-                place.skipped_as,
-                f"the spectrum is {meta['provenance']} (provenance in the file), not "
-                "measured from a sample: it cannot become a measured reference",
-            )
+        skipped.of_spectrum(
+            place,
+            f"the spectrum is {meta['provenance']} (provenance in the file), not "
+            "measured from a sample: it cannot become a measured reference",
         )
         return None
     edited = digest_problem(spectrum)  # a reference imported again, edited since
     if edited is not None:  # kept, it would go on naming the file it was imported from
-        result.skipped.append(
-            (place.skipped_as, f"{edited}: not imported; import the instrument's file instead")
-        )
+        skipped.of_spectrum(place, f"{edited}: not imported; import the instrument's file instead")
         return None
     stated_modality = (said.modality or given.get("modality") or "").lower() or None
     wanted = stated_modality or spectrum.modality
     if wanted not in MODALITIES:
-        result.skipped.append(
-            (
-                place.skipped_as,
-                f"{line + ': ' if line else ''}modality {wanted!r} is not raman or ir",
-            )
+        skipped.of_spectrum(
+            place, f"{line + ': ' if line else ''}modality {wanted!r} is not raman or ir"
         )
         return None
     if wanted != spectrum.modality:
@@ -1221,11 +1236,11 @@ def _judged_spectrum(
         statements.append("axis read as a wavelength in nm (the file does not say)")
         axis = axis_unit_problem(spectrum)
     if axis is not None:  # it would replace a modelled reference with nonsense
-        result.skipped.append((place.skipped_as, f"{axis}: not imported"))
+        skipped.of_spectrum(place, f"{axis}: not imported")
         return None
     flat = diagnose_flat(spectrum)
     if flat is not None:  # all at its top, but no band to clip: nothing to refer to
-        result.skipped.append((place.skipped_as, f"{flat.fact}: not imported"))
+        skipped.of_spectrum(place, f"{flat.fact}: not imported")
         return None
     clipped = diagnose_clipped(spectrum)
     if clipped is not None:
@@ -1275,7 +1290,7 @@ def _judged_spectrum(
                 over_file=named,
             )
         except SpectrumError as exc:
-            result.skipped.append((place.skipped_as, str(exc)))
+            skipped.of_spectrum(place, str(exc))
             return None
         if named:
             statements.append(
@@ -1292,7 +1307,7 @@ def _judged_spectrum(
     problems = comparison_problems(spectrum)
     if problems:
         found = "; ".join(str(problem) for _, problem in problems)
-        result.skipped.append((place.skipped_as, f"{found}: not imported"))
+        skipped.of_spectrum(place, f"{found}: not imported")
         return None
     unit_label = diagnose_unit_label(spectrum)  # a warning: broad true bands fit it too
     if unit_label is not None:
