@@ -686,7 +686,12 @@ def test_publish_notes_of_several_lines_stay_in_their_list_item(lib):
 
 @pytest.mark.parametrize(
     ("command", "option"),
-    [("publish", "--notes"), ("publish", "--name"), ("build", "--name")],
+    [
+        ("publish", "--notes"),
+        ("publish", "--name"),
+        ("publish", "--approved-by"),
+        ("build", "--name"),
+    ],
 )
 def test_publish_and_build_refuse_the_placeholder_of_a_printed_command(
     lib, tmp_path, command, option

@@ -214,3 +214,22 @@ def test_the_rename_command_says_what_it_did(library):
         main, ["library", "rename", "nope", "--library", str(library), "--name", "X"]
     )
     assert unknown.exit_code == 2 and "no reference with the id 'nope'" in unknown.output
+
+
+def test_rename_refuses_the_placeholder_of_a_printed_command_as_its_reason(library):
+    """``--reason ...`` pasted unfilled was recorded in the manifest as the reason (remove's
+    --reason refused it already)."""
+    manifest = (library / "manifest.csv").read_bytes()
+    refused = CliRunner().invoke(
+        main,
+        [
+            "library", "rename", "alphaine-raman", "--library", str(library),
+            "--name", "Alphaine base", "--reason", "...",
+        ],
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert (
+        "Invalid value for '--reason': '...' is the place the printed command left for you to "
+        "fill in: give --reason its value; nothing was recorded"
+    ) in refused.output
+    assert (library / "manifest.csv").read_bytes() == manifest

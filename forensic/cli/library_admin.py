@@ -296,7 +296,12 @@ def remove_command(ids, library_dir, reason, removed_by):
     help="Keep the old name as a synonym (a trade name, another language's); by default it "
     "is dropped, since a rename most often corrects a wrong name.",
 )
-@click.option("--reason", default=None, help="Why, recorded with the rename in manifest.csv.")
+@click.option(
+    "--reason",
+    default=None,
+    callback=filled_in,
+    help="Why, recorded with the rename in manifest.csv.",
+)
 @click.option(
     "--by",
     "renamed_by",
@@ -671,6 +676,7 @@ def info_command(lib, as_json):
 @click.option(
     "--approved-by",
     required=True,
+    callback=filled_in,
     help="Who approved this version; their key on this computer signs it (made on first use).",
 )
 @click.option(
