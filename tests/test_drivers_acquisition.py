@@ -6,6 +6,7 @@ partial is returned. Integration times are short and timeouts small to keep this
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import inspect
@@ -13,6 +14,7 @@ import itertools
 import os
 import re
 import signal
+import struct
 import threading
 import time
 import tty
@@ -40,7 +42,14 @@ from drivers.errors import (
     ProtocolError,
     SettingError,
 )
-from drivers.obp import FLAG_RESPONSE, MSG, OBPSpectrometer, encode_message
+from drivers.obp import (
+    FLAG_RESPONSE,
+    MSG,
+    OBPSpectrometer,
+    decode_message,
+    encode_message,
+    message_length,
+)
 from drivers.ocean_rs232 import parse_command
 from drivers.protocols import SERIAL_PROTOCOLS
 from drivers.simulators.obp_sim import OBPSimulator
@@ -972,3 +981,56 @@ def test_an_ocean_answer_later_than_the_timeout_is_not_read_as_the_next_ones(lat
     assert spectrum.metadata["instrument_serial"] == sim.slots[0]
     assert spectrum.metadata["provenance"] == "simulated"
     assert len(spectrum) == 2048 and spectrum.metadata["interlock_checked"]
+
+
+class _LateOnceOBPSimulator(OBPSimulator):
+    """An OBP head that answers the first ``late`` message carrying ``payload`` ``late_s``
+    seconds late, the same message sent again 0.1 s late (within the timeout), and everything
+    else at once: a controller busy for a moment, just past the driver's command timeout.
+    (Answered at once, the second reply came in the same read as the first, and the driver
+    dropped it with the rest of what it had read.)"""
+
+    def __init__(self, *args, late: str, payload: bytes, late_s: float, **kw):
+        super().__init__(*args, **kw)
+        self.late, self.payload, self.late_s, self.sent = MSG[late], payload, late_s, 0
+
+    def handle(self, request):
+        with contextlib.suppress(ProtocolError):
+            length = message_length(request, strict=True)
+            if length is not None and len(request) >= length:
+                message = decode_message(request[:length], strict=True)
+                if (message.message_type, message.payload) == (self.late, self.payload):
+                    self.sent += 1
+                    if self.sent <= 2:
+                        time.sleep(self.late_s if self.sent == 1 else 0.1)
+        return super().handle(request)
+
+
+@pytest.mark.parametrize(
+    ("late", "payload"),
+    [("get_wl_coeff", b"\x00"), ("get_nl_coeff", b"\x00")],
+    ids=["wavelength-coefficient", "non-linearity-coefficient"],
+)
+def test_an_obp_reply_later_than_the_timeout_is_not_read_as_the_next_ones(late, payload):
+    # answered 0.25 s after the driver's 0.5 s: the driver sent the message again 50 ms after
+    # its timeout, read the late reply as the reply to the new sending, and that one's as the
+    # next message's of the same type. After a late get_wl_coeff(0), get_wl_coeff(1) read
+    # coefficient 0: the coefficients were [790.0, 790.0, -6e-06, 0.0], 790 nm a pixel, and
+    # every band of the spectrum at a wrong Raman shift, nothing said; after a late
+    # get_nl_coeff(0), the non-linearity correction was [1.0, 1.0] instead of [1.0, 0.0]
+    with _simulator("obp") as punctual, _driver("obp", punctual) as spec:
+        wavelengths = spec.wavelengths_nm()
+        expected = spec.wavelength_coefficients, spec.nonlinearity_coefficients
+    sim = _LateOnceOBPSimulator(REFERENCE, seed=3, late=late, payload=payload, late_s=0.75)
+    with sim, _driver("obp", sim) as spec:
+        spectrum = spec.acquire(integration_time_ms=20)
+        assert sim.sent == 2  # its late reply waited for, and the message sent once again
+        coefficients = spec.wavelength_coefficients, spec.nonlinearity_coefficients
+        assert coefficients == expected
+        assert np.array_equal(spec.wavelengths_nm(), wavelengths)
+        assert spec.exchange("get_wl_coeff", b"\x01") == struct.pack("<f", expected[0][1])
+    assert expected == (
+        list(struct.unpack("<4f", struct.pack("<4f", *sim.synth.detector.wavelength_coefficients))),
+        [1.0, 0.0],
+    )
+    assert spectrum.metadata["provenance"] == "simulated" and len(spectrum) == 2048
