@@ -62,7 +62,7 @@ from drivers.errors import (
     unknown_message,
 )
 from drivers.ocean_rs232 import wavelength_axis
-from drivers.transport import QUIET_S, SerialTransport
+from drivers.transport import SerialTransport
 
 __all__ = [
     "ERROR_CODES",
@@ -554,7 +554,8 @@ class OBPSpectrometer(SerialSpectrometer):
 
         Queries and settings are idempotent and retried on timeouts and damaged replies,
         once the reply to the last sending has had the time to come and been dropped
-        (:meth:`_let_answer_pass`); the spectrum request is not retried (``retries=0``).
+        (:meth:`~drivers.transport.SerialTransport.let_answer_pass`); the spectrum request is
+        not retried (``retries=0``).
         """
         mtype = MSG[name]
         frame = encode_message(mtype, payload, flags=FLAG_REQUEST_ACK)
@@ -574,7 +575,7 @@ class OBPSpectrometer(SerialSpectrometer):
             except (InstrumentTimeout, ProtocolError) as exc:
                 if attempt == retries:
                     raise
-                self._let_answer_pass(exc, timeout_s)
+                self.transport.let_answer_pass(exc, timeout_s)
         if reply.is_nack:
             said = (self.url, _in_words(name), reply.error_text())
             if reply.error == ERROR_UNKNOWN_MESSAGE:
@@ -583,25 +584,6 @@ class OBPSpectrometer(SerialSpectrometer):
                 raise answer_deferred(*said, frame=reply.frame)
             raise command_refused(*said, frame=reply.frame)
         return reply.payload
-
-    def _let_answer_pass(
-        self, failure: InstrumentTimeout | ProtocolError, timeout_s: float
-    ) -> None:
-        """Before a message is sent again: let the reply to its last sending come, and drop it.
-
-        A reply says which message it answers (its type), not which sending: the ``regarding``
-        field that could say it is sent as 0, and no source of the layout documents that a
-        device echoes another value. A reply later than the timeout that came after the message
-        was sent again was read as the reply to the new sending, and that one's as the reply to
-        the next message of the type: after a late ``get_wl_coeff(0)``, ``get_wl_coeff(1)``
-        read coefficient 0, every coefficient one late, a wrong wavelength axis. A reply that
-        timed out is waited for as long again (a busy controller, an adapter's latency), a
-        damaged one until the line is quiet, before the message is sent again.
-        """
-        if isinstance(failure, InstrumentTimeout):
-            self.transport.skip_reply(time.monotonic() + timeout_s, timeout_s)
-        else:
-            self.transport.drain(QUIET_S, timeout_s)
 
     def _read_message(self, timeout_s: float, message_type: int) -> OBPMessage:
         """The reply of type ``message_type``, within ``timeout_s`` seconds.

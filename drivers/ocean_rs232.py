@@ -1043,7 +1043,7 @@ class OceanRS232Spectrometer(SerialSpectrometer):
             except (InstrumentTimeout, ProtocolError) as exc:
                 if isinstance(exc, CommandRefused) or attempt == retries:
                     raise
-                self._let_answer_pass(exc)
+                self.transport.let_answer_pass(exc, self.command_timeout_s)
 
     def query(self, letter: str, *words: int, retries: int = 2) -> int | str:
         """``?letter`` (a setting's value), ``?x slot`` (a slot's text) or ``v``; retried."""
@@ -1071,7 +1071,7 @@ class OceanRS232Spectrometer(SerialSpectrometer):
             except (InstrumentTimeout, ProtocolError) as exc:
                 if isinstance(exc, CommandRefused) or attempt == retries:
                     raise
-                self._let_answer_pass(exc)
+                self.transport.let_answer_pass(exc, self.command_timeout_s)
         raise AssertionError("unreachable")
 
     def _send(self, frame: bytes) -> None:
@@ -1079,23 +1079,6 @@ class OceanRS232Spectrometer(SerialSpectrometer):
         that came after it was sent again, which would otherwise be read as this one's."""
         self.transport.discard_input()
         self.transport.write(frame)
-
-    def _let_answer_pass(self, failure: InstrumentTimeout | ProtocolError) -> None:
-        """Before a command is sent again: let the answer to its last sending come, and drop it.
-
-        The protocol numbers nothing: an ACK is an ACK, so an answer that comes after the
-        command was sent again is read as the answer to the new sending, and that one's as the
-        answer to the next command, every reply one late (the version's last bytes read as the
-        serial number, an ACK as the interlock's state). An answer that timed out is waited for
-        as long again (a busy controller, an adapter's latency), a garbled one until the line
-        is quiet; one later still is dropped by :meth:`_send`, if it came before the next
-        command.
-        """
-        if isinstance(failure, InstrumentTimeout):
-            wait = self.command_timeout_s
-            self.transport.skip_reply(time.monotonic() + wait, wait)
-        else:
-            self.transport.drain(QUIET_S, self.command_timeout_s)
 
     def _optional_query(self, letter: str, *words: int) -> int | str | None:
         try:

@@ -391,6 +391,35 @@ class SerialTransport:
         """
         return len(self.read_some(_CHUNK, begins_by)) + self.drain(QUIET_S, limit_s)
 
+    def let_answer_pass(self, failure: InstrumentTimeout | ProtocolError, wait_s: float) -> int:
+        """Before a request is sent again: let the answer to its last sending come, and drop it.
+
+        Neither protocol says which sending an answer is for (an Ocean ACK is an ACK; an OBP
+        reply names its message type, and its ``regarding`` field is not documented to be
+        echoed): an answer that came after the request was sent again was read as the answer
+        to the new sending, and that one's as the answer to the next request, every reply one
+        late (a firmware version's last bytes read as a serial number, an OBP coefficient as
+        the next one, a wrong wavelength axis). An answer that timed out is waited for as long
+        again (a busy controller, a USB adapter's latency), a damaged one until the line is
+        quiet.
+
+        Parameters
+        ----------
+        failure : InstrumentTimeout or ProtocolError
+            How the last sending failed: no answer in time, or a damaged one.
+        wait_s : float
+            The request's timeout (s): how long a late answer may still take to begin, and
+            the longest it is drained.
+
+        Returns
+        -------
+        int
+            The number of bytes dropped.
+        """
+        if isinstance(failure, InstrumentTimeout):
+            return self.skip_reply(time.monotonic() + wait_s, wait_s)
+        return self.drain(QUIET_S, wait_s)
+
     def find_rate(
         self,
         probe: Callable[[float | None], bool | None],
