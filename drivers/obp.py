@@ -162,6 +162,8 @@ _IN_WORDS = {
     "set_boxcar_width": "the boxcar width",
     "set_trigger_mode": "the trigger mode",
     "set_laser_enable": "the laser switch",
+    "get_laser_enable": "the laser read-back",
+    "get_interlock": "the interlock read-out",
 }
 """What a technician reading an error calls the messages a scan sends."""
 
@@ -629,10 +631,23 @@ class OBPSpectrometer(SerialSpectrometer):
                 )
             buffer += chunk
 
-    def _optional(self, name: str, payload: bytes = b"") -> bytes | None:
+    def _optional(self, name: str, payload: bytes = b"", *, safety: bool = False) -> bytes | None:
+        """The reply to ``name``, or None when the instrument has no such feature.
+
+        An instrument without the feature does not know the message (OBP error 2). One that
+        refuses it otherwise (not ready, an answer put off) has it too; for a feature of
+        convenience (its model name, averaging) that is taken as its absence, but for one the
+        laser's ``safety`` rests on (switching a laser left on off, reading the interlock) the
+        refusal ends the connection: an instrument refusing to say whether its laser is on
+        is not one whose laser has no switch.
+        """
         try:
             return self.exchange(name, payload, retries=0)
-        except (NotSupported, CommandRefused):
+        except NotSupported:
+            return None
+        except CommandRefused:
+            if safety:
+                raise
             return None
 
     # -- connection and identity ----------------------------------------------------------
@@ -683,7 +698,7 @@ class OBPSpectrometer(SerialSpectrometer):
         self.nonlinearity_coefficients = nonlin
         self.wavelength_coefficients = coeffs
         # Safe state first: a laser left on by a crashed session is switched off before anything.
-        laser = self._optional("get_laser_enable") is not None
+        laser = self._optional("get_laser_enable", safety=True) is not None
         if laser:
             self.exchange("set_laser_enable", b"\x00")
         # The pixel count comes from one read with the laser off, at a known exposure: the
@@ -718,7 +733,7 @@ class OBPSpectrometer(SerialSpectrometer):
             laser_wavelength_nm, struct.unpack("<f", wl[:4])[0] if wl else None, self.url
         )
         self.laser_power_mw = laser_power_mw or (struct.unpack("<f", mw[:4])[0] if mw else None)
-        interlock = self._optional("get_interlock") is not None
+        interlock = self._optional("get_interlock", safety=True) is not None
         self._has_tec = self._optional("get_tec_temperature") is not None
         boxcar = self._optional("set_boxcar_width", bytes([0])) is not None
         self.capabilities = Capabilities(

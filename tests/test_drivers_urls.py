@@ -841,6 +841,34 @@ def test_cli_acquire_writes_the_spectrum_of_an_instrument_that_fails_to_close(
 
 
 @pytest.mark.parametrize(
+    ("name", "in_words"),
+    [("get_laser_enable", "the laser read-back"), ("get_interlock", "the interlock read-out")],
+)
+def test_cli_acquire_ends_when_an_obp_instrument_refuses_what_the_laser_s_safety_rests_on(
+    tmp_path, sample_file, monkeypatch, name, in_words
+):
+    # a refusal of the laser's read-back or the interlock's (not ready: OBP error 7) was taken
+    # for an instrument without them: a laser left on was not switched off on connecting, and
+    # the scan fired without reading the interlock
+    obp_answers_with_error(monkeypatch, name, 7)
+    out = tmp_path / "scan.jdx"
+    url = f"sim:obp?sample={sample_file}&baud=115200&timeout=1.0"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
+    )
+    assert result.exit_code == 3, result.output
+    error_line, to_do = result.output.splitlines()
+    assert re.fullmatch(
+        rf"error: sim:obp \(simulator on /dev/[^)]+\): the instrument refused {in_words} "
+        rf"\(message {name}\), answering OBP error 7: device not ready for this message type "
+        r"\[frame: c1 c0 00 11 09 00 07 00 [0-9a-f ]+ \.\.\. \(64 bytes\)\]",
+        error_line,
+    ), error_line
+    assert to_do.startswith("to do: switch the instrument off and on")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
     ("name", "error", "said", "advice"),
     [
         ("get_serial", 2, UNKNOWN_SERIAL, UNKNOWN_MESSAGE_ADVICE),
