@@ -1081,8 +1081,11 @@ class OceanRS232Spectrometer(SerialSpectrometer):
         self.transport.write(frame)
 
     def _optional_query(self, letter: str, *words: int) -> int | str | None:
+        """The answer to a query of a feature or slot the head may not have: None when it
+        refuses it (NAK, the protocol's only way to say it has none). Retried as every query
+        is: a head that answers one late (a busy controller) is not one that cannot connect."""
         try:
-            return self.query(letter, *words, retries=0)
+            return self.query(letter, *words)
         except CommandRefused:
             return None
 

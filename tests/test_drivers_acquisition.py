@@ -962,7 +962,9 @@ class _LateOnceSimulator(OceanRS232Simulator):
 
 
 @pytest.mark.parametrize(
-    ("late", "nth"), [(b"v", 2), (b"I", 1)], ids=["firmware-version", "integration-time"]
+    ("late", "nth"),
+    [(b"v", 2), (b"I", 1), (b"?x", 1)],
+    ids=["firmware-version", "integration-time", "serial-number-slot"],
 )
 def test_an_ocean_answer_later_than_the_timeout_is_not_read_as_the_next_ones(late, nth):
     # answered 0.25 s after the driver's 0.5 s: the driver sent the command again 50 ms after
@@ -971,7 +973,9 @@ def test_an_ocean_answer_later_than_the_timeout_is_not_read_as_the_next_ones(lat
     # the line for ?x0: the serial number recorded began with its bytes ("\ufffd\x06SIM..."),
     # and spectra of the simulator were no longer marked simulated. The integration time of
     # the configuration (the first I) left its ACK for ?L: the value read was that of ?L's own
-    # ACK, and the scan ended in "the laser interlock is open", the interlock being closed
+    # ACK, and the scan ended in "the laser interlock is open", the interlock being closed.
+    # A slot's query (the serial number's, ?x0) was not sent again at all: the connection
+    # ended in a timeout, a head busy for a moment taken for one switched off
     sim = _LateOnceSimulator(REFERENCE, seed=3, late=late, nth=nth, late_s=0.75)
     with sim, _driver("ocean-rs232", sim) as spec:
         spectrum = spec.acquire(integration_time_ms=20)
