@@ -883,7 +883,9 @@ def answers_version(transport: SerialTransport, wait_s: float) -> bool | None:
     """
     heard = False
     try:
-        heard = bool(transport.discard_input())
+        # what is still coming (a reply to another protocol's probe, the rest of a stopped
+        # session's) first, or it is read as the answer to bB
+        heard = bool(transport.drain(QUIET_S, wait_s))
         transport.write(b"bB")
         reply = transport.read_exact(1, wait_s, what="reply to bB")
         heard = True
