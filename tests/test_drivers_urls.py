@@ -840,6 +840,20 @@ def test_cli_acquire_writes_the_spectrum_of_an_instrument_that_fails_to_close(
     ) in " ".join(result.output.split())
 
 
+def _acquire_from_the_obp_simulator_fails(tmp_path, sample_file):
+    """``forensic acquire`` from the OBP simulator, which fails as an instrument does (exit 3)
+    writing nothing: its two lines, ``error: ...`` and ``to do: ...``."""
+    out = tmp_path / "scan.jdx"
+    url = f"sim:obp?sample={sample_file}&baud=115200&timeout=1.0"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
+    )
+    assert result.exit_code == 3, result.output
+    assert not out.exists()
+    error_line, to_do = result.output.splitlines()
+    return error_line, to_do
+
+
 @pytest.mark.parametrize(
     ("name", "in_words"),
     [("get_laser_enable", "the laser read-back"), ("get_interlock", "the interlock read-out")],
@@ -851,13 +865,7 @@ def test_cli_acquire_ends_when_an_obp_instrument_refuses_what_the_laser_s_safety
     # for an instrument without them: a laser left on was not switched off on connecting, and
     # the scan fired without reading the interlock
     obp_answers_with_error(monkeypatch, name, 7)
-    out = tmp_path / "scan.jdx"
-    url = f"sim:obp?sample={sample_file}&baud=115200&timeout=1.0"
-    result = CliRunner().invoke(
-        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
-    )
-    assert result.exit_code == 3, result.output
-    error_line, to_do = result.output.splitlines()
+    error_line, to_do = _acquire_from_the_obp_simulator_fails(tmp_path, sample_file)
     assert re.fullmatch(
         rf"error: sim:obp \(simulator on /dev/[^)]+\): the instrument refused {in_words} "
         rf"\(message {name}\), answering OBP error 7: device not ready for this message type "
@@ -865,7 +873,6 @@ def test_cli_acquire_ends_when_an_obp_instrument_refuses_what_the_laser_s_safety
         error_line,
     ), error_line
     assert to_do.startswith("to do: switch the instrument off and on")
-    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -884,15 +891,8 @@ def test_cli_acquire_says_what_an_obp_instrument_answered_it_cannot_take_and_its
     # names) and with nothing to do; an answer put off (OBP error 255) was a refusal, and the
     # technician was told to restart an instrument that was busy
     obp_answers_with_error(monkeypatch, name, error)
-    out = tmp_path / "scan.jdx"
-    url = f"sim:obp?sample={sample_file}&baud=115200&timeout=1.0"
-    result = CliRunner().invoke(
-        main, ["acquire", "--instrument", url, "--out", str(out), "--integration-ms", "20"]
-    )
-    assert result.exit_code == 3, result.output
-    error_line, to_do = result.output.splitlines()
+    error_line, to_do = _acquire_from_the_obp_simulator_fails(tmp_path, sample_file)
     assert re.fullmatch(
         rf"error: sim:obp \(simulator on /dev/[^)]+\): {re.escape(said)}", error_line
     )
     assert to_do == f"to do: {advice}"
-    assert not out.exists()
