@@ -309,6 +309,12 @@ def disconnected(where: str, how: str, error: BaseException) -> InstrumentDiscon
     return InstrumentDisconnected(f"{where}: {how} (the port said: {said})")
 
 
+def _framed(message: str, frame: bytes) -> str:
+    """``message``, then the hex of the ``frame`` it is about, as every error about a reply
+    ends (``... [frame: 15]``, :func:`hex_preview`); ``message`` alone without one."""
+    return f"{message} [frame: {hex_preview(frame)}]" if frame else message
+
+
 class ProtocolError(_InstrumentFailure):
     """The bytes received are not a valid frame of the protocol; the frame is shown in hex.
 
@@ -320,9 +326,7 @@ class ProtocolError(_InstrumentFailure):
     def __init__(self, message: str, *, frame: bytes = b"", advice: str | None = None):
         self.reason = message
         self.frame = bytes(frame)
-        if frame:
-            message += f" [frame: {hex_preview(self.frame)}]"
-        super().__init__(message, advice=advice)
+        super().__init__(_framed(message, self.frame), advice=advice)
 
 
 class NotThisProtocol(ProtocolError):
@@ -460,8 +464,7 @@ def unknown_message(where: str, what: str, why: str, *, frame: bytes) -> NotSupp
         ``{where}: the instrument does not know {what}, answering {why} [frame: ...]``.
     """
     return NotSupported(
-        f"{where}: the instrument does not know {what}, answering {why} "
-        f"[frame: {hex_preview(frame)}]",
+        _framed(f"{where}: the instrument does not know {what}, answering {why}", frame),
         advice=UNKNOWN_MESSAGE_ADVICE,
     )
 

@@ -896,9 +896,8 @@ def answers_version(transport: SerialTransport, wait_s: float) -> bool | None:
         if legible:
             transport.write(b"v")
             legible = transport.read_exact(1, wait_s, what="version")[0] == ACK
-        if not legible:
-            time.sleep(0.05)  # garbled: let the rest arrive, then drop it
-            transport.discard_input()
+        if not legible:  # garbled: let the rest arrive, then drop it
+            transport.drain(QUIET_S, wait_s)
             return False
         transport.read_exact(2, wait_s, what="version")
     except InstrumentTimeout:
