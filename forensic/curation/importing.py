@@ -170,9 +170,7 @@ class _Said:
 
     def count(self) -> int:
         """How many spectra it says something of (each once, whatever is said of it)."""
-        return len(
-            {(id(f), k) for files in self.said.values() for f, ks in files.items() for k in ks}
-        )
+        return len({(f, k) for files in self.said.values() for f, ks in files.items() for k in ks})
 
 
 def _import_names(path: Path) -> str:
@@ -881,11 +879,6 @@ class _Place:
         """In a note or refusal: the file's name, and the spectrum's place."""
         return self.file.named(self.file.places([self.k]))
 
-    @property
-    def skipped_as(self) -> str:
-        """In the list of what was skipped: the file's path, and the spectrum's place."""
-        return self.file.skipped_as(self.file.places([self.k]))
-
 
 class _LibraryAsFound:
     """The library folder an import writes into, as it was before the import: its rows, the
@@ -1589,11 +1582,11 @@ def _give_ids(under_way: _Import, *, force: bool) -> None:
             f"the new reference its own id ({how})"
         )
     if in_the_way:
-        taken = {
+        replaced_by = {
             file.said_where(file.places(k for k, _ in held)): [row for _, row in held]
             for file, held in in_the_way.items()
         }
-        raise LibraryError(_taken_refusal(taken, folder, spectra=len(under_way.planned)))
+        raise LibraryError(_taken_refusal(replaced_by, folder, spectra=len(under_way.planned)))
 
 
 def _new_id_advice(spectra: int) -> str:
