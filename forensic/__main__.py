@@ -3,8 +3,10 @@
 
 Ctrl-C, SIGTERM and SIGHUP are taken over first, before the command line is loaded (NumPy,
 SQLite, click and the commands take a third of a second), so that a command stopped at any
-moment ends with one ``error:`` line and its exit code, never a traceback. Only the
-interpreter's own start (a few tens of milliseconds) comes before.
+moment ends with its ``error:`` lines and its exit code, never a traceback: stopped while the
+command line loads, ``error: interrupted`` and ``nothing was recorded``, as every stop says
+it (:func:`~forensic.errors.error_lines`). Only the interpreter's own start (a few tens of
+milliseconds) comes before.
 
 Once the command has ended, its work done and its exit status decided, they are ignored
 while the interpreter shuts down: a signal that comes then (a ``kill`` sent as the command
@@ -15,7 +17,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from forensic.errors import Interrupted
+from forensic.errors import Interrupted, error_lines, recording_nothing
 
 _STOPPING = (signal.SIGINT, *Interrupted.SIGNALS)
 
@@ -37,12 +39,14 @@ def run(main: Callable[[], object] | None = None) -> None:
             raise Interrupted(signum)
 
     try:
-        # Ctrl-C too: Python's own KeyboardInterrupt, passing through an eval() while modules
-        # load, can make the interpreter end itself by SIGINT instead of exiting with 130
-        for signum in _STOPPING:
-            signal.signal(signum, stop)
-        if main is None:
-            from forensic.cli import main  # noqa: PLC0415  (after the handlers: loading is slow)
+        with recording_nothing():  # nothing that records has run yet
+            # Ctrl-C too: Python's own KeyboardInterrupt, passing through an eval() while
+            # modules load, can make the interpreter end itself by SIGINT instead of exiting
+            # with 130
+            for signum in _STOPPING:
+                signal.signal(signum, stop)
+            if main is None:
+                from forensic.cli import main  # noqa: PLC0415  (after the handlers: slow)
         try:
             main()
         finally:
@@ -53,7 +57,7 @@ def run(main: Callable[[], object] | None = None) -> None:
                 signal.signal(signum, signal.SIG_IGN)
     except KeyboardInterrupt as exc:  # before the command's own handling took over
         stopped = exc if isinstance(exc, Interrupted) else Interrupted()
-        sys.stderr.write(f"error: {stopped}\n")
+        sys.stderr.write("".join(f"{line}\n" for line in error_lines(stopped)))
         sys.exit(stopped.exit_code)
 
 

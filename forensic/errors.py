@@ -9,7 +9,9 @@ say what happened, a warning, what was recorded and what to do in the same parts
 
 from __future__ import annotations
 
+import contextlib
 import signal
+from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
 from typing import NoReturn
@@ -27,6 +29,8 @@ __all__ = [
     "NotVibrationalError",
     "SaidInParts",
     "SpectrumError",
+    "error_lines",
+    "recording_nothing",
     "without_path",
 ]
 
@@ -35,7 +39,7 @@ class SaidInParts:
     """What an error or a stop says, in parts, each said once and in the order a technician
     reads them: what happened (:attr:`problem`), ``WARNING: ...``, what was recorded, and
     ``to do: ...`` (:meth:`said`). The command line prints each on a line of its own
-    (:func:`forensic.cli.app.error_lines`); ``str()`` joins them on one line.
+    (:func:`error_lines`); ``str()`` joins them on one line.
 
     The root of :class:`ForensicError` and of :class:`Interrupted`: a failure and a stop are
     told the same way.
@@ -99,6 +103,32 @@ class SaidInParts:
 
     def __str__(self) -> str:
         return "; ".join(self.said())
+
+
+def error_lines(exc: SaidInParts) -> list[str]:
+    """What the command line prints for the error, or the stop, that ended a command, each
+    part on a line of its own and said once (:meth:`SaidInParts.said`).
+
+    Here, beside the parts, and not in the command line: the ``forensic`` program prints a
+    stop that comes while the command line loads (:func:`forensic.__main__.run`), before
+    click and the commands can be imported.
+
+    Parameters
+    ----------
+    exc : ForensicError or Interrupted
+        The error, or the stop (Ctrl-C, a stopping signal).
+
+    Returns
+    -------
+    list of str
+        ``error: <what happened>`` (for a stop ``error: interrupted``, ``error: stopped by
+        SIGTERM``); then, for one that has them, ``WARNING: ...`` (the laser may still be on:
+        on a line of its own, so that it cannot be missed), what the command had recorded (a
+        failed or stopped scan's records, a spectrum kept in a file), and last ``to do:
+        ...``, the one thing to do.
+    """
+    first, *rest = exc.said()
+    return [f"error: {first}", *rest]
 
 
 class ForensicError(SaidInParts, Exception):
@@ -311,6 +341,35 @@ class Interrupted(SaidInParts, KeyboardInterrupt):
         """A signal handler (``signal.signal(SIGTERM, Interrupted.raise_on_signal)``): stop the
         work where it is, as Ctrl-C does."""
         raise cls(signum)
+
+
+@contextlib.contextmanager
+def recording_nothing() -> Iterator[None]:
+    """A block that records nothing (the program loading, a command reading its options or
+    loading what it runs): a stop in it (Ctrl-C, a stopping signal) says so, ``nothing was
+    recorded``, as a scan stopped before its first record does.
+
+    A technician who sees the wrong exhibit number on the screen presses Ctrl-C at once,
+    while the command is still loading: ``error: interrupted`` alone left them to find out
+    whether a label was recorded under that number. A stop that already says what was
+    recorded is left as it is.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    Interrupted
+        For a stop in the block, with ``recorded`` "nothing was recorded", and the signal and
+        warning of the stop.
+    """
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Interrupted) and exc.recorded is not None:
+            raise
+        raise Interrupted.having_recorded(exc, "nothing was recorded") from exc
 
 
 def without_path(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from forensic.cli import main
-from forensic.cli.app import error_lines
+from forensic.cli.app import ForensicCommand, error_lines
 from forensic.errors import InstrumentError, Interrupted
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +34,10 @@ def _handles(pid: int, signum: int) -> bool:
     not Path("/proc/self/status").exists(), reason="needs /proc to see the handlers installed"
 )
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
-def test_a_command_stopped_while_it_loads_ends_in_one_line(tmp_path, stop):
+def test_a_command_stopped_while_it_loads_says_nothing_was_recorded(tmp_path, stop):
     """The first thing the program does is take over the signals; the command line takes a
-    third of a second to load after that, and a Ctrl-C then gave a traceback."""
+    third of a second to load after that, and a Ctrl-C then gave a traceback (and then
+    ``error: interrupted`` alone, not saying that nothing was recorded)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "forensic", "case", "new", "X-1", "--store", str(tmp_path / "s")],
         cwd=ROOT,
@@ -53,7 +54,11 @@ def test_a_command_stopped_while_it_loads_ends_in_one_line(tmp_path, stop):
     proc.send_signal(getattr(signal, stop))
     out, err = proc.communicate(timeout=60)
     what = "interrupted" if stop == "SIGINT" else f"stopped by {stop}"
-    assert (proc.returncode, err, out) == (128 + getattr(signal, stop), f"error: {what}\n", "")
+    assert (proc.returncode, err.splitlines(), out) == (
+        128 + getattr(signal, stop),
+        [f"error: {what}", "nothing was recorded"],
+        "",
+    )
     assert not (tmp_path / "s").exists()  # stopped before the command ran
 
 
@@ -88,18 +93,97 @@ def test_the_program_takes_over_the_signals_before_it_loads_the_command_line(tmp
         timeout=60,
         check=False,
     )
-    assert (done.returncode, done.stderr, done.stdout) == (130, "error: interrupted\n", "")
+    assert (done.returncode, done.stderr, done.stdout) == (
+        130,
+        "error: interrupted\nnothing was recorded\n",
+        "",
+    )
 
 
 def test_a_command_stopped_while_its_options_are_read_exits_as_interrupted(monkeypatch):
-    """click itself would say 'Aborted!' and exit 1."""
+    """click itself would say 'Aborted!' and exit 1; nothing has run that records."""
 
     def interrupted(*args, **kwargs):
         raise Interrupted(signal.SIGTERM)
 
     monkeypatch.setattr("click.Group.parse_args", interrupted)
     result = CliRunner().invoke(main, ["case", "list"])
-    assert (result.exit_code, result.output) == (143, "error: stopped by SIGTERM\n")
+    assert (result.exit_code, result.output) == (
+        143,
+        "error: stopped by SIGTERM\nnothing was recorded\n",
+    )
+
+
+@pytest.mark.parametrize("command", [["case", "new", "C-1"], ["scan", "--case", "C-1"]])
+def test_a_command_stopped_while_it_reads_its_own_options_says_nothing_was_recorded(
+    monkeypatch, tmp_path, command
+):
+    """A subcommand's options are read once the group has begun: its stop said ``error:
+    stopped by SIGHUP`` alone, as a stop in the middle of recording does."""
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted(signal.SIGHUP)
+
+    monkeypatch.setattr(ForensicCommand, "parse_args", interrupted)
+    result = CliRunner().invoke(main, [*command, "--store", str(tmp_path / "s")])
+    assert (result.exit_code, result.output) == (
+        129,
+        "error: stopped by SIGHUP\nnothing was recorded\n",
+    )
+    assert not (tmp_path / "s").exists()
+
+
+CTRL_C_WHILE_THE_SCAN_LOADS = textwrap.dedent(
+    """
+    import sys
+
+    from forensic.__main__ import run
+
+    class CtrlCWhileTheScanLoads:
+        def find_spec(self, name, path=None, target=None):
+            if name == "forensic.workflows":
+                raise KeyboardInterrupt  # as Ctrl-C does, while the scan loads its workflow
+
+    sys.meta_path.insert(0, CtrlCWhileTheScanLoads())
+    run()
+    """
+)
+
+
+def test_a_scan_stopped_while_it_loads_its_workflow_says_nothing_was_recorded(tmp_path):
+    """The scan loads its workflow (NumPy, SciPy, the store) in most of a second after the
+    command line has loaded, before its first progress line: when a technician sees the wrong
+    exhibit number typed and presses Ctrl-C. It said ``error: interrupted`` alone."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CTRL_C_WHILE_THE_SCAN_LOADS,
+            "scan",
+            "--instrument",
+            "sim:ocean-rs232?sample=cocaine",
+            "--case",
+            "C-1",
+            "--exhibit",
+            "A2",
+            "--operator",
+            "Ann Example",
+            "--store",
+            str(tmp_path / "s"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "FORENSIC_CONFIG_DIR": str(tmp_path / "config")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (
+        130,
+        "error: interrupted\nnothing was recorded\n",
+        "",
+    )
+    assert not (tmp_path / "s").exists()
 
 
 def test_an_interruption_says_what_was_recorded():

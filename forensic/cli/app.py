@@ -25,7 +25,13 @@ import click
 
 from forensic import __version__
 from forensic.commands import is_placeholder
-from forensic.errors import ForensicError, Interrupted, SaidInParts
+from forensic.errors import (
+    ForensicError,
+    Interrupted,
+    SaidInParts,
+    error_lines,
+    recording_nothing,
+)
 from forensic.spectrum import STATED_Y_UNITS
 
 EXIT_BAD_INPUT = 2
@@ -74,28 +80,6 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one ``error:`` line on standard error and exit with ``code``."""
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
-
-
-def error_lines(exc: SaidInParts) -> list[str]:
-    """What the command line prints for the error, or the stop, that ended a command, each
-    part on a line of its own and said once (:meth:`~forensic.errors.SaidInParts.said`).
-
-    Parameters
-    ----------
-    exc : ForensicError or Interrupted
-        The error, or the stop (Ctrl-C, a stopping signal).
-
-    Returns
-    -------
-    list of str
-        ``error: <what happened>`` (for a stop ``error: interrupted``, ``error: stopped by
-        SIGTERM``); then, for one that has them, ``WARNING: ...`` (the laser may still be on:
-        on a line of its own, so that it cannot be missed), what the command had recorded (a
-        failed or stopped scan's records, a spectrum kept in a file), and last ``to do:
-        ...``, the one thing to do.
-    """
-    first, *rest = exc.said()
-    return [f"error: {first}", *rest]
 
 
 def _ended(exc: SaidInParts, code: int) -> NoReturn:
@@ -290,7 +274,17 @@ def _left_out_words(params: list[click.Parameter], ctx: click.Context) -> str:
     return f"Missing {'; '.join(said)}."
 
 
-class ForensicCommand(click.Command):
+class _RecordsNothingWhileReadingOptions:
+    """A command or group stopped (Ctrl-C, a stopping signal) while it reads its options has
+    run nothing: its stop says ``nothing was recorded``
+    (:func:`~forensic.errors.recording_nothing`)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with recording_nothing():
+            return super().make_context(*args, **kwargs)
+
+
+class ForensicCommand(_RecordsNothingWhileReadingOptions, click.Command):
     """A command whose help opens with a real command line (``example``), and which names
     every argument and option left out at once, not the first only: a technician who types
     ``forensic scan`` learns in one go what it needs."""
@@ -335,7 +329,7 @@ class ForensicCommand(click.Command):
         ]
 
 
-class CommandGroup(click.Group):
+class CommandGroup(_RecordsNothingWhileReadingOptions, click.Group):
     """A group of commands under ``forensic`` (``case``, ``exhibit``, ...), each a
     :class:`ForensicCommand`."""
 
@@ -343,7 +337,7 @@ class CommandGroup(click.Group):
     group_class = type
 
 
-class ForensicGroup(click.Group):
+class ForensicGroup(_RecordsNothingWhileReadingOptions, click.Group):
     """A click group that turns the toolkit's errors into one clear line and an exit code;
     each of its commands a :class:`ForensicCommand`, each of its groups a
     :class:`CommandGroup`."""

@@ -47,7 +47,7 @@ from forensic.custody.store import (
     stated_yes_no,
 )
 from forensic.custody.verify import UnverifiedChainError, VerifyReport, verify_store
-from forensic.errors import CustodyError, ForensicError, InstallationError
+from forensic.errors import CustodyError, ForensicError, InstallationError, recording_nothing
 from forensic.naming import lookalike_remarks
 from forensic.operators import who_signs
 
@@ -522,8 +522,10 @@ def scan(
     The raw spectrum is stored before identification runs, so nothing is lost if analysis
     fails or the process is stopped.
     """
-    from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
-    from forensic.workflows import scan as run_scan  # noqa: PLC0415
+    # most of a second before the first progress line, when a wrong number typed is seen
+    with recording_nothing():
+        from forensic.workflows import SCAN_STAGES  # noqa: PLC0415
+        from forensic.workflows import scan as run_scan  # noqa: PLC0415
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
