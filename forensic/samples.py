@@ -98,7 +98,16 @@ def _library_sample(text: str, modality: str, library_dir: Path | None) -> Spect
                 extra = {k: row[k] for k in ("name", "cas", "provenance") if row.get(k)}
                 return spectrum.with_metadata(**extra)
     names = sorted({r["name"] for r in candidates})
-    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+    # what was meant, compared as the name was looked up: with the ids and synonyms, as keys
+    # ("cokaine" is one letter from the synonym "cocaine", not from "Cocaine base")
+    meant: dict[str, list[str]] = {}
+    for row in candidates:
+        for field in ("name", "id", "synonyms"):
+            for name in (row.get(field) or "").split(";"):
+                if name.strip():
+                    meant.setdefault(substance_key(name.strip()), []).append(row["name"])
+    keys = difflib.get_close_matches(wanted, meant, n=10, cutoff=0.6)
+    close = list(dict.fromkeys(name for key in keys for name in meant[key]))[:5]
     if not close:
         close = [n for n in names if wanted[:4] and wanted[:4] in substance_key(n)][:5]
     hint = (

@@ -329,6 +329,24 @@ def test_a_sample_name_is_compared_as_the_library_compares_names():
         resolve_sample("cocaine-hydrochlorid", "raman")
 
 
+@pytest.mark.parametrize(
+    ("typed", "close"),
+    [
+        ("cokaine", "close names: Cocaine base, Cocaine hydrochloride, "),
+        ("levamizole", "close names: Levamisole hydrochloride$"),
+        ("heroine", "close names: Heroin base, "),
+    ],
+)
+def test_a_sample_name_mistyped_is_offered_what_it_is_close_to_among_synonyms_too(typed, close):
+    """Close names were looked for among the names alone, as typed, letter case and all:
+    'cokaine' was offered Benzocaine, Codeine, Cyclohexane, Xylazine and Morphine, not
+    cocaine (a synonym of both salt forms), and 'levamizole' only Alprazolam."""
+    with pytest.raises(LibraryError) as refused:
+        resolve_sample(typed, "raman")
+    assert re.search(close, str(refused.value)), str(refused.value)
+    assert str(refused.value).startswith(f"no file and no raman library entry named {typed!r}; ")
+
+
 def test_cut_sample_is_the_weighted_sum_of_its_parts(tmp_path):
     drug = make_spectrum([(1000.0, 2.0, 8.0)], start=200, stop=3000, name="drug")
     agent = make_spectrum([(1500.0, 5.0, 8.0)], start=400, stop=3200, step=0.5, name="agent")
