@@ -5,8 +5,8 @@ existing file is read with the toolkit's readers; otherwise the text is looked u
 ids, names and synonyms of the shipped library's ``manifest.csv`` for the wanted modality, as
 the library compares names (:func:`forensic.naming.substance_key`: letter case, spaces and
 punctuation aside, so ``cocaine-hydrochloride`` is "Cocaine hydrochloride"). A cut sample is
-a comma-separated list of parts, each a name or file with an optional share after a colon:
-``cocaine:65,levamisole:35``.
+a comma-separated list of parts, each a name or file with a share after a colon
+(``cocaine:65,levamisole:35``), every part or none (equal shares).
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
     text : str
         A path to a spectrum file, a substance name or id ("paracetamol", "cocaine HCl",
         "cocaine-hydrochloride": letter case, spaces and punctuation aside), or a cut
-        sample: parts separated by commas, each a name or file with an optional share after a
-        colon ("cocaine:65,levamisole:35"; parts without a share get equal ones). The parts
+        sample: parts separated by commas, each a name or file with a share after a colon
+        ("cocaine:65,levamisole:35"), every part or none (then the parts weigh the same). The parts
         are scaled to a maximum of 1 (IR in absorbance), weighted by their shares and summed
         over the range they all cover, on the finest of their axes: the shares are of the
         signal, not of the mass. The result is ``modelled``, never a measurement.
@@ -72,7 +72,8 @@ def resolve_sample(text: str, modality: str, *, library_dir: Path | None = None)
         The file exists but cannot be read.
     LibraryError
         No such file and no such name (the message lists close names, or what is available),
-        or a cut sample whose shares are not positive numbers or whose parts share no range.
+        or a cut sample whose shares are not positive numbers, given for some parts only, or
+        whose parts share no range.
     """
     path = Path(text).expanduser()
     if path.is_file():
@@ -123,7 +124,7 @@ def _cut_sample(text: str, modality: str, library_dir: Path | None) -> Spectrum:
     # the processing module pulls in SciPy: opening an instrument URL does not need it otherwise
     from forensic.processing import to_absorbance  # noqa: PLC0415
 
-    parts: list[tuple[Spectrum, float]] = []
+    shared: list[tuple[str, float | None]] = []  # each part's name, and its share if given
     for item in (p.strip() for p in text.split(",")):
         if not item:
             raise LibraryError(f"cut sample {text!r}: an empty part between commas")
@@ -137,10 +138,21 @@ def _cut_sample(text: str, modality: str, library_dir: Path | None) -> Spectrum:
                 f"cut sample {text!r}: the share of {name.strip()!r} must be a positive number "
                 f"(e.g. cocaine:65,levamisole:35), got {share_text!r}"
             )
-        spectrum = resolve_sample(name.strip(), modality, library_dir=library_dir)
+        shared.append((name.strip(), share if colon else None))
+    # a part without a share among parts with one would weigh 1 against their 65 and 35
+    unshared = [name for name, share in shared if share is None]
+    if unshared and len(unshared) < len(shared):
+        raise LibraryError(
+            f"cut sample {text!r}: {', '.join(repr(name) for name in unshared)} "
+            f"{'has' if len(unshared) == 1 else 'have'} no share: give every part its share "
+            "(e.g. cocaine:65,levamisole:35), or none for equal shares"
+        )
+    parts: list[tuple[Spectrum, float]] = []
+    for name, share in shared:
+        spectrum = resolve_sample(name, modality, library_dir=library_dir)
         if spectrum.modality == "ir":
             spectrum = to_absorbance(spectrum)  # absorbances add; transmittances do not
-        parts.append((spectrum, share))
+        parts.append((spectrum, 1.0 if share is None else share))
     if len({s.modality for s, _ in parts}) > 1:
         raise LibraryError(f"cut sample {text!r}: its parts are not all {modality} spectra")
     low = max(float(s.wavenumber.min()) for s, _ in parts)

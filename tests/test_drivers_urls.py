@@ -390,6 +390,34 @@ def test_cut_sample_errors_say_what_is_wrong(tmp_path, sample_file):
         resolve_sample(f"{sample_file},{ir}", "raman")
 
 
+def test_a_cut_sample_with_a_share_for_some_parts_only_is_refused(sample_file, tmp_path):
+    """``cocaine:65,levamisole`` weighed levamisole 1 against cocaine's 65 (1.5 % of the
+    signal), the simulated sample nearly pure cocaine, nothing said."""
+    with pytest.raises(LibraryError) as refused:
+        resolve_sample("cocaine:65,levamisole", "raman")
+    assert str(refused.value) == (
+        "cut sample 'cocaine:65,levamisole': 'levamisole' has no share: give every part its "
+        "share (e.g. cocaine:65,levamisole:35), or none for equal shares"
+    )
+    with pytest.raises(LibraryError, match=r"'cocaine', 'caffeine' have no share"):
+        resolve_sample(f"cocaine,{sample_file}:20,caffeine", "raman")
+    # every part with a share, or none: as before
+    assert resolve_sample("cocaine,levamisole", "raman").metadata["name"] == (
+        "Cocaine base 50 % + Levamisole hydrochloride 50 %"
+    )
+    # the technician's screen: one line, a usage error, nothing written
+    out = tmp_path / "cut.jdx"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", "sim:obp?sample=cocaine:65,levamisole", "--out", str(out)]
+    )
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: cut sample 'cocaine:65,levamisole': 'levamisole' has no share: give every part "
+        "its share (e.g. cocaine:65,levamisole:35), or none for equal shares\n",
+    )
+    assert not out.exists()
+
+
 def test_seabreeze_absent_says_how_to_install():
     if _has_seabreeze():
         pytest.skip("python-seabreeze is installed")
