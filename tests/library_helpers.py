@@ -76,8 +76,9 @@ def make_library(folder: Path, *, shipped: bool = True) -> Path:
     return folder
 
 
-def measured_paracetamol(path: Path) -> Path:
-    """A stand-in 'measured' paracetamol file (synthetic bands at paracetamol's positions)."""
+def measured_paracetamol(path: Path, *, seed: int = 3) -> Path:
+    """A stand-in 'measured' paracetamol file (synthetic bands at paracetamol's positions);
+    another ``seed`` is another measurement (other noise)."""
     bands = [
         (390, 0.3, 8),
         (465, 0.3, 8),
@@ -90,7 +91,7 @@ def measured_paracetamol(path: Path) -> Path:
         (1610, 0.8, 9),
         (1648, 0.4, 9),
     ]
-    s = make_spectrum(bands, noise=0.003, seed=3, baseline=0.2).with_metadata(
+    s = make_spectrum(bands, noise=0.003, seed=seed, baseline=0.2).with_metadata(
         instrument_model="Test Raman 785", laser_wavelength_nm=785.0
     )
     return write_spectrum(s, path)

@@ -103,9 +103,10 @@ def test_import_replaces_modelled_then_refuses_without_force(lib, tmp_path):
     assert result.exit_code == 0, result.output
     assert "replaced modelled reference Paracetamol (paracetamol-raman" in result.output
     assert "imported raman/paracetamol-raman.jdx: Paracetamol" in result.output
-    again = run(*args)
+    again = run(*args)  # the same measurement again: only as itself, forced
     assert again.exit_code == 2
-    assert "error: not imported: measured entry already" in again.output
+    assert "error: not imported: para.jdx: already in " in again.output
+    assert again.output.endswith("use --force; nothing was written\n")
     forced = run(*args, "--force")
     assert forced.exit_code == 0, forced.output
     assert "replaced measured reference Paracetamol" in forced.output

@@ -320,13 +320,8 @@ def test_ids_of_names_in_other_scripts_are_ascii_stay_apart_and_never_invite_for
     # scripts spelt by their Latin look-alike or their Unicode name, and said so
     first = measured_paracetamol(tmp_path / "a.jdx")
     one = curation.import_spectra([first], small_library, name="Metkatinon ž", licence="MIT")
-    # one instrument file is one reference: each name here is given a file of its own
-    other = [
-        write_spectrum(
-            read_spectrum(first).with_metadata(sample=f"vial {n}"), tmp_path / f"{n}.jdx"
-        )
-        for n in range(4)
-    ]
+    # one measurement is one reference: each name here is given a measurement of its own
+    other = [measured_paracetamol(tmp_path / f"{n}.jdx", seed=10 + n) for n in range(4)]
     two = curation.import_spectra([other[0]], small_library, name="Metkatinon š", licence="MIT")
     assert (one.imported[0]["id"], two.imported[0]["id"]) == (
         "metkatinon-z-raman",
@@ -610,7 +605,7 @@ def test_an_empty_folder_is_said_to_hold_no_spectrum_files(small_library, tmp_pa
 
 def test_one_name_for_several_files_is_refused_unless_they_are_replicates(small_library, tmp_path):
     # --name Caffeine on a folder of ten files made ten "Caffeine" references
-    files = [measured_paracetamol(tmp_path / f"{n}.jdx") for n in ("a", "b")]
+    files = [measured_paracetamol(tmp_path / f"{n}.jdx", seed=k) for k, n in enumerate("ab")]
     before = (small_library / "manifest.csv").read_bytes()
     for stated in ({"name": "Novel thing"}, {"cas": "58-08-2"}):
         with pytest.raises(
@@ -734,7 +729,10 @@ def test_import_refuses_to_overwrite_a_measured_entry(small_library, tmp_path):
     measured = measured_paracetamol(tmp_path / "para.jdx")
     curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
     before = (small_library / "manifest.csv").read_bytes()
-    with pytest.raises(LibraryError, match=r"measured entry already.*paracetamol-raman.*--force"):
+    # the same file again is the same measurement: only --force imports it again, as itself
+    with pytest.raises(
+        LibraryError, match=r"already in .* as reference paracetamol-raman .*--force"
+    ):
         curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
     assert (small_library / "manifest.csv").read_bytes() == before
     again = curation.import_spectra(
@@ -817,11 +815,35 @@ def test_a_modality_told_from_the_numbers_is_noted_and_fails_until_stated(small_
     units = curation.validate_library(small_library, only=["caffeine-raman"]).gate("units")
     assert units.status == "fail"
     assert "raman was told from the numbers" in units.findings[0].message
+    # the instrument file again, as IR, would make one measurement two references: refused,
+    # saying to give the reference's file in its place, which replaces the Raman one
+    before = (small_library / "manifest.csv").read_bytes()
+    reference = small_library / "raman" / "caffeine-raman.jdx"
+    with pytest.raises(LibraryError) as refused:
+        curation.import_spectra(
+            [cut], small_library, licence="MIT", name="Caffeine", modality="ir", y_unit="absorbance"
+        )
+    assert str(refused.value) == (
+        f"not imported: sample9.csv: already in {small_library} as reference caffeine-raman "
+        f"(Caffeine, raman/caffeine-raman.jdx, added {guessed.imported[0]['added_at']}), "
+        "imported from this file or a copy of it (the same SHA-256): a second entry of one "
+        "measurement would be a false replicate of Caffeine; to import it again as itself (to "
+        "state what the file gets wrong), or as ir instead of raman, give that reference's "
+        f"file, {reference}, in this file's place, with the same options (the raman reference "
+        "caffeine-raman is replaced); nothing was written"
+    )
+    assert (small_library / "manifest.csv").read_bytes() == before
     # stated, it is what the chemist says, and passes
     stated = curation.import_spectra(
-        [cut], small_library, licence="MIT", name="Caffeine", modality="ir", y_unit="absorbance"
+        [reference],
+        small_library,
+        licence="MIT",
+        name="Caffeine",
+        modality="ir",
+        y_unit="absorbance",
     )
     assert [r["id"] for r in stated.imported] == ["caffeine-ir"]
+    assert "caffeine-raman" in [r["id"] for r in stated.replaced]
     assert not any("Raman or IR" in n for n in stated.notes)
     units = curation.validate_library(small_library, only=["caffeine-ir"]).gate("units")
     assert units.status == "pass", units.findings

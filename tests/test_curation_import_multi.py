@@ -191,8 +191,9 @@ def test_a_further_reference_of_one_name_is_said_of_its_spectrum(library, tmp_pa
 # -- a note about the file is said once, a note about one spectrum with its place ---------------
 
 
-def _ir_table(path, headings):
-    """A CSV of IR spectra, one column per heading, that does not name its intensity unit."""
+def _ir_table(path, headings, seed=0):
+    """A CSV of IR spectra, one column per heading, that does not name its intensity unit;
+    the noise of column k is seeded ``seed + k``."""
     spectra = [
         make_spectrum(
             [(700 + 40 * k, 0.5, 10), (1200, 0.8, 12), (1700 - 30 * k, 1.0, 15), (2900, 0.6, 30)],
@@ -200,7 +201,7 @@ def _ir_table(path, headings):
             stop=4000.0,
             step=2.0,
             noise=0.002,
-            seed=k,
+            seed=seed + k,
             modality="ir",
         )
         for k in range(len(headings))
@@ -274,20 +275,22 @@ def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp
     cli = CliRunner().invoke(main, args)
     assert cli.exit_code == 2
     assert "simulated entry already in" in cli.output and "measured" not in cli.output
-    # a measured one is said to be measured
+    # a measured one is said to be measured (in the way of another measurement: the same
+    # one again is said to be already in the library)
     para = write_spectrum(_spectrum(1, "Paracetamol"), tmp_path / "para.jdx")
     curation.import_spectra([para], library, licence="MIT", today="2026-12-01")
+    again = write_spectrum(_spectrum(1, "Paracetamol", baseline=0.1), tmp_path / "again.jdx")
     with pytest.raises(LibraryError, match=r"not imported: measured entry already in .*: "):
-        curation.import_spectra([para], library, licence="MIT")
+        curation.import_spectra([again], library, licence="MIT")
     # both at once: each said as what it is
     (tmp_path / "m.csv").write_text(
-        "file,name,licence\nalphaine.jdx,Alphaine,MIT\npara.jdx,Paracetamol,MIT\n"
+        "file,name,licence\nalphaine.jdx,Alphaine,MIT\nagain.jdx,Paracetamol,MIT\n"
     )
     with pytest.raises(LibraryError) as both:
         curation.import_spectra([], library, manifest=tmp_path / "m.csv")
     assert (
         f"not imported: entries already in {library}: alphaine.jdx (m.csv line 2) would replace "
-        "alphaine-raman (Alphaine, simulated, added 2026-11-22); para.jdx (m.csv line 3) would "
+        "alphaine-raman (Alphaine, simulated, added 2026-11-22); again.jdx (m.csv line 3) would "
         "replace paracetamol-raman (Paracetamol, measured, added 2026-12-01); use --force to "
         "replace them"
     ) in str(both.value)
@@ -404,10 +407,15 @@ def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
     )
     curation.import_spectra([multi], library, licence="MIT", today="2026-12-01")
     before = (library / "manifest.csv").read_bytes()
-    again = _import(multi, "--library", library, "--licence", "MIT")
+    # another measurement of the same three, in the way of those
+    other = _jcamp_link(
+        tmp_path / "other.jdx",
+        [_spectrum(k, "Novel one", baseline=0.1) for k in (0, 1, 2)],
+    )
+    again = _import(other, "--library", library, "--licence", "MIT")
     assert again.exit_code == 2
     assert again.output == (
-        f"error: not imported: measured entries already in {library}: multi.jdx would replace "
+        f"error: not imported: measured entries already in {library}: other.jdx would replace "
         "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, added 2026-12-01); "
         "use --force to replace them, or give other ids (an id column in --manifest, one id for "
         "each file, its further spectra taking NEW-ID-2, NEW-ID-3, ...: --id names one spectrum "
@@ -415,13 +423,14 @@ def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
     )
     # some of its spectra, and another file's, each named with what it would replace
     alpha = _jcamp_link(
-        tmp_path / "alpha.jdx", [_spectrum(0, "Alphaine"), _spectrum(1, "Alphaine")]
+        tmp_path / "alpha.jdx",
+        [_spectrum(k, "Alphaine", baseline=0.2) for k in (0, 1)],
     )
-    both = _import(alpha, multi, "--library", library, "--licence", "MIT")
+    both = _import(alpha, other, "--library", library, "--licence", "MIT")
     assert both.exit_code == 2
     assert both.output == (
         f"error: not imported: entries already in {library}: alpha.jdx #1 would replace "
-        "alphaine-raman (Alphaine, simulated, added 2026-11-22); multi.jdx would replace "
+        "alphaine-raman (Alphaine, simulated, added 2026-11-22); other.jdx would replace "
         "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, measured, added "
         "2026-12-01); use --force to replace them, or give other ids (an id column in "
         "--manifest, one id for each file, its further spectra taking NEW-ID-2, NEW-ID-3, ...: "
@@ -429,8 +438,8 @@ def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
     )
     assert (library / "manifest.csv").read_bytes() == before
     # as advised: its spectra added under the id its row gives, and --id refused, as said
-    assert _import(multi, "--library", library, "--id", "novel-one-b").exit_code == 2
-    (tmp_path / "ids.csv").write_text("file,name,id,licence\nmulti.jdx,Novel one,novel-one-b,MIT\n")
+    assert _import(other, "--library", library, "--id", "novel-one-b").exit_code == 2
+    (tmp_path / "ids.csv").write_text("file,name,id,licence\nother.jdx,Novel one,novel-one-b,MIT\n")
     added = _import("--manifest", tmp_path / "ids.csv", "--library", library)
     assert added.exit_code == 0, added.output
     assert [line.split(":")[0] for line in added.output.splitlines() if line.startswith("imp")] == [
@@ -480,7 +489,7 @@ def test_a_note_of_several_files_is_said_once_naming_them(library, tmp_path):
     few = tmp_path / "few"
     few.mkdir()
     for k in range(4):
-        write_spectrum(_spectrum(k, "Single scan measurement 1"), few / f"s{k}.jdx")
+        write_spectrum(_spectrum(k, "Single scan measurement 1", baseline=0.1), few / f"s{k}.jdx")
     imported = _import(few, "--library", library)
     assert imported.exit_code == 0, imported.output
     notes = [line for line in imported.stderr.splitlines() if not line.endswith("by mistake)")]
@@ -495,8 +504,8 @@ def test_a_unit_not_named_by_several_files_is_said_once(library, tmp_path):
     # the same guess of the same unit, by the same rule: one note; a name each file gives, one
     # note of each
     first = _ir_table(tmp_path / "first.csv", ["acetaminophen"] * 2)
-    second = _ir_table(tmp_path / "second.csv", ["acetaminophen"] * 2)
-    third = _ir_table(tmp_path / "third.csv", ["acetaminophen"] * 3)
+    second = _ir_table(tmp_path / "second.csv", ["acetaminophen"] * 2, seed=10)
+    third = _ir_table(tmp_path / "third.csv", ["acetaminophen"] * 3, seed=20)
     imported = _import(first, second, third, "--library", library, "--licence", "MIT")
     assert imported.exit_code == 0, imported.output
     notes = imported.stderr.splitlines()

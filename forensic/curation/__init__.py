@@ -19,7 +19,8 @@ notebook or a test can call them directly. One module per task:
 ``editing``        removing and renaming references (:func:`remove_references`,
                    :func:`rename_references`)
 ``validation``     the quality gates (:func:`validate_library`) and their thresholds
-``digest``         the digest of a reference's values that shows an edit after import
+``digest``         the digest of a reference's values that shows an edit after import, and
+                   whether two references are one measurement (:func:`same_measurement`)
 ``diff``           snapshots of a library and what changed between two (:func:`diff_libraries`)
 ``export``         finding, plotting and exporting references
 ``publish``        a new validated, compiled version with its changelog (:func:`publish_library`)
@@ -36,7 +37,7 @@ from forensic.curation.approval import (
     trusted_approvers,
 )
 from forensic.curation.diff import LibraryDiff, diff_libraries, diff_snapshots, snapshot
-from forensic.curation.digest import DATA_DIGEST_KEY, data_digest
+from forensic.curation.digest import DATA_DIGEST_KEY, data_digest, same_measurement
 from forensic.curation.editing import (
     RemoveResult,
     RenameResult,
@@ -141,6 +142,7 @@ __all__ = [
     "release_state",
     "remove_references",
     "rename_references",
+    "same_measurement",
     "signal_to_noise",
     "snapshot",
     "trusted_approvers",

@@ -10,6 +10,12 @@ instrument file it was imported from (``##$imported_file=``, ``##$imported_sha25
 Files without the digest (written before the toolkit wrote one, or by hand, and the shipped
 library's modelled references, which ``tools/model_library.py`` checks against their band
 tables instead) are named in a note: an edit of their values cannot be told.
+
+The values also tell one measurement from another (:func:`same_measurement`): two references
+that hold the same values, to the last digits a text export keeps, are one measurement
+counted twice (the same file imported twice, or a copy or a re-export of it), never two
+replicates. ``library import`` refuses a second entry of a measurement, and the duplicates
+gate of ``library validate`` fails one found in a folder.
 """
 
 from __future__ import annotations
@@ -21,10 +27,27 @@ import numpy as np
 
 from forensic.spectrum import Spectrum
 
-__all__ = ["DATA_DIGEST_KEY", "data_digest", "digest_problem"]
+__all__ = [
+    "DATA_DIGEST_KEY",
+    "SAME_AXIS_STEP_FRACTION",
+    "SAME_INTENSITY_FRACTION",
+    "data_digest",
+    "digest_problem",
+    "same_measurement",
+]
 
 DATA_DIGEST_KEY = "data_sha256"
 """The metadata key of the digest (:func:`data_digest`): ``##$data_sha256=`` in JCAMP-DX."""
+
+
+SAME_AXIS_STEP_FRACTION = 0.01
+"""Two axes are the same sampling when every wavenumber agrees within this fraction of the
+median step (a re-export that prints 0.01 cm-1 of a 1 cm-1 step)."""
+
+SAME_INTENSITY_FRACTION = 1e-5
+"""Two spectra hold the same intensities when every point agrees within this fraction of the
+largest absolute intensity: the rounding of an export that keeps 6 significant digits, and
+far below the noise of any measurement (a signal-to-noise of 100 000 at the strongest band)."""
 
 
 def data_digest(spectrum: Spectrum) -> str:
@@ -95,3 +118,37 @@ def digest_problem(spectrum: Spectrum) -> str | None:
             else ""
         )
     )
+
+
+def same_measurement(first: Spectrum, second: Spectrum) -> bool:
+    """Whether two spectra hold the values of one measurement: the same file read twice, or a
+    copy or a re-export of it, not a second measurement of the sample.
+
+    Two measurements never agree at every point to within a hundred-thousandth of their
+    strongest intensity (detector noise is far larger), and a copy, or an export that keeps 6
+    significant digits, always does. Labels (name, modality, unit) are not compared: the same
+    values under another name are still the same measurement.
+
+    Parameters
+    ----------
+    first, second : Spectrum
+        The spectra, as read (each axis increasing, as every reader gives it).
+
+    Returns
+    -------
+    bool
+        True when both have the same number of points, their wavenumbers (cm⁻¹) agree within
+        :data:`SAME_AXIS_STEP_FRACTION` of the median step and their intensities within
+        :data:`SAME_INTENSITY_FRACTION` of the largest absolute intensity of the two.
+    """
+    x1 = np.asarray(first.wavenumber, dtype=float)
+    x2 = np.asarray(second.wavenumber, dtype=float)
+    if x1.shape != x2.shape:
+        return False
+    step = float(np.median(np.abs(np.diff(x1)))) if x1.size > 1 else 0.0
+    if np.any(np.abs(x1 - x2) > SAME_AXIS_STEP_FRACTION * step):
+        return False
+    y1 = np.asarray(first.intensity, dtype=float)
+    y2 = np.asarray(second.intensity, dtype=float)
+    scale = max(float(np.max(np.abs(y1))), float(np.max(np.abs(y2)))) if y1.size else 0.0
+    return bool(np.all(np.abs(y1 - y2) <= SAME_INTENSITY_FRACTION * scale))

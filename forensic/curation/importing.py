@@ -15,7 +15,10 @@ does not state, is a synonym of several substances, prints like another substanc
 mixes scripts in a word; when a ``--manifest`` row's file cannot be found, or the manifest has
 a column it has no place for; and when one name or CAS number is given for several files that
 are not said to be replicates. A file the library wrote, imported again (to state its unit, or
-to rename it), keeps its row's provenance and replaces that row.
+to rename it), keeps its row's provenance and replaces that row. One measurement is one
+reference: a spectrum the library already holds (by its instrument file's SHA-256, or by its
+values: :func:`~forensic.curation.digest.same_measurement`) is refused under any id but its
+own, and so is one given twice in one import.
 """
 
 from __future__ import annotations
@@ -32,7 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensic.commands import blank_refusal, command
-from forensic.curation.digest import DATA_DIGEST_KEY, data_digest, digest_problem
+from forensic.curation.digest import (
+    DATA_DIGEST_KEY,
+    data_digest,
+    digest_problem,
+    same_measurement,
+)
 from forensic.curation.manifest import (
     MANIFEST_COLUMNS,
     cas_is_valid,
@@ -223,10 +231,10 @@ def _default_id(name: str, modality: str, rows: Sequence[Mapping[str, str]]) -> 
 def _collect_files(
     paths: Iterable[str | os.PathLike], manifest: Path | None = None
 ) -> tuple[list[Path], list[tuple[str, str]], list[Path]]:
-    """The spectrum files given (folders read recursively), what was given that holds none,
-    and the manifests found in the folders given: a CSV whose header names ``file`` and
-    ``name`` is a manifest, not a spectrum (and ``manifest``, the one given, is not read as
-    one either)."""
+    """The spectrum files given (folders read recursively; a file given twice, or also in a
+    folder given, once), what was given that holds none, and the manifests found in the
+    folders given: a CSV whose header names ``file`` and ``name`` is a manifest, not a
+    spectrum (and ``manifest``, the one given, is not read as one either)."""
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
     manifests: list[Path] = []
@@ -262,7 +270,8 @@ def _collect_files(
                 files.append(p)
         else:
             skipped.append((str(p), "no such file or folder"))
-    return files, skipped, manifests
+    once = {f.resolve(): f for f in reversed(files)}  # each file once, where first given
+    return [f for f in files if once[f.resolve()] is f], skipped, manifests
 
 
 def _tail(path: str | os.PathLike) -> tuple[str, ...]:
@@ -439,21 +448,31 @@ def _imported_from(
     return None
 
 
-def _imported_sources(
+def _measured_references(
     rows: Sequence[Mapping[str, str]], folder: Path
-) -> dict[str, Mapping[str, str]]:
-    """The SHA-256 of the file each measured reference of the library was imported from
-    (its ``imported_sha256``) -> its row: an instrument's file imported a second time, under
-    any name, is found by its bytes."""
-    out: dict[str, Mapping[str, str]] = {}
+) -> list[tuple[Mapping[str, str], Spectrum]]:
+    """Each measured reference of the library that can be read, with its row (one that cannot
+    be read is left out: validate says what is wrong with it)."""
+    out = []
     for row in rows:
         if not row.get("file") or not is_measured(row.get("provenance")):
             continue
         try:
-            meta = read_spectrum(folder / row["file"]).metadata
-        except (ForensicError, OSError):  # validate says what is wrong with it
+            out.append((row, read_spectrum(folder / row["file"])))
+        except (ForensicError, OSError):
             continue
-        digest = str(meta.get("imported_sha256") or "")
+    return out
+
+
+def _imported_sources(
+    references: Sequence[tuple[Mapping[str, str], Spectrum]],
+) -> dict[str, Mapping[str, str]]:
+    """The SHA-256 of the file each measured reference of the library was imported from
+    (its ``imported_sha256``) -> its row (the first, of a file of several spectra): an
+    instrument's file imported a second time, under any name, is found by its bytes."""
+    out: dict[str, Mapping[str, str]] = {}
+    for row, reference in references:
+        digest = str(reference.metadata.get("imported_sha256") or "")
         if digest:
             out.setdefault(digest, row)
     return out
@@ -731,7 +750,10 @@ def import_spectra(
         it does not state, is a synonym of several substances, prints like another's, or
         mixes scripts without ``mixed_scripts``; ``y_unit`` or ``laser_nm`` (or a manifest's
         ``y_unit`` or ``laser_nm``) contradicts what the file names without ``override_file``,
-        or is no unit or laser line. Nothing is written then, and every file or row refused
+        or is no unit or laser line; a spectrum is a measurement the library already holds
+        (imported from the same file, or of the same values) under another id than its
+        reference's, or under its id without ``force``, or is the same measurement as another
+        spectrum of the import. Nothing is written then, and every file or row refused
         for one reason is named at once: each reason once, with the spectra it refuses
         (``multi.jdx #1, #3, one.jdx: ...``), an entry in the way with those that would
         replace it.
@@ -769,7 +791,10 @@ def import_spectra(
     result.skipped_spectra = under_way.skipped.count()
     result.notes += under_way.notes.lines(_File.named)
     _refuse_what_cannot_be_recorded(under_way)
-    _give_ids(under_way, force=force)
+    in_the_way = _give_ids(under_way, force=force)
+    _refuse_measurements_held(under_way, force=force)
+    if in_the_way is not None:
+        raise LibraryError(in_the_way)
     writes, kept = _replacements(under_way, force=force)
     _write_all(writes, manifest_path, rows.with_rows(kept))
     _remove_replaced_files(result.replaced, kept, folder)
@@ -883,8 +908,8 @@ class _Place:
 class _LibraryAsFound:
     """The library folder an import writes into, as it was before the import: its rows, the
     file each lists, every name and synonym by how it prints (grown by the names the import
-    records), and the files its measured references were imported from (read once, when
-    needed)."""
+    records), and its measured references and the files they were imported from (read once,
+    when needed)."""
 
     def __init__(self, folder: Path, rows: ManifestRows) -> None:
         self.folder = folder
@@ -895,12 +920,19 @@ class _LibraryAsFound:
         for r in rows:
             for n in _names_of(r):
                 self.known.setdefault(printed_key(n), []).append(n)
+        self._references: list[tuple[Mapping[str, str], Spectrum]] | None = None
         self._sources: dict[str, Mapping[str, str]] | None = None
 
+    def references(self) -> list[tuple[Mapping[str, str], Spectrum]]:
+        """:func:`_measured_references` of the library, read the first time it is asked for."""
+        if self._references is None:
+            self._references = _measured_references(self.rows, self.folder)
+        return self._references
+
     def imported_sources(self) -> dict[str, Mapping[str, str]]:
-        """:func:`_imported_sources` of the library, read the first time it is asked for."""
+        """:func:`_imported_sources` of the library."""
         if self._sources is None:
-            self._sources = _imported_sources(self.rows, self.folder)
+            self._sources = _imported_sources(self.references())
         return self._sources
 
 
@@ -1511,11 +1543,13 @@ def _refuse_what_cannot_be_recorded(under_way: _Import) -> None:
         raise LibraryError(f"nothing imported: no spectrum could be imported ({reasons})")
 
 
-def _give_ids(under_way: _Import, *, force: bool) -> None:
+def _give_ids(under_way: _Import, *, force: bool) -> str | None:
     """Make the ids of the planned references unique within the import (``-2``, ``-3``...,
     noted), and set the file each is written to. Refused: an id the id rule does not allow,
-    the id of another modality's or another substance's reference (even with ``force``), and
-    that of an entry that is not modelled without ``force``."""
+    the id of another modality's or another substance's reference (even with ``force``).
+    Returns why the import is refused when it would replace entries that are not modelled
+    without ``force`` (raised once :func:`_refuse_measurements_held` has said whether they
+    are the very measurements imported again), else None."""
     library, result = under_way.library, under_way.result
     by_id = {r["id"]: r for r in library.rows}
     taken: set[str] = set()
@@ -1581,12 +1615,122 @@ def _give_ids(under_way: _Import, *, force: bool) -> None:
             f"not imported: the id of another substance in {folder}: {'; '.join(others)}; give "
             f"the new reference its own id ({how})"
         )
-    if in_the_way:
-        replaced_by = {
-            file.said_where(file.places(k for k, _ in held)): [row for _, row in held]
-            for file, held in in_the_way.items()
-        }
-        raise LibraryError(_taken_refusal(replaced_by, folder, spectra=len(under_way.planned)))
+    if not in_the_way:
+        return None
+    replaced_by = {
+        file.said_where(file.places(k for k, _ in held)): [row for _, row in held]
+        for file, held in in_the_way.items()
+    }
+    return _taken_refusal(replaced_by, folder, spectra=len(under_way.planned))
+
+
+def _held_by(planned: _Planned, library: _LibraryAsFound) -> tuple[list[Mapping[str, str]], bool]:
+    """The library's measured references that already hold the measurement a planned
+    reference is, and whether they were found by the file (True: imported from the same
+    file, by its SHA-256, whatever was stated over it) or else by its values
+    (:func:`~forensic.curation.digest.same_measurement`: a copy or a re-export of it). The
+    reference its file is (a library's own file imported again, or the instrument file of a
+    reference imported again under its id) is not among them: it is replaced."""
+    meta = planned.spectrum.metadata
+    # a reference file an import wrote keeps the instrument file it came from as its origin
+    origin = str(meta.get("imported_sha256") or meta.get("source_sha256") or "")
+    others = [(row, ref) for row, ref in library.references() if row is not planned.own]
+    by_file = [
+        row for row, ref in others if origin and ref.metadata.get("imported_sha256") == origin
+    ]
+    if by_file:
+        return by_file, True
+    return [row for row, ref in others if same_measurement(ref, planned.spectrum)], False
+
+
+def _entries_said(rows: Sequence[Mapping[str, str]]) -> str:
+    """Library entries as a refusal names them: ``reference X (Name, raman/X.jdx, added D)``,
+    or, for several, their ids together by name and date (``references X, X-2 (Name, added
+    D)``)."""
+    if len(rows) == 1:
+        row = rows[0]
+        return f"reference {row['id']} ({row['name']}, {row['file']}, added {row.get('added_at')})"
+    ids: dict[str, list[str]] = {}
+    for row in rows:
+        ids.setdefault(f"({row['name']}, added {row.get('added_at')})", []).append(row["id"])
+    return "references " + ", ".join(f"{', '.join(same)} {what}" for what, same in ids.items())
+
+
+def _refuse_measurements_held(under_way: _Import, *, force: bool) -> None:
+    """Refuse, naming the entries that hold them, the spectra of an import that are
+    measurements the library already holds (:func:`_held_by`), or that an earlier spectrum
+    of the import is: one measurement in two entries is a false replicate, which weighs its
+    substance twice in a search and passes the gates that compare replicates with no
+    variation between them. A spectrum imported again as itself (its reference's own file,
+    or under its reference's id with ``force``) replaces that reference and is not refused;
+    without ``force`` the advice is to give it."""
+    said = _Said()
+    for k, planned in enumerate(under_way.planned):
+        name = planned.row["name"]
+        holders, by_file = _held_by(planned, under_way.library)
+        if holders:
+            ids = [row["id"] for row in holders]
+            if force and planned.row["id"] in ids:
+                continue  # imported again as itself, to state what the file gets wrong
+            how = (
+                "imported from this file or a copy of it (the same SHA-256)"
+                if by_file
+                else "whose values it holds (the same measurement in another file: a copy or "
+                "a re-export)"
+            )
+            names = list(dict.fromkeys(row["name"] for row in holders))
+            if {substance_key(n) for n in names} == {substance_key(name)}:
+                why = f"a second entry of one measurement would be a false replicate of {name}"
+            else:  # the reference's name may be the wrong one
+                why = (
+                    f"the same measurement would be a reference of {' and '.join(names)} and "
+                    f"of {name}; to name that reference otherwise: "
+                    + command(
+                        "library",
+                        "rename",
+                        ids[0],
+                        library=under_way.library.folder,
+                        name="NEW-NAME",
+                    )
+                )
+            modality, was = planned.row["modality"], holders[0].get("modality")
+            if planned.row["id"] in ids:
+                advice = "use --force"
+            elif len(holders) == 1 and was != modality:  # its id is the other modality's
+                advice = (
+                    f"or as {modality} instead of {was}, give that reference's file, "
+                    f"{under_way.library.folder / holders[0]['file']}, in this file's place, "
+                    f"with the same options (the {was} reference {ids[0]} is replaced)"
+                )
+            elif planned.place.file.count == 1:
+                advice = f"give its id (--id {ids[0]} --force)"
+            else:
+                advice = (
+                    f"give the file the id of its first reference ({ids[0]}) in an id column "
+                    "of --manifest, with --force"
+                )
+            said.of_spectrum(
+                planned.place,
+                f"already in {under_way.library.folder} as {_entries_said(holders)}, {how}: "
+                f"{why}; to import it again as itself (to state what the file gets wrong), "
+                f"{advice}",
+            )
+            continue
+        twin = next(
+            (p for p in under_way.planned[:k] if same_measurement(p.spectrum, planned.spectrum)),
+            None,
+        )
+        if twin is not None:
+            given = twin.place.file.said_where(twin.place.file.places([twin.place.k]))
+            said.of_spectrum(
+                planned.place,
+                f"the same measurement as {given}, imported with it (a copy, or a re-export): "
+                f"a second entry of one measurement would be a false replicate of {name}; "
+                "import one of them",
+            )
+    refusals = said.lines(_File.said_where)
+    if refusals:
+        raise LibraryError(f"not imported: {'; '.join(refusals)}; nothing was written")
 
 
 def _new_id_advice(spectra: int) -> str:

@@ -23,7 +23,8 @@ Each gate has its threshold as a named constant:
                             standard InChIKey (its form checked), file/modality/id agree;
                             a name or CAS number the file states contradicts the manifest row;
                             values edited after import (:mod:`forensic.curation.digest`)
-``duplicates``              two entries with the same spectrum
+``duplicates``              two entries with the same spectrum (one measurement: the same
+                            values, :func:`~forensic.curation.digest.same_measurement`)
 ``near-duplicates``         entries of different names whose library vectors have cosine > 0.98
 ``self-identification``     each reference, with seeded noise, identifies as itself
 ==========================  ===================================================================
@@ -46,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from forensic.commands import PLACEHOLDER, command
-from forensic.curation.digest import DATA_DIGEST_KEY, digest_problem
+from forensic.curation.digest import DATA_DIGEST_KEY, digest_problem, same_measurement
 from forensic.curation.manifest import (
     REQUIRED_FIELDS,
     cas_is_valid,
@@ -681,13 +682,6 @@ def _check_units(
     if negative is not None:
         problems.append(str(negative))
     return problems
-
-
-def _content_digest(spectrum: Spectrum) -> str:
-    digest = hashlib.sha256(spectrum.modality.encode() + b"\0")
-    digest.update(np.ascontiguousarray(spectrum.wavenumber, dtype="<f8").tobytes())
-    digest.update(np.ascontiguousarray(spectrum.intensity, dtype="<f8").tobytes())
-    return digest.hexdigest()
 
 
 def _row_digest(block, row: int, modality: str) -> str:
@@ -1438,12 +1432,12 @@ def _raw_gates(
 def _duplicates_raw(
     spectra: list[tuple[dict[str, str], Spectrum]], gate: GateResult, folder: Path | None = None
 ) -> None:
-    seen: dict[str, dict[str, str]] = {}
+    seen: dict[int, list[tuple[dict[str, str], Spectrum]]] = {}  # by their number of points
     for row, s in spectra:
         gate.checked += 1
-        digest = _content_digest(s)
-        if digest in seen:
-            other = seen[digest]
+        alike = seen.setdefault(len(s.wavenumber), [])
+        other = next((r for r, earlier in alike if same_measurement(earlier, s)), None)
+        if other is not None:
             # the one added later is the copy: the earlier is what results have cited
             drop, keep = (
                 (other, row)
@@ -1464,7 +1458,7 @@ def _duplicates_raw(
                 ),
             )
         else:
-            seen[digest] = row
+            alike.append((row, s))
 
 
 def _self_identification(
