@@ -648,7 +648,10 @@ def test_publish_refuses_blank_notes_before_anything_is_written(lib, tmp_path):
 
 def test_publish_notes_of_several_lines_stay_in_their_list_item(lib):
     """``--notes`` with line breaks wrote its second line unindented into the changelog's
-    list, ending it; a line beginning with ``#`` or ``-`` became a heading or an item."""
+    list, ending it; a line beginning with ``#`` or ``-`` became a heading or an item. An
+    empty line between two paragraphs of the notes, kept in the item, made the whole list a
+    loose one (each item a paragraph, spaced apart): the paragraphs are now apart by hard
+    line breaks (a line ending in a backslash, and one holding only one)."""
     notes = "Measured spectra of batch 7.\r\n# 2 of them re-measured\n\n\n  - see lab book 12  \n"
     published = run("publish", lib, "--approved-by", "Dr. A. Chemist", "--notes", notes)
     assert published.exit_code == 0, published.output
@@ -666,8 +669,8 @@ def test_publish_notes_of_several_lines_stay_in_their_list_item(lib):
         "- First version published with `forensic library publish` (no earlier release.json): "
         "10 entries recorded as the baseline\n"
         "- Notes: Measured spectra of batch 7.\n"
-        "  \\# 2 of them re-measured\n"
-        "\n"
+        "  \\# 2 of them re-measured\\\n"
+        "  \\\n"
         "  \\- see lab book 12\n"
         "\n"
         "approved by: Dr. A. Chemist\n"
@@ -677,12 +680,26 @@ def test_publish_notes_of_several_lines_stay_in_their_list_item(lib):
         "# Changelog of the reference library\n\nEach published version: what changed, and who "
         "approved it.\n\n" + entry
     )
+    # the list is tight: no empty line from its first item to its last
+    listed = entry.split("\n\n")[1]
+    assert listed.startswith("- Version: ") and listed.endswith("see lab book 12")
     assert f"{entry.rstrip()}\npublished version {version}," in published.output
     # what reads the publication back reads it as published
     info = run("info", lib)
     assert info.exit_code == 0, info.output
     assert "published   yes: this version, " in info.output
     assert run("diff", lib, lib).exit_code == 0
+
+
+def test_a_backslash_ending_a_line_of_the_notes_stays_text():
+    # a path ending in a backslash at the end of a line would break the line, and take the
+    # paragraph break's backslash for its own
+    from forensic.curation.publish import _list_item_text  # noqa: PLC0415
+
+    assert _list_item_text("saved in C:\\lab\\\n\nre-measured") == (
+        "saved in C:\\lab\\\\\\\n  \\\n  re-measured"
+    )
+    assert _list_item_text("one\n\n\n\ntwo\nthree") == "one\\\n  \\\n  two\n  three"
 
 
 @pytest.mark.parametrize(

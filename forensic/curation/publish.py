@@ -437,30 +437,44 @@ rule or heading underline, a code fence, a table row, HTML): escaped in the line
 so that they stay its text."""
 
 
+_HARD_BREAK = "\\"
+"""A backslash at the end of a line: a hard line break in Markdown (CommonMark)."""
+
+
 def _list_item_text(text: str) -> str:
     """Free text (``--notes``) as the text of a changelog entry's list item: each of its
     lines after the first indented as the item's text is (:data:`_ITEM_INDENT`), a Markdown
-    block sign at the start of a line escaped, white space around each line removed, and
-    empty lines between two paragraphs made one (a paragraph of the item).
+    block sign at the start of a line escaped (and a backslash at its end, which would break
+    the line), white space around each line removed, and empty lines between two paragraphs
+    made a line that holds only a hard line break, after one that ends in one: the paragraphs
+    show apart, and the item stays one block. An empty line in a list item would make the
+    whole list a loose one, each of its items a paragraph spaced apart from the next.
 
     Examples
     --------
     >>> print("- Notes: " + _list_item_text(" first\\r\\n# 2 replaced\\n\\n\\n2. see 3 "))
     - Notes: first
-      \\# 2 replaced
-    <BLANKLINE>
+      \\# 2 replaced\\
+      \\
       2\\. see 3
     """
     said: list[str] = []
+    apart = False  # an empty line since the last line of text
     for written in text.strip().splitlines():
         line = written.strip()
         if not line:
-            if said[-1]:  # one empty line between paragraphs; the first line is text
-                said.append("")
+            apart = True  # the first line is text: never before it
             continue
+        if apart:  # one paragraph break, however many empty lines
+            said[-1] += _HARD_BREAK
+            said.append(_ITEM_INDENT + _HARD_BREAK)
+            apart = False
         sign = _BLOCK_SIGN.match(line)
         if sign and said:  # "2." escaped at its dot, "#" and "-" themselves
             escaped = sign.end() - 1
             line = line[:escaped] + "\\" + line[escaped:]
+        trailing = len(line) - len(line.rstrip("\\"))
+        if trailing % 2:  # the chemist's backslash, not a line break
+            line += "\\"
         said.append(_ITEM_INDENT + line if said else line)
     return "\n".join(said)
