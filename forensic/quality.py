@@ -1016,12 +1016,19 @@ def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
     if doubt is None:
         return None
     unit = spectrum.y_unit.replace("_", " ")
+    # the unit to state: a transmittance's scale is the values' own
+    stated = (
+        transmittance_scale(spectrum.intensity) or "transmittance"
+        if doubt.other == "transmittance"
+        else doubt.other
+    )
     return Problem(
         f"labelled {unit}, but its values look like {doubt.other} ({doubt.shape}): "
         f"if they are {doubt.other}, it would be compared upside down and not find its "
         "substance",
-        f"check the file's intensity unit: if the values are {doubt.other}, correct the unit it "
-        "names, a column heading or ##YUNITS=, and import it again with --force; broad "
+        f"check the file's intensity unit: if the values are {doubt.other}, state it over the "
+        f"unit the file names (import it again with --y-unit {stated} --override-file --force: "
+        "the statement is recorded with the reference, and the file stays as measured); broad "
         "bands, as some minerals have, can look so and be right",
     )
 

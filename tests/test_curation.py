@@ -522,7 +522,28 @@ def test_ir_values_on_the_other_scale_than_their_unit_are_warned_of_not_refused(
     assert [r["id"] for r in result.imported] == ["novel-ir-ir"]
     (note,) = [n for n in result.notes if "warning" in n]
     assert note.startswith("tabs.jdx: warning: labelled absorbance, but its values look like ")
-    assert "import it again" in note
+    # the advice states the unit over the file's, as the toolkit records a statement; it
+    # said to edit the instrument's file (its heading or ##YUNITS=), its recorded origin
+    assert (
+        "state it over the unit the file names (import it again with --y-unit transmittance "
+        "--override-file --force: the statement is recorded with the reference, and the file "
+        "stays as measured)"
+    ) in note
+    assert "##YUNITS" not in note
+    followed = curation.import_spectra(
+        [path],
+        small_library,
+        name="Novel IR",
+        licence="MIT",
+        y_unit="transmittance",
+        override_file=True,
+        force=True,
+    )
+    assert not [n for n in followed.notes if "warning" in n]
+    stated = read_spectrum(small_library / "ir" / "novel-ir-ir.jdx").metadata["stated_at_import"]
+    assert stated.startswith("intensity unit transmittance over the file's absorbance")
+    assert read_spectrum(path).y_unit == "absorbance"  # the file itself as it was
+    curation.import_spectra([path], small_library, name="Novel IR", licence="MIT", force=True)
     report = curation.validate_library(
         small_library, self_identification=False, only=["novel-ir-ir", "caffeine-ir"]
     )
