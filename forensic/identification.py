@@ -15,6 +15,7 @@ inverts it.
 
 from __future__ import annotations
 
+import numbers
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -646,7 +647,12 @@ def identify(
     LibraryError
         When no ``library`` is given and the shipped one cannot be compiled
         (:func:`forensic.library_folders.shipped_library`).
+    TypeError
+        When ``spectrum`` is not a :class:`~forensic.spectrum.Spectrum`, ``library`` not a
+        :class:`~forensic.library.Library` (a path: open it with :meth:`Library.load`), or
+        ``top`` not a whole number.
     """
+    _check_arguments(spectrum, library, top)
     if top < 1:
         raise IdentificationError(f"top must be at least 1, got {top}")
     t0 = time.perf_counter()
@@ -746,6 +752,29 @@ def identify(
             "intensity": [round(float(v), 6) for v in best.aligned[best.valid]],
         },
     )
+
+
+def _check_arguments(
+    spectrum: object, library: object, top: object, *, library_needed: bool = False
+) -> None:
+    """A :class:`TypeError` naming the argument of :func:`identify` (or :func:`quick_search`)
+    that is not what it takes, and how to get what it takes: a path where a spectrum or a
+    library belongs would otherwise fail deep inside as a missing attribute, and a fractional
+    ``top`` as a slice index (or, in :func:`quick_search`, return every substance)."""
+    if not isinstance(spectrum, Spectrum):
+        raise TypeError(
+            "spectrum must be a forensic.Spectrum (forensic.read_spectrum(path) reads one from "
+            f"a file), got {type(spectrum).__name__}"
+        )
+    if not isinstance(library, Library) and (library is not None or library_needed):
+        raise TypeError(
+            "library must be a forensic.Library (forensic.Library.load(path) opens a .flib "
+            "file)"
+            + ("" if library_needed else " or None for the shipped one")
+            + f", got {type(library).__name__}"
+        )
+    if isinstance(top, bool) or not isinstance(top, numbers.Integral):
+        raise TypeError(f"top must be a whole number of hits, got {top!r}")
 
 
 def _search(spectrum: Spectrum, prepared: _Prepared, block, substances, top: int) -> _Found:
@@ -2024,7 +2053,10 @@ def quick_search(spectrum: Spectrum, library: Library, *, top: int = 5) -> list[
     IdentificationError
         The library has no reference of the spectrum's modality, the pipeline refuses the
         spectrum (too little of its range on the library's grid), or it is flat once processed.
+    TypeError
+        As :func:`identify`.
     """
+    _check_arguments(spectrum, library, top, library_needed=True)
     block = _block_for(spectrum, library)
     _, query, q_start, q_stop = _prepare(spectrum, block)
     scores = score_query(
@@ -2058,7 +2090,11 @@ def quick_search_batch(
     ------
     IdentificationError
         When the spectra are not all of one modality, or one cannot be compared.
+    TypeError
+        As :func:`identify`, for any of the spectra.
     """
+    for spectrum in spectra:
+        _check_arguments(spectrum, library, top, library_needed=True)
     if not spectra:
         return []
     modalities = {s.modality for s in spectra}

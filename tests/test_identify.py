@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -834,6 +835,32 @@ def test_wrong_modality_and_no_overlap_are_clear_errors(library):
         identify(far, library)
     with pytest.raises(IdentificationError, match="top must be at least 1"):
         identify(_query("caffeine"), library, top=0)
+
+
+def test_arguments_of_the_wrong_kind_are_named_not_failed_on_deep_inside(library, tmp_path):
+    # a path passed for the spectrum or the library failed as "'str' object has no attribute
+    # 'blocks'", a top of 2.5 as a slice index, and quick_search(top=2.5) gave every substance
+    query = _query("caffeine")
+    path = str(tmp_path / "my.flib")
+    with pytest.raises(TypeError, match=r"^library must be a forensic.Library \(forensic.Libr"):
+        identify(query, path)
+    with pytest.raises(TypeError, match=r"opens a .flib file\) or None for the shipped one, go"):
+        identify(query, path)
+    with pytest.raises(TypeError, match=r"^spectrum must be a forensic.Spectrum .*, got str$"):
+        identify("exhibit.jdx", library)
+    with pytest.raises(TypeError, match=r"^spectrum must be .*, got ndarray$"):
+        identify(np.vstack([query.wavenumber, query.intensity]), library)
+    for top in (2.5, "3", True):
+        said = re.escape(f"top must be a whole number of hits, got {top!r}")
+        with pytest.raises(TypeError, match=f"^{said}$"):
+            identify(query, library, top=top)
+        with pytest.raises(TypeError, match=r"^top must be a whole number of hits"):
+            quick_search(query, library, top=top)
+        with pytest.raises(TypeError, match=r"^top must be a whole number of hits"):
+            quick_search_batch([query], library, top=top)
+    with pytest.raises(TypeError, match=r"opens a .flib file\), got NoneType$"):
+        quick_search(query, None)
+    assert len(identify(query, library, top=np.int64(2)).hits) == 2  # a NumPy integer is one
 
 
 def test_without_a_library_the_shipped_one_s_error_escapes(monkeypatch):
