@@ -1944,9 +1944,12 @@ def _prepare(spectrum: Spectrum, block) -> _Prepared:
         part = head(spectrum)
         processed = tail(part)
     except ForensicError as exc:
+        axis = axis_unit_problem(spectrum)  # the likely cause, as _search names it
         raise IdentificationError(
-            f"the query ({spectrum.wavenumber[0]:.0f}-{spectrum.wavenumber[-1]:.0f} cm-1) cannot "
-            f"be compared with the library grid ({grid[0]:.0f}-{grid[-1]:.0f} cm-1): {exc}"
+            f"the query ({_axis_value(spectrum.wavenumber[0])}-"
+            f"{_axis_value(spectrum.wavenumber[-1])} cm-1) cannot be compared with the library "
+            f"grid ({grid[0]:.0f}-{grid[-1]:.0f} cm-1): {exc}"
+            + ("" if axis is None else f"; the {axis}")
         ) from None
     q_start, q_stop = grid_range(grid, processed.wavenumber)
     query = np.zeros(grid.size, dtype=np.float64)
@@ -1954,6 +1957,12 @@ def _prepare(spectrum: Spectrum, block) -> _Prepared:
     if not np.any(query):
         raise IdentificationError("the query is flat after preprocessing: there is no band")
     return _Prepared(part, query, q_start, q_stop)
+
+
+def _axis_value(value: float) -> str:
+    """An axis value as a message writes it: whole cm-1, but 0.79, not 1, for an axis in
+    other units (µm) that never reaches 10."""
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def _evidence_row(prepared: _Prepared, block) -> tuple[np.ndarray, float]:

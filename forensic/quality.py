@@ -48,6 +48,7 @@ __all__ = [
     "CO2_MIN_FRACTION",
     "DIP_UNITS",
     "NEGATIVE_MAJORITY",
+    "RAMAN_SHIFT_MIN_END_CM1",
     "RAMAN_SHIFT_RANGE_CM1",
     "SINGLE_CHANNEL_UNITS",
     "SPIKE_BASE_POINTS",
@@ -88,6 +89,12 @@ RAMAN_SHIFT_RANGE_CM1 = (-1000.0, 5000.0)
 hundred cm⁻¹ below the laser line, and no fundamental vibration lies above about 4200 (H₂);
 the real Raman spectra in ``../shared/data`` span -155 to 4010. An axis beyond them is not a
 Raman shift in cm⁻¹: most often a wavelength converted with the wrong unit or laser line."""
+
+RAMAN_SHIFT_MIN_END_CM1 = 25.0
+"""No Raman shift axis ends at or below this (cm⁻¹): even a low-frequency instrument measures
+up to a few hundred cm⁻¹, and the library grids start at 50. An axis that does is in other units:
+the scattered light's wavelength in µm (0.5-1.1) ends there, as an IR axis in µm (2.5-25)
+does (:func:`diagnose_axis_unit`)."""
 
 NEGATIVE_MAJORITY = 0.5
 """More than this share of negative intensities is no spectrum as measured: counts, absorbance
@@ -686,7 +693,8 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
     """Why the spectrum's axis looks like it is not a wavenumber in cm⁻¹, and what to do; or None.
 
     A Raman spectrum exported against the scattered light's wavelength (400-1100 nm, a span of
-    a few hundred nm, or an axis that starts at the laser line) and an IR spectrum in µm or nm
+    a few hundred nm, or an axis that starts at the laser line; in µm, an axis ending at or
+    below :data:`RAMAN_SHIFT_MIN_END_CM1`) and an IR spectrum in µm or nm
     (an axis ending below 25 or above 8000) both read as numbers a reader cannot tell from
     cm⁻¹, and both are compared with the library at the wrong positions. Raman shifts do not
     start at 400 cm⁻¹ and stop before 1100 cm⁻¹ on any instrument that records the
@@ -729,6 +737,14 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
                 f"cm-1 below the laser line){how}",
                 "check the file's axis unit and laser line, or export the spectrum against "
                 "Raman shift in cm-1",
+            )
+        if last <= RAMAN_SHIFT_MIN_END_CM1:
+            return Problem(
+                f"axis {first:.4g}-{last:.4g}: ends below {RAMAN_SHIFT_MIN_END_CM1:g}, which no "
+                "Raman shift axis in cm-1 does (the bands of substances lie above 50 cm-1); it "
+                "may be a wavelength in µm",
+                "export the spectrum against Raman shift in cm-1, or multiply wavelengths in µm "
+                "by 1000 and convert the nm with Spectrum.from_wavelength",
             )
         looks_nm = first >= 400 and last <= 1100 and (last - first) < 700
         laser = spectrum.metadata.get("laser_wavelength_nm")

@@ -837,6 +837,29 @@ def test_wrong_modality_and_no_overlap_are_clear_errors(library):
         identify(_query("caffeine"), library, top=0)
 
 
+def test_an_axis_in_um_that_holds_no_grid_point_is_named_as_what_it_looks_like(library):
+    # the refusal said only "holds 0 points of the grid", in cm-1 rounded to "(1-1 cm-1)",
+    # though the axis check knew the axis for wavelengths in µm
+    raman_um = make_spectrum([(0.85, 1.0, 0.002)], start=0.79, stop=1.0, step=0.0002)
+    with pytest.raises(IdentificationError) as refused:
+        identify(raman_um, library)
+    said = str(refused.value)
+    assert said.startswith("the query (0.79-1 cm-1) cannot be compared with the library grid")
+    assert said.endswith(
+        "at least 16 are needed; the axis 0.79-1: ends below 25, which no Raman shift axis in "
+        "cm-1 does (the bands of substances lie above 50 cm-1); it may be a wavelength in µm "
+        "(export the spectrum against Raman shift in cm-1, or multiply wavelengths in µm by "
+        "1000 and convert the nm with Spectrum.from_wavelength)"
+    )
+    ir_um = make_spectrum([(10, 1.0, 0.2)], start=2.5, stop=25, step=0.01, modality="ir")
+    with pytest.raises(IdentificationError) as refused:
+        identify(ir_um, _ir_library())
+    assert str(refused.value).endswith(
+        "; the axis 2.5-25: not a mid-IR wavenumber range in cm-1; it may be in nm or µm "
+        "(convert it to wavenumbers in cm-1)"
+    )
+
+
 def test_arguments_of_the_wrong_kind_are_named_not_failed_on_deep_inside(library, tmp_path):
     # a path passed for the spectrum or the library failed as "'str' object has no attribute
     # 'blocks'", a top of 2.5 as a slice index, and quick_search(top=2.5) gave every substance

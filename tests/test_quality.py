@@ -16,6 +16,7 @@ from synthetic import (
 from forensic.io import read_spectrum
 from forensic.quality import (
     NOISELESS_SNR,
+    Problem,
     atmospheric_co2,
     axis_unit_problem,
     clipped_run,
@@ -265,6 +266,17 @@ def test_an_axis_in_nm_or_um_is_told_from_one_in_cm1():
     # measured Raman shifts, even a narrow fingerprint window, are not flagged
     assert axis_unit_problem(make_spectrum([(1000, 1.0, 5)], start=150, stop=3200)) is None
     assert axis_unit_problem(make_spectrum([(1000, 1.0, 5)], start=400, stop=1800)) is None
+    # a Raman export against the scattered light's wavelength in µm (0.79-1.0 at 785 nm):
+    # nothing was said, and identify reported only that it holds no point of the grid
+    raman_um = make_spectrum([(0.85, 1.0, 0.002)], start=0.79, stop=1.0, step=0.0002)
+    assert diagnose_axis_unit(raman_um) == Problem(
+        "axis 0.79-1: ends below 25, which no Raman shift axis in cm-1 does (the bands of "
+        "substances lie above 50 cm-1); it may be a wavelength in µm",
+        "export the spectrum against Raman shift in cm-1, or multiply wavelengths in µm by 1000 "
+        "and convert the nm with Spectrum.from_wavelength",
+    )
+    low_frequency = make_spectrum([(20, 1.0, 2)], start=5, stop=200, step=0.5)
+    assert axis_unit_problem(low_frequency) is None  # a low-frequency Raman instrument's range
     # IR in µm (2.5-25) or in nm (2500-25000)
     um = make_spectrum([(10, 1.0, 0.2)], start=2.5, stop=25, step=0.01, modality="ir")
     assert "not a mid-IR wavenumber range" in axis_unit_problem(um)
