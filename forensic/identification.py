@@ -60,7 +60,14 @@ from forensic.search import (
     shift_steps,
     top_hits,
 )
-from forensic.spectrum import MEASURED, Spectrum, is_measured, made_by, transmittance_scale
+from forensic.spectrum import (
+    IR_UNITS,
+    MEASURED,
+    Spectrum,
+    is_measured,
+    made_by,
+    transmittance_scale,
+)
 
 __all__ = [
     "LISTED_SUBSTANCES_MAX",
@@ -1340,9 +1347,10 @@ def _no_signal(signal_to_noise: float) -> str:
 
 def _comparison_problems(spectrum: Spectrum) -> list[tuple[str, Problem]]:
     """What makes the query's comparison with the library meaningless
-    (:func:`forensic.quality.comparison_problems`), each as why in a few words (for the
-    verdict's reason and line) and its warning (the fact, what it does to the hits, and what
-    to do about it)."""
+    (:func:`forensic.quality.comparison_problems`, and a Raman spectrum in an infrared unit:
+    its file contradicts itself, and an infrared spectrum it may be matches no Raman
+    reference), each as why in a few words (for the verdict's reason and line) and its
+    warning (the fact, what it does to the hits, and what to do about it)."""
     unit = (spectrum.y_unit or "").replace("_", " ")
     found = []
     for check, problem in comparison_problems(spectrum):
@@ -1374,6 +1382,23 @@ def _comparison_problems(spectrum: Spectrum) -> list[tuple[str, Problem]]:
                 f"{problem.action}, and identify it again",
             )
         found.append((why, Problem(fact, action)))
+    if spectrum.modality == "raman" and spectrum.y_unit in IR_UNITS:
+        # the file contradicts itself (##DATA TYPE=RAMAN SPECTRUM, ##YUNITS=TRANSMITTANCE):
+        # an infrared spectrum compared with Raman references matches none of them
+        found.append(
+            (
+                f"a Raman spectrum cannot be in {unit}",
+                Problem(
+                    f"labelled Raman, but its intensities are in {unit}, an infrared unit "
+                    "(Raman intensities are counts or arbitrary): either it is an infrared "
+                    "spectrum or its unit is wrong; compared with the Raman references, the "
+                    "hits mean nothing",
+                    "check whether the spectrum is Raman or infrared, correct its file (the "
+                    "spectrum type or the unit) or export it again from the instrument's "
+                    "software, and identify it again",
+                ),
+            )
+        )
     return found
 
 

@@ -31,7 +31,7 @@ from forensic.identification import (
     quick_search_batch,
     reference_warning,
 )
-from forensic.io import read_spectrum
+from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library
 from forensic.quality import unit_label_doubt
 from forensic.report import pdf as report_pdf
@@ -628,6 +628,39 @@ def test_an_inverted_query_is_said_to_be_compared_upside_down(library):
     assert "export the spectrum again" not in said
     assert any("bands pointing up, and identify it again" in a for a in result.advice)
     assert not any("negative" in w for w in identify(query, library).warnings)
+
+
+def test_a_raman_query_in_an_infrared_unit_is_said_to_contradict_itself(library, tmp_path):
+    # an IR spectrum in percent transmittance whose file says RAMAN SPECTRUM: compared with
+    # the Raman references upside down, it came out a NO MATCH, nothing said
+    ir = make_spectrum(BAND_SETS["cocaine"], modality="ir", noise=0.004, seed=8, stop=2000)
+    percent = ir.replace(y_unit="percent_transmittance", intensity=100 * 10**-ir.intensity)
+    path = tmp_path / "exhibit.jdx"
+    write_spectrum(percent, path)
+    path.write_text(path.read_text().replace("INFRARED SPECTRUM", "RAMAN SPECTRUM"))
+    query = read_spectrum(path)
+    assert (query.modality, query.y_unit) == ("raman", "percent_transmittance")
+    result = identify(query, library)
+    assert result.verdict == "inconclusive"
+    assert result.unusable == "a Raman spectrum cannot be in percent transmittance"
+    assert verdict_line(result.to_dict()) == (
+        "INCONCLUSIVE: a Raman spectrum cannot be in percent transmittance"
+    )
+    assert result.reasons[-1] == (
+        "no substance excluded: a Raman spectrum cannot be in percent transmittance (see the "
+        "warnings)"
+    )
+    assert (
+        "labelled Raman, but its intensities are in percent transmittance, an infrared unit "
+        "(Raman intensities are counts or arbitrary): either it is an infrared spectrum or its "
+        "unit is wrong; compared with the Raman references, the hits mean nothing"
+    ) in result.warnings
+    assert (
+        "check whether the spectrum is Raman or infrared, correct its file (the spectrum type "
+        "or the unit) or export it again from the instrument's software, and identify it again"
+    ) in result.advice
+    # a Raman spectrum in counts is compared as it always was
+    assert identify(_query("cocaine").replace(y_unit="counts"), library).unusable is None
 
 
 def test_an_ir_query_beyond_its_units_range_is_said_to_be_compared_wrongly():
