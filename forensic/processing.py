@@ -618,6 +618,13 @@ class Pipeline:
         Names from :data:`STEPS`; ``params`` are keyword arguments of that step (plain
         JSON-serialisable values).
 
+    Raises
+    ------
+    SpectrumError
+        For a step not in :data:`STEPS`, a parameter its step does not take (a misspelt
+        ``lamda``), or one it needs left out (``resample`` without ``step``): found when the
+        pipeline is made, not when it first runs.
+
     Examples
     --------
     >>> pipe = default_pipeline("raman").with_params("remove_baseline", lam=1e6)
@@ -634,11 +641,28 @@ class Pipeline:
                 raise SpectrumError(
                     f"unknown processing step {name!r}; known steps: {', '.join(STEPS)}"
                 )
+            _check_params(name, params)
             normalised.append((str(name), dict(params)))
         object.__setattr__(self, "steps", tuple(normalised))
 
     def __call__(self, spectrum: Spectrum) -> Spectrum:
-        """Run every step in order; the input is left unchanged."""
+        """Run every step in order; the input is left unchanged.
+
+        Parameters
+        ----------
+        spectrum : Spectrum
+            The spectrum to process.
+
+        Returns
+        -------
+        Spectrum
+            The processed spectrum, each step appended to its history.
+
+        Raises
+        ------
+        SpectrumError
+            When a step cannot process the spectrum (too few points on the grid...).
+        """
         for name, params in self.steps:
             spectrum = STEPS[name](spectrum, **params)
         return spectrum
@@ -651,14 +675,48 @@ class Pipeline:
         return [name for name, _ in self.steps]
 
     def params(self, name: str) -> dict[str, Any]:
-        """The parameters of the first step called ``name`` (``KeyError`` if absent)."""
+        """The parameters of the first step called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A step name (:data:`STEPS`).
+
+        Returns
+        -------
+        dict
+            A copy of its parameters.
+
+        Raises
+        ------
+        KeyError
+            The pipeline has no such step.
+        """
         for step_name, params in self.steps:
             if step_name == name:
                 return dict(params)
         raise KeyError(name)
 
     def with_params(self, name: str, **overrides: Any) -> Pipeline:
-        """A copy whose step ``name`` runs with ``overrides`` merged into its parameters."""
+        """A copy whose step ``name`` runs with ``overrides`` merged into its parameters.
+
+        Parameters
+        ----------
+        name : str
+            A step of the pipeline (:attr:`names`).
+        **overrides
+            Its parameters to change, as keywords of the step's function.
+
+        Returns
+        -------
+        Pipeline
+            The new pipeline; this one is left as it is.
+
+        Raises
+        ------
+        SpectrumError
+            The pipeline has no step ``name``, or the step takes no parameter of that name.
+        """
         if name not in self.names:
             raise SpectrumError(f"the pipeline has no step {name!r}; its steps: {self.names}")
         return Pipeline(
@@ -675,18 +733,77 @@ class Pipeline:
         return grid_from_params(p["start"], p["stop"], p["step"])
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"steps": [{"name": ..., "params": {...}}, ...]}``."""
+        """The pipeline as plain JSON values (NumPy scalars as Python numbers).
+
+        Returns
+        -------
+        dict
+            ``{"steps": [{"name": ..., "params": {...}}, ...]}``.
+        """
         return {"steps": [{"name": n, "params": _plain(p)} for n, p in self.steps]}
 
     def to_list(self) -> list[dict[str, Any]]:
-        """The steps as ``[{"name", "params"}, ...]`` (the form results carry)."""
+        """The steps alone, in the form results carry.
+
+        Returns
+        -------
+        list of dict
+            ``[{"name": ..., "params": {...}}, ...]``.
+        """
         return self.to_dict()["steps"]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> Pipeline:
-        """Inverse of :meth:`to_dict` (also accepts the bare list of :meth:`to_list`)."""
+        """Inverse of :meth:`to_dict`: a pipeline recorded with a library or a result, made
+        again.
+
+        Parameters
+        ----------
+        data : mapping or iterable of mapping
+            ``{"steps": [...]}`` as :meth:`to_dict` gives it, or the bare list of
+            :meth:`to_list` (an :class:`~forensic.identification.Identification`'s
+            ``pipeline``).
+
+        Returns
+        -------
+        Pipeline
+
+        Raises
+        ------
+        SpectrumError
+            As the constructor.
+        """
         items = data["steps"] if isinstance(data, Mapping) else data
         return cls(tuple((str(s["name"]), dict(s.get("params", {}))) for s in items))
+
+
+def _check_params(name: str, params: Mapping[str, Any]) -> None:
+    """A :class:`~forensic.errors.SpectrumError` for a parameter step ``name`` does not take,
+    or one it needs that ``params`` lacks, naming those it takes."""
+    taken = _step_keywords(name)
+    names = [keyword for keyword, _ in taken]
+    unknown = [str(key) for key in params if key not in names]
+    needed = [keyword for keyword, required in taken if required and keyword not in params]
+    if unknown or needed:
+        what = (
+            f"takes no parameter {', '.join(map(repr, unknown))}"
+            if unknown
+            else f"needs {', '.join(map(repr, needed))}"
+        )
+        raise SpectrumError(
+            f"processing step {name!r} {what}; its parameters: {', '.join(names) or 'none'}"
+        )
+
+
+@cache
+def _step_keywords(name: str) -> tuple[tuple[str, bool], ...]:
+    """The keywords step ``name`` takes, each with whether it is required (no default): looked
+    up once, as a library build makes a pipeline for every reference."""
+    return tuple(
+        (p.name, p.default is inspect.Parameter.empty)
+        for p in inspect.signature(STEPS[name]).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    )
 
 
 def _plain(params: Mapping[str, Any]) -> dict[str, Any]:

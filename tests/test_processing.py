@@ -128,6 +128,22 @@ def test_pipeline_refuses_unknown_steps_and_overrides():
         default_pipeline("ir").with_params("smooth", window=5)
     with pytest.raises(SpectrumError, match="modality must be one of"):
         default_pipeline("nmr")
+    # a misspelt or missing parameter is refused when the pipeline is made: it was taken, and
+    # failed only when run (a library build: on every reference, as a TypeError)
+    with pytest.raises(SpectrumError) as refused:
+        default_pipeline("raman").with_params("remove_baseline", lamda=1e6)
+    assert str(refused.value) == (
+        "processing step 'remove_baseline' takes no parameter 'lamda'; its parameters: method, "
+        "lam, max_half_window_cm1, clip_negative"
+    )
+    with pytest.raises(SpectrumError) as refused:
+        Pipeline.from_dict([{"name": "resample", "params": {"start": 50.0, "stop": 3400.0}}])
+    assert str(refused.value) == (
+        "processing step 'resample' needs 'step'; its parameters: start, stop, step, trim_cm1, "
+        "min_points"
+    )
+    with pytest.raises(SpectrumError, match="'to_absorbance' takes no parameter 'x'; its param"):
+        Pipeline((("to_absorbance", {"x": 1}),))
 
 
 def test_remove_spikes_removes_a_cosmic_ray_and_keeps_bands():
