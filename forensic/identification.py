@@ -562,7 +562,14 @@ class Identification:
         return self.hits[0] if self.hits else None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (the schema agreed for reports and the custody store)."""
+        """JSON-serialisable form (the schema agreed for reports and the custody store).
+
+        Returns
+        -------
+        dict
+            Every attribute under its own name (copies, not the result's own lists and
+            dicts); :meth:`from_dict` makes the result again from it, equal to this one.
+        """
         return {
             "verdict": self.verdict,
             "reasons": list(self.reasons),
@@ -593,7 +600,19 @@ class Identification:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Identification:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : mapping
+            As :meth:`to_dict` gives it, or as a custody store or an older version recorded
+            it: the fields added since (``signal_to_noise``, ``unusable``, the library's name,
+            date, standing and substances...) may be missing, and are then None or empty.
+
+        Returns
+        -------
+        Identification
+        """
         return cls(
             verdict=data["verdict"],
             reasons=list(data.get("reasons", [])),

@@ -296,7 +296,22 @@ class Library:
         return sorted(self.blocks)
 
     def block(self, modality: str) -> ModalityBlock:
-        """The block of ``modality``; :class:`LibraryError` if the library has none."""
+        """The references of one modality: their matrix, ranges, pipeline and calibration.
+
+        Parameters
+        ----------
+        modality : str
+            ``"raman"`` or ``"ir"``.
+
+        Returns
+        -------
+        ModalityBlock
+
+        Raises
+        ------
+        LibraryError
+            The library has no references of ``modality`` (the message names those it has).
+        """
         try:
             return self.blocks[modality]
         except KeyError:
@@ -306,7 +321,24 @@ class Library:
             ) from None
 
     def substances(self, modality: str) -> np.ndarray:
-        """Substance key (:func:`substance_key` of the name) of each row of a block, shape (N,)."""
+        """The substance of each row of a modality's block, as the search groups hits.
+
+        Parameters
+        ----------
+        modality : str
+            ``"raman"`` or ``"ir"``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,), one per row of :meth:`block`: :func:`substance_key` of the entry's
+            name (two names of one substance give one key).
+
+        Raises
+        ------
+        LibraryError
+            The library has no references of ``modality``.
+        """
         block = self.block(modality)
         cache = self.__dict__.setdefault("_substances", {})
         if modality not in cache:
@@ -314,7 +346,25 @@ class Library:
         return cache[modality]
 
     def entry(self, modality: str, row: int) -> dict[str, Any]:
-        """Metadata of row ``row`` of the ``modality`` block."""
+        """The metadata of one row of a modality's block (an element of :attr:`entries`).
+
+        Parameters
+        ----------
+        modality : str
+            ``"raman"`` or ``"ir"``.
+        row : int
+            The row in :meth:`block` (a hit's ``row``), not the index in :attr:`entries`.
+
+        Returns
+        -------
+        dict
+            The entry itself, not a copy.
+
+        Raises
+        ------
+        LibraryError
+            The library has no references of ``modality``.
+        """
         return self.entries[int(self.block(modality).rows[row])]
 
     def substance_names(self, modality: str) -> list[str]:
@@ -377,6 +427,12 @@ class Library:
             Processes for preprocessing (default: every core; 1 runs in-process).
         name : str, optional
             What the library is called (:attr:`name`); it is dated now (:attr:`built_at`).
+
+        Returns
+        -------
+        Library
+            In memory (:attr:`path` None until :meth:`save`), its entries and rows in the
+            order the spectra were given, :attr:`skipped` listing what was left out.
 
         Raises
         ------
@@ -638,6 +694,16 @@ class Library:
         library's calibration, like its version, does not depend on the order its references
         were given or stored in. A modality with fewer than 2 references, or fewer than 2
         substances, stays uncalibrated (its verdicts say so).
+
+        Parameters
+        ----------
+        seed : int, default 0
+            Seed of the choice of queries, their perturbations and the decoys: the same seed
+            gives the same calibration.
+        n_queries : int, optional
+            References used as queries per modality (default 1000, at most the references
+            calibrated on); a small library queries them in rounds
+            (:func:`forensic.verdict.calibrate_library`).
         """
         from forensic import verdict  # noqa: PLC0415  (evidence module; needed only here)
 
@@ -862,6 +928,11 @@ class Library:
 
         A full check: every array is read. :meth:`load` runs it (and the checksum of the
         parts the version leaves out) before a file is used.
+
+        Returns
+        -------
+        bool
+            True when what the library holds gives its version.
         """
         return self._content_hash() == self.version
 

@@ -296,12 +296,28 @@ class ProcessingStep:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
     def to_dict(self) -> dict[str, Any]:
-        """Return ``{"name": ..., "params": {...}}``."""
+        """The step as plain JSON values.
+
+        Returns
+        -------
+        dict
+            ``{"name": ..., "params": {...}}``.
+        """
         return {"name": self.name, "params": dict(self.params)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProcessingStep:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : mapping
+            ``{"name": ..., "params": {...}}``; ``params`` may be left out.
+
+        Returns
+        -------
+        ProcessingStep
+        """
         return cls(str(data["name"]), dict(data.get("params", {})))
 
 
@@ -337,7 +353,19 @@ class AxisProblem(NamedTuple):
     why: str  # from the place on, with its leading space or colon
 
     def reason(self, where: str | None = None) -> str:
-        """The problem in one sentence, ``where`` (default: ``at index <index>``) in it."""
+        """The problem in one sentence, placed at ``where``.
+
+        Parameters
+        ----------
+        where : str, optional
+            Where it shows, as the sentence says it (``"on line 12"``); default ``"at index
+            <index>"``.
+
+        Returns
+        -------
+        str
+            The sentence.
+        """
         return f"{self.what} {where or f'at index {self.index}'}{self.why}"
 
 
@@ -555,11 +583,32 @@ class Spectrum:
         averaging their intensities; the sort is recorded in the history as
         ``sort_wavenumber``, the merge as ``merge_repeated_wavenumbers``.
 
+        Parameters
+        ----------
+        wavenumber : array_like, shape (n,)
+            Axis in cm⁻¹, in the order the file or instrument gives it (ascending or
+            descending, turning back a little where scan windows join, repeated values).
+        intensity : array_like, shape (n,)
+            Intensities in ``y_unit``, one per axis value.
+        modality : {"raman", "ir"}
+            The kind of vibrational spectrum.
+        y_unit : str, default "arbitrary"
+            One of :data:`Y_UNITS`.
+        metadata : mapping, optional
+            Standard keys (:data:`STANDARD_METADATA_KEYS`) and vendor keys.
+        history : iterable of ProcessingStep, optional
+            Steps already applied; the sort and merge, when made, are appended.
+
+        Returns
+        -------
+        Spectrum
+            On a strictly increasing axis, with one point per wavenumber.
+
         Raises
         ------
         SpectrumError
-            Also when the axis holds more than one sweep or points out of order
-            (:func:`axis_order_problem`): merged, two spectra would become one.
+            As the constructor does; also when the axis holds more than one sweep or points
+            out of order (:func:`axis_order_problem`): merged, two spectra would become one.
         """
         x = _frozen_array(wavenumber, "wavenumber")
         y = _frozen_array(intensity, "intensity")
@@ -615,6 +664,30 @@ class Spectrum:
         The axis becomes Raman shift in cm⁻¹ with the excitation wavelength, which is also
         stored as ``laser_wavelength_nm``. Points at or below the laser line (anti-Stokes or
         Rayleigh) are kept with their negative or zero shift.
+
+        Parameters
+        ----------
+        wavelength_nm : array_like, shape (n,)
+            Wavelengths of the scattered light (nm), in any order :meth:`from_readings` takes.
+        intensity : array_like, shape (n,)
+            Intensities in ``y_unit``.
+        laser_wavelength_nm : float
+            Excitation wavelength (nm).
+        y_unit : str, default "counts"
+            One of :data:`Y_UNITS` (a Raman spectrum's: counts or arbitrary).
+        metadata : mapping, optional
+            Standard and vendor keys; ``laser_wavelength_nm`` is set from the argument.
+
+        Returns
+        -------
+        Spectrum
+            A Raman spectrum on the Raman shift axis (cm⁻¹), its history starting with
+            ``wavelength_to_raman_shift``.
+
+        Raises
+        ------
+        SpectrumError
+            As :meth:`from_readings`.
         """
         shift = wavelength_to_raman_shift(wavelength_nm, laser_wavelength_nm)
         meta = {**(metadata or {}), "laser_wavelength_nm": float(laser_wavelength_nm)}
@@ -831,6 +904,11 @@ class Spectrum:
 
         Two spectra with the same numbers give the same hash on every platform (little-endian
         float64 bytes).
+
+        Returns
+        -------
+        str
+            64 hexadecimal digits.
         """
         digest = hashlib.sha256()
         digest.update(f"{self.modality}|{self.y_unit}|{len(self)}|".encode())
@@ -839,7 +917,15 @@ class Spectrum:
         return digest.hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable description (arrays as lists)."""
+        """A JSON-serialisable description (arrays as lists).
+
+        Returns
+        -------
+        dict
+            ``wavenumber`` and ``intensity`` (lists of float), ``modality``, ``y_unit``,
+            ``metadata`` (values JSON cannot hold as strings) and ``history`` (each step's
+            :meth:`ProcessingStep.to_dict`); :meth:`from_dict` reads it back.
+        """
         return {
             "wavenumber": self._wavenumber.tolist(),
             "intensity": self._intensity.tolist(),
@@ -851,7 +937,24 @@ class Spectrum:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Spectrum:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : mapping
+            As :meth:`to_dict` gives it; ``y_unit`` (default ``"arbitrary"``), ``metadata`` and
+            ``history`` may be left out.
+
+        Returns
+        -------
+        Spectrum
+            The same numbers, modality, unit, metadata and history.
+
+        Raises
+        ------
+        SpectrumError
+            As the constructor, on what ``data`` holds.
+        """
         return cls(
             data["wavenumber"],
             data["intensity"],

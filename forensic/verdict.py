@@ -401,12 +401,31 @@ class Calibration:
         return np.clip(q, 0.0, 1.0)
 
     def score_at(self, q: float) -> float | None:
-        """The lowest calibrated score whose q-value is at most ``q`` (None if none is)."""
+        """The lowest calibrated score whose q-value is at most ``q``.
+
+        Parameters
+        ----------
+        q : float
+            The q-value threshold (0.05: the score an identification needs).
+
+        Returns
+        -------
+        float or None
+            The score, or None when no calibrated score reaches ``q``.
+        """
         ok = self.q_values <= q
         return float(self.scores[ok].min()) if ok.any() else None
 
     def summary(self) -> dict[str, Any]:
-        """Figures for the README: the score thresholds at q = 0.01 and 0.05, and the checks."""
+        """Figures for the README: the score thresholds at q = 0.01 and 0.05, and the checks.
+
+        Returns
+        -------
+        dict
+            ``n_queries``, ``n_target_wins``, ``n_decoy_wins``, ``score_at_q_0.01``,
+            ``score_at_q_0.05`` (None where not reached), ``no_evidence_below`` (None for
+            none) and the :attr:`empirical` checks.
+        """
         out: dict[str, Any] = {
             "n_queries": self.n_queries,
             "n_target_wins": self.n_target_wins,
@@ -421,7 +440,14 @@ class Calibration:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form; :meth:`from_dict` inverts it."""
+        """JSON-serialisable form; :meth:`from_dict` inverts it.
+
+        Returns
+        -------
+        dict
+            ``method``, the curve (``scores``, ``q_values``), the competition's sizes,
+            ``no_evidence_below`` (None for none), ``empirical`` and ``info``.
+        """
         return {
             "method": "target-decoy competition, pyteomics.auxiliary.qvalues (formula 1, +1)",
             "scores": [float(v) for v in self.scores],
@@ -438,7 +464,22 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibration:
-        """Rebuild a calibration written by :meth:`to_dict`."""
+        """Rebuild a calibration written by :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            As :meth:`to_dict` gives it (a library block's ``calibration``).
+
+        Returns
+        -------
+        Calibration
+
+        Raises
+        ------
+        IdentificationError
+            When ``data`` holds no numeric curve, or its two arrays differ in shape.
+        """
         try:
             scores = np.asarray(data["scores"], dtype=float)
             q_values = np.asarray(data["q_values"], dtype=float)

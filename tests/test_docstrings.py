@@ -188,6 +188,47 @@ def test_public_api_documents_its_parameters_and_returns(qualified, obj):
     assert not problems, "\n".join(problems)
 
 
+# The engine's classes, whose methods a notebook calls: each public method documents what it
+# takes and gives too (Library.block, Pipeline.with_params, Spectrum.from_dict... said it in a
+# line, or not at all).
+ENGINE_MODULES = (
+    "forensic.alignment",
+    "forensic.identification",
+    "forensic.library",
+    "forensic.mixtures",
+    "forensic.processing",
+    "forensic.quality",
+    "forensic.search",
+    "forensic.spectrum",
+    "forensic.verdict",
+)
+
+
+def _public_methods() -> list[tuple[str, object]]:
+    """``(module.Class.method, function)`` of each public method of the engine's public
+    classes, classmethods and staticmethods included."""
+    found = []
+    for qualified, cls in _public_objects():
+        if not inspect.isclass(cls) or issubclass(cls, BaseException):
+            continue
+        if not qualified.startswith(tuple(f"{m}." for m in ENGINE_MODULES)):
+            continue
+        for name, member in vars(cls).items():
+            function = getattr(member, "__func__", member)  # classmethod, staticmethod
+            if not name.startswith("_") and inspect.isfunction(function):
+                found.append((f"{qualified}.{name}", function))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("qualified", "method"),
+    [pytest.param(qualified, method, id=qualified) for qualified, method in _public_methods()],
+)
+def test_the_engine_s_public_methods_document_their_parameters_and_returns(qualified, method):
+    problems = _problems(qualified, method)
+    assert not problems, "\n".join(problems)
+
+
 def test_exceptions_are_public_names_that_exist():
     # an exception left for a name renamed or since documented would excuse nothing
     known = {qualified for qualified, _ in _public_objects()}
