@@ -331,6 +331,20 @@ def _frozen_array(values: Any, what: str) -> np.ndarray:
     return array
 
 
+def _too_coarse(values: Any) -> str | None:
+    """Why an axis given in a float type narrower than float64 repeats values, or None: a
+    float16 axis holds 3 significant digits (2048.0 and 2049.0 are one number), and merging
+    the points it made one would average bands together."""
+    dtype = getattr(values, "dtype", None)
+    if dtype is None or dtype.kind != "f" or dtype.itemsize >= 8:
+        return None
+    digits = np.finfo(dtype).precision
+    return (
+        f"the axis was given as {dtype}, which holds only {digits} significant digits, so "
+        "neighbouring wavenumbers became one value: give it as float64"
+    )
+
+
 class AxisProblem(NamedTuple):
     """Why a file's axis holds more than one sweep (:func:`axis_order_problem`).
 
@@ -539,7 +553,11 @@ class Spectrum:
                 first = int(np.argmax(steps == 0))
                 raise SpectrumError(
                     f"wavenumber repeats {repeated} value(s), the first {x[first]} at index "
-                    f"{first}; use Spectrum.from_readings to merge repeated points"
+                    f"{first}; "
+                    + (
+                        _too_coarse(wavenumber)
+                        or "use Spectrum.from_readings to merge repeated points"
+                    )
                 )
             direction = np.sign(steps[np.flatnonzero(steps)[0]])
             first = int(np.argmax(np.sign(steps) == -direction))

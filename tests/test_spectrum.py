@@ -89,6 +89,23 @@ def test_bad_arrays_are_refused_with_a_clear_message(x, y, message):
         Spectrum(x, y, modality="raman")
 
 
+def test_an_axis_too_coarse_in_float16_is_refused_saying_so_not_to_be_merged():
+    # float16 holds 3 significant digits: a 1 cm-1 axis repeats values from 2048 up, and the
+    # advice was to merge them (averaging neighbouring bands together)
+    x = np.arange(150.0, 3400.0)
+    with pytest.raises(SpectrumError) as refused:
+        Spectrum(x.astype(np.float16), np.ones(x.size), modality="raman")
+    assert str(refused.value) == (
+        "wavenumber repeats 675 value(s), the first 2048.0 at index 1898; the axis was given as "
+        "float16, which holds only 3 significant digits, so neighbouring wavenumbers became one "
+        "value: give it as float64"
+    )
+    # float32 and integer axes hold it; float16 intensities are only less precise
+    for axis in (x.astype(np.float32), x.astype(np.int64)):
+        assert np.array_equal(Spectrum(axis, np.ones(x.size), modality="raman").wavenumber, x)
+    Spectrum(x, np.ones(x.size, dtype=np.float16), modality="raman")
+
+
 def test_unknown_modality_and_unit_are_refused():
     with pytest.raises(SpectrumError, match="modality must be one of"):
         Spectrum(X, np.ones(64), modality="uv")
