@@ -393,6 +393,29 @@ def test_a_bad_file_gets_its_own_error_and_the_others_still_run(built):
     assert "error:" in result.stderr and "broken.jdx" in result.stderr
 
 
+def test_a_spectrum_of_a_file_that_cannot_be_identified_is_named_and_the_others_run(
+    built, tmp_path
+):
+    # a CSV of two sample columns, the first empty: its error was the file's ("file": the
+    # file, with no #1), and the second spectrum was never identified
+    _, lib, _, _ = built
+    query = make_spectrum(BAND_SETS["cocaine"], noise=0.01, seed=7)
+    path = tmp_path / "two.csv"
+    rows = [f"{x:.1f},0,{y:.5f}" for x, y in zip(query.wavenumber, query.intensity, strict=True)]
+    path.write_text("\n".join(["Raman Shift,A,B", *rows]) + "\n")
+    result = CliRunner().invoke(main, ["identify", str(path), "--library", str(lib), "--json"])
+    assert result.exit_code == 2, result.output
+    said = f"{path}#1: the query is flat after preprocessing: there is no band"
+    assert result.stderr == f"error: {said}\n"
+    failed, identified = (json.loads(line) for line in result.stdout.splitlines())
+    assert failed == {"file": f"{path}#1", "error": said}
+    assert identified["file"] == f"{path}#2"
+    assert identified["hits"][0]["name"] == "cocaine"
+    table = CliRunner().invoke(main, ["identify", str(path), "--library", str(lib)])
+    assert table.exit_code == 2
+    assert f"{path}#2: IDENTIFIED: cocaine (raman, library " in table.stdout
+
+
 def test_a_file_of_two_sweeps_is_refused_not_identified_as_one(built, tmp_path):
     # the query measured twice into one CSV, the second sweep reversed: averaged, it was
     # "IDENTIFIED"

@@ -38,6 +38,17 @@ def _table(path: str, result, provenance: str | None) -> str:
     return "\n".join([headline, *result_lines(identification, provenance=provenance, key=False)])
 
 
+def _say_error(label: str, exc: ForensicError, *, as_json: bool) -> None:
+    """A file's or a spectrum's error line (``label``: the file, or ``file#2``), and with
+    ``--json`` its JSON line too."""
+    message = " ".join(str(exc).split())
+    if label not in message:
+        message = f"{label}: {message}"
+    click.echo(f"error: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps({"file": label, "error": message}))
+
+
 @main.command("identify", example="forensic identify exhibit-A1.spc")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @library_option
@@ -54,8 +65,9 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
 
     Every file is identified in one process against a library loaded once, named first with
     its standing: published (when, by whom), or built (when) and not a published version. A
-    file that cannot be read or identified gets its own error line; the others are still
-    processed, and the exit code is 2 at the end.
+    file that cannot be read or identified gets its own error line (a spectrum of a file of
+    several, its own: FILE#2); the others are still processed, and the exit code is 2 at
+    the end.
     """
     # the engine imports SciPy and pyteomics: only when this command runs (fast --help)
     from forensic.identification import identify, library_named  # noqa: PLC0415
@@ -77,24 +89,25 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
             spectra = read_spectra(path)
             if y_unit is not None:
                 spectra = [s.with_y_unit(y_unit, "stated with --y-unit") for s in spectra]
-            for k, spectrum in enumerate(spectra):
-                label = str(path) if len(spectra) == 1 else f"{path}#{k + 1}"
-                result = identify(spectrum, library, top=top, mixtures=not no_mixtures)
-                provenance = spectrum.metadata.get("provenance")
-                click.echo(
-                    _json_line(label, result) if as_json else _table(label, result, provenance)
-                )
-                if not as_json:
-                    click.echo("")
-                    shown += result.hits
         except ForensicError as exc:
             failed += 1
-            message = " ".join(str(exc).split())
-            if str(path) not in message:
-                message = f"{path}: {message}"
-            click.echo(f"error: {message}", err=True)
-            if as_json:
-                click.echo(json.dumps({"file": str(path), "error": message}))
+            _say_error(str(path), exc, as_json=as_json)
+            continue
+        for k, spectrum in enumerate(spectra):
+            # each spectrum of a file on its own: one that cannot be identified is named
+            # (file#2), and the file's others are still identified
+            label = str(path) if len(spectra) == 1 else f"{path}#{k + 1}"
+            try:
+                result = identify(spectrum, library, top=top, mixtures=not no_mixtures)
+            except ForensicError as exc:
+                failed += 1
+                _say_error(label, exc, as_json=as_json)
+                continue
+            provenance = spectrum.metadata.get("provenance")
+            click.echo(_json_line(label, result) if as_json else _table(label, result, provenance))
+            if not as_json:
+                click.echo("")
+                shown += result.hits
     if shown:
         from forensic.cli.result import score_key  # noqa: PLC0415
 
