@@ -652,7 +652,9 @@ def identify(
     Parameters
     ----------
     spectrum : Spectrum
-        The query, as measured (raw or already processed: the library's pipeline is applied).
+        The query, as measured: the library's pipeline is applied to it (it may have had
+        spikes removed, been resampled or baseline-corrected already; not been through the
+        pipeline's ``compress_intensity`` or ``derivative``, refused).
     library : Library, optional
         Defaults to the library shipped with the toolkit (:func:`shipped_library`).
     top : int, default 5
@@ -668,8 +670,9 @@ def identify(
     ------
     IdentificationError
         When ``top`` is below 1, the library has no reference of the query's modality, the
-        query cannot be put on the library grid or is flat after preprocessing, or no
-        reference overlaps it enough to be compared.
+        query has already been through the pipeline's ``compress_intensity`` or
+        ``derivative``, cannot be put on the library grid or is flat after preprocessing, or
+        no reference overlaps it enough to be compared.
     LibraryError
         When no ``library`` is given and the shipped one cannot be compiled
         (:func:`forensic.library_folders.shipped_library`).
@@ -1980,10 +1983,27 @@ class _Prepared(NamedTuple):
     stop: int
 
 
+_NOT_TWICE = ("compress_intensity", "derivative")
+"""Steps of a comparison representation that make another spectrum of one when run twice (a
+power of a power, a derivative of a derivative): a query whose history holds one is refused.
+The others, spike removal, resampling, baseline correction and normalising, change a spectrum
+they already ran on little (a synthetic query's score by 0.02 when its spectrum part had run)."""
+
+
 def _prepare(spectrum: Spectrum, block) -> _Prepared:
     """Run the block's pipeline on a query; its row on the grid and its range."""
     grid = block.grid
     head, tail = split_representation(block.pipeline)
+    twice = [step.name for step in spectrum.history if step.name in _NOT_TWICE]
+    twice = [name for name in dict.fromkeys(twice) if name in tail.names]
+    if twice:
+        raise IdentificationError(
+            f"the query has already been through {' and '.join(twice)} (its history says so), "
+            "which the library's pipeline runs on it again: run twice, they distort its bands "
+            "(the derivative of a derivative). Identify the spectrum as measured, before any "
+            "of the pipeline's steps or with only spikes removed, resampled or "
+            "baseline-corrected"
+        )
     try:
         part = head(spectrum)
         processed = tail(part)

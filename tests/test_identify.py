@@ -33,6 +33,7 @@ from forensic.identification import (
 )
 from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library
+from forensic.processing import split_representation
 from forensic.quality import unit_label_doubt
 from forensic.report import pdf as report_pdf
 from forensic.report.layout import figure_title
@@ -891,6 +892,29 @@ def test_an_axis_in_um_that_holds_no_grid_point_is_named_as_what_it_looks_like(l
         "; the axis 2.5-25: not a mid-IR wavenumber range in cm-1; it may be in nm or µm "
         "(convert it to wavenumbers in cm-1)"
     )
+
+
+def test_a_query_already_through_the_comparison_representation_is_refused(library):
+    # its pipeline's output was taken "raw or already processed" and processed again: the
+    # derivative of a derivative, matched at 0.81 and with a warning that the axis was off
+    query = _query("cocaine")
+    pipeline = library.block("raman").pipeline
+    with pytest.raises(IdentificationError) as refused:
+        identify(pipeline(query), library)
+    assert str(refused.value) == (
+        "the query has already been through compress_intensity and derivative (its history "
+        "says so), which the library's pipeline runs on it again: run twice, they distort its "
+        "bands (the derivative of a derivative). Identify the spectrum as measured, before any "
+        "of the pipeline's steps or with only spikes removed, resampled or baseline-corrected"
+    )
+    with pytest.raises(IdentificationError, match="already been through compress_intensity"):
+        quick_search(pipeline(query), library)
+    # the spectrum part of the pipeline run already changes the score by a few hundredths
+    head, _ = split_representation(pipeline)
+    as_measured, part_done = identify(query, library), identify(head(query), library)
+    assert part_done.verdict == as_measured.verdict == "identified"
+    assert part_done.best["name"] == "cocaine"
+    assert part_done.best["score"] == pytest.approx(as_measured.best["score"], abs=0.05)
 
 
 def test_arguments_of_the_wrong_kind_are_named_not_failed_on_deep_inside(library, tmp_path):
