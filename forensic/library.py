@@ -419,7 +419,8 @@ class Library:
             Taken a chunk at a time: pass a generator to build a large library without holding
             every raw spectrum in memory.
         pipelines : mapping of modality to Pipeline, optional
-            Defaults to :func:`forensic.processing.default_pipeline` per modality.
+            Keyed ``"raman"`` and ``"ir"``; a modality left out gets
+            :func:`forensic.processing.default_pipeline`.
         calibrate : bool, default True
             Compute the q-value calibration of each modality (a few seconds per thousand
             references).
@@ -437,7 +438,12 @@ class Library:
         Raises
         ------
         LibraryError
-            When no spectrum could be preprocessed.
+            When no spectrum could be preprocessed, or ``pipelines`` names a modality other
+            than ``"raman"`` and ``"ir"`` (one spelt ``"Raman"`` would be built with the
+            default pipeline).
+        TypeError
+            When an item of ``spectra`` is not a :class:`~forensic.spectrum.Spectrum`, or a
+            pipeline not a :class:`~forensic.processing.Pipeline`.
 
         Notes
         -----
@@ -452,6 +458,12 @@ class Library:
             # a generator: the spectra are taken a chunk at a time, so a caller that streams
             # them (a generator) never has them all in memory at once
             for i, s in enumerate(spectra):
+                if not isinstance(s, Spectrum):
+                    raise TypeError(
+                        f"spectra must be forensic.Spectrum objects; item {i} is a "
+                        f"{type(s).__name__} (forensic.read_spectrum(path) reads a file; "
+                        "Library.from_folder builds from files)"
+                    )
                 label = _label(s.metadata, i)
                 why = _not_comparable(s)
                 if why is not None:
@@ -543,8 +555,11 @@ class Library:
         ------
         LibraryError
             When the manifest cannot be read (it says where), has a column that is not a
-            manifest column (unless ``ignore_columns``; before any file is read), or no
-            reference could be read and preprocessed.
+            manifest column (unless ``ignore_columns``; before any file is read), no
+            reference could be read and preprocessed, or ``pipelines`` is refused as
+            :meth:`from_spectra` refuses it.
+        TypeError
+            As :meth:`from_spectra`, for a pipeline.
 
         Notes
         -----
@@ -604,6 +619,18 @@ class Library:
         an order of the caller's).
         """
         skipped = skipped if skipped is not None else []
+        for m, p in (pipelines or {}).items():
+            # a key spelt otherwise ("Raman") was passed over: the default pipeline was used
+            if m not in MODALITIES:
+                raise LibraryError(
+                    f"pipelines names the modality {m!r}; the modalities are "
+                    f"{', '.join(MODALITIES)}"
+                )
+            if not isinstance(p, Pipeline):
+                raise TypeError(
+                    f"the {m} pipeline must be a forensic.processing.Pipeline "
+                    f"(default_pipeline({m!r}).with_params(...) makes one), got {type(p).__name__}"
+                )
         pipes = {m: (pipelines or {}).get(m) or default_pipeline(m) for m in MODALITIES}
         for m, p in pipes.items():
             if p.grid is None:

@@ -26,7 +26,11 @@ from forensic.files import OutputError
 from forensic.io import write_spectrum
 from forensic.library import Library, ModalityBlock, substance_key
 from forensic.library_folders import open_reference_library, shipped_library, spectrum_files
-from forensic.processing import linear_from_representation, split_representation
+from forensic.processing import (
+    default_pipeline,
+    linear_from_representation,
+    split_representation,
+)
 from forensic.search import breakpoint_cumsums, ranges_to_mask, score_batch
 from forensic.spectrum import Spectrum
 
@@ -74,6 +78,31 @@ def test_from_spectra_leaves_inputs_unchanged_and_skips_unusable_ones():
     assert lib.skipped and "points of the grid" in lib.skipped[0][1]
     with pytest.raises(LibraryError, match="no reference could be read"):
         Library.from_spectra([outside], calibrate=False)
+
+
+def test_from_spectra_refuses_a_pipeline_it_would_not_use_and_what_is_no_spectrum():
+    # pipelines={"Raman": ...} was passed over, and the library built with the default one;
+    # a path among the spectra failed as "'str' object has no attribute 'metadata'"
+    custom = default_pipeline("raman").with_params("remove_baseline", lam=1e7)
+    with pytest.raises(LibraryError) as refused:
+        Library.from_spectra(references(), pipelines={"Raman": custom}, calibrate=False)
+    assert (
+        str(refused.value) == "pipelines names the modality 'Raman'; the modalities are raman, ir"
+    )
+    with pytest.raises(TypeError) as refused:
+        Library.from_spectra(references(), pipelines={"raman": custom.to_dict()}, calibrate=False)
+    assert str(refused.value) == (
+        "the raman pipeline must be a forensic.processing.Pipeline "
+        "(default_pipeline('raman').with_params(...) makes one), got dict"
+    )
+    with pytest.raises(TypeError) as refused:
+        Library.from_spectra([*references(), "exhibit.jdx"], calibrate=False, workers=1)
+    assert str(refused.value) == (
+        "spectra must be forensic.Spectrum objects; item 4 is a str "
+        "(forensic.read_spectrum(path) reads a file; Library.from_folder builds from files)"
+    )
+    built = Library.from_spectra(references(), pipelines={"raman": custom}, calibrate=False)
+    assert built.block("raman").pipeline == custom
 
 
 def test_from_spectra_leaves_out_what_identify_could_not_compare():
