@@ -240,7 +240,11 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def atomic_write(
-    path: str | os.PathLike, write: Callable[[BinaryIO], None], *, overwrite: bool = False
+    path: str | os.PathLike,
+    write: Callable[[BinaryIO], None],
+    *,
+    overwrite: bool = False,
+    make_folders: bool = True,
 ) -> Path:
     """Create ``path`` all at once: a reader never sees a half-written file.
 
@@ -256,6 +260,11 @@ def atomic_write(
         ``write(handle)``: writes the file's content to the binary file ``handle``.
     overwrite : bool
         Replace an existing file (else one that exists is refused).
+    make_folders : bool
+        Create the folders ``path`` needs. False refuses a folder that does not exist, as
+        :func:`check_writable` does: a report or a bundle checked before anything was
+        recorded must not be written into a folder made anew where a USB stick pulled out
+        since was mounted, on the laptop, and said written.
 
     Returns
     -------
@@ -270,7 +279,7 @@ def atomic_write(
     OutputError
         The file cannot be written there (see :func:`check_writable`), or writing it failed.
     """
-    path = check_writable(path, overwrite=overwrite)
+    path = check_writable(path, overwrite=overwrite, make_folders=make_folders)
     # Not mkstemp: its files are 0600; an output file gets the usual umask-based permissions.
     tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.part")
     try:
@@ -301,7 +310,9 @@ def atomic_write(
     return path
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
+def atomic_write_bytes(
+    path: str | os.PathLike, data: bytes, *, overwrite: bool = False, make_folders: bool = True
+) -> Path:
     """Write ``data`` to ``path`` all at once (see :func:`atomic_write`).
 
     Parameters
@@ -312,6 +323,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool 
         Its whole content.
     overwrite : bool
         Replace an existing file (else one that exists is refused).
+    make_folders : bool
+        Create the folders ``path`` needs (see :func:`atomic_write`).
 
     Returns
     -------
@@ -323,4 +336,6 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool 
     OutputExistsError, OutputError
         As :func:`atomic_write`.
     """
-    return atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite)
+    return atomic_write(
+        path, lambda handle: handle.write(data), overwrite=overwrite, make_folders=make_folders
+    )

@@ -13,8 +13,10 @@ from custody_helpers import OPERATOR, populated_store
 
 from forensic.cli import main
 from forensic.custody import Store, UnverifiedChainError, chain, verify_store
+from forensic.custody import bundle as bundle_module
 from forensic.custody.bundle import BundleError, export_bundle, import_bundle
 from forensic.custody.keys import load_or_create_key
+from forensic.files import OutputError
 from forensic.report import issue_report
 
 LAB = "Lab Receiver"
@@ -212,6 +214,30 @@ def test_a_forked_chain_is_refused(exported, tmp_path):
     export_bundle(Store(tmp_path / "fork"), "CASE-1", tmp_path / "fork.zip", operator=OPERATOR)
     with pytest.raises(BundleError, match="forked"):
         import_bundle(lab, tmp_path / "fork.zip", operator=LAB)
+
+
+def test_export_into_a_folder_gone_since_it_was_checked_makes_no_folder_on_the_laptop(
+    tmp_path, monkeypatch
+):
+    """A USB stick pulled out while the bundle is made: its folder was made anew (on the
+    laptop, where the stick was mounted) and the bundle written there, "bundle written"."""
+    store = populated_store(tmp_path / "van")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    as_json = bundle_module._json_bytes
+
+    def pulled_out(value):
+        if stick.exists():
+            stick.rmdir()
+        return as_json(value)
+
+    monkeypatch.setattr(bundle_module, "_json_bytes", pulled_out)
+    try:
+        with pytest.raises(OutputError, match=r"the folder .*stick does not exist"):
+            export_bundle(store, "CASE-1", stick / "b.zip", operator=OPERATOR)
+    finally:
+        store.close()
+    assert not stick.exists()
 
 
 def test_export_refuses_a_case_that_does_not_verify(tmp_path):

@@ -843,7 +843,9 @@ def test_a_report_file_not_written_once_recorded_says_why_what_is_recorded_and_w
     tmp_path, monkeypatch
 ):
     """It said "error: report FR-... is recorded (...), but ...: writing failed (...); written:
-    ...; issue it again with ..." on one line: now each on a line of its own."""
+    ...; issue it again with ..." on one line: now each on a line of its own. It exits 4, as a
+    scan whose report was not written: recorded, to be finished as told (it exited 2, whose
+    row in the README's table says that nothing was recorded)."""
     populated_store(tmp_path / "s").close()
     pdf, as_json = tmp_path / "r.pdf", tmp_path / "r.json"
     args = ["report", "CASE-1", "--out", str(pdf), "--json", str(as_json)]
@@ -870,7 +872,7 @@ def test_a_report_file_not_written_once_recorded_says_why_what_is_recorded_and_w
         ]
     )
     assert (result.exit_code, result.stderr.splitlines()) == (
-        2,
+        4,
         [
             f"error: {as_json}: writing failed (No space left on device)",
             f"report {record['report_id']} is recorded (record #{record['seq']}, its PDF kept in "
@@ -880,6 +882,42 @@ def test_a_report_file_not_written_once_recorded_says_why_what_is_recorded_and_w
         ],
     )
     assert pdf.exists() and not as_json.exists()
+
+
+def test_a_report_whose_folder_went_away_once_it_was_recorded_exits_4_not_2(tmp_path, monkeypatch):
+    """The folder was there when the files were checked and gone when they were written (a
+    USB stick pulled out while the pages were drawn). The folder was made anew, on the laptop
+    where the stick was mounted, and the PDF said written there. It is not: the report is on
+    record, so the exit status is 4 ("recorded, finish it as the message says"), not 2
+    ("nothing is recorded")."""
+    populated_store(tmp_path / "s").close()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    pdf = stick / "r.pdf"
+    render = report_issue.render_pdf
+
+    def pulled_out(content):
+        drawn = render(content)
+        stick.rmdir()
+        return drawn
+
+    monkeypatch.setattr(report_issue, "render_pdf", pulled_out)
+    args = ["report", "CASE-1", "--out", str(pdf), "--store", str(tmp_path / "s")]
+    result = CliRunner().invoke(main, [*args, "--operator", OPERATOR])
+    with Store(tmp_path / "s") as store:
+        (record,) = store.reports("CASE-1")
+    error, recorded, to_do = result.stderr.splitlines()
+    assert result.exit_code == 4
+    assert error == (
+        f"error: {pdf}: the folder {stick} does not exist (a mistyped path, or a USB stick not "
+        "mounted?): give a folder that exists, or create it first"
+    )
+    assert recorded == (
+        f"report {record['report_id']} is recorded (record #{record['seq']}, its PDF kept in "
+        "the store)"
+    )
+    assert to_do.startswith("to do: issue it again with `forensic report CASE-1 --out ")
+    assert not stick.exists()
 
 
 def test_a_report_stopped_says_whether_it_is_recorded_and_which_files_are_written(

@@ -56,10 +56,11 @@ def exit_code(exc: ForensicError) -> int:
     (1), and from a store that could not record now (75), after which the same command is run
     again, and would measure again. Otherwise the error's own ``exit_code`` (1 a failed
     verification or a damaged store, 3 an instrument fault or a chain that does not verify, 4
-    a scan whose analysis failed, 75 a store that stayed locked or a full disk, nothing
-    measured), else :data:`EXIT_BAD_INPUT`. (A stop, Ctrl-C or a signal, is no error: it
-    exits 128 + the signal, a spectrum kept or not, as a shell expects of a stopped program;
-    its message says DO NOT MEASURE AGAIN and where the spectrum is kept.)
+    a scan whose analysis failed or a report recorded whose file was not written, 75 a store
+    that stayed locked or a full disk, nothing measured), else :data:`EXIT_BAD_INPUT`. (A
+    stop, Ctrl-C or a signal, is no error: it exits 128 + the signal, a spectrum kept or not,
+    as a shell expects of a stopped program; its message says DO NOT MEASURE AGAIN and where
+    the spectrum is kept.)
 
     Parameters
     ----------

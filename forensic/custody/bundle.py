@@ -201,7 +201,8 @@ def export_bundle(
         )
         for name, data in sorted(files.items()):
             archive.writestr(name, data)
-    atomic_write_bytes(out, buffer.getvalue(), overwrite=overwrite)
+    # its folder was checked above: never made anew (a USB stick pulled out meanwhile)
+    atomic_write_bytes(out, buffer.getvalue(), overwrite=overwrite, make_folders=False)
     return manifest
 
 

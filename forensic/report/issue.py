@@ -29,6 +29,7 @@ __all__ = [
     "REPORT_ATTEMPTS",
     "REPORT_KINDS",
     "IssuedReport",
+    "ReportNotWrittenError",
     "ReportOutrunError",
     "check_report_names",
     "check_report_outputs",
@@ -147,9 +148,11 @@ def issue_report(
     OutputError
         Two of the outputs are one file, or one is (or is in) what the store owns, its file
         among them (:func:`~forensic.custody.store.check_outputs_off_store`; checked first,
-        before anything is recorded), or a file could not be written (nor a report's PDF
-        there kept) after the report was recorded: the message gives the command that issues
-        it again.
+        before anything is recorded).
+    ReportNotWrittenError
+        A file could not be written (nor a report's PDF there kept) after the report was
+        recorded: the message says what is recorded and gives the command that issues it
+        again.
     ReportOutrunError
         Records of its exhibits were added each time it was made: no report is recorded, no
         file written.
@@ -330,9 +333,9 @@ def _write_report_files(
     PDF, JSON, text), each whole or not at all, adding each to ``written`` as it is; with
     ``overwrite``, a report's PDF at the PDF's path is kept beside it first (``kept``).
 
-    A file that cannot be written (the disk filled or went away since the check) is an
-    :class:`~forensic.files.OutputError` that says why, and as its ``recorded`` that the report
-    is recorded and what was written, and as its ``advice`` how to issue it again."""
+    A file that cannot be written (the disk filled or went away since the check) is a
+    :class:`ReportNotWrittenError` that says why, and as its ``recorded`` that the report is
+    recorded and what was written, and as its ``advice`` how to issue it again."""
     renderings = {
         "pdf": lambda: pdf,
         "json": lambda: render_json(content).encode(),
@@ -344,9 +347,15 @@ def _write_report_files(
                 continue
             if overwrite and kind == "pdf":  # a report's PDF there is not lost with it
                 _keep_issued_pdf(store, Path(path), kept)
-            written.append(atomic_write_bytes(path, renderings[kind](), overwrite=overwrite))
+            # the folder checked before the report was recorded, never made anew now (a USB
+            # stick pulled out meanwhile: its mount point on the laptop)
+            written.append(
+                atomic_write_bytes(
+                    path, renderings[kind](), overwrite=overwrite, make_folders=False
+                )
+            )
     except ForensicError as exc:
-        error = OutputError(exc.problem)
+        error = ReportNotWrittenError(exc.problem)
         error.warning = exc.warning
         error.recorded = "; ".join(
             [
@@ -604,6 +613,15 @@ made, before it is refused (:class:`ReportOutrunError`)."""
 # The records that say something a report states: every chained table with a case number
 # but the reports themselves (another report issued meanwhile changes nothing in this one).
 _REPORTED_TABLES = ("cases", "exhibits", "custody_events", "measurements", "results", "imports")
+
+
+class ReportNotWrittenError(OutputError):
+    """A report is recorded, but one of its files could not be written (the disk filled, or
+    its folder went away, since the files were checked): the work is recorded and not
+    finished, as a scan's whose report was not written (exit 4, not 2: 2 says that nothing
+    was recorded). The message says what is recorded and the command that finishes it."""
+
+    exit_code = 4  # as forensic.workflows.ScanIncomplete: recorded, finish it as told
 
 
 class ReportOutrunError(StoreBusyError):
