@@ -803,6 +803,32 @@ def test_no_report_on_a_tampered_exhibit_unless_forced(tmp_path):
     assert "custody_events record #4" in forced.content["verification"]["problems"][0]
 
 
+def test_a_forced_report_names_among_its_limitations_the_records_that_do_not_verify(tmp_path):
+    """The custody table of a forced report shows a record as the store holds it now, its
+    altered purpose among it, with nothing to tell it from the others; the limitation said
+    only "the chain of custody of this exhibit did not verify; report forced". It names the
+    record, and says that what is shown of it may not be what was signed."""
+    populated_store(tmp_path / "s").close()
+    conn = sqlite3.connect(tmp_path / "s" / "forensic.db")
+    conn.execute("UPDATE custody_events SET purpose = 'storage'")
+    conn.commit()
+    conn.close()
+    with Store(tmp_path / "s") as store:
+        (event,) = store.custody_events("CASE-1", "EX-1")
+        forced = issue_report(store, "CASE-1", operator=OPERATOR, unverified=True)
+    (shown,) = forced.content["exhibits"][0]["custody"]
+    assert shown["purpose"] == "storage"  # as the store holds it now, not as signed
+    assert forced.content["limitations"][0] == (
+        f"UNVERIFIED: custody record #{event['seq']} of what this report states does not "
+        "verify (what differs is named under Integrity): what this report shows of it is what "
+        "the evidence store holds now, which may not be what was signed. The report was issued "
+        "all the same (--unverified)."
+    )
+    assert f"custody_events record #{event['seq']}" in forced.content["verification"]["problems"][0]
+    text = render_text(forced.content)
+    assert "Limitations\n-----------\n- UNVERIFIED: custody record #" in text
+
+
 def test_existing_output_is_not_overwritten_and_nothing_is_recorded(tmp_path):
     store = populated_store(tmp_path / "s")
     (tmp_path / "r.pdf").write_bytes(b"keep me")

@@ -35,6 +35,7 @@ from forensic.custody.keys import fingerprint, verify_signature
 from forensic.custody.store import Store, chain_order, recorded_moment, utc_now, utc_when
 from forensic.custody.unrecorded import signature_finding
 from forensic.custody.verify import (
+    Problem,
     UnverifiedChainError,
     VerifyReport,
     key_uses,
@@ -96,7 +97,53 @@ LIBRARY_LIMITATION = (
     "does not show that no controlled substance is present. Mixture fractions are relative "
     f"spectral contributions, {NOT_A_PURITY}."
 )
-UNVERIFIED_BANNER = "UNVERIFIED: the chain of custody of this exhibit did not verify; report forced"
+RECORDS_SAID = {
+    "cases": "case record",
+    "exhibits": "label record",
+    "custody_events": "custody record",
+    "measurements": "measurement record",
+    "results": "result record",
+    "reports": "report record",
+}
+"""A record of a table as a report names it (the store's table names are not the reader's)."""
+
+
+def unverified_limitation(problems: list[Problem]) -> str:
+    """The first limitation of a report forced on records that do not verify (``--unverified``):
+    which of them, by record, and what the reader is to make of what it shows of them.
+
+    The report shows them as the store holds them now, a value changed after it was signed
+    among them, with nothing in the custody table to tell it: the limitation says which they
+    are (what differs is named under Integrity) and that what is shown of them may not be
+    what was signed. It said "the chain of custody of this exhibit did not verify; report
+    forced", naming no record (and "this exhibit" of a case's report).
+
+    Parameters
+    ----------
+    problems : list of Problem
+        What does not verify among the records the report states (not empty).
+
+    Returns
+    -------
+    str
+        One sentence beginning ``UNVERIFIED:``.
+    """
+    records = list(
+        dict.fromkeys(
+            f"{RECORDS_SAID.get(p.table, p.table)} #{p.seq}" for p in problems if p.seq is not None
+        )
+    )
+    named = (
+        f"{', '.join(records)} of what this report states do{'es' if len(records) == 1 else ''} "
+        "not verify"
+        if records
+        else "the chain of the records this report states does not verify"
+    )
+    return (
+        f"UNVERIFIED: {named} (what differs is named under Integrity): what this report shows of "
+        f"{'it' if len(records) == 1 else 'them'} is what the evidence store holds now, which "
+        "may not be what was signed. The report was issued all the same (--unverified)."
+    )
 
 
 SIGNATURE_ALGORITHM = "Ed25519 over the 32 bytes of content_sha256"
@@ -813,7 +860,11 @@ def _numbers_read_alike(
 
 
 def _limitations(
-    exhibits: list[dict[str, Any]], forced: bool, elsewhere: int = 0, *, case_number: str
+    exhibits: list[dict[str, Any]],
+    forced: list[Problem],
+    elsewhere: int = 0,
+    *,
+    case_number: str,
 ) -> list[str]:
     """A report's limitations, as a report of layout
     :data:`~forensic.report.layout.SAID_ONCE` on lists them.
@@ -826,9 +877,10 @@ def _limitations(
     each said once and naming the analyses it applies to: a case number that prints like
     another, a store that does not verify elsewhere, spectra not measured from their exhibit,
     references not measured from a sample, and the limits of the technique and of the
-    library. Times are said in UTC in words.
+    library. Times are said in UTC in words. A report forced on records that do not verify
+    (``forced``: what does not verify) says so first (:func:`unverified_limitation`).
     """
-    items = [UNVERIFIED_BANNER] if forced else []
+    items = [unverified_limitation(forced)] if forced else []
     case_read_alike, read_alike = _numbers_read_alike(case_number, exhibits)
     not_measured: dict[str, list[tuple[str, int | None]]] = {}  # the spectra, by provenance
     references: dict[str, list[tuple[str, int | None]]] = {}  # the references, by provenance
@@ -1082,7 +1134,7 @@ def build_report_content(
         },
         "exhibits": sections,
         "limitations": _limitations(
-            sections, bool(problems), len(elsewhere), case_number=case["case_number"]
+            sections, problems, len(elsewhere), case_number=case["case_number"]
         ),
         "verification": {
             "verified": not verification.problems,  # every record of the store
