@@ -5,8 +5,10 @@ Both renderings walk the same blocks, so they say the same things in the same or
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -43,17 +45,21 @@ from forensic.verdict import (
 __all__ = [
     "FILED_IN_ERROR",
     "HAND_OVER_PLACES",
+    "HASHED_AS_WRITTEN",
     "HIT_TABLE_KEY",
     "LAYOUT_VERSION",
     "NO_MATCH_CAVEAT",
     "SAID_ONCE",
     "WHERE_AND_WHICH_LIBRARY",
     "WHOLE_HASHES",
+    "WIDTH_MEASURED",
     "WORDED_FOR_THE_READER",
     "Block",
     "Stacked",
+    "TableCells",
     "acquired_line",
     "analyses_disagree",
+    "cells",
     "correction_line",
     "custody_notes",
     "exhibit_summary",
@@ -72,6 +78,7 @@ __all__ = [
     "signers_line",
     "stated_change",
     "summary_row",
+    "table_cells",
     "table_lines",
     "wrap",
     "wrap_to_width",
@@ -951,6 +958,7 @@ def format_table(
     *,
     marked: bool = False,
     hashes: bool = False,
+    measure: Callable[[str], float] | None = None,
 ) -> list[str]:
     """Fixed-width table lines; columns shrink to fit ``width``, and a cell longer than its
     column wraps onto the row's next lines: a name, a time or a hash is never cut short.
@@ -976,6 +984,9 @@ def format_table(
     hashes : bool, default False
         With ``marked``, break a hex digest too long for its column as layout
         :data:`WHOLE_HASHES` does: only after a multiple of :data:`HEX_GROUP` digits.
+    measure : callable, optional
+        How many character cells a text takes (:func:`cells`, layout :data:`WIDTH_MEASURED`
+        on); default one a character.
 
     Returns
     -------
@@ -983,7 +994,9 @@ def format_table(
         The heading's lines, a rule of dashes under each column, then each row's lines;
         columns two spaces apart, no trailing spaces (:func:`table_lines`, one list).
     """
-    heading, lines_of_rows = table_lines(headers, rows, width, keep, marked=marked, hashes=hashes)
+    heading, lines_of_rows = table_lines(
+        headers, rows, width, keep, marked=marked, hashes=hashes, measure=measure
+    )
     return [*heading, *(line for lines in lines_of_rows for line in lines)]
 
 
@@ -995,6 +1008,7 @@ def table_lines(
     *,
     marked: bool = False,
     hashes: bool = False,
+    measure: Callable[[str], float] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """The lines of :func:`format_table`, the heading's apart and each row's apart: what a
     page that must not split a row, or part a table's heading from its first row, needs.
@@ -1003,6 +1017,9 @@ def table_lines(
     ----------
     headers, rows, width, keep, marked, hashes
         As :func:`format_table` takes them.
+    measure : callable, optional
+        How many character cells a text takes (:func:`cells`; layout :data:`WIDTH_MEASURED`
+        on); default one a character, as earlier layouts counted.
 
     Returns
     -------
@@ -1011,11 +1028,73 @@ def table_lines(
     rows : list of list of str
         Each row's lines (one or more), in order.
     """
-    cells = [[_cell(c) for c in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in cells:
+    table = table_cells(headers, rows, width, keep, marked=marked, hashes=hashes, measure=measure)
+    size = measure or len
+
+    def joined(line: Sequence[str]) -> str:
+        return "  ".join(
+            cell + " " * max(0, w - math.ceil(size(cell)))
+            for cell, w in zip(line, table.widths, strict=True)
+        ).rstrip()
+
+    heading = [*map(joined, table.heading), "  ".join("-" * w for w in table.widths)]
+    return heading, [[joined(line) for line in row] for row in table.rows]
+
+
+class TableCells(NamedTuple):
+    """A table laid out in character cells (:func:`table_cells`), each line of it as the text
+    of each of its columns: what the PDF of layout :data:`WIDTH_MEASURED` on draws column by
+    column, each at its own place, so that a character wider or narrower than the others
+    moves nothing after it.
+
+    Attributes
+    ----------
+    widths : list of int
+        Each column's width, in character cells; columns are two cells apart.
+    heading : list of list of str
+        The column headings' lines, each a text for each column.
+    rows : list of list of list of str
+        Each row's lines, each a text for each column (``""`` where it has none).
+    """
+
+    widths: list[int]
+    heading: list[list[str]]
+    rows: list[list[list[str]]]
+
+
+def table_cells(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    width: int,
+    keep: Sequence[int] = (),
+    *,
+    marked: bool = False,
+    hashes: bool = False,
+    measure: Callable[[str], float] | None = None,
+) -> TableCells:
+    """A table's columns, shrunk to fit ``width`` character cells, and its cells wrapped in
+    them, line by line (:func:`table_lines` joins each line into one text).
+
+    Parameters
+    ----------
+    headers, rows, width, keep, marked, hashes
+        As :func:`format_table` takes them.
+    measure : callable, optional
+        How many character cells a text takes (:func:`cells`, or for the PDF the width its
+        glyphs are drawn: layout :data:`WIDTH_MEASURED` on); default one a character.
+
+    Returns
+    -------
+    TableCells
+        The columns' widths and the text of each column of each line.
+    """
+    size = measure or len
+    values = [[_cell(c) for c in row] for row in rows]
+    widths = [math.ceil(size(h)) for h in headers]
+    for row in values:
         for index, cell in enumerate(row):
-            widths[index] = max(widths[index], len(cell[0] if isinstance(cell, Stacked) else cell))
+            first = cell[0] if isinstance(cell, Stacked) else cell
+            widths[index] = max(widths[index], math.ceil(size(first)))
     while sum(widths) + 2 * (len(widths) - 1) > width:
         others = [i for i in range(len(widths)) if i not in keep and widths[i] > 6]
         widest = max(others or range(len(widths)), key=widths.__getitem__)
@@ -1023,28 +1102,55 @@ def table_lines(
             break
         widths[widest] -= 1
 
-    def lines(values: Sequence[str | Stacked]) -> list[str]:
-        wrapped = [
+    def wrapped(part: str, w: int) -> list[str]:
+        if measure is None:
+            return wrap(part, w, marked=marked, hashes=hashes)
+        return wrap_to_width(part, w, measure, marked=marked, hashes=hashes)
+
+    def lines(cells_of_row: Sequence[str | Stacked]) -> list[list[str]]:
+        columns = [
             [
                 line
                 for part in (value if isinstance(value, Stacked) else [value])
-                for line in wrap(part, w, marked=marked, hashes=hashes)
+                for line in wrapped(part, w)
             ]
-            for value, w in zip(values, widths, strict=True)
+            for value, w in zip(cells_of_row, widths, strict=True)
         ]
         return [
-            "  ".join(
-                (column[n] if n < len(column) else "").ljust(w)
-                for column, w in zip(wrapped, widths, strict=True)
-            ).rstrip()
-            for n in range(max(len(column) for column in wrapped))
+            [column[n] if n < len(column) else "" for column in columns]
+            for n in range(max(len(column) for column in columns))
         ]
 
-    heading = [*lines(list(headers)), "  ".join("-" * w for w in widths)]
-    return heading, [lines(row) for row in cells]
+    return TableCells(widths, lines(list(headers)), [lines(row) for row in values])
 
 
-LAYOUT_VERSION = 8
+def cells(text: str) -> int:
+    """How many character cells ``text`` takes in a fixed-width rendering (a terminal, the
+    plain-text report): two for a wide character (Chinese, Japanese, Korean: East Asian
+    width W or F), none for a mark combined with the character before it (an accent written
+    apart, U+0301) or a format character (a zero-width joiner), one for any other.
+
+    Parameters
+    ----------
+    text : str
+        One line.
+
+    Returns
+    -------
+    int
+        The cells it takes.
+    """
+    return sum(
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Me", "Mn", "Cf")
+        else 2
+        if unicodedata.east_asian_width(c) in ("W", "F")
+        else 1
+        for c in text
+    )
+
+
+LAYOUT_VERSION = 9
 """How reports are laid out, recorded in their signed content (``layout``): raised with each
 change that would lay out a report's content otherwise, or draw its PDF otherwise (what
 verify-report compares is what each page draws where, not only its words), which is then
@@ -1074,7 +1180,28 @@ heading on the page of its first rows (:data:`forensic.report.pdf.HEADINGS_WITH_
 its content names, among its limitations, a case, exhibit or seal number holding letters of
 another script that print like Latin ones (words of the signed content, which need no version
 to be drawn again as issued). Version 8 says of an exhibit whose records are marked filed in
-error that it is, why and where they belong (:data:`FILED_IN_ERROR`)."""
+error that it is, why and where they belong (:data:`FILED_IN_ERROR`). Version 9 lays out
+monospaced text by the width each character takes (:data:`WIDTH_MEASURED`), keeps a verdict
+on the page of what stands under it (:data:`forensic.report.pdf.VERDICT_WITH_ITS_QUALIFIERS`),
+and says how the content hash is computed so that it can be done without Python
+(:data:`HASHED_AS_WRITTEN`)."""
+
+WIDTH_MEASURED = 9
+"""The first layout version (:data:`LAYOUT_VERSION`) that lays out monospaced text (a table, a
+key-value block's values; in the plain text every line) by the width each character takes,
+not by a count of characters: a Chinese, Japanese or Korean character takes two cells of the
+plain text (:func:`cells`), and in the PDF the width its glyph is drawn (a box, which DejaVu
+Sans Mono cannot draw, nearly two cells), and a table's columns are drawn each at its own
+place. Counted as one, such characters pushed every column after them to the right in the
+custody table, a record hash and a seal under the wrong heading and past the right margin.
+Content of an earlier version is laid out as it was issued."""
+
+HASHED_AS_WRITTEN = 9
+"""The first layout version (:data:`LAYOUT_VERSION`) whose last step of "How to check this
+report" says that each number of report.json is hashed as it is written there (785.0, not
+785), as Python's json module writes it again: jq and JavaScript's JSON write 785.0 as 785,
+and "keys sorted, no spaces" alone gave them another hash. Content of an earlier version
+is laid out with the words it was issued with."""
 
 FILED_IN_ERROR = 8
 """The first layout version (:data:`LAYOUT_VERSION`) that says of an exhibit whose records are
@@ -1527,8 +1654,16 @@ def checking_steps(content: Mapping[str, Any]) -> list[str]:
         ),
         "Without the toolkit (for a programmer): save the attached report.json (a PDF "
         "reader's attachments, or pdfdetach -save 1 FILE.pdf). The SHA-256 of its JSON "
-        "without the keys content_sha256 and signature (keys sorted, no spaces, UTF-8 as "
-        "written) must be the report content SHA-256 above; the signature is Ed25519 over "
+        "without the keys content_sha256 and signature "
+        + (
+            "(written with its keys sorted, no spaces, each number as report.json writes it, "
+            "785.0 staying 785.0 and 1e-05 staying 1e-05, in UTF-8, as Python writes it: "
+            "json.dumps(d, sort_keys=True, separators=(',', ':'), ensure_ascii=False); jq and "
+            "JavaScript write numbers otherwise) "
+            if content.get("layout", 1) >= HASHED_AS_WRITTEN
+            else "(keys sorted, no spaces, UTF-8 as written) "
+        )
+        + "must be the report content SHA-256 above; the signature is Ed25519 over "
         "its 32 bytes, by the public key above, whose SHA-256 is the key fingerprint. Its "
         "signer (name and key fingerprint) is in that JSON, so the signature covers them.",
     ]

@@ -51,11 +51,13 @@ from forensic.report.layout import (
     LAYOUT_VERSION,
     MARKED_BREAKS,
     WHOLE_HASHES,
+    WIDTH_MEASURED,
     WORDED_FOR_THE_READER,
     Block,
     figure_title,
     not_measured_note,
     report_blocks,
+    table_cells,
     table_lines,
     wrap,
     wrap_to_width,
@@ -155,11 +157,16 @@ class _Wrapping:
     drawn width (``by_width``, reports of layout 3 on), so that no line leaves the page body
     whatever its letters, or by a count of characters, as reports of layouts 1 and 2 were
     laid out (a line of capitals could run past the margin). Monospaced text (values,
-    tables) is wrapped by characters in both: each of its glyphs is as wide as any other."""
+    tables) is wrapped by its drawn width in character cells (``in_cells``, layout
+    :data:`~forensic.report.layout.WIDTH_MEASURED` on: a box standing for a Chinese character
+    takes nearly two), or by a count of characters, as earlier layouts took each glyph to be
+    as wide as any other."""
 
     by_width: bool = True
     marked: bool = True  # a word broken only after a hyphen or slash, or marked (MARKED_BREAKS)
     hashes: bool = True  # a hex digest broken only after whole groups, unmarked (WHOLE_HASHES)
+    # monospaced text measured by its glyphs' drawn width, in cells (WIDTH_MEASURED)
+    in_cells: bool = True
 
     @classmethod
     def of(cls, content: Mapping[str, Any]) -> _Wrapping:
@@ -168,6 +175,7 @@ class _Wrapping:
             by_width=layout >= WRAPPED_BY_WIDTH,
             marked=layout >= MARKED_BREAKS,
             hashes=layout >= WHOLE_HASHES,
+            in_cells=layout >= WIDTH_MEASURED,
         )
 
     def lines(
@@ -185,14 +193,41 @@ class _Wrapping:
             hashes=self.hashes,
         )
 
-    def chunks(self, text: str, chars: int) -> list[str]:
-        """Monospaced ``text`` as lines of at most ``chars`` characters."""
-        return wrap(text, chars, marked=self.marked, hashes=self.hashes)
+    def chunks(self, text: str, chars: int, fontsize: float) -> list[str]:
+        """Monospaced ``text`` as lines of at most ``chars`` character cells as drawn in
+        DejaVu Sans Mono of ``fontsize`` points (:func:`mono_cells`), or, in an earlier
+        layout, of at most ``chars`` characters."""
+        if not self.in_cells:
+            return wrap(text, chars, marked=self.marked, hashes=self.hashes)
+        measure = functools.partial(mono_cells, fontsize=fontsize)
+        return wrap_to_width(text, chars, measure, marked=self.marked, hashes=self.hashes)
+
+
+def mono_cells(text: str, fontsize: float) -> float:
+    """How many character cells of DejaVu Sans Mono ``text`` takes as a report draws it: one
+    for each character the font draws, nearly two for a box standing for one it cannot draw
+    (a Chinese character: :func:`undrawable_characters`), none for an accent drawn over the
+    letter before it.
+
+    Parameters
+    ----------
+    text : str
+        One line.
+    fontsize : float
+        In points.
+
+    Returns
+    -------
+    float
+        Its drawn width over the width of one cell (the advance of ``0``).
+    """
+    return drawn_width(text, fontsize, family=MONO) / drawn_width("0", fontsize, family=MONO)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def drawn_width(text: str, fontsize: float, bold: bool = False) -> float:
-    """The width of a line of text as a report draws it in DejaVu Sans, in points.
+def drawn_width(text: str, fontsize: float, bold: bool = False, *, family: str = SANS) -> float:
+    """The width of a line of text as a report draws it in DejaVu Sans (or ``family``), in
+    points.
 
     Measured on the glyph outlines of the font file the report draws with (:func:`font_file`,
     kerning included), with matplotlib's default settings (:func:`drawing_settings`), so the
@@ -206,6 +241,8 @@ def drawn_width(text: str, fontsize: float, bold: bool = False) -> float:
         In points.
     bold : bool
         The bold face (headings, the verdict, a key).
+    family : str
+        :data:`SANS`, or :data:`MONO` (values and tables: :func:`mono_cells`).
     """
     from matplotlib.font_manager import FontProperties  # noqa: PLC0415
     from matplotlib.textpath import text_to_path  # noqa: PLC0415
@@ -213,7 +250,7 @@ def drawn_width(text: str, fontsize: float, bold: bool = False) -> float:
     with drawing_settings(), warnings.catch_warnings():
         # glyphs missing from the font are said on the report's first page, not here
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        face = FontProperties(fname=font_file(SANS, bold=bold), size=fontsize)
+        face = FontProperties(fname=font_file(family, bold=bold), size=fontsize)
         width, _, _ = text_to_path.get_text_width_height_descent(text, face, ismath=False)
     return width
 
@@ -356,7 +393,7 @@ def _items_for(
         for key, value in block.items:
             # a long key (an exhibit's number) wraps, too, clear of the value's column
             keys = wrapping.lines(str(key), KEY_W - 0.15, PARA_PT, bold=True, chars=KEY_CHARS)
-            chunks = wrapping.chunks(str(value), MONO_CHARS)
+            chunks = wrapping.chunks(str(value), MONO_CHARS, MONO_PT)
             for index in range(max(len(keys), len(chunks))):
                 key_line = keys[index] if index < len(keys) else ""
                 chunk = chunks[index] if index < len(chunks) else ""
@@ -385,6 +422,8 @@ def _items_for(
                 items.append(_Item(MONO_LH, draw, keep_with_next=not last))
         items.append(_Item(0.06, lambda fig, y0: None))
         return items
+    if block.kind == "table" and layout >= WIDTH_MEASURED:
+        return _table_items(block, wrapping)
     if block.kind == "table":
         heading, rows = table_lines(
             block.headers,
@@ -443,6 +482,68 @@ def _items_for(
     raise ValueError(f"unknown report block {block.kind!r}")  # a programming error, not input
 
 
+TABLE_BASELINE_EM = 0.8
+"""How far under the top of its line a table's text stands on its baseline, in ems (from
+layout :data:`WIDTH_MEASURED` on, which draws each cell apart): about where a line drawn
+whole from its top had it."""
+
+
+def _table_items(block: Block, wrapping: _Wrapping) -> list[_Item]:
+    """What a table draws from layout :data:`WIDTH_MEASURED` on: its cells wrapped by their
+    drawn width in character cells (:func:`mono_cells`), and each drawn at its column's
+    place, so that a glyph wider than a cell (a box standing for a Chinese character) moves
+    nothing after it; its headings kept with its first row and drawn again above a row that
+    starts a page, and no row split across pages, as layout
+    :data:`HEADINGS_WITH_FIRST_ROWS` keeps them."""
+    table = table_cells(
+        block.headers,
+        block.items,
+        TABLE_CHARS,
+        block.keep,
+        marked=wrapping.marked,
+        hashes=wrapping.hashes,
+        measure=functools.partial(mono_cells, fontsize=TABLE_PT),
+    )
+    cell_w = drawn_width("0", TABLE_PT, family=MONO) / 72  # inches
+    starts = [LEFT + cell_w * (sum(table.widths[:i]) + 2 * i) for i in range(len(table.widths))]
+
+    # on one baseline: the top of each cell's own glyphs (an É, a box) would set each apart
+    baseline = TABLE_BASELINE_EM * TABLE_PT / 72
+
+    def line_item(line: list[str], bold: bool) -> _Item:
+        def draw(fig: Figure, y0: float) -> None:
+            for x, text in zip(starts, line, strict=True):
+                if text:
+                    fig.text(
+                        x / PAGE_W,
+                        _y(y0 + baseline),
+                        text,
+                        va="baseline",
+                        ha="left",
+                        fontsize=TABLE_PT,
+                        family=MONO,
+                        weight="bold" if bold else "normal",
+                    )
+
+        return _Item(TABLE_LH, draw)
+
+    rule = ["-" * w for w in table.widths]
+    header = [line_item(line, bold=i == 0) for i, line in enumerate(table.heading)]
+    header.append(line_item(rule, bold=False))
+    for item in header:
+        item.keep_with_next = True
+    items = list(header)
+    for row in table.rows:
+        drawn = [line_item(line, bold=False) for line in row]
+        for item in drawn:
+            item.header = header
+        for item in drawn[:-1]:  # a row's lines on one page, under its headings
+            item.keep_with_next = True
+        items += drawn
+    items.append(_Item(0.08, lambda fig, y0: None))
+    return items
+
+
 HEADINGS_WITH_FIRST_ROWS = 7
 """The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) that draws a
 heading on the page of its first rows, never alone at the foot of a page
@@ -483,6 +584,38 @@ def _keep_headings_with_first_rows(drawn: list[tuple[Block, list[_Item]]]) -> No
         lines = following[1][:-1]  # without the space after them
         for item in lines[: min(FIRST_LINES, len(lines)) - 1]:
             item.keep_with_next = True
+
+
+VERDICT_WITH_ITS_QUALIFIERS = 9
+"""The first layout version (:data:`~forensic.report.layout.LAYOUT_VERSION`) that draws an
+analysis's verdict on the page of what stands under it
+(:func:`_keep_verdicts_with_what_qualifies_them`): a NO MATCH's caveat that it does not show
+that no controlled substance is present, the banner of a spectrum not measured from the
+exhibit, and why the verdict was reached. Earlier reports let a verdict end a page, its
+"INCONCLUSIVE" or "IDENTIFIED" at the foot of one page, read without the "NO EVIDENTIAL
+VALUE" or the caveat at the top of the next, and are paginated so again, as they were
+issued."""
+
+
+def _keep_verdicts_with_what_qualifies_them(drawn: list[tuple[Block, list[_Item]]]) -> None:
+    """Keep each verdict on the page of the paragraphs and banner that stand under it, up to
+    the analysis's method (:data:`VERDICT_WITH_ITS_QUALIFIERS`); its heading keeps with it
+    already. ``drawn`` holds each block with the items it draws, whose ``keep_with_next`` is
+    set."""
+    for index, (block, items) in enumerate(drawn):
+        if block.kind != "verdict":
+            continue
+        under = []
+        for following in drawn[index + 1 :]:
+            if following[0].kind not in ("para", "banner"):
+                break
+            under.append(following[1])
+        if not under:
+            continue
+        for item in [*items, *(item for its in under for item in its[:-1])]:
+            item.keep_with_next = True
+        for its in under[:-1]:  # the space after each, but the last, stays with the next
+            its[-1].keep_with_next = True
 
 
 LEGEND_W = 3.2
@@ -982,6 +1115,8 @@ def _paginated(
         drawn = [(block, _items_for(block, wrapping, layout)) for block in blocks]
         if layout >= HEADINGS_WITH_FIRST_ROWS:
             _keep_headings_with_first_rows(drawn)
+        if layout >= VERDICT_WITH_ITS_QUALIFIERS:
+            _keep_verdicts_with_what_qualifies_them(drawn)
         frame = _Frame.of(content, wrapping)
     items = [item for _, its in drawn for item in its]
     return drawn, _paginate(items, frame.top, frame.bottom), frame

@@ -9,10 +9,13 @@ from forensic.report.layout import (
     MARKED_BREAKS,
     TEXT_KEY_CHARS,
     WHOLE_HASHES,
+    WIDTH_MEASURED,
+    cells,
     figure_title,
     format_table,
     report_blocks,
     wrap,
+    wrap_to_width,
 )
 
 __all__ = ["render_text"]
@@ -30,7 +33,10 @@ def render_text(content: Mapping[str, Any]) -> str:
     before layout :data:`WHOLE_HASHES`, are the notes that stand for the PDF's figure and QR
     code (the latter then holds the 64-digit content hash). From that layout on a key-value
     list's keys take at most :data:`~forensic.report.layout.TEXT_KEY_CHARS` characters,
-    wrapping beside their value, so that a SHA-256 fits whole beside any key.
+    wrapping beside their value, so that a SHA-256 fits whole beside any key. From layout
+    :data:`~forensic.report.layout.WIDTH_MEASURED` on, lines are measured in the cells a
+    terminal gives their characters (:func:`~forensic.report.layout.cells`: two for a Chinese
+    character), so that a table's columns stay under their headings.
 
     Parameters
     ----------
@@ -50,6 +56,19 @@ def render_text(content: Mapping[str, Any]) -> str:
     marked = content.get("layout", 1) >= MARKED_BREAKS
     # a hash never broken with a mark, given room beside its key (WHOLE_HASHES)
     hashes = content.get("layout", 1) >= WHOLE_HASHES
+    # lines measured in the cells their characters take (WIDTH_MEASURED), else counted
+    measure = cells if content.get("layout", 1) >= WIDTH_MEASURED else None
+
+    def wrapped(
+        text: str, width: int, *, marked: bool = marked, hashes: bool = hashes
+    ) -> list[str]:
+        if measure is None:
+            return wrap(text, width, marked=marked, hashes=hashes)
+        return wrap_to_width(text, width, measure, marked=marked, hashes=hashes)
+
+    def padded(text: str, width: int) -> str:
+        return text + " " * max(0, width - (len(text) if measure is None else measure(text)))
+
     for block in report_blocks(content):
         if block.kind == "title":
             lines += [block.text.upper(), "=" * len(block.text)]
@@ -60,29 +79,35 @@ def render_text(content: Mapping[str, Any]) -> str:
         elif block.kind == "verdict":
             lines += ["", ">>> " + block.text + " <<<", ""]
         elif block.kind == "para":
-            lines += wrap(block.text, WIDTH, marked=marked, hashes=hashes)
+            lines += wrapped(block.text, WIDTH)
         elif block.kind == "kv":
-            key_width = max(len(k) for k, _ in block.items) + 2
+            key_width = max((measure or len)(k) for k, _ in block.items) + 2
             if hashes:
                 key_width = min(key_width, TEXT_KEY_CHARS)
             for key, value in block.items:
-                chunks = wrap(str(value), WIDTH - key_width, marked=marked, hashes=hashes)
+                chunks = wrapped(str(value), WIDTH - key_width)
                 if not hashes:
                     lines.append(f"{key + ':':<{key_width}}{chunks[0]}")
                     lines += [" " * key_width + chunk for chunk in chunks[1:]]
                     continue
-                keys = wrap(key + ":", key_width - 1, marked=True) if key else [""]
+                keys = wrapped(key + ":", key_width - 1, marked=True, hashes=False) if key else [""]
                 for index in range(max(len(keys), len(chunks))):
                     key_line = keys[index] if index < len(keys) else ""
                     chunk = chunks[index] if index < len(chunks) else ""
-                    lines.append(f"{key_line:<{key_width}}{chunk}".rstrip())
+                    lines.append(f"{padded(key_line, key_width)}{chunk}".rstrip())
         elif block.kind == "table":
             lines += format_table(
-                block.headers, block.items, WIDTH, block.keep, marked=marked, hashes=hashes
+                block.headers,
+                block.items,
+                WIDTH,
+                block.keep,
+                marked=marked,
+                hashes=hashes,
+                measure=measure,
             )
         elif block.kind == "figure":
             said = f"[figure in the PDF: {figure_title(block.data).lower()}, residual]"
-            lines += wrap(said, WIDTH, marked=True) if hashes else [said]
+            lines += wrapped(said, WIDTH, marked=True, hashes=False) if hashes else [said]
         elif block.kind == "qr":
             lines.append(
                 "[QR code in the PDF holding the report content SHA-256, as under Integrity]"
