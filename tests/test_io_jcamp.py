@@ -667,6 +667,40 @@ def test_a_value_too_large_in_an_xy_table_names_its_line(tmp_path):
         _read(tmp_path, text)
 
 
+@pytest.mark.parametrize("written", ["nan", "NaN", "inf", "-inf", "Infinity"])
+def test_nan_or_inf_in_an_xy_table_is_named_whole(tmp_path, written):
+    # it was "a value that is not a number 'N' at column 6": its first letter only
+    pairs = "\n".join(f"{400 + i}, {written if i == 7 else i}" for i in range(20))
+    text = _ir_block("gap", f"##XYDATA=(XY..XY)\n{pairs}\n")
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, text)
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 14: not a number ({written!r}) at column 6 in an "
+        "(XY..XY) table: a spectrum must be finite numbers"
+    )
+
+
+@pytest.mark.parametrize("written", ["nan", "NaN", "inf", "-inf", "Infinity"])
+def test_nan_or_inf_in_an_x_yy_table_is_named_whole(tmp_path, written):
+    # 'nan' was decoded as compressed digits (n a DIF, a a SQZ): three values for one, blamed
+    # on ##NPOINTS=; '-inf' was "unexpected character '-'"
+    text = _ir_block("gap", _xydata(list(range(24))).replace("1008 8 9 10", f"1008 8 {written}"))
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, text)
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 13: not a number ({written!r}) at column 8 in an "
+        "(X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+def test_nan_ending_an_x_yy_table_is_not_read_as_compressed_digits(tmp_path):
+    # without ##NPOINTS= and on the last line nothing counted the values: 'nan' was read as
+    # the ordinates 17, -1 and -6 (a DIF, a SQZ, a DIF), and the spectrum was returned
+    table = _xydata(list(range(24)), npoints=False).replace(" 22 23\n", " 22 nan\n")
+    with pytest.raises(FormatError, match=r"line 13: not a number \('nan'\) at column 27 "):
+        _read(tmp_path, _ir_block("gap", table))
+
+
 def test_missing_end_between_blocks(tmp_path):
     text = _ir_block("a", _xydata(list(range(20))), end="") + _ir_block("b", "")
     with pytest.raises(FormatError, match=r"block 'a' \(line 1\) has no ##END="):

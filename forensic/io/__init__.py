@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -67,6 +68,10 @@ formats state their own, and convert their axis themselves)."""
 
 LASER_STATED_BASIS = "stated"
 """The ``laser_wavelength_basis`` of a laser wavelength stated to :func:`read_spectra`."""
+
+NOT_A_NUMBER = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
+"""NaN and infinity as exports write them (``nan``, ``NaN``, ``-inf``, ``Infinity``): a text
+reader refuses such a value by name, as not a number, wherever its table has it."""
 
 _STATED_LASER: ContextVar[float | None] = ContextVar("stated_laser", default=None)
 

@@ -39,7 +39,13 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
-from forensic.io import LASER_STATED_BASIS, Format, check_spectrum_count, stated_laser_nm
+from forensic.io import (
+    LASER_STATED_BASIS,
+    NOT_A_NUMBER,
+    Format,
+    check_spectrum_count,
+    stated_laser_nm,
+)
 from forensic.spectrum import (
     GUESSED_UNIT_BASIS,
     MAX_MAGNITUDE,
@@ -410,6 +416,27 @@ _DUP = {**{c: i + 1 for i, c in enumerate("STUVWXYZ")}, "s": 9}
 _ABS, _DIFF = 0, 1
 
 
+_TABLE_WORD = re.compile(r"[^\s,;]+")
+"""One value of a data line as written, between separators."""
+
+
+def _refuse_not_a_number(text: str, number: int, table: str, path: Path | None) -> None:
+    """Refuse a data line that holds NaN or infinity (``nan``, ``-inf``...), naming it.
+
+    Only a whole value between separators is one: ASDF writes its values without separators,
+    so such letters there (``n`` a DIF, ``a`` a SQZ digit) are compressed digits, while
+    ``400 nan 0.4`` would otherwise decode as three values, or be named by its first letter.
+    """
+    for word in _TABLE_WORD.finditer(text):
+        if NOT_A_NUMBER.fullmatch(word.group()):
+            raise FormatError(
+                f"not a number ({word.group()!r}) at column {word.start() + 1} in an {table} "
+                "table: a spectrum must be finite numbers",
+                path=path,
+                line=number,
+            )
+
+
 def _letter_value(table: dict[str, int], letter: str, rest: str) -> float:
     digit = table[letter]
     text = f"{abs(digit)}{rest}"
@@ -521,6 +548,7 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
             else:
                 x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
         else:
+            _refuse_not_a_number(text, number, "(X++(Y..Y))", path)
             x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
         if x_value is None or not math.isfinite(x_value):
             raise FormatError("the line's abscissa is not a finite number", path=path, line=number)
@@ -687,6 +715,7 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
         if not text.strip():
             continue
         if not _AFFN_LINE.fullmatch(text):
+            _refuse_not_a_number(text, number, "(XY..XY)", path)
             bad = re.search(r"[^\d\s,;+\-.eE]", text)
             where = f" {bad.group(0)!r} at column {bad.start() + 1}" if bad else ""
             raise FormatError(

@@ -109,7 +109,13 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import FormatError, NotVibrationalError, SpectrumError
-from forensic.io import LASER_STATED_BASIS, Format, check_spectrum_count, stated_laser_nm
+from forensic.io import (
+    LASER_STATED_BASIS,
+    NOT_A_NUMBER,
+    Format,
+    check_spectrum_count,
+    stated_laser_nm,
+)
 from forensic.spectrum import (
     GUESSED_MODALITY_BASIS,
     GUESSED_UNIT_BASIS,
@@ -137,7 +143,6 @@ _DOUBLE_HASH_RE = re.compile(r"^[ \t]*##([^=\n]*)=?([^\n]*)$", re.MULTILINE)
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NUMBER_RE = re.compile(_NUMBER)
-_NOT_A_NUMBER_RE = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
 # A row that starts with a number and has another number after a delimiter (possibly across
 # empty cells, as B&W Tek rows outside the calibrated range have): what the sniffer looks for.
 _SNIFF_NUM = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
@@ -279,7 +284,7 @@ def _to_number(cell: str, style: _Style) -> float | None:
 
 def _refuse_not_a_number(cell: str, column: int, path, index: int) -> None:
     """Raise when ``cell`` (0-based ``column`` of 0-based line ``index``) is NaN or inf."""
-    if _NOT_A_NUMBER_RE.fullmatch(cell):
+    if NOT_A_NUMBER.fullmatch(cell):
         raise FormatError(
             f"not a number ({cell!r}) in column {column + 1}: a spectrum must be finite numbers",
             path=path,
@@ -667,7 +672,7 @@ def _refuse_broken_row_above(
     cells = [c for c in split if c]
     if not cells:
         return
-    words = [c for c in cells if _to_number(c, style) is None and not _NOT_A_NUMBER_RE.fullmatch(c)]
+    words = [c for c in cells if _to_number(c, style) is None and not NOT_A_NUMBER.fullmatch(c)]
     if words:
         if len(words) == 1 and len(split) == width and _garbled_number(words[0], style):
             raise FormatError(
@@ -826,7 +831,7 @@ def _refuse_cut_last_row(
     cell = cells[width - 1]
     form = _written(cell, style)
     if form is None or _to_number(cell, style) is None:
-        if _NOT_A_NUMBER_RE.fullmatch(cell):
+        if NOT_A_NUMBER.fullmatch(cell):
             return  # NaN or inf: _read_block refuses it as what it is
         raise cut(f"its last number {cell!r} is incomplete")
     above = []
