@@ -20,6 +20,7 @@ from forensic.errors import SpectrumError
 
 __all__ = [
     "ACQUIRED_WHEN_WRITTEN",
+    "ASSUMED_AXIS_UNIT_BASIS",
     "FRACTION_TRANSMITTANCE_RANGE",
     "GUESSED_MODALITY_BASIS",
     "GUESSED_UNIT_BASIS",
@@ -154,6 +155,13 @@ def made_by(provenance: object) -> str:
 GUESSED_UNIT_BASIS = "guessed from the numbers"
 """How ``metadata["y_unit_basis"]`` starts when a reader guessed the intensity unit (the file
 names none): ``f"{GUESSED_UNIT_BASIS}: {why}"``; see :func:`y_unit_basis_is_guess`."""
+
+
+ASSUMED_AXIS_UNIT_BASIS = "assumed"
+"""How ``metadata["axis_unit_basis"]`` starts when a reader took the axis to be wavenumbers in
+cm⁻¹ because the file names no unit for it (a JCAMP-DX file without ``##XUNITS=``):
+``f"{ASSUMED_AXIS_UNIT_BASIS}: {why}"``; see :attr:`Spectrum.axis_unit_assumed`. A file that
+names its unit leaves the key out."""
 
 
 GUESSED_MODALITY_BASIS = "numbers"
@@ -839,6 +847,17 @@ class Spectrum:
         Readers say so in ``metadata["y_unit_basis"]`` (:data:`GUESSED_UNIT_BASIS`).
         """
         return y_unit_basis_is_guess(self._metadata.get("y_unit_basis"))
+
+    @property
+    def axis_unit_assumed(self) -> bool:
+        """Whether the reader took the axis to be in cm⁻¹ without the file naming a unit.
+
+        Readers say so in ``metadata["axis_unit_basis"]`` (:data:`ASSUMED_AXIS_UNIT_BASIS`);
+        the axis check (:func:`forensic.quality.diagnose_axis_unit`) still refuses an axis
+        that looks like a wavelength, but one it lets pass is in cm⁻¹ only by assumption.
+        """
+        basis = str(self._metadata.get("axis_unit_basis") or "")
+        return basis.startswith(f"{ASSUMED_AXIS_UNIT_BASIS}:")
 
     @property
     def modality_guessed(self) -> bool:

@@ -172,6 +172,25 @@ def test_inspect_names_the_offending_line(runner, tmp_path):
     assert error == f"error: {path}: {expected}"
 
 
+def test_inspect_says_an_axis_unit_the_file_does_not_name_was_assumed(runner, tmp_path):
+    # a JCAMP-DX file without ##XUNITS=: its axis was shown as cm-1 like any other
+    table = "".join(f"{400 + 2 * i}, {0.1 + 0.5 * (i == 20):.2f}\n" for i in range(40))
+    path = tmp_path / "unlabelled.jdx"
+    path.write_text(
+        "##TITLE=unlabelled\n##JCAMP-DX=4.24\n##DATA TYPE=INFRARED SPECTRUM\n"
+        f"##YUNITS=ABSORBANCE\n##XYPOINTS=(XY..XY)\n{table}##END=\n"
+    )
+    result = runner.invoke(main, ["inspect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "    axis       400.00 to 478.00 cm⁻¹ (assumed: no ##XUNITS= in the file), 40 points"
+    ) in result.output.splitlines()
+    assert "other keys" not in result.output  # said on the axis line, not again as a key
+    shown = json.loads(runner.invoke(main, ["inspect", str(path), "--json"]).output)
+    basis = shown["spectra"][0]["metadata"]["axis_unit_basis"]
+    assert basis == "assumed: no ##XUNITS= in the file"
+
+
 def test_inspect_binary_garbage_and_empty(runner, tmp_path):
     garbage = tmp_path / "garbage.spc"
     garbage.write_bytes(bytes(range(256)) * 16)

@@ -141,6 +141,8 @@ def test_real_vibrational_files(jcamp_dir, name, points, first, last, modality, 
     assert spectrum.y_unit == y_unit
     assert spectrum.metadata["source_format"] == "jcamp"
     assert spectrum.metadata["name"]
+    # every real export names its axis unit: none is read as cm-1 by assumption
+    assert not spectrum.axis_unit_assumed and "axis_unit_basis" not in spectrum.metadata
     if band is not None:
         assert abs(_band(spectrum, band) - band) <= tol
 
@@ -665,6 +667,26 @@ def test_a_value_too_large_in_an_xy_table_names_its_line(tmp_path):
     # the header's 5 lines and the ##XYDATA= line come first: the 8th pair is on line 14
     with pytest.raises(FormatError, match=r"line 14: a value in the table is too large"):
         _read(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("xunits", "basis"),
+    [
+        ("", "assumed: no ##XUNITS= in the file"),
+        ("##XUNITS= $$ left blank\n", "assumed: ##XUNITS= is empty"),
+        ("##XUNITS=1/CM\n", None),
+    ],
+)
+def test_an_axis_without_xunits_is_read_as_cm1_and_said_to_be_assumed(tmp_path, xunits, basis):
+    # it was read as cm-1 with nothing recorded: the assumption looked like the file's word
+    text = _ir_block("no unit", _xydata(list(range(24)))).replace("##XUNITS=1/CM\n", xunits)
+    _, (spectrum,) = _read(tmp_path, text)
+    assert spectrum.wavenumber[0] == 1000.0 and spectrum.wavenumber[-1] == 1023.0
+    assert spectrum.metadata.get("axis_unit_basis") == basis
+    assert spectrum.axis_unit_assumed is (basis is not None)
+    # a copy the toolkit writes names cm-1 itself, and still says it was assumed
+    copy = jcamp.read_text(jcamp.write(spectrum))[0]
+    assert copy.metadata.get("axis_unit_basis") == basis
 
 
 @pytest.mark.parametrize("written", ["nan", "NaN", "inf", "-inf", "Infinity"])

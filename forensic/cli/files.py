@@ -194,9 +194,10 @@ def _print_description(info: dict[str, Any]) -> None:
         meta = entry["metadata"]
         basis = f" ({meta['modality_basis']})" if meta.get("modality_basis") else ""
         click.echo(f"    modality   {entry['modality']}{basis}")
+        axis_basis = f" ({meta['axis_unit_basis']})" if meta.get("axis_unit_basis") else ""
         click.echo(
             f"    axis       {entry['wavenumber_min_cm1']:.2f} to "
-            f"{entry['wavenumber_max_cm1']:.2f} cm⁻¹, {entry['points']} points"
+            f"{entry['wavenumber_max_cm1']:.2f} cm⁻¹{axis_basis}, {entry['points']} points"
         )
         if entry["axis_problem"]:
             click.echo(f"    AXIS       {entry['axis_problem']}")
@@ -228,7 +229,7 @@ def _print_description(info: dict[str, Any]) -> None:
         ]
         for key in standard:
             click.echo(f"    {key:<22} {_short(meta[key])}")
-        shown_above = ("modality_basis", "y_unit_basis")
+        shown_above = ("modality_basis", "axis_unit_basis", "y_unit_basis")
         vendor = [k for k in meta if k not in STANDARD_METADATA_KEYS and k not in shown_above]
         if vendor:
             shown = ", ".join(vendor[:6]) + (", ..." if len(vendor) > 6 else "")

@@ -47,6 +47,7 @@ from forensic.io import (
     stated_laser_nm,
 )
 from forensic.spectrum import (
+    ASSUMED_AXIS_UNIT_BASIS,
     GUESSED_UNIT_BASIS,
     MAX_MAGNITUDE,
     STANDARD_METADATA_KEYS,
@@ -1411,6 +1412,12 @@ def _spectrum_from_block(block: Block, path: Path | None) -> Spectrum:
     )
     modality = _modality(block, y_unit, laser_nm, path)
     x_unit = _x_unit(block, path)
+    if not block.labels.get("XUNITS", "").strip():
+        # XUNITS is required: without it cm-1 is an assumption, which the axis check backs
+        # only for numbers that do not look like a wavelength; said, so it is never taken
+        # for the file's word
+        said = "##XUNITS= is empty" if "XUNITS" in block.labels else "no ##XUNITS= in the file"
+        meta["axis_unit_basis"] = f"{ASSUMED_AXIS_UNIT_BASIS}: {said}"
     try:
         if x_unit == "nm" and modality == "raman":
             if laser_nm is None:
@@ -1539,7 +1546,9 @@ def read(path: str | Path) -> list[Spectrum]:
         ``acquired_at_local``), ``origin``, ``owner``, ``synonyms``, ``resolution_cm1``; other
         labels as vendor keys (``##AUDIT TRAIL=`` -> ``audit_trail``, ``##$KEY=`` -> ``KEY``);
         ``jcamp_warnings`` lists header values that disagree with the data without making it
-        unreadable. ``TRANSMITTANCE`` is ``percent_transmittance`` when the values exceed 2.
+        unreadable; ``axis_unit_basis`` says that the axis was assumed to be in cm⁻¹ (a
+        block without ``##XUNITS=``). ``TRANSMITTANCE`` is ``percent_transmittance`` when the
+        values exceed 2.
 
     Raises
     ------
