@@ -1,6 +1,7 @@
 """What a chemist states over what a file says at import: a y unit its header names wrongly,
 the laser line of a wavelength axis (audit 0.7.0, friction 3). Never silently: each statement
-is recorded with the reference, shown by library show and listed by publish."""
+is recorded with the reference, shown by library show and listed by publish; so is an axis
+unit the file never names (a JCAMP-DX file without ##XUNITS=), read as cm-1 by assumption."""
 
 from __future__ import annotations
 
@@ -39,6 +40,16 @@ def _nm_file(path, index=0):
     return path
 
 
+def _jcamp_without_xunits(path, wavenumber, intensity, *, data_type, y_units, title):
+    """A JCAMP-DX file of another program that names no axis unit (no ##XUNITS=)."""
+    table = "".join(f"{x:.5f}, {y:.6f}\n" for x, y in zip(wavenumber, intensity, strict=True))
+    path.write_text(
+        f"##TITLE={title}\n##JCAMP-DX=4.24\n##DATA TYPE={data_type}\n##YUNITS={y_units}\n"
+        f"##XYPOINTS=(XY..XY)\n{table}##END=\n"
+    )
+    return path
+
+
 def _mislabelled_ir(path):
     """An IR file whose header says absorbance, its numbers percent transmittance."""
     ir = make_spectrum([(1000, 1.0, 10), (1600, 0.5, 12)], start=600, stop=4000, modality="ir")
@@ -69,6 +80,69 @@ def test_a_wavelength_axis_is_imported_with_the_stated_laser_line_and_says_so(li
     shown = CliRunner().invoke(main, ["library", "show", "Omegaine", "--library", str(library)])
     assert shown.exit_code == 0, shown.output
     assert "stated        laser wavelength 785 nm (the file names none)" in shown.output
+
+
+def test_an_axis_unit_the_file_never_names_is_noted_and_kept_with_the_reference(library, tmp_path):
+    ir = make_spectrum([(1000, 1.0, 10), (1600, 0.5, 12)], start=600, stop=4000, modality="ir")
+    raw = _jcamp_without_xunits(
+        tmp_path / "atr.jdx",
+        ir.wavenumber,
+        ir.intensity,
+        data_type="INFRARED SPECTRUM",
+        y_units="ABSORBANCE",
+        title="Omegaine",
+    )
+    done = CliRunner().invoke(
+        main, ["library", "import", str(raw), "--library", str(library), "--licence", "MIT"]
+    )
+    assert done.exit_code == 0, done.output
+    # it was imported without a word: nothing said that cm-1 was not the file's own
+    assert done.stderr.splitlines() == [
+        "note: atr.jdx: the file does not name its axis unit; read as cm-1 (assumed: no "
+        "##XUNITS= in the file): check it, and if it is not cm-1, export the spectrum with its "
+        "axis unit",
+        "note: atr.jdx: named 'Omegaine' from its title: no substance of the library has that "
+        "name; give --name (or a manifest row) if it is not a new substance",
+    ]
+    # the reference written keeps the assumption, for whoever reads its provenance later
+    written = read_spectrum(library / "ir" / "omegaine-ir.jdx")
+    assert written.metadata["axis_unit_basis"] == "assumed: no ##XUNITS= in the file"
+    shown = CliRunner().invoke(main, ["library", "show", "Omegaine", "--library", str(library)])
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "  axis          600-4000 cm-1 (assumed: no ##XUNITS= in the file), 3401 points, "
+        "intensity absorbance\n"
+    ) in shown.output
+
+
+def test_an_unnamed_axis_read_as_nm_with_the_stated_laser_line_is_no_longer_assumed_cm1(
+    library, tmp_path
+):
+    spectrum = synthetic_spectrum(0, seed=60)
+    nm = 1e7 / (1e7 / LASER - spectrum.wavenumber)
+    raw = _jcamp_without_xunits(
+        tmp_path / "export.jdx",
+        nm,
+        spectrum.intensity,
+        data_type="RAMAN SPECTRUM",
+        y_units="ARBITRARY UNITS",
+        title="Omegaine",
+    )
+    done = curation.import_spectra(
+        [raw],
+        library,
+        licence="MIT",
+        laser_nm=LASER,
+        added_by="A. Chemist",
+        today="2026-11-24",
+    )
+    assert not any("axis unit" in note for note in done.notes)
+    written = read_spectrum(library / done.imported[0]["file"])
+    assert written.wavenumber[0] == pytest.approx(200.0, abs=0.01)
+    assert "axis_unit_basis" not in written.metadata
+    assert written.metadata["stated_at_import"].startswith(
+        "axis read as a wavelength in nm (the file does not say); laser wavelength 785 nm"
+    )
 
 
 def test_a_unit_the_file_names_wrongly_is_replaced_only_when_said_and_recorded(library, tmp_path):

@@ -484,9 +484,10 @@ def show_command(name, library_dir, modality, out, force):
         if not is_measured(entry["provenance"]):
             click.echo(f"  {reference_warning(entry['provenance'])}")
         x = spectrum.wavenumber
+        assumed = spectrum.metadata.get("axis_unit_basis")  # its file never named the unit
         click.echo(
-            f"  axis          {x[0]:.0f}-{x[-1]:.0f} cm-1, {len(spectrum)} points, "
-            f"intensity {spectrum.y_unit}"
+            f"  axis          {x[0]:.0f}-{x[-1]:.0f} cm-1{f' ({assumed})' if assumed else ''}, "
+            f"{len(spectrum)} points, intensity {spectrum.y_unit}"
         )
         peaks = reference_peaks(spectrum)
         click.echo("  peak / cm-1   relative intensity")

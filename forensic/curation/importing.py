@@ -1215,7 +1215,7 @@ def _judged_spectrum(
     that cannot be compared, flat (skipped, saying why), or a laser line or unit stated
     against the file's without ``override_file`` (refused). What is stated over or beyond
     the file is recorded in it (:data:`~forensic.library.STATED_KEY`); what is doubtful of
-    it (a clipped band, a unit or modality guessed) is noted."""
+    it (a clipped band, a unit or modality guessed, an axis unit assumed) is noted."""
     said, skipped, notes = under_way.said, under_way.skipped, under_way.notes
     job = place.job
     spectrum = read
@@ -1257,7 +1257,9 @@ def _judged_spectrum(
     ):  # a file that does not name its axis unit: the stated laser line says it is nm
         shift = wavelength_to_raman_shift(spectrum.wavenumber, stated_laser)
         step = ProcessingStep("wavelength_to_raman_shift", {"laser_wavelength_nm": stated_laser})
-        spectrum = spectrum.replace(wavenumber=shift, step=step)
+        # no longer cm-1 by assumption: the statement below says what the axis was read as
+        unassumed = {k: v for k, v in spectrum.metadata.items() if k != "axis_unit_basis"}
+        spectrum = spectrum.replace(wavenumber=shift, metadata=unassumed, step=step)
         statements.append("axis read as a wavelength in nm (the file does not say)")
         axis = axis_unit_problem(spectrum)
     if axis is not None:  # it would replace a modelled reference with nonsense
@@ -1340,6 +1342,13 @@ def _judged_spectrum(
     if stated_modality or (stated_unit in IR_UNITS and spectrum.modality_guessed):
         # an infrared unit states infrared too: with_y_unit refuses one on Raman
         spectrum = spectrum.with_metadata(modality_basis="stated at import")
+    if spectrum.axis_unit_assumed:  # the axis check passed it, but the file never said
+        notes.of_spectrum(
+            place,
+            "the file does not name its axis unit; read as cm-1 "
+            f"({spectrum.metadata['axis_unit_basis']}): check it, and if it is not cm-1, "
+            "export the spectrum with its axis unit",
+        )
     if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
         notes.of_spectrum(
             place,
