@@ -142,7 +142,9 @@ class ForensicError(SaidInParts, Exception):
     spectrum_kept : Path or None
         The file a measured spectrum is kept in because the evidence store could not record
         it (``DO NOT MEASURE AGAIN``: :func:`forensic.custody.unrecorded.keep_unrecorded`),
-        when the work this error ended left one; None otherwise. Whatever the error, the
+        or its file could not be written where it was asked
+        (:func:`~forensic.custody.unrecorded.keep_unwritten`), when the work this error ended
+        left one; None otherwise. Whatever the error, the
         command line then exits 5 (:data:`forensic.cli.app.EXIT_SPECTRUM_KEPT`): record the
         file, do not measure again.
     """

@@ -43,7 +43,7 @@ from forensic.custody.store import (
     stated_description,
     utc_when,
 )
-from forensic.custody.unrecorded import holding_signals, keep_unrecorded, last_resort_folder
+from forensic.custody.unrecorded import holding_signals, keep_unrecorded, temporary_note
 from forensic.errors import (
     CustodyError,
     DriverBug,
@@ -1157,12 +1157,6 @@ def _keep_measured(
             f"the raw spectrum of {exhibit} (spectrum SHA-256 {digest}) could not be kept in a "
             f"file either ({'; '.join(failures)}): it is lost"
         ), None
-    # the last resort may be in memory (tmpfs) and gone at the next restart
-    volatile = (
-        ", in the temporary folder, which a restart may empty (copy the file to safe storage now)"
-        if path.parent == last_resort_folder()
-        else ""
-    )
     unsigned = (
         f", unsigned ({unsigned_because}: recording it will need --accept-unverified)"
         if unsigned_because
@@ -1185,7 +1179,7 @@ def _keep_measured(
     )
     return _Said(
         f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
-        f"{path} (spectrum SHA-256 {digest}){unsigned}{volatile}",
+        f"{path} (spectrum SHA-256 {digest}){unsigned}{temporary_note(path)}",
         f"{when}{steps}",
     ), Path(path)
 

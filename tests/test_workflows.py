@@ -2747,7 +2747,6 @@ def test_a_spectrum_kept_in_the_temporary_folder_is_said_to_need_copying(tmp_pat
     monkeypatch.setattr(Store, "add_measurement", disk_full)
     last = tmp_path / "tmp" / "forensic-unrecorded-spectra"
     monkeypatch.setattr("forensic.custody.unrecorded.last_resort_folder", lambda: last)
-    monkeypatch.setattr("forensic.workflows.last_resort_folder", lambda: last)
     blocked = tmp_path / "full"
     blocked.write_text("a file where the folder would be")
     monkeypatch.setattr(

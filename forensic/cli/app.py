@@ -37,10 +37,12 @@ from forensic.spectrum import STATED_Y_UNITS
 EXIT_BAD_INPUT = 2
 EXIT_SPECTRUM_KEPT = 5
 """A scan measured a spectrum the store did not take, and kept it in a file: record the file
-(the message gives the command); DO NOT MEASURE AGAIN. Its own code, not :data:`EXIT_TEMPFAIL`'s
-"nothing was done: run the same command again", which here would fire the laser a second time
-on a sample the first exposure may have used up. After the toolkit's own 1 to 4, and clear of
-sysexits' 64 to 78 (each of which says something else) and of the shell's 126 and up."""
+(the message gives the command); DO NOT MEASURE AGAIN. So does ``acquire`` that kept one it
+could not write to its ``--out`` (the message gives the command that copies it there). Its own
+code, not :data:`EXIT_TEMPFAIL`'s "nothing was done: run the same command again", which here
+would fire the laser a second time on a sample the first exposure may have used up. After the
+toolkit's own 1 to 4, and clear of sysexits' 64 to 78 (each of which says something else) and
+of the shell's 126 and up."""
 EXIT_TEMPFAIL = 75
 """The store could not record the work now, and nothing is lost or measured: it stayed locked,
 or its disk is full: run the same command again once it can. (sysexits' ``EX_TEMPFAIL``.)"""

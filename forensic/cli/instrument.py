@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import signal
 import sys
 import threading
@@ -18,9 +20,10 @@ from drivers.simulators.pty import FAULTS
 from drivers.transport import describe_port
 from drivers.urls import open_instrument
 from forensic.cli.app import ACQUISITION_OPTIONS, acquisition_options, main, settings_as_options
-from forensic.files import check_writable
+from forensic.errors import ForensicError
+from forensic.files import OutputExistsError, atomic_write_bytes, check_writable
 from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
-from forensic.io import spectrum_writer, write_spectrum
+from forensic.io import spectrum_writer
 from forensic.samples import resolve_sample
 from forensic.spectrum import MEASURED, is_measured
 
@@ -34,6 +37,41 @@ def _open(url: str):
 @main.group()
 def instrument() -> None:
     """Find instruments and run simulated ones."""
+
+
+def _keep_unwritten(
+    exc: ForensicError,
+    data: bytes,
+    out: Path,
+    *,
+    acquired_at: str | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Keep a measured spectrum ``acquire`` could not write to ``out`` (``data``, the file's
+    bytes) where a scan keeps a spectrum the store did not take
+    (:func:`~forensic.custody.unrecorded.keep_unwritten`), and have ``exc`` say where, and
+    how to put it where it was wanted (a copy that asks before it replaces a file, unless
+    ``overwrite``): its ``spectrum_kept`` names the file (exit 5). Kept nowhere, ``exc``
+    says so as its warning."""
+    from forensic.custody.unrecorded import keep_unwritten, temporary_note  # noqa: PLC0415
+
+    kept, failures = keep_unwritten(data, out, acquired_at=acquired_at)
+    out = Path(os.path.abspath(out))
+    if kept is None:
+        exc.warning = (
+            f"the measured spectrum could not be kept in a file either ({'; '.join(failures)}): "
+            "it is lost"
+        )
+        exc.advice = "give --out a file in a folder that can be written, then acquire again"
+        return
+    exc.spectrum_kept = kept
+    exc.recorded = (
+        f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
+        f"{temporary_note(kept)}"
+    )
+    copy = shlex.join(["cp", *([] if overwrite else ["-i"]), str(kept), str(out)])
+    when = "" if isinstance(exc, OutputExistsError) else f"once {out.parent} can be written, "
+    exc.advice = f"{when}`{copy}` puts it where it was wanted"
 
 
 @instrument.command("list")
@@ -148,7 +186,7 @@ def acquire(
     measures, a wait for an export from a serial spectrometer) is refused, never dropped.
     """
     # before the laser fires: the spectrum must land, in a format that writes (said first)
-    spectrum_writer(out)
+    writer = spectrum_writer(out)
     check_writable(out, overwrite=force)
     with (
         settings_as_options(ACQUISITION_OPTIONS, settings),
@@ -163,7 +201,13 @@ def acquire(
         spectrum = device.acquire(**settings)
     if name:
         spectrum = spectrum.with_metadata(name=name)
-    write_spectrum(spectrum, out, overwrite=force)
+    data = writer.write(spectrum)  # the bytes write_spectrum writes
+    try:
+        atomic_write_bytes(out, data, overwrite=force)
+    except ForensicError as exc:  # a full disk, a folder gone since the check
+        acquired_at = spectrum.metadata.get("acquired_at")
+        _keep_unwritten(exc, data, out, acquired_at=acquired_at, overwrite=force)
+        raise
     meta = spectrum.metadata
     provenance = meta.get("provenance") or MEASURED
     click.echo(

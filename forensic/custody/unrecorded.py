@@ -6,7 +6,10 @@ while saving), the laser has fired and the sample may be used up: the spectrum i
 and must not be lost. :func:`keep_unrecorded` writes it, with what the measurement record
 would have said, to a file in a folder beside the store (``unrecorded-spectra/``), else in
 the user data folder, else in the temporary folder; :func:`record_unrecorded` records it
-later as the exhibit's measurement, saying it was recorded late and from which file.
+later as the exhibit's measurement, saying it was recorded late and from which file. A
+spectrum ``forensic acquire`` measured but could not write where it was asked (its ``--out``
+on a full disk) is kept the same way, in the same folders but the store's, as the file it was
+to write (:func:`keep_unwritten`).
 
 The file (JSON, ``format`` :data:`FORMAT`) holds the spectrum as the store keeps raw spectra
 (``Spectrum.to_dict()``, whose canonical JSON has the SHA-256 ``raw_sha256``), so the record
@@ -31,7 +34,7 @@ import os
 import re
 import signal
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,12 +67,14 @@ __all__ = [
     "UnrecordedMeasurement",
     "holding_signals",
     "keep_unrecorded",
+    "keep_unwritten",
     "kept_folders",
     "last_resort_folder",
     "read_unrecorded",
     "record_unrecorded",
     "signature_finding",
     "statement",
+    "temporary_note",
 ]
 
 FORMAT = "forensic-unrecorded-measurement/1"
@@ -253,15 +258,16 @@ def _safe(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-.")[:40] or "x"
 
 
-def kept_folders(store_path: str | os.PathLike) -> list[Path]:
+def kept_folders(store_path: str | os.PathLike | None) -> list[Path]:
     """Where to keep a spectrum the store at ``store_path`` (its database file) could not
     record, first choice first: beside the store (copied with it), the user data folder
     (another disk, perhaps), the temporary folder (the last resort).
 
     Parameters
     ----------
-    store_path : str or os.PathLike
-        The store's database file (``forensic.db``).
+    store_path : str or os.PathLike or None
+        The store's database file (``forensic.db``); None for a spectrum measured for no
+        store (``forensic acquire``'s, :func:`keep_unwritten`), kept in the other two.
 
     Returns
     -------
@@ -269,9 +275,8 @@ def kept_folders(store_path: str | os.PathLike) -> list[Path]:
         The :data:`FOLDER_NAME` folder beside the store, the one in the user data folder and
         :func:`last_resort_folder`, without repeats; none is created here.
     """
-    store_path = Path(store_path)
     folders = [
-        store_path.parent / FOLDER_NAME,
+        *([Path(store_path).parent / FOLDER_NAME] if store_path is not None else []),
         Path(platformdirs.user_data_dir("forensic")) / FOLDER_NAME,
         last_resort_folder(),
     ]
@@ -288,6 +293,29 @@ def last_resort_folder() -> Path:
         ``forensic-<FOLDER_NAME>`` in the temporary folder (not created here).
     """
     return Path(tempfile.gettempdir()) / f"forensic-{FOLDER_NAME}"
+
+
+def temporary_note(path: str | os.PathLike) -> str:
+    """What a message adds where it names a file a spectrum is kept in, when that file is in
+    the last resort folder (:func:`last_resort_folder`): the temporary folder may be in
+    memory, and emptied at the next restart.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file the spectrum is kept in.
+
+    Returns
+    -------
+    str
+        ``", in the temporary folder, which a restart may empty (copy the file to safe
+        storage now)"``; empty for a file in any other folder.
+    """
+    if Path(path).parent != last_resort_folder():
+        return ""
+    return (
+        ", in the temporary folder, which a restart may empty (copy the file to safe storage now)"
+    )
 
 
 @contextlib.contextmanager
@@ -361,8 +389,6 @@ def keep_unrecorded(
         the store keeps it, why each folder tried before (or instead) failed, and why the
         file is not signed (None when it is).
     """
-    from forensic.files import atomic_write_bytes  # noqa: PLC0415  (files are an edge)
-
     raw = raw_spectrum_bytes(spectrum)
     raw_digest = chain.sha256_hex(raw)
     acquired_at = str(spectrum.metadata.get("acquired_at") or utc_now())
@@ -394,21 +420,72 @@ def keep_unrecorded(
     data = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
     stamp = re.sub(r"[^0-9T]", "", acquired_at[:19]) or "undated"  # to the second
     name = f"{_safe(case_number)}_{_safe(item_number)}_{stamp}_{raw_digest[:12]}.json"
+    # kept already: a scan stopped twice
+    path, failures = _keep_in_first_folder(
+        kept_folders(store_path), name, data, lambda there: _kept_there(there, raw_digest)
+    )
+    return path, raw_digest, failures, unsigned_because
+
+
+def keep_unwritten(
+    data: bytes, wanted: str | os.PathLike, *, acquired_at: str | None = None
+) -> tuple[Path | None, list[str]]:
+    """Keep the file a measured spectrum was to be written as, when it could not be written
+    where it was wanted (``forensic acquire --out`` on a full disk), as a spectrum the store
+    could not record is kept: in the same folders (:func:`kept_folders`, no store's), whole
+    or not at all, a second Ctrl-C held meanwhile.
+
+    The laser has fired and the sample may be used up: the spectrum must not be lost for
+    want of room where it was to go.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's whole content, as it was to be written.
+    wanted : str or os.PathLike
+        Where it was to be written: the kept file is named after it, with the time of
+        acquisition and the first 12 hex digits of the content's SHA-256
+        (``A1_20261124T100200_1e81b972ab12.jdx``).
+    acquired_at : str, optional
+        When the spectrum was acquired (ISO 8601, UTC); default now.
+
+    Returns
+    -------
+    (path or None, failures)
+        The file written (the same content kept there before: that file), None if no folder
+        could take it; and why each folder tried before (or instead) failed.
+    """
+    wanted = Path(wanted)
+    stamp = re.sub(r"[^0-9T]", "", str(acquired_at or utc_now())[:19]) or "undated"
+    digest = chain.sha256_hex(data)
+    name = f"{_safe(wanted.stem)}_{stamp}_{digest[:12]}{wanted.suffix}"
+    return _keep_in_first_folder(
+        kept_folders(None), name, data, lambda there: there.read_bytes() == data
+    )
+
+
+def _keep_in_first_folder(
+    folders: list[Path], name: str, data: bytes, kept_already: Callable[[Path], bool]
+) -> tuple[Path | None, list[str]]:
+    """Write ``data`` as ``name`` in the first of ``folders`` that takes it, whole or not at
+    all, a second Ctrl-C held meanwhile; a folder the write created is removed again when the
+    write fails. A file there already that ``kept_already`` says holds it is the one kept.
+    Returns the file (None when no folder took it) and why each folder failed."""
+    from forensic.files import atomic_write_bytes  # noqa: PLC0415  (files are an edge)
+
     failures = []
-    for folder in kept_folders(store_path):
+    for folder in folders:
         path = folder / name
         made = _first_missing(folder)
         try:
             with holding_signals():
-                if path.is_file() and _kept_there(path, raw_digest):
-                    # kept already (a scan stopped twice)
-                    return path, raw_digest, failures, unsigned_because
-                written = atomic_write_bytes(path, data)
-            return written, raw_digest, failures, unsigned_because
+                if path.is_file() and kept_already(path):
+                    return path, failures
+                return atomic_write_bytes(path, data), failures
         except (ForensicError, OSError) as exc:
             failures.append(f"{folder}: {exc}")
             _remove_empty(folder, made)
-    return None, raw_digest, failures, unsigned_because
+    return None, failures
 
 
 def _first_missing(folder: Path) -> Path | None:

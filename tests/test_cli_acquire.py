@@ -1,0 +1,174 @@
+"""``forensic acquire`` when its ``--out`` cannot be written once the laser has fired: the
+spectrum is kept where a scan keeps one the store did not take, and the message says where
+and how to put it where it was wanted."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from synthetic import make_spectrum
+
+import forensic.files as forensic_files
+from forensic.cli import main
+from forensic.files import OutputError
+from forensic.io import read_spectrum
+
+ACQUIRED_AT = "2026-11-24T10:02:00Z"
+MEASURED = make_spectrum(name="exhibit 12").with_metadata(
+    acquired_at=ACQUIRED_AT, instrument_model="FAKE", instrument_serial="F1"
+)
+
+
+class _Device:
+    """An instrument that measures :data:`MEASURED`, and runs ``meanwhile`` as it does (what
+    happens to the output folder while the laser fires)."""
+
+    meanwhile = staticmethod(lambda: None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def acquire(self, **settings):
+        type(self).meanwhile()
+        return MEASURED
+
+
+@pytest.fixture
+def device(monkeypatch, tmp_path):
+    """The fake instrument, and a user data folder of the test's own (where a kept spectrum
+    goes first)."""
+    monkeypatch.setattr("forensic.cli.instrument.open_instrument", lambda url, **kw: _Device())
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(_Device, "meanwhile", staticmethod(lambda: None))
+    return _Device
+
+
+def _disk_full_at(folder: Path, monkeypatch) -> None:
+    """Writing a file in ``folder`` fails as on a full disk, once the checks made before the
+    laser fired have passed (the real writer's own check included)."""
+    real = forensic_files.atomic_write_bytes
+
+    def full(path, data, **kwargs):
+        if Path(path).parent == folder:
+            forensic_files.check_writable(path, **kwargs)
+            raise OutputError(f"{path}: writing failed (No space left on device)")
+        return real(path, data, **kwargs)
+
+    monkeypatch.setattr("forensic.cli.instrument.atomic_write_bytes", full)
+
+
+def _acquire(out: Path, *options: str):
+    return CliRunner().invoke(
+        main, ["acquire", "--instrument", "fake:x", "--out", str(out), *options]
+    )
+
+
+def test_a_spectrum_acquire_could_not_write_on_a_full_disk_is_kept_and_said_where(
+    tmp_path, device, monkeypatch
+):
+    """The laser fired, then `error: X.jdx: writing failed (No space left on device)`, exit
+    2 (bad input), no `to do:`: the measured spectrum was lost."""
+    van = tmp_path / "van"
+    van.mkdir()
+    out = van / "exhibit12.jdx"
+    _disk_full_at(van, monkeypatch)
+    result = _acquire(out)
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    digest = hashlib.sha256(kept.read_bytes()).hexdigest()
+    assert kept.name == f"exhibit12_20261124T100200_{digest[:12]}.jdx"
+    copy = f"cp -i {kept} {out}"
+    assert (result.exit_code, result.output.splitlines()) == (
+        5,
+        [
+            f"error: {out}: writing failed (No space left on device)",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+            f"to do: once {van} can be written, `{copy}` puts it where it was wanted",
+        ],
+    )
+    assert not out.exists() and list(van.iterdir()) == []
+    # the disk has room again: the command, pasted as printed, puts the spectrum in place
+    monkeypatch.undo()
+    subprocess.run(copy, shell=True, check=True, stdin=subprocess.DEVNULL)
+    assert out.read_bytes() == kept.read_bytes()
+    got = read_spectrum(out)
+    assert (got.intensity == MEASURED.intensity).all()
+    assert got.metadata["acquired_at"] == ACQUIRED_AT
+
+
+def test_an_output_folder_gone_while_the_laser_fired_keeps_the_spectrum(tmp_path, device):
+    """The folder checked before the laser fired is gone when the spectrum is written (a USB
+    stick pulled and a file left in its place): a real failure, whoever runs the test (root
+    writes into a folder chmod'ed read-only)."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    out = stick / "exhibit12.jdx"
+
+    def pulled():
+        shutil.rmtree(stick)
+        stick.write_text("not a folder any more")
+
+    device.meanwhile = staticmethod(pulled)
+    result = _acquire(out, "--force")
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    error, recorded, to_do = result.output.splitlines()
+    assert result.exit_code == 5, result.output
+    assert error == f"error: {out}: cannot be written (File exists)"
+    assert recorded == f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
+    # --force was given: the copy replaces the file there without asking, as acquire would have
+    assert (
+        to_do
+        == f"to do: once {stick} can be written, `cp {kept} {out}` puts it where it was wanted"
+    )
+    assert read_spectrum(kept).metadata["acquired_at"] == ACQUIRED_AT
+
+
+def test_a_spectrum_kept_in_the_temporary_folder_says_a_restart_may_empty_it(
+    tmp_path, device, monkeypatch
+):
+    van = tmp_path / "van"
+    van.mkdir()
+    _disk_full_at(van, monkeypatch)
+    blocked = tmp_path / "full"
+    blocked.write_text("a file where the folder would be")
+    last = tmp_path / "tmp" / "forensic-unrecorded-spectra"
+    monkeypatch.setattr("forensic.custody.unrecorded.last_resort_folder", lambda: last)
+    monkeypatch.setattr(
+        "forensic.custody.unrecorded.kept_folders", lambda store: [blocked / "x", last]
+    )
+    result = _acquire(van / "a.jdx")
+    (kept,) = last.iterdir()
+    assert result.exit_code == 5, result.output
+    assert result.output.splitlines()[1] == (
+        f"DO NOT MEASURE AGAIN: the spectrum is not in {van / 'a.jdx'}, but kept in {kept}, in "
+        "the temporary folder, which a restart may empty (copy the file to safe storage now)"
+    )
+
+
+def test_a_spectrum_that_could_be_kept_nowhere_is_said_lost(tmp_path, device, monkeypatch):
+    van = tmp_path / "van"
+    van.mkdir()
+    out = van / "a.jdx"
+    _disk_full_at(van, monkeypatch)
+    blocked = tmp_path / "full"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setattr(
+        "forensic.custody.unrecorded.kept_folders", lambda store: [blocked / "x", blocked / "y"]
+    )
+    result = _acquire(out)
+    assert result.exit_code == 2, result.output
+    error, warning, to_do = result.output.splitlines()
+    assert error == f"error: {out}: writing failed (No space left on device)"
+    assert warning.startswith(
+        f"WARNING: the measured spectrum could not be kept in a file either ({blocked / 'x'}: "
+    ), warning
+    assert warning.endswith("): it is lost") and f"{blocked / 'y'}: " in warning
+    assert to_do == "to do: give --out a file in a folder that can be written, then acquire again"
+    assert list(van.iterdir()) == [] and blocked.is_file()
