@@ -48,7 +48,6 @@ from forensic.errors import (
     CustodyError,
     DriverBug,
     ForensicError,
-    InstrumentError,
     Interrupted,
     LibraryError,
 )
@@ -222,9 +221,8 @@ def _check_measurable(reference: Any, instrument: Any) -> None:
         held = " and ".join(reference.modalities) or "no"
         raise LibraryError(
             f"the instrument measures {measures} spectra but the library holds only {held} "
-            "references: nothing could be identified (choose another --library); nothing "
-            "was recorded"
-        )
+            "references: nothing could be identified (choose another --library)"
+        )  # while connecting: the scan says that nothing was recorded, on a line of its own
 
 
 SCAN_PURPOSE = "screening analysis (forensic scan)"
@@ -1409,6 +1407,9 @@ class _Scan:
     """The reference library loaded (None when an ``identify`` was given)."""
     signer: Signer | None = None
     """Who signs (:func:`~forensic.operators.who_signs`), once known."""
+    connecting: bool = False
+    """The scan has begun to open the instrument (its URL, a simulator's sample): nothing is
+    recorded until it is :attr:`connected`."""
     connected: bool = False
     """The instrument answered and accepted the settings: from here on, records may be made."""
     kept: _Said | None = None
@@ -1494,6 +1495,7 @@ class _Scan:
         rates). An instrument that fails to close once the spectrum is measured leaves the
         spectrum to be saved and identified, warned of on the ``acquire`` line."""
         self.notify("connect", f"connecting to {self.instrument_url}")
+        self.connecting = True
         opener = open_instrument or functools.partial(
             _default_open_instrument, library=self.library
         )
@@ -1880,15 +1882,18 @@ class _Scan:
 
     def say_what_is_recorded(self, exc: ForensicError) -> None:
         """Give the error that ended the scan what the store holds of it (its ``recorded``),
-        as a stop says it, and what is left to do about that, if anything. An instrument that
-        failed before it answered has recorded nothing, and says so; any other failure then
-        says what to put right in its own words. A store whose file went says where the
-        spectrum is kept instead (what the file held is not there to read back)."""
+        as a stop says it, and what is left to do about that, if anything. A failure while
+        connecting (an instrument that failed before it answered, a URL or a simulator's
+        sample that cannot be had, an instrument the library or the settings do not fit) has
+        recorded nothing, and says so; any other failure then says what to put right in its
+        own words. A store whose file went says where the spectrum is kept instead (what the
+        file held is not there to read back)."""
         if isinstance(exc, StoreGoneError):  # what the store's file held is not there
             if self.kept is not None:
                 _tell(exc, self.kept)
-        elif not self.connected and isinstance(exc, InstrumentError):
-            exc.recorded = "nothing was recorded"
+        elif self.connecting and not self.connected:
+            if exc.recorded is None:
+                exc.recorded = "nothing was recorded"
         elif self.connected and self.start is not None:
             _say_what_is_recorded(
                 exc,

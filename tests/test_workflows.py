@@ -926,6 +926,54 @@ def test_an_instrument_not_there_says_that_nothing_was_recorded(tmp_path):
         assert store.get_case("C-1") is None
 
 
+@pytest.mark.parametrize(
+    ("sample", "error"),
+    [
+        (
+            "cokaine",
+            "error: no file and no raman library entry named 'cokaine'; close names: Cocaine "
+            "base, Cocaine hydrochloride, Codeine, Procaine hydrochloride, Ketamine hydrochloride",
+        ),
+        (
+            "cocaine:65,levamisole",
+            "error: cut sample 'cocaine:65,levamisole': 'levamisole' has no share: give every "
+            "part its share (e.g. cocaine:65,levamisole:35), or none for equal shares",
+        ),
+    ],
+)
+def test_a_simulator_sample_that_cannot_be_had_says_that_nothing_was_recorded(
+    tmp_path, sample, error
+):
+    """An unknown fault in the URL said `nothing was recorded`; an unknown sample in the same
+    URL did not, and left the technician to find out whether a label was recorded."""
+    url = f"sim:ocean-rs232?sample={sample}&realtime=0"
+    typed = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(
+        main, [*typed, "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    )
+    assert done.exit_code == 2, done.output
+    assert _error_lines(done.output) == [error, "nothing was recorded"]
+    with Store(tmp_path / "s") as store:
+        assert store.get_case("C-1") is None
+
+
+def test_an_instrument_the_library_cannot_identify_from_says_nothing_was_recorded_once(
+    tmp_path,
+):
+    lab, _ = _small_library(tmp_path)
+
+    class Infrared(FakeInstrument):
+        modality = "ir"
+
+    with pytest.raises(LibraryError) as refused:
+        _run(tmp_path, identify=None, library=lab, open_instrument=lambda url: Infrared())
+    assert refused.value.said() == [
+        "the instrument measures ir spectra but the library holds only raman references: "
+        "nothing could be identified (choose another --library)",
+        "nothing was recorded",
+    ]
+
+
 def test_a_result_that_cannot_be_recorded_leaves_the_saved_spectrum_to_identify(
     tmp_path, monkeypatch
 ):
