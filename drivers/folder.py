@@ -86,6 +86,11 @@ class FolderInstrument(Instrument):
         Called when the instrument is closed (once, however often it is closed).
     modality : {"raman", "ir"}, optional
         What the instrument exporting into the folder measures, when known.
+    name : str, optional
+        How messages name the instrument (:attr:`url`), default ``folder://FOLDER``: a
+        simulated FTIR is named as the technician asked for it, ``sim:ftir``, with the
+        temporary folder it exports into as where it runs, not by a folder URL that is gone
+        once it stops.
     """
 
     def __init__(
@@ -100,6 +105,7 @@ class FolderInstrument(Instrument):
         metadata: dict[str, Any] | None = None,
         on_close: Callable[[], None] | None = None,
         modality: str | None = None,
+        name: str | None = None,
     ) -> None:
         self.modality = modality
         self.folder = Path(folder)
@@ -109,7 +115,7 @@ class FolderInstrument(Instrument):
                 advice="check that the instrument PC's share is mounted (and the folder's "
                 "name), then scan again",
             )
-        self.url = f"folder://{self.folder}"
+        self.url = name or f"folder://{self.folder}"
         self.settle_s = settle_s
         self.timeout_s = timeout_s
         self.poll_s = poll_s

@@ -388,6 +388,8 @@ def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | Non
                 "instrument_model": "Simulated FTIR (forensic simulator)",
             },
             modality="ir",
+            # messages name the instrument asked for, and its folder as where it runs
+            name=f"sim:ftir (simulator exporting into {simulator.folder})",
         )
         return SimulatedInstrument(folder, simulator, reference)
     reference = resolver(params["sample"], "raman")

@@ -562,6 +562,40 @@ def test_cli_acquire_says_what_the_instrument_answered_to_the_scan_it_refused_an
     assert not out.exists()
 
 
+def test_a_simulated_ftir_that_times_out_is_named_as_typed_and_its_advice_runs(tmp_path):
+    """The error named the simulator's temporary folder, `folder:///tmp/forensic-ftir-sim-...`,
+    gone once it stopped: an instrument the technician never typed and cannot use."""
+    ir = make_spectrum(start=600.0, stop=4000.0, modality="ir", y_unit="absorbance")
+    url = f"sim:ftir?sample={write_spectrum(ir, tmp_path / 'ir.jdx')}&seed=1&timeout=0.1"
+    out = tmp_path / "ftir.jdx"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    notice, error, to_do = result.output.splitlines()
+    assert notice == "measurement started: waiting up to 0.1 s for its export"
+    folder = re.fullmatch(
+        r"error: sim:ftir \(simulator exporting into (/\S+)\): no new complete export within "
+        r"0.1 s",
+        error,
+    )
+    assert folder is not None, error
+    assert not os.path.exists(folder[1])  # what it names is where it ran, not what to use
+    assert to_do == (
+        "to do: for a measurement that takes longer, scan again with a longer wait, --timeout "
+        "600 (seconds)"
+    )
+    assert "folder://" not in result.output and not out.exists()
+    # the advice, with what the technician typed, runs as printed
+    again = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--timeout", "600"]
+    )
+    assert again.exit_code == 0, again.output
+    assert (
+        read_spectrum(out)
+        .metadata["instrument_url"]
+        .startswith("sim:ftir (simulator exporting into ")
+    )
+
+
 @pytest.mark.parametrize(
     ("option", "typed"),
     [(["--integration-ms", "20"], "--integration-ms 20"), (["--averages", "4"], "--averages 4")],
@@ -576,7 +610,8 @@ def test_cli_acquire_refuses_a_setting_the_instrument_cannot_apply(tmp_path, opt
         main, ["acquire", "--instrument", f"sim:ftir?sample={sample}", "--out", str(out), *option]
     )
     assert result.exit_code == 2, result.output
-    assert result.output.startswith("error: ") and f"cannot apply {typed}: " in result.output
+    assert re.match(r"error: sim:ftir \(simulator exporting into /", result.output), result.output
+    assert f"cannot apply {typed}: " in result.output
     assert result.output.rstrip().endswith("(it takes --timeout)"), result.output
     assert "_ms" not in result.output and "timeout_s" not in result.output
     assert not out.exists()
