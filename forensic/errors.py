@@ -30,6 +30,7 @@ __all__ = [
     "SaidInParts",
     "SpectrumError",
     "error_lines",
+    "holding_signals",
     "recording_nothing",
     "without_path",
 ]
@@ -343,6 +344,43 @@ class Interrupted(SaidInParts, KeyboardInterrupt):
         """A signal handler (``signal.signal(SIGTERM, Interrupted.raise_on_signal)``): stop the
         work where it is, as Ctrl-C does."""
         raise cls(signum)
+
+
+@contextlib.contextmanager
+def holding_signals() -> Iterator[None]:
+    """Hold Ctrl-C and the stopping signals for the milliseconds a block must not be cut
+    short in (a spectrum kept in a file, the lines that say where): a second Ctrl-C while the
+    first is being handled must not lose it. Those that came are delivered when the block
+    ends, to the handlers there were.
+
+    They are held where Python handles them, not by the thread's signal mask: the process has
+    other threads (NumPy's), to which the system delivers a signal the main thread blocks,
+    and Python then runs its handler in the main thread all the same.
+
+    Yields
+    ------
+    None
+    """
+    came: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        came.append(signum)
+
+    before = {}
+    try:
+        for signum in (signal.SIGINT, *Interrupted.SIGNALS):
+            handler = signal.getsignal(signum)
+            if handler is not None:  # None: not set from Python, and so not to be set back
+                before[signum] = signal.signal(signum, hold)
+    except ValueError:  # not the main thread, which alone is stopped by them: nothing to hold
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(came):
+            signal.raise_signal(signum)  # its handler runs now, as if it came now
 
 
 @contextlib.contextmanager

@@ -43,13 +43,14 @@ from forensic.custody.store import (
     stated_description,
     utc_when,
 )
-from forensic.custody.unrecorded import holding_signals, keep_unrecorded, temporary_note
+from forensic.custody.unrecorded import keep_unrecorded, temporary_note
 from forensic.errors import (
     CustodyError,
     DriverBug,
     ForensicError,
     Interrupted,
     LibraryError,
+    holding_signals,
 )
 from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.naming import (

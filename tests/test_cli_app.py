@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 from forensic.cli import main
 from forensic.cli.app import ForensicCommand, error_lines
-from forensic.errors import InstrumentError, Interrupted
+from forensic.errors import InstrumentError, Interrupted, holding_signals
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -262,6 +263,28 @@ def test_an_error_says_each_of_its_parts_on_a_line_of_its_own(monkeypatch):
     # an error without them is the one line it always was
     assert error_lines(InstrumentError("x:y: gone")) == ["error: x:y: gone"]
     assert str(InstrumentError("x:y: gone")) == "x:y: gone"
+
+
+def test_a_stop_is_held_until_the_block_ends_whichever_thread_the_system_gives_it_to():
+    """The thread's signal mask held nothing once NumPy had started a thread: the system
+    delivered the signal there, and Python stopped the main thread in the block all the
+    same (a second Ctrl-C cut short the lines that say where a spectrum was kept)."""
+    previous = signal.signal(signal.SIGTERM, Interrupted.raise_on_signal)
+    other = threading.Thread(target=(done := threading.Event()).wait)
+    other.start()
+    ran = []
+    try:
+        with pytest.raises(Interrupted) as stop, holding_signals():
+            signal.pthread_kill(other.ident, signal.SIGTERM)
+            time.sleep(0.2)  # Python runs the handler here, unless it is held
+            ran.append("the block ran to its end")
+        after = signal.getsignal(signal.SIGTERM)
+    finally:
+        done.set()
+        other.join()
+        signal.signal(signal.SIGTERM, previous)
+    assert ran == ["the block ran to its end"] and stop.value.signum == signal.SIGTERM
+    assert after == Interrupted.raise_on_signal  # delivered to the handler there was
 
 
 SIGNAL_AFTER_THE_COMMAND = textwrap.dedent(

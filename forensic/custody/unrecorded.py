@@ -28,13 +28,11 @@ record says which (``recorded_late["signature"]``), and so does a report.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +49,13 @@ from forensic.custody.store import (
     raw_spectrum_bytes,
     utc_now,
 )
-from forensic.errors import CustodyError, ForensicError, FormatError, Interrupted, SpectrumError
+from forensic.errors import (
+    CustodyError,
+    ForensicError,
+    FormatError,
+    SpectrumError,
+    holding_signals,
+)
 from forensic.spectrum import Spectrum
 
 __all__ = [
@@ -65,7 +69,6 @@ __all__ = [
     "VERIFIED",
     "LateRecord",
     "UnrecordedMeasurement",
-    "holding_signals",
     "keep_unrecorded",
     "keep_unwritten",
     "kept_folders",
@@ -316,28 +319,6 @@ def temporary_note(path: str | os.PathLike) -> str:
     return (
         ", in the temporary folder, which a restart may empty (copy the file to safe storage now)"
     )
-
-
-@contextlib.contextmanager
-def holding_signals() -> Iterator[None]:
-    """Hold Ctrl-C and the stopping signals for the milliseconds a spectrum takes to be
-    kept: a second Ctrl-C while the first is being handled must not lose it. They are
-    delivered when the block ends.
-
-    Yields
-    ------
-    None
-    """
-    held = {signal.SIGINT, *Interrupted.SIGNALS}
-    try:
-        before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # not POSIX: write without holding them
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def keep_unrecorded(
