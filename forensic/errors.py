@@ -325,6 +325,39 @@ class Interrupted(SaidInParts, KeyboardInterrupt):
             return cls(stop.signum, recorded, stop.warning, advice)
         return cls(signal.SIGINT, recorded, advice=advice)
 
+    @classmethod
+    def cutting_short(cls, stop: BaseException, told: SaidInParts, lines_out: int) -> Interrupted:
+        """The stop ``stop`` that came while the lines of ``told`` (an error that ended a
+        command) were printed, ``lines_out`` of them out: it says what ``told`` had not said
+        yet, its warning, what was recorded and what to do, so that each is said once and
+        none is lost (a spectrum kept in a file: DO NOT MEASURE AGAIN, and where).
+
+        Parameters
+        ----------
+        stop : BaseException
+            The :class:`KeyboardInterrupt` that came.
+        told : SaidInParts
+            What was being said (:meth:`SaidInParts.said`, one line a part).
+        lines_out : int
+            How many of its lines were printed before the stop came.
+
+        Returns
+        -------
+        Interrupted
+            With the signal of ``stop``, its warning and then the warning ``told`` had not
+            said, and what ``told`` had not said of what was recorded and what to do.
+        """
+        parts = [
+            "problem",
+            *(part for part in ("warning", "recorded", "advice") if getattr(told, part)),
+        ]
+        unsaid = {part: getattr(told, part) for part in parts[lines_out:] if part != "problem"}
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        warnings = [w for w in (getattr(stop, "warning", None), unsaid.get("warning")) if w]
+        return cls(
+            signum, unsaid.get("recorded"), "; ".join(warnings) or None, unsaid.get("advice")
+        )
+
     @property
     def exit_code(self) -> int:
         """128 + the signal's number, as a shell reports a process the signal ended (130 for

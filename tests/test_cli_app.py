@@ -287,6 +287,95 @@ def test_a_stop_is_held_until_the_block_ends_whichever_thread_the_system_gives_i
     assert after == Interrupted.raise_on_signal  # delivered to the handler there was
 
 
+CTRL_C_AT_LINES = textwrap.dedent(
+    """
+    import os, signal, sys
+
+    import click
+
+    from forensic.__main__ import run
+
+    # a Ctrl-C as each line that begins with one of these is about to be printed, once each
+    at = sys.argv.pop(1).split("|")
+    echo = click.echo
+
+    def ctrl_c_at(message=None, *args, **kwargs):
+        if at and str(message).startswith(at[0]):
+            at.pop(0)
+            os.kill(os.getpid(), signal.SIGINT)
+        echo(message, *args, **kwargs)
+
+    click.echo = ctrl_c_at
+    run()
+    """
+)
+"""Runs the ``forensic`` program as ``python -m forensic`` does, pressing Ctrl-C (a real
+SIGINT) as the lines given (their beginnings, ``|`` between them) are about to be printed."""
+
+NO_SUCH_PORT = [
+    "error: cannot open /dev/ttyNOPE: no such port",
+    "to do: run `forensic instrument list` to see which instruments are connected",
+]
+
+
+def _acquire_from_a_port_not_there(tmp_path, ctrl_c_at: str) -> subprocess.CompletedProcess:
+    out = tmp_path / "a.jdx"
+    return subprocess.run(
+        [sys.executable, "-c", CTRL_C_AT_LINES, ctrl_c_at, "acquire", "--instrument",
+         "ocean-rs232:///dev/ttyNOPE", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+
+
+def test_a_ctrl_c_while_an_error_is_printed_ends_as_a_stop_saying_what_was_not_said(tmp_path):
+    """It escaped to click, which printed 'Aborted!' and exited 1: what the error had still
+    to say (what to do, where a spectrum was kept) was not said."""
+    done = _acquire_from_a_port_not_there(tmp_path, "to do:")
+    assert (done.returncode, done.stderr.splitlines(), done.stdout) == (
+        130,
+        [NO_SUCH_PORT[0], "error: interrupted", NO_SUCH_PORT[1]],
+        "",
+    )
+    # without a Ctrl-C, the error as it always was
+    done = _acquire_from_a_port_not_there(tmp_path, "never")
+    assert (done.returncode, done.stderr.splitlines()) == (3, NO_SUCH_PORT)
+
+
+def test_a_second_ctrl_c_while_a_stop_is_printed_cuts_none_of_its_lines(tmp_path):
+    done = _acquire_from_a_port_not_there(tmp_path, "to do:|error: interrupted")
+    assert (done.returncode, done.stderr.splitlines()) == (
+        130,
+        [NO_SUCH_PORT[0], "error: interrupted", NO_SUCH_PORT[1]],
+    )
+
+
+def test_a_stop_while_an_error_is_printed_says_each_part_once():
+    error = InstrumentError("x:y: the device disconnected")
+    error.warning, error.recorded, error.advice = "laser on", "kept in k.json", "record it"
+    # out: what happened and the warning; the stop says the rest, and its own warning first
+    stop = Interrupted.cutting_short(Interrupted(signal.SIGTERM, warning="port open"), error, 2)
+    assert (error_lines(stop), stop.exit_code) == (
+        ["error: stopped by SIGTERM", "WARNING: port open", "kept in k.json", "to do: record it"],
+        143,
+    )
+    # nothing out yet: every part but what happened, a plain Ctrl-C
+    stop = Interrupted.cutting_short(KeyboardInterrupt(), error, 0)
+    assert error_lines(stop) == [
+        "error: interrupted",
+        "WARNING: laser on",
+        "kept in k.json",
+        "to do: record it",
+    ]
+    # everything out: the stop alone
+    assert error_lines(Interrupted.cutting_short(KeyboardInterrupt(), error, 4)) == [
+        "error: interrupted"
+    ]
+
+
 SIGNAL_AFTER_THE_COMMAND = textwrap.dedent(
     """
     import atexit, signal, sys

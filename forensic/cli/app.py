@@ -30,6 +30,7 @@ from forensic.errors import (
     Interrupted,
     SaidInParts,
     error_lines,
+    holding_signals,
     recording_nothing,
 )
 from forensic.spectrum import STATED_Y_UNITS
@@ -87,9 +88,30 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 def _ended(exc: SaidInParts, code: int) -> NoReturn:
     """Print the lines of what ended the command (:func:`error_lines`) on standard error, and
-    exit with ``code``."""
-    for line in error_lines(exc):
-        click.echo(line, err=True)
+    exit with ``code``.
+
+    A stop (Ctrl-C, a stopping signal) while an error's lines are printed ends the command as
+    every stop does, not as click would (``Aborted!``, exit 1): the lines already printed
+    stay, and the stop's lines say what the error had not said yet
+    (:meth:`~forensic.errors.Interrupted.cutting_short`), with its exit code. A stop's own
+    lines are printed whole (:func:`~forensic.errors.holding_signals`): a stop that comes
+    meanwhile is too late to stop anything, and is dropped.
+    """
+    if isinstance(exc, Interrupted):
+        try:
+            with holding_signals():
+                for line in error_lines(exc):
+                    click.echo(line, err=True)
+        except KeyboardInterrupt:  # held until the lines were out: the command ends as said
+            pass
+        sys.exit(code)
+    lines_out = 0
+    try:
+        for line in error_lines(exc):
+            click.echo(line, err=True)
+            lines_out += 1
+    except KeyboardInterrupt as stop:
+        stopped(Interrupted.cutting_short(stop, exc, lines_out))
     sys.exit(code)
 
 
