@@ -80,12 +80,6 @@ def exit_code(exc: ForensicError) -> int:
     return getattr(exc, "exit_code", EXIT_BAD_INPUT)
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print one ``error:`` line on standard error and exit with ``code``."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
 def _ended(exc: SaidInParts, code: int) -> NoReturn:
     """Print the lines of what ended the command (:func:`error_lines`) on standard error, and
     exit with ``code``.
