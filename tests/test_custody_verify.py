@@ -368,7 +368,7 @@ def test_a_second_key_under_one_name_is_warned_of_not_failed(store_path, tmp_pat
     from forensic.report.layout import report_blocks  # noqa: PLC0415
 
     (signers,) = [b.text for b in report_blocks(content) if b.text.startswith("Custody records")]
-    assert f"#4 {OPERATOR} {genuine[:16]}; #8 {OPERATOR} {rogue['key_fingerprint'][:16]}." in (
+    assert f"{OPERATOR} {genuine[:16]}: #4; {OPERATOR} {rogue['key_fingerprint'][:16]}: #8." in (
         signers
     )
 

@@ -1,6 +1,7 @@
 """Report layout 9: monospaced text laid out by the width each character takes (a table's
 columns under their headings whatever the script of a name), a verdict drawn on the page of
-what stands under it, and the content hash said so that it can be computed without Python."""
+what stands under it, each signer of custody records named once with the records they signed,
+and the content hash said so that it can be computed without Python."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from forensic.report import pdf as report_pdf
 from forensic.report.layout import (
     HASHED_AS_WRITTEN,
     LAYOUT_VERSION,
+    SIGNERS_GROUPED,
     WIDTH_MEASURED,
     Block,
     cells,
     checking_steps,
+    signers_line,
 )
 
 LI = "\u674e\u5c0f\u9f8d"  # 李小龍: three characters a terminal gives two cells each
@@ -247,3 +250,103 @@ def test_the_checking_steps_of_a_report_keep_their_words_for_each_layout():
     content = {"layout": 8, "exhibits": []}
     assert checking_steps(content) == checking_steps({**content, "layout": 7})
     assert checking_steps({**content, "layout": 9}) != checking_steps(content)
+
+
+BOB = "Bob Courier"
+
+
+def _hand_overs_signed_in_turn(path) -> Store:
+    """A store whose exhibit EX-1 changes hands 7 more times, its records signed by Ann
+    Example and Bob Courier in turn (Bob's first signature registers his key, a record between
+    them), and whose case gets a second exhibit's label between them."""
+    store = populated_store(path)  # #4: Ann's receipt of EX-1 (#5, #6: measurement, result)
+    holder = OPERATOR
+    for signer, receiver in [
+        (OPERATOR, BOB),  # #7
+        (OPERATOR, OPERATOR),  # #8
+        (OPERATOR, BOB),  # #9
+        (BOB, OPERATOR),  # #10: Bob's key, #11: the hand-over
+        (OPERATOR, BOB),  # #12, then #13: the label of EX-2
+        (BOB, OPERATOR),  # #14
+        (OPERATOR, BOB),  # #15
+    ]:
+        store.add_custody_event(
+            "CASE-1",
+            "EX-1",
+            operator=signer,
+            released_by=holder,
+            received_by=receiver,
+            purpose="storage",
+            seal_intact=True,
+        )
+        holder = receiver
+        if store.head()[0] == 12:
+            store.add_exhibit("CASE-1", "EX-2", operator=OPERATOR, description="brown resin")
+    return store
+
+
+def test_each_signer_of_custody_records_is_named_once_with_the_records_they_signed(tmp_path):
+    """Under the custody table, each record was named with its signer and key: about 18 lines
+    for 32 records one person signed. Each signer and key is now named once, in the order of
+    the first record they signed, with their records, consecutive ones as a range, in the
+    PDF and the plain text alike."""
+    store = _hand_overs_signed_in_turn(tmp_path / "s")
+    try:
+        records = [e["seq"] for e in store.custody_events("CASE-1", "EX-1")]
+        keys = {name: next(iter(k))[:16] for name, k in store.operator_fingerprints().items()}
+        report = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR)
+    finally:
+        store.close()
+    assert records == [4, 7, 8, 9, 11, 12, 14, 15]
+    said = (
+        "Custody records signed by (key fingerprint, first 16 hex digits): "
+        f"Ann Example {keys[OPERATOR]}: #4, #7-#9, #12, #15; "
+        f"Bob Courier {keys[BOB]}: #11, #14. "
+        "Compare them with the fingerprints the operators published."
+    )
+    text = render_text(report.content)
+    assert said in " ".join(text.split())
+    assert " ".join(text.split()).count("Custody records signed by") == 1
+    pages = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages)
+    assert said in " ".join(pages.split())
+
+
+def test_a_signer_with_two_keys_is_named_with_each_and_the_records_it_signed():
+    """Grouped by signer and key: a second key under one name (a key change, or someone
+    registering a key under that name) still shows, each with the records it signed, in the
+    order of the first record each signed, whatever the order of the table (by the time of
+    each hand-over)."""
+    custody = [
+        {"record": 34, "signed_by": OPERATOR, "key_fingerprint": "b" * 64},
+        {"record": 4, "signed_by": OPERATOR, "key_fingerprint": "a" * 64},
+        {"record": 29, "signed_by": "Dr. Chlo\u00e9 Lab", "key_fingerprint": "c" * 64},
+        {"record": 5, "signed_by": OPERATOR, "key_fingerprint": "a" * 64},
+        {"record": 30, "signed_by": "Dr. Chlo\u00e9 Lab", "key_fingerprint": "c" * 64},
+        {"record": 33, "signed_by": OPERATOR, "key_fingerprint": "b" * 64},
+    ]
+    assert SIGNERS_GROUPED == LAYOUT_VERSION == 9
+    assert signers_line(custody) == (
+        "Custody records signed by (key fingerprint, first 16 hex digits): "
+        f"Ann Example {'a' * 16}: #4-#5; Dr. Chlo\u00e9 Lab {'c' * 16}: #29-#30; "
+        f"Ann Example {'b' * 16}: #33-#34. "
+        "Compare them with the fingerprints the operators published."
+    )
+    assert signers_line([{**e, "key_fingerprint": None} for e in custody]) is None
+
+
+def test_a_report_of_layout_8_names_each_custody_record_with_its_signer_as_issued(tmp_path):
+    store = _hand_overs_signed_in_turn(tmp_path / "s")
+    try:
+        key = next(iter(store.operator_fingerprints()[OPERATOR]))[:16]
+        content = issue_report(store, "CASE-1", "EX-1", operator=OPERATOR).content
+    finally:
+        store.close()
+    text = " ".join(render_text({**content, "layout": 8}).split())
+    assert (
+        "Custody records signed by (key fingerprint, first 16 hex digits): "
+        f"#4 Ann Example {key}; #7 Ann Example {key}; #8 Ann Example {key}; "
+    ) in text
+    pages = PdfReader(io.BytesIO(render_pdf({**content, "layout": 8}))).pages
+    assert f"#15 Ann Example {key}. Compare" in " ".join(
+        " ".join(page.extract_text() for page in pages).split()
+    )

@@ -50,6 +50,7 @@ __all__ = [
     "LAYOUT_VERSION",
     "NO_MATCH_CAVEAT",
     "SAID_ONCE",
+    "SIGNERS_GROUPED",
     "WHERE_AND_WHICH_LIBRARY",
     "WHOLE_HASHES",
     "WIDTH_MEASURED",
@@ -158,8 +159,8 @@ def _analyses_by_provenance(content: Mapping[str, Any]) -> dict[str | None, list
 
 
 def _runs(items: Sequence[str]) -> str:
-    """Exhibit numbers in the report's order, a run of consecutive ones written as a range:
-    ``A1-A6, B2``."""
+    """Exhibit (or record) numbers in the order given, a run of consecutive ones written as a
+    range: ``A1-A6, B2``, ``#1-#12, #15``."""
     groups: list[list[tuple[str, int | None, str]]] = []
     for item in items:
         found = re.fullmatch(r"(.*?)(\d+)", item)
@@ -779,30 +780,46 @@ def _reference_source(reference: Mapping[str, Any]) -> str:
     return f"{reference.get('name')} ({what}): " + (reference.get("source") or "source not stated")
 
 
-def signers_line(custody: Sequence[Mapping[str, Any]]) -> str | None:
+def signers_line(custody: Sequence[Mapping[str, Any]], *, layout: int | None = None) -> str | None:
     """Under the custody table: who signed each of its records, with the first 16 hex digits
     of the key's fingerprint, so that a second key under one name shows.
+
+    From layout :data:`SIGNERS_GROUPED` on, each signer and key is named once, with the
+    records they signed; before it, each record with its signer and key, as issued.
 
     Parameters
     ----------
     custody : sequence of mapping
         The exhibit's custody events as the report's content states them (``record``,
         ``signed_by``, ``key_fingerprint``).
+    layout : int, optional
+        The layout version of the report (default :data:`LAYOUT_VERSION`).
 
     Returns
     -------
     str or None
-        ``Custody records signed by (key fingerprint, first 16 hex digits): #3 PC Smith
-        0f1e2d3c4b5a6978; ...``; None when no event carries a key fingerprint (reports
-        issued before the content carried the key).
+        ``Custody records signed by (key fingerprint, first 16 hex digits): PC Smith
+        0f1e2d3c4b5a6978: #3-#14, #17; Ann Example 538b230ffb3072e7: #15-#16. ...``: each
+        signer and key in the order of the first record they signed, their records in
+        record order, a run of consecutive numbers as a range (layout 8 and earlier:
+        ``#3 PC Smith 0f1e2d3c4b5a6978; #4 PC Smith 0f1e2d3c4b5a6978; ...``, in the
+        table's order); None when no event carries a key fingerprint (reports issued
+        before the content carried the key).
     """
-    signed = [
-        f"#{e['record']} {e['signed_by']} {e['key_fingerprint'][:16]}"
-        for e in custody
-        if e.get("key_fingerprint")
-    ]
-    if not signed:
+    layout = LAYOUT_VERSION if layout is None else layout
+    keyed = [e for e in custody if e.get("key_fingerprint")]
+    if not keyed:
         return None
+    if layout >= SIGNERS_GROUPED:
+        records: dict[tuple[str, str], set[int]] = {}
+        for e in sorted(keyed, key=lambda e: e["record"]):
+            records.setdefault((e["signed_by"], e["key_fingerprint"][:16]), set()).add(e["record"])
+        signed = [
+            f"{name} {key}: " + _runs([f"#{n}" for n in sorted(numbers)])
+            for (name, key), numbers in records.items()
+        ]
+    else:
+        signed = [f"#{e['record']} {e['signed_by']} {e['key_fingerprint'][:16]}" for e in keyed]
     return (
         "Custody records signed by (key fingerprint, first 16 hex digits): "
         + "; ".join(signed)
@@ -1183,8 +1200,9 @@ to be drawn again as issued). Version 8 says of an exhibit whose records are mar
 error that it is, why and where they belong (:data:`FILED_IN_ERROR`). Version 9 lays out
 monospaced text by the width each character takes (:data:`WIDTH_MEASURED`), keeps a verdict
 on the page of what stands under it (:data:`forensic.report.pdf.VERDICT_WITH_ITS_QUALIFIERS`),
-and says how the content hash is computed so that it can be done without Python
-(:data:`HASHED_AS_WRITTEN`)."""
+names each signer of an exhibit's custody records once, with the records they signed
+(:data:`SIGNERS_GROUPED`), and says how the content hash is computed so that it can be done
+without Python (:data:`HASHED_AS_WRITTEN`)."""
 
 WIDTH_MEASURED = 9
 """The first layout version (:data:`LAYOUT_VERSION`) that lays out monospaced text (a table, a
@@ -1195,6 +1213,14 @@ Sans Mono cannot draw, nearly two cells), and a table's columns are drawn each a
 place. Counted as one, such characters pushed every column after them to the right in the
 custody table, a record hash and a seal under the wrong heading and past the right margin.
 Content of an earlier version is laid out as it was issued."""
+
+SIGNERS_GROUPED = 9
+"""The first layout version (:data:`LAYOUT_VERSION`) that names, under an exhibit's custody
+table, each signer and key fingerprint once, with the records they signed, a run of
+consecutive record numbers as a range (:func:`signers_line`): ``Ann Example
+538b230ffb3072e7: #4, #7-#38``. Each record was named with its signer and key, about 18 lines
+for the 32 records one person signed. Content of an earlier version is laid out as it was
+issued."""
 
 HASHED_AS_WRITTEN = 9
 """The first layout version (:data:`LAYOUT_VERSION`) whose last step of "How to check this
@@ -1451,7 +1477,7 @@ def _custody_blocks(
     )
     if layout >= WORDED_FOR_THE_READER:
         blocks += [Block("para", line) for line in custody_notes(exhibit["custody"])]
-    signers = signers_line(exhibit["custody"])
+    signers = signers_line(exhibit["custody"], layout=layout)
     if signers:
         blocks.append(Block("para", signers))
     return blocks
