@@ -417,3 +417,98 @@ def test_an_import_record_edited_into_other_json_is_reported_not_a_crash(
     assert not report.ok
     said = [str(p) for p in report.problems if p.table == "imports"]
     assert any("origin_chains_json is not a list of origin chains" in s for s in said), said
+
+
+def _import(path, store) -> object:
+    return CliRunner().invoke(
+        main, ["bundle", "import", str(path), "--store", str(store), "--operator", LAB]
+    )
+
+
+def _tampered(exported) -> tuple:
+    """The bundle, its results edited (as ``test_cli_bundle_round_trip_and_refusal``), and what
+    the refusal says of it."""
+    path, manifest = exported
+    _rewrite(path, {"records/results.json": b"[]"})
+    said = (
+        f"error: {path}: records/results.json was changed: its SHA-256 is "
+        f"{chain.sha256_hex(b'[]')}, the manifest says {manifest['files']['records/results.json']}"
+    )
+    return path, said
+
+
+def test_a_refused_import_removes_the_store_it_created_and_says_nothing_was_recorded(exported):
+    """A bundle refused as tampered left behind the new, empty store the import had created
+    (with the folders made for it), which the next command took for the place to record
+    into. It is removed, and the refusal says nothing was recorded, as the others do."""
+    path, said = _tampered(exported)
+    folder = path.parent / "lab"
+    db = folder / "intake" / "forensic.db"
+    refused = _import(path, db.parent)
+    assert refused.exit_code == 3
+    lines = refused.stderr.splitlines()
+    assert lines[0] == f"NEW evidence store at {db}: this command creates it"
+    assert lines[-2:] == [said, f"nothing was recorded; the new evidence store at {db} was removed"]
+    assert not folder.exists()
+    assert str(db) not in (path.parent / "config" / "known-stores.json").read_text()
+
+
+def test_an_import_stopped_before_it_recorded_removes_the_store_it_created(exported, monkeypatch):
+    path, _ = exported
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bundle_module, "import_bundle", stopped)
+    db = path.parent / "lab" / "forensic.db"
+    result = _import(path, db.parent)
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-2:] == [
+        "error: interrupted",
+        f"nothing was recorded; the new evidence store at {db} was removed",
+    ]
+    assert not db.parent.exists()
+
+
+def test_a_refused_import_leaves_a_store_that_was_there_as_it_was(exported):
+    """Only what the import created is removed: a store that held records, or one that was
+    there empty (a store an earlier command created and left), is left as it was."""
+    path, said = _tampered(exported)
+    _lab(path.parent).close()
+    db = path.parent / "lab" / "forensic.db"
+    Store(path.parent / "empty").close()
+    empty = path.parent / "empty" / "forensic.db"
+    before = {store: store.read_bytes() for store in (db, empty)}
+    for store in (db, empty):
+        refused = _import(path, store)
+        assert refused.exit_code == 3
+        assert refused.stderr.splitlines()[-2:] == [said, "nothing was recorded"]
+        assert store.read_bytes() == before[store]
+    assert sorted(p.name for p in db.parent.iterdir()) == ["forensic.db"]
+    assert sorted(p.name for p in empty.parent.iterdir()) == ["forensic.db"]
+
+
+def test_a_forked_chain_refused_says_nothing_was_recorded(exported, tmp_path):
+    """A refusal for a conflict with the store (found only once the store is opened) says
+    nothing was recorded, and the store keeps what it held."""
+    path, _ = exported
+    lab = _lab(tmp_path)
+    import_bundle(lab, path, operator=LAB)
+    before = _counts(lab)
+    lab.close()
+    van_db = tmp_path / "van" / "forensic.db"
+    conn = sqlite3.connect(van_db)
+    chain_id = conn.execute("SELECT value FROM store_meta WHERE key='chain_id'").fetchone()[0]
+    conn.close()
+    fork = Store(tmp_path / "fork")
+    fork.conn.execute("UPDATE store_meta SET value = ? WHERE key = 'chain_id'", (chain_id,))
+    fork.close()
+    populated_store(tmp_path / "fork").close()
+    with Store(tmp_path / "fork") as fork:
+        export_bundle(fork, "CASE-1", tmp_path / "fork.zip", operator=OPERATOR)
+    refused = _import(tmp_path / "fork.zip", tmp_path / "lab")
+    assert refused.exit_code == 3
+    assert refused.stderr.splitlines()[-1] == "nothing was recorded"
+    assert "the chains have forked" in refused.stderr
+    with Store(tmp_path / "lab") as lab:
+        assert _counts(lab) == before

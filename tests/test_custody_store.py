@@ -1681,3 +1681,24 @@ def test_exhibit_add_and_custody_add_refuse_a_seal_or_case_another_exhibit_holds
     assert done.exit_code == 0, done.output
     done = runner.invoke(main, [*handed, "--purpose", "re-sealed", "--seal", "S-0201", *signed])
     assert done.exit_code == 0, done.output
+
+
+def test_a_store_is_removed_on_closing_only_when_this_opening_created_it_and_it_holds_nothing(
+    tmp_path,
+):
+    """What a refused command removes (``bundle import``): the store it created, with the
+    folders made for it, while it holds nothing; never one that was there, nor one that
+    holds a record."""
+    made = Store(tmp_path / "a" / "b")
+    assert made.close_removing_if_new()
+    assert list(tmp_path.iterdir()) == []
+
+    recorded = Store(tmp_path / "c")
+    recorded.open_case("CASE-1", operator=OPERATOR)
+    assert not recorded.close_removing_if_new()
+    assert (tmp_path / "c" / "forensic.db").exists()
+
+    Store(tmp_path / "d").close()
+    there = Store(tmp_path / "d")
+    assert not there.close_removing_if_new()
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["forensic.db"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -47,7 +48,14 @@ from forensic.custody.store import (
     stated_yes_no,
 )
 from forensic.custody.verify import UnverifiedChainError, VerifyReport, verify_store
-from forensic.errors import CustodyError, ForensicError, InstallationError, recording_nothing
+from forensic.errors import (
+    CustodyError,
+    ForensicError,
+    InstallationError,
+    Interrupted,
+    SaidInParts,
+    recording_nothing,
+)
 from forensic.naming import lookalike_remarks
 from forensic.operators import who_signs
 
@@ -218,6 +226,7 @@ def _open(
     operator: str | None = None,
     case_number: str | None = None,
     new_store: bool = False,
+    refusal_leaves_nothing: bool = False,
 ) -> Iterator[tuple[Store, str | None]]:
     """The store, to record in, and the name ``operator`` signs under in it: a store this
     process cannot write is refused before anything, and a wait for a store another process
@@ -235,7 +244,11 @@ def _open(
     computer, signs on under that name, and this says so once; a name new to the store that
     differs from a signer's only in letter case or spacing is warned of (not refused) as its
     first record is signed, which makes a second key, under what reads as another person (a
-    command that records nothing says nothing of it)."""
+    command that records nothing says nothing of it).
+
+    With ``refusal_leaves_nothing``, a command that fails (or is stopped) before it records
+    says so, ``nothing was recorded``, and a store this opening created is removed again
+    (:func:`_nothing_recorded`)."""
     if create:
         for line in check_new_store(store_path, case_number=case_number, new_store=new_store):
             click.secho(line, err=True, bold=line.startswith("NEW"))
@@ -244,17 +257,52 @@ def _open(
     except NoStoreError as exc:
         raise _no_store(exc, case_number) from None
     with opened as store:
-        store.on_wait = _say_waiting
-        if operator:
-            signer = who_signs(store, operator)
-            operator = signer.name
-            if signer.note:
-                click.echo(f"note: {signer.note}", err=True)
-            if signer.warning:
-                store.on_new_key = lambda _name, said=signer.warning: click.secho(
-                    f"WARNING: {said}", err=True, bold=True
-                )
-        yield store, operator
+        head = store.head() if refusal_leaves_nothing else None
+        try:
+            store.on_wait = _say_waiting
+            if operator:
+                signer = who_signs(store, operator)
+                operator = signer.name
+                if signer.note:
+                    click.echo(f"note: {signer.note}", err=True)
+                if signer.warning:
+                    store.on_new_key = lambda _name, said=signer.warning: click.secho(
+                        f"WARNING: {said}", err=True, bold=True
+                    )
+            yield store, operator
+        except (Exception, KeyboardInterrupt) as exc:
+            if head is None:
+                raise
+            said = _nothing_recorded(store, head, exc)
+            if isinstance(exc, KeyboardInterrupt) and said is not None:
+                raise Interrupted.having_recorded(exc, said, getattr(exc, "advice", None)) from exc
+            if isinstance(exc, ForensicError) and said is not None:
+                exc.recorded = said
+            raise
+
+
+def _nothing_recorded(store: Store, head: tuple[int, str], exc: BaseException) -> str | None:
+    """What a command that failed or was stopped (``exc``) says it recorded, when the store's
+    chain still ends at ``head``: ``nothing was recorded`` (unless ``exc`` says so already),
+    and, when this command had created the store, that it is removed again
+    (:meth:`~forensic.custody.store.Store.close_removing_if_new`), so that a refusal leaves
+    nothing. What ``exc`` says it recorded is kept. None when the command recorded something
+    (a stop that came once its records were committed) or when that cannot be told: then
+    nothing is said and nothing removed."""
+    try:
+        if store.head() != head:
+            return None
+    except (sqlite3.Error, ForensicError):
+        return None
+    removed = store.close_removing_if_new()
+    recorded = getattr(exc, "recorded", None)
+    said = " ".join(exc.said()) if isinstance(exc, SaidInParts) else str(exc)
+    parts = [recorded] if recorded else []
+    if not parts and "nothing was recorded" not in said.casefold():
+        parts.append("nothing was recorded")
+    if removed:
+        parts.append(f"the new evidence store at {store.db_path} was removed")
+    return "; ".join(parts) or None
 
 
 def _say_waiting(waited: float, limit: float) -> None:
@@ -1770,7 +1818,7 @@ def bundle_import(bundle_file, operator, store_path):
     """Verify a bundle completely, then add it to the store (nothing is added on any failure)."""
     from forensic.custody.bundle import import_bundle  # noqa: PLC0415
 
-    with _open(store_path, operator=operator) as (store, signer):
+    with _open(store_path, operator=operator, refusal_leaves_nothing=True) as (store, signer):
         summary = import_bundle(store, bundle_file, operator=signer)
     click.echo(
         f"bundle verified and imported: case {summary.case_number}, "

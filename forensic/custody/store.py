@@ -880,6 +880,9 @@ class Store:
         # seconds waited and the seconds it will wait in all (:meth:`_begin`): the command
         # says so, instead of half a minute of silence
         self.on_wait: Callable[[float, float], None] | None = None
+        # the folders (outermost first) and the file this opening created the store in: what
+        # a command that records nothing removes again (:meth:`close_removing_if_new`)
+        self._created: tuple[Path, ...] = ()
         self._refuse_a_lost_store()
         if read_only:
             self._open_read_only()
@@ -887,6 +890,7 @@ class Store:
         if not self.db_path.exists():
             if not create:
                 raise NoStoreError(f"no evidence store at {self.db_path}")
+            folders = [folder for folder in self.db_path.parents if not folder.exists()]
             try:
                 self.db_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -898,7 +902,8 @@ class Store:
                     f"{exc.strerror or exc} ({exc.filename or self.db_path.parent})"
                 ) from None
             self._refuse_if_not_writable()
-            self._create_file()
+            if self._create_file():
+                self._created = (*reversed(folders), self.db_path)
         self._refuse_if_not_writable()
         made = [path for path in self._opened_files() if not path.exists()]
         try:
@@ -1080,7 +1085,7 @@ class Store:
             )
         raise StoreDamagedError(f"{said}. Nothing was read, recorded or changed: {restore}")
 
-    def _create_file(self) -> None:
+    def _create_file(self) -> bool:
         """Create the store's database file whole (its header written), under its name at once.
 
         SQLite makes a database file empty and writes its header a moment later: a store
@@ -1088,7 +1093,7 @@ class Store:
         being created must never be seen so, nor left so by a process killed then. The file
         is made under a temporary name and linked into place; another process that created
         it meanwhile keeps its own. Where the file system has no hard links (FAT), SQLite
-        creates it in place, as before.
+        creates it in place, as before. Returns False when another process created it.
         """
         tmp = self.db_path.with_name(f".{self.db_path.name}.{uuid.uuid4().hex[:12]}.new")
         try:
@@ -1100,14 +1105,16 @@ class Store:
                 conn.close()  # the last connection removes the -wal and -shm of tmp
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, self.db_path)
+            os.link(tmp, self.db_path)
+        except FileExistsError:
+            return False  # another process created it meanwhile
         except (OSError, sqlite3.Error):
             pass  # no hard links here: SQLite creates the file in place when it opens it
         finally:
             for path in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-wal", "-shm"))):
                 with contextlib.suppress(OSError):
                     path.unlink()
+        return True
 
     def _refuse_if_not_writable(self) -> None:
         """Refuse, before SQLite fails half-way, a store this process cannot write.
@@ -1257,6 +1264,44 @@ class Store:
     def close(self) -> None:
         """Close the connection (uncommitted work, if any, is rolled back)."""
         self.conn.close()
+
+    def close_removing_if_new(self) -> bool:
+        """Close the store and, when this opening created it and it holds nothing, remove it:
+        its file, SQLite's files beside it, and the folders made for it that are left empty.
+
+        A command that creates a store and is then refused (a bundle that does not verify)
+        would leave an empty store behind, where a later command finds "No cases", not "no
+        evidence store at ..." with the stores this computer has recorded into. A store that
+        was there before it was opened, even an empty one, is never removed; nor is one that
+        holds anything (a record, a raw spectrum, a chain link), or whose content cannot be
+        read.
+
+        Returns
+        -------
+        bool
+            Whether the store was removed.
+        """
+        try:
+            held = not self._created or any(
+                self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                for table in (*chain.CHAINED_TABLES, "blobs", "chain_links")
+            )
+        except sqlite3.Error:
+            held = True  # what it holds cannot be read: keep it
+        self.close()
+        if held:
+            return False
+        *folders, db = self._created
+        for path in (*(self._side_file(suffix) for suffix in ("-wal", "-shm", "-journal")), db):
+            with contextlib.suppress(OSError):  # one that cannot be removed is said to stay
+                path.unlink()
+        if db.exists():
+            return False
+        for folder in reversed(folders):  # the innermost first, each only while empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self._created = ()
+        return True
 
     def __enter__(self) -> Store:
         return self
