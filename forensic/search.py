@@ -43,6 +43,7 @@ __all__ = [
     "mask_to_ranges",
     "overlap_ok",
     "pair_score",
+    "range_share",
     "ranges_to_mask",
     "score_batch",
     "score_moves",
@@ -522,6 +523,54 @@ def snap_ranges(
     b_lo = np.minimum(b_lo, bp.size - 1)
     b_hi = np.maximum(b_hi, b_lo)
     return bp[b_lo], bp[b_hi], b_lo, b_hi
+
+
+def range_share(
+    q_start: np.ndarray,
+    q_stop: np.ndarray,
+    references: np.ndarray,
+    cumsums: np.ndarray,
+    grid_points: int,
+    *,
+    every: int = BREAKPOINT_EVERY,
+) -> np.ndarray:
+    """The share of a reference compared: how much of its squared norm lies in the query's range.
+
+    A query measured over part of a reference's range compares only the bands there: over
+    2700-3400 cm-1, the C-H stretches of a Raman spectrum that holds most of its bands in the
+    fingerprint. The share is the reference's ``sum(r²)`` over the query's range (snapped
+    inward to the breakpoints, as :func:`score_batch` compares it) divided by its ``sum(r²)``
+    over its whole range, in the comparison representation the search scores, read from the
+    stored cumulative sums. The q-value calibration is made per stratum of it
+    (:class:`forensic.verdict.Calibration`): a short comparison holds few bands, and a wrong
+    reference scores high there by chance more often.
+
+    Parameters
+    ----------
+    q_start, q_stop : int or numpy.ndarray
+        The queries' measured ranges as grid indices, scalars or shape (Q,).
+    references : int or numpy.ndarray
+        The reference (row of the library matrix) of each query, broadcasting with them.
+    cumsums : numpy.ndarray
+        Shape (B, N) from :func:`breakpoint_cumsums` with the same ``every``.
+    grid_points : int
+        G, the points of the grid.
+    every : int
+        Grid points between breakpoints.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (Q,), float64 in [0, 1]; 0 for a reference that is zero everywhere.
+    """
+    _, _, b_lo, b_hi = snap_ranges(q_start, q_stop, grid_points, every)
+    refs = np.broadcast_to(np.asarray(references, dtype=np.int64), b_lo.shape)
+    cumsums = np.asarray(cumsums)
+    inside = cumsums[b_hi, refs] - cumsums[b_lo, refs]
+    total = cumsums[-1, refs]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, inside / np.where(total > 0, total, 1.0), 0.0)
+    return np.clip(share, 0.0, 1.0)
 
 
 def mask_scores(

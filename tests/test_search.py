@@ -14,12 +14,14 @@ from forensic.search import (
     cosine_from_sums,
     mask_scores,
     pair_score,
+    range_share,
     ranges_to_mask,
     score_batch,
     score_moves,
     score_query,
     score_shifted,
     shift_steps,
+    snap_ranges,
     top_hits,
 )
 
@@ -180,3 +182,21 @@ def test_top_hits_gives_one_hit_per_substance_best_first():
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len(top_hits(scores, names, 80)) == 50
     assert top_hits(np.full(3, -np.inf), ["a", "b", "c"], 2) == []
+
+
+def test_range_share_is_the_references_norm_over_the_snapped_query_range():
+    rng = np.random.default_rng(11)
+    g = 400
+    matrix = rng.normal(size=(6, g))
+    matrix[2, :150] = 0.0  # a reference measured from point 150 on
+    cumsums = breakpoint_cumsums(matrix)
+    q_start, q_stop = np.array([0, 37, 200, 100]), np.array([g, 250, 390, 160])
+    refs = np.array([0, 1, 2, 2])
+    got = range_share(q_start, q_stop, refs, cumsums, g)
+    for k, (a, b, r) in enumerate(zip(q_start, q_stop, refs, strict=True)):
+        lo, hi, _, _ = snap_ranges(a, b, g)  # compared where the search compares it
+        inside = np.sum(matrix[r, int(lo[0]) : int(hi[0])] ** 2)
+        assert got[k] == pytest.approx(inside / np.sum(matrix[r] ** 2), rel=1e-12)
+    assert got[0] == pytest.approx(1.0)
+    # the share of a reference that is zero everywhere is 0, not NaN
+    assert range_share(0, g, 0, breakpoint_cumsums(np.zeros((1, g))), g).tolist() == [0.0]
