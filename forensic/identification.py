@@ -28,7 +28,7 @@ from forensic import alignment
 from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
 from forensic.errors import ForensicError, IdentificationError
-from forensic.library import CALIBRATION_METHOD, NOT_PUBLISHED, Library, substance_key
+from forensic.library import NOT_PUBLISHED, SHIFT_SEARCH_METHOD, Library, substance_key
 from forensic.library_folders import shipped_library
 from forensic.modelled import source_confidence
 from forensic.processing import (
@@ -1130,7 +1130,7 @@ def _library_problems(
             {"verdict": verdict, "hits": hits, "mixture": mixture}
         )
     ]
-    if calibration is not None and calibration.info.get("method", 1) < CALIBRATION_METHOD:
+    if calibration is not None and calibration.info.get("method", 1) < SHIFT_SEARCH_METHOD:
         said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     if library.standing:  # a library folder edited, or never published
         said.append(Problem(library.standing, _UNAPPROVED_LIBRARY_ADVICE))

@@ -81,6 +81,7 @@ __all__ = [
     "FILE_SUFFIX",
     "HASH_SCHEME",
     "NOT_PUBLISHED",
+    "SHIFT_SEARCH_METHOD",
     "Library",
     "ModalityBlock",
     "reference_order_key",
@@ -105,10 +106,16 @@ built rather than published, a folder never published or changed since): the one
 (:attr:`Library.approval` says who approved one that was)."""
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
-CALIBRATION_METHOD = 2
-"""Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search).
-Stored with each calibration; the compiled shipped library is rebuilt when it changes, and
-:func:`forensic.identify` warns about a library calibrated by an older method."""
+CALIBRATION_METHOD = 3
+"""Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search;
+3: with range-cut queries, a curve per share of the reference compared,
+:attr:`forensic.verdict.Calibration.strata`). Stored with each calibration; the compiled
+shipped library is rebuilt when it changes, :func:`forensic.identify` warns about a library
+calibrated without the shift search, and gives no q-value to a partial comparison in a
+library calibrated without range-cut queries."""
+SHIFT_SEARCH_METHOD = 2
+"""The first :data:`CALIBRATION_METHOD` with the shift search: an older calibration's q-values
+may be optimistic."""
 _ENTRY_FIELDS = 4
 """What an entry holds (2: a modelled reference's ``band_confidence``; 3: the gates a
 reference is let pass, ``waivers``; 4: what the chemist stated over its file, ``stated``): a
@@ -717,7 +724,10 @@ class Library:
         representation (:func:`forensic.processing.representation_from_linear`, each over
         its own range) before scoring, exactly as a real query is. Libraries larger than
         :data:`_CALIBRATION_MAX_REFERENCES` are calibrated on a seeded random subset of that
-        many references. The references are taken in the order the version takes them, so a
+        many references. Range-cut queries calibrate the comparisons that see only part of a
+        reference, the share of it measured in the comparison representation
+        (:func:`forensic.verdict.calibrate_library`). The references are taken in the order
+        the version takes them, so a
         library's calibration, like its version, does not depend on the order its references
         were given or stored in. A modality with fewer than 2 references, or fewer than 2
         substances, stays uncalibrated (its verdicts say so).
@@ -766,6 +776,7 @@ class Library:
                     seed=seed,
                     n_queries=min(rows.size, n_queries or _CALIBRATION_QUERIES),
                     labels=labels[rows],
+                    represent=_representation(block.pipeline),
                 )
             except ForensicError:
                 block.calibration = None
@@ -1374,16 +1385,24 @@ def interval_score_fn(
     return score_batch(queries, qs, qe, matrix, rs, re, cumsums)
 
 
-def _representation_score_fn(pipeline: Pipeline, max_shift_steps: int = 0):
-    """Score function on spectra: the pipeline's comparison representation of each row over
-    its own range (:func:`forensic.processing.representation_from_linear`, as a query or a
-    reference is represented), then the search (over whole-step shifts up to
-    ``max_shift_steps``, as :func:`interval_score_fn`)."""
+def _representation(pipeline: Pipeline):
+    """The pipeline's comparison representation of spectra, each row over its own range
+    (:func:`forensic.processing.representation_from_linear`, as a query or a reference is
+    represented): ``represent(rows (Q, G), valid (Q, G))``."""
 
     def represent(rows: np.ndarray, valid: np.ndarray) -> np.ndarray:
         rows = np.atleast_2d(rows)
         start, stop = mask_to_ranges(np.broadcast_to(np.atleast_2d(valid), rows.shape))
         return representation_from_linear(rows, start, stop, pipeline)
+
+    return represent
+
+
+def _representation_score_fn(pipeline: Pipeline, max_shift_steps: int = 0):
+    """Score function on spectra: the comparison representation of each row over its own
+    range (:func:`_representation`), then the search (over whole-step shifts up to
+    ``max_shift_steps``, as :func:`interval_score_fn`)."""
+    represent = _representation(pipeline)
 
     def score(queries, query_valid, matrix, matrix_valid):
         return interval_score_fn(

@@ -26,12 +26,23 @@ library. We measure it the way proteomics does (target-decoy competition):
 Because the queries are built from the library itself, we also know which target wins were
 really wrong, and :meth:`Calibration.summary` reports that empirical false-discovery proportion
 beside the estimate: a check that the decoys are realistic.
+
+4. **Partial comparisons** (:func:`calibrate_library`, :class:`ShareStratum`): a query measured
+   over part of a reference's range compares only the bands there (:func:`forensic.search.
+   range_share`, the share of the reference compared), and over a short range a wrong
+   reference scores high by chance more often. The queries above are references on their full
+   range; **range-cut queries**, perturbed references cut to a random window (drawn from a
+   seed of their own, so the full-range curve stays as it was), are scored the same way, and a
+   curve is made for each stratum of the best target's share (:data:`RANGE_SHARE_STRATA`). A
+   hit is read on the curve of its own stratum: the full-range curve from a share of
+   :data:`RANGE_SHARE_FULL` up; below the lowest calibrated stratum its q-value is not
+   calibrated (NaN), and :func:`decide` says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,23 +51,37 @@ from scipy import signal
 
 from forensic.errors import IdentificationError
 from forensic.naming import substance_key
-from forensic.search import cosine
+from forensic.search import (
+    BREAKPOINT_EVERY,
+    MIN_OVERLAP_POINTS,
+    breakpoint_cumsums,
+    cosine,
+    cosine_from_sums,
+    mask_to_ranges,
+    range_share,
+    ranges_to_mask,
+)
 
 __all__ = [
     "MARGIN_MIN",
     "MATCHED_FRACTION_MIN",
     "MIN_COMPETITIONS",
     "MIN_SIGNAL_TO_NOISE",
+    "MIN_STRATUM_COMPETITIONS",
     "NOT_A_PURITY",
     "NO_MATCH_CANNOT_EXCLUDE",
     "Q_IDENTIFIED",
     "Q_NO_MATCH",
+    "RANGE_CUT_QUERIES",
+    "RANGE_SHARE_FULL",
+    "RANGE_SHARE_STRATA",
     "SCORE_IDENTIFIED_UNCALIBRATED",
     "SCORE_KEY",
     "SCORE_NO_MATCH_UNCALIBRATED",
     "SHARE_OF_SIGNAL",
     "WORDED_FOR_THE_READER",
     "Calibration",
+    "ShareStratum",
     "calibrate",
     "calibrate_library",
     "closest_line",
@@ -111,6 +136,18 @@ Q_IDENTIFIED = 0.05
 """Largest q-value for ``identified``."""
 MIN_COMPETITIONS = 1000
 """calibrate_library() runs at least this many calibration queries (repeating references)."""
+RANGE_SHARE_FULL = 0.8
+"""A hit whose comparison sees at least this share of the reference's squared norm
+(:func:`forensic.search.range_share`) is read on the full-range calibration curve."""
+RANGE_SHARE_STRATA = ((0.5, 0.8), (0.25, 0.5))
+"""The strata of the share of the reference compared below :data:`RANGE_SHARE_FULL`, each
+``(lowest, highest)`` share, calibrated on range-cut queries (:func:`calibrate_library`);
+below the lowest a q-value is not calibrated."""
+RANGE_CUT_QUERIES = 1000
+"""Range-cut calibration queries, spread evenly over :data:`RANGE_SHARE_STRATA`."""
+MIN_STRATUM_COMPETITIONS = 250
+"""A stratum of the share compared with fewer competitions than this (its range-cut queries
+mostly found a best target of another share) is not calibrated: its hits have no q-value."""
 Q_NO_MATCH = 0.20
 """Above this q-value the best hit is too often wrong to be evidence: ``no_match``."""
 MARGIN_MIN = 0.02
@@ -346,6 +383,78 @@ def _decoys_for(
 # Calibration
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class ShareStratum:
+    """The calibration of comparisons that see a share of the reference in ``[lowest, highest)``.
+
+    Attributes
+    ----------
+    lowest, highest : float
+        The stratum's bounds on the share of the reference compared
+        (:func:`forensic.search.range_share`).
+    calibration : Calibration or None
+        The curve of the range-cut queries whose best target's share fell in the stratum;
+        None when they were fewer than :data:`MIN_STRATUM_COMPETITIONS` (not calibrated).
+    n_competitions : int
+        How many range-cut queries fell in the stratum.
+    """
+
+    lowest: float
+    highest: float
+    calibration: Calibration | None
+    n_competitions: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form; :meth:`from_dict` inverts it.
+
+        Returns
+        -------
+        dict
+            ``range_share_lowest``, ``range_share_highest``, ``n_competitions`` and
+            ``calibration`` (:meth:`Calibration.to_dict`, or None for none).
+        """
+        return {
+            "range_share_lowest": float(self.lowest),
+            "range_share_highest": float(self.highest),
+            "n_competitions": int(self.n_competitions),
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ShareStratum:
+        """Rebuild a stratum written by :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : mapping
+            As :meth:`to_dict` gives it (an item of a calibration's ``strata``).
+
+        Returns
+        -------
+        ShareStratum
+
+        Raises
+        ------
+        IdentificationError
+            When its bounds are missing or not numbers, or its curve is not one
+            (:meth:`Calibration.from_dict`).
+        """
+        try:
+            lowest = float(data["range_share_lowest"])
+            highest = float(data["range_share_highest"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IdentificationError(
+                f"calibration stratum lacks numeric range_share bounds: {exc}"
+            ) from exc
+        curve = data.get("calibration")
+        return cls(
+            lowest=lowest,
+            highest=highest,
+            calibration=None if curve is None else Calibration.from_dict(curve),
+            n_competitions=int(data.get("n_competitions", 0)),
+        )
+
+
+@dataclass(frozen=True)
 class Calibration:
     """Score -> q-value curve from a target-decoy competition.
 
@@ -367,6 +476,11 @@ class Calibration:
         band pattern typically reaches is no evidence, and its q-value is 1 (``-inf``: none).
         A q-value is a cumulative rate (of all hits at least this good), which flattens out at
         the overall error rate for low scores; this floor keeps such hits from looking usable.
+    strata : tuple of ShareStratum, or None
+        The curves of comparisons that see less of the reference than
+        :data:`RANGE_SHARE_FULL` (range-cut queries, :func:`calibrate_library`), highest share
+        first; None for a calibration made without them (before they existed, or by
+        :func:`calibrate` alone), whose curve holds for full comparisons only.
     """
 
     scores: np.ndarray
@@ -377,28 +491,127 @@ class Calibration:
     empirical: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     no_evidence_below: float = float("-inf")
+    strata: tuple[ShareStratum, ...] | None = None
 
-    def q_value(self, scores: np.ndarray | float) -> np.ndarray:
-        """q-values of scores, by monotone interpolation of the calibration curve.
+    def q_value(
+        self, scores: np.ndarray | float, range_share: np.ndarray | float = 1.0
+    ) -> np.ndarray:
+        """q-values of scores, by monotone interpolation of the curve of their stratum.
 
         Parameters
         ----------
         scores : array_like
             Any shape; similarity scores on the same scale as the calibration.
+        range_share : array_like, default 1.0
+            The share of the reference each score compared (:func:`forensic.search.
+            range_share`), broadcasting with ``scores``: from :data:`RANGE_SHARE_FULL` up
+            the full-range curve is read, below it the curve of its :attr:`strata`.
 
         Returns
         -------
         numpy.ndarray
-            Same shape as ``scores``, in [0, 1], non-increasing in the score. Scores below the
+            The broadcast shape, in [0, 1], non-increasing in the score. Scores below the
             lowest calibrated target win or below :attr:`no_evidence_below` get 1; above the
-            highest, the q-value of the highest.
+            highest, the q-value of the highest. NaN where the share is in no calibrated
+            stratum (:meth:`stratum`): not calibrated.
         """
         s = np.asarray(scores, dtype=float)
+        share = np.asarray(range_share, dtype=float)
+        s, share = np.broadcast_arrays(s, share)
+        out = np.where(share >= RANGE_SHARE_FULL, self._curve_q(s), np.nan)
+        for stratum in self.strata or ():
+            if stratum.calibration is not None:
+                inside = (share >= stratum.lowest) & (share < stratum.highest)
+                out = np.where(inside, stratum.calibration.q_value(s), out)
+        return out
+
+    def _curve_q(self, s: np.ndarray) -> np.ndarray:
         if self.scores.size == 0:
             return np.ones_like(s)
         q = np.interp(s, self.scores, self.q_values, left=1.0, right=float(self.q_values[-1]))
         q = np.where(np.isnan(s) | (s < self.no_evidence_below), 1.0, q)
         return np.clip(q, 0.0, 1.0)
+
+    def stratum(self, range_share: float) -> tuple[float, float] | None:
+        """The stratum whose curve gives the q-value of a comparison seeing ``range_share``.
+
+        Parameters
+        ----------
+        range_share : float
+            The share of the reference compared (:func:`forensic.search.range_share`).
+
+        Returns
+        -------
+        (float, float) or None
+            The stratum's ``(lowest, highest)`` share (``(RANGE_SHARE_FULL, 1.0)`` for the
+            full-range curve); None when no calibrated curve covers that share.
+        """
+        if range_share >= RANGE_SHARE_FULL:
+            return (RANGE_SHARE_FULL, 1.0)
+        for stratum in self.strata or ():
+            if stratum.lowest <= range_share < stratum.highest:
+                return None if stratum.calibration is None else (stratum.lowest, stratum.highest)
+        return None
+
+    def read_on(self, range_share: float) -> str | None:
+        """Which curve a q-value of a comparison seeing ``range_share`` of its reference is
+        read on, in words, when it is not the full-range curve.
+
+        Parameters
+        ----------
+        range_share : float
+            The share of the reference compared (:func:`forensic.search.range_share`).
+
+        Returns
+        -------
+        str or None
+            e.g. ``the query compares 37% of the reference: q-value read on the calibration
+            of comparisons that see 25-50% of it``; None for the full-range curve, or no
+            curve (:meth:`not_calibrated` says why).
+        """
+        stratum = self.stratum(range_share)
+        if stratum is None or stratum[0] >= RANGE_SHARE_FULL:
+            return None
+        lowest, highest = stratum
+        shown = format_beside(range_share, [lowest, highest], percent=True)
+        return (
+            f"the query compares {shown} of the reference: q-value read on the calibration "
+            f"of comparisons that see {lowest * 100:.0f}-{highest:.0%} of it"
+        )
+
+    def not_calibrated(self, range_share: float) -> str | None:
+        """Why a comparison seeing ``range_share`` of the reference has no q-value, in words.
+
+        Parameters
+        ----------
+        range_share : float
+            The share of the reference compared (:func:`forensic.search.range_share`).
+
+        Returns
+        -------
+        str or None
+            e.g. ``the query compares only 22% of the reference: q-value not calibrated for
+            so short a comparison``; for a stratum of too few calibration queries
+            (:data:`MIN_STRATUM_COMPETITIONS`), that; for a calibration made before partial
+            comparisons were calibrated (:attr:`strata` None), that it was calibrated for full
+            comparisons only; None when the share is calibrated.
+        """
+        if self.stratum(range_share) is not None:
+            return None
+        calibrated = [s.lowest for s in self.strata or () if s.calibration is not None]
+        shown = format_beside(range_share, [RANGE_SHARE_FULL, *calibrated], percent=True)
+        said = f"the query compares only {shown} of the reference"
+        if self.strata is None:
+            return (
+                f"{said}, and this library's calibration holds for full comparisons only (it "
+                "was made before partial comparisons were calibrated): q-value not calibrated"
+            )
+        if any(s.lowest <= range_share < s.highest for s in self.strata):  # a short stratum
+            return (
+                f"{said}: q-value not calibrated (too few calibration queries compared so "
+                "little of a reference)"
+            )
+        return f"{said}: q-value not calibrated for so short a comparison"
 
     def score_at(self, q: float) -> float | None:
         """The lowest calibrated score whose q-value is at most ``q``.
@@ -437,6 +650,23 @@ class Calibration:
             else None,
         }
         out.update(self.empirical)
+        if self.strata is not None:
+            out["strata"] = [
+                {
+                    "range_share": [stratum.lowest, stratum.highest],
+                    "n_competitions": stratum.n_competitions,
+                    **(
+                        {}
+                        if stratum.calibration is None
+                        else {
+                            key: value
+                            for key, value in stratum.calibration.summary().items()
+                            if key != "strata"
+                        }
+                    ),
+                }
+                for stratum in self.strata
+            ]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -446,9 +676,11 @@ class Calibration:
         -------
         dict
             ``method``, the curve (``scores``, ``q_values``), the competition's sizes,
-            ``no_evidence_below`` (None for none), ``empirical`` and ``info``.
+            ``no_evidence_below`` (None for none), ``empirical``, ``info`` and, for a
+            calibration with range-cut queries, ``strata``
+            (:meth:`ShareStratum.to_dict`).
         """
-        return {
+        data = {
             "method": "target-decoy competition, pyteomics.auxiliary.qvalues (formula 1, +1)",
             "scores": [float(v) for v in self.scores],
             "q_values": [float(v) for v in self.q_values],
@@ -461,6 +693,9 @@ class Calibration:
             "empirical": dict(self.empirical),
             "info": dict(self.info),
         }
+        if self.strata is not None:
+            data["strata"] = [stratum.to_dict() for stratum in self.strata]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibration:
@@ -469,7 +704,9 @@ class Calibration:
         Parameters
         ----------
         data : dict
-            As :meth:`to_dict` gives it (a library block's ``calibration``).
+            As :meth:`to_dict` gives it (a library block's ``calibration``). One written
+            before partial comparisons were calibrated has no ``strata``: its curve then holds
+            for full comparisons only (:attr:`strata` None).
 
         Returns
         -------
@@ -478,7 +715,8 @@ class Calibration:
         Raises
         ------
         IdentificationError
-            When ``data`` holds no numeric curve, or its two arrays differ in shape.
+            When ``data`` holds no numeric curve, its two arrays differ in shape, or a stratum
+            is not one (:meth:`ShareStratum.from_dict`).
         """
         try:
             scores = np.asarray(data["scores"], dtype=float)
@@ -504,6 +742,9 @@ class Calibration:
             ),
             empirical=dict(data.get("empirical", {})),
             info=dict(data.get("info", {})),
+            strata=None
+            if data.get("strata") is None
+            else tuple(ShareStratum.from_dict(stratum) for stratum in data["strata"]),
         )
 
 
@@ -717,6 +958,8 @@ def calibrate_library(
     n_queries: int | None = None,
     labels: Sequence[Any] | None = None,
     absent_fraction: float = 0.25,
+    represent: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    range_cut_queries: int = RANGE_CUT_QUERIES,
 ) -> Calibration:
     """Calibrate q-values for a library with its own production scoring.
 
@@ -725,6 +968,16 @@ def calibrate_library(
     ``absent_fraction`` of the queries every entry of the query's own substance is excluded from
     the targets, so those queries have no right answer in the library. Each query's best target
     and best decoy then compete (:func:`calibrate`).
+
+    Then ``range_cut_queries`` **range-cut queries** calibrate comparisons that see only part of
+    a reference (:attr:`Calibration.strata`): references cut to a contiguous random window
+    holding a share of the reference's squared norm (in ``represent``'s representation) drawn
+    evenly over :data:`RANGE_SHARE_STRATA`, perturbed, and scored with ``score_fn`` against the
+    references and the decoys, each compared over its overlap with the window as in a search
+    (the same absent fraction). Each stratum's curve is made from the queries whose best
+    target's share of it compared (:func:`forensic.search.range_share`) fell in the stratum.
+    They are drawn from a random stream of their own and scored apart, so the full-range
+    curve is the one a calibration without them gives, bit for bit.
 
     Parameters
     ----------
@@ -749,6 +1002,13 @@ def calibrate_library(
         share of casework samples that are substances the library lacks. The q-values depend on
         it (more absent substances, more wrong hits at any score); the default of a quarter is
         an assumption, stated with the calibration, not a measurement.
+    represent : callable, optional
+        ``represent(rows (Q, G), valid (Q, G))``: the comparison representation ``score_fn``
+        scores, in which the share of a reference compared is measured (default: the rows as
+        given, zero outside ``valid``).
+    range_cut_queries : int, default RANGE_CUT_QUERIES
+        How many range-cut queries; 0 makes no strata (:attr:`Calibration.strata` None: the
+        curve then holds for full comparisons only).
 
     Returns
     -------
@@ -775,6 +1035,19 @@ def calibrate_library(
     q_valid = mask[q_idx]
     absent = rng.random(n_q) < absent_fraction
     q_lab = lab[q_idx]
+
+    if represent is None:
+        represent = _as_given
+    cut = _RangeCuts.draw(
+        refs,
+        mask,
+        lab,
+        np.sort(np.unique(q_idx)),
+        n_cut=max(0, int(range_cut_queries)),
+        represent=represent,
+        absent_fraction=absent_fraction,
+        seed=seed,
+    )
 
     best_t = np.full(n_q, -np.inf)
     best_t_lab = np.full(n_q, -1)
@@ -803,6 +1076,7 @@ def calibrate_library(
         )
         best_t = np.where(better, top, best_t)
         best_t_lab = np.where(better, top_lab, best_t_lab)
+        cut.score_targets(score_fn, refs, mask, lab, start=start, stop=stop, represent=represent)
         # each round of a small library's repeated queries meets decoys of its own, so the
         # competition does not rest on one chance draw of decoys
         for r in range(rounds):
@@ -814,6 +1088,7 @@ def calibrate_library(
                 score_fn(queries[these], q_valid[these], decoys, mask[rows]), dtype=float
             )
             best_d[these] = np.maximum(best_d[these], s_d.max(axis=1))
+            cut.score_decoys(score_fn, decoys, mask[rows], r=r, rounds=rounds, represent=represent)
     # a query whose targets were all excluded (single-substance library) has no target: drop it
     keep = np.isfinite(best_t)
     is_false = best_t_lab != q_lab
@@ -868,7 +1143,176 @@ def calibrate_library(
         )
     if present.any():
         cal.empirical["median_right_margin"] = float(np.median(margin[present]))
-    return cal
+    if cut.size == 0:
+        return cal
+    return replace(cal, strata=cut.strata(seed=seed, absent_fraction=absent_fraction))
+
+
+def _as_given(rows: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The default representation of :func:`calibrate_library`: the rows, zero outside valid."""
+    return np.where(valid, rows, 0.0)
+
+
+@dataclass
+class _RangeCuts:
+    """The range-cut queries of :func:`calibrate_library` and their best target and decoy."""
+
+    queries: np.ndarray  # (C, G) perturbed references, zero outside their window
+    own: np.ndarray  # (C, G) each query's reference, represented, zero outside the window
+    valid: np.ndarray  # (C, G) bool, each query's window
+    labels: np.ndarray  # (C,) substance code of each query's reference
+    absent: np.ndarray  # (C,) bool, the query's substance is taken out of the targets
+    round_of: np.ndarray  # (C,) the round of decoys the query meets
+    best_t: np.ndarray  # (C,) best target score so far
+    best_t_lab: np.ndarray  # (C,) its substance
+    best_t_share: np.ndarray  # (C,) the share of it the query's window compares
+    best_d: np.ndarray  # (C,) best decoy score so far
+
+    @property
+    def size(self) -> int:
+        return int(self.labels.size)
+
+    @classmethod
+    def draw(
+        cls,
+        refs: np.ndarray,
+        mask: np.ndarray,
+        lab: np.ndarray,
+        rows: np.ndarray,
+        *,
+        n_cut: int,
+        represent: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        absent_fraction: float,
+        seed: int,
+    ) -> _RangeCuts:
+        """``n_cut`` queries made from the references ``rows`` (each in turn, in a random
+        order per round of ``rows.size``), each cut to a window holding a share of its
+        reference drawn evenly over the strata, from a random stream of their own (the tuple
+        seed is no integer seed of the full-range queries and decoys)."""
+        rng = np.random.default_rng((seed, 0x5C07))
+        g = refs.shape[1]
+        rounds = -(-n_cut // max(rows.size, 1))
+        idx = np.concatenate([rng.permutation(rows) for _ in range(rounds)] or [rows[:0]])
+        idx = idx[:n_cut]
+        which = rng.permutation(np.arange(n_cut) % len(RANGE_SHARE_STRATA))
+        bounds = np.asarray(RANGE_SHARE_STRATA, dtype=float)[which]
+        shares = rng.uniform(bounds[:, 0], bounds[:, 1]) if n_cut else np.zeros(0)
+        own = np.asarray(represent(refs[idx], mask[idx]), dtype=float)
+        start, stop = _windows(own, mask[idx], shares, rng)
+        valid = ranges_to_mask(start, stop, g)
+        queries = perturb(refs[idx], valid, seed=int(rng.integers(2**62)))
+        return cls(
+            queries=queries.astype(refs.dtype, copy=False),
+            own=np.where(valid, own, 0.0),
+            valid=valid,
+            labels=lab[idx],
+            absent=rng.random(n_cut) < absent_fraction,
+            round_of=np.arange(n_cut) // max(rows.size, 1),
+            best_t=np.full(n_cut, -np.inf),
+            best_t_lab=np.full(n_cut, -1),
+            best_t_share=np.zeros(n_cut),
+            best_d=np.full(n_cut, -np.inf),
+        )
+
+    def score_targets(self, score_fn, refs, mask, lab, *, start, stop, represent) -> None:
+        """Score the queries against the references ``start:stop``, keeping each one's best
+        target, its substance and the share of it the query's window compares."""
+        if self.size == 0:
+            return
+        rows = slice(start, stop)
+        s_t = np.asarray(score_fn(self.queries, self.valid, refs[rows], mask[rows]), dtype=float)
+        same = self.labels[:, None] == lab[None, rows]
+        s_t = np.where(self.absent[:, None] & same, -np.inf, s_t)
+        j = s_t.argmax(axis=1)
+        top = s_t[np.arange(self.size), j]
+        cumsums = breakpoint_cumsums(np.asarray(represent(refs[rows], mask[rows]), dtype=float))
+        q_start, q_stop = mask_to_ranges(self.valid)
+        share = range_share(q_start, q_stop, j, cumsums, refs.shape[1])
+        better = top > self.best_t
+        self.best_t = np.where(better, top, self.best_t)
+        self.best_t_lab = np.where(better, lab[start + j], self.best_t_lab)
+        self.best_t_share = np.where(better, share, self.best_t_share)
+
+    def score_decoys(self, score_fn, decoys, decoy_valid, *, r: int, rounds: int, represent):
+        """Score the queries that meet round ``r`` of the decoys against them.
+
+        A decoy resembles its reference at most as a wrong substance would (cosine 0.6,
+        :func:`make_decoys`) over the whole range, not over every window: a local shuffle
+        leaves some segments in place, and a chimera's block may come from the query's own
+        substance. Over a query's window, a decoy that resembles the query's own reference
+        more than that is the right substance there, no decoy, and is left out."""
+        these = np.flatnonzero(self.round_of % rounds == r)
+        if these.size == 0:
+            return
+        s_d = np.asarray(
+            score_fn(self.queries[these], self.valid[these], decoys, decoy_valid), dtype=float
+        )
+        shown = np.asarray(represent(decoys, decoy_valid), dtype=float)
+        own = self.own[these]
+        alike = cosine_from_sums(
+            own @ shown.T,
+            np.sum(own * own, axis=1)[:, None],
+            self.valid[these].astype(float) @ np.square(shown).T,
+        )
+        s_d = np.where(alike > _MAX_DECOY_COSINE, -np.inf, s_d)
+        self.best_d[these] = np.maximum(self.best_d[these], s_d.max(axis=1))
+
+    def strata(self, *, seed: int, absent_fraction: float) -> tuple[ShareStratum, ...]:
+        """A calibration per stratum of the best target's share (:data:`RANGE_SHARE_STRATA`),
+        None for a stratum of fewer than :data:`MIN_STRATUM_COMPETITIONS` queries."""
+        keep = np.isfinite(self.best_t)
+        wrong = self.best_t_lab != self.labels
+        out = []
+        for lowest, highest in RANGE_SHARE_STRATA:
+            sel = keep & (self.best_t_share >= lowest) & (self.best_t_share < highest)
+            n = int(sel.sum())
+            curve = None
+            if n >= MIN_STRATUM_COMPETITIONS:
+                absent = sel & self.absent
+                efficiency = decoy_efficiency(self.best_t[absent], self.best_d[absent])
+                curve = calibrate(
+                    self.best_t[sel],
+                    self.best_d[sel],
+                    is_false=wrong[sel],
+                    decoy_efficiency=efficiency,
+                    info={
+                        "seed": seed,
+                        "absent_fraction": absent_fraction,
+                        "decoy_efficiency": efficiency,
+                        "queries": "perturbed references cut to a random window, their best "
+                        f"target compared over {lowest:.0%} to {highest:.0%} of it",
+                    },
+                )
+                right = sel & ~self.absent & ~wrong
+                if right.any():
+                    curve.empirical["median_true_score"] = float(np.median(self.best_t[right]))
+            out.append(ShareStratum(lowest, highest, curve, n))
+        return tuple(out)
+
+
+def _windows(
+    own: np.ndarray, valid: np.ndarray, shares: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """A contiguous window ``[start, stop)`` of each row's range holding about ``shares`` of
+    its squared norm, placed at random, and long enough to pass the search's overlap rule
+    once snapped to its breakpoints."""
+    q_start, q_stop = mask_to_ranges(valid)
+    start, stop = q_start.copy(), q_stop.copy()
+    shortest = MIN_OVERLAP_POINTS + 2 * BREAKPOINT_EVERY
+    for k in range(shares.size):
+        lo, hi = int(q_start[k]), int(q_stop[k])
+        energy = np.cumsum(np.square(own[k, lo:hi]))
+        if hi - lo <= shortest or energy[-1] <= 0:
+            continue  # too short to cut: compared whole
+        energy /= energy[-1]
+        first = rng.uniform(0.0, 1.0 - shares[k])
+        a = lo + int(np.searchsorted(energy, first))
+        b = lo + int(np.searchsorted(energy, first + shares[k])) + 1
+        if b - a < shortest:  # widen about its middle, within the range
+            a = min(max(lo, (a + b - shortest) // 2), hi - shortest)
+            b = a + shortest
+        start[k], stop[k] = a, min(b, hi)
+    return start, stop
 
 
 def decoy_efficiency(false_target_scores: np.ndarray, decoy_scores: np.ndarray) -> float:
@@ -929,7 +1373,12 @@ def is_no_match(score: float, q_value: float | None) -> bool:
 
 
 def decide(
-    score: float, q_value: float, margin: float, matched_fraction: float
+    score: float,
+    q_value: float,
+    margin: float,
+    matched_fraction: float,
+    *,
+    not_calibrated: str | None = None,
 ) -> tuple[str, list[str]]:
     """The verdict on the best hit, with the reasons in words.
 
@@ -946,6 +1395,10 @@ def decide(
     matched_fraction : float
         Share of the query's bands, weighted by prominence, that have a partner in the best
         reference (0 to 1; :attr:`forensic.alignment.Alignment.matched_band_fraction`).
+    not_calibrated : str, optional
+        Why a library that has a calibration gives this hit no q-value (NaN): its comparison
+        sees too little of the reference (:meth:`Calibration.not_calibrated`). The first
+        reason says it, in place of "no calibration for this library".
 
     Returns
     -------
@@ -954,7 +1407,11 @@ def decide(
     """
     reasons: list[str] = []
     if _uncalibrated(q_value):
-        reasons.append("no calibration for this library: uncalibrated score thresholds used")
+        reasons.append(
+            f"{not_calibrated}, so the uncalibrated score thresholds are used"
+            if not_calibrated
+            else "no calibration for this library: uncalibrated score thresholds used"
+        )
         if is_no_match(score, q_value):
             reasons.append(
                 f"best score {format_score(score, q_value)} is below "

@@ -421,3 +421,136 @@ def test_a_no_match_says_what_to_do_next_and_other_verdicts_leave_it_to_their_ad
     )
     for other in ("identified", "inconclusive"):
         assert verdict.no_match_to_do({"verdict": other, "modality": modality}) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Partial comparisons: range-cut queries, a curve per stratum of the share of the reference
+# ---------------------------------------------------------------------------------------------
+def test_range_cut_queries_calibrate_each_stratum_of_the_share_compared(calibration):
+    strata = calibration.strata
+    assert [(s.lowest, s.highest) for s in strata] == [(0.5, 0.8), (0.25, 0.5)]
+    assert sum(s.n_competitions for s in strata) <= verdict.RANGE_CUT_QUERIES
+    scores = np.linspace(0.3, 1.0, 71)
+    for stratum in strata:
+        assert stratum.n_competitions >= verdict.MIN_STRATUM_COMPETITIONS
+        q = stratum.calibration.q_value(scores)
+        assert np.all(np.diff(q) <= 1e-12) and np.all((q >= 0) & (q <= 1))
+    # each share is read on the curve of its own stratum; below the lowest, on none
+    assert np.array_equal(calibration.q_value(scores, 0.8), calibration.q_value(scores))
+    assert np.array_equal(calibration.q_value(scores, 0.6), strata[0].calibration.q_value(scores))
+    assert np.array_equal(calibration.q_value(scores, 0.3), strata[1].calibration.q_value(scores))
+    assert np.isnan(calibration.q_value(scores, 0.2)).all()
+    mixed = calibration.q_value([0.9, 0.9, 0.9], [1.0, 0.3, 0.1])
+    assert mixed[0] == calibration.q_value(0.9) and mixed[1] == strata[1].calibration.q_value(0.9)
+    assert np.isnan(mixed[2])
+    assert [calibration.stratum(s) for s in (1.0, 0.8, 0.79, 0.25, 0.2499)] == [
+        (0.8, 1.0),
+        (0.8, 1.0),
+        (0.5, 0.8),
+        (0.25, 0.5),
+        None,
+    ]
+    # over a short range a wrong reference scores high by chance more often
+    assert strata[1].calibration.score_at(0.05) > calibration.score_at(0.05)
+
+
+def test_partial_comparisons_are_said_in_words(calibration):
+    assert calibration.read_on(0.9) is None and calibration.not_calibrated(0.9) is None
+    assert calibration.not_calibrated(0.37) is None
+    assert calibration.read_on(0.37) == (
+        "the query compares 37% of the reference: q-value read on the calibration of "
+        "comparisons that see 25-50% of it"
+    )
+    assert calibration.read_on(0.12) is None
+    assert calibration.not_calibrated(0.12) == (
+        "the query compares only 12% of the reference: q-value not calibrated for so short a "
+        "comparison"
+    )
+    # never rounded onto the lowest calibrated share it is below
+    assert calibration.not_calibrated(0.2496).startswith("the query compares only 24.96% of")
+
+
+def test_the_full_range_curve_is_the_one_made_without_range_cut_queries(library, calibration):
+    refs, valid = library
+    plain = calibrate_library(
+        refs, valid, cosine_over_overlap, seed=3, n_queries=300, range_cut_queries=0
+    )
+    assert plain.strata is None
+    assert np.array_equal(plain.scores, calibration.scores)
+    assert np.array_equal(plain.q_values, calibration.q_values)
+    assert plain.no_evidence_below == calibration.no_evidence_below
+    assert (plain.n_queries, plain.n_target_wins, plain.n_decoy_wins) == (
+        calibration.n_queries,
+        calibration.n_target_wins,
+        calibration.n_decoy_wins,
+    )
+    assert plain.empirical == calibration.empirical
+    assert plain.info == calibration.info
+
+
+def test_a_stratum_of_too_few_competitions_is_not_calibrated(library):
+    refs, valid = library
+    few = calibrate_library(
+        refs, valid, cosine_over_overlap, seed=3, n_queries=300, range_cut_queries=100
+    )
+    assert [s.calibration for s in few.strata] == [None, None]
+    assert sum(s.n_competitions for s in few.strata) <= 100
+    assert np.isnan(few.q_value(0.99, 0.6))
+    assert few.not_calibrated(0.6) == (
+        "the query compares only 60% of the reference: q-value not calibrated (too few "
+        "calibration queries compared so little of a reference)"
+    )
+    again = Calibration.from_dict(json.loads(json.dumps(few.to_dict())))
+    assert [(s.n_competitions, s.calibration) for s in again.strata] == [
+        (s.n_competitions, None) for s in few.strata
+    ]
+
+
+def test_the_strata_round_trip_through_json(calibration):
+    again = Calibration.from_dict(json.loads(json.dumps(calibration.to_dict())))
+    scores = np.linspace(0.0, 1.0, 101)
+    for share in (1.0, 0.6, 0.3):
+        assert np.array_equal(again.q_value(scores, share), calibration.q_value(scores, share))
+    assert [s.n_competitions for s in again.strata] == [
+        s.n_competitions for s in calibration.strata
+    ]
+
+
+def test_a_calibration_written_before_the_strata_holds_for_full_comparisons_only(calibration):
+    data = json.loads(json.dumps(calibration.to_dict()))
+    del data["strata"]  # as a library calibrated before range-cut queries stored it
+    old = Calibration.from_dict(data)
+    assert old.strata is None
+    scores = np.linspace(0.0, 1.0, 101)
+    assert np.array_equal(old.q_value(scores), calibration.q_value(scores))
+    assert np.array_equal(old.q_value(scores, 0.8), calibration.q_value(scores))
+    assert np.isnan(old.q_value(scores, 0.6)).all()
+    assert old.stratum(0.6) is None
+    assert old.not_calibrated(0.6) == (
+        "the query compares only 60% of the reference, and this library's calibration holds "
+        "for full comparisons only (it was made before partial comparisons were calibrated): "
+        "q-value not calibrated"
+    )
+    assert "strata" not in old.to_dict() and "strata" not in old.summary()
+
+
+def test_a_calibration_stratum_without_bounds_is_refused(calibration):
+    data = calibration.to_dict()
+    data["strata"] = [{"n_competitions": 3, "calibration": None}]
+    with pytest.raises(IdentificationError, match="stratum lacks numeric range_share bounds"):
+        Calibration.from_dict(data)
+
+
+def test_a_hit_without_a_calibrated_q_value_for_its_share_is_judged_and_said_so():
+    why = (
+        "the query compares only 12% of the reference: q-value not calibrated for so short a "
+        "comparison"
+    )
+    v, reasons = decide(0.862, float("nan"), 0.112, 1.0, not_calibrated=why)
+    assert v == "inconclusive"
+    assert reasons == [
+        f"{why}, so the uncalibrated score thresholds are used",
+        "best score 0.862 is below 0.95 needed to identify",
+    ]
+    v, reasons = decide(0.862, float("nan"), 0.112, 1.0)  # a library without a calibration
+    assert reasons[0] == "no calibration for this library: uncalibrated score thresholds used"
