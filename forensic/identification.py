@@ -54,6 +54,8 @@ from forensic.search import (
     SHIFT_SEARCH_CM1,
     Hit,
     cosine,
+    mask_to_ranges,
+    range_share,
     score_batch,
     score_moves,
     score_query,
@@ -73,6 +75,7 @@ __all__ = [
     "LISTED_SUBSTANCES_MAX",
     "MODELLED_WARNING",
     "OLD_CALIBRATION_WARNING",
+    "PARTIAL_UNCALIBRATED_WARNING",
     "RERANK_CANDIDATES",
     "SIMULATED_WARNING",
     "Identification",
@@ -340,6 +343,10 @@ def _built_on(built_at: Any) -> str | None:
 OLD_CALIBRATION_WARNING = (
     "this library's q-values were calibrated by an older method, without the shift search, "
     "and may be optimistic"
+)
+PARTIAL_UNCALIBRATED_WARNING = (
+    "this library was calibrated before comparisons of part of a reference's range were: the "
+    "best hit's q-value is not calibrated, as the spectrum compares only part of its reference"
 )
 _OLD_CALIBRATION_ADVICE = "rebuild the library (forensic library build) to recalibrate it"
 _UNAPPROVED_LIBRARY_ADVICE = (
@@ -715,9 +722,16 @@ def identify(
 
     t = time.perf_counter()
     calibration = verdicts.Calibration.from_dict(block.calibration) if block.calibration else None
-    hits = _ranked_hits(library, spectrum.modality, rescored[:top], found, calibration)
+    hits = _ranked_hits(
+        library,
+        spectrum.modality,
+        rescored[:top],
+        found,
+        calibration,
+        q_range=(prepared.start, prepared.stop),
+    )
     best = _best_of(rescored, found, block.grid)
-    decision = _decide(hits, rescored, found.offset_cm1)
+    decision = _decide(hits, rescored, found.offset_cm1, calibration)
     timings["verdict"] = _ms(t)
 
     mixture, unconfirmed = None, []
@@ -837,25 +851,43 @@ def _ranked_hits(
     rescored: list[tuple],
     found: _Found,
     calibration: verdicts.Calibration | None,
+    *,
+    q_range: tuple[int, int],
 ) -> list[dict[str, Any]]:
     """The hits as a result records them (:func:`_hit_entry`), one per re-scored substance of
-    ``rescored`` (best first), each with its q-value.
+    ``rescored`` (best first), each with the share of its reference the query's range compares
+    (:func:`forensic.search.range_share`) and its q-value, read on the calibration curve of
+    that share (None when no curve covers it).
 
     The calibration scored its queries at their best whole-step shift, not with the
     alignment's sub-step refinement: the q-value is read at the hit's score, but never above
     that best rigid-shift score, the quantity the calibration measured.
     """
-    return [
-        _hit_entry(
-            library.entry(modality, hit.index),
-            rank,
-            score,
-            al,
-            search_score=float(found.scores[hit.index]),
-            q_value=_q_value(calibration, min(score, float(found.shift_best[hit.index]))),
+    block = library.block(modality)
+    hits = []
+    for rank, (score, hit, al, _, _) in enumerate(rescored, start=1):
+        share = _range_share(block, q_range, hit.index)
+        hits.append(
+            _hit_entry(
+                library.entry(modality, hit.index),
+                rank,
+                score,
+                al,
+                search_score=float(found.scores[hit.index]),
+                q_value=_q_value(
+                    calibration, min(score, float(found.shift_best[hit.index])), share
+                ),
+                range_share=share,
+            )
         )
-        for rank, (score, hit, al, _, _) in enumerate(rescored, start=1)
-    ]
+    return hits
+
+
+def _range_share(block, q_range: tuple[int, int], index: int) -> float:
+    """The share of reference ``index`` that the query's range ``[start, stop)`` compares
+    (:func:`forensic.search.range_share`)."""
+    start, stop = q_range
+    return float(range_share(start, stop, index, block.cumsums, block.grid.size)[0])
 
 
 class _Best(NamedTuple):
@@ -902,8 +934,16 @@ class _Decision:
         self.reasons.append(reason)
 
 
-def _decide(hits: list[dict[str, Any]], rescored: list[tuple], offset_cm1: float) -> _Decision:
-    """The verdict of the best hit (:func:`forensic.verdict.decide`) and its reasons.
+def _decide(
+    hits: list[dict[str, Any]],
+    rescored: list[tuple],
+    offset_cm1: float,
+    calibration: verdicts.Calibration | None,
+) -> _Decision:
+    """The verdict of the best hit (:func:`forensic.verdict.decide`) and its reasons; a best
+    hit whose comparison sees too little of its reference for a calibrated q-value is judged on
+    the uncalibrated thresholds, and the first reason says why
+    (:meth:`forensic.verdict.Calibration.not_calibrated`).
 
     Decided on the best hit as recorded (:func:`_hit_entry` rounds it): a value within
     rounding of a threshold is on the same side of it in the verdict as in the record, and
@@ -915,7 +955,16 @@ def _decide(hits: list[dict[str, Any]], rescored: list[tuple], offset_cm1: float
     other = next((s for s, h, *_ in rescored[1:] if h.substance != best_substance), None)
     margin = _margin(best["score"], other)
     best_q = float("nan") if best["q_value"] is None else best["q_value"]
-    verdict, reasons = verdicts.decide(best["score"], best_q, margin, best["matched_band_fraction"])
+    verdict, reasons = verdicts.decide(
+        best["score"],
+        best_q,
+        margin,
+        best["matched_band_fraction"],
+        not_calibrated=_not_calibrated(best, calibration),
+    )
+    read_on = None if calibration is None else calibration.read_on(best["range_share"])
+    if read_on:
+        reasons.insert(1, read_on)
     decision = _Decision(
         verdict,
         reasons,
@@ -1132,6 +1181,13 @@ def _library_problems(
     ]
     if calibration is not None and calibration.info.get("method", 1) < SHIFT_SEARCH_METHOD:
         said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
+    elif (
+        calibration is not None
+        and calibration.strata is None
+        and hits[0]["q_value"] is None
+        and hits[0].get("range_share") is not None
+    ):
+        said.append(Problem(PARTIAL_UNCALIBRATED_WARNING, _OLD_CALIBRATION_ADVICE))
     if library.standing:  # a library folder edited, or never published
         said.append(Problem(library.standing, _UNAPPROVED_LIBRARY_ADVICE))
     return said
@@ -1325,15 +1381,33 @@ def _margin(best_score: float, other_score: float | None) -> float:
     return _recorded(best_score - _recorded(other_score))
 
 
+def _not_calibrated(hit: Mapping[str, Any], calibration: verdicts.Calibration | None) -> str | None:
+    """Why a hit of a calibrated library has no q-value (its comparison sees too little of its
+    reference, :meth:`forensic.verdict.Calibration.not_calibrated`); None when it has one, or
+    the library has no calibration at all."""
+    if calibration is None or hit.get("range_share") is None:
+        return None
+    return calibration.not_calibrated(hit["range_share"])
+
+
 def _recorded_q(q_value: float) -> float | None:
     """A q-value as a result records it: None without a calibration (NaN)."""
     return None if np.isnan(q_value) else _recorded(q_value)
 
 
 def _hit_entry(
-    entry: Mapping[str, Any], rank: int, score: float, al, *, search_score: float, q_value: float
+    entry: Mapping[str, Any],
+    rank: int,
+    score: float,
+    al,
+    *,
+    search_score: float,
+    q_value: float,
+    range_share: float,
 ) -> dict[str, Any]:
-    """One ranked hit as reported: the reference, its scores and its peak evidence."""
+    """One ranked hit as reported: the reference, its scores, the share of it compared
+    (:func:`forensic.search.range_share`, to a thousandth: which calibration curve read its
+    q-value) and its peak evidence."""
     return {
         "rank": rank,
         "name": entry["name"],
@@ -1341,6 +1415,7 @@ def _hit_entry(
         "score": _recorded(score),
         "search_score": _recorded(search_score),
         "q_value": _recorded_q(q_value),
+        "range_share": _recorded(range_share),
         "shift_cm1": round(float(al.shift_cm1), 3) if al else 0.0,
         "stretch": round(float(al.stretch), 6) if al else 0.0,
         "matched_peaks": [[round(a, 2), round(b, 2)] for a, b in al.matched_peaks] if al else [],
@@ -1745,6 +1820,7 @@ class _EvidencedFit(NamedTuple):
 
     fit: mixture_fit.MixtureFit | None  # None: fewer than two components were left
     evidence: dict[int, tuple[float, float]]  # (score, margin) of each component (_evidenced)
+    shares: dict[int, float]  # the share of each component's reference compared (range_share)
     pool: list  # the candidates it was fitted over, as ``rows``
     rows: np.ndarray  # (len(pool), G) their references
     unconfirmed: list[dict[str, Any]]  # components dropped as no better than chance
@@ -1767,28 +1843,33 @@ def _evidenced_fit(
     than two are left (``fit`` None). A component dropped as no better than chance is kept as
     unconfirmed (see :func:`_mixture`), from the fit that dropped it."""
     substances = library.substances(modality)
+    start, stop = mask_to_ranges(valid)
+    compared = (int(start[0]), int(stop[0]))
     unconfirmed = []
     while True:  # the candidates shrink to the evidenced components at each refit: this ends
         fit = mixture_fit.fit_mixture(query, rows, valid, max_components=4)
         if fit is None or len(fit.components) < 2:
-            return _EvidencedFit(None, {}, pool, rows, unconfirmed)
+            return _EvidencedFit(None, {}, {}, pool, rows, unconfirmed)
         evidence = _evidenced(
             fit, rows, query, valid, block=block, pool=pool, substances=substances
         )
-        chance = {i for i, (score, _) in evidence.items() if _no_evidence(score, calibration)}
+        shares = {i: _range_share(block, compared, pool[i].index) for i in evidence}
+        chance = {
+            i for i, (score, _) in evidence.items() if _no_evidence(score, calibration, shares[i])
+        }
         unconfirmed += [
             {
                 "name": library.entry(modality, pool[i].index)["name"],
                 "fraction": round(float(fraction), 4),
                 "score": float(evidence[i][0]),
-                "q_value": _q_value(calibration, evidence[i][0]),
+                "q_value": _q_value(calibration, evidence[i][0], shares[i]),
             }
             for i, fraction in fit.components
             if i in chance
         ]
         kept = sorted(set(evidence) - chance)
         if len(kept) == len(fit.components):
-            return _EvidencedFit(fit, evidence, pool, rows, unconfirmed)
+            return _EvidencedFit(fit, evidence, shares, pool, rows, unconfirmed)
         pool = [pool[i] for i in kept]
         rows = rows[kept]
 
@@ -1806,7 +1887,7 @@ def _components(
     for idx, fraction in fitted.fit.components:
         entry = library.entry(modality, fitted.pool[idx].index)
         score, margin = fitted.evidence[idx]
-        q_value = _recorded_q(_q_value(calibration, score))
+        q_value = _recorded_q(_q_value(calibration, score, fitted.shares[idx]))
         score = _recorded(score, 4)
         margin = _recorded(margin, 4) if np.isfinite(margin) else None
         components.append(
@@ -1958,20 +2039,29 @@ def _residual_candidates(
     scores = score_query(rep, lo, hi, block.matrix, block.start, block.stop, block.cumsums)
     have = {h.substance for h in pool}
     hits = top_hits(scores, substances, RESIDUAL_CANDIDATES + len(have))
-    fresh = [h for h in hits if h.substance not in have and not _no_evidence(h.score, calibration)]
+    fresh = [
+        h
+        for h in hits
+        if h.substance not in have
+        and not _no_evidence(h.score, calibration, _range_share(block, (lo, hi), h.index))
+    ]
     return fresh[:RESIDUAL_CANDIDATES]
 
 
-def _q_value(calibration: verdicts.Calibration | None, score: float) -> float:
-    """A score's q-value by the library's calibration; NaN for a library without one."""
-    return float("nan") if calibration is None else float(calibration.q_value(score))
+def _q_value(calibration: verdicts.Calibration | None, score: float, share: float = 1.0) -> float:
+    """A score's q-value by the library's calibration, on the curve of the share of the
+    reference compared (:meth:`forensic.verdict.Calibration.q_value`); NaN for a library
+    without one, or a share no curve covers."""
+    return float("nan") if calibration is None else float(calibration.q_value(score, share))
 
 
-def _no_evidence(score: float, calibration: verdicts.Calibration | None) -> bool:
-    """Whether a match at ``score`` would be a ``no_match`` on its own
-    (:func:`forensic.verdict.is_no_match`, with the calibration's q-value or, without one, the
-    uncalibrated score threshold)."""
-    return verdicts.is_no_match(score, _q_value(calibration, score))
+def _no_evidence(
+    score: float, calibration: verdicts.Calibration | None, share: float = 1.0
+) -> bool:
+    """Whether a match at ``score``, comparing ``share`` of its reference, would be a
+    ``no_match`` on its own (:func:`forensic.verdict.is_no_match`, with the calibration's
+    q-value or, without one, the uncalibrated score threshold)."""
+    return verdicts.is_no_match(score, _q_value(calibration, score, share))
 
 
 class _Prepared(NamedTuple):

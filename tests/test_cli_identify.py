@@ -658,3 +658,34 @@ def test_a_file_s_result_says_what_its_report_would_say_under_the_verdict():
         "packaging) and measure again with a longer exposure; still NO MATCH: send the exhibit "
         "to the lab for a second, uncorrelated technique (e.g. GC-MS)"
     )
+
+
+def test_identify_says_when_the_spectrum_compares_too_little_of_its_reference(tmp_path):
+    # the shipped cocaine HCl reference measured over its C-H stretches only (2700-3400 cm-1)
+    from forensic.io import read_spectrum  # noqa: PLC0415
+    from forensic.spectrum import Spectrum  # noqa: PLC0415
+    from spectral_library import LIBRARY_DIR  # noqa: PLC0415
+
+    reference = read_spectrum(LIBRARY_DIR / "raman" / "cocaine-hcl.jdx")
+    kept = reference.wavenumber >= 2700
+    noise = np.random.default_rng(1).normal(0, 0.01 * reference.intensity.max(), kept.sum())
+    path = tmp_path / "ch-stretches.jdx"
+    write_spectrum(
+        Spectrum(reference.wavenumber[kept], reference.intensity[kept] + noise, modality="raman"),
+        path,
+    )
+    shown = CliRunner().invoke(main, ["identify", str(path)])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert any(line.startswith(f"{path}: INCONCLUSIVE: no substance identified") for line in lines)
+    (row,) = [line for line in lines if line.startswith("   1  Cocaine hydrochloride")]
+    assert row.split()[5] == "-"  # no q-value in the table ...
+    assert (  # ... and why, under it
+        "  - the query compares only 12% of the reference: q-value not calibrated for so short "
+        "a comparison, so the uncalibrated score thresholds are used"
+    ) in lines
+    as_json = CliRunner().invoke(main, ["identify", str(path), "--json"])
+    assert as_json.exit_code == 0
+    best = json.loads(as_json.output.splitlines()[-1])["hits"][0]
+    assert best["q_value"] is None
+    assert best["range_share"] == pytest.approx(0.118, abs=0.001)

@@ -21,6 +21,7 @@ from forensic.identification import (
     MOVE_COST_PER_CM1,
     MOVE_FREE_CM1,
     OLD_CALIBRATION_WARNING,
+    PARTIAL_UNCALIBRATED_WARNING,
     SIMULATED_WARNING,
     Identification,
     comparison_row,
@@ -177,6 +178,65 @@ def test_a_library_calibrated_by_an_older_method_is_flagged(library):
     assert not any("forensic library build" in w for w in flagged.warnings)
 
 
+def test_a_partial_query_reads_the_q_value_of_its_share_of_the_reference(library):
+    query = make_spectrum(BAND_SETS["cocaine"], noise=0.004, seed=5, start=950, stop=1800)
+    result = identify(query, library)
+    best = result.best
+    assert best["name"] == "cocaine"
+    calibration = Calibration.from_dict(library.block("raman").calibration)
+    stratum = calibration.stratum(best["range_share"])
+    assert stratum is not None and stratum[1] <= 0.8  # not the full-range curve
+    assert best["q_value"] == pytest.approx(
+        float(calibration.q_value(best["search_score"], best["range_share"])), abs=1e-6
+    )
+    assert best["q_value"] != pytest.approx(float(calibration.q_value(best["search_score"])))
+    share = verdict_share(best["range_share"], stratum)
+    assert result.verdict == "identified"
+    assert (
+        result.reasons[0] == f"score 0.956, q-value {format_q_value(best['q_value'])}, at most 0.05"
+    )
+    assert result.reasons[1] == (
+        f"the query compares {share} of the reference: q-value read on the calibration of "
+        f"comparisons that see {stratum[0] * 100:.0f}-{stratum[1]:.0%} of it"
+    )
+    assert json.loads(json.dumps(result.to_dict()))["hits"][0]["range_share"] == pytest.approx(
+        best["range_share"]
+    )
+
+
+def verdict_share(share: float, bounds) -> str:
+    from forensic.verdict import format_beside  # noqa: PLC0415
+
+    return format_beside(share, list(bounds), percent=True)
+
+
+def test_a_library_calibrated_before_partial_comparisons_gives_them_no_q_value(library):
+    query = make_spectrum(BAND_SETS["cocaine"], noise=0.004, seed=5, start=950, stop=1800)
+    full = _query("cocaine")
+    old = copy.deepcopy(library)
+    calibration = old.block("raman").calibration
+    del calibration["strata"]  # as a library calibrated by method 2 stored it
+    calibration["info"]["method"] = 2
+    partial = identify(query, old)
+    best = partial.best
+    assert best["name"] == "cocaine" and best["q_value"] is None
+    assert partial.verdict == "identified"  # on the uncalibrated score thresholds
+    assert partial.reasons[0] == (
+        f"the query compares only {verdict_share(best['range_share'], [0.8])} of the "
+        "reference, and this library's calibration holds for full comparisons only (it was "
+        "made before partial comparisons were calibrated): q-value not calibrated, so the "
+        "uncalibrated score thresholds are used"
+    )
+    assert PARTIAL_UNCALIBRATED_WARNING in partial.warnings
+    assert "rebuild the library (forensic library build) to recalibrate it" in partial.advice
+    assert OLD_CALIBRATION_WARNING not in partial.warnings  # it has the shift search
+    # a full comparison is read on the curve it always was, and warns of nothing
+    as_before = identify(full, old)
+    assert as_before.best["q_value"] == identify(full, library).best["q_value"] is not None
+    assert PARTIAL_UNCALIBRATED_WARNING not in as_before.warnings
+    assert library.block("raman").calibration.get("strata") is not None  # the copy was changed
+
+
 def _verdict_from_the_record(result: dict) -> str:
     """The verdict a reader of a result finds: the thresholds applied to its best hit as
     recorded (the margin over the next substance, the q-value, the bands matched)."""
@@ -202,7 +262,7 @@ def test_the_verdict_is_decided_on_the_q_value_the_result_records(
     """A q-value within rounding of a threshold: the record must not say q-value 0.05 beside
     "inconclusive" under "q-value at most 0.05: identified"."""
     engine = importlib.import_module("forensic.identification")
-    monkeypatch.setattr(engine, "_q_value", lambda calibration, score: q_value)
+    monkeypatch.setattr(engine, "_q_value", lambda calibration, score, share=1.0: q_value)
     result = identify(_query("caffeine"), library, mixtures=False).to_dict()
     assert result["hits"][0]["name"] == "caffeine"
     assert result["hits"][0]["q_value"] == recorded
@@ -215,7 +275,9 @@ def test_the_verdict_is_decided_on_the_q_value_the_result_records(
 
 def test_a_mixture_component_s_verdict_is_decided_on_what_the_result_records(library, monkeypatch):
     engine = importlib.import_module("forensic.identification")
-    monkeypatch.setattr(engine, "_q_value", lambda calibration, score: Q_IDENTIFIED + 4e-7)
+    monkeypatch.setattr(
+        engine, "_q_value", lambda calibration, score, share=1.0: Q_IDENTIFIED + 4e-7
+    )
     a = _query("cocaine", noise=0.0)
     b = _query("levamisole", noise=0.0)
     y = 0.6 * a.intensity + 0.4 * b.intensity + np.random.default_rng(0).normal(0, 0.003, len(a))

@@ -7,6 +7,7 @@ measured spectrum, and the identifications say so.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import forensic
@@ -14,7 +15,8 @@ from drivers.urls import open_instrument
 from forensic.identification import MODELLED_WARNING
 from forensic.library_folders import shipped_library
 from forensic.samples import resolve_sample
-from forensic.verdict import verdict_line
+from forensic.verdict import Calibration, verdict_line
+from spectral_library import LIBRARY_DIR
 
 
 def _simulated(url):
@@ -90,3 +92,57 @@ def test_hits_and_components_carry_their_band_tables_source_and_confidence(libra
     assert result.verdict == "identified"
     (said,) = [w for w in result.warnings if "rated low confidence" in w]
     assert said.startswith("Levamisole hydrochloride is identified by a match with a modelled")
+
+
+def _cocaine_measured_over(low: float, high: float) -> forensic.Spectrum:
+    """The shipped Raman cocaine HCl reference (150-3400 cm-1) cut to ``low``-``high``, with
+    noise of 1 % of its maximum: a query that sees only part of the reference."""
+    reference = forensic.read_spectrum(LIBRARY_DIR / "raman" / "cocaine-hcl.jdx")
+    kept = (reference.wavenumber >= low) & (reference.wavenumber <= high)
+    noise = np.random.default_rng(1).normal(0, 0.01 * reference.intensity.max(), kept.sum())
+    return forensic.Spectrum(
+        wavenumber=reference.wavenumber[kept],
+        intensity=reference.intensity[kept] + noise,
+        modality="raman",
+    )
+
+
+def test_a_query_of_the_c_h_stretches_only_gets_no_full_range_q_value(library):
+    # cut to 2700-3400 cm-1 the query holds the C-H stretches only: the full-range curve gave
+    # it q = 0.0031 (its floor) and "identified", though nothing calibrated so short a query
+    result = forensic.identify(_cocaine_measured_over(2700, 3400), library, mixtures=False)
+    best = result.best
+    assert best["name"] == "Cocaine hydrochloride"
+    assert best["range_share"] < 0.25
+    assert best["q_value"] is None
+    calibration = Calibration.from_dict(library.block("raman").calibration)
+    assert calibration.stratum(best["range_share"]) is None
+    assert result.verdict == "inconclusive"
+    assert result.reasons[:2] == [
+        f"the query compares only {best['range_share']:.0%} of the reference: q-value not "
+        "calibrated for so short a comparison, so the uncalibrated score thresholds are used",
+        f"best score {best['score']:.3f} is below 0.95 needed to identify",
+    ]
+    assert verdict_line(result.to_dict()) == "INCONCLUSIVE: no substance identified"
+
+
+def test_a_fingerprint_query_is_read_on_the_curve_of_its_share(library):
+    full = forensic.identify(_cocaine_measured_over(150, 3400), library, mixtures=False).best
+    result = forensic.identify(_cocaine_measured_over(1000, 1700), library, mixtures=False)
+    best = result.best
+    calibration = Calibration.from_dict(library.block("raman").calibration)
+    assert full["range_share"] >= 0.8 and calibration.stratum(full["range_share"]) == (0.8, 1.0)
+    assert full["q_value"] == pytest.approx(
+        float(calibration.q_value(full["search_score"])), abs=1e-6
+    )
+    assert best["name"] == "Cocaine hydrochloride"
+    assert calibration.stratum(best["range_share"]) == (0.25, 0.5)
+    assert best["q_value"] == pytest.approx(
+        float(calibration.strata[1].calibration.q_value(best["search_score"])), abs=1e-6
+    )
+    assert best["q_value"] > full["q_value"]
+    assert result.reasons[1] == (
+        f"the query compares {best['range_share']:.0%} of the reference: q-value read on the "
+        "calibration of comparisons that see 25-50% of it"
+    )
+    assert result.verdict == ("identified" if best["q_value"] <= 0.05 else "inconclusive")
