@@ -155,6 +155,17 @@ class Report:
                 f"best hits, {_fmt(s.get('wrong_margin_below_min'))} of "
                 f"{s.get('n_wrong_present')} wrong ones (right substance in the library)"
             )
+            for stratum in s.get("strata") or []:
+                lowest, highest = stratum["range_share"]
+                self.line(
+                    f"      range-cut queries comparing {lowest:.0%}-{highest:.0%} of their best "
+                    f"reference: {stratum['n_competitions']} competitions, score at q=0.01 "
+                    f"{_fmt(stratum.get('score_at_q_0.01'))}, at q=0.05 "
+                    f"{_fmt(stratum.get('score_at_q_0.05'))}; observed FDP at q<=0.05 "
+                    f"{_fmt(stratum.get('empirical_fdp_at_q_0.05'))} "
+                    f"({stratum.get('accepted_at_q_0.05')} accepted); median right score "
+                    f"{_fmt(stratum.get('median_true_score'))}"
+                )
 
 
 def _skipped(out) -> list[tuple[str, str]]:
