@@ -14,6 +14,7 @@ import forensic
 from drivers.urls import open_instrument
 from forensic.identification import MODELLED_WARNING
 from forensic.library_folders import shipped_library
+from forensic.report.layout import reasons_line
 from forensic.samples import resolve_sample
 from forensic.verdict import Calibration, verdict_line
 from spectral_library import LIBRARY_DIR
@@ -124,6 +125,9 @@ def test_a_query_of_the_c_h_stretches_only_gets_no_full_range_q_value(library):
         f"best score {best['score']:.3f} is below 0.95 needed to identify",
     ]
     assert verdict_line(result.to_dict()) == "INCONCLUSIVE: no substance identified"
+    # a report says it in the same words
+    assert reasons_line(result.to_dict()) == f"Why: {'; '.join(result.reasons)}."
+    assert reasons_line(result.to_dict()).startswith("Why: the query compares only 12% of")
 
 
 def test_a_fingerprint_query_is_read_on_the_curve_of_its_share(library):
