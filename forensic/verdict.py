@@ -28,9 +28,9 @@ really wrong, and :meth:`Calibration.summary` reports that empirical false-disco
 beside the estimate: a check that the decoys are realistic.
 
 4. **Partial comparisons** (:func:`calibrate_library`, :class:`ShareStratum`): a query measured
-   over part of a reference's range compares only the bands there (:func:`forensic.search.
-   range_share`, the share of the reference compared), and over a short range a wrong
-   reference scores high by chance more often. The queries above are references on their full
+   over part of a reference's range compares only the bands there (the share of the reference
+   compared, :func:`forensic.search.range_share`), and over a short range a wrong reference
+   scores high by chance more often. The queries above are references on their full
    range; **range-cut queries**, perturbed references cut to a random window (drawn from a
    seed of their own, so the full-range curve stays as it was), are scored the same way, and a
    curve is made for each stratum of the best target's share (:data:`RANGE_SHARE_STRATA`). A
@@ -503,9 +503,10 @@ class Calibration:
         scores : array_like
             Any shape; similarity scores on the same scale as the calibration.
         range_share : array_like, default 1.0
-            The share of the reference each score compared (:func:`forensic.search.
-            range_share`), broadcasting with ``scores``: from :data:`RANGE_SHARE_FULL` up
-            the full-range curve is read, below it the curve of its :attr:`strata`.
+            The share of the reference each score compared
+            (:func:`forensic.search.range_share`), broadcasting with ``scores``: from
+            :data:`RANGE_SHARE_FULL` up the full-range curve is read, below it the curve of
+            its :attr:`strata`.
 
         Returns
         -------
