@@ -1399,7 +1399,9 @@ def decide(
     not_calibrated : str, optional
         Why a library that has a calibration gives this hit no q-value (NaN): its comparison
         sees too little of the reference (:meth:`Calibration.not_calibrated`). The first
-        reason says it, in place of "no calibration for this library".
+        reason says it, in place of "no calibration for this library", and the hit is at best
+        ``"inconclusive"``: a score that would identify without a calibration does not
+        identify a comparison shorter than the calibration covers.
 
     Returns
     -------
@@ -1409,9 +1411,7 @@ def decide(
     reasons: list[str] = []
     if _uncalibrated(q_value):
         reasons.append(
-            f"{not_calibrated}, so the uncalibrated score thresholds are used"
-            if not_calibrated
-            else "no calibration for this library: uncalibrated score thresholds used"
+            not_calibrated or "no calibration for this library: uncalibrated score thresholds used"
         )
         if is_no_match(score, q_value):
             reasons.append(
@@ -1419,8 +1419,16 @@ def decide(
                 f"{SCORE_NO_MATCH_UNCALIBRATED:.2f}: the spectrum matches no reference"
             )
             return "no_match", reasons
-        good = score >= SCORE_IDENTIFIED_UNCALIBRATED
-        if not good:
+        # a comparison shorter than the library's calibration covers is never identified by
+        # its score alone: the shorter the comparison, the higher a wrong reference scores by
+        # chance, and its own calibrated curves ask for more than the uncalibrated threshold
+        good = score >= SCORE_IDENTIFIED_UNCALIBRATED and not not_calibrated
+        if not_calibrated:
+            reasons.append(
+                f"so short a comparison is not identified by its score alone (best score "
+                f"{format_score(score, q_value)}): measure the sample over the reference's range"
+            )
+        elif not good:
             reasons.append(
                 f"best score {format_score(score, q_value)} is below "
                 f"{SCORE_IDENTIFIED_UNCALIBRATED:.2f} needed "

@@ -549,8 +549,17 @@ def test_a_hit_without_a_calibrated_q_value_for_its_share_is_judged_and_said_so(
     v, reasons = decide(0.862, float("nan"), 0.112, 1.0, not_calibrated=why)
     assert v == "inconclusive"
     assert reasons == [
-        f"{why}, so the uncalibrated score thresholds are used",
-        "best score 0.862 is below 0.95 needed to identify",
+        why,
+        "so short a comparison is not identified by its score alone (best score 0.862): "
+        "measure the sample over the reference's range",
     ]
+    # not even by a score that identifies without a calibration: the calibrated curves of
+    # longer comparisons ask for more (RRUFF Raman 25-50 %: 0.974 for q <= 0.05)
+    v, reasons = decide(0.97, float("nan"), 0.2, 1.0, not_calibrated=why)
+    assert v == "inconclusive"
+    assert reasons[0] == why
+    v, reasons = decide(0.75, float("nan"), 0.2, 1.0, not_calibrated=why)
+    assert v == "no_match"
+    assert reasons == [why, "best score 0.750 is below 0.80: the spectrum matches no reference"]
     v, reasons = decide(0.862, float("nan"), 0.112, 1.0)  # a library without a calibration
     assert reasons[0] == "no calibration for this library: uncalibrated score thresholds used"
