@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import warnings
@@ -721,6 +722,144 @@ def test_nan_ending_an_x_yy_table_is_not_read_as_compressed_digits(tmp_path):
     table = _xydata(list(range(24)), npoints=False).replace(" 22 23\n", " 22 nan\n")
     with pytest.raises(FormatError, match=r"line 13: not a number \('nan'\) at column 27 "):
         _read(tmp_path, _ir_block("gap", table))
+
+
+# Words that exports write for a missing value, and letters a SQZ/DIF decoder would take for
+# digits: 'NA' a difference of 5 then the value 1, 'A' the value 1, 'n.a.' -5 then -1.
+STRAY_WORDS = ["NA", "NULL", "N/A", "-", "missing", "none", "n.a.", "ERR", "A", "#N/A"]
+
+
+@pytest.mark.parametrize("written", STRAY_WORDS)
+def test_a_word_in_a_line_of_plain_numbers_is_named_whole(tmp_path, written):
+    # 'NA' in the middle of a table without ##NPOINTS= was read as 25 values for 24; '-' was
+    # "unexpected character '-' at column 8 in compressed (ASDF) data"
+    table = _xydata(list(range(24)), npoints=False).replace("1008 8 9 10", f"1008 8 {written} 10")
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, _ir_block("gap", table))
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 12: not a number ({written!r}) at column 8 in an "
+        "(X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+@pytest.mark.parametrize("written", STRAY_WORDS)
+def test_a_word_ending_an_x_yy_table_is_not_read_as_compressed_digits(tmp_path, written):
+    # on the last line of a table without ##NPOINTS= nothing counted the values: 'NA' was read
+    # as the ordinates 27 and 1, 'A' as 1, and the spectrum was returned without a word
+    table = _xydata(list(range(24)), npoints=False).replace(" 22 23\n", f" 22 {written}\n")
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, _ir_block("gap", table))
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 13: not a number ({written!r}) at column 27 in an "
+        "(X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+@pytest.mark.parametrize("written", ["NA", "blank", "A", "Zero"])
+def test_a_word_alone_on_its_line_of_an_x_yy_table_is_named(tmp_path, written):
+    # one ordinate a line: the word has no plain number beside it, but its table has. 'A' was
+    # read as the value 1; 'blank' was blamed on a DIF y-check, 'NA' on a line's abscissa,
+    # 'Zero' taken for a DUP count
+    rows = "\n".join(f"{1000 + i} {written if i == 5 else i}" for i in range(20))
+    table = f"##FIRSTX=1000\n##DELTAX=1\n##XYDATA=(X++(Y..Y))\n{rows}\n"
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, _ir_block("gap", table))
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 14: not a number ({written!r}) at column 6 in an "
+        "(X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+def test_a_table_of_words_is_not_read_as_compressed_digits(tmp_path):
+    # no plain number anywhere: an ASDF line opens its ordinates with a value, never with a
+    # difference (N) or a repeat count. It was refused as compressed data gone wrong: "the
+    # first ordinate is a difference (DIF) with no absolute value before it"
+    rows = "\n".join(f"{1000 + 4 * i} NA NA NA NA" for i in range(5))
+    table = f"##FIRSTX=1000\n##LASTX=1019\n##XYDATA=(X++(Y..Y))\n{rows}\n"
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, _ir_block("gap", table))
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 9: not a number ('NA') at column 6 in an "
+        "(X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+def test_a_missing_value_in_a_line_of_plain_numbers_is_still_named_as_missing(tmp_path):
+    table = _xydata(list(range(24))).replace("1008 8 9 10", "1008 8 ? 10")
+    with pytest.raises(FormatError, match=r"line 13: a missing value '\?' in the data table"):
+        _read(tmp_path, _ir_block("gap", table))
+
+
+# Every real JCAMP-DX file decoded: its ordinates, all blocks and pages, as this reader has
+# read them since it checks its tables (points, SHA-256 of the float64 values, first 16 hex
+# digits). The ASDF tables among them (SQZ, DIF, DUP, PAC; separated from the abscissa by a
+# blank or not) must keep reading exactly so whatever the reader learns to refuse.
+REAL_ORDINATES = {
+    "BRUKAFFN.DX": (16384, "f3bf95690cc47f73"),
+    "BRUKDIF.DX": (16384, "c79b913378c0716c"),
+    "BRUKER1.JCM": (3735, "59cd18a3ce7af682"),
+    "BRUKER2.JCM": (3735, "3281e58aa93842e1"),
+    "BRUKNTUP.DX": (32768, "fddfc207b0278149"),
+    "BRUKPAC.DX": (16384, "f3bf95690cc47f73"),
+    "BRUKSQZ.DX": (16384, "f3bf95690cc47f73"),
+    "IMSDEMO.DX": (1000, "26b671d94c1b6674"),
+    "IMS_TEST1.DX": (2400, "43150c6aa16cdf84"),
+    "ISAS_CDX.DX": (0, "e3b0c44298fc1c14"),
+    "ISAS_MS1.DX": (26, "2749da1323e16705"),
+    "ISAS_MS2.DX": (346, "a8a3a6264ea63ee4"),
+    "ISAS_MS3.DX": (70, "dd6a8104f76c38d6"),
+    "LABCALC.DX": (3435, "ea07191dfa37cba7"),
+    "PE1800.DX": (3301, "75c87c239b5fff61"),
+    "SPECFILE.DX": (1801, "18edcbba0c27af5f"),
+    "TEST32.DX": (16384, "f3bf95690cc47f73"),
+    "TESTFID.DX": (32768, "c224a8b09c6966cf"),
+    "TESTNTUP.DX": (32768, "e8215bc75f93506a"),
+    "TESTSPEC.DX": (16384, "6cee8b26ecf9f468"),
+    "acetone.jdx": (14106, "f605c93815e3fdd4"),
+    "br_1.DX": (1216, "18024c8e68fc8c18"),
+    "br_2.DX": (1216, "7a1049a33f0242b8"),
+    "br_3.DX": (1216, "9136b927e94a0e9f"),
+    "br_4.DX": (1216, "2a91988ae151babc"),
+    "br_5.DX": (1216, "8eb354f9136e29ff"),
+    "brukdif.jdx": (16384, "c79b913378c0716c"),
+    "difdup_example.jdx": (53, "9f1034a6c7bbea82"),
+    "ethanol.jdx": (3570, "928aa36d983c1c4d"),
+    "ethanol_ms.jdx": None,  # refused: ##FIRSTX=0 but the table's first abscissa is 14
+    "example_multiline_datasets.jdx": (1919, "d3dbdf5438379004"),
+    "fitr_nitrocellulose.jdx": (7154, "f365d3416e33626d"),
+    "fort_1.DX": (1216, "5dca8da6e1d64bb8"),
+    "fort_2.DX": (1216, "cf364776b1ee505c"),
+    "fort_3.DX": (1216, "dd3234ea801d5dee"),
+    "fort_4.DX": (1216, "967c938f6a6e2606"),
+    "fort_5.DX": (1216, "af7f213a7a117738"),
+    "isopropanol_ASDF.jdx": (9541, "ce15de1edb1f48e1"),
+    "lp_1.DX": (1216, "a9986d980543e5c2"),
+    "lp_2.DX": (1216, "c724f668507e55dd"),
+    "lp_3.DX": (1216, "5eb7d2e54c650fac"),
+    "lp_4.DX": (1216, "88c9d141f8e823ab"),
+    "lp_5.DX": (1216, "f1b766103c2c398b"),
+    "scientific_notation_example.jdx": (1867, "5898a872bb251449"),
+    "shimadzu_aspartame_atr.dx": (3320, "460acc91d001307f"),
+    "tannic_acid.jdx": (1949, "7dc9bb2d69e97f72"),
+    "toluene.jdx": (3329, "d6ac5639f0f94c2e"),
+}
+
+
+def test_every_real_file_decodes_to_the_values_it_always_has(jcamp_dir):
+    assert set(REAL_ORDINATES) == {p.name for p in jcamp_dir.iterdir()} - {"DX-DIR.TXT"}
+    for name, expected in REAL_ORDINATES.items():
+        if expected is None:
+            with pytest.raises(FormatError):
+                jcamp.decode_jcamp_blocks((jcamp_dir / name).read_bytes(), path=name)
+            continue
+        blocks = jcamp.decode_jcamp_blocks((jcamp_dir / name).read_bytes(), path=name)
+        digest = hashlib.sha256()
+        points = 0
+        for part in (part for block in blocks for part in (block, *block.pages)):
+            if part.y is not None:
+                digest.update(np.ascontiguousarray(part.y, dtype="<f8").tobytes())
+                points += part.y.size
+        assert (points, digest.hexdigest()[:16]) == expected, name
 
 
 def test_missing_end_between_blocks(tmp_path):

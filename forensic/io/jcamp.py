@@ -421,6 +421,16 @@ _TABLE_WORD = re.compile(r"[^\s,;]+")
 """One value of a data line as written, between separators."""
 
 
+def _not_a_number(word: re.Match[str], number: int, table: str, path: Path | None) -> FormatError:
+    """The error for a value of a data line that is not a number, named whole with its column."""
+    return FormatError(
+        f"not a number ({word.group()!r}) at column {word.start() + 1} in an {table} "
+        "table: a spectrum must be finite numbers",
+        path=path,
+        line=number,
+    )
+
+
 def _refuse_not_a_number(text: str, number: int, table: str, path: Path | None) -> None:
     """Refuse a data line that holds NaN or infinity (``nan``, ``-inf``...), naming it.
 
@@ -430,12 +440,61 @@ def _refuse_not_a_number(text: str, number: int, table: str, path: Path | None) 
     """
     for word in _TABLE_WORD.finditer(text):
         if NOT_A_NUMBER.fullmatch(word.group()):
-            raise FormatError(
-                f"not a number ({word.group()!r}) at column {word.start() + 1} in an {table} "
-                "table: a spectrum must be finite numbers",
-                path=path,
-                line=number,
-            )
+            raise _not_a_number(word, number, table, path)
+
+
+_NOT_A_FIRST_ORDINATE = frozenset("%JKLMNOPQRjklmnopqrSTUVWXYZs")
+"""The DIF and DUP letters: a difference or a repeat count, which an ASDF line cannot open its
+ordinates with (it opens them with a value, the DIF y-check included)."""
+
+_LINE_VALUE = re.compile(r"[+-]*(?:[^\s,;+-]|(?<=[eE])[+-])+|[+-]+")
+"""One value of a line of plain numbers as written: between separators, or after the sign that
+starts a PAC value (``+10153+10154``); the sign of an exponent stays with its number."""
+
+
+def _is_word(value: str) -> bool:
+    """A value that is a word: letters (``NA``), or no digit at all (``-``); not ``?``, the
+    missing value the decoder names as such, nor a number with a stray character, which the
+    decoder names by that character."""
+    if "?" in value or _AFFN_LINE.fullmatch(value):
+        return False
+    return any(ch.isalpha() for ch in value) or not any(ch.isdigit() for ch in value)
+
+
+def _stray_word(text: str, plain_table: bool) -> re.Match[str] | None:
+    """The value of an ``(X++(Y..Y))`` line that is a word in plain numbers, or None.
+
+    A line is compressed (ASDF) data only if it is consistently so, and a word (R's ``NA``,
+    ``NULL``, ``missing``, ``-``) in a line of plain numbers is not: the decoder would read its
+    letters as digits (``NA``: a difference of 5, then the value 1), and in a table without
+    ``##NPOINTS=`` nothing would count the values. Each line of the real ASDF tables (the
+    official test files, Bruker, ISAS, Shimadzu, Spectrafile exports) opens its ordinates with
+    a value (a SQZ letter) and holds letters, so the line is plain numbers when
+
+    * another of its ordinates stands alone between separators as plain numbers
+      (``400 1.2 NA 3.4``),
+    * its table has lines of plain numbers (``401 NA`` among ``400 1.2`` and ``402 1.3``), or
+    * its ordinates, apart from the abscissa, open with a DIF or DUP letter (``401 NULL``).
+
+    Parameters
+    ----------
+    text : str
+        The data line, comment removed.
+    plain_table : bool
+        Whether other lines of the table are plain numbers (AFFN or PAC, no letters).
+
+    Returns
+    -------
+    re.Match or None
+        The line's first word (see :func:`_is_word`) when the line is plain numbers.
+    """
+    cells = [cell.group() for cell in _TABLE_WORD.finditer(text)]
+    plain = plain_table or any(_AFFN_LINE.fullmatch(cell) for cell in cells[1:])
+    if not plain and not (
+        len(cells) > 1 and _AFFN_LINE.fullmatch(cells[0]) and cells[1][0] in _NOT_A_FIRST_ORDINATE
+    ):
+        return None
+    return next((v for v in _LINE_VALUE.finditer(text) if _is_word(v.group())), None)
 
 
 def _letter_value(table: dict[str, int], letter: str, rest: str) -> float:
@@ -514,6 +573,14 @@ def _tokenise_asdf(line: str, number: int, path: Path | None):
     return x_value, kinds, values, reps
 
 
+def _table_lines(block: Block):
+    """The raw lines of a block's (first) data table, up to the next NTUPLES page's."""
+    for raw in block._data:
+        if raw == "\x00PAGE":
+            return
+        yield raw
+
+
 def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarray]:
     """Decode an ``(X++(Y..Y))`` table with the DIF y-check and the abscissa checks."""
     line_x: list[float] = []
@@ -529,6 +596,11 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
     stated = _label_float(block, "NPOINTS", path)
     npoints_text = "nothing" if stated is None else f"{stated:g}"
     limit = _MAX_POINTS if stated is None else int(min(_MAX_POINTS, 2 * max(stated, 0) + 1000))
+    # A line of letters among lines of plain numbers holds a word: ASDF tables have no such line.
+    plain_table = any(
+        _AFFN_LINE.fullmatch(text) and len(_AFFN_VALUES.findall(text)) >= 2
+        for text in (_strip_comment(raw) for raw in _table_lines(block))
+    )
     for offset, raw in enumerate(block._data):
         number = block._data_line + 1 + offset
         if raw == "\x00PAGE":
@@ -550,6 +622,9 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
                 x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
         else:
             _refuse_not_a_number(text, number, "(X++(Y..Y))", path)
+            word = _stray_word(text, plain_table)
+            if word is not None:
+                raise _not_a_number(word, number, "(X++(Y..Y))", path)
             x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
         if x_value is None or not math.isfinite(x_value):
             raise FormatError("the line's abscissa is not a finite number", path=path, line=number)
