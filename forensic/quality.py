@@ -48,6 +48,7 @@ __all__ = [
     "CO2_MIN_FRACTION",
     "DIP_UNITS",
     "NEGATIVE_MAJORITY",
+    "RAMAN_AXIS_IN_NM",
     "RAMAN_SHIFT_MIN_END_CM1",
     "RAMAN_SHIFT_RANGE_CM1",
     "SINGLE_CHANNEL_UNITS",
@@ -95,6 +96,12 @@ RAMAN_SHIFT_MIN_END_CM1 = 25.0
 up to a few hundred cm⁻¹, and the library grids start at 50. An axis that does is in other units:
 the scattered light's wavelength in µm (0.5-1.1) ends there, as an IR axis in µm (2.5-25)
 does (:func:`diagnose_axis_unit`)."""
+
+RAMAN_AXIS_IN_NM = "looks like a wavelength in nm, not a Raman shift in cm-1"
+"""What :func:`diagnose_axis_unit` says of a Raman axis that looks like the scattered light's
+wavelength (nm). Its action, ``convert with Spectrum.from_wavelength``, is for a programmer: a
+command that can read the axis as nm with a laser line stated (``library import --laser-nm``)
+tells the problem by these words and names its option instead."""
 
 NEGATIVE_MAJORITY = 0.5
 """More than this share of negative intensities is no spectrum as measured: counts, absorbance
@@ -752,8 +759,7 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
             looks_nm = looks_nm or (abs(first - laser) < 5 and last < laser + 600)
         if looks_nm:
             return Problem(
-                f"axis {first:.0f}-{last:.0f}: looks like a wavelength in nm, not a Raman shift "
-                "in cm-1",
+                f"axis {first:.0f}-{last:.0f}: {RAMAN_AXIS_IN_NM}",
                 "convert with Spectrum.from_wavelength",
             )
     elif first < 0:

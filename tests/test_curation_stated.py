@@ -16,6 +16,7 @@ from forensic.cli import main
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library
+from forensic.quality import axis_unit_problem
 
 LASER = 785.0
 
@@ -143,6 +144,64 @@ def test_an_unnamed_axis_read_as_nm_with_the_stated_laser_line_is_no_longer_assu
     assert written.metadata["stated_at_import"].startswith(
         "axis read as a wavelength in nm (the file does not say); laser wavelength 785 nm"
     )
+
+
+def _unnamed_nm_jcamp(path):
+    """A Raman JCAMP-DX export against the scattered light's wavelength (nm) that names neither
+    its axis unit (no ##XUNITS=) nor its laser line: read as cm-1, the axis looks like nm."""
+    spectrum = synthetic_spectrum(0, seed=60)
+    nm = 1e7 / (1e7 / LASER - spectrum.wavenumber)
+    return _jcamp_without_xunits(
+        path,
+        nm,
+        spectrum.intensity,
+        data_type="RAMAN SPECTRUM",
+        y_units="ARBITRARY UNITS",
+        title="Omegaine",
+    )
+
+
+def test_an_axis_that_looks_like_nm_is_skipped_with_the_option_that_reads_it(library, tmp_path):
+    raw = _unnamed_nm_jcamp(tmp_path / "export.jdx")
+    before = _snapshot(library)
+    command = ["library", "import", str(raw), "--library", str(library), "--licence", "MIT"]
+    refused = CliRunner().invoke(main, command)
+    assert refused.exit_code == 2, refused.output
+    # it said "(convert with Spectrum.from_wavelength)": advice for a programmer
+    assert refused.stderr.splitlines() == [
+        f"error: nothing imported: no spectrum could be imported ({raw}: axis 798-1048: "
+        "looks like a wavelength in nm, not a Raman shift in cm-1 (if it is, import it again "
+        "with --laser-nm NM, the laser line it was measured with: its axis is then read in nm "
+        "and converted to Raman shift): not imported)"
+    ]
+    assert _snapshot(library) == before
+    # the advice followed imports it
+    done = CliRunner().invoke(main, [*command, "--laser-nm", "785"])
+    assert done.exit_code == 0, done.output
+    assert "imported raman/omegaine-raman.jdx: Omegaine (raman, id omegaine-raman)" in done.stdout
+    # an API user keeps the API's advice where the axis is diagnosed
+    assert axis_unit_problem(read_spectrum(raw)) == (
+        "axis 798-1048: looks like a wavelength in nm, not a Raman shift in cm-1 (convert with "
+        "Spectrum.from_wavelength)"
+    )
+
+
+def test_an_axis_that_looks_like_nm_in_a_manifest_is_told_its_rows_laser_column(library, tmp_path):
+    _unnamed_nm_jcamp(tmp_path / "export.jdx")
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("file,name,licence\nexport.jdx,Omegaine,MIT\n")
+    with pytest.raises(LibraryError) as refused:
+        curation.import_spectra([], library, manifest=manifest)
+    # --laser-nm would state the line of every row of the batch
+    assert (
+        f"({tmp_path / 'export.jdx'}: axis 798-1048: looks like a wavelength in nm, not a "
+        "Raman shift in cm-1 (if it is, give the laser line it was measured with in the laser_nm "
+        "column of batch.csv line 2 and import it again: its axis is then read in nm and "
+        "converted to Raman shift): not imported)"
+    ) in str(refused.value)
+    manifest.write_text("file,name,licence,laser_nm\nexport.jdx,Omegaine,MIT,785\n")
+    done = curation.import_spectra([], library, manifest=manifest)
+    assert [row["name"] for row in done.imported] == ["Omegaine"]
 
 
 def test_a_unit_the_file_names_wrongly_is_replaced_only_when_said_and_recorded(library, tmp_path):

@@ -73,8 +73,10 @@ from forensic.naming import (
     unstated_salt,
 )
 from forensic.quality import (
-    axis_unit_problem,
+    RAMAN_AXIS_IN_NM,
+    Problem,
     comparison_problems,
+    diagnose_axis_unit,
     diagnose_clipped,
     diagnose_flat,
     diagnose_unit_label,
@@ -1207,6 +1209,25 @@ def _plan_spectrum(under_way: _Import, place: _Place, read: Spectrum) -> None:
     under_way.planned.append(_Planned(spectrum, row, place, stated_id))
 
 
+def _laser_advice(spectrum: Spectrum, job: _Job) -> str:
+    """What to do with a Raman axis that looks like the scattered light's wavelength (nm), said
+    at import: state the laser line, which reads the axis as nm (:data:`RAMAN_AXIS_IN_NM`; its
+    own action names ``Spectrum.from_wavelength``, for a programmer). The laser line the file
+    names, if it does, is the one given; a file of a manifest is told its row's column."""
+    then = "its axis is then read in nm and converted to Raman shift"
+    if job.line:  # --laser-nm would state it for every row
+        return (
+            "if it is, give the laser line it was measured with in the laser_nm column of "
+            f"{job.line} and import it again: {then}"
+        )
+    laser = spectrum.metadata.get("laser_wavelength_nm")
+    known = isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0
+    return (
+        f"if it is, import it again with --laser-nm {f'{laser:g}' if known else 'NM'}, the "
+        f"laser line it was measured with: {then}"
+    )
+
+
 def _judged_spectrum(
     under_way: _Import, place: _Place, read: Spectrum
 ) -> tuple[Spectrum, str] | None:
@@ -1248,12 +1269,12 @@ def _judged_spectrum(
             meta_raman = {key: v for key, v in meta.items() if key != "y_unit_basis"}
             spectrum = spectrum.replace(y_unit="arbitrary", metadata=meta_raman)
     statements = []  # what the chemist states over what the file says, recorded
-    axis = axis_unit_problem(spectrum)
+    axis = diagnose_axis_unit(spectrum)
     if (
         axis is not None
         and stated_laser is not None
         and wanted == "raman"
-        and "looks like a wavelength in nm" in str(axis)
+        and RAMAN_AXIS_IN_NM in axis.fact
     ):  # a file that does not name its axis unit: the stated laser line says it is nm
         shift = wavelength_to_raman_shift(spectrum.wavenumber, stated_laser)
         step = ProcessingStep("wavelength_to_raman_shift", {"laser_wavelength_nm": stated_laser})
@@ -1261,8 +1282,10 @@ def _judged_spectrum(
         unassumed = {k: v for k, v in spectrum.metadata.items() if k != "axis_unit_basis"}
         spectrum = spectrum.replace(wavenumber=shift, metadata=unassumed, step=step)
         statements.append("axis read as a wavelength in nm (the file does not say)")
-        axis = axis_unit_problem(spectrum)
+        axis = diagnose_axis_unit(spectrum)
     if axis is not None:  # it would replace a modelled reference with nonsense
+        if stated_laser is None and RAMAN_AXIS_IN_NM in axis.fact:
+            axis = Problem(axis.fact, _laser_advice(spectrum, job))
         skipped.of_spectrum(place, f"{axis}: not imported")
         return None
     flat = diagnose_flat(spectrum)
