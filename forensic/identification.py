@@ -1630,7 +1630,7 @@ def _measurement_warnings(
     acquisition warned of (``metadata["acquisition_warnings"]``, e.g. a correction the
     instrument could not make; its advice is ``metadata["acquisition_advice"]``), an axis not in
     cm-1, an IR unit compared upside down or not a sample's at all, an inverted spectrum, barely
-    any signal, a clipped band, atmospheric CO2, a guessed unit."""
+    any signal, a clipped band, atmospheric CO2, a guessed unit, an axis unit assumed."""
     said = [Problem(str(w)) for w in spectrum.metadata.get("acquisition_warnings") or []]
     said += [problem for _, problem in comparison]  # _comparison_problems, found once
     if signal_to_noise < verdicts.MIN_SIGNAL_TO_NOISE:
@@ -1665,6 +1665,16 @@ def _measurement_warnings(
                 f"if the unit is not {spectrum.y_unit}, have the instrument's software name it "
                 "in its exports (a file: forensic identify --y-unit states it), and identify "
                 "the spectrum again",
+            )
+        )
+    if spectrum.axis_unit_assumed:
+        said.append(
+            Problem(
+                "the file does not name its axis unit and was read as cm-1 "
+                f"({spectrum.metadata['axis_unit_basis']}); bands on an axis in another unit "
+                "are compared at the wrong positions, so if that is wrong, so is this result",
+                "if the axis is not in cm-1, have the instrument's software name its unit in "
+                "its exports, and identify the spectrum again",
             )
         )
     return said

@@ -574,6 +574,37 @@ def test_y_unit_states_the_unit_of_a_file_that_does_not_name_it(ir_built, tmp_pa
     assert "the file names its intensity unit, absorbance" in named.stderr
 
 
+def test_identify_says_with_the_result_that_the_axis_unit_was_assumed(built, tmp_path):
+    _, lib, queries, _ = built
+    query = tmp_path / "unnamed.jdx"  # another program's export without ##XUNITS=
+    query.write_text((queries / "cocaine.jdx").read_text().replace("##XUNITS=1/CM\n", ""))
+    fact = (
+        "the file does not name its axis unit and was read as cm-1 (assumed: no ##XUNITS= in "
+        "the file); bands on an axis in another unit are compared at the wrong positions, so if "
+        "that is wrong, so is this result"
+    )
+    to_do = (
+        "if the axis is not in cm-1, have the instrument's software name its unit in its "
+        "exports, and identify the spectrum again"
+    )
+    # as a guessed intensity unit is: a warning with the result, what to do under the warnings
+    table = CliRunner().invoke(main, ["identify", str(query), "--library", str(lib)])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    (warned,) = [n for n, line in enumerate(lines) if "does not name its axis unit" in line]
+    assert lines[warned] == f"  warning: {fact}"
+    assert f"  to do: {to_do}" in lines[warned + 1 :]
+    # the record keeps the fact (a report prints the result's warnings), the advice apart
+    done = CliRunner().invoke(main, ["identify", str(query), "--library", str(lib), "--json"])
+    assert done.exit_code == 0, done.output
+    record = json.loads(done.stdout.splitlines()[0])
+    assert fact in record["warnings"] and to_do in record["advice"]
+    named = CliRunner().invoke(
+        main, ["identify", str(queries / "cocaine.jdx"), "--library", str(lib)]
+    )
+    assert "axis unit" not in named.output
+
+
 def test_an_ir_file_whose_values_read_far_better_in_the_other_unit_says_so(ir_built, tmp_path):
     # an export of transmittance under an absorbance heading (##YUNITS=ABSORBANCE)
     _, lib = ir_built

@@ -682,6 +682,34 @@ def test_a_jcamp_axis_in_cm1_labelled_nm_is_neither_matched_nor_excluded(library
     assert not any("matches no reference" in r for r in result.reasons)  # was a no match
 
 
+AXIS_ASSUMED_WARNING = (
+    "the file does not name its axis unit and was read as cm-1 (assumed: no ##XUNITS= in the "
+    "file); bands on an axis in another unit are compared at the wrong positions, so if that "
+    "is wrong, so is this result"
+)
+AXIS_ASSUMED_ADVICE = (
+    "if the axis is not in cm-1, have the instrument's software name its unit in its exports, "
+    "and identify the spectrum again"
+)
+
+
+def test_a_query_whose_axis_unit_was_assumed_says_so_with_its_result(library, tmp_path):
+    # nothing said it: the result read as if the file had named its axis cm-1
+    named = tmp_path / "named.jdx"
+    forensic.write_spectrum(_query("cocaine"), named)
+    unnamed = tmp_path / "unnamed.jdx"
+    unnamed.write_text(named.read_text().replace("##XUNITS=1/CM\n", ""))
+    query = read_spectrum(unnamed)
+    assert query.axis_unit_assumed
+    result = identify(query, library)
+    as_named = identify(read_spectrum(named), library)
+    assert AXIS_ASSUMED_WARNING in result.warnings  # the fact, recorded with the result
+    assert AXIS_ASSUMED_ADVICE in result.advice  # what to do, for the technician's screen
+    assert not any("axis unit" in w for w in as_named.warnings)
+    # said, not held against it: the numbers are compared as they were
+    assert (result.verdict, result.hits[0]["name"]) == (as_named.verdict, "cocaine")
+
+
 def test_an_inverted_query_is_said_to_be_compared_upside_down(library):
     query = _query("cocaine")
     inverted = query.replace(intensity=-np.asarray(query.intensity) - 0.05)  # ##YFACTOR=-1

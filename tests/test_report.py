@@ -33,6 +33,7 @@ from forensic.custody.store import utc_when
 from forensic.errors import FormatError, Interrupted
 from forensic.files import OutputError, OutputExistsError
 from forensic.identification import SIMULATED_WARNING, identify
+from forensic.io import read_spectrum, write_spectrum
 from forensic.library import Library
 from forensic.report import (
     UnverifiedChainError,
@@ -1968,6 +1969,30 @@ def test_the_report_states_what_is_wrong_with_a_measurement_not_what_to_do(tmp_p
         assert fact in said and "any hit is likely chance" in said
         assert to_do not in said and "sample is in the beam" not in said
         assert "measure again" not in said.lower()
+
+
+def test_a_query_axis_unit_assumed_is_reported_with_the_result(tmp_path):
+    """A JCAMP-DX query without ##XUNITS= is read as cm-1 by assumption: the result's warning
+    says so, and the report, which prints what qualifies each result, carries it."""
+    named = tmp_path / "named.jdx"
+    write_spectrum(synthetic_spectrum(0, noise=0.01, seed=3), named)
+    unnamed = tmp_path / "unnamed.jdx"
+    unnamed.write_text(named.read_text().replace("##XUNITS=1/CM\n", ""))
+    references = [synthetic_spectrum(i) for i in range(len(SYNTHETIC))]
+    result = identify(read_spectrum(unnamed), Library.from_spectra(references, calibrate=False))
+    (fact,) = [w for w in result.warnings if "does not name its axis unit" in w]
+    store = populated_store(tmp_path / "s", identification=result.to_dict())
+    report = issue_report(
+        store,
+        "CASE-1",
+        operator=OPERATOR,
+        pdf_path=tmp_path / "r.pdf",
+        text_path=tmp_path / "r.txt",
+    )
+    store.close()
+    for said in _said(report, tmp_path / "r.txt"):
+        assert fact in said
+        assert "instrument's software name its unit" not in said  # the technician's advice
 
 
 @pytest.mark.parametrize("recorded", [True, False])
