@@ -941,8 +941,8 @@ def _decide(
     calibration: verdicts.Calibration | None,
 ) -> _Decision:
     """The verdict of the best hit (:func:`forensic.verdict.decide`) and its reasons; a best
-    hit whose comparison sees too little of its reference for a calibrated q-value is judged on
-    the uncalibrated thresholds, and the first reason says why
+    hit whose comparison sees too little of its reference for a calibrated q-value is at best
+    inconclusive, and the first reason says why
     (:meth:`forensic.verdict.Calibration.not_calibrated`).
 
     Decided on the best hit as recorded (:func:`_hit_entry` rounds it): a value within
