@@ -703,6 +703,26 @@ def test_nan_or_inf_in_an_xy_table_is_named_whole(tmp_path, written):
     )
 
 
+@pytest.mark.parametrize(("written", "column"), [("NA", 6), ("NULL", 6), ("-", 6), ("n.a.", 6)])
+def test_a_word_in_an_xy_table_is_named_whole(tmp_path, written, column):
+    # it was "a value that is not a number 'N' at column 6": its first letter only
+    pairs = "\n".join(f"{400 + i}, {written if i == 7 else i}" for i in range(20))
+    text = _ir_block("gap", f"##XYDATA=(XY..XY)\n{pairs}\n")
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, text)
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 14: not a number ({written!r}) at column {column} in "
+        "an (XY..XY) table: a spectrum must be finite numbers"
+    )
+
+
+def test_a_stray_character_in_an_xy_value_is_named_by_that_character(tmp_path):
+    pairs = "\n".join(f"{400 + i}, {'12#4' if i == 7 else i}" for i in range(20))
+    text = _ir_block("gap", f"##XYDATA=(XY..XY)\n{pairs}\n")
+    with pytest.raises(FormatError, match=r"line 14: a value that is not a number '#' at column 8"):
+        _read(tmp_path, text)
+
+
 @pytest.mark.parametrize("written", ["nan", "NaN", "inf", "-inf", "Infinity"])
 def test_nan_or_inf_in_an_x_yy_table_is_named_whole(tmp_path, written):
     # 'nan' was decoded as compressed digits (n a DIF, a a SQZ): three values for one, blamed

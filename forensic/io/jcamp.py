@@ -792,6 +792,9 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
             continue
         if not _AFFN_LINE.fullmatch(text):
             _refuse_not_a_number(text, number, "(XY..XY)", path)
+            word = next((w for w in _TABLE_WORD.finditer(text) if _is_word(w.group())), None)
+            if word is not None:  # R's NA, a '-': named whole, not by its first letter
+                raise _not_a_number(word, number, "(XY..XY)", path)
             bad = re.search(r"[^\d\s,;+\-.eE]", text)
             where = f" {bad.group(0)!r} at column {bad.start() + 1}" if bad else ""
             raise FormatError(
