@@ -1483,7 +1483,9 @@ class _Scan:
                 + options(case=marking.see_case_number, exhibit=marking.see_item_number)
                 + ")"
             )
-        refuse_if_filed_in_error(self.db, case_number, item_number, instead=instead)
+        refuse_if_filed_in_error(
+            self.db, case_number, item_number, instead=instead, operator=self.operator
+        )
 
     def connect(
         self, open_instrument: Callable[[str], Any] | None

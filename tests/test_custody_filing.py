@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shlex
 import sqlite3
 from pathlib import Path
 
@@ -289,6 +290,34 @@ def test_a_scan_and_a_hand_over_of_a_marked_exhibit_are_refused_recording_nothin
     )
     assert "connecting" not in scanned.output  # refused before the instrument was opened
     assert _everything(store_path) == before
+
+
+def test_the_withdrawal_a_refusal_offers_signs_as_the_refused_command_did(store_path, monkeypatch):
+    """Pasted in another terminal, where FORENSIC_OPERATOR is not set, the command that
+    withdraws the marking works once its reason is filled in: it names the operator, as every
+    command a message gives does (it named only the store, and was refused for want of one)."""
+    assert _mark("--see-case", RIGHT).exit_code == 0
+    scanned = _run(
+        "scan", "--instrument", "sim:ocean-rs232?sample=cocaine", "--case", WRONG,
+        "--exhibit", "A1",
+    )  # fmt: skip
+    added = _run("custody", "add", WRONG, "A1", "--received-by", "Bob Lab", "--purpose", "storage")
+    store = store_path / DB_NAME
+    offered = (
+        f"`forensic exhibit filed-in-error {WRONG} A1 --withdraw --reason ... --store {store} "
+        f"--operator '{OPERATOR}'`"
+    )
+    for refused in (scanned, added):
+        assert refused.exit_code == 2
+        assert f"If the marking itself is the mistake, withdraw it: {offered}, saying why" in (
+            refused.output
+        )
+    monkeypatch.delenv("FORENSIC_OPERATOR")
+    monkeypatch.delenv("FORENSIC_STORE")
+    pasted = shlex.split(offered.strip("`").replace("...", "'marked the wrong case'"))
+    withdrawn = _run(*pasted[1:])
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert "marking as filed in error withdrawn" in withdrawn.output
 
 
 def test_a_withdrawn_marking_stays_on_record_and_the_exhibit_is_in_use_again(store_path):

@@ -288,7 +288,12 @@ def filed_in_error(store: Store, case_number: str, item_number: str) -> Marking 
 
 
 def refuse_if_filed_in_error(
-    store: Store, case_number: str, item_number: str, *, instead: str | None = None
+    store: Store,
+    case_number: str,
+    item_number: str,
+    *,
+    instead: str | None = None,
+    operator: str | None = None,
 ) -> None:
     """Refuse to record under an exhibit whose records are marked filed in error: a scan or a
     hand-over recorded there files one more record under the wrong number, the same mistake
@@ -303,6 +308,9 @@ def refuse_if_filed_in_error(
     instead : str, optional
         What to do instead, in words (the command to run on the exhibit the records belong
         to); default: record it there.
+    operator : str, optional
+        Who was recording: the command that withdraws the marking signs as they do, so that
+        pasted in a terminal where ``FORENSIC_OPERATOR`` is not set it is not refused.
 
     Raises
     ------
@@ -324,6 +332,7 @@ def refuse_if_filed_in_error(
         withdraw=True,
         reason=PLACEHOLDER,
         store=store.db_path,
+        operator=operator,
     )
     raise FiledInErrorError(
         f"exhibit {as_label(item_number)} of case {as_label(case_number)}: {marking.stated()}. "

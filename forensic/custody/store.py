@@ -2126,7 +2126,9 @@ class Store:
                     refuse_if_filed_in_error,
                 )
 
-                refuse_if_filed_in_error(self, exhibit["case_number"], exhibit["item_number"])
+                refuse_if_filed_in_error(
+                    self, exhibit["case_number"], exhibit["item_number"], operator=operator
+                )
             fields = {
                 "case_number": exhibit["case_number"],
                 "item_number": exhibit["item_number"],
