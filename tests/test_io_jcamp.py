@@ -663,11 +663,49 @@ def test_xy_table_disagreeing_with_header(tmp_path):
 
 
 def test_a_value_too_large_in_an_xy_table_names_its_line(tmp_path):
+    # it said "a value in the table is too large to be a number", without the value
     pairs = "\n".join(f"{400 + i}, {'1e400' if i == 7 else i}" for i in range(20))
     text = _ir_block("big", f"##XYDATA=(XY..XY)\n{pairs}\n")
     # the header's 5 lines and the ##XYDATA= line come first: the 8th pair is on line 14
-    with pytest.raises(FormatError, match=r"line 14: a value in the table is too large"):
+    with pytest.raises(FormatError) as info:
         _read(tmp_path, text)
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 14: not a finite number ('1e400') at column 6 in an "
+        "(XY..XY) table: a spectrum must be finite numbers"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "value", "column"),
+    [
+        ("1008 8 9 10", "1008 8 1e999 10", 13, "1e999", 8),
+        ("1008 8 9 10", "1008 8 -1E400 10", 13, "-1E400", 8),
+        ("1008 8 9 10", "1008 8+1e999+10", 13, "+1e999", 7),  # PAC
+        ("1008 8 9 10", "1e999 8 9 10", 13, "1e999", 1),  # the abscissa
+        (" 22 23\n", " 22 1e999\n", 13, "1e999", 27),  # the last line, no ##NPOINTS=
+    ],
+)
+def test_a_number_too_large_for_a_float_in_a_plain_x_yy_line_is_named(
+    tmp_path, old, new, line, value, column
+):
+    # the line of plain numbers was taken for compressed data, 'e999' for a SQZ digit: the
+    # 24 values became 25 ("##NPOINTS=24 but the data table holds 25 values") or, last in a
+    # table without ##NPOINTS=, 1e999 became the values 1 and -5999 and the spectrum was read
+    table = _xydata(list(range(24)), npoints=old.startswith("1008")).replace(old, new)
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, _ir_block("big", table))
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line {line}: not a finite number ({value!r}) at column "
+        f"{column} in an (X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+def test_an_abscissa_written_with_its_first_sqz_value_is_still_compressed(tmp_path):
+    # one number alone on a line is no line of plain numbers: 1000 and E999 (5999), as an
+    # ASDF writer puts the abscissa and the first value together
+    block = _ir_block("sqz", "##FIRSTX=1000\n##LASTX=1000\n##XYDATA=(X++(Y..Y))\n1000E999\n")
+    (decoded,) = jcamp.decode_jcamp_blocks(block)
+    assert decoded.x.tolist() == [1000.0] and decoded.y.tolist() == [5999.0]
 
 
 @pytest.mark.parametrize(

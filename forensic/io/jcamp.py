@@ -422,13 +422,24 @@ _TABLE_WORD = re.compile(r"[^\s,;]+")
 
 
 def _not_a_number(word: re.Match[str], number: int, table: str, path: Path | None) -> FormatError:
-    """The error for a value of a data line that is not a number, named whole with its column."""
+    """The error for a value of a data line that is not a finite number, named whole with its
+    column: NaN, infinity or a word is not a number; a number too large for a float
+    (``1e999``) is not a finite one."""
+    what = "not a finite number" if _AFFN_VALUES.fullmatch(word.group()) else "not a number"
     return FormatError(
-        f"not a number ({word.group()!r}) at column {word.start() + 1} in an {table} "
+        f"{what} ({word.group()!r}) at column {word.start() + 1} in an {table} "
         "table: a spectrum must be finite numbers",
         path=path,
         line=number,
     )
+
+
+def _refuse_not_finite(text: str, number: int, table: str, path: Path | None) -> None:
+    """Refuse a line of plain numbers that holds one too large for a float (``1e999``),
+    naming it: read, it would be infinity."""
+    for value in _AFFN_VALUES.finditer(text):
+        if not math.isfinite(float(value.group())):
+            raise _not_a_number(value, number, table, path)
 
 
 def _refuse_not_a_number(text: str, number: int, table: str, path: Path | None) -> None:
@@ -611,15 +622,18 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
         kinds: list[int]
         values: list[float]
         reps: list[int]
-        if _AFFN_LINE.fullmatch(text):
-            numbers = [float(v) for v in _AFFN_VALUES.findall(text)]
-            if len(numbers) >= 2 and all(math.isfinite(v) for v in numbers):
-                x_value = numbers[0]
-                values = numbers[1:]
-                kinds = [_ABS] * len(values)
-                reps = [1] * len(values)
-            else:
-                x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
+        numbers = _AFFN_VALUES.findall(text) if _AFFN_LINE.fullmatch(text) else []
+        if len(numbers) >= 2:
+            # Plain numbers, whatever their size: 'E' in '1e999' is an exponent here, as in
+            # '1e99', not a SQZ digit. A lone number ('32767E13') is an abscissa and a SQZ
+            # value written together, and is decoded as such below.
+            _refuse_not_finite(text, number, "(X++(Y..Y))", path)
+            x_value = float(numbers[0])
+            values = [float(v) for v in numbers[1:]]
+            kinds = [_ABS] * len(values)
+            reps = [1] * len(values)
+        elif numbers:
+            x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
         else:
             _refuse_not_a_number(text, number, "(X++(Y..Y))", path)
             word = _stray_word(text, plain_table)
@@ -818,12 +832,8 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
             line=last_line,
         )
     if not np.all(np.isfinite(numbers)):
-        at = next(  # the line to look at: rare, so found again line by line
-            line
-            for text, line in zip(chunks, lines, strict=True)
-            if not np.all(np.isfinite(np.array(_AFFN_VALUES.findall(text), dtype=np.float64)))
-        )
-        raise FormatError("a value in the table is too large to be a number", path=path, line=at)
+        for text, line in zip(chunks, lines, strict=True):  # rare: found again line by line
+            _refuse_not_finite(text, line, "(XY..XY)", path)
     huge = np.abs(numbers) > MAX_MAGNITUDE
     if huge.any():
         # checked here, with its line: the axis checks below would overflow on it
