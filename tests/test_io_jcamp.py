@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from synthetic import TRANSMITTANCE_SCALE_CASES, make_spectrum, transmittance_values
 
@@ -832,6 +832,70 @@ def test_a_table_of_words_is_not_read_as_compressed_digits(tmp_path):
     )
 
 
+def _one_line_table(line: str, form: str) -> str:
+    """A block whose data table is the one line ``line``, as ``(X++(Y..Y))`` or ``(XY..XY)``."""
+    if form == "(XY..XY)":
+        return _ir_block("one line", f"##XYPOINTS=(XY..XY)\n{line}\n")
+    return _ir_block("one line", f"##FIRSTX=1000\n##DELTAX=1\n##XYDATA=(X++(Y..Y))\n{line}\n")
+
+
+@pytest.mark.parametrize("form", ["(X++(Y..Y))", "(XY..XY)"])
+@pytest.mark.parametrize(
+    ("line", "word", "column"),
+    [
+        ("NA", "NA", 1),  # a word alone on its line, where the abscissa is
+        ("absent", "absent", 1),
+        ("A", "A", 1),
+        ("N/A", "N/A", 1),
+        ("Inf", "Inf", 1),
+        ("1000 absent", "absent", 6),  # 't' is no ASDF letter
+        ("1000, absent", "absent", 7),
+        ("1000 N/A", "N/A", 6),
+        ("1000 #N/A", "#N/A", 6),
+        ("1000 -", "-", 6),  # a sign with no digits is no PAC value
+        ("1000 NA", "NA", 6),
+    ],
+)
+def test_a_word_in_a_table_of_one_line_is_named_whole(tmp_path, form, line, word, column):
+    # no other line of plain numbers to tell the word from compressed data: (X++(Y..Y)) said
+    # "a data line must start with its abscissa (an AFFN number), found 'N'" of 'NA' alone,
+    # "unexpected character 't' at column 11 in compressed (ASDF) data" of 'absent', "...
+    # character '-'" of a '-'
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, _one_line_table(line, form))
+    at = 7 if form == "(XY..XY)" else 9
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line {at}: not a number ({word!r}) at column {column} in an "
+        f"{form} table: a spectrum must be finite numbers"
+    )
+
+
+# The ASDF forms of the JCAMP-DX standard (McDonald and Wilks, Appl. Spectrosc. 42, 151 (1988),
+# section 5 and Table VII): the values 1 2 3 3 2 1 0 -1 -2 -3 in AFFN, PAC, SQZ, DIF and
+# DIFDUP, and '50 50 50 50' as 50V (DUP); after an abscissa, each as a table's one line, with
+# and without a blank between them.
+SPEC_EXAMPLES = [
+    ("1000 1 2 3 3 2 1 0 -1 -2 -3", [1, 2, 3, 3, 2, 1, 0, -1, -2, -3]),
+    ("1000 1+2+3+3+2+1+0-1-2-3", [1, 2, 3, 3, 2, 1, 0, -1, -2, -3]),
+    ("1000 1BCCBA@abc", [1, 2, 3, 3, 2, 1, 0, -1, -2, -3]),
+    ("1000A BCCBA@abc", [1, 2, 3, 3, 2, 1, 0, -1, -2, -3]),
+    ("1000 1JJ%jjjjjj", [1, 2, 3, 3, 2, 1, 0, -1, -2, -3]),
+    ("1000 1JT%jX", [1, 2, 3, 3, 2, 1, 0, -1, -2, -3]),
+    ("1000 50V", [50, 50, 50, 50]),
+    ("2000A23", [123]),
+    ("1000@A1B2", [0, 11, 22]),
+    ("1000 @A1B2", [0, 11, 22]),
+    ("1000 @%Z", [0, 0, 0, 0, 0, 0, 0, 0, 0]),  # DIFDUP: a flat run, no digit after the abscissa
+    ("1000 A", [1]),  # SQZ: the value 1, as 'A' alone is written
+]
+
+
+@pytest.mark.parametrize(("line", "values"), SPEC_EXAMPLES)
+def test_the_standards_asdf_examples_decode_as_a_table_of_one_line(line, values):
+    (block,) = jcamp.decode_jcamp_blocks(_one_line_table(line, "(X++(Y..Y))"))
+    assert block.y.tolist() == values
+
+
 def test_a_missing_value_in_a_line_of_plain_numbers_is_still_named_as_missing(tmp_path):
     table = _xydata(list(range(24))).replace("1008 8 9 10", "1008 8 ? 10")
     with pytest.raises(FormatError, match=r"line 13: a missing value '\?' in the data table"):
@@ -1132,6 +1196,7 @@ _asdf_text = st.text(alphabet="0123456789@ABCDEFGHIabcdefghi%JKLMNOPQRjklmnopqrS
 
 @settings(max_examples=int(os.environ.get("JCAMP_EXAMPLES", "200")), deadline=None)
 @given(_asdf_text, st.sampled_from(["(X++(Y..Y))", "(XY..XY)", "(XYW..XYW)", "(X++(Y..Y)"]))
+@example(",", "(X++(Y..Y))")  # a line of separators alone: no value to tell a word by
 def test_any_table_gives_spectra_or_format_error(table, form):
     text = (
         "##TITLE=fuzz\n##JCAMP-DX=4.24\n##DATA TYPE=INFRARED SPECTRUM\n##XUNITS=1/CM\n"

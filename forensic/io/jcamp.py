@@ -472,6 +472,33 @@ def _is_word(value: str) -> bool:
     return any(ch.isalpha() for ch in value) or not any(ch.isdigit() for ch in value)
 
 
+_PSEUDO_DIGITS = re.compile(r"[@A-Ia-i%J-Rj-rS-Zs]+")
+"""A value written in ASDF letters alone (SQZ, DIF and DUP pseudo-digits): ``@%Z``, a flat run
+in DIFDUP form, or ``A``, the value 1."""
+
+
+def _cannot_be_asdf(cells: list[str]) -> bool:
+    """Whether a data line, as its values between separators, breaks the form of every ASDF
+    line: an ASDF line opens with its abscissa, a number (``2000A23``, ``16383 B2549``); it
+    opens its ordinates with a value (a SQZ letter or digits), not a difference or a repeat
+    count; and a value of it without digits is ASDF letters alone (``@%Z``). ``NA`` where the
+    abscissa is, ``absent`` (``t`` is no ASDF letter), ``N/A``, ``#N/A`` and a lone ``-``
+    break it; ``A`` (the value 1) and ``ERR`` (5, 14, 23) do not."""
+    if not cells:  # separators alone: no value to tell by
+        return False
+    first, ordinates = cells[0], cells[1:]
+    if not any(ch.isdigit() for ch in first):
+        return True
+    if ordinates and _AFFN_LINE.fullmatch(first) and ordinates[0][0] in _NOT_A_FIRST_ORDINATE:
+        return True
+    return any(
+        "?" not in cell  # the missing value, named as such by the decoder
+        and not any(ch.isdigit() for ch in cell)
+        and not _PSEUDO_DIGITS.fullmatch(cell)
+        for cell in ordinates
+    )
+
+
 def _stray_word(text: str, plain_table: bool) -> re.Match[str] | None:
     """The value of an ``(X++(Y..Y))`` line that is a word in plain numbers, or None.
 
@@ -485,7 +512,15 @@ def _stray_word(text: str, plain_table: bool) -> re.Match[str] | None:
     * another of its ordinates stands alone between separators as plain numbers
       (``400 1.2 NA 3.4``),
     * its table has lines of plain numbers (``401 NA`` among ``400 1.2`` and ``402 1.3``), or
-    * its ordinates, apart from the abscissa, open with a DIF or DUP letter (``401 NULL``).
+    * the line cannot be ASDF (:func:`_cannot_be_asdf`): a word where its abscissa is
+      (``NA``), its ordinates opening with a DIF or DUP letter (``401 NULL``), or a value
+      without digits that is not ASDF letters alone (``401 absent``, ``401 N/A``), in a
+      table of one line too.
+
+    A word of ASDF letters alone in a table of such lines (``401 ERR`` as its one line) is
+    what ASDF would write for the values 5, 14 and 23: nothing in the line tells it from
+    them, so it is decoded, and the point count (``##NPOINTS=``, the 16 points a spectrum
+    needs) refuses it.
 
     Parameters
     ----------
@@ -501,9 +536,7 @@ def _stray_word(text: str, plain_table: bool) -> re.Match[str] | None:
     """
     cells = [cell.group() for cell in _TABLE_WORD.finditer(text)]
     plain = plain_table or any(_AFFN_LINE.fullmatch(cell) for cell in cells[1:])
-    if not plain and not (
-        len(cells) > 1 and _AFFN_LINE.fullmatch(cells[0]) and cells[1][0] in _NOT_A_FIRST_ORDINATE
-    ):
+    if not plain and not _cannot_be_asdf(cells):
         return None
     return next((v for v in _LINE_VALUE.finditer(text) if _is_word(v.group())), None)
 
