@@ -16,7 +16,14 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["PLACEHOLDER", "blank_refusal", "command", "is_placeholder", "options"]
+__all__ = [
+    "PLACEHOLDER",
+    "blank_refusal",
+    "command",
+    "import_with_laser_line",
+    "is_placeholder",
+    "options",
+]
 
 PLACEHOLDER = "..."
 """The value a printed command leaves for the technician to fill in (a description, who
@@ -109,6 +116,39 @@ def command(*words: Any, **options: Any) -> str:
     """
     argv = ["forensic", *(_word(word) for word in words), *_option_words(options)]
     return f"`{shlex.join(argv)}`"
+
+
+def import_with_laser_line(path: str | os.PathLike[str], laser_nm: Any = None) -> str:
+    """The ``forensic library import`` command that reads a Raman file's axis as wavelengths in
+    nm, converted with the laser line, as a command that cannot read it so tells it (``forensic
+    inspect``, ``library build``): ``--library`` last, for the library folder only the chemist
+    can name, and ``NM`` for a laser line the file does not name. Pasted as printed, it
+    imports nothing (``--library`` wants its folder, ``NM`` is no number).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    laser_nm : object, optional
+        The laser line the file names (its ``laser_wavelength_nm``), when it is a positive
+        number.
+
+    Returns
+    -------
+    str
+        The command, then what to fill in.
+
+    Examples
+    --------
+    >>> import_with_laser_line("/data/nm.jdx", 785.0)
+    '`forensic library import /data/nm.jdx --laser-nm 785 --library` followed by the library folder'
+    """
+    known = isinstance(laser_nm, (int, float)) and not isinstance(laser_nm, bool) and laser_nm > 0
+    laser = f"{laser_nm:g}" if known else "NM"
+    return (
+        f"{command('library', 'import', path, laser_nm=laser, library=True)} followed by the "
+        "library folder" + ("" if known else ", the laser line it was measured with in place of NM")
+    )
 
 
 def options(**options: Any) -> str:

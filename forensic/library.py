@@ -663,9 +663,11 @@ class Library:
             del chunk, processed
         if not entries:
             reasons = "; ".join(f"{a}: {b}" for a, b in skipped[:3])
-            raise LibraryError(
+            error = LibraryError(
                 "no reference could be read and preprocessed" + (f" ({reasons})" if reasons else "")
             )
+            error.skipped = skipped[:3]  # (label, reason) as said: a command words them its way
+            raise error
         # a folder's entries and rows in the one order (reference_order_key): the order the
         # version hashes them in, and the calibration's seeded choices of rows follow it
         order = (

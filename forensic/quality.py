@@ -49,6 +49,7 @@ __all__ = [
     "DIP_UNITS",
     "NEGATIVE_MAJORITY",
     "RAMAN_AXIS_IN_NM",
+    "RAMAN_SHIFT_EXPORT",
     "RAMAN_SHIFT_MIN_END_CM1",
     "RAMAN_SHIFT_RANGE_CM1",
     "SINGLE_CHANNEL_UNITS",
@@ -74,6 +75,7 @@ __all__ = [
     "diagnose_unit_label",
     "find_spikes",
     "ir_unit_problem",
+    "laser_line_action",
     "noise_level",
     "noise_sigma",
     "robust_sigma",
@@ -83,6 +85,7 @@ __all__ = [
     "spectrum_signal_to_noise",
     "spike_signal",
     "unit_label_doubt",
+    "with_command_line_action",
 ]
 
 RAMAN_SHIFT_RANGE_CM1 = (-1000.0, 5000.0)
@@ -99,9 +102,21 @@ does (:func:`diagnose_axis_unit`)."""
 
 RAMAN_AXIS_IN_NM = "looks like a wavelength in nm, not a Raman shift in cm-1"
 """What :func:`diagnose_axis_unit` says of a Raman axis that looks like the scattered light's
-wavelength (nm). Its action, ``convert with Spectrum.from_wavelength``, is for a programmer: a
-command that can read the axis as nm with a laser line stated (``library import --laser-nm``)
-tells the problem by these words and names its option instead."""
+wavelength (nm). Its action by default, ``convert with Spectrum.from_wavelength``, is for a
+programmer: a command says what to run instead (its ``nm_action``, :func:`laser_line_action`)."""
+
+_FROM_WAVELENGTH = "convert with Spectrum.from_wavelength"
+"""The action of a Raman axis that looks like nm, for a Python caller."""
+
+_UM_FROM_WAVELENGTH = (
+    "export the spectrum against Raman shift in cm-1, or multiply wavelengths in µm by 1000 "
+    "and convert the nm with Spectrum.from_wavelength"
+)
+"""The action of a Raman axis that looks like µm, for a Python caller."""
+
+RAMAN_SHIFT_EXPORT = "export the spectrum against Raman shift in cm-1"
+"""The action of a Raman axis that looks like µm at the command line, where no command reads
+one: the instrument's software exports the spectrum against Raman shift."""
 
 NEGATIVE_MAJORITY = 0.5
 """More than this share of negative intensities is no spectrum as measured: counts, absorbance
@@ -696,7 +711,53 @@ class Problem(NamedTuple):
         return f"{self.fact} ({self.action})" if self.action else self.fact
 
 
-def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
+def laser_line_action(how: str) -> str:
+    """What to do with a Raman axis that looks like a wavelength in nm, as a command says it
+    that reads such an axis once told the laser line (``forensic library import
+    --laser-nm``): the one wording of every command's ``nm_action``.
+
+    Parameters
+    ----------
+    how : str
+        How to tell it the laser line, for the command the user ran.
+
+    Returns
+    -------
+    str
+        The action, for :func:`diagnose_axis_unit`'s ``nm_action``.
+
+    Examples
+    --------
+    >>> laser_line_action("import it again with --laser-nm 785")
+    'if it is, import it again with --laser-nm 785: its axis is then read in nm and converted to Raman shift'
+    """  # noqa: E501
+    return f"if it is, {how}: its axis is then read in nm and converted to Raman shift"
+
+
+def with_command_line_action(text: str, nm_action: str) -> str:
+    """A message that quotes a problem of :func:`diagnose_axis_unit` as a Python caller is told
+    it (the reason a library build leaves a reference out), as a command says it: the action
+    for a Raman axis in nm replaced by ``nm_action``, the one for an axis in µm by
+    :data:`RAMAN_SHIFT_EXPORT`.
+
+    Parameters
+    ----------
+    text : str
+        The message.
+    nm_action : str
+        What the command says to do with an axis in nm (:func:`laser_line_action`).
+
+    Returns
+    -------
+    str
+        The message, the rest of it unchanged.
+    """
+    return text.replace(f"({_FROM_WAVELENGTH})", f"({nm_action})").replace(
+        f"({_UM_FROM_WAVELENGTH})", f"({RAMAN_SHIFT_EXPORT})"
+    )
+
+
+def diagnose_axis_unit(spectrum: Spectrum, *, nm_action: str | None = None) -> Problem | None:
     """Why the spectrum's axis looks like it is not a wavenumber in cm⁻¹, and what to do; or None.
 
     A Raman spectrum exported against the scattered light's wavelength (400-1100 nm, a span of
@@ -714,6 +775,11 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
     ----------
     spectrum : Spectrum
         Its ``laser_wavelength_nm`` metadata, when present, sharpens the Raman rule.
+    nm_action : str, optional
+        What to do with a Raman axis that looks like a wavelength in nm, for the command that
+        asks (:func:`laser_line_action`); a Raman axis in µm is then told to be exported
+        against Raman shift (:data:`RAMAN_SHIFT_EXPORT`). By default, for a Python caller:
+        convert with :meth:`Spectrum.from_wavelength`.
 
     Returns
     -------
@@ -750,8 +816,7 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
                 f"axis {first:.4g}-{last:.4g}: ends below {RAMAN_SHIFT_MIN_END_CM1:g}, which no "
                 "Raman shift axis in cm-1 does (the bands of substances lie above 50 cm-1); it "
                 "may be a wavelength in µm",
-                "export the spectrum against Raman shift in cm-1, or multiply wavelengths in µm "
-                "by 1000 and convert the nm with Spectrum.from_wavelength",
+                _UM_FROM_WAVELENGTH if nm_action is None else RAMAN_SHIFT_EXPORT,
             )
         looks_nm = first >= 400 and last <= 1100 and (last - first) < 700
         laser = spectrum.metadata.get("laser_wavelength_nm")
@@ -760,7 +825,7 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
         if looks_nm:
             return Problem(
                 f"axis {first:.0f}-{last:.0f}: {RAMAN_AXIS_IN_NM}",
-                "convert with Spectrum.from_wavelength",
+                _FROM_WAVELENGTH if nm_action is None else nm_action,
             )
     elif first < 0:
         return Problem(
@@ -777,7 +842,7 @@ def diagnose_axis_unit(spectrum: Spectrum) -> Problem | None:
     return None
 
 
-def axis_unit_problem(spectrum: Spectrum) -> str | None:
+def axis_unit_problem(spectrum: Spectrum, *, nm_action: str | None = None) -> str | None:
     """:func:`diagnose_axis_unit` in one sentence (its fact, then its action in brackets), or
     None: to show as a curation problem.
 
@@ -785,13 +850,15 @@ def axis_unit_problem(spectrum: Spectrum) -> str | None:
     ----------
     spectrum : Spectrum
         As read, before preprocessing.
+    nm_action : str, optional
+        As for :func:`diagnose_axis_unit`: the action of a command that asks.
 
     Returns
     -------
     str or None
         The problem, or None when the axis looks like wavenumbers in cm⁻¹.
     """
-    problem = diagnose_axis_unit(spectrum)
+    problem = diagnose_axis_unit(spectrum, nm_action=nm_action)
     return None if problem is None else str(problem)
 
 

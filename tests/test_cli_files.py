@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from library_helpers import make_library
 from synthetic import co2_doublet, make_spectrum
 
 from forensic.cli import main
@@ -110,17 +113,63 @@ def test_inspect_shows_signal_to_noise_and_clipping(runner, tmp_path):
 
 
 def test_inspect_shows_an_axis_in_nm(runner, raman_csv, tmp_path):
+    # it said "(convert with Spectrum.from_wavelength)": a Python call, at the command line
     assert "AXIS" not in runner.invoke(main, ["inspect", str(raman_csv)]).stdout
     in_nm = write_spectrum(
         make_spectrum([(830, 1.0, 2)], start=790, stop=1000, step=0.2), tmp_path / "nm.csv"
     )
     out = runner.invoke(main, ["inspect", str(in_nm)]).stdout
     (line,) = [t for t in out.splitlines() if t.strip().startswith("AXIS")]
-    assert "looks like a wavelength in nm" in line
+    said = (
+        "axis 790-1000: looks like a wavelength in nm, not a Raman shift in cm-1 (if it is, "
+        "export it against Raman shift in cm-1, or import it as a reference with `forensic "
+        f"library import {in_nm} --laser-nm NM --library` followed by the library folder, the "
+        "laser line it was measured with in place of NM: its axis is then read in nm and "
+        "converted to Raman shift)"
+    )
+    assert line == f"    AXIS       {said}"
     (described,) = json.loads(runner.invoke(main, ["inspect", str(in_nm), "--json"]).stdout)[
         "spectra"
     ]
-    assert "wavelength in nm" in described["axis_problem"]
+    assert described["axis_problem"] == said
+
+
+def test_inspect_tells_an_axis_in_nm_the_import_that_reads_it_with_the_file_s_laser(
+    runner, tmp_path
+):
+    # a JCAMP-DX export that names its laser line but not its axis unit: read as cm-1, the
+    # axis is the scattered light's wavelength
+    shift = np.arange(200.0, 1800.0, 1.0)
+    y = (
+        0.1
+        + np.exp(-0.5 * ((shift - 1000) / 5) ** 2)
+        + 0.5 * np.exp(-0.5 * ((shift - 1450) / 7) ** 2)
+    )
+    nm = 1e7 / (1e7 / 785.0 - shift)
+    export = tmp_path / "export.jdx"
+    export.write_text(
+        "##TITLE=Omegaine\n##JCAMP-DX=4.24\n##DATA TYPE=RAMAN SPECTRUM\n"
+        "##YUNITS=ARBITRARY UNITS\n##LASER WAVELENGTH=785\n##XYPOINTS=(XY..XY)\n"
+        + "".join(f"{a:.5f}, {b:.6f}\n" for a, b in zip(nm, y, strict=True))
+        + "##END=\n"
+    )
+    out = runner.invoke(main, ["inspect", str(export)]).stdout
+    (line,) = [t for t in out.splitlines() if t.strip().startswith("AXIS")]
+    assert line == (
+        "    AXIS       axis 798-914: looks like a wavelength in nm, not a Raman shift in cm-1 "
+        "(if it is, export it against Raman shift in cm-1, or import it as a reference with "
+        f"`forensic library import {export} --laser-nm 785 --library` followed by the library "
+        "folder: its axis is then read in nm and converted to Raman shift)"
+    )
+    # pasted, followed by a library folder, it does what it says
+    pasted = shlex.split(re.search(r"`forensic (.*)`", line).group(1))
+    folder = make_library(tmp_path / "lib")
+    done = runner.invoke(main, [*pasted, str(folder)])
+    assert done.exit_code == 0, done.output
+    assert "imported raman/omegaine-raman.jdx: Omegaine (raman, id omegaine-raman)" in done.stdout
+    reference = read_spectrum(folder / "raman" / "omegaine-raman.jdx")
+    assert reference.wavenumber[0] == pytest.approx(200.0, abs=0.01)
+    assert "AXIS" not in runner.invoke(main, ["inspect", str(folder / "raman")]).stdout
 
 
 def test_inspect_shows_the_co2_doublet_of_a_stale_background(runner, ir_csv, tmp_path):

@@ -96,9 +96,30 @@ def test_library_build_skips_a_reference_in_nm_as_library_import_refuses_it(tmp_
     )
     assert result.exit_code == 0, result.output
     (skip,) = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
-    assert "nm.jdx: axis 790-1056: looks like a wavelength in nm" in skip
-    assert skip.endswith("not built into the library")
+    # it said "(convert with Spectrum.from_wavelength)": a Python call, at the command line
+    assert skip == (
+        f"skipped {refs / 'nm.jdx'}: axis 790-1056: looks like a wavelength in nm, not a Raman "
+        "shift in cm-1 (if it is, import it into a library folder with `forensic library "
+        f"import {refs / 'nm.jdx'} --laser-nm NM --library` followed by the library folder, the "
+        "laser line it was measured with in place of NM, and build from that folder: its axis "
+        "is then read in nm and converted to Raman shift): not built into the library"
+    )
     assert "4 references (4 raman), 1 skipped" in result.stdout
+    # every reference in nm: the refusal says the same of each
+    only = tmp_path / "only-nm"
+    only.mkdir()
+    write_spectrum(in_nm.with_metadata(name="ketamine"), only / "nm.jdx")
+    command = ["library", "build", str(only), "--out", str(tmp_path / "no.flib")]
+    refused = CliRunner().invoke(main, [*command, "--no-calibration"])
+    assert refused.exit_code == 2 and not (tmp_path / "no.flib").exists()
+    assert refused.stderr.splitlines() == [
+        f"error: no reference could be read and preprocessed ({only / 'nm.jdx'}: axis "
+        "790-1056: looks like a wavelength in nm, not a Raman shift in cm-1 (if it is, import "
+        f"it into a library folder with `forensic library import {only / 'nm.jdx'} --laser-nm NM "
+        "--library` followed by the library folder, the laser line it was measured with in "
+        "place of NM, and build from that folder: its axis is then read in nm and converted to "
+        "Raman shift): not built into the library)"
+    ]
 
 
 def test_library_build_skips_an_ir_reference_in_reflectance_as_library_import_refuses_it(

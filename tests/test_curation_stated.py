@@ -5,6 +5,9 @@ unit the file never names (a JCAMP-DX file without ##XUNITS=), read as cm-1 by a
 
 from __future__ import annotations
 
+import re
+import shlex
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -202,6 +205,75 @@ def test_an_axis_that_looks_like_nm_in_a_manifest_is_told_its_rows_laser_column(
     manifest.write_text("file,name,licence,laser_nm\nexport.jdx,Omegaine,MIT,785\n")
     done = curation.import_spectra([], library, manifest=manifest)
     assert [row["name"] for row in done.imported] == ["Omegaine"]
+
+
+def test_validate_tells_a_reference_in_nm_the_import_that_reads_it(library):
+    # a measured reference listed by hand, exported against the scattered light's wavelength:
+    # validate said "(convert with Spectrum.from_wavelength)", a Python call
+    file = _unnamed_nm_jcamp(library / "raman" / "omegaine-raman.jdx")
+    rows = curation.read_manifest(library / "manifest.csv")
+    rows.append(
+        {
+            "id": "omegaine-raman",
+            "file": "raman/omegaine-raman.jdx",
+            "name": "Omegaine",
+            "cas": "64-17-5",
+            "class": "test substance",
+            "modality": "raman",
+            "provenance": "measured",
+            "source": "test export",
+            "licence": "MIT",
+            "added_by": "A. Chemist",
+            "added_at": "2026-11-24",
+        }
+    )
+    curation.write_manifest(library / "manifest.csv", rows)
+    validated = CliRunner().invoke(main, ["library", "validate", str(library)])
+    assert validated.exit_code == 1, validated.output
+    (line,) = [t.strip() for t in validated.stdout.splitlines() if "Omegaine): axis 798-1048:" in t]
+    assert line == (
+        "omegaine-raman (Omegaine): axis 798-1048: looks like a wavelength in nm, not a Raman "
+        "shift in cm-1 (if it is, import it again with `forensic library import "
+        f"{file} --library {library} --name Omegaine --id omegaine-raman --source 'test export' "
+        "--licence MIT --laser-nm NM --force`, the laser line it was measured with in place of "
+        "NM: its axis is then read in nm and converted to Raman shift)"
+    )
+    # pasted with the laser line in place of NM, it reads the axis and validate passes it
+    pasted = shlex.split(re.search(r"`forensic (.*)`", line).group(1))
+    done = CliRunner().invoke(main, [str(LASER) if word == "NM" else word for word in pasted])
+    assert done.exit_code == 0, done.output
+    again = CliRunner().invoke(main, ["library", "validate", str(library)])
+    assert "Omegaine): axis" not in again.stdout  # nor the axis gate: 200-1800 cm-1
+    assert "PASS  units" in again.stdout
+
+
+def test_an_axis_that_looks_like_um_is_told_to_be_exported_against_raman_shift(library, tmp_path):
+    # it said "(export the spectrum against Raman shift in cm-1, or multiply wavelengths in µm
+    # by 1000 and convert the nm with Spectrum.from_wavelength)": half of it a Python call
+    spectrum = synthetic_spectrum(0, seed=60)
+    um = 1e4 / (1e7 / LASER - spectrum.wavenumber)
+    raw = _jcamp_without_xunits(
+        tmp_path / "um.jdx",
+        um,
+        spectrum.intensity,
+        data_type="RAMAN SPECTRUM",
+        y_units="ARBITRARY UNITS",
+        title="Omegaine",
+    )
+    command = ["library", "import", str(raw), "--library", str(library), "--licence", "MIT"]
+    refused = CliRunner().invoke(main, command)
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.splitlines() == [
+        f"error: nothing imported: no spectrum could be imported ({raw}: axis 0.7975-1.048: "
+        "ends below 25, which no Raman shift axis in cm-1 does (the bands of substances lie "
+        "above 50 cm-1); it may be a wavelength in µm (export the spectrum against Raman shift "
+        "in cm-1): not imported)"
+    ]
+    # a Python caller keeps the advice it can follow in Python
+    assert axis_unit_problem(read_spectrum(raw)).endswith(
+        "(export the spectrum against Raman shift in cm-1, or multiply wavelengths in µm by "
+        "1000 and convert the nm with Spectrum.from_wavelength)"
+    )
 
 
 def test_a_unit_the_file_names_wrongly_is_replaced_only_when_said_and_recorded(library, tmp_path):

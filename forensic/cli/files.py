@@ -18,6 +18,7 @@ import click
 import numpy as np
 
 from forensic.cli.app import EXIT_BAD_INPUT, main
+from forensic.commands import import_with_laser_line
 from forensic.errors import ForensicError, FormatError
 from forensic.files import atomic_write_bytes
 from forensic.io import (
@@ -104,7 +105,8 @@ def describe_file(path: str | Path) -> dict[str, Any]:
         ``file``, ``sha256`` (of the file's bytes), ``size_bytes``, ``format`` (reader name),
         ``format_description``, and ``spectra``: one entry per spectrum with ``index``
         (1-based), ``name``, ``modality``, ``y_unit``, ``points``, ``wavenumber_min_cm1``,
-        ``wavenumber_max_cm1``, ``intensity_min``, ``intensity_max``, ``signal_to_noise``
+        ``wavenumber_max_cm1``, ``axis_problem`` (why the axis looks like it is not in cm⁻¹
+        and what to run, or None), ``intensity_min``, ``intensity_max``, ``signal_to_noise``
         (strongest band over noise as measured, :mod:`forensic.quality`; None when noiseless),
         ``clipped_points`` (the longest run at the strongest value; 3 or more is a clipped
         band), ``atmospheric_co2`` (IR: the CO2 doublet of a stale background as
@@ -130,20 +132,27 @@ def _description(path: Path, spectra: list[Spectrum]) -> dict[str, Any]:
         "size_bytes": path.stat().st_size,
         "format": fmt_name,
         "format_description": descriptions.get(fmt_name, ""),
-        "spectra": [_spectrum_entry(i, s) for i, s in enumerate(spectra, start=1)],
+        "spectra": [_spectrum_entry(path, i, s) for i, s in enumerate(spectra, start=1)],
     }
 
 
-def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
+def _spectrum_entry(path: Path, index: int, spectrum: Spectrum) -> dict[str, Any]:
     # forensic.quality imports SciPy: only when a file is described, not at every command's
     # start-up (and --help), which imports this module
     from forensic.quality import (  # noqa: PLC0415
         axis_unit_problem,
+        laser_line_action,
         spectrum_atmospheric_co2,
         spectrum_clipped_run,
         spectrum_signal_to_noise,
     )
 
+    # an axis in nm: what the technician does (the instrument's export) and what reads it as
+    # it is, for a reference (the import), rather than the Python call a programmer makes
+    reading = import_with_laser_line(path, spectrum.metadata.get("laser_wavelength_nm"))
+    nm_action = laser_line_action(
+        f"export it against Raman shift in cm-1, or import it as a reference with {reading}"
+    )
     x, y = spectrum.wavenumber, spectrum.intensity
     co2 = spectrum_atmospheric_co2(spectrum)
     return _jsonable(
@@ -155,7 +164,7 @@ def _spectrum_entry(index: int, spectrum: Spectrum) -> dict[str, Any]:
             "points": len(spectrum),
             "wavenumber_min_cm1": float(x[0]),
             "wavenumber_max_cm1": float(x[-1]),
-            "axis_problem": axis_unit_problem(spectrum),
+            "axis_problem": axis_unit_problem(spectrum, nm_action=nm_action),
             "intensity_min": float(y.min()),
             "intensity_max": float(y.max()),
             "signal_to_noise": spectrum_signal_to_noise(spectrum),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import collections
+import re
 from pathlib import Path
 
 import click
 
 from forensic.cli.app import filled_in, main
-from forensic.commands import blank_refusal
+from forensic.commands import blank_refusal, import_with_laser_line
 from forensic.errors import ForensicError, LibraryError
 
 
@@ -75,17 +76,25 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
             raise LibraryError(str(exc)) from None
     stem = out.name[: -len(FILE_SUFFIX)] if out.name.endswith(FILE_SUFFIX) else out.name
     # a --manifest column it has no place for is refused before any file is read
-    library = Library.from_folder(
-        list(sources),
-        manifest,
-        calibrate=not no_calibration,
-        name=name or stem,
-        ignore_columns=ignore_columns,
-    )
+    try:
+        library = Library.from_folder(
+            list(sources),
+            manifest,
+            calibrate=not no_calibration,
+            name=name or stem,
+            ignore_columns=ignore_columns,
+        )
+    except LibraryError as exc:  # every reference left out: each said as below, as built here
+        said = str(exc)
+        for label, reason in getattr(exc, "skipped", []):
+            said = said.replace(f"{label}: {reason}", f"{label}: {_as_built_here(label, reason)}")
+        if said == str(exc):
+            raise
+        raise LibraryError(said) from None
     if built is not None:
         library.built_at = built
     for path, reason in library.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
+        click.echo(f"skipped {path}: {_as_built_here(path, reason)}", err=True)
     unread = listed_but_unread(library.skipped, list(sources), manifest)
     if unread:  # as identifying against the folder refuses: a library without them says
         # nothing of their absence
@@ -118,6 +127,23 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
             f"carries the approval of this version: published {said.published_at}, approved by "
             f"{said.approved_by} ({key_words(said.key_fingerprint)})"
         )
+
+
+def _as_built_here(label: str, reason: str) -> str:
+    """Why a reference was left out, as ``library build`` says it: the build reads each file
+    as it is, so a Raman axis that looks like a wavelength in nm is told the import that reads
+    it with its laser line, in place of the Python call the library gives a programmer
+    (:func:`forensic.quality.with_command_line_action`)."""
+    from forensic.quality import laser_line_action, with_command_line_action  # noqa: PLC0415
+
+    file = Path(label)
+    if not file.is_file():  # one spectrum of a file of several: "FILE #2"
+        file = Path(re.sub(r" #\d+$", "", label))
+    how = (
+        f"import it into a library folder with {import_with_laser_line(file)}, and build from "
+        "that folder"
+    )
+    return with_command_line_action(reason, laser_line_action(how))
 
 
 def _carry_approval(library, sources, manifest, *, name, built) -> None:

@@ -74,12 +74,12 @@ from forensic.naming import (
 )
 from forensic.quality import (
     RAMAN_AXIS_IN_NM,
-    Problem,
     comparison_problems,
     diagnose_axis_unit,
     diagnose_clipped,
     diagnose_flat,
     diagnose_unit_label,
+    laser_line_action,
 )
 from forensic.spectrum import (
     IR_UNITS,
@@ -1211,20 +1211,19 @@ def _plan_spectrum(under_way: _Import, place: _Place, read: Spectrum) -> None:
 
 def _laser_advice(spectrum: Spectrum, job: _Job) -> str:
     """What to do with a Raman axis that looks like the scattered light's wavelength (nm), said
-    at import: state the laser line, which reads the axis as nm (:data:`RAMAN_AXIS_IN_NM`; its
-    own action names ``Spectrum.from_wavelength``, for a programmer). The laser line the file
-    names, if it does, is the one given; a file of a manifest is told its row's column."""
-    then = "its axis is then read in nm and converted to Raman shift"
+    at import (:func:`~forensic.quality.laser_line_action`): state the laser line, which reads
+    the axis as nm. The laser line the file names, if it does, is the one given; a file of a
+    manifest is told its row's column."""
     if job.line:  # --laser-nm would state it for every row
-        return (
-            "if it is, give the laser line it was measured with in the laser_nm column of "
-            f"{job.line} and import it again: {then}"
+        return laser_line_action(
+            "give the laser line it was measured with in the laser_nm column of "
+            f"{job.line} and import it again"
         )
     laser = spectrum.metadata.get("laser_wavelength_nm")
     known = isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0
-    return (
-        f"if it is, import it again with --laser-nm {f'{laser:g}' if known else 'NM'}, the "
-        f"laser line it was measured with: {then}"
+    return laser_line_action(
+        f"import it again with --laser-nm {f'{laser:g}' if known else 'NM'}, the laser line "
+        "it was measured with"
     )
 
 
@@ -1269,7 +1268,7 @@ def _judged_spectrum(
             meta_raman = {key: v for key, v in meta.items() if key != "y_unit_basis"}
             spectrum = spectrum.replace(y_unit="arbitrary", metadata=meta_raman)
     statements = []  # what the chemist states over what the file says, recorded
-    axis = diagnose_axis_unit(spectrum)
+    axis = diagnose_axis_unit(spectrum, nm_action=_laser_advice(spectrum, job))
     if (
         axis is not None
         and stated_laser is not None
@@ -1282,10 +1281,8 @@ def _judged_spectrum(
         unassumed = {k: v for k, v in spectrum.metadata.items() if k != "axis_unit_basis"}
         spectrum = spectrum.replace(wavenumber=shift, metadata=unassumed, step=step)
         statements.append("axis read as a wavelength in nm (the file does not say)")
-        axis = diagnose_axis_unit(spectrum)
+        axis = diagnose_axis_unit(spectrum, nm_action=_laser_advice(spectrum, job))
     if axis is not None:  # it would replace a modelled reference with nonsense
-        if stated_laser is None and RAMAN_AXIS_IN_NM in axis.fact:
-            axis = Problem(axis.fact, _laser_advice(spectrum, job))
         skipped.of_spectrum(place, f"{axis}: not imported")
         return None
     flat = diagnose_flat(spectrum)

@@ -65,6 +65,7 @@ from forensic.processing import default_pipeline
 from forensic.quality import (
     CLIPPED_RUN,
     DIP_UNITS,
+    RAMAN_SHIFT_EXPORT,
     axis_unit_problem,
     diagnose_flat,
     diagnose_ir_range,
@@ -72,6 +73,7 @@ from forensic.quality import (
     diagnose_unit_label,
     find_spikes,
     ir_unit_problem,
+    laser_line_action,
     noise_sigma,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
@@ -630,6 +632,19 @@ def _other_modality(row: Mapping[str, str], spectrum: Spectrum, restate: Restate
     )
 
 
+def _laser_line_again(spectrum: Spectrum, restate: Restate) -> str:
+    """What to do with a reference's Raman axis that looks like a wavelength in nm: import it
+    again with its laser line (:func:`~forensic.quality.laser_line_action`), the line its file
+    names, if it does; or, with no import to run, export it against Raman shift."""
+    laser = spectrum.metadata.get("laser_wavelength_nm")
+    known = isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0
+    again = restate(laser_nm=f"{laser:g}" if known else "NM")
+    if again is None:
+        return RAMAN_SHIFT_EXPORT
+    fill = "" if known else ", the laser line it was measured with in place of NM"
+    return laser_line_action(f"import it again with {again}{fill}")
+
+
 def _check_units(
     spectrum: Spectrum, row: Mapping[str, str] | None = None, restate: Restate = _no_command
 ) -> list[str]:
@@ -675,7 +690,7 @@ def _check_units(
                 "imported"
             )
         )
-    axis = axis_unit_problem(spectrum)
+    axis = axis_unit_problem(spectrum, nm_action=_laser_line_again(spectrum, restate))
     if axis is not None:
         problems.append(axis)
     negative = diagnose_negative(spectrum)
