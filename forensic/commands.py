@@ -118,7 +118,7 @@ def command(*words: Any, **options: Any) -> str:
     return f"`{shlex.join(argv)}`"
 
 
-def import_with_laser_line(path: str | os.PathLike[str], laser_nm: Any = None) -> str:
+def import_with_laser_line(path: str | os.PathLike[str], laser_nm: float | None = None) -> str:
     """The ``forensic library import`` command that reads a Raman file's axis as wavelengths in
     nm, converted with the laser line, as a command that cannot read it so tells it (``forensic
     inspect``, ``library build``): ``--library`` last, for the library folder only the chemist
@@ -129,9 +129,8 @@ def import_with_laser_line(path: str | os.PathLike[str], laser_nm: Any = None) -
     ----------
     path : str or path-like
         The file.
-    laser_nm : object, optional
-        The laser line the file names (its ``laser_wavelength_nm``), when it is a positive
-        number.
+    laser_nm : float, optional
+        The laser line the file names (:func:`forensic.quality.laser_line_named`).
 
     Returns
     -------
@@ -143,11 +142,11 @@ def import_with_laser_line(path: str | os.PathLike[str], laser_nm: Any = None) -
     >>> import_with_laser_line("/data/nm.jdx", 785.0)
     '`forensic library import /data/nm.jdx --laser-nm 785 --library` followed by the library folder'
     """
-    known = isinstance(laser_nm, (int, float)) and not isinstance(laser_nm, bool) and laser_nm > 0
-    laser = f"{laser_nm:g}" if known else "NM"
+    laser = "NM" if laser_nm is None else f"{laser_nm:g}"
     return (
         f"{command('library', 'import', path, laser_nm=laser, library=True)} followed by the "
-        "library folder" + ("" if known else ", the laser line it was measured with in place of NM")
+        "library folder"
+        + ("" if laser_nm else ", the laser line it was measured with in place of NM")
     )
 
 

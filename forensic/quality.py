@@ -76,6 +76,7 @@ __all__ = [
     "find_spikes",
     "ir_unit_problem",
     "laser_line_action",
+    "laser_line_named",
     "noise_level",
     "noise_sigma",
     "robust_sigma",
@@ -711,6 +712,26 @@ class Problem(NamedTuple):
         return f"{self.fact} ({self.action})" if self.action else self.fact
 
 
+def laser_line_named(spectrum: Spectrum) -> float | None:
+    """The laser line (nm) a spectrum's metadata names (``laser_wavelength_nm``), when it is a
+    positive number; else None.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        Any spectrum.
+
+    Returns
+    -------
+    float or None
+        The laser wavelength in nm.
+    """
+    laser = spectrum.metadata.get("laser_wavelength_nm")
+    if isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0:
+        return float(laser)
+    return None
+
+
 def laser_line_action(how: str) -> str:
     """What to do with a Raman axis that looks like a wavelength in nm, as a command says it
     that reads such an axis once told the laser line (``forensic library import
@@ -819,8 +840,8 @@ def diagnose_axis_unit(spectrum: Spectrum, *, nm_action: str | None = None) -> P
                 _UM_FROM_WAVELENGTH if nm_action is None else RAMAN_SHIFT_EXPORT,
             )
         looks_nm = first >= 400 and last <= 1100 and (last - first) < 700
-        laser = spectrum.metadata.get("laser_wavelength_nm")
-        if isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0:
+        laser = laser_line_named(spectrum)
+        if laser is not None:
             looks_nm = looks_nm or (abs(first - laser) < 5 and last < laser + 600)
         if looks_nm:
             return Problem(

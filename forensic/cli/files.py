@@ -142,6 +142,7 @@ def _spectrum_entry(path: Path, index: int, spectrum: Spectrum) -> dict[str, Any
     from forensic.quality import (  # noqa: PLC0415
         axis_unit_problem,
         laser_line_action,
+        laser_line_named,
         spectrum_atmospheric_co2,
         spectrum_clipped_run,
         spectrum_signal_to_noise,
@@ -149,7 +150,7 @@ def _spectrum_entry(path: Path, index: int, spectrum: Spectrum) -> dict[str, Any
 
     # an axis in nm: what the technician does (the instrument's export) and what reads it as
     # it is, for a reference (the import), rather than the Python call a programmer makes
-    reading = import_with_laser_line(path, spectrum.metadata.get("laser_wavelength_nm"))
+    reading = import_with_laser_line(path, laser_line_named(spectrum))
     nm_action = laser_line_action(
         f"export it against Raman shift in cm-1, or import it as a reference with {reading}"
     )

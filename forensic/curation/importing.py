@@ -80,6 +80,7 @@ from forensic.quality import (
     diagnose_flat,
     diagnose_unit_label,
     laser_line_action,
+    laser_line_named,
 )
 from forensic.spectrum import (
     IR_UNITS,
@@ -1219,11 +1220,10 @@ def _laser_advice(spectrum: Spectrum, job: _Job) -> str:
             "give the laser line it was measured with in the laser_nm column of "
             f"{job.line} and import it again"
         )
-    laser = spectrum.metadata.get("laser_wavelength_nm")
-    known = isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0
+    laser = laser_line_named(spectrum)
     return laser_line_action(
-        f"import it again with --laser-nm {f'{laser:g}' if known else 'NM'}, the laser line "
-        "it was measured with"
+        f"import it again with --laser-nm {'NM' if laser is None else f'{laser:g}'}, the laser "
+        "line it was measured with"
     )
 
 

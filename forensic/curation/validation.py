@@ -74,6 +74,7 @@ from forensic.quality import (
     find_spikes,
     ir_unit_problem,
     laser_line_action,
+    laser_line_named,
     noise_sigma,
     spectrum_atmospheric_co2,
     spectrum_clipped_run,
@@ -636,12 +637,11 @@ def _laser_line_again(spectrum: Spectrum, restate: Restate) -> str:
     """What to do with a reference's Raman axis that looks like a wavelength in nm: import it
     again with its laser line (:func:`~forensic.quality.laser_line_action`), the line its file
     names, if it does; or, with no import to run, export it against Raman shift."""
-    laser = spectrum.metadata.get("laser_wavelength_nm")
-    known = isinstance(laser, (int, float)) and not isinstance(laser, bool) and laser > 0
-    again = restate(laser_nm=f"{laser:g}" if known else "NM")
+    laser = laser_line_named(spectrum)
+    again = restate(laser_nm="NM" if laser is None else f"{laser:g}")
     if again is None:
         return RAMAN_SHIFT_EXPORT
-    fill = "" if known else ", the laser line it was measured with in place of NM"
+    fill = "" if laser else ", the laser line it was measured with in place of NM"
     return laser_line_action(f"import it again with {again}{fill}")
 
 
