@@ -129,43 +129,102 @@ class Report:
                 f"{_named(b['verdicts'])}"
             )
 
-    def calibration(self, out: dict) -> None:
-        for name, s in out.items():
-            if "score_at_q_0.05" not in s:
-                self.line(f"  {name}: {s}")
+    def calibration_data(self, data: dict) -> None:
+        shared = data.get("shared")
+        self.line(f"  data: {data['shipped']}")
+        self.line(
+            f"  data: measured spectra from {shared}"
+            if shared
+            else "  data: no shared data: the measured libraries and real spectra are skipped"
+        )
+
+    def calibration_library(self, name: str, s: dict) -> None:
+        """One library's calibration figures and its held-out checks."""
+        if "skipped" in s:
+            return  # said with the section's other skips
+        self.line(
+            f"  {name} ({s['library_size']} refs): score at q=0.01 "
+            f"{_fmt(s['score_at_q_0.01'])}, at q=0.05 {_fmt(s['score_at_q_0.05'])}; "
+            f"target wins {s['n_target_wins']}, decoy wins {s['n_decoy_wins']}, decoy "
+            f"efficiency {_fmt(s.get('decoy_efficiency'))}"
+        )
+        self.line(
+            f"      observed FDP at q<=0.05: {_fmt(s.get('empirical_fdp_at_q_0.05'))} "
+            f"({s.get('accepted_at_q_0.05')} accepted), held-out "
+            f"{_fmt(s.get('heldout_fdp_at_q_0.05'))} "
+            f"({s.get('heldout_accepted_at_q_0.05')} accepted); decoys alone would give "
+            f"{_fmt(s.get('decoy_only_fdp_at_q_0.05'))} at their q<=0.05 threshold "
+            f"{_fmt(s.get('decoy_only_score_at_q_0.05'))}; median right score "
+            f"{_fmt(s.get('median_true_score'))}"
+        )
+        self.line(
+            f"      margin < 0.02 over the best different substance: "
+            f"{_fmt(s.get('right_margin_below_min'))} of {s.get('n_right_present')} right "
+            f"best hits, {_fmt(s.get('wrong_margin_below_min'))} of "
+            f"{s.get('n_wrong_present')} wrong ones (right substance in the library)"
+        )
+        for stratum in s.get("strata") or []:
+            lowest, highest = stratum["range_share"]
+            self.line(
+                f"      range-cut queries comparing {lowest:.0%}-{highest:.0%} of their best "
+                f"reference: {stratum['n_competitions']} competitions, score at q=0.01 "
+                f"{_fmt(stratum.get('score_at_q_0.01'))}, at q=0.05 "
+                f"{_fmt(stratum.get('score_at_q_0.05'))}; observed FDP at q<=0.05 "
+                f"{_fmt(stratum.get('empirical_fdp_at_q_0.05'))} "
+                f"({stratum.get('accepted_at_q_0.05')} accepted); median right score "
+                f"{_fmt(stratum.get('median_true_score'))}"
+            )
+        seeds = s.get("heldout_other_seeds")
+        if seeds:
+            self.line(
+                f"      held out, other seeds {', '.join(map(str, seeds['seeds']))} "
+                f"({seeds['queries']}; {seeds['n_hits']} best hits):"
+            )
+            self.heldout(seeds["strata"])
+        real = s.get("heldout_real")
+        if real:
+            cuts = ", ".join(f"{c:.0%}" for c in real["cuts"])
+            self.line(
+                f"      held out, real spectra ({real['queries']} queries, "
+                f"{real['absent']} of them absent from the library, each identified "
+                f"against a library built without it ({real['folds']} folds), its range "
+                f"kept {cuts}; {len(real['hits'])} best hits):"
+            )
+            self.heldout(real["strata"])
+
+    def calibration_end(self, out: dict) -> None:
+        """The held-out check over all real spectra, and where it fails."""
+        pooled = out.get("heldout_real_pooled")
+        if pooled:
+            self.line(f"  all real spectra held out, pooled ({pooled['n_hits']} best hits):")
+            self.heldout(pooled["strata"])
+        flagged = out.get("heldout_flagged")
+        if flagged is not None:
+            self.line(
+                "  held out, share wrong above its threshold beyond sampling error: "
+                + ("; ".join(flagged) if flagged else "nowhere")
+            )
+
+    def heldout(self, strata: dict) -> None:
+        """One line per stratum of a held-out tally (:func:`benchmarks.heldout.tally`)."""
+        for label, entry in strata.items():
+            text = f"        {label}: {entry['hits']} hits, {entry['wrong']} wrong"
+            if not entry["at_q"]:
+                self.line(f"{text}, no q-value")
                 continue
-            self.line(
-                f"  {name} ({s['library_size']} refs): score at q=0.01 "
-                f"{_fmt(s['score_at_q_0.01'])}, at q=0.05 {_fmt(s['score_at_q_0.05'])}; "
-                f"target wins {s['n_target_wins']}, decoy wins {s['n_decoy_wins']}, decoy "
-                f"efficiency {_fmt(s.get('decoy_efficiency'))}"
-            )
-            self.line(
-                f"      observed FDP at q<=0.05: {_fmt(s.get('empirical_fdp_at_q_0.05'))} "
-                f"({s.get('accepted_at_q_0.05')} accepted), held-out "
-                f"{_fmt(s.get('heldout_fdp_at_q_0.05'))} "
-                f"({s.get('heldout_accepted_at_q_0.05')} accepted); decoys alone would give "
-                f"{_fmt(s.get('decoy_only_fdp_at_q_0.05'))} at their q<=0.05 threshold "
-                f"{_fmt(s.get('decoy_only_score_at_q_0.05'))}; median right score "
-                f"{_fmt(s.get('median_true_score'))}"
-            )
-            self.line(
-                f"      margin < 0.02 over the best different substance: "
-                f"{_fmt(s.get('right_margin_below_min'))} of {s.get('n_right_present')} right "
-                f"best hits, {_fmt(s.get('wrong_margin_below_min'))} of "
-                f"{s.get('n_wrong_present')} wrong ones (right substance in the library)"
-            )
-            for stratum in s.get("strata") or []:
-                lowest, highest = stratum["range_share"]
-                self.line(
-                    f"      range-cut queries comparing {lowest:.0%}-{highest:.0%} of their best "
-                    f"reference: {stratum['n_competitions']} competitions, score at q=0.01 "
-                    f"{_fmt(stratum.get('score_at_q_0.01'))}, at q=0.05 "
-                    f"{_fmt(stratum.get('score_at_q_0.05'))}; observed FDP at q<=0.05 "
-                    f"{_fmt(stratum.get('empirical_fdp_at_q_0.05'))} "
-                    f"({stratum.get('accepted_at_q_0.05')} accepted); median right score "
-                    f"{_fmt(stratum.get('median_true_score'))}"
+            if entry["without_q"]:
+                text += f", {entry['without_q']} without a q-value"
+            for thr, c in entry["at_q"].items():
+                if not c["hits"]:
+                    text += f"; q<={thr}: none"
+                    continue
+                text += (
+                    f"; q<={thr}: {c['hits']}, {c['share_wrong']:.1%} wrong "
+                    f"(upper 95 % {c['upper_95']:.1%})"
                 )
+                if c["exceeds"]:
+                    text += f" ABOVE {thr} (p={c['p_value']:.3f})"
+            self.line(text)
 
 
 def _skipped(out) -> list[tuple[str, str]]:
