@@ -184,8 +184,9 @@ class Report:
         real = s.get("heldout_real")
         if real:
             cuts = ", ".join(f"{c:.0%}" for c in real["cuts"])
+            subset = "" if real.get("subset", "all") == "all" else f" ({real['subset']})"
             self.line(
-                f"      held out, real spectra ({real['queries']} queries, "
+                f"      held out, real spectra ({real['queries']} queries{subset}, "
                 f"{real['absent']} of them absent from the library, each identified "
                 f"against a library built without it ({real['folds']} folds), its range "
                 f"kept {cuts}; {len(real['hits'])} best hits):"

@@ -259,3 +259,37 @@ def _printing_to(stream):
             super().__init__(stream)
 
     return _Report
+
+
+def test_the_real_spectra_line_says_how_many_queries_how_many_absent_and_the_subset():
+    figures = {
+        "library_size": 396,
+        "score_at_q_0.01": 0.994,
+        "score_at_q_0.05": 0.965,
+        "n_target_wins": 1099,
+        "n_decoy_wins": 89,
+        "heldout_real": {
+            "subset": "every third query",
+            "queries": 48,
+            "absent": 12,
+            "cuts": [1.0, 0.6, 0.35],
+            "folds": 5,
+            "strata": heldout.tally([]),
+            "hits": [{"range_share": 1.0, "q_value": 0.01, "wrong": False}] * 140,
+        },
+    }
+    stream = io.StringIO()
+    benchmark_run.Report(stream).calibration_library("rruff-ir", figures)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("  rruff-ir (396 refs): score at q=0.01 0.994, at q=0.05 0.965;")
+    assert lines[3] == (
+        "      held out, real spectra (48 queries (every third query), 12 of them absent from "
+        "the library, each identified against a library built without it (5 folds), its "
+        "range kept 100%, 60%, 35%; 140 best hits):"
+    )
+    assert lines[4] == (
+        "        full range (80-100 %): 0 hits, 0 wrong; q<=0.01: none; q<=0.05: none; q<=0.1: none"
+    )
+    quiet = io.StringIO()  # a skipped library is said with the section's skips, not here
+    benchmark_run.Report(quiet).calibration_library("rruff-raman", {"skipped": "why"})
+    assert quiet.getvalue() == ""
