@@ -421,8 +421,10 @@ class Library:
         Parameters
         ----------
         spectra : iterable of Spectrum
-            References; metadata ``name`` (else ``source_file`` stem, else the entry id),
-            ``entry_id``, ``cas``, ``synonyms``, ``class``, ``provenance``, ``source`` are used.
+            References; metadata ``name`` (else ``source_file`` stem, else ``entry_id``, else
+            ``reference`` and the first 8 hex digits of the SHA-256 of its data),
+            ``entry_id`` (else made from the modality and the name, ``raman-caffeine``),
+            ``cas``, ``synonyms``, ``class``, ``provenance``, ``source`` are used.
             Taken a chunk at a time: pass a generator to build a large library without holding
             every raw spectrum in memory.
         pipelines : mapping of modality to Pipeline, optional
@@ -439,8 +441,9 @@ class Library:
         Returns
         -------
         Library
-            In memory (:attr:`path` None until :meth:`save`), its entries and rows in the
-            order the spectra were given, :attr:`skipped` listing what was left out.
+            In memory (:attr:`path` None until :meth:`save`), its entries and rows stored in
+            the order the spectra were given, :attr:`skipped` listing what was left out. Its
+            version, entries and calibration do not depend on that order (Notes).
 
         Raises
         ------
@@ -458,6 +461,13 @@ class Library:
         (:func:`forensic.quality.comparison_problems`) is left out and listed in
         :attr:`skipped`, as is one the pipeline cannot preprocess: it could never find its
         own substance, and a query compared in it finds nothing right.
+
+        References that share an entry id (two spectra named Caffeine, ``raman-caffeine``)
+        are told apart by ``-2``, ``-3``, ... in the order of their ``source_file`` paths (the
+        spectra of one file in its order), then, where the path does not tell them apart, of
+        a hash of their content, never in the order given: the same references in any order
+        give the same entries, each id with the same data, and so the same version and
+        calibration. An id no other reference has is kept as it is.
         """
         skipped: list[tuple[str, str]] = []
 
@@ -645,7 +655,6 @@ class Library:
         pipe_dicts = {m: p.to_dict() for m, p in pipes.items()}
         entries: list[dict[str, Any]] = []
         per_mod: dict[str, list[tuple[int, int, np.ndarray, int]]] = {}
-        used_ids: set[str] = set()
         items = iter(items)
         while chunk := list(itertools.islice(items, _BUILD_CHUNK)):
             # only the chunk's raw spectra are held; what is kept is the float32 vector on the
@@ -657,7 +666,7 @@ class Library:
                     skipped.append((label, result))
                     continue
                 start, stop, vector = result
-                entry = _entry(item[5], item[3], item[4], item[0], used_ids)
+                entry = _entry(item[5], item[3], item[4], item[1], item[2])
                 per_mod.setdefault(item[3], []).append((start, stop, vector, len(entries)))
                 entries.append(entry)
             del chunk, processed
@@ -668,6 +677,7 @@ class Library:
             )
             error.skipped = skipped[:3]  # (label, reason) as said: a command words them its way
             raise error
+        _tell_shared_ids_apart(entries, per_mod)
         # a folder's entries and rows in the one order (reference_order_key): the order the
         # version hashes them in, and the calibration's seeded choices of rows follow it
         order = (
@@ -1461,18 +1471,26 @@ def _preprocess_job(job):
 
 
 def _entry(
-    meta: Mapping[str, Any], modality: str, y_unit: str, index: int, used: set[str]
+    meta: Mapping[str, Any],
+    modality: str,
+    y_unit: str,
+    wavenumber: np.ndarray,
+    intensity: np.ndarray,
 ) -> dict[str, Any]:
+    """One reference's entry, its id as given or made from its name: ids two references share
+    are told apart once every entry is made (:func:`_tell_shared_ids_apart`)."""
     name = str(meta.get("name") or "").strip()
     source_file = meta.get("source_file")
+    given_id = str(meta.get("entry_id") or "").strip()
     if not name:
-        name = Path(str(source_file)).stem if source_file else f"reference {index + 1}"
-    base = str(meta.get("entry_id") or "").strip() or f"{modality}-{substance_key(name)}"
-    entry_id, n = base, 1
-    while entry_id in used:
-        n += 1
-        entry_id = f"{base}-{n}"
-    used.add(entry_id)
+        # named by what it is, never by its place among the spectra given: the same
+        # references in another order must give the same entries
+        name = (
+            Path(str(source_file)).stem
+            if source_file
+            else given_id or _unnamed(wavenumber, intensity)
+        )
+    entry_id = given_id or f"{modality}-{substance_key(name)}"
     synonyms = meta.get("synonyms") or []
     if isinstance(synonyms, str):
         synonyms = [s.strip() for s in synonyms.split(";") if s.strip()]
@@ -1510,6 +1528,69 @@ def _entry(
     if stated:
         entry["stated"] = stated
     return entry
+
+
+def _unnamed(wavenumber: np.ndarray, intensity: np.ndarray) -> str:
+    """The name of a reference given without name, file or entry id: by its data."""
+    digest = hashlib.sha256(np.asarray(wavenumber, dtype="<f8").tobytes())
+    digest.update(np.asarray(intensity, dtype="<f8").tobytes())
+    return f"reference {digest.hexdigest()[:8]}"
+
+
+def _tell_shared_ids_apart(
+    entries: list[dict[str, Any]], per_mod: Mapping[str, list[tuple[int, int, np.ndarray, int]]]
+) -> None:
+    """Make the entry ids unique, in place: of the entries that share one (two files named
+    Caffeine), the first keeps it and the others get ``-2``, ``-3``, ... (a suffix no other
+    entry has), in the order of :func:`_shared_id_order`, never in the order the references
+    were given. An id no other entry has is left as it is.
+
+    ``per_mod`` holds each entry's library vector and range, ``(start, stop, vector, index in
+    entries)``.
+    """
+    holders: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        holders.setdefault(entry["entry_id"], []).append(i)
+    shared = {i for ids in holders.values() if len(ids) > 1 for i in ids}
+    if not shared:
+        return
+    vectors = {i: (s, e, v) for rows in per_mod.values() for s, e, v, i in rows if i in shared}
+    taken = set(holders)
+    for base in sorted(holders):
+        if len(holders[base]) < 2:
+            continue
+        ranked = sorted(holders[base], key=lambda i: _shared_id_order(entries[i], *vectors[i]))
+        n = 1
+        for i in ranked[1:]:
+            n += 1
+            while f"{base}-{n}" in taken:
+                n += 1
+            entries[i]["entry_id"] = f"{base}-{n}"
+            taken.add(entries[i]["entry_id"])
+
+
+def _shared_id_order(
+    entry: Mapping[str, Any], start: int, stop: int, vector: np.ndarray
+) -> tuple[str, int, str]:
+    """Which of the references sharing an entry id keeps it and which get ``-2``, ``-3``...:
+    by their reference files' paths (a file's spectra, ``path#k``, in its order), then by what
+    the version hashes of each (entry, range, library vector), for spectra of no file or of
+    one path. The path is what a chemist sees and what a folder's build has always ordered its
+    files by, so the ids of every folder built before stay; the content decides only between
+    references that nothing else tells apart, and it does not depend on the order either."""
+    source = str(entry.get("source_file") or "")
+    path, _, k = source.rpartition("#")
+    place = (path, int(k)) if path and k.isascii() and k.isdigit() else (source, 0)
+    content = hashlib.sha256(
+        json.dumps(
+            {key: value for key, value in entry.items() if key != "entry_id"},
+            sort_keys=True,
+            default=str,
+        ).encode()
+    )
+    content.update(f"{start} {stop}\n".encode())
+    content.update(np.asarray(vector, dtype="<f4").tobytes())
+    return (*place, content.hexdigest())
 
 
 class _Workers:

@@ -241,7 +241,8 @@ def _reading_jobs(
             seen.add(p)
     base = manifest_path.parent if manifest_path else (roots[0] if len(roots) == 1 else None)
     # one order whatever the order of the sources, the folder listing or the manifest's
-    # rows: entry ids made unique in it (a second "Caffeine" gets "-2") come out the same
+    # rows: the order the files are read and the entries stored in (entry ids two files
+    # share are told apart by their paths, Library._build, whatever the order read)
     jobs = sorted(
         {
             str(p.resolve()): (str(p), _relative(p, base), rows.get(p.resolve(), {})) for p in files

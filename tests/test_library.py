@@ -672,6 +672,87 @@ def test_the_calibration_does_not_depend_on_the_order_of_the_references():
     assert a.block("raman").calibration == b.block("raman").calibration
 
 
+def _shared_id_references():
+    """Three Caffeine spectra (one id between them), a reference that already holds the id
+    the second would get, and two that share no id."""
+    caffeine = [
+        make_spectrum(BAND_SETS["caffeine"], name="Caffeine", seed=seed, noise=0.02)
+        for seed in (3, 4, 5)
+    ]
+    held = make_spectrum(BAND_SETS["sucrose"], name="Sucrose")
+    held = held.replace(metadata={**held.metadata, "entry_id": "raman-caffeine-2"})  # a lab's
+    return [*caffeine, held, *references()[1:3]]
+
+
+def _data_by_id(lib):
+    block = lib.block("raman")
+    return {
+        lib.entry("raman", row)["entry_id"]: np.asarray(block.matrix[row]).tobytes()
+        for row in range(len(block))
+    }
+
+
+def test_references_sharing_an_id_get_the_same_ids_whatever_their_order():
+    """Two spectra of one name are told apart by -2, -3 by their content, not by the order
+    given: the same references in another order are the same library, each id with the
+    same data (a chemist who renames a folder or lists it otherwise gets no new version)."""
+    spectra = _shared_id_references()
+    a = Library.from_spectra(spectra)
+    b = Library.from_spectra([spectra[i] for i in (5, 2, 4, 0, 3, 1)])
+    assert sorted(e["entry_id"] for e in a.entries) == [
+        "raman-caffeine",
+        "raman-caffeine-2",  # kept by the reference that holds it
+        "raman-caffeine-3",
+        "raman-caffeine-4",
+        "raman-cocaine",  # ids nothing shares are as they were
+        "raman-lidocaine",
+    ]
+    assert a.version == b.version
+    assert _data_by_id(a) == _data_by_id(b)
+    assert {e["entry_id"]: e for e in a.entries} == {e["entry_id"]: e for e in b.entries}
+    assert a.block("raman").calibration == b.block("raman").calibration
+    # every order of the three Caffeine spectra: one version
+    caffeine = spectra[:3]
+    for order in ((1, 0, 2), (2, 1, 0), (1, 2, 0)):
+        again = [*(caffeine[i] for i in order), *spectra[3:]]
+        assert Library.from_spectra(again, calibrate=False).version == a.version
+
+
+def test_references_sharing_an_id_are_told_apart_by_their_files_first():
+    """Where each comes from a file, the first file's path keeps the id, as a folder's build
+    has always given them (a file of several spectra: in its order)."""
+    paths = [
+        "/lab/refs/caffeine-b.jdx",
+        "/lab/refs/caffeine-a.jdx#2",
+        "/lab/refs/caffeine-a.jdx#10",
+    ]
+    spectra = []
+    for seed, path in enumerate(paths):
+        s = make_spectrum(BAND_SETS["caffeine"], name="Caffeine", seed=seed, noise=0.02)
+        spectra.append(s.replace(metadata={**s.metadata, "source_file": path}))
+    for order in ((0, 1, 2), (2, 0, 1)):
+        lib = Library.from_spectra([spectra[i] for i in order], calibrate=False)
+        assert {e["source_file"]: e["entry_id"] for e in lib.entries} == {
+            "/lab/refs/caffeine-a.jdx#2": "raman-caffeine",
+            "/lab/refs/caffeine-a.jdx#10": "raman-caffeine-2",
+            "/lab/refs/caffeine-b.jdx": "raman-caffeine-3",
+        }
+
+
+def test_a_reference_without_name_file_or_id_is_named_by_its_data_not_its_place():
+    plain = [make_spectrum(BAND_SETS[k], seed=i) for i, k in enumerate(("caffeine", "cocaine"))]
+    a = Library.from_spectra(plain, calibrate=False)
+    b = Library.from_spectra(plain[::-1], calibrate=False)
+    assert a.version == b.version
+    names = [e["name"] for e in a.entries]
+    assert all(re.fullmatch(r"reference [0-9a-f]{8}", n) for n in names) and len(set(names)) == 2
+    named_by_id = make_spectrum(BAND_SETS["sucrose"]).replace(
+        metadata={"entry_id": "sucrose-lab-1"}
+    )
+    (entry,) = Library.from_spectra([named_by_id], calibrate=False).entries
+    assert (entry["entry_id"], entry["name"]) == ("sucrose-lab-1", "sucrose-lab-1")
+
+
 def test_a_curated_folder_is_one_library_however_it_is_built_or_its_rows_ordered(
     tmp_path, monkeypatch
 ):
