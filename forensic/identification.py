@@ -53,6 +53,7 @@ from forensic.quality import (
 from forensic.search import (
     SHIFT_SEARCH_CM1,
     Hit,
+    best_first,
     cosine,
     mask_to_ranges,
     range_share,
@@ -704,7 +705,9 @@ def identify(
     timings["preprocess"] = _ms(t)
 
     t = time.perf_counter()
-    found = _search(spectrum, prepared, block, substances, top)
+    found = _search(
+        spectrum, prepared, block, substances, top, ranks=library.entry_ranks(spectrum.modality)
+    )
     timings["search"] = _ms(t)
 
     t = time.perf_counter()
@@ -820,11 +823,21 @@ def _check_arguments(
         raise TypeError(f"top must be a whole number of hits, got {top!r}")
 
 
-def _search(spectrum: Spectrum, prepared: _Prepared, block, substances, top: int) -> _Found:
-    """Search step of :func:`identify`: the candidates (:func:`_candidates`), or an
+def _search(
+    spectrum: Spectrum, prepared: _Prepared, block, substances, top: int, *, ranks: np.ndarray
+) -> _Found:
+    """Search step of :func:`identify`: the candidates (:func:`_candidates`, exact ties broken
+    by ``ranks``, :meth:`forensic.library.Library.entry_ranks`), or an
     :class:`~forensic.errors.IdentificationError` when no reference overlaps the query enough
     to be compared (naming a wavenumber axis that is not in cm-1, the likely cause)."""
-    found = _candidates(prepared.row, (prepared.start, prepared.stop), block, substances, top)
+    found = _candidates(
+        prepared.row,
+        (prepared.start, prepared.stop),
+        block,
+        substances,
+        top,
+        ranks=ranks,
+    )
     if not found.candidates:
         axis = axis_unit_problem(spectrum)
         raise IdentificationError(
@@ -1230,9 +1243,12 @@ class _Found:
     offset_cm1: float  # the query's axis offset, 0 when it has none
     candidates: list  # the best substances, by ``scores``
     extra: list  # substances the moved query matches far better, not among the re-ranked
+    # (N,) each reference's place by entry id, which breaks an exact score tie
+    # (Library.entry_ranks); None: the row order
+    ranks: np.ndarray | None = None
 
 
-def _candidates(query, q_range, block, substances, top: int) -> _Found:
+def _candidates(query, q_range, block, substances, top: int, *, ranks=None) -> _Found:
     """Score the query against the whole block, as measured and moved by whole grid steps.
 
     An instrument whose axis is off by several cm-1 would push the right substance out of the
@@ -1257,8 +1273,10 @@ def _candidates(query, q_range, block, substances, top: int) -> _Found:
         # the whole query matches far better moved: its axis is off, and the candidates and
         # their search scores are those of the query moved by that much
         scores = moved[moves.index(offset_move)]
-    candidates = top_hits(scores, substances, max(top, RERANK_CANDIDATES, MIXTURE_CANDIDATES))
-    shifted = top_hits(moved_best, substances, SHIFT_CANDIDATES)
+    candidates = top_hits(
+        scores, substances, max(top, RERANK_CANDIDATES, MIXTURE_CANDIDATES), ranks=ranks
+    )
+    shifted = top_hits(moved_best, substances, SHIFT_CANDIDATES, ranks=ranks)
     # only the re-ranked substances count as seen: one further down (among the mixture pool)
     # that the shifted query matches much better must still be aligned and re-scored
     seen = {h.substance for h in candidates[:RERANK_CANDIDATES]}
@@ -1266,7 +1284,7 @@ def _candidates(query, q_range, block, substances, top: int) -> _Found:
     extra = [
         h for h in shifted if h.substance not in seen and h.score > best_unshifted + SHIFT_GAIN_MIN
     ]
-    return _Found(scores, shift_best, offset_move * step, candidates, extra)
+    return _Found(scores, shift_best, offset_move * step, candidates, extra, ranks)
 
 
 def _rerank_pool(found: _Found, substances: np.ndarray) -> list:
@@ -1281,7 +1299,7 @@ def _rerank_pool(found: _Found, substances: np.ndarray) -> list:
     """
     pool = found.candidates[:RERANK_CANDIDATES] + found.extra
     rows = np.flatnonzero(np.isin(substances, [h.substance for h in pool]))
-    rows = rows[np.argsort(-found.shift_best[rows], kind="stable")]
+    rows = best_first(found.shift_best, found.ranks, rows)
     taken = {h.index for h in pool}
     wanted = len({h.substance for h in pool})
     first: set[str] = set()
@@ -1348,7 +1366,12 @@ def _rescore(block, hits, *, query, q_linear, q_range, found: _Found, evidence) 
             cap = float(shift_best[row]) + ALIGNMENT_GAIN_CAP
             score = max(score, min(aligned_score, cap))
         rescored.append((score, hit, al, valid, r_linear))
-    rescored.sort(key=lambda item: -item[0])
+    # an exact tie (one spectrum filed under two names) goes to the entry whose id comes
+    # first, not to whichever row the library stored first
+    ranks = found.ranks
+    rescored.sort(
+        key=lambda item: (-item[0], item[1].index if ranks is None else ranks[item[1].index])
+    )
     # one hit per substance: its entry that scores best after alignment
     best, seen = [], set()
     for item in rescored:
@@ -1761,6 +1784,7 @@ def _mixture(
         valid,
         block,
         substances=library.substances(modality),
+        ranks=library.entry_ranks(modality),
         calibration=calibration,
         pool=pool,
     )
@@ -2025,6 +2049,7 @@ def _residual_candidates(
     substances: np.ndarray,
     calibration: verdicts.Calibration | None,
     pool: list,
+    ranks: np.ndarray | None = None,
 ) -> list:
     """Substances that match what the best single reference leaves unexplained.
 
@@ -2048,7 +2073,7 @@ def _residual_candidates(
         return []
     scores = score_query(rep, lo, hi, block.matrix, block.start, block.stop, block.cumsums)
     have = {h.substance for h in pool}
-    hits = top_hits(scores, substances, RESIDUAL_CANDIDATES + len(have))
+    hits = top_hits(scores, substances, RESIDUAL_CANDIDATES + len(have), ranks=ranks)
     fresh = [
         h
         for h in hits
@@ -2235,7 +2260,12 @@ def quick_search(spectrum: Spectrum, library: Library, *, top: int = 5) -> list[
     scores = score_query(
         query, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums
     )
-    hits = top_hits(scores, library.substances(spectrum.modality), top)
+    hits = top_hits(
+        scores,
+        library.substances(spectrum.modality),
+        top,
+        ranks=library.entry_ranks(spectrum.modality),
+    )
     return _hit_dicts(library, spectrum.modality, hits)
 
 
@@ -2282,7 +2312,11 @@ def quick_search_batch(
         queries, q_start, q_stop, block.matrix, block.start, block.stop, block.cumsums
     )
     subs = library.substances(spectra[0].modality)
-    return [_hit_dicts(library, spectra[0].modality, top_hits(row, subs, top)) for row in scores]
+    ranks = library.entry_ranks(spectra[0].modality)
+    return [
+        _hit_dicts(library, spectra[0].modality, top_hits(row, subs, top, ranks=ranks))
+        for row in scores
+    ]
 
 
 def _ms(t: float) -> float:

@@ -352,6 +352,40 @@ class Library:
             cache[modality] = np.array([substance_key(self.entries[i]["name"]) for i in block.rows])
         return cache[modality]
 
+    def entry_ranks(self, modality: str) -> np.ndarray:
+        """Each row's place in the order of entry ids: how an exact score tie is broken.
+
+        Two references that score exactly alike (one spectrum filed under two names) are
+        ranked by entry id, the order the version takes them in
+        (:func:`forensic.search.best_first`), so the same library content gives the same
+        result whatever order its references were given or stored in.
+
+        Parameters
+        ----------
+        modality : str
+            ``"raman"`` or ``"ir"``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,), int64, one per row of :meth:`block`: 0 for the row whose entry id
+            comes first.
+
+        Raises
+        ------
+        LibraryError
+            The library has no references of ``modality``.
+        """
+        block = self.block(modality)
+        cache = self.__dict__.setdefault("_entry_ranks", {})
+        if modality not in cache:
+            order = _canonical_order([self.entries[int(r)] for r in block.rows])
+            ranks = np.arange(len(block), dtype=np.int64)
+            if order is not None:
+                ranks[order] = np.arange(len(block), dtype=np.int64)
+            cache[modality] = ranks
+        return cache[modality]
+
     def entry(self, modality: str, row: int) -> dict[str, Any]:
         """The metadata of one row of a modality's block (an element of :attr:`entries`).
 
@@ -378,7 +412,8 @@ class Library:
         """The substances the library holds for ``modality``, one name each, sorted.
 
         A substance with several references (a measured and a second one, ``--id``) is
-        named once, by its first entry's name; two names are one substance when
+        named once, by the name of its entry whose id comes first (:meth:`entry_ranks`, so
+        not by how the rows are stored); two names are one substance when
         :func:`substance_key` says so, as :meth:`substances` counts them.
 
         Parameters
@@ -399,8 +434,9 @@ class Library:
         cache = self.__dict__.setdefault("_substance_names", {})
         if modality not in cache:  # every identification records them: worked out once
             named: dict[str, str] = {}
-            for row, key in zip(self.block(modality).rows, self.substances(modality), strict=True):
-                named.setdefault(str(key), str(self.entries[int(row)]["name"]))
+            rows, keys = self.block(modality).rows, self.substances(modality)
+            for j in np.argsort(self.entry_ranks(modality)):
+                named.setdefault(str(keys[j]), str(self.entries[int(rows[j])]["name"]))
             cache[modality] = sorted(named.values(), key=lambda name: (name.casefold(), name))
         return list(cache[modality])
 

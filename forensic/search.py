@@ -35,6 +35,7 @@ __all__ = [
     "MIN_OVERLAP_FRACTION",
     "MIN_OVERLAP_POINTS",
     "SHIFT_SEARCH_CM1",
+    "best_first",
     "breakpoint_cumsums",
     "breakpoints",
     "cosine",
@@ -671,13 +672,49 @@ class Hit:
     substance: str
 
 
-def top_hits(scores: np.ndarray, substances: Sequence[str] | np.ndarray, k: int) -> list[Hit]:
+def best_first(
+    scores: np.ndarray, ranks: np.ndarray | None = None, among: np.ndarray | None = None
+) -> np.ndarray:
+    """Indices of references, best score first, an exact tie broken by ``ranks`` (lower first).
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        Shape (N,): one query's score against each reference.
+    ranks : numpy.ndarray, optional
+        Shape (N,): each reference's place in the order that breaks ties
+        (:meth:`forensic.library.Library.entry_ranks`: by entry id, so that the same library
+        content gives the same ranking whatever order its references are stored in); default
+        the row order.
+    among : numpy.ndarray, optional
+        The indices to order (default all N).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``among`` (or ``0..N-1``) reordered, int64.
+    """
+    scores = np.asarray(scores)
+    among = np.arange(scores.size) if among is None else np.asarray(among, dtype=np.int64)
+    tie = among if ranks is None else np.asarray(ranks)[among]
+    return among[np.lexsort((tie, -scores[among]))]
+
+
+def top_hits(
+    scores: np.ndarray,
+    substances: Sequence[str] | np.ndarray,
+    k: int,
+    *,
+    ranks: np.ndarray | None = None,
+) -> list[Hit]:
     """The ``k`` best substances, each with its best-scoring entry, best first.
 
     Uses ``argpartition`` on a candidate pool that grows until it holds ``k`` distinct
     substances (or the whole library), so a library with many entries of one substance still
     returns ``k`` different ones. Entries scored ``-inf`` (excluded by the overlap rule) never
-    become hits.
+    become hits. Entries that score exactly alike are taken in the order of ``ranks``
+    (:func:`best_first`), the pool's last score with every entry tied with it, so which of them
+    comes first never depends on how the library stores its rows.
 
     Parameters
     ----------
@@ -687,6 +724,9 @@ def top_hits(scores: np.ndarray, substances: Sequence[str] | np.ndarray, k: int)
         Shape (N,): the substance of each reference.
     k : int
         Substances wanted.
+    ranks : numpy.ndarray, optional
+        Shape (N,): the order that breaks exact ties (:func:`best_first`); default the row
+        order.
 
     Returns
     -------
@@ -701,8 +741,13 @@ def top_hits(scores: np.ndarray, substances: Sequence[str] | np.ndarray, k: int)
     substances = np.asarray(substances)
     pool = min(n, max(4 * k, 32))
     while True:
-        cand = np.argpartition(-scores, pool - 1)[:pool] if pool < n else np.arange(n)
-        cand = cand[np.argsort(-scores[cand], kind="stable")]
+        if pool < n:
+            # every entry scoring at least the pool's last: an entry tied with it is in
+            # whichever its row, so the tie is broken by rank, not by where argpartition cut
+            last = scores[np.argpartition(-scores, pool - 1)[pool - 1]]
+            cand = best_first(scores, ranks, np.flatnonzero(scores >= last))
+        else:
+            cand = best_first(scores, ranks)
         hits: list[Hit] = []
         seen: set[str] = set()
         for i in cand:

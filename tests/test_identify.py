@@ -150,6 +150,50 @@ def test_noise_bumps_of_a_noisy_query_are_not_counted_as_unmatched_bands(modalit
         assert len(best["matched_peaks"]) <= len(bands)
 
 
+def test_an_exact_score_tie_is_broken_by_entry_id_whatever_the_order_of_the_files():
+    """One spectrum filed under two names (RRUFF's Pyrochlore and its duplicate confuser)
+    scores exactly alike against any query: the hit whose entry id comes first ranks first,
+    given in either order, so the same library content gives the technician the same result."""
+    pyrochlore = make_spectrum(BAND_SETS["sucrose"], seed=5, noise=0.004, stop=2000)
+    twins = [
+        pyrochlore.with_metadata(name="Pyrochlore"),
+        pyrochlore.with_metadata(name="Fluorcalciopyrochlore"),
+    ]
+    others = [
+        make_spectrum(bands, name=name, seed=i, noise=0.004, stop=2000)
+        for i, (name, bands) in enumerate(BAND_SETS.items())
+        if name != "sucrose"
+    ]
+    query = make_spectrum(BAND_SETS["sucrose"], seed=77, noise=0.01, stop=2000)
+    seen = []
+    for refs in ([*twins, *others], [*others, *twins[::-1]]):
+        lib = Library.from_spectra(refs)
+        result = identify(query, lib)
+        first, second = result.hits[:2]
+        assert first["score"] == second["score"]
+        seen.append(
+            (
+                lib.version,
+                [(h["name"], h["entry_id"], h["score"], h["q_value"]) for h in result.hits],
+                result.verdict,
+                result.reasons,
+                [h["name"] for h in quick_search(query, lib, top=2)],
+            )
+        )
+    assert seen[0] == seen[1]
+    _, hits, verdict, reasons, quick = seen[0]
+    assert [h[:2] for h in hits[:2]] == [
+        ("Fluorcalciopyrochlore", "raman-fluorcalciopyrochlore"),
+        ("Pyrochlore", "raman-pyrochlore"),
+    ]
+    assert quick == ["Fluorcalciopyrochlore", "Pyrochlore"]
+    assert verdict == "inconclusive"
+    assert reasons[1] == (
+        "the best different substance scores within 0.000 (< 0.02): the spectrum does not tell "
+        "them apart"
+    )
+
+
 def test_q_values_come_from_a_calibration_with_the_shift_search(library):
     block = library.block("raman")
     assert block.calibration["info"]["shift_search_cm1"] == SHIFT_SEARCH_CM1

@@ -739,6 +739,23 @@ def test_references_sharing_an_id_are_told_apart_by_their_files_first():
         }
 
 
+def test_a_substance_of_two_spellings_is_named_by_its_first_entry_id_not_its_first_row():
+    spellings = [
+        make_spectrum(BAND_SETS["caffeine"], name=name, seed=i)
+        for i, name in enumerate(("caffeine", "Caffeine"))
+    ]
+    spellings = [
+        s.replace(metadata={**s.metadata, "entry_id": eid})
+        for s, eid in zip(spellings, ("raman-caffeine-lab", "raman-caffeine"), strict=True)
+    ]
+    for order in (spellings, spellings[::-1]):
+        lib = Library.from_spectra([*order, *references()[1:]], calibrate=False)
+        assert lib.substance_names("raman") == ["Caffeine", "cocaine", "lidocaine", "sucrose"]
+        ranks = lib.entry_ranks("raman")
+        ids = [lib.entry("raman", row)["entry_id"] for row in np.argsort(ranks)]
+        assert ids == sorted(ids)
+
+
 def test_a_reference_without_name_file_or_id_is_named_by_its_data_not_its_place():
     plain = [make_spectrum(BAND_SETS[k], seed=i) for i, k in enumerate(("caffeine", "cocaine"))]
     a = Library.from_spectra(plain, calibrate=False)

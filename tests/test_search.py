@@ -9,6 +9,7 @@ from forensic.library import interval_score_fn
 from forensic.search import (
     MIN_OVERLAP_FRACTION,
     MIN_OVERLAP_POINTS,
+    best_first,
     breakpoint_cumsums,
     cosine,
     cosine_from_sums,
@@ -182,6 +183,20 @@ def test_top_hits_gives_one_hit_per_substance_best_first():
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len(top_hits(scores, names, 80)) == 50
     assert top_hits(np.full(3, -np.inf), ["a", "b", "c"], 2) == []
+
+
+def test_an_exact_tie_goes_to_the_lower_rank_wherever_argpartition_cuts():
+    """Entries that score exactly alike are ranked by ``ranks`` (a library's entry ids), also
+    when the tie straddles the candidate pool's edge (here 40 of 200 entries tie at the top,
+    more than the first pool of 32, and the lowest rank is the last of them)."""
+    scores = np.linspace(0.1, 0.5, 200)
+    scores[:40] = 0.9
+    names = np.array([f"s{i}" for i in range(200)])
+    ranks = np.arange(200)[::-1].copy()  # the last row's entry id comes first
+    hits = top_hits(scores, names, 3, ranks=ranks)
+    assert [h.index for h in hits] == [39, 38, 37]
+    assert [h.index for h in top_hits(scores, names, 3)] == [0, 1, 2]  # no ranks: row order
+    assert list(best_first(scores, ranks, np.array([150, 5, 199, 2]))) == [5, 2, 199, 150]
 
 
 def test_range_share_is_the_references_norm_over_the_snapped_query_range():
