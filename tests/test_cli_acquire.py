@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -26,14 +27,16 @@ MEASURED = make_spectrum(name="exhibit 12").with_metadata(
 
 class _Device:
     """An instrument that measures :data:`MEASURED`, and runs ``meanwhile`` as it does (what
-    happens to the output folder while the laser fires)."""
+    happens to the output folder while the laser fires) and ``closing`` as it is closed."""
 
     meanwhile = staticmethod(lambda: None)
+    closing = staticmethod(lambda: None)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        type(self).closing()
         return False
 
     def acquire(self, **settings):
@@ -48,7 +51,13 @@ def device(monkeypatch, tmp_path):
     monkeypatch.setattr("forensic.cli.instrument.open_instrument", lambda url, **kw: _Device())
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setattr(_Device, "meanwhile", staticmethod(lambda: None))
+    monkeypatch.setattr(_Device, "closing", staticmethod(lambda: None))
     return _Device
+
+
+def _ctrl_c() -> None:
+    """Press Ctrl-C: a real SIGINT, handled where the program is when it comes."""
+    signal.raise_signal(signal.SIGINT)
 
 
 def _disk_full_at(folder: Path, monkeypatch) -> None:
@@ -153,6 +162,9 @@ def test_a_spectrum_kept_in_the_temporary_folder_says_a_restart_may_empty_it(
 
 
 def test_a_spectrum_that_could_be_kept_nowhere_is_said_lost(tmp_path, device, monkeypatch):
+    """It exited 2, the code of a typing error, and said "it is lost" at the end of a long
+    line, after the folders tried: measured and kept nowhere, the same command is to be run
+    again once there is room, as a store's full disk says (75)."""
     van = tmp_path / "van"
     van.mkdir()
     out = van / "a.jdx"
@@ -163,12 +175,15 @@ def test_a_spectrum_that_could_be_kept_nowhere_is_said_lost(tmp_path, device, mo
         "forensic.custody.unrecorded.kept_folders", lambda store: [blocked / "x", blocked / "y"]
     )
     result = _acquire(out)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 75, result.output
     error, warning, to_do = result.output.splitlines()
     assert error == f"error: {out}: writing failed (No space left on device)"
     assert warning.startswith(
-        f"WARNING: the measured spectrum could not be kept in a file either ({blocked / 'x'}: "
+        f"WARNING: the measured spectrum is lost: it is not in {out}, and could not be kept in "
+        f"a file elsewhere either ({blocked / 'x'}: "
     ), warning
-    assert warning.endswith("): it is lost") and f"{blocked / 'y'}: " in warning
-    assert to_do == "to do: give --out a file in a folder that can be written, then acquire again"
+    assert warning.endswith("(Not a directory))") and f"{blocked / 'y'}: " in warning
+    assert to_do == (
+        "to do: acquire again to measure it, with --out a file in a folder that can be written"
+    )
     assert list(van.iterdir()) == [] and blocked.is_file()

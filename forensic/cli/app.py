@@ -46,7 +46,10 @@ toolkit's own 1 to 4, and clear of sysexits' 64 to 78 (each of which says someth
 of the shell's 126 and up."""
 EXIT_TEMPFAIL = 75
 """The store could not record the work now, and nothing is lost or measured: it stayed locked,
-or its disk is full: run the same command again once it can. (sysexits' ``EX_TEMPFAIL``.)"""
+or its disk is full: run the same command again once it can. So does ``acquire`` whose
+measured spectrum could be written nowhere, not to its ``--out`` nor kept in a file: nothing
+of it is left, and the same command measures it again once there is room. (sysexits'
+``EX_TEMPFAIL``.)"""
 
 
 def exit_code(exc: ForensicError) -> int:
@@ -60,7 +63,8 @@ def exit_code(exc: ForensicError) -> int:
     again, and would measure again. Otherwise the error's own ``exit_code`` (1 a failed
     verification or a damaged store, 3 an instrument fault or a chain that does not verify, 4
     a scan whose analysis failed or a report recorded whose file was not written, 75 a store
-    that stayed locked or a full disk, nothing measured), else :data:`EXIT_BAD_INPUT`. (A
+    that stayed locked or a full disk, nothing measured, or a spectrum ``acquire`` measured and
+    could keep nowhere), else :data:`EXIT_BAD_INPUT`. (A
     stop, Ctrl-C or a signal, is no error: it exits 128 + the signal, a spectrum kept or not,
     as a shell expects of a stopped program; its message says DO NOT MEASURE AGAIN and where
     the spectrum is kept.)

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 from serial.tools import list_ports
@@ -19,13 +20,19 @@ from drivers.seabreeze_usb import list_usb_spectrometers
 from drivers.simulators.pty import FAULTS
 from drivers.transport import describe_port
 from drivers.urls import open_instrument
-from forensic.cli.app import ACQUISITION_OPTIONS, acquisition_options, main, settings_as_options
+from forensic.cli.app import (
+    ACQUISITION_OPTIONS,
+    EXIT_TEMPFAIL,
+    acquisition_options,
+    main,
+    settings_as_options,
+)
 from forensic.errors import ForensicError
 from forensic.files import OutputExistsError, atomic_write_bytes, check_writable
 from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.io import spectrum_writer
 from forensic.samples import resolve_sample
-from forensic.spectrum import MEASURED, is_measured
+from forensic.spectrum import MEASURED, Spectrum, is_measured
 
 
 def _open(url: str):
@@ -39,39 +46,77 @@ def instrument() -> None:
     """Find instruments and run simulated ones."""
 
 
+class _Kept(NamedTuple):
+    """Where :func:`_keep_unwritten` kept a measured spectrum, and what to say of it, in the
+    parts an error or a stop says them (:class:`~forensic.errors.SaidInParts`)."""
+
+    path: Path | None
+    """The file it is kept in; None: kept nowhere, it is lost."""
+    recorded: str | None = None
+    """``DO NOT MEASURE AGAIN: ... kept in ...``, when it is kept."""
+    warning: str | None = None
+    """That it is lost, when it is kept nowhere."""
+    advice: str | None = None
+    """The copy that puts it where it was wanted; kept nowhere, to measure it again."""
+
+
 def _keep_unwritten(
-    exc: ForensicError,
     data: bytes,
     out: Path,
     *,
     acquired_at: str | None = None,
     overwrite: bool = False,
-) -> None:
-    """Keep a measured spectrum ``acquire`` could not write to ``out`` (``data``, the file's
+    folder_failed: bool = True,
+) -> _Kept:
+    """Keep a measured spectrum ``acquire`` did not write to ``out`` (``data``, the file's
     bytes) where a scan keeps a spectrum the store did not take
-    (:func:`~forensic.custody.unrecorded.keep_unwritten`), and have ``exc`` say where, and
-    how to put it where it was wanted (a copy that asks before it replaces a file, unless
-    ``overwrite``): its ``spectrum_kept`` names the file (exit 5). Kept nowhere, ``exc``
-    says so as its warning."""
+    (:func:`~forensic.custody.unrecorded.keep_unwritten`), and say where, and how to put it
+    where it was wanted (a copy that asks before it replaces a file, unless ``overwrite``):
+    the same words whether writing ``out`` failed or a stop (Ctrl-C) came first.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's whole content, as it was to be written.
+    out : Path
+        The ``--out`` it was to be written to.
+    acquired_at : str, optional
+        When the spectrum was acquired (ISO 8601, UTC), for the kept file's name.
+    overwrite : bool
+        ``--force`` was given: the copy offered replaces a file there without asking.
+    folder_failed : bool
+        ``out``'s folder could not be written (a full disk, a folder gone), not a file made
+        there meanwhile nor a stop that came first: the copy is offered for once it can be.
+
+    Returns
+    -------
+    _Kept
+        The file the spectrum is kept in, and what to say of it.
+    """
     from forensic.custody.unrecorded import keep_unwritten, temporary_note  # noqa: PLC0415
 
     kept, failures = keep_unwritten(data, out, acquired_at=acquired_at)
     out = Path(os.path.abspath(out))
     if kept is None:
-        exc.warning = (
-            f"the measured spectrum could not be kept in a file either ({'; '.join(failures)}): "
-            "it is lost"
+        return _Kept(
+            None,
+            warning=(
+                f"the measured spectrum is lost: it is not in {out}, and could not be kept in "
+                f"a file elsewhere either ({'; '.join(failures)})"
+            ),
+            advice="acquire again to measure it"
+            + (", with --out a file in a folder that can be written" if folder_failed else ""),
         )
-        exc.advice = "give --out a file in a folder that can be written, then acquire again"
-        return
-    exc.spectrum_kept = kept
-    exc.recorded = (
-        f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
-        f"{temporary_note(kept)}"
-    )
     copy = shlex.join(["cp", *([] if overwrite else ["-i"]), str(kept), str(out)])
-    when = "" if isinstance(exc, OutputExistsError) else f"once {out.parent} can be written, "
-    exc.advice = f"{when}`{copy}` puts it where it was wanted"
+    when = f"once {out.parent} can be written, " if folder_failed else ""
+    return _Kept(
+        kept,
+        recorded=(
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
+            f"{temporary_note(kept)}"
+        ),
+        advice=f"{when}`{copy}` puts it where it was wanted",
+    )
 
 
 @instrument.command("list")
@@ -205,9 +250,24 @@ def acquire(
     try:
         atomic_write_bytes(out, data, overwrite=force)
     except ForensicError as exc:  # a full disk, a folder gone since the check
-        acquired_at = spectrum.metadata.get("acquired_at")
-        _keep_unwritten(exc, data, out, acquired_at=acquired_at, overwrite=force)
+        kept = _keep_unwritten(
+            data,
+            out,
+            acquired_at=spectrum.metadata.get("acquired_at"),
+            overwrite=force,
+            folder_failed=not isinstance(exc, OutputExistsError),
+        )
+        exc.spectrum_kept = kept.path  # kept: exit 5, copy the file
+        exc.recorded, exc.warning, exc.advice = kept.recorded, kept.warning, kept.advice
+        if kept.path is None:  # measured, and kept nowhere: measure again once there is room
+            exc.exit_code = EXIT_TEMPFAIL
         raise
+    _say_written(out, spectrum)
+
+
+def _say_written(out: Path, spectrum: Spectrum) -> None:
+    """What ``acquire`` says of the spectrum it wrote to ``out``: where, what, and the
+    warnings and advice of its acquisition."""
     meta = spectrum.metadata
     provenance = meta.get("provenance") or MEASURED
     click.echo(
