@@ -187,3 +187,74 @@ def test_a_spectrum_that_could_be_kept_nowhere_is_said_lost(tmp_path, device, mo
         "to do: acquire again to measure it, with --out a file in a folder that can be written"
     )
     assert list(van.iterdir()) == [] and blocked.is_file()
+
+
+def test_a_ctrl_c_while_acquire_writes_its_file_waits_until_the_file_is_whole(
+    tmp_path, device, monkeypatch
+):
+    """A Ctrl-C half way through the file removed it and said `error: interrupted` alone: the
+    laser had fired and the spectrum was lost without a word. The write is whole, then the
+    stop says so, with its own exit code."""
+    out = tmp_path / "exhibit12.jdx"
+    real = forensic_files.atomic_write
+
+    def ctrl_c_half_way(path, data, **kwargs):
+        def write(handle):
+            handle.write(data[: len(data) // 2])
+            _ctrl_c()
+            handle.write(data[len(data) // 2 :])
+
+        return real(path, write, **kwargs)
+
+    monkeypatch.setattr("forensic.cli.instrument.atomic_write_bytes", ctrl_c_half_way)
+    result = _acquire(out)
+    assert (result.exit_code, result.output.splitlines()) == (
+        130,
+        ["error: interrupted", f"the spectrum is written, whole, to {out}"],
+    )
+    got = read_spectrum(out)
+    assert (got.intensity == MEASURED.intensity).all()
+    assert got.metadata["acquired_at"] == ACQUIRED_AT
+    assert [p.name for p in tmp_path.iterdir()] == ["exhibit12.jdx"]  # no .part left
+
+
+def test_a_ctrl_c_after_the_laser_fired_and_before_the_file_keeps_the_spectrum(tmp_path, device):
+    """A Ctrl-C as the instrument closed, the spectrum measured: `error: interrupted` alone,
+    and the spectrum lost. It is kept as a spectrum --out could not take is, and said where."""
+    out = tmp_path / "exhibit12.jdx"
+    device.closing = staticmethod(_ctrl_c)
+    result = _acquire(out, "--name", "exhibit 12b")
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()) == (
+        130,
+        [
+            "error: interrupted",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+            f"to do: `cp -i {kept} {out}` puts it where it was wanted",
+        ],
+    )
+    assert not out.exists()
+    got = read_spectrum(kept)
+    assert (got.intensity == MEASURED.intensity).all()
+    assert got.metadata["name"] == "exhibit 12b"  # the file it was to be
+
+
+def test_a_ctrl_c_after_the_laser_fired_says_a_spectrum_kept_nowhere_is_lost(
+    tmp_path, device, monkeypatch
+):
+    blocked = tmp_path / "full"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setattr("forensic.custody.unrecorded.kept_folders", lambda store: [blocked / "x"])
+    device.closing = staticmethod(_ctrl_c)
+    out = tmp_path / "exhibit12.jdx"
+    result = _acquire(out)
+    error, warning, to_do = result.output.splitlines()
+    assert (result.exit_code, error, to_do) == (
+        130,
+        "error: interrupted",
+        "to do: acquire again to measure it",
+    )
+    assert warning.startswith(
+        f"WARNING: the measured spectrum is lost: it is not in {out}, and could not be kept "
+    )
+    assert not out.exists()

@@ -27,7 +27,7 @@ from forensic.cli.app import (
     main,
     settings_as_options,
 )
-from forensic.errors import ForensicError
+from forensic.errors import ForensicError, Interrupted, holding_signals
 from forensic.files import OutputExistsError, atomic_write_bytes, check_writable
 from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.io import spectrum_writer
@@ -117,6 +117,33 @@ def _keep_unwritten(
         ),
         advice=f"{when}`{copy}` puts it where it was wanted",
     )
+
+
+def _measured_when_stopped(
+    stop: KeyboardInterrupt,
+    out: Path,
+    data: bytes,
+    *,
+    written: bool,
+    acquired_at: str | None,
+    overwrite: bool,
+    folder_failed: bool,
+) -> Interrupted:
+    """The stop (Ctrl-C, a stopping signal) of an ``acquire`` whose laser had fired: it says
+    that the spectrum is at ``out``, whole (``written``), or keeps it elsewhere
+    (:func:`_keep_unwritten`) and says where, or that it is lost; with the stop's own exit
+    code (130) and warning (the laser may still be on) first."""
+    if written:
+        return Interrupted.having_recorded(
+            stop, f"the spectrum is written, whole, to {os.path.abspath(out)}"
+        )
+    with holding_signals():  # a second Ctrl-C waits until the spectrum is kept
+        kept = _keep_unwritten(
+            data, out, acquired_at=acquired_at, overwrite=overwrite, folder_failed=folder_failed
+        )
+    warnings = [w for w in (getattr(stop, "warning", None), kept.warning) if w]
+    signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+    return Interrupted(signum, kept.recorded, "; ".join(warnings) or None, kept.advice)
 
 
 @instrument.command("list")
@@ -233,36 +260,64 @@ def acquire(
     # before the laser fires: the spectrum must land, in a format that writes (said first)
     writer = spectrum_writer(out)
     check_writable(out, overwrite=force)
-    with (
-        settings_as_options(ACQUISITION_OPTIONS, settings),
-        held_instrument(
-            _open,
-            url,
-            on_unclosed=lambda error: click.echo(f"WARNING: {unclosed_warning(error)}", err=True),
-        ) as device,
-        driver_bugs(url, "acquiring"),
-    ):
-        device.on_notice = lambda text: click.echo(text, err=True)
-        spectrum = device.acquire(**settings)
-    if name:
-        spectrum = spectrum.with_metadata(name=name)
-    data = writer.write(spectrum)  # the bytes write_spectrum writes
+    spectrum = data = None
+    written = False
+    unwritten: ForensicError | None = None
     try:
-        atomic_write_bytes(out, data, overwrite=force)
-    except ForensicError as exc:  # a full disk, a folder gone since the check
-        kept = _keep_unwritten(
-            data,
+        with (
+            settings_as_options(ACQUISITION_OPTIONS, settings),
+            held_instrument(
+                _open,
+                url,
+                on_unclosed=lambda error: click.echo(
+                    f"WARNING: {unclosed_warning(error)}", err=True
+                ),
+            ) as device,
+            driver_bugs(url, "acquiring"),
+        ):
+            device.on_notice = lambda text: click.echo(text, err=True)
+            spectrum = device.acquire(**settings)
+        # the laser has fired: from here the spectrum is at --out, whole, or kept elsewhere
+        # and said to be, whatever comes (a full disk, a stop)
+        if name:
+            spectrum = spectrum.with_metadata(name=name)
+        data = writer.write(spectrum)  # the bytes write_spectrum writes
+        with holding_signals():  # a stop waits until the file is whole at --out, or not there
+            try:
+                atomic_write_bytes(out, data, overwrite=force)
+                written = True
+            except ForensicError as exc:  # a full disk, a folder gone since the check
+                unwritten = exc
+        if unwritten is not None:
+            kept = _keep_unwritten(
+                data,
+                out,
+                acquired_at=spectrum.metadata.get("acquired_at"),
+                overwrite=force,
+                folder_failed=not isinstance(unwritten, OutputExistsError),
+            )
+            unwritten.spectrum_kept = kept.path  # kept: exit 5, copy the file
+            unwritten.recorded = kept.recorded
+            unwritten.warning, unwritten.advice = kept.warning, kept.advice
+            if kept.path is None:  # measured, and kept nowhere: measure again once there is room
+                unwritten.exit_code = EXIT_TEMPFAIL
+            raise unwritten
+        _say_written(out, spectrum)
+    except KeyboardInterrupt as stop:
+        if spectrum is None:  # the laser had not fired, or no spectrum came of it
+            raise
+        if data is None:
+            with holding_signals():
+                data = writer.write(spectrum.with_metadata(name=name) if name else spectrum)
+        raise _measured_when_stopped(
+            stop,
             out,
+            data,
+            written=written,
             acquired_at=spectrum.metadata.get("acquired_at"),
             overwrite=force,
-            folder_failed=not isinstance(exc, OutputExistsError),
-        )
-        exc.spectrum_kept = kept.path  # kept: exit 5, copy the file
-        exc.recorded, exc.warning, exc.advice = kept.recorded, kept.warning, kept.advice
-        if kept.path is None:  # measured, and kept nowhere: measure again once there is room
-            exc.exit_code = EXIT_TEMPFAIL
-        raise
-    _say_written(out, spectrum)
+            folder_failed=unwritten is not None and not isinstance(unwritten, OutputExistsError),
+        ) from stop
 
 
 def _say_written(out: Path, spectrum: Spectrum) -> None:
