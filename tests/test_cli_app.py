@@ -13,11 +13,12 @@ import threading
 import time
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from forensic.cli import main
-from forensic.cli.app import ForensicCommand, error_lines
+from forensic.cli.app import ForensicCommand, ForensicGroup, error_lines
 from forensic.errors import InstrumentError, Interrupted, holding_signals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +133,68 @@ def test_a_command_stopped_while_it_reads_its_own_options_says_nothing_was_recor
         "error: stopped by SIGHUP\nnothing was recorded\n",
     )
     assert not (tmp_path / "s").exists()
+
+
+def _ctrl_c() -> None:
+    """Press Ctrl-C: a real SIGINT, handled where the program is when it comes."""
+    signal.raise_signal(signal.SIGINT)
+
+
+def _ctrl_c_as_click(monkeypatch, when: str) -> None:
+    """Press Ctrl-C in click's own code around the command's: as click's ``main()`` enters
+    the context of the ``forensic`` group, its options read (``"enters"``), or as that context
+    closes, the command done (``"closes"``: as a resource a command holds is closed, a
+    callback of ``call_on_close``)."""
+    real_make, real_enter = ForensicGroup.make_context, click.Context.__enter__
+    made = []
+
+    def make_context(self, *args, **kwargs):
+        made.append(real_make(self, *args, **kwargs))
+        return made[-1]
+
+    def enter(self):
+        if made and self is made[0]:  # click's `with` in main(), once
+            made.clear()
+            if when == "enters":
+                _ctrl_c()
+            else:
+                self.call_on_close(_ctrl_c)
+        return real_enter(self)
+
+    monkeypatch.setattr(ForensicGroup, "make_context", make_context)
+    monkeypatch.setattr(click.Context, "__enter__", enter)
+
+
+def test_a_stop_as_click_enters_the_context_says_nothing_was_recorded(monkeypatch, tmp_path):
+    """It printed click's 'Aborted!' and exited 1, before the command ran."""
+    _ctrl_c_as_click(monkeypatch, "enters")
+    store = tmp_path / "s"
+    result = CliRunner().invoke(
+        main, ["case", "new", "C-1", "--store", str(store), "--operator", "Ann Example"]
+    )
+    assert (result.exit_code, result.output) == (130, "error: interrupted\nnothing was recorded\n")
+    assert not store.exists()
+
+
+def test_a_stop_once_the_command_has_ended_leaves_its_status(monkeypatch, tmp_path):
+    """A Ctrl-C as click closed the context, the case opened: click printed 'Aborted!' and
+    exited 1. The command has ended: the stop is late, as one while the program exits is."""
+    _ctrl_c_as_click(monkeypatch, "closes")
+    store = tmp_path / "s"
+    result = CliRunner().invoke(
+        main, ["case", "new", "C-1", "--store", str(store), "--operator", "Ann Example"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].startswith("case C-1 opened (record #2, ")
+    listed = CliRunner().invoke(main, ["case", "list", "--store", str(store)])
+    assert (listed.exit_code, listed.output.splitlines()[2].split()[0]) == (0, "C-1")
+    # an error said whole keeps its code
+    _ctrl_c_as_click(monkeypatch, "closes")
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "none.jdx")])
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: {tmp_path / 'none.jdx'}: no such file\n",
+    )
 
 
 CTRL_C_WHILE_THE_SCAN_LOADS = textwrap.dedent(

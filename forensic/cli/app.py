@@ -8,11 +8,13 @@ chooses for it: 5 when a measured spectrum was kept in a file, else the error's 
 :class:`~forensic.errors.Interrupted` does: in the same lines (``error: interrupted``, a
 warning, what the command had recorded, what to do), with exit code 128 + the signal (130,
 143, 129). The ``forensic`` program (:func:`forensic.__main__.run`) handles them from its
-first moment, before this is loaded.
+first moment, before this is loaded; while :data:`main` runs, it does (:class:`_Stops`), so
+that click, whose code runs between the toolkit's, never ends one with ``Aborted!``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import signal
 import sys
@@ -84,6 +86,43 @@ def exit_code(exc: ForensicError) -> int:
     return getattr(exc, "exit_code", EXIT_BAD_INPUT)
 
 
+class _Stops:
+    """Ctrl-C and the stopping signals while :data:`main` runs a command line
+    (:meth:`ForensicGroup.main`): told where the toolkit's code can tell them, held where
+    click's own code runs between it, which would end a stop with ``Aborted!`` and 1.
+
+    A stop is raised as an :class:`~forensic.errors.Interrupted` only between
+    :meth:`let_through` and the next ``open = False`` (a store of a flag, in which Python runs
+    no signal's handler): reading the options, running the command, printing how it ended. One
+    that comes in click's code before the command runs (entering its context) is held and
+    raised at the next :meth:`let_through`, saying ``nothing was recorded``; one that comes
+    once the command has ended (its context closed, the exit) is late, and dropped, as the
+    program drops one while it exits (:mod:`forensic.__main__`): the command's status stands.
+    """
+
+    def __init__(self) -> None:
+        self.open = False
+        self.came: list[int] = []
+
+    def handle(self, signum: int, frame: object) -> None:
+        """The signals' handler: raise the stop where it can be told, else hold it."""
+        if self.open:
+            raise Interrupted(signum)
+        self.came.append(signum)
+
+    def let_through(self, recorded: str | None = None) -> None:
+        """Raise stops from here on, and the one held before, if any, saying ``recorded``
+        (what had been recorded when it came); with ``recorded`` None one held is dropped."""
+        came, self.came = self.came, []
+        self.open = True
+        if came and recorded is not None:
+            raise Interrupted(came[0], recorded)
+
+
+_STOPS = _Stops()
+"""The stops of the command line this process runs: signals are the process's."""
+
+
 def _ended(exc: SaidInParts, code: int) -> NoReturn:
     """Print the lines of what ended the command (:func:`error_lines`) on standard error, and
     exit with ``code``.
@@ -105,10 +144,13 @@ def _ended(exc: SaidInParts, code: int) -> NoReturn:
         sys.exit(code)
     lines_out = 0
     try:
+        _STOPS.let_through()  # a stop that came as the error ended the command is late
         for line in error_lines(exc):
             click.echo(line, err=True)
             lines_out += 1
+        _STOPS.open = False  # said: from here the command has ended
     except KeyboardInterrupt as stop:
+        _STOPS.open = False
         stopped(Interrupted.cutting_short(stop, exc, lines_out))
     sys.exit(code)
 
@@ -307,6 +349,21 @@ class _RecordsNothingWhileReadingOptions:
             return super().make_context(*args, **kwargs)
 
 
+def _ending_the_command(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """A command's function, once it has returned or raised, ends the command: a stop that
+    comes after it (click closing the command's context) is late (:class:`_Stops`); a stop
+    that comes while the error it raised is printed still says what the error had not."""
+
+    @functools.wraps(callback)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        finally:
+            _STOPS.open = False
+
+    return command
+
+
 class ForensicCommand(_RecordsNothingWhileReadingOptions, click.Command):
     """A command whose help opens with a real command line (``example``), and which names
     every argument and option left out at once, not the first only: a technician who types
@@ -315,6 +372,8 @@ class ForensicCommand(_RecordsNothingWhileReadingOptions, click.Command):
     def __init__(self, *args: Any, example: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.example = example
+        if self.callback is not None:
+            self.callback = _ending_the_command(self.callback)
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self.example:  # on a line of its own, never wrapped: copied as it is
@@ -368,28 +427,46 @@ class ForensicGroup(_RecordsNothingWhileReadingOptions, click.Group):
     command_class = ForensicCommand
     group_class = CommandGroup
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line (click's ``main``) with its stops handled by :class:`_Stops`
+        (SIGTERM and SIGHUP as Ctrl-C), and the handlers there were given back after it."""
+        _STOPS.open, _STOPS.came = False, []
+        previous = {}
+        try:
+            # a stop before the handler is in place says that nothing ran; in a thread other
+            # than the main one, the signals cannot be handled, and are left alone
+            with recording_nothing(), contextlib.suppress(ValueError):
+                for signum in (signal.SIGINT, *Interrupted.SIGNALS):
+                    previous[signum] = signal.signal(signum, _STOPS.handle)
+            return super().main(*args, **kwargs)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
     def make_context(self, *args, **kwargs) -> click.Context:
         try:
-            return super().make_context(*args, **kwargs)
+            with recording_nothing():
+                _STOPS.let_through("nothing was recorded")
+                try:
+                    return super().make_context(*args, **kwargs)
+                finally:
+                    _STOPS.open = False  # click enters the context next
         except KeyboardInterrupt as exc:  # click would say "Aborted!" and exit 1
             stopped(exc)
 
     def invoke(self, ctx: click.Context):
-        previous = {}
         try:
-            try:
-                for signum in Interrupted.SIGNALS:
-                    previous[signum] = signal.signal(signum, Interrupted.raise_on_signal)
-            except ValueError:  # not the main thread (an embedding program): leave them alone
-                pass
+            # one held since the options were read says that nothing ran
+            _STOPS.let_through("nothing was recorded")
             return super().invoke(ctx)
         except ForensicError as exc:
+            _STOPS.open = False
             failed(exc)
         except KeyboardInterrupt as exc:
+            _STOPS.open = False
             stopped(exc)
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            _STOPS.open = False  # click closes the context next: a stop there is late
 
 
 @click.group(cls=ForensicGroup, context_settings={"help_option_names": ["-h", "--help"]})
