@@ -563,3 +563,78 @@ def test_a_hit_without_a_calibrated_q_value_for_its_share_is_judged_and_said_so(
     assert reasons == [why, "best score 0.750 is below 0.80: the spectrum matches no reference"]
     v, reasons = decide(0.862, float("nan"), 0.112, 1.0)  # a library without a calibration
     assert reasons[0] == "no calibration for this library: uncalibrated score thresholds used"
+
+
+def _samples_of(n_substances: int, per_substance: int, seed: int) -> np.ndarray:
+    """Spectra of ``n_substances`` substances, ``per_substance`` samples each (rows in that
+    order): a substance's samples share its bands, moved up to 15 cm-1, their heights by up to
+    40 %, as two samples measured apart do."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n_substances):
+        n = rng.integers(4, 9)
+        c, h, w = rng.uniform(260, 1740, n), rng.uniform(0.2, 1.0, n), rng.uniform(30, 60, n)
+        for _ in range(per_substance):
+            moved = c + rng.uniform(-15, 15, n)
+            heights = h * rng.uniform(0.6, 1.4, n)
+            y = np.sum(
+                heights[:, None] / (1 + ((GRID - moved[:, None]) / (w[:, None] / 2)) ** 2), 0
+            )
+            rows.append(y / np.linalg.norm(y))
+    return np.stack(rows)
+
+
+def _best_targets(monkeypatch, refs, labels):
+    """Calibrate ``refs`` with queries that are their references unperturbed (so a query's own
+    entry scores exactly 1 against it, any other entry less), and return the calibration and
+    the best target scores and wrongness of every curve it fitted: full range, the held-out
+    half and each stratum of range-cut queries."""
+    seen = []
+    fit = verdict.calibrate
+
+    def watched(target_scores, decoy_scores, **kw):
+        seen.append((np.asarray(target_scores, float), np.asarray(kw["is_false"], bool)))
+        return fit(target_scores, decoy_scores, **kw)
+
+    monkeypatch.setattr(verdict, "calibrate", watched)
+    monkeypatch.setattr(verdict, "perturb", lambda rows, valid, seed: np.where(valid, rows, 0.0))
+    valid = np.ones(refs.shape, bool)
+    cal = calibrate_library(refs, valid, cosine_over_overlap, seed=1, labels=labels)
+    return cal, seen
+
+
+def test_a_present_query_s_right_answer_is_another_sample_of_its_substance(monkeypatch):
+    refs = _samples_of(20, 2, seed=11)
+    labels = [f"substance {i // 2}" for i in range(refs.shape[0])]
+    cal, seen = _best_targets(monkeypatch, refs, labels)
+    assert len(seen) == 4  # full range, its held-out half, the two strata of range-cut queries
+    for scores, wrong in seen:
+        # the query's own entry (score 1) is never its best target, full range or cut
+        assert scores.max() < 1.0 - 1e-9
+        # ... its other sample is, where it beats every other substance
+        assert (~wrong).sum() > scores.size / 3
+    assert cal.info["present_from_another_entry"] > 0
+    assert cal.info["present_answer"].startswith("another entry of the query's substance")
+
+
+def test_a_substance_of_one_entry_keeps_its_own_entry_as_the_right_answer(monkeypatch):
+    refs = _samples_of(20, 2, seed=11)
+    # every entry its own substance: nothing can stand for another sample
+    cal, seen = _best_targets(monkeypatch, refs, [f"entry {i}" for i in range(refs.shape[0])])
+    for scores, wrong in seen:
+        assert np.all(scores[~wrong] == pytest.approx(1.0))  # the copy of itself
+        assert (~wrong).sum() > scores.size / 2
+    assert "present_answer" not in cal.info and "present_from_another_entry" not in cal.info
+
+
+def test_a_library_of_one_entry_per_substance_is_calibrated_as_before(
+    library, calibration, monkeypatch
+):
+    # the rule is a mask of nothing when no substance has two entries: the curves, strata and
+    # figures are those of the calibration without the rule (method 3), bit for bit
+    refs, valid = library
+    monkeypatch.setattr(verdict, "_has_another_entry", lambda lab: np.zeros(lab.size, bool))
+    before = calibrate_library(refs, valid, cosine_over_overlap, seed=3, n_queries=300)
+    assert json.dumps(before.to_dict(), sort_keys=True) == json.dumps(
+        calibration.to_dict(), sort_keys=True
+    )
