@@ -205,8 +205,7 @@ def other_seed_hits(
     :func:`forensic.verdict.perturb`, over its whole range or a random window holding a share
     of its squared norm drawn evenly over the strata of
     :data:`forensic.verdict.RANGE_SHARE_STRATA`, as the calibration draws its own queries; for
-    ``absent_fraction`` of them every entry of its substance is out of the targets, and for the
-    others its own entry where its substance has another (calibration method 4). It is
+    ``absent_fraction`` of them every entry of its substance is out of the targets. It is
     scored against the library's matrix with the shift search
     (:func:`forensic.search.score_shifted`, as identification's candidates are), and its best
     target's q-value is read on the library's calibration at that target's share
@@ -247,8 +246,6 @@ def other_seed_hits(
     )
     queries = representation_from_linear(perturbed, start, stop, block.pipeline)
     absent = rng.random(rows.size) < absent_fraction
-    _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    another = counts[inverse] >= 2  # its substance has another entry: the right answer
     steps = shift_steps(block.grid)
     out = []
     for lo in range(0, rows.size, 250):  # bounds the (queries x references) temporaries
@@ -263,9 +260,8 @@ def other_seed_hits(
             block.cumsums,
             steps,
         )
-        same = labels[rows[these]][:, None] == labels[None, :]
-        itself = (rows[these][:, None] == np.arange(n)[None, :]) & another[rows[these]][:, None]
-        scores = np.where((absent[these][:, None] & same) | itself, -np.inf, scores)
+        own = labels[rows[these]][:, None] == labels[None, :]
+        scores = np.where(absent[these][:, None] & own, -np.inf, scores)
         best = scores.argmax(axis=1)
         top = scores[np.arange(best.size), best]
         share = range_share(start[these], stop[these], best, block.cumsums, g)

@@ -28,13 +28,7 @@ from forensic import alignment
 from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
 from forensic.errors import ForensicError, IdentificationError
-from forensic.library import (
-    ANOTHER_SAMPLE_METHOD,
-    NOT_PUBLISHED,
-    SHIFT_SEARCH_METHOD,
-    Library,
-    substance_key,
-)
+from forensic.library import NOT_PUBLISHED, SHIFT_SEARCH_METHOD, Library, substance_key
 from forensic.library_folders import shipped_library
 from forensic.modelled import source_confidence
 from forensic.processing import (
@@ -84,7 +78,6 @@ __all__ = [
     "OLD_CALIBRATION_WARNING",
     "PARTIAL_UNCALIBRATED_WARNING",
     "RERANK_CANDIDATES",
-    "SAME_SAMPLE_CALIBRATION_WARNING",
     "SIMULATED_WARNING",
     "Identification",
     "comparison_row",
@@ -351,11 +344,6 @@ def _built_on(built_at: Any) -> str | None:
 OLD_CALIBRATION_WARNING = (
     "this library's q-values were calibrated by an older method, without the shift search, "
     "and may be optimistic"
-)
-SAME_SAMPLE_CALIBRATION_WARNING = (
-    "this library's q-values were calibrated by an older method, whose right answer was a copy "
-    "of the reference itself rather than another sample of a substance the library holds more "
-    "than once, and may be optimistic"
 )
 PARTIAL_UNCALIBRATED_WARNING = (
     "this library was calibrated before comparisons of part of a reference's range were: the "
@@ -1117,9 +1105,7 @@ def _problems(
         said.append(_axis_offset_problem(best.query_move_cm1, hits[0]["provenance"]))
     said += _mixture_problems(verdict, hits[0]["name"], mixture)
     said += _unconfirmed_problems(unconfirmed, best.substance)
-    said += _library_problems(
-        library, verdict, hits, mixture, calibration, modality=spectrum.modality
-    )
+    said += _library_problems(library, verdict, hits, mixture, calibration)
     return said
 
 
@@ -1187,14 +1173,10 @@ def _library_problems(
     hits: list[dict[str, Any]],
     mixture: dict[str, Any] | None,
     calibration: verdicts.Calibration | None,
-    *,
-    modality: str,
 ) -> list[Problem]:
     """What concerns the library: a reference the answer names (the best hit, a mixture's
     components) not measured from a sample, a modelled one of low confidence, a calibration
-    by an older method where it matters (one before another sample was the right answer, only
-    where ``modality`` has a substance of two or more entries), and a library no one approved
-    as it is (:attr:`Library.standing`)."""
+    by an older method, and a library no one approved as it is (:attr:`Library.standing`)."""
     # the references the answer names: a modelled entry ranked lower names nothing, and
     # warning of it on every result would drown it
     provenances = [hits[0]["provenance"]]
@@ -1210,8 +1192,7 @@ def _library_problems(
             {"verdict": verdict, "hits": hits, "mixture": mixture}
         )
     ]
-    method = calibration.info.get("method", 1) if calibration is not None else None
-    if method is not None and method < SHIFT_SEARCH_METHOD:
+    if calibration is not None and calibration.info.get("method", 1) < SHIFT_SEARCH_METHOD:
         said.append(Problem(OLD_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     elif (
         calibration is not None
@@ -1220,12 +1201,6 @@ def _library_problems(
         and hits[0].get("range_share") is not None
     ):
         said.append(Problem(PARTIAL_UNCALIBRATED_WARNING, _OLD_CALIBRATION_ADVICE))
-    if (
-        method is not None
-        and SHIFT_SEARCH_METHOD <= method < ANOTHER_SAMPLE_METHOD
-        and np.unique(library.substances(modality)).size < len(library.block(modality))
-    ):  # only where a substance has two entries: one of one entry each is calibrated the same
-        said.append(Problem(SAME_SAMPLE_CALIBRATION_WARNING, _OLD_CALIBRATION_ADVICE))
     if library.standing:  # a library folder edited, or never published
         said.append(Problem(library.standing, _UNAPPROVED_LIBRARY_ADVICE))
     return said

@@ -77,7 +77,6 @@ from forensic.search import (
 from forensic.spectrum import MODALITIES, Spectrum, y_unit_basis_is_guess
 
 __all__ = [
-    "ANOTHER_SAMPLE_METHOD",
     "CALIBRATION_METHOD",
     "FILE_SUFFIX",
     "HASH_SCHEME",
@@ -107,24 +106,16 @@ built rather than published, a folder never published or changed since): the one
 (:attr:`Library.approval` says who approved one that was)."""
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
-CALIBRATION_METHOD = 4
+CALIBRATION_METHOD = 3
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search;
 3: with range-cut queries, a curve per share of the reference compared,
-:attr:`forensic.verdict.Calibration.strata`; 4: a present query's own entry left out of its
-targets where its substance has another entry, so that its right answer is another sample).
-Stored with each calibration; the compiled shipped library is rebuilt when it changes,
-:func:`forensic.identify` warns about a library calibrated without the shift search, gives no
-q-value to a partial comparison in a library calibrated without range-cut queries, and warns
-about a library calibrated before another sample was the right answer when a substance has two
-or more of its entries."""
+:attr:`forensic.verdict.Calibration.strata`). Stored with each calibration; the compiled
+shipped library is rebuilt when it changes, :func:`forensic.identify` warns about a library
+calibrated without the shift search, and gives no q-value to a partial comparison in a
+library calibrated without range-cut queries."""
 SHIFT_SEARCH_METHOD = 2
 """The first :data:`CALIBRATION_METHOD` with the shift search: an older calibration's q-values
 may be optimistic."""
-ANOTHER_SAMPLE_METHOD = 4
-"""The first :data:`CALIBRATION_METHOD` whose present queries have another entry of their
-substance as the right answer where the library holds two or more: in a library that does, an
-older calibration's q-values may be optimistic (one of one entry per substance is calibrated
-the same by both)."""
 _ENTRY_FIELDS = 4
 """What an entry holds (2: a modelled reference's ``band_confidence``; 3: the gates a
 reference is let pass, ``waivers``; 4: what the chemist stated over its file, ``stated``): a

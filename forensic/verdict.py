@@ -967,21 +967,15 @@ def calibrate_library(
     Perturbed references (:func:`perturb`) are the queries; each is scored with ``score_fn``
     against the references and against their decoys (:func:`make_decoys`). For a fraction
     ``absent_fraction`` of the queries every entry of the query's own substance is excluded from
-    the targets, so those queries have no right answer in the library. A query with a right
-    answer (present) whose substance has two or more entries has its own entry excluded from
-    the targets, so that its right answer is another entry of the substance: another sample,
-    as in casework. A substance with one entry cannot model another sample: its present
-    queries keep their own entry, and the q-values rest on perturbed copies of it (a library of
-    one entry per substance is calibrated as before). Each query's best target and best decoy
-    then compete (:func:`calibrate`).
+    the targets, so those queries have no right answer in the library. Each query's best target
+    and best decoy then compete (:func:`calibrate`).
 
     Then ``range_cut_queries`` **range-cut queries** calibrate comparisons that see only part of
     a reference (:attr:`Calibration.strata`): references cut to a contiguous random window
     holding a share of the reference's squared norm (in ``represent``'s representation) drawn
     evenly over :data:`RANGE_SHARE_STRATA`, perturbed, and scored with ``score_fn`` against the
     references and the decoys, each compared over its overlap with the window as in a search
-    (the same absent fraction, and the same exclusion of a present query's own entry). Each
-    stratum's curve is made from the queries whose best
+    (the same absent fraction). Each stratum's curve is made from the queries whose best
     target's share of it compared (:func:`forensic.search.range_share`) fell in the stratum.
     They are drawn from a random stream of their own and scored apart, so the full-range
     curve is the one a calibration without them gives, bit for bit.
@@ -1042,9 +1036,6 @@ def calibrate_library(
     q_valid = mask[q_idx]
     absent = rng.random(n_q) < absent_fraction
     q_lab = lab[q_idx]
-    # a present query's own entry is out of its targets where its substance has another entry
-    another = _has_another_entry(lab)
-    leave_own = ~absent & another[q_idx]
 
     if represent is None:
         represent = _as_given
@@ -1073,8 +1064,7 @@ def calibrate_library(
                 f"score_fn returned shape {s_t.shape}, expected {(n_q, stop - start)}"
             )
         same = q_lab[:, None] == lab[None, rows]
-        own = leave_own[:, None] & (q_idx[:, None] == np.arange(start, stop)[None, :])
-        s_t = np.where((absent[:, None] & same) | own, -np.inf, s_t)
+        s_t = np.where(absent[:, None] & same, -np.inf, s_t)
         j = s_t.argmax(axis=1)
         top = s_t[np.arange(n_q), j]
         top_lab = lab[start + j]
@@ -1115,12 +1105,6 @@ def calibrate_library(
         "baseline 5 %, band gain 15 %)",
         "grid_points": int(g),
     }
-    if another.any():  # a library of one entry per substance is calibrated as it always was
-        info["present_answer"] = (
-            "another entry of the query's substance where it has two or more (its own entry "
-            "left out of the targets); its own entry where it has one"
-        )
-        info["present_from_another_entry"] = int(np.sum(leave_own & keep))
     cal = calibrate(
         best_t[keep],
         best_d[keep],
@@ -1165,12 +1149,6 @@ def calibrate_library(
     return replace(cal, strata=cut.strata(seed=seed, absent_fraction=absent_fraction))
 
 
-def _has_another_entry(lab: np.ndarray) -> np.ndarray:
-    """Whether each entry's substance (its code in ``lab``) has another entry in the library."""
-    _, inverse, counts = np.unique(lab, return_inverse=True, return_counts=True)
-    return counts[inverse.reshape(-1)] >= 2
-
-
 def _as_given(rows: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """The default representation of :func:`calibrate_library`: the rows, zero outside valid."""
     return np.where(valid, rows, 0.0)
@@ -1185,8 +1163,6 @@ class _RangeCuts:
     valid: np.ndarray  # (C, G) bool, each query's window
     labels: np.ndarray  # (C,) substance code of each query's reference
     absent: np.ndarray  # (C,) bool, the query's substance is taken out of the targets
-    entry: np.ndarray  # (C,) each query's reference, as a row of the references
-    leave_own: np.ndarray  # (C,) bool, present and its entry out of the targets (another sample)
     round_of: np.ndarray  # (C,) the round of decoys the query meets
     best_t: np.ndarray  # (C,) best target score so far
     best_t_lab: np.ndarray  # (C,) its substance
@@ -1226,15 +1202,12 @@ class _RangeCuts:
         start, stop = _windows(own, mask[idx], shares, rng)
         valid = ranges_to_mask(start, stop, g)
         queries = perturb(refs[idx], valid, seed=int(rng.integers(2**62)))
-        absent = rng.random(n_cut) < absent_fraction
         return cls(
             queries=queries.astype(refs.dtype, copy=False),
             own=np.where(valid, own, 0.0),
             valid=valid,
             labels=lab[idx],
-            absent=absent,
-            entry=idx,
-            leave_own=~absent & _has_another_entry(lab)[idx],
+            absent=rng.random(n_cut) < absent_fraction,
             round_of=np.arange(n_cut) // max(rows.size, 1),
             best_t=np.full(n_cut, -np.inf),
             best_t_lab=np.full(n_cut, -1),
@@ -1244,16 +1217,13 @@ class _RangeCuts:
 
     def score_targets(self, score_fn, refs, mask, lab, *, start, stop, represent) -> None:
         """Score the queries against the references ``start:stop``, keeping each one's best
-        target, its substance and the share of it the query's window compares (a present
-        query's own entry left out where its substance has another, as for full-range
-        queries)."""
+        target, its substance and the share of it the query's window compares."""
         if self.size == 0:
             return
         rows = slice(start, stop)
         s_t = np.asarray(score_fn(self.queries, self.valid, refs[rows], mask[rows]), dtype=float)
         same = self.labels[:, None] == lab[None, rows]
-        own = self.leave_own[:, None] & (self.entry[:, None] == np.arange(start, stop)[None, :])
-        s_t = np.where((self.absent[:, None] & same) | own, -np.inf, s_t)
+        s_t = np.where(self.absent[:, None] & same, -np.inf, s_t)
         j = s_t.argmax(axis=1)
         top = s_t[np.arange(self.size), j]
         cumsums = breakpoint_cumsums(np.asarray(represent(refs[rows], mask[rows]), dtype=float))

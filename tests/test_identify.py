@@ -22,7 +22,6 @@ from forensic.identification import (
     MOVE_FREE_CM1,
     OLD_CALIBRATION_WARNING,
     PARTIAL_UNCALIBRATED_WARNING,
-    SAME_SAMPLE_CALIBRATION_WARNING,
     SIMULATED_WARNING,
     Identification,
     comparison_row,
@@ -221,36 +220,6 @@ def test_a_library_calibrated_by_an_older_method_is_flagged(library):
     assert OLD_CALIBRATION_WARNING in flagged.warnings
     assert any("forensic library build" in a for a in flagged.advice)
     assert not any("forensic library build" in w for w in flagged.warnings)
-
-
-def test_a_library_calibrated_before_another_sample_was_the_answer_says_so_where_it_matters(
-    library,
-):
-    # two measurements of each substance: method 3's present queries had their own entry
-    query = _query("cocaine")
-    assert library.block("raman").calibration["info"]["method"] == 4
-    now = identify(query, library)
-    assert SAME_SAMPLE_CALIBRATION_WARNING not in now.warnings
-    old = copy.deepcopy(library)
-    old.block("raman").calibration["info"]["method"] = 3
-    flagged = identify(query, old)
-    assert SAME_SAMPLE_CALIBRATION_WARNING in flagged.warnings
-    assert SAME_SAMPLE_CALIBRATION_WARNING == (
-        "this library's q-values were calibrated by an older method, whose right answer was a "
-        "copy of the reference itself rather than another sample of a substance the library "
-        "holds more than once, and may be optimistic"
-    )
-    assert "rebuild the library (forensic library build) to recalibrate it" in flagged.advice
-    # it keeps its q-values and its verdict
-    assert flagged.best["q_value"] == now.best["q_value"]
-    assert flagged.verdict == now.verdict
-    assert OLD_CALIBRATION_WARNING not in flagged.warnings
-    # one entry per substance: both methods calibrate it the same, and nothing is said
-    single = Library.from_spectra(
-        [make_spectrum(b, name=n, seed=3, noise=0.004, stop=2000) for n, b in BAND_SETS.items()]
-    )
-    single.block("raman").calibration["info"]["method"] = 3
-    assert SAME_SAMPLE_CALIBRATION_WARNING not in identify(query, single).warnings
 
 
 def test_a_partial_query_reads_the_q_value_of_its_share_of_the_reference(library):

@@ -330,24 +330,3 @@ def test_the_shipped_library_is_dated_by_its_published_version_not_by_its_compil
     assert newest is not None, "CHANGELOG.md has no dated entry"
     assert newest[1] == LIBRARY_PUBLISHED
     assert shipped_library().built_at == LIBRARY_PUBLISHED
-
-
-@pytest.mark.slow  # calibrates the shipped library once more (~20-70 s on 2 cores)
-def test_the_shipped_library_is_calibrated_as_before_another_sample_was_the_answer(monkeypatch):
-    """One entry per substance: calibration method 4's rule (a present query's own entry out
-    of its targets where its substance has another) leaves nothing out, and the compiled
-    calibration is method 3's, bit for bit."""
-    import json  # noqa: PLC0415
-
-    from forensic import verdict  # noqa: PLC0415
-
-    library = shipped_library()
-    for modality in library.blocks:
-        assert np.unique(library.substances(modality)).size == len(library.block(modality))
-    compiled = {m: json.dumps(b.calibration, sort_keys=True) for m, b in library.blocks.items()}
-    assert all(b.calibration["info"]["method"] == 4 for b in library.blocks.values())
-    assert all("present_answer" not in b.calibration["info"] for b in library.blocks.values())
-    monkeypatch.setattr(verdict, "_has_another_entry", lambda lab: np.zeros(lab.size, bool))
-    library.calibrate()  # in place, on this copy loaded from the cache file
-    again = {m: json.dumps(b.calibration, sort_keys=True) for m, b in library.blocks.items()}
-    assert again == compiled
