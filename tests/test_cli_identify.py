@@ -467,6 +467,27 @@ def test_an_all_zero_file_is_refused_without_a_raw_warning(built, tmp_path):
     )
 
 
+@pytest.mark.filterwarnings("ignore:almost all baseline points are below the data")
+def test_a_query_in_nm_no_reference_overlaps_is_told_the_export_not_the_python_call(
+    built, tmp_path
+):
+    # a short Raman export against the scattered wavelength (785 nm laser): too little of it
+    # overlaps a reference, and the likely cause is said as the technician acts on it, not
+    # as forensic.identify tells a programmer (Spectrum.from_wavelength)
+    _, lib, _, _ = built
+    path = tmp_path / "nm.csv"
+    write_spectrum(make_spectrum([(830, 1.0, 2)], start=786, stop=900, step=0.2), path)
+    result = CliRunner().invoke(main, ["identify", str(path), "--library", str(lib), "--json"])
+    assert result.exit_code == 2, result.output
+    said = (
+        f"{path}: no reference overlaps the query's range 786-900 cm-1 enough to be compared; "
+        "the axis 786-900: looks like a wavelength in nm, not a Raman shift in cm-1 (if it "
+        "is, export the spectrum against Raman shift in cm-1 and identify that file)"
+    )
+    assert result.stderr == f"error: {said}\n"
+    assert json.loads(result.stdout) == {"file": str(path), "error": said}
+
+
 def test_identify_with_a_missing_library_fails_clearly(built):
     _, _, queries, _ = built
     result = CliRunner().invoke(

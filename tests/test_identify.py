@@ -704,8 +704,10 @@ def test_a_raman_axis_in_nm_is_said_to_make_the_result_meaningless(library):
     assert result.verdict != "identified"
     # too short a range to be compared at all: the error says why it may be
     short = make_spectrum([(830, 1.0, 2)], start=786, stop=900, step=0.2)
-    with pytest.raises(IdentificationError, match="enough to be compared; the axis 786-900"):
+    with pytest.raises(IdentificationError, match="enough to be compared; the axis 786-900") as e:
         identify(short, library)
+    # a Python caller is told the Python call (forensic identify, the export: test_cli_identify)
+    assert str(e.value).endswith("(convert with Spectrum.from_wavelength)")
     assert not any("wavelength in nm" in w for w in identify(_query("cocaine"), library).warnings)
 
 

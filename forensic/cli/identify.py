@@ -38,10 +38,22 @@ def _table(path: str, result, provenance: str | None) -> str:
     return "\n".join([headline, *result_lines(identification, provenance=provenance, key=False)])
 
 
+_AXIS_IN_NM_AGAIN = (
+    "if it is, export the spectrum against Raman shift in cm-1 and identify that file"
+)
+"""What ``forensic identify`` tells a technician whose spectrum cannot be compared, its Raman
+axis looking like a wavelength in nm: the export, the one way to a query in Raman shift
+(``library import --laser-nm`` reads such an axis into a reference, not a query), in place of
+the Python call :func:`forensic.identify` names."""
+
+
 def _say_error(label: str, exc: ForensicError, *, as_json: bool) -> None:
     """A file's or a spectrum's error line (``label``: the file, or ``file#2``), and with
-    ``--json`` its JSON line too."""
-    message = " ".join(str(exc).split())
+    ``--json`` its JSON line too: what to do about an axis that is not in cm-1 said as a
+    technician does it (:func:`forensic.quality.with_command_line_action`)."""
+    from forensic.quality import with_command_line_action  # noqa: PLC0415  (SciPy: not at --help)
+
+    message = with_command_line_action(" ".join(str(exc).split()), _AXIS_IN_NM_AGAIN)
     if label not in message:
         message = f"{label}: {message}"
     click.echo(f"error: {message}", err=True)
