@@ -13,6 +13,7 @@ with these. It imports nothing of the toolkit but its errors, so any module may 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,6 +25,7 @@ from forensic.errors import ForensicError
 
 __all__ = [
     "CACHE_ENV",
+    "REPLACE_OPTION",
     "OutputError",
     "OutputExistsError",
     "atomic_write",
@@ -32,6 +34,8 @@ __all__ = [
     "check_outputs",
     "check_writable",
     "library_cache_dir",
+    "not_overwritten",
+    "with_command_line_replace",
 ]
 
 CACHE_ENV = "FORENSIC_CACHE_DIR"
@@ -55,6 +59,68 @@ def library_cache_dir() -> Path:
 
 class OutputExistsError(ForensicError, FileExistsError):
     """An output file exists and overwriting it was not asked for."""
+
+
+REPLACE_OPTION = "--force"
+"""The option of every command that replaces an output that exists."""
+
+_REPLACE_ARGUMENT = re.compile(r"\(pass (?:overwrite|force)=True to replace it\)")
+
+
+def not_overwritten(
+    path: str | os.PathLike, *, replace: str = "overwrite=True", what: str = "already exists"
+) -> str:
+    """Why an output that exists was refused, and how to replace it: told to a Python caller
+    as its function's argument, to the command line as its option
+    (:func:`with_command_line_replace`).
+
+    Parameters
+    ----------
+    path : path-like
+        The output.
+    replace : str, default "overwrite=True"
+        What replaces it: the argument of the function called (``force=True`` where it is
+        named so), or a command's option (:data:`REPLACE_OPTION`).
+    what : str, default "already exists"
+        What is in the way.
+
+    Returns
+    -------
+    str
+        The message.
+
+    Examples
+    --------
+    >>> not_overwritten("lib.flib")
+    'lib.flib: already exists; not overwritten (pass overwrite=True to replace it)'
+    >>> not_overwritten("out", replace="--force", what="exists and is not empty")
+    'out: exists and is not empty; not overwritten (use --force to replace it)'
+    """
+    how = f"use {replace}" if replace.startswith("--") else f"pass {replace}"
+    return f"{os.fspath(path)}: {what}; not overwritten ({how} to replace it)"
+
+
+def with_command_line_replace(text: str) -> str:
+    """A message of :func:`not_overwritten` as a command says it: the Python argument that
+    replaces the output (``overwrite=True``, ``force=True``) replaced by the command's option
+    (:data:`REPLACE_OPTION`), the rest unchanged.
+
+    Parameters
+    ----------
+    text : str
+        The message.
+
+    Returns
+    -------
+    str
+        The message, for the command line.
+
+    Examples
+    --------
+    >>> with_command_line_replace(not_overwritten("lib.flib"))
+    'lib.flib: already exists; not overwritten (use --force to replace it)'
+    """
+    return _REPLACE_ARGUMENT.sub(f"(use {REPLACE_OPTION} to replace it)", text)
 
 
 class OutputError(ForensicError):
@@ -99,9 +165,7 @@ def check_writable(
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")
     if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{path}: already exists; not overwritten (use --force to replace it)"
-        )
+        raise OutputExistsError(not_overwritten(path))
     if not make_folders and not path.parent.exists():  # (a file there: the probe says so)
         missing = path.parent
         while not missing.parent.exists() and missing.parent != missing:

@@ -55,7 +55,13 @@ from typing import Any
 import numpy as np
 
 from forensic.errors import ForensicError, LibraryError
-from forensic.files import OutputExistsError, atomic_write, atomic_write_bytes, library_cache_dir
+from forensic.files import (
+    OutputExistsError,
+    atomic_write,
+    atomic_write_bytes,
+    library_cache_dir,
+    not_overwritten,
+)
 from forensic.naming import substance_key  # also importable from here, its home before
 from forensic.processing import (
     Pipeline,
@@ -871,7 +877,7 @@ class Library:
         """
         path = Path(path)
         if path.exists() and not overwrite:
-            raise LibraryError(f"{path}: already exists; not overwritten (use --force to replace)")
+            raise LibraryError(not_overwritten(path))
         digests = self._content_digests() if self.hash_scheme >= 2 else None
         self.version = _version_of(digests) if digests is not None else self._content_hash()
         arrays: list[np.ndarray] = []

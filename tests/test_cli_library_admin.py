@@ -292,7 +292,11 @@ def test_diff_and_export(lib, tmp_path):
     assert exported.exit_code == 0, exported.output
     assert run("diff", new, out).output.rstrip().endswith("no entry added, removed or changed")
     refused = run("export", new, "--format", "csv", "--out", out)
-    assert refused.exit_code == 2 and "--force" in refused.output
+    assert refused.exit_code == 2
+    # the option, not export_library's argument (force=True)
+    assert refused.stderr == (
+        f"error: {out}: exists and is not empty; not overwritten (use --force to replace it)\n"
+    )
     assert run("export", new, "--format", "csv", "--out", out, "--force").exit_code == 0
     assert (out / "raman" / "paracetamol-raman.csv").is_file()
 
@@ -313,7 +317,9 @@ def test_show_prints_peaks_and_plots(lib, tmp_path):
     assert "peak / cm-1" in result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     again = run("show", "caffeine", "--library", lib, "--modality", "raman", "--out", out)
-    assert again.exit_code == 2 and "already exists" in again.output
+    assert again.exit_code == 2
+    said = f"error: {out}: already exists; not overwritten (use --force to replace it)\n"
+    assert again.stderr == said
     rows = [line.split() for line in result.output.splitlines() if line.startswith("  ")]
     positions = [float(r[0]) for r in rows if len(r) == 2 and r[0].replace(".", "").isdigit()]
     assert positions and all(150 <= p <= 3400 for p in positions)
@@ -331,6 +337,19 @@ def test_publish_writes_the_changelog_with_the_approver(lib):
     again = run("publish", lib, "--approved-by", "Dr. A. Chemist")
     assert again.exit_code == 2 and "already the published one" in again.output
     assert run("publish", lib).exit_code == 2  # --approved-by is required
+
+
+def test_publish_to_an_out_that_exists_is_told_the_option_that_replaces_it(lib, tmp_path):
+    out = tmp_path / "lab.flib"
+    out.write_bytes(b"an earlier build")
+    refused = run("publish", lib, "--approved-by", "Dr. A. Chemist", "--out", out)
+    assert refused.exit_code == 2
+    # the option, not publish_library's argument (force=True)
+    assert refused.stderr == (
+        f"error: {out}: already exists; not overwritten (use --force to replace it)\n"
+    )
+    assert out.read_bytes() == b"an earlier build"
+    assert not (lib / "release.json").exists()
 
 
 def test_info_says_whether_a_folder_is_its_published_version(lib, tmp_path):

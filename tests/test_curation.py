@@ -1402,8 +1402,12 @@ def test_export_round_trip(small_library, tmp_path, fmt):
         np.testing.assert_allclose(b.intensity, a.intensity, rtol=1e-6, atol=1e-9)
     if fmt == "jcamp":  # the exported folder is the same library
         assert curation.diff_libraries(small_library, out).empty
-    with pytest.raises(LibraryError, match=r"not empty.*--force"):
+    with pytest.raises(LibraryError) as refused:
         curation.export_library(source, out, fmt)
+    # the Python caller's argument (the command's --force: test_cli_library_admin)
+    assert str(refused.value) == (
+        f"{out}: exists and is not empty; not overwritten (pass force=True to replace it)"
+    )
     curation.export_library(source, out, fmt, force=True)
 
 

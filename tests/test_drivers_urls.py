@@ -455,7 +455,10 @@ def test_cli_acquire_writes_jcamp_and_never_overwrites(tmp_path, sample_file):
     assert spectrum.metadata["provenance"] == "simulated" and len(spectrum) == 2048
     before = out.read_bytes()
     again = runner.invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
-    assert again.exit_code != 0 and "already exists" in again.output
+    assert again.exit_code == 2
+    # the option, not check_writable's argument (overwrite=True)
+    said = f"error: {out}: already exists; not overwritten (use --force to replace it)"
+    assert said in again.stderr.splitlines()
     assert out.read_bytes() == before
 
 

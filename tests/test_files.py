@@ -13,8 +13,10 @@ from forensic.files import CACHE_ENV, OutputExistsError, atomic_write_bytes, lib
 def test_atomic_write_never_overwrites_unless_asked(tmp_path):
     target = tmp_path / "out" / "a.bin"
     atomic_write_bytes(target, b"first")
-    with pytest.raises(OutputExistsError, match="already exists"):
+    with pytest.raises(OutputExistsError) as refused:
         atomic_write_bytes(target, b"second")
+    said = f"{target}: already exists; not overwritten (pass overwrite=True to replace it)"
+    assert str(refused.value) == said
     assert target.read_bytes() == b"first"
     atomic_write_bytes(target, b"second", overwrite=True)
     assert target.read_bytes() == b"second"

@@ -148,8 +148,10 @@ def test_save_load_round_trip_memory_maps(tmp_path):
         assert again.block(m).calibration == lib.block(m).calibration
     assert lib.block("raman").calibration is not None
     assert again.entries == lib.entries
-    with pytest.raises(LibraryError, match="already exists"):
+    with pytest.raises(LibraryError) as refused:
         lib.save(path)
+    said = f"{path}: already exists; not overwritten (pass overwrite=True to replace it)"
+    assert str(refused.value) == said
     lib.save(path, overwrite=True)
 
 

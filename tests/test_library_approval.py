@@ -62,8 +62,12 @@ def test_publish_refuses_an_out_file_that_exists_before_the_gates(folder, tmp_pa
     out = tmp_path / "lab.flib"
     out.write_bytes(b"an earlier build")
     said = []
-    with pytest.raises(OutputExistsError, match=r"lab\.flib: already exists"):
+    with pytest.raises(OutputExistsError) as refused:
         curation.publish_library(folder, approved_by=APPROVER, out=out, progress=said.append)
+    # publish_library's own argument, not check_writable's overwrite=True
+    assert str(refused.value) == (
+        f"{out}: already exists; not overwritten (pass force=True to replace it)"
+    )
     assert said == []  # no gate ran
     assert out.read_bytes() == b"an earlier build"
     assert not (folder / "release.json").exists()

@@ -35,6 +35,7 @@ from forensic.errors import (
     holding_signals,
     recording_nothing,
 )
+from forensic.files import with_command_line_replace
 from forensic.spectrum import STATED_Y_UNITS
 
 EXIT_BAD_INPUT = 2
@@ -146,7 +147,8 @@ def _ended(exc: SaidInParts, code: int) -> NoReturn:
     try:
         _STOPS.let_through()  # a stop that came as the error ended the command is late
         for line in error_lines(exc):
-            click.echo(line, err=True)
+            # an output that exists is told a Python caller's argument: here, the option
+            click.echo(with_command_line_replace(line), err=True)
             lines_out += 1
         _STOPS.open = False  # said: from here the command has ended
     except KeyboardInterrupt as stop:

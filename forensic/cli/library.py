@@ -11,6 +11,7 @@ import click
 from forensic.cli.app import filled_in, main
 from forensic.commands import blank_refusal, import_with_laser_line
 from forensic.errors import ForensicError, LibraryError
+from forensic.files import REPLACE_OPTION, not_overwritten
 
 
 @main.group("library")
@@ -65,7 +66,7 @@ def build_command(*, sources, out, manifest, ignore_columns, name, built_at, for
     from forensic.library_folders import listed_but_unread  # noqa: PLC0415
 
     if out.exists() and not force:
-        raise LibraryError(f"{out}: already exists; not overwritten (use --force to replace it)")
+        raise LibraryError(not_overwritten(out, replace=REPLACE_OPTION))
     if blank := blank_refusal("--name", name, "the library's name"):
         raise LibraryError(f"{blank}; nothing was written")
     built = None

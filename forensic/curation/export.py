@@ -19,7 +19,7 @@ from forensic.curation.manifest import format_manifest
 from forensic.curation.publish import CHANGELOG_FILE
 from forensic.curation.source import RELEASE_FILE, LibrarySource, list_entries
 from forensic.errors import LibraryError
-from forensic.files import atomic_write_bytes
+from forensic.files import atomic_write_bytes, not_overwritten
 from forensic.io import read_spectrum, write_spectrum
 from forensic.library import substance_key
 from forensic.manifest import ManifestRow, ManifestRows
@@ -269,7 +269,9 @@ def export_library(
             + f" ({here}); export to a folder outside it"
         )
     if out.exists() and any(out.iterdir()) and not force:
-        raise LibraryError(f"{out}: exists and is not empty; not overwritten (use --force)")
+        raise LibraryError(
+            not_overwritten(out, replace="force=True", what="exists and is not empty")
+        )
     suffix = ".jdx" if fmt == "jcamp" else ".csv"
     written = []
     rows = []

@@ -27,7 +27,7 @@ from forensic.curation.source import (
 from forensic.curation.validation import ValidationReport, validate_library
 from forensic.custody.keys import OperatorKey, load_or_create_key
 from forensic.errors import ForensicError, LibraryError
-from forensic.files import atomic_write_bytes, check_writable
+from forensic.files import OutputExistsError, atomic_write_bytes, check_writable, not_overwritten
 
 CHANGELOG_FILE = "CHANGELOG.md"
 
@@ -165,7 +165,10 @@ def publish_library(
     current = snapshot(source)
     _refuse_if_published(source, current, previous)  # before the gates: they take a while
     if out is not None:  # an --out that exists, a folder, or cannot be written: so too
-        check_writable(out, overwrite=force)
+        try:
+            check_writable(out, overwrite=force)
+        except OutputExistsError:  # said with this function's argument
+            raise OutputExistsError(not_overwritten(out, replace="force=True")) from None
     report = _validated(source, progress)
     diff = diff_snapshots(previous, current)
     date = today or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
