@@ -258,3 +258,49 @@ def test_a_ctrl_c_after_the_laser_fired_says_a_spectrum_kept_nowhere_is_lost(
         f"WARNING: the measured spectrum is lost: it is not in {out}, and could not be kept "
     )
     assert not out.exists()
+
+
+def test_acquire_from_an_ftir_says_its_settings_are_its_software_s_not_a_question_mark(
+    tmp_path,
+):
+    # an FTIR has no integration time: the line said "? ms x 1"
+    out = tmp_path / "ftir.jdx"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", "sim:ftir?sample=caffeine", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"wrote {out}: 838 points 650-3998 cm-1, Simulated FTIR (forensic simulator) SIMFTIR, "
+        "scans and resolution as set in the instrument's software (its export does not say), "
+        "provenance simulated\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("modality", "settings", "said"),
+    [
+        ("ir", {"resolution_cm1": 4.0, "averages": 32}, "resolution 4 cm-1, 32 scans"),
+        ("ir", {"averages": 1}, "1 scan"),
+        ("raman", {"integration_time_ms": 250.0, "averages": 4}, "250.0 ms x 4"),
+        (
+            "raman",
+            {},
+            "integration time and scans as set in the instrument's software (its "
+            "export does not say)",
+        ),
+    ],
+)
+def test_acquire_says_the_settings_its_spectrum_records(
+    tmp_path, device, monkeypatch, modality, settings, said
+):
+    measured = make_spectrum(modality=modality, stop=3000.0).with_metadata(
+        acquired_at=ACQUIRED_AT, **settings
+    )
+    monkeypatch.setattr(_Device, "acquire", lambda self, **kw: measured)
+    out = tmp_path / "x.jdx"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", "fake:", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"wrote {out}: 2801 points 200-3000 cm-1, instrument not named, {said}, provenance "
+        "measured\n"
+    )

@@ -320,16 +320,41 @@ def acquire(
         ) from stop
 
 
+def _settings_said(spectrum: Spectrum) -> str:
+    """The acquisition settings a spectrum's metadata records, as ``acquire`` says them: a
+    spectrometer's integration time and scans averaged (``100.0 ms x 1``), an FTIR's
+    resolution and scans (``resolution 4 cm-1, 32 scans``), which its own software sets and
+    its export may name. A setting the instrument does not have (an FTIR has no integration
+    time) or its export does not name is never shown as ``?``: what is not recorded is said
+    to be so."""
+    meta = spectrum.metadata
+    scans = meta.get("averages")
+    if meta.get("integration_time_ms") is not None:
+        return f"{meta['integration_time_ms']} ms x {1 if scans is None else scans}"
+    said = []
+    if meta.get("resolution_cm1") is not None:
+        said.append(f"resolution {meta['resolution_cm1']:g} cm-1")
+    if scans is not None:
+        count = f"{scans:g}" if isinstance(scans, (int, float)) else str(scans)
+        said.append(f"{count} scan{'' if count == '1' else 's'}")
+    if said:
+        return ", ".join(said)
+    settings = "scans and resolution" if spectrum.modality == "ir" else "integration time and scans"
+    return f"{settings} as set in the instrument's software (its export does not say)"
+
+
 def _say_written(out: Path, spectrum: Spectrum) -> None:
     """What ``acquire`` says of the spectrum it wrote to ``out``: where, what, and the
     warnings and advice of its acquisition."""
     meta = spectrum.metadata
     provenance = meta.get("provenance") or MEASURED
+    instrument = " ".join(
+        str(meta[key]) for key in ("instrument_model", "instrument_serial") if meta.get(key)
+    )
     click.echo(
         f"wrote {out}: {len(spectrum)} points "
         f"{spectrum.wavenumber[0]:.0f}-{spectrum.wavenumber[-1]:.0f} cm-1, "
-        f"{meta.get('instrument_model', '?')} {meta.get('instrument_serial', '')}, "
-        f"{meta.get('integration_time_ms', '?')} ms x {meta.get('averages', 1)}, "
+        f"{instrument or 'instrument not named'}, {_settings_said(spectrum)}, "
         f"provenance {provenance}"
     )
     for warning in meta.get("acquisition_warnings") or []:
