@@ -362,7 +362,11 @@ def open_instrument(url: str, *, sample_resolver: SampleResolver | None = None) 
 
 def _simulated(kind: str, params: dict[str, str], resolver: SampleResolver | None) -> Instrument:
     if not params.get("sample"):
-        raise SettingError(f"sim:{kind} needs a sample: sim:{kind}?sample=NAME|FILE")
+        # quoted, NAME in place of "NAME|FILE": pasted, | piped into a command named FILE
+        raise SettingError(
+            f"sim:{kind} needs a sample: 'sim:{kind}?sample=NAME', with a substance's name "
+            "(caffeine) or a spectrum file's path in place of NAME"
+        )
     if resolver is None:
         # the drivers know nothing of the library: whoever opens a simulator says where its
         # sample comes from (a name, a file or a cut sample, all through the one resolver)

@@ -3,6 +3,8 @@ manifest.csv and deleting files by hand (audit 0.7.0, friction 2 and defect 10).
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 from click.testing import CliRunner
 from library_helpers import make_library, measured_paracetamol
@@ -233,3 +235,57 @@ def test_rename_refuses_the_placeholder_of_a_printed_command_as_its_reason(libra
         "fill in: give --reason its value; nothing was recorded"
     ) in refused.output
     assert (library / "manifest.csv").read_bytes() == manifest
+
+
+def test_a_rename_that_kept_the_old_name_s_identity_gives_the_rename_that_states_it(library):
+    """The note said "(forensic library rename ... --cas, --class)": pasted, ``...`` was
+    taken for an id and ``--cas,`` for an option no command has."""
+    renamed = CliRunner().invoke(
+        main,
+        [
+            "library",
+            "rename",
+            "alphaine-raman",
+            "--library",
+            str(library),
+            "--name",
+            "Alphaine base",
+        ],
+    )
+    assert renamed.exit_code == 0, renamed.output
+    again = (
+        f"forensic library rename alphaine-raman --library {library} --name 'Alphaine base' "
+        "--cas ... --class ..."
+    )
+    assert renamed.stderr == (
+        "note: kept cas '64-17-5', class 'test substance' of 'Alphaine': if they were the old "
+        f"name's, state the new name's with `{again}`, the new name's in place of each ...\n"
+    )
+    manifest = (library / "manifest.csv").read_bytes()
+    pasted = CliRunner().invoke(main, shlex.split(again)[1:])  # as printed: refused
+    assert pasted.exit_code == 2
+    assert "Invalid value for '--cas': '...' is the place the printed command left" in (
+        pasted.output
+    )
+    assert (library / "manifest.csv").read_bytes() == manifest
+    filled = again.replace("--cas ...", "--cas 103-84-4").replace("--class ...", "--class x")
+    stated = CliRunner().invoke(main, shlex.split(filled)[1:])
+    assert stated.exit_code == 0, stated.output
+    row = _rows(library)["alphaine-raman"]
+    assert (row["name"], row["cas"], row["class"]) == ("Alphaine base", "103-84-4", "x")
+
+
+def test_a_rename_that_kept_a_salt_form_says_where_it_is_stated(library):
+    # no command states a salt form or legal control of a reference already imported
+    done = rename_references(
+        library,
+        ["caffeine-raman", "caffeine-ir"],
+        "Caffeine anhydrous",
+        cas="58-08-2",
+        substance_class="stimulant",
+    )
+    assert done.notes == [
+        "kept salt_form 'neutral compound (anhydrous)', legal_control 'not controlled' of "
+        "'Caffeine': if they were the old name's, state the new name's salt_form and "
+        f"legal_control in their rows of {library / 'manifest.csv'}"
+    ]

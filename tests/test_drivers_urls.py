@@ -980,3 +980,20 @@ def test_cli_acquire_says_what_an_obp_instrument_answered_it_cannot_take_and_its
         rf"error: sim:obp \(simulator on /dev/[^)]+\): {re.escape(said)}", error_line
     )
     assert to_do == f"to do: {advice}"
+
+
+def test_a_simulator_without_a_sample_is_told_a_url_that_pastes_whole(tmp_path):
+    # it said "sim:ftir?sample=NAME|FILE": pasted, the shell piped acquire into "FILE"
+    out = tmp_path / "x.jdx"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", "sim:ftir", "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: sim:ftir needs a sample: 'sim:ftir?sample=NAME', with a substance's name "
+        "(caffeine) or a spectrum file's path in place of NAME\n"
+    )
+    pasted = CliRunner().invoke(
+        main, ["acquire", "--instrument", "sim:ftir?sample=NAME", "--out", str(out)]
+    )
+    assert pasted.exit_code == 2
+    assert "no file and no ir library entry named 'NAME'" in pasted.stderr
+    assert not out.exists()

@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forensic.commands import PLACEHOLDER, command
 from forensic.curation.importing import (
     _canonical,
     _login_name,
@@ -434,7 +435,14 @@ def rename_references(
     for old in renaming:
         result.renamed.append((dict(old), dict(new_rows[old["id"]])))
     result.notes += _rename_notes(
-        renaming, new_rows, canonical, label, others, cas=cas, substance_class=substance_class
+        renaming,
+        new_rows,
+        canonical,
+        label,
+        others,
+        cas=cas,
+        substance_class=substance_class,
+        folder=folder,
     )
     return result
 
@@ -631,6 +639,30 @@ def _delete_moved(moved: Sequence[Path], result: RenameResult) -> None:
             )
 
 
+def _restating(
+    renaming: Sequence[Mapping[str, str]],
+    new_rows: Mapping[str, Mapping[str, str]],
+    kept: Sequence[str],
+    folder: Path,
+    label: str,
+) -> str:
+    """How to state the new name's identity where the rename kept the old name's (``kept``,
+    manifest columns): its CAS number and class with the rename of the same references to
+    the same name that states them (``--cas ... --class ...``, the chemist's values in place
+    of ``...``, which the command refuses pasted unfilled), its salt form and legal control
+    in the manifest (no command edits them)."""
+    ids = [new_rows[old["id"]]["id"] for old in renaming]
+    states = {key: PLACEHOLDER for key in ("cas", "class") if key in kept}
+    elsewhere = [key for key in ("salt_form", "legal_control") if key in kept]
+    rows = f"{'its row' if len(ids) == 1 else 'their rows'} of {folder / 'manifest.csv'}"
+    if not states:
+        return f" {' and '.join(elsewhere)} in {rows}"
+    again = command("library", "rename", *ids, library=folder, name=label, **states)
+    return f" with {again}, the new name's in place of each {PLACEHOLDER}" + (
+        f"; its {' and '.join(elsewhere)} in {rows}" if elsewhere else ""
+    )
+
+
 def _rename_notes(
     renaming: Sequence[Mapping[str, str]],
     new_rows: Mapping[str, Mapping[str, str]],
@@ -640,9 +672,13 @@ def _rename_notes(
     *,
     cas: str | None,
     substance_class: str | None,
+    folder: Path,
 ) -> list[str]:
     """What the chemist should know of a rename: the library substance the name joined, or
-    the identity kept from the old name; the references still of the old name."""
+    the identity kept from the old name, with the rename that states the new name's CAS
+    number and class, ready to paste but for their values (:data:`~forensic.commands.
+    PLACEHOLDER`, which the command refuses pasted unfilled); the references still of the old
+    name."""
     notes = []
     first_old, first_new = renaming[0], new_rows[renaming[0]["id"]]
     if canonical is not None:
@@ -660,9 +696,10 @@ def _rename_notes(
             and not (k == "class" and substance_class is not None)
         ]
         if kept:
+            keys = [said.split(" ", 1)[0] for said in kept]
             notes.append(
                 f"kept {', '.join(kept)} of {first_old['name']!r}: if they were the old "
-                "name's, state the new name's (forensic library rename ... --cas, --class)"
+                "name's, state the new name's" + _restating(renaming, new_rows, keys, folder, label)
             )
     still = [
         r["id"]
