@@ -799,3 +799,35 @@ def test_import_says_every_blank_option_at_once(lib, tmp_path):
         "by ';'), or leave --synonyms out; --source is blank: give where the spectra come from "
         "(instrument, sample, lab), or leave --source out; nothing was written\n"
     )
+
+
+def test_a_csv_not_saying_its_modality_is_told_at_import_what_validate_will_ask(lib, tmp_path):
+    """A paracetamol-like CSV with no word of its modality was imported saying only "check
+    it, or state it (--modality)", and library validate then failed its units gate. (The
+    test's name says no "raman": its folder's name would tell the reader.)"""
+    measured = forensic.read_spectrum(measured_paracetamol(tmp_path / "para.jdx"))
+    csv = tmp_path / "paracetamol.csv"
+    csv.write_text(
+        "wavenumber,intensity\n"
+        + "".join(
+            f"{x:.2f},{y:.5f}\n"
+            for x, y in zip(measured.wavenumber, measured.intensity, strict=True)
+        )
+    )
+    options = ["--library", lib, "--name", "Paracetamol", "--source", "bench", "--licence", "MIT"]
+    imported = run("import", csv, *options)
+    assert imported.exit_code == 0, imported.output
+    assert imported.stderr == (
+        "note: paracetamol.csv: the file does not say whether it is Raman or IR; read as raman "
+        "(numbers: axis starts at 200 cm-1, below the mid-IR range), which 'forensic library "
+        "validate' fails until it is stated: if it is raman, run the import again with "
+        "--modality raman --force (if it is IR, 'forensic library validate' prints the import "
+        "that makes it so)\n"
+    )
+    units = curation.validate_library(lib, only=["paracetamol-raman"]).gate("units")
+    assert units.status == "fail"
+    again = run("import", csv, *options, "--modality", "raman", "--force")  # as the note says
+    assert again.exit_code == 0, again.output
+    assert "Raman or IR" not in again.stderr
+    units = curation.validate_library(lib, only=["paracetamol-raman"]).gate("units")
+    assert units.status == "pass"

@@ -820,6 +820,24 @@ def test_import_notes_a_guessed_ir_unit_and_takes_a_stated_one(small_library, tm
         curation.import_spectra([raman], small_library, licence="MIT", y_unit="absorbance")
 
 
+def test_a_modality_told_from_the_numbers_of_a_manifest_s_file_is_told_its_column(
+    small_library, tmp_path
+):
+    # --modality would state it for every file of the manifest: its row's column says it
+    ir = make_spectrum([(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)], start=650, stop=3500)
+    (tmp_path / "sample9.csv").write_text(
+        "".join(f"{x:.2f},{y:.5f}\n" for x, y in zip(ir.wavenumber, ir.intensity, strict=True))
+    )
+    (tmp_path / "m.csv").write_text("file,name,licence\nsample9.csv,Caffeine,MIT\n")
+    guessed = curation.import_spectra([], small_library, manifest=tmp_path / "m.csv")
+    (note,) = [n for n in guessed.notes if "Raman or IR" in n]
+    assert note.endswith(
+        "which 'forensic library validate' fails until it is stated: if it is raman, give "
+        "raman in the modality column of m.csv line 2, and run the import again with --force "
+        "(if it is IR, 'forensic library validate' prints the import that makes it so)"
+    )
+
+
 def test_a_modality_told_from_the_numbers_is_noted_and_fails_until_stated(small_library, tmp_path):
     # a headerless ATR export cut at 3500 cm-1: nothing says IR, and the numbers read as Raman
     ir = make_spectrum([(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)], start=650, stop=3500)
@@ -831,8 +849,13 @@ def test_a_modality_told_from_the_numbers_is_noted_and_fails_until_stated(small_
     guessed = curation.import_spectra([cut], small_library, licence="MIT", name="Caffeine")
     assert [r["id"] for r in guessed.imported] == ["caffeine-raman"]
     (note,) = [n for n in guessed.notes if "Raman or IR" in n]
-    assert note.startswith("sample9.csv: the file does not say whether it is Raman or IR")
-    assert "--modality" in note
+    assert note == (
+        "sample9.csv: the file does not say whether it is Raman or IR; read as raman (numbers: "
+        "intensities look like Raman counts on a Raman-shift range), which 'forensic library "
+        "validate' fails until it is stated: if it is raman, run the import again with "
+        "--modality raman --force (if it is IR, 'forensic library validate' prints the import "
+        "that makes it so)"
+    )
     units = curation.validate_library(small_library, only=["caffeine-raman"]).gate("units")
     assert units.status == "fail"
     assert "raman was told from the numbers" in units.findings[0].message

@@ -1227,6 +1227,29 @@ def _laser_advice(spectrum: Spectrum, job: _Job) -> str:
     )
 
 
+def _modality_unstated(spectrum: Spectrum, job: _Job) -> str:
+    """The note of a reference whose file does not say whether it is Raman or IR: ``library
+    validate`` fails it until that is stated (the units gate), so the import says so now,
+    with what to add to it and run again (``--modality``, and ``--force`` to replace the
+    reference just imported); a file of a manifest is told its row's column. As IR, the same
+    file would be another reference of the same measurement, which the import refuses:
+    ``library validate`` prints the import of the reference's own file that makes it IR."""
+    if job.line:  # --modality would state it for every row
+        how = (
+            f"give {spectrum.modality} in the modality column of {job.line}, and run the "
+            "import again with --force"
+        )
+    else:
+        how = f"run the import again with --modality {spectrum.modality} --force"
+    other = "IR" if spectrum.modality == "raman" else "Raman"
+    return (
+        "the file does not say whether it is Raman or IR; read as "
+        f"{spectrum.modality} ({spectrum.metadata['modality_basis']}), which 'forensic library "
+        f"validate' fails until it is stated: if it is {spectrum.modality}, {how} (if it is "
+        f"{other}, 'forensic library validate' prints the import that makes it so)"
+    )
+
+
 def _judged_spectrum(
     under_way: _Import, place: _Place, read: Spectrum
 ) -> tuple[Spectrum, str] | None:
@@ -1378,11 +1401,7 @@ def _judged_spectrum(
             + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")"),
         )
     elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
-        notes.of_spectrum(
-            place,
-            "the file does not say whether it is Raman or IR; read as "
-            f"{wanted} ({meta['modality_basis']}): check it, or state it (--modality)",
-        )
+        notes.of_spectrum(place, _modality_unstated(spectrum, job))
     return spectrum, wanted
 
 
