@@ -498,3 +498,16 @@ def test_convert_real_file_to_csv_and_back(runner, shared_data, tmp_path):
     np.testing.assert_array_equal(a.wavenumber, b.wavenumber)
     np.testing.assert_array_equal(a.intensity, b.intensity)
     assert [s.name for s in b.history] == ["merge_repeated_wavenumbers"]
+
+
+def test_convert_over_a_file_that_exists_is_told_the_option_that_replaces_it(
+    runner, raman_csv, tmp_path
+):
+    out = tmp_path / "x.jdx"
+    out.write_text("precious\n")
+    result = runner.invoke(main, ["convert", str(raman_csv), str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {out}: already exists; not overwritten (use --force to replace it)\n"
+    )
+    assert out.read_text() == "precious\n"

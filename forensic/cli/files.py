@@ -20,7 +20,7 @@ import numpy as np
 from forensic.cli.app import EXIT_BAD_INPUT, main
 from forensic.commands import import_with_laser_line
 from forensic.errors import ForensicError, FormatError
-from forensic.files import atomic_write_bytes
+from forensic.files import REPLACE_OPTION, atomic_write_bytes, not_overwritten
 from forensic.io import (
     available_formats,
     file_sha256,
@@ -251,7 +251,7 @@ def _print_description(info: dict[str, Any]) -> None:
 
 def _refuse_existing(path: Path, force: bool) -> None:
     if path.exists() and not force:
-        raise FormatError("already exists; not overwritten (use --force to replace it)", path=path)
+        raise FormatError(not_overwritten(path, replace=REPLACE_OPTION))
     if path.is_dir():
         raise FormatError("is a folder; give a file name", path=path)
 
