@@ -148,9 +148,16 @@ class ForensicError(SaidInParts, Exception):
         left one; None otherwise. Whatever the error, the
         command line then exits 5 (:data:`forensic.cli.app.EXIT_SPECTRUM_KEPT`): record the
         file, do not measure again.
+    spectrum_lost : bool
+        The work this error ended had measured a spectrum (the laser had fired) that is kept
+        nowhere: neither recorded or written where it was asked, nor kept in a file elsewhere
+        (no room on any disk); the error's ``warning`` says it is lost. The command line then
+        exits 75 (:data:`forensic.cli.app.EXIT_TEMPFAIL`): nothing of it is left, and the same
+        command measures it again once there is room.
     """
 
     spectrum_kept: Path | None = None
+    spectrum_lost: bool = False
 
     @property
     def problem(self) -> str:

@@ -1096,6 +1096,19 @@ def _save_measurement(
         ) from None
 
 
+class _Kept(NamedTuple):
+    """Where :func:`_keep_measured` kept a measured spectrum the store did not record, and
+    what to say of it; all None when the store holds it after all."""
+
+    said: _Said | None = None
+    """``DO NOT MEASURE AGAIN: ... kept in ...``, and the commands that record it."""
+    path: Path | None = None
+    """The file it is kept in."""
+    lost: str | None = None
+    """That it is lost, a warning, when no file could be written: ``the measured spectrum
+    is lost: ...``, as ``forensic acquire`` says of one it kept nowhere."""
+
+
 def _keep_measured(
     db: Store,
     start: int | None,
@@ -1108,12 +1121,14 @@ def _keep_measured(
     measured: Mapping[str, Any],
     library: Any = None,
     report_command: str | None = None,
-) -> tuple[_Said | None, Path | None]:
+    stopped_while: str = "saving it",
+) -> _Kept:
     """Keep in a file a measured spectrum the store did not record, and say so in words
-    (None when the store holds it after all: stopped after it was committed), with what to
+    (nothing when the store holds it after all: stopped after it was committed), with what to
     do: the commands that record and identify it (against ``library``), and the one that
-    makes the report the scan was asked for (``report_command``); and the file (None when
-    none could be written, or none was needed)."""
+    makes the report the scan was asked for (``report_command``); or, when no file could be
+    written, that it is lost. A stop (``exc`` a :class:`KeyboardInterrupt`) is said in the
+    file to have come while the scan was ``stopped_while`` (words: "saving it")."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
@@ -1125,10 +1140,10 @@ def _keep_measured(
                 for table, row in db.appended_since(start)
             )
         ):
-            return None, None
+            return _Kept()
     if isinstance(exc, KeyboardInterrupt):
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-        why = f"the scan was stopped ({signal.Signals(signum).name}) while saving it"
+        why = f"the scan was stopped ({signal.Signals(signum).name}) while {stopped_while}"
     else:
         why = " ".join(str(exc).split()) or type(exc).__name__
     # signed with the key the scan's records are signed with, which proves who kept it;
@@ -1152,10 +1167,12 @@ def _keep_measured(
     )
     exhibit = f"exhibit {item_number} of case {case_number}"
     if path is None:
-        return _Said(
-            f"the raw spectrum of {exhibit} (spectrum SHA-256 {digest}) could not be kept in a "
-            f"file either ({'; '.join(failures)}): it is lost"
-        ), None
+        return _Kept(
+            lost=(
+                f"the measured spectrum is lost: it is not in {db.db_path}, and could not be "
+                f"kept in a file elsewhere either ({'; '.join(failures)})"
+            )
+        )
     unsigned = (
         f", unsigned ({unsigned_because}: recording it will need --accept-unverified)"
         if unsigned_because
@@ -1176,11 +1193,14 @@ def _keep_measured(
         if report_command
         else f"and {identify} identifies it"
     )
-    return _Said(
-        f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept in "
-        f"{path} (spectrum SHA-256 {digest}){unsigned}{temporary_note(path)}",
-        f"{when}{steps}",
-    ), Path(path)
+    return _Kept(
+        _Said(
+            f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept "
+            f"in {path} (spectrum SHA-256 {digest}){unsigned}{temporary_note(path)}",
+            f"{when}{steps}",
+        ),
+        Path(path),
+    )
 
 
 def _reports_since(db: Store, start: int | None) -> bool:
@@ -1415,6 +1435,9 @@ class _Scan:
     """The instrument answered and accepted the settings: from here on, records may be made."""
     kept: _Said | None = None
     """Where a measured spectrum the store did not take is kept, and how to record it."""
+    lost: str | None = None
+    """That a measured spectrum the store did not take could be kept in no file either: a
+    warning (``the measured spectrum is lost: ...``)."""
 
     def begin(self) -> None:
         """Read where the store stands (:attr:`start`), before anything is recorded."""
@@ -1714,7 +1737,7 @@ class _Scan:
         except BaseException as exc:
             # (a second Ctrl-C is held until the file is written and `kept` says where)
             with holding_signals():
-                self.kept, kept_in = _keep_measured(
+                kept = _keep_measured(
                     db,
                     self.start,
                     spectrum,
@@ -1726,14 +1749,15 @@ class _Scan:
                     library=self.library,
                     report_command=self.report_command(),
                 )
+                self.kept, self.lost = kept.said, kept.lost
             if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
                 error = CustodyError(
                     f"{db.db_path}: saving the raw spectrum failed ({type(exc).__name__}: {exc})"
                 )
-                error.spectrum_kept = kept_in
+                error.spectrum_kept, error.spectrum_lost = kept.path, kept.lost is not None
                 raise error from exc
             if isinstance(exc, ForensicError):
-                exc.spectrum_kept = kept_in
+                exc.spectrum_kept, exc.spectrum_lost = kept.path, kept.lost is not None
             raise
         return _Saved(
             measurement,
@@ -1890,7 +1914,14 @@ class _Scan:
         sample that cannot be had, an instrument the library or the settings do not fit) has
         recorded nothing, and says so; any other failure then says what to put right in its
         own words. A store whose file went says where the spectrum is kept instead (what the
-        file held is not there to read back)."""
+        file held is not there to read back). A spectrum measured and kept nowhere is said to
+        be lost first (the error's ``warning``, as ``forensic acquire`` says it), and to be
+        measured again once the store can record it."""
+        if self.lost is not None:
+            exc.warning = "; ".join(warning for warning in (exc.warning, self.lost) if warning)
+            exc.advice = exc.advice_before(
+                "scan again to measure it", "scan again to measure it once the store can be written"
+            )
         if isinstance(exc, StoreGoneError):  # what the store's file held is not there
             if self.kept is not None:
                 _tell(exc, self.kept)
@@ -2167,7 +2198,10 @@ def scan(
         raise
     except KeyboardInterrupt as exc:
         said = run.recorded_when_stopped()
-        raise Interrupted.having_recorded(exc, said.said, said.to_do) from exc
+        stopped = Interrupted.having_recorded(exc, said.said, said.to_do)
+        if run.lost is not None:  # said first, as acquire says it
+            stopped.warning = "; ".join(w for w in (stopped.warning, run.lost) if w)
+        raise stopped from exc
     finally:
         db.on_wait = said_on_wait
         if own_store:

@@ -2754,10 +2754,13 @@ def test_a_full_disk_keeps_the_measured_spectrum_in_another_folder(tmp_path, mon
     monkeypatch.setattr(
         "forensic.custody.unrecorded.kept_folders", lambda store: [blocked / "x", blocked / "y"]
     )
-    with pytest.raises(
-        CustodyError, match=r"could not be kept in a file either \(.*\): it is lost"
-    ):
+    with pytest.raises(CustodyError) as lost:
         _run(tmp_path)
+    assert lost.value.spectrum_lost and lost.value.spectrum_kept is None
+    assert lost.value.warning.startswith(
+        f"the measured spectrum is lost: it is not in {tmp_path / 's' / 'forensic.db'}, and "
+        f"could not be kept in a file elsewhere either ({blocked / 'x'}: "
+    ), lost.value.warning
 
 
 def test_a_folder_a_full_disk_could_not_keep_the_spectrum_in_is_not_left_behind(
@@ -3117,7 +3120,7 @@ def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_5(tmp_path, monkeypa
     )
 
     def refuse(*args, **kwargs):
-        raise failure
+        raise type(failure)(*failure.args)  # each scan its own, as a store raises them
 
     monkeypatch.setattr(Store, "add_measurement", refuse)
     args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
@@ -3127,13 +3130,20 @@ def test_every_scan_that_keeps_its_spectrum_in_a_file_exits_5(tmp_path, monkeypa
     kept, to_do = done.output.splitlines()[-2:]
     assert to_do.startswith("to do: once the store can be written, `forensic exhibit record-")
     assert _kept_file(kept).exists()
-    # a spectrum that could not be kept either is lost: the error's own code says what failed
+    # a spectrum that could not be kept either is lost: 75, as `acquire` says it, whatever
+    # failed (the full disk exited 2, the store's file gone 1): measure again once there is room
     monkeypatch.setattr(
         "forensic.workflows.keep_unrecorded",
         lambda *a, **k: (None, "0" * 64, ["no room anywhere"], None),
     )
     lost = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
-    assert lost.exit_code != 5 and "it is lost" in lost.output, lost.output
+    assert lost.exit_code == 75, lost.output
+    said = _last_said(lost)  # said first, right under what failed
+    assert said[1] == (
+        f"WARNING: the measured spectrum is lost: it is not in {tmp_path / 's' / 'forensic.db'}"
+        ", and could not be kept in a file elsewhere either (no room anywhere)"
+    )
+    assert said[-1] == "to do: scan again to measure it once the store can be written"
 
 
 def test_a_scan_stopped_while_saving_exits_130_and_says_the_spectrum_is_kept(tmp_path, monkeypatch):
@@ -3156,6 +3166,35 @@ def test_a_scan_stopped_while_saving_exits_130_and_says_the_spectrum_is_kept(tmp
     assert _kept_file(kept).exists()
     # nothing is wrong with the store: it can be written now
     assert to_do.startswith("to do: `forensic exhibit record-spectrum "), to_do
+
+
+def test_a_scan_stopped_while_saving_says_first_a_spectrum_kept_nowhere_is_lost(
+    tmp_path, monkeypatch
+):
+    """It said `... could not be kept in a file either (...): it is lost` at the end of what
+    was recorded, and nothing to do: said as `acquire` says it, with the stop's own code."""
+    monkeypatch.setattr(
+        "forensic.workflows._default_open_instrument", lambda url, **kw: FakeInstrument()
+    )
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "add_measurement", stopped)
+    monkeypatch.setattr(
+        "forensic.workflows.keep_unrecorded",
+        lambda *a, **k: (None, "0" * 64, ["no room anywhere"], None),
+    )
+    args = ["scan", "--instrument", "fake:x", "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
+    assert done.exit_code == 130, done.output
+    assert _last_said(done) == [
+        "error: interrupted",
+        f"WARNING: the measured spectrum is lost: it is not in {tmp_path / 's' / 'forensic.db'}"
+        ", and could not be kept in a file elsewhere either (no room anywhere)",
+        f"{_RECEIPT_RECORDED}; no spectrum of exhibit E-1 of case C-1 was saved",
+        "to do: scan again to measure it",
+    ]
 
 
 # -- a failed or stopped scan says each part on a line of its own, on the command line ----------

@@ -49,10 +49,10 @@ toolkit's own 1 to 4, and clear of sysexits' 64 to 78 (each of which says someth
 of the shell's 126 and up."""
 EXIT_TEMPFAIL = 75
 """The store could not record the work now, and nothing is lost or measured: it stayed locked,
-or its disk is full: run the same command again once it can. So does ``acquire`` whose
-measured spectrum could be written nowhere, not to its ``--out`` nor kept in a file: nothing
-of it is left, and the same command measures it again once there is room. (sysexits'
-``EX_TEMPFAIL``.)"""
+or its disk is full: run the same command again once it can. So does a command that measured a
+spectrum it could keep nowhere (the error's ``spectrum_lost``): ``acquire`` not at its
+``--out``, a scan not in the store, nor either in a file elsewhere: nothing of it is left, and
+the same command measures it again once there is room. (sysexits' ``EX_TEMPFAIL``.)"""
 
 
 def exit_code(exc: ForensicError) -> int:
@@ -63,11 +63,14 @@ def exit_code(exc: ForensicError) -> int:
     (locked, a full disk, the store's file gone): a script, or the technician, must tell
     "record the file, do not measure again" from a typing error (2), from a damaged store
     (1), and from a store that could not record now (75), after which the same command is run
-    again, and would measure again. Otherwise the error's own ``exit_code`` (1 a failed
-    verification or a damaged store, 3 an instrument fault or a chain that does not verify, 4
-    a scan whose analysis failed or a report recorded whose file was not written, 75 a store
-    that stayed locked or a full disk, nothing measured, or a spectrum ``acquire`` measured and
-    could keep nowhere), else :data:`EXIT_BAD_INPUT`. (A
+    again, and would measure again. A measured spectrum kept nowhere (the error's
+    ``spectrum_lost``: ``acquire`` could not write it, a scan's store did not take it, and no
+    file elsewhere could) exits :data:`EXIT_TEMPFAIL` whatever failed, as a full disk does:
+    nothing of it is left, and the same command measures it again once there is room.
+    Otherwise the error's own ``exit_code`` (1 a failed verification or a damaged store, 3 an
+    instrument fault or a chain that does not verify, 4 a scan whose analysis failed or a
+    report recorded whose file was not written, 75 a store that stayed locked or a full disk,
+    nothing measured), else :data:`EXIT_BAD_INPUT`. (A
     stop, Ctrl-C or a signal, is no error: it exits 128 + the signal, a spectrum kept or not,
     as a shell expects of a stopped program; its message says DO NOT MEASURE AGAIN and where
     the spectrum is kept.)
@@ -84,6 +87,8 @@ def exit_code(exc: ForensicError) -> int:
     """
     if exc.spectrum_kept is not None:
         return EXIT_SPECTRUM_KEPT
+    if exc.spectrum_lost:
+        return EXIT_TEMPFAIL
     return getattr(exc, "exit_code", EXIT_BAD_INPUT)
 
 

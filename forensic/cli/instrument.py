@@ -22,7 +22,6 @@ from drivers.transport import describe_port
 from drivers.urls import open_instrument
 from forensic.cli.app import (
     ACQUISITION_OPTIONS,
-    EXIT_TEMPFAIL,
     acquisition_options,
     main,
     settings_as_options,
@@ -297,10 +296,10 @@ def acquire(
                 folder_failed=not isinstance(unwritten, OutputExistsError),
             )
             unwritten.spectrum_kept = kept.path  # kept: exit 5, copy the file
+            # measured, and kept nowhere: exit 75, measure again once there is room
+            unwritten.spectrum_lost = kept.path is None
             unwritten.recorded = kept.recorded
             unwritten.warning, unwritten.advice = kept.warning, kept.advice
-            if kept.path is None:  # measured, and kept nowhere: measure again once there is room
-                unwritten.exit_code = EXIT_TEMPFAIL
             raise unwritten
         _say_written(out, spectrum)
     except KeyboardInterrupt as stop:
