@@ -1121,14 +1121,14 @@ def _keep_measured(
     measured: Mapping[str, Any],
     library: Any = None,
     report_command: str | None = None,
-    stopped_while: str = "saving it",
+    stopped_when: str = "while saving it",
 ) -> _Kept:
     """Keep in a file a measured spectrum the store did not record, and say so in words
     (nothing when the store holds it after all: stopped after it was committed), with what to
     do: the commands that record and identify it (against ``library``), and the one that
     makes the report the scan was asked for (``report_command``); or, when no file could be
     written, that it is lost. A stop (``exc`` a :class:`KeyboardInterrupt`) is said in the
-    file to have come while the scan was ``stopped_while`` (words: "saving it")."""
+    file to have come ``stopped_when`` (words: "while saving it")."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
@@ -1143,7 +1143,7 @@ def _keep_measured(
             return _Kept()
     if isinstance(exc, KeyboardInterrupt):
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-        why = f"the scan was stopped ({signal.Signals(signum).name}) while {stopped_while}"
+        why = f"the scan was stopped ({signal.Signals(signum).name}) {stopped_when}"
     else:
         why = " ".join(str(exc).split()) or type(exc).__name__
     # signed with the key the scan's records are signed with, which proves who kept it;
@@ -1438,6 +1438,12 @@ class _Scan:
     lost: str | None = None
     """That a measured spectrum the store did not take could be kept in no file either: a
     warning (``the measured spectrum is lost: ...``)."""
+    unsaved: Any = None
+    """The spectrum measured (the laser has fired) that :meth:`save_raw_spectrum` has neither
+    saved nor kept in a file yet: a stop that comes meanwhile (as the instrument closes)
+    keeps it (:meth:`keep_unsaved`)."""
+    described: Mapping[str, Any] | None = None
+    """What the driver said of the instrument that measured :attr:`unsaved`."""
 
     def begin(self) -> None:
         """Read where the store stands (:attr:`start`), before anything is recorded."""
@@ -1684,8 +1690,10 @@ class _Scan:
         if hasattr(instrument, "on_notice"):  # what to do, or how long it waits, meanwhile
             instrument.on_notice = lambda text: self.notify("acquire", text)
         with driver_bugs(self.instrument_url, "acquiring"):
-            spectrum = instrument.acquire(**dict(self.acquire_settings or {}))
+            # measured: from here a stop, as the instrument closes, keeps it (keep_unsaved)
+            self.unsaved = spectrum = instrument.acquire(**dict(self.acquire_settings or {}))
             described = instrument.describe() if hasattr(instrument, "describe") else {}
+            self.described = described
         return spectrum, described
 
     def as_measured(self, spectrum: Any) -> Any:
@@ -1715,12 +1723,7 @@ class _Scan:
         names the file in its ``spectrum_kept`` (the command line's exit code says so). A
         second Ctrl-C is held until the file is written."""
         db = self.db
-        measured = {
-            "instrument_url": self.instrument_url,
-            "instrument": {"driver": described} if described else None,
-            # recorded with it: a later report says where
-            **_where_measured(self.unit, self.location),
-        }
+        measured = self._measurement_record(described)
         try:
             self.notify("store", "saving the raw spectrum")
             measurement = _save_measurement(
@@ -1734,6 +1737,7 @@ class _Scan:
                 **measured,
             )
             db.check_in_place()  # not recorded, if the store's file went meanwhile
+            self.unsaved = None  # saved
         except BaseException as exc:
             # (a second Ctrl-C is held until the file is written and `kept` says where)
             with holding_signals():
@@ -1750,6 +1754,7 @@ class _Scan:
                     report_command=self.report_command(),
                 )
                 self.kept, self.lost = kept.said, kept.lost
+                self.unsaved = None  # kept (or said to be lost) before a held stop is heard
             if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
                 error = CustodyError(
                     f"{db.db_path}: saving the raw spectrum failed ({type(exc).__name__}: {exc})"
@@ -1768,6 +1773,43 @@ class _Scan:
             ),
             _then_report(self.report_command()),
         )
+
+    def _measurement_record(self, described: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Where and by what the spectrum was measured, as its measurement record (or the
+        file that keeps it) says: the instrument (``described``: what its driver says of
+        it), the unit and the location."""
+        return {
+            "instrument_url": self.instrument_url,
+            "instrument": {"driver": described} if described else None,
+            # recorded with it: a later report says where
+            **_where_measured(self.unit, self.location),
+        }
+
+    def keep_unsaved(self, stop: KeyboardInterrupt) -> None:
+        """Keep in a file (:func:`_keep_measured`, :attr:`kept`, or :attr:`lost` when no file
+        could be written) the spectrum measured that :meth:`save_raw_spectrum` had not yet
+        taken when ``stop`` came (Ctrl-C, a stopping signal, as the instrument closed): the
+        laser has fired, and the sample may be used up. Signed by the operator, as it would
+        have been saved. A second stop is held until it is kept; nothing is done when no
+        spectrum is waiting to be saved."""
+        if self.unsaved is None:
+            return
+        with holding_signals():
+            kept = _keep_measured(
+                self.db,
+                self.start,
+                self.unsaved.with_metadata(operator=self.operator),
+                case_number=self.case_number,
+                item_number=self.item_number,
+                operator=self.operator,
+                exc=stop,
+                measured=self._measurement_record(self.described),
+                library=self.library,
+                report_command=self.report_command(),
+                stopped_when="between measuring the spectrum and saving it",
+            )
+            self.kept, self.lost = kept.said, kept.lost
+            self.unsaved = None
 
     def identify(
         self,
@@ -2120,8 +2162,9 @@ def scan(
         the scan), and running the scan again does not record the same receipt twice. A
         spectrum measured that the store did not record (locked for ``store_wait_s``, a full
         disk, the store's file deleted while the scan ran
-        (:class:`~forensic.custody.store.StoreGoneError`), a stop while saving: the error
-        keeps its type, an :class:`Interrupted` too) is kept in a file
+        (:class:`~forensic.custody.store.StoreGoneError`), a stop while saving, or before it
+        as the instrument closes: the error keeps its type, an :class:`Interrupted` too) is
+        kept in a file
         (:func:`forensic.custody.unrecorded.keep_unrecorded`), and the message says where
         and the command that records it; the error's ``spectrum_kept`` names the file.
     """
@@ -2197,6 +2240,7 @@ def scan(
         run.say_what_is_recorded(exc)
         raise
     except KeyboardInterrupt as exc:
+        run.keep_unsaved(exc)  # measured, and stopped before it was saved: as it closed
         said = run.recorded_when_stopped()
         stopped = Interrupted.having_recorded(exc, said.said, said.to_do)
         if run.lost is not None:  # said first, as acquire says it

@@ -49,6 +49,7 @@ from drivers.errors import (
     NotSupported,
 )
 from drivers.folder import FolderInstrument
+from drivers.ocean_rs232 import OceanRS232Spectrometer
 from drivers.simulators.pty import FAULTS
 from drivers.urls import open_instrument
 from forensic import files as forensic_files
@@ -3166,6 +3167,60 @@ def test_a_scan_stopped_while_saving_exits_130_and_says_the_spectrum_is_kept(tmp
     assert _kept_file(kept).exists()
     # nothing is wrong with the store: it can be written now
     assert to_do.startswith("to do: `forensic exhibit record-spectrum "), to_do
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_stop_while_the_instrument_closes_keeps_the_measured_spectrum(
+    tmp_path, monkeypatch, stop
+):
+    """A Ctrl-C (or a kill) as the real driver closed the instrument, the spectrum measured:
+    the scan said `no spectrum of exhibit E-1 of case C-1 was saved` and `scan again to
+    measure it`, and the spectrum, the laser fired on the sample, was lost. It is kept where a
+    spectrum the store did not take is, and said where, as `acquire` says it."""
+    real_close = OceanRS232Spectrometer.close
+    closed = []
+
+    def close_then_stop(self):  # the stop comes as the port is closed, once
+        real_close(self)
+        if not closed:
+            closed.append(self)
+            signal.raise_signal(getattr(signal, stop))
+
+    monkeypatch.setattr(OceanRS232Spectrometer, "close", close_then_stop)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
+    args = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
+    assert done.exit_code == 128 + getattr(signal, stop), done.output
+    error, kept_said, to_do = _last_said(done)
+    kept = _kept_file(kept_said)
+    assert kept.parent == tmp_path / "s" / "unrecorded-spectra"
+    assert error == ("error: interrupted" if stop == "SIGINT" else f"error: stopped by {stop}")
+    digest = json.loads(kept.read_text())["raw_sha256"]
+    assert kept_said == (
+        f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
+        f"C-1 is not in the store, but kept in {kept} (spectrum SHA-256 {digest})"
+    )
+    assert to_do == (
+        f"to do: `forensic exhibit record-spectrum {kept} {_signed(tmp_path)}` records it, and "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies it"
+    )
+    document = json.loads(kept.read_text())
+    assert document["why_not_recorded"] == (
+        f"the scan was stopped ({stop}) between measuring the spectrum and saving it"
+    )
+    assert closed and not closed[0].transport.is_open
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == []
+    recorded = _record_spectrum(tmp_path, kept)
+    assert recorded.exit_code == 0 and "recorded late" in recorded.output, recorded.output
+    with Store(tmp_path / "s") as store:
+        (measurement,) = store.measurements("C-1")
+        assert measurement["raw_sha256"] == digest
+        spectrum = store.load_spectrum(measurement)
+        assert spectrum.metadata["operator"] == OPERATOR
+        assert spectrum.metadata["provenance"] == "simulated"
+        assert verify_store(store).ok
 
 
 def test_a_scan_stopped_while_saving_says_first_a_spectrum_kept_nowhere_is_lost(
