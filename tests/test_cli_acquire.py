@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from synthetic import make_spectrum
 
 import forensic.files as forensic_files
+from drivers.ocean_rs232 import OceanRS232Spectrometer
 from forensic.cli import main
 from forensic.files import OutputError
 from forensic.io import read_spectrum
@@ -304,3 +305,34 @@ def test_acquire_says_the_settings_its_spectrum_records(
         f"wrote {out}: 2801 points 200-3000 cm-1, instrument not named, {said}, provenance "
         "measured\n"
     )
+
+
+def test_a_stop_as_the_real_driver_closes_keeps_what_acquire_measured(tmp_path, monkeypatch):
+    """The same stop through the real driver, on a simulated instrument over a pty: a `kill`
+    as the port is closed, the spectrum measured, keeps it, and says where (exit 143)."""
+    real_close = OceanRS232Spectrometer.close
+    closed = []
+
+    def close_then_stop(self):
+        real_close(self)
+        if not closed:
+            closed.append(self)
+            signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(OceanRS232Spectrometer, "close", close_then_stop)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    out = tmp_path / "exhibit12.jdx"
+    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()[-3:]) == (
+        143,
+        [
+            "error: stopped by SIGTERM",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+            f"to do: `cp -i {kept} {out}` puts it where it was wanted",
+        ],
+    )
+    assert not out.exists() and not closed[0].transport.is_open
+    got = read_spectrum(kept)
+    assert got.metadata["provenance"] == "simulated" and len(got) > 100
