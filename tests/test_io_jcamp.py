@@ -377,8 +377,12 @@ def test_a_table_value_beyond_any_spectrum_is_refused_with_its_line(tmp_path):
     text = _ir_block("huge", f"##NPOINTS=20\n##PEAK TABLE=(XY..XY)\n{pairs}\n")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(FormatError, match=r"line 13: a value in the table, 1e\+308, is beyond"):
+        with pytest.raises(FormatError) as info:
             _read(tmp_path, text)
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 13: beyond what any spectrum holds ('1e308') at column 1 "
+        "in an (XY..XY) table: at most 1e+30; a corrupt file, or a wrong exponent or factor"
+    )
 
 
 def test_a_label_continued_on_many_lines_is_read_in_linear_time(tmp_path, monkeypatch):
@@ -697,6 +701,114 @@ def test_a_number_too_large_for_a_float_in_a_plain_x_yy_line_is_named(
     assert str(info.value) == (
         f"{tmp_path / 'test.jdx'}: line {line}: not a finite number ({value!r}) at column "
         f"{column} in an (X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+_BEYOND = (
+    "beyond what any spectrum holds ({}) at column {} in an {} table: at most 1e+30; a corrupt "
+    "file, or a wrong exponent or factor"
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "shown", "column"),
+    [
+        ("1008 8 9 10", "1008 8 1e35 10", 13, "'1e35', read as 1e+32", 8),
+        ("1008 8 9 10", "1008 8 -1E300 10", 13, "'-1E300', read as -1e+297", 8),
+        ("1008 8 9 10", "1008 8+1e35+10", 13, "'+1e35', read as 1e+32", 7),  # PAC
+        ("1008 8 9 10", "1e35 8 9 10", 13, "'1e35'", 1),  # the abscissa
+        (" 22 23\n", " 22 1e35\n", 13, "'1e35', read as 1e+32", 27),  # no ##NPOINTS=
+        ("##YFACTOR=0.001", "##YFACTOR=1e29", 13, "'11', read as 1.1e+30", 13),  # 10: 1e30
+        ("##XFACTOR=1\n", "##XFACTOR=1e28\n", 12, "'1000', read as 1e+31", 1),
+    ],
+)
+def test_a_finite_value_beyond_any_spectrum_in_an_x_yy_line_is_named(
+    tmp_path, old, new, line, shown, column
+):
+    # the spectrum refused it naming no line, the block's title line instead: "line 1: block
+    # 'big': intensity holds 1 value(s) up to 1e+32 in size, the first 1e+32 at 1009 cm-1 ..."
+    table = _xydata(list(range(24)), npoints=old != " 22 23\n").replace(old, new)
+    assert new in table
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, _ir_block("big", table))
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line {line}: " + _BEYOND.format(shown, column, "(X++(Y..Y))")
+    )
+
+
+@pytest.mark.parametrize(
+    ("yfactor", "seventh", "shown"),
+    [
+        # refused by the spectrum naming no line: 1 x 1e30 is at most 1e30, 2 x 1e30 beyond
+        ("1e30", "6", "'2', read as 2e+30"),
+        # refused as written, whatever the factor, as before
+        ("1e-6", "1e33", "'1e33'"),
+    ],
+)
+def test_a_value_beyond_any_spectrum_written_or_scaled_in_an_xy_table_is_named(
+    tmp_path, yfactor, seventh, shown
+):
+    pairs = "\n".join(f"{400 + i}, {seventh if i == 6 else i}" for i in range(20))
+    text = _ir_block("big", f"##YFACTOR={yfactor}\n##XYDATA=(XY..XY)\n{pairs}\n")
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, text)
+    line = 10 if yfactor == "1e30" else 14  # the third pair, or the seventh
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line {line}: " + _BEYOND.format(shown, 6, "(XY..XY)")
+    )
+
+
+_ASDF_HEADER = (
+    "##XFACTOR=1\n##YFACTOR=0.001\n##FIRSTX=1000\n##LASTX=1019\n##NPOINTS=20\n"
+    "##XYDATA=(X++(Y..Y))\n"
+)
+_ASDF_LINES = "1000A0J0J0%T\n1004C0nU\n1007A5n%U\n1011A0KW\n1016B0k5%+0\n"
+
+
+@pytest.mark.parametrize(
+    ("new", "shown", "column"),
+    [
+        # a SQZ value of 401 digits, a DIF of 401 digits: each too large for a float alone
+        ("1004C0nI" + "9" * 400, "'I99999999999...', 401 characters long", 8),
+        ("1004C0R" + "9" * 400, "'R99999999999...', 401 characters long", 7),
+        # an abscissa of 401 digits on a compressed line ("the line's abscissa is not a
+        # finite number", not which)
+        ("1" + "0" * 400 + "C0nU", "'100000000000...', 401 characters long", 1),
+        # two differences of 1e308, each a float: the second takes the ordinate past any
+        (
+            "1004C0" + ("R" + "9" * 307) * 2,
+            "'R99999999999...', 308 characters long, a difference that takes the ordinate past "
+            "the largest representable number",
+            315,
+        ),
+    ],
+)
+def test_a_compressed_value_that_overflows_is_named(tmp_path, new, shown, column):
+    # it said "line 13: an ordinate is too large to be a number", not which
+    text = _ir_block("asdf", _ASDF_HEADER + _ASDF_LINES.replace("1004C0nU", new))
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, text)
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 13: not a finite number ({shown}) at column {column} in "
+        "an (X++(Y..Y)) table: a spectrum must be finite numbers"
+    )
+
+
+@pytest.mark.parametrize(
+    ("new", "shown", "column"),
+    [
+        ("1004C0nI" + "9" * 35, "'I99999999999...', 36 characters long, read as 1e+33", 8),
+        ("1004C0nR" + "9" * 35, "'R99999999999...', 36 characters long, read as 1e+33", 8),
+    ],
+)
+def test_a_compressed_value_beyond_any_spectrum_is_named(tmp_path, new, shown, column):
+    # the spectrum refused it naming the block's title line: "line 1: block 'asdf': intensity
+    # holds 1 value(s) up to 1e+33 in size, ..."
+    text = _ir_block("asdf", _ASDF_HEADER + _ASDF_LINES.replace("1004C0nU", new))
+    with pytest.raises(FormatError) as info:
+        _read(tmp_path, text)
+    assert str(info.value) == (
+        f"{tmp_path / 'test.jdx'}: line 13: " + _BEYOND.format(shown, column, "(X++(Y..Y))")
     )
 
 

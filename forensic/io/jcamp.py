@@ -421,17 +421,65 @@ _TABLE_WORD = re.compile(r"[^\s,;]+")
 """One value of a data line as written, between separators."""
 
 
+def _as_written(text: str) -> str:
+    """A value of a data line as written, quoted; a long one (a run of compressed digits)
+    cut short, so the message stays one a technician can read."""
+    if len(text) <= 24:
+        return repr(text)
+    return f"{text[:12] + '...'!r}, {len(text)} characters long"
+
+
+def _bad_value(
+    what: str,
+    shown: str,
+    column: int,
+    where: tuple[int, str, Path | None],
+    why: str = "a spectrum must be finite numbers",
+) -> FormatError:
+    """The one form of the error for a bad value of a data line, naming it and its column:
+    ``not a finite number ('1e999') at column 8 in an (X++(Y..Y)) table: ...``; ``where``
+    is the line's number, the table's form and the file."""
+    number, table, path = where
+    return FormatError(
+        f"{what} ({shown}) at column {column} in an {table} table: {why}", path=path, line=number
+    )
+
+
 def _not_a_number(word: re.Match[str], number: int, table: str, path: Path | None) -> FormatError:
     """The error for a value of a data line that is not a finite number, named whole with its
     column: NaN, infinity or a word is not a number; a number too large for a float
     (``1e999``) is not a finite one."""
     what = "not a finite number" if _AFFN_VALUES.fullmatch(word.group()) else "not a number"
-    return FormatError(
-        f"{what} ({word.group()!r}) at column {word.start() + 1} in an {table} "
-        "table: a spectrum must be finite numbers",
-        path=path,
-        line=number,
-    )
+    return _bad_value(what, _as_written(word.group()), word.start() + 1, (number, table, path))
+
+
+def _beyond_any_spectrum(
+    written: str, column: int, read: float, *, number: int, table: str, path: Path | None
+) -> FormatError:
+    """The error for a value of a data line beyond :data:`MAX_MAGNITUDE`, named as
+    :func:`_not_a_number` names one that is not a number.
+
+    Parameters
+    ----------
+    written : str
+        The value as written in the line (``1e35``, or a compressed token such as ``J5``).
+    column : int
+        Its column in the line, from 1.
+    read : float
+        The value it gives once decoded (a difference added to the ordinate before it) and
+        scaled by ``##XFACTOR=`` or ``##YFACTOR=``; named too when it is not the value as
+        written.
+    number : int
+        The line's number in the file.
+    table : str
+        The table's form, ``(X++(Y..Y))`` or ``(XY..XY)``.
+    path : Path or None
+        The file, named in the message.
+    """
+    plain = _AFFN_VALUES.fullmatch(written) and float(written) == read
+    shown = _as_written(written) + ("" if plain else f", read as {read:.3g}")
+    why = f"at most {MAX_MAGNITUDE:.0e}; a corrupt file, or a wrong exponent or factor"
+    return _bad_value("beyond what any spectrum holds", shown, column, (number, table, path), why)
 
 
 def _refuse_not_finite(text: str, number: int, table: str, path: Path | None) -> None:
@@ -548,10 +596,15 @@ def _letter_value(table: dict[str, int], letter: str, rest: str) -> float:
 
 
 def _tokenise_asdf(line: str, number: int, path: Path | None):
-    """One ASDF line -> (x text, kinds, values, repeat counts) or raise FormatError."""
+    """One ASDF line -> (x, kinds, values, repeat counts, tokens) or raise FormatError.
+
+    ``tokens`` holds the abscissa's and then each ordinate's token as written with its
+    column (from 1), for the error that names a value beyond what a spectrum holds.
+    """
     kinds: list[int] = []
     values: list[float] = []
     reps: list[int] = []
+    tokens: list[tuple[str, int]] = []
     x_value: float | None = None
     position = 0
     end = len(line)
@@ -583,7 +636,10 @@ def _tokenise_asdf(line: str, number: int, path: Path | None):
                     line=number,
                 )
             x_value = float(match.group(1))
+            tokens.append((match.group(0), match.start() + 1))
             continue
+        if group != 6:
+            tokens.append((match.group(0), match.start() + 1))
         if group == 1:
             kinds.append(_ABS)
             values.append(float(match.group(1)))
@@ -614,7 +670,7 @@ def _tokenise_asdf(line: str, number: int, path: Path | None):
             if count < 1 or reps[-1] != 1:
                 raise FormatError(f"invalid DUP count {match.group(0)!r}", path=path, line=number)
             reps[-1] = count
-    return x_value, kinds, values, reps
+    return x_value, kinds, values, reps, tokens
 
 
 def _table_lines(block: Block):
@@ -634,6 +690,8 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
     all_kinds: list[int] = []
     all_values: list[float] = []
     all_reps: list[int] = []
+    all_tokens: list[tuple[str, int, int]] = []  # each ordinate as written: text, column, line
+    line_x_tokens: list[tuple[str, int]] = []  # each line's abscissa as written: text, column
     total = 0
     last_kind_dif = False
     at_terminator = False
@@ -665,15 +723,20 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
             values = [float(v) for v in numbers[1:]]
             kinds = [_ABS] * len(values)
             reps = [1] * len(values)
+            tokens = [(v.group(), v.start() + 1) for v in _AFFN_VALUES.finditer(text)]
         elif numbers:
-            x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
+            x_value, kinds, values, reps, tokens = _tokenise_asdf(text, number, path)
         else:
             _refuse_not_a_number(text, number, "(X++(Y..Y))", path)
             word = _stray_word(text, plain_table)
             if word is not None:
                 raise _not_a_number(word, number, "(X++(Y..Y))", path)
-            x_value, kinds, values, reps = _tokenise_asdf(text, number, path)
-        if x_value is None or not math.isfinite(x_value):
+            x_value, kinds, values, reps, tokens = _tokenise_asdf(text, number, path)
+        if x_value is not None and not math.isfinite(x_value):  # 400 digits in an ASDF line
+            written, column = tokens[0]
+            where = (number, "(X++(Y..Y))", path)
+            raise _bad_value("not a finite number", _as_written(written), column, where)
+        if x_value is None:
             raise FormatError("the line's abscissa is not a finite number", path=path, line=number)
         if not kinds:
             raise FormatError(
@@ -686,6 +749,8 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
         all_kinds.extend(kinds)
         all_values.extend(values)
         all_reps.extend(reps)
+        line_x_tokens.append(tokens[0])
+        all_tokens.extend((written, column, number) for written, column in tokens[1:])
         total += sum(reps)
         if total > limit:
             raise FormatError(
@@ -716,10 +781,35 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
         group = np.cumsum(is_abs) - 1
         anchor = np.flatnonzero(is_abs)
         y_raw = values_arr[anchor][group] + running - running[anchor][group]
+    token_of_point = np.repeat(np.arange(len(all_tokens)), all_reps)
     if not np.all(np.isfinite(y_raw)):
-        bad = int(np.argmax(~np.isfinite(y_raw)))
-        at = line_numbers[int(np.searchsorted(line_first, bad, side="right")) - 1]
-        raise FormatError("an ordinate is too large to be a number", path=path, line=at)
+        token = int(token_of_point[int(np.argmax(~np.isfinite(y_raw)))])
+        written, column, number = all_tokens[token]
+        if all_kinds[token] == _DIFF and math.isfinite(all_values[token]):
+            # the differences add up past the largest float, none of them is too large alone
+            what = (
+                f"{_as_written(written)}, a difference that takes the ordinate past the largest "
+                "representable number"
+            )
+        else:
+            what = _as_written(written)
+        raise _bad_value("not a finite number", what, column, (number, "(X++(Y..Y))", path))
+    xfactor = _factor(block, "XFACTOR", path)
+    with np.errstate(over="ignore"):  # a product past the largest float is inf: beyond too
+        line_x_arr = np.asarray(line_x) * xfactor
+        y_read = y_raw * _factor(block, "YFACTOR", path)
+    beyond = []  # the first abscissa and the first ordinate beyond: (line, column, text, read)
+    for index in np.flatnonzero(np.abs(line_x_arr) > MAX_MAGNITUDE)[:1]:
+        written, column = line_x_tokens[index]
+        beyond.append((line_numbers[index], column, written, line_x_arr[index]))
+    for index in np.flatnonzero(np.abs(y_read) > MAX_MAGNITUDE)[:1]:
+        written, column, number = all_tokens[int(token_of_point[index])]
+        beyond.append((number, column, written, y_read[index]))
+    if beyond:
+        number, column, written, read = min(beyond)
+        raise _beyond_any_spectrum(
+            written, column, float(read), number=number, table="(X++(Y..Y))", path=path
+        )
     first = np.asarray(line_first)
     checked = np.asarray(line_starts_dif_check)
     checked[0] = False
@@ -753,8 +843,6 @@ def _decode_x_yy(block: Block, path: Path | None) -> tuple[np.ndarray, np.ndarra
     dropped_before = np.cumsum(checked)
     point_of_line = first - dropped_before
     n = y_raw.size
-    xfactor = _factor(block, "XFACTOR", path)
-    line_x_arr = np.asarray(line_x) * xfactor
     x = _x_axis(block, n, (line_x_arr, point_of_line, line_numbers), path)
     return x, y_raw
 
@@ -867,23 +955,29 @@ def _decode_xy_pairs(block: Block, path: Path | None, width: int) -> tuple[np.nd
     if not np.all(np.isfinite(numbers)):
         for text, line in zip(chunks, lines, strict=True):  # rare: found again line by line
             _refuse_not_finite(text, line, "(XY..XY)", path)
-    huge = np.abs(numbers) > MAX_MAGNITUDE
-    if huge.any():
-        # checked here, with its line: the axis checks below would overflow on it
-        value = float(numbers[int(np.argmax(huge))])
-        at = next(
-            line
-            for text, line in zip(chunks, lines, strict=True)
-            if np.any(np.abs(np.array(_AFFN_VALUES.findall(text), dtype=np.float64)) == abs(value))
-        )
-        raise FormatError(
-            f"a value in the table, {value:.3g}, is beyond what any spectrum holds (at most "
-            f"{MAX_MAGNITUDE:.0e}): corrupt data",
-            path=path,
-            line=at,
-        )
-    table = numbers.reshape(-1, width)
     xfactor = _factor(block, "XFACTOR", path)
+    factors = np.array([xfactor, _factor(block, "YFACTOR", path), 1.0][:width])
+    with np.errstate(over="ignore"):  # a product past the largest float is inf: beyond too
+        read = (numbers.reshape(-1, width) * factors).ravel()
+    # as written or once scaled: the axis checks below would overflow on either
+    huge = np.flatnonzero((np.abs(numbers) > MAX_MAGNITUDE) | (np.abs(read) > MAX_MAGNITUDE))
+    if huge.size:
+        index = int(huge[0])
+        beyond = numbers[index] if abs(numbers[index]) > MAX_MAGNITUDE else read[index]
+        for text, line in zip(chunks, lines, strict=True):
+            values = list(_AFFN_VALUES.finditer(text))
+            if index < len(values):
+                value = values[index]
+                raise _beyond_any_spectrum(
+                    value.group(),
+                    value.start() + 1,
+                    float(beyond),
+                    number=line,
+                    table="(XY..XY)",
+                    path=path,
+                )
+            index -= len(values)
+    table = numbers.reshape(-1, width)
     x = table[:, 0] * xfactor
     y = table[:, 1]
     npoints = _label_float(block, "NPOINTS", path)
@@ -1031,7 +1125,9 @@ def decode_jcamp_blocks(text: str | bytes, *, path: str | Path | None = None) ->
     ------
     FormatError
         Naming the file and line: a missing ``##END=``, a character that is not AFFN/ASDF,
-        a failed DIF y-check, an abscissa or ``NPOINTS`` that disagrees with the data...
+        a failed DIF y-check, an abscissa or ``NPOINTS`` that disagrees with the data, a
+        value beyond :data:`~forensic.spectrum.MAX_MAGNITUDE` once decoded and scaled (named
+        with its column)...
     """
     where = None if path is None else Path(path)
     blocks = _leaves(_parse_structure(_to_text(text, where), where))
