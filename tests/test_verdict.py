@@ -563,3 +563,69 @@ def test_a_hit_without_a_calibrated_q_value_for_its_share_is_judged_and_said_so(
     assert reasons == [why, "best score 0.750 is below 0.80: the spectrum matches no reference"]
     v, reasons = decide(0.862, float("nan"), 0.112, 1.0)  # a library without a calibration
     assert reasons[0] == "no calibration for this library: uncalibrated score thresholds used"
+
+
+def _one_band_each_end():
+    """A spectrum with one narrow band near each end of its range, on GRID."""
+    y = np.exp(-0.5 * ((GRID - 400.0) / 4.0) ** 2) + np.exp(-0.5 * ((GRID - 1600.0) / 4.0) ** 2)
+    return y[None, :], np.ones((1, GRID.size), dtype=bool)
+
+
+QUIET = {"noise": 0.0, "max_shift_points": 0.0, "baseline": 0.0, "gain": 0.0}
+
+
+def test_remeasurement_at_zero_is_the_perturbation_it_always_was():
+    refs, valid = _one_band_each_end()
+    refs = np.vstack([refs, refs[:, ::-1] * 0.5])
+    valid = np.vstack([valid, valid])
+    valid[1, :40] = False
+    plain = verdict.perturb(refs, valid, seed=4)
+    zero = verdict.perturb(refs, valid, seed=4, stretch=0.0, broadening=0.0, band_variation=0.0)
+    np.testing.assert_array_equal(plain, zero)
+    harder = verdict.perturb(refs, valid, seed=4, **verdict.REMEASUREMENT)
+    np.testing.assert_array_equal(
+        harder, verdict.perturb(refs, valid, seed=4, **verdict.REMEASUREMENT)
+    )
+    assert not np.array_equal(harder, plain)
+    assert np.all(harder[~valid] == 0.0)
+
+
+def test_stretch_moves_one_end_of_the_axis_against_the_other():
+    refs, valid = _one_band_each_end()
+    moved = verdict.perturb(
+        np.repeat(refs, 20, axis=0), np.repeat(valid, 20, axis=0), seed=1, stretch=4.0, **QUIET
+    )
+    low, high = GRID < 1000.0, GRID >= 1000.0
+
+    def centre(rows, part):
+        return (rows[:, part] * GRID[part]).sum(axis=1) / rows[:, part].sum(axis=1)
+
+    apart = centre(moved, high) - centre(moved, low)
+    # the bands stay 1200 cm-1 apart give or take up to 4 points (8 cm-1) over the whole range
+    assert np.all(np.abs(apart - 1200.0) <= 8.0 * (1200.0 / (GRID[-1] - GRID[0])) + 1e-6)
+    assert np.abs(apart - 1200.0).max() > 1.0
+
+
+def test_broadening_widens_bands_and_keeps_the_maximum():
+    refs, valid = _one_band_each_end()
+    wide = verdict.perturb(
+        np.repeat(refs, 10, axis=0), np.repeat(valid, 10, axis=0), seed=2, broadening=3.0, **QUIET
+    )
+    np.testing.assert_allclose(wide.max(axis=1), refs.max(), rtol=1e-12)
+    above_half = (wide > 0.5 * wide.max(axis=1, keepdims=True)).sum(axis=1)
+    assert np.all(above_half >= (refs[0] > 0.5).sum())
+    assert above_half.max() > (refs[0] > 0.5).sum()
+
+
+def test_band_variation_changes_relative_band_heights():
+    refs, valid = _one_band_each_end()
+    varied = verdict.perturb(
+        np.repeat(refs, 20, axis=0),
+        np.repeat(valid, 20, axis=0),
+        seed=3,
+        band_variation=0.4,
+        **QUIET,
+    )
+    ratio = varied[:, np.argmin(np.abs(GRID - 400.0))] / varied[:, np.argmin(np.abs(GRID - 1600.0))]
+    assert ratio.std() > 0.05  # equal bands before: now one is higher, now the other
+    assert np.all((ratio > 0.1) & (ratio < 10.0))
