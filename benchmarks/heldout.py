@@ -202,10 +202,8 @@ def other_seed_hits(
 
     Each query is a reference of the library as a spectrum
     (:func:`forensic.processing.linear_from_representation`), perturbed with
-    :func:`forensic.verdict.perturb` as the calibration perturbs its own
-    (:data:`forensic.verdict.REMEASUREMENT`: another sample on another instrument), over its
-    whole range or a random window holding a share of its squared norm drawn evenly over the
-    strata of
+    :func:`forensic.verdict.perturb`, over its whole range or a random window holding a share
+    of its squared norm drawn evenly over the strata of
     :data:`forensic.verdict.RANGE_SHARE_STRATA`, as the calibration draws its own queries; for
     ``absent_fraction`` of them every entry of its substance is out of the targets. It is
     scored against the library's matrix with the shift search
@@ -244,10 +242,7 @@ def other_seed_hits(
         start[k], stop[k] = window(matrix[rows[k]], start[k], stop[k], shares[k], rng)
     valid = ranges_to_mask(start, stop, g)
     perturbed = verdict.perturb(
-        np.stack([linear[int(r)] for r in rows]),
-        valid,
-        seed=int(rng.integers(2**62)),
-        **verdict.REMEASUREMENT,
+        np.stack([linear[int(r)] for r in rows]), valid, seed=int(rng.integers(2**62))
     )
     queries = representation_from_linear(perturbed, start, stop, block.pipeline)
     absent = rng.random(rows.size) < absent_fraction

@@ -112,7 +112,7 @@ built rather than published, a folder never published or changed since): the one
 (:attr:`Library.approval` says who approved one that was)."""
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
-CALIBRATION_METHOD = 5
+CALIBRATION_METHOD = 3
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search;
 3: with range-cut queries, a curve per share of the reference compared,
 :attr:`forensic.verdict.Calibration.strata`). Stored with each calibration; the compiled
@@ -831,7 +831,6 @@ class Library:
                     n_queries=min(rows.size, n_queries or _CALIBRATION_QUERIES),
                     labels=labels[rows],
                     represent=_representation(block.pipeline),
-                    remeasurement=verdict.REMEASUREMENT,
                 )
             except ForensicError:
                 block.calibration = None

@@ -75,7 +75,6 @@ __all__ = [
     "RANGE_CUT_QUERIES",
     "RANGE_SHARE_FULL",
     "RANGE_SHARE_STRATA",
-    "REMEASUREMENT",
     "SCORE_IDENTIFIED_UNCALIBRATED",
     "SCORE_KEY",
     "SCORE_NO_MATCH_UNCALIBRATED",
@@ -886,35 +885,15 @@ def calibrate(
 
 
 def _shift_rows(rows: np.ndarray, shift_points: np.ndarray) -> np.ndarray:
-    """Move each row by a fractional number of grid points (linear interpolation, vectorised):
-    ``shift_points`` of shape (Q,), one move a row, or (Q, G), a move at each point."""
+    """Move each row by a fractional number of grid points (linear interpolation, vectorised)."""
     q, g = rows.shape
-    shift = np.asarray(shift_points, dtype=float)
-    pos = np.arange(g)[None, :] - (shift if shift.ndim == 2 else shift[:, None])
+    pos = np.arange(g)[None, :] - shift_points[:, None]
     j = np.clip(np.floor(pos).astype(int), 0, g - 2)
     t = np.clip(pos - j, 0.0, 1.0)
     r = np.arange(q)[:, None]
     out = rows[r, j] * (1.0 - t) + rows[r, j + 1] * t
     out[(pos < 0) | (pos > g - 1)] = 0.0
     return out
-
-
-REMEASUREMENT = {"stretch": 2.0, "broadening": 1.5, "band_variation": 0.4}
-"""How much more than :func:`perturb`'s defaults a calibration query differs from its
-reference (:data:`forensic.library.CALIBRATION_METHOD` 5): what separates another sample
-measured on another instrument from a reference, set from what is known of instruments and
-samples, not fitted to any spectra. ``stretch``: the wavenumber axis off by up to 2 grid points
-(4 cm-1) more at one end of the range than at the other, as the axes of two calibrated
-dispersive instruments differ (the shift search moves a query as a whole, so it cannot undo
-this). ``broadening``: bands widened by a Gaussian of standard deviation up to 1.5 points
-(3 cm-1), as a spectrometer of coarser resolution gives them. ``band_variation``: relative band
-heights changed by a random factor varying over about :data:`_BAND_VARIATION_POINTS` (a band
-and its flanks), of log standard deviation up to 0.4 (a band up to about 1.5 times higher or
-lower against another at one standard deviation), as crystal orientation, grain size and the
-laser change them between samples; the smooth quadratic ``gain`` covers only an instrument's
-response. Cosmic-ray spikes are not added: a query's are removed by the pipeline before it is
-compared, and the calibration's queries enter after that step."""
-_BAND_VARIATION_POINTS = 10.0  # correlation length of the band-height factor: ~20 cm-1
 
 
 def perturb(
@@ -926,9 +905,6 @@ def perturb(
     max_shift_points: float = 3.0,
     baseline: float = 0.05,
     gain: float = 0.15,
-    stretch: float = 0.0,
-    broadening: float = 0.0,
-    band_variation: float = 0.0,
 ) -> np.ndarray:
     """Realistic re-measurements of references, for calibration queries.
 
@@ -938,15 +914,6 @@ def perturb(
     ``baseline`` times the row's maximum (what baseline removal leaves), and white noise of
     standard deviation up to ``noise`` times the row's maximum. Outside ``valid`` rows stay 0.
 
-    With ``stretch``, ``broadening`` or ``band_variation`` (:data:`REMEASUREMENT`), each row is
-    first made another sample on another instrument: its axis stretched (a shift growing
-    linearly from one end of the range to the other, up to ``stretch`` points between the
-    ends), its bands widened (a Gaussian of standard deviation up to ``broadening`` points),
-    and its band heights multiplied by ``exp(a * z)``, ``z`` a smooth random curve of unit
-    standard deviation (:data:`_BAND_VARIATION_POINTS`), ``a`` up to ``band_variation``. They
-    are drawn from a random stream of their own, so that at 0 (the defaults) the result is the
-    one it always was, bit for bit.
-
     Parameters
     ----------
     references : numpy.ndarray
@@ -955,9 +922,8 @@ def perturb(
         Shape (Q, G) or (G,), bool.
     seed : int
         Random seed.
-    noise, max_shift_points, baseline, gain, stretch, broadening, band_variation : float
-        Largest perturbation of each kind (drawn uniformly up to it per row); ``stretch`` and
-        ``broadening`` in grid points, ``band_variation`` a log standard deviation.
+    noise, max_shift_points, baseline, gain : float
+        Largest perturbation of each kind (drawn uniformly up to it per row).
 
     Returns
     -------
@@ -968,27 +934,12 @@ def perturb(
     mask = _as_mask(valid, refs.shape)
     rng = np.random.default_rng(seed)
     q, g = refs.shape
+    out = _shift_rows(refs, rng.uniform(-max_shift_points, max_shift_points, q))
     # position of each point within its row's measured range, -1..1
     idx = np.arange(g)[None, :]
     first = np.where(mask.any(axis=1), mask.argmax(axis=1), 0)[:, None]
     last = np.where(mask.any(axis=1), g - 1 - mask[:, ::-1].argmax(axis=1), g - 1)[:, None]
     u = 2.0 * (idx - first) / np.maximum(last - first, 1) - 1.0
-    shift = rng.uniform(-max_shift_points, max_shift_points, q)
-    if stretch > 0 or broadening > 0 or band_variation > 0:
-        other = np.random.default_rng((int(seed), 0x2E3E))
-        rows, shift = _remeasured(
-            refs,
-            mask,
-            u,
-            shift,
-            other,
-            stretch=stretch,
-            broadening=broadening,
-            band_variation=band_variation,
-        )
-    else:
-        rows = refs
-    out = _shift_rows(rows, shift)
     peak = np.abs(refs).max(axis=1, keepdims=True)
     coef = rng.uniform(-1, 1, (q, 2))
     out *= 1.0 + gain * (coef[:, :1] * u + coef[:, 1:] * u**2) / 2.0
@@ -996,47 +947,6 @@ def perturb(
     out += base * (1 - 0.5 * u**2)
     out += rng.normal(0.0, 1.0, (q, g)) * rng.uniform(0, noise, (q, 1)) * peak
     out[~mask] = 0.0
-    return out
-
-
-def _remeasured(
-    refs: np.ndarray,
-    mask: np.ndarray,
-    u: np.ndarray,
-    shift: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    stretch: float,
-    broadening: float,
-    band_variation: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows as another sample on another instrument (:func:`perturb`): band heights varied
-    and bands widened, scaled back to each row's maximum, and each point's move (Q, G): the
-    row's ``shift`` plus a stretch growing linearly across its range."""
-    q, g = refs.shape
-    rows = np.where(mask, refs, 0.0)
-    if band_variation > 0:
-        z = rng.normal(0.0, 1.0, (q, g))
-        z = _gaussian_rows(z, np.full(q, _BAND_VARIATION_POINTS))
-        z /= np.maximum(z.std(axis=1, keepdims=True), 1e-12)
-        rows = rows * np.exp(rng.uniform(0, band_variation, (q, 1)) * z)
-    if broadening > 0:
-        rows = np.where(mask, _gaussian_rows(rows, rng.uniform(0, broadening, q)), 0.0)
-    peak = np.abs(refs).max(axis=1, keepdims=True)
-    now = np.abs(rows).max(axis=1, keepdims=True)
-    rows = rows * np.where(now > 0, peak / np.where(now > 0, now, 1.0), 1.0)
-    moves = shift[:, None] + rng.uniform(-stretch, stretch, (q, 1)) * u / 2.0
-    return rows, moves
-
-
-def _gaussian_rows(rows: np.ndarray, sigma_points: np.ndarray) -> np.ndarray:
-    """Each row smoothed by a Gaussian of its own standard deviation (points; 0 leaves it)."""
-    from scipy.ndimage import gaussian_filter1d  # noqa: PLC0415  (calibration only)
-
-    out = np.array(rows, dtype=float, copy=True)
-    for k, sigma in enumerate(np.asarray(sigma_points, dtype=float)):
-        if sigma > 0:
-            out[k] = gaussian_filter1d(out[k], sigma, mode="constant")
     return out
 
 
@@ -1051,7 +961,6 @@ def calibrate_library(
     absent_fraction: float = 0.25,
     represent: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     range_cut_queries: int = RANGE_CUT_QUERIES,
-    remeasurement: Mapping[str, float] | None = None,
 ) -> Calibration:
     """Calibrate q-values for a library with its own production scoring.
 
@@ -1101,11 +1010,6 @@ def calibrate_library(
     range_cut_queries : int, default RANGE_CUT_QUERIES
         How many range-cut queries; 0 makes no strata (:attr:`Calibration.strata` None: the
         curve then holds for full comparisons only).
-    remeasurement : mapping, optional
-        ``stretch``, ``broadening`` and ``band_variation`` for :func:`perturb`, full-range and
-        range-cut queries alike: the queries made another sample on another instrument
-        (:data:`REMEASUREMENT`, what a library calibrates with). Default: none, the perturbed
-        copies of calibration methods up to 3.
 
     Returns
     -------
@@ -1128,9 +1032,7 @@ def calibrate_library(
     n_round = q_idx.size
     q_idx = np.tile(q_idx, rounds)
     n_q = q_idx.size
-    harder = dict(remeasurement or {})
-    queries = perturb(refs[q_idx], mask[q_idx], seed=seed + 1, **harder)
-    queries = queries.astype(refs.dtype, copy=False)
+    queries = perturb(refs[q_idx], mask[q_idx], seed=seed + 1).astype(refs.dtype, copy=False)
     q_valid = mask[q_idx]
     absent = rng.random(n_q) < absent_fraction
     q_lab = lab[q_idx]
@@ -1146,7 +1048,6 @@ def calibrate_library(
         represent=represent,
         absent_fraction=absent_fraction,
         seed=seed,
-        remeasurement=harder,
     )
 
     best_t = np.full(n_q, -np.inf)
@@ -1201,9 +1102,7 @@ def calibrate_library(
         "decoy_efficiency": efficiency,
         "decoys": "local shuffles and chimeras of the references (forensic.verdict.make_decoys)",
         "queries": "perturbed references (forensic.verdict.perturb: noise 2 %, shift 3 points, "
-        "baseline 5 %, band gain 15 %"
-        + "".join(f", {k} {v:g}" for k, v in sorted(harder.items()))
-        + ")",
+        "baseline 5 %, band gain 15 %)",
         "grid_points": int(g),
     }
     cal = calibrate(
@@ -1286,7 +1185,6 @@ class _RangeCuts:
         represent: Callable[[np.ndarray, np.ndarray], np.ndarray],
         absent_fraction: float,
         seed: int,
-        remeasurement: Mapping[str, float] | None = None,
     ) -> _RangeCuts:
         """``n_cut`` queries made from the references ``rows`` (each in turn, in a random
         order per round of ``rows.size``), each cut to a window holding a share of its
@@ -1303,7 +1201,7 @@ class _RangeCuts:
         own = np.asarray(represent(refs[idx], mask[idx]), dtype=float)
         start, stop = _windows(own, mask[idx], shares, rng)
         valid = ranges_to_mask(start, stop, g)
-        queries = perturb(refs[idx], valid, seed=int(rng.integers(2**62)), **(remeasurement or {}))
+        queries = perturb(refs[idx], valid, seed=int(rng.integers(2**62)))
         return cls(
             queries=queries.astype(refs.dtype, copy=False),
             own=np.where(valid, own, 0.0),
