@@ -83,6 +83,8 @@ class Report:
         for key in ("skipped", "error"):
             if key in eng:
                 self.line(f"    engine: {key}: {eng[key]}")
+        if "calibration" in eng:
+            self.line(f"    engine verdicts' q-values: {eng['calibration']}")
 
     def drugs(self, res: dict) -> None:
         for shift, fig in res["plain_cosine"].items():
