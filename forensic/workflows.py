@@ -1122,13 +1122,20 @@ def _keep_measured(
     library: Any = None,
     report_command: str | None = None,
     stopped_when: str = "while saving it",
+    store_failed: bool = True,
+    undescribed: bool = False,
 ) -> _Kept:
     """Keep in a file a measured spectrum the store did not record, and say so in words
     (nothing when the store holds it after all: stopped after it was committed), with what to
     do: the commands that record and identify it (against ``library``), and the one that
     makes the report the scan was asked for (``report_command``); or, when no file could be
     written, that it is lost. A stop (``exc`` a :class:`KeyboardInterrupt`) is said in the
-    file to have come ``stopped_when`` (words: "while saving it")."""
+    file to have come ``stopped_when`` (words: "while saving it"). The commands are to be run
+    once the store can be written when it failed (``store_failed``), at once when a stop or
+    another failure (the instrument's driver) kept the spectrum from it. A spectrum kept
+    without what the driver says of the instrument (``undescribed``: describing it failed, or
+    was stopped) says what the file lacks, and what the spectrum itself names
+    (:func:`_undescribed_note`)."""
     case_number, item_number = as_label(case_number), as_label(item_number)
     digest = raw_sha256(spectrum)
     with contextlib.suppress(ForensicError):
@@ -1145,7 +1152,9 @@ def _keep_measured(
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         why = f"the scan was stopped ({signal.Signals(signum).name}) {stopped_when}"
     else:
-        why = " ".join(str(exc).split()) or type(exc).__name__
+        # what failed, not what the error goes on to say about it (to do: ...)
+        said = exc.problem if isinstance(exc, ForensicError) else str(exc)
+        why = " ".join(said.split()) or type(exc).__name__
     # signed with the key the scan's records are signed with, which proves who kept it;
     # a key that cannot be had leaves the file unsigned, saying why, never the spectrum lost
     key, unsigned_because = None, None
@@ -1187,7 +1196,8 @@ def _keep_measured(
     )
     identify = _identify_command(db, case_number, item_number, library=library, operator=operator)
     # a scan stopped while saving found nothing wrong with the store: it can be written now
-    when = "" if isinstance(exc, KeyboardInterrupt) else "once the store can be written, "
+    failed = store_failed and not isinstance(exc, KeyboardInterrupt)
+    when = "once the store can be written, " if failed else ""
     steps = f"{record} records it, " + (
         f"{identify} identifies it{_then_report(report_command)}"
         if report_command
@@ -1196,10 +1206,39 @@ def _keep_measured(
     return _Kept(
         _Said(
             f"DO NOT MEASURE AGAIN: the raw spectrum of {exhibit} is not in the store, but kept "
-            f"in {path} (spectrum SHA-256 {digest}){unsigned}{temporary_note(path)}",
+            f"in {path} (spectrum SHA-256 {digest}){unsigned}{temporary_note(path)}"
+            f"{_undescribed_note(spectrum) if undescribed else ''}",
             f"{when}{steps}",
         ),
         Path(path),
+    )
+
+
+def _undescribed_note(spectrum: Any) -> str:
+    """What a spectrum kept without the driver's description of the instrument lacks (the
+    kind of driver and what the instrument can do: laser read-back, interlock, ...), which its
+    measurement record will not hold once the file is recorded; and what of the instrument
+    the spectrum names itself (its model, serial and firmware, which the record and the report
+    state), or that it names none of them."""
+    meta = spectrum.metadata
+    named = [
+        f"{label}{meta[key]}"
+        for key, label in (
+            ("instrument_model", ""),
+            ("instrument_serial", "serial "),
+            ("firmware_version", "firmware "),
+        )
+        if meta.get(key)
+    ]
+    lacks = (
+        ", without the driver's description of the instrument (the kind of driver and what the "
+        "instrument can do, such as laser read-back): its record will not hold it"
+    )
+    if named:
+        return f"{lacks}; the spectrum names the instrument itself ({', '.join(named)})"
+    return (
+        f"{lacks}, and the spectrum does not name the instrument either: note its model and "
+        "serial number with the case's papers"
     )
 
 
@@ -1685,13 +1724,15 @@ class _Scan:
         says of the instrument; what the instrument asks for or waits for meanwhile is said on
         the ``acquire`` line. The case, the label and the receipt are recorded; a failure (an
         unexpected exception of the driver is a :class:`DriverBug`) or a stop leaves them so,
-        and nothing of the measurement."""
+        and nothing of the measurement, until the spectrum is measured: from then on, a
+        failure (describing the instrument) or a stop keeps it (:meth:`keep_unsaved`)."""
         self.notify("acquire", f"acquiring from {self.instrument_url}")
         if hasattr(instrument, "on_notice"):  # what to do, or how long it waits, meanwhile
             instrument.on_notice = lambda text: self.notify("acquire", text)
         with driver_bugs(self.instrument_url, "acquiring"):
-            # measured: from here a stop, as the instrument closes, keeps it (keep_unsaved)
+            # measured: from here a failure or a stop, as the instrument closes, keeps it
             self.unsaved = spectrum = instrument.acquire(**dict(self.acquire_settings or {}))
+        with driver_bugs(self.instrument_url, "describing the instrument"):
             described = instrument.describe() if hasattr(instrument, "describe") else {}
             self.described = described
         return spectrum, described
@@ -1785,13 +1826,18 @@ class _Scan:
             **_where_measured(self.unit, self.location),
         }
 
-    def keep_unsaved(self, stop: KeyboardInterrupt) -> None:
+    def keep_unsaved(self, exc: BaseException) -> None:
         """Keep in a file (:func:`_keep_measured`, :attr:`kept`, or :attr:`lost` when no file
         could be written) the spectrum measured that :meth:`save_raw_spectrum` had not yet
-        taken when ``stop`` came (Ctrl-C, a stopping signal, as the instrument closed): the
-        laser has fired, and the sample may be used up. Signed by the operator, as it would
-        have been saved. A second stop is held until it is kept; nothing is done when no
-        spectrum is waiting to be saved."""
+        taken when ``exc`` came: a stop (Ctrl-C, a stopping signal, as the instrument
+        closed), or a failure (the driver failing to describe the instrument, anything
+        unforeseen): the laser has fired, and the sample may be used up. Signed by the
+        operator, as it would have been saved; what it lacks when the driver did not describe
+        the instrument is said. A second stop is held until it is kept; nothing is done when
+        no spectrum is waiting to be saved. A :class:`ForensicError` is given the file
+        (``spectrum_kept``), or told it is lost (``spectrum_lost``), for its exit code, and its
+        own advice (report the driver's bug, check the instrument) is left to do once the
+        spectrum is recorded."""
         if self.unsaved is None:
             return
         with holding_signals():
@@ -1802,14 +1848,20 @@ class _Scan:
                 case_number=self.case_number,
                 item_number=self.item_number,
                 operator=self.operator,
-                exc=stop,
+                exc=exc,
                 measured=self._measurement_record(self.described),
                 library=self.library,
                 report_command=self.report_command(),
                 stopped_when="between measuring the spectrum and saving it",
+                store_failed=False,  # nothing failed in the store: it can record it now
+                undescribed=self.described is None,
             )
             self.kept, self.lost = kept.said, kept.lost
             self.unsaved = None
+        if isinstance(exc, ForensicError):
+            exc.spectrum_kept, exc.spectrum_lost = kept.path, kept.lost is not None
+            if self.kept is not None and exc.advice:
+                self.kept = self.kept._replace(to_do=f"{self.kept.to_do}; then {exc.advice}")
 
     def identify(
         self,
@@ -2237,8 +2289,21 @@ def scan(
     except ScanIncomplete:
         raise
     except ForensicError as exc:
+        run.keep_unsaved(exc)  # measured, and failed before it was saved (describing it)
         run.say_what_is_recorded(exc)
         raise
+    except Exception as exc:
+        if run.unsaved is None:
+            raise
+        # measured, and an error no one foresaw before it was saved: kept all the same
+        error = CustodyError(
+            f"the scan failed between measuring the spectrum and saving it, on an unexpected "
+            f"error ({type(exc).__name__}: {' '.join(str(exc).split())})"
+        )
+        error.advice = "report this bug in the toolkit, with this message"
+        run.keep_unsaved(error)
+        run.say_what_is_recorded(error)
+        raise error from exc
     except KeyboardInterrupt as exc:
         run.keep_unsaved(exc)  # measured, and stopped before it was saved: as it closed
         said = run.recorded_when_stopped()

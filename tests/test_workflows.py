@@ -46,6 +46,7 @@ from drivers.errors import (
     CommandRefused,
     DetectorSaturated,
     InstrumentDisconnected,
+    InstrumentTimeout,
     NotSupported,
 )
 from drivers.folder import FolderInstrument
@@ -3221,6 +3222,121 @@ def test_a_stop_while_the_instrument_closes_keeps_the_measured_spectrum(
         assert spectrum.metadata["operator"] == OPERATOR
         assert spectrum.metadata["provenance"] == "simulated"
         assert verify_store(store).ok
+
+
+def _real_scan_whose_driver_fails_to_describe(tmp_path, monkeypatch, failure):
+    """``forensic scan`` of exhibit E-1 of case C-1 through the real driver, on a simulated
+    instrument over a pty, whose ``describe()`` raises ``failure`` once the spectrum is
+    measured."""
+
+    def describe(self):
+        raise failure
+
+    monkeypatch.setattr(OceanRS232Spectrometer, "describe", describe)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
+    args = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    return url, CliRunner().invoke(
+        main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    )
+
+
+def test_a_driver_that_fails_to_describe_the_instrument_keeps_the_measured_spectrum(
+    tmp_path, monkeypatch
+):
+    """The driver's `describe()` raised once `acquire()` had returned: `error: ...: acquiring
+    failed on an unexpected error`, exit 3, `no spectrum of exhibit E-1 of case C-1 was
+    saved`: the spectrum measured, the laser fired on the sample, was lost without a word. It
+    is kept as a stop there keeps it, the file said to lack the instrument's description, and
+    recorded as it is; exit 5, as every spectrum kept in a file."""
+    url, done = _real_scan_whose_driver_fails_to_describe(
+        tmp_path, monkeypatch, ValueError("no serial number in the EEPROM")
+    )
+    assert done.exit_code == 5, done.output
+    error, kept_said, to_do = _last_said(done)
+    kept = _kept_file(kept_said)
+    assert kept.parent == tmp_path / "s" / "unrecorded-spectra"
+    assert error == (
+        f"error: {url}: describing the instrument failed on an unexpected error in the "
+        "instrument's driver (ValueError: no serial number in the EEPROM)"
+    )
+    document = json.loads(kept.read_text())
+    digest = document["raw_sha256"]
+    assert kept_said == (
+        f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
+        f"C-1 is not in the store, but kept in {kept} (spectrum SHA-256 {digest}), without the "
+        "driver's description of the instrument (the kind of driver and what the instrument "
+        "can do, such as laser read-back): its record will not hold it; the spectrum names the "
+        "instrument itself (SIMULATED FLAME-S, serial SIM87013, firmware 3.0.21)"
+    )
+    # nothing failed in the store: recorded now, not "once the store can be written"; the
+    # driver's own advice after it
+    assert to_do == (
+        f"to do: `forensic exhibit record-spectrum {kept} {_signed(tmp_path)}` records it, and "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies it; then report "
+        "this bug in the instrument's driver, with this message"
+    )
+    assert document["why_not_recorded"] == (
+        f"{url}: describing the instrument failed on an unexpected error in the instrument's "
+        "driver (ValueError: no serial number in the EEPROM)"
+    )
+    assert document["instrument"] == {}  # what the record will hold of the driver: nothing
+    with Store(tmp_path / "s") as store:
+        assert store.measurements("C-1") == []
+    recorded = _record_spectrum(tmp_path, kept)
+    assert recorded.exit_code == 0 and "recorded late" in recorded.output, recorded.output
+    with Store(tmp_path / "s") as store:
+        (measurement,) = store.measurements("C-1")
+        assert measurement["raw_sha256"] == digest
+        instrument = json.loads(measurement["instrument_json"])
+        assert "driver" not in instrument
+        assert (instrument["instrument_model"], instrument["instrument_serial"]) == (
+            "SIMULATED FLAME-S",
+            "SIM87013",
+        )
+        assert verify_store(store).ok
+
+
+def test_an_instrument_fault_while_describing_it_keeps_the_spectrum_with_its_own_advice(
+    tmp_path, monkeypatch
+):
+    """An error of the toolkit's own (the instrument stopped answering) keeps its type and
+    words; the spectrum is kept, exit 5 (not 3: the spectrum is in a file), and what the
+    error says to check comes after recording it."""
+    fault = InstrumentTimeout(
+        "no reply to the serial number query within 2 s",
+        advice="check the serial cable before the next measurement",
+    )
+    _, done = _real_scan_whose_driver_fails_to_describe(tmp_path, monkeypatch, fault)
+    assert done.exit_code == 5, done.output
+    error, kept_said, to_do = _last_said(done)
+    assert error == "error: no reply to the serial number query within 2 s"
+    assert _kept_file(kept_said).exists()
+    assert to_do.endswith(
+        "identifies it; then check the serial cable before the next measurement"
+    ), to_do
+
+
+def test_an_unforeseen_error_between_measuring_and_saving_keeps_the_spectrum(tmp_path, monkeypatch):
+    """Not the driver's, nor the toolkit's own error: a Python exception escaped the scan
+    (a traceback) and the spectrum measured was lost. Kept, and said as an error."""
+
+    def unforeseen(self, spectrum):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(workflows._Scan, "as_measured", unforeseen)
+    done = _scan_on_the_command_line(tmp_path, monkeypatch)
+    assert done.exit_code == 5, done.output
+    error, kept_said, to_do = _last_said(done)
+    assert error == (
+        "error: the scan failed between measuring the spectrum and saving it, on an "
+        "unexpected error (TypeError: 'NoneType' object is not subscriptable)"
+    )
+    kept = _kept_file(kept_said)
+    assert kept_said.startswith(f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: ")
+    assert to_do.startswith(f"to do: `forensic exhibit record-spectrum {kept} ")
+    assert to_do.endswith("; then report this bug in the toolkit, with this message")
+    assert _record_spectrum(tmp_path, kept).exit_code == 0
 
 
 def test_a_scan_stopped_while_saving_says_first_a_spectrum_kept_nowhere_is_lost(
