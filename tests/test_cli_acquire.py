@@ -4,7 +4,9 @@ and how to put it where it was wanted."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import shlex
 import shutil
 import signal
 import subprocess
@@ -14,9 +16,11 @@ import pytest
 from click.testing import CliRunner
 from synthetic import make_spectrum
 
+import forensic.cli.instrument as instrument_cli
 import forensic.files as forensic_files
 from drivers.ocean_rs232 import OceanRS232Spectrometer
 from forensic.cli import main
+from forensic.errors import FormatError
 from forensic.files import OutputError
 from forensic.io import read_spectrum
 
@@ -336,3 +340,128 @@ def test_a_stop_as_the_real_driver_closes_keeps_what_acquire_measured(tmp_path, 
     assert not out.exists() and not closed[0].transport.is_open
     got = read_spectrum(kept)
     assert got.metadata["provenance"] == "simulated" and len(got) > 100
+
+
+def _writer_failing_with(failure: Exception, monkeypatch) -> None:
+    """The writer of --out's format (JCAMP-DX) raises ``failure`` on the spectrum it is given,
+    once the laser has fired: its name was checked before, as always."""
+    real = instrument_cli.spectrum_writer
+
+    def writer(path, **kwargs):
+        def write(spectrum):
+            raise failure
+
+        return dataclasses.replace(real(path, **kwargs), write=write)
+
+    monkeypatch.setattr(instrument_cli, "spectrum_writer", writer)
+
+
+def test_a_writer_that_fails_once_the_real_driver_measured_keeps_the_spectrum_as_csv(
+    tmp_path, monkeypatch
+):
+    """The JCAMP-DX writer raised on the spectrum the real driver measured (over a pty): a
+    traceback, and the spectrum, the laser fired on the sample, lost. It is kept as our CSV,
+    which reads back whole, exit 5 as every spectrum kept in a file, and the command that
+    writes it where it was wanted once the writer is put right."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    _writer_failing_with(ValueError("no label for metadata 'Å'"), monkeypatch)
+    out = tmp_path / "exhibit12.jdx"
+    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
+    result = CliRunner().invoke(
+        main, ["acquire", "--instrument", url, "--out", str(out), "--name", "exhibit 12"]
+    )
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert kept.suffix == ".csv" and kept.name.startswith("exhibit12_")
+    convert = f"forensic convert {kept} {out}"
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        5,
+        [
+            f"error: {out}: writing the spectrum failed on an unexpected error (ValueError: no "
+            "label for metadata 'Å')",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}, as our CSV "
+            "(its metadata and history with it), which every forensic command reads",
+            "to do: report this bug in the toolkit, with this message; once what failed is put "
+            f"right, `{convert}` writes it where it was wanted",
+        ],
+    )
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["data"]
+    got = read_spectrum(kept)
+    assert got.metadata["name"] == "exhibit 12" and got.metadata["provenance"] == "simulated"
+    assert got.metadata["instrument_serial"] == "SIM87013" and len(got) == 2048
+    # the writer put right: the command, pasted as printed, writes the file --out was to be
+    monkeypatch.undo()
+    converted = CliRunner().invoke(main, shlex.split(convert)[1:])
+    assert converted.exit_code == 0, converted.output
+    written = read_spectrum(out)
+    assert (written.intensity == got.intensity).all()
+    assert (written.wavenumber == got.wavenumber).all()
+    assert written.metadata["acquired_at"] == got.metadata["acquired_at"]
+
+
+def test_a_writer_s_own_error_keeps_the_spectrum_and_reports_no_bug(tmp_path, device, monkeypatch):
+    """An error of the toolkit's own from the writer keeps its words; nothing says it is a
+    bug to report."""
+    _writer_failing_with(FormatError("metadata 'x' cannot be written as JCAMP-DX"), monkeypatch)
+    out = tmp_path / "exhibit12.jdx"
+    result = _acquire(out, "--force")
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()) == (
+        5,
+        [
+            "error: metadata 'x' cannot be written as JCAMP-DX",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}, as our CSV "
+            "(its metadata and history with it), which every forensic command reads",
+            f"to do: once what failed is put right, `forensic convert {kept} {out} --force` "
+            "writes it where it was wanted",
+        ],
+    )
+    assert (read_spectrum(kept).intensity == MEASURED.intensity).all()
+
+
+def test_an_unforeseen_os_error_writing_the_file_keeps_the_spectrum(tmp_path, device, monkeypatch):
+    """An error the writing did not foresee (a bare OSError, not the toolkit's OutputError)
+    escaped as a traceback, the spectrum lost."""
+
+    def unforeseen(path, data, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("forensic.cli.instrument.atomic_write_bytes", unforeseen)
+    van = tmp_path / "van"
+    van.mkdir()
+    out = van / "exhibit12.jdx"
+    result = _acquire(out)
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()) == (
+        5,
+        [
+            f"error: {out}: writing the spectrum failed on an unexpected error "
+            "(PermissionError: [Errno 13] Permission denied)",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+            f"to do: once {van} can be written, `cp -i {kept} {out}` puts it where it was wanted",
+        ],
+    )
+    assert kept.suffix == ".jdx" and read_spectrum(kept).metadata["acquired_at"] == ACQUIRED_AT
+
+
+def test_a_ctrl_c_after_the_laser_fired_with_a_failing_writer_keeps_the_spectrum_as_csv(
+    tmp_path, device, monkeypatch
+):
+    """The stop made the file the spectrum was to be, and the writer raised there: the stop
+    ended in a traceback, the spectrum lost. Kept as CSV, saying why, with the stop's code."""
+    _writer_failing_with(ValueError("no label for metadata 'Å'"), monkeypatch)
+    device.closing = staticmethod(_ctrl_c)
+    out = tmp_path / "exhibit12.jdx"
+    result = _acquire(out)
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()) == (
+        130,
+        [
+            "error: interrupted",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}, as our CSV "
+            "(its metadata and history with it), which every forensic command reads: writing "
+            "it as JCAMP-DX 4.24/5.x failed (ValueError: no label for metadata 'Å')",
+            "to do: report this bug in the toolkit, with this message; once what failed is put "
+            f"right, `forensic convert {kept} {out}` writes it where it was wanted",
+        ],
+    )
+    assert (read_spectrum(kept).intensity == MEASURED.intensity).all()

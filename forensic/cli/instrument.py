@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -9,7 +10,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import click
 from serial.tools import list_ports
@@ -27,7 +28,12 @@ from forensic.cli.app import (
     settings_as_options,
 )
 from forensic.errors import ForensicError, Interrupted, holding_signals
-from forensic.files import OutputExistsError, atomic_write_bytes, check_writable
+from forensic.files import (
+    OutputError,
+    OutputExistsError,
+    atomic_write_bytes,
+    check_writable,
+)
 from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.io import spectrum_writer
 from forensic.samples import resolve_sample
@@ -59,24 +65,87 @@ class _Kept(NamedTuple):
     """The copy that puts it where it was wanted; kept nowhere, to measure it again."""
 
 
+class _ToKeep(NamedTuple):
+    """The bytes a measured spectrum ``acquire`` did not write is kept as
+    (:func:`_bytes_to_keep`)."""
+
+    data: bytes | None
+    """The file's content; None: not even our CSV could be made of the spectrum."""
+    as_csv: bool = False
+    """``data`` is our CSV, not the file ``--out`` was to be: its format's writer failed."""
+    failure: str | None = None
+    """Why the writer failed (``as_csv``), or why no bytes could be made (``data`` None)."""
+    bug: bool = False
+    """The writer failed on an exception that is not the toolkit's own: a bug, to report."""
+
+
+def _bytes_to_keep(writer: Any, spectrum: Spectrum) -> _ToKeep:
+    """What to keep of a measured spectrum ``acquire`` did not write: the file ``--out`` was
+    to be (``writer``, the format its extension names), else, when that writer fails on the
+    spectrum, our CSV (:func:`forensic.io.text.write_csv`: every value JSON cannot hold
+    written as its text), which reads back with its metadata and history; whatever fails, it
+    is said, never raised: the laser has fired."""
+    from forensic.io.text import write_csv  # noqa: PLC0415  (as the writers are)
+
+    try:
+        return _ToKeep(writer.write(spectrum))
+    except Exception as exc:  # the spectrum is kept as CSV instead, and said so
+        failed = exc
+    said = f"writing it as {writer.description} failed ({_named(failed)})"
+    try:
+        return _ToKeep(
+            write_csv(spectrum),
+            as_csv=True,
+            failure=said,
+            bug=not isinstance(failed, ForensicError),
+        )
+    except Exception as exc:  # said: the spectrum is lost
+        return _ToKeep(None, failure=f"{said}, and so did writing it as CSV ({_named(exc)})")
+
+
+def _named(exc: BaseException) -> str:
+    """An exception as an error line names it: ``TypeError: what it says``, on one line."""
+    said = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
+def _writing_failed(exc: Exception, out: Path) -> ForensicError:
+    """The error ``acquire`` ends with when writing its spectrum to ``out`` failed on
+    ``exc``, once the laser had fired: ``exc`` itself when it is the toolkit's own (a full
+    disk, a folder gone), else one no one foresaw (an ``OSError`` the writing did not expect,
+    a writer's bug), said as an :class:`~forensic.files.OutputError` that names it and has it
+    as its ``__cause__``; either way the spectrum is kept (:func:`_keep_unwritten`)."""
+    if isinstance(exc, ForensicError):
+        return exc
+    error = OutputError(
+        f"{out}: writing the spectrum failed on an unexpected error ({_named(exc)})"
+    )
+    error.__cause__ = exc
+    return error
+
+
 def _keep_unwritten(
-    data: bytes,
+    data: _ToKeep,
     out: Path,
     *,
     acquired_at: str | None = None,
     overwrite: bool = False,
     folder_failed: bool = True,
+    say_failure: bool = False,
 ) -> _Kept:
     """Keep a measured spectrum ``acquire`` did not write to ``out`` (``data``, the file's
     bytes) where a scan keeps a spectrum the store did not take
     (:func:`~forensic.custody.unrecorded.keep_unwritten`), and say where, and how to put it
     where it was wanted (a copy that asks before it replaces a file, unless ``overwrite``):
-    the same words whether writing ``out`` failed or a stop (Ctrl-C) came first.
+    the same words whether writing ``out`` failed or a stop (Ctrl-C) came first. Kept as our
+    CSV (the writer of ``out``'s format failed on it), it is said so, with the command that
+    writes it as ``out`` once the writer is put right (and a writer's bug to report). With no
+    bytes at all, it is lost.
 
     Parameters
     ----------
-    data : bytes
-        The file's whole content, as it was to be written.
+    data : _ToKeep
+        The file's whole content, as it was to be written (:func:`_bytes_to_keep`).
     out : Path
         The ``--out`` it was to be written to.
     acquired_at : str, optional
@@ -86,6 +155,9 @@ def _keep_unwritten(
     folder_failed : bool
         ``out``'s folder could not be written (a full disk, a folder gone), not a file made
         there meanwhile nor a stop that came first: the copy is offered for once it can be.
+    say_failure : bool
+        Say why the writer of ``out``'s format failed, when it did (no error said it: a stop
+        came first).
 
     Returns
     -------
@@ -94,7 +166,11 @@ def _keep_unwritten(
     """
     from forensic.custody.unrecorded import keep_unwritten, temporary_note  # noqa: PLC0415
 
-    kept, failures = keep_unwritten(data, out, acquired_at=acquired_at)
+    if data.data is None:
+        kept, failures = None, [data.failure or "no file could be made of it"]
+    else:
+        named = out.with_suffix(".csv") if data.as_csv else out
+        kept, failures = keep_unwritten(data.data, named, acquired_at=acquired_at)
     out = Path(os.path.abspath(out))
     if kept is None:
         return _Kept(
@@ -106,22 +182,31 @@ def _keep_unwritten(
             advice="acquire again to measure it"
             + (", with --out a file in a folder that can be written" if folder_failed else ""),
         )
+    recorded = (
+        f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
+        f"{temporary_note(kept)}"
+    )
+    if data.as_csv:  # not the file --out was to be: written as it once the writer is put right
+        convert = shlex.join(
+            ["forensic", "convert", str(kept), str(out), *(["--force"] if overwrite else [])]
+        )
+        report = "report this bug in the toolkit, with this message; " if data.bug else ""
+        return _Kept(
+            kept,
+            recorded=f"{recorded}, as our CSV (its metadata and history with it), which every "
+            "forensic command reads" + (f": {data.failure}" if say_failure else ""),
+            advice=f"{report}once what failed is put right, `{convert}` writes it where it was "
+            "wanted",
+        )
     copy = shlex.join(["cp", *([] if overwrite else ["-i"]), str(kept), str(out)])
     when = f"once {out.parent} can be written, " if folder_failed else ""
-    return _Kept(
-        kept,
-        recorded=(
-            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
-            f"{temporary_note(kept)}"
-        ),
-        advice=f"{when}`{copy}` puts it where it was wanted",
-    )
+    return _Kept(kept, recorded=recorded, advice=f"{when}`{copy}` puts it where it was wanted")
 
 
 def _measured_when_stopped(
     stop: KeyboardInterrupt,
     out: Path,
-    data: bytes,
+    data: _ToKeep,
     *,
     written: bool,
     acquired_at: str | None,
@@ -138,7 +223,12 @@ def _measured_when_stopped(
         )
     with holding_signals():  # a second Ctrl-C waits until the spectrum is kept
         kept = _keep_unwritten(
-            data, out, acquired_at=acquired_at, overwrite=overwrite, folder_failed=folder_failed
+            data,
+            out,
+            acquired_at=acquired_at,
+            overwrite=overwrite,
+            folder_failed=folder_failed,
+            say_failure=True,
         )
     warnings = [w for w in (getattr(stop, "warning", None), kept.warning) if w]
     signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
@@ -259,7 +349,8 @@ def acquire(
     # before the laser fires: the spectrum must land, in a format that writes (said first)
     writer = spectrum_writer(out)
     check_writable(out, overwrite=force)
-    spectrum = data = None
+    spectrum = None
+    data: _ToKeep | None = None
     written = False
     unwritten: ForensicError | None = None
     try:
@@ -277,23 +368,30 @@ def acquire(
             device.on_notice = lambda text: click.echo(text, err=True)
             spectrum = device.acquire(**settings)
         # the laser has fired: from here the spectrum is at --out, whole, or kept elsewhere
-        # and said to be, whatever comes (a full disk, a stop)
-        if name:
-            spectrum = spectrum.with_metadata(name=name)
-        data = writer.write(spectrum)  # the bytes write_spectrum writes
-        with holding_signals():  # a stop waits until the file is whole at --out, or not there
-            try:
-                atomic_write_bytes(out, data, overwrite=force)
-                written = True
-            except ForensicError as exc:  # a full disk, a folder gone since the check
-                unwritten = exc
+        # and said to be, whatever comes (a full disk, a stop, a writer that fails on it)
+        try:
+            if name:
+                spectrum = spectrum.with_metadata(name=name)
+            data = _ToKeep(writer.write(spectrum))  # the bytes write_spectrum writes
+            with holding_signals():  # a stop waits until the file is whole at --out, or not
+                try:
+                    atomic_write_bytes(out, data.data, overwrite=force)
+                    written = True
+                except Exception as exc:  # a full disk, a folder gone since the check, ...
+                    unwritten = _writing_failed(exc, out)
+        except Exception as exc:  # the writer failed on the spectrum, or naming it did
+            unwritten = _writing_failed(exc, out)
         if unwritten is not None:
+            # made, the file failed to land at --out: a full disk, a folder gone, a file there
+            folder_failed = data is not None and not isinstance(unwritten, OutputExistsError)
+            if data is None:  # the writer failed on it: kept as what can be made of it
+                data = _bytes_to_keep(writer, spectrum)
             kept = _keep_unwritten(
                 data,
                 out,
                 acquired_at=spectrum.metadata.get("acquired_at"),
                 overwrite=force,
-                folder_failed=not isinstance(unwritten, OutputExistsError),
+                folder_failed=folder_failed,
             )
             unwritten.spectrum_kept = kept.path  # kept: exit 5, copy the file
             # measured, and kept nowhere: exit 75, measure again once there is room
@@ -307,7 +405,10 @@ def acquire(
             raise
         if data is None:
             with holding_signals():
-                data = writer.write(spectrum.with_metadata(name=name) if name else spectrum)
+                named = spectrum
+                with contextlib.suppress(Exception):  # kept unnamed, rather than not at all
+                    named = spectrum.with_metadata(name=name) if name else spectrum
+                data = _bytes_to_keep(writer, named)
         raise _measured_when_stopped(
             stop,
             out,
