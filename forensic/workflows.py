@@ -829,6 +829,15 @@ def _report_command(
     )
 
 
+def _axis_in_nm(spectrum: Any) -> bool:
+    """Whether a Raman spectrum's axis looks like a wavelength in nm
+    (:func:`~forensic.quality.diagnose_axis_unit`): saved so, it fails to be identified
+    however often it is tried, as no record is changed; the error says what to do instead."""
+    from forensic.quality import RAMAN_AXIS_IN_NM, axis_unit_problem  # noqa: PLC0415  (SciPy)
+
+    return RAMAN_AXIS_IN_NM in (axis_unit_problem(spectrum) or "")
+
+
 def _then_report(report_command: str | None) -> str:
     """The end of a message that gives the commands left to run on a spectrum without a
     result: the report the scan was asked for, made once the result is recorded."""
@@ -1882,13 +1891,15 @@ class _Scan:
         try:
             identification = dict(engine(spectrum))
         except ForensicError as exc:
-            raise ScanIncomplete.after(
-                exc,
-                f"identification failed: {exc.problem}",
-                saved.without_result,
-                _then(
+            if _axis_in_nm(spectrum):  # identified again as saved, it fails again
+                make_report = self.report_command()
+                to_do = f"{make_report} makes the report, without a result" if make_report else None
+            else:
+                to_do = _then(
                     exc, f"{saved.identify_again} identifies the saved spectrum{saved.then_report}"
-                ),
+                )
+            raise ScanIncomplete.after(
+                exc, f"identification failed: {exc.problem}", saved.without_result, to_do
             ) from exc
         if facts:  # recorded with the result, and so listed in the report's limitations
             identification["warnings"] = [*(identification.get("warnings") or []), *facts]

@@ -3339,6 +3339,48 @@ def test_an_unforeseen_error_between_measuring_and_saving_keeps_the_spectrum(tmp
     assert _record_spectrum(tmp_path, kept).exit_code == 0
 
 
+class _InNanometres(FakeInstrument):
+    """Measures a Raman spectrum whose axis is the scattered light's wavelength, 800-1000:
+    a driver or export that did not turn it into Raman shift."""
+
+    def acquire(self, **settings):
+        return make_spectrum([(850.0, 1.0, 4.0), (910.0, 0.5, 6.0)], start=800.0, stop=1000.0)
+
+
+_RECORDED_IN_NM = (
+    "no reference overlaps the query's range 800-1000 cm-1 enough to be compared; the axis "
+    "800-1000: looks like a wavelength in nm, not a Raman shift in cm-1 (if it is, the saved "
+    "spectrum cannot be identified as recorded, and no command changes a record: identify the "
+    "instrument's own export of this measurement against Raman shift in cm-1 with forensic "
+    "identify, which records nothing, and have the instrument's laser wavelength checked "
+    "before the next scan)"
+)
+
+
+def test_a_saved_spectrum_in_nm_is_told_what_a_technician_can_do_not_a_python_call(
+    tmp_path, monkeypatch
+):
+    """`scan` and `exhibit identify` said `(convert with Spectrum.from_wavelength)`, the Python
+    advice, of a saved spectrum whose axis looks like nm, and the scan `to do: once that is
+    put right, forensic exhibit identify ... identifies the saved spectrum`, which fails the
+    same way however often it is run: no command changes a record."""
+    done = _scan_on_the_command_line(tmp_path, monkeypatch, instrument=_InNanometres(), report=True)
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    assert _last_said(done) == [
+        f"error: identification failed: {_RECORDED_IN_NM}",
+        f"DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
+        f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}), but no result is recorded",
+        f"to do: `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` makes "
+        "the report, without a result",
+    ]
+    identify = ["exhibit", "identify", "C-1", "E-1", "--store", str(tmp_path / "s")]
+    again = CliRunner().invoke(main, [*identify, "--operator", OPERATOR])
+    assert (again.exit_code, again.stderr.splitlines()) == (2, [f"error: {_RECORDED_IN_NM}"])
+    with Store(tmp_path / "s") as store:
+        assert [table for table, _ in store.appended_since(measurement["seq"])] == []
+
+
 def test_a_scan_stopped_while_saving_says_first_a_spectrum_kept_nowhere_is_lost(
     tmp_path, monkeypatch
 ):

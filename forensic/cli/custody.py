@@ -591,7 +591,9 @@ def scan(
         numbered.add(stage)
         click.echo(f"{step} {time.monotonic() - started:5.1f}s  {message}", err=True)
 
-    with settings_as_options(ACQUISITION_OPTIONS, settings):
+    from forensic.cli.result import with_recorded_spectrum_actions  # noqa: PLC0415
+
+    with settings_as_options(ACQUISITION_OPTIONS, settings), with_recorded_spectrum_actions():
         result = run_scan(
             instrument_url,
             case_number=case_number,
@@ -1015,14 +1017,22 @@ def exhibit_filed_in_error(
 def exhibit_identify(case_number, item_number, library_path, operator, store_path):
     """Identify the exhibit's saved spectra that have no result (a scan stopped or failed
     after saving one), and record the results: no new measurement."""
-    from forensic.cli.result import qualifier_line, to_do, warning_lines  # noqa: PLC0415
+    from forensic.cli.result import (  # noqa: PLC0415
+        qualifier_line,
+        to_do,
+        warning_lines,
+        with_recorded_spectrum_actions,
+    )
     from forensic.workflows import identify_saved  # noqa: PLC0415
 
     if not operator:
         raise CustodyError("no operator: give --operator NAME")
-    with _open(store_path, create=False, operator=operator, case_number=case_number) as (
-        store,
-        signer,
+    with (
+        with_recorded_spectrum_actions(),
+        _open(store_path, create=False, operator=operator, case_number=case_number) as (
+            store,
+            signer,
+        ),
     ):
         done = identify_saved(
             case_number, item_number, operator=signer, store=store, library=library_path

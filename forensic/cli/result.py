@@ -11,10 +11,12 @@ Nothing here is loaded at start-up: the verdict's words import NumPy and SciPy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "RECORDED_AXIS_IN_NM",
     "hits_table",
     "mixture_line",
     "qualifier_line",
@@ -22,7 +24,48 @@ __all__ = [
     "score_key",
     "to_do",
     "warning_lines",
+    "with_recorded_spectrum_actions",
 ]
+
+RECORDED_AXIS_IN_NM = (
+    "if it is, the saved spectrum cannot be identified as recorded, and no command changes a "
+    "record: identify the instrument's own export of this measurement against Raman shift in "
+    "cm-1 with forensic identify, which records nothing, and have the instrument's laser "
+    "wavelength checked before the next scan"
+)
+"""What ``scan`` and ``exhibit identify`` tell a technician whose saved spectrum cannot be
+compared, its Raman axis looking like a wavelength in nm, in place of the Python call
+(``Spectrum.from_wavelength``) the identification names: the store keeps the spectrum as
+measured, signed, and no command converts a record; the instrument's own export, in Raman
+shift, is identified as a file (``forensic identify``: nothing recorded), and the instrument
+(its laser line, which turns wavelengths into Raman shifts) is checked before it measures
+again."""
+
+
+@contextlib.contextmanager
+def with_recorded_spectrum_actions() -> Iterator[None]:
+    """Have an error that ends identifying a saved spectrum (``scan``, ``exhibit identify``)
+    say what to do about an axis that is not in cm-1 as a technician does it
+    (:func:`forensic.quality.with_command_line_action` with :data:`RECORDED_AXIS_IN_NM`),
+    not as a Python caller is told; the error is otherwise unchanged, its type and exit code
+    too.
+
+    Yields
+    ------
+    None
+    """
+    from forensic.errors import ForensicError  # noqa: PLC0415
+
+    try:
+        yield
+    except ForensicError as exc:
+        from forensic.quality import with_command_line_action  # noqa: PLC0415  (SciPy)
+
+        said = exc.problem
+        if exc.args and exc.args[0] == said:  # the message is its first argument
+            exc.args = (with_command_line_action(said, RECORDED_AXIS_IN_NM), *exc.args[1:])
+        raise
+
 
 SUBSTANCE_WIDTH = 32
 """The substance column's narrowest width; it widens to the longest name shown, never cuts one."""
