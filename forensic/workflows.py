@@ -2229,7 +2229,10 @@ def scan(
         as the instrument closes: the error keeps its type, an :class:`Interrupted` too) is
         kept in a file
         (:func:`forensic.custody.unrecorded.keep_unrecorded`), and the message says where
-        and the command that records it; the error's ``spectrum_kept`` names the file.
+        and the command that records it; the error's ``spectrum_kept`` names the file. So is
+        one measured when the driver then fails to describe the instrument (the message says
+        what the file lacks), or when anything else fails before the store takes it (an
+        exception that is not the toolkit's own as a :class:`CustodyError` that names it).
     """
     notify = progress or (lambda stage, message: None)
     operator = operator_name(operator)
