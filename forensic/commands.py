@@ -7,6 +7,9 @@ message that names a command builds it here, from the options actually in use.
 
 Pure and import-free, so that the workflows, the reports and the command line all build
 them the same way.
+
+What to give, an argument or its option, is not said here but in :mod:`forensic.arguments`,
+which the core may import.
 """
 
 from __future__ import annotations

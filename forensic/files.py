@@ -7,13 +7,13 @@ Compiled libraries and the memos of their checks are kept in :func:`library_cach
 
 Not in :mod:`forensic.io`, which reads and writes *spectrum* files: the library (the
 identification core, which never imports io) saves its own file format and its check memos
-with these. It imports nothing of the toolkit but its errors, so any module may use it.
+with these. It imports nothing of the toolkit but its errors and :mod:`forensic.arguments`
+(which imports nothing), so any module may use it.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from platformdirs import user_cache_dir
 
+from forensic.arguments import ARGUMENT_OPTIONS, argument, with_command_line_options
 from forensic.errors import ForensicError
 
 __all__ = [
@@ -61,10 +62,8 @@ class OutputExistsError(ForensicError, FileExistsError):
     """An output file exists and overwriting it was not asked for."""
 
 
-REPLACE_OPTION = "--force"
+REPLACE_OPTION = ARGUMENT_OPTIONS["overwrite"]
 """The option of every command that replaces an output that exists."""
-
-_REPLACE_ARGUMENT = re.compile(r"\(pass (?:overwrite|force)=True to replace it\)")
 
 
 def not_overwritten(
@@ -96,14 +95,18 @@ def not_overwritten(
     >>> not_overwritten("out", replace="--force", what="exists and is not empty")
     'out: exists and is not empty; not overwritten (use --force to replace it)'
     """
-    how = f"use {replace}" if replace.startswith("--") else f"pass {replace}"
+    if replace.startswith("--"):
+        how = f"use {replace}"
+    else:  # the argument, checked to have its option: the command line says that
+        how = f"pass {argument(replace.removesuffix('=True'))}"
     return f"{os.fspath(path)}: {what}; not overwritten ({how} to replace it)"
 
 
 def with_command_line_replace(text: str) -> str:
     """A message of :func:`not_overwritten` as a command says it: the Python argument that
     replaces the output (``overwrite=True``, ``force=True``) replaced by the command's option
-    (:data:`REPLACE_OPTION`), the rest unchanged.
+    (:data:`REPLACE_OPTION`), the rest unchanged: as
+    :func:`~forensic.arguments.with_command_line_options` says every argument.
 
     Parameters
     ----------
@@ -120,7 +123,7 @@ def with_command_line_replace(text: str) -> str:
     >>> with_command_line_replace(not_overwritten("lib.flib"))
     'lib.flib: already exists; not overwritten (use --force to replace it)'
     """
-    return _REPLACE_ARGUMENT.sub(f"(use {REPLACE_OPTION} to replace it)", text)
+    return with_command_line_options(text)
 
 
 class OutputError(ForensicError):

@@ -38,6 +38,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from forensic.arguments import argument
 from forensic.errors import LibraryError
 
 __all__ = [
@@ -571,7 +572,9 @@ def refuse_unknown_columns(
     LibraryError
         When a column is unknown and ``ignore`` is false: ``not built: <the columns, as
         unknown_columns says them>; correct the header, or build without them
-        (--ignore-columns); nothing was written``.
+        (ignore_columns=True); nothing was written``, the argument said as the option
+        (``--ignore-columns``) at the command line
+        (:func:`~forensic.arguments.with_command_line_options`).
     """
     unknown = unknown_columns(path, rows, columns)
     if unknown is None:
@@ -579,7 +582,7 @@ def refuse_unknown_columns(
     if not ignore:
         raise LibraryError(
             f"not {_DONE.get(command, command)}: {unknown}; correct the header, or {command} "
-            "without them (--ignore-columns); nothing was written"
+            f"without them ({argument('ignore_columns')}); nothing was written"
         )
     names = ", ".join(repr(c) for c in rows.columns if c not in columns)
-    return f"{Path(path).name}: column(s) {names} not read (--ignore-columns)"
+    return f"{Path(path).name}: column(s) {names} not read ({argument('ignore_columns')})"

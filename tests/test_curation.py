@@ -309,7 +309,7 @@ def test_replacing_a_modelled_reference_keeps_its_id(small_library, tmp_path):
     assert result.imported[0]["file"] == "raman/apap-r.jdx"
     assert not (small_library / "raman" / "paracetamol.jdx").exists()
     # a second import of the same substance is the same entry: refused unless forced
-    with pytest.raises(LibraryError, match=r"apap-r.*--force"):
+    with pytest.raises(LibraryError, match=r"apap-r.*force=True"):
         curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
 
 
@@ -333,14 +333,14 @@ def test_ids_of_names_in_other_scripts_are_ascii_stay_apart_and_never_invite_for
     delta = curation.import_spectra([other[2]], small_library, name="Δ9-THC", licence="MIT")
     assert delta.imported[0]["id"] == "delta9-thc-raman"
     # an id given in another script is refused, naming the rule
-    with pytest.raises(LibraryError, match=r"--id 'лсд-raman' is not allowed: .*ASCII letters"):
+    with pytest.raises(LibraryError, match=r"entry_id='лсд-raman' is not allowed: .*ASCII"):
         curation.import_spectra([other[3]], small_library, name="ЛСД", entry_id="лсд-raman")
     # an explicit id that holds another substance is refused without suggesting --force
-    with pytest.raises(LibraryError, match=r"holds ЛСД, not Cocaine.*--id NEW-ID") as refused:
+    with pytest.raises(LibraryError, match=r"holds ЛСД, not Cocaine.*entry_id=NEW-ID") as refused:
         curation.import_spectra(
             [other[3]], small_library, name="Cocaine", licence="MIT", entry_id="elcde-raman"
         )
-    assert "--force" not in str(refused.value)
+    assert "force" not in str(refused.value)
     # nor with --force: results would cite the id of ЛСД for cocaine
     before = (small_library / "manifest.csv").read_bytes()
     with pytest.raises(LibraryError, match=r"holds ЛСД, not Cocaine"):
@@ -380,7 +380,11 @@ def test_an_id_that_is_no_safe_file_name_is_refused(small_library, tmp_path, bad
     measured = measured_paracetamol(tmp_path / "para.jdx")
     before = (small_library / "manifest.csv").read_bytes()
     allowed = r"ASCII letters \(a-z, A-Z\), digits"
-    refused = rf"--id .* is not allowed: .*{allowed}" if bad else "--id is blank: give the id"
+    refused = (
+        rf"entry_id=.* is not allowed: .*{allowed}"
+        if bad
+        else r"entry_id=\.\.\. is blank: give the id of the new entry, or leave entry_id=\.\.\. out"
+    )
     with pytest.raises(LibraryError, match=refused):
         curation.import_spectra(
             [measured], small_library, name="Testium", licence="MIT", entry_id=bad, force=True
@@ -395,7 +399,7 @@ def test_an_id_that_is_no_safe_file_name_is_refused(small_library, tmp_path, bad
     # ASCII letters, digits, '-', '_' and '.' are ids; letters of other scripts are not (a
     # Cyrillic с prints like a Latin c: two ids would print alike)
     cyrillic = "тест_1.v2-raman"
-    with pytest.raises(LibraryError, match=rf"--id '{cyrillic}' is not allowed: .*{allowed}"):
+    with pytest.raises(LibraryError, match=rf"entry_id='{cyrillic}' is not allowed: .*{allowed}"):
         curation.import_spectra([measured], small_library, name="Testium", entry_id=cyrillic)
     done = curation.import_spectra(
         [measured], small_library, name="Testium", licence="MIT", entry_id="Test_1.v2-raman"
@@ -631,8 +635,8 @@ def test_one_name_for_several_files_is_refused_unless_they_are_replicates(small_
     for stated in ({"name": "Novel thing"}, {"cas": "58-08-2"}):
         with pytest.raises(
             LibraryError,
-            match=rf"--{next(iter(stated))} .* would name every one of the 2 files given "
-            r"\(a.jdx, b.jdx\) as one substance: .*--manifest CSV.*\(--replicates\); nothing",
+            match=rf"{next(iter(stated))}='.*' would name every one of the 2 files given "
+            r"\(a.jdx, b.jdx\) as one substance: .*manifest=CSV.*\(replicates=True\); nothing",
         ):
             curation.import_spectra(files, small_library, licence="MIT", **stated)
     assert (small_library / "manifest.csv").read_bytes() == before
@@ -651,7 +655,7 @@ def test_the_unnamed_spectra_of_one_file_are_not_made_a_substance_each(small_lib
         curation.import_spectra([series], small_library, licence="MIT")
     assert re.search(
         r"series\.spc: holds 3 spectra \(SPC subfiles\) and names none of them: .* replicate "
-        r"measurements or a series of one sample, not 3 substances.* \(--name NAME",
+        r"measurements or a series of one sample, not 3 substances.* \(name=NAME",
         str(refused.value),
     )
     assert (small_library / "manifest.csv").read_text() == before  # nothing written
@@ -690,7 +694,7 @@ def test_the_spectra_of_one_file_named_once_are_references_of_one_substance(
     assert new == (
         [
             "series.spc: named 'Novel thing' from its header: no substance of the library has that "
-            "name; give --name (or a manifest row) if it is not a new substance"
+            "name; give name=... (or a manifest row) if it is not a new substance"
         ]
         if how == "log"
         else []
@@ -712,7 +716,7 @@ def test_a_cas_in_the_file_contradicting_the_library_is_refused_until_stated(
     with pytest.raises(
         LibraryError,
         match=r"apap\.jdx: the file gives CAS 50-36-2 but the library's Paracetamol is "
-        r"103-90-2.*--cas.*--name",
+        r"103-90-2.*\(cas=\.\.\., or a cas column in manifest=\.\.\.\).*\(name=\.\.\.\)",
     ):
         curation.import_spectra([wrong], small_library, licence="MIT")
     assert manifest.read_bytes() == before
@@ -752,7 +756,7 @@ def test_import_refuses_to_overwrite_a_measured_entry(small_library, tmp_path):
     before = (small_library / "manifest.csv").read_bytes()
     # the same file again is the same measurement: only --force imports it again, as itself
     with pytest.raises(
-        LibraryError, match=r"already in .* as reference paracetamol-raman .*--force"
+        LibraryError, match=r"already in .* as reference paracetamol-raman .*pass force=True"
     ):
         curation.import_spectra([measured], small_library, name="Paracetamol", licence="MIT")
     assert (small_library / "manifest.csv").read_bytes() == before
@@ -833,7 +837,7 @@ def test_a_modality_told_from_the_numbers_of_a_manifest_s_file_is_told_its_colum
     (note,) = [n for n in guessed.notes if "Raman or IR" in n]
     assert note.endswith(
         "which 'forensic library validate' fails until it is stated: if it is raman, give "
-        "raman in the modality column of m.csv line 2, and run the import again with --force "
+        "raman in the modality column of m.csv line 2, and run the import again with force=True "
         "(if it is IR, 'forensic library validate' prints the import that makes it so)"
     )
 
@@ -853,8 +857,8 @@ def test_a_modality_told_from_the_numbers_is_noted_and_fails_until_stated(small_
         "sample9.csv: the file does not say whether it is Raman or IR; read as raman (numbers: "
         "intensities look like Raman counts on a Raman-shift range), which 'forensic library "
         "validate' fails until it is stated: if it is raman, run the import again with "
-        "--modality raman --force (if it is IR, 'forensic library validate' prints the import "
-        "that makes it so)"
+        "modality='raman', force=True (if it is IR, 'forensic library validate' prints the "
+        "import that makes it so)"
     )
     units = curation.validate_library(small_library, only=["caffeine-raman"]).gate("units")
     assert units.status == "fail"

@@ -118,7 +118,7 @@ def test_an_instrument_file_already_a_reference_is_refused_under_another_name(li
     said = str(refused.value)
     assert f"its SHA-256 is that of the file reference {entry} (Omegaine" in said
     assert f"forensic library rename {entry} --library" in said and "--name NEW-NAME" in said
-    assert f"--id {entry} --force" in said and "nothing was written" in said
+    assert f"(entry_id={entry!r}, force=True)" in said and "nothing was written" in said
     assert (library / "manifest.csv").read_bytes() == before
     again = curation.import_spectra([path], library, name="Omegaine", entry_id=entry, force=True)
     assert [r["id"] for r in again.imported] == [entry]  # as itself: allowed

@@ -144,13 +144,13 @@ def test_a_misspelt_manifest_column_is_refused_naming_the_one_meant(library, tmp
         match=r"not imported: .*typo.csv: line 1: 'synonym': did you mean 'synonyms'\?; 'clas': "
         r"did you mean 'class'\?; 'license': did you mean 'licence'\? \(the manifest columns are "
         r"id, file, .*\): their values would be lost; correct the header, or import without "
-        r"them \(--ignore-columns\); nothing was written",
+        r"them \(ignore_columns=True\); nothing was written",
     ):
         curation.import_spectra([], library, manifest=manifest)
     assert (library / "manifest.csv").read_bytes() == before
     done = curation.import_spectra([], library, manifest=manifest, ignore_columns=True)
     assert (done.imported[0]["licence"], done.imported[0]["synonyms"]) == ("", "")
-    assert "typo.csv: column(s) 'synonym', 'clas', 'license' not read (--ignore-columns)" in (
+    assert "typo.csv: column(s) 'synonym', 'clas', 'license' not read (ignore_columns=True)" in (
         done.notes
     )
 
@@ -208,8 +208,8 @@ def test_a_bare_name_does_not_take_over_a_salt_s_reference(salts, tmp_path):
         LibraryError,
         match=r"alphaine.jdx: name 'Alphaine' is a synonym of the library's 'Alphaine "
         r"hydrochloride' \(salt form hydrochloride\), but does not state the hydrochloride: .*"
-        r"name it so \(--name 'Alphaine hydrochloride'\), and if it is the base or another "
-        r"salt, name that \(--name 'Alphaine base'\); nothing was written",
+        r"name it so \(name='Alphaine hydrochloride'\), and if it is the base or another "
+        r"salt, name that \(name='Alphaine base'\); nothing was written",
     ):
         curation.import_spectra([path], salts, name="Alphaine", licence="MIT")
     assert (salts / "manifest.csv").read_bytes() == before
@@ -275,7 +275,7 @@ def test_a_name_that_mixes_scripts_needs_confirming_and_its_id_is_ascii(library,
         LibraryError,
         match=r"x.jdx: name '\u0421ocaine X' contains Cyrillic \u0421 \(U\+0421\), .* almost "
         r"always a keyboard set to another layout; type it again in one script, or, if the "
-        r"substance is written so, confirm it \(--mixed-scripts\)",
+        r"substance is written so, confirm it \(mixed_scripts=True\)",
     ):
         curation.import_spectra([path], library, name=mixed, licence="MIT")
     done = curation.import_spectra([path], library, name=mixed, licence="MIT", mixed_scripts=True)
@@ -382,7 +382,7 @@ def test_a_cas_number_that_fails_its_check_digit_is_refused_at_import(library, t
     before = (library / "manifest.csv").read_bytes()
     with pytest.raises(
         LibraryError,
-        match=r"--cas: CAS number '1246816-62-0' fails its check digit: a number "
+        match=r"cas=\.\.\.: CAS number '1246816-62-0' fails its check digit: a number "
         r"1246816-62-\.\.\. ends in 5, not 0 .*nothing was written",
     ):
         curation.import_spectra([path], library, name="3-MMC", cas="1246816-62-0")
@@ -455,9 +455,9 @@ def test_a_name_from_a_title_that_no_substance_has_is_said_to_make_a_new_substan
     new = sorted(n for n in result.notes if "no substance of the library" in n)
     assert new == [
         "A.jdx: named 'Single scan measurement 1' from its title: no substance of the library "
-        "has that name; give --name (or a manifest row) if it is not a new substance",
+        "has that name; give name=... (or a manifest row) if it is not a new substance",
         "raman_hdpe.jdx: named 'raman_hdpe' from its file name: no substance of the library has "
-        "that name; give --name (or a manifest row) if it is not a new substance",
+        "that name; give name=... (or a manifest row) if it is not a new substance",
     ]
     # a name stated is the chemist's: nothing to say, new substance or not
     stated = curation.import_spectra(
@@ -477,8 +477,8 @@ def test_a_cas_number_in_a_title_is_offered_never_set(library, tmp_path):
     (note,) = [n for n in result.notes if "no substance of the library" in n]
     assert note == (
         "asp.jdx: named 'Aspartame 22839-47-0 run1' from its title: no substance of the library "
-        "has that name; the title holds CAS 22839-47-0: give --cas 22839-47-0; give --name (or "
-        "a manifest row) if it is not a new substance"
+        "has that name; the title holds CAS 22839-47-0: give cas='22839-47-0'; give name=... "
+        "(or a manifest row) if it is not a new substance"
     )
     # the CAS number of a substance the library has: that substance's name is offered
     caffeine = _titled(tmp_path / "caf.jdx", "Sample 7 58-08-2 785nm", 1)
@@ -487,7 +487,7 @@ def test_a_cas_number_in_a_title_is_offered_never_set(library, tmp_path):
         for n in curation.import_spectra([caffeine], library, licence="MIT").notes
         if "no substance of the library" in n
     ]
-    assert note.endswith("the title holds CAS 58-08-2: it is Caffeine's CAS: give --name Caffeine")
+    assert note.endswith("the title holds CAS 58-08-2: it is Caffeine's CAS: give name='Caffeine'")
     # a number that fails its check digit is no CAS number (a date or a run has the form too)
     wrong = _titled(tmp_path / "wrong.jdx", "Aspartame 22839-47-1 run2", 2)
     (note,) = [
@@ -521,3 +521,50 @@ def test_a_manifest_row_with_a_bad_modality_is_skipped_naming_its_line(library, 
     assert result.skipped == [
         (str(tmp_path / "b.jdx"), "m.csv line 3: modality 'infrared' is not raman or ir")
     ]
+
+
+# -- what to give: the Python caller's argument, the command line's option ----------------------
+
+
+def test_a_python_caller_is_told_its_arguments_and_the_command_line_its_options(library, tmp_path):
+    # import_spectra told a Python caller "use --force", "--id", "--laser-nm": options it
+    # has no way to give
+    path = measured_paracetamol(tmp_path / "tablet.jdx")
+    curation.import_spectra([path], library, name="Paracetamol", licence="MIT")
+    before = (library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError) as again:
+        curation.import_spectra([path], library, name="Paracetamol", licence="MIT")
+    said = str(again.value)
+    assert said.endswith(
+        "to import it again as itself (to state what the file gets wrong), pass force=True; "
+        "nothing was written"
+    )
+    with pytest.raises(LibraryError) as other_id:
+        curation.import_spectra([path], library, name="Paracetamol", entry_id="apap-2")
+    assert str(other_id.value).endswith(
+        "give its id (entry_id='paracetamol-raman', force=True); nothing was written"
+    )
+    with pytest.raises(LibraryError) as laser:
+        curation.import_spectra([path], library, laser_nm=5000.0)
+    assert str(laser.value) == (
+        "not imported: laser_nm=5000.0: not a Raman laser wavelength in nm (150-2000: 532, "
+        "785, 1064, ...); nothing was written"
+    )
+    assert (library / "manifest.csv").read_bytes() == before
+    # the command line: the same lines, each argument said as its option
+    common = ["library", "import", str(path), "--library", str(library)]
+    cli = CliRunner().invoke(main, [*common, "--name", "Paracetamol", "--licence", "MIT"])
+    assert cli.exit_code == 2
+    assert cli.output == f"error: {said.replace('pass force=True', 'use --force')}\n"
+    cli = CliRunner().invoke(main, [*common, "--name", "Paracetamol", "--id", "apap-2"])
+    assert cli.exit_code == 2
+    assert cli.output.endswith(
+        "give its id (--id paracetamol-raman --force); nothing was written\n"
+    )
+    cli = CliRunner().invoke(main, [*common, "--laser-nm", "5000"])
+    assert cli.exit_code == 2
+    assert cli.output == (
+        "error: not imported: --laser-nm 5000.0: not a Raman laser wavelength in nm (150-2000: "
+        "532, 785, 1064, ...); nothing was written\n"
+    )
+    assert (library / "manifest.csv").read_bytes() == before

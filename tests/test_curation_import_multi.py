@@ -235,7 +235,7 @@ def test_a_cas_number_in_the_title_of_every_block_is_offered_once(library, tmp_p
     (note,) = [n for n in result.notes if "CAS" in n]
     assert note == (
         "multi.jdx: named 'Sample 58-08-2' from its title: no substance of the library has that "
-        "name; the title holds CAS 58-08-2: it is Caffeine's CAS: give --name Caffeine"
+        "name; the title holds CAS 58-08-2: it is Caffeine's CAS: give name='Caffeine'"
     )
 
 
@@ -249,7 +249,7 @@ def test_a_note_about_some_spectra_of_a_file_names_those(library, tmp_path):
         "multi.jdx #1, #3: named 'Novel one'",
         "multi.jdx #2: named 'Novel two'",
     ]
-    assert "multi.jdx: no licence given (--licence): validate will flag it" in result.notes
+    assert "multi.jdx: no licence given (licence=...): validate will flag it" in result.notes
     assert len(result.notes) == len(set(result.notes)) == 4  # and the further reference's
 
 
@@ -267,8 +267,8 @@ def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp
         curation.import_spectra([alphaine], library, licence="MIT")
     assert str(refused.value) == (
         f"not imported: simulated entry already in {library}: alphaine.jdx would replace "
-        "alphaine-raman (Alphaine, added 2026-11-22); use --force to replace it, or give other "
-        "ids (--id NEW-ID, or an id column in --manifest) to add another reference"
+        "alphaine-raman (Alphaine, added 2026-11-22); pass force=True to replace it, or give "
+        "other ids (entry_id=NEW-ID, or an id column in manifest=...) to add another reference"
     )
     assert (library / "manifest.csv").read_bytes() == before
     args = ["library", "import", str(alphaine), "--library", str(library), "--licence", "MIT"]
@@ -291,8 +291,8 @@ def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp
     assert (
         f"not imported: entries already in {library}: alphaine.jdx (m.csv line 2) would replace "
         "alphaine-raman (Alphaine, simulated, added 2026-11-22); again.jdx (m.csv line 3) would "
-        "replace paracetamol-raman (Paracetamol, measured, added 2026-12-01); use --force to "
-        "replace them"
+        "replace paracetamol-raman (Paracetamol, measured, added 2026-12-01); pass force=True "
+        "to replace them"
     ) in str(both.value)
     # replaced when forced, and said to be the simulated reference it was
     forced = CliRunner().invoke(main, [*args, "--force"])
@@ -307,7 +307,7 @@ def test_an_entry_of_no_stated_or_an_unknown_provenance_is_said_so(tmp_path):
     unknown = {"id": "b-raman", "name": "B", "provenance": "predicted", "added_at": "2026-01-03"}
     assert importing._taken_refusal({"a.jdx": [unstated]}, tmp_path, spectra=1).startswith(
         f"not imported: measured entry already in {tmp_path}: a.jdx would replace a-raman (A, "
-        "added 2026-01-02); use --force to replace it"
+        "added 2026-01-02); pass force=True to replace it"
     )
     assert importing._taken_refusal({"b.jdx": [unknown]}, tmp_path, spectra=1).startswith(
         f"not imported: entry of provenance 'predicted' already in {tmp_path}: b.jdx would "
@@ -315,8 +315,8 @@ def test_an_entry_of_no_stated_or_an_unknown_provenance_is_said_so(tmp_path):
     )
     assert (
         f"entries already in {tmp_path}: ab.jdx would replace a-raman (A, measured, added "
-        "2026-01-02), b-raman (B, provenance 'predicted', added 2026-01-03); use --force to "
-        "replace them"
+        "2026-01-02), b-raman (B, provenance 'predicted', added 2026-01-03); pass force=True "
+        "to replace them"
     ) in importing._taken_refusal({"ab.jdx": [unstated, unknown]}, tmp_path, spectra=2)
 
 

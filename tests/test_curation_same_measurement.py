@@ -113,7 +113,7 @@ def test_the_same_measurement_in_another_file_is_refused(library, tmp_path):
             "whose values it holds (the same measurement in another file: a copy or a "
             "re-export): a second entry of one measurement would be a false replicate of "
             "Paracetamol; to import it again as itself (to state what the file gets wrong), give "
-            "its id (--id paracetamol-raman --force); nothing was written"
+            "its id (entry_id='paracetamol-raman', force=True); nothing was written"
         ) in said
         assert _state(library) == before
     # under another substance's name: the reference may be the misnamed one, said how to rename

@@ -281,8 +281,8 @@ def test_a_unit_the_file_names_wrongly_is_replaced_only_when_said_and_recorded(l
     before = _snapshot(library)
     with pytest.raises(
         LibraryError,
-        match=r"atr.jdx: the file names its intensity unit, absorbance; --y-unit states "
-        r"percent_transmittance: if the file's header is wrong .*\(--override-file\).*nothing "
+        match=r"atr.jdx: the file names its intensity unit, absorbance; y_unit=\.\.\. states "
+        r"percent_transmittance: if the file's header is wrong .*\(override_file=True\).*nothing "
         r"was written",
     ):
         curation.import_spectra(

@@ -833,8 +833,14 @@ def test_a_forced_report_names_among_its_limitations_the_records_that_do_not_ver
 def test_existing_output_is_not_overwritten_and_nothing_is_recorded(tmp_path):
     store = populated_store(tmp_path / "s")
     (tmp_path / "r.pdf").write_bytes(b"keep me")
-    with pytest.raises(OutputExistsError, match="already exists"):
+    with pytest.raises(OutputExistsError) as refused:
         issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
+    # a Python caller is told its argument, overwrite=True; the command line says --force
+    assert str(refused.value) == (
+        f"{tmp_path / 'r.pdf'}: already exists; nothing was recorded, and the file is left as "
+        f"it is: give --out a new name ({tmp_path / 'r-2.pdf'}), or add overwrite=True to "
+        "replace it"
+    )
     assert (tmp_path / "r.pdf").read_bytes() == b"keep me"
     assert store.reports("CASE-1") == []
 

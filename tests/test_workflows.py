@@ -1022,7 +1022,8 @@ def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
         _run(tmp_path, report_path=tmp_path / "r.pdf", open_instrument=opened.append)
     assert str(refused.value) == (
         f"{tmp_path / 'r.pdf'}: already exists; nothing was recorded, and the file is left as "
-        f"it is: give --report a new name ({tmp_path / 'r-2.pdf'}), or add --force to replace it"
+        f"it is: give --report a new name ({tmp_path / 'r-2.pdf'}), or add overwrite=True to "
+        "replace it"
     )
     assert (tmp_path / "r.pdf").read_bytes() == b"earlier report"
     assert opened == []  # the laser never fired

@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 import click
 
 from forensic import __version__
+from forensic.arguments import with_command_line_options
 from forensic.commands import is_placeholder
 from forensic.errors import (
     ForensicError,
@@ -35,7 +36,6 @@ from forensic.errors import (
     holding_signals,
     recording_nothing,
 )
-from forensic.files import with_command_line_replace
 from forensic.spectrum import STATED_Y_UNITS
 
 EXIT_BAD_INPUT = 2
@@ -152,8 +152,8 @@ def _ended(exc: SaidInParts, code: int) -> NoReturn:
     try:
         _STOPS.let_through()  # a stop that came as the error ended the command is late
         for line in error_lines(exc):
-            # an output that exists is told a Python caller's argument: here, the option
-            click.echo(with_command_line_replace(line), err=True)
+            # what to give is told a Python caller as its argument: here, as the option
+            click.echo(with_command_line_options(line), err=True)
             lines_out += 1
         _STOPS.open = False  # said: from here the command has ended
     except KeyboardInterrupt as stop:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from forensic.arguments import with_command_line_options
 from forensic.cli.app import EXIT_BAD_INPUT, library_option, main, y_unit_option
 from forensic.errors import ForensicError
 
@@ -49,11 +50,15 @@ the Python call :func:`forensic.identify` names."""
 
 def _say_error(label: str, exc: ForensicError, *, as_json: bool) -> None:
     """A file's or a spectrum's error line (``label``: the file, or ``file#2``), and with
-    ``--json`` its JSON line too: what to do about an axis that is not in cm-1 said as a
-    technician does it (:func:`forensic.quality.with_command_line_action`)."""
+    ``--json`` its JSON line too, both in the command line's words: what to do about an axis
+    that is not in cm-1 said as a technician does it
+    (:func:`forensic.quality.with_command_line_action`), and what to give as its option, not
+    as a Python caller's argument (:func:`forensic.arguments.with_command_line_options`)."""
     from forensic.quality import with_command_line_action  # noqa: PLC0415  (SciPy: not at --help)
 
-    message = with_command_line_action(" ".join(str(exc).split()), _AXIS_IN_NM_AGAIN)
+    message = with_command_line_options(
+        with_command_line_action(" ".join(str(exc).split()), _AXIS_IN_NM_AGAIN)
+    )
     if label not in message:
         message = f"{label}: {message}"
     click.echo(f"error: {message}", err=True)

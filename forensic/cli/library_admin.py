@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from forensic.arguments import with_command_line_options
 from forensic.cli.app import filled_in, y_unit_option
 from forensic.cli.library import library_group as library
 from forensic.commands import command
@@ -187,10 +188,11 @@ def import_command(paths, library_dir, manifest, **options):
             f"imported {row['file']}: {row['name']} ({row['modality']}, id {row['id']}"
             f"{', CAS ' + row['cas'] if row['cas'] else ''})"
         )
+    # what to give is told a Python caller as its argument: here, as the option
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {with_command_line_options(note)}", err=True)
     for path, reason in result.skipped:  # last before the summary: what was not taken
-        click.echo(f"skipped {path}: {reason}", err=True)
+        click.echo(f"skipped {path}: {with_command_line_options(reason)}", err=True)
     click.echo(
         f"{len(result.imported)} imported, {len(result.replaced)} replaced, "
         f"{_skipped_count(result)} skipped"

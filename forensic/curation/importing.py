@@ -28,12 +28,12 @@ import datetime as _dt
 import getpass
 import os
 import re
-import shlex
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forensic.arguments import argument
 from forensic.commands import blank_refusal, command
 from forensic.curation.digest import (
     DATA_DIGEST_KEY,
@@ -187,8 +187,9 @@ class _Said:
 def _import_names(path: Path) -> str:
     """How ``library import`` is told the substance of a file whose spectra are not named."""
     return (
-        "give the name of its substance (--name NAME, or a manifest row for the file) to import "
-        "them as references of that one substance, or import one of them alone ("
+        f"give the name of its substance ({argument('name', as_typed='NAME')}, or a manifest "
+        "row for the file) to import them as references of that one substance, or import one "
+        "of them alone ("
         f"{command('convert', path, 'ONE.jdx', spectrum='N')}, then import ONE.jdx)"
     )
 
@@ -541,24 +542,27 @@ def _new_name_note(label: str, place: str, rows: Sequence[Mapping[str, str]], ca
         )
         if len(owners) == 1:
             return (
-                f"{said}; the {place} holds CAS {number}: it is {owners[0]}'s CAS: give --name "
-                f"{shlex.quote(owners[0])}"
+                f"{said}; the {place} holds CAS {number}: it is {owners[0]}'s CAS: give "
+                f"{argument('name', owners[0])}"
             )
         if owners:
             return (
                 f"{said}; the {place} holds CAS {number}, the CAS of the library's "
-                f"{' and '.join(owners)}: give --name with the one it is"
+                f"{' and '.join(owners)}: give {argument('name', ...)} with the one it is"
             )
         if not cas or cas_key(cas) != cas_key(number):
-            said += f"; the {place} holds CAS {number}: give --cas {number}"
-    return f"{said}; give --name (or a manifest row) if it is not a new substance"
+            said += f"; the {place} holds CAS {number}: give {argument('cas', number)}"
+    return f"{said}; give {argument('name', ...)} (or a manifest row) if it is not a new substance"
 
 
-def _salt_refusal(label: str, canonical: Mapping[str, str], option: str = "--name") -> str | None:
+def _salt_refusal(
+    label: str, canonical: Mapping[str, str], *, in_column: bool = False
+) -> str | None:
     """Why ``label`` may not join ``canonical``, the library's substance it is a synonym of:
     the substance is a salt the name does not state (:func:`~forensic.naming.unstated_salt`),
-    and a spectrum named by the bare name is not known to be the salt's. ``option`` is where
-    the chemist gives the name (``--name``, or a manifest's ``name`` column)."""
+    and a spectrum named by the bare name is not known to be the salt's. The chemist gives
+    the name as the argument ``name`` (``--name``), or ``in_column``, a manifest's ``name``
+    column."""
     salt = unstated_salt(label, canonical.get("salt_form", ""))
     if salt is None:
         return None
@@ -566,12 +570,16 @@ def _salt_refusal(label: str, canonical: Mapping[str, str], option: str = "--nam
     base = (
         named.sub("base", canonical["name"]) if named.search(canonical["name"]) else f"{label} base"
     )
+
+    def naming(name: str) -> str:
+        return f"name column {name!r}" if in_column else argument("name", name)
+
     return (
         f"name {label!r} is a synonym of the library's {canonical['name']!r} "
         f"(salt form {canonical.get('salt_form')}), but does not state the {salt}: a base and "
         f"its salts are substances of their own, with spectra of their own; if the sample is "
-        f"the {salt}, name it so ({option} {canonical['name']!r}), and if it is the base or "
-        f"another salt, name that ({option} {base!r})"
+        f"the {salt}, name it so ({naming(canonical['name'])}), and if it is the base or "
+        f"another salt, name that ({naming(base)})"
     )
 
 
@@ -598,7 +606,8 @@ def _name_refusals(
         elif mixed_words(name) and not mixed_scripts:
             refusals.append(
                 f"{lookalike_note(name, 'name', kind='name')}; type it again in one "
-                "script, or, if the substance is written so, confirm it (--mixed-scripts)"
+                "script, or, if the substance is written so, confirm it "
+                f"({argument('mixed_scripts')})"
             )
     return refusals
 
@@ -844,13 +853,13 @@ class _Job:
         stated, as a message names it (the row of a column: where the message names the
         file, :meth:`_File.said_where`)."""
         stated = said.y_unit or self.given.get("y_unit") or None
-        return stated, "--y-unit" if said.y_unit else "the y_unit column"
+        return stated, argument("y_unit", ...) if said.y_unit else "the y_unit column"
 
     def laser(self, said: _Statements) -> tuple[float | None, str]:
         """The laser wavelength (nm) stated for the file (None when none is), and where it
         is stated, as a message names it (as :meth:`unit`)."""
         if said.laser_nm is not None:
-            return said.laser_nm, "--laser-nm"
+            return said.laser_nm, argument("laser_nm", ...)
         return _laser_value(self.given.get("laser_nm")), "the laser_nm column"
 
 
@@ -986,18 +995,18 @@ class _Import:
 
 
 _STATED_TEXT = (
-    ("name", "--name", "the substance's name"),
-    ("cas", "--cas", "the substance's CAS number"),
-    ("substance_class", "--class", "the substance's class"),
-    ("synonyms", "--synonyms", "the substance's other names (separated by ';')"),
-    ("salt_form", "--salt-form", "the substance's salt form"),
-    ("legal_control", "--legal-control", "the substance's legal control"),
-    ("added_by", "--added-by", "who adds the spectra"),
-    ("source", "--source", "where the spectra come from (instrument, sample, lab)"),
-    ("licence", "--licence", "the licence of the spectra"),
-    ("entry_id", "--id", "the id of the new entry"),
+    ("name", "the substance's name"),
+    ("cas", "the substance's CAS number"),
+    ("substance_class", "the substance's class"),
+    ("synonyms", "the substance's other names (separated by ';')"),
+    ("salt_form", "the substance's salt form"),
+    ("legal_control", "the substance's legal control"),
+    ("added_by", "who adds the spectra"),
+    ("source", "where the spectra come from (instrument, sample, lab)"),
+    ("licence", "the licence of the spectra"),
+    ("entry_id", "the id of the new entry"),
 )
-"""The text an import records as stated (the :class:`_Statements` field), by its option,
+"""The text an import records as stated, by its argument (the :class:`_Statements` field),
 and what to give it."""
 
 
@@ -1007,25 +1016,29 @@ def _refuse_bad_statements(said: _Statements) -> None:
     blank over the library's synonyms), and an id, a CAS number or a laser wavelength that
     is no such thing."""
     blank = []
-    for key, option, what in _STATED_TEXT:
+    for key, what in _STATED_TEXT:
         value = getattr(said, key)
         if key == "synonyms" and value is not None:
             value = value.replace(";", " ")  # ";" alone names no other name either
-        if refusal := blank_refusal(option, value, what):
+        if refusal := blank_refusal(argument(key, ...), value, what):
             blank.append(refusal)
     if blank:
         raise LibraryError(f"not imported: {'; '.join(blank)}; nothing was written")
     if said.entry_id is not None and (problem := id_problem(said.entry_id)):
-        raise LibraryError(f"not imported: --{problem}; nothing was written")
+        why = problem.removeprefix(f"id {said.entry_id!r} ")
+        raise LibraryError(
+            f"not imported: {argument('entry_id', said.entry_id)} {why}; nothing was written"
+        )
     if said.cas is not None and (problem := cas_problem(said.cas)):
         raise LibraryError(
-            f"not imported: --cas: {problem}; state it correctly, or leave it out while the "
-            "substance has none (give its InChIKey in a manifest's inchikey column); nothing "
-            "was written"
+            f"not imported: {argument('cas', ...)}: {problem}; state it correctly, or leave it "
+            "out while the substance has none (give its InChIKey in a manifest's inchikey "
+            "column); nothing was written"
         )
     if said.laser_nm is not None and _laser_value(said.laser_nm) is None:
         raise LibraryError(
-            f"not imported: --laser-nm {said.laser_nm}: not a Raman laser wavelength in nm "
+            f"not imported: {argument('laser_nm', said.laser_nm)}: not a Raman laser "
+            "wavelength in nm "
             "(150-2000: 532, 785, 1064, ...); nothing was written"
         )
 
@@ -1040,7 +1053,7 @@ def _writable_folder(library_dir: str | os.PathLike | None) -> Path:
         raise LibraryError(
             f"{folder}: not writable; copy the library first "
             f"({command('library', 'export', folder, format='jcamp', out='DIR')}) and import "
-            "with --library DIR"
+            f"with {argument('library_dir', as_typed='DIR')}"
         )
     return folder
 
@@ -1062,7 +1075,11 @@ def _import_jobs(
     for found in manifests:
         result.notes.append(
             f"{found}: a manifest (file and name columns), not a spectrum: not read as one"
-            + ("" if mpath else " (give it with --manifest to import the files it names)")
+            + (
+                ""
+                if mpath
+                else f" (give it with {argument('manifest', ...)} to import the files it names)"
+            )
         )
     if mpath is not None:
         jobs = [
@@ -1079,7 +1096,10 @@ def _import_jobs(
                 "nothing to import: "
                 + "; ".join(f"{where}: {why}" for where, why in result.skipped)
             )
-        raise LibraryError("nothing to import: give spectrum files, folders or --manifest CSV")
+        raise LibraryError(
+            "nothing to import: give spectrum files, folders or "
+            + argument("manifest", as_typed="CSV")
+        )
     return jobs
 
 
@@ -1087,14 +1107,14 @@ def _refuse_one_name_for_many(jobs: Sequence[_Job], said: _Statements, *, replic
     """Refuse ``--name`` or ``--cas`` for several files not said to be replicates: one name
     copied onto every file of a folder would make each a reference of that substance."""
     sources = list(dict.fromkeys(job.path.resolve() for job in jobs))
-    stated = [f"--{o} {v}" for o, v in (("name", said.name), ("cas", said.cas)) if v is not None]
+    stated = [argument(o, v) for o, v in (("name", said.name), ("cas", said.cas)) if v is not None]
     if stated and len(sources) > 1 and not replicates:
         shown = ", ".join(job.path.name for job in jobs[:3]) + (", ..." if len(jobs) > 3 else "")
         raise LibraryError(
             f"not imported: {' and '.join(stated)} would name every one of the {len(sources)} "
-            f"files given ({shown}) as one substance: name each file in a --manifest CSV, or, "
-            "if they are replicate spectra of one substance, say so (--replicates); nothing "
-            "was written"
+            f"files given ({shown}) as one substance: name each file in a "
+            f"{argument('manifest', as_typed='CSV')}, or, if they are replicate spectra of one "
+            f"substance, say so ({argument('replicates')}); nothing was written"
         )
 
 
@@ -1186,9 +1206,8 @@ def _held_elsewhere(
         f"would be a reference of {holder['name']} and of {label}; to name that "
         "reference otherwise: "
         + command("library", "rename", holder["id"], library=library.folder, name="NEW-NAME")
-        + "; to import it again as itself, give its id (--id "
-        + holder["id"]
-        + " --force)"
+        + "; to import it again as itself, give its id ("
+        + f"{argument('entry_id', holder['id'])}, {argument('force')})"
     )
 
 
@@ -1215,14 +1234,15 @@ def _laser_advice(spectrum: Spectrum, job: _Job) -> str:
     at import (:func:`~forensic.quality.laser_line_action`): state the laser line, which reads
     the axis as nm. The laser line the file names, if it does, is the one given; a file of a
     manifest is told its row's column."""
-    if job.line:  # --laser-nm would state it for every row
+    if job.line:  # laser_nm would state it for every row
         return laser_line_action(
             "give the laser line it was measured with in the laser_nm column of "
             f"{job.line} and import it again"
         )
     laser = laser_line_named(spectrum)
     return laser_line_action(
-        f"import it again with --laser-nm {'NM' if laser is None else f'{laser:g}'}, the laser "
+        f"import it again with "
+        f"{argument('laser_nm', as_typed='NM' if laser is None else f'{laser:g}')}, the laser "
         "line it was measured with"
     )
 
@@ -1234,13 +1254,16 @@ def _modality_unstated(spectrum: Spectrum, job: _Job) -> str:
     reference just imported); a file of a manifest is told its row's column. As IR, the same
     file would be another reference of the same measurement, which the import refuses:
     ``library validate`` prints the import of the reference's own file that makes it IR."""
-    if job.line:  # --modality would state it for every row
+    if job.line:  # modality would state it for every row
         how = (
             f"give {spectrum.modality} in the modality column of {job.line}, and run the "
-            "import again with --force"
+            f"import again with {argument('force')}"
         )
     else:
-        how = f"run the import again with --modality {spectrum.modality} --force"
+        how = (
+            "run the import again with "
+            f"{argument('modality', spectrum.modality)}, {argument('force')}"
+        )
     other = "IR" if spectrum.modality == "raman" else "Raman"
     return (
         "the file does not say whether it is Raman or IR; read as "
@@ -1324,7 +1347,7 @@ def _judged_spectrum(
             under_way.refused.of_spectrum(
                 place,
                 f"{laser_option} states a Raman laser line, but the spectrum is {wanted}: "
-                "leave it out, or state the modality (--modality)",
+                f"leave it out, or state the modality ({argument('modality', ...)})",
             )
             return None
         if file_laser is not None and float(file_laser) != float(stated_laser):
@@ -1333,7 +1356,8 @@ def _judged_spectrum(
                     place,
                     f"the file names its laser wavelength, {file_laser:g} nm; {laser_option} "
                     f"states {stated_laser:g} nm: if the file is wrong, say so "
-                    "(--override-file), and the statement is recorded with the reference",
+                    f"({argument('override_file')}), and the statement is recorded with the "
+                    "reference",
                 )
                 return None
             statements.append(
@@ -1348,7 +1372,8 @@ def _judged_spectrum(
                 place,
                 f"the file names its intensity unit, {spectrum.y_unit}; {unit_option} states "
                 f"{stated_unit}: if the file's header is wrong (the numbers are not in its "
-                "unit), say so (--override-file), and the statement is recorded with the "
+                f"unit), say so ({argument('override_file')}), and the statement is recorded "
+                "with the "
                 f"reference; if the file is right, leave {unit_option} out",
             )
             return None
@@ -1397,8 +1422,12 @@ def _judged_spectrum(
             place,
             "the file does not name its intensity unit; read as "
             f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
-            "(--y-unit"
-            + (", and --modality if it is not IR)" if spectrum.modality_guessed else ")"),
+            f"({argument('y_unit', ...)}"
+            + (
+                f", and {argument('modality', ...)} if it is not IR)"
+                if spectrum.modality_guessed
+                else ")"
+            ),
         )
     elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
         notes.of_spectrum(place, _modality_unstated(spectrum, job))
@@ -1437,13 +1466,13 @@ def _named_row(
         under_way.refused.of_spectrum(
             place,
             f"name {label!r} is a synonym of {' and '.join(matched)}: which one is the "
-            "sample? give its exact name (--name, or the name column)",
+            f"sample? give its exact name ({argument('name', ...)}, or the name column)",
         )
         return None
     if canonical is not None:
         if substance_key(canonical["name"]) != substance_key(label):
-            option = "name column" if given.get("name") and not said.name else "--name"
-            salt = _salt_refusal(label, canonical, option)
+            in_column = bool(given.get("name") and not said.name)
+            salt = _salt_refusal(label, canonical, in_column=in_column)
             if salt is not None:
                 under_way.refused.of_spectrum(place, salt)
                 return None
@@ -1493,8 +1522,9 @@ def _named_row(
         whose = "stated" if stated_cas else "the file's" if file_cas else f"the library's {label}"
         under_way.refused.of_spectrum(
             place,
-            f"{cas_problem(row['cas'])} ({whose}); state the right one (--cas, or the cas "
-            "column), or leave it out while the substance has none",
+            f"{cas_problem(row['cas'])} ({whose}); state the right one "
+            f"({argument('cas', ...)}, or the cas column), or leave it out while the substance "
+            "has none",
         )
     if row["inchikey"] and (problem := inchikey_problem(row["inchikey"])):
         under_way.refused.of_spectrum(place, f"{problem}; correct the inchikey column")
@@ -1529,7 +1559,9 @@ def _fill_provenance(
     )
     row["licence"] = said.licence or given.get("licence") or kept.get("licence") or ""
     if not row["licence"]:
-        under_way.notes.of_file(place.file, "no licence given (--licence): validate will flag it")
+        under_way.notes.of_file(
+            place.file, f"no licence given ({argument('licence', ...)}): validate will flag it"
+        )
     row["added_by"] = (
         said.added_by or given.get("added_by") or kept.get("added_by") or _login_name()
     )
@@ -1560,7 +1592,7 @@ def _first_id(
             place,
             f"the id {entry_id} is made from the name {label!r} in ASCII letters "
             "(an id is typed back from reports); if it reads badly, give another "
-            "(--id, or the id column)",
+            f"({argument('entry_id', ...)}, or the id column)",
         )
     return entry_id
 
@@ -1578,13 +1610,15 @@ def _refuse_what_cannot_be_recorded(under_way: _Import) -> None:
         raise LibraryError(
             "not imported: a CAS number in the file contradicts the library's for the same "
             f"name: {'; '.join(conflicts)}; if the name is right, state the CAS "
-            "number (--cas, or a cas column in --manifest); if the number is right, give the "
-            "name of the substance it belongs to (--name)"
+            f"number ({argument('cas', ...)}, or a cas column in {argument('manifest', ...)}); "
+            "if the number is right, give the name of the substance it belongs to "
+            f"({argument('name', ...)})"
         )
     if said.entry_id and len(under_way.planned) > 1:
         raise LibraryError(
-            f"--id {said.entry_id} names one entry but {len(under_way.planned)} spectra are being "
-            "imported: give ids in a --manifest CSV instead"
+            f"{argument('entry_id', said.entry_id)} names one entry but "
+            f"{len(under_way.planned)} spectra are being imported: give ids in a "
+            f"{argument('manifest', as_typed='CSV')} instead"
         )
     if not under_way.planned:
         reasons = "; ".join(f"{p}: {r}" for p, r in result.skipped[:3])
@@ -1743,7 +1777,7 @@ def _refuse_measurements_held(under_way: _Import, *, force: bool) -> None:
                 )
             modality, was = planned.row["modality"], holders[0].get("modality")
             if planned.row["id"] in ids:
-                advice = "use --force"
+                advice = f"pass {argument('force')}"
             elif len(holders) == 1 and was != modality:  # its id is the other modality's
                 advice = (
                     f"or as {modality} instead of {was}, give that reference's file, "
@@ -1751,11 +1785,11 @@ def _refuse_measurements_held(under_way: _Import, *, force: bool) -> None:
                     f"with the same options (the {was} reference {ids[0]} is replaced)"
                 )
             elif planned.place.file.count == 1:
-                advice = f"give its id (--id {ids[0]} --force)"
+                advice = f"give its id ({argument('entry_id', ids[0])}, {argument('force')})"
             else:
                 advice = (
                     f"give the file the id of its first reference ({ids[0]}) in an id column "
-                    "of --manifest, with --force"
+                    f"of {argument('manifest', ...)}, with {argument('force')}"
                 )
             said.of_spectrum(
                 planned.place,
@@ -1786,10 +1820,14 @@ def _new_id_advice(spectra: int) -> str:
     ``--id`` for one spectrum; for several, which ``--id`` refuses, a manifest's id column
     (a file's further spectra take the id with ``-2``, ``-3``, ...: :func:`_give_ids`)."""
     if spectra == 1:
-        return "--id NEW-ID, or an id column in --manifest"
+        return (
+            f"{argument('entry_id', as_typed='NEW-ID')}, or an id column in "
+            f"{argument('manifest', ...)}"
+        )
     return (
-        "an id column in --manifest, one id for each file, its further spectra taking "
-        "NEW-ID-2, NEW-ID-3, ...: --id names one spectrum only"
+        f"an id column in {argument('manifest', ...)}, one id for each file, its further "
+        f"spectra taking NEW-ID-2, NEW-ID-3, ...: {argument('entry_id', ...)} names one "
+        "spectrum only"
     )
 
 
@@ -1827,7 +1865,7 @@ def _replacements(
             raise LibraryError(
                 f"not imported: {target} already exists but the manifest does not list it as "
                 f"{row['name']}'s (a file left by an earlier import, or copied in); move it "
-                "away, or use --force to overwrite it; nothing was written"
+                f"away, or pass {argument('force')} to overwrite it; nothing was written"
             )
         writes.append((_reference_spectrum(planned.spectrum, row), target))
         keep.append(row)
@@ -1915,7 +1953,8 @@ def _taken_refusal(
     else:
         what = f"{kinds[0]} {noun}"
     return (
-        f"not imported: {what} already in {folder}: {'; '.join(said)}; use --force to replace "
+        f"not imported: {what} already in {folder}: {'; '.join(said)}; pass "
+        f"{argument('force')} to replace "
         + ("them" if plural else "it")
         + f", or give other ids ({_new_id_advice(spectra)}) to add "
         + ("other references" if spectra > 1 else "another reference")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensic.arguments import argument
 from forensic.commands import command
 from forensic.custody import chain
 from forensic.custody.since import concerns
@@ -475,8 +476,10 @@ def check_report_outputs(
     :func:`~forensic.custody.store.check_outputs_off_store` does.
 
     A file that exists is refused (unless ``overwrite``) saying that nothing was recorded and
-    offering a name that is free (``A1-2.pdf`` for ``A1.pdf``) before ``--force``: the file
-    there may be the PDF of a report already issued.
+    offering a name that is free (``A1-2.pdf`` for ``A1.pdf``) before ``overwrite=True``
+    (``--force`` at the command line,
+    :func:`~forensic.arguments.with_command_line_options`): the file there may be the PDF of a
+    report already issued.
 
     Parameters
     ----------
@@ -506,8 +509,8 @@ def check_report_outputs(
         if path is not None and not overwrite and os.path.isfile(path):
             raise OutputExistsError(
                 f"{path}: already exists; nothing was recorded, and the file is left as it "
-                f"is: give {option} a new name ({_free_name(Path(path))}), or add --force to "
-                "replace it"
+                f"is: give {option} a new name ({_free_name(Path(path))}), or add "
+                f"{argument('overwrite')} to replace it"
             )
     return check_outputs_off_store(
         {option: path for option, path in (pdf, json, text)}, store, overwrite=overwrite

@@ -1,0 +1,150 @@
+"""What a message tells its reader to give, in the reader's terms: a Python caller its
+function's argument (``pass force=True``, :func:`argument`), the command line the option
+(``use --force``, :func:`with_command_line_options`).
+
+A message is made once, in the Python caller's terms, wherever it is raised; the command line
+(:mod:`forensic.cli.app`, which prints every error, and the commands that print notes or JSON
+errors themselves) says it by :data:`ARGUMENT_OPTIONS`, the one table of which option each
+argument is. Pure and import-free, so that the core (a library saved over a file) may use it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["ARGUMENT_OPTIONS", "argument", "with_command_line_options"]
+
+
+ARGUMENT_OPTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        # an output that exists: every function's argument that replaces it, one option
+        "overwrite": "--force",
+        "force": "--force",
+        # forensic.curation.import_spectra: forensic library import
+        "library_dir": "--library",
+        "name": "--name",
+        "cas": "--cas",
+        "substance_class": "--class",
+        "synonyms": "--synonyms",
+        "salt_form": "--salt-form",
+        "legal_control": "--legal-control",
+        "modality": "--modality",
+        "y_unit": "--y-unit",
+        "laser_nm": "--laser-nm",
+        "override_file": "--override-file",
+        "manifest": "--manifest",
+        "ignore_columns": "--ignore-columns",
+        "replicates": "--replicates",
+        "mixed_scripts": "--mixed-scripts",
+        "added_by": "--added-by",
+        "source": "--source",
+        "licence": "--licence",
+        "entry_id": "--id",
+    }
+)
+"""The command-line option of each Python argument a message may tell its reader to give
+(:func:`argument`), by the argument's name: the one place that says which option an
+argument is. An argument that is not here cannot be named in a message (:func:`argument`
+refuses it), so that no message tells the command line a Python argument."""
+
+_VALUE = re.compile(
+    r"""True|\.\.\.|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?(?:inf|nan|\d+(?:\.\d*)?(?:e[+-]?\d+)?)(?![\w.])|[A-Z][A-Z0-9-]*\b"""
+)
+_NAMED = "|".join(sorted(ARGUMENT_OPTIONS, key=len, reverse=True))
+_MENTION = rf"(?<![\w./\\?&-])(?:{_NAMED})=(?:{_VALUE.pattern})"
+_MENTIONS = re.compile(rf"(?P<verb>\bpass )?(?P<run>{_MENTION}(?:, {_MENTION})*)")
+_ONE = re.compile(rf"(?P<arg>{_NAMED})=(?P<value>{_VALUE.pattern})")
+
+
+def argument(name: str, value: Any = True, *, as_typed: str | None = None) -> str:
+    """An argument of a toolkit function as a Python caller writes it, for a message that
+    tells the caller to give it; the command line says its option
+    (:func:`with_command_line_options`).
+
+    Parameters
+    ----------
+    name : str
+        The argument, one of :data:`ARGUMENT_OPTIONS`.
+    value : object, default True
+        True for a flag (``force=True``, the option alone); ``...`` (:data:`Ellipsis`) for
+        an argument to give, its value not said (``licence=...``, the option alone); a
+        string (quoted as Python writes it; the option's value unquoted) or a number.
+    as_typed : str, optional
+        The value as it is to be read in both places, in place of ``value``: a number
+        formatted (``"785"``), or a place to fill in, in capitals (``"NM"``, ``"NEW-ID"``).
+
+    Returns
+    -------
+    str
+        ``name=value``.
+
+    Raises
+    ------
+    KeyError
+        ``name`` has no option in :data:`ARGUMENT_OPTIONS`.
+
+    Examples
+    --------
+    >>> argument("force"), argument("entry_id", "cocaine-raman"), argument("licence", ...)
+    ('force=True', "entry_id='cocaine-raman'", 'licence=...')
+    >>> argument("laser_nm", as_typed="NM")
+    'laser_nm=NM'
+    """
+    if name not in ARGUMENT_OPTIONS:
+        raise KeyError(f"{name}: no command-line option said for this argument (ARGUMENT_OPTIONS)")
+    if as_typed is not None:
+        said = as_typed
+    elif value is Ellipsis:
+        said = "..."
+    else:
+        said = repr(value)
+    if not _VALUE.fullmatch(said):
+        raise ValueError(f"{name}={said}: not a value a message can say as an option's")
+    return f"{name}={said}"
+
+
+def with_command_line_options(text: str) -> str:
+    """A message as a command line says it: each Python argument it names
+    (:func:`argument`) replaced by its option (:data:`ARGUMENT_OPTIONS`), the rest unchanged.
+
+    ``force=True`` is ``--force``, ``licence=...`` is ``--licence``, ``entry_id='x'`` is
+    ``--id x`` (a string quoted as a shell reads it: ``name='Cocaine base'`` is ``--name
+    'Cocaine base'``); a number or a place to fill in (``laser_nm=NM``) is as it is;
+    arguments one after the other (``entry_id='x', force=True``) are options one after the
+    other (``--id x --force``), and ``pass`` before them is ``use``.
+
+    Parameters
+    ----------
+    text : str
+        The message.
+
+    Returns
+    -------
+    str
+        The message, for the command line.
+
+    Examples
+    --------
+    >>> with_command_line_options("give its id (entry_id='x', force=True)")
+    'give its id (--id x --force)'
+    >>> with_command_line_options("a.flib: already exists (pass overwrite=True to replace it)")
+    'a.flib: already exists (use --force to replace it)'
+    """
+
+    def optioned(found: re.Match[str]) -> str:
+        words = []
+        for one in _ONE.finditer(found["run"]):
+            words.append(ARGUMENT_OPTIONS[one["arg"]])
+            value = one["value"]
+            if value[0] in "'\"":  # quoted as the shell reads it, not as Python does
+                words.append(shlex.quote(ast.literal_eval(value)))
+            elif value not in ("True", "..."):
+                words.append(value)
+        return ("use " if found["verb"] else "") + " ".join(words)
+
+    return _MENTIONS.sub(optioned, text)

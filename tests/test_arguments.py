@@ -1,0 +1,116 @@
+"""What to give, said to a Python caller as its argument and to the command line as its
+option: one table (forensic.arguments.ARGUMENT_OPTIONS), walked here against the functions
+and the commands it speaks for."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from forensic.arguments import (
+    ARGUMENT_OPTIONS,
+    argument,
+    with_command_line_options,
+)
+from forensic.cli import main
+from forensic.cli.identify import _say_error
+from forensic.curation import import_spectra
+from forensic.curation.export import export_library
+from forensic.curation.publish import publish_library
+from forensic.errors import ForensicError
+from forensic.files import not_overwritten
+from forensic.library import Library
+from forensic.report.issue import issue_report
+from forensic.workflows import scan
+
+# each function whose messages name its arguments, and the command that calls it
+SPOKEN_FOR = [
+    (issue_report, ("report",)),
+    (scan, ("scan",)),
+    (import_spectra, ("library", "import")),
+    (Library.from_folder, ("library", "build")),
+    (export_library, ("library", "export")),
+    (publish_library, ("library", "publish")),
+]
+
+
+def _options(path: tuple[str, ...]) -> set[str]:
+    command = main
+    for word in path:
+        command = command.commands[word]
+    return {option for param in command.params for option in param.opts}
+
+
+def test_every_argument_in_the_table_is_a_real_argument_and_its_option_a_real_option():
+    """Each argument is one of a function the table speaks for, whose command has its option
+    (an argument of the same name elsewhere, export_library's source, is another thing)."""
+    for name, option in ARGUMENT_OPTIONS.items():
+        speaking = [
+            " ".join(path)
+            for function, path in SPOKEN_FOR
+            if name in inspect.signature(function).parameters and option in _options(path)
+        ]
+        assert speaking, f"{name}: no function's argument whose command has {option}"
+
+
+def test_every_argument_a_message_names_has_its_option():
+    """An argument named in a message (argument("x", ...)) that the table does not hold
+    would reach the command line in Python's words: each is found in the source."""
+    named = set()
+    for source in Path(__file__).parents[1].joinpath("forensic").rglob("*.py"):
+        text = source.read_text("utf-8")
+        named |= set(re.findall(r"(?<![.\w])argument\(\s*[\"'](\w+)[\"']", text))
+    assert named, "no message names an argument: the walk finds nothing"
+    assert named <= set(ARGUMENT_OPTIONS), sorted(named - set(ARGUMENT_OPTIONS))
+
+
+def test_an_argument_without_an_option_is_refused():
+    with pytest.raises(KeyError, match="pdf_path: no command-line option said"):
+        argument("pdf_path")
+    with pytest.raises(ValueError, match="laser_nm=nm: not a value"):
+        argument("laser_nm", as_typed="nm")
+
+
+@pytest.mark.parametrize(
+    ("python", "command_line"),
+    [
+        ("pass force=True", "use --force"),
+        ("(pass overwrite=True to replace it)", "(use --force to replace it)"),
+        ("add overwrite=True to replace it", "add --force to replace it"),
+        ("give its id (entry_id='x-raman', force=True)", "give its id (--id x-raman --force)"),
+        ("no licence given (licence=...)", "no licence given (--licence)"),
+        (
+            "import it again with laser_nm=NM, the laser",
+            "import it again with --laser-nm NM, the laser",
+        ),
+        ("laser_nm=5000.0: not a Raman laser", "--laser-nm 5000.0: not a Raman laser"),
+        ("(name='NAME', or a manifest row)", "(--name NAME, or a manifest row)"),
+        ("name it so (name='Cocaine base')", "name it so (--name 'Cocaine base')"),
+        ('name it so (name="it\'s")', "name it so (--name 'it'\"'\"'s')"),
+        # a file named so is not an argument
+        ("/data/name=1.spc: no such file", "/data/name=1.spc: no such file"),
+        ("the substance's name", "the substance's name"),
+    ],
+)
+def test_an_argument_is_said_as_its_option(python, command_line):
+    assert with_command_line_options(python) == command_line
+
+
+def test_an_output_that_exists_is_told_as_the_argument_of_the_function_called():
+    assert not_overwritten("lib.flib") == (
+        "lib.flib: already exists; not overwritten (pass overwrite=True to replace it)"
+    )
+    assert not_overwritten("out", replace="force=True") == (
+        "out: already exists; not overwritten (pass force=True to replace it)"
+    )
+
+
+def test_identify_json_error_says_the_option(capsys):
+    _say_error("a.spc", ForensicError("a.spc: pass overwrite=True to replace it"), as_json=True)
+    said = capsys.readouterr()
+    assert said.err == "error: a.spc: use --force to replace it\n"
+    assert json.loads(said.out) == {"file": "a.spc", "error": "a.spc: use --force to replace it"}
