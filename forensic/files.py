@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from platformdirs import user_cache_dir
 
-from forensic.arguments import ARGUMENT_OPTIONS, argument, with_command_line_options
+from forensic.arguments import ARGUMENT_OPTIONS, argument
 from forensic.errors import ForensicError
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "check_writable",
     "library_cache_dir",
     "not_overwritten",
-    "with_command_line_replace",
 ]
 
 CACHE_ENV = "FORENSIC_CACHE_DIR"
@@ -71,7 +70,7 @@ def not_overwritten(
 ) -> str:
     """Why an output that exists was refused, and how to replace it: told to a Python caller
     as its function's argument, to the command line as its option
-    (:func:`with_command_line_replace`).
+    (:func:`~forensic.arguments.with_command_line_options`).
 
     Parameters
     ----------
@@ -100,30 +99,6 @@ def not_overwritten(
     else:  # the argument, checked to have its option: the command line says that
         how = f"pass {argument(replace.removesuffix('=True'))}"
     return f"{os.fspath(path)}: {what}; not overwritten ({how} to replace it)"
-
-
-def with_command_line_replace(text: str) -> str:
-    """A message of :func:`not_overwritten` as a command says it: the Python argument that
-    replaces the output (``overwrite=True``, ``force=True``) replaced by the command's option
-    (:data:`REPLACE_OPTION`), the rest unchanged: as
-    :func:`~forensic.arguments.with_command_line_options` says every argument.
-
-    Parameters
-    ----------
-    text : str
-        The message.
-
-    Returns
-    -------
-    str
-        The message, for the command line.
-
-    Examples
-    --------
-    >>> with_command_line_replace(not_overwritten("lib.flib"))
-    'lib.flib: already exists; not overwritten (use --force to replace it)'
-    """
-    return with_command_line_options(text)
 
 
 class OutputError(ForensicError):
