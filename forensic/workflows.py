@@ -1117,6 +1117,11 @@ class _Kept(NamedTuple):
     """That it is lost, a warning, when no file could be written: ``the measured spectrum
     is lost: ...``, as ``forensic acquire`` says of one it kept nowhere."""
 
+    def tell(self, error: ForensicError) -> None:
+        """Give ``error`` the file the spectrum is kept in (``spectrum_kept``), or that it is
+        lost (``spectrum_lost``): the command line's exit code says which."""
+        error.spectrum_kept, error.spectrum_lost = self.path, self.lost is not None
+
 
 def _keep_measured(
     db: Store,
@@ -1789,30 +1794,15 @@ class _Scan:
             db.check_in_place()  # not recorded, if the store's file went meanwhile
             self.unsaved = None  # saved
         except BaseException as exc:
-            # (a second Ctrl-C is held until the file is written and `kept` says where)
-            with holding_signals():
-                kept = _keep_measured(
-                    db,
-                    self.start,
-                    spectrum,
-                    case_number=self.case_number,
-                    item_number=self.item_number,
-                    operator=self.operator,
-                    exc=exc,
-                    measured=measured,
-                    library=self.library,
-                    report_command=self.report_command(),
-                )
-                self.kept, self.lost = kept.said, kept.lost
-                self.unsaved = None  # kept (or said to be lost) before a held stop is heard
+            kept = self._keep(spectrum, measured, exc)
             if not isinstance(exc, (ForensicError, KeyboardInterrupt)):
                 error = CustodyError(
                     f"{db.db_path}: saving the raw spectrum failed ({type(exc).__name__}: {exc})"
                 )
-                error.spectrum_kept, error.spectrum_lost = kept.path, kept.lost is not None
+                kept.tell(error)
                 raise error from exc
             if isinstance(exc, ForensicError):
-                exc.spectrum_kept, exc.spectrum_lost = kept.path, kept.lost is not None
+                kept.tell(exc)
             raise
         return _Saved(
             measurement,
@@ -1835,6 +1825,31 @@ class _Scan:
             **_where_measured(self.unit, self.location),
         }
 
+    def _keep(
+        self, spectrum: Any, measured: Mapping[str, Any], exc: BaseException, **how: Any
+    ) -> _Kept:
+        """Keep the measured ``spectrum`` the store did not take when ``exc`` came
+        (:func:`_keep_measured`, with ``how`` it says so), a second stop held until it is
+        kept; :attr:`kept` or :attr:`lost` says where, and nothing waits to be saved any
+        more (:attr:`unsaved`)."""
+        with holding_signals():
+            kept = _keep_measured(
+                self.db,
+                self.start,
+                spectrum,
+                case_number=self.case_number,
+                item_number=self.item_number,
+                operator=self.operator,
+                exc=exc,
+                measured=measured,
+                library=self.library,
+                report_command=self.report_command(),
+                **how,
+            )
+            self.kept, self.lost = kept.said, kept.lost
+            self.unsaved = None  # kept (or said to be lost) before a held stop is heard
+        return kept
+
     def keep_unsaved(self, exc: BaseException) -> None:
         """Keep in a file (:func:`_keep_measured`, :attr:`kept`, or :attr:`lost` when no file
         could be written) the spectrum measured that :meth:`save_raw_spectrum` had not yet
@@ -1849,26 +1864,16 @@ class _Scan:
         spectrum is recorded."""
         if self.unsaved is None:
             return
-        with holding_signals():
-            kept = _keep_measured(
-                self.db,
-                self.start,
-                self.unsaved.with_metadata(operator=self.operator),
-                case_number=self.case_number,
-                item_number=self.item_number,
-                operator=self.operator,
-                exc=exc,
-                measured=self._measurement_record(self.described),
-                library=self.library,
-                report_command=self.report_command(),
-                stopped_when="between measuring the spectrum and saving it",
-                store_failed=False,  # nothing failed in the store: it can record it now
-                undescribed=self.described is None,
-            )
-            self.kept, self.lost = kept.said, kept.lost
-            self.unsaved = None
+        kept = self._keep(
+            self.unsaved.with_metadata(operator=self.operator),
+            self._measurement_record(self.described),
+            exc,
+            stopped_when="between measuring the spectrum and saving it",
+            store_failed=False,  # nothing failed in the store: it can record it now
+            undescribed=self.described is None,
+        )
         if isinstance(exc, ForensicError):
-            exc.spectrum_kept, exc.spectrum_lost = kept.path, kept.lost is not None
+            kept.tell(exc)
             if self.kept is not None and exc.advice:
                 self.kept = self.kept._replace(to_do=f"{self.kept.to_do}; then {exc.advice}")
 
