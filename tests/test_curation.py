@@ -1948,3 +1948,26 @@ def test_a_result_against_an_unpublished_or_edited_library_folder_says_so(small_
     assert warning.endswith(
         "is not a published version (built, not published): no one approved its references"
     )
+
+
+def test_near_duplicates_same_list_whatever_the_row_order():
+    # three lookalike substances and one apart: the pairs, their order and which entry is named
+    # first do not depend on the order the references were given in
+    spectra = [
+        make_spectrum([(620.0, 0.3, 8.0), (1001.0, 1.0, 6.0), (1602.0, height, 10.0)], name=name)
+        for height, name in ((0.50, "zeta"), (0.52, "alpha"), (0.55, "mid"))
+    ]
+    spectra.append(make_spectrum([(450.0, 1.0, 8.0), (2900.0, 0.6, 20.0)], name="apart"))
+
+    def listed(order):
+        library = Library.from_spectra([spectra[i] for i in order])
+        return [
+            (a["entry_id"], b["entry_id"], round(s, 6))
+            for a, b, s in validation.near_duplicates(library)
+        ]
+
+    forward, backward = listed([0, 1, 2, 3]), listed([3, 2, 1, 0])
+    assert forward == backward
+    assert len(forward) == 3 and all(a < b for a, b, _ in forward)
+    assert [s for _, _, s in forward] == sorted((s for _, _, s in forward), reverse=True)
+    assert not any("apart" in a + b for a, b, _ in forward)

@@ -732,7 +732,8 @@ def near_duplicates(
     -------
     list of (entry, entry, float)
         Both entries' metadata (:meth:`forensic.library.Library.entry`) and their cosine,
-        highest first; each pair once.
+        highest first; each pair once, the entry of the smaller id first, so the list is the
+        same whatever the order of the library's rows.
     """
     pairs = []
     for modality, block in library.blocks.items():
@@ -754,15 +755,17 @@ def near_duplicates(
             different = keys[lo:hi, None] != keys[None, :]
             flagged = np.argwhere((scores > threshold) & (cols > rows) & different)
             for i, j in flagged:
-                pairs.append(
-                    (
-                        library.entry(modality, lo + int(i)),
-                        library.entry(modality, int(j)),
-                        float(scores[i, j]),
-                    )
-                )
-    pairs.sort(key=lambda p: -p[2])
+                a, b = library.entry(modality, lo + int(i)), library.entry(modality, int(j))
+                if _entry_key(b) < _entry_key(a):
+                    a, b = b, a
+                pairs.append((a, b, float(scores[i, j])))
+    pairs.sort(key=lambda p: (-p[2], _entry_key(p[0]), _entry_key(p[1])))
     return pairs
+
+
+def _entry_key(entry: Mapping[str, Any]) -> tuple[str, str]:
+    # a pair is told in the same order whatever the order of the library's rows
+    return str(entry.get("entry_id") or entry.get("id") or ""), str(entry.get("name") or "")
 
 
 def _label(entry: Mapping[str, Any]) -> str:
