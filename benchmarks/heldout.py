@@ -39,6 +39,7 @@ import numpy as np
 from scipy import stats
 
 from benchmarks import datasets, drugs, engine
+from benchmarks.text import counted
 from forensic import verdict
 from forensic.naming import substance_key
 from forensic.processing import linear_from_representation, representation_from_linear
@@ -431,7 +432,10 @@ def real_hits(
         library = engine.build([r.spectrum() for r in kept])
         modality = kept[0].modality
         if progress:
-            progress(f"fold {f + 1}/{FOLDS}: {len(mine)} queries, library of {len(kept)}")
+            progress(
+                f"fold {f + 1}/{FOLDS}: {counted(len(mine), 'query', 'queries')}, "
+                f"library of {len(kept)}"
+            )
         for q in mine:
             for keep in cuts:
                 x, y = cut_range(q.wavenumber, q.intensity, keep, rng)

@@ -20,6 +20,7 @@ import scipy
 
 import forensic
 from benchmarks import accuracy, calibration, datasets, drugs, mixtures_bench, speed
+from benchmarks.text import counted
 
 SECTIONS = ("speed", "accuracy", "drugs", "mixtures", "calibration")
 
@@ -64,8 +65,8 @@ class Report:
 
     def accuracy(self, modality: str, entry: dict) -> None:
         self.line(
-            f"  {modality}: {entry['queries']} queries ({entry['subset']}), library "
-            f"{entry['library_files']} files"
+            f"  {modality}: {counted(entry['queries'], 'query', 'queries')} ({entry['subset']}), "
+            f"library {counted(entry['library_files'], 'file')}"
         )
         plain = entry["plain_cosine"]
         eng = entry.get("engine", {})
@@ -107,7 +108,7 @@ class Report:
         for method, t in out["totals"].items():
             self.line(
                 f"  {method}: components found {t['found']}/{t['expected']}, false components "
-                f"{t['false']} in {len(out['cases'])} mixtures; pure spectra: "
+                f"{t['false']} in {counted(len(out['cases']), 'mixture')}; pure spectra: "
                 f"{out['pure'].get(method, 0)} false in {out['pure']['n']}"
             )
         if "engine" in out:
@@ -124,7 +125,7 @@ class Report:
                 f"  RRUFF {modality}, each sample against the other samples: pure spectra "
                 f"reported as mixtures {p['as_mixture']}/{p['n']} ({p['false_components']} false "
                 f"components); binary mixtures of two samples: components found "
-                f"{b['found']}/{b['expected']}, false {b['false']} in {b['n']} mixtures"
+                f"{b['found']}/{b['expected']}, false {b['false']} in {counted(b['n'], 'mixture')}"
             )
             self.line(
                 f"      verdicts: pure spectra {_named(p['verdicts'])}; binary mixtures "
@@ -145,7 +146,7 @@ class Report:
         if "skipped" in s:
             return  # said with the section's other skips
         self.line(
-            f"  {name} ({s['library_size']} refs): score at q=0.01 "
+            f"  {name} ({counted(s['library_size'], 'ref')}): score at q=0.01 "
             f"{_fmt(s['score_at_q_0.01'])}, at q=0.05 {_fmt(s['score_at_q_0.05'])}; "
             f"target wins {s['n_target_wins']}, decoy wins {s['n_decoy_wins']}, decoy "
             f"efficiency {_fmt(s.get('decoy_efficiency'))}"
@@ -169,7 +170,7 @@ class Report:
             lowest, highest = stratum["range_share"]
             self.line(
                 f"      range-cut queries comparing {lowest:.0%}-{highest:.0%} of their best "
-                f"reference: {stratum['n_competitions']} competitions, score at q=0.01 "
+                f"reference: {counted(stratum['n_competitions'], 'competition')}, score at q=0.01 "
                 f"{_fmt(stratum.get('score_at_q_0.01'))}, at q=0.05 "
                 f"{_fmt(stratum.get('score_at_q_0.05'))}; observed FDP at q<=0.05 "
                 f"{_fmt(stratum.get('empirical_fdp_at_q_0.05'))} "
@@ -180,7 +181,7 @@ class Report:
         if seeds:
             self.line(
                 f"      held out, other seeds {', '.join(map(str, seeds['seeds']))} "
-                f"({seeds['queries']}; {seeds['n_hits']} best hits):"
+                f"({seeds['queries']}; {counted(seeds['n_hits'], 'best hit')}):"
             )
             self.heldout(seeds["strata"])
         real = s.get("heldout_real")
@@ -188,10 +189,11 @@ class Report:
             cuts = ", ".join(f"{c:.0%}" for c in real["cuts"])
             subset = "" if real.get("subset", "all") == "all" else f" ({real['subset']})"
             self.line(
-                f"      held out, real spectra ({real['queries']} queries{subset}, "
-                f"{real['absent']} of them absent from the library, each identified "
-                f"against a library built without it ({real['folds']} folds), its range "
-                f"kept {cuts}; {len(real['hits'])} best hits):"
+                f"      held out, real spectra ("
+                f"{counted(real['queries'], 'query', 'queries')}{subset}, "
+                f"{real['absent']} of them absent from the library, each identified against a "
+                f"library built without it ({counted(real['folds'], 'fold')}), its range kept "
+                f"{cuts}; {counted(len(real['hits']), 'best hit')}):"
             )
             self.heldout(real["strata"])
 
@@ -199,7 +201,9 @@ class Report:
         """The held-out check over all real spectra, and where it fails."""
         pooled = out.get("heldout_real_pooled")
         if pooled:
-            self.line(f"  all real spectra held out, pooled ({pooled['n_hits']} best hits):")
+            self.line(
+                f"  all real spectra held out, pooled ({counted(pooled['n_hits'], 'best hit')}):"
+            )
             self.heldout(pooled["strata"])
         flagged = out.get("heldout_flagged")
         if flagged is not None:
@@ -211,7 +215,7 @@ class Report:
     def heldout(self, strata: dict) -> None:
         """One line per stratum of a held-out tally (:func:`benchmarks.heldout.tally`)."""
         for label, entry in strata.items():
-            text = f"        {label}: {entry['hits']} hits, {entry['wrong']} wrong"
+            text = f"        {label}: {counted(entry['hits'], 'hit')}, {entry['wrong']} wrong"
             if not entry["at_q"]:
                 self.line(f"{text}, no q-value")
                 continue

@@ -102,7 +102,7 @@ def test_the_held_out_lines_say_hits_share_wrong_bound_and_where_it_is_above():
         f"100.0%) ABOVE 0.05 (p={p_05:.3f}); q<=0.1: 4, 100.0% wrong (upper 95 % 100.0%) "
         f"ABOVE 0.1 (p={p_1:.3f})",
         "        25-50 %: 0 hits, 0 wrong; q<=0.01: none; q<=0.05: none; q<=0.1: none",
-        "        below 25 %: 1 hits, 1 wrong, no q-value",
+        "        below 25 %: 1 hit, 1 wrong, no q-value",
     ]
 
 
