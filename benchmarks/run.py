@@ -19,10 +19,10 @@ import numpy as np
 import scipy
 
 import forensic
-from benchmarks import accuracy, calibration, datasets, drugs, mixtures_bench, speed
+from benchmarks import accuracy, calibration, datasets, drugs, mixtures_bench, speed, splits
 from benchmarks.text import counted
 
-SECTIONS = ("speed", "accuracy", "drugs", "mixtures", "calibration")
+SECTIONS = ("speed", "accuracy", "splits", "drugs", "mixtures", "calibration")
 
 
 class Report:
@@ -86,6 +86,29 @@ class Report:
                 self.line(f"    engine: {key}: {eng[key]}")
         if "calibration" in eng:
             self.line(f"    engine verdicts' q-values: {eng['calibration']}")
+
+    def splits(self, modality: str, entry: dict) -> None:
+        """Top-1 over the seeded splits and, where measured, over every dev sample
+        (:mod:`benchmarks.splits`)."""
+        splits = entry["splits"]
+        seeds = ("seed " if len(splits) == 1 else "seeds ") + ", ".join(
+            str(s["seed"]) for s in splits
+        )
+        figures = ", ".join(f"{s['top1']:.3f}" for s in splits)
+        self.line(
+            f"  {modality}: {counted(len(splits), 'split')} ({seeds}), "
+            f"{counted(splits[0]['queries'], 'query', 'queries')} each (one sample per mineral, "
+            f"against the other samples' files and the confusers: "
+            f"{counted(entry['library_files'], 'file')} less the queries' samples): top-1 mean "
+            f"{entry['splits_mean_top1']:.3f} ({figures})"
+        )
+        every = entry.get("every_sample")
+        if every:
+            self.line(
+                f"  {modality}: every dev sample as the query in turn "
+                f"({counted(every['queries'], 'query', 'queries')}, each against the library "
+                f"less its own sample): top-1 {every['top1']:.3f}"
+            )
 
     def drugs(self, res: dict) -> None:
         for shift, fig in res["plain_cosine"].items():
@@ -300,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     modules = {
         "speed": speed,
         "accuracy": accuracy,
+        "splits": splits,
         "drugs": drugs,
         "mixtures": mixtures_bench,
         "calibration": calibration,
