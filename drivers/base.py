@@ -18,8 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from drivers.errors import NotSupported, SettingError, SettingsRefused
+from drivers.errors import (
+    InstrumentDisconnected,
+    InstrumentTimeout,
+    NotSupported,
+    SettingError,
+    SettingsRefused,
+)
 from drivers.transport import SerialTransport
+from forensic.errors import holding_signals
 from forensic.spectrum import Spectrum
 
 __all__ = [
@@ -477,6 +484,32 @@ class SerialSpectrometer(Spectrometer):
                 self._owed_by = time.monotonic()  # of it, if any, follows at once
             raise
         self._owed_by = None
+
+    def _laser_off_command(self) -> bytes:
+        """The bytes that switch the laser off, sent as the port is released (:meth:`close`)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Switch the laser off, if the unit has one, and release the port (idempotent).
+
+        A stop (Ctrl-C, a stopping signal) that comes meanwhile waits until the laser-off is
+        sent (at most the port's write timeout), and the port is released whatever comes,
+        before the stop goes on: a port left held by a stopped command refused the next
+        one, as held by another program, until the instrument was unplugged.
+        """
+        transport = getattr(self, "transport", None)
+        if transport is None or not transport.is_open:
+            return
+        try:
+            caps = getattr(self, "capabilities", None)
+            if caps is not None and caps.laser:
+                with (
+                    holding_signals(),
+                    contextlib.suppress(InstrumentDisconnected, InstrumentTimeout),
+                ):
+                    transport.write(self._laser_off_command())
+        finally:
+            transport.close()
 
     def _skip_owed_spectrum(self) -> None:
         """Before a command: let a spectrum still owed come, and drop it (at most until its

@@ -31,7 +31,6 @@ Pixel values are 16-bit little-endian.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import struct
 import time
@@ -50,7 +49,6 @@ from drivers.base import (
 )
 from drivers.errors import (
     CommandRefused,
-    InstrumentDisconnected,
     InstrumentTimeout,
     NotSupported,
     ProtocolError,
@@ -848,11 +846,5 @@ class OBPSpectrometer(SerialSpectrometer):
             )
         return np.frombuffer(payload, dtype="<u2").astype(np.float64)
 
-    def close(self) -> None:
-        transport = getattr(self, "transport", None)
-        if transport is not None and transport.is_open:
-            caps = getattr(self, "capabilities", None)
-            if caps is not None and caps.laser:
-                with contextlib.suppress(InstrumentDisconnected, InstrumentTimeout):
-                    self.transport.write(encode_message(MSG["set_laser_enable"], b"\x00"))
-            transport.close()
+    def _laser_off_command(self) -> bytes:
+        return encode_message(MSG["set_laser_enable"], b"\x00")

@@ -38,7 +38,6 @@ choice, this module makes one and the simulator is strict to it; the choices are
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import time
@@ -57,7 +56,6 @@ from drivers.base import (
 )
 from drivers.errors import (
     CommandRefused,
-    InstrumentDisconnected,
     InstrumentTimeout,
     NotSupported,
     ProtocolError,
@@ -1287,14 +1285,8 @@ class OceanRS232Spectrometer(SerialSpectrometer):
         counts = frame.counts.astype(np.float64)
         return counts / frame.scans if frame.data_size_flag == 1 else counts
 
-    def close(self) -> None:
-        transport = getattr(self, "transport", None)
-        if transport is not None and transport.is_open:
-            caps = getattr(self, "capabilities", None)
-            with contextlib.suppress(InstrumentDisconnected, InstrumentTimeout):
-                if caps is not None and caps.laser:
-                    self.transport.write(encode_command("J", 0, ascii_mode=self.ascii_mode))
-            transport.close()
+    def _laser_off_command(self) -> bytes:
+        return encode_command("J", 0, ascii_mode=self.ascii_mode)
 
 
 def _float_or_nan(text: object) -> float:

@@ -259,11 +259,22 @@ class SerialTransport:
         self.close()
 
     def close(self) -> None:
-        """Release the port (safe to call twice)."""
-        port, self._port = getattr(self, "_port", None), None
-        if port is not None:
-            with contextlib.suppress(serial.SerialException, OSError):
-                port.close()
+        """Release the port (safe to call twice).
+
+        A stop (Ctrl-C, a stopping signal) that cuts pyserial's own closing short is raised
+        once the port is closed all the same: a port left open holds its lock, and the next
+        command is refused it.
+        """
+        stop: KeyboardInterrupt | None = None
+        while getattr(self, "_port", None) is not None:
+            try:
+                with contextlib.suppress(serial.SerialException, OSError):
+                    self._port.close()  # pyserial's closing is idempotent: again, if cut short
+                self._port = None
+            except KeyboardInterrupt as exc:
+                stop = stop or exc
+        if stop is not None:
+            raise stop
 
     @property
     def is_open(self) -> bool:

@@ -18,7 +18,9 @@ from synthetic import make_spectrum
 
 import forensic.cli.instrument as instrument_cli
 import forensic.files as forensic_files
-from drivers.ocean_rs232 import OceanRS232Spectrometer
+from drivers.ocean_rs232 import OceanRS232Spectrometer, encode_command
+from drivers.protocols import SERIAL_PROTOCOLS
+from drivers.transport import SerialTransport
 from forensic.cli import main
 from forensic.errors import FormatError
 from forensic.files import OutputError
@@ -465,3 +467,52 @@ def test_a_ctrl_c_after_the_laser_fired_with_a_failing_writer_keeps_the_spectrum
         ],
     )
     assert (read_spectrum(kept).intensity == MEASURED.intensity).all()
+
+
+def test_a_stop_as_the_driver_switches_the_laser_off_on_closing_releases_the_port(
+    tmp_path, monkeypatch
+):
+    """A `kill` while the real driver sent the laser-off on closing (over a pty to a simulated
+    instrument that stays up) left the port open, its lock held: the next command was refused
+    the port as held by another program, until the instrument was unplugged. The laser-off is
+    sent, the port released, the spectrum kept as a stop there keeps it, and the port opens
+    again."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    laser_off = encode_command("J", 0)
+    real_close, real_write = OceanRS232Spectrometer.close, SerialTransport.write
+    closing, sent = [], []
+
+    def close(self):
+        closing.append(self)
+        real_close(self)
+
+    def write(self, data):
+        if closing and bytes(data) == laser_off and not sent:
+            signal.raise_signal(signal.SIGTERM)  # as the laser-off goes out, on closing
+        real_write(self, data)
+        if closing:
+            sent.append(bytes(data))
+
+    monkeypatch.setattr(OceanRS232Spectrometer, "close", close)
+    monkeypatch.setattr(SerialTransport, "write", write)
+    out = tmp_path / "exhibit12.jdx"
+    with SERIAL_PROTOCOLS["ocean-rs232"].simulator(
+        make_spectrum(name="cocaine-like"), seed=1, realtime=False
+    ) as sim:
+        url = f"ocean-rs232://{sim.device_path}"
+        result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
+        (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+        assert (result.exit_code, result.output.splitlines()[-3:]) == (
+            143,
+            [
+                "error: stopped by SIGTERM",
+                f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+                f"to do: `cp -i {kept} {out}` puts it where it was wanted",
+            ],
+        )
+        assert sent == [laser_off]  # the laser-off went out whole, the stop held meanwhile
+        assert not closing[0].transport.is_open
+        with SerialTransport(sim.device_path) as again:  # not held: the next command has it
+            assert again.is_open
+    assert not out.exists()
+    assert read_spectrum(kept).metadata["instrument_serial"].startswith("SIM")

@@ -248,3 +248,24 @@ def test_loopback_is_not_mistaken_for_a_spectrometer():
     with pytest.raises(ProtocolError, match="no legible reply to 'v'"):
         OceanRS232Spectrometer(transport, command_timeout_s=0.05)
     assert not transport.is_open
+
+
+def test_a_stop_that_cuts_the_port_s_closing_short_still_releases_it():
+    """A Ctrl-C inside pyserial's own closing left the transport holding a port half closed,
+    or dropped it unclosed (its descriptor, and the lock on it, open until collected). It is
+    closed all the same, and the stop then raised."""
+    transport = SerialTransport("loop://")
+    port = transport._port
+    real_close, cut = port.close, []
+
+    def close_cut_short():
+        if not cut:
+            cut.append(True)
+            raise KeyboardInterrupt  # as Ctrl-C comes while pyserial closes the port
+        real_close()
+
+    port.close = close_cut_short
+    with pytest.raises(KeyboardInterrupt):
+        transport.close()
+    assert cut and not port.is_open and not transport.is_open
+    transport.close()  # idempotent: nothing left to release
