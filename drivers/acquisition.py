@@ -47,7 +47,7 @@ from drivers.errors import (
     SettingError,
 )
 from drivers.ocean_rs232 import nonlinearity_factor
-from forensic.errors import DriverBug, ForensicError, Interrupted
+from forensic.errors import DriverBug, ForensicError, Interrupted, spectrum_in_hand
 from forensic.spectrum import Spectrum
 
 __all__ = [
@@ -339,6 +339,8 @@ def acquire(
         dark_counts = session.scan(False) if dark and spec.capabilities.laser else None
         temperature = spec.detector_temperature_c()
         finished = _utc_now()
+        # measured: a stop from here waits until the command receiving it holds the spectrum
+        spectrum_in_hand()
     except BaseException as exc:
         # a cable pulled mid-scan, or an instrument that does not end its exposure in time (it
         # hears nothing before it is done), leaves a head's laser as it was: whoever reads

@@ -18,7 +18,7 @@ from typing import Any
 from drivers.base import Instrument
 from drivers.errors import InstrumentDisconnected, InstrumentTimeout
 from forensic.commands import options
-from forensic.errors import FormatError
+from forensic.errors import FormatError, spectrum_in_hand
 from forensic.io import read_spectrum
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, Spectrum
 
@@ -210,6 +210,7 @@ class FolderInstrument(Instrument):
                     if not path.exists():
                         continue  # gone since it settled: not an export any more
                     raise
+                spectrum_in_hand()  # a stop from here waits until the command holds it
                 said = _export_metadata(spectrum, stat, found_at_start=key in self._existing)
                 # what the caller states (a simulator's provenance, a time) comes last
                 return spectrum.with_metadata(

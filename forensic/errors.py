@@ -14,7 +14,7 @@ import signal
 from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = [
     "CustodyError",
@@ -31,7 +31,9 @@ __all__ = [
     "SpectrumError",
     "error_lines",
     "holding_signals",
+    "receiving_spectrum",
     "recording_nothing",
+    "spectrum_in_hand",
     "without_path",
 ]
 
@@ -386,6 +388,40 @@ class Interrupted(SaidInParts, KeyboardInterrupt):
         raise cls(signum)
 
 
+class _Held:
+    """Ctrl-C and the stopping signals held where Python handles them (:func:`holding_signals`,
+    :func:`receiving_spectrum`): from :meth:`begin` they are noted, not raised; :meth:`end`
+    gives the handlers back and delivers those that came, to them, as if they came then."""
+
+    def __init__(self) -> None:
+        self.came: list[int] = []
+        self.before: dict[int, Any] = {}
+
+    def _hold(self, signum: int, frame: object) -> None:
+        self.came.append(signum)
+
+    def begin(self) -> None:
+        """Hold them from now on (nothing more when they are held already)."""
+        if self.before:
+            return
+        try:
+            for signum in (signal.SIGINT, *Interrupted.SIGNALS):
+                handler = signal.getsignal(signum)
+                if handler is not None:  # None: not set from Python, and so not to be set back
+                    self.before[signum] = signal.signal(signum, self._hold)
+        except ValueError:  # not the main thread, which alone is stopped by them: none to hold
+            pass
+
+    def end(self) -> None:
+        """Give the handlers back, then deliver the signals that came meanwhile."""
+        before, self.before = self.before, {}
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        came, self.came = self.came, []
+        for signum in dict.fromkeys(came):
+            signal.raise_signal(signum)  # its handler runs now, as if it came now
+
+
 @contextlib.contextmanager
 def holding_signals() -> Iterator[None]:
     """Hold Ctrl-C and the stopping signals for the milliseconds a block must not be cut
@@ -401,26 +437,55 @@ def holding_signals() -> Iterator[None]:
     ------
     None
     """
-    came: list[int] = []
-
-    def hold(signum: int, frame: object) -> None:
-        came.append(signum)
-
-    before = {}
-    try:
-        for signum in (signal.SIGINT, *Interrupted.SIGNALS):
-            handler = signal.getsignal(signum)
-            if handler is not None:  # None: not set from Python, and so not to be set back
-                before[signum] = signal.signal(signum, hold)
-    except ValueError:  # not the main thread, which alone is stopped by them: nothing to hold
-        pass
+    held = _Held()
+    held.begin()
     try:
         yield
     finally:
-        for signum, handler in before.items():
-            signal.signal(signum, handler)
-        for signum in dict.fromkeys(came):
-            signal.raise_signal(signum)  # its handler runs now, as if it came now
+        held.end()
+
+
+_RECEIVING: list[_Held] = []
+"""The hand-overs under way (:func:`receiving_spectrum`), the innermost last."""
+
+
+@contextlib.contextmanager
+def receiving_spectrum() -> Iterator[None]:
+    """The block in which a command receives the spectrum an instrument measured
+    (``spectrum = instrument.acquire()``), so that a stop (Ctrl-C, a stopping signal) cannot
+    fall between the driver having it and the command holding it: from the moment the driver
+    says it has it (:func:`spectrum_in_hand`), a stop waits until the block ends, by when the
+    command holds the spectrum and keeps it, as any stop once it is measured does. Before
+    that moment a stop stops the measurement as it always did.
+
+    A stop there lost the spectrum without a word: the laser had fired, and neither the
+    driver (which had returned it) nor the command (which had not yet received it) kept it.
+
+    Yields
+    ------
+    None
+    """
+    held = _Held()
+    _RECEIVING.append(held)
+    try:
+        yield
+    finally:
+        _RECEIVING.remove(held)
+        held.end()
+
+
+def spectrum_in_hand() -> None:
+    """Said by a driver once it holds a spectrum measured, the measurement over (the laser
+    switched off, the export read): a stop from here waits until the command receiving it
+    holds it (:func:`receiving_spectrum`). Nothing when no command is receiving one (a
+    Python caller of ``acquire``): a stop then comes where it comes, as ever.
+
+    A driver says it only before short work (making the spectrum of its frames, the laser
+    switched off once more, bounded by the instrument's command timeout): a stop is held,
+    never ignored, and the technician's Ctrl-C must still end the command soon.
+    """
+    if _RECEIVING:
+        _RECEIVING[-1].begin()
 
 
 @contextlib.contextmanager

@@ -51,6 +51,7 @@ from forensic.errors import (
     Interrupted,
     LibraryError,
     holding_signals,
+    receiving_spectrum,
 )
 from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.naming import (
@@ -1743,12 +1744,15 @@ class _Scan:
         self.notify("acquire", f"acquiring from {self.instrument_url}")
         if hasattr(instrument, "on_notice"):  # what to do, or how long it waits, meanwhile
             instrument.on_notice = lambda text: self.notify("acquire", text)
-        with driver_bugs(self.instrument_url, "acquiring"):
-            # measured: from here a failure or a stop, as the instrument closes, keeps it
-            self.unsaved = spectrum = instrument.acquire(**dict(self.acquire_settings or {}))
-        with driver_bugs(self.instrument_url, "describing the instrument"):
-            described = instrument.describe() if hasattr(instrument, "describe") else {}
-            self.described = described
+        # a stop as the driver hands the spectrum over waits until it is held here, and
+        # described: kept, it is kept with what the driver says of the instrument
+        with receiving_spectrum():
+            with driver_bugs(self.instrument_url, "acquiring"):
+                # measured: from here a failure or a stop, as the instrument closes, keeps it
+                self.unsaved = spectrum = instrument.acquire(**dict(self.acquire_settings or {}))
+            with driver_bugs(self.instrument_url, "describing the instrument"):
+                described = instrument.describe() if hasattr(instrument, "describe") else {}
+                self.described = described
         return spectrum, described
 
     def as_measured(self, spectrum: Any) -> Any:

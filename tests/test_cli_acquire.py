@@ -21,6 +21,7 @@ import forensic.files as forensic_files
 from drivers.ocean_rs232 import OceanRS232Spectrometer, encode_command
 from drivers.protocols import SERIAL_PROTOCOLS
 from drivers.transport import SerialTransport
+from drivers.urls import SimulatedInstrument
 from forensic.cli import main
 from forensic.errors import FormatError
 from forensic.files import OutputError
@@ -516,3 +517,39 @@ def test_a_stop_as_the_driver_switches_the_laser_off_on_closing_releases_the_por
             assert again.is_open
     assert not out.exists()
     assert read_spectrum(kept).metadata["instrument_serial"].startswith("SIM")
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_stop_as_the_driver_hands_the_spectrum_over_keeps_it(tmp_path, monkeypatch, stop):
+    """A stop that came once the real driver had returned the spectrum and before the command
+    held it (the metadata of the simulated sample added on its way out) ended `acquire` with
+    `error: interrupted` alone: the laser had fired, and the spectrum was lost. It waits until
+    the command holds the spectrum, which is then kept as any stop once it is measured keeps
+    it."""
+    real_acquire = SimulatedInstrument.acquire
+    handed = []
+
+    def acquire_then_stop(self, **settings):
+        spectrum = real_acquire(self, **settings)
+        handed.append(spectrum)
+        signal.raise_signal(getattr(signal, stop))  # returned, not yet received
+        return spectrum
+
+    monkeypatch.setattr(SimulatedInstrument, "acquire", acquire_then_stop)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    out = tmp_path / "exhibit12.jdx"
+    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
+    result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()[-3:]) == (
+        128 + getattr(signal, stop),
+        [
+            "error: interrupted" if stop == "SIGINT" else "error: stopped by SIGTERM",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+            f"to do: `cp -i {kept} {out}` puts it where it was wanted",
+        ],
+    )
+    assert not out.exists()
+    got = read_spectrum(kept)
+    assert (got.intensity == handed[0].intensity).all()
+    assert got.metadata["acquired_at"] == handed[0].metadata["acquired_at"]

@@ -19,7 +19,13 @@ from click.testing import CliRunner
 
 from forensic.cli import main
 from forensic.cli.app import ForensicCommand, ForensicGroup, error_lines
-from forensic.errors import InstrumentError, Interrupted, holding_signals
+from forensic.errors import (
+    InstrumentError,
+    Interrupted,
+    holding_signals,
+    receiving_spectrum,
+    spectrum_in_hand,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -348,6 +354,29 @@ def test_a_stop_is_held_until_the_block_ends_whichever_thread_the_system_gives_i
         signal.signal(signal.SIGTERM, previous)
     assert ran == ["the block ran to its end"] and stop.value.signum == signal.SIGTERM
     assert after == Interrupted.raise_on_signal  # delivered to the handler there was
+
+
+def test_a_stop_once_the_driver_has_the_spectrum_waits_until_the_command_holds_it():
+    """Before the driver says it has the spectrum a stop stops the measurement at once; from
+    then it waits until the block that receives the spectrum ends, the spectrum held; a
+    driver's word outside any such block (a Python caller's) holds nothing."""
+    previous = signal.signal(signal.SIGTERM, Interrupted.raise_on_signal)
+    held = []
+    try:
+        with pytest.raises(Interrupted), receiving_spectrum():
+            signal.raise_signal(signal.SIGTERM)  # still measuring: stopped here
+            held.append("measured")
+        with pytest.raises(Interrupted), receiving_spectrum():
+            spectrum_in_hand()
+            signal.raise_signal(signal.SIGTERM)
+            held.append("received")
+        spectrum_in_hand()  # no command receiving: a stop comes where it comes
+        with pytest.raises(Interrupted):
+            signal.raise_signal(signal.SIGTERM)
+        after = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert held == ["received"] and after == Interrupted.raise_on_signal
 
 
 CTRL_C_AT_LINES = textwrap.dedent(

@@ -52,7 +52,7 @@ from drivers.errors import (
 from drivers.folder import FolderInstrument
 from drivers.ocean_rs232 import OceanRS232Spectrometer
 from drivers.simulators.pty import FAULTS
-from drivers.urls import open_instrument
+from drivers.urls import SimulatedInstrument, open_instrument
 from forensic import files as forensic_files
 from forensic import workflows
 from forensic.cli import main
@@ -3223,6 +3223,50 @@ def test_a_stop_while_the_instrument_closes_keeps_the_measured_spectrum(
         assert spectrum.metadata["operator"] == OPERATOR
         assert spectrum.metadata["provenance"] == "simulated"
         assert verify_store(store).ok
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_stop_as_the_driver_hands_the_spectrum_over_keeps_it(tmp_path, monkeypatch, stop):
+    """A stop that came once the real driver had returned the spectrum and before the scan
+    held it (the metadata of the simulated sample added on its way out) said `no spectrum of
+    exhibit E-1 of case C-1 was saved` and `scan again to measure it`: the laser had fired,
+    and the spectrum was lost. The stop waits until the scan holds it, described by its
+    driver, and it is kept as a stop as the instrument closes keeps it."""
+    real_acquire = SimulatedInstrument.acquire
+    handed = []
+
+    def acquire_then_stop(self, **settings):
+        spectrum = real_acquire(self, **settings)
+        handed.append(spectrum)
+        signal.raise_signal(getattr(signal, stop))  # returned, not yet received
+        return spectrum
+
+    monkeypatch.setattr(SimulatedInstrument, "acquire", acquire_then_stop)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
+    args = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
+    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
+    assert done.exit_code == 128 + getattr(signal, stop), done.output
+    error, kept_said, to_do = _last_said(done)
+    kept = _kept_file(kept_said)
+    digest = json.loads(kept.read_text())["raw_sha256"]
+    assert error == ("error: interrupted" if stop == "SIGINT" else f"error: stopped by {stop}")
+    assert kept_said == (
+        f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
+        f"C-1 is not in the store, but kept in {kept} (spectrum SHA-256 {digest})"
+    )
+    assert to_do == (
+        f"to do: `forensic exhibit record-spectrum {kept} {_signed(tmp_path)}` records it, and "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies it"
+    )
+    recorded = _record_spectrum(tmp_path, kept)
+    assert recorded.exit_code == 0, recorded.output
+    with Store(tmp_path / "s") as store:
+        (measurement,) = store.measurements("C-1")
+        spectrum = store.load_spectrum(measurement)
+        assert (spectrum.intensity == handed[0].intensity).all()
+        instrument = json.loads(measurement["instrument_json"])
+        assert instrument["driver"]["serial"] == "SIM87013", instrument  # described
 
 
 def _real_scan_whose_driver_fails_to_describe(tmp_path, monkeypatch, failure):

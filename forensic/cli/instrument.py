@@ -27,7 +27,7 @@ from forensic.cli.app import (
     main,
     settings_as_options,
 )
-from forensic.errors import ForensicError, Interrupted, holding_signals
+from forensic.errors import ForensicError, Interrupted, holding_signals, receiving_spectrum
 from forensic.files import (
     OutputError,
     OutputExistsError,
@@ -366,7 +366,8 @@ def acquire(
             driver_bugs(url, "acquiring"),
         ):
             device.on_notice = lambda text: click.echo(text, err=True)
-            spectrum = device.acquire(**settings)
+            with receiving_spectrum():  # a stop as the driver hands it over waits until here
+                spectrum = device.acquire(**settings)
         # the laser has fired: from here the spectrum is at --out, whole, or kept elsewhere
         # and said to be, whatever comes (a full disk, a stop, a writer that fails on it)
         try:
