@@ -92,7 +92,8 @@ def test_a_spectrum_acquire_could_not_write_on_a_full_disk_is_kept_and_said_wher
     tmp_path, device, monkeypatch
 ):
     """The laser fired, then `error: X.jdx: writing failed (No space left on device)`, exit
-    2 (bad input), no `to do:`: the measured spectrum was lost."""
+    2 (bad input), no `to do:`: the measured spectrum was lost. The error names the option
+    the file was given by, and the next line where the spectrum is instead."""
     van = tmp_path / "van"
     van.mkdir()
     out = van / "exhibit12.jdx"
@@ -105,7 +106,7 @@ def test_a_spectrum_acquire_could_not_write_on_a_full_disk_is_kept_and_said_wher
     assert (result.exit_code, result.output.splitlines()) == (
         5,
         [
-            f"error: {out}: writing failed (No space left on device)",
+            f"error: --out {out}: writing failed (No space left on device)",
             f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
             f"to do: once {van} can be written, `{copy}` puts it where it was wanted",
         ],
@@ -137,7 +138,7 @@ def test_an_output_folder_gone_while_the_laser_fired_keeps_the_spectrum(tmp_path
     (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
     error, recorded, to_do = result.output.splitlines()
     assert result.exit_code == 5, result.output
-    assert error == f"error: {out}: cannot be written (File exists)"
+    assert error == f"error: --out {out}: cannot be written (File exists)"
     assert recorded == f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
     # --force was given: the copy replaces the file there without asking, as acquire would have
     assert (
@@ -185,7 +186,7 @@ def test_a_spectrum_that_could_be_kept_nowhere_is_said_lost(tmp_path, device, mo
     result = _acquire(out)
     assert result.exit_code == 75, result.output
     error, warning, to_do = result.output.splitlines()
-    assert error == f"error: {out}: writing failed (No space left on device)"
+    assert error == f"error: --out {out}: writing failed (No space left on device)"
     assert warning.startswith(
         f"WARNING: the measured spectrum is lost: it is not in {out}, and could not be kept in "
         f"a file elsewhere either ({blocked / 'x'}: "
@@ -379,8 +380,8 @@ def test_a_writer_that_fails_once_the_real_driver_measured_keeps_the_spectrum_as
     assert (result.exit_code, result.stderr.splitlines()) == (
         5,
         [
-            f"error: {out}: writing the spectrum failed on an unexpected error (ValueError: no "
-            "label for metadata 'Å')",
+            f"error: --out {out}: writing the spectrum failed on an unexpected error "
+            "(ValueError: no label for metadata 'Å')",
             f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}, as our CSV "
             "(its metadata and history with it), which every forensic command reads",
             "to do: report this bug in the toolkit, with this message; once what failed is put "
@@ -411,7 +412,7 @@ def test_a_writer_s_own_error_keeps_the_spectrum_and_reports_no_bug(tmp_path, de
     assert (result.exit_code, result.output.splitlines()) == (
         5,
         [
-            "error: metadata 'x' cannot be written as JCAMP-DX",
+            f"error: --out {out}: metadata 'x' cannot be written as JCAMP-DX",
             f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}, as our CSV "
             "(its metadata and history with it), which every forensic command reads",
             f"to do: once what failed is put right, `forensic convert {kept} {out} --force` "
@@ -437,7 +438,7 @@ def test_an_unforeseen_os_error_writing_the_file_keeps_the_spectrum(tmp_path, de
     assert (result.exit_code, result.output.splitlines()) == (
         5,
         [
-            f"error: {out}: writing the spectrum failed on an unexpected error "
+            f"error: --out {out}: writing the spectrum failed on an unexpected error "
             "(PermissionError: [Errno 13] Permission denied)",
             f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
             f"to do: once {van} can be written, `cp -i {kept} {out}` puts it where it was wanted",
@@ -553,3 +554,69 @@ def test_a_stop_as_the_driver_hands_the_spectrum_over_keeps_it(tmp_path, monkeyp
     got = read_spectrum(kept)
     assert (got.intensity == handed[0].intensity).all()
     assert got.metadata["acquired_at"] == handed[0].metadata["acquired_at"]
+
+
+def _probe_refused(folder: Path, monkeypatch) -> None:
+    """Creating a file in ``folder`` is refused as a folder without write permission refuses
+    it, whoever runs the test (root writes into a folder chmod'ed read-only)."""
+    real = forensic_files.os.open
+
+    def refused(path, *args, **kwargs):
+        if Path(path).parent == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(forensic_files.os, "open", refused)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("exhibit12.txt", "cannot choose a writer for extension '.txt': use .jdx, .dx or .csv"),
+        ("exhibit12.jdx", "cannot be written (Permission denied)"),
+        ("there.jdx", "already exists; not overwritten (use --force to replace it)"),
+    ],
+)
+def test_an_out_refused_before_the_laser_fires_names_the_option_and_says_nothing_was_measured(
+    tmp_path, device, monkeypatch, name, said
+):
+    """`error: /van/exhibit12.txt: cannot choose a writer ...`: a path alone, which the
+    technician had to match to an option, and no word of whether the laser had fired."""
+    van = tmp_path / "van"
+    van.mkdir()
+    (van / "there.jdx").write_text("an earlier spectrum")
+    _probe_refused(van, monkeypatch)
+    device.meanwhile = staticmethod(lambda: pytest.fail("the laser fired"))
+    out = van / name
+    result = _acquire(out)
+    assert (result.exit_code, result.output.splitlines()) == (
+        2,
+        [f"error: --out {out}: {said}", "nothing was measured"],
+    )
+    assert sorted(p.name for p in van.iterdir()) == ["there.jdx"]
+    assert (van / "there.jdx").read_text() == "an earlier spectrum"
+    assert not (tmp_path / "data").exists()  # nothing kept: nothing was measured
+
+
+def test_permission_denied_once_the_laser_fired_names_the_option_and_where_the_spectrum_is(
+    tmp_path, device, monkeypatch
+):
+    """The folder's permissions changed while the laser fired (another user's share, a USB
+    stick remounted read-only): the error names --out and its path, the next line where the
+    spectrum is instead, and nothing is left in the folder."""
+    van = tmp_path / "van"
+    van.mkdir()
+    out = van / "exhibit12.jdx"
+    device.meanwhile = staticmethod(lambda: _probe_refused(van, monkeypatch))
+    result = _acquire(out)
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()) == (
+        5,
+        [
+            f"error: --out {out}: cannot be written (Permission denied)",
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+            f"to do: once {van} can be written, `cp -i {kept} {out}` puts it where it was wanted",
+        ],
+    )
+    assert list(van.iterdir()) == []
+    assert (read_spectrum(kept).intensity == MEASURED.intensity).all()

@@ -457,8 +457,8 @@ def test_cli_acquire_writes_jcamp_and_never_overwrites(tmp_path, sample_file):
     again = runner.invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
     assert again.exit_code == 2
     # the option, not check_writable's argument (overwrite=True)
-    said = f"error: {out}: already exists; not overwritten (use --force to replace it)"
-    assert said in again.stderr.splitlines()
+    said = f"error: --out {out}: already exists; not overwritten (use --force to replace it)"
+    assert again.stderr.splitlines()[-2:] == [said, "nothing was measured"]
     assert out.read_bytes() == before
 
 
@@ -507,8 +507,8 @@ def test_cli_acquire_refuses_a_name_it_cannot_write_before_the_laser_fires(
         )
         assert result.exit_code == 2, result.output
         assert result.output == (
-            f"error: {tmp_path / name}: cannot choose a writer for extension '.txt': use .jdx, "
-            ".dx or .csv\n"
+            f"error: --out {tmp_path / name}: cannot choose a writer for extension '.txt': use "
+            ".jdx, .dx or .csv\nnothing was measured\n"
         )
     assert (tmp_path / "scan.txt").read_text() == "an earlier file"
     assert not (tmp_path / "new.txt").exists()

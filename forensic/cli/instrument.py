@@ -109,16 +109,29 @@ def _named(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
 
 
+def _of_out(error: ForensicError, out: Path) -> ForensicError:
+    """``error``, about the file ``--out`` names (``out``), said to be: its message begins
+    ``--out PATH:``, the path said once, whoever raised it (the checks made before the laser
+    fires, the format's writer, the file system). It is otherwise as it was: its type, its
+    exit code and its other parts."""
+    said = error.problem
+    if error.args and error.args[0] == said:  # the message is its first argument
+        error.args = (f"--out {out}: {said.removeprefix(f'{out}: ')}", *error.args[1:])
+    return error
+
+
 def _writing_failed(exc: Exception, out: Path) -> ForensicError:
     """The error ``acquire`` ends with when writing its spectrum to ``out`` failed on
     ``exc``, once the laser had fired: ``exc`` itself when it is the toolkit's own (a full
-    disk, a folder gone), else one no one foresaw (an ``OSError`` the writing did not expect,
-    a writer's bug), said as an :class:`~forensic.files.OutputError` that names it and has it
-    as its ``__cause__``; either way the spectrum is kept (:func:`_keep_unwritten`)."""
+    disk, a folder gone, the writer refusing a value), else one no one foresaw (an
+    ``OSError`` the writing did not expect, a writer's bug), said as an
+    :class:`~forensic.files.OutputError` that names it and has it as its ``__cause__``;
+    either way said of ``--out`` (:func:`_of_out`), and the spectrum is kept
+    (:func:`_keep_unwritten`), which the error then says where."""
     if isinstance(exc, ForensicError):
-        return exc
+        return _of_out(exc, out)
     error = OutputError(
-        f"{out}: writing the spectrum failed on an unexpected error ({_named(exc)})"
+        f"--out {out}: writing the spectrum failed on an unexpected error ({_named(exc)})"
     )
     error.__cause__ = exc
     return error
@@ -347,8 +360,12 @@ def acquire(
     measures, a wait for an export from a serial spectrometer) is refused, never dropped.
     """
     # before the laser fires: the spectrum must land, in a format that writes (said first)
-    writer = spectrum_writer(out)
-    check_writable(out, overwrite=force)
+    try:
+        writer = spectrum_writer(out)
+        check_writable(out, overwrite=force)
+    except ForensicError as exc:
+        _of_out(exc, out).recorded = exc.recorded or _NOTHING_MEASURED
+        raise
     spectrum = None
     data: _ToKeep | None = None
     written = False
@@ -419,6 +436,11 @@ def acquire(
             overwrite=force,
             folder_failed=unwritten is not None and not isinstance(unwritten, OutputExistsError),
         ) from stop
+
+
+_NOTHING_MEASURED = "nothing was measured"
+"""What ``acquire`` refused for its ``--out`` before the laser fired says it recorded: the
+sample is as it was, and the same command, ``--out`` put right, measures it."""
 
 
 def _settings_said(spectrum: Spectrum) -> str:
