@@ -41,6 +41,7 @@ from forensic.processing import (
     split_representation,
 )
 from forensic.quality import (
+    IR_AXIS_IN_UM,
     Problem,
     UnitLabelDoubt,
     axis_unit_problem,
@@ -2175,10 +2176,15 @@ def _evidence_row(prepared: _Prepared, block) -> tuple[np.ndarray, float]:
 def _block_for(spectrum: Spectrum, library: Library):
     if spectrum.modality not in library.blocks:
         have = ", ".join(library.modalities) or "none"
-        raise IdentificationError(
+        said = (
             f"the query is a {spectrum.modality} spectrum but the library holds only {have} "
-            f"references: use a library with {spectrum.modality} references"
+            "references"
         )
+        axis = axis_unit_problem(spectrum)
+        if axis is not None and IR_AXIS_IN_UM in axis:
+            # read as Raman for want of a word in its file: an IR spectrum, its axis in µm
+            raise IdentificationError(f"{said}; the {axis}")
+        raise IdentificationError(f"{said}: use a library with {spectrum.modality} references")
     return library.block(spectrum.modality)
 
 

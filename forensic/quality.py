@@ -35,6 +35,8 @@ from scipy import ndimage, signal
 
 from forensic.errors import SpectrumError
 from forensic.spectrum import (
+    IR_MICROMETRE_BELOW,
+    IR_MICROMETRE_FROM_UM,
     TRANSMITTANCE_SCALE_RULE,
     TRANSMITTANCE_UNITS,
     Spectrum,
@@ -47,6 +49,8 @@ __all__ = [
     "CLIPPED_RUN",
     "CO2_MIN_FRACTION",
     "DIP_UNITS",
+    "IR_AXIS_IN_UM",
+    "IR_UM_NAMED",
     "NEGATIVE_MAJORITY",
     "RAMAN_AXIS_IN_NM",
     "RAMAN_SHIFT_EXPORT",
@@ -118,6 +122,32 @@ _UM_FROM_WAVELENGTH = (
 RAMAN_SHIFT_EXPORT = "export the spectrum against Raman shift in cm-1"
 """The action of a Raman axis that looks like µm at the command line, where no command reads
 one: the instrument's software exports the spectrum against Raman shift."""
+
+IR_AXIS_IN_UM = (
+    "looks like an IR spectrum's wavelength in µm (2.5-25 µm is 4000-400 cm-1), not a "
+    "wavenumber in cm-1"
+)
+"""What :func:`diagnose_axis_unit` says of an axis that looks like an IR spectrum's wavelength
+in µm (:data:`~forensic.spectrum.IR_MICROMETRE_FROM_UM`,
+:data:`~forensic.spectrum.IR_MICROMETRE_BELOW`)."""
+
+_UM_TO_WAVENUMBER = (
+    "convert it with forensic.spectrum.micrometre_to_wavenumber: wavenumber in cm-1 = 10000 / "
+    "wavelength in µm"
+)
+"""The action of an axis that looks like an IR spectrum's wavelength in µm, for a Python
+caller."""
+
+IR_UM_NAMED = (
+    "if it is, name its unit in the file, and forensic converts it as it reads it, wavenumber "
+    "in cm-1 = 10000 / µm: a CSV file's columns headed 'wavelength (µm)' and its intensities' "
+    "unit, 'absorbance' or 'transmittance'; a JCAMP-DX file's ##XUNITS=MICROMETERS; else "
+    "export the spectrum against wavenumber in cm-1"
+)
+"""The action of an axis that looks like an IR spectrum's wavelength in µm at the command
+line: its file, the unit named, is read in µm and converted (the readers convert an axis
+whose unit is named; one whose unit is not named is taken for µm only in a CSV file read as
+IR), or the instrument's software exports the spectrum against wavenumber."""
 
 NEGATIVE_MAJORITY = 0.5
 """More than this share of negative intensities is no spectrum as measured: counts, absorbance
@@ -755,11 +785,11 @@ def laser_line_action(how: str) -> str:
     return f"if it is, {how}: its axis is then read in nm and converted to Raman shift"
 
 
-def with_command_line_action(text: str, nm_action: str) -> str:
+def with_command_line_action(text: str, nm_action: str, ir_um_action: str = IR_UM_NAMED) -> str:
     """A message that quotes a problem of :func:`diagnose_axis_unit` as a Python caller is told
     it (the reason a library build leaves a reference out), as a command says it: the action
-    for a Raman axis in nm replaced by ``nm_action``, the one for an axis in µm by
-    :data:`RAMAN_SHIFT_EXPORT`.
+    for a Raman axis in nm replaced by ``nm_action``, the one for a Raman axis in µm by
+    :data:`RAMAN_SHIFT_EXPORT`, the one for an IR spectrum's axis in µm by ``ir_um_action``.
 
     Parameters
     ----------
@@ -767,14 +797,19 @@ def with_command_line_action(text: str, nm_action: str) -> str:
         The message.
     nm_action : str
         What the command says to do with an axis in nm (:func:`laser_line_action`).
+    ir_um_action : str
+        What the command says to do with an IR spectrum's axis in µm (default
+        :data:`IR_UM_NAMED`: name the unit in the file, which is then converted as read).
 
     Returns
     -------
     str
         The message, the rest of it unchanged.
     """
-    return text.replace(f"({_FROM_WAVELENGTH})", f"({nm_action})").replace(
-        f"({_UM_FROM_WAVELENGTH})", f"({RAMAN_SHIFT_EXPORT})"
+    return (
+        text.replace(f"({_FROM_WAVELENGTH})", f"({nm_action})")
+        .replace(f"({_UM_FROM_WAVELENGTH})", f"({RAMAN_SHIFT_EXPORT})")
+        .replace(f"({_UM_TO_WAVENUMBER})", f"({ir_um_action})")
     )
 
 
@@ -799,8 +834,12 @@ def diagnose_axis_unit(spectrum: Spectrum, *, nm_action: str | None = None) -> P
     nm_action : str, optional
         What to do with a Raman axis that looks like a wavelength in nm, for the command that
         asks (:func:`laser_line_action`); a Raman axis in µm is then told to be exported
-        against Raman shift (:data:`RAMAN_SHIFT_EXPORT`). By default, for a Python caller:
-        convert with :meth:`Spectrum.from_wavelength`.
+        against Raman shift (:data:`RAMAN_SHIFT_EXPORT`), and an IR spectrum's axis in µm
+        (an IR axis ending below :data:`~forensic.spectrum.IR_MICROMETRE_BELOW`, or one read
+        as Raman from :data:`~forensic.spectrum.IR_MICROMETRE_FROM_UM` up) to have its unit
+        named in its file, which the readers then convert (:data:`IR_UM_NAMED`). By
+        default, for a Python caller: convert with :meth:`Spectrum.from_wavelength`, or
+        with :func:`~forensic.spectrum.micrometre_to_wavenumber` an IR spectrum in µm.
 
     Returns
     -------
@@ -832,6 +871,12 @@ def diagnose_axis_unit(spectrum: Spectrum, *, nm_action: str | None = None) -> P
                 "check the file's axis unit and laser line, or export the spectrum against "
                 "Raman shift in cm-1",
             )
+        if last <= RAMAN_SHIFT_MIN_END_CM1 and first >= IR_MICROMETRE_FROM_UM:
+            return Problem(
+                f"axis {first:.4g}-{last:.4g}: ends below {RAMAN_SHIFT_MIN_END_CM1:g}, which no "
+                f"Raman shift axis in cm-1 does; it {IR_AXIS_IN_UM}",
+                _UM_TO_WAVENUMBER if nm_action is None else IR_UM_NAMED,
+            )
         if last <= RAMAN_SHIFT_MIN_END_CM1:
             return Problem(
                 f"axis {first:.4g}-{last:.4g}: ends below {RAMAN_SHIFT_MIN_END_CM1:g}, which no "
@@ -854,10 +899,14 @@ def diagnose_axis_unit(spectrum: Spectrum, *, nm_action: str | None = None) -> P
             "in cm-1 or was converted with the wrong unit",
             "check the file's axis unit, or export the spectrum against wavenumber in cm-1",
         )
-    elif last > 8000 or last <= 25:
+    elif last < IR_MICROMETRE_BELOW:
         return Problem(
-            f"axis {first:.4g}-{last:.4g}: not a mid-IR wavenumber range in cm-1; it may be in "
-            "nm or µm",
+            f"axis {first:.4g}-{last:.4g}: {IR_AXIS_IN_UM}",
+            _UM_TO_WAVENUMBER if nm_action is None else IR_UM_NAMED,
+        )
+    elif last > 8000:
+        return Problem(
+            f"axis {first:.4g}-{last:.4g}: not a mid-IR wavenumber range in cm-1; it may be in nm",
             "convert it to wavenumbers in cm-1",
         )
     return None

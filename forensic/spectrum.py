@@ -24,6 +24,8 @@ __all__ = [
     "FRACTION_TRANSMITTANCE_RANGE",
     "GUESSED_MODALITY_BASIS",
     "GUESSED_UNIT_BASIS",
+    "IR_MICROMETRE_BELOW",
+    "IR_MICROMETRE_FROM_UM",
     "IR_UNITS",
     "MAX_MAGNITUDE",
     "MAX_REPEATED_FRACTION",
@@ -1064,6 +1066,18 @@ def raman_shift_to_wavelength(shift_cm1: Any, laser_wavelength_nm: float) -> np.
     if not np.isfinite(laser) or laser <= 0:
         raise SpectrumError(f"laser wavelength must be a positive number of nm, got {laser}")
     return 1e7 / (1e7 / laser - np.asarray(shift_cm1, dtype=np.float64))
+
+
+IR_MICROMETRE_FROM_UM = 2.0
+"""An axis in µm that starts here or beyond (5000 cm-1 and below) is an IR spectrum's: the
+light a Raman laser scatters ends before it (1.85 µm at most, 4000 cm-1 from a 1064 nm
+laser), and the mid-IR runs from 2.5 to 25 µm (4000-400 cm-1)."""
+
+IR_MICROMETRE_BELOW = 50.0
+"""An IR axis that ends below this is no wavenumber in cm-1 (the mid-IR ends at 400, far-IR
+instruments at 200 or so), but a wavelength in µm: the rule by which the CSV reader converts
+an IR axis whose unit it is not told (:mod:`forensic.io.text`), and the
+axis check tells one that is not (:func:`forensic.quality.diagnose_axis_unit`)."""
 
 
 def micrometre_to_wavenumber(wavelength_um: Any) -> np.ndarray:

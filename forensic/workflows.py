@@ -830,13 +830,19 @@ def _report_command(
     )
 
 
-def _axis_in_nm(spectrum: Any) -> bool:
-    """Whether a Raman spectrum's axis looks like a wavelength in nm
-    (:func:`~forensic.quality.diagnose_axis_unit`): saved so, it fails to be identified
-    however often it is tried, as no record is changed; the error says what to do instead."""
-    from forensic.quality import RAMAN_AXIS_IN_NM, axis_unit_problem  # noqa: PLC0415  (SciPy)
+def _axis_in_wavelength(spectrum: Any) -> bool:
+    """Whether a spectrum's axis looks like a wavelength, a Raman spectrum's in nm or an IR
+    spectrum's in µm (:func:`~forensic.quality.diagnose_axis_unit`): saved so, it fails to be
+    identified however often it is tried, as no record is changed; the error says what to do
+    instead."""
+    from forensic.quality import (  # noqa: PLC0415  (SciPy)
+        IR_AXIS_IN_UM,
+        RAMAN_AXIS_IN_NM,
+        axis_unit_problem,
+    )
 
-    return RAMAN_AXIS_IN_NM in (axis_unit_problem(spectrum) or "")
+    problem = axis_unit_problem(spectrum) or ""
+    return RAMAN_AXIS_IN_NM in problem or IR_AXIS_IN_UM in problem
 
 
 def _then_report(report_command: str | None) -> str:
@@ -1900,7 +1906,7 @@ class _Scan:
         try:
             identification = dict(engine(spectrum))
         except ForensicError as exc:
-            if _axis_in_nm(spectrum):  # identified again as saved, it fails again
+            if _axis_in_wavelength(spectrum):  # identified again as saved, it fails again
                 make_report = self.report_command()
                 to_do = f"{make_report} makes the report, without a result" if make_report else None
             else:

@@ -762,3 +762,75 @@ def test_identify_says_when_the_spectrum_compares_too_little_of_its_reference(tm
     best = json.loads(as_json.output.splitlines()[-1])["hits"][0]
     assert best["q_value"] is None
     assert best["range_share"] == pytest.approx(0.118, abs=0.001)
+
+
+IR_UM_ADVICE = (
+    "(if it is, name its unit in the file, and forensic converts it as it reads it, wavenumber "
+    "in cm-1 = 10000 / µm: a CSV file's columns headed 'wavelength (µm)' and its intensities' "
+    "unit, 'absorbance' or 'transmittance'; a JCAMP-DX file's ##XUNITS=MICROMETERS; else export "
+    "the spectrum against wavenumber in cm-1)"
+)
+
+
+def test_a_spectrum_in_micrometres_is_told_its_axis_and_identified_once_its_unit_is_named(
+    ir_built, tmp_path
+):
+    """An FTIR export against wavelength in µm, two columns and no header, was read as Raman
+    and told `use a library with raman references`, a JCAMP-DX file stating 1/CM over µm
+    `it may be in nm or µm (convert it to wavenumbers in cm-1)`: nothing said which, how, or
+    that naming the unit in the file has forensic convert it. Named, it is converted as read,
+    and said so. (The test's name has no 'ir' word: a folder so named reads a CSV file as IR,
+    whose axis below 50 the reader takes for µm.)"""
+    _, lib = ir_built
+    sample = make_spectrum(
+        IR_BANDS["gypsum"], start=450.0, stop=3950.0, step=2.0, modality="ir",
+        y_unit="absorbance", noise=0.002, seed=9,
+    )  # fmt: skip
+    rows = "".join(
+        f"{1e4 / x:.6f},{y:.6f}\n"
+        for x, y in zip(sample.wavenumber[::-1], sample.intensity[::-1], strict=True)
+    )
+    bare = tmp_path / "exhibit.csv"
+    bare.write_text(rows)
+    stated_wrongly = tmp_path / "exhibit.jdx"
+    stated_wrongly.write_text(
+        "##TITLE=exhibit\n##JCAMP-DX=5.01\n##DATA TYPE=INFRARED SPECTRUM\n##XUNITS=1/CM\n"
+        "##YUNITS=ABSORBANCE\n##XYPOINTS=(XY..XY)\n" + rows.replace(",", ", ") + "##END=\n"
+    )
+    refused = CliRunner().invoke(
+        main, ["identify", str(bare), str(stated_wrongly), "--library", str(lib), "--json"]
+    )
+    axis = (
+        "looks like an IR spectrum's wavelength in µm (2.5-25 µm is 4000-400 cm-1), not a "
+        f"wavenumber in cm-1 {IR_UM_ADVICE}"
+    )
+    said = [
+        f"{bare}: the query is a raman spectrum but the library holds only ir references; the "
+        f"axis 2.532-22.22: ends below 25, which no Raman shift axis in cm-1 does; it {axis}",
+        f"{stated_wrongly}: the query (2.53-22 cm-1) cannot be compared with the library grid "
+        "(400-4000 cm-1): the spectrum's range 2.5-22.2 cm-1 (less 50 cm-1 at each end) holds "
+        "0 points of the grid 400-4000 cm-1 (step 2); at least 16 are needed; the axis "
+        f"2.532-22.22: {axis}",
+    ]
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.splitlines() == [f"error: {line}" for line in said]
+    assert [json.loads(line) for line in refused.stdout.splitlines()] == [
+        {"file": str(bare), "error": said[0]},
+        {"file": str(stated_wrongly), "error": said[1]},
+    ]
+    # the advice followed: the axis column named, and the intensities' unit
+    named = tmp_path / "named.csv"
+    named.write_text("wavelength (µm),absorbance\n" + rows)
+    relabelled = tmp_path / "relabelled.jdx"
+    relabelled.write_text(stated_wrongly.read_text().replace("1/CM", "MICROMETERS"))
+    done = CliRunner().invoke(
+        main, ["identify", str(named), str(relabelled), "--library", str(lib), "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines() == [
+        f"note: {path}: its axis is a wavelength in µm (2.532-22.22 µm), read as an IR "
+        "spectrum's and converted to wavenumber in cm-1 = 10000 / µm (450-3950 cm-1)"
+        for path in (named, relabelled)
+    ]
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["modality"], r["hits"][0]["name"]) for r in results] == [("ir", "gypsum")] * 2

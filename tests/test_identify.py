@@ -1027,8 +1027,10 @@ def test_an_axis_in_um_that_holds_no_grid_point_is_named_as_what_it_looks_like(l
     with pytest.raises(IdentificationError) as refused:
         identify(ir_um, _ir_library())
     assert str(refused.value).endswith(
-        "; the axis 2.5-25: not a mid-IR wavenumber range in cm-1; it may be in nm or µm "
-        "(convert it to wavenumbers in cm-1)"
+        "; the axis 2.5-25: looks like an IR spectrum's wavelength in µm (2.5-25 µm is 4000-400 "
+        "cm-1), not a wavenumber in cm-1 (convert it with "
+        "forensic.spectrum.micrometre_to_wavenumber: wavenumber in cm-1 = 10000 / wavelength "
+        "in µm)"
     )
 
 

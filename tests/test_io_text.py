@@ -409,6 +409,33 @@ def test_infrared_wavelength_axis_in_nm(tmp_path):
     assert spectrum.history[-1].name == "nanometre_to_wavenumber"
 
 
+def test_a_wavelength_axis_in_um_beyond_raman_light_is_read_as_infrared(tmp_path):
+    # "Wavelength (µm),Intensity", 2.5-16 µm: converted to 625-4000 cm-1, and then taken for
+    # Raman by its numbers (an axis starting at 2 "cm-1"), so compared with Raman references
+    um = np.linspace(2.5, 16.0, 200)
+    lines = ["Wavelength (µm),Intensity", *_rows("{:.4f},{:.4f}", um, 0.1 + um / 100)]
+    (spectrum,) = read_text(_write(tmp_path, "export.csv", lines))
+    assert spectrum.modality == "ir"
+    assert spectrum.metadata["modality_basis"] == "wavelength axis in µm from 2 µm (infrared)"
+    assert spectrum.wavenumber[[0, -1]] == pytest.approx([625.0, 4000.0])
+    assert [step.name for step in spectrum.history] == ["micrometre_to_wavenumber"]
+    # "Wavelength" alone is read as nm: 2.5-16 nm is told the column to name it in µm
+    lines = ["Wavelength,Absorbance", *_rows("{:.4f},{:.4f}", um, 0.1 + um / 100)]
+    with pytest.raises(FormatError) as refused:
+        read_text(_write(tmp_path, "unnamed.csv", lines))
+    assert str(refused.value) == (
+        f"{tmp_path / 'unnamed.csv'}: the wavelength axis, read as nm, runs 2.5-16, which no "
+        "vibrational spectrum does in nm; in µm, it looks like an IR spectrum's wavelength "
+        "(2.5-25 µm is 4000-400 cm-1): if it is, head the axis column 'wavelength (µm)', and "
+        "forensic converts it as it reads it, wavenumber in cm-1 = 10000 / µm"
+    )
+    # the scattered light of a Raman laser, in µm, is no IR spectrum: left as it was read
+    raman_um = np.linspace(0.79, 1.0, 200)
+    lines = ["Wavelength (µm),Intensity", *_rows("{:.4f},{:.1f}", raman_um, 100 + raman_um)]
+    (scattered,) = read_text(_write(tmp_path, "scattered.csv", lines))
+    assert scattered.modality == "raman"
+
+
 def test_repeated_wavenumbers_are_merged_and_recorded(tmp_path):
     # Four step-scan windows, each starting where the last ended: 3 repeated wavenumbers.
     axis = np.concatenate([AXIS[0:40], AXIS[39:80], AXIS[79:120], AXIS[119:]])[::-1]

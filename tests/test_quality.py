@@ -15,6 +15,8 @@ from synthetic import (
 
 from forensic.io import read_spectrum
 from forensic.quality import (
+    IR_AXIS_IN_UM,
+    IR_UM_NAMED,
     NOISELESS_SNR,
     Problem,
     atmospheric_co2,
@@ -277,9 +279,24 @@ def test_an_axis_in_nm_or_um_is_told_from_one_in_cm1():
     )
     low_frequency = make_spectrum([(20, 1.0, 2)], start=5, stop=200, step=0.5)
     assert axis_unit_problem(low_frequency) is None  # a low-frequency Raman instrument's range
-    # IR in µm (2.5-25) or in nm (2500-25000)
+    # IR in µm (2.5-25) or in nm (2500-25000): µm said so, with the conversion (it said "not
+    # a mid-IR wavenumber range in cm-1; it may be in nm or µm (convert it to wavenumbers in
+    # cm-1)", and the same of an IR spectrum read as Raman, for want of a word in its file)
     um = make_spectrum([(10, 1.0, 0.2)], start=2.5, stop=25, step=0.01, modality="ir")
-    assert "not a mid-IR wavenumber range" in axis_unit_problem(um)
+    assert diagnose_axis_unit(um) == Problem(
+        "axis 2.5-25: looks like an IR spectrum's wavelength in µm (2.5-25 µm is 4000-400 cm-1), "
+        "not a wavenumber in cm-1",
+        "convert it with forensic.spectrum.micrometre_to_wavenumber: wavenumber in cm-1 = "
+        "10000 / wavelength in µm",
+    )
+    read_as_raman = make_spectrum([(10, 1.0, 0.2)], start=2.5, stop=18, step=0.01)
+    assert diagnose_axis_unit(read_as_raman, nm_action="x") == Problem(
+        "axis 2.5-18: ends below 25, which no Raman shift axis in cm-1 does; it looks like an "
+        "IR spectrum's wavelength in µm (2.5-25 µm is 4000-400 cm-1), not a wavenumber in cm-1",
+        IR_UM_NAMED,
+    )
+    far_ir = make_spectrum([(30, 1.0, 0.5)], start=2.5, stop=45, step=0.01, modality="ir")
+    assert IR_AXIS_IN_UM in axis_unit_problem(far_ir)  # to 220 cm-1, as a CsI window reaches
     ir_nm = make_spectrum([(9000, 1.0, 50)], start=2500, stop=25000, step=10, modality="ir")
     assert "not a mid-IR wavenumber range" in axis_unit_problem(ir_nm)
     assert (

@@ -3426,6 +3426,58 @@ def test_a_saved_spectrum_in_nm_is_told_what_a_technician_can_do_not_a_python_ca
         assert [table for table, _ in store.appended_since(measurement["seq"])] == []
 
 
+class _InMicrometres(FakeInstrument):
+    """Measures an IR spectrum (absorbance) whose axis is the wavelength in µm, 2.5-22.2: an
+    FTIR export read without its unit."""
+
+    modality = "ir"
+
+    def acquire(self, **settings):
+        ir = make_spectrum([(1120.0, 1.0, 50.0)], start=450.0, stop=4000.0, step=2.0)
+        return Spectrum(
+            1e4 / ir.wavenumber[::-1], ir.intensity[::-1], modality="ir", y_unit="absorbance"
+        )
+
+
+_RECORDED_IN_UM = (
+    "the query (2.5-22 cm-1) cannot be compared with the library grid (400-4000 cm-1): the "
+    "spectrum's range 2.5-22.2 cm-1 (less 50 cm-1 at each end) holds 0 points of the grid "
+    "400-4000 cm-1 (step 2); at least 16 are needed; the axis 2.5-22.22: looks like an IR "
+    "spectrum's wavelength in µm (2.5-25 µm is 4000-400 cm-1), not a wavenumber in cm-1 (if it "
+    "is, the saved spectrum cannot be identified as recorded, and no command changes a record: "
+    "identify the instrument's own export of this measurement with forensic identify, which "
+    "records nothing and converts an axis in µm whose unit the file names, wavenumber in cm-1 "
+    "= 10000 / µm; and have the instrument's software export against wavenumber in cm-1 "
+    "before the next scan)"
+)
+
+
+def test_a_saved_spectrum_in_um_is_told_what_a_technician_can_do_not_a_python_call(
+    tmp_path, monkeypatch
+):
+    """`scan` and `exhibit identify` said `it may be in nm or µm (convert it to wavenumbers in
+    cm-1)` of a saved IR spectrum whose axis is in µm, and the scan `to do: ... forensic
+    exhibit identify ... identifies the saved spectrum`, which fails the same way however
+    often it is run: no command changes a record."""
+    done = _scan_on_the_command_line(
+        tmp_path, monkeypatch, instrument=_InMicrometres(), report=True
+    )
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    assert _last_said(done) == [
+        f"error: identification failed: {_RECORDED_IN_UM}",
+        f"DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
+        f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}), but no result is recorded",
+        f"to do: `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` makes "
+        "the report, without a result",
+    ]
+    identify = ["exhibit", "identify", "C-1", "E-1", "--store", str(tmp_path / "s")]
+    again = CliRunner().invoke(main, [*identify, "--operator", OPERATOR])
+    assert (again.exit_code, again.stderr.splitlines()) == (2, [f"error: {_RECORDED_IN_UM}"])
+    with Store(tmp_path / "s") as store:
+        assert [table for table, _ in store.appended_since(measurement["seq"])] == []
+
+
 def test_a_scan_stopped_while_saving_says_first_a_spectrum_kept_nowhere_is_lost(
     tmp_path, monkeypatch
 ):

@@ -48,6 +48,28 @@ axis looking like a wavelength in nm: the export, the one way to a query in Rama
 the Python call :func:`forensic.identify` names."""
 
 
+def _micrometre_note(label: str, spectrum) -> str | None:
+    """What ``forensic identify`` tells of a spectrum whose file gave its axis as a wavelength
+    in µm (an IR spectrum's), which the reader converted to wavenumber: that it did, and how,
+    so that a chemist who compares the result with the file knows where the numbers came from;
+    None for any other spectrum."""
+    from_um = any(
+        step.name == "micrometre_to_wavenumber"
+        or (
+            step.name == "wavelength_to_wavenumber" and step.params.get("from_unit") == "micrometre"
+        )
+        for step in spectrum.history
+    )
+    if not from_um:
+        return None
+    low, high = float(spectrum.wavenumber[0]), float(spectrum.wavenumber[-1])
+    return (
+        f"note: {label}: its axis is a wavelength in µm ({1e4 / high:.4g}-{1e4 / low:.4g} µm), "
+        f"read as an {spectrum.modality.upper()} spectrum's and converted to wavenumber in cm-1 "
+        f"= 10000 / µm ({low:.0f}-{high:.0f} cm-1)"
+    )
+
+
 def _say_error(label: str, exc: ForensicError, *, as_json: bool) -> None:
     """A file's or a spectrum's error line (``label``: the file, or ``file#2``), and with
     ``--json`` its JSON line too, both in the command line's words: what to do about an axis
@@ -114,6 +136,9 @@ def identify_command(  # noqa: PLR0917  (click passes options positionally)
             # each spectrum of a file on its own: one that cannot be identified is named
             # (file#2), and the file's others are still identified
             label = str(path) if len(spectra) == 1 else f"{path}#{k + 1}"
+            note = _micrometre_note(label, spectrum)
+            if note:
+                click.echo(note, err=True)
             try:
                 result = identify(spectrum, library, top=top, mixtures=not no_mixtures)
             except ForensicError as exc:

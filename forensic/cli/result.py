@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "RECORDED_AXIS_IN_NM",
+    "RECORDED_AXIS_IN_UM",
     "hits_table",
     "mixture_line",
     "qualifier_line",
@@ -41,12 +42,26 @@ shift, is identified as a file (``forensic identify``: nothing recorded), and th
 (its laser line, which turns wavelengths into Raman shifts) is checked before it measures
 again."""
 
+RECORDED_AXIS_IN_UM = (
+    "if it is, the saved spectrum cannot be identified as recorded, and no command changes a "
+    "record: identify the instrument's own export of this measurement with forensic identify, "
+    "which records nothing and converts an axis in µm whose unit the file names, wavenumber in "
+    "cm-1 = 10000 / µm; and have the instrument's software export against wavenumber in cm-1 "
+    "before the next scan"
+)
+"""What ``scan`` and ``exhibit identify`` tell a technician whose saved spectrum cannot be
+compared, its axis looking like an IR spectrum's wavelength in µm, in place of the Python call
+(``micrometre_to_wavenumber``) the identification names: as for an axis in nm
+(:data:`RECORDED_AXIS_IN_NM`), the record stays as measured; the export is identified as a
+file, which a reader converts when it names its axis unit in µm."""
+
 
 @contextlib.contextmanager
 def with_recorded_spectrum_actions() -> Iterator[None]:
     """Have an error that ends identifying a saved spectrum (``scan``, ``exhibit identify``)
     say what to do about an axis that is not in cm-1 as a technician does it
-    (:func:`forensic.quality.with_command_line_action` with :data:`RECORDED_AXIS_IN_NM`),
+    (:func:`forensic.quality.with_command_line_action` with :data:`RECORDED_AXIS_IN_NM`, and
+    :data:`RECORDED_AXIS_IN_UM` for an IR spectrum's axis in µm),
     not as a Python caller is told; the error is otherwise unchanged, its type and exit code
     too.
 
@@ -63,7 +78,10 @@ def with_recorded_spectrum_actions() -> Iterator[None]:
 
         said = exc.problem
         if exc.args and exc.args[0] == said:  # the message is its first argument
-            exc.args = (with_command_line_action(said, RECORDED_AXIS_IN_NM), *exc.args[1:])
+            exc.args = (
+                with_command_line_action(said, RECORDED_AXIS_IN_NM, RECORDED_AXIS_IN_UM),
+                *exc.args[1:],
+            )
         raise
 
 

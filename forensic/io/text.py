@@ -69,7 +69,9 @@ How modality and unit are decided (first rule that applies)
    (:func:`~forensic.spectrum.transmittance_scale`) -> IR transmittance on that scale; small
    non-integer
    intensities (-0.5 to 6) on an axis reaching 3600 cm⁻¹ -> IR absorbance; anything else ->
-   Raman. An IR axis below 50 is taken as µm and converted to cm⁻¹.
+   Raman. An IR axis below 50 is taken as µm and converted to cm⁻¹; an axis named a
+   wavelength in µm from 2 µm up is IR, whatever the numbers guessed (10000 / µm is a
+   wavenumber, and no Raman laser's scattered light reaches 2 µm).
 The rule that decided is stored in the metadata as ``modality_basis``. The intensity unit comes
 from the column name when it names one (a "transmittance" column's scale from its values, by
 the same rule; a guess when they tell neither), otherwise: IR as found in step 5 (else
@@ -119,6 +121,8 @@ from forensic.io import (
 from forensic.spectrum import (
     GUESSED_MODALITY_BASIS,
     GUESSED_UNIT_BASIS,
+    IR_MICROMETRE_BELOW,
+    IR_MICROMETRE_FROM_UM,
     IR_UNITS,
     MAX_MAGNITUDE,
     MIN_POINTS,
@@ -1475,11 +1479,22 @@ def _build(
                 return Spectrum.from_readings(
                     shift, y, modality="raman", y_unit=unit, metadata=meta, history=history
                 )
-            if float(np.min(x)) < 2000.0:
+            low, high = float(np.min(x)), float(np.max(x))
+            if low >= IR_MICROMETRE_FROM_UM and high < IR_MICROMETRE_BELOW:
+                # "Wavelength" alone is read as nm: as µm, these are an IR spectrum's
+                raise FormatError(
+                    f"the wavelength axis, read as nm, runs {low:.4g}-{high:.4g}, which no "
+                    "vibrational spectrum does in nm; in µm, it looks like an IR spectrum's "
+                    "wavelength (2.5-25 µm is 4000-400 cm-1): if it is, head the axis column "
+                    "'wavelength (µm)', and forensic converts it as it reads it, wavenumber in "
+                    "cm-1 = 10000 / µm",
+                    path=table.path,
+                )
+            if low < 2000.0:
                 raise NotVibrationalError(
                     "a spectrum on a wavelength axis (nm) with no laser wavelength",
                     path=table.path,
-                    detail=f"{float(np.min(x)):.0f}-{float(np.max(x)):.0f} nm; a Raman export "
+                    detail=f"{low:.0f}-{high:.0f} nm; a Raman export "
                     "needs its excitation wavelength (a 'laser wavelength' line in the header, or "
                     "forensic library import --laser-nm NM) to become Raman shift, and "
                     "UV-visible or emission data are not vibrational spectra",
@@ -1493,9 +1508,23 @@ def _build(
                 meta.pop("laser_wavelength_basis", None)
                 if unit in ("counts", "arbitrary"):
                     unit = "arbitrary"
-        elif x_kind == "wavelength_um" or (modality == "ir" and float(np.max(x)) < 50.0):
+        elif x_kind == "wavelength_um" or (
+            modality == "ir" and float(np.max(x)) < IR_MICROMETRE_BELOW
+        ):
+            infrared = float(np.min(x)) >= IR_MICROMETRE_FROM_UM
             x = micrometre_to_wavenumber(x)
             history.append(ProcessingStep("micrometre_to_wavenumber", {}))
+            if modality != "ir" and infrared:
+                # 10000 / µm is a wavenumber, not a Raman shift; and beyond 2 µm it is no
+                # Raman laser's scattered light: the spectrum is IR, whatever the numbers guessed
+                modality = "ir"
+                meta["modality_basis"] = (
+                    f"wavelength axis in µm from {IR_MICROMETRE_FROM_UM:g} µm (infrared)"
+                )
+                meta.pop("laser_wavelength_nm", None)
+                meta.pop("laser_wavelength_basis", None)
+                if unit == "counts":
+                    unit = "arbitrary"
         return Spectrum.from_readings(
             x, y, modality=modality, y_unit=unit, metadata=meta, history=history
         )
