@@ -23,6 +23,14 @@ on queries it did not use, per stratum of the share of the reference compared
   times as many spectra of the compounds kept, perturbed as the drugs benchmark perturbs them
   (:func:`benchmarks.drugs.queries`). They test the calibration's model of a re-measurement.
 
+Beside them, per fold library, what the library itself predicts (:func:`left_out_estimate`):
+its own references searched against it without themselves, another sample of the substance the
+right answer where it has one, absent with their substance out, mixed a quarter absent
+(:func:`forensic.verdict.left_out_share_wrong`): the share wrong at q <= 0.05 on the full range,
+and among the hits that would be identified at the library's margin over the best different
+substance. :func:`estimate_line` sets it beside the promise, the calibration's own estimate
+and the real share wrong.
+
 For each stratum and threshold (:data:`THRESHOLDS`), :func:`tally` counts the hits accepted,
 the share of them wrong, its one-sided 95 % Clopper-Pearson upper bound and the binomial test
 of "no more wrong than the threshold" (:func:`scipy.stats.binomtest`): a stratum is flagged
@@ -32,6 +40,8 @@ where the share wrong exceeds the threshold beyond sampling error (p < 0.05).
 from __future__ import annotations
 
 import collections
+import functools
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +51,7 @@ from scipy import stats
 from benchmarks import datasets, drugs, engine
 from benchmarks.text import counted
 from forensic import verdict
+from forensic.library import interval_score_fn
 from forensic.naming import substance_key
 from forensic.processing import linear_from_representation, representation_from_linear
 from forensic.search import (
@@ -216,6 +227,7 @@ def other_seed_hits(
     -------
     list of dict
         ``range_share``, ``q_value`` (None where not calibrated), ``wrong``, ``score``,
+        ``margin`` (over the best target of a different substance; ``inf`` without one),
         ``cut`` (whether range-cut) and ``absent`` per query that has a best target.
     """
     block = library.block(modality)
@@ -265,6 +277,7 @@ def other_seed_hits(
         scores = np.where(absent[these][:, None] & own, -np.inf, scores)
         best = scores.argmax(axis=1)
         top = scores[np.arange(best.size), best]
+        other = np.where(labels[None, :] == labels[best][:, None], -np.inf, scores).max(axis=1)
         share = range_share(start[these], stop[these], best, block.cumsums, g)
         q = cal.q_value(top, share)
         for k in range(best.size):
@@ -277,11 +290,133 @@ def other_seed_hits(
                     "q_value": None if np.isnan(q[k]) else float(q[k]),
                     "wrong": bool(labels[best[k]] != labels[rows[i]]),
                     "score": float(top[k]),
+                    "margin": float(top[k] - other[k]) if np.isfinite(other[k]) else np.inf,
                     "cut": bool(cut[i]),
                     "absent": bool(absent[i]),
                 }
             )
     return out
+
+
+def left_out_estimate(library, modality: str, *, seed: int = OTHER_SEEDS[0]) -> dict:
+    """What a library predicts of its own share wrong, from its references left out one at a
+    time, beside its calibration's own estimate.
+
+    As :func:`forensic.verdict.choose_margin` takes them: at most
+    :data:`forensic.verdict.LEFT_OUT_QUERIES` references, searched with the shift search over
+    the library's matrix (:func:`forensic.verdict.left_out_competitions`); a library of one
+    entry per substance, whose left-out references can only be absent, takes its present
+    queries from fresh calibration-like ones (:func:`other_seed_hits`, ``seed``, full range).
+
+    Returns
+    -------
+    dict
+        ``share_wrong`` (the estimate at q <= 0.05, full range, no margin rule),
+        ``share_wrong_identified`` (also at :data:`forensic.verdict.MARGIN_MIN`),
+        ``margin_min``, ``chosen_by_library`` (False: the constant), ``n_present``,
+        ``n_absent``, ``present_from``, ``calibration_heldout_half`` (the calibration's own
+        figure: its share wrong at q <= 0.05 on the held-out half of its queries) and
+        ``seconds``.
+    """
+    t0 = time.perf_counter()
+    block = library.block(modality)
+    cal = verdict.Calibration.from_dict(block.calibration)
+    matrix = np.asarray(block.matrix)
+    left = verdict.left_out_competitions(
+        matrix,
+        ranges_to_mask(block.start, block.stop, matrix.shape[1]),
+        functools.partial(interval_score_fn, max_shift_steps=shift_steps(block.grid)),
+        library.substances(modality),
+    )
+    present = None
+    if left.present_score.size == 0:
+        own = [
+            h for h in other_seed_hits(library, modality, seed) if not h["cut"] and not h["absent"]
+        ]
+        present = (
+            np.array([h["score"] for h in own]),
+            np.array([h["margin"] for h in own]),
+            np.array([h["wrong"] for h in own], dtype=bool),
+        )
+    _, figures = verdict.choose_margin(
+        left, cal.q_value, present=present, grid=(verdict.MARGIN_MIN,)
+    )
+    return {
+        "share_wrong": figures["share_wrong_without_margin"],
+        "share_wrong_identified": figures["share_wrong"],
+        "margin_min": verdict.MARGIN_MIN,
+        "chosen_by_library": False,
+        "n_present": figures["n_present"],
+        "n_absent": figures["n_absent"],
+        "present_from": figures["present_from"],
+        "calibration_heldout_half": cal.empirical.get("heldout_fdp_at_q_0.05"),
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def estimate_line(folds: Sequence[dict], hits: Sequence[dict], nominal: float = 0.05) -> list[str]:
+    """The held-out check's comparison of the estimates of the share wrong with the real one.
+
+    Parameters
+    ----------
+    folds : sequence of dict
+        Each fold library's :func:`left_out_estimate`.
+    hits : sequence of dict
+        The real queries' best hits (:func:`real_hits`): ``range_share``, ``q_value``,
+        ``wrong``, ``cut`` and ``verdict``.
+    nominal : float
+        The promise (:data:`forensic.verdict.Q_IDENTIFIED`).
+
+    Returns
+    -------
+    list of str
+        Two lines: at q <= ``nominal`` on the full range, the promise, the calibration's own
+        estimate (mean over the folds), the left-out references' (mean, and the folds' range)
+        and the real share wrong with its upper 95 % bound; then among the whole real spectra
+        *identified*, the folds' margins, the left-out estimate and the real share wrong.
+    """
+
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.1%}"
+
+    def mean(key: str) -> float | None:
+        values = [f[key] for f in folds if f.get(key) is not None]
+        return float(np.mean(values)) if values else None
+
+    def spread(key: str) -> str:
+        values = [f[key] for f in folds if f.get(key) is not None]
+        return f"{min(values):.1%}-{max(values):.1%}" if values else "n/a"
+
+    full = tally(hits)[stratum_label(verdict.RANGE_SHARE_FULL, 1.0)]["at_q"][f"{nominal:g}"]
+    real = (
+        f"{pct(full['share_wrong'])} of {full['hits']} (upper 95 % {pct(full['upper_95'])})"
+        if full["hits"]
+        else "no hits"
+    )
+    whole = [h for h in hits if h.get("cut", 1.0) >= 1.0 and h.get("verdict") == "identified"]
+    check = honesty(sum(bool(h["wrong"]) for h in whole), len(whole), nominal)
+    identified = (
+        f"{pct(check['share_wrong'])} of {check['hits']} (upper 95 % {pct(check['upper_95'])})"
+        if check["hits"]
+        else "none identified"
+    )
+    present = sorted({f["present_from"] for f in folds})
+    margins = ", ".join(f"{f['margin_min']:g}" for f in folds)
+    chosen = (
+        "chosen by each fold library"
+        if all(f["chosen_by_library"] for f in folds)
+        else ("MARGIN_MIN: calibrated before libraries chose it")
+    )
+    return [
+        f"      q<={nominal:g}, full range: promised {nominal:.1%}; the calibration's own "
+        f"queries {pct(mean('calibration_heldout_half'))} (held-out half); left-out references "
+        f"{pct(mean('share_wrong'))} (folds {spread('share_wrong')}; a fold "
+        f"{mean('n_present'):.0f} present, {mean('n_absent'):.0f} absent, present: "
+        f"{'; '.join(present)}); real held out {real}",
+        f"      identified (margin over the best different substance {margins}, {chosen}): "
+        f"left-out references {pct(mean('share_wrong_identified'))}; real held out, whole "
+        f"spectra {identified}",
+    ]
 
 
 def window(
@@ -423,14 +558,35 @@ def real_hits(
         ``range_share``, ``verdict``, ``wrong`` (the best hit's substance is not the
         query's), ``library_size``.
     """
+    return real_check(library_records, queries, cuts=cuts, seed=seed, progress=progress)["hits"]
+
+
+def real_check(
+    library_records: list[datasets.Record],
+    queries: list[RealQuery],
+    *,
+    cuts: Sequence[float] = CUTS,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """:func:`real_hits`, and each fold library's :func:`left_out_estimate`.
+
+    Returns
+    -------
+    dict
+        ``hits`` (as :func:`real_hits` gives them) and ``folds`` (one
+        :func:`left_out_estimate` a fold library, in fold order).
+    """
     rng = np.random.default_rng(seed)
-    out = []
+    out, folds = [], []
     for f in sorted({q.fold for q in queries}):
         mine = [q for q in queries if q.fold == f]
         gone = {q.leave_out for q in mine if q.leave_out}
         kept = [r for r in library_records if r.sample not in gone]
         library = engine.build([r.spectrum() for r in kept])
         modality = kept[0].modality
+        if library.block(modality).calibration is not None:
+            folds.append(left_out_estimate(library, modality))
         if progress:
             progress(
                 f"fold {f + 1}/{FOLDS}: {counted(len(mine), 'query', 'queries')}, "
@@ -460,4 +616,4 @@ def real_hits(
                         "library_size": len(kept),
                     }
                 )
-    return out
+    return {"hits": out, "folds": folds}

@@ -19,7 +19,16 @@ import numpy as np
 import scipy
 
 import forensic
-from benchmarks import accuracy, calibration, datasets, drugs, mixtures_bench, speed, splits
+from benchmarks import (
+    accuracy,
+    calibration,
+    datasets,
+    drugs,
+    heldout,
+    mixtures_bench,
+    speed,
+    splits,
+)
 from benchmarks.text import counted
 
 SECTIONS = ("speed", "accuracy", "splits", "drugs", "mixtures", "calibration")
@@ -219,6 +228,9 @@ class Report:
                 f"{cuts}; {counted(len(real['hits']), 'best hit')}):"
             )
             self.heldout(real["strata"])
+            if real.get("left_out"):
+                for text in heldout.estimate_line(real["left_out"], real["hits"]):
+                    self.line(text)
 
     def calibration_end(self, out: dict) -> None:
         """The held-out check over all real spectra, and where it fails."""

@@ -293,3 +293,40 @@ def test_the_real_spectra_line_says_how_many_queries_how_many_absent_and_the_sub
     quiet = io.StringIO()  # a skipped library is said with the section's skips, not here
     benchmark_run.Report(quiet).calibration_library("rruff-raman", {"skipped": "why"})
     assert quiet.getvalue() == ""
+
+
+def _fold(share, identified, *, margin=0.02, own=0.04):
+    return {
+        "share_wrong": share,
+        "share_wrong_identified": identified,
+        "margin_min": margin,
+        "chosen_by_library": False,
+        "n_present": 700,
+        "n_absent": 1700,
+        "present_from": "another entry of the substance",
+        "calibration_heldout_half": own,
+        "seconds": 1.0,
+    }
+
+
+def test_the_held_out_check_sets_the_left_out_estimate_beside_the_promise_and_the_real_share():
+    folds = [_fold(0.08, 0.05, own=0.03), _fold(0.10, 0.04, own=0.05)]
+    whole = {"range_share": 0.95, "q_value": 0.01, "cut": 1.0}
+    hits = (
+        [{**whole, "wrong": False, "verdict": "identified"}] * 17
+        + [{**whole, "wrong": True, "verdict": "identified"}]
+        + [{**whole, "wrong": True, "verdict": "inconclusive"}] * 2
+        + [{**whole, "cut": 0.6, "wrong": True, "verdict": "identified"}]
+    )
+    real = stats.binomtest(4, 21, alternative="less").proportion_ci(0.95).high
+    identified = stats.binomtest(1, 18, alternative="less").proportion_ci(0.95).high
+    assert heldout.estimate_line(folds, hits) == [
+        "      q<=0.05, full range: promised 5.0%; the calibration's own queries 4.0% (held-out "
+        "half); left-out references 9.0% (folds 8.0%-10.0%; a fold 700 present, 1700 absent, "
+        f"present: another entry of the substance); real held out 19.0% of 21 (upper 95 % "
+        f"{real:.1%})",
+        "      identified (margin over the best different substance 0.02, 0.02, MARGIN_MIN: "
+        "calibrated before libraries chose it): left-out references 4.5%; real held out, whole "
+        "spectra 5.6% of 18 "
+        f"(upper 95 % {identified:.1%})",
+    ]

@@ -563,3 +563,43 @@ def test_a_hit_without_a_calibrated_q_value_for_its_share_is_judged_and_said_so(
     assert reasons == [why, "best score 0.750 is below 0.80: the spectrum matches no reference"]
     v, reasons = decide(0.862, float("nan"), 0.112, 1.0)  # a library without a calibration
     assert reasons[0] == "no calibration for this library: uncalibrated score thresholds used"
+
+
+# ---------------------------------------------------------------------------------------------
+# The margin over the best different substance, estimated from the library's left-out references
+# ---------------------------------------------------------------------------------------------
+def _left_out(wrong_margins, n_right, *, n_absent=300):
+    """Present queries: ``n_right`` right best hits beating the next substance by 0.3, and one
+    wrong one at each margin of ``wrong_margins``; ``n_absent`` absent ones, none accepted."""
+    n = n_right + len(wrong_margins)
+    return verdict.LeftOut(
+        present_score=np.full(n, 0.9),
+        present_margin=np.array([0.3] * n_right + list(wrong_margins)),
+        present_wrong=np.array([False] * n_right + [True] * len(wrong_margins)),
+        absent_score=np.full(n_absent, 0.3),
+        absent_margin=np.full(n_absent, 0.3),
+    )
+
+
+def _q_of(scores):
+    return np.where(np.asarray(scores) >= 0.5, 0.01, 1.0)
+
+
+def test_the_margin_chosen_is_the_smallest_that_brings_the_estimate_to_five_percent():
+    near_ties = [0.01] * 10 + [0.025] * 10 + [0.04] * 10
+    margin, figures = verdict.choose_margin(_left_out(near_ties, 270), _q_of)
+    assert margin == 0.03
+    assert figures["share_wrong_by_margin"]["0.02"] == pytest.approx(20 / 290)
+    assert figures["share_wrong"] == pytest.approx(10 / 280)
+    assert figures["share_wrong_without_margin"] == pytest.approx(30 / 300)
+    assert figures["reached"] is True
+    assert verdict.choose_margin(_left_out([0.3] * 3, 297), _q_of)[0] == 0.02
+
+
+def test_too_few_left_out_references_keep_the_floor_and_say_so():
+    margin, figures = verdict.choose_margin(
+        _left_out([0.01] * 10 + [0.025] * 10 + [0.04] * 10, 270, n_absent=100), _q_of
+    )
+    assert margin == verdict.MARGIN_MIN
+    assert figures["reached"] is None
+    assert figures["share_wrong_by_margin"]["0.03"] == pytest.approx(10 / 280)
