@@ -302,18 +302,20 @@ def left_out_estimate(library, modality: str, *, seed: int = OTHER_SEEDS[0]) -> 
     """What a library predicts of its own share wrong, from its references left out one at a
     time, beside its calibration's own estimate.
 
-    As :func:`forensic.verdict.choose_margin` takes them: at most
-    :data:`forensic.verdict.LEFT_OUT_QUERIES` references, searched with the shift search over
-    the library's matrix (:func:`forensic.verdict.left_out_competitions`); a library of one
-    entry per substance, whose left-out references can only be absent, takes its present
-    queries from fresh calibration-like ones (:func:`other_seed_hits`, ``seed``, full range).
+    A calibration of method 6 or later has chosen its margin from these queries and keeps the
+    figures (``Calibration.empirical["left_out"]``); for an older one they are computed here,
+    as :func:`forensic.verdict.calibrate_library` does (:func:`forensic.verdict.choose_margin`:
+    at most :data:`forensic.verdict.LEFT_OUT_QUERIES` references, searched with the shift
+    search over the library's matrix), and a library of one entry per substance, whose
+    left-out references can only be absent, takes its present queries from fresh
+    calibration-like ones (:func:`other_seed_hits`, ``seed``, full range).
 
     Returns
     -------
     dict
         ``share_wrong`` (the estimate at q <= 0.05, full range, no margin rule),
-        ``share_wrong_identified`` (also at :data:`forensic.verdict.MARGIN_MIN`),
-        ``margin_min``, ``chosen_by_library`` (False: the constant), ``n_present``,
+        ``share_wrong_identified`` (also at the library's margin), ``margin_min`` (the
+        library's), ``chosen_by_library`` (whether its calibration chose it), ``n_present``,
         ``n_absent``, ``present_from``, ``calibration_heldout_half`` (the calibration's own
         figure: its share wrong at q <= 0.05 on the held-out half of its queries) and
         ``seconds``.
@@ -321,31 +323,37 @@ def left_out_estimate(library, modality: str, *, seed: int = OTHER_SEEDS[0]) -> 
     t0 = time.perf_counter()
     block = library.block(modality)
     cal = verdict.Calibration.from_dict(block.calibration)
-    matrix = np.asarray(block.matrix)
-    left = verdict.left_out_competitions(
-        matrix,
-        ranges_to_mask(block.start, block.stop, matrix.shape[1]),
-        functools.partial(interval_score_fn, max_shift_steps=shift_steps(block.grid)),
-        library.substances(modality),
-    )
-    present = None
-    if left.present_score.size == 0:
-        own = [
-            h for h in other_seed_hits(library, modality, seed) if not h["cut"] and not h["absent"]
-        ]
-        present = (
-            np.array([h["score"] for h in own]),
-            np.array([h["margin"] for h in own]),
-            np.array([h["wrong"] for h in own], dtype=bool),
+    figures = cal.empirical.get("left_out")
+    if figures is None:
+        matrix = np.asarray(block.matrix)
+        left = verdict.left_out_competitions(
+            matrix,
+            ranges_to_mask(block.start, block.stop, matrix.shape[1]),
+            functools.partial(interval_score_fn, max_shift_steps=shift_steps(block.grid)),
+            library.substances(modality),
         )
-    _, figures = verdict.choose_margin(
-        left, cal.q_value, present=present, grid=(verdict.MARGIN_MIN,)
-    )
+        present = None
+        if left.present_score.size == 0:
+            own = [
+                h
+                for h in other_seed_hits(library, modality, seed)
+                if not h["cut"] and not h["absent"]
+            ]
+            present = (
+                np.array([h["score"] for h in own]),
+                np.array([h["margin"] for h in own]),
+                np.array([h["wrong"] for h in own], dtype=bool),
+            )
+        _, figures = verdict.choose_margin(
+            left, cal.q_value, present=present, grid=(cal.margin_threshold,)
+        )
     return {
         "share_wrong": figures["share_wrong_without_margin"],
-        "share_wrong_identified": figures["share_wrong"],
-        "margin_min": verdict.MARGIN_MIN,
-        "chosen_by_library": False,
+        "share_wrong_identified": figures["share_wrong_by_margin"].get(
+            f"{cal.margin_threshold:g}", figures["share_wrong"]
+        ),
+        "margin_min": cal.margin_threshold,
+        "chosen_by_library": cal.margin_min is not None,
         "n_present": figures["n_present"],
         "n_absent": figures["n_absent"],
         "present_from": figures["present_from"],

@@ -30,6 +30,7 @@ from benchmarks import (
     splits,
 )
 from benchmarks.text import counted
+from forensic import verdict
 
 SECTIONS = ("speed", "accuracy", "splits", "drugs", "mixtures", "calibration")
 
@@ -198,6 +199,8 @@ class Report:
             f"best hits, {_fmt(s.get('wrong_margin_below_min'))} of "
             f"{s.get('n_wrong_present')} wrong ones (right substance in the library)"
         )
+        if "margin_min" in s:  # a summary of before libraries chose it has none
+            self.line(f"      {margin_line(s)}")
         for stratum in s.get("strata") or []:
             lowest, highest = stratum["range_share"]
             self.line(
@@ -292,6 +295,30 @@ def _skipped(out) -> list[tuple[str, str]]:
         else (where, why)
         for where, why in found
     ]
+
+
+def margin_line(s: dict) -> str:
+    """The margin over the best different substance a library identifies at, and what it rests
+    on, from its calibration's summary (:meth:`forensic.verdict.Calibration.summary`)."""
+    said = f"margin over the best different substance to identify: {s['margin_min']:g}"
+    left = s.get("left_out")
+    if left is None:
+        return f"{said} ({s['margin_min_from']})"
+    how = {
+        True: "the smallest at which",
+        False: "none of the grid brings it to 5 %; the lowest where",
+        None: f"too few references (fewer than {verdict.MIN_LEFT_OUT}) to choose: the floor, where",
+    }[left["reached"]]
+    return (
+        f"{said} ({how} its left-out references, {left['n_present']} present "
+        f"({left['present_from']}) and {left['n_absent']} absent, estimate "
+        f"{_pct(left['share_wrong'])} wrong among identified hits; "
+        f"{_pct(left['share_wrong_without_margin'])} without a margin rule)"
+    )
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None else f"{v:.1%}"
 
 
 def _fmt(v) -> str:

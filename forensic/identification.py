@@ -543,6 +543,11 @@ class Identification:
         match was searched against; a modality of more than :data:`LISTED_SUBSTANCES_MAX`
         substances is left out (its count is in ``library_substances``). None in results
         recorded before it was kept.
+    margin_min : float or None
+        The margin over the best different substance the verdict needed: the library's own
+        (:attr:`forensic.verdict.Calibration.margin_threshold`), which a report prints with
+        the verdict rule (:func:`forensic.verdict.margin_of`). None in results recorded before
+        it was kept (they were decided at :data:`forensic.verdict.MARGIN_MIN`).
     """
 
     verdict: str
@@ -564,6 +569,7 @@ class Identification:
     library_built_at: str | None = None
     library_substance_names: dict[str, list[str]] | None = None
     library_approval: str | None = None
+    margin_min: float | None = None
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -605,6 +611,7 @@ class Identification:
             "timings_ms": dict(self.timings_ms),
             "query": dict(self.query),
             "best_reference": None if self.best_reference is None else dict(self.best_reference),
+            "margin_min": self.margin_min,
         }
 
     @classmethod
@@ -650,6 +657,7 @@ class Identification:
             best_reference=(
                 None if data.get("best_reference") is None else dict(data["best_reference"])
             ),
+            margin_min=data.get("margin_min"),
         )
 
 
@@ -789,6 +797,7 @@ def identify(
         **_library_fields(library),
         signal_to_noise=signal_to_noise,
         unusable=unusable,
+        margin_min=_margin_min(calibration),
         timings_ms=timings,
         query={
             "wavenumber": [float(v) for v in block.grid[prepared.start : prepared.stop]],
@@ -948,6 +957,13 @@ class _Decision:
         self.reasons.append(reason)
 
 
+def _margin_min(calibration: verdicts.Calibration | None) -> float:
+    """The margin over the best different substance an identification in this library needs
+    (:attr:`forensic.verdict.Calibration.margin_threshold`; without a calibration,
+    :data:`forensic.verdict.MARGIN_MIN`)."""
+    return verdicts.MARGIN_MIN if calibration is None else calibration.margin_threshold
+
+
 def _decide(
     hits: list[dict[str, Any]],
     rescored: list[tuple],
@@ -975,6 +991,7 @@ def _decide(
         margin,
         best["matched_band_fraction"],
         not_calibrated=_not_calibrated(best, calibration),
+        margin_min=_margin_min(calibration),
     )
     read_on = None if calibration is None else calibration.read_on(best["range_share"])
     if read_on:
@@ -1886,7 +1903,14 @@ def _evidenced_fit(
         if fit is None or len(fit.components) < 2:
             return _EvidencedFit(None, {}, {}, pool, rows, unconfirmed)
         evidence = _evidenced(
-            fit, rows, query, valid, block=block, pool=pool, substances=substances
+            fit,
+            rows,
+            query,
+            valid,
+            block=block,
+            pool=pool,
+            substances=substances,
+            margin_min=_margin_min(calibration),
         )
         shares = {i: _range_share(block, compared, pool[i].index) for i in evidence}
         chance = {
@@ -1935,7 +1959,10 @@ def _components(
                 # by how much its part prefers it to any other substance (None: there is none)
                 "margin": margin,
                 "verdict": verdicts.decide_component(
-                    score, q_value, float("inf") if margin is None else margin
+                    score,
+                    q_value,
+                    float("inf") if margin is None else margin,
+                    margin_min=_margin_min(calibration),
                 ),
                 "entry_id": entry["entry_id"],
                 "provenance": entry.get("provenance") or MEASURED,
@@ -1978,11 +2005,12 @@ def _evidenced(
     block,
     pool: list,
     substances: np.ndarray,
+    margin_min: float = verdicts.MARGIN_MIN,
 ) -> dict[int, tuple[float, float]]:
     """The fit's components (indices into ``pool`` and ``rows``) whose own substance matches
     what the fit attributes to them at least as well as any other substance of the library,
     each with ``(score, margin)``: that match's score, and how much better it is than the best
-    match of another substance (negative down to ``-MARGIN_MIN``; infinite in a library of one
+    match of another substance (negative down to ``-margin_min``; infinite in a library of one
     substance).
 
     A chemist confirms a minor component by subtraction: take the other components away and
@@ -1990,7 +2018,8 @@ def _evidenced(
     that component's own part (the residual stays with it), put through the library's
     comparison representation and searched over ``valid``, all components in one pass. A
     component is dropped when another substance matches that spectrum clearly better, by more
-    than the verdict's :data:`forensic.verdict.MARGIN_MIN` (within it, two substances are not
+    than the verdict's margin, ``margin_min`` (the library's,
+    :attr:`forensic.verdict.Calibration.margin_threshold`; within it, two substances are not
     told apart: a drug's close relatives must not cost it its place). What a pure
     sample leaves (the difference between two measurements of one substance) is taken up by
     whichever candidate lowers the residual most, and the spectrum attributed to such a
@@ -2027,7 +2056,7 @@ def _evidenced(
         own = substances == pool[i].substance
         best_own = float(np.max(scores[row], where=own, initial=-np.inf))
         best_other = float(np.max(scores[row], where=~own, initial=-np.inf))
-        if np.any(isolated[row]) and best_own >= best_other - verdicts.MARGIN_MIN:
+        if np.any(isolated[row]) and best_own >= best_other - margin_min:
             kept[i] = (best_own, best_own - best_other)
     return kept
 

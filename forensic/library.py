@@ -112,10 +112,13 @@ built rather than published, a folder never published or changed since): the one
 (:attr:`Library.approval` says who approved one that was)."""
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
-CALIBRATION_METHOD = 3
+CALIBRATION_METHOD = 6
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search;
 3: with range-cut queries, a curve per share of the reference compared,
-:attr:`forensic.verdict.Calibration.strata`). Stored with each calibration; the compiled
+:attr:`forensic.verdict.Calibration.strata`; 4 and 5 were measured and reverted; 6: the margin
+over the best different substance chosen from the library's own references left out one at a
+time, :attr:`forensic.verdict.Calibration.margin_min`, older ones identifying at
+:data:`forensic.verdict.MARGIN_MIN`). Stored with each calibration; the compiled
 shipped library is rebuilt when it changes, :func:`forensic.identify` warns about a library
 calibrated without the shift search, and gives no q-value to a partial comparison in a
 library calibrated without range-cut queries."""
@@ -783,8 +786,11 @@ class Library:
         (:func:`forensic.verdict.calibrate_library`). The references are taken in the order
         the version takes them, so a
         library's calibration, like its version, does not depend on the order its references
-        were given or stored in. A modality with fewer than 2 references, or fewer than 2
-        substances, stays uncalibrated (its verdicts say so).
+        were given or stored in. The calibration also chooses the margin over the best
+        different substance this library identifies at, from its references left out one at a
+        time (:func:`forensic.verdict.choose_margin`,
+        :attr:`forensic.verdict.Calibration.margin_min`). A modality with fewer than 2
+        references, or fewer than 2 substances, stays uncalibrated (its verdicts say so).
 
         Parameters
         ----------

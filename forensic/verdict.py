@@ -37,6 +37,12 @@ beside the estimate: a check that the decoys are realistic.
    hit is read on the curve of its own stratum: the full-range curve from a share of
    :data:`RANGE_SHARE_FULL` up; below the lowest calibrated stratum its q-value is not
    calibrated (NaN), and :func:`decide` says so.
+5. **The margin** (:func:`left_out_competitions`, :func:`choose_margin`): the library's own
+   references, each searched against it without itself, estimate how often a hit that would be
+   identified is wrong when the right answer is another sample (or absent), and the library
+   keeps the smallest margin over the best different substance (:data:`MARGIN_GRID`) that
+   brings the estimate to :data:`Q_IDENTIFIED` (:attr:`Calibration.margin_min`), which
+   :func:`decide` applies.
 """
 
 from __future__ import annotations
@@ -105,6 +111,7 @@ __all__ = [
     "left_out_competitions",
     "left_out_share_wrong",
     "make_decoys",
+    "margin_of",
     "no_match_to_do",
     "no_usable_signal",
     "perturb",
@@ -126,7 +133,10 @@ __all__ = [
 # Above q = 0.2 a hit that good is wrong at least one time in five: no match.
 #
 # MARGIN_MIN is in score units: the best hit must beat the best hit of a DIFFERENT substance by
-# this much. calibrate_library() measures what it costs and catches (summary keys
+# at least this much, the floor of the margin each library chooses from its own references left
+# out one at a time (choose_margin; Calibration.margin_threshold: a library whose left-out
+# references are beaten by members of their group, as RRUFF Raman's are, needs 0.15-0.2, see
+# benchmarks/HISTORY.md). calibrate_library() measures what the floor costs and catches (keys
 # right/wrong_margin_below_min): on the engine's ENFSI IR and RRUFF IR libraries, a margin below
 # 0.02 flagged 1-1.6 % of the right best hits and 25-80 % of the (few, 4-5 of ~800) wrong best
 # hits made while the right substance was in the library; the median right margin was 0.3.
@@ -158,7 +168,8 @@ mostly found a best target of another share) is not calibrated: its hits have no
 Q_NO_MATCH = 0.20
 """Above this q-value the best hit is too often wrong to be evidence: ``no_match``."""
 MARGIN_MIN = 0.02
-"""Smallest score margin over the best different substance for ``identified``."""
+"""Smallest score margin over the best different substance for ``identified``: the floor of
+:data:`MARGIN_GRID`, and the margin of a library whose calibration chose none."""
 MATCHED_FRACTION_MIN = 0.5
 """Smallest share of the query's band prominence matched by the reference for ``identified``
 (:attr:`forensic.alignment.Alignment.matched_band_fraction`)."""
@@ -488,6 +499,11 @@ class Calibration:
         :data:`RANGE_SHARE_FULL` (range-cut queries, :func:`calibrate_library`), highest share
         first; None for a calibration made without them (before they existed, or by
         :func:`calibrate` alone), whose curve holds for full comparisons only.
+    margin_min : float or None
+        The margin over the best different substance this library identifies at, chosen from
+        its left-out references (:func:`choose_margin`); None for a calibration that chose
+        none (made before libraries chose it, or by :func:`calibrate` alone), which
+        identifies at :data:`MARGIN_MIN` (:attr:`margin_threshold`).
     """
 
     scores: np.ndarray
@@ -499,6 +515,13 @@ class Calibration:
     info: dict[str, Any] = field(default_factory=dict)
     no_evidence_below: float = float("-inf")
     strata: tuple[ShareStratum, ...] | None = None
+    margin_min: float | None = None
+
+    @property
+    def margin_threshold(self) -> float:
+        """The margin over the best different substance an identification needs in this
+        library: :attr:`margin_min`, or :data:`MARGIN_MIN` for a calibration that chose none."""
+        return MARGIN_MIN if self.margin_min is None else float(self.margin_min)
 
     def q_value(
         self, scores: np.ndarray | float, range_share: np.ndarray | float = 1.0
@@ -658,6 +681,12 @@ class Calibration:
             else None,
         }
         out.update(self.empirical)
+        out["margin_min"] = self.margin_threshold
+        out["margin_min_from"] = (
+            "the library's left-out references"
+            if self.margin_min is not None
+            else f"MARGIN_MIN {MARGIN_MIN}: calibrated before the library chose its margin"
+        )
         if self.strata is not None:
             out["strata"] = [
                 {
@@ -669,7 +698,7 @@ class Calibration:
                         else {
                             key: value
                             for key, value in stratum.calibration.summary().items()
-                            if key != "strata"
+                            if key not in ("strata", "margin_min", "margin_min_from")
                         }
                     ),
                 }
@@ -703,6 +732,8 @@ class Calibration:
         }
         if self.strata is not None:
             data["strata"] = [stratum.to_dict() for stratum in self.strata]
+        if self.margin_min is not None:
+            data["margin_min"] = float(self.margin_min)
         return data
 
     @classmethod
@@ -753,6 +784,7 @@ class Calibration:
             strata=None
             if data.get("strata") is None
             else tuple(ShareStratum.from_dict(stratum) for stratum in data["strata"]),
+            margin_min=None if data.get("margin_min") is None else float(data["margin_min"]),
         )
 
 
@@ -1205,6 +1237,7 @@ def calibrate_library(
     absent_fraction: float = 0.25,
     represent: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     range_cut_queries: int = RANGE_CUT_QUERIES,
+    left_out_queries: int = LEFT_OUT_QUERIES,
 ) -> Calibration:
     """Calibrate q-values for a library with its own production scoring.
 
@@ -1223,6 +1256,17 @@ def calibrate_library(
     target's share of it compared (:func:`forensic.search.range_share`) fell in the stratum.
     They are drawn from a random stream of their own and scored apart, so the full-range
     curve is the one a calibration without them gives, bit for bit.
+
+    Last, the **margin** over the best different substance this library identifies at
+    (:attr:`Calibration.margin_min`): each reference, as stored, is searched against the
+    library without itself (:func:`left_out_competitions`: another sample of its substance
+    is the right answer where there is one; with its whole substance out, it is absent), and
+    the smallest margin of :data:`MARGIN_GRID` whose estimate of the share wrong among the
+    hits that would be identified, mixed ``absent_fraction`` absent, is at most
+    :data:`Q_IDENTIFIED` is chosen (:func:`choose_margin`). In a library of one entry per
+    substance the left-out references can only be absent, and the calibration's own present
+    queries stand for the present ones. Neither touches the random streams above: the curves
+    are the ones a calibration without them gives.
 
     Parameters
     ----------
@@ -1254,6 +1298,11 @@ def calibrate_library(
     range_cut_queries : int, default RANGE_CUT_QUERIES
         How many range-cut queries; 0 makes no strata (:attr:`Calibration.strata` None: the
         curve then holds for full comparisons only).
+    left_out_queries : int, default LEFT_OUT_QUERIES
+        How many of the references, each searched against the library without itself
+        (:func:`left_out_competitions`), choose the margin over the best different substance
+        this library identifies at (:func:`choose_margin`, :attr:`Calibration.margin_min`;
+        the figures in ``empirical["left_out"]``); 0 chooses none (:data:`MARGIN_MIN`).
 
     Returns
     -------
@@ -1388,6 +1437,22 @@ def calibrate_library(
         )
     if present.any():
         cal.empirical["median_right_margin"] = float(np.median(margin[present]))
+    # the margin this library identifies at: chosen from its own references, left out one at
+    # a time (another sample of the substance, or none), not from its perturbed copies, whose
+    # wrong best hits are near-identical twins that any margin catches
+    if left_out_queries > 0:
+        left = left_out_competitions(
+            refs, mask, score_fn, lab, n_queries=left_out_queries, seed=seed
+        )
+        own = keep & ~absent
+        chosen, figures = choose_margin(
+            left,
+            cal.q_value,
+            absent_fraction=absent_fraction,
+            present=(best_t[own], margin[own], is_false[own]),
+        )
+        cal = replace(cal, margin_min=chosen)
+        cal.empirical["left_out"] = figures
     if cut.size == 0:
         return cal
     return replace(cal, strata=cut.strata(seed=seed, absent_fraction=absent_fraction))
@@ -1624,6 +1689,7 @@ def decide(
     matched_fraction: float,
     *,
     not_calibrated: str | None = None,
+    margin_min: float = MARGIN_MIN,
 ) -> tuple[str, list[str]]:
     """The verdict on the best hit, with the reasons in words.
 
@@ -1646,6 +1712,9 @@ def decide(
         reason says it, in place of "no calibration for this library", and the hit is at best
         ``"inconclusive"``: a score that would identify without a calibration does not
         identify a comparison shorter than the calibration covers.
+    margin_min : float, default MARGIN_MIN
+        The margin over the best different substance an identification needs: the
+        library's own (:attr:`Calibration.margin_threshold`).
 
     Returns
     -------
@@ -1698,11 +1767,11 @@ def decide(
                 f"q-value {format_q_value(q_value)} is above {Q_IDENTIFIED} needed to identify "
                 f"(score {format_score(score, q_value)})"
             )
-    if margin is not None and not np.isnan(margin) and margin < MARGIN_MIN:
+    if margin is not None and not np.isnan(margin) and margin < margin_min:
+        whose = "" if margin_min == MARGIN_MIN else ", the margin this library identifies at"
         reasons.append(
-            f"the best different substance scores within {format_beside(margin, [MARGIN_MIN])} "
-            f"(< {MARGIN_MIN}): "
-            "the spectrum does not tell them apart"
+            f"the best different substance scores within {format_beside(margin, [margin_min])} "
+            f"(< {margin_min:g}{whose}): the spectrum does not tell them apart"
         )
         good = False
     if matched_fraction < MATCHED_FRACTION_MIN:
@@ -1835,7 +1904,9 @@ def _band_share(matched_fraction: float) -> str:
     return format_beside(matched_fraction, [MATCHED_FRACTION_MIN], percent=True)
 
 
-def decide_component(score: float, q_value: float | None, margin: float) -> str:
+def decide_component(
+    score: float, q_value: float | None, margin: float, *, margin_min: float = MARGIN_MIN
+) -> str:
     """The verdict on one component of a mixture fit, from its *part*: the query less the other
     components (the fit's residual stays with it), compared with the library.
 
@@ -1854,6 +1925,9 @@ def decide_component(score: float, q_value: float | None, margin: float) -> str:
     margin : float
         By how much the part's score for its own substance beats that of any other substance
         (infinity when there is no other).
+    margin_min : float, default MARGIN_MIN
+        The margin an identification needs: the library's own
+        (:attr:`Calibration.margin_threshold`).
 
     Returns
     -------
@@ -1865,7 +1939,7 @@ def decide_component(score: float, q_value: float | None, margin: float) -> str:
         good = score >= SCORE_IDENTIFIED_UNCALIBRATED
     else:
         good = q_value <= Q_IDENTIFIED
-    return "identified" if good and margin >= MARGIN_MIN else "inconclusive"
+    return "identified" if good and margin >= margin_min else "inconclusive"
 
 
 def decide_mixture(
@@ -2140,6 +2214,24 @@ def verdict_line(identification: Mapping[str, Any] | None, *, layout: int | None
     return "NO MATCH in the reference library"
 
 
+def margin_of(identification: Mapping[str, Any]) -> float:
+    """The margin over the best different substance a result's verdict needed: the one its
+    library's calibration chose (``margin_min``, :attr:`Calibration.margin_threshold`), or
+    :data:`MARGIN_MIN` for a result recorded before libraries chose it.
+
+    Parameters
+    ----------
+    identification : mapping
+        The result (``Identification.to_dict()``).
+
+    Returns
+    -------
+    float
+    """
+    value = identification.get("margin_min")
+    return MARGIN_MIN if value is None else float(value)
+
+
 def closest_line(identification: Mapping[str, Any]) -> str | None:
     """Under an inconclusive headline with usable signal: the closest references, those the
     spectrum does not tell apart from the best (within :data:`MARGIN_MIN` of its score), and
@@ -2167,10 +2259,11 @@ def closest_line(identification: Mapping[str, Any]) -> str | None:
     ):
         return None
     best = hits[0].get("score")
+    margin_min = margin_of(identification)
     near: dict[str, Mapping[str, Any]] = {}
     for hit in hits:
         score = hit.get("score")
-        if hit is hits[0] or (best is not None and score is not None and best - score < MARGIN_MIN):
+        if hit is hits[0] or (best is not None and score is not None and best - score < margin_min):
             near.setdefault(substance_key(str(hit.get("name"))), hit)
     said = ", ".join(
         f"{h.get('name')} (score {format_score(h.get('score'), h.get('q_value'))}"
@@ -2182,7 +2275,7 @@ def closest_line(identification: Mapping[str, Any]) -> str | None:
         for h in near.values()
     )
     text = (
-        f"Closest references, not told apart (within {MARGIN_MIN} of each other's score) and "
+        f"Closest references, not told apart (within {margin_min:g} of each other's score) and "
         f"not confirmed: {said}."
         if len(near) > 1
         else f"Closest reference, not confirmed: {said}."

@@ -295,12 +295,12 @@ def test_the_real_spectra_line_says_how_many_queries_how_many_absent_and_the_sub
     assert quiet.getvalue() == ""
 
 
-def _fold(share, identified, *, margin=0.02, own=0.04):
+def _fold(share, identified, *, margin=0.075, own=0.04):
     return {
         "share_wrong": share,
         "share_wrong_identified": identified,
         "margin_min": margin,
-        "chosen_by_library": False,
+        "chosen_by_library": True,
         "n_present": 700,
         "n_absent": 1700,
         "present_from": "another entry of the substance",
@@ -310,7 +310,7 @@ def _fold(share, identified, *, margin=0.02, own=0.04):
 
 
 def test_the_held_out_check_sets_the_left_out_estimate_beside_the_promise_and_the_real_share():
-    folds = [_fold(0.08, 0.05, own=0.03), _fold(0.10, 0.04, own=0.05)]
+    folds = [_fold(0.08, 0.05, own=0.03), _fold(0.10, 0.04, margin=0.15, own=0.05)]
     whole = {"range_share": 0.95, "q_value": 0.01, "cut": 1.0}
     hits = (
         [{**whole, "wrong": False, "verdict": "identified"}] * 17
@@ -325,8 +325,46 @@ def test_the_held_out_check_sets_the_left_out_estimate_beside_the_promise_and_th
         "half); left-out references 9.0% (folds 8.0%-10.0%; a fold 700 present, 1700 absent, "
         f"present: another entry of the substance); real held out 19.0% of 21 (upper 95 % "
         f"{real:.1%})",
-        "      identified (margin over the best different substance 0.02, 0.02, MARGIN_MIN: "
-        "calibrated before libraries chose it): left-out references 4.5%; real held out, whole "
-        "spectra 5.6% of 18 "
+        "      identified (margin over the best different substance 0.075, 0.15, chosen by each "
+        "fold library): left-out references 4.5%; real held out, whole spectra 5.6% of 18 "
         f"(upper 95 % {identified:.1%})",
     ]
+
+
+def test_the_calibration_lines_say_the_margin_the_library_chose_and_what_it_rests_on():
+    left = {
+        "margin_min": 0.15,
+        "reached": True,
+        "share_wrong": 0.049,
+        "share_wrong_without_margin": 0.125,
+        "n_present": 704,
+        "n_absent": 1730,
+        "present_from": "another entry of the substance",
+    }
+    assert benchmark_run.margin_line({"margin_min": 0.15, "left_out": left}) == (
+        "margin over the best different substance to identify: 0.15 (the smallest at which its "
+        "left-out references, 704 present (another entry of the substance) and 1730 absent, "
+        "estimate 4.9% wrong among identified hits; 12.5% without a margin rule)"
+    )
+    few = {
+        **left,
+        "margin_min": 0.02,
+        "reached": None,
+        "n_present": 770,
+        "n_absent": 48,
+        "present_from": "the calibration's perturbed copies (one entry per substance)",
+    }
+    assert benchmark_run.margin_line({"margin_min": 0.02, "left_out": few}) == (
+        "margin over the best different substance to identify: 0.02 (too few references (fewer "
+        "than 250) to choose: the floor, where its left-out references, 770 present (the "
+        "calibration's perturbed copies (one entry per substance)) and 48 absent, estimate 4.9% "
+        "wrong among identified hits; 12.5% without a margin rule)"
+    )
+    old = {
+        "margin_min": 0.02,
+        "margin_min_from": "MARGIN_MIN 0.02: calibrated before the library chose its margin",
+    }
+    assert benchmark_run.margin_line(old) == (
+        "margin over the best different substance to identify: 0.02 (MARGIN_MIN 0.02: "
+        "calibrated before the library chose its margin)"
+    )

@@ -45,12 +45,14 @@ from forensic.verdict import (
     Q_IDENTIFIED,
     Q_NO_MATCH,
     Calibration,
+    closest_line,
     decide,
     decide_component,
     format_q_value,
     format_score,
     verdict_line,
 )
+from forensic.verdict import margin_of as verdict_margin_of
 
 BAND_SETS = {
     "caffeine": [(555.0, 0.6, 8.0), (1330.0, 1.0, 8.0), (1700.0, 0.4, 10.0)],
@@ -1407,3 +1409,28 @@ def test_the_library_is_named_with_its_standing_as_its_results_record_it(library
     assert library_named({"library_approval": "not a published version"}) == (
         "name and build date not recorded, not a published version"
     )
+
+
+def test_a_verdict_needs_the_margin_its_library_chose_and_the_result_records_it(library):
+    query = _query("cocaine")
+    assert identify(query, library).verdict == "identified"
+    wary = copy.deepcopy(library)
+    wary.block("raman").calibration["margin_min"] = 0.9  # as a library of near-twins chose
+    result = identify(query, wary)
+    best, second = result.hits[:2]
+    margin = round(best["score"] - second["score"], 6)
+    assert result.verdict == "inconclusive"
+    assert result.reasons[1] == (
+        f"the best different substance scores within {margin:.3f} (< 0.9, the margin this "
+        "library identifies at): the spectrum does not tell them apart"
+    )
+    assert result.margin_min == 0.9 and result.to_dict()["margin_min"] == 0.9
+    assert Identification.from_dict(result.to_dict()).margin_min == 0.9
+    assert closest_line(result.to_dict()).startswith(
+        "Closest references, not told apart (within 0.9 of each other's score) and not "
+        f"confirmed: cocaine (score {best['score']:.3f}"
+    )
+    # a result recorded before libraries chose their margin was decided at MARGIN_MIN
+    recorded = {k: v for k, v in result.to_dict().items() if k != "margin_min"}
+    assert Identification.from_dict(recorded).margin_min is None
+    assert verdict_margin_of(recorded) == 0.02

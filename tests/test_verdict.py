@@ -566,8 +566,65 @@ def test_a_hit_without_a_calibrated_q_value_for_its_share_is_judged_and_said_so(
 
 
 # ---------------------------------------------------------------------------------------------
-# The margin over the best different substance, estimated from the library's left-out references
+# The margin over the best different substance, chosen by the library (calibration method 6)
 # ---------------------------------------------------------------------------------------------
+def _library_of_samples(n_groups, *, seed=5):
+    """150 substances of two samples each (band heights differing a little, as two samples'
+    do); the first ``n_groups`` threes of substances are near-identical within their three
+    (one band added to a shared spectrum), as the members of a mineral group are."""
+    rng = np.random.default_rng(seed)
+    bases = [random_reference(rng) for _ in range(150)]
+    for first in range(0, 3 * n_groups, 3):
+        for k in (first + 1, first + 2):
+            y = bases[first] + 0.2 * 36 / ((GRID - rng.uniform(300, 1700)) ** 2 + 36)
+            bases[k] = y / np.linalg.norm(y)
+    refs, labels = [], []
+    for k, base in enumerate(bases):
+        for _ in range(2):
+            gain = np.interp(GRID, np.linspace(GRID[0], GRID[-1], 12), rng.normal(size=12))
+            y = base * np.exp(0.08 * gain)
+            refs.append(y / np.linalg.norm(y))
+            labels.append(f"substance {k}")
+    return np.stack(refs), np.ones((len(refs), GRID.size), bool), labels
+
+
+def _calibrated(n_groups):
+    refs, valid, labels = _library_of_samples(n_groups)
+    return calibrate_library(
+        refs, valid, cosine_over_overlap, labels=labels, seed=3, n_queries=300, range_cut_queries=0
+    )
+
+
+def test_a_library_of_confusable_substances_chooses_a_larger_margin_than_the_floor():
+    cal = _calibrated(20)
+    left = cal.empirical["left_out"]
+    assert cal.margin_min == 0.075 and cal.margin_threshold == 0.075
+    assert left["reached"] is True
+    assert left["share_wrong_by_margin"]["0.02"] > verdict.Q_IDENTIFIED
+    assert left["share_wrong_by_margin"]["0.05"] > verdict.Q_IDENTIFIED
+    assert left["share_wrong"] == left["share_wrong_by_margin"]["0.075"] <= verdict.Q_IDENTIFIED
+    assert (left["n_present"], left["n_absent"]) == (300, 300)
+    assert left["present_from"] == "another entry of the substance"
+
+
+def test_a_well_separated_library_keeps_the_floor():
+    cal = _calibrated(0)
+    left = cal.empirical["left_out"]
+    assert cal.margin_min == verdict.MARGIN_MIN == 0.02
+    assert left["reached"] is True
+    assert left["share_wrong"] <= verdict.Q_IDENTIFIED
+
+
+def test_the_margin_is_chosen_apart_from_the_curves():
+    refs, valid, labels = _library_of_samples(20)
+    kw = {"labels": labels, "seed": 3, "n_queries": 300, "range_cut_queries": 0}
+    chosen = calibrate_library(refs, valid, cosine_over_overlap, **kw)
+    plain = calibrate_library(refs, valid, cosine_over_overlap, left_out_queries=0, **kw)
+    assert np.array_equal(chosen.scores, plain.scores)
+    assert np.array_equal(chosen.q_values, plain.q_values)
+    assert plain.margin_min is None and "left_out" not in plain.empirical
+
+
 def _left_out(wrong_margins, n_right, *, n_absent=300):
     """Present queries: ``n_right`` right best hits beating the next substance by 0.3, and one
     wrong one at each margin of ``wrong_margins``; ``n_absent`` absent ones, none accepted."""
@@ -603,3 +660,40 @@ def test_too_few_left_out_references_keep_the_floor_and_say_so():
     assert margin == verdict.MARGIN_MIN
     assert figures["reached"] is None
     assert figures["share_wrong_by_margin"]["0.03"] == pytest.approx(10 / 280)
+
+
+def test_a_library_of_one_entry_per_substance_rests_on_absent_queries_and_its_own_copies(
+    calibration,
+):
+    left = calibration.empirical["left_out"]
+    assert left["n_absent"] == 300  # every reference, absent: no substance has a second entry
+    assert left["present_from"] == "the calibration's perturbed copies (one entry per substance)"
+    assert left["reached"] is True and calibration.margin_min == verdict.MARGIN_MIN
+
+
+def test_the_margin_round_trips_and_an_older_calibration_reads_as_margin_min():
+    cal = _calibrated(20)
+    again = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert again.margin_min == 0.075 and again.margin_threshold == 0.075
+    assert again.summary()["margin_min"] == 0.075
+    assert again.summary()["margin_min_from"] == "the library's left-out references"
+    data = cal.to_dict()
+    del data["margin_min"]  # as a library calibrated before method 6 stored it
+    old = Calibration.from_dict(data)
+    assert old.margin_min is None and old.margin_threshold == 0.02
+    assert "margin_min" not in old.to_dict()
+    assert old.summary()["margin_min_from"] == (
+        "MARGIN_MIN 0.02: calibrated before the library chose its margin"
+    )
+
+
+def test_decide_and_a_components_part_use_the_libraries_margin():
+    verdict_, reasons = decide(0.97, 0.001, 0.05, 0.9, margin_min=0.075)
+    assert verdict_ == "inconclusive"
+    assert reasons[1] == (
+        "the best different substance scores within 0.050 (< 0.075, the margin this library "
+        "identifies at): the spectrum does not tell them apart"
+    )
+    assert decide(0.97, 0.001, 0.05, 0.9)[0] == "identified"  # the floor, 0.02
+    assert verdict.decide_component(0.97, 0.001, 0.05, margin_min=0.075) == "inconclusive"
+    assert verdict.decide_component(0.97, 0.001, 0.05) == "identified"

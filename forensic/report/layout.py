@@ -24,7 +24,6 @@ from forensic.identification import (
 )
 from forensic.spectrum import ACQUIRED_WHEN_WRITTEN, MEASURED, is_measured
 from forensic.verdict import (
-    MARGIN_MIN,
     MIN_SIGNAL_TO_NOISE,
     NO_MATCH_CANNOT_EXCLUDE,
     Q_IDENTIFIED,
@@ -38,6 +37,7 @@ from forensic.verdict import (
     format_share,
     hits_line,
     identified_substances,
+    margin_of,
     substance_key,
     verdict_line,
 )
@@ -1782,7 +1782,13 @@ def _analysis_blocks(
     if identification.get("hits"):
         blocks += _hit_blocks(identification, layout, here=here, explained=explained)
     if identification.get("mixture"):
-        blocks += _mixture_blocks(identification["mixture"], layout, here=here, explained=explained)
+        blocks += _mixture_blocks(
+            identification["mixture"],
+            layout,
+            here=here,
+            explained=explained,
+            margin_min=margin_of(identification),
+        )
     blocks += _warning_blocks(identification, label, layout)
     if identification.get("query"):
         blocks.append(
@@ -2005,10 +2011,16 @@ def _hit_blocks(
 
 
 def _mixture_blocks(
-    mixture: Mapping[str, Any], layout: int, *, here: str, explained: dict[str, str]
+    mixture: Mapping[str, Any],
+    layout: int,
+    *,
+    here: str,
+    explained: dict[str, str],
+    margin_min: float,
 ) -> list[Block]:
     """The mixture's table of components and the fit's figures, with what its columns mean
-    (said once in a report of layout :data:`SAID_ONCE` on: ``explained["mixture"]``)."""
+    (said once in a report of layout :data:`SAID_ONCE` on: ``explained["mixture"]``), the
+    margin a part needs being the library's (``margin_min``, :func:`forensic.verdict.margin_of`)."""
     current = layout >= 2
     blocks = [
         Block(
@@ -2052,7 +2064,8 @@ def _mixture_blocks(
             "no other reference matches its part clearly better and, by the library's "
             "calibration, that match is evidence (it would not be a no match on its "
             "own). Its part is identified when it would be on its own: q-value at most "
-            f"{Q_IDENTIFIED} and no other substance within {MARGIN_MIN} of its score; "
+            f"{Q_IDENTIFIED} and no other substance within {margin_min:g} of "
+            "its score; "
             "the sample is identified as a mixture when every component's part is.",
         )
     )
