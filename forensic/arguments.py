@@ -25,6 +25,13 @@ ARGUMENT_OPTIONS: Mapping[str, str] = MappingProxyType(
         # an output that exists: every function's argument that replaces it, one option
         "overwrite": "--force",
         "force": "--force",
+        # an output file, by the function that writes it: issue_report (forensic report),
+        # scan (forensic scan), export_bundle (forensic bundle export)
+        "pdf_path": "--out",
+        "report_path": "--report",
+        "json_path": "--json",
+        "text_path": "--text",
+        "out": "--out",
         # forensic.curation.import_spectra: forensic library import
         "library_dir": "--library",
         "name": "--name",

@@ -181,8 +181,11 @@ def check_outputs(
     Parameters
     ----------
     outputs : mapping of str to path-like or None
-        Each output by the option that names it (``{"--report": ..., "--json": ...}``), in
-        the order they are written; None is an output not asked for.
+        Each output by the argument of the function called that names it
+        (``{"report_path": ..., "json_path": ...}``, each one of
+        :data:`~forensic.arguments.ARGUMENT_OPTIONS`: a message names it so to a Python
+        caller, and by its option, ``--report``, to the command line), in the order they are
+        written; None is an output not asked for.
     overwrite : bool
         Replace existing files (else one that exists is refused), as :func:`check_writable`.
     keep_off : mapping of path-like to str, optional
@@ -203,7 +206,7 @@ def check_outputs(
     OutputError
         An output is, or is in, one of ``keep_off`` (the message says which, and what it is),
         or two outputs name the same file (the same path once resolved, or links to one
-        file): the message names both options.
+        file): the message names both arguments.
     OutputExistsError, OutputError
         As :func:`check_writable`, for each path.
     """
@@ -228,7 +231,7 @@ def check_output_names(
     Parameters
     ----------
     outputs : mapping of str to path-like or None
-        Each output by the option that names it, as :func:`check_outputs`.
+        Each output by the argument that names it, as :func:`check_outputs`.
     keep_off : mapping of path-like to str, optional
         Files and folders no output may be, or be in, as :func:`check_outputs`.
 
@@ -238,26 +241,52 @@ def check_output_names(
         As :func:`check_outputs`: an output is, or is in, one of ``keep_off``, or two outputs
         name the same file.
     """
-    given = [(option, Path(path)) for option, path in outputs.items() if path is not None]
-    for option, path in given:
+    given = [(name, Path(path)) for name, path in outputs.items() if path is not None]
+    for name, path in given:
         for owned, what in (keep_off or {}).items():
             if _same_file(path, Path(owned)):
                 raise OutputError(
-                    f"{option} {path} is {what}: an output written there would destroy it; "
-                    f"give {option} another file (nothing was written)"
+                    f"{output_named(name, path)} is {what}: an output written there would "
+                    f"destroy it; give {argument(name, ...)} another file (nothing was written)"
                 )
             if _inside(path, Path(owned)):
                 raise OutputError(
-                    f"{option} {path} is inside {what} ({owned}), which only forensic "
-                    f"writes: give {option} a file elsewhere (nothing was written)"
+                    f"{output_named(name, path)} is inside {what} ({owned}), which only "
+                    f"forensic writes: give {argument(name, ...)} a file elsewhere (nothing was "
+                    "written)"
                 )
-    for index, (option, path) in enumerate(given):
+    for index, (name, path) in enumerate(given):
         for earlier, other in given[:index]:
             if _same_file(path, other):
                 raise OutputError(
-                    f"{earlier} and {option} both name {other}: one would be written over the "
-                    "other; give each its own file"
+                    f"{argument(earlier, ...)} and {argument(name, ...)} both name {other}: one "
+                    "would be written over the other; give each its own file"
                 )
+
+
+def output_named(name: str, path: str | os.PathLike) -> str:
+    """An output file as a message names it: the argument that gives it, with its path, as a
+    Python caller writes it (``report_path='/media/usb/A1.pdf'``); the command line says
+    ``--report /media/usb/A1.pdf`` (:func:`~forensic.arguments.with_command_line_options`).
+
+    Parameters
+    ----------
+    name : str
+        The argument, one of :data:`~forensic.arguments.ARGUMENT_OPTIONS`.
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    str
+        ``name='path'``.
+
+    Examples
+    --------
+    >>> output_named("pdf_path", "A1.pdf")
+    "pdf_path='A1.pdf'"
+    """
+    return argument(name, os.fspath(path))
 
 
 def _resolved(path: Path) -> str:

@@ -2254,9 +2254,9 @@ def scan(
     # before anything is recorded or the laser fires
     check_report_outputs(
         store.db_path if isinstance(store, Store) else store,
-        pdf=("--report", report_path),
-        json=("--json", json_path),
-        text=("--text", text_path),
+        pdf=("report_path", report_path),
+        json=("json_path", json_path),
+        text=("text_path", text_path),
         overwrite=overwrite,
     )
     own_store = not isinstance(store, Store)

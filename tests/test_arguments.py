@@ -21,6 +21,7 @@ from forensic.cli.identify import _say_error
 from forensic.curation import import_spectra
 from forensic.curation.export import export_library
 from forensic.curation.publish import publish_library
+from forensic.custody.bundle import export_bundle
 from forensic.errors import ForensicError
 from forensic.files import not_overwritten
 from forensic.library import Library
@@ -35,6 +36,7 @@ SPOKEN_FOR = [
     (Library.from_folder, ("library", "build")),
     (export_library, ("library", "export")),
     (publish_library, ("library", "publish")),
+    (export_bundle, ("bundle", "export")),
 ]
 
 
@@ -69,8 +71,8 @@ def test_every_argument_a_message_names_has_its_option():
 
 
 def test_an_argument_without_an_option_is_refused():
-    with pytest.raises(KeyError, match="pdf_path: no command-line option said"):
-        argument("pdf_path")
+    with pytest.raises(KeyError, match="case_number: no command-line option said"):
+        argument("case_number")
     with pytest.raises(ValueError, match="laser_nm=nm: not a value"):
         argument("laser_nm", as_typed="nm")
 

@@ -272,6 +272,23 @@ def test_export_refuses_a_case_that_does_not_verify(tmp_path):
     assert refused.exit_code == 3, refused.output  # refused on an unverified chain (README)
 
 
+def test_a_python_caller_of_export_bundle_is_told_its_argument_out(tmp_path):
+    """export_bundle told a Python caller to "give --out another file", an option it cannot
+    give; the command line is told --out, as before."""
+    store = populated_store(tmp_path / "van")
+    db = tmp_path / "van" / "forensic.db"
+    head = store.head()
+    with pytest.raises(OutputError) as refused:
+        export_bundle(store, "CASE-1", db, operator=LAB, overwrite=True)
+    assert str(refused.value) == (
+        f"out='{db}' is the evidence store {db}: an output written there would destroy it; "
+        "give out=... another file (nothing was written)"
+    )
+    assert store.head() == head
+    assert LAB not in store.operator_fingerprints()  # nothing recorded: not even a key
+    store.close()
+
+
 @pytest.mark.parametrize("name", ["forensic.db", "forensic.db-wal", "unrecorded-spectra/b.zip"])
 def test_a_bundle_is_never_written_over_what_the_store_owns(tmp_path, name):
     """`bundle export --out STORE --force` would have replaced the records with the bundle."""

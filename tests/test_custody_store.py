@@ -1017,11 +1017,16 @@ def test_an_older_store_with_a_table_dropped_is_damaged_not_another_program_s(tm
 def test_no_output_is_written_over_another_evidence_store(tmp_path):
     populated_store(tmp_path / "other").close()
     other = tmp_path / "other" / DB_NAME
-    with pytest.raises(OutputError, match=r"is an evidence store: an output written there"):
-        check_outputs_off_store({"--report": other}, tmp_path / "s", overwrite=True)
+    with pytest.raises(OutputError) as refused:
+        check_outputs_off_store({"report_path": other}, tmp_path / "s", overwrite=True)
+    # each output by the argument that names it (the command line: --report)
+    assert str(refused.value) == (
+        f"report_path='{other}' is an evidence store: an output written there would destroy "
+        "its records; give report_path=... another file (nothing was written)"
+    )
     _foreign(tmp_path / "plain.db")  # another program's database is just a file to replace
     assert check_outputs_off_store(
-        {"--report": tmp_path / "plain.db"}, tmp_path / "s", overwrite=True
+        {"report_path": tmp_path / "plain.db"}, tmp_path / "s", overwrite=True
     )
 
 

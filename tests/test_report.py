@@ -835,11 +835,12 @@ def test_existing_output_is_not_overwritten_and_nothing_is_recorded(tmp_path):
     (tmp_path / "r.pdf").write_bytes(b"keep me")
     with pytest.raises(OutputExistsError) as refused:
         issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "r.pdf")
-    # a Python caller is told its argument, overwrite=True; the command line says --force
+    # a Python caller is told its arguments, pdf_path= and overwrite=True; the command line
+    # says --out and --force
     assert str(refused.value) == (
         f"{tmp_path / 'r.pdf'}: already exists; nothing was recorded, and the file is left as "
-        f"it is: give --out a new name ({tmp_path / 'r-2.pdf'}), or add overwrite=True to "
-        "replace it"
+        f"it is: give another name (pdf_path='{tmp_path / 'r-2.pdf'}'), or add overwrite=True "
+        "to replace it"
     )
     assert (tmp_path / "r.pdf").read_bytes() == b"keep me"
     assert store.reports("CASE-1") == []
@@ -1047,6 +1048,120 @@ def test_one_file_given_for_two_outputs_of_a_report_is_refused_before_it_is_reco
         assert store.reports("CASE-1") == []
 
 
+def test_a_python_caller_of_issue_report_is_told_its_arguments_not_the_options(tmp_path):
+    """issue_report told a Python caller the options of forensic report (``--out A1.txt:
+    --out writes the report as a PDF``, ``give --json another file``), which it cannot
+    give: it is told its arguments (pdf_path=, json_path=), the command line the options."""
+    store = populated_store(tmp_path / "s")
+    db = tmp_path / "s" / "forensic.db"
+    head = store.head()
+    with pytest.raises(OutputError) as refused:
+        issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "A1.txt")
+    assert str(refused.value) == (
+        f"pdf_path='{tmp_path / 'A1.txt'}': pdf_path=... writes the report as a PDF, which a "
+        "name ending in .txt would hide (text_path=... writes it as plain text): name it "
+        f"A1.pdf, or give text_path='{tmp_path / 'A1.txt'}'"
+    )
+    with pytest.raises(OutputError) as refused:
+        issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "A2b")
+    assert str(refused.value) == (
+        f"pdf_path='{tmp_path / 'A2b'}': pdf_path=... writes the report as a PDF, and a PDF's "
+        "name ends in .pdf (a laptop opens it by that): name it A2b.pdf; nothing was recorded"
+    )
+    with pytest.raises(OutputError) as refused:
+        issue_report(
+            store,
+            "CASE-1",
+            operator=OPERATOR,
+            pdf_path=tmp_path / "a.pdf",
+            json_path=tmp_path / "a.pdf",
+        )
+    assert str(refused.value) == (
+        f"pdf_path=... and json_path=... both name {tmp_path / 'a.pdf'}: one would be written "
+        "over the other; give each its own file"
+    )
+    with pytest.raises(OutputError) as refused:
+        issue_report(
+            store,
+            "CASE-1",
+            operator=OPERATOR,
+            pdf_path=tmp_path / "r.pdf",
+            text_path=db,
+            overwrite=True,
+        )
+    assert str(refused.value) == (
+        f"text_path='{db}' is the evidence store {db}: an output written there would destroy "
+        "it; give text_path=... another file (nothing was written)"
+    )
+    assert store.head() == head
+    assert store.reports("CASE-1") == []
+    store.close()
+    before = db.read_bytes()
+    # the command line, the same refusals: its options
+    common = ["--store", str(db), "--operator", OPERATOR]
+    args = ["report", "CASE-1", "--out", str(tmp_path / "A1.txt"), *common]
+    said = CliRunner().invoke(main, args)
+    assert (said.exit_code, said.output) == (
+        2,
+        f"error: --out {tmp_path / 'A1.txt'}: --out writes the report as a PDF, which a name "
+        "ending in .txt would hide (--text writes it as plain text): name it A1.pdf, or give "
+        f"--text {tmp_path / 'A1.txt'}\n",
+    )
+    spaced = tmp_path / "USB stick" / "A1.txt"  # said as a shell reads it: pasted, it runs
+    said = CliRunner().invoke(main, ["report", "CASE-1", "--out", str(spaced), *common])
+    assert said.output == (
+        f"error: --out '{spaced}': --out writes the report as a PDF, which a name ending in "
+        f".txt would hide (--text writes it as plain text): name it A1.pdf, or give --text "
+        f"'{spaced}'\n"
+    )
+    assert db.read_bytes() == before
+
+
+def test_a_python_caller_is_told_to_add_overwrite_to_issue_a_report_again(tmp_path, monkeypatch):
+    """A report recorded and not all written told a Python caller to "add --force to replace
+    the files written"; it is told its argument, overwrite=True (the command line, as
+    before, --force: test_a_report_file_not_written_once_recorded_says_why_...)."""
+    store = populated_store(tmp_path / "s")
+    pdf, as_json = tmp_path / "r.pdf", tmp_path / "r.json"
+    write = report_issue.atomic_write_bytes
+
+    def disk_full(path, data, **kwargs):
+        if str(path).endswith(".json"):
+            raise OutputError(f"{path}: writing failed (No space left on device)")
+        return write(path, data, **kwargs)
+
+    def ctrl_c(path, data, **kwargs):
+        if str(path).endswith(".json"):
+            raise KeyboardInterrupt
+        return write(path, data, **kwargs)
+
+    again = shlex.join(
+        [
+            *("forensic", "report", "CASE-1", "--out", str(pdf), "--json", str(as_json)),
+            *("--store", str(tmp_path / "s" / "forensic.db"), "--operator", OPERATOR),
+        ]
+    )
+    told = (
+        f"issue it again with `{again}` (a new report, with its own id; add overwrite=True to "
+        "replace the files written)"
+    )
+    for fails, error in ((disk_full, report_issue.ReportNotWrittenError), (ctrl_c, Interrupted)):
+        pdf.unlink(missing_ok=True)
+        monkeypatch.setattr(report_issue, "atomic_write_bytes", fails)
+        with pytest.raises(error) as stopped:
+            issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=pdf, json_path=as_json)
+        assert stopped.value.advice == told
+        assert pdf.exists() and not as_json.exists()
+    # told so, the call issues it again
+    monkeypatch.setattr(report_issue, "atomic_write_bytes", write)
+    issued = issue_report(
+        store, "CASE-1", operator=OPERATOR, pdf_path=pdf, json_path=as_json, overwrite=True
+    )
+    assert issued.paths == (pdf, as_json)
+    assert len(store.reports("CASE-1")) == 3
+    store.close()
+
+
 @pytest.mark.parametrize("option", ["--out", "--json", "--text"])
 def test_a_report_is_never_written_over_the_store_it_is_issued_from(tmp_path, option):
     """`--force` replaces report files: given the store's own file, it replaced the records."""
@@ -1217,14 +1332,14 @@ def test_an_existing_report_file_is_refused_saying_nothing_was_recorded_and_a_fr
     assert refused.exit_code == 2
     assert refused.output == (
         f"error: {tmp_path / 'A1.pdf'}: already exists; nothing was recorded, and the file is "
-        f"left as it is: give --out a new name ({tmp_path / 'A1-3.pdf'}), or add --force to "
+        f"left as it is: give another name (--out {tmp_path / 'A1-3.pdf'}), or add --force to "
         "replace it\n"
     )
     refused = CliRunner().invoke(
         main, ["report", "CASE-1", "--out", str(tmp_path / "B.pdf"), "--json", "A1.json", *common]
     )
     assert refused.exit_code == 2 and "A1.json: already exists; nothing was" in refused.output
-    assert "give --json a new name (A1-2.json)" in refused.output
+    assert "give another name (--json A1-2.json)" in refused.output
     assert not (tmp_path / "B.pdf").exists()
     with Store(tmp_path / "s") as store:
         assert store.reports("CASE-1") == []

@@ -1022,8 +1022,8 @@ def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
         _run(tmp_path, report_path=tmp_path / "r.pdf", open_instrument=opened.append)
     assert str(refused.value) == (
         f"{tmp_path / 'r.pdf'}: already exists; nothing was recorded, and the file is left as "
-        f"it is: give --report a new name ({tmp_path / 'r-2.pdf'}), or add overwrite=True to "
-        "replace it"
+        f"it is: give another name (report_path='{tmp_path / 'r-2.pdf'}'), or add "
+        "overwrite=True to replace it"
     )
     assert (tmp_path / "r.pdf").read_bytes() == b"earlier report"
     assert opened == []  # the laser never fired
@@ -2428,10 +2428,11 @@ def test_a_report_file_lost_after_recording_says_the_report_is_recorded(tmp_path
     assert failed.value.said() == _report_file_lost_said(tmp_path, measurement, report)
 
 
-def _report_file_lost_said(tmp_path, measurement, report):
+def _report_file_lost_said(tmp_path, measurement, report, replace="overwrite=True"):
     """What a scan says when its JSON report could not be written once the report was
     recorded (``_json_report_cannot_be_written``): through the API, and on the command line
-    after ``error: ``."""
+    after ``error: `` (``replace``, the argument that replaces the files written, said as its
+    option, ``--force``)."""
     return [
         f"the report failed: {tmp_path / 'r.json'}: writing failed (No space left on device)",
         "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record #5, SHA-256 "
@@ -2440,7 +2441,7 @@ def _report_file_lost_said(tmp_path, measurement, report):
         f"{tmp_path / 'r.pdf'}",
         f"to do: issue it again with `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} --json "
         f"{tmp_path / 'r.json'} {_signed(tmp_path)}` (a new report, with its own id; add "
-        "--force to replace the files written)",
+        f"{replace} to replace the files written)",
     ]
 
 
@@ -3708,7 +3709,7 @@ def test_a_scan_whose_report_file_was_lost_after_recording_says_how_to_issue_it_
     measurement = _measurement(tmp_path)
     with Store(tmp_path / "s") as store:
         (report,) = store.reports("C-1")
-    error, *rest = _report_file_lost_said(tmp_path, measurement, report)
+    error, *rest = _report_file_lost_said(tmp_path, measurement, report, replace="--force")
     assert _last_said(done) == [f"error: {error}", *rest]
 
 
@@ -3918,8 +3919,9 @@ def test_the_command_a_report_left_unwritten_prints_issues_it_again(tmp_path, mo
         _run(tmp_path, report_path=tmp_path / "r.pdf", json_path=tmp_path / "r.json")
     assert failed.value.recorded.endswith(f"; written: {tmp_path / 'r.pdf'}")
     assert failed.value.advice.startswith("issue it again with `forensic report")
+    # a Python caller is told its argument; the command line, --force (as pasted below)
     assert failed.value.advice.endswith(
-        "(a new report, with its own id; add --force to replace the files written)"
+        "(a new report, with its own id; add overwrite=True to replace the files written)"
     )
     words = _pasted(failed.value.advice, "forensic report")
     assert words[2:] == [
@@ -4106,14 +4108,14 @@ def test_one_file_given_for_the_pdf_and_another_output_stops_the_scan_before_any
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.pdf").write_bytes(b"%PDF- an earlier report")
     (tmp_path / "link.pdf").symlink_to(tmp_path / "a.pdf")
-    option = {"json_path": "--json", "text_path": "--text"}[other]
     for same in ("a.pdf", tmp_path / "link.pdf"):
         for overwrite in (False, True):
             with pytest.raises(OutputError) as refused:
                 _run(tmp_path, report_path=tmp_path / "a.pdf", overwrite=overwrite, **{other: same})
+            # a Python caller is told its arguments (the command line: --report and --json)
             assert str(refused.value) == (
-                f"--report and {option} both name {tmp_path / 'a.pdf'}: one would be written "
-                "over the other; give each its own file"
+                f"report_path=... and {other}=... both name {tmp_path / 'a.pdf'}: one would be "
+                "written over the other; give each its own file"
             )
     assert (tmp_path / "a.pdf").read_bytes() == b"%PDF- an earlier report"
     assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
@@ -4142,10 +4144,12 @@ def test_an_output_that_is_a_file_the_store_owns_stops_the_scan_before_anything(
     before = (tmp_path / "s" / "forensic.db").read_bytes()
     with pytest.raises(OutputError) as refused:
         _run(tmp_path, overwrite=True, **{option: tmp_path / name})
-    flag = {"report_path": "--report", "json_path": "--json", "text_path": "--text"}[option]
-    assert str(refused.value).startswith(f"{flag} {tmp_path / name} is ")
+    # a Python caller is told its argument (the command line: --report, as below)
+    assert str(refused.value).startswith(f"{option}='{tmp_path / name}' is ")
     assert what in str(refused.value)
-    assert str(refused.value).endswith("(nothing was written)")
+    assert str(refused.value).endswith(f"{option}=... another file (nothing was written)") or (
+        str(refused.value).endswith(f"{option}=... a file elsewhere (nothing was written)")
+    )
     assert (tmp_path / "s" / "forensic.db").read_bytes() == before
     with Store(tmp_path / "s") as store:
         assert verify_store(store).ok
@@ -4193,15 +4197,15 @@ def test_a_report_in_a_folder_that_does_not_exist_stops_the_scan_before_anything
     [
         (
             {"report_path": "A1.txt"},
-            "--report {0}/A1.txt: --report writes the report as a PDF, which a name ending in "
-            ".txt would hide (--text writes it as plain text): name it A1.pdf, or give --text "
-            "{0}/A1.txt",
+            "report_path='{0}/A1.txt': report_path=... writes the report as a PDF, which a name "
+            "ending in .txt would hide (text_path=... writes it as plain text): name it A1.pdf, "
+            "or give text_path='{0}/A1.txt'",
         ),
         (
             {"report_path": "A1.pdf", "json_path": "A1.pdf.json", "text_path": "A1.JSON"},
-            "--text {0}/A1.JSON: --text writes the report as plain text, which a name ending in "
-            ".json would hide (--json writes it as JSON): name it A1.txt, or give --json "
-            "{0}/A1.JSON",
+            "text_path='{0}/A1.JSON': text_path=... writes the report as plain text, which a "
+            "name ending in .json would hide (json_path=... writes it as JSON): name it A1.txt, "
+            "or give json_path='{0}/A1.JSON'",
         ),
     ],
 )
@@ -4224,9 +4228,9 @@ def test_a_pdf_report_named_without_pdf_stops_the_scan_before_anything(tmp_path,
     with pytest.raises(OutputError) as refused:
         _run(tmp_path, report_path=tmp_path / "out" / name)  # said before the missing folder
     assert str(refused.value) == (
-        f"--report {tmp_path / 'out' / name}: --report writes the report as a PDF, and a PDF's "
-        f"name ends in .pdf (a laptop opens it by that): name it {name}.pdf; nothing was "
-        "recorded"
+        f"report_path='{tmp_path / 'out' / name}': report_path=... writes the report as a PDF, "
+        f"and a PDF's name ends in .pdf (a laptop opens it by that): name it {name}.pdf; "
+        "nothing was recorded"
     )
     assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired
 
@@ -4239,8 +4243,8 @@ def test_a_report_file_named_as_another_kind_is_said_so_before_that_it_exists(tm
         with pytest.raises(OutputError) as refused:
             _run(tmp_path, report_path=tmp_path / "A1.txt", overwrite=overwrite)
         assert str(refused.value).startswith(
-            f"--report {tmp_path / 'A1.txt'}: --report writes the report as a PDF, which a name "
-            "ending in .txt would hide"
+            f"report_path='{tmp_path / 'A1.txt'}': report_path=... writes the report as a PDF, "
+            "which a name ending in .txt would hide"
         ), str(refused.value)
     assert (tmp_path / "A1.txt").read_text() == "an earlier text report"
     assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired

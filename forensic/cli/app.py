@@ -144,7 +144,7 @@ def _ended(exc: SaidInParts, code: int) -> NoReturn:
         try:
             with holding_signals():
                 for line in error_lines(exc):
-                    click.echo(line, err=True)
+                    click.echo(with_command_line_options(line), err=True)
         except KeyboardInterrupt:  # held until the lines were out: the command ends as said
             pass
         sys.exit(code)

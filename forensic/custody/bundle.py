@@ -139,7 +139,7 @@ def export_bundle(
         (:func:`~forensic.custody.store.check_outputs_off_store`; said first): checked before
         the exporter's key is recorded.
     """
-    check_output_names({"--out": out}, keep_off=store_files(store.db_path))
+    check_output_names({"out": out}, keep_off=store_files(store.db_path))
     case_number = store.require_case(case_number)["case_number"]  # as recorded
     problems = verify_store(store).problems_for(case_number)
     if problems:
@@ -147,7 +147,7 @@ def export_bundle(
             f"case {case_number} does not verify (first bad record: {problems[0]}); "
             "a bundle is only made of verified records"
         )
-    (out,) = check_outputs_off_store({"--out": out}, store.db_path, overwrite=overwrite)
+    (out,) = check_outputs_off_store({"out": out}, store.db_path, overwrite=overwrite)
     key = store.operator_key(operator)
     files: dict[str, bytes] = {}
     records: dict[str, list[dict]] = {}

@@ -53,6 +53,7 @@ from typing import Any, TypeVar
 
 import platformdirs
 
+from forensic.arguments import argument
 from forensic.custody import chain
 from forensic.custody.keys import (
     OperatorKey,
@@ -571,7 +572,8 @@ def check_outputs_off_store(
     Parameters
     ----------
     outputs : mapping of str to path-like or None
-        Each output by the option that names it, in the order they are written.
+        Each output by the argument that names it (one of
+        :data:`~forensic.arguments.ARGUMENT_OPTIONS`), in the order they are written.
     store : path-like or None
         The store the command works on, as ``--store`` names it.
     overwrite : bool
@@ -588,17 +590,22 @@ def check_outputs_off_store(
         As :func:`forensic.files.check_outputs`, and for an existing file that is an evidence
         store, when ``overwrite`` would replace it.
     """
-    from forensic.files import OutputError, check_outputs  # noqa: PLC0415  (files are an edge)
+    from forensic.files import (  # noqa: PLC0415  (files are an edge)
+        OutputError,
+        check_outputs,
+        output_named,
+    )
 
     paths = check_outputs(
         outputs, overwrite=overwrite, keep_off=store_files(store), make_folders=False
     )
-    options = [option for option, path in outputs.items() if path is not None]
-    for option, path in zip(options, paths, strict=True):
+    names = [name for name, path in outputs.items() if path is not None]
+    for name, path in zip(names, paths, strict=True):
         if overwrite and is_evidence_store(path):  # another store: this one's is refused above
             raise OutputError(
-                f"{option} {path} is an evidence store: an output written there would destroy "
-                f"its records; give {option} another file (nothing was written)"
+                f"{output_named(name, path)} is an evidence store: an output written there "
+                f"would destroy its records; give {argument(name, ...)} another file (nothing "
+                "was written)"
             )
     return paths
 

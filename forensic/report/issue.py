@@ -22,7 +22,13 @@ from forensic.custody.store import (
 )
 from forensic.custody.verify import VerifyReport
 from forensic.errors import ForensicError, Interrupted
-from forensic.files import OutputError, OutputExistsError, atomic_write_bytes, check_output_names
+from forensic.files import (
+    OutputError,
+    OutputExistsError,
+    atomic_write_bytes,
+    check_output_names,
+    output_named,
+)
 from forensic.report.content import build_report_content, render_json, verify_for_report
 from forensic.report.text import render_text
 
@@ -163,9 +169,9 @@ def issue_report(
         ``advice`` how to finish (the command that issues it again).
     """
     named = {
-        "pdf": ("--out", pdf_path),
-        "json": ("--json", json_path),
-        "text": ("--text", text_path),
+        "pdf": ("pdf_path", pdf_path),
+        "json": ("json_path", json_path),
+        "text": ("text_path", text_path),
     }
     outputs = [Path(path) for _, path in named.values() if path is not None]
     again = command(  # what a message says to run to issue it again
@@ -233,7 +239,7 @@ def _check_before_recording(
     verification of the chain, for the report's content.
 
     In that order: a refusal for a file there hid a chain that did not verify, and the
-    --force it suggested issued the report on it."""
+    ``overwrite`` (``--force``) it suggested issued the report on it."""
     check_report_names(store.db_path, **named)
     verification = verify_for_report(store, case_number, item_number, unverified=unverified)
     check_report_outputs(store.db_path, **named, overwrite=overwrite)
@@ -408,8 +414,8 @@ def check_report_names(
     store: str | os.PathLike | None,
     *,
     pdf: tuple[str, str | os.PathLike | None],
-    json: tuple[str, str | os.PathLike | None] = ("--json", None),
-    text: tuple[str, str | os.PathLike | None] = ("--text", None),
+    json: tuple[str, str | os.PathLike | None] = ("json_path", None),
+    text: tuple[str, str | os.PathLike | None] = ("text_path", None),
 ) -> None:
     """The checks of :func:`check_report_outputs` on what a report's files are named, not on
     the files there: none is, or is in, what the store owns, no two are one file
@@ -429,8 +435,10 @@ def check_report_names(
     store : path-like or None
         The store the report is issued from.
     pdf, json, text : (str, path-like or None)
-        Each file by the option that names it (``("--report", "A1.pdf")``); None for one not
-        asked for.
+        Each file by the argument of the function called that names it (``("report_path",
+        "A1.pdf")``, one of :data:`~forensic.arguments.ARGUMENT_OPTIONS`: a message tells a
+        Python caller the argument, the command line its option, ``--report``); None for one
+        not asked for.
 
     Raises
     ------
@@ -441,25 +449,25 @@ def check_report_names(
     """
     given = {"pdf": pdf, "json": json, "text": text}
     check_output_names(dict(given.values()), keep_off=store_files(store))
-    for kind, (option, path) in given.items():
+    for kind, (name, path) in given.items():
         if path is None:
             continue
         suffix = Path(path).suffix.lower()
-        for other, (other_option, _) in given.items():
+        for other, (other_name, _) in given.items():
             if other != kind and suffix == REPORT_KINDS[other][0]:
                 raise OutputError(
-                    f"{option} {path}: {option} writes the report as {REPORT_KINDS[kind][1]}, "
-                    f"which a name ending in {suffix} would hide ({other_option} writes it as "
-                    f"{REPORT_KINDS[other][1]}): name it "
-                    f"{Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
-                    f"{other_option} {path}"
+                    f"{output_named(name, path)}: {argument(name, ...)} writes the report as "
+                    f"{REPORT_KINDS[kind][1]}, which a name ending in {suffix} would hide "
+                    f"({argument(other_name, ...)} writes it as {REPORT_KINDS[other][1]}): "
+                    f"name it {Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
+                    f"{output_named(other_name, path)}"
                 )
         # a PDF named A2b opens as nothing (a folder, /media/usb/, is said to be one, later)
         if kind == "pdf" and suffix != ".pdf" and not Path(path).is_dir():
             raise OutputError(
-                f"{option} {path}: {option} writes the report as a PDF, and a PDF's name ends "
-                f"in .pdf (a laptop opens it by that): name it {Path(path).name}.pdf; nothing "
-                "was recorded"
+                f"{output_named(name, path)}: {argument(name, ...)} writes the report as a PDF, "
+                f"and a PDF's name ends in .pdf (a laptop opens it by that): name it "
+                f"{Path(path).name}.pdf; nothing was recorded"
             )
 
 
@@ -467,8 +475,8 @@ def check_report_outputs(
     store: str | os.PathLike | None,
     *,
     pdf: tuple[str, str | os.PathLike | None],
-    json: tuple[str, str | os.PathLike | None] = ("--json", None),
-    text: tuple[str, str | os.PathLike | None] = ("--text", None),
+    json: tuple[str, str | os.PathLike | None] = ("json_path", None),
+    text: tuple[str, str | os.PathLike | None] = ("text_path", None),
     overwrite: bool = False,
 ) -> list[Path]:
     """Check a report's files before anything is recorded: their names
@@ -486,8 +494,10 @@ def check_report_outputs(
     store : path-like or None
         The store the report is issued from.
     pdf, json, text : (str, path-like or None)
-        Each file by the option that names it (``("--report", "A1.pdf")``); None for one not
-        asked for.
+        Each file by the argument of the function called that names it (``("report_path",
+        "A1.pdf")``, one of :data:`~forensic.arguments.ARGUMENT_OPTIONS`: a message tells a
+        Python caller the argument, the command line its option, ``--report``); None for one
+        not asked for.
     overwrite : bool
         Replace existing files.
 
@@ -505,15 +515,15 @@ def check_report_outputs(
         :func:`~forensic.custody.store.check_outputs_off_store`.
     """
     check_report_names(store, pdf=pdf, json=json, text=text)
-    for option, path in (pdf, json, text):
+    for name, path in (pdf, json, text):
         if path is not None and not overwrite and os.path.isfile(path):
             raise OutputExistsError(
                 f"{path}: already exists; nothing was recorded, and the file is left as it "
-                f"is: give {option} a new name ({_free_name(Path(path))}), or add "
-                f"{argument('overwrite')} to replace it"
+                f"is: give another name ({output_named(name, _free_name(Path(path)))}), or "
+                f"add {argument('overwrite')} to replace it"
             )
     return check_outputs_off_store(
-        {option: path for option, path in (pdf, json, text)}, store, overwrite=overwrite
+        {name: path for name, path in (pdf, json, text)}, store, overwrite=overwrite
     )
 
 
@@ -684,9 +694,11 @@ def _what_is_issued(
 
 def _issue_again(again: str, *, replace: bool) -> str:
     """How to issue a report whose files were not all written: ``again``, the command, which
-    needs --force added to ``replace`` the files that were."""
+    needs ``overwrite`` (``--force``) added to ``replace`` the files that were: said as the
+    argument, which the command line says as its option
+    (:func:`~forensic.arguments.with_command_line_options`)."""
     return (
         f"issue it again with {again} (a new report, with its own id"
-        + ("; add --force to replace the files written" if replace else "")
+        + (f"; add {argument('overwrite')} to replace the files written" if replace else "")
         + ")"
     )
