@@ -516,6 +516,54 @@ def test_validate_prints_the_import_that_states_a_guessed_unit_and_it_runs(lib, 
     assert reference.metadata["imported_file"] == str(raw.resolve())
 
 
+def _calcite_like(path):
+    """Absorbance bands on a baseline that rises to a plateau, no unit named and nothing that
+    says IR: read as IR transmittance, both from the numbers."""
+    axis = np.arange(450.0, 3950.0, 2.0)
+    values = 0.2 + 0.6 * (1.0 - np.exp(-(axis - 450.0) / 900.0))
+    values += 0.1 * np.exp(-(((axis - 1420.0) / 30.0) ** 2))
+    path.write_text("\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, values, strict=True)))
+    return path
+
+
+def test_import_of_a_guessed_unit_says_validate_fails_it_and_what_fixes_it(lib, tmp_path):
+    """It noted "check it, or state it (--y-unit, and --modality if it is not IR)", and
+    validate then failed the reference; the import again with --modality raman was refused
+    (the same measurement as the reference). Each command it now gives runs and passes. (The
+    test's name says no "ir": its folder's name would tell the reader.)"""
+    raw = _calcite_like(tmp_path / "calcite.txt")
+    options = ["--library", lib, "--name", "Calcite", "--licence", "MIT", "--source", "ATR"]
+    imported = run("import", raw, *options)
+    assert imported.exit_code == 0, imported.output
+    assert imported.stderr.splitlines() == [
+        "note: calcite.txt: the file does not name its intensity unit; read as transmittance "
+        "(guessed from the numbers: intensities dip from a baseline, all within 0..1 "
+        "(transmittance)), which 'forensic library validate' fails until it is stated: run the "
+        "import again with --y-unit UNIT --force, UNIT the unit it is in (absorbance, "
+        "transmittance or percent_transmittance)",
+        "note: calcite.txt: the file does not say whether it is Raman or IR either; read as ir "
+        "(numbers: intensities dip from a baseline, all within 0..1 (transmittance)): its "
+        "intensity unit, once stated, says it is IR; if it is raman: `forensic library import "
+        f"{lib}/ir/calcite-ir.jdx --library {lib} --name Calcite --source ATR --licence MIT "
+        "--modality raman` (it replaces the ir reference calcite-ir, whose row and file "
+        "ir/calcite-ir.jdx go)",
+    ]
+    assert curation.validate_library(lib, only=["calcite-ir"]).gate("units").status == "fail"
+    # if it is Raman: the command printed, pasted
+    as_raman = tmp_path / "as-raman"
+    shutil.copytree(lib, as_raman)
+    (words,) = _commands(imported.stderr.replace(str(lib), str(as_raman)))
+    pasted = _paste(words)
+    assert pasted.exit_code == 0, pasted.output
+    units = curation.validate_library(as_raman, only=["calcite-raman"]).gate("units")
+    assert units.status == "pass", units.findings
+    # if it is IR: the import again, its unit stated
+    again = run("import", raw, *options, "--y-unit", "transmittance", "--force")
+    assert again.exit_code == 0, again.output
+    assert "intensity unit" not in again.stderr and "Raman or IR" not in again.stderr
+    assert curation.validate_library(lib, only=["calcite-ir"]).gate("units").status == "pass"
+
+
 def test_validate_prints_the_imports_that_state_a_guessed_modality_and_they_run(lib, tmp_path):
     # a headerless ATR export cut at 3500 cm-1: nothing says IR, and the numbers read as Raman
     ir = make_spectrum([(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)], start=650, stop=3500)
@@ -817,15 +865,29 @@ def test_a_csv_not_saying_its_modality_is_told_at_import_what_validate_will_ask(
     options = ["--library", lib, "--name", "Paracetamol", "--source", "bench", "--licence", "MIT"]
     imported = run("import", csv, *options)
     assert imported.exit_code == 0, imported.output
+    # as IR, the same file again is refused (one measurement, two references): the import
+    # of the reference's own file is the one that makes it IR
     assert imported.stderr == (
         "note: paracetamol.csv: the file does not say whether it is Raman or IR; read as raman "
         "(numbers: axis starts at 200 cm-1, below the mid-IR range), which 'forensic library "
         "validate' fails until it is stated: if it is raman, run the import again with "
-        "--modality raman --force (if it is IR, 'forensic library validate' prints the import "
-        "that makes it so)\n"
+        "--modality raman --force; if it is ir: `forensic library import "
+        f"{lib}/raman/paracetamol-raman.jdx --library {lib} --name Paracetamol --source bench "
+        "--licence MIT --modality ir --y-unit ...` with the unit in place of ... (absorbance, "
+        "transmittance or percent_transmittance) (it replaces the raman reference "
+        "paracetamol-raman, whose row and file raman/paracetamol-raman.jdx go)\n"
     )
     units = curation.validate_library(lib, only=["paracetamol-raman"]).gate("units")
     assert units.status == "fail"
+    as_ir = tmp_path / "as-ir"
+    shutil.copytree(lib, as_ir)
+    (ir_words,) = _commands(imported.stderr.replace(str(lib), str(as_ir)))
+    pasted = _paste(ir_words, "absorbance")
+    assert pasted.exit_code == 0, pasted.output
+    units = curation.validate_library(as_ir, only=["paracetamol-ir"]).gate("units")
+    assert units.status == "pass", units.findings
+    held = {r["id"] for r in curation.list_entries(curation.open_library(as_ir))}
+    assert "paracetamol-ir" in held and "paracetamol-raman" not in held
     again = run("import", csv, *options, "--modality", "raman", "--force")  # as the note says
     assert again.exit_code == 0, again.output
     assert "Raman or IR" not in again.stderr

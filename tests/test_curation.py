@@ -794,9 +794,14 @@ def test_import_notes_a_guessed_ir_unit_and_takes_a_stated_one(small_library, tm
     unlabelled.write_text("\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, values, strict=True)))
     common = {"name": "Calcite", "cas": "471-34-1", "substance_class": "excipient"}
     guessed = curation.import_spectra([unlabelled], small_library, licence="MIT", **common)
-    assert any(
-        "calcite.txt: the file does not name its intensity unit; read as transmittance" in n
-        for n in guessed.notes
+    (unit_note,) = [n for n in guessed.notes if "intensity unit" in n and "Raman" not in n]
+    # a Python caller is told its arguments, and that validate fails it until it is stated
+    assert unit_note == (
+        "calcite.txt: the file does not name its intensity unit; read as transmittance "
+        "(guessed from the numbers: intensities dip from a baseline, all within 0..1 "
+        "(transmittance)), which 'forensic library validate' fails until it is stated: run the "
+        "import again with y_unit=UNIT, force=True, UNIT the unit it is in (absorbance, "
+        "transmittance or percent_transmittance)"
     )
     # the guess travels with the reference file, and the units gate will not let it be published
     entry = guessed.imported[0]["id"]
@@ -837,8 +842,13 @@ def test_a_modality_told_from_the_numbers_of_a_manifest_s_file_is_told_its_colum
     (note,) = [n for n in guessed.notes if "Raman or IR" in n]
     assert note.endswith(
         "which 'forensic library validate' fails until it is stated: if it is raman, give "
-        "raman in the modality column of m.csv line 2, and run the import again with force=True "
-        "(if it is IR, 'forensic library validate' prints the import that makes it so)"
+        "raman in the modality column of m.csv line 2, and run the import again with "
+        f"force=True; if it is ir: `forensic library import {small_library}/raman/"
+        f"caffeine-raman.jdx --library {small_library} --name Caffeine --source 'measured "
+        "spectrum imported from sample9.csv' --licence MIT --modality ir --y-unit ...` with "
+        "the unit in place of ... (absorbance, transmittance or percent_transmittance) (it "
+        "replaces the raman reference caffeine-raman, whose row and file "
+        "raman/caffeine-raman.jdx go)"
     )
 
 
@@ -857,8 +867,12 @@ def test_a_modality_told_from_the_numbers_is_noted_and_fails_until_stated(small_
         "sample9.csv: the file does not say whether it is Raman or IR; read as raman (numbers: "
         "intensities look like Raman counts on a Raman-shift range), which 'forensic library "
         "validate' fails until it is stated: if it is raman, run the import again with "
-        "modality='raman', force=True (if it is IR, 'forensic library validate' prints the "
-        "import that makes it so)"
+        "modality='raman', force=True; if it is ir: `forensic library import "
+        f"{small_library}/raman/caffeine-raman.jdx --library {small_library} --name Caffeine "
+        "--source 'measured spectrum imported from sample9.csv' --licence MIT --modality ir "
+        "--y-unit ...` with the unit in place of ... (absorbance, transmittance or "
+        "percent_transmittance) (it replaces the raman reference caffeine-raman, whose row and "
+        "file raman/caffeine-raman.jdx go)"
     )
     units = curation.validate_library(small_library, only=["caffeine-raman"]).gate("units")
     assert units.status == "fail"

@@ -521,4 +521,12 @@ def test_a_unit_not_named_by_several_files_is_said_once(library, tmp_path):
         "name the file gives all of them",
         "note: third.csv: its 3 spectra are imported as 3 references of acetaminophen, the "
         "name the file gives all of them",
+        # nor whether they are Raman or IR: of 7 references, validate prints each one's import
+        "note: first.csv, second.csv, third.csv: the file does not say whether it is Raman or "
+        "IR either; read as ir",
     ]
+    (modality,) = [line for line in notes if "Raman or IR" in line]
+    assert modality.endswith(
+        "its intensity unit, once stated, says it is IR; if it is raman: `forensic library "
+        f"validate {library}` prints the import of its reference's file that makes it so"
+    )

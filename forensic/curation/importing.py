@@ -51,6 +51,7 @@ from forensic.curation.manifest import (
     write_manifest,
 )
 from forensic.curation.source import _shipped_dir
+from forensic.curation.validation import other_modality_import
 from forensic.errors import ForensicError, LibraryError, SpectrumError, without_path
 from forensic.files import atomic_write_bytes
 from forensic.io import read_spectra, read_spectrum, write_spectrum
@@ -807,6 +808,7 @@ def import_spectra(
     _refuse_measurements_held(under_way, force=force)
     if in_the_way is not None:
         raise LibraryError(in_the_way)
+    result.notes += _modalities_noted(under_way)
     writes, kept = _replacements(under_way, force=force)
     _write_all(writes, manifest_path, rows.with_rows(kept))
     _remove_replaced_files(result.replaced, kept, folder)
@@ -1247,13 +1249,60 @@ def _laser_advice(spectrum: Spectrum, job: _Job) -> str:
     )
 
 
-def _modality_unstated(spectrum: Spectrum, job: _Job) -> str:
-    """The note of a reference whose file does not say whether it is Raman or IR: ``library
-    validate`` fails it until that is stated (the units gate), so the import says so now,
-    with what to add to it and run again (``--modality``, and ``--force`` to replace the
-    reference just imported); a file of a manifest is told its row's column. As IR, the same
-    file would be another reference of the same measurement, which the import refuses:
-    ``library validate`` prints the import of the reference's own file that makes it IR."""
+def _unit_unstated(spectrum: Spectrum, job: _Job) -> str:
+    """The note of an IR reference whose file does not name its intensity unit: ``library
+    validate`` fails it until the unit is stated (the units gate: the unit decides whether it
+    is converted to absorbance), so the import says so now, with what to add to it and run
+    again (``y_unit``, and ``force`` to replace the reference just imported, the same
+    measurement); a file of a manifest is told its row's column. Said of every file it holds
+    for at once: nothing in it is one reference's."""
+    units = " or ".join([", ".join(STATED_Y_UNITS[:-1]), STATED_Y_UNITS[-1]])
+    if job.line:  # y_unit would state it for every row
+        how = (
+            f"give it in the y_unit column of {job.line} ({units}), and run the import again "
+            f"with {argument('force')}"
+        )
+    else:
+        how = (
+            f"run the import again with {argument('y_unit', as_typed='UNIT')}, "
+            f"{argument('force')}, UNIT the unit it is in ({units})"
+        )
+    return (
+        "the file does not name its intensity unit; read as "
+        f"{spectrum.y_unit} ({spectrum.metadata['y_unit_basis']}), which 'forensic library "
+        f"validate' fails until it is stated: {how}"
+    )
+
+
+def _modality_unstated(planned: _Planned, folder: Path, *, alone: bool) -> str:
+    """The note of a reference whose file does not say whether it is Raman or IR, once its
+    id and file are known: ``library validate`` fails it until that is stated (the units
+    gate), so the import says so now, with what to add to it and run again (``modality``,
+    and ``force`` to replace the reference just imported); a file of a manifest is told its
+    row's column. An IR reference whose unit is not named either is told to state its unit
+    (:func:`_unit_unstated`), which states IR too.
+
+    As the other modality, the same file would be another reference of the same measurement,
+    which the import refuses: the import of the reference's own file that makes it so is
+    given (:func:`~forensic.curation.validation.other_modality_import`, as ``library
+    validate`` prints it) when the reference is ``alone`` in the import to be read so; of
+    several, the note is the same for each, said once, and ``library validate`` prints each
+    one's."""
+    spectrum, job = planned.spectrum, planned.place.job
+    other = next(m for m in MODALITIES if m != spectrum.modality)
+    if alone:
+        as_other = other_modality_import(folder, planned.row, spectrum)
+    else:
+        as_other = (
+            f"if it is {other}: {command('library', 'validate', folder)} prints the import of "
+            f"its reference's file that makes it so"
+        )
+    read_as = f"read as {spectrum.modality} ({spectrum.metadata['modality_basis']})"
+    if spectrum.modality == "ir" and spectrum.y_unit_guessed:
+        return (
+            f"the file does not say whether it is Raman or IR either; {read_as}: its "
+            f"intensity unit, once stated, says it is IR; {as_other}"
+        )
     if job.line:  # modality would state it for every row
         how = (
             f"give {spectrum.modality} in the modality column of {job.line}, and run the "
@@ -1264,13 +1313,25 @@ def _modality_unstated(spectrum: Spectrum, job: _Job) -> str:
             "run the import again with "
             f"{argument('modality', spectrum.modality)}, {argument('force')}"
         )
-    other = "IR" if spectrum.modality == "raman" else "Raman"
     return (
-        "the file does not say whether it is Raman or IR; read as "
-        f"{spectrum.modality} ({spectrum.metadata['modality_basis']}), which 'forensic library "
-        f"validate' fails until it is stated: if it is {spectrum.modality}, {how} (if it is "
-        f"{other}, 'forensic library validate' prints the import that makes it so)"
+        f"the file does not say whether it is Raman or IR; {read_as}, which 'forensic "
+        f"library validate' fails until it is stated: if it is {spectrum.modality}, {how}; "
+        f"{as_other}"
     )
+
+
+def _modalities_noted(under_way: _Import) -> list[str]:
+    """The notes of the references planned whose files do not say whether they are Raman or
+    IR (:func:`_modality_unstated`): of one, with the import that makes it the other
+    modality; of several, each thing once (:class:`_Said`)."""
+    guessed = [planned for planned in under_way.planned if planned.spectrum.modality_guessed]
+    said = _Said(shortened=True)
+    for planned in guessed:
+        said.of_spectrum(
+            planned.place,
+            _modality_unstated(planned, under_way.library.folder, alone=len(guessed) == 1),
+        )
+    return said.lines(_File.named)
 
 
 def _judged_spectrum(
@@ -1418,19 +1479,9 @@ def _judged_spectrum(
             "export the spectrum with its axis unit",
         )
     if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
-        notes.of_spectrum(
-            place,
-            "the file does not name its intensity unit; read as "
-            f"{spectrum.y_unit} ({meta['y_unit_basis']}): check it, or state it "
-            f"({argument('y_unit', ...)}"
-            + (
-                f", and {argument('modality', ...)} if it is not IR)"
-                if spectrum.modality_guessed
-                else ")"
-            ),
-        )
-    elif spectrum.modality_guessed:  # a Raman reference of an IR file, or the reverse
-        notes.of_spectrum(place, _modality_unstated(spectrum, job))
+        notes.of_spectrum(place, _unit_unstated(spectrum, job))
+    # a modality read from the numbers is noted once the reference's file is known
+    # (_modalities_noted): as the other modality, that file is the one to import
     return spectrum, wanted
 
 

@@ -633,6 +633,38 @@ def _other_modality(row: Mapping[str, str], spectrum: Spectrum, restate: Restate
     )
 
 
+def other_modality_import(
+    folder: str | os.PathLike, row: Mapping[str, str], spectrum: Spectrum
+) -> str:
+    """How to make a reference whose file did not say whether it is Raman or IR the other
+    modality than it was read as, as ``forensic library validate`` says it: ``if it is ir:
+    `forensic library import ...` ...``, the import of the reference's own file with the other
+    modality (and, for IR, its unit to fill in), which gives it the other modality's id and
+    removes the entry read wrongly. The import of the instrument's file with the other modality
+    is refused (the same measurement as the reference): the import that reads a modality from
+    the numbers says this, with the rest of its note
+    (:func:`~forensic.curation.importing.import_spectra`).
+
+    Parameters
+    ----------
+    folder : path-like
+        The library folder that holds the reference.
+    row : mapping
+        The reference's manifest row (``id``, ``file``, ``name``, ``source``, ``licence``).
+    spectrum : Spectrum
+        The reference, as read (its modality the one read from the numbers).
+
+    Returns
+    -------
+    str
+        ``if it is ir: `forensic library import ...` with the unit in place of ... (...)
+        (it replaces the raman reference ..., whose row and file ... go)``.
+    """
+    folder = Path(folder)
+    source = LibrarySource(path=folder, folder=folder, rows=[])
+    return _other_modality(row, spectrum, functools.partial(_import_again, source, row, spectrum))
+
+
 def _laser_line_again(spectrum: Spectrum, restate: Restate) -> str:
     """What to do with a reference's Raman axis that looks like a wavelength in nm: import it
     again with its laser line (:func:`~forensic.quality.laser_line_action`), the line its file
