@@ -52,6 +52,11 @@ ARGUMENT_OPTIONS: Mapping[str, str] = MappingProxyType(
         "source": "--source",
         "licence": "--licence",
         "entry_id": "--id",
+        # forensic.curation.rename_references: forensic library rename
+        "new_id": "--id",
+        # forensic.curation.publish_library: forensic library publish
+        "approved_by": "--approved-by",
+        "notes": "--notes",
     }
 )
 """The command-line option of each Python argument a message may tell its reader to give

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from forensic.arguments import argument
 from forensic.commands import command
 from forensic.errors import ForensicError, LibraryError, without_path
 from forensic.files import library_cache_dir
@@ -298,10 +299,13 @@ def listed_but_unread(
 
 
 BUILD_NAMES_A_FILE = (
-    "give the name of its substance in a manifest row for the file (--manifest CSV with "
-    "file,name) to build them as references of that one substance"
+    "give the name of its substance in a manifest row for the file "
+    f"({argument('manifest', 'path/to/manifest.csv')}, with file and name columns) to build "
+    "them as references of that one substance"
 )
-"""How ``library build`` is told the substance of a file whose spectra are not named."""
+"""How :meth:`~forensic.library.Library.from_folder` (``library build``) is told the
+substance of a file whose spectra are not named: a Python caller its argument, the command
+line its option (:func:`~forensic.arguments.with_command_line_options`)."""
 
 
 def _read_file_job(job: tuple[str, str, dict[str, str]]):

@@ -19,6 +19,7 @@ from forensic.arguments import (
 from forensic.cli import main
 from forensic.cli.identify import _say_error
 from forensic.curation import import_spectra
+from forensic.curation.editing import rename_references
 from forensic.curation.export import export_library
 from forensic.curation.publish import publish_library
 from forensic.custody.bundle import export_bundle
@@ -37,6 +38,7 @@ SPOKEN_FOR = [
     (export_library, ("library", "export")),
     (publish_library, ("library", "publish")),
     (export_bundle, ("bundle", "export")),
+    (rename_references, ("library", "rename")),
 ]
 
 

@@ -168,13 +168,47 @@ def test_rename_refuses_what_validate_would_fail_and_writes_nothing(library):
         rename_references(library, ["caffeine-raman"], "Caffeine anhydrous")
     with pytest.raises(LibraryError, match=r"no reference with the id 'alphain-raman' \(did you"):
         rename_references(library, ["alphain-raman"], "Alphaine base")
+    # a Python caller is told its arguments (cas=, new_id=), the command line its options
     with pytest.raises(
         LibraryError,
-        match=r"--cas: CAS number '58-08-3' fails its check digit: .* ends in 2, not 3",
+        match=r"^not renamed: cas=\.\.\.: CAS number '58-08-3' fails its check digit: .* ends "
+        r"in 2, not 3",
     ):
         rename_references(library, ["alphaine-raman"], "Alphaine base", cas="58-08-3")
     with pytest.raises(LibraryError, match="is the id of Betaine test"):
         rename_references(library, ["alphaine-raman"], "X", new_id="betaine-test-raman")
+    with pytest.raises(LibraryError) as refused:
+        rename_references(
+            library, ["alphaine-raman", "zetazine-raman"], "X", new_id="alphaine-x-raman"
+        )
+    assert str(refused.value) == (
+        "not renamed: new_id='alphaine-x-raman' names one reference but 2 are given; nothing "
+        "was changed"
+    )
+    with pytest.raises(LibraryError) as refused:
+        rename_references(library, ["alphaine-raman"], "X", new_id="Alphaine X")
+    assert str(refused.value).startswith("not renamed: new_id='Alphaine X' ")
+    said = CliRunner().invoke(
+        main,
+        [
+            *("library", "rename", "alphaine-raman", "zetazine-raman", "--library", str(library)),
+            *("--name", "X", "--id", "alphaine-x-raman"),
+        ],
+    )
+    assert (said.exit_code, said.output) == (
+        2,
+        "error: not renamed: --id alphaine-x-raman names one reference but 2 are given; "
+        "nothing was changed\n",
+    )
+    said = CliRunner().invoke(
+        main,
+        [
+            *("library", "rename", "alphaine-raman", "--library", str(library), "--name", "X"),
+            *("--cas", "58-08-3"),
+        ],
+    )
+    assert said.exit_code == 2
+    assert said.output.startswith("error: not renamed: --cas: CAS number '58-08-3' fails")
     assert _snapshot(library) == before
 
 

@@ -568,3 +568,34 @@ def test_a_python_caller_is_told_its_arguments_and_the_command_line_its_options(
         "532, 785, 1064, ...); nothing was written\n"
     )
     assert (library / "manifest.csv").read_bytes() == before
+
+
+def test_a_manifest_is_asked_for_as_a_chemist_reads_it_in_either_world(library, tmp_path):
+    """A Python caller was told to give "a manifest=CSV", the command line "a --manifest
+    CSV": each is told a manifest and how to give it, its argument or its option."""
+    with pytest.raises(LibraryError) as refused:
+        curation.import_spectra([], library)
+    assert str(refused.value) == (
+        "nothing to import: give spectrum files, folders or a manifest "
+        "(manifest='path/to/manifest.csv')"
+    )
+    files = [_measured(tmp_path / "a.jdx", 0), _measured(tmp_path / "b.jdx", 1)]
+    before = (library / "manifest.csv").read_bytes()
+    with pytest.raises(LibraryError) as refused:
+        curation.import_spectra(files, library, name="Novel thing", licence="MIT")
+    assert str(refused.value) == (
+        "not imported: name='Novel thing' would name every one of the 2 files given (a.jdx, "
+        "b.jdx) as one substance: name each file in a manifest "
+        "(manifest='path/to/manifest.csv'), or, if they are replicate spectra of one "
+        "substance, say so (replicates=True); nothing was written"
+    )
+    args = ["library", "import", *map(str, files), "--library", str(library)]
+    said = CliRunner().invoke(main, [*args, "--name", "Novel thing", "--licence", "MIT"])
+    assert (said.exit_code, said.output) == (
+        2,
+        "error: not imported: --name 'Novel thing' would name every one of the 2 files given "
+        "(a.jdx, b.jdx) as one substance: name each file in a manifest (--manifest "
+        "path/to/manifest.csv), or, if they are replicate spectra of one substance, say so "
+        "(--replicates); nothing was written\n",
+    )
+    assert (library / "manifest.csv").read_bytes() == before

@@ -268,7 +268,8 @@ def test_an_entry_in_the_way_is_said_as_what_its_provenance_records(library, tmp
     assert str(refused.value) == (
         f"not imported: simulated entry already in {library}: alphaine.jdx would replace "
         "alphaine-raman (Alphaine, added 2026-11-22); pass force=True to replace it, or give "
-        "other ids (entry_id=NEW-ID, or an id column in manifest=...) to add another reference"
+        "other ids (entry_id=NEW-ID, or an id column in a manifest (manifest=...)) to add "
+        "another reference"
     )
     assert (library / "manifest.csv").read_bytes() == before
     args = ["library", "import", str(alphaine), "--library", str(library), "--licence", "MIT"]
@@ -417,9 +418,9 @@ def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
     assert again.output == (
         f"error: not imported: measured entries already in {library}: other.jdx would replace "
         "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, added 2026-12-01); "
-        "use --force to replace them, or give other ids (an id column in --manifest, one id for "
-        "each file, its further spectra taking NEW-ID-2, NEW-ID-3, ...: --id names one spectrum "
-        "only) to add other references\n"
+        "use --force to replace them, or give other ids (an id column in a manifest "
+        "(--manifest), one id for each file, its further spectra taking NEW-ID-2, NEW-ID-3, "
+        "...: --id names one spectrum only) to add other references\n"
     )
     # some of its spectra, and another file's, each named with what it would replace
     alpha = _jcamp_link(
@@ -432,9 +433,9 @@ def test_an_entry_in_the_way_of_several_spectra_is_said_once(library, tmp_path):
         f"error: not imported: entries already in {library}: alpha.jdx #1 would replace "
         "alphaine-raman (Alphaine, simulated, added 2026-11-22); other.jdx would replace "
         "novel-one-raman, novel-one-raman-2, novel-one-raman-3 (Novel one, measured, added "
-        "2026-12-01); use --force to replace them, or give other ids (an id column in "
-        "--manifest, one id for each file, its further spectra taking NEW-ID-2, NEW-ID-3, ...: "
-        "--id names one spectrum only) to add other references\n"
+        "2026-12-01); use --force to replace them, or give other ids (an id column in a "
+        "manifest (--manifest), one id for each file, its further spectra taking NEW-ID-2, "
+        "NEW-ID-3, ...: --id names one spectrum only) to add other references\n"
     )
     assert (library / "manifest.csv").read_bytes() == before
     # as advised: its spectra added under the id its row gives, and --id refused, as said
@@ -458,9 +459,9 @@ def test_a_cas_number_a_file_contradicts_is_said_once(library, tmp_path):
     assert refused.output == (
         "error: not imported: a CAS number in the file contradicts the library's for the same "
         f"name: {multi} #1, #2: the file gives CAS 50-00-0 but the library's Alphaine is "
-        "64-17-5; if the name is right, state the CAS number (--cas, or a cas column in "
-        "--manifest); if the number is right, give the name of the substance it belongs to "
-        "(--name)\n"
+        "64-17-5; if the name is right, state the CAS number (--cas, or a cas column in a "
+        "manifest (--manifest)); if the number is right, give the name of the substance it "
+        "belongs to (--name)\n"
     )
 
 

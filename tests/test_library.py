@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from library_helpers import replicates_spc
@@ -21,6 +22,7 @@ from synthetic import make_spectrum
 import forensic.library as library_module
 import forensic.library_folders as library_folders
 import spectral_library
+from forensic.cli import main
 from forensic.errors import IdentificationError, LibraryError
 from forensic.files import OutputError
 from forensic.io import write_spectrum
@@ -343,7 +345,21 @@ def test_a_file_of_unnamed_spectra_is_skipped_unless_the_manifest_names_it(tmp_p
     assert reasons["series.spc"].startswith(
         "holds 3 spectra (SPC subfiles) and names none of them: "
     )
-    assert "manifest row for the file (--manifest CSV with file,name)" in reasons["series.spc"]
+    # a Python caller is told its argument; library build, its option
+    assert (
+        "manifest row for the file (manifest='path/to/manifest.csv', with file and name columns)"
+    ) in reasons["series.spc"]
+    built = CliRunner().invoke(
+        main, ["library", "build", str(tmp_path), "--out", str(tmp_path / "x.flib")]
+    )
+    assert built.exit_code == 0, built.output
+    (skipped,) = [line for line in built.stderr.splitlines() if "series.spc" in line]
+    assert skipped.startswith(f"skipped {tmp_path / 'series.spc'}: holds 3 spectra")
+    assert skipped.endswith(
+        "give the name of its substance in a manifest row for the file (--manifest "
+        "path/to/manifest.csv, with file and name columns) to build them as references of that "
+        "one substance"
+    )
     manifest = tmp_path / "list.csv"
     manifest.write_text("file,name\nseries.spc,Alphaine\n")
     named = Library.from_folder(tmp_path, manifest, calibrate=False)

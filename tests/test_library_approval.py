@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 
 import pytest
@@ -115,13 +116,43 @@ def test_the_name_defaults_to_the_folders(folder):
 
 @pytest.mark.parametrize("name", ["-", "  --  ", "?", "..."])
 def test_an_approver_made_only_of_punctuation_is_refused(folder, name):
-    with pytest.raises(curation.PublishRefused, match="holds no letter or digit"):
+    with pytest.raises(curation.PublishRefused) as refused_here:
         curation.publish_library(folder, approved_by=name)
+    # a Python caller is told its argument (it was told --approved-by)
+    assert str(refused_here.value) == (
+        f"approved_by={name.strip()!r} holds no letter or digit: give the name of the person "
+        "who approved this version"
+    )
     assert not (folder / "release.json").exists()
     refused = run("publish", folder, "--approved-by", name)
     # the printed next command leaves --approved-by ...: said as every unfilled place is
-    said = "is the place the printed command left" if name == "..." else "holds no letter"
-    assert refused.exit_code == 2 and said in refused.output
+    if name == "...":
+        assert refused.exit_code == 2
+        assert "is the place the printed command left" in refused.output
+    else:  # the command line, its option, the name as a shell reads it
+        assert (refused.exit_code, refused.output) == (
+            2,
+            f"error: --approved-by {shlex.quote(name.strip())} holds no letter or digit: give "
+            "the name of the person who approved this version\n",
+        )
+
+
+def test_a_python_caller_is_told_approved_by_and_the_command_line_its_option(folder):
+    with pytest.raises(curation.PublishRefused) as refused:
+        curation.publish_library(folder, approved_by=" ")
+    assert str(refused.value) == ("publishing needs approved_by=NAME: who approved this version")
+    with pytest.raises(curation.PublishRefused) as refused:
+        curation.publish_library(folder, approved_by=APPROVER, notes=" ")
+    assert str(refused.value) == (
+        "notes=... is blank: give the text of the changelog entry, or leave notes=... out; "
+        "nothing was written"
+    )
+    assert not (folder / "release.json").exists()
+    said = run("publish", folder, "--approved-by", " ")
+    assert (said.exit_code, said.output) == (
+        2,
+        "error: publishing needs --approved-by NAME: who approved this version\n",
+    )
 
 
 def test_an_edited_approver_is_not_shown_as_published(folder):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from forensic.arguments import with_command_line_options
 from forensic.cli.app import filled_in, main
 from forensic.commands import blank_refusal, import_with_laser_line
 from forensic.errors import ForensicError, LibraryError
@@ -134,7 +135,8 @@ def _as_built_here(label: str, reason: str) -> str:
     """Why a reference was left out, as ``library build`` says it: the build reads each file
     as it is, so a Raman axis that looks like a wavelength in nm is told the import that reads
     it with its laser line, in place of the Python call the library gives a programmer
-    (:func:`forensic.quality.with_command_line_action`)."""
+    (:func:`forensic.quality.with_command_line_action`), and what to give as its option, not
+    as a Python caller's argument (:func:`forensic.arguments.with_command_line_options`)."""
     from forensic.quality import laser_line_action, with_command_line_action  # noqa: PLC0415
 
     file = Path(label)
@@ -144,7 +146,7 @@ def _as_built_here(label: str, reason: str) -> str:
         f"import it into a library folder with {import_with_laser_line(file)}, and build from "
         "that folder"
     )
-    return with_command_line_action(reason, laser_line_action(how))
+    return with_command_line_options(with_command_line_action(reason, laser_line_action(how)))
 
 
 def _carry_approval(library, sources, manifest, *, name, built) -> None:

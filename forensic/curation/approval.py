@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forensic.arguments import argument
 from forensic.custody.keys import (
     OperatorKey,
     check_operator_name,
@@ -115,15 +116,18 @@ def approver_name(name: str | None) -> str:
         or digit (``-``, ``?``, ``...``: a placeholder, not a person).
     """
     if not isinstance(name, str) or not name.strip():
-        raise LibraryError("publishing needs --approved-by NAME: who approved this version")
+        raise LibraryError(
+            f"publishing needs {argument('approved_by', as_typed='NAME')}: who approved this "
+            "version"
+        )
     try:
-        name = check_operator_name(operator_name(name), "--approved-by")
+        name = check_operator_name(operator_name(name), argument("approved_by", ...))
     except ForensicError as exc:
         raise LibraryError(str(exc)) from None
     if not any(ch.isalnum() for ch in name):
         raise LibraryError(
-            f"--approved-by {name!r} holds no letter or digit: give the name of the person who "
-            "approved this version"
+            f"{argument('approved_by', name)} holds no letter or digit: give the name of the "
+            "person who approved this version"
         )
     return name
 

@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forensic.arguments import argument
 from forensic.commands import PLACEHOLDER, command
 from forensic.curation.importing import (
     _canonical,
@@ -415,7 +416,7 @@ def rename_references(
     new_id = new_id.strip() if new_id is not None else None
     renaming = [by_id[i] for i in wanted]
     others = [r for r in rows if r["id"] not in wanted]
-    where = f"--name {label!r}"
+    where = argument("name", label)
     canonical, label = _substance_joined(label, others, where)
     new_rows = _renamed_rows(
         renaming,
@@ -471,11 +472,14 @@ def _refuse_bad_rename(
         new_id = new_id.strip()
         if len(wanted) > 1:
             raise LibraryError(
-                f"not renamed: --id {new_id} names one reference but {len(wanted)} are given; "
-                "nothing was changed"
+                f"not renamed: {argument('new_id', new_id)} names one reference but "
+                f"{len(wanted)} are given; nothing was changed"
             )
         if problem := id_problem(new_id):
-            raise LibraryError(f"not renamed: --{problem}; nothing was changed")
+            why = problem.removeprefix(f"id {new_id!r} ")
+            raise LibraryError(
+                f"not renamed: {argument('new_id', new_id)} {why}; nothing was changed"
+            )
         if new_id in by_id and new_id != wanted[0]:
             other = by_id[new_id]
             raise LibraryError(
@@ -483,7 +487,7 @@ def _refuse_bad_rename(
                 f"{other['file']}); give another id; nothing was changed"
             )
     if cas is not None and (problem := cas_problem(cas)):
-        raise LibraryError(f"not renamed: --cas: {problem}; nothing was changed")
+        raise LibraryError(f"not renamed: {argument('cas', ...)}: {problem}; nothing was changed")
 
 
 def _substance_joined(
@@ -733,14 +737,15 @@ def _cas_refusals(
             if same_cas and not same_name:
                 problems.append(
                     f"CAS {cas} is the library's {other['name']!r} ({other['id']}): a name "
-                    f"and a CAS number that disagree; state {row['name']!r}'s (--cas), or "
+                    f"and a CAS number that disagree; state {row['name']!r}'s "
+                    f"({argument('cas', ...)}), or "
                     f"rename {other['id']} too if it is the same substance"
                 )
                 break
             if same_name and not same_cas:
                 problems.append(
                     f"the library's {other['name']!r} ({other['id']}) is CAS {other_cas}, "
-                    f"not {cas}: one is wrong (--cas states it)"
+                    f"not {cas}: one is wrong ({argument('cas', ...)} states it)"
                 )
                 break
     return problems

@@ -185,6 +185,17 @@ class _Said:
         return len({(f, k) for files in self.said.values() for f, ks in files.items() for k in ks})
 
 
+def _a_manifest(column: str | None = None) -> str:
+    """A manifest to give an import, in a message: ``a manifest (manifest=
+    'path/to/manifest.csv')``, or ``a cas column in a manifest (manifest=...)``; the command
+    line says ``--manifest path/to/manifest.csv``, ``--manifest``
+    (:func:`~forensic.arguments.with_command_line_options`)."""
+    if column is None:
+        return f"a manifest ({argument('manifest', 'path/to/manifest.csv')})"
+    article = "an" if column[0] in "aeiou" else "a"
+    return f"{article} {column} column in a manifest ({argument('manifest', ...)})"
+
+
 def _import_names(path: Path) -> str:
     """How ``library import`` is told the substance of a file whose spectra are not named."""
     return (
@@ -1098,10 +1109,7 @@ def _import_jobs(
                 "nothing to import: "
                 + "; ".join(f"{where}: {why}" for where, why in result.skipped)
             )
-        raise LibraryError(
-            "nothing to import: give spectrum files, folders or "
-            + argument("manifest", as_typed="CSV")
-        )
+        raise LibraryError(f"nothing to import: give spectrum files, folders or {_a_manifest()}")
     return jobs
 
 
@@ -1114,8 +1122,8 @@ def _refuse_one_name_for_many(jobs: Sequence[_Job], said: _Statements, *, replic
         shown = ", ".join(job.path.name for job in jobs[:3]) + (", ..." if len(jobs) > 3 else "")
         raise LibraryError(
             f"not imported: {' and '.join(stated)} would name every one of the {len(sources)} "
-            f"files given ({shown}) as one substance: name each file in a "
-            f"{argument('manifest', as_typed='CSV')}, or, if they are replicate spectra of one "
+            f"files given ({shown}) as one substance: name each file in {_a_manifest()}, or, "
+            "if they are replicate spectra of one "
             f"substance, say so ({argument('replicates')}); nothing was written"
         )
 
@@ -1661,15 +1669,15 @@ def _refuse_what_cannot_be_recorded(under_way: _Import) -> None:
         raise LibraryError(
             "not imported: a CAS number in the file contradicts the library's for the same "
             f"name: {'; '.join(conflicts)}; if the name is right, state the CAS "
-            f"number ({argument('cas', ...)}, or a cas column in {argument('manifest', ...)}); "
+            f"number ({argument('cas', ...)}, or {_a_manifest('cas')}); "
             "if the number is right, give the name of the substance it belongs to "
             f"({argument('name', ...)})"
         )
     if said.entry_id and len(under_way.planned) > 1:
         raise LibraryError(
             f"{argument('entry_id', said.entry_id)} names one entry but "
-            f"{len(under_way.planned)} spectra are being imported: give ids in a "
-            f"{argument('manifest', as_typed='CSV')} instead"
+            f"{len(under_way.planned)} spectra are being imported: give ids in "
+            f"{_a_manifest('id')} instead"
         )
     if not under_way.planned:
         reasons = "; ".join(f"{p}: {r}" for p, r in result.skipped[:3])
@@ -1839,8 +1847,8 @@ def _refuse_measurements_held(under_way: _Import, *, force: bool) -> None:
                 advice = f"give its id ({argument('entry_id', ids[0])}, {argument('force')})"
             else:
                 advice = (
-                    f"give the file the id of its first reference ({ids[0]}) in an id column "
-                    f"of {argument('manifest', ...)}, with {argument('force')}"
+                    f"give the file the id of its first reference ({ids[0]}) in "
+                    f"{_a_manifest('id')}, with {argument('force')}"
                 )
             said.of_spectrum(
                 planned.place,
@@ -1871,12 +1879,9 @@ def _new_id_advice(spectra: int) -> str:
     ``--id`` for one spectrum; for several, which ``--id`` refuses, a manifest's id column
     (a file's further spectra take the id with ``-2``, ``-3``, ...: :func:`_give_ids`)."""
     if spectra == 1:
-        return (
-            f"{argument('entry_id', as_typed='NEW-ID')}, or an id column in "
-            f"{argument('manifest', ...)}"
-        )
+        return f"{argument('entry_id', as_typed='NEW-ID')}, or {_a_manifest('id')}"
     return (
-        f"an id column in {argument('manifest', ...)}, one id for each file, its further "
+        f"{_a_manifest('id')}, one id for each file, its further "
         f"spectra taking NEW-ID-2, NEW-ID-3, ...: {argument('entry_id', ...)} names one "
         "spectrum only"
     )

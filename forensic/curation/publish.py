@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensic.arguments import argument
 from forensic.commands import blank_refusal
 from forensic.curation.approval import approval_record, approver_name, sign_release
 from forensic.curation.diff import LibraryDiff, diff_snapshots, snapshot
@@ -152,11 +153,11 @@ def publish_library(
         the gates, which take a while; nothing is written then either.
     """
     approved_by = _approver(approved_by)
-    for option, value, what in (
-        ("--name", name, "the library's name"),
-        ("--notes", notes, "the text of the changelog entry"),  # not an empty Notes line
+    for given, value, what in (
+        ("name", name, "the library's name"),
+        ("notes", notes, "the text of the changelog entry"),  # not an empty Notes line
     ):
-        if blank := blank_refusal(option, value, what):
+        if blank := blank_refusal(argument(given, ...), value, what):
             raise PublishRefused(f"{blank}; nothing was written")
     source = _library_folder(folder)
     name = " ".join((name or source.folder.name).split())

@@ -1150,7 +1150,7 @@ def _lookalike_names(rows: Iterable[Mapping[str, str]], gate: GateResult) -> Non
                     where,
                     f"name {name!r} prints exactly like {twin!r} ({its}), spelt in other "
                     f"letters ({said}): no reader could tell them apart; type it in Latin "
-                    "letters (import the file again with --name, or correct the row)",
+                    "letters (import the file again naming it so, or correct the row)",
                 )
             elif mixed_words(name):
                 mixed.setdefault(name, where)
