@@ -23,6 +23,7 @@ import numpy as np
 
 from benchmarks import baseline, datasets, engine, perturb
 from forensic.library import substance_key
+from forensic.verdict import Calibration
 
 CALIBRATION = (
     "in sample: the q-values come from one calibration of the whole library, the query's own "
@@ -66,6 +67,15 @@ def plain_cosine(modality, dev, confusers, queries, conditions, seed=0) -> dict:
     return out
 
 
+def margin_chosen(library, modality: str) -> float | None:
+    """The margin over the best different substance the library identifies at
+    (:attr:`forensic.verdict.Calibration.margin_threshold`), None when it is uncalibrated."""
+    block = library.blocks.get(modality)
+    if block is None or not block.calibration:
+        return None
+    return Calibration.from_dict(block.calibration).margin_threshold
+
+
 def engine_accuracy(modality, dev, confusers, queries, conditions, seed=0) -> dict:
     """Top-1/top-5 of the engine (``forensic.Library`` + ``forensic.identify``)."""
     lib = dev + confusers
@@ -78,6 +88,7 @@ def engine_accuracy(modality, dev, confusers, queries, conditions, seed=0) -> di
         "library_size": len(runner.samples),
         "skipped_while_building": len(runner.skipped),
         "calibration": CALIBRATION,
+        "margin_min": margin_chosen(runner.library, modality),
     }
     for cond in conditions:
         rng = np.random.default_rng(seed)

@@ -96,6 +96,11 @@ class Report:
                 self.line(f"    engine: {key}: {eng[key]}")
         if "calibration" in eng:
             self.line(f"    engine verdicts' q-values: {eng['calibration']}")
+        if eng.get("margin_min") is not None:
+            self.line(
+                "    engine verdicts' margin over the best different substance: "
+                f"{eng['margin_min']:g} (the library's own, calibration step 7)"
+            )
 
     def splits(self, modality: str, entry: dict) -> None:
         """Top-1 over the seeded splits and, where measured, over every dev sample

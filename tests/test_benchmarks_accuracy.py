@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 
+from synthetic import make_spectrum
+
 from benchmarks import accuracy
 from benchmarks import run as benchmark_run
+from forensic.library import Library
+from forensic.verdict import MARGIN_MIN
 
 
 def test_the_accuracy_lines_say_the_verdicts_are_read_on_an_in_sample_calibration():
@@ -16,6 +20,7 @@ def test_the_accuracy_lines_say_the_verdicts_are_read_on_an_in_sample_calibratio
         "plain_cosine": {"clean": {"top1": 0.5, "top5": 1.0}},
         "engine": {
             "calibration": accuracy.CALIBRATION,
+            "margin_min": 0.15,
             "clean": {
                 "top1": 1.0,
                 "top5": 1.0,
@@ -33,6 +38,8 @@ def test_the_accuracy_lines_say_the_verdicts_are_read_on_an_in_sample_calibratio
         "    engine verdicts' q-values: in sample: the q-values come from one calibration of the "
         "whole library, the query's own sample included; the held-out check (--only "
         "calibration) measures them on spectra a calibration never saw",
+        "    engine verdicts' margin over the best different substance: 0.15 (the library's own, "
+        "calibration step 7)",
     ]
 
 
@@ -41,6 +48,9 @@ def test_an_accuracy_run_of_the_engine_records_its_in_sample_calibration(monkeyp
         def __init__(self, spectra, samples, modality):
             self.samples = ["a", "b"]
             self.skipped = []
+            self.library = Library.from_spectra(
+                [make_spectrum([(400.0 + 90 * i, 1.0, 8.0)], name=f"s{i}") for i in range(4)]
+            )
 
         def identify(self, query, *, exclude_sample, top=5):
             return {"hits": [{"name": "Quartz"}], "verdict": "identified"}
@@ -59,4 +69,17 @@ def test_an_accuracy_run_of_the_engine_records_its_in_sample_calibration(monkeyp
     monkeypatch.setattr(accuracy.perturb, "apply", lambda c, x, y, rng, m, k: (x, y))
     out = accuracy.engine_accuracy("raman", [Record()], [], [0], ["clean"])
     assert out["calibration"] == accuracy.CALIBRATION
+    # a library of a few references keeps the floor; the run records what it identified at
+    assert out["margin_min"] == MARGIN_MIN == 0.02
     assert out["clean"]["identified_right"] == 1
+
+
+def test_the_margin_recorded_is_the_one_the_library_chose_and_none_uncalibrated():
+    library = Library.from_spectra(
+        [make_spectrum([(400.0 + 90 * i, 1.0, 8.0)], name=f"s{i}") for i in range(4)]
+    )
+    block = library.blocks["raman"]
+    chosen = dict(block.calibration, margin_min=0.075)
+    block.calibration = chosen
+    assert accuracy.margin_chosen(library, "raman") == 0.075
+    assert accuracy.margin_chosen(library, "ir") is None
