@@ -2234,7 +2234,8 @@ def margin_of(identification: Mapping[str, Any]) -> float:
 
 def closest_line(identification: Mapping[str, Any]) -> str | None:
     """Under an inconclusive headline with usable signal: the closest references, those the
-    spectrum does not tell apart from the best (within :data:`MARGIN_MIN` of its score), and
+    spectrum does not tell apart from the best (within the library's margin of its score,
+    :func:`margin_of`), and
     the substances the mixture fit suggests, each said to be no finding.
 
     Parameters
