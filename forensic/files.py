@@ -136,14 +136,17 @@ def check_writable(
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
     OutputError
-        ``path`` is a folder, its folder does not exist and ``make_folders`` is false, or no
-        file can be created beside it.
+        ``path`` is a folder, a file stands where one of its folders should be, its folder
+        does not exist and ``make_folders`` is false, or no file can be created beside it.
     """
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")
     if path.exists() and not overwrite:
         raise OutputExistsError(not_overwritten(path))
+    existing = next((folder for folder in path.parents if folder.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise OutputError(f"{path}: {existing} is a file, not a folder")
     if not make_folders and not path.parent.exists():  # (a file there: the probe says so)
         missing = path.parent
         while not missing.parent.exists() and missing.parent != missing:

@@ -138,7 +138,7 @@ def test_an_output_folder_gone_while_the_laser_fired_keeps_the_spectrum(tmp_path
     (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
     error, recorded, to_do = result.output.splitlines()
     assert result.exit_code == 5, result.output
-    assert error == f"error: --out {out}: cannot be written (File exists)"
+    assert error == f"error: --out {out}: {stick} is a file, not a folder"
     assert recorded == f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}"
     # --force was given: the copy replaces the file there without asking, as acquire would have
     assert (
@@ -191,7 +191,8 @@ def test_a_spectrum_that_could_be_kept_nowhere_is_said_lost(tmp_path, device, mo
         f"WARNING: the measured spectrum is lost: it is not in {out}, and could not be kept in "
         f"a file elsewhere either ({blocked / 'x'}: "
     ), warning
-    assert warning.endswith("(Not a directory))") and f"{blocked / 'y'}: " in warning
+    assert warning.endswith(f"{blocked} is a file, not a folder)")
+    assert f"{blocked / 'y'}: " in warning
     assert to_do == (
         "to do: acquire again to measure it, with --out a file in a folder that can be written"
     )

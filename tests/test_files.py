@@ -7,7 +7,14 @@ import stat
 
 import pytest
 
-from forensic.files import CACHE_ENV, OutputExistsError, atomic_write_bytes, library_cache_dir
+from forensic.files import (
+    CACHE_ENV,
+    OutputError,
+    OutputExistsError,
+    atomic_write_bytes,
+    check_writable,
+    library_cache_dir,
+)
 
 
 def test_atomic_write_never_overwrites_unless_asked(tmp_path):
@@ -38,3 +45,15 @@ def test_the_cache_folder_is_the_one_the_environment_names(tmp_path, monkeypatch
     monkeypatch.delenv(CACHE_ENV)
     assert library_cache_dir().name == "forensic"
     assert library_cache_dir() != tmp_path / "elsewhere"
+
+
+@pytest.mark.parametrize("make_folders", [True, False])
+def test_a_file_where_a_folder_of_the_path_should_be_is_named(tmp_path, make_folders):
+    # `--out notes.txt/x.jdx` (or deeper): the OS says only "File exists" or "Not a directory"
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    for path in (tmp_path / "notes.txt" / "x.jdx", tmp_path / "notes.txt" / "sub" / "x.jdx"):
+        with pytest.raises(OutputError) as caught:
+            check_writable(path, make_folders=make_folders)
+        assert str(caught.value) == f"{path}: {tmp_path / 'notes.txt'} is a file, not a folder"
+    assert (tmp_path / "notes.txt").read_text() == "a file, not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -280,8 +280,11 @@ def test_save_creates_folders_and_says_why_it_cannot_write(tmp_path):
     with pytest.raises(LibraryError, match="already exists"):
         lib.save(path)
     (tmp_path / "a-file").write_text("x")
-    with pytest.raises(OutputError, match="cannot be written"):
+    with pytest.raises(OutputError) as caught:
         lib.save(tmp_path / "a-file" / "lib.flib")
+    assert str(caught.value) == (
+        f"{tmp_path / 'a-file' / 'lib.flib'}: {tmp_path / 'a-file'} is a file, not a folder"
+    )
 
 
 def _write_folder(folder: Path) -> None:

@@ -2393,7 +2393,7 @@ def test_a_report_that_cannot_be_written_stops_the_scan_before_anything_is_recor
     (tmp_path / "afile").write_text("a file, not a folder")
     (tmp_path / "folder").mkdir()
     for report, message in (
-        (tmp_path / "afile" / "r.pdf", "cannot be written"),
+        (tmp_path / "afile" / "r.pdf", "afile is a file, not a folder"),
         (tmp_path / "folder", "is a folder"),
     ):
         with pytest.raises(OutputError, match=message):
