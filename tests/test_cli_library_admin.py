@@ -22,11 +22,15 @@ from synthetic import make_spectrum
 import forensic
 from forensic import curation
 from forensic.cli import main
+from forensic.cli.library_admin import _calibration_line
 from forensic.curation import importing
+from forensic.curation.source import calibration_info
 from forensic.errors import LibraryError
 from forensic.identification import MODELLED_WARNING, SIMULATED_WARNING
 from forensic.io import write_spectrum
+from forensic.library import CALIBRATION_METHOD
 from forensic.library_folders import open_reference_library
+from forensic.verdict import MARGIN_MIN, MIN_LEFT_OUT
 from spectral_library import LIBRARY_DIR, LIBRARY_NAME, LIBRARY_PUBLISHED
 
 
@@ -893,3 +897,51 @@ def test_a_csv_not_saying_its_modality_is_told_at_import_what_validate_will_ask(
     assert "Raman or IR" not in again.stderr
     units = curation.validate_library(lib, only=["paracetamol-raman"]).gate("units")
     assert units.status == "pass"
+
+
+def test_info_says_what_each_modality_s_verdicts_are_decided_by():
+    # the shipped library: one reference a substance, fewer than MIN_LEFT_OUT, keeps the floor
+    # and says by how much its own left-out references find it wrong
+    info = json.loads(run("info", "--json").output)
+    text = run("info").output
+    for modality in ("ir", "raman"):
+        cal = info["calibration"][modality]
+        assert cal["method"] == CALIBRATION_METHOD and cal["margin_min"] == MARGIN_MIN
+        assert cal["margin_from"] == "too few references" and cal["left_out"] < MIN_LEFT_OUT
+        assert (
+            f"verdicts    {modality}: identified at a score of {cal['score_identified']:.3f} or "
+            f"more (q-value <= 0.05) and 0.02 or more above the best different substance (the "
+            f"floor: its {cal['left_out']} references, fewer than {MIN_LEFT_OUT}, are too few "
+            f"to choose from; by their estimate {cal['share_wrong']:.1%} of identifications "
+            "are wrong)\n"
+        ) in text
+
+
+def test_info_of_an_uncalibrated_library_says_so(tmp_path, lib):
+    out = tmp_path / "plain.flib"
+    assert run("build", lib, "--out", out, "--no-calibration").exit_code == 0
+    info = json.loads(run("info", out, "--json").output)
+    assert info["calibration"] == {"ir": None, "raman": None}
+    lines = [line for line in run("info", out).output.splitlines() if line.startswith("verdicts")]
+    assert lines == [
+        f"verdicts    {m}: not calibrated: its hits get no q-value, and no verdict is identified"
+        for m in ("ir", "raman")
+    ]
+
+
+def test_the_margin_line_says_where_the_margin_came_from(lib):
+    calibration = open_reference_library(lib).blocks["raman"].calibration
+    chose = json.loads(json.dumps(calibration))  # a deep copy, as a file would give it
+    chose["margin_min"] = 0.15
+    chose["empirical"]["left_out"].update(reached=True, n_absent=1730, share_wrong=0.046)
+    said = calibration_info(chose)
+    assert said["margin_from"] == "left-out references" and said["margin_min"] == 0.15
+    assert _calibration_line(said).endswith(
+        "and 0.15 or more above the best different substance (chosen from its 1730 references "
+        "each left out; by their estimate 4.6% of identifications are wrong)"
+    )
+    before = {k: v for k, v in calibration.items() if k != "margin_min"}
+    assert _calibration_line(calibration_info(before)).endswith(
+        "and 0.02 or more above the best different substance (calibrated before libraries "
+        "chose it: build the library again)"
+    )

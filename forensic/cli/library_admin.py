@@ -663,6 +663,8 @@ def info_command(lib, as_json):
 
         how = "never published" if source.is_folder else "built, not published"
         click.echo(f"published   no: {NOT_PUBLISHED} ({how}): no one approved its references")
+    for modality, calibration in info["calibration"].items():
+        click.echo(f"verdicts    {modality}: {_calibration_line(calibration)}")
     for provenance in info["by_provenance"]:
         if not is_measured(provenance):
             click.echo(
@@ -670,6 +672,37 @@ def info_command(lib, as_json):
             )
     for path, reason in info["skipped"]:
         click.echo(f"UNREADABLE  {path}: {reason} (listed, but not in the compiled library)")
+
+
+def _calibration_line(calibration: dict | None) -> str:
+    """What a modality's verdicts are decided by, as ``library info`` says it."""
+    from forensic.verdict import MIN_LEFT_OUT  # noqa: PLC0415  (only when run)
+
+    if calibration is None:
+        return "not calibrated: its hits get no q-value, and no verdict is identified"
+    score = calibration["score_identified"]
+    needs = (
+        f"identified at a score of {score:.3f} or more (q-value <= 0.05)"
+        if score is not None
+        else "no score reaches a q-value of 0.05"
+    )
+    wrong = calibration.get("share_wrong")
+    estimate = (
+        "" if wrong is None else f"; by their estimate {wrong:.1%} of identifications are wrong"
+    )
+    left_out = calibration.get("left_out")
+    how = {
+        "left-out references": f"chosen from its {left_out} references each left out{estimate}",
+        "too few references": (
+            f"the floor: its {left_out} references, fewer than {MIN_LEFT_OUT}, are too few to "
+            f"choose from{estimate}"
+        ),
+        "before method 6": "calibrated before libraries chose it: build the library again",
+    }[calibration["margin_from"]]
+    return (
+        f"{needs} and {calibration['margin_min']:g} or more above the best different "
+        f"substance ({how})"
+    )
 
 
 @library.command("publish")

@@ -19,6 +19,7 @@ from forensic.errors import LibraryError
 from forensic.library import FILE_SUFFIX, NOT_PUBLISHED, Library, substance_key
 from forensic.library_folders import shipped_library
 from forensic.manifest import ManifestRow
+from forensic.verdict import Q_IDENTIFIED, Calibration
 
 RELEASE_FILE = "release.json"
 """A library folder's record of its last published version (``forensic library publish``)."""
@@ -226,6 +227,8 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         references: ``hash_scheme`` then gives its rule and ``same_references`` whether the
         folder still holds exactly the references that record lists. A ``release.json`` that
         cannot be read gives ``{"version": None, "current": False, "problem": why}``.
+        ``calibration``: per modality, what its verdicts are decided by
+        (:func:`calibration_info`).
     """
     library = source.library()
     entries = list_entries(source)
@@ -257,7 +260,55 @@ def library_info(source: LibrarySource) -> dict[str, Any]:
         "compiled": str(library.path) if library.path is not None else None,
         "skipped": [list(s) for s in library.skipped],
         "release": release,
+        "calibration": {
+            modality: calibration_info(block.calibration)
+            for modality, block in sorted(library.blocks.items())
+        },
     }
+
+
+def calibration_info(calibration: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What a modality's verdicts are decided by: the score an identification needs and the
+    margin over the best different substance, with what the margin was chosen from.
+
+    Parameters
+    ----------
+    calibration : mapping or None
+        A library block's calibration (:meth:`forensic.verdict.Calibration.to_dict`); None
+        for a modality left uncalibrated.
+
+    Returns
+    -------
+    dict or None
+        None when uncalibrated; else ``method`` (:data:`forensic.library.CALIBRATION_METHOD`
+        of the calibration), ``score_identified`` (the lowest score at q <= 0.05, None when
+        none reaches it), ``margin_min`` (:attr:`forensic.verdict.Calibration.margin_threshold`),
+        ``margin_from`` (``"left-out references"``, ``"too few references"`` when the library
+        kept the floor for having too few to choose, or ``"before method 6"`` for a
+        calibration that chose none), and from its left-out references, where there are any,
+        ``left_out`` (how many were searched) and ``share_wrong`` (their estimate of the share
+        of identifications wrong at that margin).
+    """
+    if not calibration:
+        return None
+    cal = Calibration.from_dict(dict(calibration))
+    figures = (cal.empirical or {}).get("left_out") or {}
+    if cal.margin_min is None:
+        margin_from = "before method 6"
+    elif figures.get("reached") is None and figures:
+        margin_from = "too few references"
+    else:
+        margin_from = "left-out references"
+    info: dict[str, Any] = {
+        "method": cal.info.get("method"),
+        "score_identified": cal.score_at(Q_IDENTIFIED),
+        "margin_min": cal.margin_threshold,
+        "margin_from": margin_from,
+    }
+    if figures:
+        info["left_out"] = int(figures.get("n_absent") or 0)
+        info["share_wrong"] = figures.get("share_wrong")
+    return info
 
 
 def read_release(folder: Path) -> dict[str, Any] | None:
