@@ -676,15 +676,15 @@ def info_command(lib, as_json):
 
 def _calibration_line(calibration: dict | None) -> str:
     """What a modality's verdicts are decided by, as ``library info`` says it."""
-    from forensic.verdict import MIN_LEFT_OUT  # noqa: PLC0415  (only when run)
+    from forensic.verdict import MIN_LEFT_OUT, Q_IDENTIFIED  # noqa: PLC0415  (only when run)
 
     if calibration is None:
         return "not calibrated: its hits get no q-value, and no verdict is identified"
     score = calibration["score_identified"]
     needs = (
-        f"identified at a score of {score:.3f} or more (q-value <= 0.05)"
+        f"identified at a score of {score:.3f} or more (q-value <= {Q_IDENTIFIED})"
         if score is not None
-        else "no score reaches a q-value of 0.05"
+        else f"no score reaches a q-value of {Q_IDENTIFIED}"
     )
     wrong = calibration.get("share_wrong")
     estimate = (
