@@ -147,7 +147,7 @@ def check_writable(
     existing = next((folder for folder in path.parents if folder.exists()), None)
     if existing is not None and not existing.is_dir():
         raise OutputError(f"{path}: {existing} is a file, not a folder")
-    if not make_folders and not path.parent.exists():  # (a file there: the probe says so)
+    if not make_folders and not path.parent.exists():
         missing = path.parent
         while not missing.parent.exists() and missing.parent != missing:
             missing = missing.parent
