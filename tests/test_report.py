@@ -10,6 +10,7 @@ import re
 import shlex
 import sqlite3
 import textwrap
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -1344,6 +1345,37 @@ def test_an_existing_report_file_is_refused_saying_nothing_was_recorded_and_a_fr
     with Store(tmp_path / "s") as store:
         assert store.reports("CASE-1") == []
         assert "Bo New" not in store.operator_fingerprints()
+
+
+def test_a_report_id_ending_in_digits_is_kept_under_its_own_id(tmp_path, monkeypatch):
+    """A report id's random part may be all digits (FR-20261125-6076699285): its keep-name,
+    taken, was treated as counted and raised to another report's id (...-6076699286.pdf)."""
+    drawn = iter(range(1, 100))
+    monkeypatch.setattr(
+        "forensic.report.content.uuid.uuid4",
+        lambda: uuid.UUID(hex=f"6076699285{next(drawn):022d}"),
+    )
+    populated_store(tmp_path / "s").close()
+    common = ["--store", str(tmp_path / "s"), "--operator", OPERATOR]
+    pdf = tmp_path / "A1.pdf"
+    args = ["report", "CASE-1", "--out", str(pdf), *common]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    first = pdf.read_bytes()
+    with Store(tmp_path / "s") as store:
+        (earlier,) = store.reports("CASE-1")
+    assert earlier["report_id"].endswith("-6076699285")
+    taken = tmp_path / f"A1.{earlier['report_id']}.pdf"
+    taken.write_bytes(b"%PDF- not that report")
+    replaced = CliRunner().invoke(main, [*args, "--force"])
+    assert replaced.exit_code == 0, replaced.output
+    kept = tmp_path / f"A1.{earlier['report_id']}-2.pdf"
+    assert kept.read_bytes() == first
+    assert replaced.stdout.startswith(
+        f"the PDF of report {earlier['report_id']} that was at {pdf} is kept as {kept}\n"
+    )
+    assert sorted(path.name for path in tmp_path.glob("A1*.pdf")) == sorted(
+        ["A1.pdf", taken.name, kept.name]
+    )
 
 
 def test_force_keeps_the_pdf_of_a_report_on_record_beside_it(tmp_path):

@@ -585,12 +585,16 @@ def _keep_issued_pdf(store: Store, path: Path, kept: dict[Path, tuple[str, Path]
     issued = store.report_with_pdf(chain.sha256_hex(data))
     if issued is None:
         return
-    keep = kept_name(path, issued["report_id"])
+    named = keep = kept_name(path, issued["report_id"])
+    number = 1
     while os.path.lexists(keep):
         if keep.is_file() and keep.read_bytes() == data:  # kept there before
             kept[path] = (issued["report_id"], keep)
             return
-        keep = _free_name(keep)
+        # -2, -3 after the whole id: an id ending in digits is no count to raise, which
+        # would name the file after another report's id
+        number += 1
+        keep = named.with_name(f"{named.stem}-{number}{named.suffix}")
     kept[path] = (issued["report_id"], keep)
     try:
         atomic_write_bytes(keep, data)
