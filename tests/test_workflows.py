@@ -3403,30 +3403,6 @@ _RECORDED_IN_NM = (
 )
 
 
-def test_a_saved_spectrum_in_nm_is_told_what_a_technician_can_do_not_a_python_call(
-    tmp_path, monkeypatch
-):
-    """`scan` and `exhibit identify` said `(convert with Spectrum.from_wavelength)`, the Python
-    advice, of a saved spectrum whose axis looks like nm, and the scan `to do: once that is
-    put right, forensic exhibit identify ... identifies the saved spectrum`, which fails the
-    same way however often it is run: no command changes a record."""
-    done = _scan_on_the_command_line(tmp_path, monkeypatch, instrument=_InNanometres(), report=True)
-    assert done.exit_code == 4, done.output
-    measurement = _measurement(tmp_path)
-    assert _last_said(done) == [
-        f"error: identification failed: {_RECORDED_IN_NM}",
-        f"DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
-        f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}), but no result is recorded",
-        f"to do: `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` makes "
-        "the report, without a result",
-    ]
-    identify = ["exhibit", "identify", "C-1", "E-1", "--store", str(tmp_path / "s")]
-    again = CliRunner().invoke(main, [*identify, "--operator", OPERATOR])
-    assert (again.exit_code, again.stderr.splitlines()) == (2, [f"error: {_RECORDED_IN_NM}"])
-    with Store(tmp_path / "s") as store:
-        assert [table for table, _ in store.appended_since(measurement["seq"])] == []
-
-
 class _InMicrometres(FakeInstrument):
     """Measures an IR spectrum (absorbance) whose axis is the wavelength in µm, 2.5-22.2: an
     FTIR export read without its unit."""
@@ -3453,20 +3429,24 @@ _RECORDED_IN_UM = (
 )
 
 
-def test_a_saved_spectrum_in_um_is_told_what_a_technician_can_do_not_a_python_call(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("instrument", "told"),
+    [(_InNanometres, _RECORDED_IN_NM), (_InMicrometres, _RECORDED_IN_UM)],
+    ids=["nm", "um"],
+)
+def test_a_saved_spectrum_off_the_axis_is_told_what_a_technician_can_do_not_a_python_call(
+    tmp_path, monkeypatch, instrument, told
 ):
-    """`scan` and `exhibit identify` said `it may be in nm or µm (convert it to wavenumbers in
-    cm-1)` of a saved IR spectrum whose axis is in µm, and the scan `to do: ... forensic
-    exhibit identify ... identifies the saved spectrum`, which fails the same way however
-    often it is run: no command changes a record."""
-    done = _scan_on_the_command_line(
-        tmp_path, monkeypatch, instrument=_InMicrometres(), report=True
-    )
+    """`scan` and `exhibit identify` said `(convert with Spectrum.from_wavelength)`, the Python
+    advice, of a saved spectrum whose axis looks like nm, and `it may be in nm or µm (convert it
+    to wavenumbers in cm-1)` of a saved IR spectrum whose axis is in µm; and the scan `to do:
+    once that is put right, forensic exhibit identify ... identifies the saved spectrum`, which
+    fails the same way however often it is run: no command changes a record."""
+    done = _scan_on_the_command_line(tmp_path, monkeypatch, instrument=instrument(), report=True)
     assert done.exit_code == 4, done.output
     measurement = _measurement(tmp_path)
     assert _last_said(done) == [
-        f"error: identification failed: {_RECORDED_IN_UM}",
+        f"error: identification failed: {told}",
         f"DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
         f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}), but no result is recorded",
         f"to do: `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` makes "
@@ -3474,7 +3454,7 @@ def test_a_saved_spectrum_in_um_is_told_what_a_technician_can_do_not_a_python_ca
     ]
     identify = ["exhibit", "identify", "C-1", "E-1", "--store", str(tmp_path / "s")]
     again = CliRunner().invoke(main, [*identify, "--operator", OPERATOR])
-    assert (again.exit_code, again.stderr.splitlines()) == (2, [f"error: {_RECORDED_IN_UM}"])
+    assert (again.exit_code, again.stderr.splitlines()) == (2, [f"error: {told}"])
     with Store(tmp_path / "s") as store:
         assert [table for table, _ in store.appended_since(measurement["seq"])] == []
 
