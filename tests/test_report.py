@@ -1347,6 +1347,29 @@ def test_an_existing_report_file_is_refused_saying_nothing_was_recorded_and_a_fr
         assert "Bo New" not in store.operator_fingerprints()
 
 
+@pytest.mark.parametrize(
+    ("taken", "offered"),
+    [
+        (["exhibit-12.pdf"], "exhibit-12-2.pdf"),  # not exhibit-13.pdf, another exhibit's name
+        (["report-2026.pdf"], "report-2026-2.pdf"),  # not a year on
+        (["report-2026.pdf", "report-2026-2.pdf"], "report-2026-3.pdf"),
+        (["A1.pdf", "A1-2.pdf"], "A1-3.pdf"),  # A1-2.pdf is the counter's: counted on
+    ],
+)
+def test_a_refused_report_name_is_offered_its_own_name_numbered(
+    tmp_path, monkeypatch, taken, offered
+):
+    monkeypatch.chdir(tmp_path)
+    populated_store(tmp_path / "s").close()
+    for name in taken:
+        (tmp_path / name).write_bytes(b"%PDF- kept")
+    args = ["report", "CASE-1", "--out", taken[-1], "--store", str(tmp_path / "s")]
+    refused = CliRunner().invoke(main, [*args, "--operator", OPERATOR])
+    assert refused.exit_code == 2
+    assert f"give another name (--out {offered}), or add --force" in refused.output
+    assert all((tmp_path / name).read_bytes() == b"%PDF- kept" for name in taken)
+
+
 def test_a_report_id_ending_in_digits_is_kept_under_its_own_id(tmp_path, monkeypatch):
     """A report id's random part may be all digits (FR-20261125-6076699285): its keep-name,
     taken, was treated as counted and raised to another report's id (...-6076699286.pdf)."""

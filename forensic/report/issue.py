@@ -529,9 +529,16 @@ def check_report_outputs(
 
 def _free_name(path: Path) -> Path:
     """The first name after ``path``'s that names no file: ``A1-2.pdf`` for ``A1.pdf``,
-    ``A1-3.pdf`` for ``A1-2.pdf``."""
+    ``A1-3.pdf`` for ``A1-2.pdf`` when ``A1.pdf`` is there too.
+
+    A trailing number is counted on only where it is such a counter, the name without it
+    taken as well: ``exhibit-12.pdf`` is offered ``exhibit-12-2.pdf``, not ``exhibit-13.pdf``
+    (another exhibit's name), and ``report-2026.pdf`` ``report-2026-2.pdf``, not a year on."""
     numbered = re.fullmatch(r"(.*)-(\d+)", path.stem)
-    stem, number = (numbered[1], int(numbered[2])) if numbered else (path.stem, 1)
+    if numbered and os.path.lexists(path.with_name(numbered[1] + path.suffix)):
+        stem, number = numbered[1], int(numbered[2])
+    else:
+        stem, number = path.stem, 1
     while True:
         number += 1
         free = path.with_name(f"{stem}-{number}{path.suffix}")
