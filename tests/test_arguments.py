@@ -13,7 +13,9 @@ import pytest
 
 from forensic.arguments import (
     ARGUMENT_OPTIONS,
+    FUNCTION_COMMANDS,
     argument,
+    call,
     with_command_line_options,
 )
 from forensic.cli import main
@@ -102,6 +104,48 @@ def test_an_argument_without_an_option_is_refused():
 )
 def test_an_argument_is_said_as_its_option(python, command_line):
     assert with_command_line_options(python) == command_line
+
+
+def test_a_call_on_files_is_said_as_its_command_quoted_as_a_shell_reads_it():
+    said = call(
+        "import_spectra",
+        ["/my data/it's.txt", "/data/b.txt"],
+        argument("library_dir", "/lib 2"),
+        argument("source", "ATR, lab 3"),
+        argument("y_unit", as_typed="UNIT"),
+        argument("force"),
+    )
+    assert said == (
+        "`import_spectra([\"/my data/it's.txt\", '/data/b.txt'], library_dir='/lib 2', "
+        "source='ATR, lab 3', y_unit=UNIT, force=True)`"
+    )
+    assert with_command_line_options(f"run it again: {said}, UNIT the unit") == (
+        "run it again: `forensic library import '/my data/it'\"'\"'s.txt' /data/b.txt --library "
+        "'/lib 2' --source 'ATR, lab 3' --y-unit UNIT --force`, UNIT the unit"
+    )
+    # a file is made absolute, as a command names it; a call without arguments is the command
+    assert with_command_line_options(call("import_spectra", ["a.txt"])) == (
+        f"`forensic library import {Path('a.txt').resolve()}`"
+    )
+
+
+def test_a_call_of_a_function_without_a_command_is_refused():
+    assert set(FUNCTION_COMMANDS) == {"import_spectra"}
+    with pytest.raises(KeyError, match="scan: no command said for this function"):
+        call("scan", ["a.txt"])
+    with pytest.raises(ValueError, match="import_spectra: no file to call it on"):
+        call("import_spectra", [])
+    with pytest.raises(ValueError, match="case='C-1': not an argument as argument"):
+        call("import_spectra", ["a.txt"], "case='C-1'")
+
+
+def test_every_function_a_message_calls_is_its_command_and_takes_the_files_first():
+    """A call's files are its first argument, and the command's arguments (call())."""
+    functions = {function.__name__: (function, path) for function, path in SPOKEN_FOR}
+    for name, path in FUNCTION_COMMANDS.items():
+        function, spoken = functions[name]
+        assert path == spoken
+        assert next(iter(inspect.signature(function).parameters)) == "paths"
 
 
 def test_an_output_that_exists_is_told_as_the_argument_of_the_function_called():

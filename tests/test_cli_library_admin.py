@@ -520,12 +520,12 @@ def test_validate_prints_the_import_that_states_a_guessed_unit_and_it_runs(lib, 
     assert reference.metadata["imported_file"] == str(raw.resolve())
 
 
-def _calcite_like(path):
+def _calcite_like(path, band=1420.0):
     """Absorbance bands on a baseline that rises to a plateau, no unit named and nothing that
     says IR: read as IR transmittance, both from the numbers."""
     axis = np.arange(450.0, 3950.0, 2.0)
     values = 0.2 + 0.6 * (1.0 - np.exp(-(axis - 450.0) / 900.0))
-    values += 0.1 * np.exp(-(((axis - 1420.0) / 30.0) ** 2))
+    values += 0.1 * np.exp(-(((axis - band) / 30.0) ** 2))
     path.write_text("\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, values, strict=True)))
     return path
 
@@ -566,6 +566,71 @@ def test_import_of_a_guessed_unit_says_validate_fails_it_and_what_fixes_it(lib, 
     assert again.exit_code == 0, again.output
     assert "intensity unit" not in again.stderr and "Raman or IR" not in again.stderr
     assert curation.validate_library(lib, only=["calcite-ir"]).gate("units").status == "pass"
+
+
+def test_an_import_of_several_files_tells_the_import_again_of_those_whose_unit_is_guessed(
+    lib, tmp_path
+):
+    """A folder of two files that do not name their unit and one that does was told "run the
+    import again with --y-unit UNIT --force": run so, --y-unit was refused for the file that
+    names its unit (absorbance), and nothing was written. The note names its files in the
+    command to run, which imports them alone; the other file's reference is left as it was."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    calcite = _calcite_like(folder / "calcite.txt")
+    gypsum = _calcite_like(folder / "gypsum.txt", band=1120.0)
+    ester = make_spectrum(
+        [(760, 0.8, 14), (1180, 1.0, 18), (1720, 0.6, 16)], start=450, stop=3950, modality="ir"
+    )
+    write_spectrum(ester.with_metadata(name="Novel ester"), folder / "ester.jdx")
+    options = ["--library", lib, "--source", "ATR, lab 3", "--licence", "MIT"]
+    imported = run("import", folder, *options)
+    assert imported.exit_code == 0, imported.output
+    unit_notes = [
+        line
+        for line in imported.stderr.splitlines()
+        if "intensity unit" in line and "Raman or IR" not in line
+    ]
+    assert unit_notes == [
+        "note: calcite.txt, gypsum.txt: the file does not name its intensity unit; read as "
+        "transmittance (guessed from the numbers: intensities dip from a baseline, all within "
+        "0..1 (transmittance)), which 'forensic library validate' fails until it is stated: run "
+        "the import again of those files alone, UNIT the unit they are in (absorbance, "
+        "transmittance or percent_transmittance; files in different units, an import of each "
+        f"unit's): `forensic library import {calcite} {gypsum} --library {lib} --source 'ATR, "
+        "lab 3' --licence MIT --y-unit UNIT --force`"
+    ]
+    ester_file = lib / "ir" / "novel-ester-ir.jdx"
+    ester_bytes = ester_file.read_bytes()
+    (ester_row,) = [
+        line for line in (lib / "manifest.csv").read_text().splitlines() if "ester" in line
+    ]
+    # the import again as it was run, unit stated, is refused for the file that names its own
+    refused = run("import", folder, *options, "--y-unit", "transmittance", "--force")
+    assert refused.exit_code == 2
+    assert "ester.jdx: the file names its intensity unit, absorbance" in refused.output
+    # the command the note gives, pasted, its unit filled in
+    (words,) = _commands(unit_notes[0])
+    pasted = _paste(["transmittance" if word == "UNIT" else word for word in words])
+    assert pasted.exit_code == 0, pasted.output
+    assert pasted.stdout.splitlines()[:-1] == [
+        "replaced measured reference calcite (calcite-ir) (--force)",
+        "replaced measured reference gypsum (gypsum-ir) (--force)",
+        "imported ir/calcite-ir.jdx: calcite (ir, id calcite-ir)",
+        "imported ir/gypsum-ir.jdx: gypsum (ir, id gypsum-ir)",
+    ]
+    assert "intensity unit" not in pasted.stderr
+    for entry in ("calcite-ir", "gypsum-ir"):
+        units = curation.validate_library(lib, only=[entry]).gate("units")
+        assert units.status == "pass", units.findings
+    rows = curation.list_entries(curation.open_library(lib))
+    assert {r["id"]: r["source"] for r in rows if r["id"] in ("calcite-ir", "gypsum-ir")} == {
+        "calcite-ir": "ATR, lab 3",
+        "gypsum-ir": "ATR, lab 3",
+    }
+    # the reference of the file that named its unit is as it was
+    assert ester_file.read_bytes() == ester_bytes
+    assert ester_row in (lib / "manifest.csv").read_text().splitlines()
 
 
 def test_validate_prints_the_imports_that_state_a_guessed_modality_and_they_run(lib, tmp_path):

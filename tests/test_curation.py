@@ -786,6 +786,53 @@ def test_import_with_a_manifest_and_unreadable_files(small_library, tmp_path):
     assert [p for p, _ in result.skipped] == [str(files / "broken.jdx")]
 
 
+def test_import_of_replicates_tells_a_python_caller_the_call_for_the_file_of_a_guessed_unit(
+    small_library, tmp_path
+):
+    """Of replicates, one names its unit and one does not: the note gives a Python caller the
+    call that imports that one alone (y_unit=UNIT for the other would contradict its file),
+    with what the import stated, and the call, its unit filled in, runs."""
+    axis = np.arange(450.0, 3950.0, 2.0)
+    values = 0.2 + 0.6 * (1.0 - np.exp(-(axis - 450.0) / 900.0))
+    values += 0.1 * np.exp(-(((axis - 1420.0) / 30.0) ** 2))
+    unlabelled = tmp_path / "calcite.txt"
+    unlabelled.write_text("\n".join(f"{x:.1f} {y:.5f}" for x, y in zip(axis, values, strict=True)))
+    named = make_spectrum(
+        [(712, 0.3, 8), (876, 0.6, 10), (1420, 1.0, 60)],
+        start=450,
+        stop=3950,
+        modality="ir",
+        name="Calcite",
+    )
+    write_spectrum(named, tmp_path / "calcite-atr.jdx")
+    common = {"name": "Calcite", "cas": "471-34-1", "licence": "MIT", "replicates": True}
+    imported = curation.import_spectra(
+        [unlabelled, tmp_path / "calcite-atr.jdx"], small_library, **common
+    )
+    (unit_note,) = [n for n in imported.notes if "intensity unit" in n and "Raman" not in n]
+    assert unit_note == (
+        "calcite.txt: the file does not name its intensity unit; read as transmittance "
+        "(guessed from the numbers: intensities dip from a baseline, all within 0..1 "
+        "(transmittance)), which 'forensic library validate' fails until it is stated: run the "
+        "import again of that file alone, UNIT the unit it is in (absorbance, transmittance or "
+        f"percent_transmittance): `import_spectra(['{unlabelled}'], library_dir="
+        f"'{small_library.resolve()}', name='Calcite', cas='471-34-1', licence='MIT', "
+        "y_unit=UNIT, force=True)`"
+    )
+    kept = {row["id"]: row for row in imported.imported}
+    (other,) = [row for row in kept.values() if row["file"] != kept["calcite-ir"]["file"]]
+    other_bytes = (small_library / other["file"]).read_bytes()
+    (advised,) = re.findall(r"`(import_spectra\(.*\))`", unit_note)
+    again = eval(  # the call as a Python caller pastes it, its unit filled in
+        advised.replace("UNIT", "'absorbance'"), {"import_spectra": curation.import_spectra}
+    )
+    assert [row["id"] for row in again.imported] == ["calcite-ir"]
+    assert not any("does not name its intensity unit" in n for n in again.notes)
+    units = curation.validate_library(small_library, only=["calcite-ir"]).gate("units")
+    assert units.status == "pass", units.findings
+    assert (small_library / other["file"]).read_bytes() == other_bytes
+
+
 def test_import_notes_a_guessed_ir_unit_and_takes_a_stated_one(small_library, tmp_path):
     axis = np.arange(450.0, 3950.0, 2.0)
     # absorbance bands on a scattering baseline that rises to a plateau, no unit named: read

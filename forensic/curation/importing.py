@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from forensic.arguments import argument
+from forensic.arguments import argument, call
 from forensic.commands import blank_refusal, command
 from forensic.curation.digest import (
     DATA_DIGEST_KEY,
@@ -179,6 +179,18 @@ class _Said:
                 named = [", ".join(named[:_LISTED]) + f" and {len(named) - _LISTED} more files"]
             out.append((", ".join(named), text))
         return out
+
+    def reword(self, text: str, new: str) -> None:
+        """Say ``new`` in place of ``text`` (said of no file alone), of what ``text`` was said
+        of, in its place in the order."""
+        self.said = {
+            (new if key == (text, None) else key[0], key[1]): files
+            for key, files in self.said.items()
+        }
+
+    def files(self, text: str) -> list[_File]:
+        """The files ``text`` (said of no file alone) is said of, in the order first said."""
+        return list(self.said.get((text, None), {}))
 
     def count(self) -> int:
         """How many spectra it says something of (each once, whatever is said of it)."""
@@ -813,6 +825,7 @@ def import_spectra(
     result.skipped_files = len(result.skipped)  # each said of a file not read, or not named
     result.skipped += under_way.skipped.held(_File.skipped_as)
     result.skipped_spectra = under_way.skipped.count()
+    _name_files_of_units_unstated(under_way, jobs)
     result.notes += under_way.notes.lines(_File.named)
     _refuse_what_cannot_be_recorded(under_way)
     in_the_way = _give_ids(under_way, force=force)
@@ -1005,6 +1018,9 @@ class _Import:
     cas_conflicts: _Said = field(default_factory=_Said)  # of spectra, by their path
     skipped: _Said = field(default_factory=_Said)  # spectra read, not imported, by their path
     told: set[Path] = field(default_factory=set)  # files whose spectra are one substance's
+    # each note of an IR unit not named (_unit_unstated), not of a manifest's row: a spectrum
+    # it is said of (its files are named once every file is planned)
+    units_unstated: dict[str, Spectrum] = field(default_factory=dict)
 
 
 _STATED_TEXT = (
@@ -1257,19 +1273,33 @@ def _laser_advice(spectrum: Spectrum, job: _Job) -> str:
     )
 
 
-def _unit_unstated(spectrum: Spectrum, job: _Job) -> str:
+def _unit_unstated(
+    spectrum: Spectrum, job: _Job, again: str | None = None, *, several: bool = False
+) -> str:
     """The note of an IR reference whose file does not name its intensity unit: ``library
     validate`` fails it until the unit is stated (the units gate: the unit decides whether it
     is converted to absorbance), so the import says so now, with what to add to it and run
     again (``y_unit``, and ``force`` to replace the reference just imported, the same
     measurement); a file of a manifest is told its row's column. Said of every file it holds
-    for at once: nothing in it is one reference's."""
+    for at once: nothing in it is one reference's.
+
+    An import that held other files too is told the import ``again`` of the file (or the
+    ``several`` files) it is said of alone (:func:`_name_files_of_units_unstated`): with
+    ``y_unit``, the import as it was run would be refused for a file that names another unit,
+    and would skip a Raman file."""
     units = " or ".join([", ".join(STATED_Y_UNITS[:-1]), STATED_Y_UNITS[-1]])
     if job.line:  # y_unit would state it for every row
         how = (
             f"give it in the y_unit column of {job.line} ({units}), and run the import again "
             f"with {argument('force')}"
         )
+    elif again is not None and several:
+        how = (
+            f"run the import again of those files alone, UNIT the unit they are in ({units}; "
+            f"files in different units, an import of each unit's): {again}"
+        )
+    elif again is not None:
+        how = f"run the import again of that file alone, UNIT the unit it is in ({units}): {again}"
     else:
         how = (
             f"run the import again with {argument('y_unit', as_typed='UNIT')}, "
@@ -1280,6 +1310,57 @@ def _unit_unstated(spectrum: Spectrum, job: _Job) -> str:
         f"{spectrum.y_unit} ({spectrum.metadata['y_unit_basis']}), which 'forensic library "
         f"validate' fails until it is stated: {how}"
     )
+
+
+def _name_files_of_units_unstated(under_way: _Import, jobs: Sequence[_Job]) -> None:
+    """Name, in each note of an IR unit not named (:func:`_unit_unstated`), the files it is
+    said of, in the import to run again, when the import held other files too: as it was
+    run, with ``y_unit``, it would be refused for those that name another unit. Once every
+    file is planned, so that each note names all of its files."""
+    given = {job.path.resolve() for job in jobs}
+    for text, spectrum in under_way.units_unstated.items():
+        files = under_way.notes.files(text)
+        paths = [file.job.path for file in files]
+        if {path.resolve() for path in paths} == given:  # the import as run, unit added
+            continue
+        again = _import_again_stating_unit(paths, under_way.said, under_way.library.folder)
+        under_way.notes.reword(
+            text, _unit_unstated(spectrum, files[0].job, again, several=len(paths) > 1)
+        )
+
+
+_RESTATED = (
+    "name",
+    "cas",
+    "substance_class",
+    "synonyms",
+    "salt_form",
+    "legal_control",
+    "modality",
+    "laser_nm",
+    "added_by",
+    "source",
+    "licence",
+    "entry_id",
+)
+"""What an import stated (the :class:`_Statements` fields) that its import again of some of
+its files states too, so that their references say the same (the flags aside)."""
+
+
+def _import_again_stating_unit(paths: Sequence[Path], said: _Statements, folder: Path) -> str:
+    """The import of ``paths`` alone into ``folder``, as the import that held them was run
+    (what it stated: :data:`_RESTATED`, ``override_file``, ``mixed_scripts``; ``replicates``
+    for a name or CAS number of several files, which it was given), with the intensity unit
+    to fill in (``y_unit=UNIT``) and ``force`` to replace the references it wrote: a call for
+    a Python caller, the command for the command line
+    (:func:`~forensic.arguments.with_command_line_options`)."""
+    stated = [argument("library_dir", str(folder))]
+    stated += [argument(key, getattr(said, key)) for key in _RESTATED if getattr(said, key)]
+    if (said.name or said.cas) and len(paths) > 1:
+        stated.append(argument("replicates"))
+    stated += [argument(flag) for flag in ("override_file", "mixed_scripts") if getattr(said, flag)]
+    stated += [argument("y_unit", as_typed="UNIT"), argument("force")]
+    return call("import_spectra", paths, *stated)
 
 
 def _modality_unstated(planned: _Planned, folder: Path, *, alone: bool) -> str:
@@ -1487,7 +1568,10 @@ def _judged_spectrum(
             "export the spectrum with its axis unit",
         )
     if stated_unit is None and wanted == "ir" and spectrum.y_unit_guessed:
-        notes.of_spectrum(place, _unit_unstated(spectrum, job))
+        unit_note = _unit_unstated(spectrum, job)
+        notes.of_spectrum(place, unit_note)
+        if not job.line:
+            under_way.units_unstated.setdefault(unit_note, spectrum)
     # a modality read from the numbers is noted once the reference's file is known
     # (_modalities_noted): as the other modality, that file is the one to import
     return spectrum, wanted
