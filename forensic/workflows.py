@@ -53,6 +53,7 @@ from forensic.errors import (
     holding_signals,
     receiving_spectrum,
 )
+from forensic.files import OutputExistsError, output_named
 from forensic.instruments import driver_bugs, held_instrument, unclosed_warning
 from forensic.naming import (
     lookalike_note,
@@ -64,7 +65,7 @@ from forensic.naming import (
 )
 from forensic.operators import Signer, who_signs
 from forensic.report.content import custody_limitations, exhibit_custody_limitations
-from forensic.report.issue import IssuedReport, check_report_outputs, issue_report
+from forensic.report.issue import IssuedReport, check_report_outputs, free_name, issue_report
 from forensic.verdict import verdict_line
 
 __all__ = [
@@ -1989,6 +1990,8 @@ class _Scan:
         except ForensicError as exc:
             # a report on record: the error says how to issue it again
             reported = _reports_since(self.db, self.start)
+            if isinstance(exc, OutputExistsError) and not reported:
+                raise self.report_file_appeared(exc, saved, result) from exc
             raise ScanIncomplete.after(
                 exc,
                 f"the report failed: {exc.problem}",
@@ -1996,6 +1999,39 @@ class _Scan:
                 f"#{result['seq']})",
                 exc.advice if reported else _then(exc, f"{make_report} makes the report"),
             ) from exc
+
+    def report_file_appeared(
+        self, exc: OutputExistsError, saved: _Saved, result: Mapping[str, Any]
+    ) -> ScanIncomplete:
+        """The failure of a report whose file appeared while the scan ran (checked free
+        before the laser fired; another process wrote it since): said by the scan's own
+        argument (``report_path``, ``--report`` at the command line), not by the report's
+        (``pdf_path``, ``--out``), with the spectrum and result that are recorded, and the
+        ``forensic report`` command that makes the report under a free name, not the scan
+        again (which would measure again)."""
+        names = ("report_path", "json_path", "text_path")
+        given = [(n, p) for n, p in zip(names, self.report_paths, strict=True) if p]
+        name, there = next(((n, p) for n, p in given if os.path.isfile(p)), given[0])
+        free = free_name(there)
+        paths = tuple(free if path == there else path for path in self.report_paths)
+        make_report = _report_command(
+            self.db,
+            as_label(self.case_number),
+            as_label(self.item_number),
+            paths,
+            operator=self.operator,
+            unit=self.unit,
+            location=self.location,
+        )
+        return ScanIncomplete.after(
+            exc,
+            f"the report failed: {output_named(name, there)}: a file appeared there while the "
+            "scan ran (it was not there when the scan began); no report was recorded, and the "
+            "file is left as it is",
+            f"DO NOT MEASURE AGAIN: {saved.said} and its result recorded (result record "
+            f"#{result['seq']})",
+            f"{make_report} makes the report under a free name",
+        )
 
     def custody_said(self, report: IssuedReport | None) -> tuple[str, ...]:
         """What the exhibit's report says (or, with no report, would say) of its custody, for

@@ -1030,6 +1030,88 @@ def test_an_existing_report_file_stops_the_scan_before_anything(tmp_path):
     assert not (tmp_path / "s").exists()  # nor was the store touched
 
 
+class _ReportFileAppears(FakeInstrument):
+    """An instrument during whose measurement another process writes ``path``: a file at a
+    report's name that was not there when the scan checked it."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def acquire(self, **settings):
+        self.path.write_bytes(b"another process's file")
+        return super().acquire(**settings)
+
+
+def test_a_report_file_that_appears_while_the_scan_runs_is_named_by_the_scan_s_argument(
+    tmp_path,
+):
+    """The report's file appeared between the scan's check and the report: the error named
+    pdf_path= (--out), the report's argument, and said "nothing was recorded" beside "DO NOT
+    MEASURE AGAIN". It names report_path=, says what is recorded, and the command it gives
+    makes the report under a free name."""
+    there = tmp_path / "r.pdf"
+    with pytest.raises(ScanIncomplete) as failed:
+        _run(tmp_path, report_path=there, open_instrument=lambda url: _ReportFileAppears(there))
+    measurement = _measurement(tmp_path)
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1")
+        assert store.reports("C-1") == []
+    free = tmp_path / "r-2.pdf"
+    assert failed.value.said() == [
+        f"the report failed: report_path='{there}': a file appeared there while the scan ran "
+        "(it was not there when the scan began); no report was recorded, and the file is left "
+        "as it is",
+        "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
+        f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}) and its result recorded "
+        f"(result record #{result['seq']})",
+        f"to do: `forensic report C-1 E-1 --out {free} {_signed(tmp_path)}` makes the report "
+        "under a free name",
+    ]
+    assert there.read_bytes() == b"another process's file"
+    (words,) = re.findall(r"`forensic (report [^`]*)`", failed.value.advice)
+    made = CliRunner().invoke(main, shlex.split(words))
+    assert made.exit_code == 0, made.output
+    assert free.read_bytes().startswith(b"%PDF")
+    assert there.read_bytes() == b"another process's file"
+
+
+def test_scan_report_that_appears_while_it_measures_is_said_as_report(tmp_path, monkeypatch):
+    """The same through the command line, the file written as the simulated instrument
+    measures: it said `give another name (--out ...-2.pdf)`, the report command's option,
+    where the scan was given --report."""
+    real_acquire = SimulatedInstrument.acquire
+    there = tmp_path / "A1.pdf"
+
+    def acquire_as_another_writes(self, **settings):
+        there.write_bytes(b"another process's file")
+        return real_acquire(self, **settings)
+
+    monkeypatch.setattr(SimulatedInstrument, "acquire", acquire_as_another_writes)
+    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
+    args = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1", "--report", there]
+    done = CliRunner().invoke(
+        main, [*map(str, args), "--operator", OPERATOR, "--store", str(tmp_path / "s")]
+    )
+    measurement = _measurement(tmp_path)
+    with Store(tmp_path / "s") as store:
+        (result,) = store.results("C-1")
+    assert (done.exit_code, _last_said(done)) == (
+        ScanIncomplete.exit_code,  # 4, as before: the scan's work is not all done
+        [
+            f"error: the report failed: --report {there}: a file appeared there while the scan "
+            "ran (it was not there when the scan began); no report was recorded, and the file "
+            "is left as it is",
+            "DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
+            f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}) and its result "
+            f"recorded (result record #{result['seq']})",
+            f"to do: `forensic report C-1 E-1 --out {tmp_path / 'A1-2.pdf'} {_signed(tmp_path)}` "
+            "makes the report under a free name",
+        ],
+    )
+    assert there.read_bytes() == b"another process's file"
+
+
 def _small_library(tmp_path):
     """Two synthetic references, as a library and saved in ``tmp_path`` (``lab.flib``)."""
     references = [

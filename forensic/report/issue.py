@@ -40,6 +40,7 @@ __all__ = [
     "ReportOutrunError",
     "check_report_names",
     "check_report_outputs",
+    "free_name",
     "issue_report",
     "kept_name",
     "kept_said",
@@ -519,7 +520,7 @@ def check_report_outputs(
         if path is not None and not overwrite and os.path.isfile(path):
             raise OutputExistsError(
                 f"{path}: already exists; nothing was recorded, and the file is left as it "
-                f"is: give another name ({output_named(name, _free_name(Path(path)))}), or "
+                f"is: give another name ({output_named(name, free_name(path))}), or "
                 f"add {argument('overwrite')} to replace it"
             )
     return check_outputs_off_store(
@@ -527,13 +528,26 @@ def check_report_outputs(
     )
 
 
-def _free_name(path: Path) -> Path:
-    """The first name after ``path``'s that names no file: ``A1-2.pdf`` for ``A1.pdf``,
-    ``A1-3.pdf`` for ``A1-2.pdf`` when ``A1.pdf`` is there too.
+def free_name(path: str | os.PathLike) -> Path:
+    """The first name after ``path``'s that names no file, for a report file that would
+    replace one there: ``A1-2.pdf`` for ``A1.pdf``, ``A1-3.pdf`` for ``A1-2.pdf`` when
+    ``A1.pdf`` is there too.
 
     A trailing number is counted on only where it is such a counter, the name without it
     taken as well: ``exhibit-12.pdf`` is offered ``exhibit-12-2.pdf``, not ``exhibit-13.pdf``
-    (another exhibit's name), and ``report-2026.pdf`` ``report-2026-2.pdf``, not a year on."""
+    (another exhibit's name), and ``report-2026.pdf`` ``report-2026-2.pdf``, not a year on.
+
+    Parameters
+    ----------
+    path : path-like
+        The name taken.
+
+    Returns
+    -------
+    Path
+        A name in the same folder that no file (nor link) has.
+    """
+    path = Path(path)
     numbered = re.fullmatch(r"(.*)-(\d+)", path.stem)
     if numbered and os.path.lexists(path.with_name(numbered[1] + path.suffix)):
         stem, number = numbered[1], int(numbered[2])
