@@ -14,6 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from stop_helpers import (
+    SIMULATED_URL,
+    stop_as_the_driver_closes,
+    stop_as_the_spectrum_is_handed_over,
+    stop_code,
+    stop_said,
+)
 from synthetic import make_spectrum
 
 import forensic.cli.instrument as instrument_cli
@@ -21,7 +28,6 @@ import forensic.files as forensic_files
 from drivers.ocean_rs232 import OceanRS232Spectrometer, encode_command
 from drivers.protocols import SERIAL_PROTOCOLS
 from drivers.transport import SerialTransport
-from drivers.urls import SimulatedInstrument
 from forensic.cli import main
 from forensic.errors import FormatError
 from forensic.files import OutputError
@@ -319,20 +325,9 @@ def test_acquire_says_the_settings_its_spectrum_records(
 def test_a_stop_as_the_real_driver_closes_keeps_what_acquire_measured(tmp_path, monkeypatch):
     """The same stop through the real driver, on a simulated instrument over a pty: a `kill`
     as the port is closed, the spectrum measured, keeps it, and says where (exit 143)."""
-    real_close = OceanRS232Spectrometer.close
-    closed = []
-
-    def close_then_stop(self):
-        real_close(self)
-        if not closed:
-            closed.append(self)
-            signal.raise_signal(signal.SIGTERM)
-
-    monkeypatch.setattr(OceanRS232Spectrometer, "close", close_then_stop)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    closed = stop_as_the_driver_closes(monkeypatch, tmp_path, "SIGTERM")
     out = tmp_path / "exhibit12.jdx"
-    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
-    result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
+    result = CliRunner().invoke(main, ["acquire", "--instrument", SIMULATED_URL, "--out", str(out)])
     (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
     assert (result.exit_code, result.output.splitlines()[-3:]) == (
         143,
@@ -528,25 +523,14 @@ def test_a_stop_as_the_driver_hands_the_spectrum_over_keeps_it(tmp_path, monkeyp
     `error: interrupted` alone: the laser had fired, and the spectrum was lost. It waits until
     the command holds the spectrum, which is then kept as any stop once it is measured keeps
     it."""
-    real_acquire = SimulatedInstrument.acquire
-    handed = []
-
-    def acquire_then_stop(self, **settings):
-        spectrum = real_acquire(self, **settings)
-        handed.append(spectrum)
-        signal.raise_signal(getattr(signal, stop))  # returned, not yet received
-        return spectrum
-
-    monkeypatch.setattr(SimulatedInstrument, "acquire", acquire_then_stop)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    handed = stop_as_the_spectrum_is_handed_over(monkeypatch, tmp_path, stop)
     out = tmp_path / "exhibit12.jdx"
-    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
-    result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
+    result = CliRunner().invoke(main, ["acquire", "--instrument", SIMULATED_URL, "--out", str(out)])
     (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
     assert (result.exit_code, result.output.splitlines()[-3:]) == (
-        128 + getattr(signal, stop),
+        stop_code(stop),
         [
-            "error: interrupted" if stop == "SIGINT" else "error: stopped by SIGTERM",
+            stop_said(stop),
             f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
             f"to do: `cp -i {kept} {out}` puts it where it was wanted",
         ],

@@ -36,6 +36,13 @@ from driver_helpers import (
     obp_answers_with_error,
 )
 from pypdf import PdfReader
+from stop_helpers import (
+    SIMULATED_URL,
+    stop_as_the_driver_closes,
+    stop_as_the_spectrum_is_handed_over,
+    stop_code,
+    stop_said,
+)
 from synthetic import make_spectrum
 
 from drivers.errors import (
@@ -3254,6 +3261,13 @@ def test_a_scan_stopped_while_saving_exits_130_and_says_the_spectrum_is_kept(tmp
     assert to_do.startswith("to do: `forensic exhibit record-spectrum "), to_do
 
 
+def _stopped_scan(tmp_path):
+    """``forensic scan`` of exhibit E-1 of case C-1 on the simulated instrument of the stop
+    tests (:mod:`stop_helpers`), into the store ``s``."""
+    args = ["scan", "--instrument", SIMULATED_URL, "--case", "C-1", "--exhibit", "E-1"]
+    return CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
+
+
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_a_stop_while_the_instrument_closes_keeps_the_measured_spectrum(
     tmp_path, monkeypatch, stop
@@ -3262,25 +3276,13 @@ def test_a_stop_while_the_instrument_closes_keeps_the_measured_spectrum(
     the scan said `no spectrum of exhibit E-1 of case C-1 was saved` and `scan again to
     measure it`, and the spectrum, the laser fired on the sample, was lost. It is kept where a
     spectrum the store did not take is, and said where, as `acquire` says it."""
-    real_close = OceanRS232Spectrometer.close
-    closed = []
-
-    def close_then_stop(self):  # the stop comes as the port is closed, once
-        real_close(self)
-        if not closed:
-            closed.append(self)
-            signal.raise_signal(getattr(signal, stop))
-
-    monkeypatch.setattr(OceanRS232Spectrometer, "close", close_then_stop)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
-    args = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
-    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
-    assert done.exit_code == 128 + getattr(signal, stop), done.output
+    closed = stop_as_the_driver_closes(monkeypatch, tmp_path, stop)
+    done = _stopped_scan(tmp_path)
+    assert done.exit_code == stop_code(stop), done.output
     error, kept_said, to_do = _last_said(done)
     kept = _kept_file(kept_said)
     assert kept.parent == tmp_path / "s" / "unrecorded-spectra"
-    assert error == ("error: interrupted" if stop == "SIGINT" else f"error: stopped by {stop}")
+    assert error == stop_said(stop)
     digest = json.loads(kept.read_text())["raw_sha256"]
     assert kept_said == (
         f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
@@ -3315,25 +3317,13 @@ def test_a_stop_as_the_driver_hands_the_spectrum_over_keeps_it(tmp_path, monkeyp
     exhibit E-1 of case C-1 was saved` and `scan again to measure it`: the laser had fired,
     and the spectrum was lost. The stop waits until the scan holds it, described by its
     driver, and it is kept as a stop as the instrument closes keeps it."""
-    real_acquire = SimulatedInstrument.acquire
-    handed = []
-
-    def acquire_then_stop(self, **settings):
-        spectrum = real_acquire(self, **settings)
-        handed.append(spectrum)
-        signal.raise_signal(getattr(signal, stop))  # returned, not yet received
-        return spectrum
-
-    monkeypatch.setattr(SimulatedInstrument, "acquire", acquire_then_stop)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    url = "sim:ocean-rs232?sample=cocaine&realtime=0&seed=1"
-    args = ["scan", "--instrument", url, "--case", "C-1", "--exhibit", "E-1"]
-    done = CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
-    assert done.exit_code == 128 + getattr(signal, stop), done.output
+    handed = stop_as_the_spectrum_is_handed_over(monkeypatch, tmp_path, stop)
+    done = _stopped_scan(tmp_path)
+    assert done.exit_code == stop_code(stop), done.output
     error, kept_said, to_do = _last_said(done)
     kept = _kept_file(kept_said)
     digest = json.loads(kept.read_text())["raw_sha256"]
-    assert error == ("error: interrupted" if stop == "SIGINT" else f"error: stopped by {stop}")
+    assert error == stop_said(stop)
     assert kept_said == (
         f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
         f"C-1 is not in the store, but kept in {kept} (spectrum SHA-256 {digest})"
