@@ -31,6 +31,10 @@ Each gate has its threshold as a named constant:
 
 The gates on raw spectra need a folder; a compiled library answers the metadata, duplicate and
 near-duplicate gates.
+
+A finding says what to run as a ``forensic`` command line, for a Python caller too: a waived
+finding is copied, as it is, into the signed release record and the library's changelog
+(:mod:`forensic.curation.publish`), read by chemists at the command line whoever validated.
 """
 
 from __future__ import annotations
