@@ -6,7 +6,7 @@ whether a port speaks it, the instrument in words, and the URL parameters of its
 list follows from the registry: the URL schemes and their parameters and the ``sim:`` kinds
 (:mod:`drivers.urls`), the search for the protocol a port does speak, and
 ``forensic instrument simulate --protocol``. Adding a protocol is one entry here (and its
-rows in the URL tables of :mod:`drivers.urls` and the README, which a test checks); a
+rows in the URL tables of :mod:`drivers.urls` and ``docs/technician.md``, which a test checks); a
 protocol not registered is refused, never taken for another.
 """
 

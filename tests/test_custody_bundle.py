@@ -269,7 +269,8 @@ def test_export_refuses_a_case_that_does_not_verify(tmp_path):
             OPERATOR,
         ],
     )
-    assert refused.exit_code == 3, refused.output  # refused on an unverified chain (README)
+    # refused on an unverified chain (the table of exit codes in CONTRIBUTING.md)
+    assert refused.exit_code == 3, refused.output
 
 
 def test_a_python_caller_of_export_bundle_is_told_its_argument_out(tmp_path):

@@ -259,9 +259,9 @@ def test_a_chain_cut_short_is_caught_with_a_hash_known_from_outside(store_path):
 
 
 def test_only_the_report_file_catches_the_deletion_of_the_report_s_own_record(store_path, tmp_path):
-    """The README's word on a store cut short after a report: the Chain head the report
-    prints is the head before its own record, so ``--expect`` with it does not notice that
-    record deleted; ``--report`` with the file does."""
+    """The investigator's guide's word on a store cut short after a report: the Chain head the
+    report prints is the head before its own record, so ``--expect`` with it does not notice
+    that record deleted; ``--report`` with the file does."""
     from forensic.report import issue_report  # noqa: PLC0415
 
     with Store(store_path) as store:
@@ -285,11 +285,11 @@ def test_only_the_report_file_catches_the_deletion_of_the_report_s_own_record(st
     runner = CliRunner()
     verify = ["custody", "verify", "--store", str(store_path)]
     expected = runner.invoke(main, [*verify, "--expect", printed])
-    assert expected.exit_code == 0, expected.output  # what the README says --expect cannot do
+    assert expected.exit_code == 0, expected.output  # what the guide says --expect cannot do
     caught = runner.invoke(main, [*verify, "--report", str(tmp_path / "r.pdf")])
     assert caught.exit_code == 1 and "this store lacks records after" in caught.output
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    said = " ".join(readme.split())
+    guide = Path(__file__).resolve().parents[1] / "docs" / "investigator.md"
+    said = " ".join(guide.read_text(encoding="utf-8").split())
     assert "So only `verify --report FILE` catches the deletion of the report's own record" in said
     assert "`--expect` with the report's Chain head does not" in said
     assert "with the hash from an issued report or bundle catches it" not in said

@@ -18,7 +18,7 @@ from forensic.cli import main
 from forensic.cli.instrument import simulate
 
 REFERENCE = make_spectrum(name="polystyrene-like")
-README = Path(__file__).resolve().parents[1] / "README.md"
+TECHNICIAN = Path(__file__).resolve().parents[1] / "docs" / "technician.md"
 
 
 def _reference(text, modality):
@@ -101,8 +101,8 @@ def test_an_unknown_rates_table_is_refused_before_the_port_opens():
 @pytest.mark.parametrize("scheme", list(SERIAL_PROTOCOLS))
 def test_the_url_tables_name_every_protocol_and_its_simulator(scheme):
     # the tables are written by hand, for people: a new protocol must reach them
-    readme = README.read_text(encoding="utf-8")
-    table = readme[readme.index("| URL | Instrument |") :].split("\n\n", 1)[0]
+    guide = TECHNICIAN.read_text(encoding="utf-8")
+    table = guide[guide.index("| URL | Instrument |") :].split("\n\n", 1)[0]
     docstring = drivers.urls.__doc__.split("Serial URLs accept", 1)[0]
     for text in (table, docstring):
         assert f"``{scheme}:" in text or f"`{scheme}:" in text, scheme

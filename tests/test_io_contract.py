@@ -30,7 +30,7 @@ from forensic.errors import FormatError
 from forensic.io import SNIFF_BYTES, available_formats, jcamp, read_spectra
 from forensic.spectrum import MIN_POINTS, Spectrum
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+SPECTRUM_FILES = Path(__file__).resolve().parents[1] / "docs" / "spectrum-files.md"
 
 
 def _bwtek_export() -> bytes:
@@ -171,12 +171,13 @@ def test_every_format_states_whether_it_is_text_and_so_its_size_limit():
     assert {f.name for f in available_formats() if f.text} == {"jcamp", "text"}
 
 
-# -- the README's table of formats -----------------------------------------------------------------
+# -- the table of formats of docs/spectrum-files.md ------------------------------------------------
 
 
-def _readme_extensions() -> dict[str, set[str]]:
-    """The extensions each row of the README's format table lists (``.0`` to ``.9``: all ten)."""
-    text = README.read_text(encoding="utf-8")
+def _listed_extensions() -> dict[str, set[str]]:
+    """The extensions each row of the format table of docs/spectrum-files.md lists (``.0`` to
+    ``.9``: all ten)."""
+    text = SPECTRUM_FILES.read_text(encoding="utf-8")
     start = text.index("| Format | Extensions |")
     rows = {}
     for line in text[start:].splitlines()[2:]:
@@ -190,9 +191,10 @@ def _readme_extensions() -> dict[str, set[str]]:
     return rows
 
 
-def test_the_readme_format_table_lists_every_registered_extension():
-    listed = set().union(*_readme_extensions().values())
+def test_the_format_table_of_the_spectrum_files_guide_lists_every_registered_extension():
+    listed = set().union(*_listed_extensions().values())
     registered = {ext for fmt in available_formats() for ext in fmt.extensions}
     missing, unknown = sorted(registered - listed), sorted(listed - registered)
-    assert not missing, f"add {', '.join(missing)} to the README's table of formats"
-    assert not unknown, f"the README's table lists {', '.join(unknown)}, which no reader takes"
+    table = "the table of formats in docs/spectrum-files.md"
+    assert not missing, f"add {', '.join(missing)} to {table}"
+    assert not unknown, f"{table} lists {', '.join(unknown)}, which no reader takes"

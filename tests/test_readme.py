@@ -1,7 +1,7 @@
-"""The README's command blocks, run as printed, as a new user runs them: in a folder of their
-own, with a home folder of their own (``~`` is a temporary folder here), on the simulators and
-on files made to stand for the user's. A block's ``# ...`` lines under a command are what it
-prints, and are compared line for line.
+"""The command blocks of the README and of the guides under ``docs/``, run as printed, as a new
+user runs them: in a folder of their own, with a home folder of their own (``~`` is a temporary
+folder here), on the simulators and on files made to stand for the user's. A block's ``# ...``
+lines under a command are what it prints, and are compared line for line.
 
 Blocks that need hardware (a real port, a USB spectrometer) or the repository's own tools are
 not run here: ``tools/model_library.py --check`` and the benchmarks have tests of their own."""
@@ -22,19 +22,23 @@ from test_io_contract import SAMPLES
 
 from forensic.io import write_spectrum
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+TECHNICIAN = ROOT / "docs" / "technician.md"
+SPECTRUM_FILES = ROOT / "docs" / "spectrum-files.md"
+LIBRARY = ROOT / "docs" / "library.md"
 
 
-def _blocks() -> list[str]:
-    """The README's ```bash blocks, as printed."""
-    return re.findall(r"^```bash\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
+def _blocks(page: Path = README) -> list[str]:
+    """The ```bash blocks of ``page``, as printed."""
+    return re.findall(r"^```bash\n(.*?)^```", page.read_text(encoding="utf-8"), re.M | re.S)
 
 
-def _block(holding: str) -> list[tuple[str, list[str]]]:
-    """The commands of the one bash block that holds ``holding``, each with the lines its
-    ``# `` comments under it say it prints (continuation lines joined, as the shell joins
-    them)."""
-    (block,) = [b for b in _blocks() if holding in b]
+def _block(holding: str, page: Path = README) -> list[tuple[str, list[str]]]:
+    """The commands of the one bash block of ``page`` that holds ``holding``, each with the
+    lines its ``# `` comments under it say it prints (continuation lines joined, as the shell
+    joins them)."""
+    (block,) = [b for b in _blocks(page) if holding in b]
     commands: list[tuple[str, list[str]]] = []
     for line in block.replace("\\\n", " ").splitlines():
         if line.startswith("# ") and commands:
@@ -96,7 +100,7 @@ def test_set_up_runs_the_main_job_into_the_home_folder_and_the_report_verifies(u
 
 
 def test_the_instrument_blocks_simulated_lines_run_as_printed(user):
-    commands = _block("forensic instrument list")
+    commands = _block("forensic instrument list", TECHNICIAN)
     listed = _sh(_command(commands, "forensic instrument list")[0], user)
     assert listed.returncode == 0, _printed(listed)
     assert "serial ports" in listed.stdout
@@ -136,7 +140,7 @@ def test_the_spectrum_files_block_runs_as_printed(user):
     columns = [np.interp(x, s.wavenumber, s.intensity) for s in (first, second)]
     rows = "\n".join(f"{w:.1f},{p:.6f},{q:.6f}" for w, p, q in zip(x, *columns, strict=True))
     (user / "mixes.csv").write_text(f"Raman shift,first,second\n{rows}\n", encoding="utf-8")
-    for printed, _ in _block("forensic inspect exhibit.spc"):
+    for printed, _ in _block("forensic inspect exhibit.spc", SPECTRUM_FILES):
         command = printed.replace("[--normalise]", "--normalise")  # an option, taken
         done = _sh(command, user)
         assert done.returncode == 0, f"{command}\n{_printed(done)}"
@@ -174,12 +178,12 @@ def test_the_lab_chemists_blocks_run_as_printed_and_print_what_they_show(user):
         assert done.returncode == 0, f"{setup}\n{_printed(done)}"
 
     for holding in ("forensic library import tablet.txt", "forensic library remove"):
-        for command, shown in _block(holding):
+        for command, shown in _block(holding, LIBRARY):
             done = _sh(command, user)
             assert done.returncode == 0, f"{command}\n{_printed(done)}"
             assert done.stdout.splitlines()[: len(shown)] == shown, command
 
-    ((publish, _),) = _block("forensic library publish DIR")
+    ((publish, _),) = _block("forensic library publish DIR", LIBRARY)
     done = _sh(publish, user)
     assert done.returncode == 0, _printed(done)
     assert "published version " in done.stdout

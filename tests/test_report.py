@@ -238,10 +238,12 @@ def test_the_pdf_carries_its_signed_content_and_verifies_alone(issued, tmp_path)
     assert as_json.exit_code == 0 and "VERIFIED (JSON)" in as_json.output
 
 
-def _readme_recipe() -> str:
-    """The README's by-hand recipe (check a report.json without the toolkit), as printed."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("Without the toolkit, with the PDF alone") :]
+def _guide_recipe() -> str:
+    """The investigator's guide's by-hand recipe (check a report.json without the toolkit), as
+    printed."""
+    guide = Path(__file__).resolve().parents[1] / "docs" / "investigator.md"
+    text = guide.read_text(encoding="utf-8")
+    section = text[text.index("Without the toolkit, with the PDF alone") :]
     block = section[section.index("```python\n") + len("```python\n") :]
     return textwrap.dedent(block[: block.index("```")])
 
@@ -256,7 +258,7 @@ def _windows_open(file, mode="r", *args, encoding=None, **kwargs):
 def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(
     tmp_path, monkeypatch, capsys
 ):
-    # a report with characters outside ASCII (and outside cp1252): the README's recipe, run
+    # a report with characters outside ASCII (and outside cp1252): the guide's recipe, run
     # as on Windows, must still find the content hash, the signature, the key and the signer
     store = populated_store(tmp_path / "s")
     report = issue_report(
@@ -278,7 +280,7 @@ def test_the_pdf_says_how_to_check_it_without_the_toolkit_and_that_recipe_works(
     assert "Δ9-THC".encode() in attached
     (tmp_path / "report.json").write_bytes(attached)
     monkeypatch.chdir(tmp_path)
-    exec(_readme_recipe(), {"open": _windows_open, "__name__": "readme"})
+    exec(_guide_recipe(), {"open": _windows_open, "__name__": "guide"})
     fingerprint = report.content["signature"]["key_fingerprint"]
     assert capsys.readouterr().out.split() == ["True", "True", fingerprint, "True"]
 
@@ -880,7 +882,7 @@ def test_a_report_file_not_written_once_recorded_says_why_what_is_recorded_and_w
     """It said "error: report FR-... is recorded (...), but ...: writing failed (...); written:
     ...; issue it again with ..." on one line: now each on a line of its own. It exits 4, as a
     scan whose report was not written: recorded, to be finished as told (it exited 2, whose
-    row in the README's table says that nothing was recorded)."""
+    row in the table of exit codes of CONTRIBUTING.md says that nothing was recorded)."""
     populated_store(tmp_path / "s").close()
     pdf, as_json = tmp_path / "r.pdf", tmp_path / "r.json"
     args = ["report", "CASE-1", "--out", str(pdf), "--json", str(as_json)]

@@ -267,7 +267,7 @@ def test_a_benchmark_section_without_its_data_says_so_and_where_it_looked():
 
 @pytest.mark.slow  # compiles the shipped library once (~20 s on 2 cores)
 def test_measured_enfsi_ir_spectra_identify_as_themselves_with_the_engine(shared_data):
-    """forensic.identify against the shipped library: the figure the README reports."""
+    """forensic.identify against the shipped library: the figure docs/library.md reports."""
     from forensic.identification import identify  # noqa: PLC0415
     from forensic.library_folders import shipped_library  # noqa: PLC0415
 

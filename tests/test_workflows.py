@@ -327,8 +327,8 @@ def test_a_scan_by_whoever_signed_for_the_exhibit_adds_no_receipt(tmp_path):
     assert (
         dict(progress)["custody"] == f"{OPERATOR} holds E-1 since custody record #{signed['seq']}"
     )
-    # nor is the seal the label records, which the receipt did not state again (the README's
-    # quickstart scans with --seal S-0093 after labelling the exhibit with it)
+    # nor is the seal the label records, which the receipt did not state again (the quickstart
+    # of docs/technician.md scans with --seal S-0093 after labelling the exhibit with it)
     _run(tmp_path, seal_number=" s-7", seal_intact=True)
     with Store(tmp_path / "s") as store:
         assert len(store.custody_events("C-1", "E-1")) == 1

@@ -340,7 +340,12 @@ def simulate(protocol: str, sample: str, fault: str | None, seed: int | None) ->
 
 
 @main.command()
-@click.option("--instrument", "url", required=True, help="Instrument URL (see the README table).")
+@click.option(
+    "--instrument",
+    "url",
+    required=True,
+    help="Instrument URL (the table in docs/technician.md, 'Instruments: acquire and simulate').",
+)
 @click.option(
     "--out",
     "out",

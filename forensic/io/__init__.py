@@ -22,7 +22,7 @@ Adding a reader
    bytes after its start. What only this format does goes in ``tests/test_io_<format>.py``,
    whose ``write`` fixture (``tests/conftest.py``) names a file ``sample`` with the format's
    first extension.
-4. Its extensions in the README's table of formats (a test compares the two).
+4. Its extensions in the table of formats of ``docs/spectrum-files.md`` (a test compares the two).
 
 A vendor's *text* export (another instrument's CSV or TXT) needs no reader of its own:
 :mod:`forensic.io.text` reads it once its header keys and column names are in that module's
