@@ -1,7 +1,9 @@
 """The command blocks of the README and of the guides under ``docs/``, run as printed, as a new
 user runs them: in a folder of their own, with a home folder of their own (``~`` is a temporary
 folder here), on the simulators and on files made to stand for the user's. A block's ``# ...``
-lines under a command are what it prints, and are compared line for line.
+lines under a command are what it prints, and are compared line for line; a ```text block after
+a README quickstart's commands is what they print, compared where it does not vary from run to
+run.
 
 Blocks that need hardware (a real port, a USB spectrometer) or the repository's own tools are
 not run here: ``tools/model_library.py --check`` and the benchmarks have tests of their own."""
@@ -189,4 +191,76 @@ def test_the_lab_chemists_blocks_run_as_printed_and_print_what_they_show(user):
     assert "published version " in done.stdout
     info = _sh("forensic library info lab-2026-11-24.flib", user)
     assert info.returncode == 0, _printed(info)
+    assert re.search(r"published +yes: this version, .*approved by Dr\. A\. Chemist", info.stdout)
+
+
+def _shown(after: str) -> list[str]:
+    """The lines of the README's ```text block next after the bash block holding ``after``:
+    what its commands print, as pasted from a run (``...`` marks lines left out)."""
+    text = README.read_text(encoding="utf-8")
+    rest = text[text.index(after) :]
+    between, rest = rest.split("```text\n", 1)
+    assert "```bash" not in between, between  # no other commands come in between
+    return rest[: rest.index("\n```\n")].splitlines()
+
+
+def _steady(line: str) -> str:
+    """``line`` without what differs from run to run: hashes, numbers (times, record numbers,
+    scores, dates), paths of the user's folders, and column widths, which follow the names."""
+    line = re.sub(r"(?:/[\w.-]+){2,}", "PATH", line)
+    line = re.sub(r"\b(?=[0-9A-Fa-f]*\d)[0-9A-Fa-f]{8,}\b", "#", line)
+    line = re.sub(r"(?<![A-Za-z])\d+(?:\.\d+)?", "#", line)
+    return " ".join(line.split())
+
+
+def _check_shown(shown: list[str], done: subprocess.CompletedProcess[str]) -> None:
+    """Every line shown is printed, in the same order."""
+    printed = [_steady(line) for line in (done.stderr + done.stdout).splitlines()]
+    printed_out = [_steady(line) for line in done.stdout.splitlines()]
+    printed_err = [_steady(line) for line in done.stderr.splitlines()]
+    for line in (_steady(line) for line in shown if line.strip() != "..."):
+        assert line in printed, f"{line!r} not printed:\n{_printed(done)}"
+    for stream in (printed_out, printed_err):  # each stream in its order
+        said = [line for line in (_steady(s) for s in shown) if line in stream]
+        assert said == [line for line in stream if line in said], _printed(done)
+
+
+@pytest.mark.slow
+def test_the_technician_and_investigator_quickstarts_run_as_printed_and_print_what_they_show(
+    user,
+):
+    ((scan, _),) = _block("--seal S-0093 --report A1.pdf")
+    done = _sh(scan, user)
+    assert done.returncode == 0, _printed(done)
+    _check_shown(_shown("--seal S-0093 --report A1.pdf"), done)
+    assert (user / "A1.pdf").is_file()
+    checks = _block("forensic verify-report A1.pdf")
+    assert [command.split("#")[0].split() for command, _ in checks] == [
+        ["forensic", "verify-report", "A1.pdf"],
+        ["forensic", "custody", "verify", "--report", "A1.pdf"],
+    ]
+    said = [_sh(command, user) for command, _ in checks]
+    for check in said:
+        assert check.returncode == 0, _printed(check)
+    both = subprocess.CompletedProcess(
+        "", 0, "".join(c.stdout for c in said), "".join(c.stderr for c in said)
+    )
+    _check_shown(_shown("forensic verify-report A1.pdf"), both)
+
+
+@pytest.mark.slow
+def test_the_lab_chemists_quickstart_runs_as_printed_and_prints_what_it_shows(user):
+    bands = [(390, 0.4, 10), (651, 0.5, 8), (797, 0.7, 8), (858, 0.6, 8), (1168, 0.5, 8)]
+    bands += [(1236, 0.6, 9), (1324, 0.7, 9), (1561, 0.5, 9), (1611, 1.0, 9), (1648, 0.7, 9)]
+    tablet = make_spectrum(bands, start=150, stop=3200, noise=0.002, seed=5)
+    _text_export(user / "tablet.txt", tablet, "Raman shift (cm-1)\tIntensity")
+    commands = _block("forensic library export --format jcamp --out lab-library")
+    said = [_sh(command, user) for command, _ in commands]
+    for (command, _), done in zip(commands, said, strict=True):
+        assert done.returncode == 0, f"{command}\n{_printed(done)}"
+    every = subprocess.CompletedProcess(
+        "", 0, "".join(d.stdout for d in said), "".join(d.stderr for d in said)
+    )
+    _check_shown(_shown("forensic library export --format jcamp --out lab-library"), every)
+    info = _sh("forensic library info lab-2026-11-25.flib", user)
     assert re.search(r"published +yes: this version, .*approved by Dr\. A\. Chemist", info.stdout)
