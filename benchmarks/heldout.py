@@ -304,11 +304,11 @@ def left_out_estimate(library, modality: str, *, seed: int = OTHER_SEEDS[0]) -> 
 
     A calibration of method 6 or later has chosen its margin from these queries and keeps the
     figures (``Calibration.empirical["left_out"]``); for an older one they are computed here,
-    as :func:`forensic.verdict.calibrate_library` does (:func:`forensic.verdict.choose_margin`:
-    at most :data:`forensic.verdict.LEFT_OUT_QUERIES` references, searched with the shift
-    search over the library's matrix), and a library of one entry per substance, whose
-    left-out references can only be absent, takes its present queries from fresh
-    calibration-like ones (:func:`other_seed_hits`, ``seed``, full range).
+    as calibration method 6 did (:func:`forensic.verdict.choose_margin`: at most
+    :data:`forensic.verdict.LEFT_OUT_QUERIES` references as stored, searched with the shift
+    search over the library's matrix; method 7 re-measures them first), and a library of one
+    entry per substance, whose left-out references can only be absent, takes its present
+    queries from fresh calibration-like ones (:func:`other_seed_hits`, ``seed``, full range).
 
     Returns
     -------
@@ -331,6 +331,7 @@ def left_out_estimate(library, modality: str, *, seed: int = OTHER_SEEDS[0]) -> 
             ranges_to_mask(block.start, block.stop, matrix.shape[1]),
             functools.partial(interval_score_fn, max_shift_steps=shift_steps(block.grid)),
             library.substances(modality),
+            draws=0,  # the comparison matrix, not spectra: searched as stored (method 6)
         )
         present = None
         if left.present_score.size == 0:

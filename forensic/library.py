@@ -112,13 +112,15 @@ built rather than published, a folder never published or changed since): the one
 (:attr:`Library.approval` says who approved one that was)."""
 _PARALLEL_MIN = 48  # fewer references than this are preprocessed in-process (pool start-up)
 _BUILD_CHUNK = 4096  # references (or files) read and preprocessed at a time: bounds memory
-CALIBRATION_METHOD = 6
+CALIBRATION_METHOD = 7
 """Version of how :meth:`Library.calibrate` scores (1: plain search; 2: with the shift search;
 3: with range-cut queries, a curve per share of the reference compared,
 :attr:`forensic.verdict.Calibration.strata`; 4 and 5 were measured and reverted; 6: the margin
 over the best different substance chosen from the library's own references left out one at a
 time, :attr:`forensic.verdict.Calibration.margin_min`, older ones identifying at
-:data:`forensic.verdict.MARGIN_MIN`). Stored with each calibration; the compiled
+:data:`forensic.verdict.MARGIN_MIN`; 7: those references re-measured,
+:data:`forensic.verdict.LEFT_OUT_DRAWS` times each, as the calibration re-measures its own
+queries). Stored with each calibration; the compiled
 shipped library is rebuilt when it changes, :func:`forensic.identify` warns about a library
 calibrated without the shift search, and gives no q-value to a partial comparison in a
 library calibrated without range-cut queries."""

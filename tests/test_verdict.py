@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -566,45 +567,72 @@ def test_a_hit_without_a_calibrated_q_value_for_its_share_is_judged_and_said_so(
 
 
 # ---------------------------------------------------------------------------------------------
-# The margin over the best different substance, chosen by the library (calibration method 6)
+# The margin over the best different substance, chosen by the library (calibration method 6;
+# its left-out references re-measured since method 7)
 # ---------------------------------------------------------------------------------------------
-def _library_of_samples(n_groups, *, seed=5):
+def _library_of_samples(n_groups, *, seed=5, band=0.2, spread=0.08):
     """150 substances of two samples each (band heights differing a little, as two samples'
     do); the first ``n_groups`` threes of substances are near-identical within their three
-    (one band added to a shared spectrum), as the members of a mineral group are."""
+    (one band of height ``band`` added to a shared spectrum), as the members of a mineral
+    group are. ``spread``: how much two samples' band heights differ (log scale)."""
     rng = np.random.default_rng(seed)
     bases = [random_reference(rng) for _ in range(150)]
     for first in range(0, 3 * n_groups, 3):
         for k in (first + 1, first + 2):
-            y = bases[first] + 0.2 * 36 / ((GRID - rng.uniform(300, 1700)) ** 2 + 36)
+            y = bases[first] + band * 36 / ((GRID - rng.uniform(300, 1700)) ** 2 + 36)
             bases[k] = y / np.linalg.norm(y)
     refs, labels = [], []
     for k, base in enumerate(bases):
         for _ in range(2):
             gain = np.interp(GRID, np.linspace(GRID[0], GRID[-1], 12), rng.normal(size=12))
-            y = base * np.exp(0.08 * gain)
+            y = base * np.exp(spread * gain)
             refs.append(y / np.linalg.norm(y))
             labels.append(f"substance {k}")
     return np.stack(refs), np.ones((len(refs), GRID.size), bool), labels
 
 
-def _calibrated(n_groups):
-    refs, valid, labels = _library_of_samples(n_groups)
+def _calibrated(n_groups, **kw):
+    refs, valid, labels = _library_of_samples(n_groups, **kw)
     return calibrate_library(
         refs, valid, cosine_over_overlap, labels=labels, seed=3, n_queries=300, range_cut_queries=0
     )
 
 
 def test_a_library_of_confusable_substances_chooses_a_larger_margin_than_the_floor():
-    cal = _calibrated(20)
+    # two samples of a substance differ more than the members of a group do
+    cal = _calibrated(20, spread=0.3)
     left = cal.empirical["left_out"]
-    assert cal.margin_min == 0.075 and cal.margin_threshold == 0.075
+    assert cal.margin_min == 0.05 and cal.margin_threshold == 0.05
     assert left["reached"] is True
     assert left["share_wrong_by_margin"]["0.02"] > verdict.Q_IDENTIFIED
-    assert left["share_wrong_by_margin"]["0.05"] > verdict.Q_IDENTIFIED
-    assert left["share_wrong"] == left["share_wrong_by_margin"]["0.075"] <= verdict.Q_IDENTIFIED
-    assert (left["n_present"], left["n_absent"]) == (300, 300)
+    assert left["share_wrong_by_margin"]["0.03"] > verdict.Q_IDENTIFIED
+    assert left["share_wrong"] == left["share_wrong_by_margin"]["0.05"] <= verdict.Q_IDENTIFIED
+    assert 0 < left["standard_error"] < 0.01
+    # each of the 300 references searched as three re-measurements of it
+    assert (left["n_present"], left["n_absent"], left["draws"]) == (300, 300, 3)
     assert left["present_from"] == "another entry of the substance"
+
+
+def test_references_left_out_as_stored_chose_a_larger_margin_than_re_measured_ones():
+    # method 6 searched each reference as stored: clean, it resembles the other members of its
+    # group more than a measured spectrum does, and the library chose 0.075; re-measured as
+    # the calibration re-measures its own queries (method 7), the same library keeps the floor
+    refs, valid, labels = _library_of_samples(20)
+    cal = _calibrated(20)
+    assert cal.margin_min == verdict.MARGIN_MIN == 0.02
+    assert cal.empirical["left_out"]["share_wrong"] <= verdict.Q_IDENTIFIED
+    as_stored = verdict.left_out_competitions(
+        refs, valid, cosine_over_overlap, labels, seed=3, draws=0
+    )
+    assert as_stored.draws == 1 and as_stored.n_references == 300
+    margin, figures = verdict.choose_margin(as_stored, cal.q_value)
+    assert margin == 0.075
+    assert figures["share_wrong_by_margin"]["0.05"] > verdict.Q_IDENTIFIED
+    re_measured = verdict.left_out_competitions(refs, valid, cosine_over_overlap, labels, seed=3)
+    assert re_measured.absent_score.size == 3 * 300 and re_measured.n_references == 300
+    assert np.mean(cal.q_value(re_measured.absent_score) <= verdict.Q_IDENTIFIED) < np.mean(
+        cal.q_value(as_stored.absent_score) <= verdict.Q_IDENTIFIED
+    )
 
 
 def test_a_well_separated_library_keeps_the_floor():
@@ -649,6 +677,8 @@ def test_the_margin_chosen_is_the_smallest_that_brings_the_estimate_to_five_perc
     assert figures["share_wrong_by_margin"]["0.02"] == pytest.approx(20 / 290)
     assert figures["share_wrong"] == pytest.approx(10 / 280)
     assert figures["share_wrong_without_margin"] == pytest.approx(30 / 300)
+    # its sampling error: 10 wrong of the 280 identified, as a binomial share
+    assert figures["standard_error"] == pytest.approx(np.sqrt(10 / 280 * 270 / 280 / 280))
     assert figures["reached"] is True
     assert verdict.choose_margin(_left_out([0.3] * 3, 297), _q_of)[0] == 0.02
 
@@ -662,6 +692,19 @@ def test_too_few_left_out_references_keep_the_floor_and_say_so():
     assert figures["share_wrong_by_margin"]["0.03"] == pytest.approx(10 / 280)
 
 
+def test_the_references_are_counted_once_whatever_their_re_measurements():
+    # 150 references re-measured twice make 300 queries, and are still too few to choose
+    left = replace(_left_out([0.01] * 10 + [0.025] * 10 + [0.04] * 10, 270), draws=2)
+    margin, figures = verdict.choose_margin(left, _q_of)
+    assert left.n_references == 150 < verdict.MIN_LEFT_OUT
+    assert margin == verdict.MARGIN_MIN and figures["reached"] is None
+    assert (figures["n_present"], figures["n_absent"], figures["draws"]) == (150, 150, 2)
+    with pytest.raises(IdentificationError, match="draws must be 0 or more, got -1"):
+        verdict.left_out_competitions(
+            np.eye(3), np.ones((3, 3), bool), cosine_over_overlap, draws=-1
+        )
+
+
 def test_a_library_of_one_entry_per_substance_rests_on_absent_queries_and_its_own_copies(
     calibration,
 ):
@@ -672,10 +715,10 @@ def test_a_library_of_one_entry_per_substance_rests_on_absent_queries_and_its_ow
 
 
 def test_the_margin_round_trips_and_an_older_calibration_reads_as_margin_min():
-    cal = _calibrated(20)
+    cal = _calibrated(20, spread=0.3)
     again = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
-    assert again.margin_min == 0.075 and again.margin_threshold == 0.075
-    assert again.summary()["margin_min"] == 0.075
+    assert again.margin_min == 0.05 and again.margin_threshold == 0.05
+    assert again.summary()["margin_min"] == 0.05
     assert again.summary()["margin_min_from"] == "the library's left-out references"
     data = cal.to_dict()
     del data["margin_min"]  # as a library calibrated before method 6 stored it
