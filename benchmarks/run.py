@@ -314,11 +314,16 @@ def margin_line(s: dict) -> str:
         False: "none of the grid brings it to 5 %; the lowest where",
         None: f"too few references (fewer than {verdict.MIN_LEFT_OUT}) to choose: the floor, where",
     }[left["reached"]]
+    draws = left.get("draws") or 1  # method 7 on: each reference re-measured
+    error = left.get("standard_error")
     return (
         f"{said} ({how} its left-out references, {left['n_present']} present "
-        f"({left['present_from']}) and {left['n_absent']} absent, estimate "
-        f"{_pct(left['share_wrong'])} wrong among identified hits; "
-        f"{_pct(left['share_wrong_without_margin'])} without a margin rule)"
+        f"({left['present_from']}) and {left['n_absent']} absent"
+        + (f", each re-measured {draws} times" if draws > 1 else "")
+        + f", estimate {_pct(left['share_wrong'])}"
+        + ("" if error is None else f" (± {_pct(error)})")
+        + f" wrong among identified hits; {_pct(left['share_wrong_without_margin'])} without a "
+        "margin rule)"
     )
 
 

@@ -360,6 +360,13 @@ def test_the_calibration_lines_say_the_margin_the_library_chose_and_what_it_rest
         "calibration's perturbed copies (one entry per substance)) and 48 absent, estimate 4.9% "
         "wrong among identified hits; 12.5% without a margin rule)"
     )
+    measured = {**left, "margin_min": 0.1, "draws": 3, "standard_error": 0.0065}
+    assert benchmark_run.margin_line({"margin_min": 0.1, "left_out": measured}) == (
+        "margin over the best different substance to identify: 0.1 (the smallest at which its "
+        "left-out references, 704 present (another entry of the substance) and 1730 absent, "
+        "each re-measured 3 times, estimate 4.9% (± 0.7%) wrong among identified hits; 12.5% "
+        "without a margin rule)"
+    )
     old = {
         "margin_min": 0.02,
         "margin_min_from": "MARGIN_MIN 0.02: calibrated before the library chose its margin",

@@ -977,9 +977,10 @@ def test_info_says_what_each_modality_s_verdicts_are_decided_by():
             f"verdicts    {modality}: identified at a score of {cal['score_identified']:.3f} or "
             f"more (q-value <= 0.05) and 0.02 or more above the best different substance (the "
             f"floor: its {cal['left_out']} references, fewer than {MIN_LEFT_OUT}, are too few "
-            f"to choose from; by their estimate {cal['share_wrong']:.1%} of identifications "
-            "are wrong)\n"
+            f"to choose from; by their estimate {cal['share_wrong']:.1%} "
+            f"(± {cal['standard_error']:.1%}) of identifications are wrong)\n"
         ) in text
+        assert cal["draws"] == 3 and 0 < cal["standard_error"] < cal["share_wrong"]
 
 
 def test_info_of_an_uncalibrated_library_says_so(tmp_path, lib):
@@ -997,11 +998,23 @@ def test_info_of_an_uncalibrated_library_says_so(tmp_path, lib):
 def test_the_margin_line_says_where_the_margin_came_from(lib):
     calibration = open_reference_library(lib).blocks["raman"].calibration
     chose = json.loads(json.dumps(calibration))  # a deep copy, as a file would give it
-    chose["margin_min"] = 0.15
-    chose["empirical"]["left_out"].update(reached=True, n_absent=1730, share_wrong=0.046)
+    chose["margin_min"] = 0.1
+    chose["empirical"]["left_out"].update(
+        reached=True, n_absent=1730, share_wrong=0.049, standard_error=0.0065, draws=3
+    )
     said = calibration_info(chose)
-    assert said["margin_from"] == "left-out references" and said["margin_min"] == 0.15
+    assert said["margin_from"] == "left-out references" and said["margin_min"] == 0.1
     assert _calibration_line(said).endswith(
+        "and 0.1 or more above the best different substance (chosen from its 1730 references "
+        "each left out, as 3 simulated re-measurements; by their estimate 4.9% (± 0.7%) of "
+        "identifications are wrong)"
+    )
+    # a library calibrated by method 6 searched its references as stored, and said no error
+    for key in ("standard_error", "draws"):
+        del chose["empirical"]["left_out"][key]
+    chose["margin_min"] = 0.15
+    chose["empirical"]["left_out"].update(share_wrong=0.046)
+    assert _calibration_line(calibration_info(chose)).endswith(
         "and 0.15 or more above the best different substance (chosen from its 1730 references "
         "each left out; by their estimate 4.6% of identifications are wrong)"
     )

@@ -687,12 +687,21 @@ def _calibration_line(calibration: dict | None) -> str:
         else f"no score reaches a q-value of {Q_IDENTIFIED}"
     )
     wrong = calibration.get("share_wrong")
+    error = calibration.get("standard_error")
     estimate = (
-        "" if wrong is None else f"; by their estimate {wrong:.1%} of identifications are wrong"
+        ""
+        if wrong is None
+        else f"; by their estimate {wrong:.1%}"
+        + ("" if error is None else f" (± {error:.1%})")
+        + " of identifications are wrong"
     )
     left_out = calibration.get("left_out")
+    draws = calibration.get("draws")
+    measured = f", as {draws} simulated re-measurements" if draws and draws > 1 else ""
     how = {
-        "left-out references": f"chosen from its {left_out} references each left out{estimate}",
+        "left-out references": (
+            f"chosen from its {left_out} references each left out{measured}{estimate}"
+        ),
         "too few references": (
             f"the floor: its {left_out} references, fewer than {MIN_LEFT_OUT}, are too few to "
             f"choose from{estimate}"

@@ -286,8 +286,10 @@ def calibration_info(calibration: Mapping[str, Any] | None) -> dict[str, Any] | 
         ``margin_from`` (``"left-out references"``, ``"too few references"`` when the library
         kept the floor for having too few to choose, or ``"before method 6"`` for a
         calibration that chose none), and from its left-out references, where there are any,
-        ``left_out`` (how many were searched) and ``share_wrong`` (their estimate of the share
-        of identifications wrong at that margin).
+        ``left_out`` (how many were searched), ``share_wrong`` (their estimate of the share
+        of identifications wrong at that margin), ``standard_error`` (its sampling error) and
+        ``draws`` (the re-measurements of each reference searched); the last two None for a
+        calibration before method 7.
     """
     if not calibration:
         return None
@@ -308,6 +310,9 @@ def calibration_info(calibration: Mapping[str, Any] | None) -> dict[str, Any] | 
     if figures:
         info["left_out"] = int(figures.get("n_absent") or 0)
         info["share_wrong"] = figures.get("share_wrong")
+        # method 7 on: each reference re-measured, and the estimate's sampling error
+        info["draws"] = figures.get("draws")
+        info["standard_error"] = figures.get("standard_error")
     return info
 
 
