@@ -1007,8 +1007,9 @@ MARGIN_GRID = (0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2)
 (:func:`choose_margin`), the floor :data:`MARGIN_MIN` first."""
 MIN_LEFT_OUT = 250
 """A library of fewer references keeps the floor :data:`MARGIN_MIN` (:func:`choose_margin`
-still reports its estimate): a share wrong of 5 % is told from 8 % by about 250 queries, and
-on fewer a few analogues would set the margin."""
+still reports its estimate): a share wrong of 5 % is told from 8 % by about 250 references,
+and on fewer a few analogues would set the margin. References, not queries: the
+re-measurements of one reference (:data:`LEFT_OUT_DRAWS`) are not independent of each other."""
 
 
 @dataclass(frozen=True)
