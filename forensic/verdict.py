@@ -39,11 +39,10 @@ beside the estimate: a check that the decoys are realistic.
    calibrated (NaN), and :func:`decide` says so.
 5. **The margin** (:func:`left_out_competitions`, :func:`choose_margin`): the library's own
    references, each re-measured (perturbed as above) and searched against it without itself,
-   estimate how often a hit that would be
-   identified is wrong when the right answer is another sample (or absent), and the library
-   keeps the smallest margin over the best different substance (:data:`MARGIN_GRID`) that
-   brings the estimate to :data:`Q_IDENTIFIED` (:attr:`Calibration.margin_min`), which
-   :func:`decide` applies.
+   estimate how often a hit that would be identified is wrong when the right answer is another
+   sample (or absent), and the library keeps the smallest margin over the best different
+   substance (:data:`MARGIN_GRID`) that brings the estimate to :data:`Q_IDENTIFIED`
+   (:attr:`Calibration.margin_min`), which :func:`decide` applies.
 """
 
 from __future__ import annotations
@@ -1132,14 +1131,15 @@ def left_out_competitions(
         parts.append(
             _left_out_draw(queries, rows, refs=refs, mask=mask, lab=lab, score_fn=score_fn)
         )
-    present_of = [p[0] for p in parts]
-    absent_of = [p[1] for p in parts]
+    # stacked draw by draw: reference i of draw d at d * (references) + i
+    score, margin, wrong = (np.concatenate(x) for x in zip(*(p[0] for p in parts), strict=True))
+    a_score, a_margin = (np.concatenate(x) for x in zip(*(p[1] for p in parts), strict=True))
     return LeftOut(
-        present_score=np.concatenate([p[0] for p in present_of]),
-        present_margin=np.concatenate([p[1] for p in present_of]),
-        present_wrong=np.concatenate([p[2] for p in present_of]),
-        absent_score=np.concatenate([a[0] for a in absent_of]),
-        absent_margin=np.concatenate([a[1] for a in absent_of]),
+        present_score=score,
+        present_margin=margin,
+        present_wrong=wrong,
+        absent_score=a_score,
+        absent_margin=a_margin,
         draws=max(draws, 1),
     )
 
