@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage, signal
 
+from forensic.arguments import argument
 from forensic.errors import SpectrumError
 from forensic.spectrum import (
     IR_MICROMETRE_BELOW,
@@ -1169,7 +1170,9 @@ def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
     -------
     Problem or None
         The fact names the unit and what the values look like; the action says to check the
-        file and import it again with the right unit.
+        file and import it again with the right unit, by the arguments a Python caller gives
+        (:func:`~forensic.arguments.argument`: ``y_unit='transmittance'``), which the command
+        line says as its options (``--y-unit transmittance``).
     """
     doubt = unit_label_doubt(spectrum)
     if doubt is None:
@@ -1186,8 +1189,9 @@ def diagnose_unit_label(spectrum: Spectrum) -> Problem | None:
         f"if they are {doubt.other}, it would be compared upside down and not find its "
         "substance",
         f"check the file's intensity unit: if the values are {doubt.other}, state it over the "
-        f"unit the file names (import it again with --y-unit {stated} --override-file --force: "
-        "the statement is recorded with the reference, and the file stays as measured); broad "
+        "unit the file names (import it again with "
+        f"{argument('y_unit', stated)}, {argument('override_file')}, {argument('force')}: the "
+        "statement is recorded with the reference, and the file stays as measured); broad "
         "bands, as some minerals have, can look so and be right",
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from library_helpers import (
     SYNTHETIC,
     make_library,
@@ -21,6 +22,7 @@ from library_helpers import (
 from synthetic import co2_doublet, make_spectrum
 
 from forensic import curation, quality
+from forensic.cli import main
 from forensic.curation import importing, validation
 from forensic.errors import LibraryError
 from forensic.io import read_spectrum, spectrum_extensions, write_spectrum
@@ -528,12 +530,18 @@ def test_ir_values_on_the_other_scale_than_their_unit_are_warned_of_not_refused(
     assert note.startswith("tabs.jdx: warning: labelled absorbance, but its values look like ")
     # the advice states the unit over the file's, as the toolkit records a statement; it
     # said to edit the instrument's file (its heading or ##YUNITS=), its recorded origin
-    assert (
-        "state it over the unit the file names (import it again with --y-unit transmittance "
-        "--override-file --force: the statement is recorded with the reference, and the file "
-        "stays as measured)"
+    assert (  # a Python caller is told its arguments (the command line: its options)
+        "state it over the unit the file names (import it again with y_unit='transmittance', "
+        "override_file=True, force=True: the statement is recorded with the reference, and the "
+        "file stays as measured)"
     ) in note
     assert "##YUNITS" not in note
+    again = [str(path), "--library", str(small_library), "--name", "Novel IR", "--force"]
+    said = CliRunner().invoke(main, ["library", "import", *again, "--licence", "MIT"])
+    assert said.exit_code == 0, said.output
+    assert (  # the command line is told its options
+        "(import it again with --y-unit transmittance --override-file --force: the statement"
+    ) in said.output
     followed = curation.import_spectra(
         [path],
         small_library,
@@ -555,6 +563,8 @@ def test_ir_values_on_the_other_scale_than_their_unit_are_warned_of_not_refused(
     assert units.status == "pass" and not units.findings
     assert "warning (not a failure): 1 IR reference(s)" in units.note
     assert "novel-ir-ir (Novel IR): labelled absorbance" in units.note
+    # a finding is a command line whoever validates: it is published as it is
+    assert "import it again with --y-unit transmittance --override-file --force: " in units.note
     assert "caffeine-ir" not in units.note
 
 

@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from forensic.arguments import with_command_line_options
 from forensic.commands import PLACEHOLDER, command
 from forensic.curation.digest import DATA_DIGEST_KEY, digest_problem, same_measurement
 from forensic.curation.manifest import (
@@ -1447,7 +1448,8 @@ def _raw_gates(
             gates["units"].fail(where, problem)
         label = diagnose_unit_label(s)
         if label is not None:
-            labels.append(f"{where}: {label}")
+            # a finding is a command line whoever validates (the module's docstring)
+            labels.append(f"{where}: {with_command_line_options(str(label))}")
         co2 = spectrum_atmospheric_co2(s)
         if co2 is not None:
             gates["atmosphere"].fail(
