@@ -1790,8 +1790,8 @@ def _mixture(
     investigator as a finding. On RRUFF, each sample against the other samples, this rule took
     pure spectra reported as mixtures from 16 to 4 of 413 (Raman) and from 8 to 3 of 108 (IR),
     and it costs components of binary mixtures of two real Raman samples: the part attributed
-    to a minor component carries what the major one's two samples differ by (README,
-    Mixtures).
+    to a minor component carries what the major one's two samples differ by
+    (docs/identification.md, *Mixtures*; the figures in benchmarks/HISTORY.md, *Mixtures*).
     """
     if not mixture_fit.has_structured_residual(q_linear, best_reference * best_valid, best_valid):
         return None, []
@@ -2025,7 +2025,8 @@ def _evidenced(
     whichever candidate lowers the residual most, and the spectrum attributed to such a
     component rarely looks like it: on RRUFF, each sample against the other samples, this
     drops three quarters of the false components on pure Raman spectra (a quarter on IR) and
-    about 3 % of the true components of binary mixtures of two real samples (README, Mixtures).
+    about 3 % of the true components of binary mixtures of two real samples
+    (docs/identification.md, *Mixtures*; the figures in benchmarks/HISTORY.md, *Mixtures*).
     """
     inside = np.flatnonzero(valid)
     lo, hi = int(inside[0]), int(inside[-1]) + 1
@@ -2193,7 +2194,7 @@ def _evidence_row(prepared: _Prepared, block) -> tuple[np.ndarray, float]:
     are (:func:`forensic.processing.linear_from_spectrum`): with noise of 2 % of the range the
     square root and derivative make noise bumps of that query look like bands, which no
     reference has, and the right reference then matches fewer than half of the "bands"
-    (README, *Peak alignment*).
+    (docs/identification.md, *Peak alignment*).
     """
     smoothed, noise = smooth_as_representation(prepared.spectrum_part, block.pipeline)
     row = np.zeros(block.grid.size, dtype=np.float64)

@@ -39,7 +39,8 @@ gain; 0.5 loses: 0.801). The power was chosen on those spectra; on the 104 ENFSI
 (``python -m benchmarks --only drugs``) the top-1 does not change. With 2 % noise added, fewer
 of them passed the peak evidence for *identified* (163 instead of 174 of 208) while that
 evidence took the query's bands from the query rebuilt from this representation; since it takes
-them from the query's own spectrum (:func:`smooth_as_representation`), 188 do (README).
+them from the query's own spectrum (:func:`smooth_as_representation`), 188 do
+(benchmarks/HISTORY.md, *Peak alignment and evidence*).
 
 On the RRUFF dev split (``../shared/checks/3-identify-dev``) these choices take plain cosine
 from 0.78/0.71 (Raman/IR) to 0.84/0.90 top-1 before alignment re-ranking.

@@ -111,3 +111,30 @@ def test_every_relative_link_reaches_a_file_and_a_heading(page):
         elif anchor and anchor not in anchors(reached):
             broken.append(f"{where}: no heading #{anchor} in {reached.relative_to(ROOT)}")
     assert not broken, "\n".join(broken)
+
+
+# A citation of a page's section in the code: ``(docs/identification.md, *Peak alignment*)``.
+_CITATION = re.compile(
+    r"(?P<page>README(?:\.md)?|docs/[\w-]+\.md|benchmarks/HISTORY\.md),\s+\*(?P<section>[^*]+)\*"
+)
+
+
+def test_the_code_cites_sections_that_are_there():
+    """A docstring or comment that sends the reader to a section of the README, a guide or
+    ``benchmarks/HISTORY.md`` names a heading that page has, so that moving text between them
+    cannot leave a citation pointing at nothing."""
+    sources = sorted(
+        path
+        for folder in ("forensic", "drivers", "benchmarks")
+        for path in (ROOT / folder).rglob("*.py")
+    )
+    cited, stale = 0, []
+    for path in sources:
+        text = " ".join(path.read_text(encoding="utf-8").split())  # a citation may wrap
+        for found in _CITATION.finditer(text):
+            page = ROOT / (found["page"] if found["page"].endswith(".md") else "README.md")
+            cited += 1
+            if slug(found["section"]) not in anchors(page):
+                stale.append(f"{path.relative_to(ROOT)}: {found.group(0)}")
+    assert cited >= 4  # the identification and processing modules' citations, at least
+    assert not stale, "cited sections that are not headings:\n" + "\n".join(stale)
