@@ -21,12 +21,14 @@ __all__ = [
     "DriverBug",
     "ForensicError",
     "FormatError",
+    "GridCoverageError",
     "IdentificationError",
     "InstallationError",
     "InstrumentError",
     "Interrupted",
     "LibraryError",
     "NotVibrationalError",
+    "OutOfRangeError",
     "SaidInParts",
     "SpectrumError",
     "error_lines",
@@ -172,6 +174,11 @@ class SpectrumError(ForensicError, ValueError):
     """A spectrum's arrays or attributes are not valid (NaN, length mismatch, too few points...)."""
 
 
+class GridCoverageError(SpectrumError):
+    """A spectrum's range holds too few points of a grid to be resampled onto it
+    (:func:`forensic.processing.resample`)."""
+
+
 class FormatError(ForensicError):
     """A file cannot be read as a spectrum: corrupt, truncated, or not the format it claims.
 
@@ -219,6 +226,13 @@ class LibraryError(ForensicError):
 
 class IdentificationError(ForensicError):
     """A query cannot be identified (wrong modality for the library, no overlap with its grid)."""
+
+
+class OutOfRangeError(IdentificationError):
+    """A query whose range holds too little of what the library compares (its grid, or the
+    range of every reference) to be compared with it. The spectrum, as recorded, fails so
+    against that library however often it is identified: a scan that saved it does not tell
+    the technician to identify it again."""
 
 
 class InstrumentError(ForensicError):

@@ -27,7 +27,12 @@ import numpy as np
 from forensic import alignment
 from forensic import mixtures as mixture_fit
 from forensic import verdict as verdicts
-from forensic.errors import ForensicError, IdentificationError
+from forensic.errors import (
+    ForensicError,
+    GridCoverageError,
+    IdentificationError,
+    OutOfRangeError,
+)
 from forensic.library import NOT_PUBLISHED, SHIFT_SEARCH_METHOD, Library, substance_key
 from forensic.library_folders import shipped_library
 from forensic.modelled import source_confidence
@@ -850,7 +855,7 @@ def _search(
     )
     if not found.candidates:
         axis = axis_unit_problem(spectrum)
-        raise IdentificationError(
+        raise OutOfRangeError(
             f"no reference overlaps the query's range {prepared.spectrum_part.wavenumber[0]:.0f}-"
             f"{prepared.spectrum_part.wavenumber[-1]:.0f} cm-1 enough to be compared"
             + ("" if axis is None else f"; the {axis}")
@@ -2165,7 +2170,9 @@ def _prepare(spectrum: Spectrum, block) -> _Prepared:
         processed = tail(part)
     except ForensicError as exc:
         axis = axis_unit_problem(spectrum)  # the likely cause, as _search names it
-        raise IdentificationError(
+        # too little of the grid in range: so it stays, however often it is identified
+        failed = OutOfRangeError if isinstance(exc, GridCoverageError) else IdentificationError
+        raise failed(
             f"the query ({_axis_value(spectrum.wavenumber[0])}-"
             f"{_axis_value(spectrum.wavenumber[-1])} cm-1) cannot be compared with the library "
             f"grid ({grid[0]:.0f}-{grid[-1]:.0f} cm-1): {exc}"

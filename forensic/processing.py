@@ -59,7 +59,7 @@ import numpy as np
 from scipy.ndimage import convolve1d
 from scipy.signal import savgol_coeffs, savgol_filter
 
-from forensic.errors import SpectrumError
+from forensic.errors import GridCoverageError, SpectrumError
 from forensic.quality import (
     SPIKE_NARROWNESS,
     SPIKE_THRESHOLD,
@@ -268,8 +268,9 @@ def resample(
 
     Raises
     ------
-    SpectrumError
-        When fewer than ``min_points`` grid points fall inside the spectrum's range.
+    GridCoverageError
+        When fewer than ``min_points`` grid points fall inside the spectrum's range (a
+        :class:`~forensic.errors.SpectrumError`).
     """
     grid = grid_from_params(start, stop, step)
     x = spectrum.wavenumber
@@ -278,7 +279,7 @@ def resample(
         raise SpectrumError(f"resample: trim_cm1 must be >= 0, got {trim_cm1}")
     inside = (grid >= x[0] + trim_cm1) & (grid <= x[-1] - trim_cm1)
     if int(inside.sum()) < max(min_points, 2):
-        raise SpectrumError(
+        raise GridCoverageError(
             f"the spectrum's range {x[0]:.1f}-{x[-1]:.1f} cm-1 (less {trim_cm1:g} cm-1 at each "
             f"end) holds {int(inside.sum())} points "
             f"of the grid {start:g}-{stop:g} cm-1 (step {step:g}); at least "

@@ -50,6 +50,7 @@ from forensic.errors import (
     ForensicError,
     Interrupted,
     LibraryError,
+    OutOfRangeError,
     holding_signals,
     receiving_spectrum,
 )
@@ -1907,7 +1908,9 @@ class _Scan:
         try:
             identification = dict(engine(spectrum))
         except ForensicError as exc:
-            if _axis_in_wavelength(spectrum):  # identified again as saved, it fails again
+            # identified again as saved (an axis in nm or µm, a range the library does not
+            # compare), it fails again: not a command to run, but the report without a result
+            if isinstance(exc, OutOfRangeError) or _axis_in_wavelength(spectrum):
                 make_report = self.report_command()
                 to_do = f"{make_report} makes the report, without a result" if make_report else None
             else:

@@ -3647,6 +3647,51 @@ def test_a_scan_stopped_after_its_spectrum_is_saved_says_to_identify_it_on_a_lin
     ]
 
 
+class _BeyondTheGrid(FakeInstrument):
+    """Measures a Raman spectrum over 3500-3900 cm-1 only, past the library's grid (50-3400):
+    an export of a window of the range, or an instrument set to another range."""
+
+    def acquire(self, **settings):
+        return make_spectrum([(3700.0, 1.0, 10.0)], start=3500.0, stop=3900.0, step=1.0)
+
+
+_BEYOND_THE_GRID = (
+    "the query (3500-3900 cm-1) cannot be compared with the library grid (50-3400 cm-1): the "
+    "spectrum's range 3500.0-3900.0 cm-1 (less 0 cm-1 at each end) holds 0 points of the grid "
+    "50-3400 cm-1 (step 2); at least 16 are needed"
+)
+
+
+@pytest.mark.parametrize("report", [True, False], ids=["report", "no-report"])
+def test_a_saved_spectrum_the_library_does_not_cover_is_not_offered_to_identify_again(
+    tmp_path, monkeypatch, report
+):
+    """The audit: a scan whose saved spectrum lies outside the library's grid said `to do: once
+    that is put right, `forensic exhibit identify ...` identifies the saved spectrum`, a
+    command that fails the same way however often it is run (nothing changes a record): the
+    technician is given the report to make, without a result, as for an axis in nm or µm."""
+    done = _scan_on_the_command_line(
+        tmp_path, monkeypatch, instrument=_BeyondTheGrid(), report=report
+    )
+    assert done.exit_code == 4, done.output
+    measurement = _measurement(tmp_path)
+    said = [
+        f"error: identification failed: {_BEYOND_THE_GRID}",
+        f"DO NOT MEASURE AGAIN: the raw spectrum is saved (measurement record "
+        f"#{measurement['seq']}, SHA-256 {measurement['raw_sha256']}), but no result is recorded",
+    ]
+    if report:
+        said.append(
+            f"to do: `forensic report C-1 E-1 --out {tmp_path / 'r.pdf'} {_signed(tmp_path)}` "
+            "makes the report, without a result"
+        )
+    assert _last_said(done) == said
+    # what the scan said before: the same failure, however often it is run
+    identify = ["exhibit", "identify", "C-1", "E-1", "--store", str(tmp_path / "s")]
+    again = CliRunner().invoke(main, [*identify, "--operator", OPERATOR])
+    assert (again.exit_code, again.stderr.splitlines()) == (2, [f"error: {_BEYOND_THE_GRID}"])
+
+
 def test_a_scan_whose_identification_failed_says_what_failed_what_is_saved_and_what_to_do(
     tmp_path, monkeypatch
 ):
