@@ -303,7 +303,7 @@ def library_named(library: Library | Mapping[str, Any]) -> str:
     Returns
     -------
     str
-        e.g. ``forensic shipped library, published 2026-11-22 with forensic 0.11.0``, ``Lab
+        e.g. ``forensic shipped library, published 2026-11-22 with forensic 0.12.0``, ``Lab
         Raman 2026, published 2026-11-24, approved by Dr. A. Chemist (key 0123456789abcdef)``
         or ``Lab Raman 2026, built 2026-11-20, not a published version``; without a standing
         (a library made in memory, that no one checked) its build date alone. What a result
@@ -538,7 +538,7 @@ class Identification:
         Whether the library searched is a published version, in words a report prints
         (:attr:`forensic.library.Library.approval`: ``published 2026-11-24, approved by
         Dr. A. Chemist (key 0123456789abcdef)``, or the shipped library's ``published
-        2026-11-22 with forensic 0.11.0``), or :data:`forensic.library.NOT_PUBLISHED` for a
+        2026-11-22 with forensic 0.12.0``), or :data:`forensic.library.NOT_PUBLISHED` for a
         library whose standing was checked and found wanting (its warnings say why). None
         for a library no one checked (made in memory), and in results recorded before it
         was kept.

@@ -253,7 +253,7 @@ class Library:
     approval : str or None
         Who approved it, in the words a result records (``published 2026-11-24, approved by
         Dr. A. Chemist (key 0123456789abcdef)``; the shipped library: ``published 2026-11-22
-        with forensic 0.11.0``), set by
+        with forensic 0.12.0``), set by
         :func:`forensic.library_folders.open_reference_library` when the approval checks out;
         None otherwise (:attr:`standing` then says why, and a result says
         :data:`NOT_PUBLISHED`). Not part of the content.

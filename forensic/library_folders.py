@@ -498,7 +498,7 @@ def shipped_approval(folder: Path | None = None) -> tuple[str | None, str | None
     Returns
     -------
     approval : str or None
-        ``published 2026-11-22 with forensic 0.11.0`` when the files are those released, else
+        ``published 2026-11-22 with forensic 0.12.0`` when the files are those released, else
         None.
     unapproved : str or None
         None when they are, else a warning for a result: they were changed since.
