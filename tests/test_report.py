@@ -1062,14 +1062,15 @@ def test_a_python_caller_of_issue_report_is_told_its_arguments_not_the_options(t
         issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "A1.txt")
     assert str(refused.value) == (
         f"pdf_path='{tmp_path / 'A1.txt'}': pdf_path=... writes the report as a PDF, which a "
-        "name ending in .txt would hide (text_path=... writes it as plain text): name it "
-        f"A1.pdf, or give text_path='{tmp_path / 'A1.txt'}'"
+        "name ending in .txt would hide (text_path=... writes it as plain text): give "
+        f"pdf_path='{tmp_path / 'A1.pdf'}', or text_path='{tmp_path / 'A1.txt'}'"
     )
     with pytest.raises(OutputError) as refused:
         issue_report(store, "CASE-1", operator=OPERATOR, pdf_path=tmp_path / "A2b")
     assert str(refused.value) == (
         f"pdf_path='{tmp_path / 'A2b'}': pdf_path=... writes the report as a PDF, and a PDF's "
-        "name ends in .pdf (a laptop opens it by that): name it A2b.pdf; nothing was recorded"
+        f"name ends in .pdf (a laptop opens it by that): give pdf_path='{tmp_path / 'A2b'}.pdf'; "
+        "nothing was recorded"
     )
     with pytest.raises(OutputError) as refused:
         issue_report(
@@ -1107,15 +1108,15 @@ def test_a_python_caller_of_issue_report_is_told_its_arguments_not_the_options(t
     assert (said.exit_code, said.output) == (
         2,
         f"error: --out {tmp_path / 'A1.txt'}: --out writes the report as a PDF, which a name "
-        "ending in .txt would hide (--text writes it as plain text): name it A1.pdf, or give "
-        f"--text {tmp_path / 'A1.txt'}\n",
+        "ending in .txt would hide (--text writes it as plain text): give --out "
+        f"{tmp_path / 'A1.pdf'}, or --text {tmp_path / 'A1.txt'}\n",
     )
     spaced = tmp_path / "USB stick" / "A1.txt"  # said as a shell reads it: pasted, it runs
     said = CliRunner().invoke(main, ["report", "CASE-1", "--out", str(spaced), *common])
     assert said.output == (
         f"error: --out '{spaced}': --out writes the report as a PDF, which a name ending in "
-        f".txt would hide (--text writes it as plain text): name it A1.pdf, or give --text "
-        f"'{spaced}'\n"
+        f".txt would hide (--text writes it as plain text): give --out "
+        f"'{spaced.with_suffix('.pdf')}', or --text '{spaced}'\n"
     )
     assert db.read_bytes() == before
 
@@ -1212,7 +1213,9 @@ def test_a_report_or_a_bundle_in_a_folder_that_does_not_exist_is_refused(tmp_pat
     # the audit's --report out/A2b: a PDF named without .pdf opens as nothing
     result = CliRunner().invoke(main, ["report", "CASE-1", "--out", str(tmp_path / "A2b"), *common])
     assert result.exit_code == 2
-    assert result.output.splitlines()[-1].endswith("name it A2b.pdf; nothing was recorded")
+    # the folder it was given in kept: a technician who typed A2b.pdf would write elsewhere
+    said = f"give --out {tmp_path / 'A2b'}.pdf; nothing was recorded"
+    assert result.output.splitlines()[-1].endswith(said)
     assert not (tmp_path / "A2b").exists() and not (tmp_path / "A2b.pdf").exists()
     with Store(tmp_path / "s") as store:
         assert store.reports("CASE-1") == []

@@ -4295,14 +4295,14 @@ def test_a_report_in_a_folder_that_does_not_exist_stops_the_scan_before_anything
         (
             {"report_path": "A1.txt"},
             "report_path='{0}/A1.txt': report_path=... writes the report as a PDF, which a name "
-            "ending in .txt would hide (text_path=... writes it as plain text): name it A1.pdf, "
-            "or give text_path='{0}/A1.txt'",
+            "ending in .txt would hide (text_path=... writes it as plain text): give "
+            "report_path='{0}/A1.pdf', or text_path='{0}/A1.txt'",
         ),
         (
             {"report_path": "A1.pdf", "json_path": "A1.pdf.json", "text_path": "A1.JSON"},
             "text_path='{0}/A1.JSON': text_path=... writes the report as plain text, which a "
-            "name ending in .json would hide (json_path=... writes it as JSON): name it A1.txt, "
-            "or give json_path='{0}/A1.JSON'",
+            "name ending in .json would hide (json_path=... writes it as JSON): give "
+            "text_path='{0}/A1.txt', or json_path='{0}/A1.JSON'",
         ),
     ],
 )
@@ -4326,7 +4326,8 @@ def test_a_pdf_report_named_without_pdf_stops_the_scan_before_anything(tmp_path,
         _run(tmp_path, report_path=tmp_path / "out" / name)  # said before the missing folder
     assert str(refused.value) == (
         f"report_path='{tmp_path / 'out' / name}': report_path=... writes the report as a PDF, "
-        f"and a PDF's name ends in .pdf (a laptop opens it by that): name it {name}.pdf; "
+        "and a PDF's name ends in .pdf (a laptop opens it by that): give "
+        f"report_path='{tmp_path / 'out' / name}.pdf'; "
         "nothing was recorded"
     )
     assert not (tmp_path / "s").exists()  # no case, no receipt, no laser fired

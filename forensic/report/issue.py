@@ -460,15 +460,16 @@ def check_report_names(
                     f"{output_named(name, path)}: {argument(name, ...)} writes the report as "
                     f"{REPORT_KINDS[kind][1]}, which a name ending in {suffix} would hide "
                     f"({argument(other_name, ...)} writes it as {REPORT_KINDS[other][1]}): "
-                    f"name it {Path(path).with_suffix(REPORT_KINDS[kind][0]).name}, or give "
+                    f"give "
+                    f"{output_named(name, Path(path).with_suffix(REPORT_KINDS[kind][0]))}, or "
                     f"{output_named(other_name, path)}"
                 )
         # a PDF named A2b opens as nothing (a folder, /media/usb/, is said to be one, later)
         if kind == "pdf" and suffix != ".pdf" and not Path(path).is_dir():
             raise OutputError(
                 f"{output_named(name, path)}: {argument(name, ...)} writes the report as a PDF, "
-                f"and a PDF's name ends in .pdf (a laptop opens it by that): name it "
-                f"{Path(path).name}.pdf; nothing was recorded"
+                f"and a PDF's name ends in .pdf (a laptop opens it by that): give "
+                f"{output_named(name, f'{os.fspath(path)}.pdf')}; nothing was recorded"
             )
 
 
