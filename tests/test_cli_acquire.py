@@ -322,21 +322,28 @@ def test_acquire_says_the_settings_its_spectrum_records(
     )
 
 
+def _kept_by_the_stop(result, out: Path, tmp_path: Path, stop: str) -> Path:
+    """The file a stop of ``acquire`` (``--out out``) kept its spectrum in, once its last lines
+    say so: the stop, ``DO NOT MEASURE AGAIN`` with where, and the copy that puts it at ``out``."""
+    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
+    assert (result.exit_code, result.output.splitlines()[-3:]) == (
+        stop_code(stop),
+        [
+            stop_said(stop),
+            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
+            f"to do: `cp -i {kept} {out}` puts it where it was wanted",
+        ],
+    )
+    return kept
+
+
 def test_a_stop_as_the_real_driver_closes_keeps_what_acquire_measured(tmp_path, monkeypatch):
     """The same stop through the real driver, on a simulated instrument over a pty: a `kill`
     as the port is closed, the spectrum measured, keeps it, and says where (exit 143)."""
     closed = stop_as_the_driver_closes(monkeypatch, tmp_path, "SIGTERM")
     out = tmp_path / "exhibit12.jdx"
     result = CliRunner().invoke(main, ["acquire", "--instrument", SIMULATED_URL, "--out", str(out)])
-    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
-    assert (result.exit_code, result.output.splitlines()[-3:]) == (
-        143,
-        [
-            "error: stopped by SIGTERM",
-            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
-            f"to do: `cp -i {kept} {out}` puts it where it was wanted",
-        ],
-    )
+    kept = _kept_by_the_stop(result, out, tmp_path, "SIGTERM")  # exit 143
     assert not out.exists() and not closed[0].transport.is_open
     got = read_spectrum(kept)
     assert got.metadata["provenance"] == "simulated" and len(got) > 100
@@ -499,15 +506,7 @@ def test_a_stop_as_the_driver_switches_the_laser_off_on_closing_releases_the_por
     ) as sim:
         url = f"ocean-rs232://{sim.device_path}"
         result = CliRunner().invoke(main, ["acquire", "--instrument", url, "--out", str(out)])
-        (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
-        assert (result.exit_code, result.output.splitlines()[-3:]) == (
-            143,
-            [
-                "error: stopped by SIGTERM",
-                f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
-                f"to do: `cp -i {kept} {out}` puts it where it was wanted",
-            ],
-        )
+        kept = _kept_by_the_stop(result, out, tmp_path, "SIGTERM")  # exit 143
         assert sent == [laser_off]  # the laser-off went out whole, the stop held meanwhile
         assert not closing[0].transport.is_open
         with SerialTransport(sim.device_path) as again:  # not held: the next command has it
@@ -526,15 +525,7 @@ def test_a_stop_as_the_driver_hands_the_spectrum_over_keeps_it(tmp_path, monkeyp
     handed = stop_as_the_spectrum_is_handed_over(monkeypatch, tmp_path, stop)
     out = tmp_path / "exhibit12.jdx"
     result = CliRunner().invoke(main, ["acquire", "--instrument", SIMULATED_URL, "--out", str(out)])
-    (kept,) = (tmp_path / "data" / "forensic" / "unrecorded-spectra").iterdir()
-    assert (result.exit_code, result.output.splitlines()[-3:]) == (
-        stop_code(stop),
-        [
-            stop_said(stop),
-            f"DO NOT MEASURE AGAIN: the spectrum is not in {out}, but kept in {kept}",
-            f"to do: `cp -i {kept} {out}` puts it where it was wanted",
-        ],
-    )
+    kept = _kept_by_the_stop(result, out, tmp_path, stop)
     assert not out.exists()
     got = read_spectrum(kept)
     assert (got.intensity == handed[0].intensity).all()

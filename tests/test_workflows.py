@@ -3268,6 +3268,28 @@ def _stopped_scan(tmp_path):
     return CliRunner().invoke(main, [*args, "--operator", OPERATOR, "--store", str(tmp_path / "s")])
 
 
+def _kept_by_the_stopped_scan(tmp_path, stop: str) -> tuple[Path, str]:
+    """:func:`_stopped_scan` ended by ``stop`` once it had measured: the file it kept the
+    spectrum in and the spectrum's SHA-256, once its last lines say so (the stop, the receipt
+    recorded and ``DO NOT MEASURE AGAIN`` with where, and the commands that record and identify
+    it)."""
+    done = _stopped_scan(tmp_path)
+    assert done.exit_code == stop_code(stop), done.output
+    error, kept_said, to_do = _last_said(done)
+    kept = _kept_file(kept_said)
+    digest = json.loads(kept.read_text())["raw_sha256"]
+    assert error == stop_said(stop)
+    assert kept_said == (
+        f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
+        f"C-1 is not in the store, but kept in {kept} (spectrum SHA-256 {digest})"
+    )
+    assert to_do == (
+        f"to do: `forensic exhibit record-spectrum {kept} {_signed(tmp_path)}` records it, and "
+        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies it"
+    )
+    return kept, digest
+
+
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_a_stop_while_the_instrument_closes_keeps_the_measured_spectrum(
     tmp_path, monkeypatch, stop
@@ -3277,21 +3299,8 @@ def test_a_stop_while_the_instrument_closes_keeps_the_measured_spectrum(
     measure it`, and the spectrum, the laser fired on the sample, was lost. It is kept where a
     spectrum the store did not take is, and said where, as `acquire` says it."""
     closed = stop_as_the_driver_closes(monkeypatch, tmp_path, stop)
-    done = _stopped_scan(tmp_path)
-    assert done.exit_code == stop_code(stop), done.output
-    error, kept_said, to_do = _last_said(done)
-    kept = _kept_file(kept_said)
+    kept, digest = _kept_by_the_stopped_scan(tmp_path, stop)
     assert kept.parent == tmp_path / "s" / "unrecorded-spectra"
-    assert error == stop_said(stop)
-    digest = json.loads(kept.read_text())["raw_sha256"]
-    assert kept_said == (
-        f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
-        f"C-1 is not in the store, but kept in {kept} (spectrum SHA-256 {digest})"
-    )
-    assert to_do == (
-        f"to do: `forensic exhibit record-spectrum {kept} {_signed(tmp_path)}` records it, and "
-        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies it"
-    )
     document = json.loads(kept.read_text())
     assert document["why_not_recorded"] == (
         f"the scan was stopped ({stop}) between measuring the spectrum and saving it"
@@ -3318,20 +3327,7 @@ def test_a_stop_as_the_driver_hands_the_spectrum_over_keeps_it(tmp_path, monkeyp
     and the spectrum was lost. The stop waits until the scan holds it, described by its
     driver, and it is kept as a stop as the instrument closes keeps it."""
     handed = stop_as_the_spectrum_is_handed_over(monkeypatch, tmp_path, stop)
-    done = _stopped_scan(tmp_path)
-    assert done.exit_code == stop_code(stop), done.output
-    error, kept_said, to_do = _last_said(done)
-    kept = _kept_file(kept_said)
-    digest = json.loads(kept.read_text())["raw_sha256"]
-    assert error == stop_said(stop)
-    assert kept_said == (
-        f"{_RECEIPT_RECORDED}; DO NOT MEASURE AGAIN: the raw spectrum of exhibit E-1 of case "
-        f"C-1 is not in the store, but kept in {kept} (spectrum SHA-256 {digest})"
-    )
-    assert to_do == (
-        f"to do: `forensic exhibit record-spectrum {kept} {_signed(tmp_path)}` records it, and "
-        f"`forensic exhibit identify C-1 E-1 {_signed(tmp_path)}` identifies it"
-    )
+    kept, _ = _kept_by_the_stopped_scan(tmp_path, stop)
     recorded = _record_spectrum(tmp_path, kept)
     assert recorded.exit_code == 0, recorded.output
     with Store(tmp_path / "s") as store:
